@@ -1,0 +1,64 @@
+package interp
+
+import (
+	"github.com/dlgen/dlgen/ir"
+)
+
+// Kernels for sources, matrix multiplication and element-wise binary ops.
+
+func init() {
+	register(ir.OpFill, func(c *Ctx, n *ir.Node, _ []*Tensor) (*Tensor, error) {
+		t := out(c, n)
+		for i := range t.Data {
+			t.Data[i] = n.Attrs.Alpha
+		}
+		return t, nil
+	})
+	register(ir.OpIdentity, func(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
+		return in[0].Clone(), nil
+	})
+	register(ir.OpMatMul, matmul)
+	register(ir.OpAdd, binary(func(a, b float64) float64 { return a + b }))
+	register(ir.OpSub, binary(func(a, b float64) float64 { return a - b }))
+	register(ir.OpMul, binary(func(a, b float64) float64 { return a * b }))
+	register(ir.OpDiv, binary(func(a, b float64) float64 { return a / b }))
+}
+
+// matmul computes op(A)·op(B) by the textbook triple loop.
+func matmul(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
+	a, b := in[0], in[1]
+	// at(i, k) reads op(A)[i][k], bt(k, j) reads op(B)[k][j].
+	ar, ac := a.Shape[0], a.Shape[1]
+	at := func(i, k int) float64 { return a.Data[i*ac+k] }
+	if n.Attrs.TransA {
+		ar, ac = ac, ar
+		at = func(i, k int) float64 { return a.Data[k*a.Shape[1]+i] }
+	}
+	bc := b.Shape[1]
+	bt := func(k, j int) float64 { return b.Data[k*bc+j] }
+	if n.Attrs.TransB {
+		bc = b.Shape[0]
+		bt = func(k, j int) float64 { return b.Data[j*b.Shape[1]+k] }
+	}
+	t := NewTensor(ar, bc)
+	for i := 0; i < ar; i++ {
+		for j := 0; j < bc; j++ {
+			s := 0.0
+			for k := 0; k < ac; k++ {
+				s += at(i, k) * bt(k, j)
+			}
+			t.Data[i*bc+j] = s
+		}
+	}
+	return t, nil
+}
+
+func binary(f func(a, b float64) float64) Kernel {
+	return func(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
+		t := NewTensor(in[0].Shape...)
+		for i := range t.Data {
+			t.Data[i] = f(in[0].Data[i], in[1].Data[i])
+		}
+		return t, nil
+	}
+}

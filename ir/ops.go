@@ -1,0 +1,730 @@
+package ir
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Kind classifies ops by what the rest of the compiler must provide for them.
+type Kind int
+
+const (
+	// Source ops (Input, Param, Fill, DropoutMask) have no tensor inputs.
+	Source Kind = iota
+	// Primitive ops need a reference kernel, a gradient rule and a code emitter.
+	Primitive
+	// GradOnly ops appear only in gradient graphs (ReluGrad, MaxPool2DGrad, loss
+	// gradients...). They need a kernel and an emitter; differentiating them
+	// (second-order derivatives) is not supported and autodiff says so by name.
+	GradOnly
+	// Macro ops (BatchNorm, Dropout, and later the recurrent layers) are what users
+	// write; the lowering pass replaces them with primitives for training or inference.
+	Macro
+)
+
+func (k Kind) String() string {
+	return [...]string{"source", "primitive", "grad-only", "macro"}[k]
+}
+
+// OpDef is one row of the op table.
+type OpDef struct {
+	Name      string
+	Kind      Kind
+	Doc       string   // the exact semantics, with the framework they follow
+	MinInputs int      //
+	MaxInputs int      // -1: variadic
+	Attrs     []string // the Attrs fields the op reads (JSON names), for docs and the verifier
+	// Effect marks ops that update state (RunningUpdate); passes never remove them.
+	Effect bool
+	// Infer computes the output shape. It returns a plain error; Graph.Infer wraps it
+	// with the layer, op and input shapes.
+	Infer func(n *Node, in []Shape) (Shape, error)
+}
+
+func (d *OpDef) arity() string {
+	switch {
+	case d.MaxInputs < 0:
+		return fmt.Sprintf("at least %d", d.MinInputs)
+	case d.MinInputs == d.MaxInputs:
+		return fmt.Sprint(d.MinInputs)
+	default:
+		return fmt.Sprintf("%d to %d", d.MinInputs, d.MaxInputs)
+	}
+}
+
+// Op names. Layouts follow PyTorch and ONNX: activations NCHW, convolution weights
+// OIHW, transposed-convolution weights (in, out, kh, kw), dense weights (out, in).
+const (
+	OpInput       = "Input"
+	OpParam       = "Param"
+	OpFill        = "Fill"
+	OpDropoutMask = "DropoutMask"
+
+	OpIdentity = "Identity"
+	OpMatMul   = "MatMul"
+	OpBiasAdd  = "BiasAdd"
+
+	OpChannelMul       = "ChannelMul"
+	OpChannelSum       = "ChannelSum"
+	OpChannelMean      = "ChannelMean"
+	OpChannelBroadcast = "ChannelBroadcast"
+	OpRunningUpdate    = "RunningUpdate"
+
+	OpAdd       = "Add"
+	OpSub       = "Sub"
+	OpMul       = "Mul"
+	OpDiv       = "Div"
+	OpScale     = "Scale"
+	OpAddScalar = "AddScalar"
+
+	OpSigmoid   = "Sigmoid"
+	OpTanh      = "Tanh"
+	OpRelu      = "Relu"
+	OpLeakyRelu = "LeakyRelu"
+	OpExp       = "Exp"
+	OpLog       = "Log"
+	OpSquare    = "Square"
+	OpRsqrt     = "Rsqrt"
+	OpSoftmax   = "Softmax"
+
+	OpReshape = "Reshape"
+	OpConcat  = "Concat"
+	OpSlice   = "Slice"
+
+	OpConv2D          = "Conv2D"
+	OpConv2DTranspose = "Conv2DTranspose"
+	OpMaxPool2D       = "MaxPool2D"
+	OpAvgPool2D       = "AvgPool2D"
+	OpGlobalAvgPool2D = "GlobalAvgPool2D"
+	OpUpSample2D      = "UpSample2D"
+
+	OpReduceSum  = "ReduceSum"
+	OpReduceMean = "ReduceMean"
+	OpBroadcast  = "Broadcast"
+
+	OpMSELoss             = "MSELoss"
+	OpMAELoss             = "MAELoss"
+	OpHuberLoss           = "HuberLoss"
+	OpBCELoss             = "BCELoss"
+	OpBCEWithLogitsLoss   = "BCEWithLogitsLoss"
+	OpSoftmaxCELoss       = "SoftmaxCELoss"
+	OpSparseSoftmaxCELoss = "SparseSoftmaxCELoss"
+	OpCategoricalCELoss   = "CategoricalCELoss"
+
+	// Gradient-only ops.
+	OpSigmoidGrad         = "SigmoidGrad"
+	OpTanhGrad            = "TanhGrad"
+	OpReluGrad            = "ReluGrad"
+	OpLeakyReluGrad       = "LeakyReluGrad"
+	OpSoftmaxGrad         = "SoftmaxGrad"
+	OpSliceGrad           = "SliceGrad"
+	OpConv2DFilterGrad    = "Conv2DFilterGrad"
+	OpMaxPool2DGrad       = "MaxPool2DGrad"
+	OpAvgPool2DGrad       = "AvgPool2DGrad"
+	OpGlobalAvgPool2DGrad = "GlobalAvgPool2DGrad"
+	OpUpSample2DGrad      = "UpSample2DGrad"
+	OpLossGrad            = "LossGrad"
+
+	// Macro ops.
+	OpBatchNorm = "BatchNorm"
+	OpDropout   = "Dropout"
+)
+
+// Ops is the op table: the single source of truth for what ops exist. The
+// interpreter's kernels, the gradient rules and the code emitters are each checked
+// against it by a test that walks it.
+var Ops = map[string]*OpDef{}
+
+// OpNames returns the names in the op table, sorted.
+func OpNames() []string {
+	names := make([]string, 0, len(Ops))
+	for k := range Ops {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func def(d *OpDef) {
+	if _, dup := Ops[d.Name]; dup {
+		panic("ir: op defined twice: " + d.Name) // programming error in this file, caught by any test
+	}
+	Ops[d.Name] = d
+}
+
+func init() {
+	// ---- sources ----
+	def(&OpDef{Name: OpInput, Kind: Source, Attrs: []string{"shape", "role", "dtype"},
+		Doc: "A model input (role data or target). Shape is the full shape; a leading N is the batch. dtype int holds class indices.",
+		Infer: func(n *Node, _ []Shape) (Shape, error) {
+			if err := validShape(n.Attrs.Shape, true); err != nil {
+				return nil, err
+			}
+			if n.Attrs.DType != "" && n.Attrs.DType != Float && n.Attrs.DType != Int {
+				return nil, fmt.Errorf("unknown dtype %q", n.Attrs.DType)
+			}
+			return n.Attrs.Shape.Clone(), nil
+		}})
+	def(&OpDef{Name: OpParam, Kind: Source, Attrs: []string{"shape", "role", "init"},
+		Doc: "A parameter: a trainable weight, or state (batch-norm running statistics) updated by its op. No batch dimension.",
+		Infer: func(n *Node, _ []Shape) (Shape, error) {
+			if err := validShape(n.Attrs.Shape, false); err != nil {
+				return nil, err
+			}
+			if n.Attrs.Role != RoleWeight && n.Attrs.Role != RoleState {
+				return nil, fmt.Errorf("parameter role must be %q or %q, not %q", RoleWeight, RoleState, n.Attrs.Role)
+			}
+			if n.Attrs.Init == nil {
+				return nil, fmt.Errorf("parameter has no initializer")
+			}
+			return n.Attrs.Shape.Clone(), nil
+		}})
+	def(&OpDef{Name: OpFill, Kind: Source, Attrs: []string{"shape", "alpha"},
+		Doc: "A constant tensor (shape may be batched) with every element equal to alpha.",
+		Infer: func(n *Node, _ []Shape) (Shape, error) {
+			if err := validShape(n.Attrs.Shape, true); err != nil {
+				return nil, err
+			}
+			return n.Attrs.Shape.Clone(), nil
+		}})
+	def(&OpDef{Name: OpDropoutMask, Kind: Source, Attrs: []string{"shape", "rate", "seed"},
+		Doc: "Inverted-dropout mask: each element is 0 with probability rate, else 1/(1-rate), drawn from the counter-based stream rt.Uniform(seed, step, index); a new mask every training step.",
+		Infer: func(n *Node, _ []Shape) (Shape, error) {
+			if err := validShape(n.Attrs.Shape, true); err != nil {
+				return nil, err
+			}
+			if !(n.Attrs.Rate >= 0 && n.Attrs.Rate < 1) {
+				return nil, fmt.Errorf("dropout rate %g must be in [0, 1)", n.Attrs.Rate)
+			}
+			return n.Attrs.Shape.Clone(), nil
+		}})
+
+	// ---- dense algebra ----
+	def(&OpDef{Name: OpIdentity, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Doc: "y = x.", Infer: same})
+	def(&OpDef{Name: OpMatMul, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: []string{"trans_a", "trans_b"},
+		Doc:   "C = op(A)·op(B) for 2-D operands, op transposing when trans_a/trans_b. The contracted dimension may be the batch (weight gradients), which gives an unbatched result. Dense is MatMul(x, W, trans_b) with W of shape (out, in) as in PyTorch's Linear.",
+		Infer: inferMatMul})
+	def(&OpDef{Name: OpBiasAdd, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
+		Doc:   "y[n,c,...] = x[n,c,...] + b[c]: adds a per-channel vector along axis 1.",
+		Infer: inferChannelVec})
+	def(&OpDef{Name: OpChannelMul, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
+		Doc:   "y[n,c,...] = x[n,c,...] · s[c]: scales each channel along axis 1.",
+		Infer: inferChannelVec})
+	def(&OpDef{Name: OpChannelSum, Kind: Primitive, MinInputs: 1, MaxInputs: 1,
+		Doc:   "s[c] = Σ over every axis but 1 of x (batch included).",
+		Infer: inferChannelReduce})
+	def(&OpDef{Name: OpChannelMean, Kind: Primitive, MinInputs: 1, MaxInputs: 1,
+		Doc:   "s[c] = mean over every axis but 1 of x (batch included): the batch-norm statistic.",
+		Infer: inferChannelReduce})
+	def(&OpDef{Name: OpChannelBroadcast, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"shape", "mean"},
+		Doc: "y[n,c,...] = v[c], or v[c]/m with mean set, m being the number of elements per channel (batch included): the adjoint of ChannelSum (ChannelMean). shape is y's full shape.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			s := n.Attrs.Shape
+			if err := validShape(s, true); err != nil {
+				return nil, err
+			}
+			if len(s) < 2 || in[0].Rank() != 1 || in[0][0] != s[1] {
+				return nil, fmt.Errorf("cannot broadcast a %s vector over channels of %s", in[0], s)
+			}
+			return s.Clone(), nil
+		}})
+	def(&OpDef{Name: OpRunningUpdate, Kind: Primitive, MinInputs: 3, MaxInputs: 3, Effect: true, Attrs: []string{"momentum", "unbiased"},
+		Doc: "Inputs (state, stat, x). Updates state in place, PyTorch style: state ← (1-momentum)·state + momentum·stat', where stat' = stat·m/(m-1) with unbiased (m = elements per channel of x), and returns the new state. It has no gradient: its output feeds nothing differentiable.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if !in[0].Equal(in[1]) || in[0].Rank() != 1 {
+				return nil, fmt.Errorf("state and statistic must be equal vectors")
+			}
+			if in[2].Rank() < 2 || in[2][1] != in[0][0] {
+				return nil, fmt.Errorf("x must have %d channels", in[0][0])
+			}
+			return in[0].Clone(), nil
+		}})
+
+	// ---- element-wise ----
+	for _, op := range []string{OpAdd, OpSub, OpMul, OpDiv} {
+		def(&OpDef{Name: op, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
+			Doc: "Element-wise " + map[string]string{OpAdd: "a + b", OpSub: "a - b", OpMul: "a · b", OpDiv: "a / b"}[op] + " on equal shapes (no broadcasting).",
+			Infer: func(n *Node, in []Shape) (Shape, error) {
+				if !in[0].Equal(in[1]) {
+					return nil, fmt.Errorf("shapes %s and %s differ", in[0], in[1])
+				}
+				return in[0].Clone(), nil
+			}})
+	}
+	def(&OpDef{Name: OpScale, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"alpha"}, Doc: "y = alpha · x.", Infer: same})
+	def(&OpDef{Name: OpAddScalar, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"alpha"}, Doc: "y = x + alpha.", Infer: same})
+	unary := map[string]string{
+		OpSigmoid: "y = 1/(1+exp(-x)).",
+		OpTanh:    "y = tanh(x).",
+		OpRelu:    "y = max(x, 0); the gradient at 0 is 0, as in PyTorch and TensorFlow.",
+		OpExp:     "y = exp(x).",
+		OpLog:     "y = ln(x).",
+		OpSquare:  "y = x².",
+		OpRsqrt:   "y = 1/sqrt(x).",
+	}
+	for op, doc := range unary {
+		def(&OpDef{Name: op, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Doc: doc, Infer: same})
+	}
+	def(&OpDef{Name: OpLeakyRelu, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"alpha"},
+		Doc: "y = x for x > 0, alpha·x otherwise (PyTorch negative_slope, Keras alpha).", Infer: same})
+	def(&OpDef{Name: OpSoftmax, Kind: Primitive, MinInputs: 1, MaxInputs: 1,
+		Doc: "Softmax over the last axis, computed as exp(x - max)/Σ exp(x - max).",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if in[0].Rank() < 1 {
+				return nil, fmt.Errorf("softmax needs at least one axis")
+			}
+			return in[0].Clone(), nil
+		}})
+
+	// ---- shape ops ----
+	def(&OpDef{Name: OpReshape, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"shape"},
+		Doc: "Reinterprets x with the same elements in row-major order. shape is the target without the batch dimension, which is kept. Flatten is Reshape to {elements}.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if err := validShape(n.Attrs.Shape, false); err != nil {
+				return nil, err
+			}
+			if n.Attrs.Shape.Elems() != in[0].Elems() {
+				return nil, fmt.Errorf("cannot reshape %d elements to %s", in[0].Elems(), n.Attrs.Shape)
+			}
+			if in[0].Batched() {
+				return append(Shape{Batch}, n.Attrs.Shape...), nil
+			}
+			return n.Attrs.Shape.Clone(), nil
+		}})
+	def(&OpDef{Name: OpConcat, Kind: Primitive, MinInputs: 1, MaxInputs: -1, Attrs: []string{"axis"},
+		Doc: "Joins inputs along axis (channels are axis 1 in NCHW); every other dimension must match.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			ax := n.Attrs.Axis
+			out := in[0].Clone()
+			if ax < 0 || ax >= out.Rank() || (out.Batched() && ax == 0) {
+				return nil, fmt.Errorf("axis %d is not a non-batch axis of %s", ax, out)
+			}
+			for _, s := range in[1:] {
+				if s.Rank() != out.Rank() {
+					return nil, fmt.Errorf("ranks differ: %s and %s", in[0], s)
+				}
+				for i := range s {
+					if i != ax && s[i] != out[i] {
+						return nil, fmt.Errorf("dimension %d differs: %s and %s", i, in[0], s)
+					}
+				}
+				out[ax] += s[ax]
+			}
+			return out, nil
+		}})
+	def(&OpDef{Name: OpSlice, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"axis", "start", "end"},
+		Doc: "y = x[..., start:end, ...] along axis.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			a := n.Attrs
+			s := in[0]
+			if a.Axis < 0 || a.Axis >= s.Rank() || (s.Batched() && a.Axis == 0) {
+				return nil, fmt.Errorf("axis %d is not a non-batch axis of %s", a.Axis, s)
+			}
+			if a.Start < 0 || a.End > s[a.Axis] || a.Start >= a.End {
+				return nil, fmt.Errorf("slice [%d:%d] is outside axis %d of size %d", a.Start, a.End, a.Axis, s[a.Axis])
+			}
+			out := s.Clone()
+			out[a.Axis] = a.End - a.Start
+			return out, nil
+		}})
+
+	// ---- convolution and pooling (NCHW) ----
+	def(&OpDef{Name: OpConv2D, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: []string{"strides", "pads"},
+		Doc: "Cross-correlation as in PyTorch/ONNX Conv: x (N,C,H,W), w (O,C,KH,KW), zero pads {top,left,bottom,right}, strides {sh,sw}; Ho = floor((H+top+bottom-KH)/sh)+1. No bias (BiasAdd follows).",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			x, w := in[0], in[1]
+			if x.Rank() != 4 || w.Rank() != 4 || w.Batched() {
+				return nil, fmt.Errorf("needs input (N,C,H,W) and weights (O,C,KH,KW)")
+			}
+			if w[1] != x[1] {
+				return nil, fmt.Errorf("input has %d channels, weights expect %d", x[1], w[1])
+			}
+			h, wd, err := window(n.Attrs, x[2], x[3], w[2], w[3], false)
+			if err != nil {
+				return nil, err
+			}
+			return Shape{x[0], w[0], h, wd}, nil
+		}})
+	def(&OpDef{Name: OpConv2DTranspose, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: []string{"strides", "pads", "out_pad"},
+		Doc: "Transposed convolution as in PyTorch ConvTranspose2d: x (N,C,H,W), w (C,O,KH,KW); Ho = (H-1)·sh - top - bottom + KH + out_pad[0]. It is the adjoint of Conv2D with the same w, strides and pads.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			x, w := in[0], in[1]
+			if x.Rank() != 4 || w.Rank() != 4 || w.Batched() {
+				return nil, fmt.Errorf("needs input (N,C,H,W) and weights (C,O,KH,KW)")
+			}
+			if w[0] != x[1] {
+				return nil, fmt.Errorf("input has %d channels, weights expect %d", x[1], w[0])
+			}
+			a := n.Attrs
+			if err := checkWindowAttrs(a); err != nil {
+				return nil, err
+			}
+			op := a.OutPad
+			if op == nil {
+				op = []int{0, 0}
+			}
+			if len(op) != 2 || op[0] < 0 || op[1] < 0 || op[0] >= a.Strides[0] || op[1] >= a.Strides[1] {
+				return nil, fmt.Errorf("out_pad %v must be two values below the strides %v", op, a.Strides)
+			}
+			h := (x[2]-1)*a.Strides[0] - a.Pads[0] - a.Pads[2] + w[2] + op[0]
+			wd := (x[3]-1)*a.Strides[1] - a.Pads[1] - a.Pads[3] + w[3] + op[1]
+			if h <= 0 || wd <= 0 {
+				return nil, fmt.Errorf("output would be %dx%d", h, wd)
+			}
+			return Shape{x[0], w[1], h, wd}, nil
+		}})
+	def(&OpDef{Name: OpMaxPool2D, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"kernel", "strides", "pads"},
+		Doc:   "Max over each KH×KW window; padding never wins (it is -∞). Ho = floor((H+top+bottom-KH)/sh)+1; every window must overlap the input.",
+		Infer: inferPool})
+	def(&OpDef{Name: OpAvgPool2D, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"kernel", "strides", "pads", "exclude"},
+		Doc:   "Mean over each window. Padding counts in the divisor (PyTorch count_include_pad=True) unless exclude is set (Keras/TensorFlow 'same').",
+		Infer: inferPool})
+	def(&OpDef{Name: OpGlobalAvgPool2D, Kind: Primitive, MinInputs: 1, MaxInputs: 1,
+		Doc: "y[n,c] = mean over h,w of x[n,c,h,w].",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if in[0].Rank() != 4 {
+				return nil, fmt.Errorf("needs input (N,C,H,W)")
+			}
+			return Shape{in[0][0], in[0][1]}, nil
+		}})
+	def(&OpDef{Name: OpUpSample2D, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"scale"},
+		Doc: "Nearest-neighbour upsampling: y[n,c,h,w] = x[n,c,h/sh,w/sw] (Keras UpSampling2D, PyTorch Upsample mode nearest).",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			x, sc := in[0], n.Attrs.Scale
+			if x.Rank() != 4 {
+				return nil, fmt.Errorf("needs input (N,C,H,W)")
+			}
+			if len(sc) != 2 || sc[0] < 1 || sc[1] < 1 {
+				return nil, fmt.Errorf("scale %v must be two positive factors", sc)
+			}
+			return Shape{x[0], x[1], x[2] * sc[0], x[3] * sc[1]}, nil
+		}})
+
+	// ---- reductions ----
+	def(&OpDef{Name: OpReduceSum, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Doc: "Scalar sum of every element, batch included.", Infer: scalar})
+	def(&OpDef{Name: OpReduceMean, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Doc: "Scalar mean of every element, batch included.", Infer: scalar})
+	def(&OpDef{Name: OpBroadcast, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"shape", "mean"},
+		Doc: "Fills shape with the scalar input, divided by the element count (batch included) when mean is set: the adjoint of ReduceSum (ReduceMean).",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if in[0].Rank() != 0 {
+				return nil, fmt.Errorf("input must be a scalar")
+			}
+			if err := validShape(n.Attrs.Shape, true); err != nil {
+				return nil, err
+			}
+			return n.Attrs.Shape.Clone(), nil
+		}})
+
+	// ---- losses: (prediction, target) → scalar, averaged as PyTorch's reduction='mean' ----
+	lossDocs := map[string]string{
+		OpMSELoss:           "mean over all elements of (p-t)².",
+		OpMAELoss:           "mean over all elements of |p-t|; the gradient at p = t is 0.",
+		OpHuberLoss:         "mean over all elements of 0.5·d² if |d| ≤ alpha else alpha·(|d| - 0.5·alpha), d = p-t (PyTorch HuberLoss, Keras Huber).",
+		OpBCELoss:           "mean over all elements of -(t·ln p + (1-t)·ln(1-p)), each log clamped to ≥ -100 as in PyTorch BCELoss.",
+		OpBCEWithLogitsLoss: "mean over all elements of max(z,0) - z·t + ln(1+exp(-|z|)) (PyTorch BCEWithLogitsLoss).",
+		OpSoftmaxCELoss:     "mean over the batch of -Σ_c t_c·log_softmax(z)_c over the last axis; t one-hot or soft labels.",
+		OpCategoricalCELoss: "Keras categorical_crossentropy on probabilities: p normalised to sum 1 over the last axis, clipped to [1e-7, 1-1e-7]; mean over the batch of -Σ t·ln p.",
+	}
+	for op, doc := range lossDocs {
+		def(&OpDef{Name: op, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: lossAttrs(op), Doc: doc,
+			Infer: func(n *Node, in []Shape) (Shape, error) {
+				if !in[0].Equal(in[1]) {
+					return nil, fmt.Errorf("prediction %s and target %s differ", in[0], in[1])
+				}
+				if !in[0].Batched() {
+					return nil, fmt.Errorf("prediction must have a batch dimension")
+				}
+				if n.Op == OpHuberLoss && n.Attrs.Alpha <= 0 {
+					return nil, fmt.Errorf("huber delta %g must be positive", n.Attrs.Alpha)
+				}
+				return Shape{}, nil
+			}})
+	}
+	def(&OpDef{Name: OpSparseSoftmaxCELoss, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
+		Doc: "Inputs (logits (N,C), labels (N) of dtype int): mean over the batch of -log_softmax(z)[label] (PyTorch CrossEntropyLoss). A label outside [0,C) is an error at run time.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if in[0].Rank() != 2 || !in[0].Batched() {
+				return nil, fmt.Errorf("logits must be (N, classes)")
+			}
+			if in[1].Rank() != 1 || !in[1].Batched() {
+				return nil, fmt.Errorf("labels must be (N) class indices")
+			}
+			return Shape{}, nil
+		}})
+
+	// ---- gradient-only ops ----
+	for op, doc := range map[string]string{
+		OpSigmoidGrad:   "Inputs (y, dy) with y = sigmoid(x): dx = dy·y·(1-y).",
+		OpTanhGrad:      "Inputs (y, dy) with y = tanh(x): dx = dy·(1-y²).",
+		OpReluGrad:      "Inputs (x, dy): dx = dy where x > 0, else 0.",
+		OpLeakyReluGrad: "Inputs (x, dy): dx = dy where x > 0, else alpha·dy.",
+		OpSoftmaxGrad:   "Inputs (y, dy) with y = softmax(x) over the last axis: dx = y·(dy - Σ dy·y).",
+	} {
+		d := &OpDef{Name: op, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Doc: doc, Infer: sameTwo}
+		if op == OpLeakyReluGrad {
+			d.Attrs = []string{"alpha"}
+		}
+		def(d)
+	}
+	def(&OpDef{Name: OpSliceGrad, Kind: GradOnly, MinInputs: 1, MaxInputs: 1, Attrs: []string{"shape", "axis", "start"},
+		Doc: "Zeros of shape with dy written at [start, start+len) along axis: the adjoint of Slice.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			a, s := n.Attrs, n.Attrs.Shape
+			if err := validShape(s, true); err != nil {
+				return nil, err
+			}
+			if in[0].Rank() != s.Rank() || a.Axis < 0 || (a.Axis == 0 && s.Batched()) || a.Axis >= s.Rank() || a.Start < 0 || a.Start+in[0][a.Axis] > s[a.Axis] {
+				return nil, fmt.Errorf("cannot place %s at %d along axis %d of %s", in[0], a.Start, a.Axis, s)
+			}
+			return s.Clone(), nil
+		}})
+	def(&OpDef{Name: OpConv2DFilterGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Attrs: []string{"kernel", "strides", "pads"},
+		Doc: "Inputs (x, dy) of a Conv2D with kernel {KH,KW}: dw[o,c,i,j] = Σ_n,h,w dy[n,o,h,w]·x[n,c,h·sh+i-top,w·sw+j-left]. Result (O,C,KH,KW).",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			x, dy, a := in[0], in[1], n.Attrs
+			if x.Rank() != 4 || dy.Rank() != 4 || len(a.Kernel) != 2 {
+				return nil, fmt.Errorf("needs x and dy (N,C,H,W) and a kernel")
+			}
+			h, w, err := window(a, x[2], x[3], a.Kernel[0], a.Kernel[1], false)
+			if err != nil {
+				return nil, err
+			}
+			if dy[2] != h || dy[3] != w {
+				return nil, fmt.Errorf("dy is %dx%d, the convolution gives %dx%d", dy[2], dy[3], h, w)
+			}
+			return Shape{dy[1], x[1], a.Kernel[0], a.Kernel[1]}, nil
+		}})
+	def(&OpDef{Name: OpMaxPool2DGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Attrs: []string{"kernel", "strides", "pads"},
+		Doc: "Inputs (x, dy): routes each dy to the first maximum (row-major) of its window, as PyTorch does.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			y, err := inferPool(n, in[:1])
+			if err != nil {
+				return nil, err
+			}
+			if !y.Equal(in[1]) {
+				return nil, fmt.Errorf("dy %s does not match the pooled shape %s", in[1], y)
+			}
+			return in[0].Clone(), nil
+		}})
+	def(&OpDef{Name: OpAvgPool2DGrad, Kind: GradOnly, MinInputs: 1, MaxInputs: 1, Attrs: []string{"shape", "kernel", "strides", "pads", "exclude"},
+		Doc:   "Input dy: spreads each dy evenly over its window (same divisor as AvgPool2D). shape is x's full shape.",
+		Infer: inferPoolGrad})
+	def(&OpDef{Name: OpGlobalAvgPool2DGrad, Kind: GradOnly, MinInputs: 1, MaxInputs: 1, Attrs: []string{"shape"},
+		Doc: "Input dy (N,C): dx[n,c,h,w] = dy[n,c]/(H·W). shape is x's full shape.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			s := n.Attrs.Shape
+			if s.Rank() != 4 || in[0].Rank() != 2 || in[0][1] != s[1] {
+				return nil, fmt.Errorf("cannot spread %s over %s", in[0], s)
+			}
+			return s.Clone(), nil
+		}})
+	def(&OpDef{Name: OpUpSample2DGrad, Kind: GradOnly, MinInputs: 1, MaxInputs: 1, Attrs: []string{"scale"},
+		Doc: "Input dy: dx[n,c,h,w] = Σ of dy over the sh×sw block that x[n,c,h,w] was copied to.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			dy, sc := in[0], n.Attrs.Scale
+			if dy.Rank() != 4 || len(sc) != 2 || sc[0] < 1 || sc[1] < 1 || dy[2]%sc[0] != 0 || dy[3]%sc[1] != 0 {
+				return nil, fmt.Errorf("%s is not a multiple of scale %v", dy, sc)
+			}
+			return Shape{dy[0], dy[1], dy[2] / sc[0], dy[3] / sc[1]}, nil
+		}})
+	def(&OpDef{Name: OpLossGrad, Kind: GradOnly, MinInputs: 3, MaxInputs: 3, Attrs: []string{"sub", "alpha"},
+		Doc: "Inputs (prediction, target, dloss): the gradient of the loss op named by sub with respect to its prediction, times the scalar dloss.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if d, ok := Ops[n.Attrs.Sub]; !ok || d.Kind != Primitive || (len(lossDocs[n.Attrs.Sub]) == 0 && n.Attrs.Sub != OpSparseSoftmaxCELoss) {
+				return nil, fmt.Errorf("%q is not a loss op", n.Attrs.Sub)
+			}
+			if in[2].Rank() != 0 {
+				return nil, fmt.Errorf("dloss must be a scalar")
+			}
+			return in[0].Clone(), nil
+		}})
+
+	// ---- macro ops ----
+	def(&OpDef{Name: OpBatchNorm, Kind: Macro, MinInputs: 5, MaxInputs: 5, Attrs: []string{"eps", "momentum"},
+		Doc: "Inputs (x, gamma, beta, running_mean, running_var), per channel (axis 1), PyTorch BatchNorm semantics: training normalises with the batch mean and biased variance and updates the running statistics with momentum (running_var with the unbiased variance); inference uses the running statistics.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			x := in[0]
+			if x.Rank() < 2 || !x.Batched() {
+				return nil, fmt.Errorf("needs a batched input with channels on axis 1")
+			}
+			for i, s := range in[1:] {
+				if s.Rank() != 1 || s[0] != x[1] {
+					return nil, fmt.Errorf("%s must be a vector of %d, got %s", [...]string{"gamma", "beta", "running_mean", "running_var"}[i], x[1], s)
+				}
+			}
+			if n.Attrs.Eps <= 0 || n.Attrs.Momentum < 0 || n.Attrs.Momentum > 1 {
+				return nil, fmt.Errorf("eps %g must be positive and momentum %g in [0,1]", n.Attrs.Eps, n.Attrs.Momentum)
+			}
+			return x.Clone(), nil
+		}})
+	def(&OpDef{Name: OpDropout, Kind: Macro, MinInputs: 1, MaxInputs: 1, Attrs: []string{"rate", "seed"},
+		Doc: "Inverted dropout: training multiplies by a DropoutMask (zero with probability rate, else 1/(1-rate)); inference is the identity.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if !(n.Attrs.Rate >= 0 && n.Attrs.Rate < 1) {
+				return nil, fmt.Errorf("dropout rate %g must be in [0, 1)", n.Attrs.Rate)
+			}
+			if !in[0].Batched() {
+				return nil, fmt.Errorf("needs a batched input")
+			}
+			return in[0].Clone(), nil
+		}})
+}
+
+func lossAttrs(op string) []string {
+	if op == OpHuberLoss {
+		return []string{"alpha"}
+	}
+	return nil
+}
+
+func same(_ *Node, in []Shape) (Shape, error) { return in[0].Clone(), nil }
+
+func sameTwo(_ *Node, in []Shape) (Shape, error) {
+	if !in[0].Equal(in[1]) {
+		return nil, fmt.Errorf("shapes %s and %s differ", in[0], in[1])
+	}
+	return in[0].Clone(), nil
+}
+
+func scalar(_ *Node, in []Shape) (Shape, error) { return Shape{}, nil }
+
+func validShape(s Shape, batchOK bool) error {
+	for i, d := range s {
+		if d == Batch && i == 0 && batchOK {
+			continue
+		}
+		if d <= 0 {
+			return fmt.Errorf("shape %s has a zero or negative size", s)
+		}
+	}
+	return nil
+}
+
+func inferMatMul(n *Node, in []Shape) (Shape, error) {
+	a, b := in[0], in[1]
+	if a.Rank() != 2 || b.Rank() != 2 {
+		return nil, fmt.Errorf("needs two matrices")
+	}
+	ar, ac := a[0], a[1]
+	if n.Attrs.TransA {
+		ar, ac = ac, ar
+	}
+	br, bc := b[0], b[1]
+	if n.Attrs.TransB {
+		br, bc = bc, br
+	}
+	if ac != br {
+		return nil, fmt.Errorf("inner dimensions differ: %s·%s", dimStr(ac), dimStr(br))
+	}
+	if bc == Batch {
+		return nil, fmt.Errorf("the batch dimension can only be the rows of the result")
+	}
+	return Shape{ar, bc}, nil
+}
+
+func dimStr(d int) string {
+	if d == Batch {
+		return "N"
+	}
+	return fmt.Sprint(d)
+}
+
+func inferChannelVec(n *Node, in []Shape) (Shape, error) {
+	x, v := in[0], in[1]
+	if x.Rank() < 2 {
+		return nil, fmt.Errorf("needs channels on axis 1")
+	}
+	if v.Rank() != 1 || v[0] != x[1] {
+		return nil, fmt.Errorf("vector %s does not match %d channels", v, x[1])
+	}
+	return x.Clone(), nil
+}
+
+func inferChannelReduce(n *Node, in []Shape) (Shape, error) {
+	if in[0].Rank() < 2 {
+		return nil, fmt.Errorf("needs channels on axis 1")
+	}
+	return Shape{in[0][1]}, nil
+}
+
+func checkWindowAttrs(a Attrs) error {
+	if len(a.Strides) != 2 || a.Strides[0] < 1 || a.Strides[1] < 1 {
+		return fmt.Errorf("strides %v must be two positive values", a.Strides)
+	}
+	if len(a.Pads) != 4 {
+		return fmt.Errorf("pads %v must be {top, left, bottom, right}", a.Pads)
+	}
+	for _, p := range a.Pads {
+		if p < 0 {
+			return fmt.Errorf("pads %v must not be negative", a.Pads)
+		}
+	}
+	return nil
+}
+
+// window returns the output size of a sliding window of kh×kw over h×w.
+func window(a Attrs, h, w, kh, kw int, pool bool) (int, int, error) {
+	if err := checkWindowAttrs(a); err != nil {
+		return 0, 0, err
+	}
+	if kh < 1 || kw < 1 {
+		return 0, 0, fmt.Errorf("kernel %dx%d must be positive", kh, kw)
+	}
+	ph, pw := h+a.Pads[0]+a.Pads[2], w+a.Pads[1]+a.Pads[3]
+	if kh > ph || kw > pw {
+		return 0, 0, fmt.Errorf("kernel %dx%d is larger than the padded input %dx%d", kh, kw, ph, pw)
+	}
+	oh, ow := (ph-kh)/a.Strides[0]+1, (pw-kw)/a.Strides[1]+1
+	if pool {
+		// Every window must see at least one real element, or its max is -∞.
+		if a.Pads[0] >= kh || a.Pads[1] >= kw || (oh-1)*a.Strides[0]-a.Pads[0] >= h || (ow-1)*a.Strides[1]-a.Pads[1] >= w {
+			return 0, 0, fmt.Errorf("padding %v leaves a %dx%d window with no input", a.Pads, kh, kw)
+		}
+	}
+	return oh, ow, nil
+}
+
+func inferPool(n *Node, in []Shape) (Shape, error) {
+	x, a := in[0], n.Attrs
+	if x.Rank() != 4 {
+		return nil, fmt.Errorf("needs input (N,C,H,W)")
+	}
+	if len(a.Kernel) != 2 {
+		return nil, fmt.Errorf("kernel %v must be {kh, kw}", a.Kernel)
+	}
+	h, w, err := window(a, x[2], x[3], a.Kernel[0], a.Kernel[1], true)
+	if err != nil {
+		return nil, err
+	}
+	return Shape{x[0], x[1], h, w}, nil
+}
+
+func inferPoolGrad(n *Node, in []Shape) (Shape, error) {
+	s := n.Attrs.Shape
+	if s.Rank() != 4 {
+		return nil, fmt.Errorf("shape %s must be (N,C,H,W)", s)
+	}
+	y, err := inferPool(n, []Shape{s})
+	if err != nil {
+		return nil, err
+	}
+	if !y.Equal(in[0]) {
+		return nil, fmt.Errorf("dy %s does not match the pooled shape %s", in[0], y)
+	}
+	return s.Clone(), nil
+}
+
+// ConvOut is the output length of a window of size k with stride s over n elements
+// padded by lo and hi.
+func ConvOut(n, k, s, lo, hi int) int { return (n+lo+hi-k)/s + 1 }
+
+// SamePads returns the {before, after} padding of Keras/TensorFlow "same": the output
+// has ceil(n/s) elements and any odd pad goes at the end.
+func SamePads(n, k, s int) (int, int) {
+	out := (n + s - 1) / s
+	total := (out-1)*s + k - n
+	if total < 0 {
+		total = 0
+	}
+	return total / 2, total - total/2
+}
