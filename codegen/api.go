@@ -1,0 +1,19 @@
+// Package codegen turns an IR graph into a Go package: a model struct that owns its
+// parameters, gradients, optimizer state and one activation arena, with forward,
+// backward and optimizer-step code specialized to every shape.
+package codegen
+
+// Options control what Generate emits.
+type Options struct {
+	Package  string // Go package name of the output
+	MaxBatch int    // the largest batch size n the generated methods accept
+	Train    bool   // emit Loss, TrainStep and gradients, not only Predict
+	Tests    bool   // also emit a _test.go comparing the package with the interpreter
+}
+
+// File is one generated file: a name relative to the output directory and its
+// gofmt'd contents.
+type File struct {
+	Name string
+	Data []byte
+}
