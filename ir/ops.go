@@ -434,6 +434,9 @@ func init() {
 				if !in[0].Batched() {
 					return nil, fmt.Errorf("prediction must have a batch dimension")
 				}
+				if (n.Op == OpSoftmaxCELoss || n.Op == OpCategoricalCELoss) && in[0].Rank() < 2 {
+					return nil, fmt.Errorf("prediction %s needs a class axis after the batch", in[0])
+				}
 				if n.Op == OpHuberLoss && n.Attrs.Alpha <= 0 {
 					return nil, fmt.Errorf("huber delta %g must be positive", n.Attrs.Alpha)
 				}

@@ -4,7 +4,8 @@ import (
 	"github.com/dlgen/dlgen/ir"
 )
 
-// Kernels for sources, matrix multiplication and element-wise binary ops.
+// Kernels for the constant source and matrix multiplication. Element-wise
+// arithmetic lives in elementwise.go.
 
 func init() {
 	register(ir.OpFill, func(c *Ctx, n *ir.Node, _ []*Tensor) (*Tensor, error) {
@@ -14,14 +15,7 @@ func init() {
 		}
 		return t, nil
 	})
-	register(ir.OpIdentity, func(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
-		return in[0].Clone(), nil
-	})
 	register(ir.OpMatMul, matmul)
-	register(ir.OpAdd, binary(func(a, b float64) float64 { return a + b }))
-	register(ir.OpSub, binary(func(a, b float64) float64 { return a - b }))
-	register(ir.OpMul, binary(func(a, b float64) float64 { return a * b }))
-	register(ir.OpDiv, binary(func(a, b float64) float64 { return a / b }))
 }
 
 // matmul computes op(A)·op(B) by the textbook triple loop.
@@ -51,14 +45,4 @@ func matmul(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 		}
 	}
 	return t, nil
-}
-
-func binary(f func(a, b float64) float64) Kernel {
-	return func(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
-		t := NewTensor(in[0].Shape...)
-		for i := range t.Data {
-			t.Data[i] = f(in[0].Data[i], in[1].Data[i])
-		}
-		return t, nil
-	}
 }

@@ -2,7 +2,7 @@ package interp
 
 import "github.com/dlgen/dlgen/ir"
 
-// Kernels for whole-tensor reductions and their adjoint, and scalar arithmetic.
+// Kernels for whole-tensor reductions and their adjoint.
 
 func init() {
 	register(ir.OpReduceSum, func(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
@@ -28,20 +28,6 @@ func init() {
 		}
 		for i := range t.Data {
 			t.Data[i] = v
-		}
-		return t, nil
-	})
-	register(ir.OpScale, func(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
-		t := NewTensor(in[0].Shape...)
-		for i, v := range in[0].Data {
-			t.Data[i] = n.Attrs.Alpha * v
-		}
-		return t, nil
-	})
-	register(ir.OpAddScalar, func(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
-		t := NewTensor(in[0].Shape...)
-		for i, v := range in[0].Data {
-			t.Data[i] = v + n.Attrs.Alpha
 		}
 		return t, nil
 	})
