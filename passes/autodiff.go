@@ -148,38 +148,6 @@ func Autodiff(g *ir.Graph, wrtInputs ...string) (*ir.Graph, error) {
 }
 
 func init() {
-	gradRule(ir.OpIdentity, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
-		return []int{dy}, nil
-	})
-	gradRule(ir.OpAdd, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
-		return []int{dy, dy}, nil
-	})
-	gradRule(ir.OpSub, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
-		out := []int{dy, -1}
-		if need[1] {
-			neg, err := b.Op(ir.OpScale, ir.Attrs{Alpha: -1}, dy)
-			if err != nil {
-				return nil, err
-			}
-			out[1] = neg
-		}
-		return out, nil
-	})
-	gradRule(ir.OpMul, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
-		out := []int{-1, -1}
-		var err error
-		if need[0] {
-			if out[0], err = b.Op(ir.OpMul, ir.Attrs{}, dy, n.Inputs[1]); err != nil {
-				return nil, err
-			}
-		}
-		if need[1] {
-			if out[1], err = b.Op(ir.OpMul, ir.Attrs{}, dy, n.Inputs[0]); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
-	})
 	// C = op(A)·op(B). With G = dC: dA = G·op(B)ᵀ (transposed back if A was), and
 	// dB = op(A)ᵀ·G (likewise).
 	gradRule(ir.OpMatMul, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {

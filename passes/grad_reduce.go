@@ -2,7 +2,7 @@ package passes
 
 import "github.com/dlgen/dlgen/ir"
 
-// Gradient rules for reductions and scalar arithmetic.
+// Gradient rules for whole-tensor reductions and their adjoint.
 
 func init() {
 	gradRule(ir.OpReduceSum, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
@@ -21,12 +21,5 @@ func init() {
 		}
 		d, err := b.Op(op, ir.Attrs{}, dy)
 		return []int{d}, err
-	})
-	gradRule(ir.OpScale, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
-		d, err := b.Op(ir.OpScale, ir.Attrs{Alpha: n.Attrs.Alpha}, dy)
-		return []int{d}, err
-	})
-	gradRule(ir.OpAddScalar, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
-		return []int{dy}, nil
 	})
 }

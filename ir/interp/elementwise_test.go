@@ -1,0 +1,182 @@
+package interp_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlgen/dlgen/ir"
+	"github.com/dlgen/dlgen/ir/interp"
+)
+
+// opsGoldenPath holds PyTorch's values for the element-wise, activation, channel,
+// shape and loss ops; testdata/torch/ops_golden.py regenerates it.
+const opsGoldenPath = "../../testdata/torch/ops_golden.json"
+
+type opsGoldenTensor struct {
+	Shape   []int     `json:"shape"`
+	Batched bool      `json:"batched"`
+	DType   ir.DType  `json:"dtype"`
+	Data    []float64 `json:"data"`
+}
+
+type opsGoldenCase struct {
+	Name   string            `json:"name"`
+	Op     string            `json:"op"`
+	Attrs  ir.Attrs          `json:"attrs"`
+	Inputs []opsGoldenTensor `json:"inputs"`
+	Want   opsGoldenTensor   `json:"want"`
+	// Batch is the batch size of an op whose inputs are all unbatched but whose
+	// output is batched (ChannelBroadcast).
+	Batch int `json:"batch"`
+}
+
+func loadOpsGolden(t *testing.T) []opsGoldenCase {
+	t.Helper()
+	raw, err := os.ReadFile(opsGoldenPath)
+	require.NoError(t, err)
+	var f struct {
+		Cases []opsGoldenCase `json:"cases"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &f))
+	require.NotEmpty(t, f.Cases)
+	return f.Cases
+}
+
+// runOp builds a graph holding one op applied to the given inputs (each an Input
+// node, batched or not) and evaluates it with the interpreter.
+func runOp(op string, attrs ir.Attrs, inputs ...opsGoldenTensor) (*interp.Tensor, error) {
+	return runOpBatch(0, op, attrs, inputs...)
+}
+
+// runOpBatch is runOp with the batch size set by an extra unused input of batch n,
+// for ops whose inputs are unbatched; n = 0 adds none.
+func runOpBatch(n int, op string, attrs ir.Attrs, inputs ...opsGoldenTensor) (*interp.Tensor, error) {
+	g := ir.NewGraph("op")
+	feeds := map[string]*interp.Tensor{}
+	if n > 0 {
+		if _, err := g.Add(ir.OpInput, "batch", "inputs", ir.Attrs{Shape: ir.Shape{ir.Batch}, Role: ir.RoleData}); err != nil {
+			return nil, err
+		}
+		feeds["batch"] = interp.NewTensor(n)
+	}
+	var ids []int
+	for i, in := range inputs {
+		shape := ir.Shape(append([]int(nil), in.Shape...))
+		if in.Batched {
+			shape[0] = ir.Batch
+		}
+		name := fmt.Sprintf("in%d", i)
+		id, err := g.Add(ir.OpInput, name, "inputs", ir.Attrs{Shape: shape, Role: ir.RoleData, DType: in.DType})
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+		feeds[name] = interp.FromData(append([]float64(nil), in.Data...), in.Shape...)
+	}
+	y, err := g.Add(op, "y", "layer", attrs, ids...)
+	if err != nil {
+		return nil, err
+	}
+	m, err := interp.New(g, 1)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := m.Run(feeds)
+	if err != nil {
+		return nil, err
+	}
+	return vals[y], nil
+}
+
+// batched and vec describe test inputs: a batched tensor (leading dimension the
+// batch) and an unbatched one.
+func batched(data []float64, shape ...int) opsGoldenTensor {
+	return opsGoldenTensor{Shape: shape, Batched: true, Data: data}
+}
+
+func vec(data []float64, shape ...int) opsGoldenTensor {
+	return opsGoldenTensor{Shape: shape, Data: data}
+}
+
+// assertClose compares element-wise with a relative tolerance (absolute below 1).
+func assertClose(t *testing.T, want, got []float64, tol float64, msgAndArgs ...any) {
+	t.Helper()
+	require.Len(t, got, len(want), msgAndArgs...)
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > tol*math.Max(1, math.Abs(want[i])) {
+			assert.Failf(t, "values differ", "element %d: want %.17g, got %.17g (%s)", i, want[i], got[i], fmt.Sprint(msgAndArgs...))
+		}
+	}
+}
+
+// Every op of this family, the activations, the per-channel, shape and loss ops
+// matches PyTorch in float64 up to rounding.
+func TestOpsMatchPyTorch(t *testing.T) {
+	cases := loadOpsGolden(t)
+	covered := map[string]bool{}
+	for _, tc := range cases {
+		covered[tc.Op] = true
+		t.Run(tc.Op+": "+tc.Name, func(t *testing.T) {
+			got, err := runOpBatch(tc.Batch, tc.Op, tc.Attrs, tc.Inputs...)
+			require.NoError(t, err)
+			require.Equal(t, fmt.Sprint(tc.Want.Shape), fmt.Sprint(got.Shape), "shape") // a scalar is [] in JSON, nil here
+			assertClose(t, tc.Want.Data, got.Data, 1e-12)
+		})
+	}
+	t.Run("the golden file covers every op of these families", func(t *testing.T) {
+		for _, op := range []string{
+			ir.OpIdentity, ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpDiv, ir.OpScale, ir.OpAddScalar,
+			ir.OpSigmoid, ir.OpTanh, ir.OpRelu, ir.OpLeakyRelu, ir.OpExp, ir.OpLog, ir.OpSquare, ir.OpRsqrt, ir.OpSoftmax,
+			ir.OpReshape, ir.OpConcat, ir.OpSlice,
+			ir.OpBiasAdd, ir.OpChannelMul, ir.OpChannelSum, ir.OpChannelMean, ir.OpChannelBroadcast, ir.OpRunningUpdate,
+			ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss, ir.OpBCEWithLogitsLoss,
+			ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss,
+			ir.OpSigmoidGrad, ir.OpTanhGrad, ir.OpReluGrad, ir.OpLeakyReluGrad, ir.OpSoftmaxGrad, ir.OpSliceGrad, ir.OpLossGrad,
+		} {
+			assert.True(t, covered[op], "no PyTorch case for %s", op)
+		}
+	})
+}
+
+func TestElementwiseByHand(t *testing.T) {
+	a := []float64{1, -2, 3, 0.5}
+	b := []float64{4, 0.5, -1, 2}
+	for _, tc := range []struct {
+		name  string
+		op    string
+		attrs ir.Attrs
+		in    []opsGoldenTensor
+		want  []float64
+	}{
+		{"add sums element by element", ir.OpAdd, ir.Attrs{}, []opsGoldenTensor{batched(a, 2, 2), batched(b, 2, 2)}, []float64{5, -1.5, 2, 2.5}},
+		{"sub subtracts the second operand", ir.OpSub, ir.Attrs{}, []opsGoldenTensor{batched(a, 2, 2), batched(b, 2, 2)}, []float64{-3, -2.5, 4, -1.5}},
+		{"mul multiplies", ir.OpMul, ir.Attrs{}, []opsGoldenTensor{batched(a, 2, 2), batched(b, 2, 2)}, []float64{4, -1, -3, 1}},
+		{"div divides the first by the second", ir.OpDiv, ir.Attrs{}, []opsGoldenTensor{batched(a, 2, 2), batched(b, 2, 2)}, []float64{0.25, -4, -3, 0.25}},
+		{"scale multiplies by alpha", ir.OpScale, ir.Attrs{Alpha: -3}, []opsGoldenTensor{batched(a, 2, 2)}, []float64{-3, 6, -9, -1.5}},
+		{"add scalar adds alpha", ir.OpAddScalar, ir.Attrs{Alpha: 0.5}, []opsGoldenTensor{batched(a, 2, 2)}, []float64{1.5, -1.5, 3.5, 1}},
+		{"square squares", ir.OpSquare, ir.Attrs{}, []opsGoldenTensor{batched(a, 2, 2)}, []float64{1, 4, 9, 0.25}},
+		{"rsqrt of 4 is a half", ir.OpRsqrt, ir.Attrs{}, []opsGoldenTensor{vec([]float64{4, 0.25, 1, 16}, 4)}, []float64{0.5, 2, 1, 0.25}},
+		{"exp of ln 2 is 2", ir.OpExp, ir.Attrs{}, []opsGoldenTensor{vec([]float64{0, math.Ln2}, 2)}, []float64{1, 2}},
+		{"log of e is 1", ir.OpLog, ir.Attrs{}, []opsGoldenTensor{vec([]float64{1, math.E}, 2)}, []float64{0, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := runOp(tc.op, tc.attrs, tc.in...)
+			require.NoError(t, err)
+			assertClose(t, tc.want, got.Data, 1e-15)
+		})
+	}
+}
+
+func TestIdentityReturnsACopy(t *testing.T) {
+	x := interp.FromData([]float64{1, 2}, 1, 2)
+	y, err := interp.Kernels[ir.OpIdentity](&interp.Ctx{N: 1}, &ir.Node{Op: ir.OpIdentity, Shape: ir.Shape{ir.Batch, 2}}, []*interp.Tensor{x})
+	require.NoError(t, err)
+	y.Data[0] = 7
+	assert.Equal(t, 1.0, x.Data[0], "writing the output changed the input")
+}

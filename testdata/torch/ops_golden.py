@@ -1,0 +1,215 @@
+#!/usr/bin/python3
+"""Golden values for dlgen's element-wise, activation, channel, shape and loss kernels.
+
+Regenerate with (PyTorch 1.13, Debian's python3-torch):
+
+    /usr/bin/python3 testdata/torch/ops_golden.py > testdata/torch/ops_golden.json
+
+Every case is one dlgen op applied to the stored inputs: `attrs` uses the JSON names of
+ir.Attrs, `batched` marks inputs whose leading dimension is the batch, and `dtype`
+"int" marks class labels (stored as floats holding integers). All arithmetic is in
+float64. The gradient-only ops (SigmoidGrad, SoftmaxGrad, SliceGrad, LossGrad, ...)
+are compared with torch.autograd.grad of the forward op.
+
+Keras' categorical_crossentropy has no PyTorch counterpart, so it is written out from
+the Keras source (normalise, clip to [1e-7, 1-1e-7], -sum t*log p) in torch ops.
+"""
+
+import json
+import sys
+
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(20240602)
+DT = torch.float64
+
+cases = []
+
+
+def t(values):
+    return torch.tensor(values, dtype=DT)
+
+
+def randn(*shape):
+    """Normal samples rounded to 3 decimals, which keeps the stored inputs short."""
+    return torch.round(torch.randn(*shape, dtype=DT) * 1000) / 1000
+
+
+def uniform(lo, hi, *shape):
+    return torch.round((lo + (hi - lo) * torch.rand(*shape, dtype=DT)) * 1000) / 1000
+
+
+def inp(x, batched=True, dtype=None):
+    d = {"shape": list(x.shape), "batched": batched, "data": x.detach().reshape(-1).tolist()}
+    if dtype:
+        d["dtype"] = dtype
+    return d
+
+
+def case(name, op, attrs, inputs, want, batch=None):
+    """batch, for an op whose inputs have no batch dimension but whose output has,
+    is the batch size the Go test must run with."""
+    want = want.detach()
+    c = {
+        "name": name, "op": op, "attrs": attrs, "inputs": inputs,
+        "want": {"shape": list(want.shape), "data": want.reshape(-1).tolist()},
+    }
+    if batch:
+        c["batch"] = batch
+    cases.append(c)
+
+
+def grad_of(f, x, dy):
+    """dL/dx for L = sum(f(x)·dy), i.e. the vector-Jacobian product dyᵀ·∂f/∂x."""
+    x = x.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(f(x), x, dy)
+    return g
+
+
+# ---- element-wise ----
+a, b = randn(2, 3), randn(2, 3)
+bpos = uniform(0.5, 2.0, 2, 3) * torch.sign(randn(2, 3))  # |b| ≥ 0.5: away from zero
+case("identity copies its input", "Identity", {}, [inp(a)], a.clone())
+case("add", "Add", {}, [inp(a), inp(b)], a + b)
+case("sub", "Sub", {}, [inp(a), inp(b)], a - b)
+case("mul", "Mul", {}, [inp(a), inp(b)], a * b)
+case("div", "Div", {}, [inp(a), inp(bpos)], a / bpos)
+case("scale by a negative constant", "Scale", {"alpha": -2.5}, [inp(a)], -2.5 * a)
+case("add a scalar", "AddScalar", {"alpha": 0.75}, [inp(a)], a + 0.75)
+case("exp", "Exp", {}, [inp(a)], torch.exp(a))
+xpos = uniform(0.05, 3.0, 2, 3)
+case("log of positive values", "Log", {}, [inp(xpos)], torch.log(xpos))
+case("square", "Square", {}, [inp(a)], a * a)
+case("rsqrt of positive values", "Rsqrt", {}, [inp(xpos)], torch.rsqrt(xpos))
+case("unbatched add of parameter-like vectors", "Add", {}, [inp(a[0], False), inp(b[0], False)], a[0] + b[0])
+
+# ---- activations ----
+xs = t([[-800.0, -40.0, -2.0, -0.5, 0.0], [0.5, 2.0, 40.0, 800.0, 1e-3]])
+case("sigmoid, saturating without overflow at ±800", "Sigmoid", {}, [inp(xs)], torch.sigmoid(xs))
+case("tanh", "Tanh", {}, [inp(xs)], torch.tanh(xs))
+case("relu is zero at and below zero", "Relu", {}, [inp(xs)], torch.relu(xs))
+case("leaky relu with slope 0.2", "LeakyRelu", {"alpha": 0.2}, [inp(xs)], F.leaky_relu(xs, 0.2))
+x23 = randn(2, 4)
+case("softmax over the last axis", "Softmax", {}, [inp(x23)], torch.softmax(x23, -1))
+big = t([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0], [-1e4, -1e4 + 1, -1e4 + 2]])
+case("softmax of large logits does not overflow", "Softmax", {}, [inp(big)], torch.softmax(big, -1))
+x3 = randn(2, 2, 3)
+case("softmax of a rank-3 tensor normalises each last-axis row", "Softmax", {}, [inp(x3)], torch.softmax(x3, -1))
+
+dy = randn(*xs.shape)
+y = torch.sigmoid(xs)
+case("sigmoid gradient from the output", "SigmoidGrad", {}, [inp(y), inp(dy)], grad_of(torch.sigmoid, xs, dy))
+y = torch.tanh(xs)
+case("tanh gradient from the output", "TanhGrad", {}, [inp(y), inp(dy)], grad_of(torch.tanh, xs, dy))
+xr = t([[-2.0, -0.5, 0.0, 0.5, 2.0], [3.0, -3.0, 1e-3, -1e-3, 0.0]])
+case("relu gradient, zero at zero", "ReluGrad", {}, [inp(xr), inp(dy)], grad_of(torch.relu, xr, dy))
+case("leaky relu gradient", "LeakyReluGrad", {"alpha": 0.2}, [inp(xr), inp(dy)],
+     grad_of(lambda v: F.leaky_relu(v, 0.2), xr, dy))
+dys = randn(2, 4)
+case("softmax gradient from the output", "SoftmaxGrad", {}, [inp(torch.softmax(x23, -1)), inp(dys)],
+     grad_of(lambda v: torch.softmax(v, -1), x23, dys))
+
+# ---- shape ops ----
+x = randn(2, 2, 3)
+case("reshape keeps the batch and row-major order", "Reshape", {"shape": [3, 2]}, [inp(x)], x.reshape(2, 3, 2))
+x4 = randn(2, 2, 2, 3)
+case("flatten is a reshape to one axis", "Reshape", {"shape": [12]}, [inp(x4)], x4.reshape(2, 12))
+p, q, r = randn(2, 2, 3), randn(2, 1, 3), randn(2, 3, 3)
+case("concat along axis 1 (channels)", "Concat", {"axis": 1}, [inp(p), inp(q), inp(r)], torch.cat([p, q, r], 1))
+p2, q2 = randn(2, 2, 3), randn(2, 2, 1)
+case("concat along axis 2", "Concat", {"axis": 2}, [inp(p2), inp(q2)], torch.cat([p2, q2], 2))
+u, v = randn(2, 3), randn(1, 3)
+case("concat of unbatched tensors along axis 0", "Concat", {"axis": 0}, [inp(u, False), inp(v, False)], torch.cat([u, v], 0))
+x = randn(2, 4, 3)
+case("slice [1:3] along axis 1", "Slice", {"axis": 1, "start": 1, "end": 3}, [inp(x)], x[:, 1:3, :])
+case("slice [0:2] along the last axis", "Slice", {"axis": 2, "start": 0, "end": 2}, [inp(x)], x[:, :, 0:2])
+dsl = randn(2, 2, 3)
+case("slice gradient places dy and zero-fills", "SliceGrad", {"shape": [-1, 4, 3], "axis": 1, "start": 1},
+     [inp(dsl)], grad_of(lambda v: v[:, 1:3, :], x, dsl))
+
+# ---- per-channel ops ----
+x = randn(2, 3, 2, 2)
+bias = randn(3)
+case("bias add on NCHW", "BiasAdd", {}, [inp(x), inp(bias, False)], x + bias.view(1, 3, 1, 1))
+xd = randn(2, 3)
+case("bias add on (N, C)", "BiasAdd", {}, [inp(xd), inp(bias, False)], xd + bias)
+case("channel mul on NCHW", "ChannelMul", {}, [inp(x), inp(bias, False)], x * bias.view(1, 3, 1, 1))
+case("channel sum over batch and space", "ChannelSum", {}, [inp(x)], x.sum(dim=(0, 2, 3)))
+case("channel mean over batch and space", "ChannelMean", {}, [inp(x)], x.mean(dim=(0, 2, 3)))
+case("channel mean on (N, C)", "ChannelMean", {}, [inp(xd)], xd.mean(dim=0))
+case("channel broadcast", "ChannelBroadcast", {"shape": [-1, 3, 2, 2]}, [inp(bias, False)],
+     bias.view(1, 3, 1, 1).expand(2, 3, 2, 2), batch=2)
+case("channel broadcast with mean divides by N·H·W", "ChannelBroadcast", {"shape": [-1, 3, 2, 2], "mean": True},
+     [inp(bias, False)], bias.view(1, 3, 1, 1).expand(2, 3, 2, 2) / 8, batch=2)
+state, stat = uniform(0.5, 1.5, 3), uniform(0.5, 1.5, 3)
+case("running update, PyTorch momentum 0.1", "RunningUpdate", {"momentum": 0.1},
+     [inp(state, False), inp(stat, False), inp(x)], 0.9 * state + 0.1 * stat)
+case("running update of a variance applies Bessel's correction m/(m-1)", "RunningUpdate",
+     {"momentum": 0.1, "unbiased": True}, [inp(state, False), inp(stat, False), inp(x)],
+     0.9 * state + 0.1 * stat * 8 / 7)
+
+# ---- losses ----
+dloss = t(0.7)  # the scalar that LossGrad multiplies by
+
+
+def loss_cases(name, op, attrs, pred, target, f, grad=True, target_dtype=None):
+    case(name, op, attrs, [inp(pred), inp(target, dtype=target_dtype)], f(pred, target))
+    if grad:
+        case(name + ": gradient", "LossGrad", dict(attrs, sub=op), [inp(pred), inp(target, dtype=target_dtype), inp(dloss, False)],
+             grad_of(lambda v: f(v, target), pred, dloss))
+
+
+pr, tg = randn(3, 4), randn(3, 4)
+tg[0, 0] = pr[0, 0]  # a tie: MAE's subgradient there is 0, as torch.sign gives
+loss_cases("mse", "MSELoss", {}, pr, tg, F.mse_loss)
+loss_cases("mae, with one element where p = t", "MAELoss", {}, pr, tg, F.l1_loss)
+hp = t([[0.3, -0.5, 1.5, -2.5], [0.99, 3.0, -1.01, 0.0]])
+ht = t([[0.0, 0.0, 0.0, 0.0], [0.0, 0.5, 0.0, 0.2]])
+loss_cases("huber with delta 1 on both sides of delta", "HuberLoss", {"alpha": 1.0}, hp, ht,
+           lambda p, q: F.huber_loss(p, q, delta=1.0))
+loss_cases("huber with delta 0.5", "HuberLoss", {"alpha": 0.5}, hp, ht, lambda p, q: F.huber_loss(p, q, delta=0.5))
+
+bp = t([[0.0, 1.0, 0.0, 1.0], [0.2, 0.7, 0.5, 1e-50]])
+bt = t([[0.0, 1.0, 1.0, 0.0], [0.3, 1.0, 0.0, 1.0]])
+# p = 0 and 1 hit PyTorch's -100 log clamp. PyTorch's backward there divides by
+# max(p(1-p), 1e-12) instead of differentiating the clamp, so the gradient case uses
+# interior probabilities only; the Go test checks the clamped gradient by hand.
+loss_cases("bce with p = 0 and 1 clamps each log at -100", "BCELoss", {}, bp, bt, F.binary_cross_entropy, grad=False)
+bpi, bti = uniform(0.05, 0.95, 3, 4), uniform(0.0, 1.0, 3, 4)
+bti[0] = torch.round(bti[0])
+loss_cases("bce with interior probabilities and soft targets", "BCELoss", {}, bpi, bti, F.binary_cross_entropy)
+zl = t([[-800.0, -30.0, -1.0, 0.0], [0.5, 2.0, 30.0, 800.0]])
+zt = t([[0.0, 1.0, 0.3, 1.0], [0.0, 1.0, 0.0, 1.0]])
+loss_cases("bce with logits, large |z| without overflow", "BCEWithLogitsLoss", {}, zl, zt,
+           F.binary_cross_entropy_with_logits)
+
+z = randn(3, 4) * 3
+z[2] = t([1000.0, -1000.0, 999.0, 0.0])
+onehot = F.one_hot(torch.tensor([2, 0, 1]), 4).to(DT)
+loss_cases("softmax cross-entropy with one-hot targets and large logits", "SoftmaxCELoss", {}, z, onehot, F.cross_entropy)
+soft = torch.softmax(randn(3, 4), -1)
+loss_cases("softmax cross-entropy with soft labels", "SoftmaxCELoss", {}, z, soft, F.cross_entropy)
+z3, s3 = randn(2, 3, 4), torch.softmax(randn(2, 3, 4), -1)
+# A (N, T, C) prediction: every last-axis row is a distribution and the mean runs over
+# all N·T of them, as PyTorch's cross_entropy does on (N, C, T) and Keras on (N, T, C).
+loss_cases("softmax cross-entropy averages over every row of a rank-3 prediction", "SoftmaxCELoss", {}, z3, s3,
+           lambda p, q: F.cross_entropy(p.permute(0, 2, 1), q.permute(0, 2, 1)))
+labels = torch.tensor([2, 0, 3])
+loss_cases("sparse softmax cross-entropy", "SparseSoftmaxCELoss", {}, z, labels.to(DT),
+           lambda p, q: F.cross_entropy(p, q.long()), target_dtype="int")
+
+
+def keras_cce(p, q):
+    p = p / p.sum(-1, keepdim=True)
+    p = torch.clamp(p, 1e-7, 1 - 1e-7)
+    return (-(q * torch.log(p)).sum(-1)).mean()
+
+
+cp = t([[0.2, 0.3, 0.5], [0.0, 0.4, 0.6], [2.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+ct = t([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+loss_cases("categorical cross-entropy normalises and clips to [1e-7, 1-1e-7]", "CategoricalCELoss", {}, cp, ct, keras_cce)
+
+json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
+          sys.stdout, separators=(",", ":"))
+sys.stdout.write("\n")
