@@ -1,0 +1,186 @@
+package rt
+
+import "unsafe"
+
+// The GEMM driver follows Goto and van de Geijn, "Anatomy of high-performance matrix
+// multiplication" (ACM TOMS 34(3), 2008), in the loop order of BLIS (Van Zee and van
+// de Geijn, 2015):
+//
+//	for jc in steps of nc:            B block kc×nc lives in L3 (packed once per pc)
+//	  for pc in steps of kc:
+//	    pack B[pc:pc+kc, jc:jc+nc] into nr-wide panels
+//	    for ic in steps of mc:        A block mc×kc lives in L2
+//	      pack A[ic:ic+mc, pc:pc+kc] into mr-high slivers
+//	      for jr in steps of nr:      one B panel kc×nr stays in L1 ...
+//	        for ir in steps of mr:    ... while the A slivers stream past it
+//	          micro-kernel: C[ir:ir+mr, jr:jr+nr] (+)= A sliver · B panel
+//
+// Packing turns every transpose/stride combination into the same two contiguous
+// layouts, so one micro-kernel serves all four trans cases, and it pads the last
+// B panel with zeros so the kernel's inner loop never needs a column edge case. Row
+// edges are handled by kernels specialised to 1..mr rows (no wasted FMAs), and column
+// edges by masked loads/stores of C in the kernel's epilogue, so edge elements go
+// through exactly the same arithmetic as interior ones.
+
+// gemmKernel is one micro-kernel family with the cache blocking that suits it.
+type gemmKernel struct {
+	name       string
+	supported  bool // this CPU can run it
+	mr, nr     int  // register tile: rows of A and columns of B per micro-kernel call
+	kc, mc, nc int  // cache blocks: kc×nr B panel in L1, mc×kc A block in L2, kc×nc B block in L3
+	// halfNR reports that the kernel has a variant for panels at most nr/2 wide, so
+	// the driver packs such a last panel nr/2 wide and the kernel skips the zero half.
+	halfNR bool
+	// tile computes C[0:rows, 0:cols] = alpha·Ap·Bp + beta·C, reading C only when
+	// beta != 0. Ap is a packed rows×k sliver (Ap[p*rows+i]); Bp is a packed k×cols
+	// panel with row stride bs, zero-padded from cols to bs. rows ≤ mr, cols ≤ bs ≤ nr.
+	tile func(rows, cols, k int, ap, bp []float32, bs int, c []float32, ldc int, alpha, beta float32)
+}
+
+// workspace holds the packing buffers of one thread. They grow to the size the
+// largest problem seen needs, bounded by mc·kc and kc·nc floats, and are then
+// reused, so repeated calls allocate nothing.
+type workspace struct {
+	a, b []float32
+}
+
+// floats returns a 64-byte aligned slice of n floats, reusing buf when it is big enough.
+// Cache-line alignment keeps each packed row of a panel within whole lines.
+func floats(buf []float32, n int) []float32 {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	s := make([]float32, n+16)
+	off := int(uintptr(unsafe.Pointer(&s[0]))&63) / 4
+	if off != 0 {
+		off = 16 - off
+	}
+	return s[off : off+n : off+n]
+}
+
+func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	mr, nr := kern.mr, kern.nr
+	kcMax := min(kern.kc, k)
+	ncMax := min(kern.nc, roundUp(n, nr))
+	ws.a = floats(ws.a, min(kern.mc, roundUp(m, mr))*kcMax)
+	ws.b = floats(ws.b, kcMax*ncMax)
+	for jc := 0; jc < n; jc += kern.nc {
+		nc := min(kern.nc, n-jc)
+		for pc := 0; pc < k; pc += kern.kc {
+			kc := min(kern.kc, k-pc)
+			// Later k blocks accumulate onto what the first one stored.
+			bet := beta
+			if pc > 0 {
+				bet = 1
+			}
+			packB(kern, ws.b, transB, b, ldb, pc, jc, kc, nc)
+			for ic := 0; ic < m; ic += kern.mc {
+				mc := min(kern.mc, m-ic)
+				packA(mr, ws.a, transA, a, lda, ic, pc, mc, kc)
+				for jr := 0; jr < nc; jr += nr {
+					cols := min(nr, nc-jr)
+					bs := panelWidth(kern, cols)
+					bp := ws.b[jr*kc:]
+					for ir := 0; ir < mc; ir += mr {
+						rows := min(mr, mc-ir)
+						kern.tile(rows, cols, kc, ws.a[ir*kc:], bp, bs,
+							c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bet)
+					}
+				}
+			}
+		}
+	}
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// panelWidth is the packed width of a B panel holding cols columns.
+func panelWidth(kern *gemmKernel, cols int) int {
+	if kern.halfNR && cols <= kern.nr/2 {
+		return kern.nr / 2
+	}
+	return kern.nr
+}
+
+// scaleC sets C = beta·C, writing zeros without reading C when beta is 0.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// packA copies op(A)[ic:ic+mc, pc:pc+kc] into dst as consecutive slivers of mr rows
+// (the last one may have fewer); within a sliver of r rows, element (i, p) is at
+// p*r+i, the order in which the micro-kernel broadcasts it.
+func packA(mr int, dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
+	for ir := 0; ir < mc; ir += mr {
+		r := min(mr, mc-ir)
+		s := dst[ir*kc : ir*kc+r*kc]
+		if transA {
+			// op(A)(i, p) = a[p*lda+i]: each k step is a contiguous run of r floats.
+			for p := 0; p < kc; p++ {
+				src := a[(pc+p)*lda+ic+ir:]
+				copy(s[p*r:p*r+r], src[:r])
+			}
+			continue
+		}
+		// op(A)(i, p) = a[i*lda+p]: read each row sequentially, scatter with stride r.
+		for i := 0; i < r; i++ {
+			src := a[(ic+ir+i)*lda+pc : (ic+ir+i)*lda+pc+kc]
+			for p, v := range src {
+				s[p*r+i] = v
+			}
+		}
+	}
+}
+
+// packB copies op(B)[pc:pc+kc, jc:jc+nc] into dst as consecutive panels of nr
+// columns; panel jr starts at jr*kc and holds element (p, j) at p*w+j, where w is
+// its panelWidth, with columns past the matrix edge set to zero.
+func packB(kern *gemmKernel, dst []float32, transB bool, b []float32, ldb, pc, jc, kc, nc int) {
+	nr := kern.nr
+	for jr := 0; jr < nc; jr += nr {
+		cols := min(nr, nc-jr)
+		w := panelWidth(kern, cols)
+		s := dst[jr*kc : jr*kc+kc*w]
+		if transB {
+			// op(B)(p, j) = b[j*ldb+p]: read each stored row sequentially, scatter
+			// with stride w.
+			for j := 0; j < cols; j++ {
+				src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kc]
+				for p, v := range src {
+					s[p*w+j] = v
+				}
+			}
+			if cols < w {
+				for p := 0; p < kc; p++ {
+					clear(s[p*w+cols : p*w+w])
+				}
+			}
+			continue
+		}
+		// op(B)(p, j) = b[p*ldb+j]: each k step is a contiguous run of cols floats.
+		for p := 0; p < kc; p++ {
+			row := s[p*w : p*w+w]
+			copy(row, b[(pc+p)*ldb+jc+jr:(pc+p)*ldb+jc+jr+cols])
+			clear(row[cols:])
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !amd64
+
+package rt
+
+func kernelList() []*gemmKernel { return []*gemmKernel{&kernelGo} }

@@ -1,0 +1,199 @@
+package rt
+
+import (
+	"runtime"
+	"sync"
+)
+
+// A Pool runs GEMMs on a fixed set of threads and owns one packing workspace per
+// thread, so that a model can do all its matrix products without allocating.
+//
+// Generated code creates one Pool when the model is built and keeps it in the model
+// struct for the model's lifetime:
+//
+//	type Model struct {
+//		pool *rt.Pool // rt.NewPool(threads) in New; Close in Close
+//		...
+//	}
+//	m.pool.Gemm(false, true, n, 128, 784, 1, x, 784, w, 784, 0, y, 128)
+//
+// After the first call of each shape the workspaces have reached their final size
+// (at most a few MiB per thread, bounded by the kernel's cache blocks), and later
+// calls allocate nothing. A Pool of one thread starts no goroutines.
+//
+// A Pool serialises its callers: concurrent calls are safe but do not overlap. The
+// result does not depend on the number of threads: work is split on micro-tile
+// boundaries, and every element of C is computed by the same instructions in the
+// same order as in Gemm, so Pool.Gemm and Gemm agree bit for bit.
+type Pool struct {
+	s *poolState
+}
+
+type poolState struct {
+	mu    sync.Mutex
+	ws    []workspace     // ws[i] belongs to thread i; thread 0 is the caller
+	start []chan struct{} // start[i-1] wakes helper thread i
+	done  chan struct{}   // each helper sends once per job it finishes
+	job   gemmJob
+}
+
+// gemmJob is the call being run; parts[i] is the block of C thread i computes.
+type gemmJob struct {
+	kern           *gemmKernel
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	parts          []gemmPart
+}
+
+// gemmPart is the block C[m0:m1, n0:n1].
+type gemmPart struct{ m0, m1, n0, n1 int }
+
+// NewPool returns a pool of the given number of threads (the calling goroutine is
+// one of them); threads ≤ 0 means runtime.GOMAXPROCS(0). Close stops its
+// goroutines; a Pool that becomes unreachable is also stopped by the runtime.
+func NewPool(threads int) *Pool {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	s := &poolState{
+		ws:    make([]workspace, threads),
+		start: make([]chan struct{}, threads-1),
+		done:  make(chan struct{}, threads),
+	}
+	s.job.parts = make([]gemmPart, threads)
+	for i := range s.start {
+		s.start[i] = make(chan struct{}, 1)
+		go s.helper(i + 1)
+	}
+	p := &Pool{s: s}
+	// The helpers reference only s, so p can become unreachable while they run.
+	runtime.AddCleanup(p, (*poolState).close, s)
+	return p
+}
+
+// Threads reports how many threads the pool computes on.
+func (p *Pool) Threads() int { return len(p.s.ws) }
+
+// Close stops the pool's goroutines. The Pool must not be used afterwards.
+func (p *Pool) Close() { p.s.close() }
+
+func (s *poolState) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ch := range s.start {
+		if ch != nil {
+			close(ch)
+		}
+	}
+	s.start = nil
+}
+
+func (s *poolState) helper(i int) {
+	for range s.start[i-1] {
+		s.runPart(i)
+		s.done <- struct{}{}
+	}
+}
+
+func (s *poolState) runPart(i int) {
+	j := &s.job
+	pt := j.parts[i]
+	if pt.m0 >= pt.m1 || pt.n0 >= pt.n1 {
+		return
+	}
+	a := j.a
+	if j.transA {
+		a = a[pt.m0:]
+	} else {
+		a = a[pt.m0*j.lda:]
+	}
+	b := j.b
+	if j.transB {
+		b = b[pt.n0*j.ldb:]
+	} else {
+		b = b[pt.n0:]
+	}
+	s.ws[i].gemm(j.kern, j.transA, j.transB, pt.m1-pt.m0, pt.n1-pt.n0, j.k, j.alpha,
+		a, j.lda, b, j.ldb, j.beta, j.c[pt.m0*j.ldc+pt.n0:], j.ldc)
+}
+
+// GemmP is Gemm computed on the threads of p; a nil p means Gemm itself.
+func GemmP(p *Pool, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if p == nil {
+		Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	p.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Gemm computes C = alpha·op(A)·op(B) + beta·C exactly as the package-level Gemm
+// does, split across the pool's threads.
+func (p *Pool) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	s := p.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kern := activeKernel
+	s.job = gemmJob{
+		kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
+		parts: s.job.parts,
+	}
+	used := splitGemm(s.job.parts, kern, m, n, k)
+	if s.start == nil && len(s.ws) > 1 {
+		panic("rt: Gemm on a closed Pool")
+	}
+	for i := 1; i < used; i++ {
+		s.start[i-1] <- struct{}{}
+	}
+	s.runPart(0)
+	for i := 1; i < used; i++ {
+		<-s.done
+	}
+	// Drop the references to the caller's matrices.
+	s.job.a, s.job.b, s.job.c = nil, nil, nil
+}
+
+// minFlopsPerThread is the least work, in multiply-adds, worth waking a thread for:
+// a wake-up costs a few microseconds, about 10⁵ multiply-adds of a fast kernel.
+const minFlopsPerThread = 1 << 17
+
+// splitGemm divides the m×n output among at most len(parts) threads on micro-tile
+// boundaries and returns how many parts it filled. It picks the grid of tm×tn blocks
+// with the smallest largest block (in micro-tiles), preferring to split n, since each
+// thread then packs a disjoint part of B, usually the larger operand to pack.
+func splitGemm(parts []gemmPart, kern *gemmKernel, m, n, k int) int {
+	mt := (m + kern.mr - 1) / kern.mr
+	nt := (n + kern.nr - 1) / kern.nr
+	threads := len(parts)
+	if w := m * n * k / minFlopsPerThread; w < threads {
+		threads = max(w, 1)
+	}
+	threads = min(threads, mt*nt)
+	bestM, bestN, bestCost := 1, 1, mt*nt+1
+	for tn := threads; tn >= 1; tn-- {
+		tm := threads / tn
+		if tm > mt || tn > nt {
+			continue
+		}
+		cost := ((mt + tm - 1) / tm) * ((nt + tn - 1) / tn)
+		if cost < bestCost {
+			bestM, bestN, bestCost = tm, tn, cost
+		}
+	}
+	i := 0
+	for bm := 0; bm < bestM; bm++ {
+		m0 := min(bm*mt/bestM*kern.mr, m)
+		m1 := min((bm+1)*mt/bestM*kern.mr, m)
+		for bn := 0; bn < bestN; bn++ {
+			n0 := min(bn*nt/bestN*kern.nr, n)
+			n1 := min((bn+1)*nt/bestN*kern.nr, n)
+			parts[i] = gemmPart{m0, m1, n0, n1}
+			i++
+		}
+	}
+	return i
+}
