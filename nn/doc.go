@@ -1,0 +1,48 @@
+// Package nn is the Go API users write dlgen models with. It reads like Keras'
+// functional API, computes what PyTorch computes, and names parameters as PyTorch's
+// state_dict does, so weights move between the two without renaming or transposing:
+//
+//	m := nn.New("lenet")
+//	x := m.Input("image", 1, 28, 28)          // (N, 1, 28, 28); N is the batch
+//	y := m.Labels("label")                    // (N) int class indices
+//	h := x.Conv2D("conv1", 6, nn.K(5), nn.Same, nn.Act("relu"))
+//	h = h.MaxPool2D("pool1", nn.K(2))         // stride defaults to the pool size
+//	h = h.Conv2D("conv2", 16, nn.K(5), nn.Act("relu")).MaxPool2D("pool2", nn.K(2))
+//	h = h.Flatten("flat").Dense("fc1", 120, nn.Act("relu")).Dense("fc2", 84, nn.Act("relu"))
+//	logits := h.Dense("fc3", 10)
+//	m.Output("probs", logits.Softmax("probs"))
+//	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, y, nn.FromLogits))
+//	g, err := m.Build()                       // *ir.Graph, verified
+//
+// # Design
+//
+// A Model wraps one ir.Graph and appends nodes as layers are called; a T is one node
+// of it. Layers are methods on T (a chain reads top to bottom, as a Keras
+// Sequential); layers with several inputs (Add, Sub, Mul, Concat) and losses are
+// package functions. Every layer takes a name, which is mandatory: it names the
+// layer's parameters "<name>.weight", "<name>.bias" (and for BatchNorm
+// "<name>.running_mean", "<name>.running_var"), its main op node "<name>" and its
+// helper nodes "<name>/bias", "<name>/relu", and errors, dumps and generated code
+// speak in it. Names are unique in a model and may contain '.' (for PyTorch-style
+// nested names such as "block1.conv1") but not '/'.
+//
+// Optional settings are Option values (K, Strides, Same, Act, NoBias, KernelInit,
+// FromLogits, ...), so a call lists only what differs from the defaults, as keyword
+// arguments do in Python. Required sizes (units, filters, rates) are ordinary
+// arguments. A layer rejects options it does not take.
+//
+// Errors do not interrupt the chain: the first error (an *ir.Error naming the layer,
+// its type and its input shapes) is recorded, every later call does nothing, and
+// Build returns it. No builder call panics on bad input, so a model constructor
+// needs no error handling until Build.
+//
+// Semantics, where Keras and PyTorch differ: layout is NCHW with OIHW convolution
+// weights, Dense weights are (out, in), Flatten is row-major over C, H, W, and
+// losses average as reduction='mean' (all PyTorch). Padding names and their sizes
+// follow Keras (Same puts an odd pad at the end; Conv2DTranspose with Same outputs
+// in·stride), default initializers are Keras' (Glorot uniform kernels, zero biases)
+// with fans computed as torch.nn.init does, and pooling strides default to the pool
+// size. BatchNorm uses PyTorch's eps, momentum convention and state names;
+// LeakyReLU's default slope is PyTorch's 0.01. Softmax and the categorical losses
+// work on the last axis.
+package nn

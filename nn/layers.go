@@ -1,0 +1,348 @@
+package nn
+
+import (
+	"github.com/dlgen/dlgen/ir"
+)
+
+// Options each layer family accepts.
+const (
+	denseOpts  = optAct | optBias | optKernelInit | optBiasInit
+	convOpts   = optKernel | optStrides | optPadding | denseOpts
+	deconvOpts = convOpts | optOutPad
+	poolOpts   = optKernel | optStrides | optPadding
+)
+
+// Dense is a fully connected layer, PyTorch's Linear: y = x·Wᵀ + b with W of shape
+// (units, features) named "<name>.weight" and b "<name>.bias". x must be (N,
+// features); flatten images first. Options: Act, NoBias, KernelInit, BiasInit.
+func (t *T) Dense(name string, units int, opts ...Option) *T {
+	l := t.begin(name, "Dense", opts, denseOpts)
+	if l == nil {
+		return t.failed()
+	}
+	x := l.shapes()[0]
+	if units <= 0 {
+		return l.fail("units %d must be positive", units)
+	}
+	if x.Rank() != 2 {
+		return l.fail("needs a (N, features) input; add Flatten (or GlobalAvgPool2D) before it")
+	}
+	in := x[1]
+	// torch.nn.init._calculate_fan_in_and_fan_out on a (out, in) weight.
+	w := l.param("weight", ir.Shape{units, in}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, in, units))
+	y := l.op(ir.OpMatMul, "", ir.Attrs{TransB: true}, l.x(0), w)
+	return l.result(l.activate(l.bias(y, units)))
+}
+
+// Conv2D is a 2-D convolution (cross-correlation, as PyTorch's Conv2d) of an (N, C,
+// H, W) input with filters kernels of (C, kh, kw), weight "<name>.weight" of shape
+// (filters, C, kh, kw) and bias "<name>.bias". Options: K (required), Strides (1),
+// Valid (default), Same, Full or Pads, Act, NoBias, KernelInit, BiasInit.
+func (t *T) Conv2D(name string, filters int, opts ...Option) *T {
+	l := t.begin(name, "Conv2D", opts, convOpts)
+	if l == nil {
+		return t.failed()
+	}
+	x, ok := l.image(filters, "filters", true)
+	if !ok {
+		return l.m.failed()
+	}
+	k, s := l.c.kernel, l.strides([]int{1, 1})
+	pads := l.pads(x, k, s, true)
+	if pads == nil {
+		return l.m.failed()
+	}
+	rf := k[0] * k[1]
+	w := l.param("weight", ir.Shape{filters, x[1], k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, x[1]*rf, filters*rf))
+	y := l.op(ir.OpConv2D, "", ir.Attrs{Strides: s, Pads: pads}, l.x(0), w)
+	return l.result(l.activate(l.bias(y, filters)))
+}
+
+// Conv2DTranspose is a transposed convolution, PyTorch's ConvTranspose2d, with
+// weight "<name>.weight" of shape (C, filters, kh, kw) as PyTorch stores it. Padding
+// follows Keras: Same gives an output of in·stride, Valid one of in·stride +
+// max(kh-stride, 0) (PyTorch's (in-1)·stride + kh when kh ≥ stride). Pads with
+// OutPad give PyTorch's padding and output_padding. Options as Conv2D, plus OutPad;
+// Full does not apply.
+func (t *T) Conv2DTranspose(name string, filters int, opts ...Option) *T {
+	l := t.begin(name, "Conv2DTranspose", opts, deconvOpts)
+	if l == nil {
+		return t.failed()
+	}
+	x, ok := l.image(filters, "filters", true)
+	if !ok {
+		return l.m.failed()
+	}
+	k, s := l.c.kernel, l.strides([]int{1, 1})
+	var pads, outPad []int
+	switch l.c.padding {
+	case 0, Valid, Same:
+		if l.c.outPad != nil {
+			return l.fail("%s chooses the output padding itself; use nn.OutPad with nn.Pads", l.padding())
+		}
+		// Keras computes these sizes as the adjoint of a convolution from an
+		// in·stride (Same) or in·stride + max(k-s, 0) (Valid) input: the pads are
+		// that convolution's, and rows the convolution never reads come back as
+		// output padding at the end.
+		pads, outPad = make([]int, 4), make([]int, 2)
+		for a := range 2 {
+			if l.c.padding == Same {
+				pads[a], pads[a+2] = ir.SamePads(x[2+a]*s[a], k[a], s[a])
+			}
+			outPad[a] = max(s[a]-k[a], 0)
+		}
+	case Full:
+		return l.fail("nn.Full does not apply to Conv2DTranspose (use nn.Valid, nn.Same or nn.Pads)")
+	case padExplicit:
+		pads, outPad = l.c.pads, l.c.outPad
+		if outPad == nil {
+			outPad = []int{0, 0}
+		}
+	}
+	rf := k[0] * k[1]
+	// torch.nn.init._calculate_fan_in_and_fan_out reads dimension 1 of the weight as
+	// the inputs and 0 as the outputs whatever the layer, so for a (C, filters, kh,
+	// kw) weight fan_in is filters·kh·kw and fan_out C·kh·kw.
+	w := l.param("weight", ir.Shape{x[1], filters, k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, filters*rf, x[1]*rf))
+	y := l.op(ir.OpConv2DTranspose, "", ir.Attrs{Strides: s, Pads: pads, OutPad: outPad}, l.x(0), w)
+	return l.result(l.activate(l.bias(y, filters)))
+}
+
+// MaxPool2D takes the maximum of each window. Options: K (required), Strides (the
+// pool size by default, as Keras and PyTorch), Valid (default), Same or Pads.
+func (t *T) MaxPool2D(name string, opts ...Option) *T {
+	return t.pool(name, "MaxPool2D", ir.OpMaxPool2D, opts)
+}
+
+// AvgPool2D takes the mean of each window. With Same the padding is left out of the
+// divisor (Keras); with explicit Pads it counts (PyTorch's count_include_pad).
+// Options as MaxPool2D.
+func (t *T) AvgPool2D(name string, opts ...Option) *T {
+	return t.pool(name, "AvgPool2D", ir.OpAvgPool2D, opts)
+}
+
+func (t *T) pool(name, kind, op string, opts []Option) *T {
+	l := t.begin(name, kind, opts, poolOpts)
+	if l == nil {
+		return t.failed()
+	}
+	x, ok := l.image(1, "", true)
+	if !ok {
+		return l.m.failed()
+	}
+	k := l.c.kernel
+	s := l.strides(k)
+	pads := l.pads(x, k, s, false)
+	if pads == nil {
+		return l.m.failed()
+	}
+	a := ir.Attrs{Kernel: k, Strides: s, Pads: pads}
+	if op == ir.OpAvgPool2D && l.c.padding == Same {
+		a.Exclude = true
+	}
+	return l.result(l.op(op, "", a, l.x(0)))
+}
+
+// GlobalAvgPool2D averages each channel of an (N, C, H, W) input to (N, C).
+func (t *T) GlobalAvgPool2D(name string) *T {
+	l := t.begin(name, "GlobalAvgPool2D", nil, 0)
+	if l == nil {
+		return t.failed()
+	}
+	if _, ok := l.image(1, "", false); !ok {
+		return l.m.failed()
+	}
+	return l.result(l.op(ir.OpGlobalAvgPool2D, "", ir.Attrs{}, l.x(0)))
+}
+
+// Flatten reshapes (N, d1, d2, ...) to (N, d1·d2·...) in row-major (NCHW) order, as
+// PyTorch's Flatten does. (Keras flattens NHWC, so Dense weights after a Flatten are
+// laid out differently there.)
+func (t *T) Flatten(name string) *T {
+	l := t.begin(name, "Flatten", nil, 0)
+	if l == nil {
+		return t.failed()
+	}
+	return l.result(l.op(ir.OpReshape, "", ir.Attrs{Shape: ir.Shape{l.shapes()[0].Elems()}}, l.x(0)))
+}
+
+// Reshape keeps the batch and reinterprets each example as dims (row-major); one
+// dim may be -1 and is then inferred, as in PyTorch's view and Keras' Reshape.
+func (t *T) Reshape(name string, dims ...int) *T {
+	l := t.begin(name, "Reshape", nil, 0)
+	if l == nil {
+		return t.failed()
+	}
+	elems := l.shapes()[0].Elems()
+	shape, infer, known := make(ir.Shape, len(dims)), -1, 1
+	for i, d := range dims {
+		switch {
+		case d == -1 && infer < 0:
+			infer = i
+		case d <= 0:
+			return l.fail("sizes %s must be positive, with at most one -1", ints(dims))
+		default:
+			known *= d
+		}
+		shape[i] = d
+	}
+	if len(dims) == 0 {
+		return l.fail("needs the new size of each example")
+	}
+	if infer >= 0 {
+		if elems%known != 0 {
+			return l.fail("cannot reshape %d elements to %s", elems, ints(dims))
+		}
+		shape[infer] = elems / known
+	}
+	if shape.Elems() != elems {
+		return l.fail("cannot reshape %d elements to %s", elems, ints(dims))
+	}
+	return l.result(l.op(ir.OpReshape, "", ir.Attrs{Shape: shape}, l.x(0)))
+}
+
+// UpSampling2D repeats rows and columns (nearest neighbour, as Keras' UpSampling2D):
+// UpSampling2D(name) doubles both, (name, s) multiplies both by s, (name, sh, sw)
+// each by its own factor.
+func (t *T) UpSampling2D(name string, size ...int) *T {
+	l := t.begin(name, "UpSampling2D", nil, 0)
+	if l == nil {
+		return t.failed()
+	}
+	if len(size) == 0 {
+		size = []int{2}
+	}
+	sc, err := pair("UpSampling2D size", size, 1)
+	if err != nil {
+		return l.fail("%v", err)
+	}
+	if _, ok := l.image(1, "", false); !ok {
+		return l.m.failed()
+	}
+	return l.result(l.op(ir.OpUpSample2D, "", ir.Attrs{Scale: sc}, l.x(0)))
+}
+
+// image checks that input 0 is (N, C, H, W) and that count (of filters) is positive,
+// and, when kernel is set, that the layer was given a window size.
+func (l *builder) image(count int, what string, kernel bool) (ir.Shape, bool) {
+	x := l.shapes()[0]
+	if count <= 0 {
+		l.fail("%s %d must be positive", what, count)
+		return nil, false
+	}
+	if x.Rank() != 4 {
+		l.fail("needs an (N, C, H, W) input")
+		return nil, false
+	}
+	if kernel && l.c.kernel == nil {
+		l.fail("needs a window size: nn.K(k) or nn.K(kh, kw)")
+		return nil, false
+	}
+	return x, true
+}
+
+func (l *builder) strides(def []int) []int {
+	if l.c.strides != nil {
+		return l.c.strides
+	}
+	return append([]int(nil), def...)
+}
+
+func (l *builder) padding() Padding {
+	if l.c.padding == 0 {
+		return Valid
+	}
+	return l.c.padding
+}
+
+// pads returns {top, left, bottom, right} for the layer's padding option over input
+// x, or nil after recording an error. Full applies to convolutions only.
+func (l *builder) pads(x ir.Shape, k, s []int, conv bool) []int {
+	switch l.padding() {
+	case Same:
+		t, b := ir.SamePads(x[2], k[0], s[0])
+		le, r := ir.SamePads(x[3], k[1], s[1])
+		return []int{t, le, b, r}
+	case Full:
+		if !conv {
+			l.fail("nn.Full does not apply to pooling (use nn.Valid, nn.Same or nn.Pads)")
+			return nil
+		}
+		return []int{k[0] - 1, k[1] - 1, k[0] - 1, k[1] - 1}
+	case padExplicit:
+		return l.c.pads
+	}
+	return []int{0, 0, 0, 0}
+}
+
+// bias adds "<layer>.bias" of length n to node y unless the layer has NoBias.
+func (l *builder) bias(y, n int) int {
+	if l.c.noBias {
+		return y
+	}
+	b := l.param("bias", ir.Shape{n}, ir.RoleWeight, irInit(l.c.biasInit, ir.InitZeros, n, n))
+	return l.op(ir.OpBiasAdd, "bias", ir.Attrs{}, y, b)
+}
+
+// activate applies the layer's Act option to y as node "<layer>/<activation>".
+func (l *builder) activate(y int) int {
+	if l.c.seen&optAct == 0 {
+		return y
+	}
+	return l.applyAct(y, l.c.act, l.c.actArgs, l.c.act)
+}
+
+// applyAct appends activation act (already checked) of y as node suffix.
+func (l *builder) applyAct(y int, act string, args []float64, suffix string) int {
+	op := activations[act]
+	if op == "" || y < 0 {
+		return y
+	}
+	a := ir.Attrs{}
+	if op == ir.OpLeakyRelu {
+		a.Alpha = defaultLeakySlope
+		if len(args) == 1 {
+			a.Alpha = args[0]
+		}
+	}
+	if op == ir.OpSoftmax && l.m.g.Nodes[y].Shape.Rank() == 4 {
+		l.fail("softmax is over the last axis, which for (N, C, H, W) is W and not the channels; reshape or flatten first")
+		return -1
+	}
+	return l.op(op, suffix, a, y)
+}
+
+// Activation applies a named activation (see Act) as its own layer, the node named
+// after the layer: x.Activation("act3", "leaky_relu", 0.2).
+func (t *T) Activation(name, act string, args ...float64) *T {
+	l := t.begin(name, "Activation", nil, 0)
+	if l == nil {
+		return t.failed()
+	}
+	if err := checkAct(act, args); err != nil {
+		return l.fail("%v", err)
+	}
+	if act == "linear" {
+		// Keep the layer visible in the graph, and its name usable as an output.
+		return l.result(l.op(ir.OpIdentity, "", ir.Attrs{}, l.x(0)))
+	}
+	return l.result(l.applyAct(l.x(0), act, args, ""))
+}
+
+// Relu is the Activation "relu".
+func (t *T) Relu(name string) *T { return t.Activation(name, "relu") }
+
+// Sigmoid is the Activation "sigmoid".
+func (t *T) Sigmoid(name string) *T { return t.Activation(name, "sigmoid") }
+
+// Tanh is the Activation "tanh".
+func (t *T) Tanh(name string) *T { return t.Activation(name, "tanh") }
+
+// Softmax is the Activation "softmax", over the last axis: class probabilities from
+// (N, classes) logits.
+func (t *T) Softmax(name string) *T { return t.Activation(name, "softmax") }
+
+// LeakyReLU is the Activation "leaky_relu" with an optional slope (0.01 by default).
+func (t *T) LeakyReLU(name string, slope ...float64) *T {
+	return t.Activation(name, "leaky_relu", slope...)
+}

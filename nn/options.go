@@ -1,0 +1,451 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/dlgen/dlgen/ir"
+)
+
+// Option configures one layer (or, for Seed, the model). Options are values, so a
+// layer call reads like a Keras one: x.Conv2D("conv1", 6, nn.K(5), nn.Same,
+// nn.Act("relu")). An option a layer does not take, or one given twice, is an error
+// naming the layer.
+type Option interface {
+	// String prints the option as the user wrote it, for error messages.
+	String() string
+	apply(c *config) optKind
+}
+
+// optKind is the bit an option sets; each layer lists the kinds it accepts.
+type optKind uint
+
+const (
+	optKernel optKind = 1 << iota
+	optStrides
+	optPadding
+	optOutPad
+	optBias
+	optAct
+	optKernelInit
+	optBiasInit
+	optEps
+	optMomentum
+	optSeed
+	optFromLogits
+)
+
+// config collects a layer's options. It is filled by the options exactly as given and
+// then checked and normalised by check.
+type config struct {
+	kernel     []int // {kh, kw}
+	strides    []int // {sh, sw}
+	padding    Padding
+	pads       []int // {top, left, bottom, right} when padding is padExplicit
+	outPad     []int // {h, w}
+	noBias     bool
+	act        string
+	actArgs    []float64
+	kernelInit *initSpec
+	biasInit   *initSpec
+	eps        float64
+	momentum   float64
+	seed       uint64
+	fromLogits bool
+	seen       optKind
+}
+
+// Padding chooses how a convolution or pooling window treats the borders.
+type Padding int
+
+const (
+	// Valid uses no padding: windows stay inside the input (the default).
+	Valid Padding = iota + 1
+	// Same pads so that the output has ceil(in/stride) elements, with any odd pad at
+	// the end (bottom, right), as Keras and TensorFlow do. For Conv2DTranspose the
+	// output is in·stride, as in Keras.
+	Same
+	// Full pads kernel-1 on every side: every overlap of kernel and input is an output.
+	Full
+	padExplicit // set by Pads
+)
+
+func (p Padding) String() string {
+	switch p {
+	case Valid:
+		return "nn.Valid"
+	case Same:
+		return "nn.Same"
+	case Full:
+		return "nn.Full"
+	}
+	return fmt.Sprintf("nn.Padding(%d)", int(p))
+}
+
+func (p Padding) apply(c *config) optKind { c.padding = p; return optPadding }
+
+type padsOpt []int
+
+// Pads gives explicit zero padding: Pads(p) pads p on every side, Pads(ph, pw) pads
+// ph rows above and below and pw columns left and right (PyTorch's padding=(ph, pw)),
+// and Pads(top, left, bottom, right) pads each side separately (the ONNX order is
+// top, left, bottom, right here; ONNX writes all begins then all ends).
+func Pads(p ...int) Option { return padsOpt(append([]int(nil), p...)) }
+
+func (p padsOpt) String() string { return "nn.Pads" + ints(p) }
+func (p padsOpt) apply(c *config) optKind {
+	c.padding, c.pads = padExplicit, p
+	return optPadding
+}
+
+type kernelOpt []int
+
+// K sets the window size: K(k) is k×k, K(kh, kw) is kh×kw.
+func K(k ...int) Option { return kernelOpt(append([]int(nil), k...)) }
+
+func (k kernelOpt) String() string          { return "nn.K" + ints(k) }
+func (k kernelOpt) apply(c *config) optKind { c.kernel = k; return optKernel }
+
+type stridesOpt []int
+
+// Strides sets the window step: Strides(s) for both axes, Strides(sh, sw) per axis.
+// Convolutions default to 1; pooling defaults to the pool size, as in Keras and
+// PyTorch.
+func Strides(s ...int) Option { return stridesOpt(append([]int(nil), s...)) }
+
+func (s stridesOpt) String() string          { return "nn.Strides" + ints(s) }
+func (s stridesOpt) apply(c *config) optKind { c.strides = s; return optStrides }
+
+type outPadOpt []int
+
+// OutPad sets the extra output rows and columns of a Conv2DTranspose with explicit
+// Pads (PyTorch's output_padding): OutPad(p) or OutPad(ph, pw). Valid and Same choose
+// it themselves.
+func OutPad(p ...int) Option { return outPadOpt(append([]int(nil), p...)) }
+
+func (p outPadOpt) String() string          { return "nn.OutPad" + ints(p) }
+func (p outPadOpt) apply(c *config) optKind { c.outPad = p; return optOutPad }
+
+// Flag is an option without arguments.
+type Flag int
+
+const (
+	// NoBias leaves out the bias of Dense, Conv2D and Conv2DTranspose (as before a
+	// BatchNorm, which has its own shift).
+	NoBias Flag = iota + 1
+	// FromLogits tells a cross-entropy loss that its prediction is raw scores, not
+	// probabilities, so it can use the numerically stable fused form.
+	FromLogits
+)
+
+func (f Flag) String() string {
+	switch f {
+	case NoBias:
+		return "nn.NoBias"
+	case FromLogits:
+		return "nn.FromLogits"
+	}
+	return fmt.Sprintf("nn.Flag(%d)", int(f))
+}
+
+func (f Flag) apply(c *config) optKind {
+	switch f {
+	case NoBias:
+		c.noBias = true
+		return optBias
+	case FromLogits:
+		c.fromLogits = true
+		return optFromLogits
+	}
+	return 0 // not an option any layer takes: reported by check
+}
+
+type actOpt struct {
+	name string
+	args []float64
+}
+
+// Act sets the activation applied after a layer: "linear" (none, the default),
+// "relu", "sigmoid", "tanh", "softmax" (over the last axis) or "leaky_relu" with an
+// optional slope (Act("leaky_relu", 0.2); 0.01 by default, as PyTorch's LeakyReLU).
+func Act(name string, args ...float64) Option {
+	return actOpt{name, append([]float64(nil), args...)}
+}
+
+func (a actOpt) String() string {
+	if len(a.args) == 0 {
+		return fmt.Sprintf("nn.Act(%q)", a.name)
+	}
+	return fmt.Sprintf("nn.Act(%q, %s)", a.name, strings.Trim(fmt.Sprint(a.args), "[]"))
+}
+
+func (a actOpt) apply(c *config) optKind {
+	c.act, c.actArgs = a.name, a.args
+	return optAct
+}
+
+// initSpec is an initializer as the user named it.
+type initSpec struct {
+	kind string
+	args []float64
+}
+
+type kernelInitOpt initSpec
+
+// KernelInit sets the initializer of a layer's weight: "glorot_uniform" (the
+// default, as in Keras), "glorot_normal", "he_uniform", "he_normal",
+// "lecun_uniform", "lecun_normal", "zeros", "ones", "const" with a value, or
+// "uniform" with a bound. PyTorch's names "xavier_uniform", "xavier_normal",
+// "kaiming_uniform" and "kaiming_normal" (fan_in mode, ReLU gain) are accepted too.
+func KernelInit(kind string, value ...float64) Option {
+	return kernelInitOpt{kind, append([]float64(nil), value...)}
+}
+
+func (k kernelInitOpt) String() string { return "nn.KernelInit" + initStr(initSpec(k)) }
+func (k kernelInitOpt) apply(c *config) optKind {
+	s := initSpec(k)
+	c.kernelInit = &s
+	return optKernelInit
+}
+
+type biasInitOpt initSpec
+
+// BiasInit sets the initializer of a layer's bias ("zeros" by default); it takes the
+// names KernelInit does. Fan-based initializers see fan_in = fan_out = the bias
+// length, as Keras computes fans for a vector.
+func BiasInit(kind string, value ...float64) Option {
+	return biasInitOpt{kind, append([]float64(nil), value...)}
+}
+
+func (b biasInitOpt) String() string { return "nn.BiasInit" + initStr(initSpec(b)) }
+func (b biasInitOpt) apply(c *config) optKind {
+	s := initSpec(b)
+	c.biasInit = &s
+	return optBiasInit
+}
+
+type epsOpt float64
+
+// Eps sets the batch-norm epsilon added to the variance (1e-5 by default, as PyTorch;
+// Keras uses 1e-3).
+func Eps(e float64) Option { return epsOpt(e) }
+
+func (e epsOpt) String() string          { return fmt.Sprintf("nn.Eps(%g)", float64(e)) }
+func (e epsOpt) apply(c *config) optKind { c.eps = float64(e); return optEps }
+
+type momentumOpt float64
+
+// Momentum sets the batch-norm running-average momentum in PyTorch's convention:
+// running ← (1-momentum)·running + momentum·batch statistic, 0.1 by default. (Keras'
+// momentum m is PyTorch's 1-m.)
+func Momentum(m float64) Option { return momentumOpt(m) }
+
+func (m momentumOpt) String() string          { return fmt.Sprintf("nn.Momentum(%g)", float64(m)) }
+func (m momentumOpt) apply(c *config) optKind { c.momentum = float64(m); return optMomentum }
+
+type seedOpt uint64
+
+// Seed sets the model's seed (in New), from which every Dropout derives its random
+// stream, or one Dropout layer's own stream seed.
+func Seed(s uint64) Option { return seedOpt(s) }
+
+func (s seedOpt) String() string          { return fmt.Sprintf("nn.Seed(%d)", uint64(s)) }
+func (s seedOpt) apply(c *config) optKind { c.seed = uint64(s); return optSeed }
+
+// parseOptions applies opts, rejecting nil options, options the layer does not take
+// and options given twice, then checks and normalises the arguments.
+func parseOptions(opts []Option, allowed optKind) (config, error) {
+	var c config
+	for _, o := range opts {
+		if o == nil {
+			return c, fmt.Errorf("option is nil")
+		}
+		k := o.apply(&c)
+		if k == 0 || k&allowed == 0 {
+			return c, fmt.Errorf("option %s does not apply to this layer", o)
+		}
+		if c.seen&k != 0 {
+			return c, fmt.Errorf("option %s is given twice (or with another padding)", o)
+		}
+		c.seen |= k
+	}
+	return c, c.check()
+}
+
+// check validates option arguments and expands the one-value forms.
+func (c *config) check() error {
+	var err error
+	if c.kernel != nil {
+		if c.kernel, err = pair("nn.K", c.kernel, 1); err != nil {
+			return err
+		}
+	}
+	if c.strides != nil {
+		if c.strides, err = pair("nn.Strides", c.strides, 1); err != nil {
+			return err
+		}
+	}
+	if c.outPad != nil {
+		if c.outPad, err = pair("nn.OutPad", c.outPad, 0); err != nil {
+			return err
+		}
+	}
+	if c.padding == padExplicit {
+		p := c.pads
+		switch len(p) {
+		case 1:
+			p = []int{p[0], p[0], p[0], p[0]}
+		case 2:
+			p = []int{p[0], p[1], p[0], p[1]}
+		case 4:
+		default:
+			return fmt.Errorf("nn.Pads takes 1, 2 or 4 values, got %d", len(p))
+		}
+		for _, v := range p {
+			if v < 0 {
+				return fmt.Errorf("nn.Pads%s must not be negative", ints(c.pads))
+			}
+		}
+		c.pads = p
+	} else if c.padding != 0 && c.padding != Valid && c.padding != Same && c.padding != Full {
+		return fmt.Errorf("unknown padding %s", c.padding)
+	}
+	if c.seen&optAct != 0 {
+		if err := checkAct(c.act, c.actArgs); err != nil {
+			return err
+		}
+	}
+	for _, s := range []*initSpec{c.kernelInit, c.biasInit} {
+		if s == nil {
+			continue
+		}
+		kind, err := initKind(s)
+		if err != nil {
+			return err
+		}
+		s.kind = kind
+	}
+	if c.seen&optEps != 0 && !(c.eps > 0 && !math.IsInf(c.eps, 1)) {
+		return fmt.Errorf("nn.Eps(%g) must be positive", c.eps)
+	}
+	if c.seen&optMomentum != 0 && !(c.momentum >= 0 && c.momentum <= 1) {
+		return fmt.Errorf("nn.Momentum(%g) must be in [0, 1]", c.momentum)
+	}
+	return nil
+}
+
+// pair expands one or two sizes to {a, b}, each at least min.
+func pair(what string, v []int, min int) ([]int, error) {
+	switch len(v) {
+	case 1:
+		v = []int{v[0], v[0]}
+	case 2:
+		v = []int{v[0], v[1]}
+	default:
+		return nil, fmt.Errorf("%s takes 1 or 2 values, got %d", what, len(v))
+	}
+	if v[0] < min || v[1] < min {
+		if min == 0 {
+			return nil, fmt.Errorf("%s%s must not be negative", what, ints(v))
+		}
+		return nil, fmt.Errorf("%s%s must be positive", what, ints(v))
+	}
+	return v, nil
+}
+
+// Activations the builder knows, with the ir op each becomes ("linear" adds none).
+var activations = map[string]string{
+	"linear":     "",
+	"relu":       ir.OpRelu,
+	"sigmoid":    ir.OpSigmoid,
+	"tanh":       ir.OpTanh,
+	"softmax":    ir.OpSoftmax,
+	"leaky_relu": ir.OpLeakyRelu,
+}
+
+// defaultLeakySlope is PyTorch's LeakyReLU negative_slope (Keras' LeakyReLU uses 0.3).
+const defaultLeakySlope = 0.01
+
+func checkAct(name string, args []float64) error {
+	if _, ok := activations[name]; !ok {
+		return fmt.Errorf("unknown activation %q (known: linear, relu, sigmoid, tanh, softmax, leaky_relu)", name)
+	}
+	max := 0
+	if name == "leaky_relu" {
+		max = 1
+	}
+	if len(args) > max {
+		return fmt.Errorf("activation %q takes %d arguments, got %d", name, max, len(args))
+	}
+	for _, a := range args {
+		if math.IsNaN(a) || math.IsInf(a, 0) {
+			return fmt.Errorf("activation %q: slope %g must be finite", name, a)
+		}
+	}
+	return nil
+}
+
+var initAliases = map[string]string{
+	"xavier_uniform":  ir.InitGlorotUniform,
+	"xavier_normal":   ir.InitGlorotNormal,
+	"kaiming_uniform": ir.InitHeUniform,
+	"kaiming_normal":  ir.InitHeNormal,
+}
+
+// fanInits are the initializers whose scale depends on the fans.
+var fanInits = map[string]bool{
+	ir.InitGlorotUniform: true, ir.InitGlorotNormal: true,
+	ir.InitHeUniform: true, ir.InitHeNormal: true,
+	ir.InitLeCunUniform: true, ir.InitLeCunNormal: true,
+}
+
+// initKind returns the ir initializer kind for s, checking its arguments.
+func initKind(s *initSpec) (string, error) {
+	kind := s.kind
+	if a, ok := initAliases[kind]; ok {
+		kind = a
+	}
+	switch {
+	case fanInits[kind] || kind == ir.InitZeros || kind == ir.InitOnes:
+		if len(s.args) != 0 {
+			return "", fmt.Errorf("initializer %q takes no value, got %d", s.kind, len(s.args))
+		}
+	case kind == ir.InitConst || kind == ir.InitUniform:
+		if len(s.args) != 1 || math.IsNaN(s.args[0]) || math.IsInf(s.args[0], 0) {
+			return "", fmt.Errorf("initializer %q takes one finite value", s.kind)
+		}
+		if kind == ir.InitUniform && s.args[0] <= 0 {
+			return "", fmt.Errorf("initializer %q: bound %g must be positive", s.kind, s.args[0])
+		}
+	default:
+		return "", fmt.Errorf("unknown initializer %q (known: glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal, zeros, ones, const, uniform)", s.kind)
+	}
+	return kind, nil
+}
+
+// irInit turns a checked spec (or the default kind) into an ir.Init with the fans.
+func irInit(s *initSpec, def string, fanIn, fanOut int) *ir.Init {
+	if s == nil {
+		s = &initSpec{kind: def}
+	}
+	in := &ir.Init{Kind: s.kind}
+	if fanInits[s.kind] {
+		in.FanIn, in.FanOut = fanIn, fanOut
+	}
+	if len(s.args) == 1 {
+		in.Value = s.args[0]
+	}
+	return in
+}
+
+func ints(v []int) string {
+	return "(" + strings.Trim(strings.Join(strings.Fields(fmt.Sprint(v)), ", "), "[]") + ")"
+}
+
+func initStr(s initSpec) string {
+	if len(s.args) == 0 {
+		return fmt.Sprintf("(%q)", s.kind)
+	}
+	return fmt.Sprintf("(%q, %g)", s.kind, s.args[0])
+}
