@@ -26,7 +26,7 @@ func requireConvGradsOK(t *testing.T, op string, attrs ir.Attrs, operands []grad
 	}
 }
 
-func samePads(h, w, kh, kw, sh, sw int) []int {
+func convSamePads(h, w, kh, kw, sh, sw int) []int {
 	t, b := ir.SamePads(h, kh, sh)
 	l, r := ir.SamePads(w, kw, sw)
 	return []int{t, l, b, r}
@@ -41,8 +41,8 @@ func TestConv2DGradients(t *testing.T) {
 	}{
 		{"valid at stride (1,1)", ir.Shape{3, 7, 9}, ir.Shape{4, 3, 3, 3}, []int{1, 1}, []int{0, 0, 0, 0}},
 		{"valid at stride (2,3), where the last rows and columns are skipped", ir.Shape{2, 8, 10}, ir.Shape{3, 2, 3, 2}, []int{2, 3}, []int{0, 0, 0, 0}},
-		{"Keras same at stride (1,1) with an even kernel, so pads are asymmetric", ir.Shape{2, 7, 9}, ir.Shape{3, 2, 2, 4}, []int{1, 1}, samePads(7, 9, 2, 4, 1, 1)},
-		{"Keras same at stride (2,3), asymmetric on both axes", ir.Shape{3, 7, 9}, ir.Shape{4, 3, 4, 4}, []int{2, 3}, samePads(7, 9, 4, 4, 2, 3)},
+		{"Keras same at stride (1,1) with an even kernel, so pads are asymmetric", ir.Shape{2, 7, 9}, ir.Shape{3, 2, 2, 4}, []int{1, 1}, convSamePads(7, 9, 2, 4, 1, 1)},
+		{"Keras same at stride (2,3), asymmetric on both axes", ir.Shape{3, 7, 9}, ir.Shape{4, 3, 4, 4}, []int{2, 3}, convSamePads(7, 9, 4, 4, 2, 3)},
 		{"full at stride (1,1)", ir.Shape{2, 5, 7}, ir.Shape{3, 2, 3, 2}, []int{1, 1}, []int{2, 1, 2, 1}},
 		{"full at stride (2,3)", ir.Shape{2, 7, 9}, ir.Shape{2, 2, 3, 3}, []int{2, 3}, []int{2, 2, 2, 2}},
 		{"explicit pads {2,0,1,3} at stride (3,2)", ir.Shape{3, 9, 7}, ir.Shape{2, 3, 2, 3}, []int{3, 2}, []int{2, 0, 1, 3}},
@@ -126,10 +126,10 @@ func TestConv2DInputGradientRestoresSkippedRowsWithOutPad(t *testing.T) {
 	require.Equal(t, ir.Shape{ir.Batch, 2, 8, 10}, dx.Shape)
 }
 
-// distinctValues returns n values that are a random permutation of evenly spaced
+// convDistinctValues returns n values that are a random permutation of evenly spaced
 // numbers in [-1, 1): no two are equal, so every pooling window has a unique maximum
 // and the finite difference of max is well defined.
-func distinctValues(n int, seed uint64) []float64 {
+func convDistinctValues(n int, seed uint64) []float64 {
 	rng := rand.New(rand.NewPCG(seed, 5))
 	v := make([]float64, n)
 	for i, p := range rng.Perm(n) {
@@ -148,12 +148,12 @@ func TestMaxPool2DGradients(t *testing.T) {
 		{"2x2 stride 2", ir.Shape{2, 6, 8}, []int{2, 2}, []int{2, 2}, []int{0, 0, 0, 0}},
 		{"3x3 stride 2 pad 1 on 7x9, with overlapping windows", ir.Shape{2, 7, 9}, []int{3, 3}, []int{2, 2}, []int{1, 1, 1, 1}},
 		{"3x3 stride (1,1), each input in up to nine windows", ir.Shape{1, 5, 6}, []int{3, 3}, []int{1, 1}, []int{0, 0, 0, 0}},
-		{"2x3 stride (2,3) Keras same on 7x9, padded at the bottom", ir.Shape{2, 7, 9}, []int{2, 3}, []int{2, 3}, samePads(7, 9, 2, 3, 2, 3)},
-		{"2x4 stride (2,3) Keras same on 7x9, asymmetric pads", ir.Shape{2, 7, 9}, []int{2, 4}, []int{2, 3}, samePads(7, 9, 2, 4, 2, 3)},
+		{"2x3 stride (2,3) Keras same on 7x9, padded at the bottom", ir.Shape{2, 7, 9}, []int{2, 3}, []int{2, 3}, convSamePads(7, 9, 2, 3, 2, 3)},
+		{"2x4 stride (2,3) Keras same on 7x9, asymmetric pads", ir.Shape{2, 7, 9}, []int{2, 4}, []int{2, 3}, convSamePads(7, 9, 2, 4, 2, 3)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			x := append(ir.Shape{ir.Batch}, tc.x...)
-			vals := distinctValues(gradcheck.BatchSize*x.Elems(), 3)
+			vals := convDistinctValues(gradcheck.BatchSize*x.Elems(), 3)
 			requireConvGradsOK(t, ir.OpMaxPool2D, ir.Attrs{Kernel: tc.kernel, Strides: tc.strides, Pads: tc.pads},
 				[]gradcheck.Operand{{Shape: x, Values: vals}}, 1)
 		})
@@ -171,7 +171,7 @@ func TestAvgPool2DGradients(t *testing.T) {
 			{"2x2 stride 2 without padding", ir.Shape{2, 6, 8}, []int{2, 2}, []int{2, 2}, []int{0, 0, 0, 0}},
 			{"3x3 stride (1,1) pad 1", ir.Shape{2, 5, 6}, []int{3, 3}, []int{1, 1}, []int{1, 1, 1, 1}},
 			{"3x3 stride 2 pad 1 on 7x9", ir.Shape{2, 7, 9}, []int{3, 3}, []int{2, 2}, []int{1, 1, 1, 1}},
-			{"2x4 stride (2,3) Keras same on 7x9, asymmetric pads", ir.Shape{2, 7, 9}, []int{2, 4}, []int{2, 3}, samePads(7, 9, 2, 4, 2, 3)},
+			{"2x4 stride (2,3) Keras same on 7x9, asymmetric pads", ir.Shape{2, 7, 9}, []int{2, 4}, []int{2, 3}, convSamePads(7, 9, 2, 4, 2, 3)},
 		} {
 			name := tc.name + ", padding counted"
 			if exclude {

@@ -62,14 +62,14 @@ func tryConvOp(op string, attrs ir.Attrs, args ...convArg) (*interp.Tensor, erro
 	return vals[y], nil
 }
 
-func arg(shape []int, data ...float64) convArg {
+func convIn(shape []int, data ...float64) convArg {
 	return convArg{Shape: shape, Batched: true, Data: data}
 }
-func weights(shape []int, data ...float64) convArg {
+func convW(shape []int, data ...float64) convArg {
 	return convArg{Shape: shape, Data: data}
 }
 
-func seq(n int) []float64 {
+func convSeq(n int) []float64 {
 	d := make([]float64, n)
 	for i := range d {
 		d[i] = float64(i + 1)
@@ -77,7 +77,7 @@ func seq(n int) []float64 {
 	return d
 }
 
-func randArg(rng *rand.Rand, batched bool, shape ...int) convArg {
+func convRand(rng *rand.Rand, batched bool, shape ...int) convArg {
 	n := 1
 	for _, d := range shape {
 		n *= d
@@ -147,7 +147,7 @@ func TestGoldenSamePadsAreIRSamePads(t *testing.T) {
 
 // Tiny cases worked out by hand; each documents one convention of the op.
 func TestConvKernelsOnHandComputedCases(t *testing.T) {
-	x33 := arg([]int{1, 1, 3, 3}, seq(9)...) // 1 2 3 / 4 5 6 / 7 8 9
+	x33 := convIn([]int{1, 1, 3, 3}, convSeq(9)...) // 1 2 3 / 4 5 6 / 7 8 9
 	for _, tc := range []struct {
 		name  string
 		op    string
@@ -158,43 +158,43 @@ func TestConvKernelsOnHandComputedCases(t *testing.T) {
 	}{
 		{"conv2d is cross-correlation: the kernel is not flipped", ir.OpConv2D,
 			ir.Attrs{Strides: []int{1, 1}, Pads: []int{0, 0, 0, 0}},
-			[]convArg{x33, weights([]int{1, 1, 2, 2}, 1, 2, 3, 4)},
+			[]convArg{x33, convW([]int{1, 1, 2, 2}, 1, 2, 3, 4)},
 			[]int{1, 1, 2, 2}, []float64{1 + 2*2 + 3*4 + 4*5, 2 + 2*3 + 3*5 + 4*6, 4 + 2*5 + 3*7 + 4*8, 5 + 2*6 + 3*8 + 4*9}},
 		{"conv2d pads top and left with zeros when asked: a corner tap shifts the image down-right", ir.OpConv2D,
 			ir.Attrs{Strides: []int{1, 1}, Pads: []int{1, 1, 0, 0}},
-			[]convArg{x33, weights([]int{1, 1, 2, 2}, 1, 0, 0, 0)},
+			[]convArg{x33, convW([]int{1, 1, 2, 2}, 1, 0, 0, 0)},
 			[]int{1, 1, 3, 3}, []float64{0, 0, 0, 0, 1, 2, 0, 4, 5}},
 		{"conv2d sums over input channels and strides (2,1) skip rows", ir.OpConv2D,
 			ir.Attrs{Strides: []int{2, 1}, Pads: []int{0, 0, 0, 0}},
-			[]convArg{arg([]int{1, 2, 3, 2}, 1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60), weights([]int{1, 2, 1, 1}, 1, -1)},
+			[]convArg{convIn([]int{1, 2, 3, 2}, 1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60), convW([]int{1, 2, 1, 1}, 1, -1)},
 			[]int{1, 1, 2, 2}, []float64{1 - 10, 2 - 20, 5 - 50, 6 - 60}},
 		{"conv2d transpose with stride 2 copies each input to its own block", ir.OpConv2DTranspose,
 			ir.Attrs{Strides: []int{2, 2}, Pads: []int{0, 0, 0, 0}},
-			[]convArg{arg([]int{1, 1, 2, 2}, 1, 2, 3, 4), weights([]int{1, 1, 2, 2}, 1, 1, 1, 1)},
+			[]convArg{convIn([]int{1, 1, 2, 2}, 1, 2, 3, 4), convW([]int{1, 1, 2, 2}, 1, 1, 1, 1)},
 			[]int{1, 1, 4, 4}, []float64{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}},
 		{"conv2d transpose pads crop the top and left of the full result", ir.OpConv2DTranspose,
 			ir.Attrs{Strides: []int{2, 2}, Pads: []int{1, 1, 0, 0}},
-			[]convArg{arg([]int{1, 1, 2, 2}, 1, 2, 3, 4), weights([]int{1, 1, 2, 2}, 1, 1, 1, 1)},
+			[]convArg{convIn([]int{1, 1, 2, 2}, 1, 2, 3, 4), convW([]int{1, 1, 2, 2}, 1, 1, 1, 1)},
 			[]int{1, 1, 3, 3}, []float64{1, 2, 2, 3, 4, 4, 3, 4, 4}},
 		{"conv2d transpose out_pad adds rows and columns at the bottom and right", ir.OpConv2DTranspose,
 			ir.Attrs{Strides: []int{2, 2}, Pads: []int{0, 0, 0, 0}, OutPad: []int{1, 1}},
-			[]convArg{arg([]int{1, 1, 2, 2}, 1, 2, 3, 4), weights([]int{1, 1, 1, 1}, 1)},
+			[]convArg{convIn([]int{1, 1, 2, 2}, 1, 2, 3, 4), convW([]int{1, 1, 1, 1}, 1)},
 			[]int{1, 1, 4, 4}, []float64{1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0}},
 		{"conv2d transpose weights are (in, out, kh, kw)", ir.OpConv2DTranspose,
 			ir.Attrs{Strides: []int{1, 1}, Pads: []int{0, 0, 0, 0}},
-			[]convArg{arg([]int{1, 2, 1, 1}, 1, 10), weights([]int{2, 3, 1, 1}, 1, 2, 3, 4, 5, 6)},
+			[]convArg{convIn([]int{1, 2, 1, 1}, 1, 10), convW([]int{2, 3, 1, 1}, 1, 2, 3, 4, 5, 6)},
 			[]int{1, 3, 1, 1}, []float64{1 + 40, 2 + 50, 3 + 60}},
 		{"filter gradient of a single dy picks the window it saw", ir.OpConv2DFilterGrad,
 			ir.Attrs{Kernel: []int{2, 2}, Strides: []int{1, 1}, Pads: []int{0, 0, 0, 0}},
-			[]convArg{x33, arg([]int{1, 1, 2, 2}, 0, 0, 0, 1)},
+			[]convArg{x33, convIn([]int{1, 1, 2, 2}, 0, 0, 0, 1)},
 			[]int{1, 1, 2, 2}, []float64{5, 6, 8, 9}},
 		{"filter gradient is (out channels from dy, in channels from x)", ir.OpConv2DFilterGrad,
 			ir.Attrs{Kernel: []int{1, 1}, Strides: []int{1, 1}, Pads: []int{0, 0, 0, 0}},
-			[]convArg{arg([]int{1, 2, 1, 1}, 2, 3), arg([]int{1, 3, 1, 1}, 1, 10, 100)},
+			[]convArg{convIn([]int{1, 2, 1, 1}, 2, 3), convIn([]int{1, 3, 1, 1}, 1, 10, 100)},
 			[]int{3, 2, 1, 1}, []float64{2, 3, 20, 30, 200, 300}},
 		{"filter gradient sums over the batch and reads padding as zero", ir.OpConv2DFilterGrad,
 			ir.Attrs{Kernel: []int{2, 2}, Strides: []int{1, 1}, Pads: []int{1, 1, 0, 0}},
-			[]convArg{arg([]int{2, 1, 1, 1}, 3, 4), arg([]int{2, 1, 1, 1}, 1, 2)},
+			[]convArg{convIn([]int{2, 1, 1, 1}, 3, 4), convIn([]int{2, 1, 1, 1}, 1, 2)},
 			[]int{1, 1, 2, 2}, []float64{0, 0, 0, 3 + 8}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -223,7 +223,7 @@ func outPadFor(c convCase) []int {
 	}
 }
 
-func adjointCases() []convCase {
+func convAdjointCases() []convCase {
 	t, b := ir.SamePads(7, 4, 2)
 	l, r := ir.SamePads(9, 4, 3)
 	return []convCase{
@@ -239,21 +239,21 @@ func adjointCases() []convCase {
 // <Conv2D(x,w), y> = <x, Conv2DTranspose(y,w)> for every x and y.
 func TestConvTransposeIsTheAdjointOfConv(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	for _, c := range adjointCases() {
+	for _, c := range convAdjointCases() {
 		t.Run(c.name, func(t *testing.T) {
-			x, w := randArg(rng, true, c.x...), randArg(rng, false, c.w...)
+			x, w := convRand(rng, true, c.x...), convRand(rng, false, c.w...)
 			cx := runConvOp(t, ir.OpConv2D, ir.Attrs{Strides: c.strides, Pads: c.pads}, x, w)
-			y := randArg(rng, true, cx.Shape...)
+			y := convRand(rng, true, cx.Shape...)
 			ty := runConvOp(t, ir.OpConv2DTranspose, ir.Attrs{Strides: c.strides, Pads: c.pads, OutPad: outPadFor(c)}, y, w)
 			require.Equal(t, x.Shape, ty.Shape)
-			lhs, rhs := dot(cx.Data, y.Data), dot(x.Data, ty.Data)
+			lhs, rhs := convDot(cx.Data, y.Data), convDot(x.Data, ty.Data)
 			require.Greater(t, math.Abs(lhs), 1.0, "a trivial inner product proves nothing")
 			require.InDelta(t, lhs, rhs, 1e-12)
 		})
 	}
 }
 
-func dot(a, b []float64) float64 {
+func convDot(a, b []float64) float64 {
 	s := 0.0
 	for i := range a {
 		s += a[i] * b[i]

@@ -17,9 +17,9 @@ func TestPoolKernelsOnHandComputedCases(t *testing.T) {
 	}
 	excl := func(a ir.Attrs) ir.Attrs { a.Exclude = true; return a }
 	withShape := func(a ir.Attrs, s ...int) ir.Attrs { a.Shape = s; return a }
-	x1234 := arg([]int{1, 1, 2, 2}, 1, 2, 3, 4)
+	x1234 := convIn([]int{1, 1, 2, 2}, 1, 2, 3, 4)
 	// Each 2x2 window of this 4x4 input holds a tie for its maximum.
-	ties := arg([]int{1, 1, 4, 4},
+	ties := convIn([]int{1, 1, 4, 4},
 		1, 3, 0, 0,
 		3, 0, 0, 0,
 		5, 2, 7, 7,
@@ -35,12 +35,12 @@ func TestPoolKernelsOnHandComputedCases(t *testing.T) {
 		{"max pool takes each window's maximum", ir.OpMaxPool2D, pool(2, 2, 0),
 			[]convArg{ties}, []int{1, 1, 2, 2}, []float64{3, 0, 5, 7}},
 		{"max pool padding never wins, even over negative inputs", ir.OpMaxPool2D, pool(2, 1, 1),
-			[]convArg{arg([]int{1, 1, 1, 2}, -5, -6)}, []int{1, 1, 2, 3}, []float64{-5, -5, -6, -5, -5, -6}},
+			[]convArg{convIn([]int{1, 1, 1, 2}, -5, -6)}, []int{1, 1, 2, 3}, []float64{-5, -5, -6, -5, -5, -6}},
 		{"max pool gradient goes to the first maximum in row-major window order", ir.OpMaxPool2DGrad, pool(2, 2, 0),
-			[]convArg{ties, arg([]int{1, 1, 2, 2}, 10, 20, 30, 40)}, []int{1, 1, 4, 4},
+			[]convArg{ties, convIn([]int{1, 1, 2, 2}, 10, 20, 30, 40)}, []int{1, 1, 4, 4},
 			[]float64{0, 10, 20, 0, 0, 0, 0, 0, 30, 0, 40, 0, 0, 0, 0, 0}},
 		{"max pool gradients of overlapping windows add up on a shared maximum", ir.OpMaxPool2DGrad, pool(2, 1, 0),
-			[]convArg{arg([]int{1, 1, 2, 3}, 0, 9, 0, 0, 0, 0), arg([]int{1, 1, 1, 2}, 1, 2)}, []int{1, 1, 2, 3},
+			[]convArg{convIn([]int{1, 1, 2, 3}, 0, 9, 0, 0, 0, 0), convIn([]int{1, 1, 1, 2}, 1, 2)}, []int{1, 1, 2, 3},
 			[]float64{0, 3, 0, 0, 0, 0}},
 		{"avg pool counts padding in the divisor (PyTorch count_include_pad)", ir.OpAvgPool2D, pool(2, 1, 1),
 			[]convArg{x1234}, []int{1, 1, 3, 3},
@@ -49,20 +49,20 @@ func TestPoolKernelsOnHandComputedCases(t *testing.T) {
 			[]convArg{x1234}, []int{1, 1, 3, 3},
 			[]float64{1, 3. / 2, 2, 4. / 2, 10. / 4, 6. / 2, 3, 7. / 2, 4}},
 		{"avg pool gradient spreads dy/(kh·kw) over each window", ir.OpAvgPool2DGrad, withShape(pool(2, 1, 1), ir.Batch, 1, 2, 2),
-			[]convArg{arg([]int{1, 1, 3, 3}, 1, 1, 1, 1, 1, 1, 1, 1, 1)}, []int{1, 1, 2, 2},
+			[]convArg{convIn([]int{1, 1, 3, 3}, 1, 1, 1, 1, 1, 1, 1, 1, 1)}, []int{1, 1, 2, 2},
 			[]float64{1, 1, 1, 1}},
 		{"avg pool gradient with exclude uses the same smaller divisors", ir.OpAvgPool2DGrad, withShape(excl(pool(2, 1, 1)), ir.Batch, 1, 2, 2),
-			[]convArg{arg([]int{1, 1, 3, 3}, 1, 1, 1, 1, 1, 1, 1, 1, 1)}, []int{1, 1, 2, 2},
+			[]convArg{convIn([]int{1, 1, 3, 3}, 1, 1, 1, 1, 1, 1, 1, 1, 1)}, []int{1, 1, 2, 2},
 			// Each input lies in one corner window (÷1), two edge windows (÷2) and the centre (÷4).
 			[]float64{2.25, 2.25, 2.25, 2.25}},
 		{"global average pool averages each channel's plane", ir.OpGlobalAvgPool2D, ir.Attrs{},
-			[]convArg{arg([]int{1, 2, 1, 2}, 1, 2, 3, 5)}, []int{1, 2}, []float64{1.5, 4}},
+			[]convArg{convIn([]int{1, 2, 1, 2}, 1, 2, 3, 5)}, []int{1, 2}, []float64{1.5, 4}},
 		{"global average pool gradient spreads dy/(H·W)", ir.OpGlobalAvgPool2DGrad, ir.Attrs{Shape: ir.Shape{ir.Batch, 2, 1, 2}},
-			[]convArg{arg([]int{1, 2}, 2, 4)}, []int{1, 2, 1, 2}, []float64{1, 1, 2, 2}},
+			[]convArg{convIn([]int{1, 2}, 2, 4)}, []int{1, 2, 1, 2}, []float64{1, 1, 2, 2}},
 		{"upsample repeats each pixel sh×sw times", ir.OpUpSample2D, ir.Attrs{Scale: []int{2, 3}},
-			[]convArg{arg([]int{1, 1, 1, 2}, 1, 2)}, []int{1, 1, 2, 6}, []float64{1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2}},
+			[]convArg{convIn([]int{1, 1, 1, 2}, 1, 2)}, []int{1, 1, 2, 6}, []float64{1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2}},
 		{"upsample gradient sums each sh×sw block", ir.OpUpSample2DGrad, ir.Attrs{Scale: []int{2, 3}},
-			[]convArg{arg([]int{1, 1, 2, 3}, seq(6)...)}, []int{1, 1, 1, 1}, []float64{21}},
+			[]convArg{convIn([]int{1, 1, 2, 3}, convSeq(6)...)}, []int{1, 1, 1, 1}, []float64{21}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			y := runConvOp(t, tc.op, tc.attrs, tc.args...)
