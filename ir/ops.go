@@ -422,8 +422,8 @@ func init() {
 		OpHuberLoss:         "mean over all elements of 0.5·d² if |d| ≤ alpha else alpha·(|d| - 0.5·alpha), d = p-t (PyTorch HuberLoss, Keras Huber).",
 		OpBCELoss:           "mean over all elements of -(t·ln p + (1-t)·ln(1-p)), each log clamped to ≥ -100 as in PyTorch BCELoss.",
 		OpBCEWithLogitsLoss: "mean over all elements of max(z,0) - z·t + ln(1+exp(-|z|)) (PyTorch BCEWithLogitsLoss).",
-		OpSoftmaxCELoss:     "mean over the batch of -Σ_c t_c·log_softmax(z)_c over the last axis; t one-hot or soft labels.",
-		OpCategoricalCELoss: "Keras categorical_crossentropy on probabilities: p normalised to sum 1 over the last axis, clipped to [1e-7, 1-1e-7]; mean over the batch of -Σ t·ln p.",
+		OpSoftmaxCELoss:     "mean over the rows of the last axis (the batch, for (N, C); N·T rows for (N, T, C), as PyTorch and Keras average) of -Σ_c t_c·log_softmax(z)_c; t one-hot or soft labels.",
+		OpCategoricalCELoss: "Keras categorical_crossentropy on probabilities: p normalised to sum 1 over the last axis, clipped to [1e-7, 1-1e-7] (the clip passes no gradient outside it, as TensorFlow's clip_by_value); mean over the rows of the last axis (the batch, for (N, C)) of -Σ t·ln p.",
 	}
 	for op, doc := range lossDocs {
 		def(&OpDef{Name: op, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: lossAttrs(op), Doc: doc,
