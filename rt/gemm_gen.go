@@ -1,0 +1,353 @@
+//go:build ignore
+
+// gemm_gen writes the amd64 GEMM micro-kernels: gemm_avx512_amd64.s,
+// gemm_avx2_amd64.s and their Go declarations in gemm_asm_amd64.go. Run it with
+//
+//	go generate ./rt        (or: cd rt && go run gemm_gen.go)
+//
+// Each kernel is specialised to a number of rows (1..mr) and of vectors per row
+// (a full nr-wide panel, or a half one for narrow last panels), so the generator
+// prints one straight-line routine per combination instead of the assembly carrying
+// loops over rows. The generated files are committed; CI can check they are fresh by
+// re-running this program and diffing.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"log"
+	"os"
+	"strings"
+)
+
+// isa describes one instruction set's register file and tile shape.
+type isa struct {
+	name   string // used in symbol and file names
+	reg    string // "Z" or "Y"
+	lanes  int    // float32 lanes per vector
+	nregs  int    // vector registers
+	mr     int    // rows of the full tile
+	vecs   int    // vectors per row of the full tile (nr = vecs·lanes)
+	unroll int    // k steps per loop iteration
+}
+
+var isas = []isa{
+	// AVX-512: 14×32. 28 accumulators, 2 B vectors and 2 broadcast registers use all
+	// 32 ZMM registers. Each k step issues 28 FMAs against 14 broadcasts and 2 loads
+	// of B, which keeps both 512-bit FMA pipes of Zen 4/5 and Intel server cores fed.
+	{name: "avx512", reg: "Z", lanes: 16, nregs: 32, mr: 14, vecs: 2, unroll: 4},
+	// AVX2+FMA: 6×16. 12 accumulators, 2 B vectors and 2 broadcast registers use all
+	// 16 YMM registers.
+	{name: "avx2", reg: "Y", lanes: 8, nregs: 16, mr: 6, vecs: 2, unroll: 4},
+}
+
+// Argument frame of every kernel:
+//
+//	func k(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+const (
+	argK, argA, argB, argBS, argC, argLDC, argAlpha, argBeta, argNR = 0, 8, 16, 24, 32, 40, 48, 52, 56
+	argSize                                                         = 64
+)
+
+type gen struct {
+	isa
+	bytes.Buffer
+}
+
+func (g *gen) p(format string, args ...any) { fmt.Fprintf(&g.Buffer, format+"\n", args...) }
+
+func (g *gen) vr(i int) string { return fmt.Sprintf("%s%d", g.reg, i) }
+
+// acc is the accumulator for row i, vector w of a tile that is vecs wide.
+func (g *gen) acc(i, w, vecs int) string { return g.vr(i*vecs + w) }
+
+// bReg is the register holding vector w of the current B row.
+func (g *gen) bReg(w int) string { return g.vr(g.nregs - 2 - g.vecs + w) }
+
+// bcast is one of the two registers A elements are broadcast into, used in turn
+// so that a broadcast can issue while the previous row's FMAs still read the other.
+func (g *gen) bcast(i int) string { return g.vr(g.nregs - 2 + i%2) }
+
+func symbol(is isa, rows, vecs int) string {
+	return fmt.Sprintf("sgemm_%s_%dx%d", is.name, rows, vecs*is.lanes)
+}
+
+// kernel prints the routine for a rows × (vecs·lanes) tile.
+func (g *gen) kernel(rows, vecs int) {
+	vb := g.lanes * 4 // bytes per vector
+	sym := symbol(g.isa, rows, vecs)
+	g.p("")
+	g.p("// func %s(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)", sym)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", sym, argSize)
+	g.p("\tMOVQ k+%d(FP), CX", argK)
+	g.p("\tMOVQ a+%d(FP), AX", argA)
+	g.p("\tMOVQ b+%d(FP), BX", argB)
+	g.p("\t// R11 = B row stride in bytes, R12 = 3 rows, R13 = 4 rows (one unrolled step).")
+	g.p("\tMOVQ bs+%d(FP), R11", argBS)
+	g.p("\tSHLQ $2, R11")
+	g.p("\tLEAQ (R11)(R11*2), R12")
+	g.p("\tLEAQ (R11)(R11*1), R13")
+	g.p("\tADDQ R13, R13")
+	g.p("\t// Touch the rows of C now so they are in cache by the epilogue.")
+	g.p("\tMOVQ c+%d(FP), DI", argC)
+	g.p("\tMOVQ ldc+%d(FP), SI", argLDC)
+	g.p("\tSHLQ $2, SI")
+	g.p("\tMOVQ DI, R8")
+	for i := 0; i < rows; i++ {
+		g.p("\tPREFETCHT0 (R8)")
+		if vecs*vb > 64 {
+			g.p("\tPREFETCHT0 %d(R8)", vecs*vb-4)
+		}
+		if i < rows-1 {
+			g.p("\tADDQ SI, R8")
+		}
+	}
+	g.p("\t// Clear the accumulators.")
+	for i := 0; i < rows; i++ {
+		for w := 0; w < vecs; w++ {
+			r := g.acc(i, w, vecs)
+			if g.reg == "Z" {
+				g.p("\tVPXORD %s, %s, %s", r, r, r)
+			} else {
+				g.p("\tVXORPS %s, %s, %s", r, r, r)
+			}
+		}
+	}
+	g.p("\tCMPQ CX, $%d", g.unroll)
+	g.p("\tJLT tail")
+	g.p("")
+	g.p("\t// Main loop: %d k steps, each an outer product of a column of A (%d", g.unroll, rows)
+	g.p("\t// broadcasts) with a row of B (%d vectors) into the accumulators.", vecs)
+	g.p("loop:")
+	bRow := []string{"(BX)", "(BX)(R11*1)", "(BX)(R11*2)", "(BX)(R12*1)"}
+	for u := 0; u < g.unroll; u++ {
+		g.step(rows, vecs, u*rows*4, func(w int) string {
+			if w == 0 {
+				return bRow[u]
+			}
+			return fmt.Sprintf("%d%s", w*vb, bRow[u])
+		})
+	}
+	g.p("\tADDQ $%d, AX", g.unroll*rows*4)
+	g.p("\tADDQ R13, BX")
+	g.p("\tSUBQ $%d, CX", g.unroll)
+	g.p("\tCMPQ CX, $%d", g.unroll)
+	g.p("\tJGE loop")
+	g.p("")
+	g.p("\t// The remaining k mod %d steps, one at a time.", g.unroll)
+	g.p("tail:")
+	g.p("\tTESTQ CX, CX")
+	g.p("\tJEQ epilogue")
+	g.p("tailloop:")
+	g.step(rows, vecs, 0, func(w int) string {
+		if w == 0 {
+			return "(BX)"
+		}
+		return fmt.Sprintf("%d(BX)", w*vb)
+	})
+	g.p("\tADDQ $%d, AX", rows*4)
+	g.p("\tADDQ R11, BX")
+	g.p("\tDECQ CX")
+	g.p("\tJNE tailloop")
+	g.p("")
+	g.epilogue(rows, vecs)
+}
+
+// step prints one k step: load the B row, then per row of A broadcast and FMA.
+func (g *gen) step(rows, vecs, aOff int, bAddr func(w int) string) {
+	for w := 0; w < vecs; w++ {
+		g.p("\tVMOVUPS %s, %s", bAddr(w), g.bReg(w))
+	}
+	for i := 0; i < rows; i++ {
+		t := g.bcast(i)
+		g.p("\tVBROADCASTSS %d(AX), %s", aOff+i*4, t)
+		for w := 0; w < vecs; w++ {
+			g.p("\tVFMADD231PS %s, %s, %s", t, g.bReg(w), g.acc(i, w, vecs))
+		}
+	}
+}
+
+// epilogue stores C = alpha·acc + beta·C row by row, DI walking the rows of C.
+// Four paths: a full-width or partial (masked) tile, each with beta == 0 (C is not
+// read, so NaN garbage there cannot leak in) or not. The arithmetic is identical in
+// the full and masked paths, so edge elements round exactly like interior ones.
+func (g *gen) epilogue(rows, vecs int) {
+	vb := g.lanes * 4
+	alpha, beta, tmp := g.vr(g.nregs-4), g.vr(g.nregs-3), g.vr(g.nregs-2)
+	g.p("epilogue:")
+	g.p("\tVBROADCASTSS alpha+%d(FP), %s", argAlpha, alpha)
+	g.p("\tVBROADCASTSS beta+%d(FP), %s", argBeta, beta)
+	g.p("\tMOVL beta+%d(FP), DX", argBeta)
+	g.p("\tANDL $0x7fffffff, DX // beta == ±0")
+	g.p("\tMOVQ nr+%d(FP), CX", argNR)
+	g.p("\tCMPQ CX, $%d", vecs*g.lanes)
+	g.p("\tJNE partial")
+	g.p("\tTESTL DX, DX")
+	g.p("\tJEQ fullbeta0")
+	g.p("")
+	g.p("\t// Full tile, C = alpha·acc + beta·C.")
+	for i := 0; i < rows; i++ {
+		for w := 0; w < vecs; w++ {
+			g.p("\tVMULPS %d(DI), %s, %s", w*vb, beta, tmp)
+			g.p("\tVFMADD231PS %s, %s, %s", alpha, g.acc(i, w, vecs), tmp)
+			g.p("\tVMOVUPS %s, %d(DI)", tmp, w*vb)
+		}
+		g.nextRow(i, rows)
+	}
+	g.ret()
+	g.p("")
+	g.p("\t// Full tile, C = alpha·acc.")
+	g.p("fullbeta0:")
+	for i := 0; i < rows; i++ {
+		for w := 0; w < vecs; w++ {
+			a := g.acc(i, w, vecs)
+			g.p("\tVMULPS %s, %s, %s", alpha, a, a)
+			g.p("\tVMOVUPS %s, %d(DI)", a, w*vb)
+		}
+		g.nextRow(i, rows)
+	}
+	g.ret()
+	g.p("")
+	g.p("\t// Partial tile: only the first nr (CX) columns exist.")
+	g.p("partial:")
+	if g.reg == "Z" {
+		g.p("\t// Opmask K%d..K%d select the live lanes of each vector: bits 0..nr-1 of R8.", 1, vecs)
+		g.p("\tMOVQ $1, R8")
+		g.p("\tSHLQ CX, R8")
+		g.p("\tDECQ R8")
+		for w := 0; w < vecs; w++ {
+			g.p("\tKMOVW R8, K%d", w+1)
+			if w < vecs-1 {
+				g.p("\tSHRQ $16, R8")
+			}
+		}
+		g.p("\tTESTL DX, DX")
+		g.p("\tJEQ partbeta0")
+		for i := 0; i < rows; i++ {
+			for w := 0; w < vecs; w++ {
+				g.p("\tVMOVUPS.Z %d(DI), K%d, %s", w*vb, w+1, tmp)
+				g.p("\tVMULPS %s, %s, %s", beta, tmp, tmp)
+				g.p("\tVFMADD231PS %s, %s, %s", alpha, g.acc(i, w, vecs), tmp)
+				g.p("\tVMOVUPS %s, K%d, %d(DI)", tmp, w+1, w*vb)
+			}
+			g.nextRow(i, rows)
+		}
+		g.ret()
+		g.p("partbeta0:")
+		for i := 0; i < rows; i++ {
+			for w := 0; w < vecs; w++ {
+				a := g.acc(i, w, vecs)
+				g.p("\tVMULPS %s, %s, %s", alpha, a, a)
+				g.p("\tVMOVUPS %s, K%d, %d(DI)", a, w+1, w*vb)
+			}
+			g.nextRow(i, rows)
+		}
+		g.ret()
+		return
+	}
+	// AVX2 has no opmasks: VMASKMOVPS takes a vector whose lanes' sign bits select.
+	// Vector w's mask is loaded from avx2Mask (8 ones, then 8 zeros) at offset
+	// 8 − clamp(nr − 8w, 0, 8), which yields exactly that many leading ones; R8+w
+	// holds its address. There are no spare registers to keep the masks in, so the
+	// mask is reloaded (from L1) per store.
+	mask := g.vr(g.nregs - 1)
+	for w := 0; w < vecs; w++ {
+		g.p("\tMOVQ CX, R10")
+		if w > 0 {
+			g.p("\tSUBQ $%d, R10", w*g.lanes)
+		}
+		g.p("\tXORQ R9, R9")
+		g.p("\tCMPQ R10, R9")
+		g.p("\tCMOVQLT R9, R10")
+		g.p("\tMOVQ $%d, R9", g.lanes)
+		g.p("\tCMPQ R10, R9")
+		g.p("\tCMOVQGT R9, R10")
+		g.p("\tLEAQ ·avx2Mask+32(SB), R%d", 8+w*4)
+		g.p("\tSHLQ $2, R10")
+		g.p("\tSUBQ R10, R%d", 8+w*4)
+	}
+	g.p("\tTESTL DX, DX")
+	g.p("\tJEQ partbeta0")
+	for i := 0; i < rows; i++ {
+		for w := 0; w < vecs; w++ {
+			g.p("\tVMOVUPS (R%d), %s", 8+w*4, mask)
+			g.p("\tVMASKMOVPS %d(DI), %s, %s", w*vb, mask, tmp)
+			g.p("\tVMULPS %s, %s, %s", beta, tmp, tmp)
+			g.p("\tVFMADD231PS %s, %s, %s", alpha, g.acc(i, w, vecs), tmp)
+			g.p("\tVMASKMOVPS %s, %s, %d(DI)", tmp, mask, w*vb)
+		}
+		g.nextRow(i, rows)
+	}
+	g.ret()
+	g.p("partbeta0:")
+	for i := 0; i < rows; i++ {
+		for w := 0; w < vecs; w++ {
+			a := g.acc(i, w, vecs)
+			g.p("\tVMOVUPS (R%d), %s", 8+w*4, mask)
+			g.p("\tVMULPS %s, %s, %s", alpha, a, a)
+			g.p("\tVMASKMOVPS %s, %s, %d(DI)", a, mask, w*vb)
+		}
+		g.nextRow(i, rows)
+	}
+	g.ret()
+}
+
+func (g *gen) nextRow(i, rows int) {
+	if i < rows-1 {
+		g.p("\tADDQ SI, DI")
+	}
+}
+
+func (g *gen) ret() {
+	g.p("\tVZEROUPPER")
+	g.p("\tRET")
+}
+
+func main() {
+	log.SetFlags(0)
+	var decl strings.Builder
+	decl.WriteString("// Code generated by gemm_gen.go. DO NOT EDIT.\n\npackage rt\n")
+	for _, is := range isas {
+		g := &gen{isa: is}
+		g.p("// Code generated by gemm_gen.go. DO NOT EDIT.")
+		g.p("")
+		g.p("#include \"textflag.h\"")
+		if is.reg == "Y" {
+			g.p("")
+			g.p("// avx2Mask: 8 lanes with the sign bit set, then 8 clear (see the partial-tile epilogue).")
+			for i := 0; i < 16; i++ {
+				v := "0xffffffff"
+				if i >= 8 {
+					v = "0x00000000"
+				}
+				g.p("DATA ·avx2Mask+%d(SB)/4, $%s", i*4, v)
+			}
+			g.p("GLOBL ·avx2Mask(SB), RODATA|NOPTR, $64")
+		}
+		var tables []string
+		for _, vecs := range []int{is.vecs, is.vecs / 2} {
+			row := []string{"nil"}
+			for rows := 1; rows <= is.mr; rows++ {
+				g.kernel(rows, vecs)
+				sym := symbol(is, rows, vecs)
+				fmt.Fprintf(&decl, "\n//go:noescape\nfunc %s(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)\n", sym)
+				row = append(row, sym)
+			}
+			tables = append(tables, "{"+strings.Join(row, ", ")+"}")
+		}
+		fmt.Fprintf(&decl, "\n// %sKernels[h][rows] computes a rows-high tile of a full (h = 0) or half (h = 1) panel.\n", is.name)
+		fmt.Fprintf(&decl, "var %sKernels = [2][%d]func(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int){\n%s,\n}\n",
+			is.name, is.mr+1, strings.Join(tables, ",\n"))
+		if err := os.WriteFile("gemm_"+is.name+"_amd64.s", g.Bytes(), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	src, err := format.Source([]byte(decl.String()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile("gemm_asm_amd64.go", src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
