@@ -420,7 +420,7 @@ func init() {
 		OpMSELoss:           "mean over all elements of (p-t)².",
 		OpMAELoss:           "mean over all elements of |p-t|; the gradient at p = t is 0.",
 		OpHuberLoss:         "mean over all elements of 0.5·d² if |d| ≤ alpha else alpha·(|d| - 0.5·alpha), d = p-t (PyTorch HuberLoss, Keras Huber).",
-		OpBCELoss:           "mean over all elements of -(t·ln p + (1-t)·ln(1-p)), each log clamped to ≥ -100 as in PyTorch BCELoss.",
+		OpBCELoss:           "mean over all elements of -(t·ln p + (1-t)·ln(1-p)), each log clamped to ≥ -100 as in PyTorch BCELoss. The gradient is that of this clamped function: a clamped log contributes none (PyTorch's backward instead divides p-t by max(p·(1-p), 1e-12); they agree for p in (e^-100, 1-e^-100)).",
 		OpBCEWithLogitsLoss: "mean over all elements of max(z,0) - z·t + ln(1+exp(-|z|)) (PyTorch BCEWithLogitsLoss).",
 		OpSoftmaxCELoss:     "mean over the rows of the last axis (the batch, for (N, C); N·T rows for (N, T, C), as PyTorch and Keras average) of -Σ_c t_c·log_softmax(z)_c; t one-hot or soft labels.",
 		OpCategoricalCELoss: "Keras categorical_crossentropy on probabilities: p normalised to sum 1 over the last axis, clipped to [1e-7, 1-1e-7] (the clip passes no gradient outside it, as TensorFlow's clip_by_value); mean over the rows of the last axis (the batch, for (N, C)) of -Σ t·ln p.",
