@@ -1,0 +1,134 @@
+// Package models holds dlgen's example and benchmark models, written with package nn.
+// MLP, LeNet and ConvDAE are the workloads W1, W2 and W4 of the benchmark
+// (shared/WORKLOADS.md), defined exactly as there so that dlgen and its peers run
+// the same networks. AllOps is not a useful network: it exercises every layer,
+// activation, padding mode and loss the builder has, so that generated code can be
+// checked against the interpreter on every op.
+//
+// Each constructor is marked with a //dlgen:model line, which is how `dlgen
+// generate` finds it.
+package models
+
+import "github.com/dlgen/dlgen/nn"
+
+// MLP is workload W1: a 784-pixel MNIST image → Dense 128 ReLU → Dense 10, trained
+// with softmax cross-entropy on class labels. Predict returns class probabilities.
+//
+//dlgen:model
+func MLP() *nn.Model {
+	m := nn.New("mlp")
+	x := m.Input("image", 784)
+	y := m.Labels("label")
+	logits := x.Dense("fc1", 128, nn.Act("relu")).Dense("fc2", 10)
+	m.Output("probs", logits.Softmax("probs"))
+	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, y, nn.FromLogits))
+	return m
+}
+
+// LeNet is workload W2, a LeNet-5-like network on 1×28×28 images: Conv 6@5×5 same
+// ReLU, MaxPool 2, Conv 16@5×5 valid ReLU, MaxPool 2, Flatten, Dense 120 ReLU, Dense
+// 84 ReLU, Dense 10, softmax cross-entropy.
+//
+//dlgen:model
+func LeNet() *nn.Model {
+	m := nn.New("lenet")
+	x := m.Input("image", 1, 28, 28)
+	y := m.Labels("label")
+	h := x.Conv2D("conv1", 6, nn.K(5), nn.Same, nn.Act("relu"))
+	h = h.MaxPool2D("pool1", nn.K(2))
+	h = h.Conv2D("conv2", 16, nn.K(5), nn.Act("relu")).MaxPool2D("pool2", nn.K(2))
+	h = h.Flatten("flat").Dense("fc1", 120, nn.Act("relu")).Dense("fc2", 84, nn.Act("relu"))
+	logits := h.Dense("fc3", 10)
+	m.Output("probs", logits.Softmax("probs"))
+	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, y, nn.FromLogits))
+	return m
+}
+
+// ConvDAE is workload W4, a convolutional denoising autoencoder: it maps a noisy
+// 1×28×28 image to a clean one through Conv 32@3×3 same ReLU, MaxPool 2, Conv 32 ReLU,
+// MaxPool 2, Conv 32 ReLU, UpSample ×2, Conv 32 ReLU, UpSample ×2 and Conv 1 sigmoid,
+// trained with binary cross-entropy against the clean image.
+//
+//dlgen:model
+func ConvDAE() *nn.Model {
+	m := nn.New("convdae")
+	noisy := m.Input("noisy", 1, 28, 28)
+	clean := m.Target("clean", 1, 28, 28)
+	relu := nn.Act("relu")
+	h := noisy.Conv2D("enc1", 32, nn.K(3), nn.Same, relu).MaxPool2D("pool1", nn.K(2)) // 32×14×14
+	h = h.Conv2D("enc2", 32, nn.K(3), nn.Same, relu).MaxPool2D("pool2", nn.K(2))      // 32×7×7
+	h = h.Conv2D("bottleneck", 32, nn.K(3), nn.Same, relu).UpSampling2D("up1", 2)     // 32×14×14
+	h = h.Conv2D("dec1", 32, nn.K(3), nn.Same, relu).UpSampling2D("up2", 2)           // 32×28×28
+	denoised := h.Conv2D("dec2", 1, nn.K(3), nn.Same, nn.Act("sigmoid"))              // 1×28×28
+	m.Output("denoised", denoised)
+	m.Loss(nn.BinaryCrossEntropy("loss", denoised, clean))
+	return m
+}
+
+// AllOps uses every layer, activation, padding mode, initializer family and loss of
+// package nn on small shapes, with several weighted loss terms. The comments give
+// each tensor's shape after the batch.
+//
+//dlgen:model
+func AllOps() *nn.Model {
+	m := nn.New("allops", nn.Seed(7))
+	x := m.Input("image", 3, 8, 8)
+	label := m.Labels("label")
+	onehot := m.Target("onehot", 5)
+	mask := m.Target("mask", 3, 8, 8)
+	flag := m.Target("flag", 1)
+
+	// Two convolution branches joined by a residual sum.
+	a := x.Conv2D("conv_same", 4, nn.K(3), nn.Same, nn.Act("relu")) // 4×8×8
+	a = a.BatchNorm("bn")
+	b := x.Conv2D("conv_full", 4, nn.K(3), nn.Full, nn.NoBias, nn.Act("tanh"), nn.KernelInit("glorot_normal")) // 4×10×10
+	b = b.AvgPool2D("avg_valid", nn.K(3), nn.Strides(1))                                                       // 4×8×8
+	sum := nn.Add("residual", a, b)                                                                            // 4×8×8
+
+	// Pooling both ways, a gate, a difference and a channel concatenation.
+	p := sum.MaxPool2D("max_pool", nn.K(2))                                  // 4×4×4
+	q := sum.AvgPool2D("avg_same", nn.K(3), nn.Strides(2), nn.Same)          // 4×4×4, padding excluded
+	gated := nn.Mul("gated", p, q.Sigmoid("gate"))                           // 4×4×4
+	diff := nn.Sub("diff", p, q)                                             // 4×4×4
+	cat := nn.Concat("concat", 1, gated, diff)                               // 8×4×4
+	cat = cat.MaxPool2D("max_pool_pads", nn.K(3), nn.Strides(1), nn.Pads(1)) // 8×4×4
+
+	// A strided, asymmetrically padded convolution with a leaky ReLU, then upsampling
+	// and two transposed convolutions.
+	u := cat.Conv2D("conv_strided", 6, nn.K(3, 2), nn.Strides(2, 1), nn.Pads(1, 0, 1, 1),
+		nn.KernelInit("he_normal"), nn.BiasInit("const", 0.1), nn.Act("leaky_relu", 0.2)) // 6×2×4
+	up := u.UpSampling2D("upsample", 2, 1) // 6×4×4
+	recon := up.Conv2DTranspose("deconv_same", 3, nn.K(3), nn.Strides(2), nn.Same,
+		nn.Act("sigmoid"), nn.KernelInit("lecun_uniform")) // 3×8×8
+	dv := u.Conv2DTranspose("deconv_valid", 2, nn.K(2, 3), nn.Strides(3, 2), nn.NoBias) // 2×6×9
+	dp := u.Conv2DTranspose("deconv_pads", 2, nn.K(3), nn.Strides(2), nn.Pads(1), nn.OutPad(1),
+		nn.KernelInit("he_uniform")) // 2×4×8
+	gap := nn.Concat("gap_concat", 1, dv.GlobalAvgPool2D("gap_valid"), dp.GlobalAvgPool2D("gap_pads")) // 4
+
+	// A dense head with dropout, batch norm over features and reshapes.
+	f := u.Flatten("flatten").Dropout("dropout", 0.25)                                                 // 48
+	f = f.Dense("fc", 16, nn.Act("relu"), nn.KernelInit("lecun_normal"), nn.BiasInit("uniform", 0.05)) // 16
+	f = nn.Concat("head_concat", -1, f, gap)                                                           // 20
+	f = f.BatchNorm("bn_fc", nn.Eps(1e-3), nn.Momentum(0.01))                                          // 20
+	f = f.Reshape("unflatten", 2, -1, 5).LeakyReLU("leaky").Flatten("flatten2")                        // 2×2×5 → 20
+	f = f.Tanh("tanh").Relu("relu").Activation("linear", "linear")                                     // 20
+	logits := f.Dense("logits", 5, nn.Act("linear"), nn.KernelInit("xavier_uniform"))                  // 5
+	probs := logits.Softmax("probs")                                                                   // 5
+	flagLogit := gap.Dense("flag_logit", 1, nn.KernelInit("uniform", 0.5), nn.BiasInit("ones"))        // 1
+	flagProb := gap.Dense("flag_prob", 1, nn.Act("sigmoid"), nn.KernelInit("zeros"))                   // 1
+
+	m.Output("probs", probs)
+	m.Output("recon", recon)
+	m.Output("flag", flagProb)
+
+	m.AddLoss(nn.SparseCategoricalCrossEntropy("sparse_ce", logits, label, nn.FromLogits), 1)
+	m.AddLoss(nn.CategoricalCrossEntropy("cce_logits", logits, onehot, nn.FromLogits), 0.5)
+	m.AddLoss(nn.CategoricalCrossEntropy("cce_probs", probs, onehot), 0.25)
+	m.AddLoss(nn.MSE("mse", recon, x), 2)
+	m.AddLoss(nn.MAE("mae", recon, x), 0.1)
+	m.AddLoss(nn.Huber("huber", recon, x, 0.5), 0.1)
+	m.AddLoss(nn.BinaryCrossEntropy("bce", recon, mask), 0.3)
+	m.AddLoss(nn.BinaryCrossEntropy("bce_logits", flagLogit, flag, nn.FromLogits), 0.2)
+	m.AddLoss(nn.BinaryCrossEntropy("bce_probs", flagProb, flag), 0.2)
+	return m
+}
