@@ -188,7 +188,7 @@ func init() {
 			return n.Attrs.Shape.Clone(), nil
 		}})
 	def(&OpDef{Name: OpDropoutMask, Kind: Source, Attrs: []string{"shape", "rate", "seed"},
-		Doc: "Inverted-dropout mask: each element is 0 with probability rate, else 1/(1-rate), drawn from the counter-based stream rt.Uniform(seed, step, index); a new mask every training step.",
+		Doc: "Inverted-dropout mask: each element is 0 with probability rate, else 1/(1-rate), kept where rt.Keep(seed, step, index, rt.KeepThreshold(rate)) holds (index runs over the whole batched tensor in row-major order); a new mask every training step.",
 		Infer: func(n *Node, _ []Shape) (Shape, error) {
 			if err := validShape(n.Attrs.Shape, true); err != nil {
 				return nil, err
@@ -270,8 +270,8 @@ func init() {
 	def(&OpDef{Name: OpSoftmax, Kind: Primitive, MinInputs: 1, MaxInputs: 1,
 		Doc: "Softmax over the last axis, computed as exp(x - max)/Σ exp(x - max).",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
-			if in[0].Rank() < 1 {
-				return nil, fmt.Errorf("softmax needs at least one axis")
+			if in[0].Rank() < 1 || (in[0].Batched() && in[0].Rank() < 2) {
+				return nil, fmt.Errorf("softmax needs a class axis after the batch")
 			}
 			return in[0].Clone(), nil
 		}})
