@@ -107,7 +107,7 @@ func AllOps() *nn.Model {
 
 	// A dense head with dropout, batch norm over features and reshapes.
 	f := u.Flatten("flatten").Dropout("dropout", 0.25)                                                 // 48
-	f = f.Dense("fc", 16, nn.Act("relu"), nn.KernelInit("lecun_normal"), nn.BiasInit("uniform", 0.05)) // 16
+	f = f.Dense("fc", 16, nn.KernelInit("lecun_normal"), nn.BiasInit("uniform", 0.05)) // 16
 	f = nn.Concat("head_concat", -1, f, gap)                                                           // 20
 	f = f.BatchNorm("bn_fc", nn.Eps(1e-3), nn.Momentum(0.01))                                          // 20
 	f = f.Reshape("unflatten", 2, -1, 5).LeakyReLU("leaky").Flatten("flatten2")                        // 2×2×5 → 20
