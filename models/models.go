@@ -106,16 +106,16 @@ func AllOps() *nn.Model {
 	gap := nn.Concat("gap_concat", 1, dv.GlobalAvgPool2D("gap_valid"), dp.GlobalAvgPool2D("gap_pads")) // 4
 
 	// A dense head with dropout, batch norm over features and reshapes.
-	f := u.Flatten("flatten").Dropout("dropout", 0.25)                                                 // 48
-	f = f.Dense("fc", 16, nn.KernelInit("lecun_normal"), nn.BiasInit("uniform", 0.05)) // 16
-	f = nn.Concat("head_concat", -1, f, gap)                                                           // 20
-	f = f.BatchNorm("bn_fc", nn.Eps(1e-3), nn.Momentum(0.01))                                          // 20
-	f = f.Reshape("unflatten", 2, -1, 5).LeakyReLU("leaky").Flatten("flatten2")                        // 2×2×5 → 20
-	f = f.Tanh("tanh").Relu("relu").Activation("linear", "linear")                                     // 20
-	logits := f.Dense("logits", 5, nn.Act("linear"), nn.KernelInit("xavier_uniform"))                  // 5
-	probs := logits.Softmax("probs")                                                                   // 5
-	flagLogit := gap.Dense("flag_logit", 1, nn.KernelInit("uniform", 0.5), nn.BiasInit("ones"))        // 1
-	flagProb := gap.Dense("flag_prob", 1, nn.Act("sigmoid"), nn.KernelInit("zeros"))                   // 1
+	f := u.Flatten("flatten").Dropout("dropout", 0.25)                                          // 48
+	f = f.Dense("fc", 16, nn.KernelInit("lecun_normal"), nn.BiasInit("uniform", 0.05))          // 16
+	f = nn.Concat("head_concat", -1, f, gap)                                                    // 20
+	f = f.BatchNorm("bn_fc", nn.Eps(1e-3), nn.Momentum(0.01))                                   // 20
+	f = f.Reshape("unflatten", 2, -1, 5).LeakyReLU("leaky").Flatten("flatten2")                 // 2×2×5 → 20
+	f = f.Tanh("tanh").Relu("relu").Activation("linear", "linear")                              // 20
+	logits := f.Dense("logits", 5, nn.Act("linear"), nn.KernelInit("xavier_uniform"))           // 5
+	probs := logits.Softmax("probs")                                                            // 5
+	flagLogit := gap.Dense("flag_logit", 1, nn.KernelInit("uniform", 0.5), nn.BiasInit("ones")) // 1
+	flagProb := gap.Dense("flag_prob", 1, nn.Act("sigmoid"), nn.KernelInit("zeros"))            // 1
 
 	m.Output("probs", probs)
 	m.Output("recon", recon)
