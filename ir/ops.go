@@ -17,7 +17,7 @@ const (
 	// gradients...). They need a kernel and an emitter; differentiating them
 	// (second-order derivatives) is not supported and autodiff says so by name.
 	GradOnly
-	// Macro ops (BatchNorm, Dropout, and later the recurrent layers) are what users
+	// Macro ops (BatchNorm, Dropout, and the recurrent layers) are what users
 	// write; the lowering pass replaces them with primitives for training or inference.
 	Macro
 )
@@ -128,7 +128,38 @@ const (
 	// Macro ops.
 	OpBatchNorm = "BatchNorm"
 	OpDropout   = "Dropout"
+	OpSimpleRNN = "SimpleRNN"
+	OpLSTM      = "LSTM"
+	OpGRU       = "GRU"
 )
+
+// The recurrent macro ops (SimpleRNN, LSTM, GRU) read their switches from
+// Attrs.Extra, one entry of 0 or 1 per switch at these indices; a missing entry is 0.
+const (
+	RNNReturnSequences = iota // output every step's state (N,T,H) rather than the last one (N,H)
+	RNNReverse                // read the sequence from t = T-1 down to 0 (the backward half of a Bidirectional)
+	RNNVariational            // input dropout: one mask for every step (Gal and Ghahramani, 2016)
+	RNNResetBefore            // GRU only: r multiplies h before W_hn (Keras reset_after=False)
+	rnnSwitches
+)
+
+// RNNFlag reports whether switch i (RNNReturnSequences, ...) of a recurrent op is on.
+func RNNFlag(a Attrs, i int) bool { return i < len(a.Extra) && a.Extra[i] == 1 }
+
+// RNNGates is the number G of gate blocks of a recurrent op (1, 4 for LSTM, 3 for
+// GRU): its weights have G·H rows, in PyTorch's gate order.
+func RNNGates(op string) int {
+	switch op {
+	case OpLSTM:
+		return 4
+	case OpGRU:
+		return 3
+	}
+	return 1
+}
+
+// RNNActivations are the activations the recurrent ops take in act and sub.
+var RNNActivations = map[string]bool{"tanh": true, "sigmoid": true, "relu": true, "linear": true}
 
 // Ops is the op table: the single source of truth for what ops exist. The
 // interpreter's kernels, the gradient rules and the code emitters are each checked
@@ -571,6 +602,78 @@ func init() {
 			}
 			return in[0].Clone(), nil
 		}})
+
+	// Recurrent layers: PyTorch's torch.nn.RNN/LSTM/GRU (batch_first=True, one layer,
+	// one direction per op), with PyTorch's weight layout and gate order, so weights
+	// load from a torch state_dict unchanged. x_t is x[:, t, :]; h_{-1} = h0.
+	rnnTail := " Output: the state after the last step processed (N,H), or with extra[RNNReturnSequences] every h_t at its time position t (N,T,H); extra[RNNReverse] processes t = T-1 down to 0. Training with rate > 0 first multiplies x by an inverted-dropout mask (DropoutMask semantics, stream seed): fresh for every element, or with extra[RNNVariational] one (N,1,F) mask for all steps; the recurrent state is never dropped. Inference ignores rate."
+	rnnAttrs := []string{"act", "sub", "extra", "rate", "seed"}
+	def(&OpDef{Name: OpSimpleRNN, Kind: Macro, MinInputs: 4, MaxInputs: 6, Attrs: rnnAttrs, Infer: inferRecurrent,
+		Doc: "Elman RNN (PyTorch RNN, Keras SimpleRNN). Inputs (x (N,T,F), w_ih (H,F), w_hh (H,H), h0 (N,H)[, b_ih (H), b_hh (H)]): h_t = act(x_t·w_ihᵀ + b_ih + h_{t-1}·w_hhᵀ + b_hh), act one of tanh, relu, sigmoid, linear; sub is empty." + rnnTail})
+	def(&OpDef{Name: OpLSTM, Kind: Macro, MinInputs: 5, MaxInputs: 7, Attrs: rnnAttrs, Infer: inferRecurrent,
+		Doc: "LSTM (PyTorch LSTM; Keras LSTM with its kernels transposed to gate rows). Inputs (x (N,T,F), w_ih (4H,F), w_hh (4H,H), h0 (N,H), c0 (N,H)[, b_ih (4H), b_hh (4H)]), gate rows in PyTorch's order i, f, g, o: z = x_t·w_ihᵀ + b_ih + h_{t-1}·w_hhᵀ + b_hh = [z_i|z_f|z_g|z_o]; i = sub(z_i), f = sub(z_f), g = act(z_g), o = sub(z_o); c_t = f⊙c_{t-1} + i⊙g; h_t = o⊙act(c_t); c_{-1} = c0. act (Keras activation, tanh in PyTorch) and sub (Keras recurrent_activation, sigmoid in PyTorch) are each one of tanh, sigmoid, relu, linear." + rnnTail})
+	def(&OpDef{Name: OpGRU, Kind: Macro, MinInputs: 4, MaxInputs: 6, Attrs: rnnAttrs, Infer: inferRecurrent,
+		Doc: "GRU (PyTorch GRU = Keras GRU with reset_after=True). Inputs (x (N,T,F), w_ih (3H,F), w_hh (3H,H), h0 (N,H)[, b_ih (3H), b_hh (3H)]), gate rows in PyTorch's order r, z, n: r = sub(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr), z = sub(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz), n = act(W_in x_t + b_in + r⊙(W_hn h_{t-1} + b_hn)); with extra[RNNResetBefore] (Keras reset_after=False, its one bias split in two) n = act(W_in x_t + b_in + W_hn (r⊙h_{t-1}) + b_hn); h_t = (1-z)⊙n + z⊙h_{t-1}. act (tanh) and sub (sigmoid) as for LSTM." + rnnTail})
+}
+
+// inferRecurrent is the shape rule of SimpleRNN, LSTM and GRU.
+func inferRecurrent(n *Node, in []Shape) (Shape, error) {
+	g, states, what := RNNGates(n.Op), 1, "h0"
+	if n.Op == OpLSTM {
+		states, what = 2, "h0, c0"
+	}
+	if k := 3 + states; len(in) != k && len(in) != k+2 {
+		return nil, fmt.Errorf("takes (x, w_ih, w_hh, %s) and optionally (b_ih, b_hh): %d or %d inputs, not %d", what, k, k+2, len(in))
+	}
+	x, wih, whh := in[0], in[1], in[2]
+	if x.Rank() != 3 || !x.Batched() {
+		return nil, fmt.Errorf("x must be (N, time, features), not %s", x)
+	}
+	if whh.Rank() != 2 || whh[0] != g*whh[1] {
+		return nil, fmt.Errorf("w_hh must be (%d·H, H), not %s", g, whh)
+	}
+	h := whh[1]
+	if !wih.Equal(Shape{g * h, x[2]}) {
+		return nil, fmt.Errorf("w_ih must be (%d, %d) for %d features and %d units, not %s", g*h, x[2], x[2], h, wih)
+	}
+	for i, s := range in[3 : 3+states] {
+		if !s.Equal(Shape{Batch, h}) {
+			return nil, fmt.Errorf("initial state %s must be (N, %d), not %s", [...]string{"h0", "c0"}[i], h, s)
+		}
+	}
+	for i, s := range in[3+states:] {
+		if !s.Equal(Shape{g * h}) {
+			return nil, fmt.Errorf("%s must be a vector of %d, not %s", [...]string{"b_ih", "b_hh"}[i], g*h, s)
+		}
+	}
+	a := n.Attrs
+	if !RNNActivations[a.Act] {
+		return nil, fmt.Errorf("activation %q must be tanh, sigmoid, relu or linear", a.Act)
+	}
+	if n.Op == OpSimpleRNN && a.Sub != "" {
+		return nil, fmt.Errorf("SimpleRNN has no recurrent activation, got %q", a.Sub)
+	}
+	if n.Op != OpSimpleRNN && !RNNActivations[a.Sub] {
+		return nil, fmt.Errorf("recurrent activation %q must be tanh, sigmoid, relu or linear", a.Sub)
+	}
+	if len(a.Extra) > rnnSwitches {
+		return nil, fmt.Errorf("extra %v has more than %d switches", a.Extra, rnnSwitches)
+	}
+	for _, e := range a.Extra {
+		if e != 0 && e != 1 {
+			return nil, fmt.Errorf("extra %v: switches are 0 or 1", a.Extra)
+		}
+	}
+	if n.Op != OpGRU && RNNFlag(a, RNNResetBefore) {
+		return nil, fmt.Errorf("reset_before applies to GRU only")
+	}
+	if !(a.Rate >= 0 && a.Rate < 1) {
+		return nil, fmt.Errorf("dropout rate %g must be in [0, 1)", a.Rate)
+	}
+	if RNNFlag(a, RNNReturnSequences) {
+		return Shape{Batch, x[1], h}, nil
+	}
+	return Shape{Batch, h}, nil
 }
 
 func lossAttrs(op string) []string {

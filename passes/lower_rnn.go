@@ -1,0 +1,276 @@
+package passes
+
+import (
+	"fmt"
+
+	"github.com/dlgen/dlgen/ir"
+)
+
+// Lowering of the recurrent macro ops SimpleRNN, LSTM and GRU (PyTorch semantics,
+// ir/ops.go): the sequence is unrolled over its static length T into primitive ops,
+// so that autodiff derives backpropagation through time and the interpreter runs it.
+//
+// # What one layer becomes
+//
+// Once per forward pass (loop-invariant), for a macro node named P:
+//
+//	P/dropout_mask, P/dropped      training with rate > 0 only: x ⊙ mask, (N,T,F)
+//	P/weight = Concat([w_ih, w_hh], axis 1)    (G·H, F+H)
+//	P/bias   = b_ih + b_hh                     (G·H)
+//
+// and then, for every step k = 0..T-1 reading time s(k) = k (or T-1-k when the op
+// reverses), the nodes "P/t<k>/<what>":
+//
+//	x_slice = Slice(x, axis 1, s(k), s(k)+1); x = Reshape(x_slice, (F))      (N,F)
+//	xh      = Concat([x, h_{k-1}], axis 1)                                   (N,F+H)
+//	matmul  = MatMul(xh, P/weight, trans_b); gates = BiasAdd(matmul, P/bias) (N,G·H)
+//	then Slice of each gate, its activation and the cell update, ending in h (and c).
+//
+// So the G gate products of a step are ONE MatMul of the concatenated [x_t, h] with
+// the concatenated weights (as cuDNN and Keras' fused kernels do), with one bias
+// vector. GRU is the exception the brief allows: r multiplies W_hn·h + b_hn (PyTorch,
+// Keras reset_after=True), so only r and z share the concatenated MatMul
+// (P/weight_rz, (2H, F+H)); n has its own x part (MatMul with P/weight_in, plus b_in)
+// and h part (P/weight_hn, plus b_hn). With reset_before (Keras reset_after=False),
+// n = act(MatMul(Concat([x, r⊙h]), P/weight_n) + b_in + b_hn): two MatMuls per step.
+//
+// h_{-1} and c_{-1} are the op's initial-state inputs (zeros, a Fill, unless the user
+// gave states), so step 0 has exactly the shape of every other step. The result is
+// step T-1's h, or with return sequences P/sequence = Reshape(Concat of every step's
+// h in time order, axis 1) to (T, H), which puts the reverse direction's outputs back
+// at their time positions as PyTorch and Keras do.
+//
+// # For code generation: steps are identical up to k
+//
+// Unrolling keeps every pass simple, but T = 256 must not give 256 copies of the step
+// in generated source. The lowering therefore guarantees, for every macro node P:
+//
+//   - Step k's nodes are exactly the nodes named "P/t<k>/<what>", contiguous in the
+//     graph, in the same order for every k, with the same <what>, op, attributes and
+//     shape, except that the attributes of "P/t<k>/x_slice" are Start = s(k), End =
+//     s(k)+1 with s(k) = k, or T-1-k when the op reverses.
+//   - Each input of the j-th node of step k is one of: a node outside every step
+//     (loop-invariant: x, the weights, the bias; the same node for every k), an
+//     earlier node of step k (the same j' for every k), or, for k ≥ 1, the state
+//     output of step k-1 (the same j' for every k); step 0 reads the initial state
+//     nodes there instead.
+//   - Nodes after the steps read them only through step T-1's state and, with return
+//     sequences, the one Concat "P/sequence_flat" of every step's h.
+//
+// RecurrentLoops recovers this structure from a lowered graph and checks it, so a
+// code generator can emit the body once, as a loop over k with the states in two
+// buffers swapped per iteration (or written to slot k of a (T, N, H) history, which
+// backward needs anyway), and the x_slice offset computed from k. After autodiff the
+// gradient nodes of step k are named "d.P/t<k>/<what>.<i>" (GradBuilder names them
+// after the forward node), so the backward steps can be grouped the same way; their
+// structure is identical for 0 < k < T-1, the first and last steps differ where a
+// gradient starts (the last state) or stops (a constant initial state), which a
+// generator peels off as separate iterations.
+
+// Step-node name parts.
+const (
+	stepPrefix = "t"
+	sliceWhat  = "x_slice"
+)
+
+func init() {
+	lowerRule(ir.OpSimpleRNN, lowerRecurrent)
+	lowerRule(ir.OpLSTM, lowerRecurrent)
+	lowerRule(ir.OpGRU, lowerRecurrent)
+}
+
+// rnnLowering holds what every step of one recurrent node needs.
+type rnnLowering struct {
+	l       *Lowerer
+	n       *ir.Node
+	t, f, h int
+	act     string // cell activation (Keras activation)
+	ract    string // gate activation (Keras recurrent_activation)
+	x       int    // the input sequence, after dropout
+}
+
+func lowerRecurrent(l *Lowerer, n *ir.Node, ins []int) (int, error) {
+	a := n.Attrs
+	states := 1
+	if n.Op == ir.OpLSTM {
+		states = 2
+	}
+	xs := l.G.Nodes[ins[0]].Shape
+	r := &rnnLowering{l: l, n: n, t: xs[1], f: xs[2], h: l.G.Nodes[ins[2]].Shape[1], act: a.Act, ract: a.Sub, x: ins[0]}
+	wih, whh := ins[1], ins[2]
+	init := ins[3 : 3+states]
+	bih, bhh := -1, -1
+	if len(ins) == 3+states+2 {
+		bih, bhh = ins[3+states], ins[4+states]
+	}
+
+	// Dropout on the input connections only (Zaremba et al., 2014): the mask is
+	// applied to the whole sequence before the steps, so it can never reach the
+	// recurrent state, and every step stays identical. One mask repeated over time is
+	// Gal and Ghahramani's (2016) variational dropout.
+	if l.Mode == ir.ModeTrain && a.Rate > 0 {
+		mask := -1
+		if ir.RNNFlag(a, ir.RNNVariational) {
+			one := l.Do(ir.OpDropoutMask, "dropout_mask", ir.Attrs{Shape: ir.Shape{ir.Batch, 1, r.f}, Rate: a.Rate, Seed: a.Seed})
+			copies := make([]int, r.t)
+			for i := range copies {
+				copies[i] = one
+			}
+			mask = l.Do(ir.OpConcat, "dropout_masks", ir.Attrs{Axis: 1}, copies...)
+		} else {
+			mask = l.Do(ir.OpDropoutMask, "dropout_mask", ir.Attrs{Shape: xs.Clone(), Rate: a.Rate, Seed: a.Seed})
+		}
+		r.x = l.Do(ir.OpMul, "dropped", ir.Attrs{}, r.x, mask)
+	}
+
+	var step func(k int, x int, state []int) []int
+	switch n.Op {
+	case ir.OpSimpleRNN, ir.OpLSTM:
+		w := l.Do(ir.OpConcat, "weight", ir.Attrs{Axis: 1}, wih, whh)
+		b := r.sum("bias", bih, bhh)
+		if n.Op == ir.OpSimpleRNN {
+			step = func(k, x int, s []int) []int { return []int{r.simpleStep(k, x, s[0], w, b)} }
+		} else {
+			step = func(k, x int, s []int) []int { return r.lstmStep(k, x, s[0], s[1], w, b) }
+		}
+	case ir.OpGRU:
+		step = r.gruWeights(wih, whh, bih, bhh, ir.RNNFlag(a, ir.RNNResetBefore))
+	default:
+		return -1, &ir.Error{Layer: n.Layer, Op: n.Op, Msg: "not a recurrent op"}
+	}
+
+	state := append([]int(nil), init...)
+	hs := make([]int, r.t) // h by time position
+	for k := 0; k < r.t; k++ {
+		s := k
+		if ir.RNNFlag(a, ir.RNNReverse) {
+			s = r.t - 1 - k
+		}
+		xslice := r.do(k, ir.OpSlice, sliceWhat, ir.Attrs{Axis: 1, Start: s, End: s + 1}, r.x)
+		x := r.do(k, ir.OpReshape, "x", ir.Attrs{Shape: ir.Shape{r.f}}, xslice)
+		state = step(k, x, state)
+		hs[s] = state[0]
+	}
+	if l.Err() != nil {
+		return -1, l.Err()
+	}
+	if !ir.RNNFlag(a, ir.RNNReturnSequences) {
+		return state[0], nil
+	}
+	flat := l.Do(ir.OpConcat, "sequence_flat", ir.Attrs{Axis: 1}, hs...)
+	y := l.Do(ir.OpReshape, "sequence", ir.Attrs{Shape: ir.Shape{r.t, r.h}}, flat)
+	return y, l.Err()
+}
+
+// do appends node "t<k>/<what>" of step k.
+func (r *rnnLowering) do(k int, op, what string, attrs ir.Attrs, inputs ...int) int {
+	return r.l.Do(op, fmt.Sprintf("%s%d/%s", stepPrefix, k, what), attrs, inputs...)
+}
+
+// activate applies activation act to in as node "t<k>/<what>"; linear adds no node.
+func (r *rnnLowering) activate(k int, act, what string, in int) int {
+	op := map[string]string{"tanh": ir.OpTanh, "sigmoid": ir.OpSigmoid, "relu": ir.OpRelu}[act]
+	if op == "" {
+		return in
+	}
+	return r.do(k, op, what, ir.Attrs{}, in)
+}
+
+// gate slices gate block i (of H rows) out of the (N, G·H) pre-activations.
+func (r *rnnLowering) gate(k int, what string, z, i int) int {
+	return r.do(k, ir.OpSlice, what, ir.Attrs{Axis: 1, Start: i * r.h, End: (i + 1) * r.h}, z)
+}
+
+// sum is b_ih + b_hh once per forward pass, or -1 without biases.
+func (r *rnnLowering) sum(what string, a, b int) int {
+	if a < 0 {
+		return -1
+	}
+	return r.l.Do(ir.OpAdd, what, ir.Attrs{}, a, b)
+}
+
+// affine is MatMul(in, w, trans_b) as "t<k>/<what>_matmul", plus bias b (if any) as
+// "t<k>/<what>".
+func (r *rnnLowering) affine(k int, what string, in, w, b int) int {
+	if b < 0 {
+		return r.do(k, ir.OpMatMul, what, ir.Attrs{TransB: true}, in, w)
+	}
+	y := r.do(k, ir.OpMatMul, what+"_matmul", ir.Attrs{TransB: true}, in, w)
+	return r.do(k, ir.OpBiasAdd, what, ir.Attrs{}, y, b)
+}
+
+// simpleStep is h' = act([x, h]·[w_ih, w_hh]ᵀ + b_ih + b_hh).
+func (r *rnnLowering) simpleStep(k, x, h, w, b int) int {
+	xh := r.do(k, ir.OpConcat, "xh", ir.Attrs{Axis: 1}, x, h)
+	z := r.affine(k, "gates", xh, w, b)
+	return r.activate(k, r.act, "h", z)
+}
+
+// lstmStep is one LSTM step (Hochreiter and Schmidhuber, 1997, with the forget gate
+// of Gers et al., 2000) in PyTorch's gate order i, f, g, o.
+func (r *rnnLowering) lstmStep(k, x, h, c, w, b int) []int {
+	xh := r.do(k, ir.OpConcat, "xh", ir.Attrs{Axis: 1}, x, h)
+	z := r.affine(k, "gates", xh, w, b)
+	i := r.activate(k, r.ract, "i", r.gate(k, "i_pre", z, 0))
+	f := r.activate(k, r.ract, "f", r.gate(k, "f_pre", z, 1))
+	g := r.activate(k, r.act, "g", r.gate(k, "g_pre", z, 2))
+	o := r.activate(k, r.ract, "o", r.gate(k, "o_pre", z, 3))
+	fc := r.do(k, ir.OpMul, "fc", ir.Attrs{}, f, c)
+	ig := r.do(k, ir.OpMul, "ig", ir.Attrs{}, i, g)
+	c2 := r.do(k, ir.OpAdd, "c", ir.Attrs{}, fc, ig)
+	ca := r.activate(k, r.act, "c_act", c2)
+	h2 := r.do(k, ir.OpMul, "h", ir.Attrs{}, o, ca)
+	return []int{h2, c2}
+}
+
+// gruWeights appends the GRU's loop-invariant weight slices and returns its step
+// function (Cho et al., 2014, in PyTorch's formulation).
+func (r *rnnLowering) gruWeights(wih, whh, bih, bhh int, resetBefore bool) func(k, x int, s []int) []int {
+	l, h := r.l, r.h
+	rows := func(what string, w, from, to int) int {
+		return l.Do(ir.OpSlice, what, ir.Attrs{Axis: 0, Start: from * h, End: to * h}, w)
+	}
+	// r and z: one MatMul of [x, h] with [w_ih, w_hh] restricted to their rows.
+	wrz := l.Do(ir.OpConcat, "weight_rz", ir.Attrs{Axis: 1}, rows("weight_ih_rz", wih, 0, 2), rows("weight_hh_rz", whh, 0, 2))
+	brz, bin, bhn := -1, -1, -1
+	if bih >= 0 {
+		brz = rows("bias_rz", r.sum("bias", bih, bhh), 0, 2)
+		bin, bhn = rows("bias_in", bih, 2, 3), rows("bias_hn", bhh, 2, 3)
+	}
+	win, whn := rows("weight_in", wih, 2, 3), rows("weight_hn", whh, 2, 3)
+	if resetBefore {
+		wn := l.Do(ir.OpConcat, "weight_n", ir.Attrs{Axis: 1}, win, whn)
+		bn := r.sum("bias_n", bin, bhn)
+		return func(k, x int, s []int) []int {
+			hp := s[0]
+			rg, z := r.gruRZ(k, x, hp, wrz, brz)
+			rh := r.do(k, ir.OpMul, "rh", ir.Attrs{}, rg, hp)
+			xrh := r.do(k, ir.OpConcat, "xrh", ir.Attrs{Axis: 1}, x, rh)
+			n := r.activate(k, r.act, "n", r.affine(k, "n_pre", xrh, wn, bn))
+			return []int{r.gruMix(k, z, n, hp)}
+		}
+	}
+	return func(k, x int, s []int) []int {
+		hp := s[0]
+		rg, z := r.gruRZ(k, x, hp, wrz, brz)
+		xn := r.affine(k, "xn", x, win, bin)
+		hn := r.affine(k, "hn", hp, whn, bhn)
+		rhn := r.do(k, ir.OpMul, "rhn", ir.Attrs{}, rg, hn)
+		n := r.activate(k, r.act, "n", r.do(k, ir.OpAdd, "n_pre", ir.Attrs{}, xn, rhn))
+		return []int{r.gruMix(k, z, n, hp)}
+	}
+}
+
+// gruRZ computes the reset and update gates from one MatMul.
+func (r *rnnLowering) gruRZ(k, x, h, w, b int) (int, int) {
+	xh := r.do(k, ir.OpConcat, "xh", ir.Attrs{Axis: 1}, x, h)
+	z := r.affine(k, "rz", xh, w, b)
+	return r.activate(k, r.ract, "r", r.gate(k, "r_pre", z, 0)), r.activate(k, r.ract, "z", r.gate(k, "z_pre", z, 1))
+}
+
+// gruMix is h' = (1-z)⊙n + z⊙h, computed as n + z⊙(h-n) to save a node.
+func (r *rnnLowering) gruMix(k, z, n, h int) int {
+	d := r.do(k, ir.OpSub, "h_minus_n", ir.Attrs{}, h, n)
+	zd := r.do(k, ir.OpMul, "z_h_minus_n", ir.Attrs{}, z, d)
+	return r.do(k, ir.OpAdd, "h", ir.Attrs{}, n, zd)
+}
