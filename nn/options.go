@@ -34,6 +34,14 @@ const (
 	optMomentum
 	optSeed
 	optFromLogits
+	// The recurrent layers' own options (nn/rnn.go).
+	optReturnSeq
+	optRecAct
+	optRecInit
+	optInDropout
+	optInitState
+	optResetBefore
+	optTorchInit
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
@@ -53,6 +61,7 @@ type config struct {
 	momentum   float64
 	seed       uint64
 	fromLogits bool
+	rnn        rnnConfig // recurrent layers (nn/rnn.go)
 	seen       optKind
 }
 
