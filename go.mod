@@ -3,6 +3,7 @@ module github.com/dlgen/dlgen
 go 1.26.0
 
 require (
+	github.com/dave/jennifer v1.7.1
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/tools v0.52.0
 )

@@ -1,0 +1,170 @@
+package codegen
+
+import (
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dlgen/dlgen/ir"
+)
+
+// Emitters for matrix products and per-channel ops (axis 1 is the channel axis:
+// (N, C) after a dense layer, (N, C, H, W) after a convolution).
+
+func init() {
+	register(ir.OpMatMul, emitMatMul)
+	register(ir.OpBiasAdd, channelVec("+"))
+	register(ir.OpChannelMul, channelVec("*"))
+	register(ir.OpChannelSum, func(k *Kernel) error { return channelReduce(k, false) })
+	register(ir.OpChannelMean, func(k *Kernel) error { return channelReduce(k, true) })
+	register(ir.OpChannelBroadcast, emitChannelBroadcast)
+	register(ir.OpRunningUpdate, emitRunningUpdate)
+}
+
+// emitMatMul calls rt.Gemm: C = op(A)·op(B) with row-major operands whose row
+// strides are their stored column counts. A batch dimension can be the rows of A
+// (forward), or the contracted dimension (a weight gradient Xᵀ·dY), never a column.
+func emitMatMul(k *Kernel) error {
+	a, b, c := k.In(0), k.In(1), k.Out()
+	ta, tb := k.Node.Attrs.TransA, k.Node.Attrs.TransB
+	dim := func(v Value, i int) *jen.Statement { return v.Prod(i, i+1) }
+	rows, inner := dim(a, 0), dim(a, 1)
+	if ta {
+		rows, inner = inner, rows
+	}
+	cols := dim(b, 1)
+	if tb {
+		cols = dim(b, 0)
+	}
+	k.Emit(jen.Qual(rtPath, "Gemm").Call(
+		jen.Lit(ta), jen.Lit(tb), rows, cols, inner, jen.Lit(1),
+		a.Slice(), jen.Lit(a.Shape[1]), b.Slice(), jen.Lit(b.Shape[1]),
+		jen.Lit(0), c.Slice(), jen.Lit(c.Shape[1]),
+	))
+	return nil
+}
+
+// channelDims splits a value (d0, C, d2, ...) into outer = d0, C and inner = d2·…
+func channelDims(v Value) (outer *jen.Statement, ch, inner int) {
+	return v.Prod(0, 1), v.Shape[1], v.ConstProd(2, len(v.Shape))
+}
+
+// perChannel is an expression for the number of elements of each channel of v,
+// batch included.
+func perChannel(v Value) *jen.Statement {
+	inner := v.ConstProd(2, len(v.Shape))
+	if v.Batched() {
+		return scaled(true, inner)
+	}
+	return jen.Lit(v.Shape[0] * inner)
+}
+
+// channelVec emits y[o,c,i] = x[o,c,i] op v[c].
+func channelVec(op string) Emitter {
+	return func(k *Kernel) error {
+		x, v, y := k.In(0), k.In(1), k.Out()
+		outer, ch, inner := channelDims(x)
+		xs := k.Bind("x", x)
+		ys := k.Bind("y", y)
+		vs := k.BindArray("v", v)
+		block := ch * inner
+		var body jen.Code
+		if inner == 1 {
+			body = loop("c", jen.Lit(ch),
+				jen.Id("yr").Index(jen.Id("c")).Op("=").Id("xr").Index(jen.Id("c")).Op(op).Add(vs).Index(jen.Id("c")))
+		} else {
+			body = loop("c", jen.Lit(ch),
+				jen.Id("vc").Op(":=").Add(vs).Index(jen.Id("c")),
+				jen.Id("xc").Op(":=").Add(row(jen.Id("xr"), jen.Id("c"), inner)),
+				jen.Id("yc").Op(":=").Add(row(jen.Id("yr"), jen.Id("c"), inner)),
+				jen.For(jen.List(jen.Id("i"), jen.Id("xv")).Op(":=").Range().Id("xc")).Block(
+					jen.Id("yc").Index(jen.Id("i")).Op("=").Id("xv").Op(op).Id("vc"),
+				))
+		}
+		k.Emit(loop("o", outer,
+			jen.Id("xr").Op(":=").Add(row(xs, jen.Id("o"), block)),
+			jen.Id("yr").Op(":=").Add(row(ys, jen.Id("o"), block)),
+			body,
+		))
+		return nil
+	}
+}
+
+// channelReduce emits s[c] = Σ (or mean) of x over every axis but 1, accumulated in
+// float64 so that a batch-norm statistic over N·H·W values keeps float32 precision.
+func channelReduce(k *Kernel, mean bool) error {
+	x, s := k.In(0), k.Out()
+	outer, ch, inner := channelDims(x)
+	block := ch * inner
+	xs := k.Bind("x", x)
+	ss := k.BindArray("s", s)
+	acc := jen.Id("acc")
+	k.Emit(jen.Id("acc").Op(":=").Add(k.Scratch64(ch)), jen.Clear(jen.Add(acc).Index(jen.Op(":"))))
+	var body jen.Code
+	if inner == 1 {
+		body = jen.For(jen.List(jen.Id("c"), jen.Id("v")).Op(":=").Range().Id("xr")).Block(
+			jen.Add(acc).Index(jen.Id("c")).Op("+=").Add(f64(jen.Id("v"))))
+	} else {
+		body = loop("c", jen.Lit(ch),
+			jen.Var().Id("t").Float64(),
+			jen.For(jen.List(jen.Id("_"), jen.Id("v")).Op(":=").Range().Add(row(jen.Id("xr"), jen.Id("c"), inner))).Block(
+				jen.Id("t").Op("+=").Add(f64(jen.Id("v")))),
+			jen.Add(acc).Index(jen.Id("c")).Op("+=").Id("t"))
+	}
+	k.Emit(loop("o", outer, jen.Id("xr").Op(":=").Add(row(xs, jen.Id("o"), block)), body))
+	val := jen.Add(acc).Index(jen.Id("c"))
+	if mean {
+		k.Emit(jen.Id("count").Op(":=").Add(f64(perChannel(x))))
+		val = jen.Add(val).Op("/").Id("count")
+	}
+	k.Emit(loop("c", jen.Lit(ch), jen.Add(ss).Index(jen.Id("c")).Op("=").Add(f32(val))))
+	return nil
+}
+
+// emitChannelBroadcast emits y[o,c,i] = v[c] (or v[c]/m with mean, m the elements
+// per channel): the adjoint of ChannelSum (ChannelMean).
+func emitChannelBroadcast(k *Kernel) error {
+	v, y := k.In(0), k.Out()
+	outer, ch, inner := channelDims(y)
+	vs := k.BindArray("v", v)
+	ys := k.Bind("y", y)
+	val := jen.Add(vs).Index(jen.Id("c"))
+	if k.Node.Attrs.Mean {
+		k.Emit(jen.Id("scale").Op(":=").Add(f32(jen.Lit(1).Op("/").Add(f64(perChannel(y))))))
+		val = jen.Add(val).Op("*").Id("scale")
+	}
+	block := ch * inner
+	var body jen.Code
+	if inner == 1 {
+		body = loop("c", jen.Lit(ch), jen.Id("yr").Index(jen.Id("c")).Op("=").Add(val))
+	} else {
+		body = loop("c", jen.Lit(ch),
+			jen.Id("vc").Op(":=").Add(val),
+			jen.Id("yc").Op(":=").Add(row(jen.Id("yr"), jen.Id("c"), inner)),
+			jen.For(jen.Id("i").Op(":=").Range().Id("yc")).Block(jen.Id("yc").Index(jen.Id("i")).Op("=").Id("vc")))
+	}
+	k.Emit(loop("o", outer, jen.Id("yr").Op(":=").Add(row(ys, jen.Id("o"), block)), body))
+	return nil
+}
+
+// emitRunningUpdate updates the state parameter in place, PyTorch's exponential
+// moving average: state = (1-momentum)·state + momentum·stat·m/(m-1) (Bessel's
+// correction, when unbiased, m the values per channel of x). Its result is a view of
+// the state (passes.ViewInput), so there is nothing else to write.
+func emitRunningUpdate(k *Kernel) error {
+	state, stat, x := k.In(0), k.In(1), k.In(2)
+	ch := state.Elems()
+	a := k.Node.Attrs
+	ss := k.BindArray("state", state)
+	st := k.BindArray("stat", stat)
+	corr := jen.Lit(1.0)
+	if a.Unbiased {
+		// The method checked on entry that m > 1.
+		k.Emit(jen.Id("m1").Op(":=").Add(f64(perChannel(x))))
+		corr = jen.Id("m1").Op("/").Parens(jen.Id("m1").Op("-").Lit(1))
+	}
+	k.Emit(jen.Id("corr").Op(":=").Add(corr))
+	k.Emit(loop("c", jen.Lit(ch),
+		jen.Add(ss).Index(jen.Id("c")).Op("=").Add(f32(
+			jen.Lit(1-a.Momentum).Op("*").Add(f64(jen.Add(ss).Index(jen.Id("c")))).Op("+").
+				Lit(a.Momentum).Op("*").Add(f64(jen.Add(st).Index(jen.Id("c")))).Op("*").Id("corr")))))
+	return nil
+}

@@ -1,0 +1,194 @@
+package codegen
+
+import (
+	"fmt"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dlgen/dlgen/ir"
+)
+
+// Emitter appends to k the Go statements that compute k.Node. There is one per op,
+// registered from the emit_*.go file of the op's family; a test walks the op table
+// and fails on any op that can reach code generation without one.
+type Emitter func(k *Kernel) error
+
+// Emitters maps op names to their emitters.
+var Emitters = map[string]Emitter{}
+
+func register(op string, e Emitter) {
+	if _, dup := Emitters[op]; dup {
+		panic("codegen: emitter registered twice: " + op) // a programming error in this package
+	}
+	Emitters[op] = e
+}
+
+// Kernel is what an emitter sees of one node: its operands and result as Values
+// (typed views of wherever the program stores them), and the block it writes into.
+// Every kernel is emitted as its own block, so emitters may declare short local
+// names (x, y, w) without clashing with other kernels.
+type Kernel struct {
+	Node *ir.Node
+	prog *program
+	body []jen.Code
+}
+
+// In returns operand i.
+func (k *Kernel) In(i int) Value { return k.prog.value(k.Node.Inputs[i]) }
+
+// Out returns the node's result.
+func (k *Kernel) Out() Value { return k.prog.value(k.Node.ID) }
+
+// Emit appends statements to the kernel's block.
+func (k *Kernel) Emit(code ...jen.Code) { k.body = append(k.body, code...) }
+
+// Bind declares a local for v's full slice and returns it. Emitters bind every
+// operand they read and the result before declaring anything else, and refer to
+// values only through the returned locals: the method's arguments are in scope in
+// the kernel, and a local declared later may shadow one. The local is named name,
+// or name_ if an argument of the method is called name.
+func (k *Kernel) Bind(name string, v Value) *jen.Statement {
+	id := k.local(name)
+	k.Emit(jen.Id(id).Op(":=").Add(v.Slice()))
+	return jen.Id(id)
+}
+
+// BindArray is Bind for an unbatched value as a pointer to a fixed-size array, so
+// loops with constant bounds index it without bounds checks.
+func (k *Kernel) BindArray(name string, v Value) *jen.Statement {
+	id := k.local(name)
+	k.Emit(jen.Id(id).Op(":=").Add(v.Array()))
+	return jen.Id(id)
+}
+
+func (k *Kernel) local(name string) string {
+	for k.prog.argIDs[name] {
+		name += "_"
+	}
+	return name
+}
+
+// Step is the expression of the training step counter (dropout streams).
+func (k *Kernel) Step() *jen.Statement { return jen.Id("m").Dot("Step") }
+
+// Scratch64 returns a float64 array of size elements that the kernel may use as
+// accumulators while it runs; the model reserves one such buffer for all kernels.
+func (k *Kernel) Scratch64(size int) *jen.Statement {
+	k.prog.model.scratch64 = max(k.prog.model.scratch64, size)
+	return jen.Parens(jen.Op("*").Index(jen.Lit(size)).Float64()).Call(jen.Id("m").Dot("scratch64").Index(jen.Op(":")))
+}
+
+// Errorf reports a generation error naming the node.
+func (k *Kernel) Errorf(format string, args ...any) error {
+	return &ir.Error{Layer: k.Node.Layer, Op: k.Node.Op, Msg: "codegen: " + fmt.Sprintf(format, args...)}
+}
+
+// Value is a tensor operand as generated code sees it: a []float32 (or []int32 for
+// class labels) of n·Elems() values for a batched value, Elems() otherwise.
+type Value struct {
+	ID    int
+	Shape ir.Shape
+	DType ir.DType
+	slice *jen.Statement // the full slice
+	array *jen.Statement // for unbatched values: a *[Elems]T expression
+	first *jen.Statement // the first element, for scalars
+}
+
+// Scalar is an expression for the first element (the value of a scalar).
+func (v Value) Scalar() *jen.Statement {
+	if v.first != nil {
+		return jen.Add(v.first)
+	}
+	return v.Slice().Index(jen.Lit(0))
+}
+
+// Slice is an expression for the whole value as a slice.
+func (v Value) Slice() *jen.Statement { return jen.Add(v.slice) }
+
+// Array is an expression for an unbatched value as a pointer to an array of
+// Elems() values.
+func (v Value) Array() *jen.Statement {
+	if v.array == nil {
+		panic("codegen: Array of a batched value") // emitters check Batched first
+	}
+	return jen.Add(v.array)
+}
+
+// Batched reports whether the value has the dynamic batch dimension.
+func (v Value) Batched() bool { return v.Shape.Batched() }
+
+// Elems is the number of elements per batch item (all of them when unbatched).
+func (v Value) Elems() int { return v.Shape.Elems() }
+
+// Len is an expression for the total number of elements: n·Elems() or Elems().
+func (v Value) Len() *jen.Statement { return scaled(v.Batched(), v.Elems()) }
+
+// Prod is an expression for the product of dimensions [from, to) of the shape, with
+// the batch dimension written n.
+func (v Value) Prod(from, to int) *jen.Statement {
+	batched, c := false, 1
+	for i := from; i < to; i++ {
+		if i == 0 && v.Batched() {
+			batched = true
+		} else {
+			c *= v.Shape[i]
+		}
+	}
+	return scaled(batched, c)
+}
+
+// ConstProd is the product of dimensions [from, to), which must not include the batch.
+func (v Value) ConstProd(from, to int) int {
+	c := 1
+	for i := from; i < to; i++ {
+		if i == 0 && v.Batched() {
+			panic("codegen: ConstProd over the batch dimension")
+		}
+		c *= v.Shape[i]
+	}
+	return c
+}
+
+// scaled is n·c when batched, else the constant c.
+func scaled(batched bool, c int) *jen.Statement {
+	switch {
+	case !batched:
+		return jen.Lit(c)
+	case c == 1:
+		return jen.Id("n")
+	default:
+		return jen.Id("n").Op("*").Lit(c)
+	}
+}
+
+// arrayOf converts a slice expression to a pointer to its first size elements.
+func arrayOf(size int, elem jen.Code, slice jen.Code) *jen.Statement {
+	return jen.Parens(jen.Op("*").Index(jen.Lit(size)).Add(elem)).Call(slice)
+}
+
+// row is the expression (*[size]float32)(s[i*size:]): row i of a slice of rows.
+func row(s *jen.Statement, i jen.Code, size int) *jen.Statement {
+	var start *jen.Statement
+	if size == 1 {
+		start = jen.Add(i)
+	} else {
+		start = jen.Add(i).Op("*").Lit(size)
+	}
+	return arrayOf(size, jen.Float32(), jen.Add(s).Index(start, jen.Empty()))
+}
+
+// loop is `for i := range count { body }`.
+func loop(i string, count jen.Code, body ...jen.Code) *jen.Statement {
+	return jen.For(jen.Id(i).Op(":=").Range().Add(count)).Block(body...)
+}
+
+// f64 is float64(x); f32 is float32(x).
+func f64(x jen.Code) *jen.Statement { return jen.Float64().Call(x) }
+func f32(x jen.Code) *jen.Statement { return jen.Float32().Call(x) }
+
+// mathFn calls a function of package math.
+func mathFn(name string, args ...jen.Code) *jen.Statement {
+	return jen.Qual("math", name).Call(args...)
+}
+
+const rtPath = "github.com/dlgen/dlgen/rt"

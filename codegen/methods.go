@@ -1,0 +1,142 @@
+package codegen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dlgen/dlgen/ir"
+)
+
+// emitMethod writes the program's method: argument checks, then the kernels in
+// order, then copying out the results that were not computed in place.
+func (p *program) emitMethod(f *jen.File) error {
+	m := p.model
+	returnsLoss := p.method != "Predict"
+	ret := func(err jen.Code) jen.Code {
+		if returnsLoss {
+			return jen.Return(jen.Lit(0), err)
+		}
+		return jen.Return(err)
+	}
+	check := func(call jen.Code) jen.Code {
+		return jen.If(jen.Err().Op(":=").Add(call), jen.Err().Op("!=").Nil()).Block(ret(jen.Err()))
+	}
+	method := jen.Id("method")
+	body := []jen.Code{
+		jen.Const().Id("method").Op("=").Lit(m.opts.Package + "." + p.method),
+		check(jen.Qual(rtPath, "CheckBatch").Call(method, jen.Id("n"), jen.Id("MaxBatch"))),
+	}
+	params := []jen.Code{jen.Id("n").Int()}
+	for _, a := range append(append([]*arg{}, p.inputs...), p.outs...) {
+		params = append(params, jen.Id(a.id).Add(a.goType()))
+		body = append(body, check(jen.Qual(rtPath, "CheckLen").Call(method, jen.Lit(a.id), jen.Len(jen.Id(a.id)), jen.Id("n"), jen.Lit(a.shape.Elems()), jen.Lit(a.shape.Batched()))))
+	}
+	for _, a := range p.inputs {
+		if a.dtype == ir.Float {
+			body = append(body, check(jen.Qual(rtPath, "CheckFinite").Call(method, jen.Lit(a.id), jen.Id(a.id))))
+		} else if a.classes > 0 {
+			body = append(body, check(jen.Qual(rtPath, "CheckLabels").Call(method, jen.Lit(a.id), jen.Id(a.id), jen.Lit(a.classes))))
+		}
+	}
+	for _, n := range p.unbiased {
+		x := p.g.Nodes[n.Inputs[2]].Shape
+		inner := x.Elems() / x[1]
+		if !x.Batched() || inner > 1 {
+			if x.Elems()/x[1] < 2 && !x.Batched() {
+				return &ir.Error{Layer: n.Layer, Op: n.Op, In: []ir.Shape{x}, Msg: "an unbiased variance needs more than one value per channel"}
+			}
+			continue
+		}
+		body = append(body, jen.If(jen.Id("n").Op("<").Lit(2)).Block(ret(jen.Op("&").Qual(rtPath, "ArgError").Values(jen.Dict{
+			jen.Id("Method"): method,
+			jen.Id("Arg"):    jen.Lit("n"),
+			jen.Id("Msg"):    jen.Lit(fmt.Sprintf("= 1 leaves %s one value per channel; training batch norm needs n ≥ 2 (as PyTorch)", n.Layer)),
+		}))))
+	}
+	if p.method == "TrainStep" {
+		body = append(body, jen.If(jen.Id("m").Dot("Optimizer").Op("==").Nil()).Block(ret(jen.Op("&").Qual(rtPath, "ArgError").Values(jen.Dict{
+			jen.Id("Method"): method,
+			jen.Id("Arg"):    jen.Lit("m.Optimizer"),
+			jen.Id("Msg"):    jen.Lit("is nil"),
+		}))))
+	}
+	kernels, err := p.kernels()
+	if err != nil {
+		return err
+	}
+	body = append(body, kernels...)
+
+	// Results not computed in place.
+	for i, a := range p.outs {
+		if p.storeOut[p.plan.Root[p.outIDs[i]]] != a {
+			body = append(body, jen.Copy(jen.Id(a.id), p.value(p.outIDs[i]).Slice()))
+		}
+	}
+	if p.method == "TrainStep" {
+		for _, gr := range p.g.Grads {
+			w := m.byName[p.g.Nodes[gr.Of].Name]
+			if p.storeGrad[p.plan.Root[gr.ID]] != w {
+				body = append(body, jen.Copy(jen.Id("m").Dot(w.gradField).Index(jen.Op(":")), p.value(gr.ID).Slice()))
+			}
+		}
+	}
+	var doc string
+	switch p.method {
+	case "Predict":
+		doc = fmt.Sprintf("Predict computes %s for a batch of n items (1 ≤ n ≤ MaxBatch), in inference mode.", argList(p.outs))
+	case "Loss":
+		doc = "Loss returns the loss of a batch of n items (1 ≤ n ≤ MaxBatch) in inference mode: no dropout, batch norm with its running statistics."
+	case "TrainStep":
+		doc = "TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step."
+	}
+	doc += "\n\n" + argDocs(p.inputs, p.outs) + "\nA wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing."
+	if returnsLoss {
+		lossExpr := p.value(p.g.Loss).Scalar()
+		body = append(body, jen.Id("loss").Op(":=").Add(lossExpr))
+		if p.method == "TrainStep" {
+			body = append(body, jen.Id("m").Dot("update").Call(), jen.Id("m").Dot("Step").Op("++"))
+		}
+		body = append(body, jen.Return(jen.Id("loss"), jen.Nil()))
+		comment(f, doc)
+		f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(p.method).Params(params...).Params(jen.Float32(), jen.Error()).Block(body...)
+	} else {
+		body = append(body, jen.Return(jen.Nil()))
+		comment(f, doc)
+		f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(p.method).Params(params...).Error().Block(body...)
+	}
+	f.Line()
+	return nil
+}
+
+func argList(as []*arg) string {
+	names := make([]string, len(as))
+	for i, a := range as {
+		names[i] = a.id
+	}
+	return strings.Join(names, ", ")
+}
+
+// argDocs describes each argument's layout.
+func argDocs(ins, outs []*arg) string {
+	var b strings.Builder
+	line := func(a *arg, what string) {
+		n := fmt.Sprint(a.shape.Elems())
+		if a.shape.Batched() {
+			n = "n×" + n
+		}
+		fmt.Fprintf(&b, "  - %s: %s %s values, shape %s (%q)\n", a.id, what, n, a.shape, a.name)
+	}
+	for _, a := range ins {
+		what := "input,"
+		if a.dtype == ir.Int {
+			what = fmt.Sprintf("class labels in [0, %d),", a.classes)
+		}
+		line(a, what)
+	}
+	for _, a := range outs {
+		line(a, "output,")
+	}
+	return b.String()
+}

@@ -1,0 +1,327 @@
+package codegen
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/dlgen/dlgen/ir"
+	"github.com/dlgen/dlgen/passes"
+	"github.com/dlgen/dlgen/rt"
+)
+
+// model is everything Generate knows about the package it writes.
+type model struct {
+	g       *ir.Graph // the user's graph
+	opts    Options
+	infer   *ir.Graph // compiled for inference
+	train   *ir.Graph // compiled for training (nil without Options.Train or a loss)
+	params  []*param  // in the order of the user's graph
+	byName  map[string]*param
+	weights []*param // the trainable subset, in the same order
+	// weightElems is the number of elements of all weights together (the optimizer
+	// state holds Slots() times as many).
+	weightElems int
+
+	fields *namer // struct fields and methods of Model
+	args   *namer // method arguments (inputs and outputs share one namespace)
+	argOf  map[string]*arg
+
+	progs     []*program
+	arenaSize int
+	scratch64 int // float64 accumulators kernels asked for (Kernel.Scratch64)
+}
+
+// param is one parameter of the model and the struct fields that hold it.
+type param struct {
+	node      *ir.Node // in the user's graph
+	field     string   // the Go field holding its values
+	gradField string   // the Go field holding its gradient (weights only)
+	weight    bool
+	elems     int
+	offset    int // position among the weights, for the optimizer state
+}
+
+// arg is a method argument: a model input or (for Predict) an output.
+type arg struct {
+	name    string // IR name
+	id      string // Go identifier
+	dtype   ir.DType
+	shape   ir.Shape
+	classes int // for class-label inputs: the number of classes, checked on entry
+}
+
+func (a *arg) goType() jen.Code {
+	if a.dtype == ir.Int {
+		return jen.Index().Int32()
+	}
+	return jen.Index().Float32()
+}
+
+// program is the code of one method: the nodes it computes, in order, and where
+// each value lives.
+type program struct {
+	model  *model
+	method string // Predict, Loss or TrainStep
+	g      *ir.Graph
+	order  []int // nodes to emit, in execution order
+	plan   *passes.MemPlan
+	inputs []*arg          // input arguments, in graph order
+	outs   []*arg          // output arguments (Predict)
+	outIDs []int           // the node of each output
+	argOf  map[int]*arg    // Input node → argument
+	argIDs map[string]bool // the Go names of all arguments
+	param  map[int]*param  // Param node → parameter
+	// Results computed straight into the caller's output or into a gradient buffer:
+	// root node → where.
+	storeOut  map[int]*arg
+	storeGrad map[int]*param
+	// batchNormChecks lists RunningUpdate nodes that divide by m-1 (m the values per
+	// channel), which the method must refuse for a batch that makes m = 1.
+	unbiased []*ir.Node
+}
+
+func newModel(g *ir.Graph, opts Options) (*model, error) {
+	m := &model{
+		g: g, opts: opts, byName: map[string]*param{}, argOf: map[string]*arg{},
+		fields: newNamer("Optimizer", "Step", "Init", "Params", "Grads", "Predict", "Loss", "TrainStep",
+			"OptimizerState", "arena", "scratch64", "optState", "params", "grads", "update", "optimizerState"),
+		args: newNamer("n", "m", "err", "rt", "math", "fmt", "embed", "method", "loss"),
+	}
+	for _, p := range g.Params() {
+		in := p.Attrs.Init
+		// Check the initializer now, so that the generated Init cannot fail.
+		if err := rt.InitParam([]float64{}, in.Kind, in.FanIn, in.FanOut, in.Value, 0, p.Name); err != nil {
+			return nil, &ir.Error{Layer: p.Layer, Op: p.Op, Msg: err.Error()}
+		}
+		pp := &param{node: p, field: m.fields.name(p.Name, false), weight: p.Attrs.Role == ir.RoleWeight, elems: p.Shape.Elems()}
+		m.params = append(m.params, pp)
+		m.byName[p.Name] = pp
+	}
+	for _, p := range m.params {
+		if p.weight {
+			p.gradField = m.fields.name(p.node.Name+" grad", false)
+			p.offset = m.weightElems
+			m.weightElems += p.elems
+			m.weights = append(m.weights, p)
+		}
+	}
+	for _, n := range g.Inputs() {
+		m.argOf[n.Name] = &arg{name: n.Name, id: m.args.name(n.Name, false), dtype: dtypeOf(n), shape: n.Shape}
+	}
+	for _, o := range g.Outputs {
+		if _, clash := m.argOf[o.Name]; clash {
+			return nil, fmt.Errorf("codegen: output %q has the name of an input", o.Name)
+		}
+		m.argOf[o.Name] = &arg{name: o.Name, id: m.args.name(o.Name, false), dtype: ir.Float, shape: g.Nodes[o.ID].Shape}
+	}
+	return m, nil
+}
+
+func dtypeOf(n *ir.Node) ir.DType {
+	if n.Attrs.DType == ir.Int {
+		return ir.Int
+	}
+	return ir.Float
+}
+
+// newProgram plans the method that computes roots of g. outputs are Predict's
+// results (written to the caller's slices), grads are TrainStep's.
+func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir.Output, grads []ir.Grad) (*program, error) {
+	p := &program{model: m, method: method, g: g, argOf: map[int]*arg{}, param: map[int]*param{},
+		storeOut: map[int]*arg{}, storeGrad: map[int]*param{}}
+	live := passes.Live(g, roots)
+	for _, n := range g.Nodes {
+		if !live[n.ID] {
+			continue
+		}
+		switch n.Op {
+		case ir.OpInput:
+			a := m.argOf[n.Name]
+			if a == nil {
+				return nil, fmt.Errorf("codegen: %s reads input %q, which the user's graph does not have", method, n.Name)
+			}
+			p.argOf[n.ID] = a
+			p.inputs = append(p.inputs, a)
+		case ir.OpParam:
+			pp := m.byName[n.Name]
+			if pp == nil || !pp.node.Shape.Equal(n.Shape) {
+				return nil, fmt.Errorf("codegen: %s reads parameter %q, which the user's graph does not have with shape %s", method, n.Name, n.Shape)
+			}
+			p.param[n.ID] = pp
+		default:
+			if _, ok := Emitters[n.Op]; !ok {
+				return nil, &ir.Error{Layer: n.Layer, Op: n.Op, Msg: "codegen: no emitter for this op yet"}
+			}
+			if err := checkAttrs(n); err != nil {
+				return nil, err
+			}
+			p.order = append(p.order, n.ID)
+		}
+	}
+	p.argIDs = map[string]bool{}
+	for _, a := range m.argOf {
+		p.argIDs[a.id] = true
+	}
+	root := passes.StorageRoots(g)
+	computed := map[int]bool{}
+	for _, id := range p.order {
+		computed[id] = true
+	}
+	count := map[int]int{}
+	for _, o := range outputs {
+		count[root[o.ID]]++
+	}
+	for _, gr := range grads {
+		count[root[gr.ID]]++
+	}
+	var keep []int
+	for _, o := range outputs {
+		a := m.argOf[o.Name]
+		p.outs = append(p.outs, a)
+		p.outIDs = append(p.outIDs, o.ID)
+		keep = append(keep, o.ID)
+		if r := root[o.ID]; computed[r] && count[r] == 1 && g.Nodes[r].Shape.Batched() == g.Nodes[o.ID].Shape.Batched() {
+			p.storeOut[r] = a
+		}
+	}
+	for _, gr := range grads {
+		keep = append(keep, gr.ID)
+		if r := root[gr.ID]; computed[r] && count[r] == 1 && !g.Nodes[r].Shape.Batched() {
+			p.storeGrad[r] = m.byName[g.Nodes[gr.Of].Name]
+		}
+	}
+	if g.Loss >= 0 && live[g.Loss] {
+		keep = append(keep, g.Loss)
+	}
+	arena := make([]bool, len(g.Nodes))
+	for _, id := range p.order {
+		if r := root[id]; r == id && p.storeOut[r] == nil && p.storeGrad[r] == nil {
+			arena[id] = true
+		}
+	}
+	plan, err := passes.Plan(g, passes.PlanRequest{Order: p.order, Arena: arena, Keep: keep, MaxBatch: m.opts.MaxBatch, Align: 16})
+	if err != nil {
+		return nil, err
+	}
+	p.plan = plan
+	m.arenaSize = max(m.arenaSize, plan.Size)
+
+	// Class labels are checked on entry against the classes of the loss reading them.
+	for _, id := range p.order {
+		n := g.Nodes[id]
+		sparse := n.Op == ir.OpSparseSoftmaxCELoss || (n.Op == ir.OpLossGrad && n.Attrs.Sub == ir.OpSparseSoftmaxCELoss)
+		if sparse {
+			if a := p.argOf[root[n.Inputs[1]]]; a != nil && a.dtype == ir.Int {
+				c := g.Nodes[n.Inputs[0]].Shape
+				if a.classes == 0 || c[len(c)-1] < a.classes {
+					a.classes = c[len(c)-1]
+				}
+			}
+		}
+		if n.Op == ir.OpRunningUpdate && n.Attrs.Unbiased {
+			p.unbiased = append(p.unbiased, n)
+		}
+	}
+	return p, nil
+}
+
+// checkAttrs refuses attribute values that cannot be written as Go constants.
+func checkAttrs(n *ir.Node) error {
+	for _, v := range []float64{n.Attrs.Alpha, n.Attrs.Rate, n.Attrs.Eps, n.Attrs.Momentum} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return &ir.Error{Layer: n.Layer, Op: n.Op, Msg: fmt.Sprintf("codegen: attribute value %g is not finite", v)}
+		}
+	}
+	return nil
+}
+
+// value returns node id of the program's graph as a Value: a view of the argument,
+// parameter, gradient buffer or arena range that holds it.
+func (p *program) value(id int) Value {
+	n := p.g.Nodes[id]
+	r := p.plan.Root[id]
+	rn := p.g.Nodes[r]
+	v := Value{ID: id, Shape: n.Shape, DType: dtypeOf(n)}
+	if n.Op != ir.OpInput {
+		v.DType = ir.Float
+	}
+	elem := jen.Float32()
+	if v.DType == ir.Int {
+		elem = jen.Int32()
+	}
+	e := n.Shape.Elems()
+	switch {
+	case rn.Op == ir.OpInput:
+		a := p.argOf[r]
+		v.slice = jen.Id(a.id)
+		if !n.Shape.Batched() {
+			v.array = arrayOf(e, elem, jen.Id(a.id))
+		}
+	case rn.Op == ir.OpParam:
+		f := jen.Id("m").Dot(p.param[r].field)
+		v.slice = jen.Add(f).Index(jen.Op(":"))
+		v.array = jen.Op("&").Add(f)
+	case p.storeGrad[r] != nil:
+		f := jen.Id("m").Dot(p.storeGrad[r].gradField)
+		v.slice = jen.Add(f).Index(jen.Op(":"))
+		v.array = jen.Op("&").Add(f)
+	case p.storeOut[r] != nil:
+		a := p.storeOut[r]
+		v.slice = jen.Id(a.id)
+		if !n.Shape.Batched() {
+			v.array = arrayOf(e, elem, jen.Id(a.id))
+		}
+	default:
+		off := p.plan.Offset[r]
+		if off < 0 {
+			panic(fmt.Sprintf("codegen: %s reads %q, which has no storage", p.method, n.Name)) // a planner bug
+		}
+		arena := jen.Id("m").Dot("arena")
+		if off == 0 {
+			v.slice = jen.Add(arena).Index(jen.Empty(), v.Len())
+		} else {
+			v.slice = jen.Add(arena).Index(jen.Lit(off), jen.Lit(off).Op("+").Add(v.Len()))
+		}
+		if !n.Shape.Batched() {
+			v.array = arrayOf(e, elem, jen.Add(arena).Index(jen.Lit(off), jen.Empty()))
+		}
+		v.first = jen.Add(arena).Index(jen.Lit(off))
+	}
+	return v
+}
+
+// kernels emits the blocks of every node in order, each under a comment that names
+// the IR node it computes.
+func (p *program) kernels() ([]jen.Code, error) {
+	var code []jen.Code
+	for _, id := range p.order {
+		n := p.g.Nodes[id]
+		k := &Kernel{Node: n, prog: p}
+		if err := Emitters[n.Op](k); err != nil {
+			return nil, err
+		}
+		comment := describe(p.g, n)
+		if len(k.body) == 0 {
+			code = append(code, jen.Comment(comment+": a view, no code"))
+			continue
+		}
+		code = append(code, jen.Comment(comment), jen.Block(k.body...))
+	}
+	return code, nil
+}
+
+// describe is the one-line summary of a node in kernel comments:
+// "fc1/relu: Relu N×128", with the layer when the name does not show it.
+func describe(g *ir.Graph, n *ir.Node) string {
+	s := fmt.Sprintf("%s: %s %s", n.Name, n.Op, n.Shape)
+	if n.Op == ir.OpLossGrad {
+		s = fmt.Sprintf("%s: %s of %s %s", n.Name, n.Op, n.Attrs.Sub, n.Shape)
+	}
+	if n.Layer != "" && !strings.Contains(n.Name, n.Layer) {
+		s += " (layer " + n.Layer + ")"
+	}
+	return s
+}

@@ -1,0 +1,468 @@
+// Package gentest checks a dlgen-generated package against the reference
+// interpreter. A generated model_test.go wraps its typed Model in an adapter (Model
+// below) and calls Run, which compares, for batch sizes 1, 7 and MaxBatch, Predict,
+// Loss, every gradient of TrainStep, and the parameters after three SGD-with-momentum
+// steps with the float64 interpreter running the same graph on the same weights and
+// inputs; and checks that bad arguments are errors that name them.
+package gentest
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlgen/dlgen/ir"
+	"github.com/dlgen/dlgen/ir/interp"
+	"github.com/dlgen/dlgen/passes"
+	"github.com/dlgen/dlgen/rt"
+)
+
+// Tolerance bounds the disagreement between generated float32 code and the float64
+// interpreter. For every tensor compared (outputs, the loss, each gradient, each
+// parameter after training, each parameter's total update):
+//
+//	max_i |got_i - want_i|  ≤  Tolerance · max(max_i |want_i|, 1e-6)
+//
+// that is, the error relative to the tensor's largest value. float32 rounding
+// (about 6e-8 per operation) accumulated over sums of a few thousand terms stays
+// well below it; a wrong index, sign or formula does not.
+const Tolerance = 1e-4
+
+// Feeds are a batch of inputs by input name: float tensors and class labels.
+type Feeds struct {
+	Float map[string][]float32
+	Int   map[string][]int32
+}
+
+// Model is a generated model seen through its test's adapter, which unpacks Feeds
+// into the typed arguments of the generated methods.
+type Model interface {
+	Init(seed uint64) error
+	Params() []rt.Tensor
+	Grads() []rt.Tensor
+	SetOptimizer(o rt.Optimizer)
+	Predict(n int, in Feeds, out map[string][]float32) error
+	Loss(n int, in Feeds) (float32, error)
+	TrainStep(n int, in Feeds) (float32, error)
+}
+
+// Config describes the generated package under test.
+type Config struct {
+	Graph    string // the user's graph as JSON (the package's GraphJSON())
+	MaxBatch int
+	New      func() Model
+	Predict  bool              // the package has Predict
+	Train    bool              // the package has Loss, TrainStep and Grads
+	ArgNames map[string]string // IR input/output name → the Go argument name errors use
+	// Args lists, for each method, the IR names of the inputs it takes.
+	Args map[string][]string
+}
+
+// SGD is the optimizer of the training check: PyTorch's SGD with momentum, with a
+// learning rate large enough that three steps move every weight measurably.
+var SGD = struct{ LR, Momentum float64 }{LR: 0.1, Momentum: 0.9}
+
+// Steps is the number of training steps compared.
+const Steps = 3
+
+type harness struct {
+	cfg          Config
+	g            *ir.Graph // as built
+	infer, train *ir.Graph // lowered; train also differentiated
+}
+
+func newHarness(tb testing.TB, cfg Config) *harness {
+	tb.Helper()
+	g, err := ir.Decode([]byte(cfg.Graph))
+	require.NoError(tb, err, "the embedded graph must decode")
+	h := &harness{cfg: cfg, g: g}
+	h.infer, err = passes.Lower(g, ir.ModeInfer)
+	require.NoError(tb, err)
+	if cfg.Train {
+		lowered, err := passes.Lower(g, ir.ModeTrain)
+		require.NoError(tb, err)
+		h.train, err = passes.Autodiff(lowered)
+		require.NoError(tb, err)
+	}
+	return h
+}
+
+// Batches returns the batch sizes the checks run at: 1, 7 and MaxBatch, without
+// duplicates or sizes above MaxBatch.
+func Batches(maxBatch int) []int {
+	var out []int
+	for _, n := range []int{1, 7, maxBatch} {
+		if n <= maxBatch && (len(out) == 0 || out[len(out)-1] < n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Run runs every check as a subtest.
+func Run(t *testing.T, cfg Config) {
+	h := newHarness(t, cfg)
+	t.Run("Init gives the interpreter's initial parameters", h.checkInit)
+	for _, n := range Batches(cfg.MaxBatch) {
+		if cfg.Predict {
+			t.Run(fmt.Sprintf("Predict matches the interpreter at n=%d", n), func(t *testing.T) { h.checkPredict(t, n) })
+		}
+		if cfg.Train {
+			t.Run(fmt.Sprintf("Loss matches the interpreter at n=%d", n), func(t *testing.T) { h.checkLoss(t, n) })
+			t.Run(fmt.Sprintf("TrainStep gradients and %d SGD steps match the interpreter at n=%d", Steps, n), func(t *testing.T) { h.checkTrain(t, n) })
+		}
+	}
+	t.Run("bad arguments are errors that name them", h.checkErrors)
+}
+
+func (h *harness) checkInit(t *testing.T) {
+	const seed = 42
+	m := h.cfg.New()
+	require.NoError(t, m.Init(seed))
+	ref, err := interp.New(h.g, seed)
+	require.NoError(t, err)
+	params := m.Params()
+	require.Len(t, params, len(h.g.Params()))
+	for i, p := range h.g.Params() {
+		got := params[i]
+		require.Equal(t, p.Name, got.Name)
+		require.Equal(t, []int(p.Shape), got.Shape, "shape of %s", p.Name)
+		want := ref.Params[p.ID].Data
+		require.Len(t, got.Data, len(want), p.Name)
+		for j := range want {
+			if float32(want[j]) != got.Data[j] {
+				t.Fatalf("%s[%d] = %g: Init must give the interpreter's value rounded to float32, %g", p.Name, j, got.Data[j], float32(want[j]))
+			}
+		}
+	}
+}
+
+// machine returns an interpreter for g holding the model's current parameters.
+func machine(t testing.TB, g *ir.Graph, m Model) *interp.Machine {
+	params := map[string]rt.Tensor{}
+	for _, p := range m.Params() {
+		params[p.Name] = p
+	}
+	mc := &interp.Machine{G: g, Params: map[int]*interp.Tensor{}}
+	for _, p := range g.Params() {
+		src, ok := params[p.Name]
+		require.True(t, ok, "the model has no parameter %q", p.Name)
+		mc.Params[p.ID] = interp.FromData(widen(src.Data), p.Shape...)
+	}
+	return mc
+}
+
+func widen(x []float32) []float64 {
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = float64(v)
+	}
+	return y
+}
+
+// fresh returns a model initialized with seed.
+func (h *harness) fresh(t *testing.T, seed uint64) Model {
+	m := h.cfg.New()
+	require.NoError(t, m.Init(seed))
+	return m
+}
+
+func (h *harness) checkPredict(t *testing.T, n int) {
+	m := h.fresh(t, 1)
+	in := h.inputs(t, n, 100+uint64(n))
+	out := map[string][]float32{}
+	for _, o := range h.g.Outputs {
+		out[o.Name] = make([]float32, n*h.g.Nodes[o.ID].Shape.Elems())
+	}
+	require.NoError(t, m.Predict(n, in, out))
+	vals, err := machine(t, h.infer, m).Run(h.feeds(in, n))
+	require.NoError(t, err)
+	for _, o := range h.infer.Outputs {
+		Close(t, "output "+o.Name, out[o.Name], vals[o.ID].Data)
+	}
+}
+
+func (h *harness) checkLoss(t *testing.T, n int) {
+	m := h.fresh(t, 2)
+	in := h.inputs(t, n, 200+uint64(n))
+	got, err := m.Loss(n, in)
+	require.NoError(t, err)
+	vals, err := machine(t, h.infer, m).Run(h.feeds(in, n))
+	require.NoError(t, err)
+	Close(t, "loss", []float32{got}, vals[h.infer.Loss].Data)
+}
+
+// checkTrain runs Steps training steps on the model and, independently, on the
+// interpreter: the same forward and backward graph in float64, followed by SGD with
+// momentum written out here (PyTorch's equations) rather than taken from rt.
+func (h *harness) checkTrain(t *testing.T, n int) {
+	m := h.fresh(t, 3)
+	m.SetOptimizer(rt.SGD{LR: float32(SGD.LR), Momentum: float32(SGD.Momentum)})
+	mc := machine(t, h.train, m)
+	initial := map[int][]float64{}
+	for id, p := range mc.Params {
+		initial[id] = append([]float64(nil), p.Data...)
+	}
+	buf := map[int][]float64{}
+	for step := 0; step < Steps; step++ {
+		in := h.inputs(t, n, 300+uint64(100*step+n))
+		loss, err := m.TrainStep(n, in)
+		require.NoError(t, err, "step %d", step)
+		mc.Step = uint64(step)
+		vals, err := mc.Run(h.feeds(in, n))
+		require.NoError(t, err, "step %d", step)
+		Close(t, fmt.Sprintf("step %d: loss", step), []float32{loss}, vals[h.train.Loss].Data)
+		grads := m.Grads()
+		require.Len(t, grads, len(h.train.Grads))
+		for i, gr := range h.train.Grads {
+			w := h.train.Nodes[gr.Of]
+			require.Equal(t, w.Name, grads[i].Name)
+			Close(t, fmt.Sprintf("step %d: gradient of %s", step, w.Name), grads[i].Data, vals[gr.ID].Data)
+		}
+		// The interpreter's RunningUpdate has already updated the state parameters.
+		for _, gr := range h.train.Grads {
+			p, g := mc.Params[gr.Of].Data, vals[gr.ID].Data
+			b := buf[gr.Of]
+			if b == nil {
+				b = make([]float64, len(p))
+				buf[gr.Of] = b
+			}
+			for i := range p {
+				if step == 0 {
+					b[i] = g[i]
+				} else {
+					b[i] = SGD.Momentum*b[i] + g[i]
+				}
+				p[i] -= SGD.LR * b[i]
+			}
+		}
+	}
+	for i, p := range m.Params() {
+		node := h.g.Params()[i]
+		id := h.train.ByName(node.Name).ID
+		want := mc.Params[id].Data
+		Close(t, fmt.Sprintf("after %d steps: %s", Steps, p.Name), p.Data, want)
+		delta := make([]float32, len(want))
+		wantDelta := make([]float64, len(want))
+		for j := range want {
+			delta[j] = float32(float64(p.Data[j]) - initial[id][j])
+			wantDelta[j] = want[j] - initial[id][j]
+		}
+		if node.Attrs.Role == ir.RoleWeight || maxAbs(wantDelta) > 0 {
+			Close(t, fmt.Sprintf("after %d steps: total update of %s", Steps, p.Name), delta, wantDelta)
+		}
+	}
+}
+
+func maxAbs(x []float64) float64 {
+	m := 0.0
+	for _, v := range x {
+		m = math.Max(m, math.Abs(v))
+	}
+	return m
+}
+
+// Close fails t unless got matches want within Tolerance (see there).
+func Close(t testing.TB, what string, got []float32, want []float64) {
+	t.Helper()
+	require.Len(t, got, len(want), "%s: length", what)
+	scale := math.Max(maxAbs(want), 1e-6)
+	worst, at := 0.0, 0
+	for i := range want {
+		d := math.Abs(float64(got[i]) - want[i])
+		if math.IsNaN(d) {
+			d = math.Inf(1)
+		}
+		if d > worst {
+			worst, at = d, i
+		}
+	}
+	if worst > Tolerance*scale {
+		t.Fatalf("%s: element %d is %.9g, the interpreter gives %.9g: error %.3g relative to the largest value %.4g exceeds %g",
+			what, at, got[at], want[at], worst/scale, scale, Tolerance)
+	}
+}
+
+// checkErrors calls each method with one bad argument at a time and requires an
+// error that names it (and no panic).
+func (h *harness) checkErrors(t *testing.T) {
+	m := h.fresh(t, 4)
+	const n = 2
+	if h.cfg.MaxBatch < n {
+		t.Skip("MaxBatch < 2")
+	}
+	type call struct {
+		name string
+		run  func(n int, in Feeds) error
+	}
+	takes := func(method, input string) bool {
+		for _, a := range h.cfg.Args[method] {
+			if a == input {
+				return true
+			}
+		}
+		return false
+	}
+	var calls []call
+	outputs := func(n int) map[string][]float32 {
+		out := map[string][]float32{}
+		for _, o := range h.g.Outputs {
+			out[o.Name] = make([]float32, n*h.g.Nodes[o.ID].Shape.Elems())
+		}
+		return out
+	}
+	if h.cfg.Predict {
+		calls = append(calls, call{"Predict", func(n int, in Feeds) error { return m.Predict(n, in, outputs(max(n, 1))) }})
+	}
+	if h.cfg.Train {
+		calls = append(calls,
+			call{"Loss", func(n int, in Feeds) error { _, err := m.Loss(n, in); return err }},
+			call{"TrainStep", func(n int, in Feeds) error { _, err := m.TrainStep(n, in); return err }})
+	}
+	expectErr := func(t *testing.T, c call, n int, in Feeds, arg string) {
+		t.Helper()
+		var err error
+		require.NotPanics(t, func() { err = c.run(n, in) }, "%s must return an error, not panic", c.name)
+		require.Error(t, err, "%s with a bad %s", c.name, arg)
+		var ae *rt.ArgError
+		require.True(t, errors.As(err, &ae), "%s: %v is not an rt.ArgError", c.name, err)
+		require.Equal(t, arg, ae.Arg, "%s: the error %q must name %s", c.name, err, arg)
+		require.Contains(t, err.Error(), arg)
+	}
+	for _, c := range calls {
+		good := h.inputs(t, n, 7)
+		require.NoError(t, c.run(n, good), "%s with good arguments", c.name)
+		for _, bad := range []int{0, -1, h.cfg.MaxBatch + 1} {
+			expectErr(t, c, bad, good, "n")
+		}
+		for name, x := range good.Float {
+			if !takes(c.name, name) {
+				continue
+			}
+			short := clone(good)
+			short.Float[name] = x[:len(x)-1]
+			expectErr(t, c, n, short, h.goName(name))
+			for _, v := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+				nan := clone(good)
+				nan.Float[name][len(x)-1] = v
+				expectErr(t, c, n, nan, h.goName(name))
+			}
+		}
+		for name, x := range good.Int {
+			if !takes(c.name, name) {
+				continue
+			}
+			short := clone(good)
+			short.Int[name] = x[:len(x)-1]
+			expectErr(t, c, n, short, h.goName(name))
+			for _, v := range []int32{-1, int32(h.classes(name))} {
+				bad := clone(good)
+				bad.Int[name][0] = v
+				expectErr(t, c, n, bad, h.goName(name))
+			}
+		}
+	}
+	if h.cfg.Predict {
+		for _, o := range h.g.Outputs {
+			out := outputs(n)
+			out[o.Name] = out[o.Name][1:]
+			var err error
+			require.NotPanics(t, func() { err = m.Predict(n, h.inputs(t, n, 7), out) })
+			require.Error(t, err)
+			require.Contains(t, err.Error(), h.goName(o.Name))
+		}
+	}
+}
+
+func (h *harness) goName(name string) string {
+	if g, ok := h.cfg.ArgNames[name]; ok {
+		return g
+	}
+	return name
+}
+
+func clone(f Feeds) Feeds {
+	c := Feeds{Float: map[string][]float32{}, Int: map[string][]int32{}}
+	for k, v := range f.Float {
+		c.Float[k] = append([]float32(nil), v...)
+	}
+	for k, v := range f.Int {
+		c.Int[k] = append([]int32(nil), v...)
+	}
+	return c
+}
+
+// classes returns the number of classes of the label input name: the last axis of
+// the logits of the loss that reads it.
+func (h *harness) classes(name string) int {
+	in := h.g.ByName(name)
+	for _, n := range h.g.Nodes {
+		if n.Op == ir.OpSparseSoftmaxCELoss && n.Inputs[1] == in.ID {
+			s := h.g.Nodes[n.Inputs[0]].Shape
+			return s[len(s)-1]
+		}
+	}
+	return 0
+}
+
+// Inputs returns a deterministic batch of n items for the model's inputs: data in
+// [-1, 1), targets in [0, 1) (valid for every loss: probabilities for the
+// cross-entropies, any value for the regression losses), class labels uniform over
+// the classes.
+func Inputs(tb testing.TB, cfg Config, n int, seed uint64) Feeds {
+	return newHarness(tb, cfg).inputs(tb, n, seed)
+}
+
+func (h *harness) inputs(tb testing.TB, n int, seed uint64) Feeds {
+	f := Feeds{Float: map[string][]float32{}, Int: map[string][]int32{}}
+	for _, in := range h.g.Inputs() {
+		size := in.Shape.Elems()
+		if in.Shape.Batched() {
+			size *= n
+		}
+		stream := rt.NameStream(in.Name)
+		if in.Attrs.DType == ir.Int {
+			c := h.classes(in.Name)
+			require.Positive(tb, c, "input %q holds class labels, but no SparseSoftmaxCELoss reads it", in.Name)
+			x := make([]int32, size)
+			for i := range x {
+				x[i] = int32(rt.Bits(seed, stream, uint64(i)) % uint64(c))
+			}
+			f.Int[in.Name] = x
+			continue
+		}
+		x := make([]float32, size)
+		for i := range x {
+			u := rt.Uniform(seed, stream, uint64(i))
+			if in.Attrs.Role != ir.RoleTarget {
+				u = 2*u - 1
+			}
+			x[i] = float32(u)
+		}
+		f.Float[in.Name] = x
+	}
+	return f
+}
+
+// feeds converts inputs to interpreter tensors (labels become float64 class
+// indices, as the interpreter reads them).
+func (h *harness) feeds(in Feeds, n int) map[string]*interp.Tensor {
+	out := map[string]*interp.Tensor{}
+	for _, node := range h.g.Inputs() {
+		shape := node.Shape.Concrete(n)
+		if x, ok := in.Float[node.Name]; ok {
+			out[node.Name] = interp.FromData(widen(x), shape...)
+			continue
+		}
+		x := in.Int[node.Name]
+		d := make([]float64, len(x))
+		for i, v := range x {
+			d[i] = float64(v)
+		}
+		out[node.Name] = interp.FromData(d, shape...)
+	}
+	return out
+}

@@ -1,0 +1,76 @@
+package rt
+
+// Optimizer updates parameters from their gradients in a generated model's
+// TrainStep. The model owns the optimizer state: for each parameter it keeps
+// len(Slots()) arrays of len(p) values, zero before the first step, and passes them
+// to Update concatenated (slot s is state[s·len(p):(s+1)·len(p)]).
+//
+// Implementations are values whose methods neither allocate nor keep references to
+// their arguments, so TrainStep stays allocation-free.
+type Optimizer interface {
+	// Slots names the per-element state the optimizer keeps for every parameter,
+	// as PyTorch's optimizer state_dict keys ("momentum_buffer", "exp_avg"). The
+	// result must not be modified.
+	Slots() []string
+	// Update applies one step to parameter p with gradient g. step is the number of
+	// steps taken before this one (0 on the first).
+	Update(step uint64, p, g, state []float32)
+}
+
+// SGD is stochastic gradient descent with optional momentum, dampening, Nesterov
+// momentum and L2 weight decay, with the update equations of PyTorch's torch.optim.SGD
+// (which follow Sutskever et al., 2013, with the learning rate applied outside the
+// velocity):
+//
+//	d = g + WeightDecay·p
+//	b = d on the first step, else Momentum·b + (1-Dampening)·d
+//	d = d + Momentum·b with Nesterov, else b          (only when Momentum ≠ 0)
+//	p = p - LR·d
+type SGD struct {
+	LR          float32
+	Momentum    float32
+	Dampening   float32
+	WeightDecay float32
+	Nesterov    bool
+}
+
+var (
+	noSlots       = []string{}
+	momentumSlots = []string{"momentum_buffer"}
+)
+
+// Slots is "momentum_buffer" with momentum, else nothing.
+func (o SGD) Slots() []string {
+	if o.Momentum == 0 {
+		return noSlots
+	}
+	return momentumSlots
+}
+
+// Update applies one SGD step.
+func (o SGD) Update(step uint64, p, g, state []float32) {
+	g = g[:len(p)]
+	lr, wd := o.LR, o.WeightDecay
+	if o.Momentum == 0 {
+		for i, v := range p {
+			p[i] = v - lr*(g[i]+wd*v)
+		}
+		return
+	}
+	mu, damp := o.Momentum, 1-o.Dampening
+	b := state[:len(p)]
+	for i, v := range p {
+		d := g[i] + wd*v
+		if step == 0 {
+			b[i] = d
+		} else {
+			b[i] = mu*b[i] + damp*d
+		}
+		if o.Nesterov {
+			d += mu * b[i]
+		} else {
+			d = b[i]
+		}
+		p[i] = v - lr*d
+	}
+}
