@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dlgen/dlgen/internal/gradcheck"
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/ir/interp"
 	"github.com/dlgen/dlgen/nn"
@@ -202,5 +203,133 @@ func TestRecurrentInferenceMatchesTraining(t *testing.T) {
 			closeTo(t, c.Y, infer, 1e-9, "y")
 			assert.Equal(t, run(ir.ModeTrain), infer)
 		})
+	}
+}
+
+// rnnGradCase is a small model around one recurrent layer, for gradient checks.
+type rnnGradCase struct {
+	name   string
+	t, f   int
+	states int // state inputs "s0", "s1", ... of shape (N, h)
+	h      int
+	build  func(x *nn.T, states []*nn.T) *nn.T
+}
+
+func rnnGradCases() []rnnGradCase {
+	init := nn.TorchInit // non-zero biases, so that their gradients matter
+	return []rnnGradCase{
+		{"a SimpleRNN returning its last state", 3, 2, 0, 3, func(x *nn.T, _ []*nn.T) *nn.T {
+			return x.SimpleRNN("rnn", 3, init)
+		}},
+		{"a ReLU SimpleRNN returning sequences from a given h0", 4, 3, 1, 3, func(x *nn.T, s []*nn.T) *nn.T {
+			return x.SimpleRNN("rnn", 3, init, nn.Act("relu"), nn.ReturnSequences, nn.InitialState(s...))
+		}},
+		{"an LSTM returning its last state", 5, 3, 0, 4, func(x *nn.T, _ []*nn.T) *nn.T {
+			return x.LSTM("lstm", 4, init)
+		}},
+		{"an LSTM returning sequences from given h0 and c0", 4, 2, 2, 3, func(x *nn.T, s []*nn.T) *nn.T {
+			return x.LSTM("lstm", 3, init, nn.ReturnSequences, nn.InitialState(s...))
+		}},
+		{"an LSTM with relu and tanh activations and no bias", 3, 2, 0, 3, func(x *nn.T, _ []*nn.T) *nn.T {
+			return x.LSTM("lstm", 3, init, nn.Act("relu"), nn.RecurrentAct("tanh"), nn.NoBias)
+		}},
+		{"an LSTM with input dropout", 4, 3, 0, 3, func(x *nn.T, _ []*nn.T) *nn.T {
+			return x.LSTM("lstm", 3, init, nn.InputDropout(0.3), nn.ReturnSequences)
+		}},
+		{"a GRU returning its last state", 4, 3, 0, 4, func(x *nn.T, _ []*nn.T) *nn.T {
+			return x.GRU("gru", 4, init)
+		}},
+		{"a GRU with reset_before, a given h0 and variational dropout", 3, 2, 1, 3, func(x *nn.T, s []*nn.T) *nn.T {
+			return x.GRU("gru", 3, init, nn.ResetBefore, nn.ReturnSequences, nn.InitialState(s...), nn.VariationalDropout(0.4))
+		}},
+		{"a GRU without bias with a linear activation", 5, 2, 0, 2, func(x *nn.T, _ []*nn.T) *nn.T {
+			return x.GRU("gru", 2, init, nn.NoBias, nn.Act("linear"))
+		}},
+		{"a bidirectional LSTM concatenating sequences", 3, 2, 0, 3, func(x *nn.T, _ []*nn.T) *nn.T {
+			return x.Bidirectional("bi", nn.LSTMLayer(3, init, nn.ReturnSequences), "concat")
+		}},
+		{"a bidirectional GRU summing last states from given states", 4, 3, 2, 3, func(x *nn.T, s []*nn.T) *nn.T {
+			return x.Bidirectional("bi", nn.GRULayer(3, init, nn.InitialState(s...)), "sum")
+		}},
+		{"a bidirectional SimpleRNN averaging sequences", 3, 2, 0, 2, func(x *nn.T, _ []*nn.T) *nn.T {
+			return x.Bidirectional("bi", nn.SimpleRNNLayer(2, init, nn.ReturnSequences), "ave")
+		}},
+		{"a bidirectional GRU multiplying last states", 3, 2, 0, 3, func(x *nn.T, _ []*nn.T) *nn.T {
+			return x.Bidirectional("bi", nn.GRULayer(3, init), "mul")
+		}},
+		{"two stacked LSTMs", 3, 2, 0, 3, func(x *nn.T, _ []*nn.T) *nn.T {
+			return x.LSTM("lstm1", 3, init, nn.ReturnSequences).LSTM("lstm2", 3, init)
+		}},
+	}
+}
+
+func TestRecurrentGradientsMatchFiniteDifferences(t *testing.T) {
+	const batch = 2
+	for i, c := range rnnGradCases() {
+		t.Run(c.name, func(t *testing.T) {
+			m := nn.New("grad", nn.Seed(uint64(i)))
+			x := m.Input("x", c.t, c.f)
+			var states []*nn.T
+			wrt := []string{"x"}
+			for j := range c.states {
+				name := fmt.Sprintf("s%d", j)
+				states = append(states, m.Input(name, c.h))
+				wrt = append(wrt, name)
+			}
+			m.Output("y", c.build(x, states))
+			g, err := m.Build()
+			require.NoError(t, err)
+			lg, err := passes.Lower(withWeightedSum(t, g), ir.ModeTrain)
+			require.NoError(t, err)
+			mach, err := interp.New(lg, uint64(10+i))
+			require.NoError(t, err)
+			mach.Step = 3
+			feeds := map[string]*interp.Tensor{"x": interp.FromData(uniformValues(batch*c.t*c.f, -1, 1, uint64(i)), batch, c.t, c.f)}
+			for j, s := range wrt[1:] {
+				feeds[s] = interp.FromData(uniformValues(batch*c.h, -0.8, 0.8, uint64(100*i+j)), batch, c.h)
+			}
+			ys := lg.Nodes[lg.Outputs[0].ID].Shape.Concrete(batch)
+			feeds["r"] = interp.FromData(uniformValues(elemsOf(ys), -1, 1, uint64(200+i)), ys...)
+			res, err := gradcheck.Check(lg, mach, feeds, wrt...)
+			require.NoError(t, err)
+			require.Len(t, res, len(lg.Weights())+len(wrt))
+			for _, r := range res {
+				assert.Less(t, r.MaxRel, 1e-6, r.String())
+			}
+		})
+	}
+}
+
+func elemsOf(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+func TestGradientsOfARecurrentClassifier(t *testing.T) {
+	// W3 in miniature: an LSTM's last state → Dense → sparse softmax cross-entropy.
+	m := nn.New("classifier")
+	x := m.Input("seq", 4, 3)
+	label := m.Labels("label")
+	logits := x.LSTM("lstm", 4, nn.TorchInit).Dense("fc", 3)
+	m.Output("logits", logits)
+	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, label, nn.FromLogits))
+	g, err := m.Build()
+	require.NoError(t, err)
+	lg, err := passes.Lower(g, ir.ModeTrain)
+	require.NoError(t, err)
+	mach, err := interp.New(lg, 5)
+	require.NoError(t, err)
+	feeds := map[string]*interp.Tensor{
+		"seq":   interp.FromData(uniformValues(3*4*3, -1, 1, 9), 3, 4, 3),
+		"label": interp.FromData([]float64{2, 0, 1}, 3),
+	}
+	res, err := gradcheck.Check(lg, mach, feeds, "seq")
+	require.NoError(t, err)
+	require.Len(t, res, 7) // four LSTM parameters, the dense weight and bias, and seq
+	for _, r := range res {
+		assert.Less(t, r.MaxRel, 1e-6, r.String())
 	}
 }
