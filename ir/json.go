@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 )
 
 // MarshalJSON-compatible encoding of a graph: indented, stable field order, one node
@@ -29,6 +30,11 @@ func Decode(data []byte) (*Graph, error) {
 	var g Graph
 	if err := dec.Decode(&g); err != nil {
 		return nil, fmt.Errorf("ir: decoding graph: %w", err)
+	}
+	// Decode stops after one JSON value; anything after it (two files concatenated,
+	// a botched edit) would otherwise be silently ignored.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("ir: decoding graph %q: unexpected data after the graph", g.Name)
 	}
 	for i, n := range g.Nodes {
 		if n == nil {

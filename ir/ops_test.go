@@ -393,3 +393,52 @@ func TestShapeHelpers(t *testing.T) {
 	}
 	assert.Equal(t, 24, ir.ConvOut(28, 5, 1, 0, 0))
 }
+
+// FuzzInfer applies every op to arbitrary stored input shapes and attributes. A
+// hand-edited graph can hold any of them (Verify reports a bad stored shape but goes
+// on checking the nodes that read it), so no shape rule may panic on any input.
+func FuzzInfer(f *testing.F) {
+	f.Add(uint8(0), uint8(2), []byte{4, 1, 3, 8, 8, 4, 4, 3, 3, 3}, []byte{2, 1, 1, 4, 0, 0, 0, 0})
+	f.Add(uint8(7), uint8(1), []byte{2, 0, 10}, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9})
+	f.Add(uint8(30), uint8(5), []byte{3, 0, 5, 3, 2, 16, 3, 2, 16, 4, 2, 0, 4, 2, 0, 4}, []byte{1, 1})
+	ops := ir.OpNames()
+	f.Fuzz(func(t *testing.T, opIdx, nIn uint8, shapeBytes, attrBytes []byte) {
+		// next reads the fuzz bytes as small integers from -1 up.
+		next := func(b *[]byte) int {
+			if len(*b) == 0 {
+				return 1
+			}
+			v := int((*b)[0]) - 1
+			*b = (*b)[1:]
+			return v
+		}
+		ints := func(b *[]byte) []int {
+			n := next(b)
+			if n < 0 || n > 6 {
+				return nil
+			}
+			out := make([]int, n)
+			for i := range out {
+				out[i] = next(b)
+			}
+			return out
+		}
+		g := ir.NewGraph("fuzz")
+		inputs := make([]int, int(nIn)%8)
+		for i := range inputs {
+			g.Nodes = append(g.Nodes, &ir.Node{ID: i, Op: ir.OpInput, Name: fmt.Sprint("in", i), Shape: ir.Shape(ints(&shapeBytes))})
+			inputs[i] = i
+		}
+		a := &attrBytes
+		attrs := ir.Attrs{
+			Kernel: ints(a), Strides: ints(a), Pads: ints(a), OutPad: ints(a), Scale: ints(a),
+			Shape: ir.Shape(ints(a)), Axis: next(a), Start: next(a), End: next(a), Extra: ints(a),
+			Alpha: float64(next(a)) / 4, Rate: float64(next(a)) / 8, Eps: float64(next(a)), Momentum: float64(next(a)) / 4,
+			Sub: ops[(next(a)+1)%len(ops)], Act: []string{"", "tanh", "sigmoid", "relu", "linear", "gelu"}[(next(a)+1)%6],
+			Role: []ir.Role{"", ir.RoleWeight, ir.RoleState, ir.RoleData}[(next(a)+1)%4],
+			Init: &ir.Init{Kind: ir.InitZeros}, TransA: next(a) > 0, TransB: next(a) > 0,
+		}
+		n := &ir.Node{ID: len(g.Nodes), Op: ops[int(opIdx)%len(ops)], Name: "y", Layer: "l", Inputs: inputs, Attrs: attrs}
+		_, _ = g.Infer(n)
+	})
+}
