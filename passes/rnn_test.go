@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -331,5 +332,171 @@ func TestGradientsOfARecurrentClassifier(t *testing.T) {
 	require.Len(t, res, 7) // four LSTM parameters, the dense weight and bias, and seq
 	for _, r := range res {
 		assert.Less(t, r.MaxRel, 1e-6, r.String())
+	}
+}
+
+// dropoutRNN is x (N, 6, 40) → LSTM(3) returning sequences, with the given options.
+func dropoutRNN(t *testing.T, opts ...nn.Option) *ir.Graph {
+	t.Helper()
+	m := nn.New("drop", nn.Seed(11))
+	m.Output("y", m.Input("x", 6, 40).LSTM("lstm", 3, append([]nn.Option{nn.ReturnSequences, nn.TorchInit}, opts...)...))
+	g, err := m.Build()
+	require.NoError(t, err)
+	return g
+}
+
+// runLowered lowers g for mode, runs it on x with parameters from seed 1, and returns
+// every value.
+func runLowered(t *testing.T, g *ir.Graph, mode string, x *interp.Tensor) (*ir.Graph, []*interp.Tensor) {
+	t.Helper()
+	lg, err := passes.Lower(g, mode)
+	require.NoError(t, err)
+	m, err := interp.New(lg, 1)
+	require.NoError(t, err)
+	m.Step = 4
+	vals, err := m.Run(map[string]*interp.Tensor{"x": x})
+	require.NoError(t, err)
+	return lg, vals
+}
+
+// timeSlice returns v[n, t, :] for every n of an (N, T, F) tensor.
+func timeSlice(v *interp.Tensor, t int) []float64 {
+	n, steps, f := v.Shape[0], v.Shape[1], v.Shape[2]
+	var out []float64
+	for i := range n {
+		out = append(out, v.Data[(i*steps+t)*f:(i*steps+t+1)*f]...)
+	}
+	return out
+}
+
+func TestRecurrentInputDropout(t *testing.T) {
+	const n, steps, f, rate = 5, 6, 40, 0.5
+	x := interp.FromData(uniformValues(n*steps*f, -1, 1, 3), n, steps, f)
+	plain := dropoutRNN(t)
+	_, want := runLowered(t, plain, ir.ModeInfer, x)
+	wantY := want[len(want)-1].Data
+
+	for _, tc := range []struct {
+		name        string
+		opt         nn.Option
+		mask        string // the (N, T, F) mask node
+		variational bool
+	}{
+		{"with a fresh mask per step", nn.InputDropout(rate), "lstm/dropout_mask", false},
+		{"with one variational mask", nn.VariationalDropout(rate), "lstm/dropout_masks", true},
+	} {
+		g := dropoutRNN(t, tc.opt)
+		t.Run(tc.name+": inference is the layer without dropout", func(t *testing.T) {
+			lg, vals := runLowered(t, g, ir.ModeInfer, x)
+			assert.Nil(t, lg.ByName(tc.mask))
+			assert.Equal(t, wantY, vals[lg.Outputs[0].ID].Data)
+		})
+		lg, vals := runLowered(t, g, ir.ModeTrain, x)
+		maskNode := lg.ByName(tc.mask)
+		require.NotNil(t, maskNode, tc.mask)
+		mask := vals[maskNode.ID]
+		require.Equal(t, []int{n, steps, f}, mask.Shape)
+		t.Run(tc.name+": training keeps or scales every input by 1/(1-rate)", func(t *testing.T) {
+			zeros := 0
+			for _, v := range mask.Data {
+				if v == 0 {
+					zeros++
+				} else {
+					require.Equal(t, 1/(1-rate), v)
+				}
+			}
+			frac := float64(zeros) / float64(len(mask.Data))
+			// 1200 units: the dropped fraction has a standard deviation of 0.0144.
+			assert.InDelta(t, rate, frac, 0.08)
+		})
+		if tc.variational {
+			t.Run(tc.name+": training uses the same mask at every step", func(t *testing.T) {
+				for s := 1; s < steps; s++ {
+					assert.Equal(t, timeSlice(mask, 0), timeSlice(mask, s), "step %d", s)
+				}
+			})
+		} else {
+			t.Run(tc.name+": training draws a different mask at every step", func(t *testing.T) {
+				for s := 0; s < steps; s++ {
+					for u := s + 1; u < steps; u++ {
+						a, b := timeSlice(mask, s), timeSlice(mask, u)
+						differ := 0
+						for i := range a {
+							if a[i] != b[i] {
+								differ++
+							}
+						}
+						// Independent masks disagree on half of 200 units on average.
+						assert.Greater(t, differ, 50, "steps %d and %d", s, u)
+					}
+				}
+			})
+		}
+		t.Run(tc.name+": training equals the layer without dropout on the masked input", func(t *testing.T) {
+			// If the recurrent state were dropped too, the outputs would differ.
+			masked := x.Clone()
+			for i := range masked.Data {
+				masked.Data[i] *= mask.Data[i]
+			}
+			_, ref := runLowered(t, plain, ir.ModeInfer, masked)
+			closeTo(t, ref[len(ref)-1].Data, vals[lg.Outputs[0].ID].Data, 1e-15, "y")
+			assert.NotEqual(t, wantY, vals[lg.Outputs[0].ID].Data)
+		})
+	}
+}
+
+func TestRecurrentDropoutNeverReachesTheRecurrentConnection(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		build func(x *nn.T) *nn.T
+	}{
+		{"SimpleRNN", func(x *nn.T) *nn.T { return x.SimpleRNN("l", 3, nn.InputDropout(0.2)) }},
+		{"LSTM, variational", func(x *nn.T) *nn.T { return x.LSTM("l", 3, nn.VariationalDropout(0.2)) }},
+		{"GRU", func(x *nn.T) *nn.T { return x.GRU("l", 3, nn.InputDropout(0.2), nn.ReturnSequences) }},
+		{"GRU with reset_before, variational", func(x *nn.T) *nn.T { return x.GRU("l", 3, nn.ResetBefore, nn.VariationalDropout(0.2)) }},
+		{"bidirectional LSTM", func(x *nn.T) *nn.T { return x.Bidirectional("l", nn.LSTMLayer(3, nn.InputDropout(0.2)), "concat") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := nn.New("m")
+			m.Output("y", tc.build(m.Input("x", 4, 2)))
+			g, err := m.Build()
+			require.NoError(t, err)
+			lg, err := passes.Lower(g, ir.ModeTrain)
+			require.NoError(t, err)
+			users := lg.Users()
+			x := lg.ByName("x").ID
+			masks := 0
+			for _, n := range lg.Nodes {
+				if n.Op != ir.OpDropoutMask {
+					continue
+				}
+				masks++
+				// mask → [Concat of copies →] Mul with the layer input x → only the
+				// per-step input slices. Every path from a mask into the layer passes
+				// through an x_slice, so no mask multiplies a state.
+				applied := users[n.ID]
+				if c := lg.Nodes[applied[0]]; c.Op == ir.OpConcat {
+					// The variational mask: T copies of one (N, 1, F) mask.
+					require.Len(t, applied, 4)
+					for _, u := range applied {
+						require.Equal(t, c.ID, u)
+					}
+					applied = users[c.ID]
+				}
+				require.Len(t, applied, 1)
+				mul := lg.Nodes[applied[0]]
+				require.Equal(t, ir.OpMul, mul.Op)
+				assert.Equal(t, x, mul.Inputs[0])
+				require.Len(t, users[mul.ID], 4, "one x_slice per step")
+				for _, u := range users[mul.ID] {
+					assert.Regexp(t, `^l(/forward|/reverse)?/t[0-3]/x_slice$`, lg.Nodes[u].Name)
+				}
+			}
+			want := 1
+			if strings.HasPrefix(tc.name, "bidirectional") {
+				want = 2
+			}
+			assert.Equal(t, want, masks, "dropout masks")
+		})
 	}
 }
