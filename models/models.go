@@ -77,6 +77,7 @@ func AllOps() *nn.Model {
 	onehot := m.Target("onehot", 5)
 	mask := m.Target("mask", 3, 8, 8)
 	flag := m.Target("flag", 1)
+	seq := m.Input("seq", 5, 3) // (N, T=5, F=3)
 
 	// Two convolution branches joined by a residual sum.
 	a := x.Conv2D("conv_same", 4, nn.K(3), nn.Same, nn.Act("relu")) // 4×8×8
@@ -105,13 +106,22 @@ func AllOps() *nn.Model {
 		nn.KernelInit("he_uniform")) // 2×4×8
 	gap := nn.Concat("gap_concat", 1, dv.GlobalAvgPool2D("gap_valid"), dp.GlobalAvgPool2D("gap_pads")) // 4
 
+	// Recurrent layers of every kind over the sequence input, one of them started from
+	// a state computed from the images.
+	h0 := gap.Dense("h0", 4, nn.Act("tanh"))                                                           // 4
+	r := seq.SimpleRNN("rnn", 4, nn.Act("relu"), nn.ReturnSequences)                                   // 5×4
+	r = r.GRU("gru", 4, nn.ReturnSequences, nn.ResetBefore, nn.InputDropout(0.1), nn.InitialState(h0)) // 5×4
+	r = r.Bidirectional("bilstm", nn.LSTMLayer(3, nn.TorchInit, nn.VariationalDropout(0.2)), "concat") // 6
+	lstm := seq.LSTM("lstm", 4, nn.RecurrentAct("sigmoid"), nn.NoBias)                                 // 4
+	rec := nn.Concat("rec_concat", 1, r, lstm)                                                         // 10
+
 	// A dense head with dropout, batch norm over features and reshapes.
 	f := u.Flatten("flatten").Dropout("dropout", 0.25)                                          // 48
 	f = f.Dense("fc", 16, nn.KernelInit("lecun_normal"), nn.BiasInit("uniform", 0.05))          // 16
-	f = nn.Concat("head_concat", -1, f, gap)                                                    // 20
-	f = f.BatchNorm("bn_fc", nn.Eps(1e-3), nn.Momentum(0.01))                                   // 20
-	f = f.Reshape("unflatten", 2, -1, 5).LeakyReLU("leaky").Flatten("flatten2")                 // 2×2×5 → 20
-	f = f.Tanh("tanh").Relu("relu").Activation("linear", "linear")                              // 20
+	f = nn.Concat("head_concat", -1, f, gap, rec)                                               // 30
+	f = f.BatchNorm("bn_fc", nn.Eps(1e-3), nn.Momentum(0.01))                                   // 30
+	f = f.Reshape("unflatten", 2, -1, 5).LeakyReLU("leaky").Flatten("flatten2")                 // 2×3×5 → 30
+	f = f.Tanh("tanh").Relu("relu").Activation("linear", "linear")                              // 30
 	logits := f.Dense("logits", 5, nn.Act("linear"), nn.KernelInit("xavier_uniform"))           // 5
 	probs := logits.Softmax("probs")                                                            // 5
 	flagLogit := gap.Dense("flag_logit", 1, nn.KernelInit("uniform", 0.5), nn.BiasInit("ones")) // 1

@@ -127,12 +127,12 @@ func TestWorkloadsAreTheBenchmarkDefinitions(t *testing.T) {
 // The ops package nn emits. AllOps must contain each of them; the test below also
 // checks that the list keeps up with the op table's macro and loss ops.
 var builderOps = []string{
-	ir.OpInput, ir.OpParam, ir.OpIdentity, ir.OpMatMul, ir.OpBiasAdd,
+	ir.OpInput, ir.OpParam, ir.OpFill, ir.OpIdentity, ir.OpMatMul, ir.OpBiasAdd,
 	ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpScale,
 	ir.OpRelu, ir.OpLeakyRelu, ir.OpSigmoid, ir.OpTanh, ir.OpSoftmax,
 	ir.OpReshape, ir.OpConcat,
 	ir.OpConv2D, ir.OpConv2DTranspose, ir.OpMaxPool2D, ir.OpAvgPool2D, ir.OpGlobalAvgPool2D, ir.OpUpSample2D,
-	ir.OpBatchNorm, ir.OpDropout,
+	ir.OpBatchNorm, ir.OpDropout, ir.OpSimpleRNN, ir.OpLSTM, ir.OpGRU,
 	ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss, ir.OpBCEWithLogitsLoss,
 	ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss,
 }
