@@ -232,7 +232,7 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 			p := m.Input("x", 4).Dense("d", 3)
 			m.Loss(nn.SparseCategoricalCrossEntropy("loss", p, m.Target("y", 3), nn.FromLogits))
 			return withOutput(m, p)
-		}, []string{"loss (SparseCategoricalCrossEntropy)", "must be int class labels from Model.Labels"}, "loss"},
+		}, []string{"loss (SparseCategoricalCrossEntropy)", "labels must be int class indices from Model.Labels, not the float tensor \"y\""}, "loss"},
 		{"sparse cross-entropy on 4-D logits", func() *nn.Model {
 			m := nn.New("m")
 			p := m.Input("x", 3, 4, 4)

@@ -280,7 +280,7 @@ func (m *Model) beginTyped(name, kind string, opts []Option, allowed optKind, in
 		isInt := n.Op == ir.OpInput && n.Attrs.DType == ir.Int
 		switch {
 		case i == intArg && !isInt:
-			l.fail("%s must be int class labels from Model.Labels, not the float tensor %q", n.Name, n.Name)
+			l.fail("labels must be int class indices from Model.Labels, not the float tensor %q", n.Name)
 			return nil
 		case i != intArg && isInt:
 			l.fail("%q holds int class labels, which only SparseCategoricalCrossEntropy reads", n.Name)
