@@ -11,32 +11,48 @@ var kernelAVX512 = gemmKernel{
 	name: "avx512-14x32", supported: cpu.avx512,
 	mr: 14, nr: 32,
 	kc: 256, mc: 14 * 24, nc: 2048,
-	halfNR: true,
-	tile:   tileAVX512,
+	halfNR:     true,
+	tile:       tileAVX512,
+	packRows:   packRowsAVX,
+	transpose8: transpose8Pack,
 }
 
 var kernelAVX2 = gemmKernel{
 	name: "avx2-6x16", supported: cpu.avx2FMA,
 	mr: 6, nr: 16,
 	kc: 256, mc: 6 * 40, nc: 2048,
-	halfNR: true,
-	tile:   tileAVX2,
+	halfNR:     true,
+	tile:       tileAVX2,
+	packRows:   packRowsAVX,
+	transpose8: transpose8Pack,
 }
+
+//go:noescape
+func packRowsAVX(kc int, src *float32, lds int, dst *float32, w int)
+
+//go:noescape
+func transpose8Pack(nb int, src *float32, lds int, dst *float32, ldd int)
 
 func kernelList() []*gemmKernel { return []*gemmKernel{&kernelAVX512, &kernelAVX2, &kernelGo} }
 
-func tileAVX512(rows, cols, k int, ap, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
-	h := 0
-	if bs < 32 {
+func tileAVX512(rows, cols, k int, a []float32, lda int, transA bool, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
+	t, h := 0, 0
+	if transA {
+		t = 1
+	}
+	if cols <= 16 && bs == 16 {
 		h = 1
 	}
-	avx512Kernels[h][rows](k, &ap[0], &bp[0], bs, &c[0], ldc, alpha, beta, cols)
+	avx512Kernels[t][h][rows](k, &a[0], lda, &bp[0], bs, &c[0], ldc, alpha, beta, cols)
 }
 
-func tileAVX2(rows, cols, k int, ap, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
-	h := 0
-	if bs < 16 {
+func tileAVX2(rows, cols, k int, a []float32, lda int, transA bool, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
+	t, h := 0, 0
+	if transA {
+		t = 1
+	}
+	if cols <= 8 && bs == 8 {
 		h = 1
 	}
-	avx2Kernels[h][rows](k, &ap[0], &bp[0], bs, &c[0], ldc, alpha, beta, cols)
+	avx2Kernels[t][h][rows](k, &a[0], lda, &bp[0], bs, &c[0], ldc, alpha, beta, cols)
 }

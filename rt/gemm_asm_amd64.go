@@ -3,133 +3,267 @@
 package rt
 
 //go:noescape
-func sgemm_avx512_1x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n1x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_2x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n2x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_3x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n3x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_4x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n4x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_5x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n5x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_6x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n6x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_7x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n7x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_8x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n8x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_9x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n9x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_10x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n10x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_11x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n11x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_12x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n12x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_13x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n13x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_14x32(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n14x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_1x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n1x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_2x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n2x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_3x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n3x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_4x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n4x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_5x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n5x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_6x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n6x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_7x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n7x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_8x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n8x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_9x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n9x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_10x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n10x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_11x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n11x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_12x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n12x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_13x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n13x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx512_14x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx512_n14x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
-// avx512Kernels[h][rows] computes a rows-high tile of a full (h = 0) or half (h = 1) panel.
-var avx512Kernels = [2][15]func(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int){
-	{nil, sgemm_avx512_1x32, sgemm_avx512_2x32, sgemm_avx512_3x32, sgemm_avx512_4x32, sgemm_avx512_5x32, sgemm_avx512_6x32, sgemm_avx512_7x32, sgemm_avx512_8x32, sgemm_avx512_9x32, sgemm_avx512_10x32, sgemm_avx512_11x32, sgemm_avx512_12x32, sgemm_avx512_13x32, sgemm_avx512_14x32},
-	{nil, sgemm_avx512_1x16, sgemm_avx512_2x16, sgemm_avx512_3x16, sgemm_avx512_4x16, sgemm_avx512_5x16, sgemm_avx512_6x16, sgemm_avx512_7x16, sgemm_avx512_8x16, sgemm_avx512_9x16, sgemm_avx512_10x16, sgemm_avx512_11x16, sgemm_avx512_12x16, sgemm_avx512_13x16, sgemm_avx512_14x16},
+//go:noescape
+func sgemm_avx512_t1x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t2x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t3x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t4x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t5x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t6x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t7x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t8x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t9x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t10x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t11x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t12x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t13x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t14x32(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t1x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t2x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t3x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t4x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t5x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t6x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t7x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t8x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t9x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t10x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t11x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t12x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t13x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_t14x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+// avx512Kernels[t][h][rows] computes a rows-high tile with A as stored (t = 0) or
+// transposed (t = 1), of a full (h = 0) or half-width (h = 1) B panel.
+var avx512Kernels = [2][2][15]func(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int){
+	{
+		{nil, sgemm_avx512_n1x32, sgemm_avx512_n2x32, sgemm_avx512_n3x32, sgemm_avx512_n4x32, sgemm_avx512_n5x32, sgemm_avx512_n6x32, sgemm_avx512_n7x32, sgemm_avx512_n8x32, sgemm_avx512_n9x32, sgemm_avx512_n10x32, sgemm_avx512_n11x32, sgemm_avx512_n12x32, sgemm_avx512_n13x32, sgemm_avx512_n14x32},
+		{nil, sgemm_avx512_n1x16, sgemm_avx512_n2x16, sgemm_avx512_n3x16, sgemm_avx512_n4x16, sgemm_avx512_n5x16, sgemm_avx512_n6x16, sgemm_avx512_n7x16, sgemm_avx512_n8x16, sgemm_avx512_n9x16, sgemm_avx512_n10x16, sgemm_avx512_n11x16, sgemm_avx512_n12x16, sgemm_avx512_n13x16, sgemm_avx512_n14x16},
+	},
+	{
+		{nil, sgemm_avx512_t1x32, sgemm_avx512_t2x32, sgemm_avx512_t3x32, sgemm_avx512_t4x32, sgemm_avx512_t5x32, sgemm_avx512_t6x32, sgemm_avx512_t7x32, sgemm_avx512_t8x32, sgemm_avx512_t9x32, sgemm_avx512_t10x32, sgemm_avx512_t11x32, sgemm_avx512_t12x32, sgemm_avx512_t13x32, sgemm_avx512_t14x32},
+		{nil, sgemm_avx512_t1x16, sgemm_avx512_t2x16, sgemm_avx512_t3x16, sgemm_avx512_t4x16, sgemm_avx512_t5x16, sgemm_avx512_t6x16, sgemm_avx512_t7x16, sgemm_avx512_t8x16, sgemm_avx512_t9x16, sgemm_avx512_t10x16, sgemm_avx512_t11x16, sgemm_avx512_t12x16, sgemm_avx512_t13x16, sgemm_avx512_t14x16},
+	},
 }
 
 //go:noescape
-func sgemm_avx2_1x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n1x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx2_2x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n2x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx2_3x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n3x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx2_4x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n4x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx2_5x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n5x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx2_6x16(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n6x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx2_1x8(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n1x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx2_2x8(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n2x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx2_3x8(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n3x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx2_4x8(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n4x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx2_5x8(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n5x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
-func sgemm_avx2_6x8(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+func sgemm_avx2_n6x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
-// avx2Kernels[h][rows] computes a rows-high tile of a full (h = 0) or half (h = 1) panel.
-var avx2Kernels = [2][7]func(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int){
-	{nil, sgemm_avx2_1x16, sgemm_avx2_2x16, sgemm_avx2_3x16, sgemm_avx2_4x16, sgemm_avx2_5x16, sgemm_avx2_6x16},
-	{nil, sgemm_avx2_1x8, sgemm_avx2_2x8, sgemm_avx2_3x8, sgemm_avx2_4x8, sgemm_avx2_5x8, sgemm_avx2_6x8},
+//go:noescape
+func sgemm_avx2_t1x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx2_t2x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx2_t3x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx2_t4x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx2_t5x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx2_t6x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx2_t1x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx2_t2x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx2_t3x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx2_t4x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx2_t5x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx2_t6x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+// avx2Kernels[t][h][rows] computes a rows-high tile with A as stored (t = 0) or
+// transposed (t = 1), of a full (h = 0) or half-width (h = 1) B panel.
+var avx2Kernels = [2][2][7]func(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int){
+	{
+		{nil, sgemm_avx2_n1x16, sgemm_avx2_n2x16, sgemm_avx2_n3x16, sgemm_avx2_n4x16, sgemm_avx2_n5x16, sgemm_avx2_n6x16},
+		{nil, sgemm_avx2_n1x8, sgemm_avx2_n2x8, sgemm_avx2_n3x8, sgemm_avx2_n4x8, sgemm_avx2_n5x8, sgemm_avx2_n6x8},
+	},
+	{
+		{nil, sgemm_avx2_t1x16, sgemm_avx2_t2x16, sgemm_avx2_t3x16, sgemm_avx2_t4x16, sgemm_avx2_t5x16, sgemm_avx2_t6x16},
+		{nil, sgemm_avx2_t1x8, sgemm_avx2_t2x8, sgemm_avx2_t3x8, sgemm_avx2_t4x8, sgemm_avx2_t5x8, sgemm_avx2_t6x8},
+	},
 }

@@ -31,10 +31,19 @@ type gemmKernel struct {
 	// halfNR reports that the kernel has a variant for panels at most nr/2 wide, so
 	// the driver packs such a last panel nr/2 wide and the kernel skips the zero half.
 	halfNR bool
-	// tile computes C[0:rows, 0:cols] = alpha·Ap·Bp + beta·C, reading C only when
-	// beta != 0. Ap is a packed rows×k sliver (Ap[p*rows+i]); Bp is a packed k×cols
-	// panel with row stride bs, zero-padded from cols to bs. rows ≤ mr, cols ≤ bs ≤ nr.
-	tile func(rows, cols, k int, ap, bp []float32, bs int, c []float32, ldc int, alpha, beta float32)
+	// packA makes the driver pack A into slivers; otherwise the kernel reads A in
+	// place, in either orientation.
+	packA bool
+	// tile computes C[0:rows, 0:cols] = alpha·op(A)·Bp + beta·C, reading C only when
+	// beta != 0. op(A)(i, p) is a[i*lda+p], or a[p*lda+i] when transA (a packed
+	// sliver is the latter with lda = rows). Bp is a k×cols panel with row stride bs,
+	// zero-padded from cols to bs when packed. rows ≤ mr, cols ≤ bs ≤ nr, or
+	// cols = nr ≤ bs when B is read in place.
+	tile func(rows, cols, k int, a []float32, lda int, transA bool, bp []float32, bs int, c []float32, ldc int, alpha, beta float32)
+	// packRows and transpose8, when set, are vector versions of packB's inner
+	// loops (see gemm_pack_amd64.s); packB falls back to Go where they are nil.
+	packRows   func(kc int, src *float32, lds int, dst *float32, w int)
+	transpose8 func(nb int, src *float32, lds int, dst *float32, ldd int)
 }
 
 // workspace holds the packing buffers of one thread. They grow to the size the
@@ -69,8 +78,19 @@ func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, al
 	mr, nr := kern.mr, kern.nr
 	kcMax := min(kern.kc, k)
 	ncMax := min(kern.nc, roundUp(n, nr))
-	ws.a = floats(ws.a, min(kern.mc, roundUp(m, mr))*kcMax)
-	ws.b = floats(ws.b, kcMax*ncMax)
+	// When all of C is one row of tiles, each element of B is used once, so packing
+	// B would only copy it: the kernel reads full-width panels of an untransposed B
+	// in place, and only a narrow last panel is packed (so the kernel can read a
+	// whole panel width without running off the end of b).
+	directB := !transB && m <= mr
+	if kern.packA {
+		ws.a = floats(ws.a, min(kern.mc, roundUp(m, mr))*kcMax)
+	}
+	if directB {
+		ws.b = floats(ws.b, kcMax*nr)
+	} else {
+		ws.b = floats(ws.b, kcMax*ncMax)
+	}
 	for jc := 0; jc < n; jc += kern.nc {
 		nc := min(kern.nc, n-jc)
 		for pc := 0; pc < k; pc += kern.kc {
@@ -80,17 +100,42 @@ func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, al
 			if pc > 0 {
 				bet = 1
 			}
-			packB(kern, ws.b, transB, b, ldb, pc, jc, kc, nc)
+			if !directB {
+				for jr := 0; jr < nc; jr += nr {
+					packB(kern, ws.b[jr*kc:], transB, b, ldb, pc, jc+jr, kc, min(nr, nc-jr))
+				}
+			}
 			for ic := 0; ic < m; ic += kern.mc {
 				mc := min(kern.mc, m-ic)
-				packA(mr, ws.a, transA, a, lda, ic, pc, mc, kc)
+				if kern.packA {
+					packA(mr, ws.a, transA, a, lda, ic, pc, mc, kc)
+				}
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
 					bs := panelWidth(kern, cols)
-					bp := ws.b[jr*kc:]
+					var bp []float32
+					switch {
+					case !directB:
+						bp = ws.b[jr*kc:]
+					case cols == nr:
+						bp, bs = b[pc*ldb+jc+jr:], ldb
+					default:
+						bp = ws.b
+						packB(kern, bp, false, b, ldb, pc, jc+jr, kc, cols)
+					}
 					for ir := 0; ir < mc; ir += mr {
 						rows := min(mr, mc-ir)
-						kern.tile(rows, cols, kc, ws.a[ir*kc:], bp, bs,
+						var at []float32
+						ald, atr := lda, transA
+						switch {
+						case kern.packA:
+							at, ald, atr = ws.a[ir*kc:], rows, true
+						case transA:
+							at = a[pc*lda+ic+ir:]
+						default:
+							at = a[(ic+ir)*lda+pc:]
+						}
+						kern.tile(rows, cols, kc, at, ald, atr, bp, bs,
 							c[(ic+ir)*ldc+jc+jr:], ldc, alpha, bet)
 					}
 				}
@@ -151,36 +196,48 @@ func packA(mr int, dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc 
 	}
 }
 
-// packB copies op(B)[pc:pc+kc, jc:jc+nc] into dst as consecutive panels of nr
-// columns; panel jr starts at jr*kc and holds element (p, j) at p*w+j, where w is
-// its panelWidth, with columns past the matrix edge set to zero.
-func packB(kern *gemmKernel, dst []float32, transB bool, b []float32, ldb, pc, jc, kc, nc int) {
-	nr := kern.nr
-	for jr := 0; jr < nc; jr += nr {
-		cols := min(nr, nc-jr)
-		w := panelWidth(kern, cols)
-		s := dst[jr*kc : jr*kc+kc*w]
-		if transB {
-			// op(B)(p, j) = b[j*ldb+p]: read each stored row sequentially, scatter
-			// with stride w.
-			for j := 0; j < cols; j++ {
-				src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kc]
-				for p, v := range src {
-					s[p*w+j] = v
-				}
-			}
-			if cols < w {
-				for p := 0; p < kc; p++ {
-					clear(s[p*w+cols : p*w+w])
-				}
-			}
-			continue
-		}
+// packB copies the panel op(B)[pc:pc+kc, j0:j0+cols] into dst, element (p, j) at
+// p*w+j where w is the panel's packed width, with columns cols..w-1 set to zero.
+func packB(kern *gemmKernel, dst []float32, transB bool, b []float32, ldb, pc, j0, kc, cols int) {
+	w := panelWidth(kern, cols)
+	s := dst[:kc*w]
+	if !transB {
 		// op(B)(p, j) = b[p*ldb+j]: each k step is a contiguous run of cols floats.
+		if kern.packRows != nil && cols == w && w%8 == 0 {
+			kern.packRows(kc, &b[pc*ldb+j0], ldb, &s[0], w)
+			return
+		}
 		for p := 0; p < kc; p++ {
 			row := s[p*w : p*w+w]
-			copy(row, b[(pc+p)*ldb+jc+jr:(pc+p)*ldb+jc+jr+cols])
+			copy(row, b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+cols])
 			clear(row[cols:])
+		}
+		return
+	}
+	// op(B)(p, j) = b[j*ldb+p]: a transpose. Groups of 8 stored rows go through
+	// 8×8 register transposes; what is left (the last kc mod 8 steps of those
+	// rows, and the last cols mod 8 rows) is gathered one element at a time.
+	j, p0 := 0, 0
+	if kern.transpose8 != nil && kc >= 8 {
+		nb := kc / 8
+		p0 = nb * 8
+		for ; j+8 <= cols; j += 8 {
+			kern.transpose8(nb, &b[(j0+j)*ldb+pc], ldb, &s[j], w)
+		}
+	}
+	for jj := 0; jj < cols; jj++ {
+		start := p0
+		if jj >= j {
+			start = 0
+		}
+		src := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kc]
+		for p := start; p < kc; p++ {
+			s[p*w+jj] = src[p]
+		}
+	}
+	if cols < w {
+		for p := 0; p < kc; p++ {
+			clear(s[p*w+cols : p*w+w])
 		}
 	}
 }

@@ -30,6 +30,9 @@ type isa struct {
 	mr     int    // rows of the full tile
 	vecs   int    // vectors per row of the full tile (nr = vecs·lanes)
 	unroll int    // k steps per loop iteration
+	// embedded folds each broadcast of A into the FMAs as an EVEX {1to16} memory
+	// operand instead of broadcasting into a register first (AVX-512 only).
+	embedded bool
 }
 
 var isas = []isa{
@@ -44,11 +47,13 @@ var isas = []isa{
 
 // Argument frame of every kernel:
 //
-//	func k(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+//	func k(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 const (
-	argK, argA, argB, argBS, argC, argLDC, argAlpha, argBeta, argNR = 0, 8, 16, 24, 32, 40, 48, 52, 56
-	argSize                                                         = 64
+	argK, argA, argLDA, argB, argBS, argC, argLDC, argAlpha, argBeta, argNR = 0, 8, 16, 24, 32, 40, 48, 56, 60, 64
+	argSize                                                                 = 72
 )
+
+const kernelParams = "k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int"
 
 type gen struct {
 	isa
@@ -69,38 +74,64 @@ func (g *gen) bReg(w int) string { return g.vr(g.nregs - 2 - g.vecs + w) }
 // so that a broadcast can issue while the previous row's FMAs still read the other.
 func (g *gen) bcast(i int) string { return g.vr(g.nregs - 2 + i%2) }
 
-func symbol(is isa, rows, vecs int) string {
-	return fmt.Sprintf("sgemm_%s_%dx%d", is.name, rows, vecs*is.lanes)
+func symbol(is isa, transA bool, rows, vecs int) string {
+	t := "n"
+	if transA {
+		t = "t"
+	}
+	return fmt.Sprintf("sgemm_%s_%s%dx%d", is.name, t, rows, vecs*is.lanes)
 }
 
 // kernel prints the routine for a rows × (vecs·lanes) tile.
-func (g *gen) kernel(rows, vecs int) {
+//
+// A is read in place, never packed: element (i, p) of op(A) is at a + i·lda + p when
+// transA is false (rows of A run along k), and at a + p·lda + i when it is true
+// (a k step is a run of rows consecutive floats; a packed sliver is this layout with
+// lda = rows). B is a panel whose row p starts at b + p·bs.
+//
+// Registers: CX counts k; BX walks B, R12/R13/DX hold 1, 3 and 4 B rows in bytes.
+// For transA, AX walks the k steps of A with R9/R10/R11 = 1, 3, 4 steps in bytes.
+// Otherwise AX (rows 0–6) and R8 (rows 7–13) walk along k, and a row's offset from
+// its base is one of 0, lda, 2lda, 3lda, 4lda, 5lda, 6lda: R9 = lda, R10 = 3lda,
+// R11 = 5lda give all of them as index·scale.
+func (g *gen) kernel(transA bool, rows, vecs int) {
 	vb := g.lanes * 4 // bytes per vector
-	sym := symbol(g.isa, rows, vecs)
+	sym := symbol(g.isa, transA, rows, vecs)
 	g.p("")
-	g.p("// func %s(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)", sym)
+	g.p("// func %s(%s)", sym, kernelParams)
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", sym, argSize)
 	g.p("\tMOVQ k+%d(FP), CX", argK)
 	g.p("\tMOVQ a+%d(FP), AX", argA)
+	g.p("\tMOVQ lda+%d(FP), R9", argLDA)
+	g.p("\tSHLQ $2, R9")
+	g.p("\tLEAQ (R9)(R9*2), R10")
+	if transA {
+		g.p("\tLEAQ (R9)(R9*1), R11")
+		g.p("\tADDQ R11, R11")
+	} else {
+		g.p("\tLEAQ (R9)(R9*4), R11")
+		if rows > 7 {
+			g.p("\tLEAQ (R11)(R9*2), R8")
+			g.p("\tADDQ AX, R8")
+		}
+	}
 	g.p("\tMOVQ b+%d(FP), BX", argB)
-	g.p("\t// R11 = B row stride in bytes, R12 = 3 rows, R13 = 4 rows (one unrolled step).")
-	g.p("\tMOVQ bs+%d(FP), R11", argBS)
-	g.p("\tSHLQ $2, R11")
-	g.p("\tLEAQ (R11)(R11*2), R12")
-	g.p("\tLEAQ (R11)(R11*1), R13")
-	g.p("\tADDQ R13, R13")
+	g.p("\tMOVQ bs+%d(FP), R12", argBS)
+	g.p("\tSHLQ $2, R12")
+	g.p("\tLEAQ (R12)(R12*2), R13")
+	g.p("\tLEAQ (R12)(R12*1), DX")
+	g.p("\tADDQ DX, DX")
 	g.p("\t// Touch the rows of C now so they are in cache by the epilogue.")
 	g.p("\tMOVQ c+%d(FP), DI", argC)
 	g.p("\tMOVQ ldc+%d(FP), SI", argLDC)
 	g.p("\tSHLQ $2, SI")
-	g.p("\tMOVQ DI, R8")
 	for i := 0; i < rows; i++ {
-		g.p("\tPREFETCHT0 (R8)")
+		g.p("\tPREFETCHT0 (DI)")
 		if vecs*vb > 64 {
-			g.p("\tPREFETCHT0 %d(R8)", vecs*vb-4)
+			g.p("\tPREFETCHT0 %d(DI)", vecs*vb-4)
 		}
 		if i < rows-1 {
-			g.p("\tADDQ SI, R8")
+			g.p("\tADDQ SI, DI")
 		}
 	}
 	g.p("\t// Clear the accumulators.")
@@ -120,17 +151,32 @@ func (g *gen) kernel(rows, vecs int) {
 	g.p("\t// Main loop: %d k steps, each an outer product of a column of A (%d", g.unroll, rows)
 	g.p("\t// broadcasts) with a row of B (%d vectors) into the accumulators.", vecs)
 	g.p("loop:")
-	bRow := []string{"(BX)", "(BX)(R11*1)", "(BX)(R11*2)", "(BX)(R12*1)"}
+	steps := []string{"", "(R9*1)", "(R9*2)", "(R10*1)"}
+	bRow := []string{"(BX)", "(BX)(R12*1)", "(BX)(R12*2)", "(BX)(R13*1)"}
+	rowIdx := []string{"", "(R9*1)", "(R9*2)", "(R10*1)", "(R9*4)", "(R11*1)", "(R10*2)"}
 	for u := 0; u < g.unroll; u++ {
-		g.step(rows, vecs, u*rows*4, func(w int) string {
-			if w == 0 {
-				return bRow[u]
+		g.step(rows, vecs, func(i int) string {
+			if transA {
+				return fmt.Sprintf("%d(AX)%s", i*4, steps[u])
 			}
+			base := "(AX)"
+			if i >= 7 {
+				base = "(R8)"
+			}
+			return fmt.Sprintf("%d%s%s", u*4, base, rowIdx[i%7])
+		}, func(w int) string {
 			return fmt.Sprintf("%d%s", w*vb, bRow[u])
 		})
 	}
-	g.p("\tADDQ $%d, AX", g.unroll*rows*4)
-	g.p("\tADDQ R13, BX")
+	if transA {
+		g.p("\tADDQ R11, AX")
+	} else {
+		g.p("\tADDQ $%d, AX", g.unroll*4)
+		if rows > 7 {
+			g.p("\tADDQ $%d, R8", g.unroll*4)
+		}
+	}
+	g.p("\tADDQ DX, BX")
 	g.p("\tSUBQ $%d, CX", g.unroll)
 	g.p("\tCMPQ CX, $%d", g.unroll)
 	g.p("\tJGE loop")
@@ -140,14 +186,27 @@ func (g *gen) kernel(rows, vecs int) {
 	g.p("\tTESTQ CX, CX")
 	g.p("\tJEQ epilogue")
 	g.p("tailloop:")
-	g.step(rows, vecs, 0, func(w int) string {
-		if w == 0 {
-			return "(BX)"
+	g.step(rows, vecs, func(i int) string {
+		if transA {
+			return fmt.Sprintf("%d(AX)", i*4)
 		}
+		base := "(AX)"
+		if i >= 7 {
+			base = "(R8)"
+		}
+		return base + rowIdx[i%7]
+	}, func(w int) string {
 		return fmt.Sprintf("%d(BX)", w*vb)
 	})
-	g.p("\tADDQ $%d, AX", rows*4)
-	g.p("\tADDQ R11, BX")
+	if transA {
+		g.p("\tADDQ R9, AX")
+	} else {
+		g.p("\tADDQ $4, AX")
+		if rows > 7 {
+			g.p("\tADDQ $4, R8")
+		}
+	}
+	g.p("\tADDQ R12, BX")
 	g.p("\tDECQ CX")
 	g.p("\tJNE tailloop")
 	g.p("")
@@ -155,13 +214,19 @@ func (g *gen) kernel(rows, vecs int) {
 }
 
 // step prints one k step: load the B row, then per row of A broadcast and FMA.
-func (g *gen) step(rows, vecs, aOff int, bAddr func(w int) string) {
+func (g *gen) step(rows, vecs int, aAddr func(i int) string, bAddr func(w int) string) {
 	for w := 0; w < vecs; w++ {
 		g.p("\tVMOVUPS %s, %s", bAddr(w), g.bReg(w))
 	}
 	for i := 0; i < rows; i++ {
+		if g.embedded {
+			for w := 0; w < vecs; w++ {
+				g.p("\tVFMADD231PS.BCST %s, %s, %s", aAddr(i), g.bReg(w), g.acc(i, w, vecs))
+			}
+			continue
+		}
 		t := g.bcast(i)
-		g.p("\tVBROADCASTSS %d(AX), %s", aOff+i*4, t)
+		g.p("\tVBROADCASTSS %s, %s", aAddr(i), t)
 		for w := 0; w < vecs; w++ {
 			g.p("\tVFMADD231PS %s, %s, %s", t, g.bReg(w), g.acc(i, w, vecs))
 		}
@@ -176,6 +241,7 @@ func (g *gen) epilogue(rows, vecs int) {
 	vb := g.lanes * 4
 	alpha, beta, tmp := g.vr(g.nregs-4), g.vr(g.nregs-3), g.vr(g.nregs-2)
 	g.p("epilogue:")
+	g.p("\tMOVQ c+%d(FP), DI", argC)
 	g.p("\tVBROADCASTSS alpha+%d(FP), %s", argAlpha, alpha)
 	g.p("\tVBROADCASTSS beta+%d(FP), %s", argBeta, beta)
 	g.p("\tMOVL beta+%d(FP), DX", argBeta)
@@ -325,20 +391,24 @@ func main() {
 			}
 			g.p("GLOBL ·avx2Mask(SB), RODATA|NOPTR, $64")
 		}
-		var tables []string
-		for _, vecs := range []int{is.vecs, is.vecs / 2} {
-			row := []string{"nil"}
-			for rows := 1; rows <= is.mr; rows++ {
-				g.kernel(rows, vecs)
-				sym := symbol(is, rows, vecs)
-				fmt.Fprintf(&decl, "\n//go:noescape\nfunc %s(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)\n", sym)
-				row = append(row, sym)
+		var byTrans []string
+		for _, transA := range []bool{false, true} {
+			var byHalf []string
+			for _, vecs := range []int{is.vecs, is.vecs / 2} {
+				row := []string{"nil"}
+				for rows := 1; rows <= is.mr; rows++ {
+					g.kernel(transA, rows, vecs)
+					sym := symbol(is, transA, rows, vecs)
+					fmt.Fprintf(&decl, "\n//go:noescape\nfunc %s(%s)\n", sym, kernelParams)
+					row = append(row, sym)
+				}
+				byHalf = append(byHalf, "{"+strings.Join(row, ", ")+"}")
 			}
-			tables = append(tables, "{"+strings.Join(row, ", ")+"}")
+			byTrans = append(byTrans, "{\n"+strings.Join(byHalf, ",\n")+",\n}")
 		}
-		fmt.Fprintf(&decl, "\n// %sKernels[h][rows] computes a rows-high tile of a full (h = 0) or half (h = 1) panel.\n", is.name)
-		fmt.Fprintf(&decl, "var %sKernels = [2][%d]func(k int, a, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int){\n%s,\n}\n",
-			is.name, is.mr+1, strings.Join(tables, ",\n"))
+		fmt.Fprintf(&decl, "\n// %sKernels[t][h][rows] computes a rows-high tile with A as stored (t = 0) or\n// transposed (t = 1), of a full (h = 0) or half-width (h = 1) B panel.\n", is.name)
+		fmt.Fprintf(&decl, "var %sKernels = [2][2][%d]func(%s){\n%s,\n}\n",
+			is.name, is.mr+1, kernelParams, strings.Join(byTrans, ",\n"))
 		if err := os.WriteFile("gemm_"+is.name+"_amd64.s", g.Bytes(), 0o644); err != nil {
 			log.Fatal(err)
 		}

@@ -8,10 +8,13 @@ var kernelGo = gemmKernel{
 	name: "go4x4", supported: true,
 	mr: 4, nr: 4,
 	kc: 256, mc: 128, nc: 2048,
-	tile: tileGo,
+	packA: true,
+	tile:  tileGo,
 }
 
-func tileGo(rows, cols, k int, ap, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
+// tileGo is the tile function of kernelGo. A always comes packed (transA with
+// lda = rows), so ap[p*rows+i] is op(A)(i, p).
+func tileGo(rows, cols, k int, ap []float32, _ int, _ bool, bp []float32, bs int, c []float32, ldc int, alpha, beta float32) {
 	if rows == 4 && cols == 4 && bs == 4 {
 		tileGo4x4(k, ap, bp, c, ldc, alpha, beta)
 		return

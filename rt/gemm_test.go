@@ -345,7 +345,7 @@ func TestSplitGemmCoversCOnce(t *testing.T) {
 
 func TestGemmDoesNotAllocate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	g := newGemmCase(rng, false, true, 64, 128, 784, 1, 0, 0)
+	g := newGemmCase(rng, false, true, 40, 70, 300, 1, 0, 0)
 	p := NewPool(2)
 	defer p.Close()
 	for _, kern := range testKernels(t) {
