@@ -2,6 +2,7 @@ package ir
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -101,6 +102,24 @@ const (
 	OpReduceSum  = "ReduceSum"
 	OpReduceMean = "ReduceMean"
 	OpBroadcast  = "Broadcast"
+
+	// Autoencoder building blocks: regularizers, noise sources, their gradients and
+	// the noise and sampling layers (see the "autoencoders" section of init).
+	OpAbs                     = "Abs"
+	OpKLSparsity              = "KLSparsity"
+	OpContractivePenalty      = "ContractivePenalty"
+	OpRandomNormal            = "RandomNormal"
+	OpKeepMask                = "KeepMask"
+	OpAbsGrad                 = "AbsGrad"
+	OpKLSparsityGrad          = "KLSparsityGrad"
+	OpContractivePenaltyGradH = "ContractivePenaltyGradH"
+	OpContractivePenaltyGradW = "ContractivePenaltyGradW"
+	OpGaussianNoise           = "GaussianNoise"
+	OpMaskingNoise            = "MaskingNoise"
+	OpSampleNormal            = "SampleNormal"
+
+	// SampleAtInference is the sub of a SampleNormal that samples at inference too.
+	SampleAtInference = "sample"
 
 	OpMSELoss             = "MSELoss"
 	OpMAELoss             = "MAELoss"
@@ -444,6 +463,114 @@ func init() {
 				return nil, err
 			}
 			return n.Attrs.Shape.Clone(), nil
+		}})
+
+	// ---- autoencoders: activity regularizers, noise and sampling ----
+	def(&OpDef{Name: OpAbs, Kind: Primitive, MinInputs: 1, MaxInputs: 1,
+		Doc: "y = |x|; the gradient (AbsGrad) is sign(x)·dy, 0 at x = 0 as in PyTorch. L1 activity regularization is built from it.", Infer: same})
+	def(&OpDef{Name: OpKLSparsity, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"alpha"},
+		Doc: "Sparsity penalty of Ng's sparse-autoencoder notes (CS294A, 2011): h is (N, units...) of activations in (0, 1) (a sigmoid), ρ = alpha in (0, 1) the target activation, ρ̂_j = mean over the batch of h[:, j] clipped to [1e-7, 1-1e-7] (the clip passes no gradient outside it). Output: the scalar Σ_j ρ·ln(ρ/ρ̂_j) + (1-ρ)·ln((1-ρ)/(1-ρ̂_j)), summed over units, not averaged; the weight β is applied outside.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if !in[0].Batched() || in[0].Rank() < 2 {
+				return nil, fmt.Errorf("needs batched activations (N, units...)")
+			}
+			if !(n.Attrs.Alpha > 0 && n.Attrs.Alpha < 1) {
+				return nil, fmt.Errorf("target activation %g must be in (0, 1)", n.Attrs.Alpha)
+			}
+			return Shape{}, nil
+		}})
+	def(&OpDef{Name: OpContractivePenalty, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
+		Doc: "Contractive penalty (Rifai et al., 2011) in closed form for a dense sigmoid encoder h = sigmoid(x·wᵀ + b): inputs (h (N,H), w (H,D)) with w in PyTorch's Linear layout (out, in). Since ∂h_i/∂x_j = h_i(1-h_i)·w_ij, ‖J_f(x)‖²_F = Σ_i (h_i(1-h_i))²·Σ_j w_ij²; the output is the mean over the batch of that sum. It is the Jacobian norm only when h is exactly that encoder's output; for another encoder it is just this formula.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			h, w := in[0], in[1]
+			if h.Rank() != 2 || !h.Batched() {
+				return nil, fmt.Errorf("h must be (N, units), not %s", h)
+			}
+			if w.Rank() != 2 || w.Batched() || w[0] != h[1] {
+				return nil, fmt.Errorf("w must be the encoder weight (%d, inputs), not %s", h[1], w)
+			}
+			return Shape{}, nil
+		}})
+	def(&OpDef{Name: OpRandomNormal, Kind: Source, Attrs: []string{"shape", "alpha", "seed"},
+		Doc: "Gaussian noise of standard deviation alpha: element i = alpha·rt.Normal(seed, step, i), i the flat index over the whole batched tensor in row-major order and step the training step, so each step draws afresh and batch item b gets the same numbers whatever the batch size.",
+		Infer: func(n *Node, _ []Shape) (Shape, error) {
+			if err := validShape(n.Attrs.Shape, true); err != nil {
+				return nil, err
+			}
+			if !(n.Attrs.Alpha > 0) || math.IsInf(n.Attrs.Alpha, 0) {
+				return nil, fmt.Errorf("standard deviation %g must be positive and finite", n.Attrs.Alpha)
+			}
+			return n.Attrs.Shape.Clone(), nil
+		}})
+	def(&OpDef{Name: OpKeepMask, Kind: Source, Attrs: []string{"shape", "rate", "seed"},
+		Doc: "Masking-noise mask: element i is 1 where rt.Keep(seed, step, i, rt.KeepThreshold(rate)) holds, else 0 (probability rate): DropoutMask's draw without its 1/(1-rate) scaling (index and step as for DropoutMask).",
+		Infer: func(n *Node, _ []Shape) (Shape, error) {
+			if err := validShape(n.Attrs.Shape, true); err != nil {
+				return nil, err
+			}
+			if !(n.Attrs.Rate >= 0 && n.Attrs.Rate < 1) {
+				return nil, fmt.Errorf("masking rate %g must be in [0, 1)", n.Attrs.Rate)
+			}
+			return n.Attrs.Shape.Clone(), nil
+		}})
+	def(&OpDef{Name: OpAbsGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Infer: sameTwo,
+		Doc: "Inputs (x, dy): dx = sign(x)·dy, 0 where x = 0."})
+	def(&OpDef{Name: OpKLSparsityGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Attrs: []string{"alpha"},
+		Doc: "Inputs (h, dloss) of a KLSparsity with ρ = alpha: dh[n,j] = dloss·((1-ρ)/(1-ρ̂_j) - ρ/ρ̂_j)/N, ρ̂_j as there, 0 where its clip is active.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if in[1].Rank() != 0 {
+				return nil, fmt.Errorf("dloss must be a scalar")
+			}
+			return in[0].Clone(), nil
+		}})
+	for op, doc := range map[string]string{
+		OpContractivePenaltyGradH: "Inputs (h, w, dloss) of a ContractivePenalty: dh[n,i] = dloss·(2/N)·h(1-h)(1-2h)[n,i]·Σ_j w_ij², h treated as an independent input (autodiff carries it on through the sigmoid).",
+		OpContractivePenaltyGradW: "Inputs (h, w, dloss) of a ContractivePenalty: dw[i,j] = dloss·(2/N)·w_ij·Σ_n (h_ni(1-h_ni))², the penalty's direct dependence on w (the path through h is added by autodiff).",
+	} {
+		def(&OpDef{Name: op, Kind: GradOnly, MinInputs: 3, MaxInputs: 3, Doc: doc,
+			Infer: func(n *Node, in []Shape) (Shape, error) {
+				h, w := in[0], in[1]
+				if h.Rank() != 2 || !h.Batched() || w.Rank() != 2 || w[0] != h[1] || in[2].Rank() != 0 {
+					return nil, fmt.Errorf("needs h (N,H), w (H,D) and a scalar dloss")
+				}
+				if n.Op == OpContractivePenaltyGradH {
+					return h.Clone(), nil
+				}
+				return w.Clone(), nil
+			}})
+	}
+	def(&OpDef{Name: OpGaussianNoise, Kind: Macro, MinInputs: 1, MaxInputs: 1, Attrs: []string{"alpha", "seed"},
+		Doc: "Keras GaussianNoise: training adds RandomNormal noise of standard deviation alpha (stream seed) to x; inference is the identity.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if !(n.Attrs.Alpha > 0) || math.IsInf(n.Attrs.Alpha, 0) {
+				return nil, fmt.Errorf("standard deviation %g must be positive and finite", n.Attrs.Alpha)
+			}
+			if !in[0].Batched() {
+				return nil, fmt.Errorf("needs a batched input")
+			}
+			return in[0].Clone(), nil
+		}})
+	def(&OpDef{Name: OpMaskingNoise, Kind: Macro, MinInputs: 1, MaxInputs: 1, Attrs: []string{"rate", "seed"},
+		Doc: "Masking corruption of denoising autoencoders (Vincent et al., 2008): training multiplies x by a KeepMask, zeroing each element with probability rate and leaving the rest unscaled (unlike Dropout); inference is the identity.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if !(n.Attrs.Rate >= 0 && n.Attrs.Rate < 1) {
+				return nil, fmt.Errorf("masking rate %g must be in [0, 1)", n.Attrs.Rate)
+			}
+			if !in[0].Batched() {
+				return nil, fmt.Errorf("needs a batched input")
+			}
+			return in[0].Clone(), nil
+		}})
+	def(&OpDef{Name: OpSampleNormal, Kind: Macro, MinInputs: 2, MaxInputs: 2, Attrs: []string{"seed", "sub"},
+		Doc: "The reparameterised sample of a variational autoencoder (Kingma and Welling, 2014): inputs (mu, logvar) of equal batched shapes; z = mu + exp(½·logvar)·ε with ε a RandomNormal of standard deviation 1 (stream seed), fresh every step. Training samples; inference returns mu, or samples too when sub is \"sample\".",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if !in[0].Equal(in[1]) || !in[0].Batched() {
+				return nil, fmt.Errorf("mu %s and logvar %s must be equal batched shapes", in[0], in[1])
+			}
+			if n.Attrs.Sub != "" && n.Attrs.Sub != SampleAtInference {
+				return nil, fmt.Errorf("sub %q must be empty (mu at inference) or %q", n.Attrs.Sub, SampleAtInference)
+			}
+			return in[0].Clone(), nil
 		}})
 
 	// ---- losses: (prediction, target) → scalar, averaged as PyTorch's reduction='mean' ----

@@ -292,6 +292,7 @@ func shapeCases() []shapeCase {
 		bad(ir.OpGRU, "a switch of 2", ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{2}}, "switches are 0 or 1", x, s(12, 3), s(12, 4), h),
 		bad(ir.OpGRU, "one bias", gated, "takes (x, w_ih, w_hh, h0) and optionally (b_ih, b_hh): 4 or 6 inputs, not 5", x, s(12, 3), s(12, 4), h, s(12)),
 	)
+	cs = append(cs, autoencoderShapeCases()...) // ops_ae_test.go
 	return cs
 }
 
