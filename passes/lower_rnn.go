@@ -2,6 +2,9 @@ package passes
 
 import (
 	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
 
 	"github.com/dlgen/dlgen/ir"
 )
@@ -60,12 +63,18 @@ import (
 // RecurrentLoops recovers this structure from a lowered graph and checks it, so a
 // code generator can emit the body once, as a loop over k with the states in two
 // buffers swapped per iteration (or written to slot k of a (T, N, H) history, which
-// backward needs anyway), and the x_slice offset computed from k. After autodiff the
-// gradient nodes of step k are named "d.P/t<k>/<what>.<i>" (GradBuilder names them
-// after the forward node), so the backward steps can be grouped the same way; their
-// structure is identical for 0 < k < T-1, the first and last steps differ where a
-// gradient starts (the last state) or stops (a constant initial state), which a
-// generator peels off as separate iterations.
+// backward needs anyway), and the x_slice offset computed from k.
+//
+// After autodiff the gradient nodes of step k are named "d.P/t<k>/<what>.<i>"
+// (GradBuilder names them after the forward node), so the backward steps group the
+// same way. They are identical for 0 < k < T-1 up to the SliceGrad of x_slice, whose
+// Start is s(k) like the forward slice; the last step differs (the gradient starts
+// there, and the weight-gradient sums have no Add yet) and so does step 0 when the
+// initial state is a constant, which a generator peels off as separate iterations.
+// Two things a generator should not emit literally: the gradient of x (when x needs
+// one, as in stacked layers) is T SliceGrads into full (N,T,F) buffers summed by T
+// Adds, which is really a write of step k's dx into slot s(k); and the gradient of
+// P/sequence_flat is T Slices of dy, which are views of it.
 
 // Step-node name parts.
 const (
@@ -273,4 +282,223 @@ func (r *rnnLowering) gruMix(k, z, n, h int) int {
 	d := r.do(k, ir.OpSub, "h_minus_n", ir.Attrs{}, h, n)
 	zd := r.do(k, ir.OpMul, "z_h_minus_n", ir.Attrs{}, z, d)
 	return r.do(k, ir.OpAdd, "h", ir.Attrs{}, n, zd)
+}
+
+// RefKind says where an input of a step node comes from.
+type RefKind int
+
+const (
+	// RefInvariant is a node outside the steps, the same one for every step.
+	RefInvariant RefKind = iota
+	// RefLocal is an earlier node of the same step.
+	RefLocal
+	// RefCarried is a node of the previous step (the recurrent state); step 0 reads
+	// an initial-state node outside the steps instead.
+	RefCarried
+)
+
+// StepRef is one input of a step node, as it is in every step.
+type StepRef struct {
+	Kind RefKind
+	J    int // RefLocal, RefCarried: the node's index within a step
+	Node int // RefInvariant: the node; RefCarried: the node step 0 reads instead
+}
+
+// Loop is the unrolled time loop of one recurrent macro node in a lowered graph, as
+// RecurrentLoops finds it.
+type Loop struct {
+	Prefix  string      // the macro node's name P: step k's nodes are "P/t<k>/<what>"
+	Steps   [][]int     // Steps[k][j]: the ID of the j-th node of step k
+	Inputs  [][]StepRef // Inputs[j][i]: input i of the j-th node of every step
+	Slice   int         // the index j of the x_slice node
+	Reverse bool        // step k reads time T-1-k rather than k
+}
+
+// T is the number of steps.
+func (l *Loop) T() int { return len(l.Steps) }
+
+// Time is the time position step k reads (and, with return sequences, writes).
+func (l *Loop) Time(k int) int {
+	if l.Reverse {
+		return len(l.Steps) - 1 - k
+	}
+	return k
+}
+
+// stepName splits "P/t<k>/<what>"; what contains no '/'.
+func stepName(name string) (prefix string, k int, what string, ok bool) {
+	slash := strings.LastIndexByte(name, '/')
+	if slash < 0 {
+		return "", 0, "", false
+	}
+	what, rest := name[slash+1:], name[:slash]
+	slash = strings.LastIndexByte(rest, '/')
+	if slash < 0 || what == "" || !strings.HasPrefix(rest[slash+1:], stepPrefix) {
+		return "", 0, "", false
+	}
+	digits := rest[slash+1+len(stepPrefix):]
+	k, err := strconv.Atoi(digits)
+	if err != nil || k < 0 || strconv.Itoa(k) != digits {
+		return "", 0, "", false
+	}
+	return rest[:slash], k, what, true
+}
+
+// RecurrentLoops finds the unrolled steps of every recurrent layer in the forward
+// part of a lowered graph (gradient nodes, named "d.…", are ignored) and checks the
+// guarantees listed at the top of this file: it returns an error naming the first
+// step node that breaks them. A code generator can emit Loop.Steps[0] once as the
+// body of a loop over k, reading RefInvariant inputs directly, RefLocal ones from
+// this iteration, RefCarried ones from the previous iteration (Node at k = 0), and
+// computing the x_slice offset as Time(k).
+func RecurrentLoops(g *ir.Graph) ([]Loop, error) {
+	type group struct {
+		steps map[int][]int
+	}
+	groups := map[string]*group{}
+	var order []string
+	for _, n := range g.Nodes {
+		if strings.HasPrefix(n.Name, "d.") {
+			continue
+		}
+		p, k, _, ok := stepName(n.Name)
+		if !ok {
+			continue
+		}
+		gr := groups[p]
+		if gr == nil {
+			gr = &group{steps: map[int][]int{}}
+			groups[p] = gr
+			order = append(order, p)
+		}
+		gr.steps[k] = append(gr.steps[k], n.ID)
+	}
+	var loops []Loop
+	for _, p := range order {
+		steps := make([][]int, len(groups[p].steps))
+		for k := range steps {
+			s, ok := groups[p].steps[k]
+			if !ok {
+				return nil, fmt.Errorf("recurrent loop %q: steps are not numbered 0 to %d: step %d is missing", p, len(steps)-1, k)
+			}
+			steps[k] = s
+		}
+		l, err := checkLoop(g, p, steps)
+		if err != nil {
+			return nil, err
+		}
+		loops = append(loops, l)
+	}
+	return loops, nil
+}
+
+func checkLoop(g *ir.Graph, p string, steps [][]int) (Loop, error) {
+	l := Loop{Prefix: p, Steps: steps, Slice: -1}
+	bad := func(id int, format string, args ...any) (Loop, error) {
+		return Loop{}, fmt.Errorf("recurrent loop %q: node %q: %s", p, g.Nodes[id].Name, fmt.Sprintf(format, args...))
+	}
+	step := make(map[int]int)  // node ID → step k
+	index := make(map[int]int) // node ID → j
+	for k, s := range steps {
+		if len(s) != len(steps[0]) {
+			return bad(s[0], "step %d has %d nodes, step 0 has %d", k, len(s), len(steps[0]))
+		}
+		for j, id := range s {
+			if id != s[0]+j {
+				return bad(id, "the nodes of step %d are not contiguous", k)
+			}
+			step[id], index[id] = k, j
+		}
+	}
+	t := len(steps)
+	// The template of the inputs is step 1, the first that reads a previous step.
+	tk := min(1, t-1)
+	l.Inputs = make([][]StepRef, len(steps[0]))
+	for j, id := range steps[tk] {
+		for _, in := range g.Nodes[id].Inputs {
+			ref := StepRef{Kind: RefInvariant, Node: in}
+			if k, ok := step[in]; ok {
+				switch k {
+				case tk:
+					ref = StepRef{Kind: RefLocal, J: index[in]}
+				case tk - 1:
+					ref = StepRef{Kind: RefCarried, J: index[in], Node: -1}
+				default:
+					return bad(id, "reads %q of step %d", g.Nodes[in].Name, k)
+				}
+			}
+			l.Inputs[j] = append(l.Inputs[j], ref)
+		}
+	}
+	for k, s := range steps {
+		for j, id := range s {
+			n, m := g.Nodes[id], g.Nodes[steps[0][j]]
+			_, _, what, _ := stepName(n.Name)
+			_, _, what0, _ := stepName(m.Name)
+			a, a0 := n.Attrs, m.Attrs
+			if what == sliceWhat {
+				if k == 0 {
+					if l.Slice >= 0 {
+						return bad(id, "a step has two %s nodes", sliceWhat)
+					}
+					l.Slice, l.Reverse = j, a.Start == t-1 && t > 1
+				}
+				if a.Start != l.Time(k) || a.End != a.Start+1 {
+					return bad(id, "slices [%d:%d] at step %d, want [%d:%d]", a.Start, a.End, k, l.Time(k), l.Time(k)+1)
+				}
+				a.Start, a.End, a0.Start, a0.End = 0, 0, 0, 0
+			}
+			switch {
+			case what != what0 || n.Op != m.Op:
+				return bad(id, "is %s %q at step %d but %s %q at step 0", n.Op, what, k, m.Op, what0)
+			case !n.Shape.Equal(m.Shape):
+				return bad(id, "has shape %s at step %d but %s at step 0", n.Shape, k, m.Shape)
+			case !reflect.DeepEqual(a, a0):
+				return bad(id, "has attributes %+v at step %d but %+v at step 0", a, k, a0)
+			case len(n.Inputs) != len(l.Inputs[j]):
+				return bad(id, "has %d inputs at step %d, %d at step %d", len(n.Inputs), k, len(l.Inputs[j]), tk)
+			}
+			for i, in := range n.Inputs {
+				ref := &l.Inputs[j][i]
+				var ok bool
+				switch ref.Kind {
+				case RefInvariant:
+					ok = in == ref.Node
+				case RefLocal:
+					ok = step[in] == k && index[in] == ref.J && isStep(step, in)
+				case RefCarried:
+					if k == 0 {
+						ok = !isStep(step, in)
+						ref.Node = in
+					} else {
+						ok = isStep(step, in) && step[in] == k-1 && index[in] == ref.J
+					}
+				}
+				if !ok {
+					return bad(id, "input %d (%q) at step %d does not match the other steps", i, g.Nodes[in].Name, k)
+				}
+			}
+		}
+	}
+	if l.Slice < 0 {
+		return bad(steps[0][0], "a step has no %s node", sliceWhat)
+	}
+	// Outside the loop, only the final states and the sequence Concat read steps.
+	users := g.Users()
+	for k, s := range steps[:t-1] {
+		for _, id := range s {
+			for _, u := range users[id] {
+				if _, in := step[u]; in || strings.HasPrefix(g.Nodes[u].Name, "d.") || g.Nodes[u].Name == p+"/sequence_flat" {
+					continue
+				}
+				return bad(id, "of step %d is read by %q outside the loop", k, g.Nodes[u].Name)
+			}
+		}
+	}
+	return l, nil
+}
+
+func isStep(step map[int]int, id int) bool {
+	_, ok := step[id]
+	return ok
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -497,6 +499,223 @@ func TestRecurrentDropoutNeverReachesTheRecurrentConnection(t *testing.T) {
 				want = 2
 			}
 			assert.Equal(t, want, masks, "dropout masks")
+		})
+	}
+}
+
+// runLooped evaluates a lowered graph as a generated loop would: the nodes of every
+// step k > 0 are not read from the graph at all, but computed by re-running step 0's
+// nodes with their inputs resolved through the Loop's references and the x_slice
+// moved to Time(k). It returns every value, indexed by node ID.
+func runLooped(t *testing.T, g *ir.Graph, loops []passes.Loop, m *interp.Machine, feeds map[string]*interp.Tensor, n int) []*interp.Tensor {
+	t.Helper()
+	vals := make([]*interp.Tensor, len(g.Nodes))
+	ctx := &interp.Ctx{N: n, Step: m.Step}
+	first := map[int]*passes.Loop{}
+	skip := map[int]bool{}
+	for i := range loops {
+		first[loops[i].Steps[0][0]] = &loops[i]
+		for _, s := range loops[i].Steps {
+			for _, id := range s {
+				skip[id] = true
+			}
+		}
+	}
+	eval := func(node *ir.Node, ins []int) *interp.Tensor {
+		in := make([]*interp.Tensor, len(ins))
+		for i, id := range ins {
+			require.NotNil(t, vals[id], "%s reads %s before it is computed", node.Name, g.Nodes[id].Name)
+			in[i] = vals[id]
+		}
+		v, err := interp.Kernels[node.Op](ctx, node, in)
+		require.NoError(t, err, node.Name)
+		return v
+	}
+	for _, node := range g.Nodes {
+		if l := first[node.ID]; l != nil {
+			for k := range l.T() {
+				for j, id := range l.Steps[0] {
+					body := *g.Nodes[id] // step 0's node is the loop body
+					if j == l.Slice {
+						body.Attrs.Start, body.Attrs.End = l.Time(k), l.Time(k)+1
+					}
+					ins := make([]int, len(body.Inputs))
+					for i, ref := range l.Inputs[j] {
+						switch {
+						case ref.Kind == passes.RefInvariant:
+							ins[i] = ref.Node
+						case ref.Kind == passes.RefLocal:
+							ins[i] = l.Steps[k][ref.J]
+						case k == 0:
+							ins[i] = ref.Node
+						default:
+							ins[i] = l.Steps[k-1][ref.J]
+						}
+					}
+					vals[l.Steps[k][j]] = eval(&body, ins)
+				}
+			}
+		}
+		if skip[node.ID] {
+			continue
+		}
+		switch node.Op {
+		case ir.OpInput:
+			vals[node.ID] = feeds[node.Name]
+		case ir.OpParam:
+			vals[node.ID] = m.Params[node.ID]
+		default:
+			vals[node.ID] = eval(node, node.Inputs)
+		}
+	}
+	return vals
+}
+
+func TestRecurrentLoopsDescribeEveryStepByStepZero(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		build    func(x *nn.T) *nn.T
+		prefixes []string
+		reverse  []bool
+		carried  int // RefCarried inputs per step
+	}{
+		{"SimpleRNN", func(x *nn.T) *nn.T { return x.SimpleRNN("rnn", 3, nn.TorchInit) }, []string{"rnn"}, []bool{false}, 1},
+		{"LSTM returning sequences with input dropout", func(x *nn.T) *nn.T {
+			return x.LSTM("lstm", 3, nn.TorchInit, nn.ReturnSequences, nn.InputDropout(0.3))
+		}, []string{"lstm"}, []bool{false}, 2},
+		{"GRU", func(x *nn.T) *nn.T { return x.GRU("gru", 3, nn.TorchInit) }, []string{"gru"}, []bool{false}, 3},
+		{"GRU with reset_before and no bias", func(x *nn.T) *nn.T { return x.GRU("gru", 3, nn.TorchInit, nn.ResetBefore, nn.NoBias) }, []string{"gru"}, []bool{false}, 3},
+		{"bidirectional LSTM returning sequences", func(x *nn.T) *nn.T {
+			return x.Bidirectional("bi", nn.LSTMLayer(3, nn.TorchInit, nn.ReturnSequences), "concat")
+		}, []string{"bi/forward", "bi/reverse"}, []bool{false, true}, 2},
+		{"stacked GRU and SimpleRNN", func(x *nn.T) *nn.T {
+			return x.GRU("g1", 3, nn.TorchInit, nn.ReturnSequences).SimpleRNN("s2", 2, nn.TorchInit)
+		}, []string{"g1", "s2"}, []bool{false, false}, 0},
+	} {
+		m := nn.New("m")
+		m.Output("y", tc.build(m.Input("x", 5, 2)))
+		g, err := m.Build()
+		require.NoError(t, err)
+		for _, mode := range []string{ir.ModeInfer, ir.ModeTrain} {
+			t.Run(tc.name+" lowered for "+mode, func(t *testing.T) {
+				lg, err := passes.Lower(g, mode)
+				require.NoError(t, err)
+				loops, err := passes.RecurrentLoops(lg)
+				require.NoError(t, err)
+				require.Len(t, loops, len(tc.prefixes))
+				for i, l := range loops {
+					assert.Equal(t, tc.prefixes[i], l.Prefix)
+					assert.Equal(t, 5, l.T())
+					assert.Equal(t, tc.reverse[i], l.Reverse)
+					carried := 0
+					for _, refs := range l.Inputs {
+						for _, r := range refs {
+							if r.Kind == passes.RefCarried {
+								carried++
+								assert.Contains(t, []string{ir.OpFill}, lg.Nodes[r.Node].Op, "step 0 reads the zero initial state")
+							}
+						}
+					}
+					if tc.carried > 0 {
+						assert.Equal(t, tc.carried, carried, "carried inputs of %s", l.Prefix)
+					}
+				}
+
+				// Running step 0's nodes T times gives what the unrolled graph gives.
+				mach, err := interp.New(lg, 2)
+				require.NoError(t, err)
+				mach.Step = 1
+				feeds := map[string]*interp.Tensor{"x": interp.FromData(uniformValues(3*5*2, -1, 1, 8), 3, 5, 2)}
+				want, err := mach.Run(feeds)
+				require.NoError(t, err)
+				got := runLooped(t, lg, loops, mach, feeds, 3)
+				out := lg.Outputs[0].ID
+				assert.Equal(t, want[out].Data, got[out].Data)
+			})
+		}
+	}
+}
+
+func TestRecurrentLoopsRejectStepsThatDiffer(t *testing.T) {
+	m := nn.New("m")
+	m.Output("y", m.Input("x", 4, 2).LSTM("lstm", 3))
+	g, err := m.Build()
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		tamper func(g *ir.Graph)
+		want   string
+	}{
+		{"an attribute of one step", func(g *ir.Graph) { g.ByName("lstm/t2/f_pre").Attrs.Start = 0 },
+			`node "lstm/t2/f_pre": has attributes`},
+		{"an op of one step", func(g *ir.Graph) { g.ByName("lstm/t3/g").Op = ir.OpSigmoid },
+			`node "lstm/t3/g": is Sigmoid "g" at step 3 but Tanh "g" at step 0`},
+		{"an input slice out of order", func(g *ir.Graph) { g.ByName("lstm/t1/x_slice").Attrs.Start = 3 },
+			`node "lstm/t1/x_slice": slices [3:2] at step 1, want [1:2]`},
+		{"a step reading two steps back", func(g *ir.Graph) {
+			g.ByName("lstm/t3/fc").Inputs[1] = g.ByName("lstm/t1/c").ID
+		}, `node "lstm/t3/fc": input 1 ("lstm/t1/c") at step 3 does not match the other steps`},
+		{"a missing step", func(g *ir.Graph) { g.ByName("lstm/t2/x").Name = "lstm/t7/x" },
+			`recurrent loop "lstm": steps are not numbered 0 to 4: step 4 is missing`},
+		{"an outside reader of an early step", func(g *ir.Graph) {
+			_, err := g.Add(ir.OpIdentity, "probe", "probe", ir.Attrs{}, g.ByName("lstm/t1/h").ID)
+			require.NoError(t, err)
+		}, `node "lstm/t1/h": of step 1 is read by "probe" outside the loop`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lg, err := passes.Lower(g, ir.ModeInfer)
+			require.NoError(t, err)
+			tc.tamper(lg)
+			_, err = passes.RecurrentLoops(lg)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// After autodiff, the gradient nodes of step k are named "d.P/t<k>/<what>.<i>"; the
+// steps strictly between the first and the last have the same nodes, which is what
+// lets a generator emit the backward loop once and peel the two ends.
+func TestRecurrentBackwardStepsAreIdenticalInside(t *testing.T) {
+	const steps = 6
+	for _, tc := range []struct {
+		name  string
+		build func(x *nn.T) *nn.T
+	}{
+		{"LSTM", func(x *nn.T) *nn.T { return x.LSTM("p", 3) }},
+		{"GRU returning sequences", func(x *nn.T) *nn.T { return x.GRU("p", 3, nn.ReturnSequences) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := nn.New("m")
+			m.Output("y", tc.build(m.Input("x", steps, 2)))
+			g, err := m.Build()
+			require.NoError(t, err)
+			lg, err := passes.Lower(withWeightedSum(t, g), ir.ModeTrain)
+			require.NoError(t, err)
+			dg, err := passes.Autodiff(lg, "x")
+			require.NoError(t, err)
+			re := regexp.MustCompile(`^d\.p/t(\d+)/(.+)$`)
+			sig := make([][]string, steps)
+			for _, n := range dg.Nodes {
+				if mm := re.FindStringSubmatch(n.Name); mm != nil {
+					k, _ := strconv.Atoi(mm[1])
+					a := n.Attrs
+					if n.Op == ir.OpSliceGrad && strings.HasPrefix(mm[2], "x_slice.") {
+						// The adjoint of the input slice places dx at time k, as
+						// the forward x_slice reads it there.
+						require.Equal(t, k, a.Start, n.Name)
+						a.Start = 0
+					}
+					attrs, err := json.Marshal(a)
+					require.NoError(t, err)
+					sig[k] = append(sig[k], fmt.Sprintf("%s %s %s %s", mm[2], n.Op, n.Shape, attrs))
+				}
+			}
+			require.NotEmpty(t, sig[1])
+			for k := 2; k < steps-1; k++ {
+				assert.Equal(t, sig[1], sig[k], "backward of step %d", k)
+			}
+			assert.NotEqual(t, sig[1], sig[steps-1], "the last step starts the gradient")
 		})
 	}
 }
