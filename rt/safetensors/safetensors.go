@@ -25,16 +25,15 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/dlgen/dlgen/rt"
 )
 
 // Tensor is a named float32 tensor, row-major: the source when saving and the
 // destination when loading (Load fills Data in place, so its length must already be
-// the product of Shape).
-type Tensor struct {
-	Name  string
-	Shape []int
-	Data  []float32
-}
+// the product of Shape). It is rt.Tensor, so a generated model's Params() and
+// OptimizerState() pass straight to Save, Load and the checkpoint functions.
+type Tensor = rt.Tensor
 
 // DType is a safetensors element type, spelled as in the file ("F32", "I64", ...).
 type DType string
