@@ -353,6 +353,9 @@ func init() {
 				if s.Rank() != out.Rank() {
 					return nil, fmt.Errorf("ranks differ: %s and %s", in[0], s)
 				}
+				if s.Batched() != out.Batched() { // along axis 0 the batch would be added to a size
+					return nil, fmt.Errorf("cannot join batched and unbatched tensors: %s and %s", in[0], s)
+				}
 				for i := range s {
 					if i != ax && s[i] != out[i] {
 						return nil, fmt.Errorf("dimension %d differs: %s and %s", i, in[0], s)
