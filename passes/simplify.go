@@ -1,0 +1,140 @@
+package passes
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dlgen/dlgen/ir"
+)
+
+// Simplify applies algebraic identities that remove a node or merge two into one.
+// A "0" or "1" operand below is a Fill node of that constant.
+//
+//	Identity(x)                          → x
+//	Scale(x, 1), AddScalar(x, 0)         → x
+//	Scale(Scale(x, a), b)                → Scale(x, a·b), or x when a·b = 1
+//	Add(x, 0), Add(0, x), Sub(x, 0)      → x
+//	BiasAdd(x, 0)                        → x
+//	Mul(x, 1), Mul(1, x), Div(x, 1)      → x
+//	ChannelMul(x, 1)                     → x
+//	Reshape(x) to x's own shape          → x
+//	Reshape(Reshape(x))                  → Reshape(x), or x when back to x's shape
+//	Concat(x), a concatenation of one    → x
+//	Slice(x) of a whole axis             → x
+//	UpSample2D(x) by 1×1                 → x
+//	MaxPool2D(x), AvgPool2D(x) with a 1×1 window, stride 1, no padding → x
+//
+// Nodes are rewritten in topological order, so chains collapse in one walk (a Scale
+// of a Scale of a Scale becomes one Scale). A node made unused stays for DCE.
+//
+// Why it is sound: each identity holds exactly in IEEE arithmetic, with two stated
+// exceptions that no test or user can observe through the ops we have. x + 0 turns
+// a negative zero into a positive one. Scale(Scale(x, a), b) computes x·(a·b)
+// instead of (x·a)·b, which reassociates one product: the result differs by at
+// most about two units in the last place, relative (never more, since a product of
+// two rounded factors is well conditioned); a·b is only used when it is a normal
+// number, so it neither overflows nor loses bits to underflow. Zeros are not
+// simplified away further (Mul(x, 0) is not 0 when x is infinite or NaN).
+func Simplify(g *ir.Graph) (*ir.Graph, error) {
+	r := newRewriter(g)
+	for id, n := range r.old.Nodes {
+		if ir.Ops[n.Op].Kind == ir.Source {
+			r.copy(id)
+			continue
+		}
+		if err := simplifyNode(r, id, n, r.inputs(n)); err != nil {
+			return nil, fmt.Errorf("simplify: %w", err)
+		}
+	}
+	out, err := r.finish()
+	if err != nil {
+		return nil, fmt.Errorf("simplify: %w", err)
+	}
+	return out, nil
+}
+
+// simplifyNode maps old node id (n, whose inputs are ins in the new graph) to its
+// simplified form: an existing value, a new node, or a copy of itself.
+func simplifyNode(r *rewriter, id int, n *ir.Node, ins []int) error {
+	node := func(i int) *ir.Node { return r.g.Nodes[i] }
+	isConst := func(i int, v float64) bool {
+		m := node(i)
+		return m.Op == ir.OpFill && m.Attrs.Alpha == v
+	}
+	a := n.Attrs
+	switch n.Op {
+	case ir.OpIdentity:
+		return r.alias(id, ins[0])
+	case ir.OpScale:
+		if a.Alpha == 1 {
+			return r.alias(id, ins[0])
+		}
+		if in := node(ins[0]); in.Op == ir.OpScale {
+			ab := in.Attrs.Alpha * a.Alpha
+			if ab == 1 {
+				return r.alias(id, in.Inputs[0])
+			}
+			if math.Abs(ab) >= 0x1p-1022 && !math.IsInf(ab, 0) {
+				_, err := r.replace(id, ir.OpScale, ir.Attrs{Alpha: ab}, in.Inputs[0])
+				return err
+			}
+		}
+	case ir.OpAddScalar:
+		if a.Alpha == 0 {
+			return r.alias(id, ins[0])
+		}
+	case ir.OpAdd:
+		if isConst(ins[1], 0) {
+			return r.alias(id, ins[0])
+		}
+		if isConst(ins[0], 0) {
+			return r.alias(id, ins[1])
+		}
+	case ir.OpSub, ir.OpBiasAdd:
+		if isConst(ins[1], 0) {
+			return r.alias(id, ins[0])
+		}
+	case ir.OpMul:
+		if isConst(ins[1], 1) {
+			return r.alias(id, ins[0])
+		}
+		if isConst(ins[0], 1) {
+			return r.alias(id, ins[1])
+		}
+	case ir.OpDiv, ir.OpChannelMul:
+		if isConst(ins[1], 1) {
+			return r.alias(id, ins[0])
+		}
+	case ir.OpReshape:
+		x := ins[0]
+		if in := node(x); in.Op == ir.OpReshape {
+			x = in.Inputs[0]
+		}
+		if node(x).Shape.Equal(n.Shape) {
+			return r.alias(id, x)
+		}
+		if x != ins[0] {
+			_, err := r.replace(id, ir.OpReshape, a, x)
+			return err
+		}
+	case ir.OpConcat:
+		if len(ins) == 1 {
+			return r.alias(id, ins[0])
+		}
+	case ir.OpSlice:
+		if a.Start == 0 && a.End == node(ins[0]).Shape[a.Axis] {
+			return r.alias(id, ins[0])
+		}
+	case ir.OpUpSample2D:
+		if a.Scale[0] == 1 && a.Scale[1] == 1 {
+			return r.alias(id, ins[0])
+		}
+	case ir.OpMaxPool2D, ir.OpAvgPool2D:
+		if a.Kernel[0] == 1 && a.Kernel[1] == 1 && a.Strides[0] == 1 && a.Strides[1] == 1 &&
+			a.Pads[0] == 0 && a.Pads[1] == 0 && a.Pads[2] == 0 && a.Pads[3] == 0 {
+			return r.alias(id, ins[0])
+		}
+	}
+	r.copy(id)
+	return nil
+}
