@@ -25,6 +25,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dlgen/dlgen/rt"
 )
@@ -219,6 +220,9 @@ func (r *Reader) parseHeader(hdr []byte, dataStart, dataLen int64) error {
 	if len(hdr) == 0 || hdr[0] != '{' {
 		return formatErr(name, "header is not a JSON object")
 	}
+	if !utf8.Valid(hdr) {
+		return formatErr(name, "header is not valid UTF-8")
+	}
 	// Check the syntax of the whole header first, so that a broken file is reported
 	// as invalid JSON rather than by the first entry the walk below happens to reach.
 	var syntax map[string]json.RawMessage
@@ -314,10 +318,9 @@ func (r *Reader) parseMetadata(raw json.RawMessage) error {
 const maxElems = math.MaxInt64 / 8
 
 func parseInfo(name string, raw json.RawMessage, dataStart int64) (Info, error) {
+	// Unknown fields are ignored, as the reference (Rust) reader ignores them.
 	var h header
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&h); err != nil {
+	if err := json.Unmarshal(raw, &h); err != nil {
 		return Info{}, fmt.Errorf("tensor %q: invalid entry: %v", name, err)
 	}
 	switch {

@@ -179,6 +179,7 @@ func TestMalformedFilesAreRejectedWithTheFileName(t *testing.T) {
 		{"a huge header length", binary.LittleEndian.AppendUint64(nil, math.MaxUint64), "header length 18446744073709551615 exceeds"},
 		{"a header that is not an object", file(`[1, 2]  `, nil), "header is not a JSON object"},
 		{"an empty header", file(``, nil), "header is not a JSON object"},
+		{"a header that is not UTF-8", file("{\"\xff\":null}", nil), "header is not valid UTF-8"},
 		{"invalid JSON", file(`{"a": {"dtype": }`, nil), "invalid JSON header"},
 		{"an unterminated object", file(`{"a": 1`, nil), "invalid JSON header"},
 		{"garbage after the object", file(`{} x`, nil), "invalid JSON header"},
@@ -187,7 +188,6 @@ func TestMalformedFilesAreRejectedWithTheFileName(t *testing.T) {
 		{"a duplicated tensor name", file(`{"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[],"data_offsets":[4,8]}}`, eight), `header names "a" twice`},
 		{"metadata that is not strings", file(`{"__metadata__":{"n":1}}`, nil), "__metadata__ is not a map of strings"},
 		{"an entry that is not an object", file(`{"a":5}`, nil), `tensor "a": invalid entry`},
-		{"an unknown field", file(`{"a":{"dtype":"F32","shape":[],"data_offsets":[0,4],"extra":1}}`, eight[:4]), `tensor "a": invalid entry`},
 		{"no dtype", file(`{"a":{"shape":[],"data_offsets":[0,4]}}`, eight[:4]), `tensor "a": no dtype`},
 		{"no shape", file(`{"a":{"dtype":"F32","data_offsets":[0,4]}}`, eight[:4]), `tensor "a": no shape`},
 		{"no offsets", file(`{"a":{"dtype":"F32","shape":[]}}`, eight[:4]), `tensor "a": no data_offsets`},
@@ -378,6 +378,15 @@ func TestMetadataIsEscapedLikeSerde(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `"quoted" \ <b>`, r.Metadata()["q"])
 	assert.Empty(t, r.Tensors())
+}
+
+func TestUnknownFieldsInAnEntryAreIgnored(t *testing.T) {
+	b := file(`{"a":{"dtype":"F32","shape":[],"data_offsets":[0,4],"extra":1}}`, []byte{0, 0, 0x80, 0x3f})
+	r, err := NewReader(bytes.NewReader(b), int64(len(b)), "m")
+	require.NoError(t, err)
+	v, err := r.ReadFloat32("a")
+	require.NoError(t, err)
+	assert.Equal(t, []float32{1}, v)
 }
 
 func TestNullMetadataIsEmpty(t *testing.T) {
