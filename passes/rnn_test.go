@@ -3,6 +3,7 @@ package passes_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/dlgen/dlgen/internal/gradcheck"
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/ir/interp"
+	"github.com/dlgen/dlgen/models"
 	"github.com/dlgen/dlgen/nn"
 	"github.com/dlgen/dlgen/passes"
 )
@@ -716,6 +718,69 @@ func TestRecurrentBackwardStepsAreIdenticalInside(t *testing.T) {
 				assert.Equal(t, sig[1], sig[k], "backward of step %d", k)
 			}
 			assert.NotEqual(t, sig[1], sig[steps-1], "the last step starts the gradient")
+		})
+	}
+}
+
+func TestRecurrentWorkloadModels(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		model  func() *nn.Model
+		params map[string]ir.Shape
+		loops  []string
+	}{
+		{"W3, an LSTM classifier", models.LSTM, map[string]ir.Shape{
+			"lstm.weight_ih_l0": {256, 32}, "lstm.weight_hh_l0": {256, 64}, "lstm.bias_ih_l0": {256}, "lstm.bias_hh_l0": {256},
+			"fc.weight": {10, 64}, "fc.bias": {10},
+		}, []string{"lstm"}},
+		{"a bidirectional GRU classifier", models.BiGRU, map[string]ir.Shape{
+			"bigru.weight_ih_l0": {96, 32}, "bigru.weight_hh_l0": {96, 32}, "bigru.bias_ih_l0": {96}, "bigru.bias_hh_l0": {96},
+			"bigru.weight_ih_l0_reverse": {96, 32}, "bigru.weight_hh_l0_reverse": {96, 32}, "bigru.bias_ih_l0_reverse": {96}, "bigru.bias_hh_l0_reverse": {96},
+			"fc.weight": {10, 64}, "fc.bias": {10},
+		}, []string{"bigru/forward", "bigru/reverse"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := tc.model().Build()
+			require.NoError(t, err)
+			assert.Equal(t, ir.Shape{ir.Batch, 32, 32}, g.ByName("seq").Shape)
+			assert.Equal(t, ir.Int, g.ByName("label").Attrs.DType)
+			got := map[string]ir.Shape{}
+			for _, p := range g.Params() {
+				got[p.Name] = p.Shape
+			}
+			assert.Equal(t, tc.params, got)
+
+			// Training: lower, differentiate and take one forward/backward pass.
+			lg, err := passes.Lower(g, ir.ModeTrain)
+			require.NoError(t, err)
+			loops, err := passes.RecurrentLoops(lg)
+			require.NoError(t, err)
+			require.Len(t, loops, len(tc.loops))
+			for i, l := range loops {
+				assert.Equal(t, tc.loops[i], l.Prefix)
+				assert.Equal(t, 32, l.T())
+			}
+			dg, err := passes.Autodiff(lg)
+			require.NoError(t, err)
+			m, err := interp.New(dg, 1)
+			require.NoError(t, err)
+			const batch = 2
+			vals, err := m.Run(map[string]*interp.Tensor{
+				"seq":   interp.FromData(uniformValues(batch*32*32, -1, 1, 1), batch, 32, 32),
+				"label": interp.FromData([]float64{3, 7}, batch),
+			})
+			require.NoError(t, err)
+			loss := vals[dg.Loss].Data[0]
+			// Small initial weights give nearly uniform class probabilities.
+			assert.InDelta(t, math.Log(10), loss, 0.5)
+			for _, gr := range dg.Grads {
+				norm := 0.0
+				for _, v := range vals[gr.ID].Data {
+					require.False(t, math.IsNaN(v) || math.IsInf(v, 0))
+					norm += v * v
+				}
+				assert.Positive(t, norm, "gradient of %s", dg.Nodes[gr.Of].Name)
+			}
 		})
 	}
 }
