@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,5 +159,33 @@ func TestGenerateOne(t *testing.T) {
 		err := generateOne(&env{}, model, dir, codegen.Options{Package: "tiny", MaxBatch: 8}, false)
 		require.EqualError(t, err, "model Tiny: no emitter for op X")
 		assert.NoDirExists(t, dir)
+	})
+}
+
+func TestGenerateEndToEnd(t *testing.T) {
+	// The real loader and code generator on models.MLP: every file lands in -out,
+	// the Go files carry the header and the package name comes from -out.
+	out := filepath.Join(t.TempDir(), "Gen-MLP")
+	code, stdout, stderr := dlgen("generate", "-pkg", "../../models", "-model", "MLP", "-out", out, "-v")
+	require.Equal(t, 0, code, stderr)
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	require.NotEmpty(t, entries)
+	for _, e := range entries {
+		assert.Contains(t, stdout, "wrote "+filepath.Join(out, e.Name())+"\n")
+		if filepath.Ext(e.Name()) != ".go" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(out, e.Name()))
+		require.NoError(t, err)
+		assert.True(t, strings.HasPrefix(string(data), generatedHeader+"\n"), e.Name())
+		assert.Contains(t, string(data), "\npackage genmlp\n", e.Name())
+	}
+
+	t.Run("a second run changes nothing", func(t *testing.T) {
+		code, stdout, stderr := dlgen("generate", "-pkg", "../../models", "-model", "MLP", "-out", out, "-v")
+		require.Equal(t, 0, code, stderr)
+		assert.NotContains(t, stdout, "wrote ")
+		assert.NotContains(t, stdout, "removed ")
 	})
 }
