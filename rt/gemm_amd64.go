@@ -12,6 +12,7 @@ var kernelAVX512 = gemmKernel{
 	mr: 14, nr: 32,
 	kc: 256, mc: 14 * 24, nc: 2048,
 	halfNR:     true,
+	packAOver:  4, // A packs through 8×8 transposes
 	tile:       tileAVX512,
 	packRows:   packRowsAVX,
 	transpose8: transpose8Pack,
@@ -22,6 +23,7 @@ var kernelAVX2 = gemmKernel{
 	mr: 6, nr: 16,
 	kc: 256, mc: 6 * 40, nc: 2048,
 	halfNR:     true,
+	packAOver:  16, // 6-row slivers are packed in Go, so it takes more panels to pay
 	tile:       tileAVX2,
 	packRows:   packRowsAVX,
 	transpose8: transpose8Pack,

@@ -31,9 +31,10 @@ type gemmKernel struct {
 	// halfNR reports that the kernel has a variant for panels at most nr/2 wide, so
 	// the driver packs such a last panel nr/2 wide and the kernel skips the zero half.
 	halfNR bool
-	// packA makes the driver pack A into slivers; otherwise the kernel reads A in
-	// place, in either orientation.
-	packA bool
+	// packAOver is the number of B panels per block above which the driver packs
+	// A into slivers (see gemm); below it the kernel reads A in place, in either
+	// orientation. 0 means always pack: kernelGo reads packed A only.
+	packAOver int
 	// tile computes C[0:rows, 0:cols] = alpha·op(A)·Bp + beta·C, reading C only when
 	// beta != 0. op(A)(i, p) is a[i*lda+p], or a[p*lda+i] when transA (a packed
 	// sliver is the latter with lda = rows). Bp is a k×cols panel with row stride bs,
@@ -83,7 +84,13 @@ func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, al
 	// in place, and only a narrow last panel is packed (so the kernel can read a
 	// whole panel width without running off the end of b).
 	directB := !transB && m <= mr
-	if kern.packA {
+	// Packing A costs a pass over it per B block, and pays when each packed block
+	// is then read by many B panels: contiguous slivers stream better, and do not
+	// collide in the cache sets as the rows of an A with a large power-of-two
+	// stride do (at 1024×1024 that costs a fifth of the speed). For a few panels
+	// reading A in place is cheaper.
+	packAll := roundUp(min(n, kern.nc), nr)/nr > kern.packAOver
+	if packAll {
 		ws.a = floats(ws.a, min(kern.mc, roundUp(m, mr))*kcMax)
 	}
 	if directB {
@@ -107,8 +114,8 @@ func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, al
 			}
 			for ic := 0; ic < m; ic += kern.mc {
 				mc := min(kern.mc, m-ic)
-				if kern.packA {
-					packA(mr, ws.a, transA, a, lda, ic, pc, mc, kc)
+				if packAll {
+					packA(kern, ws.a, transA, a, lda, ic, pc, mc, kc)
 				}
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
@@ -128,7 +135,7 @@ func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, al
 						var at []float32
 						ald, atr := lda, transA
 						switch {
-						case kern.packA:
+						case packAll:
 							at, ald, atr = ws.a[ir*kc:], rows, true
 						case transA:
 							at = a[pc*lda+ic+ir:]
@@ -174,23 +181,38 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // packA copies op(A)[ic:ic+mc, pc:pc+kc] into dst as consecutive slivers of mr rows
 // (the last one may have fewer); within a sliver of r rows, element (i, p) is at
 // p*r+i, the order in which the micro-kernel broadcasts it.
-func packA(mr int, dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
+func packA(kern *gemmKernel, dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
+	mr := kern.mr
 	for ir := 0; ir < mc; ir += mr {
 		r := min(mr, mc-ir)
 		s := dst[ir*kc : ir*kc+r*kc]
 		if transA {
 			// op(A)(i, p) = a[p*lda+i]: each k step is a contiguous run of r floats.
+			if kern.packRows != nil && r >= 8 {
+				kern.packRows(kc, &a[pc*lda+ic+ir], lda, &s[0], r)
+				continue
+			}
 			for p := 0; p < kc; p++ {
 				src := a[(pc+p)*lda+ic+ir:]
 				copy(s[p*r:p*r+r], src[:r])
 			}
 			continue
 		}
-		// op(A)(i, p) = a[i*lda+p]: read each row sequentially, scatter with stride r.
+		// op(A)(i, p) = a[i*lda+p]: a transpose. With r ≥ 8 rows, rows 0–7 and rows
+		// r−8…r−1 go through 8×8 register transposes (overlapping rows are written
+		// twice with the same values); the last kc mod 8 steps are gathered in Go.
+		p0 := 0
+		if kern.transpose8 != nil && r >= 8 && kc >= 8 {
+			nb := kc / 8
+			p0 = nb * 8
+			row0 := (ic+ir)*lda + pc
+			kern.transpose8(nb, &a[row0], lda, &s[0], r)
+			kern.transpose8(nb, &a[row0+(r-8)*lda], lda, &s[r-8], r)
+		}
 		for i := 0; i < r; i++ {
 			src := a[(ic+ir+i)*lda+pc : (ic+ir+i)*lda+pc+kc]
-			for p, v := range src {
-				s[p*r+i] = v
+			for p := p0; p < kc; p++ {
+				s[p*r+i] = src[p]
 			}
 		}
 	}

@@ -8,8 +8,8 @@ var kernelGo = gemmKernel{
 	name: "go4x4", supported: true,
 	mr: 4, nr: 4,
 	kc: 256, mc: 128, nc: 2048,
-	packA: true,
-	tile:  tileGo,
+	packAOver: 0,
+	tile:      tileGo,
 }
 
 // tileGo is the tile function of kernelGo. A always comes packed (transA with

@@ -5,8 +5,10 @@
 
 // func packRowsAVX(kc int, src *float32, lds int, dst *float32, w int)
 //
-// Copies kc rows of w floats (w a multiple of 8), row p from src + p·lds to the
-// contiguous dst + p·w: an untransposed B panel.
+// Copies kc rows of w ≥ 8 floats, row p from src + p·lds to the contiguous
+// dst + p·w: an untransposed B panel, or a sliver of a transposed A. When w is not a
+// multiple of 8, the last vector of a row is the one ending at the row's end, which
+// overlaps the one before it and rewrites a few floats with the same values.
 TEXT ·packRowsAVX(SB), NOSPLIT, $0-40
 	MOVQ kc+0(FP), CX
 	MOVQ src+8(FP), SI
@@ -15,6 +17,7 @@ TEXT ·packRowsAVX(SB), NOSPLIT, $0-40
 	MOVQ dst+24(FP), DI
 	MOVQ w+32(FP), R9
 	SHLQ $2, R9 // bytes per packed row
+	LEAQ -32(R9), R10 // offset of the last vector of a row
 	TESTQ CX, CX
 	JEQ done
 	CMPQ R9, $128
@@ -36,15 +39,19 @@ row32:
 	JNE row32
 	JMP done
 
-	// Any other multiple of 8: a vector at a time.
+	// Any other width: whole vectors from the left, then the last one.
 anyw:
 	XORQ DX, DX
+	JMP test
 vec:
 	VMOVUPS (SI)(DX*1), Y0
 	VMOVUPS Y0, (DI)(DX*1)
 	ADDQ $32, DX
-	CMPQ DX, R9
+test:
+	CMPQ DX, R10
 	JLT vec
+	VMOVUPS (SI)(R10*1), Y0
+	VMOVUPS Y0, (DI)(R10*1)
 	ADDQ R8, SI
 	ADDQ R9, DI
 	DECQ CX
