@@ -42,6 +42,8 @@ const (
 	optInitState
 	optResetBefore
 	optTorchInit
+	// Sample's option (nn/vae.go).
+	optSampleAtInference
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
