@@ -179,7 +179,7 @@ type Batch struct {
 	Y     []int32   // N labels, or nil
 	T     []float32 // N*TargetSize targets, or nil
 	N     int       // examples in this batch; the last batch of an epoch may be short
-	Index []int     // the dataset index of each example
+	Index []int     // the dataset index of each example (a view of the order: do not modify)
 }
 
 // Batcher yields the batches of one pass over a dataset in a given order. Next does
