@@ -165,7 +165,10 @@ func testKernels(t *testing.T) []*gemmKernel {
 		ks = append(ks, k)
 		tiny := *k
 		tiny.name += "/tiny-blocks"
-		tiny.kc, tiny.mc, tiny.nc = 7, 2*k.mr, 2*k.nr
+		// kc = 9 leaves a remainder after the 8×8 packing transposes; packAOver = 1
+		// makes the driver pack A whenever there are two panels.
+		tiny.kc, tiny.mc, tiny.nc = 9, 2*k.mr, 2*k.nr
+		tiny.packAOver = min(k.packAOver, 1)
 		ks = append(ks, &tiny)
 	}
 	return ks
@@ -186,7 +189,7 @@ func TestGemmMatchesFloat64Reference(t *testing.T) {
 	// 257 crosses the real kc block (256) and several mr/nr tiles; one large
 	// dimension at a time keeps the float64 reference cheap.
 	shapes = append(shapes, shape{257, 17, 65}, shape{3, 257, 63}, shape{17, 65, 257},
-		shape{65, 63, 257}, shape{257, 257, 3})
+		shape{65, 63, 257}, shape{257, 257, 3}, shape{65, 257, 63}, shape{17, 257, 257})
 	if testing.Short() {
 		var few []shape
 		for i := 0; i < len(shapes); i += 3 {
@@ -358,5 +361,97 @@ func TestGemmDoesNotAllocate(t *testing.T) {
 			p.Gemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
 		})
 		assert.Zero(t, allocs, "Pool.Gemm with %s", kern.name)
+	}
+}
+
+// TestKernelTilesEveryShape calls each kernel's tile function directly for every row
+// count 1..mr, full, half-width and ragged panels, A in both orientations (and
+// packed, as a sliver with lda = rows), beta 0 and not, and k around the unroll
+// factor, so that every generated routine and every epilogue path runs at least once.
+func TestKernelTilesEveryShape(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	nan := float32(math.NaN())
+	for _, kern := range allKernels {
+		if !kern.supported {
+			t.Logf("skipping kernel %s: this CPU lacks it", kern.name)
+			continue
+		}
+		colsList := []int{kern.nr, kern.nr - 1, kern.nr/2 + 1, kern.nr / 2, 1}
+		for rows := 1; rows <= kern.mr; rows++ {
+			for _, cols := range colsList {
+				for _, k := range []int{1, 4, 7, 9} {
+					for _, layout := range []string{"rows", "transposed", "packed"} {
+						if kern.packAOver == 0 && layout != "packed" {
+							continue // this kernel reads packed A only
+						}
+						for _, beta := range []float32{0, 0.5} {
+							bs := panelWidth(kern, cols)
+							// A with a stride larger than its rows, NaN in the gaps.
+							lda, transA := k+3, false
+							switch layout {
+							case "transposed":
+								lda, transA = rows+2, true
+							case "packed":
+								lda, transA = rows, true
+							}
+							op := func(i, p int) int {
+								if transA {
+									return p*lda + i
+								}
+								return i*lda + p
+							}
+							a := make([]float32, op(rows-1, k-1)+1)
+							for i := range a {
+								a[i] = nan
+							}
+							bp := make([]float32, k*bs)
+							for i := 0; i < rows; i++ {
+								for p := 0; p < k; p++ {
+									a[op(i, p)] = float32(rng.Float64()*2 - 1)
+								}
+							}
+							for p := 0; p < k; p++ {
+								for j := 0; j < cols; j++ {
+									bp[p*bs+j] = float32(rng.Float64()*2 - 1)
+								}
+							}
+							ldc := cols + 1
+							c := make([]float32, rows*ldc)
+							for i := range c {
+								c[i] = nan
+								if beta != 0 && i%ldc < cols {
+									c[i] = float32(rng.Float64())
+								}
+							}
+							got := append([]float32(nil), c...)
+							kern.tile(rows, cols, k, a, lda, transA, bp, bs, got, ldc, 1.5, beta)
+							for i := 0; i < rows; i++ {
+								for j := 0; j < ldc; j++ {
+									v := got[i*ldc+j]
+									if j >= cols {
+										require.True(t, math.IsNaN(float64(v)), "%s rows=%d cols=%d: wrote past the tile", kern.name, rows, cols)
+										continue
+									}
+									var s, e float64
+									for p := 0; p < k; p++ {
+										x := float64(a[op(i, p)]) * float64(bp[p*bs+j])
+										s += x
+										e += math.Abs(x)
+									}
+									want := 1.5 * s
+									e *= 1.5
+									if beta != 0 {
+										want += float64(beta) * float64(c[i*ldc+j])
+										e += math.Abs(float64(beta) * float64(c[i*ldc+j]))
+									}
+									require.InDelta(t, want, v, float64(k+4)*e/(1<<24)+1e-30,
+										"%s %s A, rows=%d cols=%d k=%d beta=%g: C[%d][%d]", kern.name, layout, rows, cols, k, beta, i, j)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
 	}
 }
