@@ -1,6 +1,3 @@
-// Package codegen turns an IR graph into a Go package: a model struct that owns its
-// parameters, gradients, optimizer state and one activation arena, with forward,
-// backward and optimizer-step code specialized to every shape.
 package codegen
 
 // Options control what Generate emits.

@@ -61,3 +61,96 @@ func mlpGraph() (*ir.Graph, error) {
 	b.g.Loss = b.add(ir.OpSparseSoftmaxCELoss, "loss", "loss", ir.Attrs{}, logits, label)
 	return b.build()
 }
+
+// zooGraph uses every op codegen emits (all but the convolution family) on small
+// shapes: batch norm over a 3-D value (so that n = 1 still gives it four values per
+// channel), dropout, every activation, shape op, reduction and all eight losses.
+func zooGraph() (*ir.Graph, error) {
+	b := newGB("zoo")
+	x := b.input("x", ir.RoleData, "", 12)
+	y := b.input("y", ir.RoleTarget, "", 4)
+	z := b.input("z", ir.RoleTarget, "", 3)
+	c := b.input("c", ir.RoleTarget, ir.Int)
+
+	h := b.dense("fc1", x, 12, 32)
+	r := b.add(ir.OpReshape, "unflatten", "unflatten", ir.Attrs{Shape: ir.Shape{8, 4}}, h)
+	gamma := b.param("bn.weight", "bn", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 1}, 8)
+	beta := b.param("bn.bias", "bn", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 0.2}, 8)
+	rmean := b.param("bn.running_mean", "bn", ir.RoleState, ir.Init{Kind: ir.InitUniform, Value: 0.1}, 8)
+	rvar := b.param("bn.running_var", "bn", ir.RoleState, ir.Init{Kind: ir.InitOnes}, 8)
+	bn := b.add(ir.OpBatchNorm, "bn", "bn", ir.Attrs{Eps: 1e-5, Momentum: 0.1}, r, gamma, beta, rmean, rvar)
+	f := b.add(ir.OpReshape, "flatten", "flatten", ir.Attrs{Shape: ir.Shape{32}}, bn)
+	a := b.add(ir.OpLeakyRelu, "leaky", "leaky", ir.Attrs{Alpha: 0.1}, f)
+	d := b.add(ir.OpDropout, "dropout", "dropout", ir.Attrs{Rate: 0.25, Seed: 5}, a)
+
+	h2 := b.dense("fc2", d, 32, 16)
+	t2 := b.add(ir.OpTanh, "fc2/tanh", "fc2", ir.Attrs{}, h2)
+	s2 := b.add(ir.OpSigmoid, "fc2/sigmoid", "fc2", ir.Attrs{}, h2)
+	cat := b.add(ir.OpConcat, "concat", "concat", ir.Attrs{Axis: 1}, t2, s2)
+	sl := b.add(ir.OpSlice, "slice", "slice", ir.Attrs{Axis: 1, Start: 4, End: 28}, cat)
+
+	paLogit := b.dense("head_a", sl, 24, 4)
+	pa := b.add(ir.OpSigmoid, "head_a/sigmoid", "head_a", ir.Attrs{}, paLogit)
+	lb := b.dense("head_b", sl, 24, 3)
+	pb := b.add(ir.OpSoftmax, "head_b/softmax", "head_b", ir.Attrs{}, lb)
+	lc := b.dense("head_c", sl, 24, 5)
+
+	// Regularizers: mean(softplus(t/2) / (1+t²)) and Σ rsqrt(1+t²)·(t - relu(h2)).
+	sp := b.add(ir.OpLog, "reg/softplus", "reg", ir.Attrs{},
+		b.add(ir.OpAddScalar, "reg/one_plus_exp", "reg", ir.Attrs{Alpha: 1},
+			b.add(ir.OpExp, "reg/exp", "reg", ir.Attrs{},
+				b.add(ir.OpScale, "reg/half", "reg", ir.Attrs{Alpha: 0.5}, t2))))
+	den := b.add(ir.OpAddScalar, "reg/den", "reg", ir.Attrs{Alpha: 1}, b.add(ir.OpSquare, "reg/sq", "reg", ir.Attrs{}, t2))
+	reg := b.add(ir.OpReduceMean, "reg/mean", "reg", ir.Attrs{}, b.add(ir.OpDiv, "reg/div", "reg", ir.Attrs{}, sp, den))
+	diff := b.add(ir.OpSub, "reg2/diff", "reg2", ir.Attrs{}, t2,
+		b.add(ir.OpIdentity, "reg2/id", "reg2", ir.Attrs{}, b.add(ir.OpRelu, "reg2/relu", "reg2", ir.Attrs{}, h2)))
+	reg2 := b.add(ir.OpReduceSum, "reg2/sum", "reg2", ir.Attrs{},
+		b.add(ir.OpMul, "reg2/mul", "reg2", ir.Attrs{}, b.add(ir.OpRsqrt, "reg2/rsqrt", "reg2", ir.Attrs{}, den), diff))
+
+	terms := []struct {
+		id     int
+		weight float64
+	}{
+		{b.add(ir.OpMSELoss, "mse", "mse", ir.Attrs{}, pa, y), 1},
+		{b.add(ir.OpMAELoss, "mae", "mae", ir.Attrs{}, pa, y), 0.5},
+		{b.add(ir.OpHuberLoss, "huber", "huber", ir.Attrs{Alpha: 0.3}, pa, y), 2},
+		{b.add(ir.OpBCELoss, "bce", "bce", ir.Attrs{}, pa, y), 0.3},
+		{b.add(ir.OpBCEWithLogitsLoss, "bce_logits", "bce_logits", ir.Attrs{}, paLogit, y), 0.2},
+		{b.add(ir.OpSoftmaxCELoss, "softmax_ce", "softmax_ce", ir.Attrs{}, lb, z), 0.7},
+		{b.add(ir.OpCategoricalCELoss, "cce", "cce", ir.Attrs{}, pb, z), 0.4},
+		{b.add(ir.OpSparseSoftmaxCELoss, "sparse_ce", "sparse_ce", ir.Attrs{}, lc, c), 1},
+		{reg, 0.05},
+		{reg2, 0.01},
+	}
+	total := -1
+	for i, t := range terms {
+		w := b.add(ir.OpScale, fmt.Sprintf("loss/term%d", i), "loss", ir.Attrs{Alpha: t.weight}, t.id)
+		if total < 0 {
+			total = w
+		} else {
+			total = b.add(ir.OpAdd, fmt.Sprintf("loss/sum%d", i), "loss", ir.Attrs{}, total, w)
+		}
+	}
+	b.g.Loss = total
+	b.g.Outputs = []ir.Output{{Name: "pa", ID: pa}, {Name: "pb", ID: pb}, {Name: "scores", ID: lc}}
+	return b.build()
+}
+
+// bn1dGraph has batch norm over features, which training refuses for a batch of one
+// (one value per channel), as PyTorch does.
+func bn1dGraph() (*ir.Graph, error) {
+	b := newGB("bn1d")
+	x := b.input("x", ir.RoleData, "", 6)
+	t := b.input("target", ir.RoleTarget, "", 2)
+	h := b.dense("fc1", x, 6, 5)
+	gamma := b.param("bn.weight", "bn", ir.RoleWeight, ir.Init{Kind: ir.InitOnes}, 5)
+	beta := b.param("bn.bias", "bn", ir.RoleWeight, ir.Init{Kind: ir.InitZeros}, 5)
+	rmean := b.param("bn.running_mean", "bn", ir.RoleState, ir.Init{Kind: ir.InitZeros}, 5)
+	rvar := b.param("bn.running_var", "bn", ir.RoleState, ir.Init{Kind: ir.InitOnes}, 5)
+	bn := b.add(ir.OpBatchNorm, "bn", "bn", ir.Attrs{Eps: 1e-3, Momentum: 0.2}, h, gamma, beta, rmean, rvar)
+	a := b.add(ir.OpRelu, "relu", "relu", ir.Attrs{}, bn)
+	y := b.dense("fc2", a, 5, 2)
+	b.g.Outputs = []ir.Output{{Name: "y", ID: y}}
+	b.g.Loss = b.add(ir.OpMSELoss, "loss", "loss", ir.Attrs{}, y, t)
+	return b.build()
+}

@@ -13,7 +13,13 @@ type ArgError struct {
 	Msg    string
 }
 
-func (e *ArgError) Error() string { return e.Method + ": " + e.Arg + " " + e.Msg }
+func (e *ArgError) Error() string {
+	sep := " "
+	if len(e.Msg) > 0 && e.Msg[0] == '[' { // an element: "label[3] = 12 is ..."
+		sep = ""
+	}
+	return e.Method + ": " + e.Arg + sep + e.Msg
+}
 
 // CheckBatch checks that the batch size n is in [1, max].
 func CheckBatch(method string, n, max int) error {

@@ -1,0 +1,52 @@
+package rt
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestArgumentChecks(t *testing.T) {
+	nan := float32(0)
+	nan /= nan
+	cases := []struct {
+		name string
+		err  error
+		want string // "" for no error
+	}{
+		{"a batch in range passes", CheckBatch("m.Predict", 3, 4), ""},
+		{"a zero batch names n", CheckBatch("m.Predict", 0, 4), "m.Predict: n = 0 is outside [1, 4]"},
+		{"a batch above the maximum names n", CheckBatch("m.Predict", 5, 4), "n = 5 is outside [1, 4]"},
+		{"the right batched length passes", CheckLen("m.Predict", "image", 6, 2, 3, true), ""},
+		{"a wrong batched length names the argument", CheckLen("m.Predict", "image", 5, 2, 3, true), "m.Predict: image has 5 values, want n×3 = 6 for n = 2"},
+		{"a wrong unbatched length names the argument", CheckLen("m.Predict", "w", 5, 2, 3, false), "w has 5 values, want 3"},
+		{"finite values pass", CheckFinite("m.Loss", "x", []float32{1, -2, 0}), ""},
+		{"NaN names the argument and element", CheckFinite("m.Loss", "x", []float32{1, nan}), "m.Loss: x holds the non-finite value NaN at element 1"},
+		{"labels in range pass", CheckLabels("m.Loss", "label", []int32{0, 9}, 10), ""},
+		{"a label at the class count fails", CheckLabels("m.Loss", "label", []int32{0, 10}, 10), "m.Loss: label[1] = 10 is not a class index in [0, 10)"},
+		{"a negative label fails", CheckLabels("m.Loss", "label", []int32{-1}, 10), "label[0] = -1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.want == "" {
+				require.NoError(t, c.err)
+				return
+			}
+			require.ErrorContains(t, c.err, c.want)
+			var ae *ArgError
+			require.ErrorAs(t, c.err, &ae)
+		})
+	}
+	inf := float32(1)
+	for range 200 {
+		inf *= 10
+	}
+	require.Error(t, CheckFinite("m", "x", []float32{0, inf}))
+	require.Error(t, CheckFinite("m", "x", []float32{-inf}))
+	require.Zero(t, testing.AllocsPerRun(10, func() {
+		_ = CheckBatch("m", 1, 2)
+		_ = CheckLen("m", "x", 2, 1, 2, true)
+		_ = CheckFinite("m", "x", []float32{1, 2})
+		_ = CheckLabels("m", "l", []int32{1}, 2)
+	}))
+}
