@@ -133,6 +133,7 @@ const (
 	InitLeCunUniform  = "lecun_uniform"  // U(±sqrt(3/fan_in))
 	InitLeCunNormal   = "lecun_normal"   // N(0, 1/fan_in)
 	InitUniform       = "uniform"        // U(±Value)
+	InitOrthogonal    = "orthogonal"     // orthonormal rows or columns of the (len/fan_in, fan_in) matrix (Saxe et al., 2014)
 )
 
 // Attrs holds every attribute any op takes. Each op's definition in the op table

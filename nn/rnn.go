@@ -46,7 +46,7 @@ func GRULayer(units int, opts ...Option) Recurrent { return Recurrent{ir.OpGRU, 
 // b_hh), h_{-1} = 0, act tanh unless Act says "relu" (or "sigmoid", "linear"). It
 // returns the last state (N, units), or with ReturnSequences every state (N, T,
 // units). Options: Act, ReturnSequences, InitialState(h0), NoBias, KernelInit
-// (glorot_uniform), RecurrentInit (glorot_uniform), BiasInit (zeros), TorchInit,
+// (glorot_uniform), RecurrentInit (orthogonal), BiasInit (zeros), TorchInit,
 // InputDropout or VariationalDropout, Seed.
 func (t *T) SimpleRNN(name string, units int, opts ...Option) *T {
 	return t.recurrent(name, SimpleRNNLayer(units, opts...), false, "")
@@ -154,9 +154,9 @@ func (a recActOpt) apply(c *config) optKind {
 type recInitOpt initSpec
 
 // RecurrentInit sets the initializer of a recurrent layer's weight_hh (Keras'
-// recurrent_initializer); it takes the names KernelInit does. The default is
-// "glorot_uniform" with fans (units, G·units): Keras' default, orthogonal, is not
-// available yet.
+// recurrent_initializer): "orthogonal" (the default, as Keras: the G·units × units
+// matrix has orthonormal columns, Saxe et al., 2014) or any name KernelInit takes,
+// with fans (units, G·units).
 func RecurrentInit(kind string, value ...float64) Option {
 	return recInitOpt{kind, append([]float64(nil), value...)}
 }
@@ -296,7 +296,11 @@ func (t *T) recurrent(name string, r Recurrent, bi bool, merge string) *T {
 	if ract != "" && !ir.RNNActivations[ract] {
 		return l.fail("recurrent activation %q must be sigmoid, tanh, relu or linear", ract)
 	}
-	if c.recInit != nil {
+	if c.recInit != nil && c.recInit.kind == ir.InitOrthogonal {
+		if len(c.recInit.args) > 0 {
+			return l.fail("initializer %q takes no value, got %d", ir.InitOrthogonal, len(c.recInit.args))
+		}
+	} else if c.recInit != nil {
 		k, err := initKind(c.recInit)
 		if err != nil {
 			return l.fail("%v", err)
@@ -368,7 +372,13 @@ func (l *builder) direction(op, dir, suffix string, x ir.Shape, units int, act, 
 	// Fans as torch.nn.init computes them for a (G·H, in) matrix, which are Keras'
 	// for its (in, G·H) kernel.
 	wih := l.param("weight_ih_l0"+suffix, ir.Shape{g * units, f}, ir.RoleWeight, pick(l.c.kernelInit, ir.InitGlorotUniform, f, g*units))
-	whh := l.param("weight_hh_l0"+suffix, ir.Shape{g * units, units}, ir.RoleWeight, pick(c.recInit, ir.InitGlorotUniform, units, g*units))
+	recInit := pick(c.recInit, ir.InitOrthogonal, units, g*units)
+	if recInit.Kind == ir.InitOrthogonal {
+		// irInit gives fans to the fan-scaled kinds only; orthogonal reads fan_in as
+		// the number of columns.
+		recInit.FanIn, recInit.FanOut = units, g*units
+	}
+	whh := l.param("weight_hh_l0"+suffix, ir.Shape{g * units, units}, ir.RoleWeight, recInit)
 	ins := []int{l.x(0), wih, whh}
 	states := 1
 	if op == ir.OpLSTM {

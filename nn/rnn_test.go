@@ -61,7 +61,7 @@ func TestRecurrentLayersDefaultToKerasInitializers(t *testing.T) {
 	// Glorot with torch's fans of the (4H, in) matrices, which are Keras' fans of its
 	// (in, 4H) kernels; zero biases.
 	assert.Equal(t, &ir.Init{Kind: ir.InitGlorotUniform, FanIn: 5, FanOut: 24}, g.ByName("lstm.weight_ih_l0").Attrs.Init)
-	assert.Equal(t, &ir.Init{Kind: ir.InitGlorotUniform, FanIn: 6, FanOut: 24}, g.ByName("lstm.weight_hh_l0").Attrs.Init)
+	assert.Equal(t, &ir.Init{Kind: ir.InitOrthogonal, FanIn: 6, FanOut: 24}, g.ByName("lstm.weight_hh_l0").Attrs.Init)
 	assert.Equal(t, &ir.Init{Kind: ir.InitZeros}, g.ByName("lstm.bias_ih_l0").Attrs.Init)
 	assert.Equal(t, &ir.Init{Kind: ir.InitZeros}, g.ByName("lstm.bias_hh_l0").Attrs.Init)
 	// Without InitialState the states are zeros, h0 and c0.
@@ -185,6 +185,8 @@ func TestRecurrentLayersReportBadUse(t *testing.T) {
 		}, "option nn.InputDropout(0.2) is given twice", "gru"},
 		{"an unknown recurrent initializer", func(_ *nn.Model, x *nn.T) *nn.T { return x.GRU("gru", 4, nn.RecurrentInit("orthogonalish")) },
 			`unknown initializer "orthogonalish"`, "gru"},
+		{"an orthogonal initializer with a value", func(_ *nn.Model, x *nn.T) *nn.T { return x.GRU("gru", 4, nn.RecurrentInit("orthogonal", 2)) },
+			`initializer "orthogonal" takes no value, got 1`, "gru"},
 		{"a recurrent uniform initializer without its bound", func(_ *nn.Model, x *nn.T) *nn.T { return x.LSTM("lstm", 4, nn.RecurrentInit("uniform")) },
 			`initializer "uniform" takes one finite value`, "lstm"},
 		{"a layer name with a slash", func(_ *nn.Model, x *nn.T) *nn.T { return x.LSTM("enc/lstm", 4) },

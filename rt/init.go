@@ -67,8 +67,62 @@ func InitParam[T Float](dst []T, kind string, fanIn, fanOut int, value float64, 
 		case "lecun_normal":
 			normal(math.Sqrt(1 / fi))
 		}
+	case "orthogonal":
+		if fanIn <= 0 || len(dst)%fanIn != 0 {
+			return fmt.Errorf("initializer orthogonal of %q needs fan_in dividing its %d elements, got %d", name, len(dst), fanIn)
+		}
+		orthogonal(dst, len(dst)/fanIn, fanIn, seed, stream)
 	default:
 		return fmt.Errorf("unknown initializer %q for %q", kind, name)
 	}
 	return nil
+}
+
+// orthogonal fills dst, a rows×cols matrix, with orthonormal columns (rows ≥ cols)
+// or rows (rows < cols): the orthogonal initialization of Saxe et al. (2014), as
+// torch.nn.init.orthogonal_ and Keras' Orthogonal compute it. They take Q of the QR
+// decomposition of a standard normal matrix with the signs of R's diagonal made
+// positive, which is exactly what Gram–Schmidt gives; it is done here in float64,
+// re-orthogonalising each vector once ("twice is enough", Giraud et al., 2005).
+func orthogonal[T Float](dst []T, rows, cols int, seed, stream uint64) {
+	m, n := rows, cols // n vectors of length m ≥ n
+	if rows < cols {
+		m, n = cols, rows
+	}
+	a := make([]float64, m*n) // vector j is a[j*m : (j+1)*m]
+	for i := range a {
+		a[i] = Normal(seed, stream, uint64(i))
+	}
+	dot := func(x, y []float64) float64 {
+		s := 0.0
+		for i := range x {
+			s += x[i] * y[i]
+		}
+		return s
+	}
+	for j := range n {
+		v := a[j*m : (j+1)*m]
+		for range 2 {
+			for p := range j {
+				q := a[p*m : (p+1)*m]
+				d := dot(q, v)
+				for i := range v {
+					v[i] -= d * q[i]
+				}
+			}
+		}
+		norm := math.Sqrt(dot(v, v))
+		for i := range v {
+			v[i] /= norm
+		}
+	}
+	for j := range n {
+		for i := range m {
+			if rows >= cols {
+				dst[i*cols+j] = T(a[j*m+i]) // column j
+			} else {
+				dst[j*cols+i] = T(a[j*m+i]) // row j
+			}
+		}
+	}
 }
