@@ -127,6 +127,13 @@ func AllOps() *nn.Model {
 	flagLogit := gap.Dense("flag_logit", 1, nn.KernelInit("uniform", 0.5), nn.BiasInit("ones")) // 1
 	flagProb := gap.Dense("flag_prob", 1, nn.Act("sigmoid"), nn.KernelInit("zeros"))            // 1
 
+	// Autoencoder pieces: both corruptions of the image, a sigmoid code under every
+	// code regularizer, and a variational sample drawn from it.
+	noisy := x.GaussianNoise("gauss_noise", 0.1).MaskingNoise("mask_noise", 0.2).Flatten("noisy_flat") // 192
+	code := noisy.Dense("code", 6, nn.Act("sigmoid"))                                                  // 6
+	mu, logvar := code.Dense("z_mean", 2), code.Dense("z_log_var", 2)                                  // 2, 2
+	z := nn.Sample("z", mu, logvar)                                                                    // 2
+
 	m.Output("probs", probs)
 	m.Output("recon", recon)
 	m.Output("flag", flagProb)
@@ -140,5 +147,10 @@ func AllOps() *nn.Model {
 	m.AddLoss(nn.BinaryCrossEntropy("bce", recon, mask), 0.3)
 	m.AddLoss(nn.BinaryCrossEntropy("bce_logits", flagLogit, flag, nn.FromLogits), 0.2)
 	m.AddLoss(nn.BinaryCrossEntropy("bce_probs", flagProb, flag), 0.2)
+	m.AddLoss(nn.L1Activity("l1_code", code, 0.01), 1)
+	m.AddLoss(nn.KLSparsity("kl_sparsity", code, 0.1, 0.5), 1)
+	m.AddLoss(nn.ContractivePenalty("contractive", code, 0.01), 1)
+	m.AddLoss(nn.KLNormal("kl_normal", mu, logvar), 0.1)
+	m.AddLoss(nn.L1Activity("l1_z", z, 0.01), 1)
 	return m
 }

@@ -135,6 +135,9 @@ var builderOps = []string{
 	ir.OpBatchNorm, ir.OpDropout, ir.OpSimpleRNN, ir.OpLSTM, ir.OpGRU,
 	ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss, ir.OpBCEWithLogitsLoss,
 	ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss,
+	// The autoencoder builders (nn/regularize.go, noise.go, vae.go).
+	ir.OpAbs, ir.OpReduceMean, ir.OpKLSparsity, ir.OpContractivePenalty, ir.OpSquare, ir.OpExp, ir.OpAddScalar,
+	ir.OpGaussianNoise, ir.OpMaskingNoise, ir.OpSampleNormal,
 }
 
 func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {
