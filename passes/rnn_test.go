@@ -2,6 +2,7 @@ package passes_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -783,4 +784,80 @@ func TestRecurrentWorkloadModels(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRecurrentOpsCheckTheirOperands(t *testing.T) {
+	type operand struct {
+		shape ir.Shape
+		param bool
+	}
+	x := operand{ir.Shape{ir.Batch, 5, 3}, false}
+	h0 := operand{ir.Shape{ir.Batch, 4}, false}
+	w := func(g, in int) operand { return operand{ir.Shape{g * 4, in}, true} }
+	b := func(g int) operand { return operand{ir.Shape{g * 4}, true} }
+	ok := ir.Attrs{Act: "tanh", Sub: "sigmoid"}
+	for _, tc := range []struct {
+		name  string
+		op    string
+		ins   []operand
+		attrs ir.Attrs
+		want  string // "" when the node is valid
+	}{
+		{"a valid GRU", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), h0, b(3), b(3)}, ok, ""},
+		{"a valid LSTM returning sequences", ir.OpLSTM, []operand{x, w(4, 3), w(4, 4), h0, h0}, ir.Attrs{Act: "relu", Sub: "tanh", Extra: []int{1}}, ""},
+		{"one bias only", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), h0, b(3)}, ok,
+			"takes (x, w_ih, w_hh, h0) and optionally (b_ih, b_hh): 4 or 6 inputs, not 5"},
+		{"an LSTM without c0", ir.OpLSTM, []operand{x, w(4, 3), w(4, 4), h0}, ok, "takes 5 to 7 inputs, got 4"},
+		{"a 2-D x", ir.OpSimpleRNN, []operand{{ir.Shape{ir.Batch, 3}, false}, w(1, 3), w(1, 4), h0}, ir.Attrs{Act: "tanh"},
+			"x must be (N, time, features), not N×3"},
+		{"w_hh with the wrong gate count", ir.OpLSTM, []operand{x, w(4, 3), w(3, 4), h0, h0}, ok, "w_hh must be (4·H, H), not 12×4"},
+		{"w_ih for other features", ir.OpGRU, []operand{x, w(3, 2), w(3, 4), h0}, ok, "w_ih must be (12, 3) for 3 features and 4 units, not 12×2"},
+		{"an unbatched h0", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), {ir.Shape{4}, true}}, ok, "initial state h0 must be (N, 4), not 4"},
+		{"a c0 of other units", ir.OpLSTM, []operand{x, w(4, 3), w(4, 4), h0, {ir.Shape{ir.Batch, 5}, false}}, ok, "initial state c0 must be (N, 4), not N×5"},
+		{"a short bias", ir.OpSimpleRNN, []operand{x, w(1, 3), w(1, 4), h0, b(1), {ir.Shape{3}, true}}, ir.Attrs{Act: "tanh"}, "b_hh must be a vector of 4, not 3"},
+		{"an unknown activation", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), h0}, ir.Attrs{Act: "softmax", Sub: "sigmoid"}, `activation "softmax" must be`},
+		{"no activation", ir.OpSimpleRNN, []operand{x, w(1, 3), w(1, 4), h0}, ir.Attrs{}, `activation "" must be`},
+		{"a SimpleRNN with a gate activation", ir.OpSimpleRNN, []operand{x, w(1, 3), w(1, 4), h0}, ok, `SimpleRNN has no recurrent activation, got "sigmoid"`},
+		{"an LSTM without a gate activation", ir.OpLSTM, []operand{x, w(4, 3), w(4, 4), h0, h0}, ir.Attrs{Act: "tanh"}, `recurrent activation "" must be`},
+		{"a switch of 2", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), h0}, ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{0, 2}}, "switches are 0 or 1"},
+		{"too many switches", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), h0}, ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{0, 0, 0, 0, 0}}, "more than 4 switches"},
+		{"reset_before on an LSTM", ir.OpLSTM, []operand{x, w(4, 3), w(4, 4), h0, h0}, ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{0, 0, 0, 1}}, "reset_before applies to GRU only"},
+		{"a dropout rate of 1", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), h0}, ir.Attrs{Act: "tanh", Sub: "sigmoid", Rate: 1}, "dropout rate 1 must be in [0, 1)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := ir.NewGraph("g")
+			var ids []int
+			for i, o := range tc.ins {
+				a := ir.Attrs{Shape: o.shape, Role: ir.RoleData}
+				op := ir.OpInput
+				if o.param {
+					op, a.Role, a.Init = ir.OpParam, ir.RoleWeight, &ir.Init{Kind: ir.InitZeros}
+				}
+				id, err := g.Add(op, fmt.Sprintf("in%d", i), "in", a)
+				require.NoError(t, err)
+				ids = append(ids, id)
+			}
+			_, err := g.Add(tc.op, "rnn", "rnn", tc.attrs, ids...)
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			var ie *ir.Error
+			require.True(t, errors.As(err, &ie))
+			assert.Equal(t, "rnn", ie.Layer)
+		})
+	}
+}
+
+func TestRecurrentModelsSurviveAJSONRoundTrip(t *testing.T) {
+	g, err := models.BiGRU().Build()
+	require.NoError(t, err)
+	data, err := ir.Encode(g)
+	require.NoError(t, err)
+	back, err := ir.Decode(data)
+	require.NoError(t, err)
+	assert.Equal(t, g, back)
+	assert.Equal(t, []int{0, 1, 1, 0}, back.ByName("bigru/reverse").Attrs.Extra)
 }
