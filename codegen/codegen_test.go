@@ -26,6 +26,7 @@ var cases = []struct {
 	{"mlp", mlpGraph, 64},
 	{"zoo", zooGraph, 16},
 	{"bn1d", bn1dGraph, 4},
+	{"ae", aeGraph, 8},
 }
 
 func generate(t *testing.T, build func() (*ir.Graph, error), pkg string, maxBatch int) []File {

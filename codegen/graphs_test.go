@@ -154,3 +154,41 @@ func bn1dGraph() (*ir.Graph, error) {
 	b.g.Loss = b.add(ir.OpMSELoss, "loss", "loss", ir.Attrs{}, y, t)
 	return b.build()
 }
+
+// aeGraph is a small denoising, sparse, contractive, variational autoencoder: it uses
+// the noise macros (masking, Gaussian, the reparameterised sample) and the KL
+// sparsity, contractive and L1 activity penalties.
+func aeGraph() (*ir.Graph, error) {
+	b := newGB("ae")
+	x := b.input("x", ir.RoleData, "", 10)
+	clean := b.input("clean", ir.RoleTarget, "", 10)
+	xn := b.add(ir.OpMaskingNoise, "mask_noise", "mask_noise", ir.Attrs{Rate: 0.2, Seed: 3}, x)
+	xn = b.add(ir.OpGaussianNoise, "gauss_noise", "gauss_noise", ir.Attrs{Alpha: 0.1, Seed: 4}, xn)
+	h := b.add(ir.OpSigmoid, "enc/sigmoid", "enc", ir.Attrs{}, b.dense("enc", xn, 10, 6))
+	mu := b.dense("mu", h, 6, 3)
+	logvar := b.dense("logvar", h, 6, 3)
+	z := b.add(ir.OpSampleNormal, "sample", "sample", ir.Attrs{Seed: 9}, mu, logvar)
+	recon := b.add(ir.OpSigmoid, "dec/sigmoid", "dec", ir.Attrs{}, b.dense("dec", z, 3, 10))
+	encW := b.g.ByName("enc.weight").ID
+	terms := []struct {
+		id     int
+		weight float64
+	}{
+		{b.add(ir.OpBCELoss, "bce", "bce", ir.Attrs{}, recon, clean), 1},
+		{b.add(ir.OpKLSparsity, "sparsity", "sparsity", ir.Attrs{Alpha: 0.2}, h), 0.1},
+		{b.add(ir.OpContractivePenalty, "contractive", "contractive", ir.Attrs{}, h, encW), 0.05},
+		{b.add(ir.OpReduceMean, "l1/mean", "l1", ir.Attrs{}, b.add(ir.OpAbs, "l1/abs", "l1", ir.Attrs{}, b.add(ir.OpAddScalar, "l1/shift", "l1", ir.Attrs{Alpha: -0.5}, h))), 0.01},
+	}
+	total := -1
+	for i, t := range terms {
+		w := b.add(ir.OpScale, fmt.Sprintf("loss/term%d", i), "loss", ir.Attrs{Alpha: t.weight}, t.id)
+		if total < 0 {
+			total = w
+		} else {
+			total = b.add(ir.OpAdd, fmt.Sprintf("loss/sum%d", i), "loss", ir.Attrs{}, total, w)
+		}
+	}
+	b.g.Loss = total
+	b.g.Outputs = []ir.Output{{Name: "recon", ID: recon}, {Name: "code", ID: mu}}
+	return b.build()
+}

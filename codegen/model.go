@@ -33,12 +33,13 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	if training {
 		fields = append(fields,
 			cmt("Optimizer updates the weights at the end of TrainStep."),
-			jen.Id("Optimizer").Qual(rtPath, "Optimizer"),
-			cmt("Step counts the training steps taken. It selects the dropout masks (the same\nunits as interp.Machine.Step) and the optimizer's first step."),
-			jen.Id("Step").Uint64(),
-			jen.Line(),
-		)
+			jen.Id("Optimizer").Qual(rtPath, "Optimizer"))
 	}
+	fields = append(fields,
+		cmt("Step counts the training steps taken. It selects the random draws (dropout masks,\nnoise: the same as interp.Machine.Step) and the optimizer's first step."),
+		jen.Id("Step").Uint64(),
+		jen.Line(),
+	)
 	for _, p := range m.params {
 		role := "state, updated by its op"
 		if p.weight {
@@ -126,11 +127,12 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 			jen.Id("m").Dot(p.field).Index(jen.Op(":")), jen.Lit(in.Kind), jen.Lit(in.FanIn), jen.Lit(in.FanOut), jen.Lit(in.Value),
 			jen.Id("seed"), jen.Lit(p.node.Name)), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
 	}
+	initBody = append(initBody, jen.Id("m").Dot("Step").Op("=").Lit(0))
 	if training {
-		initBody = append(initBody, jen.Id("m").Dot("Step").Op("=").Lit(0), jen.Clear(jen.Id("m").Dot("optState")))
+		initBody = append(initBody, jen.Clear(jen.Id("m").Dot("optState")))
 	}
 	initBody = append(initBody, jen.Return(jen.Nil()))
-	comment(f, "Init sets every parameter from its initializer under seed, to the same values as\ninterp.New(graph, seed) (rounded to float32)"+map[bool]string{true: ", and resets Step and the optimizer state", false: ""}[training]+".")
+	comment(f, "Init sets every parameter from its initializer under seed, to the same values as\ninterp.New(graph, seed) (rounded to float32)"+map[bool]string{true: ", and resets Step and the optimizer state", false: ", and resets Step"}[training]+".")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Init").Params(jen.Id("seed").Uint64()).Error().Block(initBody...)
 	f.Line()
 

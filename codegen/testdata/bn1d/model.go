@@ -30,8 +30,8 @@ func GraphJSON() string {
 type Model struct {
 	// Optimizer updates the weights at the end of TrainStep.
 	Optimizer rt.Optimizer
-	// Step counts the training steps taken. It selects the dropout masks (the same
-	// units as interp.Machine.Step) and the optimizer's first step.
+	// Step counts the training steps taken. It selects the random draws (dropout masks,
+	// noise: the same as interp.Machine.Step) and the optimizer's first step.
 	Step uint64
 
 	fc1Weight     [30]float32 // fc1.weight 5×6, weight
