@@ -74,6 +74,7 @@ func Run(dir string, cs []Constructor) ([]Model, error) {
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	cmd.WaitDelay = 5 * time.Second
+	killGroup(cmd)
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			return nil, errors.New("interrupted while running the model constructors")
