@@ -44,7 +44,7 @@ With -grad the backward graph (passes.Autodiff) is appended; it implies -mode tr
 		model := fs.String("model", "", "comma-separated constructor `names` to dump (default: all of them)")
 		format := fs.String("format", "text", "output `format`: text, dot or json")
 		mode := fs.String("mode", "", "`mode`: user, train or infer (default user, or train with -grad)")
-		grad := fs.Bool("grad", false, "also differentiate the loss with respect to every weight (needs -mode train)")
+		grad := fs.Bool("grad", false, "append the backward pass, the gradient of the loss for every weight (implies -mode train)")
 		return func(e *env, args []string) error {
 			switch *format {
 			case "text", "dot", "json":
