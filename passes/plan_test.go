@@ -153,7 +153,7 @@ func TestViewsShareTheirRootsStorage(t *testing.T) {
 	e := add(ir.OpExp, "exp", ir.Attrs{}, x)
 	r := add(ir.OpReshape, "flat", ir.Attrs{Shape: ir.Shape{6}}, e)
 	i := add(ir.OpIdentity, "id", ir.Attrs{}, r)
-	s := add(ir.OpSquare, "sq", ir.Attrs{}, x)   // computed while exp is alive only through its views
+	s := add(ir.OpSquare, "sq", ir.Attrs{}, x)     // computed while exp is alive only through its views
 	y := add(ir.OpReduceSum, "sum", ir.Attrs{}, i) // the last read of exp, through two views
 	g.Outputs = []ir.Output{{Name: "y", ID: y}, {Name: "s", ID: s}}
 	req := planRequest(g, 3)
