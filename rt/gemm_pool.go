@@ -3,6 +3,7 @@ package rt
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // A Pool runs GEMMs on a fixed set of threads and owns one packing workspace per
@@ -30,11 +31,68 @@ type Pool struct {
 }
 
 type poolState struct {
-	mu    sync.Mutex
-	ws    []workspace     // ws[i] belongs to thread i; thread 0 is the caller
-	start []chan struct{} // start[i-1] wakes helper thread i
-	done  chan struct{}   // each helper sends once per job it finishes
-	job   gemmJob
+	mu      sync.Mutex
+	ws      []workspace // ws[i] belongs to thread i; thread 0 is the caller
+	helpers []helper    // helpers[i-1] is thread i
+	pending atomic.Int32
+	caller  waiter // where the caller waits for the helpers to finish
+	job     gemmJob
+	closed  bool
+}
+
+// A waiter is a goroutine that waits for a flag by spinning for a short while and
+// then parking on a channel. Spinning is what keeps a GEMM split across threads
+// fast: a parked goroutine takes several microseconds to wake (a futex on an idle
+// OS thread), as long as a whole 64×784×128 product. Back-to-back GEMMs of a
+// forward or backward pass arrive well within the spin, and a pool left idle
+// parks its threads after it. The protocol: the waiter sets parked and then
+// re-checks its flag; the signaller sets the flag and then checks parked. With
+// sequentially consistent atomics one of them sees the other's write, and the CAS
+// on parked decides which side owns the wake-up token.
+type waiter struct {
+	parked atomic.Bool
+	wake   chan struct{}
+}
+
+// helper is a pool thread other than the caller. job is 0 while idle, jobRun when
+// it has a part to compute and jobQuit when the pool is closing.
+type helper struct {
+	waiter
+	job atomic.Int32
+}
+
+const (
+	jobRun  = 1
+	jobQuit = 2
+)
+
+// spinYields is how many times a waiter yields its processor (runtime.Gosched)
+// before parking: a few tens of microseconds. Yielding rather than busy-looping
+// lets other goroutines, including other helpers, use the processor meanwhile.
+const spinYields = 200
+
+// wait spins and then parks until ready reports true.
+func (w *waiter) wait(ready func() bool) {
+	if runtime.GOMAXPROCS(0) > 1 {
+		for range spinYields {
+			if ready() {
+				return
+			}
+			runtime.Gosched()
+		}
+	}
+	w.parked.Store(true)
+	if ready() && w.parked.CompareAndSwap(true, false) {
+		return
+	}
+	<-w.wake
+}
+
+// signal wakes the waiter if it parked; the flag must already be set.
+func (w *waiter) signal() {
+	if w.parked.Load() && w.parked.CompareAndSwap(true, false) {
+		w.wake <- struct{}{}
+	}
 }
 
 // gemmJob is the call being run; parts[i] is the block of C thread i computes.
@@ -59,13 +117,13 @@ func NewPool(threads int) *Pool {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	s := &poolState{
-		ws:    make([]workspace, threads),
-		start: make([]chan struct{}, threads-1),
-		done:  make(chan struct{}, threads),
+		ws:      make([]workspace, threads),
+		helpers: make([]helper, threads-1),
 	}
+	s.caller.wake = make(chan struct{}, 1)
 	s.job.parts = make([]gemmPart, threads)
-	for i := range s.start {
-		s.start[i] = make(chan struct{}, 1)
+	for i := range s.helpers {
+		s.helpers[i].wake = make(chan struct{}, 1)
 		go s.helper(i + 1)
 	}
 	p := &Pool{s: s}
@@ -83,18 +141,30 @@ func (p *Pool) Close() { p.s.close() }
 func (s *poolState) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, ch := range s.start {
-		if ch != nil {
-			close(ch)
-		}
+	if s.closed {
+		return
 	}
-	s.start = nil
+	s.closed = true
+	for i := range s.helpers {
+		h := &s.helpers[i]
+		h.job.Store(jobQuit)
+		h.signal()
+	}
 }
 
 func (s *poolState) helper(i int) {
-	for range s.start[i-1] {
+	h := &s.helpers[i-1]
+	ready := func() bool { return h.job.Load() != 0 }
+	for {
+		h.wait(ready)
+		if h.job.Load() == jobQuit {
+			return
+		}
 		s.runPart(i)
-		s.done <- struct{}{}
+		h.job.Store(0)
+		if s.pending.Add(-1) == 0 {
+			s.caller.signal()
+		}
 	}
 }
 
@@ -143,19 +213,24 @@ func (p *Pool) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32
 		parts: s.job.parts,
 	}
 	used := splitGemm(s.job.parts, kern, m, n, k)
-	if s.start == nil && len(s.ws) > 1 {
+	if s.closed {
 		panic("rt: Gemm on a closed Pool")
 	}
+	s.pending.Store(int32(used - 1))
 	for i := 1; i < used; i++ {
-		s.start[i-1] <- struct{}{}
+		h := &s.helpers[i-1]
+		h.job.Store(jobRun)
+		h.signal()
 	}
 	s.runPart(0)
-	for i := 1; i < used; i++ {
-		<-s.done
+	if used > 1 {
+		s.caller.wait(s.helpersDone)
 	}
 	// Drop the references to the caller's matrices.
 	s.job.a, s.job.b, s.job.c = nil, nil, nil
 }
+
+func (s *poolState) helpersDone() bool { return s.pending.Load() == 0 }
 
 // minFlopsPerThread is the least work, in multiply-adds, worth waking a thread for:
 // a wake-up costs a few microseconds, about 10⁵ multiply-adds of a fast kernel.
