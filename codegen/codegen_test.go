@@ -27,6 +27,7 @@ var cases = []struct {
 	{"zoo", zooGraph, 16},
 	{"bn1d", bn1dGraph, 4},
 	{"ae", aeGraph, 8},
+	{"nd", ndGraph, 8},
 }
 
 func generate(t *testing.T, build func() (*ir.Graph, error), pkg string, maxBatch int) []File {

@@ -192,3 +192,48 @@ func aeGraph() (*ir.Graph, error) {
 	b.g.Outputs = []ir.Output{{Name: "recon", ID: recon}, {Name: "code", ID: mu}}
 	return b.build()
 }
+
+// ndGraph runs the per-channel, shape and row ops on 4-D and 3-D values, where the
+// channel axis has elements after it and concatenation, slicing and softmax work on
+// inner axes.
+func ndGraph() (*ir.Graph, error) {
+	b := newGB("nd")
+	x := b.input("x", ir.RoleData, "", 2, 3, 4)
+	t := b.input("t", ir.RoleTarget, "", 2, 3, 4)
+	z := b.input("z", ir.RoleTarget, "", 3, 4)
+	label := b.input("label", ir.RoleTarget, ir.Int)
+
+	bias := b.param("affine.bias", "affine", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 0.5}, 2)
+	scale := b.param("affine.scale", "affine", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 2}, 2)
+	s := b.add(ir.OpChannelMul, "affine/scale", "affine", ir.Attrs{}, b.add(ir.OpBiasAdd, "affine/bias", "affine", ir.Attrs{}, x, bias), scale)
+	gamma := b.param("bn.weight", "bn", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 1}, 2)
+	beta := b.param("bn.bias", "bn", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 0.3}, 2)
+	rmean := b.param("bn.running_mean", "bn", ir.RoleState, ir.Init{Kind: ir.InitUniform, Value: 0.2}, 2)
+	rvar := b.param("bn.running_var", "bn", ir.RoleState, ir.Init{Kind: ir.InitConst, Value: 1.5}, 2)
+	bn := b.add(ir.OpBatchNorm, "bn", "bn", ir.Attrs{Eps: 1e-3, Momentum: 0.3}, s, gamma, beta, rmean, rvar)
+	d := b.add(ir.OpDropout, "dropout", "dropout", ir.Attrs{Rate: 0.5, Seed: 11}, bn)
+
+	c1 := b.add(ir.OpConcat, "cat_h", "cat_h", ir.Attrs{Axis: 2}, d, b.add(ir.OpTanh, "tanh", "tanh", ir.Attrs{}, x))            // N×2×6×4
+	c2 := b.add(ir.OpConcat, "cat_w", "cat_w", ir.Attrs{Axis: 3}, c1, b.add(ir.OpSigmoid, "sigmoid", "sigmoid", ir.Attrs{}, c1)) // N×2×6×8
+	s1 := b.add(ir.OpSlice, "slice_w", "slice_w", ir.Attrs{Axis: 3, Start: 2, End: 6}, c2)                                       // N×2×6×4
+	s2 := b.add(ir.OpSlice, "slice_h", "slice_h", ir.Attrs{Axis: 2, Start: 1, End: 4}, s1)                                       // N×2×3×4
+	sm := b.add(ir.OpSoftmax, "softmax4d", "softmax4d", ir.Attrs{}, s2)
+	r := b.add(ir.OpReshape, "rows", "rows", ir.Attrs{Shape: ir.Shape{3, 4}},
+		b.add(ir.OpSlice, "slice_c", "slice_c", ir.Attrs{Axis: 1, Start: 1, End: 2}, s2)) // N×3×4
+	flat := b.add(ir.OpReshape, "flat", "flat", ir.Attrs{Shape: ir.Shape{24}}, s2)
+	logits := b.dense("fc", flat, 24, 5)
+
+	terms := []int{
+		b.add(ir.OpMSELoss, "mse", "mse", ir.Attrs{}, sm, t),
+		b.add(ir.OpSoftmaxCELoss, "softmax_ce", "softmax_ce", ir.Attrs{}, r, z),
+		b.add(ir.OpCategoricalCELoss, "cce", "cce", ir.Attrs{}, b.add(ir.OpSoftmax, "rows_softmax", "rows_softmax", ir.Attrs{}, r), z),
+		b.add(ir.OpSparseSoftmaxCELoss, "sparse_ce", "sparse_ce", ir.Attrs{}, logits, label),
+	}
+	total := terms[0]
+	for i, id := range terms[1:] {
+		total = b.add(ir.OpAdd, fmt.Sprintf("loss/sum%d", i), "loss", ir.Attrs{}, total, id)
+	}
+	b.g.Loss = total
+	b.g.Outputs = []ir.Output{{Name: "probs4d", ID: sm}, {Name: "logits", ID: logits}}
+	return b.build()
+}

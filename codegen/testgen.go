@@ -104,7 +104,8 @@ func (m *model) emitTest(predict, loss, train *program) *jen.File {
 		jen.Qual(gentestPath, "Run").Call(jen.Id("t"), jen.Id("config")))
 	f.Line()
 
-	// Typed variables for the hot-call tests and benchmarks.
+	// Typed variables for the hot-call tests and benchmarks, named <argument>Arg so
+	// that no argument name shadows t, b, m or in.
 	declare := func(n jen.Code, tb string) []jen.Code {
 		code := []jen.Code{
 			jen.Id("m").Op(":=").Id("New").Call(),
@@ -112,28 +113,28 @@ func (m *model) emitTest(predict, loss, train *program) *jen.File {
 		}
 		for _, name := range m.g.Inputs() {
 			a := m.argOf[name.Name]
-			code = append(code, jen.Id(a.id).Op(":=").Add(feedOf(a)))
+			code = append(code, jen.Id(a.id+"Arg").Op(":=").Add(feedOf(a)))
 		}
 		for _, o := range m.g.Outputs {
 			a := m.argOf[o.Name]
-			code = append(code, jen.Id(a.id).Op(":=").Make(jen.Index().Float32(), jen.Add(n).Op("*").Lit(a.shape.Elems())))
+			code = append(code, jen.Id(a.id+"Arg").Op(":=").Make(jen.Index().Float32(), jen.Add(n).Op("*").Lit(a.shape.Elems())))
 		}
 		// Unused when a method does not read every input.
 		for _, name := range m.g.Inputs() {
-			code = append(code, jen.Id("_").Op("=").Id(m.argOf[name.Name].id))
+			code = append(code, jen.Id("_").Op("=").Id(m.argOf[name.Name].id+"Arg"))
 		}
 		for _, o := range m.g.Outputs {
-			code = append(code, jen.Id("_").Op("=").Id(m.argOf[o.Name].id))
+			code = append(code, jen.Id("_").Op("=").Id(m.argOf[o.Name].id+"Arg"))
 		}
 		return code
 	}
 	typedCall := func(p *program, n jen.Code, fail string) jen.Code {
 		args := []jen.Code{n}
 		for _, a := range p.inputs {
-			args = append(args, jen.Id(a.id))
+			args = append(args, jen.Id(a.id+"Arg"))
 		}
 		for _, a := range p.outs {
-			args = append(args, jen.Id(a.id))
+			args = append(args, jen.Id(a.id+"Arg"))
 		}
 		call := jen.Id("m").Dot(p.method).Call(args...)
 		if p.method == "Predict" {

@@ -69,30 +69,30 @@ func TestMatchesTheInterpreter(t *testing.T) {
 func TestHotCallsDoNotAllocate(t *testing.T) {
 	m := New()
 	in := gentest.Inputs(t, config, MaxBatch, 1)
-	x := in.Float["x"]
-	clean := in.Float["clean"]
-	recon := make([]float32, MaxBatch*10)
-	code := make([]float32, MaxBatch*3)
-	_ = x
-	_ = clean
-	_ = recon
-	_ = code
+	xArg := in.Float["x"]
+	cleanArg := in.Float["clean"]
+	reconArg := make([]float32, MaxBatch*10)
+	codeArg := make([]float32, MaxBatch*3)
+	_ = xArg
+	_ = cleanArg
+	_ = reconArg
+	_ = codeArg
 	if allocs := testing.AllocsPerRun(5, func() {
-		if err := m.Predict(MaxBatch, x, recon, code); err != nil {
+		if err := m.Predict(MaxBatch, xArg, reconArg, codeArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Predict allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.Loss(MaxBatch, x, clean); err != nil {
+		if _, err := m.Loss(MaxBatch, xArg, cleanArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Loss allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.TrainStep(MaxBatch, x, clean); err != nil {
+		if _, err := m.TrainStep(MaxBatch, xArg, cleanArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
@@ -106,17 +106,17 @@ func BenchmarkPredict(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			m := New()
 			in := gentest.Inputs(b, config, n, 1)
-			x := in.Float["x"]
-			clean := in.Float["clean"]
-			recon := make([]float32, n*10)
-			code := make([]float32, n*3)
-			_ = x
-			_ = clean
-			_ = recon
-			_ = code
+			xArg := in.Float["x"]
+			cleanArg := in.Float["clean"]
+			reconArg := make([]float32, n*10)
+			codeArg := make([]float32, n*3)
+			_ = xArg
+			_ = cleanArg
+			_ = reconArg
+			_ = codeArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := m.Predict(n, x, recon, code); err != nil {
+				if err := m.Predict(n, xArg, reconArg, codeArg); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -130,17 +130,17 @@ func BenchmarkTrainStep(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			m := New()
 			in := gentest.Inputs(b, config, n, 1)
-			x := in.Float["x"]
-			clean := in.Float["clean"]
-			recon := make([]float32, n*10)
-			code := make([]float32, n*3)
-			_ = x
-			_ = clean
-			_ = recon
-			_ = code
+			xArg := in.Float["x"]
+			cleanArg := in.Float["clean"]
+			reconArg := make([]float32, n*10)
+			codeArg := make([]float32, n*3)
+			_ = xArg
+			_ = cleanArg
+			_ = reconArg
+			_ = codeArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := m.TrainStep(n, x, clean); err != nil {
+				if _, err := m.TrainStep(n, xArg, cleanArg); err != nil {
 					b.Fatal(err)
 				}
 			}

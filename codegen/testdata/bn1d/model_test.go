@@ -68,28 +68,28 @@ func TestMatchesTheInterpreter(t *testing.T) {
 func TestHotCallsDoNotAllocate(t *testing.T) {
 	m := New()
 	in := gentest.Inputs(t, config, MaxBatch, 1)
-	x := in.Float["x"]
-	target := in.Float["target"]
-	y := make([]float32, MaxBatch*2)
-	_ = x
-	_ = target
-	_ = y
+	xArg := in.Float["x"]
+	targetArg := in.Float["target"]
+	yArg := make([]float32, MaxBatch*2)
+	_ = xArg
+	_ = targetArg
+	_ = yArg
 	if allocs := testing.AllocsPerRun(5, func() {
-		if err := m.Predict(MaxBatch, x, y); err != nil {
+		if err := m.Predict(MaxBatch, xArg, yArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Predict allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.Loss(MaxBatch, x, target); err != nil {
+		if _, err := m.Loss(MaxBatch, xArg, targetArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Loss allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.TrainStep(MaxBatch, x, target); err != nil {
+		if _, err := m.TrainStep(MaxBatch, xArg, targetArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
@@ -103,15 +103,15 @@ func BenchmarkPredict(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			m := New()
 			in := gentest.Inputs(b, config, n, 1)
-			x := in.Float["x"]
-			target := in.Float["target"]
-			y := make([]float32, n*2)
-			_ = x
-			_ = target
-			_ = y
+			xArg := in.Float["x"]
+			targetArg := in.Float["target"]
+			yArg := make([]float32, n*2)
+			_ = xArg
+			_ = targetArg
+			_ = yArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := m.Predict(n, x, y); err != nil {
+				if err := m.Predict(n, xArg, yArg); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -125,15 +125,15 @@ func BenchmarkTrainStep(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			m := New()
 			in := gentest.Inputs(b, config, n, 1)
-			x := in.Float["x"]
-			target := in.Float["target"]
-			y := make([]float32, n*2)
-			_ = x
-			_ = target
-			_ = y
+			xArg := in.Float["x"]
+			targetArg := in.Float["target"]
+			yArg := make([]float32, n*2)
+			_ = xArg
+			_ = targetArg
+			_ = yArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := m.TrainStep(n, x, target); err != nil {
+				if _, err := m.TrainStep(n, xArg, targetArg); err != nil {
 					b.Fatal(err)
 				}
 			}

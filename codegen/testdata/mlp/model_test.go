@@ -68,28 +68,28 @@ func TestMatchesTheInterpreter(t *testing.T) {
 func TestHotCallsDoNotAllocate(t *testing.T) {
 	m := New()
 	in := gentest.Inputs(t, config, MaxBatch, 1)
-	image := in.Float["image"]
-	label := in.Int["label"]
-	probs := make([]float32, MaxBatch*10)
-	_ = image
-	_ = label
-	_ = probs
+	imageArg := in.Float["image"]
+	labelArg := in.Int["label"]
+	probsArg := make([]float32, MaxBatch*10)
+	_ = imageArg
+	_ = labelArg
+	_ = probsArg
 	if allocs := testing.AllocsPerRun(5, func() {
-		if err := m.Predict(MaxBatch, image, probs); err != nil {
+		if err := m.Predict(MaxBatch, imageArg, probsArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Predict allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.Loss(MaxBatch, image, label); err != nil {
+		if _, err := m.Loss(MaxBatch, imageArg, labelArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Loss allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.TrainStep(MaxBatch, image, label); err != nil {
+		if _, err := m.TrainStep(MaxBatch, imageArg, labelArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
@@ -103,15 +103,15 @@ func BenchmarkPredict(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			m := New()
 			in := gentest.Inputs(b, config, n, 1)
-			image := in.Float["image"]
-			label := in.Int["label"]
-			probs := make([]float32, n*10)
-			_ = image
-			_ = label
-			_ = probs
+			imageArg := in.Float["image"]
+			labelArg := in.Int["label"]
+			probsArg := make([]float32, n*10)
+			_ = imageArg
+			_ = labelArg
+			_ = probsArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := m.Predict(n, image, probs); err != nil {
+				if err := m.Predict(n, imageArg, probsArg); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -125,15 +125,15 @@ func BenchmarkTrainStep(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			m := New()
 			in := gentest.Inputs(b, config, n, 1)
-			image := in.Float["image"]
-			label := in.Int["label"]
-			probs := make([]float32, n*10)
-			_ = image
-			_ = label
-			_ = probs
+			imageArg := in.Float["image"]
+			labelArg := in.Int["label"]
+			probsArg := make([]float32, n*10)
+			_ = imageArg
+			_ = labelArg
+			_ = probsArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := m.TrainStep(n, image, label); err != nil {
+				if _, err := m.TrainStep(n, imageArg, labelArg); err != nil {
 					b.Fatal(err)
 				}
 			}

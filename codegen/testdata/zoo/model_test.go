@@ -72,36 +72,36 @@ func TestMatchesTheInterpreter(t *testing.T) {
 func TestHotCallsDoNotAllocate(t *testing.T) {
 	m := New()
 	in := gentest.Inputs(t, config, MaxBatch, 1)
-	x := in.Float["x"]
-	y := in.Float["y"]
-	z := in.Float["z"]
-	c := in.Int["c"]
-	pa := make([]float32, MaxBatch*4)
-	pb := make([]float32, MaxBatch*3)
-	scores := make([]float32, MaxBatch*5)
-	_ = x
-	_ = y
-	_ = z
-	_ = c
-	_ = pa
-	_ = pb
-	_ = scores
+	xArg := in.Float["x"]
+	yArg := in.Float["y"]
+	zArg := in.Float["z"]
+	cArg := in.Int["c"]
+	paArg := make([]float32, MaxBatch*4)
+	pbArg := make([]float32, MaxBatch*3)
+	scoresArg := make([]float32, MaxBatch*5)
+	_ = xArg
+	_ = yArg
+	_ = zArg
+	_ = cArg
+	_ = paArg
+	_ = pbArg
+	_ = scoresArg
 	if allocs := testing.AllocsPerRun(5, func() {
-		if err := m.Predict(MaxBatch, x, pa, pb, scores); err != nil {
+		if err := m.Predict(MaxBatch, xArg, paArg, pbArg, scoresArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Predict allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.Loss(MaxBatch, x, y, z, c); err != nil {
+		if _, err := m.Loss(MaxBatch, xArg, yArg, zArg, cArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Loss allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.TrainStep(MaxBatch, x, y, z, c); err != nil {
+		if _, err := m.TrainStep(MaxBatch, xArg, yArg, zArg, cArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
@@ -115,23 +115,23 @@ func BenchmarkPredict(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			m := New()
 			in := gentest.Inputs(b, config, n, 1)
-			x := in.Float["x"]
-			y := in.Float["y"]
-			z := in.Float["z"]
-			c := in.Int["c"]
-			pa := make([]float32, n*4)
-			pb := make([]float32, n*3)
-			scores := make([]float32, n*5)
-			_ = x
-			_ = y
-			_ = z
-			_ = c
-			_ = pa
-			_ = pb
-			_ = scores
+			xArg := in.Float["x"]
+			yArg := in.Float["y"]
+			zArg := in.Float["z"]
+			cArg := in.Int["c"]
+			paArg := make([]float32, n*4)
+			pbArg := make([]float32, n*3)
+			scoresArg := make([]float32, n*5)
+			_ = xArg
+			_ = yArg
+			_ = zArg
+			_ = cArg
+			_ = paArg
+			_ = pbArg
+			_ = scoresArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := m.Predict(n, x, pa, pb, scores); err != nil {
+				if err := m.Predict(n, xArg, paArg, pbArg, scoresArg); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -145,23 +145,23 @@ func BenchmarkTrainStep(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			m := New()
 			in := gentest.Inputs(b, config, n, 1)
-			x := in.Float["x"]
-			y := in.Float["y"]
-			z := in.Float["z"]
-			c := in.Int["c"]
-			pa := make([]float32, n*4)
-			pb := make([]float32, n*3)
-			scores := make([]float32, n*5)
-			_ = x
-			_ = y
-			_ = z
-			_ = c
-			_ = pa
-			_ = pb
-			_ = scores
+			xArg := in.Float["x"]
+			yArg := in.Float["y"]
+			zArg := in.Float["z"]
+			cArg := in.Int["c"]
+			paArg := make([]float32, n*4)
+			pbArg := make([]float32, n*3)
+			scoresArg := make([]float32, n*5)
+			_ = xArg
+			_ = yArg
+			_ = zArg
+			_ = cArg
+			_ = paArg
+			_ = pbArg
+			_ = scoresArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := m.TrainStep(n, x, y, z, c); err != nil {
+				if _, err := m.TrainStep(n, xArg, yArg, zArg, cArg); err != nil {
 					b.Fatal(err)
 				}
 			}
