@@ -10,7 +10,7 @@ package rt
 var kernelAVX512 = gemmKernel{
 	name: "avx512-14x32", supported: cpu.avx512,
 	mr: 14, nr: 32,
-	kc: 256, mc: 14 * 24, nc: 2048,
+	kc: 384, mc: 14 * 24, nc: 2048,
 	halfNR:     true,
 	packAOver:  4, // A packs through 8×8 transposes
 	tile:       tileAVX512,
@@ -21,7 +21,7 @@ var kernelAVX512 = gemmKernel{
 var kernelAVX2 = gemmKernel{
 	name: "avx2-6x16", supported: cpu.avx2FMA,
 	mr: 6, nr: 16,
-	kc: 256, mc: 6 * 40, nc: 2048,
+	kc: 384, mc: 6 * 40, nc: 2048,
 	halfNR:     true,
 	packAOver:  16, // 6-row slivers are packed in Go, so it takes more panels to pay
 	tile:       tileAVX2,

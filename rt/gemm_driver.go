@@ -77,7 +77,12 @@ func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, al
 		return
 	}
 	mr, nr := kern.mr, kern.nr
-	kcMax := min(kern.kc, k)
+	// Split k into equal blocks of at most kern.kc (rounded up to whole 8×8
+	// transposes), rather than full blocks and a sliver: k = 784 with kc = 384 runs
+	// as 264+264+256, not 384+384+16, whose last block would spend as long storing
+	// C as computing.
+	kBlocks := (k + kern.kc - 1) / kern.kc
+	kcMax := min(roundUp((k+kBlocks-1)/kBlocks, 8), k)
 	ncMax := min(kern.nc, roundUp(n, nr))
 	// When all of C is one row of tiles, each element of B is used once, so packing
 	// B would only copy it: the kernel reads full-width panels of an untransposed B
@@ -100,8 +105,8 @@ func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, al
 	}
 	for jc := 0; jc < n; jc += kern.nc {
 		nc := min(kern.nc, n-jc)
-		for pc := 0; pc < k; pc += kern.kc {
-			kc := min(kern.kc, k-pc)
+		for pc := 0; pc < k; pc += kcMax {
+			kc := min(kcMax, k-pc)
 			// Later k blocks accumulate onto what the first one stored.
 			bet := beta
 			if pc > 0 {
