@@ -156,12 +156,11 @@ func findBNMatches(g *ir.Graph) []bnMatch {
 // slices of a parameter-only weight: Conv2D or Conv2DTranspose of activations, or
 // MatMul of a batched (N, in) matrix by a weight.
 func foldableLayer(g *ir.Graph, y *ir.Node, paramOnly []bool) bool {
-	x := g.Nodes[y.Inputs[0]]
 	switch y.Op {
 	case ir.OpConv2D, ir.OpConv2DTranspose:
-		return x.Shape.Batched() && paramOnly[y.Inputs[1]]
+		return g.Nodes[y.Inputs[0]].Shape.Batched() && paramOnly[y.Inputs[1]]
 	case ir.OpMatMul:
-		return !y.Attrs.TransA && x.Shape.Batched() && paramOnly[y.Inputs[1]]
+		return !y.Attrs.TransA && g.Nodes[y.Inputs[0]].Shape.Batched() && paramOnly[y.Inputs[1]]
 	}
 	return false
 }
