@@ -36,6 +36,14 @@ var zoo = map[string][]struct {
 		{"vae", models.VAE},
 		{"vae_decoder", models.VAEDecoder},
 	},
+	"cnn.go": {
+		{"alexnet_small", models.AlexNetSmall},
+		{"zfnet_small", models.ZFNetSmall},
+		{"vgg_small", models.VGGSmall},
+		{"inception_small", models.InceptionSmall},
+		{"resnet_small", models.ResNetSmall},
+		{"densenet_small", models.DenseNetSmall},
+	},
 }
 
 // Every exported func() *nn.Model of the zoo's files carries the //dlgen:model line
@@ -91,9 +99,14 @@ func TestZooModelsRoundTripAndAreDeterministic(t *testing.T) {
 // and runs forward and backward in the interpreter on batch 2 with finite values and
 // a gradient for every weight.
 func TestZooModelsRunInTheInterpreter(t *testing.T) {
+	// The interpreter takes a second or more on these; -short skips them.
+	slow := map[string]bool{"vgg_small": true, "resnet_small": true, "densenet_small": true}
 	for _, list := range zoo {
 		for _, tc := range list {
 			t.Run(tc.name, func(t *testing.T) {
+				if testing.Short() && slow[tc.name] {
+					t.Skip("slow in the interpreter")
+				}
 				g := build(t, tc.model)
 				infer, err := passes.Lower(g, ir.ModeInfer)
 				require.NoError(t, err)
