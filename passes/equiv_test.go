@@ -388,3 +388,62 @@ func eqRandomGraphs(t testing.TB, mode string) []*ir.Graph {
 	}
 	return gs
 }
+
+// eqOrder is the order in which these passes should run after lowering (and, when
+// training, after autodiff): each one feeds the next.
+//   - fold before simplify: folding makes the Fill 0 and Fill 1 operands that
+//     simplify's x+0 and x·1 rules remove (Mul(x, Scale(Fill 2, 0.5))).
+//   - simplify before cse: removing an Identity or a no-op makes nodes equal that were
+//     not (Relu(Identity(x)) and Relu(x)).
+//   - simplify before bnfold: an Identity (a "linear" Activation layer) between a
+//     layer and its batch norm hides the pattern.
+//   - dce before bnfold: a layer output must have a single reader to fold, and a
+//     dead reader (say the other half of a merged pair) counts.
+//   - bnfold leaves no dead nodes (it drops the nodes it folds), so dce need not run
+//     again after it; the fixpoint test below checks that too.
+var eqOrder = []eqPass{
+	{"fold", passes.Fold, true, true},
+	{"simplify", passes.Simplify, true, true},
+	{"cse", passes.CSE, true, true},
+	{"dce", passes.DCE, true, true},
+	{"bnfold", passes.BNFold, true, false},
+}
+
+func eqRunOrder(t testing.TB, g *ir.Graph) *ir.Graph {
+	t.Helper()
+	for _, p := range eqOrder {
+		if (g.Mode == ir.ModeTrain && p.train) || (g.Mode != ir.ModeTrain && p.infer) {
+			g = eqApply(t, p.fn, g)
+		}
+	}
+	return g
+}
+
+// The passes in eqOrder compose: the result is equivalent, and a second round
+// finds nothing left to do, so one run of each in this order is enough.
+func TestThePassesInOrderComposeAndReachAFixpoint(t *testing.T) {
+	check := func(t *testing.T, g *ir.Graph, seed uint64) {
+		once := eqRunOrder(t, g)
+		twice := eqRunOrder(t, once)
+		require.Equal(t, len(once.Nodes), len(twice.Nodes), "a second round changed the graph")
+		clean, err := passes.DCE(once)
+		require.NoError(t, err)
+		require.Equal(t, len(once.Nodes), len(clean.Nodes), "the last pass left dead nodes")
+		eqCheck(t, eqReference(t, g, seed, 2), once)
+	}
+	for _, mc := range eqModels {
+		if mc.slow && testing.Short() {
+			continue
+		}
+		for _, mode := range []string{ir.ModeInfer, ir.ModeTrain} {
+			t.Run(mc.name+" for "+mode, func(t *testing.T) { check(t, eqLowered(t, mc.model, mode), 13) })
+		}
+	}
+	for _, mode := range []string{ir.ModeInfer, ir.ModeTrain} {
+		for seed, g := range eqRandomGraphs(t, mode) {
+			if !t.Run(fmt.Sprintf("random graph %d for %s", seed, mode), func(t *testing.T) { check(t, g, uint64(seed)) }) {
+				return
+			}
+		}
+	}
+}
