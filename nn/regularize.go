@@ -65,7 +65,8 @@ func KLSparsity(name string, h *T, rho, beta float64) *T {
 // closed form, lambda·Σ_i (h_i(1-h_i))²·Σ_j W_ij², which holds only for a dense
 // sigmoid encoder h = sigmoid(x·Wᵀ + b); so h must be the output of a Dense layer
 // with Act("sigmoid"), whose weight W the penalty reads (and trains: its gradient
-// flows both directly and through h).
+// flows both directly and through h). The Jacobian is that of this layer with
+// respect to its own input: for a deeper encoder, only its last layer is contracted.
 func ContractivePenalty(name string, h *T, lambda float64) *T {
 	l := h.beginPenalty(name, "ContractivePenalty", "lambda", lambda)
 	if l == nil {
