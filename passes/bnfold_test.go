@@ -10,6 +10,7 @@ import (
 	"github.com/dlgen/dlgen/internal/randgraph"
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/ir/interp"
+	"github.com/dlgen/dlgen/models"
 	"github.com/dlgen/dlgen/passes"
 )
 
@@ -195,4 +196,16 @@ func TestBNFoldFires(t *testing.T) {
 		total += n
 	}
 	assert.Greater(t, fired, 10, "folded %d of %d", fired, total)
+}
+
+// In ResNetSmall every batch norm follows a convolution without bias (the stem, each
+// block's two, each projection shortcut): all of them fold, and the network still
+// predicts the same.
+func TestBNFoldFoldsEveryBatchNormOfResNetSmall(t *testing.T) {
+	g := eqLowered(t, models.ResNetSmall, ir.ModeInfer)
+	bns := eqCount(g, bnOnActivations)
+	require.Greater(t, bns, 4)
+	out := eqApply(t, passes.BNFold, g)
+	assert.Zero(t, eqCount(out, bnOnActivations))
+	eqCheck(t, eqReference(t, g, 9, 1), out)
 }
