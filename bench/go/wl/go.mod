@@ -1,0 +1,3 @@
+module dlgenbench/wl
+
+go 1.26.0
