@@ -48,8 +48,9 @@ var eqPasses = []eqPass{
 	{"dce", passes.DCE, true, true},
 }
 
-// eqModels are the workload models, the op-coverage model, and a network with batch
-// norm after every kind of layer it can fold into.
+// eqModels are the workload models, the op-coverage model, a network with batch norm
+// after every kind of layer it can fold into, a residual network, and autoencoders
+// with noise sources, sampling and activity penalties.
 var eqModels = []struct {
 	name  string
 	model func() *nn.Model
@@ -61,6 +62,12 @@ var eqModels = []struct {
 	{"lstm", models.LSTM, true},
 	{"allops", models.AllOps, false},
 	{"bnnet", eqBNNet, false},
+	{"resnet_small", models.ResNetSmall, true},
+	{"vae", models.VAE, false},
+	{"masking_dae", models.MaskingDAE, false},
+	{"denoising_ae", models.DenoisingAE, false},
+	{"contractive_ae", models.ContractiveAE, false},
+	{"sparse_kl_ae", models.SparseKLAE, false},
 }
 
 // eqBNNet has batch norm after a convolution without bias, a strided convolution
