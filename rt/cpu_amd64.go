@@ -43,3 +43,8 @@ func detectCPU() cpuFeatures {
 	f.avx512 = f.avx2FMA && zmmOS && ebx7&avx512f != 0
 	return f
 }
+
+// fmaLoopZ and fmaLoopY run 12·n independent FMAs on 512- and 256-bit registers;
+// BenchmarkFMAPeak uses them to measure the peak the GEMM kernels are held to.
+func fmaLoopZ(n int)
+func fmaLoopY(n int)

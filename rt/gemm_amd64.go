@@ -30,7 +30,7 @@ var kernelAVX2 = gemmKernel{
 }
 
 //go:noescape
-func packRowsAVX(kc int, src *float32, lds int, dst *float32, w int)
+func packRowsAVX(kc int, src *float32, lds int, dst *float32, ldd, w int)
 
 //go:noescape
 func transpose8Pack(nb int, src *float32, lds int, dst *float32, ldd int)

@@ -43,7 +43,7 @@ type gemmKernel struct {
 	tile func(rows, cols, k int, a []float32, lda int, transA bool, bp []float32, bs int, c []float32, ldc int, alpha, beta float32)
 	// packRows and transpose8, when set, are vector versions of packB's inner
 	// loops (see gemm_pack_amd64.s); packB falls back to Go where they are nil.
-	packRows   func(kc int, src *float32, lds int, dst *float32, w int)
+	packRows   func(kc int, src *float32, lds int, dst *float32, ldd, w int)
 	transpose8 func(nb int, src *float32, lds int, dst *float32, ldd int)
 }
 
@@ -194,7 +194,7 @@ func packA(kern *gemmKernel, dst []float32, transA bool, a []float32, lda, ic, p
 		if transA {
 			// op(A)(i, p) = a[p*lda+i]: each k step is a contiguous run of r floats.
 			if kern.packRows != nil && r >= 8 {
-				kern.packRows(kc, &a[pc*lda+ic+ir], lda, &s[0], r)
+				kern.packRows(kc, &a[pc*lda+ic+ir], lda, &s[0], r, r)
 				continue
 			}
 			for p := 0; p < kc; p++ {
@@ -228,16 +228,24 @@ func packA(kern *gemmKernel, dst []float32, transA bool, a []float32, lda, ic, p
 func packB(kern *gemmKernel, dst []float32, transB bool, b []float32, ldb, pc, j0, kc, cols int) {
 	w := panelWidth(kern, cols)
 	s := dst[:kc*w]
+	if cols < w {
+		// A ragged last panel: zero it all at once, then fill the live columns.
+		// (Per-row clears of a few floats cost more than the whole GEMM of a
+		// tiny matrix.)
+		clear(s)
+	}
 	if !transB {
 		// op(B)(p, j) = b[p*ldb+j]: each k step is a contiguous run of cols floats.
-		if kern.packRows != nil && cols == w && w%8 == 0 {
-			kern.packRows(kc, &b[pc*ldb+j0], ldb, &s[0], w)
+		if kern.packRows != nil && cols >= 8 {
+			kern.packRows(kc, &b[pc*ldb+j0], ldb, &s[0], w, cols)
 			return
 		}
 		for p := 0; p < kc; p++ {
-			row := s[p*w : p*w+w]
-			copy(row, b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+cols])
-			clear(row[cols:])
+			src := b[(pc+p)*ldb+j0 : (pc+p)*ldb+j0+cols]
+			row := s[p*w : p*w+cols]
+			for j, v := range src {
+				row[j] = v
+			}
 		}
 		return
 	}
@@ -260,11 +268,6 @@ func packB(kern *gemmKernel, dst []float32, transB bool, b []float32, ldb, pc, j
 		src := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kc]
 		for p := start; p < kc; p++ {
 			s[p*w+jj] = src[p]
-		}
-	}
-	if cols < w {
-		for p := 0; p < kc; p++ {
-			clear(s[p*w+cols : p*w+w])
 		}
 	}
 }

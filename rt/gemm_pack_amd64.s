@@ -3,20 +3,22 @@
 // Packing routines for the B panels of the AVX2 and AVX-512 kernels. They use only
 // AVX instructions on YMM registers, so both kernel families can share them.
 
-// func packRowsAVX(kc int, src *float32, lds int, dst *float32, w int)
+// func packRowsAVX(kc int, src *float32, lds int, dst *float32, ldd, w int)
 //
-// Copies kc rows of w ≥ 8 floats, row p from src + p·lds to the contiguous
-// dst + p·w: an untransposed B panel, or a sliver of a transposed A. When w is not a
-// multiple of 8, the last vector of a row is the one ending at the row's end, which
-// overlaps the one before it and rewrites a few floats with the same values.
-TEXT ·packRowsAVX(SB), NOSPLIT, $0-40
+// Copies kc rows of w ≥ 8 floats, row p from src + p·lds to dst + p·ldd: an
+// untransposed B panel, or a sliver of a transposed A. When w is not a multiple of
+// 8, the last vector of a row is the one ending at the row's end, which overlaps the
+// one before it and rewrites a few floats with the same values.
+TEXT ·packRowsAVX(SB), NOSPLIT, $0-48
 	MOVQ kc+0(FP), CX
 	MOVQ src+8(FP), SI
 	MOVQ lds+16(FP), R8
 	SHLQ $2, R8
 	MOVQ dst+24(FP), DI
-	MOVQ w+32(FP), R9
-	SHLQ $2, R9 // bytes per packed row
+	MOVQ ldd+32(FP), R11
+	SHLQ $2, R11
+	MOVQ w+40(FP), R9
+	SHLQ $2, R9 // bytes per row
 	LEAQ -32(R9), R10 // offset of the last vector of a row
 	TESTQ CX, CX
 	JEQ done
@@ -34,7 +36,7 @@ row32:
 	VMOVUPS Y2, 64(DI)
 	VMOVUPS Y3, 96(DI)
 	ADDQ R8, SI
-	ADDQ $128, DI
+	ADDQ R11, DI
 	DECQ CX
 	JNE row32
 	JMP done
@@ -53,7 +55,7 @@ test:
 	VMOVUPS (SI)(R10*1), Y0
 	VMOVUPS Y0, (DI)(R10*1)
 	ADDQ R8, SI
-	ADDQ R9, DI
+	ADDQ R11, DI
 	DECQ CX
 	JNE anyw
 
