@@ -20,7 +20,7 @@ import (
 //
 // (the trailing BiasAdd is optional too, so a lone ChannelMul after a layer folds
 // as well). This removes two passes over the activations per batch norm, which is
-// why Keras, TensorRT and onnxruntime do it for inference.
+// why onnxruntime, TensorRT and the TensorFlow Lite converter do it for inference.
 //
 // Why it is sound: output channel o of the layer is linear in W's channel-o slice
 // alone, op(x, W)[n,o,…] = Σ W[o,…]·x[…], so s[o]·op(x, W)[n,o,…] = op(x, W')[n,o,…],
@@ -34,8 +34,10 @@ import (
 // Only exact matches fold: s, t, W and b must be computed from parameters (and
 // constants) alone, x must be batched activations, and the layer output and its bias
 // sum must have no other reader (and be no output, loss or gradient), since their
-// values disappear. A batch norm after an activation (conv → ReLU → BN) does not
-// fold: it is not a linear map of the layer's weights.
+// values disappear. A dead reader counts, so DCE should run first; BNFold drops the
+// nodes it folds and leaves no dead nodes of its own. A batch norm after an
+// activation (conv → ReLU → BN) does not fold: it is not a linear map of the layer's
+// weights.
 //
 // Contract with code generation: W' and b' are expressions of parameters only
 // (Reshape, ChannelMul, Mul, Add over the weights and batch-norm state). Generated
