@@ -37,6 +37,7 @@
 //	fc1WeightGrad [100352]float32 // one per weight: the last TrainStep's gradient
 //	optState  []float32         // optimizer slots, allocated on the first step
 //	scratch64 [K]float64        // float64 accumulators for the running kernel
+//	scratch32 [K]float32        // working storage (im2col columns), only if a kernel asks
 //	arena     [arenaSize]float32 // every intermediate value, at planned offsets
 //
 // Weights never appear as literals: Init fills them with rt.InitParam, exactly as
@@ -93,7 +94,8 @@
 // Rules for emitters: bind every operand and the result with Bind/BindArray before
 // declaring any other local (the method's arguments are in scope, and a later local
 // could shadow one); refer to values only through those locals; assume the result
-// does not overlap any operand; use k.Scratch64 for float64 accumulators and
+// does not overlap any operand; use k.Scratch64 for float64 accumulators,
+// k.Scratch32 for float32 working storage (not kept from one kernel to the next) and
 // k.Step() for the training step. The kernel comment is written by the framework.
 // TestEveryOpHasAnEmitter lists the ops still without one; remove an op from its
 // pending list when its emitter lands, and add the op to a model in codegen_test.go

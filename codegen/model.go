@@ -59,6 +59,13 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	fields = append(fields, jen.Line(),
 		cmt("scratch64 holds float64 accumulators for whichever kernel is running."),
 		jen.Id("scratch64").Index(jen.Lit(max(m.scratch64, 1))).Float64(),
+	)
+	if m.scratch32 > 0 {
+		fields = append(fields,
+			cmt("scratch32 is float32 working storage for whichever kernel is running (the\ncolumn matrix of a convolution)."),
+			jen.Id("scratch32").Index(jen.Lit(m.scratch32)).Float32())
+	}
+	fields = append(fields,
 		cmt("arena holds every intermediate value, at offsets fixed by the memory plan."),
 		jen.Id("arena").Index(jen.Id("arenaSize")).Float32(),
 		jen.Line(),

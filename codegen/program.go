@@ -32,6 +32,7 @@ type model struct {
 	progs     []*program
 	arenaSize int
 	scratch64 int // float64 accumulators kernels asked for (Kernel.Scratch64)
+	scratch32 int // float32 working storage kernels asked for (Kernel.Scratch32)
 }
 
 // param is one parameter of the model and the struct fields that hold it.
@@ -87,7 +88,7 @@ func newModel(g *ir.Graph, opts Options) (*model, error) {
 	m := &model{
 		g: g, opts: opts, byName: map[string]*param{}, argOf: map[string]*arg{},
 		fields: newNamer("Optimizer", "Step", "Init", "Params", "Grads", "Predict", "Loss", "TrainStep",
-			"OptimizerState", "arena", "scratch64", "optState", "params", "grads", "update", "optimizerState"),
+			"OptimizerState", "arena", "scratch64", "scratch32", "optState", "params", "grads", "update", "optimizerState"),
 		args: newNamer("n", "m", "err", "rt", "math", "fmt", "embed", "method", "loss"),
 	}
 	for _, p := range g.Params() {
