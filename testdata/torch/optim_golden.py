@@ -10,7 +10,8 @@ One float32 parameter vector p0 takes len(grads) steps with the stored gradients
 scales swing from 3 to 0.01 so that AMSGrad's running maximum, Adamax's infinity norm
 and Adagrad's accumulator all matter, and one gradient element is exactly 0 at one
 step (eps placement). Each case records the parameters after every step and the
-final per-element optimizer state under PyTorch's state_dict keys.
+final per-element optimizer state under PyTorch's state_dict keys; "defaults" holds
+each optimizer's default hyper-parameters.
 
 NAdam runs with foreach=True: 1.13's default single-tensor NAdam divides the
 momentum term by 1 - mu_product*mu*mu_next (an extra mu, fixed in PyTorch 2), while
@@ -75,4 +76,12 @@ single, _ = run("NAdam", dict(lr=0.05))
 fe, _ = run("NAdam", dict(lr=0.05, foreach=True))
 assert max(abs(a - b) for a, b in zip(single[-1], fe[-1])) > 1e-4, "1.13's NAdam paths agree: drop the foreach note"
 
-print(json.dumps(dict(p0=p0.tolist(), grads=[g.tolist() for g in grads], cases=cases), indent=1))
+# Each optimizer's default hyper-parameters, for rt's New<Name> constructors.
+NUMERIC = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "rho",
+           "alpha", "momentum", "centered", "betas", "amsgrad", "momentum_decay")
+defaults = {}
+for name in sorted({name for name, _ in CASES}):
+    d = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
+    defaults[name] = {k: v for k, v in d.items() if k in NUMERIC}
+
+print(json.dumps(dict(p0=p0.tolist(), grads=[g.tolist() for g in grads], defaults=defaults, cases=cases), indent=1))
