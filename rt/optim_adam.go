@@ -96,7 +96,9 @@ func adamUpdate(step uint64, lr, beta1, beta2, eps, l2, dec float64, amsgrad boo
 	}
 	t := float64(step) + 1
 	stepSize := float32(-lr / (1 - math.Pow(beta1, t)))
-	bc2 := float32(math.Sqrt(1 - math.Pow(beta2, t)))
+	// 1/√(1-β₂ᵗ), multiplied rather than divided by: within an ulp of PyTorch's
+	// division and a division cheaper per element.
+	ibc2 := float32(1 / math.Sqrt(1-math.Pow(beta2, t)))
 	b1, omb1 := float32(beta1), float32(1-beta1)
 	b2, omb2 := float32(beta2), float32(1-beta2)
 	wd, e := float32(l2), float32(eps)
@@ -120,7 +122,7 @@ func adamUpdate(step uint64, lr, beta1, beta2, eps, l2, dec float64, amsgrad boo
 			}
 			vv = vmax[i]
 		}
-		p[i] = w + stepSize*(m[i]/(sqrt32(vv)/bc2+e))
+		p[i] = w + stepSize*(m[i]/(sqrtF32(vv)*ibc2+e))
 	}
 }
 
@@ -227,7 +229,7 @@ func (o NAdam) Update(step uint64, p, g, state []float32) {
 	prod := nadamMuProduct(o.Beta1, o.MomentumDecay, t)
 	cg := float32(-o.LR * (1 - mu) / (1 - prod))
 	cm := float32(-o.LR * muNext / (1 - prod*muNext))
-	bc2 := float32(1 - math.Pow(o.Beta2, t))
+	ibc2 := float32(1 / (1 - math.Pow(o.Beta2, t)))
 	b1, omb1 := float32(o.Beta1), float32(1-o.Beta1)
 	b2, omb2 := float32(o.Beta2), float32(1-o.Beta2)
 	wd, eps := float32(o.WeightDecay), float32(o.Eps)
@@ -238,9 +240,10 @@ func (o NAdam) Update(step uint64, p, g, state []float32) {
 		}
 		m[i] = b1*m[i] + omb1*d
 		v[i] = b2*v[i] + omb2*d*d
-		den := sqrt32(v[i]/bc2) + eps
-		w += cg * (d / den)
-		p[i] = w + cm*(m[i]/den)
+		// One division for both terms; PyTorch divides twice, which differs by an ulp.
+		r := 1 / (sqrtF32(v[i]*ibc2) + eps)
+		w += cg * (d * r)
+		p[i] = w + cm*(m[i]*r)
 	}
 }
 

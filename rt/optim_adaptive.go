@@ -26,7 +26,7 @@ import (
 // References: S. Ruder, "An overview of gradient descent optimization algorithms",
 // arXiv:1609.04747 (2016), and the paper named for each optimizer.
 
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+func sqrtF32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
 // Adagrad is torch.optim.Adagrad (Duchi, Hazan & Singer, "Adaptive Subgradient Methods
 // for Online Learning and Stochastic Optimization", JMLR 2011; Ruder 2016 §4.3):
@@ -71,7 +71,7 @@ func (o Adagrad) Update(step uint64, p, g, state []float32) {
 		}
 		s[i] += init
 		s[i] += d * d
-		p[i] = v + clr*(d/(sqrt32(s[i])+eps))
+		p[i] = v + clr*(d/(sqrtF32(s[i])+eps))
 	}
 }
 
@@ -114,7 +114,7 @@ func (o Adadelta) Update(step uint64, p, g, state []float32) {
 			d += wd * v
 		}
 		s[i] = rho*s[i] + omr*d*d
-		delta := sqrt32(a[i]+eps) / sqrt32(s[i]+eps) * d
+		delta := sqrtF32(a[i]+eps) / sqrtF32(s[i]+eps) * d
 		a[i] = rho*a[i] + omr*delta*delta
 		p[i] = v + lr*delta
 	}
@@ -192,9 +192,9 @@ func (o RMSprop) Update(step uint64, p, g, state []float32) {
 		var den float32
 		if avg != nil {
 			avg[i] = alpha*avg[i] + oma*d
-			den = sqrt32(s[i]-avg[i]*avg[i]) + eps
+			den = sqrtF32(s[i]-avg[i]*avg[i]) + eps
 		} else {
-			den = sqrt32(s[i]) + eps
+			den = sqrtF32(s[i]) + eps
 		}
 		if buf != nil {
 			buf[i] = mom*buf[i] + d/den

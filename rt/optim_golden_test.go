@@ -120,17 +120,17 @@ func TestOptimizersFollowPyTorch(t *testing.T) {
 				o.Update(uint64(step), p, g, state)
 				requireClose(t, c.Trajectory[step], p, 1e-6, 1e-7, "parameters after step ", step+1)
 			}
-			require.Len(t, c.State, len(o.Slots()), "torch's per-element state is %v", keys(c.State))
+			require.Len(t, c.State, len(o.Slots()), "torch's per-element state is %v", stateKeys(c.State))
 			for s, name := range o.Slots() {
 				want, ok := c.State[name]
-				require.True(t, ok, "slot %q is not in torch's state %v", name, keys(c.State))
+				require.True(t, ok, "slot %q is not in torch's state %v", name, stateKeys(c.State))
 				requireClose(t, want, state[s*n:(s+1)*n], 1e-6, 1e-7, "final ", name)
 			}
 		})
 	}
 }
 
-func keys(m map[string][]float32) []string {
+func stateKeys(m map[string][]float32) []string {
 	var ks []string
 	for k := range m {
 		ks = append(ks, k)

@@ -19,7 +19,7 @@ import (
 // name, created on first use.
 type refOptimizer func(t int, p, g []float64, st map[string][]float64)
 
-func slot(st map[string][]float64, name string, n int, init float64) []float64 {
+func refSlot(st map[string][]float64, name string, n int, init float64) []float64 {
 	s, ok := st[name]
 	if !ok {
 		s = make([]float64, n)
@@ -31,7 +31,7 @@ func slot(st map[string][]float64, name string, n int, init float64) []float64 {
 	return s
 }
 
-func l2(g []float64, p []float64, wd float64) []float64 {
+func withL2(g []float64, p []float64, wd float64) []float64 {
 	d := make([]float64, len(g))
 	for i := range g {
 		d[i] = g[i] + wd*p[i]
@@ -43,8 +43,8 @@ func l2(g []float64, p []float64, wd float64) []float64 {
 // with PyTorch's η = lr/(1 + (t-1)·decay) and G₀ = initial accumulator.
 func refAdagrad(o Adagrad) refOptimizer {
 	return func(t int, p, g []float64, st map[string][]float64) {
-		d := l2(g, p, o.WeightDecay)
-		G := slot(st, "sum", len(p), o.InitialAccumulatorValue)
+		d := withL2(g, p, o.WeightDecay)
+		G := refSlot(st, "sum", len(p), o.InitialAccumulatorValue)
 		eta := o.LR / (1 + float64(t-1)*o.LRDecay)
 		for i := range p {
 			G[i] += d[i] * d[i]
@@ -57,8 +57,8 @@ func refAdagrad(o Adagrad) refOptimizer {
 // RMS[y] = √(E[y²] + ε), scaled by PyTorch's lr.
 func refAdadelta(o Adadelta) refOptimizer {
 	return func(t int, p, g []float64, st map[string][]float64) {
-		d := l2(g, p, o.WeightDecay)
-		eg, ex := slot(st, "square_avg", len(p), 0), slot(st, "acc_delta", len(p), 0)
+		d := withL2(g, p, o.WeightDecay)
+		eg, ex := refSlot(st, "square_avg", len(p), 0), refSlot(st, "acc_delta", len(p), 0)
 		for i := range p {
 			eg[i] = o.Rho*eg[i] + (1-o.Rho)*d[i]*d[i]
 			dx := -math.Sqrt(ex[i]+o.Eps) / math.Sqrt(eg[i]+o.Eps) * d[i]
@@ -71,19 +71,19 @@ func refAdadelta(o Adadelta) refOptimizer {
 // refRMSprop: Hinton's E[g²] and, centered, Graves 2013's E[g²] - E[g]².
 func refRMSprop(o RMSprop) refOptimizer {
 	return func(t int, p, g []float64, st map[string][]float64) {
-		d := l2(g, p, o.WeightDecay)
-		eg2 := slot(st, "square_avg", len(p), 0)
+		d := withL2(g, p, o.WeightDecay)
+		eg2 := refSlot(st, "square_avg", len(p), 0)
 		for i := range p {
 			eg2[i] = o.Alpha*eg2[i] + (1-o.Alpha)*d[i]*d[i]
 			variance := eg2[i]
 			if o.Centered {
-				eg := slot(st, "grad_avg", len(p), 0)
+				eg := refSlot(st, "grad_avg", len(p), 0)
 				eg[i] = o.Alpha*eg[i] + (1-o.Alpha)*d[i]
 				variance -= eg[i] * eg[i]
 			}
 			step := d[i] / (math.Sqrt(variance) + o.Eps)
 			if o.Momentum > 0 {
-				b := slot(st, "momentum_buffer", len(p), 0)
+				b := refSlot(st, "momentum_buffer", len(p), 0)
 				b[i] = o.Momentum*b[i] + step
 				step = b[i]
 			}
@@ -102,8 +102,8 @@ func refAdam(lr, beta1, beta2, eps, l2wd, decoupled float64, amsgrad bool) refOp
 		for i := range p {
 			p[i] -= lr * decoupled * p[i]
 		}
-		d := l2(g, p, l2wd)
-		m, v := slot(st, "exp_avg", len(p), 0), slot(st, "exp_avg_sq", len(p), 0)
+		d := withL2(g, p, l2wd)
+		m, v := refSlot(st, "exp_avg", len(p), 0), refSlot(st, "exp_avg_sq", len(p), 0)
 		c2 := math.Sqrt(1 - math.Pow(beta2, float64(t)))
 		alpha := lr * c2 / (1 - math.Pow(beta1, float64(t)))
 		for i := range p {
@@ -111,7 +111,7 @@ func refAdam(lr, beta1, beta2, eps, l2wd, decoupled float64, amsgrad bool) refOp
 			v[i] = beta2*v[i] + (1-beta2)*d[i]*d[i]
 			vv := v[i]
 			if amsgrad {
-				vm := slot(st, "max_exp_avg_sq", len(p), 0)
+				vm := refSlot(st, "max_exp_avg_sq", len(p), 0)
 				vm[i] = math.Max(vm[i], v[i])
 				vv = vm[i]
 			}
@@ -123,8 +123,8 @@ func refAdam(lr, beta1, beta2, eps, l2wd, decoupled float64, amsgrad bool) refOp
 // refAdamax: Kingma & Ba 2015 Algorithm 2, with PyTorch's ε inside the maximum.
 func refAdamax(o Adamax) refOptimizer {
 	return func(t int, p, g []float64, st map[string][]float64) {
-		d := l2(g, p, o.WeightDecay)
-		m, u := slot(st, "exp_avg", len(p), 0), slot(st, "exp_inf", len(p), 0)
+		d := withL2(g, p, o.WeightDecay)
+		m, u := refSlot(st, "exp_avg", len(p), 0), refSlot(st, "exp_inf", len(p), 0)
 		for i := range p {
 			m[i] = o.Beta1*m[i] + (1-o.Beta1)*d[i]
 			u[i] = math.Max(o.Beta2*u[i], math.Abs(d[i])+o.Eps)
@@ -138,8 +138,8 @@ func refAdamax(o Adamax) refOptimizer {
 func refNAdam(o NAdam) refOptimizer {
 	mu := func(t int) float64 { return o.Beta1 * (1 - 0.5*math.Pow(0.96, float64(t)*o.MomentumDecay)) }
 	return func(t int, p, g []float64, st map[string][]float64) {
-		d := l2(g, p, o.WeightDecay)
-		m, v := slot(st, "exp_avg", len(p), 0), slot(st, "exp_avg_sq", len(p), 0)
+		d := withL2(g, p, o.WeightDecay)
+		m, v := refSlot(st, "exp_avg", len(p), 0), refSlot(st, "exp_avg_sq", len(p), 0)
 		prod := 1.0
 		for i := 1; i <= t; i++ {
 			prod *= mu(i)
@@ -231,18 +231,18 @@ func TestOptimizersMatchFloat64Equations(t *testing.T) {
 					g64[i] = float64(v)
 				}
 				c.ref(step+1, ref, g64, st)
-				requireClose(t, f32(ref), p, 1e-6, 1e-7, "parameters after step ", step+1)
+				requireClose(t, toF32(ref), p, 1e-6, 1e-7, "parameters after step ", step+1)
 				require.Len(t, st, len(c.opt.Slots()))
 				for s, name := range c.opt.Slots() {
 					require.Contains(t, st, name)
-					requireClose(t, f32(st[name]), state[s*n:(s+1)*n], 1e-6, 1e-7, name, " after step ", step+1)
+					requireClose(t, toF32(st[name]), state[s*n:(s+1)*n], 1e-6, 1e-7, name, " after step ", step+1)
 				}
 			}
 		})
 	}
 }
 
-func f32(x []float64) []float32 {
+func toF32(x []float64) []float32 {
 	y := make([]float32, len(x))
 	for i, v := range x {
 		y[i] = float32(v)
