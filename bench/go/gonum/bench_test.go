@@ -20,7 +20,7 @@ func TestComputesWhatPyTorchComputes(t *testing.T) {
 			if err := wl.CheckInference(w, wl.Checksum(m.Predict(d.X))); err != nil {
 				t.Error(err)
 			}
-			l0 := m.TrainStep(d.X, d.Labels, d.Target, wl.LR)
+			l0 := m.TrainStep(d.X, d.Labels, d.Target, wl.CheckLR)
 			l1 := m.TrainStep(d.X, d.Labels, d.Target, 0)
 			if err := wl.CheckTraining(w, float64(l0), float64(l1)); err != nil {
 				t.Error(err)

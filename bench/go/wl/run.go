@@ -11,8 +11,9 @@ import (
 // workload batch.
 var Cases = []string{"infer_b1", "infer_bN", "train_bN"}
 
-// LR is the SGD learning rate of every engine's training step.
-const LR = 0.01
+// LR is the SGD learning rate of every engine's training step (a variable so that the
+// engines' tests can check a step at CheckLR).
+var LR float32 = 0.01
 
 // Prepared is one engine's ready-to-run case.
 type Prepared struct {
