@@ -78,13 +78,13 @@ func (k *Kernel) Scratch64(size int) *jen.Statement {
 	return jen.Parens(jen.Op("*").Index(jen.Lit(size)).Float64()).Call(jen.Id("m").Dot("scratch64").Index(jen.Op(":")))
 }
 
-// Scratch32 returns a float32 array of size elements that the kernel may use as
+// Scratch32 returns a slice of size float32 values that the kernel may use as
 // working storage while it runs (the column matrix of a convolution); the model
 // reserves one such buffer for all kernels, sized at generation time, and declares it
 // only if some kernel asks for it.
 func (k *Kernel) Scratch32(size int) *jen.Statement {
 	k.prog.model.scratch32 = max(k.prog.model.scratch32, size)
-	return jen.Parens(jen.Op("*").Index(jen.Lit(size)).Float32()).Call(jen.Id("m").Dot("scratch32").Index(jen.Op(":")))
+	return jen.Id("m").Dot("scratch32").Index(jen.Empty(), jen.Lit(size))
 }
 
 // Errorf reports a generation error naming the node.
