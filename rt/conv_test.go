@@ -13,7 +13,7 @@ import (
 // that differ per axis, asymmetric (Keras 'same') and full padding, kernels as wide
 // as the padded input, 1×1 kernels and windows that skip input columns.
 var windows = []struct {
-	name   string
+	name                                              string
 	c, h, w, kh, kw, sh, sw, top, left, bottom, right int
 }{
 	{"a 3×3 valid window", 2, 5, 6, 3, 3, 1, 1, 0, 0, 0, 0},
@@ -129,7 +129,7 @@ func TestIm2colPanicsOnSizesThatDoNotFit(t *testing.T) {
 
 func BenchmarkIm2col(b *testing.B) {
 	for _, g := range []Window{
-		{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28},   // LeNet conv1
+		{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28},  // LeNet conv1
 		{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, // conv AE dec2
 		{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 13, Wo: 13},
 	} {
