@@ -1,0 +1,8 @@
+// Package generated holds the committed output of `dlgen generate` for the example
+// models of package models, one package per model, each with a model_test.go that
+// checks it against the interpreter and benchmarks it. `go generate ./...` rewrites
+// them from the lines below; CI fails if that changes anything.
+package generated
+
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model LeNet -out lenet -max-batch 64 -tests
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ConvDAE -out convdae -max-batch 32 -tests
