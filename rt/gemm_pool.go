@@ -34,6 +34,7 @@ type poolState struct {
 	mu      sync.Mutex
 	ws      []workspace // ws[i] belongs to thread i; thread 0 is the caller
 	helpers []helper    // helpers[i-1] is thread i
+	spin    bool        // GOMAXPROCS > 1: a spinning waiter cannot hold up the thread it waits for
 	pending atomic.Int32
 	caller  waiter // where the caller waits for the helpers to finish
 	job     gemmJob
@@ -71,9 +72,9 @@ const (
 // lets other goroutines, including other helpers, use the processor meanwhile.
 const spinYields = 200
 
-// wait spins and then parks until ready reports true.
-func (w *waiter) wait(ready func() bool) {
-	if runtime.GOMAXPROCS(0) > 1 {
+// wait spins (when spin is set) and then parks until ready reports true.
+func (w *waiter) wait(spin bool, ready func() bool) {
+	if spin {
 		for range spinYields {
 			if ready() {
 				return
@@ -119,6 +120,7 @@ func NewPool(threads int) *Pool {
 	s := &poolState{
 		ws:      make([]workspace, threads),
 		helpers: make([]helper, threads-1),
+		spin:    runtime.GOMAXPROCS(0) > 1,
 	}
 	s.caller.wake = make(chan struct{}, 1)
 	s.job.parts = make([]gemmPart, threads)
@@ -156,7 +158,7 @@ func (s *poolState) helper(i int) {
 	h := &s.helpers[i-1]
 	ready := func() bool { return h.job.Load() != 0 }
 	for {
-		h.wait(ready)
+		h.wait(s.spin, ready)
 		if h.job.Load() == jobQuit {
 			return
 		}
@@ -224,7 +226,7 @@ func (p *Pool) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32
 	}
 	s.runPart(0)
 	if used > 1 {
-		s.caller.wait(s.helpersDone)
+		s.caller.wait(s.spin, s.helpersDone)
 	}
 	// Drop the references to the caller's matrices.
 	s.job.a, s.job.b, s.job.c = nil, nil, nil

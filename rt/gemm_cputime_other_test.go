@@ -1,0 +1,5 @@
+//go:build !linux
+
+package rt
+
+func processCPU() float64 { return 0 }
