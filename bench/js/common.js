@@ -108,7 +108,7 @@ function args(argv) {
   for (let i = 0; i < argv.length; i += 2) a[argv[i].replace(/^--/, '')] = argv[i + 1];
   return {
     threads: +a.threads, repeats: +a.repeats, minMs: +a.minMs, only: a.only.split(','),
-    backend: a.backend, cases: (a.cases || 'infer_b1,infer_bN,train_bN').split(','),
+    backend: a.backend, spin: a.spin, cases: (a.cases || 'infer_b1,infer_bN,train_bN').split(','),
   };
 }
 

@@ -130,6 +130,9 @@ async function main() {
         const sess = await ort.InferenceSession.create(model(w, B), {
           executionProviders: ['cpu'], intraOpNumThreads: a.threads, interOpNumThreads: 1,
           executionMode: 'sequential', graphOptimizationLevel: 'all',
+          // --spin 0 stops idle intra-op threads from busy-waiting (run.sh passes it
+          // when the machine is shared; see bench/README.md).
+          ...(a.spin === undefined ? {} : { extra: { session: { intra_op: { allow_spinning: String(a.spin) } } } }),
         });
         const feeds = { x: input(w, B) };
         rec.ms = await C.measure(() => sess.run(feeds), { repeats: a.repeats, minMs: a.minMs });
