@@ -35,10 +35,16 @@ type poolState struct {
 	ws      []workspace // ws[i] belongs to thread i; thread 0 is the caller
 	helpers []helper    // helpers[i-1] is thread i
 	spin    bool        // GOMAXPROCS > 1: a spinning waiter cannot hold up the thread it waits for
-	pending atomic.Int32
-	caller  waiter // where the caller waits for the helpers to finish
-	job     gemmJob
-	closed  bool
+	// The job is cut into more parts than threads, and every thread, the caller
+	// included, takes the next part until none is left (next counts down the parts
+	// not yet taken, left those not yet finished). When another process holds one
+	// of the cores, the threads that do run take over its share, instead of waiting
+	// for it at the end.
+	next   atomic.Int64
+	left   atomic.Int64
+	caller waiter // where the caller waits for the last part to finish
+	job    gemmJob
+	closed bool
 }
 
 // A waiter is a goroutine that waits for a flag by spinning for a short while and
@@ -56,7 +62,7 @@ type waiter struct {
 }
 
 // helper is a pool thread other than the caller. job is 0 while idle, jobRun when
-// it has a part to compute and jobQuit when the pool is closing.
+// there are parts to take and jobQuit when the pool is closing.
 type helper struct {
 	waiter
 	job atomic.Int32
@@ -105,6 +111,7 @@ type gemmJob struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	parts          []gemmPart
+	nparts         int // parts[:nparts] is the current job
 }
 
 // gemmPart is the block C[m0:m1, n0:n1].
@@ -123,7 +130,11 @@ func NewPool(threads int) *Pool {
 		spin:    runtime.GOMAXPROCS(0) > 1,
 	}
 	s.caller.wake = make(chan struct{}, 1)
-	s.job.parts = make([]gemmPart, threads)
+	parts := 1
+	if threads > 1 {
+		parts = partsPerThread * threads
+	}
+	s.job.parts = make([]gemmPart, parts)
 	for i := range s.helpers {
 		s.helpers[i].wake = make(chan struct{}, 1)
 		go s.helper(i + 1)
@@ -159,18 +170,37 @@ func (s *poolState) helper(i int) {
 	ready := func() bool { return h.job.Load() != 0 }
 	for {
 		h.wait(s.spin, ready)
-		if h.job.Load() == jobQuit {
+		// Taking the flag before the parts means a job posted while this helper
+		// is still busy with the last one is not missed.
+		if h.job.Swap(0) == jobQuit {
 			return
 		}
-		s.runPart(i)
-		h.job.Store(0)
-		if s.pending.Add(-1) == 0 {
+		s.work(i)
+	}
+}
+
+// work computes parts of the current job on thread t until none is left to take.
+//
+// A helper that wakes late may reach next after the job is over, or after the
+// caller has posted the next job. next only goes up when the caller stores the
+// new job's part count, after writing the job, so a part taken from a non-negative
+// count belongs to a fully written job; a late helper of a finished job finds a
+// negative count and touches nothing.
+func (s *poolState) work(t int) {
+	for {
+		r := s.next.Add(-1)
+		if r < 0 {
+			return
+		}
+		s.runPart(t, s.job.nparts-1-int(r))
+		if s.left.Add(-1) == 0 {
 			s.caller.signal()
 		}
 	}
 }
 
-func (s *poolState) runPart(i int) {
+// runPart computes part i of the job with the workspace of thread t.
+func (s *poolState) runPart(t, i int) {
 	j := &s.job
 	pt := j.parts[i]
 	if pt.m0 >= pt.m1 || pt.n0 >= pt.n1 {
@@ -188,7 +218,7 @@ func (s *poolState) runPart(i int) {
 	} else {
 		b = b[pt.n0:]
 	}
-	s.ws[i].gemm(j.kern, j.transA, j.transB, pt.m1-pt.m0, pt.n1-pt.n0, j.k, j.alpha,
+	s.ws[t].gemm(j.kern, j.transA, j.transB, pt.m1-pt.m0, pt.n1-pt.n0, j.k, j.alpha,
 		a, j.lda, b, j.ldb, j.beta, j.c[pt.m0*j.ldc+pt.n0:], j.ldc)
 }
 
@@ -214,39 +244,46 @@ func (p *Pool) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32
 		alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
 		parts: s.job.parts,
 	}
-	used := splitGemm(s.job.parts, kern, m, n, k)
 	if s.closed {
 		panic("rt: Gemm on a closed Pool")
 	}
-	s.pending.Store(int32(used - 1))
-	for i := 1; i < used; i++ {
-		h := &s.helpers[i-1]
+	used := splitGemm(s.job.parts, kern, m, n, k)
+	s.job.nparts = used
+	s.left.Store(int64(used))
+	s.next.Store(int64(used)) // publishes the job
+	for i := range min(used-1, len(s.helpers)) {
+		h := &s.helpers[i]
 		h.job.Store(jobRun)
 		h.signal()
 	}
-	s.runPart(0)
-	if used > 1 {
-		s.caller.wait(s.spin, s.helpersDone)
+	s.work(0)
+	if s.left.Load() != 0 {
+		s.caller.wait(s.spin, s.allDone)
 	}
 	// Drop the references to the caller's matrices.
 	s.job.a, s.job.b, s.job.c = nil, nil, nil
 }
 
-func (s *poolState) helpersDone() bool { return s.pending.Load() == 0 }
+func (s *poolState) allDone() bool { return s.left.Load() == 0 }
 
-// minFlopsPerThread is the least work, in multiply-adds, worth waking a thread for:
-// a wake-up costs a few microseconds, about 10⁵ multiply-adds of a fast kernel.
-const minFlopsPerThread = 1 << 17
+// partsPerThread is how many parts a job is cut into per thread: enough that the
+// threads that run can take over from one that another process keeps off its
+// core, few enough that packing A once per part stays cheap.
+const partsPerThread = 2
 
-// splitGemm divides the m×n output among at most len(parts) threads on micro-tile
-// boundaries and returns how many parts it filled. It picks the grid of tm×tn blocks
-// with the smallest largest block (in micro-tiles), preferring to split n, since each
-// thread then packs a disjoint part of B, usually the larger operand to pack.
+// minFlopsPerPart is the least work, in multiply-adds, worth a part of its own: a
+// wake-up costs a few microseconds, about 10⁵ multiply-adds of a fast kernel.
+const minFlopsPerPart = 1 << 17
+
+// splitGemm cuts the m×n output into at most len(parts) blocks on micro-tile
+// boundaries and returns how many it filled. It picks the grid of tm×tn blocks
+// with the smallest largest block (in micro-tiles), preferring to split n, since
+// each part then packs a disjoint part of B, usually the larger operand to pack.
 func splitGemm(parts []gemmPart, kern *gemmKernel, m, n, k int) int {
 	mt := (m + kern.mr - 1) / kern.mr
 	nt := (n + kern.nr - 1) / kern.nr
 	threads := len(parts)
-	if w := m * n * k / minFlopsPerThread; w < threads {
+	if w := m * n * k / minFlopsPerPart; w < threads {
 		threads = max(w, 1)
 	}
 	threads = min(threads, mt*nt)
