@@ -21,6 +21,7 @@
 //
 //	model.go       MaxBatch, the Model struct, New, Init, Params, Grads,
 //	               OptimizerState, the optimizer update; graph.json embedded (GraphJSON)
+//	kernels.go     the kernel methods (m.relu, m.biasAdd2, ...) the methods call
 //	predict.go     Predict and Loss
 //	train.go       TrainStep
 //	graph.json     the user's graph (ir.Encode), so tests and tools can rebuild the
@@ -47,14 +48,21 @@
 // Methods take the batch size n and one slice per input, in the graph's order
 // (Predict also one per output, which it fills). They first check n against
 // MaxBatch, every length, that float inputs are finite and class labels in range,
-// returning an *rt.ArgError that names the argument; then run one block per node:
+// returning an *rt.ArgError that names the argument; then run the kernel of each
+// node in order, under a comment naming the node:
 //
+//	// fc1/matmul: MatMul N×128
+//	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
+//	// fc1/bias: BiasAdd N×128
+//	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.fc1Bias)
 //	// fc1/relu: Relu N×128
-//	{
-//		x := m.arena[8192 : 8192+n*128]
-//		y := m.arena[:n*128]
-//		...
-//	}
+//	m.relu(n, m.arena[8192:8192+n*128], m.arena[:n*128])
+//
+// A kernel whose emitter binds all its operands and its result is a method in
+// kernels.go taking them as parameters; nodes with identical kernels (same op,
+// shapes and attributes: the time steps of an unrolled LSTM) share one method, which
+// keeps the files small and quick to compile. Other kernels are written inline as a
+// block.
 //
 // The batch is the only dynamic size: loops over the batch are bounded by n, loops
 // within an item by constants, and rows are converted to array pointers
@@ -91,9 +99,9 @@
 //		return nil
 //	}
 //
-// Rules for emitters: bind every operand and the result with Bind/BindArray before
-// declaring any other local (the method's arguments are in scope, and a later local
-// could shadow one); refer to values only through those locals; assume the result
+// Rules for emitters: bind every operand and the result with Bind/BindArray (they
+// become the kernel method's parameters; inline, the method's arguments are in scope
+// and a later local could shadow one); refer to values only through those locals; assume the result
 // does not overlap any operand; use k.Scratch64 for float64 accumulators,
 // k.Scratch32 for float32 working storage (not kept from one kernel to the next) and
 // k.Step() for the training step. The kernel comment is written by the framework.

@@ -19,8 +19,9 @@ const GraphFile = "graph.json"
 
 // Generate compiles the user's graph g (as the builder made it, not lowered) into the
 // files of one Go package: model.go (the Model type, its storage and parameter
-// access), predict.go (Predict and Loss), train.go (TrainStep), graph.json (g,
-// embedded for tests and tools) and, with opts.Tests, model_test.go.
+// access), kernels.go (the kernel methods the others call), predict.go (Predict and
+// Loss), train.go (TrainStep), graph.json (g, embedded for tests and tools) and,
+// with opts.Tests, model_test.go.
 func Generate(g *ir.Graph, opts Options) ([]File, error) {
 	if opts.Package == "" || !token.IsIdentifier(opts.Package) {
 		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier", opts.Package)
@@ -97,6 +98,9 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 		}
 	}
 	if err := add("model.go", m.emitModel(predict, loss, train)); err != nil {
+		return nil, err
+	}
+	if err := add("kernels.go", m.emitKernels()); err != nil {
 		return nil, err
 	}
 	if err := add("predict.go", methods); err != nil {

@@ -24,13 +24,29 @@ func register(op string, e Emitter) {
 }
 
 // Kernel is what an emitter sees of one node: its operands and result as Values
-// (typed views of wherever the program stores them), and the block it writes into.
-// Every kernel is emitted as its own block, so emitters may declare short local
-// names (x, y, w) without clashing with other kernels.
+// (typed views of wherever the program stores them), and the code it writes.
+//
+// An emitter binds the values it reads and writes (Bind, BindArray) and emits
+// statements that use those locals. When it binds every operand and the result, the
+// kernel becomes a method of the generated Model whose parameters are the bound
+// locals (plus n), and the node's code is one call: kernels with the same body (the
+// 32 steps of an unrolled LSTM) share one method, which keeps generated files small.
+// Otherwise the kernel is written inline as its own block, so emitters may declare
+// short local names (x, y, w) without clashing with other kernels.
 type Kernel struct {
-	Node *ir.Node
-	prog *program
-	body []jen.Code
+	Node  *ir.Node
+	prog  *program
+	binds []binding
+	bound map[int]bool // node IDs bound
+	body  []jen.Code
+}
+
+// binding is a local bound to a value: a parameter of the kernel method, or a
+// declaration at the top of an inline block.
+type binding struct {
+	name string
+	typ  jen.Code
+	val  jen.Code
 }
 
 // In returns operand i.
@@ -39,26 +55,44 @@ func (k *Kernel) In(i int) Value { return k.prog.value(k.Node.Inputs[i]) }
 // Out returns the node's result.
 func (k *Kernel) Out() Value { return k.prog.value(k.Node.ID) }
 
-// Emit appends statements to the kernel's block.
+// Emit appends statements to the kernel's code.
 func (k *Kernel) Emit(code ...jen.Code) { k.body = append(k.body, code...) }
 
-// Bind declares a local for v's full slice and returns it. Emitters bind every
-// operand they read and the result before declaring anything else, and refer to
-// values only through the returned locals: the method's arguments are in scope in
-// the kernel, and a local declared later may shadow one. The local is named name,
-// or name_ if an argument of the method is called name.
+// Bind binds a local to v's full slice and returns it. Emitters bind every operand
+// they read and the result, and refer to values only through the returned locals:
+// inline, the method's arguments are in scope, and a later local could shadow one.
+// The local is named name, or name_ if an argument of the method is called name.
 func (k *Kernel) Bind(name string, v Value) *jen.Statement {
-	id := k.local(name)
-	k.Emit(jen.Id(id).Op(":=").Add(v.Slice()))
-	return jen.Id(id)
+	return k.bind(name, v, v.sliceType(), v.Slice())
 }
 
 // BindArray is Bind for an unbatched value as a pointer to a fixed-size array, so
 // loops with constant bounds index it without bounds checks.
 func (k *Kernel) BindArray(name string, v Value) *jen.Statement {
+	return k.bind(name, v, jen.Op("*").Index(jen.Lit(v.Elems())).Add(v.elemType()), v.Array())
+}
+
+func (k *Kernel) bind(name string, v Value, typ, val jen.Code) *jen.Statement {
 	id := k.local(name)
-	k.Emit(jen.Id(id).Op(":=").Add(v.Array()))
+	if k.bound == nil {
+		k.bound = map[int]bool{}
+	}
+	k.bound[v.ID] = true
+	k.binds = append(k.binds, binding{id, typ, val})
 	return jen.Id(id)
+}
+
+// boundAll reports whether every operand and the result were bound.
+func (k *Kernel) boundAll() bool {
+	if len(k.binds) == 0 || !k.bound[k.Node.ID] {
+		return false
+	}
+	for _, in := range k.Node.Inputs {
+		if !k.bound[in] {
+			return false
+		}
+	}
+	return true
 }
 
 func (k *Kernel) local(name string) string {
@@ -102,6 +136,15 @@ type Value struct {
 	array *jen.Statement // for unbatched values: a *[Elems]T expression
 	first *jen.Statement // the first element, for scalars
 }
+
+func (v Value) elemType() *jen.Statement {
+	if v.DType == ir.Int {
+		return jen.Int32()
+	}
+	return jen.Float32()
+}
+
+func (v Value) sliceType() *jen.Statement { return jen.Index().Add(v.elemType()) }
 
 // Scalar is an expression for the first element (the value of a scalar).
 func (v Value) Scalar() *jen.Statement {

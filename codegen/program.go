@@ -25,14 +25,18 @@ type model struct {
 	// state holds Slots() times as many).
 	weightElems int
 
-	fields *namer // struct fields and methods of Model
-	args   *namer // method arguments (inputs and outputs share one namespace)
-	argOf  map[string]*arg
+	fields *namer          // struct fields and methods of Model
+	args   *namer          // method arguments (inputs and outputs share one namespace)
+	inArg  map[string]*arg // by input name
+	outArg map[string]*arg // by output name (may repeat an input's name)
 
 	progs     []*program
 	arenaSize int
 	scratch64 int // float64 accumulators kernels asked for (Kernel.Scratch64)
 	scratch32 int // float32 working storage kernels asked for (Kernel.Scratch32)
+
+	kernelFuncs map[string]*kernelFunc // by rendered parameters and body
+	kernelList  []*kernelFunc          // in order of first use
 }
 
 // param is one parameter of the model and the struct fields that hold it.
@@ -86,7 +90,7 @@ type program struct {
 
 func newModel(g *ir.Graph, opts Options) (*model, error) {
 	m := &model{
-		g: g, opts: opts, byName: map[string]*param{}, argOf: map[string]*arg{},
+		g: g, opts: opts, byName: map[string]*param{}, inArg: map[string]*arg{}, outArg: map[string]*arg{},
 		fields: newNamer("Optimizer", "Step", "Init", "Params", "Grads", "Predict", "Loss", "TrainStep",
 			"OptimizerState", "arena", "scratch64", "scratch32", "optState", "params", "grads", "update", "optimizerState"),
 		args: newNamer("n", "m", "err", "rt", "math", "fmt", "embed", "method", "loss"),
@@ -110,13 +114,13 @@ func newModel(g *ir.Graph, opts Options) (*model, error) {
 		}
 	}
 	for _, n := range g.Inputs() {
-		m.argOf[n.Name] = &arg{name: n.Name, id: m.args.name(n.Name, false), dtype: dtypeOf(n), shape: n.Shape}
+		m.inArg[n.Name] = &arg{name: n.Name, id: m.args.name(n.Name, false), dtype: dtypeOf(n), shape: n.Shape}
 	}
 	for _, o := range g.Outputs {
-		if _, clash := m.argOf[o.Name]; clash {
-			return nil, fmt.Errorf("codegen: output %q has the name of an input", o.Name)
+		if _, dup := m.outArg[o.Name]; dup {
+			return nil, fmt.Errorf("codegen: two outputs are named %q", o.Name)
 		}
-		m.argOf[o.Name] = &arg{name: o.Name, id: m.args.name(o.Name, false), dtype: ir.Float, shape: g.Nodes[o.ID].Shape}
+		m.outArg[o.Name] = &arg{name: o.Name, id: m.args.name(o.Name, false), dtype: ir.Float, shape: g.Nodes[o.ID].Shape}
 	}
 	return m, nil
 }
@@ -140,7 +144,7 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 		}
 		switch n.Op {
 		case ir.OpInput:
-			a := m.argOf[n.Name]
+			a := m.inArg[n.Name]
 			if a == nil {
 				return nil, fmt.Errorf("codegen: %s reads input %q, which the user's graph does not have", method, n.Name)
 			}
@@ -163,7 +167,10 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 		}
 	}
 	p.argIDs = map[string]bool{}
-	for _, a := range m.argOf {
+	for _, a := range m.inArg {
+		p.argIDs[a.id] = true
+	}
+	for _, a := range m.outArg {
 		p.argIDs[a.id] = true
 	}
 	root := passes.StorageRoots(g)
@@ -180,7 +187,7 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 	}
 	var keep []int
 	for _, o := range outputs {
-		a := m.argOf[o.Name]
+		a := m.outArg[o.Name]
 		p.outs = append(p.outs, a)
 		p.outIDs = append(p.outIDs, o.ID)
 		keep = append(keep, o.ID)
@@ -305,13 +312,93 @@ func (p *program) kernels() ([]jen.Code, error) {
 			return nil, err
 		}
 		comment := describe(p.g, n)
-		if len(k.body) == 0 {
+		switch {
+		case len(k.body) == 0:
 			code = append(code, jen.Comment(comment+": a view, no code"))
-			continue
+		case k.boundAll():
+			args := []jen.Code{jen.Id("n")}
+			for _, b := range k.binds {
+				args = append(args, b.val)
+			}
+			name, err := p.model.kernelMethod(k)
+			if err != nil {
+				return nil, err
+			}
+			code = append(code, jen.Comment(comment), jen.Id("m").Dot(name).Call(args...))
+		case len(k.binds) == 0:
+			// Nothing declared (a call of rt.Gemm): no block needed.
+			code = append(code, jen.Comment(comment))
+			code = append(code, k.body...)
+		default:
+			var block []jen.Code
+			for _, b := range k.binds {
+				block = append(block, jen.Id(b.name).Op(":=").Add(b.val))
+			}
+			code = append(code, jen.Comment(comment), jen.Block(append(block, k.body...)...))
 		}
-		code = append(code, jen.Comment(comment), jen.Block(k.body...))
 	}
 	return code, nil
+}
+
+// kernelFunc is a kernel method of the generated Model, shared by every node whose
+// kernel has the same parameters and body.
+type kernelFunc struct {
+	name  string
+	code  *jen.Statement // the method, without its doc comment
+	op    string
+	shape ir.Shape
+	users []string // the nodes that call it
+}
+
+// kernelMethod returns the name of the Model method that runs k's body, creating it
+// the first time that body is seen.
+func (m *model) kernelMethod(k *Kernel) (string, error) {
+	params := []jen.Code{jen.Id("n").Int()}
+	for _, b := range k.binds {
+		params = append(params, jen.Id(b.name).Add(b.typ))
+	}
+	var key string
+	if err := func() (err error) {
+		// GoString panics on code that does not format: an emitter bug, reported as
+		// an error naming the node.
+		defer func() {
+			if r := recover(); r != nil {
+				err = k.Errorf("emitted code does not compile: %v", r)
+			}
+		}()
+		key = jen.Func().Id("kernel").Params(params...).Block(k.body...).GoString()
+		return nil
+	}(); err != nil {
+		return "", err
+	}
+	if m.kernelFuncs == nil {
+		m.kernelFuncs = map[string]*kernelFunc{}
+	}
+	f := m.kernelFuncs[key]
+	if f == nil {
+		name := m.fields.name(k.Node.Op, false)
+		f = &kernelFunc{name: name, op: k.Node.Op, shape: k.Node.Shape,
+			code: jen.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(params...).Block(k.body...)}
+		m.kernelFuncs[key] = f
+		m.kernelList = append(m.kernelList, f)
+	}
+	f.users = append(f.users, k.Node.Name)
+	return f.name, nil
+}
+
+// emitKernels writes kernels.go: the kernel methods the other files call.
+func (m *model) emitKernels() *jen.File {
+	f := m.newFile()
+	for _, kf := range m.kernelList {
+		users := strings.Join(kf.users, ", ")
+		if len(kf.users) > 3 {
+			users = fmt.Sprintf("%s, %s and %d more", kf.users[0], kf.users[1], len(kf.users)-2)
+		}
+		comment(f, fmt.Sprintf("%s computes %s %s, for %s.", kf.name, kf.op, kf.shape, users))
+		f.Add(kf.code)
+		f.Line()
+	}
+	return f
 }
 
 // describe is the one-line summary of a node in kernel comments:

@@ -73,9 +73,12 @@ func (m *model) emitTest(predict, loss, train *program) *jen.File {
 	}
 	f.Line()
 
-	names := jen.Dict{}
-	for name, a := range m.argOf {
+	names, outNames := jen.Dict{}, jen.Dict{}
+	for name, a := range m.inArg {
 		names[jen.Lit(name)] = jen.Lit(a.id)
+	}
+	for name, a := range m.outArg {
+		outNames[jen.Lit(name)] = jen.Lit(a.id)
 	}
 	args := jen.Dict{}
 	for _, p := range []*program{predict, loss, train} {
@@ -95,6 +98,7 @@ func (m *model) emitTest(predict, loss, train *program) *jen.File {
 		jen.Id("Predict"):  jen.Lit(predict != nil),
 		jen.Id("Train"):    jen.Lit(train != nil),
 		jen.Id("ArgNames"): jen.Map(jen.String()).String().Values(names),
+		jen.Id("OutNames"): jen.Map(jen.String()).String().Values(outNames),
 		jen.Id("Args"):     jen.Map(jen.String()).Index().String().Values(args),
 	})
 	f.Line()
@@ -112,19 +116,19 @@ func (m *model) emitTest(predict, loss, train *program) *jen.File {
 			jen.Id("in").Op(":=").Qual(gentestPath, "Inputs").Call(jen.Id(tb), jen.Id("config"), n, jen.Lit(1)),
 		}
 		for _, name := range m.g.Inputs() {
-			a := m.argOf[name.Name]
+			a := m.inArg[name.Name]
 			code = append(code, jen.Id(a.id+"Arg").Op(":=").Add(feedOf(a)))
 		}
 		for _, o := range m.g.Outputs {
-			a := m.argOf[o.Name]
+			a := m.outArg[o.Name]
 			code = append(code, jen.Id(a.id+"Arg").Op(":=").Make(jen.Index().Float32(), jen.Add(n).Op("*").Lit(a.shape.Elems())))
 		}
 		// Unused when a method does not read every input.
 		for _, name := range m.g.Inputs() {
-			code = append(code, jen.Id("_").Op("=").Id(m.argOf[name.Name].id+"Arg"))
+			code = append(code, jen.Id("_").Op("=").Id(m.inArg[name.Name].id+"Arg"))
 		}
 		for _, o := range m.g.Outputs {
-			code = append(code, jen.Id("_").Op("=").Id(m.argOf[o.Name].id+"Arg"))
+			code = append(code, jen.Id("_").Op("=").Id(m.outArg[o.Name].id+"Arg"))
 		}
 		return code
 	}

@@ -39,8 +39,6 @@ func (a adapter) TrainStep(n int, in gentest.Feeds) (float32, error) {
 var config = gentest.Config{
 	ArgNames: map[string]string{
 		"clean": "clean",
-		"code":  "code",
-		"recon": "recon",
 		"x":     "x",
 	},
 	Args: map[string][]string{
@@ -52,6 +50,10 @@ var config = gentest.Config{
 	MaxBatch: MaxBatch,
 	New: func() gentest.Model {
 		return adapter{New()}
+	},
+	OutNames: map[string]string{
+		"code":  "code",
+		"recon": "recon",
 	},
 	Predict: true,
 	Train:   true,

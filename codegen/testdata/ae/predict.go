@@ -2,10 +2,7 @@
 
 package ae
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // Predict computes recon, code for a batch of n items (1 ≤ n ≤ MaxBatch), in inference mode.
 //
@@ -32,74 +29,21 @@ func (m *Model) Predict(n int, x []float32, recon []float32, code []float32) err
 		return err
 	}
 	// enc/matmul: MatMul N×6
-	{
-		rt.Gemm(false, true, n, 6, 10, 1, x, 10, m.encWeight[:], 10, 0, m.arena[:n*6], 6)
-	}
+	rt.Gemm(false, true, n, 6, 10, 1, x, 10, m.encWeight[:], 10, 0, m.arena[:n*6], 6)
 	// enc/bias: BiasAdd N×6
-	{
-		x_ := m.arena[:n*6]
-		y := m.arena[48 : 48+n*6]
-		v := &m.encBias
-		for o := range n {
-			xr := (*[6]float32)(x_[o*6:])
-			yr := (*[6]float32)(y[o*6:])
-			for c := range 6 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*6], m.arena[48:48+n*6], &m.encBias)
 	// enc/sigmoid: Sigmoid N×6
-	{
-		x_ := m.arena[48 : 48+n*6]
-		y := m.arena[:n*6]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[48:48+n*6], m.arena[:n*6])
 	// mu/matmul: MatMul N×3
-	{
-		rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.muWeight[:], 6, 0, m.arena[48:48+n*3], 3)
-	}
+	rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.muWeight[:], 6, 0, m.arena[48:48+n*3], 3)
 	// mu/bias: BiasAdd N×3
-	{
-		x_ := m.arena[48 : 48+n*3]
-		y := code
-		v := &m.muBias
-		for o := range n {
-			xr := (*[3]float32)(x_[o*3:])
-			yr := (*[3]float32)(y[o*3:])
-			for c := range 3 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[48:48+n*3], code, &m.muBias)
 	// dec/matmul: MatMul N×10
-	{
-		rt.Gemm(false, true, n, 10, 3, 1, code, 3, m.decWeight[:], 3, 0, m.arena[:n*10], 10)
-	}
+	rt.Gemm(false, true, n, 10, 3, 1, code, 3, m.decWeight[:], 3, 0, m.arena[:n*10], 10)
 	// dec/bias: BiasAdd N×10
-	{
-		x_ := m.arena[:n*10]
-		y := m.arena[80 : 80+n*10]
-		v := &m.decBias
-		for o := range n {
-			xr := (*[10]float32)(x_[o*10:])
-			yr := (*[10]float32)(y[o*10:])
-			for c := range 10 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[:n*10], m.arena[80:80+n*10], &m.decBias)
 	// dec/sigmoid: Sigmoid N×10
-	{
-		x_ := m.arena[80 : 80+n*10]
-		y := recon
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[80:80+n*10], recon)
 	return nil
 }
 
@@ -127,229 +71,47 @@ func (m *Model) Loss(n int, x []float32, clean []float32) (float32, error) {
 		return 0, err
 	}
 	// enc/matmul: MatMul N×6
-	{
-		rt.Gemm(false, true, n, 6, 10, 1, x, 10, m.encWeight[:], 10, 0, m.arena[:n*6], 6)
-	}
+	rt.Gemm(false, true, n, 6, 10, 1, x, 10, m.encWeight[:], 10, 0, m.arena[:n*6], 6)
 	// enc/bias: BiasAdd N×6
-	{
-		x_ := m.arena[:n*6]
-		y := m.arena[48 : 48+n*6]
-		v := &m.encBias
-		for o := range n {
-			xr := (*[6]float32)(x_[o*6:])
-			yr := (*[6]float32)(y[o*6:])
-			for c := range 6 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*6], m.arena[48:48+n*6], &m.encBias)
 	// enc/sigmoid: Sigmoid N×6
-	{
-		x_ := m.arena[48 : 48+n*6]
-		y := m.arena[:n*6]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[48:48+n*6], m.arena[:n*6])
 	// mu/matmul: MatMul N×3
-	{
-		rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.muWeight[:], 6, 0, m.arena[48:48+n*3], 3)
-	}
+	rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.muWeight[:], 6, 0, m.arena[48:48+n*3], 3)
 	// mu/bias: BiasAdd N×3
-	{
-		x_ := m.arena[48 : 48+n*3]
-		y := m.arena[80 : 80+n*3]
-		v := &m.muBias
-		for o := range n {
-			xr := (*[3]float32)(x_[o*3:])
-			yr := (*[3]float32)(y[o*3:])
-			for c := range 3 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[48:48+n*3], m.arena[80:80+n*3], &m.muBias)
 	// dec/matmul: MatMul N×10
-	{
-		rt.Gemm(false, true, n, 10, 3, 1, m.arena[80:80+n*3], 3, m.decWeight[:], 3, 0, m.arena[112:112+n*10], 10)
-	}
+	rt.Gemm(false, true, n, 10, 3, 1, m.arena[80:80+n*3], 3, m.decWeight[:], 3, 0, m.arena[112:112+n*10], 10)
 	// dec/bias: BiasAdd N×10
-	{
-		x_ := m.arena[112 : 112+n*10]
-		y := m.arena[192 : 192+n*10]
-		v := &m.decBias
-		for o := range n {
-			xr := (*[10]float32)(x_[o*10:])
-			yr := (*[10]float32)(y[o*10:])
-			for c := range 10 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[112:112+n*10], m.arena[192:192+n*10], &m.decBias)
 	// dec/sigmoid: Sigmoid N×10
-	{
-		x_ := m.arena[192 : 192+n*10]
-		y := m.arena[48 : 48+n*10]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[192:192+n*10], m.arena[48:48+n*10])
 	// bce: BCELoss scalar
-	{
-		p := m.arena[48 : 48+n*10]
-		t := clean
-		t = t[:len(p)]
-		y := m.arena[128 : 128+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
-		}
-		y[0] = float32(s / float64(n*10))
-	}
+	m.bCELoss(n, m.arena[48:48+n*10], clean, m.arena[128:128+1])
 	// sparsity: KLSparsity scalar
-	{
-		h := m.arena[:n*6]
-		y := m.arena[48 : 48+1]
-		mean := (*[6]float64)(m.scratch64[:])
-		clear(mean[:])
-		for b := range n {
-			for j, v := range (*[6]float32)(h[b*6:]) {
-				mean[j] += float64(v)
-			}
-		}
-		var s float64
-		for j := range 6 {
-			q := mean[j] / float64(n)
-			clipped := q < 1e-07 || q > 0.9999999
-			q = min(max(q, 1e-07), 0.9999999)
-			_ = clipped
-			s += 0.2*math.Log(0.2/q) + 0.8*math.Log(0.8/(1-q))
-		}
-		y[0] = float32(s)
-	}
+	m.kLSparsity(n, m.arena[:n*6], m.arena[48:48+1])
 	// contractive: ContractivePenalty scalar
-	{
-		h := m.arena[:n*6]
-		w := &m.encWeight
-		y := m.arena[64 : 64+1]
-		acc := (*[6]float64)(m.scratch64[:])
-		clear(acc[:])
-		for i := range 6 {
-			for j := range 10 {
-				wv := float64(w[i*10+j])
-				acc[i] += wv * wv
-			}
-		}
-		var s float64
-		for b := range n {
-			for i, hv := range (*[6]float32)(h[b*6:]) {
-				v := float64(hv)
-				a := v * (1 - v)
-				s += a * a * acc[i]
-			}
-		}
-		y[0] = float32(s / float64(n))
-	}
+	m.contractivePenalty(n, m.arena[:n*6], &m.encWeight, m.arena[64:64+1])
 	// l1/shift: AddScalar N×6
-	{
-		x_ := m.arena[:n*6]
-		y := m.arena[80 : 80+n*6]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = v + -0.5
-		}
-	}
+	m.addScalar(n, m.arena[:n*6], m.arena[80:80+n*6])
 	// l1/abs: Abs N×6
-	{
-		x_ := m.arena[80 : 80+n*6]
-		y := m.arena[:n*6]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(math.Abs(float64(v)))
-		}
-	}
+	m.abs(n, m.arena[80:80+n*6], m.arena[:n*6])
 	// l1/mean: ReduceMean scalar
-	{
-		x_ := m.arena[:n*6]
-		y := m.arena[80 : 80+1]
-		var s float64
-		for _, v := range x_ {
-			s += float64(v)
-		}
-		y[0] = float32(s / float64(n*6))
-	}
+	m.reduceMean(n, m.arena[:n*6], m.arena[80:80+1])
 	// loss/term0: Scale scalar
-	{
-		x_ := m.arena[128 : 128+1]
-		y := m.arena[:1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 1.0 * v
-		}
-	}
+	m.scale(n, m.arena[128:128+1], m.arena[:1])
 	// loss/term1: Scale scalar
-	{
-		x_ := m.arena[48 : 48+1]
-		y := m.arena[16 : 16+1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 0.1 * v
-		}
-	}
+	m.scale2(n, m.arena[48:48+1], m.arena[16:16+1])
 	// loss/sum1: Add scalar
-	{
-		a := m.arena[:1]
-		b := m.arena[16 : 16+1]
-		y := m.arena[32 : 32+1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[:1], m.arena[16:16+1], m.arena[32:32+1])
 	// loss/term2: Scale scalar
-	{
-		x_ := m.arena[64 : 64+1]
-		y := m.arena[:1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 0.05 * v
-		}
-	}
+	m.scale3(n, m.arena[64:64+1], m.arena[:1])
 	// loss/sum2: Add scalar
-	{
-		a := m.arena[32 : 32+1]
-		b := m.arena[:1]
-		y := m.arena[16 : 16+1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[32:32+1], m.arena[:1], m.arena[16:16+1])
 	// loss/term3: Scale scalar
-	{
-		x_ := m.arena[80 : 80+1]
-		y := m.arena[:1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 0.01 * v
-		}
-	}
+	m.scale4(n, m.arena[80:80+1], m.arena[:1])
 	// loss/sum3: Add scalar
-	{
-		a := m.arena[16 : 16+1]
-		b := m.arena[:1]
-		y := m.arena[32 : 32+1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[16:16+1], m.arena[:1], m.arena[32:32+1])
 	loss := m.arena[32]
 	return loss, nil
 }

@@ -2,10 +2,7 @@
 
 package ae
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
@@ -38,695 +35,133 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 		}
 	}
 	// mask_noise/mask: KeepMask N×10
-	{
-		y := m.arena[:n*10]
-		for i := range y {
-			if rt.Keep(uint64(0x3), m.Step, uint64(i), uint64(0x6666666666666)) {
-				y[i] = 1
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.keepMask(n, m.arena[:n*10])
 	// mask_noise/apply: Mul N×10
-	{
-		a := x
-		b := m.arena[:n*10]
-		y := m.arena[80 : 80+n*10]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, x, m.arena[:n*10], m.arena[80:80+n*10])
 	// gauss_noise/noise: RandomNormal N×10
-	{
-		y := m.arena[:n*10]
-		for i := range y {
-			y[i] = float32(0.1 * rt.Normal(uint64(0x4), m.Step, uint64(i)))
-		}
-	}
+	m.randomNormal(n, m.arena[:n*10])
 	// gauss_noise/apply: Add N×10
-	{
-		a := m.arena[80 : 80+n*10]
-		b := m.arena[:n*10]
-		y := m.arena[160 : 160+n*10]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[80:80+n*10], m.arena[:n*10], m.arena[160:160+n*10])
 	// enc/matmul: MatMul N×6
-	{
-		rt.Gemm(false, true, n, 6, 10, 1, m.arena[160:160+n*10], 10, m.encWeight[:], 10, 0, m.arena[:n*6], 6)
-	}
+	rt.Gemm(false, true, n, 6, 10, 1, m.arena[160:160+n*10], 10, m.encWeight[:], 10, 0, m.arena[:n*6], 6)
 	// enc/bias: BiasAdd N×6
-	{
-		x_ := m.arena[:n*6]
-		y := m.arena[48 : 48+n*6]
-		v := &m.encBias
-		for o := range n {
-			xr := (*[6]float32)(x_[o*6:])
-			yr := (*[6]float32)(y[o*6:])
-			for c := range 6 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*6], m.arena[48:48+n*6], &m.encBias)
 	// enc/sigmoid: Sigmoid N×6
-	{
-		x_ := m.arena[48 : 48+n*6]
-		y := m.arena[:n*6]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[48:48+n*6], m.arena[:n*6])
 	// mu/matmul: MatMul N×3
-	{
-		rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.muWeight[:], 6, 0, m.arena[48:48+n*3], 3)
-	}
+	rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.muWeight[:], 6, 0, m.arena[48:48+n*3], 3)
 	// mu/bias: BiasAdd N×3
-	{
-		x_ := m.arena[48 : 48+n*3]
-		y := m.arena[80 : 80+n*3]
-		v := &m.muBias
-		for o := range n {
-			xr := (*[3]float32)(x_[o*3:])
-			yr := (*[3]float32)(y[o*3:])
-			for c := range 3 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[48:48+n*3], m.arena[80:80+n*3], &m.muBias)
 	// logvar/matmul: MatMul N×3
-	{
-		rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.logvarWeight[:], 6, 0, m.arena[48:48+n*3], 3)
-	}
+	rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.logvarWeight[:], 6, 0, m.arena[48:48+n*3], 3)
 	// logvar/bias: BiasAdd N×3
-	{
-		x_ := m.arena[48 : 48+n*3]
-		y := m.arena[112 : 112+n*3]
-		v := &m.logvarBias
-		for o := range n {
-			xr := (*[3]float32)(x_[o*3:])
-			yr := (*[3]float32)(y[o*3:])
-			for c := range 3 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[48:48+n*3], m.arena[112:112+n*3], &m.logvarBias)
 	// sample/half_logvar: Scale N×3
-	{
-		x_ := m.arena[112 : 112+n*3]
-		y := m.arena[48 : 48+n*3]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 0.5 * v
-		}
-	}
+	m.scale5(n, m.arena[112:112+n*3], m.arena[48:48+n*3])
 	// sample/std: Exp N×3
-	{
-		x_ := m.arena[48 : 48+n*3]
-		y := m.arena[112 : 112+n*3]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(math.Exp(float64(v)))
-		}
-	}
+	m.exp(n, m.arena[48:48+n*3], m.arena[112:112+n*3])
 	// sample/eps: RandomNormal N×3
-	{
-		y := m.arena[48 : 48+n*3]
-		for i := range y {
-			y[i] = float32(1.0 * rt.Normal(uint64(0x9), m.Step, uint64(i)))
-		}
-	}
+	m.randomNormal2(n, m.arena[48:48+n*3])
 	// sample/scaled_eps: Mul N×3
-	{
-		a := m.arena[112 : 112+n*3]
-		b := m.arena[48 : 48+n*3]
-		y := m.arena[240 : 240+n*3]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[112:112+n*3], m.arena[48:48+n*3], m.arena[240:240+n*3])
 	// sample/z: Add N×3
-	{
-		a := m.arena[80 : 80+n*3]
-		b := m.arena[240 : 240+n*3]
-		y := m.arena[272 : 272+n*3]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[80:80+n*3], m.arena[240:240+n*3], m.arena[272:272+n*3])
 	// dec/matmul: MatMul N×10
-	{
-		rt.Gemm(false, true, n, 10, 3, 1, m.arena[272:272+n*3], 3, m.decWeight[:], 3, 0, m.arena[304:304+n*10], 10)
-	}
+	rt.Gemm(false, true, n, 10, 3, 1, m.arena[272:272+n*3], 3, m.decWeight[:], 3, 0, m.arena[304:304+n*10], 10)
 	// dec/bias: BiasAdd N×10
-	{
-		x_ := m.arena[304 : 304+n*10]
-		y := m.arena[384 : 384+n*10]
-		v := &m.decBias
-		for o := range n {
-			xr := (*[10]float32)(x_[o*10:])
-			yr := (*[10]float32)(y[o*10:])
-			for c := range 10 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[304:304+n*10], m.arena[384:384+n*10], &m.decBias)
 	// dec/sigmoid: Sigmoid N×10
-	{
-		x_ := m.arena[384 : 384+n*10]
-		y := m.arena[304 : 304+n*10]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[384:384+n*10], m.arena[304:304+n*10])
 	// bce: BCELoss scalar
-	{
-		p := m.arena[304 : 304+n*10]
-		t := clean
-		t = t[:len(p)]
-		y := m.arena[80 : 80+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
-		}
-		y[0] = float32(s / float64(n*10))
-	}
+	m.bCELoss(n, m.arena[304:304+n*10], clean, m.arena[80:80+1])
 	// sparsity: KLSparsity scalar
-	{
-		h := m.arena[:n*6]
-		y := m.arena[96 : 96+1]
-		mean := (*[6]float64)(m.scratch64[:])
-		clear(mean[:])
-		for b := range n {
-			for j, v := range (*[6]float32)(h[b*6:]) {
-				mean[j] += float64(v)
-			}
-		}
-		var s float64
-		for j := range 6 {
-			q := mean[j] / float64(n)
-			clipped := q < 1e-07 || q > 0.9999999
-			q = min(max(q, 1e-07), 0.9999999)
-			_ = clipped
-			s += 0.2*math.Log(0.2/q) + 0.8*math.Log(0.8/(1-q))
-		}
-		y[0] = float32(s)
-	}
+	m.kLSparsity(n, m.arena[:n*6], m.arena[96:96+1])
 	// contractive: ContractivePenalty scalar
-	{
-		h := m.arena[:n*6]
-		w := &m.encWeight
-		y := m.arena[144 : 144+1]
-		acc := (*[6]float64)(m.scratch64[:])
-		clear(acc[:])
-		for i := range 6 {
-			for j := range 10 {
-				wv := float64(w[i*10+j])
-				acc[i] += wv * wv
-			}
-		}
-		var s float64
-		for b := range n {
-			for i, hv := range (*[6]float32)(h[b*6:]) {
-				v := float64(hv)
-				a := v * (1 - v)
-				s += a * a * acc[i]
-			}
-		}
-		y[0] = float32(s / float64(n))
-	}
+	m.contractivePenalty(n, m.arena[:n*6], &m.encWeight, m.arena[144:144+1])
 	// l1/shift: AddScalar N×6
-	{
-		x_ := m.arena[:n*6]
-		y := m.arena[384 : 384+n*6]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = v + -0.5
-		}
-	}
+	m.addScalar(n, m.arena[:n*6], m.arena[384:384+n*6])
 	// l1/abs: Abs N×6
-	{
-		x_ := m.arena[384 : 384+n*6]
-		y := m.arena[432 : 432+n*6]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(math.Abs(float64(v)))
-		}
-	}
+	m.abs(n, m.arena[384:384+n*6], m.arena[432:432+n*6])
 	// l1/mean: ReduceMean scalar
-	{
-		x_ := m.arena[432 : 432+n*6]
-		y := m.arena[240 : 240+1]
-		var s float64
-		for _, v := range x_ {
-			s += float64(v)
-		}
-		y[0] = float32(s / float64(n*6))
-	}
+	m.reduceMean(n, m.arena[432:432+n*6], m.arena[240:240+1])
 	// loss/term0: Scale scalar
-	{
-		x_ := m.arena[80 : 80+1]
-		y := m.arena[256 : 256+1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 1.0 * v
-		}
-	}
+	m.scale(n, m.arena[80:80+1], m.arena[256:256+1])
 	// loss/term1: Scale scalar
-	{
-		x_ := m.arena[96 : 96+1]
-		y := m.arena[80 : 80+1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 0.1 * v
-		}
-	}
+	m.scale2(n, m.arena[96:96+1], m.arena[80:80+1])
 	// loss/sum1: Add scalar
-	{
-		a := m.arena[256 : 256+1]
-		b := m.arena[80 : 80+1]
-		y := m.arena[96 : 96+1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[256:256+1], m.arena[80:80+1], m.arena[96:96+1])
 	// loss/term2: Scale scalar
-	{
-		x_ := m.arena[144 : 144+1]
-		y := m.arena[80 : 80+1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 0.05 * v
-		}
-	}
+	m.scale3(n, m.arena[144:144+1], m.arena[80:80+1])
 	// loss/sum2: Add scalar
-	{
-		a := m.arena[96 : 96+1]
-		b := m.arena[80 : 80+1]
-		y := m.arena[144 : 144+1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[96:96+1], m.arena[80:80+1], m.arena[144:144+1])
 	// loss/term3: Scale scalar
-	{
-		x_ := m.arena[240 : 240+1]
-		y := m.arena[80 : 80+1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 0.01 * v
-		}
-	}
+	m.scale4(n, m.arena[240:240+1], m.arena[80:80+1])
 	// loss/sum3: Add scalar
-	{
-		a := m.arena[144 : 144+1]
-		b := m.arena[80 : 80+1]
-		y := m.arena[96 : 96+1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[144:144+1], m.arena[80:80+1], m.arena[96:96+1])
 	// d.loss: Fill scalar
-	{
-		m.arena[80] = 1.0
-	}
+	m.arena[80] = 1.0
 	// d.loss/term3.1: Scale scalar
-	{
-		x_ := m.arena[80 : 80+1]
-		y := m.arena[144 : 144+1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 0.01 * v
-		}
-	}
+	m.scale4(n, m.arena[80:80+1], m.arena[144:144+1])
 	// d.loss/term2.1: Scale scalar
-	{
-		x_ := m.arena[80 : 80+1]
-		y := m.arena[240 : 240+1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 0.05 * v
-		}
-	}
+	m.scale3(n, m.arena[80:80+1], m.arena[240:240+1])
 	// d.loss/term1.1: Scale scalar
-	{
-		x_ := m.arena[80 : 80+1]
-		y := m.arena[256 : 256+1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 0.1 * v
-		}
-	}
+	m.scale2(n, m.arena[80:80+1], m.arena[256:256+1])
 	// d.loss/term0.1: Scale scalar
-	{
-		x_ := m.arena[80 : 80+1]
-		y := m.arena[432 : 432+1]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 1.0 * v
-		}
-	}
+	m.scale(n, m.arena[80:80+1], m.arena[432:432+1])
 	// d.l1/mean.1: Broadcast N×6
-	{
-		x_ := m.arena[144 : 144+1]
-		y := m.arena[448 : 448+n*6]
-		v := float32(float64(x_[0]) / float64(n*6))
-		for i := range y {
-			y[i] = v
-		}
-	}
+	m.broadcast(n, m.arena[144:144+1], m.arena[448:448+n*6])
 	// d.l1/abs.1: AbsGrad N×6
-	{
-		a := m.arena[384 : 384+n*6]
-		b := m.arena[448 : 448+n*6]
-		y := m.arena[496 : 496+n*6]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else if a[i] < 0 {
-				y[i] = -bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.absGrad(n, m.arena[384:384+n*6], m.arena[448:448+n*6], m.arena[496:496+n*6])
 	// d.contractive.1: ContractivePenaltyGradH N×6
-	{
-		h := m.arena[:n*6]
-		w := &m.encWeight
-		dl := m.arena[240 : 240+1]
-		y := m.arena[384 : 384+n*6]
-		acc := (*[6]float64)(m.scratch64[:])
-		clear(acc[:])
-		for i := range 6 {
-			for j := range 10 {
-				wv := float64(w[i*10+j])
-				acc[i] += wv * wv
-			}
-		}
-		scale := 2 * float64(dl[0]) / float64(n)
-		for b := range n {
-			yr := (*[6]float32)(y[b*6:])
-			for i, hv := range (*[6]float32)(h[b*6:]) {
-				v := float64(hv)
-				yr[i] = float32(scale * v * (1 - v) * (1 - 2*v) * acc[i])
-			}
-		}
-	}
+	m.contractivePenaltyGradH(n, m.arena[:n*6], &m.encWeight, m.arena[240:240+1], m.arena[384:384+n*6])
 	// d.contractive.2: ContractivePenaltyGradW 6×10
-	{
-		h := m.arena[:n*6]
-		w := &m.encWeight
-		dl := m.arena[240 : 240+1]
-		y := m.arena[544 : 544+60]
-		acc := (*[6]float64)(m.scratch64[:])
-		clear(acc[:])
-		for b := range n {
-			for i, hv := range (*[6]float32)(h[b*6:]) {
-				v := float64(hv)
-				a := v * (1 - v)
-				acc[i] += a * a
-			}
-		}
-		scale := 2 * float64(dl[0]) / float64(n)
-		for i := range 6 {
-			for j := range 10 {
-				y[i*10+j] = float32(scale * float64(w[i*10+j]) * acc[i])
-			}
-		}
-	}
+	m.contractivePenaltyGradW(n, m.arena[:n*6], &m.encWeight, m.arena[240:240+1], m.arena[544:544+60])
 	// d.contractive.3: Add N×6
-	{
-		a := m.arena[496 : 496+n*6]
-		b := m.arena[384 : 384+n*6]
-		y := m.arena[448 : 448+n*6]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[496:496+n*6], m.arena[384:384+n*6], m.arena[448:448+n*6])
 	// d.sparsity.1: KLSparsityGrad N×6
-	{
-		h := m.arena[:n*6]
-		dl := m.arena[256 : 256+1]
-		y := m.arena[384 : 384+n*6]
-		mean := (*[6]float64)(m.scratch64[:])
-		clear(mean[:])
-		for b := range n {
-			for j, v := range (*[6]float32)(h[b*6:]) {
-				mean[j] += float64(v)
-			}
-		}
-		scale := float64(dl[0]) / float64(n)
-		for j := range 6 {
-			q := mean[j] / float64(n)
-			clipped := q < 1e-07 || q > 0.9999999
-			q = min(max(q, 1e-07), 0.9999999)
-			mean[j] = 0
-			if !clipped {
-				mean[j] = scale * (0.8/(1-q) - 0.2/q)
-			}
-		}
-		for b := range n {
-			yr := (*[6]float32)(y[b*6:])
-			for j := range 6 {
-				yr[j] = float32(mean[j])
-			}
-		}
-	}
+	m.kLSparsityGrad(n, m.arena[:n*6], m.arena[256:256+1], m.arena[384:384+n*6])
 	// d.sparsity.2: Add N×6
-	{
-		a := m.arena[448 : 448+n*6]
-		b := m.arena[384 : 384+n*6]
-		y := m.arena[496 : 496+n*6]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[448:448+n*6], m.arena[384:384+n*6], m.arena[496:496+n*6])
 	// d.bce.1: LossGrad of BCELoss N×10
-	{
-		p := m.arena[304 : 304+n*10]
-		t := clean
-		t = t[:len(p)]
-		dl := m.arena[432 : 432+1]
-		gr := m.arena[608 : 608+n*10]
-		gr = gr[:len(p)]
-		scale := float64(dl[0]) / float64(n*10)
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			g := 0.0
-			if pv > 3.720075976020836e-44 {
-				g -= tv / pv
-			}
-			if 1-pv > 3.720075976020836e-44 {
-				g += (1 - tv) / (1 - pv)
-			}
-			gr[i] = float32(scale * g)
-		}
-	}
+	m.lossGrad(n, m.arena[304:304+n*10], clean, m.arena[432:432+1], m.arena[608:608+n*10])
 	// d.dec/sigmoid.1: SigmoidGrad N×10
-	{
-		a := m.arena[304 : 304+n*10]
-		b := m.arena[608 : 608+n*10]
-		y := m.arena[384 : 384+n*10]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = bv * a[i] * (1 - a[i])
-		}
-	}
+	m.sigmoidGrad(n, m.arena[304:304+n*10], m.arena[608:608+n*10], m.arena[384:384+n*10])
 	// d.dec/bias.1: ChannelSum 10
-	{
-		x_ := m.arena[384 : 384+n*10]
-		s := &m.decBiasGrad
-		acc := (*[10]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[10]float32)(x_[o*10:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 10 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum(n, m.arena[384:384+n*10], &m.decBiasGrad)
 	// d.dec/matmul.1: MatMul N×3
-	{
-		rt.Gemm(false, false, n, 3, 10, 1, m.arena[384:384+n*10], 10, m.decWeight[:], 3, 0, m.arena[240:240+n*3], 3)
-	}
+	rt.Gemm(false, false, n, 3, 10, 1, m.arena[384:384+n*10], 10, m.decWeight[:], 3, 0, m.arena[240:240+n*3], 3)
 	// d.dec/matmul.2: MatMul 10×3
-	{
-		rt.Gemm(true, false, 10, 3, n, 1, m.arena[384:384+n*10], 10, m.arena[272:272+n*3], 3, 0, m.decWeightGrad[:], 3)
-	}
+	rt.Gemm(true, false, 10, 3, n, 1, m.arena[384:384+n*10], 10, m.arena[272:272+n*3], 3, 0, m.decWeightGrad[:], 3)
 	// d.sample/scaled_eps.1: Mul N×3
-	{
-		a := m.arena[240 : 240+n*3]
-		b := m.arena[48 : 48+n*3]
-		y := m.arena[272 : 272+n*3]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[240:240+n*3], m.arena[48:48+n*3], m.arena[272:272+n*3])
 	// d.sample/std.1: Mul N×3
-	{
-		a := m.arena[272 : 272+n*3]
-		b := m.arena[112 : 112+n*3]
-		y := m.arena[48 : 48+n*3]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[272:272+n*3], m.arena[112:112+n*3], m.arena[48:48+n*3])
 	// d.sample/half_logvar.1: Scale N×3
-	{
-		x_ := m.arena[48 : 48+n*3]
-		y := m.arena[112 : 112+n*3]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 0.5 * v
-		}
-	}
+	m.scale5(n, m.arena[48:48+n*3], m.arena[112:112+n*3])
 	// d.logvar/bias.1: ChannelSum 3
-	{
-		x_ := m.arena[112 : 112+n*3]
-		s := &m.logvarBiasGrad
-		acc := (*[3]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[3]float32)(x_[o*3:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 3 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[112:112+n*3], &m.logvarBiasGrad)
 	// d.logvar/matmul.1: MatMul N×6
-	{
-		rt.Gemm(false, false, n, 6, 3, 1, m.arena[112:112+n*3], 3, m.logvarWeight[:], 6, 0, m.arena[48:48+n*6], 6)
-	}
+	rt.Gemm(false, false, n, 6, 3, 1, m.arena[112:112+n*3], 3, m.logvarWeight[:], 6, 0, m.arena[48:48+n*6], 6)
 	// d.logvar/matmul.2: MatMul 3×6
-	{
-		rt.Gemm(true, false, 3, 6, n, 1, m.arena[112:112+n*3], 3, m.arena[:n*6], 6, 0, m.logvarWeightGrad[:], 6)
-	}
+	rt.Gemm(true, false, 3, 6, n, 1, m.arena[112:112+n*3], 3, m.arena[:n*6], 6, 0, m.logvarWeightGrad[:], 6)
 	// d.logvar/matmul.3: Add N×6
-	{
-		a := m.arena[496 : 496+n*6]
-		b := m.arena[48 : 48+n*6]
-		y := m.arena[112 : 112+n*6]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[496:496+n*6], m.arena[48:48+n*6], m.arena[112:112+n*6])
 	// d.mu/bias.1: ChannelSum 3
-	{
-		x_ := m.arena[240 : 240+n*3]
-		s := &m.muBiasGrad
-		acc := (*[3]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[3]float32)(x_[o*3:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 3 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[240:240+n*3], &m.muBiasGrad)
 	// d.mu/matmul.1: MatMul N×6
-	{
-		rt.Gemm(false, false, n, 6, 3, 1, m.arena[240:240+n*3], 3, m.muWeight[:], 6, 0, m.arena[48:48+n*6], 6)
-	}
+	rt.Gemm(false, false, n, 6, 3, 1, m.arena[240:240+n*3], 3, m.muWeight[:], 6, 0, m.arena[48:48+n*6], 6)
 	// d.mu/matmul.2: MatMul 3×6
-	{
-		rt.Gemm(true, false, 3, 6, n, 1, m.arena[240:240+n*3], 3, m.arena[:n*6], 6, 0, m.muWeightGrad[:], 6)
-	}
+	rt.Gemm(true, false, 3, 6, n, 1, m.arena[240:240+n*3], 3, m.arena[:n*6], 6, 0, m.muWeightGrad[:], 6)
 	// d.mu/matmul.3: Add N×6
-	{
-		a := m.arena[112 : 112+n*6]
-		b := m.arena[48 : 48+n*6]
-		y := m.arena[240 : 240+n*6]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[112:112+n*6], m.arena[48:48+n*6], m.arena[240:240+n*6])
 	// d.enc/sigmoid.1: SigmoidGrad N×6
-	{
-		a := m.arena[:n*6]
-		b := m.arena[240 : 240+n*6]
-		y := m.arena[48 : 48+n*6]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = bv * a[i] * (1 - a[i])
-		}
-	}
+	m.sigmoidGrad(n, m.arena[:n*6], m.arena[240:240+n*6], m.arena[48:48+n*6])
 	// d.enc/bias.1: ChannelSum 6
-	{
-		x_ := m.arena[48 : 48+n*6]
-		s := &m.encBiasGrad
-		acc := (*[6]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[6]float32)(x_[o*6:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 6 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum3(n, m.arena[48:48+n*6], &m.encBiasGrad)
 	// d.enc/matmul.1: MatMul 6×10
-	{
-		rt.Gemm(true, false, 6, 10, n, 1, m.arena[48:48+n*6], 6, m.arena[160:160+n*10], 10, 0, m.arena[240:240+60], 10)
-	}
+	rt.Gemm(true, false, 6, 10, n, 1, m.arena[48:48+n*6], 6, m.arena[160:160+n*10], 10, 0, m.arena[240:240+60], 10)
 	// d.enc/matmul.2: Add 6×10
-	{
-		a := m.arena[544 : 544+60]
-		b := m.arena[240 : 240+60]
-		y := m.encWeightGrad[:]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[544:544+60], m.arena[240:240+60], m.encWeightGrad[:])
 	loss := m.arena[96]
 	m.update()
 	m.Step++

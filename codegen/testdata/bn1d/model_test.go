@@ -40,7 +40,6 @@ var config = gentest.Config{
 	ArgNames: map[string]string{
 		"target": "target",
 		"x":      "x",
-		"y":      "y",
 	},
 	Args: map[string][]string{
 		"Loss":      {"x", "target"},
@@ -52,8 +51,9 @@ var config = gentest.Config{
 	New: func() gentest.Model {
 		return adapter{New()}
 	},
-	Predict: true,
-	Train:   true,
+	OutNames: map[string]string{"y": "y"},
+	Predict:  true,
+	Train:    true,
 }
 
 // TestMatchesTheInterpreter compares every method with the float64 interpreter

@@ -2,10 +2,7 @@
 
 package bn1d
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // Predict computes y for a batch of n items (1 ≤ n ≤ MaxBatch), in inference mode.
 //
@@ -28,125 +25,29 @@ func (m *Model) Predict(n int, x []float32, y []float32) error {
 		return err
 	}
 	// fc1/matmul: MatMul N×5
-	{
-		rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.fc1Weight[:], 6, 0, m.arena[:n*5], 5)
-	}
+	rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.fc1Weight[:], 6, 0, m.arena[:n*5], 5)
 	// fc1/bias: BiasAdd N×5
-	{
-		x_ := m.arena[:n*5]
-		y_ := m.arena[32 : 32+n*5]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*5], m.arena[32:32+n*5], &m.fc1Bias)
 	// bn/var_eps: AddScalar 5
-	{
-		x_ := m.bnRunningVar[:]
-		y_ := m.arena[:5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v + 0.001
-		}
-	}
+	m.addScalar(n, m.bnRunningVar[:], m.arena[:5])
 	// bn/inv_std: Rsqrt 5
-	{
-		x_ := m.arena[:5]
-		y_ := m.arena[16 : 16+5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / math.Sqrt(float64(v)))
-		}
-	}
+	m.rsqrt(n, m.arena[:5], m.arena[16:16+5])
 	// bn/scale: Mul 5
-	{
-		a := m.bnWeight[:]
-		b := m.arena[16 : 16+5]
-		y_ := m.arena[:5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnWeight[:], m.arena[16:16+5], m.arena[:5])
 	// bn/mean_scaled: Mul 5
-	{
-		a := m.bnRunningMean[:]
-		b := m.arena[:5]
-		y_ := m.arena[16 : 16+5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnRunningMean[:], m.arena[:5], m.arena[16:16+5])
 	// bn/shift: Sub 5
-	{
-		a := m.bnBias[:]
-		b := m.arena[16 : 16+5]
-		y_ := m.arena[64 : 64+5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] - bv
-		}
-	}
+	m.sub(n, m.bnBias[:], m.arena[16:16+5], m.arena[64:64+5])
 	// bn/scaled: ChannelMul N×5
-	{
-		x_ := m.arena[32 : 32+n*5]
-		y_ := m.arena[80 : 80+n*5]
-		v := (*[5]float32)(m.arena[0:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] * v[c]
-			}
-		}
-	}
+	m.channelMul(n, m.arena[32:32+n*5], m.arena[80:80+n*5], (*[5]float32)(m.arena[0:]))
 	// bn/shifted: BiasAdd N×5
-	{
-		x_ := m.arena[80 : 80+n*5]
-		y_ := m.arena[:n*5]
-		v := (*[5]float32)(m.arena[64:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[80:80+n*5], m.arena[:n*5], (*[5]float32)(m.arena[64:]))
 	// relu: Relu N×5
-	{
-		x_ := m.arena[:n*5]
-		y_ := m.arena[32 : 32+n*5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[:n*5], m.arena[32:32+n*5])
 	// fc2/matmul: MatMul N×2
-	{
-		rt.Gemm(false, true, n, 2, 5, 1, m.arena[32:32+n*5], 5, m.fc2Weight[:], 5, 0, m.arena[:n*2], 2)
-	}
+	rt.Gemm(false, true, n, 2, 5, 1, m.arena[32:32+n*5], 5, m.fc2Weight[:], 5, 0, m.arena[:n*2], 2)
 	// fc2/bias: BiasAdd N×2
-	{
-		x_ := m.arena[:n*2]
-		y_ := y
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[2]float32)(x_[o*2:])
-			yr := (*[2]float32)(y_[o*2:])
-			for c := range 2 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[:n*2], y, &m.fc2Bias)
 	return nil
 }
 
@@ -174,140 +75,31 @@ func (m *Model) Loss(n int, x []float32, target []float32) (float32, error) {
 		return 0, err
 	}
 	// fc1/matmul: MatMul N×5
-	{
-		rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.fc1Weight[:], 6, 0, m.arena[:n*5], 5)
-	}
+	rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.fc1Weight[:], 6, 0, m.arena[:n*5], 5)
 	// fc1/bias: BiasAdd N×5
-	{
-		x_ := m.arena[:n*5]
-		y_ := m.arena[32 : 32+n*5]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*5], m.arena[32:32+n*5], &m.fc1Bias)
 	// bn/var_eps: AddScalar 5
-	{
-		x_ := m.bnRunningVar[:]
-		y_ := m.arena[:5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v + 0.001
-		}
-	}
+	m.addScalar(n, m.bnRunningVar[:], m.arena[:5])
 	// bn/inv_std: Rsqrt 5
-	{
-		x_ := m.arena[:5]
-		y_ := m.arena[16 : 16+5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / math.Sqrt(float64(v)))
-		}
-	}
+	m.rsqrt(n, m.arena[:5], m.arena[16:16+5])
 	// bn/scale: Mul 5
-	{
-		a := m.bnWeight[:]
-		b := m.arena[16 : 16+5]
-		y_ := m.arena[:5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnWeight[:], m.arena[16:16+5], m.arena[:5])
 	// bn/mean_scaled: Mul 5
-	{
-		a := m.bnRunningMean[:]
-		b := m.arena[:5]
-		y_ := m.arena[16 : 16+5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnRunningMean[:], m.arena[:5], m.arena[16:16+5])
 	// bn/shift: Sub 5
-	{
-		a := m.bnBias[:]
-		b := m.arena[16 : 16+5]
-		y_ := m.arena[64 : 64+5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] - bv
-		}
-	}
+	m.sub(n, m.bnBias[:], m.arena[16:16+5], m.arena[64:64+5])
 	// bn/scaled: ChannelMul N×5
-	{
-		x_ := m.arena[32 : 32+n*5]
-		y_ := m.arena[80 : 80+n*5]
-		v := (*[5]float32)(m.arena[0:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] * v[c]
-			}
-		}
-	}
+	m.channelMul(n, m.arena[32:32+n*5], m.arena[80:80+n*5], (*[5]float32)(m.arena[0:]))
 	// bn/shifted: BiasAdd N×5
-	{
-		x_ := m.arena[80 : 80+n*5]
-		y_ := m.arena[:n*5]
-		v := (*[5]float32)(m.arena[64:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[80:80+n*5], m.arena[:n*5], (*[5]float32)(m.arena[64:]))
 	// relu: Relu N×5
-	{
-		x_ := m.arena[:n*5]
-		y_ := m.arena[32 : 32+n*5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[:n*5], m.arena[32:32+n*5])
 	// fc2/matmul: MatMul N×2
-	{
-		rt.Gemm(false, true, n, 2, 5, 1, m.arena[32:32+n*5], 5, m.fc2Weight[:], 5, 0, m.arena[:n*2], 2)
-	}
+	rt.Gemm(false, true, n, 2, 5, 1, m.arena[32:32+n*5], 5, m.fc2Weight[:], 5, 0, m.arena[:n*2], 2)
 	// fc2/bias: BiasAdd N×2
-	{
-		x_ := m.arena[:n*2]
-		y_ := m.arena[16 : 16+n*2]
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[2]float32)(x_[o*2:])
-			yr := (*[2]float32)(y_[o*2:])
-			for c := range 2 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[:n*2], m.arena[16:16+n*2], &m.fc2Bias)
 	// loss: MSELoss scalar
-	{
-		p := m.arena[16 : 16+n*2]
-		t := target
-		t = t[:len(p)]
-		y_ := m.arena[:1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			d := pv - tv
-			s += d * d
-		}
-		y_[0] = float32(s / float64(n*2))
-	}
+	m.mSELoss(n, m.arena[16:16+n*2], target, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
 }

@@ -2,10 +2,7 @@
 
 package bn1d
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
@@ -45,144 +42,29 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 		}
 	}
 	// fc1/matmul: MatMul N×5
-	{
-		rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.fc1Weight[:], 6, 0, m.arena[:n*5], 5)
-	}
+	rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.fc1Weight[:], 6, 0, m.arena[:n*5], 5)
 	// fc1/bias: BiasAdd N×5
-	{
-		x_ := m.arena[:n*5]
-		y_ := m.arena[32 : 32+n*5]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*5], m.arena[32:32+n*5], &m.fc1Bias)
 	// bn/mean: ChannelMean 5
-	{
-		x_ := m.arena[32 : 32+n*5]
-		s := (*[5]float32)(m.arena[0:])
-		acc := (*[5]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		count := float64(n)
-		for c := range 5 {
-			s[c] = float32(acc[c] / count)
-		}
-	}
+	m.channelMean(n, m.arena[32:32+n*5], (*[5]float32)(m.arena[0:]))
 	// bn/neg_mean: Scale 5
-	{
-		x_ := m.arena[:5]
-		y_ := m.arena[16 : 16+5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = -1.0 * v
-		}
-	}
+	m.scale(n, m.arena[:5], m.arena[16:16+5])
 	// bn/centered: BiasAdd N×5
-	{
-		x_ := m.arena[32 : 32+n*5]
-		y_ := m.arena[64 : 64+n*5]
-		v := (*[5]float32)(m.arena[16:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[32:32+n*5], m.arena[64:64+n*5], (*[5]float32)(m.arena[16:]))
 	// bn/sq: Square N×5
-	{
-		x_ := m.arena[64 : 64+n*5]
-		y_ := m.arena[96 : 96+n*5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v * v
-		}
-	}
+	m.square(n, m.arena[64:64+n*5], m.arena[96:96+n*5])
 	// bn/var: ChannelMean 5
-	{
-		x_ := m.arena[96 : 96+n*5]
-		s := (*[5]float32)(m.arena[16:])
-		acc := (*[5]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		count := float64(n)
-		for c := range 5 {
-			s[c] = float32(acc[c] / count)
-		}
-	}
+	m.channelMean(n, m.arena[96:96+n*5], (*[5]float32)(m.arena[16:]))
 	// bn/var_eps: AddScalar 5
-	{
-		x_ := m.arena[16 : 16+5]
-		y_ := m.arena[96 : 96+5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v + 0.001
-		}
-	}
+	m.addScalar(n, m.arena[16:16+5], m.arena[96:96+5])
 	// bn/inv_std: Rsqrt 5
-	{
-		x_ := m.arena[96 : 96+5]
-		y_ := m.arena[112 : 112+5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / math.Sqrt(float64(v)))
-		}
-	}
+	m.rsqrt(n, m.arena[96:96+5], m.arena[112:112+5])
 	// bn/normalized: ChannelMul N×5
-	{
-		x_ := m.arena[64 : 64+n*5]
-		y_ := m.arena[128 : 128+n*5]
-		v := (*[5]float32)(m.arena[112:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] * v[c]
-			}
-		}
-	}
+	m.channelMul(n, m.arena[64:64+n*5], m.arena[128:128+n*5], (*[5]float32)(m.arena[112:]))
 	// bn/scaled: ChannelMul N×5
-	{
-		x_ := m.arena[128 : 128+n*5]
-		y_ := m.arena[160 : 160+n*5]
-		v := &m.bnWeight
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] * v[c]
-			}
-		}
-	}
+	m.channelMul(n, m.arena[128:128+n*5], m.arena[160:160+n*5], &m.bnWeight)
 	// bn/shifted: BiasAdd N×5
-	{
-		x_ := m.arena[160 : 160+n*5]
-		y_ := m.arena[192 : 192+n*5]
-		v := &m.bnBias
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[160:160+n*5], m.arena[192:192+n*5], &m.bnBias)
 	// bn/update_mean: RunningUpdate 5
 	{
 		state := &m.bnRunningMean
@@ -203,352 +85,67 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 		}
 	}
 	// relu: Relu N×5
-	{
-		x_ := m.arena[192 : 192+n*5]
-		y_ := m.arena[:n*5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[192:192+n*5], m.arena[:n*5])
 	// fc2/matmul: MatMul N×2
-	{
-		rt.Gemm(false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[32:32+n*2], 2)
-	}
+	rt.Gemm(false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[32:32+n*2], 2)
 	// fc2/bias: BiasAdd N×2
-	{
-		x_ := m.arena[32 : 32+n*2]
-		y_ := m.arena[48 : 48+n*2]
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[2]float32)(x_[o*2:])
-			yr := (*[2]float32)(y_[o*2:])
-			for c := range 2 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[32:32+n*2], m.arena[48:48+n*2], &m.fc2Bias)
 	// loss: MSELoss scalar
-	{
-		p := m.arena[48 : 48+n*2]
-		t := target
-		t = t[:len(p)]
-		y_ := m.arena[32 : 32+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			d := pv - tv
-			s += d * d
-		}
-		y_[0] = float32(s / float64(n*2))
-	}
+	m.mSELoss(n, m.arena[48:48+n*2], target, m.arena[32:32+1])
 	// d.loss: Fill scalar
-	{
-		m.arena[96] = 1.0
-	}
+	m.arena[96] = 1.0
 	// d.loss.1: LossGrad of MSELoss N×2
-	{
-		p := m.arena[48 : 48+n*2]
-		t := target
-		t = t[:len(p)]
-		dl := m.arena[96 : 96+1]
-		gr := m.arena[160 : 160+n*2]
-		gr = gr[:len(p)]
-		scale := float64(dl[0]) / float64(n*2)
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			g := 2 * (pv - tv)
-			gr[i] = float32(scale * g)
-		}
-	}
+	m.lossGrad(n, m.arena[48:48+n*2], target, m.arena[96:96+1], m.arena[160:160+n*2])
 	// d.fc2/bias.1: ChannelSum 2
-	{
-		x_ := m.arena[160 : 160+n*2]
-		s := &m.fc2BiasGrad
-		acc := (*[2]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[2]float32)(x_[o*2:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 2 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum(n, m.arena[160:160+n*2], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×5
-	{
-		rt.Gemm(false, false, n, 5, 2, 1, m.arena[160:160+n*2], 2, m.fc2Weight[:], 5, 0, m.arena[224:224+n*5], 5)
-	}
+	rt.Gemm(false, false, n, 5, 2, 1, m.arena[160:160+n*2], 2, m.fc2Weight[:], 5, 0, m.arena[224:224+n*5], 5)
 	// d.fc2/matmul.2: MatMul 2×5
-	{
-		rt.Gemm(true, false, 2, 5, n, 1, m.arena[160:160+n*2], 2, m.arena[:n*5], 5, 0, m.fc2WeightGrad[:], 5)
-	}
+	rt.Gemm(true, false, 2, 5, n, 1, m.arena[160:160+n*2], 2, m.arena[:n*5], 5, 0, m.fc2WeightGrad[:], 5)
 	// d.relu.1: ReluGrad N×5
-	{
-		a := m.arena[192 : 192+n*5]
-		b := m.arena[224 : 224+n*5]
-		y_ := m.arena[:n*5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y_[i] = bv
-			} else {
-				y_[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[192:192+n*5], m.arena[224:224+n*5], m.arena[:n*5])
 	// d.bn/shifted.1: ChannelSum 5
-	{
-		x_ := m.arena[:n*5]
-		s := &m.bnBiasGrad
-		acc := (*[5]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 5 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[:n*5], &m.bnBiasGrad)
 	// d.bn/scaled.1: ChannelMul N×5
-	{
-		x_ := m.arena[:n*5]
-		y_ := m.arena[160 : 160+n*5]
-		v := &m.bnWeight
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] * v[c]
-			}
-		}
-	}
+	m.channelMul(n, m.arena[:n*5], m.arena[160:160+n*5], &m.bnWeight)
 	// d.bn/scaled.2: Mul N×5
-	{
-		a := m.arena[:n*5]
-		b := m.arena[128 : 128+n*5]
-		y_ := m.arena[192 : 192+n*5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[:n*5], m.arena[128:128+n*5], m.arena[192:192+n*5])
 	// d.bn/scaled.3: ChannelSum 5
-	{
-		x_ := m.arena[192 : 192+n*5]
-		s := &m.bnWeightGrad
-		acc := (*[5]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 5 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[192:192+n*5], &m.bnWeightGrad)
 	// d.bn/normalized.1: ChannelMul N×5
-	{
-		x_ := m.arena[160 : 160+n*5]
-		y_ := m.arena[:n*5]
-		v := (*[5]float32)(m.arena[112:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] * v[c]
-			}
-		}
-	}
+	m.channelMul(n, m.arena[160:160+n*5], m.arena[:n*5], (*[5]float32)(m.arena[112:]))
 	// d.bn/normalized.2: Mul N×5
-	{
-		a := m.arena[160 : 160+n*5]
-		b := m.arena[64 : 64+n*5]
-		y_ := m.arena[128 : 128+n*5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[160:160+n*5], m.arena[64:64+n*5], m.arena[128:128+n*5])
 	// d.bn/normalized.3: ChannelSum 5
-	{
-		x_ := m.arena[128 : 128+n*5]
-		s := (*[5]float32)(m.arena[48:])
-		acc := (*[5]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 5 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[128:128+n*5], (*[5]float32)(m.arena[48:]))
 	// d.bn/inv_std.1: Square 5
-	{
-		x_ := m.arena[112 : 112+5]
-		y_ := m.arena[96 : 96+5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v * v
-		}
-	}
+	m.square(n, m.arena[112:112+5], m.arena[96:96+5])
 	// d.bn/inv_std.2: Mul 5
-	{
-		a := m.arena[96 : 96+5]
-		b := m.arena[112 : 112+5]
-		y_ := m.arena[128 : 128+5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[96:96+5], m.arena[112:112+5], m.arena[128:128+5])
 	// d.bn/inv_std.3: Mul 5
-	{
-		a := m.arena[48 : 48+5]
-		b := m.arena[128 : 128+5]
-		y_ := m.arena[96 : 96+5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[48:48+5], m.arena[128:128+5], m.arena[96:96+5])
 	// d.bn/inv_std.4: Scale 5
-	{
-		x_ := m.arena[96 : 96+5]
-		y_ := m.arena[48 : 48+5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = -0.5 * v
-		}
-	}
+	m.scale2(n, m.arena[96:96+5], m.arena[48:48+5])
 	// d.bn/var.1: ChannelBroadcast N×5
-	{
-		v := (*[5]float32)(m.arena[48:])
-		y_ := m.arena[96 : 96+n*5]
-		scale := float32(1 / float64(n))
-		for o := range n {
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = v[c] * scale
-			}
-		}
-	}
+	m.channelBroadcast(n, (*[5]float32)(m.arena[48:]), m.arena[96:96+n*5])
 	// d.bn/sq.1: Mul N×5
-	{
-		a := m.arena[96 : 96+n*5]
-		b := m.arena[64 : 64+n*5]
-		y_ := m.arena[128 : 128+n*5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[96:96+n*5], m.arena[64:64+n*5], m.arena[128:128+n*5])
 	// d.bn/sq.2: Scale N×5
-	{
-		x_ := m.arena[128 : 128+n*5]
-		y_ := m.arena[48 : 48+n*5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 2.0 * v
-		}
-	}
+	m.scale3(n, m.arena[128:128+n*5], m.arena[48:48+n*5])
 	// d.bn/sq.3: Add N×5
-	{
-		a := m.arena[:n*5]
-		b := m.arena[48 : 48+n*5]
-		y_ := m.arena[80 : 80+n*5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[:n*5], m.arena[48:48+n*5], m.arena[80:80+n*5])
 	// d.bn/centered.1: ChannelSum 5
-	{
-		x_ := m.arena[80 : 80+n*5]
-		s := (*[5]float32)(m.arena[0:])
-		acc := (*[5]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 5 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[80:80+n*5], (*[5]float32)(m.arena[0:]))
 	// d.bn/neg_mean.1: Scale 5
-	{
-		x_ := m.arena[:5]
-		y_ := m.arena[16 : 16+5]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = -1.0 * v
-		}
-	}
+	m.scale(n, m.arena[:5], m.arena[16:16+5])
 	// d.bn/mean.1: ChannelBroadcast N×5
-	{
-		v := (*[5]float32)(m.arena[16:])
-		y_ := m.arena[48 : 48+n*5]
-		scale := float32(1 / float64(n))
-		for o := range n {
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = v[c] * scale
-			}
-		}
-	}
+	m.channelBroadcast(n, (*[5]float32)(m.arena[16:]), m.arena[48:48+n*5])
 	// d.bn/mean.2: Add N×5
-	{
-		a := m.arena[80 : 80+n*5]
-		b := m.arena[48 : 48+n*5]
-		y_ := m.arena[:n*5]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[80:80+n*5], m.arena[48:48+n*5], m.arena[:n*5])
 	// d.fc1/bias.1: ChannelSum 5
-	{
-		x_ := m.arena[:n*5]
-		s := &m.fc1BiasGrad
-		acc := (*[5]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 5 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[:n*5], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul 5×6
-	{
-		rt.Gemm(true, false, 5, 6, n, 1, m.arena[:n*5], 5, x, 6, 0, m.fc1WeightGrad[:], 6)
-	}
+	rt.Gemm(true, false, 5, 6, n, 1, m.arena[:n*5], 5, x, 6, 0, m.fc1WeightGrad[:], 6)
 	loss := m.arena[32]
 	m.update()
 	m.Step++

@@ -38,10 +38,8 @@ func (a adapter) TrainStep(n int, in gentest.Feeds) (float32, error) {
 
 var config = gentest.Config{
 	ArgNames: map[string]string{
-		"features": "features",
-		"image":    "image",
-		"label":    "label",
-		"probs":    "probs",
+		"image": "image",
+		"label": "label",
 	},
 	Args: map[string][]string{
 		"Loss":      {"image", "label"},
@@ -52,6 +50,10 @@ var config = gentest.Config{
 	MaxBatch: MaxBatch,
 	New: func() gentest.Model {
 		return adapter{New()}
+	},
+	OutNames: map[string]string{
+		"features": "features",
+		"probs":    "probs",
 	},
 	Predict: true,
 	Train:   true,

@@ -2,10 +2,7 @@
 
 package conv
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
@@ -38,1046 +35,148 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// c1/conv: Conv2D N×4×6×5
-	{
-		x := image
-		w := m.c1Weight[:]
-		y := m.arena[:n*120]
-		// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: columns 36×30
-		win := rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}
-		cols := m.scratch32[:1080]
-		for i := range n {
-			rt.Im2col(win, x[i*429:i*429+429], cols, 30)
-			rt.Gemm(false, false, 4, 30, 36, 1, w, 36, cols, 30, 0, y[i*120:i*120+120], 30)
-		}
-	}
+	m.conv2D(n, image, m.c1Weight[:], m.arena[:n*120])
 	// c1/bias: BiasAdd N×4×6×5
-	{
-		x := m.arena[:n*120]
-		y := m.arena[1088 : 1088+n*120]
-		v := &m.c1Bias
-		for o := range n {
-			xr := (*[120]float32)(x[o*120:])
-			yr := (*[120]float32)(y[o*120:])
-			for c := range 4 {
-				vc := v[c]
-				xc := (*[30]float32)(xr[c*30:])
-				yc := (*[30]float32)(yr[c*30:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*120], m.arena[1088:1088+n*120], &m.c1Bias)
 	// c1/relu: Relu N×4×6×5
-	{
-		x := m.arena[1088 : 1088+n*120]
-		y := m.arena[:n*120]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[1088:1088+n*120], m.arena[:n*120])
 	// mp: MaxPool2D N×4×6×5
-	{
-		x := m.arena[:n*120]
-		y := m.arena[2176 : 2176+n*120]
-		for pl := range n * 4 {
-			xp := (*[30]float32)(x[pl*30:])
-			yp := (*[30]float32)(y[pl*30:])
-			for p := range 6 {
-				for q := range 5 {
-					h0 := p - 1
-					h1 := min(h0+2, 6)
-					h0 = max(h0, 0)
-					v0 := q
-					v1 := min(v0+2, 5)
-					v0 = max(v0, 0)
-					best := h0*5 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*5+v] > xp[best] {
-								best = h*5 + v
-							}
-						}
-					}
-					yp[p*5+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D(n, m.arena[:n*120], m.arena[2176:2176+n*120])
 	// c2/conv: Conv2D N×5×8×6
-	{
-		x := m.arena[2176 : 2176+n*120]
-		w := m.c2Weight[:]
-		y := m.arena[3264 : 3264+n*240]
-		// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: columns 24×48
-		win := rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}
-		cols := m.scratch32[:1152]
-		for i := range n {
-			rt.Im2col(win, x[i*120:i*120+120], cols, 48)
-			rt.Gemm(false, false, 5, 48, 24, 1, w, 24, cols, 48, 0, y[i*240:i*240+240], 48)
-		}
-	}
+	m.conv2D2(n, m.arena[2176:2176+n*120], m.c2Weight[:], m.arena[3264:3264+n*240])
 	// c2/tanh: Tanh N×5×8×6
-	{
-		x := m.arena[3264 : 3264+n*240]
-		y := m.arena[5424 : 5424+n*240]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = float32(math.Tanh(float64(v)))
-		}
-	}
+	m.tanh(n, m.arena[3264:3264+n*240], m.arena[5424:5424+n*240])
 	// ap_same: AvgPool2D N×5×4×3
-	{
-		x := m.arena[5424 : 5424+n*240]
-		y := m.arena[3264 : 3264+n*60]
-		for pl := range n * 5 {
-			xp := (*[48]float32)(x[pl*48:])
-			yp := (*[12]float32)(y[pl*12:])
-			for p := range 4 {
-				for q := range 3 {
-					h0 := p * 2
-					h1 := min(h0+3, 8)
-					h0 = max(h0, 0)
-					v0 := q * 2
-					v1 := min(v0+3, 6)
-					v0 = max(v0, 0)
-					var s float32
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							s += xp[h*6+v]
-						}
-					}
-					yp[p*3+q] = s / float32((h1-h0)*(v1-v0))
-				}
-			}
-		}
-	}
+	m.avgPool2D(n, m.arena[5424:5424+n*240], m.arena[3264:3264+n*60])
 	// t1/convT: Conv2DTranspose N×3×8×5
-	{
-		x := m.arena[3264 : 3264+n*60]
-		w := m.t1Weight[:]
-		y := m.arena[3808 : 3808+n*120]
-		// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: columns 27×12
-		win := rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}
-		cols := m.scratch32[:324]
-		clear(y)
-		for i := range n {
-			rt.Gemm(true, false, 27, 12, 5, 1, w, 27, x[i*60:i*60+60], 12, 0, cols, 12)
-			rt.Col2im(win, cols, 12, y[i*120:i*120+120])
-		}
-	}
+	m.conv2DTranspose(n, m.arena[3264:3264+n*60], m.t1Weight[:], m.arena[3808:3808+n*120])
 	// t1/bias: BiasAdd N×3×8×5
-	{
-		x := m.arena[3808 : 3808+n*120]
-		y := m.arena[7584 : 7584+n*120]
-		v := &m.t1Bias
-		for o := range n {
-			xr := (*[120]float32)(x[o*120:])
-			yr := (*[120]float32)(y[o*120:])
-			for c := range 3 {
-				vc := v[c]
-				xc := (*[40]float32)(xr[c*40:])
-				yc := (*[40]float32)(yr[c*40:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[3808:3808+n*120], m.arena[7584:7584+n*120], &m.t1Bias)
 	// t1/relu: Relu N×3×8×5
-	{
-		x := m.arena[7584 : 7584+n*120]
-		y := m.arena[3808 : 3808+n*120]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[7584:7584+n*120], m.arena[3808:3808+n*120])
 	// ap_pad: AvgPool2D N×3×5×2
-	{
-		x := m.arena[3808 : 3808+n*120]
-		y := m.arena[4896 : 4896+n*30]
-		for pl := range n * 3 {
-			xp := (*[40]float32)(x[pl*40:])
-			yp := (*[10]float32)(y[pl*10:])
-			for p := range 5 {
-				for q := range 2 {
-					h0 := p*2 - 1
-					h1 := min(h0+2, 8)
-					h0 = max(h0, 0)
-					v0 := q * 2
-					v1 := min(v0+2, 5)
-					v0 = max(v0, 0)
-					var s float32
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							s += xp[h*5+v]
-						}
-					}
-					yp[p*2+q] = s / float32(4)
-				}
-			}
-		}
-	}
+	m.avgPool2D2(n, m.arena[3808:3808+n*120], m.arena[4896:4896+n*30])
 	// up: UpSample2D N×3×10×6
-	{
-		x := m.arena[4896 : 4896+n*30]
-		y := m.arena[8672 : 8672+n*180]
-		for pl := range n * 3 {
-			xp := (*[10]float32)(x[pl*10:])
-			yp := (*[60]float32)(y[pl*60:])
-			for r := range 5 {
-				xr := (*[2]float32)(xp[r*2:])
-				yr := (*[6]float32)(yp[(r*2)*6:])
-				for v, xv := range xr {
-					yr[v*3+0] = xv
-					yr[v*3+1] = xv
-					yr[v*3+2] = xv
-				}
-				*(*[6]float32)(yp[(r*2+1)*6:]) = *yr
-			}
-		}
-	}
+	m.upSample2D(n, m.arena[4896:4896+n*30], m.arena[8672:8672+n*180])
 	// pw/conv: Conv2D N×4×10×6
-	{
-		x := m.arena[8672 : 8672+n*180]
-		w := m.pwWeight[:]
-		y := m.arena[10304 : 10304+n*240]
-		for i := range n {
-			rt.Gemm(false, false, 4, 60, 3, 1, w, 3, x[i*180:i*180+180], 60, 0, y[i*240:i*240+240], 60)
-		}
-	}
+	m.conv2D3(n, m.arena[8672:8672+n*180], m.pwWeight[:], m.arena[10304:10304+n*240])
 	// pw/bias: BiasAdd N×4×10×6
-	{
-		x := m.arena[10304 : 10304+n*240]
-		y := m.arena[12464 : 12464+n*240]
-		v := &m.pwBias
-		for o := range n {
-			xr := (*[240]float32)(x[o*240:])
-			yr := (*[240]float32)(y[o*240:])
-			for c := range 4 {
-				vc := v[c]
-				xc := (*[60]float32)(xr[c*60:])
-				yc := (*[60]float32)(yr[c*60:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[10304:10304+n*240], m.arena[12464:12464+n*240], &m.pwBias)
 	// pw/sigmoid: Sigmoid N×4×10×6
-	{
-		x := m.arena[12464 : 12464+n*240]
-		y := m.arena[10304 : 10304+n*240]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[12464:12464+n*240], m.arena[10304:10304+n*240])
 	// c3/conv: Conv2D N×6×3×2
-	{
-		x := m.arena[10304 : 10304+n*240]
-		w := m.c3Weight[:]
-		y := m.arena[3808 : 3808+n*36]
-		// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: columns 24×6
-		win := rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}
-		cols := m.scratch32[:144]
-		for i := range n {
-			rt.Im2col(win, x[i*240:i*240+240], cols, 6)
-			rt.Gemm(false, false, 6, 6, 24, 1, w, 24, cols, 6, 0, y[i*36:i*36+36], 6)
-		}
-	}
+	m.conv2D4(n, m.arena[10304:10304+n*240], m.c3Weight[:], m.arena[3808:3808+n*36])
 	// c3/tanh: Tanh N×6×3×2
-	{
-		x := m.arena[3808 : 3808+n*36]
-		y := m.arena[4144 : 4144+n*36]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = float32(math.Tanh(float64(v)))
-		}
-	}
+	m.tanh(n, m.arena[3808:3808+n*36], m.arena[4144:4144+n*36])
 	// tie/s1: ChannelMul N×6×3×2
-	{
-		x := m.arena[4144 : 4144+n*36]
-		y := m.arena[3808 : 3808+n*36]
-		v := &m.tieS1
-		for o := range n {
-			xr := (*[36]float32)(x[o*36:])
-			yr := (*[36]float32)(y[o*36:])
-			for c := range 6 {
-				vc := v[c]
-				xc := (*[6]float32)(xr[c*6:])
-				yc := (*[6]float32)(yr[c*6:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[4144:4144+n*36], m.arena[3808:3808+n*36], &m.tieS1)
 	// tie/s2: ChannelMul N×6×3×2
-	{
-		x := m.arena[4144 : 4144+n*36]
-		y := m.arena[4480 : 4480+n*36]
-		v := &m.tieS2
-		for o := range n {
-			xr := (*[36]float32)(x[o*36:])
-			yr := (*[36]float32)(y[o*36:])
-			for c := range 6 {
-				vc := v[c]
-				xc := (*[6]float32)(xr[c*6:])
-				yc := (*[6]float32)(yr[c*6:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[4144:4144+n*36], m.arena[4480:4480+n*36], &m.tieS2)
 	// tie/dup: Concat N×6×3×4
-	{
-		y := m.arena[12464 : 12464+n*72]
-		x0 := m.arena[3808 : 3808+n*36]
-		x1 := m.arena[4480 : 4480+n*36]
-		for o := range n * 18 {
-			copy(y[o*4:o*4+2], x0[o*2:o*2+2])
-			copy(y[o*4+2:o*4+2+2], x1[o*2:o*2+2])
-		}
-	}
+	m.concat(n, m.arena[12464:12464+n*72], m.arena[3808:3808+n*36], m.arena[4480:4480+n*36])
 	// tie/max: MaxPool2D N×6×3×2
-	{
-		x := m.arena[12464 : 12464+n*72]
-		y := m.arena[3808 : 3808+n*36]
-		for pl := range n * 6 {
-			xp := (*[12]float32)(x[pl*12:])
-			yp := (*[6]float32)(y[pl*6:])
-			for p := range 3 {
-				for q := range 2 {
-					h0 := p
-					h1 := h0 + 1
-					v0 := q
-					v1 := v0 + 3
-					best := h0*4 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*4+v] > xp[best] {
-								best = h*4 + v
-							}
-						}
-					}
-					yp[p*2+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D2(n, m.arena[12464:12464+n*72], m.arena[3808:3808+n*36])
 	// tie/flat: Reshape N×36: a view, no code
 	// tp/convT: Conv2DTranspose N×2×3×2
-	{
-		x := m.arena[4144 : 4144+n*36]
-		w := m.tpWeight[:]
-		y := m.arena[4480 : 4480+n*12]
-		for i := range n {
-			rt.Gemm(true, false, 2, 6, 6, 1, w, 2, x[i*36:i*36+36], 6, 0, y[i*12:i*12+12], 6)
-		}
-	}
+	m.conv2DTranspose2(n, m.arena[4144:4144+n*36], m.tpWeight[:], m.arena[4480:4480+n*12])
 	// gap: GlobalAvgPool2D N×2
-	{
-		x := m.arena[4480 : 4480+n*12]
-		y := m.arena[4592 : 4592+n*2]
-		for pl := range n * 2 {
-			xp := (*[6]float32)(x[pl*6:])
-			var s float64
-			for _, v := range xp {
-				s += float64(v)
-			}
-			y[pl] = float32(s / 6.0)
-		}
-	}
+	m.globalAvgPool2D(n, m.arena[4480:4480+n*12], m.arena[4592:4592+n*2])
 	// mp_overlap: MaxPool2D N×3×5×6
-	{
-		x := image
-		y := m.arena[13120 : 13120+n*90]
-		for pl := range n * 3 {
-			xp := (*[143]float32)(x[pl*143:])
-			yp := (*[30]float32)(y[pl*30:])
-			for p := range 5 {
-				for q := range 6 {
-					h0 := p * 2
-					h1 := h0 + 3
-					v0 := q * 2
-					v1 := v0 + 3
-					best := h0*13 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*13+v] > xp[best] {
-								best = h*13 + v
-							}
-						}
-					}
-					yp[p*6+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D3(n, image, m.arena[13120:13120+n*90])
 	// mp_flat: Reshape N×90: a view, no code
 	// features: Concat N×128
-	{
-		y := m.arena[13936 : 13936+n*128]
-		x0 := m.arena[4592 : 4592+n*2]
-		x1 := m.arena[13120 : 13120+n*90]
-		x2 := m.arena[3808 : 3808+n*36]
-		for o := range n {
-			copy(y[o*128:o*128+2], x0[o*2:o*2+2])
-			copy(y[o*128+2:o*128+2+90], x1[o*90:o*90+90])
-			copy(y[o*128+92:o*128+92+36], x2[o*36:o*36+36])
-		}
-	}
+	m.concat2(n, m.arena[13936:13936+n*128], m.arena[4592:4592+n*2], m.arena[13120:13120+n*90], m.arena[3808:3808+n*36])
 	// fc/matmul: MatMul N×3
-	{
-		rt.Gemm(false, true, n, 3, 128, 1, m.arena[13936:13936+n*128], 128, m.fcWeight[:], 128, 0, m.arena[3808:3808+n*3], 3)
-	}
+	rt.Gemm(false, true, n, 3, 128, 1, m.arena[13936:13936+n*128], 128, m.fcWeight[:], 128, 0, m.arena[3808:3808+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	{
-		x := m.arena[3808 : 3808+n*3]
-		y := m.arena[3840 : 3840+n*3]
-		v := &m.fcBias
-		for o := range n {
-			xr := (*[3]float32)(x[o*3:])
-			yr := (*[3]float32)(y[o*3:])
-			for c := range 3 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd4(n, m.arena[3808:3808+n*3], m.arena[3840:3840+n*3], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	{
-		p := m.arena[3840 : 3840+n*3]
-		t := label
-		y := m.arena[3808 : 3808+1]
-		var s float64
-		for r := range n {
-			zr := (*[3]float32)(p[r*3:])
-			label := t[r]
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			s += mx + math.Log(se) - float64(zr[label])
-		}
-		y[0] = float32(s / float64(n))
-	}
+	m.sparseSoftmaxCELoss(n, m.arena[3840:3840+n*3], label, m.arena[3808:3808+1])
 	// d.loss: Fill scalar
-	{
-		m.arena[3824] = 1.0
-	}
+	m.arena[3824] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×3
-	{
-		p := m.arena[3840 : 3840+n*3]
-		t := label
-		dl := m.arena[3824 : 3824+1]
-		g := m.arena[3872 : 3872+n*3]
-		scale := float64(dl[0]) / float64(n)
-		for r := range n {
-			zr := (*[3]float32)(p[r*3:])
-			label := t[r]
-			gr := (*[3]float32)(g[r*3:])
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			for c := range 3 {
-				gr[c] = float32(scale * math.Exp(float64(zr[c])-mx) / se)
-			}
-			gr[label] -= float32(scale)
-		}
-	}
+	m.lossGrad(n, m.arena[3840:3840+n*3], label, m.arena[3824:3824+1], m.arena[3872:3872+n*3])
 	// d.fc/bias.1: ChannelSum 3
-	{
-		x := m.arena[3872 : 3872+n*3]
-		s := &m.fcBiasGrad
-		acc := (*[3]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[3]float32)(x[o*3:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 3 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum(n, m.arena[3872:3872+n*3], &m.fcBiasGrad)
 	// d.fc/matmul.1: MatMul N×128
-	{
-		rt.Gemm(false, false, n, 128, 3, 1, m.arena[3872:3872+n*3], 3, m.fcWeight[:], 128, 0, m.arena[15088:15088+n*128], 128)
-	}
+	rt.Gemm(false, false, n, 128, 3, 1, m.arena[3872:3872+n*3], 3, m.fcWeight[:], 128, 0, m.arena[15088:15088+n*128], 128)
 	// d.fc/matmul.2: MatMul 3×128
-	{
-		rt.Gemm(true, false, 3, 128, n, 1, m.arena[3872:3872+n*3], 3, m.arena[13936:13936+n*128], 128, 0, m.fcWeightGrad[:], 128)
-	}
+	rt.Gemm(true, false, 3, 128, n, 1, m.arena[3872:3872+n*3], 3, m.arena[13936:13936+n*128], 128, 0, m.fcWeightGrad[:], 128)
 	// d.features.1: Slice N×2
-	{
-		x := m.arena[15088 : 15088+n*128]
-		y := m.arena[3824 : 3824+n*2]
-		for o := range n {
-			copy(y[o*2:o*2+2], x[o*128:o*128+2])
-		}
-	}
+	m.slice(n, m.arena[15088:15088+n*128], m.arena[3824:3824+n*2])
 	// d.features.2: Slice N×36
-	{
-		x := m.arena[15088 : 15088+n*128]
-		y := m.arena[4480 : 4480+n*36]
-		for o := range n {
-			copy(y[o*36:o*36+36], x[o*128+92:o*128+92+36])
-		}
-	}
+	m.slice2(n, m.arena[15088:15088+n*128], m.arena[4480:4480+n*36])
 	// d.gap.1: GlobalAvgPool2DGrad N×2×3×2
-	{
-		dy := m.arena[3824 : 3824+n*2]
-		dx := m.arena[3856 : 3856+n*12]
-		for pl := range n * 2 {
-			dxp := (*[6]float32)(dx[pl*6:])
-			d := float32(float64(dy[pl]) / 6.0)
-			for i := range dxp {
-				dxp[i] = d
-			}
-		}
-	}
+	m.globalAvgPool2DGrad(n, m.arena[3824:3824+n*2], m.arena[3856:3856+n*12])
 	// d.tp/convT.1: Conv2D N×6×3×2
-	{
-		x := m.arena[3856 : 3856+n*12]
-		w := m.tpWeight[:]
-		y := m.arena[4816 : 4816+n*36]
-		for i := range n {
-			rt.Gemm(false, false, 6, 6, 2, 1, w, 2, x[i*12:i*12+12], 6, 0, y[i*36:i*36+36], 6)
-		}
-	}
+	m.conv2D5(n, m.arena[3856:3856+n*12], m.tpWeight[:], m.arena[4816:4816+n*36])
 	// d.tp/convT.2: Conv2DFilterGrad 6×2×1×1
-	{
-		x := m.arena[3856 : 3856+n*12]
-		dy := m.arena[4144 : 4144+n*36]
-		dw := m.tpWeightGrad[:]
-		clear(dw)
-		for i := range n {
-			rt.Gemm(false, true, 6, 2, 6, 1, dy[i*36:i*36+36], 6, x[i*12:i*12+12], 6, 1, dw, 2)
-		}
-	}
+	m.conv2DFilterGrad(n, m.arena[3856:3856+n*12], m.arena[4144:4144+n*36], m.tpWeightGrad[:])
 	// d.tie/flat.1: Reshape N×6×3×2: a view, no code
 	// d.tie/max.1: MaxPool2DGrad N×6×3×4
-	{
-		x := m.arena[12464 : 12464+n*72]
-		dy := m.arena[4480 : 4480+n*36]
-		dx := m.arena[13120 : 13120+n*72]
-		clear(dx)
-		for pl := range n * 6 {
-			xp := (*[12]float32)(x[pl*12:])
-			dyp := (*[6]float32)(dy[pl*6:])
-			dxp := (*[12]float32)(dx[pl*12:])
-			for p := range 3 {
-				for q := range 2 {
-					h0 := p
-					h1 := h0 + 1
-					v0 := q
-					v1 := v0 + 3
-					best := h0*4 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*4+v] > xp[best] {
-								best = h*4 + v
-							}
-						}
-					}
-					dxp[best] += dyp[p*2+q]
-				}
-			}
-		}
-	}
+	m.maxPool2DGrad(n, m.arena[12464:12464+n*72], m.arena[4480:4480+n*36], m.arena[13120:13120+n*72])
 	// d.tie/dup.1: Slice N×6×3×2
-	{
-		x := m.arena[13120 : 13120+n*72]
-		y := m.arena[4480 : 4480+n*36]
-		for o := range n * 18 {
-			copy(y[o*2:o*2+2], x[o*4:o*4+2])
-		}
-	}
+	m.slice3(n, m.arena[13120:13120+n*72], m.arena[4480:4480+n*36])
 	// d.tie/dup.2: Slice N×6×3×2
-	{
-		x := m.arena[13120 : 13120+n*72]
-		y := m.arena[12464 : 12464+n*36]
-		for o := range n * 18 {
-			copy(y[o*2:o*2+2], x[o*4+2:o*4+2+2])
-		}
-	}
+	m.slice4(n, m.arena[13120:13120+n*72], m.arena[12464:12464+n*36])
 	// d.tie/s2.1: ChannelMul N×6×3×2
-	{
-		x := m.arena[12464 : 12464+n*36]
-		y := m.arena[12800 : 12800+n*36]
-		v := &m.tieS2
-		for o := range n {
-			xr := (*[36]float32)(x[o*36:])
-			yr := (*[36]float32)(y[o*36:])
-			for c := range 6 {
-				vc := v[c]
-				xc := (*[6]float32)(xr[c*6:])
-				yc := (*[6]float32)(yr[c*6:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[12464:12464+n*36], m.arena[12800:12800+n*36], &m.tieS2)
 	// d.tie/s2.2: Mul N×6×3×2
-	{
-		a := m.arena[12464 : 12464+n*36]
-		b := m.arena[4144 : 4144+n*36]
-		y := m.arena[13136 : 13136+n*36]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[12464:12464+n*36], m.arena[4144:4144+n*36], m.arena[13136:13136+n*36])
 	// d.tie/s2.3: ChannelSum 6
-	{
-		x := m.arena[13136 : 13136+n*36]
-		s := &m.tieS2Grad
-		acc := (*[6]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[36]float32)(x[o*36:])
-			for c := range 6 {
-				var t float64
-				for _, v := range (*[6]float32)(xr[c*6:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 6 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[13136:13136+n*36], &m.tieS2Grad)
 	// d.tie/s2.4: Add N×6×3×2
-	{
-		a := m.arena[4816 : 4816+n*36]
-		b := m.arena[12800 : 12800+n*36]
-		y := m.arena[12464 : 12464+n*36]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[4816:4816+n*36], m.arena[12800:12800+n*36], m.arena[12464:12464+n*36])
 	// d.tie/s1.1: ChannelMul N×6×3×2
-	{
-		x := m.arena[4480 : 4480+n*36]
-		y := m.arena[4816 : 4816+n*36]
-		v := &m.tieS1
-		for o := range n {
-			xr := (*[36]float32)(x[o*36:])
-			yr := (*[36]float32)(y[o*36:])
-			for c := range 6 {
-				vc := v[c]
-				xc := (*[6]float32)(xr[c*6:])
-				yc := (*[6]float32)(yr[c*6:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[4480:4480+n*36], m.arena[4816:4816+n*36], &m.tieS1)
 	// d.tie/s1.2: Mul N×6×3×2
-	{
-		a := m.arena[4480 : 4480+n*36]
-		b := m.arena[4144 : 4144+n*36]
-		y := m.arena[12800 : 12800+n*36]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[4480:4480+n*36], m.arena[4144:4144+n*36], m.arena[12800:12800+n*36])
 	// d.tie/s1.3: ChannelSum 6
-	{
-		x := m.arena[12800 : 12800+n*36]
-		s := &m.tieS1Grad
-		acc := (*[6]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[36]float32)(x[o*36:])
-			for c := range 6 {
-				var t float64
-				for _, v := range (*[6]float32)(xr[c*6:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 6 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[12800:12800+n*36], &m.tieS1Grad)
 	// d.tie/s1.4: Add N×6×3×2
-	{
-		a := m.arena[12464 : 12464+n*36]
-		b := m.arena[4816 : 4816+n*36]
-		y := m.arena[4480 : 4480+n*36]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[12464:12464+n*36], m.arena[4816:4816+n*36], m.arena[4480:4480+n*36])
 	// d.c3/tanh.1: TanhGrad N×6×3×2
-	{
-		a := m.arena[4144 : 4144+n*36]
-		b := m.arena[4480 : 4480+n*36]
-		y := m.arena[4816 : 4816+n*36]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = bv * (1 - a[i]*a[i])
-		}
-	}
+	m.tanhGrad(n, m.arena[4144:4144+n*36], m.arena[4480:4480+n*36], m.arena[4816:4816+n*36])
 	// d.c3/conv.1: Conv2DTranspose N×4×10×6
-	{
-		x := m.arena[4816 : 4816+n*36]
-		w := m.c3Weight[:]
-		y := m.arena[12464 : 12464+n*240]
-		// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: columns 24×6
-		win := rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}
-		cols := m.scratch32[:144]
-		clear(y)
-		for i := range n {
-			rt.Gemm(true, false, 24, 6, 6, 1, w, 24, x[i*36:i*36+36], 6, 0, cols, 6)
-			rt.Col2im(win, cols, 6, y[i*240:i*240+240])
-		}
-	}
+	m.conv2DTranspose3(n, m.arena[4816:4816+n*36], m.c3Weight[:], m.arena[12464:12464+n*240])
 	// d.c3/conv.2: Conv2DFilterGrad 6×4×2×3
-	{
-		x := m.arena[10304 : 10304+n*240]
-		dy := m.arena[4816 : 4816+n*36]
-		dw := m.c3WeightGrad[:]
-		clear(dw)
-		// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: columns 24×6
-		win := rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}
-		cols := m.scratch32[:144]
-		for i := range n {
-			rt.Im2col(win, x[i*240:i*240+240], cols, 6)
-			rt.Gemm(false, true, 6, 24, 6, 1, dy[i*36:i*36+36], 6, cols, 6, 1, dw, 24)
-		}
-	}
+	m.conv2DFilterGrad2(n, m.arena[10304:10304+n*240], m.arena[4816:4816+n*36], m.c3WeightGrad[:])
 	// d.pw/sigmoid.1: SigmoidGrad N×4×10×6
-	{
-		a := m.arena[10304 : 10304+n*240]
-		b := m.arena[12464 : 12464+n*240]
-		y := m.arena[14624 : 14624+n*240]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = bv * a[i] * (1 - a[i])
-		}
-	}
+	m.sigmoidGrad(n, m.arena[10304:10304+n*240], m.arena[12464:12464+n*240], m.arena[14624:14624+n*240])
 	// d.pw/bias.1: ChannelSum 4
-	{
-		x := m.arena[14624 : 14624+n*240]
-		s := &m.pwBiasGrad
-		acc := (*[4]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[240]float32)(x[o*240:])
-			for c := range 4 {
-				var t float64
-				for _, v := range (*[60]float32)(xr[c*60:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 4 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum3(n, m.arena[14624:14624+n*240], &m.pwBiasGrad)
 	// d.pw/conv.1: Conv2DTranspose N×3×10×6
-	{
-		x := m.arena[14624 : 14624+n*240]
-		w := m.pwWeight[:]
-		y := m.arena[10304 : 10304+n*180]
-		for i := range n {
-			rt.Gemm(true, false, 3, 60, 4, 1, w, 3, x[i*240:i*240+240], 60, 0, y[i*180:i*180+180], 60)
-		}
-	}
+	m.conv2DTranspose4(n, m.arena[14624:14624+n*240], m.pwWeight[:], m.arena[10304:10304+n*180])
 	// d.pw/conv.2: Conv2DFilterGrad 4×3×1×1
-	{
-		x := m.arena[8672 : 8672+n*180]
-		dy := m.arena[14624 : 14624+n*240]
-		dw := m.pwWeightGrad[:]
-		clear(dw)
-		for i := range n {
-			rt.Gemm(false, true, 4, 3, 60, 1, dy[i*240:i*240+240], 60, x[i*180:i*180+180], 60, 1, dw, 3)
-		}
-	}
+	m.conv2DFilterGrad3(n, m.arena[8672:8672+n*180], m.arena[14624:14624+n*240], m.pwWeightGrad[:])
 	// d.up.1: UpSample2DGrad N×3×5×2
-	{
-		dy := m.arena[10304 : 10304+n*180]
-		dx := m.arena[3824 : 3824+n*30]
-		for pl := range n * 3 {
-			dyp := (*[60]float32)(dy[pl*60:])
-			dxp := (*[10]float32)(dx[pl*10:])
-			for r := range 5 {
-				for v := range 2 {
-					var s float32
-					s += dyp[(r*2+0)*6+v*3+0]
-					s += dyp[(r*2+0)*6+v*3+1]
-					s += dyp[(r*2+0)*6+v*3+2]
-					s += dyp[(r*2+1)*6+v*3+0]
-					s += dyp[(r*2+1)*6+v*3+1]
-					s += dyp[(r*2+1)*6+v*3+2]
-					dxp[r*2+v] = s
-				}
-			}
-		}
-	}
+	m.upSample2DGrad(n, m.arena[10304:10304+n*180], m.arena[3824:3824+n*30])
 	// d.ap_pad.1: AvgPool2DGrad N×3×8×5
-	{
-		dy := m.arena[3824 : 3824+n*30]
-		dx := m.arena[4096 : 4096+n*120]
-		clear(dx)
-		for pl := range n * 3 {
-			dyp := (*[10]float32)(dy[pl*10:])
-			dxp := (*[40]float32)(dx[pl*40:])
-			for p := range 5 {
-				for q := range 2 {
-					h0 := p*2 - 1
-					h1 := min(h0+2, 8)
-					h0 = max(h0, 0)
-					v0 := q * 2
-					v1 := min(v0+2, 5)
-					v0 = max(v0, 0)
-					d := dyp[p*2+q] / float32(4)
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							dxp[h*5+v] += d
-						}
-					}
-				}
-			}
-		}
-	}
+	m.avgPool2DGrad(n, m.arena[3824:3824+n*30], m.arena[4096:4096+n*120])
 	// d.t1/relu.1: ReluGrad N×3×8×5
-	{
-		a := m.arena[7584 : 7584+n*120]
-		b := m.arena[4096 : 4096+n*120]
-		y := m.arena[8672 : 8672+n*120]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[7584:7584+n*120], m.arena[4096:4096+n*120], m.arena[8672:8672+n*120])
 	// d.t1/bias.1: ChannelSum 3
-	{
-		x := m.arena[8672 : 8672+n*120]
-		s := &m.t1BiasGrad
-		acc := (*[3]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[120]float32)(x[o*120:])
-			for c := range 3 {
-				var t float64
-				for _, v := range (*[40]float32)(xr[c*40:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 3 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum4(n, m.arena[8672:8672+n*120], &m.t1BiasGrad)
 	// d.t1/convT.1: Conv2D N×5×4×3
-	{
-		x := m.arena[8672 : 8672+n*120]
-		w := m.t1Weight[:]
-		y := m.arena[3824 : 3824+n*60]
-		// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: columns 27×12
-		win := rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}
-		cols := m.scratch32[:324]
-		for i := range n {
-			rt.Im2col(win, x[i*120:i*120+120], cols, 12)
-			rt.Gemm(false, false, 5, 12, 27, 1, w, 27, cols, 12, 0, y[i*60:i*60+60], 12)
-		}
-	}
+	m.conv2D6(n, m.arena[8672:8672+n*120], m.t1Weight[:], m.arena[3824:3824+n*60])
 	// d.t1/convT.2: Conv2DFilterGrad 5×3×3×3
-	{
-		x := m.arena[8672 : 8672+n*120]
-		dy := m.arena[3264 : 3264+n*60]
-		dw := m.t1WeightGrad[:]
-		clear(dw)
-		// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: columns 27×12
-		win := rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}
-		cols := m.scratch32[:324]
-		for i := range n {
-			rt.Im2col(win, x[i*120:i*120+120], cols, 12)
-			rt.Gemm(false, true, 5, 27, 12, 1, dy[i*60:i*60+60], 12, cols, 12, 1, dw, 27)
-		}
-	}
+	m.conv2DFilterGrad4(n, m.arena[8672:8672+n*120], m.arena[3264:3264+n*60], m.t1WeightGrad[:])
 	// d.ap_same.1: AvgPool2DGrad N×5×8×6
-	{
-		dy := m.arena[3824 : 3824+n*60]
-		dx := m.arena[7584 : 7584+n*240]
-		clear(dx)
-		for pl := range n * 5 {
-			dyp := (*[12]float32)(dy[pl*12:])
-			dxp := (*[48]float32)(dx[pl*48:])
-			for p := range 4 {
-				for q := range 3 {
-					h0 := p * 2
-					h1 := min(h0+3, 8)
-					h0 = max(h0, 0)
-					v0 := q * 2
-					v1 := min(v0+3, 6)
-					v0 = max(v0, 0)
-					d := dyp[p*3+q] / float32((h1-h0)*(v1-v0))
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							dxp[h*6+v] += d
-						}
-					}
-				}
-			}
-		}
-	}
+	m.avgPool2DGrad2(n, m.arena[3824:3824+n*60], m.arena[7584:7584+n*240])
 	// d.c2/tanh.1: TanhGrad N×5×8×6
-	{
-		a := m.arena[5424 : 5424+n*240]
-		b := m.arena[7584 : 7584+n*240]
-		y := m.arena[9744 : 9744+n*240]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = bv * (1 - a[i]*a[i])
-		}
-	}
+	m.tanhGrad(n, m.arena[5424:5424+n*240], m.arena[7584:7584+n*240], m.arena[9744:9744+n*240])
 	// d.c2/conv.1: Conv2DTranspose N×4×6×5
-	{
-		x := m.arena[9744 : 9744+n*240]
-		w := m.c2Weight[:]
-		y := m.arena[3824 : 3824+n*120]
-		// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: columns 24×48
-		win := rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}
-		cols := m.scratch32[:1152]
-		clear(y)
-		for i := range n {
-			rt.Gemm(true, false, 24, 48, 5, 1, w, 24, x[i*240:i*240+240], 48, 0, cols, 48)
-			rt.Col2im(win, cols, 48, y[i*120:i*120+120])
-		}
-	}
+	m.conv2DTranspose5(n, m.arena[9744:9744+n*240], m.c2Weight[:], m.arena[3824:3824+n*120])
 	// d.c2/conv.2: Conv2DFilterGrad 5×4×3×2
-	{
-		x := m.arena[2176 : 2176+n*120]
-		dy := m.arena[9744 : 9744+n*240]
-		dw := m.c2WeightGrad[:]
-		clear(dw)
-		// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: columns 24×48
-		win := rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}
-		cols := m.scratch32[:1152]
-		for i := range n {
-			rt.Im2col(win, x[i*120:i*120+120], cols, 48)
-			rt.Gemm(false, true, 5, 24, 48, 1, dy[i*240:i*240+240], 48, cols, 48, 1, dw, 24)
-		}
-	}
+	m.conv2DFilterGrad5(n, m.arena[2176:2176+n*120], m.arena[9744:9744+n*240], m.c2WeightGrad[:])
 	// d.mp.1: MaxPool2DGrad N×4×6×5
-	{
-		x := m.arena[:n*120]
-		dy := m.arena[3824 : 3824+n*120]
-		dx := m.arena[2176 : 2176+n*120]
-		clear(dx)
-		for pl := range n * 4 {
-			xp := (*[30]float32)(x[pl*30:])
-			dyp := (*[30]float32)(dy[pl*30:])
-			dxp := (*[30]float32)(dx[pl*30:])
-			for p := range 6 {
-				for q := range 5 {
-					h0 := p - 1
-					h1 := min(h0+2, 6)
-					h0 = max(h0, 0)
-					v0 := q
-					v1 := min(v0+2, 5)
-					v0 = max(v0, 0)
-					best := h0*5 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*5+v] > xp[best] {
-								best = h*5 + v
-							}
-						}
-					}
-					dxp[best] += dyp[p*5+q]
-				}
-			}
-		}
-	}
+	m.maxPool2DGrad2(n, m.arena[:n*120], m.arena[3824:3824+n*120], m.arena[2176:2176+n*120])
 	// d.c1/relu.1: ReluGrad N×4×6×5
-	{
-		a := m.arena[1088 : 1088+n*120]
-		b := m.arena[2176 : 2176+n*120]
-		y := m.arena[:n*120]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[1088:1088+n*120], m.arena[2176:2176+n*120], m.arena[:n*120])
 	// d.c1/bias.1: ChannelSum 4
-	{
-		x := m.arena[:n*120]
-		s := &m.c1BiasGrad
-		acc := (*[4]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[120]float32)(x[o*120:])
-			for c := range 4 {
-				var t float64
-				for _, v := range (*[30]float32)(xr[c*30:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 4 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum5(n, m.arena[:n*120], &m.c1BiasGrad)
 	// d.c1/conv.1: Conv2DFilterGrad 4×3×3×4
-	{
-		x := image
-		dy := m.arena[:n*120]
-		dw := m.c1WeightGrad[:]
-		clear(dw)
-		// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: columns 36×30
-		win := rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}
-		cols := m.scratch32[:1080]
-		for i := range n {
-			rt.Im2col(win, x[i*429:i*429+429], cols, 30)
-			rt.Gemm(false, true, 4, 36, 30, 1, dy[i*120:i*120+120], 30, cols, 30, 1, dw, 36)
-		}
-	}
+	m.conv2DFilterGrad6(n, image, m.arena[:n*120], m.c1WeightGrad[:])
 	loss := m.arena[3808]
 	m.update()
 	m.Step++

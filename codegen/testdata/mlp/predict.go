@@ -2,10 +2,7 @@
 
 package mlp
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // Predict computes probs for a batch of n items (1 ≤ n ≤ MaxBatch), in inference mode.
 //
@@ -28,71 +25,17 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 		return err
 	}
 	// fc1/matmul: MatMul N×128
-	{
-		rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
-	}
+	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
 	// fc1/bias: BiasAdd N×128
-	{
-		x := m.arena[:n*128]
-		y := m.arena[8192 : 8192+n*128]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[128]float32)(x[o*128:])
-			yr := (*[128]float32)(y[o*128:])
-			for c := range 128 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.fc1Bias)
 	// fc1/relu: Relu N×128
-	{
-		x := m.arena[8192 : 8192+n*128]
-		y := m.arena[:n*128]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[8192:8192+n*128], m.arena[:n*128])
 	// fc2/matmul: MatMul N×10
-	{
-		rt.Gemm(false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
-	}
+	rt.Gemm(false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
 	// fc2/bias: BiasAdd N×10
-	{
-		x := m.arena[8192 : 8192+n*10]
-		y := m.arena[:n*10]
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[10]float32)(x[o*10:])
-			yr := (*[10]float32)(y[o*10:])
-			for c := range 10 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[8192:8192+n*10], m.arena[:n*10], &m.fc2Bias)
 	// probs: Softmax N×10
-	{
-		x := m.arena[:n*10]
-		y := probs
-		for r := range n {
-			xr := (*[10]float32)(x[r*10:])
-			yr := (*[10]float32)(y[r*10:])
-			mx := xr[0]
-			for _, v := range xr {
-				mx = max(mx, v)
-			}
-			var sum float64
-			for j, v := range xr {
-				e := math.Exp(float64(v) - float64(mx))
-				yr[j] = float32(e)
-				sum += e
-			}
-			inv := 1 / sum
-			for j, v := range yr {
-				yr[j] = float32(float64(v) * inv)
-			}
-		}
-	}
+	m.softmax(n, m.arena[:n*10], probs)
 	return nil
 }
 
@@ -120,69 +63,17 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 		return 0, err
 	}
 	// fc1/matmul: MatMul N×128
-	{
-		rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
-	}
+	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
 	// fc1/bias: BiasAdd N×128
-	{
-		x := m.arena[:n*128]
-		y := m.arena[8192 : 8192+n*128]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[128]float32)(x[o*128:])
-			yr := (*[128]float32)(y[o*128:])
-			for c := range 128 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.fc1Bias)
 	// fc1/relu: Relu N×128
-	{
-		x := m.arena[8192 : 8192+n*128]
-		y := m.arena[:n*128]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[8192:8192+n*128], m.arena[:n*128])
 	// fc2/matmul: MatMul N×10
-	{
-		rt.Gemm(false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
-	}
+	rt.Gemm(false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
 	// fc2/bias: BiasAdd N×10
-	{
-		x := m.arena[8192 : 8192+n*10]
-		y := m.arena[:n*10]
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[10]float32)(x[o*10:])
-			yr := (*[10]float32)(y[o*10:])
-			for c := range 10 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[8192:8192+n*10], m.arena[:n*10], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	{
-		p := m.arena[:n*10]
-		t := label
-		y := m.arena[640 : 640+1]
-		var s float64
-		for r := range n {
-			zr := (*[10]float32)(p[r*10:])
-			label := t[r]
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			s += mx + math.Log(se) - float64(zr[label])
-		}
-		y[0] = float32(s / float64(n))
-	}
+	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[640:640+1])
 	loss := m.arena[640]
 	return loss, nil
 }

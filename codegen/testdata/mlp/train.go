@@ -2,10 +2,7 @@
 
 package mlp
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
@@ -38,157 +35,33 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// fc1/matmul: MatMul N×128
-	{
-		rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
-	}
+	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
 	// fc1/bias: BiasAdd N×128
-	{
-		x := m.arena[:n*128]
-		y := m.arena[8192 : 8192+n*128]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[128]float32)(x[o*128:])
-			yr := (*[128]float32)(y[o*128:])
-			for c := range 128 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.fc1Bias)
 	// fc1/relu: Relu N×128
-	{
-		x := m.arena[8192 : 8192+n*128]
-		y := m.arena[:n*128]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[8192:8192+n*128], m.arena[:n*128])
 	// fc2/matmul: MatMul N×10
-	{
-		rt.Gemm(false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[16384:16384+n*10], 10)
-	}
+	rt.Gemm(false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[16384:16384+n*10], 10)
 	// fc2/bias: BiasAdd N×10
-	{
-		x := m.arena[16384 : 16384+n*10]
-		y := m.arena[17024 : 17024+n*10]
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[10]float32)(x[o*10:])
-			yr := (*[10]float32)(y[o*10:])
-			for c := range 10 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[16384:16384+n*10], m.arena[17024:17024+n*10], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	{
-		p := m.arena[17024 : 17024+n*10]
-		t := label
-		y := m.arena[16384 : 16384+1]
-		var s float64
-		for r := range n {
-			zr := (*[10]float32)(p[r*10:])
-			label := t[r]
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			s += mx + math.Log(se) - float64(zr[label])
-		}
-		y[0] = float32(s / float64(n))
-	}
+	m.sparseSoftmaxCELoss(n, m.arena[17024:17024+n*10], label, m.arena[16384:16384+1])
 	// d.loss: Fill scalar
-	{
-		m.arena[16400] = 1.0
-	}
+	m.arena[16400] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	{
-		p := m.arena[17024 : 17024+n*10]
-		t := label
-		dl := m.arena[16400 : 16400+1]
-		g := m.arena[17664 : 17664+n*10]
-		scale := float64(dl[0]) / float64(n)
-		for r := range n {
-			zr := (*[10]float32)(p[r*10:])
-			label := t[r]
-			gr := (*[10]float32)(g[r*10:])
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			for c := range 10 {
-				gr[c] = float32(scale * math.Exp(float64(zr[c])-mx) / se)
-			}
-			gr[label] -= float32(scale)
-		}
-	}
+	m.lossGrad(n, m.arena[17024:17024+n*10], label, m.arena[16400:16400+1], m.arena[17664:17664+n*10])
 	// d.fc2/bias.1: ChannelSum 10
-	{
-		x := m.arena[17664 : 17664+n*10]
-		s := &m.fc2BiasGrad
-		acc := (*[10]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[10]float32)(x[o*10:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 10 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum(n, m.arena[17664:17664+n*10], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×128
-	{
-		rt.Gemm(false, false, n, 128, 10, 1, m.arena[17664:17664+n*10], 10, m.fc2Weight[:], 128, 0, m.arena[18304:18304+n*128], 128)
-	}
+	rt.Gemm(false, false, n, 128, 10, 1, m.arena[17664:17664+n*10], 10, m.fc2Weight[:], 128, 0, m.arena[18304:18304+n*128], 128)
 	// d.fc2/matmul.2: MatMul 10×128
-	{
-		rt.Gemm(true, false, 10, 128, n, 1, m.arena[17664:17664+n*10], 10, m.arena[:n*128], 128, 0, m.fc2WeightGrad[:], 128)
-	}
+	rt.Gemm(true, false, 10, 128, n, 1, m.arena[17664:17664+n*10], 10, m.arena[:n*128], 128, 0, m.fc2WeightGrad[:], 128)
 	// d.fc1/relu.1: ReluGrad N×128
-	{
-		a := m.arena[8192 : 8192+n*128]
-		b := m.arena[18304 : 18304+n*128]
-		y := m.arena[:n*128]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[8192:8192+n*128], m.arena[18304:18304+n*128], m.arena[:n*128])
 	// d.fc1/bias.1: ChannelSum 128
-	{
-		x := m.arena[:n*128]
-		s := &m.fc1BiasGrad
-		acc := (*[128]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[128]float32)(x[o*128:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 128 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[:n*128], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul 128×784
-	{
-		rt.Gemm(true, false, 128, 784, n, 1, m.arena[:n*128], 128, image, 784, 0, m.fc1WeightGrad[:], 784)
-	}
+	rt.Gemm(true, false, 128, 784, n, 1, m.arena[:n*128], 128, image, 784, 0, m.fc1WeightGrad[:], 784)
 	loss := m.arena[16384]
 	m.update()
 	m.Step++

@@ -38,12 +38,10 @@ func (a adapter) TrainStep(n int, in gentest.Feeds) (float32, error) {
 
 var config = gentest.Config{
 	ArgNames: map[string]string{
-		"label":   "label",
-		"logits":  "logits",
-		"probs4d": "probs4d",
-		"t":       "t",
-		"x":       "x",
-		"z":       "z",
+		"label": "label",
+		"t":     "t",
+		"x":     "x",
+		"z":     "z",
 	},
 	Args: map[string][]string{
 		"Loss":      {"x", "t", "z", "label"},
@@ -54,6 +52,10 @@ var config = gentest.Config{
 	MaxBatch: MaxBatch,
 	New: func() gentest.Model {
 		return adapter{New()}
+	},
+	OutNames: map[string]string{
+		"logits":  "logits",
+		"probs4d": "probs4d",
 	},
 	Predict: true,
 	Train:   true,

@@ -2,10 +2,7 @@
 
 package nd
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // Predict computes probs4d, logits for a batch of n items (1 ≤ n ≤ MaxBatch), in inference mode.
 //
@@ -32,223 +29,42 @@ func (m *Model) Predict(n int, x []float32, probs4d []float32, logits []float32)
 		return err
 	}
 	// affine/bias: BiasAdd N×2×3×4
-	{
-		x_ := x
-		y := m.arena[:n*24]
-		v := &m.affineBias
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, x, m.arena[:n*24], &m.affineBias)
 	// affine/scale: ChannelMul N×2×3×4
-	{
-		x_ := m.arena[:n*24]
-		y := m.arena[192 : 192+n*24]
-		v := &m.affineScale
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[:n*24], m.arena[192:192+n*24], &m.affineScale)
 	// bn/var_eps: AddScalar 2
-	{
-		x_ := m.bnRunningVar[:]
-		y := m.arena[:2]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = v + 0.001
-		}
-	}
+	m.addScalar(n, m.bnRunningVar[:], m.arena[:2])
 	// bn/inv_std: Rsqrt 2
-	{
-		x_ := m.arena[:2]
-		y := m.arena[16 : 16+2]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / math.Sqrt(float64(v)))
-		}
-	}
+	m.rsqrt(n, m.arena[:2], m.arena[16:16+2])
 	// bn/scale: Mul 2
-	{
-		a := m.bnWeight[:]
-		b := m.arena[16 : 16+2]
-		y := m.arena[:2]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnWeight[:], m.arena[16:16+2], m.arena[:2])
 	// bn/mean_scaled: Mul 2
-	{
-		a := m.bnRunningMean[:]
-		b := m.arena[:2]
-		y := m.arena[16 : 16+2]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnRunningMean[:], m.arena[:2], m.arena[16:16+2])
 	// bn/shift: Sub 2
-	{
-		a := m.bnBias[:]
-		b := m.arena[16 : 16+2]
-		y := m.arena[32 : 32+2]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] - bv
-		}
-	}
+	m.sub(n, m.bnBias[:], m.arena[16:16+2], m.arena[32:32+2])
 	// bn/scaled: ChannelMul N×2×3×4
-	{
-		x_ := m.arena[192 : 192+n*24]
-		y := m.arena[384 : 384+n*24]
-		v := (*[2]float32)(m.arena[0:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[192:192+n*24], m.arena[384:384+n*24], (*[2]float32)(m.arena[0:]))
 	// bn/shifted: BiasAdd N×2×3×4
-	{
-		x_ := m.arena[384 : 384+n*24]
-		y := m.arena[48 : 48+n*24]
-		v := (*[2]float32)(m.arena[32:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[384:384+n*24], m.arena[48:48+n*24], (*[2]float32)(m.arena[32:]))
 	// tanh: Tanh N×2×3×4
-	{
-		x_ := x
-		y := m.arena[240 : 240+n*24]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(math.Tanh(float64(v)))
-		}
-	}
+	m.tanh(n, x, m.arena[240:240+n*24])
 	// cat_h: Concat N×2×6×4
-	{
-		y := m.arena[432 : 432+n*48]
-		x0 := m.arena[48 : 48+n*24]
-		x1 := m.arena[240 : 240+n*24]
-		for o := range n * 2 {
-			copy(y[o*24:o*24+12], x0[o*12:o*12+12])
-			copy(y[o*24+12:o*24+12+12], x1[o*12:o*12+12])
-		}
-	}
+	m.concat(n, m.arena[432:432+n*48], m.arena[48:48+n*24], m.arena[240:240+n*24])
 	// sigmoid: Sigmoid N×2×6×4
-	{
-		x_ := m.arena[432 : 432+n*48]
-		y := m.arena[:n*48]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[432:432+n*48], m.arena[:n*48])
 	// cat_w: Concat N×2×6×8
-	{
-		y := m.arena[816 : 816+n*96]
-		x0 := m.arena[432 : 432+n*48]
-		x1 := m.arena[:n*48]
-		for o := range n * 12 {
-			copy(y[o*8:o*8+4], x0[o*4:o*4+4])
-			copy(y[o*8+4:o*8+4+4], x1[o*4:o*4+4])
-		}
-	}
+	m.concat2(n, m.arena[816:816+n*96], m.arena[432:432+n*48], m.arena[:n*48])
 	// slice_w: Slice N×2×6×4
-	{
-		x_ := m.arena[816 : 816+n*96]
-		y := m.arena[:n*48]
-		for o := range n * 12 {
-			copy(y[o*4:o*4+4], x_[o*8+2:o*8+2+4])
-		}
-	}
+	m.slice(n, m.arena[816:816+n*96], m.arena[:n*48])
 	// slice_h: Slice N×2×3×4
-	{
-		x_ := m.arena[:n*48]
-		y := m.arena[384 : 384+n*24]
-		for o := range n * 2 {
-			copy(y[o*12:o*12+12], x_[o*24+4:o*24+4+12])
-		}
-	}
+	m.slice2(n, m.arena[:n*48], m.arena[384:384+n*24])
 	// softmax4d: Softmax N×2×3×4
-	{
-		x_ := m.arena[384 : 384+n*24]
-		y := probs4d
-		for r := range n * 6 {
-			xr := (*[4]float32)(x_[r*4:])
-			yr := (*[4]float32)(y[r*4:])
-			mx := xr[0]
-			for _, v := range xr {
-				mx = max(mx, v)
-			}
-			var sum float64
-			for j, v := range xr {
-				e := math.Exp(float64(v) - float64(mx))
-				yr[j] = float32(e)
-				sum += e
-			}
-			inv := 1 / sum
-			for j, v := range yr {
-				yr[j] = float32(float64(v) * inv)
-			}
-		}
-	}
+	m.softmax(n, m.arena[384:384+n*24], probs4d)
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	{
-		rt.Gemm(false, true, n, 5, 24, 1, m.arena[384:384+n*24], 24, m.fcWeight[:], 24, 0, m.arena[:n*5], 5)
-	}
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[384:384+n*24], 24, m.fcWeight[:], 24, 0, m.arena[:n*5], 5)
 	// fc/bias: BiasAdd N×5
-	{
-		x_ := m.arena[:n*5]
-		y := logits
-		v := &m.fcBias
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[:n*5], logits, &m.fcBias)
 	return nil
 }
 
@@ -290,368 +106,61 @@ func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32
 		return 0, err
 	}
 	// affine/bias: BiasAdd N×2×3×4
-	{
-		x_ := x
-		y := m.arena[:n*24]
-		v := &m.affineBias
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, x, m.arena[:n*24], &m.affineBias)
 	// affine/scale: ChannelMul N×2×3×4
-	{
-		x_ := m.arena[:n*24]
-		y := m.arena[192 : 192+n*24]
-		v := &m.affineScale
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[:n*24], m.arena[192:192+n*24], &m.affineScale)
 	// bn/var_eps: AddScalar 2
-	{
-		x_ := m.bnRunningVar[:]
-		y := m.arena[:2]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = v + 0.001
-		}
-	}
+	m.addScalar(n, m.bnRunningVar[:], m.arena[:2])
 	// bn/inv_std: Rsqrt 2
-	{
-		x_ := m.arena[:2]
-		y := m.arena[16 : 16+2]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / math.Sqrt(float64(v)))
-		}
-	}
+	m.rsqrt(n, m.arena[:2], m.arena[16:16+2])
 	// bn/scale: Mul 2
-	{
-		a := m.bnWeight[:]
-		b := m.arena[16 : 16+2]
-		y := m.arena[:2]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnWeight[:], m.arena[16:16+2], m.arena[:2])
 	// bn/mean_scaled: Mul 2
-	{
-		a := m.bnRunningMean[:]
-		b := m.arena[:2]
-		y := m.arena[16 : 16+2]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnRunningMean[:], m.arena[:2], m.arena[16:16+2])
 	// bn/shift: Sub 2
-	{
-		a := m.bnBias[:]
-		b := m.arena[16 : 16+2]
-		y := m.arena[32 : 32+2]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] - bv
-		}
-	}
+	m.sub(n, m.bnBias[:], m.arena[16:16+2], m.arena[32:32+2])
 	// bn/scaled: ChannelMul N×2×3×4
-	{
-		x_ := m.arena[192 : 192+n*24]
-		y := m.arena[384 : 384+n*24]
-		v := (*[2]float32)(m.arena[0:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[192:192+n*24], m.arena[384:384+n*24], (*[2]float32)(m.arena[0:]))
 	// bn/shifted: BiasAdd N×2×3×4
-	{
-		x_ := m.arena[384 : 384+n*24]
-		y := m.arena[48 : 48+n*24]
-		v := (*[2]float32)(m.arena[32:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[384:384+n*24], m.arena[48:48+n*24], (*[2]float32)(m.arena[32:]))
 	// tanh: Tanh N×2×3×4
-	{
-		x_ := x
-		y := m.arena[240 : 240+n*24]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(math.Tanh(float64(v)))
-		}
-	}
+	m.tanh(n, x, m.arena[240:240+n*24])
 	// cat_h: Concat N×2×6×4
-	{
-		y := m.arena[432 : 432+n*48]
-		x0 := m.arena[48 : 48+n*24]
-		x1 := m.arena[240 : 240+n*24]
-		for o := range n * 2 {
-			copy(y[o*24:o*24+12], x0[o*12:o*12+12])
-			copy(y[o*24+12:o*24+12+12], x1[o*12:o*12+12])
-		}
-	}
+	m.concat(n, m.arena[432:432+n*48], m.arena[48:48+n*24], m.arena[240:240+n*24])
 	// sigmoid: Sigmoid N×2×6×4
-	{
-		x_ := m.arena[432 : 432+n*48]
-		y := m.arena[:n*48]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[432:432+n*48], m.arena[:n*48])
 	// cat_w: Concat N×2×6×8
-	{
-		y := m.arena[816 : 816+n*96]
-		x0 := m.arena[432 : 432+n*48]
-		x1 := m.arena[:n*48]
-		for o := range n * 12 {
-			copy(y[o*8:o*8+4], x0[o*4:o*4+4])
-			copy(y[o*8+4:o*8+4+4], x1[o*4:o*4+4])
-		}
-	}
+	m.concat2(n, m.arena[816:816+n*96], m.arena[432:432+n*48], m.arena[:n*48])
 	// slice_w: Slice N×2×6×4
-	{
-		x_ := m.arena[816 : 816+n*96]
-		y := m.arena[:n*48]
-		for o := range n * 12 {
-			copy(y[o*4:o*4+4], x_[o*8+2:o*8+2+4])
-		}
-	}
+	m.slice(n, m.arena[816:816+n*96], m.arena[:n*48])
 	// slice_h: Slice N×2×3×4
-	{
-		x_ := m.arena[:n*48]
-		y := m.arena[384 : 384+n*24]
-		for o := range n * 2 {
-			copy(y[o*12:o*12+12], x_[o*24+4:o*24+4+12])
-		}
-	}
+	m.slice2(n, m.arena[:n*48], m.arena[384:384+n*24])
 	// softmax4d: Softmax N×2×3×4
-	{
-		x_ := m.arena[384 : 384+n*24]
-		y := m.arena[:n*24]
-		for r := range n * 6 {
-			xr := (*[4]float32)(x_[r*4:])
-			yr := (*[4]float32)(y[r*4:])
-			mx := xr[0]
-			for _, v := range xr {
-				mx = max(mx, v)
-			}
-			var sum float64
-			for j, v := range xr {
-				e := math.Exp(float64(v) - float64(mx))
-				yr[j] = float32(e)
-				sum += e
-			}
-			inv := 1 / sum
-			for j, v := range yr {
-				yr[j] = float32(float64(v) * inv)
-			}
-		}
-	}
+	m.softmax(n, m.arena[384:384+n*24], m.arena[:n*24])
 	// slice_c: Slice N×1×3×4
-	{
-		x_ := m.arena[384 : 384+n*24]
-		y := m.arena[192 : 192+n*12]
-		for o := range n {
-			copy(y[o*12:o*12+12], x_[o*24+12:o*24+12+12])
-		}
-	}
+	m.slice3(n, m.arena[384:384+n*24], m.arena[192:192+n*12])
 	// rows: Reshape N×3×4: a view, no code
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	{
-		rt.Gemm(false, true, n, 5, 24, 1, m.arena[384:384+n*24], 24, m.fcWeight[:], 24, 0, m.arena[288:288+n*5], 5)
-	}
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[384:384+n*24], 24, m.fcWeight[:], 24, 0, m.arena[288:288+n*5], 5)
 	// fc/bias: BiasAdd N×5
-	{
-		x_ := m.arena[288 : 288+n*5]
-		y := m.arena[336 : 336+n*5]
-		v := &m.fcBias
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[288:288+n*5], m.arena[336:336+n*5], &m.fcBias)
 	// mse: MSELoss scalar
-	{
-		p := m.arena[:n*24]
-		t_ := t
-		t_ = t_[:len(p)]
-		y := m.arena[288 : 288+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t_[i])
-			d := pv - tv
-			s += d * d
-		}
-		y[0] = float32(s / float64(n*24))
-	}
+	m.mSELoss(n, m.arena[:n*24], t, m.arena[288:288+1])
 	// softmax_ce: SoftmaxCELoss scalar
-	{
-		p := m.arena[192 : 192+n*12]
-		t_ := z
-		y := m.arena[:1]
-		var s float64
-		for r := range n * 3 {
-			zr := (*[4]float32)(p[r*4:])
-			tr := (*[4]float32)(t_[r*4:])
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			lse := mx + math.Log(se)
-			for c, v := range zr {
-				s -= float64(tr[c]) * (float64(v) - lse)
-			}
-		}
-		y[0] = float32(s / float64(n*3))
-	}
+	m.softmaxCELoss(n, m.arena[192:192+n*12], z, m.arena[:1])
 	// rows_softmax: Softmax N×3×4
-	{
-		x_ := m.arena[192 : 192+n*12]
-		y := m.arena[16 : 16+n*12]
-		for r := range n * 3 {
-			xr := (*[4]float32)(x_[r*4:])
-			yr := (*[4]float32)(y[r*4:])
-			mx := xr[0]
-			for _, v := range xr {
-				mx = max(mx, v)
-			}
-			var sum float64
-			for j, v := range xr {
-				e := math.Exp(float64(v) - float64(mx))
-				yr[j] = float32(e)
-				sum += e
-			}
-			inv := 1 / sum
-			for j, v := range yr {
-				yr[j] = float32(float64(v) * inv)
-			}
-		}
-	}
+	m.softmax2(n, m.arena[192:192+n*12], m.arena[16:16+n*12])
 	// cce: CategoricalCELoss scalar
-	{
-		p := m.arena[16 : 16+n*12]
-		t_ := z
-		y := m.arena[112 : 112+1]
-		var s float64
-		for r := range n * 3 {
-			zr := (*[4]float32)(p[r*4:])
-			tr := (*[4]float32)(t_[r*4:])
-			var ps float64
-			for _, v := range zr {
-				ps += float64(v)
-			}
-			for c, v := range zr {
-				q := min(max(float64(v)/ps, 1e-07), 0.9999999)
-				s -= float64(tr[c]) * math.Log(q)
-			}
-		}
-		y[0] = float32(s / float64(n*3))
-	}
+	m.categoricalCELoss(n, m.arena[16:16+n*12], z, m.arena[112:112+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	{
-		p := m.arena[336 : 336+n*5]
-		t_ := label
-		y := m.arena[16 : 16+1]
-		var s float64
-		for r := range n {
-			zr := (*[5]float32)(p[r*5:])
-			label := t_[r]
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			s += mx + math.Log(se) - float64(zr[label])
-		}
-		y[0] = float32(s / float64(n))
-	}
+	m.sparseSoftmaxCELoss(n, m.arena[336:336+n*5], label, m.arena[16:16+1])
 	// loss/sum0: Add scalar
-	{
-		a := m.arena[288 : 288+1]
-		b := m.arena[:1]
-		y := m.arena[32 : 32+1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[288:288+1], m.arena[:1], m.arena[32:32+1])
 	// loss/sum1: Add scalar
-	{
-		a := m.arena[32 : 32+1]
-		b := m.arena[112 : 112+1]
-		y := m.arena[:1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[32:32+1], m.arena[112:112+1], m.arena[:1])
 	// loss/sum2: Add scalar
-	{
-		a := m.arena[:1]
-		b := m.arena[16 : 16+1]
-		y := m.arena[32 : 32+1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[:1], m.arena[16:16+1], m.arena[32:32+1])
 	loss := m.arena[32]
 	return loss, nil
 }

@@ -2,10 +2,7 @@
 
 package nd
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
@@ -52,191 +49,29 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 		}
 	}
 	// affine/bias: BiasAdd N×2×3×4
-	{
-		x_ := x
-		y := m.arena[:n*24]
-		v := &m.affineBias
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, x, m.arena[:n*24], &m.affineBias)
 	// affine/scale: ChannelMul N×2×3×4
-	{
-		x_ := m.arena[:n*24]
-		y := m.arena[192 : 192+n*24]
-		v := &m.affineScale
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[:n*24], m.arena[192:192+n*24], &m.affineScale)
 	// bn/mean: ChannelMean 2
-	{
-		x_ := m.arena[192 : 192+n*24]
-		s := (*[2]float32)(m.arena[384:])
-		acc := (*[2]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			for c := range 2 {
-				var t float64
-				for _, v := range (*[12]float32)(xr[c*12:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		count := float64(n * 12)
-		for c := range 2 {
-			s[c] = float32(acc[c] / count)
-		}
-	}
+	m.channelMean(n, m.arena[192:192+n*24], (*[2]float32)(m.arena[384:]))
 	// bn/neg_mean: Scale 2
-	{
-		x_ := m.arena[384 : 384+2]
-		y := m.arena[400 : 400+2]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = -1.0 * v
-		}
-	}
+	m.scale(n, m.arena[384:384+2], m.arena[400:400+2])
 	// bn/centered: BiasAdd N×2×3×4
-	{
-		x_ := m.arena[192 : 192+n*24]
-		y := m.arena[416 : 416+n*24]
-		v := (*[2]float32)(m.arena[400:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[192:192+n*24], m.arena[416:416+n*24], (*[2]float32)(m.arena[400:]))
 	// bn/sq: Square N×2×3×4
-	{
-		x_ := m.arena[416 : 416+n*24]
-		y := m.arena[608 : 608+n*24]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = v * v
-		}
-	}
+	m.square(n, m.arena[416:416+n*24], m.arena[608:608+n*24])
 	// bn/var: ChannelMean 2
-	{
-		x_ := m.arena[608 : 608+n*24]
-		s := (*[2]float32)(m.arena[400:])
-		acc := (*[2]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			for c := range 2 {
-				var t float64
-				for _, v := range (*[12]float32)(xr[c*12:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		count := float64(n * 12)
-		for c := range 2 {
-			s[c] = float32(acc[c] / count)
-		}
-	}
+	m.channelMean(n, m.arena[608:608+n*24], (*[2]float32)(m.arena[400:]))
 	// bn/var_eps: AddScalar 2
-	{
-		x_ := m.arena[400 : 400+2]
-		y := m.arena[608 : 608+2]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = v + 0.001
-		}
-	}
+	m.addScalar(n, m.arena[400:400+2], m.arena[608:608+2])
 	// bn/inv_std: Rsqrt 2
-	{
-		x_ := m.arena[608 : 608+2]
-		y := m.arena[624 : 624+2]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / math.Sqrt(float64(v)))
-		}
-	}
+	m.rsqrt(n, m.arena[608:608+2], m.arena[624:624+2])
 	// bn/normalized: ChannelMul N×2×3×4
-	{
-		x_ := m.arena[416 : 416+n*24]
-		y := m.arena[640 : 640+n*24]
-		v := (*[2]float32)(m.arena[624:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[416:416+n*24], m.arena[640:640+n*24], (*[2]float32)(m.arena[624:]))
 	// bn/scaled: ChannelMul N×2×3×4
-	{
-		x_ := m.arena[640 : 640+n*24]
-		y := m.arena[832 : 832+n*24]
-		v := &m.bnWeight
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[640:640+n*24], m.arena[832:832+n*24], &m.bnWeight)
 	// bn/shifted: BiasAdd N×2×3×4
-	{
-		x_ := m.arena[832 : 832+n*24]
-		y := m.arena[1024 : 1024+n*24]
-		v := &m.bnBias
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[832:832+n*24], m.arena[1024:1024+n*24], &m.bnBias)
 	// bn/update_mean: RunningUpdate 2
 	{
 		state := &m.bnRunningMean
@@ -257,882 +92,139 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 		}
 	}
 	// dropout/mask: DropoutMask N×2×3×4
-	{
-		y := m.arena[192 : 192+n*24]
-		scale := float32(2)
-		for i := range y {
-			if rt.Keep(uint64(0xb), m.Step, uint64(i), uint64(0x10000000000000)) {
-				y[i] = scale
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.dropoutMask(n, m.arena[192:192+n*24])
 	// dropout/apply: Mul N×2×3×4
-	{
-		a := m.arena[1024 : 1024+n*24]
-		b := m.arena[192 : 192+n*24]
-		y := m.arena[832 : 832+n*24]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[1024:1024+n*24], m.arena[192:192+n*24], m.arena[832:832+n*24])
 	// tanh: Tanh N×2×3×4
-	{
-		x_ := x
-		y := m.arena[1024 : 1024+n*24]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(math.Tanh(float64(v)))
-		}
-	}
+	m.tanh(n, x, m.arena[1024:1024+n*24])
 	// cat_h: Concat N×2×6×4
-	{
-		y := m.arena[1216 : 1216+n*48]
-		x0 := m.arena[832 : 832+n*24]
-		x1 := m.arena[1024 : 1024+n*24]
-		for o := range n * 2 {
-			copy(y[o*24:o*24+12], x0[o*12:o*12+12])
-			copy(y[o*24+12:o*24+12+12], x1[o*12:o*12+12])
-		}
-	}
+	m.concat(n, m.arena[1216:1216+n*48], m.arena[832:832+n*24], m.arena[1024:1024+n*24])
 	// sigmoid: Sigmoid N×2×6×4
-	{
-		x_ := m.arena[1216 : 1216+n*48]
-		y := m.arena[832 : 832+n*48]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[1216:1216+n*48], m.arena[832:832+n*48])
 	// cat_w: Concat N×2×6×8
-	{
-		y := m.arena[1600 : 1600+n*96]
-		x0 := m.arena[1216 : 1216+n*48]
-		x1 := m.arena[832 : 832+n*48]
-		for o := range n * 12 {
-			copy(y[o*8:o*8+4], x0[o*4:o*4+4])
-			copy(y[o*8+4:o*8+4+4], x1[o*4:o*4+4])
-		}
-	}
+	m.concat2(n, m.arena[1600:1600+n*96], m.arena[1216:1216+n*48], m.arena[832:832+n*48])
 	// slice_w: Slice N×2×6×4
-	{
-		x_ := m.arena[1600 : 1600+n*96]
-		y := m.arena[1216 : 1216+n*48]
-		for o := range n * 12 {
-			copy(y[o*4:o*4+4], x_[o*8+2:o*8+2+4])
-		}
-	}
+	m.slice(n, m.arena[1600:1600+n*96], m.arena[1216:1216+n*48])
 	// slice_h: Slice N×2×3×4
-	{
-		x_ := m.arena[1216 : 1216+n*48]
-		y := m.arena[1600 : 1600+n*24]
-		for o := range n * 2 {
-			copy(y[o*12:o*12+12], x_[o*24+4:o*24+4+12])
-		}
-	}
+	m.slice2(n, m.arena[1216:1216+n*48], m.arena[1600:1600+n*24])
 	// softmax4d: Softmax N×2×3×4
-	{
-		x_ := m.arena[1600 : 1600+n*24]
-		y := m.arena[1216 : 1216+n*24]
-		for r := range n * 6 {
-			xr := (*[4]float32)(x_[r*4:])
-			yr := (*[4]float32)(y[r*4:])
-			mx := xr[0]
-			for _, v := range xr {
-				mx = max(mx, v)
-			}
-			var sum float64
-			for j, v := range xr {
-				e := math.Exp(float64(v) - float64(mx))
-				yr[j] = float32(e)
-				sum += e
-			}
-			inv := 1 / sum
-			for j, v := range yr {
-				yr[j] = float32(float64(v) * inv)
-			}
-		}
-	}
+	m.softmax(n, m.arena[1600:1600+n*24], m.arena[1216:1216+n*24])
 	// slice_c: Slice N×1×3×4
-	{
-		x_ := m.arena[1600 : 1600+n*24]
-		y := m.arena[1408 : 1408+n*12]
-		for o := range n {
-			copy(y[o*12:o*12+12], x_[o*24+12:o*24+12+12])
-		}
-	}
+	m.slice3(n, m.arena[1600:1600+n*24], m.arena[1408:1408+n*12])
 	// rows: Reshape N×3×4: a view, no code
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	{
-		rt.Gemm(false, true, n, 5, 24, 1, m.arena[1600:1600+n*24], 24, m.fcWeight[:], 24, 0, m.arena[1504:1504+n*5], 5)
-	}
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[1600:1600+n*24], 24, m.fcWeight[:], 24, 0, m.arena[1504:1504+n*5], 5)
 	// fc/bias: BiasAdd N×5
-	{
-		x_ := m.arena[1504 : 1504+n*5]
-		y := m.arena[1552 : 1552+n*5]
-		v := &m.fcBias
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[1504:1504+n*5], m.arena[1552:1552+n*5], &m.fcBias)
 	// mse: MSELoss scalar
-	{
-		p := m.arena[1216 : 1216+n*24]
-		t_ := t
-		t_ = t_[:len(p)]
-		y := m.arena[384 : 384+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t_[i])
-			d := pv - tv
-			s += d * d
-		}
-		y[0] = float32(s / float64(n*24))
-	}
+	m.mSELoss(n, m.arena[1216:1216+n*24], t, m.arena[384:384+1])
 	// softmax_ce: SoftmaxCELoss scalar
-	{
-		p := m.arena[1408 : 1408+n*12]
-		t_ := z
-		y := m.arena[400 : 400+1]
-		var s float64
-		for r := range n * 3 {
-			zr := (*[4]float32)(p[r*4:])
-			tr := (*[4]float32)(t_[r*4:])
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			lse := mx + math.Log(se)
-			for c, v := range zr {
-				s -= float64(tr[c]) * (float64(v) - lse)
-			}
-		}
-		y[0] = float32(s / float64(n*3))
-	}
+	m.softmaxCELoss(n, m.arena[1408:1408+n*12], z, m.arena[400:400+1])
 	// rows_softmax: Softmax N×3×4
-	{
-		x_ := m.arena[1408 : 1408+n*12]
-		y := m.arena[1792 : 1792+n*12]
-		for r := range n * 3 {
-			xr := (*[4]float32)(x_[r*4:])
-			yr := (*[4]float32)(y[r*4:])
-			mx := xr[0]
-			for _, v := range xr {
-				mx = max(mx, v)
-			}
-			var sum float64
-			for j, v := range xr {
-				e := math.Exp(float64(v) - float64(mx))
-				yr[j] = float32(e)
-				sum += e
-			}
-			inv := 1 / sum
-			for j, v := range yr {
-				yr[j] = float32(float64(v) * inv)
-			}
-		}
-	}
+	m.softmax2(n, m.arena[1408:1408+n*12], m.arena[1792:1792+n*12])
 	// cce: CategoricalCELoss scalar
-	{
-		p := m.arena[1792 : 1792+n*12]
-		t_ := z
-		y := m.arena[608 : 608+1]
-		var s float64
-		for r := range n * 3 {
-			zr := (*[4]float32)(p[r*4:])
-			tr := (*[4]float32)(t_[r*4:])
-			var ps float64
-			for _, v := range zr {
-				ps += float64(v)
-			}
-			for c, v := range zr {
-				q := min(max(float64(v)/ps, 1e-07), 0.9999999)
-				s -= float64(tr[c]) * math.Log(q)
-			}
-		}
-		y[0] = float32(s / float64(n*3))
-	}
+	m.categoricalCELoss(n, m.arena[1792:1792+n*12], z, m.arena[608:608+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	{
-		p := m.arena[1552 : 1552+n*5]
-		t_ := label
-		y := m.arena[1504 : 1504+1]
-		var s float64
-		for r := range n {
-			zr := (*[5]float32)(p[r*5:])
-			label := t_[r]
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			s += mx + math.Log(se) - float64(zr[label])
-		}
-		y[0] = float32(s / float64(n))
-	}
+	m.sparseSoftmaxCELoss(n, m.arena[1552:1552+n*5], label, m.arena[1504:1504+1])
 	// loss/sum0: Add scalar
-	{
-		a := m.arena[384 : 384+1]
-		b := m.arena[400 : 400+1]
-		y := m.arena[1520 : 1520+1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[384:384+1], m.arena[400:400+1], m.arena[1520:1520+1])
 	// loss/sum1: Add scalar
-	{
-		a := m.arena[1520 : 1520+1]
-		b := m.arena[608 : 608+1]
-		y := m.arena[384 : 384+1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[1520:1520+1], m.arena[608:608+1], m.arena[384:384+1])
 	// loss/sum2: Add scalar
-	{
-		a := m.arena[384 : 384+1]
-		b := m.arena[1504 : 1504+1]
-		y := m.arena[400 : 400+1]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[384:384+1], m.arena[1504:1504+1], m.arena[400:400+1])
 	// d.loss: Fill scalar
-	{
-		m.arena[384] = 1.0
-	}
+	m.arena[384] = 1.0
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	{
-		p := m.arena[1552 : 1552+n*5]
-		t_ := label
-		dl := m.arena[384 : 384+1]
-		g := m.arena[1504 : 1504+n*5]
-		scale := float64(dl[0]) / float64(n)
-		for r := range n {
-			zr := (*[5]float32)(p[r*5:])
-			label := t_[r]
-			gr := (*[5]float32)(g[r*5:])
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			for c := range 5 {
-				gr[c] = float32(scale * math.Exp(float64(zr[c])-mx) / se)
-			}
-			gr[label] -= float32(scale)
-		}
-	}
+	m.lossGrad(n, m.arena[1552:1552+n*5], label, m.arena[384:384+1], m.arena[1504:1504+n*5])
 	// d.cce.1: LossGrad of CategoricalCELoss N×3×4
-	{
-		p := m.arena[1792 : 1792+n*12]
-		t_ := z
-		dl := m.arena[384 : 384+1]
-		g := m.arena[1888 : 1888+n*12]
-		scale := float64(dl[0]) / float64(n*3)
-		for r := range n * 3 {
-			zr := (*[4]float32)(p[r*4:])
-			tr := (*[4]float32)(t_[r*4:])
-			gr := (*[4]float32)(g[r*4:])
-			gq := (*[4]float64)(m.scratch64[:])
-			var ps float64
-			for _, v := range zr {
-				ps += float64(v)
-			}
-			var dot float64
-			for c, v := range zr {
-				q := float64(v) / ps
-				gq[c] = 0
-				if q >= 1e-07 && q <= 0.9999999 {
-					gq[c] = -float64(tr[c]) / q
-				}
-				dot += gq[c] * q
-			}
-			for c := range 4 {
-				gr[c] = float32(scale * (gq[c] - dot) / ps)
-			}
-		}
-	}
+	m.lossGrad2(n, m.arena[1792:1792+n*12], z, m.arena[384:384+1], m.arena[1888:1888+n*12])
 	// d.rows_softmax.1: SoftmaxGrad N×3×4
-	{
-		y := m.arena[1792 : 1792+n*12]
-		dy := m.arena[1888 : 1888+n*12]
-		dx := m.arena[1984 : 1984+n*12]
-		for r := range n * 3 {
-			yr := (*[4]float32)(y[r*4:])
-			dr := (*[4]float32)(dy[r*4:])
-			xr := (*[4]float32)(dx[r*4:])
-			var dot float64
-			for j, v := range yr {
-				dot += float64(v) * float64(dr[j])
-			}
-			d := float32(dot)
-			for j, v := range yr {
-				xr[j] = v * (dr[j] - d)
-			}
-		}
-	}
+	m.softmaxGrad(n, m.arena[1792:1792+n*12], m.arena[1888:1888+n*12], m.arena[1984:1984+n*12])
 	// d.softmax_ce.1: LossGrad of SoftmaxCELoss N×3×4
-	{
-		p := m.arena[1408 : 1408+n*12]
-		t_ := z
-		dl := m.arena[384 : 384+1]
-		g := m.arena[1792 : 1792+n*12]
-		scale := float64(dl[0]) / float64(n*3)
-		for r := range n * 3 {
-			zr := (*[4]float32)(p[r*4:])
-			tr := (*[4]float32)(t_[r*4:])
-			gr := (*[4]float32)(g[r*4:])
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			var st float64
-			for _, v := range tr {
-				st += float64(v)
-			}
-			for c := range 4 {
-				gr[c] = float32(scale * (math.Exp(float64(zr[c])-mx)/se*st - float64(tr[c])))
-			}
-		}
-	}
+	m.lossGrad3(n, m.arena[1408:1408+n*12], z, m.arena[384:384+1], m.arena[1792:1792+n*12])
 	// d.softmax_ce.2: Add N×3×4
-	{
-		a := m.arena[1984 : 1984+n*12]
-		b := m.arena[1792 : 1792+n*12]
-		y := m.arena[1408 : 1408+n*12]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[1984:1984+n*12], m.arena[1792:1792+n*12], m.arena[1408:1408+n*12])
 	// d.mse.1: LossGrad of MSELoss N×2×3×4
-	{
-		p := m.arena[1216 : 1216+n*24]
-		t_ := t
-		t_ = t_[:len(p)]
-		dl := m.arena[384 : 384+1]
-		gr := m.arena[1792 : 1792+n*24]
-		gr = gr[:len(p)]
-		scale := float64(dl[0]) / float64(n*24)
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t_[i])
-			g := 2 * (pv - tv)
-			gr[i] = float32(scale * g)
-		}
-	}
+	m.lossGrad4(n, m.arena[1216:1216+n*24], t, m.arena[384:384+1], m.arena[1792:1792+n*24])
 	// d.fc/bias.1: ChannelSum 5
-	{
-		x_ := m.arena[1504 : 1504+n*5]
-		s := &m.fcBiasGrad
-		acc := (*[5]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 5 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum(n, m.arena[1504:1504+n*5], &m.fcBiasGrad)
 	// d.fc/matmul.1: MatMul N×24
-	{
-		rt.Gemm(false, false, n, 24, 5, 1, m.arena[1504:1504+n*5], 5, m.fcWeight[:], 24, 0, m.arena[1984:1984+n*24], 24)
-	}
+	rt.Gemm(false, false, n, 24, 5, 1, m.arena[1504:1504+n*5], 5, m.fcWeight[:], 24, 0, m.arena[1984:1984+n*24], 24)
 	// d.fc/matmul.2: MatMul 5×24
-	{
-		rt.Gemm(true, false, 5, 24, n, 1, m.arena[1504:1504+n*5], 5, m.arena[1600:1600+n*24], 24, 0, m.fcWeightGrad[:], 24)
-	}
+	rt.Gemm(true, false, 5, 24, n, 1, m.arena[1504:1504+n*5], 5, m.arena[1600:1600+n*24], 24, 0, m.fcWeightGrad[:], 24)
 	// d.flat.1: Reshape N×2×3×4: a view, no code
 	// d.rows.1: Reshape N×1×3×4: a view, no code
 	// d.slice_c.1: SliceGrad N×2×3×4
-	{
-		dy := m.arena[1408 : 1408+n*12]
-		y := m.arena[1504 : 1504+n*24]
-		clear(y)
-		for o := range n {
-			copy(y[o*24+12:o*24+12+12], dy[o*12:o*12+12])
-		}
-	}
+	m.sliceGrad(n, m.arena[1408:1408+n*12], m.arena[1504:1504+n*24])
 	// d.slice_c.2: Add N×2×3×4
-	{
-		a := m.arena[1984 : 1984+n*24]
-		b := m.arena[1504 : 1504+n*24]
-		y := m.arena[2176 : 2176+n*24]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[1984:1984+n*24], m.arena[1504:1504+n*24], m.arena[2176:2176+n*24])
 	// d.softmax4d.1: SoftmaxGrad N×2×3×4
-	{
-		y := m.arena[1216 : 1216+n*24]
-		dy := m.arena[1792 : 1792+n*24]
-		dx := m.arena[1408 : 1408+n*24]
-		for r := range n * 6 {
-			yr := (*[4]float32)(y[r*4:])
-			dr := (*[4]float32)(dy[r*4:])
-			xr := (*[4]float32)(dx[r*4:])
-			var dot float64
-			for j, v := range yr {
-				dot += float64(v) * float64(dr[j])
-			}
-			d := float32(dot)
-			for j, v := range yr {
-				xr[j] = v * (dr[j] - d)
-			}
-		}
-	}
+	m.softmaxGrad2(n, m.arena[1216:1216+n*24], m.arena[1792:1792+n*24], m.arena[1408:1408+n*24])
 	// d.softmax4d.2: Add N×2×3×4
-	{
-		a := m.arena[2176 : 2176+n*24]
-		b := m.arena[1408 : 1408+n*24]
-		y := m.arena[1216 : 1216+n*24]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[2176:2176+n*24], m.arena[1408:1408+n*24], m.arena[1216:1216+n*24])
 	// d.slice_h.1: SliceGrad N×2×6×4
-	{
-		dy := m.arena[1216 : 1216+n*24]
-		y := m.arena[1408 : 1408+n*48]
-		clear(y)
-		for o := range n * 2 {
-			copy(y[o*24+4:o*24+4+12], dy[o*12:o*12+12])
-		}
-	}
+	m.sliceGrad2(n, m.arena[1216:1216+n*24], m.arena[1408:1408+n*48])
 	// d.slice_w.1: SliceGrad N×2×6×8
-	{
-		dy := m.arena[1408 : 1408+n*48]
-		y := m.arena[1792 : 1792+n*96]
-		clear(y)
-		for o := range n * 12 {
-			copy(y[o*8+2:o*8+2+4], dy[o*4:o*4+4])
-		}
-	}
+	m.sliceGrad3(n, m.arena[1408:1408+n*48], m.arena[1792:1792+n*96])
 	// d.cat_w.1: Slice N×2×6×4
-	{
-		x_ := m.arena[1792 : 1792+n*96]
-		y := m.arena[1216 : 1216+n*48]
-		for o := range n * 12 {
-			copy(y[o*4:o*4+4], x_[o*8:o*8+4])
-		}
-	}
+	m.slice4(n, m.arena[1792:1792+n*96], m.arena[1216:1216+n*48])
 	// d.cat_w.2: Slice N×2×6×4
-	{
-		x_ := m.arena[1792 : 1792+n*96]
-		y := m.arena[2560 : 2560+n*48]
-		for o := range n * 12 {
-			copy(y[o*4:o*4+4], x_[o*8+4:o*8+4+4])
-		}
-	}
+	m.slice5(n, m.arena[1792:1792+n*96], m.arena[2560:2560+n*48])
 	// d.sigmoid.1: SigmoidGrad N×2×6×4
-	{
-		a := m.arena[832 : 832+n*48]
-		b := m.arena[2560 : 2560+n*48]
-		y := m.arena[1600 : 1600+n*48]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = bv * a[i] * (1 - a[i])
-		}
-	}
+	m.sigmoidGrad(n, m.arena[832:832+n*48], m.arena[2560:2560+n*48], m.arena[1600:1600+n*48])
 	// d.sigmoid.2: Add N×2×6×4
-	{
-		a := m.arena[1216 : 1216+n*48]
-		b := m.arena[1600 : 1600+n*48]
-		y := m.arena[832 : 832+n*48]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[1216:1216+n*48], m.arena[1600:1600+n*48], m.arena[832:832+n*48])
 	// d.cat_h.1: Slice N×2×3×4
-	{
-		x_ := m.arena[832 : 832+n*48]
-		y := m.arena[1216 : 1216+n*24]
-		for o := range n * 2 {
-			copy(y[o*12:o*12+12], x_[o*24:o*24+12])
-		}
-	}
+	m.slice6(n, m.arena[832:832+n*48], m.arena[1216:1216+n*24])
 	// d.dropout/apply.1: Mul N×2×3×4
-	{
-		a := m.arena[1216 : 1216+n*24]
-		b := m.arena[192 : 192+n*24]
-		y := m.arena[832 : 832+n*24]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[1216:1216+n*24], m.arena[192:192+n*24], m.arena[832:832+n*24])
 	// d.bn/shifted.1: ChannelSum 2
-	{
-		x_ := m.arena[832 : 832+n*24]
-		s := &m.bnBiasGrad
-		acc := (*[2]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			for c := range 2 {
-				var t float64
-				for _, v := range (*[12]float32)(xr[c*12:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 2 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[832:832+n*24], &m.bnBiasGrad)
 	// d.bn/scaled.1: ChannelMul N×2×3×4
-	{
-		x_ := m.arena[832 : 832+n*24]
-		y := m.arena[192 : 192+n*24]
-		v := &m.bnWeight
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[832:832+n*24], m.arena[192:192+n*24], &m.bnWeight)
 	// d.bn/scaled.2: Mul N×2×3×4
-	{
-		a := m.arena[832 : 832+n*24]
-		b := m.arena[640 : 640+n*24]
-		y := m.arena[1024 : 1024+n*24]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[832:832+n*24], m.arena[640:640+n*24], m.arena[1024:1024+n*24])
 	// d.bn/scaled.3: ChannelSum 2
-	{
-		x_ := m.arena[1024 : 1024+n*24]
-		s := &m.bnWeightGrad
-		acc := (*[2]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			for c := range 2 {
-				var t float64
-				for _, v := range (*[12]float32)(xr[c*12:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 2 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[1024:1024+n*24], &m.bnWeightGrad)
 	// d.bn/normalized.1: ChannelMul N×2×3×4
-	{
-		x_ := m.arena[192 : 192+n*24]
-		y := m.arena[640 : 640+n*24]
-		v := (*[2]float32)(m.arena[624:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[192:192+n*24], m.arena[640:640+n*24], (*[2]float32)(m.arena[624:]))
 	// d.bn/normalized.2: Mul N×2×3×4
-	{
-		a := m.arena[192 : 192+n*24]
-		b := m.arena[416 : 416+n*24]
-		y := m.arena[832 : 832+n*24]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[192:192+n*24], m.arena[416:416+n*24], m.arena[832:832+n*24])
 	// d.bn/normalized.3: ChannelSum 2
-	{
-		x_ := m.arena[832 : 832+n*24]
-		s := (*[2]float32)(m.arena[192:])
-		acc := (*[2]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			for c := range 2 {
-				var t float64
-				for _, v := range (*[12]float32)(xr[c*12:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 2 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[832:832+n*24], (*[2]float32)(m.arena[192:]))
 	// d.bn/inv_std.1: Square 2
-	{
-		x_ := m.arena[624 : 624+2]
-		y := m.arena[208 : 208+2]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = v * v
-		}
-	}
+	m.square(n, m.arena[624:624+2], m.arena[208:208+2])
 	// d.bn/inv_std.2: Mul 2
-	{
-		a := m.arena[208 : 208+2]
-		b := m.arena[624 : 624+2]
-		y := m.arena[224 : 224+2]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[208:208+2], m.arena[624:624+2], m.arena[224:224+2])
 	// d.bn/inv_std.3: Mul 2
-	{
-		a := m.arena[192 : 192+2]
-		b := m.arena[224 : 224+2]
-		y := m.arena[208 : 208+2]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[192:192+2], m.arena[224:224+2], m.arena[208:208+2])
 	// d.bn/inv_std.4: Scale 2
-	{
-		x_ := m.arena[208 : 208+2]
-		y := m.arena[192 : 192+2]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = -0.5 * v
-		}
-	}
+	m.scale2(n, m.arena[208:208+2], m.arena[192:192+2])
 	// d.bn/var.1: ChannelBroadcast N×2×3×4
-	{
-		v := (*[2]float32)(m.arena[192:])
-		y := m.arena[208 : 208+n*24]
-		scale := float32(1 / float64(n*12))
-		for o := range n {
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c] * scale
-				yc := (*[12]float32)(yr[c*12:])
-				for i := range yc {
-					yc[i] = vc
-				}
-			}
-		}
-	}
+	m.channelBroadcast(n, (*[2]float32)(m.arena[192:]), m.arena[208:208+n*24])
 	// d.bn/sq.1: Mul N×2×3×4
-	{
-		a := m.arena[208 : 208+n*24]
-		b := m.arena[416 : 416+n*24]
-		y := m.arena[832 : 832+n*24]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[208:208+n*24], m.arena[416:416+n*24], m.arena[832:832+n*24])
 	// d.bn/sq.2: Scale N×2×3×4
-	{
-		x_ := m.arena[832 : 832+n*24]
-		y := m.arena[192 : 192+n*24]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = 2.0 * v
-		}
-	}
+	m.scale3(n, m.arena[832:832+n*24], m.arena[192:192+n*24])
 	// d.bn/sq.3: Add N×2×3×4
-	{
-		a := m.arena[640 : 640+n*24]
-		b := m.arena[192 : 192+n*24]
-		y := m.arena[416 : 416+n*24]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[640:640+n*24], m.arena[192:192+n*24], m.arena[416:416+n*24])
 	// d.bn/centered.1: ChannelSum 2
-	{
-		x_ := m.arena[416 : 416+n*24]
-		s := (*[2]float32)(m.arena[192:])
-		acc := (*[2]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			for c := range 2 {
-				var t float64
-				for _, v := range (*[12]float32)(xr[c*12:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 2 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[416:416+n*24], (*[2]float32)(m.arena[192:]))
 	// d.bn/neg_mean.1: Scale 2
-	{
-		x_ := m.arena[192 : 192+2]
-		y := m.arena[208 : 208+2]
-		y = y[:len(x_)]
-		for i, v := range x_ {
-			y[i] = -1.0 * v
-		}
-	}
+	m.scale(n, m.arena[192:192+2], m.arena[208:208+2])
 	// d.bn/mean.1: ChannelBroadcast N×2×3×4
-	{
-		v := (*[2]float32)(m.arena[208:])
-		y := m.arena[608 : 608+n*24]
-		scale := float32(1 / float64(n*12))
-		for o := range n {
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c] * scale
-				yc := (*[12]float32)(yr[c*12:])
-				for i := range yc {
-					yc[i] = vc
-				}
-			}
-		}
-	}
+	m.channelBroadcast(n, (*[2]float32)(m.arena[208:]), m.arena[608:608+n*24])
 	// d.bn/mean.2: Add N×2×3×4
-	{
-		a := m.arena[416 : 416+n*24]
-		b := m.arena[608 : 608+n*24]
-		y := m.arena[192 : 192+n*24]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[416:416+n*24], m.arena[608:608+n*24], m.arena[192:192+n*24])
 	// d.affine/scale.1: ChannelMul N×2×3×4
-	{
-		x_ := m.arena[192 : 192+n*24]
-		y := m.arena[416 : 416+n*24]
-		v := &m.affineScale
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			yr := (*[24]float32)(y[o*24:])
-			for c := range 2 {
-				vc := v[c]
-				xc := (*[12]float32)(xr[c*12:])
-				yc := (*[12]float32)(yr[c*12:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[192:192+n*24], m.arena[416:416+n*24], &m.affineScale)
 	// d.affine/scale.2: Mul N×2×3×4
-	{
-		a := m.arena[192 : 192+n*24]
-		b := m.arena[:n*24]
-		y := m.arena[608 : 608+n*24]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[192:192+n*24], m.arena[:n*24], m.arena[608:608+n*24])
 	// d.affine/scale.3: ChannelSum 2
-	{
-		x_ := m.arena[608 : 608+n*24]
-		s := &m.affineScaleGrad
-		acc := (*[2]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			for c := range 2 {
-				var t float64
-				for _, v := range (*[12]float32)(xr[c*12:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 2 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[608:608+n*24], &m.affineScaleGrad)
 	// d.affine/bias.1: ChannelSum 2
-	{
-		x_ := m.arena[416 : 416+n*24]
-		s := &m.affineBiasGrad
-		acc := (*[2]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[24]float32)(x_[o*24:])
-			for c := range 2 {
-				var t float64
-				for _, v := range (*[12]float32)(xr[c*12:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 2 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[416:416+n*24], &m.affineBiasGrad)
 	loss := m.arena[400]
 	m.update()
 	m.Step++

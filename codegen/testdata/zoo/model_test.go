@@ -38,13 +38,10 @@ func (a adapter) TrainStep(n int, in gentest.Feeds) (float32, error) {
 
 var config = gentest.Config{
 	ArgNames: map[string]string{
-		"c":      "c",
-		"pa":     "pa",
-		"pb":     "pb",
-		"scores": "scores",
-		"x":      "x",
-		"y":      "y",
-		"z":      "z",
+		"c": "c",
+		"x": "x",
+		"y": "y",
+		"z": "z",
 	},
 	Args: map[string][]string{
 		"Loss":      {"x", "y", "z", "c"},
@@ -55,6 +52,11 @@ var config = gentest.Config{
 	MaxBatch: MaxBatch,
 	New: func() gentest.Model {
 		return adapter{New()}
+	},
+	OutNames: map[string]string{
+		"pa":     "pa",
+		"pb":     "pb",
+		"scores": "scores",
 	},
 	Predict: true,
 	Train:   true,

@@ -2,10 +2,7 @@
 
 package zoo
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // Predict computes pa, pb, scores for a batch of n items (1 ≤ n ≤ MaxBatch), in inference mode.
 //
@@ -36,260 +33,55 @@ func (m *Model) Predict(n int, x []float32, pa []float32, pb []float32, scores [
 		return err
 	}
 	// fc1/matmul: MatMul N×32
-	{
-		rt.Gemm(false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
-	}
+	rt.Gemm(false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
 	// fc1/bias: BiasAdd N×32
-	{
-		x_ := m.arena[:n*32]
-		y_ := m.arena[512 : 512+n*32]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 32 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*32], m.arena[512:512+n*32], &m.fc1Bias)
 	// unflatten: Reshape N×8×4: a view, no code
 	// bn/var_eps: AddScalar 8
-	{
-		x_ := m.bnRunningVar[:]
-		y_ := m.arena[:8]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v + 1e-05
-		}
-	}
+	m.addScalar(n, m.bnRunningVar[:], m.arena[:8])
 	// bn/inv_std: Rsqrt 8
-	{
-		x_ := m.arena[:8]
-		y_ := m.arena[16 : 16+8]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / math.Sqrt(float64(v)))
-		}
-	}
+	m.rsqrt(n, m.arena[:8], m.arena[16:16+8])
 	// bn/scale: Mul 8
-	{
-		a := m.bnWeight[:]
-		b := m.arena[16 : 16+8]
-		y_ := m.arena[:8]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnWeight[:], m.arena[16:16+8], m.arena[:8])
 	// bn/mean_scaled: Mul 8
-	{
-		a := m.bnRunningMean[:]
-		b := m.arena[:8]
-		y_ := m.arena[16 : 16+8]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnRunningMean[:], m.arena[:8], m.arena[16:16+8])
 	// bn/shift: Sub 8
-	{
-		a := m.bnBias[:]
-		b := m.arena[16 : 16+8]
-		y_ := m.arena[32 : 32+8]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] - bv
-		}
-	}
+	m.sub(n, m.bnBias[:], m.arena[16:16+8], m.arena[32:32+8])
 	// bn/scaled: ChannelMul N×8×4
-	{
-		x_ := m.arena[512 : 512+n*32]
-		y_ := m.arena[1024 : 1024+n*32]
-		v := (*[8]float32)(m.arena[0:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c]
-				xc := (*[4]float32)(xr[c*4:])
-				yc := (*[4]float32)(yr[c*4:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[512:512+n*32], m.arena[1024:1024+n*32], (*[8]float32)(m.arena[0:]))
 	// bn/shifted: BiasAdd N×8×4
-	{
-		x_ := m.arena[1024 : 1024+n*32]
-		y_ := m.arena[48 : 48+n*32]
-		v := (*[8]float32)(m.arena[32:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c]
-				xc := (*[4]float32)(xr[c*4:])
-				yc := (*[4]float32)(yr[c*4:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[1024:1024+n*32], m.arena[48:48+n*32], (*[8]float32)(m.arena[32:]))
 	// flatten: Reshape N×32: a view, no code
 	// leaky: LeakyRelu N×32
-	{
-		x_ := m.arena[48 : 48+n*32]
-		y_ := m.arena[560 : 560+n*32]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			if v > 0 {
-				y_[i] = v
-			} else {
-				y_[i] = 0.1 * v
-			}
-		}
-	}
+	m.leakyRelu(n, m.arena[48:48+n*32], m.arena[560:560+n*32])
 	// fc2/matmul: MatMul N×16
-	{
-		rt.Gemm(false, true, n, 16, 32, 1, m.arena[560:560+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[:n*16], 16)
-	}
+	rt.Gemm(false, true, n, 16, 32, 1, m.arena[560:560+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[:n*16], 16)
 	// fc2/bias: BiasAdd N×16
-	{
-		x_ := m.arena[:n*16]
-		y_ := m.arena[256 : 256+n*16]
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[16]float32)(x_[o*16:])
-			yr := (*[16]float32)(y_[o*16:])
-			for c := range 16 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[:n*16], m.arena[256:256+n*16], &m.fc2Bias)
 	// fc2/tanh: Tanh N×16
-	{
-		x_ := m.arena[256 : 256+n*16]
-		y_ := m.arena[:n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(math.Tanh(float64(v)))
-		}
-	}
+	m.tanh(n, m.arena[256:256+n*16], m.arena[:n*16])
 	// fc2/sigmoid: Sigmoid N×16
-	{
-		x_ := m.arena[256 : 256+n*16]
-		y_ := m.arena[512 : 512+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[256:256+n*16], m.arena[512:512+n*16])
 	// concat: Concat N×32
-	{
-		y_ := m.arena[768 : 768+n*32]
-		x0 := m.arena[:n*16]
-		x1 := m.arena[512 : 512+n*16]
-		for o := range n {
-			copy(y_[o*32:o*32+16], x0[o*16:o*16+16])
-			copy(y_[o*32+16:o*32+16+16], x1[o*16:o*16+16])
-		}
-	}
+	m.concat(n, m.arena[768:768+n*32], m.arena[:n*16], m.arena[512:512+n*16])
 	// slice: Slice N×24
-	{
-		x_ := m.arena[768 : 768+n*32]
-		y_ := m.arena[:n*24]
-		for o := range n {
-			copy(y_[o*24:o*24+24], x_[o*32+4:o*32+4+24])
-		}
-	}
+	m.slice(n, m.arena[768:768+n*32], m.arena[:n*24])
 	// head_a/matmul: MatMul N×4
-	{
-		rt.Gemm(false, true, n, 4, 24, 1, m.arena[:n*24], 24, m.headAWeight[:], 24, 0, m.arena[384:384+n*4], 4)
-	}
+	rt.Gemm(false, true, n, 4, 24, 1, m.arena[:n*24], 24, m.headAWeight[:], 24, 0, m.arena[384:384+n*4], 4)
 	// head_a/bias: BiasAdd N×4
-	{
-		x_ := m.arena[384 : 384+n*4]
-		y_ := m.arena[448 : 448+n*4]
-		v := &m.headABias
-		for o := range n {
-			xr := (*[4]float32)(x_[o*4:])
-			yr := (*[4]float32)(y_[o*4:])
-			for c := range 4 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd4(n, m.arena[384:384+n*4], m.arena[448:448+n*4], &m.headABias)
 	// head_a/sigmoid: Sigmoid N×4
-	{
-		x_ := m.arena[448 : 448+n*4]
-		y_ := pa
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[448:448+n*4], pa)
 	// head_b/matmul: MatMul N×3
-	{
-		rt.Gemm(false, true, n, 3, 24, 1, m.arena[:n*24], 24, m.headBWeight[:], 24, 0, m.arena[384:384+n*3], 3)
-	}
+	rt.Gemm(false, true, n, 3, 24, 1, m.arena[:n*24], 24, m.headBWeight[:], 24, 0, m.arena[384:384+n*3], 3)
 	// head_b/bias: BiasAdd N×3
-	{
-		x_ := m.arena[384 : 384+n*3]
-		y_ := m.arena[432 : 432+n*3]
-		v := &m.headBBias
-		for o := range n {
-			xr := (*[3]float32)(x_[o*3:])
-			yr := (*[3]float32)(y_[o*3:])
-			for c := range 3 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd5(n, m.arena[384:384+n*3], m.arena[432:432+n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
-	{
-		x_ := m.arena[432 : 432+n*3]
-		y_ := pb
-		for r := range n {
-			xr := (*[3]float32)(x_[r*3:])
-			yr := (*[3]float32)(y_[r*3:])
-			mx := xr[0]
-			for _, v := range xr {
-				mx = max(mx, v)
-			}
-			var sum float64
-			for j, v := range xr {
-				e := math.Exp(float64(v) - float64(mx))
-				yr[j] = float32(e)
-				sum += e
-			}
-			inv := 1 / sum
-			for j, v := range yr {
-				yr[j] = float32(float64(v) * inv)
-			}
-		}
-	}
+	m.softmax(n, m.arena[432:432+n*3], pb)
 	// head_c/matmul: MatMul N×5
-	{
-		rt.Gemm(false, true, n, 5, 24, 1, m.arena[:n*24], 24, m.headCWeight[:], 24, 0, m.arena[384:384+n*5], 5)
-	}
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[:n*24], 24, m.headCWeight[:], 24, 0, m.arena[384:384+n*5], 5)
 	// head_c/bias: BiasAdd N×5
-	{
-		x_ := m.arena[384 : 384+n*5]
-		y_ := scores
-		v := &m.headCBias
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd6(n, m.arena[384:384+n*5], scores, &m.headCBias)
 	return nil
 }
 
@@ -331,716 +123,136 @@ func (m *Model) Loss(n int, x []float32, y []float32, z []float32, c []int32) (f
 		return 0, err
 	}
 	// fc1/matmul: MatMul N×32
-	{
-		rt.Gemm(false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
-	}
+	rt.Gemm(false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
 	// fc1/bias: BiasAdd N×32
-	{
-		x_ := m.arena[:n*32]
-		y_ := m.arena[512 : 512+n*32]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 32 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*32], m.arena[512:512+n*32], &m.fc1Bias)
 	// unflatten: Reshape N×8×4: a view, no code
 	// bn/var_eps: AddScalar 8
-	{
-		x_ := m.bnRunningVar[:]
-		y_ := m.arena[:8]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v + 1e-05
-		}
-	}
+	m.addScalar(n, m.bnRunningVar[:], m.arena[:8])
 	// bn/inv_std: Rsqrt 8
-	{
-		x_ := m.arena[:8]
-		y_ := m.arena[16 : 16+8]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / math.Sqrt(float64(v)))
-		}
-	}
+	m.rsqrt(n, m.arena[:8], m.arena[16:16+8])
 	// bn/scale: Mul 8
-	{
-		a := m.bnWeight[:]
-		b := m.arena[16 : 16+8]
-		y_ := m.arena[:8]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnWeight[:], m.arena[16:16+8], m.arena[:8])
 	// bn/mean_scaled: Mul 8
-	{
-		a := m.bnRunningMean[:]
-		b := m.arena[:8]
-		y_ := m.arena[16 : 16+8]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.bnRunningMean[:], m.arena[:8], m.arena[16:16+8])
 	// bn/shift: Sub 8
-	{
-		a := m.bnBias[:]
-		b := m.arena[16 : 16+8]
-		y_ := m.arena[32 : 32+8]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] - bv
-		}
-	}
+	m.sub(n, m.bnBias[:], m.arena[16:16+8], m.arena[32:32+8])
 	// bn/scaled: ChannelMul N×8×4
-	{
-		x_ := m.arena[512 : 512+n*32]
-		y_ := m.arena[1024 : 1024+n*32]
-		v := (*[8]float32)(m.arena[0:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c]
-				xc := (*[4]float32)(xr[c*4:])
-				yc := (*[4]float32)(yr[c*4:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[512:512+n*32], m.arena[1024:1024+n*32], (*[8]float32)(m.arena[0:]))
 	// bn/shifted: BiasAdd N×8×4
-	{
-		x_ := m.arena[1024 : 1024+n*32]
-		y_ := m.arena[48 : 48+n*32]
-		v := (*[8]float32)(m.arena[32:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c]
-				xc := (*[4]float32)(xr[c*4:])
-				yc := (*[4]float32)(yr[c*4:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[1024:1024+n*32], m.arena[48:48+n*32], (*[8]float32)(m.arena[32:]))
 	// flatten: Reshape N×32: a view, no code
 	// leaky: LeakyRelu N×32
-	{
-		x_ := m.arena[48 : 48+n*32]
-		y_ := m.arena[560 : 560+n*32]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			if v > 0 {
-				y_[i] = v
-			} else {
-				y_[i] = 0.1 * v
-			}
-		}
-	}
+	m.leakyRelu(n, m.arena[48:48+n*32], m.arena[560:560+n*32])
 	// fc2/matmul: MatMul N×16
-	{
-		rt.Gemm(false, true, n, 16, 32, 1, m.arena[560:560+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[:n*16], 16)
-	}
+	rt.Gemm(false, true, n, 16, 32, 1, m.arena[560:560+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[:n*16], 16)
 	// fc2/bias: BiasAdd N×16
-	{
-		x_ := m.arena[:n*16]
-		y_ := m.arena[256 : 256+n*16]
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[16]float32)(x_[o*16:])
-			yr := (*[16]float32)(y_[o*16:])
-			for c := range 16 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[:n*16], m.arena[256:256+n*16], &m.fc2Bias)
 	// fc2/tanh: Tanh N×16
-	{
-		x_ := m.arena[256 : 256+n*16]
-		y_ := m.arena[:n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(math.Tanh(float64(v)))
-		}
-	}
+	m.tanh(n, m.arena[256:256+n*16], m.arena[:n*16])
 	// fc2/sigmoid: Sigmoid N×16
-	{
-		x_ := m.arena[256 : 256+n*16]
-		y_ := m.arena[512 : 512+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[256:256+n*16], m.arena[512:512+n*16])
 	// concat: Concat N×32
-	{
-		y_ := m.arena[768 : 768+n*32]
-		x0 := m.arena[:n*16]
-		x1 := m.arena[512 : 512+n*16]
-		for o := range n {
-			copy(y_[o*32:o*32+16], x0[o*16:o*16+16])
-			copy(y_[o*32+16:o*32+16+16], x1[o*16:o*16+16])
-		}
-	}
+	m.concat(n, m.arena[768:768+n*32], m.arena[:n*16], m.arena[512:512+n*16])
 	// slice: Slice N×24
-	{
-		x_ := m.arena[768 : 768+n*32]
-		y_ := m.arena[1280 : 1280+n*24]
-		for o := range n {
-			copy(y_[o*24:o*24+24], x_[o*32+4:o*32+4+24])
-		}
-	}
+	m.slice(n, m.arena[768:768+n*32], m.arena[1280:1280+n*24])
 	// head_a/matmul: MatMul N×4
-	{
-		rt.Gemm(false, true, n, 4, 24, 1, m.arena[1280:1280+n*24], 24, m.headAWeight[:], 24, 0, m.arena[512:512+n*4], 4)
-	}
+	rt.Gemm(false, true, n, 4, 24, 1, m.arena[1280:1280+n*24], 24, m.headAWeight[:], 24, 0, m.arena[512:512+n*4], 4)
 	// head_a/bias: BiasAdd N×4
-	{
-		x_ := m.arena[512 : 512+n*4]
-		y_ := m.arena[576 : 576+n*4]
-		v := &m.headABias
-		for o := range n {
-			xr := (*[4]float32)(x_[o*4:])
-			yr := (*[4]float32)(y_[o*4:])
-			for c := range 4 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd4(n, m.arena[512:512+n*4], m.arena[576:576+n*4], &m.headABias)
 	// head_a/sigmoid: Sigmoid N×4
-	{
-		x_ := m.arena[576 : 576+n*4]
-		y_ := m.arena[512 : 512+n*4]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[576:576+n*4], m.arena[512:512+n*4])
 	// head_b/matmul: MatMul N×3
-	{
-		rt.Gemm(false, true, n, 3, 24, 1, m.arena[1280:1280+n*24], 24, m.headBWeight[:], 24, 0, m.arena[640:640+n*3], 3)
-	}
+	rt.Gemm(false, true, n, 3, 24, 1, m.arena[1280:1280+n*24], 24, m.headBWeight[:], 24, 0, m.arena[640:640+n*3], 3)
 	// head_b/bias: BiasAdd N×3
-	{
-		x_ := m.arena[640 : 640+n*3]
-		y_ := m.arena[688 : 688+n*3]
-		v := &m.headBBias
-		for o := range n {
-			xr := (*[3]float32)(x_[o*3:])
-			yr := (*[3]float32)(y_[o*3:])
-			for c := range 3 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd5(n, m.arena[640:640+n*3], m.arena[688:688+n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
-	{
-		x_ := m.arena[688 : 688+n*3]
-		y_ := m.arena[640 : 640+n*3]
-		for r := range n {
-			xr := (*[3]float32)(x_[r*3:])
-			yr := (*[3]float32)(y_[r*3:])
-			mx := xr[0]
-			for _, v := range xr {
-				mx = max(mx, v)
-			}
-			var sum float64
-			for j, v := range xr {
-				e := math.Exp(float64(v) - float64(mx))
-				yr[j] = float32(e)
-				sum += e
-			}
-			inv := 1 / sum
-			for j, v := range yr {
-				yr[j] = float32(float64(v) * inv)
-			}
-		}
-	}
+	m.softmax(n, m.arena[688:688+n*3], m.arena[640:640+n*3])
 	// head_c/matmul: MatMul N×5
-	{
-		rt.Gemm(false, true, n, 5, 24, 1, m.arena[1280:1280+n*24], 24, m.headCWeight[:], 24, 0, m.arena[736:736+n*5], 5)
-	}
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[1280:1280+n*24], 24, m.headCWeight[:], 24, 0, m.arena[736:736+n*5], 5)
 	// head_c/bias: BiasAdd N×5
-	{
-		x_ := m.arena[736 : 736+n*5]
-		y_ := m.arena[816 : 816+n*5]
-		v := &m.headCBias
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd6(n, m.arena[736:736+n*5], m.arena[816:816+n*5], &m.headCBias)
 	// reg/half: Scale N×16
-	{
-		x_ := m.arena[:n*16]
-		y_ := m.arena[896 : 896+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.5 * v
-		}
-	}
+	m.scale(n, m.arena[:n*16], m.arena[896:896+n*16])
 	// reg/exp: Exp N×16
-	{
-		x_ := m.arena[896 : 896+n*16]
-		y_ := m.arena[1152 : 1152+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(math.Exp(float64(v)))
-		}
-	}
+	m.exp(n, m.arena[896:896+n*16], m.arena[1152:1152+n*16])
 	// reg/one_plus_exp: AddScalar N×16
-	{
-		x_ := m.arena[1152 : 1152+n*16]
-		y_ := m.arena[896 : 896+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v + 1.0
-		}
-	}
+	m.addScalar2(n, m.arena[1152:1152+n*16], m.arena[896:896+n*16])
 	// reg/softplus: Log N×16
-	{
-		x_ := m.arena[896 : 896+n*16]
-		y_ := m.arena[1152 : 1152+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(math.Log(float64(v)))
-		}
-	}
+	m.log(n, m.arena[896:896+n*16], m.arena[1152:1152+n*16])
 	// reg/sq: Square N×16
-	{
-		x_ := m.arena[:n*16]
-		y_ := m.arena[896 : 896+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v * v
-		}
-	}
+	m.square(n, m.arena[:n*16], m.arena[896:896+n*16])
 	// reg/den: AddScalar N×16
-	{
-		x_ := m.arena[896 : 896+n*16]
-		y_ := m.arena[1408 : 1408+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v + 1.0
-		}
-	}
+	m.addScalar2(n, m.arena[896:896+n*16], m.arena[1408:1408+n*16])
 	// reg/div: Div N×16
-	{
-		a := m.arena[1152 : 1152+n*16]
-		b := m.arena[1408 : 1408+n*16]
-		y_ := m.arena[896 : 896+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] / bv
-		}
-	}
+	m.div(n, m.arena[1152:1152+n*16], m.arena[1408:1408+n*16], m.arena[896:896+n*16])
 	// reg/mean: ReduceMean scalar
-	{
-		x_ := m.arena[896 : 896+n*16]
-		y_ := m.arena[736 : 736+1]
-		var s float64
-		for _, v := range x_ {
-			s += float64(v)
-		}
-		y_[0] = float32(s / float64(n*16))
-	}
+	m.reduceMean(n, m.arena[896:896+n*16], m.arena[736:736+1])
 	// reg2/relu: Relu N×16
-	{
-		x_ := m.arena[256 : 256+n*16]
-		y_ := m.arena[896 : 896+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[256:256+n*16], m.arena[896:896+n*16])
 	// reg2/id: Identity N×16: a view, no code
 	// reg2/diff: Sub N×16
-	{
-		a := m.arena[:n*16]
-		b := m.arena[896 : 896+n*16]
-		y_ := m.arena[256 : 256+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] - bv
-		}
-	}
+	m.sub(n, m.arena[:n*16], m.arena[896:896+n*16], m.arena[256:256+n*16])
 	// reg2/rsqrt: Rsqrt N×16
-	{
-		x_ := m.arena[1408 : 1408+n*16]
-		y_ := m.arena[:n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / math.Sqrt(float64(v)))
-		}
-	}
+	m.rsqrt(n, m.arena[1408:1408+n*16], m.arena[:n*16])
 	// reg2/mul: Mul N×16
-	{
-		a := m.arena[:n*16]
-		b := m.arena[256 : 256+n*16]
-		y_ := m.arena[896 : 896+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[:n*16], m.arena[256:256+n*16], m.arena[896:896+n*16])
 	// reg2/sum: ReduceSum scalar
-	{
-		x_ := m.arena[896 : 896+n*16]
-		y_ := m.arena[:1]
-		var s float64
-		for _, v := range x_ {
-			s += float64(v)
-		}
-		y_[0] = float32(s)
-	}
+	m.reduceSum(n, m.arena[896:896+n*16], m.arena[:1])
 	// mse: MSELoss scalar
-	{
-		p := m.arena[512 : 512+n*4]
-		t := y
-		t = t[:len(p)]
-		y_ := m.arena[16 : 16+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			d := pv - tv
-			s += d * d
-		}
-		y_[0] = float32(s / float64(n*4))
-	}
+	m.mSELoss(n, m.arena[512:512+n*4], y, m.arena[16:16+1])
 	// mae: MAELoss scalar
-	{
-		p := m.arena[512 : 512+n*4]
-		t := y
-		t = t[:len(p)]
-		y_ := m.arena[32 : 32+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			s += math.Abs(pv - tv)
-		}
-		y_[0] = float32(s / float64(n*4))
-	}
+	m.mAELoss(n, m.arena[512:512+n*4], y, m.arena[32:32+1])
 	// huber: HuberLoss scalar
-	{
-		p := m.arena[512 : 512+n*4]
-		t := y
-		t = t[:len(p)]
-		y_ := m.arena[48 : 48+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			d := math.Abs(pv - tv)
-			if d <= 0.3 {
-				s += 0.5 * d * d
-			} else {
-				s += 0.3 * (d - 0.15)
-			}
-		}
-		y_[0] = float32(s / float64(n*4))
-	}
+	m.huberLoss(n, m.arena[512:512+n*4], y, m.arena[48:48+1])
 	// bce: BCELoss scalar
-	{
-		p := m.arena[512 : 512+n*4]
-		t := y
-		t = t[:len(p)]
-		y_ := m.arena[64 : 64+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
-		}
-		y_[0] = float32(s / float64(n*4))
-	}
+	m.bCELoss(n, m.arena[512:512+n*4], y, m.arena[64:64+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	{
-		p := m.arena[576 : 576+n*4]
-		t := y
-		t = t[:len(p)]
-		y_ := m.arena[80 : 80+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			s += max(pv, 0) - pv*tv + math.Log1p(math.Exp(-math.Abs(pv)))
-		}
-		y_[0] = float32(s / float64(n*4))
-	}
+	m.bCEWithLogitsLoss(n, m.arena[576:576+n*4], y, m.arena[80:80+1])
 	// softmax_ce: SoftmaxCELoss scalar
-	{
-		p := m.arena[688 : 688+n*3]
-		t := z
-		y_ := m.arena[96 : 96+1]
-		var s float64
-		for r := range n {
-			zr := (*[3]float32)(p[r*3:])
-			tr := (*[3]float32)(t[r*3:])
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			lse := mx + math.Log(se)
-			for c, v := range zr {
-				s -= float64(tr[c]) * (float64(v) - lse)
-			}
-		}
-		y_[0] = float32(s / float64(n))
-	}
+	m.softmaxCELoss(n, m.arena[688:688+n*3], z, m.arena[96:96+1])
 	// cce: CategoricalCELoss scalar
-	{
-		p := m.arena[640 : 640+n*3]
-		t := z
-		y_ := m.arena[112 : 112+1]
-		var s float64
-		for r := range n {
-			zr := (*[3]float32)(p[r*3:])
-			tr := (*[3]float32)(t[r*3:])
-			var ps float64
-			for _, v := range zr {
-				ps += float64(v)
-			}
-			for c, v := range zr {
-				q := min(max(float64(v)/ps, 1e-07), 0.9999999)
-				s -= float64(tr[c]) * math.Log(q)
-			}
-		}
-		y_[0] = float32(s / float64(n))
-	}
+	m.categoricalCELoss(n, m.arena[640:640+n*3], z, m.arena[112:112+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	{
-		p := m.arena[816 : 816+n*5]
-		t := c
-		y_ := m.arena[128 : 128+1]
-		var s float64
-		for r := range n {
-			zr := (*[5]float32)(p[r*5:])
-			label := t[r]
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			s += mx + math.Log(se) - float64(zr[label])
-		}
-		y_[0] = float32(s / float64(n))
-	}
+	m.sparseSoftmaxCELoss(n, m.arena[816:816+n*5], c, m.arena[128:128+1])
 	// loss/term0: Scale scalar
-	{
-		x_ := m.arena[16 : 16+1]
-		y_ := m.arena[144 : 144+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 1.0 * v
-		}
-	}
+	m.scale2(n, m.arena[16:16+1], m.arena[144:144+1])
 	// loss/term1: Scale scalar
-	{
-		x_ := m.arena[32 : 32+1]
-		y_ := m.arena[16 : 16+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.5 * v
-		}
-	}
+	m.scale(n, m.arena[32:32+1], m.arena[16:16+1])
 	// loss/sum1: Add scalar
-	{
-		a := m.arena[144 : 144+1]
-		b := m.arena[16 : 16+1]
-		y_ := m.arena[32 : 32+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[144:144+1], m.arena[16:16+1], m.arena[32:32+1])
 	// loss/term2: Scale scalar
-	{
-		x_ := m.arena[48 : 48+1]
-		y_ := m.arena[16 : 16+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 2.0 * v
-		}
-	}
+	m.scale3(n, m.arena[48:48+1], m.arena[16:16+1])
 	// loss/sum2: Add scalar
-	{
-		a := m.arena[32 : 32+1]
-		b := m.arena[16 : 16+1]
-		y_ := m.arena[48 : 48+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1])
 	// loss/term3: Scale scalar
-	{
-		x_ := m.arena[64 : 64+1]
-		y_ := m.arena[16 : 16+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.3 * v
-		}
-	}
+	m.scale4(n, m.arena[64:64+1], m.arena[16:16+1])
 	// loss/sum3: Add scalar
-	{
-		a := m.arena[48 : 48+1]
-		b := m.arena[16 : 16+1]
-		y_ := m.arena[32 : 32+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[48:48+1], m.arena[16:16+1], m.arena[32:32+1])
 	// loss/term4: Scale scalar
-	{
-		x_ := m.arena[80 : 80+1]
-		y_ := m.arena[16 : 16+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.2 * v
-		}
-	}
+	m.scale5(n, m.arena[80:80+1], m.arena[16:16+1])
 	// loss/sum4: Add scalar
-	{
-		a := m.arena[32 : 32+1]
-		b := m.arena[16 : 16+1]
-		y_ := m.arena[48 : 48+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1])
 	// loss/term5: Scale scalar
-	{
-		x_ := m.arena[96 : 96+1]
-		y_ := m.arena[16 : 16+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.7 * v
-		}
-	}
+	m.scale6(n, m.arena[96:96+1], m.arena[16:16+1])
 	// loss/sum5: Add scalar
-	{
-		a := m.arena[48 : 48+1]
-		b := m.arena[16 : 16+1]
-		y_ := m.arena[32 : 32+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[48:48+1], m.arena[16:16+1], m.arena[32:32+1])
 	// loss/term6: Scale scalar
-	{
-		x_ := m.arena[112 : 112+1]
-		y_ := m.arena[16 : 16+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.4 * v
-		}
-	}
+	m.scale7(n, m.arena[112:112+1], m.arena[16:16+1])
 	// loss/sum6: Add scalar
-	{
-		a := m.arena[32 : 32+1]
-		b := m.arena[16 : 16+1]
-		y_ := m.arena[48 : 48+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1])
 	// loss/term7: Scale scalar
-	{
-		x_ := m.arena[128 : 128+1]
-		y_ := m.arena[16 : 16+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 1.0 * v
-		}
-	}
+	m.scale2(n, m.arena[128:128+1], m.arena[16:16+1])
 	// loss/sum7: Add scalar
-	{
-		a := m.arena[48 : 48+1]
-		b := m.arena[16 : 16+1]
-		y_ := m.arena[32 : 32+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[48:48+1], m.arena[16:16+1], m.arena[32:32+1])
 	// loss/term8: Scale scalar
-	{
-		x_ := m.arena[736 : 736+1]
-		y_ := m.arena[16 : 16+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.05 * v
-		}
-	}
+	m.scale8(n, m.arena[736:736+1], m.arena[16:16+1])
 	// loss/sum8: Add scalar
-	{
-		a := m.arena[32 : 32+1]
-		b := m.arena[16 : 16+1]
-		y_ := m.arena[48 : 48+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1])
 	// loss/term9: Scale scalar
-	{
-		x_ := m.arena[:1]
-		y_ := m.arena[16 : 16+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.01 * v
-		}
-	}
+	m.scale9(n, m.arena[:1], m.arena[16:16+1])
 	// loss/sum9: Add scalar
-	{
-		a := m.arena[48 : 48+1]
-		b := m.arena[16 : 16+1]
-		y_ := m.arena[:1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[48:48+1], m.arena[16:16+1], m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
 }

@@ -2,10 +2,7 @@
 
 package zoo
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
@@ -52,173 +49,30 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 		}
 	}
 	// fc1/matmul: MatMul N×32
-	{
-		rt.Gemm(false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
-	}
+	rt.Gemm(false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
 	// fc1/bias: BiasAdd N×32
-	{
-		x_ := m.arena[:n*32]
-		y_ := m.arena[512 : 512+n*32]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 32 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*32], m.arena[512:512+n*32], &m.fc1Bias)
 	// unflatten: Reshape N×8×4: a view, no code
 	// bn/mean: ChannelMean 8
-	{
-		x_ := m.arena[512 : 512+n*32]
-		s := (*[8]float32)(m.arena[0:])
-		acc := (*[8]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			for c := range 8 {
-				var t float64
-				for _, v := range (*[4]float32)(xr[c*4:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		count := float64(n * 4)
-		for c := range 8 {
-			s[c] = float32(acc[c] / count)
-		}
-	}
+	m.channelMean(n, m.arena[512:512+n*32], (*[8]float32)(m.arena[0:]))
 	// bn/neg_mean: Scale 8
-	{
-		x_ := m.arena[:8]
-		y_ := m.arena[16 : 16+8]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = -1.0 * v
-		}
-	}
+	m.scale10(n, m.arena[:8], m.arena[16:16+8])
 	// bn/centered: BiasAdd N×8×4
-	{
-		x_ := m.arena[512 : 512+n*32]
-		y_ := m.arena[1024 : 1024+n*32]
-		v := (*[8]float32)(m.arena[16:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c]
-				xc := (*[4]float32)(xr[c*4:])
-				yc := (*[4]float32)(yr[c*4:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[512:512+n*32], m.arena[1024:1024+n*32], (*[8]float32)(m.arena[16:]))
 	// bn/sq: Square N×8×4
-	{
-		x_ := m.arena[1024 : 1024+n*32]
-		y_ := m.arena[1536 : 1536+n*32]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v * v
-		}
-	}
+	m.square(n, m.arena[1024:1024+n*32], m.arena[1536:1536+n*32])
 	// bn/var: ChannelMean 8
-	{
-		x_ := m.arena[1536 : 1536+n*32]
-		s := (*[8]float32)(m.arena[16:])
-		acc := (*[8]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			for c := range 8 {
-				var t float64
-				for _, v := range (*[4]float32)(xr[c*4:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		count := float64(n * 4)
-		for c := range 8 {
-			s[c] = float32(acc[c] / count)
-		}
-	}
+	m.channelMean(n, m.arena[1536:1536+n*32], (*[8]float32)(m.arena[16:]))
 	// bn/var_eps: AddScalar 8
-	{
-		x_ := m.arena[16 : 16+8]
-		y_ := m.arena[32 : 32+8]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v + 1e-05
-		}
-	}
+	m.addScalar(n, m.arena[16:16+8], m.arena[32:32+8])
 	// bn/inv_std: Rsqrt 8
-	{
-		x_ := m.arena[32 : 32+8]
-		y_ := m.arena[48 : 48+8]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / math.Sqrt(float64(v)))
-		}
-	}
+	m.rsqrt(n, m.arena[32:32+8], m.arena[48:48+8])
 	// bn/normalized: ChannelMul N×8×4
-	{
-		x_ := m.arena[1024 : 1024+n*32]
-		y_ := m.arena[1536 : 1536+n*32]
-		v := (*[8]float32)(m.arena[48:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c]
-				xc := (*[4]float32)(xr[c*4:])
-				yc := (*[4]float32)(yr[c*4:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[1024:1024+n*32], m.arena[1536:1536+n*32], (*[8]float32)(m.arena[48:]))
 	// bn/scaled: ChannelMul N×8×4
-	{
-		x_ := m.arena[1536 : 1536+n*32]
-		y_ := m.arena[2048 : 2048+n*32]
-		v := &m.bnWeight
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c]
-				xc := (*[4]float32)(xr[c*4:])
-				yc := (*[4]float32)(yr[c*4:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[1536:1536+n*32], m.arena[2048:2048+n*32], &m.bnWeight)
 	// bn/shifted: BiasAdd N×8×4
-	{
-		x_ := m.arena[2048 : 2048+n*32]
-		y_ := m.arena[2560 : 2560+n*32]
-		v := &m.bnBias
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c]
-				xc := (*[4]float32)(xr[c*4:])
-				yc := (*[4]float32)(yr[c*4:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[2048:2048+n*32], m.arena[2560:2560+n*32], &m.bnBias)
 	// bn/update_mean: RunningUpdate 8
 	{
 		state := &m.bnRunningMean
@@ -240,1728 +94,308 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	}
 	// flatten: Reshape N×32: a view, no code
 	// leaky: LeakyRelu N×32
-	{
-		x_ := m.arena[2560 : 2560+n*32]
-		y_ := m.arena[64 : 64+n*32]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			if v > 0 {
-				y_[i] = v
-			} else {
-				y_[i] = 0.1 * v
-			}
-		}
-	}
+	m.leakyRelu(n, m.arena[2560:2560+n*32], m.arena[64:64+n*32])
 	// dropout/mask: DropoutMask N×32
-	{
-		y_ := m.arena[2048 : 2048+n*32]
-		scale := float32(1.3333334)
-		for i := range y_ {
-			if rt.Keep(uint64(0x5), m.Step, uint64(i), uint64(0x8000000000000)) {
-				y_[i] = scale
-			} else {
-				y_[i] = 0
-			}
-		}
-	}
+	m.dropoutMask(n, m.arena[2048:2048+n*32])
 	// dropout/apply: Mul N×32
-	{
-		a := m.arena[64 : 64+n*32]
-		b := m.arena[2048 : 2048+n*32]
-		y_ := m.arena[3072 : 3072+n*32]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[64:64+n*32], m.arena[2048:2048+n*32], m.arena[3072:3072+n*32])
 	// fc2/matmul: MatMul N×16
-	{
-		rt.Gemm(false, true, n, 16, 32, 1, m.arena[3072:3072+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[64:64+n*16], 16)
-	}
+	rt.Gemm(false, true, n, 16, 32, 1, m.arena[3072:3072+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[64:64+n*16], 16)
 	// fc2/bias: BiasAdd N×16
-	{
-		x_ := m.arena[64 : 64+n*16]
-		y_ := m.arena[320 : 320+n*16]
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[16]float32)(x_[o*16:])
-			yr := (*[16]float32)(y_[o*16:])
-			for c := range 16 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[64:64+n*16], m.arena[320:320+n*16], &m.fc2Bias)
 	// fc2/tanh: Tanh N×16
-	{
-		x_ := m.arena[320 : 320+n*16]
-		y_ := m.arena[64 : 64+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(math.Tanh(float64(v)))
-		}
-	}
+	m.tanh(n, m.arena[320:320+n*16], m.arena[64:64+n*16])
 	// fc2/sigmoid: Sigmoid N×16
-	{
-		x_ := m.arena[320 : 320+n*16]
-		y_ := m.arena[576 : 576+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[320:320+n*16], m.arena[576:576+n*16])
 	// concat: Concat N×32
-	{
-		y_ := m.arena[3584 : 3584+n*32]
-		x0 := m.arena[64 : 64+n*16]
-		x1 := m.arena[576 : 576+n*16]
-		for o := range n {
-			copy(y_[o*32:o*32+16], x0[o*16:o*16+16])
-			copy(y_[o*32+16:o*32+16+16], x1[o*16:o*16+16])
-		}
-	}
+	m.concat(n, m.arena[3584:3584+n*32], m.arena[64:64+n*16], m.arena[576:576+n*16])
 	// slice: Slice N×24
-	{
-		x_ := m.arena[3584 : 3584+n*32]
-		y_ := m.arena[4096 : 4096+n*24]
-		for o := range n {
-			copy(y_[o*24:o*24+24], x_[o*32+4:o*32+4+24])
-		}
-	}
+	m.slice(n, m.arena[3584:3584+n*32], m.arena[4096:4096+n*24])
 	// head_a/matmul: MatMul N×4
-	{
-		rt.Gemm(false, true, n, 4, 24, 1, m.arena[4096:4096+n*24], 24, m.headAWeight[:], 24, 0, m.arena[832:832+n*4], 4)
-	}
+	rt.Gemm(false, true, n, 4, 24, 1, m.arena[4096:4096+n*24], 24, m.headAWeight[:], 24, 0, m.arena[832:832+n*4], 4)
 	// head_a/bias: BiasAdd N×4
-	{
-		x_ := m.arena[832 : 832+n*4]
-		y_ := m.arena[896 : 896+n*4]
-		v := &m.headABias
-		for o := range n {
-			xr := (*[4]float32)(x_[o*4:])
-			yr := (*[4]float32)(y_[o*4:])
-			for c := range 4 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd4(n, m.arena[832:832+n*4], m.arena[896:896+n*4], &m.headABias)
 	// head_a/sigmoid: Sigmoid N×4
-	{
-		x_ := m.arena[896 : 896+n*4]
-		y_ := m.arena[832 : 832+n*4]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[896:896+n*4], m.arena[832:832+n*4])
 	// head_b/matmul: MatMul N×3
-	{
-		rt.Gemm(false, true, n, 3, 24, 1, m.arena[4096:4096+n*24], 24, m.headBWeight[:], 24, 0, m.arena[:n*3], 3)
-	}
+	rt.Gemm(false, true, n, 3, 24, 1, m.arena[4096:4096+n*24], 24, m.headBWeight[:], 24, 0, m.arena[:n*3], 3)
 	// head_b/bias: BiasAdd N×3
-	{
-		x_ := m.arena[:n*3]
-		y_ := m.arena[960 : 960+n*3]
-		v := &m.headBBias
-		for o := range n {
-			xr := (*[3]float32)(x_[o*3:])
-			yr := (*[3]float32)(y_[o*3:])
-			for c := range 3 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd5(n, m.arena[:n*3], m.arena[960:960+n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
-	{
-		x_ := m.arena[960 : 960+n*3]
-		y_ := m.arena[:n*3]
-		for r := range n {
-			xr := (*[3]float32)(x_[r*3:])
-			yr := (*[3]float32)(y_[r*3:])
-			mx := xr[0]
-			for _, v := range xr {
-				mx = max(mx, v)
-			}
-			var sum float64
-			for j, v := range xr {
-				e := math.Exp(float64(v) - float64(mx))
-				yr[j] = float32(e)
-				sum += e
-			}
-			inv := 1 / sum
-			for j, v := range yr {
-				yr[j] = float32(float64(v) * inv)
-			}
-		}
-	}
+	m.softmax(n, m.arena[960:960+n*3], m.arena[:n*3])
 	// head_c/matmul: MatMul N×5
-	{
-		rt.Gemm(false, true, n, 5, 24, 1, m.arena[4096:4096+n*24], 24, m.headCWeight[:], 24, 0, m.arena[3584:3584+n*5], 5)
-	}
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[4096:4096+n*24], 24, m.headCWeight[:], 24, 0, m.arena[3584:3584+n*5], 5)
 	// head_c/bias: BiasAdd N×5
-	{
-		x_ := m.arena[3584 : 3584+n*5]
-		y_ := m.arena[3664 : 3664+n*5]
-		v := &m.headCBias
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			yr := (*[5]float32)(y_[o*5:])
-			for c := range 5 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd6(n, m.arena[3584:3584+n*5], m.arena[3664:3664+n*5], &m.headCBias)
 	// reg/half: Scale N×16
-	{
-		x_ := m.arena[64 : 64+n*16]
-		y_ := m.arena[3744 : 3744+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.5 * v
-		}
-	}
+	m.scale(n, m.arena[64:64+n*16], m.arena[3744:3744+n*16])
 	// reg/exp: Exp N×16
-	{
-		x_ := m.arena[3744 : 3744+n*16]
-		y_ := m.arena[4480 : 4480+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(math.Exp(float64(v)))
-		}
-	}
+	m.exp(n, m.arena[3744:3744+n*16], m.arena[4480:4480+n*16])
 	// reg/one_plus_exp: AddScalar N×16
-	{
-		x_ := m.arena[4480 : 4480+n*16]
-		y_ := m.arena[3744 : 3744+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v + 1.0
-		}
-	}
+	m.addScalar2(n, m.arena[4480:4480+n*16], m.arena[3744:3744+n*16])
 	// reg/softplus: Log N×16
-	{
-		x_ := m.arena[3744 : 3744+n*16]
-		y_ := m.arena[4736 : 4736+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(math.Log(float64(v)))
-		}
-	}
+	m.log(n, m.arena[3744:3744+n*16], m.arena[4736:4736+n*16])
 	// reg/sq: Square N×16
-	{
-		x_ := m.arena[64 : 64+n*16]
-		y_ := m.arena[4992 : 4992+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v * v
-		}
-	}
+	m.square(n, m.arena[64:64+n*16], m.arena[4992:4992+n*16])
 	// reg/den: AddScalar N×16
-	{
-		x_ := m.arena[4992 : 4992+n*16]
-		y_ := m.arena[5248 : 5248+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v + 1.0
-		}
-	}
+	m.addScalar2(n, m.arena[4992:4992+n*16], m.arena[5248:5248+n*16])
 	// reg/div: Div N×16
-	{
-		a := m.arena[4736 : 4736+n*16]
-		b := m.arena[5248 : 5248+n*16]
-		y_ := m.arena[4992 : 4992+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] / bv
-		}
-	}
+	m.div(n, m.arena[4736:4736+n*16], m.arena[5248:5248+n*16], m.arena[4992:4992+n*16])
 	// reg/mean: ReduceMean scalar
-	{
-		x_ := m.arena[4992 : 4992+n*16]
-		y_ := m.arena[1008 : 1008+1]
-		var s float64
-		for _, v := range x_ {
-			s += float64(v)
-		}
-		y_[0] = float32(s / float64(n*16))
-	}
+	m.reduceMean(n, m.arena[4992:4992+n*16], m.arena[1008:1008+1])
 	// reg2/relu: Relu N×16
-	{
-		x_ := m.arena[320 : 320+n*16]
-		y_ := m.arena[4736 : 4736+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[320:320+n*16], m.arena[4736:4736+n*16])
 	// reg2/id: Identity N×16: a view, no code
 	// reg2/diff: Sub N×16
-	{
-		a := m.arena[64 : 64+n*16]
-		b := m.arena[4736 : 4736+n*16]
-		y_ := m.arena[5504 : 5504+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] - bv
-		}
-	}
+	m.sub(n, m.arena[64:64+n*16], m.arena[4736:4736+n*16], m.arena[5504:5504+n*16])
 	// reg2/rsqrt: Rsqrt N×16
-	{
-		x_ := m.arena[5248 : 5248+n*16]
-		y_ := m.arena[4736 : 4736+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = float32(1 / math.Sqrt(float64(v)))
-		}
-	}
+	m.rsqrt(n, m.arena[5248:5248+n*16], m.arena[4736:4736+n*16])
 	// reg2/mul: Mul N×16
-	{
-		a := m.arena[4736 : 4736+n*16]
-		b := m.arena[5504 : 5504+n*16]
-		y_ := m.arena[5760 : 5760+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[4736:4736+n*16], m.arena[5504:5504+n*16], m.arena[5760:5760+n*16])
 	// reg2/sum: ReduceSum scalar
-	{
-		x_ := m.arena[5760 : 5760+n*16]
-		y_ := m.arena[3584 : 3584+1]
-		var s float64
-		for _, v := range x_ {
-			s += float64(v)
-		}
-		y_[0] = float32(s)
-	}
+	m.reduceSum(n, m.arena[5760:5760+n*16], m.arena[3584:3584+1])
 	// mse: MSELoss scalar
-	{
-		p := m.arena[832 : 832+n*4]
-		t := y
-		t = t[:len(p)]
-		y_ := m.arena[3600 : 3600+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			d := pv - tv
-			s += d * d
-		}
-		y_[0] = float32(s / float64(n*4))
-	}
+	m.mSELoss(n, m.arena[832:832+n*4], y, m.arena[3600:3600+1])
 	// mae: MAELoss scalar
-	{
-		p := m.arena[832 : 832+n*4]
-		t := y
-		t = t[:len(p)]
-		y_ := m.arena[3616 : 3616+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			s += math.Abs(pv - tv)
-		}
-		y_[0] = float32(s / float64(n*4))
-	}
+	m.mAELoss(n, m.arena[832:832+n*4], y, m.arena[3616:3616+1])
 	// huber: HuberLoss scalar
-	{
-		p := m.arena[832 : 832+n*4]
-		t := y
-		t = t[:len(p)]
-		y_ := m.arena[3632 : 3632+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			d := math.Abs(pv - tv)
-			if d <= 0.3 {
-				s += 0.5 * d * d
-			} else {
-				s += 0.3 * (d - 0.15)
-			}
-		}
-		y_[0] = float32(s / float64(n*4))
-	}
+	m.huberLoss(n, m.arena[832:832+n*4], y, m.arena[3632:3632+1])
 	// bce: BCELoss scalar
-	{
-		p := m.arena[832 : 832+n*4]
-		t := y
-		t = t[:len(p)]
-		y_ := m.arena[3648 : 3648+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
-		}
-		y_[0] = float32(s / float64(n*4))
-	}
+	m.bCELoss(n, m.arena[832:832+n*4], y, m.arena[3648:3648+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	{
-		p := m.arena[896 : 896+n*4]
-		t := y
-		t = t[:len(p)]
-		y_ := m.arena[4000 : 4000+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			s += max(pv, 0) - pv*tv + math.Log1p(math.Exp(-math.Abs(pv)))
-		}
-		y_[0] = float32(s / float64(n*4))
-	}
+	m.bCEWithLogitsLoss(n, m.arena[896:896+n*4], y, m.arena[4000:4000+1])
 	// softmax_ce: SoftmaxCELoss scalar
-	{
-		p := m.arena[960 : 960+n*3]
-		t := z
-		y_ := m.arena[4016 : 4016+1]
-		var s float64
-		for r := range n {
-			zr := (*[3]float32)(p[r*3:])
-			tr := (*[3]float32)(t[r*3:])
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			lse := mx + math.Log(se)
-			for c, v := range zr {
-				s -= float64(tr[c]) * (float64(v) - lse)
-			}
-		}
-		y_[0] = float32(s / float64(n))
-	}
+	m.softmaxCELoss(n, m.arena[960:960+n*3], z, m.arena[4016:4016+1])
 	// cce: CategoricalCELoss scalar
-	{
-		p := m.arena[:n*3]
-		t := z
-		y_ := m.arena[4032 : 4032+1]
-		var s float64
-		for r := range n {
-			zr := (*[3]float32)(p[r*3:])
-			tr := (*[3]float32)(t[r*3:])
-			var ps float64
-			for _, v := range zr {
-				ps += float64(v)
-			}
-			for c, v := range zr {
-				q := min(max(float64(v)/ps, 1e-07), 0.9999999)
-				s -= float64(tr[c]) * math.Log(q)
-			}
-		}
-		y_[0] = float32(s / float64(n))
-	}
+	m.categoricalCELoss(n, m.arena[:n*3], z, m.arena[4032:4032+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	{
-		p := m.arena[3664 : 3664+n*5]
-		t := c
-		y_ := m.arena[4048 : 4048+1]
-		var s float64
-		for r := range n {
-			zr := (*[5]float32)(p[r*5:])
-			label := t[r]
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			s += mx + math.Log(se) - float64(zr[label])
-		}
-		y_[0] = float32(s / float64(n))
-	}
+	m.sparseSoftmaxCELoss(n, m.arena[3664:3664+n*5], c, m.arena[4048:4048+1])
 	// loss/term0: Scale scalar
-	{
-		x_ := m.arena[3600 : 3600+1]
-		y_ := m.arena[4064 : 4064+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 1.0 * v
-		}
-	}
+	m.scale2(n, m.arena[3600:3600+1], m.arena[4064:4064+1])
 	// loss/term1: Scale scalar
-	{
-		x_ := m.arena[3616 : 3616+1]
-		y_ := m.arena[3600 : 3600+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.5 * v
-		}
-	}
+	m.scale(n, m.arena[3616:3616+1], m.arena[3600:3600+1])
 	// loss/sum1: Add scalar
-	{
-		a := m.arena[4064 : 4064+1]
-		b := m.arena[3600 : 3600+1]
-		y_ := m.arena[3616 : 3616+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[4064:4064+1], m.arena[3600:3600+1], m.arena[3616:3616+1])
 	// loss/term2: Scale scalar
-	{
-		x_ := m.arena[3632 : 3632+1]
-		y_ := m.arena[3600 : 3600+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 2.0 * v
-		}
-	}
+	m.scale3(n, m.arena[3632:3632+1], m.arena[3600:3600+1])
 	// loss/sum2: Add scalar
-	{
-		a := m.arena[3616 : 3616+1]
-		b := m.arena[3600 : 3600+1]
-		y_ := m.arena[3632 : 3632+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[3616:3616+1], m.arena[3600:3600+1], m.arena[3632:3632+1])
 	// loss/term3: Scale scalar
-	{
-		x_ := m.arena[3648 : 3648+1]
-		y_ := m.arena[3600 : 3600+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.3 * v
-		}
-	}
+	m.scale4(n, m.arena[3648:3648+1], m.arena[3600:3600+1])
 	// loss/sum3: Add scalar
-	{
-		a := m.arena[3632 : 3632+1]
-		b := m.arena[3600 : 3600+1]
-		y_ := m.arena[3616 : 3616+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[3632:3632+1], m.arena[3600:3600+1], m.arena[3616:3616+1])
 	// loss/term4: Scale scalar
-	{
-		x_ := m.arena[4000 : 4000+1]
-		y_ := m.arena[3600 : 3600+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.2 * v
-		}
-	}
+	m.scale5(n, m.arena[4000:4000+1], m.arena[3600:3600+1])
 	// loss/sum4: Add scalar
-	{
-		a := m.arena[3616 : 3616+1]
-		b := m.arena[3600 : 3600+1]
-		y_ := m.arena[3632 : 3632+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[3616:3616+1], m.arena[3600:3600+1], m.arena[3632:3632+1])
 	// loss/term5: Scale scalar
-	{
-		x_ := m.arena[4016 : 4016+1]
-		y_ := m.arena[3600 : 3600+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.7 * v
-		}
-	}
+	m.scale6(n, m.arena[4016:4016+1], m.arena[3600:3600+1])
 	// loss/sum5: Add scalar
-	{
-		a := m.arena[3632 : 3632+1]
-		b := m.arena[3600 : 3600+1]
-		y_ := m.arena[3616 : 3616+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[3632:3632+1], m.arena[3600:3600+1], m.arena[3616:3616+1])
 	// loss/term6: Scale scalar
-	{
-		x_ := m.arena[4032 : 4032+1]
-		y_ := m.arena[3600 : 3600+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.4 * v
-		}
-	}
+	m.scale7(n, m.arena[4032:4032+1], m.arena[3600:3600+1])
 	// loss/sum6: Add scalar
-	{
-		a := m.arena[3616 : 3616+1]
-		b := m.arena[3600 : 3600+1]
-		y_ := m.arena[3632 : 3632+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[3616:3616+1], m.arena[3600:3600+1], m.arena[3632:3632+1])
 	// loss/term7: Scale scalar
-	{
-		x_ := m.arena[4048 : 4048+1]
-		y_ := m.arena[3600 : 3600+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 1.0 * v
-		}
-	}
+	m.scale2(n, m.arena[4048:4048+1], m.arena[3600:3600+1])
 	// loss/sum7: Add scalar
-	{
-		a := m.arena[3632 : 3632+1]
-		b := m.arena[3600 : 3600+1]
-		y_ := m.arena[3616 : 3616+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[3632:3632+1], m.arena[3600:3600+1], m.arena[3616:3616+1])
 	// loss/term8: Scale scalar
-	{
-		x_ := m.arena[1008 : 1008+1]
-		y_ := m.arena[3600 : 3600+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.05 * v
-		}
-	}
+	m.scale8(n, m.arena[1008:1008+1], m.arena[3600:3600+1])
 	// loss/sum8: Add scalar
-	{
-		a := m.arena[3616 : 3616+1]
-		b := m.arena[3600 : 3600+1]
-		y_ := m.arena[1008 : 1008+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[3616:3616+1], m.arena[3600:3600+1], m.arena[1008:1008+1])
 	// loss/term9: Scale scalar
-	{
-		x_ := m.arena[3584 : 3584+1]
-		y_ := m.arena[3600 : 3600+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.01 * v
-		}
-	}
+	m.scale9(n, m.arena[3584:3584+1], m.arena[3600:3600+1])
 	// loss/sum9: Add scalar
-	{
-		a := m.arena[1008 : 1008+1]
-		b := m.arena[3600 : 3600+1]
-		y_ := m.arena[3584 : 3584+1]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[1008:1008+1], m.arena[3600:3600+1], m.arena[3584:3584+1])
 	// d.loss: Fill scalar
-	{
-		m.arena[1008] = 1.0
-	}
+	m.arena[1008] = 1.0
 	// d.loss/term9.1: Scale scalar
-	{
-		x_ := m.arena[1008 : 1008+1]
-		y_ := m.arena[3600 : 3600+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.01 * v
-		}
-	}
+	m.scale9(n, m.arena[1008:1008+1], m.arena[3600:3600+1])
 	// d.loss/term8.1: Scale scalar
-	{
-		x_ := m.arena[1008 : 1008+1]
-		y_ := m.arena[3616 : 3616+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.05 * v
-		}
-	}
+	m.scale8(n, m.arena[1008:1008+1], m.arena[3616:3616+1])
 	// d.loss/term7.1: Scale scalar
-	{
-		x_ := m.arena[1008 : 1008+1]
-		y_ := m.arena[3632 : 3632+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 1.0 * v
-		}
-	}
+	m.scale2(n, m.arena[1008:1008+1], m.arena[3632:3632+1])
 	// d.loss/term6.1: Scale scalar
-	{
-		x_ := m.arena[1008 : 1008+1]
-		y_ := m.arena[3648 : 3648+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.4 * v
-		}
-	}
+	m.scale7(n, m.arena[1008:1008+1], m.arena[3648:3648+1])
 	// d.loss/term5.1: Scale scalar
-	{
-		x_ := m.arena[1008 : 1008+1]
-		y_ := m.arena[4000 : 4000+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.7 * v
-		}
-	}
+	m.scale6(n, m.arena[1008:1008+1], m.arena[4000:4000+1])
 	// d.loss/term4.1: Scale scalar
-	{
-		x_ := m.arena[1008 : 1008+1]
-		y_ := m.arena[4016 : 4016+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.2 * v
-		}
-	}
+	m.scale5(n, m.arena[1008:1008+1], m.arena[4016:4016+1])
 	// d.loss/term3.1: Scale scalar
-	{
-		x_ := m.arena[1008 : 1008+1]
-		y_ := m.arena[4032 : 4032+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.3 * v
-		}
-	}
+	m.scale4(n, m.arena[1008:1008+1], m.arena[4032:4032+1])
 	// d.loss/term2.1: Scale scalar
-	{
-		x_ := m.arena[1008 : 1008+1]
-		y_ := m.arena[4048 : 4048+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 2.0 * v
-		}
-	}
+	m.scale3(n, m.arena[1008:1008+1], m.arena[4048:4048+1])
 	// d.loss/term1.1: Scale scalar
-	{
-		x_ := m.arena[1008 : 1008+1]
-		y_ := m.arena[4064 : 4064+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.5 * v
-		}
-	}
+	m.scale(n, m.arena[1008:1008+1], m.arena[4064:4064+1])
 	// d.loss/term0.1: Scale scalar
-	{
-		x_ := m.arena[1008 : 1008+1]
-		y_ := m.arena[4080 : 4080+1]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 1.0 * v
-		}
-	}
+	m.scale2(n, m.arena[1008:1008+1], m.arena[4080:4080+1])
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	{
-		p := m.arena[3664 : 3664+n*5]
-		t := c
-		dl := m.arena[3632 : 3632+1]
-		g := m.arena[5760 : 5760+n*5]
-		scale := float64(dl[0]) / float64(n)
-		for r := range n {
-			zr := (*[5]float32)(p[r*5:])
-			label := t[r]
-			gr := (*[5]float32)(g[r*5:])
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			for c := range 5 {
-				gr[c] = float32(scale * math.Exp(float64(zr[c])-mx) / se)
-			}
-			gr[label] -= float32(scale)
-		}
-	}
+	m.lossGrad(n, m.arena[3664:3664+n*5], c, m.arena[3632:3632+1], m.arena[5760:5760+n*5])
 	// d.cce.1: LossGrad of CategoricalCELoss N×3
-	{
-		p := m.arena[:n*3]
-		t := z
-		dl := m.arena[3648 : 3648+1]
-		g := m.arena[3664 : 3664+n*3]
-		scale := float64(dl[0]) / float64(n)
-		for r := range n {
-			zr := (*[3]float32)(p[r*3:])
-			tr := (*[3]float32)(t[r*3:])
-			gr := (*[3]float32)(g[r*3:])
-			gq := (*[3]float64)(m.scratch64[:])
-			var ps float64
-			for _, v := range zr {
-				ps += float64(v)
-			}
-			var dot float64
-			for c, v := range zr {
-				q := float64(v) / ps
-				gq[c] = 0
-				if q >= 1e-07 && q <= 0.9999999 {
-					gq[c] = -float64(tr[c]) / q
-				}
-				dot += gq[c] * q
-			}
-			for c := range 3 {
-				gr[c] = float32(scale * (gq[c] - dot) / ps)
-			}
-		}
-	}
+	m.lossGrad2(n, m.arena[:n*3], z, m.arena[3648:3648+1], m.arena[3664:3664+n*3])
 	// d.softmax_ce.1: LossGrad of SoftmaxCELoss N×3
-	{
-		p := m.arena[960 : 960+n*3]
-		t := z
-		dl := m.arena[4000 : 4000+1]
-		g := m.arena[5840 : 5840+n*3]
-		scale := float64(dl[0]) / float64(n)
-		for r := range n {
-			zr := (*[3]float32)(p[r*3:])
-			tr := (*[3]float32)(t[r*3:])
-			gr := (*[3]float32)(g[r*3:])
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			var st float64
-			for _, v := range tr {
-				st += float64(v)
-			}
-			for c := range 3 {
-				gr[c] = float32(scale * (math.Exp(float64(zr[c])-mx)/se*st - float64(tr[c])))
-			}
-		}
-	}
+	m.lossGrad3(n, m.arena[960:960+n*3], z, m.arena[4000:4000+1], m.arena[5840:5840+n*3])
 	// d.bce_logits.1: LossGrad of BCEWithLogitsLoss N×4
-	{
-		p := m.arena[896 : 896+n*4]
-		t := y
-		t = t[:len(p)]
-		dl := m.arena[4016 : 4016+1]
-		gr := m.arena[960 : 960+n*4]
-		gr = gr[:len(p)]
-		scale := float64(dl[0]) / float64(n*4)
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			g := 1/(1+math.Exp(-pv)) - tv
-			gr[i] = float32(scale * g)
-		}
-	}
+	m.lossGrad4(n, m.arena[896:896+n*4], y, m.arena[4016:4016+1], m.arena[960:960+n*4])
 	// d.bce.1: LossGrad of BCELoss N×4
-	{
-		p := m.arena[832 : 832+n*4]
-		t := y
-		t = t[:len(p)]
-		dl := m.arena[4032 : 4032+1]
-		gr := m.arena[896 : 896+n*4]
-		gr = gr[:len(p)]
-		scale := float64(dl[0]) / float64(n*4)
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			g := 0.0
-			if pv > 3.720075976020836e-44 {
-				g -= tv / pv
-			}
-			if 1-pv > 3.720075976020836e-44 {
-				g += (1 - tv) / (1 - pv)
-			}
-			gr[i] = float32(scale * g)
-		}
-	}
+	m.lossGrad5(n, m.arena[832:832+n*4], y, m.arena[4032:4032+1], m.arena[896:896+n*4])
 	// d.huber.1: LossGrad of HuberLoss N×4
-	{
-		p := m.arena[832 : 832+n*4]
-		t := y
-		t = t[:len(p)]
-		dl := m.arena[4048 : 4048+1]
-		gr := m.arena[5888 : 5888+n*4]
-		gr = gr[:len(p)]
-		scale := float64(dl[0]) / float64(n*4)
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			g := pv - tv
-			if g > 0.3 {
-				g = 0.3
-			} else if g < -0.3 {
-				g = -0.3
-			}
-			gr[i] = float32(scale * g)
-		}
-	}
+	m.lossGrad6(n, m.arena[832:832+n*4], y, m.arena[4048:4048+1], m.arena[5888:5888+n*4])
 	// d.huber.2: Add N×4
-	{
-		a := m.arena[896 : 896+n*4]
-		b := m.arena[5888 : 5888+n*4]
-		y_ := m.arena[4000 : 4000+n*4]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[896:896+n*4], m.arena[5888:5888+n*4], m.arena[4000:4000+n*4])
 	// d.mae.1: LossGrad of MAELoss N×4
-	{
-		p := m.arena[832 : 832+n*4]
-		t := y
-		t = t[:len(p)]
-		dl := m.arena[4064 : 4064+1]
-		gr := m.arena[896 : 896+n*4]
-		gr = gr[:len(p)]
-		scale := float64(dl[0]) / float64(n*4)
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			g := 0.0
-			if pv > tv {
-				g = 1
-			} else if pv < tv {
-				g = -1
-			}
-			gr[i] = float32(scale * g)
-		}
-	}
+	m.lossGrad7(n, m.arena[832:832+n*4], y, m.arena[4064:4064+1], m.arena[896:896+n*4])
 	// d.mae.2: Add N×4
-	{
-		a := m.arena[4000 : 4000+n*4]
-		b := m.arena[896 : 896+n*4]
-		y_ := m.arena[5888 : 5888+n*4]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[4000:4000+n*4], m.arena[896:896+n*4], m.arena[5888:5888+n*4])
 	// d.mse.1: LossGrad of MSELoss N×4
-	{
-		p := m.arena[832 : 832+n*4]
-		t := y
-		t = t[:len(p)]
-		dl := m.arena[4080 : 4080+1]
-		gr := m.arena[896 : 896+n*4]
-		gr = gr[:len(p)]
-		scale := float64(dl[0]) / float64(n*4)
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			g := 2 * (pv - tv)
-			gr[i] = float32(scale * g)
-		}
-	}
+	m.lossGrad8(n, m.arena[832:832+n*4], y, m.arena[4080:4080+1], m.arena[896:896+n*4])
 	// d.mse.2: Add N×4
-	{
-		a := m.arena[5888 : 5888+n*4]
-		b := m.arena[896 : 896+n*4]
-		y_ := m.arena[4000 : 4000+n*4]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[5888:5888+n*4], m.arena[896:896+n*4], m.arena[4000:4000+n*4])
 	// d.reg2/sum.1: Broadcast N×16
-	{
-		x_ := m.arena[3600 : 3600+1]
-		y_ := m.arena[5888 : 5888+n*16]
-		v := float32(float64(x_[0]))
-		for i := range y_ {
-			y_[i] = v
-		}
-	}
+	m.broadcast(n, m.arena[3600:3600+1], m.arena[5888:5888+n*16])
 	// d.reg2/mul.1: Mul N×16
-	{
-		a := m.arena[5888 : 5888+n*16]
-		b := m.arena[5504 : 5504+n*16]
-		y_ := m.arena[6144 : 6144+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[5888:5888+n*16], m.arena[5504:5504+n*16], m.arena[6144:6144+n*16])
 	// d.reg2/mul.2: Mul N×16
-	{
-		a := m.arena[5888 : 5888+n*16]
-		b := m.arena[4736 : 4736+n*16]
-		y_ := m.arena[5504 : 5504+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[5888:5888+n*16], m.arena[4736:4736+n*16], m.arena[5504:5504+n*16])
 	// d.reg2/rsqrt.1: Square N×16
-	{
-		x_ := m.arena[4736 : 4736+n*16]
-		y_ := m.arena[5888 : 5888+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v * v
-		}
-	}
+	m.square(n, m.arena[4736:4736+n*16], m.arena[5888:5888+n*16])
 	// d.reg2/rsqrt.2: Mul N×16
-	{
-		a := m.arena[5888 : 5888+n*16]
-		b := m.arena[4736 : 4736+n*16]
-		y_ := m.arena[6400 : 6400+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[5888:5888+n*16], m.arena[4736:4736+n*16], m.arena[6400:6400+n*16])
 	// d.reg2/rsqrt.3: Mul N×16
-	{
-		a := m.arena[6144 : 6144+n*16]
-		b := m.arena[6400 : 6400+n*16]
-		y_ := m.arena[4736 : 4736+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[6144:6144+n*16], m.arena[6400:6400+n*16], m.arena[4736:4736+n*16])
 	// d.reg2/rsqrt.4: Scale N×16
-	{
-		x_ := m.arena[4736 : 4736+n*16]
-		y_ := m.arena[5888 : 5888+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = -0.5 * v
-		}
-	}
+	m.scale11(n, m.arena[4736:4736+n*16], m.arena[5888:5888+n*16])
 	// d.reg2/diff.1: Scale N×16
-	{
-		x_ := m.arena[5504 : 5504+n*16]
-		y_ := m.arena[4736 : 4736+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = -1.0 * v
-		}
-	}
+	m.scale10(n, m.arena[5504:5504+n*16], m.arena[4736:4736+n*16])
 	// d.reg2/relu.1: ReluGrad N×16
-	{
-		a := m.arena[320 : 320+n*16]
-		b := m.arena[4736 : 4736+n*16]
-		y_ := m.arena[6144 : 6144+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y_[i] = bv
-			} else {
-				y_[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[320:320+n*16], m.arena[4736:4736+n*16], m.arena[6144:6144+n*16])
 	// d.reg/mean.1: Broadcast N×16
-	{
-		x_ := m.arena[3616 : 3616+1]
-		y_ := m.arena[320 : 320+n*16]
-		v := float32(float64(x_[0]) / float64(n*16))
-		for i := range y_ {
-			y_[i] = v
-		}
-	}
+	m.broadcast2(n, m.arena[3616:3616+1], m.arena[320:320+n*16])
 	// d.reg/div.1: Div N×16
-	{
-		a := m.arena[320 : 320+n*16]
-		b := m.arena[5248 : 5248+n*16]
-		y_ := m.arena[4736 : 4736+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] / bv
-		}
-	}
+	m.div(n, m.arena[320:320+n*16], m.arena[5248:5248+n*16], m.arena[4736:4736+n*16])
 	// d.reg/div.2: Mul N×16
-	{
-		a := m.arena[320 : 320+n*16]
-		b := m.arena[4992 : 4992+n*16]
-		y_ := m.arena[6400 : 6400+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[320:320+n*16], m.arena[4992:4992+n*16], m.arena[6400:6400+n*16])
 	// d.reg/div.3: Div N×16
-	{
-		a := m.arena[6400 : 6400+n*16]
-		b := m.arena[5248 : 5248+n*16]
-		y_ := m.arena[320 : 320+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] / bv
-		}
-	}
+	m.div(n, m.arena[6400:6400+n*16], m.arena[5248:5248+n*16], m.arena[320:320+n*16])
 	// d.reg/div.4: Scale N×16
-	{
-		x_ := m.arena[320 : 320+n*16]
-		y_ := m.arena[4992 : 4992+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = -1.0 * v
-		}
-	}
+	m.scale10(n, m.arena[320:320+n*16], m.arena[4992:4992+n*16])
 	// d.reg/div.5: Add N×16
-	{
-		a := m.arena[5888 : 5888+n*16]
-		b := m.arena[4992 : 4992+n*16]
-		y_ := m.arena[320 : 320+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[5888:5888+n*16], m.arena[4992:4992+n*16], m.arena[320:320+n*16])
 	// d.reg/sq.1: Mul N×16
-	{
-		a := m.arena[320 : 320+n*16]
-		b := m.arena[64 : 64+n*16]
-		y_ := m.arena[4992 : 4992+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[320:320+n*16], m.arena[64:64+n*16], m.arena[4992:4992+n*16])
 	// d.reg/sq.2: Scale N×16
-	{
-		x_ := m.arena[4992 : 4992+n*16]
-		y_ := m.arena[320 : 320+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 2.0 * v
-		}
-	}
+	m.scale3(n, m.arena[4992:4992+n*16], m.arena[320:320+n*16])
 	// d.reg/sq.3: Add N×16
-	{
-		a := m.arena[5504 : 5504+n*16]
-		b := m.arena[320 : 320+n*16]
-		y_ := m.arena[4992 : 4992+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[5504:5504+n*16], m.arena[320:320+n*16], m.arena[4992:4992+n*16])
 	// d.reg/softplus.1: Div N×16
-	{
-		a := m.arena[4736 : 4736+n*16]
-		b := m.arena[3744 : 3744+n*16]
-		y_ := m.arena[320 : 320+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] / bv
-		}
-	}
+	m.div(n, m.arena[4736:4736+n*16], m.arena[3744:3744+n*16], m.arena[320:320+n*16])
 	// d.reg/exp.1: Mul N×16
-	{
-		a := m.arena[320 : 320+n*16]
-		b := m.arena[4480 : 4480+n*16]
-		y_ := m.arena[3712 : 3712+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[320:320+n*16], m.arena[4480:4480+n*16], m.arena[3712:3712+n*16])
 	// d.reg/half.1: Scale N×16
-	{
-		x_ := m.arena[3712 : 3712+n*16]
-		y_ := m.arena[320 : 320+n*16]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 0.5 * v
-		}
-	}
+	m.scale(n, m.arena[3712:3712+n*16], m.arena[320:320+n*16])
 	// d.reg/half.2: Add N×16
-	{
-		a := m.arena[4992 : 4992+n*16]
-		b := m.arena[320 : 320+n*16]
-		y_ := m.arena[3712 : 3712+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[4992:4992+n*16], m.arena[320:320+n*16], m.arena[3712:3712+n*16])
 	// d.head_c/bias.1: ChannelSum 5
-	{
-		x_ := m.arena[5760 : 5760+n*5]
-		s := &m.headCBiasGrad
-		acc := (*[5]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[5]float32)(x_[o*5:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 5 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum(n, m.arena[5760:5760+n*5], &m.headCBiasGrad)
 	// d.head_c/matmul.1: MatMul N×24
-	{
-		rt.Gemm(false, false, n, 24, 5, 1, m.arena[5760:5760+n*5], 5, m.headCWeight[:], 24, 0, m.arena[4480:4480+n*24], 24)
-	}
+	rt.Gemm(false, false, n, 24, 5, 1, m.arena[5760:5760+n*5], 5, m.headCWeight[:], 24, 0, m.arena[4480:4480+n*24], 24)
 	// d.head_c/matmul.2: MatMul 5×24
-	{
-		rt.Gemm(true, false, 5, 24, n, 1, m.arena[5760:5760+n*5], 5, m.arena[4096:4096+n*24], 24, 0, m.headCWeightGrad[:], 24)
-	}
+	rt.Gemm(true, false, 5, 24, n, 1, m.arena[5760:5760+n*5], 5, m.arena[4096:4096+n*24], 24, 0, m.headCWeightGrad[:], 24)
 	// d.head_b/softmax.1: SoftmaxGrad N×3
-	{
-		y_ := m.arena[:n*3]
-		dy := m.arena[3664 : 3664+n*3]
-		dx := m.arena[320 : 320+n*3]
-		for r := range n {
-			yr := (*[3]float32)(y_[r*3:])
-			dr := (*[3]float32)(dy[r*3:])
-			xr := (*[3]float32)(dx[r*3:])
-			var dot float64
-			for j, v := range yr {
-				dot += float64(v) * float64(dr[j])
-			}
-			d := float32(dot)
-			for j, v := range yr {
-				xr[j] = v * (dr[j] - d)
-			}
-		}
-	}
+	m.softmaxGrad(n, m.arena[:n*3], m.arena[3664:3664+n*3], m.arena[320:320+n*3])
 	// d.head_b/softmax.2: Add N×3
-	{
-		a := m.arena[5840 : 5840+n*3]
-		b := m.arena[320 : 320+n*3]
-		y_ := m.arena[:n*3]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[5840:5840+n*3], m.arena[320:320+n*3], m.arena[:n*3])
 	// d.head_b/bias.1: ChannelSum 3
-	{
-		x_ := m.arena[:n*3]
-		s := &m.headBBiasGrad
-		acc := (*[3]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[3]float32)(x_[o*3:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 3 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[:n*3], &m.headBBiasGrad)
 	// d.head_b/matmul.1: MatMul N×24
-	{
-		rt.Gemm(false, false, n, 24, 3, 1, m.arena[:n*3], 3, m.headBWeight[:], 24, 0, m.arena[4864:4864+n*24], 24)
-	}
+	rt.Gemm(false, false, n, 24, 3, 1, m.arena[:n*3], 3, m.headBWeight[:], 24, 0, m.arena[4864:4864+n*24], 24)
 	// d.head_b/matmul.2: MatMul 3×24
-	{
-		rt.Gemm(true, false, 3, 24, n, 1, m.arena[:n*3], 3, m.arena[4096:4096+n*24], 24, 0, m.headBWeightGrad[:], 24)
-	}
+	rt.Gemm(true, false, 3, 24, n, 1, m.arena[:n*3], 3, m.arena[4096:4096+n*24], 24, 0, m.headBWeightGrad[:], 24)
 	// d.head_b/matmul.3: Add N×24
-	{
-		a := m.arena[4480 : 4480+n*24]
-		b := m.arena[4864 : 4864+n*24]
-		y_ := m.arena[5248 : 5248+n*24]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[4480:4480+n*24], m.arena[4864:4864+n*24], m.arena[5248:5248+n*24])
 	// d.head_a/sigmoid.1: SigmoidGrad N×4
-	{
-		a := m.arena[832 : 832+n*4]
-		b := m.arena[4000 : 4000+n*4]
-		y_ := m.arena[320 : 320+n*4]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = bv * a[i] * (1 - a[i])
-		}
-	}
+	m.sigmoidGrad(n, m.arena[832:832+n*4], m.arena[4000:4000+n*4], m.arena[320:320+n*4])
 	// d.head_a/sigmoid.2: Add N×4
-	{
-		a := m.arena[960 : 960+n*4]
-		b := m.arena[320 : 320+n*4]
-		y_ := m.arena[384 : 384+n*4]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[960:960+n*4], m.arena[320:320+n*4], m.arena[384:384+n*4])
 	// d.head_a/bias.1: ChannelSum 4
-	{
-		x_ := m.arena[384 : 384+n*4]
-		s := &m.headABiasGrad
-		acc := (*[4]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[4]float32)(x_[o*4:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 4 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum3(n, m.arena[384:384+n*4], &m.headABiasGrad)
 	// d.head_a/matmul.1: MatMul N×24
-	{
-		rt.Gemm(false, false, n, 24, 4, 1, m.arena[384:384+n*4], 4, m.headAWeight[:], 24, 0, m.arena[4480:4480+n*24], 24)
-	}
+	rt.Gemm(false, false, n, 24, 4, 1, m.arena[384:384+n*4], 4, m.headAWeight[:], 24, 0, m.arena[4480:4480+n*24], 24)
 	// d.head_a/matmul.2: MatMul 4×24
-	{
-		rt.Gemm(true, false, 4, 24, n, 1, m.arena[384:384+n*4], 4, m.arena[4096:4096+n*24], 24, 0, m.headAWeightGrad[:], 24)
-	}
+	rt.Gemm(true, false, 4, 24, n, 1, m.arena[384:384+n*4], 4, m.arena[4096:4096+n*24], 24, 0, m.headAWeightGrad[:], 24)
 	// d.head_a/matmul.3: Add N×24
-	{
-		a := m.arena[5248 : 5248+n*24]
-		b := m.arena[4480 : 4480+n*24]
-		y_ := m.arena[3968 : 3968+n*24]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[5248:5248+n*24], m.arena[4480:4480+n*24], m.arena[3968:3968+n*24])
 	// d.slice.1: SliceGrad N×32
-	{
-		dy := m.arena[3968 : 3968+n*24]
-		y_ := m.arena[4352 : 4352+n*32]
-		clear(y_)
-		for o := range n {
-			copy(y_[o*32+4:o*32+4+24], dy[o*24:o*24+24])
-		}
-	}
+	m.sliceGrad(n, m.arena[3968:3968+n*24], m.arena[4352:4352+n*32])
 	// d.concat.1: Slice N×16
-	{
-		x_ := m.arena[4352 : 4352+n*32]
-		y_ := m.arena[320 : 320+n*16]
-		for o := range n {
-			copy(y_[o*16:o*16+16], x_[o*32:o*32+16])
-		}
-	}
+	m.slice2(n, m.arena[4352:4352+n*32], m.arena[320:320+n*16])
 	// d.concat.2: Slice N×16
-	{
-		x_ := m.arena[4352 : 4352+n*32]
-		y_ := m.arena[3968 : 3968+n*16]
-		for o := range n {
-			copy(y_[o*16:o*16+16], x_[o*32+16:o*32+16+16])
-		}
-	}
+	m.slice3(n, m.arena[4352:4352+n*32], m.arena[3968:3968+n*16])
 	// d.concat.3: Add N×16
-	{
-		a := m.arena[3712 : 3712+n*16]
-		b := m.arena[320 : 320+n*16]
-		y_ := m.arena[4224 : 4224+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[3712:3712+n*16], m.arena[320:320+n*16], m.arena[4224:4224+n*16])
 	// d.fc2/sigmoid.1: SigmoidGrad N×16
-	{
-		a := m.arena[576 : 576+n*16]
-		b := m.arena[3968 : 3968+n*16]
-		y_ := m.arena[320 : 320+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = bv * a[i] * (1 - a[i])
-		}
-	}
+	m.sigmoidGrad(n, m.arena[576:576+n*16], m.arena[3968:3968+n*16], m.arena[320:320+n*16])
 	// d.fc2/sigmoid.2: Add N×16
-	{
-		a := m.arena[6144 : 6144+n*16]
-		b := m.arena[320 : 320+n*16]
-		y_ := m.arena[576 : 576+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[6144:6144+n*16], m.arena[320:320+n*16], m.arena[576:576+n*16])
 	// d.fc2/tanh.1: TanhGrad N×16
-	{
-		a := m.arena[64 : 64+n*16]
-		b := m.arena[4224 : 4224+n*16]
-		y_ := m.arena[320 : 320+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = bv * (1 - a[i]*a[i])
-		}
-	}
+	m.tanhGrad(n, m.arena[64:64+n*16], m.arena[4224:4224+n*16], m.arena[320:320+n*16])
 	// d.fc2/tanh.2: Add N×16
-	{
-		a := m.arena[576 : 576+n*16]
-		b := m.arena[320 : 320+n*16]
-		y_ := m.arena[64 : 64+n*16]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[576:576+n*16], m.arena[320:320+n*16], m.arena[64:64+n*16])
 	// d.fc2/bias.1: ChannelSum 16
-	{
-		x_ := m.arena[64 : 64+n*16]
-		s := &m.fc2BiasGrad
-		acc := (*[16]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[16]float32)(x_[o*16:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 16 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum4(n, m.arena[64:64+n*16], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×32
-	{
-		rt.Gemm(false, false, n, 32, 16, 1, m.arena[64:64+n*16], 16, m.fc2Weight[:], 32, 0, m.arena[320:320+n*32], 32)
-	}
+	rt.Gemm(false, false, n, 32, 16, 1, m.arena[64:64+n*16], 16, m.fc2Weight[:], 32, 0, m.arena[320:320+n*32], 32)
 	// d.fc2/matmul.2: MatMul 16×32
-	{
-		rt.Gemm(true, false, 16, 32, n, 1, m.arena[64:64+n*16], 16, m.arena[3072:3072+n*32], 32, 0, m.fc2WeightGrad[:], 32)
-	}
+	rt.Gemm(true, false, 16, 32, n, 1, m.arena[64:64+n*16], 16, m.arena[3072:3072+n*32], 32, 0, m.fc2WeightGrad[:], 32)
 	// d.dropout/apply.1: Mul N×32
-	{
-		a := m.arena[320 : 320+n*32]
-		b := m.arena[2048 : 2048+n*32]
-		y_ := m.arena[3072 : 3072+n*32]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[320:320+n*32], m.arena[2048:2048+n*32], m.arena[3072:3072+n*32])
 	// d.leaky.1: LeakyReluGrad N×32
-	{
-		a := m.arena[2560 : 2560+n*32]
-		b := m.arena[3072 : 3072+n*32]
-		y_ := m.arena[64 : 64+n*32]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y_[i] = bv
-			} else {
-				y_[i] = 0.1 * bv
-			}
-		}
-	}
+	m.leakyReluGrad(n, m.arena[2560:2560+n*32], m.arena[3072:3072+n*32], m.arena[64:64+n*32])
 	// d.flatten.1: Reshape N×8×4: a view, no code
 	// d.bn/shifted.1: ChannelSum 8
-	{
-		x_ := m.arena[64 : 64+n*32]
-		s := &m.bnBiasGrad
-		acc := (*[8]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			for c := range 8 {
-				var t float64
-				for _, v := range (*[4]float32)(xr[c*4:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 8 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum5(n, m.arena[64:64+n*32], &m.bnBiasGrad)
 	// d.bn/scaled.1: ChannelMul N×8×4
-	{
-		x_ := m.arena[64 : 64+n*32]
-		y_ := m.arena[2048 : 2048+n*32]
-		v := &m.bnWeight
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c]
-				xc := (*[4]float32)(xr[c*4:])
-				yc := (*[4]float32)(yr[c*4:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[64:64+n*32], m.arena[2048:2048+n*32], &m.bnWeight)
 	// d.bn/scaled.2: Mul N×8×4
-	{
-		a := m.arena[64 : 64+n*32]
-		b := m.arena[1536 : 1536+n*32]
-		y_ := m.arena[2560 : 2560+n*32]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[64:64+n*32], m.arena[1536:1536+n*32], m.arena[2560:2560+n*32])
 	// d.bn/scaled.3: ChannelSum 8
-	{
-		x_ := m.arena[2560 : 2560+n*32]
-		s := &m.bnWeightGrad
-		acc := (*[8]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			for c := range 8 {
-				var t float64
-				for _, v := range (*[4]float32)(xr[c*4:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 8 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum5(n, m.arena[2560:2560+n*32], &m.bnWeightGrad)
 	// d.bn/normalized.1: ChannelMul N×8×4
-	{
-		x_ := m.arena[2048 : 2048+n*32]
-		y_ := m.arena[64 : 64+n*32]
-		v := (*[8]float32)(m.arena[48:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c]
-				xc := (*[4]float32)(xr[c*4:])
-				yc := (*[4]float32)(yr[c*4:])
-				for i, xv := range xc {
-					yc[i] = xv * vc
-				}
-			}
-		}
-	}
+	m.channelMul(n, m.arena[2048:2048+n*32], m.arena[64:64+n*32], (*[8]float32)(m.arena[48:]))
 	// d.bn/normalized.2: Mul N×8×4
-	{
-		a := m.arena[2048 : 2048+n*32]
-		b := m.arena[1024 : 1024+n*32]
-		y_ := m.arena[1536 : 1536+n*32]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[2048:2048+n*32], m.arena[1024:1024+n*32], m.arena[1536:1536+n*32])
 	// d.bn/normalized.3: ChannelSum 8
-	{
-		x_ := m.arena[1536 : 1536+n*32]
-		s := (*[8]float32)(m.arena[0:])
-		acc := (*[8]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			for c := range 8 {
-				var t float64
-				for _, v := range (*[4]float32)(xr[c*4:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 8 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum5(n, m.arena[1536:1536+n*32], (*[8]float32)(m.arena[0:]))
 	// d.bn/inv_std.1: Square 8
-	{
-		x_ := m.arena[48 : 48+8]
-		y_ := m.arena[16 : 16+8]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = v * v
-		}
-	}
+	m.square(n, m.arena[48:48+8], m.arena[16:16+8])
 	// d.bn/inv_std.2: Mul 8
-	{
-		a := m.arena[16 : 16+8]
-		b := m.arena[48 : 48+8]
-		y_ := m.arena[32 : 32+8]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[16:16+8], m.arena[48:48+8], m.arena[32:32+8])
 	// d.bn/inv_std.3: Mul 8
-	{
-		a := m.arena[:8]
-		b := m.arena[32 : 32+8]
-		y_ := m.arena[16 : 16+8]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[:8], m.arena[32:32+8], m.arena[16:16+8])
 	// d.bn/inv_std.4: Scale 8
-	{
-		x_ := m.arena[16 : 16+8]
-		y_ := m.arena[:8]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = -0.5 * v
-		}
-	}
+	m.scale11(n, m.arena[16:16+8], m.arena[:8])
 	// d.bn/var.1: ChannelBroadcast N×8×4
-	{
-		v := (*[8]float32)(m.arena[0:])
-		y_ := m.arena[1536 : 1536+n*32]
-		scale := float32(1 / float64(n*4))
-		for o := range n {
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c] * scale
-				yc := (*[4]float32)(yr[c*4:])
-				for i := range yc {
-					yc[i] = vc
-				}
-			}
-		}
-	}
+	m.channelBroadcast(n, (*[8]float32)(m.arena[0:]), m.arena[1536:1536+n*32])
 	// d.bn/sq.1: Mul N×8×4
-	{
-		a := m.arena[1536 : 1536+n*32]
-		b := m.arena[1024 : 1024+n*32]
-		y_ := m.arena[2048 : 2048+n*32]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] * bv
-		}
-	}
+	m.mul(n, m.arena[1536:1536+n*32], m.arena[1024:1024+n*32], m.arena[2048:2048+n*32])
 	// d.bn/sq.2: Scale N×8×4
-	{
-		x_ := m.arena[2048 : 2048+n*32]
-		y_ := m.arena[576 : 576+n*32]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = 2.0 * v
-		}
-	}
+	m.scale3(n, m.arena[2048:2048+n*32], m.arena[576:576+n*32])
 	// d.bn/sq.3: Add N×8×4
-	{
-		a := m.arena[64 : 64+n*32]
-		b := m.arena[576 : 576+n*32]
-		y_ := m.arena[1088 : 1088+n*32]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[64:64+n*32], m.arena[576:576+n*32], m.arena[1088:1088+n*32])
 	// d.bn/centered.1: ChannelSum 8
-	{
-		x_ := m.arena[1088 : 1088+n*32]
-		s := (*[8]float32)(m.arena[0:])
-		acc := (*[8]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			for c := range 8 {
-				var t float64
-				for _, v := range (*[4]float32)(xr[c*4:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 8 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum5(n, m.arena[1088:1088+n*32], (*[8]float32)(m.arena[0:]))
 	// d.bn/neg_mean.1: Scale 8
-	{
-		x_ := m.arena[:8]
-		y_ := m.arena[16 : 16+8]
-		y_ = y_[:len(x_)]
-		for i, v := range x_ {
-			y_[i] = -1.0 * v
-		}
-	}
+	m.scale10(n, m.arena[:8], m.arena[16:16+8])
 	// d.bn/mean.1: ChannelBroadcast N×8×4
-	{
-		v := (*[8]float32)(m.arena[16:])
-		y_ := m.arena[32 : 32+n*32]
-		scale := float32(1 / float64(n*4))
-		for o := range n {
-			yr := (*[32]float32)(y_[o*32:])
-			for c := range 8 {
-				vc := v[c] * scale
-				yc := (*[4]float32)(yr[c*4:])
-				for i := range yc {
-					yc[i] = vc
-				}
-			}
-		}
-	}
+	m.channelBroadcast(n, (*[8]float32)(m.arena[16:]), m.arena[32:32+n*32])
 	// d.bn/mean.2: Add N×8×4
-	{
-		a := m.arena[1088 : 1088+n*32]
-		b := m.arena[32 : 32+n*32]
-		y_ := m.arena[544 : 544+n*32]
-		a = a[:len(b)]
-		y_ = y_[:len(b)]
-		for i, bv := range b {
-			y_[i] = a[i] + bv
-		}
-	}
+	m.add(n, m.arena[1088:1088+n*32], m.arena[32:32+n*32], m.arena[544:544+n*32])
 	// d.unflatten.1: Reshape N×32: a view, no code
 	// d.fc1/bias.1: ChannelSum 32
-	{
-		x_ := m.arena[544 : 544+n*32]
-		s := &m.fc1BiasGrad
-		acc := (*[32]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[32]float32)(x_[o*32:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 32 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum6(n, m.arena[544:544+n*32], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul 32×12
-	{
-		rt.Gemm(true, false, 32, 12, n, 1, m.arena[544:544+n*32], 32, x, 12, 0, m.fc1WeightGrad[:], 12)
-	}
+	rt.Gemm(true, false, 32, 12, n, 1, m.arena[544:544+n*32], 32, x, 12, 0, m.fc1WeightGrad[:], 12)
 	loss := m.arena[3584]
 	m.update()
 	m.Step++
