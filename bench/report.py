@@ -103,7 +103,7 @@ def fmt_ms(v):
     return '%.3g' % v
 
 
-def short(reason, n=48):
+def short(reason, n=40):
     reason = ' '.join(str(reason).split())
     return reason if len(reason) <= n else reason[:n - 1] + '…'
 
@@ -142,9 +142,10 @@ def main():
             return s
         reason = (x.errors[0] if x and x.errors else failures.get((e, t)) or failures.get((e, None))
                   or 'not measured')
-        if len(' '.join(reason.split())) > 48 and reason not in notes:
+        long = len(' '.join(reason.split())) > 40
+        if long and reason not in notes:
             notes.append(reason)
-        return 'n/a: ' + short(reason) + ('' if len(' '.join(reason.split())) <= 48 else ' [%d]' % (notes.index(reason) + 1))
+        return 'n/a: ' + short(reason) + (' [%d]' % (notes.index(reason) + 1) if long else '')
 
     out = []
     p = out.append

@@ -253,7 +253,7 @@ def main():
             for eng in ['torch'] if a.no_jit else ['torch', 'torch-jit']:
                 rec = {'engine': eng, 'version': version, 'threads': a.threads, 'workload': w, 'case': case}
                 if eng == 'torch-jit' and case == 'train_bN':
-                    emit(dict(rec, error='inference only (training is the eager column)'))
+                    emit(dict(rec, error='inference only'))
                     continue
                 try:
                     if case == 'train_bN':
