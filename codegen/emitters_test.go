@@ -2,6 +2,8 @@ package codegen
 
 import (
 	"sort"
+
+	"github.com/dave/jennifer/jen"
 	"strings"
 	"testing"
 
@@ -177,11 +179,14 @@ func TestKernelLocalsNeverShadowArguments(t *testing.T) {
 	}
 	// As a kernel method, the arguments are passed in order.
 	require.Contains(t, src["predict.go"], "m.sub(n, b, a, out)")
-	require.Contains(t, src["kernels.go"], "func (m *Model) sub(n int, a_ []float32, b_ []float32, y []float32)")
-	// Inline, the bound locals are renamed away from the arguments.
-	k := &Kernel{Node: g.Nodes[y], prog: &program{argIDs: map[string]bool{"a": true, "b": true}}}
-	require.Equal(t, "a_", k.local("a"))
-	require.Equal(t, "x", k.local("x"))
+	require.Contains(t, src["kernels.go"], "func (m *Model) sub(n int, a []float32, b []float32, y []float32)")
+	// Inline, the bindings are one parallel declaration: a := b cannot make the
+	// binding of b read the new a.
+	k := &Kernel{Node: g.Nodes[y], prog: &program{g: g}}
+	k.bind("a", Value{ID: b}, jen.Index().Float32(), jen.Id("b"))
+	k.bind("b", Value{ID: a}, jen.Index().Float32(), jen.Id("a"))
+	k.Emit(jen.Id("use").Call(jen.Id("a"), jen.Id("b")))
+	require.Equal(t, "{\n\ta, b := b, a\n\tuse(a, b)\n}", inlineBlock(k).GoString())
 }
 
 func TestCamelCaseNames(t *testing.T) {

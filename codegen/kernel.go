@@ -59,9 +59,10 @@ func (k *Kernel) Out() Value { return k.prog.value(k.Node.ID) }
 func (k *Kernel) Emit(code ...jen.Code) { k.body = append(k.body, code...) }
 
 // Bind binds a local to v's full slice and returns it. Emitters bind every operand
-// they read and the result, and refer to values only through the returned locals:
-// inline, the method's arguments are in scope, and a later local could shadow one.
-// The local is named name, or name_ if an argument of the method is called name.
+// they read and the result, and refer to values only through the returned locals.
+// (Inline, the bindings are one parallel declaration, x, y := <x>, <y>, whose right
+// side is evaluated before any of them is in scope, so a local may have the name of
+// a method argument: the body never refers to arguments, only to locals.)
 func (k *Kernel) Bind(name string, v Value) *jen.Statement {
 	return k.bind(name, v, v.sliceType(), v.Slice())
 }
@@ -72,8 +73,12 @@ func (k *Kernel) BindArray(name string, v Value) *jen.Statement {
 	return k.bind(name, v, jen.Op("*").Index(jen.Lit(v.Elems())).Add(v.elemType()), v.Array())
 }
 
-func (k *Kernel) bind(name string, v Value, typ, val jen.Code) *jen.Statement {
-	id := k.local(name)
+func (k *Kernel) bind(id string, v Value, typ, val jen.Code) *jen.Statement {
+	for _, b := range k.binds {
+		if b.name == id {
+			panic("codegen: " + k.Node.Op + " emitter binds " + id + " twice") // a bug in the emitter
+		}
+	}
 	if k.bound == nil {
 		k.bound = map[int]bool{}
 	}
@@ -93,13 +98,6 @@ func (k *Kernel) boundAll() bool {
 		}
 	}
 	return true
-}
-
-func (k *Kernel) local(name string) string {
-	for k.prog.argIDs[name] {
-		name += "_"
-	}
-	return name
 }
 
 // Step is the expression of the training step counter (dropout streams).

@@ -3,6 +3,7 @@ package codegen
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -77,7 +78,6 @@ type program struct {
 	outs   []*arg          // output arguments (Predict)
 	outIDs []int           // the node of each output
 	argOf  map[int]*arg    // Input node → argument
-	argIDs map[string]bool // the Go names of all arguments
 	param  map[int]*param  // Param node → parameter
 	// Results computed straight into the caller's output or into a gradient buffer:
 	// root node → where.
@@ -165,13 +165,6 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 			}
 			p.order = append(p.order, n.ID)
 		}
-	}
-	p.argIDs = map[string]bool{}
-	for _, a := range m.inArg {
-		p.argIDs[a.id] = true
-	}
-	for _, a := range m.outArg {
-		p.argIDs[a.id] = true
 	}
 	root := passes.StorageRoots(g)
 	computed := map[int]bool{}
@@ -330,14 +323,23 @@ func (p *program) kernels() ([]jen.Code, error) {
 			code = append(code, jen.Comment(comment))
 			code = append(code, k.body...)
 		default:
-			var block []jen.Code
-			for _, b := range k.binds {
-				block = append(block, jen.Id(b.name).Op(":=").Add(b.val))
-			}
-			code = append(code, jen.Comment(comment), jen.Block(append(block, k.body...)...))
+			code = append(code, jen.Comment(comment), inlineBlock(k))
 		}
 	}
 	return code, nil
+}
+
+// inlineBlock writes a kernel as a block: one parallel declaration of its bound
+// locals, whose right side is evaluated before any of them is in scope (so a local
+// named like a method argument cannot capture another binding's argument), then its
+// body.
+func inlineBlock(k *Kernel) *jen.Statement {
+	var names, vals []jen.Code
+	for _, b := range k.binds {
+		names = append(names, jen.Id(b.name))
+		vals = append(vals, b.val)
+	}
+	return jen.Block(append([]jen.Code{jen.List(names...).Op(":=").List(vals...)}, k.body...)...)
 }
 
 // kernelFunc is a kernel method of the generated Model, shared by every node whose
@@ -382,7 +384,9 @@ func (m *model) kernelMethod(k *Kernel) (string, error) {
 		m.kernelFuncs[key] = f
 		m.kernelList = append(m.kernelList, f)
 	}
-	f.users = append(f.users, k.Node.Name)
+	if !slices.Contains(f.users, k.Node.Name) {
+		f.users = append(f.users, k.Node.Name)
+	}
 	return f.name, nil
 }
 

@@ -7,10 +7,10 @@ import (
 	"math"
 )
 
-// biasAdd computes BiasAdd N×6, for enc/bias, enc/bias, enc/bias.
-func (m *Model) biasAdd(n int, x_ []float32, y []float32, v *[6]float32) {
+// biasAdd computes BiasAdd N×6, for enc/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[6]float32) {
 	for o := range n {
-		xr := (*[6]float32)(x_[o*6:])
+		xr := (*[6]float32)(x[o*6:])
 		yr := (*[6]float32)(y[o*6:])
 		for c := range 6 {
 			yr[c] = xr[c] + v[c]
@@ -18,18 +18,18 @@ func (m *Model) biasAdd(n int, x_ []float32, y []float32, v *[6]float32) {
 	}
 }
 
-// sigmoid computes Sigmoid N×6, for enc/sigmoid, dec/sigmoid and 4 more.
-func (m *Model) sigmoid(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+// sigmoid computes Sigmoid N×6, for enc/sigmoid, dec/sigmoid.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
 	}
 }
 
-// biasAdd2 computes BiasAdd N×3, for mu/bias, mu/bias and 2 more.
-func (m *Model) biasAdd2(n int, x_ []float32, y []float32, v *[3]float32) {
+// biasAdd2 computes BiasAdd N×3, for mu/bias, logvar/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
-		xr := (*[3]float32)(x_[o*3:])
+		xr := (*[3]float32)(x[o*3:])
 		yr := (*[3]float32)(y[o*3:])
 		for c := range 3 {
 			yr[c] = xr[c] + v[c]
@@ -37,10 +37,10 @@ func (m *Model) biasAdd2(n int, x_ []float32, y []float32, v *[3]float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×10, for dec/bias, dec/bias, dec/bias.
-func (m *Model) biasAdd3(n int, x_ []float32, y []float32, v *[10]float32) {
+// biasAdd3 computes BiasAdd N×10, for dec/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[10]float32) {
 	for o := range n {
-		xr := (*[10]float32)(x_[o*10:])
+		xr := (*[10]float32)(x[o*10:])
 		yr := (*[10]float32)(y[o*10:])
 		for c := range 10 {
 			yr[c] = xr[c] + v[c]
@@ -48,7 +48,7 @@ func (m *Model) biasAdd3(n int, x_ []float32, y []float32, v *[10]float32) {
 	}
 }
 
-// bCELoss computes BCELoss scalar, for bce, bce.
+// bCELoss computes BCELoss scalar, for bce.
 func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
 	t = t[:len(p)]
 	var s float64
@@ -60,7 +60,7 @@ func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
 	y[0] = float32(s / float64(n*10))
 }
 
-// kLSparsity computes KLSparsity scalar, for sparsity, sparsity.
+// kLSparsity computes KLSparsity scalar, for sparsity.
 func (m *Model) kLSparsity(n int, h []float32, y []float32) {
 	mean := (*[6]float64)(m.scratch64[:])
 	clear(mean[:])
@@ -80,7 +80,7 @@ func (m *Model) kLSparsity(n int, h []float32, y []float32) {
 	y[0] = float32(s)
 }
 
-// contractivePenalty computes ContractivePenalty scalar, for contractive, contractive.
+// contractivePenalty computes ContractivePenalty scalar, for contractive.
 func (m *Model) contractivePenalty(n int, h []float32, w *[60]float32, y []float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
@@ -101,48 +101,48 @@ func (m *Model) contractivePenalty(n int, h []float32, w *[60]float32, y []float
 	y[0] = float32(s / float64(n))
 }
 
-// addScalar computes AddScalar N×6, for l1/shift, l1/shift.
-func (m *Model) addScalar(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+// addScalar computes AddScalar N×6, for l1/shift.
+func (m *Model) addScalar(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = v + -0.5
 	}
 }
 
-// abs computes Abs N×6, for l1/abs, l1/abs.
-func (m *Model) abs(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+// abs computes Abs N×6, for l1/abs.
+func (m *Model) abs(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = float32(math.Abs(float64(v)))
 	}
 }
 
-// reduceMean computes ReduceMean scalar, for l1/mean, l1/mean.
-func (m *Model) reduceMean(n int, x_ []float32, y []float32) {
+// reduceMean computes ReduceMean scalar, for l1/mean.
+func (m *Model) reduceMean(n int, x []float32, y []float32) {
 	var s float64
-	for _, v := range x_ {
+	for _, v := range x {
 		s += float64(v)
 	}
 	y[0] = float32(s / float64(n*6))
 }
 
-// scale computes Scale scalar, for loss/term0, loss/term0, d.loss/term0.1.
-func (m *Model) scale(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+// scale computes Scale scalar, for loss/term0, d.loss/term0.1.
+func (m *Model) scale(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = 1.0 * v
 	}
 }
 
-// scale2 computes Scale scalar, for loss/term1, loss/term1, d.loss/term1.1.
-func (m *Model) scale2(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+// scale2 computes Scale scalar, for loss/term1, d.loss/term1.1.
+func (m *Model) scale2(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = 0.1 * v
 	}
 }
 
-// add computes Add scalar, for loss/sum1, loss/sum2 and 11 more.
+// add computes Add scalar, for loss/sum1, loss/sum2 and 8 more.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -151,18 +151,18 @@ func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// scale3 computes Scale scalar, for loss/term2, loss/term2, d.loss/term2.1.
-func (m *Model) scale3(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+// scale3 computes Scale scalar, for loss/term2, d.loss/term2.1.
+func (m *Model) scale3(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = 0.05 * v
 	}
 }
 
-// scale4 computes Scale scalar, for loss/term3, loss/term3, d.loss/term3.1.
-func (m *Model) scale4(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+// scale4 computes Scale scalar, for loss/term3, d.loss/term3.1.
+func (m *Model) scale4(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = 0.01 * v
 	}
 }
@@ -195,17 +195,17 @@ func (m *Model) randomNormal(n int, y []float32) {
 }
 
 // scale5 computes Scale N×3, for sample/half_logvar, d.sample/half_logvar.1.
-func (m *Model) scale5(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+func (m *Model) scale5(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = 0.5 * v
 	}
 }
 
 // exp computes Exp N×3, for sample/std.
-func (m *Model) exp(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+func (m *Model) exp(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = float32(math.Exp(float64(v)))
 	}
 }
@@ -218,8 +218,8 @@ func (m *Model) randomNormal2(n int, y []float32) {
 }
 
 // broadcast computes Broadcast N×6, for d.l1/mean.1.
-func (m *Model) broadcast(n int, x_ []float32, y []float32) {
-	v := float32(float64(x_[0]) / float64(n*6))
+func (m *Model) broadcast(n int, x []float32, y []float32) {
+	v := float32(float64(x[0]) / float64(n*6))
 	for i := range y {
 		y[i] = v
 	}
@@ -335,11 +335,11 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 }
 
 // channelSum computes ChannelSum 10, for d.dec/bias.1.
-func (m *Model) channelSum(n int, x_ []float32, s *[10]float32) {
+func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	acc := (*[10]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[10]float32)(x_[o*10:])
+		xr := (*[10]float32)(x[o*10:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}
@@ -350,11 +350,11 @@ func (m *Model) channelSum(n int, x_ []float32, s *[10]float32) {
 }
 
 // channelSum2 computes ChannelSum 3, for d.logvar/bias.1, d.mu/bias.1.
-func (m *Model) channelSum2(n int, x_ []float32, s *[3]float32) {
+func (m *Model) channelSum2(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[3]float32)(x_[o*3:])
+		xr := (*[3]float32)(x[o*3:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}
@@ -365,11 +365,11 @@ func (m *Model) channelSum2(n int, x_ []float32, s *[3]float32) {
 }
 
 // channelSum3 computes ChannelSum 6, for d.enc/bias.1.
-func (m *Model) channelSum3(n int, x_ []float32, s *[6]float32) {
+func (m *Model) channelSum3(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[6]float32)(x_[o*6:])
+		xr := (*[6]float32)(x[o*6:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}

@@ -4,83 +4,83 @@ package bn1d
 
 import "math"
 
-// biasAdd computes BiasAdd N×5, for fc1/bias, bn/shifted and 5 more.
-func (m *Model) biasAdd(n int, x_ []float32, y_ []float32, v *[5]float32) {
+// biasAdd computes BiasAdd N×5, for fc1/bias, bn/shifted, bn/centered.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
-		xr := (*[5]float32)(x_[o*5:])
-		yr := (*[5]float32)(y_[o*5:])
+		xr := (*[5]float32)(x[o*5:])
+		yr := (*[5]float32)(y[o*5:])
 		for c := range 5 {
 			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// addScalar computes AddScalar 5, for bn/var_eps, bn/var_eps, bn/var_eps.
-func (m *Model) addScalar(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = v + 0.001
+// addScalar computes AddScalar 5, for bn/var_eps.
+func (m *Model) addScalar(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = v + 0.001
 	}
 }
 
-// rsqrt computes Rsqrt 5, for bn/inv_std, bn/inv_std, bn/inv_std.
-func (m *Model) rsqrt(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = float32(1 / math.Sqrt(float64(v)))
+// rsqrt computes Rsqrt 5, for bn/inv_std.
+func (m *Model) rsqrt(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = float32(1 / math.Sqrt(float64(v)))
 	}
 }
 
-// mul computes Mul 5, for bn/scale, bn/mean_scaled and 7 more.
-func (m *Model) mul(n int, a []float32, b []float32, y_ []float32) {
+// mul computes Mul 5, for bn/scale, bn/mean_scaled and 5 more.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
-		y_[i] = a[i] * bv
+		y[i] = a[i] * bv
 	}
 }
 
-// sub computes Sub 5, for bn/shift, bn/shift.
-func (m *Model) sub(n int, a []float32, b []float32, y_ []float32) {
+// sub computes Sub 5, for bn/shift.
+func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
-		y_[i] = a[i] - bv
+		y[i] = a[i] - bv
 	}
 }
 
-// channelMul computes ChannelMul N×5, for bn/scaled, bn/scaled and 4 more.
-func (m *Model) channelMul(n int, x_ []float32, y_ []float32, v *[5]float32) {
+// channelMul computes ChannelMul N×5, for bn/scaled, bn/normalized and 2 more.
+func (m *Model) channelMul(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
-		xr := (*[5]float32)(x_[o*5:])
-		yr := (*[5]float32)(y_[o*5:])
+		xr := (*[5]float32)(x[o*5:])
+		yr := (*[5]float32)(y[o*5:])
 		for c := range 5 {
 			yr[c] = xr[c] * v[c]
 		}
 	}
 }
 
-// relu computes Relu N×5, for relu, relu, relu.
-func (m *Model) relu(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = max(v, 0)
+// relu computes Relu N×5, for relu.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
 	}
 }
 
-// biasAdd2 computes BiasAdd N×2, for fc2/bias, fc2/bias, fc2/bias.
-func (m *Model) biasAdd2(n int, x_ []float32, y_ []float32, v *[2]float32) {
+// biasAdd2 computes BiasAdd N×2, for fc2/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[2]float32) {
 	for o := range n {
-		xr := (*[2]float32)(x_[o*2:])
-		yr := (*[2]float32)(y_[o*2:])
+		xr := (*[2]float32)(x[o*2:])
+		yr := (*[2]float32)(y[o*2:])
 		for c := range 2 {
 			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// mSELoss computes MSELoss scalar, for loss, loss.
-func (m *Model) mSELoss(n int, p []float32, t []float32, y_ []float32) {
+// mSELoss computes MSELoss scalar, for loss.
+func (m *Model) mSELoss(n int, p []float32, t []float32, y []float32) {
 	t = t[:len(p)]
 	var s float64
 	for i, v := range p {
@@ -89,15 +89,15 @@ func (m *Model) mSELoss(n int, p []float32, t []float32, y_ []float32) {
 		d := pv - tv
 		s += d * d
 	}
-	y_[0] = float32(s / float64(n*2))
+	y[0] = float32(s / float64(n*2))
 }
 
 // channelMean computes ChannelMean 5, for bn/mean, bn/var.
-func (m *Model) channelMean(n int, x_ []float32, s *[5]float32) {
+func (m *Model) channelMean(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[5]float32)(x_[o*5:])
+		xr := (*[5]float32)(x[o*5:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}
@@ -109,18 +109,18 @@ func (m *Model) channelMean(n int, x_ []float32, s *[5]float32) {
 }
 
 // scale computes Scale 5, for bn/neg_mean, d.bn/neg_mean.1.
-func (m *Model) scale(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = -1.0 * v
+func (m *Model) scale(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = -1.0 * v
 	}
 }
 
 // square computes Square N×5, for bn/sq, d.bn/inv_std.1.
-func (m *Model) square(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = v * v
+func (m *Model) square(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = v * v
 	}
 }
 
@@ -138,11 +138,11 @@ func (m *Model) lossGrad(n int, p []float32, t []float32, dl []float32, gr []flo
 }
 
 // channelSum computes ChannelSum 2, for d.fc2/bias.1.
-func (m *Model) channelSum(n int, x_ []float32, s *[2]float32) {
+func (m *Model) channelSum(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[2]float32)(x_[o*2:])
+		xr := (*[2]float32)(x[o*2:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}
@@ -153,24 +153,24 @@ func (m *Model) channelSum(n int, x_ []float32, s *[2]float32) {
 }
 
 // reluGrad computes ReluGrad N×5, for d.relu.1.
-func (m *Model) reluGrad(n int, a []float32, b []float32, y_ []float32) {
+func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
 		if a[i] > 0 {
-			y_[i] = bv
+			y[i] = bv
 		} else {
-			y_[i] = 0
+			y[i] = 0
 		}
 	}
 }
 
 // channelSum2 computes ChannelSum 5, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
-func (m *Model) channelSum2(n int, x_ []float32, s *[5]float32) {
+func (m *Model) channelSum2(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[5]float32)(x_[o*5:])
+		xr := (*[5]float32)(x[o*5:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}
@@ -181,18 +181,18 @@ func (m *Model) channelSum2(n int, x_ []float32, s *[5]float32) {
 }
 
 // scale2 computes Scale 5, for d.bn/inv_std.4.
-func (m *Model) scale2(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = -0.5 * v
+func (m *Model) scale2(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = -0.5 * v
 	}
 }
 
 // channelBroadcast computes ChannelBroadcast N×5, for d.bn/var.1, d.bn/mean.1.
-func (m *Model) channelBroadcast(n int, v *[5]float32, y_ []float32) {
+func (m *Model) channelBroadcast(n int, v *[5]float32, y []float32) {
 	scale := float32(1 / float64(n))
 	for o := range n {
-		yr := (*[5]float32)(y_[o*5:])
+		yr := (*[5]float32)(y[o*5:])
 		for c := range 5 {
 			yr[c] = v[c] * scale
 		}
@@ -200,18 +200,18 @@ func (m *Model) channelBroadcast(n int, v *[5]float32, y_ []float32) {
 }
 
 // scale3 computes Scale N×5, for d.bn/sq.2.
-func (m *Model) scale3(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = 2.0 * v
+func (m *Model) scale3(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = 2.0 * v
 	}
 }
 
 // add computes Add N×5, for d.bn/sq.3, d.bn/mean.2.
-func (m *Model) add(n int, a []float32, b []float32, y_ []float32) {
+func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
-		y_[i] = a[i] + bv
+		y[i] = a[i] + bv
 	}
 }

@@ -67,8 +67,7 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 	m.biasAdd(n, m.arena[160:160+n*5], m.arena[192:192+n*5], &m.bnBias)
 	// bn/update_mean: RunningUpdate 5
 	{
-		state := &m.bnRunningMean
-		stat := (*[5]float32)(m.arena[0:])
+		state, stat := &m.bnRunningMean, (*[5]float32)(m.arena[0:])
 		corr := 1.0
 		for c := range 5 {
 			state[c] = float32(0.8*float64(state[c]) + 0.2*float64(stat[c])*corr)
@@ -76,8 +75,7 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 	}
 	// bn/update_var: RunningUpdate 5
 	{
-		state := &m.bnRunningVar
-		stat := (*[5]float32)(m.arena[16:])
+		state, stat := &m.bnRunningVar, (*[5]float32)(m.arena[16:])
 		m1 := float64(n)
 		corr := m1 / (m1 - 1)
 		for c := range 5 {

@@ -7,7 +7,7 @@ import (
 	"math"
 )
 
-// conv2D computes Conv2D N×4×6×5, for c1/conv, c1/conv, c1/conv.
+// conv2D computes Conv2D N×4×6×5, for c1/conv.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: columns 36×30
 	win := rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}
@@ -18,7 +18,7 @@ func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	}
 }
 
-// biasAdd computes BiasAdd N×4×6×5, for c1/bias, c1/bias, c1/bias.
+// biasAdd computes BiasAdd N×4×6×5, for c1/bias.
 func (m *Model) biasAdd(n int, x []float32, y []float32, v *[4]float32) {
 	for o := range n {
 		xr := (*[120]float32)(x[o*120:])
@@ -34,7 +34,7 @@ func (m *Model) biasAdd(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
-// relu computes Relu N×4×6×5, for c1/relu, t1/relu and 4 more.
+// relu computes Relu N×4×6×5, for c1/relu, t1/relu.
 func (m *Model) relu(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
@@ -42,7 +42,7 @@ func (m *Model) relu(n int, x []float32, y []float32) {
 	}
 }
 
-// maxPool2D computes MaxPool2D N×4×6×5, for mp, mp, mp.
+// maxPool2D computes MaxPool2D N×4×6×5, for mp.
 func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 	for pl := range n * 4 {
 		xp := (*[30]float32)(x[pl*30:])
@@ -69,7 +69,7 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2D2 computes Conv2D N×5×8×6, for c2/conv, c2/conv, c2/conv.
+// conv2D2 computes Conv2D N×5×8×6, for c2/conv.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: columns 24×48
 	win := rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}
@@ -80,7 +80,7 @@ func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	}
 }
 
-// tanh computes Tanh N×5×8×6, for c2/tanh, c3/tanh and 4 more.
+// tanh computes Tanh N×5×8×6, for c2/tanh, c3/tanh.
 func (m *Model) tanh(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
@@ -88,7 +88,7 @@ func (m *Model) tanh(n int, x []float32, y []float32) {
 	}
 }
 
-// avgPool2D computes AvgPool2D N×5×4×3, for ap_same, ap_same, ap_same.
+// avgPool2D computes AvgPool2D N×5×4×3, for ap_same.
 func (m *Model) avgPool2D(n int, x []float32, y []float32) {
 	for pl := range n * 5 {
 		xp := (*[48]float32)(x[pl*48:])
@@ -113,7 +113,7 @@ func (m *Model) avgPool2D(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2DTranspose computes Conv2DTranspose N×3×8×5, for t1/convT, t1/convT, t1/convT.
+// conv2DTranspose computes Conv2DTranspose N×3×8×5, for t1/convT.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: columns 27×12
 	win := rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}
@@ -125,7 +125,7 @@ func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	}
 }
 
-// biasAdd2 computes BiasAdd N×3×8×5, for t1/bias, t1/bias, t1/bias.
+// biasAdd2 computes BiasAdd N×3×8×5, for t1/bias.
 func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
 		xr := (*[120]float32)(x[o*120:])
@@ -141,7 +141,7 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[3]float32) {
 	}
 }
 
-// avgPool2D2 computes AvgPool2D N×3×5×2, for ap_pad, ap_pad, ap_pad.
+// avgPool2D2 computes AvgPool2D N×3×5×2, for ap_pad.
 func (m *Model) avgPool2D2(n int, x []float32, y []float32) {
 	for pl := range n * 3 {
 		xp := (*[40]float32)(x[pl*40:])
@@ -166,7 +166,7 @@ func (m *Model) avgPool2D2(n int, x []float32, y []float32) {
 	}
 }
 
-// upSample2D computes UpSample2D N×3×10×6, for up, up, up.
+// upSample2D computes UpSample2D N×3×10×6, for up.
 func (m *Model) upSample2D(n int, x []float32, y []float32) {
 	for pl := range n * 3 {
 		xp := (*[10]float32)(x[pl*10:])
@@ -184,14 +184,14 @@ func (m *Model) upSample2D(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2D3 computes Conv2D N×4×10×6, for pw/conv, pw/conv, pw/conv.
+// conv2D3 computes Conv2D N×4×10×6, for pw/conv.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	for i := range n {
 		rt.Gemm(false, false, 4, 60, 3, 1, w, 3, x[i*180:i*180+180], 60, 0, y[i*240:i*240+240], 60)
 	}
 }
 
-// biasAdd3 computes BiasAdd N×4×10×6, for pw/bias, pw/bias, pw/bias.
+// biasAdd3 computes BiasAdd N×4×10×6, for pw/bias.
 func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[4]float32) {
 	for o := range n {
 		xr := (*[240]float32)(x[o*240:])
@@ -207,7 +207,7 @@ func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
-// sigmoid computes Sigmoid N×4×10×6, for pw/sigmoid, pw/sigmoid, pw/sigmoid.
+// sigmoid computes Sigmoid N×4×10×6, for pw/sigmoid.
 func (m *Model) sigmoid(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
@@ -215,7 +215,7 @@ func (m *Model) sigmoid(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2D4 computes Conv2D N×6×3×2, for c3/conv, c3/conv, c3/conv.
+// conv2D4 computes Conv2D N×6×3×2, for c3/conv.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: columns 24×6
 	win := rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}
@@ -226,7 +226,7 @@ func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	}
 }
 
-// channelMul computes ChannelMul N×6×3×2, for tie/s1, tie/s2 and 6 more.
+// channelMul computes ChannelMul N×6×3×2, for tie/s1, tie/s2 and 2 more.
 func (m *Model) channelMul(n int, x []float32, y []float32, v *[6]float32) {
 	for o := range n {
 		xr := (*[36]float32)(x[o*36:])
@@ -242,7 +242,7 @@ func (m *Model) channelMul(n int, x []float32, y []float32, v *[6]float32) {
 	}
 }
 
-// concat computes Concat N×6×3×4, for tie/dup, tie/dup, tie/dup.
+// concat computes Concat N×6×3×4, for tie/dup.
 func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range n * 18 {
 		copy(y[o*4:o*4+2], x0[o*2:o*2+2])
@@ -250,7 +250,7 @@ func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// maxPool2D2 computes MaxPool2D N×6×3×2, for tie/max, tie/max, tie/max.
+// maxPool2D2 computes MaxPool2D N×6×3×2, for tie/max.
 func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 	for pl := range n * 6 {
 		xp := (*[12]float32)(x[pl*12:])
@@ -275,14 +275,14 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2DTranspose2 computes Conv2DTranspose N×2×3×2, for tp/convT, tp/convT, tp/convT.
+// conv2DTranspose2 computes Conv2DTranspose N×2×3×2, for tp/convT.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	for i := range n {
 		rt.Gemm(true, false, 2, 6, 6, 1, w, 2, x[i*36:i*36+36], 6, 0, y[i*12:i*12+12], 6)
 	}
 }
 
-// globalAvgPool2D computes GlobalAvgPool2D N×2, for gap, gap, gap.
+// globalAvgPool2D computes GlobalAvgPool2D N×2, for gap.
 func (m *Model) globalAvgPool2D(n int, x []float32, y []float32) {
 	for pl := range n * 2 {
 		xp := (*[6]float32)(x[pl*6:])
@@ -294,7 +294,7 @@ func (m *Model) globalAvgPool2D(n int, x []float32, y []float32) {
 	}
 }
 
-// maxPool2D3 computes MaxPool2D N×3×5×6, for mp_overlap, mp_overlap, mp_overlap.
+// maxPool2D3 computes MaxPool2D N×3×5×6, for mp_overlap.
 func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
 	for pl := range n * 3 {
 		xp := (*[143]float32)(x[pl*143:])
@@ -319,7 +319,7 @@ func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
 	}
 }
 
-// concat2 computes Concat N×128, for features, features, features.
+// concat2 computes Concat N×128, for features.
 func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32, x2 []float32) {
 	for o := range n {
 		copy(y[o*128:o*128+2], x0[o*2:o*2+2])
@@ -328,7 +328,7 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32, x2 []flo
 	}
 }
 
-// biasAdd4 computes BiasAdd N×3, for fc/bias, fc/bias, fc/bias.
+// biasAdd4 computes BiasAdd N×3, for fc/bias.
 func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
 		xr := (*[3]float32)(x[o*3:])
@@ -361,7 +361,7 @@ func (m *Model) softmax(n int, x []float32, y []float32) {
 	}
 }
 
-// sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for loss, loss.
+// sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for loss.
 func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) {
 	var s float64
 	for r := range n {

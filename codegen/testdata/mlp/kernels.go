@@ -4,7 +4,7 @@ package mlp
 
 import "math"
 
-// biasAdd computes BiasAdd N×128, for fc1/bias, fc1/bias, fc1/bias.
+// biasAdd computes BiasAdd N×128, for fc1/bias.
 func (m *Model) biasAdd(n int, x []float32, y []float32, v *[128]float32) {
 	for o := range n {
 		xr := (*[128]float32)(x[o*128:])
@@ -15,7 +15,7 @@ func (m *Model) biasAdd(n int, x []float32, y []float32, v *[128]float32) {
 	}
 }
 
-// relu computes Relu N×128, for fc1/relu, fc1/relu, fc1/relu.
+// relu computes Relu N×128, for fc1/relu.
 func (m *Model) relu(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
@@ -23,7 +23,7 @@ func (m *Model) relu(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd2 computes BiasAdd N×10, for fc2/bias, fc2/bias, fc2/bias.
+// biasAdd2 computes BiasAdd N×10, for fc2/bias.
 func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[10]float32) {
 	for o := range n {
 		xr := (*[10]float32)(x[o*10:])
@@ -56,7 +56,7 @@ func (m *Model) softmax(n int, x []float32, y []float32) {
 	}
 }
 
-// sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for loss, loss.
+// sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for loss.
 func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) {
 	var s float64
 	for r := range n {

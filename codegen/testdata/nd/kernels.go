@@ -7,10 +7,10 @@ import (
 	"math"
 )
 
-// biasAdd computes BiasAdd N×2×3×4, for affine/bias, bn/shifted and 5 more.
-func (m *Model) biasAdd(n int, x_ []float32, y []float32, v *[2]float32) {
+// biasAdd computes BiasAdd N×2×3×4, for affine/bias, bn/shifted, bn/centered.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[2]float32) {
 	for o := range n {
-		xr := (*[24]float32)(x_[o*24:])
+		xr := (*[24]float32)(x[o*24:])
 		yr := (*[24]float32)(y[o*24:])
 		for c := range 2 {
 			vc := v[c]
@@ -23,10 +23,10 @@ func (m *Model) biasAdd(n int, x_ []float32, y []float32, v *[2]float32) {
 	}
 }
 
-// channelMul computes ChannelMul N×2×3×4, for affine/scale, bn/scaled and 8 more.
-func (m *Model) channelMul(n int, x_ []float32, y []float32, v *[2]float32) {
+// channelMul computes ChannelMul N×2×3×4, for affine/scale, bn/scaled and 4 more.
+func (m *Model) channelMul(n int, x []float32, y []float32, v *[2]float32) {
 	for o := range n {
-		xr := (*[24]float32)(x_[o*24:])
+		xr := (*[24]float32)(x[o*24:])
 		yr := (*[24]float32)(y[o*24:])
 		for c := range 2 {
 			vc := v[c]
@@ -39,23 +39,23 @@ func (m *Model) channelMul(n int, x_ []float32, y []float32, v *[2]float32) {
 	}
 }
 
-// addScalar computes AddScalar 2, for bn/var_eps, bn/var_eps, bn/var_eps.
-func (m *Model) addScalar(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+// addScalar computes AddScalar 2, for bn/var_eps.
+func (m *Model) addScalar(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = v + 0.001
 	}
 }
 
-// rsqrt computes Rsqrt 2, for bn/inv_std, bn/inv_std, bn/inv_std.
-func (m *Model) rsqrt(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+// rsqrt computes Rsqrt 2, for bn/inv_std.
+func (m *Model) rsqrt(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = float32(1 / math.Sqrt(float64(v)))
 	}
 }
 
-// mul computes Mul 2, for bn/scale, bn/mean_scaled and 10 more.
+// mul computes Mul 2, for bn/scale, bn/mean_scaled and 8 more.
 func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -64,7 +64,7 @@ func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// sub computes Sub 2, for bn/shift, bn/shift.
+// sub computes Sub 2, for bn/shift.
 func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -73,15 +73,15 @@ func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// tanh computes Tanh N×2×3×4, for tanh, tanh, tanh.
-func (m *Model) tanh(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+// tanh computes Tanh N×2×3×4, for tanh.
+func (m *Model) tanh(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = float32(math.Tanh(float64(v)))
 	}
 }
 
-// concat computes Concat N×2×6×4, for cat_h, cat_h, cat_h.
+// concat computes Concat N×2×6×4, for cat_h.
 func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range n * 2 {
 		copy(y[o*24:o*24+12], x0[o*12:o*12+12])
@@ -89,15 +89,15 @@ func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// sigmoid computes Sigmoid N×2×6×4, for sigmoid, sigmoid, sigmoid.
-func (m *Model) sigmoid(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+// sigmoid computes Sigmoid N×2×6×4, for sigmoid.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
 	}
 }
 
-// concat2 computes Concat N×2×6×8, for cat_w, cat_w, cat_w.
+// concat2 computes Concat N×2×6×8, for cat_w.
 func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range n * 12 {
 		copy(y[o*8:o*8+4], x0[o*4:o*4+4])
@@ -105,24 +105,24 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// slice computes Slice N×2×6×4, for slice_w, slice_w, slice_w.
-func (m *Model) slice(n int, x_ []float32, y []float32) {
+// slice computes Slice N×2×6×4, for slice_w.
+func (m *Model) slice(n int, x []float32, y []float32) {
 	for o := range n * 12 {
-		copy(y[o*4:o*4+4], x_[o*8+2:o*8+2+4])
+		copy(y[o*4:o*4+4], x[o*8+2:o*8+2+4])
 	}
 }
 
-// slice2 computes Slice N×2×3×4, for slice_h, slice_h, slice_h.
-func (m *Model) slice2(n int, x_ []float32, y []float32) {
+// slice2 computes Slice N×2×3×4, for slice_h.
+func (m *Model) slice2(n int, x []float32, y []float32) {
 	for o := range n * 2 {
-		copy(y[o*12:o*12+12], x_[o*24+4:o*24+4+12])
+		copy(y[o*12:o*12+12], x[o*24+4:o*24+4+12])
 	}
 }
 
-// softmax computes Softmax N×2×3×4, for softmax4d, softmax4d, softmax4d.
-func (m *Model) softmax(n int, x_ []float32, y []float32) {
+// softmax computes Softmax N×2×3×4, for softmax4d.
+func (m *Model) softmax(n int, x []float32, y []float32) {
 	for r := range n * 6 {
-		xr := (*[4]float32)(x_[r*4:])
+		xr := (*[4]float32)(x[r*4:])
 		yr := (*[4]float32)(y[r*4:])
 		mx := xr[0]
 		for _, v := range xr {
@@ -141,10 +141,10 @@ func (m *Model) softmax(n int, x_ []float32, y []float32) {
 	}
 }
 
-// biasAdd2 computes BiasAdd N×5, for fc/bias, fc/bias, fc/bias.
-func (m *Model) biasAdd2(n int, x_ []float32, y []float32, v *[5]float32) {
+// biasAdd2 computes BiasAdd N×5, for fc/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
-		xr := (*[5]float32)(x_[o*5:])
+		xr := (*[5]float32)(x[o*5:])
 		yr := (*[5]float32)(y[o*5:])
 		for c := range 5 {
 			yr[c] = xr[c] + v[c]
@@ -152,32 +152,32 @@ func (m *Model) biasAdd2(n int, x_ []float32, y []float32, v *[5]float32) {
 	}
 }
 
-// slice3 computes Slice N×1×3×4, for slice_c, slice_c.
-func (m *Model) slice3(n int, x_ []float32, y []float32) {
+// slice3 computes Slice N×1×3×4, for slice_c.
+func (m *Model) slice3(n int, x []float32, y []float32) {
 	for o := range n {
-		copy(y[o*12:o*12+12], x_[o*24+12:o*24+12+12])
+		copy(y[o*12:o*12+12], x[o*24+12:o*24+12+12])
 	}
 }
 
-// mSELoss computes MSELoss scalar, for mse, mse.
-func (m *Model) mSELoss(n int, p []float32, t_ []float32, y []float32) {
-	t_ = t_[:len(p)]
+// mSELoss computes MSELoss scalar, for mse.
+func (m *Model) mSELoss(n int, p []float32, t []float32, y []float32) {
+	t = t[:len(p)]
 	var s float64
 	for i, v := range p {
 		pv := float64(v)
-		tv := float64(t_[i])
+		tv := float64(t[i])
 		d := pv - tv
 		s += d * d
 	}
 	y[0] = float32(s / float64(n*24))
 }
 
-// softmaxCELoss computes SoftmaxCELoss scalar, for softmax_ce, softmax_ce.
-func (m *Model) softmaxCELoss(n int, p []float32, t_ []float32, y []float32) {
+// softmaxCELoss computes SoftmaxCELoss scalar, for softmax_ce.
+func (m *Model) softmaxCELoss(n int, p []float32, t []float32, y []float32) {
 	var s float64
 	for r := range n * 3 {
 		zr := (*[4]float32)(p[r*4:])
-		tr := (*[4]float32)(t_[r*4:])
+		tr := (*[4]float32)(t[r*4:])
 		mx := float64(zr[0])
 		for _, v := range zr {
 			mx = max(mx, float64(v))
@@ -194,10 +194,10 @@ func (m *Model) softmaxCELoss(n int, p []float32, t_ []float32, y []float32) {
 	y[0] = float32(s / float64(n*3))
 }
 
-// softmax2 computes Softmax N×3×4, for rows_softmax, rows_softmax.
-func (m *Model) softmax2(n int, x_ []float32, y []float32) {
+// softmax2 computes Softmax N×3×4, for rows_softmax.
+func (m *Model) softmax2(n int, x []float32, y []float32) {
 	for r := range n * 3 {
-		xr := (*[4]float32)(x_[r*4:])
+		xr := (*[4]float32)(x[r*4:])
 		yr := (*[4]float32)(y[r*4:])
 		mx := xr[0]
 		for _, v := range xr {
@@ -216,12 +216,12 @@ func (m *Model) softmax2(n int, x_ []float32, y []float32) {
 	}
 }
 
-// categoricalCELoss computes CategoricalCELoss scalar, for cce, cce.
-func (m *Model) categoricalCELoss(n int, p []float32, t_ []float32, y []float32) {
+// categoricalCELoss computes CategoricalCELoss scalar, for cce.
+func (m *Model) categoricalCELoss(n int, p []float32, t []float32, y []float32) {
 	var s float64
 	for r := range n * 3 {
 		zr := (*[4]float32)(p[r*4:])
-		tr := (*[4]float32)(t_[r*4:])
+		tr := (*[4]float32)(t[r*4:])
 		var ps float64
 		for _, v := range zr {
 			ps += float64(v)
@@ -234,12 +234,12 @@ func (m *Model) categoricalCELoss(n int, p []float32, t_ []float32, y []float32)
 	y[0] = float32(s / float64(n*3))
 }
 
-// sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce, sparse_ce.
-func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t_ []int32, y []float32) {
+// sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce.
+func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) {
 	var s float64
 	for r := range n {
 		zr := (*[5]float32)(p[r*5:])
-		label := t_[r]
+		label := t[r]
 		mx := float64(zr[0])
 		for _, v := range zr {
 			mx = max(mx, float64(v))
@@ -253,7 +253,7 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t_ []int32, y []float32)
 	y[0] = float32(s / float64(n))
 }
 
-// add computes Add scalar, for loss/sum0, loss/sum1 and 10 more.
+// add computes Add scalar, for loss/sum0, loss/sum1 and 7 more.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -263,11 +263,11 @@ func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 }
 
 // channelMean computes ChannelMean 2, for bn/mean, bn/var.
-func (m *Model) channelMean(n int, x_ []float32, s *[2]float32) {
+func (m *Model) channelMean(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[24]float32)(x_[o*24:])
+		xr := (*[24]float32)(x[o*24:])
 		for c := range 2 {
 			var t float64
 			for _, v := range (*[12]float32)(xr[c*12:]) {
@@ -283,17 +283,17 @@ func (m *Model) channelMean(n int, x_ []float32, s *[2]float32) {
 }
 
 // scale computes Scale 2, for bn/neg_mean, d.bn/neg_mean.1.
-func (m *Model) scale(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+func (m *Model) scale(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = -1.0 * v
 	}
 }
 
 // square computes Square N×2×3×4, for bn/sq, d.bn/inv_std.1.
-func (m *Model) square(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+func (m *Model) square(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = v * v
 	}
 }
@@ -311,11 +311,11 @@ func (m *Model) dropoutMask(n int, y []float32) {
 }
 
 // lossGrad computes LossGrad N×5, for d.sparse_ce.1.
-func (m *Model) lossGrad(n int, p []float32, t_ []int32, dl []float32, g []float32) {
+func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n)
 	for r := range n {
 		zr := (*[5]float32)(p[r*5:])
-		label := t_[r]
+		label := t[r]
 		gr := (*[5]float32)(g[r*5:])
 		mx := float64(zr[0])
 		for _, v := range zr {
@@ -333,11 +333,11 @@ func (m *Model) lossGrad(n int, p []float32, t_ []int32, dl []float32, g []float
 }
 
 // lossGrad2 computes LossGrad N×3×4, for d.cce.1.
-func (m *Model) lossGrad2(n int, p []float32, t_ []float32, dl []float32, g []float32) {
+func (m *Model) lossGrad2(n int, p []float32, t []float32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n*3)
 	for r := range n * 3 {
 		zr := (*[4]float32)(p[r*4:])
-		tr := (*[4]float32)(t_[r*4:])
+		tr := (*[4]float32)(t[r*4:])
 		gr := (*[4]float32)(g[r*4:])
 		gq := (*[4]float64)(m.scratch64[:])
 		var ps float64
@@ -377,11 +377,11 @@ func (m *Model) softmaxGrad(n int, y []float32, dy []float32, dx []float32) {
 }
 
 // lossGrad3 computes LossGrad N×3×4, for d.softmax_ce.1.
-func (m *Model) lossGrad3(n int, p []float32, t_ []float32, dl []float32, g []float32) {
+func (m *Model) lossGrad3(n int, p []float32, t []float32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n*3)
 	for r := range n * 3 {
 		zr := (*[4]float32)(p[r*4:])
-		tr := (*[4]float32)(t_[r*4:])
+		tr := (*[4]float32)(t[r*4:])
 		gr := (*[4]float32)(g[r*4:])
 		mx := float64(zr[0])
 		for _, v := range zr {
@@ -402,24 +402,24 @@ func (m *Model) lossGrad3(n int, p []float32, t_ []float32, dl []float32, g []fl
 }
 
 // lossGrad4 computes LossGrad N×2×3×4, for d.mse.1.
-func (m *Model) lossGrad4(n int, p []float32, t_ []float32, dl []float32, gr []float32) {
-	t_ = t_[:len(p)]
+func (m *Model) lossGrad4(n int, p []float32, t []float32, dl []float32, gr []float32) {
+	t = t[:len(p)]
 	gr = gr[:len(p)]
 	scale := float64(dl[0]) / float64(n*24)
 	for i, v := range p {
 		pv := float64(v)
-		tv := float64(t_[i])
+		tv := float64(t[i])
 		g := 2 * (pv - tv)
 		gr[i] = float32(scale * g)
 	}
 }
 
 // channelSum computes ChannelSum 5, for d.fc/bias.1.
-func (m *Model) channelSum(n int, x_ []float32, s *[5]float32) {
+func (m *Model) channelSum(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[5]float32)(x_[o*5:])
+		xr := (*[5]float32)(x[o*5:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}
@@ -471,16 +471,16 @@ func (m *Model) sliceGrad3(n int, dy []float32, y []float32) {
 }
 
 // slice4 computes Slice N×2×6×4, for d.cat_w.1.
-func (m *Model) slice4(n int, x_ []float32, y []float32) {
+func (m *Model) slice4(n int, x []float32, y []float32) {
 	for o := range n * 12 {
-		copy(y[o*4:o*4+4], x_[o*8:o*8+4])
+		copy(y[o*4:o*4+4], x[o*8:o*8+4])
 	}
 }
 
 // slice5 computes Slice N×2×6×4, for d.cat_w.2.
-func (m *Model) slice5(n int, x_ []float32, y []float32) {
+func (m *Model) slice5(n int, x []float32, y []float32) {
 	for o := range n * 12 {
-		copy(y[o*4:o*4+4], x_[o*8+4:o*8+4+4])
+		copy(y[o*4:o*4+4], x[o*8+4:o*8+4+4])
 	}
 }
 
@@ -494,18 +494,18 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 }
 
 // slice6 computes Slice N×2×3×4, for d.cat_h.1.
-func (m *Model) slice6(n int, x_ []float32, y []float32) {
+func (m *Model) slice6(n int, x []float32, y []float32) {
 	for o := range n * 2 {
-		copy(y[o*12:o*12+12], x_[o*24:o*24+12])
+		copy(y[o*12:o*12+12], x[o*24:o*24+12])
 	}
 }
 
 // channelSum2 computes ChannelSum 2, for d.bn/shifted.1, d.bn/scaled.3 and 4 more.
-func (m *Model) channelSum2(n int, x_ []float32, s *[2]float32) {
+func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[24]float32)(x_[o*24:])
+		xr := (*[24]float32)(x[o*24:])
 		for c := range 2 {
 			var t float64
 			for _, v := range (*[12]float32)(xr[c*12:]) {
@@ -520,9 +520,9 @@ func (m *Model) channelSum2(n int, x_ []float32, s *[2]float32) {
 }
 
 // scale2 computes Scale 2, for d.bn/inv_std.4.
-func (m *Model) scale2(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+func (m *Model) scale2(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = -0.5 * v
 	}
 }
@@ -543,9 +543,9 @@ func (m *Model) channelBroadcast(n int, v *[2]float32, y []float32) {
 }
 
 // scale3 computes Scale N×2×3×4, for d.bn/sq.2.
-func (m *Model) scale3(n int, x_ []float32, y []float32) {
-	y = y[:len(x_)]
-	for i, v := range x_ {
+func (m *Model) scale3(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		y[i] = 2.0 * v
 	}
 }

@@ -74,8 +74,7 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 	m.biasAdd(n, m.arena[832:832+n*24], m.arena[1024:1024+n*24], &m.bnBias)
 	// bn/update_mean: RunningUpdate 2
 	{
-		state := &m.bnRunningMean
-		stat := (*[2]float32)(m.arena[384:])
+		state, stat := &m.bnRunningMean, (*[2]float32)(m.arena[384:])
 		corr := 1.0
 		for c := range 2 {
 			state[c] = float32(0.7*float64(state[c]) + 0.3*float64(stat[c])*corr)
@@ -83,8 +82,7 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 	}
 	// bn/update_var: RunningUpdate 2
 	{
-		state := &m.bnRunningVar
-		stat := (*[2]float32)(m.arena[400:])
+		state, stat := &m.bnRunningVar, (*[2]float32)(m.arena[400:])
 		m1 := float64(n * 12)
 		corr := m1 / (m1 - 1)
 		for c := range 2 {

@@ -7,56 +7,56 @@ import (
 	"math"
 )
 
-// biasAdd computes BiasAdd N×32, for fc1/bias, fc1/bias, fc1/bias.
-func (m *Model) biasAdd(n int, x_ []float32, y_ []float32, v *[32]float32) {
+// biasAdd computes BiasAdd N×32, for fc1/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[32]float32) {
 	for o := range n {
-		xr := (*[32]float32)(x_[o*32:])
-		yr := (*[32]float32)(y_[o*32:])
+		xr := (*[32]float32)(x[o*32:])
+		yr := (*[32]float32)(y[o*32:])
 		for c := range 32 {
 			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// addScalar computes AddScalar 8, for bn/var_eps, bn/var_eps, bn/var_eps.
-func (m *Model) addScalar(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = v + 1e-05
+// addScalar computes AddScalar 8, for bn/var_eps.
+func (m *Model) addScalar(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = v + 1e-05
 	}
 }
 
-// rsqrt computes Rsqrt 8, for bn/inv_std, bn/inv_std and 3 more.
-func (m *Model) rsqrt(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = float32(1 / math.Sqrt(float64(v)))
+// rsqrt computes Rsqrt 8, for bn/inv_std, reg2/rsqrt.
+func (m *Model) rsqrt(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = float32(1 / math.Sqrt(float64(v)))
 	}
 }
 
-// mul computes Mul 8, for bn/scale, bn/mean_scaled and 18 more.
-func (m *Model) mul(n int, a []float32, b []float32, y_ []float32) {
+// mul computes Mul 8, for bn/scale, bn/mean_scaled and 15 more.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
-		y_[i] = a[i] * bv
+		y[i] = a[i] * bv
 	}
 }
 
-// sub computes Sub 8, for bn/shift, bn/shift and 2 more.
-func (m *Model) sub(n int, a []float32, b []float32, y_ []float32) {
+// sub computes Sub 8, for bn/shift, reg2/diff.
+func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
-		y_[i] = a[i] - bv
+		y[i] = a[i] - bv
 	}
 }
 
-// channelMul computes ChannelMul N×8×4, for bn/scaled, bn/scaled and 4 more.
-func (m *Model) channelMul(n int, x_ []float32, y_ []float32, v *[8]float32) {
+// channelMul computes ChannelMul N×8×4, for bn/scaled, bn/normalized and 2 more.
+func (m *Model) channelMul(n int, x []float32, y []float32, v *[8]float32) {
 	for o := range n {
-		xr := (*[32]float32)(x_[o*32:])
-		yr := (*[32]float32)(y_[o*32:])
+		xr := (*[32]float32)(x[o*32:])
+		yr := (*[32]float32)(y[o*32:])
 		for c := range 8 {
 			vc := v[c]
 			xc := (*[4]float32)(xr[c*4:])
@@ -68,11 +68,11 @@ func (m *Model) channelMul(n int, x_ []float32, y_ []float32, v *[8]float32) {
 	}
 }
 
-// biasAdd2 computes BiasAdd N×8×4, for bn/shifted, bn/shifted and 2 more.
-func (m *Model) biasAdd2(n int, x_ []float32, y_ []float32, v *[8]float32) {
+// biasAdd2 computes BiasAdd N×8×4, for bn/shifted, bn/centered.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[8]float32) {
 	for o := range n {
-		xr := (*[32]float32)(x_[o*32:])
-		yr := (*[32]float32)(y_[o*32:])
+		xr := (*[32]float32)(x[o*32:])
+		yr := (*[32]float32)(y[o*32:])
 		for c := range 8 {
 			vc := v[c]
 			xc := (*[4]float32)(xr[c*4:])
@@ -84,87 +84,87 @@ func (m *Model) biasAdd2(n int, x_ []float32, y_ []float32, v *[8]float32) {
 	}
 }
 
-// leakyRelu computes LeakyRelu N×32, for leaky, leaky, leaky.
-func (m *Model) leakyRelu(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
+// leakyRelu computes LeakyRelu N×32, for leaky.
+func (m *Model) leakyRelu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
 		if v > 0 {
-			y_[i] = v
+			y[i] = v
 		} else {
-			y_[i] = 0.1 * v
+			y[i] = 0.1 * v
 		}
 	}
 }
 
-// biasAdd3 computes BiasAdd N×16, for fc2/bias, fc2/bias, fc2/bias.
-func (m *Model) biasAdd3(n int, x_ []float32, y_ []float32, v *[16]float32) {
+// biasAdd3 computes BiasAdd N×16, for fc2/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[16]float32) {
 	for o := range n {
-		xr := (*[16]float32)(x_[o*16:])
-		yr := (*[16]float32)(y_[o*16:])
+		xr := (*[16]float32)(x[o*16:])
+		yr := (*[16]float32)(y[o*16:])
 		for c := range 16 {
 			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// tanh computes Tanh N×16, for fc2/tanh, fc2/tanh, fc2/tanh.
-func (m *Model) tanh(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = float32(math.Tanh(float64(v)))
+// tanh computes Tanh N×16, for fc2/tanh.
+func (m *Model) tanh(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = float32(math.Tanh(float64(v)))
 	}
 }
 
-// sigmoid computes Sigmoid N×16, for fc2/sigmoid, head_a/sigmoid and 4 more.
-func (m *Model) sigmoid(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = float32(1 / (1 + math.Exp(-float64(v))))
+// sigmoid computes Sigmoid N×16, for fc2/sigmoid, head_a/sigmoid.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
 	}
 }
 
-// concat computes Concat N×32, for concat, concat, concat.
-func (m *Model) concat(n int, y_ []float32, x0 []float32, x1 []float32) {
+// concat computes Concat N×32, for concat.
+func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range n {
-		copy(y_[o*32:o*32+16], x0[o*16:o*16+16])
-		copy(y_[o*32+16:o*32+16+16], x1[o*16:o*16+16])
+		copy(y[o*32:o*32+16], x0[o*16:o*16+16])
+		copy(y[o*32+16:o*32+16+16], x1[o*16:o*16+16])
 	}
 }
 
-// slice computes Slice N×24, for slice, slice, slice.
-func (m *Model) slice(n int, x_ []float32, y_ []float32) {
+// slice computes Slice N×24, for slice.
+func (m *Model) slice(n int, x []float32, y []float32) {
 	for o := range n {
-		copy(y_[o*24:o*24+24], x_[o*32+4:o*32+4+24])
+		copy(y[o*24:o*24+24], x[o*32+4:o*32+4+24])
 	}
 }
 
-// biasAdd4 computes BiasAdd N×4, for head_a/bias, head_a/bias, head_a/bias.
-func (m *Model) biasAdd4(n int, x_ []float32, y_ []float32, v *[4]float32) {
+// biasAdd4 computes BiasAdd N×4, for head_a/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[4]float32) {
 	for o := range n {
-		xr := (*[4]float32)(x_[o*4:])
-		yr := (*[4]float32)(y_[o*4:])
+		xr := (*[4]float32)(x[o*4:])
+		yr := (*[4]float32)(y[o*4:])
 		for c := range 4 {
 			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// biasAdd5 computes BiasAdd N×3, for head_b/bias, head_b/bias, head_b/bias.
-func (m *Model) biasAdd5(n int, x_ []float32, y_ []float32, v *[3]float32) {
+// biasAdd5 computes BiasAdd N×3, for head_b/bias.
+func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
-		xr := (*[3]float32)(x_[o*3:])
-		yr := (*[3]float32)(y_[o*3:])
+		xr := (*[3]float32)(x[o*3:])
+		yr := (*[3]float32)(y[o*3:])
 		for c := range 3 {
 			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// softmax computes Softmax N×3, for head_b/softmax, head_b/softmax, head_b/softmax.
-func (m *Model) softmax(n int, x_ []float32, y_ []float32) {
+// softmax computes Softmax N×3, for head_b/softmax.
+func (m *Model) softmax(n int, x []float32, y []float32) {
 	for r := range n {
-		xr := (*[3]float32)(x_[r*3:])
-		yr := (*[3]float32)(y_[r*3:])
+		xr := (*[3]float32)(x[r*3:])
+		yr := (*[3]float32)(y[r*3:])
 		mx := xr[0]
 		for _, v := range xr {
 			mx = max(mx, v)
@@ -182,94 +182,94 @@ func (m *Model) softmax(n int, x_ []float32, y_ []float32) {
 	}
 }
 
-// biasAdd6 computes BiasAdd N×5, for head_c/bias, head_c/bias, head_c/bias.
-func (m *Model) biasAdd6(n int, x_ []float32, y_ []float32, v *[5]float32) {
+// biasAdd6 computes BiasAdd N×5, for head_c/bias.
+func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
-		xr := (*[5]float32)(x_[o*5:])
-		yr := (*[5]float32)(y_[o*5:])
+		xr := (*[5]float32)(x[o*5:])
+		yr := (*[5]float32)(y[o*5:])
 		for c := range 5 {
 			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// scale computes Scale N×16, for reg/half, loss/term1 and 4 more.
-func (m *Model) scale(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = 0.5 * v
+// scale computes Scale N×16, for reg/half, loss/term1 and 2 more.
+func (m *Model) scale(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = 0.5 * v
 	}
 }
 
-// exp computes Exp N×16, for reg/exp, reg/exp.
-func (m *Model) exp(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = float32(math.Exp(float64(v)))
+// exp computes Exp N×16, for reg/exp.
+func (m *Model) exp(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = float32(math.Exp(float64(v)))
 	}
 }
 
-// addScalar2 computes AddScalar N×16, for reg/one_plus_exp, reg/den and 2 more.
-func (m *Model) addScalar2(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = v + 1.0
+// addScalar2 computes AddScalar N×16, for reg/one_plus_exp, reg/den.
+func (m *Model) addScalar2(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = v + 1.0
 	}
 }
 
-// log computes Log N×16, for reg/softplus, reg/softplus.
-func (m *Model) log(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = float32(math.Log(float64(v)))
+// log computes Log N×16, for reg/softplus.
+func (m *Model) log(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = float32(math.Log(float64(v)))
 	}
 }
 
-// square computes Square N×16, for reg/sq, bn/sq and 3 more.
-func (m *Model) square(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = v * v
+// square computes Square N×16, for reg/sq, bn/sq and 2 more.
+func (m *Model) square(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = v * v
 	}
 }
 
-// div computes Div N×16, for reg/div, reg/div and 3 more.
-func (m *Model) div(n int, a []float32, b []float32, y_ []float32) {
+// div computes Div N×16, for reg/div, d.reg/div.1 and 2 more.
+func (m *Model) div(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
-		y_[i] = a[i] / bv
+		y[i] = a[i] / bv
 	}
 }
 
-// reduceMean computes ReduceMean scalar, for reg/mean, reg/mean.
-func (m *Model) reduceMean(n int, x_ []float32, y_ []float32) {
+// reduceMean computes ReduceMean scalar, for reg/mean.
+func (m *Model) reduceMean(n int, x []float32, y []float32) {
 	var s float64
-	for _, v := range x_ {
+	for _, v := range x {
 		s += float64(v)
 	}
-	y_[0] = float32(s / float64(n*16))
+	y[0] = float32(s / float64(n*16))
 }
 
-// relu computes Relu N×16, for reg2/relu, reg2/relu.
-func (m *Model) relu(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = max(v, 0)
+// relu computes Relu N×16, for reg2/relu.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
 	}
 }
 
-// reduceSum computes ReduceSum scalar, for reg2/sum, reg2/sum.
-func (m *Model) reduceSum(n int, x_ []float32, y_ []float32) {
+// reduceSum computes ReduceSum scalar, for reg2/sum.
+func (m *Model) reduceSum(n int, x []float32, y []float32) {
 	var s float64
-	for _, v := range x_ {
+	for _, v := range x {
 		s += float64(v)
 	}
-	y_[0] = float32(s)
+	y[0] = float32(s)
 }
 
-// mSELoss computes MSELoss scalar, for mse, mse.
-func (m *Model) mSELoss(n int, p []float32, t []float32, y_ []float32) {
+// mSELoss computes MSELoss scalar, for mse.
+func (m *Model) mSELoss(n int, p []float32, t []float32, y []float32) {
 	t = t[:len(p)]
 	var s float64
 	for i, v := range p {
@@ -278,11 +278,11 @@ func (m *Model) mSELoss(n int, p []float32, t []float32, y_ []float32) {
 		d := pv - tv
 		s += d * d
 	}
-	y_[0] = float32(s / float64(n*4))
+	y[0] = float32(s / float64(n*4))
 }
 
-// mAELoss computes MAELoss scalar, for mae, mae.
-func (m *Model) mAELoss(n int, p []float32, t []float32, y_ []float32) {
+// mAELoss computes MAELoss scalar, for mae.
+func (m *Model) mAELoss(n int, p []float32, t []float32, y []float32) {
 	t = t[:len(p)]
 	var s float64
 	for i, v := range p {
@@ -290,11 +290,11 @@ func (m *Model) mAELoss(n int, p []float32, t []float32, y_ []float32) {
 		tv := float64(t[i])
 		s += math.Abs(pv - tv)
 	}
-	y_[0] = float32(s / float64(n*4))
+	y[0] = float32(s / float64(n*4))
 }
 
-// huberLoss computes HuberLoss scalar, for huber, huber.
-func (m *Model) huberLoss(n int, p []float32, t []float32, y_ []float32) {
+// huberLoss computes HuberLoss scalar, for huber.
+func (m *Model) huberLoss(n int, p []float32, t []float32, y []float32) {
 	t = t[:len(p)]
 	var s float64
 	for i, v := range p {
@@ -307,11 +307,11 @@ func (m *Model) huberLoss(n int, p []float32, t []float32, y_ []float32) {
 			s += 0.3 * (d - 0.15)
 		}
 	}
-	y_[0] = float32(s / float64(n*4))
+	y[0] = float32(s / float64(n*4))
 }
 
-// bCELoss computes BCELoss scalar, for bce, bce.
-func (m *Model) bCELoss(n int, p []float32, t []float32, y_ []float32) {
+// bCELoss computes BCELoss scalar, for bce.
+func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
 	t = t[:len(p)]
 	var s float64
 	for i, v := range p {
@@ -319,11 +319,11 @@ func (m *Model) bCELoss(n int, p []float32, t []float32, y_ []float32) {
 		tv := float64(t[i])
 		s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
 	}
-	y_[0] = float32(s / float64(n*4))
+	y[0] = float32(s / float64(n*4))
 }
 
-// bCEWithLogitsLoss computes BCEWithLogitsLoss scalar, for bce_logits, bce_logits.
-func (m *Model) bCEWithLogitsLoss(n int, p []float32, t []float32, y_ []float32) {
+// bCEWithLogitsLoss computes BCEWithLogitsLoss scalar, for bce_logits.
+func (m *Model) bCEWithLogitsLoss(n int, p []float32, t []float32, y []float32) {
 	t = t[:len(p)]
 	var s float64
 	for i, v := range p {
@@ -331,11 +331,11 @@ func (m *Model) bCEWithLogitsLoss(n int, p []float32, t []float32, y_ []float32)
 		tv := float64(t[i])
 		s += max(pv, 0) - pv*tv + math.Log1p(math.Exp(-math.Abs(pv)))
 	}
-	y_[0] = float32(s / float64(n*4))
+	y[0] = float32(s / float64(n*4))
 }
 
-// softmaxCELoss computes SoftmaxCELoss scalar, for softmax_ce, softmax_ce.
-func (m *Model) softmaxCELoss(n int, p []float32, t []float32, y_ []float32) {
+// softmaxCELoss computes SoftmaxCELoss scalar, for softmax_ce.
+func (m *Model) softmaxCELoss(n int, p []float32, t []float32, y []float32) {
 	var s float64
 	for r := range n {
 		zr := (*[3]float32)(p[r*3:])
@@ -353,11 +353,11 @@ func (m *Model) softmaxCELoss(n int, p []float32, t []float32, y_ []float32) {
 			s -= float64(tr[c]) * (float64(v) - lse)
 		}
 	}
-	y_[0] = float32(s / float64(n))
+	y[0] = float32(s / float64(n))
 }
 
-// categoricalCELoss computes CategoricalCELoss scalar, for cce, cce.
-func (m *Model) categoricalCELoss(n int, p []float32, t []float32, y_ []float32) {
+// categoricalCELoss computes CategoricalCELoss scalar, for cce.
+func (m *Model) categoricalCELoss(n int, p []float32, t []float32, y []float32) {
 	var s float64
 	for r := range n {
 		zr := (*[3]float32)(p[r*3:])
@@ -371,11 +371,11 @@ func (m *Model) categoricalCELoss(n int, p []float32, t []float32, y_ []float32)
 			s -= float64(tr[c]) * math.Log(q)
 		}
 	}
-	y_[0] = float32(s / float64(n))
+	y[0] = float32(s / float64(n))
 }
 
-// sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce, sparse_ce.
-func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y_ []float32) {
+// sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce.
+func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) {
 	var s float64
 	for r := range n {
 		zr := (*[5]float32)(p[r*5:])
@@ -390,88 +390,88 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y_ []float32)
 		}
 		s += mx + math.Log(se) - float64(zr[label])
 	}
-	y_[0] = float32(s / float64(n))
+	y[0] = float32(s / float64(n))
 }
 
-// scale2 computes Scale scalar, for loss/term0, loss/term7 and 4 more.
-func (m *Model) scale2(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = 1.0 * v
+// scale2 computes Scale scalar, for loss/term0, loss/term7 and 2 more.
+func (m *Model) scale2(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = 1.0 * v
 	}
 }
 
-// add computes Add scalar, for loss/sum1, loss/sum2 and 31 more.
-func (m *Model) add(n int, a []float32, b []float32, y_ []float32) {
+// add computes Add scalar, for loss/sum1, loss/sum2 and 22 more.
+func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
-		y_[i] = a[i] + bv
+		y[i] = a[i] + bv
 	}
 }
 
-// scale3 computes Scale scalar, for loss/term2, loss/term2 and 3 more.
-func (m *Model) scale3(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = 2.0 * v
+// scale3 computes Scale scalar, for loss/term2, d.loss/term2.1 and 2 more.
+func (m *Model) scale3(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = 2.0 * v
 	}
 }
 
-// scale4 computes Scale scalar, for loss/term3, loss/term3, d.loss/term3.1.
-func (m *Model) scale4(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = 0.3 * v
+// scale4 computes Scale scalar, for loss/term3, d.loss/term3.1.
+func (m *Model) scale4(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = 0.3 * v
 	}
 }
 
-// scale5 computes Scale scalar, for loss/term4, loss/term4, d.loss/term4.1.
-func (m *Model) scale5(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = 0.2 * v
+// scale5 computes Scale scalar, for loss/term4, d.loss/term4.1.
+func (m *Model) scale5(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = 0.2 * v
 	}
 }
 
-// scale6 computes Scale scalar, for loss/term5, loss/term5, d.loss/term5.1.
-func (m *Model) scale6(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = 0.7 * v
+// scale6 computes Scale scalar, for loss/term5, d.loss/term5.1.
+func (m *Model) scale6(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = 0.7 * v
 	}
 }
 
-// scale7 computes Scale scalar, for loss/term6, loss/term6, d.loss/term6.1.
-func (m *Model) scale7(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = 0.4 * v
+// scale7 computes Scale scalar, for loss/term6, d.loss/term6.1.
+func (m *Model) scale7(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = 0.4 * v
 	}
 }
 
-// scale8 computes Scale scalar, for loss/term8, loss/term8, d.loss/term8.1.
-func (m *Model) scale8(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = 0.05 * v
+// scale8 computes Scale scalar, for loss/term8, d.loss/term8.1.
+func (m *Model) scale8(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = 0.05 * v
 	}
 }
 
-// scale9 computes Scale scalar, for loss/term9, loss/term9, d.loss/term9.1.
-func (m *Model) scale9(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = 0.01 * v
+// scale9 computes Scale scalar, for loss/term9, d.loss/term9.1.
+func (m *Model) scale9(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = 0.01 * v
 	}
 }
 
 // channelMean computes ChannelMean 8, for bn/mean, bn/var.
-func (m *Model) channelMean(n int, x_ []float32, s *[8]float32) {
+func (m *Model) channelMean(n int, x []float32, s *[8]float32) {
 	acc := (*[8]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[32]float32)(x_[o*32:])
+		xr := (*[32]float32)(x[o*32:])
 		for c := range 8 {
 			var t float64
 			for _, v := range (*[4]float32)(xr[c*4:]) {
@@ -487,21 +487,21 @@ func (m *Model) channelMean(n int, x_ []float32, s *[8]float32) {
 }
 
 // scale10 computes Scale 8, for bn/neg_mean, d.reg2/diff.1 and 2 more.
-func (m *Model) scale10(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = -1.0 * v
+func (m *Model) scale10(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = -1.0 * v
 	}
 }
 
 // dropoutMask computes DropoutMask N×32, for dropout/mask.
-func (m *Model) dropoutMask(n int, y_ []float32) {
+func (m *Model) dropoutMask(n int, y []float32) {
 	scale := float32(1.3333334)
-	for i := range y_ {
+	for i := range y {
 		if rt.Keep(uint64(0x5), m.Step, uint64(i), uint64(0x8000000000000)) {
-			y_[i] = scale
+			y[i] = scale
 		} else {
-			y_[i] = 0
+			y[i] = 0
 		}
 	}
 }
@@ -662,48 +662,48 @@ func (m *Model) lossGrad8(n int, p []float32, t []float32, dl []float32, gr []fl
 }
 
 // broadcast computes Broadcast N×16, for d.reg2/sum.1.
-func (m *Model) broadcast(n int, x_ []float32, y_ []float32) {
-	v := float32(float64(x_[0]))
-	for i := range y_ {
-		y_[i] = v
+func (m *Model) broadcast(n int, x []float32, y []float32) {
+	v := float32(float64(x[0]))
+	for i := range y {
+		y[i] = v
 	}
 }
 
 // scale11 computes Scale N×16, for d.reg2/rsqrt.4, d.bn/inv_std.4.
-func (m *Model) scale11(n int, x_ []float32, y_ []float32) {
-	y_ = y_[:len(x_)]
-	for i, v := range x_ {
-		y_[i] = -0.5 * v
+func (m *Model) scale11(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = -0.5 * v
 	}
 }
 
 // reluGrad computes ReluGrad N×16, for d.reg2/relu.1.
-func (m *Model) reluGrad(n int, a []float32, b []float32, y_ []float32) {
+func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
 		if a[i] > 0 {
-			y_[i] = bv
+			y[i] = bv
 		} else {
-			y_[i] = 0
+			y[i] = 0
 		}
 	}
 }
 
 // broadcast2 computes Broadcast N×16, for d.reg/mean.1.
-func (m *Model) broadcast2(n int, x_ []float32, y_ []float32) {
-	v := float32(float64(x_[0]) / float64(n*16))
-	for i := range y_ {
-		y_[i] = v
+func (m *Model) broadcast2(n int, x []float32, y []float32) {
+	v := float32(float64(x[0]) / float64(n*16))
+	for i := range y {
+		y[i] = v
 	}
 }
 
 // channelSum computes ChannelSum 5, for d.head_c/bias.1.
-func (m *Model) channelSum(n int, x_ []float32, s *[5]float32) {
+func (m *Model) channelSum(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[5]float32)(x_[o*5:])
+		xr := (*[5]float32)(x[o*5:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}
@@ -714,9 +714,9 @@ func (m *Model) channelSum(n int, x_ []float32, s *[5]float32) {
 }
 
 // softmaxGrad computes SoftmaxGrad N×3, for d.head_b/softmax.1.
-func (m *Model) softmaxGrad(n int, y_ []float32, dy []float32, dx []float32) {
+func (m *Model) softmaxGrad(n int, y []float32, dy []float32, dx []float32) {
 	for r := range n {
-		yr := (*[3]float32)(y_[r*3:])
+		yr := (*[3]float32)(y[r*3:])
 		dr := (*[3]float32)(dy[r*3:])
 		xr := (*[3]float32)(dx[r*3:])
 		var dot float64
@@ -731,11 +731,11 @@ func (m *Model) softmaxGrad(n int, y_ []float32, dy []float32, dx []float32) {
 }
 
 // channelSum2 computes ChannelSum 3, for d.head_b/bias.1.
-func (m *Model) channelSum2(n int, x_ []float32, s *[3]float32) {
+func (m *Model) channelSum2(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[3]float32)(x_[o*3:])
+		xr := (*[3]float32)(x[o*3:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}
@@ -746,20 +746,20 @@ func (m *Model) channelSum2(n int, x_ []float32, s *[3]float32) {
 }
 
 // sigmoidGrad computes SigmoidGrad N×4, for d.head_a/sigmoid.1, d.fc2/sigmoid.1.
-func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y_ []float32) {
+func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
-		y_[i] = bv * a[i] * (1 - a[i])
+		y[i] = bv * a[i] * (1 - a[i])
 	}
 }
 
 // channelSum3 computes ChannelSum 4, for d.head_a/bias.1.
-func (m *Model) channelSum3(n int, x_ []float32, s *[4]float32) {
+func (m *Model) channelSum3(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[4]float32)(x_[o*4:])
+		xr := (*[4]float32)(x[o*4:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}
@@ -770,42 +770,42 @@ func (m *Model) channelSum3(n int, x_ []float32, s *[4]float32) {
 }
 
 // sliceGrad computes SliceGrad N×32, for d.slice.1.
-func (m *Model) sliceGrad(n int, dy []float32, y_ []float32) {
-	clear(y_)
+func (m *Model) sliceGrad(n int, dy []float32, y []float32) {
+	clear(y)
 	for o := range n {
-		copy(y_[o*32+4:o*32+4+24], dy[o*24:o*24+24])
+		copy(y[o*32+4:o*32+4+24], dy[o*24:o*24+24])
 	}
 }
 
 // slice2 computes Slice N×16, for d.concat.1.
-func (m *Model) slice2(n int, x_ []float32, y_ []float32) {
+func (m *Model) slice2(n int, x []float32, y []float32) {
 	for o := range n {
-		copy(y_[o*16:o*16+16], x_[o*32:o*32+16])
+		copy(y[o*16:o*16+16], x[o*32:o*32+16])
 	}
 }
 
 // slice3 computes Slice N×16, for d.concat.2.
-func (m *Model) slice3(n int, x_ []float32, y_ []float32) {
+func (m *Model) slice3(n int, x []float32, y []float32) {
 	for o := range n {
-		copy(y_[o*16:o*16+16], x_[o*32+16:o*32+16+16])
+		copy(y[o*16:o*16+16], x[o*32+16:o*32+16+16])
 	}
 }
 
 // tanhGrad computes TanhGrad N×16, for d.fc2/tanh.1.
-func (m *Model) tanhGrad(n int, a []float32, b []float32, y_ []float32) {
+func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
-		y_[i] = bv * (1 - a[i]*a[i])
+		y[i] = bv * (1 - a[i]*a[i])
 	}
 }
 
 // channelSum4 computes ChannelSum 16, for d.fc2/bias.1.
-func (m *Model) channelSum4(n int, x_ []float32, s *[16]float32) {
+func (m *Model) channelSum4(n int, x []float32, s *[16]float32) {
 	acc := (*[16]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[16]float32)(x_[o*16:])
+		xr := (*[16]float32)(x[o*16:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}
@@ -816,24 +816,24 @@ func (m *Model) channelSum4(n int, x_ []float32, s *[16]float32) {
 }
 
 // leakyReluGrad computes LeakyReluGrad N×32, for d.leaky.1.
-func (m *Model) leakyReluGrad(n int, a []float32, b []float32, y_ []float32) {
+func (m *Model) leakyReluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
-	y_ = y_[:len(b)]
+	y = y[:len(b)]
 	for i, bv := range b {
 		if a[i] > 0 {
-			y_[i] = bv
+			y[i] = bv
 		} else {
-			y_[i] = 0.1 * bv
+			y[i] = 0.1 * bv
 		}
 	}
 }
 
 // channelSum5 computes ChannelSum 8, for d.bn/shifted.1, d.bn/scaled.3 and 2 more.
-func (m *Model) channelSum5(n int, x_ []float32, s *[8]float32) {
+func (m *Model) channelSum5(n int, x []float32, s *[8]float32) {
 	acc := (*[8]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[32]float32)(x_[o*32:])
+		xr := (*[32]float32)(x[o*32:])
 		for c := range 8 {
 			var t float64
 			for _, v := range (*[4]float32)(xr[c*4:]) {
@@ -848,10 +848,10 @@ func (m *Model) channelSum5(n int, x_ []float32, s *[8]float32) {
 }
 
 // channelBroadcast computes ChannelBroadcast N×8×4, for d.bn/var.1, d.bn/mean.1.
-func (m *Model) channelBroadcast(n int, v *[8]float32, y_ []float32) {
+func (m *Model) channelBroadcast(n int, v *[8]float32, y []float32) {
 	scale := float32(1 / float64(n*4))
 	for o := range n {
-		yr := (*[32]float32)(y_[o*32:])
+		yr := (*[32]float32)(y[o*32:])
 		for c := range 8 {
 			vc := v[c] * scale
 			yc := (*[4]float32)(yr[c*4:])
@@ -863,11 +863,11 @@ func (m *Model) channelBroadcast(n int, v *[8]float32, y_ []float32) {
 }
 
 // channelSum6 computes ChannelSum 32, for d.fc1/bias.1.
-func (m *Model) channelSum6(n int, x_ []float32, s *[32]float32) {
+func (m *Model) channelSum6(n int, x []float32, s *[32]float32) {
 	acc := (*[32]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
-		xr := (*[32]float32)(x_[o*32:])
+		xr := (*[32]float32)(x[o*32:])
 		for c, v := range xr {
 			acc[c] += float64(v)
 		}

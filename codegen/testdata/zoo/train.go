@@ -75,8 +75,7 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	m.biasAdd2(n, m.arena[2048:2048+n*32], m.arena[2560:2560+n*32], &m.bnBias)
 	// bn/update_mean: RunningUpdate 8
 	{
-		state := &m.bnRunningMean
-		stat := (*[8]float32)(m.arena[0:])
+		state, stat := &m.bnRunningMean, (*[8]float32)(m.arena[0:])
 		corr := 1.0
 		for c := range 8 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -84,8 +83,7 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	}
 	// bn/update_var: RunningUpdate 8
 	{
-		state := &m.bnRunningVar
-		stat := (*[8]float32)(m.arena[16:])
+		state, stat := &m.bnRunningVar, (*[8]float32)(m.arena[16:])
 		m1 := float64(n * 4)
 		corr := m1 / (m1 - 1)
 		for c := range 8 {
