@@ -74,11 +74,11 @@ type program struct {
 	g      *ir.Graph
 	order  []int // nodes to emit, in execution order
 	plan   *passes.MemPlan
-	inputs []*arg          // input arguments, in graph order
-	outs   []*arg          // output arguments (Predict)
-	outIDs []int           // the node of each output
-	argOf  map[int]*arg    // Input node → argument
-	param  map[int]*param  // Param node → parameter
+	inputs []*arg         // input arguments, in graph order
+	outs   []*arg         // output arguments (Predict)
+	outIDs []int          // the node of each output
+	argOf  map[int]*arg   // Input node → argument
+	param  map[int]*param // Param node → parameter
 	// Results computed straight into the caller's output or into a gradient buffer:
 	// root node → where.
 	storeOut  map[int]*arg
