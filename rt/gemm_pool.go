@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // A Pool runs GEMMs on a fixed set of threads and owns one packing workspace per
@@ -73,17 +74,25 @@ const (
 	jobQuit = 2
 )
 
-// spinYields is how many times a waiter yields its processor (runtime.Gosched)
-// before parking: a few tens of microseconds. Yielding rather than busy-looping
-// lets other goroutines, including other helpers, use the processor meanwhile.
-const spinYields = 200
+// spinTime is how long a waiter spins before parking. It must outlast the gap
+// between two GEMMs of a layer sequence plus the imbalance at the end of a call
+// (a thread that finished early waits for the others' last parts): if it parks
+// there, the next call starts without it, its parts go to the other threads, and
+// the imbalance grows. 200µs of spinning, once after the last GEMM of a burst,
+// costs little. Each spin step yields the processor (runtime.Gosched) so that
+// other goroutines can run meanwhile.
+const spinTime = 200 * time.Microsecond
 
 // wait spins (when spin is set) and then parks until ready reports true.
 func (w *waiter) wait(spin bool, ready func() bool) {
 	if spin {
-		for range spinYields {
+		start := time.Now()
+		for i := 0; ; i++ {
 			if ready() {
 				return
+			}
+			if i%16 == 15 && time.Since(start) > spinTime {
+				break
 			}
 			runtime.Gosched()
 		}
