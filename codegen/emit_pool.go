@@ -95,7 +95,7 @@ func emitMaxPool(k *Kernel, grad bool) error {
 	if err != nil {
 		return err
 	}
-	hw, pq := g.h*g.w, g.cols()
+	hw, pq := g.h*g.w, g.ho*g.wo
 	xs := k.Bind("x", x)
 	var views []jen.Code
 	var store jen.Code
@@ -132,7 +132,7 @@ func emitAvgPool(k *Kernel, grad bool) error {
 	if err != nil {
 		return err
 	}
-	hw, pq := g.h*g.w, g.cols()
+	hw, pq := g.h*g.w, g.ho*g.wo
 	divisor := jen.Lit(float32(g.kh * g.kw))
 	if k.Node.Attrs.Exclude {
 		divisor = f32(jen.Parens(jen.Id("h1").Op("-").Id("h0")).Op("*").Parens(jen.Id("v1").Op("-").Id("v0")))

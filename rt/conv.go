@@ -2,16 +2,29 @@ package rt
 
 import "fmt"
 
-// Column matrices for convolutions. A convolution of one item is a matrix product
-// once its input is unrolled into columns (im2col; Chellapilla, Puri and Simard, "High
+// Convolutions as matrix products. A convolution of one item is a product once its
+// input is unrolled into a column matrix (im2col; Chellapilla, Puri and Simard, "High
 // performance convolutional neural networks for document processing", 2006):
 //
 //	y (O × Ho·Wo) = w (O × C·KH·KW) · cols (C·KH·KW × Ho·Wo)
 //
 // where cols[(c·KH+i)·KW+j, p·Wo+q] = x[c, p·SH+i-Top, q·SW+j-Left], zero in the
-// padding. The gradient with respect to x, and a transposed convolution, go the other
-// way: a product gives the columns, and Col2im adds each back to the input element it
-// was read from, the adjoint of Im2col.
+// padding. The filter gradient is dy · colsᵀ, and the adjoint (the input gradient, a
+// transposed convolution) is wᵀ · dy followed by col2im, which adds every column
+// entry back to the input element it was read from.
+//
+// With stride 1 the columns are built "wide" instead: the image is zero-padded to
+// Hp×Wp (Hp = Ho+KH-1, Wp = Wo+KW-1) and the product is computed at every one of the
+// Ho×Wp positions, the last KW-1 of each row being discarded. Row (c,i,j) of the wide
+// column matrix is then one contiguous run of the padded image, starting at
+// (c, i, j), so building it is C·KH·KW long copies instead of C·KH·KW·Ho short ones;
+// the price is Wp/Wo more columns in the product. Several items' columns sit side by
+// side so that one product covers a group of them, sized to keep the columns in the
+// L2 cache. The stride-1 adjoint is itself a stride-1 convolution, of the padded dy
+// with the kernel flipped and its channel axes swapped, so it takes the same path.
+//
+// All scratch memory comes from the caller (the generated model's scratch buffer),
+// sized at generation time by the *Scratch functions, so no call allocates.
 
 // Window is the geometry of a convolution's sliding window over one item: C planes
 // of H×W, a KH×KW kernel moved by strides SH and SW over the input padded with Top
@@ -28,17 +41,298 @@ type Window struct {
 // Rows is the number of rows of the column matrix, C·KH·KW.
 func (g Window) Rows() int { return g.C * g.KH * g.KW }
 
-// check panics unless x holds C·H·W values and cols a Rows()×Ho·Wo matrix with row
-// stride ldc: a wrong size is a bug in the generated code, as for Gemm.
-func (g Window) check(fn string, x []float32, cols []float32, ldc int) {
-	if g.C < 1 || g.H < 1 || g.W < 1 || g.KH < 1 || g.KW < 1 || g.SH < 1 || g.SW < 1 || g.Top < 0 || g.Left < 0 || g.Ho < 1 || g.Wo < 1 {
-		panic(fmt.Sprintf("rt.%s: bad window %+v", fn, g))
+func (g Window) valid() bool {
+	return g.C >= 1 && g.H >= 1 && g.W >= 1 && g.KH >= 1 && g.KW >= 1 && g.SH >= 1 && g.SW >= 1 &&
+		g.Top >= 0 && g.Left >= 0 && g.Ho >= 1 && g.Wo >= 1
+}
+
+// pointwise reports a 1×1 window with stride 1 and no padding: the item itself,
+// C×H·W, is the column matrix.
+func (g Window) pointwise() bool {
+	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.Top == 0 && g.Left == 0 && g.Ho == g.H && g.Wo == g.W
+}
+
+// convColsBudget bounds the wide column matrix of one group of items (floats): half
+// a megabyte, a good share of a core's L2 cache, so that the product reads the
+// columns from L2 right after they were written.
+var convColsBudget = 1 << 17 // a variable so that tests can make groups small
+
+// plan is how a convolution with window g and o output channels is computed, and
+// where its parts live in the scratch buffer: the padded image at 0 (wide, padded),
+// the column matrix at cols, and an o × ldc block at out (wide: the product before
+// its valid positions are copied out, or dy spread over the wide positions).
+type plan struct {
+	g         Window
+	o         int
+	wide      bool // stride 1: wide columns over the padded image
+	padded    bool // wide, and the image needs a padded copy
+	hp, wp    int  // padded image (wide)
+	per       int  // columns per item: Ho·Wp (wide) or Ho·Wo
+	group     int  // items per product
+	ldc       int  // row stride of the column matrix and of the out block: group·per
+	cols, out int  // scratch offsets
+	size      int  // scratch floats needed
+}
+
+// newPlan lays out the scratch of a convolution over batches of up to maxBatch
+// items. A group holds as many items as fit convColsBudget, at most maxBatch, so a
+// plan for a smaller batch never needs more scratch than the one it was sized with.
+func newPlan(g Window, o, maxBatch int) plan {
+	p := plan{g: g, o: o}
+	if g.pointwise() {
+		return p
 	}
-	if len(x) < g.C*g.H*g.W {
-		panic(fmt.Sprintf("rt.%s: image has %d values, %d×%d×%d needs %d", fn, len(x), g.C, g.H, g.W, g.C*g.H*g.W))
+	r := g.Rows()
+	p.wide = g.SH == 1 && g.SW == 1
+	if !p.wide {
+		p.per, p.group, p.ldc = g.Ho*g.Wo, 1, g.Ho*g.Wo
+		p.size = r * p.ldc
+		return p
 	}
-	if ldc < g.Ho*g.Wo || len(cols) < (g.Rows()-1)*ldc+g.Ho*g.Wo {
-		panic(fmt.Sprintf("rt.%s: columns have %d values with stride %d, a %d×%d matrix needs more", fn, len(cols), ldc, g.Rows(), g.Ho*g.Wo))
+	p.hp, p.wp = g.Ho+g.KH-1, g.Wo+g.KW-1
+	p.padded = g.Top > 0 || g.Left > 0 || p.hp != g.H || p.wp != g.W
+	p.per = g.Ho * p.wp
+	p.group = max(1, min(maxBatch, convColsBudget/(r*p.per)))
+	p.ldc = p.group * p.per
+	if p.padded {
+		p.cols = g.C * p.hp * p.wp
+	}
+	p.out = p.cols + r*p.ldc
+	p.size = p.out + o*p.ldc
+	return p
+}
+
+// checkConv panics unless g is a window, the batch is not negative, each (got, want)
+// pair of lens holds enough values and the scratch is large enough: a wrong size is
+// a bug in the generated code, as for Gemm.
+func checkConv(fn string, g Window, o, n, scratch, need int, lens ...int) {
+	if !g.valid() || o < 1 || n < 0 {
+		panic(fmt.Sprintf("rt.%s: bad window %+v with %d output channels, batch %d", fn, g, o, n))
+	}
+	for i := 0; i+1 < len(lens); i += 2 {
+		if lens[i] < lens[i+1] {
+			panic(fmt.Sprintf("rt.%s: operand %d has %d values, needs %d", fn, i/2, lens[i], lens[i+1]))
+		}
+	}
+	if scratch < need {
+		panic(fmt.Sprintf("rt.%s: scratch has %d values, needs %d", fn, scratch, need))
+	}
+}
+
+// image returns the C×Hp×Wp image the wide columns of x (one item) read: x itself,
+// or its copy into the padded buffer at the start of scratch, whose zero border the
+// caller cleared.
+func (p plan) image(x, scratch []float32) []float32 {
+	if !p.padded {
+		return x
+	}
+	g := p.g
+	img := scratch[:g.C*p.hp*p.wp]
+	// Pads may reach past the kernel: then input rows or columns go unread.
+	rows, cols := max(0, min(g.H, p.hp-g.Top)), max(0, min(g.W, p.wp-g.Left))
+	for c := range g.C {
+		for h := range rows {
+			copy(img[(c*p.hp+h+g.Top)*p.wp+g.Left:][:cols], x[(c*g.H+h)*g.W:])
+		}
+	}
+	return img
+}
+
+// wideCols writes item k's wide columns: row (c,i,j) is the run of the padded image
+// from (c, i, j), Ho·Wp long, zero-filled where it runs past the plane's end (only
+// positions past the last window of the last row, which are discarded).
+func (p plan) wideCols(img, cols []float32, k int) {
+	g := p.g
+	plane := p.hp * p.wp
+	r := 0
+	for c := range g.C {
+		src := img[c*plane : (c+1)*plane]
+		for i := range g.KH {
+			for j := range g.KW {
+				dst := cols[r*p.ldc+k*p.per : r*p.ldc+(k+1)*p.per]
+				r++
+				m := copy(dst, src[i*p.wp+j:])
+				clear(dst[m:])
+			}
+		}
+	}
+}
+
+// Conv2DScratch is the scratch Conv2D needs for batches of up to maxBatch items.
+func Conv2DScratch(g Window, o, maxBatch int) int { return newPlan(g, o, maxBatch).size }
+
+// Conv2D computes y = conv(x, w) for n items: x is n×C×H×W, w is o×C×KH×KW (OIHW),
+// y is n×o×Ho×Wo, y[b,o,p,q] = Σ_c,i,j x[b,c,p·SH+i-Top,q·SW+j-Left]·w[o,c,i,j].
+// scratch holds at least Conv2DScratch(g, o, n) values.
+func Conv2D(g Window, o, n int, x, w, y, scratch []float32) {
+	p := newPlan(g, o, n)
+	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
+	checkConv("Conv2D", g, o, n, len(scratch), p.size, len(x), n*chw, len(w), o*r, len(y), n*out)
+	switch {
+	case g.pointwise():
+		hw := g.H * g.W
+		for b := range n {
+			Gemm(false, false, o, hw, g.C, 1, w, g.C, x[b*chw:], hw, 0, y[b*out:], hw)
+		}
+	case p.wide:
+		p.conv(n, x, w, y, scratch)
+	default:
+		cols := scratch[:p.size]
+		for b := range n {
+			im2col(g, x[b*chw:(b+1)*chw], cols, p.ldc)
+			Gemm(false, false, o, p.ldc, r, 1, w, r, cols, p.ldc, 0, y[b*out:], p.ldc)
+		}
+	}
+}
+
+// conv is the wide Conv2D: per group, the columns of its items side by side, one
+// product, and the valid Wo of every Wp positions copied out.
+func (p plan) conv(n int, x, w, y, scratch []float32) {
+	g := p.g
+	chw, r, out := g.C*g.H*g.W, g.Rows(), p.o*g.Ho*g.Wo
+	if p.padded {
+		clear(scratch[:p.cols])
+	}
+	cols, prod := scratch[p.cols:p.out], scratch[p.out:p.size]
+	for b0 := 0; b0 < n; b0 += p.group {
+		items := min(p.group, n-b0)
+		for k := range items {
+			b := b0 + k
+			p.wideCols(p.image(x[b*chw:(b+1)*chw], scratch), cols, k)
+		}
+		Gemm(false, false, p.o, items*p.per, r, 1, w, r, cols, p.ldc, 0, prod, p.ldc)
+		for k := range items {
+			yb := y[(b0+k)*out : (b0+k+1)*out]
+			for c := range p.o {
+				src := prod[c*p.ldc+k*p.per:]
+				for q := range g.Ho {
+					copy(yb[(c*g.Ho+q)*g.Wo:][:g.Wo], src[q*p.wp:][:g.Wo])
+				}
+			}
+		}
+	}
+}
+
+// Conv2DFilterGradScratch is the scratch Conv2DFilterGrad needs for batches of up to
+// maxBatch items.
+func Conv2DFilterGradScratch(g Window, o, maxBatch int) int { return newPlan(g, o, maxBatch).size }
+
+// Conv2DFilterGrad computes the gradient of Conv2D with respect to its weights,
+// dw[o,c,i,j] = Σ_b,p,q dy[b,o,p,q]·x[b,c,p·SH+i-Top,q·SW+j-Left]: x is n×C×H×W, dy
+// is n×o×Ho×Wo, dw is o×C×KH×KW. scratch holds at least
+// Conv2DFilterGradScratch(g, o, n) values.
+func Conv2DFilterGrad(g Window, o, n int, x, dy, dw, scratch []float32) {
+	p := newPlan(g, o, n)
+	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
+	checkConv("Conv2DFilterGrad", g, o, n, len(scratch), p.size, len(x), n*chw, len(dy), n*out, len(dw), o*r)
+	clear(dw[:o*r])
+	switch {
+	case g.pointwise():
+		hw := g.H * g.W
+		for b := range n {
+			Gemm(false, true, o, g.C, hw, 1, dy[b*out:], hw, x[b*chw:], hw, 1, dw, g.C)
+		}
+	case p.wide:
+		// dw = Σ over groups of dy_wide · cols_wideᵀ, where dy_wide spreads each
+		// row of dy over Wp positions with zeros at the discarded ones, so that
+		// those add nothing.
+		if p.padded {
+			clear(scratch[:p.cols])
+		}
+		cols, dyw := scratch[p.cols:p.out], scratch[p.out:p.size]
+		clear(dyw)
+		for b0 := 0; b0 < n; b0 += p.group {
+			items := min(p.group, n-b0)
+			for k := range items {
+				b := b0 + k
+				p.wideCols(p.image(x[b*chw:(b+1)*chw], scratch), cols, k)
+				dyb := dy[b*out : (b+1)*out]
+				for c := range o {
+					dst := dyw[c*p.ldc+k*p.per:]
+					for q := range g.Ho {
+						copy(dst[q*p.wp:][:g.Wo], dyb[(c*g.Ho+q)*g.Wo:])
+					}
+				}
+			}
+			Gemm(false, true, o, r, items*p.per, 1, dyw, p.ldc, cols, p.ldc, 1, dw, r)
+		}
+	default:
+		cols := scratch[:p.size]
+		for b := range n {
+			im2col(g, x[b*chw:(b+1)*chw], cols, p.ldc)
+			Gemm(false, true, o, r, p.ldc, 1, dy[b*out:], p.ldc, cols, p.ldc, 1, dw, r)
+		}
+	}
+}
+
+// flipped returns the stride-1 adjoint of a convolution with window g and o output
+// channels as a convolution, and whether there is one: its window slides over the
+// o×Ho×Wo input of the adjoint, padded by KH-1-Top above and KW-1-Left on the left,
+// and gives the C×H×W output. That needs pads no larger than the kernel's reach
+// (always so for valid, same and full padding).
+func (g Window) flipped(o int) (Window, bool) {
+	if g.SH != 1 || g.SW != 1 {
+		return Window{}, false
+	}
+	f := Window{C: o, H: g.Ho, W: g.Wo, KH: g.KH, KW: g.KW, SH: 1, SW: 1,
+		Top: g.KH - 1 - g.Top, Left: g.KW - 1 - g.Left, Ho: g.H, Wo: g.W}
+	bottom := f.Ho + f.KH - 1 - f.H - f.Top
+	right := f.Wo + f.KW - 1 - f.W - f.Left
+	return f, f.Top >= 0 && f.Left >= 0 && bottom >= 0 && right >= 0
+}
+
+// Conv2DTransposeScratch is the scratch Conv2DTranspose needs for batches of up to
+// maxBatch items.
+func Conv2DTransposeScratch(g Window, o, maxBatch int) int {
+	switch f, flip := g.flipped(o); {
+	case g.pointwise():
+		return 0
+	case flip:
+		return o*g.Rows() + newPlan(f, g.C, maxBatch).size
+	default:
+		return g.Rows() * g.Ho * g.Wo
+	}
+}
+
+// Conv2DTranspose computes the adjoint of Conv2D(g, o) with the same weights: x is
+// n×o×Ho×Wo, w is o×C×KH×KW, y is n×C×H×W, and y[b,c,h,v] = Σ x[b,o,p,q]·w[o,c,i,j]
+// over the p, q, i, j with h = p·SH+i-Top and v = q·SW+j-Left. It is both the
+// gradient of Conv2D with respect to its input and a transposed convolution (PyTorch
+// ConvTranspose2d, whose C_in×C_out×KH×KW weight is w here). scratch holds at least
+// Conv2DTransposeScratch(g, o, n) values.
+func Conv2DTranspose(g Window, o, n int, x, w, y, scratch []float32) {
+	chw, r, in := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
+	checkConv("Conv2DTranspose", g, o, n, len(scratch), Conv2DTransposeScratch(g, o, n), len(x), n*in, len(w), o*r, len(y), n*chw)
+	f, flip := g.flipped(o)
+	switch {
+	case g.pointwise():
+		hw := g.H * g.W
+		for b := range n {
+			Gemm(true, false, g.C, hw, o, 1, w, g.C, x[b*in:], hw, 0, y[b*chw:], hw)
+		}
+	case flip:
+		// wf[c,o,i,j] = w[o,c,KH-1-i,KW-1-j]: the adjoint gathers what Conv2D
+		// scattered, through the kernel turned around.
+		kk := g.KH * g.KW
+		wf := scratch[:o*r]
+		for oc := range o {
+			for c := range g.C {
+				src := w[(oc*g.C+c)*kk : (oc*g.C+c+1)*kk]
+				dst := wf[(c*o+oc)*kk : (c*o+oc+1)*kk]
+				for t, v := range src {
+					dst[kk-1-t] = v
+				}
+			}
+		}
+		newPlan(f, g.C, n).conv(n, x, wf, y, scratch[o*r:])
+	default:
+		ldc := g.Ho * g.Wo
+		cols := scratch[:r*ldc]
+		clear(y[:n*chw])
+		for b := range n {
+			Gemm(true, false, r, ldc, o, 1, w, r, x[b*in:], ldc, 0, cols, ldc)
+			col2im(g, cols, ldc, y[b*chw:(b+1)*chw])
+		}
 	}
 }
 
@@ -57,11 +351,10 @@ func (g Window) span(j int) (q0, q1 int) {
 	return min(q0, q1), q1
 }
 
-// Im2col writes the column matrix of the C×H×W image x into cols, whose rows are
-// ldc apart (ldc ≥ Ho·Wo, so that several items' columns can sit side by side).
-// Every element of the Rows()×Ho·Wo matrix is written, padding as zeros.
-func Im2col(g Window, x []float32, cols []float32, ldc int) {
-	g.check("Im2col", x, cols, ldc)
+// im2col writes the column matrix of the C×H×W image x into cols, whose rows are
+// ldc apart (ldc ≥ Ho·Wo). Every element of the Rows()×Ho·Wo matrix is written,
+// padding as zeros.
+func im2col(g Window, x []float32, cols []float32, ldc int) {
 	hw, n := g.H*g.W, g.Ho*g.Wo
 	r := 0
 	for c := range g.C {
@@ -101,11 +394,10 @@ func Im2col(g Window, x []float32, cols []float32, ldc int) {
 	}
 }
 
-// Col2im adds the column matrix cols (rows ldc apart) back into the C×H×W image x:
+// col2im adds the column matrix cols (rows ldc apart) back into the C×H×W image x:
 // x[c, p·SH+i-Top, q·SW+j-Left] += cols[(c·KH+i)·KW+j, p·Wo+q] for every element that
-// lies inside x. It is the adjoint (transpose) of Im2col; x is not cleared first.
-func Col2im(g Window, cols []float32, ldc int, x []float32) {
-	g.check("Col2im", x, cols, ldc)
+// lies inside x. It is the adjoint (transpose) of im2col; x is not cleared first.
+func col2im(g Window, cols []float32, ldc int, x []float32) {
 	hw, n := g.H*g.W, g.Ho*g.Wo
 	r := 0
 	for c := range g.C {

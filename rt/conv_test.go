@@ -9,24 +9,30 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// windows are geometries that reach every edge case of Im2col and Col2im: strides
-// that differ per axis, asymmetric (Keras 'same') and full padding, kernels as wide
-// as the padded input, 1×1 kernels and windows that skip input columns.
+// windows are geometries that reach every path and edge case of the convolutions:
+// stride 1 (wide columns) with and without padding, strides that differ per axis,
+// asymmetric (Keras 'same') and full padding, pads beyond the kernel's reach (no
+// flipped adjoint), kernels as wide as the padded input, 1×1 kernels with and
+// without stride, and windows that skip input rows and columns.
 var windows = []struct {
 	name                                              string
 	c, h, w, kh, kw, sh, sw, top, left, bottom, right int
 }{
 	{"a 3×3 valid window", 2, 5, 6, 3, 3, 1, 1, 0, 0, 0, 0},
 	{"a 5×5 same window", 1, 7, 7, 5, 5, 1, 1, 2, 2, 2, 2},
+	{"a 3×2 window with asymmetric pads", 3, 6, 5, 3, 2, 1, 1, 0, 1, 2, 0},
 	{"Keras same with strides 2×3 (extra pad at the end)", 3, 7, 8, 3, 4, 2, 3, 1, 1, 1, 2},
 	{"full padding", 2, 4, 5, 3, 2, 1, 1, 2, 1, 2, 1},
 	{"strides larger than the kernel", 1, 9, 10, 2, 2, 3, 4, 0, 0, 0, 0},
 	{"a kernel as wide as the padded input", 1, 3, 4, 5, 6, 1, 1, 1, 1, 1, 1},
+	{"a 1×1 window", 4, 5, 3, 1, 1, 1, 1, 0, 0, 0, 0},
 	{"a 1×1 window with stride 2", 4, 5, 5, 1, 1, 2, 2, 0, 0, 0, 0},
-	{"padding larger than the kernel reach", 1, 3, 3, 2, 2, 1, 2, 2, 3, 2, 3},
+	{"a 1×1 window with padding", 2, 3, 3, 1, 1, 1, 1, 1, 0, 0, 1},
+	{"padding beyond the kernel's reach", 1, 3, 3, 2, 2, 1, 1, 2, 3, 2, 3},
+	{"strided padding beyond the kernel's reach", 1, 3, 3, 2, 2, 1, 2, 2, 3, 2, 3},
 }
 
-func windowOf(t *testing.T, c, h, w, kh, kw, sh, sw, top, left, bottom, right int) Window {
+func windowOf(t testing.TB, c, h, w, kh, kw, sh, sw, top, left, bottom, right int) Window {
 	t.Helper()
 	ho, wo := (h+top+bottom-kh)/sh+1, (w+left+right-kw)/sw+1
 	require.Positive(t, ho)
@@ -45,6 +51,156 @@ func (g Window) at(x []float32, r, col int) float32 {
 	return x[(c*g.H+h)*g.W+v]
 }
 
+// refConv is the defining sum of Conv2D in float64, y[b,o,p,q], as a function of
+// the visitor: it calls f(xi, wi, yi) for every term x[xi]·w[wi] of y[yi].
+func (g Window) terms(o, n int, f func(xi, wi, yi int)) {
+	for b := range n {
+		for oc := range o {
+			for p := range g.Ho {
+				for q := range g.Wo {
+					yi := ((b*o+oc)*g.Ho+p)*g.Wo + q
+					for c := range g.C {
+						for i := range g.KH {
+							for j := range g.KW {
+								h, v := p*g.SH+i-g.Top, q*g.SW+j-g.Left
+								if h < 0 || h >= g.H || v < 0 || v >= g.W {
+									continue
+								}
+								f(((b*g.C+c)*g.H+h)*g.W+v, ((oc*g.C+c)*g.KH+i)*g.KW+j, yi)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func filled(n int, seed uint64) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(2*Uniform(seed, 1, uint64(i)) - 1)
+	}
+	return s
+}
+
+func nans(n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(math.NaN())
+	}
+	return s
+}
+
+// requireConvClose compares float32 results with float64 sums of at most a few hundred
+// terms of size ≤ 1: float32 rounding stays far below 1e-5.
+func requireConvClose(t *testing.T, what string, got []float32, want []float64) {
+	t.Helper()
+	require.Len(t, got, len(want), what)
+	for i := range want {
+		require.InDelta(t, want[i], float64(got[i]), 1e-5, "%s[%d]", what, i)
+	}
+}
+
+// TestConvolutionsComputeTheirDefiningSums checks Conv2D, Conv2DFilterGrad and
+// Conv2DTranspose against the sums, on scratch of exactly the size the *Scratch
+// functions give and filled with NaN (a read of anything not written first shows),
+// with outputs filled with NaN (every element must be written), at batch sizes that
+// make one group, several, and a partial last one.
+func TestConvolutionsComputeTheirDefiningSums(t *testing.T) {
+	for _, budget := range []int{convColsBudget, 64} {
+		for _, c := range windows {
+			for _, n := range []int{1, 3} {
+				t.Run(fmt.Sprintf("%s, batch %d, column budget %d", c.name, n, budget), func(t *testing.T) {
+					defer func(b int) { convColsBudget = b }(convColsBudget)
+					convColsBudget = budget
+					g := windowOf(t, c.c, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
+					const o = 3
+					x := filled(n*g.C*g.H*g.W, 1)
+					w := filled(o*g.Rows(), 2)
+					dy := filled(n*o*g.Ho*g.Wo, 3)
+					y := make([]float64, len(dy))
+					dw := make([]float64, len(w))
+					dx := make([]float64, len(x))
+					g.terms(o, n, func(xi, wi, yi int) {
+						y[yi] += float64(x[xi]) * float64(w[wi])
+						dw[wi] += float64(dy[yi]) * float64(x[xi])
+						dx[xi] += float64(dy[yi]) * float64(w[wi])
+					})
+
+					got := nans(len(y))
+					Conv2D(g, o, n, x, w, got, nans(Conv2DScratch(g, o, n)))
+					requireConvClose(t, "Conv2D", got, y)
+
+					got = nans(len(dw))
+					Conv2DFilterGrad(g, o, n, x, dy, got, nans(Conv2DFilterGradScratch(g, o, n)))
+					requireConvClose(t, "Conv2DFilterGrad", got, dw)
+
+					got = nans(len(dx))
+					Conv2DTranspose(g, o, n, dy, w, got, nans(Conv2DTransposeScratch(g, o, n)))
+					requireConvClose(t, "Conv2DTranspose", got, dx)
+				})
+			}
+		}
+	}
+}
+
+func TestScratchSizedForABatchServesSmallerOnes(t *testing.T) {
+	g := Window{C: 2, H: 6, W: 6, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 6, Wo: 6}
+	for _, f := range []func(Window, int, int) int{Conv2DScratch, Conv2DFilterGradScratch, Conv2DTransposeScratch} {
+		prev := 0
+		for n := 1; n <= 40; n++ {
+			s := f(g, 4, n)
+			assert.GreaterOrEqual(t, s, prev, "scratch for batch %d", n)
+			prev = s
+		}
+	}
+	assert.Zero(t, Conv2DScratch(Window{C: 3, H: 4, W: 4, KH: 1, KW: 1, SH: 1, SW: 1, Ho: 4, Wo: 4}, 2, 8), "a 1×1 convolution needs no columns")
+}
+
+func TestConvolutionsDoNotAllocate(t *testing.T) {
+	g := Window{C: 2, H: 9, W: 9, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 9, Wo: 9}
+	const o, n = 4, 5
+	x, w, y := make([]float32, n*g.C*81), make([]float32, o*g.Rows()), make([]float32, n*o*81)
+	s := make([]float32, max(Conv2DScratch(g, o, n), Conv2DFilterGradScratch(g, o, n), Conv2DTransposeScratch(g, o, n)))
+	Conv2D(g, o, n, x, w, y, s) // the first call may grow Gemm's packing buffers
+	assert.Zero(t, testing.AllocsPerRun(10, func() {
+		Conv2D(g, o, n, x, w, y, s)
+		Conv2DFilterGrad(g, o, n, x, y, w, s)
+		Conv2DTranspose(g, o, n, y, w, x, s)
+	}))
+}
+
+func TestConvolutionsPanicOnSizesThatDoNotFit(t *testing.T) {
+	g := Window{C: 1, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Ho: 2, Wo: 2}
+	const o, n = 2, 2
+	s := Conv2DScratch(g, o, n)
+	cases := []struct {
+		name    string
+		g       Window
+		x, w, y []float32
+		scratch []float32
+	}{
+		{"a short input", g, make([]float32, 31), make([]float32, 18), make([]float32, 16), make([]float32, s)},
+		{"short weights", g, make([]float32, 32), make([]float32, 17), make([]float32, 16), make([]float32, s)},
+		{"a short output", g, make([]float32, 32), make([]float32, 18), make([]float32, 15), make([]float32, s)},
+		{"short scratch", g, make([]float32, 32), make([]float32, 18), make([]float32, 16), make([]float32, s-1)},
+		{"a zero stride", Window{C: 1, H: 4, W: 4, KH: 3, KW: 3, SW: 1, Ho: 2, Wo: 2}, make([]float32, 32), make([]float32, 18), make([]float32, 16), make([]float32, s)},
+		{"an empty kernel", Window{C: 1, H: 4, W: 4, KW: 3, SH: 1, SW: 1, Ho: 2, Wo: 2}, make([]float32, 32), make([]float32, 18), make([]float32, 16), make([]float32, s)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Panics(t, func() { Conv2D(c.g, o, n, c.x, c.w, c.y, c.scratch) })
+		})
+	}
+	assert.Panics(t, func() {
+		Conv2DFilterGrad(g, o, n, make([]float32, 32), make([]float32, 15), make([]float32, 18), make([]float32, s))
+	}, "a short dy")
+	assert.Panics(t, func() {
+		Conv2DTranspose(g, o, n, make([]float32, 16), make([]float32, 18), make([]float32, 31), make([]float32, 100))
+	}, "a short dx")
+}
+
 func TestIm2colWritesTheDefiningColumns(t *testing.T) {
 	for _, c := range windows {
 		t.Run(c.name, func(t *testing.T) {
@@ -55,11 +211,8 @@ func TestIm2colWritesTheDefiningColumns(t *testing.T) {
 			}
 			n := g.Ho * g.Wo
 			ldc := n + 3 // rows apart by more than their length: the gaps stay untouched
-			cols := make([]float32, g.Rows()*ldc)
-			for i := range cols {
-				cols[i] = float32(math.NaN())
-			}
-			Im2col(g, x, cols, ldc)
+			cols := nans(g.Rows() * ldc)
+			im2col(g, x, cols, ldc)
 			for r := range g.Rows() {
 				for col := range n {
 					require.Equal(t, g.at(x, r, col), cols[r*ldc+col], "row %d column %d", r, col)
@@ -74,7 +227,7 @@ func TestIm2colWritesTheDefiningColumns(t *testing.T) {
 	}
 }
 
-// Col2im is the transpose of Im2col: ⟨Im2col(x), c⟩ = ⟨x, Col2im(c)⟩ for all x and c,
+// col2im is the transpose of im2col: ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for all x and c,
 // checked on basis vectors, so every entry of the two matrices is compared.
 func TestCol2imIsTheAdjointOfIm2col(t *testing.T) {
 	for _, c := range windows {
@@ -84,19 +237,19 @@ func TestCol2imIsTheAdjointOfIm2col(t *testing.T) {
 			ldc := n + 1
 			cols := make([]float32, g.Rows()*ldc)
 			x := make([]float32, g.C*g.H*g.W)
+			e := make([]float32, len(x))
 			for r := range g.Rows() {
 				for col := range n {
 					clear(cols)
 					cols[r*ldc+col] = 1
 					for i := range x {
-						x[i] = 0.5 // Col2im adds to what is there
+						x[i] = 0.5 // col2im adds to what is there
 					}
-					Col2im(g, cols, ldc, x)
+					col2im(g, cols, ldc, x)
 					for k := range x {
-						e := make([]float32, len(x))
+						clear(e)
 						e[k] = 1
-						want := g.at(e, r, col) + 0.5
-						require.Equal(t, want, x[k], "column entry (%d, %d), image element %d", r, col, k)
+						require.Equal(t, g.at(e, r, col)+0.5, x[k], "column entry (%d, %d), image element %d", r, col, k)
 					}
 				}
 			}
@@ -104,43 +257,41 @@ func TestCol2imIsTheAdjointOfIm2col(t *testing.T) {
 	}
 }
 
-func TestIm2colPanicsOnSizesThatDoNotFit(t *testing.T) {
-	g := Window{C: 1, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Ho: 2, Wo: 2}
-	cases := []struct {
-		name string
-		x    []float32
-		cols []float32
-		ldc  int
-	}{
-		{"a short image", make([]float32, 15), make([]float32, 36), 4},
-		{"short columns", make([]float32, 16), make([]float32, 35), 4},
-		{"a stride below the row length", make([]float32, 16), make([]float32, 36), 3},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			assert.Panics(t, func() { Im2col(g, c.x, c.cols, c.ldc) })
-			assert.Panics(t, func() { Col2im(g, c.cols, c.ldc, c.x) })
-		})
-	}
-	bad := g
-	bad.SH = 0
-	assert.Panics(t, func() { Im2col(bad, make([]float32, 16), make([]float32, 36), 4) })
+// benchConvs are the convolutions of workloads W2 (LeNet) and W4 (the conv
+// autoencoder), with the batch sizes of the benchmark.
+var benchConvs = []struct {
+	name string
+	g    Window
+	o, n int
+}{
+	{"LeNet_conv1", Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, 64},
+	{"LeNet_conv2", Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Ho: 10, Wo: 10}, 16, 64},
+	{"ConvDAE_enc2", Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, 32},
+	{"ConvDAE_dec2", Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, 32},
+	{"strided", Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Ho: 13, Wo: 13}, 16, 32},
 }
 
-func BenchmarkIm2col(b *testing.B) {
-	for _, g := range []Window{
-		{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28},  // LeNet conv1
-		{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, // conv AE dec2
-		{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 13, Wo: 13},
-	} {
-		b.Run(fmt.Sprintf("%dx%dx%d_k%dx%d_s%d", g.C, g.H, g.W, g.KH, g.KW, g.SH), func(b *testing.B) {
-			x := make([]float32, g.C*g.H*g.W)
-			cols := make([]float32, g.Rows()*g.Ho*g.Wo)
-			b.ReportAllocs()
-			b.SetBytes(int64(4 * len(cols)))
-			for b.Loop() {
-				Im2col(g, x, cols, g.Ho*g.Wo)
-			}
-		})
+func BenchmarkConv(b *testing.B) {
+	for _, c := range benchConvs {
+		g, o, n := c.g, c.o, c.n
+		x, w, y := filled(n*g.C*g.H*g.W, 1), filled(o*g.Rows(), 2), filled(n*o*g.Ho*g.Wo, 3)
+		s := make([]float32, max(Conv2DScratch(g, o, n), Conv2DFilterGradScratch(g, o, n), Conv2DTransposeScratch(g, o, n)))
+		flops := float64(2 * n * o * g.Rows() * g.Ho * g.Wo)
+		for _, op := range []struct {
+			name string
+			f    func()
+		}{
+			{"forward", func() { Conv2D(g, o, n, x, w, y, s) }},
+			{"filter_grad", func() { Conv2DFilterGrad(g, o, n, x, y, w, s) }},
+			{"input_grad", func() { Conv2DTranspose(g, o, n, y, w, x, s) }},
+		} {
+			b.Run(c.name+"/"+op.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					op.f()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

@@ -38,9 +38,8 @@ func (a adapter) TrainStep(n int, in gentest.Feeds) (float32, error) {
 
 var config = gentest.Config{
 	ArgNames: map[string]string{
-		"clean":    "clean",
-		"denoised": "denoised",
-		"noisy":    "noisy",
+		"clean": "clean",
+		"noisy": "noisy",
 	},
 	Args: map[string][]string{
 		"Loss":      {"noisy", "clean"},
@@ -52,8 +51,9 @@ var config = gentest.Config{
 	New: func() gentest.Model {
 		return adapter{New()}
 	},
-	Predict: true,
-	Train:   true,
+	OutNames: map[string]string{"denoised": "denoised"},
+	Predict:  true,
+	Train:    true,
 }
 
 // TestMatchesTheInterpreter compares every method with the float64 interpreter

@@ -2,10 +2,7 @@
 
 package convdae
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // Predict computes denoised for a batch of n items (1 ≤ n ≤ MaxBatch), in inference mode.
 //
@@ -28,293 +25,43 @@ func (m *Model) Predict(n int, noisy []float32, denoised []float32) error {
 		return err
 	}
 	// enc1: Conv2D N×32×28×28
-	{
-		x := noisy
-		w := m.enc1Weight[:]
-		y := m.arena[:n*25088]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: columns 9×784
-		win := rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}
-		cols := m.scratch32[:7056]
-		for i := range n {
-			rt.Im2col(win, x[i*784:i*784+784], cols, 784)
-			rt.Gemm(false, false, 32, 784, 9, 1, w, 9, cols, 784, 0, y[i*25088:i*25088+25088], 784)
-		}
-	}
+	m.conv2D(n, noisy, m.enc1Weight[:], m.arena[:n*25088])
 	// enc1/bias: BiasAdd N×32×28×28
-	{
-		x := m.arena[:n*25088]
-		y := m.arena[802816 : 802816+n*25088]
-		v := &m.enc1Bias
-		for o := range n {
-			xr := (*[25088]float32)(x[o*25088:])
-			yr := (*[25088]float32)(y[o*25088:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[784]float32)(xr[c*784:])
-				yc := (*[784]float32)(yr[c*784:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*25088], m.arena[802816:802816+n*25088], &m.enc1Bias)
 	// enc1/relu: Relu N×32×28×28
-	{
-		x := m.arena[802816 : 802816+n*25088]
-		y := m.arena[:n*25088]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[802816:802816+n*25088], m.arena[:n*25088])
 	// pool1: MaxPool2D N×32×14×14
-	{
-		x := m.arena[:n*25088]
-		y := m.arena[802816 : 802816+n*6272]
-		for pl := range n * 32 {
-			xp := (*[784]float32)(x[pl*784:])
-			yp := (*[196]float32)(y[pl*196:])
-			for p := range 14 {
-				for q := range 14 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*28 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*28+v] > xp[best] {
-								best = h*28 + v
-							}
-						}
-					}
-					yp[p*14+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D(n, m.arena[:n*25088], m.arena[802816:802816+n*6272])
 	// enc2: Conv2D N×32×14×14
-	{
-		x := m.arena[802816 : 802816+n*6272]
-		w := m.enc2Weight[:]
-		y := m.arena[:n*6272]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: columns 288×196
-		win := rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}
-		cols := m.scratch32[:56448]
-		for i := range n {
-			rt.Im2col(win, x[i*6272:i*6272+6272], cols, 196)
-			rt.Gemm(false, false, 32, 196, 288, 1, w, 288, cols, 196, 0, y[i*6272:i*6272+6272], 196)
-		}
-	}
+	m.conv2D2(n, m.arena[802816:802816+n*6272], m.enc2Weight[:], m.arena[:n*6272])
 	// enc2/bias: BiasAdd N×32×14×14
-	{
-		x := m.arena[:n*6272]
-		y := m.arena[200704 : 200704+n*6272]
-		v := &m.enc2Bias
-		for o := range n {
-			xr := (*[6272]float32)(x[o*6272:])
-			yr := (*[6272]float32)(y[o*6272:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[196]float32)(xr[c*196:])
-				yc := (*[196]float32)(yr[c*196:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[:n*6272], m.arena[200704:200704+n*6272], &m.enc2Bias)
 	// enc2/relu: Relu N×32×14×14
-	{
-		x := m.arena[200704 : 200704+n*6272]
-		y := m.arena[:n*6272]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[200704:200704+n*6272], m.arena[:n*6272])
 	// pool2: MaxPool2D N×32×7×7
-	{
-		x := m.arena[:n*6272]
-		y := m.arena[200704 : 200704+n*1568]
-		for pl := range n * 32 {
-			xp := (*[196]float32)(x[pl*196:])
-			yp := (*[49]float32)(y[pl*49:])
-			for p := range 7 {
-				for q := range 7 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*14 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*14+v] > xp[best] {
-								best = h*14 + v
-							}
-						}
-					}
-					yp[p*7+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D2(n, m.arena[:n*6272], m.arena[200704:200704+n*1568])
 	// bottleneck: Conv2D N×32×7×7
-	{
-		x := m.arena[200704 : 200704+n*1568]
-		w := m.bottleneckWeight[:]
-		y := m.arena[:n*1568]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: columns 288×49
-		win := rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}
-		cols := m.scratch32[:14112]
-		for i := range n {
-			rt.Im2col(win, x[i*1568:i*1568+1568], cols, 49)
-			rt.Gemm(false, false, 32, 49, 288, 1, w, 288, cols, 49, 0, y[i*1568:i*1568+1568], 49)
-		}
-	}
+	m.conv2D3(n, m.arena[200704:200704+n*1568], m.bottleneckWeight[:], m.arena[:n*1568])
 	// bottleneck/bias: BiasAdd N×32×7×7
-	{
-		x := m.arena[:n*1568]
-		y := m.arena[50176 : 50176+n*1568]
-		v := &m.bottleneckBias
-		for o := range n {
-			xr := (*[1568]float32)(x[o*1568:])
-			yr := (*[1568]float32)(y[o*1568:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[49]float32)(xr[c*49:])
-				yc := (*[49]float32)(yr[c*49:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[:n*1568], m.arena[50176:50176+n*1568], &m.bottleneckBias)
 	// bottleneck/relu: Relu N×32×7×7
-	{
-		x := m.arena[50176 : 50176+n*1568]
-		y := m.arena[:n*1568]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[50176:50176+n*1568], m.arena[:n*1568])
 	// up1: UpSample2D N×32×14×14
-	{
-		x := m.arena[:n*1568]
-		y := m.arena[50176 : 50176+n*6272]
-		for pl := range n * 32 {
-			xp := (*[49]float32)(x[pl*49:])
-			yp := (*[196]float32)(y[pl*196:])
-			for r := range 7 {
-				xr := (*[7]float32)(xp[r*7:])
-				yr := (*[14]float32)(yp[(r*2)*14:])
-				for v, xv := range xr {
-					yr[v*2+0] = xv
-					yr[v*2+1] = xv
-				}
-				*(*[14]float32)(yp[(r*2+1)*14:]) = *yr
-			}
-		}
-	}
+	m.upSample2D(n, m.arena[:n*1568], m.arena[50176:50176+n*6272])
 	// dec1: Conv2D N×32×14×14
-	{
-		x := m.arena[50176 : 50176+n*6272]
-		w := m.dec1Weight[:]
-		y := m.arena[250880 : 250880+n*6272]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: columns 288×196
-		win := rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}
-		cols := m.scratch32[:56448]
-		for i := range n {
-			rt.Im2col(win, x[i*6272:i*6272+6272], cols, 196)
-			rt.Gemm(false, false, 32, 196, 288, 1, w, 288, cols, 196, 0, y[i*6272:i*6272+6272], 196)
-		}
-	}
+	m.conv2D2(n, m.arena[50176:50176+n*6272], m.dec1Weight[:], m.arena[250880:250880+n*6272])
 	// dec1/bias: BiasAdd N×32×14×14
-	{
-		x := m.arena[250880 : 250880+n*6272]
-		y := m.arena[:n*6272]
-		v := &m.dec1Bias
-		for o := range n {
-			xr := (*[6272]float32)(x[o*6272:])
-			yr := (*[6272]float32)(y[o*6272:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[196]float32)(xr[c*196:])
-				yc := (*[196]float32)(yr[c*196:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[250880:250880+n*6272], m.arena[:n*6272], &m.dec1Bias)
 	// dec1/relu: Relu N×32×14×14
-	{
-		x := m.arena[:n*6272]
-		y := m.arena[200704 : 200704+n*6272]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[:n*6272], m.arena[200704:200704+n*6272])
 	// up2: UpSample2D N×32×28×28
-	{
-		x := m.arena[200704 : 200704+n*6272]
-		y := m.arena[401408 : 401408+n*25088]
-		for pl := range n * 32 {
-			xp := (*[196]float32)(x[pl*196:])
-			yp := (*[784]float32)(y[pl*784:])
-			for r := range 14 {
-				xr := (*[14]float32)(xp[r*14:])
-				yr := (*[28]float32)(yp[(r*2)*28:])
-				for v, xv := range xr {
-					yr[v*2+0] = xv
-					yr[v*2+1] = xv
-				}
-				*(*[28]float32)(yp[(r*2+1)*28:]) = *yr
-			}
-		}
-	}
+	m.upSample2D2(n, m.arena[200704:200704+n*6272], m.arena[401408:401408+n*25088])
 	// dec2: Conv2D N×1×28×28
-	{
-		x := m.arena[401408 : 401408+n*25088]
-		w := m.dec2Weight[:]
-		y := m.arena[:n*784]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: columns 288×784
-		win := rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}
-		cols := m.scratch32[:225792]
-		for i := range n {
-			rt.Im2col(win, x[i*25088:i*25088+25088], cols, 784)
-			rt.Gemm(false, false, 1, 784, 288, 1, w, 288, cols, 784, 0, y[i*784:i*784+784], 784)
-		}
-	}
+	m.conv2D4(n, m.arena[401408:401408+n*25088], m.dec2Weight[:], m.arena[:n*784])
 	// dec2/bias: BiasAdd N×1×28×28
-	{
-		x := m.arena[:n*784]
-		y := m.arena[25088 : 25088+n*784]
-		v := &m.dec2Bias
-		for o := range n {
-			xr := (*[784]float32)(x[o*784:])
-			yr := (*[784]float32)(y[o*784:])
-			for c := range 1 {
-				vc := v[c]
-				xc := (*[784]float32)(xr[c*784:])
-				yc := (*[784]float32)(yr[c*784:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd4(n, m.arena[:n*784], m.arena[25088:25088+n*784], &m.dec2Bias)
 	// dec2/sigmoid: Sigmoid N×1×28×28
-	{
-		x := m.arena[25088 : 25088+n*784]
-		y := denoised
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[25088:25088+n*784], denoised)
 	return nil
 }
 
@@ -342,307 +89,45 @@ func (m *Model) Loss(n int, noisy []float32, clean []float32) (float32, error) {
 		return 0, err
 	}
 	// enc1: Conv2D N×32×28×28
-	{
-		x := noisy
-		w := m.enc1Weight[:]
-		y := m.arena[:n*25088]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: columns 9×784
-		win := rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}
-		cols := m.scratch32[:7056]
-		for i := range n {
-			rt.Im2col(win, x[i*784:i*784+784], cols, 784)
-			rt.Gemm(false, false, 32, 784, 9, 1, w, 9, cols, 784, 0, y[i*25088:i*25088+25088], 784)
-		}
-	}
+	m.conv2D(n, noisy, m.enc1Weight[:], m.arena[:n*25088])
 	// enc1/bias: BiasAdd N×32×28×28
-	{
-		x := m.arena[:n*25088]
-		y := m.arena[802816 : 802816+n*25088]
-		v := &m.enc1Bias
-		for o := range n {
-			xr := (*[25088]float32)(x[o*25088:])
-			yr := (*[25088]float32)(y[o*25088:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[784]float32)(xr[c*784:])
-				yc := (*[784]float32)(yr[c*784:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*25088], m.arena[802816:802816+n*25088], &m.enc1Bias)
 	// enc1/relu: Relu N×32×28×28
-	{
-		x := m.arena[802816 : 802816+n*25088]
-		y := m.arena[:n*25088]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[802816:802816+n*25088], m.arena[:n*25088])
 	// pool1: MaxPool2D N×32×14×14
-	{
-		x := m.arena[:n*25088]
-		y := m.arena[802816 : 802816+n*6272]
-		for pl := range n * 32 {
-			xp := (*[784]float32)(x[pl*784:])
-			yp := (*[196]float32)(y[pl*196:])
-			for p := range 14 {
-				for q := range 14 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*28 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*28+v] > xp[best] {
-								best = h*28 + v
-							}
-						}
-					}
-					yp[p*14+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D(n, m.arena[:n*25088], m.arena[802816:802816+n*6272])
 	// enc2: Conv2D N×32×14×14
-	{
-		x := m.arena[802816 : 802816+n*6272]
-		w := m.enc2Weight[:]
-		y := m.arena[:n*6272]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: columns 288×196
-		win := rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}
-		cols := m.scratch32[:56448]
-		for i := range n {
-			rt.Im2col(win, x[i*6272:i*6272+6272], cols, 196)
-			rt.Gemm(false, false, 32, 196, 288, 1, w, 288, cols, 196, 0, y[i*6272:i*6272+6272], 196)
-		}
-	}
+	m.conv2D2(n, m.arena[802816:802816+n*6272], m.enc2Weight[:], m.arena[:n*6272])
 	// enc2/bias: BiasAdd N×32×14×14
-	{
-		x := m.arena[:n*6272]
-		y := m.arena[200704 : 200704+n*6272]
-		v := &m.enc2Bias
-		for o := range n {
-			xr := (*[6272]float32)(x[o*6272:])
-			yr := (*[6272]float32)(y[o*6272:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[196]float32)(xr[c*196:])
-				yc := (*[196]float32)(yr[c*196:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[:n*6272], m.arena[200704:200704+n*6272], &m.enc2Bias)
 	// enc2/relu: Relu N×32×14×14
-	{
-		x := m.arena[200704 : 200704+n*6272]
-		y := m.arena[:n*6272]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[200704:200704+n*6272], m.arena[:n*6272])
 	// pool2: MaxPool2D N×32×7×7
-	{
-		x := m.arena[:n*6272]
-		y := m.arena[200704 : 200704+n*1568]
-		for pl := range n * 32 {
-			xp := (*[196]float32)(x[pl*196:])
-			yp := (*[49]float32)(y[pl*49:])
-			for p := range 7 {
-				for q := range 7 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*14 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*14+v] > xp[best] {
-								best = h*14 + v
-							}
-						}
-					}
-					yp[p*7+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D2(n, m.arena[:n*6272], m.arena[200704:200704+n*1568])
 	// bottleneck: Conv2D N×32×7×7
-	{
-		x := m.arena[200704 : 200704+n*1568]
-		w := m.bottleneckWeight[:]
-		y := m.arena[:n*1568]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: columns 288×49
-		win := rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}
-		cols := m.scratch32[:14112]
-		for i := range n {
-			rt.Im2col(win, x[i*1568:i*1568+1568], cols, 49)
-			rt.Gemm(false, false, 32, 49, 288, 1, w, 288, cols, 49, 0, y[i*1568:i*1568+1568], 49)
-		}
-	}
+	m.conv2D3(n, m.arena[200704:200704+n*1568], m.bottleneckWeight[:], m.arena[:n*1568])
 	// bottleneck/bias: BiasAdd N×32×7×7
-	{
-		x := m.arena[:n*1568]
-		y := m.arena[50176 : 50176+n*1568]
-		v := &m.bottleneckBias
-		for o := range n {
-			xr := (*[1568]float32)(x[o*1568:])
-			yr := (*[1568]float32)(y[o*1568:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[49]float32)(xr[c*49:])
-				yc := (*[49]float32)(yr[c*49:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[:n*1568], m.arena[50176:50176+n*1568], &m.bottleneckBias)
 	// bottleneck/relu: Relu N×32×7×7
-	{
-		x := m.arena[50176 : 50176+n*1568]
-		y := m.arena[:n*1568]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[50176:50176+n*1568], m.arena[:n*1568])
 	// up1: UpSample2D N×32×14×14
-	{
-		x := m.arena[:n*1568]
-		y := m.arena[50176 : 50176+n*6272]
-		for pl := range n * 32 {
-			xp := (*[49]float32)(x[pl*49:])
-			yp := (*[196]float32)(y[pl*196:])
-			for r := range 7 {
-				xr := (*[7]float32)(xp[r*7:])
-				yr := (*[14]float32)(yp[(r*2)*14:])
-				for v, xv := range xr {
-					yr[v*2+0] = xv
-					yr[v*2+1] = xv
-				}
-				*(*[14]float32)(yp[(r*2+1)*14:]) = *yr
-			}
-		}
-	}
+	m.upSample2D(n, m.arena[:n*1568], m.arena[50176:50176+n*6272])
 	// dec1: Conv2D N×32×14×14
-	{
-		x := m.arena[50176 : 50176+n*6272]
-		w := m.dec1Weight[:]
-		y := m.arena[250880 : 250880+n*6272]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: columns 288×196
-		win := rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}
-		cols := m.scratch32[:56448]
-		for i := range n {
-			rt.Im2col(win, x[i*6272:i*6272+6272], cols, 196)
-			rt.Gemm(false, false, 32, 196, 288, 1, w, 288, cols, 196, 0, y[i*6272:i*6272+6272], 196)
-		}
-	}
+	m.conv2D2(n, m.arena[50176:50176+n*6272], m.dec1Weight[:], m.arena[250880:250880+n*6272])
 	// dec1/bias: BiasAdd N×32×14×14
-	{
-		x := m.arena[250880 : 250880+n*6272]
-		y := m.arena[:n*6272]
-		v := &m.dec1Bias
-		for o := range n {
-			xr := (*[6272]float32)(x[o*6272:])
-			yr := (*[6272]float32)(y[o*6272:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[196]float32)(xr[c*196:])
-				yc := (*[196]float32)(yr[c*196:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[250880:250880+n*6272], m.arena[:n*6272], &m.dec1Bias)
 	// dec1/relu: Relu N×32×14×14
-	{
-		x := m.arena[:n*6272]
-		y := m.arena[200704 : 200704+n*6272]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[:n*6272], m.arena[200704:200704+n*6272])
 	// up2: UpSample2D N×32×28×28
-	{
-		x := m.arena[200704 : 200704+n*6272]
-		y := m.arena[401408 : 401408+n*25088]
-		for pl := range n * 32 {
-			xp := (*[196]float32)(x[pl*196:])
-			yp := (*[784]float32)(y[pl*784:])
-			for r := range 14 {
-				xr := (*[14]float32)(xp[r*14:])
-				yr := (*[28]float32)(yp[(r*2)*28:])
-				for v, xv := range xr {
-					yr[v*2+0] = xv
-					yr[v*2+1] = xv
-				}
-				*(*[28]float32)(yp[(r*2+1)*28:]) = *yr
-			}
-		}
-	}
+	m.upSample2D2(n, m.arena[200704:200704+n*6272], m.arena[401408:401408+n*25088])
 	// dec2: Conv2D N×1×28×28
-	{
-		x := m.arena[401408 : 401408+n*25088]
-		w := m.dec2Weight[:]
-		y := m.arena[:n*784]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: columns 288×784
-		win := rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}
-		cols := m.scratch32[:225792]
-		for i := range n {
-			rt.Im2col(win, x[i*25088:i*25088+25088], cols, 784)
-			rt.Gemm(false, false, 1, 784, 288, 1, w, 288, cols, 784, 0, y[i*784:i*784+784], 784)
-		}
-	}
+	m.conv2D4(n, m.arena[401408:401408+n*25088], m.dec2Weight[:], m.arena[:n*784])
 	// dec2/bias: BiasAdd N×1×28×28
-	{
-		x := m.arena[:n*784]
-		y := m.arena[25088 : 25088+n*784]
-		v := &m.dec2Bias
-		for o := range n {
-			xr := (*[784]float32)(x[o*784:])
-			yr := (*[784]float32)(y[o*784:])
-			for c := range 1 {
-				vc := v[c]
-				xc := (*[784]float32)(xr[c*784:])
-				yc := (*[784]float32)(yr[c*784:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd4(n, m.arena[:n*784], m.arena[25088:25088+n*784], &m.dec2Bias)
 	// dec2/sigmoid: Sigmoid N×1×28×28
-	{
-		x := m.arena[25088 : 25088+n*784]
-		y := m.arena[:n*784]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[25088:25088+n*784], m.arena[:n*784])
 	// loss: BCELoss scalar
-	{
-		p := m.arena[:n*784]
-		t := clean
-		t = t[:len(p)]
-		y := m.arena[25088 : 25088+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
-		}
-		y[0] = float32(s / float64(n*784))
-	}
+	m.bCELoss(n, m.arena[:n*784], clean, m.arena[25088:25088+1])
 	loss := m.arena[25088]
 	return loss, nil
 }

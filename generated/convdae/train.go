@@ -2,10 +2,7 @@
 
 package convdae
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
@@ -38,726 +35,95 @@ func (m *Model) TrainStep(n int, noisy []float32, clean []float32) (float32, err
 		}
 	}
 	// enc1: Conv2D N×32×28×28
-	{
-		x := noisy
-		w := m.enc1Weight[:]
-		y := m.arena[:n*25088]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: columns 9×784
-		win := rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}
-		cols := m.scratch32[:7056]
-		for i := range n {
-			rt.Im2col(win, x[i*784:i*784+784], cols, 784)
-			rt.Gemm(false, false, 32, 784, 9, 1, w, 9, cols, 784, 0, y[i*25088:i*25088+25088], 784)
-		}
-	}
+	m.conv2D(n, noisy, m.enc1Weight[:], m.arena[:n*25088])
 	// enc1/bias: BiasAdd N×32×28×28
-	{
-		x := m.arena[:n*25088]
-		y := m.arena[802816 : 802816+n*25088]
-		v := &m.enc1Bias
-		for o := range n {
-			xr := (*[25088]float32)(x[o*25088:])
-			yr := (*[25088]float32)(y[o*25088:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[784]float32)(xr[c*784:])
-				yc := (*[784]float32)(yr[c*784:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*25088], m.arena[802816:802816+n*25088], &m.enc1Bias)
 	// enc1/relu: Relu N×32×28×28
-	{
-		x := m.arena[802816 : 802816+n*25088]
-		y := m.arena[:n*25088]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[802816:802816+n*25088], m.arena[:n*25088])
 	// pool1: MaxPool2D N×32×14×14
-	{
-		x := m.arena[:n*25088]
-		y := m.arena[1605632 : 1605632+n*6272]
-		for pl := range n * 32 {
-			xp := (*[784]float32)(x[pl*784:])
-			yp := (*[196]float32)(y[pl*196:])
-			for p := range 14 {
-				for q := range 14 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*28 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*28+v] > xp[best] {
-								best = h*28 + v
-							}
-						}
-					}
-					yp[p*14+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D(n, m.arena[:n*25088], m.arena[1605632:1605632+n*6272])
 	// enc2: Conv2D N×32×14×14
-	{
-		x := m.arena[1605632 : 1605632+n*6272]
-		w := m.enc2Weight[:]
-		y := m.arena[1806336 : 1806336+n*6272]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: columns 288×196
-		win := rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}
-		cols := m.scratch32[:56448]
-		for i := range n {
-			rt.Im2col(win, x[i*6272:i*6272+6272], cols, 196)
-			rt.Gemm(false, false, 32, 196, 288, 1, w, 288, cols, 196, 0, y[i*6272:i*6272+6272], 196)
-		}
-	}
+	m.conv2D2(n, m.arena[1605632:1605632+n*6272], m.enc2Weight[:], m.arena[1806336:1806336+n*6272])
 	// enc2/bias: BiasAdd N×32×14×14
-	{
-		x := m.arena[1806336 : 1806336+n*6272]
-		y := m.arena[2007040 : 2007040+n*6272]
-		v := &m.enc2Bias
-		for o := range n {
-			xr := (*[6272]float32)(x[o*6272:])
-			yr := (*[6272]float32)(y[o*6272:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[196]float32)(xr[c*196:])
-				yc := (*[196]float32)(yr[c*196:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[1806336:1806336+n*6272], m.arena[2007040:2007040+n*6272], &m.enc2Bias)
 	// enc2/relu: Relu N×32×14×14
-	{
-		x := m.arena[2007040 : 2007040+n*6272]
-		y := m.arena[1806336 : 1806336+n*6272]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[2007040:2007040+n*6272], m.arena[1806336:1806336+n*6272])
 	// pool2: MaxPool2D N×32×7×7
-	{
-		x := m.arena[1806336 : 1806336+n*6272]
-		y := m.arena[2207744 : 2207744+n*1568]
-		for pl := range n * 32 {
-			xp := (*[196]float32)(x[pl*196:])
-			yp := (*[49]float32)(y[pl*49:])
-			for p := range 7 {
-				for q := range 7 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*14 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*14+v] > xp[best] {
-								best = h*14 + v
-							}
-						}
-					}
-					yp[p*7+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D2(n, m.arena[1806336:1806336+n*6272], m.arena[2207744:2207744+n*1568])
 	// bottleneck: Conv2D N×32×7×7
-	{
-		x := m.arena[2207744 : 2207744+n*1568]
-		w := m.bottleneckWeight[:]
-		y := m.arena[2257920 : 2257920+n*1568]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: columns 288×49
-		win := rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}
-		cols := m.scratch32[:14112]
-		for i := range n {
-			rt.Im2col(win, x[i*1568:i*1568+1568], cols, 49)
-			rt.Gemm(false, false, 32, 49, 288, 1, w, 288, cols, 49, 0, y[i*1568:i*1568+1568], 49)
-		}
-	}
+	m.conv2D3(n, m.arena[2207744:2207744+n*1568], m.bottleneckWeight[:], m.arena[2257920:2257920+n*1568])
 	// bottleneck/bias: BiasAdd N×32×7×7
-	{
-		x := m.arena[2257920 : 2257920+n*1568]
-		y := m.arena[2308096 : 2308096+n*1568]
-		v := &m.bottleneckBias
-		for o := range n {
-			xr := (*[1568]float32)(x[o*1568:])
-			yr := (*[1568]float32)(y[o*1568:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[49]float32)(xr[c*49:])
-				yc := (*[49]float32)(yr[c*49:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[2257920:2257920+n*1568], m.arena[2308096:2308096+n*1568], &m.bottleneckBias)
 	// bottleneck/relu: Relu N×32×7×7
-	{
-		x := m.arena[2308096 : 2308096+n*1568]
-		y := m.arena[2257920 : 2257920+n*1568]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[2308096:2308096+n*1568], m.arena[2257920:2257920+n*1568])
 	// up1: UpSample2D N×32×14×14
-	{
-		x := m.arena[2257920 : 2257920+n*1568]
-		y := m.arena[2358272 : 2358272+n*6272]
-		for pl := range n * 32 {
-			xp := (*[49]float32)(x[pl*49:])
-			yp := (*[196]float32)(y[pl*196:])
-			for r := range 7 {
-				xr := (*[7]float32)(xp[r*7:])
-				yr := (*[14]float32)(yp[(r*2)*14:])
-				for v, xv := range xr {
-					yr[v*2+0] = xv
-					yr[v*2+1] = xv
-				}
-				*(*[14]float32)(yp[(r*2+1)*14:]) = *yr
-			}
-		}
-	}
+	m.upSample2D(n, m.arena[2257920:2257920+n*1568], m.arena[2358272:2358272+n*6272])
 	// dec1: Conv2D N×32×14×14
-	{
-		x := m.arena[2358272 : 2358272+n*6272]
-		w := m.dec1Weight[:]
-		y := m.arena[2558976 : 2558976+n*6272]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: columns 288×196
-		win := rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}
-		cols := m.scratch32[:56448]
-		for i := range n {
-			rt.Im2col(win, x[i*6272:i*6272+6272], cols, 196)
-			rt.Gemm(false, false, 32, 196, 288, 1, w, 288, cols, 196, 0, y[i*6272:i*6272+6272], 196)
-		}
-	}
+	m.conv2D2(n, m.arena[2358272:2358272+n*6272], m.dec1Weight[:], m.arena[2558976:2558976+n*6272])
 	// dec1/bias: BiasAdd N×32×14×14
-	{
-		x := m.arena[2558976 : 2558976+n*6272]
-		y := m.arena[2759680 : 2759680+n*6272]
-		v := &m.dec1Bias
-		for o := range n {
-			xr := (*[6272]float32)(x[o*6272:])
-			yr := (*[6272]float32)(y[o*6272:])
-			for c := range 32 {
-				vc := v[c]
-				xc := (*[196]float32)(xr[c*196:])
-				yc := (*[196]float32)(yr[c*196:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[2558976:2558976+n*6272], m.arena[2759680:2759680+n*6272], &m.dec1Bias)
 	// dec1/relu: Relu N×32×14×14
-	{
-		x := m.arena[2759680 : 2759680+n*6272]
-		y := m.arena[2558976 : 2558976+n*6272]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[2759680:2759680+n*6272], m.arena[2558976:2558976+n*6272])
 	// up2: UpSample2D N×32×28×28
-	{
-		x := m.arena[2558976 : 2558976+n*6272]
-		y := m.arena[2960384 : 2960384+n*25088]
-		for pl := range n * 32 {
-			xp := (*[196]float32)(x[pl*196:])
-			yp := (*[784]float32)(y[pl*784:])
-			for r := range 14 {
-				xr := (*[14]float32)(xp[r*14:])
-				yr := (*[28]float32)(yp[(r*2)*28:])
-				for v, xv := range xr {
-					yr[v*2+0] = xv
-					yr[v*2+1] = xv
-				}
-				*(*[28]float32)(yp[(r*2+1)*28:]) = *yr
-			}
-		}
-	}
+	m.upSample2D2(n, m.arena[2558976:2558976+n*6272], m.arena[2960384:2960384+n*25088])
 	// dec2: Conv2D N×1×28×28
-	{
-		x := m.arena[2960384 : 2960384+n*25088]
-		w := m.dec2Weight[:]
-		y := m.arena[2257920 : 2257920+n*784]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: columns 288×784
-		win := rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}
-		cols := m.scratch32[:225792]
-		for i := range n {
-			rt.Im2col(win, x[i*25088:i*25088+25088], cols, 784)
-			rt.Gemm(false, false, 1, 784, 288, 1, w, 288, cols, 784, 0, y[i*784:i*784+784], 784)
-		}
-	}
+	m.conv2D4(n, m.arena[2960384:2960384+n*25088], m.dec2Weight[:], m.arena[2257920:2257920+n*784])
 	// dec2/bias: BiasAdd N×1×28×28
-	{
-		x := m.arena[2257920 : 2257920+n*784]
-		y := m.arena[2283008 : 2283008+n*784]
-		v := &m.dec2Bias
-		for o := range n {
-			xr := (*[784]float32)(x[o*784:])
-			yr := (*[784]float32)(y[o*784:])
-			for c := range 1 {
-				vc := v[c]
-				xc := (*[784]float32)(xr[c*784:])
-				yc := (*[784]float32)(yr[c*784:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd4(n, m.arena[2257920:2257920+n*784], m.arena[2283008:2283008+n*784], &m.dec2Bias)
 	// dec2/sigmoid: Sigmoid N×1×28×28
-	{
-		x := m.arena[2283008 : 2283008+n*784]
-		y := m.arena[2257920 : 2257920+n*784]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-	}
+	m.sigmoid(n, m.arena[2283008:2283008+n*784], m.arena[2257920:2257920+n*784])
 	// loss: BCELoss scalar
-	{
-		p := m.arena[2257920 : 2257920+n*784]
-		t := clean
-		t = t[:len(p)]
-		y := m.arena[2283008 : 2283008+1]
-		var s float64
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
-		}
-		y[0] = float32(s / float64(n*784))
-	}
+	m.bCELoss(n, m.arena[2257920:2257920+n*784], clean, m.arena[2283008:2283008+1])
 	// d.loss: Fill scalar
-	{
-		m.arena[2283024] = 1.0
-	}
+	m.arena[2283024] = 1.0
 	// d.loss.1: LossGrad of BCELoss N×1×28×28
-	{
-		p := m.arena[2257920 : 2257920+n*784]
-		t := clean
-		t = t[:len(p)]
-		dl := m.arena[2283024 : 2283024+1]
-		gr := m.arena[2558976 : 2558976+n*784]
-		gr = gr[:len(p)]
-		scale := float64(dl[0]) / float64(n*784)
-		for i, v := range p {
-			pv := float64(v)
-			tv := float64(t[i])
-			g := 0.0
-			if pv > 3.720075976020836e-44 {
-				g -= tv / pv
-			}
-			if 1-pv > 3.720075976020836e-44 {
-				g += (1 - tv) / (1 - pv)
-			}
-			gr[i] = float32(scale * g)
-		}
-	}
+	m.lossGrad(n, m.arena[2257920:2257920+n*784], clean, m.arena[2283024:2283024+1], m.arena[2558976:2558976+n*784])
 	// d.dec2/sigmoid.1: SigmoidGrad N×1×28×28
-	{
-		a := m.arena[2257920 : 2257920+n*784]
-		b := m.arena[2558976 : 2558976+n*784]
-		y := m.arena[2584064 : 2584064+n*784]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			y[i] = bv * a[i] * (1 - a[i])
-		}
-	}
+	m.sigmoidGrad(n, m.arena[2257920:2257920+n*784], m.arena[2558976:2558976+n*784], m.arena[2584064:2584064+n*784])
 	// d.dec2/bias.1: ChannelSum 1
-	{
-		x := m.arena[2584064 : 2584064+n*784]
-		s := &m.dec2BiasGrad
-		acc := (*[1]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[784]float32)(x[o*784:])
-			for c := range 1 {
-				var t float64
-				for _, v := range (*[784]float32)(xr[c*784:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 1 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum(n, m.arena[2584064:2584064+n*784], &m.dec2BiasGrad)
 	// d.dec2.1: Conv2DTranspose N×32×28×28
-	{
-		x := m.arena[2584064 : 2584064+n*784]
-		w := m.dec2Weight[:]
-		y := m.arena[3763200 : 3763200+n*25088]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: columns 288×784
-		win := rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}
-		cols := m.scratch32[:225792]
-		clear(y)
-		for i := range n {
-			rt.Gemm(true, false, 288, 784, 1, 1, w, 288, x[i*784:i*784+784], 784, 0, cols, 784)
-			rt.Col2im(win, cols, 784, y[i*25088:i*25088+25088])
-		}
-	}
+	m.conv2DTranspose(n, m.arena[2584064:2584064+n*784], m.dec2Weight[:], m.arena[3763200:3763200+n*25088])
 	// d.dec2.2: Conv2DFilterGrad 1×32×3×3
-	{
-		x := m.arena[2960384 : 2960384+n*25088]
-		dy := m.arena[2584064 : 2584064+n*784]
-		dw := m.dec2WeightGrad[:]
-		clear(dw)
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: columns 288×784
-		win := rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}
-		cols := m.scratch32[:225792]
-		for i := range n {
-			rt.Im2col(win, x[i*25088:i*25088+25088], cols, 784)
-			rt.Gemm(false, true, 1, 288, 784, 1, dy[i*784:i*784+784], 784, cols, 784, 1, dw, 288)
-		}
-	}
+	m.conv2DFilterGrad(n, m.arena[2960384:2960384+n*25088], m.arena[2584064:2584064+n*784], m.dec2WeightGrad[:])
 	// d.up2.1: UpSample2DGrad N×32×14×14
-	{
-		dy := m.arena[3763200 : 3763200+n*25088]
-		dx := m.arena[2558976 : 2558976+n*6272]
-		for pl := range n * 32 {
-			dyp := (*[784]float32)(dy[pl*784:])
-			dxp := (*[196]float32)(dx[pl*196:])
-			for r := range 14 {
-				for v := range 14 {
-					var s float32
-					s += dyp[(r*2+0)*28+v*2+0]
-					s += dyp[(r*2+0)*28+v*2+1]
-					s += dyp[(r*2+1)*28+v*2+0]
-					s += dyp[(r*2+1)*28+v*2+1]
-					dxp[r*14+v] = s
-				}
-			}
-		}
-	}
+	m.upSample2DGrad(n, m.arena[3763200:3763200+n*25088], m.arena[2558976:2558976+n*6272])
 	// d.dec1/relu.1: ReluGrad N×32×14×14
-	{
-		a := m.arena[2759680 : 2759680+n*6272]
-		b := m.arena[2558976 : 2558976+n*6272]
-		y := m.arena[2960384 : 2960384+n*6272]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[2759680:2759680+n*6272], m.arena[2558976:2558976+n*6272], m.arena[2960384:2960384+n*6272])
 	// d.dec1/bias.1: ChannelSum 32
-	{
-		x := m.arena[2960384 : 2960384+n*6272]
-		s := &m.dec1BiasGrad
-		acc := (*[32]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[6272]float32)(x[o*6272:])
-			for c := range 32 {
-				var t float64
-				for _, v := range (*[196]float32)(xr[c*196:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 32 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[2960384:2960384+n*6272], &m.dec1BiasGrad)
 	// d.dec1.1: Conv2DTranspose N×32×14×14
-	{
-		x := m.arena[2960384 : 2960384+n*6272]
-		w := m.dec1Weight[:]
-		y := m.arena[2558976 : 2558976+n*6272]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: columns 288×196
-		win := rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}
-		cols := m.scratch32[:56448]
-		clear(y)
-		for i := range n {
-			rt.Gemm(true, false, 288, 196, 32, 1, w, 288, x[i*6272:i*6272+6272], 196, 0, cols, 196)
-			rt.Col2im(win, cols, 196, y[i*6272:i*6272+6272])
-		}
-	}
+	m.conv2DTranspose2(n, m.arena[2960384:2960384+n*6272], m.dec1Weight[:], m.arena[2558976:2558976+n*6272])
 	// d.dec1.2: Conv2DFilterGrad 32×32×3×3
-	{
-		x := m.arena[2358272 : 2358272+n*6272]
-		dy := m.arena[2960384 : 2960384+n*6272]
-		dw := m.dec1WeightGrad[:]
-		clear(dw)
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: columns 288×196
-		win := rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}
-		cols := m.scratch32[:56448]
-		for i := range n {
-			rt.Im2col(win, x[i*6272:i*6272+6272], cols, 196)
-			rt.Gemm(false, true, 32, 288, 196, 1, dy[i*6272:i*6272+6272], 196, cols, 196, 1, dw, 288)
-		}
-	}
+	m.conv2DFilterGrad2(n, m.arena[2358272:2358272+n*6272], m.arena[2960384:2960384+n*6272], m.dec1WeightGrad[:])
 	// d.up1.1: UpSample2DGrad N×32×7×7
-	{
-		dy := m.arena[2558976 : 2558976+n*6272]
-		dx := m.arena[2358272 : 2358272+n*1568]
-		for pl := range n * 32 {
-			dyp := (*[196]float32)(dy[pl*196:])
-			dxp := (*[49]float32)(dx[pl*49:])
-			for r := range 7 {
-				for v := range 7 {
-					var s float32
-					s += dyp[(r*2+0)*14+v*2+0]
-					s += dyp[(r*2+0)*14+v*2+1]
-					s += dyp[(r*2+1)*14+v*2+0]
-					s += dyp[(r*2+1)*14+v*2+1]
-					dxp[r*7+v] = s
-				}
-			}
-		}
-	}
+	m.upSample2DGrad2(n, m.arena[2558976:2558976+n*6272], m.arena[2358272:2358272+n*1568])
 	// d.bottleneck/relu.1: ReluGrad N×32×7×7
-	{
-		a := m.arena[2308096 : 2308096+n*1568]
-		b := m.arena[2358272 : 2358272+n*1568]
-		y := m.arena[2408448 : 2408448+n*1568]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[2308096:2308096+n*1568], m.arena[2358272:2358272+n*1568], m.arena[2408448:2408448+n*1568])
 	// d.bottleneck/bias.1: ChannelSum 32
-	{
-		x := m.arena[2408448 : 2408448+n*1568]
-		s := &m.bottleneckBiasGrad
-		acc := (*[32]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[1568]float32)(x[o*1568:])
-			for c := range 32 {
-				var t float64
-				for _, v := range (*[49]float32)(xr[c*49:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 32 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum3(n, m.arena[2408448:2408448+n*1568], &m.bottleneckBiasGrad)
 	// d.bottleneck.1: Conv2DTranspose N×32×7×7
-	{
-		x := m.arena[2408448 : 2408448+n*1568]
-		w := m.bottleneckWeight[:]
-		y := m.arena[2283024 : 2283024+n*1568]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: columns 288×49
-		win := rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}
-		cols := m.scratch32[:14112]
-		clear(y)
-		for i := range n {
-			rt.Gemm(true, false, 288, 49, 32, 1, w, 288, x[i*1568:i*1568+1568], 49, 0, cols, 49)
-			rt.Col2im(win, cols, 49, y[i*1568:i*1568+1568])
-		}
-	}
+	m.conv2DTranspose3(n, m.arena[2408448:2408448+n*1568], m.bottleneckWeight[:], m.arena[2283024:2283024+n*1568])
 	// d.bottleneck.2: Conv2DFilterGrad 32×32×3×3
-	{
-		x := m.arena[2207744 : 2207744+n*1568]
-		dy := m.arena[2408448 : 2408448+n*1568]
-		dw := m.bottleneckWeightGrad[:]
-		clear(dw)
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: columns 288×49
-		win := rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}
-		cols := m.scratch32[:14112]
-		for i := range n {
-			rt.Im2col(win, x[i*1568:i*1568+1568], cols, 49)
-			rt.Gemm(false, true, 32, 288, 49, 1, dy[i*1568:i*1568+1568], 49, cols, 49, 1, dw, 288)
-		}
-	}
+	m.conv2DFilterGrad3(n, m.arena[2207744:2207744+n*1568], m.arena[2408448:2408448+n*1568], m.bottleneckWeightGrad[:])
 	// d.pool2.1: MaxPool2DGrad N×32×14×14
-	{
-		x := m.arena[1806336 : 1806336+n*6272]
-		dy := m.arena[2283024 : 2283024+n*1568]
-		dx := m.arena[2333200 : 2333200+n*6272]
-		clear(dx)
-		for pl := range n * 32 {
-			xp := (*[196]float32)(x[pl*196:])
-			dyp := (*[49]float32)(dy[pl*49:])
-			dxp := (*[196]float32)(dx[pl*196:])
-			for p := range 7 {
-				for q := range 7 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*14 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*14+v] > xp[best] {
-								best = h*14 + v
-							}
-						}
-					}
-					dxp[best] += dyp[p*7+q]
-				}
-			}
-		}
-	}
+	m.maxPool2DGrad(n, m.arena[1806336:1806336+n*6272], m.arena[2283024:2283024+n*1568], m.arena[2333200:2333200+n*6272])
 	// d.enc2/relu.1: ReluGrad N×32×14×14
-	{
-		a := m.arena[2007040 : 2007040+n*6272]
-		b := m.arena[2333200 : 2333200+n*6272]
-		y := m.arena[1806336 : 1806336+n*6272]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[2007040:2007040+n*6272], m.arena[2333200:2333200+n*6272], m.arena[1806336:1806336+n*6272])
 	// d.enc2/bias.1: ChannelSum 32
-	{
-		x := m.arena[1806336 : 1806336+n*6272]
-		s := &m.enc2BiasGrad
-		acc := (*[32]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[6272]float32)(x[o*6272:])
-			for c := range 32 {
-				var t float64
-				for _, v := range (*[196]float32)(xr[c*196:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 32 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[1806336:1806336+n*6272], &m.enc2BiasGrad)
 	// d.enc2.1: Conv2DTranspose N×32×14×14
-	{
-		x := m.arena[1806336 : 1806336+n*6272]
-		w := m.enc2Weight[:]
-		y := m.arena[2007040 : 2007040+n*6272]
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: columns 288×196
-		win := rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}
-		cols := m.scratch32[:56448]
-		clear(y)
-		for i := range n {
-			rt.Gemm(true, false, 288, 196, 32, 1, w, 288, x[i*6272:i*6272+6272], 196, 0, cols, 196)
-			rt.Col2im(win, cols, 196, y[i*6272:i*6272+6272])
-		}
-	}
+	m.conv2DTranspose2(n, m.arena[1806336:1806336+n*6272], m.enc2Weight[:], m.arena[2007040:2007040+n*6272])
 	// d.enc2.2: Conv2DFilterGrad 32×32×3×3
-	{
-		x := m.arena[1605632 : 1605632+n*6272]
-		dy := m.arena[1806336 : 1806336+n*6272]
-		dw := m.enc2WeightGrad[:]
-		clear(dw)
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: columns 288×196
-		win := rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}
-		cols := m.scratch32[:56448]
-		for i := range n {
-			rt.Im2col(win, x[i*6272:i*6272+6272], cols, 196)
-			rt.Gemm(false, true, 32, 288, 196, 1, dy[i*6272:i*6272+6272], 196, cols, 196, 1, dw, 288)
-		}
-	}
+	m.conv2DFilterGrad2(n, m.arena[1605632:1605632+n*6272], m.arena[1806336:1806336+n*6272], m.enc2WeightGrad[:])
 	// d.pool1.1: MaxPool2DGrad N×32×28×28
-	{
-		x := m.arena[:n*25088]
-		dy := m.arena[2007040 : 2007040+n*6272]
-		dx := m.arena[2283024 : 2283024+n*25088]
-		clear(dx)
-		for pl := range n * 32 {
-			xp := (*[784]float32)(x[pl*784:])
-			dyp := (*[196]float32)(dy[pl*196:])
-			dxp := (*[784]float32)(dx[pl*784:])
-			for p := range 14 {
-				for q := range 14 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*28 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*28+v] > xp[best] {
-								best = h*28 + v
-							}
-						}
-					}
-					dxp[best] += dyp[p*14+q]
-				}
-			}
-		}
-	}
+	m.maxPool2DGrad2(n, m.arena[:n*25088], m.arena[2007040:2007040+n*6272], m.arena[2283024:2283024+n*25088])
 	// d.enc1/relu.1: ReluGrad N×32×28×28
-	{
-		a := m.arena[802816 : 802816+n*25088]
-		b := m.arena[2283024 : 2283024+n*25088]
-		y := m.arena[:n*25088]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[802816:802816+n*25088], m.arena[2283024:2283024+n*25088], m.arena[:n*25088])
 	// d.enc1/bias.1: ChannelSum 32
-	{
-		x := m.arena[:n*25088]
-		s := &m.enc1BiasGrad
-		acc := (*[32]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[25088]float32)(x[o*25088:])
-			for c := range 32 {
-				var t float64
-				for _, v := range (*[784]float32)(xr[c*784:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 32 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum4(n, m.arena[:n*25088], &m.enc1BiasGrad)
 	// d.enc1.1: Conv2DFilterGrad 32×1×3×3
-	{
-		x := noisy
-		dy := m.arena[:n*25088]
-		dw := m.enc1WeightGrad[:]
-		clear(dw)
-		// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: columns 9×784
-		win := rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}
-		cols := m.scratch32[:7056]
-		for i := range n {
-			rt.Im2col(win, x[i*784:i*784+784], cols, 784)
-			rt.Gemm(false, true, 32, 9, 784, 1, dy[i*25088:i*25088+25088], 784, cols, 784, 1, dw, 9)
-		}
-	}
+	m.conv2DFilterGrad4(n, noisy, m.arena[:n*25088], m.enc1WeightGrad[:])
 	loss := m.arena[2283008]
 	m.update()
 	m.Step++

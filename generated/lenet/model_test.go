@@ -40,7 +40,6 @@ var config = gentest.Config{
 	ArgNames: map[string]string{
 		"image": "image",
 		"label": "label",
-		"probs": "probs",
 	},
 	Args: map[string][]string{
 		"Loss":      {"image", "label"},
@@ -52,8 +51,9 @@ var config = gentest.Config{
 	New: func() gentest.Model {
 		return adapter{New()}
 	},
-	Predict: true,
-	Train:   true,
+	OutNames: map[string]string{"probs": "probs"},
+	Predict:  true,
+	Train:    true,
 }
 
 // TestMatchesTheInterpreter compares every method with the float64 interpreter

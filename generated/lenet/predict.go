@@ -2,10 +2,7 @@
 
 package lenet
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // Predict computes probs for a batch of n items (1 ≤ n ≤ MaxBatch), in inference mode.
 //
@@ -28,230 +25,40 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 		return err
 	}
 	// conv1: Conv2D N×6×28×28
-	{
-		x := image
-		w := m.conv1Weight[:]
-		y := m.arena[:n*4704]
-		// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: columns 25×784
-		win := rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}
-		cols := m.scratch32[:19600]
-		for i := range n {
-			rt.Im2col(win, x[i*784:i*784+784], cols, 784)
-			rt.Gemm(false, false, 6, 784, 25, 1, w, 25, cols, 784, 0, y[i*4704:i*4704+4704], 784)
-		}
-	}
+	m.conv2D(n, image, m.conv1Weight[:], m.arena[:n*4704])
 	// conv1/bias: BiasAdd N×6×28×28
-	{
-		x := m.arena[:n*4704]
-		y := m.arena[301056 : 301056+n*4704]
-		v := &m.conv1Bias
-		for o := range n {
-			xr := (*[4704]float32)(x[o*4704:])
-			yr := (*[4704]float32)(y[o*4704:])
-			for c := range 6 {
-				vc := v[c]
-				xc := (*[784]float32)(xr[c*784:])
-				yc := (*[784]float32)(yr[c*784:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*4704], m.arena[301056:301056+n*4704], &m.conv1Bias)
 	// conv1/relu: Relu N×6×28×28
-	{
-		x := m.arena[301056 : 301056+n*4704]
-		y := m.arena[:n*4704]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[301056:301056+n*4704], m.arena[:n*4704])
 	// pool1: MaxPool2D N×6×14×14
-	{
-		x := m.arena[:n*4704]
-		y := m.arena[301056 : 301056+n*1176]
-		for pl := range n * 6 {
-			xp := (*[784]float32)(x[pl*784:])
-			yp := (*[196]float32)(y[pl*196:])
-			for p := range 14 {
-				for q := range 14 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*28 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*28+v] > xp[best] {
-								best = h*28 + v
-							}
-						}
-					}
-					yp[p*14+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D(n, m.arena[:n*4704], m.arena[301056:301056+n*1176])
 	// conv2: Conv2D N×16×10×10
-	{
-		x := m.arena[301056 : 301056+n*1176]
-		w := m.conv2Weight[:]
-		y := m.arena[:n*1600]
-		// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: columns 150×100
-		win := rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}
-		cols := m.scratch32[:15000]
-		for i := range n {
-			rt.Im2col(win, x[i*1176:i*1176+1176], cols, 100)
-			rt.Gemm(false, false, 16, 100, 150, 1, w, 150, cols, 100, 0, y[i*1600:i*1600+1600], 100)
-		}
-	}
+	m.conv2D2(n, m.arena[301056:301056+n*1176], m.conv2Weight[:], m.arena[:n*1600])
 	// conv2/bias: BiasAdd N×16×10×10
-	{
-		x := m.arena[:n*1600]
-		y := m.arena[102400 : 102400+n*1600]
-		v := &m.conv2Bias
-		for o := range n {
-			xr := (*[1600]float32)(x[o*1600:])
-			yr := (*[1600]float32)(y[o*1600:])
-			for c := range 16 {
-				vc := v[c]
-				xc := (*[100]float32)(xr[c*100:])
-				yc := (*[100]float32)(yr[c*100:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[:n*1600], m.arena[102400:102400+n*1600], &m.conv2Bias)
 	// conv2/relu: Relu N×16×10×10
-	{
-		x := m.arena[102400 : 102400+n*1600]
-		y := m.arena[:n*1600]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[102400:102400+n*1600], m.arena[:n*1600])
 	// pool2: MaxPool2D N×16×5×5
-	{
-		x := m.arena[:n*1600]
-		y := m.arena[102400 : 102400+n*400]
-		for pl := range n * 16 {
-			xp := (*[100]float32)(x[pl*100:])
-			yp := (*[25]float32)(y[pl*25:])
-			for p := range 5 {
-				for q := range 5 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*10 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*10+v] > xp[best] {
-								best = h*10 + v
-							}
-						}
-					}
-					yp[p*5+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D2(n, m.arena[:n*1600], m.arena[102400:102400+n*400])
 	// flat: Reshape N×400: a view, no code
 	// fc1: MatMul N×120
-	{
-		rt.Gemm(false, true, n, 120, 400, 1, m.arena[102400:102400+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[:n*120], 120)
-	}
+	rt.Gemm(false, true, n, 120, 400, 1, m.arena[102400:102400+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[:n*120], 120)
 	// fc1/bias: BiasAdd N×120
-	{
-		x := m.arena[:n*120]
-		y := m.arena[7680 : 7680+n*120]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[120]float32)(x[o*120:])
-			yr := (*[120]float32)(y[o*120:])
-			for c := range 120 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[:n*120], m.arena[7680:7680+n*120], &m.fc1Bias)
 	// fc1/relu: Relu N×120
-	{
-		x := m.arena[7680 : 7680+n*120]
-		y := m.arena[:n*120]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[7680:7680+n*120], m.arena[:n*120])
 	// fc2: MatMul N×84
-	{
-		rt.Gemm(false, true, n, 84, 120, 1, m.arena[:n*120], 120, m.fc2Weight[:], 120, 0, m.arena[7680:7680+n*84], 84)
-	}
+	rt.Gemm(false, true, n, 84, 120, 1, m.arena[:n*120], 120, m.fc2Weight[:], 120, 0, m.arena[7680:7680+n*84], 84)
 	// fc2/bias: BiasAdd N×84
-	{
-		x := m.arena[7680 : 7680+n*84]
-		y := m.arena[:n*84]
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[84]float32)(x[o*84:])
-			yr := (*[84]float32)(y[o*84:])
-			for c := range 84 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd4(n, m.arena[7680:7680+n*84], m.arena[:n*84], &m.fc2Bias)
 	// fc2/relu: Relu N×84
-	{
-		x := m.arena[:n*84]
-		y := m.arena[5376 : 5376+n*84]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[:n*84], m.arena[5376:5376+n*84])
 	// fc3: MatMul N×10
-	{
-		rt.Gemm(false, true, n, 10, 84, 1, m.arena[5376:5376+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[:n*10], 10)
-	}
+	rt.Gemm(false, true, n, 10, 84, 1, m.arena[5376:5376+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[:n*10], 10)
 	// fc3/bias: BiasAdd N×10
-	{
-		x := m.arena[:n*10]
-		y := m.arena[640 : 640+n*10]
-		v := &m.fc3Bias
-		for o := range n {
-			xr := (*[10]float32)(x[o*10:])
-			yr := (*[10]float32)(y[o*10:])
-			for c := range 10 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd5(n, m.arena[:n*10], m.arena[640:640+n*10], &m.fc3Bias)
 	// probs: Softmax N×10
-	{
-		x := m.arena[640 : 640+n*10]
-		y := probs
-		for r := range n {
-			xr := (*[10]float32)(x[r*10:])
-			yr := (*[10]float32)(y[r*10:])
-			mx := xr[0]
-			for _, v := range xr {
-				mx = max(mx, v)
-			}
-			var sum float64
-			for j, v := range xr {
-				e := math.Exp(float64(v) - float64(mx))
-				yr[j] = float32(e)
-				sum += e
-			}
-			inv := 1 / sum
-			for j, v := range yr {
-				yr[j] = float32(float64(v) * inv)
-			}
-		}
-	}
+	m.softmax(n, m.arena[640:640+n*10], probs)
 	return nil
 }
 
@@ -279,228 +86,40 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 		return 0, err
 	}
 	// conv1: Conv2D N×6×28×28
-	{
-		x := image
-		w := m.conv1Weight[:]
-		y := m.arena[:n*4704]
-		// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: columns 25×784
-		win := rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}
-		cols := m.scratch32[:19600]
-		for i := range n {
-			rt.Im2col(win, x[i*784:i*784+784], cols, 784)
-			rt.Gemm(false, false, 6, 784, 25, 1, w, 25, cols, 784, 0, y[i*4704:i*4704+4704], 784)
-		}
-	}
+	m.conv2D(n, image, m.conv1Weight[:], m.arena[:n*4704])
 	// conv1/bias: BiasAdd N×6×28×28
-	{
-		x := m.arena[:n*4704]
-		y := m.arena[301056 : 301056+n*4704]
-		v := &m.conv1Bias
-		for o := range n {
-			xr := (*[4704]float32)(x[o*4704:])
-			yr := (*[4704]float32)(y[o*4704:])
-			for c := range 6 {
-				vc := v[c]
-				xc := (*[784]float32)(xr[c*784:])
-				yc := (*[784]float32)(yr[c*784:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*4704], m.arena[301056:301056+n*4704], &m.conv1Bias)
 	// conv1/relu: Relu N×6×28×28
-	{
-		x := m.arena[301056 : 301056+n*4704]
-		y := m.arena[:n*4704]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[301056:301056+n*4704], m.arena[:n*4704])
 	// pool1: MaxPool2D N×6×14×14
-	{
-		x := m.arena[:n*4704]
-		y := m.arena[301056 : 301056+n*1176]
-		for pl := range n * 6 {
-			xp := (*[784]float32)(x[pl*784:])
-			yp := (*[196]float32)(y[pl*196:])
-			for p := range 14 {
-				for q := range 14 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*28 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*28+v] > xp[best] {
-								best = h*28 + v
-							}
-						}
-					}
-					yp[p*14+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D(n, m.arena[:n*4704], m.arena[301056:301056+n*1176])
 	// conv2: Conv2D N×16×10×10
-	{
-		x := m.arena[301056 : 301056+n*1176]
-		w := m.conv2Weight[:]
-		y := m.arena[:n*1600]
-		// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: columns 150×100
-		win := rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}
-		cols := m.scratch32[:15000]
-		for i := range n {
-			rt.Im2col(win, x[i*1176:i*1176+1176], cols, 100)
-			rt.Gemm(false, false, 16, 100, 150, 1, w, 150, cols, 100, 0, y[i*1600:i*1600+1600], 100)
-		}
-	}
+	m.conv2D2(n, m.arena[301056:301056+n*1176], m.conv2Weight[:], m.arena[:n*1600])
 	// conv2/bias: BiasAdd N×16×10×10
-	{
-		x := m.arena[:n*1600]
-		y := m.arena[102400 : 102400+n*1600]
-		v := &m.conv2Bias
-		for o := range n {
-			xr := (*[1600]float32)(x[o*1600:])
-			yr := (*[1600]float32)(y[o*1600:])
-			for c := range 16 {
-				vc := v[c]
-				xc := (*[100]float32)(xr[c*100:])
-				yc := (*[100]float32)(yr[c*100:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[:n*1600], m.arena[102400:102400+n*1600], &m.conv2Bias)
 	// conv2/relu: Relu N×16×10×10
-	{
-		x := m.arena[102400 : 102400+n*1600]
-		y := m.arena[:n*1600]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[102400:102400+n*1600], m.arena[:n*1600])
 	// pool2: MaxPool2D N×16×5×5
-	{
-		x := m.arena[:n*1600]
-		y := m.arena[102400 : 102400+n*400]
-		for pl := range n * 16 {
-			xp := (*[100]float32)(x[pl*100:])
-			yp := (*[25]float32)(y[pl*25:])
-			for p := range 5 {
-				for q := range 5 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*10 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*10+v] > xp[best] {
-								best = h*10 + v
-							}
-						}
-					}
-					yp[p*5+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D2(n, m.arena[:n*1600], m.arena[102400:102400+n*400])
 	// flat: Reshape N×400: a view, no code
 	// fc1: MatMul N×120
-	{
-		rt.Gemm(false, true, n, 120, 400, 1, m.arena[102400:102400+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[:n*120], 120)
-	}
+	rt.Gemm(false, true, n, 120, 400, 1, m.arena[102400:102400+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[:n*120], 120)
 	// fc1/bias: BiasAdd N×120
-	{
-		x := m.arena[:n*120]
-		y := m.arena[7680 : 7680+n*120]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[120]float32)(x[o*120:])
-			yr := (*[120]float32)(y[o*120:])
-			for c := range 120 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[:n*120], m.arena[7680:7680+n*120], &m.fc1Bias)
 	// fc1/relu: Relu N×120
-	{
-		x := m.arena[7680 : 7680+n*120]
-		y := m.arena[:n*120]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[7680:7680+n*120], m.arena[:n*120])
 	// fc2: MatMul N×84
-	{
-		rt.Gemm(false, true, n, 84, 120, 1, m.arena[:n*120], 120, m.fc2Weight[:], 120, 0, m.arena[7680:7680+n*84], 84)
-	}
+	rt.Gemm(false, true, n, 84, 120, 1, m.arena[:n*120], 120, m.fc2Weight[:], 120, 0, m.arena[7680:7680+n*84], 84)
 	// fc2/bias: BiasAdd N×84
-	{
-		x := m.arena[7680 : 7680+n*84]
-		y := m.arena[:n*84]
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[84]float32)(x[o*84:])
-			yr := (*[84]float32)(y[o*84:])
-			for c := range 84 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd4(n, m.arena[7680:7680+n*84], m.arena[:n*84], &m.fc2Bias)
 	// fc2/relu: Relu N×84
-	{
-		x := m.arena[:n*84]
-		y := m.arena[5376 : 5376+n*84]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[:n*84], m.arena[5376:5376+n*84])
 	// fc3: MatMul N×10
-	{
-		rt.Gemm(false, true, n, 10, 84, 1, m.arena[5376:5376+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[:n*10], 10)
-	}
+	rt.Gemm(false, true, n, 10, 84, 1, m.arena[5376:5376+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[:n*10], 10)
 	// fc3/bias: BiasAdd N×10
-	{
-		x := m.arena[:n*10]
-		y := m.arena[640 : 640+n*10]
-		v := &m.fc3Bias
-		for o := range n {
-			xr := (*[10]float32)(x[o*10:])
-			yr := (*[10]float32)(y[o*10:])
-			for c := range 10 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd5(n, m.arena[:n*10], m.arena[640:640+n*10], &m.fc3Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	{
-		p := m.arena[640 : 640+n*10]
-		t := label
-		y := m.arena[:1]
-		var s float64
-		for r := range n {
-			zr := (*[10]float32)(p[r*10:])
-			label := t[r]
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			s += mx + math.Log(se) - float64(zr[label])
-		}
-		y[0] = float32(s / float64(n))
-	}
+	m.sparseSoftmaxCELoss(n, m.arena[640:640+n*10], label, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
 }

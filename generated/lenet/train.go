@@ -2,10 +2,7 @@
 
 package lenet
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
@@ -38,530 +35,85 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// conv1: Conv2D N×6×28×28
-	{
-		x := image
-		w := m.conv1Weight[:]
-		y := m.arena[:n*4704]
-		// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: columns 25×784
-		win := rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}
-		cols := m.scratch32[:19600]
-		for i := range n {
-			rt.Im2col(win, x[i*784:i*784+784], cols, 784)
-			rt.Gemm(false, false, 6, 784, 25, 1, w, 25, cols, 784, 0, y[i*4704:i*4704+4704], 784)
-		}
-	}
+	m.conv2D(n, image, m.conv1Weight[:], m.arena[:n*4704])
 	// conv1/bias: BiasAdd N×6×28×28
-	{
-		x := m.arena[:n*4704]
-		y := m.arena[301056 : 301056+n*4704]
-		v := &m.conv1Bias
-		for o := range n {
-			xr := (*[4704]float32)(x[o*4704:])
-			yr := (*[4704]float32)(y[o*4704:])
-			for c := range 6 {
-				vc := v[c]
-				xc := (*[784]float32)(xr[c*784:])
-				yc := (*[784]float32)(yr[c*784:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd(n, m.arena[:n*4704], m.arena[301056:301056+n*4704], &m.conv1Bias)
 	// conv1/relu: Relu N×6×28×28
-	{
-		x := m.arena[301056 : 301056+n*4704]
-		y := m.arena[:n*4704]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[301056:301056+n*4704], m.arena[:n*4704])
 	// pool1: MaxPool2D N×6×14×14
-	{
-		x := m.arena[:n*4704]
-		y := m.arena[602112 : 602112+n*1176]
-		for pl := range n * 6 {
-			xp := (*[784]float32)(x[pl*784:])
-			yp := (*[196]float32)(y[pl*196:])
-			for p := range 14 {
-				for q := range 14 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*28 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*28+v] > xp[best] {
-								best = h*28 + v
-							}
-						}
-					}
-					yp[p*14+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D(n, m.arena[:n*4704], m.arena[602112:602112+n*1176])
 	// conv2: Conv2D N×16×10×10
-	{
-		x := m.arena[602112 : 602112+n*1176]
-		w := m.conv2Weight[:]
-		y := m.arena[677376 : 677376+n*1600]
-		// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: columns 150×100
-		win := rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}
-		cols := m.scratch32[:15000]
-		for i := range n {
-			rt.Im2col(win, x[i*1176:i*1176+1176], cols, 100)
-			rt.Gemm(false, false, 16, 100, 150, 1, w, 150, cols, 100, 0, y[i*1600:i*1600+1600], 100)
-		}
-	}
+	m.conv2D2(n, m.arena[602112:602112+n*1176], m.conv2Weight[:], m.arena[677376:677376+n*1600])
 	// conv2/bias: BiasAdd N×16×10×10
-	{
-		x := m.arena[677376 : 677376+n*1600]
-		y := m.arena[779776 : 779776+n*1600]
-		v := &m.conv2Bias
-		for o := range n {
-			xr := (*[1600]float32)(x[o*1600:])
-			yr := (*[1600]float32)(y[o*1600:])
-			for c := range 16 {
-				vc := v[c]
-				xc := (*[100]float32)(xr[c*100:])
-				yc := (*[100]float32)(yr[c*100:])
-				for i, xv := range xc {
-					yc[i] = xv + vc
-				}
-			}
-		}
-	}
+	m.biasAdd2(n, m.arena[677376:677376+n*1600], m.arena[779776:779776+n*1600], &m.conv2Bias)
 	// conv2/relu: Relu N×16×10×10
-	{
-		x := m.arena[779776 : 779776+n*1600]
-		y := m.arena[677376 : 677376+n*1600]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[779776:779776+n*1600], m.arena[677376:677376+n*1600])
 	// pool2: MaxPool2D N×16×5×5
-	{
-		x := m.arena[677376 : 677376+n*1600]
-		y := m.arena[882176 : 882176+n*400]
-		for pl := range n * 16 {
-			xp := (*[100]float32)(x[pl*100:])
-			yp := (*[25]float32)(y[pl*25:])
-			for p := range 5 {
-				for q := range 5 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*10 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*10+v] > xp[best] {
-								best = h*10 + v
-							}
-						}
-					}
-					yp[p*5+q] = xp[best]
-				}
-			}
-		}
-	}
+	m.maxPool2D2(n, m.arena[677376:677376+n*1600], m.arena[882176:882176+n*400])
 	// flat: Reshape N×400: a view, no code
 	// fc1: MatMul N×120
-	{
-		rt.Gemm(false, true, n, 120, 400, 1, m.arena[882176:882176+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[907776:907776+n*120], 120)
-	}
+	rt.Gemm(false, true, n, 120, 400, 1, m.arena[882176:882176+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[907776:907776+n*120], 120)
 	// fc1/bias: BiasAdd N×120
-	{
-		x := m.arena[907776 : 907776+n*120]
-		y := m.arena[915456 : 915456+n*120]
-		v := &m.fc1Bias
-		for o := range n {
-			xr := (*[120]float32)(x[o*120:])
-			yr := (*[120]float32)(y[o*120:])
-			for c := range 120 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd3(n, m.arena[907776:907776+n*120], m.arena[915456:915456+n*120], &m.fc1Bias)
 	// fc1/relu: Relu N×120
-	{
-		x := m.arena[915456 : 915456+n*120]
-		y := m.arena[907776 : 907776+n*120]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[915456:915456+n*120], m.arena[907776:907776+n*120])
 	// fc2: MatMul N×84
-	{
-		rt.Gemm(false, true, n, 84, 120, 1, m.arena[907776:907776+n*120], 120, m.fc2Weight[:], 120, 0, m.arena[923136:923136+n*84], 84)
-	}
+	rt.Gemm(false, true, n, 84, 120, 1, m.arena[907776:907776+n*120], 120, m.fc2Weight[:], 120, 0, m.arena[923136:923136+n*84], 84)
 	// fc2/bias: BiasAdd N×84
-	{
-		x := m.arena[923136 : 923136+n*84]
-		y := m.arena[928512 : 928512+n*84]
-		v := &m.fc2Bias
-		for o := range n {
-			xr := (*[84]float32)(x[o*84:])
-			yr := (*[84]float32)(y[o*84:])
-			for c := range 84 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd4(n, m.arena[923136:923136+n*84], m.arena[928512:928512+n*84], &m.fc2Bias)
 	// fc2/relu: Relu N×84
-	{
-		x := m.arena[928512 : 928512+n*84]
-		y := m.arena[923136 : 923136+n*84]
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}
+	m.relu(n, m.arena[928512:928512+n*84], m.arena[923136:923136+n*84])
 	// fc3: MatMul N×10
-	{
-		rt.Gemm(false, true, n, 10, 84, 1, m.arena[923136:923136+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[933888:933888+n*10], 10)
-	}
+	rt.Gemm(false, true, n, 10, 84, 1, m.arena[923136:923136+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[933888:933888+n*10], 10)
 	// fc3/bias: BiasAdd N×10
-	{
-		x := m.arena[933888 : 933888+n*10]
-		y := m.arena[934528 : 934528+n*10]
-		v := &m.fc3Bias
-		for o := range n {
-			xr := (*[10]float32)(x[o*10:])
-			yr := (*[10]float32)(y[o*10:])
-			for c := range 10 {
-				yr[c] = xr[c] + v[c]
-			}
-		}
-	}
+	m.biasAdd5(n, m.arena[933888:933888+n*10], m.arena[934528:934528+n*10], &m.fc3Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	{
-		p := m.arena[934528 : 934528+n*10]
-		t := label
-		y := m.arena[933888 : 933888+1]
-		var s float64
-		for r := range n {
-			zr := (*[10]float32)(p[r*10:])
-			label := t[r]
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			s += mx + math.Log(se) - float64(zr[label])
-		}
-		y[0] = float32(s / float64(n))
-	}
+	m.sparseSoftmaxCELoss(n, m.arena[934528:934528+n*10], label, m.arena[933888:933888+1])
 	// d.loss: Fill scalar
-	{
-		m.arena[933904] = 1.0
-	}
+	m.arena[933904] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	{
-		p := m.arena[934528 : 934528+n*10]
-		t := label
-		dl := m.arena[933904 : 933904+1]
-		g := m.arena[935168 : 935168+n*10]
-		scale := float64(dl[0]) / float64(n)
-		for r := range n {
-			zr := (*[10]float32)(p[r*10:])
-			label := t[r]
-			gr := (*[10]float32)(g[r*10:])
-			mx := float64(zr[0])
-			for _, v := range zr {
-				mx = max(mx, float64(v))
-			}
-			var se float64
-			for _, v := range zr {
-				se += math.Exp(float64(v) - mx)
-			}
-			for c := range 10 {
-				gr[c] = float32(scale * math.Exp(float64(zr[c])-mx) / se)
-			}
-			gr[label] -= float32(scale)
-		}
-	}
+	m.lossGrad(n, m.arena[934528:934528+n*10], label, m.arena[933904:933904+1], m.arena[935168:935168+n*10])
 	// d.fc3/bias.1: ChannelSum 10
-	{
-		x := m.arena[935168 : 935168+n*10]
-		s := &m.fc3BiasGrad
-		acc := (*[10]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[10]float32)(x[o*10:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 10 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum(n, m.arena[935168:935168+n*10], &m.fc3BiasGrad)
 	// d.fc3.1: MatMul N×84
-	{
-		rt.Gemm(false, false, n, 84, 10, 1, m.arena[935168:935168+n*10], 10, m.fc3Weight[:], 84, 0, m.arena[935808:935808+n*84], 84)
-	}
+	rt.Gemm(false, false, n, 84, 10, 1, m.arena[935168:935168+n*10], 10, m.fc3Weight[:], 84, 0, m.arena[935808:935808+n*84], 84)
 	// d.fc3.2: MatMul 10×84
-	{
-		rt.Gemm(true, false, 10, 84, n, 1, m.arena[935168:935168+n*10], 10, m.arena[923136:923136+n*84], 84, 0, m.fc3WeightGrad[:], 84)
-	}
+	rt.Gemm(true, false, 10, 84, n, 1, m.arena[935168:935168+n*10], 10, m.arena[923136:923136+n*84], 84, 0, m.fc3WeightGrad[:], 84)
 	// d.fc2/relu.1: ReluGrad N×84
-	{
-		a := m.arena[928512 : 928512+n*84]
-		b := m.arena[935808 : 935808+n*84]
-		y := m.arena[923136 : 923136+n*84]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[928512:928512+n*84], m.arena[935808:935808+n*84], m.arena[923136:923136+n*84])
 	// d.fc2/bias.1: ChannelSum 84
-	{
-		x := m.arena[923136 : 923136+n*84]
-		s := &m.fc2BiasGrad
-		acc := (*[84]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[84]float32)(x[o*84:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 84 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum2(n, m.arena[923136:923136+n*84], &m.fc2BiasGrad)
 	// d.fc2.1: MatMul N×120
-	{
-		rt.Gemm(false, false, n, 120, 84, 1, m.arena[923136:923136+n*84], 84, m.fc2Weight[:], 120, 0, m.arena[933904:933904+n*120], 120)
-	}
+	rt.Gemm(false, false, n, 120, 84, 1, m.arena[923136:923136+n*84], 84, m.fc2Weight[:], 120, 0, m.arena[933904:933904+n*120], 120)
 	// d.fc2.2: MatMul 84×120
-	{
-		rt.Gemm(true, false, 84, 120, n, 1, m.arena[923136:923136+n*84], 84, m.arena[907776:907776+n*120], 120, 0, m.fc2WeightGrad[:], 120)
-	}
+	rt.Gemm(true, false, 84, 120, n, 1, m.arena[923136:923136+n*84], 84, m.arena[907776:907776+n*120], 120, 0, m.fc2WeightGrad[:], 120)
 	// d.fc1/relu.1: ReluGrad N×120
-	{
-		a := m.arena[915456 : 915456+n*120]
-		b := m.arena[933904 : 933904+n*120]
-		y := m.arena[907776 : 907776+n*120]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[915456:915456+n*120], m.arena[933904:933904+n*120], m.arena[907776:907776+n*120])
 	// d.fc1/bias.1: ChannelSum 120
-	{
-		x := m.arena[907776 : 907776+n*120]
-		s := &m.fc1BiasGrad
-		acc := (*[120]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[120]float32)(x[o*120:])
-			for c, v := range xr {
-				acc[c] += float64(v)
-			}
-		}
-		for c := range 120 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum3(n, m.arena[907776:907776+n*120], &m.fc1BiasGrad)
 	// d.fc1.1: MatMul N×400
-	{
-		rt.Gemm(false, false, n, 400, 120, 1, m.arena[907776:907776+n*120], 120, m.fc1Weight[:], 400, 0, m.arena[933904:933904+n*400], 400)
-	}
+	rt.Gemm(false, false, n, 400, 120, 1, m.arena[907776:907776+n*120], 120, m.fc1Weight[:], 400, 0, m.arena[933904:933904+n*400], 400)
 	// d.fc1.2: MatMul 120×400
-	{
-		rt.Gemm(true, false, 120, 400, n, 1, m.arena[907776:907776+n*120], 120, m.arena[882176:882176+n*400], 400, 0, m.fc1WeightGrad[:], 400)
-	}
+	rt.Gemm(true, false, 120, 400, n, 1, m.arena[907776:907776+n*120], 120, m.arena[882176:882176+n*400], 400, 0, m.fc1WeightGrad[:], 400)
 	// d.flat.1: Reshape N×16×5×5: a view, no code
 	// d.pool2.1: MaxPool2DGrad N×16×10×10
-	{
-		x := m.arena[677376 : 677376+n*1600]
-		dy := m.arena[933904 : 933904+n*400]
-		dx := m.arena[959504 : 959504+n*1600]
-		clear(dx)
-		for pl := range n * 16 {
-			xp := (*[100]float32)(x[pl*100:])
-			dyp := (*[25]float32)(dy[pl*25:])
-			dxp := (*[100]float32)(dx[pl*100:])
-			for p := range 5 {
-				for q := range 5 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*10 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*10+v] > xp[best] {
-								best = h*10 + v
-							}
-						}
-					}
-					dxp[best] += dyp[p*5+q]
-				}
-			}
-		}
-	}
+	m.maxPool2DGrad(n, m.arena[677376:677376+n*1600], m.arena[933904:933904+n*400], m.arena[959504:959504+n*1600])
 	// d.conv2/relu.1: ReluGrad N×16×10×10
-	{
-		a := m.arena[779776 : 779776+n*1600]
-		b := m.arena[959504 : 959504+n*1600]
-		y := m.arena[677376 : 677376+n*1600]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[779776:779776+n*1600], m.arena[959504:959504+n*1600], m.arena[677376:677376+n*1600])
 	// d.conv2/bias.1: ChannelSum 16
-	{
-		x := m.arena[677376 : 677376+n*1600]
-		s := &m.conv2BiasGrad
-		acc := (*[16]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[1600]float32)(x[o*1600:])
-			for c := range 16 {
-				var t float64
-				for _, v := range (*[100]float32)(xr[c*100:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 16 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum4(n, m.arena[677376:677376+n*1600], &m.conv2BiasGrad)
 	// d.conv2.1: Conv2DTranspose N×6×14×14
-	{
-		x := m.arena[677376 : 677376+n*1600]
-		w := m.conv2Weight[:]
-		y := m.arena[779776 : 779776+n*1176]
-		// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: columns 150×100
-		win := rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}
-		cols := m.scratch32[:15000]
-		clear(y)
-		for i := range n {
-			rt.Gemm(true, false, 150, 100, 16, 1, w, 150, x[i*1600:i*1600+1600], 100, 0, cols, 100)
-			rt.Col2im(win, cols, 100, y[i*1176:i*1176+1176])
-		}
-	}
+	m.conv2DTranspose(n, m.arena[677376:677376+n*1600], m.conv2Weight[:], m.arena[779776:779776+n*1176])
 	// d.conv2.2: Conv2DFilterGrad 16×6×5×5
-	{
-		x := m.arena[602112 : 602112+n*1176]
-		dy := m.arena[677376 : 677376+n*1600]
-		dw := m.conv2WeightGrad[:]
-		clear(dw)
-		// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: columns 150×100
-		win := rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}
-		cols := m.scratch32[:15000]
-		for i := range n {
-			rt.Im2col(win, x[i*1176:i*1176+1176], cols, 100)
-			rt.Gemm(false, true, 16, 150, 100, 1, dy[i*1600:i*1600+1600], 100, cols, 100, 1, dw, 150)
-		}
-	}
+	m.conv2DFilterGrad(n, m.arena[602112:602112+n*1176], m.arena[677376:677376+n*1600], m.conv2WeightGrad[:])
 	// d.pool1.1: MaxPool2DGrad N×6×28×28
-	{
-		x := m.arena[:n*4704]
-		dy := m.arena[779776 : 779776+n*1176]
-		dx := m.arena[933904 : 933904+n*4704]
-		clear(dx)
-		for pl := range n * 6 {
-			xp := (*[784]float32)(x[pl*784:])
-			dyp := (*[196]float32)(dy[pl*196:])
-			dxp := (*[784]float32)(dx[pl*784:])
-			for p := range 14 {
-				for q := range 14 {
-					h0 := p * 2
-					h1 := h0 + 2
-					v0 := q * 2
-					v1 := v0 + 2
-					best := h0*28 + v0
-					for h := h0; h < h1; h++ {
-						for v := v0; v < v1; v++ {
-							if xp[h*28+v] > xp[best] {
-								best = h*28 + v
-							}
-						}
-					}
-					dxp[best] += dyp[p*14+q]
-				}
-			}
-		}
-	}
+	m.maxPool2DGrad2(n, m.arena[:n*4704], m.arena[779776:779776+n*1176], m.arena[933904:933904+n*4704])
 	// d.conv1/relu.1: ReluGrad N×6×28×28
-	{
-		a := m.arena[301056 : 301056+n*4704]
-		b := m.arena[933904 : 933904+n*4704]
-		y := m.arena[:n*4704]
-		a = a[:len(b)]
-		y = y[:len(b)]
-		for i, bv := range b {
-			if a[i] > 0 {
-				y[i] = bv
-			} else {
-				y[i] = 0
-			}
-		}
-	}
+	m.reluGrad(n, m.arena[301056:301056+n*4704], m.arena[933904:933904+n*4704], m.arena[:n*4704])
 	// d.conv1/bias.1: ChannelSum 6
-	{
-		x := m.arena[:n*4704]
-		s := &m.conv1BiasGrad
-		acc := (*[6]float64)(m.scratch64[:])
-		clear(acc[:])
-		for o := range n {
-			xr := (*[4704]float32)(x[o*4704:])
-			for c := range 6 {
-				var t float64
-				for _, v := range (*[784]float32)(xr[c*784:]) {
-					t += float64(v)
-				}
-				acc[c] += t
-			}
-		}
-		for c := range 6 {
-			s[c] = float32(acc[c])
-		}
-	}
+	m.channelSum5(n, m.arena[:n*4704], &m.conv1BiasGrad)
 	// d.conv1.1: Conv2DFilterGrad 6×1×5×5
-	{
-		x := image
-		dy := m.arena[:n*4704]
-		dw := m.conv1WeightGrad[:]
-		clear(dw)
-		// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: columns 25×784
-		win := rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}
-		cols := m.scratch32[:19600]
-		for i := range n {
-			rt.Im2col(win, x[i*784:i*784+784], cols, 784)
-			rt.Gemm(false, true, 6, 25, 784, 1, dy[i*4704:i*4704+4704], 784, cols, 784, 1, dw, 25)
-		}
-	}
+	m.conv2DFilterGrad2(n, image, m.arena[:n*4704], m.conv1WeightGrad[:])
 	loss := m.arena[933888]
 	m.update()
 	m.Step++

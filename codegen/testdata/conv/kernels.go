@@ -9,13 +9,8 @@ import (
 
 // conv2D computes Conv2D N×4×6×5, for c1/conv.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
-	// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: columns 36×30
-	win := rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}
-	cols := m.scratch32[:1080]
-	for i := range n {
-		rt.Im2col(win, x[i*429:i*429+429], cols, 30)
-		rt.Gemm(false, false, 4, 30, 36, 1, w, 36, cols, 30, 0, y[i*120:i*120+120], 30)
-	}
+	// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: 6×5 windows
+	rt.Conv2D(rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, w, y, m.scratch32[:1080])
 }
 
 // biasAdd computes BiasAdd N×4×6×5, for c1/bias.
@@ -71,13 +66,8 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 
 // conv2D2 computes Conv2D N×5×8×6, for c2/conv.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
-	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: columns 24×48
-	win := rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}
-	cols := m.scratch32[:1152]
-	for i := range n {
-		rt.Im2col(win, x[i*120:i*120+120], cols, 48)
-		rt.Gemm(false, false, 5, 48, 24, 1, w, 24, cols, 48, 0, y[i*240:i*240+240], 48)
-	}
+	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: 8×6 windows
+	rt.Conv2D(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, w, y, m.scratch32[:14896])
 }
 
 // tanh computes Tanh N×5×8×6, for c2/tanh, c3/tanh.
@@ -115,14 +105,8 @@ func (m *Model) avgPool2D(n int, x []float32, y []float32) {
 
 // conv2DTranspose computes Conv2DTranspose N×3×8×5, for t1/convT.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: columns 27×12
-	win := rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}
-	cols := m.scratch32[:324]
-	clear(y)
-	for i := range n {
-		rt.Gemm(true, false, 27, 12, 5, 1, w, 27, x[i*60:i*60+60], 12, 0, cols, 12)
-		rt.Col2im(win, cols, 12, y[i*120:i*120+120])
-	}
+	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: 4×3 windows
+	rt.Conv2DTranspose(rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, w, y, m.scratch32[:324])
 }
 
 // biasAdd2 computes BiasAdd N×3×8×5, for t1/bias.
@@ -186,9 +170,8 @@ func (m *Model) upSample2D(n int, x []float32, y []float32) {
 
 // conv2D3 computes Conv2D N×4×10×6, for pw/conv.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
-	for i := range n {
-		rt.Gemm(false, false, 4, 60, 3, 1, w, 3, x[i*180:i*180+180], 60, 0, y[i*240:i*240+240], 60)
-	}
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×10×6: 10×6 windows
+	rt.Conv2D(rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, w, y, nil)
 }
 
 // biasAdd3 computes BiasAdd N×4×10×6, for pw/bias.
@@ -217,13 +200,8 @@ func (m *Model) sigmoid(n int, x []float32, y []float32) {
 
 // conv2D4 computes Conv2D N×6×3×2, for c3/conv.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
-	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: columns 24×6
-	win := rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}
-	cols := m.scratch32[:144]
-	for i := range n {
-		rt.Im2col(win, x[i*240:i*240+240], cols, 6)
-		rt.Gemm(false, false, 6, 6, 24, 1, w, 24, cols, 6, 0, y[i*36:i*36+36], 6)
-	}
+	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: 3×2 windows
+	rt.Conv2D(rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, m.scratch32[:144])
 }
 
 // channelMul computes ChannelMul N×6×3×2, for tie/s1, tie/s2 and 2 more.
@@ -277,9 +255,8 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 
 // conv2DTranspose2 computes Conv2DTranspose N×2×3×2, for tp/convT.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
-	for i := range n {
-		rt.Gemm(true, false, 2, 6, 6, 1, w, 2, x[i*36:i*36+36], 6, 0, y[i*12:i*12+12], 6)
-	}
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 2×3×2: 3×2 windows
+	rt.Conv2DTranspose(rt.Window{C: 2, H: 3, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, nil)
 }
 
 // globalAvgPool2D computes GlobalAvgPool2D N×2, for gap.
@@ -444,17 +421,14 @@ func (m *Model) globalAvgPool2DGrad(n int, dy []float32, dx []float32) {
 
 // conv2D5 computes Conv2D N×6×3×2, for d.tp/convT.1.
 func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
-	for i := range n {
-		rt.Gemm(false, false, 6, 6, 2, 1, w, 2, x[i*12:i*12+12], 6, 0, y[i*36:i*36+36], 6)
-	}
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 2×3×2: 3×2 windows
+	rt.Conv2D(rt.Window{C: 2, H: 3, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 6×2×1×1, for d.tp/convT.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
-	clear(dw)
-	for i := range n {
-		rt.Gemm(false, true, 6, 2, 6, 1, dy[i*36:i*36+36], 6, x[i*12:i*12+12], 6, 1, dw, 2)
-	}
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 2×3×2: 3×2 windows
+	rt.Conv2DFilterGrad(rt.Window{C: 2, H: 3, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, dy, dw, nil)
 }
 
 // maxPool2DGrad computes MaxPool2DGrad N×6×3×4, for d.tie/max.1.
@@ -546,26 +520,14 @@ func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
 
 // conv2DTranspose3 computes Conv2DTranspose N×4×10×6, for d.c3/conv.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
-	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: columns 24×6
-	win := rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}
-	cols := m.scratch32[:144]
-	clear(y)
-	for i := range n {
-		rt.Gemm(true, false, 24, 6, 6, 1, w, 24, x[i*36:i*36+36], 6, 0, cols, 6)
-		rt.Col2im(win, cols, 6, y[i*240:i*240+240])
-	}
+	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: 3×2 windows
+	rt.Conv2DTranspose(rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, m.scratch32[:144])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 6×4×2×3, for d.c3/conv.2.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
-	clear(dw)
-	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: columns 24×6
-	win := rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}
-	cols := m.scratch32[:144]
-	for i := range n {
-		rt.Im2col(win, x[i*240:i*240+240], cols, 6)
-		rt.Gemm(false, true, 6, 24, 6, 1, dy[i*36:i*36+36], 6, cols, 6, 1, dw, 24)
-	}
+	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: 3×2 windows
+	rt.Conv2DFilterGrad(rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, dy, dw, m.scratch32[:144])
 }
 
 // sigmoidGrad computes SigmoidGrad N×4×10×6, for d.pw/sigmoid.1.
@@ -598,17 +560,14 @@ func (m *Model) channelSum3(n int, x []float32, s *[4]float32) {
 
 // conv2DTranspose4 computes Conv2DTranspose N×3×10×6, for d.pw/conv.1.
 func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
-	for i := range n {
-		rt.Gemm(true, false, 3, 60, 4, 1, w, 3, x[i*240:i*240+240], 60, 0, y[i*180:i*180+180], 60)
-	}
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×10×6: 10×6 windows
+	rt.Conv2DTranspose(rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 4×3×1×1, for d.pw/conv.2.
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
-	clear(dw)
-	for i := range n {
-		rt.Gemm(false, true, 4, 3, 60, 1, dy[i*240:i*240+240], 60, x[i*180:i*180+180], 60, 1, dw, 3)
-	}
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×10×6: 10×6 windows
+	rt.Conv2DFilterGrad(rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, dy, dw, nil)
 }
 
 // upSample2DGrad computes UpSample2DGrad N×3×5×2, for d.up.1.
@@ -690,25 +649,14 @@ func (m *Model) channelSum4(n int, x []float32, s *[3]float32) {
 
 // conv2D6 computes Conv2D N×5×4×3, for d.t1/convT.1.
 func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: columns 27×12
-	win := rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}
-	cols := m.scratch32[:324]
-	for i := range n {
-		rt.Im2col(win, x[i*120:i*120+120], cols, 12)
-		rt.Gemm(false, false, 5, 12, 27, 1, w, 27, cols, 12, 0, y[i*60:i*60+60], 12)
-	}
+	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: 4×3 windows
+	rt.Conv2D(rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, w, y, m.scratch32[:324])
 }
 
 // conv2DFilterGrad4 computes Conv2DFilterGrad 5×3×3×3, for d.t1/convT.2.
 func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
-	clear(dw)
-	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: columns 27×12
-	win := rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}
-	cols := m.scratch32[:324]
-	for i := range n {
-		rt.Im2col(win, x[i*120:i*120+120], cols, 12)
-		rt.Gemm(false, true, 5, 27, 12, 1, dy[i*60:i*60+60], 12, cols, 12, 1, dw, 27)
-	}
+	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: 4×3 windows
+	rt.Conv2DFilterGrad(rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, dy, dw, m.scratch32[:324])
 }
 
 // avgPool2DGrad2 computes AvgPool2DGrad N×5×8×6, for d.ap_same.1.
@@ -738,26 +686,14 @@ func (m *Model) avgPool2DGrad2(n int, dy []float32, dx []float32) {
 
 // conv2DTranspose5 computes Conv2DTranspose N×4×6×5, for d.c2/conv.1.
 func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
-	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: columns 24×48
-	win := rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}
-	cols := m.scratch32[:1152]
-	clear(y)
-	for i := range n {
-		rt.Gemm(true, false, 24, 48, 5, 1, w, 24, x[i*240:i*240+240], 48, 0, cols, 48)
-		rt.Col2im(win, cols, 48, y[i*120:i*120+120])
-	}
+	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: 8×6 windows
+	rt.Conv2DTranspose(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, w, y, m.scratch32[:11136])
 }
 
 // conv2DFilterGrad5 computes Conv2DFilterGrad 5×4×3×2, for d.c2/conv.2.
 func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
-	clear(dw)
-	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: columns 24×48
-	win := rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}
-	cols := m.scratch32[:1152]
-	for i := range n {
-		rt.Im2col(win, x[i*120:i*120+120], cols, 48)
-		rt.Gemm(false, true, 5, 24, 48, 1, dy[i*240:i*240+240], 48, cols, 48, 1, dw, 24)
-	}
+	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: 8×6 windows
+	rt.Conv2DFilterGrad(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, dy, dw, m.scratch32[:14896])
 }
 
 // maxPool2DGrad2 computes MaxPool2DGrad N×4×6×5, for d.mp.1.
@@ -810,12 +746,6 @@ func (m *Model) channelSum5(n int, x []float32, s *[4]float32) {
 
 // conv2DFilterGrad6 computes Conv2DFilterGrad 4×3×3×4, for d.c1/conv.1.
 func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
-	clear(dw)
-	// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: columns 36×30
-	win := rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}
-	cols := m.scratch32[:1080]
-	for i := range n {
-		rt.Im2col(win, x[i*429:i*429+429], cols, 30)
-		rt.Gemm(false, true, 4, 36, 30, 1, dy[i*120:i*120+120], 30, cols, 30, 1, dw, 36)
-	}
+	// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: 6×5 windows
+	rt.Conv2DFilterGrad(rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, dy, dw, m.scratch32[:1080])
 }
