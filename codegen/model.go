@@ -163,10 +163,12 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	f.Line()
 	var stateItems []jen.Code
 	var update []jen.Code
-	update = append(update,
-		jen.Id("state").Op(":=").Id("m").Dot("optimizerState").Call(),
-		jen.Id("k").Op(":=").Len(jen.Id("m").Dot("Optimizer").Dot("Slots").Call()),
-	)
+	if len(m.weights) > 0 {
+		update = append(update,
+			jen.Id("state").Op(":=").Id("m").Dot("optimizerState").Call(),
+			jen.Id("k").Op(":=").Len(jen.Id("m").Dot("Optimizer").Dot("Slots").Call()),
+		)
+	}
 	for _, p := range m.weights {
 		lo := jen.Id("k").Op("*").Lit(p.offset)
 		hi := jen.Id("k").Op("*").Lit(p.offset + p.elems)
@@ -186,6 +188,10 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("update").Params().Block(update...)
 	f.Line()
 	comment(f, "OptimizerState returns the optimizer's state as one tensor per weight and slot,\nnamed \"optim.<weight>.<slot>\" (rt/safetensors' checkpoint convention), as views of\nthe model's storage. It allocates the state if no step has yet.")
+	if len(m.weights) == 0 {
+		f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("OptimizerState").Params().Index().Qual(rtPath, "Tensor").Block(jen.Return(jen.Nil()))
+		return f
+	}
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("OptimizerState").Params().Index().Qual(rtPath, "Tensor").Block(
 		jen.Id("state").Op(":=").Id("m").Dot("optimizerState").Call(),
 		jen.Id("slots").Op(":=").Id("m").Dot("Optimizer").Dot("Slots").Call(),
