@@ -1,6 +1,7 @@
 package rt
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -43,6 +44,21 @@ func TestArgumentChecks(t *testing.T) {
 	}
 	require.Error(t, CheckFinite("m", "x", []float32{0, inf}))
 	require.Error(t, CheckFinite("m", "x", []float32{-inf}))
+	// Every position of the fast path's unrolled loop and its tail.
+	for n := 1; n <= 19; n++ {
+		for at := 0; at < n; at++ {
+			for _, bad := range []float32{nan, inf, -inf} {
+				x := make([]float32, n)
+				for i := range x {
+					x[i] = float32(i) - 3.5
+				}
+				x[at] = bad
+				err := CheckFinite("m", "x", x)
+				require.ErrorContains(t, err, fmt.Sprintf("at element %d", at), "n=%d", n)
+			}
+		}
+		require.NoError(t, CheckFinite("m", "x", make([]float32, n)))
+	}
 	require.Zero(t, testing.AllocsPerRun(10, func() {
 		_ = CheckBatch("m", 1, 2)
 		_ = CheckLen("m", "x", 2, 1, 2, true)
