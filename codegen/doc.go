@@ -29,8 +29,8 @@
 //	model_test.go  with Options.Tests: the comparison with the interpreter
 //	               (internal/gentest), zero allocations, benchmarks
 //
-// The Model struct holds everything as fixed-size arrays, so New makes one
-// allocation and no method allocates afterwards:
+// The Model struct holds everything as fixed-size arrays, so New allocates it in one
+// piece (plus the Params/Grads descriptors) and no method allocates afterwards:
 //
 //	Optimizer rt.Optimizer      // rt.SGD{LR: 0.01} from New; any rt.Optimizer
 //	Step      uint64            // training steps taken; selects dropout masks
@@ -80,6 +80,17 @@
 // RunningUpdate writes its state parameter in place. The arena offsets come from
 // passes.Plan, which reuses space between values whose lifetimes do not overlap and
 // never lets a node's result overlap its own inputs. One arena serves all methods.
+//
+// # Testing
+//
+// Generated code is checked against the float64 interpreter by internal/gentest
+// (tolerance gentest.Tolerance, 1e-4 relative to each tensor's largest value):
+// outputs, loss, every gradient and the parameters after three SGD-momentum steps
+// at batch sizes 1, 7 and MaxBatch, argument errors, zero allocations. The tests of
+// this package run it on the packages under testdata/ (committed; rewrite them with
+// go test ./codegen -run TestGeneratedPackagesAreUpToDate -update), on every model of
+// package models, and on random graphs of every primitive op (internal/randgraph);
+// the last two are skipped with -short.
 //
 // # Adding an op family
 //
