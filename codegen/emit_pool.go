@@ -110,6 +110,10 @@ func emitMaxPool(k *Kernel, grad bool) error {
 		views = []jen.Code{plane("xp", xs, hw), plane("yp", ys, pq)}
 		store = jen.Id("yp").Index(jen.Id("p").Op("*").Lit(g.wo).Op("+").Id("q")).Op("=").Id("xp").Index(jen.Id("best"))
 	}
+	if !g.padded() && g.kh*g.kw <= maxUnrolledWindow {
+		k.Emit(planes(x.Prod(0, 2), views, loop("p", jen.Lit(g.ho), loop("q", jen.Lit(g.wo), g.unrolledMax(grad)...))))
+		return nil
+	}
 	window := append(g.clipped(),
 		jen.Id("best").Op(":=").Id("h0").Op("*").Lit(g.w).Op("+").Id("v0"),
 		overWindow(
@@ -118,6 +122,69 @@ func emitMaxPool(k *Kernel, grad bool) error {
 		store)
 	k.Emit(planes(x.Prod(0, 2), views, loop("p", jen.Lit(g.ho), loop("q", jen.Lit(g.wo), window...))))
 	return nil
+}
+
+// maxUnrolledWindow is the largest window whose scan is written out element by
+// element (5×5): a loop over a small window costs more in branches and index
+// arithmetic than its comparisons, which pooling is made of.
+const maxUnrolledWindow = 25
+
+func (g convGeom) padded() bool { return g.top > 0 || g.left > 0 || g.bottom > 0 || g.right > 0 }
+
+// unrolledMax is the body of the (p, q) loop of a max pool without padding, whose
+// windows lie inside the input: the window's elements are at constant offsets from
+// its first, k. The scan has no branches, because which element wins is
+// data-dependent and mispredicted branches cost several times the comparisons: the
+// forward pass is the builtin max (it differs from the first maximum only in the
+// sign of a zero and in returning NaN if any element is NaN), and the gradient keeps
+// the offset of the first maximum in row-major order with rt.Pick, a later element
+// winning only when strictly greater than the running maximum, as in the
+// interpreter.
+func (g convGeom) unrolledMax(grad bool) []jen.Code {
+	first := jen.Id("p").Op("*").Lit(g.sh * g.w)
+	if g.sw == 1 {
+		first = first.Op("+").Id("q")
+	} else {
+		first = first.Op("+").Id("q").Op("*").Lit(g.sw)
+	}
+	var offs []int
+	for i := range g.kh {
+		for j := range g.kw {
+			offs = append(offs, i*g.w+j)
+		}
+	}
+	at := func(off int) *jen.Statement {
+		if off == 0 {
+			return jen.Id("xp").Index(jen.Id("k"))
+		}
+		return jen.Id("xp").Index(jen.Id("k").Op("+").Lit(off))
+	}
+	out := jen.Id("p").Op("*").Lit(g.wo).Op("+").Id("q")
+	code := []jen.Code{jen.Id("k").Op(":=").Add(first)}
+	if !grad {
+		var args []jen.Code
+		for _, off := range offs {
+			args = append(args, at(off))
+		}
+		if len(args) == 1 {
+			return append(code, jen.Id("yp").Index(out).Op("=").Add(args[0]))
+		}
+		return append(code, jen.Id("yp").Index(out).Op("=").Max(args...))
+	}
+	code = append(code, jen.Id("v").Op(":=").Add(at(0)), jen.Id("best").Op(":=").Lit(0))
+	for i, off := range offs[1:] {
+		assign := "="
+		if i == 0 {
+			assign = ":="
+		}
+		code = append(code,
+			jen.Id("u").Op(assign).Add(at(off)),
+			jen.Id("best").Op("=").Qual(rtPath, "Pick").Call(jen.Id("u").Op(">").Id("v"), jen.Lit(off), jen.Id("best")))
+		if i < len(offs)-2 {
+			code = append(code, jen.Id("v").Op("=").Max(jen.Id("v"), jen.Id("u")))
+		}
+	}
+	return append(code, jen.Id("dxp").Index(jen.Id("k").Op("+").Id("best")).Op("+=").Id("dyp").Index(out))
 }
 
 // emitAvgPool emits AvgPool2D, or with grad AvgPool2DGrad (input dy), which spreads

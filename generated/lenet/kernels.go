@@ -44,19 +44,8 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 		yp := (*[196]float32)(y[pl*196:])
 		for p := range 14 {
 			for q := range 14 {
-				h0 := p * 2
-				h1 := h0 + 2
-				v0 := q * 2
-				v1 := v0 + 2
-				best := h0*28 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*28+v] > xp[best] {
-							best = h*28 + v
-						}
-					}
-				}
-				yp[p*14+q] = xp[best]
+				k := p*56 + q*2
+				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
 			}
 		}
 	}
@@ -91,19 +80,8 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 		yp := (*[25]float32)(y[pl*25:])
 		for p := range 5 {
 			for q := range 5 {
-				h0 := p * 2
-				h1 := h0 + 2
-				v0 := q * 2
-				v1 := v0 + 2
-				best := h0*10 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*10+v] > xp[best] {
-							best = h*10 + v
-						}
-					}
-				}
-				yp[p*5+q] = xp[best]
+				k := p*20 + q*2
+				yp[p*5+q] = max(xp[k], xp[k+1], xp[k+10], xp[k+11])
 			}
 		}
 	}
@@ -272,19 +250,18 @@ func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
 		dxp := (*[100]float32)(dx[pl*100:])
 		for p := range 5 {
 			for q := range 5 {
-				h0 := p * 2
-				h1 := h0 + 2
-				v0 := q * 2
-				v1 := v0 + 2
-				best := h0*10 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*10+v] > xp[best] {
-							best = h*10 + v
-						}
-					}
-				}
-				dxp[best] += dyp[p*5+q]
+				k := p*20 + q*2
+				v := xp[k]
+				best := 0
+				u := xp[k+1]
+				best = rt.Pick(u > v, 1, best)
+				v = max(v, u)
+				u = xp[k+10]
+				best = rt.Pick(u > v, 10, best)
+				v = max(v, u)
+				u = xp[k+11]
+				best = rt.Pick(u > v, 11, best)
+				dxp[k+best] += dyp[p*5+q]
 			}
 		}
 	}
@@ -330,19 +307,18 @@ func (m *Model) maxPool2DGrad2(n int, x []float32, dy []float32, dx []float32) {
 		dxp := (*[784]float32)(dx[pl*784:])
 		for p := range 14 {
 			for q := range 14 {
-				h0 := p * 2
-				h1 := h0 + 2
-				v0 := q * 2
-				v1 := v0 + 2
-				best := h0*28 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*28+v] > xp[best] {
-							best = h*28 + v
-						}
-					}
-				}
-				dxp[best] += dyp[p*14+q]
+				k := p*56 + q*2
+				v := xp[k]
+				best := 0
+				u := xp[k+1]
+				best = rt.Pick(u > v, 1, best)
+				v = max(v, u)
+				u = xp[k+28]
+				best = rt.Pick(u > v, 28, best)
+				v = max(v, u)
+				u = xp[k+29]
+				best = rt.Pick(u > v, 29, best)
+				dxp[k+best] += dyp[p*14+q]
 			}
 		}
 	}

@@ -235,19 +235,8 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 		yp := (*[6]float32)(y[pl*6:])
 		for p := range 3 {
 			for q := range 2 {
-				h0 := p
-				h1 := h0 + 1
-				v0 := q
-				v1 := v0 + 3
-				best := h0*4 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*4+v] > xp[best] {
-							best = h*4 + v
-						}
-					}
-				}
-				yp[p*2+q] = xp[best]
+				k := p*4 + q
+				yp[p*2+q] = max(xp[k], xp[k+1], xp[k+2])
 			}
 		}
 	}
@@ -278,19 +267,8 @@ func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
 		yp := (*[30]float32)(y[pl*30:])
 		for p := range 5 {
 			for q := range 6 {
-				h0 := p * 2
-				h1 := h0 + 3
-				v0 := q * 2
-				v1 := v0 + 3
-				best := h0*13 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*13+v] > xp[best] {
-							best = h*13 + v
-						}
-					}
-				}
-				yp[p*6+q] = xp[best]
+				k := p*26 + q*2
+				yp[p*6+q] = max(xp[k], xp[k+1], xp[k+2], xp[k+13], xp[k+14], xp[k+15], xp[k+26], xp[k+27], xp[k+28])
 			}
 		}
 	}
@@ -440,19 +418,15 @@ func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
 		dxp := (*[12]float32)(dx[pl*12:])
 		for p := range 3 {
 			for q := range 2 {
-				h0 := p
-				h1 := h0 + 1
-				v0 := q
-				v1 := v0 + 3
-				best := h0*4 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*4+v] > xp[best] {
-							best = h*4 + v
-						}
-					}
-				}
-				dxp[best] += dyp[p*2+q]
+				k := p*4 + q
+				v := xp[k]
+				best := 0
+				u := xp[k+1]
+				best = rt.Pick(u > v, 1, best)
+				v = max(v, u)
+				u = xp[k+2]
+				best = rt.Pick(u > v, 2, best)
+				dxp[k+best] += dyp[p*2+q]
 			}
 		}
 	}
