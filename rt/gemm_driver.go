@@ -6,28 +6,29 @@ import "unsafe"
 // multiplication" (ACM TOMS 34(3), 2008), in the loop order of BLIS (Van Zee and van
 // de Geijn, 2015):
 //
-//	for jc in steps of nc:            B block kc×nc lives in L3 (packed once per pc)
-//	  for pc in steps of kc:
+//	for jc in steps of nc:            B block kc×nc (L3)
+//	  for pc in steps of kc:          k blocks of equal size
 //	    pack B[pc:pc+kc, jc:jc+nc] into nr-wide panels
-//	    for ic in steps of mc:        A block mc×kc lives in L2
-//	      pack A[ic:ic+mc, pc:pc+kc] into mr-high slivers
-//	      for jr in steps of nr:      one B panel kc×nr stays in L1 ...
-//	        for ir in steps of mr:    ... while the A slivers stream past it
+//	    for ic in steps of mc:        A block mc×kc (L2)
+//	      pack A[ic:ic+mc, pc:pc+kc] into mr-high slivers, or read it in place
+//	      for jr in steps of nr:      one B panel kc×nr ...
+//	        for ir in steps of mr:    ... against each A sliver in turn
 //	          micro-kernel: C[ir:ir+mr, jr:jr+nr] (+)= A sliver · B panel
 //
-// Packing turns every transpose/stride combination into the same two contiguous
-// layouts, so one micro-kernel serves all four trans cases, and it pads the last
-// B panel with zeros so the kernel's inner loop never needs a column edge case. Row
-// edges are handled by kernels specialised to 1..mr rows (no wasted FMAs), and column
-// edges by masked loads/stores of C in the kernel's epilogue, so edge elements go
-// through exactly the same arithmetic as interior ones.
+// Packing B turns both orientations of B into one layout, k-major panels padded
+// with zeros, so the kernel's inner loop never has a column edge case. The kernels
+// read A through a stride in either orientation, so A is packed only where that
+// pays (many panels reuse it). Row edges are handled by kernels specialised to
+// 1..mr rows (no wasted FMAs), column edges by masked loads/stores of C in the
+// kernel's epilogue, so edge elements go through exactly the same arithmetic as
+// interior ones. Two shortcuts skip packing: see directB and packAll in gemm.
 
 // gemmKernel is one micro-kernel family with the cache blocking that suits it.
 type gemmKernel struct {
 	name       string
 	supported  bool // this CPU can run it
 	mr, nr     int  // register tile: rows of A and columns of B per micro-kernel call
-	kc, mc, nc int  // cache blocks: kc×nr B panel in L1, mc×kc A block in L2, kc×nc B block in L3
+	kc, mc, nc int  // cache blocks: mc×kc A block in L2, kc×nc B block in L3
 	// halfNR reports that the kernel has a variant for panels at most nr/2 wide, so
 	// the driver packs such a last panel nr/2 wide and the kernel skips the zero half.
 	halfNR bool
