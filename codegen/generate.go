@@ -121,7 +121,12 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 			return nil, err
 		}
 	}
-	return files, nil
+	// weights.go, app.go and the command (emit_cmd.go).
+	more, err := m.emitAppFiles(predict, loss, train)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, more...), nil
 }
 
 func idsOf(outs []ir.Output) []int {

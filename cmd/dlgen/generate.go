@@ -19,7 +19,7 @@ var generator = codegen.Generate
 
 var generateCmd = &command{
 	name:     "generate",
-	synopsis: "[-pkg pattern] [-model Name,...] [-out dir] [-package name] [-max-batch n] [-infer-only] [-tests] [-v]",
+	synopsis: "[-pkg pattern] [-model Name,...] [-out dir] [-package name] [-max-batch n] [-infer-only] [-tests] [-cmd] [-v]",
 	short:    "write the Go package of one or more models",
 	long: `Generate runs the //dlgen:model constructors of package -pkg (only those named by
 -model, if given) and writes one Go package per model.
@@ -34,6 +34,10 @@ removed. Other files are never touched.
 The package name defaults to the last element of the output directory, made a valid
 Go identifier.
 
+With -cmd, the model also gets a command in <out>/cmd/<package> that trains,
+evaluates, runs and benchmarks it (package github.com/dlgen/dlgen/train); the model
+must have one data input, one output and one target (class labels or a tensor).
+
 Next to a model constructor, a go:generate line keeps the package fresh:
 
 	//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -model MLP -out ../generated/mlp`,
@@ -45,6 +49,7 @@ Next to a model constructor, a go:generate line keeps the package fresh:
 		maxBatch := fs.Int("max-batch", 64, "the largest batch size `n` the generated code accepts")
 		inferOnly := fs.Bool("infer-only", false, "emit inference (Predict) only, no loss, gradients or training step")
 		tests := fs.Bool("tests", false, "also emit a _test.go that checks the package against the interpreter")
+		cmd := fs.Bool("cmd", false, "also emit the command <out>/cmd/<package> (train, eval, predict, bench)")
 		verbose := fs.Bool("v", false, "print what was written, left unchanged and removed")
 		return func(e *env, args []string) error {
 			if len(args) > 0 {
@@ -83,9 +88,16 @@ Next to a model constructor, a go:generate line keeps the package fresh:
 					MaxBatch: *maxBatch,
 					Train:    !*inferOnly,
 					Tests:    *tests,
+					Cmd:      *cmd,
 				}
 				if opts.Package == "" {
 					opts.Package = packageName(dir)
+				}
+				if opts.Cmd {
+					if opts.ImportPath, err = importPath(dir); err != nil {
+						errs = append(errs, fmt.Errorf("model %s: -cmd: %w", m.Func, err))
+						continue
+					}
 				}
 				if err := generateOne(e, m, dir, opts, *verbose); err != nil {
 					errs = append(errs, err)

@@ -1,0 +1,197 @@
+package codegen
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"text/template"
+
+	"github.com/dlgen/dlgen/ir"
+)
+
+// trainPath is the package of the generic training application the command runs.
+const trainPath = "github.com/dlgen/dlgen/train"
+
+// emitAppFiles writes the files beyond the model's own code: weights.go for every
+// package; app.go, the methods that let package train drive the model, whenever the
+// model fits train's convention (see appShape); and with Options.Cmd the command
+// cmd/<package>/main.go, which then requires that convention.
+func (m *model) emitAppFiles(predict, loss, train *program) ([]File, error) {
+	w, err := m.emitWeights()
+	if err != nil {
+		return nil, err
+	}
+	files := []File{w}
+	shape, why := m.appShape(predict, loss, train)
+	if shape == nil {
+		if m.opts.Cmd {
+			return nil, fmt.Errorf("codegen: model %q cannot have a command: %s", m.g.Name, why)
+		}
+		return files, nil
+	}
+	app, err := renderTemplate("app.go", appTemplate, shape)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, app)
+	if m.opts.Cmd {
+		if m.opts.ImportPath == "" {
+			return nil, fmt.Errorf("codegen: Options.Cmd needs Options.ImportPath, the import path of package %s", m.opts.Package)
+		}
+		alias := ""
+		if m.opts.Package == "main" || m.opts.Package == "os" || m.opts.Package == "train" ||
+			path.Base(m.opts.ImportPath) != m.opts.Package {
+			alias = "model"
+		}
+		name := path.Join("cmd", m.opts.Package, "main.go")
+		main, err := renderTemplate(name, mainTemplate, map[string]string{
+			"Header": Header, "Package": m.opts.Package, "Model": m.g.Name,
+			"ImportPath": m.opts.ImportPath, "Alias": alias, "Train": trainPath,
+			"Ref": map[bool]string{true: alias, false: m.opts.Package}[alias != ""],
+		})
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, main)
+	}
+	return files, nil
+}
+
+// appData is what app.go needs to know: the one data input, the one target and the
+// one output, and the arguments of each method in train's names (x, labels,
+// target, y).
+type appData struct {
+	Header, Package, Model string
+	Input, Output, Target  *arg
+	Labels                 bool // the target is class labels, else a float tensor
+	Classes                int
+	PredictArgs            string
+	LossArgs, TrainArgs    string
+}
+
+// appShape returns app.go's data if the model fits package train's convention:
+// Predict, Loss and TrainStep exist; Predict takes one float input of role data
+// and returns one float output; Loss and TrainStep take that input and one target
+// (int class labels or a float tensor) and nothing else. Otherwise it says why not.
+func (m *model) appShape(predict, loss, train *program) (*appData, string) {
+	if predict == nil || loss == nil || train == nil {
+		return nil, "it needs Predict, Loss and TrainStep (generate with training, and give the model an output and a loss)"
+	}
+	if len(predict.inputs) != 1 || len(predict.outs) != 1 {
+		return nil, fmt.Sprintf("Predict must take one input and return one output; it takes %d and returns %d", len(predict.inputs), len(predict.outs))
+	}
+	d := &appData{Header: Header, Package: m.opts.Package, Model: m.g.Name, Input: predict.inputs[0], Output: predict.outs[0]}
+	if d.Input.dtype != ir.Float {
+		return nil, fmt.Sprintf("Predict's input %q must be float", d.Input.name)
+	}
+	names := func(p *program) (string, string) {
+		args := []string{"n"}
+		for _, a := range p.inputs {
+			switch {
+			case a == d.Input:
+				args = append(args, "x")
+			case d.Target == nil || a == d.Target:
+				d.Target = a
+				if a.dtype == ir.Int {
+					args = append(args, "labels")
+				} else {
+					args = append(args, "target")
+				}
+			default:
+				return "", fmt.Sprintf("%s takes the inputs %q and %q besides %q; train supports one data input and one target", p.method, d.Target.name, a.name, d.Input.name)
+			}
+		}
+		return strings.Join(args, ", "), ""
+	}
+	var why string
+	if d.LossArgs, why = names(loss); why != "" {
+		return nil, why
+	}
+	if d.TrainArgs, why = names(train); why != "" {
+		return nil, why
+	}
+	if d.Target == nil {
+		return nil, "Loss takes no target input"
+	}
+	d.Labels = d.Target.dtype == ir.Int
+	if d.Labels {
+		d.Classes = d.Output.shape.Elems()
+	}
+	d.PredictArgs = "n, x, y"
+	return d, ""
+}
+
+// name and shape print an argument's IR name and per-item shape ("1×28×28")
+// in the templates.
+var appFuncs = template.FuncMap{
+	"name":  func(a *arg) string { return fmt.Sprintf("%q", a.name) },
+	"shape": func(a *arg) string { return a.shape.Inner().String() },
+}
+
+var appTemplate = template.Must(template.New("app.go").Funcs(appFuncs).Parse(`// {{.Header}}
+
+package {{.Package}}
+
+import "github.com/dlgen/dlgen/rt"
+
+// The methods in this file present the model in the calling convention of dlgen's
+// train package (train.Model), which the generated command runs: one data input x
+// ({{name .Input}}, {{shape .Input}} per item), one output y ({{name .Output}}, {{shape .Output}} per
+// item) and one training target, here {{if .Labels}}class labels ({{name .Target}}, {{.Classes}} classes){{else}}a tensor ({{name .Target}}, {{shape .Target}} per item){{end}}.
+
+// GraphJSON returns the model's IR, as the package's GraphJSON does; package train
+// reads the inputs, target and output from it.
+func (m *Model) GraphJSON() string { return graphJSON }
+
+// MaxBatchSize returns MaxBatch.
+func (m *Model) MaxBatchSize() int { return MaxBatch }
+
+// SetOptimizer sets the optimizer TrainStep applies, as assigning m.Optimizer does.
+func (m *Model) SetOptimizer(o rt.Optimizer) { m.Optimizer = o }
+
+// Steps returns m.Step, the number of training steps taken.
+func (m *Model) Steps() uint64 { return m.Step }
+
+// SetSteps sets m.Step, as resuming from a checkpoint does.
+func (m *Model) SetSteps(step uint64) { m.Step = step }
+
+// PredictBatch is Predict: y is {{name .Output}} of the n items of x.
+func (m *Model) PredictBatch(n int, x, y []float32) error {
+	return m.Predict({{.PredictArgs}})
+}
+
+// LossBatch is Loss. It reads {{if .Labels}}labels; target{{else}}target; labels{{end}} is unused.
+func (m *Model) LossBatch(n int, x []float32, labels []int32, target []float32) (float32, error) {
+	return m.Loss({{.LossArgs}})
+}
+
+// TrainBatch is TrainStep. It reads {{if .Labels}}labels; target{{else}}target; labels{{end}} is unused.
+func (m *Model) TrainBatch(n int, x []float32, labels []int32, target []float32) (float32, error) {
+	return m.TrainStep({{.TrainArgs}})
+}
+`))
+
+var mainTemplate = template.Must(template.New("main.go").Parse(`// {{.Header}}
+
+// Command {{.Package}} trains, evaluates, runs and benchmarks model {{printf "%q" .Model}}
+// (package {{.ImportPath}}) with dlgen's train package:
+//
+//	{{.Package}} train -epochs 5 -weights {{.Package}}.safetensors -curves loss.png
+//	{{.Package}} eval -weights {{.Package}}.safetensors
+//	{{.Package}} predict -weights {{.Package}}.safetensors
+//	{{.Package}} bench
+//
+// "{{.Package}} help" lists the flags of each.
+package main
+
+import (
+	"os"
+
+	{{.Alias}} "{{.ImportPath}}"
+	"{{.Train}}"
+)
+
+func main() {
+	os.Exit(train.Main({{printf "%q" .Package}}, func() train.Model { return {{.Ref}}.New() }, os.Args[1:]))
+}
+`))
