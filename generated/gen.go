@@ -4,5 +4,6 @@
 // them from the lines below; CI fails if that changes anything.
 package generated
 
-//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model LeNet -out lenet -max-batch 64 -tests
-//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ConvDAE -out convdae -max-batch 32 -tests
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model MLP -out mlp -max-batch 64 -tests -cmd
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model LeNet -out lenet -max-batch 64 -tests -cmd
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ConvDAE -out convdae -max-batch 32 -tests -cmd
