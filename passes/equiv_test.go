@@ -396,24 +396,30 @@ func eqRandomGraphs(t testing.TB, mode string) []*ir.Graph {
 	return gs
 }
 
-// eqOrder is the order in which these passes should run after lowering (and, when
-// training, after autodiff): each one feeds the next.
-//   - fold before simplify: folding makes the Fill 0 and Fill 1 operands that
-//     simplify's x+0 and x·1 rules remove (Mul(x, Scale(Fill 2, 0.5))).
-//   - simplify before cse: removing an Identity or a no-op makes nodes equal that were
-//     not (Relu(Identity(x)) and Relu(x)).
-//   - simplify before bnfold: an Identity (a "linear" Activation layer) between a
-//     layer and its batch norm hides the pattern.
-//   - dce before bnfold: a layer output must have a single reader to fold, and a
-//     dead reader (say the other half of a merged pair) counts.
-//   - bnfold leaves no dead nodes (it drops the nodes it folds), so dce need not run
-//     again after it; the fixpoint test below checks that too.
-var eqOrder = []eqPass{
-	{"fold", passes.Fold, true, true},
-	{"simplify", passes.Simplify, true, true},
-	{"cse", passes.CSE, true, true},
-	{"dce", passes.DCE, true, true},
-	{"bnfold", passes.BNFold, true, false},
+// eqOrder is the optimization part of passes.Pipeline (everything after lowering
+// and autodiff), in its order: the reasons for that order are next to the pipeline.
+// bnfold leaves no dead nodes (it drops the nodes it folds), so dce need not run
+// again after it; the fixpoint test below checks that too.
+var eqOrder = func() []eqPass {
+	var out []eqPass
+	for _, p := range passes.Pipeline {
+		if p.Required {
+			continue
+		}
+		out = append(out, eqPass{p.Name, func(g *ir.Graph) (*ir.Graph, error) { return p.Fn(g, g.Mode) }, p.Modes&passes.Infer != 0, p.Modes&passes.Train != 0})
+	}
+	return out
+}()
+
+// Every optional pass of the pipeline has its own equivalence test, for the modes it
+// runs in.
+func TestEveryPassOfThePipelineHasAnEquivalenceTest(t *testing.T) {
+	for _, p := range eqOrder {
+		i := slices.IndexFunc(eqPasses, func(e eqPass) bool { return e.name == p.name })
+		require.GreaterOrEqual(t, i, 0, "pass %q has no entry in eqPasses", p.name)
+		assert.Equal(t, p.infer, eqPasses[i].infer, p.name)
+		assert.Equal(t, p.train, eqPasses[i].train, p.name)
+	}
 }
 
 func eqRunOrder(t testing.TB, g *ir.Graph) *ir.Graph {
