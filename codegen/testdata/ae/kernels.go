@@ -126,16 +126,8 @@ func (m *Model) reduceMean(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*6))
 }
 
-// scale computes Scale scalar, for loss/term0, d.loss/term0.1.
+// scale computes Scale scalar, for loss/term1.
 func (m *Model) scale(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 1.0 * v
-	}
-}
-
-// scale2 computes Scale scalar, for loss/term1, d.loss/term1.1.
-func (m *Model) scale2(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 0.1 * v
@@ -151,16 +143,16 @@ func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// scale3 computes Scale scalar, for loss/term2, d.loss/term2.1.
-func (m *Model) scale3(n int, x []float32, y []float32) {
+// scale2 computes Scale scalar, for loss/term2.
+func (m *Model) scale2(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 0.05 * v
 	}
 }
 
-// scale4 computes Scale scalar, for loss/term3, d.loss/term3.1.
-func (m *Model) scale4(n int, x []float32, y []float32) {
+// scale3 computes Scale scalar, for loss/term3.
+func (m *Model) scale3(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 0.01 * v
@@ -194,8 +186,8 @@ func (m *Model) randomNormal(n int, y []float32) {
 	}
 }
 
-// scale5 computes Scale N×3, for sample/half_logvar, d.sample/half_logvar.1.
-func (m *Model) scale5(n int, x []float32, y []float32) {
+// scale4 computes Scale N×3, for sample/half_logvar, d.sample/half_logvar.1.
+func (m *Model) scale4(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 0.5 * v

@@ -98,20 +98,18 @@ func (m *Model) Loss(n int, x []float32, clean []float32) (float32, error) {
 	m.abs(n, m.arena[80:80+n*6], m.arena[:n*6])
 	// l1/mean: ReduceMean scalar
 	m.reduceMean(n, m.arena[:n*6], m.arena[80:80+1])
-	// loss/term0: Scale scalar
-	m.scale(n, m.arena[128:128+1], m.arena[:1])
 	// loss/term1: Scale scalar
-	m.scale2(n, m.arena[48:48+1], m.arena[16:16+1])
+	m.scale(n, m.arena[48:48+1], m.arena[:1])
 	// loss/sum1: Add scalar
-	m.add(n, m.arena[:1], m.arena[16:16+1], m.arena[32:32+1])
+	m.add(n, m.arena[128:128+1], m.arena[:1], m.arena[16:16+1])
 	// loss/term2: Scale scalar
-	m.scale3(n, m.arena[64:64+1], m.arena[:1])
+	m.scale2(n, m.arena[64:64+1], m.arena[:1])
 	// loss/sum2: Add scalar
-	m.add(n, m.arena[32:32+1], m.arena[:1], m.arena[16:16+1])
-	// loss/term3: Scale scalar
-	m.scale4(n, m.arena[80:80+1], m.arena[:1])
-	// loss/sum3: Add scalar
 	m.add(n, m.arena[16:16+1], m.arena[:1], m.arena[32:32+1])
-	loss := m.arena[32]
+	// loss/term3: Scale scalar
+	m.scale3(n, m.arena[80:80+1], m.arena[:1])
+	// loss/sum3: Add scalar
+	m.add(n, m.arena[32:32+1], m.arena[:1], m.arena[16:16+1])
+	loss := m.arena[16]
 	return loss, nil
 }

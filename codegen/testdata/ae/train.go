@@ -57,7 +57,7 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	// logvar/bias: BiasAdd N×3
 	m.biasAdd2(n, m.arena[48:48+n*3], m.arena[112:112+n*3], &m.logvarBias)
 	// sample/half_logvar: Scale N×3
-	m.scale5(n, m.arena[112:112+n*3], m.arena[48:48+n*3])
+	m.scale4(n, m.arena[112:112+n*3], m.arena[48:48+n*3])
 	// sample/std: Exp N×3
 	m.exp(n, m.arena[48:48+n*3], m.arena[112:112+n*3])
 	// sample/eps: RandomNormal N×3
@@ -84,60 +84,56 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	m.abs(n, m.arena[384:384+n*6], m.arena[432:432+n*6])
 	// l1/mean: ReduceMean scalar
 	m.reduceMean(n, m.arena[432:432+n*6], m.arena[240:240+1])
-	// loss/term0: Scale scalar
-	m.scale(n, m.arena[80:80+1], m.arena[256:256+1])
 	// loss/term1: Scale scalar
-	m.scale2(n, m.arena[96:96+1], m.arena[80:80+1])
+	m.scale(n, m.arena[96:96+1], m.arena[256:256+1])
 	// loss/sum1: Add scalar
-	m.add(n, m.arena[256:256+1], m.arena[80:80+1], m.arena[96:96+1])
+	m.add(n, m.arena[80:80+1], m.arena[256:256+1], m.arena[96:96+1])
 	// loss/term2: Scale scalar
-	m.scale3(n, m.arena[144:144+1], m.arena[80:80+1])
+	m.scale2(n, m.arena[144:144+1], m.arena[80:80+1])
 	// loss/sum2: Add scalar
 	m.add(n, m.arena[96:96+1], m.arena[80:80+1], m.arena[144:144+1])
 	// loss/term3: Scale scalar
-	m.scale4(n, m.arena[240:240+1], m.arena[80:80+1])
+	m.scale3(n, m.arena[240:240+1], m.arena[80:80+1])
 	// loss/sum3: Add scalar
 	m.add(n, m.arena[144:144+1], m.arena[80:80+1], m.arena[96:96+1])
 	// d.loss: Fill scalar
 	m.arena[80] = 1.0
-	// d.loss/term3.1: Scale scalar
-	m.scale4(n, m.arena[80:80+1], m.arena[144:144+1])
-	// d.loss/term2.1: Scale scalar
-	m.scale3(n, m.arena[80:80+1], m.arena[240:240+1])
-	// d.loss/term1.1: Scale scalar
-	m.scale2(n, m.arena[80:80+1], m.arena[256:256+1])
-	// d.loss/term0.1: Scale scalar
-	m.scale(n, m.arena[80:80+1], m.arena[432:432+1])
+	// d.loss/term3.1: Fill scalar
+	m.arena[144] = 0.01
+	// d.loss/term2.1: Fill scalar
+	m.arena[240] = 0.05
+	// d.loss/term1.1: Fill scalar
+	m.arena[256] = 0.1
 	// d.l1/mean.1: Broadcast N×6
-	m.broadcast(n, m.arena[144:144+1], m.arena[448:448+n*6])
+	m.broadcast(n, m.arena[144:144+1], m.arena[432:432+n*6])
 	// d.l1/abs.1: AbsGrad N×6
-	m.absGrad(n, m.arena[384:384+n*6], m.arena[448:448+n*6], m.arena[496:496+n*6])
+	m.absGrad(n, m.arena[384:384+n*6], m.arena[432:432+n*6], m.arena[480:480+n*6])
 	// d.contractive.1: ContractivePenaltyGradH N×6
 	m.contractivePenaltyGradH(n, m.arena[:n*6], &m.encWeight, m.arena[240:240+1], m.arena[384:384+n*6])
 	// d.contractive.2: ContractivePenaltyGradW 6×10
-	m.contractivePenaltyGradW(n, m.arena[:n*6], &m.encWeight, m.arena[240:240+1], m.arena[544:544+60])
+	m.contractivePenaltyGradW(n, m.arena[:n*6], &m.encWeight, m.arena[240:240+1], m.arena[528:528+60])
 	// d.contractive.3: Add N×6
-	m.add(n, m.arena[496:496+n*6], m.arena[384:384+n*6], m.arena[448:448+n*6])
+	m.add(n, m.arena[480:480+n*6], m.arena[384:384+n*6], m.arena[432:432+n*6])
 	// d.sparsity.1: KLSparsityGrad N×6
 	m.kLSparsityGrad(n, m.arena[:n*6], m.arena[256:256+1], m.arena[384:384+n*6])
 	// d.sparsity.2: Add N×6
-	m.add(n, m.arena[448:448+n*6], m.arena[384:384+n*6], m.arena[496:496+n*6])
+	m.add(n, m.arena[432:432+n*6], m.arena[384:384+n*6], m.arena[480:480+n*6])
 	// d.bce.1: LossGrad of BCELoss N×10
-	m.lossGrad(n, m.arena[304:304+n*10], clean, m.arena[432:432+1], m.arena[608:608+n*10])
+	m.lossGrad(n, m.arena[304:304+n*10], clean, m.arena[80:80+1], m.arena[384:384+n*10])
 	// d.dec/sigmoid.1: SigmoidGrad N×10
-	m.sigmoidGrad(n, m.arena[304:304+n*10], m.arena[608:608+n*10], m.arena[384:384+n*10])
+	m.sigmoidGrad(n, m.arena[304:304+n*10], m.arena[384:384+n*10], m.arena[592:592+n*10])
 	// d.dec/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[384:384+n*10], &m.decBiasGrad)
+	m.channelSum(n, m.arena[592:592+n*10], &m.decBiasGrad)
 	// d.dec/matmul.1: MatMul N×3
-	rt.Gemm(false, false, n, 3, 10, 1, m.arena[384:384+n*10], 10, m.decWeight[:], 3, 0, m.arena[240:240+n*3], 3)
+	rt.Gemm(false, false, n, 3, 10, 1, m.arena[592:592+n*10], 10, m.decWeight[:], 3, 0, m.arena[240:240+n*3], 3)
 	// d.dec/matmul.2: MatMul 10×3
-	rt.Gemm(true, false, 10, 3, n, 1, m.arena[384:384+n*10], 10, m.arena[272:272+n*3], 3, 0, m.decWeightGrad[:], 3)
+	rt.Gemm(true, false, 10, 3, n, 1, m.arena[592:592+n*10], 10, m.arena[272:272+n*3], 3, 0, m.decWeightGrad[:], 3)
 	// d.sample/scaled_eps.1: Mul N×3
 	m.mul(n, m.arena[240:240+n*3], m.arena[48:48+n*3], m.arena[272:272+n*3])
 	// d.sample/std.1: Mul N×3
 	m.mul(n, m.arena[272:272+n*3], m.arena[112:112+n*3], m.arena[48:48+n*3])
 	// d.sample/half_logvar.1: Scale N×3
-	m.scale5(n, m.arena[48:48+n*3], m.arena[112:112+n*3])
+	m.scale4(n, m.arena[48:48+n*3], m.arena[112:112+n*3])
 	// d.logvar/bias.1: ChannelSum 3
 	m.channelSum2(n, m.arena[112:112+n*3], &m.logvarBiasGrad)
 	// d.logvar/matmul.1: MatMul N×6
@@ -145,7 +141,7 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	// d.logvar/matmul.2: MatMul 3×6
 	rt.Gemm(true, false, 3, 6, n, 1, m.arena[112:112+n*3], 3, m.arena[:n*6], 6, 0, m.logvarWeightGrad[:], 6)
 	// d.logvar/matmul.3: Add N×6
-	m.add(n, m.arena[496:496+n*6], m.arena[48:48+n*6], m.arena[112:112+n*6])
+	m.add(n, m.arena[480:480+n*6], m.arena[48:48+n*6], m.arena[112:112+n*6])
 	// d.mu/bias.1: ChannelSum 3
 	m.channelSum2(n, m.arena[240:240+n*3], &m.muBiasGrad)
 	// d.mu/matmul.1: MatMul N×6
@@ -161,7 +157,7 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	// d.enc/matmul.1: MatMul 6×10
 	rt.Gemm(true, false, 6, 10, n, 1, m.arena[48:48+n*6], 6, m.arena[160:160+n*10], 10, 0, m.arena[240:240+60], 10)
 	// d.enc/matmul.2: Add 6×10
-	m.add(n, m.arena[544:544+60], m.arena[240:240+60], m.encWeightGrad[:])
+	m.add(n, m.arena[528:528+60], m.arena[240:240+60], m.encWeightGrad[:])
 	loss := m.arena[96]
 	m.update()
 	m.Step++

@@ -4,17 +4,6 @@ package bn1d
 
 import "math"
 
-// biasAdd computes BiasAdd N×5, for fc1/bias, bn/shifted, bn/centered.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[5]float32) {
-	for o := range n {
-		xr := (*[5]float32)(x[o*5:])
-		yr := (*[5]float32)(y[o*5:])
-		for c := range 5 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
 // addScalar computes AddScalar 5, for bn/var_eps.
 func (m *Model) addScalar(n int, x []float32, y []float32) {
 	y = y[:len(x)]
@@ -31,7 +20,7 @@ func (m *Model) rsqrt(n int, x []float32, y []float32) {
 	}
 }
 
-// mul computes Mul 5, for bn/scale, bn/mean_scaled and 5 more.
+// mul computes Mul 5, for bn/scale, bn/mean_scaled and 6 more.
 func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -49,13 +38,38 @@ func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelMul computes ChannelMul N×5, for bn/scaled, bn/normalized and 2 more.
+// channelMul computes ChannelMul 1×5×6, for fc1/matmul/folded_weight/scaled.
 func (m *Model) channelMul(n int, x []float32, y []float32, v *[5]float32) {
+	for o := range 1 {
+		xr := (*[30]float32)(x[o*30:])
+		yr := (*[30]float32)(y[o*30:])
+		for c := range 5 {
+			vc := v[c]
+			xc := (*[6]float32)(xr[c*6:])
+			yc := (*[6]float32)(yr[c*6:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
+	}
+}
+
+// add computes Add 5, for fc1/matmul/folded_bias, d.bn/sq.3, d.bn/mean.2.
+func (m *Model) add(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] + bv
+	}
+}
+
+// biasAdd computes BiasAdd N×5, for bn/shifted, fc1/bias, bn/centered.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
 		xr := (*[5]float32)(x[o*5:])
 		yr := (*[5]float32)(y[o*5:])
 		for c := range 5 {
-			yr[c] = xr[c] * v[c]
+			yr[c] = xr[c] + v[c]
 		}
 	}
 }
@@ -121,6 +135,17 @@ func (m *Model) square(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = v * v
+	}
+}
+
+// channelMul2 computes ChannelMul N×5, for bn/normalized, bn/scaled and 2 more.
+func (m *Model) channelMul2(n int, x []float32, y []float32, v *[5]float32) {
+	for o := range n {
+		xr := (*[5]float32)(x[o*5:])
+		yr := (*[5]float32)(y[o*5:])
+		for c := range 5 {
+			yr[c] = xr[c] * v[c]
+		}
 	}
 }
 
@@ -204,14 +229,5 @@ func (m *Model) scale3(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 2.0 * v
-	}
-}
-
-// add computes Add N×5, for d.bn/sq.3, d.bn/mean.2.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
 	}
 }

@@ -60,9 +60,9 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 	// bn/inv_std: Rsqrt 5
 	m.rsqrt(n, m.arena[96:96+5], m.arena[112:112+5])
 	// bn/normalized: ChannelMul N×5
-	m.channelMul(n, m.arena[64:64+n*5], m.arena[128:128+n*5], (*[5]float32)(m.arena[112:]))
+	m.channelMul2(n, m.arena[64:64+n*5], m.arena[128:128+n*5], (*[5]float32)(m.arena[112:]))
 	// bn/scaled: ChannelMul N×5
-	m.channelMul(n, m.arena[128:128+n*5], m.arena[160:160+n*5], &m.bnWeight)
+	m.channelMul2(n, m.arena[128:128+n*5], m.arena[160:160+n*5], &m.bnWeight)
 	// bn/shifted: BiasAdd N×5
 	m.biasAdd(n, m.arena[160:160+n*5], m.arena[192:192+n*5], &m.bnBias)
 	// bn/update_mean: RunningUpdate 5
@@ -105,13 +105,13 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 	// d.bn/shifted.1: ChannelSum 5
 	m.channelSum2(n, m.arena[:n*5], &m.bnBiasGrad)
 	// d.bn/scaled.1: ChannelMul N×5
-	m.channelMul(n, m.arena[:n*5], m.arena[160:160+n*5], &m.bnWeight)
+	m.channelMul2(n, m.arena[:n*5], m.arena[160:160+n*5], &m.bnWeight)
 	// d.bn/scaled.2: Mul N×5
 	m.mul(n, m.arena[:n*5], m.arena[128:128+n*5], m.arena[192:192+n*5])
 	// d.bn/scaled.3: ChannelSum 5
 	m.channelSum2(n, m.arena[192:192+n*5], &m.bnWeightGrad)
 	// d.bn/normalized.1: ChannelMul N×5
-	m.channelMul(n, m.arena[160:160+n*5], m.arena[:n*5], (*[5]float32)(m.arena[112:]))
+	m.channelMul2(n, m.arena[160:160+n*5], m.arena[:n*5], (*[5]float32)(m.arena[112:]))
 	// d.bn/normalized.2: Mul N×5
 	m.mul(n, m.arena[160:160+n*5], m.arena[64:64+n*5], m.arena[128:128+n*5])
 	// d.bn/normalized.3: ChannelSum 5

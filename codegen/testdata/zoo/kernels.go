@@ -193,7 +193,7 @@ func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[5]float32) {
 	}
 }
 
-// scale computes Scale N×16, for reg/half, loss/term1 and 2 more.
+// scale computes Scale N×16, for reg/half, loss/term1, d.reg/half.1.
 func (m *Model) scale(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
@@ -393,14 +393,6 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// scale2 computes Scale scalar, for loss/term0, loss/term7 and 2 more.
-func (m *Model) scale2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 1.0 * v
-	}
-}
-
 // add computes Add scalar, for loss/sum1, loss/sum2 and 22 more.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
@@ -410,56 +402,56 @@ func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// scale3 computes Scale scalar, for loss/term2, d.loss/term2.1 and 2 more.
-func (m *Model) scale3(n int, x []float32, y []float32) {
+// scale2 computes Scale scalar, for loss/term2, d.reg/sq.2, d.bn/sq.2.
+func (m *Model) scale2(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 2.0 * v
 	}
 }
 
-// scale4 computes Scale scalar, for loss/term3, d.loss/term3.1.
-func (m *Model) scale4(n int, x []float32, y []float32) {
+// scale3 computes Scale scalar, for loss/term3.
+func (m *Model) scale3(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 0.3 * v
 	}
 }
 
-// scale5 computes Scale scalar, for loss/term4, d.loss/term4.1.
-func (m *Model) scale5(n int, x []float32, y []float32) {
+// scale4 computes Scale scalar, for loss/term4.
+func (m *Model) scale4(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 0.2 * v
 	}
 }
 
-// scale6 computes Scale scalar, for loss/term5, d.loss/term5.1.
-func (m *Model) scale6(n int, x []float32, y []float32) {
+// scale5 computes Scale scalar, for loss/term5.
+func (m *Model) scale5(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 0.7 * v
 	}
 }
 
-// scale7 computes Scale scalar, for loss/term6, d.loss/term6.1.
-func (m *Model) scale7(n int, x []float32, y []float32) {
+// scale6 computes Scale scalar, for loss/term6.
+func (m *Model) scale6(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 0.4 * v
 	}
 }
 
-// scale8 computes Scale scalar, for loss/term8, d.loss/term8.1.
-func (m *Model) scale8(n int, x []float32, y []float32) {
+// scale7 computes Scale scalar, for loss/term8.
+func (m *Model) scale7(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 0.05 * v
 	}
 }
 
-// scale9 computes Scale scalar, for loss/term9, d.loss/term9.1.
-func (m *Model) scale9(n int, x []float32, y []float32) {
+// scale8 computes Scale scalar, for loss/term9.
+func (m *Model) scale8(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = 0.01 * v
@@ -486,8 +478,8 @@ func (m *Model) channelMean(n int, x []float32, s *[8]float32) {
 	}
 }
 
-// scale10 computes Scale 8, for bn/neg_mean, d.reg2/diff.1 and 2 more.
-func (m *Model) scale10(n int, x []float32, y []float32) {
+// scale9 computes Scale 8, for bn/neg_mean, d.reg2/diff.1 and 2 more.
+func (m *Model) scale9(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = -1.0 * v
@@ -661,16 +653,15 @@ func (m *Model) lossGrad8(n int, p []float32, t []float32, dl []float32, gr []fl
 	}
 }
 
-// broadcast computes Broadcast N×16, for d.reg2/sum.1.
-func (m *Model) broadcast(n int, x []float32, y []float32) {
-	v := float32(float64(x[0]))
+// fill computes Fill N×16, for d.reg2/sum.1.
+func (m *Model) fill(n int, y []float32) {
 	for i := range y {
-		y[i] = v
+		y[i] = 0.01
 	}
 }
 
-// scale11 computes Scale N×16, for d.reg2/rsqrt.4, d.bn/inv_std.4.
-func (m *Model) scale11(n int, x []float32, y []float32) {
+// scale10 computes Scale N×16, for d.reg2/rsqrt.4, d.bn/inv_std.4.
+func (m *Model) scale10(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = -0.5 * v
@@ -690,8 +681,8 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// broadcast2 computes Broadcast N×16, for d.reg/mean.1.
-func (m *Model) broadcast2(n int, x []float32, y []float32) {
+// broadcast computes Broadcast N×16, for d.reg/mean.1.
+func (m *Model) broadcast(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*16))
 	for i := range y {
 		y[i] = v

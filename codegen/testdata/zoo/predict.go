@@ -190,7 +190,6 @@ func (m *Model) Loss(n int, x []float32, y []float32, z []float32, c []int32) (f
 	m.reduceMean(n, m.arena[896:896+n*16], m.arena[736:736+1])
 	// reg2/relu: Relu N×16
 	m.relu(n, m.arena[256:256+n*16], m.arena[896:896+n*16])
-	// reg2/id: Identity N×16: a view, no code
 	// reg2/diff: Sub N×16
 	m.sub(n, m.arena[:n*16], m.arena[896:896+n*16], m.arena[256:256+n*16])
 	// reg2/rsqrt: Rsqrt N×16
@@ -215,42 +214,38 @@ func (m *Model) Loss(n int, x []float32, y []float32, z []float32, c []int32) (f
 	m.categoricalCELoss(n, m.arena[640:640+n*3], z, m.arena[112:112+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[816:816+n*5], c, m.arena[128:128+1])
-	// loss/term0: Scale scalar
-	m.scale2(n, m.arena[16:16+1], m.arena[144:144+1])
 	// loss/term1: Scale scalar
-	m.scale(n, m.arena[32:32+1], m.arena[16:16+1])
+	m.scale(n, m.arena[32:32+1], m.arena[144:144+1])
 	// loss/sum1: Add scalar
-	m.add(n, m.arena[144:144+1], m.arena[16:16+1], m.arena[32:32+1])
+	m.add(n, m.arena[16:16+1], m.arena[144:144+1], m.arena[32:32+1])
 	// loss/term2: Scale scalar
-	m.scale3(n, m.arena[48:48+1], m.arena[16:16+1])
+	m.scale2(n, m.arena[48:48+1], m.arena[16:16+1])
 	// loss/sum2: Add scalar
 	m.add(n, m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1])
 	// loss/term3: Scale scalar
-	m.scale4(n, m.arena[64:64+1], m.arena[16:16+1])
+	m.scale3(n, m.arena[64:64+1], m.arena[16:16+1])
 	// loss/sum3: Add scalar
 	m.add(n, m.arena[48:48+1], m.arena[16:16+1], m.arena[32:32+1])
 	// loss/term4: Scale scalar
-	m.scale5(n, m.arena[80:80+1], m.arena[16:16+1])
+	m.scale4(n, m.arena[80:80+1], m.arena[16:16+1])
 	// loss/sum4: Add scalar
 	m.add(n, m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1])
 	// loss/term5: Scale scalar
-	m.scale6(n, m.arena[96:96+1], m.arena[16:16+1])
+	m.scale5(n, m.arena[96:96+1], m.arena[16:16+1])
 	// loss/sum5: Add scalar
 	m.add(n, m.arena[48:48+1], m.arena[16:16+1], m.arena[32:32+1])
 	// loss/term6: Scale scalar
-	m.scale7(n, m.arena[112:112+1], m.arena[16:16+1])
+	m.scale6(n, m.arena[112:112+1], m.arena[16:16+1])
 	// loss/sum6: Add scalar
 	m.add(n, m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1])
-	// loss/term7: Scale scalar
-	m.scale2(n, m.arena[128:128+1], m.arena[16:16+1])
 	// loss/sum7: Add scalar
-	m.add(n, m.arena[48:48+1], m.arena[16:16+1], m.arena[32:32+1])
+	m.add(n, m.arena[48:48+1], m.arena[128:128+1], m.arena[16:16+1])
 	// loss/term8: Scale scalar
-	m.scale8(n, m.arena[736:736+1], m.arena[16:16+1])
+	m.scale7(n, m.arena[736:736+1], m.arena[32:32+1])
 	// loss/sum8: Add scalar
-	m.add(n, m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1])
+	m.add(n, m.arena[16:16+1], m.arena[32:32+1], m.arena[48:48+1])
 	// loss/term9: Scale scalar
-	m.scale9(n, m.arena[:1], m.arena[16:16+1])
+	m.scale8(n, m.arena[:1], m.arena[16:16+1])
 	// loss/sum9: Add scalar
 	m.add(n, m.arena[48:48+1], m.arena[16:16+1], m.arena[:1])
 	loss := m.arena[0]

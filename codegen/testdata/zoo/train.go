@@ -56,7 +56,7 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// bn/mean: ChannelMean 8
 	m.channelMean(n, m.arena[512:512+n*32], (*[8]float32)(m.arena[0:]))
 	// bn/neg_mean: Scale 8
-	m.scale10(n, m.arena[:8], m.arena[16:16+8])
+	m.scale9(n, m.arena[:8], m.arena[16:16+8])
 	// bn/centered: BiasAdd N×8×4
 	m.biasAdd2(n, m.arena[512:512+n*32], m.arena[1024:1024+n*32], (*[8]float32)(m.arena[16:]))
 	// bn/sq: Square N×8×4
@@ -143,7 +143,6 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	m.reduceMean(n, m.arena[4992:4992+n*16], m.arena[1008:1008+1])
 	// reg2/relu: Relu N×16
 	m.relu(n, m.arena[320:320+n*16], m.arena[4736:4736+n*16])
-	// reg2/id: Identity N×16: a view, no code
 	// reg2/diff: Sub N×16
 	m.sub(n, m.arena[64:64+n*16], m.arena[4736:4736+n*16], m.arena[5504:5504+n*16])
 	// reg2/rsqrt: Rsqrt N×16
@@ -168,122 +167,112 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	m.categoricalCELoss(n, m.arena[:n*3], z, m.arena[4032:4032+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[3664:3664+n*5], c, m.arena[4048:4048+1])
-	// loss/term0: Scale scalar
-	m.scale2(n, m.arena[3600:3600+1], m.arena[4064:4064+1])
 	// loss/term1: Scale scalar
-	m.scale(n, m.arena[3616:3616+1], m.arena[3600:3600+1])
+	m.scale(n, m.arena[3616:3616+1], m.arena[4064:4064+1])
 	// loss/sum1: Add scalar
-	m.add(n, m.arena[4064:4064+1], m.arena[3600:3600+1], m.arena[3616:3616+1])
+	m.add(n, m.arena[3600:3600+1], m.arena[4064:4064+1], m.arena[3616:3616+1])
 	// loss/term2: Scale scalar
-	m.scale3(n, m.arena[3632:3632+1], m.arena[3600:3600+1])
+	m.scale2(n, m.arena[3632:3632+1], m.arena[3600:3600+1])
 	// loss/sum2: Add scalar
 	m.add(n, m.arena[3616:3616+1], m.arena[3600:3600+1], m.arena[3632:3632+1])
 	// loss/term3: Scale scalar
-	m.scale4(n, m.arena[3648:3648+1], m.arena[3600:3600+1])
+	m.scale3(n, m.arena[3648:3648+1], m.arena[3600:3600+1])
 	// loss/sum3: Add scalar
 	m.add(n, m.arena[3632:3632+1], m.arena[3600:3600+1], m.arena[3616:3616+1])
 	// loss/term4: Scale scalar
-	m.scale5(n, m.arena[4000:4000+1], m.arena[3600:3600+1])
+	m.scale4(n, m.arena[4000:4000+1], m.arena[3600:3600+1])
 	// loss/sum4: Add scalar
 	m.add(n, m.arena[3616:3616+1], m.arena[3600:3600+1], m.arena[3632:3632+1])
 	// loss/term5: Scale scalar
-	m.scale6(n, m.arena[4016:4016+1], m.arena[3600:3600+1])
+	m.scale5(n, m.arena[4016:4016+1], m.arena[3600:3600+1])
 	// loss/sum5: Add scalar
 	m.add(n, m.arena[3632:3632+1], m.arena[3600:3600+1], m.arena[3616:3616+1])
 	// loss/term6: Scale scalar
-	m.scale7(n, m.arena[4032:4032+1], m.arena[3600:3600+1])
+	m.scale6(n, m.arena[4032:4032+1], m.arena[3600:3600+1])
 	// loss/sum6: Add scalar
 	m.add(n, m.arena[3616:3616+1], m.arena[3600:3600+1], m.arena[3632:3632+1])
-	// loss/term7: Scale scalar
-	m.scale2(n, m.arena[4048:4048+1], m.arena[3600:3600+1])
 	// loss/sum7: Add scalar
-	m.add(n, m.arena[3632:3632+1], m.arena[3600:3600+1], m.arena[3616:3616+1])
+	m.add(n, m.arena[3632:3632+1], m.arena[4048:4048+1], m.arena[3600:3600+1])
 	// loss/term8: Scale scalar
-	m.scale8(n, m.arena[1008:1008+1], m.arena[3600:3600+1])
+	m.scale7(n, m.arena[1008:1008+1], m.arena[3616:3616+1])
 	// loss/sum8: Add scalar
-	m.add(n, m.arena[3616:3616+1], m.arena[3600:3600+1], m.arena[1008:1008+1])
+	m.add(n, m.arena[3600:3600+1], m.arena[3616:3616+1], m.arena[1008:1008+1])
 	// loss/term9: Scale scalar
-	m.scale9(n, m.arena[3584:3584+1], m.arena[3600:3600+1])
+	m.scale8(n, m.arena[3584:3584+1], m.arena[3600:3600+1])
 	// loss/sum9: Add scalar
 	m.add(n, m.arena[1008:1008+1], m.arena[3600:3600+1], m.arena[3584:3584+1])
 	// d.loss: Fill scalar
 	m.arena[1008] = 1.0
-	// d.loss/term9.1: Scale scalar
-	m.scale9(n, m.arena[1008:1008+1], m.arena[3600:3600+1])
-	// d.loss/term8.1: Scale scalar
-	m.scale8(n, m.arena[1008:1008+1], m.arena[3616:3616+1])
-	// d.loss/term7.1: Scale scalar
-	m.scale2(n, m.arena[1008:1008+1], m.arena[3632:3632+1])
-	// d.loss/term6.1: Scale scalar
-	m.scale7(n, m.arena[1008:1008+1], m.arena[3648:3648+1])
-	// d.loss/term5.1: Scale scalar
-	m.scale6(n, m.arena[1008:1008+1], m.arena[4000:4000+1])
-	// d.loss/term4.1: Scale scalar
-	m.scale5(n, m.arena[1008:1008+1], m.arena[4016:4016+1])
-	// d.loss/term3.1: Scale scalar
-	m.scale4(n, m.arena[1008:1008+1], m.arena[4032:4032+1])
-	// d.loss/term2.1: Scale scalar
-	m.scale3(n, m.arena[1008:1008+1], m.arena[4048:4048+1])
-	// d.loss/term1.1: Scale scalar
-	m.scale(n, m.arena[1008:1008+1], m.arena[4064:4064+1])
-	// d.loss/term0.1: Scale scalar
-	m.scale2(n, m.arena[1008:1008+1], m.arena[4080:4080+1])
+	// d.loss/term8.1: Fill scalar
+	m.arena[3600] = 0.05
+	// d.loss/term6.1: Fill scalar
+	m.arena[3616] = 0.4
+	// d.loss/term5.1: Fill scalar
+	m.arena[3632] = 0.7
+	// d.loss/term4.1: Fill scalar
+	m.arena[3648] = 0.2
+	// d.loss/term3.1: Fill scalar
+	m.arena[4000] = 0.3
+	// d.loss/term2.1: Fill scalar
+	m.arena[4016] = 2.0
+	// d.loss/term1.1: Fill scalar
+	m.arena[4032] = 0.5
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad(n, m.arena[3664:3664+n*5], c, m.arena[3632:3632+1], m.arena[5760:5760+n*5])
+	m.lossGrad(n, m.arena[3664:3664+n*5], c, m.arena[1008:1008+1], m.arena[5760:5760+n*5])
 	// d.cce.1: LossGrad of CategoricalCELoss N×3
-	m.lossGrad2(n, m.arena[:n*3], z, m.arena[3648:3648+1], m.arena[3664:3664+n*3])
+	m.lossGrad2(n, m.arena[:n*3], z, m.arena[3616:3616+1], m.arena[3664:3664+n*3])
 	// d.softmax_ce.1: LossGrad of SoftmaxCELoss N×3
-	m.lossGrad3(n, m.arena[960:960+n*3], z, m.arena[4000:4000+1], m.arena[5840:5840+n*3])
+	m.lossGrad3(n, m.arena[960:960+n*3], z, m.arena[3632:3632+1], m.arena[4048:4048+n*3])
 	// d.bce_logits.1: LossGrad of BCEWithLogitsLoss N×4
-	m.lossGrad4(n, m.arena[896:896+n*4], y, m.arena[4016:4016+1], m.arena[960:960+n*4])
+	m.lossGrad4(n, m.arena[896:896+n*4], y, m.arena[3648:3648+1], m.arena[5840:5840+n*4])
 	// d.bce.1: LossGrad of BCELoss N×4
-	m.lossGrad5(n, m.arena[832:832+n*4], y, m.arena[4032:4032+1], m.arena[896:896+n*4])
+	m.lossGrad5(n, m.arena[832:832+n*4], y, m.arena[4000:4000+1], m.arena[896:896+n*4])
 	// d.huber.1: LossGrad of HuberLoss N×4
-	m.lossGrad6(n, m.arena[832:832+n*4], y, m.arena[4048:4048+1], m.arena[5888:5888+n*4])
+	m.lossGrad6(n, m.arena[832:832+n*4], y, m.arena[4016:4016+1], m.arena[5904:5904+n*4])
 	// d.huber.2: Add N×4
-	m.add(n, m.arena[896:896+n*4], m.arena[5888:5888+n*4], m.arena[4000:4000+n*4])
+	m.add(n, m.arena[896:896+n*4], m.arena[5904:5904+n*4], m.arena[5968:5968+n*4])
 	// d.mae.1: LossGrad of MAELoss N×4
-	m.lossGrad7(n, m.arena[832:832+n*4], y, m.arena[4064:4064+1], m.arena[896:896+n*4])
+	m.lossGrad7(n, m.arena[832:832+n*4], y, m.arena[4032:4032+1], m.arena[896:896+n*4])
 	// d.mae.2: Add N×4
-	m.add(n, m.arena[4000:4000+n*4], m.arena[896:896+n*4], m.arena[5888:5888+n*4])
+	m.add(n, m.arena[5968:5968+n*4], m.arena[896:896+n*4], m.arena[5904:5904+n*4])
 	// d.mse.1: LossGrad of MSELoss N×4
-	m.lossGrad8(n, m.arena[832:832+n*4], y, m.arena[4080:4080+1], m.arena[896:896+n*4])
+	m.lossGrad8(n, m.arena[832:832+n*4], y, m.arena[1008:1008+1], m.arena[896:896+n*4])
 	// d.mse.2: Add N×4
-	m.add(n, m.arena[5888:5888+n*4], m.arena[896:896+n*4], m.arena[4000:4000+n*4])
-	// d.reg2/sum.1: Broadcast N×16
-	m.broadcast(n, m.arena[3600:3600+1], m.arena[5888:5888+n*16])
+	m.add(n, m.arena[5904:5904+n*4], m.arena[896:896+n*4], m.arena[960:960+n*4])
+	// d.reg2/sum.1: Fill N×16
+	m.fill(n, m.arena[5904:5904+n*16])
 	// d.reg2/mul.1: Mul N×16
-	m.mul(n, m.arena[5888:5888+n*16], m.arena[5504:5504+n*16], m.arena[6144:6144+n*16])
+	m.mul(n, m.arena[5904:5904+n*16], m.arena[5504:5504+n*16], m.arena[6160:6160+n*16])
 	// d.reg2/mul.2: Mul N×16
-	m.mul(n, m.arena[5888:5888+n*16], m.arena[4736:4736+n*16], m.arena[5504:5504+n*16])
+	m.mul(n, m.arena[5904:5904+n*16], m.arena[4736:4736+n*16], m.arena[5504:5504+n*16])
 	// d.reg2/rsqrt.1: Square N×16
-	m.square(n, m.arena[4736:4736+n*16], m.arena[5888:5888+n*16])
+	m.square(n, m.arena[4736:4736+n*16], m.arena[5904:5904+n*16])
 	// d.reg2/rsqrt.2: Mul N×16
-	m.mul(n, m.arena[5888:5888+n*16], m.arena[4736:4736+n*16], m.arena[6400:6400+n*16])
+	m.mul(n, m.arena[5904:5904+n*16], m.arena[4736:4736+n*16], m.arena[6416:6416+n*16])
 	// d.reg2/rsqrt.3: Mul N×16
-	m.mul(n, m.arena[6144:6144+n*16], m.arena[6400:6400+n*16], m.arena[4736:4736+n*16])
+	m.mul(n, m.arena[6160:6160+n*16], m.arena[6416:6416+n*16], m.arena[4736:4736+n*16])
 	// d.reg2/rsqrt.4: Scale N×16
-	m.scale11(n, m.arena[4736:4736+n*16], m.arena[5888:5888+n*16])
+	m.scale10(n, m.arena[4736:4736+n*16], m.arena[5904:5904+n*16])
 	// d.reg2/diff.1: Scale N×16
-	m.scale10(n, m.arena[5504:5504+n*16], m.arena[4736:4736+n*16])
+	m.scale9(n, m.arena[5504:5504+n*16], m.arena[4736:4736+n*16])
 	// d.reg2/relu.1: ReluGrad N×16
-	m.reluGrad(n, m.arena[320:320+n*16], m.arena[4736:4736+n*16], m.arena[6144:6144+n*16])
+	m.reluGrad(n, m.arena[320:320+n*16], m.arena[4736:4736+n*16], m.arena[6160:6160+n*16])
 	// d.reg/mean.1: Broadcast N×16
-	m.broadcast2(n, m.arena[3616:3616+1], m.arena[320:320+n*16])
+	m.broadcast(n, m.arena[3600:3600+1], m.arena[320:320+n*16])
 	// d.reg/div.1: Div N×16
 	m.div(n, m.arena[320:320+n*16], m.arena[5248:5248+n*16], m.arena[4736:4736+n*16])
 	// d.reg/div.2: Mul N×16
-	m.mul(n, m.arena[320:320+n*16], m.arena[4992:4992+n*16], m.arena[6400:6400+n*16])
+	m.mul(n, m.arena[320:320+n*16], m.arena[4992:4992+n*16], m.arena[6416:6416+n*16])
 	// d.reg/div.3: Div N×16
-	m.div(n, m.arena[6400:6400+n*16], m.arena[5248:5248+n*16], m.arena[320:320+n*16])
+	m.div(n, m.arena[6416:6416+n*16], m.arena[5248:5248+n*16], m.arena[320:320+n*16])
 	// d.reg/div.4: Scale N×16
-	m.scale10(n, m.arena[320:320+n*16], m.arena[4992:4992+n*16])
+	m.scale9(n, m.arena[320:320+n*16], m.arena[4992:4992+n*16])
 	// d.reg/div.5: Add N×16
-	m.add(n, m.arena[5888:5888+n*16], m.arena[4992:4992+n*16], m.arena[320:320+n*16])
+	m.add(n, m.arena[5904:5904+n*16], m.arena[4992:4992+n*16], m.arena[320:320+n*16])
 	// d.reg/sq.1: Mul N×16
 	m.mul(n, m.arena[320:320+n*16], m.arena[64:64+n*16], m.arena[4992:4992+n*16])
 	// d.reg/sq.2: Scale N×16
-	m.scale3(n, m.arena[4992:4992+n*16], m.arena[320:320+n*16])
+	m.scale2(n, m.arena[4992:4992+n*16], m.arena[320:320+n*16])
 	// d.reg/sq.3: Add N×16
 	m.add(n, m.arena[5504:5504+n*16], m.arena[320:320+n*16], m.arena[4992:4992+n*16])
 	// d.reg/softplus.1: Div N×16
@@ -303,7 +292,7 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// d.head_b/softmax.1: SoftmaxGrad N×3
 	m.softmaxGrad(n, m.arena[:n*3], m.arena[3664:3664+n*3], m.arena[320:320+n*3])
 	// d.head_b/softmax.2: Add N×3
-	m.add(n, m.arena[5840:5840+n*3], m.arena[320:320+n*3], m.arena[:n*3])
+	m.add(n, m.arena[4048:4048+n*3], m.arena[320:320+n*3], m.arena[:n*3])
 	// d.head_b/bias.1: ChannelSum 3
 	m.channelSum2(n, m.arena[:n*3], &m.headBBiasGrad)
 	// d.head_b/matmul.1: MatMul N×24
@@ -313,9 +302,9 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// d.head_b/matmul.3: Add N×24
 	m.add(n, m.arena[4480:4480+n*24], m.arena[4864:4864+n*24], m.arena[5248:5248+n*24])
 	// d.head_a/sigmoid.1: SigmoidGrad N×4
-	m.sigmoidGrad(n, m.arena[832:832+n*4], m.arena[4000:4000+n*4], m.arena[320:320+n*4])
+	m.sigmoidGrad(n, m.arena[832:832+n*4], m.arena[960:960+n*4], m.arena[320:320+n*4])
 	// d.head_a/sigmoid.2: Add N×4
-	m.add(n, m.arena[960:960+n*4], m.arena[320:320+n*4], m.arena[384:384+n*4])
+	m.add(n, m.arena[5840:5840+n*4], m.arena[320:320+n*4], m.arena[384:384+n*4])
 	// d.head_a/bias.1: ChannelSum 4
 	m.channelSum3(n, m.arena[384:384+n*4], &m.headABiasGrad)
 	// d.head_a/matmul.1: MatMul N×24
@@ -335,7 +324,7 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// d.fc2/sigmoid.1: SigmoidGrad N×16
 	m.sigmoidGrad(n, m.arena[576:576+n*16], m.arena[3968:3968+n*16], m.arena[320:320+n*16])
 	// d.fc2/sigmoid.2: Add N×16
-	m.add(n, m.arena[6144:6144+n*16], m.arena[320:320+n*16], m.arena[576:576+n*16])
+	m.add(n, m.arena[6160:6160+n*16], m.arena[320:320+n*16], m.arena[576:576+n*16])
 	// d.fc2/tanh.1: TanhGrad N×16
 	m.tanhGrad(n, m.arena[64:64+n*16], m.arena[4224:4224+n*16], m.arena[320:320+n*16])
 	// d.fc2/tanh.2: Add N×16
@@ -372,19 +361,19 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// d.bn/inv_std.3: Mul 8
 	m.mul(n, m.arena[:8], m.arena[32:32+8], m.arena[16:16+8])
 	// d.bn/inv_std.4: Scale 8
-	m.scale11(n, m.arena[16:16+8], m.arena[:8])
+	m.scale10(n, m.arena[16:16+8], m.arena[:8])
 	// d.bn/var.1: ChannelBroadcast N×8×4
 	m.channelBroadcast(n, (*[8]float32)(m.arena[0:]), m.arena[1536:1536+n*32])
 	// d.bn/sq.1: Mul N×8×4
 	m.mul(n, m.arena[1536:1536+n*32], m.arena[1024:1024+n*32], m.arena[2048:2048+n*32])
 	// d.bn/sq.2: Scale N×8×4
-	m.scale3(n, m.arena[2048:2048+n*32], m.arena[576:576+n*32])
+	m.scale2(n, m.arena[2048:2048+n*32], m.arena[576:576+n*32])
 	// d.bn/sq.3: Add N×8×4
 	m.add(n, m.arena[64:64+n*32], m.arena[576:576+n*32], m.arena[1088:1088+n*32])
 	// d.bn/centered.1: ChannelSum 8
 	m.channelSum5(n, m.arena[1088:1088+n*32], (*[8]float32)(m.arena[0:]))
 	// d.bn/neg_mean.1: Scale 8
-	m.scale10(n, m.arena[:8], m.arena[16:16+8])
+	m.scale9(n, m.arena[:8], m.arena[16:16+8])
 	// d.bn/mean.1: ChannelBroadcast N×8×4
 	m.channelBroadcast(n, (*[8]float32)(m.arena[16:]), m.arena[32:32+n*32])
 	// d.bn/mean.2: Add N×8×4
