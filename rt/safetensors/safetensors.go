@@ -295,7 +295,15 @@ func (r *Reader) parseHeader(hdr []byte, dataStart, dataLen int64) error {
 	}
 	if end := pos - dataStart; end != dataLen {
 		if end > dataLen {
-			return formatErr(name, "tensor data ends at offset %d but the file holds only %d data bytes (truncated)", end, dataLen)
+			// Name the first tensor cut short, so that the error says what is lost.
+			cut := ""
+			for _, t := range r.tensors {
+				if t.End-dataStart > dataLen {
+					cut = fmt.Sprintf("; tensor %q [%d, %d] is cut short", t.Name, t.Begin-dataStart, t.End-dataStart)
+					break
+				}
+			}
+			return formatErr(name, "tensor data ends at offset %d but the file holds only %d data bytes (truncated)%s", end, dataLen, cut)
 		}
 		return formatErr(name, "tensor data ends at offset %d but the file holds %d data bytes (trailing bytes)", end, dataLen)
 	}
