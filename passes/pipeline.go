@@ -131,6 +131,18 @@ func CheckPipeline(p []Pass) error {
 	return nil
 }
 
+// Constraint is one entry of the ordering constraints: pass A must run before B.
+type Constraint struct{ A, B, Why string }
+
+// Constraints returns the ordering constraints of the pipeline, with their reasons.
+func Constraints() []Constraint {
+	out := make([]Constraint, len(passOrder))
+	for i, c := range passOrder {
+		out[i] = Constraint{c.a, c.b, c.why}
+	}
+	return out
+}
+
 // PassNamed returns the pass of Pipeline with the given name.
 func PassNamed(name string) (Pass, bool) {
 	i := slices.IndexFunc(Pipeline, func(p Pass) bool { return p.Name == name })

@@ -4,6 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/dlgen/dlgen/internal/load"
 	"github.com/dlgen/dlgen/ir"
@@ -16,7 +19,7 @@ const (
 
 var dumpCmd = &command{
 	name:     "dump",
-	synopsis: "[-pkg pattern] [-model Name,...] [-format text|dot|json] [-mode user|train|infer] [-grad] [file.json]",
+	synopsis: "[-pkg pattern] [-model Name,...] [-format text|dot|json] [-mode user|train|infer] [-grad | -before pass | -after pass] [-disable pass,...] [file.json] | -passes",
 	short:    "print a model's layers and IR as text, Graphviz DOT or JSON",
 	long: `Dump prints a model to standard output.
 
@@ -38,14 +41,36 @@ Modes:
   user   the graph as the constructor built it, macro ops (BatchNorm, Dropout) intact
   train  macro ops lowered for training (passes.Lower)
   infer  macro ops lowered for inference
-With -grad the backward graph (passes.Autodiff) is appended; it implies -mode train.`,
+With -grad the backward graph (passes.Autodiff) is appended; it implies -mode train.
+
+The optimizing pipeline (dlgen dump -passes lists it, with the reason for its order):
+  -after pass   the graph as 'dlgen generate' compiles it for -mode infer (the
+                default) or train, up to and including the pass
+  -before pass  the same, up to the pass but not including it
+  -disable a,b  skip these optional passes (to see what one of them does)
+For example, dlgen dump -model LeNet -after bnfold shows the inference graph that
+code is generated from.`,
 	setup: func(fs *flag.FlagSet) func(e *env, args []string) error {
 		pkg := fs.String("pkg", ".", "the `pattern` of the package holding the model constructors")
 		model := fs.String("model", "", "comma-separated constructor `names` to dump (default: all of them)")
 		format := fs.String("format", "text", "output `format`: text, dot or json")
 		mode := fs.String("mode", "", "`mode`: user, train or infer (default user, or train with -grad)")
 		grad := fs.Bool("grad", false, "append the backward pass, the gradient of the loss for every weight (implies -mode train)")
+		list := fs.Bool("passes", false, "list the compiler's passes, the modes they run in, and the constraints on their order")
+		after := fs.String("after", "", "show the graph after the compiler `pass` (see -passes)")
+		before := fs.String("before", "", "show the graph before the compiler `pass` (see -passes)")
+		disable := fs.String("disable", "", "comma-separated optional `passes` to skip with -after or -before")
 		return func(e *env, args []string) error {
+			if *list {
+				if len(args) > 0 || fs.NFlag() > 1 {
+					return usagef("-passes takes no other flags or arguments")
+				}
+				return writePasses(e)
+			}
+			at, err := pipelinePoint(*after, *before, *disable, *grad, mode)
+			if err != nil {
+				return err
+			}
 			switch *format {
 			case "text", "dot", "json":
 			default:
@@ -91,7 +116,12 @@ With -grad the backward graph (passes.Autodiff) is appended; it implies -mode tr
 				}
 			}
 			for i, g := range graphs {
-				g, err := prepare(g, *mode, *grad)
+				var err error
+				if at != nil {
+					g, err = at.compile(g)
+				} else {
+					g, err = prepare(g, *mode, *grad)
+				}
 				if err != nil {
 					return err
 				}
@@ -105,6 +135,113 @@ With -grad the backward graph (passes.Autodiff) is appended; it implies -mode tr
 			return nil
 		}
 	},
+}
+
+// pipelinePoint is a place in the pass pipeline: before or after one pass, for one mode.
+type pipelineAt struct {
+	pass    string
+	after   bool
+	mode    string
+	disable []string
+}
+
+// pipelinePoint checks -after, -before and -disable, and settles the mode: infer by
+// default, train for a pass that only runs in training. It returns nil when neither
+// -after nor -before is given.
+func pipelinePoint(after, before, disable string, grad bool, mode *string) (*pipelineAt, error) {
+	if after == "" && before == "" {
+		if disable != "" {
+			return nil, usagef("-disable needs -after or -before")
+		}
+		return nil, nil
+	}
+	if after != "" && before != "" {
+		return nil, usagef("give -after or -before, not both")
+	}
+	if grad {
+		return nil, usagef("-grad cannot be combined with -after or -before: in -mode train the pipeline differentiates the graph itself (pass autodiff)")
+	}
+	pt := &pipelineAt{pass: after, after: true, disable: splitList(disable)}
+	if before != "" {
+		pt.pass, pt.after = before, false
+	}
+	p, ok := passes.PassNamed(pt.pass)
+	if !ok {
+		return nil, usagef("unknown pass %q; the passes are: %s", pt.pass, passNames())
+	}
+	switch *mode {
+	case "":
+		*mode = ir.ModeInfer
+		if !p.Modes.Has(ir.ModeInfer) {
+			*mode = ir.ModeTrain
+		}
+	case modeUser:
+		return nil, usagef("-mode user is the graph before every pass; use -mode infer or train with -after or -before")
+	}
+	if !p.Modes.Has(*mode) {
+		return nil, usagef("pass %q runs only when compiling for %s, not %s", p.Name, p.Modes, *mode)
+	}
+	if slices.Contains(pt.disable, pt.pass) {
+		return nil, usagef("pass %q is disabled, so there is no graph after or before it", pt.pass)
+	}
+	pt.mode = *mode
+	return pt, nil
+}
+
+// compile runs the pipeline on the user's graph g and returns the graph at the point.
+func (pt *pipelineAt) compile(g *ir.Graph) (*ir.Graph, error) {
+	if g.Mode != "" {
+		return nil, fmt.Errorf("graph %q is already lowered for %s; -after and -before need the graph as built", g.Name, g.Mode)
+	}
+	var at *ir.Graph
+	cfg := passes.Config{Disable: pt.disable}
+	hook := func(pass, _ string, g *ir.Graph) {
+		if pass == pt.pass {
+			at = g.Clone()
+		}
+	}
+	if pt.after {
+		cfg.Dump = hook
+	} else {
+		cfg.Before = hook
+	}
+	if _, err := passes.Compile(g, pt.mode, cfg); err != nil {
+		return nil, err
+	}
+	if at == nil {
+		return nil, fmt.Errorf("pass %q did not run", pt.pass) // pipelinePoint checked it would
+	}
+	return at, nil
+}
+
+func passNames() string {
+	var names []string
+	for _, p := range passes.Pipeline {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// writePasses lists the pipeline, one pass a line, then the ordering constraints.
+func writePasses(e *env) error {
+	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "pass\tmodes\t\twhat it does")
+	for _, p := range passes.Pipeline {
+		req := ""
+		if p.Required {
+			req = "required"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.Name, p.Modes, req, p.Doc)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "\nordering constraints (checked when dlgen starts):")
+	for _, c := range passes.Constraints() {
+		fmt.Fprintf(e.stdout, "  %s before %s: %s\n", c.A, c.B, c.Why)
+	}
+	fmt.Fprintln(e.stdout, "\nthen, for each generated method: element-wise fusion, hoisting of values computed from\nparameters alone out of Predict and Loss, and memory planning (see dlgen dump -plan)")
+	return nil
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {

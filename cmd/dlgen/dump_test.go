@@ -14,6 +14,7 @@ import (
 	"github.com/dlgen/dlgen/internal/load"
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/models"
+	"github.com/dlgen/dlgen/passes"
 )
 
 // update rewrites the golden files: go test ./cmd/dlgen -run Golden -update
@@ -161,4 +162,74 @@ func TestDumpThroughTheLoader(t *testing.T) {
 	left, err := filepath.Glob(filepath.Join(root, load.TempPrefix+"*"))
 	require.NoError(t, err)
 	assert.Empty(t, left)
+}
+
+func TestDumpListsThePasses(t *testing.T) {
+	code, stdout, stderr := dlgen("dump", "-passes")
+	require.Equal(t, 0, code, stderr)
+	for _, p := range passes.Pipeline {
+		assert.Regexp(t, `(?m)^`+p.Name+` +`+p.Modes.String()+` `, stdout)
+	}
+	for _, c := range passes.Constraints() {
+		assert.Contains(t, stdout, c.A+" before "+c.B+": "+c.Why)
+	}
+}
+
+func TestDumpShowsTheGraphBeforeAndAfterAPass(t *testing.T) {
+	resnet := graphFile(t, models.ResNetSmall().Build)
+	// bnScales counts ChannelMul nodes on activations: the lowered inference batch
+	// norms that bnfold folds into the convolutions.
+	bnScales := func(args ...string) int {
+		t.Helper()
+		code, stdout, stderr := dlgen(append(append([]string{"dump", "-format", "json"}, args...), resnet)...)
+		require.Equal(t, 0, code, stderr)
+		g, err := ir.Decode([]byte(stdout))
+		require.NoError(t, err)
+		c := 0
+		for _, n := range g.Nodes {
+			if n.Op == ir.OpChannelMul && g.Nodes[n.Inputs[0]].Shape.Batched() {
+				c++
+			}
+		}
+		return c
+	}
+	before := bnScales("-before", "bnfold")
+	assert.Greater(t, before, 4)
+	assert.Equal(t, before, bnScales("-after", "dce"), "nothing runs between dce and bnfold")
+	assert.Zero(t, bnScales("-after", "bnfold"))
+	assert.Zero(t, bnScales("-after", "bnfold", "-disable", "cse"), "-disable cse leaves bnfold on")
+	assert.Equal(t, before, bnScales("-after", "dce", "-disable", "bnfold"))
+
+	t.Run("a pass that only trains defaults to -mode train", func(t *testing.T) {
+		code, stdout, stderr := dlgen("dump", "-after", "autodiff", resnet)
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stdout, "Conv2DFilterGrad")
+	})
+	t.Run("a text dump before lowering still has the macro ops", func(t *testing.T) {
+		code, stdout, stderr := dlgen("dump", "-before", "lower", "-mode", "train", resnet)
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stdout, "= BatchNorm(")
+	})
+	t.Run("bad pipeline requests are usage errors", func(t *testing.T) {
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"-after", "fuse"}, `unknown pass "fuse"; the passes are: lower, autodiff`},
+			{[]string{"-after", "bnfold", "-mode", "train"}, `pass "bnfold" runs only when compiling for infer, not train`},
+			{[]string{"-after", "cse", "-grad"}, "-grad cannot be combined with -after or -before"},
+			{[]string{"-after", "cse", "-before", "dce"}, "not both"},
+			{[]string{"-disable", "cse"}, "-disable needs -after or -before"},
+			{[]string{"-after", "cse", "-disable", "cse"}, `pass "cse" is disabled`},
+			{[]string{"-after", "cse", "-mode", "user"}, "-mode user is the graph before every pass"},
+			{[]string{"-passes", "-mode", "train"}, "-passes takes no other flags"},
+		} {
+			code, _, stderr := dlgen(append(append([]string{"dump"}, c.args...), resnet)...)
+			assert.Equal(t, 2, code, "%v", c.args)
+			assert.Contains(t, stderr, c.want, "%v", c.args)
+		}
+		code, _, stderr := dlgen("dump", "-after", "cse", "-disable", "lower", resnet)
+		assert.Equal(t, 1, code)
+		assert.Contains(t, stderr, `cannot disable "lower": it is required`)
+	})
 }
