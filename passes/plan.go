@@ -335,6 +335,7 @@ func Plan(g *ir.Graph, req PlanRequest) (*MemPlan, error) {
 	}
 	return p, nil
 }
+
 type segment struct{ off, size int }
 
 // release returns s to the free list, merging it with its neighbours.
