@@ -30,6 +30,8 @@ func BenchmarkGemm(b *testing.B) {
 		{"dense-64x784x128-NN", false, false, 64, 128, 784},
 		{"conv-6x25x50176-NN", false, false, 6, 50176, 25},
 		{"out-64x128x10-NT", false, true, 64, 10, 128},
+		{"small-64x12x32-NT", false, true, 64, 32, 12},
+		{"tiny-1x24x4-NT", false, true, 1, 4, 24},
 		{"square-512-NN", false, false, 512, 512, 512},
 		{"square-1024-NN", false, false, 1024, 1024, 1024},
 	}
