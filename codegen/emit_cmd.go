@@ -13,7 +13,7 @@ import (
 const trainPath = "github.com/dlgen/dlgen/train"
 
 // emitAppFiles writes the files beyond the model's own code: weights.go for every
-// package; app.go, the methods that let package train drive the model, whenever the
+// package (and weights_test.go with Options.Tests); app.go, the methods that let package train drive the model, whenever the
 // model fits train's convention (see appShape); and with Options.Cmd the command
 // cmd/<package>/main.go, which then requires that convention.
 func (m *model) emitAppFiles(predict, loss, train *program) ([]File, error) {
@@ -22,6 +22,13 @@ func (m *model) emitAppFiles(predict, loss, train *program) ([]File, error) {
 		return nil, err
 	}
 	files := []File{w}
+	if m.opts.Tests {
+		wt, err := m.emitWeightsTest()
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, wt)
+	}
 	shape, why := m.appShape(predict, loss, train)
 	if shape == nil {
 		if m.opts.Cmd {

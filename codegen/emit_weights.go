@@ -107,3 +107,176 @@ func (m *Model) LoadWeights(path string) error {
 	return nil
 }
 `))
+
+// emitWeightsTest writes weights_test.go (with Options.Tests): a SaveWeights and
+// LoadWeights round trip, and LoadWeights refusing truncated, corrupted and
+// mismatched files with an error that names the file and the tensor while the
+// model keeps its weights.
+func (m *model) emitWeightsTest() (File, error) {
+	return renderTemplate("weights_test.go", weightsTestTemplate, struct {
+		Header, Package string
+	}{Header, m.opts.Package})
+}
+
+var weightsTestTemplate = template.Must(template.New("weights_test.go").Parse(`// {{.Header}}
+
+package {{.Package}}
+
+import (
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dlgen/dlgen/rt"
+	"github.com/dlgen/dlgen/rt/safetensors"
+)
+
+// snapshot copies every parameter's values.
+func snapshot(m *Model) [][]float32 {
+	var out [][]float32
+	for _, p := range m.Params() {
+		out = append(out, append([]float32(nil), p.Data...))
+	}
+	return out
+}
+
+// sameBits reports whether the parameters hold exactly the values of snap.
+func sameBits(m *Model, snap [][]float32) bool {
+	for i, p := range m.Params() {
+		for j, v := range p.Data {
+			if math.Float32bits(v) != math.Float32bits(snap[i][j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// TestSaveWeightsThenLoadWeightsRestoresEveryBit saves seeded weights and loads them
+// into a model initialised from another seed.
+func TestSaveWeightsThenLoadWeightsRestoresEveryBit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.safetensors")
+	a := New()
+	if err := a.Init(7); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SaveWeights(path); err != nil {
+		t.Fatal(err)
+	}
+	r, err := safetensors.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Metadata()["format"]; got != "pt" {
+		t.Errorf("metadata format = %q, want \"pt\"", got)
+	}
+	r.Close()
+	b := New()
+	before := snapshot(b)
+	if err := b.LoadWeights(path); err != nil {
+		t.Fatal(err)
+	}
+	if len(before) > 0 && sameBits(b, before) && !sameBits(a, before) {
+		t.Fatal("LoadWeights changed nothing")
+	}
+	if !sameBits(b, snapshot(a)) {
+		t.Error("the loaded weights differ from the saved ones")
+	}
+}
+
+// TestLoadWeightsRefusesBadFilesAndKeepsTheWeights damages a saved file in several
+// ways; each load must fail with an error naming the file (and the tensor, where
+// there is one) and leave the model's weights as they were.
+func TestLoadWeightsRefusesBadFilesAndKeepsTheWeights(t *testing.T) {
+	params := New().Params()
+	if len(params) == 0 {
+		t.Skip("the model has no parameters")
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.safetensors")
+	if err := New().SaveWeights(good); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdrEnd := 8 + int(binary.LittleEndian.Uint64(data))
+	// Tensors are stored sorted by name; the last one's data ends the file.
+	last, first := params[0], params[0]
+	for _, p := range params {
+		if p.Name > last.Name {
+			last = p
+		}
+		if p.Name < first.Name {
+			first = p
+		}
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	nan := append([]byte(nil), data...)
+	binary.LittleEndian.PutUint32(nan[hdrEnd:], math.Float32bits(float32(math.NaN())))
+	badHeader := append([]byte(nil), data...)
+	badHeader[8] = '['
+	missing := filepath.Join(dir, "missing.safetensors")
+	if err := safetensors.Save(missing, params[1:], nil); err != nil {
+		t.Fatal(err)
+	}
+	reshaped := append([]rt.Tensor(nil), params...)
+	reshaped[0] = rt.Tensor{Name: params[0].Name, Shape: []int{len(params[0].Data)}, Data: params[0].Data}
+	if len(params[0].Shape) == 1 {
+		reshaped[0].Shape = []int{1, len(params[0].Data)}
+	}
+	wrongShape := filepath.Join(dir, "shape.safetensors")
+	if err := safetensors.Save(wrongShape, reshaped, nil); err != nil {
+		t.Fatal(err)
+	}
+	extra := filepath.Join(dir, "extra.safetensors")
+	if err := safetensors.Save(extra, append(append([]rt.Tensor(nil), params...), rt.Tensor{Name: "stray.weight", Shape: []int{2}, Data: []float32{1, 2}}), nil); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, path string
+		want       []string // substrings of the error
+	}{
+		{"a file cut inside the last tensor", write("cut.safetensors", data[:len(data)-2]), []string{"truncated", last.Name}},
+		{"a file cut inside the header", write("cuthdr.safetensors", data[:hdrEnd-3]), []string{"truncated"}},
+		{"a NaN in the data", write("nan.safetensors", nan), []string{"non-finite", first.Name}},
+		{"a corrupted header", write("hdr.safetensors", badHeader), []string{"header"}},
+		{"a missing tensor", missing, []string{"missing", params[0].Name}},
+		{"a tensor of the wrong shape", wrongShape, []string{"shape", params[0].Name}},
+		{"a tensor the model lacks", extra, []string{"stray.weight"}},
+		{"no file at all", filepath.Join(dir, "absent.safetensors"), nil},
+	}
+	for _, c := range cases {
+		t.Run("it refuses "+c.name, func(t *testing.T) {
+			m := New()
+			if err := m.Init(3); err != nil {
+				t.Fatal(err)
+			}
+			before := snapshot(m)
+			err := m.LoadWeights(c.path)
+			if err == nil {
+				t.Fatal("LoadWeights succeeded")
+			}
+			t.Log(err)
+			for _, w := range append([]string{filepath.Base(c.path)}, c.want...) {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if !sameBits(m, before) {
+				t.Error("the failed load changed the weights")
+			}
+		})
+	}
+}
+`))

