@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/dlgen/dlgen/rt"
 	"github.com/dlgen/dlgen/rt/data"
 )
@@ -232,6 +234,13 @@ func shippedMNIST() (string, error) {
 	return "", fmt.Errorf("the MNIST subset of dlgen's testdata/mnist is not in %s; name a directory with -data, or use -data mnist", strings.Join(tried, ", "))
 }
 
+// isTerminal reports whether w is a terminal, where a progress bar can redraw its
+// line; in a log file or a pipe it would leave every frame behind.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
@@ -275,7 +284,7 @@ func (c *cli) parseTrain(args []string) (*trainArgs, error) {
 	fs.StringVar(&cfg.Curves, "curves", "", "draw the loss per epoch to this PNG `file`")
 	fs.StringVar(&a.grid, "grid", "", "autoencoders: draw noisy input, output and clean input of 10 test examples to this PNG `file`")
 	fs.IntVar(&a.threads, "threads", 0, threadsDoc)
-	fs.BoolVar(&a.quiet, "quiet", false, "no progress bar")
+	fs.BoolVar(&a.quiet, "quiet", false, "no progress bar (there is none either when stderr is not a terminal)")
 	if err := c.parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -326,7 +335,7 @@ func (c *cli) train(args []string) error {
 		}
 	}
 	cfg.Log = c.env.Stdout
-	if !*quiet {
+	if !*quiet && isTerminal(c.env.Stderr) {
 		cfg.Progress = c.env.Stderr
 	}
 	nVal := 0
