@@ -28,6 +28,13 @@
 //	               interpreter oracle
 //	model_test.go  with Options.Tests: the comparison with the interpreter
 //	               (internal/gentest), zero allocations, benchmarks
+//	weights.go     LoadWeights and SaveWeights: Params as safetensors by name
+//	               (emit_weights.go); weights_test.go with Options.Tests
+//	app.go         the methods of train.Model (GraphJSON, SetOptimizer, PredictBatch,
+//	               TrainBatch, ...), when the model has one data input, one target
+//	               and one output (emit_cmd.go)
+//	cmd/<pkg>/main.go  with Options.Cmd: the command (train, eval, predict, bench)
+//	               that runs package train on the model
 //
 // The Model struct holds everything as fixed-size arrays, so New allocates it in one
 // piece (plus the Params/Grads descriptors) and no method allocates afterwards:
