@@ -11,66 +11,98 @@ import (
 // flat loop over all n·elements values; float32 arithmetic stays in float32, and
 // transcendental functions go through math's float64 versions (correctly rounded to
 // float32 far below the 1e-4 tolerance the tests hold generated code to).
+//
+// The formula of each op's element is written once, in elementwise, and used both by
+// the op's own loop and by fused loops that compute a chain of such ops (fuse.go).
+
+// elemRule is the element formula of an element-wise op: given its operands'
+// elements (side-effect-free expressions, evaluated any number of times), either an
+// expression for the result or, for ops that branch, a statement assigning it.
+type elemRule struct {
+	arity  int
+	value  func(a ir.Attrs, in []*jen.Statement) *jen.Statement
+	assign func(a ir.Attrs, in []*jen.Statement, out *jen.Statement) jen.Code
+}
+
+// elementwise holds the rules of the ops whose element i depends on element i of
+// each operand alone (all of one shape).
+var elementwise = map[string]elemRule{}
 
 func init() {
-	binaryOp := func(op string) Emitter {
-		return binary(func(a, b *jen.Statement) jen.Code { return jen.Add(a).Op(op).Add(b) })
+	value := func(op string, arity int, f func(a ir.Attrs, in []*jen.Statement) *jen.Statement) {
+		elementwise[op] = elemRule{arity: arity, value: f}
 	}
-	register(ir.OpAdd, binaryOp("+"))
-	register(ir.OpSub, binaryOp("-"))
-	register(ir.OpMul, binaryOp("*"))
-	register(ir.OpDiv, binaryOp("/"))
-	register(ir.OpScale, func(k *Kernel) error {
-		return unary(k, func(v *jen.Statement) jen.Code { return jen.Lit(k.Node.Attrs.Alpha).Op("*").Add(v) })
-	})
-	register(ir.OpAddScalar, func(k *Kernel) error {
-		return unary(k, func(v *jen.Statement) jen.Code { return jen.Add(v).Op("+").Lit(k.Node.Attrs.Alpha) })
-	})
-	register(ir.OpExp, unaryFn(func(v *jen.Statement) jen.Code { return f32(mathFn("Exp", f64(v))) }))
-	register(ir.OpLog, unaryFn(func(v *jen.Statement) jen.Code { return f32(mathFn("Log", f64(v))) }))
-	register(ir.OpSquare, unaryFn(func(v *jen.Statement) jen.Code { return jen.Add(v).Op("*").Add(v) }))
-	register(ir.OpRsqrt, unaryFn(func(v *jen.Statement) jen.Code {
+	assign := func(op string, arity int, f func(a ir.Attrs, in []*jen.Statement, out *jen.Statement) jen.Code) {
+		elementwise[op] = elemRule{arity: arity, assign: f}
+	}
+	binaryOp := func(op string) func(ir.Attrs, []*jen.Statement) *jen.Statement {
+		return func(_ ir.Attrs, in []*jen.Statement) *jen.Statement { return jen.Add(in[0]).Op(op).Add(in[1]) }
+	}
+	unaryFn := func(f func(v *jen.Statement) *jen.Statement) func(ir.Attrs, []*jen.Statement) *jen.Statement {
+		return func(_ ir.Attrs, in []*jen.Statement) *jen.Statement { return f(in[0]) }
+	}
+	value(ir.OpAdd, 2, binaryOp("+"))
+	value(ir.OpSub, 2, binaryOp("-"))
+	value(ir.OpMul, 2, binaryOp("*"))
+	value(ir.OpDiv, 2, binaryOp("/"))
+	value(ir.OpScale, 1, func(a ir.Attrs, in []*jen.Statement) *jen.Statement { return jen.Lit(a.Alpha).Op("*").Add(in[0]) })
+	value(ir.OpAddScalar, 1, func(a ir.Attrs, in []*jen.Statement) *jen.Statement { return jen.Add(in[0]).Op("+").Lit(a.Alpha) })
+	value(ir.OpExp, 1, unaryFn(func(v *jen.Statement) *jen.Statement { return f32(mathFn("Exp", f64(v))) }))
+	value(ir.OpLog, 1, unaryFn(func(v *jen.Statement) *jen.Statement { return f32(mathFn("Log", f64(v))) }))
+	value(ir.OpSquare, 1, unaryFn(func(v *jen.Statement) *jen.Statement { return jen.Add(v).Op("*").Add(v) }))
+	value(ir.OpRsqrt, 1, unaryFn(func(v *jen.Statement) *jen.Statement {
 		return f32(jen.Lit(1).Op("/").Add(mathFn("Sqrt", f64(v))))
 	}))
 	// 1/(1+e^-x) in float64 cannot overflow into a wrong result: for x < -709 the
 	// exponential is +Inf and the quotient the correct 0.
-	register(ir.OpSigmoid, unaryFn(func(v *jen.Statement) jen.Code {
+	value(ir.OpSigmoid, 1, unaryFn(func(v *jen.Statement) *jen.Statement {
 		return f32(jen.Lit(1).Op("/").Parens(jen.Lit(1).Op("+").Add(mathFn("Exp", jen.Op("-").Add(f64(v))))))
 	}))
-	register(ir.OpTanh, unaryFn(func(v *jen.Statement) jen.Code { return f32(mathFn("Tanh", f64(v))) }))
-	register(ir.OpRelu, unaryFn(func(v *jen.Statement) jen.Code { return jen.Max(v, jen.Lit(0)) }))
-	register(ir.OpLeakyRelu, func(k *Kernel) error {
-		return unaryStmt(k, func(v *jen.Statement, y *jen.Statement) jen.Code {
-			return jen.If(jen.Add(v).Op(">").Lit(0)).Block(jen.Add(y).Op("=").Add(v)).
-				Else().Block(jen.Add(y).Op("=").Lit(k.Node.Attrs.Alpha).Op("*").Add(v))
-		})
+	value(ir.OpTanh, 1, unaryFn(func(v *jen.Statement) *jen.Statement { return f32(mathFn("Tanh", f64(v))) }))
+	value(ir.OpRelu, 1, unaryFn(func(v *jen.Statement) *jen.Statement { return jen.Max(v, jen.Lit(0)) }))
+	assign(ir.OpLeakyRelu, 1, func(a ir.Attrs, in []*jen.Statement, y *jen.Statement) jen.Code {
+		v := in[0]
+		return jen.If(jen.Add(v).Op(">").Lit(0)).Block(jen.Add(y).Op("=").Add(v)).
+			Else().Block(jen.Add(y).Op("=").Lit(a.Alpha).Op("*").Add(v))
 	})
 
-	register(ir.OpSigmoidGrad, binary(func(y, dy *jen.Statement) jen.Code {
+	value(ir.OpSigmoidGrad, 2, func(_ ir.Attrs, in []*jen.Statement) *jen.Statement {
+		y, dy := in[0], in[1]
 		return jen.Add(dy).Op("*").Add(y).Op("*").Parens(jen.Lit(1).Op("-").Add(y))
-	}))
-	register(ir.OpTanhGrad, binary(func(y, dy *jen.Statement) jen.Code {
+	})
+	value(ir.OpTanhGrad, 2, func(_ ir.Attrs, in []*jen.Statement) *jen.Statement {
+		y, dy := in[0], in[1]
 		return jen.Add(dy).Op("*").Parens(jen.Lit(1).Op("-").Add(y).Op("*").Add(y))
-	}))
-	register(ir.OpReluGrad, func(k *Kernel) error {
-		return binaryStmt(k, func(x, dy, out *jen.Statement) jen.Code {
-			return jen.If(jen.Add(x).Op(">").Lit(0)).Block(jen.Add(out).Op("=").Add(dy)).
-				Else().Block(jen.Add(out).Op("=").Lit(0))
-		})
 	})
-	register(ir.OpLeakyReluGrad, func(k *Kernel) error {
-		return binaryStmt(k, func(x, dy, out *jen.Statement) jen.Code {
-			return jen.If(jen.Add(x).Op(">").Lit(0)).Block(jen.Add(out).Op("=").Add(dy)).
-				Else().Block(jen.Add(out).Op("=").Lit(k.Node.Attrs.Alpha).Op("*").Add(dy))
-		})
+	assign(ir.OpReluGrad, 2, func(_ ir.Attrs, in []*jen.Statement, out *jen.Statement) jen.Code {
+		x, dy := in[0], in[1]
+		return jen.If(jen.Add(x).Op(">").Lit(0)).Block(jen.Add(out).Op("=").Add(dy)).
+			Else().Block(jen.Add(out).Op("=").Lit(0))
 	})
+	assign(ir.OpLeakyReluGrad, 2, func(a ir.Attrs, in []*jen.Statement, out *jen.Statement) jen.Code {
+		x, dy := in[0], in[1]
+		return jen.If(jen.Add(x).Op(">").Lit(0)).Block(jen.Add(out).Op("=").Add(dy)).
+			Else().Block(jen.Add(out).Op("=").Lit(a.Alpha).Op("*").Add(dy))
+	})
+
+	for op, r := range elementwise {
+		register(op, func(k *Kernel) error { return emitElementwise(k, r) })
+	}
 }
 
-// binary emits y[i] = f(a[i], b[i]).
-func binary(f func(a, b *jen.Statement) jen.Code) Emitter {
-	return func(k *Kernel) error {
-		return binaryStmt(k, func(a, b, y *jen.Statement) jen.Code { return jen.Add(y).Op("=").Add(f(a, b)) })
+// emitElementwise is the loop of one element-wise node.
+func emitElementwise(k *Kernel, r elemRule) error {
+	a := k.Node.Attrs
+	set := func(in []*jen.Statement, y *jen.Statement) jen.Code {
+		if r.value != nil {
+			return jen.Add(y).Op("=").Add(r.value(a, in))
+		}
+		return r.assign(a, in, y)
 	}
+	if r.arity == 1 {
+		return unaryStmt(k, func(v, y *jen.Statement) jen.Code { return set([]*jen.Statement{v}, y) })
+	}
+	return binaryStmt(k, func(x, v, y *jen.Statement) jen.Code { return set([]*jen.Statement{x, v}, y) })
 }
 
 // binaryStmt emits a loop over the elements whose body f assigns y[i] from a[i] and
