@@ -132,6 +132,12 @@ func TestTheCommandTrainsEvaluatesAndPredictsAClassifier(t *testing.T) {
 	assert.Contains(t, out, "resuming from")
 	assert.Contains(t, out, "epoch   3")
 	assert.NotContains(t, out, "epoch   1")
+
+	// Resuming with another batch size is a usage error.
+	code, _, errs = runCLI(t, "mlp", newMLP, "train", "-data", mnist, "-epochs", "3", "-batch", "8", "-optimizer", "momentum",
+		"-schedule", "cosine", "-clip-norm", "5", "-weights", weights, "-checkpoint", ckpt, "-resume", "-quiet")
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, errs, "-batch 16 (now 8)")
 }
 
 func TestTheCommandPredictsImageFiles(t *testing.T) {

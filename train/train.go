@@ -231,8 +231,9 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	// Errors in the settings are usage errors (exit code 2 in the command).
 	if err := cfg.defaults(spec); err != nil {
-		return nil, err
+		return nil, usageError{err}
 	}
 	if err := checkData(spec, trainSet, "training"); err != nil {
 		return nil, err
@@ -244,11 +245,11 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 	}
 	opt, err := NewOptimizer(cfg.Optimizer, cfg.Hyper)
 	if err != nil {
-		return nil, err
+		return nil, usageError{err}
 	}
 	sched, err := NewSchedule(cfg.Schedule, cfg.Epochs, cfg.Gamma, cfg.StepSize)
 	if err != nil {
-		return nil, err
+		return nil, usageError{err}
 	}
 	baseLR := learningRate(opt)
 	clip := &clipper{opt: opt, value: float32(cfg.ClipValue), norm: cfg.ClipNorm}
@@ -275,7 +276,7 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 			return nil, err
 		}
 		if d := ck.traj.diff(traj); len(d) > 0 {
-			return nil, fmt.Errorf("checkpoint %s was written by a run with %s; resume with that run's flags (only -epochs may change)", cfg.Checkpoint, strings.Join(d, ", "))
+			return nil, usagef("checkpoint %s was written by a run with %s; resume with that run's flags (only -epochs may change)", cfg.Checkpoint, strings.Join(d, ", "))
 		}
 		start, res.History = ck.epoch, ck.history
 		if cfg.Log != nil {
