@@ -52,26 +52,60 @@ func (g Window) pointwise() bool {
 	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.Top == 0 && g.Left == 0 && g.Ho == g.H && g.Wo == g.W
 }
 
-// convColsBudget bounds the wide column matrix of one group of items (floats): half
-// a megabyte, a good share of a core's L2 cache, so that the product reads the
+// convColsBudget bounds the column matrix of one group of items (floats): half a
+// megabyte, a good share of a core's L2 cache, so that the products read the
 // columns from L2 right after they were written.
 var convColsBudget = 1 << 17 // a variable so that tests can make groups small
 
+// rowsMinK and rowsMaxO select the rows path for a stride-1 convolution: at least
+// rowsMinK = C·KW, the inner dimension of its products (below it they spend more on
+// reading and writing their result than on multiplying), and at most rowsMaxO
+// output channels, the rows of the products. Gemm reads the column matrix of so few
+// rows in place, so each of the KH products costs only its arithmetic; with more
+// rows it packs its operand, and the KH products together pack as much as the wide
+// path's one, which then wins by writing its result once.
+var (
+	rowsMinK = 16 // variables so that tests can choose the path
+	rowsMaxO = 8
+)
+
+// convMode is how a convolution is computed.
+type convMode int
+
+const (
+	// modePointwise: a 1×1 window with stride 1 and no padding; the item itself,
+	// C×H·W, is the column matrix.
+	modePointwise convMode = iota
+	// modeGather: strided windows; im2col and one product per item.
+	modeGather
+	// modeWide: stride 1 over few channels; wide columns (one row per c, i, j)
+	// for a group of items side by side, one product per group.
+	modeWide
+	// modeRows: stride 1; the group's padded images stacked per channel, and one
+	// row per (c, j): that plane shifted j columns. Kernel row i reads the same
+	// rows shifted i·Wp further, so there are KH products of inner dimension
+	// C·KW, accumulated, instead of one of C·KH·KW, and KH times fewer columns to
+	// build.
+	modeRows
+)
+
 // plan is how a convolution with window g and o output channels is computed, and
-// where its parts live in the scratch buffer: the padded image at 0 (wide, padded),
-// the column matrix at cols, and an o × ldc block at out (wide: the product before
-// its valid positions are copied out, or dy spread over the wide positions).
+// where its parts live in the scratch buffer.
 type plan struct {
-	g         Window
-	o         int
-	wide      bool // stride 1: wide columns over the padded image
-	padded    bool // wide, and the image needs a padded copy
-	hp, wp    int  // padded image (wide)
-	per       int  // columns per item: Ho·Wp (wide) or Ho·Wo
-	group     int  // items per product
-	ldc       int  // row stride of the column matrix and of the out block: group·per
-	cols, out int  // scratch offsets
-	size      int  // scratch floats needed
+	g      Window
+	o      int
+	mode   convMode
+	padded bool // wide: the image needs a padded copy
+	hp, wp int  // padded image (wide, rows): Hp = Ho+KH-1, Wp = Wo+KW-1
+	plane  int  // Hp·Wp
+	per    int  // product columns per item: Ho·Wo (gather), Ho·Wp (wide), Hp·Wp (rows)
+	k      int  // rows of the column matrix: C·KH·KW, or C·KW (rows)
+	group  int  // items per group
+	ldc    int  // row stride of the column matrix and of the out block: group·per
+	// Scratch offsets: the padded image (wide), the weights by kernel row (rows),
+	// the column matrix, and an o × ldc block for the product (or for dy spread
+	// over the product's positions); size is the total.
+	img, wr, cols, out, size int
 }
 
 // newPlan lays out the scratch of a convolution over batches of up to maxBatch
@@ -79,27 +113,45 @@ type plan struct {
 // plan for a smaller batch never needs more scratch than the one it was sized with.
 func newPlan(g Window, o, maxBatch int) plan {
 	p := plan{g: g, o: o}
-	if g.pointwise() {
+	switch {
+	case g.pointwise():
+		p.mode = modePointwise
 		return p
-	}
-	r := g.Rows()
-	p.wide = g.SH == 1 && g.SW == 1
-	if !p.wide {
-		p.per, p.group, p.ldc = g.Ho*g.Wo, 1, g.Ho*g.Wo
-		p.size = r * p.ldc
+	case g.SH != 1 || g.SW != 1:
+		p.mode, p.per, p.k, p.group = modeGather, g.Ho*g.Wo, g.Rows(), 1
+		p.ldc = p.per
+		p.size = p.k * p.ldc
 		return p
 	}
 	p.hp, p.wp = g.Ho+g.KH-1, g.Wo+g.KW-1
-	p.padded = g.Top > 0 || g.Left > 0 || p.hp != g.H || p.wp != g.W
-	p.per = g.Ho * p.wp
-	p.group = max(1, min(maxBatch, convColsBudget/(r*p.per)))
-	p.ldc = p.group * p.per
-	if p.padded {
-		p.cols = g.C * p.hp * p.wp
+	p.plane = p.hp * p.wp
+	if g.C*g.KW >= rowsMinK && o <= rowsMaxO {
+		p.mode, p.per, p.k = modeRows, p.plane, g.C*g.KW
+		p.cols = o * g.Rows()
+	} else {
+		p.mode, p.per, p.k = modeWide, g.Ho*p.wp, g.Rows()
+		p.padded = g.Top > 0 || g.Left > 0 || p.hp != g.H || p.wp != g.W
+		if p.padded {
+			p.cols = g.C * p.plane
+		}
 	}
-	p.out = p.cols + r*p.ldc
+	p.group = max(1, min(maxBatch, convColsBudget/(p.k*p.per)))
+	p.ldc = lineStride(p.group * p.per)
+	p.out = p.cols + p.k*p.ldc
 	p.size = p.out + o*p.ldc
 	return p
+}
+
+// lineStride rounds a row length up to a stride of an odd number of 64-byte cache
+// lines. The products read their column matrices in place, a few values from each
+// of many rows; rows a power of two apart (a group of 32×32 planes is 4096 floats)
+// would all fall into the same few cache sets and evict each other.
+func lineStride(n int) int {
+	s := (n + 15) / 16
+	if s%2 == 0 {
+		s++
+	}
+	return 16 * s
 }
 
 // checkConv panics unless g is a window, the batch is not negative, each (got, want)
@@ -119,40 +171,88 @@ func checkConv(fn string, g Window, o, n, scratch, need int, lens ...int) {
 	}
 }
 
-// image returns the C×Hp×Wp image the wide columns of x (one item) read: x itself,
-// or its copy into the padded buffer at the start of scratch, whose zero border the
-// caller cleared.
-func (p plan) image(x, scratch []float32) []float32 {
-	if !p.padded {
-		return x
-	}
+// pad copies plane c of the C×H×W item x into dst, the top-left corner of a zeroed
+// Hp×Wp plane, at row Top and column Left. Pads may reach past the kernel (then
+// some input rows or columns are never read and are left out).
+func (p plan) pad(dst, x []float32, c int) {
 	g := p.g
-	img := scratch[:g.C*p.hp*p.wp]
-	// Pads may reach past the kernel: then input rows or columns go unread.
 	rows, cols := max(0, min(g.H, p.hp-g.Top)), max(0, min(g.W, p.wp-g.Left))
-	for c := range g.C {
-		for h := range rows {
-			copy(img[(c*p.hp+h+g.Top)*p.wp+g.Left:][:cols], x[(c*g.H+h)*g.W:])
-		}
+	src := x[c*g.H*g.W:]
+	for h := range rows {
+		copy(dst[(h+g.Top)*p.wp+g.Left:][:cols], src[h*g.W:])
 	}
-	return img
 }
 
-// wideCols writes item k's wide columns: row (c,i,j) is the run of the padded image
-// from (c, i, j), Ho·Wp long, zero-filled where it runs past the plane's end (only
-// positions past the last window of the last row, which are discarded).
-func (p plan) wideCols(img, cols []float32, k int) {
+// columns writes the column matrix of items b0 … b0+items-1 of x. The caller
+// cleared the padding (the padded image, or the rows' first block) before the
+// first group; later groups write only the positions inside the input.
+func (p plan) columns(x []float32, b0, items int, scratch []float32) {
 	g := p.g
-	plane := p.hp * p.wp
-	r := 0
-	for c := range g.C {
-		src := img[c*plane : (c+1)*plane]
-		for i := range g.KH {
-			for j := range g.KW {
-				dst := cols[r*p.ldc+k*p.per : r*p.ldc+(k+1)*p.per]
-				r++
-				m := copy(dst, src[i*p.wp+j:])
-				clear(dst[m:])
+	chw := g.C * g.H * g.W
+	cols := scratch[p.cols:p.out]
+	switch p.mode {
+	case modeWide:
+		// Row (c,i,j) is the run of the padded image from (c, i, j), Ho·Wp long,
+		// zero-filled where it runs past the plane's end (only positions past the
+		// last window of the last row, which are discarded).
+		for k := range items {
+			img := x[(b0+k)*chw : (b0+k+1)*chw]
+			if p.padded {
+				img = scratch[p.img : p.img+g.C*p.plane]
+				for c := range g.C {
+					p.pad(img[c*p.plane:], x[(b0+k)*chw:], c)
+				}
+			}
+			r := 0
+			for c := range g.C {
+				src := img[c*p.plane : (c+1)*p.plane]
+				for i := range g.KH {
+					for j := range g.KW {
+						dst := cols[r*p.ldc+k*p.per : r*p.ldc+(k+1)*p.per]
+						r++
+						m := copy(dst, src[i*p.wp+j:])
+						clear(dst[m:])
+					}
+				}
+			}
+		}
+	case modeRows:
+		// Row (c, 0) holds the padded planes of channel c side by side; row (c, j)
+		// is row (c, 0) shifted j to the left.
+		used := items * p.plane
+		for c := range g.C {
+			base := cols[c*g.KW*p.ldc : (c*g.KW+1)*p.ldc]
+			for k := range items {
+				p.pad(base[k*p.plane:], x[(b0+k)*chw:], c)
+			}
+			for j := 1; j < g.KW; j++ {
+				row := cols[(c*g.KW+j)*p.ldc:][:used]
+				m := copy(row, base[j:used])
+				clear(row[m:])
+			}
+		}
+	}
+}
+
+// products is the number of product columns of a group of items: every position
+// of every item but the rows past the last window of the last one (rows), or every
+// item's Ho·Wp (wide).
+func (p plan) products(items int) int {
+	if p.mode == modeRows {
+		return (items-1)*p.plane + p.g.Ho*p.wp
+	}
+	return items * p.per
+}
+
+// byRow lays out w (o×C×KH×KW) as KH matrices o × C·KW, one per kernel row, in
+// dst: the operands of the rows path's products.
+func (p plan) byRow(dst, w []float32) {
+	g := p.g
+	ckw := g.C * g.KW
+	for oc := range p.o {
+		for c := range g.C {
+			for i := range g.KH {
+				copy(dst[(i*p.o+oc)*ckw+c*g.KW:][:g.KW], w[((oc*g.C+c)*g.KH+i)*g.KW:])
 			}
 		}
 	}
@@ -168,39 +268,46 @@ func Conv2D(g Window, o, n int, x, w, y, scratch []float32) {
 	p := newPlan(g, o, n)
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
 	checkConv("Conv2D", g, o, n, len(scratch), p.size, len(x), n*chw, len(w), o*r, len(y), n*out)
-	switch {
-	case g.pointwise():
+	switch p.mode {
+	case modePointwise:
 		hw := g.H * g.W
 		for b := range n {
 			Gemm(false, false, o, hw, g.C, 1, w, g.C, x[b*chw:], hw, 0, y[b*out:], hw)
 		}
-	case p.wide:
-		p.conv(n, x, w, y, scratch)
-	default:
+	case modeGather:
 		cols := scratch[:p.size]
 		for b := range n {
 			im2col(g, x[b*chw:(b+1)*chw], cols, p.ldc)
 			Gemm(false, false, o, p.ldc, r, 1, w, r, cols, p.ldc, 0, y[b*out:], p.ldc)
 		}
+	default:
+		p.conv(n, x, w, y, scratch)
 	}
 }
 
-// conv is the wide Conv2D: per group, the columns of its items side by side, one
-// product, and the valid Wo of every Wp positions copied out.
+// conv is the stride-1 Conv2D: per group, the column matrix, the product (one, or
+// one per kernel row, accumulated), and the valid Wo of every Wp positions of each
+// output row copied out.
 func (p plan) conv(n int, x, w, y, scratch []float32) {
 	g := p.g
-	chw, r, out := g.C*g.H*g.W, g.Rows(), p.o*g.Ho*g.Wo
-	if p.padded {
-		clear(scratch[:p.cols])
+	r, out := g.Rows(), p.o*g.Ho*g.Wo
+	clear(scratch[p.img:p.out]) // the padding
+	if p.mode == modeRows {
+		p.byRow(scratch[p.wr:p.wr+p.o*r], w)
 	}
 	cols, prod := scratch[p.cols:p.out], scratch[p.out:p.size]
 	for b0 := 0; b0 < n; b0 += p.group {
 		items := min(p.group, n-b0)
-		for k := range items {
-			b := b0 + k
-			p.wideCols(p.image(x[b*chw:(b+1)*chw], scratch), cols, k)
+		p.columns(x, b0, items, scratch)
+		nn := p.products(items)
+		if p.mode == modeRows {
+			wr := scratch[p.wr : p.wr+p.o*r]
+			for i := range g.KH {
+				Gemm(false, false, p.o, nn, p.k, 1, wr[i*p.o*p.k:], p.k, cols[i*p.wp:], p.ldc, float32(min(i, 1)), prod, p.ldc)
+			}
+		} else {
+			Gemm(false, false, p.o, nn, p.k, 1, w, p.k, cols, p.ldc, 0, prod, p.ldc)
 		}
-		Gemm(false, false, p.o, items*p.per, r, 1, w, r, cols, p.ldc, 0, prod, p.ldc)
 		for k := range items {
 			yb := y[(b0+k)*out : (b0+k+1)*out]
 			for c := range p.o {
@@ -226,41 +333,56 @@ func Conv2DFilterGrad(g Window, o, n int, x, dy, dw, scratch []float32) {
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
 	checkConv("Conv2DFilterGrad", g, o, n, len(scratch), p.size, len(x), n*chw, len(dy), n*out, len(dw), o*r)
 	clear(dw[:o*r])
-	switch {
-	case g.pointwise():
+	switch p.mode {
+	case modePointwise:
 		hw := g.H * g.W
 		for b := range n {
 			Gemm(false, true, o, g.C, hw, 1, dy[b*out:], hw, x[b*chw:], hw, 1, dw, g.C)
 		}
-	case p.wide:
-		// dw = Σ over groups of dy_wide · cols_wideᵀ, where dy_wide spreads each
-		// row of dy over Wp positions with zeros at the discarded ones, so that
-		// those add nothing.
-		if p.padded {
-			clear(scratch[:p.cols])
+	case modeGather:
+		cols := scratch[:p.size]
+		for b := range n {
+			im2col(g, x[b*chw:(b+1)*chw], cols, p.ldc)
+			Gemm(false, true, o, r, p.ldc, 1, dy[b*out:], p.ldc, cols, p.ldc, 1, dw, r)
 		}
-		cols, dyw := scratch[p.cols:p.out], scratch[p.out:p.size]
-		clear(dyw)
+	default:
+		// dw = Σ over groups of dy_spread · colsᵀ, where dy_spread puts dy at the
+		// product positions of its windows and zeros at the discarded ones, so
+		// that those add nothing. The rows path accumulates one o × C·KW block
+		// per kernel row and scatters them into dw at the end.
+		clear(scratch[p.img:p.size])
+		cols, dys := scratch[p.cols:p.out], scratch[p.out:p.size]
 		for b0 := 0; b0 < n; b0 += p.group {
 			items := min(p.group, n-b0)
+			p.columns(x, b0, items, scratch)
 			for k := range items {
-				b := b0 + k
-				p.wideCols(p.image(x[b*chw:(b+1)*chw], scratch), cols, k)
-				dyb := dy[b*out : (b+1)*out]
+				dyb := dy[(b0+k)*out : (b0+k+1)*out]
 				for c := range o {
-					dst := dyw[c*p.ldc+k*p.per:]
+					dst := dys[c*p.ldc+k*p.per:]
 					for q := range g.Ho {
 						copy(dst[q*p.wp:][:g.Wo], dyb[(c*g.Ho+q)*g.Wo:])
 					}
 				}
 			}
-			Gemm(false, true, o, r, items*p.per, 1, dyw, p.ldc, cols, p.ldc, 1, dw, r)
+			nn := p.products(items)
+			if p.mode == modeRows {
+				acc := scratch[p.wr : p.wr+o*r]
+				for i := range g.KH {
+					Gemm(false, true, o, p.k, nn, 1, dys, p.ldc, cols[i*p.wp:], p.ldc, 1, acc[i*o*p.k:], p.k)
+				}
+			} else {
+				Gemm(false, true, o, r, nn, 1, dys, p.ldc, cols, p.ldc, 1, dw, r)
+			}
 		}
-	default:
-		cols := scratch[:p.size]
-		for b := range n {
-			im2col(g, x[b*chw:(b+1)*chw], cols, p.ldc)
-			Gemm(false, true, o, r, p.ldc, 1, dy[b*out:], p.ldc, cols, p.ldc, 1, dw, r)
+		if p.mode == modeRows {
+			acc := scratch[p.wr : p.wr+o*r]
+			for oc := range o {
+				for c := range g.C {
+					for i := range g.KH {
+						copy(dw[((oc*g.C+c)*g.KH+i)*g.KW:][:g.KW], acc[(i*o+oc)*p.k+c*g.KW:])
+					}
+				}
+			}
 		}
 	}
 }

@@ -30,6 +30,10 @@ var windows = []struct {
 	{"a 1×1 window with padding", 2, 3, 3, 1, 1, 1, 1, 1, 0, 0, 1},
 	{"padding beyond the kernel's reach", 1, 3, 3, 2, 2, 1, 1, 2, 3, 2, 3},
 	{"strided padding beyond the kernel's reach", 1, 3, 3, 2, 2, 1, 2, 2, 3, 2, 3},
+	{"a 3×3 same window over many channels", 8, 6, 7, 3, 3, 1, 1, 1, 1, 1, 1},
+	{"a 5×5 valid window over six channels", 6, 9, 8, 5, 5, 1, 1, 0, 0, 0, 0},
+	{"full padding over many channels", 6, 4, 5, 3, 3, 1, 1, 2, 2, 2, 2},
+	{"asymmetric pads over many channels", 5, 5, 6, 2, 4, 1, 1, 1, 0, 0, 3},
 }
 
 func windowOf(t testing.TB, c, h, w, kh, kw, sh, sw, top, left, bottom, right int) Window {
@@ -51,8 +55,8 @@ func (g Window) at(x []float32, r, col int) float32 {
 	return x[(c*g.H+h)*g.W+v]
 }
 
-// refConv is the defining sum of Conv2D in float64, y[b,o,p,q], as a function of
-// the visitor: it calls f(xi, wi, yi) for every term x[xi]·w[wi] of y[yi].
+// terms visits the terms of the defining sum of Conv2D (y[b,o,p,q] = Σ x·w): it
+// calls f(xi, wi, yi) for every term x[xi]·w[wi] of y[yi].
 func (g Window) terms(o, n int, f func(xi, wi, yi int)) {
 	for b := range n {
 		for oc := range o {
@@ -108,14 +112,30 @@ func requireConvClose(t *testing.T, what string, got []float32, want []float64) 
 // with outputs filled with NaN (every element must be written), at batch sizes that
 // make one group, several, and a partial last one.
 func TestConvolutionsComputeTheirDefiningSums(t *testing.T) {
-	for _, budget := range []int{convColsBudget, 64} {
+	paths := []struct {
+		name                      string
+		budget, rowsMin, rowsMaxO int
+	}{
+		{"default paths", convColsBudget, rowsMinK, rowsMaxO},
+		{"groups of two", 0, rowsMinK, rowsMaxO},
+		{"rows path for every stride-1 window", convColsBudget, 1, 1 << 30},
+		{"rows path in groups of two", 0, 1, 1 << 30},
+		{"wide path for every stride-1 window", convColsBudget, 1 << 30, 0},
+		{"wide path in groups of two", 0, 1 << 30, 0},
+	}
+	for _, path := range paths {
 		for _, c := range windows {
-			for _, n := range []int{1, 3} {
-				t.Run(fmt.Sprintf("%s, batch %d, column budget %d", c.name, n, budget), func(t *testing.T) {
-					defer func(b int) { convColsBudget = b }(convColsBudget)
-					convColsBudget = budget
-					g := windowOf(t, c.c, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
+			for _, n := range []int{1, 3, 4} {
+				t.Run(fmt.Sprintf("%s, batch %d, %s", c.name, n, path.name), func(t *testing.T) {
+					defer func(b, r, o int) { convColsBudget, rowsMinK, rowsMaxO = b, r, o }(convColsBudget, rowsMinK, rowsMaxO)
 					const o = 3
+					g := windowOf(t, c.c, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
+					rowsMinK, rowsMaxO = path.rowsMin, path.rowsMaxO
+					if convColsBudget = path.budget; path.budget == 0 {
+						// Groups of two items: batch 3 ends with a partial group.
+						p := newPlan(g, o, 1)
+						convColsBudget = max(2*p.k*p.per, 1)
+					}
 					x := filled(n*g.C*g.H*g.W, 1)
 					w := filled(o*g.Rows(), 2)
 					dy := filled(n*o*g.Ho*g.Wo, 3)

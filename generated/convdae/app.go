@@ -5,9 +5,11 @@ package convdae
 import "github.com/dlgen/dlgen/rt"
 
 // The methods in this file present the model in the calling convention of dlgen's
-// train package (train.Model), which the generated command runs: one data input x
-// ("noisy", 1×28×28 per item), one output y ("denoised", 1×28×28 per
-// item) and one training target, here a tensor ("clean", 1×28×28 per item).
+// train package (train.Model), which the generated command runs:
+//
+//   - x, the data input: "noisy", 1×28×28 per item
+//   - y, the output: "denoised", 1×28×28 per item
+//   - the training target: "clean", 1×28×28 per item
 
 // GraphJSON returns the model's IR, as the package's GraphJSON does; package train
 // reads the inputs, target and output from it.

@@ -45,23 +45,23 @@ func (m *Model) Predict(n int, noisy []float32, denoised []float32) error {
 	// bottleneck/bias: BiasAdd N×32×7×7
 	m.biasAdd3(n, m.arena[:n*1568], m.arena[50176:50176+n*1568], &m.bottleneckBias)
 	// bottleneck/relu: Relu N×32×7×7
-	m.relu(n, m.arena[50176:50176+n*1568], m.arena[:n*1568])
+	m.relu(n, m.arena[50176:50176+n*1568], m.arena[200704:200704+n*1568])
 	// up1: UpSample2D N×32×14×14
-	m.upSample2D(n, m.arena[:n*1568], m.arena[50176:50176+n*6272])
+	m.upSample2D(n, m.arena[200704:200704+n*1568], m.arena[:n*6272])
 	// dec1: Conv2D N×32×14×14
-	m.conv2D2(n, m.arena[50176:50176+n*6272], m.dec1Weight[:], m.arena[250880:250880+n*6272])
+	m.conv2D2(n, m.arena[:n*6272], m.dec1Weight[:], m.arena[200704:200704+n*6272])
 	// dec1/bias: BiasAdd N×32×14×14
-	m.biasAdd2(n, m.arena[250880:250880+n*6272], m.arena[:n*6272], &m.dec1Bias)
+	m.biasAdd2(n, m.arena[200704:200704+n*6272], m.arena[:n*6272], &m.dec1Bias)
 	// dec1/relu: Relu N×32×14×14
-	m.relu(n, m.arena[:n*6272], m.arena[200704:200704+n*6272])
+	m.relu(n, m.arena[:n*6272], m.arena[802816:802816+n*6272])
 	// up2: UpSample2D N×32×28×28
-	m.upSample2D2(n, m.arena[200704:200704+n*6272], m.arena[401408:401408+n*25088])
+	m.upSample2D2(n, m.arena[802816:802816+n*6272], m.arena[:n*25088])
 	// dec2: Conv2D N×1×28×28
-	m.conv2D4(n, m.arena[401408:401408+n*25088], m.dec2Weight[:], m.arena[:n*784])
+	m.conv2D4(n, m.arena[:n*25088], m.dec2Weight[:], m.arena[802816:802816+n*784])
 	// dec2/bias: BiasAdd N×1×28×28
-	m.biasAdd4(n, m.arena[:n*784], m.arena[25088:25088+n*784], &m.dec2Bias)
+	m.biasAdd4(n, m.arena[802816:802816+n*784], m.arena[:n*784], &m.dec2Bias)
 	// dec2/sigmoid: Sigmoid N×1×28×28
-	m.sigmoid(n, m.arena[25088:25088+n*784], denoised)
+	m.sigmoid(n, m.arena[:n*784], denoised)
 	return nil
 }
 
@@ -109,25 +109,25 @@ func (m *Model) Loss(n int, noisy []float32, clean []float32) (float32, error) {
 	// bottleneck/bias: BiasAdd N×32×7×7
 	m.biasAdd3(n, m.arena[:n*1568], m.arena[50176:50176+n*1568], &m.bottleneckBias)
 	// bottleneck/relu: Relu N×32×7×7
-	m.relu(n, m.arena[50176:50176+n*1568], m.arena[:n*1568])
+	m.relu(n, m.arena[50176:50176+n*1568], m.arena[200704:200704+n*1568])
 	// up1: UpSample2D N×32×14×14
-	m.upSample2D(n, m.arena[:n*1568], m.arena[50176:50176+n*6272])
+	m.upSample2D(n, m.arena[200704:200704+n*1568], m.arena[:n*6272])
 	// dec1: Conv2D N×32×14×14
-	m.conv2D2(n, m.arena[50176:50176+n*6272], m.dec1Weight[:], m.arena[250880:250880+n*6272])
+	m.conv2D2(n, m.arena[:n*6272], m.dec1Weight[:], m.arena[200704:200704+n*6272])
 	// dec1/bias: BiasAdd N×32×14×14
-	m.biasAdd2(n, m.arena[250880:250880+n*6272], m.arena[:n*6272], &m.dec1Bias)
+	m.biasAdd2(n, m.arena[200704:200704+n*6272], m.arena[:n*6272], &m.dec1Bias)
 	// dec1/relu: Relu N×32×14×14
-	m.relu(n, m.arena[:n*6272], m.arena[200704:200704+n*6272])
+	m.relu(n, m.arena[:n*6272], m.arena[802816:802816+n*6272])
 	// up2: UpSample2D N×32×28×28
-	m.upSample2D2(n, m.arena[200704:200704+n*6272], m.arena[401408:401408+n*25088])
+	m.upSample2D2(n, m.arena[802816:802816+n*6272], m.arena[:n*25088])
 	// dec2: Conv2D N×1×28×28
-	m.conv2D4(n, m.arena[401408:401408+n*25088], m.dec2Weight[:], m.arena[:n*784])
+	m.conv2D4(n, m.arena[:n*25088], m.dec2Weight[:], m.arena[802816:802816+n*784])
 	// dec2/bias: BiasAdd N×1×28×28
-	m.biasAdd4(n, m.arena[:n*784], m.arena[25088:25088+n*784], &m.dec2Bias)
+	m.biasAdd4(n, m.arena[802816:802816+n*784], m.arena[:n*784], &m.dec2Bias)
 	// dec2/sigmoid: Sigmoid N×1×28×28
-	m.sigmoid(n, m.arena[25088:25088+n*784], m.arena[:n*784])
+	m.sigmoid(n, m.arena[:n*784], m.arena[25088:25088+n*784])
 	// loss: BCELoss scalar
-	m.bCELoss(n, m.arena[:n*784], clean, m.arena[25088:25088+1])
-	loss := m.arena[25088]
+	m.bCELoss(n, m.arena[25088:25088+n*784], clean, m.arena[:1])
+	loss := m.arena[0]
 	return loss, nil
 }

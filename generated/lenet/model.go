@@ -14,7 +14,7 @@ const MaxBatch = 64
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 1234960
+const arenaSize = 1059856
 
 //go:embed graph.json
 var graphJSON string
@@ -64,7 +64,7 @@ type Model struct {
 	scratch64 [120]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [200752]float32
+	scratch32 [146528]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 

@@ -14,7 +14,7 @@ const MaxBatch = 9
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 16784
+const arenaSize = 15184
 
 //go:embed graph.json
 var graphJSON string
@@ -70,7 +70,7 @@ type Model struct {
 	scratch64 [6]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [14896]float32
+	scratch32 [15592]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 
