@@ -42,6 +42,9 @@ func (m *model) emitAppFiles(predict, loss, train *program) ([]File, error) {
 	}
 	files = append(files, app)
 	if m.opts.Cmd {
+		if !shape.Labels && (shape.Target.shape.Elems() != shape.Input.shape.Elems() || shape.Output.shape.Elems() != shape.Input.shape.Elems()) {
+			return nil, fmt.Errorf("codegen: model %q cannot have a command: its float target %q is not the clean input of an autoencoder (target, output and input must have the same size), the one kind of float target package train fits", m.g.Name, shape.Target.name)
+		}
 		if m.opts.ImportPath == "" {
 			return nil, fmt.Errorf("codegen: Options.Cmd needs Options.ImportPath, the import path of package %s", m.opts.Package)
 		}
@@ -142,9 +145,11 @@ package {{.Package}}
 import "github.com/dlgen/dlgen/rt"
 
 // The methods in this file present the model in the calling convention of dlgen's
-// train package (train.Model), which the generated command runs: one data input x
-// ({{name .Input}}, {{shape .Input}} per item), one output y ({{name .Output}}, {{shape .Output}} per
-// item) and one training target, here {{if .Labels}}class labels ({{name .Target}}, {{.Classes}} classes){{else}}a tensor ({{name .Target}}, {{shape .Target}} per item){{end}}.
+// train package (train.Model), which the generated command runs:
+//
+//   - x, the data input: {{name .Input}}, {{shape .Input}} per item
+//   - y, the output: {{name .Output}}, {{shape .Output}} per item
+//   - the training target: {{if .Labels}}class labels {{name .Target}} ({{.Classes}} classes){{else}}{{name .Target}}, {{shape .Target}} per item{{end}}
 
 // GraphJSON returns the model's IR, as the package's GraphJSON does; package train
 // reads the inputs, target and output from it.

@@ -5,9 +5,11 @@ package bn1d
 import "github.com/dlgen/dlgen/rt"
 
 // The methods in this file present the model in the calling convention of dlgen's
-// train package (train.Model), which the generated command runs: one data input x
-// ("x", 6 per item), one output y ("y", 2 per
-// item) and one training target, here a tensor ("target", 2 per item).
+// train package (train.Model), which the generated command runs:
+//
+//   - x, the data input: "x", 6 per item
+//   - y, the output: "y", 2 per item
+//   - the training target: "target", 2 per item
 
 // GraphJSON returns the model's IR, as the package's GraphJSON does; package train
 // reads the inputs, target and output from it.

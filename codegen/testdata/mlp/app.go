@@ -5,9 +5,11 @@ package mlp
 import "github.com/dlgen/dlgen/rt"
 
 // The methods in this file present the model in the calling convention of dlgen's
-// train package (train.Model), which the generated command runs: one data input x
-// ("image", 784 per item), one output y ("probs", 10 per
-// item) and one training target, here class labels ("label", 10 classes).
+// train package (train.Model), which the generated command runs:
+//
+//   - x, the data input: "image", 784 per item
+//   - y, the output: "probs", 10 per item
+//   - the training target: class labels "label" (10 classes)
 
 // GraphJSON returns the model's IR, as the package's GraphJSON does; package train
 // reads the inputs, target and output from it.

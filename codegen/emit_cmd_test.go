@@ -1,0 +1,81 @@
+package codegen
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func fileNames(files []File) map[string][]byte {
+	out := map[string][]byte{}
+	for _, f := range files {
+		out[f.Name] = f.Data
+	}
+	return out
+}
+
+func TestTheCommandIsEmittedForModelsThatFitPackageTrain(t *testing.T) {
+	g, err := mlpGraph()
+	require.NoError(t, err)
+	files, err := Generate(g, Options{Package: "mlp", MaxBatch: 8, Train: true, Cmd: true, ImportPath: "example.com/m/mlp"})
+	require.NoError(t, err)
+	byName := fileNames(files)
+	main := string(byName["cmd/mlp/main.go"])
+	require.NotEmpty(t, main, "cmd/mlp/main.go")
+	assert.True(t, strings.HasPrefix(main, "// "+Header+"\n"))
+	assert.Contains(t, main, `"example.com/m/mlp"`)
+	assert.Contains(t, main, `train.Main("mlp", func() train.Model { return mlp.New() }, os.Args[1:])`)
+	app := string(byName["app.go"])
+	assert.Contains(t, app, "return m.TrainStep(n, x, labels)")
+	assert.Contains(t, app, `class labels "label" (10 classes)`)
+	assert.Contains(t, string(byName["weights.go"]), "func (m *Model) LoadWeights(path string) error")
+
+	t.Run("a package named train is imported under an alias", func(t *testing.T) {
+		files, err := Generate(g, Options{Package: "train", MaxBatch: 8, Train: true, Cmd: true, ImportPath: "example.com/m/train"})
+		require.NoError(t, err)
+		main := string(fileNames(files)["cmd/train/main.go"])
+		assert.Contains(t, main, `model "example.com/m/train"`)
+		assert.Contains(t, main, "return model.New()")
+	})
+}
+
+func TestTheCommandIsRefusedWithAReason(t *testing.T) {
+	mlp, err := mlpGraph()
+	require.NoError(t, err)
+	bn1d, err := bn1dGraph()
+	require.NoError(t, err)
+	cases := []struct {
+		name string
+		g    func() error
+		want string
+	}{
+		{"without an import path", func() error {
+			_, err := Generate(mlp, Options{Package: "mlp", MaxBatch: 8, Train: true, Cmd: true})
+			return err
+		}, "needs Options.ImportPath"},
+		{"without training code", func() error {
+			_, err := Generate(mlp, Options{Package: "mlp", MaxBatch: 8, Cmd: true, ImportPath: "x/mlp"})
+			return err
+		}, "needs Predict, Loss and TrainStep"},
+		{"for a float target that is not the input", func() error {
+			_, err := Generate(bn1d, Options{Package: "bn1d", MaxBatch: 4, Train: true, Cmd: true, ImportPath: "x/bn1d"})
+			return err
+		}, `float target "target" is not the clean input`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.g()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+	t.Run("but without -cmd such models still get weights.go", func(t *testing.T) {
+		files, err := Generate(mlp, Options{Package: "mlp", MaxBatch: 8})
+		require.NoError(t, err)
+		byName := fileNames(files)
+		assert.Contains(t, byName, "weights.go")
+		assert.NotContains(t, byName, "app.go")
+	})
+}
