@@ -69,6 +69,10 @@ var (
 	rowsMaxO = 8
 )
 
+// filterGradTransposedRows is the smallest C·KH·KW for which the wide path's filter
+// gradient is computed transposed (see Conv2DFilterGrad).
+var filterGradTransposedRows = 64
+
 // convMode is how a convolution is computed.
 type convMode int
 
@@ -102,10 +106,11 @@ type plan struct {
 	k      int  // rows of the column matrix: C·KH·KW, or C·KW (rows)
 	group  int  // items per group
 	ldc    int  // row stride of the column matrix and of the out block: group·per
-	// Scratch offsets: the padded image (wide), the weights by kernel row (rows),
-	// the column matrix, and an o × ldc block for the product (or for dy spread
-	// over the product's positions); size is the total.
-	img, wr, cols, out, size int
+	// Scratch offsets: o·C·KH·KW values at 0 (the weights by kernel row, or the
+	// filter gradient), the padded image (wide), the column matrix, and an o × ldc
+	// block for the product (or for dy spread over the product's positions); size
+	// is the total.
+	img, cols, out, size int
 }
 
 // newPlan lays out the scratch of a convolution over batches of up to maxBatch
@@ -125,14 +130,17 @@ func newPlan(g Window, o, maxBatch int) plan {
 	}
 	p.hp, p.wp = g.Ho+g.KH-1, g.Wo+g.KW-1
 	p.plane = p.hp * p.wp
+	// Both paths keep o·C·KH·KW values at the start: the weights by kernel row
+	// (rows), or the filter gradient as it accumulates.
+	p.img = o * g.Rows()
+	p.cols = p.img
 	if g.C*g.KW >= rowsMinK && o <= rowsMaxO {
 		p.mode, p.per, p.k = modeRows, p.plane, g.C*g.KW
-		p.cols = o * g.Rows()
 	} else {
 		p.mode, p.per, p.k = modeWide, g.Ho*p.wp, g.Rows()
 		p.padded = g.Top > 0 || g.Left > 0 || p.hp != g.H || p.wp != g.W
 		if p.padded {
-			p.cols = g.C * p.plane
+			p.cols += g.C * p.plane
 		}
 	}
 	p.group = max(1, min(maxBatch, convColsBudget/(p.k*p.per)))
@@ -293,7 +301,7 @@ func (p plan) conv(n int, x, w, y, scratch []float32) {
 	r, out := g.Rows(), p.o*g.Ho*g.Wo
 	clear(scratch[p.img:p.out]) // the padding
 	if p.mode == modeRows {
-		p.byRow(scratch[p.wr:p.wr+p.o*r], w)
+		p.byRow(scratch[:p.o*r], w)
 	}
 	cols, prod := scratch[p.cols:p.out], scratch[p.out:p.size]
 	for b0 := 0; b0 < n; b0 += p.group {
@@ -301,7 +309,7 @@ func (p plan) conv(n int, x, w, y, scratch []float32) {
 		p.columns(x, b0, items, scratch)
 		nn := p.products(items)
 		if p.mode == modeRows {
-			wr := scratch[p.wr : p.wr+p.o*r]
+			wr := scratch[:p.o*r]
 			for i := range g.KH {
 				Gemm(false, false, p.o, nn, p.k, 1, wr[i*p.o*p.k:], p.k, cols[i*p.wp:], p.ldc, float32(min(i, 1)), prod, p.ldc)
 			}
@@ -348,10 +356,14 @@ func Conv2DFilterGrad(g Window, o, n int, x, dy, dw, scratch []float32) {
 	default:
 		// dw = Σ over groups of dy_spread · colsᵀ, where dy_spread puts dy at the
 		// product positions of its windows and zeros at the discarded ones, so
-		// that those add nothing. The rows path accumulates one o × C·KW block
-		// per kernel row and scatters them into dw at the end.
-		clear(scratch[p.img:p.size])
-		cols, dys := scratch[p.cols:p.out], scratch[p.out:p.size]
+		// that those add nothing. The sum accumulates at the start of scratch:
+		// the wide path's as dwᵀ = Σ cols · dy_spreadᵀ when the columns have many
+		// rows (Gemm packs the transposed operand of o rows faster than that of
+		// C·KH·KW), the rows path's as one o × C·KW block per kernel row; both
+		// are rearranged into dw at the end.
+		clear(scratch[:p.size])
+		acc, cols, dys := scratch[:o*r], scratch[p.cols:p.out], scratch[p.out:p.size]
+		transposed := p.mode == modeWide && r >= filterGradTransposedRows
 		for b0 := 0; b0 < n; b0 += p.group {
 			items := min(p.group, n-b0)
 			p.columns(x, b0, items, scratch)
@@ -365,22 +377,30 @@ func Conv2DFilterGrad(g Window, o, n int, x, dy, dw, scratch []float32) {
 				}
 			}
 			nn := p.products(items)
-			if p.mode == modeRows {
-				acc := scratch[p.wr : p.wr+o*r]
+			switch {
+			case p.mode == modeRows:
 				for i := range g.KH {
 					Gemm(false, true, o, p.k, nn, 1, dys, p.ldc, cols[i*p.wp:], p.ldc, 1, acc[i*o*p.k:], p.k)
 				}
-			} else {
+			case transposed:
+				Gemm(false, true, r, o, nn, 1, cols, p.ldc, dys, p.ldc, 1, acc, o)
+			default:
 				Gemm(false, true, o, r, nn, 1, dys, p.ldc, cols, p.ldc, 1, dw, r)
 			}
 		}
-		if p.mode == modeRows {
-			acc := scratch[p.wr : p.wr+o*r]
+		switch {
+		case p.mode == modeRows:
 			for oc := range o {
 				for c := range g.C {
 					for i := range g.KH {
 						copy(dw[((oc*g.C+c)*g.KH+i)*g.KW:][:g.KW], acc[(i*o+oc)*p.k+c*g.KW:])
 					}
+				}
+			}
+		case transposed:
+			for rr := range r {
+				for oc := range o {
+					dw[oc*r+rr] = acc[rr*o+oc]
 				}
 			}
 		}

@@ -113,24 +113,27 @@ func requireConvClose(t *testing.T, what string, got []float32, want []float64) 
 // make one group, several, and a partial last one.
 func TestConvolutionsComputeTheirDefiningSums(t *testing.T) {
 	paths := []struct {
-		name                      string
-		budget, rowsMin, rowsMaxO int
+		name                                 string
+		budget, rowsMin, rowsMaxO, transRows int
 	}{
-		{"default paths", convColsBudget, rowsMinK, rowsMaxO},
-		{"groups of two", 0, rowsMinK, rowsMaxO},
-		{"rows path for every stride-1 window", convColsBudget, 1, 1 << 30},
-		{"rows path in groups of two", 0, 1, 1 << 30},
-		{"wide path for every stride-1 window", convColsBudget, 1 << 30, 0},
-		{"wide path in groups of two", 0, 1 << 30, 0},
+		{"default paths", convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows},
+		{"groups of two", 0, rowsMinK, rowsMaxO, filterGradTransposedRows},
+		{"rows path for every stride-1 window", convColsBudget, 1, 1 << 30, 0},
+		{"rows path in groups of two", 0, 1, 1 << 30, 0},
+		{"wide path with filter gradients transposed", convColsBudget, 1 << 30, 0, 1},
+		{"wide path in groups of two, filter gradients transposed", 0, 1 << 30, 0, 1},
+		{"wide path with filter gradients as they are", convColsBudget, 1 << 30, 0, 1 << 30},
 	}
 	for _, path := range paths {
 		for _, c := range windows {
 			for _, n := range []int{1, 3, 4} {
 				t.Run(fmt.Sprintf("%s, batch %d, %s", c.name, n, path.name), func(t *testing.T) {
-					defer func(b, r, o int) { convColsBudget, rowsMinK, rowsMaxO = b, r, o }(convColsBudget, rowsMinK, rowsMaxO)
+					defer func(b, r, o, f int) {
+						convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows = b, r, o, f
+					}(convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows)
 					const o = 3
 					g := windowOf(t, c.c, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
-					rowsMinK, rowsMaxO = path.rowsMin, path.rowsMaxO
+					rowsMinK, rowsMaxO, filterGradTransposedRows = path.rowsMin, path.rowsMaxO, path.transRows
 					if convColsBudget = path.budget; path.budget == 0 {
 						// Groups of two items: batch 3 ends with a partial group.
 						p := newPlan(g, o, 1)

@@ -10,7 +10,7 @@ import (
 // conv2D computes Conv2D N×32×28×28, for enc1.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586708])
+	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586996])
 }
 
 // biasAdd computes BiasAdd N×32×28×28, for enc1/bias.
@@ -54,7 +54,7 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D2 computes Conv2D N×32×14×14, for enc2, dec1.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:156672])
+	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:165888])
 }
 
 // biasAdd2 computes BiasAdd N×32×14×14, for enc2/bias, dec1/bias.
@@ -90,7 +90,7 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 // conv2D3 computes Conv2D N×32×7×7, for bottleneck.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2D(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:151072])
+	rt.Conv2D(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:160288])
 }
 
 // biasAdd3 computes BiasAdd N×32×7×7, for bottleneck/bias.
@@ -235,7 +235,7 @@ func (m *Model) channelSum(n int, x []float32, s *[1]float32) {
 // conv2DTranspose computes Conv2DTranspose N×32×28×28, for d.dec2.1.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:586996])
+	rt.Conv2DTranspose(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:587284])
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 1×32×3×3, for d.dec2.2.
@@ -297,13 +297,13 @@ func (m *Model) channelSum2(n int, x []float32, s *[32]float32) {
 // conv2DTranspose2 computes Conv2DTranspose N×32×14×14, for d.dec1.1, d.enc2.1.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:165888])
+	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:175104])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 32×32×3×3, for d.dec1.2, d.enc2.2.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:156672])
+	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:165888])
 }
 
 // upSample2DGrad2 computes UpSample2DGrad N×32×7×7, for d.up1.1.
@@ -346,13 +346,13 @@ func (m *Model) channelSum3(n int, x []float32, s *[32]float32) {
 // conv2DTranspose3 computes Conv2DTranspose N×32×7×7, for d.bottleneck.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:160288])
+	rt.Conv2DTranspose(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:169504])
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 32×32×3×3, for d.bottleneck.2.
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, dy, dw, m.scratch32[:151072])
+	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, dy, dw, m.scratch32[:160288])
 }
 
 // maxPool2DGrad computes MaxPool2DGrad N×32×14×14, for d.pool2.1.
@@ -429,5 +429,5 @@ func (m *Model) channelSum4(n int, x []float32, s *[32]float32) {
 // conv2DFilterGrad4 computes Conv2DFilterGrad 32×1×3×3, for d.enc1.1.
 func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:586708])
+	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:586996])
 }

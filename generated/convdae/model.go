@@ -64,7 +64,7 @@ type Model struct {
 	scratch64 [32]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [586996]float32
+	scratch32 [587284]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 

@@ -10,7 +10,7 @@ import (
 // conv2D computes Conv2D N×6×28×28, for conv1.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, w, y, m.scratch32[:140400])
+	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, w, y, m.scratch32[:140550])
 }
 
 // biasAdd computes BiasAdd N×6×28×28, for conv1/bias.
@@ -54,7 +54,7 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D2 computes Conv2D N×16×10×10, for conv2.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows
-	rt.Conv2D(rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:140768])
+	rt.Conv2D(rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:143168])
 }
 
 // biasAdd2 computes BiasAdd N×16×10×10, for conv2/bias.
@@ -295,7 +295,7 @@ func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 // conv2DFilterGrad computes Conv2DFilterGrad 16×6×5×5, for d.conv2.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, dy, dw, m.scratch32[:140768])
+	rt.Conv2DFilterGrad(rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, dy, dw, m.scratch32[:143168])
 }
 
 // maxPool2DGrad2 computes MaxPool2DGrad N×6×28×28, for d.pool1.1.
@@ -346,5 +346,5 @@ func (m *Model) channelSum5(n int, x []float32, s *[6]float32) {
 // conv2DFilterGrad2 computes Conv2DFilterGrad 6×1×5×5, for d.conv1.1.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, dy, dw, m.scratch32[:140400])
+	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, dy, dw, m.scratch32[:140550])
 }

@@ -67,7 +67,7 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D2 computes Conv2D N×5×8×6, for c2/conv.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: 8×6 windows
-	rt.Conv2D(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, w, y, m.scratch32[:15592])
+	rt.Conv2D(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, w, y, m.scratch32[:15712])
 }
 
 // tanh computes Tanh N×5×8×6, for c2/tanh, c3/tanh.
@@ -661,13 +661,13 @@ func (m *Model) avgPool2DGrad2(n int, dy []float32, dx []float32) {
 // conv2DTranspose5 computes Conv2DTranspose N×4×6×5, for d.c2/conv.1.
 func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
 	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: 8×6 windows
-	rt.Conv2DTranspose(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, w, y, m.scratch32[:11544])
+	rt.Conv2DTranspose(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, w, y, m.scratch32[:11664])
 }
 
 // conv2DFilterGrad5 computes Conv2DFilterGrad 5×4×3×2, for d.c2/conv.2.
 func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: 8×6 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, dy, dw, m.scratch32[:15592])
+	rt.Conv2DFilterGrad(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, dy, dw, m.scratch32[:15712])
 }
 
 // maxPool2DGrad2 computes MaxPool2DGrad N×4×6×5, for d.mp.1.

@@ -70,7 +70,7 @@ type Model struct {
 	scratch64 [6]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [15592]float32
+	scratch32 [15712]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 
