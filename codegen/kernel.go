@@ -73,6 +73,19 @@ func (k *Kernel) BindArray(name string, v Value) *jen.Statement {
 	return k.bind(name, v, jen.Op("*").Index(jen.Lit(v.Elems())).Add(v.elemType()), v.Array())
 }
 
+// BindInt binds an int local to the expression val: a kernel method parameter for a
+// value that differs between calls of one kernel, such as the start of a slice that
+// moves with the step of a recurrent loop.
+func (k *Kernel) BindInt(name string, val jen.Code) *jen.Statement {
+	for _, b := range k.binds {
+		if b.name == name {
+			panic("codegen: " + k.Node.Op + " emitter binds " + name + " twice") // a bug in the emitter
+		}
+	}
+	k.binds = append(k.binds, binding{name, jen.Int(), val})
+	return jen.Id(name)
+}
+
 func (k *Kernel) bind(id string, v Value, typ, val jen.Code) *jen.Statement {
 	for _, b := range k.binds {
 		if b.name == id {

@@ -86,6 +86,13 @@ type program struct {
 	// batchNormChecks lists RunningUpdate nodes that divide by m-1 (m the values per
 	// channel), which the method must refuse for a batch that makes m = 1.
 	unbiased []*ir.Node
+	// loops is the step analysis of recurrent layers (loops.go); loop is the loop
+	// being emitted, if any.
+	loops *loopState
+	loop  *loopCtx
+	// reads and inPlace, when set before planning, are passed to passes.Plan as
+	// PlanRequest.Reads and InPlace (by node of g).
+	reads, inPlace map[int][]int
 }
 
 func newModel(g *ir.Graph, opts Options) (*model, error) {
@@ -93,7 +100,7 @@ func newModel(g *ir.Graph, opts Options) (*model, error) {
 		g: g, opts: opts, byName: map[string]*param{}, inArg: map[string]*arg{}, outArg: map[string]*arg{},
 		fields: newNamer("Optimizer", "Step", "Init", "Params", "Grads", "Predict", "Loss", "TrainStep",
 			"OptimizerState", "arena", "scratch64", "scratch32", "optState", "params", "grads", "update", "optimizerState"),
-		args: newNamer("n", "m", "err", "rt", "math", "fmt", "embed", "method", "loss"),
+		args: newNamer("n", "m", "err", "rt", "math", "fmt", "embed", "method", "loss", loopVar),
 	}
 	for _, p := range g.Params() {
 		in := p.Attrs.Init
@@ -166,7 +173,29 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 			p.order = append(p.order, n.ID)
 		}
 	}
-	root := passes.StorageRoots(g)
+	var keep []int
+	for _, o := range outputs {
+		keep = append(keep, o.ID)
+	}
+	for _, gr := range grads {
+		keep = append(keep, gr.ID)
+	}
+	if g.Loss >= 0 && live[g.Loss] {
+		keep = append(keep, g.Loss)
+	}
+	// Recurrent steps (loops.go): slices copied into the steps that read them, sums
+	// of slice gradients computed in place, values of every step in families.
+	var err error
+	if g, p.order, err = splitStepSlices(g, p.order, keep); err != nil {
+		return nil, err
+	}
+	p.g = g
+	p.loops = &loopState{fam: map[int]*family{}, runs: map[int]*loopRun{}}
+	p.loops.chainOf = findChains(g, p.order, keep)
+	root := storageRoots(g, p.order, p.loops.chainOf)
+	p.loops.groupOf, p.loops.seqs = stepGroups(g, p.order)
+	p.loops.findFamilies(g, p.order, root, keep)
+
 	computed := map[int]bool{}
 	for _, id := range p.order {
 		computed[id] = true
@@ -178,37 +207,32 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 	for _, gr := range grads {
 		count[root[gr.ID]]++
 	}
-	var keep []int
 	for _, o := range outputs {
 		a := m.outArg[o.Name]
 		p.outs = append(p.outs, a)
 		p.outIDs = append(p.outIDs, o.ID)
-		keep = append(keep, o.ID)
-		if r := root[o.ID]; computed[r] && count[r] == 1 && g.Nodes[r].Shape.Batched() == g.Nodes[o.ID].Shape.Batched() {
+		if r := root[o.ID]; computed[r] && count[r] == 1 && p.loops.fam[r] == nil && g.Nodes[r].Shape.Batched() == g.Nodes[o.ID].Shape.Batched() {
 			p.storeOut[r] = a
 		}
 	}
 	for _, gr := range grads {
-		keep = append(keep, gr.ID)
-		if r := root[gr.ID]; computed[r] && count[r] == 1 && !g.Nodes[r].Shape.Batched() {
+		if r := root[gr.ID]; computed[r] && count[r] == 1 && p.loops.fam[r] == nil && !g.Nodes[r].Shape.Batched() {
 			p.storeGrad[r] = m.byName[g.Nodes[gr.Of].Name]
 		}
 	}
-	if g.Loss >= 0 && live[g.Loss] {
-		keep = append(keep, g.Loss)
-	}
 	arena := make([]bool, len(g.Nodes))
 	for _, id := range p.order {
-		if r := root[id]; r == id && p.storeOut[r] == nil && p.storeGrad[r] == nil {
+		if r := root[id]; r == id && p.storeOut[r] == nil && p.storeGrad[r] == nil && p.loops.fam[r] == nil {
 			arena[id] = true
 		}
 	}
-	plan, err := passes.Plan(g, passes.PlanRequest{Order: p.order, Arena: arena, Keep: keep, MaxBatch: m.opts.MaxBatch, Align: 16})
+	plan, err := p.planArena(root, arena, keep, m.opts.MaxBatch)
 	if err != nil {
 		return nil, err
 	}
 	p.plan = plan
 	m.arenaSize = max(m.arenaSize, plan.Size)
+	p.loops.findRuns(p)
 
 	// Class labels are checked on entry against the classes of the loss reading them.
 	for _, id := range p.order {
@@ -276,57 +300,88 @@ func (p *program) value(id int) Value {
 			v.array = arrayOf(e, elem, jen.Id(a.id))
 		}
 	default:
-		off := p.plan.Offset[r]
-		if off < 0 {
+		if p.plan.Offset[r] < 0 && p.loops.fam[r] == nil {
 			panic(fmt.Sprintf("codegen: %s reads %q, which has no storage", p.method, n.Name)) // a planner bug
 		}
 		arena := jen.Id("m").Dot("arena")
-		if off == 0 {
+		off, c, constant := p.offset(r)
+		switch {
+		case constant && c == 0:
 			v.slice = jen.Add(arena).Index(jen.Empty(), v.Len())
-		} else {
-			v.slice = jen.Add(arena).Index(jen.Lit(off), jen.Lit(off).Op("+").Add(v.Len()))
+		default:
+			v.slice = jen.Add(arena).Index(off, off.Clone().Op("+").Add(v.Len()))
 		}
 		if !n.Shape.Batched() {
-			v.array = arrayOf(e, elem, jen.Add(arena).Index(jen.Lit(off), jen.Empty()))
+			v.array = arrayOf(e, elem, jen.Add(arena).Index(off.Clone(), jen.Empty()))
 		}
-		v.first = jen.Add(arena).Index(jen.Lit(off))
+		v.first = jen.Add(arena).Index(off.Clone())
 	}
 	return v
 }
 
 // kernels emits the blocks of every node in order, each under a comment that names
-// the IR node it computes.
+// the IR node it computes; a run of identical recurrent steps is one loop.
 func (p *program) kernels() ([]jen.Code, error) {
 	var code []jen.Code
-	for _, id := range p.order {
-		n := p.g.Nodes[id]
-		k := &Kernel{Node: n, prog: p}
-		if err := Emitters[n.Op](k); err != nil {
-			return nil, err
-		}
-		comment := describe(p.g, n)
-		switch {
-		case len(k.body) == 0:
-			code = append(code, jen.Comment(comment+": a view, no code"))
-		case k.boundAll():
-			args := []jen.Code{jen.Id("n")}
-			for _, b := range k.binds {
-				args = append(args, b.val)
-			}
-			name, err := p.model.kernelMethod(k)
+	for i := 0; i < len(p.order); i++ {
+		if r := p.loops.runs[i]; r != nil {
+			loop, err := p.emitRun(r)
 			if err != nil {
 				return nil, err
 			}
-			code = append(code, jen.Comment(comment), jen.Id("m").Dot(name).Call(args...))
-		case len(k.binds) == 0:
-			// Nothing declared (a call of rt.Gemm): no block needed.
-			code = append(code, jen.Comment(comment))
-			code = append(code, k.body...)
-		default:
-			code = append(code, jen.Comment(comment), inlineBlock(k))
+			code = append(code, loop...)
+			for _, gr := range r.groups {
+				i += len(gr.nodes)
+			}
+			i--
+			continue
 		}
+		c, err := p.emitNode(p.order[i])
+		if err != nil {
+			return nil, err
+		}
+		code = append(code, c...)
 	}
 	return code, nil
+}
+
+// emitNode is the code of one node under a comment naming it: a call of its kernel
+// method, or its kernel inline.
+func (p *program) emitNode(id int) ([]jen.Code, error) {
+	n := p.g.Nodes[id]
+	k := &Kernel{Node: n, prog: p}
+	done, err := p.override(k)
+	if err == nil && !done {
+		err = Emitters[n.Op](k)
+	}
+	if err != nil {
+		return nil, err
+	}
+	comment := describe(p.g, n)
+	if p.loop != nil {
+		comment = strings.Replace(comment, n.Name, p.loopName(n), 1)
+	}
+	switch {
+	case len(k.body) == 0 && p.loops.chainOf[id] != nil && p.loops.chainOf[id].role[id] == roleSum:
+		return []jen.Code{jen.Comment(comment + ": written in place by its SliceGrads, no code")}, nil
+	case len(k.body) == 0:
+		return []jen.Code{jen.Comment(comment + ": a view, no code")}, nil
+	case k.boundAll():
+		args := []jen.Code{jen.Id("n")}
+		for _, b := range k.binds {
+			args = append(args, b.val)
+		}
+		name, err := p.model.kernelMethod(k)
+		if err != nil {
+			return nil, err
+		}
+		return []jen.Code{jen.Comment(comment), jen.Id("m").Dot(name).Call(args...)}, nil
+	case len(k.binds) == 0:
+		// Nothing declared (a call of rt.Gemm): no block needed.
+		return append([]jen.Code{jen.Comment(comment)}, k.body...), nil
+	default:
+		return []jen.Code{jen.Comment(comment), inlineBlock(k)}, nil
+	}
 }
 
 // inlineBlock writes a kernel as a block: one parallel declaration of its bound

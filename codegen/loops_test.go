@@ -1,0 +1,173 @@
+package codegen
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlgen/dlgen/ir"
+	"github.com/dlgen/dlgen/nn"
+)
+
+// recurrentModels cover every recurrent layer and the ways it can be read: the last
+// state, the whole sequence (by a stacked layer, by the loss, through a
+// bidirectional merge), input and variational dropout, initial states computed by
+// other layers, GRU without bias and with the reset gate before the product. Their
+// time steps are loops in the generated code (TestRecurrentCodeLoopsOverTime), and
+// their generated tests compare them with the interpreter.
+var recurrentModels = []struct {
+	pkg   string
+	model func(t int) *nn.Model
+}{
+	{"simplernn", func(t int) *nn.Model {
+		m := nn.New("simplernn")
+		x := m.Input("x", t, 3)
+		logits := x.SimpleRNN("rnn", 5, nn.TorchInit).Dense("fc", 4)
+		m.Output("probs", logits.Softmax("probs"))
+		m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
+		return m
+	}},
+	{"lstmstack", func(t int) *nn.Model {
+		m := nn.New("lstmstack")
+		x := m.Input("x", t, 3)
+		h := x.LSTM("l1", 5, nn.ReturnSequences, nn.InputDropout(0.25)).LSTM("l2", 4, nn.TorchInit)
+		logits := h.Dense("fc", 3)
+		m.Output("probs", logits.Softmax("probs"))
+		m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
+		return m
+	}},
+	{"gru", func(t int) *nn.Model {
+		m := nn.New("gru")
+		x := m.Input("x", t, 3)
+		h := x.GRU("g1", 4, nn.ReturnSequences, nn.TorchInit).GRU("g2", 5, nn.ResetBefore, nn.NoBias, nn.TorchInit)
+		logits := h.Dense("fc", 3)
+		m.Output("probs", logits.Softmax("probs"))
+		m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
+		return m
+	}},
+	{"bidir", func(t int) *nn.Model {
+		m := nn.New("bidir")
+		x := m.Input("x", t, 3)
+		h := x.Bidirectional("bl", nn.LSTMLayer(4, nn.ReturnSequences, nn.TorchInit), "concat").
+			Bidirectional("bg", nn.GRULayer(3, nn.VariationalDropout(0.2), nn.TorchInit), "sum")
+		logits := h.Dense("fc", 3)
+		m.Output("probs", logits.Softmax("probs"))
+		m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
+		return m
+	}},
+	{"seq2seq", func(t int) *nn.Model {
+		// The loss reads every step: the gradient enters each backward step through
+		// its block of dy.
+		m := nn.New("seq2seq")
+		x := m.Input("x", t, 3)
+		ctx := m.Input("ctx", 2)
+		h0, c0 := ctx.Dense("init_h", 4), ctx.Dense("init_c", 4)
+		y := x.LSTM("enc", 4, nn.ReturnSequences, nn.InitialState(h0, c0), nn.TorchInit).
+			Bidirectional("dec", nn.SimpleRNNLayer(4, nn.ReturnSequences, nn.TorchInit), "sum")
+		m.Output("y", y)
+		m.Loss(nn.MSE("loss", y, m.Target("target", t, 4)))
+		return m
+	}},
+}
+
+// sliceSumGraph has a weight read through two slices that do not cover it, so its
+// gradient is a sum of SliceGrads computed in place over a zeroed buffer.
+func sliceSumGraph() (*ir.Graph, error) {
+	b := newGB("slicesum")
+	x := b.input("x", ir.RoleData, "", 2)
+	w := b.param("w", "w", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 1}, 6)
+	lo := b.add(ir.OpSlice, "w/lo", "w", ir.Attrs{Axis: 0, Start: 0, End: 2}, w)
+	hi := b.add(ir.OpSlice, "w/hi", "w", ir.Attrs{Axis: 0, Start: 3, End: 5}, w)
+	y := b.add(ir.OpBiasAdd, "y/lo", "y", ir.Attrs{}, x, lo)
+	y = b.add(ir.OpTanh, "y/tanh", "y", ir.Attrs{}, y)
+	y = b.add(ir.OpBiasAdd, "y/hi", "y", ir.Attrs{}, y, hi)
+	t := b.input("target", ir.RoleTarget, "", 2)
+	loss := b.add(ir.OpMSELoss, "loss", "loss", ir.Attrs{}, y, t)
+	b.g.Outputs = []ir.Output{{Name: "y", ID: y}}
+	b.g.Loss = loss
+	return b.build()
+}
+
+func TestRecurrentCodeLoopsOverTime(t *testing.T) {
+	for _, rm := range recurrentModels {
+		t.Run(rm.pkg+" has one loop per direction and pass, whatever the length", func(t *testing.T) {
+			sizes := map[string][]int{}
+			for _, steps := range []int{6, 40} {
+				g, err := rm.model(steps).Build()
+				require.NoError(t, err)
+				files, err := Generate(g, Options{Package: rm.pkg, MaxBatch: 4, Train: true})
+				require.NoError(t, err)
+				for _, f := range files {
+					if f.Name != "predict.go" && f.Name != "train.go" {
+						continue
+					}
+					assert.Contains(t, string(f.Data), "for step := ", f.Name)
+					sizes[f.Name] = append(sizes[f.Name], bytes.Count(f.Data, []byte("\n")))
+				}
+			}
+			for name, s := range sizes {
+				assert.Equal(t, s[0], s[1], "lines of %s at 6 and 40 steps", name)
+			}
+		})
+	}
+}
+
+func TestSumsOfSliceGradientsAreWrittenInPlace(t *testing.T) {
+	g, err := sliceSumGraph()
+	require.NoError(t, err)
+	files, err := Generate(g, Options{Package: "slicesum", MaxBatch: 4, Train: true})
+	require.NoError(t, err)
+	var train string
+	for _, f := range files {
+		if f.Name == "train.go" {
+			train = string(f.Data)
+		}
+	}
+	// The first SliceGrad zeroes the gradient (columns 2 and 5 are not covered),
+	// both write straight into it, and the Add is no code.
+	assert.Contains(t, train, "d.w/lo.1: SliceGrad 6")
+	assert.Contains(t, train, "Add 6: written in place by its SliceGrads, no code")
+	assert.Equal(t, 2, strings.Count(train, "m.wGrad[:], "), "the two SliceGrads write the gradient array:\n%s", train)
+}
+
+// TestRecurrentModelsMatchTheInterpreter generates the recurrent models (and the
+// slice-sum graph) into a temporary directory inside the module and runs their
+// generated tests: outputs, loss, gradients and SGD steps against the interpreter at
+// batch sizes 1, 7 and 8, and zero allocations.
+func TestRecurrentModelsMatchTheInterpreter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and tests a package per model")
+	}
+	root, err := os.MkdirTemp("testdata", "_rnn")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(root) })
+	write := func(pkg string, g *ir.Graph) string {
+		files, err := Generate(g, Options{Package: pkg, MaxBatch: 8, Train: true, Tests: true})
+		require.NoError(t, err, pkg)
+		dir := filepath.Join(root, pkg)
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		for _, f := range files {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644))
+		}
+		return "./" + dir
+	}
+	var pkgs []string
+	for _, rm := range recurrentModels {
+		g, err := rm.model(7).Build()
+		require.NoError(t, err, rm.pkg)
+		pkgs = append(pkgs, write(rm.pkg, g))
+	}
+	g, err := sliceSumGraph()
+	require.NoError(t, err)
+	pkgs = append(pkgs, write("slicesum", g))
+	for _, args := range [][]string{append([]string{"vet"}, pkgs...), append([]string{"test", "-count=1"}, pkgs...)} {
+		out, err := exec.Command("go", args...).CombinedOutput()
+		require.NoError(t, err, "go %s:\n%s", args[0], out)
+	}
+}
