@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -170,4 +171,41 @@ func TestRecurrentModelsMatchTheInterpreter(t *testing.T) {
 		out, err := exec.Command("go", args...).CombinedOutput()
 		require.NoError(t, err, "go %s:\n%s", args[0], out)
 	}
+}
+
+// TestALongLSTMGeneratesSmallAndBuildsFast is issue 4's size check: an LSTM over 256
+// steps of 128 units (training included) generates in well under 20 s into less than
+// 1 MB of Go, and builds. It logs the figures recorded in PERF.md.
+func TestALongLSTMGeneratesSmallAndBuildsFast(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and builds a 256-step LSTM")
+	}
+	m := nn.New("lstm256")
+	x := m.Input("seq", 256, 32)
+	logits := x.LSTM("lstm", 128).Dense("fc", 10)
+	m.Output("probs", logits.Softmax("probs"))
+	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
+	g, err := m.Build()
+	require.NoError(t, err)
+
+	start := time.Now()
+	files, err := Generate(g, Options{Package: "lstm256", MaxBatch: 16, Train: true, Tests: true})
+	require.NoError(t, err)
+	generated := time.Since(start)
+	dir, err := os.MkdirTemp("testdata", "_lstm256")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	size := 0
+	for _, f := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644))
+		if strings.HasSuffix(f.Name, ".go") {
+			size += len(f.Data)
+		}
+	}
+	start = time.Now()
+	out, err := exec.Command("go", "build", "./"+dir).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	built := time.Since(start)
+	t.Logf("generate %v, go build %v, Go source %d bytes", generated.Round(time.Millisecond), built.Round(time.Millisecond), size)
+	assert.Less(t, size, 1<<20, "bytes of Go source")
 }
