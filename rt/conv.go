@@ -57,13 +57,13 @@ func (g Window) pointwise() bool {
 // columns from L2 right after they were written.
 var convColsBudget = 1 << 17 // a variable so that tests can make groups small
 
-// rowsMinK and rowsMaxO select the rows path for a stride-1 convolution: at least
-// rowsMinK = C·KW, the inner dimension of its products (below it they spend more on
-// reading and writing their result than on multiplying), and at most rowsMaxO
-// output channels, the rows of the products. Gemm reads the column matrix of so few
-// rows in place, so each of the KH products costs only its arithmetic; with more
-// rows it packs its operand, and the KH products together pack as much as the wide
-// path's one, which then wins by writing its result once.
+// rowsMinK and rowsMaxO select the rows path for a stride-1 convolution. Its
+// products have inner dimension C·KW, which must be at least rowsMinK (below it they
+// spend more on reading and writing their result than on multiplying). The forward
+// product runs over blocks of output channels small enough for Gemm to read the
+// columns in place. The filter gradient's products read the columns transposed,
+// which Gemm always packs: KH of them pack as much as the wide path's one, so the
+// rows path pays only for at most rowsMaxO output channels (dy's rows).
 var (
 	rowsMinK = 16 // variables so that tests can choose the path
 	rowsMaxO = 8
@@ -116,7 +116,7 @@ type plan struct {
 // newPlan lays out the scratch of a convolution over batches of up to maxBatch
 // items. A group holds as many items as fit convColsBudget, at most maxBatch, so a
 // plan for a smaller batch never needs more scratch than the one it was sized with.
-func newPlan(g Window, o, maxBatch int) plan {
+func newPlan(g Window, o, maxBatch int, filterGrad bool) plan {
 	p := plan{g: g, o: o}
 	switch {
 	case g.pointwise():
@@ -134,7 +134,7 @@ func newPlan(g Window, o, maxBatch int) plan {
 	// (rows), or the filter gradient as it accumulates.
 	p.img = o * g.Rows()
 	p.cols = p.img
-	if g.C*g.KW >= rowsMinK && o <= rowsMaxO {
+	if g.C*g.KW >= rowsMinK && (!filterGrad || o <= rowsMaxO) {
 		p.mode, p.per, p.k = modeRows, p.plane, g.C*g.KW
 	} else {
 		p.mode, p.per, p.k = modeWide, g.Ho*p.wp, g.Rows()
@@ -267,13 +267,13 @@ func (p plan) byRow(dst, w []float32) {
 }
 
 // Conv2DScratch is the scratch Conv2D needs for batches of up to maxBatch items.
-func Conv2DScratch(g Window, o, maxBatch int) int { return newPlan(g, o, maxBatch).size }
+func Conv2DScratch(g Window, o, maxBatch int) int { return newPlan(g, o, maxBatch, false).size }
 
 // Conv2D computes y = conv(x, w) for n items: x is n×C×H×W, w is o×C×KH×KW (OIHW),
 // y is n×o×Ho×Wo, y[b,o,p,q] = Σ_c,i,j x[b,c,p·SH+i-Top,q·SW+j-Left]·w[o,c,i,j].
 // scratch holds at least Conv2DScratch(g, o, n) values.
 func Conv2D(g Window, o, n int, x, w, y, scratch []float32) {
-	p := newPlan(g, o, n)
+	p := newPlan(g, o, n, false)
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
 	checkConv("Conv2D", g, o, n, len(scratch), p.size, len(x), n*chw, len(w), o*r, len(y), n*out)
 	switch p.mode {
@@ -309,9 +309,15 @@ func (p plan) conv(n int, x, w, y, scratch []float32) {
 		p.columns(x, b0, items, scratch)
 		nn := p.products(items)
 		if p.mode == modeRows {
-			wr := scratch[:p.o*r]
-			for i := range g.KH {
-				Gemm(false, false, p.o, nn, p.k, 1, wr[i*p.o*p.k:], p.k, cols[i*p.wp:], p.ldc, float32(min(i, 1)), prod, p.ldc)
+			// In blocks of at most one micro-tile of output channels, for which
+			// Gemm reads the columns in place instead of packing them for each
+			// of the KH products.
+			wr, chunk := scratch[:p.o*r], activeKernel.mr
+			for o0 := 0; o0 < p.o; o0 += chunk {
+				oc := min(chunk, p.o-o0)
+				for i := range g.KH {
+					Gemm(false, false, oc, nn, p.k, 1, wr[(i*p.o+o0)*p.k:], p.k, cols[i*p.wp:], p.ldc, float32(min(i, 1)), prod[o0*p.ldc:], p.ldc)
+				}
 			}
 		} else {
 			Gemm(false, false, p.o, nn, p.k, 1, w, p.k, cols, p.ldc, 0, prod, p.ldc)
@@ -330,14 +336,16 @@ func (p plan) conv(n int, x, w, y, scratch []float32) {
 
 // Conv2DFilterGradScratch is the scratch Conv2DFilterGrad needs for batches of up to
 // maxBatch items.
-func Conv2DFilterGradScratch(g Window, o, maxBatch int) int { return newPlan(g, o, maxBatch).size }
+func Conv2DFilterGradScratch(g Window, o, maxBatch int) int {
+	return newPlan(g, o, maxBatch, true).size
+}
 
 // Conv2DFilterGrad computes the gradient of Conv2D with respect to its weights,
 // dw[o,c,i,j] = Σ_b,p,q dy[b,o,p,q]·x[b,c,p·SH+i-Top,q·SW+j-Left]: x is n×C×H×W, dy
 // is n×o×Ho×Wo, dw is o×C×KH×KW. scratch holds at least
 // Conv2DFilterGradScratch(g, o, n) values.
 func Conv2DFilterGrad(g Window, o, n int, x, dy, dw, scratch []float32) {
-	p := newPlan(g, o, n)
+	p := newPlan(g, o, n, true)
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
 	checkConv("Conv2DFilterGrad", g, o, n, len(scratch), p.size, len(x), n*chw, len(dy), n*out, len(dw), o*r)
 	clear(dw[:o*r])
@@ -430,7 +438,7 @@ func Conv2DTransposeScratch(g Window, o, maxBatch int) int {
 	case g.pointwise():
 		return 0
 	case flip:
-		return o*g.Rows() + newPlan(f, g.C, maxBatch).size
+		return o*g.Rows() + newPlan(f, g.C, maxBatch, false).size
 	default:
 		return g.Rows() * g.Ho * g.Wo
 	}
@@ -466,7 +474,7 @@ func Conv2DTranspose(g Window, o, n int, x, w, y, scratch []float32) {
 				}
 			}
 		}
-		newPlan(f, g.C, n).conv(n, x, wf, y, scratch[o*r:])
+		newPlan(f, g.C, n, false).conv(n, x, wf, y, scratch[o*r:])
 	default:
 		ldc := g.Ho * g.Wo
 		cols := scratch[:r*ldc]

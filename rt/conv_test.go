@@ -136,8 +136,8 @@ func TestConvolutionsComputeTheirDefiningSums(t *testing.T) {
 					rowsMinK, rowsMaxO, filterGradTransposedRows = path.rowsMin, path.rowsMaxO, path.transRows
 					if convColsBudget = path.budget; path.budget == 0 {
 						// Groups of two items: batch 3 ends with a partial group.
-						p := newPlan(g, o, 1)
-						convColsBudget = max(2*p.k*p.per, 1)
+						p, q := newPlan(g, o, 1, false), newPlan(g, o, 1, true)
+						convColsBudget = max(2*p.k*p.per, 2*q.k*q.per, 1)
 					}
 					x := filled(n*g.C*g.H*g.W, 1)
 					w := filled(o*g.Rows(), 2)

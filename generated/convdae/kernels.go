@@ -54,7 +54,7 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D2 computes Conv2D N×32×14×14, for enc2, dec1.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:165888])
+	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:175104])
 }
 
 // biasAdd2 computes BiasAdd N×32×14×14, for enc2/bias, dec1/bias.
@@ -90,7 +90,7 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 // conv2D3 computes Conv2D N×32×7×7, for bottleneck.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2D(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:160288])
+	rt.Conv2D(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:175104])
 }
 
 // biasAdd3 computes BiasAdd N×32×7×7, for bottleneck/bias.
@@ -297,7 +297,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[32]float32) {
 // conv2DTranspose2 computes Conv2DTranspose N×32×14×14, for d.dec1.1, d.enc2.1.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:175104])
+	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:184320])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 32×32×3×3, for d.dec1.2, d.enc2.2.
@@ -346,7 +346,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[32]float32) {
 // conv2DTranspose3 computes Conv2DTranspose N×32×7×7, for d.bottleneck.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:169504])
+	rt.Conv2DTranspose(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:184320])
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 32×32×3×3, for d.bottleneck.2.

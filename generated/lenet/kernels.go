@@ -54,7 +54,7 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D2 computes Conv2D N×16×10×10, for conv2.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows
-	rt.Conv2D(rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:143168])
+	rt.Conv2D(rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:201856])
 }
 
 // biasAdd2 computes BiasAdd N×16×10×10, for conv2/bias.

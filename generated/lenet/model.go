@@ -64,7 +64,7 @@ type Model struct {
 	scratch64 [120]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [146528]float32
+	scratch32 [201856]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 
