@@ -44,6 +44,8 @@
 //	fc1Weight [100352]float32   // one array per parameter, named after it
 //	fc1WeightGrad [100352]float32 // one per weight: the last TrainStep's gradient
 //	optState  []float32         // optimizer slots, allocated on the first step
+//	ClipValue float32; ClipNorm float64 // gradient clipping before the update, 0 = off
+//	Monitor   bool; GradNorm float64    // gradient norms of the last step (GradNorms)
 //	scratch64 [K]float64        // float64 accumulators for the running kernel
 //	scratch32 [K]float32        // working storage (im2col columns), only if a kernel asks
 //	arena     [arenaSize]float32 // every intermediate value, at planned offsets
@@ -77,7 +79,25 @@
 // products call rt.Gemm; everything else is written inline. A result that is an
 // output (or a weight gradient) is computed straight into the caller's slice (or the
 // gradient array) when nothing else shares its storage, and copied there otherwise.
-// TrainStep ends with m.update() (m.Optimizer.Update on every weight) and m.Step++.
+// TrainStep ends with m.prepareGrads() (rt.PrepareGrads: the global norm into
+// m.GradNorm, every weight's norm with m.Monitor, then clipping by m.ClipValue and
+// by m.ClipNorm as torch.nn.utils.clip_grad_value_ and clip_grad_norm_), m.update()
+// (m.Optimizer.Update on every weight) and m.Step++. A gradient with a NaN or an
+// infinity skips the update and Step++ and returns an *rt.NonFiniteError naming the
+// weight.
+//
+// # Recurrent layers
+//
+// Lowering unrolls a recurrent layer over its T steps. The steps that are identical
+// up to their step number (all but the first forward step and the first and last
+// two backward steps, typically) are emitted once, as the body of
+// "for step := a; step <= b; step++" (loops.go): every value a step computes lives in
+// a family of slots indexed by the step (one slot when only its own step reads it,
+// two used in turn when the next step reads it too, one per step when backward or a
+// later layer reads it), and slice starts are computed from the loop variable. So
+// the source and the build time do not grow with T. Sums of slice gradients (the
+// gate gradients of a step, the gradient of a layer's input sequence) are written in
+// place instead of as zero-filled tensors added together.
 //
 // # Values and storage
 //

@@ -89,14 +89,16 @@ func (p *program) emitMethod(f *jen.File) error {
 	case "Loss":
 		doc = "Loss returns the loss of a batch of n items (1 ≤ n ≤ MaxBatch) in inference mode: no dropout, batch norm with its running statistics."
 	case "TrainStep":
-		doc = "TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step."
+		doc = "TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.\n\nBetween the backward pass and the update it sets m.GradNorm (and GradNorms with m.Monitor) from the gradients as computed, then clips them by value (m.ClipValue) and by global norm (m.ClipNorm) if those are set. If a gradient holds a NaN or an infinity, it skips the update and returns the loss with an *rt.NonFiniteError naming the weight: the weights, the optimizer state and m.Step keep their values, and Grads holds the offending gradients."
 	}
 	doc += "\n\n" + argDocs(p.inputs, p.outs) + "\nA wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing."
 	if returnsLoss {
 		lossExpr := p.value(p.g.Loss).Scalar()
 		body = append(body, jen.Id("loss").Op(":=").Add(lossExpr))
 		if p.method == "TrainStep" {
-			body = append(body, jen.Id("m").Dot("update").Call(), jen.Id("m").Dot("Step").Op("++"))
+			body = append(body,
+				jen.If(jen.Err().Op(":=").Id("m").Dot("prepareGrads").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("loss"), jen.Err())),
+				jen.Id("m").Dot("update").Call(), jen.Id("m").Dot("Step").Op("++"))
 		}
 		body = append(body, jen.Return(jen.Id("loss"), jen.Nil()))
 		comment(f, doc)

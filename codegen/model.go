@@ -54,7 +54,21 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 		}
 		fields = append(fields, jen.Line(),
 			cmt("optState holds the optimizer's slots for every weight: weight w's are\noptState[k·off(w) : k·(off(w)+len(w))], k = len(Optimizer.Slots())."),
-			jen.Id("optState").Index().Float32())
+			jen.Id("optState").Index().Float32(),
+			jen.Line(),
+			cmt("ClipValue, when positive, clamps every gradient element into [-ClipValue,\nClipValue] before the update (torch.nn.utils.clip_grad_value_)."),
+			jen.Id("ClipValue").Float32(),
+			cmt("ClipNorm, when positive, then scales all the gradients together to a global\nL2 norm of at most ClipNorm (torch.nn.utils.clip_grad_norm_)."),
+			jen.Id("ClipNorm").Float64(),
+			cmt("Monitor makes TrainStep record the L2 norm of every weight's gradient\n(GradNorms)."),
+			jen.Id("Monitor").Bool(),
+			cmt("GradNorm is the global L2 norm of the last TrainStep's gradients, before\nclipping."),
+			jen.Id("GradNorm").Float64(),
+			jen.Line(),
+			jen.Id("gradData").Index().Index().Float32().Comment("the gradient arrays, for rt.PrepareGrads"),
+			jen.Id("gradNorms").Index(jen.Lit(len(m.weights))).Float64(),
+			jen.Id("nonFinite").Qual(rtPath, "NonFiniteError"),
+		)
 	}
 	fields = append(fields, jen.Line(),
 		cmt("scratch64 holds float64 accumulators for whichever kernel is running."),
@@ -113,6 +127,11 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	newBody = append(newBody, jen.Id("m").Dot("params").Op("=").Add(tensors(false)))
 	if training {
 		newBody = append(newBody, jen.Id("m").Dot("grads").Op("=").Add(tensors(true)))
+		var data []jen.Code
+		for _, p := range m.weights {
+			data = append(data, jen.Id("m").Dot(p.gradField).Index(jen.Op(":")))
+		}
+		newBody = append(newBody, jen.Id("m").Dot("gradData").Op("=").Index().Index().Float32().Values(data...))
 	}
 	newBody = append(newBody,
 		cmt("The initializers were checked when this package was generated, so Init cannot fail."),
@@ -151,6 +170,27 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	}
 	comment(f, "Grads returns the gradient of every weight from the last TrainStep, in the order\nof Params with the state parameters left out.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Grads").Params().Index().Qual(rtPath, "Tensor").Block(jen.Return(jen.Id("m").Dot("grads")))
+	f.Line()
+
+	comment(f, "GradNorms returns the L2 norm of every weight's gradient in the last TrainStep,\nbefore clipping, in the order of Grads, when m.Monitor is set (zeros otherwise). It\nis a view of the model's storage, overwritten by the next step.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("GradNorms").Params().Index().Float64().Block(jen.Return(jen.Id("m").Dot("gradNorms").Index(jen.Op(":"))))
+	f.Line()
+	comment(f, "prepareGrads measures, checks and clips the gradients between the backward pass\nand the update (rt.PrepareGrads): it sets GradNorm (and GradNorms with Monitor), and\nreturns an *rt.NonFiniteError naming the weight when a gradient holds a NaN or an\ninfinity, in which case the caller skips the update.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("prepareGrads").Params().Error().Block(
+		jen.Var().Id("norms").Index().Float64(),
+		jen.If(jen.Id("m").Dot("Monitor")).Block(jen.Id("norms").Op("=").Id("m").Dot("gradNorms").Index(jen.Op(":"))),
+		jen.List(jen.Id("norm"), jen.Id("t"), jen.Id("i")).Op(":=").Qual(rtPath, "PrepareGrads").Call(jen.Id("m").Dot("gradData"), jen.Id("norms"), jen.Id("m").Dot("ClipValue"), jen.Id("m").Dot("ClipNorm")),
+		jen.Id("m").Dot("GradNorm").Op("=").Id("norm"),
+		jen.If(jen.Id("t").Op(">=").Lit(0)).Block(
+			jen.Id("m").Dot("nonFinite").Op("=").Qual(rtPath, "NonFiniteError").Values(jen.Dict{
+				jen.Id("Method"): jen.Lit(m.opts.Package + ".TrainStep"),
+				jen.Id("Param"):  jen.Id("m").Dot("grads").Index(jen.Id("t")).Dot("Name"),
+				jen.Id("Index"):  jen.Id("i"),
+				jen.Id("Value"):  jen.Id("m").Dot("gradData").Index(jen.Id("t")).Index(jen.Id("i")),
+			}),
+			jen.Return(jen.Op("&").Id("m").Dot("nonFinite"))),
+		jen.Return(jen.Nil()),
+	)
 	f.Line()
 
 	// Optimizer state.

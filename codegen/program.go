@@ -99,7 +99,8 @@ func newModel(g *ir.Graph, opts Options) (*model, error) {
 	m := &model{
 		g: g, opts: opts, byName: map[string]*param{}, inArg: map[string]*arg{}, outArg: map[string]*arg{},
 		fields: newNamer("Optimizer", "Step", "Init", "Params", "Grads", "Predict", "Loss", "TrainStep",
-			"OptimizerState", "arena", "scratch64", "scratch32", "optState", "params", "grads", "update", "optimizerState"),
+			"OptimizerState", "arena", "scratch64", "scratch32", "optState", "params", "grads", "update", "optimizerState",
+			"ClipValue", "ClipNorm", "Monitor", "GradNorm", "GradNorms", "gradData", "gradNorms", "nonFinite", "prepareGrads"),
 		args: newNamer("n", "m", "err", "rt", "math", "fmt", "embed", "method", "loss", loopVar),
 	}
 	for _, p := range g.Params() {
