@@ -34,3 +34,18 @@ func BiGRU() *nn.Model {
 	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, y, nn.FromLogits))
 	return m
 }
+
+// RowLSTM reads an MNIST image as a sequence of its 28 rows of 28 pixels: LSTM with
+// 128 units → its last state → Dense 10, softmax cross-entropy on class labels
+// (the sequential MNIST task of Le et al., 2015, one row per step).
+//
+//dlgen:model
+func RowLSTM() *nn.Model {
+	m := nn.New("rowlstm")
+	x := m.Input("image", 28, 28)
+	y := m.Labels("label")
+	logits := x.LSTM("lstm", 128).Dense("fc", 10)
+	m.Output("probs", logits.Softmax("probs"))
+	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, y, nn.FromLogits))
+	return m
+}
