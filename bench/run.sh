@@ -210,7 +210,10 @@ json.dump({
     'repeats_text': '$rounds interleaved rounds x $repeats repeats (each repeat: mean of a block of calls lasting >= $minms ms)',
     'threads': [int(t) for t in "$threads".split()], 'engines': engines,
     'versions': {k: v for k, v in {
-        'dlgen': 'at commit ' + sh('cd $root && git rev-parse --short HEAD') + ' (' + sh('go version').replace('go version ', '') + ')',
+        'dlgen': 'at commit ' + sh('cd $root && git rev-parse --short HEAD')
+                 + (' with uncommitted changes in generated/ or rt/'
+                    if sh('cd $root && git status --porcelain -- generated rt') else '')
+                 + ' (' + sh('go version').replace('go version ', '') + ')',
         'gonum': 'gonum.org/v1/gonum ' + sh("cd $bench/go/gonum && go list -m -f '{{.Version}}' gonum.org/v1/gonum"),
         'gorgonia': 'gorgonia.org/gorgonia ' + sh("cd $bench/go/gorgonia && go list -m -f '{{.Version}}' gorgonia.org/gorgonia"),
         'gomlx': 'github.com/gomlx/gomlx ' + sh("cd $bench/go/gomlx && go list -m -f '{{.Version}}' github.com/gomlx/gomlx") + ' (simplego backend)',
