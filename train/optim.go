@@ -164,7 +164,14 @@ func NewSchedule(name string, epochs int, gamma float64, stepSize int) (rt.Sched
 	return nil, fmt.Errorf("unknown schedule %q; choose one of %s", name, strings.Join(Schedules, ", "))
 }
 
-// clipper wraps the optimizer a model calls at the end of TrainBatch. A model
+// clipSetter is a model that clips its own gradients in TrainStep (its app.go has
+// SetClip). Train uses it when the model has it and a clipper otherwise.
+type clipSetter interface {
+	SetClip(value float32, norm float64)
+}
+
+// clipper wraps the optimizer a model calls at the end of TrainBatch, for models
+// generated before TrainStep could clip. A model
 // updates its weights one after the other, all gradients already computed, so at
 // the first Update of a step the clipper processes every gradient (views from
 // Model.Grads) in place, as torch.nn.utils.clip_grad_value_ and clip_grad_norm_ do

@@ -253,10 +253,15 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 	}
 	baseLR := learningRate(opt)
 	clip := &clipper{opt: opt, value: float32(cfg.ClipValue), norm: cfg.ClipNorm}
-	for _, g := range m.Grads() {
-		clip.grads = append(clip.grads, g.Data)
-	}
-	if cfg.ClipValue > 0 || cfg.ClipNorm > 0 {
+	if c, ok := m.(clipSetter); ok {
+		// The model clips its gradients itself (generated since TrainStep has
+		// ClipValue and ClipNorm); a non-finite gradient is then an error of TrainStep.
+		c.SetClip(clip.value, clip.norm)
+		m.SetOptimizer(opt)
+	} else if cfg.ClipValue > 0 || cfg.ClipNorm > 0 {
+		for _, g := range m.Grads() {
+			clip.grads = append(clip.grads, g.Data)
+		}
 		m.SetOptimizer(clip)
 	} else {
 		m.SetOptimizer(opt)
