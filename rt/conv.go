@@ -69,6 +69,19 @@ var (
 	rowsMaxO = 8
 )
 
+// tileRows is the rows of one Gemm micro-tile, which Gemm computes reading its
+// right operand in place: the forward rows path stacks its KH products into one if
+// they fit (KH·o rows), and otherwise runs them in blocks of this many output
+// channels. tileRowsOverride replaces it in tests.
+func tileRows() int {
+	if tileRowsOverride > 0 {
+		return tileRowsOverride
+	}
+	return activeKernel.mr
+}
+
+var tileRowsOverride = 0
+
 // filterGradTransposedRows is the smallest C·KH·KW for which the wide path's filter
 // gradient is computed transposed (see Conv2DFilterGrad).
 var filterGradTransposedRows = 64
@@ -111,6 +124,11 @@ type plan struct {
 	// block for the product (or for dy spread over the product's positions); size
 	// is the total.
 	img, cols, out, size int
+	// stacked: the rows path's KH products are one, whose result has a block of
+	// o rows per kernel row (outRows = KH·o), added up shifted afterwards; see conv
+	// and Conv2DFilterGrad.
+	stacked bool
+	outRows int
 }
 
 // newPlan lays out the scratch of a convolution over batches of up to maxBatch
@@ -134,8 +152,13 @@ func newPlan(g Window, o, maxBatch int, filterGrad bool) plan {
 	// (rows), or the filter gradient as it accumulates.
 	p.img = o * g.Rows()
 	p.cols = p.img
+	p.outRows = o
 	if g.C*g.KW >= rowsMinK && (!filterGrad || o <= rowsMaxO) {
 		p.mode, p.per, p.k = modeRows, p.plane, g.C*g.KW
+		p.stacked = filterGrad || g.KH*o <= tileRows()
+		if p.stacked {
+			p.outRows = g.KH * o
+		}
 	} else {
 		p.mode, p.per, p.k = modeWide, g.Ho*p.wp, g.Rows()
 		p.padded = g.Top > 0 || g.Left > 0 || p.hp != g.H || p.wp != g.W
@@ -146,7 +169,7 @@ func newPlan(g Window, o, maxBatch int, filterGrad bool) plan {
 	p.group = max(1, min(maxBatch, convColsBudget/(p.k*p.per)))
 	p.ldc = lineStride(p.group * p.per)
 	p.out = p.cols + p.k*p.ldc
-	p.size = p.out + o*p.ldc
+	p.size = p.out + p.outRows*p.ldc
 	return p
 }
 
@@ -308,18 +331,41 @@ func (p plan) conv(n int, x, w, y, scratch []float32) {
 		items := min(p.group, n-b0)
 		p.columns(x, b0, items, scratch)
 		nn := p.products(items)
-		if p.mode == modeRows {
+		switch {
+		case p.stacked:
+			// One product for all kernel rows: block i of the result is kernel
+			// row i's contribution at the position i rows up, and the output is
+			// their sum. For few output channels this keeps Gemm's micro-tile
+			// full (KH·o rows instead of o) and reads the columns once.
+			Gemm(false, false, g.KH*p.o, items*p.plane, p.k, 1, scratch[:p.o*r], p.k, cols, p.ldc, 0, prod, p.ldc)
+			for k := range items {
+				yb := y[(b0+k)*out : (b0+k+1)*out]
+				for c := range p.o {
+					for q := range g.Ho {
+						dst := yb[(c*g.Ho+q)*g.Wo:][:g.Wo]
+						copy(dst, prod[c*p.ldc+k*p.plane+q*p.wp:])
+						for i := 1; i < g.KH; i++ {
+							src := prod[(i*p.o+c)*p.ldc+k*p.plane+(q+i)*p.wp:][:len(dst)]
+							for v, s := range src {
+								dst[v] += s
+							}
+						}
+					}
+				}
+			}
+			continue
+		case p.mode == modeRows:
 			// In blocks of at most one micro-tile of output channels, for which
 			// Gemm reads the columns in place instead of packing them for each
 			// of the KH products.
-			wr, chunk := scratch[:p.o*r], activeKernel.mr
+			wr, chunk := scratch[:p.o*r], tileRows()
 			for o0 := 0; o0 < p.o; o0 += chunk {
 				oc := min(chunk, p.o-o0)
 				for i := range g.KH {
 					Gemm(false, false, oc, nn, p.k, 1, wr[(i*p.o+o0)*p.k:], p.k, cols[i*p.wp:], p.ldc, float32(min(i, 1)), prod[o0*p.ldc:], p.ldc)
 				}
 			}
-		} else {
+		default:
 			Gemm(false, false, p.o, nn, p.k, 1, w, p.k, cols, p.ldc, 0, prod, p.ldc)
 		}
 		for k := range items {
@@ -387,9 +433,18 @@ func Conv2DFilterGrad(g Window, o, n int, x, dy, dw, scratch []float32) {
 			nn := p.products(items)
 			switch {
 			case p.mode == modeRows:
-				for i := range g.KH {
-					Gemm(false, true, o, p.k, nn, 1, dys, p.ldc, cols[i*p.wp:], p.ldc, 1, acc[i*o*p.k:], p.k)
+				// Kernel row i pairs dy with the columns i rows further on,
+				// which is dy moved i rows on with the columns as they are: block
+				// i of the spread dy is block 0 shifted i·Wp, and one product
+				// gives every kernel row's o × C·KW block (the stacked plan).
+				used := items * p.plane
+				for i := 1; i < g.KH; i++ {
+					for c := range o {
+						row := dys[(i*o+c)*p.ldc:]
+						copy(row[i*p.wp:used], dys[c*p.ldc:][:used-i*p.wp])
+					}
 				}
+				Gemm(false, true, g.KH*o, p.k, used, 1, dys, p.ldc, cols, p.ldc, 1, acc, p.k)
 			case transposed:
 				Gemm(false, true, r, o, nn, 1, cols, p.ldc, dys, p.ldc, 1, acc, o)
 			default:

@@ -113,27 +113,29 @@ func requireConvClose(t *testing.T, what string, got []float32, want []float64) 
 // make one group, several, and a partial last one.
 func TestConvolutionsComputeTheirDefiningSums(t *testing.T) {
 	paths := []struct {
-		name                                 string
-		budget, rowsMin, rowsMaxO, transRows int
+		name                                           string
+		budget, rowsMin, rowsMaxO, transRows, tileRows int
 	}{
-		{"default paths", convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows},
-		{"groups of two", 0, rowsMinK, rowsMaxO, filterGradTransposedRows},
-		{"rows path for every stride-1 window", convColsBudget, 1, 1 << 30, 0},
-		{"rows path in groups of two", 0, 1, 1 << 30, 0},
-		{"wide path with filter gradients transposed", convColsBudget, 1 << 30, 0, 1},
-		{"wide path in groups of two, filter gradients transposed", 0, 1 << 30, 0, 1},
-		{"wide path with filter gradients as they are", convColsBudget, 1 << 30, 0, 1 << 30},
+		{"default paths", convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride},
+		{"groups of two", 0, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride},
+		{"stacked rows path for every stride-1 window", convColsBudget, 1, 1 << 30, 0, 1 << 30},
+		{"stacked rows path in groups of two", 0, 1, 1 << 30, 0, 1 << 30},
+		{"rows path one output channel at a time", convColsBudget, 1, 1 << 30, 0, 1},
+		{"rows path one output channel at a time, groups of two", 0, 1, 1 << 30, 0, 1},
+		{"wide path with filter gradients transposed", convColsBudget, 1 << 30, 0, 1, 0},
+		{"wide path in groups of two, filter gradients transposed", 0, 1 << 30, 0, 1, 0},
+		{"wide path with filter gradients as they are", convColsBudget, 1 << 30, 0, 1 << 30, 0},
 	}
 	for _, path := range paths {
 		for _, c := range windows {
 			for _, n := range []int{1, 3, 4} {
 				t.Run(fmt.Sprintf("%s, batch %d, %s", c.name, n, path.name), func(t *testing.T) {
-					defer func(b, r, o, f int) {
-						convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows = b, r, o, f
-					}(convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows)
+					defer func(b, r, o, f, s int) {
+						convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride = b, r, o, f, s
+					}(convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride)
 					const o = 3
 					g := windowOf(t, c.c, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
-					rowsMinK, rowsMaxO, filterGradTransposedRows = path.rowsMin, path.rowsMaxO, path.transRows
+					rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride = path.rowsMin, path.rowsMaxO, path.transRows, path.tileRows
 					if convColsBudget = path.budget; path.budget == 0 {
 						// Groups of two items: batch 3 ends with a partial group.
 						p, q := newPlan(g, o, 1, false), newPlan(g, o, 1, true)

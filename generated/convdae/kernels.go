@@ -146,7 +146,7 @@ func (m *Model) upSample2D2(n int, x []float32, y []float32) {
 // conv2D4 computes Conv2D N×1×28×28, for dec2.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:88752])
+	rt.Conv2D(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:90576])
 }
 
 // biasAdd4 computes BiasAdd N×1×28×28, for dec2/bias.
@@ -241,7 +241,7 @@ func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 // conv2DFilterGrad computes Conv2DFilterGrad 1×32×3×3, for d.dec2.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, dy, dw, m.scratch32[:88752])
+	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, dy, dw, m.scratch32[:90576])
 }
 
 // upSample2DGrad computes UpSample2DGrad N×32×14×14, for d.up2.1.

@@ -60,6 +60,23 @@ type Model struct {
 	// optState[k·off(w) : k·(off(w)+len(w))], k = len(Optimizer.Slots()).
 	optState []float32
 
+	// ClipValue, when positive, clamps every gradient element into [-ClipValue,
+	// ClipValue] before the update (torch.nn.utils.clip_grad_value_).
+	ClipValue float32
+	// ClipNorm, when positive, then scales all the gradients together to a global
+	// L2 norm of at most ClipNorm (torch.nn.utils.clip_grad_norm_).
+	ClipNorm float64
+	// Monitor makes TrainStep record the L2 norm of every weight's gradient
+	// (GradNorms).
+	Monitor bool
+	// GradNorm is the global L2 norm of the last TrainStep's gradients, before
+	// clipping.
+	GradNorm float64
+
+	gradData  [][]float32 // the gradient arrays, for rt.PrepareGrads
+	gradNorms [10]float64
+	nonFinite rt.NonFiniteError
+
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [32]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
@@ -78,6 +95,7 @@ func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
 	m.params = []rt.Tensor{{Name: "enc1.weight", Shape: []int{32, 1, 3, 3}, Data: m.enc1Weight[:]}, {Name: "enc1.bias", Shape: []int{32}, Data: m.enc1Bias[:]}, {Name: "enc2.weight", Shape: []int{32, 32, 3, 3}, Data: m.enc2Weight[:]}, {Name: "enc2.bias", Shape: []int{32}, Data: m.enc2Bias[:]}, {Name: "bottleneck.weight", Shape: []int{32, 32, 3, 3}, Data: m.bottleneckWeight[:]}, {Name: "bottleneck.bias", Shape: []int{32}, Data: m.bottleneckBias[:]}, {Name: "dec1.weight", Shape: []int{32, 32, 3, 3}, Data: m.dec1Weight[:]}, {Name: "dec1.bias", Shape: []int{32}, Data: m.dec1Bias[:]}, {Name: "dec2.weight", Shape: []int{1, 32, 3, 3}, Data: m.dec2Weight[:]}, {Name: "dec2.bias", Shape: []int{1}, Data: m.dec2Bias[:]}}
 	m.grads = []rt.Tensor{{Name: "enc1.weight", Shape: []int{32, 1, 3, 3}, Data: m.enc1WeightGrad[:]}, {Name: "enc1.bias", Shape: []int{32}, Data: m.enc1BiasGrad[:]}, {Name: "enc2.weight", Shape: []int{32, 32, 3, 3}, Data: m.enc2WeightGrad[:]}, {Name: "enc2.bias", Shape: []int{32}, Data: m.enc2BiasGrad[:]}, {Name: "bottleneck.weight", Shape: []int{32, 32, 3, 3}, Data: m.bottleneckWeightGrad[:]}, {Name: "bottleneck.bias", Shape: []int{32}, Data: m.bottleneckBiasGrad[:]}, {Name: "dec1.weight", Shape: []int{32, 32, 3, 3}, Data: m.dec1WeightGrad[:]}, {Name: "dec1.bias", Shape: []int{32}, Data: m.dec1BiasGrad[:]}, {Name: "dec2.weight", Shape: []int{1, 32, 3, 3}, Data: m.dec2WeightGrad[:]}, {Name: "dec2.bias", Shape: []int{1}, Data: m.dec2BiasGrad[:]}}
+	m.gradData = [][]float32{m.enc1WeightGrad[:], m.enc1BiasGrad[:], m.enc2WeightGrad[:], m.enc2BiasGrad[:], m.bottleneckWeightGrad[:], m.bottleneckBiasGrad[:], m.dec1WeightGrad[:], m.dec1BiasGrad[:], m.dec2WeightGrad[:], m.dec2BiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
@@ -132,6 +150,36 @@ func (m *Model) Params() []rt.Tensor {
 // of Params with the state parameters left out.
 func (m *Model) Grads() []rt.Tensor {
 	return m.grads
+}
+
+// GradNorms returns the L2 norm of every weight's gradient in the last TrainStep,
+// before clipping, in the order of Grads, when m.Monitor is set (zeros otherwise). It
+// is a view of the model's storage, overwritten by the next step.
+func (m *Model) GradNorms() []float64 {
+	return m.gradNorms[:]
+}
+
+// prepareGrads measures, checks and clips the gradients between the backward pass
+// and the update (rt.PrepareGrads): it sets GradNorm (and GradNorms with Monitor), and
+// returns an *rt.NonFiniteError naming the weight when a gradient holds a NaN or an
+// infinity, in which case the caller skips the update.
+func (m *Model) prepareGrads() error {
+	var norms []float64
+	if m.Monitor {
+		norms = m.gradNorms[:]
+	}
+	norm, t, i := rt.PrepareGrads(m.gradData, norms, m.ClipValue, m.ClipNorm)
+	m.GradNorm = norm
+	if t >= 0 {
+		m.nonFinite = rt.NonFiniteError{
+			Index:  i,
+			Method: "convdae.TrainStep",
+			Param:  m.grads[t].Name,
+			Value:  m.gradData[t][i],
+		}
+		return &m.nonFinite
+	}
+	return nil
 }
 
 // optimizerState returns the optimizer's state, allocating it (zeroed) the first

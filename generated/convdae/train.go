@@ -6,6 +6,8 @@ import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
+// Between the backward pass and the update it sets m.GradNorm (and GradNorms with m.Monitor) from the gradients as computed, then clips them by value (m.ClipValue) and by global norm (m.ClipNorm) if those are set. If a gradient holds a NaN or an infinity, it skips the update and returns the loss with an *rt.NonFiniteError naming the weight: the weights, the optimizer state and m.Step keep their values, and Grads holds the offending gradients.
+//
 //   - noisy: input, n×784 values, shape N×1×28×28 ("noisy")
 //   - clean: input, n×784 values, shape N×1×28×28 ("clean")
 //
@@ -125,6 +127,9 @@ func (m *Model) TrainStep(n int, noisy []float32, clean []float32) (float32, err
 	// d.enc1.1: Conv2DFilterGrad 32×1×3×3
 	m.conv2DFilterGrad4(n, noisy, m.arena[:n*25088], m.enc1WeightGrad[:])
 	loss := m.arena[4340224]
+	if err := m.prepareGrads(); err != nil {
+		return loss, err
+	}
 	m.update()
 	m.Step++
 	return loss, nil

@@ -60,6 +60,23 @@ type Model struct {
 	// optState[k·off(w) : k·(off(w)+len(w))], k = len(Optimizer.Slots()).
 	optState []float32
 
+	// ClipValue, when positive, clamps every gradient element into [-ClipValue,
+	// ClipValue] before the update (torch.nn.utils.clip_grad_value_).
+	ClipValue float32
+	// ClipNorm, when positive, then scales all the gradients together to a global
+	// L2 norm of at most ClipNorm (torch.nn.utils.clip_grad_norm_).
+	ClipNorm float64
+	// Monitor makes TrainStep record the L2 norm of every weight's gradient
+	// (GradNorms).
+	Monitor bool
+	// GradNorm is the global L2 norm of the last TrainStep's gradients, before
+	// clipping.
+	GradNorm float64
+
+	gradData  [][]float32 // the gradient arrays, for rt.PrepareGrads
+	gradNorms [10]float64
+	nonFinite rt.NonFiniteError
+
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [120]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
@@ -78,6 +95,7 @@ func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
 	m.params = []rt.Tensor{{Name: "conv1.weight", Shape: []int{6, 1, 5, 5}, Data: m.conv1Weight[:]}, {Name: "conv1.bias", Shape: []int{6}, Data: m.conv1Bias[:]}, {Name: "conv2.weight", Shape: []int{16, 6, 5, 5}, Data: m.conv2Weight[:]}, {Name: "conv2.bias", Shape: []int{16}, Data: m.conv2Bias[:]}, {Name: "fc1.weight", Shape: []int{120, 400}, Data: m.fc1Weight[:]}, {Name: "fc1.bias", Shape: []int{120}, Data: m.fc1Bias[:]}, {Name: "fc2.weight", Shape: []int{84, 120}, Data: m.fc2Weight[:]}, {Name: "fc2.bias", Shape: []int{84}, Data: m.fc2Bias[:]}, {Name: "fc3.weight", Shape: []int{10, 84}, Data: m.fc3Weight[:]}, {Name: "fc3.bias", Shape: []int{10}, Data: m.fc3Bias[:]}}
 	m.grads = []rt.Tensor{{Name: "conv1.weight", Shape: []int{6, 1, 5, 5}, Data: m.conv1WeightGrad[:]}, {Name: "conv1.bias", Shape: []int{6}, Data: m.conv1BiasGrad[:]}, {Name: "conv2.weight", Shape: []int{16, 6, 5, 5}, Data: m.conv2WeightGrad[:]}, {Name: "conv2.bias", Shape: []int{16}, Data: m.conv2BiasGrad[:]}, {Name: "fc1.weight", Shape: []int{120, 400}, Data: m.fc1WeightGrad[:]}, {Name: "fc1.bias", Shape: []int{120}, Data: m.fc1BiasGrad[:]}, {Name: "fc2.weight", Shape: []int{84, 120}, Data: m.fc2WeightGrad[:]}, {Name: "fc2.bias", Shape: []int{84}, Data: m.fc2BiasGrad[:]}, {Name: "fc3.weight", Shape: []int{10, 84}, Data: m.fc3WeightGrad[:]}, {Name: "fc3.bias", Shape: []int{10}, Data: m.fc3BiasGrad[:]}}
+	m.gradData = [][]float32{m.conv1WeightGrad[:], m.conv1BiasGrad[:], m.conv2WeightGrad[:], m.conv2BiasGrad[:], m.fc1WeightGrad[:], m.fc1BiasGrad[:], m.fc2WeightGrad[:], m.fc2BiasGrad[:], m.fc3WeightGrad[:], m.fc3BiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
@@ -132,6 +150,36 @@ func (m *Model) Params() []rt.Tensor {
 // of Params with the state parameters left out.
 func (m *Model) Grads() []rt.Tensor {
 	return m.grads
+}
+
+// GradNorms returns the L2 norm of every weight's gradient in the last TrainStep,
+// before clipping, in the order of Grads, when m.Monitor is set (zeros otherwise). It
+// is a view of the model's storage, overwritten by the next step.
+func (m *Model) GradNorms() []float64 {
+	return m.gradNorms[:]
+}
+
+// prepareGrads measures, checks and clips the gradients between the backward pass
+// and the update (rt.PrepareGrads): it sets GradNorm (and GradNorms with Monitor), and
+// returns an *rt.NonFiniteError naming the weight when a gradient holds a NaN or an
+// infinity, in which case the caller skips the update.
+func (m *Model) prepareGrads() error {
+	var norms []float64
+	if m.Monitor {
+		norms = m.gradNorms[:]
+	}
+	norm, t, i := rt.PrepareGrads(m.gradData, norms, m.ClipValue, m.ClipNorm)
+	m.GradNorm = norm
+	if t >= 0 {
+		m.nonFinite = rt.NonFiniteError{
+			Index:  i,
+			Method: "lenet.TrainStep",
+			Param:  m.grads[t].Name,
+			Value:  m.gradData[t][i],
+		}
+		return &m.nonFinite
+	}
+	return nil
 }
 
 // optimizerState returns the optimizer's state, allocating it (zeroed) the first

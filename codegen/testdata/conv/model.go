@@ -66,6 +66,23 @@ type Model struct {
 	// optState[k·off(w) : k·(off(w)+len(w))], k = len(Optimizer.Slots()).
 	optState []float32
 
+	// ClipValue, when positive, clamps every gradient element into [-ClipValue,
+	// ClipValue] before the update (torch.nn.utils.clip_grad_value_).
+	ClipValue float32
+	// ClipNorm, when positive, then scales all the gradients together to a global
+	// L2 norm of at most ClipNorm (torch.nn.utils.clip_grad_norm_).
+	ClipNorm float64
+	// Monitor makes TrainStep record the L2 norm of every weight's gradient
+	// (GradNorms).
+	Monitor bool
+	// GradNorm is the global L2 norm of the last TrainStep's gradients, before
+	// clipping.
+	GradNorm float64
+
+	gradData  [][]float32 // the gradient arrays, for rt.PrepareGrads
+	gradNorms [13]float64
+	nonFinite rt.NonFiniteError
+
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [6]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
@@ -84,6 +101,7 @@ func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
 	m.params = []rt.Tensor{{Name: "c1.weight", Shape: []int{4, 3, 3, 4}, Data: m.c1Weight[:]}, {Name: "c1.bias", Shape: []int{4}, Data: m.c1Bias[:]}, {Name: "c2.weight", Shape: []int{5, 4, 3, 2}, Data: m.c2Weight[:]}, {Name: "t1.weight", Shape: []int{5, 3, 3, 3}, Data: m.t1Weight[:]}, {Name: "t1.bias", Shape: []int{3}, Data: m.t1Bias[:]}, {Name: "pw.weight", Shape: []int{4, 3, 1, 1}, Data: m.pwWeight[:]}, {Name: "pw.bias", Shape: []int{4}, Data: m.pwBias[:]}, {Name: "c3.weight", Shape: []int{6, 4, 2, 3}, Data: m.c3Weight[:]}, {Name: "tie.s1", Shape: []int{6}, Data: m.tieS1[:]}, {Name: "tie.s2", Shape: []int{6}, Data: m.tieS2[:]}, {Name: "tp.weight", Shape: []int{6, 2, 1, 1}, Data: m.tpWeight[:]}, {Name: "fc.weight", Shape: []int{3, 128}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{3}, Data: m.fcBias[:]}}
 	m.grads = []rt.Tensor{{Name: "c1.weight", Shape: []int{4, 3, 3, 4}, Data: m.c1WeightGrad[:]}, {Name: "c1.bias", Shape: []int{4}, Data: m.c1BiasGrad[:]}, {Name: "c2.weight", Shape: []int{5, 4, 3, 2}, Data: m.c2WeightGrad[:]}, {Name: "t1.weight", Shape: []int{5, 3, 3, 3}, Data: m.t1WeightGrad[:]}, {Name: "t1.bias", Shape: []int{3}, Data: m.t1BiasGrad[:]}, {Name: "pw.weight", Shape: []int{4, 3, 1, 1}, Data: m.pwWeightGrad[:]}, {Name: "pw.bias", Shape: []int{4}, Data: m.pwBiasGrad[:]}, {Name: "c3.weight", Shape: []int{6, 4, 2, 3}, Data: m.c3WeightGrad[:]}, {Name: "tie.s1", Shape: []int{6}, Data: m.tieS1Grad[:]}, {Name: "tie.s2", Shape: []int{6}, Data: m.tieS2Grad[:]}, {Name: "tp.weight", Shape: []int{6, 2, 1, 1}, Data: m.tpWeightGrad[:]}, {Name: "fc.weight", Shape: []int{3, 128}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{3}, Data: m.fcBiasGrad[:]}}
+	m.gradData = [][]float32{m.c1WeightGrad[:], m.c1BiasGrad[:], m.c2WeightGrad[:], m.t1WeightGrad[:], m.t1BiasGrad[:], m.pwWeightGrad[:], m.pwBiasGrad[:], m.c3WeightGrad[:], m.tieS1Grad[:], m.tieS2Grad[:], m.tpWeightGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
@@ -147,6 +165,36 @@ func (m *Model) Params() []rt.Tensor {
 // of Params with the state parameters left out.
 func (m *Model) Grads() []rt.Tensor {
 	return m.grads
+}
+
+// GradNorms returns the L2 norm of every weight's gradient in the last TrainStep,
+// before clipping, in the order of Grads, when m.Monitor is set (zeros otherwise). It
+// is a view of the model's storage, overwritten by the next step.
+func (m *Model) GradNorms() []float64 {
+	return m.gradNorms[:]
+}
+
+// prepareGrads measures, checks and clips the gradients between the backward pass
+// and the update (rt.PrepareGrads): it sets GradNorm (and GradNorms with Monitor), and
+// returns an *rt.NonFiniteError naming the weight when a gradient holds a NaN or an
+// infinity, in which case the caller skips the update.
+func (m *Model) prepareGrads() error {
+	var norms []float64
+	if m.Monitor {
+		norms = m.gradNorms[:]
+	}
+	norm, t, i := rt.PrepareGrads(m.gradData, norms, m.ClipValue, m.ClipNorm)
+	m.GradNorm = norm
+	if t >= 0 {
+		m.nonFinite = rt.NonFiniteError{
+			Index:  i,
+			Method: "conv.TrainStep",
+			Param:  m.grads[t].Name,
+			Value:  m.gradData[t][i],
+		}
+		return &m.nonFinite
+	}
+	return nil
 }
 
 // optimizerState returns the optimizer's state, allocating it (zeroed) the first
