@@ -12,3 +12,23 @@ package generated
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model LSTM -out lstm -max-batch 16 -tests
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model BiGRU -out bigru -max-batch 16 -tests
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model RowLSTM -out rowlstm -max-batch 32 -tests -cmd
+
+// Autoencoders (docs/AUTOENCODERS.md; trained by examples/autoencoders, since they
+// reconstruct their own input and so have no target for the generic train command).
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model UndercompleteAE -out undercompleteae -max-batch 64 -tests
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model SparseL1AE -out sparsel1ae -max-batch 64 -tests
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model SparseKLAE -out sparseklae -max-batch 64 -tests
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ContractiveAE -out contractiveae -max-batch 64 -tests
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model DenoisingAE -out denoisingae -max-batch 64 -tests
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model MaskingDAE -out maskingdae -max-batch 64 -tests
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ConvAE -out convae -max-batch 32 -tests
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ConvTransposeAE -out convtransposeae -max-batch 32 -tests
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model VAE -out vae -max-batch 64 -tests
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model VAEDecoder -out vaedecoder -max-batch 64 -infer-only -tests
+
+// The classic CNN families scaled to MNIST (models/cnn.go), with training commands.
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model AlexNetSmall -out alexnetsmall -max-batch 32 -tests -cmd
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ZFNetSmall -out zfnetsmall -max-batch 32 -tests -cmd
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model VGGSmall -out vggsmall -max-batch 32 -tests -cmd
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model InceptionSmall -out inceptionsmall -max-batch 32 -tests -cmd
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model DenseNetSmall -out densenetsmall -max-batch 32 -tests -cmd
