@@ -350,11 +350,7 @@ func (c *cli) train(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.env.Stdout, "trained %d epochs (%d steps) in %.1fs", len(res.History), res.Steps, time.Since(t0).Seconds())
-	if res.Skipped > 0 {
-		fmt.Fprintf(c.env.Stdout, ", %d steps skipped for a non-finite gradient", res.Skipped)
-	}
-	fmt.Fprintf(c.env.Stdout, "; weights in %s\n", cfg.Weights)
+	fmt.Fprintf(c.env.Stdout, "trained %d epochs (%d steps) in %.1fs; weights in %s\n", len(res.History), res.Steps, time.Since(t0).Seconds(), cfg.Weights)
 	met, err := Evaluate(m, testSet, cfg.Batch, cfg.Noise, cfg.Seed)
 	if err != nil {
 		return err

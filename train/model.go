@@ -53,6 +53,10 @@ type Model interface {
 	// SetOptimizer sets the optimizer TrainBatch applies after computing the
 	// gradients.
 	SetOptimizer(o rt.Optimizer)
+	// SetClip sets the gradient clipping TrainBatch applies before the update:
+	// every element into [-value, value], then all gradients together to a global L2
+	// norm of at most norm (0 for none).
+	SetClip(value float32, norm float64)
 	// Steps and SetSteps read and set the number of training steps taken, which
 	// selects dropout masks and the optimizer's step.
 	Steps() uint64

@@ -293,18 +293,8 @@ func TestTrainStepFollowsEachOptimizersEquations(t *testing.T) {
 			}
 			a, probe := mlp.New(), mlp.New()
 			require.NoError(t, a.Init(11))
-			// Clipping as Train sets it up: in the model when it can, else around the
-			// optimizer.
-			if cs, ok := any(a).(clipSetter); ok {
-				cs.SetClip(float32(c.clipValue), c.clipNorm)
-				a.SetOptimizer(opt)
-			} else {
-				clip := &clipper{opt: opt, value: float32(c.clipValue), norm: c.clipNorm}
-				for _, g := range a.Grads() {
-					clip.grads = append(clip.grads, g.Data)
-				}
-				a.SetOptimizer(clip)
-			}
+			a.SetClip(float32(c.clipValue), c.clipNorm)
+			a.SetOptimizer(opt)
 			probe.SetOptimizer(&rt.SGD{LR: 0})
 			for step := 1; step <= 3; step++ {
 				want := toFloat64(a.Params())

@@ -117,7 +117,6 @@ func (e *Epoch) UnmarshalJSON(b []byte) error {
 type Result struct {
 	History []Epoch // every epoch, those before a resume included
 	Steps   uint64  // the model's step counter at the end
-	Skipped int     // steps skipped for a non-finite gradient norm (with ClipNorm)
 }
 
 // Checkpoint metadata written besides safetensors' own keys.
@@ -252,20 +251,10 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 		return nil, usageError{err}
 	}
 	baseLR := learningRate(opt)
-	clip := &clipper{opt: opt, value: float32(cfg.ClipValue), norm: cfg.ClipNorm}
-	if c, ok := m.(clipSetter); ok {
-		// The model clips its gradients itself (generated since TrainStep has
-		// ClipValue and ClipNorm); a non-finite gradient is then an error of TrainStep.
-		c.SetClip(clip.value, clip.norm)
-		m.SetOptimizer(opt)
-	} else if cfg.ClipValue > 0 || cfg.ClipNorm > 0 {
-		for _, g := range m.Grads() {
-			clip.grads = append(clip.grads, g.Data)
-		}
-		m.SetOptimizer(clip)
-	} else {
-		m.SetOptimizer(opt)
-	}
+	// TrainStep clips the gradients itself (torch's clip_grad_value_ then
+	// clip_grad_norm_) and refuses a non-finite one before the update.
+	m.SetClip(float32(cfg.ClipValue), cfg.ClipNorm)
+	m.SetOptimizer(opt)
 	traj := trajectory{Model: spec.Name, Optimizer: cfg.Optimizer, LR: cfg.LR, Momentum: cfg.Momentum, WeightDecay: cfg.WeightDecay,
 		Schedule: cfg.Schedule, Gamma: cfg.Gamma, StepSize: cfg.StepSize, Batch: cfg.Batch, Seed: cfg.Seed, Noise: cfg.Noise,
 		ClipValue: cfg.ClipValue, ClipNorm: cfg.ClipNorm, TrainSize: trainSet.Len()}
@@ -351,7 +340,6 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 				}
 			}
 		}
-		res.Skipped = clip.skipped
 		if bar != nil {
 			_ = bar.Finish()
 		}
