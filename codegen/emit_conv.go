@@ -67,8 +67,8 @@ func (g convGeom) describe() string {
 		g.kh, g.kw, g.sh, g.sw, g.top, g.left, g.bottom, g.right, g.c, g.h, g.w, g.ho, g.wo)
 }
 
-// call emits rt.<fn>(win, o, count, a, b, c, scratch) with the scratch rt asks for.
-func call(k *Kernel, fn string, g convGeom, o int, count jen.Code, size func(rt.Window, int, int) int, args ...jen.Code) {
+// convCall emits rt.<fn>(win, o, count, a, b, c, scratch) with the scratch rt asks for.
+func convCall(k *Kernel, fn string, g convGeom, o int, count jen.Code, size func(rt.Window, int, int) int, args ...jen.Code) {
 	scratch := jen.Nil()
 	if s := size(g.rt(), o, k.prog.model.opts.MaxBatch); s > 0 {
 		scratch = k.Scratch32(s)
@@ -87,7 +87,7 @@ func emitConv2D(k *Kernel) error {
 	xs := k.Bind("x", x)
 	ws := k.Bind("w", w)
 	ys := k.Bind("y", y)
-	call(k, "Conv2D", g, w.Shape[0], x.Prod(0, 1), rt.Conv2DScratch, xs, ws, ys)
+	convCall(k, "Conv2D", g, w.Shape[0], x.Prod(0, 1), rt.Conv2DScratch, xs, ws, ys)
 	return nil
 }
 
@@ -101,7 +101,7 @@ func emitConv2DFilterGrad(k *Kernel) error {
 	xs := k.Bind("x", x)
 	dys := k.Bind("dy", dy)
 	dws := k.Bind("dw", dw)
-	call(k, "Conv2DFilterGrad", g, dy.Shape[1], x.Prod(0, 1), rt.Conv2DFilterGradScratch, xs, dys, dws)
+	convCall(k, "Conv2DFilterGrad", g, dy.Shape[1], x.Prod(0, 1), rt.Conv2DFilterGradScratch, xs, dys, dws)
 	return nil
 }
 
@@ -115,6 +115,6 @@ func emitConv2DTranspose(k *Kernel) error {
 	xs := k.Bind("x", x)
 	ws := k.Bind("w", w)
 	ys := k.Bind("y", y)
-	call(k, "Conv2DTranspose", g, w.Shape[0], x.Prod(0, 1), rt.Conv2DTransposeScratch, xs, ws, ys)
+	convCall(k, "Conv2DTranspose", g, w.Shape[0], x.Prod(0, 1), rt.Conv2DTransposeScratch, xs, ws, ys)
 	return nil
 }

@@ -71,13 +71,13 @@ func overWindow(body ...jen.Code) jen.Code {
 		jen.For(jen.Id("v").Op(":=").Id("v0"), jen.Id("v").Op("<").Id("v1"), jen.Id("v").Op("++")).Block(body...))
 }
 
-// planes is `for pl := range N·C { xp, yp := plane pl of each }`: pointers to the
+// overPlanes is `for pl := range N·C { xp, yp := plane pl of each }`: pointers to the
 // fixed-size planes, so that indexing them needs no bounds checks.
-func planes(count jen.Code, views []jen.Code, body ...jen.Code) jen.Code {
+func overPlanes(count jen.Code, views []jen.Code, body ...jen.Code) jen.Code {
 	return loop("pl", count, append(views, body...)...)
 }
 
-func plane(name string, s *jen.Statement, size int) jen.Code {
+func planeView(name string, s *jen.Statement, size int) jen.Code {
 	return jen.Id(name).Op(":=").Add(row(s, jen.Id("pl"), size))
 }
 
@@ -103,15 +103,15 @@ func emitMaxPool(k *Kernel, grad bool) error {
 		dys := k.Bind("dy", k.In(1))
 		dxs := k.Bind("dx", k.Out())
 		k.Emit(jen.Clear(dxs))
-		views = []jen.Code{plane("xp", xs, hw), plane("dyp", dys, pq), plane("dxp", dxs, hw)}
+		views = []jen.Code{planeView("xp", xs, hw), planeView("dyp", dys, pq), planeView("dxp", dxs, hw)}
 		store = jen.Id("dxp").Index(jen.Id("best")).Op("+=").Id("dyp").Index(jen.Id("p").Op("*").Lit(g.wo).Op("+").Id("q"))
 	} else {
 		ys := k.Bind("y", k.Out())
-		views = []jen.Code{plane("xp", xs, hw), plane("yp", ys, pq)}
+		views = []jen.Code{planeView("xp", xs, hw), planeView("yp", ys, pq)}
 		store = jen.Id("yp").Index(jen.Id("p").Op("*").Lit(g.wo).Op("+").Id("q")).Op("=").Id("xp").Index(jen.Id("best"))
 	}
 	if !g.padded() && g.kh*g.kw <= maxUnrolledWindow {
-		k.Emit(planes(x.Prod(0, 2), views, loop("p", jen.Lit(g.ho), loop("q", jen.Lit(g.wo), g.unrolledMax(grad)...))))
+		k.Emit(overPlanes(x.Prod(0, 2), views, loop("p", jen.Lit(g.ho), loop("q", jen.Lit(g.wo), g.unrolledMax(grad)...))))
 		return nil
 	}
 	window := append(g.clipped(),
@@ -120,7 +120,7 @@ func emitMaxPool(k *Kernel, grad bool) error {
 			jen.If(jen.Id("xp").Index(jen.Id("h").Op("*").Lit(g.w).Op("+").Id("v")).Op(">").Id("xp").Index(jen.Id("best"))).Block(
 				jen.Id("best").Op("=").Id("h").Op("*").Lit(g.w).Op("+").Id("v"))),
 		store)
-	k.Emit(planes(x.Prod(0, 2), views, loop("p", jen.Lit(g.ho), loop("q", jen.Lit(g.wo), window...))))
+	k.Emit(overPlanes(x.Prod(0, 2), views, loop("p", jen.Lit(g.ho), loop("q", jen.Lit(g.wo), window...))))
 	return nil
 }
 
@@ -211,21 +211,21 @@ func emitAvgPool(k *Kernel, grad bool) error {
 		dys := k.Bind("dy", k.In(0))
 		dxs := k.Bind("dx", k.Out())
 		k.Emit(jen.Clear(dxs))
-		views = []jen.Code{plane("dyp", dys, pq), plane("dxp", dxs, hw)}
+		views = []jen.Code{planeView("dyp", dys, pq), planeView("dxp", dxs, hw)}
 		window = append(g.clipped(),
 			jen.Id("d").Op(":=").Id("dyp").Index(out).Op("/").Add(divisor),
 			overWindow(jen.Id("dxp").Index(at).Op("+=").Id("d")))
 	} else {
 		xs := k.Bind("x", k.In(0))
 		ys := k.Bind("y", k.Out())
-		views = []jen.Code{plane("xp", xs, hw), plane("yp", ys, pq)}
+		views = []jen.Code{planeView("xp", xs, hw), planeView("yp", ys, pq)}
 		window = append(g.clipped(),
 			jen.Var().Id("s").Float32(),
 			overWindow(jen.Id("s").Op("+=").Id("xp").Index(at)),
 			jen.Id("yp").Index(out).Op("=").Id("s").Op("/").Add(divisor))
 	}
 	count := k.Out().Prod(0, 2)
-	k.Emit(planes(count, views, loop("p", jen.Lit(g.ho), loop("q", jen.Lit(g.wo), window...))))
+	k.Emit(overPlanes(count, views, loop("p", jen.Lit(g.ho), loop("q", jen.Lit(g.wo), window...))))
 	return nil
 }
 
@@ -235,7 +235,7 @@ func emitGlobalAvgPool(k *Kernel) error {
 	hw := x.ConstProd(2, 4)
 	xs := k.Bind("x", x)
 	ys := k.Bind("y", y)
-	k.Emit(planes(x.Prod(0, 2), []jen.Code{plane("xp", xs, hw)},
+	k.Emit(overPlanes(x.Prod(0, 2), []jen.Code{planeView("xp", xs, hw)},
 		jen.Var().Id("s").Float64(),
 		jen.For(jen.List(jen.Id("_"), jen.Id("v")).Op(":=").Range().Id("xp")).Block(jen.Id("s").Op("+=").Add(f64(jen.Id("v")))),
 		jen.Add(ys).Index(jen.Id("pl")).Op("=").Add(f32(jen.Id("s").Op("/").Lit(float64(hw)))),
@@ -249,15 +249,15 @@ func emitGlobalAvgPoolGrad(k *Kernel) error {
 	hw := dx.ConstProd(2, 4)
 	dys := k.Bind("dy", dy)
 	dxs := k.Bind("dx", dx)
-	k.Emit(planes(dx.Prod(0, 2), []jen.Code{plane("dxp", dxs, hw)},
+	k.Emit(overPlanes(dx.Prod(0, 2), []jen.Code{planeView("dxp", dxs, hw)},
 		jen.Id("d").Op(":=").Add(f32(f64(jen.Add(dys).Index(jen.Id("pl"))).Op("/").Lit(float64(hw)))),
 		jen.For(jen.Id("i").Op(":=").Range().Id("dxp")).Block(jen.Id("dxp").Index(jen.Id("i")).Op("=").Id("d")),
 	))
 	return nil
 }
 
-// scale reads the {sh, sw} factors of an upsampling op.
-func scale(k *Kernel) (int, int, error) {
+// upsampleScale reads the {sh, sw} factors of an upsampling op.
+func upsampleScale(k *Kernel) (int, int, error) {
 	s := k.Node.Attrs.Scale
 	if len(s) != 2 || s[0] < 1 || s[1] < 1 {
 		return 0, 0, k.Errorf("scale %v must be two positive factors", s)
@@ -269,7 +269,7 @@ func scale(k *Kernel) (int, int, error) {
 // which is then copied to the others.
 func emitUpSample(k *Kernel) error {
 	x, y := k.In(0), k.Out()
-	sh, sw, err := scale(k)
+	sh, sw, err := upsampleScale(k)
 	if err != nil {
 		return err
 	}
@@ -295,14 +295,14 @@ func emitUpSample(k *Kernel) error {
 	for i := 1; i < sh; i++ {
 		body = append(body, jen.Op("*").Add(row(jen.Id("yp"), jen.Parens(jen.Id("r").Op("*").Lit(sh).Op("+").Lit(i)), wo)).Op("=").Op("*").Id("yr"))
 	}
-	k.Emit(planes(x.Prod(0, 2), []jen.Code{plane("xp", xs, h*w), plane("yp", ys, h*w*sh*sw)}, loop("r", jen.Lit(h), body...)))
+	k.Emit(overPlanes(x.Prod(0, 2), []jen.Code{planeView("xp", xs, h*w), planeView("yp", ys, h*w*sh*sw)}, loop("r", jen.Lit(h), body...)))
 	return nil
 }
 
 // emitUpSampleGrad: dx[r,v] = Σ of dy over the sh×sw block that x[r,v] was copied to.
 func emitUpSampleGrad(k *Kernel) error {
 	dy, dx := k.In(0), k.Out()
-	sh, sw, err := scale(k)
+	sh, sw, err := upsampleScale(k)
 	if err != nil {
 		return err
 	}
@@ -317,7 +317,7 @@ func emitUpSampleGrad(k *Kernel) error {
 				jen.Parens(jen.Id("r").Op("*").Lit(sh).Op("+").Lit(i)).Op("*").Lit(wo).Op("+").Id("v").Op("*").Lit(sw).Op("+").Lit(j)))
 		}
 	}
-	k.Emit(planes(dx.Prod(0, 2), []jen.Code{plane("dyp", dys, h*w*sh*sw), plane("dxp", dxs, h*w)},
+	k.Emit(overPlanes(dx.Prod(0, 2), []jen.Code{planeView("dyp", dys, h*w*sh*sw), planeView("dxp", dxs, h*w)},
 		loop("r", jen.Lit(h), loop("v", jen.Lit(w),
 			append(append([]jen.Code{jen.Var().Id("s").Float32()}, sum...),
 				jen.Id("dxp").Index(jen.Id("r").Op("*").Lit(w).Op("+").Id("v")).Op("=").Id("s"))...))))
