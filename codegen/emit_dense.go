@@ -22,7 +22,11 @@ func init() {
 // emitMatMul calls rt.Gemm: C = op(A)·op(B) with row-major operands whose row
 // strides are their stored column counts. A batch dimension can be the rows of A
 // (forward), or the contracted dimension (a weight gradient Xᵀ·dY), never a column.
-func emitMatMul(k *Kernel) error {
+func emitMatMul(k *Kernel) error { return emitGemm(k, 0) }
+
+// emitGemm is emitMatMul with C = op(A)·op(B) + beta·C: beta 1 adds the product to
+// what the result's storage holds (a sum computed in place, loops.go).
+func emitGemm(k *Kernel, beta int) error {
 	a, b, c := k.In(0), k.In(1), k.Out()
 	ta, tb := k.Node.Attrs.TransA, k.Node.Attrs.TransB
 	dim := func(v Value, i int) *jen.Statement { return v.Prod(i, i+1) }
@@ -37,7 +41,7 @@ func emitMatMul(k *Kernel) error {
 	k.Emit(jen.Qual(rtPath, "Gemm").Call(
 		jen.Lit(ta), jen.Lit(tb), rows, cols, inner, jen.Lit(1),
 		a.Slice(), jen.Lit(a.Shape[1]), b.Slice(), jen.Lit(b.Shape[1]),
-		jen.Lit(0), c.Slice(), jen.Lit(c.Shape[1]),
+		jen.Lit(beta), c.Slice(), jen.Lit(c.Shape[1]),
 	))
 	return nil
 }

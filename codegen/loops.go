@@ -348,6 +348,11 @@ func findChains(g *ir.Graph, order []int, keep []int) map[int]*sumChain {
 			return p
 		}
 		n := g.Nodes[id]
+		if n.Op == ir.OpMatMul {
+			// A product adds itself to a base (rt.Gemm with beta 1); it covers the
+			// whole value, so it never joins a sum of disjoint blocks.
+			return &partial{members: []int{id}, writes: []int{id}, blocks: [][2]int{{0, 1 << 30}}, base: -1, last: pos[id], axis: -1, shape: n.Shape}
+		}
 		if n.Op != ir.OpSliceGrad {
 			return nil
 		}
@@ -377,8 +382,7 @@ func findChains(g *ir.Graph, order []int, keep []int) map[int]*sumChain {
 		pa, pb := part(a), part(b)
 		var merged *partial
 		switch {
-		case pa != nil && pb != nil && pa.axis != pb.axis:
-		case pa != nil && pb != nil && pa.base < 0 && pb.base < 0 && len(pa.adds) == 0 && len(pb.adds) == 0 && disjoint(pa.blocks, pb.blocks):
+		case pa != nil && pb != nil && pa.axis == pb.axis && pa.base < 0 && pb.base < 0 && len(pa.adds) == 0 && len(pb.adds) == 0 && disjoint(pa.blocks, pb.blocks):
 			blocks := append(append([][2]int{}, pa.blocks...), pb.blocks...)
 			sort.Slice(blocks, func(i, j int) bool { return blocks[i][0] < blocks[j][0] })
 			merged = &partial{writes: append(append([]int{}, pa.writes...), pb.writes...), blocks: blocks, base: -1, axis: pa.axis}
@@ -435,7 +439,7 @@ func findChains(g *ir.Graph, order []int, keep []int) map[int]*sumChain {
 		if p.base >= 0 {
 			c.role[p.base] = roleBase
 		}
-		if p.base < 0 {
+		if p.base < 0 && p.axis >= 0 {
 			at := 0
 			for _, b := range p.blocks {
 				if b[0] != at {
@@ -960,7 +964,14 @@ func (p *program) override(k *Kernel) (bool, error) {
 		switch c.role[n.ID] {
 		case roleSum:
 			return true, nil // its SliceGrads wrote the sum
-		case roleWrite, roleAdd:
+		case roleAdd, roleWrite:
+			if n.Op == ir.OpMatMul {
+				beta := 0
+				if c.role[n.ID] == roleAdd {
+					beta = 1
+				}
+				return true, emitGemm(k, beta)
+			}
 			st := start()
 			if st == nil {
 				st = jen.Lit(n.Attrs.Start)
