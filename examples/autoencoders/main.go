@@ -43,6 +43,7 @@ type config struct {
 	threads        int
 	imgDir         string
 	weights        string
+	load           string
 	show           int
 	latentExamples int
 }
@@ -68,6 +69,7 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&c.threads, "threads", 1, "`threads` (GOMAXPROCS)")
 	fs.StringVar(&c.imgDir, "img", filepath.Join("docs", "img"), "`dir`ectory for the PNGs (ae_<model>.png, and ae_vae_*.png)")
 	fs.StringVar(&c.weights, "weights", "", "write the trained weights to this `file` (default <tmp>/<model>.safetensors)")
+	fs.StringVar(&c.load, "load", "", "start from the weights in this `file` (with -epochs 0: only evaluate and draw)")
 	fs.IntVar(&c.show, "show", 10, "`number` of test examples drawn")
 	fs.IntVar(&c.latentExamples, "latent", 5000, "VAE: `number` of test examples in the latent scatter plot")
 	if err := fs.Parse(args); err != nil {
@@ -79,6 +81,9 @@ func run(args []string, out io.Writer) error {
 	ae, err := lookup(c.model)
 	if err != nil {
 		return err
+	}
+	if c.epochs < 0 || c.epochs == 0 && c.load == "" {
+		return fmt.Errorf("-epochs %d: train at least one epoch, or -load weights to evaluate", c.epochs)
 	}
 	if c.weights == "" {
 		c.weights = filepath.Join(os.TempDir(), c.model+".safetensors")
@@ -102,6 +107,11 @@ func run(args []string, out io.Writer) error {
 	}
 	if err := m.init(c.seed); err != nil {
 		return err
+	}
+	if c.load != "" {
+		if err := m.load(c.load); err != nil {
+			return err
+		}
 	}
 	opt := rt.NewAdam()
 	opt.LR = c.lr
@@ -134,10 +144,14 @@ func run(args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "after:  %s\n", after)
 	fmt.Fprintf(out, "trained %d epochs (%d steps) in %.1fs\n", c.epochs, m.steps(), wall.Seconds())
-	if err := m.save(c.weights); err != nil {
-		return err
+	if c.epochs > 0 {
+		if err := m.save(c.weights); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "weights in %s\n", c.weights)
+	} else {
+		c.weights = c.load
 	}
-	fmt.Fprintf(out, "weights in %s\n", c.weights)
 
 	png := filepath.Join(c.imgDir, "ae_"+c.model+".png")
 	if err := drawReconstructions(m, testSet.X, noisyTest, ae.noise != clean, c.show, png); err != nil {
@@ -255,18 +269,24 @@ func trainEpoch(m *net, d *data.Dataset, batch int, seed, epoch uint64) (float64
 // own loss (Loss: the reconstruction term and any penalty, on clean inputs), BCE and
 // MSE the per-pixel binary cross-entropy and squared error of its reconstruction of
 // the clean images, and for a denoising model NoisyBCE and NoisyMSE the same for its
-// output from the corrupted images.
+// output from the corrupted images. For a model with a code, CodeMean is the mean
+// code value and CodeZero the share of code values below 1e-3 (a ReLU unit that is
+// off, a sigmoid unit that is nearly so): what the sparsity penalties act on.
 type metrics struct {
 	Objective          float64
 	BCE, MSE           float64
 	NoisyBCE, NoisyMSE float64
-	denoising          bool
+	CodeMean, CodeZero float64
+	denoising, code    bool
 }
 
 func (m metrics) String() string {
 	s := fmt.Sprintf("objective %.5f, reconstruction BCE %.5f, MSE %.5f", m.Objective, m.BCE, m.MSE)
 	if m.denoising {
 		s += fmt.Sprintf("; from corrupted inputs BCE %.5f, MSE %.5f", m.NoisyBCE, m.NoisyMSE)
+	}
+	if m.code {
+		s += fmt.Sprintf("; code mean %.4f, %.1f%% below 1e-3", m.CodeMean, 100*m.CodeZero)
 	}
 	return s
 }
@@ -275,7 +295,7 @@ func (m metrics) String() string {
 // ones against the clean.
 func evaluate(m *net, x, noisy []float32, batch int) (metrics, error) {
 	const size = 784
-	met := metrics{denoising: &noisy[0] != &x[0]}
+	met := metrics{denoising: &noisy[0] != &x[0], code: m.codeSize > 0}
 	n := len(x) / size
 	recon := make([]float32, batch*size)
 	var code []float32
@@ -296,6 +316,12 @@ func evaluate(m *net, x, noisy []float32, batch int) (metrics, error) {
 		}
 		b, s := scores(recon[:k*size], xb)
 		bce, mse = bce+b, mse+s
+		for _, v := range code[:k*m.codeSize] {
+			met.CodeMean += float64(v)
+			if v < 1e-3 {
+				met.CodeZero++
+			}
+		}
 		if met.denoising {
 			if err := m.predict(k, noisy[lo*size:(lo+k)*size], recon[:k*size], code[:k*m.codeSize]); err != nil {
 				return met, err
@@ -308,6 +334,10 @@ func evaluate(m *net, x, noisy []float32, batch int) (metrics, error) {
 	met.Objective = obj / float64(n)
 	met.BCE, met.MSE = bce/pixels, mse/pixels
 	met.NoisyBCE, met.NoisyMSE = nbce/pixels, nmse/pixels
+	if met.code {
+		met.CodeMean /= float64(n * m.codeSize)
+		met.CodeZero /= float64(n * m.codeSize)
+	}
 	return met, nil
 }
 

@@ -30,6 +30,7 @@ type net struct {
 	loss     func(n int, x []float32) (float32, error)
 	train    func(n int, x []float32) (float32, error)
 	save     func(path string) error
+	load     func(path string) error
 	steps    func() uint64
 }
 
@@ -57,49 +58,49 @@ var registry = map[string]autoencoder{
 	"undercomplete_ae": {"models.UndercompleteAE, generated/undercompleteae", clean, func() *net {
 		m := undercompleteae.New()
 		return &net{undercompleteae.MaxBatch, 32, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
-			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, func() uint64 { return m.Step }}
+			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"sparse_l1_ae": {"models.SparseL1AE, generated/sparsel1ae", clean, func() *net {
 		m := sparsel1ae.New()
 		return &net{sparsel1ae.MaxBatch, 32, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
-			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, func() uint64 { return m.Step }}
+			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"sparse_kl_ae": {"models.SparseKLAE, generated/sparseklae", clean, func() *net {
 		m := sparseklae.New()
 		return &net{sparseklae.MaxBatch, 196, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
-			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, func() uint64 { return m.Step }}
+			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"contractive_ae": {"models.ContractiveAE, generated/contractiveae", clean, func() *net {
 		m := contractiveae.New()
 		return &net{contractiveae.MaxBatch, 64, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
-			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, func() uint64 { return m.Step }}
+			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"denoising_ae": {"models.DenoisingAE, generated/denoisingae", gaussian, func() *net {
 		m := denoisingae.New()
 		return &net{denoisingae.MaxBatch, 32, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
-			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, func() uint64 { return m.Step }}
+			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"masking_dae": {"models.MaskingDAE, generated/maskingdae", masking, func() *net {
 		m := maskingdae.New()
 		return &net{maskingdae.MaxBatch, 32, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
-			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, func() uint64 { return m.Step }}
+			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"conv_ae": {"models.ConvAE, generated/convae", clean, func() *net {
 		m := convae.New()
 		return &net{convae.MaxBatch, 0, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			func(n int, x, recon, _ []float32) error { return m.Predict(n, x, recon) },
-			m.Loss, m.TrainStep, m.SaveWeights, func() uint64 { return m.Step }}
+			m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"conv_transpose_ae": {"models.ConvTransposeAE, generated/convtransposeae", clean, func() *net {
 		m := convtransposeae.New()
 		return &net{convtransposeae.MaxBatch, 0, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			func(n int, x, recon, _ []float32) error { return m.Predict(n, x, recon) },
-			m.Loss, m.TrainStep, m.SaveWeights, func() uint64 { return m.Step }}
+			m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"vae": {"models.VAE, generated/vae (and models.VAEDecoder, generated/vaedecoder)", clean, func() *net {
 		m := vae.New()
 		return &net{vae.MaxBatch, 2, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
-			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, func() uint64 { return m.Step }}
+			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 }
 
