@@ -27,7 +27,7 @@ func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// add computes Add 96, for bigru/forward/bias, bigru/forward/t0/n_pre and 68 more.
+// add computes Add 96, for bigru/forward/bias, bigru/forward/t0/n_pre and 50 more.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -78,10 +78,7 @@ func (m *Model) slice4(n int, x []float32, y []float32) {
 
 // sigmoid computes Sigmoid N×32, for bigru/forward/t0/r, bigru/forward/t0/z and 6 more.
 func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	rt.Sigmoid(y, x)
 }
 
 // slice5 computes Slice N×32, for bigru/forward/t0/z_pre, bigru/forward/t1/z_pre and 9 more.
@@ -127,10 +124,7 @@ func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
 
 // tanh computes Tanh N×32, for bigru/forward/t0/n, bigru/forward/t1/n and 2 more.
 func (m *Model) tanh(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(math.Tanh(float64(v)))
-	}
+	rt.Tanh(y, x)
 }
 
 // sub computes Sub N×32, for bigru/forward/t0/h_minus_n, bigru/forward/t1/h_minus_n and 2 more.

@@ -2,7 +2,10 @@
 
 package lstm
 
-import "math"
+import (
+	"github.com/dlgen/dlgen/rt"
+	"math"
+)
 
 // fill computes Fill N×64, for lstm/h0.
 func (m *Model) fill(n int, y []float32) {
@@ -17,7 +20,7 @@ func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// add computes Add 256, for lstm/bias, lstm/t0/c and 10 more.
+// add computes Add 256, for lstm/bias, lstm/t0/c and 7 more.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -61,10 +64,7 @@ func (m *Model) slice2(n int, x []float32, y []float32) {
 
 // sigmoid computes Sigmoid N×64, for lstm/t0/i, lstm/t0/f and 4 more.
 func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	rt.Sigmoid(y, x)
 }
 
 // slice3 computes Slice N×64, for lstm/t0/f_pre, lstm/t1/f_pre.
@@ -83,10 +83,7 @@ func (m *Model) slice4(n int, x []float32, y []float32) {
 
 // tanh computes Tanh N×64, for lstm/t0/g, lstm/t0/c_act and 2 more.
 func (m *Model) tanh(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(math.Tanh(float64(v)))
-	}
+	rt.Tanh(y, x)
 }
 
 // slice5 computes Slice N×64, for lstm/t0/o_pre, lstm/t1/o_pre.

@@ -37,286 +37,283 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// lstm/h0: Fill N×128
-	m.fill(n, m.arena[1265024:1265024+n*128])
+	m.fill(n, m.arena[1025408:1025408+n*128])
 	// lstm/weight: Concat 512×156
-	m.concat(n, m.arena[1147392:1147392+79872], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
+	m.concat(n, m.arena[827904:827904+79872], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/bias: Add 512
-	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[1252736:1252736+512])
+	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[974208:974208+512])
 	// lstm/t0/x_slice: Slice N×1×28
-	m.slice(n, image, m.arena[1251840:1251840+n*28])
+	m.slice(n, image, m.arena[973312:973312+n*28])
 	// lstm/t0/x: Reshape N×28: a view, no code
 	// lstm/t0/xh: Concat N×156
-	m.concat2(n, m.arena[319488:319488+n*156], m.arena[1251840:1251840+n*28], m.arena[1265024:1265024+n*128])
+	m.concat2(n, m.arena[:n*156], m.arena[973312:973312+n*28], m.arena[1025408:1025408+n*128])
 	// lstm/t0/gates_matmul: MatMul N×512
-	rt.Gemm(false, true, n, 512, 156, 1, m.arena[319488:319488+n*156], 156, m.arena[1147392:1147392+79872], 156, 0, m.arena[:n*512], 512)
+	rt.Gemm(false, true, n, 512, 156, 1, m.arena[:n*156], 156, m.arena[827904:827904+79872], 156, 0, m.arena[907776:907776+n*512], 512)
 	// lstm/t0/gates: BiasAdd N×512
-	m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], (*[512]float32)(m.arena[1252736:]))
+	m.biasAdd(n, m.arena[907776:907776+n*512], m.arena[924160:924160+n*512], (*[512]float32)(m.arena[974208:]))
 	// lstm/t0/i_pre: Slice N×128
-	m.slice2(n, m.arena[16384:16384+n*512], m.arena[1227264:1227264+n*128])
+	m.slice2(n, m.arena[924160:924160+n*512], m.arena[948736:948736+n*128])
 	// lstm/t0/i: Sigmoid N×128
-	m.sigmoid(n, m.arena[1227264:1227264+n*128], m.arena[459264:459264+n*128])
+	m.sigmoid(n, m.arena[948736:948736+n*128], m.arena[139776:139776+n*128])
 	// lstm/t0/f_pre: Slice N×128
-	m.slice3(n, m.arena[16384:16384+n*512], m.arena[1231360:1231360+n*128])
+	m.slice3(n, m.arena[924160:924160+n*512], m.arena[952832:952832+n*128])
 	// lstm/t0/f: Sigmoid N×128
-	m.sigmoid(n, m.arena[1231360:1231360+n*128], m.arena[573952:573952+n*128])
+	m.sigmoid(n, m.arena[952832:952832+n*128], m.arena[254464:254464+n*128])
 	// lstm/t0/g_pre: Slice N×128
-	m.slice4(n, m.arena[16384:16384+n*512], m.arena[1235456:1235456+n*128])
+	m.slice4(n, m.arena[924160:924160+n*512], m.arena[956928:956928+n*128])
 	// lstm/t0/g: Tanh N×128
-	m.tanh(n, m.arena[1235456:1235456+n*128], m.arena[688640:688640+n*128])
+	m.tanh(n, m.arena[956928:956928+n*128], m.arena[369152:369152+n*128])
 	// lstm/t0/o_pre: Slice N×128
-	m.slice5(n, m.arena[16384:16384+n*512], m.arena[1239552:1239552+n*128])
+	m.slice5(n, m.arena[924160:924160+n*512], m.arena[961024:961024+n*128])
 	// lstm/t0/o: Sigmoid N×128
-	m.sigmoid(n, m.arena[1239552:1239552+n*128], m.arena[803328:803328+n*128])
+	m.sigmoid(n, m.arena[961024:961024+n*128], m.arena[483840:483840+n*128])
 	// lstm/t0/fc: Mul N×128
-	m.mul(n, m.arena[573952:573952+n*128], m.arena[1265024:1265024+n*128], m.arena[1243648:1243648+n*128])
+	m.mul(n, m.arena[254464:254464+n*128], m.arena[1025408:1025408+n*128], m.arena[965120:965120+n*128])
 	// lstm/t0/ig: Mul N×128
-	m.mul(n, m.arena[459264:459264+n*128], m.arena[688640:688640+n*128], m.arena[1247744:1247744+n*128])
+	m.mul(n, m.arena[139776:139776+n*128], m.arena[369152:369152+n*128], m.arena[969216:969216+n*128])
 	// lstm/t0/c: Add N×128
-	m.add(n, m.arena[1243648:1243648+n*128], m.arena[1247744:1247744+n*128], m.arena[918016:918016+n*128])
+	m.add(n, m.arena[965120:965120+n*128], m.arena[969216:969216+n*128], m.arena[598528:598528+n*128])
 	// lstm/t0/c_act: Tanh N×128
-	m.tanh(n, m.arena[918016:918016+n*128], m.arena[1032704:1032704+n*128])
+	m.tanh(n, m.arena[598528:598528+n*128], m.arena[713216:713216+n*128])
 	// lstm/t0/h: Mul N×128
-	m.mul(n, m.arena[803328:803328+n*128], m.arena[1032704:1032704+n*128], m.arena[32768:32768+n*128])
+	m.mul(n, m.arena[483840:483840+n*128], m.arena[713216:713216+n*128], m.arena[940544:940544+n*128])
 	// lstm/t1 … lstm/t27: 27 steps, one iteration each
 	for step := 1; step <= 27; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×28
-		m.slice6(n, image, m.arena[1251840:1251840+n*28], step)
+		m.slice6(n, image, m.arena[973312:973312+n*28], step)
 		// lstm/t[step]/x: Reshape N×28: a view, no code
 		// lstm/t[step]/xh: Concat N×156
-		m.concat2(n, m.arena[319488+step*4992:319488+step*4992+n*156], m.arena[1251840:1251840+n*28], m.arena[32768+((step-1)&1)*4096:32768+((step-1)&1)*4096+n*128])
+		m.concat2(n, m.arena[step*4992:step*4992+n*156], m.arena[973312:973312+n*28], m.arena[940544+((step-1)&1)*4096:940544+((step-1)&1)*4096+n*128])
 		// lstm/t[step]/gates_matmul: MatMul N×512
-		rt.Gemm(false, true, n, 512, 156, 1, m.arena[319488+step*4992:319488+step*4992+n*156], 156, m.arena[1147392:1147392+79872], 156, 0, m.arena[:n*512], 512)
+		rt.Gemm(false, true, n, 512, 156, 1, m.arena[step*4992:step*4992+n*156], 156, m.arena[827904:827904+79872], 156, 0, m.arena[907776:907776+n*512], 512)
 		// lstm/t[step]/gates: BiasAdd N×512
-		m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], (*[512]float32)(m.arena[1252736:]))
+		m.biasAdd(n, m.arena[907776:907776+n*512], m.arena[924160:924160+n*512], (*[512]float32)(m.arena[974208:]))
 		// lstm/t[step]/i_pre: Slice N×128
-		m.slice2(n, m.arena[16384:16384+n*512], m.arena[1227264:1227264+n*128])
+		m.slice2(n, m.arena[924160:924160+n*512], m.arena[948736:948736+n*128])
 		// lstm/t[step]/i: Sigmoid N×128
-		m.sigmoid(n, m.arena[1227264:1227264+n*128], m.arena[459264+step*4096:459264+step*4096+n*128])
+		m.sigmoid(n, m.arena[948736:948736+n*128], m.arena[139776+step*4096:139776+step*4096+n*128])
 		// lstm/t[step]/f_pre: Slice N×128
-		m.slice3(n, m.arena[16384:16384+n*512], m.arena[1231360:1231360+n*128])
+		m.slice3(n, m.arena[924160:924160+n*512], m.arena[952832:952832+n*128])
 		// lstm/t[step]/f: Sigmoid N×128
-		m.sigmoid(n, m.arena[1231360:1231360+n*128], m.arena[573952+step*4096:573952+step*4096+n*128])
+		m.sigmoid(n, m.arena[952832:952832+n*128], m.arena[254464+step*4096:254464+step*4096+n*128])
 		// lstm/t[step]/g_pre: Slice N×128
-		m.slice4(n, m.arena[16384:16384+n*512], m.arena[1235456:1235456+n*128])
+		m.slice4(n, m.arena[924160:924160+n*512], m.arena[956928:956928+n*128])
 		// lstm/t[step]/g: Tanh N×128
-		m.tanh(n, m.arena[1235456:1235456+n*128], m.arena[688640+step*4096:688640+step*4096+n*128])
+		m.tanh(n, m.arena[956928:956928+n*128], m.arena[369152+step*4096:369152+step*4096+n*128])
 		// lstm/t[step]/o_pre: Slice N×128
-		m.slice5(n, m.arena[16384:16384+n*512], m.arena[1239552:1239552+n*128])
+		m.slice5(n, m.arena[924160:924160+n*512], m.arena[961024:961024+n*128])
 		// lstm/t[step]/o: Sigmoid N×128
-		m.sigmoid(n, m.arena[1239552:1239552+n*128], m.arena[803328+step*4096:803328+step*4096+n*128])
+		m.sigmoid(n, m.arena[961024:961024+n*128], m.arena[483840+step*4096:483840+step*4096+n*128])
 		// lstm/t[step]/fc: Mul N×128
-		m.mul(n, m.arena[573952+step*4096:573952+step*4096+n*128], m.arena[918016+(step-1)*4096:918016+(step-1)*4096+n*128], m.arena[1243648:1243648+n*128])
+		m.mul(n, m.arena[254464+step*4096:254464+step*4096+n*128], m.arena[598528+(step-1)*4096:598528+(step-1)*4096+n*128], m.arena[965120:965120+n*128])
 		// lstm/t[step]/ig: Mul N×128
-		m.mul(n, m.arena[459264+step*4096:459264+step*4096+n*128], m.arena[688640+step*4096:688640+step*4096+n*128], m.arena[1247744:1247744+n*128])
+		m.mul(n, m.arena[139776+step*4096:139776+step*4096+n*128], m.arena[369152+step*4096:369152+step*4096+n*128], m.arena[969216:969216+n*128])
 		// lstm/t[step]/c: Add N×128
-		m.add(n, m.arena[1243648:1243648+n*128], m.arena[1247744:1247744+n*128], m.arena[918016+step*4096:918016+step*4096+n*128])
+		m.add(n, m.arena[965120:965120+n*128], m.arena[969216:969216+n*128], m.arena[598528+step*4096:598528+step*4096+n*128])
 		// lstm/t[step]/c_act: Tanh N×128
-		m.tanh(n, m.arena[918016+step*4096:918016+step*4096+n*128], m.arena[1032704+step*4096:1032704+step*4096+n*128])
+		m.tanh(n, m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128])
 		// lstm/t[step]/h: Mul N×128
-		m.mul(n, m.arena[803328+step*4096:803328+step*4096+n*128], m.arena[1032704+step*4096:1032704+step*4096+n*128], m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128])
+		m.mul(n, m.arena[483840+step*4096:483840+step*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[940544+((step)&1)*4096:940544+((step)&1)*4096+n*128])
 	}
 	// fc: MatMul N×10
-	rt.Gemm(false, true, n, 10, 128, 1, m.arena[36864:36864+n*128], 128, m.fcWeight[:], 128, 0, m.arena[:n*10], 10)
+	rt.Gemm(false, true, n, 10, 128, 1, m.arena[944640:944640+n*128], 128, m.fcWeight[:], 128, 0, m.arena[907776:907776+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[:n*10], m.arena[320:320+n*10], &m.fcBias)
+	m.biasAdd2(n, m.arena[907776:907776+n*10], m.arena[908096:908096+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[320:320+n*10], label, m.arena[1316224:1316224+1])
+	m.sparseSoftmaxCELoss(n, m.arena[908096:908096+n*10], label, m.arena[1076608:1076608+1])
 	// d.loss: Fill scalar
-	m.arena[0] = 1.0
+	m.arena[907776] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[320:320+n*10], label, m.arena[:1], m.arena[4096:4096+n*10])
+	m.lossGrad(n, m.arena[908096:908096+n*10], label, m.arena[907776:907776+1], m.arena[911872:911872+n*10])
 	// d.fc/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[4096:4096+n*10], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[911872:911872+n*10], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×128
-	rt.Gemm(false, false, n, 128, 10, 1, m.arena[4096:4096+n*10], 10, m.fcWeight[:], 128, 0, m.arena[:n*128], 128)
+	rt.Gemm(false, false, n, 128, 10, 1, m.arena[911872:911872+n*10], 10, m.fcWeight[:], 128, 0, m.arena[907776:907776+n*128], 128)
 	// d.fc.2: MatMul 10×128
-	rt.Gemm(true, false, 10, 128, n, 1, m.arena[4096:4096+n*10], 10, m.arena[36864:36864+n*128], 128, 0, m.fcWeightGrad[:], 128)
+	rt.Gemm(true, false, 10, 128, n, 1, m.arena[911872:911872+n*10], 10, m.arena[944640:944640+n*128], 128, 0, m.fcWeightGrad[:], 128)
 	// d.lstm/t27/h.1: Mul N×128
-	m.mul(n, m.arena[:n*128], m.arena[1143296:1143296+n*128], m.arena[1269120:1269120+n*128])
+	m.mul(n, m.arena[907776:907776+n*128], m.arena[823808:823808+n*128], m.arena[1029504:1029504+n*128])
 	// d.lstm/t27/h.2: Mul N×128
-	m.mul(n, m.arena[:n*128], m.arena[913920:913920+n*128], m.arena[1273216:1273216+n*128])
+	m.mul(n, m.arena[907776:907776+n*128], m.arena[594432:594432+n*128], m.arena[1033600:1033600+n*128])
 	// d.lstm/t27/c_act.1: TanhGrad N×128
-	m.tanhGrad(n, m.arena[1143296:1143296+n*128], m.arena[1273216:1273216+n*128], m.arena[1277312:1277312+n*128])
+	m.tanhGrad(n, m.arena[823808:823808+n*128], m.arena[1033600:1033600+n*128], m.arena[1037696:1037696+n*128])
 	// d.lstm/t27/ig.1: Mul N×128
-	m.mul(n, m.arena[1277312:1277312+n*128], m.arena[799232:799232+n*128], m.arena[1281408:1281408+n*128])
+	m.mul(n, m.arena[1037696:1037696+n*128], m.arena[479744:479744+n*128], m.arena[1041792:1041792+n*128])
 	// d.lstm/t27/ig.2: Mul N×128
-	m.mul(n, m.arena[1277312:1277312+n*128], m.arena[569856:569856+n*128], m.arena[1285504:1285504+n*128])
+	m.mul(n, m.arena[1037696:1037696+n*128], m.arena[250368:250368+n*128], m.arena[1045888:1045888+n*128])
 	// d.lstm/t27/fc.1: Mul N×128
-	m.mul(n, m.arena[1277312:1277312+n*128], m.arena[1024512:1024512+n*128], m.arena[1289600:1289600+n*128])
+	m.mul(n, m.arena[1037696:1037696+n*128], m.arena[705024:705024+n*128], m.arena[1049984:1049984+n*128])
 	// d.lstm/t27/fc.2: Mul N×128
-	m.mul(n, m.arena[1277312:1277312+n*128], m.arena[684544:684544+n*128], m.arena[1247744:1247744+n*128])
+	m.mul(n, m.arena[1037696:1037696+n*128], m.arena[365056:365056+n*128], m.arena[1008128:1008128+n*128])
 	// d.lstm/t27/o.1: SigmoidGrad N×128
-	m.sigmoidGrad(n, m.arena[913920:913920+n*128], m.arena[1269120:1269120+n*128], m.arena[1293696:1293696+n*128])
+	m.sigmoidGrad(n, m.arena[594432:594432+n*128], m.arena[1029504:1029504+n*128], m.arena[1054080:1054080+n*128])
 	// d.lstm/t27/o_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1293696:1293696+n*128], m.arena[1227264:1227264+n*512], 384)
+	m.sliceGrad(n, m.arena[1054080:1054080+n*128], m.arena[987648:987648+n*512], 384)
 	// d.lstm/t27/g.1: TanhGrad N×128
-	m.tanhGrad(n, m.arena[799232:799232+n*128], m.arena[1285504:1285504+n*128], m.arena[1297792:1297792+n*128])
+	m.tanhGrad(n, m.arena[479744:479744+n*128], m.arena[1045888:1045888+n*128], m.arena[1058176:1058176+n*128])
 	// d.lstm/t27/g_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1297792:1297792+n*128], m.arena[1227264:1227264+n*512], 256)
+	m.sliceGrad(n, m.arena[1058176:1058176+n*128], m.arena[987648:987648+n*512], 256)
 	// d.lstm/t27/g_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t27/f.1: SigmoidGrad N×128
-	m.sigmoidGrad(n, m.arena[684544:684544+n*128], m.arena[1289600:1289600+n*128], m.arena[1301888:1301888+n*128])
+	m.sigmoidGrad(n, m.arena[365056:365056+n*128], m.arena[1049984:1049984+n*128], m.arena[1062272:1062272+n*128])
 	// d.lstm/t27/f_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1301888:1301888+n*128], m.arena[1227264:1227264+n*512], 128)
+	m.sliceGrad(n, m.arena[1062272:1062272+n*128], m.arena[987648:987648+n*512], 128)
 	// d.lstm/t27/f_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t27/i.1: SigmoidGrad N×128
-	m.sigmoidGrad(n, m.arena[569856:569856+n*128], m.arena[1281408:1281408+n*128], m.arena[1305984:1305984+n*128])
+	m.sigmoidGrad(n, m.arena[250368:250368+n*128], m.arena[1041792:1041792+n*128], m.arena[1066368:1066368+n*128])
 	// d.lstm/t27/i_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1305984:1305984+n*128], m.arena[1227264:1227264+n*512], 0)
+	m.sliceGrad(n, m.arena[1066368:1066368+n*128], m.arena[987648:987648+n*512], 0)
 	// d.lstm/t27/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t27/gates.1: ChannelSum 512
-	m.channelSum2(n, m.arena[1227264:1227264+n*512], (*[512]float32)(m.arena[1314688:]))
+	m.channelSum2(n, m.arena[987648:987648+n*512], (*[512]float32)(m.arena[1075072:]))
 	// d.lstm/t27/gates_matmul.1: MatMul N×156
-	rt.Gemm(false, false, n, 156, 512, 1, m.arena[1227264:1227264+n*512], 512, m.arena[1147392:1147392+79872], 156, 0, m.arena[1260032:1260032+n*156], 156)
+	rt.Gemm(false, false, n, 156, 512, 1, m.arena[987648:987648+n*512], 512, m.arena[827904:827904+79872], 156, 0, m.arena[1020416:1020416+n*156], 156)
 	// d.lstm/t27/gates_matmul.2: MatMul 512×156
-	rt.Gemm(true, false, 512, 156, n, 1, m.arena[1227264:1227264+n*512], 512, m.arena[454272:454272+n*156], 156, 0, m.arena[79872:79872+79872], 156)
+	rt.Gemm(true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[134784:134784+n*156], 156, 0, m.arena[907776:907776+79872], 156)
 	// d.lstm/t27/xh.1: Slice N×128
-	m.slice7(n, m.arena[1260032:1260032+n*156], m.arena[1255936:1255936+n*128])
+	m.slice7(n, m.arena[1020416:1020416+n*156], m.arena[1016320:1016320+n*128])
 	// d.lstm/t26/h.1: Mul N×128
-	m.mul(n, m.arena[1255936:1255936+n*128], m.arena[1139200:1139200+n*128], m.arena[1269120:1269120+n*128])
+	m.mul(n, m.arena[1016320:1016320+n*128], m.arena[819712:819712+n*128], m.arena[1029504:1029504+n*128])
 	// d.lstm/t26/h.2: Mul N×128
-	m.mul(n, m.arena[1255936:1255936+n*128], m.arena[909824:909824+n*128], m.arena[1273216:1273216+n*128])
+	m.mul(n, m.arena[1016320:1016320+n*128], m.arena[590336:590336+n*128], m.arena[1033600:1033600+n*128])
 	// d.lstm/t26/c_act.1: TanhGrad N×128
-	m.tanhGrad(n, m.arena[1139200:1139200+n*128], m.arena[1273216:1273216+n*128], m.arena[1277312:1277312+n*128])
+	m.tanhGrad(n, m.arena[819712:819712+n*128], m.arena[1033600:1033600+n*128], m.arena[1037696:1037696+n*128])
 	// d.lstm/t26/c_act.2: Add N×128
-	m.add(n, m.arena[1247744:1247744+n*128], m.arena[1277312:1277312+n*128], m.arena[1310080:1310080+n*128])
+	m.add(n, m.arena[1008128:1008128+n*128], m.arena[1037696:1037696+n*128], m.arena[1070464:1070464+n*128])
 	// d.lstm/t26/ig.1: Mul N×128
-	m.mul(n, m.arena[1310080:1310080+n*128], m.arena[795136:795136+n*128], m.arena[1281408:1281408+n*128])
+	m.mul(n, m.arena[1070464:1070464+n*128], m.arena[475648:475648+n*128], m.arena[1041792:1041792+n*128])
 	// d.lstm/t26/ig.2: Mul N×128
-	m.mul(n, m.arena[1310080:1310080+n*128], m.arena[565760:565760+n*128], m.arena[1285504:1285504+n*128])
+	m.mul(n, m.arena[1070464:1070464+n*128], m.arena[246272:246272+n*128], m.arena[1045888:1045888+n*128])
 	// d.lstm/t26/fc.1: Mul N×128
-	m.mul(n, m.arena[1310080:1310080+n*128], m.arena[1020416:1020416+n*128], m.arena[1289600:1289600+n*128])
+	m.mul(n, m.arena[1070464:1070464+n*128], m.arena[700928:700928+n*128], m.arena[1049984:1049984+n*128])
 	// d.lstm/t26/fc.2: Mul N×128
-	m.mul(n, m.arena[1310080:1310080+n*128], m.arena[680448:680448+n*128], m.arena[1243648:1243648+n*128])
+	m.mul(n, m.arena[1070464:1070464+n*128], m.arena[360960:360960+n*128], m.arena[1004032:1004032+n*128])
 	// d.lstm/t26/o.1: SigmoidGrad N×128
-	m.sigmoidGrad(n, m.arena[909824:909824+n*128], m.arena[1269120:1269120+n*128], m.arena[1293696:1293696+n*128])
+	m.sigmoidGrad(n, m.arena[590336:590336+n*128], m.arena[1029504:1029504+n*128], m.arena[1054080:1054080+n*128])
 	// d.lstm/t26/o_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1293696:1293696+n*128], m.arena[1227264:1227264+n*512], 384)
+	m.sliceGrad(n, m.arena[1054080:1054080+n*128], m.arena[987648:987648+n*512], 384)
 	// d.lstm/t26/g.1: TanhGrad N×128
-	m.tanhGrad(n, m.arena[795136:795136+n*128], m.arena[1285504:1285504+n*128], m.arena[1297792:1297792+n*128])
+	m.tanhGrad(n, m.arena[475648:475648+n*128], m.arena[1045888:1045888+n*128], m.arena[1058176:1058176+n*128])
 	// d.lstm/t26/g_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1297792:1297792+n*128], m.arena[1227264:1227264+n*512], 256)
+	m.sliceGrad(n, m.arena[1058176:1058176+n*128], m.arena[987648:987648+n*512], 256)
 	// d.lstm/t26/g_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t26/f.1: SigmoidGrad N×128
-	m.sigmoidGrad(n, m.arena[680448:680448+n*128], m.arena[1289600:1289600+n*128], m.arena[1301888:1301888+n*128])
+	m.sigmoidGrad(n, m.arena[360960:360960+n*128], m.arena[1049984:1049984+n*128], m.arena[1062272:1062272+n*128])
 	// d.lstm/t26/f_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1301888:1301888+n*128], m.arena[1227264:1227264+n*512], 128)
+	m.sliceGrad(n, m.arena[1062272:1062272+n*128], m.arena[987648:987648+n*512], 128)
 	// d.lstm/t26/f_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t26/i.1: SigmoidGrad N×128
-	m.sigmoidGrad(n, m.arena[565760:565760+n*128], m.arena[1281408:1281408+n*128], m.arena[1305984:1305984+n*128])
+	m.sigmoidGrad(n, m.arena[246272:246272+n*128], m.arena[1041792:1041792+n*128], m.arena[1066368:1066368+n*128])
 	// d.lstm/t26/i_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1305984:1305984+n*128], m.arena[1227264:1227264+n*512], 0)
+	m.sliceGrad(n, m.arena[1066368:1066368+n*128], m.arena[987648:987648+n*512], 0)
 	// d.lstm/t26/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t26/gates.1: ChannelSum 512
-	m.channelSum2(n, m.arena[1227264:1227264+n*512], (*[512]float32)(m.arena[1314176:]))
+	m.channelSum2(n, m.arena[987648:987648+n*512], (*[512]float32)(m.arena[1074560:]))
 	// d.lstm/t26/gates.2: Add 512
-	m.add(n, m.arena[1314688:1314688+512], m.arena[1314176:1314176+512], m.arena[1315200:1315200+512])
+	m.add(n, m.arena[1075072:1075072+512], m.arena[1074560:1074560+512], m.arena[1075584:1075584+512])
 	// d.lstm/t26/gates_matmul.1: MatMul N×156
-	rt.Gemm(false, false, n, 156, 512, 1, m.arena[1227264:1227264+n*512], 512, m.arena[1147392:1147392+79872], 156, 0, m.arena[1260032:1260032+n*156], 156)
+	rt.Gemm(false, false, n, 156, 512, 1, m.arena[987648:987648+n*512], 512, m.arena[827904:827904+79872], 156, 0, m.arena[1020416:1020416+n*156], 156)
 	// d.lstm/t26/gates_matmul.2: MatMul 512×156
-	rt.Gemm(true, false, 512, 156, n, 1, m.arena[1227264:1227264+n*512], 512, m.arena[449280:449280+n*156], 156, 0, m.arena[:79872], 156)
-	// d.lstm/t26/gates_matmul.3: Add 512×156
-	m.add(n, m.arena[79872:79872+79872], m.arena[:79872], m.arena[159744:159744+79872])
+	rt.Gemm(true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[129792:129792+n*156], 156, 1, m.arena[907776:907776+79872], 156)
+	// d.lstm/t26/gates_matmul.3: Add 512×156: written in place by its SliceGrads, no code
 	// d.lstm/t26/xh.1: Slice N×128
-	m.slice7(n, m.arena[1260032:1260032+n*156], m.arena[1251840:1251840+n*128])
+	m.slice7(n, m.arena[1020416:1020416+n*156], m.arena[1012224:1012224+n*128])
 	// d.lstm/t25 … d.lstm/t1: 25 steps, one iteration each
 	for step := 25; step >= 1; step-- {
 		// d.lstm/t[step]/h.1: Mul N×128
-		m.mul(n, m.arena[1251840+((step+1)&1)*4096:1251840+((step+1)&1)*4096+n*128], m.arena[1032704+step*4096:1032704+step*4096+n*128], m.arena[1269120:1269120+n*128])
+		m.mul(n, m.arena[1012224+((step+1)&1)*4096:1012224+((step+1)&1)*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[1029504:1029504+n*128])
 		// d.lstm/t[step]/h.2: Mul N×128
-		m.mul(n, m.arena[1251840+((step+1)&1)*4096:1251840+((step+1)&1)*4096+n*128], m.arena[803328+step*4096:803328+step*4096+n*128], m.arena[1273216:1273216+n*128])
+		m.mul(n, m.arena[1012224+((step+1)&1)*4096:1012224+((step+1)&1)*4096+n*128], m.arena[483840+step*4096:483840+step*4096+n*128], m.arena[1033600:1033600+n*128])
 		// d.lstm/t[step]/c_act.1: TanhGrad N×128
-		m.tanhGrad(n, m.arena[1032704+step*4096:1032704+step*4096+n*128], m.arena[1273216:1273216+n*128], m.arena[1277312:1277312+n*128])
+		m.tanhGrad(n, m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[1033600:1033600+n*128], m.arena[1037696:1037696+n*128])
 		// d.lstm/t[step]/c_act.2: Add N×128
-		m.add(n, m.arena[1243648+((step+1)&1)*4096:1243648+((step+1)&1)*4096+n*128], m.arena[1277312:1277312+n*128], m.arena[1310080:1310080+n*128])
+		m.add(n, m.arena[1004032+((step+1)&1)*4096:1004032+((step+1)&1)*4096+n*128], m.arena[1037696:1037696+n*128], m.arena[1070464:1070464+n*128])
 		// d.lstm/t[step]/ig.1: Mul N×128
-		m.mul(n, m.arena[1310080:1310080+n*128], m.arena[688640+step*4096:688640+step*4096+n*128], m.arena[1281408:1281408+n*128])
+		m.mul(n, m.arena[1070464:1070464+n*128], m.arena[369152+step*4096:369152+step*4096+n*128], m.arena[1041792:1041792+n*128])
 		// d.lstm/t[step]/ig.2: Mul N×128
-		m.mul(n, m.arena[1310080:1310080+n*128], m.arena[459264+step*4096:459264+step*4096+n*128], m.arena[1285504:1285504+n*128])
+		m.mul(n, m.arena[1070464:1070464+n*128], m.arena[139776+step*4096:139776+step*4096+n*128], m.arena[1045888:1045888+n*128])
 		// d.lstm/t[step]/fc.1: Mul N×128
-		m.mul(n, m.arena[1310080:1310080+n*128], m.arena[918016+(step-1)*4096:918016+(step-1)*4096+n*128], m.arena[1289600:1289600+n*128])
+		m.mul(n, m.arena[1070464:1070464+n*128], m.arena[598528+(step-1)*4096:598528+(step-1)*4096+n*128], m.arena[1049984:1049984+n*128])
 		// d.lstm/t[step]/fc.2: Mul N×128
-		m.mul(n, m.arena[1310080:1310080+n*128], m.arena[573952+step*4096:573952+step*4096+n*128], m.arena[1243648+((step)&1)*4096:1243648+((step)&1)*4096+n*128])
+		m.mul(n, m.arena[1070464:1070464+n*128], m.arena[254464+step*4096:254464+step*4096+n*128], m.arena[1004032+((step)&1)*4096:1004032+((step)&1)*4096+n*128])
 		// d.lstm/t[step]/o.1: SigmoidGrad N×128
-		m.sigmoidGrad(n, m.arena[803328+step*4096:803328+step*4096+n*128], m.arena[1269120:1269120+n*128], m.arena[1293696:1293696+n*128])
+		m.sigmoidGrad(n, m.arena[483840+step*4096:483840+step*4096+n*128], m.arena[1029504:1029504+n*128], m.arena[1054080:1054080+n*128])
 		// d.lstm/t[step]/o_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1293696:1293696+n*128], m.arena[1227264:1227264+n*512], 384)
+		m.sliceGrad(n, m.arena[1054080:1054080+n*128], m.arena[987648:987648+n*512], 384)
 		// d.lstm/t[step]/g.1: TanhGrad N×128
-		m.tanhGrad(n, m.arena[688640+step*4096:688640+step*4096+n*128], m.arena[1285504:1285504+n*128], m.arena[1297792:1297792+n*128])
+		m.tanhGrad(n, m.arena[369152+step*4096:369152+step*4096+n*128], m.arena[1045888:1045888+n*128], m.arena[1058176:1058176+n*128])
 		// d.lstm/t[step]/g_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1297792:1297792+n*128], m.arena[1227264:1227264+n*512], 256)
+		m.sliceGrad(n, m.arena[1058176:1058176+n*128], m.arena[987648:987648+n*512], 256)
 		// d.lstm/t[step]/g_pre.2: Add N×512: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/f.1: SigmoidGrad N×128
-		m.sigmoidGrad(n, m.arena[573952+step*4096:573952+step*4096+n*128], m.arena[1289600:1289600+n*128], m.arena[1301888:1301888+n*128])
+		m.sigmoidGrad(n, m.arena[254464+step*4096:254464+step*4096+n*128], m.arena[1049984:1049984+n*128], m.arena[1062272:1062272+n*128])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1301888:1301888+n*128], m.arena[1227264:1227264+n*512], 128)
+		m.sliceGrad(n, m.arena[1062272:1062272+n*128], m.arena[987648:987648+n*512], 128)
 		// d.lstm/t[step]/f_pre.2: Add N×512: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/i.1: SigmoidGrad N×128
-		m.sigmoidGrad(n, m.arena[459264+step*4096:459264+step*4096+n*128], m.arena[1281408:1281408+n*128], m.arena[1305984:1305984+n*128])
+		m.sigmoidGrad(n, m.arena[139776+step*4096:139776+step*4096+n*128], m.arena[1041792:1041792+n*128], m.arena[1066368:1066368+n*128])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1305984:1305984+n*128], m.arena[1227264:1227264+n*512], 0)
+		m.sliceGrad(n, m.arena[1066368:1066368+n*128], m.arena[987648:987648+n*512], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.1: ChannelSum 512
-		m.channelSum2(n, m.arena[1227264:1227264+n*512], (*[512]float32)(m.arena[1314176+((step)&1)*512:]))
+		m.channelSum2(n, m.arena[987648:987648+n*512], (*[512]float32)(m.arena[1074560+((step)&1)*512:]))
 		// d.lstm/t[step]/gates.2: Add 512
-		m.add(n, m.arena[1315200+((step+1)&1)*512:1315200+((step+1)&1)*512+512], m.arena[1314176+((step)&1)*512:1314176+((step)&1)*512+512], m.arena[1315200+((step)&1)*512:1315200+((step)&1)*512+512])
+		m.add(n, m.arena[1075584+((step+1)&1)*512:1075584+((step+1)&1)*512+512], m.arena[1074560+((step)&1)*512:1074560+((step)&1)*512+512], m.arena[1075584+((step)&1)*512:1075584+((step)&1)*512+512])
 		// d.lstm/t[step]/gates_matmul.1: MatMul N×156
-		rt.Gemm(false, false, n, 156, 512, 1, m.arena[1227264:1227264+n*512], 512, m.arena[1147392:1147392+79872], 156, 0, m.arena[1260032:1260032+n*156], 156)
+		rt.Gemm(false, false, n, 156, 512, 1, m.arena[987648:987648+n*512], 512, m.arena[827904:827904+79872], 156, 0, m.arena[1020416:1020416+n*156], 156)
 		// d.lstm/t[step]/gates_matmul.2: MatMul 512×156
-		rt.Gemm(true, false, 512, 156, n, 1, m.arena[1227264:1227264+n*512], 512, m.arena[319488+step*4992:319488+step*4992+n*156], 156, 0, m.arena[((step)&1)*79872:((step)&1)*79872+79872], 156)
-		// d.lstm/t[step]/gates_matmul.3: Add 512×156
-		m.add(n, m.arena[159744+((step+1)&1)*79872:159744+((step+1)&1)*79872+79872], m.arena[((step)&1)*79872:((step)&1)*79872+79872], m.arena[159744+((step)&1)*79872:159744+((step)&1)*79872+79872])
+		rt.Gemm(true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[step*4992:step*4992+n*156], 156, 1, m.arena[907776:907776+79872], 156)
+		// d.lstm/t[step]/gates_matmul.3: Add 512×156: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/xh.1: Slice N×128
-		m.slice7(n, m.arena[1260032:1260032+n*156], m.arena[1251840+((step)&1)*4096:1251840+((step)&1)*4096+n*128])
+		m.slice7(n, m.arena[1020416:1020416+n*156], m.arena[1012224+((step)&1)*4096:1012224+((step)&1)*4096+n*128])
 	}
 	// d.lstm/t0/h.1: Mul N×128
-	m.mul(n, m.arena[1255936:1255936+n*128], m.arena[1032704:1032704+n*128], m.arena[1269120:1269120+n*128])
+	m.mul(n, m.arena[1016320:1016320+n*128], m.arena[713216:713216+n*128], m.arena[1029504:1029504+n*128])
 	// d.lstm/t0/h.2: Mul N×128
-	m.mul(n, m.arena[1255936:1255936+n*128], m.arena[803328:803328+n*128], m.arena[1273216:1273216+n*128])
+	m.mul(n, m.arena[1016320:1016320+n*128], m.arena[483840:483840+n*128], m.arena[1033600:1033600+n*128])
 	// d.lstm/t0/c_act.1: TanhGrad N×128
-	m.tanhGrad(n, m.arena[1032704:1032704+n*128], m.arena[1273216:1273216+n*128], m.arena[1277312:1277312+n*128])
+	m.tanhGrad(n, m.arena[713216:713216+n*128], m.arena[1033600:1033600+n*128], m.arena[1037696:1037696+n*128])
 	// d.lstm/t0/c_act.2: Add N×128
-	m.add(n, m.arena[1247744:1247744+n*128], m.arena[1277312:1277312+n*128], m.arena[1310080:1310080+n*128])
+	m.add(n, m.arena[1008128:1008128+n*128], m.arena[1037696:1037696+n*128], m.arena[1070464:1070464+n*128])
 	// d.lstm/t0/ig.1: Mul N×128
-	m.mul(n, m.arena[1310080:1310080+n*128], m.arena[688640:688640+n*128], m.arena[1281408:1281408+n*128])
+	m.mul(n, m.arena[1070464:1070464+n*128], m.arena[369152:369152+n*128], m.arena[1041792:1041792+n*128])
 	// d.lstm/t0/ig.2: Mul N×128
-	m.mul(n, m.arena[1310080:1310080+n*128], m.arena[459264:459264+n*128], m.arena[1285504:1285504+n*128])
+	m.mul(n, m.arena[1070464:1070464+n*128], m.arena[139776:139776+n*128], m.arena[1045888:1045888+n*128])
 	// d.lstm/t0/fc.1: Mul N×128
-	m.mul(n, m.arena[1310080:1310080+n*128], m.arena[1265024:1265024+n*128], m.arena[1289600:1289600+n*128])
+	m.mul(n, m.arena[1070464:1070464+n*128], m.arena[1025408:1025408+n*128], m.arena[1049984:1049984+n*128])
 	// d.lstm/t0/o.1: SigmoidGrad N×128
-	m.sigmoidGrad(n, m.arena[803328:803328+n*128], m.arena[1269120:1269120+n*128], m.arena[1293696:1293696+n*128])
+	m.sigmoidGrad(n, m.arena[483840:483840+n*128], m.arena[1029504:1029504+n*128], m.arena[1054080:1054080+n*128])
 	// d.lstm/t0/o_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1293696:1293696+n*128], m.arena[1227264:1227264+n*512], 384)
+	m.sliceGrad(n, m.arena[1054080:1054080+n*128], m.arena[987648:987648+n*512], 384)
 	// d.lstm/t0/g.1: TanhGrad N×128
-	m.tanhGrad(n, m.arena[688640:688640+n*128], m.arena[1285504:1285504+n*128], m.arena[1297792:1297792+n*128])
+	m.tanhGrad(n, m.arena[369152:369152+n*128], m.arena[1045888:1045888+n*128], m.arena[1058176:1058176+n*128])
 	// d.lstm/t0/g_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1297792:1297792+n*128], m.arena[1227264:1227264+n*512], 256)
+	m.sliceGrad(n, m.arena[1058176:1058176+n*128], m.arena[987648:987648+n*512], 256)
 	// d.lstm/t0/g_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×128
-	m.sigmoidGrad(n, m.arena[573952:573952+n*128], m.arena[1289600:1289600+n*128], m.arena[1301888:1301888+n*128])
+	m.sigmoidGrad(n, m.arena[254464:254464+n*128], m.arena[1049984:1049984+n*128], m.arena[1062272:1062272+n*128])
 	// d.lstm/t0/f_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1301888:1301888+n*128], m.arena[1227264:1227264+n*512], 128)
+	m.sliceGrad(n, m.arena[1062272:1062272+n*128], m.arena[987648:987648+n*512], 128)
 	// d.lstm/t0/f_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t0/i.1: SigmoidGrad N×128
-	m.sigmoidGrad(n, m.arena[459264:459264+n*128], m.arena[1281408:1281408+n*128], m.arena[1305984:1305984+n*128])
+	m.sigmoidGrad(n, m.arena[139776:139776+n*128], m.arena[1041792:1041792+n*128], m.arena[1066368:1066368+n*128])
 	// d.lstm/t0/i_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1305984:1305984+n*128], m.arena[1227264:1227264+n*512], 0)
+	m.sliceGrad(n, m.arena[1066368:1066368+n*128], m.arena[987648:987648+n*512], 0)
 	// d.lstm/t0/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: ChannelSum 512
-	m.channelSum2(n, m.arena[1227264:1227264+n*512], (*[512]float32)(m.arena[1314176:]))
+	m.channelSum2(n, m.arena[987648:987648+n*512], (*[512]float32)(m.arena[1074560:]))
 	// d.lstm/t0/gates.2: Add 512
-	m.add(n, m.arena[1315712:1315712+512], m.arena[1314176:1314176+512], m.arena[1315200:1315200+512])
+	m.add(n, m.arena[1076096:1076096+512], m.arena[1074560:1074560+512], m.arena[1075584:1075584+512])
 	// d.lstm/t0/gates_matmul.1: MatMul 512×156
-	rt.Gemm(true, false, 512, 156, n, 1, m.arena[1227264:1227264+n*512], 512, m.arena[319488:319488+n*156], 156, 0, m.arena[459264:459264+79872], 156)
-	// d.lstm/t0/gates_matmul.2: Add 512×156
-	m.add(n, m.arena[239616:239616+79872], m.arena[459264:459264+79872], m.arena[:79872])
+	rt.Gemm(true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[:n*156], 156, 1, m.arena[907776:907776+79872], 156)
+	// d.lstm/t0/gates_matmul.2: Add 512×156: written in place by its SliceGrads, no code
 	// d.lstm/weight.1: Slice 512×28
-	m.slice8(n, m.arena[:79872], m.lstmWeightIhL0Grad[:])
+	m.slice8(n, m.arena[907776:907776+79872], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 512×128
-	m.slice9(n, m.arena[:79872], m.lstmWeightHhL0Grad[:])
-	copy(m.lstmBiasIhL0Grad[:], m.arena[1315200:1315200+512])
-	copy(m.lstmBiasHhL0Grad[:], m.arena[1315200:1315200+512])
-	loss := m.arena[1316224]
+	m.slice9(n, m.arena[907776:907776+79872], m.lstmWeightHhL0Grad[:])
+	copy(m.lstmBiasIhL0Grad[:], m.arena[1075584:1075584+512])
+	copy(m.lstmBiasHhL0Grad[:], m.arena[1075584:1075584+512])
+	loss := m.arena[1076608]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
