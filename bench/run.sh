@@ -211,8 +211,9 @@ json.dump({
     'threads': [int(t) for t in "$threads".split()], 'engines': engines,
     'versions': {k: v for k, v in {
         'dlgen': 'at commit ' + sh('cd $root && git rev-parse --short HEAD')
-                 + (' with uncommitted changes in generated/ or rt/'
-                    if sh('cd $root && git status --porcelain -- generated rt') else '')
+                 + (' with uncommitted changes to the W1-W4 packages or rt/'
+                    if sh('cd $root && git status --porcelain --untracked-files=no -- generated/mlp generated/lenet '
+                          'generated/lstm generated/convdae rt') else '')
                  + ' (' + sh('go version').replace('go version ', '') + ')',
         'gonum': 'gonum.org/v1/gonum ' + sh("cd $bench/go/gonum && go list -m -f '{{.Version}}' gonum.org/v1/gonum"),
         'gorgonia': 'gorgonia.org/gorgonia ' + sh("cd $bench/go/gorgonia && go list -m -f '{{.Version}}' gorgonia.org/gorgonia"),
