@@ -167,10 +167,7 @@ func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[1]float32) {
 
 // sigmoid computes Sigmoid N×1×28×28, for dec2/sigmoid.
 func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	rt.Sigmoid(y, x)
 }
 
 // bCELoss computes BCELoss scalar, for loss.

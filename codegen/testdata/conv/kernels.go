@@ -72,10 +72,7 @@ func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 
 // tanh computes Tanh N×5×8×6, for c2/tanh, c3/tanh.
 func (m *Model) tanh(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(math.Tanh(float64(v)))
-	}
+	rt.Tanh(y, x)
 }
 
 // avgPool2D computes AvgPool2D N×5×4×3, for ap_same.
@@ -192,10 +189,7 @@ func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[4]float32) {
 
 // sigmoid computes Sigmoid N×4×10×6, for pw/sigmoid.
 func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	rt.Sigmoid(y, x)
 }
 
 // conv2D4 computes Conv2D N×6×3×2, for c3/conv.
