@@ -39,6 +39,14 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 	if m.infer, err = passes.Compile(g, ir.ModeInfer, passes.Config{}); err != nil {
 		return nil, fmt.Errorf("codegen: %w", err)
 	}
+	var inferRoots [][]int // of Predict and Loss
+	if len(m.infer.Outputs) > 0 {
+		inferRoots = append(inferRoots, idsOf(m.infer.Outputs))
+	}
+	if opts.Train && g.Loss >= 0 {
+		inferRoots = append(inferRoots, []int{m.infer.Loss})
+	}
+	m.derived = m.findDerived(m.infer, inferRoots...)
 	var predict, loss, train *program
 	if len(m.infer.Outputs) > 0 {
 		if predict, err = m.newProgram("Predict", m.infer, idsOf(m.infer.Outputs), m.infer.Outputs, nil); err != nil {
@@ -49,6 +57,13 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 		if loss, err = m.newProgram("Loss", m.infer, []int{m.infer.Loss}, nil, nil); err != nil {
 			return nil, err
 		}
+	}
+	if m.derived != nil {
+		if m.derived.prog, err = m.newProgram(m.derived.method, m.infer, m.derived.roots, nil, nil); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Train && g.Loss >= 0 {
 		if m.train, err = passes.Compile(g, ir.ModeTrain, passes.Config{}); err != nil {
 			return nil, fmt.Errorf("codegen: %w", err)
 		}
@@ -89,6 +104,9 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 				return nil, err
 			}
 		}
+	}
+	if err := m.derived.emit(methods); err != nil {
+		return nil, err
 	}
 	var trainFile *jen.File
 	if train != nil {

@@ -39,6 +39,9 @@ type Kernel struct {
 	binds []binding
 	bound map[int]bool // node IDs bound
 	body  []jen.Code
+	// method says what the kernel computes when the op's name does not (a fused
+	// loop: "BiasAdd+Relu"); its method is named after it (biasAddRelu).
+	method string
 }
 
 // binding is a local bound to a value: a parameter of the kernel method, or a

@@ -826,6 +826,9 @@ func (ls *loopState) signature(p *program, gr *stepGroup) string {
 		}
 		attrs, _ := json.Marshal(a)
 		fmt.Fprintf(&b, "%s %s", n.Op, attrs)
+		if f := p.fused[id]; f != nil {
+			fmt.Fprintf(&b, " fused(%s)", f.signature())
+		}
 		if c := ls.chainOf[id]; c != nil {
 			fmt.Fprintf(&b, " chain(role=%d root=%v clear=%v final=%v)", c.role[id], c.root == id, c.clear && c.root == id, c.final == id)
 		}

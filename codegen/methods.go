@@ -62,11 +62,18 @@ func (p *program) emitMethod(f *jen.File) error {
 			jen.Id("Msg"):    jen.Lit("is nil"),
 		}))))
 	}
+	if p.fields != nil {
+		body = append(body, m.derived.refresh()...)
+	}
 	kernels, err := p.kernels()
 	if err != nil {
 		return err
 	}
 	body = append(body, kernels...)
+	if p.method == "TrainStep" {
+		// The weights change below, and the running statistics already have.
+		body = append(body, m.derived.invalidate()...)
+	}
 
 	// Results not computed in place.
 	for i, a := range p.outs {

@@ -47,6 +47,7 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 		}
 		fields = append(fields, jen.Id(p.field).Index(jen.Lit(p.elems)).Float32().Comment(fmt.Sprintf("%s %s, %s", p.node.Name, p.node.Shape, role)))
 	}
+	fields = append(fields, m.derived.structFields(m.infer)...)
 	if training {
 		fields = append(fields, jen.Line())
 		for _, p := range m.weights {
@@ -153,6 +154,7 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 			jen.Id("m").Dot(p.field).Index(jen.Op(":")), jen.Lit(in.Kind), jen.Lit(in.FanIn), jen.Lit(in.FanOut), jen.Lit(in.Value),
 			jen.Id("seed"), jen.Lit(p.node.Name)), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
 	}
+	initBody = append(initBody, m.derived.invalidate()...)
 	initBody = append(initBody, jen.Id("m").Dot("Step").Op("=").Lit(0))
 	if training {
 		initBody = append(initBody, jen.Clear(jen.Id("m").Dot("optState")))
@@ -162,8 +164,13 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Init").Params(jen.Id("seed").Uint64()).Error().Block(initBody...)
 	f.Line()
 
-	comment(f, "Params returns every parameter (weights and state such as batch-norm running\nstatistics) in the graph's order, named as in the graph. Data are views of the model's\nstorage: writing them sets the parameters.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Params").Params().Index().Qual(rtPath, "Tensor").Block(jen.Return(jen.Id("m").Dot("params")))
+	paramsDoc := "Params returns every parameter (weights and state such as batch-norm running\nstatistics) in the graph's order, named as in the graph. Data are views of the model's\nstorage: writing them sets the parameters."
+	if m.derived != nil {
+		paramsDoc += fmt.Sprintf("\n\nPredict and Loss use values computed from the parameters (%s) until Params, Init,\nLoadWeights or TrainStep is called: after writing through views kept from an earlier\ncall, call Params again before predicting.", m.derived.method)
+	}
+	comment(f, paramsDoc)
+	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("Params").Params().Index().Qual(rtPath, "Tensor").Block(
+		append(m.derived.invalidate(), jen.Return(jen.Id("m").Dot("params")))...)
 	f.Line()
 	if !training {
 		return f

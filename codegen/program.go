@@ -33,8 +33,9 @@ type model struct {
 
 	progs     []*program
 	arenaSize int
-	scratch64 int // float64 accumulators kernels asked for (Kernel.Scratch64)
-	scratch32 int // float32 working storage kernels asked for (Kernel.Scratch32)
+	derived   *derivedValues // values computed from parameters alone (derived.go), or nil
+	scratch64 int            // float64 accumulators kernels asked for (Kernel.Scratch64)
+	scratch32 int            // float32 working storage kernels asked for (Kernel.Scratch32)
 
 	kernelFuncs map[string]*kernelFunc // by rendered parameters and body
 	kernelList  []*kernelFunc          // in order of first use
@@ -86,6 +87,11 @@ type program struct {
 	// batchNormChecks lists RunningUpdate nodes that divide by m-1 (m the values per
 	// channel), which the method must refuse for a batch that makes m = 1.
 	unbiased []*ir.Node
+	// fields holds the roots stored in Model fields rather than the arena: the
+	// derived values of the inference graph (derived.go).
+	fields map[int]string
+	// fused holds the element-wise groups by root (fuse.go).
+	fused map[int]*fusion
 	// loops is the step analysis of recurrent layers (loops.go); loop is the loop
 	// being emitted, if any.
 	loops *loopState
@@ -145,6 +151,9 @@ func dtypeOf(n *ir.Node) ir.DType {
 func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir.Output, grads []ir.Grad) (*program, error) {
 	p := &program{model: m, method: method, g: g, argOf: map[int]*arg{}, param: map[int]*param{},
 		storeOut: map[int]*arg{}, storeGrad: map[int]*param{}}
+	if m.derived != nil && g == m.infer {
+		p.fields = m.derived.field
+	}
 	live := passes.Live(g, roots)
 	for _, n := range g.Nodes {
 		if !live[n.ID] {
@@ -165,6 +174,9 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 			}
 			p.param[n.ID] = pp
 		default:
+			if p.fields != nil && method != m.derived.method && m.derived.hoisted[n.ID] {
+				continue // computed by deriveParams
+			}
 			if _, ok := Emitters[n.Op]; !ok {
 				return nil, &ir.Error{Layer: n.Layer, Op: n.Op, Msg: "codegen: no emitter for this op yet"}
 			}
@@ -193,6 +205,10 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 	p.g = g
 	p.loops = &loopState{fam: map[int]*family{}, runs: map[int]*loopRun{}}
 	p.loops.chainOf = findChains(g, p.order, keep)
+	if !m.opts.NoFusion {
+		p.fuse(keep)
+		g = p.g
+	}
 	root := storageRoots(g, p.order, p.loops.chainOf)
 	p.loops.groupOf, p.loops.seqs = stepGroups(g, p.order)
 	p.loops.findFamilies(g, p.order, root, keep)
@@ -223,7 +239,7 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 	}
 	arena := make([]bool, len(g.Nodes))
 	for _, id := range p.order {
-		if r := root[id]; r == id && p.storeOut[r] == nil && p.storeGrad[r] == nil && p.loops.fam[r] == nil {
+		if r := root[id]; r == id && p.storeOut[r] == nil && p.storeGrad[r] == nil && p.loops.fam[r] == nil && p.fields[r] == "" {
 			arena[id] = true
 		}
 	}
@@ -286,6 +302,10 @@ func (p *program) value(id int) Value {
 		if !n.Shape.Batched() {
 			v.array = arrayOf(e, elem, jen.Id(a.id))
 		}
+	case p.fields[r] != "":
+		f := jen.Id("m").Dot(p.fields[r])
+		v.slice = jen.Add(f).Index(jen.Op(":"))
+		v.array = jen.Op("&").Add(f)
 	case rn.Op == ir.OpParam:
 		f := jen.Id("m").Dot(p.param[r].field)
 		v.slice = jen.Add(f).Index(jen.Op(":"))
@@ -352,13 +372,20 @@ func (p *program) emitNode(id int) ([]jen.Code, error) {
 	n := p.g.Nodes[id]
 	k := &Kernel{Node: n, prog: p}
 	done, err := p.override(k)
-	if err == nil && !done {
+	f := p.fused[id]
+	switch {
+	case err == nil && !done && f != nil:
+		err = emitFused(k, f)
+	case err == nil && !done:
 		err = Emitters[n.Op](k)
 	}
 	if err != nil {
 		return nil, err
 	}
 	comment := describe(p.g, n)
+	if f != nil {
+		comment = f.describe(p.g)
+	}
 	if p.loop != nil {
 		comment = strings.Replace(comment, n.Name, p.loopName(n), 1)
 	}
@@ -434,8 +461,12 @@ func (m *model) kernelMethod(k *Kernel) (string, error) {
 	}
 	f := m.kernelFuncs[key]
 	if f == nil {
-		name := m.fields.name(k.Node.Op, false)
-		f = &kernelFunc{name: name, op: k.Node.Op, shape: k.Node.Shape,
+		op := k.Node.Op
+		if k.method != "" {
+			op = k.method
+		}
+		name := m.fields.name(op, false)
+		f = &kernelFunc{name: name, op: op, shape: k.Node.Shape,
 			code: jen.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(name).Params(params...).Block(k.body...)}
 		m.kernelFuncs[key] = f
 		m.kernelList = append(m.kernelList, f)

@@ -167,8 +167,11 @@ func foldableLayer(g *ir.Graph, y *ir.Node, paramOnly []bool) bool {
 	return false
 }
 
-// paramOnlyNodes marks the nodes computed from parameters and constants alone:
-// values generated code can compute once when the weights are loaded.
+// ParamOnly marks the unbatched nodes computed from parameters and constants alone
+// (the unbatched parameters and Fills too): values generated code can compute once
+// when the weights change rather than in every call.
+func ParamOnly(g *ir.Graph) []bool { return paramOnlyNodes(g) }
+
 func paramOnlyNodes(g *ir.Graph) []bool {
 	p := make([]bool, len(g.Nodes))
 	for _, n := range g.Nodes {
@@ -177,7 +180,9 @@ func paramOnlyNodes(g *ir.Graph) []bool {
 			p[n.ID] = !n.Shape.Batched()
 		case ir.Ops[n.Op].Kind == ir.Source || ir.Ops[n.Op].Effect || len(n.Inputs) == 0:
 		default:
-			p[n.ID] = true
+			// A batched result (a broadcast of a parameter over the batch, with Mean
+			// dividing by it) depends on the batch size, not on parameters alone.
+			p[n.ID] = !n.Shape.Batched()
 			for _, in := range n.Inputs {
 				p[n.ID] = p[n.ID] && p[in]
 			}

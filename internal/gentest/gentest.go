@@ -222,6 +222,9 @@ func (h *harness) checkTrain(t *testing.T, n int) {
 		initial[id] = append([]float64(nil), p.Data...)
 	}
 	buf := map[int][]float64{}
+	// Predict (or Loss) once before training, so that a model caching values
+	// derived from its weights (folded batch norms) holds them when training starts.
+	h.evaluate(t, m, n, nil)
 	for step := 0; step < Steps; step++ {
 		in := h.inputs(t, n, 300+uint64(100*step+n))
 		mc.Step = uint64(step)
@@ -265,6 +268,9 @@ func (h *harness) checkTrain(t *testing.T, n int) {
 			}
 		}
 	}
+	// Predict and Loss after training see the new weights: the interpreter's
+	// inference graph, on the interpreter's trained parameters, agrees.
+	h.evaluate(t, m, n, mc)
 	deltas := map[string][2][]float64{}
 	largest := 0.0
 	for _, p := range m.Params() {
@@ -290,6 +296,42 @@ func (h *harness) checkTrain(t *testing.T, n int) {
 		// arithmetic can beat.
 		rounding := Steps * 0x1p-24 * maxAbs(mc.Params[h.train.ByName(p.Name).ID].Data) / Tolerance
 		CloseFloor(t, fmt.Sprintf("after %d steps: total update of %s", Steps, p.Name), got, d[1], math.Max(FloorFraction*largest, rounding))
+	}
+}
+
+// evaluate runs Predict (if the package has it) and Loss on a fresh batch and, when
+// trained is not nil, compares them with the inference graph run on trained's
+// parameters (matched by name).
+func (h *harness) evaluate(t *testing.T, m Model, n int, trained *interp.Machine) {
+	t.Helper()
+	in := h.inputs(t, n, 400+uint64(n))
+	out := map[string][]float32{}
+	for _, o := range h.g.Outputs {
+		out[o.Name] = make([]float32, n*h.g.Nodes[o.ID].Shape.Elems())
+	}
+	if h.cfg.Predict {
+		require.NoError(t, m.Predict(n, in, out))
+	}
+	loss, err := m.Loss(n, in)
+	require.NoError(t, err)
+	if trained == nil {
+		return
+	}
+	// The model has taken Steps steps: random sources (in graphs that keep them for
+	// inference) draw for that step.
+	mc := &interp.Machine{G: h.infer, Params: map[int]*interp.Tensor{}, Step: Steps}
+	for _, p := range h.infer.Params() {
+		mc.Params[p.ID] = trained.Params[h.train.ByName(p.Name).ID].Clone()
+	}
+	vals, err := mc.Run(h.feeds(in, n))
+	require.NoError(t, err)
+	if h.cfg.Predict {
+		for _, o := range h.infer.Outputs {
+			Close(t, fmt.Sprintf("after %d steps: output %s", Steps, o.Name), out[o.Name], vals[o.ID].Data)
+		}
+	}
+	if h.infer.Loss >= 0 {
+		Close(t, fmt.Sprintf("after %d steps: loss", Steps), []float32{loss}, vals[h.infer.Loss].Data)
 	}
 }
 

@@ -7,27 +7,22 @@ import (
 	"math"
 )
 
-// biasAdd computes BiasAdd N×6, for enc/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[6]float32) {
+// biasAddSigmoid computes BiasAdd+Sigmoid N×6, for enc/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[6]float32) {
 	for o := range n {
-		xr := (*[6]float32)(x[o*6:])
 		yr := (*[6]float32)(y[o*6:])
+		x1r := (*[6]float32)(x1[o*6:])
 		for c := range 6 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Sigmoid32(t1)
 		}
 	}
 }
 
-// sigmoid computes Sigmoid N×6, for enc/sigmoid, dec/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
-}
-
-// biasAdd2 computes BiasAdd N×3, for mu/bias, logvar/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[3]float32) {
+// biasAdd computes BiasAdd N×3, for mu/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
 		xr := (*[3]float32)(x[o*3:])
 		yr := (*[3]float32)(y[o*3:])
@@ -37,13 +32,16 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[3]float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×10, for dec/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[10]float32) {
+// biasAddSigmoid2 computes BiasAdd+Sigmoid N×10, for dec/sigmoid.
+func (m *Model) biasAddSigmoid2(n int, y []float32, x1 []float32, v1 *[10]float32) {
 	for o := range n {
-		xr := (*[10]float32)(x[o*10:])
 		yr := (*[10]float32)(y[o*10:])
+		x1r := (*[10]float32)(x1[o*10:])
 		for c := range 10 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Sigmoid32(t1)
 		}
 	}
 }
@@ -126,36 +124,23 @@ func (m *Model) reduceMean(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*6))
 }
 
-// scale computes Scale scalar, for loss/term1.
-func (m *Model) scale(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.1 * v
-	}
-}
-
-// add computes Add scalar, for loss/sum1, loss/sum2 and 8 more.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
-	}
-}
-
-// scale2 computes Scale scalar, for loss/term2.
-func (m *Model) scale2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.05 * v
-	}
-}
-
-// scale3 computes Scale scalar, for loss/term3.
-func (m *Model) scale3(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.01 * v
+// scaleAddScaleAddScaleAdd computes Scale+Add+Scale+Add+Scale+Add scalar, for loss/sum3.
+func (m *Model) scaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		t1 := 0.1 * a1
+		t2 := a2 + t1
+		t3 := 0.05 * a3
+		t4 := t2 + t3
+		t5 := 0.01 * a4
+		y[i] = t4 + t5
 	}
 }
 
@@ -170,15 +155,6 @@ func (m *Model) keepMask(n int, y []float32) {
 	}
 }
 
-// mul computes Mul N×10, for mask_noise/apply, sample/scaled_eps and 2 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
-	}
-}
-
 // randomNormal computes RandomNormal N×10, for gauss_noise/noise.
 func (m *Model) randomNormal(n int, y []float32) {
 	for i := range y {
@@ -186,19 +162,32 @@ func (m *Model) randomNormal(n int, y []float32) {
 	}
 }
 
-// scale4 computes Scale N×3, for sample/half_logvar, d.sample/half_logvar.1.
-func (m *Model) scale4(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.5 * v
+// mulAdd computes Mul+Add N×10, for gauss_noise/apply.
+func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		y[i] = t1 + a3
 	}
 }
 
-// exp computes Exp N×3, for sample/std.
-func (m *Model) exp(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(math.Exp(float64(v)))
+// biasAddScaleExp computes BiasAdd+Scale+Exp N×3, for sample/std.
+func (m *Model) biasAddScaleExp(n int, y []float32, x1 []float32, v1 *[3]float32) {
+	for o := range n {
+		yr := (*[3]float32)(y[o*3:])
+		x1r := (*[3]float32)(x1[o*3:])
+		for c := range 3 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			t2 := 0.5 * t1
+			yr[c] = float32(math.Exp(float64(t2)))
+		}
 	}
 }
 
@@ -206,6 +195,25 @@ func (m *Model) exp(n int, x []float32, y []float32) {
 func (m *Model) randomNormal2(n int, y []float32) {
 	for i := range y {
 		y[i] = float32(1.0 * rt.Normal(uint64(0x9), m.Step, uint64(i)))
+	}
+}
+
+// biasAddMulAdd computes BiasAdd+Mul+Add N×3, for sample/z.
+func (m *Model) biasAddMulAdd(n int, y []float32, x1 []float32, v1 *[3]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[3]float32)(y[o*3:])
+		x1r := (*[3]float32)(x1[o*3:])
+		x2r := (*[3]float32)(x2[o*3:])
+		x3r := (*[3]float32)(x3[o*3:])
+		for c := range 3 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			a2 := x2r[c]
+			a3 := x3r[c]
+			t1 := a1 + v1c
+			t2 := a2 * a3
+			yr[c] = t1 + t2
+		}
 	}
 }
 
@@ -268,6 +276,15 @@ func (m *Model) contractivePenaltyGradW(n int, h []float32, w *[60]float32, dl [
 		for j := range 10 {
 			y[i*10+j] = float32(scale * float64(w[i*10+j]) * acc[i])
 		}
+	}
+}
+
+// add computes Add N×6, for d.contractive.3, d.sparsity.2.
+func (m *Model) add(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] + bv
 	}
 }
 
@@ -338,6 +355,21 @@ func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	}
 	for c := range 10 {
 		s[c] = float32(acc[c])
+	}
+}
+
+// mulMulScale computes Mul+Mul+Scale N×3, for d.sample/half_logvar.1.
+func (m *Model) mulMulScale(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		t2 := t1 * a3
+		y[i] = 0.5 * t2
 	}
 }
 

@@ -14,7 +14,7 @@ const MaxBatch = 8
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 672
+const arenaSize = 528
 
 //go:embed graph.json
 var graphJSON string
@@ -56,6 +56,23 @@ type Model struct {
 	// optState[k·off(w) : k·(off(w)+len(w))], k = len(Optimizer.Slots()).
 	optState []float32
 
+	// ClipValue, when positive, clamps every gradient element into [-ClipValue,
+	// ClipValue] before the update (torch.nn.utils.clip_grad_value_).
+	ClipValue float32
+	// ClipNorm, when positive, then scales all the gradients together to a global
+	// L2 norm of at most ClipNorm (torch.nn.utils.clip_grad_norm_).
+	ClipNorm float64
+	// Monitor makes TrainStep record the L2 norm of every weight's gradient
+	// (GradNorms).
+	Monitor bool
+	// GradNorm is the global L2 norm of the last TrainStep's gradients, before
+	// clipping.
+	GradNorm float64
+
+	gradData  [][]float32 // the gradient arrays, for rt.PrepareGrads
+	gradNorms [8]float64
+	nonFinite rt.NonFiniteError
+
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [10]float64
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
@@ -71,6 +88,7 @@ func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
 	m.params = []rt.Tensor{{Name: "enc.weight", Shape: []int{6, 10}, Data: m.encWeight[:]}, {Name: "enc.bias", Shape: []int{6}, Data: m.encBias[:]}, {Name: "mu.weight", Shape: []int{3, 6}, Data: m.muWeight[:]}, {Name: "mu.bias", Shape: []int{3}, Data: m.muBias[:]}, {Name: "logvar.weight", Shape: []int{3, 6}, Data: m.logvarWeight[:]}, {Name: "logvar.bias", Shape: []int{3}, Data: m.logvarBias[:]}, {Name: "dec.weight", Shape: []int{10, 3}, Data: m.decWeight[:]}, {Name: "dec.bias", Shape: []int{10}, Data: m.decBias[:]}}
 	m.grads = []rt.Tensor{{Name: "enc.weight", Shape: []int{6, 10}, Data: m.encWeightGrad[:]}, {Name: "enc.bias", Shape: []int{6}, Data: m.encBiasGrad[:]}, {Name: "mu.weight", Shape: []int{3, 6}, Data: m.muWeightGrad[:]}, {Name: "mu.bias", Shape: []int{3}, Data: m.muBiasGrad[:]}, {Name: "logvar.weight", Shape: []int{3, 6}, Data: m.logvarWeightGrad[:]}, {Name: "logvar.bias", Shape: []int{3}, Data: m.logvarBiasGrad[:]}, {Name: "dec.weight", Shape: []int{10, 3}, Data: m.decWeightGrad[:]}, {Name: "dec.bias", Shape: []int{10}, Data: m.decBiasGrad[:]}}
+	m.gradData = [][]float32{m.encWeightGrad[:], m.encBiasGrad[:], m.muWeightGrad[:], m.muBiasGrad[:], m.logvarWeightGrad[:], m.logvarBiasGrad[:], m.decWeightGrad[:], m.decBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
@@ -119,6 +137,36 @@ func (m *Model) Params() []rt.Tensor {
 // of Params with the state parameters left out.
 func (m *Model) Grads() []rt.Tensor {
 	return m.grads
+}
+
+// GradNorms returns the L2 norm of every weight's gradient in the last TrainStep,
+// before clipping, in the order of Grads, when m.Monitor is set (zeros otherwise). It
+// is a view of the model's storage, overwritten by the next step.
+func (m *Model) GradNorms() []float64 {
+	return m.gradNorms[:]
+}
+
+// prepareGrads measures, checks and clips the gradients between the backward pass
+// and the update (rt.PrepareGrads): it sets GradNorm (and GradNorms with Monitor), and
+// returns an *rt.NonFiniteError naming the weight when a gradient holds a NaN or an
+// infinity, in which case the caller skips the update.
+func (m *Model) prepareGrads() error {
+	var norms []float64
+	if m.Monitor {
+		norms = m.gradNorms[:]
+	}
+	norm, t, i := rt.PrepareGrads(m.gradData, norms, m.ClipValue, m.ClipNorm)
+	m.GradNorm = norm
+	if t >= 0 {
+		m.nonFinite = rt.NonFiniteError{
+			Index:  i,
+			Method: "ae.TrainStep",
+			Param:  m.grads[t].Name,
+			Value:  m.gradData[t][i],
+		}
+		return &m.nonFinite
+	}
+	return nil
 }
 
 // optimizerState returns the optimizer's state, allocating it (zeroed) the first

@@ -30,20 +30,16 @@ func (m *Model) Predict(n int, x []float32, recon []float32, code []float32) err
 	}
 	// enc/matmul: MatMul N×6
 	rt.Gemm(false, true, n, 6, 10, 1, x, 10, m.encWeight[:], 10, 0, m.arena[:n*6], 6)
-	// enc/bias: BiasAdd N×6
-	m.biasAdd(n, m.arena[:n*6], m.arena[48:48+n*6], &m.encBias)
-	// enc/sigmoid: Sigmoid N×6
-	m.sigmoid(n, m.arena[48:48+n*6], m.arena[:n*6])
+	// enc/sigmoid: Sigmoid N×6, fused with enc/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[:n*6], m.arena[:n*6], &m.encBias)
 	// mu/matmul: MatMul N×3
 	rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.muWeight[:], 6, 0, m.arena[48:48+n*3], 3)
 	// mu/bias: BiasAdd N×3
-	m.biasAdd2(n, m.arena[48:48+n*3], code, &m.muBias)
+	m.biasAdd(n, m.arena[48:48+n*3], code, &m.muBias)
 	// dec/matmul: MatMul N×10
 	rt.Gemm(false, true, n, 10, 3, 1, code, 3, m.decWeight[:], 3, 0, m.arena[:n*10], 10)
-	// dec/bias: BiasAdd N×10
-	m.biasAdd3(n, m.arena[:n*10], m.arena[80:80+n*10], &m.decBias)
-	// dec/sigmoid: Sigmoid N×10
-	m.sigmoid(n, m.arena[80:80+n*10], recon)
+	// dec/sigmoid: Sigmoid N×10, fused with dec/bias (BiasAdd)
+	m.biasAddSigmoid2(n, recon, m.arena[:n*10], &m.decBias)
 	return nil
 }
 
@@ -71,45 +67,31 @@ func (m *Model) Loss(n int, x []float32, clean []float32) (float32, error) {
 		return 0, err
 	}
 	// enc/matmul: MatMul N×6
-	rt.Gemm(false, true, n, 6, 10, 1, x, 10, m.encWeight[:], 10, 0, m.arena[:n*6], 6)
-	// enc/bias: BiasAdd N×6
-	m.biasAdd(n, m.arena[:n*6], m.arena[48:48+n*6], &m.encBias)
-	// enc/sigmoid: Sigmoid N×6
-	m.sigmoid(n, m.arena[48:48+n*6], m.arena[:n*6])
+	rt.Gemm(false, true, n, 6, 10, 1, x, 10, m.encWeight[:], 10, 0, m.arena[80:80+n*6], 6)
+	// enc/sigmoid: Sigmoid N×6, fused with enc/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[80:80+n*6], m.arena[80:80+n*6], &m.encBias)
 	// mu/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.muWeight[:], 6, 0, m.arena[48:48+n*3], 3)
+	rt.Gemm(false, true, n, 3, 6, 1, m.arena[80:80+n*6], 6, m.muWeight[:], 6, 0, m.arena[128:128+n*3], 3)
 	// mu/bias: BiasAdd N×3
-	m.biasAdd2(n, m.arena[48:48+n*3], m.arena[80:80+n*3], &m.muBias)
+	m.biasAdd(n, m.arena[128:128+n*3], m.arena[128:128+n*3], &m.muBias)
 	// dec/matmul: MatMul N×10
-	rt.Gemm(false, true, n, 10, 3, 1, m.arena[80:80+n*3], 3, m.decWeight[:], 3, 0, m.arena[112:112+n*10], 10)
-	// dec/bias: BiasAdd N×10
-	m.biasAdd3(n, m.arena[112:112+n*10], m.arena[192:192+n*10], &m.decBias)
-	// dec/sigmoid: Sigmoid N×10
-	m.sigmoid(n, m.arena[192:192+n*10], m.arena[48:48+n*10])
+	rt.Gemm(false, true, n, 10, 3, 1, m.arena[128:128+n*3], 3, m.decWeight[:], 3, 0, m.arena[:n*10], 10)
+	// dec/sigmoid: Sigmoid N×10, fused with dec/bias (BiasAdd)
+	m.biasAddSigmoid2(n, m.arena[:n*10], m.arena[:n*10], &m.decBias)
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[48:48+n*10], clean, m.arena[128:128+1])
+	m.bCELoss(n, m.arena[:n*10], clean, m.arena[128:128+1])
 	// sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[:n*6], m.arena[48:48+1])
+	m.kLSparsity(n, m.arena[80:80+n*6], m.arena[48:48+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[:n*6], &m.encWeight, m.arena[64:64+1])
+	m.contractivePenalty(n, m.arena[80:80+n*6], &m.encWeight, m.arena[64:64+1])
 	// l1/shift: AddScalar N×6
-	m.addScalar(n, m.arena[:n*6], m.arena[80:80+n*6])
+	m.addScalar(n, m.arena[80:80+n*6], m.arena[80:80+n*6])
 	// l1/abs: Abs N×6
 	m.abs(n, m.arena[80:80+n*6], m.arena[:n*6])
 	// l1/mean: ReduceMean scalar
 	m.reduceMean(n, m.arena[:n*6], m.arena[80:80+1])
-	// loss/term1: Scale scalar
-	m.scale(n, m.arena[48:48+1], m.arena[:1])
-	// loss/sum1: Add scalar
-	m.add(n, m.arena[128:128+1], m.arena[:1], m.arena[16:16+1])
-	// loss/term2: Scale scalar
-	m.scale2(n, m.arena[64:64+1], m.arena[:1])
-	// loss/sum2: Add scalar
-	m.add(n, m.arena[16:16+1], m.arena[:1], m.arena[32:32+1])
-	// loss/term3: Scale scalar
-	m.scale3(n, m.arena[80:80+1], m.arena[:1])
-	// loss/sum3: Add scalar
-	m.add(n, m.arena[32:32+1], m.arena[:1], m.arena[16:16+1])
-	loss := m.arena[16]
+	// loss/sum3: Add scalar, fused with loss/term1 (Scale), loss/sum1 (Add), loss/term2 (Scale), loss/sum2 (Add), loss/term3 (Scale)
+	m.scaleAddScaleAddScaleAdd(n, m.arena[48:48+1], m.arena[48:48+1], m.arena[128:128+1], m.arena[64:64+1], m.arena[80:80+1])
+	loss := m.arena[48]
 	return loss, nil
 }

@@ -6,6 +6,8 @@ import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
+// Between the backward pass and the update it sets m.GradNorm (and GradNorms with m.Monitor) from the gradients as computed, then clips them by value (m.ClipValue) and by global norm (m.ClipNorm) if those are set. If a gradient holds a NaN or an infinity, it skips the update and returns the loss with an *rt.NonFiniteError naming the weight: the weights, the optimizer state and m.Step keep their values, and Grads holds the offending gradients.
+//
 //   - x: input, n×10 values, shape N×10 ("x")
 //   - clean: input, n×10 values, shape N×10 ("clean")
 //
@@ -36,129 +38,101 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	}
 	// mask_noise/mask: KeepMask N×10
 	m.keepMask(n, m.arena[:n*10])
-	// mask_noise/apply: Mul N×10
-	m.mul(n, x, m.arena[:n*10], m.arena[80:80+n*10])
 	// gauss_noise/noise: RandomNormal N×10
-	m.randomNormal(n, m.arena[:n*10])
-	// gauss_noise/apply: Add N×10
-	m.add(n, m.arena[80:80+n*10], m.arena[:n*10], m.arena[160:160+n*10])
+	m.randomNormal(n, m.arena[80:80+n*10])
+	// gauss_noise/apply: Add N×10, fused with mask_noise/apply (Mul)
+	m.mulAdd(n, m.arena[:n*10], x, m.arena[:n*10], m.arena[80:80+n*10])
 	// enc/matmul: MatMul N×6
-	rt.Gemm(false, true, n, 6, 10, 1, m.arena[160:160+n*10], 10, m.encWeight[:], 10, 0, m.arena[:n*6], 6)
-	// enc/bias: BiasAdd N×6
-	m.biasAdd(n, m.arena[:n*6], m.arena[48:48+n*6], &m.encBias)
-	// enc/sigmoid: Sigmoid N×6
-	m.sigmoid(n, m.arena[48:48+n*6], m.arena[:n*6])
+	rt.Gemm(false, true, n, 6, 10, 1, m.arena[:n*10], 10, m.encWeight[:], 10, 0, m.arena[240:240+n*6], 6)
+	// enc/sigmoid: Sigmoid N×6, fused with enc/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[240:240+n*6], m.arena[240:240+n*6], &m.encBias)
 	// mu/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.muWeight[:], 6, 0, m.arena[48:48+n*3], 3)
-	// mu/bias: BiasAdd N×3
-	m.biasAdd2(n, m.arena[48:48+n*3], m.arena[80:80+n*3], &m.muBias)
+	rt.Gemm(false, true, n, 3, 6, 1, m.arena[240:240+n*6], 6, m.muWeight[:], 6, 0, m.arena[384:384+n*3], 3)
 	// logvar/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.logvarWeight[:], 6, 0, m.arena[48:48+n*3], 3)
-	// logvar/bias: BiasAdd N×3
-	m.biasAdd2(n, m.arena[48:48+n*3], m.arena[112:112+n*3], &m.logvarBias)
-	// sample/half_logvar: Scale N×3
-	m.scale4(n, m.arena[112:112+n*3], m.arena[48:48+n*3])
-	// sample/std: Exp N×3
-	m.exp(n, m.arena[48:48+n*3], m.arena[112:112+n*3])
+	rt.Gemm(false, true, n, 3, 6, 1, m.arena[240:240+n*6], 6, m.logvarWeight[:], 6, 0, m.arena[416:416+n*3], 3)
+	// sample/std: Exp N×3, fused with logvar/bias (BiasAdd), sample/half_logvar (Scale)
+	m.biasAddScaleExp(n, m.arena[416:416+n*3], m.arena[416:416+n*3], &m.logvarBias)
 	// sample/eps: RandomNormal N×3
-	m.randomNormal2(n, m.arena[48:48+n*3])
-	// sample/scaled_eps: Mul N×3
-	m.mul(n, m.arena[112:112+n*3], m.arena[48:48+n*3], m.arena[240:240+n*3])
-	// sample/z: Add N×3
-	m.add(n, m.arena[80:80+n*3], m.arena[240:240+n*3], m.arena[272:272+n*3])
+	m.randomNormal2(n, m.arena[448:448+n*3])
+	// sample/z: Add N×3, fused with mu/bias (BiasAdd), sample/scaled_eps (Mul)
+	m.biasAddMulAdd(n, m.arena[384:384+n*3], m.arena[384:384+n*3], &m.muBias, m.arena[416:416+n*3], m.arena[448:448+n*3])
 	// dec/matmul: MatMul N×10
-	rt.Gemm(false, true, n, 10, 3, 1, m.arena[272:272+n*3], 3, m.decWeight[:], 3, 0, m.arena[304:304+n*10], 10)
-	// dec/bias: BiasAdd N×10
-	m.biasAdd3(n, m.arena[304:304+n*10], m.arena[384:384+n*10], &m.decBias)
-	// dec/sigmoid: Sigmoid N×10
-	m.sigmoid(n, m.arena[384:384+n*10], m.arena[304:304+n*10])
+	rt.Gemm(false, true, n, 10, 3, 1, m.arena[384:384+n*3], 3, m.decWeight[:], 3, 0, m.arena[80:80+n*10], 10)
+	// dec/sigmoid: Sigmoid N×10, fused with dec/bias (BiasAdd)
+	m.biasAddSigmoid2(n, m.arena[80:80+n*10], m.arena[80:80+n*10], &m.decBias)
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[304:304+n*10], clean, m.arena[80:80+1])
+	m.bCELoss(n, m.arena[80:80+n*10], clean, m.arena[208:208+1])
 	// sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[:n*6], m.arena[96:96+1])
+	m.kLSparsity(n, m.arena[240:240+n*6], m.arena[480:480+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[:n*6], &m.encWeight, m.arena[144:144+1])
+	m.contractivePenalty(n, m.arena[240:240+n*6], &m.encWeight, m.arena[224:224+1])
 	// l1/shift: AddScalar N×6
-	m.addScalar(n, m.arena[:n*6], m.arena[384:384+n*6])
+	m.addScalar(n, m.arena[240:240+n*6], m.arena[160:160+n*6])
 	// l1/abs: Abs N×6
-	m.abs(n, m.arena[384:384+n*6], m.arena[432:432+n*6])
+	m.abs(n, m.arena[160:160+n*6], m.arena[288:288+n*6])
 	// l1/mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[432:432+n*6], m.arena[240:240+1])
-	// loss/term1: Scale scalar
-	m.scale(n, m.arena[96:96+1], m.arena[256:256+1])
-	// loss/sum1: Add scalar
-	m.add(n, m.arena[80:80+1], m.arena[256:256+1], m.arena[96:96+1])
-	// loss/term2: Scale scalar
-	m.scale2(n, m.arena[144:144+1], m.arena[80:80+1])
-	// loss/sum2: Add scalar
-	m.add(n, m.arena[96:96+1], m.arena[80:80+1], m.arena[144:144+1])
-	// loss/term3: Scale scalar
-	m.scale3(n, m.arena[240:240+1], m.arena[80:80+1])
-	// loss/sum3: Add scalar
-	m.add(n, m.arena[144:144+1], m.arena[80:80+1], m.arena[96:96+1])
+	m.reduceMean(n, m.arena[288:288+n*6], m.arena[336:336+1])
+	// loss/sum3: Add scalar, fused with loss/term1 (Scale), loss/sum1 (Add), loss/term2 (Scale), loss/sum2 (Add), loss/term3 (Scale)
+	m.scaleAddScaleAddScaleAdd(n, m.arena[480:480+1], m.arena[480:480+1], m.arena[208:208+1], m.arena[224:224+1], m.arena[336:336+1])
 	// d.loss: Fill scalar
-	m.arena[80] = 1.0
+	m.arena[496] = 1.0
 	// d.loss/term3.1: Fill scalar
-	m.arena[144] = 0.01
+	m.arena[208] = 0.01
 	// d.loss/term2.1: Fill scalar
-	m.arena[240] = 0.05
+	m.arena[224] = 0.05
 	// d.loss/term1.1: Fill scalar
-	m.arena[256] = 0.1
+	m.arena[512] = 0.1
 	// d.l1/mean.1: Broadcast N×6
-	m.broadcast(n, m.arena[144:144+1], m.arena[432:432+n*6])
+	m.broadcast(n, m.arena[208:208+1], m.arena[288:288+n*6])
 	// d.l1/abs.1: AbsGrad N×6
-	m.absGrad(n, m.arena[384:384+n*6], m.arena[432:432+n*6], m.arena[480:480+n*6])
+	m.absGrad(n, m.arena[160:160+n*6], m.arena[288:288+n*6], m.arena[336:336+n*6])
 	// d.contractive.1: ContractivePenaltyGradH N×6
-	m.contractivePenaltyGradH(n, m.arena[:n*6], &m.encWeight, m.arena[240:240+1], m.arena[384:384+n*6])
+	m.contractivePenaltyGradH(n, m.arena[240:240+n*6], &m.encWeight, m.arena[224:224+1], m.arena[160:160+n*6])
 	// d.contractive.2: ContractivePenaltyGradW 6×10
-	m.contractivePenaltyGradW(n, m.arena[:n*6], &m.encWeight, m.arena[240:240+1], m.arena[528:528+60])
+	m.contractivePenaltyGradW(n, m.arena[240:240+n*6], &m.encWeight, m.arena[224:224+1], m.encWeightGrad[:])
 	// d.contractive.3: Add N×6
-	m.add(n, m.arena[480:480+n*6], m.arena[384:384+n*6], m.arena[432:432+n*6])
+	m.add(n, m.arena[336:336+n*6], m.arena[160:160+n*6], m.arena[336:336+n*6])
 	// d.sparsity.1: KLSparsityGrad N×6
-	m.kLSparsityGrad(n, m.arena[:n*6], m.arena[256:256+1], m.arena[384:384+n*6])
+	m.kLSparsityGrad(n, m.arena[240:240+n*6], m.arena[512:512+1], m.arena[160:160+n*6])
 	// d.sparsity.2: Add N×6
-	m.add(n, m.arena[432:432+n*6], m.arena[384:384+n*6], m.arena[480:480+n*6])
+	m.add(n, m.arena[336:336+n*6], m.arena[160:160+n*6], m.arena[288:288+n*6])
 	// d.bce.1: LossGrad of BCELoss N×10
-	m.lossGrad(n, m.arena[304:304+n*10], clean, m.arena[80:80+1], m.arena[384:384+n*10])
+	m.lossGrad(n, m.arena[80:80+n*10], clean, m.arena[496:496+1], m.arena[160:160+n*10])
 	// d.dec/sigmoid.1: SigmoidGrad N×10
-	m.sigmoidGrad(n, m.arena[304:304+n*10], m.arena[384:384+n*10], m.arena[592:592+n*10])
+	m.sigmoidGrad(n, m.arena[80:80+n*10], m.arena[160:160+n*10], m.arena[80:80+n*10])
 	// d.dec/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[592:592+n*10], &m.decBiasGrad)
+	m.channelSum(n, m.arena[80:80+n*10], &m.decBiasGrad)
 	// d.dec/matmul.1: MatMul N×3
-	rt.Gemm(false, false, n, 3, 10, 1, m.arena[592:592+n*10], 10, m.decWeight[:], 3, 0, m.arena[240:240+n*3], 3)
+	rt.Gemm(false, false, n, 3, 10, 1, m.arena[80:80+n*10], 10, m.decWeight[:], 3, 0, m.arena[160:160+n*3], 3)
 	// d.dec/matmul.2: MatMul 10×3
-	rt.Gemm(true, false, 10, 3, n, 1, m.arena[592:592+n*10], 10, m.arena[272:272+n*3], 3, 0, m.decWeightGrad[:], 3)
-	// d.sample/scaled_eps.1: Mul N×3
-	m.mul(n, m.arena[240:240+n*3], m.arena[48:48+n*3], m.arena[272:272+n*3])
-	// d.sample/std.1: Mul N×3
-	m.mul(n, m.arena[272:272+n*3], m.arena[112:112+n*3], m.arena[48:48+n*3])
-	// d.sample/half_logvar.1: Scale N×3
-	m.scale4(n, m.arena[48:48+n*3], m.arena[112:112+n*3])
+	rt.Gemm(true, false, 10, 3, n, 1, m.arena[80:80+n*10], 10, m.arena[384:384+n*3], 3, 0, m.decWeightGrad[:], 3)
+	// d.sample/half_logvar.1: Scale N×3, fused with d.sample/scaled_eps.1 (Mul), d.sample/std.1 (Mul)
+	m.mulMulScale(n, m.arena[448:448+n*3], m.arena[160:160+n*3], m.arena[448:448+n*3], m.arena[416:416+n*3])
 	// d.logvar/bias.1: ChannelSum 3
-	m.channelSum2(n, m.arena[112:112+n*3], &m.logvarBiasGrad)
+	m.channelSum2(n, m.arena[448:448+n*3], &m.logvarBiasGrad)
 	// d.logvar/matmul.1: MatMul N×6
-	rt.Gemm(false, false, n, 6, 3, 1, m.arena[112:112+n*3], 3, m.logvarWeight[:], 6, 0, m.arena[48:48+n*6], 6)
+	rt.Gemm(false, false, n, 6, 3, 1, m.arena[448:448+n*3], 3, m.logvarWeight[:], 6, 1, m.arena[288:288+n*6], 6)
 	// d.logvar/matmul.2: MatMul 3×6
-	rt.Gemm(true, false, 3, 6, n, 1, m.arena[112:112+n*3], 3, m.arena[:n*6], 6, 0, m.logvarWeightGrad[:], 6)
-	// d.logvar/matmul.3: Add N×6
-	m.add(n, m.arena[480:480+n*6], m.arena[48:48+n*6], m.arena[112:112+n*6])
+	rt.Gemm(true, false, 3, 6, n, 1, m.arena[448:448+n*3], 3, m.arena[240:240+n*6], 6, 0, m.logvarWeightGrad[:], 6)
+	// d.logvar/matmul.3: Add N×6: written in place by its SliceGrads, no code
 	// d.mu/bias.1: ChannelSum 3
-	m.channelSum2(n, m.arena[240:240+n*3], &m.muBiasGrad)
+	m.channelSum2(n, m.arena[160:160+n*3], &m.muBiasGrad)
 	// d.mu/matmul.1: MatMul N×6
-	rt.Gemm(false, false, n, 6, 3, 1, m.arena[240:240+n*3], 3, m.muWeight[:], 6, 0, m.arena[48:48+n*6], 6)
+	rt.Gemm(false, false, n, 6, 3, 1, m.arena[160:160+n*3], 3, m.muWeight[:], 6, 1, m.arena[288:288+n*6], 6)
 	// d.mu/matmul.2: MatMul 3×6
-	rt.Gemm(true, false, 3, 6, n, 1, m.arena[240:240+n*3], 3, m.arena[:n*6], 6, 0, m.muWeightGrad[:], 6)
-	// d.mu/matmul.3: Add N×6
-	m.add(n, m.arena[112:112+n*6], m.arena[48:48+n*6], m.arena[240:240+n*6])
+	rt.Gemm(true, false, 3, 6, n, 1, m.arena[160:160+n*3], 3, m.arena[240:240+n*6], 6, 0, m.muWeightGrad[:], 6)
+	// d.mu/matmul.3: Add N×6: written in place by its SliceGrads, no code
 	// d.enc/sigmoid.1: SigmoidGrad N×6
-	m.sigmoidGrad(n, m.arena[:n*6], m.arena[240:240+n*6], m.arena[48:48+n*6])
+	m.sigmoidGrad(n, m.arena[240:240+n*6], m.arena[288:288+n*6], m.arena[240:240+n*6])
 	// d.enc/bias.1: ChannelSum 6
-	m.channelSum3(n, m.arena[48:48+n*6], &m.encBiasGrad)
+	m.channelSum3(n, m.arena[240:240+n*6], &m.encBiasGrad)
 	// d.enc/matmul.1: MatMul 6×10
-	rt.Gemm(true, false, 6, 10, n, 1, m.arena[48:48+n*6], 6, m.arena[160:160+n*10], 10, 0, m.arena[240:240+60], 10)
-	// d.enc/matmul.2: Add 6×10
-	m.add(n, m.arena[528:528+60], m.arena[240:240+60], m.encWeightGrad[:])
-	loss := m.arena[96]
+	rt.Gemm(true, false, 6, 10, n, 1, m.arena[240:240+n*6], 6, m.arena[:n*10], 10, 1, m.encWeightGrad[:], 10)
+	// d.enc/matmul.2: Add 6×10: written in place by its SliceGrads, no code
+	loss := m.arena[480]
+	if err := m.prepareGrads(); err != nil {
+		return loss, err
+	}
 	m.update()
 	m.Step++
 	return loss, nil

@@ -4,86 +4,22 @@ package bn1d
 
 import "math"
 
-// addScalar computes AddScalar 5, for bn/var_eps.
-func (m *Model) addScalar(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = v + 0.001
-	}
-}
-
-// rsqrt computes Rsqrt 5, for bn/inv_std.
-func (m *Model) rsqrt(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / math.Sqrt(float64(v)))
-	}
-}
-
-// mul computes Mul 5, for bn/scale, bn/mean_scaled and 6 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
-	}
-}
-
-// sub computes Sub 5, for bn/shift.
-func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] - bv
-	}
-}
-
-// channelMul computes ChannelMul 1×5×6, for fc1/matmul/folded_weight/scaled.
-func (m *Model) channelMul(n int, x []float32, y []float32, v *[5]float32) {
-	for o := range 1 {
-		xr := (*[30]float32)(x[o*30:])
-		yr := (*[30]float32)(y[o*30:])
-		for c := range 5 {
-			vc := v[c]
-			xc := (*[6]float32)(xr[c*6:])
-			yc := (*[6]float32)(yr[c*6:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// add computes Add 5, for fc1/matmul/folded_bias, d.bn/sq.3, d.bn/mean.2.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
-	}
-}
-
-// biasAdd computes BiasAdd N×5, for bn/shifted, fc1/bias, bn/centered.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[5]float32) {
+// biasAddRelu computes BiasAdd+Relu N×5, for relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[5]float32) {
 	for o := range n {
-		xr := (*[5]float32)(x[o*5:])
 		yr := (*[5]float32)(y[o*5:])
+		x1r := (*[5]float32)(x1[o*5:])
 		for c := range 5 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
 		}
 	}
 }
 
-// relu computes Relu N×5, for relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
-// biasAdd2 computes BiasAdd N×2, for fc2/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[2]float32) {
+// biasAdd computes BiasAdd N×2, for fc2/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[2]float32) {
 	for o := range n {
 		xr := (*[2]float32)(x[o*2:])
 		yr := (*[2]float32)(y[o*2:])
@@ -104,6 +40,64 @@ func (m *Model) mSELoss(n int, p []float32, t []float32, y []float32) {
 		s += d * d
 	}
 	y[0] = float32(s / float64(n*2))
+}
+
+// addScalarRsqrtMul computes AddScalar+Rsqrt+Mul 5, for bn/scale.
+func (m *Model) addScalarRsqrtMul(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := a1 + 0.001
+		t2 := float32(1 / math.Sqrt(float64(t1)))
+		y[i] = a2 * t2
+	}
+}
+
+// channelMul computes ChannelMul 1×5×6, for fc1/matmul/folded_weight/scaled.
+func (m *Model) channelMul(n int, x []float32, y []float32, v *[5]float32) {
+	for o := range 1 {
+		xr := (*[30]float32)(x[o*30:])
+		yr := (*[30]float32)(y[o*30:])
+		for c := range 5 {
+			vc := v[c]
+			xc := (*[6]float32)(xr[c*6:])
+			yc := (*[6]float32)(yr[c*6:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
+	}
+}
+
+// mulSubMulAdd computes Mul+Sub+Mul+Add 5, for fc1/matmul/folded_bias.
+func (m *Model) mulSubMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		t1 := a1 * a2
+		t2 := a3 - t1
+		t3 := a4 * a2
+		y[i] = t3 + t2
+	}
+}
+
+// biasAdd2 computes BiasAdd N×5, for fc1/bias, bn/centered.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[5]float32) {
+	for o := range n {
+		xr := (*[5]float32)(x[o*5:])
+		yr := (*[5]float32)(y[o*5:])
+		for c := range 5 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
 }
 
 // channelMean computes ChannelMean 5, for bn/mean, bn/var.
@@ -130,7 +124,7 @@ func (m *Model) scale(n int, x []float32, y []float32) {
 	}
 }
 
-// square computes Square N×5, for bn/sq, d.bn/inv_std.1.
+// square computes Square N×5, for bn/sq.
 func (m *Model) square(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
@@ -138,7 +132,17 @@ func (m *Model) square(n int, x []float32, y []float32) {
 	}
 }
 
-// channelMul2 computes ChannelMul N×5, for bn/normalized, bn/scaled and 2 more.
+// addScalarRsqrt computes AddScalar+Rsqrt 5, for bn/inv_std.
+func (m *Model) addScalarRsqrt(n int, y []float32, x1 []float32) {
+	x1 = x1[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		t1 := a1 + 0.001
+		y[i] = float32(1 / math.Sqrt(float64(t1)))
+	}
+}
+
+// channelMul2 computes ChannelMul N×5, for bn/normalized, d.bn/scaled.1.
 func (m *Model) channelMul2(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
 		xr := (*[5]float32)(x[o*5:])
@@ -146,6 +150,29 @@ func (m *Model) channelMul2(n int, x []float32, y []float32, v *[5]float32) {
 		for c := range 5 {
 			yr[c] = xr[c] * v[c]
 		}
+	}
+}
+
+// channelMulBiasAdd computes ChannelMul+BiasAdd N×5, for bn/shifted.
+func (m *Model) channelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[5]float32, v2 *[5]float32) {
+	for o := range n {
+		yr := (*[5]float32)(y[o*5:])
+		x1r := (*[5]float32)(x1[o*5:])
+		for c := range 5 {
+			v1c := v1[c]
+			v2c := v2[c]
+			a1 := x1r[c]
+			t1 := a1 * v1c
+			yr[c] = t1 + v2c
+		}
+	}
+}
+
+// relu computes Relu N×5, for relu.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
 	}
 }
 
@@ -205,11 +232,26 @@ func (m *Model) channelSum2(n int, x []float32, s *[5]float32) {
 	}
 }
 
-// scale2 computes Scale 5, for d.bn/inv_std.4.
-func (m *Model) scale2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = -0.5 * v
+// mul computes Mul N×5, for d.bn/scaled.2, d.bn/normalized.2.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
+	}
+}
+
+// squareMulMulScale computes Square+Mul+Mul+Scale 5, for d.bn/inv_std.4.
+func (m *Model) squareMulMulScale(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := a1 * a1
+		t2 := t1 * a1
+		t3 := a2 * t2
+		y[i] = -0.5 * t3
 	}
 }
 
@@ -224,10 +266,31 @@ func (m *Model) channelBroadcast(n int, v *[5]float32, y []float32) {
 	}
 }
 
-// scale3 computes Scale N×5, for d.bn/sq.2.
-func (m *Model) scale3(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 2.0 * v
+// channelMulMulScaleAdd computes ChannelMul+Mul+Scale+Add N×5, for d.bn/sq.3.
+func (m *Model) channelMulMulScaleAdd(n int, y []float32, x1 []float32, v1 *[5]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[5]float32)(y[o*5:])
+		x1r := (*[5]float32)(x1[o*5:])
+		x2r := (*[5]float32)(x2[o*5:])
+		x3r := (*[5]float32)(x3[o*5:])
+		for c := range 5 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			a2 := x2r[c]
+			a3 := x3r[c]
+			t1 := a1 * v1c
+			t2 := a2 * a3
+			t3 := 2.0 * t2
+			yr[c] = t1 + t3
+		}
+	}
+}
+
+// add computes Add N×5, for d.bn/mean.2.
+func (m *Model) add(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] + bv
 	}
 }

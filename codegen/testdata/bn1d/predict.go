@@ -24,34 +24,17 @@ func (m *Model) Predict(n int, x []float32, y []float32) error {
 	if err := rt.CheckFinite(method, "x", x); err != nil {
 		return err
 	}
-	// bn/var_eps: AddScalar 5
-	m.addScalar(n, m.bnRunningVar[:], m.arena[:5])
-	// bn/inv_std: Rsqrt 5
-	m.rsqrt(n, m.arena[:5], m.arena[16:16+5])
-	// bn/scale: Mul 5
-	m.mul(n, m.bnWeight[:], m.arena[16:16+5], m.arena[:5])
-	// bn/mean_scaled: Mul 5
-	m.mul(n, m.bnRunningMean[:], m.arena[:5], m.arena[16:16+5])
-	// bn/shift: Sub 5
-	m.sub(n, m.bnBias[:], m.arena[16:16+5], m.arena[32:32+5])
-	// fc1/matmul/folded_weight/rows: Reshape 1×5×6: a view, no code
-	// fc1/matmul/folded_weight/scaled: ChannelMul 1×5×6
-	m.channelMul(n, m.fc1Weight[:], m.arena[48:48+30], (*[5]float32)(m.arena[0:]))
-	// fc1/matmul/folded_weight: Reshape 5×6: a view, no code
-	// fc1/matmul/folded_bias/scaled: Mul 5
-	m.mul(n, m.fc1Bias[:], m.arena[:5], m.arena[16:16+5])
-	// fc1/matmul/folded_bias: Add 5
-	m.add(n, m.arena[16:16+5], m.arena[32:32+5], m.arena[:5])
+	if !m.derived {
+		m.deriveParams()
+	}
 	// fc1/matmul: MatMul N×5
-	rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.arena[48:48+30], 6, 0, m.arena[16:16+n*5], 5)
-	// bn/shifted: BiasAdd N×5
-	m.biasAdd(n, m.arena[16:16+n*5], m.arena[48:48+n*5], (*[5]float32)(m.arena[0:]))
-	// relu: Relu N×5
-	m.relu(n, m.arena[48:48+n*5], m.arena[:n*5])
+	rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.fc1MatmulFoldedWeightScaled[:], 6, 0, m.arena[:n*5], 5)
+	// relu: Relu N×5, fused with bn/shifted (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*5], m.arena[:n*5], &m.fc1MatmulFoldedBias)
 	// fc2/matmul: MatMul N×2
 	rt.Gemm(false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[32:32+n*2], 2)
 	// fc2/bias: BiasAdd N×2
-	m.biasAdd2(n, m.arena[32:32+n*2], y, &m.fc2Bias)
+	m.biasAdd(n, m.arena[32:32+n*2], y, &m.fc2Bias)
 	return nil
 }
 
@@ -78,36 +61,34 @@ func (m *Model) Loss(n int, x []float32, target []float32) (float32, error) {
 	if err := rt.CheckFinite(method, "target", target); err != nil {
 		return 0, err
 	}
-	// bn/var_eps: AddScalar 5
-	m.addScalar(n, m.bnRunningVar[:], m.arena[:5])
-	// bn/inv_std: Rsqrt 5
-	m.rsqrt(n, m.arena[:5], m.arena[16:16+5])
-	// bn/scale: Mul 5
-	m.mul(n, m.bnWeight[:], m.arena[16:16+5], m.arena[:5])
-	// bn/mean_scaled: Mul 5
-	m.mul(n, m.bnRunningMean[:], m.arena[:5], m.arena[16:16+5])
-	// bn/shift: Sub 5
-	m.sub(n, m.bnBias[:], m.arena[16:16+5], m.arena[32:32+5])
-	// fc1/matmul/folded_weight/rows: Reshape 1×5×6: a view, no code
-	// fc1/matmul/folded_weight/scaled: ChannelMul 1×5×6
-	m.channelMul(n, m.fc1Weight[:], m.arena[48:48+30], (*[5]float32)(m.arena[0:]))
-	// fc1/matmul/folded_weight: Reshape 5×6: a view, no code
-	// fc1/matmul/folded_bias/scaled: Mul 5
-	m.mul(n, m.fc1Bias[:], m.arena[:5], m.arena[16:16+5])
-	// fc1/matmul/folded_bias: Add 5
-	m.add(n, m.arena[16:16+5], m.arena[32:32+5], m.arena[:5])
+	if !m.derived {
+		m.deriveParams()
+	}
 	// fc1/matmul: MatMul N×5
-	rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.arena[48:48+30], 6, 0, m.arena[16:16+n*5], 5)
-	// bn/shifted: BiasAdd N×5
-	m.biasAdd(n, m.arena[16:16+n*5], m.arena[48:48+n*5], (*[5]float32)(m.arena[0:]))
-	// relu: Relu N×5
-	m.relu(n, m.arena[48:48+n*5], m.arena[:n*5])
+	rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.fc1MatmulFoldedWeightScaled[:], 6, 0, m.arena[:n*5], 5)
+	// relu: Relu N×5, fused with bn/shifted (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*5], m.arena[:n*5], &m.fc1MatmulFoldedBias)
 	// fc2/matmul: MatMul N×2
 	rt.Gemm(false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[32:32+n*2], 2)
 	// fc2/bias: BiasAdd N×2
-	m.biasAdd2(n, m.arena[32:32+n*2], m.arena[:n*2], &m.fc2Bias)
+	m.biasAdd(n, m.arena[32:32+n*2], m.arena[32:32+n*2], &m.fc2Bias)
 	// loss: MSELoss scalar
-	m.mSELoss(n, m.arena[:n*2], target, m.arena[16:16+1])
-	loss := m.arena[16]
+	m.mSELoss(n, m.arena[32:32+n*2], target, m.arena[:1])
+	loss := m.arena[0]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// Every value here is unbatched: kernels take the batch size n but do not read it.
+	const n = 1
+	// bn/scale: Mul 5, fused with bn/var_eps (AddScalar), bn/inv_std (Rsqrt)
+	m.addScalarRsqrtMul(n, m.arena[:5], m.bnRunningVar[:], m.bnWeight[:])
+	// fc1/matmul/folded_weight/rows: Reshape 1×5×6: a view, no code
+	// fc1/matmul/folded_weight/scaled: ChannelMul 1×5×6
+	m.channelMul(n, m.fc1Weight[:], m.fc1MatmulFoldedWeightScaled[:], (*[5]float32)(m.arena[0:]))
+	// fc1/matmul/folded_bias: Add 5, fused with bn/mean_scaled (Mul), bn/shift (Sub), fc1/matmul/folded_bias/scaled (Mul)
+	m.mulSubMulAdd(n, m.fc1MatmulFoldedBias[:], m.bnRunningMean[:], m.arena[:5], m.bnBias[:], m.fc1Bias[:])
+	m.derived = true
 }

@@ -6,6 +6,8 @@ import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
+// Between the backward pass and the update it sets m.GradNorm (and GradNorms with m.Monitor) from the gradients as computed, then clips them by value (m.ClipValue) and by global norm (m.ClipNorm) if those are set. If a gradient holds a NaN or an infinity, it skips the update and returns the loss with an *rt.NonFiniteError naming the weight: the weights, the optimizer state and m.Step keep their values, and Grads holds the offending gradients.
+//
 //   - x: input, n×6 values, shape N×6 ("x")
 //   - target: input, n×2 values, shape N×2 ("target")
 //
@@ -44,30 +46,26 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 	// fc1/matmul: MatMul N×5
 	rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.fc1Weight[:], 6, 0, m.arena[:n*5], 5)
 	// fc1/bias: BiasAdd N×5
-	m.biasAdd(n, m.arena[:n*5], m.arena[32:32+n*5], &m.fc1Bias)
+	m.biasAdd2(n, m.arena[:n*5], m.arena[:n*5], &m.fc1Bias)
 	// bn/mean: ChannelMean 5
-	m.channelMean(n, m.arena[32:32+n*5], (*[5]float32)(m.arena[0:]))
+	m.channelMean(n, m.arena[:n*5], (*[5]float32)(m.arena[128:]))
 	// bn/neg_mean: Scale 5
-	m.scale(n, m.arena[:5], m.arena[16:16+5])
+	m.scale(n, m.arena[128:128+5], m.arena[64:64+5])
 	// bn/centered: BiasAdd N×5
-	m.biasAdd(n, m.arena[32:32+n*5], m.arena[64:64+n*5], (*[5]float32)(m.arena[16:]))
+	m.biasAdd2(n, m.arena[:n*5], m.arena[32:32+n*5], (*[5]float32)(m.arena[64:]))
 	// bn/sq: Square N×5
-	m.square(n, m.arena[64:64+n*5], m.arena[96:96+n*5])
+	m.square(n, m.arena[32:32+n*5], m.arena[64:64+n*5])
 	// bn/var: ChannelMean 5
-	m.channelMean(n, m.arena[96:96+n*5], (*[5]float32)(m.arena[16:]))
-	// bn/var_eps: AddScalar 5
-	m.addScalar(n, m.arena[16:16+5], m.arena[96:96+5])
-	// bn/inv_std: Rsqrt 5
-	m.rsqrt(n, m.arena[96:96+5], m.arena[112:112+5])
+	m.channelMean(n, m.arena[64:64+n*5], (*[5]float32)(m.arena[144:]))
+	// bn/inv_std: Rsqrt 5, fused with bn/var_eps (AddScalar)
+	m.addScalarRsqrt(n, m.arena[160:160+5], m.arena[144:144+5])
 	// bn/normalized: ChannelMul N×5
-	m.channelMul2(n, m.arena[64:64+n*5], m.arena[128:128+n*5], (*[5]float32)(m.arena[112:]))
-	// bn/scaled: ChannelMul N×5
-	m.channelMul2(n, m.arena[128:128+n*5], m.arena[160:160+n*5], &m.bnWeight)
-	// bn/shifted: BiasAdd N×5
-	m.biasAdd(n, m.arena[160:160+n*5], m.arena[192:192+n*5], &m.bnBias)
+	m.channelMul2(n, m.arena[32:32+n*5], m.arena[64:64+n*5], (*[5]float32)(m.arena[160:]))
+	// bn/shifted: BiasAdd N×5, fused with bn/scaled (ChannelMul)
+	m.channelMulBiasAdd(n, m.arena[96:96+n*5], m.arena[64:64+n*5], &m.bnWeight, &m.bnBias)
 	// bn/update_mean: RunningUpdate 5
 	{
-		state, stat := &m.bnRunningMean, (*[5]float32)(m.arena[0:])
+		state, stat := &m.bnRunningMean, (*[5]float32)(m.arena[128:])
 		corr := 1.0
 		for c := range 5 {
 			state[c] = float32(0.8*float64(state[c]) + 0.2*float64(stat[c])*corr)
@@ -75,7 +73,7 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 	}
 	// bn/update_var: RunningUpdate 5
 	{
-		state, stat := &m.bnRunningVar, (*[5]float32)(m.arena[16:])
+		state, stat := &m.bnRunningVar, (*[5]float32)(m.arena[144:])
 		m1 := float64(n)
 		corr := m1 / (m1 - 1)
 		for c := range 5 {
@@ -83,68 +81,60 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 		}
 	}
 	// relu: Relu N×5
-	m.relu(n, m.arena[192:192+n*5], m.arena[:n*5])
+	m.relu(n, m.arena[96:96+n*5], m.arena[:n*5])
 	// fc2/matmul: MatMul N×2
-	rt.Gemm(false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[32:32+n*2], 2)
+	rt.Gemm(false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[128:128+n*2], 2)
 	// fc2/bias: BiasAdd N×2
-	m.biasAdd2(n, m.arena[32:32+n*2], m.arena[48:48+n*2], &m.fc2Bias)
+	m.biasAdd(n, m.arena[128:128+n*2], m.arena[128:128+n*2], &m.fc2Bias)
 	// loss: MSELoss scalar
-	m.mSELoss(n, m.arena[48:48+n*2], target, m.arena[32:32+1])
+	m.mSELoss(n, m.arena[128:128+n*2], target, m.arena[176:176+1])
 	// d.loss: Fill scalar
-	m.arena[96] = 1.0
+	m.arena[144] = 1.0
 	// d.loss.1: LossGrad of MSELoss N×2
-	m.lossGrad(n, m.arena[48:48+n*2], target, m.arena[96:96+1], m.arena[160:160+n*2])
+	m.lossGrad(n, m.arena[128:128+n*2], target, m.arena[144:144+1], m.arena[192:192+n*2])
 	// d.fc2/bias.1: ChannelSum 2
-	m.channelSum(n, m.arena[160:160+n*2], &m.fc2BiasGrad)
+	m.channelSum(n, m.arena[192:192+n*2], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×5
-	rt.Gemm(false, false, n, 5, 2, 1, m.arena[160:160+n*2], 2, m.fc2Weight[:], 5, 0, m.arena[224:224+n*5], 5)
+	rt.Gemm(false, false, n, 5, 2, 1, m.arena[192:192+n*2], 2, m.fc2Weight[:], 5, 0, m.arena[128:128+n*5], 5)
 	// d.fc2/matmul.2: MatMul 2×5
-	rt.Gemm(true, false, 2, 5, n, 1, m.arena[160:160+n*2], 2, m.arena[:n*5], 5, 0, m.fc2WeightGrad[:], 5)
+	rt.Gemm(true, false, 2, 5, n, 1, m.arena[192:192+n*2], 2, m.arena[:n*5], 5, 0, m.fc2WeightGrad[:], 5)
 	// d.relu.1: ReluGrad N×5
-	m.reluGrad(n, m.arena[192:192+n*5], m.arena[224:224+n*5], m.arena[:n*5])
+	m.reluGrad(n, m.arena[96:96+n*5], m.arena[128:128+n*5], m.arena[96:96+n*5])
 	// d.bn/shifted.1: ChannelSum 5
-	m.channelSum2(n, m.arena[:n*5], &m.bnBiasGrad)
+	m.channelSum2(n, m.arena[96:96+n*5], &m.bnBiasGrad)
 	// d.bn/scaled.1: ChannelMul N×5
-	m.channelMul2(n, m.arena[:n*5], m.arena[160:160+n*5], &m.bnWeight)
+	m.channelMul2(n, m.arena[96:96+n*5], m.arena[:n*5], &m.bnWeight)
 	// d.bn/scaled.2: Mul N×5
-	m.mul(n, m.arena[:n*5], m.arena[128:128+n*5], m.arena[192:192+n*5])
+	m.mul(n, m.arena[96:96+n*5], m.arena[64:64+n*5], m.arena[96:96+n*5])
 	// d.bn/scaled.3: ChannelSum 5
-	m.channelSum2(n, m.arena[192:192+n*5], &m.bnWeightGrad)
-	// d.bn/normalized.1: ChannelMul N×5
-	m.channelMul2(n, m.arena[160:160+n*5], m.arena[:n*5], (*[5]float32)(m.arena[112:]))
+	m.channelSum2(n, m.arena[96:96+n*5], &m.bnWeightGrad)
 	// d.bn/normalized.2: Mul N×5
-	m.mul(n, m.arena[160:160+n*5], m.arena[64:64+n*5], m.arena[128:128+n*5])
+	m.mul(n, m.arena[:n*5], m.arena[32:32+n*5], m.arena[64:64+n*5])
 	// d.bn/normalized.3: ChannelSum 5
-	m.channelSum2(n, m.arena[128:128+n*5], (*[5]float32)(m.arena[48:]))
-	// d.bn/inv_std.1: Square 5
-	m.square(n, m.arena[112:112+5], m.arena[96:96+5])
-	// d.bn/inv_std.2: Mul 5
-	m.mul(n, m.arena[96:96+5], m.arena[112:112+5], m.arena[128:128+5])
-	// d.bn/inv_std.3: Mul 5
-	m.mul(n, m.arena[48:48+5], m.arena[128:128+5], m.arena[96:96+5])
-	// d.bn/inv_std.4: Scale 5
-	m.scale2(n, m.arena[96:96+5], m.arena[48:48+5])
+	m.channelSum2(n, m.arena[64:64+n*5], (*[5]float32)(m.arena[96:]))
+	// d.bn/inv_std.4: Scale 5, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
+	m.squareMulMulScale(n, m.arena[96:96+5], m.arena[160:160+5], m.arena[96:96+5])
 	// d.bn/var.1: ChannelBroadcast N×5
-	m.channelBroadcast(n, (*[5]float32)(m.arena[48:]), m.arena[96:96+n*5])
-	// d.bn/sq.1: Mul N×5
-	m.mul(n, m.arena[96:96+n*5], m.arena[64:64+n*5], m.arena[128:128+n*5])
-	// d.bn/sq.2: Scale N×5
-	m.scale3(n, m.arena[128:128+n*5], m.arena[48:48+n*5])
-	// d.bn/sq.3: Add N×5
-	m.add(n, m.arena[:n*5], m.arena[48:48+n*5], m.arena[80:80+n*5])
+	m.channelBroadcast(n, (*[5]float32)(m.arena[96:]), m.arena[64:64+n*5])
+	// d.bn/sq.3: Add N×5, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
+	m.channelMulMulScaleAdd(n, m.arena[:n*5], m.arena[:n*5], (*[5]float32)(m.arena[160:]), m.arena[64:64+n*5], m.arena[32:32+n*5])
 	// d.bn/centered.1: ChannelSum 5
-	m.channelSum2(n, m.arena[80:80+n*5], (*[5]float32)(m.arena[0:]))
+	m.channelSum2(n, m.arena[:n*5], (*[5]float32)(m.arena[64:]))
 	// d.bn/neg_mean.1: Scale 5
-	m.scale(n, m.arena[:5], m.arena[16:16+5])
+	m.scale(n, m.arena[64:64+5], m.arena[64:64+5])
 	// d.bn/mean.1: ChannelBroadcast N×5
-	m.channelBroadcast(n, (*[5]float32)(m.arena[16:]), m.arena[48:48+n*5])
+	m.channelBroadcast(n, (*[5]float32)(m.arena[64:]), m.arena[32:32+n*5])
 	// d.bn/mean.2: Add N×5
-	m.add(n, m.arena[80:80+n*5], m.arena[48:48+n*5], m.arena[:n*5])
+	m.add(n, m.arena[:n*5], m.arena[32:32+n*5], m.arena[:n*5])
 	// d.fc1/bias.1: ChannelSum 5
 	m.channelSum2(n, m.arena[:n*5], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul 5×6
 	rt.Gemm(true, false, 5, 6, n, 1, m.arena[:n*5], 5, x, 6, 0, m.fc1WeightGrad[:], 6)
-	loss := m.arena[32]
+	m.derived = false
+	loss := m.arena[176]
+	if err := m.prepareGrads(); err != nil {
+		return loss, err
+	}
 	m.update()
 	m.Step++
 	return loss, nil

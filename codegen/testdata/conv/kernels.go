@@ -13,27 +13,21 @@ func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2D(rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, w, y, m.scratch32[:1080])
 }
 
-// biasAdd computes BiasAdd N×4×6×5, for c1/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[4]float32) {
+// biasAddRelu computes BiasAdd+Relu N×4×6×5, for c1/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[4]float32) {
 	for o := range n {
-		xr := (*[120]float32)(x[o*120:])
 		yr := (*[120]float32)(y[o*120:])
+		x1r := (*[120]float32)(x1[o*120:])
 		for c := range 4 {
-			vc := v[c]
-			xc := (*[30]float32)(xr[c*30:])
+			v1c := v1[c]
 			yc := (*[30]float32)(yr[c*30:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[30]float32)(x1r[c*30:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
-	}
-}
-
-// relu computes Relu N×4×6×5, for c1/relu, t1/relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
 	}
 }
 
@@ -106,17 +100,19 @@ func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DTranspose(rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, w, y, m.scratch32[:324])
 }
 
-// biasAdd2 computes BiasAdd N×3×8×5, for t1/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[3]float32) {
+// biasAddRelu2 computes BiasAdd+Relu N×3×8×5, for t1/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[3]float32) {
 	for o := range n {
-		xr := (*[120]float32)(x[o*120:])
 		yr := (*[120]float32)(y[o*120:])
+		x1r := (*[120]float32)(x1[o*120:])
 		for c := range 3 {
-			vc := v[c]
-			xc := (*[40]float32)(xr[c*40:])
+			v1c := v1[c]
 			yc := (*[40]float32)(yr[c*40:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[40]float32)(x1r[c*40:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -171,25 +167,22 @@ func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2D(rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, w, y, nil)
 }
 
-// biasAdd3 computes BiasAdd N×4×10×6, for pw/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[4]float32) {
+// biasAddSigmoid computes BiasAdd+Sigmoid N×4×10×6, for pw/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[4]float32) {
 	for o := range n {
-		xr := (*[240]float32)(x[o*240:])
 		yr := (*[240]float32)(y[o*240:])
+		x1r := (*[240]float32)(x1[o*240:])
 		for c := range 4 {
-			vc := v[c]
-			xc := (*[60]float32)(xr[c*60:])
+			v1c := v1[c]
 			yc := (*[60]float32)(yr[c*60:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[60]float32)(x1r[c*60:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = rt.Sigmoid32(t1)
 			}
 		}
 	}
-}
-
-// sigmoid computes Sigmoid N×4×10×6, for pw/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	rt.Sigmoid(y, x)
 }
 
 // conv2D4 computes Conv2D N×6×3×2, for c3/conv.
@@ -198,7 +191,7 @@ func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2D(rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, m.scratch32[:144])
 }
 
-// channelMul computes ChannelMul N×6×3×2, for tie/s1, tie/s2 and 2 more.
+// channelMul computes ChannelMul N×6×3×2, for tie/s1, tie/s2.
 func (m *Model) channelMul(n int, x []float32, y []float32, v *[6]float32) {
 	for o := range n {
 		xr := (*[36]float32)(x[o*36:])
@@ -277,8 +270,8 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32, x2 []flo
 	}
 }
 
-// biasAdd4 computes BiasAdd N×3, for fc/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[3]float32) {
+// biasAdd computes BiasAdd N×3, for fc/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
 		xr := (*[3]float32)(x[o*3:])
 		yr := (*[3]float32)(y[o*3:])
@@ -327,6 +320,46 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 		s += mx + math.Log(se) - float64(zr[label])
 	}
 	y[0] = float32(s / float64(n))
+}
+
+// biasAdd2 computes BiasAdd N×4×6×5, for c1/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[4]float32) {
+	for o := range n {
+		xr := (*[120]float32)(x[o*120:])
+		yr := (*[120]float32)(y[o*120:])
+		for c := range 4 {
+			vc := v[c]
+			xc := (*[30]float32)(xr[c*30:])
+			yc := (*[30]float32)(yr[c*30:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// relu computes Relu N×4×6×5, for c1/relu, t1/relu.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+// biasAdd3 computes BiasAdd N×3×8×5, for t1/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[3]float32) {
+	for o := range n {
+		xr := (*[120]float32)(x[o*120:])
+		yr := (*[120]float32)(y[o*120:])
+		for c := range 3 {
+			vc := v[c]
+			xc := (*[40]float32)(xr[c*40:])
+			yc := (*[40]float32)(yr[c*40:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
 }
 
 // lossGrad computes LossGrad N×3, for d.loss.1.
@@ -468,21 +501,34 @@ func (m *Model) channelSum2(n int, x []float32, s *[6]float32) {
 	}
 }
 
-// add computes Add N×6×3×2, for d.tie/s2.4, d.tie/s1.4.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
-	}
-}
-
-// tanhGrad computes TanhGrad N×6×3×2, for d.c3/tanh.1, d.c2/tanh.1.
-func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = bv * (1 - a[i]*a[i])
+// channelMulAddChannelMulAddTanhGrad computes ChannelMul+Add+ChannelMul+Add+TanhGrad N×6×3×2, for d.c3/tanh.1.
+func (m *Model) channelMulAddChannelMulAddTanhGrad(n int, y []float32, x1 []float32, v1 *[6]float32, x2 []float32, x3 []float32, v2 *[6]float32, x4 []float32) {
+	for o := range n {
+		yr := (*[36]float32)(y[o*36:])
+		x1r := (*[36]float32)(x1[o*36:])
+		x2r := (*[36]float32)(x2[o*36:])
+		x3r := (*[36]float32)(x3[o*36:])
+		x4r := (*[36]float32)(x4[o*36:])
+		for c := range 6 {
+			v1c := v1[c]
+			v2c := v2[c]
+			yc := (*[6]float32)(yr[c*6:])
+			x1c := (*[6]float32)(x1r[c*6:])
+			x2c := (*[6]float32)(x2r[c*6:])
+			x3c := (*[6]float32)(x3r[c*6:])
+			x4c := (*[6]float32)(x4r[c*6:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				a3 := x3c[i]
+				a4 := x4c[i]
+				t1 := a1 * v1c
+				t2 := a2 + t1
+				t3 := a3 * v2c
+				t4 := t2 + t3
+				yc[i] = t4 * (1 - a4*a4)
+			}
+		}
 	}
 }
 
@@ -649,6 +695,15 @@ func (m *Model) avgPool2DGrad2(n int, dy []float32, dx []float32) {
 				}
 			}
 		}
+	}
+}
+
+// tanhGrad computes TanhGrad N×5×8×6, for d.c2/tanh.1.
+func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = bv * (1 - a[i]*a[i])
 	}
 }
 

@@ -14,7 +14,7 @@ const MaxBatch = 9
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 15184
+const arenaSize = 15168
 
 //go:embed graph.json
 var graphJSON string

@@ -30,62 +30,56 @@ func (m *Model) Predict(n int, image []float32, probs []float32, features []floa
 	}
 	// c1/conv: Conv2D N×4×6×5
 	m.conv2D(n, image, m.c1Weight[:], m.arena[:n*120])
-	// c1/bias: BiasAdd N×4×6×5
-	m.biasAdd(n, m.arena[:n*120], m.arena[1088:1088+n*120], &m.c1Bias)
-	// c1/relu: Relu N×4×6×5
-	m.relu(n, m.arena[1088:1088+n*120], m.arena[:n*120])
+	// c1/relu: Relu N×4×6×5, fused with c1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*120], m.arena[:n*120], &m.c1Bias)
 	// mp: MaxPool2D N×4×6×5
 	m.maxPool2D(n, m.arena[:n*120], m.arena[2160:2160+n*120])
 	// c2/conv: Conv2D N×5×8×6
 	m.conv2D2(n, m.arena[2160:2160+n*120], m.c2Weight[:], m.arena[:n*240])
 	// c2/tanh: Tanh N×5×8×6
-	m.tanh(n, m.arena[:n*240], m.arena[2160:2160+n*240])
+	m.tanh(n, m.arena[:n*240], m.arena[:n*240])
 	// ap_same: AvgPool2D N×5×4×3
-	m.avgPool2D(n, m.arena[2160:2160+n*240], m.arena[1088:1088+n*60])
+	m.avgPool2D(n, m.arena[:n*240], m.arena[2160:2160+n*60])
 	// t1/convT: Conv2DTranspose N×3×8×5
-	m.conv2DTranspose(n, m.arena[1088:1088+n*60], m.t1Weight[:], m.arena[:n*120])
-	// t1/bias: BiasAdd N×3×8×5
-	m.biasAdd2(n, m.arena[:n*120], m.arena[1088:1088+n*120], &m.t1Bias)
-	// t1/relu: Relu N×3×8×5
-	m.relu(n, m.arena[1088:1088+n*120], m.arena[:n*120])
+	m.conv2DTranspose(n, m.arena[2160:2160+n*60], m.t1Weight[:], m.arena[:n*120])
+	// t1/relu: Relu N×3×8×5, fused with t1/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[:n*120], m.arena[:n*120], &m.t1Bias)
 	// ap_pad: AvgPool2D N×3×5×2
 	m.avgPool2D2(n, m.arena[:n*120], m.arena[1088:1088+n*30])
 	// up: UpSample2D N×3×10×6
 	m.upSample2D(n, m.arena[1088:1088+n*30], m.arena[2160:2160+n*180])
 	// pw/conv: Conv2D N×4×10×6
 	m.conv2D3(n, m.arena[2160:2160+n*180], m.pwWeight[:], m.arena[:n*240])
-	// pw/bias: BiasAdd N×4×10×6
-	m.biasAdd3(n, m.arena[:n*240], m.arena[2160:2160+n*240], &m.pwBias)
-	// pw/sigmoid: Sigmoid N×4×10×6
-	m.sigmoid(n, m.arena[2160:2160+n*240], m.arena[:n*240])
+	// pw/sigmoid: Sigmoid N×4×10×6, fused with pw/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[:n*240], m.arena[:n*240], &m.pwBias)
 	// c3/conv: Conv2D N×6×3×2
 	m.conv2D4(n, m.arena[:n*240], m.c3Weight[:], m.arena[2160:2160+n*36])
 	// c3/tanh: Tanh N×6×3×2
-	m.tanh(n, m.arena[2160:2160+n*36], m.arena[656:656+n*36])
+	m.tanh(n, m.arena[2160:2160+n*36], m.arena[2160:2160+n*36])
 	// tie/s1: ChannelMul N×6×3×2
-	m.channelMul(n, m.arena[656:656+n*36], m.arena[992:992+n*36], &m.tieS1)
+	m.channelMul(n, m.arena[2160:2160+n*36], m.arena[656:656+n*36], &m.tieS1)
 	// tie/s2: ChannelMul N×6×3×2
-	m.channelMul(n, m.arena[656:656+n*36], m.arena[1328:1328+n*36], &m.tieS2)
+	m.channelMul(n, m.arena[2160:2160+n*36], m.arena[992:992+n*36], &m.tieS2)
 	// tie/dup: Concat N×6×3×4
-	m.concat(n, m.arena[:n*72], m.arena[992:992+n*36], m.arena[1328:1328+n*36])
+	m.concat(n, m.arena[:n*72], m.arena[656:656+n*36], m.arena[992:992+n*36])
 	// tie/max: MaxPool2D N×6×3×2
-	m.maxPool2D2(n, m.arena[:n*72], m.arena[1968:1968+n*36])
+	m.maxPool2D2(n, m.arena[:n*72], m.arena[2496:2496+n*36])
 	// tie/flat: Reshape N×36: a view, no code
 	// tp/convT: Conv2DTranspose N×2×3×2
-	m.conv2DTranspose2(n, m.arena[656:656+n*36], m.tpWeight[:], features)
+	m.conv2DTranspose2(n, m.arena[2160:2160+n*36], m.tpWeight[:], features)
 	// gap: GlobalAvgPool2D N×2
-	m.globalAvgPool2D(n, features, m.arena[2304:2304+n*2])
+	m.globalAvgPool2D(n, features, m.arena[1968:1968+n*2])
 	// mp_overlap: MaxPool2D N×3×5×6
 	m.maxPool2D3(n, image, m.arena[1152:1152+n*90])
 	// mp_flat: Reshape N×90: a view, no code
 	// features: Concat N×128
-	m.concat2(n, m.arena[:n*128], m.arena[2304:2304+n*2], m.arena[1152:1152+n*90], m.arena[1968:1968+n*36])
+	m.concat2(n, m.arena[:n*128], m.arena[1968:1968+n*2], m.arena[1152:1152+n*90], m.arena[2496:2496+n*36])
 	// fc/matmul: MatMul N×3
 	rt.Gemm(false, true, n, 3, 128, 1, m.arena[:n*128], 128, m.fcWeight[:], 128, 0, m.arena[1152:1152+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	m.biasAdd4(n, m.arena[1152:1152+n*3], m.arena[:n*3], &m.fcBias)
+	m.biasAdd(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
 	// probs: Softmax N×3
-	m.softmax(n, m.arena[:n*3], probs)
+	m.softmax(n, m.arena[1152:1152+n*3], probs)
 	return nil
 }
 
@@ -114,62 +108,56 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	}
 	// c1/conv: Conv2D N×4×6×5
 	m.conv2D(n, image, m.c1Weight[:], m.arena[:n*120])
-	// c1/bias: BiasAdd N×4×6×5
-	m.biasAdd(n, m.arena[:n*120], m.arena[1088:1088+n*120], &m.c1Bias)
-	// c1/relu: Relu N×4×6×5
-	m.relu(n, m.arena[1088:1088+n*120], m.arena[:n*120])
+	// c1/relu: Relu N×4×6×5, fused with c1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*120], m.arena[:n*120], &m.c1Bias)
 	// mp: MaxPool2D N×4×6×5
 	m.maxPool2D(n, m.arena[:n*120], m.arena[2160:2160+n*120])
 	// c2/conv: Conv2D N×5×8×6
 	m.conv2D2(n, m.arena[2160:2160+n*120], m.c2Weight[:], m.arena[:n*240])
 	// c2/tanh: Tanh N×5×8×6
-	m.tanh(n, m.arena[:n*240], m.arena[2160:2160+n*240])
+	m.tanh(n, m.arena[:n*240], m.arena[:n*240])
 	// ap_same: AvgPool2D N×5×4×3
-	m.avgPool2D(n, m.arena[2160:2160+n*240], m.arena[1088:1088+n*60])
+	m.avgPool2D(n, m.arena[:n*240], m.arena[2160:2160+n*60])
 	// t1/convT: Conv2DTranspose N×3×8×5
-	m.conv2DTranspose(n, m.arena[1088:1088+n*60], m.t1Weight[:], m.arena[:n*120])
-	// t1/bias: BiasAdd N×3×8×5
-	m.biasAdd2(n, m.arena[:n*120], m.arena[1088:1088+n*120], &m.t1Bias)
-	// t1/relu: Relu N×3×8×5
-	m.relu(n, m.arena[1088:1088+n*120], m.arena[:n*120])
+	m.conv2DTranspose(n, m.arena[2160:2160+n*60], m.t1Weight[:], m.arena[:n*120])
+	// t1/relu: Relu N×3×8×5, fused with t1/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[:n*120], m.arena[:n*120], &m.t1Bias)
 	// ap_pad: AvgPool2D N×3×5×2
 	m.avgPool2D2(n, m.arena[:n*120], m.arena[1088:1088+n*30])
 	// up: UpSample2D N×3×10×6
 	m.upSample2D(n, m.arena[1088:1088+n*30], m.arena[2160:2160+n*180])
 	// pw/conv: Conv2D N×4×10×6
 	m.conv2D3(n, m.arena[2160:2160+n*180], m.pwWeight[:], m.arena[:n*240])
-	// pw/bias: BiasAdd N×4×10×6
-	m.biasAdd3(n, m.arena[:n*240], m.arena[2160:2160+n*240], &m.pwBias)
-	// pw/sigmoid: Sigmoid N×4×10×6
-	m.sigmoid(n, m.arena[2160:2160+n*240], m.arena[:n*240])
+	// pw/sigmoid: Sigmoid N×4×10×6, fused with pw/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[:n*240], m.arena[:n*240], &m.pwBias)
 	// c3/conv: Conv2D N×6×3×2
 	m.conv2D4(n, m.arena[:n*240], m.c3Weight[:], m.arena[2160:2160+n*36])
 	// c3/tanh: Tanh N×6×3×2
-	m.tanh(n, m.arena[2160:2160+n*36], m.arena[656:656+n*36])
+	m.tanh(n, m.arena[2160:2160+n*36], m.arena[2160:2160+n*36])
 	// tie/s1: ChannelMul N×6×3×2
-	m.channelMul(n, m.arena[656:656+n*36], m.arena[992:992+n*36], &m.tieS1)
+	m.channelMul(n, m.arena[2160:2160+n*36], m.arena[656:656+n*36], &m.tieS1)
 	// tie/s2: ChannelMul N×6×3×2
-	m.channelMul(n, m.arena[656:656+n*36], m.arena[1328:1328+n*36], &m.tieS2)
+	m.channelMul(n, m.arena[2160:2160+n*36], m.arena[992:992+n*36], &m.tieS2)
 	// tie/dup: Concat N×6×3×4
-	m.concat(n, m.arena[:n*72], m.arena[992:992+n*36], m.arena[1328:1328+n*36])
+	m.concat(n, m.arena[:n*72], m.arena[656:656+n*36], m.arena[992:992+n*36])
 	// tie/max: MaxPool2D N×6×3×2
-	m.maxPool2D2(n, m.arena[:n*72], m.arena[1968:1968+n*36])
+	m.maxPool2D2(n, m.arena[:n*72], m.arena[2496:2496+n*36])
 	// tie/flat: Reshape N×36: a view, no code
 	// tp/convT: Conv2DTranspose N×2×3×2
-	m.conv2DTranspose2(n, m.arena[656:656+n*36], m.tpWeight[:], m.arena[:n*12])
+	m.conv2DTranspose2(n, m.arena[2160:2160+n*36], m.tpWeight[:], m.arena[:n*12])
 	// gap: GlobalAvgPool2D N×2
-	m.globalAvgPool2D(n, m.arena[:n*12], m.arena[2304:2304+n*2])
+	m.globalAvgPool2D(n, m.arena[:n*12], m.arena[1968:1968+n*2])
 	// mp_overlap: MaxPool2D N×3×5×6
 	m.maxPool2D3(n, image, m.arena[1152:1152+n*90])
 	// mp_flat: Reshape N×90: a view, no code
 	// features: Concat N×128
-	m.concat2(n, m.arena[:n*128], m.arena[2304:2304+n*2], m.arena[1152:1152+n*90], m.arena[1968:1968+n*36])
+	m.concat2(n, m.arena[:n*128], m.arena[1968:1968+n*2], m.arena[1152:1152+n*90], m.arena[2496:2496+n*36])
 	// fc/matmul: MatMul N×3
 	rt.Gemm(false, true, n, 3, 128, 1, m.arena[:n*128], 128, m.fcWeight[:], 128, 0, m.arena[1152:1152+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	m.biasAdd4(n, m.arena[1152:1152+n*3], m.arena[:n*3], &m.fcBias)
+	m.biasAdd(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[:n*3], label, m.arena[32:32+1])
-	loss := m.arena[32]
+	m.sparseSoftmaxCELoss(n, m.arena[1152:1152+n*3], label, m.arena[:1])
+	loss := m.arena[0]
 	return loss, nil
 }

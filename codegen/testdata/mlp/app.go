@@ -21,6 +21,10 @@ func (m *Model) MaxBatchSize() int { return MaxBatch }
 // SetOptimizer sets the optimizer TrainStep applies, as assigning m.Optimizer does.
 func (m *Model) SetOptimizer(o rt.Optimizer) { m.Optimizer = o }
 
+// SetClip sets ClipValue and ClipNorm, the gradient clipping TrainStep applies
+// before the update (0 for none).
+func (m *Model) SetClip(value float32, norm float64) { m.ClipValue, m.ClipNorm = value, norm }
+
 // Steps returns m.Step, the number of training steps taken.
 func (m *Model) Steps() uint64 { return m.Step }
 

@@ -6,6 +6,8 @@ import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
+// Between the backward pass and the update it sets m.GradNorm (and GradNorms with m.Monitor) from the gradients as computed, then clips them by value (m.ClipValue) and by global norm (m.ClipNorm) if those are set. If a gradient holds a NaN or an infinity, it skips the update and returns the loss with an *rt.NonFiniteError naming the weight: the weights, the optimizer state and m.Step keep their values, and Grads holds the offending gradients.
+//
 //   - image: input, n×784 values, shape N×784 ("image")
 //   - label: class labels in [0, 10), n×1 values, shape N ("label")
 //
@@ -37,32 +39,35 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// fc1/matmul: MatMul N×128
 	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
 	// fc1/bias: BiasAdd N×128
-	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.fc1Bias)
+	m.biasAdd2(n, m.arena[:n*128], m.arena[:n*128], &m.fc1Bias)
 	// fc1/relu: Relu N×128
-	m.relu(n, m.arena[8192:8192+n*128], m.arena[:n*128])
+	m.relu(n, m.arena[:n*128], m.arena[8192:8192+n*128])
 	// fc2/matmul: MatMul N×10
-	rt.Gemm(false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[16384:16384+n*10], 10)
+	rt.Gemm(false, true, n, 10, 128, 1, m.arena[8192:8192+n*128], 128, m.fc2Weight[:], 128, 0, m.arena[16384:16384+n*10], 10)
 	// fc2/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[16384:16384+n*10], m.arena[17024:17024+n*10], &m.fc2Bias)
+	m.biasAdd(n, m.arena[16384:16384+n*10], m.arena[16384:16384+n*10], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[17024:17024+n*10], label, m.arena[16384:16384+1])
+	m.sparseSoftmaxCELoss(n, m.arena[16384:16384+n*10], label, m.arena[25216:25216+1])
 	// d.loss: Fill scalar
-	m.arena[16400] = 1.0
+	m.arena[17024] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[17024:17024+n*10], label, m.arena[16400:16400+1], m.arena[17664:17664+n*10])
+	m.lossGrad(n, m.arena[16384:16384+n*10], label, m.arena[17024:17024+1], m.arena[24576:24576+n*10])
 	// d.fc2/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[17664:17664+n*10], &m.fc2BiasGrad)
+	m.channelSum(n, m.arena[24576:24576+n*10], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×128
-	rt.Gemm(false, false, n, 128, 10, 1, m.arena[17664:17664+n*10], 10, m.fc2Weight[:], 128, 0, m.arena[18304:18304+n*128], 128)
+	rt.Gemm(false, false, n, 128, 10, 1, m.arena[24576:24576+n*10], 10, m.fc2Weight[:], 128, 0, m.arena[16384:16384+n*128], 128)
 	// d.fc2/matmul.2: MatMul 10×128
-	rt.Gemm(true, false, 10, 128, n, 1, m.arena[17664:17664+n*10], 10, m.arena[:n*128], 128, 0, m.fc2WeightGrad[:], 128)
+	rt.Gemm(true, false, 10, 128, n, 1, m.arena[24576:24576+n*10], 10, m.arena[8192:8192+n*128], 128, 0, m.fc2WeightGrad[:], 128)
 	// d.fc1/relu.1: ReluGrad N×128
-	m.reluGrad(n, m.arena[8192:8192+n*128], m.arena[18304:18304+n*128], m.arena[:n*128])
+	m.reluGrad(n, m.arena[:n*128], m.arena[16384:16384+n*128], m.arena[:n*128])
 	// d.fc1/bias.1: ChannelSum 128
 	m.channelSum2(n, m.arena[:n*128], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul 128×784
 	rt.Gemm(true, false, 128, 784, n, 1, m.arena[:n*128], 128, image, 784, 0, m.fc1WeightGrad[:], 784)
-	loss := m.arena[16384]
+	loss := m.arena[25216]
+	if err := m.prepareGrads(); err != nil {
+		return loss, err
+	}
 	m.update()
 	m.Step++
 	return loss, nil

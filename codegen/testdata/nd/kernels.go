@@ -7,78 +7,32 @@ import (
 	"math"
 )
 
-// biasAdd computes BiasAdd N×2×3×4, for affine/bias, bn/shifted, bn/centered.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[2]float32) {
+// biasAddChannelMulChannelMulBiasAdd computes BiasAdd+ChannelMul+ChannelMul+BiasAdd N×2×3×4, for bn/shifted.
+func (m *Model) biasAddChannelMulChannelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[2]float32, v2 *[2]float32, v3 *[2]float32, v4 *[2]float32) {
 	for o := range n {
-		xr := (*[24]float32)(x[o*24:])
 		yr := (*[24]float32)(y[o*24:])
+		x1r := (*[24]float32)(x1[o*24:])
 		for c := range 2 {
-			vc := v[c]
-			xc := (*[12]float32)(xr[c*12:])
+			v1c := v1[c]
+			v2c := v2[c]
+			v3c := v3[c]
+			v4c := v4[c]
 			yc := (*[12]float32)(yr[c*12:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[12]float32)(x1r[c*12:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				t2 := t1 * v2c
+				t3 := t2 * v3c
+				yc[i] = t3 + v4c
 			}
 		}
-	}
-}
-
-// channelMul computes ChannelMul N×2×3×4, for affine/scale, bn/scaled and 4 more.
-func (m *Model) channelMul(n int, x []float32, y []float32, v *[2]float32) {
-	for o := range n {
-		xr := (*[24]float32)(x[o*24:])
-		yr := (*[24]float32)(y[o*24:])
-		for c := range 2 {
-			vc := v[c]
-			xc := (*[12]float32)(xr[c*12:])
-			yc := (*[12]float32)(yr[c*12:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// addScalar computes AddScalar 2, for bn/var_eps.
-func (m *Model) addScalar(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = v + 0.001
-	}
-}
-
-// rsqrt computes Rsqrt 2, for bn/inv_std.
-func (m *Model) rsqrt(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / math.Sqrt(float64(v)))
-	}
-}
-
-// mul computes Mul 2, for bn/scale, bn/mean_scaled and 8 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
-	}
-}
-
-// sub computes Sub 2, for bn/shift.
-func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] - bv
 	}
 }
 
 // tanh computes Tanh N×2×3×4, for tanh.
 func (m *Model) tanh(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(math.Tanh(float64(v)))
-	}
+	rt.Tanh(y, x)
 }
 
 // concat computes Concat N×2×6×4, for cat_h.
@@ -91,10 +45,7 @@ func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 
 // sigmoid computes Sigmoid N×2×6×4, for sigmoid.
 func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	rt.Sigmoid(y, x)
 }
 
 // concat2 computes Concat N×2×6×8, for cat_w.
@@ -141,8 +92,8 @@ func (m *Model) softmax(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd2 computes BiasAdd N×5, for fc/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[5]float32) {
+// biasAdd computes BiasAdd N×5, for fc/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
 		xr := (*[5]float32)(x[o*5:])
 		yr := (*[5]float32)(y[o*5:])
@@ -253,12 +204,79 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// add computes Add scalar, for loss/sum0, loss/sum1 and 7 more.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
+// addAddAdd computes Add+Add+Add scalar, for loss/sum2.
+func (m *Model) addAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		t1 := a1 + a2
+		t2 := t1 + a3
+		y[i] = t2 + a4
+	}
+}
+
+// addScalarRsqrtMul computes AddScalar+Rsqrt+Mul 2, for bn/scale.
+func (m *Model) addScalarRsqrtMul(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := a1 + 0.001
+		t2 := float32(1 / math.Sqrt(float64(t1)))
+		y[i] = a2 * t2
+	}
+}
+
+// mulSub computes Mul+Sub 2, for bn/shift.
+func (m *Model) mulSub(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		y[i] = a3 - t1
+	}
+}
+
+// biasAdd2 computes BiasAdd N×2×3×4, for affine/bias, bn/centered.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[2]float32) {
+	for o := range n {
+		xr := (*[24]float32)(x[o*24:])
+		yr := (*[24]float32)(y[o*24:])
+		for c := range 2 {
+			vc := v[c]
+			xc := (*[12]float32)(xr[c*12:])
+			yc := (*[12]float32)(yr[c*12:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// channelMul computes ChannelMul N×2×3×4, for affine/scale, bn/normalized and 2 more.
+func (m *Model) channelMul(n int, x []float32, y []float32, v *[2]float32) {
+	for o := range n {
+		xr := (*[24]float32)(x[o*24:])
+		yr := (*[24]float32)(y[o*24:])
+		for c := range 2 {
+			vc := v[c]
+			xc := (*[12]float32)(xr[c*12:])
+			yc := (*[12]float32)(yr[c*12:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
 	}
 }
 
@@ -290,11 +308,21 @@ func (m *Model) scale(n int, x []float32, y []float32) {
 	}
 }
 
-// square computes Square N×2×3×4, for bn/sq, d.bn/inv_std.1.
+// square computes Square N×2×3×4, for bn/sq.
 func (m *Model) square(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = v * v
+	}
+}
+
+// addScalarRsqrt computes AddScalar+Rsqrt 2, for bn/inv_std.
+func (m *Model) addScalarRsqrt(n int, y []float32, x1 []float32) {
+	x1 = x1[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		t1 := a1 + 0.001
+		y[i] = float32(1 / math.Sqrt(float64(t1)))
 	}
 }
 
@@ -306,6 +334,29 @@ func (m *Model) dropoutMask(n int, y []float32) {
 			y[i] = scale
 		} else {
 			y[i] = 0
+		}
+	}
+}
+
+// channelMulBiasAddMul computes ChannelMul+BiasAdd+Mul N×2×3×4, for dropout/apply.
+func (m *Model) channelMulBiasAddMul(n int, y []float32, x1 []float32, v1 *[2]float32, v2 *[2]float32, x2 []float32) {
+	for o := range n {
+		yr := (*[24]float32)(y[o*24:])
+		x1r := (*[24]float32)(x1[o*24:])
+		x2r := (*[24]float32)(x2[o*24:])
+		for c := range 2 {
+			v1c := v1[c]
+			v2c := v2[c]
+			yc := (*[12]float32)(yr[c*12:])
+			x1c := (*[12]float32)(x1r[c*12:])
+			x2c := (*[12]float32)(x2r[c*12:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				t1 := a1 * v1c
+				t2 := t1 + v2c
+				yc[i] = t2 * a2
+			}
 		}
 	}
 }
@@ -401,6 +452,15 @@ func (m *Model) lossGrad3(n int, p []float32, t []float32, dl []float32, g []flo
 	}
 }
 
+// add computes Add N×3×4, for d.softmax_ce.2, d.bn/mean.2.
+func (m *Model) add(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] + bv
+	}
+}
+
 // lossGrad4 computes LossGrad N×2×3×4, for d.mse.1.
 func (m *Model) lossGrad4(n int, p []float32, t []float32, dl []float32, gr []float32) {
 	t = t[:len(p)]
@@ -454,6 +514,20 @@ func (m *Model) softmaxGrad2(n int, y []float32, dy []float32, dx []float32) {
 	}
 }
 
+// addAdd computes Add+Add N×2×3×4, for d.softmax4d.2.
+func (m *Model) addAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 + a2
+		y[i] = t1 + a3
+	}
+}
+
 // sliceGrad2 computes SliceGrad N×2×6×4, for d.slice_h.1.
 func (m *Model) sliceGrad2(n int, dy []float32, y []float32) {
 	clear(y)
@@ -484,12 +558,17 @@ func (m *Model) slice5(n int, x []float32, y []float32) {
 	}
 }
 
-// sigmoidGrad computes SigmoidGrad N×2×6×4, for d.sigmoid.1.
-func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = bv * a[i] * (1 - a[i])
+// sigmoidGradAdd computes SigmoidGrad+Add N×2×6×4, for d.sigmoid.2.
+func (m *Model) sigmoidGradAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a2 * a1 * (1 - a1)
+		y[i] = a3 + t1
 	}
 }
 
@@ -497,6 +576,15 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) slice6(n int, x []float32, y []float32) {
 	for o := range n * 2 {
 		copy(y[o*12:o*12+12], x[o*24:o*24+12])
+	}
+}
+
+// mul computes Mul N×2×3×4, for d.dropout/apply.1, d.bn/scaled.2 and 2 more.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
 	}
 }
 
@@ -519,11 +607,17 @@ func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// scale2 computes Scale 2, for d.bn/inv_std.4.
-func (m *Model) scale2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = -0.5 * v
+// squareMulMulScale computes Square+Mul+Mul+Scale 2, for d.bn/inv_std.4.
+func (m *Model) squareMulMulScale(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := a1 * a1
+		t2 := t1 * a1
+		t3 := a2 * t2
+		y[i] = -0.5 * t3
 	}
 }
 
@@ -542,10 +636,28 @@ func (m *Model) channelBroadcast(n int, v *[2]float32, y []float32) {
 	}
 }
 
-// scale3 computes Scale N×2×3×4, for d.bn/sq.2.
-func (m *Model) scale3(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 2.0 * v
+// channelMulMulScaleAdd computes ChannelMul+Mul+Scale+Add N×2×3×4, for d.bn/sq.3.
+func (m *Model) channelMulMulScaleAdd(n int, y []float32, x1 []float32, v1 *[2]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[24]float32)(y[o*24:])
+		x1r := (*[24]float32)(x1[o*24:])
+		x2r := (*[24]float32)(x2[o*24:])
+		x3r := (*[24]float32)(x3[o*24:])
+		for c := range 2 {
+			v1c := v1[c]
+			yc := (*[12]float32)(yr[c*12:])
+			x1c := (*[12]float32)(x1r[c*12:])
+			x2c := (*[12]float32)(x2r[c*12:])
+			x3c := (*[12]float32)(x3r[c*12:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				a3 := x3c[i]
+				t1 := a1 * v1c
+				t2 := a2 * a3
+				t3 := 2.0 * t2
+				yc[i] = t1 + t3
+			}
+		}
 	}
 }

@@ -14,7 +14,7 @@ const MaxBatch = 8
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 2944
+const arenaSize = 2720
 
 //go:embed graph.json
 var graphJSON string
@@ -43,6 +43,13 @@ type Model struct {
 	fcWeight      [120]float32 // fc.weight 5×24, weight
 	fcBias        [5]float32   // fc.bias 5, weight
 
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	bnScale [2]float32 // bn/scale 2 (Mul)
+	bnShift [2]float32 // bn/shift 2 (Sub)
+	derived bool
+
 	affineBiasGrad  [2]float32   // gradient of affine.bias
 	affineScaleGrad [2]float32   // gradient of affine.scale
 	bnWeightGrad    [2]float32   // gradient of bn.weight
@@ -53,6 +60,23 @@ type Model struct {
 	// optState holds the optimizer's slots for every weight: weight w's are
 	// optState[k·off(w) : k·(off(w)+len(w))], k = len(Optimizer.Slots()).
 	optState []float32
+
+	// ClipValue, when positive, clamps every gradient element into [-ClipValue,
+	// ClipValue] before the update (torch.nn.utils.clip_grad_value_).
+	ClipValue float32
+	// ClipNorm, when positive, then scales all the gradients together to a global
+	// L2 norm of at most ClipNorm (torch.nn.utils.clip_grad_norm_).
+	ClipNorm float64
+	// Monitor makes TrainStep record the L2 norm of every weight's gradient
+	// (GradNorms).
+	Monitor bool
+	// GradNorm is the global L2 norm of the last TrainStep's gradients, before
+	// clipping.
+	GradNorm float64
+
+	gradData  [][]float32 // the gradient arrays, for rt.PrepareGrads
+	gradNorms [6]float64
+	nonFinite rt.NonFiniteError
 
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [5]float64
@@ -69,6 +93,7 @@ func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
 	m.params = []rt.Tensor{{Name: "affine.bias", Shape: []int{2}, Data: m.affineBias[:]}, {Name: "affine.scale", Shape: []int{2}, Data: m.affineScale[:]}, {Name: "bn.weight", Shape: []int{2}, Data: m.bnWeight[:]}, {Name: "bn.bias", Shape: []int{2}, Data: m.bnBias[:]}, {Name: "bn.running_mean", Shape: []int{2}, Data: m.bnRunningMean[:]}, {Name: "bn.running_var", Shape: []int{2}, Data: m.bnRunningVar[:]}, {Name: "fc.weight", Shape: []int{5, 24}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{5}, Data: m.fcBias[:]}}
 	m.grads = []rt.Tensor{{Name: "affine.bias", Shape: []int{2}, Data: m.affineBiasGrad[:]}, {Name: "affine.scale", Shape: []int{2}, Data: m.affineScaleGrad[:]}, {Name: "bn.weight", Shape: []int{2}, Data: m.bnWeightGrad[:]}, {Name: "bn.bias", Shape: []int{2}, Data: m.bnBiasGrad[:]}, {Name: "fc.weight", Shape: []int{5, 24}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{5}, Data: m.fcBiasGrad[:]}}
+	m.gradData = [][]float32{m.affineBiasGrad[:], m.affineScaleGrad[:], m.bnWeightGrad[:], m.bnBiasGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
@@ -101,6 +126,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.fcBias[:], "uniform", 0, 0, 0.1, seed, "fc.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -109,7 +135,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 
@@ -117,6 +148,36 @@ func (m *Model) Params() []rt.Tensor {
 // of Params with the state parameters left out.
 func (m *Model) Grads() []rt.Tensor {
 	return m.grads
+}
+
+// GradNorms returns the L2 norm of every weight's gradient in the last TrainStep,
+// before clipping, in the order of Grads, when m.Monitor is set (zeros otherwise). It
+// is a view of the model's storage, overwritten by the next step.
+func (m *Model) GradNorms() []float64 {
+	return m.gradNorms[:]
+}
+
+// prepareGrads measures, checks and clips the gradients between the backward pass
+// and the update (rt.PrepareGrads): it sets GradNorm (and GradNorms with Monitor), and
+// returns an *rt.NonFiniteError naming the weight when a gradient holds a NaN or an
+// infinity, in which case the caller skips the update.
+func (m *Model) prepareGrads() error {
+	var norms []float64
+	if m.Monitor {
+		norms = m.gradNorms[:]
+	}
+	norm, t, i := rt.PrepareGrads(m.gradData, norms, m.ClipValue, m.ClipNorm)
+	m.GradNorm = norm
+	if t >= 0 {
+		m.nonFinite = rt.NonFiniteError{
+			Index:  i,
+			Method: "nd.TrainStep",
+			Param:  m.grads[t].Name,
+			Value:  m.gradData[t][i],
+		}
+		return &m.nonFinite
+	}
+	return nil
 }
 
 // optimizerState returns the optimizer's state, allocating it (zeroed) the first

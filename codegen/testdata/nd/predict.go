@@ -28,43 +28,30 @@ func (m *Model) Predict(n int, x []float32, probs4d []float32, logits []float32)
 	if err := rt.CheckFinite(method, "x", x); err != nil {
 		return err
 	}
-	// affine/bias: BiasAdd N×2×3×4
-	m.biasAdd(n, x, m.arena[:n*24], &m.affineBias)
-	// affine/scale: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[:n*24], m.arena[192:192+n*24], &m.affineScale)
-	// bn/var_eps: AddScalar 2
-	m.addScalar(n, m.bnRunningVar[:], m.arena[:2])
-	// bn/inv_std: Rsqrt 2
-	m.rsqrt(n, m.arena[:2], m.arena[16:16+2])
-	// bn/scale: Mul 2
-	m.mul(n, m.bnWeight[:], m.arena[16:16+2], m.arena[:2])
-	// bn/mean_scaled: Mul 2
-	m.mul(n, m.bnRunningMean[:], m.arena[:2], m.arena[16:16+2])
-	// bn/shift: Sub 2
-	m.sub(n, m.bnBias[:], m.arena[16:16+2], m.arena[32:32+2])
-	// bn/scaled: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[192:192+n*24], m.arena[384:384+n*24], (*[2]float32)(m.arena[0:]))
-	// bn/shifted: BiasAdd N×2×3×4
-	m.biasAdd(n, m.arena[384:384+n*24], m.arena[48:48+n*24], (*[2]float32)(m.arena[32:]))
+	if !m.derived {
+		m.deriveParams()
+	}
+	// bn/shifted: BiasAdd N×2×3×4, fused with affine/bias (BiasAdd), affine/scale (ChannelMul), bn/scaled (ChannelMul)
+	m.biasAddChannelMulChannelMulBiasAdd(n, m.arena[:n*24], x, &m.affineBias, &m.affineScale, &m.bnScale, &m.bnShift)
 	// tanh: Tanh N×2×3×4
-	m.tanh(n, x, m.arena[240:240+n*24])
+	m.tanh(n, x, m.arena[192:192+n*24])
 	// cat_h: Concat N×2×6×4
-	m.concat(n, m.arena[432:432+n*48], m.arena[48:48+n*24], m.arena[240:240+n*24])
+	m.concat(n, m.arena[768:768+n*48], m.arena[:n*24], m.arena[192:192+n*24])
 	// sigmoid: Sigmoid N×2×6×4
-	m.sigmoid(n, m.arena[432:432+n*48], m.arena[:n*48])
+	m.sigmoid(n, m.arena[768:768+n*48], m.arena[1152:1152+n*48])
 	// cat_w: Concat N×2×6×8
-	m.concat2(n, m.arena[816:816+n*96], m.arena[432:432+n*48], m.arena[:n*48])
+	m.concat2(n, m.arena[:n*96], m.arena[768:768+n*48], m.arena[1152:1152+n*48])
 	// slice_w: Slice N×2×6×4
-	m.slice(n, m.arena[816:816+n*96], m.arena[:n*48])
+	m.slice(n, m.arena[:n*96], m.arena[768:768+n*48])
 	// slice_h: Slice N×2×3×4
-	m.slice2(n, m.arena[:n*48], m.arena[384:384+n*24])
+	m.slice2(n, m.arena[768:768+n*48], m.arena[:n*24])
 	// softmax4d: Softmax N×2×3×4
-	m.softmax(n, m.arena[384:384+n*24], probs4d)
+	m.softmax(n, m.arena[:n*24], probs4d)
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	rt.Gemm(false, true, n, 5, 24, 1, m.arena[384:384+n*24], 24, m.fcWeight[:], 24, 0, m.arena[:n*5], 5)
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[:n*24], 24, m.fcWeight[:], 24, 0, m.arena[192:192+n*5], 5)
 	// fc/bias: BiasAdd N×5
-	m.biasAdd2(n, m.arena[:n*5], logits, &m.fcBias)
+	m.biasAdd(n, m.arena[192:192+n*5], logits, &m.fcBias)
 	return nil
 }
 
@@ -105,62 +92,57 @@ func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32
 	if err := rt.CheckLabels(method, "label", label, 5); err != nil {
 		return 0, err
 	}
-	// affine/bias: BiasAdd N×2×3×4
-	m.biasAdd(n, x, m.arena[:n*24], &m.affineBias)
-	// affine/scale: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[:n*24], m.arena[192:192+n*24], &m.affineScale)
-	// bn/var_eps: AddScalar 2
-	m.addScalar(n, m.bnRunningVar[:], m.arena[:2])
-	// bn/inv_std: Rsqrt 2
-	m.rsqrt(n, m.arena[:2], m.arena[16:16+2])
-	// bn/scale: Mul 2
-	m.mul(n, m.bnWeight[:], m.arena[16:16+2], m.arena[:2])
-	// bn/mean_scaled: Mul 2
-	m.mul(n, m.bnRunningMean[:], m.arena[:2], m.arena[16:16+2])
-	// bn/shift: Sub 2
-	m.sub(n, m.bnBias[:], m.arena[16:16+2], m.arena[32:32+2])
-	// bn/scaled: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[192:192+n*24], m.arena[384:384+n*24], (*[2]float32)(m.arena[0:]))
-	// bn/shifted: BiasAdd N×2×3×4
-	m.biasAdd(n, m.arena[384:384+n*24], m.arena[48:48+n*24], (*[2]float32)(m.arena[32:]))
+	if !m.derived {
+		m.deriveParams()
+	}
+	// bn/shifted: BiasAdd N×2×3×4, fused with affine/bias (BiasAdd), affine/scale (ChannelMul), bn/scaled (ChannelMul)
+	m.biasAddChannelMulChannelMulBiasAdd(n, m.arena[:n*24], x, &m.affineBias, &m.affineScale, &m.bnScale, &m.bnShift)
 	// tanh: Tanh N×2×3×4
-	m.tanh(n, x, m.arena[240:240+n*24])
+	m.tanh(n, x, m.arena[192:192+n*24])
 	// cat_h: Concat N×2×6×4
-	m.concat(n, m.arena[432:432+n*48], m.arena[48:48+n*24], m.arena[240:240+n*24])
+	m.concat(n, m.arena[768:768+n*48], m.arena[:n*24], m.arena[192:192+n*24])
 	// sigmoid: Sigmoid N×2×6×4
-	m.sigmoid(n, m.arena[432:432+n*48], m.arena[:n*48])
+	m.sigmoid(n, m.arena[768:768+n*48], m.arena[1152:1152+n*48])
 	// cat_w: Concat N×2×6×8
-	m.concat2(n, m.arena[816:816+n*96], m.arena[432:432+n*48], m.arena[:n*48])
+	m.concat2(n, m.arena[:n*96], m.arena[768:768+n*48], m.arena[1152:1152+n*48])
 	// slice_w: Slice N×2×6×4
-	m.slice(n, m.arena[816:816+n*96], m.arena[:n*48])
+	m.slice(n, m.arena[:n*96], m.arena[768:768+n*48])
 	// slice_h: Slice N×2×3×4
-	m.slice2(n, m.arena[:n*48], m.arena[384:384+n*24])
+	m.slice2(n, m.arena[768:768+n*48], m.arena[:n*24])
 	// softmax4d: Softmax N×2×3×4
-	m.softmax(n, m.arena[384:384+n*24], m.arena[:n*24])
+	m.softmax(n, m.arena[:n*24], m.arena[192:192+n*24])
 	// slice_c: Slice N×1×3×4
-	m.slice3(n, m.arena[384:384+n*24], m.arena[192:192+n*12])
+	m.slice3(n, m.arena[:n*24], m.arena[384:384+n*12])
 	// rows: Reshape N×3×4: a view, no code
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	rt.Gemm(false, true, n, 5, 24, 1, m.arena[384:384+n*24], 24, m.fcWeight[:], 24, 0, m.arena[288:288+n*5], 5)
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[:n*24], 24, m.fcWeight[:], 24, 0, m.arena[480:480+n*5], 5)
 	// fc/bias: BiasAdd N×5
-	m.biasAdd2(n, m.arena[288:288+n*5], m.arena[336:336+n*5], &m.fcBias)
+	m.biasAdd(n, m.arena[480:480+n*5], m.arena[480:480+n*5], &m.fcBias)
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[:n*24], t, m.arena[288:288+1])
+	m.mSELoss(n, m.arena[192:192+n*24], t, m.arena[96:96+1])
 	// softmax_ce: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[192:192+n*12], z, m.arena[:1])
+	m.softmaxCELoss(n, m.arena[384:384+n*12], z, m.arena[112:112+1])
 	// rows_softmax: Softmax N×3×4
-	m.softmax2(n, m.arena[192:192+n*12], m.arena[16:16+n*12])
+	m.softmax2(n, m.arena[384:384+n*12], m.arena[:n*12])
 	// cce: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[16:16+n*12], z, m.arena[112:112+1])
+	m.categoricalCELoss(n, m.arena[:n*12], z, m.arena[128:128+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[336:336+n*5], label, m.arena[16:16+1])
-	// loss/sum0: Add scalar
-	m.add(n, m.arena[288:288+1], m.arena[:1], m.arena[32:32+1])
-	// loss/sum1: Add scalar
-	m.add(n, m.arena[32:32+1], m.arena[112:112+1], m.arena[:1])
-	// loss/sum2: Add scalar
-	m.add(n, m.arena[:1], m.arena[16:16+1], m.arena[32:32+1])
-	loss := m.arena[32]
+	m.sparseSoftmaxCELoss(n, m.arena[480:480+n*5], label, m.arena[:1])
+	// loss/sum2: Add scalar, fused with loss/sum0 (Add), loss/sum1 (Add)
+	m.addAddAdd(n, m.arena[96:96+1], m.arena[96:96+1], m.arena[112:112+1], m.arena[128:128+1], m.arena[:1])
+	loss := m.arena[96]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// Every value here is unbatched: kernels take the batch size n but do not read it.
+	const n = 1
+	// bn/scale: Mul 2, fused with bn/var_eps (AddScalar), bn/inv_std (Rsqrt)
+	m.addScalarRsqrtMul(n, m.bnScale[:], m.bnRunningVar[:], m.bnWeight[:])
+	// bn/shift: Sub 2, fused with bn/mean_scaled (Mul)
+	m.mulSub(n, m.bnShift[:], m.bnRunningMean[:], m.bnScale[:], m.bnBias[:])
+	m.derived = true
 }

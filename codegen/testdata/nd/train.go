@@ -6,6 +6,8 @@ import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
+// Between the backward pass and the update it sets m.GradNorm (and GradNorms with m.Monitor) from the gradients as computed, then clips them by value (m.ClipValue) and by global norm (m.ClipNorm) if those are set. If a gradient holds a NaN or an infinity, it skips the update and returns the loss with an *rt.NonFiniteError naming the weight: the weights, the optimizer state and m.Step keep their values, and Grads holds the offending gradients.
+//
 //   - x: input, n×24 values, shape N×2×3×4 ("x")
 //   - t: input, n×24 values, shape N×2×3×4 ("t")
 //   - z: input, n×12 values, shape N×3×4 ("z")
@@ -49,29 +51,23 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 		}
 	}
 	// affine/bias: BiasAdd N×2×3×4
-	m.biasAdd(n, x, m.arena[:n*24], &m.affineBias)
+	m.biasAdd2(n, x, m.arena[1920:1920+n*24], &m.affineBias)
 	// affine/scale: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[:n*24], m.arena[192:192+n*24], &m.affineScale)
+	m.channelMul(n, m.arena[1920:1920+n*24], m.arena[:n*24], &m.affineScale)
 	// bn/mean: ChannelMean 2
-	m.channelMean(n, m.arena[192:192+n*24], (*[2]float32)(m.arena[384:]))
+	m.channelMean(n, m.arena[:n*24], (*[2]float32)(m.arena[384:]))
 	// bn/neg_mean: Scale 2
-	m.scale(n, m.arena[384:384+2], m.arena[400:400+2])
+	m.scale(n, m.arena[384:384+2], m.arena[192:192+2])
 	// bn/centered: BiasAdd N×2×3×4
-	m.biasAdd(n, m.arena[192:192+n*24], m.arena[416:416+n*24], (*[2]float32)(m.arena[400:]))
+	m.biasAdd2(n, m.arena[:n*24], m.arena[2112:2112+n*24], (*[2]float32)(m.arena[192:]))
 	// bn/sq: Square N×2×3×4
-	m.square(n, m.arena[416:416+n*24], m.arena[608:608+n*24])
+	m.square(n, m.arena[2112:2112+n*24], m.arena[192:192+n*24])
 	// bn/var: ChannelMean 2
-	m.channelMean(n, m.arena[608:608+n*24], (*[2]float32)(m.arena[400:]))
-	// bn/var_eps: AddScalar 2
-	m.addScalar(n, m.arena[400:400+2], m.arena[608:608+2])
-	// bn/inv_std: Rsqrt 2
-	m.rsqrt(n, m.arena[608:608+2], m.arena[624:624+2])
+	m.channelMean(n, m.arena[192:192+n*24], (*[2]float32)(m.arena[400:]))
+	// bn/inv_std: Rsqrt 2, fused with bn/var_eps (AddScalar)
+	m.addScalarRsqrt(n, m.arena[2688:2688+2], m.arena[400:400+2])
 	// bn/normalized: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[416:416+n*24], m.arena[640:640+n*24], (*[2]float32)(m.arena[624:]))
-	// bn/scaled: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[640:640+n*24], m.arena[832:832+n*24], &m.bnWeight)
-	// bn/shifted: BiasAdd N×2×3×4
-	m.biasAdd(n, m.arena[832:832+n*24], m.arena[1024:1024+n*24], &m.bnBias)
+	m.channelMul(n, m.arena[2112:2112+n*24], m.arena[2304:2304+n*24], (*[2]float32)(m.arena[2688:]))
 	// bn/update_mean: RunningUpdate 2
 	{
 		state, stat := &m.bnRunningMean, (*[2]float32)(m.arena[384:])
@@ -90,140 +86,124 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 		}
 	}
 	// dropout/mask: DropoutMask N×2×3×4
-	m.dropoutMask(n, m.arena[192:192+n*24])
-	// dropout/apply: Mul N×2×3×4
-	m.mul(n, m.arena[1024:1024+n*24], m.arena[192:192+n*24], m.arena[832:832+n*24])
+	m.dropoutMask(n, m.arena[2496:2496+n*24])
+	// dropout/apply: Mul N×2×3×4, fused with bn/scaled (ChannelMul), bn/shifted (BiasAdd)
+	m.channelMulBiasAddMul(n, m.arena[:n*24], m.arena[2304:2304+n*24], &m.bnWeight, &m.bnBias, m.arena[2496:2496+n*24])
 	// tanh: Tanh N×2×3×4
-	m.tanh(n, x, m.arena[1024:1024+n*24])
+	m.tanh(n, x, m.arena[192:192+n*24])
 	// cat_h: Concat N×2×6×4
-	m.concat(n, m.arena[1216:1216+n*48], m.arena[832:832+n*24], m.arena[1024:1024+n*24])
+	m.concat(n, m.arena[768:768+n*48], m.arena[:n*24], m.arena[192:192+n*24])
 	// sigmoid: Sigmoid N×2×6×4
-	m.sigmoid(n, m.arena[1216:1216+n*48], m.arena[832:832+n*48])
+	m.sigmoid(n, m.arena[768:768+n*48], m.arena[1152:1152+n*48])
 	// cat_w: Concat N×2×6×8
-	m.concat2(n, m.arena[1600:1600+n*96], m.arena[1216:1216+n*48], m.arena[832:832+n*48])
+	m.concat2(n, m.arena[:n*96], m.arena[768:768+n*48], m.arena[1152:1152+n*48])
 	// slice_w: Slice N×2×6×4
-	m.slice(n, m.arena[1600:1600+n*96], m.arena[1216:1216+n*48])
+	m.slice(n, m.arena[:n*96], m.arena[768:768+n*48])
 	// slice_h: Slice N×2×3×4
-	m.slice2(n, m.arena[1216:1216+n*48], m.arena[1600:1600+n*24])
+	m.slice2(n, m.arena[768:768+n*48], m.arena[1536:1536+n*24])
 	// softmax4d: Softmax N×2×3×4
-	m.softmax(n, m.arena[1600:1600+n*24], m.arena[1216:1216+n*24])
+	m.softmax(n, m.arena[1536:1536+n*24], m.arena[1728:1728+n*24])
 	// slice_c: Slice N×1×3×4
-	m.slice3(n, m.arena[1600:1600+n*24], m.arena[1408:1408+n*12])
+	m.slice3(n, m.arena[1536:1536+n*24], m.arena[:n*12])
 	// rows: Reshape N×3×4: a view, no code
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	rt.Gemm(false, true, n, 5, 24, 1, m.arena[1600:1600+n*24], 24, m.fcWeight[:], 24, 0, m.arena[1504:1504+n*5], 5)
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[1536:1536+n*24], 24, m.fcWeight[:], 24, 0, m.arena[192:192+n*5], 5)
 	// fc/bias: BiasAdd N×5
-	m.biasAdd2(n, m.arena[1504:1504+n*5], m.arena[1552:1552+n*5], &m.fcBias)
+	m.biasAdd(n, m.arena[192:192+n*5], m.arena[192:192+n*5], &m.fcBias)
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[1216:1216+n*24], t, m.arena[384:384+1])
+	m.mSELoss(n, m.arena[1728:1728+n*24], t, m.arena[2704:2704+1])
 	// softmax_ce: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[1408:1408+n*12], z, m.arena[400:400+1])
+	m.softmaxCELoss(n, m.arena[:n*12], z, m.arena[240:240+1])
 	// rows_softmax: Softmax N×3×4
-	m.softmax2(n, m.arena[1408:1408+n*12], m.arena[1792:1792+n*12])
+	m.softmax2(n, m.arena[:n*12], m.arena[96:96+n*12])
 	// cce: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[1792:1792+n*12], z, m.arena[608:608+1])
+	m.categoricalCELoss(n, m.arena[96:96+n*12], z, m.arena[256:256+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[1552:1552+n*5], label, m.arena[1504:1504+1])
-	// loss/sum0: Add scalar
-	m.add(n, m.arena[384:384+1], m.arena[400:400+1], m.arena[1520:1520+1])
-	// loss/sum1: Add scalar
-	m.add(n, m.arena[1520:1520+1], m.arena[608:608+1], m.arena[384:384+1])
-	// loss/sum2: Add scalar
-	m.add(n, m.arena[384:384+1], m.arena[1504:1504+1], m.arena[400:400+1])
+	m.sparseSoftmaxCELoss(n, m.arena[192:192+n*5], label, m.arena[272:272+1])
+	// loss/sum2: Add scalar, fused with loss/sum0 (Add), loss/sum1 (Add)
+	m.addAddAdd(n, m.arena[2704:2704+1], m.arena[2704:2704+1], m.arena[240:240+1], m.arena[256:256+1], m.arena[272:272+1])
 	// d.loss: Fill scalar
-	m.arena[384] = 1.0
+	m.arena[288] = 1.0
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad(n, m.arena[1552:1552+n*5], label, m.arena[384:384+1], m.arena[1504:1504+n*5])
+	m.lossGrad(n, m.arena[192:192+n*5], label, m.arena[288:288+1], m.arena[480:480+n*5])
 	// d.cce.1: LossGrad of CategoricalCELoss N×3×4
-	m.lossGrad2(n, m.arena[1792:1792+n*12], z, m.arena[384:384+1], m.arena[1888:1888+n*12])
+	m.lossGrad2(n, m.arena[96:96+n*12], z, m.arena[288:288+1], m.arena[192:192+n*12])
 	// d.rows_softmax.1: SoftmaxGrad N×3×4
-	m.softmaxGrad(n, m.arena[1792:1792+n*12], m.arena[1888:1888+n*12], m.arena[1984:1984+n*12])
+	m.softmaxGrad(n, m.arena[96:96+n*12], m.arena[192:192+n*12], m.arena[384:384+n*12])
 	// d.softmax_ce.1: LossGrad of SoftmaxCELoss N×3×4
-	m.lossGrad3(n, m.arena[1408:1408+n*12], z, m.arena[384:384+1], m.arena[1792:1792+n*12])
+	m.lossGrad3(n, m.arena[:n*12], z, m.arena[288:288+1], m.arena[96:96+n*12])
 	// d.softmax_ce.2: Add N×3×4
-	m.add(n, m.arena[1984:1984+n*12], m.arena[1792:1792+n*12], m.arena[1408:1408+n*12])
+	m.add(n, m.arena[384:384+n*12], m.arena[96:96+n*12], m.arena[384:384+n*12])
 	// d.mse.1: LossGrad of MSELoss N×2×3×4
-	m.lossGrad4(n, m.arena[1216:1216+n*24], t, m.arena[384:384+1], m.arena[1792:1792+n*24])
+	m.lossGrad4(n, m.arena[1728:1728+n*24], t, m.arena[288:288+1], m.arena[:n*24])
 	// d.fc/bias.1: ChannelSum 5
-	m.channelSum(n, m.arena[1504:1504+n*5], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[480:480+n*5], &m.fcBiasGrad)
 	// d.fc/matmul.1: MatMul N×24
-	rt.Gemm(false, false, n, 24, 5, 1, m.arena[1504:1504+n*5], 5, m.fcWeight[:], 24, 0, m.arena[1984:1984+n*24], 24)
+	rt.Gemm(false, false, n, 24, 5, 1, m.arena[480:480+n*5], 5, m.fcWeight[:], 24, 0, m.arena[192:192+n*24], 24)
 	// d.fc/matmul.2: MatMul 5×24
-	rt.Gemm(true, false, 5, 24, n, 1, m.arena[1504:1504+n*5], 5, m.arena[1600:1600+n*24], 24, 0, m.fcWeightGrad[:], 24)
+	rt.Gemm(true, false, 5, 24, n, 1, m.arena[480:480+n*5], 5, m.arena[1536:1536+n*24], 24, 0, m.fcWeightGrad[:], 24)
 	// d.flat.1: Reshape N×2×3×4: a view, no code
 	// d.rows.1: Reshape N×1×3×4: a view, no code
 	// d.slice_c.1: SliceGrad N×2×3×4
-	m.sliceGrad(n, m.arena[1408:1408+n*12], m.arena[1504:1504+n*24])
-	// d.slice_c.2: Add N×2×3×4
-	m.add(n, m.arena[1984:1984+n*24], m.arena[1504:1504+n*24], m.arena[2176:2176+n*24])
+	m.sliceGrad(n, m.arena[384:384+n*12], m.arena[1536:1536+n*24])
 	// d.softmax4d.1: SoftmaxGrad N×2×3×4
-	m.softmaxGrad2(n, m.arena[1216:1216+n*24], m.arena[1792:1792+n*24], m.arena[1408:1408+n*24])
-	// d.softmax4d.2: Add N×2×3×4
-	m.add(n, m.arena[2176:2176+n*24], m.arena[1408:1408+n*24], m.arena[1216:1216+n*24])
+	m.softmaxGrad2(n, m.arena[1728:1728+n*24], m.arena[:n*24], m.arena[384:384+n*24])
+	// d.softmax4d.2: Add N×2×3×4, fused with d.slice_c.2 (Add)
+	m.addAdd(n, m.arena[192:192+n*24], m.arena[192:192+n*24], m.arena[1536:1536+n*24], m.arena[384:384+n*24])
 	// d.slice_h.1: SliceGrad N×2×6×4
-	m.sliceGrad2(n, m.arena[1216:1216+n*24], m.arena[1408:1408+n*48])
+	m.sliceGrad2(n, m.arena[192:192+n*24], m.arena[768:768+n*48])
 	// d.slice_w.1: SliceGrad N×2×6×8
-	m.sliceGrad3(n, m.arena[1408:1408+n*48], m.arena[1792:1792+n*96])
+	m.sliceGrad3(n, m.arena[768:768+n*48], m.arena[:n*96])
 	// d.cat_w.1: Slice N×2×6×4
-	m.slice4(n, m.arena[1792:1792+n*96], m.arena[1216:1216+n*48])
+	m.slice4(n, m.arena[:n*96], m.arena[768:768+n*48])
 	// d.cat_w.2: Slice N×2×6×4
-	m.slice5(n, m.arena[1792:1792+n*96], m.arena[2560:2560+n*48])
-	// d.sigmoid.1: SigmoidGrad N×2×6×4
-	m.sigmoidGrad(n, m.arena[832:832+n*48], m.arena[2560:2560+n*48], m.arena[1600:1600+n*48])
-	// d.sigmoid.2: Add N×2×6×4
-	m.add(n, m.arena[1216:1216+n*48], m.arena[1600:1600+n*48], m.arena[832:832+n*48])
+	m.slice5(n, m.arena[:n*96], m.arena[1536:1536+n*48])
+	// d.sigmoid.2: Add N×2×6×4, fused with d.sigmoid.1 (SigmoidGrad)
+	m.sigmoidGradAdd(n, m.arena[1152:1152+n*48], m.arena[1152:1152+n*48], m.arena[1536:1536+n*48], m.arena[768:768+n*48])
 	// d.cat_h.1: Slice N×2×3×4
-	m.slice6(n, m.arena[832:832+n*48], m.arena[1216:1216+n*24])
+	m.slice6(n, m.arena[1152:1152+n*48], m.arena[1536:1536+n*24])
 	// d.dropout/apply.1: Mul N×2×3×4
-	m.mul(n, m.arena[1216:1216+n*24], m.arena[192:192+n*24], m.arena[832:832+n*24])
+	m.mul(n, m.arena[1536:1536+n*24], m.arena[2496:2496+n*24], m.arena[1536:1536+n*24])
 	// d.bn/shifted.1: ChannelSum 2
-	m.channelSum2(n, m.arena[832:832+n*24], &m.bnBiasGrad)
+	m.channelSum2(n, m.arena[1536:1536+n*24], &m.bnBiasGrad)
 	// d.bn/scaled.1: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[832:832+n*24], m.arena[192:192+n*24], &m.bnWeight)
+	m.channelMul(n, m.arena[1536:1536+n*24], m.arena[1728:1728+n*24], &m.bnWeight)
 	// d.bn/scaled.2: Mul N×2×3×4
-	m.mul(n, m.arena[832:832+n*24], m.arena[640:640+n*24], m.arena[1024:1024+n*24])
+	m.mul(n, m.arena[1536:1536+n*24], m.arena[2304:2304+n*24], m.arena[1536:1536+n*24])
 	// d.bn/scaled.3: ChannelSum 2
-	m.channelSum2(n, m.arena[1024:1024+n*24], &m.bnWeightGrad)
-	// d.bn/normalized.1: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[192:192+n*24], m.arena[640:640+n*24], (*[2]float32)(m.arena[624:]))
+	m.channelSum2(n, m.arena[1536:1536+n*24], &m.bnWeightGrad)
 	// d.bn/normalized.2: Mul N×2×3×4
-	m.mul(n, m.arena[192:192+n*24], m.arena[416:416+n*24], m.arena[832:832+n*24])
+	m.mul(n, m.arena[1728:1728+n*24], m.arena[2112:2112+n*24], m.arena[:n*24])
 	// d.bn/normalized.3: ChannelSum 2
-	m.channelSum2(n, m.arena[832:832+n*24], (*[2]float32)(m.arena[192:]))
-	// d.bn/inv_std.1: Square 2
-	m.square(n, m.arena[624:624+2], m.arena[208:208+2])
-	// d.bn/inv_std.2: Mul 2
-	m.mul(n, m.arena[208:208+2], m.arena[624:624+2], m.arena[224:224+2])
-	// d.bn/inv_std.3: Mul 2
-	m.mul(n, m.arena[192:192+2], m.arena[224:224+2], m.arena[208:208+2])
-	// d.bn/inv_std.4: Scale 2
-	m.scale2(n, m.arena[208:208+2], m.arena[192:192+2])
+	m.channelSum2(n, m.arena[:n*24], (*[2]float32)(m.arena[2304:]))
+	// d.bn/inv_std.4: Scale 2, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
+	m.squareMulMulScale(n, m.arena[2304:2304+2], m.arena[2688:2688+2], m.arena[2304:2304+2])
 	// d.bn/var.1: ChannelBroadcast N×2×3×4
-	m.channelBroadcast(n, (*[2]float32)(m.arena[192:]), m.arena[208:208+n*24])
-	// d.bn/sq.1: Mul N×2×3×4
-	m.mul(n, m.arena[208:208+n*24], m.arena[416:416+n*24], m.arena[832:832+n*24])
-	// d.bn/sq.2: Scale N×2×3×4
-	m.scale3(n, m.arena[832:832+n*24], m.arena[192:192+n*24])
-	// d.bn/sq.3: Add N×2×3×4
-	m.add(n, m.arena[640:640+n*24], m.arena[192:192+n*24], m.arena[416:416+n*24])
+	m.channelBroadcast(n, (*[2]float32)(m.arena[2304:]), m.arena[:n*24])
+	// d.bn/sq.3: Add N×2×3×4, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
+	m.channelMulMulScaleAdd(n, m.arena[1728:1728+n*24], m.arena[1728:1728+n*24], (*[2]float32)(m.arena[2688:]), m.arena[:n*24], m.arena[2112:2112+n*24])
 	// d.bn/centered.1: ChannelSum 2
-	m.channelSum2(n, m.arena[416:416+n*24], (*[2]float32)(m.arena[192:]))
+	m.channelSum2(n, m.arena[1728:1728+n*24], (*[2]float32)(m.arena[2112:]))
 	// d.bn/neg_mean.1: Scale 2
-	m.scale(n, m.arena[192:192+2], m.arena[208:208+2])
+	m.scale(n, m.arena[2112:2112+2], m.arena[2112:2112+2])
 	// d.bn/mean.1: ChannelBroadcast N×2×3×4
-	m.channelBroadcast(n, (*[2]float32)(m.arena[208:]), m.arena[608:608+n*24])
+	m.channelBroadcast(n, (*[2]float32)(m.arena[2112:]), m.arena[:n*24])
 	// d.bn/mean.2: Add N×2×3×4
-	m.add(n, m.arena[416:416+n*24], m.arena[608:608+n*24], m.arena[192:192+n*24])
+	m.add(n, m.arena[1728:1728+n*24], m.arena[:n*24], m.arena[1728:1728+n*24])
 	// d.affine/scale.1: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[192:192+n*24], m.arena[416:416+n*24], &m.affineScale)
+	m.channelMul(n, m.arena[1728:1728+n*24], m.arena[:n*24], &m.affineScale)
 	// d.affine/scale.2: Mul N×2×3×4
-	m.mul(n, m.arena[192:192+n*24], m.arena[:n*24], m.arena[608:608+n*24])
+	m.mul(n, m.arena[1728:1728+n*24], m.arena[1920:1920+n*24], m.arena[1728:1728+n*24])
 	// d.affine/scale.3: ChannelSum 2
-	m.channelSum2(n, m.arena[608:608+n*24], &m.affineScaleGrad)
+	m.channelSum2(n, m.arena[1728:1728+n*24], &m.affineScaleGrad)
 	// d.affine/bias.1: ChannelSum 2
-	m.channelSum2(n, m.arena[416:416+n*24], &m.affineBiasGrad)
-	loss := m.arena[400]
+	m.channelSum2(n, m.arena[:n*24], &m.affineBiasGrad)
+	m.derived = false
+	loss := m.arena[2704]
+	if err := m.prepareGrads(); err != nil {
+		return loss, err
+	}
 	m.update()
 	m.Step++
 	return loss, nil

@@ -18,67 +18,20 @@ func (m *Model) biasAdd(n int, x []float32, y []float32, v *[32]float32) {
 	}
 }
 
-// addScalar computes AddScalar 8, for bn/var_eps.
-func (m *Model) addScalar(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = v + 1e-05
-	}
-}
-
-// rsqrt computes Rsqrt 8, for bn/inv_std, reg2/rsqrt.
-func (m *Model) rsqrt(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / math.Sqrt(float64(v)))
-	}
-}
-
-// mul computes Mul 8, for bn/scale, bn/mean_scaled and 15 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
-	}
-}
-
-// sub computes Sub 8, for bn/shift, reg2/diff.
-func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] - bv
-	}
-}
-
-// channelMul computes ChannelMul N×8×4, for bn/scaled, bn/normalized and 2 more.
-func (m *Model) channelMul(n int, x []float32, y []float32, v *[8]float32) {
+// channelMulBiasAdd computes ChannelMul+BiasAdd N×8×4, for bn/shifted.
+func (m *Model) channelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[8]float32, v2 *[8]float32) {
 	for o := range n {
-		xr := (*[32]float32)(x[o*32:])
 		yr := (*[32]float32)(y[o*32:])
+		x1r := (*[32]float32)(x1[o*32:])
 		for c := range 8 {
-			vc := v[c]
-			xc := (*[4]float32)(xr[c*4:])
+			v1c := v1[c]
+			v2c := v2[c]
 			yc := (*[4]float32)(yr[c*4:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// biasAdd2 computes BiasAdd N×8×4, for bn/shifted, bn/centered.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[8]float32) {
-	for o := range n {
-		xr := (*[32]float32)(x[o*32:])
-		yr := (*[32]float32)(y[o*32:])
-		for c := range 8 {
-			vc := v[c]
-			xc := (*[4]float32)(xr[c*4:])
-			yc := (*[4]float32)(yr[c*4:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[4]float32)(x1r[c*4:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				yc[i] = t1 + v2c
 			}
 		}
 	}
@@ -96,8 +49,8 @@ func (m *Model) leakyRelu(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×16, for fc2/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[16]float32) {
+// biasAdd2 computes BiasAdd N×16, for fc2/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[16]float32) {
 	for o := range n {
 		xr := (*[16]float32)(x[o*16:])
 		yr := (*[16]float32)(y[o*16:])
@@ -109,18 +62,12 @@ func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[16]float32) {
 
 // tanh computes Tanh N×16, for fc2/tanh.
 func (m *Model) tanh(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(math.Tanh(float64(v)))
-	}
+	rt.Tanh(y, x)
 }
 
 // sigmoid computes Sigmoid N×16, for fc2/sigmoid, head_a/sigmoid.
 func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	rt.Sigmoid(y, x)
 }
 
 // concat computes Concat N×32, for concat.
@@ -138,19 +85,22 @@ func (m *Model) slice(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd4 computes BiasAdd N×4, for head_a/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[4]float32) {
+// biasAddSigmoid computes BiasAdd+Sigmoid N×4, for head_a/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[4]float32) {
 	for o := range n {
-		xr := (*[4]float32)(x[o*4:])
 		yr := (*[4]float32)(y[o*4:])
+		x1r := (*[4]float32)(x1[o*4:])
 		for c := range 4 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Sigmoid32(t1)
 		}
 	}
 }
 
-// biasAdd5 computes BiasAdd N×3, for head_b/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[3]float32) {
+// biasAdd3 computes BiasAdd N×3, for head_b/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
 		xr := (*[3]float32)(x[o*3:])
 		yr := (*[3]float32)(y[o*3:])
@@ -182,8 +132,8 @@ func (m *Model) softmax(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd6 computes BiasAdd N×5, for head_c/bias.
-func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[5]float32) {
+// biasAdd4 computes BiasAdd N×5, for head_c/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
 		xr := (*[5]float32)(x[o*5:])
 		yr := (*[5]float32)(y[o*5:])
@@ -193,52 +143,39 @@ func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[5]float32) {
 	}
 }
 
-// scale computes Scale N×16, for reg/half, loss/term1, d.reg/half.1.
-func (m *Model) scale(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.5 * v
+// biasAdd5 computes BiasAdd N×4, for head_a/bias.
+func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[4]float32) {
+	for o := range n {
+		xr := (*[4]float32)(x[o*4:])
+		yr := (*[4]float32)(y[o*4:])
+		for c := range 4 {
+			yr[c] = xr[c] + v[c]
+		}
 	}
 }
 
-// exp computes Exp N×16, for reg/exp.
-func (m *Model) exp(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(math.Exp(float64(v)))
+// squareAddScalar computes Square+AddScalar N×16, for reg/den.
+func (m *Model) squareAddScalar(n int, y []float32, x1 []float32) {
+	x1 = x1[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		t1 := a1 * a1
+		y[i] = t1 + 1.0
 	}
 }
 
-// addScalar2 computes AddScalar N×16, for reg/one_plus_exp, reg/den.
-func (m *Model) addScalar2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = v + 1.0
-	}
-}
-
-// log computes Log N×16, for reg/softplus.
-func (m *Model) log(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(math.Log(float64(v)))
-	}
-}
-
-// square computes Square N×16, for reg/sq, bn/sq and 2 more.
-func (m *Model) square(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = v * v
-	}
-}
-
-// div computes Div N×16, for reg/div, d.reg/div.1 and 2 more.
-func (m *Model) div(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] / bv
+// scaleExpAddScalarLogDiv computes Scale+Exp+AddScalar+Log+Div N×16, for reg/div.
+func (m *Model) scaleExpAddScalarLogDiv(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := 0.5 * a1
+		t2 := float32(math.Exp(float64(t1)))
+		t3 := t2 + 1.0
+		t4 := float32(math.Log(float64(t3)))
+		y[i] = t4 / a2
 	}
 }
 
@@ -251,11 +188,19 @@ func (m *Model) reduceMean(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*16))
 }
 
-// relu computes Relu N×16, for reg2/relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
+// reluSubRsqrtMul computes Relu+Sub+Rsqrt+Mul N×16, for reg2/mul.
+func (m *Model) reluSubRsqrtMul(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := max(a1, 0)
+		t2 := a2 - t1
+		t3 := float32(1 / math.Sqrt(float64(a3)))
+		y[i] = t3 * t2
 	}
 }
 
@@ -393,68 +338,73 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// add computes Add scalar, for loss/sum1, loss/sum2 and 22 more.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
+// scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAdd computes Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add scalar, for loss/sum9.
+func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	x5 = x5[:len(y)]
+	x6 = x6[:len(y)]
+	x7 = x7[:len(y)]
+	x8 = x8[:len(y)]
+	x9 = x9[:len(y)]
+	x10 = x10[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		a5 := x5[i]
+		a6 := x6[i]
+		a7 := x7[i]
+		a8 := x8[i]
+		a9 := x9[i]
+		a10 := x10[i]
+		t1 := 0.5 * a1
+		t2 := a2 + t1
+		t3 := 2.0 * a3
+		t4 := t2 + t3
+		t5 := 0.3 * a4
+		t6 := t4 + t5
+		t7 := 0.2 * a5
+		t8 := t6 + t7
+		t9 := 0.7 * a6
+		t10 := t8 + t9
+		t11 := 0.4 * a7
+		t12 := t10 + t11
+		t13 := t12 + a8
+		t14 := 0.05 * a9
+		t15 := t13 + t14
+		t16 := 0.01 * a10
+		y[i] = t15 + t16
 	}
 }
 
-// scale2 computes Scale scalar, for loss/term2, d.reg/sq.2, d.bn/sq.2.
-func (m *Model) scale2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 2.0 * v
+// addScalarRsqrtMul computes AddScalar+Rsqrt+Mul 8, for bn/scale.
+func (m *Model) addScalarRsqrtMul(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := a1 + 1e-05
+		t2 := float32(1 / math.Sqrt(float64(t1)))
+		y[i] = a2 * t2
 	}
 }
 
-// scale3 computes Scale scalar, for loss/term3.
-func (m *Model) scale3(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.3 * v
-	}
-}
-
-// scale4 computes Scale scalar, for loss/term4.
-func (m *Model) scale4(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.2 * v
-	}
-}
-
-// scale5 computes Scale scalar, for loss/term5.
-func (m *Model) scale5(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.7 * v
-	}
-}
-
-// scale6 computes Scale scalar, for loss/term6.
-func (m *Model) scale6(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.4 * v
-	}
-}
-
-// scale7 computes Scale scalar, for loss/term8.
-func (m *Model) scale7(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.05 * v
-	}
-}
-
-// scale8 computes Scale scalar, for loss/term9.
-func (m *Model) scale8(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.01 * v
+// mulSub computes Mul+Sub 8, for bn/shift.
+func (m *Model) mulSub(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		y[i] = a3 - t1
 	}
 }
 
@@ -478,11 +428,61 @@ func (m *Model) channelMean(n int, x []float32, s *[8]float32) {
 	}
 }
 
-// scale9 computes Scale 8, for bn/neg_mean, d.reg2/diff.1 and 2 more.
-func (m *Model) scale9(n int, x []float32, y []float32) {
+// scale computes Scale 8, for bn/neg_mean, d.bn/neg_mean.1.
+func (m *Model) scale(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = -1.0 * v
+	}
+}
+
+// biasAdd6 computes BiasAdd N×8×4, for bn/centered.
+func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[8]float32) {
+	for o := range n {
+		xr := (*[32]float32)(x[o*32:])
+		yr := (*[32]float32)(y[o*32:])
+		for c := range 8 {
+			vc := v[c]
+			xc := (*[4]float32)(xr[c*4:])
+			yc := (*[4]float32)(yr[c*4:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// square computes Square N×8×4, for bn/sq.
+func (m *Model) square(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = v * v
+	}
+}
+
+// addScalarRsqrt computes AddScalar+Rsqrt 8, for bn/inv_std.
+func (m *Model) addScalarRsqrt(n int, y []float32, x1 []float32) {
+	x1 = x1[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		t1 := a1 + 1e-05
+		y[i] = float32(1 / math.Sqrt(float64(t1)))
+	}
+}
+
+// channelMul computes ChannelMul N×8×4, for bn/normalized, d.bn/scaled.1.
+func (m *Model) channelMul(n int, x []float32, y []float32, v *[8]float32) {
+	for o := range n {
+		xr := (*[32]float32)(x[o*32:])
+		yr := (*[32]float32)(y[o*32:])
+		for c := range 8 {
+			vc := v[c]
+			xc := (*[4]float32)(xr[c*4:])
+			yc := (*[4]float32)(yr[c*4:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
 	}
 }
 
@@ -495,6 +495,82 @@ func (m *Model) dropoutMask(n int, y []float32) {
 		} else {
 			y[i] = 0
 		}
+	}
+}
+
+// leakyReluMul computes LeakyRelu+Mul N×32, for dropout/apply.
+func (m *Model) leakyReluMul(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		var t1 float32
+		if a1 > 0 {
+			t1 = a1
+		} else {
+			t1 = 0.1 * a1
+		}
+		y[i] = t1 * a2
+	}
+}
+
+// scaleExp computes Scale+Exp N×16, for reg/exp.
+func (m *Model) scaleExp(n int, y []float32, x1 []float32) {
+	x1 = x1[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		t1 := 0.5 * a1
+		y[i] = float32(math.Exp(float64(t1)))
+	}
+}
+
+// addScalar computes AddScalar N×16, for reg/one_plus_exp.
+func (m *Model) addScalar(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = v + 1.0
+	}
+}
+
+// logDiv computes Log+Div N×16, for reg/div.
+func (m *Model) logDiv(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := float32(math.Log(float64(a1)))
+		y[i] = t1 / a2
+	}
+}
+
+// reluSub computes Relu+Sub N×16, for reg2/diff.
+func (m *Model) reluSub(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := max(a1, 0)
+		y[i] = a2 - t1
+	}
+}
+
+// rsqrt computes Rsqrt N×16, for reg2/rsqrt.
+func (m *Model) rsqrt(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = float32(1 / math.Sqrt(float64(v)))
+	}
+}
+
+// mul computes Mul N×16, for reg2/mul, d.reg2/mul.2 and 2 more.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
 	}
 }
 
@@ -660,27 +736,6 @@ func (m *Model) fill(n int, y []float32) {
 	}
 }
 
-// scale10 computes Scale N×16, for d.reg2/rsqrt.4, d.bn/inv_std.4.
-func (m *Model) scale10(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = -0.5 * v
-	}
-}
-
-// reluGrad computes ReluGrad N×16, for d.reg2/relu.1.
-func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
-	}
-}
-
 // broadcast computes Broadcast N×16, for d.reg/mean.1.
 func (m *Model) broadcast(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*16))
@@ -721,6 +776,15 @@ func (m *Model) softmaxGrad(n int, y []float32, dy []float32, dx []float32) {
 	}
 }
 
+// add computes Add N×3, for d.head_b/softmax.2, d.bn/mean.2.
+func (m *Model) add(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] + bv
+	}
+}
+
 // channelSum2 computes ChannelSum 3, for d.head_b/bias.1.
 func (m *Model) channelSum2(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
@@ -736,12 +800,26 @@ func (m *Model) channelSum2(n int, x []float32, s *[3]float32) {
 	}
 }
 
-// sigmoidGrad computes SigmoidGrad N×4, for d.head_a/sigmoid.1, d.fc2/sigmoid.1.
-func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = bv * a[i] * (1 - a[i])
+// addAddAddSigmoidGradAdd computes Add+Add+Add+SigmoidGrad+Add N×4, for d.head_a/sigmoid.2.
+func (m *Model) addAddAddSigmoidGradAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	x5 = x5[:len(y)]
+	x6 = x6[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		a5 := x5[i]
+		a6 := x6[i]
+		t1 := a1 + a2
+		t2 := t1 + a3
+		t3 := t2 + a4
+		t4 := t3 * a5 * (1 - a5)
+		y[i] = a6 + t4
 	}
 }
 
@@ -782,12 +860,66 @@ func (m *Model) slice3(n int, x []float32, y []float32) {
 	}
 }
 
-// tanhGrad computes TanhGrad N×16, for d.fc2/tanh.1.
-func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = bv * (1 - a[i]*a[i])
+// mulSquareMulMulScaleScaleReluGradDivMulDivScaleAddMulScaleAddDivMulScaleAddAddSigmoidGradAddTanhGradAdd computes Mul+Square+Mul+Mul+Scale+Scale+ReluGrad+Div+Mul+Div+Scale+Add+Mul+Scale+Add+Div+Mul+Scale+Add+Add+SigmoidGrad+Add+TanhGrad+Add N×16, for d.fc2/tanh.2.
+func (m *Model) mulSquareMulMulScaleScaleReluGradDivMulDivScaleAddMulScaleAddDivMulScaleAddAddSigmoidGradAddTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	x5 = x5[:len(y)]
+	x6 = x6[:len(y)]
+	x7 = x7[:len(y)]
+	x8 = x8[:len(y)]
+	x9 = x9[:len(y)]
+	x10 = x10[:len(y)]
+	x11 = x11[:len(y)]
+	x12 = x12[:len(y)]
+	x13 = x13[:len(y)]
+	x14 = x14[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		a5 := x5[i]
+		a6 := x6[i]
+		a7 := x7[i]
+		a8 := x8[i]
+		a9 := x9[i]
+		a10 := x10[i]
+		a11 := x11[i]
+		a12 := x12[i]
+		a13 := x13[i]
+		a14 := x14[i]
+		t1 := a1 * a2
+		t2 := a3 * a3
+		t3 := t2 * a3
+		t4 := t1 * t3
+		t5 := -0.5 * t4
+		t6 := -1.0 * a4
+		var t7 float32
+		if a5 > 0 {
+			t7 = t6
+		} else {
+			t7 = 0
+		}
+		t8 := a6 / a7
+		t9 := a6 * a8
+		t10 := t9 / a7
+		t11 := -1.0 * t10
+		t12 := t5 + t11
+		t13 := t12 * a9
+		t14 := 2.0 * t13
+		t15 := a4 + t14
+		t16 := t8 / a10
+		t17 := t16 * a11
+		t18 := 0.5 * t17
+		t19 := t15 + t18
+		t20 := t19 + a12
+		t21 := a14 * a13 * (1 - a13)
+		t22 := t7 + t21
+		t23 := t20 * (1 - a9*a9)
+		y[i] = t22 + t23
 	}
 }
 
@@ -806,15 +938,20 @@ func (m *Model) channelSum4(n int, x []float32, s *[16]float32) {
 	}
 }
 
-// leakyReluGrad computes LeakyReluGrad N×32, for d.leaky.1.
-func (m *Model) leakyReluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
+// mulLeakyReluGrad computes Mul+LeakyReluGrad N×32, for d.leaky.1.
+func (m *Model) mulLeakyReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		if a3 > 0 {
+			y[i] = t1
 		} else {
-			y[i] = 0.1 * bv
+			y[i] = 0.1 * t1
 		}
 	}
 }
@@ -838,6 +975,20 @@ func (m *Model) channelSum5(n int, x []float32, s *[8]float32) {
 	}
 }
 
+// squareMulMulScale computes Square+Mul+Mul+Scale 8, for d.bn/inv_std.4.
+func (m *Model) squareMulMulScale(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := a1 * a1
+		t2 := t1 * a1
+		t3 := a2 * t2
+		y[i] = -0.5 * t3
+	}
+}
+
 // channelBroadcast computes ChannelBroadcast N×8×4, for d.bn/var.1, d.bn/mean.1.
 func (m *Model) channelBroadcast(n int, v *[8]float32, y []float32) {
 	scale := float32(1 / float64(n*4))
@@ -848,6 +999,32 @@ func (m *Model) channelBroadcast(n int, v *[8]float32, y []float32) {
 			yc := (*[4]float32)(yr[c*4:])
 			for i := range yc {
 				yc[i] = vc
+			}
+		}
+	}
+}
+
+// channelMulMulScaleAdd computes ChannelMul+Mul+Scale+Add N×8×4, for d.bn/sq.3.
+func (m *Model) channelMulMulScaleAdd(n int, y []float32, x1 []float32, v1 *[8]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[32]float32)(y[o*32:])
+		x1r := (*[32]float32)(x1[o*32:])
+		x2r := (*[32]float32)(x2[o*32:])
+		x3r := (*[32]float32)(x3[o*32:])
+		for c := range 8 {
+			v1c := v1[c]
+			yc := (*[4]float32)(yr[c*4:])
+			x1c := (*[4]float32)(x1r[c*4:])
+			x2c := (*[4]float32)(x2r[c*4:])
+			x3c := (*[4]float32)(x3r[c*4:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				a3 := x3c[i]
+				t1 := a1 * v1c
+				t2 := a2 * a3
+				t3 := 2.0 * t2
+				yc[i] = t1 + t3
 			}
 		}
 	}

@@ -14,7 +14,7 @@ const MaxBatch = 16
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 6672
+const arenaSize = 7040
 
 //go:embed graph.json
 var graphJSON string
@@ -49,6 +49,13 @@ type Model struct {
 	headCWeight   [120]float32 // head_c.weight 5×24, weight
 	headCBias     [5]float32   // head_c.bias 5, weight
 
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	bnScale [8]float32 // bn/scale 8 (Mul)
+	bnShift [8]float32 // bn/shift 8 (Sub)
+	derived bool
+
 	fc1WeightGrad   [384]float32 // gradient of fc1.weight
 	fc1BiasGrad     [32]float32  // gradient of fc1.bias
 	bnWeightGrad    [8]float32   // gradient of bn.weight
@@ -66,6 +73,23 @@ type Model struct {
 	// optState[k·off(w) : k·(off(w)+len(w))], k = len(Optimizer.Slots()).
 	optState []float32
 
+	// ClipValue, when positive, clamps every gradient element into [-ClipValue,
+	// ClipValue] before the update (torch.nn.utils.clip_grad_value_).
+	ClipValue float32
+	// ClipNorm, when positive, then scales all the gradients together to a global
+	// L2 norm of at most ClipNorm (torch.nn.utils.clip_grad_norm_).
+	ClipNorm float64
+	// Monitor makes TrainStep record the L2 norm of every weight's gradient
+	// (GradNorms).
+	Monitor bool
+	// GradNorm is the global L2 norm of the last TrainStep's gradients, before
+	// clipping.
+	GradNorm float64
+
+	gradData  [][]float32 // the gradient arrays, for rt.PrepareGrads
+	gradNorms [12]float64
+	nonFinite rt.NonFiniteError
+
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [32]float64
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
@@ -81,6 +105,7 @@ func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
 	m.params = []rt.Tensor{{Name: "fc1.weight", Shape: []int{32, 12}, Data: m.fc1Weight[:]}, {Name: "fc1.bias", Shape: []int{32}, Data: m.fc1Bias[:]}, {Name: "bn.weight", Shape: []int{8}, Data: m.bnWeight[:]}, {Name: "bn.bias", Shape: []int{8}, Data: m.bnBias[:]}, {Name: "bn.running_mean", Shape: []int{8}, Data: m.bnRunningMean[:]}, {Name: "bn.running_var", Shape: []int{8}, Data: m.bnRunningVar[:]}, {Name: "fc2.weight", Shape: []int{16, 32}, Data: m.fc2Weight[:]}, {Name: "fc2.bias", Shape: []int{16}, Data: m.fc2Bias[:]}, {Name: "head_a.weight", Shape: []int{4, 24}, Data: m.headAWeight[:]}, {Name: "head_a.bias", Shape: []int{4}, Data: m.headABias[:]}, {Name: "head_b.weight", Shape: []int{3, 24}, Data: m.headBWeight[:]}, {Name: "head_b.bias", Shape: []int{3}, Data: m.headBBias[:]}, {Name: "head_c.weight", Shape: []int{5, 24}, Data: m.headCWeight[:]}, {Name: "head_c.bias", Shape: []int{5}, Data: m.headCBias[:]}}
 	m.grads = []rt.Tensor{{Name: "fc1.weight", Shape: []int{32, 12}, Data: m.fc1WeightGrad[:]}, {Name: "fc1.bias", Shape: []int{32}, Data: m.fc1BiasGrad[:]}, {Name: "bn.weight", Shape: []int{8}, Data: m.bnWeightGrad[:]}, {Name: "bn.bias", Shape: []int{8}, Data: m.bnBiasGrad[:]}, {Name: "fc2.weight", Shape: []int{16, 32}, Data: m.fc2WeightGrad[:]}, {Name: "fc2.bias", Shape: []int{16}, Data: m.fc2BiasGrad[:]}, {Name: "head_a.weight", Shape: []int{4, 24}, Data: m.headAWeightGrad[:]}, {Name: "head_a.bias", Shape: []int{4}, Data: m.headABiasGrad[:]}, {Name: "head_b.weight", Shape: []int{3, 24}, Data: m.headBWeightGrad[:]}, {Name: "head_b.bias", Shape: []int{3}, Data: m.headBBiasGrad[:]}, {Name: "head_c.weight", Shape: []int{5, 24}, Data: m.headCWeightGrad[:]}, {Name: "head_c.bias", Shape: []int{5}, Data: m.headCBiasGrad[:]}}
+	m.gradData = [][]float32{m.fc1WeightGrad[:], m.fc1BiasGrad[:], m.bnWeightGrad[:], m.bnBiasGrad[:], m.fc2WeightGrad[:], m.fc2BiasGrad[:], m.headAWeightGrad[:], m.headABiasGrad[:], m.headBWeightGrad[:], m.headBBiasGrad[:], m.headCWeightGrad[:], m.headCBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
@@ -131,6 +156,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.headCBias[:], "uniform", 0, 0, 0.1, seed, "head_c.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -139,7 +165,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 
@@ -147,6 +178,36 @@ func (m *Model) Params() []rt.Tensor {
 // of Params with the state parameters left out.
 func (m *Model) Grads() []rt.Tensor {
 	return m.grads
+}
+
+// GradNorms returns the L2 norm of every weight's gradient in the last TrainStep,
+// before clipping, in the order of Grads, when m.Monitor is set (zeros otherwise). It
+// is a view of the model's storage, overwritten by the next step.
+func (m *Model) GradNorms() []float64 {
+	return m.gradNorms[:]
+}
+
+// prepareGrads measures, checks and clips the gradients between the backward pass
+// and the update (rt.PrepareGrads): it sets GradNorm (and GradNorms with Monitor), and
+// returns an *rt.NonFiniteError naming the weight when a gradient holds a NaN or an
+// infinity, in which case the caller skips the update.
+func (m *Model) prepareGrads() error {
+	var norms []float64
+	if m.Monitor {
+		norms = m.gradNorms[:]
+	}
+	norm, t, i := rt.PrepareGrads(m.gradData, norms, m.ClipValue, m.ClipNorm)
+	m.GradNorm = norm
+	if t >= 0 {
+		m.nonFinite = rt.NonFiniteError{
+			Index:  i,
+			Method: "zoo.TrainStep",
+			Param:  m.grads[t].Name,
+			Value:  m.gradData[t][i],
+		}
+		return &m.nonFinite
+	}
+	return nil
 }
 
 // optimizerState returns the optimizer's state, allocating it (zeroed) the first

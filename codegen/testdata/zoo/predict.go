@@ -32,56 +32,45 @@ func (m *Model) Predict(n int, x []float32, pa []float32, pb []float32, scores [
 	if err := rt.CheckFinite(method, "x", x); err != nil {
 		return err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// fc1/matmul: MatMul N×32
 	rt.Gemm(false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
 	// fc1/bias: BiasAdd N×32
-	m.biasAdd(n, m.arena[:n*32], m.arena[512:512+n*32], &m.fc1Bias)
+	m.biasAdd(n, m.arena[:n*32], m.arena[:n*32], &m.fc1Bias)
 	// unflatten: Reshape N×8×4: a view, no code
-	// bn/var_eps: AddScalar 8
-	m.addScalar(n, m.bnRunningVar[:], m.arena[:8])
-	// bn/inv_std: Rsqrt 8
-	m.rsqrt(n, m.arena[:8], m.arena[16:16+8])
-	// bn/scale: Mul 8
-	m.mul(n, m.bnWeight[:], m.arena[16:16+8], m.arena[:8])
-	// bn/mean_scaled: Mul 8
-	m.mul(n, m.bnRunningMean[:], m.arena[:8], m.arena[16:16+8])
-	// bn/shift: Sub 8
-	m.sub(n, m.bnBias[:], m.arena[16:16+8], m.arena[32:32+8])
-	// bn/scaled: ChannelMul N×8×4
-	m.channelMul(n, m.arena[512:512+n*32], m.arena[1024:1024+n*32], (*[8]float32)(m.arena[0:]))
-	// bn/shifted: BiasAdd N×8×4
-	m.biasAdd2(n, m.arena[1024:1024+n*32], m.arena[48:48+n*32], (*[8]float32)(m.arena[32:]))
+	// bn/shifted: BiasAdd N×8×4, fused with bn/scaled (ChannelMul)
+	m.channelMulBiasAdd(n, m.arena[:n*32], m.arena[:n*32], &m.bnScale, &m.bnShift)
 	// flatten: Reshape N×32: a view, no code
 	// leaky: LeakyRelu N×32
-	m.leakyRelu(n, m.arena[48:48+n*32], m.arena[560:560+n*32])
+	m.leakyRelu(n, m.arena[:n*32], m.arena[:n*32])
 	// fc2/matmul: MatMul N×16
-	rt.Gemm(false, true, n, 16, 32, 1, m.arena[560:560+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[:n*16], 16)
+	rt.Gemm(false, true, n, 16, 32, 1, m.arena[:n*32], 32, m.fc2Weight[:], 32, 0, m.arena[512:512+n*16], 16)
 	// fc2/bias: BiasAdd N×16
-	m.biasAdd3(n, m.arena[:n*16], m.arena[256:256+n*16], &m.fc2Bias)
+	m.biasAdd2(n, m.arena[512:512+n*16], m.arena[512:512+n*16], &m.fc2Bias)
 	// fc2/tanh: Tanh N×16
-	m.tanh(n, m.arena[256:256+n*16], m.arena[:n*16])
+	m.tanh(n, m.arena[512:512+n*16], m.arena[768:768+n*16])
 	// fc2/sigmoid: Sigmoid N×16
-	m.sigmoid(n, m.arena[256:256+n*16], m.arena[512:512+n*16])
+	m.sigmoid(n, m.arena[512:512+n*16], m.arena[512:512+n*16])
 	// concat: Concat N×32
-	m.concat(n, m.arena[768:768+n*32], m.arena[:n*16], m.arena[512:512+n*16])
+	m.concat(n, m.arena[:n*32], m.arena[768:768+n*16], m.arena[512:512+n*16])
 	// slice: Slice N×24
-	m.slice(n, m.arena[768:768+n*32], m.arena[:n*24])
+	m.slice(n, m.arena[:n*32], m.arena[512:512+n*24])
 	// head_a/matmul: MatMul N×4
-	rt.Gemm(false, true, n, 4, 24, 1, m.arena[:n*24], 24, m.headAWeight[:], 24, 0, m.arena[384:384+n*4], 4)
-	// head_a/bias: BiasAdd N×4
-	m.biasAdd4(n, m.arena[384:384+n*4], m.arena[448:448+n*4], &m.headABias)
-	// head_a/sigmoid: Sigmoid N×4
-	m.sigmoid(n, m.arena[448:448+n*4], pa)
+	rt.Gemm(false, true, n, 4, 24, 1, m.arena[512:512+n*24], 24, m.headAWeight[:], 24, 0, m.arena[:n*4], 4)
+	// head_a/sigmoid: Sigmoid N×4, fused with head_a/bias (BiasAdd)
+	m.biasAddSigmoid(n, pa, m.arena[:n*4], &m.headABias)
 	// head_b/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 24, 1, m.arena[:n*24], 24, m.headBWeight[:], 24, 0, m.arena[384:384+n*3], 3)
+	rt.Gemm(false, true, n, 3, 24, 1, m.arena[512:512+n*24], 24, m.headBWeight[:], 24, 0, m.arena[:n*3], 3)
 	// head_b/bias: BiasAdd N×3
-	m.biasAdd5(n, m.arena[384:384+n*3], m.arena[432:432+n*3], &m.headBBias)
+	m.biasAdd3(n, m.arena[:n*3], m.arena[:n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
-	m.softmax(n, m.arena[432:432+n*3], pb)
+	m.softmax(n, m.arena[:n*3], pb)
 	// head_c/matmul: MatMul N×5
-	rt.Gemm(false, true, n, 5, 24, 1, m.arena[:n*24], 24, m.headCWeight[:], 24, 0, m.arena[384:384+n*5], 5)
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[512:512+n*24], 24, m.headCWeight[:], 24, 0, m.arena[:n*5], 5)
 	// head_c/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[384:384+n*5], scores, &m.headCBias)
+	m.biasAdd4(n, m.arena[:n*5], scores, &m.headCBias)
 	return nil
 }
 
@@ -122,132 +111,87 @@ func (m *Model) Loss(n int, x []float32, y []float32, z []float32, c []int32) (f
 	if err := rt.CheckLabels(method, "c", c, 5); err != nil {
 		return 0, err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// fc1/matmul: MatMul N×32
 	rt.Gemm(false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
 	// fc1/bias: BiasAdd N×32
-	m.biasAdd(n, m.arena[:n*32], m.arena[512:512+n*32], &m.fc1Bias)
+	m.biasAdd(n, m.arena[:n*32], m.arena[:n*32], &m.fc1Bias)
 	// unflatten: Reshape N×8×4: a view, no code
-	// bn/var_eps: AddScalar 8
-	m.addScalar(n, m.bnRunningVar[:], m.arena[:8])
-	// bn/inv_std: Rsqrt 8
-	m.rsqrt(n, m.arena[:8], m.arena[16:16+8])
-	// bn/scale: Mul 8
-	m.mul(n, m.bnWeight[:], m.arena[16:16+8], m.arena[:8])
-	// bn/mean_scaled: Mul 8
-	m.mul(n, m.bnRunningMean[:], m.arena[:8], m.arena[16:16+8])
-	// bn/shift: Sub 8
-	m.sub(n, m.bnBias[:], m.arena[16:16+8], m.arena[32:32+8])
-	// bn/scaled: ChannelMul N×8×4
-	m.channelMul(n, m.arena[512:512+n*32], m.arena[1024:1024+n*32], (*[8]float32)(m.arena[0:]))
-	// bn/shifted: BiasAdd N×8×4
-	m.biasAdd2(n, m.arena[1024:1024+n*32], m.arena[48:48+n*32], (*[8]float32)(m.arena[32:]))
+	// bn/shifted: BiasAdd N×8×4, fused with bn/scaled (ChannelMul)
+	m.channelMulBiasAdd(n, m.arena[:n*32], m.arena[:n*32], &m.bnScale, &m.bnShift)
 	// flatten: Reshape N×32: a view, no code
 	// leaky: LeakyRelu N×32
-	m.leakyRelu(n, m.arena[48:48+n*32], m.arena[560:560+n*32])
+	m.leakyRelu(n, m.arena[:n*32], m.arena[:n*32])
 	// fc2/matmul: MatMul N×16
-	rt.Gemm(false, true, n, 16, 32, 1, m.arena[560:560+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[:n*16], 16)
+	rt.Gemm(false, true, n, 16, 32, 1, m.arena[:n*32], 32, m.fc2Weight[:], 32, 0, m.arena[512:512+n*16], 16)
 	// fc2/bias: BiasAdd N×16
-	m.biasAdd3(n, m.arena[:n*16], m.arena[256:256+n*16], &m.fc2Bias)
+	m.biasAdd2(n, m.arena[512:512+n*16], m.arena[512:512+n*16], &m.fc2Bias)
 	// fc2/tanh: Tanh N×16
-	m.tanh(n, m.arena[256:256+n*16], m.arena[:n*16])
+	m.tanh(n, m.arena[512:512+n*16], m.arena[:n*16])
 	// fc2/sigmoid: Sigmoid N×16
-	m.sigmoid(n, m.arena[256:256+n*16], m.arena[512:512+n*16])
+	m.sigmoid(n, m.arena[512:512+n*16], m.arena[256:256+n*16])
 	// concat: Concat N×32
-	m.concat(n, m.arena[768:768+n*32], m.arena[:n*16], m.arena[512:512+n*16])
+	m.concat(n, m.arena[768:768+n*32], m.arena[:n*16], m.arena[256:256+n*16])
 	// slice: Slice N×24
 	m.slice(n, m.arena[768:768+n*32], m.arena[1280:1280+n*24])
 	// head_a/matmul: MatMul N×4
-	rt.Gemm(false, true, n, 4, 24, 1, m.arena[1280:1280+n*24], 24, m.headAWeight[:], 24, 0, m.arena[512:512+n*4], 4)
+	rt.Gemm(false, true, n, 4, 24, 1, m.arena[1280:1280+n*24], 24, m.headAWeight[:], 24, 0, m.arena[256:256+n*4], 4)
 	// head_a/bias: BiasAdd N×4
-	m.biasAdd4(n, m.arena[512:512+n*4], m.arena[576:576+n*4], &m.headABias)
+	m.biasAdd5(n, m.arena[256:256+n*4], m.arena[256:256+n*4], &m.headABias)
 	// head_a/sigmoid: Sigmoid N×4
-	m.sigmoid(n, m.arena[576:576+n*4], m.arena[512:512+n*4])
+	m.sigmoid(n, m.arena[256:256+n*4], m.arena[320:320+n*4])
 	// head_b/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 24, 1, m.arena[1280:1280+n*24], 24, m.headBWeight[:], 24, 0, m.arena[640:640+n*3], 3)
+	rt.Gemm(false, true, n, 3, 24, 1, m.arena[1280:1280+n*24], 24, m.headBWeight[:], 24, 0, m.arena[384:384+n*3], 3)
 	// head_b/bias: BiasAdd N×3
-	m.biasAdd5(n, m.arena[640:640+n*3], m.arena[688:688+n*3], &m.headBBias)
+	m.biasAdd3(n, m.arena[384:384+n*3], m.arena[384:384+n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
-	m.softmax(n, m.arena[688:688+n*3], m.arena[640:640+n*3])
+	m.softmax(n, m.arena[384:384+n*3], m.arena[432:432+n*3])
 	// head_c/matmul: MatMul N×5
-	rt.Gemm(false, true, n, 5, 24, 1, m.arena[1280:1280+n*24], 24, m.headCWeight[:], 24, 0, m.arena[736:736+n*5], 5)
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[1280:1280+n*24], 24, m.headCWeight[:], 24, 0, m.arena[768:768+n*5], 5)
 	// head_c/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[736:736+n*5], m.arena[816:816+n*5], &m.headCBias)
-	// reg/half: Scale N×16
-	m.scale(n, m.arena[:n*16], m.arena[896:896+n*16])
-	// reg/exp: Exp N×16
-	m.exp(n, m.arena[896:896+n*16], m.arena[1152:1152+n*16])
-	// reg/one_plus_exp: AddScalar N×16
-	m.addScalar2(n, m.arena[1152:1152+n*16], m.arena[896:896+n*16])
-	// reg/softplus: Log N×16
-	m.log(n, m.arena[896:896+n*16], m.arena[1152:1152+n*16])
-	// reg/sq: Square N×16
-	m.square(n, m.arena[:n*16], m.arena[896:896+n*16])
-	// reg/den: AddScalar N×16
-	m.addScalar2(n, m.arena[896:896+n*16], m.arena[1408:1408+n*16])
-	// reg/div: Div N×16
-	m.div(n, m.arena[1152:1152+n*16], m.arena[1408:1408+n*16], m.arena[896:896+n*16])
+	m.biasAdd4(n, m.arena[768:768+n*5], m.arena[768:768+n*5], &m.headCBias)
+	// reg/den: AddScalar N×16, fused with reg/sq (Square)
+	m.squareAddScalar(n, m.arena[848:848+n*16], m.arena[:n*16])
+	// reg/div: Div N×16, fused with reg/half (Scale), reg/exp (Exp), reg/one_plus_exp (AddScalar), reg/softplus (Log)
+	m.scaleExpAddScalarLogDiv(n, m.arena[1104:1104+n*16], m.arena[:n*16], m.arena[848:848+n*16])
 	// reg/mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[896:896+n*16], m.arena[736:736+1])
-	// reg2/relu: Relu N×16
-	m.relu(n, m.arena[256:256+n*16], m.arena[896:896+n*16])
-	// reg2/diff: Sub N×16
-	m.sub(n, m.arena[:n*16], m.arena[896:896+n*16], m.arena[256:256+n*16])
-	// reg2/rsqrt: Rsqrt N×16
-	m.rsqrt(n, m.arena[1408:1408+n*16], m.arena[:n*16])
-	// reg2/mul: Mul N×16
-	m.mul(n, m.arena[:n*16], m.arena[256:256+n*16], m.arena[896:896+n*16])
+	m.reduceMean(n, m.arena[1104:1104+n*16], m.arena[480:480+1])
+	// reg2/mul: Mul N×16, fused with reg2/relu (Relu), reg2/diff (Sub), reg2/rsqrt (Rsqrt)
+	m.reluSubRsqrtMul(n, m.arena[512:512+n*16], m.arena[512:512+n*16], m.arena[:n*16], m.arena[848:848+n*16])
 	// reg2/sum: ReduceSum scalar
-	m.reduceSum(n, m.arena[896:896+n*16], m.arena[:1])
+	m.reduceSum(n, m.arena[512:512+n*16], m.arena[:1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[512:512+n*4], y, m.arena[16:16+1])
+	m.mSELoss(n, m.arena[320:320+n*4], y, m.arena[16:16+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[512:512+n*4], y, m.arena[32:32+1])
+	m.mAELoss(n, m.arena[320:320+n*4], y, m.arena[32:32+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[512:512+n*4], y, m.arena[48:48+1])
+	m.huberLoss(n, m.arena[320:320+n*4], y, m.arena[48:48+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[512:512+n*4], y, m.arena[64:64+1])
+	m.bCELoss(n, m.arena[320:320+n*4], y, m.arena[64:64+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[576:576+n*4], y, m.arena[80:80+1])
+	m.bCEWithLogitsLoss(n, m.arena[256:256+n*4], y, m.arena[80:80+1])
 	// softmax_ce: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[688:688+n*3], z, m.arena[96:96+1])
+	m.softmaxCELoss(n, m.arena[384:384+n*3], z, m.arena[96:96+1])
 	// cce: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[640:640+n*3], z, m.arena[112:112+1])
+	m.categoricalCELoss(n, m.arena[432:432+n*3], z, m.arena[112:112+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[816:816+n*5], c, m.arena[128:128+1])
-	// loss/term1: Scale scalar
-	m.scale(n, m.arena[32:32+1], m.arena[144:144+1])
-	// loss/sum1: Add scalar
-	m.add(n, m.arena[16:16+1], m.arena[144:144+1], m.arena[32:32+1])
-	// loss/term2: Scale scalar
-	m.scale2(n, m.arena[48:48+1], m.arena[16:16+1])
-	// loss/sum2: Add scalar
-	m.add(n, m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1])
-	// loss/term3: Scale scalar
-	m.scale3(n, m.arena[64:64+1], m.arena[16:16+1])
-	// loss/sum3: Add scalar
-	m.add(n, m.arena[48:48+1], m.arena[16:16+1], m.arena[32:32+1])
-	// loss/term4: Scale scalar
-	m.scale4(n, m.arena[80:80+1], m.arena[16:16+1])
-	// loss/sum4: Add scalar
-	m.add(n, m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1])
-	// loss/term5: Scale scalar
-	m.scale5(n, m.arena[96:96+1], m.arena[16:16+1])
-	// loss/sum5: Add scalar
-	m.add(n, m.arena[48:48+1], m.arena[16:16+1], m.arena[32:32+1])
-	// loss/term6: Scale scalar
-	m.scale6(n, m.arena[112:112+1], m.arena[16:16+1])
-	// loss/sum6: Add scalar
-	m.add(n, m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1])
-	// loss/sum7: Add scalar
-	m.add(n, m.arena[48:48+1], m.arena[128:128+1], m.arena[16:16+1])
-	// loss/term8: Scale scalar
-	m.scale7(n, m.arena[736:736+1], m.arena[32:32+1])
-	// loss/sum8: Add scalar
-	m.add(n, m.arena[16:16+1], m.arena[32:32+1], m.arena[48:48+1])
-	// loss/term9: Scale scalar
-	m.scale8(n, m.arena[:1], m.arena[16:16+1])
-	// loss/sum9: Add scalar
-	m.add(n, m.arena[48:48+1], m.arena[16:16+1], m.arena[:1])
-	loss := m.arena[0]
+	m.sparseSoftmaxCELoss(n, m.arena[768:768+n*5], c, m.arena[128:128+1])
+	// loss/sum9: Add scalar, fused with loss/term1 (Scale), loss/sum1 (Add), loss/term2 (Scale), loss/sum2 (Add), loss/term3 (Scale), loss/sum3 (Add), loss/term4 (Scale), loss/sum4 (Add), loss/term5 (Scale), loss/sum5 (Add), loss/term6 (Scale), loss/sum6 (Add), loss/sum7 (Add), loss/term8 (Scale), loss/sum8 (Add), loss/term9 (Scale)
+	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAdd(n, m.arena[32:32+1], m.arena[32:32+1], m.arena[16:16+1], m.arena[48:48+1], m.arena[64:64+1], m.arena[80:80+1], m.arena[96:96+1], m.arena[112:112+1], m.arena[128:128+1], m.arena[480:480+1], m.arena[:1])
+	loss := m.arena[32]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// Every value here is unbatched: kernels take the batch size n but do not read it.
+	const n = 1
+	// bn/scale: Mul 8, fused with bn/var_eps (AddScalar), bn/inv_std (Rsqrt)
+	m.addScalarRsqrtMul(n, m.bnScale[:], m.bnRunningVar[:], m.bnWeight[:])
+	// bn/shift: Sub 8, fused with bn/mean_scaled (Mul)
+	m.mulSub(n, m.bnShift[:], m.bnRunningMean[:], m.bnScale[:], m.bnBias[:])
+	m.derived = true
 }

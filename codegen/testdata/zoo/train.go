@@ -6,6 +6,8 @@ import "github.com/dlgen/dlgen/rt"
 
 // TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.
 //
+// Between the backward pass and the update it sets m.GradNorm (and GradNorms with m.Monitor) from the gradients as computed, then clips them by value (m.ClipValue) and by global norm (m.ClipNorm) if those are set. If a gradient holds a NaN or an infinity, it skips the update and returns the loss with an *rt.NonFiniteError naming the weight: the weights, the optimizer state and m.Step keep their values, and Grads holds the offending gradients.
+//
 //   - x: input, n×12 values, shape N×12 ("x")
 //   - y: input, n×4 values, shape N×4 ("y")
 //   - z: input, n×3 values, shape N×3 ("z")
@@ -51,31 +53,27 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// fc1/matmul: MatMul N×32
 	rt.Gemm(false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
 	// fc1/bias: BiasAdd N×32
-	m.biasAdd(n, m.arena[:n*32], m.arena[512:512+n*32], &m.fc1Bias)
+	m.biasAdd(n, m.arena[:n*32], m.arena[:n*32], &m.fc1Bias)
 	// unflatten: Reshape N×8×4: a view, no code
 	// bn/mean: ChannelMean 8
-	m.channelMean(n, m.arena[512:512+n*32], (*[8]float32)(m.arena[0:]))
+	m.channelMean(n, m.arena[:n*32], (*[8]float32)(m.arena[2048:]))
 	// bn/neg_mean: Scale 8
-	m.scale9(n, m.arena[:8], m.arena[16:16+8])
+	m.scale(n, m.arena[2048:2048+8], m.arena[1024:1024+8])
 	// bn/centered: BiasAdd N×8×4
-	m.biasAdd2(n, m.arena[512:512+n*32], m.arena[1024:1024+n*32], (*[8]float32)(m.arena[16:]))
+	m.biasAdd6(n, m.arena[:n*32], m.arena[512:512+n*32], (*[8]float32)(m.arena[1024:]))
 	// bn/sq: Square N×8×4
-	m.square(n, m.arena[1024:1024+n*32], m.arena[1536:1536+n*32])
+	m.square(n, m.arena[512:512+n*32], m.arena[1024:1024+n*32])
 	// bn/var: ChannelMean 8
-	m.channelMean(n, m.arena[1536:1536+n*32], (*[8]float32)(m.arena[16:]))
-	// bn/var_eps: AddScalar 8
-	m.addScalar(n, m.arena[16:16+8], m.arena[32:32+8])
-	// bn/inv_std: Rsqrt 8
-	m.rsqrt(n, m.arena[32:32+8], m.arena[48:48+8])
+	m.channelMean(n, m.arena[1024:1024+n*32], (*[8]float32)(m.arena[2064:]))
+	// bn/inv_std: Rsqrt 8, fused with bn/var_eps (AddScalar)
+	m.addScalarRsqrt(n, m.arena[7008:7008+8], m.arena[2064:2064+8])
 	// bn/normalized: ChannelMul N×8×4
-	m.channelMul(n, m.arena[1024:1024+n*32], m.arena[1536:1536+n*32], (*[8]float32)(m.arena[48:]))
-	// bn/scaled: ChannelMul N×8×4
-	m.channelMul(n, m.arena[1536:1536+n*32], m.arena[2048:2048+n*32], &m.bnWeight)
-	// bn/shifted: BiasAdd N×8×4
-	m.biasAdd2(n, m.arena[2048:2048+n*32], m.arena[2560:2560+n*32], &m.bnBias)
+	m.channelMul(n, m.arena[512:512+n*32], m.arena[1024:1024+n*32], (*[8]float32)(m.arena[7008:]))
+	// bn/shifted: BiasAdd N×8×4, fused with bn/scaled (ChannelMul)
+	m.channelMulBiasAdd(n, m.arena[1536:1536+n*32], m.arena[1024:1024+n*32], &m.bnWeight, &m.bnBias)
 	// bn/update_mean: RunningUpdate 8
 	{
-		state, stat := &m.bnRunningMean, (*[8]float32)(m.arena[0:])
+		state, stat := &m.bnRunningMean, (*[8]float32)(m.arena[2048:])
 		corr := 1.0
 		for c := range 8 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -83,7 +81,7 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	}
 	// bn/update_var: RunningUpdate 8
 	{
-		state, stat := &m.bnRunningVar, (*[8]float32)(m.arena[16:])
+		state, stat := &m.bnRunningVar, (*[8]float32)(m.arena[2064:])
 		m1 := float64(n * 4)
 		corr := m1 / (m1 - 1)
 		for c := range 8 {
@@ -91,299 +89,191 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 		}
 	}
 	// flatten: Reshape N×32: a view, no code
-	// leaky: LeakyRelu N×32
-	m.leakyRelu(n, m.arena[2560:2560+n*32], m.arena[64:64+n*32])
 	// dropout/mask: DropoutMask N×32
-	m.dropoutMask(n, m.arena[2048:2048+n*32])
-	// dropout/apply: Mul N×32
-	m.mul(n, m.arena[64:64+n*32], m.arena[2048:2048+n*32], m.arena[3072:3072+n*32])
+	m.dropoutMask(n, m.arena[:n*32])
+	// dropout/apply: Mul N×32, fused with leaky (LeakyRelu)
+	m.leakyReluMul(n, m.arena[2048:2048+n*32], m.arena[1536:1536+n*32], m.arena[:n*32])
 	// fc2/matmul: MatMul N×16
-	rt.Gemm(false, true, n, 16, 32, 1, m.arena[3072:3072+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[64:64+n*16], 16)
+	rt.Gemm(false, true, n, 16, 32, 1, m.arena[2048:2048+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[3840:3840+n*16], 16)
 	// fc2/bias: BiasAdd N×16
-	m.biasAdd3(n, m.arena[64:64+n*16], m.arena[320:320+n*16], &m.fc2Bias)
+	m.biasAdd2(n, m.arena[3840:3840+n*16], m.arena[3840:3840+n*16], &m.fc2Bias)
 	// fc2/tanh: Tanh N×16
-	m.tanh(n, m.arena[320:320+n*16], m.arena[64:64+n*16])
+	m.tanh(n, m.arena[3840:3840+n*16], m.arena[4096:4096+n*16])
 	// fc2/sigmoid: Sigmoid N×16
-	m.sigmoid(n, m.arena[320:320+n*16], m.arena[576:576+n*16])
+	m.sigmoid(n, m.arena[3840:3840+n*16], m.arena[4352:4352+n*16])
 	// concat: Concat N×32
-	m.concat(n, m.arena[3584:3584+n*32], m.arena[64:64+n*16], m.arena[576:576+n*16])
+	m.concat(n, m.arena[2560:2560+n*32], m.arena[4096:4096+n*16], m.arena[4352:4352+n*16])
 	// slice: Slice N×24
-	m.slice(n, m.arena[3584:3584+n*32], m.arena[4096:4096+n*24])
+	m.slice(n, m.arena[2560:2560+n*32], m.arena[3072:3072+n*24])
 	// head_a/matmul: MatMul N×4
-	rt.Gemm(false, true, n, 4, 24, 1, m.arena[4096:4096+n*24], 24, m.headAWeight[:], 24, 0, m.arena[832:832+n*4], 4)
+	rt.Gemm(false, true, n, 4, 24, 1, m.arena[3072:3072+n*24], 24, m.headAWeight[:], 24, 0, m.arena[2640:2640+n*4], 4)
 	// head_a/bias: BiasAdd N×4
-	m.biasAdd4(n, m.arena[832:832+n*4], m.arena[896:896+n*4], &m.headABias)
+	m.biasAdd5(n, m.arena[2640:2640+n*4], m.arena[2640:2640+n*4], &m.headABias)
 	// head_a/sigmoid: Sigmoid N×4
-	m.sigmoid(n, m.arena[896:896+n*4], m.arena[832:832+n*4])
+	m.sigmoid(n, m.arena[2640:2640+n*4], m.arena[2704:2704+n*4])
 	// head_b/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 24, 1, m.arena[4096:4096+n*24], 24, m.headBWeight[:], 24, 0, m.arena[:n*3], 3)
+	rt.Gemm(false, true, n, 3, 24, 1, m.arena[3072:3072+n*24], 24, m.headBWeight[:], 24, 0, m.arena[3792:3792+n*3], 3)
 	// head_b/bias: BiasAdd N×3
-	m.biasAdd5(n, m.arena[:n*3], m.arena[960:960+n*3], &m.headBBias)
+	m.biasAdd3(n, m.arena[3792:3792+n*3], m.arena[3792:3792+n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
-	m.softmax(n, m.arena[960:960+n*3], m.arena[:n*3])
+	m.softmax(n, m.arena[3792:3792+n*3], m.arena[3024:3024+n*3])
 	// head_c/matmul: MatMul N×5
-	rt.Gemm(false, true, n, 5, 24, 1, m.arena[4096:4096+n*24], 24, m.headCWeight[:], 24, 0, m.arena[3584:3584+n*5], 5)
+	rt.Gemm(false, true, n, 5, 24, 1, m.arena[3072:3072+n*24], 24, m.headCWeight[:], 24, 0, m.arena[3712:3712+n*5], 5)
 	// head_c/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[3584:3584+n*5], m.arena[3664:3664+n*5], &m.headCBias)
-	// reg/half: Scale N×16
-	m.scale(n, m.arena[64:64+n*16], m.arena[3744:3744+n*16])
-	// reg/exp: Exp N×16
-	m.exp(n, m.arena[3744:3744+n*16], m.arena[4480:4480+n*16])
+	m.biasAdd4(n, m.arena[3712:3712+n*5], m.arena[3712:3712+n*5], &m.headCBias)
+	// reg/exp: Exp N×16, fused with reg/half (Scale)
+	m.scaleExp(n, m.arena[4608:4608+n*16], m.arena[4096:4096+n*16])
 	// reg/one_plus_exp: AddScalar N×16
-	m.addScalar2(n, m.arena[4480:4480+n*16], m.arena[3744:3744+n*16])
-	// reg/softplus: Log N×16
-	m.log(n, m.arena[3744:3744+n*16], m.arena[4736:4736+n*16])
-	// reg/sq: Square N×16
-	m.square(n, m.arena[64:64+n*16], m.arena[4992:4992+n*16])
-	// reg/den: AddScalar N×16
-	m.addScalar2(n, m.arena[4992:4992+n*16], m.arena[5248:5248+n*16])
-	// reg/div: Div N×16
-	m.div(n, m.arena[4736:4736+n*16], m.arena[5248:5248+n*16], m.arena[4992:4992+n*16])
+	m.addScalar(n, m.arena[4608:4608+n*16], m.arena[4864:4864+n*16])
+	// reg/den: AddScalar N×16, fused with reg/sq (Square)
+	m.squareAddScalar(n, m.arena[5120:5120+n*16], m.arena[4096:4096+n*16])
+	// reg/div: Div N×16, fused with reg/softplus (Log)
+	m.logDiv(n, m.arena[5376:5376+n*16], m.arena[4864:4864+n*16], m.arena[5120:5120+n*16])
 	// reg/mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[4992:4992+n*16], m.arena[1008:1008+1])
-	// reg2/relu: Relu N×16
-	m.relu(n, m.arena[320:320+n*16], m.arena[4736:4736+n*16])
-	// reg2/diff: Sub N×16
-	m.sub(n, m.arena[64:64+n*16], m.arena[4736:4736+n*16], m.arena[5504:5504+n*16])
+	m.reduceMean(n, m.arena[5376:5376+n*16], m.arena[2560:2560+1])
+	// reg2/diff: Sub N×16, fused with reg2/relu (Relu)
+	m.reluSub(n, m.arena[5632:5632+n*16], m.arena[3840:3840+n*16], m.arena[4096:4096+n*16])
 	// reg2/rsqrt: Rsqrt N×16
-	m.rsqrt(n, m.arena[5248:5248+n*16], m.arena[4736:4736+n*16])
+	m.rsqrt(n, m.arena[5120:5120+n*16], m.arena[5888:5888+n*16])
 	// reg2/mul: Mul N×16
-	m.mul(n, m.arena[4736:4736+n*16], m.arena[5504:5504+n*16], m.arena[5760:5760+n*16])
+	m.mul(n, m.arena[5888:5888+n*16], m.arena[5632:5632+n*16], m.arena[3456:3456+n*16])
 	// reg2/sum: ReduceSum scalar
-	m.reduceSum(n, m.arena[5760:5760+n*16], m.arena[3584:3584+1])
+	m.reduceSum(n, m.arena[3456:3456+n*16], m.arena[2576:2576+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[832:832+n*4], y, m.arena[3600:3600+1])
+	m.mSELoss(n, m.arena[2704:2704+n*4], y, m.arena[2592:2592+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[832:832+n*4], y, m.arena[3616:3616+1])
+	m.mAELoss(n, m.arena[2704:2704+n*4], y, m.arena[7024:7024+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[832:832+n*4], y, m.arena[3632:3632+1])
+	m.huberLoss(n, m.arena[2704:2704+n*4], y, m.arena[2608:2608+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[832:832+n*4], y, m.arena[3648:3648+1])
+	m.bCELoss(n, m.arena[2704:2704+n*4], y, m.arena[2624:2624+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[896:896+n*4], y, m.arena[4000:4000+1])
+	m.bCEWithLogitsLoss(n, m.arena[2640:2640+n*4], y, m.arena[2768:2768+1])
 	// softmax_ce: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[960:960+n*3], z, m.arena[4016:4016+1])
+	m.softmaxCELoss(n, m.arena[3792:3792+n*3], z, m.arena[2784:2784+1])
 	// cce: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[:n*3], z, m.arena[4032:4032+1])
+	m.categoricalCELoss(n, m.arena[3024:3024+n*3], z, m.arena[2800:2800+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[3664:3664+n*5], c, m.arena[4048:4048+1])
-	// loss/term1: Scale scalar
-	m.scale(n, m.arena[3616:3616+1], m.arena[4064:4064+1])
-	// loss/sum1: Add scalar
-	m.add(n, m.arena[3600:3600+1], m.arena[4064:4064+1], m.arena[3616:3616+1])
-	// loss/term2: Scale scalar
-	m.scale2(n, m.arena[3632:3632+1], m.arena[3600:3600+1])
-	// loss/sum2: Add scalar
-	m.add(n, m.arena[3616:3616+1], m.arena[3600:3600+1], m.arena[3632:3632+1])
-	// loss/term3: Scale scalar
-	m.scale3(n, m.arena[3648:3648+1], m.arena[3600:3600+1])
-	// loss/sum3: Add scalar
-	m.add(n, m.arena[3632:3632+1], m.arena[3600:3600+1], m.arena[3616:3616+1])
-	// loss/term4: Scale scalar
-	m.scale4(n, m.arena[4000:4000+1], m.arena[3600:3600+1])
-	// loss/sum4: Add scalar
-	m.add(n, m.arena[3616:3616+1], m.arena[3600:3600+1], m.arena[3632:3632+1])
-	// loss/term5: Scale scalar
-	m.scale5(n, m.arena[4016:4016+1], m.arena[3600:3600+1])
-	// loss/sum5: Add scalar
-	m.add(n, m.arena[3632:3632+1], m.arena[3600:3600+1], m.arena[3616:3616+1])
-	// loss/term6: Scale scalar
-	m.scale6(n, m.arena[4032:4032+1], m.arena[3600:3600+1])
-	// loss/sum6: Add scalar
-	m.add(n, m.arena[3616:3616+1], m.arena[3600:3600+1], m.arena[3632:3632+1])
-	// loss/sum7: Add scalar
-	m.add(n, m.arena[3632:3632+1], m.arena[4048:4048+1], m.arena[3600:3600+1])
-	// loss/term8: Scale scalar
-	m.scale7(n, m.arena[1008:1008+1], m.arena[3616:3616+1])
-	// loss/sum8: Add scalar
-	m.add(n, m.arena[3600:3600+1], m.arena[3616:3616+1], m.arena[1008:1008+1])
-	// loss/term9: Scale scalar
-	m.scale8(n, m.arena[3584:3584+1], m.arena[3600:3600+1])
-	// loss/sum9: Add scalar
-	m.add(n, m.arena[1008:1008+1], m.arena[3600:3600+1], m.arena[3584:3584+1])
+	m.sparseSoftmaxCELoss(n, m.arena[3712:3712+n*5], c, m.arena[2816:2816+1])
+	// loss/sum9: Add scalar, fused with loss/term1 (Scale), loss/sum1 (Add), loss/term2 (Scale), loss/sum2 (Add), loss/term3 (Scale), loss/sum3 (Add), loss/term4 (Scale), loss/sum4 (Add), loss/term5 (Scale), loss/sum5 (Add), loss/term6 (Scale), loss/sum6 (Add), loss/sum7 (Add), loss/term8 (Scale), loss/sum8 (Add), loss/term9 (Scale)
+	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAdd(n, m.arena[7024:7024+1], m.arena[7024:7024+1], m.arena[2592:2592+1], m.arena[2608:2608+1], m.arena[2624:2624+1], m.arena[2768:2768+1], m.arena[2784:2784+1], m.arena[2800:2800+1], m.arena[2816:2816+1], m.arena[2560:2560+1], m.arena[2576:2576+1])
 	// d.loss: Fill scalar
-	m.arena[1008] = 1.0
+	m.arena[3456] = 1.0
 	// d.loss/term8.1: Fill scalar
-	m.arena[3600] = 0.05
+	m.arena[3472] = 0.05
 	// d.loss/term6.1: Fill scalar
-	m.arena[3616] = 0.4
+	m.arena[6960] = 0.4
 	// d.loss/term5.1: Fill scalar
-	m.arena[3632] = 0.7
+	m.arena[3488] = 0.7
 	// d.loss/term4.1: Fill scalar
-	m.arena[3648] = 0.2
+	m.arena[2832] = 0.2
 	// d.loss/term3.1: Fill scalar
-	m.arena[4000] = 0.3
+	m.arena[2848] = 0.3
 	// d.loss/term2.1: Fill scalar
-	m.arena[4016] = 2.0
+	m.arena[2896] = 2.0
 	// d.loss/term1.1: Fill scalar
-	m.arena[4032] = 0.5
+	m.arena[2960] = 0.5
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad(n, m.arena[3664:3664+n*5], c, m.arena[1008:1008+1], m.arena[5760:5760+n*5])
+	m.lossGrad(n, m.arena[3712:3712+n*5], c, m.arena[3456:3456+1], m.arena[2560:2560+n*5])
 	// d.cce.1: LossGrad of CategoricalCELoss N×3
-	m.lossGrad2(n, m.arena[:n*3], z, m.arena[3616:3616+1], m.arena[3664:3664+n*3])
+	m.lossGrad2(n, m.arena[3024:3024+n*3], z, m.arena[6960:6960+1], m.arena[6912:6912+n*3])
 	// d.softmax_ce.1: LossGrad of SoftmaxCELoss N×3
-	m.lossGrad3(n, m.arena[960:960+n*3], z, m.arena[3632:3632+1], m.arena[4048:4048+n*3])
+	m.lossGrad3(n, m.arena[3792:3792+n*3], z, m.arena[3488:3488+1], m.arena[6960:6960+n*3])
 	// d.bce_logits.1: LossGrad of BCEWithLogitsLoss N×4
-	m.lossGrad4(n, m.arena[896:896+n*4], y, m.arena[3648:3648+1], m.arena[5840:5840+n*4])
+	m.lossGrad4(n, m.arena[2640:2640+n*4], y, m.arena[2832:2832+1], m.arena[2768:2768+n*4])
 	// d.bce.1: LossGrad of BCELoss N×4
-	m.lossGrad5(n, m.arena[832:832+n*4], y, m.arena[4000:4000+1], m.arena[896:896+n*4])
+	m.lossGrad5(n, m.arena[2704:2704+n*4], y, m.arena[2848:2848+1], m.arena[2640:2640+n*4])
 	// d.huber.1: LossGrad of HuberLoss N×4
-	m.lossGrad6(n, m.arena[832:832+n*4], y, m.arena[4016:4016+1], m.arena[5904:5904+n*4])
-	// d.huber.2: Add N×4
-	m.add(n, m.arena[896:896+n*4], m.arena[5904:5904+n*4], m.arena[5968:5968+n*4])
+	m.lossGrad6(n, m.arena[2704:2704+n*4], y, m.arena[2896:2896+1], m.arena[2832:2832+n*4])
 	// d.mae.1: LossGrad of MAELoss N×4
-	m.lossGrad7(n, m.arena[832:832+n*4], y, m.arena[4032:4032+1], m.arena[896:896+n*4])
-	// d.mae.2: Add N×4
-	m.add(n, m.arena[5968:5968+n*4], m.arena[896:896+n*4], m.arena[5904:5904+n*4])
+	m.lossGrad7(n, m.arena[2704:2704+n*4], y, m.arena[2960:2960+1], m.arena[2896:2896+n*4])
 	// d.mse.1: LossGrad of MSELoss N×4
-	m.lossGrad8(n, m.arena[832:832+n*4], y, m.arena[1008:1008+1], m.arena[896:896+n*4])
-	// d.mse.2: Add N×4
-	m.add(n, m.arena[5904:5904+n*4], m.arena[896:896+n*4], m.arena[960:960+n*4])
+	m.lossGrad8(n, m.arena[2704:2704+n*4], y, m.arena[3456:3456+1], m.arena[2960:2960+n*4])
 	// d.reg2/sum.1: Fill N×16
-	m.fill(n, m.arena[5904:5904+n*16])
-	// d.reg2/mul.1: Mul N×16
-	m.mul(n, m.arena[5904:5904+n*16], m.arena[5504:5504+n*16], m.arena[6160:6160+n*16])
+	m.fill(n, m.arena[6144:6144+n*16])
 	// d.reg2/mul.2: Mul N×16
-	m.mul(n, m.arena[5904:5904+n*16], m.arena[4736:4736+n*16], m.arena[5504:5504+n*16])
-	// d.reg2/rsqrt.1: Square N×16
-	m.square(n, m.arena[4736:4736+n*16], m.arena[5904:5904+n*16])
-	// d.reg2/rsqrt.2: Mul N×16
-	m.mul(n, m.arena[5904:5904+n*16], m.arena[4736:4736+n*16], m.arena[6416:6416+n*16])
-	// d.reg2/rsqrt.3: Mul N×16
-	m.mul(n, m.arena[6160:6160+n*16], m.arena[6416:6416+n*16], m.arena[4736:4736+n*16])
-	// d.reg2/rsqrt.4: Scale N×16
-	m.scale10(n, m.arena[4736:4736+n*16], m.arena[5904:5904+n*16])
-	// d.reg2/diff.1: Scale N×16
-	m.scale9(n, m.arena[5504:5504+n*16], m.arena[4736:4736+n*16])
-	// d.reg2/relu.1: ReluGrad N×16
-	m.reluGrad(n, m.arena[320:320+n*16], m.arena[4736:4736+n*16], m.arena[6160:6160+n*16])
+	m.mul(n, m.arena[6144:6144+n*16], m.arena[5888:5888+n*16], m.arena[6400:6400+n*16])
 	// d.reg/mean.1: Broadcast N×16
-	m.broadcast(n, m.arena[3600:3600+1], m.arena[320:320+n*16])
-	// d.reg/div.1: Div N×16
-	m.div(n, m.arena[320:320+n*16], m.arena[5248:5248+n*16], m.arena[4736:4736+n*16])
-	// d.reg/div.2: Mul N×16
-	m.mul(n, m.arena[320:320+n*16], m.arena[4992:4992+n*16], m.arena[6416:6416+n*16])
-	// d.reg/div.3: Div N×16
-	m.div(n, m.arena[6416:6416+n*16], m.arena[5248:5248+n*16], m.arena[320:320+n*16])
-	// d.reg/div.4: Scale N×16
-	m.scale9(n, m.arena[320:320+n*16], m.arena[4992:4992+n*16])
-	// d.reg/div.5: Add N×16
-	m.add(n, m.arena[5904:5904+n*16], m.arena[4992:4992+n*16], m.arena[320:320+n*16])
-	// d.reg/sq.1: Mul N×16
-	m.mul(n, m.arena[320:320+n*16], m.arena[64:64+n*16], m.arena[4992:4992+n*16])
-	// d.reg/sq.2: Scale N×16
-	m.scale2(n, m.arena[4992:4992+n*16], m.arena[320:320+n*16])
-	// d.reg/sq.3: Add N×16
-	m.add(n, m.arena[5504:5504+n*16], m.arena[320:320+n*16], m.arena[4992:4992+n*16])
-	// d.reg/softplus.1: Div N×16
-	m.div(n, m.arena[4736:4736+n*16], m.arena[3744:3744+n*16], m.arena[320:320+n*16])
-	// d.reg/exp.1: Mul N×16
-	m.mul(n, m.arena[320:320+n*16], m.arena[4480:4480+n*16], m.arena[3712:3712+n*16])
-	// d.reg/half.1: Scale N×16
-	m.scale(n, m.arena[3712:3712+n*16], m.arena[320:320+n*16])
-	// d.reg/half.2: Add N×16
-	m.add(n, m.arena[4992:4992+n*16], m.arena[320:320+n*16], m.arena[3712:3712+n*16])
+	m.broadcast(n, m.arena[3472:3472+1], m.arena[6656:6656+n*16])
 	// d.head_c/bias.1: ChannelSum 5
-	m.channelSum(n, m.arena[5760:5760+n*5], &m.headCBiasGrad)
+	m.channelSum(n, m.arena[2560:2560+n*5], &m.headCBiasGrad)
 	// d.head_c/matmul.1: MatMul N×24
-	rt.Gemm(false, false, n, 24, 5, 1, m.arena[5760:5760+n*5], 5, m.headCWeight[:], 24, 0, m.arena[4480:4480+n*24], 24)
+	rt.Gemm(false, false, n, 24, 5, 1, m.arena[2560:2560+n*5], 5, m.headCWeight[:], 24, 0, m.arena[3456:3456+n*24], 24)
 	// d.head_c/matmul.2: MatMul 5×24
-	rt.Gemm(true, false, 5, 24, n, 1, m.arena[5760:5760+n*5], 5, m.arena[4096:4096+n*24], 24, 0, m.headCWeightGrad[:], 24)
+	rt.Gemm(true, false, 5, 24, n, 1, m.arena[2560:2560+n*5], 5, m.arena[3072:3072+n*24], 24, 0, m.headCWeightGrad[:], 24)
 	// d.head_b/softmax.1: SoftmaxGrad N×3
-	m.softmaxGrad(n, m.arena[:n*3], m.arena[3664:3664+n*3], m.arena[320:320+n*3])
+	m.softmaxGrad(n, m.arena[3024:3024+n*3], m.arena[6912:6912+n*3], m.arena[2560:2560+n*3])
 	// d.head_b/softmax.2: Add N×3
-	m.add(n, m.arena[4048:4048+n*3], m.arena[320:320+n*3], m.arena[:n*3])
+	m.add(n, m.arena[6960:6960+n*3], m.arena[2560:2560+n*3], m.arena[6960:6960+n*3])
 	// d.head_b/bias.1: ChannelSum 3
-	m.channelSum2(n, m.arena[:n*3], &m.headBBiasGrad)
+	m.channelSum2(n, m.arena[6960:6960+n*3], &m.headBBiasGrad)
 	// d.head_b/matmul.1: MatMul N×24
-	rt.Gemm(false, false, n, 24, 3, 1, m.arena[:n*3], 3, m.headBWeight[:], 24, 0, m.arena[4864:4864+n*24], 24)
+	rt.Gemm(false, false, n, 24, 3, 1, m.arena[6960:6960+n*3], 3, m.headBWeight[:], 24, 1, m.arena[3456:3456+n*24], 24)
 	// d.head_b/matmul.2: MatMul 3×24
-	rt.Gemm(true, false, 3, 24, n, 1, m.arena[:n*3], 3, m.arena[4096:4096+n*24], 24, 0, m.headBWeightGrad[:], 24)
-	// d.head_b/matmul.3: Add N×24
-	m.add(n, m.arena[4480:4480+n*24], m.arena[4864:4864+n*24], m.arena[5248:5248+n*24])
-	// d.head_a/sigmoid.1: SigmoidGrad N×4
-	m.sigmoidGrad(n, m.arena[832:832+n*4], m.arena[960:960+n*4], m.arena[320:320+n*4])
-	// d.head_a/sigmoid.2: Add N×4
-	m.add(n, m.arena[5840:5840+n*4], m.arena[320:320+n*4], m.arena[384:384+n*4])
+	rt.Gemm(true, false, 3, 24, n, 1, m.arena[6960:6960+n*3], 3, m.arena[3072:3072+n*24], 24, 0, m.headBWeightGrad[:], 24)
+	// d.head_b/matmul.3: Add N×24: written in place by its SliceGrads, no code
+	// d.head_a/sigmoid.2: Add N×4, fused with d.huber.2 (Add), d.mae.2 (Add), d.mse.2 (Add), d.head_a/sigmoid.1 (SigmoidGrad)
+	m.addAddAddSigmoidGradAdd(n, m.arena[2640:2640+n*4], m.arena[2640:2640+n*4], m.arena[2832:2832+n*4], m.arena[2896:2896+n*4], m.arena[2960:2960+n*4], m.arena[2704:2704+n*4], m.arena[2768:2768+n*4])
 	// d.head_a/bias.1: ChannelSum 4
-	m.channelSum3(n, m.arena[384:384+n*4], &m.headABiasGrad)
+	m.channelSum3(n, m.arena[2640:2640+n*4], &m.headABiasGrad)
 	// d.head_a/matmul.1: MatMul N×24
-	rt.Gemm(false, false, n, 24, 4, 1, m.arena[384:384+n*4], 4, m.headAWeight[:], 24, 0, m.arena[4480:4480+n*24], 24)
+	rt.Gemm(false, false, n, 24, 4, 1, m.arena[2640:2640+n*4], 4, m.headAWeight[:], 24, 1, m.arena[3456:3456+n*24], 24)
 	// d.head_a/matmul.2: MatMul 4×24
-	rt.Gemm(true, false, 4, 24, n, 1, m.arena[384:384+n*4], 4, m.arena[4096:4096+n*24], 24, 0, m.headAWeightGrad[:], 24)
-	// d.head_a/matmul.3: Add N×24
-	m.add(n, m.arena[5248:5248+n*24], m.arena[4480:4480+n*24], m.arena[3968:3968+n*24])
+	rt.Gemm(true, false, 4, 24, n, 1, m.arena[2640:2640+n*4], 4, m.arena[3072:3072+n*24], 24, 0, m.headAWeightGrad[:], 24)
+	// d.head_a/matmul.3: Add N×24: written in place by its SliceGrads, no code
 	// d.slice.1: SliceGrad N×32
-	m.sliceGrad(n, m.arena[3968:3968+n*24], m.arena[4352:4352+n*32])
+	m.sliceGrad(n, m.arena[3456:3456+n*24], m.arena[2560:2560+n*32])
 	// d.concat.1: Slice N×16
-	m.slice2(n, m.arena[4352:4352+n*32], m.arena[320:320+n*16])
+	m.slice2(n, m.arena[2560:2560+n*32], m.arena[3072:3072+n*16])
 	// d.concat.2: Slice N×16
-	m.slice3(n, m.arena[4352:4352+n*32], m.arena[3968:3968+n*16])
-	// d.concat.3: Add N×16
-	m.add(n, m.arena[3712:3712+n*16], m.arena[320:320+n*16], m.arena[4224:4224+n*16])
-	// d.fc2/sigmoid.1: SigmoidGrad N×16
-	m.sigmoidGrad(n, m.arena[576:576+n*16], m.arena[3968:3968+n*16], m.arena[320:320+n*16])
-	// d.fc2/sigmoid.2: Add N×16
-	m.add(n, m.arena[6160:6160+n*16], m.arena[320:320+n*16], m.arena[576:576+n*16])
-	// d.fc2/tanh.1: TanhGrad N×16
-	m.tanhGrad(n, m.arena[64:64+n*16], m.arena[4224:4224+n*16], m.arena[320:320+n*16])
-	// d.fc2/tanh.2: Add N×16
-	m.add(n, m.arena[576:576+n*16], m.arena[320:320+n*16], m.arena[64:64+n*16])
+	m.slice3(n, m.arena[2560:2560+n*32], m.arena[3328:3328+n*16])
+	// d.fc2/tanh.2: Add N×16, fused with d.reg2/mul.1 (Mul), d.reg2/rsqrt.1 (Square), d.reg2/rsqrt.2 (Mul), d.reg2/rsqrt.3 (Mul), d.reg2/rsqrt.4 (Scale), d.reg2/diff.1 (Scale), d.reg2/relu.1 (ReluGrad), d.reg/div.1 (Div), d.reg/div.2 (Mul), d.reg/div.3 (Div), d.reg/div.4 (Scale), d.reg/div.5 (Add), d.reg/sq.1 (Mul), d.reg/sq.2 (Scale), d.reg/sq.3 (Add), d.reg/softplus.1 (Div), d.reg/exp.1 (Mul), d.reg/half.1 (Scale), d.reg/half.2 (Add), d.concat.3 (Add), d.fc2/sigmoid.1 (SigmoidGrad), d.fc2/sigmoid.2 (Add), d.fc2/tanh.1 (TanhGrad)
+	m.mulSquareMulMulScaleScaleReluGradDivMulDivScaleAddMulScaleAddDivMulScaleAddAddSigmoidGradAddTanhGradAdd(n, m.arena[6144:6144+n*16], m.arena[6144:6144+n*16], m.arena[5632:5632+n*16], m.arena[5888:5888+n*16], m.arena[6400:6400+n*16], m.arena[3840:3840+n*16], m.arena[6656:6656+n*16], m.arena[5120:5120+n*16], m.arena[5376:5376+n*16], m.arena[4096:4096+n*16], m.arena[4864:4864+n*16], m.arena[4608:4608+n*16], m.arena[3072:3072+n*16], m.arena[4352:4352+n*16], m.arena[3328:3328+n*16])
 	// d.fc2/bias.1: ChannelSum 16
-	m.channelSum4(n, m.arena[64:64+n*16], &m.fc2BiasGrad)
+	m.channelSum4(n, m.arena[6144:6144+n*16], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×32
-	rt.Gemm(false, false, n, 32, 16, 1, m.arena[64:64+n*16], 16, m.fc2Weight[:], 32, 0, m.arena[320:320+n*32], 32)
+	rt.Gemm(false, false, n, 32, 16, 1, m.arena[6144:6144+n*16], 16, m.fc2Weight[:], 32, 0, m.arena[2560:2560+n*32], 32)
 	// d.fc2/matmul.2: MatMul 16×32
-	rt.Gemm(true, false, 16, 32, n, 1, m.arena[64:64+n*16], 16, m.arena[3072:3072+n*32], 32, 0, m.fc2WeightGrad[:], 32)
-	// d.dropout/apply.1: Mul N×32
-	m.mul(n, m.arena[320:320+n*32], m.arena[2048:2048+n*32], m.arena[3072:3072+n*32])
-	// d.leaky.1: LeakyReluGrad N×32
-	m.leakyReluGrad(n, m.arena[2560:2560+n*32], m.arena[3072:3072+n*32], m.arena[64:64+n*32])
+	rt.Gemm(true, false, 16, 32, n, 1, m.arena[6144:6144+n*16], 16, m.arena[2048:2048+n*32], 32, 0, m.fc2WeightGrad[:], 32)
+	// d.leaky.1: LeakyReluGrad N×32, fused with d.dropout/apply.1 (Mul)
+	m.mulLeakyReluGrad(n, m.arena[2560:2560+n*32], m.arena[2560:2560+n*32], m.arena[:n*32], m.arena[1536:1536+n*32])
 	// d.flatten.1: Reshape N×8×4: a view, no code
 	// d.bn/shifted.1: ChannelSum 8
-	m.channelSum5(n, m.arena[64:64+n*32], &m.bnBiasGrad)
+	m.channelSum5(n, m.arena[2560:2560+n*32], &m.bnBiasGrad)
 	// d.bn/scaled.1: ChannelMul N×8×4
-	m.channelMul(n, m.arena[64:64+n*32], m.arena[2048:2048+n*32], &m.bnWeight)
+	m.channelMul(n, m.arena[2560:2560+n*32], m.arena[:n*32], &m.bnWeight)
 	// d.bn/scaled.2: Mul N×8×4
-	m.mul(n, m.arena[64:64+n*32], m.arena[1536:1536+n*32], m.arena[2560:2560+n*32])
+	m.mul(n, m.arena[2560:2560+n*32], m.arena[1024:1024+n*32], m.arena[2560:2560+n*32])
 	// d.bn/scaled.3: ChannelSum 8
 	m.channelSum5(n, m.arena[2560:2560+n*32], &m.bnWeightGrad)
-	// d.bn/normalized.1: ChannelMul N×8×4
-	m.channelMul(n, m.arena[2048:2048+n*32], m.arena[64:64+n*32], (*[8]float32)(m.arena[48:]))
 	// d.bn/normalized.2: Mul N×8×4
-	m.mul(n, m.arena[2048:2048+n*32], m.arena[1024:1024+n*32], m.arena[1536:1536+n*32])
+	m.mul(n, m.arena[:n*32], m.arena[512:512+n*32], m.arena[1024:1024+n*32])
 	// d.bn/normalized.3: ChannelSum 8
-	m.channelSum5(n, m.arena[1536:1536+n*32], (*[8]float32)(m.arena[0:]))
-	// d.bn/inv_std.1: Square 8
-	m.square(n, m.arena[48:48+8], m.arena[16:16+8])
-	// d.bn/inv_std.2: Mul 8
-	m.mul(n, m.arena[16:16+8], m.arena[48:48+8], m.arena[32:32+8])
-	// d.bn/inv_std.3: Mul 8
-	m.mul(n, m.arena[:8], m.arena[32:32+8], m.arena[16:16+8])
-	// d.bn/inv_std.4: Scale 8
-	m.scale10(n, m.arena[16:16+8], m.arena[:8])
+	m.channelSum5(n, m.arena[1024:1024+n*32], (*[8]float32)(m.arena[1536:]))
+	// d.bn/inv_std.4: Scale 8, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
+	m.squareMulMulScale(n, m.arena[1536:1536+8], m.arena[7008:7008+8], m.arena[1536:1536+8])
 	// d.bn/var.1: ChannelBroadcast N×8×4
-	m.channelBroadcast(n, (*[8]float32)(m.arena[0:]), m.arena[1536:1536+n*32])
-	// d.bn/sq.1: Mul N×8×4
-	m.mul(n, m.arena[1536:1536+n*32], m.arena[1024:1024+n*32], m.arena[2048:2048+n*32])
-	// d.bn/sq.2: Scale N×8×4
-	m.scale2(n, m.arena[2048:2048+n*32], m.arena[576:576+n*32])
-	// d.bn/sq.3: Add N×8×4
-	m.add(n, m.arena[64:64+n*32], m.arena[576:576+n*32], m.arena[1088:1088+n*32])
+	m.channelBroadcast(n, (*[8]float32)(m.arena[1536:]), m.arena[1024:1024+n*32])
+	// d.bn/sq.3: Add N×8×4, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
+	m.channelMulMulScaleAdd(n, m.arena[:n*32], m.arena[:n*32], (*[8]float32)(m.arena[7008:]), m.arena[1024:1024+n*32], m.arena[512:512+n*32])
 	// d.bn/centered.1: ChannelSum 8
-	m.channelSum5(n, m.arena[1088:1088+n*32], (*[8]float32)(m.arena[0:]))
+	m.channelSum5(n, m.arena[:n*32], (*[8]float32)(m.arena[1024:]))
 	// d.bn/neg_mean.1: Scale 8
-	m.scale9(n, m.arena[:8], m.arena[16:16+8])
+	m.scale(n, m.arena[1024:1024+8], m.arena[1024:1024+8])
 	// d.bn/mean.1: ChannelBroadcast N×8×4
-	m.channelBroadcast(n, (*[8]float32)(m.arena[16:]), m.arena[32:32+n*32])
+	m.channelBroadcast(n, (*[8]float32)(m.arena[1024:]), m.arena[512:512+n*32])
 	// d.bn/mean.2: Add N×8×4
-	m.add(n, m.arena[1088:1088+n*32], m.arena[32:32+n*32], m.arena[544:544+n*32])
+	m.add(n, m.arena[:n*32], m.arena[512:512+n*32], m.arena[:n*32])
 	// d.unflatten.1: Reshape N×32: a view, no code
 	// d.fc1/bias.1: ChannelSum 32
-	m.channelSum6(n, m.arena[544:544+n*32], &m.fc1BiasGrad)
+	m.channelSum6(n, m.arena[:n*32], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul 32×12
-	rt.Gemm(true, false, 32, 12, n, 1, m.arena[544:544+n*32], 32, x, 12, 0, m.fc1WeightGrad[:], 12)
-	loss := m.arena[3584]
+	rt.Gemm(true, false, 32, 12, n, 1, m.arena[:n*32], 32, x, 12, 0, m.fc1WeightGrad[:], 12)
+	m.derived = false
+	loss := m.arena[7024]
+	if err := m.prepareGrads(); err != nil {
+		return loss, err
+	}
 	m.update()
 	m.Step++
 	return loss, nil
