@@ -88,3 +88,11 @@ func Tanh(y, x []float32) {
 		y[i] = Tanh32(x[i])
 	}
 }
+
+// ReluGrad32 is dy where x > 0 and 0 elsewhere (ReLU's gradient), without a branch:
+// after a ReLU about half the values are 0, so a branch on x > 0 mispredicts about
+// half the time, and a mask on dy's bits (all ones or all zeros) is several times
+// faster. The result is the branching form's bit for bit, NaNs and -0 included.
+func ReluGrad32(x, dy float32) float32 {
+	return math.Float32frombits(math.Float32bits(dy) & -uint32(b2i(x > 0)))
+}

@@ -129,3 +129,19 @@ func BenchmarkActivations(b *testing.B) {
 		}
 	})
 }
+
+func TestReluGrad32IsTheBranchingFormBitForBit(t *testing.T) {
+	nan := float32(math.NaN())
+	inf := float32(math.Inf(1))
+	negZero := float32(math.Copysign(0, -1))
+	values := []float32{0, negZero, 1e-45, -1e-45, 0.5, -0.5, 3, -3, inf, -inf, nan, math.MaxFloat32}
+	for _, x := range values {
+		for _, dy := range values {
+			want := float32(0)
+			if x > 0 {
+				want = dy
+			}
+			assert.Equal(t, math.Float32bits(want), math.Float32bits(ReluGrad32(x, dy)), "x=%v dy=%v", x, dy)
+		}
+	}
+}

@@ -296,6 +296,14 @@ func Conv2DScratch(g Window, o, maxBatch int) int { return newPlan(g, o, maxBatc
 // y is n×o×Ho×Wo, y[b,o,p,q] = Σ_c,i,j x[b,c,p·SH+i-Top,q·SW+j-Left]·w[o,c,i,j].
 // scratch holds at least Conv2DScratch(g, o, n) values.
 func Conv2D(g Window, o, n int, x, w, y, scratch []float32) {
+	Conv2DP(nil, g, o, n, x, w, y, scratch)
+}
+
+// Conv2DP is Conv2D with its matrix products computed on the threads of pool (nil: one
+// thread, as Conv2D). The result is the same bit for bit for any number of threads
+// (Pool.Gemm computes every element as Gemm does); only the products run in
+// parallel, the column building and copies run on the caller.
+func Conv2DP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32) {
 	p := newPlan(g, o, n, false)
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
 	checkConv("Conv2D", g, o, n, len(scratch), p.size, len(x), n*chw, len(w), o*r, len(y), n*out)
@@ -303,23 +311,23 @@ func Conv2D(g Window, o, n int, x, w, y, scratch []float32) {
 	case modePointwise:
 		hw := g.H * g.W
 		for b := range n {
-			Gemm(false, false, o, hw, g.C, 1, w, g.C, x[b*chw:], hw, 0, y[b*out:], hw)
+			GemmP(pool, false, false, o, hw, g.C, 1, w, g.C, x[b*chw:], hw, 0, y[b*out:], hw)
 		}
 	case modeGather:
 		cols := scratch[:p.size]
 		for b := range n {
 			im2col(g, x[b*chw:(b+1)*chw], cols, p.ldc)
-			Gemm(false, false, o, p.ldc, r, 1, w, r, cols, p.ldc, 0, y[b*out:], p.ldc)
+			GemmP(pool, false, false, o, p.ldc, r, 1, w, r, cols, p.ldc, 0, y[b*out:], p.ldc)
 		}
 	default:
-		p.conv(n, x, w, y, scratch)
+		p.conv(pool, n, x, w, y, scratch)
 	}
 }
 
 // conv is the stride-1 Conv2D: per group, the column matrix, the product (one, or
 // one per kernel row, accumulated), and the valid Wo of every Wp positions of each
 // output row copied out.
-func (p plan) conv(n int, x, w, y, scratch []float32) {
+func (p plan) conv(pool *Pool, n int, x, w, y, scratch []float32) {
 	g := p.g
 	r, out := g.Rows(), p.o*g.Ho*g.Wo
 	clear(scratch[p.img:p.out]) // the padding
@@ -337,7 +345,7 @@ func (p plan) conv(n int, x, w, y, scratch []float32) {
 			// row i's contribution at the position i rows up, and the output is
 			// their sum. For few output channels this keeps Gemm's micro-tile
 			// full (KH·o rows instead of o) and reads the columns once.
-			Gemm(false, false, g.KH*p.o, items*p.plane, p.k, 1, scratch[:p.o*r], p.k, cols, p.ldc, 0, prod, p.ldc)
+			GemmP(pool, false, false, g.KH*p.o, items*p.plane, p.k, 1, scratch[:p.o*r], p.k, cols, p.ldc, 0, prod, p.ldc)
 			for k := range items {
 				yb := y[(b0+k)*out : (b0+k+1)*out]
 				for c := range p.o {
@@ -362,11 +370,11 @@ func (p plan) conv(n int, x, w, y, scratch []float32) {
 			for o0 := 0; o0 < p.o; o0 += chunk {
 				oc := min(chunk, p.o-o0)
 				for i := range g.KH {
-					Gemm(false, false, oc, nn, p.k, 1, wr[(i*p.o+o0)*p.k:], p.k, cols[i*p.wp:], p.ldc, float32(min(i, 1)), prod[o0*p.ldc:], p.ldc)
+					GemmP(pool, false, false, oc, nn, p.k, 1, wr[(i*p.o+o0)*p.k:], p.k, cols[i*p.wp:], p.ldc, float32(min(i, 1)), prod[o0*p.ldc:], p.ldc)
 				}
 			}
 		default:
-			Gemm(false, false, p.o, nn, p.k, 1, w, p.k, cols, p.ldc, 0, prod, p.ldc)
+			GemmP(pool, false, false, p.o, nn, p.k, 1, w, p.k, cols, p.ldc, 0, prod, p.ldc)
 		}
 		for k := range items {
 			yb := y[(b0+k)*out : (b0+k+1)*out]
@@ -391,6 +399,14 @@ func Conv2DFilterGradScratch(g Window, o, maxBatch int) int {
 // is n×o×Ho×Wo, dw is o×C×KH×KW. scratch holds at least
 // Conv2DFilterGradScratch(g, o, n) values.
 func Conv2DFilterGrad(g Window, o, n int, x, dy, dw, scratch []float32) {
+	Conv2DFilterGradP(nil, g, o, n, x, dy, dw, scratch)
+}
+
+// Conv2DFilterGradP is Conv2DFilterGrad with its matrix products computed on the threads of pool (nil: one
+// thread, as Conv2DFilterGrad). The result is the same bit for bit for any number of threads
+// (Pool.Gemm computes every element as Gemm does); only the products run in
+// parallel, the column building and copies run on the caller.
+func Conv2DFilterGradP(pool *Pool, g Window, o, n int, x, dy, dw, scratch []float32) {
 	p := newPlan(g, o, n, true)
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
 	checkConv("Conv2DFilterGrad", g, o, n, len(scratch), p.size, len(x), n*chw, len(dy), n*out, len(dw), o*r)
@@ -399,13 +415,13 @@ func Conv2DFilterGrad(g Window, o, n int, x, dy, dw, scratch []float32) {
 	case modePointwise:
 		hw := g.H * g.W
 		for b := range n {
-			Gemm(false, true, o, g.C, hw, 1, dy[b*out:], hw, x[b*chw:], hw, 1, dw, g.C)
+			GemmP(pool, false, true, o, g.C, hw, 1, dy[b*out:], hw, x[b*chw:], hw, 1, dw, g.C)
 		}
 	case modeGather:
 		cols := scratch[:p.size]
 		for b := range n {
 			im2col(g, x[b*chw:(b+1)*chw], cols, p.ldc)
-			Gemm(false, true, o, r, p.ldc, 1, dy[b*out:], p.ldc, cols, p.ldc, 1, dw, r)
+			GemmP(pool, false, true, o, r, p.ldc, 1, dy[b*out:], p.ldc, cols, p.ldc, 1, dw, r)
 		}
 	default:
 		// dw = Σ over groups of dy_spread · colsᵀ, where dy_spread puts dy at the
@@ -444,11 +460,11 @@ func Conv2DFilterGrad(g Window, o, n int, x, dy, dw, scratch []float32) {
 						copy(row[i*p.wp:used], dys[c*p.ldc:][:used-i*p.wp])
 					}
 				}
-				Gemm(false, true, g.KH*o, p.k, used, 1, dys, p.ldc, cols, p.ldc, 1, acc, p.k)
+				GemmP(pool, false, true, g.KH*o, p.k, used, 1, dys, p.ldc, cols, p.ldc, 1, acc, p.k)
 			case transposed:
-				Gemm(false, true, r, o, nn, 1, cols, p.ldc, dys, p.ldc, 1, acc, o)
+				GemmP(pool, false, true, r, o, nn, 1, cols, p.ldc, dys, p.ldc, 1, acc, o)
 			default:
-				Gemm(false, true, o, r, nn, 1, dys, p.ldc, cols, p.ldc, 1, dw, r)
+				GemmP(pool, false, true, o, r, nn, 1, dys, p.ldc, cols, p.ldc, 1, dw, r)
 			}
 		}
 		switch {
@@ -506,6 +522,14 @@ func Conv2DTransposeScratch(g Window, o, maxBatch int) int {
 // ConvTranspose2d, whose C_in×C_out×KH×KW weight is w here). scratch holds at least
 // Conv2DTransposeScratch(g, o, n) values.
 func Conv2DTranspose(g Window, o, n int, x, w, y, scratch []float32) {
+	Conv2DTransposeP(nil, g, o, n, x, w, y, scratch)
+}
+
+// Conv2DTransposeP is Conv2DTranspose with its matrix products computed on the threads of pool (nil: one
+// thread, as Conv2DTranspose). The result is the same bit for bit for any number of threads
+// (Pool.Gemm computes every element as Gemm does); only the products run in
+// parallel, the column building and copies run on the caller.
+func Conv2DTransposeP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32) {
 	chw, r, in := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
 	checkConv("Conv2DTranspose", g, o, n, len(scratch), Conv2DTransposeScratch(g, o, n), len(x), n*in, len(w), o*r, len(y), n*chw)
 	f, flip := g.flipped(o)
@@ -513,7 +537,7 @@ func Conv2DTranspose(g Window, o, n int, x, w, y, scratch []float32) {
 	case g.pointwise():
 		hw := g.H * g.W
 		for b := range n {
-			Gemm(true, false, g.C, hw, o, 1, w, g.C, x[b*in:], hw, 0, y[b*chw:], hw)
+			GemmP(pool, true, false, g.C, hw, o, 1, w, g.C, x[b*in:], hw, 0, y[b*chw:], hw)
 		}
 	case flip:
 		// wf[c,o,i,j] = w[o,c,KH-1-i,KW-1-j]: the adjoint gathers what Conv2D
@@ -529,13 +553,13 @@ func Conv2DTranspose(g Window, o, n int, x, w, y, scratch []float32) {
 				}
 			}
 		}
-		newPlan(f, g.C, n, false).conv(n, x, wf, y, scratch[o*r:])
+		newPlan(f, g.C, n, false).conv(pool, n, x, wf, y, scratch[o*r:])
 	default:
 		ldc := g.Ho * g.Wo
 		cols := scratch[:r*ldc]
 		clear(y[:n*chw])
 		for b := range n {
-			Gemm(true, false, r, ldc, o, 1, w, r, x[b*in:], ldc, 0, cols, ldc)
+			GemmP(pool, true, false, r, ldc, o, 1, w, r, x[b*in:], ldc, 0, cols, ldc)
 			col2im(g, cols, ldc, y[b*chw:(b+1)*chw])
 		}
 	}

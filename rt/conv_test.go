@@ -320,3 +320,47 @@ func BenchmarkConv(b *testing.B) {
 		}
 	}
 }
+
+// The products of a convolution split across a Pool's threads give Conv2D's bits
+// exactly, on every path (the windows below take the rows, wide, gather and
+// pointwise plans), and a Pool adds no allocation.
+func TestConvolutionsOnAPoolEqualOneThreadBitForBit(t *testing.T) {
+	windows := []struct {
+		name string
+		g    Window
+	}{
+		{"3×3 same over 8×16×16", Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 16, Wo: 16}},
+		{"5×5 valid over 1×28×28", Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Ho: 24, Wo: 24}},
+		{"3×3 stride 2 over 4×17×17", Window{C: 4, H: 17, W: 17, KH: 3, KW: 3, SH: 2, SW: 2, Ho: 8, Wo: 8}},
+		{"1×1 over 16×12×12", Window{C: 16, H: 12, W: 12, KH: 1, KW: 1, SH: 1, SW: 1, Ho: 12, Wo: 12}},
+	}
+	const o, n = 16, 8
+	for _, threads := range []int{2, 3} {
+		pool := NewPool(threads)
+		defer pool.Close()
+		for _, c := range windows {
+			t.Run(fmt.Sprintf("%s on %d threads", c.name, threads), func(t *testing.T) {
+				g := c.g
+				x, w, dy := filled(n*g.C*g.H*g.W, 1), filled(o*g.Rows(), 2), filled(n*o*g.Ho*g.Wo, 3)
+				s := nans(max(Conv2DScratch(g, o, n), Conv2DFilterGradScratch(g, o, n), Conv2DTransposeScratch(g, o, n)))
+				for _, k := range []struct {
+					name string
+					f    func(p *Pool, out []float32)
+					size int
+				}{
+					{"Conv2D", func(p *Pool, out []float32) { Conv2DP(p, g, o, n, x, w, out, s) }, len(dy)},
+					{"Conv2DFilterGrad", func(p *Pool, out []float32) { Conv2DFilterGradP(p, g, o, n, x, dy, out, s) }, len(w)},
+					{"Conv2DTranspose", func(p *Pool, out []float32) { Conv2DTransposeP(p, g, o, n, dy, w, out, s) }, len(x)},
+				} {
+					want, got := nans(k.size), nans(k.size)
+					k.f(nil, want)
+					k.f(pool, got)
+					for i := range want {
+						require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s element %d", k.name, i)
+					}
+					assert.Zero(t, testing.AllocsPerRun(3, func() { k.f(pool, got) }), "%s allocates", k.name)
+				}
+			})
+		}
+	}
+}
