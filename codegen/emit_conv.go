@@ -67,14 +67,15 @@ func (g convGeom) describe() string {
 		g.kh, g.kw, g.sh, g.sw, g.top, g.left, g.bottom, g.right, g.c, g.h, g.w, g.ho, g.wo)
 }
 
-// convCall emits rt.<fn>(win, o, count, a, b, c, scratch) with the scratch rt asks for.
+// convCall emits rt.<fn>P(m.pool, win, o, count, a, b, c, scratch) with the scratch rt
+// asks for: the products run on the model's pool (threads.go).
 func convCall(k *Kernel, fn string, g convGeom, o int, count jen.Code, size func(rt.Window, int, int) int, args ...jen.Code) {
 	scratch := jen.Nil()
 	if s := size(g.rt(), o, k.prog.model.opts.MaxBatch); s > 0 {
 		scratch = k.Scratch32(s)
 	}
 	k.Emit(jen.Comment(g.describe()),
-		jen.Qual(rtPath, fn).Call(append(append([]jen.Code{g.window(), jen.Lit(o), count}, args...), scratch)...))
+		jen.Qual(rtPath, fn+"P").Call(append(append([]jen.Code{pooled(), g.window(), jen.Lit(o), count}, args...), scratch)...))
 }
 
 // emitConv2D: y = conv(x, w).

@@ -19,7 +19,7 @@ func init() {
 	register(ir.OpRunningUpdate, emitRunningUpdate)
 }
 
-// emitMatMul calls rt.Gemm: C = op(A)·op(B) with row-major operands whose row
+// emitMatMul calls rt.GemmP on the model's pool (threads.go): C = op(A)·op(B) with row-major operands whose row
 // strides are their stored column counts. A batch dimension can be the rows of A
 // (forward), or the contracted dimension (a weight gradient Xᵀ·dY), never a column.
 func emitMatMul(k *Kernel) error { return emitGemm(k, 0) }
@@ -38,7 +38,7 @@ func emitGemm(k *Kernel, beta int) error {
 	if tb {
 		cols = dim(b, 0)
 	}
-	k.Emit(jen.Qual(rtPath, "Gemm").Call(
+	k.Emit(jen.Qual(rtPath, "GemmP").Call(pooled(),
 		jen.Lit(ta), jen.Lit(tb), rows, cols, inner, jen.Lit(1),
 		a.Slice(), jen.Lit(a.Shape[1]), b.Slice(), jen.Lit(b.Shape[1]),
 		jen.Lit(beta), c.Slice(), jen.Lit(c.Shape[1]),

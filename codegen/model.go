@@ -71,7 +71,9 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 			jen.Id("nonFinite").Qual(rtPath, "NonFiniteError"),
 		)
 	}
-	fields = append(fields, jen.Line(),
+	fields = append(fields, jen.Line())
+	fields = append(fields, poolField()...)
+	fields = append(fields,
 		cmt("scratch64 holds float64 accumulators for whichever kernel is running."),
 		jen.Id("scratch64").Index(jen.Lit(max(m.scratch64, 1))).Float64(),
 	)
@@ -125,7 +127,7 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	} else {
 		newBody = append(newBody, jen.Id("m").Op(":=").New(jen.Id("Model")))
 	}
-	newBody = append(newBody, jen.Id("m").Dot("params").Op("=").Add(tensors(false)))
+	newBody = append(newBody, poolNew(), jen.Id("m").Dot("params").Op("=").Add(tensors(false)))
 	if training {
 		newBody = append(newBody, jen.Id("m").Dot("grads").Op("=").Add(tensors(true)))
 		var data []jen.Code
@@ -145,6 +147,7 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	comment(f, "New allocates a model, its parameters initialized with Init(0)."+opt)
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(newBody...)
 	f.Line()
+	emitThreads(f)
 
 	// Init.
 	var initBody []jen.Code

@@ -73,6 +73,8 @@ type Model struct {
 	gradNorms [8]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [10]float64
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
@@ -86,12 +88,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "enc.weight", Shape: []int{6, 10}, Data: m.encWeight[:]}, {Name: "enc.bias", Shape: []int{6}, Data: m.encBias[:]}, {Name: "mu.weight", Shape: []int{3, 6}, Data: m.muWeight[:]}, {Name: "mu.bias", Shape: []int{3}, Data: m.muBias[:]}, {Name: "logvar.weight", Shape: []int{3, 6}, Data: m.logvarWeight[:]}, {Name: "logvar.bias", Shape: []int{3}, Data: m.logvarBias[:]}, {Name: "dec.weight", Shape: []int{10, 3}, Data: m.decWeight[:]}, {Name: "dec.bias", Shape: []int{10}, Data: m.decBias[:]}}
 	m.grads = []rt.Tensor{{Name: "enc.weight", Shape: []int{6, 10}, Data: m.encWeightGrad[:]}, {Name: "enc.bias", Shape: []int{6}, Data: m.encBiasGrad[:]}, {Name: "mu.weight", Shape: []int{3, 6}, Data: m.muWeightGrad[:]}, {Name: "mu.bias", Shape: []int{3}, Data: m.muBiasGrad[:]}, {Name: "logvar.weight", Shape: []int{3, 6}, Data: m.logvarWeightGrad[:]}, {Name: "logvar.bias", Shape: []int{3}, Data: m.logvarBiasGrad[:]}, {Name: "dec.weight", Shape: []int{10, 3}, Data: m.decWeightGrad[:]}, {Name: "dec.bias", Shape: []int{10}, Data: m.decBiasGrad[:]}}
 	m.gradData = [][]float32{m.encWeightGrad[:], m.encBiasGrad[:], m.muWeightGrad[:], m.muBiasGrad[:], m.logvarWeightGrad[:], m.logvarBiasGrad[:], m.decWeightGrad[:], m.decBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as

@@ -43,13 +43,13 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	// gauss_noise/apply: Add N×10, fused with mask_noise/apply (Mul)
 	m.mulAdd(n, m.arena[:n*10], x, m.arena[:n*10], m.arena[80:80+n*10])
 	// enc/matmul: MatMul N×6
-	rt.Gemm(false, true, n, 6, 10, 1, m.arena[:n*10], 10, m.encWeight[:], 10, 0, m.arena[240:240+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 10, 1, m.arena[:n*10], 10, m.encWeight[:], 10, 0, m.arena[240:240+n*6], 6)
 	// enc/sigmoid: Sigmoid N×6, fused with enc/bias (BiasAdd)
 	m.biasAddSigmoid(n, m.arena[240:240+n*6], m.arena[240:240+n*6], &m.encBias)
 	// mu/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 6, 1, m.arena[240:240+n*6], 6, m.muWeight[:], 6, 0, m.arena[384:384+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 6, 1, m.arena[240:240+n*6], 6, m.muWeight[:], 6, 0, m.arena[384:384+n*3], 3)
 	// logvar/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 6, 1, m.arena[240:240+n*6], 6, m.logvarWeight[:], 6, 0, m.arena[416:416+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 6, 1, m.arena[240:240+n*6], 6, m.logvarWeight[:], 6, 0, m.arena[416:416+n*3], 3)
 	// sample/std: Exp N×3, fused with logvar/bias (BiasAdd), sample/half_logvar (Scale)
 	m.biasAddScaleExp(n, m.arena[416:416+n*3], m.arena[416:416+n*3], &m.logvarBias)
 	// sample/eps: RandomNormal N×3
@@ -57,7 +57,7 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	// sample/z: Add N×3, fused with mu/bias (BiasAdd), sample/scaled_eps (Mul)
 	m.biasAddMulAdd(n, m.arena[384:384+n*3], m.arena[384:384+n*3], &m.muBias, m.arena[416:416+n*3], m.arena[448:448+n*3])
 	// dec/matmul: MatMul N×10
-	rt.Gemm(false, true, n, 10, 3, 1, m.arena[384:384+n*3], 3, m.decWeight[:], 3, 0, m.arena[80:80+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 3, 1, m.arena[384:384+n*3], 3, m.decWeight[:], 3, 0, m.arena[80:80+n*10], 10)
 	// dec/sigmoid: Sigmoid N×10, fused with dec/bias (BiasAdd)
 	m.biasAddSigmoid2(n, m.arena[80:80+n*10], m.arena[80:80+n*10], &m.decBias)
 	// bce: BCELoss scalar
@@ -103,31 +103,31 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	// d.dec/bias.1: ChannelSum 10
 	m.channelSum(n, m.arena[80:80+n*10], &m.decBiasGrad)
 	// d.dec/matmul.1: MatMul N×3
-	rt.Gemm(false, false, n, 3, 10, 1, m.arena[80:80+n*10], 10, m.decWeight[:], 3, 0, m.arena[160:160+n*3], 3)
+	rt.GemmP(m.pool, false, false, n, 3, 10, 1, m.arena[80:80+n*10], 10, m.decWeight[:], 3, 0, m.arena[160:160+n*3], 3)
 	// d.dec/matmul.2: MatMul 10×3
-	rt.Gemm(true, false, 10, 3, n, 1, m.arena[80:80+n*10], 10, m.arena[384:384+n*3], 3, 0, m.decWeightGrad[:], 3)
+	rt.GemmP(m.pool, true, false, 10, 3, n, 1, m.arena[80:80+n*10], 10, m.arena[384:384+n*3], 3, 0, m.decWeightGrad[:], 3)
 	// d.sample/half_logvar.1: Scale N×3, fused with d.sample/scaled_eps.1 (Mul), d.sample/std.1 (Mul)
 	m.mulMulScale(n, m.arena[448:448+n*3], m.arena[160:160+n*3], m.arena[448:448+n*3], m.arena[416:416+n*3])
 	// d.logvar/bias.1: ChannelSum 3
 	m.channelSum2(n, m.arena[448:448+n*3], &m.logvarBiasGrad)
 	// d.logvar/matmul.1: MatMul N×6
-	rt.Gemm(false, false, n, 6, 3, 1, m.arena[448:448+n*3], 3, m.logvarWeight[:], 6, 1, m.arena[288:288+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 3, 1, m.arena[448:448+n*3], 3, m.logvarWeight[:], 6, 1, m.arena[288:288+n*6], 6)
 	// d.logvar/matmul.2: MatMul 3×6
-	rt.Gemm(true, false, 3, 6, n, 1, m.arena[448:448+n*3], 3, m.arena[240:240+n*6], 6, 0, m.logvarWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 3, 6, n, 1, m.arena[448:448+n*3], 3, m.arena[240:240+n*6], 6, 0, m.logvarWeightGrad[:], 6)
 	// d.logvar/matmul.3: Add N×6: written in place by its SliceGrads, no code
 	// d.mu/bias.1: ChannelSum 3
 	m.channelSum2(n, m.arena[160:160+n*3], &m.muBiasGrad)
 	// d.mu/matmul.1: MatMul N×6
-	rt.Gemm(false, false, n, 6, 3, 1, m.arena[160:160+n*3], 3, m.muWeight[:], 6, 1, m.arena[288:288+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 3, 1, m.arena[160:160+n*3], 3, m.muWeight[:], 6, 1, m.arena[288:288+n*6], 6)
 	// d.mu/matmul.2: MatMul 3×6
-	rt.Gemm(true, false, 3, 6, n, 1, m.arena[160:160+n*3], 3, m.arena[240:240+n*6], 6, 0, m.muWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 3, 6, n, 1, m.arena[160:160+n*3], 3, m.arena[240:240+n*6], 6, 0, m.muWeightGrad[:], 6)
 	// d.mu/matmul.3: Add N×6: written in place by its SliceGrads, no code
 	// d.enc/sigmoid.1: SigmoidGrad N×6
 	m.sigmoidGrad(n, m.arena[240:240+n*6], m.arena[288:288+n*6], m.arena[240:240+n*6])
 	// d.enc/bias.1: ChannelSum 6
 	m.channelSum3(n, m.arena[240:240+n*6], &m.encBiasGrad)
 	// d.enc/matmul.1: MatMul 6×10
-	rt.Gemm(true, false, 6, 10, n, 1, m.arena[240:240+n*6], 6, m.arena[:n*10], 10, 1, m.encWeightGrad[:], 10)
+	rt.GemmP(m.pool, true, false, 6, 10, n, 1, m.arena[240:240+n*6], 6, m.arena[:n*10], 10, 1, m.encWeightGrad[:], 10)
 	// d.enc/matmul.2: Add 6×10: written in place by its SliceGrads, no code
 	loss := m.arena[480]
 	if err := m.prepareGrads(); err != nil {

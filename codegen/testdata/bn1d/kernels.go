@@ -2,7 +2,10 @@
 
 package bn1d
 
-import "math"
+import (
+	"github.com/dlgen/dlgen/rt"
+	"math"
+)
 
 // biasAddRelu computes BiasAdd+Relu N×5, for relu.
 func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[5]float32) {
@@ -209,11 +212,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 

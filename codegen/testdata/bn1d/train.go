@@ -44,7 +44,7 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 		}
 	}
 	// fc1/matmul: MatMul N×5
-	rt.Gemm(false, true, n, 5, 6, 1, x, 6, m.fc1Weight[:], 6, 0, m.arena[:n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 6, 1, x, 6, m.fc1Weight[:], 6, 0, m.arena[:n*5], 5)
 	// fc1/bias: BiasAdd N×5
 	m.biasAdd2(n, m.arena[:n*5], m.arena[:n*5], &m.fc1Bias)
 	// bn/mean: ChannelMean 5
@@ -83,7 +83,7 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 	// relu: Relu N×5
 	m.relu(n, m.arena[96:96+n*5], m.arena[:n*5])
 	// fc2/matmul: MatMul N×2
-	rt.Gemm(false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[128:128+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[128:128+n*2], 2)
 	// fc2/bias: BiasAdd N×2
 	m.biasAdd(n, m.arena[128:128+n*2], m.arena[128:128+n*2], &m.fc2Bias)
 	// loss: MSELoss scalar
@@ -95,9 +95,9 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 	// d.fc2/bias.1: ChannelSum 2
 	m.channelSum(n, m.arena[192:192+n*2], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×5
-	rt.Gemm(false, false, n, 5, 2, 1, m.arena[192:192+n*2], 2, m.fc2Weight[:], 5, 0, m.arena[128:128+n*5], 5)
+	rt.GemmP(m.pool, false, false, n, 5, 2, 1, m.arena[192:192+n*2], 2, m.fc2Weight[:], 5, 0, m.arena[128:128+n*5], 5)
 	// d.fc2/matmul.2: MatMul 2×5
-	rt.Gemm(true, false, 2, 5, n, 1, m.arena[192:192+n*2], 2, m.arena[:n*5], 5, 0, m.fc2WeightGrad[:], 5)
+	rt.GemmP(m.pool, true, false, 2, 5, n, 1, m.arena[192:192+n*2], 2, m.arena[:n*5], 5, 0, m.fc2WeightGrad[:], 5)
 	// d.relu.1: ReluGrad N×5
 	m.reluGrad(n, m.arena[96:96+n*5], m.arena[128:128+n*5], m.arena[96:96+n*5])
 	// d.bn/shifted.1: ChannelSum 5
@@ -129,7 +129,7 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 	// d.fc1/bias.1: ChannelSum 5
 	m.channelSum2(n, m.arena[:n*5], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul 5×6
-	rt.Gemm(true, false, 5, 6, n, 1, m.arena[:n*5], 5, x, 6, 0, m.fc1WeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 5, 6, n, 1, m.arena[:n*5], 5, x, 6, 0, m.fc1WeightGrad[:], 6)
 	m.derived = false
 	loss := m.arena[176]
 	if err := m.prepareGrads(); err != nil {

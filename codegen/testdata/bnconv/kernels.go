@@ -10,7 +10,7 @@ import (
 // conv2D computes Conv2D N×4×6×6, for conv1/conv.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 2×6×6: 6×6 windows
-	rt.Conv2D(rt.Window{C: 2, H: 6, W: 6, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 6, Wo: 6}, 4, n, x, w, y, m.scratch32[:9000])
+	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 6, Wo: 6}, 4, n, x, w, y, m.scratch32[:9000])
 }
 
 // biasAddRelu computes BiasAdd+Relu N×4×6×6, for relu1.
@@ -34,7 +34,7 @@ func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[4]float32) {
 // conv2D2 computes Conv2D N×3×3×3, for conv2/conv.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 4×6×6: 3×3 windows
-	rt.Conv2D(rt.Window{C: 4, H: 6, W: 6, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:324])
+	rt.Conv2DP(m.pool, rt.Window{C: 4, H: 6, W: 6, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:324])
 }
 
 // biasAddRelu2 computes BiasAdd+Relu N×3×3×3, for relu2.
@@ -58,7 +58,7 @@ func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[3]float32) {
 // conv2D3 computes Conv2D N×3×3×3, for conv3/conv.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×3×3: 3×3 windows
-	rt.Conv2D(rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, nil)
+	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, nil)
 }
 
 // biasAddReluChannelMulBiasAdd computes BiasAdd+Relu+ChannelMul+BiasAdd N×3×3×3, for bn3/shifted.
@@ -86,7 +86,7 @@ func (m *Model) biasAddReluChannelMulBiasAdd(n int, y []float32, x1 []float32, v
 // conv2DTranspose computes Conv2DTranspose N×2×6×6, for deconv/convT.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 2×2 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 2×6×6: 3×3 windows
-	rt.Conv2DTranspose(rt.Window{C: 2, H: 6, W: 6, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:72])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:72])
 }
 
 // biasAddRelu3 computes BiasAdd+Relu N×2×6×6, for relu4.
@@ -638,11 +638,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 
@@ -813,13 +809,13 @@ func (m *Model) channelMulMulScaleAdd2(n int, y []float32, x1 []float32, v1 *[2]
 // conv2D4 computes Conv2D N×3×3×3, for d.deconv/convT.1.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 2×2 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 2×6×6: 3×3 windows
-	rt.Conv2D(rt.Window{C: 2, H: 6, W: 6, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:72])
+	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:72])
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 3×2×2×2, for d.deconv/convT.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 2×2 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 2×6×6: 3×3 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 2, H: 6, W: 6, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, dy, dw, m.scratch32[:72])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, dy, dw, m.scratch32[:72])
 }
 
 // channelSum4 computes ChannelSum 3, for d.bn3/shifted.1, d.bn3/scaled.3 and 8 more.
@@ -892,36 +888,32 @@ func (m *Model) addReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 [
 		a2 := x2[i]
 		a3 := x3[i]
 		t1 := a1 + a2
-		if a3 > 0 {
-			y[i] = t1
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a3, t1)
 	}
 }
 
 // conv2DTranspose2 computes Conv2DTranspose N×3×3×3, for d.conv3/conv.1.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×3×3: 3×3 windows
-	rt.Conv2DTranspose(rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, nil)
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 3×3×1×1, for d.conv3/conv.2.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×3×3: 3×3 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, dy, dw, nil)
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, dy, dw, nil)
 }
 
 // conv2DTranspose3 computes Conv2DTranspose N×4×6×6, for d.conv2/conv.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 4×6×6: 3×3 windows
-	rt.Conv2DTranspose(rt.Window{C: 4, H: 6, W: 6, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:324])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 4, H: 6, W: 6, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:324])
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 3×4×3×3, for d.conv2/conv.2.
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 4×6×6: 3×3 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 4, H: 6, W: 6, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, dy, dw, m.scratch32[:324])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 4, H: 6, W: 6, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, dy, dw, m.scratch32[:324])
 }
 
 // channelSum5 computes ChannelSum 4, for d.bn1/shifted.1, d.bn1/scaled.3 and 2 more.
@@ -987,5 +979,5 @@ func (m *Model) channelMulMulScaleAdd4(n int, y []float32, x1 []float32, v1 *[4]
 // conv2DFilterGrad4 computes Conv2DFilterGrad 4×2×3×3, for d.conv1/conv.1.
 func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 2×6×6: 6×6 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 2, H: 6, W: 6, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 6, Wo: 6}, 4, n, x, dy, dw, m.scratch32[:9000])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 6, Wo: 6}, 4, n, x, dy, dw, m.scratch32[:9000])
 }

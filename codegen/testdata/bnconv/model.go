@@ -122,6 +122,8 @@ type Model struct {
 	gradNorms [20]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [8]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
@@ -138,12 +140,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "conv1.weight", Shape: []int{4, 2, 3, 3}, Data: m.conv1Weight[:]}, {Name: "bn1.weight", Shape: []int{4}, Data: m.bn1Weight[:]}, {Name: "bn1.bias", Shape: []int{4}, Data: m.bn1Bias[:]}, {Name: "bn1.running_mean", Shape: []int{4}, Data: m.bn1RunningMean[:]}, {Name: "bn1.running_var", Shape: []int{4}, Data: m.bn1RunningVar[:]}, {Name: "conv2.weight", Shape: []int{3, 4, 3, 3}, Data: m.conv2Weight[:]}, {Name: "conv2.bias", Shape: []int{3}, Data: m.conv2Bias[:]}, {Name: "bn2.weight", Shape: []int{3}, Data: m.bn2Weight[:]}, {Name: "bn2.bias", Shape: []int{3}, Data: m.bn2Bias[:]}, {Name: "bn2.running_mean", Shape: []int{3}, Data: m.bn2RunningMean[:]}, {Name: "bn2.running_var", Shape: []int{3}, Data: m.bn2RunningVar[:]}, {Name: "conv3.weight", Shape: []int{3, 3, 1, 1}, Data: m.conv3Weight[:]}, {Name: "conv3.bias", Shape: []int{3}, Data: m.conv3Bias[:]}, {Name: "bn3.weight", Shape: []int{3}, Data: m.bn3Weight[:]}, {Name: "bn3.bias", Shape: []int{3}, Data: m.bn3Bias[:]}, {Name: "bn3.running_mean", Shape: []int{3}, Data: m.bn3RunningMean[:]}, {Name: "bn3.running_var", Shape: []int{3}, Data: m.bn3RunningVar[:]}, {Name: "deconv.weight", Shape: []int{3, 2, 2, 2}, Data: m.deconvWeight[:]}, {Name: "bn4.weight", Shape: []int{2}, Data: m.bn4Weight[:]}, {Name: "bn4.bias", Shape: []int{2}, Data: m.bn4Bias[:]}, {Name: "bn4.running_mean", Shape: []int{2}, Data: m.bn4RunningMean[:]}, {Name: "bn4.running_var", Shape: []int{2}, Data: m.bn4RunningVar[:]}, {Name: "fc1.weight", Shape: []int{8, 18}, Data: m.fc1Weight[:]}, {Name: "fc1.bias", Shape: []int{8}, Data: m.fc1Bias[:]}, {Name: "bn5.weight", Shape: []int{8}, Data: m.bn5Weight[:]}, {Name: "bn5.bias", Shape: []int{8}, Data: m.bn5Bias[:]}, {Name: "bn5.running_mean", Shape: []int{8}, Data: m.bn5RunningMean[:]}, {Name: "bn5.running_var", Shape: []int{8}, Data: m.bn5RunningVar[:]}, {Name: "fc2.weight", Shape: []int{3, 8}, Data: m.fc2Weight[:]}, {Name: "fc2.bias", Shape: []int{3}, Data: m.fc2Bias[:]}}
 	m.grads = []rt.Tensor{{Name: "conv1.weight", Shape: []int{4, 2, 3, 3}, Data: m.conv1WeightGrad[:]}, {Name: "bn1.weight", Shape: []int{4}, Data: m.bn1WeightGrad[:]}, {Name: "bn1.bias", Shape: []int{4}, Data: m.bn1BiasGrad[:]}, {Name: "conv2.weight", Shape: []int{3, 4, 3, 3}, Data: m.conv2WeightGrad[:]}, {Name: "conv2.bias", Shape: []int{3}, Data: m.conv2BiasGrad[:]}, {Name: "bn2.weight", Shape: []int{3}, Data: m.bn2WeightGrad[:]}, {Name: "bn2.bias", Shape: []int{3}, Data: m.bn2BiasGrad[:]}, {Name: "conv3.weight", Shape: []int{3, 3, 1, 1}, Data: m.conv3WeightGrad[:]}, {Name: "conv3.bias", Shape: []int{3}, Data: m.conv3BiasGrad[:]}, {Name: "bn3.weight", Shape: []int{3}, Data: m.bn3WeightGrad[:]}, {Name: "bn3.bias", Shape: []int{3}, Data: m.bn3BiasGrad[:]}, {Name: "deconv.weight", Shape: []int{3, 2, 2, 2}, Data: m.deconvWeightGrad[:]}, {Name: "bn4.weight", Shape: []int{2}, Data: m.bn4WeightGrad[:]}, {Name: "bn4.bias", Shape: []int{2}, Data: m.bn4BiasGrad[:]}, {Name: "fc1.weight", Shape: []int{8, 18}, Data: m.fc1WeightGrad[:]}, {Name: "fc1.bias", Shape: []int{8}, Data: m.fc1BiasGrad[:]}, {Name: "bn5.weight", Shape: []int{8}, Data: m.bn5WeightGrad[:]}, {Name: "bn5.bias", Shape: []int{8}, Data: m.bn5BiasGrad[:]}, {Name: "fc2.weight", Shape: []int{3, 8}, Data: m.fc2WeightGrad[:]}, {Name: "fc2.bias", Shape: []int{3}, Data: m.fc2BiasGrad[:]}}
 	m.gradData = [][]float32{m.conv1WeightGrad[:], m.bn1WeightGrad[:], m.bn1BiasGrad[:], m.conv2WeightGrad[:], m.conv2BiasGrad[:], m.bn2WeightGrad[:], m.bn2BiasGrad[:], m.conv3WeightGrad[:], m.conv3BiasGrad[:], m.bn3WeightGrad[:], m.bn3BiasGrad[:], m.deconvWeightGrad[:], m.bn4WeightGrad[:], m.bn4BiasGrad[:], m.fc1WeightGrad[:], m.fc1BiasGrad[:], m.bn5WeightGrad[:], m.bn5BiasGrad[:], m.fc2WeightGrad[:], m.fc2BiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as

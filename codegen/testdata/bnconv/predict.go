@@ -47,11 +47,11 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	m.maxPool2D(n, m.arena[:n*72], m.arena[576:576+n*18])
 	// flat: Reshape N×18: a view, no code
 	// fc1/matmul: MatMul N×8
-	rt.Gemm(false, true, n, 8, 18, 1, m.arena[576:576+n*18], 18, m.fc1MatmulFoldedWeightScaled[:], 18, 0, m.arena[:n*8], 8)
+	rt.GemmP(m.pool, false, true, n, 8, 18, 1, m.arena[576:576+n*18], 18, m.fc1MatmulFoldedWeightScaled[:], 18, 0, m.arena[:n*8], 8)
 	// relu5: Relu N×8, fused with bn5/shifted (BiasAdd)
 	m.biasAddRelu4(n, m.arena[:n*8], m.arena[:n*8], &m.fc1MatmulFoldedBias)
 	// fc2/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 8, 1, m.arena[:n*8], 8, m.fc2Weight[:], 8, 0, m.arena[64:64+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 8, 1, m.arena[:n*8], 8, m.fc2Weight[:], 8, 0, m.arena[64:64+n*3], 3)
 	// fc2/bias: BiasAdd N×3
 	m.biasAdd(n, m.arena[64:64+n*3], m.arena[64:64+n*3], &m.fc2Bias)
 	// probs: Softmax N×3
@@ -105,11 +105,11 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	m.maxPool2D(n, m.arena[:n*72], m.arena[576:576+n*18])
 	// flat: Reshape N×18: a view, no code
 	// fc1/matmul: MatMul N×8
-	rt.Gemm(false, true, n, 8, 18, 1, m.arena[576:576+n*18], 18, m.fc1MatmulFoldedWeightScaled[:], 18, 0, m.arena[:n*8], 8)
+	rt.GemmP(m.pool, false, true, n, 8, 18, 1, m.arena[576:576+n*18], 18, m.fc1MatmulFoldedWeightScaled[:], 18, 0, m.arena[:n*8], 8)
 	// relu5: Relu N×8, fused with bn5/shifted (BiasAdd)
 	m.biasAddRelu4(n, m.arena[:n*8], m.arena[:n*8], &m.fc1MatmulFoldedBias)
 	// fc2/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 8, 1, m.arena[:n*8], 8, m.fc2Weight[:], 8, 0, m.arena[64:64+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 8, 1, m.arena[:n*8], 8, m.fc2Weight[:], 8, 0, m.arena[64:64+n*3], 3)
 	// fc2/bias: BiasAdd N×3
 	m.biasAdd(n, m.arena[64:64+n*3], m.arena[64:64+n*3], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar

@@ -199,7 +199,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	m.maxPool2D(n, m.arena[4608:4608+n*72], m.arena[6912:6912+n*18])
 	// flat: Reshape N×18: a view, no code
 	// fc1/matmul: MatMul N×8
-	rt.Gemm(false, true, n, 8, 18, 1, m.arena[6912:6912+n*18], 18, m.fc1Weight[:], 18, 0, m.arena[7056:7056+n*8], 8)
+	rt.GemmP(m.pool, false, true, n, 8, 18, 1, m.arena[6912:6912+n*18], 18, m.fc1Weight[:], 18, 0, m.arena[7056:7056+n*8], 8)
 	// fc1/bias: BiasAdd N×8
 	m.biasAdd5(n, m.arena[7056:7056+n*8], m.arena[7056:7056+n*8], &m.fc1Bias)
 	// bn5/mean: ChannelMean 8
@@ -238,7 +238,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// relu5: Relu N×8
 	m.relu(n, m.arena[7248:7248+n*8], m.arena[7056:7056+n*8])
 	// fc2/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 8, 1, m.arena[7056:7056+n*8], 8, m.fc2Weight[:], 8, 0, m.arena[7312:7312+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 8, 1, m.arena[7056:7056+n*8], 8, m.fc2Weight[:], 8, 0, m.arena[7312:7312+n*3], 3)
 	// fc2/bias: BiasAdd N×3
 	m.biasAdd(n, m.arena[7312:7312+n*3], m.arena[7312:7312+n*3], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
@@ -250,9 +250,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.fc2/bias.1: ChannelSum 3
 	m.channelSum(n, m.arena[7376:7376+n*3], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×8
-	rt.Gemm(false, false, n, 8, 3, 1, m.arena[7376:7376+n*3], 3, m.fc2Weight[:], 8, 0, m.arena[7312:7312+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 3, 1, m.arena[7376:7376+n*3], 3, m.fc2Weight[:], 8, 0, m.arena[7312:7312+n*8], 8)
 	// d.fc2/matmul.2: MatMul 3×8
-	rt.Gemm(true, false, 3, 8, n, 1, m.arena[7376:7376+n*3], 3, m.arena[7056:7056+n*8], 8, 0, m.fc2WeightGrad[:], 8)
+	rt.GemmP(m.pool, true, false, 3, 8, n, 1, m.arena[7376:7376+n*3], 3, m.arena[7056:7056+n*8], 8, 0, m.fc2WeightGrad[:], 8)
 	// d.relu5.1: ReluGrad N×8
 	m.reluGrad(n, m.arena[7248:7248+n*8], m.arena[7312:7312+n*8], m.arena[7248:7248+n*8])
 	// d.bn5/shifted.1: ChannelSum 8
@@ -284,9 +284,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.fc1/bias.1: ChannelSum 8
 	m.channelSum2(n, m.arena[7056:7056+n*8], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul N×18
-	rt.Gemm(false, false, n, 18, 8, 1, m.arena[7056:7056+n*8], 8, m.fc1Weight[:], 18, 0, m.arena[9280:9280+n*18], 18)
+	rt.GemmP(m.pool, false, false, n, 18, 8, 1, m.arena[7056:7056+n*8], 8, m.fc1Weight[:], 18, 0, m.arena[9280:9280+n*18], 18)
 	// d.fc1/matmul.2: MatMul 8×18
-	rt.Gemm(true, false, 8, 18, n, 1, m.arena[7056:7056+n*8], 8, m.arena[6912:6912+n*18], 18, 0, m.fc1WeightGrad[:], 18)
+	rt.GemmP(m.pool, true, false, 8, 18, n, 1, m.arena[7056:7056+n*8], 8, m.arena[6912:6912+n*18], 18, 0, m.fc1WeightGrad[:], 18)
 	// d.flat.1: Reshape N×2×3×3: a view, no code
 	// d.pool.1: MaxPool2DGrad N×2×6×6
 	m.maxPool2DGrad(n, m.arena[4608:4608+n*72], m.arena[9280:9280+n*18], m.arena[6912:6912+n*72])

@@ -10,7 +10,7 @@ import (
 // conv2D computes Conv2D N×4×6×5, for c1/conv.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: 6×5 windows
-	rt.Conv2D(rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, w, y, m.scratch32[:1080])
+	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, w, y, m.scratch32[:1080])
 }
 
 // biasAddRelu computes BiasAdd+Relu N×4×6×5, for c1/relu.
@@ -61,7 +61,7 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D2 computes Conv2D N×5×8×6, for c2/conv.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: 8×6 windows
-	rt.Conv2D(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, w, y, m.scratch32[:15712])
+	rt.Conv2DP(m.pool, rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, w, y, m.scratch32[:15712])
 }
 
 // tanh computes Tanh N×5×8×6, for c2/tanh, c3/tanh.
@@ -97,7 +97,7 @@ func (m *Model) avgPool2D(n int, x []float32, y []float32) {
 // conv2DTranspose computes Conv2DTranspose N×3×8×5, for t1/convT.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: 4×3 windows
-	rt.Conv2DTranspose(rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, w, y, m.scratch32[:324])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, w, y, m.scratch32[:324])
 }
 
 // biasAddRelu2 computes BiasAdd+Relu N×3×8×5, for t1/relu.
@@ -164,7 +164,7 @@ func (m *Model) upSample2D(n int, x []float32, y []float32) {
 // conv2D3 computes Conv2D N×4×10×6, for pw/conv.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×10×6: 10×6 windows
-	rt.Conv2D(rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, w, y, nil)
+	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, w, y, nil)
 }
 
 // biasAddSigmoid computes BiasAdd+Sigmoid N×4×10×6, for pw/sigmoid.
@@ -188,7 +188,7 @@ func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[4]float32)
 // conv2D4 computes Conv2D N×6×3×2, for c3/conv.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: 3×2 windows
-	rt.Conv2D(rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, m.scratch32[:144])
+	rt.Conv2DP(m.pool, rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, m.scratch32[:144])
 }
 
 // channelMul computes ChannelMul N×6×3×2, for tie/s1, tie/s2.
@@ -232,7 +232,7 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 // conv2DTranspose2 computes Conv2DTranspose N×2×3×2, for tp/convT.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 2×3×2: 3×2 windows
-	rt.Conv2DTranspose(rt.Window{C: 2, H: 3, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, nil)
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 2, H: 3, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, nil)
 }
 
 // globalAvgPool2D computes GlobalAvgPool2D N×2, for gap.
@@ -427,13 +427,13 @@ func (m *Model) globalAvgPool2DGrad(n int, dy []float32, dx []float32) {
 // conv2D5 computes Conv2D N×6×3×2, for d.tp/convT.1.
 func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 2×3×2: 3×2 windows
-	rt.Conv2D(rt.Window{C: 2, H: 3, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, nil)
+	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 3, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 6×2×1×1, for d.tp/convT.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 2×3×2: 3×2 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 2, H: 3, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, dy, dw, nil)
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 3, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, dy, dw, nil)
 }
 
 // maxPool2DGrad computes MaxPool2DGrad N×6×3×4, for d.tie/max.1.
@@ -535,13 +535,13 @@ func (m *Model) channelMulAddChannelMulAddTanhGrad(n int, y []float32, x1 []floa
 // conv2DTranspose3 computes Conv2DTranspose N×4×10×6, for d.c3/conv.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: 3×2 windows
-	rt.Conv2DTranspose(rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, m.scratch32[:144])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, m.scratch32[:144])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 6×4×2×3, for d.c3/conv.2.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: 3×2 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, dy, dw, m.scratch32[:144])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, dy, dw, m.scratch32[:144])
 }
 
 // sigmoidGrad computes SigmoidGrad N×4×10×6, for d.pw/sigmoid.1.
@@ -575,13 +575,13 @@ func (m *Model) channelSum3(n int, x []float32, s *[4]float32) {
 // conv2DTranspose4 computes Conv2DTranspose N×3×10×6, for d.pw/conv.1.
 func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×10×6: 10×6 windows
-	rt.Conv2DTranspose(rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, w, y, nil)
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 4×3×1×1, for d.pw/conv.2.
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×10×6: 10×6 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, dy, dw, nil)
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, dy, dw, nil)
 }
 
 // upSample2DGrad computes UpSample2DGrad N×3×5×2, for d.up.1.
@@ -634,11 +634,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 
@@ -664,13 +660,13 @@ func (m *Model) channelSum4(n int, x []float32, s *[3]float32) {
 // conv2D6 computes Conv2D N×5×4×3, for d.t1/convT.1.
 func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: 4×3 windows
-	rt.Conv2D(rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, w, y, m.scratch32[:324])
+	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, w, y, m.scratch32[:324])
 }
 
 // conv2DFilterGrad4 computes Conv2DFilterGrad 5×3×3×3, for d.t1/convT.2.
 func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: 4×3 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, dy, dw, m.scratch32[:324])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, dy, dw, m.scratch32[:324])
 }
 
 // avgPool2DGrad2 computes AvgPool2DGrad N×5×8×6, for d.ap_same.1.
@@ -710,13 +706,13 @@ func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
 // conv2DTranspose5 computes Conv2DTranspose N×4×6×5, for d.c2/conv.1.
 func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
 	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: 8×6 windows
-	rt.Conv2DTranspose(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, w, y, m.scratch32[:11664])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, w, y, m.scratch32[:11664])
 }
 
 // conv2DFilterGrad5 computes Conv2DFilterGrad 5×4×3×2, for d.c2/conv.2.
 func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: 8×6 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, dy, dw, m.scratch32[:15712])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, dy, dw, m.scratch32[:15712])
 }
 
 // maxPool2DGrad2 computes MaxPool2DGrad N×4×6×5, for d.mp.1.
@@ -770,5 +766,5 @@ func (m *Model) channelSum5(n int, x []float32, s *[4]float32) {
 // conv2DFilterGrad6 computes Conv2DFilterGrad 4×3×3×4, for d.c1/conv.1.
 func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
 	// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: 6×5 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, dy, dw, m.scratch32[:1080])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, dy, dw, m.scratch32[:1080])
 }

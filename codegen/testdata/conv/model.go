@@ -83,6 +83,8 @@ type Model struct {
 	gradNorms [13]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [6]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
@@ -99,12 +101,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "c1.weight", Shape: []int{4, 3, 3, 4}, Data: m.c1Weight[:]}, {Name: "c1.bias", Shape: []int{4}, Data: m.c1Bias[:]}, {Name: "c2.weight", Shape: []int{5, 4, 3, 2}, Data: m.c2Weight[:]}, {Name: "t1.weight", Shape: []int{5, 3, 3, 3}, Data: m.t1Weight[:]}, {Name: "t1.bias", Shape: []int{3}, Data: m.t1Bias[:]}, {Name: "pw.weight", Shape: []int{4, 3, 1, 1}, Data: m.pwWeight[:]}, {Name: "pw.bias", Shape: []int{4}, Data: m.pwBias[:]}, {Name: "c3.weight", Shape: []int{6, 4, 2, 3}, Data: m.c3Weight[:]}, {Name: "tie.s1", Shape: []int{6}, Data: m.tieS1[:]}, {Name: "tie.s2", Shape: []int{6}, Data: m.tieS2[:]}, {Name: "tp.weight", Shape: []int{6, 2, 1, 1}, Data: m.tpWeight[:]}, {Name: "fc.weight", Shape: []int{3, 128}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{3}, Data: m.fcBias[:]}}
 	m.grads = []rt.Tensor{{Name: "c1.weight", Shape: []int{4, 3, 3, 4}, Data: m.c1WeightGrad[:]}, {Name: "c1.bias", Shape: []int{4}, Data: m.c1BiasGrad[:]}, {Name: "c2.weight", Shape: []int{5, 4, 3, 2}, Data: m.c2WeightGrad[:]}, {Name: "t1.weight", Shape: []int{5, 3, 3, 3}, Data: m.t1WeightGrad[:]}, {Name: "t1.bias", Shape: []int{3}, Data: m.t1BiasGrad[:]}, {Name: "pw.weight", Shape: []int{4, 3, 1, 1}, Data: m.pwWeightGrad[:]}, {Name: "pw.bias", Shape: []int{4}, Data: m.pwBiasGrad[:]}, {Name: "c3.weight", Shape: []int{6, 4, 2, 3}, Data: m.c3WeightGrad[:]}, {Name: "tie.s1", Shape: []int{6}, Data: m.tieS1Grad[:]}, {Name: "tie.s2", Shape: []int{6}, Data: m.tieS2Grad[:]}, {Name: "tp.weight", Shape: []int{6, 2, 1, 1}, Data: m.tpWeightGrad[:]}, {Name: "fc.weight", Shape: []int{3, 128}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{3}, Data: m.fcBiasGrad[:]}}
 	m.gradData = [][]float32{m.c1WeightGrad[:], m.c1BiasGrad[:], m.c2WeightGrad[:], m.t1WeightGrad[:], m.t1BiasGrad[:], m.pwWeightGrad[:], m.pwBiasGrad[:], m.c3WeightGrad[:], m.tieS1Grad[:], m.tieS2Grad[:], m.tpWeightGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as

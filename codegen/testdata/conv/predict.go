@@ -75,7 +75,7 @@ func (m *Model) Predict(n int, image []float32, probs []float32, features []floa
 	// features: Concat N×128
 	m.concat2(n, m.arena[:n*128], m.arena[1968:1968+n*2], m.arena[1152:1152+n*90], m.arena[2496:2496+n*36])
 	// fc/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 128, 1, m.arena[:n*128], 128, m.fcWeight[:], 128, 0, m.arena[1152:1152+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 128, 1, m.arena[:n*128], 128, m.fcWeight[:], 128, 0, m.arena[1152:1152+n*3], 3)
 	// fc/bias: BiasAdd N×3
 	m.biasAdd(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
 	// probs: Softmax N×3
@@ -153,7 +153,7 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	// features: Concat N×128
 	m.concat2(n, m.arena[:n*128], m.arena[1968:1968+n*2], m.arena[1152:1152+n*90], m.arena[2496:2496+n*36])
 	// fc/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 128, 1, m.arena[:n*128], 128, m.fcWeight[:], 128, 0, m.arena[1152:1152+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 128, 1, m.arena[:n*128], 128, m.fcWeight[:], 128, 0, m.arena[1152:1152+n*3], 3)
 	// fc/bias: BiasAdd N×3
 	m.biasAdd(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar

@@ -87,7 +87,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// features: Concat N×128
 	m.concat2(n, m.arena[4320:4320+n*128], m.arena[6288:6288+n*2], m.arena[5472:5472+n*90], m.arena[8112:8112+n*36])
 	// fc/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 128, 1, m.arena[4320:4320+n*128], 128, m.fcWeight[:], 128, 0, m.arena[5472:5472+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 128, 1, m.arena[4320:4320+n*128], 128, m.fcWeight[:], 128, 0, m.arena[5472:5472+n*3], 3)
 	// fc/bias: BiasAdd N×3
 	m.biasAdd(n, m.arena[5472:5472+n*3], m.arena[5472:5472+n*3], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
@@ -99,9 +99,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.fc/bias.1: ChannelSum 3
 	m.channelSum(n, m.arena[5504:5504+n*3], &m.fcBiasGrad)
 	// d.fc/matmul.1: MatMul N×128
-	rt.Gemm(false, false, n, 128, 3, 1, m.arena[5504:5504+n*3], 3, m.fcWeight[:], 128, 0, m.arena[8112:8112+n*128], 128)
+	rt.GemmP(m.pool, false, false, n, 128, 3, 1, m.arena[5504:5504+n*3], 3, m.fcWeight[:], 128, 0, m.arena[8112:8112+n*128], 128)
 	// d.fc/matmul.2: MatMul 3×128
-	rt.Gemm(true, false, 3, 128, n, 1, m.arena[5504:5504+n*3], 3, m.arena[4320:4320+n*128], 128, 0, m.fcWeightGrad[:], 128)
+	rt.GemmP(m.pool, true, false, 3, 128, n, 1, m.arena[5504:5504+n*3], 3, m.arena[4320:4320+n*128], 128, 0, m.fcWeightGrad[:], 128)
 	// d.features.1: Slice N×2
 	m.slice(n, m.arena[8112:8112+n*128], m.arena[4432:4432+n*2])
 	// d.features.2: Slice N×36

@@ -25,11 +25,11 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 		return err
 	}
 	// fc1/matmul: MatMul N×128
-	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
+	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
 	// fc1/relu: Relu N×128, fused with fc1/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.fc1Bias)
 	// fc2/matmul: MatMul N×10
-	rt.Gemm(false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
 	// fc2/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[8192:8192+n*10], m.arena[8192:8192+n*10], &m.fc2Bias)
 	// probs: Softmax N×10
@@ -61,11 +61,11 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 		return 0, err
 	}
 	// fc1/matmul: MatMul N×128
-	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
+	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
 	// fc1/relu: Relu N×128, fused with fc1/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.fc1Bias)
 	// fc2/matmul: MatMul N×10
-	rt.Gemm(false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
 	// fc2/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[8192:8192+n*10], m.arena[8192:8192+n*10], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar

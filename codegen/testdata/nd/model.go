@@ -78,6 +78,8 @@ type Model struct {
 	gradNorms [6]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [5]float64
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
@@ -91,12 +93,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "affine.bias", Shape: []int{2}, Data: m.affineBias[:]}, {Name: "affine.scale", Shape: []int{2}, Data: m.affineScale[:]}, {Name: "bn.weight", Shape: []int{2}, Data: m.bnWeight[:]}, {Name: "bn.bias", Shape: []int{2}, Data: m.bnBias[:]}, {Name: "bn.running_mean", Shape: []int{2}, Data: m.bnRunningMean[:]}, {Name: "bn.running_var", Shape: []int{2}, Data: m.bnRunningVar[:]}, {Name: "fc.weight", Shape: []int{5, 24}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{5}, Data: m.fcBias[:]}}
 	m.grads = []rt.Tensor{{Name: "affine.bias", Shape: []int{2}, Data: m.affineBiasGrad[:]}, {Name: "affine.scale", Shape: []int{2}, Data: m.affineScaleGrad[:]}, {Name: "bn.weight", Shape: []int{2}, Data: m.bnWeightGrad[:]}, {Name: "bn.bias", Shape: []int{2}, Data: m.bnBiasGrad[:]}, {Name: "fc.weight", Shape: []int{5, 24}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{5}, Data: m.fcBiasGrad[:]}}
 	m.gradData = [][]float32{m.affineBiasGrad[:], m.affineScaleGrad[:], m.bnWeightGrad[:], m.bnBiasGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as

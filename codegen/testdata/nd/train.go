@@ -108,7 +108,7 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 	// rows: Reshape N×3×4: a view, no code
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	rt.Gemm(false, true, n, 5, 24, 1, m.arena[1536:1536+n*24], 24, m.fcWeight[:], 24, 0, m.arena[192:192+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[1536:1536+n*24], 24, m.fcWeight[:], 24, 0, m.arena[192:192+n*5], 5)
 	// fc/bias: BiasAdd N×5
 	m.biasAdd(n, m.arena[192:192+n*5], m.arena[192:192+n*5], &m.fcBias)
 	// mse: MSELoss scalar
@@ -140,9 +140,9 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 	// d.fc/bias.1: ChannelSum 5
 	m.channelSum(n, m.arena[480:480+n*5], &m.fcBiasGrad)
 	// d.fc/matmul.1: MatMul N×24
-	rt.Gemm(false, false, n, 24, 5, 1, m.arena[480:480+n*5], 5, m.fcWeight[:], 24, 0, m.arena[192:192+n*24], 24)
+	rt.GemmP(m.pool, false, false, n, 24, 5, 1, m.arena[480:480+n*5], 5, m.fcWeight[:], 24, 0, m.arena[192:192+n*24], 24)
 	// d.fc/matmul.2: MatMul 5×24
-	rt.Gemm(true, false, 5, 24, n, 1, m.arena[480:480+n*5], 5, m.arena[1536:1536+n*24], 24, 0, m.fcWeightGrad[:], 24)
+	rt.GemmP(m.pool, true, false, 5, 24, n, 1, m.arena[480:480+n*5], 5, m.arena[1536:1536+n*24], 24, 0, m.fcWeightGrad[:], 24)
 	// d.flat.1: Reshape N×2×3×4: a view, no code
 	// d.rows.1: Reshape N×1×3×4: a view, no code
 	// d.slice_c.1: SliceGrad N×2×3×4

@@ -897,12 +897,7 @@ func (m *Model) mulSquareMulMulScaleScaleReluGradDivMulDivScaleAddMulScaleAddDiv
 		t4 := t1 * t3
 		t5 := -0.5 * t4
 		t6 := -1.0 * a4
-		var t7 float32
-		if a5 > 0 {
-			t7 = t6
-		} else {
-			t7 = 0
-		}
+		t7 := rt.ReluGrad32(a5, t6)
 		t8 := a6 / a7
 		t9 := a6 * a8
 		t10 := t9 / a7

@@ -90,6 +90,8 @@ type Model struct {
 	gradNorms [12]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [32]float64
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
@@ -103,12 +105,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "fc1.weight", Shape: []int{32, 12}, Data: m.fc1Weight[:]}, {Name: "fc1.bias", Shape: []int{32}, Data: m.fc1Bias[:]}, {Name: "bn.weight", Shape: []int{8}, Data: m.bnWeight[:]}, {Name: "bn.bias", Shape: []int{8}, Data: m.bnBias[:]}, {Name: "bn.running_mean", Shape: []int{8}, Data: m.bnRunningMean[:]}, {Name: "bn.running_var", Shape: []int{8}, Data: m.bnRunningVar[:]}, {Name: "fc2.weight", Shape: []int{16, 32}, Data: m.fc2Weight[:]}, {Name: "fc2.bias", Shape: []int{16}, Data: m.fc2Bias[:]}, {Name: "head_a.weight", Shape: []int{4, 24}, Data: m.headAWeight[:]}, {Name: "head_a.bias", Shape: []int{4}, Data: m.headABias[:]}, {Name: "head_b.weight", Shape: []int{3, 24}, Data: m.headBWeight[:]}, {Name: "head_b.bias", Shape: []int{3}, Data: m.headBBias[:]}, {Name: "head_c.weight", Shape: []int{5, 24}, Data: m.headCWeight[:]}, {Name: "head_c.bias", Shape: []int{5}, Data: m.headCBias[:]}}
 	m.grads = []rt.Tensor{{Name: "fc1.weight", Shape: []int{32, 12}, Data: m.fc1WeightGrad[:]}, {Name: "fc1.bias", Shape: []int{32}, Data: m.fc1BiasGrad[:]}, {Name: "bn.weight", Shape: []int{8}, Data: m.bnWeightGrad[:]}, {Name: "bn.bias", Shape: []int{8}, Data: m.bnBiasGrad[:]}, {Name: "fc2.weight", Shape: []int{16, 32}, Data: m.fc2WeightGrad[:]}, {Name: "fc2.bias", Shape: []int{16}, Data: m.fc2BiasGrad[:]}, {Name: "head_a.weight", Shape: []int{4, 24}, Data: m.headAWeightGrad[:]}, {Name: "head_a.bias", Shape: []int{4}, Data: m.headABiasGrad[:]}, {Name: "head_b.weight", Shape: []int{3, 24}, Data: m.headBWeightGrad[:]}, {Name: "head_b.bias", Shape: []int{3}, Data: m.headBBiasGrad[:]}, {Name: "head_c.weight", Shape: []int{5, 24}, Data: m.headCWeightGrad[:]}, {Name: "head_c.bias", Shape: []int{5}, Data: m.headCBiasGrad[:]}}
 	m.gradData = [][]float32{m.fc1WeightGrad[:], m.fc1BiasGrad[:], m.bnWeightGrad[:], m.bnBiasGrad[:], m.fc2WeightGrad[:], m.fc2BiasGrad[:], m.headAWeightGrad[:], m.headABiasGrad[:], m.headBWeightGrad[:], m.headBBiasGrad[:], m.headCWeightGrad[:], m.headCBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as

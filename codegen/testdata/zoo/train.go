@@ -51,7 +51,7 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 		}
 	}
 	// fc1/matmul: MatMul N×32
-	rt.Gemm(false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
+	rt.GemmP(m.pool, false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
 	// fc1/bias: BiasAdd N×32
 	m.biasAdd(n, m.arena[:n*32], m.arena[:n*32], &m.fc1Bias)
 	// unflatten: Reshape N×8×4: a view, no code
@@ -94,7 +94,7 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// dropout/apply: Mul N×32, fused with leaky (LeakyRelu)
 	m.leakyReluMul(n, m.arena[2048:2048+n*32], m.arena[1536:1536+n*32], m.arena[:n*32])
 	// fc2/matmul: MatMul N×16
-	rt.Gemm(false, true, n, 16, 32, 1, m.arena[2048:2048+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[3840:3840+n*16], 16)
+	rt.GemmP(m.pool, false, true, n, 16, 32, 1, m.arena[2048:2048+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[3840:3840+n*16], 16)
 	// fc2/bias: BiasAdd N×16
 	m.biasAdd2(n, m.arena[3840:3840+n*16], m.arena[3840:3840+n*16], &m.fc2Bias)
 	// fc2/tanh: Tanh N×16
@@ -106,19 +106,19 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// slice: Slice N×24
 	m.slice(n, m.arena[2560:2560+n*32], m.arena[3072:3072+n*24])
 	// head_a/matmul: MatMul N×4
-	rt.Gemm(false, true, n, 4, 24, 1, m.arena[3072:3072+n*24], 24, m.headAWeight[:], 24, 0, m.arena[2640:2640+n*4], 4)
+	rt.GemmP(m.pool, false, true, n, 4, 24, 1, m.arena[3072:3072+n*24], 24, m.headAWeight[:], 24, 0, m.arena[2640:2640+n*4], 4)
 	// head_a/bias: BiasAdd N×4
 	m.biasAdd5(n, m.arena[2640:2640+n*4], m.arena[2640:2640+n*4], &m.headABias)
 	// head_a/sigmoid: Sigmoid N×4
 	m.sigmoid(n, m.arena[2640:2640+n*4], m.arena[2704:2704+n*4])
 	// head_b/matmul: MatMul N×3
-	rt.Gemm(false, true, n, 3, 24, 1, m.arena[3072:3072+n*24], 24, m.headBWeight[:], 24, 0, m.arena[3792:3792+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 24, 1, m.arena[3072:3072+n*24], 24, m.headBWeight[:], 24, 0, m.arena[3792:3792+n*3], 3)
 	// head_b/bias: BiasAdd N×3
 	m.biasAdd3(n, m.arena[3792:3792+n*3], m.arena[3792:3792+n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
 	m.softmax(n, m.arena[3792:3792+n*3], m.arena[3024:3024+n*3])
 	// head_c/matmul: MatMul N×5
-	rt.Gemm(false, true, n, 5, 24, 1, m.arena[3072:3072+n*24], 24, m.headCWeight[:], 24, 0, m.arena[3712:3712+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[3072:3072+n*24], 24, m.headCWeight[:], 24, 0, m.arena[3712:3712+n*5], 5)
 	// head_c/bias: BiasAdd N×5
 	m.biasAdd4(n, m.arena[3712:3712+n*5], m.arena[3712:3712+n*5], &m.headCBias)
 	// reg/exp: Exp N×16, fused with reg/half (Scale)
@@ -198,9 +198,9 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// d.head_c/bias.1: ChannelSum 5
 	m.channelSum(n, m.arena[2560:2560+n*5], &m.headCBiasGrad)
 	// d.head_c/matmul.1: MatMul N×24
-	rt.Gemm(false, false, n, 24, 5, 1, m.arena[2560:2560+n*5], 5, m.headCWeight[:], 24, 0, m.arena[3456:3456+n*24], 24)
+	rt.GemmP(m.pool, false, false, n, 24, 5, 1, m.arena[2560:2560+n*5], 5, m.headCWeight[:], 24, 0, m.arena[3456:3456+n*24], 24)
 	// d.head_c/matmul.2: MatMul 5×24
-	rt.Gemm(true, false, 5, 24, n, 1, m.arena[2560:2560+n*5], 5, m.arena[3072:3072+n*24], 24, 0, m.headCWeightGrad[:], 24)
+	rt.GemmP(m.pool, true, false, 5, 24, n, 1, m.arena[2560:2560+n*5], 5, m.arena[3072:3072+n*24], 24, 0, m.headCWeightGrad[:], 24)
 	// d.head_b/softmax.1: SoftmaxGrad N×3
 	m.softmaxGrad(n, m.arena[3024:3024+n*3], m.arena[6912:6912+n*3], m.arena[2560:2560+n*3])
 	// d.head_b/softmax.2: Add N×3
@@ -208,18 +208,18 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// d.head_b/bias.1: ChannelSum 3
 	m.channelSum2(n, m.arena[6960:6960+n*3], &m.headBBiasGrad)
 	// d.head_b/matmul.1: MatMul N×24
-	rt.Gemm(false, false, n, 24, 3, 1, m.arena[6960:6960+n*3], 3, m.headBWeight[:], 24, 1, m.arena[3456:3456+n*24], 24)
+	rt.GemmP(m.pool, false, false, n, 24, 3, 1, m.arena[6960:6960+n*3], 3, m.headBWeight[:], 24, 1, m.arena[3456:3456+n*24], 24)
 	// d.head_b/matmul.2: MatMul 3×24
-	rt.Gemm(true, false, 3, 24, n, 1, m.arena[6960:6960+n*3], 3, m.arena[3072:3072+n*24], 24, 0, m.headBWeightGrad[:], 24)
+	rt.GemmP(m.pool, true, false, 3, 24, n, 1, m.arena[6960:6960+n*3], 3, m.arena[3072:3072+n*24], 24, 0, m.headBWeightGrad[:], 24)
 	// d.head_b/matmul.3: Add N×24: written in place by its SliceGrads, no code
 	// d.head_a/sigmoid.2: Add N×4, fused with d.huber.2 (Add), d.mae.2 (Add), d.mse.2 (Add), d.head_a/sigmoid.1 (SigmoidGrad)
 	m.addAddAddSigmoidGradAdd(n, m.arena[2640:2640+n*4], m.arena[2640:2640+n*4], m.arena[2832:2832+n*4], m.arena[2896:2896+n*4], m.arena[2960:2960+n*4], m.arena[2704:2704+n*4], m.arena[2768:2768+n*4])
 	// d.head_a/bias.1: ChannelSum 4
 	m.channelSum3(n, m.arena[2640:2640+n*4], &m.headABiasGrad)
 	// d.head_a/matmul.1: MatMul N×24
-	rt.Gemm(false, false, n, 24, 4, 1, m.arena[2640:2640+n*4], 4, m.headAWeight[:], 24, 1, m.arena[3456:3456+n*24], 24)
+	rt.GemmP(m.pool, false, false, n, 24, 4, 1, m.arena[2640:2640+n*4], 4, m.headAWeight[:], 24, 1, m.arena[3456:3456+n*24], 24)
 	// d.head_a/matmul.2: MatMul 4×24
-	rt.Gemm(true, false, 4, 24, n, 1, m.arena[2640:2640+n*4], 4, m.arena[3072:3072+n*24], 24, 0, m.headAWeightGrad[:], 24)
+	rt.GemmP(m.pool, true, false, 4, 24, n, 1, m.arena[2640:2640+n*4], 4, m.arena[3072:3072+n*24], 24, 0, m.headAWeightGrad[:], 24)
 	// d.head_a/matmul.3: Add N×24: written in place by its SliceGrads, no code
 	// d.slice.1: SliceGrad N×32
 	m.sliceGrad(n, m.arena[3456:3456+n*24], m.arena[2560:2560+n*32])
@@ -232,9 +232,9 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// d.fc2/bias.1: ChannelSum 16
 	m.channelSum4(n, m.arena[6144:6144+n*16], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×32
-	rt.Gemm(false, false, n, 32, 16, 1, m.arena[6144:6144+n*16], 16, m.fc2Weight[:], 32, 0, m.arena[2560:2560+n*32], 32)
+	rt.GemmP(m.pool, false, false, n, 32, 16, 1, m.arena[6144:6144+n*16], 16, m.fc2Weight[:], 32, 0, m.arena[2560:2560+n*32], 32)
 	// d.fc2/matmul.2: MatMul 16×32
-	rt.Gemm(true, false, 16, 32, n, 1, m.arena[6144:6144+n*16], 16, m.arena[2048:2048+n*32], 32, 0, m.fc2WeightGrad[:], 32)
+	rt.GemmP(m.pool, true, false, 16, 32, n, 1, m.arena[6144:6144+n*16], 16, m.arena[2048:2048+n*32], 32, 0, m.fc2WeightGrad[:], 32)
 	// d.leaky.1: LeakyReluGrad N×32, fused with d.dropout/apply.1 (Mul)
 	m.mulLeakyReluGrad(n, m.arena[2560:2560+n*32], m.arena[2560:2560+n*32], m.arena[:n*32], m.arena[1536:1536+n*32])
 	// d.flatten.1: Reshape N×8×4: a view, no code
@@ -268,7 +268,7 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// d.fc1/bias.1: ChannelSum 32
 	m.channelSum6(n, m.arena[:n*32], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul 32×12
-	rt.Gemm(true, false, 32, 12, n, 1, m.arena[:n*32], 32, x, 12, 0, m.fc1WeightGrad[:], 12)
+	rt.GemmP(m.pool, true, false, 32, 12, n, 1, m.arena[:n*32], 32, x, 12, 0, m.fc1WeightGrad[:], 12)
 	m.derived = false
 	loss := m.arena[7024]
 	if err := m.prepareGrads(); err != nil {
