@@ -23,69 +23,10 @@ const GraphFile = "graph.json"
 // Loss), train.go (TrainStep), graph.json (g, embedded for tests and tools) and,
 // with opts.Tests, model_test.go.
 func Generate(g *ir.Graph, opts Options) ([]File, error) {
-	if opts.Package == "" || !token.IsIdentifier(opts.Package) {
-		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier", opts.Package)
-	}
-	if opts.MaxBatch < 1 {
-		return nil, fmt.Errorf("codegen: MaxBatch %d must be positive", opts.MaxBatch)
-	}
-	if g.Mode != "" {
-		return nil, fmt.Errorf("codegen: graph %q is already lowered for %s; pass the graph as built", g.Name, g.Mode)
-	}
-	m, err := newModel(g, opts)
+	m, predict, loss, train, err := compile(g, opts)
 	if err != nil {
 		return nil, err
 	}
-	if m.infer, err = passes.Compile(g, ir.ModeInfer, passes.Config{}); err != nil {
-		return nil, fmt.Errorf("codegen: %w", err)
-	}
-	var inferRoots [][]int // of Predict and Loss
-	if len(m.infer.Outputs) > 0 {
-		inferRoots = append(inferRoots, idsOf(m.infer.Outputs))
-	}
-	if opts.Train && g.Loss >= 0 {
-		inferRoots = append(inferRoots, []int{m.infer.Loss})
-	}
-	m.derived = m.findDerived(m.infer, inferRoots...)
-	var predict, loss, train *program
-	if len(m.infer.Outputs) > 0 {
-		if predict, err = m.newProgram("Predict", m.infer, idsOf(m.infer.Outputs), m.infer.Outputs, nil); err != nil {
-			return nil, err
-		}
-	}
-	if opts.Train && g.Loss >= 0 {
-		if loss, err = m.newProgram("Loss", m.infer, []int{m.infer.Loss}, nil, nil); err != nil {
-			return nil, err
-		}
-	}
-	if m.derived != nil {
-		if m.derived.prog, err = m.newProgram(m.derived.method, m.infer, m.derived.roots, nil, nil); err != nil {
-			return nil, err
-		}
-	}
-	if opts.Train && g.Loss >= 0 {
-		if m.train, err = passes.Compile(g, ir.ModeTrain, passes.Config{}); err != nil {
-			return nil, fmt.Errorf("codegen: %w", err)
-		}
-		var roots []int
-		for _, n := range m.train.Nodes {
-			if ir.Ops[n.Op].Effect {
-				roots = append(roots, n.ID)
-			}
-		}
-		roots = append(roots, m.train.Loss)
-		for _, gr := range m.train.Grads {
-			roots = append(roots, gr.ID)
-		}
-		if train, err = m.newProgram("TrainStep", m.train, roots, nil, m.train.Grads); err != nil {
-			return nil, err
-		}
-	}
-	if predict == nil && train == nil {
-		return nil, fmt.Errorf("codegen: graph %q has no outputs%s, so there is nothing to generate", g.Name,
-			map[bool]string{true: " and no loss", false: ""}[opts.Train])
-	}
-
 	var files []File
 	add := func(name string, f *jen.File) error {
 		var buf bytes.Buffer
@@ -145,6 +86,74 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 		return nil, err
 	}
 	return append(files, more...), nil
+}
+
+// compile checks the options, compiles g for inference and training, and builds and
+// plans the programs of Predict, Loss (nil without training), TrainStep (likewise) and
+// deriveParams (m.derived.prog, when there are derived values).
+func compile(g *ir.Graph, opts Options) (m *model, predict, loss, train *program, err error) {
+	if opts.Package == "" || !token.IsIdentifier(opts.Package) {
+		return nil, nil, nil, nil, fmt.Errorf("codegen: package name %q is not a Go identifier", opts.Package)
+	}
+	if opts.MaxBatch < 1 {
+		return nil, nil, nil, nil, fmt.Errorf("codegen: MaxBatch %d must be positive", opts.MaxBatch)
+	}
+	if g.Mode != "" {
+		return nil, nil, nil, nil, fmt.Errorf("codegen: graph %q is already lowered for %s; pass the graph as built", g.Name, g.Mode)
+	}
+	if m, err = newModel(g, opts); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if m.infer, err = passes.Compile(g, ir.ModeInfer, passes.Config{}); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("codegen: %w", err)
+	}
+	var inferRoots [][]int // of Predict and Loss
+	if len(m.infer.Outputs) > 0 {
+		inferRoots = append(inferRoots, idsOf(m.infer.Outputs))
+	}
+	if opts.Train && g.Loss >= 0 {
+		inferRoots = append(inferRoots, []int{m.infer.Loss})
+	}
+	m.derived = m.findDerived(m.infer, inferRoots...)
+	if len(m.infer.Outputs) > 0 {
+		if predict, err = m.newProgram("Predict", m.infer, idsOf(m.infer.Outputs), m.infer.Outputs, nil); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	if opts.Train && g.Loss >= 0 {
+		if loss, err = m.newProgram("Loss", m.infer, []int{m.infer.Loss}, nil, nil); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	if m.derived != nil {
+		if m.derived.prog, err = m.newProgram(m.derived.method, m.infer, m.derived.roots, nil, nil); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	if opts.Train && g.Loss >= 0 {
+		if m.train, err = passes.Compile(g, ir.ModeTrain, passes.Config{}); err != nil {
+			return nil, nil, nil, nil, fmt.Errorf("codegen: %w", err)
+		}
+		var roots []int
+		for _, n := range m.train.Nodes {
+			if ir.Ops[n.Op].Effect {
+				roots = append(roots, n.ID)
+			}
+		}
+		roots = append(roots, m.train.Loss)
+		for _, gr := range m.train.Grads {
+			roots = append(roots, gr.ID)
+		}
+		if train, err = m.newProgram("TrainStep", m.train, roots, nil, m.train.Grads); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	if predict == nil && train == nil {
+		return nil, nil, nil, nil, fmt.Errorf("codegen: graph %q has no outputs%s, so there is nothing to generate", g.Name,
+			map[bool]string{true: " and no loss", false: ""}[opts.Train])
+	}
+
+	return m, predict, loss, train, nil
 }
 
 func idsOf(outs []ir.Output) []int {

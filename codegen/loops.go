@@ -695,7 +695,20 @@ func (p *program) planArena(root []int, arena []bool, keep []int, maxBatch int) 
 	if err != nil {
 		return nil, err
 	}
-	plan := &passes.MemPlan{Size: sp.Size, Root: root, Offset: make([]int, len(g.Nodes)), Live: map[int][2]int{}}
+	plan := &passes.MemPlan{Size: sp.Size, Root: root, Offset: make([]int, len(g.Nodes)), Live: map[int][2]int{},
+		Over: map[int]int{}, Unplanned: sp.Unplanned, Sizes: sp.Sizes, Strategy: sp.Strategy}
+	back := map[int]int{} // the planner's numbering → the program's
+	for _, id := range p.order {
+		back[idx[id]] = id
+	}
+	for s, o := range sp.Over {
+		plan.Over[back[s]] = back[o]
+	}
+	for s, l := range sp.Live {
+		if id, ok := back[s]; ok {
+			plan.Live[id] = l // families have no node of their own
+		}
+	}
 	for id := range plan.Offset {
 		plan.Offset[id] = -1
 		if r := root[id]; p.loops.fam[r] == nil && inOrder[r] {

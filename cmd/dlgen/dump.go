@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/dlgen/dlgen/codegen"
 	"github.com/dlgen/dlgen/internal/load"
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/passes"
@@ -19,7 +20,7 @@ const (
 
 var dumpCmd = &command{
 	name:     "dump",
-	synopsis: "[-pkg pattern] [-model Name,...] [-format text|dot|json] [-mode user|train|infer] [-grad | -before pass | -after pass] [-disable pass,...] [file.json] | -passes",
+	synopsis: "[-pkg pattern] [-model Name,...] [-format text|dot|json] [-mode user|train|infer] [-grad | -before pass | -after pass] [-disable pass,...] [file.json] | -passes | -plan [-max-batch n] [-pkg ... | file.json]",
 	short:    "print a model's layers and IR as text, Graphviz DOT or JSON",
 	long: `Dump prints a model to standard output.
 
@@ -49,7 +50,14 @@ The optimizing pipeline (dlgen dump -passes lists it, with the reason for its or
   -before pass  the same, up to the pass but not including it
   -disable a,b  skip these optional passes (to see what one of them does)
 For example, dlgen dump -model LeNet -after bnfold shows the inference graph that
-code is generated from.`,
+code is generated from.
+
+With -plan, dump prints instead how each generated method (Predict, Loss, TrainStep,
+deriveParams) stores its values, without element-wise fusion and with it (as
+'dlgen generate' writes it): nodes computed, nodes fused into other loops, values
+placed in the arena and how many are written over an operand, the arena without
+planning (the sum of all those values) and planned, in float32 values for
+-max-batch items.`,
 	setup: func(fs *flag.FlagSet) func(e *env, args []string) error {
 		pkg := fs.String("pkg", ".", "the `pattern` of the package holding the model constructors")
 		model := fs.String("model", "", "comma-separated constructor `names` to dump (default: all of them)")
@@ -60,12 +68,26 @@ code is generated from.`,
 		after := fs.String("after", "", "show the graph after the compiler `pass` (see -passes)")
 		before := fs.String("before", "", "show the graph before the compiler `pass` (see -passes)")
 		disable := fs.String("disable", "", "comma-separated optional `passes` to skip with -after or -before")
+		plan := fs.Bool("plan", false, "print each generated method's memory plan, with and without fusion")
+		maxBatch := fs.Int("max-batch", 64, "with -plan: the largest batch `n`, which sizes the arena")
 		return func(e *env, args []string) error {
 			if *list {
 				if len(args) > 0 || fs.NFlag() > 1 {
 					return usagef("-passes takes no other flags or arguments")
 				}
 				return writePasses(e)
+			}
+			if *plan {
+				for _, f := range []string{"format", "mode", "grad", "after", "before", "disable"} {
+					if flagSet(fs, f) {
+						return usagef("-plan cannot be combined with -%s", f)
+					}
+				}
+				if *maxBatch < 1 {
+					return usagef("-max-batch must be at least 1, got %d", *maxBatch)
+				}
+			} else if flagSet(fs, "max-batch") {
+				return usagef("-max-batch needs -plan")
 			}
 			at, err := pipelinePoint(*after, *before, *disable, *grad, mode)
 			if err != nil {
@@ -114,6 +136,17 @@ code is generated from.`,
 				for _, m := range ms {
 					graphs = append(graphs, m.Graph)
 				}
+			}
+			if *plan {
+				for i, g := range graphs {
+					if i > 0 {
+						fmt.Fprintln(e.stdout)
+					}
+					if err := writePlans(e, g, *maxBatch); err != nil {
+						return err
+					}
+				}
+				return nil
 			}
 			for i, g := range graphs {
 				var err error
@@ -241,6 +274,47 @@ func writePasses(e *env) error {
 		fmt.Fprintf(e.stdout, "  %s before %s: %s\n", c.A, c.B, c.Why)
 	}
 	fmt.Fprintln(e.stdout, "\nthen, for each generated method: element-wise fusion, hoisting of values computed from\nparameters alone out of Predict and Loss, and memory planning (see dlgen dump -plan)")
+	return nil
+}
+
+// writePlans prints the memory plan of g's generated methods, without fusion and
+// with it.
+func writePlans(e *env, g *ir.Graph, maxBatch int) error {
+	if g.Mode != "" {
+		return fmt.Errorf("graph %q is already lowered for %s; -plan needs the graph as built", g.Name, g.Mode)
+	}
+	var reports [2]*codegen.PlanReport
+	for i, noFusion := range []bool{true, false} {
+		r, err := codegen.Plans(g, codegen.Options{MaxBatch: maxBatch, Train: g.Loss >= 0, NoFusion: noFusion})
+		if err != nil {
+			return fmt.Errorf("model %s: %w", g.Name, err)
+		}
+		reports[i] = r
+	}
+	fmt.Fprintf(e.stdout, "%s: memory plan at MaxBatch %d, in float32 values\n", g.Name, maxBatch)
+	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "method\tfusion\tnodes\tfused\tloops\tvalues\tin place\tunplanned\tplanned\tplanned/unplanned\t")
+	for j := range reports[1].Methods {
+		for i, r := range reports {
+			mp := r.Methods[j]
+			ratio := 0.0
+			if mp.Unplanned > 0 {
+				ratio = float64(mp.Arena) / float64(mp.Unplanned)
+			}
+			fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f\t\n", mp.Method, [2]string{"off", "on"}[i],
+				mp.Nodes, mp.Fused, mp.Loops, mp.Values, mp.InPlace, mp.Unplanned, mp.Arena, ratio)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "arena (one for all methods, the largest): %d without fusion, %d with\n", reports[0].Arena, reports[1].Arena)
+	for _, mp := range reports[1].Methods {
+		if mp.Derived > 0 {
+			fmt.Fprintf(e.stdout, "Predict and Loss leave %d nodes computed from parameters alone to %s\n", mp.Derived, reports[1].Methods[len(reports[1].Methods)-1].Method)
+			break
+		}
+	}
 	return nil
 }
 

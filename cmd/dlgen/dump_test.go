@@ -233,3 +233,30 @@ func TestDumpShowsTheGraphBeforeAndAfterAPass(t *testing.T) {
 		assert.Contains(t, stderr, `cannot disable "lower": it is required`)
 	})
 }
+
+func TestDumpPlanReportsEveryMethodWithAndWithoutFusion(t *testing.T) {
+	resnet := graphFile(t, models.ResNetSmall().Build)
+	code, stdout, stderr := dlgen("dump", "-plan", "-max-batch", "8", resnet)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "resnet_small: memory plan at MaxBatch 8, in float32 values\n")
+	for _, method := range []string{"Predict", "Loss", "TrainStep", "deriveParams"} {
+		for _, fusion := range []string{"off", "on"} {
+			assert.Regexp(t, `(?m)^ *`+method+` +`+fusion+`( +\d+){7} +\d\.\d\d$`, stdout)
+		}
+	}
+	assert.Regexp(t, `(?m)^arena \(one for all methods, the largest\): \d+ without fusion, \d+ with$`, stdout)
+	assert.Regexp(t, `(?m)^Predict and Loss leave \d+ nodes computed from parameters alone to deriveParams$`, stdout)
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-plan", "-format", "dot"}, "-plan cannot be combined with -format"},
+		{[]string{"-plan", "-max-batch", "0"}, "-max-batch must be at least 1"},
+		{[]string{"-max-batch", "4"}, "-max-batch needs -plan"},
+	} {
+		code, _, stderr := dlgen(append(append([]string{"dump"}, c.args...), resnet)...)
+		assert.Equal(t, 2, code, "%v", c.args)
+		assert.Contains(t, stderr, c.want, "%v", c.args)
+	}
+}
