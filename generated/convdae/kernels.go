@@ -10,30 +10,24 @@ import (
 // conv2D computes Conv2D N×32×28×28, for enc1.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586996])
+	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586996])
 }
 
-// biasAdd computes BiasAdd N×32×28×28, for enc1/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[32]float32) {
+// biasAddRelu computes BiasAdd+Relu N×32×28×28, for enc1/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[32]float32) {
 	for o := range n {
-		xr := (*[25088]float32)(x[o*25088:])
 		yr := (*[25088]float32)(y[o*25088:])
+		x1r := (*[25088]float32)(x1[o*25088:])
 		for c := range 32 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+			v1c := v1[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
-	}
-}
-
-// relu computes Relu N×32×28×28, for enc1/relu, enc2/relu and 2 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
 	}
 }
 
@@ -54,20 +48,22 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D2 computes Conv2D N×32×14×14, for enc2, dec1.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:175104])
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:175104])
 }
 
-// biasAdd2 computes BiasAdd N×32×14×14, for enc2/bias, dec1/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
+// biasAddRelu2 computes BiasAdd+Relu N×32×14×14, for enc2/relu, dec1/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32) {
 	for o := range n {
-		xr := (*[6272]float32)(x[o*6272:])
 		yr := (*[6272]float32)(y[o*6272:])
+		x1r := (*[6272]float32)(x1[o*6272:])
 		for c := range 32 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -90,20 +86,22 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 // conv2D3 computes Conv2D N×32×7×7, for bottleneck.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2D(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:175104])
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:175104])
 }
 
-// biasAdd3 computes BiasAdd N×32×7×7, for bottleneck/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
+// biasAddRelu3 computes BiasAdd+Relu N×32×7×7, for bottleneck/relu.
+func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[32]float32) {
 	for o := range n {
-		xr := (*[1568]float32)(x[o*1568:])
 		yr := (*[1568]float32)(y[o*1568:])
+		x1r := (*[1568]float32)(x1[o*1568:])
 		for c := range 32 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
+			v1c := v1[c]
 			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[49]float32)(x1r[c*49:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -146,28 +144,25 @@ func (m *Model) upSample2D2(n int, x []float32, y []float32) {
 // conv2D4 computes Conv2D N×1×28×28, for dec2.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:90576])
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:90576])
 }
 
-// biasAdd4 computes BiasAdd N×1×28×28, for dec2/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[1]float32) {
+// biasAddSigmoid computes BiasAdd+Sigmoid N×1×28×28, for dec2/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[1]float32) {
 	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
+		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 1 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+			v1c := v1[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = rt.Sigmoid32(t1)
 			}
 		}
 	}
-}
-
-// sigmoid computes Sigmoid N×1×28×28, for dec2/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	rt.Sigmoid(y, x)
 }
 
 // bCELoss computes BCELoss scalar, for loss.
@@ -180,6 +175,62 @@ func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
 		s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
 	}
 	y[0] = float32(s / float64(n*784))
+}
+
+// biasAdd computes BiasAdd N×32×28×28, for enc1/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[32]float32) {
+	for o := range n {
+		xr := (*[25088]float32)(x[o*25088:])
+		yr := (*[25088]float32)(y[o*25088:])
+		for c := range 32 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// relu computes Relu N×32×28×28, for enc1/relu, enc2/relu and 2 more.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+// biasAdd2 computes BiasAdd N×32×14×14, for enc2/bias, dec1/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
+	for o := range n {
+		xr := (*[6272]float32)(x[o*6272:])
+		yr := (*[6272]float32)(y[o*6272:])
+		for c := range 32 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd3 computes BiasAdd N×32×7×7, for bottleneck/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
+	for o := range n {
+		xr := (*[1568]float32)(x[o*1568:])
+		yr := (*[1568]float32)(y[o*1568:])
+		for c := range 32 {
+			vc := v[c]
+			xc := (*[49]float32)(xr[c*49:])
+			yc := (*[49]float32)(yr[c*49:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
 }
 
 // lossGrad computes LossGrad N×1×28×28, for d.loss.1.
@@ -232,13 +283,13 @@ func (m *Model) channelSum(n int, x []float32, s *[1]float32) {
 // conv2DTranspose computes Conv2DTranspose N×32×28×28, for d.dec2.1.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:587284])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:587284])
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 1×32×3×3, for d.dec2.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, dy, dw, m.scratch32[:90576])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, dy, dw, m.scratch32[:90576])
 }
 
 // upSample2DGrad computes UpSample2DGrad N×32×14×14, for d.up2.1.
@@ -264,11 +315,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 
@@ -294,13 +341,13 @@ func (m *Model) channelSum2(n int, x []float32, s *[32]float32) {
 // conv2DTranspose2 computes Conv2DTranspose N×32×14×14, for d.dec1.1, d.enc2.1.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:184320])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:184320])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 32×32×3×3, for d.dec1.2, d.enc2.2.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:165888])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:165888])
 }
 
 // upSample2DGrad2 computes UpSample2DGrad N×32×7×7, for d.up1.1.
@@ -343,13 +390,13 @@ func (m *Model) channelSum3(n int, x []float32, s *[32]float32) {
 // conv2DTranspose3 computes Conv2DTranspose N×32×7×7, for d.bottleneck.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:184320])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:184320])
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 32×32×3×3, for d.bottleneck.2.
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, dy, dw, m.scratch32[:160288])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, n, x, dy, dw, m.scratch32[:160288])
 }
 
 // maxPool2DGrad computes MaxPool2DGrad N×32×14×14, for d.pool2.1.
@@ -426,5 +473,5 @@ func (m *Model) channelSum4(n int, x []float32, s *[32]float32) {
 // conv2DFilterGrad4 computes Conv2DFilterGrad 32×1×3×3, for d.enc1.1.
 func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:586996])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:586996])
 }

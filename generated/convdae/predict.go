@@ -26,42 +26,32 @@ func (m *Model) Predict(n int, noisy []float32, denoised []float32) error {
 	}
 	// enc1: Conv2D N×32×28×28
 	m.conv2D(n, noisy, m.enc1Weight[:], m.arena[:n*25088])
-	// enc1/bias: BiasAdd N×32×28×28
-	m.biasAdd(n, m.arena[:n*25088], m.arena[802816:802816+n*25088], &m.enc1Bias)
-	// enc1/relu: Relu N×32×28×28
-	m.relu(n, m.arena[802816:802816+n*25088], m.arena[:n*25088])
+	// enc1/relu: Relu N×32×28×28, fused with enc1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.enc1Bias)
 	// pool1: MaxPool2D N×32×14×14
 	m.maxPool2D(n, m.arena[:n*25088], m.arena[802816:802816+n*6272])
 	// enc2: Conv2D N×32×14×14
 	m.conv2D2(n, m.arena[802816:802816+n*6272], m.enc2Weight[:], m.arena[:n*6272])
-	// enc2/bias: BiasAdd N×32×14×14
-	m.biasAdd2(n, m.arena[:n*6272], m.arena[200704:200704+n*6272], &m.enc2Bias)
-	// enc2/relu: Relu N×32×14×14
-	m.relu(n, m.arena[200704:200704+n*6272], m.arena[:n*6272])
+	// enc2/relu: Relu N×32×14×14, fused with enc2/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.enc2Bias)
 	// pool2: MaxPool2D N×32×7×7
 	m.maxPool2D2(n, m.arena[:n*6272], m.arena[200704:200704+n*1568])
 	// bottleneck: Conv2D N×32×7×7
-	m.conv2D3(n, m.arena[200704:200704+n*1568], m.bottleneckWeight[:], m.arena[:n*1568])
-	// bottleneck/bias: BiasAdd N×32×7×7
-	m.biasAdd3(n, m.arena[:n*1568], m.arena[50176:50176+n*1568], &m.bottleneckBias)
-	// bottleneck/relu: Relu N×32×7×7
-	m.relu(n, m.arena[50176:50176+n*1568], m.arena[200704:200704+n*1568])
+	m.conv2D3(n, m.arena[200704:200704+n*1568], m.bottleneckWeight[:], m.arena[250880:250880+n*1568])
+	// bottleneck/relu: Relu N×32×7×7, fused with bottleneck/bias (BiasAdd)
+	m.biasAddRelu3(n, m.arena[250880:250880+n*1568], m.arena[250880:250880+n*1568], &m.bottleneckBias)
 	// up1: UpSample2D N×32×14×14
-	m.upSample2D(n, m.arena[200704:200704+n*1568], m.arena[:n*6272])
+	m.upSample2D(n, m.arena[250880:250880+n*1568], m.arena[:n*6272])
 	// dec1: Conv2D N×32×14×14
-	m.conv2D2(n, m.arena[:n*6272], m.dec1Weight[:], m.arena[200704:200704+n*6272])
-	// dec1/bias: BiasAdd N×32×14×14
-	m.biasAdd2(n, m.arena[200704:200704+n*6272], m.arena[:n*6272], &m.dec1Bias)
-	// dec1/relu: Relu N×32×14×14
-	m.relu(n, m.arena[:n*6272], m.arena[802816:802816+n*6272])
+	m.conv2D2(n, m.arena[:n*6272], m.dec1Weight[:], m.arena[802816:802816+n*6272])
+	// dec1/relu: Relu N×32×14×14, fused with dec1/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[802816:802816+n*6272], m.arena[802816:802816+n*6272], &m.dec1Bias)
 	// up2: UpSample2D N×32×28×28
 	m.upSample2D2(n, m.arena[802816:802816+n*6272], m.arena[:n*25088])
 	// dec2: Conv2D N×1×28×28
 	m.conv2D4(n, m.arena[:n*25088], m.dec2Weight[:], m.arena[802816:802816+n*784])
-	// dec2/bias: BiasAdd N×1×28×28
-	m.biasAdd4(n, m.arena[802816:802816+n*784], m.arena[:n*784], &m.dec2Bias)
-	// dec2/sigmoid: Sigmoid N×1×28×28
-	m.sigmoid(n, m.arena[:n*784], denoised)
+	// dec2/sigmoid: Sigmoid N×1×28×28, fused with dec2/bias (BiasAdd)
+	m.biasAddSigmoid(n, denoised, m.arena[802816:802816+n*784], &m.dec2Bias)
 	return nil
 }
 
@@ -90,44 +80,34 @@ func (m *Model) Loss(n int, noisy []float32, clean []float32) (float32, error) {
 	}
 	// enc1: Conv2D N×32×28×28
 	m.conv2D(n, noisy, m.enc1Weight[:], m.arena[:n*25088])
-	// enc1/bias: BiasAdd N×32×28×28
-	m.biasAdd(n, m.arena[:n*25088], m.arena[802816:802816+n*25088], &m.enc1Bias)
-	// enc1/relu: Relu N×32×28×28
-	m.relu(n, m.arena[802816:802816+n*25088], m.arena[:n*25088])
+	// enc1/relu: Relu N×32×28×28, fused with enc1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.enc1Bias)
 	// pool1: MaxPool2D N×32×14×14
 	m.maxPool2D(n, m.arena[:n*25088], m.arena[802816:802816+n*6272])
 	// enc2: Conv2D N×32×14×14
 	m.conv2D2(n, m.arena[802816:802816+n*6272], m.enc2Weight[:], m.arena[:n*6272])
-	// enc2/bias: BiasAdd N×32×14×14
-	m.biasAdd2(n, m.arena[:n*6272], m.arena[200704:200704+n*6272], &m.enc2Bias)
-	// enc2/relu: Relu N×32×14×14
-	m.relu(n, m.arena[200704:200704+n*6272], m.arena[:n*6272])
+	// enc2/relu: Relu N×32×14×14, fused with enc2/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.enc2Bias)
 	// pool2: MaxPool2D N×32×7×7
 	m.maxPool2D2(n, m.arena[:n*6272], m.arena[200704:200704+n*1568])
 	// bottleneck: Conv2D N×32×7×7
-	m.conv2D3(n, m.arena[200704:200704+n*1568], m.bottleneckWeight[:], m.arena[:n*1568])
-	// bottleneck/bias: BiasAdd N×32×7×7
-	m.biasAdd3(n, m.arena[:n*1568], m.arena[50176:50176+n*1568], &m.bottleneckBias)
-	// bottleneck/relu: Relu N×32×7×7
-	m.relu(n, m.arena[50176:50176+n*1568], m.arena[200704:200704+n*1568])
+	m.conv2D3(n, m.arena[200704:200704+n*1568], m.bottleneckWeight[:], m.arena[250880:250880+n*1568])
+	// bottleneck/relu: Relu N×32×7×7, fused with bottleneck/bias (BiasAdd)
+	m.biasAddRelu3(n, m.arena[250880:250880+n*1568], m.arena[250880:250880+n*1568], &m.bottleneckBias)
 	// up1: UpSample2D N×32×14×14
-	m.upSample2D(n, m.arena[200704:200704+n*1568], m.arena[:n*6272])
+	m.upSample2D(n, m.arena[250880:250880+n*1568], m.arena[:n*6272])
 	// dec1: Conv2D N×32×14×14
-	m.conv2D2(n, m.arena[:n*6272], m.dec1Weight[:], m.arena[200704:200704+n*6272])
-	// dec1/bias: BiasAdd N×32×14×14
-	m.biasAdd2(n, m.arena[200704:200704+n*6272], m.arena[:n*6272], &m.dec1Bias)
-	// dec1/relu: Relu N×32×14×14
-	m.relu(n, m.arena[:n*6272], m.arena[802816:802816+n*6272])
+	m.conv2D2(n, m.arena[:n*6272], m.dec1Weight[:], m.arena[802816:802816+n*6272])
+	// dec1/relu: Relu N×32×14×14, fused with dec1/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[802816:802816+n*6272], m.arena[802816:802816+n*6272], &m.dec1Bias)
 	// up2: UpSample2D N×32×28×28
 	m.upSample2D2(n, m.arena[802816:802816+n*6272], m.arena[:n*25088])
 	// dec2: Conv2D N×1×28×28
 	m.conv2D4(n, m.arena[:n*25088], m.dec2Weight[:], m.arena[802816:802816+n*784])
-	// dec2/bias: BiasAdd N×1×28×28
-	m.biasAdd4(n, m.arena[802816:802816+n*784], m.arena[:n*784], &m.dec2Bias)
-	// dec2/sigmoid: Sigmoid N×1×28×28
-	m.sigmoid(n, m.arena[:n*784], m.arena[25088:25088+n*784])
+	// dec2/sigmoid: Sigmoid N×1×28×28, fused with dec2/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[802816:802816+n*784], m.arena[802816:802816+n*784], &m.dec2Bias)
 	// loss: BCELoss scalar
-	m.bCELoss(n, m.arena[25088:25088+n*784], clean, m.arena[:1])
+	m.bCELoss(n, m.arena[802816:802816+n*784], clean, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
 }

@@ -10,30 +10,24 @@ import (
 // conv2D computes Conv2D N×6×28×28, for conv1.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, w, y, m.scratch32[:140550])
+	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, w, y, m.scratch32[:140550])
 }
 
-// biasAdd computes BiasAdd N×6×28×28, for conv1/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[6]float32) {
+// biasAddRelu computes BiasAdd+Relu N×6×28×28, for conv1/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[6]float32) {
 	for o := range n {
-		xr := (*[4704]float32)(x[o*4704:])
 		yr := (*[4704]float32)(y[o*4704:])
+		x1r := (*[4704]float32)(x1[o*4704:])
 		for c := range 6 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+			v1c := v1[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
-	}
-}
-
-// relu computes Relu N×6×28×28, for conv1/relu, conv2/relu and 2 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
 	}
 }
 
@@ -54,20 +48,22 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D2 computes Conv2D N×16×10×10, for conv2.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows
-	rt.Conv2D(rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:201856])
+	rt.Conv2DP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:201856])
 }
 
-// biasAdd2 computes BiasAdd N×16×10×10, for conv2/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[16]float32) {
+// biasAddRelu2 computes BiasAdd+Relu N×16×10×10, for conv2/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[16]float32) {
 	for o := range n {
-		xr := (*[1600]float32)(x[o*1600:])
 		yr := (*[1600]float32)(y[o*1600:])
+		x1r := (*[1600]float32)(x1[o*1600:])
 		for c := range 16 {
-			vc := v[c]
-			xc := (*[100]float32)(xr[c*100:])
+			v1c := v1[c]
 			yc := (*[100]float32)(yr[c*100:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[100]float32)(x1r[c*100:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -87,30 +83,36 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×120, for fc1/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[120]float32) {
+// biasAddRelu3 computes BiasAdd+Relu N×120, for fc1/relu.
+func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[120]float32) {
 	for o := range n {
-		xr := (*[120]float32)(x[o*120:])
 		yr := (*[120]float32)(y[o*120:])
+		x1r := (*[120]float32)(x1[o*120:])
 		for c := range 120 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
 		}
 	}
 }
 
-// biasAdd4 computes BiasAdd N×84, for fc2/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[84]float32) {
+// biasAddRelu4 computes BiasAdd+Relu N×84, for fc2/relu.
+func (m *Model) biasAddRelu4(n int, y []float32, x1 []float32, v1 *[84]float32) {
 	for o := range n {
-		xr := (*[84]float32)(x[o*84:])
 		yr := (*[84]float32)(y[o*84:])
+		x1r := (*[84]float32)(x1[o*84:])
 		for c := range 84 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
 		}
 	}
 }
 
-// biasAdd5 computes BiasAdd N×10, for fc3/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[10]float32) {
+// biasAdd computes BiasAdd N×10, for fc3/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[10]float32) {
 	for o := range n {
 		xr := (*[10]float32)(x[o*10:])
 		yr := (*[10]float32)(y[o*10:])
@@ -161,6 +163,68 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
+// biasAdd2 computes BiasAdd N×6×28×28, for conv1/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[6]float32) {
+	for o := range n {
+		xr := (*[4704]float32)(x[o*4704:])
+		yr := (*[4704]float32)(y[o*4704:])
+		for c := range 6 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// relu computes Relu N×6×28×28, for conv1/relu, conv2/relu and 2 more.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+// biasAdd3 computes BiasAdd N×16×10×10, for conv2/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[16]float32) {
+	for o := range n {
+		xr := (*[1600]float32)(x[o*1600:])
+		yr := (*[1600]float32)(y[o*1600:])
+		for c := range 16 {
+			vc := v[c]
+			xc := (*[100]float32)(xr[c*100:])
+			yc := (*[100]float32)(yr[c*100:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd4 computes BiasAdd N×120, for fc1/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[120]float32) {
+	for o := range n {
+		xr := (*[120]float32)(x[o*120:])
+		yr := (*[120]float32)(y[o*120:])
+		for c := range 120 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
+// biasAdd5 computes BiasAdd N×84, for fc2/bias.
+func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[84]float32) {
+	for o := range n {
+		xr := (*[84]float32)(x[o*84:])
+		yr := (*[84]float32)(y[o*84:])
+		for c := range 84 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
 // lossGrad computes LossGrad N×10, for d.loss.1.
 func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n)
@@ -203,11 +267,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 
@@ -289,13 +349,13 @@ func (m *Model) channelSum4(n int, x []float32, s *[16]float32) {
 // conv2DTranspose computes Conv2DTranspose N×6×14×14, for d.conv2.1.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows
-	rt.Conv2DTranspose(rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:146528])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:146528])
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 16×6×5×5, for d.conv2.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, dy, dw, m.scratch32[:143168])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, dy, dw, m.scratch32[:143168])
 }
 
 // maxPool2DGrad2 computes MaxPool2DGrad N×6×28×28, for d.pool1.1.
@@ -346,5 +406,5 @@ func (m *Model) channelSum5(n int, x []float32, s *[6]float32) {
 // conv2DFilterGrad2 computes Conv2DFilterGrad 6×1×5×5, for d.conv1.1.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, dy, dw, m.scratch32[:140550])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, dy, dw, m.scratch32[:140550])
 }

@@ -26,39 +26,31 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	}
 	// conv1: Conv2D N×6×28×28
 	m.conv2D(n, image, m.conv1Weight[:], m.arena[:n*4704])
-	// conv1/bias: BiasAdd N×6×28×28
-	m.biasAdd(n, m.arena[:n*4704], m.arena[301056:301056+n*4704], &m.conv1Bias)
-	// conv1/relu: Relu N×6×28×28
-	m.relu(n, m.arena[301056:301056+n*4704], m.arena[:n*4704])
+	// conv1/relu: Relu N×6×28×28, fused with conv1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*4704], m.arena[:n*4704], &m.conv1Bias)
 	// pool1: MaxPool2D N×6×14×14
 	m.maxPool2D(n, m.arena[:n*4704], m.arena[301056:301056+n*1176])
 	// conv2: Conv2D N×16×10×10
 	m.conv2D2(n, m.arena[301056:301056+n*1176], m.conv2Weight[:], m.arena[:n*1600])
-	// conv2/bias: BiasAdd N×16×10×10
-	m.biasAdd2(n, m.arena[:n*1600], m.arena[102400:102400+n*1600], &m.conv2Bias)
-	// conv2/relu: Relu N×16×10×10
-	m.relu(n, m.arena[102400:102400+n*1600], m.arena[:n*1600])
+	// conv2/relu: Relu N×16×10×10, fused with conv2/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[:n*1600], m.arena[:n*1600], &m.conv2Bias)
 	// pool2: MaxPool2D N×16×5×5
 	m.maxPool2D2(n, m.arena[:n*1600], m.arena[102400:102400+n*400])
 	// flat: Reshape N×400: a view, no code
 	// fc1: MatMul N×120
-	rt.Gemm(false, true, n, 120, 400, 1, m.arena[102400:102400+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[:n*120], 120)
-	// fc1/bias: BiasAdd N×120
-	m.biasAdd3(n, m.arena[:n*120], m.arena[7680:7680+n*120], &m.fc1Bias)
-	// fc1/relu: Relu N×120
-	m.relu(n, m.arena[7680:7680+n*120], m.arena[:n*120])
+	rt.GemmP(m.pool, false, true, n, 120, 400, 1, m.arena[102400:102400+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[:n*120], 120)
+	// fc1/relu: Relu N×120, fused with fc1/bias (BiasAdd)
+	m.biasAddRelu3(n, m.arena[:n*120], m.arena[:n*120], &m.fc1Bias)
 	// fc2: MatMul N×84
-	rt.Gemm(false, true, n, 84, 120, 1, m.arena[:n*120], 120, m.fc2Weight[:], 120, 0, m.arena[7680:7680+n*84], 84)
-	// fc2/bias: BiasAdd N×84
-	m.biasAdd4(n, m.arena[7680:7680+n*84], m.arena[:n*84], &m.fc2Bias)
-	// fc2/relu: Relu N×84
-	m.relu(n, m.arena[:n*84], m.arena[5376:5376+n*84])
+	rt.GemmP(m.pool, false, true, n, 84, 120, 1, m.arena[:n*120], 120, m.fc2Weight[:], 120, 0, m.arena[7680:7680+n*84], 84)
+	// fc2/relu: Relu N×84, fused with fc2/bias (BiasAdd)
+	m.biasAddRelu4(n, m.arena[7680:7680+n*84], m.arena[7680:7680+n*84], &m.fc2Bias)
 	// fc3: MatMul N×10
-	rt.Gemm(false, true, n, 10, 84, 1, m.arena[5376:5376+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[:n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 84, 1, m.arena[7680:7680+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[:n*10], 10)
 	// fc3/bias: BiasAdd N×10
-	m.biasAdd5(n, m.arena[:n*10], m.arena[640:640+n*10], &m.fc3Bias)
+	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fc3Bias)
 	// probs: Softmax N×10
-	m.softmax(n, m.arena[640:640+n*10], probs)
+	m.softmax(n, m.arena[:n*10], probs)
 	return nil
 }
 
@@ -87,39 +79,31 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	}
 	// conv1: Conv2D N×6×28×28
 	m.conv2D(n, image, m.conv1Weight[:], m.arena[:n*4704])
-	// conv1/bias: BiasAdd N×6×28×28
-	m.biasAdd(n, m.arena[:n*4704], m.arena[301056:301056+n*4704], &m.conv1Bias)
-	// conv1/relu: Relu N×6×28×28
-	m.relu(n, m.arena[301056:301056+n*4704], m.arena[:n*4704])
+	// conv1/relu: Relu N×6×28×28, fused with conv1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*4704], m.arena[:n*4704], &m.conv1Bias)
 	// pool1: MaxPool2D N×6×14×14
 	m.maxPool2D(n, m.arena[:n*4704], m.arena[301056:301056+n*1176])
 	// conv2: Conv2D N×16×10×10
 	m.conv2D2(n, m.arena[301056:301056+n*1176], m.conv2Weight[:], m.arena[:n*1600])
-	// conv2/bias: BiasAdd N×16×10×10
-	m.biasAdd2(n, m.arena[:n*1600], m.arena[102400:102400+n*1600], &m.conv2Bias)
-	// conv2/relu: Relu N×16×10×10
-	m.relu(n, m.arena[102400:102400+n*1600], m.arena[:n*1600])
+	// conv2/relu: Relu N×16×10×10, fused with conv2/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[:n*1600], m.arena[:n*1600], &m.conv2Bias)
 	// pool2: MaxPool2D N×16×5×5
 	m.maxPool2D2(n, m.arena[:n*1600], m.arena[102400:102400+n*400])
 	// flat: Reshape N×400: a view, no code
 	// fc1: MatMul N×120
-	rt.Gemm(false, true, n, 120, 400, 1, m.arena[102400:102400+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[:n*120], 120)
-	// fc1/bias: BiasAdd N×120
-	m.biasAdd3(n, m.arena[:n*120], m.arena[7680:7680+n*120], &m.fc1Bias)
-	// fc1/relu: Relu N×120
-	m.relu(n, m.arena[7680:7680+n*120], m.arena[:n*120])
+	rt.GemmP(m.pool, false, true, n, 120, 400, 1, m.arena[102400:102400+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[:n*120], 120)
+	// fc1/relu: Relu N×120, fused with fc1/bias (BiasAdd)
+	m.biasAddRelu3(n, m.arena[:n*120], m.arena[:n*120], &m.fc1Bias)
 	// fc2: MatMul N×84
-	rt.Gemm(false, true, n, 84, 120, 1, m.arena[:n*120], 120, m.fc2Weight[:], 120, 0, m.arena[7680:7680+n*84], 84)
-	// fc2/bias: BiasAdd N×84
-	m.biasAdd4(n, m.arena[7680:7680+n*84], m.arena[:n*84], &m.fc2Bias)
-	// fc2/relu: Relu N×84
-	m.relu(n, m.arena[:n*84], m.arena[5376:5376+n*84])
+	rt.GemmP(m.pool, false, true, n, 84, 120, 1, m.arena[:n*120], 120, m.fc2Weight[:], 120, 0, m.arena[7680:7680+n*84], 84)
+	// fc2/relu: Relu N×84, fused with fc2/bias (BiasAdd)
+	m.biasAddRelu4(n, m.arena[7680:7680+n*84], m.arena[7680:7680+n*84], &m.fc2Bias)
 	// fc3: MatMul N×10
-	rt.Gemm(false, true, n, 10, 84, 1, m.arena[5376:5376+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[:n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 84, 1, m.arena[7680:7680+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[:n*10], 10)
 	// fc3/bias: BiasAdd N×10
-	m.biasAdd5(n, m.arena[:n*10], m.arena[640:640+n*10], &m.fc3Bias)
+	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fc3Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[640:640+n*10], label, m.arena[:1])
-	loss := m.arena[0]
+	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[640:640+1])
+	loss := m.arena[640]
 	return loss, nil
 }

@@ -2,29 +2,27 @@
 
 package mlp
 
-import "math"
+import (
+	"github.com/dlgen/dlgen/rt"
+	"math"
+)
 
-// biasAdd computes BiasAdd N×128, for fc1/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[128]float32) {
+// biasAddRelu computes BiasAdd+Relu N×128, for fc1/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[128]float32) {
 	for o := range n {
-		xr := (*[128]float32)(x[o*128:])
 		yr := (*[128]float32)(y[o*128:])
+		x1r := (*[128]float32)(x1[o*128:])
 		for c := range 128 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
 		}
 	}
 }
 
-// relu computes Relu N×128, for fc1/relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
-// biasAdd2 computes BiasAdd N×10, for fc2/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[10]float32) {
+// biasAdd computes BiasAdd N×10, for fc2/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[10]float32) {
 	for o := range n {
 		xr := (*[10]float32)(x[o*10:])
 		yr := (*[10]float32)(y[o*10:])
@@ -75,6 +73,25 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
+// biasAdd2 computes BiasAdd N×128, for fc1/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[128]float32) {
+	for o := range n {
+		xr := (*[128]float32)(x[o*128:])
+		yr := (*[128]float32)(y[o*128:])
+		for c := range 128 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
+// relu computes Relu N×128, for fc1/relu.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
 // lossGrad computes LossGrad N×10, for d.loss.1.
 func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n)
@@ -117,11 +134,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 

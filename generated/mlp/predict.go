@@ -25,17 +25,15 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 		return err
 	}
 	// fc1: MatMul N×128
-	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
-	// fc1/bias: BiasAdd N×128
-	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.fc1Bias)
-	// fc1/relu: Relu N×128
-	m.relu(n, m.arena[8192:8192+n*128], m.arena[:n*128])
+	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
+	// fc1/relu: Relu N×128, fused with fc1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.fc1Bias)
 	// fc2: MatMul N×10
-	rt.Gemm(false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
 	// fc2/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[8192:8192+n*10], m.arena[:n*10], &m.fc2Bias)
+	m.biasAdd(n, m.arena[8192:8192+n*10], m.arena[8192:8192+n*10], &m.fc2Bias)
 	// probs: Softmax N×10
-	m.softmax(n, m.arena[:n*10], probs)
+	m.softmax(n, m.arena[8192:8192+n*10], probs)
 	return nil
 }
 
@@ -63,17 +61,15 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 		return 0, err
 	}
 	// fc1: MatMul N×128
-	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
-	// fc1/bias: BiasAdd N×128
-	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.fc1Bias)
-	// fc1/relu: Relu N×128
-	m.relu(n, m.arena[8192:8192+n*128], m.arena[:n*128])
+	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
+	// fc1/relu: Relu N×128, fused with fc1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.fc1Bias)
 	// fc2: MatMul N×10
-	rt.Gemm(false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
 	// fc2/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[8192:8192+n*10], m.arena[:n*10], &m.fc2Bias)
+	m.biasAdd(n, m.arena[8192:8192+n*10], m.arena[8192:8192+n*10], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[640:640+1])
-	loss := m.arena[640]
+	m.sparseSoftmaxCELoss(n, m.arena[8192:8192+n*10], label, m.arena[:1])
+	loss := m.arena[0]
 	return loss, nil
 }
