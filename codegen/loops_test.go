@@ -14,6 +14,7 @@ import (
 
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/nn"
+	"github.com/dlgen/dlgen/passes"
 )
 
 // recurrentModels cover every recurrent layer and the ways it can be read: the last
@@ -208,4 +209,70 @@ func TestALongLSTMGeneratesSmallAndBuildsFast(t *testing.T) {
 	built := time.Since(start)
 	t.Logf("generate %v, go build %v, Go source %d bytes", generated.Round(time.Millisecond), built.Round(time.Millisecond), size)
 	assert.Less(t, size, 1<<20, "bytes of Go source")
+}
+
+// TestStepValuesGetTheSlotsTheirReadersNeed looks inside the plan of an LSTM: values
+// read only by their own step share one slot, the state read by the next step two,
+// and what backward reads one per step; every step but the first forward one is a
+// loop iteration, and backward runs from the last step down.
+func TestStepValuesGetTheSlotsTheirReadersNeed(t *testing.T) {
+	const steps = 6
+	m := nn.New("lstm")
+	logits := m.Input("x", steps, 3).LSTM("l", 4).Dense("fc", 2)
+	m.Output("probs", logits.Softmax("probs"))
+	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
+	g, err := m.Build()
+	require.NoError(t, err)
+	gm, err := newModel(g, Options{Package: "lstm", MaxBatch: 4, Train: true, NoFusion: true})
+	require.NoError(t, err)
+	compile := func(mode string) *program {
+		cg, err := passes.Compile(g, mode, passes.Config{})
+		require.NoError(t, err)
+		roots := []int{cg.Loss}
+		for _, gr := range cg.Grads {
+			roots = append(roots, gr.ID)
+		}
+		p, err := gm.newProgram("TrainStep", cg, roots, nil, cg.Grads)
+		require.NoError(t, err)
+		return p
+	}
+	slots := func(p *program) map[string]int {
+		out := map[string]int{}
+		for _, f := range p.loops.fams {
+			out[f.seq.prefix+" "+f.what] = f.ring
+		}
+		return out
+	}
+
+	t.Run("for inference", func(t *testing.T) {
+		p := compile(ir.ModeInfer)
+		got := slots(p)
+		assert.Equal(t, 2, got["l h"], "h: read by the next step and, at the last, by fc")
+		assert.Equal(t, 2, got["l c"])
+		assert.Equal(t, 1, got["l gates"])
+		assert.Equal(t, 1, got["l x_slice"])
+		require.Len(t, p.loops.runs, 1)
+		for _, r := range p.loops.runs {
+			assert.Equal(t, 1, r.groups[0].step)
+			assert.Equal(t, steps-1, len(r.groups))
+			assert.Equal(t, 1, r.dir)
+		}
+	})
+	t.Run("for training", func(t *testing.T) {
+		p := compile(ir.ModeTrain)
+		got := slots(p)
+		assert.Equal(t, 0, got["l xh"], "[x, h]: read by the weight gradient of its step, one slot per step")
+		assert.Equal(t, 0, got["l o"])
+		assert.Equal(t, 2, got["l h"], "h itself: backward reads it through xh")
+		assert.Equal(t, 1, got["l gates"], "not needed by backward")
+		assert.Equal(t, 1, got["d.l o_pre.1"], "the gate gradient sum lives in its step")
+		dirs := map[string]int{}
+		for _, r := range p.loops.runs {
+			dirs[r.groups[0].seq.prefix] = r.dir
+			for i, gr := range r.groups {
+				assert.Equal(t, r.groups[0].step+i*r.dir, gr.step)
+			}
+		}
+		assert.Equal(t, map[string]int{"l": 1, "d.l": -1}, dirs)
+	})
 }
