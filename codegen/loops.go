@@ -949,16 +949,17 @@ func (p *program) emitRun(r *loopRun) ([]jen.Code, error) {
 	}, nil
 }
 
-// loopName is n's name in a loop body: step k written as the loop variable.
-func (p *program) loopName(n *ir.Node) string {
-	if p.loop == nil {
-		return n.Name
+// loopComment writes the names of the template step's nodes in a comment (the node
+// and what is fused with it) with the loop variable for the step: "lstm/t[step]/c".
+func (p *program) loopComment(s string) string {
+	first := p.loop.run.groups[0]
+	prefix := first.seq.prefix
+	if strings.HasPrefix(prefix, "d.") {
+		// Gradient nodes name the forward node they are the gradient of.
+		s = strings.ReplaceAll(s, fmt.Sprintf("%s/t%d/", prefix, first.step), fmt.Sprintf("%s/t[%s]/", prefix, loopVar))
+		prefix = prefix[len("d."):]
 	}
-	prefix, k, what, ok := parseStep(n.Name)
-	if !ok || k != p.loop.step0 {
-		return n.Name
-	}
-	return fmt.Sprintf("%s/t[%s]/%s", prefix, loopVar, what)
+	return strings.ReplaceAll(s, fmt.Sprintf("%s/t%d/", prefix, first.step), fmt.Sprintf("%s/t[%s]/", prefix, loopVar))
 }
 
 // override emits the nodes the loop machinery computes differently from their op's

@@ -387,7 +387,7 @@ func (p *program) emitNode(id int) ([]jen.Code, error) {
 		comment = f.describe(p.g)
 	}
 	if p.loop != nil {
-		comment = strings.Replace(comment, n.Name, p.loopName(n), 1)
+		comment = p.loopComment(comment)
 	}
 	switch {
 	case len(k.body) == 0 && p.loops.chainOf[id] != nil && p.loops.chainOf[id].role[id] == roleSum:
