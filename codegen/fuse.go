@@ -14,8 +14,8 @@ import (
 // Element-wise fusion.
 //
 // A chain of element-wise ops (BiasAdd → Relu after a layer; Add → Relu in a residual
-// block; the Sigmoid, Tanh, Mul and Add of an LSTM cell update; the Scale, AddScalar
-// and Mul of a loss gradient) is computed by one loop that reads the chain's outside
+// block; the Muls and the Add of an LSTM cell update; the Scale, AddScalar and Mul of
+// a loss gradient) is computed by one loop that reads the chain's outside
 // operands and writes only its last value: the intermediates live in registers, never
 // in memory, which saves a pass over the activations for every op fused away.
 //
@@ -31,8 +31,9 @@ import (
 //
 // # Which nodes fuse
 //
-// A group is a tree of element-wise nodes of one shape (the ops of elementwise,
-// plus BiasAdd and ChannelMul, whose second operand is a per-channel vector) whose
+// A group is a tree of element-wise nodes of one shape (the ops of elementwise but
+// those with a vector kernel, plus BiasAdd and ChannelMul, whose second operand is a
+// per-channel vector) whose
 // inner nodes each have exactly one reader in the method, the next node of the group,
 // and are not results of the method (outputs, loss, gradients). Its root is the one
 // node whose value is stored. Nodes of an unrolled recurrent step fuse only with nodes
@@ -62,10 +63,15 @@ type fusion struct {
 // operand 1 is a vector over axis 1.
 var channelOps = map[string]string{ir.OpBiasAdd: "+", ir.OpChannelMul: "*"}
 
+// fusable reports whether op can join a fused loop. Ops with a whole-tensor vector
+// kernel (vectorized: Sigmoid, Tanh) stay out: inside a fused loop they would be a
+// scalar call per element, and an LSTM step's Predict measured 2.6 times slower that
+// way than with the vector kernels between fused Mul/Add loops (codegen/PERF.md).
 func fusable(op string) bool {
 	_, e := elementwise[op]
 	_, c := channelOps[op]
-	return e || c
+	_, v := vectorized[op]
+	return (e || c) && !v
 }
 
 // findFusions groups the element-wise nodes of a program (nodes computed in order,

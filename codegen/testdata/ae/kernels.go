@@ -7,22 +7,24 @@ import (
 	"math"
 )
 
-// biasAddSigmoid computes BiasAdd+Sigmoid N×6, for enc/sigmoid.
-func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[6]float32) {
+// biasAdd computes BiasAdd N×6, for enc/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[6]float32) {
 	for o := range n {
+		xr := (*[6]float32)(x[o*6:])
 		yr := (*[6]float32)(y[o*6:])
-		x1r := (*[6]float32)(x1[o*6:])
 		for c := range 6 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Sigmoid32(t1)
+			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// biasAdd computes BiasAdd N×3, for mu/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[3]float32) {
+// sigmoid computes Sigmoid N×6, for enc/sigmoid, dec/sigmoid.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	rt.Sigmoid(y, x)
+}
+
+// biasAdd2 computes BiasAdd N×3, for mu/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
 		xr := (*[3]float32)(x[o*3:])
 		yr := (*[3]float32)(y[o*3:])
@@ -32,16 +34,13 @@ func (m *Model) biasAdd(n int, x []float32, y []float32, v *[3]float32) {
 	}
 }
 
-// biasAddSigmoid2 computes BiasAdd+Sigmoid N×10, for dec/sigmoid.
-func (m *Model) biasAddSigmoid2(n int, y []float32, x1 []float32, v1 *[10]float32) {
+// biasAdd3 computes BiasAdd N×10, for dec/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[10]float32) {
 	for o := range n {
+		xr := (*[10]float32)(x[o*10:])
 		yr := (*[10]float32)(y[o*10:])
-		x1r := (*[10]float32)(x1[o*10:])
 		for c := range 10 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Sigmoid32(t1)
+			yr[c] = xr[c] + v[c]
 		}
 	}
 }

@@ -30,16 +30,20 @@ func (m *Model) Predict(n int, x []float32, recon []float32, code []float32) err
 	}
 	// enc/matmul: MatMul N×6
 	rt.GemmP(m.pool, false, true, n, 6, 10, 1, x, 10, m.encWeight[:], 10, 0, m.arena[:n*6], 6)
-	// enc/sigmoid: Sigmoid N×6, fused with enc/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[:n*6], m.arena[:n*6], &m.encBias)
+	// enc/bias: BiasAdd N×6
+	m.biasAdd(n, m.arena[:n*6], m.arena[:n*6], &m.encBias)
+	// enc/sigmoid: Sigmoid N×6
+	m.sigmoid(n, m.arena[:n*6], m.arena[:n*6])
 	// mu/matmul: MatMul N×3
 	rt.GemmP(m.pool, false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.muWeight[:], 6, 0, m.arena[48:48+n*3], 3)
 	// mu/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[48:48+n*3], code, &m.muBias)
+	m.biasAdd2(n, m.arena[48:48+n*3], code, &m.muBias)
 	// dec/matmul: MatMul N×10
 	rt.GemmP(m.pool, false, true, n, 10, 3, 1, code, 3, m.decWeight[:], 3, 0, m.arena[:n*10], 10)
-	// dec/sigmoid: Sigmoid N×10, fused with dec/bias (BiasAdd)
-	m.biasAddSigmoid2(n, recon, m.arena[:n*10], &m.decBias)
+	// dec/bias: BiasAdd N×10
+	m.biasAdd3(n, m.arena[:n*10], m.arena[:n*10], &m.decBias)
+	// dec/sigmoid: Sigmoid N×10
+	m.sigmoid(n, m.arena[:n*10], recon)
 	return nil
 }
 
@@ -68,16 +72,20 @@ func (m *Model) Loss(n int, x []float32, clean []float32) (float32, error) {
 	}
 	// enc/matmul: MatMul N×6
 	rt.GemmP(m.pool, false, true, n, 6, 10, 1, x, 10, m.encWeight[:], 10, 0, m.arena[80:80+n*6], 6)
-	// enc/sigmoid: Sigmoid N×6, fused with enc/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[80:80+n*6], m.arena[80:80+n*6], &m.encBias)
+	// enc/bias: BiasAdd N×6
+	m.biasAdd(n, m.arena[80:80+n*6], m.arena[80:80+n*6], &m.encBias)
+	// enc/sigmoid: Sigmoid N×6
+	m.sigmoid(n, m.arena[80:80+n*6], m.arena[80:80+n*6])
 	// mu/matmul: MatMul N×3
 	rt.GemmP(m.pool, false, true, n, 3, 6, 1, m.arena[80:80+n*6], 6, m.muWeight[:], 6, 0, m.arena[128:128+n*3], 3)
 	// mu/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[128:128+n*3], m.arena[128:128+n*3], &m.muBias)
+	m.biasAdd2(n, m.arena[128:128+n*3], m.arena[128:128+n*3], &m.muBias)
 	// dec/matmul: MatMul N×10
 	rt.GemmP(m.pool, false, true, n, 10, 3, 1, m.arena[128:128+n*3], 3, m.decWeight[:], 3, 0, m.arena[:n*10], 10)
-	// dec/sigmoid: Sigmoid N×10, fused with dec/bias (BiasAdd)
-	m.biasAddSigmoid2(n, m.arena[:n*10], m.arena[:n*10], &m.decBias)
+	// dec/bias: BiasAdd N×10
+	m.biasAdd3(n, m.arena[:n*10], m.arena[:n*10], &m.decBias)
+	// dec/sigmoid: Sigmoid N×10
+	m.sigmoid(n, m.arena[:n*10], m.arena[:n*10])
 	// bce: BCELoss scalar
 	m.bCELoss(n, m.arena[:n*10], clean, m.arena[128:128+1])
 	// sparsity: KLSparsity scalar

@@ -44,8 +44,10 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	m.mulAdd(n, m.arena[:n*10], x, m.arena[:n*10], m.arena[80:80+n*10])
 	// enc/matmul: MatMul N×6
 	rt.GemmP(m.pool, false, true, n, 6, 10, 1, m.arena[:n*10], 10, m.encWeight[:], 10, 0, m.arena[240:240+n*6], 6)
-	// enc/sigmoid: Sigmoid N×6, fused with enc/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[240:240+n*6], m.arena[240:240+n*6], &m.encBias)
+	// enc/bias: BiasAdd N×6
+	m.biasAdd(n, m.arena[240:240+n*6], m.arena[240:240+n*6], &m.encBias)
+	// enc/sigmoid: Sigmoid N×6
+	m.sigmoid(n, m.arena[240:240+n*6], m.arena[240:240+n*6])
 	// mu/matmul: MatMul N×3
 	rt.GemmP(m.pool, false, true, n, 3, 6, 1, m.arena[240:240+n*6], 6, m.muWeight[:], 6, 0, m.arena[384:384+n*3], 3)
 	// logvar/matmul: MatMul N×3
@@ -58,8 +60,10 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	m.biasAddMulAdd(n, m.arena[384:384+n*3], m.arena[384:384+n*3], &m.muBias, m.arena[416:416+n*3], m.arena[448:448+n*3])
 	// dec/matmul: MatMul N×10
 	rt.GemmP(m.pool, false, true, n, 10, 3, 1, m.arena[384:384+n*3], 3, m.decWeight[:], 3, 0, m.arena[80:80+n*10], 10)
-	// dec/sigmoid: Sigmoid N×10, fused with dec/bias (BiasAdd)
-	m.biasAddSigmoid2(n, m.arena[80:80+n*10], m.arena[80:80+n*10], &m.decBias)
+	// dec/bias: BiasAdd N×10
+	m.biasAdd3(n, m.arena[80:80+n*10], m.arena[80:80+n*10], &m.decBias)
+	// dec/sigmoid: Sigmoid N×10
+	m.sigmoid(n, m.arena[80:80+n*10], m.arena[80:80+n*10])
 	// bce: BCELoss scalar
 	m.bCELoss(n, m.arena[80:80+n*10], clean, m.arena[208:208+1])
 	// sparsity: KLSparsity scalar

@@ -167,22 +167,25 @@ func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, w, y, nil)
 }
 
-// biasAddSigmoid computes BiasAdd+Sigmoid N×4×10×6, for pw/sigmoid.
-func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[4]float32) {
+// biasAdd computes BiasAdd N×4×10×6, for pw/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[4]float32) {
 	for o := range n {
+		xr := (*[240]float32)(x[o*240:])
 		yr := (*[240]float32)(y[o*240:])
-		x1r := (*[240]float32)(x1[o*240:])
 		for c := range 4 {
-			v1c := v1[c]
+			vc := v[c]
+			xc := (*[60]float32)(xr[c*60:])
 			yc := (*[60]float32)(yr[c*60:])
-			x1c := (*[60]float32)(x1r[c*60:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = rt.Sigmoid32(t1)
+			for i, xv := range xc {
+				yc[i] = xv + vc
 			}
 		}
 	}
+}
+
+// sigmoid computes Sigmoid N×4×10×6, for pw/sigmoid.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	rt.Sigmoid(y, x)
 }
 
 // conv2D4 computes Conv2D N×6×3×2, for c3/conv.
@@ -270,8 +273,8 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32, x2 []flo
 	}
 }
 
-// biasAdd computes BiasAdd N×3, for fc/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[3]float32) {
+// biasAdd2 computes BiasAdd N×3, for fc/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
 		xr := (*[3]float32)(x[o*3:])
 		yr := (*[3]float32)(y[o*3:])
@@ -322,8 +325,8 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// biasAdd2 computes BiasAdd N×4×6×5, for c1/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[4]float32) {
+// biasAdd3 computes BiasAdd N×4×6×5, for c1/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[4]float32) {
 	for o := range n {
 		xr := (*[120]float32)(x[o*120:])
 		yr := (*[120]float32)(y[o*120:])
@@ -346,8 +349,8 @@ func (m *Model) relu(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×3×8×5, for t1/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[3]float32) {
+// biasAdd4 computes BiasAdd N×3×8×5, for t1/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
 		xr := (*[120]float32)(x[o*120:])
 		yr := (*[120]float32)(y[o*120:])

@@ -50,8 +50,10 @@ func (m *Model) Predict(n int, image []float32, probs []float32, features []floa
 	m.upSample2D(n, m.arena[1088:1088+n*30], m.arena[2160:2160+n*180])
 	// pw/conv: Conv2D N×4×10×6
 	m.conv2D3(n, m.arena[2160:2160+n*180], m.pwWeight[:], m.arena[:n*240])
-	// pw/sigmoid: Sigmoid N×4×10×6, fused with pw/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[:n*240], m.arena[:n*240], &m.pwBias)
+	// pw/bias: BiasAdd N×4×10×6
+	m.biasAdd(n, m.arena[:n*240], m.arena[:n*240], &m.pwBias)
+	// pw/sigmoid: Sigmoid N×4×10×6
+	m.sigmoid(n, m.arena[:n*240], m.arena[:n*240])
 	// c3/conv: Conv2D N×6×3×2
 	m.conv2D4(n, m.arena[:n*240], m.c3Weight[:], m.arena[2160:2160+n*36])
 	// c3/tanh: Tanh N×6×3×2
@@ -77,7 +79,7 @@ func (m *Model) Predict(n int, image []float32, probs []float32, features []floa
 	// fc/matmul: MatMul N×3
 	rt.GemmP(m.pool, false, true, n, 3, 128, 1, m.arena[:n*128], 128, m.fcWeight[:], 128, 0, m.arena[1152:1152+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
+	m.biasAdd2(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
 	// probs: Softmax N×3
 	m.softmax(n, m.arena[1152:1152+n*3], probs)
 	return nil
@@ -128,8 +130,10 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	m.upSample2D(n, m.arena[1088:1088+n*30], m.arena[2160:2160+n*180])
 	// pw/conv: Conv2D N×4×10×6
 	m.conv2D3(n, m.arena[2160:2160+n*180], m.pwWeight[:], m.arena[:n*240])
-	// pw/sigmoid: Sigmoid N×4×10×6, fused with pw/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[:n*240], m.arena[:n*240], &m.pwBias)
+	// pw/bias: BiasAdd N×4×10×6
+	m.biasAdd(n, m.arena[:n*240], m.arena[:n*240], &m.pwBias)
+	// pw/sigmoid: Sigmoid N×4×10×6
+	m.sigmoid(n, m.arena[:n*240], m.arena[:n*240])
 	// c3/conv: Conv2D N×6×3×2
 	m.conv2D4(n, m.arena[:n*240], m.c3Weight[:], m.arena[2160:2160+n*36])
 	// c3/tanh: Tanh N×6×3×2
@@ -155,7 +159,7 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	// fc/matmul: MatMul N×3
 	rt.GemmP(m.pool, false, true, n, 3, 128, 1, m.arena[:n*128], 128, m.fcWeight[:], 128, 0, m.arena[1152:1152+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
+	m.biasAdd2(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[1152:1152+n*3], label, m.arena[:1])
 	loss := m.arena[0]

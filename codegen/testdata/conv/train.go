@@ -39,7 +39,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// c1/conv: Conv2D N×4×6×5
 	m.conv2D(n, image, m.c1Weight[:], m.arena[9264:9264+n*120])
 	// c1/bias: BiasAdd N×4×6×5
-	m.biasAdd2(n, m.arena[9264:9264+n*120], m.arena[9264:9264+n*120], &m.c1Bias)
+	m.biasAdd3(n, m.arena[9264:9264+n*120], m.arena[9264:9264+n*120], &m.c1Bias)
 	// c1/relu: Relu N×4×6×5
 	m.relu(n, m.arena[9264:9264+n*120], m.arena[10352:10352+n*120])
 	// mp: MaxPool2D N×4×6×5
@@ -53,7 +53,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// t1/convT: Conv2DTranspose N×3×8×5
 	m.conv2DTranspose(n, m.arena[14272:14272+n*60], m.t1Weight[:], m.arena[12528:12528+n*120])
 	// t1/bias: BiasAdd N×3×8×5
-	m.biasAdd3(n, m.arena[12528:12528+n*120], m.arena[12528:12528+n*120], &m.t1Bias)
+	m.biasAdd4(n, m.arena[12528:12528+n*120], m.arena[12528:12528+n*120], &m.t1Bias)
 	// t1/relu: Relu N×3×8×5
 	m.relu(n, m.arena[12528:12528+n*120], m.arena[2160:2160+n*120])
 	// ap_pad: AvgPool2D N×3×5×2
@@ -62,8 +62,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	m.upSample2D(n, m.arena[3248:3248+n*30], m.arena[6480:6480+n*180])
 	// pw/conv: Conv2D N×4×10×6
 	m.conv2D3(n, m.arena[6480:6480+n*180], m.pwWeight[:], m.arena[2160:2160+n*240])
-	// pw/sigmoid: Sigmoid N×4×10×6, fused with pw/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[2160:2160+n*240], m.arena[2160:2160+n*240], &m.pwBias)
+	// pw/bias: BiasAdd N×4×10×6
+	m.biasAdd(n, m.arena[2160:2160+n*240], m.arena[2160:2160+n*240], &m.pwBias)
+	// pw/sigmoid: Sigmoid N×4×10×6
+	m.sigmoid(n, m.arena[2160:2160+n*240], m.arena[2160:2160+n*240])
 	// c3/conv: Conv2D N×6×3×2
 	m.conv2D4(n, m.arena[2160:2160+n*240], m.c3Weight[:], m.arena[14816:14816+n*36])
 	// c3/tanh: Tanh N×6×3×2
@@ -89,7 +91,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// fc/matmul: MatMul N×3
 	rt.GemmP(m.pool, false, true, n, 3, 128, 1, m.arena[4320:4320+n*128], 128, m.fcWeight[:], 128, 0, m.arena[5472:5472+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[5472:5472+n*3], m.arena[5472:5472+n*3], &m.fcBias)
+	m.biasAdd2(n, m.arena[5472:5472+n*3], m.arena[5472:5472+n*3], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[5472:5472+n*3], label, m.arena[15152:15152+1])
 	// d.loss: Fill scalar

@@ -85,22 +85,19 @@ func (m *Model) slice(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAddSigmoid computes BiasAdd+Sigmoid N×4, for head_a/sigmoid.
-func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[4]float32) {
+// biasAdd3 computes BiasAdd N×4, for head_a/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[4]float32) {
 	for o := range n {
+		xr := (*[4]float32)(x[o*4:])
 		yr := (*[4]float32)(y[o*4:])
-		x1r := (*[4]float32)(x1[o*4:])
 		for c := range 4 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Sigmoid32(t1)
+			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// biasAdd3 computes BiasAdd N×3, for head_b/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[3]float32) {
+// biasAdd4 computes BiasAdd N×3, for head_b/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
 		xr := (*[3]float32)(x[o*3:])
 		yr := (*[3]float32)(y[o*3:])
@@ -132,23 +129,12 @@ func (m *Model) softmax(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd4 computes BiasAdd N×5, for head_c/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[5]float32) {
+// biasAdd5 computes BiasAdd N×5, for head_c/bias.
+func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
 		xr := (*[5]float32)(x[o*5:])
 		yr := (*[5]float32)(y[o*5:])
 		for c := range 5 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// biasAdd5 computes BiasAdd N×4, for head_a/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[4]float32) {
-	for o := range n {
-		xr := (*[4]float32)(x[o*4:])
-		yr := (*[4]float32)(y[o*4:])
-		for c := range 4 {
 			yr[c] = xr[c] + v[c]
 		}
 	}

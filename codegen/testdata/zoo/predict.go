@@ -59,18 +59,20 @@ func (m *Model) Predict(n int, x []float32, pa []float32, pb []float32, scores [
 	m.slice(n, m.arena[:n*32], m.arena[512:512+n*24])
 	// head_a/matmul: MatMul N×4
 	rt.GemmP(m.pool, false, true, n, 4, 24, 1, m.arena[512:512+n*24], 24, m.headAWeight[:], 24, 0, m.arena[:n*4], 4)
-	// head_a/sigmoid: Sigmoid N×4, fused with head_a/bias (BiasAdd)
-	m.biasAddSigmoid(n, pa, m.arena[:n*4], &m.headABias)
+	// head_a/bias: BiasAdd N×4
+	m.biasAdd3(n, m.arena[:n*4], m.arena[:n*4], &m.headABias)
+	// head_a/sigmoid: Sigmoid N×4
+	m.sigmoid(n, m.arena[:n*4], pa)
 	// head_b/matmul: MatMul N×3
 	rt.GemmP(m.pool, false, true, n, 3, 24, 1, m.arena[512:512+n*24], 24, m.headBWeight[:], 24, 0, m.arena[:n*3], 3)
 	// head_b/bias: BiasAdd N×3
-	m.biasAdd3(n, m.arena[:n*3], m.arena[:n*3], &m.headBBias)
+	m.biasAdd4(n, m.arena[:n*3], m.arena[:n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
 	m.softmax(n, m.arena[:n*3], pb)
 	// head_c/matmul: MatMul N×5
 	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[512:512+n*24], 24, m.headCWeight[:], 24, 0, m.arena[:n*5], 5)
 	// head_c/bias: BiasAdd N×5
-	m.biasAdd4(n, m.arena[:n*5], scores, &m.headCBias)
+	m.biasAdd5(n, m.arena[:n*5], scores, &m.headCBias)
 	return nil
 }
 
@@ -139,19 +141,19 @@ func (m *Model) Loss(n int, x []float32, y []float32, z []float32, c []int32) (f
 	// head_a/matmul: MatMul N×4
 	rt.GemmP(m.pool, false, true, n, 4, 24, 1, m.arena[1280:1280+n*24], 24, m.headAWeight[:], 24, 0, m.arena[256:256+n*4], 4)
 	// head_a/bias: BiasAdd N×4
-	m.biasAdd5(n, m.arena[256:256+n*4], m.arena[256:256+n*4], &m.headABias)
+	m.biasAdd3(n, m.arena[256:256+n*4], m.arena[256:256+n*4], &m.headABias)
 	// head_a/sigmoid: Sigmoid N×4
 	m.sigmoid(n, m.arena[256:256+n*4], m.arena[320:320+n*4])
 	// head_b/matmul: MatMul N×3
 	rt.GemmP(m.pool, false, true, n, 3, 24, 1, m.arena[1280:1280+n*24], 24, m.headBWeight[:], 24, 0, m.arena[384:384+n*3], 3)
 	// head_b/bias: BiasAdd N×3
-	m.biasAdd3(n, m.arena[384:384+n*3], m.arena[384:384+n*3], &m.headBBias)
+	m.biasAdd4(n, m.arena[384:384+n*3], m.arena[384:384+n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
 	m.softmax(n, m.arena[384:384+n*3], m.arena[432:432+n*3])
 	// head_c/matmul: MatMul N×5
 	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[1280:1280+n*24], 24, m.headCWeight[:], 24, 0, m.arena[768:768+n*5], 5)
 	// head_c/bias: BiasAdd N×5
-	m.biasAdd4(n, m.arena[768:768+n*5], m.arena[768:768+n*5], &m.headCBias)
+	m.biasAdd5(n, m.arena[768:768+n*5], m.arena[768:768+n*5], &m.headCBias)
 	// reg/den: AddScalar N×16, fused with reg/sq (Square)
 	m.squareAddScalar(n, m.arena[848:848+n*16], m.arena[:n*16])
 	// reg/div: Div N×16, fused with reg/half (Scale), reg/exp (Exp), reg/one_plus_exp (AddScalar), reg/softplus (Log)

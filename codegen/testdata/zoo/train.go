@@ -108,19 +108,19 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	// head_a/matmul: MatMul N×4
 	rt.GemmP(m.pool, false, true, n, 4, 24, 1, m.arena[3072:3072+n*24], 24, m.headAWeight[:], 24, 0, m.arena[2640:2640+n*4], 4)
 	// head_a/bias: BiasAdd N×4
-	m.biasAdd5(n, m.arena[2640:2640+n*4], m.arena[2640:2640+n*4], &m.headABias)
+	m.biasAdd3(n, m.arena[2640:2640+n*4], m.arena[2640:2640+n*4], &m.headABias)
 	// head_a/sigmoid: Sigmoid N×4
 	m.sigmoid(n, m.arena[2640:2640+n*4], m.arena[2704:2704+n*4])
 	// head_b/matmul: MatMul N×3
 	rt.GemmP(m.pool, false, true, n, 3, 24, 1, m.arena[3072:3072+n*24], 24, m.headBWeight[:], 24, 0, m.arena[3792:3792+n*3], 3)
 	// head_b/bias: BiasAdd N×3
-	m.biasAdd3(n, m.arena[3792:3792+n*3], m.arena[3792:3792+n*3], &m.headBBias)
+	m.biasAdd4(n, m.arena[3792:3792+n*3], m.arena[3792:3792+n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
 	m.softmax(n, m.arena[3792:3792+n*3], m.arena[3024:3024+n*3])
 	// head_c/matmul: MatMul N×5
 	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[3072:3072+n*24], 24, m.headCWeight[:], 24, 0, m.arena[3712:3712+n*5], 5)
 	// head_c/bias: BiasAdd N×5
-	m.biasAdd4(n, m.arena[3712:3712+n*5], m.arena[3712:3712+n*5], &m.headCBias)
+	m.biasAdd5(n, m.arena[3712:3712+n*5], m.arena[3712:3712+n*5], &m.headCBias)
 	// reg/exp: Exp N×16, fused with reg/half (Scale)
 	m.scaleExp(n, m.arena[4608:4608+n*16], m.arena[4096:4096+n*16])
 	// reg/one_plus_exp: AddScalar N×16
