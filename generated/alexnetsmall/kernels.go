@@ -10,30 +10,24 @@ import (
 // conv2D computes Conv2D N×32×14×14, for conv1.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 2×2, pads {top 1, left 1, bottom 2, right 2} over 1×28×28: 14×14 windows
-	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:4900])
+	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:4900])
 }
 
-// biasAdd computes BiasAdd N×32×14×14, for conv1/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[32]float32) {
+// biasAddRelu computes BiasAdd+Relu N×32×14×14, for conv1/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[32]float32) {
 	for o := range n {
-		xr := (*[6272]float32)(x[o*6272:])
 		yr := (*[6272]float32)(y[o*6272:])
+		x1r := (*[6272]float32)(x1[o*6272:])
 		for c := range 32 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
-	}
-}
-
-// relu computes Relu N×32×14×14, for conv1/relu, conv2/relu and 5 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
 	}
 }
 
@@ -67,20 +61,22 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D2 computes Conv2D N×64×7×7, for conv2.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 32×7×7: 7×7 windows
-	rt.Conv2D(rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:219648])
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:219648])
 }
 
-// biasAdd2 computes BiasAdd N×64×7×7, for conv2/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[64]float32) {
+// biasAddRelu2 computes BiasAdd+Relu N×64×7×7, for conv2/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[64]float32) {
 	for o := range n {
-		xr := (*[3136]float32)(x[o*3136:])
 		yr := (*[3136]float32)(y[o*3136:])
+		x1r := (*[3136]float32)(x1[o*3136:])
 		for c := range 64 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
+			v1c := v1[c]
 			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[49]float32)(x1r[c*49:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -103,20 +99,22 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 // conv2D3 computes Conv2D N×96×3×3, for conv3.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×3×3: 3×3 windows
-	rt.Conv2D(rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:253440])
+	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:253440])
 }
 
-// biasAdd3 computes BiasAdd N×96×3×3, for conv3/bias, conv4/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[96]float32) {
+// biasAddRelu3 computes BiasAdd+Relu N×96×3×3, for conv3/relu, conv4/relu.
+func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[96]float32) {
 	for o := range n {
-		xr := (*[864]float32)(x[o*864:])
 		yr := (*[864]float32)(y[o*864:])
+		x1r := (*[864]float32)(x1[o*864:])
 		for c := range 96 {
-			vc := v[c]
-			xc := (*[9]float32)(xr[c*9:])
+			v1c := v1[c]
 			yc := (*[9]float32)(yr[c*9:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[9]float32)(x1r[c*9:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -125,44 +123,49 @@ func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[96]float32) {
 // conv2D4 computes Conv2D N×96×3×3, for conv4.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows
-	rt.Conv2D(rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:261120])
+	rt.Conv2DP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:261120])
 }
 
 // conv2D5 computes Conv2D N×64×3×3, for conv5.
 func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows
-	rt.Conv2D(rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, n, x, w, y, m.scratch32[:218624])
+	rt.Conv2DP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, n, x, w, y, m.scratch32[:218624])
 }
 
-// biasAdd4 computes BiasAdd N×64×3×3, for conv5/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[64]float32) {
+// biasAddRelu4 computes BiasAdd+Relu N×64×3×3, for conv5/relu.
+func (m *Model) biasAddRelu4(n int, y []float32, x1 []float32, v1 *[64]float32) {
 	for o := range n {
-		xr := (*[576]float32)(x[o*576:])
 		yr := (*[576]float32)(y[o*576:])
+		x1r := (*[576]float32)(x1[o*576:])
 		for c := range 64 {
-			vc := v[c]
-			xc := (*[9]float32)(xr[c*9:])
+			v1c := v1[c]
 			yc := (*[9]float32)(yr[c*9:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[9]float32)(x1r[c*9:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
 }
 
-// biasAdd5 computes BiasAdd N×256, for fc1/bias, fc2/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[256]float32) {
+// biasAddRelu5 computes BiasAdd+Relu N×256, for fc1/relu, fc2/relu.
+func (m *Model) biasAddRelu5(n int, y []float32, x1 []float32, v1 *[256]float32) {
 	for o := range n {
-		xr := (*[256]float32)(x[o*256:])
 		yr := (*[256]float32)(y[o*256:])
+		x1r := (*[256]float32)(x1[o*256:])
 		for c := range 256 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
 		}
 	}
 }
 
-// biasAdd6 computes BiasAdd N×10, for fc3/bias.
-func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[10]float32) {
+// biasAdd computes BiasAdd N×10, for fc3/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[10]float32) {
 	for o := range n {
 		xr := (*[10]float32)(x[o*10:])
 		yr := (*[10]float32)(y[o*10:])
@@ -213,6 +216,89 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
+// biasAdd2 computes BiasAdd N×32×14×14, for conv1/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
+	for o := range n {
+		xr := (*[6272]float32)(x[o*6272:])
+		yr := (*[6272]float32)(y[o*6272:])
+		for c := range 32 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// relu computes Relu N×32×14×14, for conv1/relu, conv2/relu and 3 more.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+// biasAdd3 computes BiasAdd N×64×7×7, for conv2/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[64]float32) {
+	for o := range n {
+		xr := (*[3136]float32)(x[o*3136:])
+		yr := (*[3136]float32)(y[o*3136:])
+		for c := range 64 {
+			vc := v[c]
+			xc := (*[49]float32)(xr[c*49:])
+			yc := (*[49]float32)(yr[c*49:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd4 computes BiasAdd N×96×3×3, for conv3/bias, conv4/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[96]float32) {
+	for o := range n {
+		xr := (*[864]float32)(x[o*864:])
+		yr := (*[864]float32)(y[o*864:])
+		for c := range 96 {
+			vc := v[c]
+			xc := (*[9]float32)(xr[c*9:])
+			yc := (*[9]float32)(yr[c*9:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd5 computes BiasAdd N×64×3×3, for conv5/bias.
+func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[64]float32) {
+	for o := range n {
+		xr := (*[576]float32)(x[o*576:])
+		yr := (*[576]float32)(y[o*576:])
+		for c := range 64 {
+			vc := v[c]
+			xc := (*[9]float32)(xr[c*9:])
+			yc := (*[9]float32)(yr[c*9:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd6 computes BiasAdd N×256, for fc1/bias, fc2/bias.
+func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[256]float32) {
+	for o := range n {
+		xr := (*[256]float32)(x[o*256:])
+		yr := (*[256]float32)(y[o*256:])
+		for c := range 256 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
 // dropoutMask computes DropoutMask N×256, for drop1/mask.
 func (m *Model) dropoutMask(n int, y []float32) {
 	scale := float32(2)
@@ -225,12 +311,15 @@ func (m *Model) dropoutMask(n int, y []float32) {
 	}
 }
 
-// mul computes Mul N×256, for drop1/apply, drop2/apply and 2 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
+// reluMul computes Relu+Mul N×256, for drop1/apply, drop2/apply.
+func (m *Model) reluMul(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := max(a1, 0)
+		y[i] = t1 * a2
 	}
 }
 
@@ -283,16 +372,17 @@ func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	}
 }
 
-// reluGrad computes ReluGrad N×256, for d.fc2/relu.1, d.fc1/relu.1 and 5 more.
-func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+// mulReluGrad computes Mul+ReluGrad N×256, for d.fc2/relu.1, d.fc1/relu.1.
+func (m *Model) mulReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		y[i] = rt.ReluGrad32(a3, t1)
 	}
 }
 
@@ -308,6 +398,15 @@ func (m *Model) channelSum2(n int, x []float32, s *[256]float32) {
 	}
 	for c := range 256 {
 		s[c] = float32(acc[c])
+	}
+}
+
+// reluGrad computes ReluGrad N×64×3×3, for d.conv5/relu.1, d.conv4/relu.1 and 3 more.
+func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 
@@ -333,13 +432,13 @@ func (m *Model) channelSum3(n int, x []float32, s *[64]float32) {
 // conv2DTranspose computes Conv2DTranspose N×96×3×3, for d.conv5.1.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows
-	rt.Conv2DTranspose(rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, n, x, w, y, m.scratch32[:308736])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, n, x, w, y, m.scratch32[:308736])
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 64×96×3×3, for d.conv5.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, n, x, dy, dw, m.scratch32[:221024])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, n, x, dy, dw, m.scratch32[:221024])
 }
 
 // channelSum4 computes ChannelSum 96, for d.conv4/bias.1, d.conv3/bias.1.
@@ -364,25 +463,25 @@ func (m *Model) channelSum4(n int, x []float32, s *[96]float32) {
 // conv2DTranspose2 computes Conv2DTranspose N×96×3×3, for d.conv4.1.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows
-	rt.Conv2DTranspose(rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:344064])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:344064])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 96×96×3×3, for d.conv4.2.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, dy, dw, m.scratch32[:254304])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, dy, dw, m.scratch32[:254304])
 }
 
 // conv2DTranspose3 computes Conv2DTranspose N×64×3×3, for d.conv3.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×3×3: 3×3 windows
-	rt.Conv2DTranspose(rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:273920])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:273920])
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 96×64×3×3, for d.conv3.2.
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×3×3: 3×3 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, dy, dw, m.scratch32[:218176])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, dy, dw, m.scratch32[:218176])
 }
 
 // maxPool2DGrad computes MaxPool2DGrad N×64×7×7, for d.pool2.1.
@@ -448,13 +547,13 @@ func (m *Model) channelSum5(n int, x []float32, s *[64]float32) {
 // conv2DTranspose4 computes Conv2DTranspose N×32×7×7, for d.conv2.1.
 func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 32×7×7: 7×7 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:231936])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:231936])
 }
 
 // conv2DFilterGrad4 computes Conv2DFilterGrad 64×32×5×5, for d.conv2.2.
 func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 32×7×7: 7×7 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, dy, dw, m.scratch32[:207136])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, dy, dw, m.scratch32[:207136])
 }
 
 // maxPool2DGrad2 computes MaxPool2DGrad N×32×14×14, for d.pool1.1.
@@ -508,5 +607,5 @@ func (m *Model) channelSum6(n int, x []float32, s *[32]float32) {
 // conv2DFilterGrad5 computes Conv2DFilterGrad 32×1×5×5, for d.conv1.1.
 func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 5×5 window, strides 2×2, pads {top 1, left 1, bottom 2, right 2} over 1×28×28: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:4900])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:4900])
 }

@@ -12,49 +12,18 @@ func (m *Model) fill(n int, y []float32) {
 	clear(y)
 }
 
-// slice computes Slice 64×32, for bigru/forward/weight_ih_rz, bigru/forward/weight_hh_rz and 2 more.
+// slice computes Slice N×1×32, for bigru/forward/t0/x_slice.
 func (m *Model) slice(n int, x []float32, y []float32) {
-	for o := range 1 {
-		copy(y[o*2048:o*2048+2048], x[o*3072:o*3072+2048])
-	}
-}
-
-// concat computes Concat 64×64, for bigru/forward/weight_rz, bigru/reverse/weight_rz.
-func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
-	for o := range 64 {
-		copy(y[o*64:o*64+32], x0[o*32:o*32+32])
-		copy(y[o*64+32:o*64+32+32], x1[o*32:o*32+32])
-	}
-}
-
-// add computes Add 96, for bigru/forward/bias, bigru/forward/t0/n_pre and 50 more.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
-	}
-}
-
-// slice2 computes Slice N×1×32, for bigru/forward/t0/x_slice.
-func (m *Model) slice2(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*32:o*32+32], x[o*1024:o*1024+32])
 	}
 }
 
-// concat2 computes Concat N×64, for bigru/forward/t0/xh, bigru/forward/t1/xh and 3 more.
-func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
+// concat computes Concat N×64, for bigru/forward/t0/xh, bigru/forward/t1/xh and 3 more.
+func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+32], x0[o*32:o*32+32])
 		copy(y[o*64+32:o*64+32+32], x1[o*32:o*32+32])
-	}
-}
-
-// slice3 computes Slice 64, for bigru/forward/t0/rz@1, bigru/forward/t1/rz@1 and 2 more.
-func (m *Model) slice3(n int, x []float32, y []float32) {
-	for o := range 1 {
-		copy(y[o*64:o*64+64], x[o*96:o*96+64])
 	}
 }
 
@@ -69,83 +38,69 @@ func (m *Model) biasAdd(n int, x []float32, y []float32, v *[64]float32) {
 	}
 }
 
-// slice4 computes Slice N×32, for bigru/forward/t0/r_pre, bigru/forward/t1/r_pre and 3 more.
-func (m *Model) slice4(n int, x []float32, y []float32) {
+// slice2 computes Slice N×32, for bigru/forward/t0/r_pre, bigru/forward/t1/r_pre and 3 more.
+func (m *Model) slice2(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*32:o*32+32], x[o*64:o*64+32])
 	}
 }
 
-// sigmoid computes Sigmoid N×32, for bigru/forward/t0/r, bigru/forward/t0/z and 6 more.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	rt.Sigmoid(y, x)
-}
-
-// slice5 computes Slice N×32, for bigru/forward/t0/z_pre, bigru/forward/t1/z_pre and 9 more.
-func (m *Model) slice5(n int, x []float32, y []float32) {
+// slice3 computes Slice N×32, for bigru/forward/t0/z_pre, bigru/forward/t1/z_pre and 9 more.
+func (m *Model) slice3(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*32:o*32+32], x[o*64+32:o*64+32+32])
 	}
 }
 
-// slice6 computes Slice 32×32, for bigru/forward/t0/xn_matmul@1, bigru/forward/t0/hn_matmul@1 and 12 more.
-func (m *Model) slice6(n int, x []float32, y []float32) {
-	for o := range 1 {
-		copy(y[o*1024:o*1024+1024], x[o*3072+2048:o*3072+2048+1024])
-	}
-}
-
-// slice7 computes Slice 32, for bigru/forward/t0/xn@1, bigru/forward/t0/hn@1 and 6 more.
-func (m *Model) slice7(n int, x []float32, y []float32) {
-	for o := range 1 {
-		copy(y[o*32:o*32+32], x[o*96+64:o*96+64+32])
-	}
-}
-
-// biasAdd2 computes BiasAdd N×32, for bigru/forward/t0/xn, bigru/forward/t0/hn and 6 more.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
+// sigmoidBiasAddBiasAddMulAddTanh computes Sigmoid+BiasAdd+BiasAdd+Mul+Add+Tanh N×32, for bigru/forward/t0/n, bigru/forward/t1/n and 2 more.
+func (m *Model) sigmoidBiasAddBiasAddMulAddTanh(n int, y []float32, x1 []float32, x2 []float32, v1 *[32]float32, x3 []float32, v2 *[32]float32) {
 	for o := range n {
-		xr := (*[32]float32)(x[o*32:])
 		yr := (*[32]float32)(y[o*32:])
+		x1r := (*[32]float32)(x1[o*32:])
+		x2r := (*[32]float32)(x2[o*32:])
+		x3r := (*[32]float32)(x3[o*32:])
 		for c := range 32 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			v2c := v2[c]
+			a1 := x1r[c]
+			a2 := x2r[c]
+			a3 := x3r[c]
+			t1 := rt.Sigmoid32(a1)
+			t2 := a2 + v1c
+			t3 := a3 + v2c
+			t4 := t1 * t3
+			t5 := t2 + t4
+			yr[c] = rt.Tanh32(t5)
 		}
 	}
 }
 
-// mul computes Mul N×32, for bigru/forward/t0/rhn, bigru/forward/t0/z_h_minus_n and 40 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
+// sigmoidSubMulAdd computes Sigmoid+Sub+Mul+Add N×32, for bigru/forward/t0/h, bigru/forward/t1/h and 2 more.
+func (m *Model) sigmoidSubMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := rt.Sigmoid32(a1)
+		t2 := a2 - a3
+		t3 := t1 * t2
+		y[i] = a3 + t3
 	}
 }
 
-// tanh computes Tanh N×32, for bigru/forward/t0/n, bigru/forward/t1/n and 2 more.
-func (m *Model) tanh(n int, x []float32, y []float32) {
-	rt.Tanh(y, x)
-}
-
-// sub computes Sub N×32, for bigru/forward/t0/h_minus_n, bigru/forward/t1/h_minus_n and 2 more.
-func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] - bv
-	}
-}
-
-// slice8 computes Slice N×1×32, for bigru/forward/t1/x_slice, bigru/reverse/t1/x_slice.
-func (m *Model) slice8(n int, x []float32, y []float32, start int) {
+// slice4 computes Slice N×1×32, for bigru/forward/t1/x_slice, bigru/reverse/t1/x_slice.
+func (m *Model) slice4(n int, x []float32, y []float32, start int) {
 	at := start * 32
 	for o := range n {
 		copy(y[o*32:o*32+32], x[o*1024+at:o*1024+at+32])
 	}
 }
 
-// biasAdd3 computes BiasAdd N×10, for fc/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[10]float32) {
+// biasAdd2 computes BiasAdd N×10, for fc/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[10]float32) {
 	for o := range n {
 		xr := (*[10]float32)(x[o*10:])
 		yr := (*[10]float32)(y[o*10:])
@@ -196,6 +151,51 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
+// slice5 computes Slice 64×32, for bigru/forward/weight_ih_rz, bigru/forward/weight_hh_rz and 2 more.
+func (m *Model) slice5(n int, x []float32, y []float32) {
+	for o := range 1 {
+		copy(y[o*2048:o*2048+2048], x[o*3072:o*3072+2048])
+	}
+}
+
+// concat2 computes Concat 64×64, for bigru/forward/weight_rz, bigru/reverse/weight_rz.
+func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
+	for o := range 64 {
+		copy(y[o*64:o*64+32], x0[o*32:o*32+32])
+		copy(y[o*64+32:o*64+32+32], x1[o*32:o*32+32])
+	}
+}
+
+// add computes Add 96, for bigru/forward/bias, bigru/reverse/bias and 22 more.
+func (m *Model) add(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] + bv
+	}
+}
+
+// slice6 computes Slice 64, for bigru/forward/bias_rz, bigru/reverse/bias_rz and 4 more.
+func (m *Model) slice6(n int, x []float32, y []float32) {
+	for o := range 1 {
+		copy(y[o*64:o*64+64], x[o*96:o*96+64])
+	}
+}
+
+// slice7 computes Slice 32, for bigru/forward/bias_in, bigru/forward/bias_hn and 10 more.
+func (m *Model) slice7(n int, x []float32, y []float32) {
+	for o := range 1 {
+		copy(y[o*32:o*32+32], x[o*96+64:o*96+64+32])
+	}
+}
+
+// slice8 computes Slice 32×32, for bigru/forward/weight_in, bigru/forward/weight_hn and 16 more.
+func (m *Model) slice8(n int, x []float32, y []float32) {
+	for o := range 1 {
+		copy(y[o*1024:o*1024+1024], x[o*3072+2048:o*3072+2048+1024])
+	}
+}
+
 // dropoutMask computes DropoutMask N×1×32, for bigru/forward/dropout_mask.
 func (m *Model) dropoutMask(n int, y []float32) {
 	scale := float32(1.1111112)
@@ -215,6 +215,74 @@ func (m *Model) concat3(n int, y []float32, x []float32) {
 		for o := range n {
 			copy(y[o*1024+i*32:o*1024+(i+1)*32], xi[o*32:o*32+32])
 		}
+	}
+}
+
+// mul computes Mul N×32×32, for bigru/forward/dropped, bigru/reverse/dropped and 14 more.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
+	}
+}
+
+// sigmoid computes Sigmoid N×32, for bigru/forward/t0/r, bigru/forward/t0/z and 6 more.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	rt.Sigmoid(y, x)
+}
+
+// biasAdd3 computes BiasAdd N×32, for bigru/forward/t0/hn, bigru/forward/t1/hn and 2 more.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
+	for o := range n {
+		xr := (*[32]float32)(x[o*32:])
+		yr := (*[32]float32)(y[o*32:])
+		for c := range 32 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
+// biasAddMulAddTanh computes BiasAdd+Mul+Add+Tanh N×32, for bigru/forward/t0/n, bigru/forward/t1/n and 2 more.
+func (m *Model) biasAddMulAddTanh(n int, y []float32, x1 []float32, v1 *[32]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[32]float32)(y[o*32:])
+		x1r := (*[32]float32)(x1[o*32:])
+		x2r := (*[32]float32)(x2[o*32:])
+		x3r := (*[32]float32)(x3[o*32:])
+		for c := range 32 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			a2 := x2r[c]
+			a3 := x3r[c]
+			t1 := a1 + v1c
+			t2 := a2 * a3
+			t3 := t1 + t2
+			yr[c] = rt.Tanh32(t3)
+		}
+	}
+}
+
+// sub computes Sub N×32, for bigru/forward/t0/h_minus_n, bigru/forward/t1/h_minus_n and 2 more.
+func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] - bv
+	}
+}
+
+// mulAdd computes Mul+Add N×32, for bigru/forward/t0/h, bigru/forward/t1/h and 2 more.
+func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		y[i] = a3 + t1
 	}
 }
 
@@ -274,20 +342,18 @@ func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	}
 }
 
-// scale computes Scale N×32, for d.bigru/reverse/t31/h_minus_n.1, d.bigru/reverse/t30/h_minus_n.1 and 6 more.
-func (m *Model) scale(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = -1.0 * v
-	}
-}
-
-// tanhGrad computes TanhGrad N×32, for d.bigru/reverse/t31/n.1, d.bigru/reverse/t30/n.1 and 6 more.
-func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = bv * (1 - a[i]*a[i])
+// scaleAddTanhGrad computes Scale+Add+TanhGrad N×32, for d.bigru/reverse/t31/n.1, d.bigru/reverse/t30/n.1 and 4 more.
+func (m *Model) scaleAddTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := -1.0 * a1
+		t2 := a2 + t1
+		y[i] = t2 * (1 - a3*a3)
 	}
 }
 
@@ -306,12 +372,17 @@ func (m *Model) channelSum2(n int, x []float32, s *[32]float32) {
 	}
 }
 
-// sigmoidGrad computes SigmoidGrad N×32, for d.bigru/reverse/t31/z.1, d.bigru/reverse/t31/r.1 and 14 more.
-func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = bv * a[i] * (1 - a[i])
+// mulSigmoidGrad computes Mul+SigmoidGrad N×32, for d.bigru/reverse/t31/z.1, d.bigru/reverse/t31/r.1 and 14 more.
+func (m *Model) mulSigmoidGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		y[i] = t1 * a3 * (1 - a3)
 	}
 }
 
@@ -335,6 +406,36 @@ func (m *Model) channelSum3(n int, x []float32, s *[64]float32) {
 	}
 	for c := range 64 {
 		s[c] = float32(acc[c])
+	}
+}
+
+// addAdd computes Add+Add N×32, for d.bigru/reverse/t31/xh.2, d.bigru/reverse/t30/xh.2 and 4 more.
+func (m *Model) addAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 + a2
+		y[i] = t1 + a3
+	}
+}
+
+// mulScaleAddTanhGrad computes Mul+Scale+Add+TanhGrad N×32, for d.bigru/reverse/t0/n.1, d.bigru/forward/t0/n.1.
+func (m *Model) mulScaleAddTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		t2 := -1.0 * t1
+		t3 := a1 + t2
+		y[i] = t3 * (1 - a3*a3)
 	}
 }
 

@@ -14,7 +14,7 @@ const MaxBatch = 16
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 328416
+const arenaSize = 326368
 
 //go:embed graph.json
 var graphJSON string
@@ -44,6 +44,23 @@ type Model struct {
 	bigruBiasHhL0Reverse   [96]float32   // bigru.bias_hh_l0_reverse 96, weight
 	fcWeight               [640]float32  // fc.weight 10×64, weight
 	fcBias                 [10]float32   // fc.bias 10, weight
+
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	bigruForwardWeightRz [4096]float32 // bigru/forward/weight_rz 64×64 (Concat)
+	bigruForwardBiasRz   [64]float32   // bigru/forward/bias_rz 64 (Slice)
+	bigruForwardBiasIn   [32]float32   // bigru/forward/bias_in 32 (Slice)
+	bigruForwardBiasHn   [32]float32   // bigru/forward/bias_hn 32 (Slice)
+	bigruForwardWeightIn [1024]float32 // bigru/forward/weight_in 32×32 (Slice)
+	bigruForwardWeightHn [1024]float32 // bigru/forward/weight_hn 32×32 (Slice)
+	bigruReverseWeightRz [4096]float32 // bigru/reverse/weight_rz 64×64 (Concat)
+	bigruReverseBiasRz   [64]float32   // bigru/reverse/bias_rz 64 (Slice)
+	bigruReverseBiasIn   [32]float32   // bigru/reverse/bias_in 32 (Slice)
+	bigruReverseBiasHn   [32]float32   // bigru/reverse/bias_hn 32 (Slice)
+	bigruReverseWeightIn [1024]float32 // bigru/reverse/weight_in 32×32 (Slice)
+	bigruReverseWeightHn [1024]float32 // bigru/reverse/weight_hn 32×32 (Slice)
+	derived              bool
 
 	bigruWeightIhL0Grad        [3072]float32 // gradient of bigru.weight_ih_l0
 	bigruWeightHhL0Grad        [3072]float32 // gradient of bigru.weight_hh_l0
@@ -77,6 +94,8 @@ type Model struct {
 	gradNorms [10]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [64]float64
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
@@ -90,12 +109,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "bigru.weight_ih_l0", Shape: []int{96, 32}, Data: m.bigruWeightIhL0[:]}, {Name: "bigru.weight_hh_l0", Shape: []int{96, 32}, Data: m.bigruWeightHhL0[:]}, {Name: "bigru.bias_ih_l0", Shape: []int{96}, Data: m.bigruBiasIhL0[:]}, {Name: "bigru.bias_hh_l0", Shape: []int{96}, Data: m.bigruBiasHhL0[:]}, {Name: "bigru.weight_ih_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightIhL0Reverse[:]}, {Name: "bigru.weight_hh_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightHhL0Reverse[:]}, {Name: "bigru.bias_ih_l0_reverse", Shape: []int{96}, Data: m.bigruBiasIhL0Reverse[:]}, {Name: "bigru.bias_hh_l0_reverse", Shape: []int{96}, Data: m.bigruBiasHhL0Reverse[:]}, {Name: "fc.weight", Shape: []int{10, 64}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBias[:]}}
 	m.grads = []rt.Tensor{{Name: "bigru.weight_ih_l0", Shape: []int{96, 32}, Data: m.bigruWeightIhL0Grad[:]}, {Name: "bigru.weight_hh_l0", Shape: []int{96, 32}, Data: m.bigruWeightHhL0Grad[:]}, {Name: "bigru.bias_ih_l0", Shape: []int{96}, Data: m.bigruBiasIhL0Grad[:]}, {Name: "bigru.bias_hh_l0", Shape: []int{96}, Data: m.bigruBiasHhL0Grad[:]}, {Name: "bigru.weight_ih_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightIhL0ReverseGrad[:]}, {Name: "bigru.weight_hh_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightHhL0ReverseGrad[:]}, {Name: "bigru.bias_ih_l0_reverse", Shape: []int{96}, Data: m.bigruBiasIhL0ReverseGrad[:]}, {Name: "bigru.bias_hh_l0_reverse", Shape: []int{96}, Data: m.bigruBiasHhL0ReverseGrad[:]}, {Name: "fc.weight", Shape: []int{10, 64}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBiasGrad[:]}}
 	m.gradData = [][]float32{m.bigruWeightIhL0Grad[:], m.bigruWeightHhL0Grad[:], m.bigruBiasIhL0Grad[:], m.bigruBiasHhL0Grad[:], m.bigruWeightIhL0ReverseGrad[:], m.bigruWeightHhL0ReverseGrad[:], m.bigruBiasIhL0ReverseGrad[:], m.bigruBiasHhL0ReverseGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as
@@ -131,6 +180,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.fcBias[:], "zeros", 0, 0, 0.0, seed, "fc.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -139,7 +189,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

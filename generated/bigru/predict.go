@@ -24,220 +24,103 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 	if err := rt.CheckFinite(method, "seq", seq); err != nil {
 		return err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// bigru/forward/h0: Fill N×32
-	m.fill(n, m.arena[26624:26624+n*32])
-	// bigru/forward/weight_ih_rz: Slice 64×32
-	m.slice(n, m.bigruWeightIhL0[:], m.arena[:2048])
-	// bigru/forward/weight_hh_rz: Slice 64×32
-	m.slice(n, m.bigruWeightHhL0[:], m.arena[2048:2048+2048])
-	// bigru/forward/weight_rz: Concat 64×64
-	m.concat(n, m.arena[16384:16384+4096], m.arena[:2048], m.arena[2048:2048+2048])
-	// bigru/forward/bias: Add 96
-	m.add(n, m.bigruBiasIhL0[:], m.bigruBiasHhL0[:], m.arena[33792:33792+96])
+	m.fill(n, m.arena[21504:21504+n*32])
 	// bigru/forward/t0/x_slice: Slice N×1×32
-	m.slice2(n, seq, m.arena[:n*32])
+	m.slice(n, seq, m.arena[:n*32])
 	// bigru/forward/t0/x: Reshape N×32: a view, no code
 	// bigru/forward/t0/xh: Concat N×64
-	m.concat2(n, m.arena[20480:20480+n*64], m.arena[:n*32], m.arena[26624:26624+n*32])
+	m.concat(n, m.arena[16384:16384+n*64], m.arena[:n*32], m.arena[21504:21504+n*32])
 	// bigru/forward/t0/rz_matmul: MatMul N×64
-	rt.Gemm(false, true, n, 64, 64, 1, m.arena[20480:20480+n*64], 64, m.arena[16384:16384+4096], 64, 0, m.arena[21504:21504+n*64], 64)
-	// bigru/forward/t0/rz@1: Slice 64
-	m.slice3(n, m.arena[33792:33792+96], m.arena[33888:33888+64])
+	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruForwardWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
 	// bigru/forward/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[21504:21504+n*64], m.arena[22528:22528+n*64], (*[64]float32)(m.arena[33888:]))
+	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 	// bigru/forward/t0/r_pre: Slice N×32
-	m.slice4(n, m.arena[22528:22528+n*64], m.arena[27136:27136+n*32])
-	// bigru/forward/t0/r: Sigmoid N×32
-	m.sigmoid(n, m.arena[27136:27136+n*32], m.arena[27648:27648+n*32])
+	m.slice2(n, m.arena[18432:18432+n*64], m.arena[20480:20480+n*32])
 	// bigru/forward/t0/z_pre: Slice N×32
-	m.slice5(n, m.arena[22528:22528+n*64], m.arena[28160:28160+n*32])
-	// bigru/forward/t0/z: Sigmoid N×32
-	m.sigmoid(n, m.arena[28160:28160+n*32], m.arena[28672:28672+n*32])
-	// bigru/forward/t0/xn_matmul@1: Slice 32×32
-	m.slice6(n, m.bigruWeightIhL0[:], m.arena[23552:23552+1024])
+	m.slice3(n, m.arena[18432:18432+n*64], m.arena[20992:20992+n*32])
 	// bigru/forward/t0/xn_matmul: MatMul N×32
-	rt.Gemm(false, true, n, 32, 32, 1, m.arena[:n*32], 32, m.arena[23552:23552+1024], 32, 0, m.arena[29184:29184+n*32], 32)
-	// bigru/forward/t0/xn@1: Slice 32
-	m.slice7(n, m.bigruBiasIhL0[:], m.arena[33952:33952+32])
-	// bigru/forward/t0/xn: BiasAdd N×32
-	m.biasAdd2(n, m.arena[29184:29184+n*32], m.arena[29696:29696+n*32], (*[32]float32)(m.arena[33952:]))
-	// bigru/forward/t0/hn_matmul@1: Slice 32×32
-	m.slice6(n, m.bigruWeightHhL0[:], m.arena[24576:24576+1024])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[:n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[22016:22016+n*32], 32)
 	// bigru/forward/t0/hn_matmul: MatMul N×32
-	rt.Gemm(false, true, n, 32, 32, 1, m.arena[26624:26624+n*32], 32, m.arena[24576:24576+1024], 32, 0, m.arena[30208:30208+n*32], 32)
-	// bigru/forward/t0/hn@1: Slice 32
-	m.slice7(n, m.bigruBiasHhL0[:], m.arena[33984:33984+32])
-	// bigru/forward/t0/hn: BiasAdd N×32
-	m.biasAdd2(n, m.arena[30208:30208+n*32], m.arena[30720:30720+n*32], (*[32]float32)(m.arena[33984:]))
-	// bigru/forward/t0/rhn: Mul N×32
-	m.mul(n, m.arena[27648:27648+n*32], m.arena[30720:30720+n*32], m.arena[31232:31232+n*32])
-	// bigru/forward/t0/n_pre: Add N×32
-	m.add(n, m.arena[29696:29696+n*32], m.arena[31232:31232+n*32], m.arena[31744:31744+n*32])
-	// bigru/forward/t0/n: Tanh N×32
-	m.tanh(n, m.arena[31744:31744+n*32], m.arena[32256:32256+n*32])
-	// bigru/forward/t0/h_minus_n: Sub N×32
-	m.sub(n, m.arena[26624:26624+n*32], m.arena[32256:32256+n*32], m.arena[32768:32768+n*32])
-	// bigru/forward/t0/z_h_minus_n: Mul N×32
-	m.mul(n, m.arena[28672:28672+n*32], m.arena[32768:32768+n*32], m.arena[33280:33280+n*32])
-	// bigru/forward/t0/h: Add N×32
-	m.add(n, m.arena[32256:32256+n*32], m.arena[33280:33280+n*32], m.arena[25600:25600+n*32])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[22528:22528+n*32], 32)
+	// bigru/forward/t0/n: Tanh N×32, fused with bigru/forward/t0/r (Sigmoid), bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/hn (BiasAdd), bigru/forward/t0/rhn (Mul), bigru/forward/t0/n_pre (Add)
+	m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[23040:23040+n*32], m.arena[20480:20480+n*32], m.arena[22016:22016+n*32], &m.bigruForwardBiasIn, m.arena[22528:22528+n*32], &m.bigruForwardBiasHn)
+	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/z (Sigmoid), bigru/forward/t0/h_minus_n (Sub), bigru/forward/t0/z_h_minus_n (Mul)
+	m.sigmoidSubMulAdd(n, m.arena[19456:19456+n*32], m.arena[20992:20992+n*32], m.arena[21504:21504+n*32], m.arena[23040:23040+n*32])
 	// bigru/forward/t1 … bigru/forward/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// bigru/forward/t[step]/x_slice: Slice N×1×32
-		m.slice8(n, seq, m.arena[step*512:step*512+n*32], step)
+		m.slice4(n, seq, m.arena[step*512:step*512+n*32], step)
 		// bigru/forward/t[step]/x: Reshape N×32: a view, no code
 		// bigru/forward/t[step]/xh: Concat N×64
-		m.concat2(n, m.arena[20480:20480+n*64], m.arena[step*512:step*512+n*32], m.arena[25600+((step-1)&1)*512:25600+((step-1)&1)*512+n*32])
+		m.concat(n, m.arena[16384:16384+n*64], m.arena[step*512:step*512+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32])
 		// bigru/forward/t[step]/rz_matmul: MatMul N×64
-		rt.Gemm(false, true, n, 64, 64, 1, m.arena[20480:20480+n*64], 64, m.arena[16384:16384+4096], 64, 0, m.arena[21504:21504+n*64], 64)
-		// bigru/forward/t[step]/rz@1: Slice 64
-		m.slice3(n, m.arena[33792:33792+96], m.arena[33888:33888+64])
+		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruForwardWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
 		// bigru/forward/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[21504:21504+n*64], m.arena[22528:22528+n*64], (*[64]float32)(m.arena[33888:]))
+		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 		// bigru/forward/t[step]/r_pre: Slice N×32
-		m.slice4(n, m.arena[22528:22528+n*64], m.arena[27136:27136+n*32])
-		// bigru/forward/t[step]/r: Sigmoid N×32
-		m.sigmoid(n, m.arena[27136:27136+n*32], m.arena[27648:27648+n*32])
+		m.slice2(n, m.arena[18432:18432+n*64], m.arena[20480:20480+n*32])
 		// bigru/forward/t[step]/z_pre: Slice N×32
-		m.slice5(n, m.arena[22528:22528+n*64], m.arena[28160:28160+n*32])
-		// bigru/forward/t[step]/z: Sigmoid N×32
-		m.sigmoid(n, m.arena[28160:28160+n*32], m.arena[28672:28672+n*32])
-		// bigru/forward/t[step]/xn_matmul@1: Slice 32×32
-		m.slice6(n, m.bigruWeightIhL0[:], m.arena[23552:23552+1024])
+		m.slice3(n, m.arena[18432:18432+n*64], m.arena[20992:20992+n*32])
 		// bigru/forward/t[step]/xn_matmul: MatMul N×32
-		rt.Gemm(false, true, n, 32, 32, 1, m.arena[step*512:step*512+n*32], 32, m.arena[23552:23552+1024], 32, 0, m.arena[29184:29184+n*32], 32)
-		// bigru/forward/t[step]/xn@1: Slice 32
-		m.slice7(n, m.bigruBiasIhL0[:], m.arena[33952:33952+32])
-		// bigru/forward/t[step]/xn: BiasAdd N×32
-		m.biasAdd2(n, m.arena[29184:29184+n*32], m.arena[29696:29696+n*32], (*[32]float32)(m.arena[33952:]))
-		// bigru/forward/t[step]/hn_matmul@1: Slice 32×32
-		m.slice6(n, m.bigruWeightHhL0[:], m.arena[24576:24576+1024])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[step*512:step*512+n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[22016:22016+n*32], 32)
 		// bigru/forward/t[step]/hn_matmul: MatMul N×32
-		rt.Gemm(false, true, n, 32, 32, 1, m.arena[25600+((step-1)&1)*512:25600+((step-1)&1)*512+n*32], 32, m.arena[24576:24576+1024], 32, 0, m.arena[30208:30208+n*32], 32)
-		// bigru/forward/t[step]/hn@1: Slice 32
-		m.slice7(n, m.bigruBiasHhL0[:], m.arena[33984:33984+32])
-		// bigru/forward/t[step]/hn: BiasAdd N×32
-		m.biasAdd2(n, m.arena[30208:30208+n*32], m.arena[30720:30720+n*32], (*[32]float32)(m.arena[33984:]))
-		// bigru/forward/t[step]/rhn: Mul N×32
-		m.mul(n, m.arena[27648:27648+n*32], m.arena[30720:30720+n*32], m.arena[31232:31232+n*32])
-		// bigru/forward/t[step]/n_pre: Add N×32
-		m.add(n, m.arena[29696:29696+n*32], m.arena[31232:31232+n*32], m.arena[31744:31744+n*32])
-		// bigru/forward/t[step]/n: Tanh N×32
-		m.tanh(n, m.arena[31744:31744+n*32], m.arena[32256:32256+n*32])
-		// bigru/forward/t[step]/h_minus_n: Sub N×32
-		m.sub(n, m.arena[25600+((step-1)&1)*512:25600+((step-1)&1)*512+n*32], m.arena[32256:32256+n*32], m.arena[32768:32768+n*32])
-		// bigru/forward/t[step]/z_h_minus_n: Mul N×32
-		m.mul(n, m.arena[28672:28672+n*32], m.arena[32768:32768+n*32], m.arena[33280:33280+n*32])
-		// bigru/forward/t[step]/h: Add N×32
-		m.add(n, m.arena[32256:32256+n*32], m.arena[33280:33280+n*32], m.arena[25600+((step)&1)*512:25600+((step)&1)*512+n*32])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[22528:22528+n*32], 32)
+		// bigru/forward/t[step]/n: Tanh N×32, fused with bigru/forward/t1/r (Sigmoid), bigru/forward/t1/xn (BiasAdd), bigru/forward/t1/hn (BiasAdd), bigru/forward/t1/rhn (Mul), bigru/forward/t1/n_pre (Add)
+		m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[23040:23040+n*32], m.arena[20480:20480+n*32], m.arena[22016:22016+n*32], &m.bigruForwardBiasIn, m.arena[22528:22528+n*32], &m.bigruForwardBiasHn)
+		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t1/z (Sigmoid), bigru/forward/t1/h_minus_n (Sub), bigru/forward/t1/z_h_minus_n (Mul)
+		m.sigmoidSubMulAdd(n, m.arena[19456+((step)&1)*512:19456+((step)&1)*512+n*32], m.arena[20992:20992+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], m.arena[23040:23040+n*32])
 	}
-	// bigru/reverse/weight_ih_rz: Slice 64×32
-	m.slice(n, m.bigruWeightIhL0Reverse[:], m.arena[20480:20480+2048])
-	// bigru/reverse/weight_hh_rz: Slice 64×32
-	m.slice(n, m.bigruWeightHhL0Reverse[:], m.arena[22528:22528+2048])
-	// bigru/reverse/weight_rz: Concat 64×64
-	m.concat(n, m.arena[16384:16384+4096], m.arena[20480:20480+2048], m.arena[22528:22528+2048])
-	// bigru/reverse/bias: Add 96
-	m.add(n, m.bigruBiasIhL0Reverse[:], m.bigruBiasHhL0Reverse[:], m.arena[34304:34304+96])
 	// bigru/reverse/t0/xh: Concat N×64
-	m.concat2(n, m.arena[20480:20480+n*64], m.arena[15872:15872+n*32], m.arena[26624:26624+n*32])
+	m.concat(n, m.arena[16384:16384+n*64], m.arena[15872:15872+n*32], m.arena[21504:21504+n*32])
 	// bigru/reverse/t0/rz_matmul: MatMul N×64
-	rt.Gemm(false, true, n, 64, 64, 1, m.arena[20480:20480+n*64], 64, m.arena[16384:16384+4096], 64, 0, m.arena[21504:21504+n*64], 64)
-	// bigru/reverse/t0/rz@1: Slice 64
-	m.slice3(n, m.arena[34304:34304+96], m.arena[34400:34400+64])
+	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruReverseWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
 	// bigru/reverse/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[21504:21504+n*64], m.arena[22528:22528+n*64], (*[64]float32)(m.arena[34400:]))
+	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 	// bigru/reverse/t0/r_pre: Slice N×32
-	m.slice4(n, m.arena[22528:22528+n*64], m.arena[27648:27648+n*32])
-	// bigru/reverse/t0/r: Sigmoid N×32
-	m.sigmoid(n, m.arena[27648:27648+n*32], m.arena[28160:28160+n*32])
+	m.slice2(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
 	// bigru/reverse/t0/z_pre: Slice N×32
-	m.slice5(n, m.arena[22528:22528+n*64], m.arena[28672:28672+n*32])
-	// bigru/reverse/t0/z: Sigmoid N×32
-	m.sigmoid(n, m.arena[28672:28672+n*32], m.arena[29184:29184+n*32])
-	// bigru/reverse/t0/xn_matmul@1: Slice 32×32
-	m.slice6(n, m.bigruWeightIhL0Reverse[:], m.arena[23552:23552+1024])
+	m.slice3(n, m.arena[18432:18432+n*64], m.arena[22528:22528+n*32])
 	// bigru/reverse/t0/xn_matmul: MatMul N×32
-	rt.Gemm(false, true, n, 32, 32, 1, m.arena[15872:15872+n*32], 32, m.arena[23552:23552+1024], 32, 0, m.arena[29696:29696+n*32], 32)
-	// bigru/reverse/t0/xn@1: Slice 32
-	m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[34464:34464+32])
-	// bigru/reverse/t0/xn: BiasAdd N×32
-	m.biasAdd2(n, m.arena[29696:29696+n*32], m.arena[30208:30208+n*32], (*[32]float32)(m.arena[34464:]))
-	// bigru/reverse/t0/hn_matmul@1: Slice 32×32
-	m.slice6(n, m.bigruWeightHhL0Reverse[:], m.arena[24576:24576+1024])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[15872:15872+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
 	// bigru/reverse/t0/hn_matmul: MatMul N×32
-	rt.Gemm(false, true, n, 32, 32, 1, m.arena[26624:26624+n*32], 32, m.arena[24576:24576+1024], 32, 0, m.arena[30720:30720+n*32], 32)
-	// bigru/reverse/t0/hn@1: Slice 32
-	m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[34496:34496+32])
-	// bigru/reverse/t0/hn: BiasAdd N×32
-	m.biasAdd2(n, m.arena[30720:30720+n*32], m.arena[31232:31232+n*32], (*[32]float32)(m.arena[34496:]))
-	// bigru/reverse/t0/rhn: Mul N×32
-	m.mul(n, m.arena[28160:28160+n*32], m.arena[31232:31232+n*32], m.arena[31744:31744+n*32])
-	// bigru/reverse/t0/n_pre: Add N×32
-	m.add(n, m.arena[30208:30208+n*32], m.arena[31744:31744+n*32], m.arena[32256:32256+n*32])
-	// bigru/reverse/t0/n: Tanh N×32
-	m.tanh(n, m.arena[32256:32256+n*32], m.arena[32768:32768+n*32])
-	// bigru/reverse/t0/h_minus_n: Sub N×32
-	m.sub(n, m.arena[26624:26624+n*32], m.arena[32768:32768+n*32], m.arena[33280:33280+n*32])
-	// bigru/reverse/t0/z_h_minus_n: Mul N×32
-	m.mul(n, m.arena[29184:29184+n*32], m.arena[33280:33280+n*32], m.arena[33792:33792+n*32])
-	// bigru/reverse/t0/h: Add N×32
-	m.add(n, m.arena[32768:32768+n*32], m.arena[33792:33792+n*32], m.arena[26624:26624+n*32])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+	// bigru/reverse/t0/n: Tanh N×32, fused with bigru/reverse/t0/r (Sigmoid), bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/hn (BiasAdd), bigru/reverse/t0/rhn (Mul), bigru/reverse/t0/n_pre (Add)
+	m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[24064:24064+n*32], m.arena[22016:22016+n*32], m.arena[23040:23040+n*32], &m.bigruReverseBiasIn, m.arena[23552:23552+n*32], &m.bigruReverseBiasHn)
+	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/z (Sigmoid), bigru/reverse/t0/h_minus_n (Sub), bigru/reverse/t0/z_h_minus_n (Mul)
+	m.sigmoidSubMulAdd(n, m.arena[20480:20480+n*32], m.arena[22528:22528+n*32], m.arena[21504:21504+n*32], m.arena[24064:24064+n*32])
 	// bigru/reverse/t1 … bigru/reverse/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// bigru/reverse/t[step]/xh: Concat N×64
-		m.concat2(n, m.arena[20480:20480+n*64], m.arena[(31-step)*512:(31-step)*512+n*32], m.arena[26624+((step-1)&1)*512:26624+((step-1)&1)*512+n*32])
+		m.concat(n, m.arena[16384:16384+n*64], m.arena[(31-step)*512:(31-step)*512+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32])
 		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
-		rt.Gemm(false, true, n, 64, 64, 1, m.arena[20480:20480+n*64], 64, m.arena[16384:16384+4096], 64, 0, m.arena[21504:21504+n*64], 64)
-		// bigru/reverse/t[step]/rz@1: Slice 64
-		m.slice3(n, m.arena[34304:34304+96], m.arena[34400:34400+64])
+		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruReverseWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
 		// bigru/reverse/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[21504:21504+n*64], m.arena[22528:22528+n*64], (*[64]float32)(m.arena[34400:]))
+		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 		// bigru/reverse/t[step]/r_pre: Slice N×32
-		m.slice4(n, m.arena[22528:22528+n*64], m.arena[27648:27648+n*32])
-		// bigru/reverse/t[step]/r: Sigmoid N×32
-		m.sigmoid(n, m.arena[27648:27648+n*32], m.arena[28160:28160+n*32])
+		m.slice2(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
 		// bigru/reverse/t[step]/z_pre: Slice N×32
-		m.slice5(n, m.arena[22528:22528+n*64], m.arena[28672:28672+n*32])
-		// bigru/reverse/t[step]/z: Sigmoid N×32
-		m.sigmoid(n, m.arena[28672:28672+n*32], m.arena[29184:29184+n*32])
-		// bigru/reverse/t[step]/xn_matmul@1: Slice 32×32
-		m.slice6(n, m.bigruWeightIhL0Reverse[:], m.arena[23552:23552+1024])
+		m.slice3(n, m.arena[18432:18432+n*64], m.arena[22528:22528+n*32])
 		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
-		rt.Gemm(false, true, n, 32, 32, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, m.arena[23552:23552+1024], 32, 0, m.arena[29696:29696+n*32], 32)
-		// bigru/reverse/t[step]/xn@1: Slice 32
-		m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[34464:34464+32])
-		// bigru/reverse/t[step]/xn: BiasAdd N×32
-		m.biasAdd2(n, m.arena[29696:29696+n*32], m.arena[30208:30208+n*32], (*[32]float32)(m.arena[34464:]))
-		// bigru/reverse/t[step]/hn_matmul@1: Slice 32×32
-		m.slice6(n, m.bigruWeightHhL0Reverse[:], m.arena[24576:24576+1024])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
 		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
-		rt.Gemm(false, true, n, 32, 32, 1, m.arena[26624+((step-1)&1)*512:26624+((step-1)&1)*512+n*32], 32, m.arena[24576:24576+1024], 32, 0, m.arena[30720:30720+n*32], 32)
-		// bigru/reverse/t[step]/hn@1: Slice 32
-		m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[34496:34496+32])
-		// bigru/reverse/t[step]/hn: BiasAdd N×32
-		m.biasAdd2(n, m.arena[30720:30720+n*32], m.arena[31232:31232+n*32], (*[32]float32)(m.arena[34496:]))
-		// bigru/reverse/t[step]/rhn: Mul N×32
-		m.mul(n, m.arena[28160:28160+n*32], m.arena[31232:31232+n*32], m.arena[31744:31744+n*32])
-		// bigru/reverse/t[step]/n_pre: Add N×32
-		m.add(n, m.arena[30208:30208+n*32], m.arena[31744:31744+n*32], m.arena[32256:32256+n*32])
-		// bigru/reverse/t[step]/n: Tanh N×32
-		m.tanh(n, m.arena[32256:32256+n*32], m.arena[32768:32768+n*32])
-		// bigru/reverse/t[step]/h_minus_n: Sub N×32
-		m.sub(n, m.arena[26624+((step-1)&1)*512:26624+((step-1)&1)*512+n*32], m.arena[32768:32768+n*32], m.arena[33280:33280+n*32])
-		// bigru/reverse/t[step]/z_h_minus_n: Mul N×32
-		m.mul(n, m.arena[29184:29184+n*32], m.arena[33280:33280+n*32], m.arena[33792:33792+n*32])
-		// bigru/reverse/t[step]/h: Add N×32
-		m.add(n, m.arena[32768:32768+n*32], m.arena[33792:33792+n*32], m.arena[26624+((step)&1)*512:26624+((step)&1)*512+n*32])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+		// bigru/reverse/t[step]/n: Tanh N×32, fused with bigru/reverse/t1/r (Sigmoid), bigru/reverse/t1/xn (BiasAdd), bigru/reverse/t1/hn (BiasAdd), bigru/reverse/t1/rhn (Mul), bigru/reverse/t1/n_pre (Add)
+		m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[24064:24064+n*32], m.arena[22016:22016+n*32], m.arena[23040:23040+n*32], &m.bigruReverseBiasIn, m.arena[23552:23552+n*32], &m.bigruReverseBiasHn)
+		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t1/z (Sigmoid), bigru/reverse/t1/h_minus_n (Sub), bigru/reverse/t1/z_h_minus_n (Mul)
+		m.sigmoidSubMulAdd(n, m.arena[20480+((step)&1)*512:20480+((step)&1)*512+n*32], m.arena[22528:22528+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], m.arena[24064:24064+n*32])
 	}
 	// bigru: Concat N×64
-	m.concat2(n, m.arena[:n*64], m.arena[26112:26112+n*32], m.arena[27136:27136+n*32])
+	m.concat(n, m.arena[:n*64], m.arena[19968:19968+n*32], m.arena[20992:20992+n*32])
 	// fc: MatMul N×10
-	rt.Gemm(false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[1024:1024+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[1024:1024+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd3(n, m.arena[1024:1024+n*10], m.arena[:n*10], &m.fcBias)
+	m.biasAdd2(n, m.arena[1024:1024+n*10], m.arena[1024:1024+n*10], &m.fcBias)
 	// probs: Softmax N×10
-	m.softmax(n, m.arena[:n*10], probs)
+	m.softmax(n, m.arena[1024:1024+n*10], probs)
 	return nil
 }
 
@@ -264,220 +147,147 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	if err := rt.CheckLabels(method, "label", label, 10); err != nil {
 		return 0, err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// bigru/forward/h0: Fill N×32
-	m.fill(n, m.arena[26624:26624+n*32])
-	// bigru/forward/weight_ih_rz: Slice 64×32
-	m.slice(n, m.bigruWeightIhL0[:], m.arena[:2048])
-	// bigru/forward/weight_hh_rz: Slice 64×32
-	m.slice(n, m.bigruWeightHhL0[:], m.arena[2048:2048+2048])
-	// bigru/forward/weight_rz: Concat 64×64
-	m.concat(n, m.arena[16384:16384+4096], m.arena[:2048], m.arena[2048:2048+2048])
-	// bigru/forward/bias: Add 96
-	m.add(n, m.bigruBiasIhL0[:], m.bigruBiasHhL0[:], m.arena[33792:33792+96])
+	m.fill(n, m.arena[21504:21504+n*32])
 	// bigru/forward/t0/x_slice: Slice N×1×32
-	m.slice2(n, seq, m.arena[:n*32])
+	m.slice(n, seq, m.arena[:n*32])
 	// bigru/forward/t0/x: Reshape N×32: a view, no code
 	// bigru/forward/t0/xh: Concat N×64
-	m.concat2(n, m.arena[20480:20480+n*64], m.arena[:n*32], m.arena[26624:26624+n*32])
+	m.concat(n, m.arena[16384:16384+n*64], m.arena[:n*32], m.arena[21504:21504+n*32])
 	// bigru/forward/t0/rz_matmul: MatMul N×64
-	rt.Gemm(false, true, n, 64, 64, 1, m.arena[20480:20480+n*64], 64, m.arena[16384:16384+4096], 64, 0, m.arena[21504:21504+n*64], 64)
-	// bigru/forward/t0/rz@1: Slice 64
-	m.slice3(n, m.arena[33792:33792+96], m.arena[33888:33888+64])
+	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruForwardWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
 	// bigru/forward/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[21504:21504+n*64], m.arena[22528:22528+n*64], (*[64]float32)(m.arena[33888:]))
+	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 	// bigru/forward/t0/r_pre: Slice N×32
-	m.slice4(n, m.arena[22528:22528+n*64], m.arena[27136:27136+n*32])
-	// bigru/forward/t0/r: Sigmoid N×32
-	m.sigmoid(n, m.arena[27136:27136+n*32], m.arena[27648:27648+n*32])
+	m.slice2(n, m.arena[18432:18432+n*64], m.arena[20480:20480+n*32])
 	// bigru/forward/t0/z_pre: Slice N×32
-	m.slice5(n, m.arena[22528:22528+n*64], m.arena[28160:28160+n*32])
-	// bigru/forward/t0/z: Sigmoid N×32
-	m.sigmoid(n, m.arena[28160:28160+n*32], m.arena[28672:28672+n*32])
-	// bigru/forward/t0/xn_matmul@1: Slice 32×32
-	m.slice6(n, m.bigruWeightIhL0[:], m.arena[23552:23552+1024])
+	m.slice3(n, m.arena[18432:18432+n*64], m.arena[20992:20992+n*32])
 	// bigru/forward/t0/xn_matmul: MatMul N×32
-	rt.Gemm(false, true, n, 32, 32, 1, m.arena[:n*32], 32, m.arena[23552:23552+1024], 32, 0, m.arena[29184:29184+n*32], 32)
-	// bigru/forward/t0/xn@1: Slice 32
-	m.slice7(n, m.bigruBiasIhL0[:], m.arena[33952:33952+32])
-	// bigru/forward/t0/xn: BiasAdd N×32
-	m.biasAdd2(n, m.arena[29184:29184+n*32], m.arena[29696:29696+n*32], (*[32]float32)(m.arena[33952:]))
-	// bigru/forward/t0/hn_matmul@1: Slice 32×32
-	m.slice6(n, m.bigruWeightHhL0[:], m.arena[24576:24576+1024])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[:n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[22016:22016+n*32], 32)
 	// bigru/forward/t0/hn_matmul: MatMul N×32
-	rt.Gemm(false, true, n, 32, 32, 1, m.arena[26624:26624+n*32], 32, m.arena[24576:24576+1024], 32, 0, m.arena[30208:30208+n*32], 32)
-	// bigru/forward/t0/hn@1: Slice 32
-	m.slice7(n, m.bigruBiasHhL0[:], m.arena[33984:33984+32])
-	// bigru/forward/t0/hn: BiasAdd N×32
-	m.biasAdd2(n, m.arena[30208:30208+n*32], m.arena[30720:30720+n*32], (*[32]float32)(m.arena[33984:]))
-	// bigru/forward/t0/rhn: Mul N×32
-	m.mul(n, m.arena[27648:27648+n*32], m.arena[30720:30720+n*32], m.arena[31232:31232+n*32])
-	// bigru/forward/t0/n_pre: Add N×32
-	m.add(n, m.arena[29696:29696+n*32], m.arena[31232:31232+n*32], m.arena[31744:31744+n*32])
-	// bigru/forward/t0/n: Tanh N×32
-	m.tanh(n, m.arena[31744:31744+n*32], m.arena[32256:32256+n*32])
-	// bigru/forward/t0/h_minus_n: Sub N×32
-	m.sub(n, m.arena[26624:26624+n*32], m.arena[32256:32256+n*32], m.arena[32768:32768+n*32])
-	// bigru/forward/t0/z_h_minus_n: Mul N×32
-	m.mul(n, m.arena[28672:28672+n*32], m.arena[32768:32768+n*32], m.arena[33280:33280+n*32])
-	// bigru/forward/t0/h: Add N×32
-	m.add(n, m.arena[32256:32256+n*32], m.arena[33280:33280+n*32], m.arena[25600:25600+n*32])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[22528:22528+n*32], 32)
+	// bigru/forward/t0/n: Tanh N×32, fused with bigru/forward/t0/r (Sigmoid), bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/hn (BiasAdd), bigru/forward/t0/rhn (Mul), bigru/forward/t0/n_pre (Add)
+	m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[23040:23040+n*32], m.arena[20480:20480+n*32], m.arena[22016:22016+n*32], &m.bigruForwardBiasIn, m.arena[22528:22528+n*32], &m.bigruForwardBiasHn)
+	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/z (Sigmoid), bigru/forward/t0/h_minus_n (Sub), bigru/forward/t0/z_h_minus_n (Mul)
+	m.sigmoidSubMulAdd(n, m.arena[19456:19456+n*32], m.arena[20992:20992+n*32], m.arena[21504:21504+n*32], m.arena[23040:23040+n*32])
 	// bigru/forward/t1 … bigru/forward/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// bigru/forward/t[step]/x_slice: Slice N×1×32
-		m.slice8(n, seq, m.arena[step*512:step*512+n*32], step)
+		m.slice4(n, seq, m.arena[step*512:step*512+n*32], step)
 		// bigru/forward/t[step]/x: Reshape N×32: a view, no code
 		// bigru/forward/t[step]/xh: Concat N×64
-		m.concat2(n, m.arena[20480:20480+n*64], m.arena[step*512:step*512+n*32], m.arena[25600+((step-1)&1)*512:25600+((step-1)&1)*512+n*32])
+		m.concat(n, m.arena[16384:16384+n*64], m.arena[step*512:step*512+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32])
 		// bigru/forward/t[step]/rz_matmul: MatMul N×64
-		rt.Gemm(false, true, n, 64, 64, 1, m.arena[20480:20480+n*64], 64, m.arena[16384:16384+4096], 64, 0, m.arena[21504:21504+n*64], 64)
-		// bigru/forward/t[step]/rz@1: Slice 64
-		m.slice3(n, m.arena[33792:33792+96], m.arena[33888:33888+64])
+		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruForwardWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
 		// bigru/forward/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[21504:21504+n*64], m.arena[22528:22528+n*64], (*[64]float32)(m.arena[33888:]))
+		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 		// bigru/forward/t[step]/r_pre: Slice N×32
-		m.slice4(n, m.arena[22528:22528+n*64], m.arena[27136:27136+n*32])
-		// bigru/forward/t[step]/r: Sigmoid N×32
-		m.sigmoid(n, m.arena[27136:27136+n*32], m.arena[27648:27648+n*32])
+		m.slice2(n, m.arena[18432:18432+n*64], m.arena[20480:20480+n*32])
 		// bigru/forward/t[step]/z_pre: Slice N×32
-		m.slice5(n, m.arena[22528:22528+n*64], m.arena[28160:28160+n*32])
-		// bigru/forward/t[step]/z: Sigmoid N×32
-		m.sigmoid(n, m.arena[28160:28160+n*32], m.arena[28672:28672+n*32])
-		// bigru/forward/t[step]/xn_matmul@1: Slice 32×32
-		m.slice6(n, m.bigruWeightIhL0[:], m.arena[23552:23552+1024])
+		m.slice3(n, m.arena[18432:18432+n*64], m.arena[20992:20992+n*32])
 		// bigru/forward/t[step]/xn_matmul: MatMul N×32
-		rt.Gemm(false, true, n, 32, 32, 1, m.arena[step*512:step*512+n*32], 32, m.arena[23552:23552+1024], 32, 0, m.arena[29184:29184+n*32], 32)
-		// bigru/forward/t[step]/xn@1: Slice 32
-		m.slice7(n, m.bigruBiasIhL0[:], m.arena[33952:33952+32])
-		// bigru/forward/t[step]/xn: BiasAdd N×32
-		m.biasAdd2(n, m.arena[29184:29184+n*32], m.arena[29696:29696+n*32], (*[32]float32)(m.arena[33952:]))
-		// bigru/forward/t[step]/hn_matmul@1: Slice 32×32
-		m.slice6(n, m.bigruWeightHhL0[:], m.arena[24576:24576+1024])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[step*512:step*512+n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[22016:22016+n*32], 32)
 		// bigru/forward/t[step]/hn_matmul: MatMul N×32
-		rt.Gemm(false, true, n, 32, 32, 1, m.arena[25600+((step-1)&1)*512:25600+((step-1)&1)*512+n*32], 32, m.arena[24576:24576+1024], 32, 0, m.arena[30208:30208+n*32], 32)
-		// bigru/forward/t[step]/hn@1: Slice 32
-		m.slice7(n, m.bigruBiasHhL0[:], m.arena[33984:33984+32])
-		// bigru/forward/t[step]/hn: BiasAdd N×32
-		m.biasAdd2(n, m.arena[30208:30208+n*32], m.arena[30720:30720+n*32], (*[32]float32)(m.arena[33984:]))
-		// bigru/forward/t[step]/rhn: Mul N×32
-		m.mul(n, m.arena[27648:27648+n*32], m.arena[30720:30720+n*32], m.arena[31232:31232+n*32])
-		// bigru/forward/t[step]/n_pre: Add N×32
-		m.add(n, m.arena[29696:29696+n*32], m.arena[31232:31232+n*32], m.arena[31744:31744+n*32])
-		// bigru/forward/t[step]/n: Tanh N×32
-		m.tanh(n, m.arena[31744:31744+n*32], m.arena[32256:32256+n*32])
-		// bigru/forward/t[step]/h_minus_n: Sub N×32
-		m.sub(n, m.arena[25600+((step-1)&1)*512:25600+((step-1)&1)*512+n*32], m.arena[32256:32256+n*32], m.arena[32768:32768+n*32])
-		// bigru/forward/t[step]/z_h_minus_n: Mul N×32
-		m.mul(n, m.arena[28672:28672+n*32], m.arena[32768:32768+n*32], m.arena[33280:33280+n*32])
-		// bigru/forward/t[step]/h: Add N×32
-		m.add(n, m.arena[32256:32256+n*32], m.arena[33280:33280+n*32], m.arena[25600+((step)&1)*512:25600+((step)&1)*512+n*32])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[22528:22528+n*32], 32)
+		// bigru/forward/t[step]/n: Tanh N×32, fused with bigru/forward/t1/r (Sigmoid), bigru/forward/t1/xn (BiasAdd), bigru/forward/t1/hn (BiasAdd), bigru/forward/t1/rhn (Mul), bigru/forward/t1/n_pre (Add)
+		m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[23040:23040+n*32], m.arena[20480:20480+n*32], m.arena[22016:22016+n*32], &m.bigruForwardBiasIn, m.arena[22528:22528+n*32], &m.bigruForwardBiasHn)
+		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t1/z (Sigmoid), bigru/forward/t1/h_minus_n (Sub), bigru/forward/t1/z_h_minus_n (Mul)
+		m.sigmoidSubMulAdd(n, m.arena[19456+((step)&1)*512:19456+((step)&1)*512+n*32], m.arena[20992:20992+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], m.arena[23040:23040+n*32])
 	}
-	// bigru/reverse/weight_ih_rz: Slice 64×32
-	m.slice(n, m.bigruWeightIhL0Reverse[:], m.arena[20480:20480+2048])
-	// bigru/reverse/weight_hh_rz: Slice 64×32
-	m.slice(n, m.bigruWeightHhL0Reverse[:], m.arena[22528:22528+2048])
-	// bigru/reverse/weight_rz: Concat 64×64
-	m.concat(n, m.arena[16384:16384+4096], m.arena[20480:20480+2048], m.arena[22528:22528+2048])
-	// bigru/reverse/bias: Add 96
-	m.add(n, m.bigruBiasIhL0Reverse[:], m.bigruBiasHhL0Reverse[:], m.arena[34304:34304+96])
 	// bigru/reverse/t0/xh: Concat N×64
-	m.concat2(n, m.arena[20480:20480+n*64], m.arena[15872:15872+n*32], m.arena[26624:26624+n*32])
+	m.concat(n, m.arena[16384:16384+n*64], m.arena[15872:15872+n*32], m.arena[21504:21504+n*32])
 	// bigru/reverse/t0/rz_matmul: MatMul N×64
-	rt.Gemm(false, true, n, 64, 64, 1, m.arena[20480:20480+n*64], 64, m.arena[16384:16384+4096], 64, 0, m.arena[21504:21504+n*64], 64)
-	// bigru/reverse/t0/rz@1: Slice 64
-	m.slice3(n, m.arena[34304:34304+96], m.arena[34400:34400+64])
+	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruReverseWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
 	// bigru/reverse/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[21504:21504+n*64], m.arena[22528:22528+n*64], (*[64]float32)(m.arena[34400:]))
+	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 	// bigru/reverse/t0/r_pre: Slice N×32
-	m.slice4(n, m.arena[22528:22528+n*64], m.arena[27648:27648+n*32])
-	// bigru/reverse/t0/r: Sigmoid N×32
-	m.sigmoid(n, m.arena[27648:27648+n*32], m.arena[28160:28160+n*32])
+	m.slice2(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
 	// bigru/reverse/t0/z_pre: Slice N×32
-	m.slice5(n, m.arena[22528:22528+n*64], m.arena[28672:28672+n*32])
-	// bigru/reverse/t0/z: Sigmoid N×32
-	m.sigmoid(n, m.arena[28672:28672+n*32], m.arena[29184:29184+n*32])
-	// bigru/reverse/t0/xn_matmul@1: Slice 32×32
-	m.slice6(n, m.bigruWeightIhL0Reverse[:], m.arena[23552:23552+1024])
+	m.slice3(n, m.arena[18432:18432+n*64], m.arena[22528:22528+n*32])
 	// bigru/reverse/t0/xn_matmul: MatMul N×32
-	rt.Gemm(false, true, n, 32, 32, 1, m.arena[15872:15872+n*32], 32, m.arena[23552:23552+1024], 32, 0, m.arena[29696:29696+n*32], 32)
-	// bigru/reverse/t0/xn@1: Slice 32
-	m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[34464:34464+32])
-	// bigru/reverse/t0/xn: BiasAdd N×32
-	m.biasAdd2(n, m.arena[29696:29696+n*32], m.arena[30208:30208+n*32], (*[32]float32)(m.arena[34464:]))
-	// bigru/reverse/t0/hn_matmul@1: Slice 32×32
-	m.slice6(n, m.bigruWeightHhL0Reverse[:], m.arena[24576:24576+1024])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[15872:15872+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
 	// bigru/reverse/t0/hn_matmul: MatMul N×32
-	rt.Gemm(false, true, n, 32, 32, 1, m.arena[26624:26624+n*32], 32, m.arena[24576:24576+1024], 32, 0, m.arena[30720:30720+n*32], 32)
-	// bigru/reverse/t0/hn@1: Slice 32
-	m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[34496:34496+32])
-	// bigru/reverse/t0/hn: BiasAdd N×32
-	m.biasAdd2(n, m.arena[30720:30720+n*32], m.arena[31232:31232+n*32], (*[32]float32)(m.arena[34496:]))
-	// bigru/reverse/t0/rhn: Mul N×32
-	m.mul(n, m.arena[28160:28160+n*32], m.arena[31232:31232+n*32], m.arena[31744:31744+n*32])
-	// bigru/reverse/t0/n_pre: Add N×32
-	m.add(n, m.arena[30208:30208+n*32], m.arena[31744:31744+n*32], m.arena[32256:32256+n*32])
-	// bigru/reverse/t0/n: Tanh N×32
-	m.tanh(n, m.arena[32256:32256+n*32], m.arena[32768:32768+n*32])
-	// bigru/reverse/t0/h_minus_n: Sub N×32
-	m.sub(n, m.arena[26624:26624+n*32], m.arena[32768:32768+n*32], m.arena[33280:33280+n*32])
-	// bigru/reverse/t0/z_h_minus_n: Mul N×32
-	m.mul(n, m.arena[29184:29184+n*32], m.arena[33280:33280+n*32], m.arena[33792:33792+n*32])
-	// bigru/reverse/t0/h: Add N×32
-	m.add(n, m.arena[32768:32768+n*32], m.arena[33792:33792+n*32], m.arena[26624:26624+n*32])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+	// bigru/reverse/t0/n: Tanh N×32, fused with bigru/reverse/t0/r (Sigmoid), bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/hn (BiasAdd), bigru/reverse/t0/rhn (Mul), bigru/reverse/t0/n_pre (Add)
+	m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[24064:24064+n*32], m.arena[22016:22016+n*32], m.arena[23040:23040+n*32], &m.bigruReverseBiasIn, m.arena[23552:23552+n*32], &m.bigruReverseBiasHn)
+	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/z (Sigmoid), bigru/reverse/t0/h_minus_n (Sub), bigru/reverse/t0/z_h_minus_n (Mul)
+	m.sigmoidSubMulAdd(n, m.arena[20480:20480+n*32], m.arena[22528:22528+n*32], m.arena[21504:21504+n*32], m.arena[24064:24064+n*32])
 	// bigru/reverse/t1 … bigru/reverse/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// bigru/reverse/t[step]/xh: Concat N×64
-		m.concat2(n, m.arena[20480:20480+n*64], m.arena[(31-step)*512:(31-step)*512+n*32], m.arena[26624+((step-1)&1)*512:26624+((step-1)&1)*512+n*32])
+		m.concat(n, m.arena[16384:16384+n*64], m.arena[(31-step)*512:(31-step)*512+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32])
 		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
-		rt.Gemm(false, true, n, 64, 64, 1, m.arena[20480:20480+n*64], 64, m.arena[16384:16384+4096], 64, 0, m.arena[21504:21504+n*64], 64)
-		// bigru/reverse/t[step]/rz@1: Slice 64
-		m.slice3(n, m.arena[34304:34304+96], m.arena[34400:34400+64])
+		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruReverseWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
 		// bigru/reverse/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[21504:21504+n*64], m.arena[22528:22528+n*64], (*[64]float32)(m.arena[34400:]))
+		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 		// bigru/reverse/t[step]/r_pre: Slice N×32
-		m.slice4(n, m.arena[22528:22528+n*64], m.arena[27648:27648+n*32])
-		// bigru/reverse/t[step]/r: Sigmoid N×32
-		m.sigmoid(n, m.arena[27648:27648+n*32], m.arena[28160:28160+n*32])
+		m.slice2(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
 		// bigru/reverse/t[step]/z_pre: Slice N×32
-		m.slice5(n, m.arena[22528:22528+n*64], m.arena[28672:28672+n*32])
-		// bigru/reverse/t[step]/z: Sigmoid N×32
-		m.sigmoid(n, m.arena[28672:28672+n*32], m.arena[29184:29184+n*32])
-		// bigru/reverse/t[step]/xn_matmul@1: Slice 32×32
-		m.slice6(n, m.bigruWeightIhL0Reverse[:], m.arena[23552:23552+1024])
+		m.slice3(n, m.arena[18432:18432+n*64], m.arena[22528:22528+n*32])
 		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
-		rt.Gemm(false, true, n, 32, 32, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, m.arena[23552:23552+1024], 32, 0, m.arena[29696:29696+n*32], 32)
-		// bigru/reverse/t[step]/xn@1: Slice 32
-		m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[34464:34464+32])
-		// bigru/reverse/t[step]/xn: BiasAdd N×32
-		m.biasAdd2(n, m.arena[29696:29696+n*32], m.arena[30208:30208+n*32], (*[32]float32)(m.arena[34464:]))
-		// bigru/reverse/t[step]/hn_matmul@1: Slice 32×32
-		m.slice6(n, m.bigruWeightHhL0Reverse[:], m.arena[24576:24576+1024])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
 		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
-		rt.Gemm(false, true, n, 32, 32, 1, m.arena[26624+((step-1)&1)*512:26624+((step-1)&1)*512+n*32], 32, m.arena[24576:24576+1024], 32, 0, m.arena[30720:30720+n*32], 32)
-		// bigru/reverse/t[step]/hn@1: Slice 32
-		m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[34496:34496+32])
-		// bigru/reverse/t[step]/hn: BiasAdd N×32
-		m.biasAdd2(n, m.arena[30720:30720+n*32], m.arena[31232:31232+n*32], (*[32]float32)(m.arena[34496:]))
-		// bigru/reverse/t[step]/rhn: Mul N×32
-		m.mul(n, m.arena[28160:28160+n*32], m.arena[31232:31232+n*32], m.arena[31744:31744+n*32])
-		// bigru/reverse/t[step]/n_pre: Add N×32
-		m.add(n, m.arena[30208:30208+n*32], m.arena[31744:31744+n*32], m.arena[32256:32256+n*32])
-		// bigru/reverse/t[step]/n: Tanh N×32
-		m.tanh(n, m.arena[32256:32256+n*32], m.arena[32768:32768+n*32])
-		// bigru/reverse/t[step]/h_minus_n: Sub N×32
-		m.sub(n, m.arena[26624+((step-1)&1)*512:26624+((step-1)&1)*512+n*32], m.arena[32768:32768+n*32], m.arena[33280:33280+n*32])
-		// bigru/reverse/t[step]/z_h_minus_n: Mul N×32
-		m.mul(n, m.arena[29184:29184+n*32], m.arena[33280:33280+n*32], m.arena[33792:33792+n*32])
-		// bigru/reverse/t[step]/h: Add N×32
-		m.add(n, m.arena[32768:32768+n*32], m.arena[33792:33792+n*32], m.arena[26624+((step)&1)*512:26624+((step)&1)*512+n*32])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+		// bigru/reverse/t[step]/n: Tanh N×32, fused with bigru/reverse/t1/r (Sigmoid), bigru/reverse/t1/xn (BiasAdd), bigru/reverse/t1/hn (BiasAdd), bigru/reverse/t1/rhn (Mul), bigru/reverse/t1/n_pre (Add)
+		m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[24064:24064+n*32], m.arena[22016:22016+n*32], m.arena[23040:23040+n*32], &m.bigruReverseBiasIn, m.arena[23552:23552+n*32], &m.bigruReverseBiasHn)
+		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t1/z (Sigmoid), bigru/reverse/t1/h_minus_n (Sub), bigru/reverse/t1/z_h_minus_n (Mul)
+		m.sigmoidSubMulAdd(n, m.arena[20480+((step)&1)*512:20480+((step)&1)*512+n*32], m.arena[22528:22528+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], m.arena[24064:24064+n*32])
 	}
 	// bigru: Concat N×64
-	m.concat2(n, m.arena[:n*64], m.arena[26112:26112+n*32], m.arena[27136:27136+n*32])
+	m.concat(n, m.arena[:n*64], m.arena[19968:19968+n*32], m.arena[20992:20992+n*32])
 	// fc: MatMul N×10
-	rt.Gemm(false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[1024:1024+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[1024:1024+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd3(n, m.arena[1024:1024+n*10], m.arena[:n*10], &m.fcBias)
+	m.biasAdd2(n, m.arena[1024:1024+n*10], m.arena[1024:1024+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[160:160+1])
-	loss := m.arena[160]
+	m.sparseSoftmaxCELoss(n, m.arena[1024:1024+n*10], label, m.arena[:1])
+	loss := m.arena[0]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// Every value here is unbatched: kernels take the batch size n but do not read it.
+	const n = 1
+	// bigru/forward/weight_ih_rz: Slice 64×32
+	m.slice5(n, m.bigruWeightIhL0[:], m.arena[:2048])
+	// bigru/forward/weight_hh_rz: Slice 64×32
+	m.slice5(n, m.bigruWeightHhL0[:], m.arena[2048:2048+2048])
+	// bigru/forward/weight_rz: Concat 64×64
+	m.concat2(n, m.bigruForwardWeightRz[:], m.arena[:2048], m.arena[2048:2048+2048])
+	// bigru/forward/bias: Add 96
+	m.add(n, m.bigruBiasIhL0[:], m.bigruBiasHhL0[:], m.arena[:96])
+	// bigru/forward/bias_rz: Slice 64
+	m.slice6(n, m.arena[:96], m.bigruForwardBiasRz[:])
+	// bigru/forward/bias_in: Slice 32
+	m.slice7(n, m.bigruBiasIhL0[:], m.bigruForwardBiasIn[:])
+	// bigru/forward/bias_hn: Slice 32
+	m.slice7(n, m.bigruBiasHhL0[:], m.bigruForwardBiasHn[:])
+	// bigru/forward/weight_in: Slice 32×32
+	m.slice8(n, m.bigruWeightIhL0[:], m.bigruForwardWeightIn[:])
+	// bigru/forward/weight_hn: Slice 32×32
+	m.slice8(n, m.bigruWeightHhL0[:], m.bigruForwardWeightHn[:])
+	// bigru/reverse/weight_ih_rz: Slice 64×32
+	m.slice5(n, m.bigruWeightIhL0Reverse[:], m.arena[:2048])
+	// bigru/reverse/weight_hh_rz: Slice 64×32
+	m.slice5(n, m.bigruWeightHhL0Reverse[:], m.arena[2048:2048+2048])
+	// bigru/reverse/weight_rz: Concat 64×64
+	m.concat2(n, m.bigruReverseWeightRz[:], m.arena[:2048], m.arena[2048:2048+2048])
+	// bigru/reverse/bias: Add 96
+	m.add(n, m.bigruBiasIhL0Reverse[:], m.bigruBiasHhL0Reverse[:], m.arena[:96])
+	// bigru/reverse/bias_rz: Slice 64
+	m.slice6(n, m.arena[:96], m.bigruReverseBiasRz[:])
+	// bigru/reverse/bias_in: Slice 32
+	m.slice7(n, m.bigruBiasIhL0Reverse[:], m.bigruReverseBiasIn[:])
+	// bigru/reverse/bias_hn: Slice 32
+	m.slice7(n, m.bigruBiasHhL0Reverse[:], m.bigruReverseBiasHn[:])
+	// bigru/reverse/weight_in: Slice 32×32
+	m.slice8(n, m.bigruWeightIhL0Reverse[:], m.bigruReverseWeightIn[:])
+	// bigru/reverse/weight_hn: Slice 32×32
+	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.bigruReverseWeightHn[:])
+	m.derived = true
 }

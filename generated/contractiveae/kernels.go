@@ -2,34 +2,32 @@
 
 package contractiveae
 
-import "math"
+import "github.com/dlgen/dlgen/rt"
 
-// biasAdd computes BiasAdd N×64, for code/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[64]float32) {
+// biasAddSigmoid computes BiasAdd+Sigmoid N×64, for code/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[64]float32) {
 	for o := range n {
-		xr := (*[64]float32)(x[o*64:])
 		yr := (*[64]float32)(y[o*64:])
+		x1r := (*[64]float32)(x1[o*64:])
 		for c := range 64 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Sigmoid32(t1)
 		}
 	}
 }
 
-// sigmoid computes Sigmoid N×64, for code/sigmoid, out/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
-}
-
-// biasAdd2 computes BiasAdd N×784, for out/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[784]float32) {
+// biasAddSigmoid2 computes BiasAdd+Sigmoid N×784, for out/sigmoid.
+func (m *Model) biasAddSigmoid2(n int, y []float32, x1 []float32, v1 *[784]float32) {
 	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
+		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 784 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Sigmoid32(t1)
 		}
 	}
 }
@@ -68,20 +66,15 @@ func (m *Model) contractivePenalty(n int, h []float32, w *[50176]float32, y []fl
 	y[0] = float32(s / float64(n))
 }
 
-// scale computes Scale scalar, for contractive/scaled.
-func (m *Model) scale(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.0001 * v
-	}
-}
-
-// add computes Add scalar, for contractive/total, d.out.3, d.code.2.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
+// scaleAdd computes Scale+Add scalar, for contractive/total.
+func (m *Model) scaleAdd(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := 0.0001 * a1
+		y[i] = a2 + t1
 	}
 }
 

@@ -14,7 +14,7 @@ const MaxBatch = 64
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 208912
+const arenaSize = 108576
 
 //go:embed graph.json
 var graphJSON string
@@ -65,6 +65,8 @@ type Model struct {
 	gradNorms [4]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [784]float64
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
@@ -78,12 +80,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "code.weight", Shape: []int{64, 784}, Data: m.codeWeight[:]}, {Name: "code.bias", Shape: []int{64}, Data: m.codeBias[:]}, {Name: "out.weight", Shape: []int{784, 64}, Data: m.outWeight[:]}, {Name: "out.bias", Shape: []int{784}, Data: m.outBias[:]}}
 	m.grads = []rt.Tensor{{Name: "code.weight", Shape: []int{64, 784}, Data: m.codeWeightGrad[:]}, {Name: "code.bias", Shape: []int{64}, Data: m.codeBiasGrad[:]}, {Name: "out.weight", Shape: []int{784, 64}, Data: m.outWeightGrad[:]}, {Name: "out.bias", Shape: []int{784}, Data: m.outBiasGrad[:]}}
 	m.gradData = [][]float32{m.codeWeightGrad[:], m.codeBiasGrad[:], m.outWeightGrad[:], m.outBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as

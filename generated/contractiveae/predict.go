@@ -29,17 +29,13 @@ func (m *Model) Predict(n int, image []float32, recon []float32, code []float32)
 		return err
 	}
 	// code: MatMul N×64
-	rt.Gemm(false, true, n, 64, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[:n*64], 64)
-	// code/bias: BiasAdd N×64
-	m.biasAdd(n, m.arena[:n*64], m.arena[4096:4096+n*64], &m.codeBias)
-	// code/sigmoid: Sigmoid N×64
-	m.sigmoid(n, m.arena[4096:4096+n*64], code)
+	rt.GemmP(m.pool, false, true, n, 64, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[:n*64], 64)
+	// code/sigmoid: Sigmoid N×64, fused with code/bias (BiasAdd)
+	m.biasAddSigmoid(n, code, m.arena[:n*64], &m.codeBias)
 	// out: MatMul N×784
-	rt.Gemm(false, true, n, 784, 64, 1, code, 64, m.outWeight[:], 64, 0, m.arena[:n*784], 784)
-	// out/bias: BiasAdd N×784
-	m.biasAdd2(n, m.arena[:n*784], m.arena[50176:50176+n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×784
-	m.sigmoid(n, m.arena[50176:50176+n*784], recon)
+	rt.GemmP(m.pool, false, true, n, 784, 64, 1, code, 64, m.outWeight[:], 64, 0, m.arena[:n*784], 784)
+	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid2(n, recon, m.arena[:n*784], &m.outBias)
 	return nil
 }
 
@@ -60,25 +56,19 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 		return 0, err
 	}
 	// code: MatMul N×64
-	rt.Gemm(false, true, n, 64, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[:n*64], 64)
-	// code/bias: BiasAdd N×64
-	m.biasAdd(n, m.arena[:n*64], m.arena[4096:4096+n*64], &m.codeBias)
-	// code/sigmoid: Sigmoid N×64
-	m.sigmoid(n, m.arena[4096:4096+n*64], m.arena[100352:100352+n*64])
+	rt.GemmP(m.pool, false, true, n, 64, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[50176:50176+n*64], 64)
+	// code/sigmoid: Sigmoid N×64, fused with code/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[50176:50176+n*64], m.arena[50176:50176+n*64], &m.codeBias)
 	// out: MatMul N×784
-	rt.Gemm(false, true, n, 784, 64, 1, m.arena[100352:100352+n*64], 64, m.outWeight[:], 64, 0, m.arena[:n*784], 784)
-	// out/bias: BiasAdd N×784
-	m.biasAdd2(n, m.arena[:n*784], m.arena[50176:50176+n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×784
-	m.sigmoid(n, m.arena[50176:50176+n*784], m.arena[:n*784])
+	rt.GemmP(m.pool, false, true, n, 784, 64, 1, m.arena[50176:50176+n*64], 64, m.outWeight[:], 64, 0, m.arena[:n*784], 784)
+	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// loss: MSELoss scalar
-	m.mSELoss(n, m.arena[:n*784], image, m.arena[50176:50176+1])
+	m.mSELoss(n, m.arena[:n*784], image, m.arena[54272:54272+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[100352:100352+n*64], &m.codeWeight, m.arena[50192:50192+1])
-	// contractive/scaled: Scale scalar
-	m.scale(n, m.arena[50192:50192+1], m.arena[:1])
-	// contractive/total: Add scalar
-	m.add(n, m.arena[50176:50176+1], m.arena[:1], m.arena[16:16+1])
-	loss := m.arena[16]
+	m.contractivePenalty(n, m.arena[50176:50176+n*64], &m.codeWeight, m.arena[:1])
+	// contractive/total: Add scalar, fused with contractive/scaled (Scale)
+	m.scaleAdd(n, m.arena[:1], m.arena[:1], m.arena[54272:54272+1])
+	loss := m.arena[0]
 	return loss, nil
 }

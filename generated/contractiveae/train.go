@@ -30,54 +30,46 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 		}
 	}
 	// code: MatMul N×64
-	rt.Gemm(false, true, n, 64, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[:n*64], 64)
-	// code/bias: BiasAdd N×64
-	m.biasAdd(n, m.arena[:n*64], m.arena[4096:4096+n*64], &m.codeBias)
-	// code/sigmoid: Sigmoid N×64
-	m.sigmoid(n, m.arena[4096:4096+n*64], m.arena[200704:200704+n*64])
+	rt.GemmP(m.pool, false, true, n, 64, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[100352:100352+n*64], 64)
+	// code/sigmoid: Sigmoid N×64, fused with code/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[100352:100352+n*64], m.arena[100352:100352+n*64], &m.codeBias)
 	// out: MatMul N×784
-	rt.Gemm(false, true, n, 784, 64, 1, m.arena[200704:200704+n*64], 64, m.outWeight[:], 64, 0, m.arena[:n*784], 784)
-	// out/bias: BiasAdd N×784
-	m.biasAdd2(n, m.arena[:n*784], m.arena[50176:50176+n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×784
-	m.sigmoid(n, m.arena[50176:50176+n*784], m.arena[:n*784])
+	rt.GemmP(m.pool, false, true, n, 784, 64, 1, m.arena[100352:100352+n*64], 64, m.outWeight[:], 64, 0, m.arena[:n*784], 784)
+	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// loss: MSELoss scalar
 	m.mSELoss(n, m.arena[:n*784], image, m.arena[50176:50176+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[200704:200704+n*64], &m.codeWeight, m.arena[50192:50192+1])
-	// contractive/scaled: Scale scalar
-	m.scale(n, m.arena[50192:50192+1], m.arena[50208:50208+1])
-	// contractive/total: Add scalar
-	m.add(n, m.arena[50176:50176+1], m.arena[50208:50208+1], m.arena[208896:208896+1])
+	m.contractivePenalty(n, m.arena[100352:100352+n*64], &m.codeWeight, m.arena[108544:108544+1])
+	// contractive/total: Add scalar, fused with contractive/scaled (Scale)
+	m.scaleAdd(n, m.arena[108544:108544+1], m.arena[108544:108544+1], m.arena[50176:50176+1])
 	// d.loss: Fill scalar (layer contractive)
-	m.arena[150528] = 1.0
+	m.arena[108560] = 1.0
 	// d.contractive/scaled.1: Fill scalar
-	m.arena[150544] = 0.0001
+	m.arena[50176] = 0.0001
 	// d.contractive.1: ContractivePenaltyGradH N×64
-	m.contractivePenaltyGradH(n, m.arena[200704:200704+n*64], &m.codeWeight, m.arena[150544:150544+1], m.arena[204800:204800+n*64])
+	m.contractivePenaltyGradH(n, m.arena[100352:100352+n*64], &m.codeWeight, m.arena[50176:50176+1], m.arena[104448:104448+n*64])
 	// d.contractive.2: ContractivePenaltyGradW 64×784
-	m.contractivePenaltyGradW(n, m.arena[200704:200704+n*64], &m.codeWeight, m.arena[150544:150544+1], m.arena[50176:50176+50176])
+	m.contractivePenaltyGradW(n, m.arena[100352:100352+n*64], &m.codeWeight, m.arena[50176:50176+1], m.codeWeightGrad[:])
 	// d.loss.1: LossGrad of MSELoss N×784
-	m.lossGrad(n, m.arena[:n*784], image, m.arena[150528:150528+1], m.arena[100352:100352+n*784])
+	m.lossGrad(n, m.arena[:n*784], image, m.arena[108560:108560+1], m.arena[50176:50176+n*784])
 	// d.out/sigmoid.1: SigmoidGrad N×784
-	m.sigmoidGrad(n, m.arena[:n*784], m.arena[100352:100352+n*784], m.arena[150528:150528+n*784])
+	m.sigmoidGrad(n, m.arena[:n*784], m.arena[50176:50176+n*784], m.arena[:n*784])
 	// d.out/bias.1: ChannelSum 784
-	m.channelSum(n, m.arena[150528:150528+n*784], &m.outBiasGrad)
+	m.channelSum(n, m.arena[:n*784], &m.outBiasGrad)
 	// d.out.1: MatMul N×64
-	rt.Gemm(false, false, n, 64, 784, 1, m.arena[150528:150528+n*784], 784, m.outWeight[:], 64, 0, m.arena[:n*64], 64)
+	rt.GemmP(m.pool, false, false, n, 64, 784, 1, m.arena[:n*784], 784, m.outWeight[:], 64, 1, m.arena[104448:104448+n*64], 64)
 	// d.out.2: MatMul 784×64
-	rt.Gemm(true, false, 784, 64, n, 1, m.arena[150528:150528+n*784], 784, m.arena[200704:200704+n*64], 64, 0, m.outWeightGrad[:], 64)
-	// d.out.3: Add N×64
-	m.add(n, m.arena[204800:204800+n*64], m.arena[:n*64], m.arena[4096:4096+n*64])
+	rt.GemmP(m.pool, true, false, 784, 64, n, 1, m.arena[:n*784], 784, m.arena[100352:100352+n*64], 64, 0, m.outWeightGrad[:], 64)
+	// d.out.3: Add N×64: written in place by its SliceGrads, no code
 	// d.code/sigmoid.1: SigmoidGrad N×64
-	m.sigmoidGrad(n, m.arena[200704:200704+n*64], m.arena[4096:4096+n*64], m.arena[100352:100352+n*64])
+	m.sigmoidGrad(n, m.arena[100352:100352+n*64], m.arena[104448:104448+n*64], m.arena[100352:100352+n*64])
 	// d.code/bias.1: ChannelSum 64
 	m.channelSum2(n, m.arena[100352:100352+n*64], &m.codeBiasGrad)
 	// d.code.1: MatMul 64×784
-	rt.Gemm(true, false, 64, 784, n, 1, m.arena[100352:100352+n*64], 64, image, 784, 0, m.arena[:50176], 784)
-	// d.code.2: Add 64×784
-	m.add(n, m.arena[50176:50176+50176], m.arena[:50176], m.codeWeightGrad[:])
-	loss := m.arena[208896]
+	rt.GemmP(m.pool, true, false, 64, 784, n, 1, m.arena[100352:100352+n*64], 64, image, 784, 1, m.codeWeightGrad[:], 784)
+	// d.code.2: Add 64×784: written in place by its SliceGrads, no code
+	loss := m.arena[108544]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

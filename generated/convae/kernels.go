@@ -10,30 +10,24 @@ import (
 // conv2D computes Conv2D N×16×28×28, for enc1.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:358244])
+	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:358244])
 }
 
-// biasAdd computes BiasAdd N×16×28×28, for enc1/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[16]float32) {
+// biasAddRelu computes BiasAdd+Relu N×16×28×28, for enc1/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[16]float32) {
 	for o := range n {
-		xr := (*[12544]float32)(x[o*12544:])
 		yr := (*[12544]float32)(y[o*12544:])
+		x1r := (*[12544]float32)(x1[o*12544:])
 		for c := range 16 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+			v1c := v1[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
-	}
-}
-
-// relu computes Relu N×16×28×28, for enc1/relu, enc2/relu and 4 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
 	}
 }
 
@@ -54,20 +48,22 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D2 computes Conv2D N×8×14×14, for enc2.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:145408])
+	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:145408])
 }
 
-// biasAdd2 computes BiasAdd N×8×14×14, for enc2/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[8]float32) {
+// biasAddRelu2 computes BiasAdd+Relu N×8×14×14, for enc2/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[8]float32) {
 	for o := range n {
-		xr := (*[1568]float32)(x[o*1568:])
 		yr := (*[1568]float32)(y[o*1568:])
+		x1r := (*[1568]float32)(x1[o*1568:])
 		for c := range 8 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -90,20 +86,22 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 // conv2D3 computes Conv2D N×8×7×7, for enc3.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×7×7: 7×7 windows
-	rt.Conv2D(rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:84032])
+	rt.Conv2DP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:84032])
 }
 
-// biasAdd3 computes BiasAdd N×8×7×7, for enc3/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[8]float32) {
+// biasAddRelu3 computes BiasAdd+Relu N×8×7×7, for enc3/relu.
+func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[8]float32) {
 	for o := range n {
-		xr := (*[392]float32)(x[o*392:])
 		yr := (*[392]float32)(y[o*392:])
+		x1r := (*[392]float32)(x1[o*392:])
 		for c := range 8 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
+			v1c := v1[c]
 			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[49]float32)(x1r[c*49:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -139,20 +137,22 @@ func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
 // conv2D4 computes Conv2D N×8×4×4, for dec1.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×4×4: 4×4 windows
-	rt.Conv2D(rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, n, x, w, y, m.scratch32[:37952])
+	rt.Conv2DP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, n, x, w, y, m.scratch32[:37952])
 }
 
-// biasAdd4 computes BiasAdd N×8×4×4, for dec1/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[8]float32) {
+// biasAddRelu4 computes BiasAdd+Relu N×8×4×4, for dec1/relu.
+func (m *Model) biasAddRelu4(n int, y []float32, x1 []float32, v1 *[8]float32) {
 	for o := range n {
-		xr := (*[128]float32)(x[o*128:])
 		yr := (*[128]float32)(y[o*128:])
+		x1r := (*[128]float32)(x1[o*128:])
 		for c := range 8 {
-			vc := v[c]
-			xc := (*[16]float32)(xr[c*16:])
+			v1c := v1[c]
 			yc := (*[16]float32)(yr[c*16:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[16]float32)(x1r[c*16:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -178,20 +178,22 @@ func (m *Model) upSample2D(n int, x []float32, y []float32) {
 // conv2D5 computes Conv2D N×8×8×8, for dec2.
 func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×8×8: 8×8 windows
-	rt.Conv2D(rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, n, x, w, y, m.scratch32[:103488])
+	rt.Conv2DP(m.pool, rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, n, x, w, y, m.scratch32[:103488])
 }
 
-// biasAdd5 computes BiasAdd N×8×8×8, for dec2/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[8]float32) {
+// biasAddRelu5 computes BiasAdd+Relu N×8×8×8, for dec2/relu.
+func (m *Model) biasAddRelu5(n int, y []float32, x1 []float32, v1 *[8]float32) {
 	for o := range n {
-		xr := (*[512]float32)(x[o*512:])
 		yr := (*[512]float32)(y[o*512:])
+		x1r := (*[512]float32)(x1[o*512:])
 		for c := range 8 {
-			vc := v[c]
-			xc := (*[64]float32)(xr[c*64:])
+			v1c := v1[c]
 			yc := (*[64]float32)(yr[c*64:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[64]float32)(x1r[c*64:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -217,20 +219,22 @@ func (m *Model) upSample2D2(n int, x []float32, y []float32) {
 // conv2D6 computes Conv2D N×16×14×14, for dec3.
 func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 8×16×16: 14×14 windows
-	rt.Conv2D(rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, m.scratch32[:216832])
+	rt.Conv2DP(m.pool, rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, m.scratch32[:216832])
 }
 
-// biasAdd6 computes BiasAdd N×16×14×14, for dec3/bias.
-func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[16]float32) {
+// biasAddRelu6 computes BiasAdd+Relu N×16×14×14, for dec3/relu.
+func (m *Model) biasAddRelu6(n int, y []float32, x1 []float32, v1 *[16]float32) {
 	for o := range n {
-		xr := (*[3136]float32)(x[o*3136:])
 		yr := (*[3136]float32)(y[o*3136:])
+		x1r := (*[3136]float32)(x1[o*3136:])
 		for c := range 16 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -256,30 +260,24 @@ func (m *Model) upSample2D3(n int, x []float32, y []float32) {
 // conv2D7 computes Conv2D N×1×28×28, for out.
 func (m *Model) conv2D7(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:138048])
+	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:138048])
 }
 
-// biasAdd7 computes BiasAdd N×1×28×28, for out/bias.
-func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[1]float32) {
+// biasAddSigmoid computes BiasAdd+Sigmoid N×1×28×28, for out/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[1]float32) {
 	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
+		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 1 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+			v1c := v1[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = rt.Sigmoid32(t1)
 			}
 		}
-	}
-}
-
-// sigmoid computes Sigmoid N×1×28×28, for out/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
 	}
 }
 
@@ -293,6 +291,110 @@ func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
 		s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
 	}
 	y[0] = float32(s / float64(n*784))
+}
+
+// biasAdd computes BiasAdd N×16×28×28, for enc1/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[16]float32) {
+	for o := range n {
+		xr := (*[12544]float32)(x[o*12544:])
+		yr := (*[12544]float32)(y[o*12544:])
+		for c := range 16 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// relu computes Relu N×16×28×28, for enc1/relu, enc2/relu and 4 more.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+// biasAdd2 computes BiasAdd N×8×14×14, for enc2/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[8]float32) {
+	for o := range n {
+		xr := (*[1568]float32)(x[o*1568:])
+		yr := (*[1568]float32)(y[o*1568:])
+		for c := range 8 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd3 computes BiasAdd N×8×7×7, for enc3/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[8]float32) {
+	for o := range n {
+		xr := (*[392]float32)(x[o*392:])
+		yr := (*[392]float32)(y[o*392:])
+		for c := range 8 {
+			vc := v[c]
+			xc := (*[49]float32)(xr[c*49:])
+			yc := (*[49]float32)(yr[c*49:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd4 computes BiasAdd N×8×4×4, for dec1/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[8]float32) {
+	for o := range n {
+		xr := (*[128]float32)(x[o*128:])
+		yr := (*[128]float32)(y[o*128:])
+		for c := range 8 {
+			vc := v[c]
+			xc := (*[16]float32)(xr[c*16:])
+			yc := (*[16]float32)(yr[c*16:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd5 computes BiasAdd N×8×8×8, for dec2/bias.
+func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[8]float32) {
+	for o := range n {
+		xr := (*[512]float32)(x[o*512:])
+		yr := (*[512]float32)(y[o*512:])
+		for c := range 8 {
+			vc := v[c]
+			xc := (*[64]float32)(xr[c*64:])
+			yc := (*[64]float32)(yr[c*64:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd6 computes BiasAdd N×16×14×14, for dec3/bias.
+func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[16]float32) {
+	for o := range n {
+		xr := (*[3136]float32)(x[o*3136:])
+		yr := (*[3136]float32)(y[o*3136:])
+		for c := range 16 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
 }
 
 // lossGrad computes LossGrad N×1×28×28, for d.loss.1.
@@ -345,13 +447,13 @@ func (m *Model) channelSum(n int, x []float32, s *[1]float32) {
 // conv2DTranspose computes Conv2DTranspose N×16×28×28, for d.out.1.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows
-	rt.Conv2DTranspose(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:358388])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:358388])
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 1×16×3×3, for d.out.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, dy, dw, m.scratch32[:138048])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, dy, dw, m.scratch32[:138048])
 }
 
 // upSample2DGrad computes UpSample2DGrad N×16×14×14, for d.up3.1.
@@ -377,11 +479,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 
@@ -407,13 +505,13 @@ func (m *Model) channelSum2(n int, x []float32, s *[16]float32) {
 // conv2DTranspose2 computes Conv2DTranspose N×8×16×16, for d.dec3.1.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 8×16×16: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, m.scratch32[:148352])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, m.scratch32[:148352])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 16×8×3×3, for d.dec3.2.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 8×16×16: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, dy, dw, m.scratch32[:160256])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, dy, dw, m.scratch32[:160256])
 }
 
 // upSample2DGrad2 computes UpSample2DGrad N×8×8×8, for d.up2.1.
@@ -456,13 +554,13 @@ func (m *Model) channelSum3(n int, x []float32, s *[8]float32) {
 // conv2DTranspose3 computes Conv2DTranspose N×8×8×8, for d.dec2.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×8×8: 8×8 windows
-	rt.Conv2DTranspose(rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, n, x, w, y, m.scratch32[:104064])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, n, x, w, y, m.scratch32[:104064])
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 8×8×3×3, for d.dec2.2.
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×8×8: 8×8 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, n, x, dy, dw, m.scratch32[:154944])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, n, x, dy, dw, m.scratch32[:154944])
 }
 
 // upSample2DGrad3 computes UpSample2DGrad N×8×4×4, for d.up1.1.
@@ -505,13 +603,13 @@ func (m *Model) channelSum4(n int, x []float32, s *[8]float32) {
 // conv2DTranspose4 computes Conv2DTranspose N×8×4×4, for d.dec1.1.
 func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×4×4: 4×4 windows
-	rt.Conv2DTranspose(rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, n, x, w, y, m.scratch32[:38528])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, n, x, w, y, m.scratch32[:38528])
 }
 
 // conv2DFilterGrad4 computes Conv2DFilterGrad 8×8×3×3, for d.dec1.2.
 func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×4×4: 4×4 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, n, x, dy, dw, m.scratch32[:56640])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, n, x, dy, dw, m.scratch32[:56640])
 }
 
 // maxPool2DGrad computes MaxPool2DGrad N×8×7×7, for d.pool3.1.
@@ -565,13 +663,13 @@ func (m *Model) channelSum5(n int, x []float32, s *[8]float32) {
 // conv2DTranspose5 computes Conv2DTranspose N×8×7×7, for d.enc3.1.
 func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×7×7: 7×7 windows
-	rt.Conv2DTranspose(rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:84608])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:84608])
 }
 
 // conv2DFilterGrad5 computes Conv2DFilterGrad 8×8×3×3, for d.enc3.2.
 func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×7×7: 7×7 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, dy, dw, m.scratch32[:125760])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, dy, dw, m.scratch32[:125760])
 }
 
 // maxPool2DGrad2 computes MaxPool2DGrad N×8×14×14, for d.pool2.1.
@@ -622,13 +720,13 @@ func (m *Model) channelSum6(n int, x []float32, s *[8]float32) {
 // conv2DTranspose6 computes Conv2DTranspose N×16×14×14, for d.enc2.1.
 func (m *Model) conv2DTranspose6(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:217984])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:217984])
 }
 
 // conv2DFilterGrad6 computes Conv2DFilterGrad 8×16×3×3, for d.enc2.2.
 func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, dy, dw, m.scratch32[:186624])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, dy, dw, m.scratch32[:186624])
 }
 
 // maxPool2DGrad3 computes MaxPool2DGrad N×16×28×28, for d.pool1.1.
@@ -679,5 +777,5 @@ func (m *Model) channelSum7(n int, x []float32, s *[16]float32) {
 // conv2DFilterGrad7 computes Conv2DFilterGrad 16×1×3×3, for d.enc1.1.
 func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, dy, dw, m.scratch32[:358244])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, dy, dw, m.scratch32[:358244])
 }

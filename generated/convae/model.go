@@ -85,6 +85,8 @@ type Model struct {
 	gradNorms [14]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [16]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
@@ -101,12 +103,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "enc1.weight", Shape: []int{16, 1, 3, 3}, Data: m.enc1Weight[:]}, {Name: "enc1.bias", Shape: []int{16}, Data: m.enc1Bias[:]}, {Name: "enc2.weight", Shape: []int{8, 16, 3, 3}, Data: m.enc2Weight[:]}, {Name: "enc2.bias", Shape: []int{8}, Data: m.enc2Bias[:]}, {Name: "enc3.weight", Shape: []int{8, 8, 3, 3}, Data: m.enc3Weight[:]}, {Name: "enc3.bias", Shape: []int{8}, Data: m.enc3Bias[:]}, {Name: "dec1.weight", Shape: []int{8, 8, 3, 3}, Data: m.dec1Weight[:]}, {Name: "dec1.bias", Shape: []int{8}, Data: m.dec1Bias[:]}, {Name: "dec2.weight", Shape: []int{8, 8, 3, 3}, Data: m.dec2Weight[:]}, {Name: "dec2.bias", Shape: []int{8}, Data: m.dec2Bias[:]}, {Name: "dec3.weight", Shape: []int{16, 8, 3, 3}, Data: m.dec3Weight[:]}, {Name: "dec3.bias", Shape: []int{16}, Data: m.dec3Bias[:]}, {Name: "out.weight", Shape: []int{1, 16, 3, 3}, Data: m.outWeight[:]}, {Name: "out.bias", Shape: []int{1}, Data: m.outBias[:]}}
 	m.grads = []rt.Tensor{{Name: "enc1.weight", Shape: []int{16, 1, 3, 3}, Data: m.enc1WeightGrad[:]}, {Name: "enc1.bias", Shape: []int{16}, Data: m.enc1BiasGrad[:]}, {Name: "enc2.weight", Shape: []int{8, 16, 3, 3}, Data: m.enc2WeightGrad[:]}, {Name: "enc2.bias", Shape: []int{8}, Data: m.enc2BiasGrad[:]}, {Name: "enc3.weight", Shape: []int{8, 8, 3, 3}, Data: m.enc3WeightGrad[:]}, {Name: "enc3.bias", Shape: []int{8}, Data: m.enc3BiasGrad[:]}, {Name: "dec1.weight", Shape: []int{8, 8, 3, 3}, Data: m.dec1WeightGrad[:]}, {Name: "dec1.bias", Shape: []int{8}, Data: m.dec1BiasGrad[:]}, {Name: "dec2.weight", Shape: []int{8, 8, 3, 3}, Data: m.dec2WeightGrad[:]}, {Name: "dec2.bias", Shape: []int{8}, Data: m.dec2BiasGrad[:]}, {Name: "dec3.weight", Shape: []int{16, 8, 3, 3}, Data: m.dec3WeightGrad[:]}, {Name: "dec3.bias", Shape: []int{16}, Data: m.dec3BiasGrad[:]}, {Name: "out.weight", Shape: []int{1, 16, 3, 3}, Data: m.outWeightGrad[:]}, {Name: "out.bias", Shape: []int{1}, Data: m.outBiasGrad[:]}}
 	m.gradData = [][]float32{m.enc1WeightGrad[:], m.enc1BiasGrad[:], m.enc2WeightGrad[:], m.enc2BiasGrad[:], m.enc3WeightGrad[:], m.enc3BiasGrad[:], m.dec1WeightGrad[:], m.dec1BiasGrad[:], m.dec2WeightGrad[:], m.dec2BiasGrad[:], m.dec3WeightGrad[:], m.dec3BiasGrad[:], m.outWeightGrad[:], m.outBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as

@@ -26,58 +26,44 @@ func (m *Model) Predict(n int, image []float32, recon []float32) error {
 	}
 	// enc1: Conv2D N×16×28×28
 	m.conv2D(n, image, m.enc1Weight[:], m.arena[:n*12544])
-	// enc1/bias: BiasAdd N×16×28×28
-	m.biasAdd(n, m.arena[:n*12544], m.arena[401408:401408+n*12544], &m.enc1Bias)
-	// enc1/relu: Relu N×16×28×28
-	m.relu(n, m.arena[401408:401408+n*12544], m.arena[:n*12544])
+	// enc1/relu: Relu N×16×28×28, fused with enc1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*12544], m.arena[:n*12544], &m.enc1Bias)
 	// pool1: MaxPool2D N×16×14×14
 	m.maxPool2D(n, m.arena[:n*12544], m.arena[401408:401408+n*3136])
 	// enc2: Conv2D N×8×14×14
 	m.conv2D2(n, m.arena[401408:401408+n*3136], m.enc2Weight[:], m.arena[:n*1568])
-	// enc2/bias: BiasAdd N×8×14×14
-	m.biasAdd2(n, m.arena[:n*1568], m.arena[50176:50176+n*1568], &m.enc2Bias)
-	// enc2/relu: Relu N×8×14×14
-	m.relu(n, m.arena[50176:50176+n*1568], m.arena[:n*1568])
+	// enc2/relu: Relu N×8×14×14, fused with enc2/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[:n*1568], m.arena[:n*1568], &m.enc2Bias)
 	// pool2: MaxPool2D N×8×7×7
 	m.maxPool2D2(n, m.arena[:n*1568], m.arena[50176:50176+n*392])
 	// enc3: Conv2D N×8×7×7
 	m.conv2D3(n, m.arena[50176:50176+n*392], m.enc3Weight[:], m.arena[:n*392])
-	// enc3/bias: BiasAdd N×8×7×7
-	m.biasAdd3(n, m.arena[:n*392], m.arena[12544:12544+n*392], &m.enc3Bias)
-	// enc3/relu: Relu N×8×7×7
-	m.relu(n, m.arena[12544:12544+n*392], m.arena[:n*392])
+	// enc3/relu: Relu N×8×7×7, fused with enc3/bias (BiasAdd)
+	m.biasAddRelu3(n, m.arena[:n*392], m.arena[:n*392], &m.enc3Bias)
 	// pool3: MaxPool2D N×8×4×4
 	m.maxPool2D3(n, m.arena[:n*392], m.arena[12544:12544+n*128])
 	// dec1: Conv2D N×8×4×4
-	m.conv2D4(n, m.arena[12544:12544+n*128], m.dec1Weight[:], m.arena[:n*128])
-	// dec1/bias: BiasAdd N×8×4×4
-	m.biasAdd4(n, m.arena[:n*128], m.arena[4096:4096+n*128], &m.dec1Bias)
-	// dec1/relu: Relu N×8×4×4
-	m.relu(n, m.arena[4096:4096+n*128], m.arena[16384:16384+n*128])
+	m.conv2D4(n, m.arena[12544:12544+n*128], m.dec1Weight[:], m.arena[16640:16640+n*128])
+	// dec1/relu: Relu N×8×4×4, fused with dec1/bias (BiasAdd)
+	m.biasAddRelu4(n, m.arena[16640:16640+n*128], m.arena[16640:16640+n*128], &m.dec1Bias)
 	// up1: UpSample2D N×8×8×8
-	m.upSample2D(n, m.arena[16384:16384+n*128], m.arena[:n*512])
+	m.upSample2D(n, m.arena[16640:16640+n*128], m.arena[:n*512])
 	// dec2: Conv2D N×8×8×8
-	m.conv2D5(n, m.arena[:n*512], m.dec2Weight[:], m.arena[16384:16384+n*512])
-	// dec2/bias: BiasAdd N×8×8×8
-	m.biasAdd5(n, m.arena[16384:16384+n*512], m.arena[:n*512], &m.dec2Bias)
-	// dec2/relu: Relu N×8×8×8
-	m.relu(n, m.arena[:n*512], m.arena[16384:16384+n*512])
+	m.conv2D5(n, m.arena[:n*512], m.dec2Weight[:], m.arena[65536:65536+n*512])
+	// dec2/relu: Relu N×8×8×8, fused with dec2/bias (BiasAdd)
+	m.biasAddRelu5(n, m.arena[65536:65536+n*512], m.arena[65536:65536+n*512], &m.dec2Bias)
 	// up2: UpSample2D N×8×16×16
-	m.upSample2D2(n, m.arena[16384:16384+n*512], m.arena[100352:100352+n*2048])
+	m.upSample2D2(n, m.arena[65536:65536+n*512], m.arena[:n*2048])
 	// dec3: Conv2D N×16×14×14
-	m.conv2D6(n, m.arena[100352:100352+n*2048], m.dec3Weight[:], m.arena[:n*3136])
-	// dec3/bias: BiasAdd N×16×14×14
-	m.biasAdd6(n, m.arena[:n*3136], m.arena[100352:100352+n*3136], &m.dec3Bias)
-	// dec3/relu: Relu N×16×14×14
-	m.relu(n, m.arena[100352:100352+n*3136], m.arena[401408:401408+n*3136])
+	m.conv2D6(n, m.arena[:n*2048], m.dec3Weight[:], m.arena[401408:401408+n*3136])
+	// dec3/relu: Relu N×16×14×14, fused with dec3/bias (BiasAdd)
+	m.biasAddRelu6(n, m.arena[401408:401408+n*3136], m.arena[401408:401408+n*3136], &m.dec3Bias)
 	// up3: UpSample2D N×16×28×28
 	m.upSample2D3(n, m.arena[401408:401408+n*3136], m.arena[:n*12544])
 	// out: Conv2D N×1×28×28
 	m.conv2D7(n, m.arena[:n*12544], m.outWeight[:], m.arena[401408:401408+n*784])
-	// out/bias: BiasAdd N×1×28×28
-	m.biasAdd7(n, m.arena[401408:401408+n*784], m.arena[:n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×1×28×28
-	m.sigmoid(n, m.arena[:n*784], recon)
+	// out/sigmoid: Sigmoid N×1×28×28, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid(n, recon, m.arena[401408:401408+n*784], &m.outBias)
 	return nil
 }
 
@@ -99,60 +85,46 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	}
 	// enc1: Conv2D N×16×28×28
 	m.conv2D(n, image, m.enc1Weight[:], m.arena[:n*12544])
-	// enc1/bias: BiasAdd N×16×28×28
-	m.biasAdd(n, m.arena[:n*12544], m.arena[401408:401408+n*12544], &m.enc1Bias)
-	// enc1/relu: Relu N×16×28×28
-	m.relu(n, m.arena[401408:401408+n*12544], m.arena[:n*12544])
+	// enc1/relu: Relu N×16×28×28, fused with enc1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*12544], m.arena[:n*12544], &m.enc1Bias)
 	// pool1: MaxPool2D N×16×14×14
 	m.maxPool2D(n, m.arena[:n*12544], m.arena[401408:401408+n*3136])
 	// enc2: Conv2D N×8×14×14
 	m.conv2D2(n, m.arena[401408:401408+n*3136], m.enc2Weight[:], m.arena[:n*1568])
-	// enc2/bias: BiasAdd N×8×14×14
-	m.biasAdd2(n, m.arena[:n*1568], m.arena[50176:50176+n*1568], &m.enc2Bias)
-	// enc2/relu: Relu N×8×14×14
-	m.relu(n, m.arena[50176:50176+n*1568], m.arena[:n*1568])
+	// enc2/relu: Relu N×8×14×14, fused with enc2/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[:n*1568], m.arena[:n*1568], &m.enc2Bias)
 	// pool2: MaxPool2D N×8×7×7
 	m.maxPool2D2(n, m.arena[:n*1568], m.arena[50176:50176+n*392])
 	// enc3: Conv2D N×8×7×7
 	m.conv2D3(n, m.arena[50176:50176+n*392], m.enc3Weight[:], m.arena[:n*392])
-	// enc3/bias: BiasAdd N×8×7×7
-	m.biasAdd3(n, m.arena[:n*392], m.arena[12544:12544+n*392], &m.enc3Bias)
-	// enc3/relu: Relu N×8×7×7
-	m.relu(n, m.arena[12544:12544+n*392], m.arena[:n*392])
+	// enc3/relu: Relu N×8×7×7, fused with enc3/bias (BiasAdd)
+	m.biasAddRelu3(n, m.arena[:n*392], m.arena[:n*392], &m.enc3Bias)
 	// pool3: MaxPool2D N×8×4×4
 	m.maxPool2D3(n, m.arena[:n*392], m.arena[12544:12544+n*128])
 	// dec1: Conv2D N×8×4×4
-	m.conv2D4(n, m.arena[12544:12544+n*128], m.dec1Weight[:], m.arena[:n*128])
-	// dec1/bias: BiasAdd N×8×4×4
-	m.biasAdd4(n, m.arena[:n*128], m.arena[4096:4096+n*128], &m.dec1Bias)
-	// dec1/relu: Relu N×8×4×4
-	m.relu(n, m.arena[4096:4096+n*128], m.arena[16384:16384+n*128])
+	m.conv2D4(n, m.arena[12544:12544+n*128], m.dec1Weight[:], m.arena[16640:16640+n*128])
+	// dec1/relu: Relu N×8×4×4, fused with dec1/bias (BiasAdd)
+	m.biasAddRelu4(n, m.arena[16640:16640+n*128], m.arena[16640:16640+n*128], &m.dec1Bias)
 	// up1: UpSample2D N×8×8×8
-	m.upSample2D(n, m.arena[16384:16384+n*128], m.arena[:n*512])
+	m.upSample2D(n, m.arena[16640:16640+n*128], m.arena[:n*512])
 	// dec2: Conv2D N×8×8×8
-	m.conv2D5(n, m.arena[:n*512], m.dec2Weight[:], m.arena[16384:16384+n*512])
-	// dec2/bias: BiasAdd N×8×8×8
-	m.biasAdd5(n, m.arena[16384:16384+n*512], m.arena[:n*512], &m.dec2Bias)
-	// dec2/relu: Relu N×8×8×8
-	m.relu(n, m.arena[:n*512], m.arena[16384:16384+n*512])
+	m.conv2D5(n, m.arena[:n*512], m.dec2Weight[:], m.arena[65536:65536+n*512])
+	// dec2/relu: Relu N×8×8×8, fused with dec2/bias (BiasAdd)
+	m.biasAddRelu5(n, m.arena[65536:65536+n*512], m.arena[65536:65536+n*512], &m.dec2Bias)
 	// up2: UpSample2D N×8×16×16
-	m.upSample2D2(n, m.arena[16384:16384+n*512], m.arena[100352:100352+n*2048])
+	m.upSample2D2(n, m.arena[65536:65536+n*512], m.arena[:n*2048])
 	// dec3: Conv2D N×16×14×14
-	m.conv2D6(n, m.arena[100352:100352+n*2048], m.dec3Weight[:], m.arena[:n*3136])
-	// dec3/bias: BiasAdd N×16×14×14
-	m.biasAdd6(n, m.arena[:n*3136], m.arena[100352:100352+n*3136], &m.dec3Bias)
-	// dec3/relu: Relu N×16×14×14
-	m.relu(n, m.arena[100352:100352+n*3136], m.arena[401408:401408+n*3136])
+	m.conv2D6(n, m.arena[:n*2048], m.dec3Weight[:], m.arena[401408:401408+n*3136])
+	// dec3/relu: Relu N×16×14×14, fused with dec3/bias (BiasAdd)
+	m.biasAddRelu6(n, m.arena[401408:401408+n*3136], m.arena[401408:401408+n*3136], &m.dec3Bias)
 	// up3: UpSample2D N×16×28×28
 	m.upSample2D3(n, m.arena[401408:401408+n*3136], m.arena[:n*12544])
 	// out: Conv2D N×1×28×28
 	m.conv2D7(n, m.arena[:n*12544], m.outWeight[:], m.arena[401408:401408+n*784])
-	// out/bias: BiasAdd N×1×28×28
-	m.biasAdd7(n, m.arena[401408:401408+n*784], m.arena[:n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×1×28×28
-	m.sigmoid(n, m.arena[:n*784], m.arena[25088:25088+n*784])
+	// out/sigmoid: Sigmoid N×1×28×28, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[401408:401408+n*784], m.arena[401408:401408+n*784], &m.outBias)
 	// loss: BCELoss scalar
-	m.bCELoss(n, m.arena[25088:25088+n*784], image, m.arena[:1])
+	m.bCELoss(n, m.arena[401408:401408+n*784], image, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
 }

@@ -10,7 +10,125 @@ import (
 // conv2D computes Conv2D N×32×28×28, for enc1.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586996])
+	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586996])
+}
+
+// biasAddRelu computes BiasAdd+Relu N×32×28×28, for enc1/relu, dec2/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[32]float32) {
+	for o := range n {
+		yr := (*[25088]float32)(y[o*25088:])
+		x1r := (*[25088]float32)(x1[o*25088:])
+		for c := range 32 {
+			v1c := v1[c]
+			yc := (*[784]float32)(yr[c*784:])
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
+			}
+		}
+	}
+}
+
+// maxPool2D computes MaxPool2D N×32×14×14, for pool1.
+func (m *Model) maxPool2D(n int, x []float32, y []float32) {
+	for pl := range n * 32 {
+		xp := (*[784]float32)(x[pl*784:])
+		yp := (*[196]float32)(y[pl*196:])
+		for p := range 14 {
+			for q := range 14 {
+				k := p*56 + q*2
+				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
+			}
+		}
+	}
+}
+
+// conv2D2 computes Conv2D N×32×14×14, for enc2.
+func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:175104])
+}
+
+// biasAddRelu2 computes BiasAdd+Relu N×32×14×14, for enc2/relu, dec1/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32) {
+	for o := range n {
+		yr := (*[6272]float32)(y[o*6272:])
+		x1r := (*[6272]float32)(x1[o*6272:])
+		for c := range 32 {
+			v1c := v1[c]
+			yc := (*[196]float32)(yr[c*196:])
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
+			}
+		}
+	}
+}
+
+// maxPool2D2 computes MaxPool2D N×32×7×7, for pool2.
+func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
+	for pl := range n * 32 {
+		xp := (*[196]float32)(x[pl*196:])
+		yp := (*[49]float32)(y[pl*49:])
+		for p := range 7 {
+			for q := range 7 {
+				k := p*28 + q*2
+				yp[p*7+q] = max(xp[k], xp[k+1], xp[k+14], xp[k+15])
+			}
+		}
+	}
+}
+
+// conv2DTranspose computes Conv2DTranspose N×32×14×14, for dec1.
+func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×14×14: 7×7 windows
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:14112])
+}
+
+// conv2DTranspose2 computes Conv2DTranspose N×32×28×28, for dec2.
+func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×28×28: 14×14 windows
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:56448])
+}
+
+// conv2D3 computes Conv2D N×1×28×28, for out.
+func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:90576])
+}
+
+// biasAddSigmoid computes BiasAdd+Sigmoid N×1×28×28, for out/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[1]float32) {
+	for o := range n {
+		yr := (*[784]float32)(y[o*784:])
+		x1r := (*[784]float32)(x1[o*784:])
+		for c := range 1 {
+			v1c := v1[c]
+			yc := (*[784]float32)(yr[c*784:])
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = rt.Sigmoid32(t1)
+			}
+		}
+	}
+}
+
+// bCELoss computes BCELoss scalar, for loss.
+func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
+	t = t[:len(p)]
+	var s float64
+	for i, v := range p {
+		pv := float64(v)
+		tv := float64(t[i])
+		s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
+	}
+	y[0] = float32(s / float64(n*784))
 }
 
 // biasAdd computes BiasAdd N×32×28×28, for enc1/bias, dec2/bias.
@@ -37,26 +155,6 @@ func (m *Model) relu(n int, x []float32, y []float32) {
 	}
 }
 
-// maxPool2D computes MaxPool2D N×32×14×14, for pool1.
-func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 32 {
-		xp := (*[784]float32)(x[pl*784:])
-		yp := (*[196]float32)(y[pl*196:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
-			}
-		}
-	}
-}
-
-// conv2D2 computes Conv2D N×32×14×14, for enc2.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:175104])
-}
-
 // biasAdd2 computes BiasAdd N×32×14×14, for enc2/bias, dec1/bias.
 func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
 	for o := range n {
@@ -71,74 +169,6 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
 			}
 		}
 	}
-}
-
-// maxPool2D2 computes MaxPool2D N×32×7×7, for pool2.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
-	for pl := range n * 32 {
-		xp := (*[196]float32)(x[pl*196:])
-		yp := (*[49]float32)(y[pl*49:])
-		for p := range 7 {
-			for q := range 7 {
-				k := p*28 + q*2
-				yp[p*7+q] = max(xp[k], xp[k+1], xp[k+14], xp[k+15])
-			}
-		}
-	}
-}
-
-// conv2DTranspose computes Conv2DTranspose N×32×14×14, for dec1.
-func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×14×14: 7×7 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:14112])
-}
-
-// conv2DTranspose2 computes Conv2DTranspose N×32×28×28, for dec2.
-func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×28×28: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:56448])
-}
-
-// conv2D3 computes Conv2D N×1×28×28, for out.
-func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:90576])
-}
-
-// biasAdd3 computes BiasAdd N×1×28×28, for out/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[1]float32) {
-	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
-		yr := (*[784]float32)(y[o*784:])
-		for c := range 1 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
-			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// sigmoid computes Sigmoid N×1×28×28, for out/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
-}
-
-// bCELoss computes BCELoss scalar, for loss.
-func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
-	t = t[:len(p)]
-	var s float64
-	for i, v := range p {
-		pv := float64(v)
-		tv := float64(t[i])
-		s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
-	}
-	y[0] = float32(s / float64(n*784))
 }
 
 // lossGrad computes LossGrad N×1×28×28, for d.loss.1.
@@ -191,13 +221,13 @@ func (m *Model) channelSum(n int, x []float32, s *[1]float32) {
 // conv2DTranspose3 computes Conv2DTranspose N×32×28×28, for d.out.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:587284])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:587284])
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 1×32×3×3, for d.out.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, dy, dw, m.scratch32[:90576])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, dy, dw, m.scratch32[:90576])
 }
 
 // reluGrad computes ReluGrad N×32×28×28, for d.dec2/relu.1, d.dec1/relu.1 and 2 more.
@@ -205,11 +235,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 
@@ -235,13 +261,13 @@ func (m *Model) channelSum2(n int, x []float32, s *[32]float32) {
 // conv2D4 computes Conv2D N×32×14×14, for d.dec2.1.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×28×28: 14×14 windows
-	rt.Conv2D(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:56448])
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:56448])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 32×32×3×3, for d.dec2.2.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×28×28: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:56448])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:56448])
 }
 
 // channelSum3 computes ChannelSum 32, for d.dec1/bias.1, d.enc2/bias.1.
@@ -266,13 +292,13 @@ func (m *Model) channelSum3(n int, x []float32, s *[32]float32) {
 // conv2D5 computes Conv2D N×32×7×7, for d.dec1.1.
 func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×14×14: 7×7 windows
-	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:14112])
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:14112])
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 32×32×3×3, for d.dec1.2.
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×14×14: 7×7 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, dy, dw, m.scratch32[:14112])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, dy, dw, m.scratch32[:14112])
 }
 
 // maxPool2DGrad computes MaxPool2DGrad N×32×14×14, for d.pool2.1.
@@ -304,13 +330,13 @@ func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
 // conv2DTranspose4 computes Conv2DTranspose N×32×14×14, for d.enc2.1.
 func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:184320])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:184320])
 }
 
 // conv2DFilterGrad4 computes Conv2DFilterGrad 32×32×3×3, for d.enc2.2.
 func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:165888])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:165888])
 }
 
 // maxPool2DGrad2 computes MaxPool2DGrad N×32×28×28, for d.pool1.1.
@@ -342,5 +368,5 @@ func (m *Model) maxPool2DGrad2(n int, x []float32, dy []float32, dx []float32) {
 // conv2DFilterGrad5 computes Conv2DFilterGrad 32×1×3×3, for d.enc1.1.
 func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:586996])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:586996])
 }

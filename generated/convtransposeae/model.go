@@ -77,6 +77,8 @@ type Model struct {
 	gradNorms [10]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [32]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
@@ -93,12 +95,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "enc1.weight", Shape: []int{32, 1, 3, 3}, Data: m.enc1Weight[:]}, {Name: "enc1.bias", Shape: []int{32}, Data: m.enc1Bias[:]}, {Name: "enc2.weight", Shape: []int{32, 32, 3, 3}, Data: m.enc2Weight[:]}, {Name: "enc2.bias", Shape: []int{32}, Data: m.enc2Bias[:]}, {Name: "dec1.weight", Shape: []int{32, 32, 3, 3}, Data: m.dec1Weight[:]}, {Name: "dec1.bias", Shape: []int{32}, Data: m.dec1Bias[:]}, {Name: "dec2.weight", Shape: []int{32, 32, 3, 3}, Data: m.dec2Weight[:]}, {Name: "dec2.bias", Shape: []int{32}, Data: m.dec2Bias[:]}, {Name: "out.weight", Shape: []int{1, 32, 3, 3}, Data: m.outWeight[:]}, {Name: "out.bias", Shape: []int{1}, Data: m.outBias[:]}}
 	m.grads = []rt.Tensor{{Name: "enc1.weight", Shape: []int{32, 1, 3, 3}, Data: m.enc1WeightGrad[:]}, {Name: "enc1.bias", Shape: []int{32}, Data: m.enc1BiasGrad[:]}, {Name: "enc2.weight", Shape: []int{32, 32, 3, 3}, Data: m.enc2WeightGrad[:]}, {Name: "enc2.bias", Shape: []int{32}, Data: m.enc2BiasGrad[:]}, {Name: "dec1.weight", Shape: []int{32, 32, 3, 3}, Data: m.dec1WeightGrad[:]}, {Name: "dec1.bias", Shape: []int{32}, Data: m.dec1BiasGrad[:]}, {Name: "dec2.weight", Shape: []int{32, 32, 3, 3}, Data: m.dec2WeightGrad[:]}, {Name: "dec2.bias", Shape: []int{32}, Data: m.dec2BiasGrad[:]}, {Name: "out.weight", Shape: []int{1, 32, 3, 3}, Data: m.outWeightGrad[:]}, {Name: "out.bias", Shape: []int{1}, Data: m.outBiasGrad[:]}}
 	m.gradData = [][]float32{m.enc1WeightGrad[:], m.enc1BiasGrad[:], m.enc2WeightGrad[:], m.enc2BiasGrad[:], m.dec1WeightGrad[:], m.dec1BiasGrad[:], m.dec2WeightGrad[:], m.dec2BiasGrad[:], m.outWeightGrad[:], m.outBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as

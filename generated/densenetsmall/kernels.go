@@ -10,87 +10,33 @@ import (
 // conv2D computes Conv2D N×16×28×28, for stem.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:358244])
+	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:358244])
 }
 
-// addScalar computes AddScalar 16, for block1.layer1.bn/var_eps, block1.layer2.bn/var_eps and 6 more.
-func (m *Model) addScalar(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = v + 1e-05
-	}
-}
-
-// rsqrt computes Rsqrt 16, for block1.layer1.bn/inv_std, block1.layer2.bn/inv_std and 6 more.
-func (m *Model) rsqrt(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / math.Sqrt(float64(v)))
-	}
-}
-
-// mul computes Mul 16, for block1.layer1.bn/scale, block1.layer1.bn/mean_scaled and 54 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
-	}
-}
-
-// sub computes Sub 16, for block1.layer1.bn/shift, block1.layer2.bn/shift and 6 more.
-func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] - bv
-	}
-}
-
-// channelMul computes ChannelMul N×16×28×28, for block1.layer1.bn/scaled, block1.layer1.bn/normalized and 2 more.
-func (m *Model) channelMul(n int, x []float32, y []float32, v *[16]float32) {
+// channelMulBiasAddRelu computes ChannelMul+BiasAdd+Relu N×16×28×28, for block1.layer1.relu.
+func (m *Model) channelMulBiasAddRelu(n int, y []float32, x1 []float32, v1 *[16]float32, v2 *[16]float32) {
 	for o := range n {
-		xr := (*[12544]float32)(x[o*12544:])
 		yr := (*[12544]float32)(y[o*12544:])
+		x1r := (*[12544]float32)(x1[o*12544:])
 		for c := range 16 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+			v1c := v1[c]
+			v2c := v2[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
-	}
-}
-
-// biasAdd computes BiasAdd N×16×28×28, for block1.layer1.bn/shifted, block1.layer1.bn/centered.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[16]float32) {
-	for o := range n {
-		xr := (*[12544]float32)(x[o*12544:])
-		yr := (*[12544]float32)(y[o*12544:])
-		for c := range 16 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
-			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// relu computes Relu N×16×28×28, for block1.layer1.relu, block1.layer2.relu and 6 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
 	}
 }
 
 // conv2D2 computes Conv2D N×12×28×28, for block1.layer1.conv.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:163968])
+	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:163968])
 }
 
 // concat computes Concat N×28×28×28, for block1.layer1.concat.
@@ -101,33 +47,21 @@ func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// channelMul2 computes ChannelMul N×28×28×28, for block1.layer2.bn/scaled, block1.layer2.bn/normalized and 2 more.
-func (m *Model) channelMul2(n int, x []float32, y []float32, v *[28]float32) {
+// channelMulBiasAddRelu2 computes ChannelMul+BiasAdd+Relu N×28×28×28, for block1.layer2.relu.
+func (m *Model) channelMulBiasAddRelu2(n int, y []float32, x1 []float32, v1 *[28]float32, v2 *[28]float32) {
 	for o := range n {
-		xr := (*[21952]float32)(x[o*21952:])
 		yr := (*[21952]float32)(y[o*21952:])
+		x1r := (*[21952]float32)(x1[o*21952:])
 		for c := range 28 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+			v1c := v1[c]
+			v2c := v2[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// biasAdd2 computes BiasAdd N×28×28×28, for block1.layer2.bn/shifted, block1.layer2.bn/centered.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[28]float32) {
-	for o := range n {
-		xr := (*[21952]float32)(x[o*21952:])
-		yr := (*[21952]float32)(y[o*21952:])
-		for c := range 28 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
-			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
@@ -136,7 +70,7 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[28]float32) {
 // conv2D3 computes Conv2D N×12×28×28, for block1.layer2.conv.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 28×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 28, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:90576])
+	rt.Conv2DP(m.pool, rt.Window{C: 28, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:90576])
 }
 
 // concat2 computes Concat N×40×28×28, for block1.layer2.concat.
@@ -147,33 +81,21 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// channelMul3 computes ChannelMul N×40×28×28, for block1.layer3.bn/scaled, block1.layer3.bn/normalized and 2 more.
-func (m *Model) channelMul3(n int, x []float32, y []float32, v *[40]float32) {
+// channelMulBiasAddRelu3 computes ChannelMul+BiasAdd+Relu N×40×28×28, for block1.layer3.relu.
+func (m *Model) channelMulBiasAddRelu3(n int, y []float32, x1 []float32, v1 *[40]float32, v2 *[40]float32) {
 	for o := range n {
-		xr := (*[31360]float32)(x[o*31360:])
 		yr := (*[31360]float32)(y[o*31360:])
+		x1r := (*[31360]float32)(x1[o*31360:])
 		for c := range 40 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+			v1c := v1[c]
+			v2c := v2[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// biasAdd3 computes BiasAdd N×40×28×28, for block1.layer3.bn/shifted, block1.layer3.bn/centered.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[40]float32) {
-	for o := range n {
-		xr := (*[31360]float32)(x[o*31360:])
-		yr := (*[31360]float32)(y[o*31360:])
-		for c := range 40 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
-			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
@@ -182,7 +104,7 @@ func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[40]float32) {
 // conv2D4 computes Conv2D N×12×28×28, for block1.layer3.conv.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 40×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 40, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:124704])
+	rt.Conv2DP(m.pool, rt.Window{C: 40, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:124704])
 }
 
 // concat3 computes Concat N×52×28×28, for block1.layer3.concat.
@@ -193,33 +115,21 @@ func (m *Model) concat3(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// channelMul4 computes ChannelMul N×52×28×28, for trans1.bn/scaled, trans1.bn/normalized and 2 more.
-func (m *Model) channelMul4(n int, x []float32, y []float32, v *[52]float32) {
+// channelMulBiasAddRelu4 computes ChannelMul+BiasAdd+Relu N×52×28×28, for trans1.relu.
+func (m *Model) channelMulBiasAddRelu4(n int, y []float32, x1 []float32, v1 *[52]float32, v2 *[52]float32) {
 	for o := range n {
-		xr := (*[40768]float32)(x[o*40768:])
 		yr := (*[40768]float32)(y[o*40768:])
+		x1r := (*[40768]float32)(x1[o*40768:])
 		for c := range 52 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+			v1c := v1[c]
+			v2c := v2[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// biasAdd4 computes BiasAdd N×52×28×28, for trans1.bn/shifted, trans1.bn/centered.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[52]float32) {
-	for o := range n {
-		xr := (*[40768]float32)(x[o*40768:])
-		yr := (*[40768]float32)(y[o*40768:])
-		for c := range 52 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
-			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
@@ -228,7 +138,7 @@ func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[52]float32) {
 // conv2D5 computes Conv2D N×26×28×28, for trans1.conv.
 func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 52×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 52, H: 28, W: 28, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 28, Wo: 28}, 26, n, x, w, y, nil)
+	rt.Conv2DP(m.pool, rt.Window{C: 52, H: 28, W: 28, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 28, Wo: 28}, 26, n, x, w, y, nil)
 }
 
 // avgPool2D computes AvgPool2D N×26×14×14, for trans1.pool.
@@ -254,33 +164,21 @@ func (m *Model) avgPool2D(n int, x []float32, y []float32) {
 	}
 }
 
-// channelMul5 computes ChannelMul N×26×14×14, for block2.layer1.bn/scaled, block2.layer1.bn/normalized and 2 more.
-func (m *Model) channelMul5(n int, x []float32, y []float32, v *[26]float32) {
+// channelMulBiasAddRelu5 computes ChannelMul+BiasAdd+Relu N×26×14×14, for block2.layer1.relu.
+func (m *Model) channelMulBiasAddRelu5(n int, y []float32, x1 []float32, v1 *[26]float32, v2 *[26]float32) {
 	for o := range n {
-		xr := (*[5096]float32)(x[o*5096:])
 		yr := (*[5096]float32)(y[o*5096:])
+		x1r := (*[5096]float32)(x1[o*5096:])
 		for c := range 26 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
+			v2c := v2[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// biasAdd5 computes BiasAdd N×26×14×14, for block2.layer1.bn/shifted, block2.layer1.bn/centered.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[26]float32) {
-	for o := range n {
-		xr := (*[5096]float32)(x[o*5096:])
-		yr := (*[5096]float32)(y[o*5096:])
-		for c := range 26 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
@@ -289,7 +187,7 @@ func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[26]float32) {
 // conv2D6 computes Conv2D N×12×14×14, for block2.layer1.conv.
 func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 26×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 26, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:142488])
+	rt.Conv2DP(m.pool, rt.Window{C: 26, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:142488])
 }
 
 // concat4 computes Concat N×38×14×14, for block2.layer1.concat.
@@ -300,33 +198,21 @@ func (m *Model) concat4(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// channelMul6 computes ChannelMul N×38×14×14, for block2.layer2.bn/scaled, block2.layer2.bn/normalized and 2 more.
-func (m *Model) channelMul6(n int, x []float32, y []float32, v *[38]float32) {
+// channelMulBiasAddRelu6 computes ChannelMul+BiasAdd+Relu N×38×14×14, for block2.layer2.relu.
+func (m *Model) channelMulBiasAddRelu6(n int, y []float32, x1 []float32, v1 *[38]float32, v2 *[38]float32) {
 	for o := range n {
-		xr := (*[7448]float32)(x[o*7448:])
 		yr := (*[7448]float32)(y[o*7448:])
+		x1r := (*[7448]float32)(x1[o*7448:])
 		for c := range 38 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
+			v2c := v2[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// biasAdd6 computes BiasAdd N×38×14×14, for block2.layer2.bn/shifted, block2.layer2.bn/centered.
-func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[38]float32) {
-	for o := range n {
-		xr := (*[7448]float32)(x[o*7448:])
-		yr := (*[7448]float32)(y[o*7448:])
-		for c := range 38 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
@@ -335,7 +221,7 @@ func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[38]float32) {
 // conv2D7 computes Conv2D N×12×14×14, for block2.layer2.conv.
 func (m *Model) conv2D7(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 38×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 38, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:135144])
+	rt.Conv2DP(m.pool, rt.Window{C: 38, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:135144])
 }
 
 // concat5 computes Concat N×50×14×14, for block2.layer2.concat.
@@ -346,33 +232,21 @@ func (m *Model) concat5(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// channelMul7 computes ChannelMul N×50×14×14, for block2.layer3.bn/scaled, block2.layer3.bn/normalized and 2 more.
-func (m *Model) channelMul7(n int, x []float32, y []float32, v *[50]float32) {
+// channelMulBiasAddRelu7 computes ChannelMul+BiasAdd+Relu N×50×14×14, for block2.layer3.relu.
+func (m *Model) channelMulBiasAddRelu7(n int, y []float32, x1 []float32, v1 *[50]float32, v2 *[50]float32) {
 	for o := range n {
-		xr := (*[9800]float32)(x[o*9800:])
 		yr := (*[9800]float32)(y[o*9800:])
+		x1r := (*[9800]float32)(x1[o*9800:])
 		for c := range 50 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
+			v2c := v2[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// biasAdd7 computes BiasAdd N×50×14×14, for block2.layer3.bn/shifted, block2.layer3.bn/centered.
-func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[50]float32) {
-	for o := range n {
-		xr := (*[9800]float32)(x[o*9800:])
-		yr := (*[9800]float32)(y[o*9800:])
-		for c := range 50 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
@@ -381,7 +255,7 @@ func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[50]float32) {
 // conv2D8 computes Conv2D N×12×14×14, for block2.layer3.conv.
 func (m *Model) conv2D8(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 50×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 50, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:132408])
+	rt.Conv2DP(m.pool, rt.Window{C: 50, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:132408])
 }
 
 // concat6 computes Concat N×62×14×14, for block2.layer3.concat.
@@ -392,33 +266,21 @@ func (m *Model) concat6(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// channelMul8 computes ChannelMul N×62×14×14, for final_bn/scaled, final_bn/normalized and 2 more.
-func (m *Model) channelMul8(n int, x []float32, y []float32, v *[62]float32) {
+// channelMulBiasAddRelu8 computes ChannelMul+BiasAdd+Relu N×62×14×14, for final_relu.
+func (m *Model) channelMulBiasAddRelu8(n int, y []float32, x1 []float32, v1 *[62]float32, v2 *[62]float32) {
 	for o := range n {
-		xr := (*[12152]float32)(x[o*12152:])
 		yr := (*[12152]float32)(y[o*12152:])
+		x1r := (*[12152]float32)(x1[o*12152:])
 		for c := range 62 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
+			v2c := v2[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// biasAdd8 computes BiasAdd N×62×14×14, for final_bn/shifted, final_bn/centered.
-func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[62]float32) {
-	for o := range n {
-		xr := (*[12152]float32)(x[o*12152:])
-		yr := (*[12152]float32)(y[o*12152:])
-		for c := range 62 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
@@ -436,8 +298,8 @@ func (m *Model) globalAvgPool2D(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd9 computes BiasAdd N×10, for fc/bias.
-func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[10]float32) {
+// biasAdd computes BiasAdd N×10, for fc/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[10]float32) {
 	for o := range n {
 		xr := (*[10]float32)(x[o*10:])
 		yr := (*[10]float32)(y[o*10:])
@@ -488,6 +350,33 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
+// addScalarRsqrtMul computes AddScalar+Rsqrt+Mul 16, for block1.layer1.bn/scale, block1.layer2.bn/scale and 6 more.
+func (m *Model) addScalarRsqrtMul(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := a1 + 1e-05
+		t2 := float32(1 / math.Sqrt(float64(t1)))
+		y[i] = a2 * t2
+	}
+}
+
+// mulSub computes Mul+Sub 16, for block1.layer1.bn/shift, block1.layer2.bn/shift and 6 more.
+func (m *Model) mulSub(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		y[i] = a3 - t1
+	}
+}
+
 // channelMean computes ChannelMean 16, for block1.layer1.bn/mean, block1.layer1.bn/var.
 func (m *Model) channelMean(n int, x []float32, s *[16]float32) {
 	acc := (*[16]float64)(m.scratch64[:])
@@ -516,11 +405,80 @@ func (m *Model) scale(n int, x []float32, y []float32) {
 	}
 }
 
-// square computes Square N×16×28×28, for block1.layer1.bn/sq, block1.layer2.bn/sq and 14 more.
+// biasAdd2 computes BiasAdd N×16×28×28, for block1.layer1.bn/centered.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[16]float32) {
+	for o := range n {
+		xr := (*[12544]float32)(x[o*12544:])
+		yr := (*[12544]float32)(y[o*12544:])
+		for c := range 16 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// square computes Square N×16×28×28, for block1.layer1.bn/sq, block1.layer2.bn/sq and 6 more.
 func (m *Model) square(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = v * v
+	}
+}
+
+// addScalarRsqrt computes AddScalar+Rsqrt 16, for block1.layer1.bn/inv_std, block1.layer2.bn/inv_std and 6 more.
+func (m *Model) addScalarRsqrt(n int, y []float32, x1 []float32) {
+	x1 = x1[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		t1 := a1 + 1e-05
+		y[i] = float32(1 / math.Sqrt(float64(t1)))
+	}
+}
+
+// channelMul computes ChannelMul N×16×28×28, for block1.layer1.bn/normalized, d.block1.layer1.bn/scaled.1.
+func (m *Model) channelMul(n int, x []float32, y []float32, v *[16]float32) {
+	for o := range n {
+		xr := (*[12544]float32)(x[o*12544:])
+		yr := (*[12544]float32)(y[o*12544:])
+		for c := range 16 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
+	}
+}
+
+// channelMulBiasAdd computes ChannelMul+BiasAdd N×16×28×28, for block1.layer1.bn/shifted.
+func (m *Model) channelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[16]float32, v2 *[16]float32) {
+	for o := range n {
+		yr := (*[12544]float32)(y[o*12544:])
+		x1r := (*[12544]float32)(x1[o*12544:])
+		for c := range 16 {
+			v1c := v1[c]
+			v2c := v2[c]
+			yc := (*[784]float32)(yr[c*784:])
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				yc[i] = t1 + v2c
+			}
+		}
+	}
+}
+
+// relu computes Relu N×16×28×28, for block1.layer1.relu, block1.layer2.relu and 6 more.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
 	}
 }
 
@@ -544,6 +502,57 @@ func (m *Model) channelMean2(n int, x []float32, s *[28]float32) {
 	}
 }
 
+// biasAdd3 computes BiasAdd N×28×28×28, for block1.layer2.bn/centered.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[28]float32) {
+	for o := range n {
+		xr := (*[21952]float32)(x[o*21952:])
+		yr := (*[21952]float32)(y[o*21952:])
+		for c := range 28 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// channelMul2 computes ChannelMul N×28×28×28, for block1.layer2.bn/normalized, d.block1.layer2.bn/scaled.1.
+func (m *Model) channelMul2(n int, x []float32, y []float32, v *[28]float32) {
+	for o := range n {
+		xr := (*[21952]float32)(x[o*21952:])
+		yr := (*[21952]float32)(y[o*21952:])
+		for c := range 28 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
+	}
+}
+
+// channelMulBiasAdd2 computes ChannelMul+BiasAdd N×28×28×28, for block1.layer2.bn/shifted.
+func (m *Model) channelMulBiasAdd2(n int, y []float32, x1 []float32, v1 *[28]float32, v2 *[28]float32) {
+	for o := range n {
+		yr := (*[21952]float32)(y[o*21952:])
+		x1r := (*[21952]float32)(x1[o*21952:])
+		for c := range 28 {
+			v1c := v1[c]
+			v2c := v2[c]
+			yc := (*[784]float32)(yr[c*784:])
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				yc[i] = t1 + v2c
+			}
+		}
+	}
+}
+
 // channelMean3 computes ChannelMean 40, for block1.layer3.bn/mean, block1.layer3.bn/var.
 func (m *Model) channelMean3(n int, x []float32, s *[40]float32) {
 	acc := (*[40]float64)(m.scratch64[:])
@@ -561,6 +570,57 @@ func (m *Model) channelMean3(n int, x []float32, s *[40]float32) {
 	count := float64(n * 784)
 	for c := range 40 {
 		s[c] = float32(acc[c] / count)
+	}
+}
+
+// biasAdd4 computes BiasAdd N×40×28×28, for block1.layer3.bn/centered.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[40]float32) {
+	for o := range n {
+		xr := (*[31360]float32)(x[o*31360:])
+		yr := (*[31360]float32)(y[o*31360:])
+		for c := range 40 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// channelMul3 computes ChannelMul N×40×28×28, for block1.layer3.bn/normalized, d.block1.layer3.bn/scaled.1.
+func (m *Model) channelMul3(n int, x []float32, y []float32, v *[40]float32) {
+	for o := range n {
+		xr := (*[31360]float32)(x[o*31360:])
+		yr := (*[31360]float32)(y[o*31360:])
+		for c := range 40 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
+	}
+}
+
+// channelMulBiasAdd3 computes ChannelMul+BiasAdd N×40×28×28, for block1.layer3.bn/shifted.
+func (m *Model) channelMulBiasAdd3(n int, y []float32, x1 []float32, v1 *[40]float32, v2 *[40]float32) {
+	for o := range n {
+		yr := (*[31360]float32)(y[o*31360:])
+		x1r := (*[31360]float32)(x1[o*31360:])
+		for c := range 40 {
+			v1c := v1[c]
+			v2c := v2[c]
+			yc := (*[784]float32)(yr[c*784:])
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				yc[i] = t1 + v2c
+			}
+		}
 	}
 }
 
@@ -584,6 +644,57 @@ func (m *Model) channelMean4(n int, x []float32, s *[52]float32) {
 	}
 }
 
+// biasAdd5 computes BiasAdd N×52×28×28, for trans1.bn/centered.
+func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[52]float32) {
+	for o := range n {
+		xr := (*[40768]float32)(x[o*40768:])
+		yr := (*[40768]float32)(y[o*40768:])
+		for c := range 52 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// channelMul4 computes ChannelMul N×52×28×28, for trans1.bn/normalized, d.trans1.bn/scaled.1.
+func (m *Model) channelMul4(n int, x []float32, y []float32, v *[52]float32) {
+	for o := range n {
+		xr := (*[40768]float32)(x[o*40768:])
+		yr := (*[40768]float32)(y[o*40768:])
+		for c := range 52 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
+	}
+}
+
+// channelMulBiasAdd4 computes ChannelMul+BiasAdd N×52×28×28, for trans1.bn/shifted.
+func (m *Model) channelMulBiasAdd4(n int, y []float32, x1 []float32, v1 *[52]float32, v2 *[52]float32) {
+	for o := range n {
+		yr := (*[40768]float32)(y[o*40768:])
+		x1r := (*[40768]float32)(x1[o*40768:])
+		for c := range 52 {
+			v1c := v1[c]
+			v2c := v2[c]
+			yc := (*[784]float32)(yr[c*784:])
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				yc[i] = t1 + v2c
+			}
+		}
+	}
+}
+
 // channelMean5 computes ChannelMean 26, for block2.layer1.bn/mean, block2.layer1.bn/var.
 func (m *Model) channelMean5(n int, x []float32, s *[26]float32) {
 	acc := (*[26]float64)(m.scratch64[:])
@@ -601,6 +712,57 @@ func (m *Model) channelMean5(n int, x []float32, s *[26]float32) {
 	count := float64(n * 196)
 	for c := range 26 {
 		s[c] = float32(acc[c] / count)
+	}
+}
+
+// biasAdd6 computes BiasAdd N×26×14×14, for block2.layer1.bn/centered.
+func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[26]float32) {
+	for o := range n {
+		xr := (*[5096]float32)(x[o*5096:])
+		yr := (*[5096]float32)(y[o*5096:])
+		for c := range 26 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// channelMul5 computes ChannelMul N×26×14×14, for block2.layer1.bn/normalized, d.block2.layer1.bn/scaled.1.
+func (m *Model) channelMul5(n int, x []float32, y []float32, v *[26]float32) {
+	for o := range n {
+		xr := (*[5096]float32)(x[o*5096:])
+		yr := (*[5096]float32)(y[o*5096:])
+		for c := range 26 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
+	}
+}
+
+// channelMulBiasAdd5 computes ChannelMul+BiasAdd N×26×14×14, for block2.layer1.bn/shifted.
+func (m *Model) channelMulBiasAdd5(n int, y []float32, x1 []float32, v1 *[26]float32, v2 *[26]float32) {
+	for o := range n {
+		yr := (*[5096]float32)(y[o*5096:])
+		x1r := (*[5096]float32)(x1[o*5096:])
+		for c := range 26 {
+			v1c := v1[c]
+			v2c := v2[c]
+			yc := (*[196]float32)(yr[c*196:])
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				yc[i] = t1 + v2c
+			}
+		}
 	}
 }
 
@@ -624,6 +786,57 @@ func (m *Model) channelMean6(n int, x []float32, s *[38]float32) {
 	}
 }
 
+// biasAdd7 computes BiasAdd N×38×14×14, for block2.layer2.bn/centered.
+func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[38]float32) {
+	for o := range n {
+		xr := (*[7448]float32)(x[o*7448:])
+		yr := (*[7448]float32)(y[o*7448:])
+		for c := range 38 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// channelMul6 computes ChannelMul N×38×14×14, for block2.layer2.bn/normalized, d.block2.layer2.bn/scaled.1.
+func (m *Model) channelMul6(n int, x []float32, y []float32, v *[38]float32) {
+	for o := range n {
+		xr := (*[7448]float32)(x[o*7448:])
+		yr := (*[7448]float32)(y[o*7448:])
+		for c := range 38 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
+	}
+}
+
+// channelMulBiasAdd6 computes ChannelMul+BiasAdd N×38×14×14, for block2.layer2.bn/shifted.
+func (m *Model) channelMulBiasAdd6(n int, y []float32, x1 []float32, v1 *[38]float32, v2 *[38]float32) {
+	for o := range n {
+		yr := (*[7448]float32)(y[o*7448:])
+		x1r := (*[7448]float32)(x1[o*7448:])
+		for c := range 38 {
+			v1c := v1[c]
+			v2c := v2[c]
+			yc := (*[196]float32)(yr[c*196:])
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				yc[i] = t1 + v2c
+			}
+		}
+	}
+}
+
 // channelMean7 computes ChannelMean 50, for block2.layer3.bn/mean, block2.layer3.bn/var.
 func (m *Model) channelMean7(n int, x []float32, s *[50]float32) {
 	acc := (*[50]float64)(m.scratch64[:])
@@ -644,6 +857,57 @@ func (m *Model) channelMean7(n int, x []float32, s *[50]float32) {
 	}
 }
 
+// biasAdd8 computes BiasAdd N×50×14×14, for block2.layer3.bn/centered.
+func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[50]float32) {
+	for o := range n {
+		xr := (*[9800]float32)(x[o*9800:])
+		yr := (*[9800]float32)(y[o*9800:])
+		for c := range 50 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// channelMul7 computes ChannelMul N×50×14×14, for block2.layer3.bn/normalized, d.block2.layer3.bn/scaled.1.
+func (m *Model) channelMul7(n int, x []float32, y []float32, v *[50]float32) {
+	for o := range n {
+		xr := (*[9800]float32)(x[o*9800:])
+		yr := (*[9800]float32)(y[o*9800:])
+		for c := range 50 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
+	}
+}
+
+// channelMulBiasAdd7 computes ChannelMul+BiasAdd N×50×14×14, for block2.layer3.bn/shifted.
+func (m *Model) channelMulBiasAdd7(n int, y []float32, x1 []float32, v1 *[50]float32, v2 *[50]float32) {
+	for o := range n {
+		yr := (*[9800]float32)(y[o*9800:])
+		x1r := (*[9800]float32)(x1[o*9800:])
+		for c := range 50 {
+			v1c := v1[c]
+			v2c := v2[c]
+			yc := (*[196]float32)(yr[c*196:])
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				yc[i] = t1 + v2c
+			}
+		}
+	}
+}
+
 // channelMean8 computes ChannelMean 62, for final_bn/mean, final_bn/var.
 func (m *Model) channelMean8(n int, x []float32, s *[62]float32) {
 	acc := (*[62]float64)(m.scratch64[:])
@@ -661,6 +925,57 @@ func (m *Model) channelMean8(n int, x []float32, s *[62]float32) {
 	count := float64(n * 196)
 	for c := range 62 {
 		s[c] = float32(acc[c] / count)
+	}
+}
+
+// biasAdd9 computes BiasAdd N×62×14×14, for final_bn/centered.
+func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[62]float32) {
+	for o := range n {
+		xr := (*[12152]float32)(x[o*12152:])
+		yr := (*[12152]float32)(y[o*12152:])
+		for c := range 62 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// channelMul8 computes ChannelMul N×62×14×14, for final_bn/normalized, d.final_bn/scaled.1.
+func (m *Model) channelMul8(n int, x []float32, y []float32, v *[62]float32) {
+	for o := range n {
+		xr := (*[12152]float32)(x[o*12152:])
+		yr := (*[12152]float32)(y[o*12152:])
+		for c := range 62 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
+	}
+}
+
+// channelMulBiasAdd8 computes ChannelMul+BiasAdd N×62×14×14, for final_bn/shifted.
+func (m *Model) channelMulBiasAdd8(n int, y []float32, x1 []float32, v1 *[62]float32, v2 *[62]float32) {
+	for o := range n {
+		yr := (*[12152]float32)(y[o*12152:])
+		x1r := (*[12152]float32)(x1[o*12152:])
+		for c := range 62 {
+			v1c := v1[c]
+			v2c := v2[c]
+			yc := (*[196]float32)(yr[c*196:])
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 * v1c
+				yc[i] = t1 + v2c
+			}
+		}
 	}
 }
 
@@ -717,11 +1032,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 
@@ -744,11 +1055,26 @@ func (m *Model) channelSum2(n int, x []float32, s *[62]float32) {
 	}
 }
 
-// scale2 computes Scale 62, for d.final_bn/inv_std.4, d.block2.layer3.bn/inv_std.4 and 6 more.
-func (m *Model) scale2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = -0.5 * v
+// mul computes Mul N×62×14×14, for d.final_bn/scaled.2, d.final_bn/normalized.2 and 14 more.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
+	}
+}
+
+// squareMulMulScale computes Square+Mul+Mul+Scale 62, for d.final_bn/inv_std.4, d.block2.layer3.bn/inv_std.4 and 6 more.
+func (m *Model) squareMulMulScale(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := a1 * a1
+		t2 := t1 * a1
+		t3 := a2 * t2
+		y[i] = -0.5 * t3
 	}
 }
 
@@ -767,15 +1093,33 @@ func (m *Model) channelBroadcast(n int, v *[62]float32, y []float32) {
 	}
 }
 
-// scale3 computes Scale N×62×14×14, for d.final_bn/sq.2, d.block2.layer3.bn/sq.2 and 6 more.
-func (m *Model) scale3(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 2.0 * v
+// channelMulMulScaleAdd computes ChannelMul+Mul+Scale+Add N×62×14×14, for d.final_bn/sq.3.
+func (m *Model) channelMulMulScaleAdd(n int, y []float32, x1 []float32, v1 *[62]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[12152]float32)(y[o*12152:])
+		x1r := (*[12152]float32)(x1[o*12152:])
+		x2r := (*[12152]float32)(x2[o*12152:])
+		x3r := (*[12152]float32)(x3[o*12152:])
+		for c := range 62 {
+			v1c := v1[c]
+			yc := (*[196]float32)(yr[c*196:])
+			x1c := (*[196]float32)(x1r[c*196:])
+			x2c := (*[196]float32)(x2r[c*196:])
+			x3c := (*[196]float32)(x3r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				a3 := x3c[i]
+				t1 := a1 * v1c
+				t2 := a2 * a3
+				t3 := 2.0 * t2
+				yc[i] = t1 + t3
+			}
+		}
 	}
 }
 
-// add computes Add N×62×14×14, for d.final_bn/sq.3, d.final_bn/mean.2 and 20 more.
+// add computes Add N×62×14×14, for d.final_bn/mean.2, d.trans1.bn/mean.2.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -801,13 +1145,13 @@ func (m *Model) slice2(n int, x []float32, y []float32) {
 // conv2DTranspose computes Conv2DTranspose N×50×14×14, for d.block2.layer3.conv.1.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 50×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 50, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:320400])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 50, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:320400])
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 12×50×3×3, for d.block2.layer3.conv.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 50×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 50, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, dy, dw, m.scratch32[:129080])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 50, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, dy, dw, m.scratch32[:129080])
 }
 
 // channelSum3 computes ChannelSum 50, for d.block2.layer3.bn/shifted.1, d.block2.layer3.bn/scaled.3 and 2 more.
@@ -844,6 +1188,46 @@ func (m *Model) channelBroadcast2(n int, v *[50]float32, y []float32) {
 	}
 }
 
+// channelMulMulScaleAdd2 computes ChannelMul+Mul+Scale+Add N×50×14×14, for d.block2.layer3.bn/sq.3.
+func (m *Model) channelMulMulScaleAdd2(n int, y []float32, x1 []float32, v1 *[50]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[9800]float32)(y[o*9800:])
+		x1r := (*[9800]float32)(x1[o*9800:])
+		x2r := (*[9800]float32)(x2[o*9800:])
+		x3r := (*[9800]float32)(x3[o*9800:])
+		for c := range 50 {
+			v1c := v1[c]
+			yc := (*[196]float32)(yr[c*196:])
+			x1c := (*[196]float32)(x1r[c*196:])
+			x2c := (*[196]float32)(x2r[c*196:])
+			x3c := (*[196]float32)(x3r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				a3 := x3c[i]
+				t1 := a1 * v1c
+				t2 := a2 * a3
+				t3 := 2.0 * t2
+				yc[i] = t1 + t3
+			}
+		}
+	}
+}
+
+// addAdd computes Add+Add N×50×14×14, for d.block2.layer3.bn/mean.2, d.block2.layer2.bn/mean.2 and 4 more.
+func (m *Model) addAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 + a2
+		y[i] = t1 + a3
+	}
+}
+
 // slice3 computes Slice N×38×14×14, for d.block2.layer2.concat.1.
 func (m *Model) slice3(n int, x []float32, y []float32) {
 	for o := range n {
@@ -861,13 +1245,13 @@ func (m *Model) slice4(n int, x []float32, y []float32) {
 // conv2DTranspose2 computes Conv2DTranspose N×38×14×14, for d.block2.layer2.conv.1.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 38×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 38, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:274608])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 38, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:274608])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 12×38×3×3, for d.block2.layer2.conv.2.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 38×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 38, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, dy, dw, m.scratch32[:98792])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 38, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, dy, dw, m.scratch32[:98792])
 }
 
 // channelSum4 computes ChannelSum 38, for d.block2.layer2.bn/shifted.1, d.block2.layer2.bn/scaled.3 and 2 more.
@@ -904,6 +1288,32 @@ func (m *Model) channelBroadcast3(n int, v *[38]float32, y []float32) {
 	}
 }
 
+// channelMulMulScaleAdd3 computes ChannelMul+Mul+Scale+Add N×38×14×14, for d.block2.layer2.bn/sq.3.
+func (m *Model) channelMulMulScaleAdd3(n int, y []float32, x1 []float32, v1 *[38]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[7448]float32)(y[o*7448:])
+		x1r := (*[7448]float32)(x1[o*7448:])
+		x2r := (*[7448]float32)(x2[o*7448:])
+		x3r := (*[7448]float32)(x3[o*7448:])
+		for c := range 38 {
+			v1c := v1[c]
+			yc := (*[196]float32)(yr[c*196:])
+			x1c := (*[196]float32)(x1r[c*196:])
+			x2c := (*[196]float32)(x2r[c*196:])
+			x3c := (*[196]float32)(x3r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				a3 := x3c[i]
+				t1 := a1 * v1c
+				t2 := a2 * a3
+				t3 := 2.0 * t2
+				yc[i] = t1 + t3
+			}
+		}
+	}
+}
+
 // slice5 computes Slice N×26×14×14, for d.block2.layer1.concat.1.
 func (m *Model) slice5(n int, x []float32, y []float32) {
 	for o := range n {
@@ -921,13 +1331,13 @@ func (m *Model) slice6(n int, x []float32, y []float32) {
 // conv2DTranspose3 computes Conv2DTranspose N×26×14×14, for d.block2.layer1.conv.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 26×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 26, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:228816])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 26, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:228816])
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 12×26×3×3, for d.block2.layer1.conv.2.
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 26×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 26, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, dy, dw, m.scratch32[:123608])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 26, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, dy, dw, m.scratch32[:123608])
 }
 
 // channelSum5 computes ChannelSum 26, for d.block2.layer1.bn/shifted.1, d.block2.layer1.bn/scaled.3 and 2 more.
@@ -964,6 +1374,32 @@ func (m *Model) channelBroadcast4(n int, v *[26]float32, y []float32) {
 	}
 }
 
+// channelMulMulScaleAdd4 computes ChannelMul+Mul+Scale+Add N×26×14×14, for d.block2.layer1.bn/sq.3.
+func (m *Model) channelMulMulScaleAdd4(n int, y []float32, x1 []float32, v1 *[26]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[5096]float32)(y[o*5096:])
+		x1r := (*[5096]float32)(x1[o*5096:])
+		x2r := (*[5096]float32)(x2[o*5096:])
+		x3r := (*[5096]float32)(x3[o*5096:])
+		for c := range 26 {
+			v1c := v1[c]
+			yc := (*[196]float32)(yr[c*196:])
+			x1c := (*[196]float32)(x1r[c*196:])
+			x2c := (*[196]float32)(x2r[c*196:])
+			x3c := (*[196]float32)(x3r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				a3 := x3c[i]
+				t1 := a1 * v1c
+				t2 := a2 * a3
+				t3 := 2.0 * t2
+				yc[i] = t1 + t3
+			}
+		}
+	}
+}
+
 // avgPool2DGrad computes AvgPool2DGrad N×26×28×28, for d.trans1.pool.1.
 func (m *Model) avgPool2DGrad(n int, dy []float32, dx []float32) {
 	clear(dx)
@@ -990,13 +1426,13 @@ func (m *Model) avgPool2DGrad(n int, dy []float32, dx []float32) {
 // conv2DTranspose4 computes Conv2DTranspose N×52×28×28, for d.trans1.conv.1.
 func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 52×28×28: 28×28 windows
-	rt.Conv2DTranspose(rt.Window{C: 52, H: 28, W: 28, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 28, Wo: 28}, 26, n, x, w, y, nil)
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 52, H: 28, W: 28, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 28, Wo: 28}, 26, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad4 computes Conv2DFilterGrad 26×52×1×1, for d.trans1.conv.2.
 func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 52×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 52, H: 28, W: 28, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 28, Wo: 28}, 26, n, x, dy, dw, nil)
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 52, H: 28, W: 28, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 28, Wo: 28}, 26, n, x, dy, dw, nil)
 }
 
 // channelSum6 computes ChannelSum 52, for d.trans1.bn/shifted.1, d.trans1.bn/scaled.3 and 2 more.
@@ -1033,6 +1469,32 @@ func (m *Model) channelBroadcast5(n int, v *[52]float32, y []float32) {
 	}
 }
 
+// channelMulMulScaleAdd5 computes ChannelMul+Mul+Scale+Add N×52×28×28, for d.trans1.bn/sq.3.
+func (m *Model) channelMulMulScaleAdd5(n int, y []float32, x1 []float32, v1 *[52]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[40768]float32)(y[o*40768:])
+		x1r := (*[40768]float32)(x1[o*40768:])
+		x2r := (*[40768]float32)(x2[o*40768:])
+		x3r := (*[40768]float32)(x3[o*40768:])
+		for c := range 52 {
+			v1c := v1[c]
+			yc := (*[784]float32)(yr[c*784:])
+			x1c := (*[784]float32)(x1r[c*784:])
+			x2c := (*[784]float32)(x2r[c*784:])
+			x3c := (*[784]float32)(x3r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				a3 := x3c[i]
+				t1 := a1 * v1c
+				t2 := a2 * a3
+				t3 := 2.0 * t2
+				yc[i] = t1 + t3
+			}
+		}
+	}
+}
+
 // slice7 computes Slice N×40×28×28, for d.block1.layer3.concat.1.
 func (m *Model) slice7(n int, x []float32, y []float32) {
 	for o := range n {
@@ -1050,13 +1512,13 @@ func (m *Model) slice8(n int, x []float32, y []float32) {
 // conv2DTranspose5 computes Conv2DTranspose N×40×28×28, for d.block1.layer3.conv.1.
 func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 40×28×28: 28×28 windows
-	rt.Conv2DTranspose(rt.Window{C: 40, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:282240])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 40, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:282240])
 }
 
 // conv2DFilterGrad5 computes Conv2DFilterGrad 12×40×3×3, for d.block1.layer3.conv.2.
 func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 40×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 40, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, dy, dw, m.scratch32[:355776])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 40, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, dy, dw, m.scratch32[:355776])
 }
 
 // channelSum7 computes ChannelSum 40, for d.block1.layer3.bn/shifted.1, d.block1.layer3.bn/scaled.3 and 2 more.
@@ -1093,6 +1555,32 @@ func (m *Model) channelBroadcast6(n int, v *[40]float32, y []float32) {
 	}
 }
 
+// channelMulMulScaleAdd6 computes ChannelMul+Mul+Scale+Add N×40×28×28, for d.block1.layer3.bn/sq.3.
+func (m *Model) channelMulMulScaleAdd6(n int, y []float32, x1 []float32, v1 *[40]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[31360]float32)(y[o*31360:])
+		x1r := (*[31360]float32)(x1[o*31360:])
+		x2r := (*[31360]float32)(x2[o*31360:])
+		x3r := (*[31360]float32)(x3[o*31360:])
+		for c := range 40 {
+			v1c := v1[c]
+			yc := (*[784]float32)(yr[c*784:])
+			x1c := (*[784]float32)(x1r[c*784:])
+			x2c := (*[784]float32)(x2r[c*784:])
+			x3c := (*[784]float32)(x3r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				a3 := x3c[i]
+				t1 := a1 * v1c
+				t2 := a2 * a3
+				t3 := 2.0 * t2
+				yc[i] = t1 + t3
+			}
+		}
+	}
+}
+
 // slice9 computes Slice N×28×28×28, for d.block1.layer2.concat.1.
 func (m *Model) slice9(n int, x []float32, y []float32) {
 	for o := range n {
@@ -1110,13 +1598,13 @@ func (m *Model) slice10(n int, x []float32, y []float32) {
 // conv2DTranspose6 computes Conv2DTranspose N×28×28×28, for d.block1.layer2.conv.1.
 func (m *Model) conv2DTranspose6(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 28×28×28: 28×28 windows
-	rt.Conv2DTranspose(rt.Window{C: 28, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:236448])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 28, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:236448])
 }
 
 // conv2DFilterGrad6 computes Conv2DFilterGrad 12×28×3×3, for d.block1.layer2.conv.2.
 func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 28×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 28, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, dy, dw, m.scratch32[:252096])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 28, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, dy, dw, m.scratch32[:252096])
 }
 
 // channelSum8 computes ChannelSum 28, for d.block1.layer2.bn/shifted.1, d.block1.layer2.bn/scaled.3 and 2 more.
@@ -1153,6 +1641,32 @@ func (m *Model) channelBroadcast7(n int, v *[28]float32, y []float32) {
 	}
 }
 
+// channelMulMulScaleAdd7 computes ChannelMul+Mul+Scale+Add N×28×28×28, for d.block1.layer2.bn/sq.3.
+func (m *Model) channelMulMulScaleAdd7(n int, y []float32, x1 []float32, v1 *[28]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[21952]float32)(y[o*21952:])
+		x1r := (*[21952]float32)(x1[o*21952:])
+		x2r := (*[21952]float32)(x2[o*21952:])
+		x3r := (*[21952]float32)(x3[o*21952:])
+		for c := range 28 {
+			v1c := v1[c]
+			yc := (*[784]float32)(yr[c*784:])
+			x1c := (*[784]float32)(x1r[c*784:])
+			x2c := (*[784]float32)(x2r[c*784:])
+			x3c := (*[784]float32)(x3r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				a3 := x3c[i]
+				t1 := a1 * v1c
+				t2 := a2 * a3
+				t3 := 2.0 * t2
+				yc[i] = t1 + t3
+			}
+		}
+	}
+}
+
 // slice11 computes Slice N×16×28×28, for d.block1.layer1.concat.1.
 func (m *Model) slice11(n int, x []float32, y []float32) {
 	for o := range n {
@@ -1170,13 +1684,13 @@ func (m *Model) slice12(n int, x []float32, y []float32) {
 // conv2DTranspose7 computes Conv2DTranspose N×16×28×28, for d.block1.layer1.conv.1.
 func (m *Model) conv2DTranspose7(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows
-	rt.Conv2DTranspose(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:190656])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, w, y, m.scratch32[:190656])
 }
 
 // conv2DFilterGrad7 computes Conv2DFilterGrad 12×16×3×3, for d.block1.layer1.conv.2.
 func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, dy, dw, m.scratch32[:148416])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, n, x, dy, dw, m.scratch32[:148416])
 }
 
 // channelSum9 computes ChannelSum 16, for d.block1.layer1.bn/shifted.1, d.block1.layer1.bn/scaled.3 and 2 more.
@@ -1213,8 +1727,34 @@ func (m *Model) channelBroadcast8(n int, v *[16]float32, y []float32) {
 	}
 }
 
+// channelMulMulScaleAdd8 computes ChannelMul+Mul+Scale+Add N×16×28×28, for d.block1.layer1.bn/sq.3.
+func (m *Model) channelMulMulScaleAdd8(n int, y []float32, x1 []float32, v1 *[16]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[12544]float32)(y[o*12544:])
+		x1r := (*[12544]float32)(x1[o*12544:])
+		x2r := (*[12544]float32)(x2[o*12544:])
+		x3r := (*[12544]float32)(x3[o*12544:])
+		for c := range 16 {
+			v1c := v1[c]
+			yc := (*[784]float32)(yr[c*784:])
+			x1c := (*[784]float32)(x1r[c*784:])
+			x2c := (*[784]float32)(x2r[c*784:])
+			x3c := (*[784]float32)(x3r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				a2 := x2c[i]
+				a3 := x3c[i]
+				t1 := a1 * v1c
+				t2 := a2 * a3
+				t3 := 2.0 * t2
+				yc[i] = t1 + t3
+			}
+		}
+	}
+}
+
 // conv2DFilterGrad8 computes Conv2DFilterGrad 16×1×3×3, for d.stem.1.
 func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, dy, dw, m.scratch32[:358244])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, dy, dw, m.scratch32[:358244])
 }

@@ -14,7 +14,7 @@ const MaxBatch = 32
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 18615472
+const arenaSize = 18226608
 
 //go:embed graph.json
 var graphJSON string
@@ -77,6 +77,27 @@ type Model struct {
 	fcWeight                  [620]float32  // fc.weight 10×62, weight
 	fcBias                    [10]float32   // fc.bias 10, weight
 
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	block1Layer1BnScale [16]float32 // block1.layer1.bn/scale 16 (Mul)
+	block1Layer1BnShift [16]float32 // block1.layer1.bn/shift 16 (Sub)
+	block1Layer2BnScale [28]float32 // block1.layer2.bn/scale 28 (Mul)
+	block1Layer2BnShift [28]float32 // block1.layer2.bn/shift 28 (Sub)
+	block1Layer3BnScale [40]float32 // block1.layer3.bn/scale 40 (Mul)
+	block1Layer3BnShift [40]float32 // block1.layer3.bn/shift 40 (Sub)
+	trans1BnScale       [52]float32 // trans1.bn/scale 52 (Mul)
+	trans1BnShift       [52]float32 // trans1.bn/shift 52 (Sub)
+	block2Layer1BnScale [26]float32 // block2.layer1.bn/scale 26 (Mul)
+	block2Layer1BnShift [26]float32 // block2.layer1.bn/shift 26 (Sub)
+	block2Layer2BnScale [38]float32 // block2.layer2.bn/scale 38 (Mul)
+	block2Layer2BnShift [38]float32 // block2.layer2.bn/shift 38 (Sub)
+	block2Layer3BnScale [50]float32 // block2.layer3.bn/scale 50 (Mul)
+	block2Layer3BnShift [50]float32 // block2.layer3.bn/shift 50 (Sub)
+	finalBnScale        [62]float32 // final_bn/scale 62 (Mul)
+	finalBnShift        [62]float32 // final_bn/shift 62 (Sub)
+	derived             bool
+
 	stemWeightGrad             [144]float32  // gradient of stem.weight
 	block1Layer1BnWeightGrad   [16]float32   // gradient of block1.layer1.bn.weight
 	block1Layer1BnBiasGrad     [16]float32   // gradient of block1.layer1.bn.bias
@@ -125,6 +146,8 @@ type Model struct {
 	gradNorms [26]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [62]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
@@ -141,12 +164,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "stem.weight", Shape: []int{16, 1, 3, 3}, Data: m.stemWeight[:]}, {Name: "block1.layer1.bn.weight", Shape: []int{16}, Data: m.block1Layer1BnWeight[:]}, {Name: "block1.layer1.bn.bias", Shape: []int{16}, Data: m.block1Layer1BnBias[:]}, {Name: "block1.layer1.bn.running_mean", Shape: []int{16}, Data: m.block1Layer1BnRunningMean[:]}, {Name: "block1.layer1.bn.running_var", Shape: []int{16}, Data: m.block1Layer1BnRunningVar[:]}, {Name: "block1.layer1.conv.weight", Shape: []int{12, 16, 3, 3}, Data: m.block1Layer1ConvWeight[:]}, {Name: "block1.layer2.bn.weight", Shape: []int{28}, Data: m.block1Layer2BnWeight[:]}, {Name: "block1.layer2.bn.bias", Shape: []int{28}, Data: m.block1Layer2BnBias[:]}, {Name: "block1.layer2.bn.running_mean", Shape: []int{28}, Data: m.block1Layer2BnRunningMean[:]}, {Name: "block1.layer2.bn.running_var", Shape: []int{28}, Data: m.block1Layer2BnRunningVar[:]}, {Name: "block1.layer2.conv.weight", Shape: []int{12, 28, 3, 3}, Data: m.block1Layer2ConvWeight[:]}, {Name: "block1.layer3.bn.weight", Shape: []int{40}, Data: m.block1Layer3BnWeight[:]}, {Name: "block1.layer3.bn.bias", Shape: []int{40}, Data: m.block1Layer3BnBias[:]}, {Name: "block1.layer3.bn.running_mean", Shape: []int{40}, Data: m.block1Layer3BnRunningMean[:]}, {Name: "block1.layer3.bn.running_var", Shape: []int{40}, Data: m.block1Layer3BnRunningVar[:]}, {Name: "block1.layer3.conv.weight", Shape: []int{12, 40, 3, 3}, Data: m.block1Layer3ConvWeight[:]}, {Name: "trans1.bn.weight", Shape: []int{52}, Data: m.trans1BnWeight[:]}, {Name: "trans1.bn.bias", Shape: []int{52}, Data: m.trans1BnBias[:]}, {Name: "trans1.bn.running_mean", Shape: []int{52}, Data: m.trans1BnRunningMean[:]}, {Name: "trans1.bn.running_var", Shape: []int{52}, Data: m.trans1BnRunningVar[:]}, {Name: "trans1.conv.weight", Shape: []int{26, 52, 1, 1}, Data: m.trans1ConvWeight[:]}, {Name: "block2.layer1.bn.weight", Shape: []int{26}, Data: m.block2Layer1BnWeight[:]}, {Name: "block2.layer1.bn.bias", Shape: []int{26}, Data: m.block2Layer1BnBias[:]}, {Name: "block2.layer1.bn.running_mean", Shape: []int{26}, Data: m.block2Layer1BnRunningMean[:]}, {Name: "block2.layer1.bn.running_var", Shape: []int{26}, Data: m.block2Layer1BnRunningVar[:]}, {Name: "block2.layer1.conv.weight", Shape: []int{12, 26, 3, 3}, Data: m.block2Layer1ConvWeight[:]}, {Name: "block2.layer2.bn.weight", Shape: []int{38}, Data: m.block2Layer2BnWeight[:]}, {Name: "block2.layer2.bn.bias", Shape: []int{38}, Data: m.block2Layer2BnBias[:]}, {Name: "block2.layer2.bn.running_mean", Shape: []int{38}, Data: m.block2Layer2BnRunningMean[:]}, {Name: "block2.layer2.bn.running_var", Shape: []int{38}, Data: m.block2Layer2BnRunningVar[:]}, {Name: "block2.layer2.conv.weight", Shape: []int{12, 38, 3, 3}, Data: m.block2Layer2ConvWeight[:]}, {Name: "block2.layer3.bn.weight", Shape: []int{50}, Data: m.block2Layer3BnWeight[:]}, {Name: "block2.layer3.bn.bias", Shape: []int{50}, Data: m.block2Layer3BnBias[:]}, {Name: "block2.layer3.bn.running_mean", Shape: []int{50}, Data: m.block2Layer3BnRunningMean[:]}, {Name: "block2.layer3.bn.running_var", Shape: []int{50}, Data: m.block2Layer3BnRunningVar[:]}, {Name: "block2.layer3.conv.weight", Shape: []int{12, 50, 3, 3}, Data: m.block2Layer3ConvWeight[:]}, {Name: "final_bn.weight", Shape: []int{62}, Data: m.finalBnWeight[:]}, {Name: "final_bn.bias", Shape: []int{62}, Data: m.finalBnBias[:]}, {Name: "final_bn.running_mean", Shape: []int{62}, Data: m.finalBnRunningMean[:]}, {Name: "final_bn.running_var", Shape: []int{62}, Data: m.finalBnRunningVar[:]}, {Name: "fc.weight", Shape: []int{10, 62}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBias[:]}}
 	m.grads = []rt.Tensor{{Name: "stem.weight", Shape: []int{16, 1, 3, 3}, Data: m.stemWeightGrad[:]}, {Name: "block1.layer1.bn.weight", Shape: []int{16}, Data: m.block1Layer1BnWeightGrad[:]}, {Name: "block1.layer1.bn.bias", Shape: []int{16}, Data: m.block1Layer1BnBiasGrad[:]}, {Name: "block1.layer1.conv.weight", Shape: []int{12, 16, 3, 3}, Data: m.block1Layer1ConvWeightGrad[:]}, {Name: "block1.layer2.bn.weight", Shape: []int{28}, Data: m.block1Layer2BnWeightGrad[:]}, {Name: "block1.layer2.bn.bias", Shape: []int{28}, Data: m.block1Layer2BnBiasGrad[:]}, {Name: "block1.layer2.conv.weight", Shape: []int{12, 28, 3, 3}, Data: m.block1Layer2ConvWeightGrad[:]}, {Name: "block1.layer3.bn.weight", Shape: []int{40}, Data: m.block1Layer3BnWeightGrad[:]}, {Name: "block1.layer3.bn.bias", Shape: []int{40}, Data: m.block1Layer3BnBiasGrad[:]}, {Name: "block1.layer3.conv.weight", Shape: []int{12, 40, 3, 3}, Data: m.block1Layer3ConvWeightGrad[:]}, {Name: "trans1.bn.weight", Shape: []int{52}, Data: m.trans1BnWeightGrad[:]}, {Name: "trans1.bn.bias", Shape: []int{52}, Data: m.trans1BnBiasGrad[:]}, {Name: "trans1.conv.weight", Shape: []int{26, 52, 1, 1}, Data: m.trans1ConvWeightGrad[:]}, {Name: "block2.layer1.bn.weight", Shape: []int{26}, Data: m.block2Layer1BnWeightGrad[:]}, {Name: "block2.layer1.bn.bias", Shape: []int{26}, Data: m.block2Layer1BnBiasGrad[:]}, {Name: "block2.layer1.conv.weight", Shape: []int{12, 26, 3, 3}, Data: m.block2Layer1ConvWeightGrad[:]}, {Name: "block2.layer2.bn.weight", Shape: []int{38}, Data: m.block2Layer2BnWeightGrad[:]}, {Name: "block2.layer2.bn.bias", Shape: []int{38}, Data: m.block2Layer2BnBiasGrad[:]}, {Name: "block2.layer2.conv.weight", Shape: []int{12, 38, 3, 3}, Data: m.block2Layer2ConvWeightGrad[:]}, {Name: "block2.layer3.bn.weight", Shape: []int{50}, Data: m.block2Layer3BnWeightGrad[:]}, {Name: "block2.layer3.bn.bias", Shape: []int{50}, Data: m.block2Layer3BnBiasGrad[:]}, {Name: "block2.layer3.conv.weight", Shape: []int{12, 50, 3, 3}, Data: m.block2Layer3ConvWeightGrad[:]}, {Name: "final_bn.weight", Shape: []int{62}, Data: m.finalBnWeightGrad[:]}, {Name: "final_bn.bias", Shape: []int{62}, Data: m.finalBnBiasGrad[:]}, {Name: "fc.weight", Shape: []int{10, 62}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBiasGrad[:]}}
 	m.gradData = [][]float32{m.stemWeightGrad[:], m.block1Layer1BnWeightGrad[:], m.block1Layer1BnBiasGrad[:], m.block1Layer1ConvWeightGrad[:], m.block1Layer2BnWeightGrad[:], m.block1Layer2BnBiasGrad[:], m.block1Layer2ConvWeightGrad[:], m.block1Layer3BnWeightGrad[:], m.block1Layer3BnBiasGrad[:], m.block1Layer3ConvWeightGrad[:], m.trans1BnWeightGrad[:], m.trans1BnBiasGrad[:], m.trans1ConvWeightGrad[:], m.block2Layer1BnWeightGrad[:], m.block2Layer1BnBiasGrad[:], m.block2Layer1ConvWeightGrad[:], m.block2Layer2BnWeightGrad[:], m.block2Layer2BnBiasGrad[:], m.block2Layer2ConvWeightGrad[:], m.block2Layer3BnWeightGrad[:], m.block2Layer3BnBiasGrad[:], m.block2Layer3ConvWeightGrad[:], m.finalBnWeightGrad[:], m.finalBnBiasGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as
@@ -278,6 +331,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.fcBias[:], "zeros", 0, 0, 0.0, seed, "fc.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -286,7 +340,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

@@ -24,170 +24,61 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// stem: Conv2D N×16×28×28
 	m.conv2D(n, image, m.stemWeight[:], m.arena[702464:702464+n*12544])
-	// block1.layer1.bn/var_eps: AddScalar 16
-	m.addScalar(n, m.block1Layer1BnRunningVar[:], m.arena[:16])
-	// block1.layer1.bn/inv_std: Rsqrt 16
-	m.rsqrt(n, m.arena[:16], m.arena[16:16+16])
-	// block1.layer1.bn/scale: Mul 16
-	m.mul(n, m.block1Layer1BnWeight[:], m.arena[16:16+16], m.arena[401408:401408+16])
-	// block1.layer1.bn/mean_scaled: Mul 16
-	m.mul(n, m.block1Layer1BnRunningMean[:], m.arena[401408:401408+16], m.arena[401424:401424+16])
-	// block1.layer1.bn/shift: Sub 16
-	m.sub(n, m.block1Layer1BnBias[:], m.arena[401424:401424+16], m.arena[401440:401440+16])
-	// block1.layer1.bn/scaled: ChannelMul N×16×28×28
-	m.channelMul(n, m.arena[702464:702464+n*12544], m.arena[:n*12544], (*[16]float32)(m.arena[401408:]))
-	// block1.layer1.bn/shifted: BiasAdd N×16×28×28
-	m.biasAdd(n, m.arena[:n*12544], m.arena[1103872:1103872+n*12544], (*[16]float32)(m.arena[401440:]))
-	// block1.layer1.relu: Relu N×16×28×28
-	m.relu(n, m.arena[1103872:1103872+n*12544], m.arena[:n*12544])
+	// block1.layer1.relu: Relu N×16×28×28, fused with block1.layer1.bn/scaled (ChannelMul), block1.layer1.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu(n, m.arena[:n*12544], m.arena[702464:702464+n*12544], &m.block1Layer1BnScale, &m.block1Layer1BnShift)
 	// block1.layer1.conv: Conv2D N×12×28×28
 	m.conv2D2(n, m.arena[:n*12544], m.block1Layer1ConvWeight[:], m.arena[1103872:1103872+n*9408])
 	// block1.layer1.concat: Concat N×28×28×28
 	m.concat(n, m.arena[:n*21952], m.arena[702464:702464+n*12544], m.arena[1103872:1103872+n*9408])
-	// block1.layer2.bn/var_eps: AddScalar 28
-	m.addScalar(n, m.block1Layer2BnRunningVar[:], m.arena[702464:702464+28])
-	// block1.layer2.bn/inv_std: Rsqrt 28
-	m.rsqrt(n, m.arena[702464:702464+28], m.arena[702496:702496+28])
-	// block1.layer2.bn/scale: Mul 28
-	m.mul(n, m.block1Layer2BnWeight[:], m.arena[702496:702496+28], m.arena[1404928:1404928+28])
-	// block1.layer2.bn/mean_scaled: Mul 28
-	m.mul(n, m.block1Layer2BnRunningMean[:], m.arena[1404928:1404928+28], m.arena[702464:702464+28])
-	// block1.layer2.bn/shift: Sub 28
-	m.sub(n, m.block1Layer2BnBias[:], m.arena[702464:702464+28], m.arena[2107392:2107392+28])
-	// block1.layer2.bn/scaled: ChannelMul N×28×28×28
-	m.channelMul2(n, m.arena[:n*21952], m.arena[702464:702464+n*21952], (*[28]float32)(m.arena[1404928:]))
-	// block1.layer2.bn/shifted: BiasAdd N×28×28×28
-	m.biasAdd2(n, m.arena[702464:702464+n*21952], m.arena[1404928:1404928+n*21952], (*[28]float32)(m.arena[2107392:]))
-	// block1.layer2.relu: Relu N×28×28×28
-	m.relu(n, m.arena[1404928:1404928+n*21952], m.arena[702464:702464+n*21952])
+	// block1.layer2.relu: Relu N×28×28×28, fused with block1.layer2.bn/scaled (ChannelMul), block1.layer2.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu2(n, m.arena[702464:702464+n*21952], m.arena[:n*21952], &m.block1Layer2BnScale, &m.block1Layer2BnShift)
 	// block1.layer2.conv: Conv2D N×12×28×28
 	m.conv2D3(n, m.arena[702464:702464+n*21952], m.block1Layer2ConvWeight[:], m.arena[2308096:2308096+n*9408])
 	// block1.layer2.concat: Concat N×40×28×28
 	m.concat2(n, m.arena[1304576:1304576+n*31360], m.arena[:n*21952], m.arena[2308096:2308096+n*9408])
-	// block1.layer3.bn/var_eps: AddScalar 40
-	m.addScalar(n, m.block1Layer3BnRunningVar[:], m.arena[:40])
-	// block1.layer3.bn/inv_std: Rsqrt 40
-	m.rsqrt(n, m.arena[:40], m.arena[48:48+40])
-	// block1.layer3.bn/scale: Mul 40
-	m.mul(n, m.block1Layer3BnWeight[:], m.arena[48:48+40], m.arena[1003520:1003520+40])
-	// block1.layer3.bn/mean_scaled: Mul 40
-	m.mul(n, m.block1Layer3BnRunningMean[:], m.arena[1003520:1003520+40], m.arena[1003568:1003568+40])
-	// block1.layer3.bn/shift: Sub 40
-	m.sub(n, m.block1Layer3BnBias[:], m.arena[1003568:1003568+40], m.arena[1003616:1003616+40])
-	// block1.layer3.bn/scaled: ChannelMul N×40×28×28
-	m.channelMul3(n, m.arena[1304576:1304576+n*31360], m.arena[:n*31360], (*[40]float32)(m.arena[1003520:]))
-	// block1.layer3.bn/shifted: BiasAdd N×40×28×28
-	m.biasAdd3(n, m.arena[:n*31360], m.arena[2308096:2308096+n*31360], (*[40]float32)(m.arena[1003616:]))
-	// block1.layer3.relu: Relu N×40×28×28
-	m.relu(n, m.arena[2308096:2308096+n*31360], m.arena[:n*31360])
+	// block1.layer3.relu: Relu N×40×28×28, fused with block1.layer3.bn/scaled (ChannelMul), block1.layer3.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu3(n, m.arena[:n*31360], m.arena[1304576:1304576+n*31360], &m.block1Layer3BnScale, &m.block1Layer3BnShift)
 	// block1.layer3.conv: Conv2D N×12×28×28
 	m.conv2D4(n, m.arena[:n*31360], m.block1Layer3ConvWeight[:], m.arena[2308096:2308096+n*9408])
 	// block1.layer3.concat: Concat N×52×28×28
 	m.concat3(n, m.arena[:n*40768], m.arena[1304576:1304576+n*31360], m.arena[2308096:2308096+n*9408])
-	// trans1.bn/var_eps: AddScalar 52
-	m.addScalar(n, m.trans1BnRunningVar[:], m.arena[1304576:1304576+52])
-	// trans1.bn/inv_std: Rsqrt 52
-	m.rsqrt(n, m.arena[1304576:1304576+52], m.arena[1304640:1304640+52])
-	// trans1.bn/scale: Mul 52
-	m.mul(n, m.trans1BnWeight[:], m.arena[1304640:1304640+52], m.arena[2609152:2609152+52])
-	// trans1.bn/mean_scaled: Mul 52
-	m.mul(n, m.trans1BnRunningMean[:], m.arena[2609152:2609152+52], m.arena[1304576:1304576+52])
-	// trans1.bn/shift: Sub 52
-	m.sub(n, m.trans1BnBias[:], m.arena[1304576:1304576+52], m.arena[2609216:2609216+52])
-	// trans1.bn/scaled: ChannelMul N×52×28×28
-	m.channelMul4(n, m.arena[:n*40768], m.arena[1304576:1304576+n*40768], (*[52]float32)(m.arena[2609152:]))
-	// trans1.bn/shifted: BiasAdd N×52×28×28
-	m.biasAdd4(n, m.arena[1304576:1304576+n*40768], m.arena[:n*40768], (*[52]float32)(m.arena[2609216:]))
-	// trans1.relu: Relu N×52×28×28
-	m.relu(n, m.arena[:n*40768], m.arena[1304576:1304576+n*40768])
+	// trans1.relu: Relu N×52×28×28, fused with trans1.bn/scaled (ChannelMul), trans1.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu4(n, m.arena[:n*40768], m.arena[:n*40768], &m.trans1BnScale, &m.trans1BnShift)
 	// trans1.conv: Conv2D N×26×28×28
-	m.conv2D5(n, m.arena[1304576:1304576+n*40768], m.trans1ConvWeight[:], m.arena[:n*20384])
+	m.conv2D5(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[1304576:1304576+n*20384])
 	// trans1.pool: AvgPool2D N×26×14×14
-	m.avgPool2D(n, m.arena[:n*20384], m.arena[652288:652288+n*5096])
-	// block2.layer1.bn/var_eps: AddScalar 26
-	m.addScalar(n, m.block2Layer1BnRunningVar[:], m.arena[:26])
-	// block2.layer1.bn/inv_std: Rsqrt 26
-	m.rsqrt(n, m.arena[:26], m.arena[32:32+26])
-	// block2.layer1.bn/scale: Mul 26
-	m.mul(n, m.block2Layer1BnWeight[:], m.arena[32:32+26], m.arena[163072:163072+26])
-	// block2.layer1.bn/mean_scaled: Mul 26
-	m.mul(n, m.block2Layer1BnRunningMean[:], m.arena[163072:163072+26], m.arena[:26])
-	// block2.layer1.bn/shift: Sub 26
-	m.sub(n, m.block2Layer1BnBias[:], m.arena[:26], m.arena[326144:326144+26])
-	// block2.layer1.bn/scaled: ChannelMul N×26×14×14
-	m.channelMul5(n, m.arena[652288:652288+n*5096], m.arena[:n*5096], (*[26]float32)(m.arena[163072:]))
-	// block2.layer1.bn/shifted: BiasAdd N×26×14×14
-	m.biasAdd5(n, m.arena[:n*5096], m.arena[163072:163072+n*5096], (*[26]float32)(m.arena[326144:]))
-	// block2.layer1.relu: Relu N×26×14×14
-	m.relu(n, m.arena[163072:163072+n*5096], m.arena[:n*5096])
+	m.avgPool2D(n, m.arena[1304576:1304576+n*20384], m.arena[238336:238336+n*5096])
+	// block2.layer1.relu: Relu N×26×14×14, fused with block2.layer1.bn/scaled (ChannelMul), block2.layer1.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu5(n, m.arena[:n*5096], m.arena[238336:238336+n*5096], &m.block2Layer1BnScale, &m.block2Layer1BnShift)
 	// block2.layer1.conv: Conv2D N×12×14×14
-	m.conv2D6(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[238336:238336+n*2352])
+	m.conv2D6(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[401408:401408+n*2352])
 	// block2.layer1.concat: Concat N×38×14×14
-	m.concat4(n, m.arena[:n*7448], m.arena[652288:652288+n*5096], m.arena[238336:238336+n*2352])
-	// block2.layer2.bn/var_eps: AddScalar 38
-	m.addScalar(n, m.block2Layer2BnRunningVar[:], m.arena[238336:238336+38])
-	// block2.layer2.bn/inv_std: Rsqrt 38
-	m.rsqrt(n, m.arena[238336:238336+38], m.arena[238384:238384+38])
-	// block2.layer2.bn/scale: Mul 38
-	m.mul(n, m.block2Layer2BnWeight[:], m.arena[238384:238384+38], m.arena[476672:476672+38])
-	// block2.layer2.bn/mean_scaled: Mul 38
-	m.mul(n, m.block2Layer2BnRunningMean[:], m.arena[476672:476672+38], m.arena[238336:238336+38])
-	// block2.layer2.bn/shift: Sub 38
-	m.sub(n, m.block2Layer2BnBias[:], m.arena[238336:238336+38], m.arena[715008:715008+38])
-	// block2.layer2.bn/scaled: ChannelMul N×38×14×14
-	m.channelMul6(n, m.arena[:n*7448], m.arena[238336:238336+n*7448], (*[38]float32)(m.arena[476672:]))
-	// block2.layer2.bn/shifted: BiasAdd N×38×14×14
-	m.biasAdd6(n, m.arena[238336:238336+n*7448], m.arena[476672:476672+n*7448], (*[38]float32)(m.arena[715008:]))
-	// block2.layer2.relu: Relu N×38×14×14
-	m.relu(n, m.arena[476672:476672+n*7448], m.arena[238336:238336+n*7448])
+	m.concat4(n, m.arena[:n*7448], m.arena[238336:238336+n*5096], m.arena[401408:401408+n*2352])
+	// block2.layer2.relu: Relu N×38×14×14, fused with block2.layer2.bn/scaled (ChannelMul), block2.layer2.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu6(n, m.arena[238336:238336+n*7448], m.arena[:n*7448], &m.block2Layer2BnScale, &m.block2Layer2BnShift)
 	// block2.layer2.conv: Conv2D N×12×14×14
 	m.conv2D7(n, m.arena[238336:238336+n*7448], m.block2Layer2ConvWeight[:], m.arena[702464:702464+n*2352])
 	// block2.layer2.concat: Concat N×50×14×14
 	m.concat5(n, m.arena[388864:388864+n*9800], m.arena[:n*7448], m.arena[702464:702464+n*2352])
-	// block2.layer3.bn/var_eps: AddScalar 50
-	m.addScalar(n, m.block2Layer3BnRunningVar[:], m.arena[:50])
-	// block2.layer3.bn/inv_std: Rsqrt 50
-	m.rsqrt(n, m.arena[:50], m.arena[64:64+50])
-	// block2.layer3.bn/scale: Mul 50
-	m.mul(n, m.block2Layer3BnWeight[:], m.arena[64:64+50], m.arena[313600:313600+50])
-	// block2.layer3.bn/mean_scaled: Mul 50
-	m.mul(n, m.block2Layer3BnRunningMean[:], m.arena[313600:313600+50], m.arena[313664:313664+50])
-	// block2.layer3.bn/shift: Sub 50
-	m.sub(n, m.block2Layer3BnBias[:], m.arena[313664:313664+50], m.arena[313728:313728+50])
-	// block2.layer3.bn/scaled: ChannelMul N×50×14×14
-	m.channelMul7(n, m.arena[388864:388864+n*9800], m.arena[:n*9800], (*[50]float32)(m.arena[313600:]))
-	// block2.layer3.bn/shifted: BiasAdd N×50×14×14
-	m.biasAdd7(n, m.arena[:n*9800], m.arena[702464:702464+n*9800], (*[50]float32)(m.arena[313728:]))
-	// block2.layer3.relu: Relu N×50×14×14
-	m.relu(n, m.arena[702464:702464+n*9800], m.arena[:n*9800])
+	// block2.layer3.relu: Relu N×50×14×14, fused with block2.layer3.bn/scaled (ChannelMul), block2.layer3.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu7(n, m.arena[:n*9800], m.arena[388864:388864+n*9800], &m.block2Layer3BnScale, &m.block2Layer3BnShift)
 	// block2.layer3.conv: Conv2D N×12×14×14
 	m.conv2D8(n, m.arena[:n*9800], m.block2Layer3ConvWeight[:], m.arena[702464:702464+n*2352])
 	// block2.layer3.concat: Concat N×62×14×14
 	m.concat6(n, m.arena[:n*12152], m.arena[388864:388864+n*9800], m.arena[702464:702464+n*2352])
-	// final_bn/var_eps: AddScalar 62
-	m.addScalar(n, m.finalBnRunningVar[:], m.arena[388864:388864+62])
-	// final_bn/inv_std: Rsqrt 62
-	m.rsqrt(n, m.arena[388864:388864+62], m.arena[388928:388928+62])
-	// final_bn/scale: Mul 62
-	m.mul(n, m.finalBnWeight[:], m.arena[388928:388928+62], m.arena[777728:777728+62])
-	// final_bn/mean_scaled: Mul 62
-	m.mul(n, m.finalBnRunningMean[:], m.arena[777728:777728+62], m.arena[388864:388864+62])
-	// final_bn/shift: Sub 62
-	m.sub(n, m.finalBnBias[:], m.arena[388864:388864+62], m.arena[777792:777792+62])
-	// final_bn/scaled: ChannelMul N×62×14×14
-	m.channelMul8(n, m.arena[:n*12152], m.arena[388864:388864+n*12152], (*[62]float32)(m.arena[777728:]))
-	// final_bn/shifted: BiasAdd N×62×14×14
-	m.biasAdd8(n, m.arena[388864:388864+n*12152], m.arena[:n*12152], (*[62]float32)(m.arena[777792:]))
-	// final_relu: Relu N×62×14×14
-	m.relu(n, m.arena[:n*12152], m.arena[388864:388864+n*12152])
+	// final_relu: Relu N×62×14×14, fused with final_bn/scaled (ChannelMul), final_bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu8(n, m.arena[:n*12152], m.arena[:n*12152], &m.finalBnScale, &m.finalBnShift)
 	// gap: GlobalAvgPool2D N×62
-	m.globalAvgPool2D(n, m.arena[388864:388864+n*12152], m.arena[:n*62])
+	m.globalAvgPool2D(n, m.arena[:n*12152], m.arena[388864:388864+n*62])
 	// fc: MatMul N×10
-	rt.Gemm(false, true, n, 10, 62, 1, m.arena[:n*62], 62, m.fcWeight[:], 62, 0, m.arena[1984:1984+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 62, 1, m.arena[388864:388864+n*62], 62, m.fcWeight[:], 62, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd9(n, m.arena[1984:1984+n*10], m.arena[:n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// probs: Softmax N×10
 	m.softmax(n, m.arena[:n*10], probs)
 	return nil
@@ -216,172 +107,103 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	if err := rt.CheckLabels(method, "label", label, 10); err != nil {
 		return 0, err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// stem: Conv2D N×16×28×28
 	m.conv2D(n, image, m.stemWeight[:], m.arena[702464:702464+n*12544])
-	// block1.layer1.bn/var_eps: AddScalar 16
-	m.addScalar(n, m.block1Layer1BnRunningVar[:], m.arena[:16])
-	// block1.layer1.bn/inv_std: Rsqrt 16
-	m.rsqrt(n, m.arena[:16], m.arena[16:16+16])
-	// block1.layer1.bn/scale: Mul 16
-	m.mul(n, m.block1Layer1BnWeight[:], m.arena[16:16+16], m.arena[401408:401408+16])
-	// block1.layer1.bn/mean_scaled: Mul 16
-	m.mul(n, m.block1Layer1BnRunningMean[:], m.arena[401408:401408+16], m.arena[401424:401424+16])
-	// block1.layer1.bn/shift: Sub 16
-	m.sub(n, m.block1Layer1BnBias[:], m.arena[401424:401424+16], m.arena[401440:401440+16])
-	// block1.layer1.bn/scaled: ChannelMul N×16×28×28
-	m.channelMul(n, m.arena[702464:702464+n*12544], m.arena[:n*12544], (*[16]float32)(m.arena[401408:]))
-	// block1.layer1.bn/shifted: BiasAdd N×16×28×28
-	m.biasAdd(n, m.arena[:n*12544], m.arena[1103872:1103872+n*12544], (*[16]float32)(m.arena[401440:]))
-	// block1.layer1.relu: Relu N×16×28×28
-	m.relu(n, m.arena[1103872:1103872+n*12544], m.arena[:n*12544])
+	// block1.layer1.relu: Relu N×16×28×28, fused with block1.layer1.bn/scaled (ChannelMul), block1.layer1.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu(n, m.arena[:n*12544], m.arena[702464:702464+n*12544], &m.block1Layer1BnScale, &m.block1Layer1BnShift)
 	// block1.layer1.conv: Conv2D N×12×28×28
 	m.conv2D2(n, m.arena[:n*12544], m.block1Layer1ConvWeight[:], m.arena[1103872:1103872+n*9408])
 	// block1.layer1.concat: Concat N×28×28×28
 	m.concat(n, m.arena[:n*21952], m.arena[702464:702464+n*12544], m.arena[1103872:1103872+n*9408])
-	// block1.layer2.bn/var_eps: AddScalar 28
-	m.addScalar(n, m.block1Layer2BnRunningVar[:], m.arena[702464:702464+28])
-	// block1.layer2.bn/inv_std: Rsqrt 28
-	m.rsqrt(n, m.arena[702464:702464+28], m.arena[702496:702496+28])
-	// block1.layer2.bn/scale: Mul 28
-	m.mul(n, m.block1Layer2BnWeight[:], m.arena[702496:702496+28], m.arena[1404928:1404928+28])
-	// block1.layer2.bn/mean_scaled: Mul 28
-	m.mul(n, m.block1Layer2BnRunningMean[:], m.arena[1404928:1404928+28], m.arena[702464:702464+28])
-	// block1.layer2.bn/shift: Sub 28
-	m.sub(n, m.block1Layer2BnBias[:], m.arena[702464:702464+28], m.arena[2107392:2107392+28])
-	// block1.layer2.bn/scaled: ChannelMul N×28×28×28
-	m.channelMul2(n, m.arena[:n*21952], m.arena[702464:702464+n*21952], (*[28]float32)(m.arena[1404928:]))
-	// block1.layer2.bn/shifted: BiasAdd N×28×28×28
-	m.biasAdd2(n, m.arena[702464:702464+n*21952], m.arena[1404928:1404928+n*21952], (*[28]float32)(m.arena[2107392:]))
-	// block1.layer2.relu: Relu N×28×28×28
-	m.relu(n, m.arena[1404928:1404928+n*21952], m.arena[702464:702464+n*21952])
+	// block1.layer2.relu: Relu N×28×28×28, fused with block1.layer2.bn/scaled (ChannelMul), block1.layer2.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu2(n, m.arena[702464:702464+n*21952], m.arena[:n*21952], &m.block1Layer2BnScale, &m.block1Layer2BnShift)
 	// block1.layer2.conv: Conv2D N×12×28×28
 	m.conv2D3(n, m.arena[702464:702464+n*21952], m.block1Layer2ConvWeight[:], m.arena[2308096:2308096+n*9408])
 	// block1.layer2.concat: Concat N×40×28×28
 	m.concat2(n, m.arena[1304576:1304576+n*31360], m.arena[:n*21952], m.arena[2308096:2308096+n*9408])
-	// block1.layer3.bn/var_eps: AddScalar 40
-	m.addScalar(n, m.block1Layer3BnRunningVar[:], m.arena[:40])
-	// block1.layer3.bn/inv_std: Rsqrt 40
-	m.rsqrt(n, m.arena[:40], m.arena[48:48+40])
-	// block1.layer3.bn/scale: Mul 40
-	m.mul(n, m.block1Layer3BnWeight[:], m.arena[48:48+40], m.arena[1003520:1003520+40])
-	// block1.layer3.bn/mean_scaled: Mul 40
-	m.mul(n, m.block1Layer3BnRunningMean[:], m.arena[1003520:1003520+40], m.arena[1003568:1003568+40])
-	// block1.layer3.bn/shift: Sub 40
-	m.sub(n, m.block1Layer3BnBias[:], m.arena[1003568:1003568+40], m.arena[1003616:1003616+40])
-	// block1.layer3.bn/scaled: ChannelMul N×40×28×28
-	m.channelMul3(n, m.arena[1304576:1304576+n*31360], m.arena[:n*31360], (*[40]float32)(m.arena[1003520:]))
-	// block1.layer3.bn/shifted: BiasAdd N×40×28×28
-	m.biasAdd3(n, m.arena[:n*31360], m.arena[2308096:2308096+n*31360], (*[40]float32)(m.arena[1003616:]))
-	// block1.layer3.relu: Relu N×40×28×28
-	m.relu(n, m.arena[2308096:2308096+n*31360], m.arena[:n*31360])
+	// block1.layer3.relu: Relu N×40×28×28, fused with block1.layer3.bn/scaled (ChannelMul), block1.layer3.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu3(n, m.arena[:n*31360], m.arena[1304576:1304576+n*31360], &m.block1Layer3BnScale, &m.block1Layer3BnShift)
 	// block1.layer3.conv: Conv2D N×12×28×28
 	m.conv2D4(n, m.arena[:n*31360], m.block1Layer3ConvWeight[:], m.arena[2308096:2308096+n*9408])
 	// block1.layer3.concat: Concat N×52×28×28
 	m.concat3(n, m.arena[:n*40768], m.arena[1304576:1304576+n*31360], m.arena[2308096:2308096+n*9408])
-	// trans1.bn/var_eps: AddScalar 52
-	m.addScalar(n, m.trans1BnRunningVar[:], m.arena[1304576:1304576+52])
-	// trans1.bn/inv_std: Rsqrt 52
-	m.rsqrt(n, m.arena[1304576:1304576+52], m.arena[1304640:1304640+52])
-	// trans1.bn/scale: Mul 52
-	m.mul(n, m.trans1BnWeight[:], m.arena[1304640:1304640+52], m.arena[2609152:2609152+52])
-	// trans1.bn/mean_scaled: Mul 52
-	m.mul(n, m.trans1BnRunningMean[:], m.arena[2609152:2609152+52], m.arena[1304576:1304576+52])
-	// trans1.bn/shift: Sub 52
-	m.sub(n, m.trans1BnBias[:], m.arena[1304576:1304576+52], m.arena[2609216:2609216+52])
-	// trans1.bn/scaled: ChannelMul N×52×28×28
-	m.channelMul4(n, m.arena[:n*40768], m.arena[1304576:1304576+n*40768], (*[52]float32)(m.arena[2609152:]))
-	// trans1.bn/shifted: BiasAdd N×52×28×28
-	m.biasAdd4(n, m.arena[1304576:1304576+n*40768], m.arena[:n*40768], (*[52]float32)(m.arena[2609216:]))
-	// trans1.relu: Relu N×52×28×28
-	m.relu(n, m.arena[:n*40768], m.arena[1304576:1304576+n*40768])
+	// trans1.relu: Relu N×52×28×28, fused with trans1.bn/scaled (ChannelMul), trans1.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu4(n, m.arena[:n*40768], m.arena[:n*40768], &m.trans1BnScale, &m.trans1BnShift)
 	// trans1.conv: Conv2D N×26×28×28
-	m.conv2D5(n, m.arena[1304576:1304576+n*40768], m.trans1ConvWeight[:], m.arena[:n*20384])
+	m.conv2D5(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[1304576:1304576+n*20384])
 	// trans1.pool: AvgPool2D N×26×14×14
-	m.avgPool2D(n, m.arena[:n*20384], m.arena[652288:652288+n*5096])
-	// block2.layer1.bn/var_eps: AddScalar 26
-	m.addScalar(n, m.block2Layer1BnRunningVar[:], m.arena[:26])
-	// block2.layer1.bn/inv_std: Rsqrt 26
-	m.rsqrt(n, m.arena[:26], m.arena[32:32+26])
-	// block2.layer1.bn/scale: Mul 26
-	m.mul(n, m.block2Layer1BnWeight[:], m.arena[32:32+26], m.arena[163072:163072+26])
-	// block2.layer1.bn/mean_scaled: Mul 26
-	m.mul(n, m.block2Layer1BnRunningMean[:], m.arena[163072:163072+26], m.arena[:26])
-	// block2.layer1.bn/shift: Sub 26
-	m.sub(n, m.block2Layer1BnBias[:], m.arena[:26], m.arena[326144:326144+26])
-	// block2.layer1.bn/scaled: ChannelMul N×26×14×14
-	m.channelMul5(n, m.arena[652288:652288+n*5096], m.arena[:n*5096], (*[26]float32)(m.arena[163072:]))
-	// block2.layer1.bn/shifted: BiasAdd N×26×14×14
-	m.biasAdd5(n, m.arena[:n*5096], m.arena[163072:163072+n*5096], (*[26]float32)(m.arena[326144:]))
-	// block2.layer1.relu: Relu N×26×14×14
-	m.relu(n, m.arena[163072:163072+n*5096], m.arena[:n*5096])
+	m.avgPool2D(n, m.arena[1304576:1304576+n*20384], m.arena[238336:238336+n*5096])
+	// block2.layer1.relu: Relu N×26×14×14, fused with block2.layer1.bn/scaled (ChannelMul), block2.layer1.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu5(n, m.arena[:n*5096], m.arena[238336:238336+n*5096], &m.block2Layer1BnScale, &m.block2Layer1BnShift)
 	// block2.layer1.conv: Conv2D N×12×14×14
-	m.conv2D6(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[238336:238336+n*2352])
+	m.conv2D6(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[401408:401408+n*2352])
 	// block2.layer1.concat: Concat N×38×14×14
-	m.concat4(n, m.arena[:n*7448], m.arena[652288:652288+n*5096], m.arena[238336:238336+n*2352])
-	// block2.layer2.bn/var_eps: AddScalar 38
-	m.addScalar(n, m.block2Layer2BnRunningVar[:], m.arena[238336:238336+38])
-	// block2.layer2.bn/inv_std: Rsqrt 38
-	m.rsqrt(n, m.arena[238336:238336+38], m.arena[238384:238384+38])
-	// block2.layer2.bn/scale: Mul 38
-	m.mul(n, m.block2Layer2BnWeight[:], m.arena[238384:238384+38], m.arena[476672:476672+38])
-	// block2.layer2.bn/mean_scaled: Mul 38
-	m.mul(n, m.block2Layer2BnRunningMean[:], m.arena[476672:476672+38], m.arena[238336:238336+38])
-	// block2.layer2.bn/shift: Sub 38
-	m.sub(n, m.block2Layer2BnBias[:], m.arena[238336:238336+38], m.arena[715008:715008+38])
-	// block2.layer2.bn/scaled: ChannelMul N×38×14×14
-	m.channelMul6(n, m.arena[:n*7448], m.arena[238336:238336+n*7448], (*[38]float32)(m.arena[476672:]))
-	// block2.layer2.bn/shifted: BiasAdd N×38×14×14
-	m.biasAdd6(n, m.arena[238336:238336+n*7448], m.arena[476672:476672+n*7448], (*[38]float32)(m.arena[715008:]))
-	// block2.layer2.relu: Relu N×38×14×14
-	m.relu(n, m.arena[476672:476672+n*7448], m.arena[238336:238336+n*7448])
+	m.concat4(n, m.arena[:n*7448], m.arena[238336:238336+n*5096], m.arena[401408:401408+n*2352])
+	// block2.layer2.relu: Relu N×38×14×14, fused with block2.layer2.bn/scaled (ChannelMul), block2.layer2.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu6(n, m.arena[238336:238336+n*7448], m.arena[:n*7448], &m.block2Layer2BnScale, &m.block2Layer2BnShift)
 	// block2.layer2.conv: Conv2D N×12×14×14
 	m.conv2D7(n, m.arena[238336:238336+n*7448], m.block2Layer2ConvWeight[:], m.arena[702464:702464+n*2352])
 	// block2.layer2.concat: Concat N×50×14×14
 	m.concat5(n, m.arena[388864:388864+n*9800], m.arena[:n*7448], m.arena[702464:702464+n*2352])
-	// block2.layer3.bn/var_eps: AddScalar 50
-	m.addScalar(n, m.block2Layer3BnRunningVar[:], m.arena[:50])
-	// block2.layer3.bn/inv_std: Rsqrt 50
-	m.rsqrt(n, m.arena[:50], m.arena[64:64+50])
-	// block2.layer3.bn/scale: Mul 50
-	m.mul(n, m.block2Layer3BnWeight[:], m.arena[64:64+50], m.arena[313600:313600+50])
-	// block2.layer3.bn/mean_scaled: Mul 50
-	m.mul(n, m.block2Layer3BnRunningMean[:], m.arena[313600:313600+50], m.arena[313664:313664+50])
-	// block2.layer3.bn/shift: Sub 50
-	m.sub(n, m.block2Layer3BnBias[:], m.arena[313664:313664+50], m.arena[313728:313728+50])
-	// block2.layer3.bn/scaled: ChannelMul N×50×14×14
-	m.channelMul7(n, m.arena[388864:388864+n*9800], m.arena[:n*9800], (*[50]float32)(m.arena[313600:]))
-	// block2.layer3.bn/shifted: BiasAdd N×50×14×14
-	m.biasAdd7(n, m.arena[:n*9800], m.arena[702464:702464+n*9800], (*[50]float32)(m.arena[313728:]))
-	// block2.layer3.relu: Relu N×50×14×14
-	m.relu(n, m.arena[702464:702464+n*9800], m.arena[:n*9800])
+	// block2.layer3.relu: Relu N×50×14×14, fused with block2.layer3.bn/scaled (ChannelMul), block2.layer3.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu7(n, m.arena[:n*9800], m.arena[388864:388864+n*9800], &m.block2Layer3BnScale, &m.block2Layer3BnShift)
 	// block2.layer3.conv: Conv2D N×12×14×14
 	m.conv2D8(n, m.arena[:n*9800], m.block2Layer3ConvWeight[:], m.arena[702464:702464+n*2352])
 	// block2.layer3.concat: Concat N×62×14×14
 	m.concat6(n, m.arena[:n*12152], m.arena[388864:388864+n*9800], m.arena[702464:702464+n*2352])
-	// final_bn/var_eps: AddScalar 62
-	m.addScalar(n, m.finalBnRunningVar[:], m.arena[388864:388864+62])
-	// final_bn/inv_std: Rsqrt 62
-	m.rsqrt(n, m.arena[388864:388864+62], m.arena[388928:388928+62])
-	// final_bn/scale: Mul 62
-	m.mul(n, m.finalBnWeight[:], m.arena[388928:388928+62], m.arena[777728:777728+62])
-	// final_bn/mean_scaled: Mul 62
-	m.mul(n, m.finalBnRunningMean[:], m.arena[777728:777728+62], m.arena[388864:388864+62])
-	// final_bn/shift: Sub 62
-	m.sub(n, m.finalBnBias[:], m.arena[388864:388864+62], m.arena[777792:777792+62])
-	// final_bn/scaled: ChannelMul N×62×14×14
-	m.channelMul8(n, m.arena[:n*12152], m.arena[388864:388864+n*12152], (*[62]float32)(m.arena[777728:]))
-	// final_bn/shifted: BiasAdd N×62×14×14
-	m.biasAdd8(n, m.arena[388864:388864+n*12152], m.arena[:n*12152], (*[62]float32)(m.arena[777792:]))
-	// final_relu: Relu N×62×14×14
-	m.relu(n, m.arena[:n*12152], m.arena[388864:388864+n*12152])
+	// final_relu: Relu N×62×14×14, fused with final_bn/scaled (ChannelMul), final_bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu8(n, m.arena[:n*12152], m.arena[:n*12152], &m.finalBnScale, &m.finalBnShift)
 	// gap: GlobalAvgPool2D N×62
-	m.globalAvgPool2D(n, m.arena[388864:388864+n*12152], m.arena[:n*62])
+	m.globalAvgPool2D(n, m.arena[:n*12152], m.arena[388864:388864+n*62])
 	// fc: MatMul N×10
-	rt.Gemm(false, true, n, 10, 62, 1, m.arena[:n*62], 62, m.fcWeight[:], 62, 0, m.arena[1984:1984+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 62, 1, m.arena[388864:388864+n*62], 62, m.fcWeight[:], 62, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd9(n, m.arena[1984:1984+n*10], m.arena[:n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[320:320+1])
 	loss := m.arena[320]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// Every value here is unbatched: kernels take the batch size n but do not read it.
+	const n = 1
+	// block1.layer1.bn/scale: Mul 16, fused with block1.layer1.bn/var_eps (AddScalar), block1.layer1.bn/inv_std (Rsqrt)
+	m.addScalarRsqrtMul(n, m.block1Layer1BnScale[:], m.block1Layer1BnRunningVar[:], m.block1Layer1BnWeight[:])
+	// block1.layer1.bn/shift: Sub 16, fused with block1.layer1.bn/mean_scaled (Mul)
+	m.mulSub(n, m.block1Layer1BnShift[:], m.block1Layer1BnRunningMean[:], m.block1Layer1BnScale[:], m.block1Layer1BnBias[:])
+	// block1.layer2.bn/scale: Mul 28, fused with block1.layer2.bn/var_eps (AddScalar), block1.layer2.bn/inv_std (Rsqrt)
+	m.addScalarRsqrtMul(n, m.block1Layer2BnScale[:], m.block1Layer2BnRunningVar[:], m.block1Layer2BnWeight[:])
+	// block1.layer2.bn/shift: Sub 28, fused with block1.layer2.bn/mean_scaled (Mul)
+	m.mulSub(n, m.block1Layer2BnShift[:], m.block1Layer2BnRunningMean[:], m.block1Layer2BnScale[:], m.block1Layer2BnBias[:])
+	// block1.layer3.bn/scale: Mul 40, fused with block1.layer3.bn/var_eps (AddScalar), block1.layer3.bn/inv_std (Rsqrt)
+	m.addScalarRsqrtMul(n, m.block1Layer3BnScale[:], m.block1Layer3BnRunningVar[:], m.block1Layer3BnWeight[:])
+	// block1.layer3.bn/shift: Sub 40, fused with block1.layer3.bn/mean_scaled (Mul)
+	m.mulSub(n, m.block1Layer3BnShift[:], m.block1Layer3BnRunningMean[:], m.block1Layer3BnScale[:], m.block1Layer3BnBias[:])
+	// trans1.bn/scale: Mul 52, fused with trans1.bn/var_eps (AddScalar), trans1.bn/inv_std (Rsqrt)
+	m.addScalarRsqrtMul(n, m.trans1BnScale[:], m.trans1BnRunningVar[:], m.trans1BnWeight[:])
+	// trans1.bn/shift: Sub 52, fused with trans1.bn/mean_scaled (Mul)
+	m.mulSub(n, m.trans1BnShift[:], m.trans1BnRunningMean[:], m.trans1BnScale[:], m.trans1BnBias[:])
+	// block2.layer1.bn/scale: Mul 26, fused with block2.layer1.bn/var_eps (AddScalar), block2.layer1.bn/inv_std (Rsqrt)
+	m.addScalarRsqrtMul(n, m.block2Layer1BnScale[:], m.block2Layer1BnRunningVar[:], m.block2Layer1BnWeight[:])
+	// block2.layer1.bn/shift: Sub 26, fused with block2.layer1.bn/mean_scaled (Mul)
+	m.mulSub(n, m.block2Layer1BnShift[:], m.block2Layer1BnRunningMean[:], m.block2Layer1BnScale[:], m.block2Layer1BnBias[:])
+	// block2.layer2.bn/scale: Mul 38, fused with block2.layer2.bn/var_eps (AddScalar), block2.layer2.bn/inv_std (Rsqrt)
+	m.addScalarRsqrtMul(n, m.block2Layer2BnScale[:], m.block2Layer2BnRunningVar[:], m.block2Layer2BnWeight[:])
+	// block2.layer2.bn/shift: Sub 38, fused with block2.layer2.bn/mean_scaled (Mul)
+	m.mulSub(n, m.block2Layer2BnShift[:], m.block2Layer2BnRunningMean[:], m.block2Layer2BnScale[:], m.block2Layer2BnBias[:])
+	// block2.layer3.bn/scale: Mul 50, fused with block2.layer3.bn/var_eps (AddScalar), block2.layer3.bn/inv_std (Rsqrt)
+	m.addScalarRsqrtMul(n, m.block2Layer3BnScale[:], m.block2Layer3BnRunningVar[:], m.block2Layer3BnWeight[:])
+	// block2.layer3.bn/shift: Sub 50, fused with block2.layer3.bn/mean_scaled (Mul)
+	m.mulSub(n, m.block2Layer3BnShift[:], m.block2Layer3BnRunningMean[:], m.block2Layer3BnScale[:], m.block2Layer3BnBias[:])
+	// final_bn/scale: Mul 62, fused with final_bn/var_eps (AddScalar), final_bn/inv_std (Rsqrt)
+	m.addScalarRsqrtMul(n, m.finalBnScale[:], m.finalBnRunningVar[:], m.finalBnWeight[:])
+	// final_bn/shift: Sub 62, fused with final_bn/mean_scaled (Mul)
+	m.mulSub(n, m.finalBnShift[:], m.finalBnRunningMean[:], m.finalBnScale[:], m.finalBnBias[:])
+	m.derived = true
 }

@@ -10,30 +10,24 @@ import (
 // conv2D computes Conv2D N×32×28×28, for stem.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586996])
+	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586996])
 }
 
-// biasAdd computes BiasAdd N×32×28×28, for stem/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[32]float32) {
+// biasAddRelu computes BiasAdd+Relu N×32×28×28, for stem/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[32]float32) {
 	for o := range n {
-		xr := (*[25088]float32)(x[o*25088:])
 		yr := (*[25088]float32)(y[o*25088:])
+		x1r := (*[25088]float32)(x1[o*25088:])
 		for c := range 32 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+			v1c := v1[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
-	}
-}
-
-// relu computes Relu N×32×28×28, for stem/relu, inception1.b1/relu and 11 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
 	}
 }
 
@@ -54,20 +48,22 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D2 computes Conv2D N×16×14×14, for inception1.b1.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, nil)
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, nil)
 }
 
-// biasAdd2 computes BiasAdd N×16×14×14, for inception1.b1/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[16]float32) {
+// biasAddRelu2 computes BiasAdd+Relu N×16×14×14, for inception1.b1/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[16]float32) {
 	for o := range n {
-		xr := (*[3136]float32)(x[o*3136:])
 		yr := (*[3136]float32)(y[o*3136:])
+		x1r := (*[3136]float32)(x1[o*3136:])
 		for c := range 16 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -76,20 +72,22 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[16]float32) {
 // conv2D3 computes Conv2D N×24×14×14, for inception1.b3_reduce.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 24, n, x, w, y, nil)
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 24, n, x, w, y, nil)
 }
 
-// biasAdd3 computes BiasAdd N×24×14×14, for inception1.b3_reduce/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[24]float32) {
+// biasAddRelu3 computes BiasAdd+Relu N×24×14×14, for inception1.b3_reduce/relu.
+func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[24]float32) {
 	for o := range n {
-		xr := (*[4704]float32)(x[o*4704:])
 		yr := (*[4704]float32)(y[o*4704:])
+		x1r := (*[4704]float32)(x1[o*4704:])
 		for c := range 24 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -98,20 +96,22 @@ func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[24]float32) {
 // conv2D4 computes Conv2D N×32×14×14, for inception1.b3.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 24×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:194944])
+	rt.Conv2DP(m.pool, rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:194944])
 }
 
-// biasAdd4 computes BiasAdd N×32×14×14, for inception1.b3/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[32]float32) {
+// biasAddRelu4 computes BiasAdd+Relu N×32×14×14, for inception1.b3/relu.
+func (m *Model) biasAddRelu4(n int, y []float32, x1 []float32, v1 *[32]float32) {
 	for o := range n {
-		xr := (*[6272]float32)(x[o*6272:])
 		yr := (*[6272]float32)(y[o*6272:])
+		x1r := (*[6272]float32)(x1[o*6272:])
 		for c := range 32 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -120,20 +120,22 @@ func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[32]float32) {
 // conv2D5 computes Conv2D N×4×14×14, for inception1.b5_reduce.
 func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 4, n, x, w, y, nil)
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 4, n, x, w, y, nil)
 }
 
-// biasAdd5 computes BiasAdd N×4×14×14, for inception1.b5_reduce/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[4]float32) {
+// biasAddRelu5 computes BiasAdd+Relu N×4×14×14, for inception1.b5_reduce/relu.
+func (m *Model) biasAddRelu5(n int, y []float32, x1 []float32, v1 *[4]float32) {
 	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
+		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 4 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -142,20 +144,22 @@ func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[4]float32) {
 // conv2D6 computes Conv2D N×8×14×14, for inception1.b5.
 func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 4×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:182240])
+	rt.Conv2DP(m.pool, rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:182240])
 }
 
-// biasAdd6 computes BiasAdd N×8×14×14, for inception1.b5/bias, inception1.pool_proj/bias.
-func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[8]float32) {
+// biasAddRelu6 computes BiasAdd+Relu N×8×14×14, for inception1.b5/relu, inception1.pool_proj/relu.
+func (m *Model) biasAddRelu6(n int, y []float32, x1 []float32, v1 *[8]float32) {
 	for o := range n {
-		xr := (*[1568]float32)(x[o*1568:])
 		yr := (*[1568]float32)(y[o*1568:])
+		x1r := (*[1568]float32)(x1[o*1568:])
 		for c := range 8 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -191,7 +195,7 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 // conv2D7 computes Conv2D N×8×14×14, for inception1.pool_proj.
 func (m *Model) conv2D7(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 8, n, x, w, y, nil)
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 8, n, x, w, y, nil)
 }
 
 // concat computes Concat N×64×14×14, for inception1.concat.
@@ -221,20 +225,22 @@ func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
 // conv2D8 computes Conv2D N×32×7×7, for inception2.b1, inception2.b3_reduce.
 func (m *Model) conv2D8(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2D(rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, nil)
+	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, nil)
 }
 
-// biasAdd7 computes BiasAdd N×32×7×7, for inception2.b1/bias, inception2.b3_reduce/bias.
-func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[32]float32) {
+// biasAddRelu7 computes BiasAdd+Relu N×32×7×7, for inception2.b1/relu, inception2.b3_reduce/relu.
+func (m *Model) biasAddRelu7(n int, y []float32, x1 []float32, v1 *[32]float32) {
 	for o := range n {
-		xr := (*[1568]float32)(x[o*1568:])
 		yr := (*[1568]float32)(y[o*1568:])
+		x1r := (*[1568]float32)(x1[o*1568:])
 		for c := range 32 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
+			v1c := v1[c]
 			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[49]float32)(x1r[c*49:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -243,20 +249,22 @@ func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[32]float32) {
 // conv2D9 computes Conv2D N×48×7×7, for inception2.b3.
 func (m *Model) conv2D9(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2D(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, n, x, w, y, m.scratch32[:200448])
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, n, x, w, y, m.scratch32[:200448])
 }
 
-// biasAdd8 computes BiasAdd N×48×7×7, for inception2.b3/bias.
-func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[48]float32) {
+// biasAddRelu8 computes BiasAdd+Relu N×48×7×7, for inception2.b3/relu.
+func (m *Model) biasAddRelu8(n int, y []float32, x1 []float32, v1 *[48]float32) {
 	for o := range n {
-		xr := (*[2352]float32)(x[o*2352:])
 		yr := (*[2352]float32)(y[o*2352:])
+		x1r := (*[2352]float32)(x1[o*2352:])
 		for c := range 48 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
+			v1c := v1[c]
 			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[49]float32)(x1r[c*49:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -265,20 +273,22 @@ func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[48]float32) {
 // conv2D10 computes Conv2D N×8×7×7, for inception2.b5_reduce.
 func (m *Model) conv2D10(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2D(rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 8, n, x, w, y, nil)
+	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 8, n, x, w, y, nil)
 }
 
-// biasAdd9 computes BiasAdd N×8×7×7, for inception2.b5_reduce/bias.
-func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[8]float32) {
+// biasAddRelu9 computes BiasAdd+Relu N×8×7×7, for inception2.b5_reduce/relu.
+func (m *Model) biasAddRelu9(n int, y []float32, x1 []float32, v1 *[8]float32) {
 	for o := range n {
-		xr := (*[392]float32)(x[o*392:])
 		yr := (*[392]float32)(y[o*392:])
+		x1r := (*[392]float32)(x1[o*392:])
 		for c := range 8 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
+			v1c := v1[c]
 			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[49]float32)(x1r[c*49:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -287,20 +297,22 @@ func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[8]float32) {
 // conv2D11 computes Conv2D N×24×7×7, for inception2.b5.
 func (m *Model) conv2D11(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 8×7×7: 7×7 windows
-	rt.Conv2D(rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, n, x, w, y, m.scratch32[:214720])
+	rt.Conv2DP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, n, x, w, y, m.scratch32[:214720])
 }
 
-// biasAdd10 computes BiasAdd N×24×7×7, for inception2.b5/bias.
-func (m *Model) biasAdd10(n int, x []float32, y []float32, v *[24]float32) {
+// biasAddRelu10 computes BiasAdd+Relu N×24×7×7, for inception2.b5/relu.
+func (m *Model) biasAddRelu10(n int, y []float32, x1 []float32, v1 *[24]float32) {
 	for o := range n {
-		xr := (*[1176]float32)(x[o*1176:])
 		yr := (*[1176]float32)(y[o*1176:])
+		x1r := (*[1176]float32)(x1[o*1176:])
 		for c := range 24 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
+			v1c := v1[c]
 			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[49]float32)(x1r[c*49:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -336,20 +348,22 @@ func (m *Model) maxPool2D4(n int, x []float32, y []float32) {
 // conv2D12 computes Conv2D N×16×7×7, for inception2.pool_proj.
 func (m *Model) conv2D12(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2D(rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 16, n, x, w, y, nil)
+	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 16, n, x, w, y, nil)
 }
 
-// biasAdd11 computes BiasAdd N×16×7×7, for inception2.pool_proj/bias.
-func (m *Model) biasAdd11(n int, x []float32, y []float32, v *[16]float32) {
+// biasAddRelu11 computes BiasAdd+Relu N×16×7×7, for inception2.pool_proj/relu.
+func (m *Model) biasAddRelu11(n int, y []float32, x1 []float32, v1 *[16]float32) {
 	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
+		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 16 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
+			v1c := v1[c]
 			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[49]float32)(x1r[c*49:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -377,8 +391,8 @@ func (m *Model) globalAvgPool2D(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd12 computes BiasAdd N×10, for fc/bias.
-func (m *Model) biasAdd12(n int, x []float32, y []float32, v *[10]float32) {
+// biasAdd computes BiasAdd N×10, for fc/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[10]float32) {
 	for o := range n {
 		xr := (*[10]float32)(x[o*10:])
 		yr := (*[10]float32)(y[o*10:])
@@ -427,6 +441,190 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 		s += mx + math.Log(se) - float64(zr[label])
 	}
 	y[0] = float32(s / float64(n))
+}
+
+// biasAdd2 computes BiasAdd N×32×28×28, for stem/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
+	for o := range n {
+		xr := (*[25088]float32)(x[o*25088:])
+		yr := (*[25088]float32)(y[o*25088:])
+		for c := range 32 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// relu computes Relu N×32×28×28, for stem/relu, inception1.b1/relu and 11 more.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+// biasAdd3 computes BiasAdd N×16×14×14, for inception1.b1/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[16]float32) {
+	for o := range n {
+		xr := (*[3136]float32)(x[o*3136:])
+		yr := (*[3136]float32)(y[o*3136:])
+		for c := range 16 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd4 computes BiasAdd N×24×14×14, for inception1.b3_reduce/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[24]float32) {
+	for o := range n {
+		xr := (*[4704]float32)(x[o*4704:])
+		yr := (*[4704]float32)(y[o*4704:])
+		for c := range 24 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd5 computes BiasAdd N×32×14×14, for inception1.b3/bias.
+func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[32]float32) {
+	for o := range n {
+		xr := (*[6272]float32)(x[o*6272:])
+		yr := (*[6272]float32)(y[o*6272:])
+		for c := range 32 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd6 computes BiasAdd N×4×14×14, for inception1.b5_reduce/bias.
+func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[4]float32) {
+	for o := range n {
+		xr := (*[784]float32)(x[o*784:])
+		yr := (*[784]float32)(y[o*784:])
+		for c := range 4 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd7 computes BiasAdd N×8×14×14, for inception1.b5/bias, inception1.pool_proj/bias.
+func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[8]float32) {
+	for o := range n {
+		xr := (*[1568]float32)(x[o*1568:])
+		yr := (*[1568]float32)(y[o*1568:])
+		for c := range 8 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd8 computes BiasAdd N×32×7×7, for inception2.b1/bias, inception2.b3_reduce/bias.
+func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[32]float32) {
+	for o := range n {
+		xr := (*[1568]float32)(x[o*1568:])
+		yr := (*[1568]float32)(y[o*1568:])
+		for c := range 32 {
+			vc := v[c]
+			xc := (*[49]float32)(xr[c*49:])
+			yc := (*[49]float32)(yr[c*49:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd9 computes BiasAdd N×48×7×7, for inception2.b3/bias.
+func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[48]float32) {
+	for o := range n {
+		xr := (*[2352]float32)(x[o*2352:])
+		yr := (*[2352]float32)(y[o*2352:])
+		for c := range 48 {
+			vc := v[c]
+			xc := (*[49]float32)(xr[c*49:])
+			yc := (*[49]float32)(yr[c*49:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd10 computes BiasAdd N×8×7×7, for inception2.b5_reduce/bias.
+func (m *Model) biasAdd10(n int, x []float32, y []float32, v *[8]float32) {
+	for o := range n {
+		xr := (*[392]float32)(x[o*392:])
+		yr := (*[392]float32)(y[o*392:])
+		for c := range 8 {
+			vc := v[c]
+			xc := (*[49]float32)(xr[c*49:])
+			yc := (*[49]float32)(yr[c*49:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd11 computes BiasAdd N×24×7×7, for inception2.b5/bias.
+func (m *Model) biasAdd11(n int, x []float32, y []float32, v *[24]float32) {
+	for o := range n {
+		xr := (*[1176]float32)(x[o*1176:])
+		yr := (*[1176]float32)(y[o*1176:])
+		for c := range 24 {
+			vc := v[c]
+			xc := (*[49]float32)(xr[c*49:])
+			yc := (*[49]float32)(yr[c*49:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd12 computes BiasAdd N×16×7×7, for inception2.pool_proj/bias.
+func (m *Model) biasAdd12(n int, x []float32, y []float32, v *[16]float32) {
+	for o := range n {
+		xr := (*[784]float32)(x[o*784:])
+		yr := (*[784]float32)(y[o*784:])
+		for c := range 16 {
+			vc := v[c]
+			xc := (*[49]float32)(xr[c*49:])
+			yc := (*[49]float32)(yr[c*49:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
 }
 
 // dropoutMask computes DropoutMask N×120, for drop/mask.
@@ -531,11 +729,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 
@@ -561,13 +755,13 @@ func (m *Model) channelSum2(n int, x []float32, s *[16]float32) {
 // conv2DTranspose computes Conv2DTranspose N×64×7×7, for d.inception2.pool_proj.1.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2DTranspose(rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 16, n, x, w, y, nil)
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 16, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 16×64×1×1, for d.inception2.pool_proj.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 16, n, x, dy, dw, nil)
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 16, n, x, dy, dw, nil)
 }
 
 // maxPool2DGrad computes MaxPool2DGrad N×64×7×7, for d.inception2.pool.1.
@@ -621,13 +815,13 @@ func (m *Model) channelSum3(n int, x []float32, s *[24]float32) {
 // conv2DTranspose2 computes Conv2DTranspose N×8×7×7, for d.inception2.b5.1.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 8×7×7: 7×7 windows
-	rt.Conv2DTranspose(rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, n, x, w, y, m.scratch32[:150912])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, n, x, w, y, m.scratch32[:150912])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 24×8×5×5, for d.inception2.b5.2.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 8×7×7: 7×7 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, n, x, dy, dw, m.scratch32[:145544])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, n, x, dy, dw, m.scratch32[:145544])
 }
 
 // channelSum4 computes ChannelSum 8, for d.inception2.b5_reduce/bias.1.
@@ -652,22 +846,13 @@ func (m *Model) channelSum4(n int, x []float32, s *[8]float32) {
 // conv2DTranspose3 computes Conv2DTranspose N×64×7×7, for d.inception2.b5_reduce.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2DTranspose(rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 8, n, x, w, y, nil)
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 8, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 8×64×1×1, for d.inception2.b5_reduce.2.
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 8, n, x, dy, dw, nil)
-}
-
-// add computes Add N×64×7×7, for d.inception2.b5_reduce.3, d.inception2.b3_reduce.3 and 4 more.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
-	}
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 8, n, x, dy, dw, nil)
 }
 
 // channelSum5 computes ChannelSum 48, for d.inception2.b3/bias.1.
@@ -692,13 +877,13 @@ func (m *Model) channelSum5(n int, x []float32, s *[48]float32) {
 // conv2DTranspose4 computes Conv2DTranspose N×32×7×7, for d.inception2.b3.1.
 func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, n, x, w, y, m.scratch32[:188160])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, n, x, w, y, m.scratch32[:188160])
 }
 
 // conv2DFilterGrad4 computes Conv2DFilterGrad 48×32×3×3, for d.inception2.b3.2.
 func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, n, x, dy, dw, m.scratch32[:172320])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, n, x, dy, dw, m.scratch32[:172320])
 }
 
 // channelSum6 computes ChannelSum 32, for d.inception2.b3_reduce/bias.1, d.inception2.b1/bias.1.
@@ -723,13 +908,30 @@ func (m *Model) channelSum6(n int, x []float32, s *[32]float32) {
 // conv2DTranspose5 computes Conv2DTranspose N×64×7×7, for d.inception2.b3_reduce.1, d.inception2.b1.1.
 func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2DTranspose(rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, nil)
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad5 computes Conv2DFilterGrad 32×64×1×1, for d.inception2.b3_reduce.2, d.inception2.b1.2.
 func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, dy, dw, nil)
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, dy, dw, nil)
+}
+
+// addAddAdd computes Add+Add+Add N×64×7×7, for d.inception2.b1.3, d.inception1.b1.3.
+func (m *Model) addAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		t1 := a1 + a2
+		t2 := t1 + a3
+		y[i] = t2 + a4
+	}
 }
 
 // maxPool2DGrad2 computes MaxPool2DGrad N×64×14×14, for d.pool.1.
@@ -808,13 +1010,13 @@ func (m *Model) channelSum7(n int, x []float32, s *[8]float32) {
 // conv2DTranspose6 computes Conv2DTranspose N×32×14×14, for d.inception1.pool_proj.1.
 func (m *Model) conv2DTranspose6(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 8, n, x, w, y, nil)
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 8, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad6 computes Conv2DFilterGrad 8×32×1×1, for d.inception1.pool_proj.2.
 func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 8, n, x, dy, dw, nil)
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 8, n, x, dy, dw, nil)
 }
 
 // maxPool2DGrad3 computes MaxPool2DGrad N×32×14×14, for d.inception1.pool.1.
@@ -849,13 +1051,13 @@ func (m *Model) maxPool2DGrad3(n int, x []float32, dy []float32, dx []float32) {
 // conv2DTranspose7 computes Conv2DTranspose N×4×14×14, for d.inception1.b5.1.
 func (m *Model) conv2DTranspose7(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 4×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:144512])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:144512])
 }
 
 // conv2DFilterGrad7 computes Conv2DFilterGrad 8×4×5×5, for d.inception1.b5.2.
 func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 4×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, n, x, dy, dw, m.scratch32[:389600])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, n, x, dy, dw, m.scratch32[:389600])
 }
 
 // channelSum8 computes ChannelSum 4, for d.inception1.b5_reduce/bias.1.
@@ -880,13 +1082,13 @@ func (m *Model) channelSum8(n int, x []float32, s *[4]float32) {
 // conv2DTranspose8 computes Conv2DTranspose N×32×14×14, for d.inception1.b5_reduce.1.
 func (m *Model) conv2DTranspose8(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 4, n, x, w, y, nil)
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 4, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad8 computes Conv2DFilterGrad 4×32×1×1, for d.inception1.b5_reduce.2.
 func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 4, n, x, dy, dw, nil)
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 4, n, x, dy, dw, nil)
 }
 
 // channelSum9 computes ChannelSum 32, for d.inception1.b3/bias.1.
@@ -911,13 +1113,13 @@ func (m *Model) channelSum9(n int, x []float32, s *[32]float32) {
 // conv2DTranspose9 computes Conv2DTranspose N×24×14×14, for d.inception1.b3.1.
 func (m *Model) conv2DTranspose9(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 24×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:169344])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:169344])
 }
 
 // conv2DFilterGrad9 computes Conv2DFilterGrad 32×24×3×3, for d.inception1.b3.2.
 func (m *Model) conv2DFilterGrad9(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 24×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:128128])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:128128])
 }
 
 // channelSum10 computes ChannelSum 24, for d.inception1.b3_reduce/bias.1.
@@ -942,13 +1144,13 @@ func (m *Model) channelSum10(n int, x []float32, s *[24]float32) {
 // conv2DTranspose10 computes Conv2DTranspose N×32×14×14, for d.inception1.b3_reduce.1.
 func (m *Model) conv2DTranspose10(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 24, n, x, w, y, nil)
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 24, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad10 computes Conv2DFilterGrad 24×32×1×1, for d.inception1.b3_reduce.2.
 func (m *Model) conv2DFilterGrad10(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 24, n, x, dy, dw, nil)
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 24, n, x, dy, dw, nil)
 }
 
 // channelSum11 computes ChannelSum 16, for d.inception1.b1/bias.1.
@@ -973,13 +1175,13 @@ func (m *Model) channelSum11(n int, x []float32, s *[16]float32) {
 // conv2DTranspose11 computes Conv2DTranspose N×32×14×14, for d.inception1.b1.1.
 func (m *Model) conv2DTranspose11(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, nil)
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, nil)
 }
 
 // conv2DFilterGrad11 computes Conv2DFilterGrad 16×32×1×1, for d.inception1.b1.2.
 func (m *Model) conv2DFilterGrad11(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, dy, dw, nil)
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, dy, dw, nil)
 }
 
 // maxPool2DGrad4 computes MaxPool2DGrad N×32×28×28, for d.stem_pool.1.
@@ -1030,5 +1232,5 @@ func (m *Model) channelSum12(n int, x []float32, s *[32]float32) {
 // conv2DFilterGrad12 computes Conv2DFilterGrad 32×1×3×3, for d.stem.1.
 func (m *Model) conv2DFilterGrad12(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:586996])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:586996])
 }

@@ -14,7 +14,7 @@ const MaxBatch = 32
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 4064256
+const arenaSize = 4101904
 
 //go:embed graph.json
 var graphJSON string
@@ -113,6 +113,8 @@ type Model struct {
 	gradNorms [28]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [48]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
@@ -129,12 +131,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "stem.weight", Shape: []int{32, 1, 3, 3}, Data: m.stemWeight[:]}, {Name: "stem.bias", Shape: []int{32}, Data: m.stemBias[:]}, {Name: "inception1.b1.weight", Shape: []int{16, 32, 1, 1}, Data: m.inception1B1Weight[:]}, {Name: "inception1.b1.bias", Shape: []int{16}, Data: m.inception1B1Bias[:]}, {Name: "inception1.b3_reduce.weight", Shape: []int{24, 32, 1, 1}, Data: m.inception1B3ReduceWeight[:]}, {Name: "inception1.b3_reduce.bias", Shape: []int{24}, Data: m.inception1B3ReduceBias[:]}, {Name: "inception1.b3.weight", Shape: []int{32, 24, 3, 3}, Data: m.inception1B3Weight[:]}, {Name: "inception1.b3.bias", Shape: []int{32}, Data: m.inception1B3Bias[:]}, {Name: "inception1.b5_reduce.weight", Shape: []int{4, 32, 1, 1}, Data: m.inception1B5ReduceWeight[:]}, {Name: "inception1.b5_reduce.bias", Shape: []int{4}, Data: m.inception1B5ReduceBias[:]}, {Name: "inception1.b5.weight", Shape: []int{8, 4, 5, 5}, Data: m.inception1B5Weight[:]}, {Name: "inception1.b5.bias", Shape: []int{8}, Data: m.inception1B5Bias[:]}, {Name: "inception1.pool_proj.weight", Shape: []int{8, 32, 1, 1}, Data: m.inception1PoolProjWeight[:]}, {Name: "inception1.pool_proj.bias", Shape: []int{8}, Data: m.inception1PoolProjBias[:]}, {Name: "inception2.b1.weight", Shape: []int{32, 64, 1, 1}, Data: m.inception2B1Weight[:]}, {Name: "inception2.b1.bias", Shape: []int{32}, Data: m.inception2B1Bias[:]}, {Name: "inception2.b3_reduce.weight", Shape: []int{32, 64, 1, 1}, Data: m.inception2B3ReduceWeight[:]}, {Name: "inception2.b3_reduce.bias", Shape: []int{32}, Data: m.inception2B3ReduceBias[:]}, {Name: "inception2.b3.weight", Shape: []int{48, 32, 3, 3}, Data: m.inception2B3Weight[:]}, {Name: "inception2.b3.bias", Shape: []int{48}, Data: m.inception2B3Bias[:]}, {Name: "inception2.b5_reduce.weight", Shape: []int{8, 64, 1, 1}, Data: m.inception2B5ReduceWeight[:]}, {Name: "inception2.b5_reduce.bias", Shape: []int{8}, Data: m.inception2B5ReduceBias[:]}, {Name: "inception2.b5.weight", Shape: []int{24, 8, 5, 5}, Data: m.inception2B5Weight[:]}, {Name: "inception2.b5.bias", Shape: []int{24}, Data: m.inception2B5Bias[:]}, {Name: "inception2.pool_proj.weight", Shape: []int{16, 64, 1, 1}, Data: m.inception2PoolProjWeight[:]}, {Name: "inception2.pool_proj.bias", Shape: []int{16}, Data: m.inception2PoolProjBias[:]}, {Name: "fc.weight", Shape: []int{10, 120}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBias[:]}}
 	m.grads = []rt.Tensor{{Name: "stem.weight", Shape: []int{32, 1, 3, 3}, Data: m.stemWeightGrad[:]}, {Name: "stem.bias", Shape: []int{32}, Data: m.stemBiasGrad[:]}, {Name: "inception1.b1.weight", Shape: []int{16, 32, 1, 1}, Data: m.inception1B1WeightGrad[:]}, {Name: "inception1.b1.bias", Shape: []int{16}, Data: m.inception1B1BiasGrad[:]}, {Name: "inception1.b3_reduce.weight", Shape: []int{24, 32, 1, 1}, Data: m.inception1B3ReduceWeightGrad[:]}, {Name: "inception1.b3_reduce.bias", Shape: []int{24}, Data: m.inception1B3ReduceBiasGrad[:]}, {Name: "inception1.b3.weight", Shape: []int{32, 24, 3, 3}, Data: m.inception1B3WeightGrad[:]}, {Name: "inception1.b3.bias", Shape: []int{32}, Data: m.inception1B3BiasGrad[:]}, {Name: "inception1.b5_reduce.weight", Shape: []int{4, 32, 1, 1}, Data: m.inception1B5ReduceWeightGrad[:]}, {Name: "inception1.b5_reduce.bias", Shape: []int{4}, Data: m.inception1B5ReduceBiasGrad[:]}, {Name: "inception1.b5.weight", Shape: []int{8, 4, 5, 5}, Data: m.inception1B5WeightGrad[:]}, {Name: "inception1.b5.bias", Shape: []int{8}, Data: m.inception1B5BiasGrad[:]}, {Name: "inception1.pool_proj.weight", Shape: []int{8, 32, 1, 1}, Data: m.inception1PoolProjWeightGrad[:]}, {Name: "inception1.pool_proj.bias", Shape: []int{8}, Data: m.inception1PoolProjBiasGrad[:]}, {Name: "inception2.b1.weight", Shape: []int{32, 64, 1, 1}, Data: m.inception2B1WeightGrad[:]}, {Name: "inception2.b1.bias", Shape: []int{32}, Data: m.inception2B1BiasGrad[:]}, {Name: "inception2.b3_reduce.weight", Shape: []int{32, 64, 1, 1}, Data: m.inception2B3ReduceWeightGrad[:]}, {Name: "inception2.b3_reduce.bias", Shape: []int{32}, Data: m.inception2B3ReduceBiasGrad[:]}, {Name: "inception2.b3.weight", Shape: []int{48, 32, 3, 3}, Data: m.inception2B3WeightGrad[:]}, {Name: "inception2.b3.bias", Shape: []int{48}, Data: m.inception2B3BiasGrad[:]}, {Name: "inception2.b5_reduce.weight", Shape: []int{8, 64, 1, 1}, Data: m.inception2B5ReduceWeightGrad[:]}, {Name: "inception2.b5_reduce.bias", Shape: []int{8}, Data: m.inception2B5ReduceBiasGrad[:]}, {Name: "inception2.b5.weight", Shape: []int{24, 8, 5, 5}, Data: m.inception2B5WeightGrad[:]}, {Name: "inception2.b5.bias", Shape: []int{24}, Data: m.inception2B5BiasGrad[:]}, {Name: "inception2.pool_proj.weight", Shape: []int{16, 64, 1, 1}, Data: m.inception2PoolProjWeightGrad[:]}, {Name: "inception2.pool_proj.bias", Shape: []int{16}, Data: m.inception2PoolProjBiasGrad[:]}, {Name: "fc.weight", Shape: []int{10, 120}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBiasGrad[:]}}
 	m.gradData = [][]float32{m.stemWeightGrad[:], m.stemBiasGrad[:], m.inception1B1WeightGrad[:], m.inception1B1BiasGrad[:], m.inception1B3ReduceWeightGrad[:], m.inception1B3ReduceBiasGrad[:], m.inception1B3WeightGrad[:], m.inception1B3BiasGrad[:], m.inception1B5ReduceWeightGrad[:], m.inception1B5ReduceBiasGrad[:], m.inception1B5WeightGrad[:], m.inception1B5BiasGrad[:], m.inception1PoolProjWeightGrad[:], m.inception1PoolProjBiasGrad[:], m.inception2B1WeightGrad[:], m.inception2B1BiasGrad[:], m.inception2B3ReduceWeightGrad[:], m.inception2B3ReduceBiasGrad[:], m.inception2B3WeightGrad[:], m.inception2B3BiasGrad[:], m.inception2B5ReduceWeightGrad[:], m.inception2B5ReduceBiasGrad[:], m.inception2B5WeightGrad[:], m.inception2B5BiasGrad[:], m.inception2PoolProjWeightGrad[:], m.inception2PoolProjBiasGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as

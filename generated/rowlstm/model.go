@@ -14,7 +14,7 @@ const MaxBatch = 32
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 1076624
+const arenaSize = 1052048
 
 //go:embed graph.json
 var graphJSON string
@@ -40,6 +40,13 @@ type Model struct {
 	lstmBiasHhL0   [512]float32   // lstm.bias_hh_l0 512, weight
 	fcWeight       [1280]float32  // fc.weight 10×128, weight
 	fcBias         [10]float32    // fc.bias 10, weight
+
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	lstmWeight [79872]float32 // lstm/weight 512×156 (Concat)
+	lstmBias   [512]float32   // lstm/bias 512 (Add)
+	derived    bool
 
 	lstmWeightIhL0Grad [14336]float32 // gradient of lstm.weight_ih_l0
 	lstmWeightHhL0Grad [65536]float32 // gradient of lstm.weight_hh_l0
@@ -69,6 +76,8 @@ type Model struct {
 	gradNorms [6]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [512]float64
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
@@ -82,12 +91,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "lstm.weight_ih_l0", Shape: []int{512, 28}, Data: m.lstmWeightIhL0[:]}, {Name: "lstm.weight_hh_l0", Shape: []int{512, 128}, Data: m.lstmWeightHhL0[:]}, {Name: "lstm.bias_ih_l0", Shape: []int{512}, Data: m.lstmBiasIhL0[:]}, {Name: "lstm.bias_hh_l0", Shape: []int{512}, Data: m.lstmBiasHhL0[:]}, {Name: "fc.weight", Shape: []int{10, 128}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBias[:]}}
 	m.grads = []rt.Tensor{{Name: "lstm.weight_ih_l0", Shape: []int{512, 28}, Data: m.lstmWeightIhL0Grad[:]}, {Name: "lstm.weight_hh_l0", Shape: []int{512, 128}, Data: m.lstmWeightHhL0Grad[:]}, {Name: "lstm.bias_ih_l0", Shape: []int{512}, Data: m.lstmBiasIhL0Grad[:]}, {Name: "lstm.bias_hh_l0", Shape: []int{512}, Data: m.lstmBiasHhL0Grad[:]}, {Name: "fc.weight", Shape: []int{10, 128}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBiasGrad[:]}}
 	m.gradData = [][]float32{m.lstmWeightIhL0Grad[:], m.lstmWeightHhL0Grad[:], m.lstmBiasIhL0Grad[:], m.lstmBiasHhL0Grad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as
@@ -111,6 +150,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.fcBias[:], "zeros", 0, 0, 0.0, seed, "fc.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -119,7 +159,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

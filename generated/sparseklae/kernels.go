@@ -2,34 +2,35 @@
 
 package sparseklae
 
-import "math"
+import (
+	"github.com/dlgen/dlgen/rt"
+	"math"
+)
 
-// biasAdd computes BiasAdd N×196, for code/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[196]float32) {
+// biasAddSigmoid computes BiasAdd+Sigmoid N×196, for code/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[196]float32) {
 	for o := range n {
-		xr := (*[196]float32)(x[o*196:])
 		yr := (*[196]float32)(y[o*196:])
+		x1r := (*[196]float32)(x1[o*196:])
 		for c := range 196 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Sigmoid32(t1)
 		}
 	}
 }
 
-// sigmoid computes Sigmoid N×196, for code/sigmoid, out/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
-}
-
-// biasAdd2 computes BiasAdd N×784, for out/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[784]float32) {
+// biasAddSigmoid2 computes BiasAdd+Sigmoid N×784, for out/sigmoid.
+func (m *Model) biasAddSigmoid2(n int, y []float32, x1 []float32, v1 *[784]float32) {
 	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
+		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 784 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Sigmoid32(t1)
 		}
 	}
 }
@@ -45,14 +46,6 @@ func (m *Model) mSELoss(n int, p []float32, t []float32, y []float32) {
 		s += d * d
 	}
 	y[0] = float32(s / float64(n*784))
-}
-
-// scale computes Scale scalar, for loss/weighted.
-func (m *Model) scale(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 392.0 * v
-	}
 }
 
 // kLSparsity computes KLSparsity scalar, for sparsity.
@@ -75,20 +68,16 @@ func (m *Model) kLSparsity(n int, h []float32, y []float32) {
 	y[0] = float32(s)
 }
 
-// scale2 computes Scale scalar, for sparsity/scaled.
-func (m *Model) scale2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 3.0 * v
-	}
-}
-
-// add computes Add scalar, for sparsity/total, d.out.3.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
+// scaleScaleAdd computes Scale+Scale+Add scalar, for sparsity/total.
+func (m *Model) scaleScaleAdd(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := 392.0 * a1
+		t2 := 3.0 * a2
+		y[i] = t1 + t2
 	}
 }
 

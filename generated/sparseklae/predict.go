@@ -29,17 +29,13 @@ func (m *Model) Predict(n int, image []float32, recon []float32, code []float32)
 		return err
 	}
 	// code: MatMul N×196
-	rt.Gemm(false, true, n, 196, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[:n*196], 196)
-	// code/bias: BiasAdd N×196
-	m.biasAdd(n, m.arena[:n*196], m.arena[12544:12544+n*196], &m.codeBias)
-	// code/sigmoid: Sigmoid N×196
-	m.sigmoid(n, m.arena[12544:12544+n*196], code)
+	rt.GemmP(m.pool, false, true, n, 196, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[:n*196], 196)
+	// code/sigmoid: Sigmoid N×196, fused with code/bias (BiasAdd)
+	m.biasAddSigmoid(n, code, m.arena[:n*196], &m.codeBias)
 	// out: MatMul N×784
-	rt.Gemm(false, true, n, 784, 196, 1, code, 196, m.outWeight[:], 196, 0, m.arena[:n*784], 784)
-	// out/bias: BiasAdd N×784
-	m.biasAdd2(n, m.arena[:n*784], m.arena[50176:50176+n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×784
-	m.sigmoid(n, m.arena[50176:50176+n*784], recon)
+	rt.GemmP(m.pool, false, true, n, 784, 196, 1, code, 196, m.outWeight[:], 196, 0, m.arena[:n*784], 784)
+	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid2(n, recon, m.arena[:n*784], &m.outBias)
 	return nil
 }
 
@@ -60,27 +56,19 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 		return 0, err
 	}
 	// code: MatMul N×196
-	rt.Gemm(false, true, n, 196, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[:n*196], 196)
-	// code/bias: BiasAdd N×196
-	m.biasAdd(n, m.arena[:n*196], m.arena[12544:12544+n*196], &m.codeBias)
-	// code/sigmoid: Sigmoid N×196
-	m.sigmoid(n, m.arena[12544:12544+n*196], m.arena[100352:100352+n*196])
+	rt.GemmP(m.pool, false, true, n, 196, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[50176:50176+n*196], 196)
+	// code/sigmoid: Sigmoid N×196, fused with code/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[50176:50176+n*196], m.arena[50176:50176+n*196], &m.codeBias)
 	// out: MatMul N×784
-	rt.Gemm(false, true, n, 784, 196, 1, m.arena[100352:100352+n*196], 196, m.outWeight[:], 196, 0, m.arena[:n*784], 784)
-	// out/bias: BiasAdd N×784
-	m.biasAdd2(n, m.arena[:n*784], m.arena[50176:50176+n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×784
-	m.sigmoid(n, m.arena[50176:50176+n*784], m.arena[:n*784])
+	rt.GemmP(m.pool, false, true, n, 784, 196, 1, m.arena[50176:50176+n*196], 196, m.outWeight[:], 196, 0, m.arena[:n*784], 784)
+	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// loss: MSELoss scalar
-	m.mSELoss(n, m.arena[:n*784], image, m.arena[50176:50176+1])
-	// loss/weighted: Scale scalar
-	m.scale(n, m.arena[50176:50176+1], m.arena[50192:50192+1])
+	m.mSELoss(n, m.arena[:n*784], image, m.arena[62720:62720+1])
 	// sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[100352:100352+n*196], m.arena[50208:50208+1])
-	// sparsity/scaled: Scale scalar
-	m.scale2(n, m.arena[50208:50208+1], m.arena[:1])
-	// sparsity/total: Add scalar
-	m.add(n, m.arena[50192:50192+1], m.arena[:1], m.arena[16:16+1])
-	loss := m.arena[16]
+	m.kLSparsity(n, m.arena[50176:50176+n*196], m.arena[:1])
+	// sparsity/total: Add scalar, fused with loss/weighted (Scale), sparsity/scaled (Scale)
+	m.scaleScaleAdd(n, m.arena[62720:62720+1], m.arena[62720:62720+1], m.arena[:1])
+	loss := m.arena[62720]
 	return loss, nil
 }

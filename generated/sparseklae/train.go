@@ -30,52 +30,43 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 		}
 	}
 	// code: MatMul N×196
-	rt.Gemm(false, true, n, 196, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[:n*196], 196)
-	// code/bias: BiasAdd N×196
-	m.biasAdd(n, m.arena[:n*196], m.arena[12544:12544+n*196], &m.codeBias)
-	// code/sigmoid: Sigmoid N×196
-	m.sigmoid(n, m.arena[12544:12544+n*196], m.arena[150528:150528+n*196])
+	rt.GemmP(m.pool, false, true, n, 196, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[100352:100352+n*196], 196)
+	// code/sigmoid: Sigmoid N×196, fused with code/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[100352:100352+n*196], m.arena[100352:100352+n*196], &m.codeBias)
 	// out: MatMul N×784
-	rt.Gemm(false, true, n, 784, 196, 1, m.arena[150528:150528+n*196], 196, m.outWeight[:], 196, 0, m.arena[:n*784], 784)
-	// out/bias: BiasAdd N×784
-	m.biasAdd2(n, m.arena[:n*784], m.arena[50176:50176+n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×784
-	m.sigmoid(n, m.arena[50176:50176+n*784], m.arena[:n*784])
+	rt.GemmP(m.pool, false, true, n, 784, 196, 1, m.arena[100352:100352+n*196], 196, m.outWeight[:], 196, 0, m.arena[:n*784], 784)
+	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// loss: MSELoss scalar
-	m.mSELoss(n, m.arena[:n*784], image, m.arena[50176:50176+1])
-	// loss/weighted: Scale scalar
-	m.scale(n, m.arena[50176:50176+1], m.arena[50192:50192+1])
+	m.mSELoss(n, m.arena[:n*784], image, m.arena[125440:125440+1])
 	// sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[150528:150528+n*196], m.arena[50176:50176+1])
-	// sparsity/scaled: Scale scalar
-	m.scale2(n, m.arena[50176:50176+1], m.arena[50208:50208+1])
-	// sparsity/total: Add scalar
-	m.add(n, m.arena[50192:50192+1], m.arena[50208:50208+1], m.arena[175616:175616+1])
+	m.kLSparsity(n, m.arena[100352:100352+n*196], m.arena[112896:112896+1])
+	// sparsity/total: Add scalar, fused with loss/weighted (Scale), sparsity/scaled (Scale)
+	m.scaleScaleAdd(n, m.arena[125440:125440+1], m.arena[125440:125440+1], m.arena[112896:112896+1])
 	// d.sparsity/scaled.1: Fill scalar
 	m.arena[50176] = 3.0
 	// d.sparsity.1: KLSparsityGrad N×196
-	m.kLSparsityGrad(n, m.arena[150528:150528+n*196], m.arena[50176:50176+1], m.arena[163072:163072+n*196])
+	m.kLSparsityGrad(n, m.arena[100352:100352+n*196], m.arena[50176:50176+1], m.arena[112896:112896+n*196])
 	// d.loss/weighted.1: Fill scalar
-	m.arena[100352] = 392.0
+	m.arena[125456] = 392.0
 	// d.loss.1: LossGrad of MSELoss N×784
-	m.lossGrad(n, m.arena[:n*784], image, m.arena[100352:100352+1], m.arena[50176:50176+n*784])
+	m.lossGrad(n, m.arena[:n*784], image, m.arena[125456:125456+1], m.arena[50176:50176+n*784])
 	// d.out/sigmoid.1: SigmoidGrad N×784
-	m.sigmoidGrad(n, m.arena[:n*784], m.arena[50176:50176+n*784], m.arena[100352:100352+n*784])
+	m.sigmoidGrad(n, m.arena[:n*784], m.arena[50176:50176+n*784], m.arena[:n*784])
 	// d.out/bias.1: ChannelSum 784
-	m.channelSum(n, m.arena[100352:100352+n*784], &m.outBiasGrad)
+	m.channelSum(n, m.arena[:n*784], &m.outBiasGrad)
 	// d.out.1: MatMul N×196
-	rt.Gemm(false, false, n, 196, 784, 1, m.arena[100352:100352+n*784], 784, m.outWeight[:], 196, 0, m.arena[:n*196], 196)
+	rt.GemmP(m.pool, false, false, n, 196, 784, 1, m.arena[:n*784], 784, m.outWeight[:], 196, 1, m.arena[112896:112896+n*196], 196)
 	// d.out.2: MatMul 784×196
-	rt.Gemm(true, false, 784, 196, n, 1, m.arena[100352:100352+n*784], 784, m.arena[150528:150528+n*196], 196, 0, m.outWeightGrad[:], 196)
-	// d.out.3: Add N×196
-	m.add(n, m.arena[163072:163072+n*196], m.arena[:n*196], m.arena[12544:12544+n*196])
+	rt.GemmP(m.pool, true, false, 784, 196, n, 1, m.arena[:n*784], 784, m.arena[100352:100352+n*196], 196, 0, m.outWeightGrad[:], 196)
+	// d.out.3: Add N×196: written in place by its SliceGrads, no code
 	// d.code/sigmoid.1: SigmoidGrad N×196
-	m.sigmoidGrad(n, m.arena[150528:150528+n*196], m.arena[12544:12544+n*196], m.arena[:n*196])
+	m.sigmoidGrad(n, m.arena[100352:100352+n*196], m.arena[112896:112896+n*196], m.arena[100352:100352+n*196])
 	// d.code/bias.1: ChannelSum 196
-	m.channelSum2(n, m.arena[:n*196], &m.codeBiasGrad)
+	m.channelSum2(n, m.arena[100352:100352+n*196], &m.codeBiasGrad)
 	// d.code.1: MatMul 196×784
-	rt.Gemm(true, false, 196, 784, n, 1, m.arena[:n*196], 196, image, 784, 0, m.codeWeightGrad[:], 784)
-	loss := m.arena[175616]
+	rt.GemmP(m.pool, true, false, 196, 784, n, 1, m.arena[100352:100352+n*196], 196, image, 784, 0, m.codeWeightGrad[:], 784)
+	loss := m.arena[125440]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

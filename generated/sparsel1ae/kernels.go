@@ -2,54 +2,50 @@
 
 package sparsel1ae
 
-import "math"
+import (
+	"github.com/dlgen/dlgen/rt"
+	"math"
+)
 
-// biasAdd computes BiasAdd N×128, for enc1/bias, dec1/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[128]float32) {
+// biasAddRelu computes BiasAdd+Relu N×128, for enc1/relu, dec1/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[128]float32) {
 	for o := range n {
-		xr := (*[128]float32)(x[o*128:])
 		yr := (*[128]float32)(y[o*128:])
+		x1r := (*[128]float32)(x1[o*128:])
 		for c := range 128 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
 		}
 	}
 }
 
-// relu computes Relu N×128, for enc1/relu, code/relu, dec1/relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
-// biasAdd2 computes BiasAdd N×32, for code/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
+// biasAddRelu2 computes BiasAdd+Relu N×32, for code/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32) {
 	for o := range n {
-		xr := (*[32]float32)(x[o*32:])
 		yr := (*[32]float32)(y[o*32:])
+		x1r := (*[32]float32)(x1[o*32:])
 		for c := range 32 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
 		}
 	}
 }
 
-// biasAdd3 computes BiasAdd N×784, for out/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[784]float32) {
+// biasAddSigmoid computes BiasAdd+Sigmoid N×784, for out/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[784]float32) {
 	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
+		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 784 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Sigmoid32(t1)
 		}
-	}
-}
-
-// sigmoid computes Sigmoid N×784, for out/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
 	}
 }
 
@@ -82,20 +78,45 @@ func (m *Model) reduceMean(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*32))
 }
 
-// scale computes Scale scalar, for sparsity/scaled.
-func (m *Model) scale(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.0032 * v
+// scaleAdd computes Scale+Add scalar, for sparsity/total.
+func (m *Model) scaleAdd(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := 0.0032 * a1
+		y[i] = a2 + t1
 	}
 }
 
-// add computes Add scalar, for sparsity/total, d.dec1.3.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
+// biasAdd computes BiasAdd N×128, for enc1/bias, dec1/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[128]float32) {
+	for o := range n {
+		xr := (*[128]float32)(x[o*128:])
+		yr := (*[128]float32)(y[o*128:])
+		for c := range 128 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
+// relu computes Relu N×128, for enc1/relu, code/relu, dec1/relu.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+// biasAdd2 computes BiasAdd N×32, for code/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
+	for o := range n {
+		xr := (*[32]float32)(x[o*32:])
+		yr := (*[32]float32)(y[o*32:])
+		for c := range 32 {
+			yr[c] = xr[c] + v[c]
+		}
 	}
 }
 
@@ -170,11 +191,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 

@@ -29,29 +29,21 @@ func (m *Model) Predict(n int, image []float32, recon []float32, code []float32)
 		return err
 	}
 	// enc1: MatMul N×128
-	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.enc1Weight[:], 784, 0, m.arena[:n*128], 128)
-	// enc1/bias: BiasAdd N×128
-	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.enc1Bias)
-	// enc1/relu: Relu N×128
-	m.relu(n, m.arena[8192:8192+n*128], m.arena[:n*128])
+	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.enc1Weight[:], 784, 0, m.arena[:n*128], 128)
+	// enc1/relu: Relu N×128, fused with enc1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.enc1Bias)
 	// code: MatMul N×32
-	rt.Gemm(false, true, n, 32, 128, 1, m.arena[:n*128], 128, m.codeWeight[:], 128, 0, m.arena[8192:8192+n*32], 32)
-	// code/bias: BiasAdd N×32
-	m.biasAdd2(n, m.arena[8192:8192+n*32], m.arena[:n*32], &m.codeBias)
-	// code/relu: Relu N×32
-	m.relu(n, m.arena[:n*32], code)
+	rt.GemmP(m.pool, false, true, n, 32, 128, 1, m.arena[:n*128], 128, m.codeWeight[:], 128, 0, m.arena[8192:8192+n*32], 32)
+	// code/relu: Relu N×32, fused with code/bias (BiasAdd)
+	m.biasAddRelu2(n, code, m.arena[8192:8192+n*32], &m.codeBias)
 	// dec1: MatMul N×128
-	rt.Gemm(false, true, n, 128, 32, 1, code, 32, m.dec1Weight[:], 32, 0, m.arena[:n*128], 128)
-	// dec1/bias: BiasAdd N×128
-	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.dec1Bias)
-	// dec1/relu: Relu N×128
-	m.relu(n, m.arena[8192:8192+n*128], m.arena[50176:50176+n*128])
+	rt.GemmP(m.pool, false, true, n, 128, 32, 1, code, 32, m.dec1Weight[:], 32, 0, m.arena[50176:50176+n*128], 128)
+	// dec1/relu: Relu N×128, fused with dec1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[50176:50176+n*128], m.arena[50176:50176+n*128], &m.dec1Bias)
 	// out: MatMul N×784
-	rt.Gemm(false, true, n, 784, 128, 1, m.arena[50176:50176+n*128], 128, m.outWeight[:], 128, 0, m.arena[:n*784], 784)
-	// out/bias: BiasAdd N×784
-	m.biasAdd3(n, m.arena[:n*784], m.arena[50176:50176+n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×784
-	m.sigmoid(n, m.arena[50176:50176+n*784], recon)
+	rt.GemmP(m.pool, false, true, n, 784, 128, 1, m.arena[50176:50176+n*128], 128, m.outWeight[:], 128, 0, m.arena[:n*784], 784)
+	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid(n, recon, m.arena[:n*784], &m.outBias)
 	return nil
 }
 
@@ -72,39 +64,29 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 		return 0, err
 	}
 	// enc1: MatMul N×128
-	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.enc1Weight[:], 784, 0, m.arena[:n*128], 128)
-	// enc1/bias: BiasAdd N×128
-	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.enc1Bias)
-	// enc1/relu: Relu N×128
-	m.relu(n, m.arena[8192:8192+n*128], m.arena[:n*128])
+	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.enc1Weight[:], 784, 0, m.arena[:n*128], 128)
+	// enc1/relu: Relu N×128, fused with enc1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.enc1Bias)
 	// code: MatMul N×32
-	rt.Gemm(false, true, n, 32, 128, 1, m.arena[:n*128], 128, m.codeWeight[:], 128, 0, m.arena[8192:8192+n*32], 32)
-	// code/bias: BiasAdd N×32
-	m.biasAdd2(n, m.arena[8192:8192+n*32], m.arena[:n*32], &m.codeBias)
-	// code/relu: Relu N×32
-	m.relu(n, m.arena[:n*32], m.arena[100352:100352+n*32])
+	rt.GemmP(m.pool, false, true, n, 32, 128, 1, m.arena[:n*128], 128, m.codeWeight[:], 128, 0, m.arena[58368:58368+n*32], 32)
+	// code/relu: Relu N×32, fused with code/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[58368:58368+n*32], m.arena[58368:58368+n*32], &m.codeBias)
 	// dec1: MatMul N×128
-	rt.Gemm(false, true, n, 128, 32, 1, m.arena[100352:100352+n*32], 32, m.dec1Weight[:], 32, 0, m.arena[:n*128], 128)
-	// dec1/bias: BiasAdd N×128
-	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.dec1Bias)
-	// dec1/relu: Relu N×128
-	m.relu(n, m.arena[8192:8192+n*128], m.arena[50176:50176+n*128])
+	rt.GemmP(m.pool, false, true, n, 128, 32, 1, m.arena[58368:58368+n*32], 32, m.dec1Weight[:], 32, 0, m.arena[50176:50176+n*128], 128)
+	// dec1/relu: Relu N×128, fused with dec1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[50176:50176+n*128], m.arena[50176:50176+n*128], &m.dec1Bias)
 	// out: MatMul N×784
-	rt.Gemm(false, true, n, 784, 128, 1, m.arena[50176:50176+n*128], 128, m.outWeight[:], 128, 0, m.arena[:n*784], 784)
-	// out/bias: BiasAdd N×784
-	m.biasAdd3(n, m.arena[:n*784], m.arena[50176:50176+n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×784
-	m.sigmoid(n, m.arena[50176:50176+n*784], m.arena[:n*784])
+	rt.GemmP(m.pool, false, true, n, 784, 128, 1, m.arena[50176:50176+n*128], 128, m.outWeight[:], 128, 0, m.arena[:n*784], 784)
+	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// loss: BCELoss scalar
 	m.bCELoss(n, m.arena[:n*784], image, m.arena[50176:50176+1])
 	// sparsity/abs: Abs N×32
-	m.abs(n, m.arena[100352:100352+n*32], m.arena[:n*32])
+	m.abs(n, m.arena[58368:58368+n*32], m.arena[:n*32])
 	// sparsity/mean: ReduceMean scalar
 	m.reduceMean(n, m.arena[:n*32], m.arena[2048:2048+1])
-	// sparsity/scaled: Scale scalar
-	m.scale(n, m.arena[2048:2048+1], m.arena[:1])
-	// sparsity/total: Add scalar
-	m.add(n, m.arena[50176:50176+1], m.arena[:1], m.arena[16:16+1])
-	loss := m.arena[16]
+	// sparsity/total: Add scalar, fused with sparsity/scaled (Scale)
+	m.scaleAdd(n, m.arena[2048:2048+1], m.arena[2048:2048+1], m.arena[50176:50176+1])
+	loss := m.arena[2048]
 	return loss, nil
 }

@@ -2,7 +2,64 @@
 
 package undercompleteae
 
-import "math"
+import (
+	"github.com/dlgen/dlgen/rt"
+	"math"
+)
+
+// biasAddRelu computes BiasAdd+Relu N×128, for enc1/relu, dec1/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[128]float32) {
+	for o := range n {
+		yr := (*[128]float32)(y[o*128:])
+		x1r := (*[128]float32)(x1[o*128:])
+		for c := range 128 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
+		}
+	}
+}
+
+// biasAddRelu2 computes BiasAdd+Relu N×32, for code/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32) {
+	for o := range n {
+		yr := (*[32]float32)(y[o*32:])
+		x1r := (*[32]float32)(x1[o*32:])
+		for c := range 32 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
+		}
+	}
+}
+
+// biasAddSigmoid computes BiasAdd+Sigmoid N×784, for out/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[784]float32) {
+	for o := range n {
+		yr := (*[784]float32)(y[o*784:])
+		x1r := (*[784]float32)(x1[o*784:])
+		for c := range 784 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Sigmoid32(t1)
+		}
+	}
+}
+
+// bCELoss computes BCELoss scalar, for loss.
+func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
+	t = t[:len(p)]
+	var s float64
+	for i, v := range p {
+		pv := float64(v)
+		tv := float64(t[i])
+		s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
+	}
+	y[0] = float32(s / float64(n*784))
+}
 
 // biasAdd computes BiasAdd N×128, for enc1/bias, dec1/bias.
 func (m *Model) biasAdd(n int, x []float32, y []float32, v *[128]float32) {
@@ -32,37 +89,6 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
 			yr[c] = xr[c] + v[c]
 		}
 	}
-}
-
-// biasAdd3 computes BiasAdd N×784, for out/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[784]float32) {
-	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
-		yr := (*[784]float32)(y[o*784:])
-		for c := range 784 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// sigmoid computes Sigmoid N×784, for out/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
-}
-
-// bCELoss computes BCELoss scalar, for loss.
-func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
-	t = t[:len(p)]
-	var s float64
-	for i, v := range p {
-		pv := float64(v)
-		tv := float64(t[i])
-		s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
-	}
-	y[0] = float32(s / float64(n*784))
 }
 
 // lossGrad computes LossGrad N×784, for d.loss.1.
@@ -113,11 +139,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 

@@ -7,8 +7,96 @@ import (
 	"math"
 )
 
-// biasAdd computes BiasAdd N×512, for enc/bias, dec/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[512]float32) {
+// biasAddRelu computes BiasAdd+Relu N×512, for enc/relu, dec/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[512]float32) {
+	for o := range n {
+		yr := (*[512]float32)(y[o*512:])
+		x1r := (*[512]float32)(x1[o*512:])
+		for c := range 512 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
+		}
+	}
+}
+
+// biasAdd computes BiasAdd N×2, for z_mean/bias, z_log_var/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[2]float32) {
+	for o := range n {
+		xr := (*[2]float32)(x[o*2:])
+		yr := (*[2]float32)(y[o*2:])
+		for c := range 2 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
+// biasAddSigmoid computes BiasAdd+Sigmoid N×784, for out/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[784]float32) {
+	for o := range n {
+		yr := (*[784]float32)(y[o*784:])
+		x1r := (*[784]float32)(x1[o*784:])
+		for c := range 784 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Sigmoid32(t1)
+		}
+	}
+}
+
+// bCELoss computes BCELoss scalar, for recon_loss.
+func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
+	t = t[:len(p)]
+	var s float64
+	for i, v := range p {
+		pv := float64(v)
+		tv := float64(t[i])
+		s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
+	}
+	y[0] = float32(s / float64(n*784))
+}
+
+// squareExpAddScalarSubSub computes Square+Exp+AddScalar+Sub+Sub N×2, for kl/minus_var.
+func (m *Model) squareExpAddScalarSubSub(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := a1 * a1
+		t2 := float32(math.Exp(float64(a2)))
+		t3 := a2 + 1.0
+		t4 := t3 - t1
+		y[i] = t4 - t2
+	}
+}
+
+// reduceMean computes ReduceMean scalar, for kl/mean.
+func (m *Model) reduceMean(n int, x []float32, y []float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	y[0] = float32(s / float64(n*2))
+}
+
+// scaleScaleAdd computes Scale+Scale+Add scalar, for kl/total.
+func (m *Model) scaleScaleAdd(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := 784.0 * a1
+		t2 := -1.0 * a2
+		y[i] = t1 + t2
+	}
+}
+
+// biasAdd2 computes BiasAdd N×512, for enc/bias, dec/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[512]float32) {
 	for o := range n {
 		xr := (*[512]float32)(x[o*512:])
 		yr := (*[512]float32)(y[o*512:])
@@ -26,120 +114,13 @@ func (m *Model) relu(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd2 computes BiasAdd N×2, for z_mean/bias, z_log_var/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[2]float32) {
-	for o := range n {
-		xr := (*[2]float32)(x[o*2:])
-		yr := (*[2]float32)(y[o*2:])
-		for c := range 2 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// biasAdd3 computes BiasAdd N×784, for out/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[784]float32) {
-	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
-		yr := (*[784]float32)(y[o*784:])
-		for c := range 784 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// sigmoid computes Sigmoid N×784, for out/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
-}
-
-// bCELoss computes BCELoss scalar, for recon_loss.
-func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
-	t = t[:len(p)]
-	var s float64
-	for i, v := range p {
-		pv := float64(v)
-		tv := float64(t[i])
-		s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
-	}
-	y[0] = float32(s / float64(n*784))
-}
-
-// scale computes Scale scalar, for recon_loss/weighted.
-func (m *Model) scale(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 784.0 * v
-	}
-}
-
-// square computes Square N×2, for kl/mu_sq.
-func (m *Model) square(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = v * v
-	}
-}
-
-// exp computes Exp N×2, for kl/var, z/std.
-func (m *Model) exp(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(math.Exp(float64(v)))
-	}
-}
-
-// addScalar computes AddScalar N×2, for kl/one_plus_logvar.
-func (m *Model) addScalar(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = v + 1.0
-	}
-}
-
-// sub computes Sub N×2, for kl/minus_mu_sq, kl/minus_var.
-func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] - bv
-	}
-}
-
-// reduceMean computes ReduceMean scalar, for kl/mean.
-func (m *Model) reduceMean(n int, x []float32, y []float32) {
-	var s float64
-	for _, v := range x {
-		s += float64(v)
-	}
-	y[0] = float32(s / float64(n*2))
-}
-
-// scale2 computes Scale scalar, for kl, d.kl/minus_var.1.
-func (m *Model) scale2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = -1.0 * v
-	}
-}
-
-// add computes Add scalar, for kl/total, z/z and 4 more.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
-	}
-}
-
-// scale3 computes Scale N×2, for z/half_logvar, d.z/half_logvar.1.
-func (m *Model) scale3(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = 0.5 * v
+// scaleExp computes Scale+Exp N×2, for z/std.
+func (m *Model) scaleExp(n int, y []float32, x1 []float32) {
+	x1 = x1[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		t1 := 0.5 * a1
+		y[i] = float32(math.Exp(float64(t1)))
 	}
 }
 
@@ -150,12 +131,41 @@ func (m *Model) randomNormal(n int, y []float32) {
 	}
 }
 
-// mul computes Mul N×2, for z/scaled_eps, d.kl/var.1 and 3 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
+// mulAdd computes Mul+Add N×2, for z/z.
+func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		y[i] = a3 + t1
+	}
+}
+
+// exp computes Exp N×2, for kl/var.
+func (m *Model) exp(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = float32(math.Exp(float64(v)))
+	}
+}
+
+// squareAddScalarSubSub computes Square+AddScalar+Sub+Sub N×2, for kl/minus_var.
+func (m *Model) squareAddScalarSubSub(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a1
+		t2 := a2 + 1.0
+		t3 := t2 - t1
+		y[i] = t3 - a3
 	}
 }
 
@@ -167,11 +177,11 @@ func (m *Model) broadcast(n int, x []float32, y []float32) {
 	}
 }
 
-// scale4 computes Scale N×2, for d.kl/mu_sq.2.
-func (m *Model) scale4(n int, x []float32, y []float32) {
+// scale computes Scale N×2, for d.kl/minus_var.1.
+func (m *Model) scale(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
-		y[i] = 2.0 * v
+		y[i] = -1.0 * v
 	}
 }
 
@@ -223,11 +233,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+		y[i] = rt.ReluGrad32(a[i], bv)
 	}
 }
 
@@ -243,6 +249,45 @@ func (m *Model) channelSum2(n int, x []float32, s *[512]float32) {
 	}
 	for c := range 512 {
 		s[c] = float32(acc[c])
+	}
+}
+
+// mulScaleAdd computes Mul+Scale+Add N×2, for d.z/z.1.
+func (m *Model) mulScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		t2 := 2.0 * t1
+		y[i] = t2 + a3
+	}
+}
+
+// mulAddMulMulScaleAdd computes Mul+Add+Mul+Mul+Scale+Add N×2, for d.z/half_logvar.2.
+func (m *Model) mulAddMulMulScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	x5 = x5[:len(y)]
+	x6 = x6[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		a5 := x5[i]
+		a6 := x6[i]
+		t1 := a1 * a2
+		t2 := a3 + t1
+		t3 := a4 * a5
+		t4 := t3 * a6
+		t5 := 0.5 * t4
+		y[i] = t2 + t5
 	}
 }
 

@@ -14,7 +14,7 @@ const MaxBatch = 64
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 282256
+const arenaSize = 232352
 
 //go:embed graph.json
 var graphJSON string
@@ -77,6 +77,8 @@ type Model struct {
 	gradNorms [10]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [784]float64
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
@@ -90,12 +92,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "enc.weight", Shape: []int{512, 784}, Data: m.encWeight[:]}, {Name: "enc.bias", Shape: []int{512}, Data: m.encBias[:]}, {Name: "z_mean.weight", Shape: []int{2, 512}, Data: m.zMeanWeight[:]}, {Name: "z_mean.bias", Shape: []int{2}, Data: m.zMeanBias[:]}, {Name: "z_log_var.weight", Shape: []int{2, 512}, Data: m.zLogVarWeight[:]}, {Name: "z_log_var.bias", Shape: []int{2}, Data: m.zLogVarBias[:]}, {Name: "dec.weight", Shape: []int{512, 2}, Data: m.decWeight[:]}, {Name: "dec.bias", Shape: []int{512}, Data: m.decBias[:]}, {Name: "out.weight", Shape: []int{784, 512}, Data: m.outWeight[:]}, {Name: "out.bias", Shape: []int{784}, Data: m.outBias[:]}}
 	m.grads = []rt.Tensor{{Name: "enc.weight", Shape: []int{512, 784}, Data: m.encWeightGrad[:]}, {Name: "enc.bias", Shape: []int{512}, Data: m.encBiasGrad[:]}, {Name: "z_mean.weight", Shape: []int{2, 512}, Data: m.zMeanWeightGrad[:]}, {Name: "z_mean.bias", Shape: []int{2}, Data: m.zMeanBiasGrad[:]}, {Name: "z_log_var.weight", Shape: []int{2, 512}, Data: m.zLogVarWeightGrad[:]}, {Name: "z_log_var.bias", Shape: []int{2}, Data: m.zLogVarBiasGrad[:]}, {Name: "dec.weight", Shape: []int{512, 2}, Data: m.decWeightGrad[:]}, {Name: "dec.bias", Shape: []int{512}, Data: m.decBiasGrad[:]}, {Name: "out.weight", Shape: []int{784, 512}, Data: m.outWeightGrad[:]}, {Name: "out.bias", Shape: []int{784}, Data: m.outBiasGrad[:]}}
 	m.gradData = [][]float32{m.encWeightGrad[:], m.encBiasGrad[:], m.zMeanWeightGrad[:], m.zMeanBiasGrad[:], m.zLogVarWeightGrad[:], m.zLogVarBiasGrad[:], m.decWeightGrad[:], m.decBiasGrad[:], m.outWeightGrad[:], m.outBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as

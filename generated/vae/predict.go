@@ -29,27 +29,21 @@ func (m *Model) Predict(n int, image []float32, recon []float32, zMean []float32
 		return err
 	}
 	// enc: MatMul N×512
-	rt.Gemm(false, true, n, 512, 784, 1, image, 784, m.encWeight[:], 784, 0, m.arena[:n*512], 512)
-	// enc/bias: BiasAdd N×512
-	m.biasAdd(n, m.arena[:n*512], m.arena[32768:32768+n*512], &m.encBias)
-	// enc/relu: Relu N×512
-	m.relu(n, m.arena[32768:32768+n*512], m.arena[:n*512])
+	rt.GemmP(m.pool, false, true, n, 512, 784, 1, image, 784, m.encWeight[:], 784, 0, m.arena[:n*512], 512)
+	// enc/relu: Relu N×512, fused with enc/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*512], m.arena[:n*512], &m.encBias)
 	// z_mean: MatMul N×2
-	rt.Gemm(false, true, n, 2, 512, 1, m.arena[:n*512], 512, m.zMeanWeight[:], 512, 0, m.arena[32768:32768+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 512, 1, m.arena[:n*512], 512, m.zMeanWeight[:], 512, 0, m.arena[32768:32768+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd2(n, m.arena[32768:32768+n*2], zMean, &m.zMeanBias)
+	m.biasAdd(n, m.arena[32768:32768+n*2], zMean, &m.zMeanBias)
 	// dec: MatMul N×512
-	rt.Gemm(false, true, n, 512, 2, 1, zMean, 2, m.decWeight[:], 2, 0, m.arena[:n*512], 512)
-	// dec/bias: BiasAdd N×512
-	m.biasAdd(n, m.arena[:n*512], m.arena[32768:32768+n*512], &m.decBias)
-	// dec/relu: Relu N×512
-	m.relu(n, m.arena[32768:32768+n*512], m.arena[65536:65536+n*512])
+	rt.GemmP(m.pool, false, true, n, 512, 2, 1, zMean, 2, m.decWeight[:], 2, 0, m.arena[50176:50176+n*512], 512)
+	// dec/relu: Relu N×512, fused with dec/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[50176:50176+n*512], m.arena[50176:50176+n*512], &m.decBias)
 	// out: MatMul N×784
-	rt.Gemm(false, true, n, 784, 512, 1, m.arena[65536:65536+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
-	// out/bias: BiasAdd N×784
-	m.biasAdd3(n, m.arena[:n*784], m.arena[50176:50176+n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×784
-	m.sigmoid(n, m.arena[50176:50176+n*784], recon)
+	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[50176:50176+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
+	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid(n, recon, m.arena[:n*784], &m.outBias)
 	return nil
 }
 
@@ -70,51 +64,33 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 		return 0, err
 	}
 	// enc: MatMul N×512
-	rt.Gemm(false, true, n, 512, 784, 1, image, 784, m.encWeight[:], 784, 0, m.arena[:n*512], 512)
-	// enc/bias: BiasAdd N×512
-	m.biasAdd(n, m.arena[:n*512], m.arena[32768:32768+n*512], &m.encBias)
-	// enc/relu: Relu N×512
-	m.relu(n, m.arena[32768:32768+n*512], m.arena[:n*512])
+	rt.GemmP(m.pool, false, true, n, 512, 784, 1, image, 784, m.encWeight[:], 784, 0, m.arena[:n*512], 512)
+	// enc/relu: Relu N×512, fused with enc/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*512], m.arena[:n*512], &m.encBias)
 	// z_mean: MatMul N×2
-	rt.Gemm(false, true, n, 2, 512, 1, m.arena[:n*512], 512, m.zMeanWeight[:], 512, 0, m.arena[32768:32768+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 512, 1, m.arena[:n*512], 512, m.zMeanWeight[:], 512, 0, m.arena[82944:82944+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd2(n, m.arena[32768:32768+n*2], m.arena[100352:100352+n*2], &m.zMeanBias)
+	m.biasAdd(n, m.arena[82944:82944+n*2], m.arena[82944:82944+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.Gemm(false, true, n, 2, 512, 1, m.arena[:n*512], 512, m.zLogVarWeight[:], 512, 0, m.arena[32768:32768+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 512, 1, m.arena[:n*512], 512, m.zLogVarWeight[:], 512, 0, m.arena[83072:83072+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd2(n, m.arena[32768:32768+n*2], m.arena[100480:100480+n*2], &m.zLogVarBias)
+	m.biasAdd(n, m.arena[83072:83072+n*2], m.arena[83072:83072+n*2], &m.zLogVarBias)
 	// dec: MatMul N×512
-	rt.Gemm(false, true, n, 512, 2, 1, m.arena[100352:100352+n*2], 2, m.decWeight[:], 2, 0, m.arena[:n*512], 512)
-	// dec/bias: BiasAdd N×512
-	m.biasAdd(n, m.arena[:n*512], m.arena[32768:32768+n*512], &m.decBias)
-	// dec/relu: Relu N×512
-	m.relu(n, m.arena[32768:32768+n*512], m.arena[65536:65536+n*512])
+	rt.GemmP(m.pool, false, true, n, 512, 2, 1, m.arena[82944:82944+n*2], 2, m.decWeight[:], 2, 0, m.arena[50176:50176+n*512], 512)
+	// dec/relu: Relu N×512, fused with dec/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[50176:50176+n*512], m.arena[50176:50176+n*512], &m.decBias)
 	// out: MatMul N×784
-	rt.Gemm(false, true, n, 784, 512, 1, m.arena[65536:65536+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
-	// out/bias: BiasAdd N×784
-	m.biasAdd3(n, m.arena[:n*784], m.arena[50176:50176+n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×784
-	m.sigmoid(n, m.arena[50176:50176+n*784], m.arena[:n*784])
+	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[50176:50176+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
+	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// recon_loss: BCELoss scalar
 	m.bCELoss(n, m.arena[:n*784], image, m.arena[50176:50176+1])
-	// recon_loss/weighted: Scale scalar
-	m.scale(n, m.arena[50176:50176+1], m.arena[512:512+1])
-	// kl/mu_sq: Square N×2
-	m.square(n, m.arena[100352:100352+n*2], m.arena[:n*2])
-	// kl/var: Exp N×2
-	m.exp(n, m.arena[100480:100480+n*2], m.arena[128:128+n*2])
-	// kl/one_plus_logvar: AddScalar N×2
-	m.addScalar(n, m.arena[100480:100480+n*2], m.arena[256:256+n*2])
-	// kl/minus_mu_sq: Sub N×2
-	m.sub(n, m.arena[256:256+n*2], m.arena[:n*2], m.arena[384:384+n*2])
-	// kl/minus_var: Sub N×2
-	m.sub(n, m.arena[384:384+n*2], m.arena[128:128+n*2], m.arena[:n*2])
+	// kl/minus_var: Sub N×2, fused with kl/mu_sq (Square), kl/var (Exp), kl/one_plus_logvar (AddScalar), kl/minus_mu_sq (Sub)
+	m.squareExpAddScalarSubSub(n, m.arena[82944:82944+n*2], m.arena[82944:82944+n*2], m.arena[83072:83072+n*2])
 	// kl/mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[:n*2], m.arena[128:128+1])
-	// kl: Scale scalar
-	m.scale2(n, m.arena[128:128+1], m.arena[:1])
-	// kl/total: Add scalar
-	m.add(n, m.arena[512:512+1], m.arena[:1], m.arena[16:16+1])
-	loss := m.arena[16]
+	m.reduceMean(n, m.arena[82944:82944+n*2], m.arena[50192:50192+1])
+	// kl/total: Add scalar, fused with recon_loss/weighted (Scale), kl (Scale)
+	m.scaleScaleAdd(n, m.arena[50176:50176+1], m.arena[50176:50176+1], m.arena[50192:50192+1])
+	loss := m.arena[50176]
 	return loss, nil
 }

@@ -2,42 +2,32 @@
 
 package vaedecoder
 
-import "math"
+import "github.com/dlgen/dlgen/rt"
 
-// biasAdd computes BiasAdd N×512, for dec/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[512]float32) {
+// biasAddRelu computes BiasAdd+Relu N×512, for dec/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[512]float32) {
 	for o := range n {
-		xr := (*[512]float32)(x[o*512:])
 		yr := (*[512]float32)(y[o*512:])
+		x1r := (*[512]float32)(x1[o*512:])
 		for c := range 512 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
 		}
 	}
 }
 
-// relu computes Relu N×512, for dec/relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
-// biasAdd2 computes BiasAdd N×784, for out/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[784]float32) {
+// biasAddSigmoid computes BiasAdd+Sigmoid N×784, for out/sigmoid.
+func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[784]float32) {
 	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
+		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 784 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Sigmoid32(t1)
 		}
-	}
-}
-
-// sigmoid computes Sigmoid N×784, for out/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
 	}
 }

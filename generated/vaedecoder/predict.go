@@ -25,16 +25,12 @@ func (m *Model) Predict(n int, z []float32, image []float32) error {
 		return err
 	}
 	// dec: MatMul N×512
-	rt.Gemm(false, true, n, 512, 2, 1, z, 2, m.decWeight[:], 2, 0, m.arena[:n*512], 512)
-	// dec/bias: BiasAdd N×512
-	m.biasAdd(n, m.arena[:n*512], m.arena[32768:32768+n*512], &m.decBias)
-	// dec/relu: Relu N×512
-	m.relu(n, m.arena[32768:32768+n*512], m.arena[65536:65536+n*512])
+	rt.GemmP(m.pool, false, true, n, 512, 2, 1, z, 2, m.decWeight[:], 2, 0, m.arena[50176:50176+n*512], 512)
+	// dec/relu: Relu N×512, fused with dec/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[50176:50176+n*512], m.arena[50176:50176+n*512], &m.decBias)
 	// out: MatMul N×784
-	rt.Gemm(false, true, n, 784, 512, 1, m.arena[65536:65536+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
-	// out/bias: BiasAdd N×784
-	m.biasAdd2(n, m.arena[:n*784], m.arena[50176:50176+n*784], &m.outBias)
-	// out/sigmoid: Sigmoid N×784
-	m.sigmoid(n, m.arena[50176:50176+n*784], image)
+	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[50176:50176+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
+	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
+	m.biasAddSigmoid(n, image, m.arena[:n*784], &m.outBias)
 	return nil
 }

@@ -10,37 +10,31 @@ import (
 // conv2D computes Conv2D N×32×28×28, for block1.conv1.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586996])
+	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586996])
 }
 
-// biasAdd computes BiasAdd N×32×28×28, for block1.conv1/bias, block1.conv2/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[32]float32) {
+// biasAddRelu computes BiasAdd+Relu N×32×28×28, for block1.conv1/relu, block1.conv2/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[32]float32) {
 	for o := range n {
-		xr := (*[25088]float32)(x[o*25088:])
 		yr := (*[25088]float32)(y[o*25088:])
+		x1r := (*[25088]float32)(x1[o*25088:])
 		for c := range 32 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+			v1c := v1[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
-	}
-}
-
-// relu computes Relu N×32×28×28, for block1.conv1/relu, block1.conv2/relu and 3 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
 	}
 }
 
 // conv2D2 computes Conv2D N×32×28×28, for block1.conv2.
 func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2D(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:125952])
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:125952])
 }
 
 // maxPool2D computes MaxPool2D N×32×14×14, for block1.pool.
@@ -60,20 +54,22 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 // conv2D3 computes Conv2D N×64×14×14, for block2.conv1.
 func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:225792])
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:225792])
 }
 
-// biasAdd2 computes BiasAdd N×64×14×14, for block2.conv1/bias, block2.conv2/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[64]float32) {
+// biasAddRelu2 computes BiasAdd+Relu N×64×14×14, for block2.conv1/relu, block2.conv2/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[64]float32) {
 	for o := range n {
-		xr := (*[12544]float32)(x[o*12544:])
 		yr := (*[12544]float32)(y[o*12544:])
+		x1r := (*[12544]float32)(x1[o*12544:])
 		for c := range 64 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
+			v1c := v1[c]
 			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[196]float32)(x1r[c*196:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
@@ -82,7 +78,7 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[64]float32) {
 // conv2D4 computes Conv2D N×64×14×14, for block2.conv2.
 func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×14×14: 14×14 windows
-	rt.Conv2D(rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:172032])
+	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:172032])
 }
 
 // maxPool2D2 computes MaxPool2D N×64×7×7, for block2.pool.
@@ -99,19 +95,22 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×128, for fc1/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[128]float32) {
+// biasAddRelu3 computes BiasAdd+Relu N×128, for fc1/relu.
+func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[128]float32) {
 	for o := range n {
-		xr := (*[128]float32)(x[o*128:])
 		yr := (*[128]float32)(y[o*128:])
+		x1r := (*[128]float32)(x1[o*128:])
 		for c := range 128 {
-			yr[c] = xr[c] + v[c]
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = max(t1, 0)
 		}
 	}
 }
 
-// biasAdd4 computes BiasAdd N×10, for fc2/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[10]float32) {
+// biasAdd computes BiasAdd N×10, for fc2/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[10]float32) {
 	for o := range n {
 		xr := (*[10]float32)(x[o*10:])
 		yr := (*[10]float32)(y[o*10:])
@@ -162,6 +161,57 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
+// biasAdd2 computes BiasAdd N×32×28×28, for block1.conv1/bias, block1.conv2/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
+	for o := range n {
+		xr := (*[25088]float32)(x[o*25088:])
+		yr := (*[25088]float32)(y[o*25088:])
+		for c := range 32 {
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
+			yc := (*[784]float32)(yr[c*784:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// relu computes Relu N×32×28×28, for block1.conv1/relu, block1.conv2/relu and 2 more.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+// biasAdd3 computes BiasAdd N×64×14×14, for block2.conv1/bias, block2.conv2/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[64]float32) {
+	for o := range n {
+		xr := (*[12544]float32)(x[o*12544:])
+		yr := (*[12544]float32)(y[o*12544:])
+		for c := range 64 {
+			vc := v[c]
+			xc := (*[196]float32)(xr[c*196:])
+			yc := (*[196]float32)(yr[c*196:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// biasAdd4 computes BiasAdd N×128, for fc1/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[128]float32) {
+	for o := range n {
+		xr := (*[128]float32)(x[o*128:])
+		yr := (*[128]float32)(y[o*128:])
+		for c := range 128 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
 // dropoutMask computes DropoutMask N×128, for drop/mask.
 func (m *Model) dropoutMask(n int, y []float32) {
 	scale := float32(2)
@@ -174,12 +224,15 @@ func (m *Model) dropoutMask(n int, y []float32) {
 	}
 }
 
-// mul computes Mul N×128, for drop/apply, d.drop/apply.1.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
+// reluMul computes Relu+Mul N×128, for drop/apply.
+func (m *Model) reluMul(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := max(a1, 0)
+		y[i] = t1 * a2
 	}
 }
 
@@ -220,16 +273,17 @@ func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	}
 }
 
-// reluGrad computes ReluGrad N×128, for d.fc1/relu.1, d.block2.conv2/relu.1 and 3 more.
-func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		if a[i] > 0 {
-			y[i] = bv
-		} else {
-			y[i] = 0
-		}
+// mulReluGrad computes Mul+ReluGrad N×128, for d.fc1/relu.1.
+func (m *Model) mulReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		y[i] = rt.ReluGrad32(a3, t1)
 	}
 }
 
@@ -274,6 +328,15 @@ func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
 	}
 }
 
+// reluGrad computes ReluGrad N×64×14×14, for d.block2.conv2/relu.1, d.block2.conv1/relu.1 and 2 more.
+func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = rt.ReluGrad32(a[i], bv)
+	}
+}
+
 // channelSum3 computes ChannelSum 64, for d.block2.conv2/bias.1, d.block2.conv1/bias.1.
 func (m *Model) channelSum3(n int, x []float32, s *[64]float32) {
 	acc := (*[64]float64)(m.scratch64[:])
@@ -296,25 +359,25 @@ func (m *Model) channelSum3(n int, x []float32, s *[64]float32) {
 // conv2DTranspose computes Conv2DTranspose N×64×14×14, for d.block2.conv2.1.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:208896])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:208896])
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 64×64×3×3, for d.block2.conv2.2.
 func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, dy, dw, m.scratch32[:206848])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, dy, dw, m.scratch32[:206848])
 }
 
 // conv2DTranspose2 computes Conv2DTranspose N×32×14×14, for d.block2.conv1.1.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:155136])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:155136])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 64×32×3×3, for d.block2.conv1.2.
 func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, dy, dw, m.scratch32[:189952])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, dy, dw, m.scratch32[:189952])
 }
 
 // maxPool2DGrad2 computes MaxPool2DGrad N×32×28×28, for d.block1.pool.1.
@@ -365,17 +428,17 @@ func (m *Model) channelSum4(n int, x []float32, s *[32]float32) {
 // conv2DTranspose3 computes Conv2DTranspose N×32×28×28, for d.block1.conv2.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2DTranspose(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:135168])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:135168])
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 32×32×3×3, for d.block1.conv2.2.
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:309376])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:309376])
 }
 
 // conv2DFilterGrad4 computes Conv2DFilterGrad 32×1×3×3, for d.block1.conv1.1.
 func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DFilterGrad(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:586996])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, dy, dw, m.scratch32[:586996])
 }

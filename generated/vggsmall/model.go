@@ -81,6 +81,8 @@ type Model struct {
 	gradNorms [12]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [128]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
@@ -97,12 +99,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "block1.conv1.weight", Shape: []int{32, 1, 3, 3}, Data: m.block1Conv1Weight[:]}, {Name: "block1.conv1.bias", Shape: []int{32}, Data: m.block1Conv1Bias[:]}, {Name: "block1.conv2.weight", Shape: []int{32, 32, 3, 3}, Data: m.block1Conv2Weight[:]}, {Name: "block1.conv2.bias", Shape: []int{32}, Data: m.block1Conv2Bias[:]}, {Name: "block2.conv1.weight", Shape: []int{64, 32, 3, 3}, Data: m.block2Conv1Weight[:]}, {Name: "block2.conv1.bias", Shape: []int{64}, Data: m.block2Conv1Bias[:]}, {Name: "block2.conv2.weight", Shape: []int{64, 64, 3, 3}, Data: m.block2Conv2Weight[:]}, {Name: "block2.conv2.bias", Shape: []int{64}, Data: m.block2Conv2Bias[:]}, {Name: "fc1.weight", Shape: []int{128, 3136}, Data: m.fc1Weight[:]}, {Name: "fc1.bias", Shape: []int{128}, Data: m.fc1Bias[:]}, {Name: "fc2.weight", Shape: []int{10, 128}, Data: m.fc2Weight[:]}, {Name: "fc2.bias", Shape: []int{10}, Data: m.fc2Bias[:]}}
 	m.grads = []rt.Tensor{{Name: "block1.conv1.weight", Shape: []int{32, 1, 3, 3}, Data: m.block1Conv1WeightGrad[:]}, {Name: "block1.conv1.bias", Shape: []int{32}, Data: m.block1Conv1BiasGrad[:]}, {Name: "block1.conv2.weight", Shape: []int{32, 32, 3, 3}, Data: m.block1Conv2WeightGrad[:]}, {Name: "block1.conv2.bias", Shape: []int{32}, Data: m.block1Conv2BiasGrad[:]}, {Name: "block2.conv1.weight", Shape: []int{64, 32, 3, 3}, Data: m.block2Conv1WeightGrad[:]}, {Name: "block2.conv1.bias", Shape: []int{64}, Data: m.block2Conv1BiasGrad[:]}, {Name: "block2.conv2.weight", Shape: []int{64, 64, 3, 3}, Data: m.block2Conv2WeightGrad[:]}, {Name: "block2.conv2.bias", Shape: []int{64}, Data: m.block2Conv2BiasGrad[:]}, {Name: "fc1.weight", Shape: []int{128, 3136}, Data: m.fc1WeightGrad[:]}, {Name: "fc1.bias", Shape: []int{128}, Data: m.fc1BiasGrad[:]}, {Name: "fc2.weight", Shape: []int{10, 128}, Data: m.fc2WeightGrad[:]}, {Name: "fc2.bias", Shape: []int{10}, Data: m.fc2BiasGrad[:]}}
 	m.gradData = [][]float32{m.block1Conv1WeightGrad[:], m.block1Conv1BiasGrad[:], m.block1Conv2WeightGrad[:], m.block1Conv2BiasGrad[:], m.block2Conv1WeightGrad[:], m.block2Conv1BiasGrad[:], m.block2Conv2WeightGrad[:], m.block2Conv2BiasGrad[:], m.fc1WeightGrad[:], m.fc1BiasGrad[:], m.fc2WeightGrad[:], m.fc2BiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as

@@ -14,7 +14,7 @@ const MaxBatch = 32
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 881680
+const arenaSize = 876192
 
 //go:embed graph.json
 var graphJSON string
@@ -89,6 +89,8 @@ type Model struct {
 	gradNorms [16]float64
 	nonFinite rt.NonFiniteError
 
+	// pool runs the matrix products (nil after Close: the calling goroutine alone).
+	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
 	scratch64 [256]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
@@ -105,12 +107,42 @@ type Model struct {
 // you set m.Optimizer.
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
+	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "conv1.weight", Shape: []int{32, 1, 7, 7}, Data: m.conv1Weight[:]}, {Name: "conv1.bias", Shape: []int{32}, Data: m.conv1Bias[:]}, {Name: "conv2.weight", Shape: []int{64, 32, 5, 5}, Data: m.conv2Weight[:]}, {Name: "conv2.bias", Shape: []int{64}, Data: m.conv2Bias[:]}, {Name: "conv3.weight", Shape: []int{96, 64, 3, 3}, Data: m.conv3Weight[:]}, {Name: "conv3.bias", Shape: []int{96}, Data: m.conv3Bias[:]}, {Name: "conv4.weight", Shape: []int{96, 96, 3, 3}, Data: m.conv4Weight[:]}, {Name: "conv4.bias", Shape: []int{96}, Data: m.conv4Bias[:]}, {Name: "conv5.weight", Shape: []int{64, 96, 3, 3}, Data: m.conv5Weight[:]}, {Name: "conv5.bias", Shape: []int{64}, Data: m.conv5Bias[:]}, {Name: "fc1.weight", Shape: []int{256, 576}, Data: m.fc1Weight[:]}, {Name: "fc1.bias", Shape: []int{256}, Data: m.fc1Bias[:]}, {Name: "fc2.weight", Shape: []int{256, 256}, Data: m.fc2Weight[:]}, {Name: "fc2.bias", Shape: []int{256}, Data: m.fc2Bias[:]}, {Name: "fc3.weight", Shape: []int{10, 256}, Data: m.fc3Weight[:]}, {Name: "fc3.bias", Shape: []int{10}, Data: m.fc3Bias[:]}}
 	m.grads = []rt.Tensor{{Name: "conv1.weight", Shape: []int{32, 1, 7, 7}, Data: m.conv1WeightGrad[:]}, {Name: "conv1.bias", Shape: []int{32}, Data: m.conv1BiasGrad[:]}, {Name: "conv2.weight", Shape: []int{64, 32, 5, 5}, Data: m.conv2WeightGrad[:]}, {Name: "conv2.bias", Shape: []int{64}, Data: m.conv2BiasGrad[:]}, {Name: "conv3.weight", Shape: []int{96, 64, 3, 3}, Data: m.conv3WeightGrad[:]}, {Name: "conv3.bias", Shape: []int{96}, Data: m.conv3BiasGrad[:]}, {Name: "conv4.weight", Shape: []int{96, 96, 3, 3}, Data: m.conv4WeightGrad[:]}, {Name: "conv4.bias", Shape: []int{96}, Data: m.conv4BiasGrad[:]}, {Name: "conv5.weight", Shape: []int{64, 96, 3, 3}, Data: m.conv5WeightGrad[:]}, {Name: "conv5.bias", Shape: []int{64}, Data: m.conv5BiasGrad[:]}, {Name: "fc1.weight", Shape: []int{256, 576}, Data: m.fc1WeightGrad[:]}, {Name: "fc1.bias", Shape: []int{256}, Data: m.fc1BiasGrad[:]}, {Name: "fc2.weight", Shape: []int{256, 256}, Data: m.fc2WeightGrad[:]}, {Name: "fc2.bias", Shape: []int{256}, Data: m.fc2BiasGrad[:]}, {Name: "fc3.weight", Shape: []int{10, 256}, Data: m.fc3WeightGrad[:]}, {Name: "fc3.bias", Shape: []int{10}, Data: m.fc3BiasGrad[:]}}
 	m.gradData = [][]float32{m.conv1WeightGrad[:], m.conv1BiasGrad[:], m.conv2WeightGrad[:], m.conv2BiasGrad[:], m.conv3WeightGrad[:], m.conv3BiasGrad[:], m.conv4WeightGrad[:], m.conv4BiasGrad[:], m.conv5WeightGrad[:], m.conv5BiasGrad[:], m.fc1WeightGrad[:], m.fc1BiasGrad[:], m.fc2WeightGrad[:], m.fc2BiasGrad[:], m.fc3WeightGrad[:], m.fc3BiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
+}
+
+// SetThreads makes the model compute its matrix products on n threads (the caller
+// and n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results
+// are the same bit for bit for every n: the products are split on the boundaries of
+// rt.Gemm's micro-tiles, and every value is computed as on one thread.
+func (m *Model) SetThreads(n int) {
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	m.pool = rt.NewPool(n)
+}
+
+// Threads reports how many threads the matrix products run on.
+func (m *Model) Threads() int {
+	if m.pool == nil {
+		return 1
+	}
+	return m.pool.Threads()
+}
+
+// Close stops the goroutines of the model's thread pool (the runtime also does when
+// the model becomes unreachable). The model stays usable, on one thread, until
+// SetThreads.
+func (m *Model) Close() {
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
 }
 
 // Init sets every parameter from its initializer under seed, to the same values as
