@@ -5,14 +5,21 @@
 // # Pipeline
 //
 // Generate takes the user's graph as the builder made it and compiles it twice with
-// passes.Compile (the pass list is passes.Pipeline): for inference (lower macro ops
-// for ModeInfer, then DCE) and, with Options.Train and a loss, for training (lower
-// for ModeTrain, autodiff, DCE). Each generated method is a program: the nodes its
-// results need, in graph order, placed in the arena by passes.Plan.
+// passes.Compile (the pass list is passes.Pipeline; `dlgen dump -passes` prints it):
+// for inference (lower, fold, simplify, cse, dce, bnfold) and, with Options.Train and
+// a loss, for training (lower, autodiff, fold, simplify, cse, dce). Each generated
+// method is a program: the nodes its results need, in graph order, with chains of
+// element-wise nodes fused into one loop (fuse.go), placed in the arena by
+// passes.Plan.
 //
-//	Predict    inference graph, roots = the outputs
-//	Loss       inference graph, root  = the loss (no dropout, running statistics)
-//	TrainStep  training graph,  roots = the loss, every weight gradient, effect ops
+//	Predict       inference graph, roots = the outputs
+//	Loss          inference graph, root  = the loss (no dropout, running statistics)
+//	TrainStep     training graph,  roots = the loss, every weight gradient, effect ops
+//	deriveParams  inference graph, the values Predict and Loss read that depend on
+//	              parameters alone (folded batch norms; derived.go), computed when the
+//	              parameters may have changed rather than in every call
+//
+// docs/PASSES.md describes the passes, fusion and planning with their numbers.
 //
 // # The generated package
 //
@@ -104,9 +111,11 @@
 // Every node's value lives in one place (program.value): an argument, a parameter
 // array, a gradient array, an output argument or a range of the arena. Views
 // (Reshape, Identity; passes.ViewInput) share their input's storage and emit no code;
-// RunningUpdate writes its state parameter in place. The arena offsets come from
-// passes.Plan, which reuses space between values whose lifetimes do not overlap and
-// never lets a node's result overlap its own inputs. One arena serves all methods.
+// RunningUpdate writes its state parameter in place. Derived values (derived.go)
+// live in Model fields. The arena offsets come from passes.Plan, which reuses space
+// between values whose lifetimes do not overlap and never lets a node's result
+// overlap its own inputs, except an element-wise result written over an operand
+// nothing reads afterwards (fuse.go lists which). One arena serves all methods.
 //
 // # Testing
 //
