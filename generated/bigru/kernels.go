@@ -45,6 +45,11 @@ func (m *Model) slice2(n int, x []float32, y []float32) {
 	}
 }
 
+// sigmoid computes Sigmoid N×32, for bigru/forward/t0/r, bigru/forward/t0/z and 6 more.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	rt.Sigmoid(y, x)
+}
+
 // slice3 computes Slice N×32, for bigru/forward/t0/z_pre, bigru/forward/t1/z_pre and 9 more.
 func (m *Model) slice3(n int, x []float32, y []float32) {
 	for o := range n {
@@ -52,8 +57,8 @@ func (m *Model) slice3(n int, x []float32, y []float32) {
 	}
 }
 
-// sigmoidBiasAddBiasAddMulAddTanh computes Sigmoid+BiasAdd+BiasAdd+Mul+Add+Tanh N×32, for bigru/forward/t0/n, bigru/forward/t1/n and 2 more.
-func (m *Model) sigmoidBiasAddBiasAddMulAddTanh(n int, y []float32, x1 []float32, x2 []float32, v1 *[32]float32, x3 []float32, v2 *[32]float32) {
+// biasAddBiasAddMulAdd computes BiasAdd+BiasAdd+Mul+Add N×32, for bigru/forward/t0/n_pre, bigru/forward/t1/n_pre and 2 more.
+func (m *Model) biasAddBiasAddMulAdd(n int, y []float32, x1 []float32, v1 *[32]float32, x2 []float32, v2 *[32]float32, x3 []float32) {
 	for o := range n {
 		yr := (*[32]float32)(y[o*32:])
 		x1r := (*[32]float32)(x1[o*32:])
@@ -65,18 +70,21 @@ func (m *Model) sigmoidBiasAddBiasAddMulAddTanh(n int, y []float32, x1 []float32
 			a1 := x1r[c]
 			a2 := x2r[c]
 			a3 := x3r[c]
-			t1 := rt.Sigmoid32(a1)
-			t2 := a2 + v1c
-			t3 := a3 + v2c
-			t4 := t1 * t3
-			t5 := t2 + t4
-			yr[c] = rt.Tanh32(t5)
+			t1 := a1 + v1c
+			t2 := a2 + v2c
+			t3 := a3 * t2
+			yr[c] = t1 + t3
 		}
 	}
 }
 
-// sigmoidSubMulAdd computes Sigmoid+Sub+Mul+Add N×32, for bigru/forward/t0/h, bigru/forward/t1/h and 2 more.
-func (m *Model) sigmoidSubMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+// tanh computes Tanh N×32, for bigru/forward/t0/n, bigru/forward/t1/n and 2 more.
+func (m *Model) tanh(n int, x []float32, y []float32) {
+	rt.Tanh(y, x)
+}
+
+// subMulAdd computes Sub+Mul+Add N×32, for bigru/forward/t0/h, bigru/forward/t1/h and 2 more.
+func (m *Model) subMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -84,10 +92,9 @@ func (m *Model) sigmoidSubMulAdd(n int, y []float32, x1 []float32, x2 []float32,
 		a1 := x1[i]
 		a2 := x2[i]
 		a3 := x3[i]
-		t1 := rt.Sigmoid32(a1)
-		t2 := a2 - a3
-		t3 := t1 * t2
-		y[i] = a3 + t3
+		t1 := a1 - a2
+		t2 := a3 * t1
+		y[i] = a2 + t2
 	}
 }
 
@@ -227,11 +234,6 @@ func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// sigmoid computes Sigmoid N×32, for bigru/forward/t0/r, bigru/forward/t0/z and 6 more.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	rt.Sigmoid(y, x)
-}
-
 // biasAdd3 computes BiasAdd N×32, for bigru/forward/t0/hn, bigru/forward/t1/hn and 2 more.
 func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
 	for o := range n {
@@ -243,8 +245,8 @@ func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
 	}
 }
 
-// biasAddMulAddTanh computes BiasAdd+Mul+Add+Tanh N×32, for bigru/forward/t0/n, bigru/forward/t1/n and 2 more.
-func (m *Model) biasAddMulAddTanh(n int, y []float32, x1 []float32, v1 *[32]float32, x2 []float32, x3 []float32) {
+// biasAddMulAdd computes BiasAdd+Mul+Add N×32, for bigru/forward/t0/n_pre, bigru/forward/t1/n_pre and 2 more.
+func (m *Model) biasAddMulAdd(n int, y []float32, x1 []float32, v1 *[32]float32, x2 []float32, x3 []float32) {
 	for o := range n {
 		yr := (*[32]float32)(y[o*32:])
 		x1r := (*[32]float32)(x1[o*32:])
@@ -257,8 +259,7 @@ func (m *Model) biasAddMulAddTanh(n int, y []float32, x1 []float32, v1 *[32]floa
 			a3 := x3r[c]
 			t1 := a1 + v1c
 			t2 := a2 * a3
-			t3 := t1 + t2
-			yr[c] = rt.Tanh32(t3)
+			yr[c] = t1 + t2
 		}
 	}
 }

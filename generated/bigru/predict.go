@@ -40,16 +40,22 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 	// bigru/forward/t0/r_pre: Slice N×32
 	m.slice2(n, m.arena[18432:18432+n*64], m.arena[20480:20480+n*32])
+	// bigru/forward/t0/r: Sigmoid N×32
+	m.sigmoid(n, m.arena[20480:20480+n*32], m.arena[20992:20992+n*32])
 	// bigru/forward/t0/z_pre: Slice N×32
-	m.slice3(n, m.arena[18432:18432+n*64], m.arena[20992:20992+n*32])
+	m.slice3(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
+	// bigru/forward/t0/z: Sigmoid N×32
+	m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 	// bigru/forward/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[:n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[22016:22016+n*32], 32)
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[:n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
 	// bigru/forward/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[22528:22528+n*32], 32)
-	// bigru/forward/t0/n: Tanh N×32, fused with bigru/forward/t0/r (Sigmoid), bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/hn (BiasAdd), bigru/forward/t0/rhn (Mul), bigru/forward/t0/n_pre (Add)
-	m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[23040:23040+n*32], m.arena[20480:20480+n*32], m.arena[22016:22016+n*32], &m.bigruForwardBiasIn, m.arena[22528:22528+n*32], &m.bigruForwardBiasHn)
-	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/z (Sigmoid), bigru/forward/t0/h_minus_n (Sub), bigru/forward/t0/z_h_minus_n (Mul)
-	m.sigmoidSubMulAdd(n, m.arena[19456:19456+n*32], m.arena[20992:20992+n*32], m.arena[21504:21504+n*32], m.arena[23040:23040+n*32])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+	// bigru/forward/t0/n_pre: Add N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/hn (BiasAdd), bigru/forward/t0/rhn (Mul)
+	m.biasAddBiasAddMulAdd(n, m.arena[24064:24064+n*32], m.arena[23040:23040+n*32], &m.bigruForwardBiasIn, m.arena[23552:23552+n*32], &m.bigruForwardBiasHn, m.arena[20992:20992+n*32])
+	// bigru/forward/t0/n: Tanh N×32
+	m.tanh(n, m.arena[24064:24064+n*32], m.arena[24576:24576+n*32])
+	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/h_minus_n (Sub), bigru/forward/t0/z_h_minus_n (Mul)
+	m.subMulAdd(n, m.arena[19456:19456+n*32], m.arena[21504:21504+n*32], m.arena[24576:24576+n*32], m.arena[22528:22528+n*32])
 	// bigru/forward/t1 … bigru/forward/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// bigru/forward/t[step]/x_slice: Slice N×1×32
@@ -63,16 +69,22 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 		// bigru/forward/t[step]/r_pre: Slice N×32
 		m.slice2(n, m.arena[18432:18432+n*64], m.arena[20480:20480+n*32])
+		// bigru/forward/t[step]/r: Sigmoid N×32
+		m.sigmoid(n, m.arena[20480:20480+n*32], m.arena[20992:20992+n*32])
 		// bigru/forward/t[step]/z_pre: Slice N×32
-		m.slice3(n, m.arena[18432:18432+n*64], m.arena[20992:20992+n*32])
+		m.slice3(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
+		// bigru/forward/t[step]/z: Sigmoid N×32
+		m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 		// bigru/forward/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[step*512:step*512+n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[22016:22016+n*32], 32)
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[step*512:step*512+n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
 		// bigru/forward/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[22528:22528+n*32], 32)
-		// bigru/forward/t[step]/n: Tanh N×32, fused with bigru/forward/t1/r (Sigmoid), bigru/forward/t1/xn (BiasAdd), bigru/forward/t1/hn (BiasAdd), bigru/forward/t1/rhn (Mul), bigru/forward/t1/n_pre (Add)
-		m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[23040:23040+n*32], m.arena[20480:20480+n*32], m.arena[22016:22016+n*32], &m.bigruForwardBiasIn, m.arena[22528:22528+n*32], &m.bigruForwardBiasHn)
-		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t1/z (Sigmoid), bigru/forward/t1/h_minus_n (Sub), bigru/forward/t1/z_h_minus_n (Mul)
-		m.sigmoidSubMulAdd(n, m.arena[19456+((step)&1)*512:19456+((step)&1)*512+n*32], m.arena[20992:20992+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], m.arena[23040:23040+n*32])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+		// bigru/forward/t[step]/n_pre: Add N×32, fused with bigru/forward/t[step]/xn (BiasAdd), bigru/forward/t[step]/hn (BiasAdd), bigru/forward/t[step]/rhn (Mul)
+		m.biasAddBiasAddMulAdd(n, m.arena[24064:24064+n*32], m.arena[23040:23040+n*32], &m.bigruForwardBiasIn, m.arena[23552:23552+n*32], &m.bigruForwardBiasHn, m.arena[20992:20992+n*32])
+		// bigru/forward/t[step]/n: Tanh N×32
+		m.tanh(n, m.arena[24064:24064+n*32], m.arena[24576:24576+n*32])
+		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t[step]/h_minus_n (Sub), bigru/forward/t[step]/z_h_minus_n (Mul)
+		m.subMulAdd(n, m.arena[19456+((step)&1)*512:19456+((step)&1)*512+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], m.arena[24576:24576+n*32], m.arena[22528:22528+n*32])
 	}
 	// bigru/reverse/t0/xh: Concat N×64
 	m.concat(n, m.arena[16384:16384+n*64], m.arena[15872:15872+n*32], m.arena[21504:21504+n*32])
@@ -82,16 +94,22 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 	// bigru/reverse/t0/r_pre: Slice N×32
 	m.slice2(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
+	// bigru/reverse/t0/r: Sigmoid N×32
+	m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 	// bigru/reverse/t0/z_pre: Slice N×32
-	m.slice3(n, m.arena[18432:18432+n*64], m.arena[22528:22528+n*32])
+	m.slice3(n, m.arena[18432:18432+n*64], m.arena[23040:23040+n*32])
+	// bigru/reverse/t0/z: Sigmoid N×32
+	m.sigmoid(n, m.arena[23040:23040+n*32], m.arena[23552:23552+n*32])
 	// bigru/reverse/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[15872:15872+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[15872:15872+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[24064:24064+n*32], 32)
 	// bigru/reverse/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
-	// bigru/reverse/t0/n: Tanh N×32, fused with bigru/reverse/t0/r (Sigmoid), bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/hn (BiasAdd), bigru/reverse/t0/rhn (Mul), bigru/reverse/t0/n_pre (Add)
-	m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[24064:24064+n*32], m.arena[22016:22016+n*32], m.arena[23040:23040+n*32], &m.bigruReverseBiasIn, m.arena[23552:23552+n*32], &m.bigruReverseBiasHn)
-	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/z (Sigmoid), bigru/reverse/t0/h_minus_n (Sub), bigru/reverse/t0/z_h_minus_n (Mul)
-	m.sigmoidSubMulAdd(n, m.arena[20480:20480+n*32], m.arena[22528:22528+n*32], m.arena[21504:21504+n*32], m.arena[24064:24064+n*32])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[24576:24576+n*32], 32)
+	// bigru/reverse/t0/n_pre: Add N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/hn (BiasAdd), bigru/reverse/t0/rhn (Mul)
+	m.biasAddBiasAddMulAdd(n, m.arena[25088:25088+n*32], m.arena[24064:24064+n*32], &m.bigruReverseBiasIn, m.arena[24576:24576+n*32], &m.bigruReverseBiasHn, m.arena[22528:22528+n*32])
+	// bigru/reverse/t0/n: Tanh N×32
+	m.tanh(n, m.arena[25088:25088+n*32], m.arena[25600:25600+n*32])
+	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/h_minus_n (Sub), bigru/reverse/t0/z_h_minus_n (Mul)
+	m.subMulAdd(n, m.arena[20480:20480+n*32], m.arena[21504:21504+n*32], m.arena[25600:25600+n*32], m.arena[23552:23552+n*32])
 	// bigru/reverse/t1 … bigru/reverse/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// bigru/reverse/t[step]/xh: Concat N×64
@@ -102,16 +120,22 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 		// bigru/reverse/t[step]/r_pre: Slice N×32
 		m.slice2(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
+		// bigru/reverse/t[step]/r: Sigmoid N×32
+		m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 		// bigru/reverse/t[step]/z_pre: Slice N×32
-		m.slice3(n, m.arena[18432:18432+n*64], m.arena[22528:22528+n*32])
+		m.slice3(n, m.arena[18432:18432+n*64], m.arena[23040:23040+n*32])
+		// bigru/reverse/t[step]/z: Sigmoid N×32
+		m.sigmoid(n, m.arena[23040:23040+n*32], m.arena[23552:23552+n*32])
 		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[24064:24064+n*32], 32)
 		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
-		// bigru/reverse/t[step]/n: Tanh N×32, fused with bigru/reverse/t1/r (Sigmoid), bigru/reverse/t1/xn (BiasAdd), bigru/reverse/t1/hn (BiasAdd), bigru/reverse/t1/rhn (Mul), bigru/reverse/t1/n_pre (Add)
-		m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[24064:24064+n*32], m.arena[22016:22016+n*32], m.arena[23040:23040+n*32], &m.bigruReverseBiasIn, m.arena[23552:23552+n*32], &m.bigruReverseBiasHn)
-		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t1/z (Sigmoid), bigru/reverse/t1/h_minus_n (Sub), bigru/reverse/t1/z_h_minus_n (Mul)
-		m.sigmoidSubMulAdd(n, m.arena[20480+((step)&1)*512:20480+((step)&1)*512+n*32], m.arena[22528:22528+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], m.arena[24064:24064+n*32])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[24576:24576+n*32], 32)
+		// bigru/reverse/t[step]/n_pre: Add N×32, fused with bigru/reverse/t[step]/xn (BiasAdd), bigru/reverse/t[step]/hn (BiasAdd), bigru/reverse/t[step]/rhn (Mul)
+		m.biasAddBiasAddMulAdd(n, m.arena[25088:25088+n*32], m.arena[24064:24064+n*32], &m.bigruReverseBiasIn, m.arena[24576:24576+n*32], &m.bigruReverseBiasHn, m.arena[22528:22528+n*32])
+		// bigru/reverse/t[step]/n: Tanh N×32
+		m.tanh(n, m.arena[25088:25088+n*32], m.arena[25600:25600+n*32])
+		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t[step]/h_minus_n (Sub), bigru/reverse/t[step]/z_h_minus_n (Mul)
+		m.subMulAdd(n, m.arena[20480+((step)&1)*512:20480+((step)&1)*512+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], m.arena[25600:25600+n*32], m.arena[23552:23552+n*32])
 	}
 	// bigru: Concat N×64
 	m.concat(n, m.arena[:n*64], m.arena[19968:19968+n*32], m.arena[20992:20992+n*32])
@@ -163,16 +187,22 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 	// bigru/forward/t0/r_pre: Slice N×32
 	m.slice2(n, m.arena[18432:18432+n*64], m.arena[20480:20480+n*32])
+	// bigru/forward/t0/r: Sigmoid N×32
+	m.sigmoid(n, m.arena[20480:20480+n*32], m.arena[20992:20992+n*32])
 	// bigru/forward/t0/z_pre: Slice N×32
-	m.slice3(n, m.arena[18432:18432+n*64], m.arena[20992:20992+n*32])
+	m.slice3(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
+	// bigru/forward/t0/z: Sigmoid N×32
+	m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 	// bigru/forward/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[:n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[22016:22016+n*32], 32)
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[:n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
 	// bigru/forward/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[22528:22528+n*32], 32)
-	// bigru/forward/t0/n: Tanh N×32, fused with bigru/forward/t0/r (Sigmoid), bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/hn (BiasAdd), bigru/forward/t0/rhn (Mul), bigru/forward/t0/n_pre (Add)
-	m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[23040:23040+n*32], m.arena[20480:20480+n*32], m.arena[22016:22016+n*32], &m.bigruForwardBiasIn, m.arena[22528:22528+n*32], &m.bigruForwardBiasHn)
-	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/z (Sigmoid), bigru/forward/t0/h_minus_n (Sub), bigru/forward/t0/z_h_minus_n (Mul)
-	m.sigmoidSubMulAdd(n, m.arena[19456:19456+n*32], m.arena[20992:20992+n*32], m.arena[21504:21504+n*32], m.arena[23040:23040+n*32])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+	// bigru/forward/t0/n_pre: Add N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/hn (BiasAdd), bigru/forward/t0/rhn (Mul)
+	m.biasAddBiasAddMulAdd(n, m.arena[24064:24064+n*32], m.arena[23040:23040+n*32], &m.bigruForwardBiasIn, m.arena[23552:23552+n*32], &m.bigruForwardBiasHn, m.arena[20992:20992+n*32])
+	// bigru/forward/t0/n: Tanh N×32
+	m.tanh(n, m.arena[24064:24064+n*32], m.arena[24576:24576+n*32])
+	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/h_minus_n (Sub), bigru/forward/t0/z_h_minus_n (Mul)
+	m.subMulAdd(n, m.arena[19456:19456+n*32], m.arena[21504:21504+n*32], m.arena[24576:24576+n*32], m.arena[22528:22528+n*32])
 	// bigru/forward/t1 … bigru/forward/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// bigru/forward/t[step]/x_slice: Slice N×1×32
@@ -186,16 +216,22 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 		// bigru/forward/t[step]/r_pre: Slice N×32
 		m.slice2(n, m.arena[18432:18432+n*64], m.arena[20480:20480+n*32])
+		// bigru/forward/t[step]/r: Sigmoid N×32
+		m.sigmoid(n, m.arena[20480:20480+n*32], m.arena[20992:20992+n*32])
 		// bigru/forward/t[step]/z_pre: Slice N×32
-		m.slice3(n, m.arena[18432:18432+n*64], m.arena[20992:20992+n*32])
+		m.slice3(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
+		// bigru/forward/t[step]/z: Sigmoid N×32
+		m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 		// bigru/forward/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[step*512:step*512+n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[22016:22016+n*32], 32)
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[step*512:step*512+n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
 		// bigru/forward/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[22528:22528+n*32], 32)
-		// bigru/forward/t[step]/n: Tanh N×32, fused with bigru/forward/t1/r (Sigmoid), bigru/forward/t1/xn (BiasAdd), bigru/forward/t1/hn (BiasAdd), bigru/forward/t1/rhn (Mul), bigru/forward/t1/n_pre (Add)
-		m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[23040:23040+n*32], m.arena[20480:20480+n*32], m.arena[22016:22016+n*32], &m.bigruForwardBiasIn, m.arena[22528:22528+n*32], &m.bigruForwardBiasHn)
-		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t1/z (Sigmoid), bigru/forward/t1/h_minus_n (Sub), bigru/forward/t1/z_h_minus_n (Mul)
-		m.sigmoidSubMulAdd(n, m.arena[19456+((step)&1)*512:19456+((step)&1)*512+n*32], m.arena[20992:20992+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], m.arena[23040:23040+n*32])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+		// bigru/forward/t[step]/n_pre: Add N×32, fused with bigru/forward/t[step]/xn (BiasAdd), bigru/forward/t[step]/hn (BiasAdd), bigru/forward/t[step]/rhn (Mul)
+		m.biasAddBiasAddMulAdd(n, m.arena[24064:24064+n*32], m.arena[23040:23040+n*32], &m.bigruForwardBiasIn, m.arena[23552:23552+n*32], &m.bigruForwardBiasHn, m.arena[20992:20992+n*32])
+		// bigru/forward/t[step]/n: Tanh N×32
+		m.tanh(n, m.arena[24064:24064+n*32], m.arena[24576:24576+n*32])
+		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t[step]/h_minus_n (Sub), bigru/forward/t[step]/z_h_minus_n (Mul)
+		m.subMulAdd(n, m.arena[19456+((step)&1)*512:19456+((step)&1)*512+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], m.arena[24576:24576+n*32], m.arena[22528:22528+n*32])
 	}
 	// bigru/reverse/t0/xh: Concat N×64
 	m.concat(n, m.arena[16384:16384+n*64], m.arena[15872:15872+n*32], m.arena[21504:21504+n*32])
@@ -205,16 +241,22 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 	// bigru/reverse/t0/r_pre: Slice N×32
 	m.slice2(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
+	// bigru/reverse/t0/r: Sigmoid N×32
+	m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 	// bigru/reverse/t0/z_pre: Slice N×32
-	m.slice3(n, m.arena[18432:18432+n*64], m.arena[22528:22528+n*32])
+	m.slice3(n, m.arena[18432:18432+n*64], m.arena[23040:23040+n*32])
+	// bigru/reverse/t0/z: Sigmoid N×32
+	m.sigmoid(n, m.arena[23040:23040+n*32], m.arena[23552:23552+n*32])
 	// bigru/reverse/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[15872:15872+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[15872:15872+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[24064:24064+n*32], 32)
 	// bigru/reverse/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
-	// bigru/reverse/t0/n: Tanh N×32, fused with bigru/reverse/t0/r (Sigmoid), bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/hn (BiasAdd), bigru/reverse/t0/rhn (Mul), bigru/reverse/t0/n_pre (Add)
-	m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[24064:24064+n*32], m.arena[22016:22016+n*32], m.arena[23040:23040+n*32], &m.bigruReverseBiasIn, m.arena[23552:23552+n*32], &m.bigruReverseBiasHn)
-	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/z (Sigmoid), bigru/reverse/t0/h_minus_n (Sub), bigru/reverse/t0/z_h_minus_n (Mul)
-	m.sigmoidSubMulAdd(n, m.arena[20480:20480+n*32], m.arena[22528:22528+n*32], m.arena[21504:21504+n*32], m.arena[24064:24064+n*32])
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[24576:24576+n*32], 32)
+	// bigru/reverse/t0/n_pre: Add N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/hn (BiasAdd), bigru/reverse/t0/rhn (Mul)
+	m.biasAddBiasAddMulAdd(n, m.arena[25088:25088+n*32], m.arena[24064:24064+n*32], &m.bigruReverseBiasIn, m.arena[24576:24576+n*32], &m.bigruReverseBiasHn, m.arena[22528:22528+n*32])
+	// bigru/reverse/t0/n: Tanh N×32
+	m.tanh(n, m.arena[25088:25088+n*32], m.arena[25600:25600+n*32])
+	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/h_minus_n (Sub), bigru/reverse/t0/z_h_minus_n (Mul)
+	m.subMulAdd(n, m.arena[20480:20480+n*32], m.arena[21504:21504+n*32], m.arena[25600:25600+n*32], m.arena[23552:23552+n*32])
 	// bigru/reverse/t1 … bigru/reverse/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// bigru/reverse/t[step]/xh: Concat N×64
@@ -225,16 +267,22 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 		// bigru/reverse/t[step]/r_pre: Slice N×32
 		m.slice2(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
+		// bigru/reverse/t[step]/r: Sigmoid N×32
+		m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 		// bigru/reverse/t[step]/z_pre: Slice N×32
-		m.slice3(n, m.arena[18432:18432+n*64], m.arena[22528:22528+n*32])
+		m.slice3(n, m.arena[18432:18432+n*64], m.arena[23040:23040+n*32])
+		// bigru/reverse/t[step]/z: Sigmoid N×32
+		m.sigmoid(n, m.arena[23040:23040+n*32], m.arena[23552:23552+n*32])
 		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[24064:24064+n*32], 32)
 		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
-		// bigru/reverse/t[step]/n: Tanh N×32, fused with bigru/reverse/t1/r (Sigmoid), bigru/reverse/t1/xn (BiasAdd), bigru/reverse/t1/hn (BiasAdd), bigru/reverse/t1/rhn (Mul), bigru/reverse/t1/n_pre (Add)
-		m.sigmoidBiasAddBiasAddMulAddTanh(n, m.arena[24064:24064+n*32], m.arena[22016:22016+n*32], m.arena[23040:23040+n*32], &m.bigruReverseBiasIn, m.arena[23552:23552+n*32], &m.bigruReverseBiasHn)
-		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t1/z (Sigmoid), bigru/reverse/t1/h_minus_n (Sub), bigru/reverse/t1/z_h_minus_n (Mul)
-		m.sigmoidSubMulAdd(n, m.arena[20480+((step)&1)*512:20480+((step)&1)*512+n*32], m.arena[22528:22528+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], m.arena[24064:24064+n*32])
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[24576:24576+n*32], 32)
+		// bigru/reverse/t[step]/n_pre: Add N×32, fused with bigru/reverse/t[step]/xn (BiasAdd), bigru/reverse/t[step]/hn (BiasAdd), bigru/reverse/t[step]/rhn (Mul)
+		m.biasAddBiasAddMulAdd(n, m.arena[25088:25088+n*32], m.arena[24064:24064+n*32], &m.bigruReverseBiasIn, m.arena[24576:24576+n*32], &m.bigruReverseBiasHn, m.arena[22528:22528+n*32])
+		// bigru/reverse/t[step]/n: Tanh N×32
+		m.tanh(n, m.arena[25088:25088+n*32], m.arena[25600:25600+n*32])
+		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t[step]/h_minus_n (Sub), bigru/reverse/t[step]/z_h_minus_n (Mul)
+		m.subMulAdd(n, m.arena[20480+((step)&1)*512:20480+((step)&1)*512+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], m.arena[25600:25600+n*32], m.arena[23552:23552+n*32])
 	}
 	// bigru: Concat N×64
 	m.concat(n, m.arena[:n*64], m.arena[19968:19968+n*32], m.arena[20992:20992+n*32])

@@ -51,7 +51,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// bigru/forward/weight_rz: Concat 64×64
 	m.concat2(n, m.arena[311296:311296+4096], m.arena[:2048], m.arena[2048:2048+2048])
 	// bigru/forward/bias: Add 96
-	m.add(n, m.bigruBiasIhL0[:], m.bigruBiasHhL0[:], m.arena[317440:317440+96])
+	m.add(n, m.bigruBiasIhL0[:], m.bigruBiasHhL0[:], m.arena[317952:317952+96])
 	// bigru/forward/t0/x_slice: Slice N×1×32
 	m.slice(n, m.arena[32768:32768+n*1024], m.arena[65536:65536+n*32])
 	// bigru/forward/t0/x: Reshape N×32: a view, no code
@@ -60,9 +60,9 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// bigru/forward/t0/rz_matmul: MatMul N×64
 	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[:n*64], 64, m.arena[311296:311296+4096], 64, 0, m.arena[49152:49152+n*64], 64)
 	// bigru/forward/t0/rz@1: Slice 64
-	m.slice6(n, m.arena[317440:317440+96], m.arena[317536:317536+64])
+	m.slice6(n, m.arena[317952:317952+96], m.arena[318048:318048+64])
 	// bigru/forward/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[49152:49152+n*64], m.arena[50176:50176+n*64], (*[64]float32)(m.arena[317536:]))
+	m.biasAdd(n, m.arena[49152:49152+n*64], m.arena[50176:50176+n*64], (*[64]float32)(m.arena[318048:]))
 	// bigru/forward/t0/r_pre: Slice N×32
 	m.slice2(n, m.arena[50176:50176+n*64], m.arena[315392:315392+n*32])
 	// bigru/forward/t0/r: Sigmoid N×32
@@ -76,17 +76,19 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// bigru/forward/t0/xn_matmul: MatMul N×32
 	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[65536:65536+n*32], 32, m.arena[51200:51200+1024], 32, 0, m.arena[316416:316416+n*32], 32)
 	// bigru/forward/t0/xn@1: Slice 32
-	m.slice7(n, m.bigruBiasIhL0[:], m.arena[317600:317600+32])
+	m.slice7(n, m.bigruBiasIhL0[:], m.arena[318112:318112+32])
 	// bigru/forward/t0/hn_matmul@1: Slice 32×32
 	m.slice8(n, m.bigruWeightHhL0[:], m.arena[52224:52224+1024])
 	// bigru/forward/t0/hn_matmul: MatMul N×32
 	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[323584:323584+n*32], 32, m.arena[52224:52224+1024], 32, 0, m.arena[316928:316928+n*32], 32)
 	// bigru/forward/t0/hn@1: Slice 32
-	m.slice7(n, m.bigruBiasHhL0[:], m.arena[317632:317632+32])
+	m.slice7(n, m.bigruBiasHhL0[:], m.arena[318144:318144+32])
 	// bigru/forward/t0/hn: BiasAdd N×32
-	m.biasAdd3(n, m.arena[316928:316928+n*32], m.arena[114688:114688+n*32], (*[32]float32)(m.arena[317632:]))
-	// bigru/forward/t0/n: Tanh N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/rhn (Mul), bigru/forward/t0/n_pre (Add)
-	m.biasAddMulAddTanh(n, m.arena[131072:131072+n*32], m.arena[316416:316416+n*32], (*[32]float32)(m.arena[317600:]), m.arena[81920:81920+n*32], m.arena[114688:114688+n*32])
+	m.biasAdd3(n, m.arena[316928:316928+n*32], m.arena[114688:114688+n*32], (*[32]float32)(m.arena[318144:]))
+	// bigru/forward/t0/n_pre: Add N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/rhn (Mul)
+	m.biasAddMulAdd(n, m.arena[317440:317440+n*32], m.arena[316416:316416+n*32], (*[32]float32)(m.arena[318112:]), m.arena[81920:81920+n*32], m.arena[114688:114688+n*32])
+	// bigru/forward/t0/n: Tanh N×32
+	m.tanh(n, m.arena[317440:317440+n*32], m.arena[131072:131072+n*32])
 	// bigru/forward/t0/h_minus_n: Sub N×32
 	m.sub(n, m.arena[323584:323584+n*32], m.arena[131072:131072+n*32], m.arena[147456:147456+n*32])
 	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/z_h_minus_n (Mul)
@@ -101,9 +103,9 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// bigru/forward/t[step]/rz_matmul: MatMul N×64
 		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[step*1024:step*1024+n*64], 64, m.arena[311296:311296+4096], 64, 0, m.arena[49152:49152+n*64], 64)
 		// bigru/forward/t[step]/rz@1: Slice 64
-		m.slice6(n, m.arena[317440:317440+96], m.arena[317536:317536+64])
+		m.slice6(n, m.arena[317952:317952+96], m.arena[318048:318048+64])
 		// bigru/forward/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[49152:49152+n*64], m.arena[50176:50176+n*64], (*[64]float32)(m.arena[317536:]))
+		m.biasAdd(n, m.arena[49152:49152+n*64], m.arena[50176:50176+n*64], (*[64]float32)(m.arena[318048:]))
 		// bigru/forward/t[step]/r_pre: Slice N×32
 		m.slice2(n, m.arena[50176:50176+n*64], m.arena[315392:315392+n*32])
 		// bigru/forward/t[step]/r: Sigmoid N×32
@@ -117,20 +119,22 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// bigru/forward/t[step]/xn_matmul: MatMul N×32
 		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[65536+step*512:65536+step*512+n*32], 32, m.arena[51200:51200+1024], 32, 0, m.arena[316416:316416+n*32], 32)
 		// bigru/forward/t[step]/xn@1: Slice 32
-		m.slice7(n, m.bigruBiasIhL0[:], m.arena[317600:317600+32])
+		m.slice7(n, m.bigruBiasIhL0[:], m.arena[318112:318112+32])
 		// bigru/forward/t[step]/hn_matmul@1: Slice 32×32
 		m.slice8(n, m.bigruWeightHhL0[:], m.arena[52224:52224+1024])
 		// bigru/forward/t[step]/hn_matmul: MatMul N×32
 		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[163840+(step-1)*512:163840+(step-1)*512+n*32], 32, m.arena[52224:52224+1024], 32, 0, m.arena[316928:316928+n*32], 32)
 		// bigru/forward/t[step]/hn@1: Slice 32
-		m.slice7(n, m.bigruBiasHhL0[:], m.arena[317632:317632+32])
+		m.slice7(n, m.bigruBiasHhL0[:], m.arena[318144:318144+32])
 		// bigru/forward/t[step]/hn: BiasAdd N×32
-		m.biasAdd3(n, m.arena[316928:316928+n*32], m.arena[114688+step*512:114688+step*512+n*32], (*[32]float32)(m.arena[317632:]))
-		// bigru/forward/t[step]/n: Tanh N×32, fused with bigru/forward/t1/xn (BiasAdd), bigru/forward/t1/rhn (Mul), bigru/forward/t1/n_pre (Add)
-		m.biasAddMulAddTanh(n, m.arena[131072+step*512:131072+step*512+n*32], m.arena[316416:316416+n*32], (*[32]float32)(m.arena[317600:]), m.arena[81920+step*512:81920+step*512+n*32], m.arena[114688+step*512:114688+step*512+n*32])
+		m.biasAdd3(n, m.arena[316928:316928+n*32], m.arena[114688+step*512:114688+step*512+n*32], (*[32]float32)(m.arena[318144:]))
+		// bigru/forward/t[step]/n_pre: Add N×32, fused with bigru/forward/t[step]/xn (BiasAdd), bigru/forward/t[step]/rhn (Mul)
+		m.biasAddMulAdd(n, m.arena[317440:317440+n*32], m.arena[316416:316416+n*32], (*[32]float32)(m.arena[318112:]), m.arena[81920+step*512:81920+step*512+n*32], m.arena[114688+step*512:114688+step*512+n*32])
+		// bigru/forward/t[step]/n: Tanh N×32
+		m.tanh(n, m.arena[317440:317440+n*32], m.arena[131072+step*512:131072+step*512+n*32])
 		// bigru/forward/t[step]/h_minus_n: Sub N×32
 		m.sub(n, m.arena[163840+(step-1)*512:163840+(step-1)*512+n*32], m.arena[131072+step*512:131072+step*512+n*32], m.arena[147456+step*512:147456+step*512+n*32])
-		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t1/z_h_minus_n (Mul)
+		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t[step]/z_h_minus_n (Mul)
 		m.mulAdd(n, m.arena[163840+step*512:163840+step*512+n*32], m.arena[98304+step*512:98304+step*512+n*32], m.arena[147456+step*512:147456+step*512+n*32], m.arena[131072+step*512:131072+step*512+n*32])
 	}
 	// bigru/reverse/dropout_mask: DropoutMask N×1×32
@@ -146,7 +150,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// bigru/reverse/weight_rz: Concat 64×64
 	m.concat2(n, m.arena[315392:315392+4096], m.arena[32768:32768+2048], m.arena[34816:34816+2048])
 	// bigru/reverse/bias: Add 96
-	m.add(n, m.bigruBiasIhL0Reverse[:], m.bigruBiasHhL0Reverse[:], m.arena[326144:326144+96])
+	m.add(n, m.bigruBiasIhL0Reverse[:], m.bigruBiasHhL0Reverse[:], m.arena[326656:326656+96])
 	// bigru/reverse/t0/x_slice: Slice N×1×32
 	m.slice9(n, m.arena[180224:180224+n*1024], m.arena[196608:196608+n*32])
 	// bigru/reverse/t0/x: Reshape N×32: a view, no code
@@ -155,9 +159,9 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// bigru/reverse/t0/rz_matmul: MatMul N×64
 	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[32768:32768+n*64], 64, m.arena[315392:315392+4096], 64, 0, m.arena[319488:319488+n*64], 64)
 	// bigru/reverse/t0/rz@1: Slice 64
-	m.slice6(n, m.arena[326144:326144+96], m.arena[326240:326240+64])
+	m.slice6(n, m.arena[326656:326656+96], m.arena[326752:326752+64])
 	// bigru/reverse/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[319488:319488+n*64], m.arena[320512:320512+n*64], (*[64]float32)(m.arena[326240:]))
+	m.biasAdd(n, m.arena[319488:319488+n*64], m.arena[320512:320512+n*64], (*[64]float32)(m.arena[326752:]))
 	// bigru/reverse/t0/r_pre: Slice N×32
 	m.slice2(n, m.arena[320512:320512+n*64], m.arena[324096:324096+n*32])
 	// bigru/reverse/t0/r: Sigmoid N×32
@@ -171,17 +175,19 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// bigru/reverse/t0/xn_matmul: MatMul N×32
 	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[196608:196608+n*32], 32, m.arena[321536:321536+1024], 32, 0, m.arena[325120:325120+n*32], 32)
 	// bigru/reverse/t0/xn@1: Slice 32
-	m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[326304:326304+32])
+	m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[326816:326816+32])
 	// bigru/reverse/t0/hn_matmul@1: Slice 32×32
 	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[322560:322560+1024])
 	// bigru/reverse/t0/hn_matmul: MatMul N×32
 	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[323584:323584+n*32], 32, m.arena[322560:322560+1024], 32, 0, m.arena[325632:325632+n*32], 32)
 	// bigru/reverse/t0/hn@1: Slice 32
-	m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[326336:326336+32])
+	m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[326848:326848+32])
 	// bigru/reverse/t0/hn: BiasAdd N×32
-	m.biasAdd3(n, m.arena[325632:325632+n*32], m.arena[245760:245760+n*32], (*[32]float32)(m.arena[326336:]))
-	// bigru/reverse/t0/n: Tanh N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/rhn (Mul), bigru/reverse/t0/n_pre (Add)
-	m.biasAddMulAddTanh(n, m.arena[262144:262144+n*32], m.arena[325120:325120+n*32], (*[32]float32)(m.arena[326304:]), m.arena[212992:212992+n*32], m.arena[245760:245760+n*32])
+	m.biasAdd3(n, m.arena[325632:325632+n*32], m.arena[245760:245760+n*32], (*[32]float32)(m.arena[326848:]))
+	// bigru/reverse/t0/n_pre: Add N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/rhn (Mul)
+	m.biasAddMulAdd(n, m.arena[326144:326144+n*32], m.arena[325120:325120+n*32], (*[32]float32)(m.arena[326816:]), m.arena[212992:212992+n*32], m.arena[245760:245760+n*32])
+	// bigru/reverse/t0/n: Tanh N×32
+	m.tanh(n, m.arena[326144:326144+n*32], m.arena[262144:262144+n*32])
 	// bigru/reverse/t0/h_minus_n: Sub N×32
 	m.sub(n, m.arena[323584:323584+n*32], m.arena[262144:262144+n*32], m.arena[278528:278528+n*32])
 	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/z_h_minus_n (Mul)
@@ -196,9 +202,9 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
 		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[32768+step*1024:32768+step*1024+n*64], 64, m.arena[315392:315392+4096], 64, 0, m.arena[319488:319488+n*64], 64)
 		// bigru/reverse/t[step]/rz@1: Slice 64
-		m.slice6(n, m.arena[326144:326144+96], m.arena[326240:326240+64])
+		m.slice6(n, m.arena[326656:326656+96], m.arena[326752:326752+64])
 		// bigru/reverse/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[319488:319488+n*64], m.arena[320512:320512+n*64], (*[64]float32)(m.arena[326240:]))
+		m.biasAdd(n, m.arena[319488:319488+n*64], m.arena[320512:320512+n*64], (*[64]float32)(m.arena[326752:]))
 		// bigru/reverse/t[step]/r_pre: Slice N×32
 		m.slice2(n, m.arena[320512:320512+n*64], m.arena[324096:324096+n*32])
 		// bigru/reverse/t[step]/r: Sigmoid N×32
@@ -212,20 +218,22 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
 		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[196608+step*512:196608+step*512+n*32], 32, m.arena[321536:321536+1024], 32, 0, m.arena[325120:325120+n*32], 32)
 		// bigru/reverse/t[step]/xn@1: Slice 32
-		m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[326304:326304+32])
+		m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[326816:326816+32])
 		// bigru/reverse/t[step]/hn_matmul@1: Slice 32×32
 		m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[322560:322560+1024])
 		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
 		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[294912+(step-1)*512:294912+(step-1)*512+n*32], 32, m.arena[322560:322560+1024], 32, 0, m.arena[325632:325632+n*32], 32)
 		// bigru/reverse/t[step]/hn@1: Slice 32
-		m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[326336:326336+32])
+		m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[326848:326848+32])
 		// bigru/reverse/t[step]/hn: BiasAdd N×32
-		m.biasAdd3(n, m.arena[325632:325632+n*32], m.arena[245760+step*512:245760+step*512+n*32], (*[32]float32)(m.arena[326336:]))
-		// bigru/reverse/t[step]/n: Tanh N×32, fused with bigru/reverse/t1/xn (BiasAdd), bigru/reverse/t1/rhn (Mul), bigru/reverse/t1/n_pre (Add)
-		m.biasAddMulAddTanh(n, m.arena[262144+step*512:262144+step*512+n*32], m.arena[325120:325120+n*32], (*[32]float32)(m.arena[326304:]), m.arena[212992+step*512:212992+step*512+n*32], m.arena[245760+step*512:245760+step*512+n*32])
+		m.biasAdd3(n, m.arena[325632:325632+n*32], m.arena[245760+step*512:245760+step*512+n*32], (*[32]float32)(m.arena[326848:]))
+		// bigru/reverse/t[step]/n_pre: Add N×32, fused with bigru/reverse/t[step]/xn (BiasAdd), bigru/reverse/t[step]/rhn (Mul)
+		m.biasAddMulAdd(n, m.arena[326144:326144+n*32], m.arena[325120:325120+n*32], (*[32]float32)(m.arena[326816:]), m.arena[212992+step*512:212992+step*512+n*32], m.arena[245760+step*512:245760+step*512+n*32])
+		// bigru/reverse/t[step]/n: Tanh N×32
+		m.tanh(n, m.arena[326144:326144+n*32], m.arena[262144+step*512:262144+step*512+n*32])
 		// bigru/reverse/t[step]/h_minus_n: Sub N×32
 		m.sub(n, m.arena[294912+(step-1)*512:294912+(step-1)*512+n*32], m.arena[262144+step*512:262144+step*512+n*32], m.arena[278528+step*512:278528+step*512+n*32])
-		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t1/z_h_minus_n (Mul)
+		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t[step]/z_h_minus_n (Mul)
 		m.mulAdd(n, m.arena[294912+step*512:294912+step*512+n*32], m.arena[229376+step*512:229376+step*512+n*32], m.arena[278528+step*512:278528+step*512+n*32], m.arena[262144+step*512:262144+step*512+n*32])
 	}
 	// bigru: Concat N×64
@@ -335,7 +343,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	for step := 29; step >= 1; step-- {
 		// d.bigru/reverse/t[step]/z_h_minus_n.2: Mul N×32
 		m.mul(n, m.arena[190464+((step+1)&1)*512:190464+((step+1)&1)*512+n*32], m.arena[229376+step*512:229376+step*512+n*32], m.arena[319488:319488+n*32])
-		// d.bigru/reverse/t[step]/n.1: TanhGrad N×32, fused with d.bigru/reverse/t29/h_minus_n.1 (Scale), d.bigru/reverse/t29/h_minus_n.2 (Add)
+		// d.bigru/reverse/t[step]/n.1: TanhGrad N×32, fused with d.bigru/reverse/t[step]/h_minus_n.1 (Scale), d.bigru/reverse/t[step]/h_minus_n.2 (Add)
 		m.scaleAddTanhGrad(n, m.arena[320000:320000+n*32], m.arena[319488:319488+n*32], m.arena[190464+((step+1)&1)*512:190464+((step+1)&1)*512+n*32], m.arena[262144+step*512:262144+step*512+n*32])
 		// d.bigru/reverse/t[step]/rhn.2: Mul N×32
 		m.mul(n, m.arena[320000:320000+n*32], m.arena[212992+step*512:212992+step*512+n*32], m.arena[320512:320512+n*32])
@@ -357,11 +365,11 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// d.bigru/reverse/t[step]/xn_matmul.1: MatMul 32×32
 		rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[320000:320000+n*32], 32, m.arena[196608+step*512:196608+step*512+n*32], 32, 1, m.arena[187392:187392+1024], 32)
 		// d.bigru/reverse/t[step]/xn_matmul.2: Add 32×32: written in place by its SliceGrads, no code
-		// d.bigru/reverse/t[step]/z.1: SigmoidGrad N×32, fused with d.bigru/reverse/t29/z_h_minus_n.1 (Mul)
+		// d.bigru/reverse/t[step]/z.1: SigmoidGrad N×32, fused with d.bigru/reverse/t[step]/z_h_minus_n.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[321536:321536+n*32], m.arena[190464+((step+1)&1)*512:190464+((step+1)&1)*512+n*32], m.arena[278528+step*512:278528+step*512+n*32], m.arena[229376+step*512:229376+step*512+n*32])
 		// d.bigru/reverse/t[step]/z_pre.1: SliceGrad N×64
 		m.sliceGrad(n, m.arena[321536:321536+n*32], m.arena[188416:188416+n*64], 32)
-		// d.bigru/reverse/t[step]/r.1: SigmoidGrad N×32, fused with d.bigru/reverse/t29/rhn.1 (Mul)
+		// d.bigru/reverse/t[step]/r.1: SigmoidGrad N×32, fused with d.bigru/reverse/t[step]/rhn.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[322048:322048+n*32], m.arena[320000:320000+n*32], m.arena[245760+step*512:245760+step*512+n*32], m.arena[212992+step*512:212992+step*512+n*32])
 		// d.bigru/reverse/t[step]/r_pre.1: SliceGrad N×64
 		m.sliceGrad(n, m.arena[322048:322048+n*32], m.arena[188416:188416+n*64], 0)
@@ -377,7 +385,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// d.bigru/reverse/t[step]/rz_matmul.3: Add 64×64: written in place by its SliceGrads, no code
 		// d.bigru/reverse/t[step]/xh.1: Slice N×32
 		m.slice3(n, m.arena[189440:189440+n*64], m.arena[322560:322560+n*32])
-		// d.bigru/reverse/t[step]/xh.2: Add N×32, fused with d.bigru/reverse/t29/hn_matmul.3 (Add)
+		// d.bigru/reverse/t[step]/xh.2: Add N×32, fused with d.bigru/reverse/t[step]/hn_matmul.3 (Add)
 		m.addAdd(n, m.arena[190464+((step)&1)*512:190464+((step)&1)*512+n*32], m.arena[319488:319488+n*32], m.arena[321024:321024+n*32], m.arena[322560:322560+n*32])
 	}
 	// d.bigru/reverse/t0/n.1: TanhGrad N×32, fused with d.bigru/reverse/t0/z_h_minus_n.2 (Mul), d.bigru/reverse/t0/h_minus_n.1 (Scale), d.bigru/reverse/t0/h_minus_n.2 (Add)
@@ -527,7 +535,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	for step := 29; step >= 1; step-- {
 		// d.bigru/forward/t[step]/z_h_minus_n.2: Mul N×32
 		m.mul(n, m.arena[41984+((step+1)&1)*512:41984+((step+1)&1)*512+n*32], m.arena[98304+step*512:98304+step*512+n*32], m.arena[315392:315392+n*32])
-		// d.bigru/forward/t[step]/n.1: TanhGrad N×32, fused with d.bigru/forward/t29/h_minus_n.1 (Scale), d.bigru/forward/t29/h_minus_n.2 (Add)
+		// d.bigru/forward/t[step]/n.1: TanhGrad N×32, fused with d.bigru/forward/t[step]/h_minus_n.1 (Scale), d.bigru/forward/t[step]/h_minus_n.2 (Add)
 		m.scaleAddTanhGrad(n, m.arena[315904:315904+n*32], m.arena[315392:315392+n*32], m.arena[41984+((step+1)&1)*512:41984+((step+1)&1)*512+n*32], m.arena[131072+step*512:131072+step*512+n*32])
 		// d.bigru/forward/t[step]/rhn.2: Mul N×32
 		m.mul(n, m.arena[315904:315904+n*32], m.arena[81920+step*512:81920+step*512+n*32], m.arena[316416:316416+n*32])
@@ -549,11 +557,11 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// d.bigru/forward/t[step]/xn_matmul.1: MatMul 32×32
 		rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[315904:315904+n*32], 32, m.arena[65536+step*512:65536+step*512+n*32], 32, 1, m.arena[38912:38912+1024], 32)
 		// d.bigru/forward/t[step]/xn_matmul.2: Add 32×32: written in place by its SliceGrads, no code
-		// d.bigru/forward/t[step]/z.1: SigmoidGrad N×32, fused with d.bigru/forward/t29/z_h_minus_n.1 (Mul)
+		// d.bigru/forward/t[step]/z.1: SigmoidGrad N×32, fused with d.bigru/forward/t[step]/z_h_minus_n.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[317440:317440+n*32], m.arena[41984+((step+1)&1)*512:41984+((step+1)&1)*512+n*32], m.arena[147456+step*512:147456+step*512+n*32], m.arena[98304+step*512:98304+step*512+n*32])
 		// d.bigru/forward/t[step]/z_pre.1: SliceGrad N×64
 		m.sliceGrad(n, m.arena[317440:317440+n*32], m.arena[39936:39936+n*64], 32)
-		// d.bigru/forward/t[step]/r.1: SigmoidGrad N×32, fused with d.bigru/forward/t29/rhn.1 (Mul)
+		// d.bigru/forward/t[step]/r.1: SigmoidGrad N×32, fused with d.bigru/forward/t[step]/rhn.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[317952:317952+n*32], m.arena[315904:315904+n*32], m.arena[114688+step*512:114688+step*512+n*32], m.arena[81920+step*512:81920+step*512+n*32])
 		// d.bigru/forward/t[step]/r_pre.1: SliceGrad N×64
 		m.sliceGrad(n, m.arena[317952:317952+n*32], m.arena[39936:39936+n*64], 0)
@@ -569,7 +577,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// d.bigru/forward/t[step]/rz_matmul.3: Add 64×64: written in place by its SliceGrads, no code
 		// d.bigru/forward/t[step]/xh.1: Slice N×32
 		m.slice3(n, m.arena[40960:40960+n*64], m.arena[318464:318464+n*32])
-		// d.bigru/forward/t[step]/xh.2: Add N×32, fused with d.bigru/forward/t29/hn_matmul.3 (Add)
+		// d.bigru/forward/t[step]/xh.2: Add N×32, fused with d.bigru/forward/t[step]/hn_matmul.3 (Add)
 		m.addAdd(n, m.arena[41984+((step)&1)*512:41984+((step)&1)*512+n*32], m.arena[315392:315392+n*32], m.arena[316928:316928+n*32], m.arena[318464:318464+n*32])
 	}
 	// d.bigru/forward/t0/n.1: TanhGrad N×32, fused with d.bigru/forward/t0/z_h_minus_n.2 (Mul), d.bigru/forward/t0/h_minus_n.1 (Scale), d.bigru/forward/t0/h_minus_n.2 (Add)

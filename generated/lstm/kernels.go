@@ -19,7 +19,7 @@ func (m *Model) slice(n int, x []float32, y []float32) {
 	}
 }
 
-// concat computes Concat N×96, for lstm/t0/xh, lstm/t1/xh, lstm/t31/xh.
+// concat computes Concat N×96, for lstm/t0/xh, lstm/t1/xh.
 func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range n {
 		copy(y[o*96:o*96+32], x0[o*32:o*32+32])
@@ -27,7 +27,7 @@ func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// biasAdd computes BiasAdd N×256, for lstm/t0/gates, lstm/t1/gates, lstm/t31/gates.
+// biasAdd computes BiasAdd N×256, for lstm/t0/gates, lstm/t1/gates.
 func (m *Model) biasAdd(n int, x []float32, y []float32, v *[256]float32) {
 	for o := range n {
 		xr := (*[256]float32)(x[o*256:])
@@ -38,36 +38,46 @@ func (m *Model) biasAdd(n int, x []float32, y []float32, v *[256]float32) {
 	}
 }
 
-// slice2 computes Slice N×64, for lstm/t0/i_pre, lstm/t1/i_pre, lstm/t31/i_pre.
+// slice2 computes Slice N×64, for lstm/t0/i_pre, lstm/t1/i_pre.
 func (m *Model) slice2(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*256:o*256+64])
 	}
 }
 
-// slice3 computes Slice N×64, for lstm/t0/f_pre, lstm/t1/f_pre, lstm/t31/f_pre.
+// sigmoid computes Sigmoid N×64, for lstm/t0/i, lstm/t0/f and 4 more.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	rt.Sigmoid(y, x)
+}
+
+// slice3 computes Slice N×64, for lstm/t0/f_pre, lstm/t1/f_pre.
 func (m *Model) slice3(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*256+64:o*256+64+64])
 	}
 }
 
-// slice4 computes Slice N×64, for lstm/t0/g_pre, lstm/t1/g_pre, lstm/t31/g_pre.
+// slice4 computes Slice N×64, for lstm/t0/g_pre, lstm/t1/g_pre.
 func (m *Model) slice4(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*256+128:o*256+128+64])
 	}
 }
 
-// slice5 computes Slice N×64, for lstm/t0/o_pre, lstm/t1/o_pre, lstm/t31/o_pre.
+// tanh computes Tanh N×64, for lstm/t0/g, lstm/t0/c_act and 2 more.
+func (m *Model) tanh(n int, x []float32, y []float32) {
+	rt.Tanh(y, x)
+}
+
+// slice5 computes Slice N×64, for lstm/t0/o_pre, lstm/t1/o_pre.
 func (m *Model) slice5(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*256+192:o*256+192+64])
 	}
 }
 
-// sigmoidSigmoidTanhMulMulAdd computes Sigmoid+Sigmoid+Tanh+Mul+Mul+Add N×64, for lstm/t0/c, lstm/t1/c.
-func (m *Model) sigmoidSigmoidTanhMulMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
+// mulMulAdd computes Mul+Mul+Add N×64, for lstm/t0/c, lstm/t1/c.
+func (m *Model) mulMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -77,25 +87,18 @@ func (m *Model) sigmoidSigmoidTanhMulMulAdd(n int, y []float32, x1 []float32, x2
 		a2 := x2[i]
 		a3 := x3[i]
 		a4 := x4[i]
-		t1 := rt.Sigmoid32(a1)
-		t2 := rt.Sigmoid32(a2)
-		t3 := rt.Tanh32(a3)
-		t4 := t2 * a4
-		t5 := t1 * t3
-		y[i] = t4 + t5
+		t1 := a1 * a2
+		t2 := a3 * a4
+		y[i] = t1 + t2
 	}
 }
 
-// sigmoidTanhMul computes Sigmoid+Tanh+Mul N×64, for lstm/t0/h, lstm/t1/h.
-func (m *Model) sigmoidTanhMul(n int, y []float32, x1 []float32, x2 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		t1 := rt.Sigmoid32(a1)
-		t2 := rt.Tanh32(a2)
-		y[i] = t1 * t2
+// mul computes Mul N×64, for lstm/t0/h, lstm/t1/h and 3 more.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
 	}
 }
 
@@ -104,38 +107,6 @@ func (m *Model) slice6(n int, x []float32, y []float32, start int) {
 	at := start * 32
 	for o := range n {
 		copy(y[o*32:o*32+32], x[o*1024+at:o*1024+at+32])
-	}
-}
-
-// slice7 computes Slice N×1×32, for lstm/t31/x_slice.
-func (m *Model) slice7(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*32:o*32+32], x[o*1024+992:o*1024+992+32])
-	}
-}
-
-// sigmoidSigmoidTanhSigmoidMulMulAddTanhMul computes Sigmoid+Sigmoid+Tanh+Sigmoid+Mul+Mul+Add+Tanh+Mul N×64, for lstm/t31/h.
-func (m *Model) sigmoidSigmoidTanhSigmoidMulMulAddTanhMul(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	x4 = x4[:len(y)]
-	x5 = x5[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		a4 := x4[i]
-		a5 := x5[i]
-		t1 := rt.Sigmoid32(a1)
-		t2 := rt.Sigmoid32(a2)
-		t3 := rt.Tanh32(a3)
-		t4 := rt.Sigmoid32(a4)
-		t5 := t2 * a5
-		t6 := t1 * t3
-		t7 := t5 + t6
-		t8 := rt.Tanh32(t7)
-		y[i] = t4 * t8
 	}
 }
 
@@ -205,60 +176,6 @@ func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	y = y[:len(b)]
 	for i, bv := range b {
 		y[i] = a[i] + bv
-	}
-}
-
-// sigmoid computes Sigmoid N×64, for lstm/t0/i, lstm/t0/f and 7 more.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	rt.Sigmoid(y, x)
-}
-
-// tanh computes Tanh N×64, for lstm/t0/g, lstm/t0/c_act and 3 more.
-func (m *Model) tanh(n int, x []float32, y []float32) {
-	rt.Tanh(y, x)
-}
-
-// mulMulAdd computes Mul+Mul+Add N×64, for lstm/t0/c, lstm/t1/c.
-func (m *Model) mulMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	x4 = x4[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		a4 := x4[i]
-		t1 := a1 * a2
-		t2 := a3 * a4
-		y[i] = t1 + t2
-	}
-}
-
-// mul computes Mul N×64, for lstm/t0/h, lstm/t1/h and 4 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
-	}
-}
-
-// mulMulAddTanh computes Mul+Mul+Add+Tanh N×64, for lstm/t31/c_act.
-func (m *Model) mulMulAddTanh(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	x4 = x4[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		a4 := x4[i]
-		t1 := a1 * a2
-		t2 := a3 * a4
-		t3 := t1 + t2
-		y[i] = rt.Tanh32(t3)
 	}
 }
 
@@ -350,8 +267,8 @@ func (m *Model) channelSum2(n int, x []float32, s *[256]float32) {
 	}
 }
 
-// slice8 computes Slice N×64, for d.lstm/t31/xh.1, d.lstm/t30/xh.1, d.lstm/t29/xh.1.
-func (m *Model) slice8(n int, x []float32, y []float32) {
+// slice7 computes Slice N×64, for d.lstm/t31/xh.1, d.lstm/t30/xh.1, d.lstm/t29/xh.1.
+func (m *Model) slice7(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*96+32:o*96+32+64])
 	}
@@ -374,15 +291,15 @@ func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x
 	}
 }
 
-// slice9 computes Slice 256×32, for d.lstm/weight.1.
-func (m *Model) slice9(n int, x []float32, y []float32) {
+// slice8 computes Slice 256×32, for d.lstm/weight.1.
+func (m *Model) slice8(n int, x []float32, y []float32) {
 	for o := range 256 {
 		copy(y[o*32:o*32+32], x[o*96:o*96+32])
 	}
 }
 
-// slice10 computes Slice 256×64, for d.lstm/weight.2.
-func (m *Model) slice10(n int, x []float32, y []float32) {
+// slice9 computes Slice 256×64, for d.lstm/weight.2.
+func (m *Model) slice9(n int, x []float32, y []float32) {
 	for o := range 256 {
 		copy(y[o*64:o*64+64], x[o*96+32:o*96+32+64])
 	}

@@ -73,8 +73,8 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.tanh(n, m.arena[180224:180224+n*64], m.arena[212992:212992+n*64])
 	// lstm/t0/h: Mul N×64
 	m.mul(n, m.arena[147456:147456+n*64], m.arena[212992:212992+n*64], m.arena[278528:278528+n*64])
-	// lstm/t1 … lstm/t30: 30 steps, one iteration each
-	for step := 1; step <= 30; step++ {
+	// lstm/t1 … lstm/t31: 31 steps, one iteration each
+	for step := 1; step <= 31; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×32
 		m.slice6(n, seq, m.arena[284672:284672+n*32], step)
 		// lstm/t[step]/x: Reshape N×32: a view, no code
@@ -100,42 +100,13 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		m.slice5(n, m.arena[274432:274432+n*256], m.arena[283648:283648+n*64])
 		// lstm/t[step]/o: Sigmoid N×64
 		m.sigmoid(n, m.arena[283648:283648+n*64], m.arena[147456+step*1024:147456+step*1024+n*64])
-		// lstm/t[step]/c: Add N×64, fused with lstm/t1/fc (Mul), lstm/t1/ig (Mul)
+		// lstm/t[step]/c: Add N×64, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
 		m.mulMulAdd(n, m.arena[180224+step*1024:180224+step*1024+n*64], m.arena[81920+step*1024:81920+step*1024+n*64], m.arena[180224+(step-1)*1024:180224+(step-1)*1024+n*64], m.arena[49152+step*1024:49152+step*1024+n*64], m.arena[114688+step*1024:114688+step*1024+n*64])
 		// lstm/t[step]/c_act: Tanh N×64
 		m.tanh(n, m.arena[180224+step*1024:180224+step*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64])
 		// lstm/t[step]/h: Mul N×64
 		m.mul(n, m.arena[147456+step*1024:147456+step*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64], m.arena[278528+((step)&1)*1024:278528+((step)&1)*1024+n*64])
 	}
-	// lstm/t31/x_slice: Slice N×1×32
-	m.slice7(n, seq, m.arena[284672:284672+n*32])
-	// lstm/t31/x: Reshape N×32: a view, no code
-	// lstm/t31/xh: Concat N×96
-	m.concat(n, m.arena[47616:47616+n*96], m.arena[284672:284672+n*32], m.arena[278528:278528+n*64])
-	// lstm/t31/gates_matmul: MatMul N×256
-	rt.GemmP(m.pool, false, true, n, 256, 96, 1, m.arena[47616:47616+n*96], 96, m.arena[245760:245760+24576], 96, 0, m.arena[270336:270336+n*256], 256)
-	// lstm/t31/gates: BiasAdd N×256
-	m.biasAdd(n, m.arena[270336:270336+n*256], m.arena[274432:274432+n*256], (*[256]float32)(m.arena[285184:]))
-	// lstm/t31/i_pre: Slice N×64
-	m.slice2(n, m.arena[274432:274432+n*256], m.arena[280576:280576+n*64])
-	// lstm/t31/i: Sigmoid N×64
-	m.sigmoid(n, m.arena[280576:280576+n*64], m.arena[80896:80896+n*64])
-	// lstm/t31/f_pre: Slice N×64
-	m.slice3(n, m.arena[274432:274432+n*256], m.arena[281600:281600+n*64])
-	// lstm/t31/f: Sigmoid N×64
-	m.sigmoid(n, m.arena[281600:281600+n*64], m.arena[113664:113664+n*64])
-	// lstm/t31/g_pre: Slice N×64
-	m.slice4(n, m.arena[274432:274432+n*256], m.arena[282624:282624+n*64])
-	// lstm/t31/g: Tanh N×64
-	m.tanh(n, m.arena[282624:282624+n*64], m.arena[146432:146432+n*64])
-	// lstm/t31/o_pre: Slice N×64
-	m.slice5(n, m.arena[274432:274432+n*256], m.arena[283648:283648+n*64])
-	// lstm/t31/o: Sigmoid N×64
-	m.sigmoid(n, m.arena[283648:283648+n*64], m.arena[179200:179200+n*64])
-	// lstm/t31/c_act: Tanh N×64, fused with lstm/t31/fc (Mul), lstm/t31/ig (Mul), lstm/t31/c (Add)
-	m.mulMulAddTanh(n, m.arena[244736:244736+n*64], m.arena[113664:113664+n*64], m.arena[210944:210944+n*64], m.arena[80896:80896+n*64], m.arena[146432:146432+n*64])
-	// lstm/t31/h: Mul N×64
-	m.mul(n, m.arena[179200:179200+n*64], m.arena[244736:244736+n*64], m.arena[279552:279552+n*64])
 	// fc: MatMul N×10
 	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[279552:279552+n*64], 64, m.fcWeight[:], 64, 0, m.arena[270336:270336+n*10], 10)
 	// fc/bias: BiasAdd N×10
@@ -182,7 +153,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.lstm/t31/gates_matmul.2: MatMul 256×96
 	rt.GemmP(m.pool, true, false, 256, 96, n, 1, m.arena[294912:294912+n*256], 256, m.arena[47616:47616+n*96], 96, 0, m.arena[270336:270336+24576], 96)
 	// d.lstm/t31/xh.1: Slice N×64
-	m.slice8(n, m.arena[303104:303104+n*96], m.arena[302080:302080+n*64])
+	m.slice7(n, m.arena[303104:303104+n*96], m.arena[302080:302080+n*64])
 	// d.lstm/t30/c_act.2: Add N×64, fused with d.lstm/t30/h.2 (Mul), d.lstm/t30/c_act.1 (TanhGrad)
 	m.mulTanhGradAdd(n, m.arena[309760:309760+n*64], m.arena[302080:302080+n*64], m.arena[178176:178176+n*64], m.arena[243712:243712+n*64], m.arena[300032:300032+n*64])
 	// d.lstm/t30/fc.2: Mul N×64
@@ -216,28 +187,28 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	rt.GemmP(m.pool, true, false, 256, 96, n, 1, m.arena[294912:294912+n*256], 256, m.arena[46080:46080+n*96], 96, 1, m.arena[270336:270336+24576], 96)
 	// d.lstm/t30/gates_matmul.3: Add 256×96: written in place by its SliceGrads, no code
 	// d.lstm/t30/xh.1: Slice N×64
-	m.slice8(n, m.arena[303104:303104+n*96], m.arena[301056:301056+n*64])
+	m.slice7(n, m.arena[303104:303104+n*96], m.arena[301056:301056+n*64])
 	// d.lstm/t29 … d.lstm/t1: 29 steps, one iteration each
 	for step := 29; step >= 1; step-- {
-		// d.lstm/t[step]/c_act.2: Add N×64, fused with d.lstm/t29/h.2 (Mul), d.lstm/t29/c_act.1 (TanhGrad)
+		// d.lstm/t[step]/c_act.2: Add N×64, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
 		m.mulTanhGradAdd(n, m.arena[309760:309760+n*64], m.arena[301056+((step+1)&1)*1024:301056+((step+1)&1)*1024+n*64], m.arena[147456+step*1024:147456+step*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64], m.arena[299008+((step+1)&1)*1024:299008+((step+1)&1)*1024+n*64])
 		// d.lstm/t[step]/fc.2: Mul N×64
 		m.mul(n, m.arena[309760:309760+n*64], m.arena[81920+step*1024:81920+step*1024+n*64], m.arena[299008+((step)&1)*1024:299008+((step)&1)*1024+n*64])
-		// d.lstm/t[step]/o.1: SigmoidGrad N×64, fused with d.lstm/t29/h.1 (Mul)
+		// d.lstm/t[step]/o.1: SigmoidGrad N×64, fused with d.lstm/t[step]/h.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[305664:305664+n*64], m.arena[301056+((step+1)&1)*1024:301056+((step+1)&1)*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64], m.arena[147456+step*1024:147456+step*1024+n*64])
 		// d.lstm/t[step]/o_pre.1: SliceGrad N×256
 		m.sliceGrad(n, m.arena[305664:305664+n*64], m.arena[294912:294912+n*256], 192)
-		// d.lstm/t[step]/g.1: TanhGrad N×64, fused with d.lstm/t29/ig.2 (Mul)
+		// d.lstm/t[step]/g.1: TanhGrad N×64, fused with d.lstm/t[step]/ig.2 (Mul)
 		m.mulTanhGrad(n, m.arena[306688:306688+n*64], m.arena[309760:309760+n*64], m.arena[49152+step*1024:49152+step*1024+n*64], m.arena[114688+step*1024:114688+step*1024+n*64])
 		// d.lstm/t[step]/g_pre.1: SliceGrad N×256
 		m.sliceGrad(n, m.arena[306688:306688+n*64], m.arena[294912:294912+n*256], 128)
 		// d.lstm/t[step]/g_pre.2: Add N×256: written in place by its SliceGrads, no code
-		// d.lstm/t[step]/f.1: SigmoidGrad N×64, fused with d.lstm/t29/fc.1 (Mul)
+		// d.lstm/t[step]/f.1: SigmoidGrad N×64, fused with d.lstm/t[step]/fc.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[307712:307712+n*64], m.arena[309760:309760+n*64], m.arena[180224+(step-1)*1024:180224+(step-1)*1024+n*64], m.arena[81920+step*1024:81920+step*1024+n*64])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×256
 		m.sliceGrad(n, m.arena[307712:307712+n*64], m.arena[294912:294912+n*256], 64)
 		// d.lstm/t[step]/f_pre.2: Add N×256: written in place by its SliceGrads, no code
-		// d.lstm/t[step]/i.1: SigmoidGrad N×64, fused with d.lstm/t29/ig.1 (Mul)
+		// d.lstm/t[step]/i.1: SigmoidGrad N×64, fused with d.lstm/t[step]/ig.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[308736:308736+n*64], m.arena[309760:309760+n*64], m.arena[114688+step*1024:114688+step*1024+n*64], m.arena[49152+step*1024:49152+step*1024+n*64])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×256
 		m.sliceGrad(n, m.arena[308736:308736+n*64], m.arena[294912:294912+n*256], 0)
@@ -252,7 +223,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		rt.GemmP(m.pool, true, false, 256, 96, n, 1, m.arena[294912:294912+n*256], 256, m.arena[step*1536:step*1536+n*96], 96, 1, m.arena[270336:270336+24576], 96)
 		// d.lstm/t[step]/gates_matmul.3: Add 256×96: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/xh.1: Slice N×64
-		m.slice8(n, m.arena[303104:303104+n*96], m.arena[301056+((step)&1)*1024:301056+((step)&1)*1024+n*64])
+		m.slice7(n, m.arena[303104:303104+n*96], m.arena[301056+((step)&1)*1024:301056+((step)&1)*1024+n*64])
 	}
 	// d.lstm/t0/c_act.2: Add N×64, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
 	m.mulTanhGradAdd(n, m.arena[309760:309760+n*64], m.arena[302080:302080+n*64], m.arena[147456:147456+n*64], m.arena[212992:212992+n*64], m.arena[300032:300032+n*64])
@@ -283,9 +254,9 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	rt.GemmP(m.pool, true, false, 256, 96, n, 1, m.arena[294912:294912+n*256], 256, m.arena[:n*96], 96, 1, m.arena[270336:270336+24576], 96)
 	// d.lstm/t0/gates_matmul.2: Add 256×96: written in place by its SliceGrads, no code
 	// d.lstm/weight.1: Slice 256×32
-	m.slice9(n, m.arena[270336:270336+24576], m.lstmWeightIhL0Grad[:])
+	m.slice8(n, m.arena[270336:270336+24576], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 256×64
-	m.slice10(n, m.arena[270336:270336+24576], m.lstmWeightHhL0Grad[:])
+	m.slice9(n, m.arena[270336:270336+24576], m.lstmWeightHhL0Grad[:])
 	m.derived = false
 	copy(m.lstmBiasIhL0Grad[:], m.arena[311296:311296+256])
 	copy(m.lstmBiasHhL0Grad[:], m.arena[311296:311296+256])

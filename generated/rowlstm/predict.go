@@ -30,69 +30,70 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	// lstm/h0: Fill N×128
 	m.fill(n, m.arena[40960:40960+n*128])
 	// lstm/t0/x_slice: Slice N×1×28
-	m.slice(n, image, m.arena[70528:70528+n*28])
+	m.slice(n, image, m.arena[91008:91008+n*28])
 	// lstm/t0/x: Reshape N×28: a view, no code
 	// lstm/t0/xh: Concat N×156
-	m.concat(n, m.arena[49152:49152+n*156], m.arena[70528:70528+n*28], m.arena[40960:40960+n*128])
+	m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960:40960+n*128])
 	// lstm/t0/gates_matmul: MatMul N×512
 	rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[49152:49152+n*156], 156, m.lstmWeight[:], 156, 0, m.arena[:n*512], 512)
 	// lstm/t0/gates: BiasAdd N×512
 	m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
 	// lstm/t0/i_pre: Slice N×128
 	m.slice2(n, m.arena[16384:16384+n*512], m.arena[54144:54144+n*128])
+	// lstm/t0/i: Sigmoid N×128
+	m.sigmoid(n, m.arena[54144:54144+n*128], m.arena[58240:58240+n*128])
 	// lstm/t0/f_pre: Slice N×128
-	m.slice3(n, m.arena[16384:16384+n*512], m.arena[58240:58240+n*128])
+	m.slice3(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
+	// lstm/t0/f: Sigmoid N×128
+	m.sigmoid(n, m.arena[62336:62336+n*128], m.arena[66432:66432+n*128])
 	// lstm/t0/g_pre: Slice N×128
-	m.slice4(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
+	m.slice4(n, m.arena[16384:16384+n*512], m.arena[70528:70528+n*128])
+	// lstm/t0/g: Tanh N×128
+	m.tanh(n, m.arena[70528:70528+n*128], m.arena[74624:74624+n*128])
 	// lstm/t0/o_pre: Slice N×128
-	m.slice5(n, m.arena[16384:16384+n*512], m.arena[66432:66432+n*128])
-	// lstm/t0/c: Add N×128, fused with lstm/t0/i (Sigmoid), lstm/t0/f (Sigmoid), lstm/t0/g (Tanh), lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.sigmoidSigmoidTanhMulMulAdd(n, m.arena[32768:32768+n*128], m.arena[54144:54144+n*128], m.arena[58240:58240+n*128], m.arena[62336:62336+n*128], m.arena[40960:40960+n*128])
-	// lstm/t0/h: Mul N×128, fused with lstm/t0/o (Sigmoid), lstm/t0/c_act (Tanh)
-	m.sigmoidTanhMul(n, m.arena[40960:40960+n*128], m.arena[66432:66432+n*128], m.arena[32768:32768+n*128])
-	// lstm/t1 … lstm/t26: 26 steps, one iteration each
-	for step := 1; step <= 26; step++ {
+	m.slice5(n, m.arena[16384:16384+n*512], m.arena[78720:78720+n*128])
+	// lstm/t0/o: Sigmoid N×128
+	m.sigmoid(n, m.arena[78720:78720+n*128], m.arena[82816:82816+n*128])
+	// lstm/t0/c: Add N×128, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
+	m.mulMulAdd(n, m.arena[32768:32768+n*128], m.arena[66432:66432+n*128], m.arena[40960:40960+n*128], m.arena[58240:58240+n*128], m.arena[74624:74624+n*128])
+	// lstm/t0/c_act: Tanh N×128
+	m.tanh(n, m.arena[32768:32768+n*128], m.arena[86912:86912+n*128])
+	// lstm/t0/h: Mul N×128
+	m.mul(n, m.arena[82816:82816+n*128], m.arena[86912:86912+n*128], m.arena[40960:40960+n*128])
+	// lstm/t1 … lstm/t27: 27 steps, one iteration each
+	for step := 1; step <= 27; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×28
-		m.slice6(n, image, m.arena[70528:70528+n*28], step)
+		m.slice6(n, image, m.arena[91008:91008+n*28], step)
 		// lstm/t[step]/x: Reshape N×28: a view, no code
 		// lstm/t[step]/xh: Concat N×156
-		m.concat(n, m.arena[49152:49152+n*156], m.arena[70528:70528+n*28], m.arena[40960+((step-1)&1)*4096:40960+((step-1)&1)*4096+n*128])
+		m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960+((step-1)&1)*4096:40960+((step-1)&1)*4096+n*128])
 		// lstm/t[step]/gates_matmul: MatMul N×512
 		rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[49152:49152+n*156], 156, m.lstmWeight[:], 156, 0, m.arena[:n*512], 512)
 		// lstm/t[step]/gates: BiasAdd N×512
 		m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
 		// lstm/t[step]/i_pre: Slice N×128
 		m.slice2(n, m.arena[16384:16384+n*512], m.arena[54144:54144+n*128])
+		// lstm/t[step]/i: Sigmoid N×128
+		m.sigmoid(n, m.arena[54144:54144+n*128], m.arena[58240:58240+n*128])
 		// lstm/t[step]/f_pre: Slice N×128
-		m.slice3(n, m.arena[16384:16384+n*512], m.arena[58240:58240+n*128])
+		m.slice3(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
+		// lstm/t[step]/f: Sigmoid N×128
+		m.sigmoid(n, m.arena[62336:62336+n*128], m.arena[66432:66432+n*128])
 		// lstm/t[step]/g_pre: Slice N×128
-		m.slice4(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
+		m.slice4(n, m.arena[16384:16384+n*512], m.arena[70528:70528+n*128])
+		// lstm/t[step]/g: Tanh N×128
+		m.tanh(n, m.arena[70528:70528+n*128], m.arena[74624:74624+n*128])
 		// lstm/t[step]/o_pre: Slice N×128
-		m.slice5(n, m.arena[16384:16384+n*512], m.arena[66432:66432+n*128])
-		// lstm/t[step]/c: Add N×128, fused with lstm/t1/i (Sigmoid), lstm/t1/f (Sigmoid), lstm/t1/g (Tanh), lstm/t1/fc (Mul), lstm/t1/ig (Mul)
-		m.sigmoidSigmoidTanhMulMulAdd(n, m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128], m.arena[54144:54144+n*128], m.arena[58240:58240+n*128], m.arena[62336:62336+n*128], m.arena[32768+((step-1)&1)*4096:32768+((step-1)&1)*4096+n*128])
-		// lstm/t[step]/h: Mul N×128, fused with lstm/t1/o (Sigmoid), lstm/t1/c_act (Tanh)
-		m.sigmoidTanhMul(n, m.arena[40960+((step)&1)*4096:40960+((step)&1)*4096+n*128], m.arena[66432:66432+n*128], m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128])
+		m.slice5(n, m.arena[16384:16384+n*512], m.arena[78720:78720+n*128])
+		// lstm/t[step]/o: Sigmoid N×128
+		m.sigmoid(n, m.arena[78720:78720+n*128], m.arena[82816:82816+n*128])
+		// lstm/t[step]/c: Add N×128, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
+		m.mulMulAdd(n, m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128], m.arena[66432:66432+n*128], m.arena[32768+((step-1)&1)*4096:32768+((step-1)&1)*4096+n*128], m.arena[58240:58240+n*128], m.arena[74624:74624+n*128])
+		// lstm/t[step]/c_act: Tanh N×128
+		m.tanh(n, m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128], m.arena[86912:86912+n*128])
+		// lstm/t[step]/h: Mul N×128
+		m.mul(n, m.arena[82816:82816+n*128], m.arena[86912:86912+n*128], m.arena[40960+((step)&1)*4096:40960+((step)&1)*4096+n*128])
 	}
-	// lstm/t27/x_slice: Slice N×1×28
-	m.slice7(n, image, m.arena[70528:70528+n*28])
-	// lstm/t27/x: Reshape N×28: a view, no code
-	// lstm/t27/xh: Concat N×156
-	m.concat(n, m.arena[49152:49152+n*156], m.arena[70528:70528+n*28], m.arena[40960:40960+n*128])
-	// lstm/t27/gates_matmul: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[49152:49152+n*156], 156, m.lstmWeight[:], 156, 0, m.arena[:n*512], 512)
-	// lstm/t27/gates: BiasAdd N×512
-	m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
-	// lstm/t27/i_pre: Slice N×128
-	m.slice2(n, m.arena[16384:16384+n*512], m.arena[54144:54144+n*128])
-	// lstm/t27/f_pre: Slice N×128
-	m.slice3(n, m.arena[16384:16384+n*512], m.arena[58240:58240+n*128])
-	// lstm/t27/g_pre: Slice N×128
-	m.slice4(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
-	// lstm/t27/o_pre: Slice N×128
-	m.slice5(n, m.arena[16384:16384+n*512], m.arena[66432:66432+n*128])
-	// lstm/t27/h: Mul N×128, fused with lstm/t27/i (Sigmoid), lstm/t27/f (Sigmoid), lstm/t27/g (Tanh), lstm/t27/o (Sigmoid), lstm/t27/fc (Mul), lstm/t27/ig (Mul), lstm/t27/c (Add), lstm/t27/c_act (Tanh)
-	m.sigmoidSigmoidTanhSigmoidMulMulAddTanhMul(n, m.arena[45056:45056+n*128], m.arena[54144:54144+n*128], m.arena[58240:58240+n*128], m.arena[62336:62336+n*128], m.arena[66432:66432+n*128], m.arena[32768:32768+n*128])
 	// fc: MatMul N×10
 	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[45056:45056+n*128], 128, m.fcWeight[:], 128, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
@@ -131,69 +132,70 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	// lstm/h0: Fill N×128
 	m.fill(n, m.arena[40960:40960+n*128])
 	// lstm/t0/x_slice: Slice N×1×28
-	m.slice(n, image, m.arena[70528:70528+n*28])
+	m.slice(n, image, m.arena[91008:91008+n*28])
 	// lstm/t0/x: Reshape N×28: a view, no code
 	// lstm/t0/xh: Concat N×156
-	m.concat(n, m.arena[49152:49152+n*156], m.arena[70528:70528+n*28], m.arena[40960:40960+n*128])
+	m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960:40960+n*128])
 	// lstm/t0/gates_matmul: MatMul N×512
 	rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[49152:49152+n*156], 156, m.lstmWeight[:], 156, 0, m.arena[:n*512], 512)
 	// lstm/t0/gates: BiasAdd N×512
 	m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
 	// lstm/t0/i_pre: Slice N×128
 	m.slice2(n, m.arena[16384:16384+n*512], m.arena[54144:54144+n*128])
+	// lstm/t0/i: Sigmoid N×128
+	m.sigmoid(n, m.arena[54144:54144+n*128], m.arena[58240:58240+n*128])
 	// lstm/t0/f_pre: Slice N×128
-	m.slice3(n, m.arena[16384:16384+n*512], m.arena[58240:58240+n*128])
+	m.slice3(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
+	// lstm/t0/f: Sigmoid N×128
+	m.sigmoid(n, m.arena[62336:62336+n*128], m.arena[66432:66432+n*128])
 	// lstm/t0/g_pre: Slice N×128
-	m.slice4(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
+	m.slice4(n, m.arena[16384:16384+n*512], m.arena[70528:70528+n*128])
+	// lstm/t0/g: Tanh N×128
+	m.tanh(n, m.arena[70528:70528+n*128], m.arena[74624:74624+n*128])
 	// lstm/t0/o_pre: Slice N×128
-	m.slice5(n, m.arena[16384:16384+n*512], m.arena[66432:66432+n*128])
-	// lstm/t0/c: Add N×128, fused with lstm/t0/i (Sigmoid), lstm/t0/f (Sigmoid), lstm/t0/g (Tanh), lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.sigmoidSigmoidTanhMulMulAdd(n, m.arena[32768:32768+n*128], m.arena[54144:54144+n*128], m.arena[58240:58240+n*128], m.arena[62336:62336+n*128], m.arena[40960:40960+n*128])
-	// lstm/t0/h: Mul N×128, fused with lstm/t0/o (Sigmoid), lstm/t0/c_act (Tanh)
-	m.sigmoidTanhMul(n, m.arena[40960:40960+n*128], m.arena[66432:66432+n*128], m.arena[32768:32768+n*128])
-	// lstm/t1 … lstm/t26: 26 steps, one iteration each
-	for step := 1; step <= 26; step++ {
+	m.slice5(n, m.arena[16384:16384+n*512], m.arena[78720:78720+n*128])
+	// lstm/t0/o: Sigmoid N×128
+	m.sigmoid(n, m.arena[78720:78720+n*128], m.arena[82816:82816+n*128])
+	// lstm/t0/c: Add N×128, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
+	m.mulMulAdd(n, m.arena[32768:32768+n*128], m.arena[66432:66432+n*128], m.arena[40960:40960+n*128], m.arena[58240:58240+n*128], m.arena[74624:74624+n*128])
+	// lstm/t0/c_act: Tanh N×128
+	m.tanh(n, m.arena[32768:32768+n*128], m.arena[86912:86912+n*128])
+	// lstm/t0/h: Mul N×128
+	m.mul(n, m.arena[82816:82816+n*128], m.arena[86912:86912+n*128], m.arena[40960:40960+n*128])
+	// lstm/t1 … lstm/t27: 27 steps, one iteration each
+	for step := 1; step <= 27; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×28
-		m.slice6(n, image, m.arena[70528:70528+n*28], step)
+		m.slice6(n, image, m.arena[91008:91008+n*28], step)
 		// lstm/t[step]/x: Reshape N×28: a view, no code
 		// lstm/t[step]/xh: Concat N×156
-		m.concat(n, m.arena[49152:49152+n*156], m.arena[70528:70528+n*28], m.arena[40960+((step-1)&1)*4096:40960+((step-1)&1)*4096+n*128])
+		m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960+((step-1)&1)*4096:40960+((step-1)&1)*4096+n*128])
 		// lstm/t[step]/gates_matmul: MatMul N×512
 		rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[49152:49152+n*156], 156, m.lstmWeight[:], 156, 0, m.arena[:n*512], 512)
 		// lstm/t[step]/gates: BiasAdd N×512
 		m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
 		// lstm/t[step]/i_pre: Slice N×128
 		m.slice2(n, m.arena[16384:16384+n*512], m.arena[54144:54144+n*128])
+		// lstm/t[step]/i: Sigmoid N×128
+		m.sigmoid(n, m.arena[54144:54144+n*128], m.arena[58240:58240+n*128])
 		// lstm/t[step]/f_pre: Slice N×128
-		m.slice3(n, m.arena[16384:16384+n*512], m.arena[58240:58240+n*128])
+		m.slice3(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
+		// lstm/t[step]/f: Sigmoid N×128
+		m.sigmoid(n, m.arena[62336:62336+n*128], m.arena[66432:66432+n*128])
 		// lstm/t[step]/g_pre: Slice N×128
-		m.slice4(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
+		m.slice4(n, m.arena[16384:16384+n*512], m.arena[70528:70528+n*128])
+		// lstm/t[step]/g: Tanh N×128
+		m.tanh(n, m.arena[70528:70528+n*128], m.arena[74624:74624+n*128])
 		// lstm/t[step]/o_pre: Slice N×128
-		m.slice5(n, m.arena[16384:16384+n*512], m.arena[66432:66432+n*128])
-		// lstm/t[step]/c: Add N×128, fused with lstm/t1/i (Sigmoid), lstm/t1/f (Sigmoid), lstm/t1/g (Tanh), lstm/t1/fc (Mul), lstm/t1/ig (Mul)
-		m.sigmoidSigmoidTanhMulMulAdd(n, m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128], m.arena[54144:54144+n*128], m.arena[58240:58240+n*128], m.arena[62336:62336+n*128], m.arena[32768+((step-1)&1)*4096:32768+((step-1)&1)*4096+n*128])
-		// lstm/t[step]/h: Mul N×128, fused with lstm/t1/o (Sigmoid), lstm/t1/c_act (Tanh)
-		m.sigmoidTanhMul(n, m.arena[40960+((step)&1)*4096:40960+((step)&1)*4096+n*128], m.arena[66432:66432+n*128], m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128])
+		m.slice5(n, m.arena[16384:16384+n*512], m.arena[78720:78720+n*128])
+		// lstm/t[step]/o: Sigmoid N×128
+		m.sigmoid(n, m.arena[78720:78720+n*128], m.arena[82816:82816+n*128])
+		// lstm/t[step]/c: Add N×128, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
+		m.mulMulAdd(n, m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128], m.arena[66432:66432+n*128], m.arena[32768+((step-1)&1)*4096:32768+((step-1)&1)*4096+n*128], m.arena[58240:58240+n*128], m.arena[74624:74624+n*128])
+		// lstm/t[step]/c_act: Tanh N×128
+		m.tanh(n, m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128], m.arena[86912:86912+n*128])
+		// lstm/t[step]/h: Mul N×128
+		m.mul(n, m.arena[82816:82816+n*128], m.arena[86912:86912+n*128], m.arena[40960+((step)&1)*4096:40960+((step)&1)*4096+n*128])
 	}
-	// lstm/t27/x_slice: Slice N×1×28
-	m.slice7(n, image, m.arena[70528:70528+n*28])
-	// lstm/t27/x: Reshape N×28: a view, no code
-	// lstm/t27/xh: Concat N×156
-	m.concat(n, m.arena[49152:49152+n*156], m.arena[70528:70528+n*28], m.arena[40960:40960+n*128])
-	// lstm/t27/gates_matmul: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[49152:49152+n*156], 156, m.lstmWeight[:], 156, 0, m.arena[:n*512], 512)
-	// lstm/t27/gates: BiasAdd N×512
-	m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
-	// lstm/t27/i_pre: Slice N×128
-	m.slice2(n, m.arena[16384:16384+n*512], m.arena[54144:54144+n*128])
-	// lstm/t27/f_pre: Slice N×128
-	m.slice3(n, m.arena[16384:16384+n*512], m.arena[58240:58240+n*128])
-	// lstm/t27/g_pre: Slice N×128
-	m.slice4(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
-	// lstm/t27/o_pre: Slice N×128
-	m.slice5(n, m.arena[16384:16384+n*512], m.arena[66432:66432+n*128])
-	// lstm/t27/h: Mul N×128, fused with lstm/t27/i (Sigmoid), lstm/t27/f (Sigmoid), lstm/t27/g (Tanh), lstm/t27/o (Sigmoid), lstm/t27/fc (Mul), lstm/t27/ig (Mul), lstm/t27/c (Add), lstm/t27/c_act (Tanh)
-	m.sigmoidSigmoidTanhSigmoidMulMulAddTanhMul(n, m.arena[45056:45056+n*128], m.arena[54144:54144+n*128], m.arena[58240:58240+n*128], m.arena[62336:62336+n*128], m.arena[66432:66432+n*128], m.arena[32768:32768+n*128])
 	// fc: MatMul N×10
 	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[45056:45056+n*128], 128, m.fcWeight[:], 128, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10

@@ -73,8 +73,8 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	m.tanh(n, m.arena[598528:598528+n*128], m.arena[713216:713216+n*128])
 	// lstm/t0/h: Mul N×128
 	m.mul(n, m.arena[483840:483840+n*128], m.arena[713216:713216+n*128], m.arena[940544:940544+n*128])
-	// lstm/t1 … lstm/t26: 26 steps, one iteration each
-	for step := 1; step <= 26; step++ {
+	// lstm/t1 … lstm/t27: 27 steps, one iteration each
+	for step := 1; step <= 27; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×28
 		m.slice6(n, image, m.arena[965120:965120+n*28], step)
 		// lstm/t[step]/x: Reshape N×28: a view, no code
@@ -100,42 +100,13 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		m.slice5(n, m.arena[924160:924160+n*512], m.arena[961024:961024+n*128])
 		// lstm/t[step]/o: Sigmoid N×128
 		m.sigmoid(n, m.arena[961024:961024+n*128], m.arena[483840+step*4096:483840+step*4096+n*128])
-		// lstm/t[step]/c: Add N×128, fused with lstm/t1/fc (Mul), lstm/t1/ig (Mul)
+		// lstm/t[step]/c: Add N×128, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
 		m.mulMulAdd(n, m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[254464+step*4096:254464+step*4096+n*128], m.arena[598528+(step-1)*4096:598528+(step-1)*4096+n*128], m.arena[139776+step*4096:139776+step*4096+n*128], m.arena[369152+step*4096:369152+step*4096+n*128])
 		// lstm/t[step]/c_act: Tanh N×128
 		m.tanh(n, m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128])
 		// lstm/t[step]/h: Mul N×128
 		m.mul(n, m.arena[483840+step*4096:483840+step*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[940544+((step)&1)*4096:940544+((step)&1)*4096+n*128])
 	}
-	// lstm/t27/x_slice: Slice N×1×28
-	m.slice7(n, image, m.arena[965120:965120+n*28])
-	// lstm/t27/x: Reshape N×28: a view, no code
-	// lstm/t27/xh: Concat N×156
-	m.concat(n, m.arena[134784:134784+n*156], m.arena[965120:965120+n*28], m.arena[940544:940544+n*128])
-	// lstm/t27/gates_matmul: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[134784:134784+n*156], 156, m.arena[827904:827904+79872], 156, 0, m.arena[907776:907776+n*512], 512)
-	// lstm/t27/gates: BiasAdd N×512
-	m.biasAdd(n, m.arena[907776:907776+n*512], m.arena[924160:924160+n*512], (*[512]float32)(m.arena[966016:]))
-	// lstm/t27/i_pre: Slice N×128
-	m.slice2(n, m.arena[924160:924160+n*512], m.arena[948736:948736+n*128])
-	// lstm/t27/i: Sigmoid N×128
-	m.sigmoid(n, m.arena[948736:948736+n*128], m.arena[250368:250368+n*128])
-	// lstm/t27/f_pre: Slice N×128
-	m.slice3(n, m.arena[924160:924160+n*512], m.arena[952832:952832+n*128])
-	// lstm/t27/f: Sigmoid N×128
-	m.sigmoid(n, m.arena[952832:952832+n*128], m.arena[365056:365056+n*128])
-	// lstm/t27/g_pre: Slice N×128
-	m.slice4(n, m.arena[924160:924160+n*512], m.arena[956928:956928+n*128])
-	// lstm/t27/g: Tanh N×128
-	m.tanh(n, m.arena[956928:956928+n*128], m.arena[479744:479744+n*128])
-	// lstm/t27/o_pre: Slice N×128
-	m.slice5(n, m.arena[924160:924160+n*512], m.arena[961024:961024+n*128])
-	// lstm/t27/o: Sigmoid N×128
-	m.sigmoid(n, m.arena[961024:961024+n*128], m.arena[594432:594432+n*128])
-	// lstm/t27/c_act: Tanh N×128, fused with lstm/t27/fc (Mul), lstm/t27/ig (Mul), lstm/t27/c (Add)
-	m.mulMulAddTanh(n, m.arena[823808:823808+n*128], m.arena[365056:365056+n*128], m.arena[705024:705024+n*128], m.arena[250368:250368+n*128], m.arena[479744:479744+n*128])
-	// lstm/t27/h: Mul N×128
-	m.mul(n, m.arena[594432:594432+n*128], m.arena[823808:823808+n*128], m.arena[944640:944640+n*128])
 	// fc: MatMul N×10
 	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[944640:944640+n*128], 128, m.fcWeight[:], 128, 0, m.arena[907776:907776+n*10], 10)
 	// fc/bias: BiasAdd N×10
@@ -182,7 +153,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.lstm/t27/gates_matmul.2: MatMul 512×156
 	rt.GemmP(m.pool, true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[134784:134784+n*156], 156, 0, m.arena[907776:907776+79872], 156)
 	// d.lstm/t27/xh.1: Slice N×128
-	m.slice8(n, m.arena[1020416:1020416+n*156], m.arena[1016320:1016320+n*128])
+	m.slice7(n, m.arena[1020416:1020416+n*156], m.arena[1016320:1016320+n*128])
 	// d.lstm/t26/c_act.2: Add N×128, fused with d.lstm/t26/h.2 (Mul), d.lstm/t26/c_act.1 (TanhGrad)
 	m.mulTanhGradAdd(n, m.arena[1045888:1045888+n*128], m.arena[1016320:1016320+n*128], m.arena[590336:590336+n*128], m.arena[819712:819712+n*128], m.arena[1008128:1008128+n*128])
 	// d.lstm/t26/fc.2: Mul N×128
@@ -216,28 +187,28 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	rt.GemmP(m.pool, true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[129792:129792+n*156], 156, 1, m.arena[907776:907776+79872], 156)
 	// d.lstm/t26/gates_matmul.3: Add 512×156: written in place by its SliceGrads, no code
 	// d.lstm/t26/xh.1: Slice N×128
-	m.slice8(n, m.arena[1020416:1020416+n*156], m.arena[1012224:1012224+n*128])
+	m.slice7(n, m.arena[1020416:1020416+n*156], m.arena[1012224:1012224+n*128])
 	// d.lstm/t25 … d.lstm/t1: 25 steps, one iteration each
 	for step := 25; step >= 1; step-- {
-		// d.lstm/t[step]/c_act.2: Add N×128, fused with d.lstm/t25/h.2 (Mul), d.lstm/t25/c_act.1 (TanhGrad)
+		// d.lstm/t[step]/c_act.2: Add N×128, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
 		m.mulTanhGradAdd(n, m.arena[1045888:1045888+n*128], m.arena[1012224+((step+1)&1)*4096:1012224+((step+1)&1)*4096+n*128], m.arena[483840+step*4096:483840+step*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[1004032+((step+1)&1)*4096:1004032+((step+1)&1)*4096+n*128])
 		// d.lstm/t[step]/fc.2: Mul N×128
 		m.mul(n, m.arena[1045888:1045888+n*128], m.arena[254464+step*4096:254464+step*4096+n*128], m.arena[1004032+((step)&1)*4096:1004032+((step)&1)*4096+n*128])
-		// d.lstm/t[step]/o.1: SigmoidGrad N×128, fused with d.lstm/t25/h.1 (Mul)
+		// d.lstm/t[step]/o.1: SigmoidGrad N×128, fused with d.lstm/t[step]/h.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[1029504:1029504+n*128], m.arena[1012224+((step+1)&1)*4096:1012224+((step+1)&1)*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[483840+step*4096:483840+step*4096+n*128])
 		// d.lstm/t[step]/o_pre.1: SliceGrad N×512
 		m.sliceGrad(n, m.arena[1029504:1029504+n*128], m.arena[987648:987648+n*512], 384)
-		// d.lstm/t[step]/g.1: TanhGrad N×128, fused with d.lstm/t25/ig.2 (Mul)
+		// d.lstm/t[step]/g.1: TanhGrad N×128, fused with d.lstm/t[step]/ig.2 (Mul)
 		m.mulTanhGrad(n, m.arena[1033600:1033600+n*128], m.arena[1045888:1045888+n*128], m.arena[139776+step*4096:139776+step*4096+n*128], m.arena[369152+step*4096:369152+step*4096+n*128])
 		// d.lstm/t[step]/g_pre.1: SliceGrad N×512
 		m.sliceGrad(n, m.arena[1033600:1033600+n*128], m.arena[987648:987648+n*512], 256)
 		// d.lstm/t[step]/g_pre.2: Add N×512: written in place by its SliceGrads, no code
-		// d.lstm/t[step]/f.1: SigmoidGrad N×128, fused with d.lstm/t25/fc.1 (Mul)
+		// d.lstm/t[step]/f.1: SigmoidGrad N×128, fused with d.lstm/t[step]/fc.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[1037696:1037696+n*128], m.arena[1045888:1045888+n*128], m.arena[598528+(step-1)*4096:598528+(step-1)*4096+n*128], m.arena[254464+step*4096:254464+step*4096+n*128])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×512
 		m.sliceGrad(n, m.arena[1037696:1037696+n*128], m.arena[987648:987648+n*512], 128)
 		// d.lstm/t[step]/f_pre.2: Add N×512: written in place by its SliceGrads, no code
-		// d.lstm/t[step]/i.1: SigmoidGrad N×128, fused with d.lstm/t25/ig.1 (Mul)
+		// d.lstm/t[step]/i.1: SigmoidGrad N×128, fused with d.lstm/t[step]/ig.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[1041792:1041792+n*128], m.arena[1045888:1045888+n*128], m.arena[369152+step*4096:369152+step*4096+n*128], m.arena[139776+step*4096:139776+step*4096+n*128])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×512
 		m.sliceGrad(n, m.arena[1041792:1041792+n*128], m.arena[987648:987648+n*512], 0)
@@ -252,7 +223,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		rt.GemmP(m.pool, true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[step*4992:step*4992+n*156], 156, 1, m.arena[907776:907776+79872], 156)
 		// d.lstm/t[step]/gates_matmul.3: Add 512×156: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/xh.1: Slice N×128
-		m.slice8(n, m.arena[1020416:1020416+n*156], m.arena[1012224+((step)&1)*4096:1012224+((step)&1)*4096+n*128])
+		m.slice7(n, m.arena[1020416:1020416+n*156], m.arena[1012224+((step)&1)*4096:1012224+((step)&1)*4096+n*128])
 	}
 	// d.lstm/t0/c_act.2: Add N×128, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
 	m.mulTanhGradAdd(n, m.arena[1045888:1045888+n*128], m.arena[1016320:1016320+n*128], m.arena[483840:483840+n*128], m.arena[713216:713216+n*128], m.arena[1008128:1008128+n*128])
@@ -283,9 +254,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	rt.GemmP(m.pool, true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[:n*156], 156, 1, m.arena[907776:907776+79872], 156)
 	// d.lstm/t0/gates_matmul.2: Add 512×156: written in place by its SliceGrads, no code
 	// d.lstm/weight.1: Slice 512×28
-	m.slice9(n, m.arena[907776:907776+79872], m.lstmWeightIhL0Grad[:])
+	m.slice8(n, m.arena[907776:907776+79872], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 512×128
-	m.slice10(n, m.arena[907776:907776+79872], m.lstmWeightHhL0Grad[:])
+	m.slice9(n, m.arena[907776:907776+79872], m.lstmWeightHhL0Grad[:])
 	m.derived = false
 	copy(m.lstmBiasIhL0Grad[:], m.arena[1051008:1051008+512])
 	copy(m.lstmBiasHhL0Grad[:], m.arena[1051008:1051008+512])
