@@ -295,7 +295,7 @@ func (m metrics) String() string {
 // ones against the clean.
 func evaluate(m *net, x, noisy []float32, batch int) (metrics, error) {
 	const size = 784
-	met := metrics{denoising: &noisy[0] != &x[0], code: m.codeSize > 0}
+	met := metrics{denoising: &noisy[0] != &x[0], code: m.codeSize > 0 && !m.signed}
 	n := len(x) / size
 	recon := make([]float32, batch*size)
 	var code []float32

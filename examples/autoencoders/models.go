@@ -24,6 +24,9 @@ import (
 type net struct {
 	maxBatch int
 	codeSize int // values per example of the code output; 0 if the model has none
+	// signed marks a code that is not an activation (the VAE's mean code), whose
+	// share of inactive units means nothing.
+	signed bool
 	init     func(seed uint64) error
 	setOpt   func(o rt.Optimizer)
 	predict  func(n int, x, recon, code []float32) error
@@ -57,49 +60,49 @@ type autoencoder struct {
 var registry = map[string]autoencoder{
 	"undercomplete_ae": {"models.UndercompleteAE, generated/undercompleteae", clean, func() *net {
 		m := undercompleteae.New()
-		return &net{undercompleteae.MaxBatch, 32, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
+		return &net{undercompleteae.MaxBatch, 32, false, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"sparse_l1_ae": {"models.SparseL1AE, generated/sparsel1ae", clean, func() *net {
 		m := sparsel1ae.New()
-		return &net{sparsel1ae.MaxBatch, 32, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
+		return &net{sparsel1ae.MaxBatch, 32, false, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"sparse_kl_ae": {"models.SparseKLAE, generated/sparseklae", clean, func() *net {
 		m := sparseklae.New()
-		return &net{sparseklae.MaxBatch, 196, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
+		return &net{sparseklae.MaxBatch, 196, false, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"contractive_ae": {"models.ContractiveAE, generated/contractiveae", clean, func() *net {
 		m := contractiveae.New()
-		return &net{contractiveae.MaxBatch, 64, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
+		return &net{contractiveae.MaxBatch, 64, false, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"denoising_ae": {"models.DenoisingAE, generated/denoisingae", gaussian, func() *net {
 		m := denoisingae.New()
-		return &net{denoisingae.MaxBatch, 32, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
+		return &net{denoisingae.MaxBatch, 32, false, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"masking_dae": {"models.MaskingDAE, generated/maskingdae", masking, func() *net {
 		m := maskingdae.New()
-		return &net{maskingdae.MaxBatch, 32, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
+		return &net{maskingdae.MaxBatch, 32, false, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"conv_ae": {"models.ConvAE, generated/convae", clean, func() *net {
 		m := convae.New()
-		return &net{convae.MaxBatch, 0, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
+		return &net{convae.MaxBatch, 0, false, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			func(n int, x, recon, _ []float32) error { return m.Predict(n, x, recon) },
 			m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"conv_transpose_ae": {"models.ConvTransposeAE, generated/convtransposeae", clean, func() *net {
 		m := convtransposeae.New()
-		return &net{convtransposeae.MaxBatch, 0, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
+		return &net{convtransposeae.MaxBatch, 0, false, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			func(n int, x, recon, _ []float32) error { return m.Predict(n, x, recon) },
 			m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"vae": {"models.VAE, generated/vae (and models.VAEDecoder, generated/vaedecoder)", clean, func() *net {
 		m := vae.New()
-		return &net{vae.MaxBatch, 2, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
+		return &net{vae.MaxBatch, 2, true, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			m.Predict, m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 }
