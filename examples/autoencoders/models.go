@@ -26,15 +26,15 @@ type net struct {
 	codeSize int // values per example of the code output; 0 if the model has none
 	// signed marks a code that is not an activation (the VAE's mean code), whose
 	// share of inactive units means nothing.
-	signed bool
-	init     func(seed uint64) error
-	setOpt   func(o rt.Optimizer)
-	predict  func(n int, x, recon, code []float32) error
-	loss     func(n int, x []float32) (float32, error)
-	train    func(n int, x []float32) (float32, error)
-	save     func(path string) error
-	load     func(path string) error
-	steps    func() uint64
+	signed  bool
+	init    func(seed uint64) error
+	setOpt  func(o rt.Optimizer)
+	predict func(n int, x, recon, code []float32) error
+	loss    func(n int, x []float32) (float32, error)
+	train   func(n int, x []float32) (float32, error)
+	save    func(path string) error
+	load    func(path string) error
+	steps   func() uint64
 }
 
 // corruption is what a denoising model does to its input while training, which the
