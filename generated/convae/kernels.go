@@ -263,22 +263,25 @@ func (m *Model) conv2D7(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:138048])
 }
 
-// biasAddSigmoid computes BiasAdd+Sigmoid N×1×28×28, for out/sigmoid.
-func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[1]float32) {
+// biasAdd computes BiasAdd N×1×28×28, for out/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[1]float32) {
 	for o := range n {
+		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
-		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 1 {
-			v1c := v1[c]
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
 			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = rt.Sigmoid32(t1)
+			for i, xv := range xc {
+				yc[i] = xv + vc
 			}
 		}
 	}
+}
+
+// sigmoid computes Sigmoid N×1×28×28, for out/sigmoid.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	rt.Sigmoid(y, x)
 }
 
 // bCELoss computes BCELoss scalar, for loss.
@@ -293,8 +296,8 @@ func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
 	y[0] = float32(s / float64(n*784))
 }
 
-// biasAdd computes BiasAdd N×16×28×28, for enc1/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[16]float32) {
+// biasAdd2 computes BiasAdd N×16×28×28, for enc1/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[16]float32) {
 	for o := range n {
 		xr := (*[12544]float32)(x[o*12544:])
 		yr := (*[12544]float32)(y[o*12544:])
@@ -317,8 +320,8 @@ func (m *Model) relu(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd2 computes BiasAdd N×8×14×14, for enc2/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[8]float32) {
+// biasAdd3 computes BiasAdd N×8×14×14, for enc2/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[8]float32) {
 	for o := range n {
 		xr := (*[1568]float32)(x[o*1568:])
 		yr := (*[1568]float32)(y[o*1568:])
@@ -333,8 +336,8 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[8]float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×8×7×7, for enc3/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[8]float32) {
+// biasAdd4 computes BiasAdd N×8×7×7, for enc3/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[8]float32) {
 	for o := range n {
 		xr := (*[392]float32)(x[o*392:])
 		yr := (*[392]float32)(y[o*392:])
@@ -349,8 +352,8 @@ func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[8]float32) {
 	}
 }
 
-// biasAdd4 computes BiasAdd N×8×4×4, for dec1/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[8]float32) {
+// biasAdd5 computes BiasAdd N×8×4×4, for dec1/bias.
+func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[8]float32) {
 	for o := range n {
 		xr := (*[128]float32)(x[o*128:])
 		yr := (*[128]float32)(y[o*128:])
@@ -365,8 +368,8 @@ func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[8]float32) {
 	}
 }
 
-// biasAdd5 computes BiasAdd N×8×8×8, for dec2/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[8]float32) {
+// biasAdd6 computes BiasAdd N×8×8×8, for dec2/bias.
+func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[8]float32) {
 	for o := range n {
 		xr := (*[512]float32)(x[o*512:])
 		yr := (*[512]float32)(y[o*512:])
@@ -381,8 +384,8 @@ func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[8]float32) {
 	}
 }
 
-// biasAdd6 computes BiasAdd N×16×14×14, for dec3/bias.
-func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[16]float32) {
+// biasAdd7 computes BiasAdd N×16×14×14, for dec3/bias.
+func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[16]float32) {
 	for o := range n {
 		xr := (*[3136]float32)(x[o*3136:])
 		yr := (*[3136]float32)(y[o*3136:])

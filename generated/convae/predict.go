@@ -62,8 +62,10 @@ func (m *Model) Predict(n int, image []float32, recon []float32) error {
 	m.upSample2D3(n, m.arena[401408:401408+n*3136], m.arena[:n*12544])
 	// out: Conv2D N×1×28×28
 	m.conv2D7(n, m.arena[:n*12544], m.outWeight[:], m.arena[401408:401408+n*784])
-	// out/sigmoid: Sigmoid N×1×28×28, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid(n, recon, m.arena[401408:401408+n*784], &m.outBias)
+	// out/bias: BiasAdd N×1×28×28
+	m.biasAdd(n, m.arena[401408:401408+n*784], m.arena[401408:401408+n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×1×28×28
+	m.sigmoid(n, m.arena[401408:401408+n*784], recon)
 	return nil
 }
 
@@ -121,8 +123,10 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	m.upSample2D3(n, m.arena[401408:401408+n*3136], m.arena[:n*12544])
 	// out: Conv2D N×1×28×28
 	m.conv2D7(n, m.arena[:n*12544], m.outWeight[:], m.arena[401408:401408+n*784])
-	// out/sigmoid: Sigmoid N×1×28×28, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[401408:401408+n*784], m.arena[401408:401408+n*784], &m.outBias)
+	// out/bias: BiasAdd N×1×28×28
+	m.biasAdd(n, m.arena[401408:401408+n*784], m.arena[401408:401408+n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×1×28×28
+	m.sigmoid(n, m.arena[401408:401408+n*784], m.arena[401408:401408+n*784])
 	// loss: BCELoss scalar
 	m.bCELoss(n, m.arena[401408:401408+n*784], image, m.arena[:1])
 	loss := m.arena[0]

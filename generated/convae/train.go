@@ -32,7 +32,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// enc1: Conv2D N×16×28×28
 	m.conv2D(n, image, m.enc1Weight[:], m.arena[:n*12544])
 	// enc1/bias: BiasAdd N×16×28×28
-	m.biasAdd(n, m.arena[:n*12544], m.arena[:n*12544], &m.enc1Bias)
+	m.biasAdd2(n, m.arena[:n*12544], m.arena[:n*12544], &m.enc1Bias)
 	// enc1/relu: Relu N×16×28×28
 	m.relu(n, m.arena[:n*12544], m.arena[401408:401408+n*12544])
 	// pool1: MaxPool2D N×16×14×14
@@ -40,7 +40,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// enc2: Conv2D N×8×14×14
 	m.conv2D2(n, m.arena[1605632:1605632+n*3136], m.enc2Weight[:], m.arena[1871872:1871872+n*1568])
 	// enc2/bias: BiasAdd N×8×14×14
-	m.biasAdd2(n, m.arena[1871872:1871872+n*1568], m.arena[1871872:1871872+n*1568], &m.enc2Bias)
+	m.biasAdd3(n, m.arena[1871872:1871872+n*1568], m.arena[1871872:1871872+n*1568], &m.enc2Bias)
 	// enc2/relu: Relu N×8×14×14
 	m.relu(n, m.arena[1871872:1871872+n*1568], m.arena[1922048:1922048+n*1568])
 	// pool2: MaxPool2D N×8×7×7
@@ -48,7 +48,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// enc3: Conv2D N×8×7×7
 	m.conv2D3(n, m.arena[2030080:2030080+n*392], m.enc3Weight[:], m.arena[2042624:2042624+n*392])
 	// enc3/bias: BiasAdd N×8×7×7
-	m.biasAdd3(n, m.arena[2042624:2042624+n*392], m.arena[2042624:2042624+n*392], &m.enc3Bias)
+	m.biasAdd4(n, m.arena[2042624:2042624+n*392], m.arena[2042624:2042624+n*392], &m.enc3Bias)
 	// enc3/relu: Relu N×8×7×7
 	m.relu(n, m.arena[2042624:2042624+n*392], m.arena[2055168:2055168+n*392])
 	// pool3: MaxPool2D N×8×4×4
@@ -56,7 +56,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// dec1: Conv2D N×8×4×4
 	m.conv2D4(n, m.arena[2067712:2067712+n*128], m.dec1Weight[:], m.arena[2071808:2071808+n*128])
 	// dec1/bias: BiasAdd N×8×4×4
-	m.biasAdd4(n, m.arena[2071808:2071808+n*128], m.arena[2071808:2071808+n*128], &m.dec1Bias)
+	m.biasAdd5(n, m.arena[2071808:2071808+n*128], m.arena[2071808:2071808+n*128], &m.dec1Bias)
 	// dec1/relu: Relu N×8×4×4
 	m.relu(n, m.arena[2071808:2071808+n*128], m.arena[2013696:2013696+n*128])
 	// up1: UpSample2D N×8×8×8
@@ -64,7 +64,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// dec2: Conv2D N×8×8×8
 	m.conv2D5(n, m.arena[1997312:1997312+n*512], m.dec2Weight[:], m.arena[2013696:2013696+n*512])
 	// dec2/bias: BiasAdd N×8×8×8
-	m.biasAdd5(n, m.arena[2013696:2013696+n*512], m.arena[2013696:2013696+n*512], &m.dec2Bias)
+	m.biasAdd6(n, m.arena[2013696:2013696+n*512], m.arena[2013696:2013696+n*512], &m.dec2Bias)
 	// dec2/relu: Relu N×8×8×8
 	m.relu(n, m.arena[2013696:2013696+n*512], m.arena[1972224:1972224+n*512])
 	// up2: UpSample2D N×8×16×16
@@ -72,15 +72,17 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// dec3: Conv2D N×16×14×14
 	m.conv2D6(n, m.arena[1806336:1806336+n*2048], m.dec3Weight[:], m.arena[1705984:1705984+n*3136])
 	// dec3/bias: BiasAdd N×16×14×14
-	m.biasAdd6(n, m.arena[1705984:1705984+n*3136], m.arena[1705984:1705984+n*3136], &m.dec3Bias)
+	m.biasAdd7(n, m.arena[1705984:1705984+n*3136], m.arena[1705984:1705984+n*3136], &m.dec3Bias)
 	// dec3/relu: Relu N×16×14×14
 	m.relu(n, m.arena[1705984:1705984+n*3136], m.arena[1204224:1204224+n*3136])
 	// up3: UpSample2D N×16×28×28
 	m.upSample2D3(n, m.arena[1204224:1204224+n*3136], m.arena[802816:802816+n*12544])
 	// out: Conv2D N×1×28×28
 	m.conv2D7(n, m.arena[802816:802816+n*12544], m.outWeight[:], m.arena[1972224:1972224+n*784])
-	// out/sigmoid: Sigmoid N×1×28×28, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[1972224:1972224+n*784], m.arena[1972224:1972224+n*784], &m.outBias)
+	// out/bias: BiasAdd N×1×28×28
+	m.biasAdd(n, m.arena[1972224:1972224+n*784], m.arena[1972224:1972224+n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×1×28×28
+	m.sigmoid(n, m.arena[1972224:1972224+n*784], m.arena[1972224:1972224+n*784])
 	// loss: BCELoss scalar
 	m.bCELoss(n, m.arena[1972224:1972224+n*784], image, m.arena[2075904:2075904+1])
 	// d.loss: Fill scalar

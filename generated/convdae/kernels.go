@@ -147,22 +147,25 @@ func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:90576])
 }
 
-// biasAddSigmoid computes BiasAdd+Sigmoid N×1×28×28, for dec2/sigmoid.
-func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[1]float32) {
+// biasAdd computes BiasAdd N×1×28×28, for dec2/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[1]float32) {
 	for o := range n {
+		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
-		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 1 {
-			v1c := v1[c]
+			vc := v[c]
+			xc := (*[784]float32)(xr[c*784:])
 			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = rt.Sigmoid32(t1)
+			for i, xv := range xc {
+				yc[i] = xv + vc
 			}
 		}
 	}
+}
+
+// sigmoid computes Sigmoid N×1×28×28, for dec2/sigmoid.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	rt.Sigmoid(y, x)
 }
 
 // bCELoss computes BCELoss scalar, for loss.
@@ -177,8 +180,8 @@ func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
 	y[0] = float32(s / float64(n*784))
 }
 
-// biasAdd computes BiasAdd N×32×28×28, for enc1/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[32]float32) {
+// biasAdd2 computes BiasAdd N×32×28×28, for enc1/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
 	for o := range n {
 		xr := (*[25088]float32)(x[o*25088:])
 		yr := (*[25088]float32)(y[o*25088:])
@@ -201,8 +204,8 @@ func (m *Model) relu(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd2 computes BiasAdd N×32×14×14, for enc2/bias, dec1/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
+// biasAdd3 computes BiasAdd N×32×14×14, for enc2/bias, dec1/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
 	for o := range n {
 		xr := (*[6272]float32)(x[o*6272:])
 		yr := (*[6272]float32)(y[o*6272:])
@@ -217,8 +220,8 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×32×7×7, for bottleneck/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
+// biasAdd4 computes BiasAdd N×32×7×7, for bottleneck/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[32]float32) {
 	for o := range n {
 		xr := (*[1568]float32)(x[o*1568:])
 		yr := (*[1568]float32)(y[o*1568:])

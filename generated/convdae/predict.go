@@ -50,8 +50,10 @@ func (m *Model) Predict(n int, noisy []float32, denoised []float32) error {
 	m.upSample2D2(n, m.arena[802816:802816+n*6272], m.arena[:n*25088])
 	// dec2: Conv2D N×1×28×28
 	m.conv2D4(n, m.arena[:n*25088], m.dec2Weight[:], m.arena[802816:802816+n*784])
-	// dec2/sigmoid: Sigmoid N×1×28×28, fused with dec2/bias (BiasAdd)
-	m.biasAddSigmoid(n, denoised, m.arena[802816:802816+n*784], &m.dec2Bias)
+	// dec2/bias: BiasAdd N×1×28×28
+	m.biasAdd(n, m.arena[802816:802816+n*784], m.arena[802816:802816+n*784], &m.dec2Bias)
+	// dec2/sigmoid: Sigmoid N×1×28×28
+	m.sigmoid(n, m.arena[802816:802816+n*784], denoised)
 	return nil
 }
 
@@ -104,8 +106,10 @@ func (m *Model) Loss(n int, noisy []float32, clean []float32) (float32, error) {
 	m.upSample2D2(n, m.arena[802816:802816+n*6272], m.arena[:n*25088])
 	// dec2: Conv2D N×1×28×28
 	m.conv2D4(n, m.arena[:n*25088], m.dec2Weight[:], m.arena[802816:802816+n*784])
-	// dec2/sigmoid: Sigmoid N×1×28×28, fused with dec2/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[802816:802816+n*784], m.arena[802816:802816+n*784], &m.dec2Bias)
+	// dec2/bias: BiasAdd N×1×28×28
+	m.biasAdd(n, m.arena[802816:802816+n*784], m.arena[802816:802816+n*784], &m.dec2Bias)
+	// dec2/sigmoid: Sigmoid N×1×28×28
+	m.sigmoid(n, m.arena[802816:802816+n*784], m.arena[802816:802816+n*784])
 	// loss: BCELoss scalar
 	m.bCELoss(n, m.arena[802816:802816+n*784], clean, m.arena[:1])
 	loss := m.arena[0]

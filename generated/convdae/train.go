@@ -39,7 +39,7 @@ func (m *Model) TrainStep(n int, noisy []float32, clean []float32) (float32, err
 	// enc1: Conv2D N×32×28×28
 	m.conv2D(n, noisy, m.enc1Weight[:], m.arena[:n*25088])
 	// enc1/bias: BiasAdd N×32×28×28
-	m.biasAdd(n, m.arena[:n*25088], m.arena[:n*25088], &m.enc1Bias)
+	m.biasAdd2(n, m.arena[:n*25088], m.arena[:n*25088], &m.enc1Bias)
 	// enc1/relu: Relu N×32×28×28
 	m.relu(n, m.arena[:n*25088], m.arena[802816:802816+n*25088])
 	// pool1: MaxPool2D N×32×14×14
@@ -47,7 +47,7 @@ func (m *Model) TrainStep(n int, noisy []float32, clean []float32) (float32, err
 	// enc2: Conv2D N×32×14×14
 	m.conv2D2(n, m.arena[3211264:3211264+n*6272], m.enc2Weight[:], m.arena[3411968:3411968+n*6272])
 	// enc2/bias: BiasAdd N×32×14×14
-	m.biasAdd2(n, m.arena[3411968:3411968+n*6272], m.arena[3411968:3411968+n*6272], &m.enc2Bias)
+	m.biasAdd3(n, m.arena[3411968:3411968+n*6272], m.arena[3411968:3411968+n*6272], &m.enc2Bias)
 	// enc2/relu: Relu N×32×14×14
 	m.relu(n, m.arena[3411968:3411968+n*6272], m.arena[3612672:3612672+n*6272])
 	// pool2: MaxPool2D N×32×7×7
@@ -55,7 +55,7 @@ func (m *Model) TrainStep(n int, noisy []float32, clean []float32) (float32, err
 	// bottleneck: Conv2D N×32×7×7
 	m.conv2D3(n, m.arena[4214784:4214784+n*1568], m.bottleneckWeight[:], m.arena[4264960:4264960+n*1568])
 	// bottleneck/bias: BiasAdd N×32×7×7
-	m.biasAdd3(n, m.arena[4264960:4264960+n*1568], m.arena[4264960:4264960+n*1568], &m.bottleneckBias)
+	m.biasAdd4(n, m.arena[4264960:4264960+n*1568], m.arena[4264960:4264960+n*1568], &m.bottleneckBias)
 	// bottleneck/relu: Relu N×32×7×7
 	m.relu(n, m.arena[4264960:4264960+n*1568], m.arena[4014080:4014080+n*1568])
 	// up1: UpSample2D N×32×14×14
@@ -63,15 +63,17 @@ func (m *Model) TrainStep(n int, noisy []float32, clean []float32) (float32, err
 	// dec1: Conv2D N×32×14×14
 	m.conv2D2(n, m.arena[3813376:3813376+n*6272], m.dec1Weight[:], m.arena[4014080:4014080+n*6272])
 	// dec1/bias: BiasAdd N×32×14×14
-	m.biasAdd2(n, m.arena[4014080:4014080+n*6272], m.arena[4014080:4014080+n*6272], &m.dec1Bias)
+	m.biasAdd3(n, m.arena[4014080:4014080+n*6272], m.arena[4014080:4014080+n*6272], &m.dec1Bias)
 	// dec1/relu: Relu N×32×14×14
 	m.relu(n, m.arena[4014080:4014080+n*6272], m.arena[2408448:2408448+n*6272])
 	// up2: UpSample2D N×32×28×28
 	m.upSample2D2(n, m.arena[2408448:2408448+n*6272], m.arena[1605632:1605632+n*25088])
 	// dec2: Conv2D N×1×28×28
 	m.conv2D4(n, m.arena[1605632:1605632+n*25088], m.dec2Weight[:], m.arena[4315136:4315136+n*784])
-	// dec2/sigmoid: Sigmoid N×1×28×28, fused with dec2/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[4315136:4315136+n*784], m.arena[4315136:4315136+n*784], &m.dec2Bias)
+	// dec2/bias: BiasAdd N×1×28×28
+	m.biasAdd(n, m.arena[4315136:4315136+n*784], m.arena[4315136:4315136+n*784], &m.dec2Bias)
+	// dec2/sigmoid: Sigmoid N×1×28×28
+	m.sigmoid(n, m.arena[4315136:4315136+n*784], m.arena[4315136:4315136+n*784])
 	// loss: BCELoss scalar
 	m.bCELoss(n, m.arena[4315136:4315136+n*784], clean, m.arena[4340224:4340224+1])
 	// d.loss: Fill scalar

@@ -32,7 +32,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// enc1: Conv2D N×32×28×28
 	m.conv2D(n, image, m.enc1Weight[:], m.arena[:n*25088])
 	// enc1/bias: BiasAdd N×32×28×28
-	m.biasAdd(n, m.arena[:n*25088], m.arena[:n*25088], &m.enc1Bias)
+	m.biasAdd2(n, m.arena[:n*25088], m.arena[:n*25088], &m.enc1Bias)
 	// enc1/relu: Relu N×32×28×28
 	m.relu(n, m.arena[:n*25088], m.arena[802816:802816+n*25088])
 	// pool1: MaxPool2D N×32×14×14
@@ -40,7 +40,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// enc2: Conv2D N×32×14×14
 	m.conv2D2(n, m.arena[4014080:4014080+n*6272], m.enc2Weight[:], m.arena[4214784:4214784+n*6272])
 	// enc2/bias: BiasAdd N×32×14×14
-	m.biasAdd2(n, m.arena[4214784:4214784+n*6272], m.arena[4214784:4214784+n*6272], &m.enc2Bias)
+	m.biasAdd3(n, m.arena[4214784:4214784+n*6272], m.arena[4214784:4214784+n*6272], &m.enc2Bias)
 	// enc2/relu: Relu N×32×14×14
 	m.relu(n, m.arena[4214784:4214784+n*6272], m.arena[4415488:4415488+n*6272])
 	// pool2: MaxPool2D N×32×7×7
@@ -48,19 +48,21 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// dec1: Conv2DTranspose N×32×14×14
 	m.conv2DTranspose(n, m.arena[5017600:5017600+n*1568], m.dec1Weight[:], m.arena[4616192:4616192+n*6272])
 	// dec1/bias: BiasAdd N×32×14×14
-	m.biasAdd2(n, m.arena[4616192:4616192+n*6272], m.arena[4616192:4616192+n*6272], &m.dec1Bias)
+	m.biasAdd3(n, m.arena[4616192:4616192+n*6272], m.arena[4616192:4616192+n*6272], &m.dec1Bias)
 	// dec1/relu: Relu N×32×14×14
 	m.relu(n, m.arena[4616192:4616192+n*6272], m.arena[4816896:4816896+n*6272])
 	// dec2: Conv2DTranspose N×32×28×28
 	m.conv2DTranspose2(n, m.arena[4816896:4816896+n*6272], m.dec2Weight[:], m.arena[1605632:1605632+n*25088])
 	// dec2/bias: BiasAdd N×32×28×28
-	m.biasAdd(n, m.arena[1605632:1605632+n*25088], m.arena[1605632:1605632+n*25088], &m.dec2Bias)
+	m.biasAdd2(n, m.arena[1605632:1605632+n*25088], m.arena[1605632:1605632+n*25088], &m.dec2Bias)
 	// dec2/relu: Relu N×32×28×28
 	m.relu(n, m.arena[1605632:1605632+n*25088], m.arena[2408448:2408448+n*25088])
 	// out: Conv2D N×1×28×28
 	m.conv2D3(n, m.arena[2408448:2408448+n*25088], m.outWeight[:], m.arena[5067776:5067776+n*784])
-	// out/sigmoid: Sigmoid N×1×28×28, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[5067776:5067776+n*784], m.arena[5067776:5067776+n*784], &m.outBias)
+	// out/bias: BiasAdd N×1×28×28
+	m.biasAdd(n, m.arena[5067776:5067776+n*784], m.arena[5067776:5067776+n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×1×28×28
+	m.sigmoid(n, m.arena[5067776:5067776+n*784], m.arena[5067776:5067776+n*784])
 	// loss: BCELoss scalar
 	m.bCELoss(n, m.arena[5067776:5067776+n*784], image, m.arena[5092864:5092864+1])
 	// d.loss: Fill scalar

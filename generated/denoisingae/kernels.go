@@ -35,18 +35,20 @@ func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32) 
 	}
 }
 
-// biasAddSigmoid computes BiasAdd+Sigmoid N×784, for out/sigmoid.
-func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[784]float32) {
+// biasAdd computes BiasAdd N×784, for out/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[784]float32) {
 	for o := range n {
+		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
-		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 784 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Sigmoid32(t1)
+			yr[c] = xr[c] + v[c]
 		}
 	}
+}
+
+// sigmoid computes Sigmoid N×784, for out/sigmoid.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	rt.Sigmoid(y, x)
 }
 
 // bCELoss computes BCELoss scalar, for loss.
@@ -77,8 +79,8 @@ func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// biasAdd computes BiasAdd N×128, for enc1/bias, dec1/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[128]float32) {
+// biasAdd2 computes BiasAdd N×128, for enc1/bias, dec1/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[128]float32) {
 	for o := range n {
 		xr := (*[128]float32)(x[o*128:])
 		yr := (*[128]float32)(y[o*128:])
@@ -96,8 +98,8 @@ func (m *Model) relu(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd2 computes BiasAdd N×32, for code/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
+// biasAdd3 computes BiasAdd N×32, for code/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
 	for o := range n {
 		xr := (*[32]float32)(x[o*32:])
 		yr := (*[32]float32)(y[o*32:])

@@ -36,25 +36,27 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// enc1: MatMul N×128
 	rt.GemmP(m.pool, false, true, n, 128, 784, 1, m.arena[:n*784], 784, m.enc1Weight[:], 784, 0, m.arena[150528:150528+n*128], 128)
 	// enc1/bias: BiasAdd N×128
-	m.biasAdd(n, m.arena[150528:150528+n*128], m.arena[150528:150528+n*128], &m.enc1Bias)
+	m.biasAdd2(n, m.arena[150528:150528+n*128], m.arena[150528:150528+n*128], &m.enc1Bias)
 	// enc1/relu: Relu N×128
 	m.relu(n, m.arena[150528:150528+n*128], m.arena[158720:158720+n*128])
 	// code: MatMul N×32
 	rt.GemmP(m.pool, false, true, n, 32, 128, 1, m.arena[158720:158720+n*128], 128, m.codeWeight[:], 128, 0, m.arena[183296:183296+n*32], 32)
 	// code/bias: BiasAdd N×32
-	m.biasAdd2(n, m.arena[183296:183296+n*32], m.arena[183296:183296+n*32], &m.codeBias)
+	m.biasAdd3(n, m.arena[183296:183296+n*32], m.arena[183296:183296+n*32], &m.codeBias)
 	// code/relu: Relu N×32
 	m.relu(n, m.arena[183296:183296+n*32], m.arena[185344:185344+n*32])
 	// dec1: MatMul N×128
 	rt.GemmP(m.pool, false, true, n, 128, 32, 1, m.arena[185344:185344+n*32], 32, m.dec1Weight[:], 32, 0, m.arena[166912:166912+n*128], 128)
 	// dec1/bias: BiasAdd N×128
-	m.biasAdd(n, m.arena[166912:166912+n*128], m.arena[166912:166912+n*128], &m.dec1Bias)
+	m.biasAdd2(n, m.arena[166912:166912+n*128], m.arena[166912:166912+n*128], &m.dec1Bias)
 	// dec1/relu: Relu N×128
 	m.relu(n, m.arena[166912:166912+n*128], m.arena[175104:175104+n*128])
 	// out: MatMul N×784
 	rt.GemmP(m.pool, false, true, n, 784, 128, 1, m.arena[175104:175104+n*128], 128, m.outWeight[:], 128, 0, m.arena[50176:50176+n*784], 784)
-	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[50176:50176+n*784], m.arena[50176:50176+n*784], &m.outBias)
+	// out/bias: BiasAdd N×784
+	m.biasAdd(n, m.arena[50176:50176+n*784], m.arena[50176:50176+n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×784
+	m.sigmoid(n, m.arena[50176:50176+n*784], m.arena[50176:50176+n*784])
 	// loss: BCELoss scalar
 	m.bCELoss(n, m.arena[50176:50176+n*784], image, m.arena[187392:187392+1])
 	// d.loss: Fill scalar

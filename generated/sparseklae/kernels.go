@@ -7,30 +7,29 @@ import (
 	"math"
 )
 
-// biasAddSigmoid computes BiasAdd+Sigmoid N×196, for code/sigmoid.
-func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[196]float32) {
+// biasAdd computes BiasAdd N×196, for code/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[196]float32) {
 	for o := range n {
+		xr := (*[196]float32)(x[o*196:])
 		yr := (*[196]float32)(y[o*196:])
-		x1r := (*[196]float32)(x1[o*196:])
 		for c := range 196 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Sigmoid32(t1)
+			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// biasAddSigmoid2 computes BiasAdd+Sigmoid N×784, for out/sigmoid.
-func (m *Model) biasAddSigmoid2(n int, y []float32, x1 []float32, v1 *[784]float32) {
+// sigmoid computes Sigmoid N×196, for code/sigmoid, out/sigmoid.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	rt.Sigmoid(y, x)
+}
+
+// biasAdd2 computes BiasAdd N×784, for out/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[784]float32) {
 	for o := range n {
+		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
-		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 784 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Sigmoid32(t1)
+			yr[c] = xr[c] + v[c]
 		}
 	}
 }

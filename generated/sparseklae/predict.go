@@ -30,12 +30,16 @@ func (m *Model) Predict(n int, image []float32, recon []float32, code []float32)
 	}
 	// code: MatMul N×196
 	rt.GemmP(m.pool, false, true, n, 196, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[:n*196], 196)
-	// code/sigmoid: Sigmoid N×196, fused with code/bias (BiasAdd)
-	m.biasAddSigmoid(n, code, m.arena[:n*196], &m.codeBias)
+	// code/bias: BiasAdd N×196
+	m.biasAdd(n, m.arena[:n*196], m.arena[:n*196], &m.codeBias)
+	// code/sigmoid: Sigmoid N×196
+	m.sigmoid(n, m.arena[:n*196], code)
 	// out: MatMul N×784
 	rt.GemmP(m.pool, false, true, n, 784, 196, 1, code, 196, m.outWeight[:], 196, 0, m.arena[:n*784], 784)
-	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid2(n, recon, m.arena[:n*784], &m.outBias)
+	// out/bias: BiasAdd N×784
+	m.biasAdd2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×784
+	m.sigmoid(n, m.arena[:n*784], recon)
 	return nil
 }
 
@@ -57,12 +61,16 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	}
 	// code: MatMul N×196
 	rt.GemmP(m.pool, false, true, n, 196, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[50176:50176+n*196], 196)
-	// code/sigmoid: Sigmoid N×196, fused with code/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[50176:50176+n*196], m.arena[50176:50176+n*196], &m.codeBias)
+	// code/bias: BiasAdd N×196
+	m.biasAdd(n, m.arena[50176:50176+n*196], m.arena[50176:50176+n*196], &m.codeBias)
+	// code/sigmoid: Sigmoid N×196
+	m.sigmoid(n, m.arena[50176:50176+n*196], m.arena[50176:50176+n*196])
 	// out: MatMul N×784
 	rt.GemmP(m.pool, false, true, n, 784, 196, 1, m.arena[50176:50176+n*196], 196, m.outWeight[:], 196, 0, m.arena[:n*784], 784)
-	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/bias: BiasAdd N×784
+	m.biasAdd2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×784
+	m.sigmoid(n, m.arena[:n*784], m.arena[:n*784])
 	// loss: MSELoss scalar
 	m.mSELoss(n, m.arena[:n*784], image, m.arena[62720:62720+1])
 	// sparsity: KLSparsity scalar

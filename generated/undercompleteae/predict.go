@@ -42,8 +42,10 @@ func (m *Model) Predict(n int, image []float32, recon []float32, code []float32)
 	m.biasAddRelu(n, m.arena[50176:50176+n*128], m.arena[50176:50176+n*128], &m.dec1Bias)
 	// out: MatMul N×784
 	rt.GemmP(m.pool, false, true, n, 784, 128, 1, m.arena[50176:50176+n*128], 128, m.outWeight[:], 128, 0, m.arena[:n*784], 784)
-	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid(n, recon, m.arena[:n*784], &m.outBias)
+	// out/bias: BiasAdd N×784
+	m.biasAdd(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×784
+	m.sigmoid(n, m.arena[:n*784], recon)
 	return nil
 }
 
@@ -77,8 +79,10 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	m.biasAddRelu(n, m.arena[50176:50176+n*128], m.arena[50176:50176+n*128], &m.dec1Bias)
 	// out: MatMul N×784
 	rt.GemmP(m.pool, false, true, n, 784, 128, 1, m.arena[50176:50176+n*128], 128, m.outWeight[:], 128, 0, m.arena[:n*784], 784)
-	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/bias: BiasAdd N×784
+	m.biasAdd(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×784
+	m.sigmoid(n, m.arena[:n*784], m.arena[:n*784])
 	// loss: BCELoss scalar
 	m.bCELoss(n, m.arena[:n*784], image, m.arena[50176:50176+1])
 	loss := m.arena[50176]

@@ -32,18 +32,20 @@ func (m *Model) biasAdd(n int, x []float32, y []float32, v *[2]float32) {
 	}
 }
 
-// biasAddSigmoid computes BiasAdd+Sigmoid N×784, for out/sigmoid.
-func (m *Model) biasAddSigmoid(n int, y []float32, x1 []float32, v1 *[784]float32) {
+// biasAdd2 computes BiasAdd N×784, for out/bias.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[784]float32) {
 	for o := range n {
+		xr := (*[784]float32)(x[o*784:])
 		yr := (*[784]float32)(y[o*784:])
-		x1r := (*[784]float32)(x1[o*784:])
 		for c := range 784 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Sigmoid32(t1)
+			yr[c] = xr[c] + v[c]
 		}
 	}
+}
+
+// sigmoid computes Sigmoid N×784, for out/sigmoid.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	rt.Sigmoid(y, x)
 }
 
 // bCELoss computes BCELoss scalar, for recon_loss.
@@ -95,8 +97,8 @@ func (m *Model) scaleScaleAdd(n int, y []float32, x1 []float32, x2 []float32) {
 	}
 }
 
-// biasAdd2 computes BiasAdd N×512, for enc/bias, dec/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[512]float32) {
+// biasAdd3 computes BiasAdd N×512, for enc/bias, dec/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[512]float32) {
 	for o := range n {
 		xr := (*[512]float32)(x[o*512:])
 		yr := (*[512]float32)(y[o*512:])

@@ -42,8 +42,10 @@ func (m *Model) Predict(n int, image []float32, recon []float32, zMean []float32
 	m.biasAddRelu(n, m.arena[50176:50176+n*512], m.arena[50176:50176+n*512], &m.decBias)
 	// out: MatMul N×784
 	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[50176:50176+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
-	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid(n, recon, m.arena[:n*784], &m.outBias)
+	// out/bias: BiasAdd N×784
+	m.biasAdd2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×784
+	m.sigmoid(n, m.arena[:n*784], recon)
 	return nil
 }
 
@@ -81,8 +83,10 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	m.biasAddRelu(n, m.arena[50176:50176+n*512], m.arena[50176:50176+n*512], &m.decBias)
 	// out: MatMul N×784
 	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[50176:50176+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
-	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/bias: BiasAdd N×784
+	m.biasAdd2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×784
+	m.sigmoid(n, m.arena[:n*784], m.arena[:n*784])
 	// recon_loss: BCELoss scalar
 	m.bCELoss(n, m.arena[:n*784], image, m.arena[50176:50176+1])
 	// kl/minus_var: Sub N×2, fused with kl/mu_sq (Square), kl/var (Exp), kl/one_plus_logvar (AddScalar), kl/minus_mu_sq (Sub)

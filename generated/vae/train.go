@@ -32,7 +32,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// enc: MatMul N×512
 	rt.GemmP(m.pool, false, true, n, 512, 784, 1, image, 784, m.encWeight[:], 784, 0, m.arena[100352:100352+n*512], 512)
 	// enc/bias: BiasAdd N×512
-	m.biasAdd2(n, m.arena[100352:100352+n*512], m.arena[100352:100352+n*512], &m.encBias)
+	m.biasAdd3(n, m.arena[100352:100352+n*512], m.arena[100352:100352+n*512], &m.encBias)
 	// enc/relu: Relu N×512
 	m.relu(n, m.arena[100352:100352+n*512], m.arena[133120:133120+n*512])
 	// z_mean: MatMul N×2
@@ -52,13 +52,15 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// dec: MatMul N×512
 	rt.GemmP(m.pool, false, true, n, 512, 2, 1, m.arena[231808:231808+n*2], 2, m.decWeight[:], 2, 0, m.arena[165888:165888+n*512], 512)
 	// dec/bias: BiasAdd N×512
-	m.biasAdd2(n, m.arena[165888:165888+n*512], m.arena[165888:165888+n*512], &m.decBias)
+	m.biasAdd3(n, m.arena[165888:165888+n*512], m.arena[165888:165888+n*512], &m.decBias)
 	// dec/relu: Relu N×512
 	m.relu(n, m.arena[165888:165888+n*512], m.arena[198656:198656+n*512])
 	// out: MatMul N×784
 	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[198656:198656+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
-	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/bias: BiasAdd N×784
+	m.biasAdd2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×784
+	m.sigmoid(n, m.arena[:n*784], m.arena[:n*784])
 	// recon_loss: BCELoss scalar
 	m.bCELoss(n, m.arena[:n*784], image, m.arena[232320:232320+1])
 	// kl/var: Exp N×2

@@ -30,7 +30,9 @@ func (m *Model) Predict(n int, z []float32, image []float32) error {
 	m.biasAddRelu(n, m.arena[50176:50176+n*512], m.arena[50176:50176+n*512], &m.decBias)
 	// out: MatMul N×784
 	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[50176:50176+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
-	// out/sigmoid: Sigmoid N×784, fused with out/bias (BiasAdd)
-	m.biasAddSigmoid(n, image, m.arena[:n*784], &m.outBias)
+	// out/bias: BiasAdd N×784
+	m.biasAdd(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
+	// out/sigmoid: Sigmoid N×784
+	m.sigmoid(n, m.arena[:n*784], image)
 	return nil
 }
