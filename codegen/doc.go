@@ -53,6 +53,7 @@
 //	optState  []float32         // optimizer slots, allocated on the first step
 //	ClipValue float32; ClipNorm float64 // gradient clipping before the update, 0 = off
 //	Monitor   bool; GradNorm float64    // gradient norms of the last step (GradNorms)
+//	pool      *rt.Pool          // threads for the matrix products (threads.go)
 //	scratch64 [K]float64        // float64 accumulators for the running kernel
 //	scratch32 [K]float32        // working storage (im2col columns), only if a kernel asks
 //	arena     [arenaSize]float32 // every intermediate value, at planned offsets
@@ -68,7 +69,7 @@
 // node in order, under a comment naming the node:
 //
 //	// fc1/matmul: MatMul N×128
-//	rt.Gemm(false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
+//	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
 //	// fc1/bias: BiasAdd N×128
 //	m.biasAdd(n, m.arena[:n*128], m.arena[8192:8192+n*128], &m.fc1Bias)
 //	// fc1/relu: Relu N×128
@@ -83,7 +84,10 @@
 // The batch is the only dynamic size: loops over the batch are bounded by n, loops
 // within an item by constants, and rows are converted to array pointers
 // ((*[128]float32)(x[o*128:])) so that those loops need no bounds checks. Matrix
-// products call rt.Gemm; everything else is written inline. A result that is an
+// products call rt.GemmP (convolutions rt.Conv2DP & co.) on the model's pool: New
+// makes it with GOMAXPROCS threads, SetThreads(n) replaces it, Close stops it, and
+// the results are the same bits for any thread count. Everything else is written
+// inline, on the calling goroutine. A result that is an
 // output (or a weight gradient) is computed straight into the caller's slice (or the
 // gradient array) when nothing else shares its storage, and copied there otherwise.
 // TrainStep ends with m.prepareGrads() (rt.PrepareGrads: the global norm into
