@@ -7,6 +7,8 @@ package generated
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model MLP -out mlp -max-batch 64 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model LeNet -out lenet -max-batch 64 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ConvDAE -out convdae -max-batch 32 -tests -cmd
+// AllOps uses every op of the op table (its package checks each one against the interpreter).
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model AllOps -out allops -max-batch 8 -tests
 
 // Recurrent models: W3 (LSTM), a bidirectional GRU, and MNIST read row by row.
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model LSTM -out lstm -max-batch 16 -tests

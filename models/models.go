@@ -148,6 +148,9 @@ func AllOps() *nn.Model {
 	m.AddLoss(nn.BinaryCrossEntropy("bce_logits", flagLogit, flag, nn.FromLogits), 0.2)
 	m.AddLoss(nn.BinaryCrossEntropy("bce_probs", flagProb, flag), 0.2)
 	m.AddLoss(nn.L1Activity("l1_code", code, 0.01), 1)
+	// The element-wise math builders: Σ log(code / exp(code)), finite since the
+	// sigmoid code is positive.
+	m.AddLoss(nn.Sum("log_ratio", nn.Div("code_ratio", code, code.Exp("code_exp")).Log("code_log")), 0.001)
 	m.AddLoss(nn.KLSparsity("kl_sparsity", code, 0.1, 0.5), 1)
 	m.AddLoss(nn.ContractivePenalty("contractive", code, 0.01), 1)
 	m.AddLoss(nn.KLNormal("kl_normal", mu, logvar), 0.1)

@@ -138,6 +138,8 @@ var builderOps = []string{
 	// The autoencoder builders (nn/regularize.go, noise.go, vae.go).
 	ir.OpAbs, ir.OpReduceMean, ir.OpKLSparsity, ir.OpContractivePenalty, ir.OpSquare, ir.OpExp, ir.OpAddScalar,
 	ir.OpGaussianNoise, ir.OpMaskingNoise, ir.OpSampleNormal,
+	// Element-wise math and reductions for custom terms (nn/math.go).
+	ir.OpDiv, ir.OpLog, ir.OpReduceSum,
 }
 
 func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {
