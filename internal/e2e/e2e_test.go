@@ -22,11 +22,14 @@ import (
 
 // The user's model: a small convolutional classifier with batch norm and dropout, so
 // that inference and training differ.
+//
+// Its directive is assembled from two strings: a line of this file that began with
+// the directive itself would be run by `go generate ./...` in this repository.
 const modelSrc = `package tiny
 
 import "github.com/dlgen/dlgen/nn"
 
-//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -model Tiny -out ../tinygen -max-batch 8
+` + "//go:" + `generate go run github.com/dlgen/dlgen/cmd/dlgen generate -model Tiny -out ../tinygen -max-batch 8
 
 // Tiny classifies 2×6×6 images into 5 classes.
 //
