@@ -5,9 +5,9 @@
 #   bench/run.sh [--quick] [--rounds N] [--repeats N] [--min-ms MS] [--threads "1 2"]
 #                [--engines "dlgen onnxruntime torch ..."] [--wait-quiet]
 #
-# --quick     dlgen, onnxruntime and torch only; 2 rounds of 3 repeats (about 5 minutes)
+# --quick     dlgen, onnxruntime and torch only; 2 rounds of 3 repeats (about 3 minutes)
 # default     every engine: dlgen onnxruntime torch tfjs-wasm tfjs-cpu gonum gorgonia gomlx;
-#             2 rounds of 5 repeats (tfjs-cpu's multi-second training steps make it long)
+#             2 rounds of 5 repeats (about 40 minutes, most of it tfjs-cpu training)
 # --wait-quiet  before each engine, wait (at most 2 minutes) for the machine to be idle
 # --spin      let onnxruntime's and torch's (OpenMP) idle threads busy-wait, their
 #             default; without it they sleep (allow_spinning 0, OMP_WAIT_POLICY=PASSIVE),
@@ -226,5 +226,5 @@ mkdir -p "$bench/results/raw"
 rm -rf "$bench/results/raw/$stem"
 mkdir -p "$bench/results/raw/$stem"
 cp "$work"/*.jsonl "$work"/*.txt "$work/env.json" "$bench/results/raw/$stem/" 2>/dev/null
-python3 "$bench/report.py" "$work" --command "bench/run.sh $args" | tee "$bench/results/$stem.md"
+python3 "$bench/report.py" "$work" --command "bench/run.sh${args:+ $args}" | tee "$bench/results/$stem.md"
 log "wrote bench/results/$stem.md and bench/results/raw/$stem/"
