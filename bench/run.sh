@@ -3,7 +3,7 @@
 # one run, so that the ratios compare numbers measured under the same machine load.
 #
 #   bench/run.sh [--quick] [--rounds N] [--repeats N] [--min-ms MS] [--threads "1 2"]
-#                [--engines "dlgen onnxruntime torch ..."] [--wait-quiet]
+#                [--engines "dlgen onnxruntime torch ..."] [--wait-quiet] [--spin]
 #
 # --quick     dlgen, onnxruntime and torch only; 2 rounds of 3 repeats (about 3 minutes)
 # default     every engine: dlgen onnxruntime torch tfjs-wasm tfjs-cpu gonum gorgonia gomlx;
@@ -49,6 +49,12 @@ else
   : "${rounds:=2}" "${repeats:=5}" "${engines:=dlgen onnxruntime torch tfjs-wasm tfjs-cpu gonum gorgonia gomlx}"
   stem=$(date -u +%F)
 fi
+for e in $engines; do
+  case " dlgen onnxruntime torch tfjs-wasm tfjs-cpu gonum gorgonia gomlx " in
+    *" $e "*) ;;
+    *) echo "unknown engine $e (torch also runs torch-jit)" >&2; exit 2 ;;
+  esac
+done
 work=$bench/.work/$stem
 rm -rf "$work" && mkdir -p "$work"
 failures=$work/failures.jsonl
