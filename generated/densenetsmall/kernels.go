@@ -10,7 +10,7 @@ import (
 // conv2D computes Conv2D N×16×28×28, for stem.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:358244])
+	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:169444])
 }
 
 // channelMulBiasAddRelu computes ChannelMul+BiasAdd+Relu N×16×28×28, for block1.layer1.relu.
@@ -1145,7 +1145,7 @@ func (m *Model) slice2(n int, x []float32, y []float32) {
 // conv2DTranspose computes Conv2DTranspose N×50×14×14, for d.block2.layer3.conv.1.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 50×14×14: 14×14 windows
-	rt.Conv2DTransposeP(m.pool, rt.Window{C: 50, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:320400])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 50, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:188304])
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 12×50×3×3, for d.block2.layer3.conv.2.
@@ -1245,7 +1245,7 @@ func (m *Model) slice4(n int, x []float32, y []float32) {
 // conv2DTranspose2 computes Conv2DTranspose N×38×14×14, for d.block2.layer2.conv.1.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 38×14×14: 14×14 windows
-	rt.Conv2DTransposeP(m.pool, rt.Window{C: 38, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:274608])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 38, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:160944])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 12×38×3×3, for d.block2.layer2.conv.2.
@@ -1331,7 +1331,7 @@ func (m *Model) slice6(n int, x []float32, y []float32) {
 // conv2DTranspose3 computes Conv2DTranspose N×26×14×14, for d.block2.layer1.conv.1.
 func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 26×14×14: 14×14 windows
-	rt.Conv2DTransposeP(m.pool, rt.Window{C: 26, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:228816])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 26, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:133584])
 }
 
 // conv2DFilterGrad3 computes Conv2DFilterGrad 12×26×3×3, for d.block2.layer1.conv.2.
@@ -1756,5 +1756,5 @@ func (m *Model) channelMulMulScaleAdd8(n int, y []float32, x1 []float32, v1 *[16
 // conv2DFilterGrad8 computes Conv2DFilterGrad 16×1×3×3, for d.stem.1.
 func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, dy, dw, m.scratch32[:358244])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, dy, dw, m.scratch32[:169444])
 }

@@ -28,55 +28,55 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 		m.deriveParams()
 	}
 	// stem: Conv2D N×16×28×28
-	m.conv2D(n, image, m.stemWeight[:], m.arena[702464:702464+n*12544])
+	m.conv2D(n, image, m.stemWeight[:], m.arena[175616:175616+n*12544])
 	// block1.layer1.relu: Relu N×16×28×28, fused with block1.layer1.bn/scaled (ChannelMul), block1.layer1.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu(n, m.arena[:n*12544], m.arena[702464:702464+n*12544], &m.block1Layer1BnScale, &m.block1Layer1BnShift)
+	m.channelMulBiasAddRelu(n, m.arena[:n*12544], m.arena[175616:175616+n*12544], &m.block1Layer1BnScale, &m.block1Layer1BnShift)
 	// block1.layer1.conv: Conv2D N×12×28×28
-	m.conv2D2(n, m.arena[:n*12544], m.block1Layer1ConvWeight[:], m.arena[1103872:1103872+n*9408])
+	m.conv2D2(n, m.arena[:n*12544], m.block1Layer1ConvWeight[:], m.arena[275968:275968+n*9408])
 	// block1.layer1.concat: Concat N×28×28×28
-	m.concat(n, m.arena[:n*21952], m.arena[702464:702464+n*12544], m.arena[1103872:1103872+n*9408])
+	m.concat(n, m.arena[:n*21952], m.arena[175616:175616+n*12544], m.arena[275968:275968+n*9408])
 	// block1.layer2.relu: Relu N×28×28×28, fused with block1.layer2.bn/scaled (ChannelMul), block1.layer2.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu2(n, m.arena[702464:702464+n*21952], m.arena[:n*21952], &m.block1Layer2BnScale, &m.block1Layer2BnShift)
+	m.channelMulBiasAddRelu2(n, m.arena[175616:175616+n*21952], m.arena[:n*21952], &m.block1Layer2BnScale, &m.block1Layer2BnShift)
 	// block1.layer2.conv: Conv2D N×12×28×28
-	m.conv2D3(n, m.arena[702464:702464+n*21952], m.block1Layer2ConvWeight[:], m.arena[2308096:2308096+n*9408])
+	m.conv2D3(n, m.arena[175616:175616+n*21952], m.block1Layer2ConvWeight[:], m.arena[577024:577024+n*9408])
 	// block1.layer2.concat: Concat N×40×28×28
-	m.concat2(n, m.arena[1304576:1304576+n*31360], m.arena[:n*21952], m.arena[2308096:2308096+n*9408])
+	m.concat2(n, m.arena[326144:326144+n*31360], m.arena[:n*21952], m.arena[577024:577024+n*9408])
 	// block1.layer3.relu: Relu N×40×28×28, fused with block1.layer3.bn/scaled (ChannelMul), block1.layer3.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu3(n, m.arena[:n*31360], m.arena[1304576:1304576+n*31360], &m.block1Layer3BnScale, &m.block1Layer3BnShift)
+	m.channelMulBiasAddRelu3(n, m.arena[:n*31360], m.arena[326144:326144+n*31360], &m.block1Layer3BnScale, &m.block1Layer3BnShift)
 	// block1.layer3.conv: Conv2D N×12×28×28
-	m.conv2D4(n, m.arena[:n*31360], m.block1Layer3ConvWeight[:], m.arena[2308096:2308096+n*9408])
+	m.conv2D4(n, m.arena[:n*31360], m.block1Layer3ConvWeight[:], m.arena[577024:577024+n*9408])
 	// block1.layer3.concat: Concat N×52×28×28
-	m.concat3(n, m.arena[:n*40768], m.arena[1304576:1304576+n*31360], m.arena[2308096:2308096+n*9408])
+	m.concat3(n, m.arena[:n*40768], m.arena[326144:326144+n*31360], m.arena[577024:577024+n*9408])
 	// trans1.relu: Relu N×52×28×28, fused with trans1.bn/scaled (ChannelMul), trans1.bn/shifted (BiasAdd)
 	m.channelMulBiasAddRelu4(n, m.arena[:n*40768], m.arena[:n*40768], &m.trans1BnScale, &m.trans1BnShift)
 	// trans1.conv: Conv2D N×26×28×28
-	m.conv2D5(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[1304576:1304576+n*20384])
+	m.conv2D5(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[326144:326144+n*20384])
 	// trans1.pool: AvgPool2D N×26×14×14
-	m.avgPool2D(n, m.arena[1304576:1304576+n*20384], m.arena[238336:238336+n*5096])
+	m.avgPool2D(n, m.arena[326144:326144+n*20384], m.arena[59584:59584+n*5096])
 	// block2.layer1.relu: Relu N×26×14×14, fused with block2.layer1.bn/scaled (ChannelMul), block2.layer1.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu5(n, m.arena[:n*5096], m.arena[238336:238336+n*5096], &m.block2Layer1BnScale, &m.block2Layer1BnShift)
+	m.channelMulBiasAddRelu5(n, m.arena[:n*5096], m.arena[59584:59584+n*5096], &m.block2Layer1BnScale, &m.block2Layer1BnShift)
 	// block2.layer1.conv: Conv2D N×12×14×14
-	m.conv2D6(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[401408:401408+n*2352])
+	m.conv2D6(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[100352:100352+n*2352])
 	// block2.layer1.concat: Concat N×38×14×14
-	m.concat4(n, m.arena[:n*7448], m.arena[238336:238336+n*5096], m.arena[401408:401408+n*2352])
+	m.concat4(n, m.arena[:n*7448], m.arena[59584:59584+n*5096], m.arena[100352:100352+n*2352])
 	// block2.layer2.relu: Relu N×38×14×14, fused with block2.layer2.bn/scaled (ChannelMul), block2.layer2.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu6(n, m.arena[238336:238336+n*7448], m.arena[:n*7448], &m.block2Layer2BnScale, &m.block2Layer2BnShift)
+	m.channelMulBiasAddRelu6(n, m.arena[59584:59584+n*7448], m.arena[:n*7448], &m.block2Layer2BnScale, &m.block2Layer2BnShift)
 	// block2.layer2.conv: Conv2D N×12×14×14
-	m.conv2D7(n, m.arena[238336:238336+n*7448], m.block2Layer2ConvWeight[:], m.arena[702464:702464+n*2352])
+	m.conv2D7(n, m.arena[59584:59584+n*7448], m.block2Layer2ConvWeight[:], m.arena[175616:175616+n*2352])
 	// block2.layer2.concat: Concat N×50×14×14
-	m.concat5(n, m.arena[388864:388864+n*9800], m.arena[:n*7448], m.arena[702464:702464+n*2352])
+	m.concat5(n, m.arena[97216:97216+n*9800], m.arena[:n*7448], m.arena[175616:175616+n*2352])
 	// block2.layer3.relu: Relu N×50×14×14, fused with block2.layer3.bn/scaled (ChannelMul), block2.layer3.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu7(n, m.arena[:n*9800], m.arena[388864:388864+n*9800], &m.block2Layer3BnScale, &m.block2Layer3BnShift)
+	m.channelMulBiasAddRelu7(n, m.arena[:n*9800], m.arena[97216:97216+n*9800], &m.block2Layer3BnScale, &m.block2Layer3BnShift)
 	// block2.layer3.conv: Conv2D N×12×14×14
-	m.conv2D8(n, m.arena[:n*9800], m.block2Layer3ConvWeight[:], m.arena[702464:702464+n*2352])
+	m.conv2D8(n, m.arena[:n*9800], m.block2Layer3ConvWeight[:], m.arena[175616:175616+n*2352])
 	// block2.layer3.concat: Concat N×62×14×14
-	m.concat6(n, m.arena[:n*12152], m.arena[388864:388864+n*9800], m.arena[702464:702464+n*2352])
+	m.concat6(n, m.arena[:n*12152], m.arena[97216:97216+n*9800], m.arena[175616:175616+n*2352])
 	// final_relu: Relu N×62×14×14, fused with final_bn/scaled (ChannelMul), final_bn/shifted (BiasAdd)
 	m.channelMulBiasAddRelu8(n, m.arena[:n*12152], m.arena[:n*12152], &m.finalBnScale, &m.finalBnShift)
 	// gap: GlobalAvgPool2D N×62
-	m.globalAvgPool2D(n, m.arena[:n*12152], m.arena[388864:388864+n*62])
+	m.globalAvgPool2D(n, m.arena[:n*12152], m.arena[97216:97216+n*62])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 62, 1, m.arena[388864:388864+n*62], 62, m.fcWeight[:], 62, 0, m.arena[:n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 62, 1, m.arena[97216:97216+n*62], 62, m.fcWeight[:], 62, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// probs: Softmax N×10
@@ -111,60 +111,60 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 		m.deriveParams()
 	}
 	// stem: Conv2D N×16×28×28
-	m.conv2D(n, image, m.stemWeight[:], m.arena[702464:702464+n*12544])
+	m.conv2D(n, image, m.stemWeight[:], m.arena[175616:175616+n*12544])
 	// block1.layer1.relu: Relu N×16×28×28, fused with block1.layer1.bn/scaled (ChannelMul), block1.layer1.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu(n, m.arena[:n*12544], m.arena[702464:702464+n*12544], &m.block1Layer1BnScale, &m.block1Layer1BnShift)
+	m.channelMulBiasAddRelu(n, m.arena[:n*12544], m.arena[175616:175616+n*12544], &m.block1Layer1BnScale, &m.block1Layer1BnShift)
 	// block1.layer1.conv: Conv2D N×12×28×28
-	m.conv2D2(n, m.arena[:n*12544], m.block1Layer1ConvWeight[:], m.arena[1103872:1103872+n*9408])
+	m.conv2D2(n, m.arena[:n*12544], m.block1Layer1ConvWeight[:], m.arena[275968:275968+n*9408])
 	// block1.layer1.concat: Concat N×28×28×28
-	m.concat(n, m.arena[:n*21952], m.arena[702464:702464+n*12544], m.arena[1103872:1103872+n*9408])
+	m.concat(n, m.arena[:n*21952], m.arena[175616:175616+n*12544], m.arena[275968:275968+n*9408])
 	// block1.layer2.relu: Relu N×28×28×28, fused with block1.layer2.bn/scaled (ChannelMul), block1.layer2.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu2(n, m.arena[702464:702464+n*21952], m.arena[:n*21952], &m.block1Layer2BnScale, &m.block1Layer2BnShift)
+	m.channelMulBiasAddRelu2(n, m.arena[175616:175616+n*21952], m.arena[:n*21952], &m.block1Layer2BnScale, &m.block1Layer2BnShift)
 	// block1.layer2.conv: Conv2D N×12×28×28
-	m.conv2D3(n, m.arena[702464:702464+n*21952], m.block1Layer2ConvWeight[:], m.arena[2308096:2308096+n*9408])
+	m.conv2D3(n, m.arena[175616:175616+n*21952], m.block1Layer2ConvWeight[:], m.arena[577024:577024+n*9408])
 	// block1.layer2.concat: Concat N×40×28×28
-	m.concat2(n, m.arena[1304576:1304576+n*31360], m.arena[:n*21952], m.arena[2308096:2308096+n*9408])
+	m.concat2(n, m.arena[326144:326144+n*31360], m.arena[:n*21952], m.arena[577024:577024+n*9408])
 	// block1.layer3.relu: Relu N×40×28×28, fused with block1.layer3.bn/scaled (ChannelMul), block1.layer3.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu3(n, m.arena[:n*31360], m.arena[1304576:1304576+n*31360], &m.block1Layer3BnScale, &m.block1Layer3BnShift)
+	m.channelMulBiasAddRelu3(n, m.arena[:n*31360], m.arena[326144:326144+n*31360], &m.block1Layer3BnScale, &m.block1Layer3BnShift)
 	// block1.layer3.conv: Conv2D N×12×28×28
-	m.conv2D4(n, m.arena[:n*31360], m.block1Layer3ConvWeight[:], m.arena[2308096:2308096+n*9408])
+	m.conv2D4(n, m.arena[:n*31360], m.block1Layer3ConvWeight[:], m.arena[577024:577024+n*9408])
 	// block1.layer3.concat: Concat N×52×28×28
-	m.concat3(n, m.arena[:n*40768], m.arena[1304576:1304576+n*31360], m.arena[2308096:2308096+n*9408])
+	m.concat3(n, m.arena[:n*40768], m.arena[326144:326144+n*31360], m.arena[577024:577024+n*9408])
 	// trans1.relu: Relu N×52×28×28, fused with trans1.bn/scaled (ChannelMul), trans1.bn/shifted (BiasAdd)
 	m.channelMulBiasAddRelu4(n, m.arena[:n*40768], m.arena[:n*40768], &m.trans1BnScale, &m.trans1BnShift)
 	// trans1.conv: Conv2D N×26×28×28
-	m.conv2D5(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[1304576:1304576+n*20384])
+	m.conv2D5(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[326144:326144+n*20384])
 	// trans1.pool: AvgPool2D N×26×14×14
-	m.avgPool2D(n, m.arena[1304576:1304576+n*20384], m.arena[238336:238336+n*5096])
+	m.avgPool2D(n, m.arena[326144:326144+n*20384], m.arena[59584:59584+n*5096])
 	// block2.layer1.relu: Relu N×26×14×14, fused with block2.layer1.bn/scaled (ChannelMul), block2.layer1.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu5(n, m.arena[:n*5096], m.arena[238336:238336+n*5096], &m.block2Layer1BnScale, &m.block2Layer1BnShift)
+	m.channelMulBiasAddRelu5(n, m.arena[:n*5096], m.arena[59584:59584+n*5096], &m.block2Layer1BnScale, &m.block2Layer1BnShift)
 	// block2.layer1.conv: Conv2D N×12×14×14
-	m.conv2D6(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[401408:401408+n*2352])
+	m.conv2D6(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[100352:100352+n*2352])
 	// block2.layer1.concat: Concat N×38×14×14
-	m.concat4(n, m.arena[:n*7448], m.arena[238336:238336+n*5096], m.arena[401408:401408+n*2352])
+	m.concat4(n, m.arena[:n*7448], m.arena[59584:59584+n*5096], m.arena[100352:100352+n*2352])
 	// block2.layer2.relu: Relu N×38×14×14, fused with block2.layer2.bn/scaled (ChannelMul), block2.layer2.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu6(n, m.arena[238336:238336+n*7448], m.arena[:n*7448], &m.block2Layer2BnScale, &m.block2Layer2BnShift)
+	m.channelMulBiasAddRelu6(n, m.arena[59584:59584+n*7448], m.arena[:n*7448], &m.block2Layer2BnScale, &m.block2Layer2BnShift)
 	// block2.layer2.conv: Conv2D N×12×14×14
-	m.conv2D7(n, m.arena[238336:238336+n*7448], m.block2Layer2ConvWeight[:], m.arena[702464:702464+n*2352])
+	m.conv2D7(n, m.arena[59584:59584+n*7448], m.block2Layer2ConvWeight[:], m.arena[175616:175616+n*2352])
 	// block2.layer2.concat: Concat N×50×14×14
-	m.concat5(n, m.arena[388864:388864+n*9800], m.arena[:n*7448], m.arena[702464:702464+n*2352])
+	m.concat5(n, m.arena[97216:97216+n*9800], m.arena[:n*7448], m.arena[175616:175616+n*2352])
 	// block2.layer3.relu: Relu N×50×14×14, fused with block2.layer3.bn/scaled (ChannelMul), block2.layer3.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu7(n, m.arena[:n*9800], m.arena[388864:388864+n*9800], &m.block2Layer3BnScale, &m.block2Layer3BnShift)
+	m.channelMulBiasAddRelu7(n, m.arena[:n*9800], m.arena[97216:97216+n*9800], &m.block2Layer3BnScale, &m.block2Layer3BnShift)
 	// block2.layer3.conv: Conv2D N×12×14×14
-	m.conv2D8(n, m.arena[:n*9800], m.block2Layer3ConvWeight[:], m.arena[702464:702464+n*2352])
+	m.conv2D8(n, m.arena[:n*9800], m.block2Layer3ConvWeight[:], m.arena[175616:175616+n*2352])
 	// block2.layer3.concat: Concat N×62×14×14
-	m.concat6(n, m.arena[:n*12152], m.arena[388864:388864+n*9800], m.arena[702464:702464+n*2352])
+	m.concat6(n, m.arena[:n*12152], m.arena[97216:97216+n*9800], m.arena[175616:175616+n*2352])
 	// final_relu: Relu N×62×14×14, fused with final_bn/scaled (ChannelMul), final_bn/shifted (BiasAdd)
 	m.channelMulBiasAddRelu8(n, m.arena[:n*12152], m.arena[:n*12152], &m.finalBnScale, &m.finalBnShift)
 	// gap: GlobalAvgPool2D N×62
-	m.globalAvgPool2D(n, m.arena[:n*12152], m.arena[388864:388864+n*62])
+	m.globalAvgPool2D(n, m.arena[:n*12152], m.arena[97216:97216+n*62])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 62, 1, m.arena[388864:388864+n*62], 62, m.fcWeight[:], 62, 0, m.arena[:n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 62, 1, m.arena[97216:97216+n*62], 62, m.fcWeight[:], 62, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[320:320+1])
-	loss := m.arena[320]
+	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[80:80+1])
+	loss := m.arena[80]
 	return loss, nil
 }
 
