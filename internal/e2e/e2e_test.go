@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dlgen/dlgen/internal/testmod"
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/ir/interp"
 	"github.com/dlgen/dlgen/passes"
@@ -105,7 +106,7 @@ type result struct {
 const tol = 1e-4
 
 func TestGenerateBuildRunAndCompareWithTheInterpreter(t *testing.T) {
-	root := userModule(t, map[string]string{"tiny/model.go": modelSrc, "main.go": mainSrc})
+	root := testmod.UserModule(t, map[string]string{"tiny/model.go": modelSrc, "main.go": mainSrc})
 
 	run(t, root, "go", "generate", "./...")
 	for _, f := range []string{"model.go", "predict.go", "train.go", "graph.json"} {
@@ -162,24 +163,4 @@ func run(t *testing.T, dir, name string, args ...string) string {
 	out, err := cmd.Output()
 	require.NoError(t, err, "%s %s: %s", name, strings.Join(args, " "), stderr.String())
 	return string(out)
-}
-
-// userModule writes a module that uses dlgen through a replace directive, as a user's
-// project would, and returns its root.
-func userModule(t *testing.T, files map[string]string) string {
-	t.Helper()
-	repo, err := filepath.Abs("../..")
-	require.NoError(t, err)
-	require.FileExists(t, filepath.Join(repo, "go.mod"))
-	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
-	require.NoError(t, err)
-	root := t.TempDir()
-	files["go.mod"] = "module example.com/user\n\ngo 1.26\n\nrequire github.com/dlgen/dlgen v0.0.0\n\nreplace github.com/dlgen/dlgen => " + repo + "\n"
-	files["go.sum"] = string(sum)
-	for name, src := range files {
-		path := filepath.Join(root, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
-	}
-	return root
 }

@@ -3,6 +3,7 @@
 package load
 
 import (
+	"github.com/dlgen/dlgen/internal/testmod"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,7 +17,7 @@ import (
 
 func TestInterrupt(t *testing.T) {
 	t.Run("Ctrl-C while the constructors run stops them and removes the temporary program", func(t *testing.T) {
-		root := userModule(t, map[string]string{"slow/slow.go": `package slow
+		root := testmod.UserModule(t, map[string]string{"slow/slow.go": `package slow
 
 import (
 	"os"

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,51 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dlgen/dlgen/internal/testmod"
 	"github.com/dlgen/dlgen/ir"
 )
-
-// repoRoot walks up from the test's working directory to dlgen's go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.Contains(string(data), "module github.com/dlgen/dlgen\n") {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "no dlgen go.mod above the working directory")
-		dir = parent
-	}
-}
-
-// userModule writes a module that uses dlgen through a replace directive, as a
-// user's project would, with the given files (path → source), and returns its root.
-func userModule(t *testing.T, files map[string]string) string {
-	t.Helper()
-	repo := repoRoot(t)
-	goMod, err := os.ReadFile(filepath.Join(repo, "go.mod"))
-	require.NoError(t, err)
-	goLine := "go 1.26"
-	for _, l := range strings.Split(string(goMod), "\n") {
-		if strings.HasPrefix(l, "go ") {
-			goLine = l
-		}
-	}
-	root := t.TempDir()
-	mod := "module example.com/user\n\n" + goLine + "\n\nrequire github.com/dlgen/dlgen v0.0.0\n\nreplace github.com/dlgen/dlgen => " + repo + "\n"
-	files["go.mod"] = mod
-	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
-	require.NoError(t, err)
-	files["go.sum"] = string(sum)
-	for name, src := range files {
-		path := filepath.Join(root, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
-	}
-	return root
-}
 
 const goodPkg = `package good
 
@@ -132,7 +89,7 @@ func tempDirs(t *testing.T, root string) []string {
 }
 
 func TestFind(t *testing.T) {
-	root := userModule(t, map[string]string{
+	root := testmod.UserModule(t, map[string]string{
 		"good/good.go":   goodPkg,
 		"wrong/wrong.go": wrongPkg,
 	})
@@ -163,7 +120,7 @@ func TestFind(t *testing.T) {
 	})
 
 	t.Run("reports a package that does not compile", func(t *testing.T) {
-		bad := userModule(t, map[string]string{"p/p.go": "package p\n\nfunc F() int { return \"x\" }\n"})
+		bad := testmod.UserModule(t, map[string]string{"p/p.go": "package p\n\nfunc F() int { return \"x\" }\n"})
 		_, err := Find(bad, []string{"./p"})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "p.go:3")
@@ -205,7 +162,7 @@ func TestSelect(t *testing.T) {
 // warm build cache (go test has just built ir and nn), 11 s with an empty one. That
 // is cheap enough to run under -short too, so CI checks the real loader.
 func TestRun(t *testing.T) {
-	root := userModule(t, map[string]string{
+	root := testmod.UserModule(t, map[string]string{
 		"good/good.go":       goodPkg,
 		"failing/failing.go": failingPkg,
 	})
