@@ -33,5 +33,5 @@ package generated
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ZFNetSmall -out zfnetsmall -max-batch 32 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model VGGSmall -out vggsmall -max-batch 8 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model InceptionSmall -out inceptionsmall -max-batch 32 -tests -cmd
-//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ResNetSmall -out resnetsmall -max-batch 32 -tests -cmd
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ResNetSmall -out resnetsmall -max-batch 8 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model DenseNetSmall -out densenetsmall -max-batch 8 -tests -cmd

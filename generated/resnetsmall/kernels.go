@@ -10,7 +10,7 @@ import (
 // conv2D computes Conv2D N×16×28×28, for stem.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:358244])
+	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:169444])
 }
 
 // biasAddRelu computes BiasAdd+Relu N×16×28×28, for stem_relu, res1.relu1.
@@ -1137,5 +1137,5 @@ func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32
 // conv2DFilterGrad8 computes Conv2DFilterGrad 16×1×3×3, for d.stem.1.
 func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, dy, dw, m.scratch32[:358244])
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, dy, dw, m.scratch32[:169444])
 }

@@ -10,11 +10,11 @@ import (
 )
 
 // MaxBatch is the largest batch size n the methods accept; it sizes the arena.
-const MaxBatch = 32
+const MaxBatch = 8
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 9436368
+const arenaSize = 2359456
 
 //go:embed graph.json
 var graphJSON string
@@ -182,7 +182,7 @@ type Model struct {
 	scratch64 [64]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [358244]float32
+	scratch32 [241664]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 

@@ -32,49 +32,49 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	// stem_relu: Relu N×16×28×28, fused with stem_bn/shifted (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*12544], m.arena[:n*12544], &m.stemBnShift)
 	// res1.conv1: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[:n*12544], m.res1Conv1FoldedWeightScaled[:], m.arena[401408:401408+n*12544])
+	m.conv2D2(n, m.arena[:n*12544], m.res1Conv1FoldedWeightScaled[:], m.arena[100352:100352+n*12544])
 	// res1.relu1: Relu N×16×28×28, fused with res1.bn1/shifted (BiasAdd)
-	m.biasAddRelu(n, m.arena[401408:401408+n*12544], m.arena[401408:401408+n*12544], &m.res1Bn1Shift)
+	m.biasAddRelu(n, m.arena[100352:100352+n*12544], m.arena[100352:100352+n*12544], &m.res1Bn1Shift)
 	// res1.conv2: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[401408:401408+n*12544], m.res1Conv2FoldedWeightScaled[:], m.arena[802816:802816+n*12544])
+	m.conv2D2(n, m.arena[100352:100352+n*12544], m.res1Conv2FoldedWeightScaled[:], m.arena[200704:200704+n*12544])
 	// res1.relu: Relu N×16×28×28, fused with res1.bn2/shifted (BiasAdd), res1.add (Add)
-	m.biasAddAddRelu(n, m.arena[802816:802816+n*12544], m.arena[802816:802816+n*12544], &m.res1Bn2Shift, m.arena[:n*12544])
+	m.biasAddAddRelu(n, m.arena[200704:200704+n*12544], m.arena[200704:200704+n*12544], &m.res1Bn2Shift, m.arena[:n*12544])
 	// res2.conv1: Conv2D N×32×14×14
-	m.conv2D3(n, m.arena[802816:802816+n*12544], m.res2Conv1FoldedWeightScaled[:], m.arena[:n*6272])
+	m.conv2D3(n, m.arena[200704:200704+n*12544], m.res2Conv1FoldedWeightScaled[:], m.arena[:n*6272])
 	// res2.relu1: Relu N×32×14×14, fused with res2.bn1/shifted (BiasAdd)
 	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.res2Bn1Shift)
 	// res2.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[:n*6272], m.res2Conv2FoldedWeightScaled[:], m.arena[200704:200704+n*6272])
+	m.conv2D4(n, m.arena[:n*6272], m.res2Conv2FoldedWeightScaled[:], m.arena[50176:50176+n*6272])
 	// res2.proj: Conv2D N×32×14×14
-	m.conv2D5(n, m.arena[802816:802816+n*12544], m.res2ProjFoldedWeightScaled[:], m.arena[:n*6272])
+	m.conv2D5(n, m.arena[200704:200704+n*12544], m.res2ProjFoldedWeightScaled[:], m.arena[:n*6272])
 	// res2.relu: Relu N×32×14×14, fused with res2.bn2/shifted (BiasAdd), res2.proj_bn/shifted (BiasAdd), res2.add (Add)
-	m.biasAddBiasAddAddRelu(n, m.arena[200704:200704+n*6272], m.arena[200704:200704+n*6272], &m.res2Bn2Shift, m.arena[:n*6272], &m.res2ProjBnShift)
+	m.biasAddBiasAddAddRelu(n, m.arena[50176:50176+n*6272], m.arena[50176:50176+n*6272], &m.res2Bn2Shift, m.arena[:n*6272], &m.res2ProjBnShift)
 	// res3.conv1: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[200704:200704+n*6272], m.res3Conv1FoldedWeightScaled[:], m.arena[:n*6272])
+	m.conv2D4(n, m.arena[50176:50176+n*6272], m.res3Conv1FoldedWeightScaled[:], m.arena[:n*6272])
 	// res3.relu1: Relu N×32×14×14, fused with res3.bn1/shifted (BiasAdd)
 	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.res3Bn1Shift)
 	// res3.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], m.arena[401408:401408+n*6272])
+	m.conv2D4(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], m.arena[100352:100352+n*6272])
 	// res3.relu: Relu N×32×14×14, fused with res3.bn2/shifted (BiasAdd), res3.add (Add)
-	m.biasAddAddRelu2(n, m.arena[401408:401408+n*6272], m.arena[401408:401408+n*6272], &m.res3Bn2Shift, m.arena[200704:200704+n*6272])
+	m.biasAddAddRelu2(n, m.arena[100352:100352+n*6272], m.arena[100352:100352+n*6272], &m.res3Bn2Shift, m.arena[50176:50176+n*6272])
 	// res4.conv1: Conv2D N×64×7×7
-	m.conv2D6(n, m.arena[401408:401408+n*6272], m.res4Conv1FoldedWeightScaled[:], m.arena[:n*3136])
+	m.conv2D6(n, m.arena[100352:100352+n*6272], m.res4Conv1FoldedWeightScaled[:], m.arena[:n*3136])
 	// res4.relu1: Relu N×64×7×7, fused with res4.bn1/shifted (BiasAdd)
 	m.biasAddRelu3(n, m.arena[:n*3136], m.arena[:n*3136], &m.res4Bn1Shift)
 	// res4.conv2: Conv2D N×64×7×7
-	m.conv2D7(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], m.arena[100352:100352+n*3136])
+	m.conv2D7(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], m.arena[25088:25088+n*3136])
 	// res4.proj: Conv2D N×64×7×7
-	m.conv2D8(n, m.arena[401408:401408+n*6272], m.res4ProjFoldedWeightScaled[:], m.arena[:n*3136])
+	m.conv2D8(n, m.arena[100352:100352+n*6272], m.res4ProjFoldedWeightScaled[:], m.arena[:n*3136])
 	// res4.relu: Relu N×64×7×7, fused with res4.bn2/shifted (BiasAdd), res4.proj_bn/shifted (BiasAdd), res4.add (Add)
-	m.biasAddBiasAddAddRelu2(n, m.arena[100352:100352+n*3136], m.arena[100352:100352+n*3136], &m.res4Bn2Shift, m.arena[:n*3136], &m.res4ProjBnShift)
+	m.biasAddBiasAddAddRelu2(n, m.arena[25088:25088+n*3136], m.arena[25088:25088+n*3136], &m.res4Bn2Shift, m.arena[:n*3136], &m.res4ProjBnShift)
 	// gap: GlobalAvgPool2D N×64
-	m.globalAvgPool2D(n, m.arena[100352:100352+n*3136], m.arena[:n*64])
+	m.globalAvgPool2D(n, m.arena[25088:25088+n*3136], m.arena[:n*64])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[2048:2048+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[512:512+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[2048:2048+n*10], m.arena[2048:2048+n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[512:512+n*10], m.arena[512:512+n*10], &m.fcBias)
 	// probs: Softmax N×10
-	m.softmax(n, m.arena[2048:2048+n*10], probs)
+	m.softmax(n, m.arena[512:512+n*10], probs)
 	return nil
 }
 
@@ -109,49 +109,49 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	// stem_relu: Relu N×16×28×28, fused with stem_bn/shifted (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*12544], m.arena[:n*12544], &m.stemBnShift)
 	// res1.conv1: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[:n*12544], m.res1Conv1FoldedWeightScaled[:], m.arena[401408:401408+n*12544])
+	m.conv2D2(n, m.arena[:n*12544], m.res1Conv1FoldedWeightScaled[:], m.arena[100352:100352+n*12544])
 	// res1.relu1: Relu N×16×28×28, fused with res1.bn1/shifted (BiasAdd)
-	m.biasAddRelu(n, m.arena[401408:401408+n*12544], m.arena[401408:401408+n*12544], &m.res1Bn1Shift)
+	m.biasAddRelu(n, m.arena[100352:100352+n*12544], m.arena[100352:100352+n*12544], &m.res1Bn1Shift)
 	// res1.conv2: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[401408:401408+n*12544], m.res1Conv2FoldedWeightScaled[:], m.arena[802816:802816+n*12544])
+	m.conv2D2(n, m.arena[100352:100352+n*12544], m.res1Conv2FoldedWeightScaled[:], m.arena[200704:200704+n*12544])
 	// res1.relu: Relu N×16×28×28, fused with res1.bn2/shifted (BiasAdd), res1.add (Add)
-	m.biasAddAddRelu(n, m.arena[802816:802816+n*12544], m.arena[802816:802816+n*12544], &m.res1Bn2Shift, m.arena[:n*12544])
+	m.biasAddAddRelu(n, m.arena[200704:200704+n*12544], m.arena[200704:200704+n*12544], &m.res1Bn2Shift, m.arena[:n*12544])
 	// res2.conv1: Conv2D N×32×14×14
-	m.conv2D3(n, m.arena[802816:802816+n*12544], m.res2Conv1FoldedWeightScaled[:], m.arena[:n*6272])
+	m.conv2D3(n, m.arena[200704:200704+n*12544], m.res2Conv1FoldedWeightScaled[:], m.arena[:n*6272])
 	// res2.relu1: Relu N×32×14×14, fused with res2.bn1/shifted (BiasAdd)
 	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.res2Bn1Shift)
 	// res2.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[:n*6272], m.res2Conv2FoldedWeightScaled[:], m.arena[200704:200704+n*6272])
+	m.conv2D4(n, m.arena[:n*6272], m.res2Conv2FoldedWeightScaled[:], m.arena[50176:50176+n*6272])
 	// res2.proj: Conv2D N×32×14×14
-	m.conv2D5(n, m.arena[802816:802816+n*12544], m.res2ProjFoldedWeightScaled[:], m.arena[:n*6272])
+	m.conv2D5(n, m.arena[200704:200704+n*12544], m.res2ProjFoldedWeightScaled[:], m.arena[:n*6272])
 	// res2.relu: Relu N×32×14×14, fused with res2.bn2/shifted (BiasAdd), res2.proj_bn/shifted (BiasAdd), res2.add (Add)
-	m.biasAddBiasAddAddRelu(n, m.arena[200704:200704+n*6272], m.arena[200704:200704+n*6272], &m.res2Bn2Shift, m.arena[:n*6272], &m.res2ProjBnShift)
+	m.biasAddBiasAddAddRelu(n, m.arena[50176:50176+n*6272], m.arena[50176:50176+n*6272], &m.res2Bn2Shift, m.arena[:n*6272], &m.res2ProjBnShift)
 	// res3.conv1: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[200704:200704+n*6272], m.res3Conv1FoldedWeightScaled[:], m.arena[:n*6272])
+	m.conv2D4(n, m.arena[50176:50176+n*6272], m.res3Conv1FoldedWeightScaled[:], m.arena[:n*6272])
 	// res3.relu1: Relu N×32×14×14, fused with res3.bn1/shifted (BiasAdd)
 	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.res3Bn1Shift)
 	// res3.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], m.arena[401408:401408+n*6272])
+	m.conv2D4(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], m.arena[100352:100352+n*6272])
 	// res3.relu: Relu N×32×14×14, fused with res3.bn2/shifted (BiasAdd), res3.add (Add)
-	m.biasAddAddRelu2(n, m.arena[401408:401408+n*6272], m.arena[401408:401408+n*6272], &m.res3Bn2Shift, m.arena[200704:200704+n*6272])
+	m.biasAddAddRelu2(n, m.arena[100352:100352+n*6272], m.arena[100352:100352+n*6272], &m.res3Bn2Shift, m.arena[50176:50176+n*6272])
 	// res4.conv1: Conv2D N×64×7×7
-	m.conv2D6(n, m.arena[401408:401408+n*6272], m.res4Conv1FoldedWeightScaled[:], m.arena[:n*3136])
+	m.conv2D6(n, m.arena[100352:100352+n*6272], m.res4Conv1FoldedWeightScaled[:], m.arena[:n*3136])
 	// res4.relu1: Relu N×64×7×7, fused with res4.bn1/shifted (BiasAdd)
 	m.biasAddRelu3(n, m.arena[:n*3136], m.arena[:n*3136], &m.res4Bn1Shift)
 	// res4.conv2: Conv2D N×64×7×7
-	m.conv2D7(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], m.arena[100352:100352+n*3136])
+	m.conv2D7(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], m.arena[25088:25088+n*3136])
 	// res4.proj: Conv2D N×64×7×7
-	m.conv2D8(n, m.arena[401408:401408+n*6272], m.res4ProjFoldedWeightScaled[:], m.arena[:n*3136])
+	m.conv2D8(n, m.arena[100352:100352+n*6272], m.res4ProjFoldedWeightScaled[:], m.arena[:n*3136])
 	// res4.relu: Relu N×64×7×7, fused with res4.bn2/shifted (BiasAdd), res4.proj_bn/shifted (BiasAdd), res4.add (Add)
-	m.biasAddBiasAddAddRelu2(n, m.arena[100352:100352+n*3136], m.arena[100352:100352+n*3136], &m.res4Bn2Shift, m.arena[:n*3136], &m.res4ProjBnShift)
+	m.biasAddBiasAddAddRelu2(n, m.arena[25088:25088+n*3136], m.arena[25088:25088+n*3136], &m.res4Bn2Shift, m.arena[:n*3136], &m.res4ProjBnShift)
 	// gap: GlobalAvgPool2D N×64
-	m.globalAvgPool2D(n, m.arena[100352:100352+n*3136], m.arena[:n*64])
+	m.globalAvgPool2D(n, m.arena[25088:25088+n*3136], m.arena[:n*64])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[2048:2048+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[512:512+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[2048:2048+n*10], m.arena[2048:2048+n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[512:512+n*10], m.arena[512:512+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[2048:2048+n*10], label, m.arena[:1])
+	m.sparseSoftmaxCELoss(n, m.arena[512:512+n*10], label, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
 }

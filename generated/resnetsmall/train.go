@@ -39,24 +39,24 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// stem: Conv2D N×16×28×28
 	m.conv2D(n, image, m.stemWeight[:], m.arena[:n*12544])
 	// stem_bn/mean: ChannelMean 16
-	m.channelMean(n, m.arena[:n*12544], (*[16]float32)(m.arena[401408:]))
+	m.channelMean(n, m.arena[:n*12544], (*[16]float32)(m.arena[100352:]))
 	// stem_bn/neg_mean: Scale 16
-	m.scale(n, m.arena[401408:401408+16], m.arena[401424:401424+16])
+	m.scale(n, m.arena[100352:100352+16], m.arena[100368:100368+16])
 	// stem_bn/centered: BiasAdd N×16×28×28
-	m.biasAdd2(n, m.arena[:n*12544], m.arena[401440:401440+n*12544], (*[16]float32)(m.arena[401424:]))
+	m.biasAdd2(n, m.arena[:n*12544], m.arena[100384:100384+n*12544], (*[16]float32)(m.arena[100368:]))
 	// stem_bn/sq: Square N×16×28×28
-	m.square(n, m.arena[401440:401440+n*12544], m.arena[802848:802848+n*12544])
+	m.square(n, m.arena[100384:100384+n*12544], m.arena[200736:200736+n*12544])
 	// stem_bn/var: ChannelMean 16
-	m.channelMean(n, m.arena[802848:802848+n*12544], (*[16]float32)(m.arena[401424:]))
+	m.channelMean(n, m.arena[200736:200736+n*12544], (*[16]float32)(m.arena[100368:]))
 	// stem_bn/inv_std: Rsqrt 16, fused with stem_bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[802848:802848+16], m.arena[401424:401424+16])
+	m.addScalarRsqrt(n, m.arena[200736:200736+16], m.arena[100368:100368+16])
 	// stem_bn/normalized: ChannelMul N×16×28×28
-	m.channelMul9(n, m.arena[401440:401440+n*12544], m.arena[802864:802864+n*12544], (*[16]float32)(m.arena[802848:]))
+	m.channelMul9(n, m.arena[100384:100384+n*12544], m.arena[200752:200752+n*12544], (*[16]float32)(m.arena[200736:]))
 	// stem_bn/shifted: BiasAdd N×16×28×28, fused with stem_bn/scaled (ChannelMul)
-	m.channelMulBiasAdd(n, m.arena[1204272:1204272+n*12544], m.arena[802864:802864+n*12544], &m.stemBnWeight, &m.stemBnBias)
+	m.channelMulBiasAdd(n, m.arena[301104:301104+n*12544], m.arena[200752:200752+n*12544], &m.stemBnWeight, &m.stemBnBias)
 	// stem_bn/update_mean: RunningUpdate 16
 	{
-		state, stat := &m.stemBnRunningMean, (*[16]float32)(m.arena[401408:])
+		state, stat := &m.stemBnRunningMean, (*[16]float32)(m.arena[100352:])
 		corr := 1.0
 		for c := range 16 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -64,7 +64,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// stem_bn/update_var: RunningUpdate 16
 	{
-		state, stat := &m.stemBnRunningVar, (*[16]float32)(m.arena[401424:])
+		state, stat := &m.stemBnRunningVar, (*[16]float32)(m.arena[100368:])
 		m1 := float64(n * 784)
 		corr := m1 / (m1 - 1)
 		for c := range 16 {
@@ -72,28 +72,28 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// stem_relu: Relu N×16×28×28
-	m.relu(n, m.arena[1204272:1204272+n*12544], m.arena[:n*12544])
+	m.relu(n, m.arena[301104:301104+n*12544], m.arena[:n*12544])
 	// res1.conv1: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[:n*12544], m.res1Conv1Weight[:], m.arena[1605680:1605680+n*12544])
+	m.conv2D2(n, m.arena[:n*12544], m.res1Conv1Weight[:], m.arena[401456:401456+n*12544])
 	// res1.bn1/mean: ChannelMean 16
-	m.channelMean(n, m.arena[1605680:1605680+n*12544], (*[16]float32)(m.arena[401408:]))
+	m.channelMean(n, m.arena[401456:401456+n*12544], (*[16]float32)(m.arena[100352:]))
 	// res1.bn1/neg_mean: Scale 16
-	m.scale(n, m.arena[401408:401408+16], m.arena[401424:401424+16])
+	m.scale(n, m.arena[100352:100352+16], m.arena[100368:100368+16])
 	// res1.bn1/centered: BiasAdd N×16×28×28
-	m.biasAdd2(n, m.arena[1605680:1605680+n*12544], m.arena[2007088:2007088+n*12544], (*[16]float32)(m.arena[401424:]))
+	m.biasAdd2(n, m.arena[401456:401456+n*12544], m.arena[501808:501808+n*12544], (*[16]float32)(m.arena[100368:]))
 	// res1.bn1/sq: Square N×16×28×28
-	m.square(n, m.arena[2007088:2007088+n*12544], m.arena[2408496:2408496+n*12544])
+	m.square(n, m.arena[501808:501808+n*12544], m.arena[602160:602160+n*12544])
 	// res1.bn1/var: ChannelMean 16
-	m.channelMean(n, m.arena[2408496:2408496+n*12544], (*[16]float32)(m.arena[401424:]))
+	m.channelMean(n, m.arena[602160:602160+n*12544], (*[16]float32)(m.arena[100368:]))
 	// res1.bn1/inv_std: Rsqrt 16, fused with res1.bn1/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[2408496:2408496+16], m.arena[401424:401424+16])
+	m.addScalarRsqrt(n, m.arena[602160:602160+16], m.arena[100368:100368+16])
 	// res1.bn1/normalized: ChannelMul N×16×28×28
-	m.channelMul9(n, m.arena[2007088:2007088+n*12544], m.arena[2408512:2408512+n*12544], (*[16]float32)(m.arena[2408496:]))
+	m.channelMul9(n, m.arena[501808:501808+n*12544], m.arena[602176:602176+n*12544], (*[16]float32)(m.arena[602160:]))
 	// res1.bn1/shifted: BiasAdd N×16×28×28, fused with res1.bn1/scaled (ChannelMul)
-	m.channelMulBiasAdd(n, m.arena[2809920:2809920+n*12544], m.arena[2408512:2408512+n*12544], &m.res1Bn1Weight, &m.res1Bn1Bias)
+	m.channelMulBiasAdd(n, m.arena[702528:702528+n*12544], m.arena[602176:602176+n*12544], &m.res1Bn1Weight, &m.res1Bn1Bias)
 	// res1.bn1/update_mean: RunningUpdate 16
 	{
-		state, stat := &m.res1Bn1RunningMean, (*[16]float32)(m.arena[401408:])
+		state, stat := &m.res1Bn1RunningMean, (*[16]float32)(m.arena[100352:])
 		corr := 1.0
 		for c := range 16 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -101,7 +101,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res1.bn1/update_var: RunningUpdate 16
 	{
-		state, stat := &m.res1Bn1RunningVar, (*[16]float32)(m.arena[401424:])
+		state, stat := &m.res1Bn1RunningVar, (*[16]float32)(m.arena[100368:])
 		m1 := float64(n * 784)
 		corr := m1 / (m1 - 1)
 		for c := range 16 {
@@ -109,26 +109,26 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res1.relu1: Relu N×16×28×28
-	m.relu(n, m.arena[2809920:2809920+n*12544], m.arena[1605680:1605680+n*12544])
+	m.relu(n, m.arena[702528:702528+n*12544], m.arena[401456:401456+n*12544])
 	// res1.conv2: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[1605680:1605680+n*12544], m.res1Conv2Weight[:], m.arena[3211328:3211328+n*12544])
+	m.conv2D2(n, m.arena[401456:401456+n*12544], m.res1Conv2Weight[:], m.arena[802880:802880+n*12544])
 	// res1.bn2/mean: ChannelMean 16
-	m.channelMean(n, m.arena[3211328:3211328+n*12544], (*[16]float32)(m.arena[401408:]))
+	m.channelMean(n, m.arena[802880:802880+n*12544], (*[16]float32)(m.arena[100352:]))
 	// res1.bn2/neg_mean: Scale 16
-	m.scale(n, m.arena[401408:401408+16], m.arena[401424:401424+16])
+	m.scale(n, m.arena[100352:100352+16], m.arena[100368:100368+16])
 	// res1.bn2/centered: BiasAdd N×16×28×28
-	m.biasAdd2(n, m.arena[3211328:3211328+n*12544], m.arena[3612736:3612736+n*12544], (*[16]float32)(m.arena[401424:]))
+	m.biasAdd2(n, m.arena[802880:802880+n*12544], m.arena[903232:903232+n*12544], (*[16]float32)(m.arena[100368:]))
 	// res1.bn2/sq: Square N×16×28×28
-	m.square(n, m.arena[3612736:3612736+n*12544], m.arena[4014144:4014144+n*12544])
+	m.square(n, m.arena[903232:903232+n*12544], m.arena[1003584:1003584+n*12544])
 	// res1.bn2/var: ChannelMean 16
-	m.channelMean(n, m.arena[4014144:4014144+n*12544], (*[16]float32)(m.arena[401424:]))
+	m.channelMean(n, m.arena[1003584:1003584+n*12544], (*[16]float32)(m.arena[100368:]))
 	// res1.bn2/inv_std: Rsqrt 16, fused with res1.bn2/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[4014144:4014144+16], m.arena[401424:401424+16])
+	m.addScalarRsqrt(n, m.arena[1003584:1003584+16], m.arena[100368:100368+16])
 	// res1.bn2/normalized: ChannelMul N×16×28×28
-	m.channelMul9(n, m.arena[3612736:3612736+n*12544], m.arena[4014160:4014160+n*12544], (*[16]float32)(m.arena[4014144:]))
+	m.channelMul9(n, m.arena[903232:903232+n*12544], m.arena[1003600:1003600+n*12544], (*[16]float32)(m.arena[1003584:]))
 	// res1.bn2/update_mean: RunningUpdate 16
 	{
-		state, stat := &m.res1Bn2RunningMean, (*[16]float32)(m.arena[401408:])
+		state, stat := &m.res1Bn2RunningMean, (*[16]float32)(m.arena[100352:])
 		corr := 1.0
 		for c := range 16 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -136,7 +136,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res1.bn2/update_var: RunningUpdate 16
 	{
-		state, stat := &m.res1Bn2RunningVar, (*[16]float32)(m.arena[401424:])
+		state, stat := &m.res1Bn2RunningVar, (*[16]float32)(m.arena[100368:])
 		m1 := float64(n * 784)
 		corr := m1 / (m1 - 1)
 		for c := range 16 {
@@ -144,30 +144,30 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res1.add: Add N×16×28×28, fused with res1.bn2/scaled (ChannelMul), res1.bn2/shifted (BiasAdd)
-	m.channelMulBiasAddAdd(n, m.arena[3211328:3211328+n*12544], m.arena[4014160:4014160+n*12544], &m.res1Bn2Weight, &m.res1Bn2Bias, m.arena[:n*12544])
+	m.channelMulBiasAddAdd(n, m.arena[802880:802880+n*12544], m.arena[1003600:1003600+n*12544], &m.res1Bn2Weight, &m.res1Bn2Bias, m.arena[:n*12544])
 	// res1.relu: Relu N×16×28×28
-	m.relu(n, m.arena[3211328:3211328+n*12544], m.arena[4415568:4415568+n*12544])
+	m.relu(n, m.arena[802880:802880+n*12544], m.arena[1103952:1103952+n*12544])
 	// res2.conv1: Conv2D N×32×14×14
-	m.conv2D3(n, m.arena[4415568:4415568+n*12544], m.res2Conv1Weight[:], m.arena[4816976:4816976+n*6272])
+	m.conv2D3(n, m.arena[1103952:1103952+n*12544], m.res2Conv1Weight[:], m.arena[1204304:1204304+n*6272])
 	// res2.bn1/mean: ChannelMean 32
-	m.channelMean2(n, m.arena[4816976:4816976+n*6272], (*[32]float32)(m.arena[401408:]))
+	m.channelMean2(n, m.arena[1204304:1204304+n*6272], (*[32]float32)(m.arena[100352:]))
 	// res2.bn1/neg_mean: Scale 32
-	m.scale(n, m.arena[401408:401408+32], m.arena[5017680:5017680+32])
+	m.scale(n, m.arena[100352:100352+32], m.arena[1254480:1254480+32])
 	// res2.bn1/centered: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[4816976:4816976+n*6272], m.arena[5017712:5017712+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.biasAdd3(n, m.arena[1204304:1204304+n*6272], m.arena[1254512:1254512+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// res2.bn1/sq: Square N×32×14×14
-	m.square(n, m.arena[5017712:5017712+n*6272], m.arena[5218416:5218416+n*6272])
+	m.square(n, m.arena[1254512:1254512+n*6272], m.arena[1304688:1304688+n*6272])
 	// res2.bn1/var: ChannelMean 32
-	m.channelMean2(n, m.arena[5218416:5218416+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.channelMean2(n, m.arena[1304688:1304688+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// res2.bn1/inv_std: Rsqrt 32, fused with res2.bn1/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[5218416:5218416+32], m.arena[5017680:5017680+32])
+	m.addScalarRsqrt(n, m.arena[1304688:1304688+32], m.arena[1254480:1254480+32])
 	// res2.bn1/normalized: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[5017712:5017712+n*6272], m.arena[5218448:5218448+n*6272], (*[32]float32)(m.arena[5218416:]))
+	m.channelMul10(n, m.arena[1254512:1254512+n*6272], m.arena[1304720:1304720+n*6272], (*[32]float32)(m.arena[1304688:]))
 	// res2.bn1/shifted: BiasAdd N×32×14×14, fused with res2.bn1/scaled (ChannelMul)
-	m.channelMulBiasAdd2(n, m.arena[5419152:5419152+n*6272], m.arena[5218448:5218448+n*6272], &m.res2Bn1Weight, &m.res2Bn1Bias)
+	m.channelMulBiasAdd2(n, m.arena[1354896:1354896+n*6272], m.arena[1304720:1304720+n*6272], &m.res2Bn1Weight, &m.res2Bn1Bias)
 	// res2.bn1/update_mean: RunningUpdate 32
 	{
-		state, stat := &m.res2Bn1RunningMean, (*[32]float32)(m.arena[401408:])
+		state, stat := &m.res2Bn1RunningMean, (*[32]float32)(m.arena[100352:])
 		corr := 1.0
 		for c := range 32 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -175,7 +175,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res2.bn1/update_var: RunningUpdate 32
 	{
-		state, stat := &m.res2Bn1RunningVar, (*[32]float32)(m.arena[5017680:])
+		state, stat := &m.res2Bn1RunningVar, (*[32]float32)(m.arena[1254480:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 32 {
@@ -183,26 +183,26 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res2.relu1: Relu N×32×14×14
-	m.relu(n, m.arena[5419152:5419152+n*6272], m.arena[4816976:4816976+n*6272])
+	m.relu(n, m.arena[1354896:1354896+n*6272], m.arena[1204304:1204304+n*6272])
 	// res2.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[4816976:4816976+n*6272], m.res2Conv2Weight[:], m.arena[5619856:5619856+n*6272])
+	m.conv2D4(n, m.arena[1204304:1204304+n*6272], m.res2Conv2Weight[:], m.arena[1405072:1405072+n*6272])
 	// res2.bn2/mean: ChannelMean 32
-	m.channelMean2(n, m.arena[5619856:5619856+n*6272], (*[32]float32)(m.arena[401408:]))
+	m.channelMean2(n, m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[100352:]))
 	// res2.bn2/neg_mean: Scale 32
-	m.scale(n, m.arena[401408:401408+32], m.arena[5017680:5017680+32])
+	m.scale(n, m.arena[100352:100352+32], m.arena[1254480:1254480+32])
 	// res2.bn2/centered: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[5619856:5619856+n*6272], m.arena[5820560:5820560+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.biasAdd3(n, m.arena[1405072:1405072+n*6272], m.arena[1455248:1455248+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// res2.bn2/sq: Square N×32×14×14
-	m.square(n, m.arena[5820560:5820560+n*6272], m.arena[6021264:6021264+n*6272])
+	m.square(n, m.arena[1455248:1455248+n*6272], m.arena[1505424:1505424+n*6272])
 	// res2.bn2/var: ChannelMean 32
-	m.channelMean2(n, m.arena[6021264:6021264+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.channelMean2(n, m.arena[1505424:1505424+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// res2.bn2/inv_std: Rsqrt 32, fused with res2.bn2/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[6021264:6021264+32], m.arena[5017680:5017680+32])
+	m.addScalarRsqrt(n, m.arena[1505424:1505424+32], m.arena[1254480:1254480+32])
 	// res2.bn2/normalized: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[5820560:5820560+n*6272], m.arena[6021296:6021296+n*6272], (*[32]float32)(m.arena[6021264:]))
+	m.channelMul10(n, m.arena[1455248:1455248+n*6272], m.arena[1505456:1505456+n*6272], (*[32]float32)(m.arena[1505424:]))
 	// res2.bn2/update_mean: RunningUpdate 32
 	{
-		state, stat := &m.res2Bn2RunningMean, (*[32]float32)(m.arena[401408:])
+		state, stat := &m.res2Bn2RunningMean, (*[32]float32)(m.arena[100352:])
 		corr := 1.0
 		for c := range 32 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -210,7 +210,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res2.bn2/update_var: RunningUpdate 32
 	{
-		state, stat := &m.res2Bn2RunningVar, (*[32]float32)(m.arena[5017680:])
+		state, stat := &m.res2Bn2RunningVar, (*[32]float32)(m.arena[1254480:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 32 {
@@ -218,24 +218,24 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res2.proj: Conv2D N×32×14×14
-	m.conv2D5(n, m.arena[4415568:4415568+n*12544], m.res2ProjWeight[:], m.arena[5619856:5619856+n*6272])
+	m.conv2D5(n, m.arena[1103952:1103952+n*12544], m.res2ProjWeight[:], m.arena[1405072:1405072+n*6272])
 	// res2.proj_bn/mean: ChannelMean 32
-	m.channelMean2(n, m.arena[5619856:5619856+n*6272], (*[32]float32)(m.arena[401408:]))
+	m.channelMean2(n, m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[100352:]))
 	// res2.proj_bn/neg_mean: Scale 32
-	m.scale(n, m.arena[401408:401408+32], m.arena[5017680:5017680+32])
+	m.scale(n, m.arena[100352:100352+32], m.arena[1254480:1254480+32])
 	// res2.proj_bn/centered: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[5619856:5619856+n*6272], m.arena[6222000:6222000+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.biasAdd3(n, m.arena[1405072:1405072+n*6272], m.arena[1555632:1555632+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// res2.proj_bn/sq: Square N×32×14×14
-	m.square(n, m.arena[6222000:6222000+n*6272], m.arena[6422704:6422704+n*6272])
+	m.square(n, m.arena[1555632:1555632+n*6272], m.arena[1605808:1605808+n*6272])
 	// res2.proj_bn/var: ChannelMean 32
-	m.channelMean2(n, m.arena[6422704:6422704+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.channelMean2(n, m.arena[1605808:1605808+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// res2.proj_bn/inv_std: Rsqrt 32, fused with res2.proj_bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[6422704:6422704+32], m.arena[5017680:5017680+32])
+	m.addScalarRsqrt(n, m.arena[1605808:1605808+32], m.arena[1254480:1254480+32])
 	// res2.proj_bn/normalized: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[6222000:6222000+n*6272], m.arena[6422736:6422736+n*6272], (*[32]float32)(m.arena[6422704:]))
+	m.channelMul10(n, m.arena[1555632:1555632+n*6272], m.arena[1605840:1605840+n*6272], (*[32]float32)(m.arena[1605808:]))
 	// res2.proj_bn/update_mean: RunningUpdate 32
 	{
-		state, stat := &m.res2ProjBnRunningMean, (*[32]float32)(m.arena[401408:])
+		state, stat := &m.res2ProjBnRunningMean, (*[32]float32)(m.arena[100352:])
 		corr := 1.0
 		for c := range 32 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -243,7 +243,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res2.proj_bn/update_var: RunningUpdate 32
 	{
-		state, stat := &m.res2ProjBnRunningVar, (*[32]float32)(m.arena[5017680:])
+		state, stat := &m.res2ProjBnRunningVar, (*[32]float32)(m.arena[1254480:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 32 {
@@ -251,30 +251,30 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res2.add: Add N×32×14×14, fused with res2.bn2/scaled (ChannelMul), res2.bn2/shifted (BiasAdd), res2.proj_bn/scaled (ChannelMul), res2.proj_bn/shifted (BiasAdd)
-	m.channelMulBiasAddChannelMulBiasAddAdd(n, m.arena[5619856:5619856+n*6272], m.arena[6021296:6021296+n*6272], &m.res2Bn2Weight, &m.res2Bn2Bias, m.arena[6422736:6422736+n*6272], &m.res2ProjBnWeight, &m.res2ProjBnBias)
+	m.channelMulBiasAddChannelMulBiasAddAdd(n, m.arena[1405072:1405072+n*6272], m.arena[1505456:1505456+n*6272], &m.res2Bn2Weight, &m.res2Bn2Bias, m.arena[1605840:1605840+n*6272], &m.res2ProjBnWeight, &m.res2ProjBnBias)
 	// res2.relu: Relu N×32×14×14
-	m.relu(n, m.arena[5619856:5619856+n*6272], m.arena[6623440:6623440+n*6272])
+	m.relu(n, m.arena[1405072:1405072+n*6272], m.arena[1656016:1656016+n*6272])
 	// res3.conv1: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[6623440:6623440+n*6272], m.res3Conv1Weight[:], m.arena[6824144:6824144+n*6272])
+	m.conv2D4(n, m.arena[1656016:1656016+n*6272], m.res3Conv1Weight[:], m.arena[1706192:1706192+n*6272])
 	// res3.bn1/mean: ChannelMean 32
-	m.channelMean2(n, m.arena[6824144:6824144+n*6272], (*[32]float32)(m.arena[401408:]))
+	m.channelMean2(n, m.arena[1706192:1706192+n*6272], (*[32]float32)(m.arena[100352:]))
 	// res3.bn1/neg_mean: Scale 32
-	m.scale(n, m.arena[401408:401408+32], m.arena[5017680:5017680+32])
+	m.scale(n, m.arena[100352:100352+32], m.arena[1254480:1254480+32])
 	// res3.bn1/centered: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[6824144:6824144+n*6272], m.arena[7024848:7024848+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.biasAdd3(n, m.arena[1706192:1706192+n*6272], m.arena[1756368:1756368+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// res3.bn1/sq: Square N×32×14×14
-	m.square(n, m.arena[7024848:7024848+n*6272], m.arena[7225552:7225552+n*6272])
+	m.square(n, m.arena[1756368:1756368+n*6272], m.arena[1806544:1806544+n*6272])
 	// res3.bn1/var: ChannelMean 32
-	m.channelMean2(n, m.arena[7225552:7225552+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.channelMean2(n, m.arena[1806544:1806544+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// res3.bn1/inv_std: Rsqrt 32, fused with res3.bn1/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[7225552:7225552+32], m.arena[5017680:5017680+32])
+	m.addScalarRsqrt(n, m.arena[1806544:1806544+32], m.arena[1254480:1254480+32])
 	// res3.bn1/normalized: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[7024848:7024848+n*6272], m.arena[7225584:7225584+n*6272], (*[32]float32)(m.arena[7225552:]))
+	m.channelMul10(n, m.arena[1756368:1756368+n*6272], m.arena[1806576:1806576+n*6272], (*[32]float32)(m.arena[1806544:]))
 	// res3.bn1/shifted: BiasAdd N×32×14×14, fused with res3.bn1/scaled (ChannelMul)
-	m.channelMulBiasAdd2(n, m.arena[7426288:7426288+n*6272], m.arena[7225584:7225584+n*6272], &m.res3Bn1Weight, &m.res3Bn1Bias)
+	m.channelMulBiasAdd2(n, m.arena[1856752:1856752+n*6272], m.arena[1806576:1806576+n*6272], &m.res3Bn1Weight, &m.res3Bn1Bias)
 	// res3.bn1/update_mean: RunningUpdate 32
 	{
-		state, stat := &m.res3Bn1RunningMean, (*[32]float32)(m.arena[401408:])
+		state, stat := &m.res3Bn1RunningMean, (*[32]float32)(m.arena[100352:])
 		corr := 1.0
 		for c := range 32 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -282,7 +282,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res3.bn1/update_var: RunningUpdate 32
 	{
-		state, stat := &m.res3Bn1RunningVar, (*[32]float32)(m.arena[5017680:])
+		state, stat := &m.res3Bn1RunningVar, (*[32]float32)(m.arena[1254480:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 32 {
@@ -290,26 +290,26 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res3.relu1: Relu N×32×14×14
-	m.relu(n, m.arena[7426288:7426288+n*6272], m.arena[6824144:6824144+n*6272])
+	m.relu(n, m.arena[1856752:1856752+n*6272], m.arena[1706192:1706192+n*6272])
 	// res3.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[6824144:6824144+n*6272], m.res3Conv2Weight[:], m.arena[7626992:7626992+n*6272])
+	m.conv2D4(n, m.arena[1706192:1706192+n*6272], m.res3Conv2Weight[:], m.arena[1906928:1906928+n*6272])
 	// res3.bn2/mean: ChannelMean 32
-	m.channelMean2(n, m.arena[7626992:7626992+n*6272], (*[32]float32)(m.arena[401408:]))
+	m.channelMean2(n, m.arena[1906928:1906928+n*6272], (*[32]float32)(m.arena[100352:]))
 	// res3.bn2/neg_mean: Scale 32
-	m.scale(n, m.arena[401408:401408+32], m.arena[5017680:5017680+32])
+	m.scale(n, m.arena[100352:100352+32], m.arena[1254480:1254480+32])
 	// res3.bn2/centered: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[7626992:7626992+n*6272], m.arena[7827696:7827696+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.biasAdd3(n, m.arena[1906928:1906928+n*6272], m.arena[1957104:1957104+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// res3.bn2/sq: Square N×32×14×14
-	m.square(n, m.arena[7827696:7827696+n*6272], m.arena[8028400:8028400+n*6272])
+	m.square(n, m.arena[1957104:1957104+n*6272], m.arena[2007280:2007280+n*6272])
 	// res3.bn2/var: ChannelMean 32
-	m.channelMean2(n, m.arena[8028400:8028400+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.channelMean2(n, m.arena[2007280:2007280+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// res3.bn2/inv_std: Rsqrt 32, fused with res3.bn2/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[8028400:8028400+32], m.arena[5017680:5017680+32])
+	m.addScalarRsqrt(n, m.arena[2007280:2007280+32], m.arena[1254480:1254480+32])
 	// res3.bn2/normalized: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[7827696:7827696+n*6272], m.arena[8028432:8028432+n*6272], (*[32]float32)(m.arena[8028400:]))
+	m.channelMul10(n, m.arena[1957104:1957104+n*6272], m.arena[2007312:2007312+n*6272], (*[32]float32)(m.arena[2007280:]))
 	// res3.bn2/update_mean: RunningUpdate 32
 	{
-		state, stat := &m.res3Bn2RunningMean, (*[32]float32)(m.arena[401408:])
+		state, stat := &m.res3Bn2RunningMean, (*[32]float32)(m.arena[100352:])
 		corr := 1.0
 		for c := range 32 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -317,7 +317,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res3.bn2/update_var: RunningUpdate 32
 	{
-		state, stat := &m.res3Bn2RunningVar, (*[32]float32)(m.arena[5017680:])
+		state, stat := &m.res3Bn2RunningVar, (*[32]float32)(m.arena[1254480:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 32 {
@@ -325,30 +325,30 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res3.add: Add N×32×14×14, fused with res3.bn2/scaled (ChannelMul), res3.bn2/shifted (BiasAdd)
-	m.channelMulBiasAddAdd2(n, m.arena[7626992:7626992+n*6272], m.arena[8028432:8028432+n*6272], &m.res3Bn2Weight, &m.res3Bn2Bias, m.arena[6623440:6623440+n*6272])
+	m.channelMulBiasAddAdd2(n, m.arena[1906928:1906928+n*6272], m.arena[2007312:2007312+n*6272], &m.res3Bn2Weight, &m.res3Bn2Bias, m.arena[1656016:1656016+n*6272])
 	// res3.relu: Relu N×32×14×14
-	m.relu(n, m.arena[7626992:7626992+n*6272], m.arena[8229136:8229136+n*6272])
+	m.relu(n, m.arena[1906928:1906928+n*6272], m.arena[2057488:2057488+n*6272])
 	// res4.conv1: Conv2D N×64×7×7
-	m.conv2D6(n, m.arena[8229136:8229136+n*6272], m.res4Conv1Weight[:], m.arena[8429840:8429840+n*3136])
+	m.conv2D6(n, m.arena[2057488:2057488+n*6272], m.res4Conv1Weight[:], m.arena[2107664:2107664+n*3136])
 	// res4.bn1/mean: ChannelMean 64
-	m.channelMean3(n, m.arena[8429840:8429840+n*3136], (*[64]float32)(m.arena[8530192:]))
+	m.channelMean3(n, m.arena[2107664:2107664+n*3136], (*[64]float32)(m.arena[2132752:]))
 	// res4.bn1/neg_mean: Scale 64
-	m.scale(n, m.arena[8530192:8530192+64], m.arena[8530256:8530256+64])
+	m.scale(n, m.arena[2132752:2132752+64], m.arena[2132816:2132816+64])
 	// res4.bn1/centered: BiasAdd N×64×7×7
-	m.biasAdd4(n, m.arena[8429840:8429840+n*3136], m.arena[8530320:8530320+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.biasAdd4(n, m.arena[2107664:2107664+n*3136], m.arena[2132880:2132880+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// res4.bn1/sq: Square N×64×7×7
-	m.square(n, m.arena[8530320:8530320+n*3136], m.arena[8630672:8630672+n*3136])
+	m.square(n, m.arena[2132880:2132880+n*3136], m.arena[2157968:2157968+n*3136])
 	// res4.bn1/var: ChannelMean 64
-	m.channelMean3(n, m.arena[8630672:8630672+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.channelMean3(n, m.arena[2157968:2157968+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// res4.bn1/inv_std: Rsqrt 64, fused with res4.bn1/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[8630672:8630672+64], m.arena[8530256:8530256+64])
+	m.addScalarRsqrt(n, m.arena[2157968:2157968+64], m.arena[2132816:2132816+64])
 	// res4.bn1/normalized: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[8530320:8530320+n*3136], m.arena[8630736:8630736+n*3136], (*[64]float32)(m.arena[8630672:]))
+	m.channelMul11(n, m.arena[2132880:2132880+n*3136], m.arena[2158032:2158032+n*3136], (*[64]float32)(m.arena[2157968:]))
 	// res4.bn1/shifted: BiasAdd N×64×7×7, fused with res4.bn1/scaled (ChannelMul)
-	m.channelMulBiasAdd3(n, m.arena[8731088:8731088+n*3136], m.arena[8630736:8630736+n*3136], &m.res4Bn1Weight, &m.res4Bn1Bias)
+	m.channelMulBiasAdd3(n, m.arena[2183120:2183120+n*3136], m.arena[2158032:2158032+n*3136], &m.res4Bn1Weight, &m.res4Bn1Bias)
 	// res4.bn1/update_mean: RunningUpdate 64
 	{
-		state, stat := &m.res4Bn1RunningMean, (*[64]float32)(m.arena[8530192:])
+		state, stat := &m.res4Bn1RunningMean, (*[64]float32)(m.arena[2132752:])
 		corr := 1.0
 		for c := range 64 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -356,7 +356,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res4.bn1/update_var: RunningUpdate 64
 	{
-		state, stat := &m.res4Bn1RunningVar, (*[64]float32)(m.arena[8530256:])
+		state, stat := &m.res4Bn1RunningVar, (*[64]float32)(m.arena[2132816:])
 		m1 := float64(n * 49)
 		corr := m1 / (m1 - 1)
 		for c := range 64 {
@@ -364,26 +364,26 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res4.relu1: Relu N×64×7×7
-	m.relu(n, m.arena[8731088:8731088+n*3136], m.arena[8429840:8429840+n*3136])
+	m.relu(n, m.arena[2183120:2183120+n*3136], m.arena[2107664:2107664+n*3136])
 	// res4.conv2: Conv2D N×64×7×7
-	m.conv2D7(n, m.arena[8429840:8429840+n*3136], m.res4Conv2Weight[:], m.arena[8831440:8831440+n*3136])
+	m.conv2D7(n, m.arena[2107664:2107664+n*3136], m.res4Conv2Weight[:], m.arena[2208208:2208208+n*3136])
 	// res4.bn2/mean: ChannelMean 64
-	m.channelMean3(n, m.arena[8831440:8831440+n*3136], (*[64]float32)(m.arena[8530192:]))
+	m.channelMean3(n, m.arena[2208208:2208208+n*3136], (*[64]float32)(m.arena[2132752:]))
 	// res4.bn2/neg_mean: Scale 64
-	m.scale(n, m.arena[8530192:8530192+64], m.arena[8530256:8530256+64])
+	m.scale(n, m.arena[2132752:2132752+64], m.arena[2132816:2132816+64])
 	// res4.bn2/centered: BiasAdd N×64×7×7
-	m.biasAdd4(n, m.arena[8831440:8831440+n*3136], m.arena[8931792:8931792+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.biasAdd4(n, m.arena[2208208:2208208+n*3136], m.arena[2233296:2233296+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// res4.bn2/sq: Square N×64×7×7
-	m.square(n, m.arena[8931792:8931792+n*3136], m.arena[9032144:9032144+n*3136])
+	m.square(n, m.arena[2233296:2233296+n*3136], m.arena[2258384:2258384+n*3136])
 	// res4.bn2/var: ChannelMean 64
-	m.channelMean3(n, m.arena[9032144:9032144+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.channelMean3(n, m.arena[2258384:2258384+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// res4.bn2/inv_std: Rsqrt 64, fused with res4.bn2/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[9032144:9032144+64], m.arena[8530256:8530256+64])
+	m.addScalarRsqrt(n, m.arena[2258384:2258384+64], m.arena[2132816:2132816+64])
 	// res4.bn2/normalized: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[8931792:8931792+n*3136], m.arena[9032208:9032208+n*3136], (*[64]float32)(m.arena[9032144:]))
+	m.channelMul11(n, m.arena[2233296:2233296+n*3136], m.arena[2258448:2258448+n*3136], (*[64]float32)(m.arena[2258384:]))
 	// res4.bn2/update_mean: RunningUpdate 64
 	{
-		state, stat := &m.res4Bn2RunningMean, (*[64]float32)(m.arena[8530192:])
+		state, stat := &m.res4Bn2RunningMean, (*[64]float32)(m.arena[2132752:])
 		corr := 1.0
 		for c := range 64 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -391,7 +391,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res4.bn2/update_var: RunningUpdate 64
 	{
-		state, stat := &m.res4Bn2RunningVar, (*[64]float32)(m.arena[8530256:])
+		state, stat := &m.res4Bn2RunningVar, (*[64]float32)(m.arena[2132816:])
 		m1 := float64(n * 49)
 		corr := m1 / (m1 - 1)
 		for c := range 64 {
@@ -399,24 +399,24 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res4.proj: Conv2D N×64×7×7
-	m.conv2D8(n, m.arena[8229136:8229136+n*6272], m.res4ProjWeight[:], m.arena[8831440:8831440+n*3136])
+	m.conv2D8(n, m.arena[2057488:2057488+n*6272], m.res4ProjWeight[:], m.arena[2208208:2208208+n*3136])
 	// res4.proj_bn/mean: ChannelMean 64
-	m.channelMean3(n, m.arena[8831440:8831440+n*3136], (*[64]float32)(m.arena[8530192:]))
+	m.channelMean3(n, m.arena[2208208:2208208+n*3136], (*[64]float32)(m.arena[2132752:]))
 	// res4.proj_bn/neg_mean: Scale 64
-	m.scale(n, m.arena[8530192:8530192+64], m.arena[8530256:8530256+64])
+	m.scale(n, m.arena[2132752:2132752+64], m.arena[2132816:2132816+64])
 	// res4.proj_bn/centered: BiasAdd N×64×7×7
-	m.biasAdd4(n, m.arena[8831440:8831440+n*3136], m.arena[9132560:9132560+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.biasAdd4(n, m.arena[2208208:2208208+n*3136], m.arena[2283536:2283536+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// res4.proj_bn/sq: Square N×64×7×7
-	m.square(n, m.arena[9132560:9132560+n*3136], m.arena[9232912:9232912+n*3136])
+	m.square(n, m.arena[2283536:2283536+n*3136], m.arena[2308624:2308624+n*3136])
 	// res4.proj_bn/var: ChannelMean 64
-	m.channelMean3(n, m.arena[9232912:9232912+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.channelMean3(n, m.arena[2308624:2308624+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// res4.proj_bn/inv_std: Rsqrt 64, fused with res4.proj_bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[9232912:9232912+64], m.arena[8530256:8530256+64])
+	m.addScalarRsqrt(n, m.arena[2308624:2308624+64], m.arena[2132816:2132816+64])
 	// res4.proj_bn/normalized: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[9132560:9132560+n*3136], m.arena[9232976:9232976+n*3136], (*[64]float32)(m.arena[9232912:]))
+	m.channelMul11(n, m.arena[2283536:2283536+n*3136], m.arena[2308688:2308688+n*3136], (*[64]float32)(m.arena[2308624:]))
 	// res4.proj_bn/update_mean: RunningUpdate 64
 	{
-		state, stat := &m.res4ProjBnRunningMean, (*[64]float32)(m.arena[8530192:])
+		state, stat := &m.res4ProjBnRunningMean, (*[64]float32)(m.arena[2132752:])
 		corr := 1.0
 		for c := range 64 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -424,7 +424,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res4.proj_bn/update_var: RunningUpdate 64
 	{
-		state, stat := &m.res4ProjBnRunningVar, (*[64]float32)(m.arena[8530256:])
+		state, stat := &m.res4ProjBnRunningVar, (*[64]float32)(m.arena[2132816:])
 		m1 := float64(n * 49)
 		corr := m1 / (m1 - 1)
 		for c := range 64 {
@@ -432,377 +432,377 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res4.add: Add N×64×7×7, fused with res4.bn2/scaled (ChannelMul), res4.bn2/shifted (BiasAdd), res4.proj_bn/scaled (ChannelMul), res4.proj_bn/shifted (BiasAdd)
-	m.channelMulBiasAddChannelMulBiasAddAdd2(n, m.arena[8831440:8831440+n*3136], m.arena[9032208:9032208+n*3136], &m.res4Bn2Weight, &m.res4Bn2Bias, m.arena[9232976:9232976+n*3136], &m.res4ProjBnWeight, &m.res4ProjBnBias)
+	m.channelMulBiasAddChannelMulBiasAddAdd2(n, m.arena[2208208:2208208+n*3136], m.arena[2258448:2258448+n*3136], &m.res4Bn2Weight, &m.res4Bn2Bias, m.arena[2308688:2308688+n*3136], &m.res4ProjBnWeight, &m.res4ProjBnBias)
 	// res4.relu: Relu N×64×7×7
-	m.relu(n, m.arena[8831440:8831440+n*3136], m.arena[9333328:9333328+n*3136])
+	m.relu(n, m.arena[2208208:2208208+n*3136], m.arena[2333776:2333776+n*3136])
 	// gap: GlobalAvgPool2D N×64
-	m.globalAvgPool2D(n, m.arena[9333328:9333328+n*3136], m.arena[9433680:9433680+n*64])
+	m.globalAvgPool2D(n, m.arena[2333776:2333776+n*3136], m.arena[2358864:2358864+n*64])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[9433680:9433680+n*64], 64, m.fcWeight[:], 64, 0, m.arena[9333328:9333328+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[2358864:2358864+n*64], 64, m.fcWeight[:], 64, 0, m.arena[2132752:2132752+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[9333328:9333328+n*10], m.arena[9333328:9333328+n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[2132752:2132752+n*10], m.arena[2132752:2132752+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[9333328:9333328+n*10], label, m.arena[401408:401408+1])
+	m.sparseSoftmaxCELoss(n, m.arena[2132752:2132752+n*10], label, m.arena[100352:100352+1])
 	// d.loss: Fill scalar
-	m.arena[401424] = 1.0
+	m.arena[100368] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[9333328:9333328+n*10], label, m.arena[401424:401424+1], m.arena[9333648:9333648+n*10])
+	m.lossGrad(n, m.arena[2132752:2132752+n*10], label, m.arena[100368:100368+1], m.arena[2333776:2333776+n*10])
 	// d.fc/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[9333648:9333648+n*10], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[2333776:2333776+n*10], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×64
-	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[9333648:9333648+n*10], 10, m.fcWeight[:], 64, 0, m.arena[9333968:9333968+n*64], 64)
+	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[2333776:2333776+n*10], 10, m.fcWeight[:], 64, 0, m.arena[2333856:2333856+n*64], 64)
 	// d.fc.2: MatMul 10×64
-	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[9333648:9333648+n*10], 10, m.arena[9433680:9433680+n*64], 64, 0, m.fcWeightGrad[:], 64)
+	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[2333776:2333776+n*10], 10, m.arena[2358864:2358864+n*64], 64, 0, m.fcWeightGrad[:], 64)
 	// d.gap.1: GlobalAvgPool2DGrad N×64×7×7
-	m.globalAvgPool2DGrad(n, m.arena[9333968:9333968+n*64], m.arena[9336016:9336016+n*3136])
+	m.globalAvgPool2DGrad(n, m.arena[2333856:2333856+n*64], m.arena[2334368:2334368+n*3136])
 	// d.res4.relu.1: ReluGrad N×64×7×7
-	m.reluGrad(n, m.arena[8831440:8831440+n*3136], m.arena[9336016:9336016+n*3136], m.arena[8831440:8831440+n*3136])
+	m.reluGrad(n, m.arena[2208208:2208208+n*3136], m.arena[2334368:2334368+n*3136], m.arena[2208208:2208208+n*3136])
 	// d.res4.proj_bn/shifted.1: ChannelSum 64
-	m.channelSum2(n, m.arena[8831440:8831440+n*3136], (*[64]float32)(m.arena[8530192:]))
+	m.channelSum2(n, m.arena[2208208:2208208+n*3136], (*[64]float32)(m.arena[2132752:]))
 	// d.res4.proj_bn/scaled.1: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[8831440:8831440+n*3136], m.arena[9333328:9333328+n*3136], &m.res4ProjBnWeight)
+	m.channelMul11(n, m.arena[2208208:2208208+n*3136], m.arena[2333776:2333776+n*3136], &m.res4ProjBnWeight)
 	// d.res4.proj_bn/scaled.2: Mul N×64×7×7
-	m.mul(n, m.arena[8831440:8831440+n*3136], m.arena[9232976:9232976+n*3136], m.arena[9232976:9232976+n*3136])
+	m.mul(n, m.arena[2208208:2208208+n*3136], m.arena[2308688:2308688+n*3136], m.arena[2308688:2308688+n*3136])
 	// d.res4.proj_bn/scaled.3: ChannelSum 64
-	m.channelSum2(n, m.arena[9232976:9232976+n*3136], &m.res4ProjBnWeightGrad)
+	m.channelSum2(n, m.arena[2308688:2308688+n*3136], &m.res4ProjBnWeightGrad)
 	// d.res4.proj_bn/normalized.2: Mul N×64×7×7
-	m.mul(n, m.arena[9333328:9333328+n*3136], m.arena[9132560:9132560+n*3136], m.arena[9232976:9232976+n*3136])
+	m.mul(n, m.arena[2333776:2333776+n*3136], m.arena[2283536:2283536+n*3136], m.arena[2308688:2308688+n*3136])
 	// d.res4.proj_bn/normalized.3: ChannelSum 64
-	m.channelSum2(n, m.arena[9232976:9232976+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.channelSum2(n, m.arena[2308688:2308688+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// d.res4.proj_bn/inv_std.4: Scale 64, fused with d.res4.proj_bn/inv_std.1 (Square), d.res4.proj_bn/inv_std.2 (Mul), d.res4.proj_bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[8530256:8530256+64], m.arena[9232912:9232912+64], m.arena[8530256:8530256+64])
+	m.squareMulMulScale(n, m.arena[2132816:2132816+64], m.arena[2308624:2308624+64], m.arena[2132816:2132816+64])
 	// d.res4.proj_bn/var.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[8530256:]), m.arena[9232976:9232976+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2308688:2308688+n*3136])
 	// d.res4.proj_bn/sq.3: Add N×64×7×7, fused with d.res4.proj_bn/normalized.1 (ChannelMul), d.res4.proj_bn/sq.1 (Mul), d.res4.proj_bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[9333328:9333328+n*3136], m.arena[9333328:9333328+n*3136], (*[64]float32)(m.arena[9232912:]), m.arena[9232976:9232976+n*3136], m.arena[9132560:9132560+n*3136])
+	m.channelMulMulScaleAdd(n, m.arena[2333776:2333776+n*3136], m.arena[2333776:2333776+n*3136], (*[64]float32)(m.arena[2308624:]), m.arena[2308688:2308688+n*3136], m.arena[2283536:2283536+n*3136])
 	// d.res4.proj_bn/centered.1: ChannelSum 64
-	m.channelSum2(n, m.arena[9333328:9333328+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.channelSum2(n, m.arena[2333776:2333776+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// d.res4.proj_bn/neg_mean.1: Scale 64
-	m.scale(n, m.arena[8530256:8530256+64], m.arena[8530256:8530256+64])
+	m.scale(n, m.arena[2132816:2132816+64], m.arena[2132816:2132816+64])
 	// d.res4.proj_bn/mean.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[8530256:]), m.arena[9132560:9132560+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2283536:2283536+n*3136])
 	// d.res4.proj_bn/mean.2: Add N×64×7×7
-	m.add(n, m.arena[9333328:9333328+n*3136], m.arena[9132560:9132560+n*3136], m.arena[9333328:9333328+n*3136])
+	m.add(n, m.arena[2333776:2333776+n*3136], m.arena[2283536:2283536+n*3136], m.arena[2333776:2333776+n*3136])
 	// d.res4.proj.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose(n, m.arena[9333328:9333328+n*3136], m.res4ProjWeight[:], m.arena[9132560:9132560+n*6272])
+	m.conv2DTranspose(n, m.arena[2333776:2333776+n*3136], m.res4ProjWeight[:], m.arena[2283536:2283536+n*6272])
 	// d.res4.proj.2: Conv2DFilterGrad 64×32×1×1
-	m.conv2DFilterGrad(n, m.arena[8229136:8229136+n*6272], m.arena[9333328:9333328+n*3136], m.res4ProjWeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[2057488:2057488+n*6272], m.arena[2333776:2333776+n*3136], m.res4ProjWeightGrad[:])
 	// d.res4.bn2/scaled.1: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[8831440:8831440+n*3136], m.arena[9333264:9333264+n*3136], &m.res4Bn2Weight)
+	m.channelMul11(n, m.arena[2208208:2208208+n*3136], m.arena[2333712:2333712+n*3136], &m.res4Bn2Weight)
 	// d.res4.bn2/scaled.2: Mul N×64×7×7
-	m.mul(n, m.arena[8831440:8831440+n*3136], m.arena[9032208:9032208+n*3136], m.arena[8831440:8831440+n*3136])
+	m.mul(n, m.arena[2208208:2208208+n*3136], m.arena[2258448:2258448+n*3136], m.arena[2208208:2208208+n*3136])
 	// d.res4.bn2/scaled.3: ChannelSum 64
-	m.channelSum2(n, m.arena[8831440:8831440+n*3136], &m.res4Bn2WeightGrad)
+	m.channelSum2(n, m.arena[2208208:2208208+n*3136], &m.res4Bn2WeightGrad)
 	// d.res4.bn2/normalized.2: Mul N×64×7×7
-	m.mul(n, m.arena[9333264:9333264+n*3136], m.arena[8931792:8931792+n*3136], m.arena[8831440:8831440+n*3136])
+	m.mul(n, m.arena[2333712:2333712+n*3136], m.arena[2233296:2233296+n*3136], m.arena[2208208:2208208+n*3136])
 	// d.res4.bn2/normalized.3: ChannelSum 64
-	m.channelSum2(n, m.arena[8831440:8831440+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.channelSum2(n, m.arena[2208208:2208208+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// d.res4.bn2/inv_std.4: Scale 64, fused with d.res4.bn2/inv_std.1 (Square), d.res4.bn2/inv_std.2 (Mul), d.res4.bn2/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[8530256:8530256+64], m.arena[9032144:9032144+64], m.arena[8530256:8530256+64])
+	m.squareMulMulScale(n, m.arena[2132816:2132816+64], m.arena[2258384:2258384+64], m.arena[2132816:2132816+64])
 	// d.res4.bn2/var.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[8530256:]), m.arena[8831440:8831440+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2208208:2208208+n*3136])
 	// d.res4.bn2/sq.3: Add N×64×7×7, fused with d.res4.bn2/normalized.1 (ChannelMul), d.res4.bn2/sq.1 (Mul), d.res4.bn2/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[9333264:9333264+n*3136], m.arena[9333264:9333264+n*3136], (*[64]float32)(m.arena[9032144:]), m.arena[8831440:8831440+n*3136], m.arena[8931792:8931792+n*3136])
+	m.channelMulMulScaleAdd(n, m.arena[2333712:2333712+n*3136], m.arena[2333712:2333712+n*3136], (*[64]float32)(m.arena[2258384:]), m.arena[2208208:2208208+n*3136], m.arena[2233296:2233296+n*3136])
 	// d.res4.bn2/centered.1: ChannelSum 64
-	m.channelSum2(n, m.arena[9333264:9333264+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.channelSum2(n, m.arena[2333712:2333712+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// d.res4.bn2/neg_mean.1: Scale 64
-	m.scale(n, m.arena[8530256:8530256+64], m.arena[8530256:8530256+64])
+	m.scale(n, m.arena[2132816:2132816+64], m.arena[2132816:2132816+64])
 	// d.res4.bn2/mean.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[8530256:]), m.arena[8831440:8831440+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2208208:2208208+n*3136])
 	// d.res4.bn2/mean.2: Add N×64×7×7
-	m.add(n, m.arena[9333264:9333264+n*3136], m.arena[8831440:8831440+n*3136], m.arena[9333264:9333264+n*3136])
+	m.add(n, m.arena[2333712:2333712+n*3136], m.arena[2208208:2208208+n*3136], m.arena[2333712:2333712+n*3136])
 	// d.res4.conv2.1: Conv2DTranspose N×64×7×7
-	m.conv2DTranspose2(n, m.arena[9333264:9333264+n*3136], m.res4Conv2Weight[:], m.arena[8831440:8831440+n*3136])
+	m.conv2DTranspose2(n, m.arena[2333712:2333712+n*3136], m.res4Conv2Weight[:], m.arena[2208208:2208208+n*3136])
 	// d.res4.conv2.2: Conv2DFilterGrad 64×64×3×3
-	m.conv2DFilterGrad2(n, m.arena[8429840:8429840+n*3136], m.arena[9333264:9333264+n*3136], m.res4Conv2WeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[2107664:2107664+n*3136], m.arena[2333712:2333712+n*3136], m.res4Conv2WeightGrad[:])
 	// d.res4.relu1.1: ReluGrad N×64×7×7
-	m.reluGrad(n, m.arena[8731088:8731088+n*3136], m.arena[8831440:8831440+n*3136], m.arena[8731088:8731088+n*3136])
+	m.reluGrad(n, m.arena[2183120:2183120+n*3136], m.arena[2208208:2208208+n*3136], m.arena[2183120:2183120+n*3136])
 	// d.res4.bn1/shifted.1: ChannelSum 64
-	m.channelSum2(n, m.arena[8731088:8731088+n*3136], &m.res4Bn1BiasGrad)
+	m.channelSum2(n, m.arena[2183120:2183120+n*3136], &m.res4Bn1BiasGrad)
 	// d.res4.bn1/scaled.1: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[8731088:8731088+n*3136], m.arena[8429840:8429840+n*3136], &m.res4Bn1Weight)
+	m.channelMul11(n, m.arena[2183120:2183120+n*3136], m.arena[2107664:2107664+n*3136], &m.res4Bn1Weight)
 	// d.res4.bn1/scaled.2: Mul N×64×7×7
-	m.mul(n, m.arena[8731088:8731088+n*3136], m.arena[8630736:8630736+n*3136], m.arena[8731088:8731088+n*3136])
+	m.mul(n, m.arena[2183120:2183120+n*3136], m.arena[2158032:2158032+n*3136], m.arena[2183120:2183120+n*3136])
 	// d.res4.bn1/scaled.3: ChannelSum 64
-	m.channelSum2(n, m.arena[8731088:8731088+n*3136], &m.res4Bn1WeightGrad)
+	m.channelSum2(n, m.arena[2183120:2183120+n*3136], &m.res4Bn1WeightGrad)
 	// d.res4.bn1/normalized.2: Mul N×64×7×7
-	m.mul(n, m.arena[8429840:8429840+n*3136], m.arena[8530320:8530320+n*3136], m.arena[8630736:8630736+n*3136])
+	m.mul(n, m.arena[2107664:2107664+n*3136], m.arena[2132880:2132880+n*3136], m.arena[2158032:2158032+n*3136])
 	// d.res4.bn1/normalized.3: ChannelSum 64
-	m.channelSum2(n, m.arena[8630736:8630736+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.channelSum2(n, m.arena[2158032:2158032+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// d.res4.bn1/inv_std.4: Scale 64, fused with d.res4.bn1/inv_std.1 (Square), d.res4.bn1/inv_std.2 (Mul), d.res4.bn1/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[8530256:8530256+64], m.arena[8630672:8630672+64], m.arena[8530256:8530256+64])
+	m.squareMulMulScale(n, m.arena[2132816:2132816+64], m.arena[2157968:2157968+64], m.arena[2132816:2132816+64])
 	// d.res4.bn1/var.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[8530256:]), m.arena[8630736:8630736+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2158032:2158032+n*3136])
 	// d.res4.bn1/sq.3: Add N×64×7×7, fused with d.res4.bn1/normalized.1 (ChannelMul), d.res4.bn1/sq.1 (Mul), d.res4.bn1/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[8429840:8429840+n*3136], m.arena[8429840:8429840+n*3136], (*[64]float32)(m.arena[8630672:]), m.arena[8630736:8630736+n*3136], m.arena[8530320:8530320+n*3136])
+	m.channelMulMulScaleAdd(n, m.arena[2107664:2107664+n*3136], m.arena[2107664:2107664+n*3136], (*[64]float32)(m.arena[2157968:]), m.arena[2158032:2158032+n*3136], m.arena[2132880:2132880+n*3136])
 	// d.res4.bn1/centered.1: ChannelSum 64
-	m.channelSum2(n, m.arena[8429840:8429840+n*3136], (*[64]float32)(m.arena[8530256:]))
+	m.channelSum2(n, m.arena[2107664:2107664+n*3136], (*[64]float32)(m.arena[2132816:]))
 	// d.res4.bn1/neg_mean.1: Scale 64
-	m.scale(n, m.arena[8530256:8530256+64], m.arena[8530256:8530256+64])
+	m.scale(n, m.arena[2132816:2132816+64], m.arena[2132816:2132816+64])
 	// d.res4.bn1/mean.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[8530256:]), m.arena[8530320:8530320+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2132880:2132880+n*3136])
 	// d.res4.bn1/mean.2: Add N×64×7×7
-	m.add(n, m.arena[8429840:8429840+n*3136], m.arena[8530320:8530320+n*3136], m.arena[8429840:8429840+n*3136])
+	m.add(n, m.arena[2107664:2107664+n*3136], m.arena[2132880:2132880+n*3136], m.arena[2107664:2107664+n*3136])
 	// d.res4.conv1.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose3(n, m.arena[8429840:8429840+n*3136], m.res4Conv1Weight[:], m.arena[8530256:8530256+n*6272])
+	m.conv2DTranspose3(n, m.arena[2107664:2107664+n*3136], m.res4Conv1Weight[:], m.arena[2132816:2132816+n*6272])
 	// d.res4.conv1.2: Conv2DFilterGrad 64×32×3×3
-	m.conv2DFilterGrad3(n, m.arena[8229136:8229136+n*6272], m.arena[8429840:8429840+n*3136], m.res4Conv1WeightGrad[:])
+	m.conv2DFilterGrad3(n, m.arena[2057488:2057488+n*6272], m.arena[2107664:2107664+n*3136], m.res4Conv1WeightGrad[:])
 	// d.res3.relu.1: ReluGrad N×32×14×14, fused with d.res4.conv1.3 (Add)
-	m.addReluGrad(n, m.arena[9132560:9132560+n*6272], m.arena[9132560:9132560+n*6272], m.arena[8530256:8530256+n*6272], m.arena[7626992:7626992+n*6272])
+	m.addReluGrad(n, m.arena[2283536:2283536+n*6272], m.arena[2283536:2283536+n*6272], m.arena[2132816:2132816+n*6272], m.arena[1906928:1906928+n*6272])
 	// d.res3.bn2/shifted.1: ChannelSum 32
-	m.channelSum3(n, m.arena[9132560:9132560+n*6272], &m.res3Bn2BiasGrad)
+	m.channelSum3(n, m.arena[2283536:2283536+n*6272], &m.res3Bn2BiasGrad)
 	// d.res3.bn2/scaled.1: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[9132560:9132560+n*6272], m.arena[7626992:7626992+n*6272], &m.res3Bn2Weight)
+	m.channelMul10(n, m.arena[2283536:2283536+n*6272], m.arena[1906928:1906928+n*6272], &m.res3Bn2Weight)
 	// d.res3.bn2/scaled.2: Mul N×32×14×14
-	m.mul(n, m.arena[9132560:9132560+n*6272], m.arena[8028432:8028432+n*6272], m.arena[8028432:8028432+n*6272])
+	m.mul(n, m.arena[2283536:2283536+n*6272], m.arena[2007312:2007312+n*6272], m.arena[2007312:2007312+n*6272])
 	// d.res3.bn2/scaled.3: ChannelSum 32
-	m.channelSum3(n, m.arena[8028432:8028432+n*6272], &m.res3Bn2WeightGrad)
+	m.channelSum3(n, m.arena[2007312:2007312+n*6272], &m.res3Bn2WeightGrad)
 	// d.res3.bn2/normalized.2: Mul N×32×14×14
-	m.mul(n, m.arena[7626992:7626992+n*6272], m.arena[7827696:7827696+n*6272], m.arena[8028432:8028432+n*6272])
+	m.mul(n, m.arena[1906928:1906928+n*6272], m.arena[1957104:1957104+n*6272], m.arena[2007312:2007312+n*6272])
 	// d.res3.bn2/normalized.3: ChannelSum 32
-	m.channelSum3(n, m.arena[8028432:8028432+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.channelSum3(n, m.arena[2007312:2007312+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// d.res3.bn2/inv_std.4: Scale 32, fused with d.res3.bn2/inv_std.1 (Square), d.res3.bn2/inv_std.2 (Mul), d.res3.bn2/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[5017680:5017680+32], m.arena[8028400:8028400+32], m.arena[5017680:5017680+32])
+	m.squareMulMulScale(n, m.arena[1254480:1254480+32], m.arena[2007280:2007280+32], m.arena[1254480:1254480+32])
 	// d.res3.bn2/var.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[5017680:]), m.arena[8028432:8028432+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1254480:]), m.arena[2007312:2007312+n*6272])
 	// d.res3.bn2/sq.3: Add N×32×14×14, fused with d.res3.bn2/normalized.1 (ChannelMul), d.res3.bn2/sq.1 (Mul), d.res3.bn2/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[7626992:7626992+n*6272], m.arena[7626992:7626992+n*6272], (*[32]float32)(m.arena[8028400:]), m.arena[8028432:8028432+n*6272], m.arena[7827696:7827696+n*6272])
+	m.channelMulMulScaleAdd2(n, m.arena[1906928:1906928+n*6272], m.arena[1906928:1906928+n*6272], (*[32]float32)(m.arena[2007280:]), m.arena[2007312:2007312+n*6272], m.arena[1957104:1957104+n*6272])
 	// d.res3.bn2/centered.1: ChannelSum 32
-	m.channelSum3(n, m.arena[7626992:7626992+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.channelSum3(n, m.arena[1906928:1906928+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// d.res3.bn2/neg_mean.1: Scale 32
-	m.scale(n, m.arena[5017680:5017680+32], m.arena[5017680:5017680+32])
+	m.scale(n, m.arena[1254480:1254480+32], m.arena[1254480:1254480+32])
 	// d.res3.bn2/mean.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[5017680:]), m.arena[7827696:7827696+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1254480:]), m.arena[1957104:1957104+n*6272])
 	// d.res3.bn2/mean.2: Add N×32×14×14
-	m.add(n, m.arena[7626992:7626992+n*6272], m.arena[7827696:7827696+n*6272], m.arena[7626992:7626992+n*6272])
+	m.add(n, m.arena[1906928:1906928+n*6272], m.arena[1957104:1957104+n*6272], m.arena[1906928:1906928+n*6272])
 	// d.res3.conv2.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose4(n, m.arena[7626992:7626992+n*6272], m.res3Conv2Weight[:], m.arena[7827696:7827696+n*6272])
+	m.conv2DTranspose4(n, m.arena[1906928:1906928+n*6272], m.res3Conv2Weight[:], m.arena[1957104:1957104+n*6272])
 	// d.res3.conv2.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad4(n, m.arena[6824144:6824144+n*6272], m.arena[7626992:7626992+n*6272], m.res3Conv2WeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[1706192:1706192+n*6272], m.arena[1906928:1906928+n*6272], m.res3Conv2WeightGrad[:])
 	// d.res3.relu1.1: ReluGrad N×32×14×14
-	m.reluGrad(n, m.arena[7426288:7426288+n*6272], m.arena[7827696:7827696+n*6272], m.arena[7426288:7426288+n*6272])
+	m.reluGrad(n, m.arena[1856752:1856752+n*6272], m.arena[1957104:1957104+n*6272], m.arena[1856752:1856752+n*6272])
 	// d.res3.bn1/shifted.1: ChannelSum 32
-	m.channelSum3(n, m.arena[7426288:7426288+n*6272], &m.res3Bn1BiasGrad)
+	m.channelSum3(n, m.arena[1856752:1856752+n*6272], &m.res3Bn1BiasGrad)
 	// d.res3.bn1/scaled.1: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[7426288:7426288+n*6272], m.arena[6824144:6824144+n*6272], &m.res3Bn1Weight)
+	m.channelMul10(n, m.arena[1856752:1856752+n*6272], m.arena[1706192:1706192+n*6272], &m.res3Bn1Weight)
 	// d.res3.bn1/scaled.2: Mul N×32×14×14
-	m.mul(n, m.arena[7426288:7426288+n*6272], m.arena[7225584:7225584+n*6272], m.arena[7426288:7426288+n*6272])
+	m.mul(n, m.arena[1856752:1856752+n*6272], m.arena[1806576:1806576+n*6272], m.arena[1856752:1856752+n*6272])
 	// d.res3.bn1/scaled.3: ChannelSum 32
-	m.channelSum3(n, m.arena[7426288:7426288+n*6272], &m.res3Bn1WeightGrad)
+	m.channelSum3(n, m.arena[1856752:1856752+n*6272], &m.res3Bn1WeightGrad)
 	// d.res3.bn1/normalized.2: Mul N×32×14×14
-	m.mul(n, m.arena[6824144:6824144+n*6272], m.arena[7024848:7024848+n*6272], m.arena[7225584:7225584+n*6272])
+	m.mul(n, m.arena[1706192:1706192+n*6272], m.arena[1756368:1756368+n*6272], m.arena[1806576:1806576+n*6272])
 	// d.res3.bn1/normalized.3: ChannelSum 32
-	m.channelSum3(n, m.arena[7225584:7225584+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.channelSum3(n, m.arena[1806576:1806576+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// d.res3.bn1/inv_std.4: Scale 32, fused with d.res3.bn1/inv_std.1 (Square), d.res3.bn1/inv_std.2 (Mul), d.res3.bn1/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[5017680:5017680+32], m.arena[7225552:7225552+32], m.arena[5017680:5017680+32])
+	m.squareMulMulScale(n, m.arena[1254480:1254480+32], m.arena[1806544:1806544+32], m.arena[1254480:1254480+32])
 	// d.res3.bn1/var.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[5017680:]), m.arena[7225584:7225584+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1254480:]), m.arena[1806576:1806576+n*6272])
 	// d.res3.bn1/sq.3: Add N×32×14×14, fused with d.res3.bn1/normalized.1 (ChannelMul), d.res3.bn1/sq.1 (Mul), d.res3.bn1/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[6824144:6824144+n*6272], m.arena[6824144:6824144+n*6272], (*[32]float32)(m.arena[7225552:]), m.arena[7225584:7225584+n*6272], m.arena[7024848:7024848+n*6272])
+	m.channelMulMulScaleAdd2(n, m.arena[1706192:1706192+n*6272], m.arena[1706192:1706192+n*6272], (*[32]float32)(m.arena[1806544:]), m.arena[1806576:1806576+n*6272], m.arena[1756368:1756368+n*6272])
 	// d.res3.bn1/centered.1: ChannelSum 32
-	m.channelSum3(n, m.arena[6824144:6824144+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.channelSum3(n, m.arena[1706192:1706192+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// d.res3.bn1/neg_mean.1: Scale 32
-	m.scale(n, m.arena[5017680:5017680+32], m.arena[5017680:5017680+32])
+	m.scale(n, m.arena[1254480:1254480+32], m.arena[1254480:1254480+32])
 	// d.res3.bn1/mean.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[5017680:]), m.arena[7024848:7024848+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1254480:]), m.arena[1756368:1756368+n*6272])
 	// d.res3.bn1/mean.2: Add N×32×14×14
-	m.add(n, m.arena[6824144:6824144+n*6272], m.arena[7024848:7024848+n*6272], m.arena[6824144:6824144+n*6272])
+	m.add(n, m.arena[1706192:1706192+n*6272], m.arena[1756368:1756368+n*6272], m.arena[1706192:1706192+n*6272])
 	// d.res3.conv1.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose4(n, m.arena[6824144:6824144+n*6272], m.res3Conv1Weight[:], m.arena[7024848:7024848+n*6272])
+	m.conv2DTranspose4(n, m.arena[1706192:1706192+n*6272], m.res3Conv1Weight[:], m.arena[1756368:1756368+n*6272])
 	// d.res3.conv1.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad4(n, m.arena[6623440:6623440+n*6272], m.arena[6824144:6824144+n*6272], m.res3Conv1WeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[1656016:1656016+n*6272], m.arena[1706192:1706192+n*6272], m.res3Conv1WeightGrad[:])
 	// d.res2.relu.1: ReluGrad N×32×14×14, fused with d.res3.conv1.3 (Add)
-	m.addReluGrad(n, m.arena[9132560:9132560+n*6272], m.arena[9132560:9132560+n*6272], m.arena[7024848:7024848+n*6272], m.arena[5619856:5619856+n*6272])
+	m.addReluGrad(n, m.arena[2283536:2283536+n*6272], m.arena[2283536:2283536+n*6272], m.arena[1756368:1756368+n*6272], m.arena[1405072:1405072+n*6272])
 	// d.res2.proj_bn/shifted.1: ChannelSum 32
-	m.channelSum3(n, m.arena[9132560:9132560+n*6272], (*[32]float32)(m.arena[5017680:]))
+	m.channelSum3(n, m.arena[2283536:2283536+n*6272], (*[32]float32)(m.arena[1254480:]))
 	// d.res2.proj_bn/scaled.1: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[9132560:9132560+n*6272], m.arena[5619856:5619856+n*6272], &m.res2ProjBnWeight)
+	m.channelMul10(n, m.arena[2283536:2283536+n*6272], m.arena[1405072:1405072+n*6272], &m.res2ProjBnWeight)
 	// d.res2.proj_bn/scaled.2: Mul N×32×14×14
-	m.mul(n, m.arena[9132560:9132560+n*6272], m.arena[6422736:6422736+n*6272], m.arena[6422736:6422736+n*6272])
+	m.mul(n, m.arena[2283536:2283536+n*6272], m.arena[1605840:1605840+n*6272], m.arena[1605840:1605840+n*6272])
 	// d.res2.proj_bn/scaled.3: ChannelSum 32
-	m.channelSum3(n, m.arena[6422736:6422736+n*6272], &m.res2ProjBnWeightGrad)
+	m.channelSum3(n, m.arena[1605840:1605840+n*6272], &m.res2ProjBnWeightGrad)
 	// d.res2.proj_bn/normalized.2: Mul N×32×14×14
-	m.mul(n, m.arena[5619856:5619856+n*6272], m.arena[6222000:6222000+n*6272], m.arena[6422736:6422736+n*6272])
+	m.mul(n, m.arena[1405072:1405072+n*6272], m.arena[1555632:1555632+n*6272], m.arena[1605840:1605840+n*6272])
 	// d.res2.proj_bn/normalized.3: ChannelSum 32
-	m.channelSum3(n, m.arena[6422736:6422736+n*6272], (*[32]float32)(m.arena[6623440:]))
+	m.channelSum3(n, m.arena[1605840:1605840+n*6272], (*[32]float32)(m.arena[1656016:]))
 	// d.res2.proj_bn/inv_std.4: Scale 32, fused with d.res2.proj_bn/inv_std.1 (Square), d.res2.proj_bn/inv_std.2 (Mul), d.res2.proj_bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[6623440:6623440+32], m.arena[6422704:6422704+32], m.arena[6623440:6623440+32])
+	m.squareMulMulScale(n, m.arena[1656016:1656016+32], m.arena[1605808:1605808+32], m.arena[1656016:1656016+32])
 	// d.res2.proj_bn/var.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[6623440:]), m.arena[6422736:6422736+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1656016:]), m.arena[1605840:1605840+n*6272])
 	// d.res2.proj_bn/sq.3: Add N×32×14×14, fused with d.res2.proj_bn/normalized.1 (ChannelMul), d.res2.proj_bn/sq.1 (Mul), d.res2.proj_bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[5619856:5619856+n*6272], m.arena[5619856:5619856+n*6272], (*[32]float32)(m.arena[6422704:]), m.arena[6422736:6422736+n*6272], m.arena[6222000:6222000+n*6272])
+	m.channelMulMulScaleAdd2(n, m.arena[1405072:1405072+n*6272], m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[1605808:]), m.arena[1605840:1605840+n*6272], m.arena[1555632:1555632+n*6272])
 	// d.res2.proj_bn/centered.1: ChannelSum 32
-	m.channelSum3(n, m.arena[5619856:5619856+n*6272], (*[32]float32)(m.arena[6222000:]))
+	m.channelSum3(n, m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[1555632:]))
 	// d.res2.proj_bn/neg_mean.1: Scale 32
-	m.scale(n, m.arena[6222000:6222000+32], m.arena[6222000:6222000+32])
+	m.scale(n, m.arena[1555632:1555632+32], m.arena[1555632:1555632+32])
 	// d.res2.proj_bn/mean.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[6222000:]), m.arena[6222032:6222032+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1555632:]), m.arena[1555664:1555664+n*6272])
 	// d.res2.proj_bn/mean.2: Add N×32×14×14
-	m.add(n, m.arena[5619856:5619856+n*6272], m.arena[6222032:6222032+n*6272], m.arena[5619856:5619856+n*6272])
+	m.add(n, m.arena[1405072:1405072+n*6272], m.arena[1555664:1555664+n*6272], m.arena[1405072:1405072+n*6272])
 	// d.res2.proj.1: Conv2DTranspose N×16×28×28
-	m.conv2DTranspose5(n, m.arena[5619856:5619856+n*6272], m.res2ProjWeight[:], m.arena[6222000:6222000+n*12544])
+	m.conv2DTranspose5(n, m.arena[1405072:1405072+n*6272], m.res2ProjWeight[:], m.arena[1555632:1555632+n*12544])
 	// d.res2.proj.2: Conv2DFilterGrad 32×16×1×1
-	m.conv2DFilterGrad5(n, m.arena[4415568:4415568+n*12544], m.arena[5619856:5619856+n*6272], m.res2ProjWeightGrad[:])
+	m.conv2DFilterGrad5(n, m.arena[1103952:1103952+n*12544], m.arena[1405072:1405072+n*6272], m.res2ProjWeightGrad[:])
 	// d.res2.bn2/scaled.1: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[9132560:9132560+n*6272], m.arena[5619856:5619856+n*6272], &m.res2Bn2Weight)
+	m.channelMul10(n, m.arena[2283536:2283536+n*6272], m.arena[1405072:1405072+n*6272], &m.res2Bn2Weight)
 	// d.res2.bn2/scaled.2: Mul N×32×14×14
-	m.mul(n, m.arena[9132560:9132560+n*6272], m.arena[6021296:6021296+n*6272], m.arena[9132560:9132560+n*6272])
+	m.mul(n, m.arena[2283536:2283536+n*6272], m.arena[1505456:1505456+n*6272], m.arena[2283536:2283536+n*6272])
 	// d.res2.bn2/scaled.3: ChannelSum 32
-	m.channelSum3(n, m.arena[9132560:9132560+n*6272], &m.res2Bn2WeightGrad)
+	m.channelSum3(n, m.arena[2283536:2283536+n*6272], &m.res2Bn2WeightGrad)
 	// d.res2.bn2/normalized.2: Mul N×32×14×14
-	m.mul(n, m.arena[5619856:5619856+n*6272], m.arena[5820560:5820560+n*6272], m.arena[6021296:6021296+n*6272])
+	m.mul(n, m.arena[1405072:1405072+n*6272], m.arena[1455248:1455248+n*6272], m.arena[1505456:1505456+n*6272])
 	// d.res2.bn2/normalized.3: ChannelSum 32
-	m.channelSum3(n, m.arena[6021296:6021296+n*6272], (*[32]float32)(m.arena[6623408:]))
+	m.channelSum3(n, m.arena[1505456:1505456+n*6272], (*[32]float32)(m.arena[1655984:]))
 	// d.res2.bn2/inv_std.4: Scale 32, fused with d.res2.bn2/inv_std.1 (Square), d.res2.bn2/inv_std.2 (Mul), d.res2.bn2/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[6623408:6623408+32], m.arena[6021264:6021264+32], m.arena[6623408:6623408+32])
+	m.squareMulMulScale(n, m.arena[1655984:1655984+32], m.arena[1505424:1505424+32], m.arena[1655984:1655984+32])
 	// d.res2.bn2/var.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[6623408:]), m.arena[6021296:6021296+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1655984:]), m.arena[1505456:1505456+n*6272])
 	// d.res2.bn2/sq.3: Add N×32×14×14, fused with d.res2.bn2/normalized.1 (ChannelMul), d.res2.bn2/sq.1 (Mul), d.res2.bn2/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[5619856:5619856+n*6272], m.arena[5619856:5619856+n*6272], (*[32]float32)(m.arena[6021264:]), m.arena[6021296:6021296+n*6272], m.arena[5820560:5820560+n*6272])
+	m.channelMulMulScaleAdd2(n, m.arena[1405072:1405072+n*6272], m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[1505424:]), m.arena[1505456:1505456+n*6272], m.arena[1455248:1455248+n*6272])
 	// d.res2.bn2/centered.1: ChannelSum 32
-	m.channelSum3(n, m.arena[5619856:5619856+n*6272], (*[32]float32)(m.arena[5820560:]))
+	m.channelSum3(n, m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[1455248:]))
 	// d.res2.bn2/neg_mean.1: Scale 32
-	m.scale(n, m.arena[5820560:5820560+32], m.arena[5820560:5820560+32])
+	m.scale(n, m.arena[1455248:1455248+32], m.arena[1455248:1455248+32])
 	// d.res2.bn2/mean.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[5820560:]), m.arena[5820592:5820592+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1455248:]), m.arena[1455280:1455280+n*6272])
 	// d.res2.bn2/mean.2: Add N×32×14×14
-	m.add(n, m.arena[5619856:5619856+n*6272], m.arena[5820592:5820592+n*6272], m.arena[5619856:5619856+n*6272])
+	m.add(n, m.arena[1405072:1405072+n*6272], m.arena[1455280:1455280+n*6272], m.arena[1405072:1405072+n*6272])
 	// d.res2.conv2.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose4(n, m.arena[5619856:5619856+n*6272], m.res2Conv2Weight[:], m.arena[5820560:5820560+n*6272])
+	m.conv2DTranspose4(n, m.arena[1405072:1405072+n*6272], m.res2Conv2Weight[:], m.arena[1455248:1455248+n*6272])
 	// d.res2.conv2.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad4(n, m.arena[4816976:4816976+n*6272], m.arena[5619856:5619856+n*6272], m.res2Conv2WeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[1204304:1204304+n*6272], m.arena[1405072:1405072+n*6272], m.res2Conv2WeightGrad[:])
 	// d.res2.relu1.1: ReluGrad N×32×14×14
-	m.reluGrad(n, m.arena[5419152:5419152+n*6272], m.arena[5820560:5820560+n*6272], m.arena[5419152:5419152+n*6272])
+	m.reluGrad(n, m.arena[1354896:1354896+n*6272], m.arena[1455248:1455248+n*6272], m.arena[1354896:1354896+n*6272])
 	// d.res2.bn1/shifted.1: ChannelSum 32
-	m.channelSum3(n, m.arena[5419152:5419152+n*6272], &m.res2Bn1BiasGrad)
+	m.channelSum3(n, m.arena[1354896:1354896+n*6272], &m.res2Bn1BiasGrad)
 	// d.res2.bn1/scaled.1: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[5419152:5419152+n*6272], m.arena[4816976:4816976+n*6272], &m.res2Bn1Weight)
+	m.channelMul10(n, m.arena[1354896:1354896+n*6272], m.arena[1204304:1204304+n*6272], &m.res2Bn1Weight)
 	// d.res2.bn1/scaled.2: Mul N×32×14×14
-	m.mul(n, m.arena[5419152:5419152+n*6272], m.arena[5218448:5218448+n*6272], m.arena[5419152:5419152+n*6272])
+	m.mul(n, m.arena[1354896:1354896+n*6272], m.arena[1304720:1304720+n*6272], m.arena[1354896:1354896+n*6272])
 	// d.res2.bn1/scaled.3: ChannelSum 32
-	m.channelSum3(n, m.arena[5419152:5419152+n*6272], &m.res2Bn1WeightGrad)
+	m.channelSum3(n, m.arena[1354896:1354896+n*6272], &m.res2Bn1WeightGrad)
 	// d.res2.bn1/normalized.2: Mul N×32×14×14
-	m.mul(n, m.arena[4816976:4816976+n*6272], m.arena[5017712:5017712+n*6272], m.arena[5218448:5218448+n*6272])
+	m.mul(n, m.arena[1204304:1204304+n*6272], m.arena[1254512:1254512+n*6272], m.arena[1304720:1304720+n*6272])
 	// d.res2.bn1/normalized.3: ChannelSum 32
-	m.channelSum3(n, m.arena[5218448:5218448+n*6272], (*[32]float32)(m.arena[5419152:]))
+	m.channelSum3(n, m.arena[1304720:1304720+n*6272], (*[32]float32)(m.arena[1354896:]))
 	// d.res2.bn1/inv_std.4: Scale 32, fused with d.res2.bn1/inv_std.1 (Square), d.res2.bn1/inv_std.2 (Mul), d.res2.bn1/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[5419152:5419152+32], m.arena[5218416:5218416+32], m.arena[5419152:5419152+32])
+	m.squareMulMulScale(n, m.arena[1354896:1354896+32], m.arena[1304688:1304688+32], m.arena[1354896:1354896+32])
 	// d.res2.bn1/var.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[5419152:]), m.arena[5218448:5218448+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1354896:]), m.arena[1304720:1304720+n*6272])
 	// d.res2.bn1/sq.3: Add N×32×14×14, fused with d.res2.bn1/normalized.1 (ChannelMul), d.res2.bn1/sq.1 (Mul), d.res2.bn1/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[4816976:4816976+n*6272], m.arena[4816976:4816976+n*6272], (*[32]float32)(m.arena[5218416:]), m.arena[5218448:5218448+n*6272], m.arena[5017712:5017712+n*6272])
+	m.channelMulMulScaleAdd2(n, m.arena[1204304:1204304+n*6272], m.arena[1204304:1204304+n*6272], (*[32]float32)(m.arena[1304688:]), m.arena[1304720:1304720+n*6272], m.arena[1254512:1254512+n*6272])
 	// d.res2.bn1/centered.1: ChannelSum 32
-	m.channelSum3(n, m.arena[4816976:4816976+n*6272], (*[32]float32)(m.arena[5017712:]))
+	m.channelSum3(n, m.arena[1204304:1204304+n*6272], (*[32]float32)(m.arena[1254512:]))
 	// d.res2.bn1/neg_mean.1: Scale 32
-	m.scale(n, m.arena[5017712:5017712+32], m.arena[5017712:5017712+32])
+	m.scale(n, m.arena[1254512:1254512+32], m.arena[1254512:1254512+32])
 	// d.res2.bn1/mean.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[5017712:]), m.arena[5017744:5017744+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1254512:]), m.arena[1254544:1254544+n*6272])
 	// d.res2.bn1/mean.2: Add N×32×14×14
-	m.add(n, m.arena[4816976:4816976+n*6272], m.arena[5017744:5017744+n*6272], m.arena[4816976:4816976+n*6272])
+	m.add(n, m.arena[1204304:1204304+n*6272], m.arena[1254544:1254544+n*6272], m.arena[1204304:1204304+n*6272])
 	// d.res2.conv1.1: Conv2DTranspose N×16×28×28
-	m.conv2DTranspose6(n, m.arena[4816976:4816976+n*6272], m.res2Conv1Weight[:], m.arena[5017712:5017712+n*12544])
+	m.conv2DTranspose6(n, m.arena[1204304:1204304+n*6272], m.res2Conv1Weight[:], m.arena[1254512:1254512+n*12544])
 	// d.res2.conv1.2: Conv2DFilterGrad 32×16×3×3
-	m.conv2DFilterGrad6(n, m.arena[4415568:4415568+n*12544], m.arena[4816976:4816976+n*6272], m.res2Conv1WeightGrad[:])
+	m.conv2DFilterGrad6(n, m.arena[1103952:1103952+n*12544], m.arena[1204304:1204304+n*6272], m.res2Conv1WeightGrad[:])
 	// d.res1.relu.1: ReluGrad N×16×28×28, fused with d.res2.conv1.3 (Add)
-	m.addReluGrad(n, m.arena[6222000:6222000+n*12544], m.arena[6222000:6222000+n*12544], m.arena[5017712:5017712+n*12544], m.arena[3211328:3211328+n*12544])
+	m.addReluGrad(n, m.arena[1555632:1555632+n*12544], m.arena[1555632:1555632+n*12544], m.arena[1254512:1254512+n*12544], m.arena[802880:802880+n*12544])
 	// d.res1.bn2/shifted.1: ChannelSum 16
-	m.channelSum4(n, m.arena[6222000:6222000+n*12544], &m.res1Bn2BiasGrad)
+	m.channelSum4(n, m.arena[1555632:1555632+n*12544], &m.res1Bn2BiasGrad)
 	// d.res1.bn2/scaled.1: ChannelMul N×16×28×28
-	m.channelMul9(n, m.arena[6222000:6222000+n*12544], m.arena[3211328:3211328+n*12544], &m.res1Bn2Weight)
+	m.channelMul9(n, m.arena[1555632:1555632+n*12544], m.arena[802880:802880+n*12544], &m.res1Bn2Weight)
 	// d.res1.bn2/scaled.2: Mul N×16×28×28
-	m.mul(n, m.arena[6222000:6222000+n*12544], m.arena[4014160:4014160+n*12544], m.arena[4014160:4014160+n*12544])
+	m.mul(n, m.arena[1555632:1555632+n*12544], m.arena[1003600:1003600+n*12544], m.arena[1003600:1003600+n*12544])
 	// d.res1.bn2/scaled.3: ChannelSum 16
-	m.channelSum4(n, m.arena[4014160:4014160+n*12544], &m.res1Bn2WeightGrad)
+	m.channelSum4(n, m.arena[1003600:1003600+n*12544], &m.res1Bn2WeightGrad)
 	// d.res1.bn2/normalized.2: Mul N×16×28×28
-	m.mul(n, m.arena[3211328:3211328+n*12544], m.arena[3612736:3612736+n*12544], m.arena[4014160:4014160+n*12544])
+	m.mul(n, m.arena[802880:802880+n*12544], m.arena[903232:903232+n*12544], m.arena[1003600:1003600+n*12544])
 	// d.res1.bn2/normalized.3: ChannelSum 16
-	m.channelSum4(n, m.arena[4014160:4014160+n*12544], (*[16]float32)(m.arena[401424:]))
+	m.channelSum4(n, m.arena[1003600:1003600+n*12544], (*[16]float32)(m.arena[100368:]))
 	// d.res1.bn2/inv_std.4: Scale 16, fused with d.res1.bn2/inv_std.1 (Square), d.res1.bn2/inv_std.2 (Mul), d.res1.bn2/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[401424:401424+16], m.arena[4014144:4014144+16], m.arena[401424:401424+16])
+	m.squareMulMulScale(n, m.arena[100368:100368+16], m.arena[1003584:1003584+16], m.arena[100368:100368+16])
 	// d.res1.bn2/var.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast3(n, (*[16]float32)(m.arena[401424:]), m.arena[4014160:4014160+n*12544])
+	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[1003600:1003600+n*12544])
 	// d.res1.bn2/sq.3: Add N×16×28×28, fused with d.res1.bn2/normalized.1 (ChannelMul), d.res1.bn2/sq.1 (Mul), d.res1.bn2/sq.2 (Scale)
-	m.channelMulMulScaleAdd3(n, m.arena[3211328:3211328+n*12544], m.arena[3211328:3211328+n*12544], (*[16]float32)(m.arena[4014144:]), m.arena[4014160:4014160+n*12544], m.arena[3612736:3612736+n*12544])
+	m.channelMulMulScaleAdd3(n, m.arena[802880:802880+n*12544], m.arena[802880:802880+n*12544], (*[16]float32)(m.arena[1003584:]), m.arena[1003600:1003600+n*12544], m.arena[903232:903232+n*12544])
 	// d.res1.bn2/centered.1: ChannelSum 16
-	m.channelSum4(n, m.arena[3211328:3211328+n*12544], (*[16]float32)(m.arena[401424:]))
+	m.channelSum4(n, m.arena[802880:802880+n*12544], (*[16]float32)(m.arena[100368:]))
 	// d.res1.bn2/neg_mean.1: Scale 16
-	m.scale(n, m.arena[401424:401424+16], m.arena[401424:401424+16])
+	m.scale(n, m.arena[100368:100368+16], m.arena[100368:100368+16])
 	// d.res1.bn2/mean.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast3(n, (*[16]float32)(m.arena[401424:]), m.arena[3612736:3612736+n*12544])
+	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[903232:903232+n*12544])
 	// d.res1.bn2/mean.2: Add N×16×28×28
-	m.add(n, m.arena[3211328:3211328+n*12544], m.arena[3612736:3612736+n*12544], m.arena[3211328:3211328+n*12544])
+	m.add(n, m.arena[802880:802880+n*12544], m.arena[903232:903232+n*12544], m.arena[802880:802880+n*12544])
 	// d.res1.conv2.1: Conv2DTranspose N×16×28×28
-	m.conv2DTranspose7(n, m.arena[3211328:3211328+n*12544], m.res1Conv2Weight[:], m.arena[3612736:3612736+n*12544])
+	m.conv2DTranspose7(n, m.arena[802880:802880+n*12544], m.res1Conv2Weight[:], m.arena[903232:903232+n*12544])
 	// d.res1.conv2.2: Conv2DFilterGrad 16×16×3×3
-	m.conv2DFilterGrad7(n, m.arena[1605680:1605680+n*12544], m.arena[3211328:3211328+n*12544], m.res1Conv2WeightGrad[:])
+	m.conv2DFilterGrad7(n, m.arena[401456:401456+n*12544], m.arena[802880:802880+n*12544], m.res1Conv2WeightGrad[:])
 	// d.res1.relu1.1: ReluGrad N×16×28×28
-	m.reluGrad(n, m.arena[2809920:2809920+n*12544], m.arena[3612736:3612736+n*12544], m.arena[2809920:2809920+n*12544])
+	m.reluGrad(n, m.arena[702528:702528+n*12544], m.arena[903232:903232+n*12544], m.arena[702528:702528+n*12544])
 	// d.res1.bn1/shifted.1: ChannelSum 16
-	m.channelSum4(n, m.arena[2809920:2809920+n*12544], &m.res1Bn1BiasGrad)
+	m.channelSum4(n, m.arena[702528:702528+n*12544], &m.res1Bn1BiasGrad)
 	// d.res1.bn1/scaled.1: ChannelMul N×16×28×28
-	m.channelMul9(n, m.arena[2809920:2809920+n*12544], m.arena[1605680:1605680+n*12544], &m.res1Bn1Weight)
+	m.channelMul9(n, m.arena[702528:702528+n*12544], m.arena[401456:401456+n*12544], &m.res1Bn1Weight)
 	// d.res1.bn1/scaled.2: Mul N×16×28×28
-	m.mul(n, m.arena[2809920:2809920+n*12544], m.arena[2408512:2408512+n*12544], m.arena[2809920:2809920+n*12544])
+	m.mul(n, m.arena[702528:702528+n*12544], m.arena[602176:602176+n*12544], m.arena[702528:702528+n*12544])
 	// d.res1.bn1/scaled.3: ChannelSum 16
-	m.channelSum4(n, m.arena[2809920:2809920+n*12544], &m.res1Bn1WeightGrad)
+	m.channelSum4(n, m.arena[702528:702528+n*12544], &m.res1Bn1WeightGrad)
 	// d.res1.bn1/normalized.2: Mul N×16×28×28
-	m.mul(n, m.arena[1605680:1605680+n*12544], m.arena[2007088:2007088+n*12544], m.arena[2408512:2408512+n*12544])
+	m.mul(n, m.arena[401456:401456+n*12544], m.arena[501808:501808+n*12544], m.arena[602176:602176+n*12544])
 	// d.res1.bn1/normalized.3: ChannelSum 16
-	m.channelSum4(n, m.arena[2408512:2408512+n*12544], (*[16]float32)(m.arena[401424:]))
+	m.channelSum4(n, m.arena[602176:602176+n*12544], (*[16]float32)(m.arena[100368:]))
 	// d.res1.bn1/inv_std.4: Scale 16, fused with d.res1.bn1/inv_std.1 (Square), d.res1.bn1/inv_std.2 (Mul), d.res1.bn1/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[401424:401424+16], m.arena[2408496:2408496+16], m.arena[401424:401424+16])
+	m.squareMulMulScale(n, m.arena[100368:100368+16], m.arena[602160:602160+16], m.arena[100368:100368+16])
 	// d.res1.bn1/var.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast3(n, (*[16]float32)(m.arena[401424:]), m.arena[2408512:2408512+n*12544])
+	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[602176:602176+n*12544])
 	// d.res1.bn1/sq.3: Add N×16×28×28, fused with d.res1.bn1/normalized.1 (ChannelMul), d.res1.bn1/sq.1 (Mul), d.res1.bn1/sq.2 (Scale)
-	m.channelMulMulScaleAdd3(n, m.arena[1605680:1605680+n*12544], m.arena[1605680:1605680+n*12544], (*[16]float32)(m.arena[2408496:]), m.arena[2408512:2408512+n*12544], m.arena[2007088:2007088+n*12544])
+	m.channelMulMulScaleAdd3(n, m.arena[401456:401456+n*12544], m.arena[401456:401456+n*12544], (*[16]float32)(m.arena[602160:]), m.arena[602176:602176+n*12544], m.arena[501808:501808+n*12544])
 	// d.res1.bn1/centered.1: ChannelSum 16
-	m.channelSum4(n, m.arena[1605680:1605680+n*12544], (*[16]float32)(m.arena[401424:]))
+	m.channelSum4(n, m.arena[401456:401456+n*12544], (*[16]float32)(m.arena[100368:]))
 	// d.res1.bn1/neg_mean.1: Scale 16
-	m.scale(n, m.arena[401424:401424+16], m.arena[401424:401424+16])
+	m.scale(n, m.arena[100368:100368+16], m.arena[100368:100368+16])
 	// d.res1.bn1/mean.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast3(n, (*[16]float32)(m.arena[401424:]), m.arena[2007088:2007088+n*12544])
+	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[501808:501808+n*12544])
 	// d.res1.bn1/mean.2: Add N×16×28×28
-	m.add(n, m.arena[1605680:1605680+n*12544], m.arena[2007088:2007088+n*12544], m.arena[1605680:1605680+n*12544])
+	m.add(n, m.arena[401456:401456+n*12544], m.arena[501808:501808+n*12544], m.arena[401456:401456+n*12544])
 	// d.res1.conv1.1: Conv2DTranspose N×16×28×28
-	m.conv2DTranspose7(n, m.arena[1605680:1605680+n*12544], m.res1Conv1Weight[:], m.arena[2007088:2007088+n*12544])
+	m.conv2DTranspose7(n, m.arena[401456:401456+n*12544], m.res1Conv1Weight[:], m.arena[501808:501808+n*12544])
 	// d.res1.conv1.2: Conv2DFilterGrad 16×16×3×3
-	m.conv2DFilterGrad7(n, m.arena[:n*12544], m.arena[1605680:1605680+n*12544], m.res1Conv1WeightGrad[:])
+	m.conv2DFilterGrad7(n, m.arena[:n*12544], m.arena[401456:401456+n*12544], m.res1Conv1WeightGrad[:])
 	// d.stem_relu.1: ReluGrad N×16×28×28, fused with d.res1.conv1.3 (Add)
-	m.addReluGrad(n, m.arena[6222000:6222000+n*12544], m.arena[6222000:6222000+n*12544], m.arena[2007088:2007088+n*12544], m.arena[1204272:1204272+n*12544])
+	m.addReluGrad(n, m.arena[1555632:1555632+n*12544], m.arena[1555632:1555632+n*12544], m.arena[501808:501808+n*12544], m.arena[301104:301104+n*12544])
 	// d.stem_bn/shifted.1: ChannelSum 16
-	m.channelSum4(n, m.arena[6222000:6222000+n*12544], &m.stemBnBiasGrad)
+	m.channelSum4(n, m.arena[1555632:1555632+n*12544], &m.stemBnBiasGrad)
 	// d.stem_bn/scaled.1: ChannelMul N×16×28×28
-	m.channelMul9(n, m.arena[6222000:6222000+n*12544], m.arena[:n*12544], &m.stemBnWeight)
+	m.channelMul9(n, m.arena[1555632:1555632+n*12544], m.arena[:n*12544], &m.stemBnWeight)
 	// d.stem_bn/scaled.2: Mul N×16×28×28
-	m.mul(n, m.arena[6222000:6222000+n*12544], m.arena[802864:802864+n*12544], m.arena[6222000:6222000+n*12544])
+	m.mul(n, m.arena[1555632:1555632+n*12544], m.arena[200752:200752+n*12544], m.arena[1555632:1555632+n*12544])
 	// d.stem_bn/scaled.3: ChannelSum 16
-	m.channelSum4(n, m.arena[6222000:6222000+n*12544], &m.stemBnWeightGrad)
+	m.channelSum4(n, m.arena[1555632:1555632+n*12544], &m.stemBnWeightGrad)
 	// d.stem_bn/normalized.2: Mul N×16×28×28
-	m.mul(n, m.arena[:n*12544], m.arena[401440:401440+n*12544], m.arena[802864:802864+n*12544])
+	m.mul(n, m.arena[:n*12544], m.arena[100384:100384+n*12544], m.arena[200752:200752+n*12544])
 	// d.stem_bn/normalized.3: ChannelSum 16
-	m.channelSum4(n, m.arena[802864:802864+n*12544], (*[16]float32)(m.arena[401424:]))
+	m.channelSum4(n, m.arena[200752:200752+n*12544], (*[16]float32)(m.arena[100368:]))
 	// d.stem_bn/inv_std.4: Scale 16, fused with d.stem_bn/inv_std.1 (Square), d.stem_bn/inv_std.2 (Mul), d.stem_bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[401424:401424+16], m.arena[802848:802848+16], m.arena[401424:401424+16])
+	m.squareMulMulScale(n, m.arena[100368:100368+16], m.arena[200736:200736+16], m.arena[100368:100368+16])
 	// d.stem_bn/var.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast3(n, (*[16]float32)(m.arena[401424:]), m.arena[802864:802864+n*12544])
+	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[200752:200752+n*12544])
 	// d.stem_bn/sq.3: Add N×16×28×28, fused with d.stem_bn/normalized.1 (ChannelMul), d.stem_bn/sq.1 (Mul), d.stem_bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd3(n, m.arena[:n*12544], m.arena[:n*12544], (*[16]float32)(m.arena[802848:]), m.arena[802864:802864+n*12544], m.arena[401440:401440+n*12544])
+	m.channelMulMulScaleAdd3(n, m.arena[:n*12544], m.arena[:n*12544], (*[16]float32)(m.arena[200736:]), m.arena[200752:200752+n*12544], m.arena[100384:100384+n*12544])
 	// d.stem_bn/centered.1: ChannelSum 16
-	m.channelSum4(n, m.arena[:n*12544], (*[16]float32)(m.arena[401424:]))
+	m.channelSum4(n, m.arena[:n*12544], (*[16]float32)(m.arena[100368:]))
 	// d.stem_bn/neg_mean.1: Scale 16
-	m.scale(n, m.arena[401424:401424+16], m.arena[401424:401424+16])
+	m.scale(n, m.arena[100368:100368+16], m.arena[100368:100368+16])
 	// d.stem_bn/mean.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast3(n, (*[16]float32)(m.arena[401424:]), m.arena[401440:401440+n*12544])
+	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[100384:100384+n*12544])
 	// d.stem_bn/mean.2: Add N×16×28×28
-	m.add(n, m.arena[:n*12544], m.arena[401440:401440+n*12544], m.arena[:n*12544])
+	m.add(n, m.arena[:n*12544], m.arena[100384:100384+n*12544], m.arena[:n*12544])
 	// d.stem.1: Conv2DFilterGrad 16×1×3×3
 	m.conv2DFilterGrad8(n, image, m.arena[:n*12544], m.stemWeightGrad[:])
 	m.derived = false
-	copy(m.res2Bn2BiasGrad[:], m.arena[5017680:5017680+32])
-	copy(m.res2ProjBnBiasGrad[:], m.arena[5017680:5017680+32])
-	copy(m.res4Bn2BiasGrad[:], m.arena[8530192:8530192+64])
-	copy(m.res4ProjBnBiasGrad[:], m.arena[8530192:8530192+64])
-	loss := m.arena[401408]
+	copy(m.res2Bn2BiasGrad[:], m.arena[1254480:1254480+32])
+	copy(m.res2ProjBnBiasGrad[:], m.arena[1254480:1254480+32])
+	copy(m.res4Bn2BiasGrad[:], m.arena[2132752:2132752+64])
+	copy(m.res4ProjBnBiasGrad[:], m.arena[2132752:2132752+64])
+	loss := m.arena[100352]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
