@@ -338,53 +338,62 @@ func (p plan) conv(pool *Pool, n int, x, w, y, scratch []float32) {
 	for b0 := 0; b0 < n; b0 += p.group {
 		items := min(p.group, n-b0)
 		p.columns(x, b0, items, scratch)
-		nn := p.products(items)
-		switch {
-		case p.stacked:
-			// One product for all kernel rows: block i of the result is kernel
-			// row i's contribution at the position i rows up, and the output is
-			// their sum. For few output channels this keeps Gemm's micro-tile
-			// full (KH·o rows instead of o) and reads the columns once.
-			GemmP(pool, false, false, g.KH*p.o, items*p.plane, p.k, 1, scratch[:p.o*r], p.k, cols, p.ldc, 0, prod, p.ldc)
-			for k := range items {
-				yb := y[(b0+k)*out : (b0+k+1)*out]
-				for c := range p.o {
+		p.product(pool, items, w, scratch, cols, prod)
+		for k := range items {
+			yb := y[(b0+k)*out : (b0+k+1)*out]
+			for c := range p.o {
+				if !p.stacked {
+					src := prod[c*p.ldc+k*p.per:]
 					for q := range g.Ho {
-						dst := yb[(c*g.Ho+q)*g.Wo:][:g.Wo]
-						copy(dst, prod[c*p.ldc+k*p.plane+q*p.wp:])
-						for i := 1; i < g.KH; i++ {
-							src := prod[(i*p.o+c)*p.ldc+k*p.plane+(q+i)*p.wp:][:len(dst)]
-							for v, s := range src {
-								dst[v] += s
-							}
+						copy(yb[(c*g.Ho+q)*g.Wo:][:g.Wo], src[q*p.wp:][:g.Wo])
+					}
+					continue
+				}
+				// The stacked product: block i of the result is kernel row i's
+				// contribution at the position i rows up, and the output is their
+				// sum.
+				for q := range g.Ho {
+					dst := yb[(c*g.Ho+q)*g.Wo:][:g.Wo]
+					copy(dst, prod[c*p.ldc+k*p.plane+q*p.wp:])
+					for i := 1; i < g.KH; i++ {
+						src := prod[(i*p.o+c)*p.ldc+k*p.plane+(q+i)*p.wp:][:len(dst)]
+						for v, s := range src {
+							dst[v] += s
 						}
 					}
 				}
 			}
-			continue
-		case p.mode == modeRows:
-			// In blocks of at most one micro-tile of output channels, for which
-			// Gemm reads the columns in place instead of packing them for each
-			// of the KH products.
-			wr, chunk := scratch[:p.o*r], tileRows()
-			for o0 := 0; o0 < p.o; o0 += chunk {
-				oc := min(chunk, p.o-o0)
-				for i := range g.KH {
-					GemmP(pool, false, false, oc, nn, p.k, 1, wr[(i*p.o+o0)*p.k:], p.k, cols[i*p.wp:], p.ldc, float32(min(i, 1)), prod[o0*p.ldc:], p.ldc)
-				}
-			}
-		default:
-			GemmP(pool, false, false, p.o, nn, p.k, 1, w, p.k, cols, p.ldc, 0, prod, p.ldc)
 		}
-		for k := range items {
-			yb := y[(b0+k)*out : (b0+k+1)*out]
-			for c := range p.o {
-				src := prod[c*p.ldc+k*p.per:]
-				for q := range g.Ho {
-					copy(yb[(c*g.Ho+q)*g.Wo:][:g.Wo], src[q*p.wp:][:g.Wo])
-				}
+	}
+}
+
+// product computes a group's matrix product into prod, from the group's columns
+// (built by columns) and the weights (or, on the rows path, the weights by kernel
+// row at the start of scratch).
+func (p plan) product(pool *Pool, items int, w, scratch, cols, prod []float32) {
+	g := p.g
+	r := g.Rows()
+	nn := p.products(items)
+	switch {
+	case p.stacked:
+		// One product for all kernel rows: block i of the result is kernel row
+		// i's contribution at the position i rows up. For few output channels
+		// this keeps Gemm's micro-tile full (KH·o rows instead of o) and reads
+		// the columns once.
+		GemmP(pool, false, false, g.KH*p.o, items*p.plane, p.k, 1, scratch[:p.o*r], p.k, cols, p.ldc, 0, prod, p.ldc)
+	case p.mode == modeRows:
+		// In blocks of at most one micro-tile of output channels, for which Gemm
+		// reads the columns in place instead of packing them for each of the KH
+		// products.
+		wr, chunk := scratch[:p.o*r], tileRows()
+		for o0 := 0; o0 < p.o; o0 += chunk {
+			oc := min(chunk, p.o-o0)
+			for i := range g.KH {
+				GemmP(pool, false, false, oc, nn, p.k, 1, wr[(i*p.o+o0)*p.k:], p.k, cols[i*p.wp:], p.ldc, float32(min(i, 1)), prod[o0*p.ldc:], p.ldc)
 			}
 		}
+	default:
+		GemmP(pool, false, false, p.o, nn, p.k, 1, w, p.k, cols, p.ldc, 0, prod, p.ldc)
 	}
 }
 

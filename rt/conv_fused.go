@@ -1,0 +1,281 @@
+package rt
+
+import "fmt"
+
+// Fused convolution: conv + bias + activation (+ pooling) as one kernel.
+//
+// Conv2D computes each group of items as one matrix product into a block of its
+// scratch buffer and then copies the valid positions out. Conv2DFused replaces that
+// copy with an epilogue that reads the block while it is still in the cache, adds
+// the bias, applies the activation and pools, and stores only the final values. The
+// convolution's output is never written to memory as a whole: at most one group's
+// product block (sized to fit the L2 cache, see convColsBudget) exists at a time,
+// and with pooling only the pooled planes reach y. A separate bias+ReLU loop and
+// a pooling loop would each read (and the first also write) the whole output.
+//
+// Max pooling commutes with a non-decreasing activation and with adding a constant:
+// rounding x+b to float32 and ReLU (max(t, 0)) and leaky ReLU with a slope α ≥ 0 are
+// all non-decreasing, so the largest input of a window gives the largest output,
+// bit for bit. The epilogue therefore takes the window's maximum of the raw product
+// first and adds the bias and activates once per pooled value: the same result as
+// the unfused ops in a quarter of the work for a 2×2 window. Average pooling and a
+// negative slope activate every value before the window is reduced.
+
+// Act is the activation a fused convolution applies.
+type Act uint8
+
+const (
+	ActNone      Act = iota // y = t
+	ActReLU                 // y = max(t, 0)
+	ActLeakyReLU            // y = t if t > 0, else Alpha·t
+)
+
+// PoolOp is the pooling a fused convolution applies after its activation.
+type PoolOp uint8
+
+const (
+	PoolNone PoolOp = iota
+	PoolMax         // the window's maximum (NaN if any element is NaN)
+	PoolAvg         // the window's mean, divided by KH·KW or, with Exclude, by the part inside the plane
+)
+
+// Epilogue is what Conv2DFused does with each output plane of the convolution: add
+// Bias[c] (nil: no bias), apply Act (Alpha is the leaky slope), then pool with the
+// window Pool. Pool's C, H and W are the convolution's output channels and its Ho×Wo;
+// its Ho×Wo are the pooled plane's.
+type Epilogue struct {
+	Bias    []float32
+	Act     Act
+	Alpha   float32
+	Pool    PoolOp
+	Window  Window
+	Exclude bool
+}
+
+// outPlane is the number of values the epilogue stores per output plane.
+func (e *Epilogue) outPlane(g Window) int {
+	if e.Pool == PoolNone {
+		return g.Ho * g.Wo
+	}
+	return e.Window.Ho * e.Window.Wo
+}
+
+// check panics unless the epilogue fits a convolution with window g and o output
+// channels: a mismatch is a bug in the generated code.
+func (e *Epilogue) check(g Window, o int) {
+	bad := e.Bias != nil && len(e.Bias) < o || e.Act > ActLeakyReLU || e.Pool > PoolAvg
+	if e.Pool != PoolNone {
+		w := e.Window
+		bad = bad || !w.valid() || w.H != g.Ho || w.W != g.Wo || (w.Ho-1)*w.SH-w.Top >= w.H || (w.Wo-1)*w.SW-w.Left >= w.W
+	}
+	if bad {
+		panic(fmt.Sprintf("rt.Conv2DFused: epilogue %+v does not fit a convolution with %d channels of %d×%d", *e, o, g.Ho, g.Wo))
+	}
+}
+
+// activate applies the activation to one value.
+func (e *Epilogue) activate(t float32) float32 {
+	switch e.Act {
+	case ActReLU:
+		return max(t, 0)
+	case ActLeakyReLU:
+		if t > 0 {
+			return t
+		}
+		return e.Alpha * t
+	}
+	return t
+}
+
+// plane computes output plane c from src, the convolution's Ho×Wo plane c (without
+// bias) with rows stride apart, into dst.
+func (e *Epilogue) plane(src []float32, stride int, g Window, c int, dst []float32) {
+	var b float32
+	if e.Bias != nil {
+		b = e.Bias[c]
+	}
+	switch e.Pool {
+	case PoolNone:
+		for p := range g.Ho {
+			row, out := src[p*stride:][:g.Wo], dst[p*g.Wo:][:g.Wo]
+			switch e.Act {
+			case ActReLU:
+				for q, s := range row {
+					out[q] = max(s+b, 0)
+				}
+			case ActLeakyReLU:
+				for q, s := range row {
+					t := s + b
+					if t <= 0 {
+						t *= e.Alpha
+					}
+					out[q] = t
+				}
+			default:
+				for q, s := range row {
+					out[q] = s + b
+				}
+			}
+		}
+	case PoolMax:
+		if e.Act == ActLeakyReLU && e.Alpha < 0 {
+			e.windows(src, stride, b, dst, false)
+			return
+		}
+		w := e.Window
+		if w.KH == 2 && w.KW == 2 && w.SH == 2 && w.SW == 2 && w.Top == 0 && w.Left == 0 {
+			// The common 2×2 window with stride 2: both rows of a pooled row at once.
+			for p := range w.Ho {
+				r0, r1 := src[2*p*stride:], src[(2*p+1)*stride:]
+				r0, r1 = r0[:2*w.Wo], r1[:2*w.Wo]
+				out := dst[p*w.Wo:][:w.Wo]
+				for q := range out {
+					m := max(r0[2*q], r0[2*q+1], r1[2*q], r1[2*q+1])
+					out[q] = e.activate(m + b)
+				}
+			}
+			return
+		}
+		e.windows(src, stride, b, dst, true)
+	default:
+		e.windows(src, stride, b, dst, false)
+	}
+}
+
+// windows pools with any window, clipped to the plane (padding never wins a maximum
+// and adds nothing to a sum). With maxFirst the window's maximum is taken before the
+// bias and activation (see the top of the file); otherwise every value is activated
+// first.
+func (e *Epilogue) windows(src []float32, stride int, b float32, dst []float32, maxFirst bool) {
+	w := e.Window
+	for p := range w.Ho {
+		h0 := p*w.SH - w.Top
+		h1 := min(h0+w.KH, w.H)
+		h0 = max(h0, 0)
+		for q := range w.Wo {
+			v0 := q*w.SW - w.Left
+			v1 := min(v0+w.KW, w.W)
+			v0 = max(v0, 0)
+			var out float32
+			switch {
+			case e.Pool == PoolMax && maxFirst:
+				m := src[h0*stride+v0]
+				for h := h0; h < h1; h++ {
+					for _, s := range src[h*stride+v0 : h*stride+v1] {
+						m = max(m, s)
+					}
+				}
+				out = e.activate(m + b)
+			case e.Pool == PoolMax:
+				m := e.activate(src[h0*stride+v0] + b)
+				for h := h0; h < h1; h++ {
+					for _, s := range src[h*stride+v0 : h*stride+v1] {
+						m = max(m, e.activate(s+b))
+					}
+				}
+				out = m
+			default:
+				var sum float32
+				for h := h0; h < h1; h++ {
+					for _, s := range src[h*stride+v0 : h*stride+v1] {
+						sum += e.activate(s + b)
+					}
+				}
+				div := float32(w.KH * w.KW)
+				if e.Exclude {
+					div = float32((h1 - h0) * (v1 - v0))
+				}
+				out = sum / div
+			}
+			dst[p*w.Wo+q] = out
+		}
+	}
+}
+
+// Conv2DFusedScratch is the scratch Conv2DFused needs for batches of up to maxBatch
+// items: Conv2D's, and one item's o×Ho×Wo product for the paths whose product is
+// not laid out by plane rows (1×1 and strided windows, and the stacked rows path,
+// which sums its kernel rows' blocks into it).
+func Conv2DFusedScratch(g Window, o, maxBatch int) int {
+	return newPlan(g, o, maxBatch, false).size + o*g.Ho*g.Wo
+}
+
+// Conv2DFused computes y = epilogue(conv(x, w)) for n items: x is n×C×H×W, w is
+// o×C×KH×KW, y is n×o×Ho'×Wo' with Ho'×Wo' the pooled plane (or the convolution's
+// Ho×Wo without pooling). See Epilogue for what is applied. scratch holds at least
+// Conv2DFusedScratch(g, o, n) values.
+func Conv2DFused(g Window, o, n int, x, w, y, scratch []float32, e Epilogue) {
+	Conv2DFusedP(nil, g, o, n, x, w, y, scratch, e)
+}
+
+// Conv2DFusedP is Conv2DFused with its matrix products computed on the threads of
+// pool (nil: one thread). As for Conv2DP, the result is the same bit for bit for any
+// number of threads.
+func Conv2DFusedP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32, e Epilogue) {
+	p := newPlan(g, o, n, false)
+	chw, r := g.C*g.H*g.W, g.Rows()
+	e.check(g, o)
+	outPlane := e.outPlane(g)
+	checkConv("Conv2DFused", g, o, n, len(scratch), p.size+o*g.Ho*g.Wo, len(x), n*chw, len(w), o*r, len(y), n*o*outPlane)
+	tmp := scratch[p.size : p.size+o*g.Ho*g.Wo]
+	hw := g.Ho * g.Wo
+	switch p.mode {
+	case modePointwise, modeGather:
+		for b := range n {
+			if p.mode == modePointwise {
+				GemmP(pool, false, false, o, hw, g.C, 1, w, g.C, x[b*chw:], hw, 0, tmp, hw)
+			} else {
+				cols := scratch[:p.size]
+				im2col(g, x[b*chw:(b+1)*chw], cols, p.ldc)
+				GemmP(pool, false, false, o, p.ldc, r, 1, w, r, cols, p.ldc, 0, tmp, p.ldc)
+			}
+			yb := y[b*o*outPlane:]
+			for c := range o {
+				e.plane(tmp[c*hw:], g.Wo, g, c, yb[c*outPlane:])
+			}
+		}
+	default:
+		p.fusedConv(pool, n, x, w, y, scratch, tmp, &e, outPlane)
+	}
+}
+
+// fusedConv is plan.conv with the epilogue in place of the copy out.
+func (p plan) fusedConv(pool *Pool, n int, x, w, y, scratch, tmp []float32, e *Epilogue, outPlane int) {
+	g := p.g
+	r := g.Rows()
+	yItem := p.o * outPlane
+	clear(scratch[p.img:p.out]) // the padding
+	if p.mode == modeRows {
+		p.byRow(scratch[:p.o*r], w)
+	}
+	cols, prod := scratch[p.cols:p.out], scratch[p.out:p.size]
+	for b0 := 0; b0 < n; b0 += p.group {
+		items := min(p.group, n-b0)
+		p.columns(x, b0, items, scratch)
+		p.product(pool, items, w, scratch, cols, prod)
+		for k := range items {
+			yb := y[(b0+k)*yItem : (b0+k+1)*yItem]
+			for c := range p.o {
+				dst := yb[c*outPlane : (c+1)*outPlane]
+				if !p.stacked {
+					e.plane(prod[c*p.ldc+k*p.per:], p.wp, g, c, dst)
+					continue
+				}
+				// The stacked product holds one block per kernel row; their sum,
+				// shifted, is the plane.
+				plane := tmp[:g.Ho*g.Wo]
+				for q := range g.Ho {
+					row := plane[q*g.Wo:][:g.Wo]
+					copy(row, prod[c*p.ldc+k*p.plane+q*p.wp:])
+					for i := 1; i < g.KH; i++ {
+						src := prod[(i*p.o+c)*p.ldc+k*p.plane+(q+i)*p.wp:][:len(row)]
+						for v, s := range src {
+							row[v] += s
+						}
+					}
+				}
+				e.plane(plane, g.Wo, g, c, dst)
+			}
+		}
+	}
+}
