@@ -170,6 +170,18 @@ func sgemm_avx512_t13x16(k int, a *float32, lda int, b *float32, bs int, c *floa
 //go:noescape
 func sgemm_avx512_t14x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
+//go:noescape
+func sgemv_avx512_r1(k int, a *float32, sa, ra int, b *float32, ps int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemv_avx512_r2(k int, a *float32, sa, ra int, b *float32, ps int, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemv_avx512_r3(k int, a *float32, sa, ra int, b *float32, ps int, c *float32, ldc int, alpha, beta float32)
+
+// avx512Gemv[rows] computes rows of A against 4 packed B panels (gemv in gemm_gen.go).
+var avx512Gemv = [4]func(k int, a *float32, sa, ra int, b *float32, ps int, c *float32, ldc int, alpha, beta float32){nil, sgemv_avx512_r1, sgemv_avx512_r2, sgemv_avx512_r3}
+
 // avx512Kernels[t][h][rows] computes a rows-high tile with A as stored (t = 0) or
 // transposed (t = 1), of a full (h = 0) or half-width (h = 1) B panel.
 var avx512Kernels = [2][2][15]func(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int){
@@ -254,6 +266,12 @@ func sgemm_avx2_t5x8(k int, a *float32, lda int, b *float32, bs int, c *float32,
 
 //go:noescape
 func sgemm_avx2_t6x8(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemv_avx2_r1(k int, a *float32, sa, ra int, b *float32, ps int, c *float32, ldc int, alpha, beta float32)
+
+// avx2Gemv[rows] computes rows of A against 4 packed B panels (gemv in gemm_gen.go).
+var avx2Gemv = [2]func(k int, a *float32, sa, ra int, b *float32, ps int, c *float32, ldc int, alpha, beta float32){nil, sgemv_avx2_r1}
 
 // avx2Kernels[t][h][rows] computes a rows-high tile with A as stored (t = 0) or
 // transposed (t = 1), of a full (h = 0) or half-width (h = 1) B panel.

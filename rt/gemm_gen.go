@@ -35,6 +35,9 @@ type isa struct {
 	// Zen 4 both forms run at the FMA peak; the register form is the default as it
 	// issues half the loads.
 	embedded bool
+	// gemvRows is the most rows of A the multi-panel kernels (gemv) take: each
+	// row needs gemvPanels·vecs accumulators.
+	gemvRows int
 }
 
 var isas = []isa{
@@ -46,10 +49,10 @@ var isas = []isa{
 	// with two 512-bit FMA pipes it does twice the work of the AVX2 kernel.
 	// (6×64 and 8×48 tiles measured the same on Zen 4; 14×32 wastes fewer FMAs on
 	// the narrow n of small layers.)
-	{name: "avx512", reg: "Z", lanes: 16, nregs: 32, mr: 14, vecs: 2, unroll: 4},
+	{name: "avx512", reg: "Z", lanes: 16, nregs: 32, mr: 14, vecs: 2, unroll: 4, gemvRows: 3},
 	// AVX2+FMA: 6×16. 12 accumulators, 2 B vectors and 2 broadcast registers use all
 	// 16 YMM registers.
-	{name: "avx2", reg: "Y", lanes: 8, nregs: 16, mr: 6, vecs: 2, unroll: 4},
+	{name: "avx2", reg: "Y", lanes: 8, nregs: 16, mr: 6, vecs: 2, unroll: 4, gemvRows: 1},
 }
 
 // Argument frame of every kernel:
@@ -377,6 +380,123 @@ func (g *gen) ret() {
 	g.p("\tRET")
 }
 
+// gemvPanels is how many packed B panels a gemv kernel computes at once.
+const gemvPanels = 4
+
+// Argument frame of the gemv kernels:
+//
+//	func k(k int, a *float32, sa, ra int, b *float32, ps int, c *float32, ldc int, alpha, beta float32)
+const (
+	gvK, gvA, gvSA, gvRA, gvB, gvPS, gvC, gvLDC, gvAlpha, gvBeta = 0, 8, 16, 24, 32, 40, 48, 56, 64, 68
+	gvSize                                                       = 72
+)
+
+const gemvParams = "k int, a *float32, sa, ra int, b *float32, ps int, c *float32, ldc int, alpha, beta float32"
+
+func gemvSymbol(is isa, rows int) string { return fmt.Sprintf("sgemv_%s_r%d", is.name, rows) }
+
+// gemv prints the routine for rows (1..gemvRows) of A against gemvPanels full packed
+// B panels at once, for the few-row products the register tile does badly: with one
+// row, a tile has only vecs accumulators, each k step's FMAs depend on the previous
+// step's, and the kernel waits on FMA latency (4 cycles) instead of issuing two per
+// cycle. Four panels give 4·vecs independent chains per row. Every element is still
+// one FMA chain over k in order from a cleared register, and the epilogue is the
+// tile's, so the results are those of the tile kernels bit for bit.
+//
+// Element (i, p) of op(A) is at a + i·ra + p·sa (in floats). Panel q's row p is at
+// b + q·ps + p·nr: panels are k×nr and ps floats apart, as PackedB stores them.
+//
+// Registers: CX counts k, AX walks A along k (R9 = sa, R10 = ra in bytes), BX walks
+// the rows of panel 0 (R12 = ps, R13 = 3ps in bytes), B is read by the FMAs' memory
+// operands (each element is used rows times, so loading it into a register first
+// would save nothing at one row).
+func (g *gen) gemv(rows int) {
+	vb := g.lanes * 4
+	nr := g.vecs * g.lanes
+	sym := gemvSymbol(g.isa, rows)
+	acc := func(i, q, w int) string { return g.vr((i*gemvPanels+q)*g.vecs + w) }
+	panel := []string{"(BX)", "(BX)(R12*1)", "(BX)(R12*2)", "(BX)(R13*1)"}
+	g.p("")
+	g.p("// func %s(%s)", sym, gemvParams)
+	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", sym, gvSize)
+	g.p("\tMOVQ k+%d(FP), CX", gvK)
+	g.p("\tMOVQ a+%d(FP), AX", gvA)
+	g.p("\tMOVQ sa+%d(FP), R9", gvSA)
+	g.p("\tSHLQ $2, R9")
+	g.p("\tMOVQ ra+%d(FP), R10", gvRA)
+	g.p("\tSHLQ $2, R10")
+	g.p("\tMOVQ b+%d(FP), BX", gvB)
+	g.p("\tMOVQ ps+%d(FP), R12", gvPS)
+	g.p("\tSHLQ $2, R12")
+	g.p("\tLEAQ (R12)(R12*2), R13")
+	for i := 0; i < rows; i++ {
+		for q := 0; q < gemvPanels; q++ {
+			for w := 0; w < g.vecs; w++ {
+				r := acc(i, q, w)
+				if g.reg == "Z" {
+					g.p("\tVPXORD %s, %s, %s", r, r, r)
+				} else {
+					g.p("\tVXORPS %s, %s, %s", r, r, r)
+				}
+			}
+		}
+	}
+	g.p("\tTESTQ CX, CX")
+	g.p("\tJEQ gvepilogue")
+	g.p("gvloop:")
+	rowAddr := []string{"(AX)", "(AX)(R10*1)", "(AX)(R10*2)"}
+	for i := 0; i < rows; i++ {
+		t := g.bcast(i)
+		g.p("\tVBROADCASTSS %s, %s", rowAddr[i], t)
+		for q := 0; q < gemvPanels; q++ {
+			for w := 0; w < g.vecs; w++ {
+				g.p("\tVFMADD231PS %d%s, %s, %s", w*vb, panel[q], t, acc(i, q, w))
+			}
+		}
+	}
+	g.p("\tADDQ R9, AX")
+	g.p("\tADDQ $%d, BX", nr*4)
+	g.p("\tDECQ CX")
+	g.p("\tJNE gvloop")
+	g.p("")
+	alpha, beta, tmp := g.vr(g.nregs-4), g.vr(g.nregs-3), g.vr(g.nregs-2)
+	g.p("gvepilogue:")
+	g.p("\tMOVQ c+%d(FP), DI", gvC)
+	g.p("\tMOVQ ldc+%d(FP), SI", gvLDC)
+	g.p("\tSHLQ $2, SI")
+	g.p("\tVBROADCASTSS alpha+%d(FP), %s", gvAlpha, alpha)
+	g.p("\tVBROADCASTSS beta+%d(FP), %s", gvBeta, beta)
+	g.p("\tMOVL beta+%d(FP), DX", gvBeta)
+	g.p("\tANDL $0x7fffffff, DX // beta == ±0")
+	g.p("\tTESTL DX, DX")
+	g.p("\tJEQ gvbeta0")
+	g.p("\t// C = alpha·acc + beta·C, as the tile epilogue computes it.")
+	for i := 0; i < rows; i++ {
+		for q := 0; q < gemvPanels; q++ {
+			for w := 0; w < g.vecs; w++ {
+				off := (q*g.vecs + w) * vb
+				g.p("\tVMULPS %d(DI), %s, %s", off, beta, tmp)
+				g.p("\tVFMADD231PS %s, %s, %s", alpha, acc(i, q, w), tmp)
+				g.p("\tVMOVUPS %s, %d(DI)", tmp, off)
+			}
+		}
+		g.nextRow(i, rows)
+	}
+	g.ret()
+	g.p("gvbeta0:")
+	for i := 0; i < rows; i++ {
+		for q := 0; q < gemvPanels; q++ {
+			for w := 0; w < g.vecs; w++ {
+				a := acc(i, q, w)
+				g.p("\tVMULPS %s, %s, %s", alpha, a, a)
+				g.p("\tVMOVUPS %s, %d(DI)", a, (q*g.vecs+w)*vb)
+			}
+		}
+		g.nextRow(i, rows)
+	}
+	g.ret()
+}
+
 func main() {
 	log.SetFlags(0)
 	var decl strings.Builder
@@ -413,6 +533,15 @@ func main() {
 			}
 			byTrans = append(byTrans, "{\n"+strings.Join(byHalf, ",\n")+",\n}")
 		}
+		gv := []string{"nil"}
+		for rows := 1; rows <= is.gemvRows; rows++ {
+			g.gemv(rows)
+			sym := gemvSymbol(is, rows)
+			fmt.Fprintf(&decl, "\n//go:noescape\nfunc %s(%s)\n", sym, gemvParams)
+			gv = append(gv, sym)
+		}
+		fmt.Fprintf(&decl, "\n// %sGemv[rows] computes rows of A against %d packed B panels (gemv in gemm_gen.go).\n", is.name, gemvPanels)
+		fmt.Fprintf(&decl, "var %sGemv = [%d]func(%s){%s}\n", is.name, is.gemvRows+1, gemvParams, strings.Join(gv, ", "))
 		fmt.Fprintf(&decl, "\n// %sKernels[t][h][rows] computes a rows-high tile with A as stored (t = 0) or\n// transposed (t = 1), of a full (h = 0) or half-width (h = 1) B panel.\n", is.name)
 		fmt.Fprintf(&decl, "var %sKernels = [2][2][%d]func(%s){\n%s,\n}\n",
 			is.name, is.mr+1, kernelParams, strings.Join(byTrans, ",\n"))

@@ -120,7 +120,8 @@ type gemmJob struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	parts          []gemmPart
-	nparts         int // parts[:nparts] is the current job
+	nparts         int      // parts[:nparts] is the current job
+	pb             *PackedB // B pre-packed (GemmPacked; packed.go), or nil
 }
 
 // gemmPart is the block C[m0:m1, n0:n1].
@@ -220,6 +221,10 @@ func (s *poolState) runPart(t, i int) {
 		a = a[pt.m0:]
 	} else {
 		a = a[pt.m0*j.lda:]
+	}
+	if j.pb != nil {
+		s.ws[t].gemmPacked(j.transA, pt.m1-pt.m0, pt.n0, pt.n1-pt.n0, j.alpha, a, j.lda, j.pb, j.beta, j.c[pt.m0*j.ldc+pt.n0:], j.ldc)
+		return
 	}
 	b := j.b
 	if j.transB {
