@@ -35,7 +35,25 @@ type derivedValues struct {
 	prog    *program       // deriveParams
 	method  string         // the Go names of deriveParams and of the flag
 	flag    string
+	// packs are the weights Predict and Loss multiply by, packed once by
+	// deriveParams into an rt.PackedB (packed.go in rt): by packKey.
+	packs    map[string]*packedWeight
+	packList []*packedWeight // in graph order
 }
+
+// packedWeight is the B operand of MatMul nodes of the inference graph that is a
+// parameter or a stored derived value: every product by it (32 per Predict in an
+// LSTM of 32 steps) reads the packed copy instead of packing B again.
+type packedWeight struct {
+	node   int  // B: a Param or a derived root, or a view of all of one
+	transB bool // op(B) = Bᵀ
+	field  string
+	name   string   // B's node
+	shape  ir.Shape // B's shape as stored
+	src    string   // the Model field holding B
+}
+
+func packKey(name string, transB bool) string { return fmt.Sprintf("%s/%v", name, transB) }
 
 // findDerived decides which nodes of the inference graph g Predict and Loss leave to
 // deriveParams, for methods that compute roots (one list per method). It returns nil
@@ -94,8 +112,49 @@ func (m *model) findDerived(g *ir.Graph, roots ...[]int) *derivedValues {
 			need(r)
 		}
 	}
-	if len(stored) == 0 {
+	// Weights of matrix products, packed once (a product's B operand that is a
+	// parameter or a derived root, as a whole; a view of one is multiplied as is).
+	type packUse struct {
+		node   int
+		transB bool
+	}
+	var packUses []packUse
+	seen := map[packUse]bool{}
+	for _, rs := range roots {
+		live := passes.Live(g, rs)
+		for _, n := range g.Nodes {
+			if !live[n.ID] || d.hoisted[n.ID] || n.Op != ir.OpMatMul {
+				continue
+			}
+			// B is a parameter or a stored derived value, or a view of all of one (a
+			// reshape, a value computed in place): then the storage holds B's
+			// elements in B's row-major order.
+			b := n.Inputs[1]
+			r := root[b]
+			if !paramOnly[b] || g.Nodes[b].Shape.Batched() || g.Nodes[b].Shape.Elems() != g.Nodes[r].Shape.Elems() ||
+				(g.Nodes[r].Op != ir.OpParam && !stored[r]) {
+				continue
+			}
+			u := packUse{b, n.Attrs.TransB}
+			if !seen[u] {
+				seen[u] = true
+				packUses = append(packUses, u)
+			}
+		}
+	}
+	if len(stored) == 0 && len(packUses) == 0 {
 		return nil
+	}
+	d.packs = map[string]*packedWeight{}
+	for _, u := range packUses {
+		name := g.Nodes[u.node].Name
+		what := " packed"
+		if !u.transB {
+			what = " packed n"
+		}
+		pw := &packedWeight{node: u.node, transB: u.transB, field: m.fields.name(name+what, false), name: name, shape: g.Nodes[u.node].Shape}
+		d.packs[packKey(name, u.transB)] = pw
+		d.packList = append(d.packList, pw)
 	}
 	for _, n := range g.Nodes {
 		if stored[n.ID] {
@@ -108,6 +167,13 @@ func (m *model) findDerived(g *ir.Graph, roots ...[]int) *derivedValues {
 	for _, n := range g.Nodes {
 		if f := d.field[root[n.ID]]; f != "" && d.hoisted[n.ID] {
 			d.field[n.ID] = f
+		}
+	}
+	for _, pw := range d.packList {
+		if r := g.Nodes[root[pw.node]]; r.Op == ir.OpParam {
+			pw.src = m.byName[r.Name].field
+		} else {
+			pw.src = d.field[r.ID]
 		}
 	}
 	d.method = m.fields.name("derive params", false)
@@ -125,7 +191,25 @@ func (d *derivedValues) structFields(g *ir.Graph) []jen.Code {
 		n := g.Nodes[r]
 		code = append(code, jen.Id(d.field[r]).Index(jen.Lit(n.Shape.Elems())).Float32().Comment(fmt.Sprintf("%s %s (%s)", n.Name, n.Shape, n.Op)))
 	}
+	for _, pw := range d.packList {
+		op := pw.name
+		if pw.transB {
+			op += "ᵀ"
+		}
+		code = append(code, jen.Id(pw.field).Qual(rtPath, "PackedB").Comment(fmt.Sprintf("%s, packed for the products by it", op)))
+	}
 	return append(code, jen.Id(d.flag).Bool())
+}
+
+// packedB returns the packed weight that MatMul node n of p can multiply by, or
+// nil: only in Predict and Loss (programs of the inference graph other than
+// deriveParams, which fills the packed copies).
+func (p *program) packedB(n *ir.Node) *packedWeight {
+	d := p.model.derived
+	if d == nil || p.fields == nil || p.method == d.method || len(d.packs) == 0 {
+		return nil
+	}
+	return d.packs[packKey(p.g.Nodes[n.Inputs[1]].Name, n.Attrs.TransB)]
 }
 
 // refresh is the statement at the start of Predict and Loss.
@@ -149,15 +233,29 @@ func (d *derivedValues) emit(f *jen.File) error {
 	if d == nil {
 		return nil
 	}
-	kernels, err := d.prog.kernels()
-	if err != nil {
-		return err
+	var body []jen.Code
+	if len(d.roots) > 0 {
+		kernels, err := d.prog.kernels()
+		if err != nil {
+			return err
+		}
+		body = append(body,
+			jen.Comment("Every value here is unbatched: kernels take the batch size n but do not read it."),
+			jen.Const().Id("n").Op("=").Lit(1))
+		body = append(body, kernels...)
 	}
-	body := []jen.Code{
-		jen.Comment("Every value here is unbatched: kernels take the batch size n but do not read it."),
-		jen.Const().Id("n").Op("=").Lit(1),
+	for _, pw := range d.packList {
+		k, cols := pw.shape[0], pw.shape[1]
+		if pw.transB {
+			k, cols = cols, k
+		}
+		op := pw.name
+		if pw.transB {
+			op += "ᵀ"
+		}
+		body = append(body, jen.Comment(fmt.Sprintf("%s, packed for the products by it", op)),
+			jen.Id("m").Dot(pw.field).Dot("Pack").Call(jen.Lit(pw.transB), jen.Lit(k), jen.Lit(cols), jen.Id("m").Dot(pw.src).Index(jen.Op(":")), jen.Lit(pw.shape[1])))
 	}
-	body = append(body, kernels...)
 	body = append(body, jen.Id("m").Dot(d.flag).Op("=").True())
 	comment(f, fmt.Sprintf("%s computes the values Predict and Loss read that depend on the parameters alone,\nand records that they are up to date.", d.method))
 	f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(d.method).Params().Block(body...)

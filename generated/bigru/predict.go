@@ -35,7 +35,7 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 	// bigru/forward/t0/xh: Concat N×64
 	m.concat(n, m.arena[16384:16384+n*64], m.arena[:n*32], m.arena[21504:21504+n*32])
 	// bigru/forward/t0/rz_matmul: MatMul N×64
-	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruForwardWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruForwardWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
 	// bigru/forward/t0/rz: BiasAdd N×64
 	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 	// bigru/forward/t0/r_pre: Slice N×32
@@ -47,9 +47,9 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 	// bigru/forward/t0/z: Sigmoid N×32
 	m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 	// bigru/forward/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[:n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*32], 32, &m.bigruForwardWeightInPacked, 0, m.arena[23040:23040+n*32], 32)
 	// bigru/forward/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[21504:21504+n*32], 32, &m.bigruForwardWeightHnPacked, 0, m.arena[23552:23552+n*32], 32)
 	// bigru/forward/t0/n_pre: Add N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/hn (BiasAdd), bigru/forward/t0/rhn (Mul)
 	m.biasAddBiasAddMulAdd(n, m.arena[24064:24064+n*32], m.arena[23040:23040+n*32], &m.bigruForwardBiasIn, m.arena[23552:23552+n*32], &m.bigruForwardBiasHn, m.arena[20992:20992+n*32])
 	// bigru/forward/t0/n: Tanh N×32
@@ -64,7 +64,7 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 		// bigru/forward/t[step]/xh: Concat N×64
 		m.concat(n, m.arena[16384:16384+n*64], m.arena[step*512:step*512+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32])
 		// bigru/forward/t[step]/rz_matmul: MatMul N×64
-		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruForwardWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruForwardWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
 		// bigru/forward/t[step]/rz: BiasAdd N×64
 		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 		// bigru/forward/t[step]/r_pre: Slice N×32
@@ -76,9 +76,9 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 		// bigru/forward/t[step]/z: Sigmoid N×32
 		m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 		// bigru/forward/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[step*512:step*512+n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*512:step*512+n*32], 32, &m.bigruForwardWeightInPacked, 0, m.arena[23040:23040+n*32], 32)
 		// bigru/forward/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, &m.bigruForwardWeightHnPacked, 0, m.arena[23552:23552+n*32], 32)
 		// bigru/forward/t[step]/n_pre: Add N×32, fused with bigru/forward/t[step]/xn (BiasAdd), bigru/forward/t[step]/hn (BiasAdd), bigru/forward/t[step]/rhn (Mul)
 		m.biasAddBiasAddMulAdd(n, m.arena[24064:24064+n*32], m.arena[23040:23040+n*32], &m.bigruForwardBiasIn, m.arena[23552:23552+n*32], &m.bigruForwardBiasHn, m.arena[20992:20992+n*32])
 		// bigru/forward/t[step]/n: Tanh N×32
@@ -89,7 +89,7 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 	// bigru/reverse/t0/xh: Concat N×64
 	m.concat(n, m.arena[16384:16384+n*64], m.arena[15872:15872+n*32], m.arena[21504:21504+n*32])
 	// bigru/reverse/t0/rz_matmul: MatMul N×64
-	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruReverseWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruReverseWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
 	// bigru/reverse/t0/rz: BiasAdd N×64
 	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 	// bigru/reverse/t0/r_pre: Slice N×32
@@ -101,9 +101,9 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 	// bigru/reverse/t0/z: Sigmoid N×32
 	m.sigmoid(n, m.arena[23040:23040+n*32], m.arena[23552:23552+n*32])
 	// bigru/reverse/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[15872:15872+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[24064:24064+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[15872:15872+n*32], 32, &m.bigruReverseWeightInPacked, 0, m.arena[24064:24064+n*32], 32)
 	// bigru/reverse/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[24576:24576+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[21504:21504+n*32], 32, &m.bigruReverseWeightHnPacked, 0, m.arena[24576:24576+n*32], 32)
 	// bigru/reverse/t0/n_pre: Add N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/hn (BiasAdd), bigru/reverse/t0/rhn (Mul)
 	m.biasAddBiasAddMulAdd(n, m.arena[25088:25088+n*32], m.arena[24064:24064+n*32], &m.bigruReverseBiasIn, m.arena[24576:24576+n*32], &m.bigruReverseBiasHn, m.arena[22528:22528+n*32])
 	// bigru/reverse/t0/n: Tanh N×32
@@ -115,7 +115,7 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 		// bigru/reverse/t[step]/xh: Concat N×64
 		m.concat(n, m.arena[16384:16384+n*64], m.arena[(31-step)*512:(31-step)*512+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32])
 		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
-		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruReverseWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruReverseWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
 		// bigru/reverse/t[step]/rz: BiasAdd N×64
 		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 		// bigru/reverse/t[step]/r_pre: Slice N×32
@@ -127,9 +127,9 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 		// bigru/reverse/t[step]/z: Sigmoid N×32
 		m.sigmoid(n, m.arena[23040:23040+n*32], m.arena[23552:23552+n*32])
 		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[24064:24064+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, &m.bigruReverseWeightInPacked, 0, m.arena[24064:24064+n*32], 32)
 		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[24576:24576+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, &m.bigruReverseWeightHnPacked, 0, m.arena[24576:24576+n*32], 32)
 		// bigru/reverse/t[step]/n_pre: Add N×32, fused with bigru/reverse/t[step]/xn (BiasAdd), bigru/reverse/t[step]/hn (BiasAdd), bigru/reverse/t[step]/rhn (Mul)
 		m.biasAddBiasAddMulAdd(n, m.arena[25088:25088+n*32], m.arena[24064:24064+n*32], &m.bigruReverseBiasIn, m.arena[24576:24576+n*32], &m.bigruReverseBiasHn, m.arena[22528:22528+n*32])
 		// bigru/reverse/t[step]/n: Tanh N×32
@@ -140,7 +140,7 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 	// bigru: Concat N×64
 	m.concat(n, m.arena[:n*64], m.arena[19968:19968+n*32], m.arena[20992:20992+n*32])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[1024:1024+n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*64], 64, &m.fcWeightPacked, 0, m.arena[1024:1024+n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd2(n, m.arena[1024:1024+n*10], m.arena[1024:1024+n*10], &m.fcBias)
 	// probs: Softmax N×10
@@ -182,7 +182,7 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	// bigru/forward/t0/xh: Concat N×64
 	m.concat(n, m.arena[16384:16384+n*64], m.arena[:n*32], m.arena[21504:21504+n*32])
 	// bigru/forward/t0/rz_matmul: MatMul N×64
-	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruForwardWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruForwardWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
 	// bigru/forward/t0/rz: BiasAdd N×64
 	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 	// bigru/forward/t0/r_pre: Slice N×32
@@ -194,9 +194,9 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	// bigru/forward/t0/z: Sigmoid N×32
 	m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 	// bigru/forward/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[:n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*32], 32, &m.bigruForwardWeightInPacked, 0, m.arena[23040:23040+n*32], 32)
 	// bigru/forward/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[21504:21504+n*32], 32, &m.bigruForwardWeightHnPacked, 0, m.arena[23552:23552+n*32], 32)
 	// bigru/forward/t0/n_pre: Add N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/hn (BiasAdd), bigru/forward/t0/rhn (Mul)
 	m.biasAddBiasAddMulAdd(n, m.arena[24064:24064+n*32], m.arena[23040:23040+n*32], &m.bigruForwardBiasIn, m.arena[23552:23552+n*32], &m.bigruForwardBiasHn, m.arena[20992:20992+n*32])
 	// bigru/forward/t0/n: Tanh N×32
@@ -211,7 +211,7 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 		// bigru/forward/t[step]/xh: Concat N×64
 		m.concat(n, m.arena[16384:16384+n*64], m.arena[step*512:step*512+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32])
 		// bigru/forward/t[step]/rz_matmul: MatMul N×64
-		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruForwardWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruForwardWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
 		// bigru/forward/t[step]/rz: BiasAdd N×64
 		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
 		// bigru/forward/t[step]/r_pre: Slice N×32
@@ -223,9 +223,9 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 		// bigru/forward/t[step]/z: Sigmoid N×32
 		m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
 		// bigru/forward/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[step*512:step*512+n*32], 32, m.bigruForwardWeightIn[:], 32, 0, m.arena[23040:23040+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*512:step*512+n*32], 32, &m.bigruForwardWeightInPacked, 0, m.arena[23040:23040+n*32], 32)
 		// bigru/forward/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, m.bigruForwardWeightHn[:], 32, 0, m.arena[23552:23552+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, &m.bigruForwardWeightHnPacked, 0, m.arena[23552:23552+n*32], 32)
 		// bigru/forward/t[step]/n_pre: Add N×32, fused with bigru/forward/t[step]/xn (BiasAdd), bigru/forward/t[step]/hn (BiasAdd), bigru/forward/t[step]/rhn (Mul)
 		m.biasAddBiasAddMulAdd(n, m.arena[24064:24064+n*32], m.arena[23040:23040+n*32], &m.bigruForwardBiasIn, m.arena[23552:23552+n*32], &m.bigruForwardBiasHn, m.arena[20992:20992+n*32])
 		// bigru/forward/t[step]/n: Tanh N×32
@@ -236,7 +236,7 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	// bigru/reverse/t0/xh: Concat N×64
 	m.concat(n, m.arena[16384:16384+n*64], m.arena[15872:15872+n*32], m.arena[21504:21504+n*32])
 	// bigru/reverse/t0/rz_matmul: MatMul N×64
-	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruReverseWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruReverseWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
 	// bigru/reverse/t0/rz: BiasAdd N×64
 	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 	// bigru/reverse/t0/r_pre: Slice N×32
@@ -248,9 +248,9 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	// bigru/reverse/t0/z: Sigmoid N×32
 	m.sigmoid(n, m.arena[23040:23040+n*32], m.arena[23552:23552+n*32])
 	// bigru/reverse/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[15872:15872+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[24064:24064+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[15872:15872+n*32], 32, &m.bigruReverseWeightInPacked, 0, m.arena[24064:24064+n*32], 32)
 	// bigru/reverse/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[21504:21504+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[24576:24576+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[21504:21504+n*32], 32, &m.bigruReverseWeightHnPacked, 0, m.arena[24576:24576+n*32], 32)
 	// bigru/reverse/t0/n_pre: Add N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/hn (BiasAdd), bigru/reverse/t0/rhn (Mul)
 	m.biasAddBiasAddMulAdd(n, m.arena[25088:25088+n*32], m.arena[24064:24064+n*32], &m.bigruReverseBiasIn, m.arena[24576:24576+n*32], &m.bigruReverseBiasHn, m.arena[22528:22528+n*32])
 	// bigru/reverse/t0/n: Tanh N×32
@@ -262,7 +262,7 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 		// bigru/reverse/t[step]/xh: Concat N×64
 		m.concat(n, m.arena[16384:16384+n*64], m.arena[(31-step)*512:(31-step)*512+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32])
 		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
-		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[16384:16384+n*64], 64, m.bigruReverseWeightRz[:], 64, 0, m.arena[17408:17408+n*64], 64)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruReverseWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
 		// bigru/reverse/t[step]/rz: BiasAdd N×64
 		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
 		// bigru/reverse/t[step]/r_pre: Slice N×32
@@ -274,9 +274,9 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 		// bigru/reverse/t[step]/z: Sigmoid N×32
 		m.sigmoid(n, m.arena[23040:23040+n*32], m.arena[23552:23552+n*32])
 		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, m.bigruReverseWeightIn[:], 32, 0, m.arena[24064:24064+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, &m.bigruReverseWeightInPacked, 0, m.arena[24064:24064+n*32], 32)
 		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, m.bigruReverseWeightHn[:], 32, 0, m.arena[24576:24576+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, &m.bigruReverseWeightHnPacked, 0, m.arena[24576:24576+n*32], 32)
 		// bigru/reverse/t[step]/n_pre: Add N×32, fused with bigru/reverse/t[step]/xn (BiasAdd), bigru/reverse/t[step]/hn (BiasAdd), bigru/reverse/t[step]/rhn (Mul)
 		m.biasAddBiasAddMulAdd(n, m.arena[25088:25088+n*32], m.arena[24064:24064+n*32], &m.bigruReverseBiasIn, m.arena[24576:24576+n*32], &m.bigruReverseBiasHn, m.arena[22528:22528+n*32])
 		// bigru/reverse/t[step]/n: Tanh N×32
@@ -287,7 +287,7 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	// bigru: Concat N×64
 	m.concat(n, m.arena[:n*64], m.arena[19968:19968+n*32], m.arena[20992:20992+n*32])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[1024:1024+n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*64], 64, &m.fcWeightPacked, 0, m.arena[1024:1024+n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd2(n, m.arena[1024:1024+n*10], m.arena[1024:1024+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
@@ -337,5 +337,19 @@ func (m *Model) deriveParams() {
 	m.slice8(n, m.bigruWeightIhL0Reverse[:], m.bigruReverseWeightIn[:])
 	// bigru/reverse/weight_hn: Slice 32×32
 	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.bigruReverseWeightHn[:])
+	// bigru/forward/weight_rzᵀ, packed for the products by it
+	m.bigruForwardWeightRzPacked.Pack(true, 64, 64, m.bigruForwardWeightRz[:], 64)
+	// bigru/forward/weight_inᵀ, packed for the products by it
+	m.bigruForwardWeightInPacked.Pack(true, 32, 32, m.bigruForwardWeightIn[:], 32)
+	// bigru/forward/weight_hnᵀ, packed for the products by it
+	m.bigruForwardWeightHnPacked.Pack(true, 32, 32, m.bigruForwardWeightHn[:], 32)
+	// bigru/reverse/weight_rzᵀ, packed for the products by it
+	m.bigruReverseWeightRzPacked.Pack(true, 64, 64, m.bigruReverseWeightRz[:], 64)
+	// bigru/reverse/weight_inᵀ, packed for the products by it
+	m.bigruReverseWeightInPacked.Pack(true, 32, 32, m.bigruReverseWeightIn[:], 32)
+	// bigru/reverse/weight_hnᵀ, packed for the products by it
+	m.bigruReverseWeightHnPacked.Pack(true, 32, 32, m.bigruReverseWeightHn[:], 32)
+	// fc.weightᵀ, packed for the products by it
+	m.fcWeightPacked.Pack(true, 64, 10, m.fcWeight[:], 64)
 	m.derived = true
 }

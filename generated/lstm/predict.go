@@ -35,7 +35,7 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 	// lstm/t0/xh: Concat N×96
 	m.concat(n, m.arena[12288:12288+n*96], m.arena[23040:23040+n*32], m.arena[10240:10240+n*64])
 	// lstm/t0/gates_matmul: MatMul N×256
-	rt.GemmP(m.pool, false, true, n, 256, 96, 1, m.arena[12288:12288+n*96], 96, m.lstmWeight[:], 96, 0, m.arena[:n*256], 256)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[12288:12288+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
 	// lstm/t0/gates: BiasAdd N×256
 	m.biasAdd(n, m.arena[:n*256], m.arena[4096:4096+n*256], &m.lstmBias)
 	// lstm/t0/i_pre: Slice N×64
@@ -68,7 +68,7 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 		// lstm/t[step]/xh: Concat N×96
 		m.concat(n, m.arena[12288:12288+n*96], m.arena[23040:23040+n*32], m.arena[10240+((step-1)&1)*1024:10240+((step-1)&1)*1024+n*64])
 		// lstm/t[step]/gates_matmul: MatMul N×256
-		rt.GemmP(m.pool, false, true, n, 256, 96, 1, m.arena[12288:12288+n*96], 96, m.lstmWeight[:], 96, 0, m.arena[:n*256], 256)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[12288:12288+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
 		// lstm/t[step]/gates: BiasAdd N×256
 		m.biasAdd(n, m.arena[:n*256], m.arena[4096:4096+n*256], &m.lstmBias)
 		// lstm/t[step]/i_pre: Slice N×64
@@ -95,7 +95,7 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 		m.mul(n, m.arena[20992:20992+n*64], m.arena[22016:22016+n*64], m.arena[10240+((step)&1)*1024:10240+((step)&1)*1024+n*64])
 	}
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[11264:11264+n*64], 64, m.fcWeight[:], 64, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[11264:11264+n*64], 64, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd2(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// probs: Softmax N×10
@@ -137,7 +137,7 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	// lstm/t0/xh: Concat N×96
 	m.concat(n, m.arena[12288:12288+n*96], m.arena[23040:23040+n*32], m.arena[10240:10240+n*64])
 	// lstm/t0/gates_matmul: MatMul N×256
-	rt.GemmP(m.pool, false, true, n, 256, 96, 1, m.arena[12288:12288+n*96], 96, m.lstmWeight[:], 96, 0, m.arena[:n*256], 256)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[12288:12288+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
 	// lstm/t0/gates: BiasAdd N×256
 	m.biasAdd(n, m.arena[:n*256], m.arena[4096:4096+n*256], &m.lstmBias)
 	// lstm/t0/i_pre: Slice N×64
@@ -170,7 +170,7 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 		// lstm/t[step]/xh: Concat N×96
 		m.concat(n, m.arena[12288:12288+n*96], m.arena[23040:23040+n*32], m.arena[10240+((step-1)&1)*1024:10240+((step-1)&1)*1024+n*64])
 		// lstm/t[step]/gates_matmul: MatMul N×256
-		rt.GemmP(m.pool, false, true, n, 256, 96, 1, m.arena[12288:12288+n*96], 96, m.lstmWeight[:], 96, 0, m.arena[:n*256], 256)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[12288:12288+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
 		// lstm/t[step]/gates: BiasAdd N×256
 		m.biasAdd(n, m.arena[:n*256], m.arena[4096:4096+n*256], &m.lstmBias)
 		// lstm/t[step]/i_pre: Slice N×64
@@ -197,7 +197,7 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 		m.mul(n, m.arena[20992:20992+n*64], m.arena[22016:22016+n*64], m.arena[10240+((step)&1)*1024:10240+((step)&1)*1024+n*64])
 	}
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[11264:11264+n*64], 64, m.fcWeight[:], 64, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[11264:11264+n*64], 64, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd2(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
@@ -215,5 +215,9 @@ func (m *Model) deriveParams() {
 	m.concat2(n, m.lstmWeight[:], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/bias: Add 256
 	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.lstmBias[:])
+	// lstm/weightᵀ, packed for the products by it
+	m.lstmWeightPacked.Pack(true, 96, 256, m.lstmWeight[:], 96)
+	// fc.weightᵀ, packed for the products by it
+	m.fcWeightPacked.Pack(true, 64, 10, m.fcWeight[:], 64)
 	m.derived = true
 }

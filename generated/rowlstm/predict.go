@@ -35,7 +35,7 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	// lstm/t0/xh: Concat N×156
 	m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960:40960+n*128])
 	// lstm/t0/gates_matmul: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[49152:49152+n*156], 156, m.lstmWeight[:], 156, 0, m.arena[:n*512], 512)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[49152:49152+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
 	// lstm/t0/gates: BiasAdd N×512
 	m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
 	// lstm/t0/i_pre: Slice N×128
@@ -68,7 +68,7 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 		// lstm/t[step]/xh: Concat N×156
 		m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960+((step-1)&1)*4096:40960+((step-1)&1)*4096+n*128])
 		// lstm/t[step]/gates_matmul: MatMul N×512
-		rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[49152:49152+n*156], 156, m.lstmWeight[:], 156, 0, m.arena[:n*512], 512)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[49152:49152+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
 		// lstm/t[step]/gates: BiasAdd N×512
 		m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
 		// lstm/t[step]/i_pre: Slice N×128
@@ -95,7 +95,7 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 		m.mul(n, m.arena[82816:82816+n*128], m.arena[86912:86912+n*128], m.arena[40960+((step)&1)*4096:40960+((step)&1)*4096+n*128])
 	}
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[45056:45056+n*128], 128, m.fcWeight[:], 128, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[45056:45056+n*128], 128, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd2(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// probs: Softmax N×10
@@ -137,7 +137,7 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	// lstm/t0/xh: Concat N×156
 	m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960:40960+n*128])
 	// lstm/t0/gates_matmul: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[49152:49152+n*156], 156, m.lstmWeight[:], 156, 0, m.arena[:n*512], 512)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[49152:49152+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
 	// lstm/t0/gates: BiasAdd N×512
 	m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
 	// lstm/t0/i_pre: Slice N×128
@@ -170,7 +170,7 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 		// lstm/t[step]/xh: Concat N×156
 		m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960+((step-1)&1)*4096:40960+((step-1)&1)*4096+n*128])
 		// lstm/t[step]/gates_matmul: MatMul N×512
-		rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[49152:49152+n*156], 156, m.lstmWeight[:], 156, 0, m.arena[:n*512], 512)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[49152:49152+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
 		// lstm/t[step]/gates: BiasAdd N×512
 		m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
 		// lstm/t[step]/i_pre: Slice N×128
@@ -197,7 +197,7 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 		m.mul(n, m.arena[82816:82816+n*128], m.arena[86912:86912+n*128], m.arena[40960+((step)&1)*4096:40960+((step)&1)*4096+n*128])
 	}
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[45056:45056+n*128], 128, m.fcWeight[:], 128, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[45056:45056+n*128], 128, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd2(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
@@ -215,5 +215,9 @@ func (m *Model) deriveParams() {
 	m.concat2(n, m.lstmWeight[:], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/bias: Add 512
 	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.lstmBias[:])
+	// lstm/weightᵀ, packed for the products by it
+	m.lstmWeightPacked.Pack(true, 156, 512, m.lstmWeight[:], 156)
+	// fc.weightᵀ, packed for the products by it
+	m.fcWeightPacked.Pack(true, 128, 10, m.fcWeight[:], 128)
 	m.derived = true
 }
