@@ -171,7 +171,9 @@ func (ws *workspace) gemmPacked(transA bool, m, j0, n int, alpha float32, a []fl
 		return
 	}
 	mr, nr := kern.mr, kern.nr
-	packAll := roundUp(min(n, kern.nc), nr)/nr > kern.packAOver
+	// As in gemm, but a product of at most gemvRows rows never packs A: it all goes
+	// through the multi-panel kernel or one tile, which read A in place.
+	packAll := m > pb.gemvRows && roundUp(min(n, kern.nc), nr)/nr > kern.packAOver
 	if packAll {
 		ws.a = floats(ws.a, min(kern.mc, roundUp(m, mr))*pb.kc)
 	}
