@@ -106,10 +106,11 @@ func TestFoldedBatchNormsAreComputedOnlyWhenTheWeightsChange(t *testing.T) {
 			}
 			assert.NotContains(t, body, "folded_weight")
 			assert.NotContains(t, body, "inv_std", "even bn3's factors come from deriveParams")
-			// bn3 is still applied to the activations, in one loop with the bias and
-			// ReLU before it; its scale and shift are read from the fields
-			// deriveParams fills.
-			assert.Contains(t, body, "// bn3/shifted: BiasAdd N×3×3×3, fused with conv3/bias (BiasAdd), relu3 (Relu), bn3/scaled (ChannelMul)\n")
+			// bn3 is still applied to the activations, in one loop after the fused
+			// convolution, bias and ReLU before it; its scale and shift are read
+			// from the fields deriveParams fills.
+			assert.Contains(t, body, "// relu3: Relu N×3×3×3, fused with conv3/conv (Conv2D), conv3/bias (BiasAdd)\n")
+			assert.Contains(t, body, "// bn3/shifted: BiasAdd N×3×3×3, fused with bn3/scaled (ChannelMul)\n")
 			assert.Contains(t, body, "&m.bn3Scale, &m.bn3Shift)")
 			assert.Contains(t, body, "if !m.derived {\n\t\tm.deriveParams()\n\t}")
 		})

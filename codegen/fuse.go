@@ -57,6 +57,9 @@ type fusion struct {
 	root   int
 	nodes  []ir.Node // the group's nodes in program order, root last
 	leaves []int     // the outside values the loop reads, in order of first use
+	// conv marks a convolution group (fuse_conv.go), computed by rt.Conv2DFused
+	// rather than by a loop; its leaves are the image, the weights and the bias.
+	conv bool
 }
 
 // channelOps are the per-channel ops fusion takes: operand 0 has the group's shape,
@@ -349,7 +352,17 @@ func (p *program) fuse(keep []int) {
 	for r := range p.fields {
 		keep = append(keep, r)
 	}
-	p.fused = findFusions(p.g, p.order, keep, func(id int) bool { return p.loops.chainOf[id] != nil })
+	chained := func(id int) bool { return p.loops.chainOf[id] != nil }
+	p.fused = findConvFusions(p.g, p.order, keep, chained)
+	inConv := map[int]bool{}
+	for _, f := range p.fused {
+		for _, n := range f.nodes {
+			inConv[n.ID] = true
+		}
+	}
+	for root, f := range findFusions(p.g, p.order, keep, func(id int) bool { return chained(id) || inConv[id] }) {
+		p.fused[root] = f
+	}
 	p.g, p.order = applyFusions(p.g, p.order, p.fused)
 
 	// Element-wise kernels read element i of each operand before they write element
@@ -361,8 +374,8 @@ func (p *program) fuse(keep []int) {
 		n := p.g.Nodes[id]
 		_, ew := elementwise[n.Op]
 		_, ch := channelOps[n.Op]
-		if !ew && !ch && p.fused[id] == nil {
-			continue
+		if (!ew && !ch && p.fused[id] == nil) || (p.fused[id] != nil && p.fused[id].conv) {
+			continue // a convolution reads its image around the position it writes
 		}
 		for i, in := range n.Inputs {
 			if (ch && p.fused[id] == nil && i == 1) || !p.g.Nodes[in].Shape.Equal(n.Shape) || slices.Contains(p.inPlace[id], in) {

@@ -374,6 +374,8 @@ func (p *program) emitNode(id int) ([]jen.Code, error) {
 	done, err := p.override(k)
 	f := p.fused[id]
 	switch {
+	case err == nil && !done && f != nil && f.conv:
+		err = emitConvFused(k, f)
 	case err == nil && !done && f != nil:
 		err = emitFused(k, f)
 	case err == nil && !done:

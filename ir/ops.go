@@ -620,8 +620,8 @@ func init() {
 	for op, doc := range map[string]string{
 		OpSigmoidGrad:   "Inputs (y, dy) with y = sigmoid(x): dx = dy·y·(1-y).",
 		OpTanhGrad:      "Inputs (y, dy) with y = tanh(x): dx = dy·(1-y²).",
-		OpReluGrad:      "Inputs (x, dy): dx = dy where x > 0, else 0.",
-		OpLeakyReluGrad: "Inputs (x, dy): dx = dy where x > 0, else alpha·dy.",
+		OpReluGrad:      "Inputs (s, dy): dx = dy where s > 0, else 0. s is the ReLU's input or, as autodiff passes it, its output: both are positive at the same places.",
+		OpLeakyReluGrad: "Inputs (s, dy): dx = dy where s > 0, else alpha·dy. s is the input x or, for alpha ≥ 0 as autodiff passes it, the output (positive exactly where x is).",
 		OpSoftmaxGrad:   "Inputs (y, dy) with y = softmax(x) over the last axis: dx = y·(dy - Σ dy·y).",
 	} {
 		d := &OpDef{Name: op, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Doc: doc, Infer: sameTwo}

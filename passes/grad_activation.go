@@ -4,8 +4,12 @@ import "github.com/dlgen/dlgen/ir"
 
 // Gradient rules for activations. Each emits the op's gradient-only kernel, reading
 // whichever of x or y gives the cheapest formula: sigmoid, tanh and softmax
-// differentiate in terms of their own output y (the node itself), the ReLUs in terms
-// of the sign of x.
+// differentiate in terms of their own output y (the node itself), and so do ReLU and
+// leaky ReLU with a slope α ≥ 0, whose output is positive exactly where x is: the
+// backward pass then needs only the activation, not the pre-activation too, which
+// lets a convolution's bias and ReLU fuse with it in training (codegen/fuse_conv.go)
+// and stores one tensor per layer instead of two. A negative slope makes negative x
+// give positive outputs, so that leaky ReLU reads x.
 
 func init() {
 	for op, grad := range map[string]string{
@@ -19,11 +23,15 @@ func init() {
 		})
 	}
 	gradRule(ir.OpRelu, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
-		d, err := b.Op(ir.OpReluGrad, ir.Attrs{}, n.Inputs[0], dy)
+		d, err := b.Op(ir.OpReluGrad, ir.Attrs{}, n.ID, dy)
 		return []int{d}, err
 	})
 	gradRule(ir.OpLeakyRelu, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
-		d, err := b.Op(ir.OpLeakyReluGrad, ir.Attrs{Alpha: n.Attrs.Alpha}, n.Inputs[0], dy)
+		sign := n.ID
+		if n.Attrs.Alpha < 0 {
+			sign = n.Inputs[0]
+		}
+		d, err := b.Op(ir.OpLeakyReluGrad, ir.Attrs{Alpha: n.Attrs.Alpha}, sign, dy)
 		return []int{d}, err
 	})
 }

@@ -17,6 +17,10 @@ func TestActivationGradients(t *testing.T) {
 		{"tanh", ir.OpTanh, ir.Attrs{}, []gradcheck.Operand{x}},
 		{"relu away from its kink", ir.OpRelu, ir.Attrs{}, []gradcheck.Operand{kinked}},
 		{"leaky relu away from its kink", ir.OpLeakyRelu, ir.Attrs{Alpha: 0.2}, []gradcheck.Operand{kinked}},
+		{"leaky relu with slope 0", ir.OpLeakyRelu, ir.Attrs{Alpha: 0}, []gradcheck.Operand{kinked}},
+		// A negative slope makes negative inputs give positive outputs: the
+		// gradient must look at the input's sign, not the output's.
+		{"leaky relu with a negative slope", ir.OpLeakyRelu, ir.Attrs{Alpha: -0.3}, []gradcheck.Operand{kinked}},
 		{"softmax over the last axis", ir.OpSoftmax, ir.Attrs{}, []gradcheck.Operand{{Shape: batched(4)}}},
 		{"softmax of a rank-3 tensor", ir.OpSoftmax, ir.Attrs{}, []gradcheck.Operand{{Shape: batched(2, 5), Lo: -4, Hi: 4}}},
 		{"softmax of an unbatched parameter", ir.OpSoftmax, ir.Attrs{}, []gradcheck.Operand{{Shape: ir.Shape{5}, Param: true}}},

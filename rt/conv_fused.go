@@ -123,15 +123,21 @@ func (e *Epilogue) plane(src []float32, stride int, g Window, c int, dst []float
 			return
 		}
 		w := e.Window
-		if w.KH == 2 && w.KW == 2 && w.SH == 2 && w.SW == 2 && w.Top == 0 && w.Left == 0 {
-			// The common 2×2 window with stride 2: both rows of a pooled row at once.
+		if w.KH == 2 && w.KW == 2 && w.SH == 2 && w.SW == 2 && w.Top == 0 && w.Left == 0 && 2*w.Ho <= w.H && 2*w.Wo <= w.W {
+			// The common 2×2 window with stride 2, every window inside the plane:
+			// both rows of a pooled row at once.
 			for p := range w.Ho {
 				r0, r1 := src[2*p*stride:], src[(2*p+1)*stride:]
 				r0, r1 = r0[:2*w.Wo], r1[:2*w.Wo]
 				out := dst[p*w.Wo:][:w.Wo]
+				if e.Act == ActReLU {
+					for q := range out {
+						out[q] = max(max(r0[2*q], r0[2*q+1], r1[2*q], r1[2*q+1])+b, 0)
+					}
+					continue
+				}
 				for q := range out {
-					m := max(r0[2*q], r0[2*q+1], r1[2*q], r1[2*q+1])
-					out[q] = e.activate(m + b)
+					out[q] = e.activate(max(r0[2*q], r0[2*q+1], r1[2*q], r1[2*q+1]) + b)
 				}
 			}
 			return

@@ -71,11 +71,12 @@ func unfusedEpilogue(g Window, o, n int, conv []float32, e Epilogue) []float32 {
 	return out
 }
 
-// poolWindow is a k×k pool with stride s and pad over the Ho×Wo output of g, and
-// whether its windows fit (each starts inside the padded plane, PyTorch's rule).
-func poolWindow(g Window, o, k, s, pad int) (Window, bool) {
+// poolWindow is a k×k pool with stride s over the Ho×Wo output of g, padded by pad
+// on every side and by extra more at the bottom and right (Keras 'same' pooling of
+// an odd plane), and whether its windows fit (each starts inside the padded plane).
+func poolWindow(g Window, o, k, s, pad, extra int) (Window, bool) {
 	w := Window{C: o, H: g.Ho, W: g.Wo, KH: k, KW: k, SH: s, SW: s, Top: pad, Left: pad}
-	w.Ho, w.Wo = (g.Ho+2*pad-k)/s+1, (g.Wo+2*pad-k)/s+1
+	w.Ho, w.Wo = (g.Ho+2*pad+extra-k)/s+1, (g.Wo+2*pad+extra-k)/s+1
 	ok := g.Ho+2*pad >= k && g.Wo+2*pad >= k && 2*pad <= k && (w.Ho-1)*s-pad < g.Ho && (w.Wo-1)*s-pad < g.Wo
 	return w, ok
 }
@@ -101,6 +102,7 @@ func TestFusedConvolutionEqualsTheOpsOneByOne(t *testing.T) {
 	type pool struct {
 		op             PoolOp
 		k, s, pad      int
+		extra          int
 		exclude        bool
 		name           string
 		act            Act
@@ -109,16 +111,18 @@ func TestFusedConvolutionEqualsTheOpsOneByOne(t *testing.T) {
 		needsMinOutput int
 	}
 	epilogues := []pool{
-		{PoolNone, 0, 0, 0, false, "bias and ReLU", ActReLU, 0, true, 1},
-		{PoolNone, 0, 0, 0, false, "bias only", ActNone, 0, true, 1},
-		{PoolNone, 0, 0, 0, false, "leaky ReLU without bias", ActLeakyReLU, 0.1, false, 1},
-		{PoolMax, 2, 2, 0, false, "ReLU and 2×2 max pool", ActReLU, 0, true, 2},
-		{PoolMax, 2, 2, 0, false, "leaky ReLU with a negative slope and 2×2 max pool", ActLeakyReLU, -0.5, true, 2},
-		{PoolMax, 3, 2, 1, false, "ReLU and padded 3×3 max pool, stride 2", ActReLU, 0, true, 1},
-		{PoolMax, 2, 1, 0, false, "leaky ReLU and overlapping 2×2 max pool", ActLeakyReLU, 0.2, true, 2},
-		{PoolAvg, 2, 2, 0, false, "ReLU and 2×2 average pool", ActReLU, 0, true, 2},
-		{PoolAvg, 3, 2, 1, false, "ReLU and padded 3×3 average pool counting the padding", ActReLU, 0, true, 1},
-		{PoolAvg, 3, 2, 1, true, "no activation and padded 3×3 average pool excluding the padding", ActNone, 0, true, 1},
+		{PoolNone, 0, 0, 0, 0, false, "bias and ReLU", ActReLU, 0, true, 1},
+		{PoolNone, 0, 0, 0, 0, false, "bias only", ActNone, 0, true, 1},
+		{PoolNone, 0, 0, 0, 0, false, "leaky ReLU without bias", ActLeakyReLU, 0.1, false, 1},
+		{PoolMax, 2, 2, 0, 0, false, "ReLU and 2×2 max pool", ActReLU, 0, true, 2},
+		{PoolMax, 2, 2, 0, 0, false, "leaky ReLU with a negative slope and 2×2 max pool", ActLeakyReLU, -0.5, true, 2},
+		{PoolMax, 2, 2, 0, 1, false, "ReLU and Keras 'same' 2×2 max pool (a partial window at the end of odd rows)", ActReLU, 0, true, 1},
+		{PoolAvg, 2, 2, 0, 1, true, "Keras 'same' 2×2 average pool excluding the padding", ActReLU, 0, true, 1},
+		{PoolMax, 3, 2, 1, 0, false, "ReLU and padded 3×3 max pool, stride 2", ActReLU, 0, true, 1},
+		{PoolMax, 2, 1, 0, 0, false, "leaky ReLU and overlapping 2×2 max pool", ActLeakyReLU, 0.2, true, 2},
+		{PoolAvg, 2, 2, 0, 0, false, "ReLU and 2×2 average pool", ActReLU, 0, true, 2},
+		{PoolAvg, 3, 2, 1, 0, false, "ReLU and padded 3×3 average pool counting the padding", ActReLU, 0, true, 1},
+		{PoolAvg, 3, 2, 1, 0, true, "no activation and padded 3×3 average pool excluding the padding", ActNone, 0, true, 1},
 	}
 	const o = 3
 	for _, path := range paths {
@@ -140,7 +144,7 @@ func TestFusedConvolutionEqualsTheOpsOneByOne(t *testing.T) {
 							e.Bias = filled(o, 4)
 						}
 						if ep.op != PoolNone {
-							w, ok := poolWindow(g, o, ep.k, ep.s, ep.pad)
+							w, ok := poolWindow(g, o, ep.k, ep.s, ep.pad, ep.extra)
 							if !ok || min(g.Ho, g.Wo) < ep.needsMinOutput {
 								t.Skip("the pool does not fit this convolution's output")
 							}

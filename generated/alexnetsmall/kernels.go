@@ -7,151 +7,43 @@ import (
 	"math"
 )
 
-// conv2D computes Conv2D N×32×14×14, for conv1.
-func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
-	// 5×5 window, strides 2×2, pads {top 1, left 1, bottom 2, right 2} over 1×28×28: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:4900])
+// conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×7×7, for pool1.
+func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 5×5 window, strides 2×2, pads {top 1, left 1, bottom 2, right 2} over 1×28×28: 14×14 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 3×3 windows (strides 2×2, pads top 0, left 0) into 7×7
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:11172], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}})
 }
 
-// biasAddRelu computes BiasAdd+Relu N×32×14×14, for conv1/relu.
-func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[32]float32) {
-	for o := range n {
-		yr := (*[6272]float32)(y[o*6272:])
-		x1r := (*[6272]float32)(x1[o*6272:])
-		for c := range 32 {
-			v1c := v1[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×64×3×3, for pool2.
+func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
+	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 32×7×7: 7×7 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 3×3 windows (strides 2×2, pads top 0, left 0) into 3×3
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:222784], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}})
 }
 
-// maxPool2D computes MaxPool2D N×32×7×7, for pool1.
-func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 32 {
-		xp := (*[196]float32)(x[pl*196:])
-		yp := (*[49]float32)(y[pl*49:])
-		for p := range 7 {
-			for q := range 7 {
-				h0 := p * 2
-				h1 := min(h0+3, 14)
-				h0 = max(h0, 0)
-				v0 := q * 2
-				v1 := min(v0+3, 14)
-				v0 = max(v0, 0)
-				best := h0*14 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*14+v] > xp[best] {
-							best = h*14 + v
-						}
-					}
-				}
-				yp[p*7+q] = xp[best]
-			}
-		}
-	}
+// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×96×3×3, for conv3/relu.
+func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[96]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×3×3: 3×3 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:254304], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// conv2D2 computes Conv2D N×64×7×7, for conv2.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
-	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 32×7×7: 7×7 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:219648])
+// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×96×3×3, for conv4/relu.
+func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[96]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:261984], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAddRelu2 computes BiasAdd+Relu N×64×7×7, for conv2/relu.
-func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[64]float32) {
-	for o := range n {
-		yr := (*[3136]float32)(y[o*3136:])
-		x1r := (*[3136]float32)(x1[o*3136:])
-		for c := range 64 {
-			v1c := v1[c]
-			yc := (*[49]float32)(yr[c*49:])
-			x1c := (*[49]float32)(x1r[c*49:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddRelu3 computes Conv2D+BiasAdd+Relu N×64×3×3, for conv5/relu.
+func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, n, x, w, y, m.scratch32[:219200], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// maxPool2D2 computes MaxPool2D N×64×3×3, for pool2.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
-	for pl := range n * 64 {
-		xp := (*[49]float32)(x[pl*49:])
-		yp := (*[9]float32)(y[pl*9:])
-		for p := range 3 {
-			for q := range 3 {
-				k := p*14 + q*2
-				yp[p*3+q] = max(xp[k], xp[k+1], xp[k+2], xp[k+7], xp[k+8], xp[k+9], xp[k+14], xp[k+15], xp[k+16])
-			}
-		}
-	}
-}
-
-// conv2D3 computes Conv2D N×96×3×3, for conv3.
-func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×3×3: 3×3 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:253440])
-}
-
-// biasAddRelu3 computes BiasAdd+Relu N×96×3×3, for conv3/relu, conv4/relu.
-func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[96]float32) {
-	for o := range n {
-		yr := (*[864]float32)(y[o*864:])
-		x1r := (*[864]float32)(x1[o*864:])
-		for c := range 96 {
-			v1c := v1[c]
-			yc := (*[9]float32)(yr[c*9:])
-			x1c := (*[9]float32)(x1r[c*9:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// conv2D4 computes Conv2D N×96×3×3, for conv4.
-func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:261120])
-}
-
-// conv2D5 computes Conv2D N×64×3×3, for conv5.
-func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, n, x, w, y, m.scratch32[:218624])
-}
-
-// biasAddRelu4 computes BiasAdd+Relu N×64×3×3, for conv5/relu.
-func (m *Model) biasAddRelu4(n int, y []float32, x1 []float32, v1 *[64]float32) {
-	for o := range n {
-		yr := (*[576]float32)(y[o*576:])
-		x1r := (*[576]float32)(x1[o*576:])
-		for c := range 64 {
-			v1c := v1[c]
-			yc := (*[9]float32)(yr[c*9:])
-			x1c := (*[9]float32)(x1r[c*9:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// biasAddRelu5 computes BiasAdd+Relu N×256, for fc1/relu, fc2/relu.
-func (m *Model) biasAddRelu5(n int, y []float32, x1 []float32, v1 *[256]float32) {
+// biasAddRelu computes BiasAdd+Relu N×256, for fc1/relu, fc2/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[256]float32) {
 	for o := range n {
 		yr := (*[256]float32)(y[o*256:])
 		x1r := (*[256]float32)(x1[o*256:])
@@ -216,85 +108,57 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// biasAdd2 computes BiasAdd N×32×14×14, for conv1/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
-	for o := range n {
-		xr := (*[6272]float32)(x[o*6272:])
-		yr := (*[6272]float32)(y[o*6272:])
-		for c := range 32 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+// conv2DBiasAddRelu4 computes Conv2D+BiasAdd+Relu N×32×14×14, for conv1/relu.
+func (m *Model) conv2DBiasAddRelu4(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 5×5 window, strides 2×2, pads {top 1, left 1, bottom 2, right 2} over 1×28×28: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:11172], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// maxPool2D computes MaxPool2D N×32×7×7, for pool1.
+func (m *Model) maxPool2D(n int, x []float32, y []float32) {
+	for pl := range n * 32 {
+		xp := (*[196]float32)(x[pl*196:])
+		yp := (*[49]float32)(y[pl*49:])
+		for p := range 7 {
+			for q := range 7 {
+				h0 := p * 2
+				h1 := min(h0+3, 14)
+				h0 = max(h0, 0)
+				v0 := q * 2
+				v1 := min(v0+3, 14)
+				v0 = max(v0, 0)
+				best := h0*14 + v0
+				for h := h0; h < h1; h++ {
+					for v := v0; v < v1; v++ {
+						if xp[h*14+v] > xp[best] {
+							best = h*14 + v
+						}
+					}
+				}
+				yp[p*7+q] = xp[best]
 			}
 		}
 	}
 }
 
-// relu computes Relu N×32×14×14, for conv1/relu, conv2/relu and 3 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
+// conv2DBiasAddRelu5 computes Conv2D+BiasAdd+Relu N×64×7×7, for conv2/relu.
+func (m *Model) conv2DBiasAddRelu5(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
+	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 32×7×7: 7×7 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:222784], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAdd3 computes BiasAdd N×64×7×7, for conv2/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[64]float32) {
-	for o := range n {
-		xr := (*[3136]float32)(x[o*3136:])
-		yr := (*[3136]float32)(y[o*3136:])
-		for c := range 64 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
-			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+// maxPool2D2 computes MaxPool2D N×64×3×3, for pool2.
+func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
+	for pl := range n * 64 {
+		xp := (*[49]float32)(x[pl*49:])
+		yp := (*[9]float32)(y[pl*9:])
+		for p := range 3 {
+			for q := range 3 {
+				k := p*14 + q*2
+				yp[p*3+q] = max(xp[k], xp[k+1], xp[k+2], xp[k+7], xp[k+8], xp[k+9], xp[k+14], xp[k+15], xp[k+16])
 			}
-		}
-	}
-}
-
-// biasAdd4 computes BiasAdd N×96×3×3, for conv3/bias, conv4/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[96]float32) {
-	for o := range n {
-		xr := (*[864]float32)(x[o*864:])
-		yr := (*[864]float32)(y[o*864:])
-		for c := range 96 {
-			vc := v[c]
-			xc := (*[9]float32)(xr[c*9:])
-			yc := (*[9]float32)(yr[c*9:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd5 computes BiasAdd N×64×3×3, for conv5/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[64]float32) {
-	for o := range n {
-		xr := (*[576]float32)(x[o*576:])
-		yr := (*[576]float32)(y[o*576:])
-		for c := range 64 {
-			vc := v[c]
-			xc := (*[9]float32)(xr[c*9:])
-			yc := (*[9]float32)(yr[c*9:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd6 computes BiasAdd N×256, for fc1/bias, fc2/bias.
-func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[256]float32) {
-	for o := range n {
-		xr := (*[256]float32)(x[o*256:])
-		yr := (*[256]float32)(y[o*256:])
-		for c := range 256 {
-			yr[c] = xr[c] + v[c]
 		}
 	}
 }
@@ -311,15 +175,12 @@ func (m *Model) dropoutMask(n int, y []float32) {
 	}
 }
 
-// reluMul computes Relu+Mul N×256, for drop1/apply, drop2/apply.
-func (m *Model) reluMul(n int, y []float32, x1 []float32, x2 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		t1 := max(a1, 0)
-		y[i] = t1 * a2
+// mul computes Mul N×256, for drop1/apply, drop2/apply.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
 	}
 }
 

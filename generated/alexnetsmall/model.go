@@ -14,7 +14,7 @@ const MaxBatch = 32
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 876192
+const arenaSize = 504848
 
 //go:embed graph.json
 var graphJSON string
@@ -50,6 +50,14 @@ type Model struct {
 	fc2Bias     [256]float32    // fc2.bias 256, weight
 	fc3Weight   [2560]float32   // fc3.weight 10×256, weight
 	fc3Bias     [10]float32     // fc3.bias 10, weight
+
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	fc1WeightPacked rt.PackedB // fc1.weightᵀ, packed for the products by it
+	fc2WeightPacked rt.PackedB // fc2.weightᵀ, packed for the products by it
+	fc3WeightPacked rt.PackedB // fc3.weightᵀ, packed for the products by it
+	derived         bool
 
 	conv1WeightGrad [800]float32    // gradient of conv1.weight
 	conv1BiasGrad   [32]float32     // gradient of conv1.bias
@@ -196,6 +204,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.fc3Bias[:], "zeros", 0, 0, 0.0, seed, "fc3.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -204,7 +213,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

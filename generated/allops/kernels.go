@@ -7,14 +7,15 @@ import (
 	"math"
 )
 
-// conv2D computes Conv2D N×4×8×8, for conv_same.
-func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, w, y, m.scratch32[:20744])
+// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×4×8×8, for conv_same/relu.
+func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, w, y, m.scratch32[:21000], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// conv2D2 computes Conv2D N×4×10×10, for conv_full.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
+// conv2D computes Conv2D N×4×10×10, for conv_full.
+func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 3×8×8: 10×10 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, w, y, m.scratch32[:30796])
 }
@@ -47,8 +48,8 @@ func (m *Model) avgPool2D(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAddReluChannelMulBiasAddAdd computes BiasAdd+Relu+ChannelMul+BiasAdd+Add N×4×8×8, for residual.
-func (m *Model) biasAddReluChannelMulBiasAddAdd(n int, y []float32, x1 []float32, v1 *[4]float32, v2 *[4]float32, v3 *[4]float32, x2 []float32) {
+// channelMulBiasAddAdd computes ChannelMul+BiasAdd+Add N×4×8×8, for residual.
+func (m *Model) channelMulBiasAddAdd(n int, y []float32, x1 []float32, v1 *[4]float32, v2 *[4]float32, x2 []float32) {
 	for o := range n {
 		yr := (*[256]float32)(y[o*256:])
 		x1r := (*[256]float32)(x1[o*256:])
@@ -56,18 +57,15 @@ func (m *Model) biasAddReluChannelMulBiasAddAdd(n int, y []float32, x1 []float32
 		for c := range 4 {
 			v1c := v1[c]
 			v2c := v2[c]
-			v3c := v3[c]
 			yc := (*[64]float32)(yr[c*64:])
 			x1c := (*[64]float32)(x1r[c*64:])
 			x2c := (*[64]float32)(x2r[c*64:])
 			for i := range yc {
 				a1 := x1c[i]
 				a2 := x2c[i]
-				t1 := a1 + v1c
-				t2 := max(t1, 0)
-				t3 := t2 * v2c
-				t4 := t3 + v3c
-				yc[i] = t4 + a2
+				t1 := a1 * v1c
+				t2 := t1 + v2c
+				yc[i] = t2 + a2
 			}
 		}
 	}
@@ -170,32 +168,11 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2D3 computes Conv2D N×6×2×4, for conv_strided.
-func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
-	// 3×2 window, strides 2×1, pads {top 1, left 0, bottom 1, right 1} over 8×4×4: 2×4 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:384])
-}
-
-// biasAddLeakyRelu computes BiasAdd+LeakyRelu N×6×2×4, for conv_strided/leaky_relu.
-func (m *Model) biasAddLeakyRelu(n int, y []float32, x1 []float32, v1 *[6]float32) {
-	for o := range n {
-		yr := (*[48]float32)(y[o*48:])
-		x1r := (*[48]float32)(x1[o*48:])
-		for c := range 6 {
-			v1c := v1[c]
-			yc := (*[8]float32)(yr[c*8:])
-			x1c := (*[8]float32)(x1r[c*8:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				if t1 > 0 {
-					yc[i] = t1
-				} else {
-					yc[i] = 0.2 * t1
-				}
-			}
-		}
-	}
+// conv2DBiasAddLeakyRelu computes Conv2D+BiasAdd+LeakyRelu N×6×2×4, for conv_strided/leaky_relu.
+func (m *Model) conv2DBiasAddLeakyRelu(n int, x []float32, w []float32, bias *[6]float32, y []float32) {
+	// 3×2 window, strides 2×1, pads {top 1, left 0, bottom 1, right 1} over 8×4×4: 2×4 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies leaky ReLU (slope 0.2)
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:432], rt.Epilogue{Bias: bias[:], Act: rt.ActLeakyReLU, Alpha: float32(0.2)})
 }
 
 // upSample2D computes UpSample2D N×6×4×4, for upsample.
@@ -294,7 +271,7 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×4, for h0/bias, gru/t0/n_pre and 3 more.
+// biasAdd3 computes BiasAdd N×4, for h0/bias, gru/t0/n_pre, gru/t1/n_pre.
 func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[4]float32) {
 	for o := range n {
 		xr := (*[4]float32)(x[o*4:])
@@ -575,7 +552,7 @@ func (m *Model) leakyRelu(n int, x []float32, y []float32) {
 	}
 }
 
-// relu computes Relu N×30, for relu, conv_same/relu and 2 more.
+// relu computes Relu N×30, for relu.
 func (m *Model) relu(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
@@ -1069,22 +1046,6 @@ func (m *Model) addScalarRsqrtMul2(n int, y []float32, x1 []float32, x2 []float3
 	}
 }
 
-// biasAdd11 computes BiasAdd N×4×8×8, for conv_same/bias, bn/centered.
-func (m *Model) biasAdd11(n int, x []float32, y []float32, v *[4]float32) {
-	for o := range n {
-		xr := (*[256]float32)(x[o*256:])
-		yr := (*[256]float32)(y[o*256:])
-		for c := range 4 {
-			vc := v[c]
-			xc := (*[64]float32)(xr[c*64:])
-			yc := (*[64]float32)(yr[c*64:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
 // channelMean computes ChannelMean 4, for bn/mean, bn/var.
 func (m *Model) channelMean(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
@@ -1110,6 +1071,22 @@ func (m *Model) scale(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = -1.0 * v
+	}
+}
+
+// biasAdd11 computes BiasAdd N×4×8×8, for bn/centered.
+func (m *Model) biasAdd11(n int, x []float32, y []float32, v *[4]float32) {
+	for o := range n {
+		xr := (*[256]float32)(x[o*256:])
+		yr := (*[256]float32)(y[o*256:])
+		for c := range 4 {
+			vc := v[c]
+			xc := (*[64]float32)(xr[c*64:])
+			yc := (*[64]float32)(yr[c*64:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
 	}
 }
 
@@ -1143,57 +1120,6 @@ func (m *Model) channelMul(n int, x []float32, y []float32, v *[4]float32) {
 			for i, xv := range xc {
 				yc[i] = xv * vc
 			}
-		}
-	}
-}
-
-// channelMulBiasAddAdd computes ChannelMul+BiasAdd+Add N×4×8×8, for residual.
-func (m *Model) channelMulBiasAddAdd(n int, y []float32, x1 []float32, v1 *[4]float32, v2 *[4]float32, x2 []float32) {
-	for o := range n {
-		yr := (*[256]float32)(y[o*256:])
-		x1r := (*[256]float32)(x1[o*256:])
-		x2r := (*[256]float32)(x2[o*256:])
-		for c := range 4 {
-			v1c := v1[c]
-			v2c := v2[c]
-			yc := (*[64]float32)(yr[c*64:])
-			x1c := (*[64]float32)(x1r[c*64:])
-			x2c := (*[64]float32)(x2r[c*64:])
-			for i := range yc {
-				a1 := x1c[i]
-				a2 := x2c[i]
-				t1 := a1 * v1c
-				t2 := t1 + v2c
-				yc[i] = t2 + a2
-			}
-		}
-	}
-}
-
-// biasAdd12 computes BiasAdd N×6×2×4, for conv_strided/bias.
-func (m *Model) biasAdd12(n int, x []float32, y []float32, v *[6]float32) {
-	for o := range n {
-		xr := (*[48]float32)(x[o*48:])
-		yr := (*[48]float32)(y[o*48:])
-		for c := range 6 {
-			vc := v[c]
-			xc := (*[8]float32)(xr[c*8:])
-			yc := (*[8]float32)(yr[c*8:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// leakyRelu2 computes LeakyRelu N×6×2×4, for conv_strided/leaky_relu.
-func (m *Model) leakyRelu2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		if v > 0 {
-			y[i] = v
-		} else {
-			y[i] = 0.2 * v
 		}
 	}
 }
@@ -1293,8 +1219,8 @@ func (m *Model) channelMean2(n int, x []float32, s *[30]float32) {
 	}
 }
 
-// biasAdd13 computes BiasAdd N×30, for bn_fc/centered.
-func (m *Model) biasAdd13(n int, x []float32, y []float32, v *[30]float32) {
+// biasAdd12 computes BiasAdd N×30, for bn_fc/centered.
+func (m *Model) biasAdd12(n int, x []float32, y []float32, v *[30]float32) {
 	for o := range n {
 		xr := (*[30]float32)(x[o*30:])
 		yr := (*[30]float32)(y[o*30:])
@@ -1857,14 +1783,16 @@ func (m *Model) channelSum4(n int, x []float32, s *[5]float32) {
 }
 
 // reluGradTanhGrad computes ReluGrad+TanhGrad N×30, for d.tanh.1.
-func (m *Model) reluGradTanhGrad(n int, y []float32, x1 []float32, x2 []float32) {
+func (m *Model) reluGradTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
+		a3 := x3[i]
 		t1 := rt.ReluGrad32(a1, a2)
-		y[i] = t1 * (1 - a1*a1)
+		y[i] = t1 * (1 - a3*a3)
 	}
 }
 
@@ -2397,8 +2325,8 @@ func (m *Model) channelSum10(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// conv2D4 computes Conv2D N×6×2×4, for d.deconv_pads.1.
-func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
+// conv2D2 computes Conv2D N×6×2×4, for d.deconv_pads.1.
+func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 2×4×8: 2×4 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 4, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:144])
 }
@@ -2409,8 +2337,8 @@ func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32)
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 4, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:144])
 }
 
-// conv2D5 computes Conv2D N×6×2×4, for d.deconv_valid.1.
-func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
+// conv2D3 computes Conv2D N×6×2×4, for d.deconv_valid.1.
+func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 2×6×9: 2×4 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 6, W: 9, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:96])
 }
@@ -2460,8 +2388,8 @@ func (m *Model) channelSum11(n int, x []float32, s *[3]float32) {
 	}
 }
 
-// conv2D6 computes Conv2D N×6×4×4, for d.deconv_same.1.
-func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
+// conv2D4 computes Conv2D N×6×4×4, for d.deconv_same.1.
+func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 3×8×8: 4×4 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 6, n, x, w, y, m.scratch32[:432])
 }

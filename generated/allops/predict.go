@@ -42,16 +42,16 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	if !m.derived {
 		m.deriveParams()
 	}
-	// conv_same: Conv2D N×4×8×8
-	m.conv2D(n, image, m.convSameWeight[:], m.arena[3200:3200+n*256])
+	// conv_same/relu: Relu N×4×8×8, fused with conv_same (Conv2D), conv_same/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.convSameWeight[:], &m.convSameBias, m.arena[3200:3200+n*256])
 	// conv_full: Conv2D N×4×10×10
-	m.conv2D2(n, image, m.convFullWeight[:], m.arena[:n*400])
+	m.conv2D(n, image, m.convFullWeight[:], m.arena[:n*400])
 	// conv_full/tanh: Tanh N×4×10×10
 	m.tanh(n, m.arena[:n*400], m.arena[:n*400])
 	// avg_valid: AvgPool2D N×4×8×8
 	m.avgPool2D(n, m.arena[:n*400], m.arena[5248:5248+n*256])
-	// residual: Add N×4×8×8, fused with conv_same/bias (BiasAdd), conv_same/relu (Relu), bn/scaled (ChannelMul), bn/shifted (BiasAdd)
-	m.biasAddReluChannelMulBiasAddAdd(n, m.arena[3200:3200+n*256], m.arena[3200:3200+n*256], &m.convSameBias, &m.bnScale, &m.bnShift, m.arena[5248:5248+n*256])
+	// residual: Add N×4×8×8, fused with bn/scaled (ChannelMul), bn/shifted (BiasAdd)
+	m.channelMulBiasAddAdd(n, m.arena[3200:3200+n*256], m.arena[3200:3200+n*256], &m.bnScale, &m.bnShift, m.arena[5248:5248+n*256])
 	// max_pool: MaxPool2D N×4×4×4
 	m.maxPool2D(n, m.arena[3200:3200+n*256], m.arena[1024:1024+n*64])
 	// avg_same: AvgPool2D N×4×4×4
@@ -66,10 +66,8 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	m.concat(n, m.arena[:n*128], m.arena[1536:1536+n*64], m.arena[1024:1024+n*64])
 	// max_pool_pads: MaxPool2D N×8×4×4
 	m.maxPool2D2(n, m.arena[:n*128], m.arena[1024:1024+n*128])
-	// conv_strided: Conv2D N×6×2×4
-	m.conv2D3(n, m.arena[1024:1024+n*128], m.convStridedWeight[:], m.arena[2304:2304+n*48])
-	// conv_strided/leaky_relu: LeakyRelu N×6×2×4, fused with conv_strided/bias (BiasAdd)
-	m.biasAddLeakyRelu(n, m.arena[2304:2304+n*48], m.arena[2304:2304+n*48], &m.convStridedBias)
+	// conv_strided/leaky_relu: LeakyRelu N×6×2×4, fused with conv_strided (Conv2D), conv_strided/bias (BiasAdd)
+	m.conv2DBiasAddLeakyRelu(n, m.arena[1024:1024+n*128], m.convStridedWeight[:], &m.convStridedBias, m.arena[2304:2304+n*48])
 	// upsample: UpSample2D N×6×4×4
 	m.upSample2D(n, m.arena[2304:2304+n*48], m.arena[1536:1536+n*96])
 	// deconv_same: Conv2DTranspose N×3×8×8
@@ -91,7 +89,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// gap_concat: Concat N×4
 	m.concat2(n, m.arena[1184:1184+n*4], m.arena[1376:1376+n*2], m.arena[:n*2])
 	// h0: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[1184:1184+n*4], 4, m.h0Weight[:], 4, 0, m.arena[1056:1056+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1184:1184+n*4], 4, &m.h0WeightPacked, 0, m.arena[1056:1056+n*4], 4)
 	// h0/bias: BiasAdd N×4
 	m.biasAdd3(n, m.arena[1056:1056+n*4], m.arena[1056:1056+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
@@ -104,7 +102,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// rnn/t0/xh: Concat N×7
 	m.concat3(n, m.arena[:n*7], m.arena[320:320+n*3], m.arena[1216:1216+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 7, 1, m.arena[:n*7], 7, m.rnnWeight[:], 7, 0, m.arena[1088:1088+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*7], 7, &m.rnnWeightPacked, 0, m.arena[1088:1088+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
 	m.biasAddRelu(n, m.arena[480:480+n*4], m.arena[1088:1088+n*4], &m.rnnBias)
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
@@ -115,7 +113,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 		// rnn/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[step*64:step*64+n*7], m.arena[320+step*32:320+step*32+n*3], m.arena[480+(step-1)*32:480+(step-1)*32+n*4])
 		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmP(m.pool, false, true, n, 4, 7, 1, m.arena[step*64:step*64+n*7], 7, m.rnnWeight[:], 7, 0, m.arena[1088:1088+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*64:step*64+n*7], 7, &m.rnnWeightPacked, 0, m.arena[1088:1088+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
 		m.biasAddRelu(n, m.arena[480+step*32:480+step*32+n*4], m.arena[1088:1088+n*4], &m.rnnBias)
 	}
@@ -128,7 +126,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// gru/t0/xh: Concat N×8
 	m.concat5(n, m.arena[800:800+n*8], m.arena[1088:1088+n*4], m.arena[1056:1056+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
-	rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[800:800+n*8], 8, m.gruWeightRz[:], 8, 0, m.arena[864:864+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[800:800+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[864:864+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
 	m.biasAdd4(n, m.arena[864:864+n*8], m.arena[928:928+n*8], &m.gruBiasRz)
 	// gru/t0/r_pre: Slice N×4
@@ -144,7 +142,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// gru/t0/xrh: Concat N×8
 	m.concat5(n, m.arena[992:992+n*8], m.arena[1088:1088+n*4], m.arena[1312:1312+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 8, 1, m.arena[992:992+n*8], 8, m.gruWeightN[:], 8, 0, m.arena[1344:1344+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[992:992+n*8], 8, &m.gruWeightNPacked, 0, m.arena[1344:1344+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
 	m.biasAdd3(n, m.arena[1344:1344+n*4], m.arena[1376:1376+n*4], &m.gruBiasN)
 	// gru/t0/n: Tanh N×4
@@ -159,7 +157,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 		// gru/t[step]/xh: Concat N×8
 		m.concat5(n, m.arena[800:800+n*8], m.arena[1088:1088+n*4], m.arena[480+(step-1)*32:480+(step-1)*32+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
-		rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[800:800+n*8], 8, m.gruWeightRz[:], 8, 0, m.arena[864:864+n*8], 8)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[800:800+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[864:864+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
 		m.biasAdd4(n, m.arena[864:864+n*8], m.arena[928:928+n*8], &m.gruBiasRz)
 		// gru/t[step]/r_pre: Slice N×4
@@ -175,7 +173,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 		// gru/t[step]/xrh: Concat N×8
 		m.concat5(n, m.arena[992:992+n*8], m.arena[1088:1088+n*4], m.arena[1312:1312+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
-		rt.GemmP(m.pool, false, true, n, 4, 8, 1, m.arena[992:992+n*8], 8, m.gruWeightN[:], 8, 0, m.arena[1344:1344+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[992:992+n*8], 8, &m.gruWeightNPacked, 0, m.arena[1344:1344+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
 		m.biasAdd3(n, m.arena[1344:1344+n*4], m.arena[1376:1376+n*4], &m.gruBiasN)
 		// gru/t[step]/n: Tanh N×4
@@ -194,7 +192,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// bilstm/forward/t0/xh: Concat N×7
 	m.concat6(n, m.arena[992:992+n*7], m.arena[480:480+n*4], m.arena[1248:1248+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[992:992+n*7], 7, m.bilstmForwardWeight[:], 7, 0, m.arena[800:800+n*12], 12)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[992:992+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[800:800+n*12], 12)
 	// bilstm/forward/t0/gates: BiasAdd N×12
 	m.biasAdd5(n, m.arena[800:800+n*12], m.arena[896:896+n*12], &m.bilstmForwardBias)
 	// bilstm/forward/t0/i_pre: Slice N×3
@@ -227,7 +225,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 		// bilstm/forward/t[step]/xh: Concat N×7
 		m.concat6(n, m.arena[992:992+n*7], m.arena[480+step*32:480+step*32+n*4], m.arena[1120+((step-1)&1)*32:1120+((step-1)&1)*32+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[992:992+n*7], 7, m.bilstmForwardWeight[:], 7, 0, m.arena[800:800+n*12], 12)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[992:992+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[800:800+n*12], 12)
 		// bilstm/forward/t[step]/gates: BiasAdd N×12
 		m.biasAdd5(n, m.arena[800:800+n*12], m.arena[896:896+n*12], &m.bilstmForwardBias)
 		// bilstm/forward/t[step]/i_pre: Slice N×3
@@ -256,7 +254,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// bilstm/reverse/t0/xh: Concat N×7
 	m.concat6(n, m.arena[832:832+n*7], m.arena[608:608+n*4], m.arena[1248:1248+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[832:832+n*7], 7, m.bilstmReverseWeight[:], 7, 0, m.arena[640:640+n*12], 12)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[832:832+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[640:640+n*12], 12)
 	// bilstm/reverse/t0/gates: BiasAdd N×12
 	m.biasAdd5(n, m.arena[640:640+n*12], m.arena[736:736+n*12], &m.bilstmReverseBias)
 	// bilstm/reverse/t0/i_pre: Slice N×3
@@ -286,7 +284,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 		// bilstm/reverse/t[step]/xh: Concat N×7
 		m.concat6(n, m.arena[832:832+n*7], m.arena[480+(4-step)*32:480+(4-step)*32+n*4], m.arena[960+((step-1)&1)*32:960+((step-1)&1)*32+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[832:832+n*7], 7, m.bilstmReverseWeight[:], 7, 0, m.arena[640:640+n*12], 12)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[832:832+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[640:640+n*12], 12)
 		// bilstm/reverse/t[step]/gates: BiasAdd N×12
 		m.biasAdd5(n, m.arena[640:640+n*12], m.arena[736:736+n*12], &m.bilstmReverseBias)
 		// bilstm/reverse/t[step]/i_pre: Slice N×3
@@ -315,7 +313,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// bilstm: Concat N×6
 	m.concat7(n, m.arena[1024:1024+n*6], m.arena[1120:1120+n*3], m.arena[960:960+n*3])
 	// lstm/t0/gates: MatMul N×16
-	rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[:n*7], 7, m.lstmWeight[:], 7, 0, m.arena[480:480+n*16], 16)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*7], 7, &m.lstmWeightPacked, 0, m.arena[480:480+n*16], 16)
 	// lstm/t0/i_pre: Slice N×4
 	m.slice11(n, m.arena[480:480+n*16], m.arena[1072:1072+n*4])
 	// lstm/t0/i: Sigmoid N×4
@@ -343,7 +341,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 		// lstm/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[128:128+n*7], m.arena[320+step*32:320+step*32+n*3], m.arena[64+((step-1)&1)*32:64+((step-1)&1)*32+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[128:128+n*7], 7, m.lstmWeight[:], 7, 0, m.arena[480:480+n*16], 16)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[128:128+n*7], 7, &m.lstmWeightPacked, 0, m.arena[480:480+n*16], 16)
 		// lstm/t[step]/i_pre: Slice N×4
 		m.slice11(n, m.arena[480:480+n*16], m.arena[1072:1072+n*4])
 		// lstm/t[step]/i: Sigmoid N×4
@@ -371,7 +369,7 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	m.concat8(n, m.arena[368:368+n*10], m.arena[1024:1024+n*6], m.arena[64:64+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// fc: MatMul N×16
-	rt.GemmP(m.pool, false, true, n, 16, 48, 1, m.arena[2304:2304+n*48], 48, m.fcWeight[:], 48, 0, m.arena[240:240+n*16], 16)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2304:2304+n*48], 48, &m.fcWeightPacked, 0, m.arena[240:240+n*16], 16)
 	// fc/bias: BiasAdd N×16
 	m.biasAdd6(n, m.arena[240:240+n*16], m.arena[240:240+n*16], &m.fcBias)
 	// head_concat: Concat N×30
@@ -387,13 +385,13 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// relu: Relu N×30
 	m.relu(n, m.arena[:n*30], m.arena[:n*30])
 	// logits: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[:n*30], 30, m.logitsWeight[:], 30, 0, m.arena[240:240+n*5], 5)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*30], 30, &m.logitsWeightPacked, 0, m.arena[240:240+n*5], 5)
 	// logits/bias: BiasAdd N×5
 	m.biasAdd7(n, m.arena[240:240+n*5], m.arena[240:240+n*5], &m.logitsBias)
 	// probs: Softmax N×5
 	m.softmax(n, m.arena[240:240+n*5], probs)
 	// flag_prob: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[1184:1184+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[:n], 1)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1184:1184+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[:n], 1)
 	// flag_prob/bias: BiasAdd N×1
 	m.biasAdd8(n, m.arena[:n], m.arena[:n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
@@ -455,16 +453,16 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	if !m.derived {
 		m.deriveParams()
 	}
-	// conv_same: Conv2D N×4×8×8
-	m.conv2D(n, image, m.convSameWeight[:], m.arena[3200:3200+n*256])
+	// conv_same/relu: Relu N×4×8×8, fused with conv_same (Conv2D), conv_same/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.convSameWeight[:], &m.convSameBias, m.arena[3200:3200+n*256])
 	// conv_full: Conv2D N×4×10×10
-	m.conv2D2(n, image, m.convFullWeight[:], m.arena[:n*400])
+	m.conv2D(n, image, m.convFullWeight[:], m.arena[:n*400])
 	// conv_full/tanh: Tanh N×4×10×10
 	m.tanh(n, m.arena[:n*400], m.arena[:n*400])
 	// avg_valid: AvgPool2D N×4×8×8
 	m.avgPool2D(n, m.arena[:n*400], m.arena[5248:5248+n*256])
-	// residual: Add N×4×8×8, fused with conv_same/bias (BiasAdd), conv_same/relu (Relu), bn/scaled (ChannelMul), bn/shifted (BiasAdd)
-	m.biasAddReluChannelMulBiasAddAdd(n, m.arena[3200:3200+n*256], m.arena[3200:3200+n*256], &m.convSameBias, &m.bnScale, &m.bnShift, m.arena[5248:5248+n*256])
+	// residual: Add N×4×8×8, fused with bn/scaled (ChannelMul), bn/shifted (BiasAdd)
+	m.channelMulBiasAddAdd(n, m.arena[3200:3200+n*256], m.arena[3200:3200+n*256], &m.bnScale, &m.bnShift, m.arena[5248:5248+n*256])
 	// max_pool: MaxPool2D N×4×4×4
 	m.maxPool2D(n, m.arena[3200:3200+n*256], m.arena[1024:1024+n*64])
 	// avg_same: AvgPool2D N×4×4×4
@@ -479,10 +477,8 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	m.concat(n, m.arena[:n*128], m.arena[1536:1536+n*64], m.arena[1024:1024+n*64])
 	// max_pool_pads: MaxPool2D N×8×4×4
 	m.maxPool2D2(n, m.arena[:n*128], m.arena[1024:1024+n*128])
-	// conv_strided: Conv2D N×6×2×4
-	m.conv2D3(n, m.arena[1024:1024+n*128], m.convStridedWeight[:], m.arena[2912:2912+n*48])
-	// conv_strided/leaky_relu: LeakyRelu N×6×2×4, fused with conv_strided/bias (BiasAdd)
-	m.biasAddLeakyRelu(n, m.arena[2912:2912+n*48], m.arena[2912:2912+n*48], &m.convStridedBias)
+	// conv_strided/leaky_relu: LeakyRelu N×6×2×4, fused with conv_strided (Conv2D), conv_strided/bias (BiasAdd)
+	m.conv2DBiasAddLeakyRelu(n, m.arena[1024:1024+n*128], m.convStridedWeight[:], &m.convStridedBias, m.arena[2912:2912+n*48])
 	// upsample: UpSample2D N×6×4×4
 	m.upSample2D(n, m.arena[2912:2912+n*48], m.arena[1536:1536+n*96])
 	// deconv_same: Conv2DTranspose N×3×8×8
@@ -504,7 +500,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// gap_concat: Concat N×4
 	m.concat2(n, m.arena[3296:3296+n*4], m.arena[3328:3328+n*2], m.arena[1536:1536+n*2])
 	// h0: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[3296:3296+n*4], 4, m.h0Weight[:], 4, 0, m.arena[2592:2592+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[3296:3296+n*4], 4, &m.h0WeightPacked, 0, m.arena[2592:2592+n*4], 4)
 	// h0/bias: BiasAdd N×4
 	m.biasAdd3(n, m.arena[2592:2592+n*4], m.arena[2592:2592+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
@@ -517,7 +513,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// rnn/t0/xh: Concat N×7
 	m.concat3(n, m.arena[1536:1536+n*7], m.arena[1856:1856+n*3], m.arena[3328:3328+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 7, 1, m.arena[1536:1536+n*7], 7, m.rnnWeight[:], 7, 0, m.arena[2624:2624+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536:1536+n*7], 7, &m.rnnWeightPacked, 0, m.arena[2624:2624+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
 	m.biasAddRelu(n, m.arena[2016:2016+n*4], m.arena[2624:2624+n*4], &m.rnnBias)
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
@@ -528,7 +524,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 		// rnn/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[1536+step*64:1536+step*64+n*7], m.arena[1856+step*32:1856+step*32+n*3], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4])
 		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmP(m.pool, false, true, n, 4, 7, 1, m.arena[1536+step*64:1536+step*64+n*7], 7, m.rnnWeight[:], 7, 0, m.arena[2624:2624+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536+step*64:1536+step*64+n*7], 7, &m.rnnWeightPacked, 0, m.arena[2624:2624+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
 		m.biasAddRelu(n, m.arena[2016+step*32:2016+step*32+n*4], m.arena[2624:2624+n*4], &m.rnnBias)
 	}
@@ -541,7 +537,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// gru/t0/xh: Concat N×8
 	m.concat5(n, m.arena[2336:2336+n*8], m.arena[2624:2624+n*4], m.arena[2592:2592+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
-	rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[2336:2336+n*8], 8, m.gruWeightRz[:], 8, 0, m.arena[2400:2400+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2336:2336+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[2400:2400+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
 	m.biasAdd4(n, m.arena[2400:2400+n*8], m.arena[2464:2464+n*8], &m.gruBiasRz)
 	// gru/t0/r_pre: Slice N×4
@@ -557,7 +553,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// gru/t0/xrh: Concat N×8
 	m.concat5(n, m.arena[2528:2528+n*8], m.arena[2624:2624+n*4], m.arena[2784:2784+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 8, 1, m.arena[2528:2528+n*8], 8, m.gruWeightN[:], 8, 0, m.arena[2816:2816+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*8], 8, &m.gruWeightNPacked, 0, m.arena[2816:2816+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
 	m.biasAdd3(n, m.arena[2816:2816+n*4], m.arena[2848:2848+n*4], &m.gruBiasN)
 	// gru/t0/n: Tanh N×4
@@ -572,7 +568,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 		// gru/t[step]/xh: Concat N×8
 		m.concat5(n, m.arena[2336:2336+n*8], m.arena[2624:2624+n*4], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
-		rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[2336:2336+n*8], 8, m.gruWeightRz[:], 8, 0, m.arena[2400:2400+n*8], 8)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2336:2336+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[2400:2400+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
 		m.biasAdd4(n, m.arena[2400:2400+n*8], m.arena[2464:2464+n*8], &m.gruBiasRz)
 		// gru/t[step]/r_pre: Slice N×4
@@ -588,7 +584,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 		// gru/t[step]/xrh: Concat N×8
 		m.concat5(n, m.arena[2528:2528+n*8], m.arena[2624:2624+n*4], m.arena[2784:2784+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
-		rt.GemmP(m.pool, false, true, n, 4, 8, 1, m.arena[2528:2528+n*8], 8, m.gruWeightN[:], 8, 0, m.arena[2816:2816+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*8], 8, &m.gruWeightNPacked, 0, m.arena[2816:2816+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
 		m.biasAdd3(n, m.arena[2816:2816+n*4], m.arena[2848:2848+n*4], &m.gruBiasN)
 		// gru/t[step]/n: Tanh N×4
@@ -607,7 +603,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// bilstm/forward/t0/xh: Concat N×7
 	m.concat6(n, m.arena[2528:2528+n*7], m.arena[2016:2016+n*4], m.arena[2848:2848+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[2528:2528+n*7], 7, m.bilstmForwardWeight[:], 7, 0, m.arena[2336:2336+n*12], 12)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2336:2336+n*12], 12)
 	// bilstm/forward/t0/gates: BiasAdd N×12
 	m.biasAdd5(n, m.arena[2336:2336+n*12], m.arena[2432:2432+n*12], &m.bilstmForwardBias)
 	// bilstm/forward/t0/i_pre: Slice N×3
@@ -640,7 +636,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 		// bilstm/forward/t[step]/xh: Concat N×7
 		m.concat6(n, m.arena[2528:2528+n*7], m.arena[2016+step*32:2016+step*32+n*4], m.arena[2656+((step-1)&1)*32:2656+((step-1)&1)*32+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[2528:2528+n*7], 7, m.bilstmForwardWeight[:], 7, 0, m.arena[2336:2336+n*12], 12)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2336:2336+n*12], 12)
 		// bilstm/forward/t[step]/gates: BiasAdd N×12
 		m.biasAdd5(n, m.arena[2336:2336+n*12], m.arena[2432:2432+n*12], &m.bilstmForwardBias)
 		// bilstm/forward/t[step]/i_pre: Slice N×3
@@ -669,7 +665,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// bilstm/reverse/t0/xh: Concat N×7
 	m.concat6(n, m.arena[2720:2720+n*7], m.arena[2144:2144+n*4], m.arena[2848:2848+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[2720:2720+n*7], 7, m.bilstmReverseWeight[:], 7, 0, m.arena[2176:2176+n*12], 12)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2720:2720+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[2176:2176+n*12], 12)
 	// bilstm/reverse/t0/gates: BiasAdd N×12
 	m.biasAdd5(n, m.arena[2176:2176+n*12], m.arena[2272:2272+n*12], &m.bilstmReverseBias)
 	// bilstm/reverse/t0/i_pre: Slice N×3
@@ -699,7 +695,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 		// bilstm/reverse/t[step]/xh: Concat N×7
 		m.concat6(n, m.arena[2720:2720+n*7], m.arena[2016+(4-step)*32:2016+(4-step)*32+n*4], m.arena[2848+((step-1)&1)*32:2848+((step-1)&1)*32+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[2720:2720+n*7], 7, m.bilstmReverseWeight[:], 7, 0, m.arena[2176:2176+n*12], 12)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2720:2720+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[2176:2176+n*12], 12)
 		// bilstm/reverse/t[step]/gates: BiasAdd N×12
 		m.biasAdd5(n, m.arena[2176:2176+n*12], m.arena[2272:2272+n*12], &m.bilstmReverseBias)
 		// bilstm/reverse/t[step]/i_pre: Slice N×3
@@ -728,7 +724,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// bilstm: Concat N×6
 	m.concat7(n, m.arena[2720:2720+n*6], m.arena[2656:2656+n*3], m.arena[2848:2848+n*3])
 	// lstm/t0/gates: MatMul N×16
-	rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[1536:1536+n*7], 7, m.lstmWeight[:], 7, 0, m.arena[2016:2016+n*16], 16)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536:1536+n*7], 7, &m.lstmWeightPacked, 0, m.arena[2016:2016+n*16], 16)
 	// lstm/t0/i_pre: Slice N×4
 	m.slice11(n, m.arena[2016:2016+n*16], m.arena[1728:1728+n*4])
 	// lstm/t0/i: Sigmoid N×4
@@ -756,7 +752,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 		// lstm/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[1664:1664+n*7], m.arena[1856+step*32:1856+step*32+n*3], m.arena[1600+((step-1)&1)*32:1600+((step-1)&1)*32+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[1664:1664+n*7], 7, m.lstmWeight[:], 7, 0, m.arena[2016:2016+n*16], 16)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[1664:1664+n*7], 7, &m.lstmWeightPacked, 0, m.arena[2016:2016+n*16], 16)
 		// lstm/t[step]/i_pre: Slice N×4
 		m.slice11(n, m.arena[2016:2016+n*16], m.arena[1728:1728+n*4])
 		// lstm/t[step]/i: Sigmoid N×4
@@ -784,7 +780,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	m.concat8(n, m.arena[1904:1904+n*10], m.arena[2720:2720+n*6], m.arena[1600:1600+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// fc: MatMul N×16
-	rt.GemmP(m.pool, false, true, n, 16, 48, 1, m.arena[2912:2912+n*48], 48, m.fcWeight[:], 48, 0, m.arena[1776:1776+n*16], 16)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2912:2912+n*48], 48, &m.fcWeightPacked, 0, m.arena[1776:1776+n*16], 16)
 	// fc/bias: BiasAdd N×16
 	m.biasAdd6(n, m.arena[1776:1776+n*16], m.arena[1776:1776+n*16], &m.fcBias)
 	// head_concat: Concat N×30
@@ -800,34 +796,34 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// relu: Relu N×30
 	m.relu(n, m.arena[1536:1536+n*30], m.arena[1536:1536+n*30])
 	// logits: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[1536:1536+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[1776:1776+n*5], 5)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536:1536+n*30], 30, &m.logitsWeightPacked, 0, m.arena[1776:1776+n*5], 5)
 	// logits/bias: BiasAdd N×5
 	m.biasAdd7(n, m.arena[1776:1776+n*5], m.arena[1776:1776+n*5], &m.logitsBias)
 	// probs: Softmax N×5
 	m.softmax(n, m.arena[1776:1776+n*5], m.arena[1536:1536+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[3296:3296+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[1632:1632+n], 1)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[3296:3296+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[1632:1632+n], 1)
 	// flag_logit/bias: BiasAdd N×1
 	m.biasAdd8(n, m.arena[1632:1632+n], m.arena[1632:1632+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[3296:3296+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[1648:1648+n], 1)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[3296:3296+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[1648:1648+n], 1)
 	// flag_prob/bias: BiasAdd N×1
 	m.biasAdd8(n, m.arena[1648:1648+n], m.arena[1648:1648+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
 	m.sigmoid(n, m.arena[1648:1648+n], m.arena[1648:1648+n])
 	// noisy_flat: Reshape N×192: a view, no code
 	// code: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 192, 1, image, 192, m.codeWeight[:], 192, 0, m.arena[1584:1584+n*6], 6)
+	rt.GemmPackedP(m.pool, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[1584:1584+n*6], 6)
 	// code/bias: BiasAdd N×6
 	m.biasAdd9(n, m.arena[1584:1584+n*6], m.arena[1584:1584+n*6], &m.codeBias)
 	// code/sigmoid: Sigmoid N×6
 	m.sigmoid(n, m.arena[1584:1584+n*6], m.arena[1584:1584+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[1584:1584+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[1664:1664+n*2], 2)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1584:1584+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[1664:1664+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
 	m.biasAdd10(n, m.arena[1664:1664+n*2], m.arena[1664:1664+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[1584:1584+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[1680:1680+n*2], 2)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1584:1584+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[1680:1680+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
 	m.biasAdd10(n, m.arena[1680:1680+n*2], m.arena[1680:1680+n*2], &m.zLogVarBias)
 	// sparse_ce: SparseSoftmaxCELoss scalar
@@ -923,5 +919,33 @@ func (m *Model) deriveParams() {
 	m.addScalarRsqrtMul2(n, m.bnFcScale[:], m.bnFcRunningVar[:], m.bnFcWeight[:])
 	// bn_fc/shift: Sub 30, fused with bn_fc/mean_scaled (Mul)
 	m.mulSub(n, m.bnFcShift[:], m.bnFcRunningMean[:], m.bnFcScale[:], m.bnFcBias[:])
+	// h0.weightᵀ, packed for the products by it
+	m.h0WeightPacked.Pack(true, 4, 4, m.h0Weight[:], 4)
+	// rnn/weightᵀ, packed for the products by it
+	m.rnnWeightPacked.Pack(true, 7, 4, m.rnnWeight[:], 7)
+	// gru/weight_rzᵀ, packed for the products by it
+	m.gruWeightRzPacked.Pack(true, 8, 8, m.gruWeightRz[:], 8)
+	// gru/weight_nᵀ, packed for the products by it
+	m.gruWeightNPacked.Pack(true, 8, 4, m.gruWeightN[:], 8)
+	// bilstm/forward/weightᵀ, packed for the products by it
+	m.bilstmForwardWeightPacked.Pack(true, 7, 12, m.bilstmForwardWeight[:], 7)
+	// bilstm/reverse/weightᵀ, packed for the products by it
+	m.bilstmReverseWeightPacked.Pack(true, 7, 12, m.bilstmReverseWeight[:], 7)
+	// lstm/weightᵀ, packed for the products by it
+	m.lstmWeightPacked.Pack(true, 7, 16, m.lstmWeight[:], 7)
+	// fc.weightᵀ, packed for the products by it
+	m.fcWeightPacked.Pack(true, 48, 16, m.fcWeight[:], 48)
+	// logits.weightᵀ, packed for the products by it
+	m.logitsWeightPacked.Pack(true, 30, 5, m.logitsWeight[:], 30)
+	// flag_prob.weightᵀ, packed for the products by it
+	m.flagProbWeightPacked.Pack(true, 4, 1, m.flagProbWeight[:], 4)
+	// flag_logit.weightᵀ, packed for the products by it
+	m.flagLogitWeightPacked.Pack(true, 4, 1, m.flagLogitWeight[:], 4)
+	// code.weightᵀ, packed for the products by it
+	m.codeWeightPacked.Pack(true, 192, 6, m.codeWeight[:], 192)
+	// z_mean.weightᵀ, packed for the products by it
+	m.zMeanWeightPacked.Pack(true, 6, 2, m.zMeanWeight[:], 6)
+	// z_log_var.weightᵀ, packed for the products by it
+	m.zLogVarWeightPacked.Pack(true, 6, 2, m.zLogVarWeight[:], 6)
 	m.derived = true
 }

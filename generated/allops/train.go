@@ -71,29 +71,25 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 			Msg:    "is nil",
 		}
 	}
-	// conv_same: Conv2D N×4×8×8
-	m.conv2D(n, image, m.convSameWeight[:], m.arena[6400:6400+n*256])
-	// conv_same/bias: BiasAdd N×4×8×8
-	m.biasAdd11(n, m.arena[6400:6400+n*256], m.arena[6400:6400+n*256], &m.convSameBias)
-	// conv_same/relu: Relu N×4×8×8
-	m.relu(n, m.arena[6400:6400+n*256], m.arena[:n*256])
+	// conv_same/relu: Relu N×4×8×8, fused with conv_same (Conv2D), conv_same/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.convSameWeight[:], &m.convSameBias, m.arena[6400:6400+n*256])
 	// bn/mean: ChannelMean 4
-	m.channelMean(n, m.arena[:n*256], (*[4]float32)(m.arena[4096:]))
+	m.channelMean(n, m.arena[6400:6400+n*256], (*[4]float32)(m.arena[2048:]))
 	// bn/neg_mean: Scale 4
-	m.scale(n, m.arena[4096:4096+4], m.arena[2048:2048+4])
+	m.scale(n, m.arena[2048:2048+4], m.arena[:4])
 	// bn/centered: BiasAdd N×4×8×8
-	m.biasAdd11(n, m.arena[:n*256], m.arena[8448:8448+n*256], (*[4]float32)(m.arena[2048:]))
+	m.biasAdd11(n, m.arena[6400:6400+n*256], m.arena[8448:8448+n*256], (*[4]float32)(m.arena[0:]))
 	// bn/sq: Square N×4×8×8
-	m.square(n, m.arena[8448:8448+n*256], m.arena[2048:2048+n*256])
+	m.square(n, m.arena[8448:8448+n*256], m.arena[:n*256])
 	// bn/var: ChannelMean 4
-	m.channelMean(n, m.arena[2048:2048+n*256], (*[4]float32)(m.arena[4112:]))
+	m.channelMean(n, m.arena[:n*256], (*[4]float32)(m.arena[2064:]))
 	// bn/inv_std: Rsqrt 4, fused with bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[34352:34352+4], m.arena[4112:4112+4])
+	m.addScalarRsqrt(n, m.arena[33968:33968+4], m.arena[2064:2064+4])
 	// bn/normalized: ChannelMul N×4×8×8
-	m.channelMul(n, m.arena[8448:8448+n*256], m.arena[10496:10496+n*256], (*[4]float32)(m.arena[34352:]))
+	m.channelMul(n, m.arena[8448:8448+n*256], m.arena[10496:10496+n*256], (*[4]float32)(m.arena[33968:]))
 	// bn/update_mean: RunningUpdate 4
 	{
-		state, stat := &m.bnRunningMean, (*[4]float32)(m.arena[4096:])
+		state, stat := &m.bnRunningMean, (*[4]float32)(m.arena[2048:])
 		corr := 1.0
 		for c := range 4 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -101,7 +97,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	}
 	// bn/update_var: RunningUpdate 4
 	{
-		state, stat := &m.bnRunningVar, (*[4]float32)(m.arena[4112:])
+		state, stat := &m.bnRunningVar, (*[4]float32)(m.arena[2064:])
 		m1 := float64(n * 64)
 		corr := m1 / (m1 - 1)
 		for c := range 4 {
@@ -109,7 +105,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		}
 	}
 	// conv_full: Conv2D N×4×10×10
-	m.conv2D2(n, image, m.convFullWeight[:], m.arena[:n*400])
+	m.conv2D(n, image, m.convFullWeight[:], m.arena[:n*400])
 	// conv_full/tanh: Tanh N×4×10×10
 	m.tanh(n, m.arena[:n*400], m.arena[:n*400])
 	// avg_valid: AvgPool2D N×4×8×8
@@ -130,14 +126,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.concat(n, m.arena[5248:5248+n*128], m.arena[13056:13056+n*64], m.arena[12544:12544+n*64])
 	// max_pool_pads: MaxPool2D N×8×4×4
 	m.maxPool2D2(n, m.arena[5248:5248+n*128], m.arena[21760:21760+n*128])
-	// conv_strided: Conv2D N×6×2×4
-	m.conv2D3(n, m.arena[21760:21760+n*128], m.convStridedWeight[:], m.arena[24576:24576+n*48])
-	// conv_strided/bias: BiasAdd N×6×2×4
-	m.biasAdd12(n, m.arena[24576:24576+n*48], m.arena[24576:24576+n*48], &m.convStridedBias)
-	// conv_strided/leaky_relu: LeakyRelu N×6×2×4
-	m.leakyRelu2(n, m.arena[24576:24576+n*48], m.arena[24960:24960+n*48])
+	// conv_strided/leaky_relu: LeakyRelu N×6×2×4, fused with conv_strided (Conv2D), conv_strided/bias (BiasAdd)
+	m.conv2DBiasAddLeakyRelu(n, m.arena[21760:21760+n*128], m.convStridedWeight[:], &m.convStridedBias, m.arena[24576:24576+n*48])
 	// upsample: UpSample2D N×6×4×4
-	m.upSample2D(n, m.arena[24960:24960+n*48], m.arena[22784:22784+n*96])
+	m.upSample2D(n, m.arena[24576:24576+n*48], m.arena[22784:22784+n*96])
 	// deconv_same: Conv2DTranspose N×3×8×8
 	m.conv2DTranspose(n, m.arena[22784:22784+n*96], m.deconvSameWeight[:], m.arena[12544:12544+n*192])
 	// deconv_same/bias: BiasAdd N×3×8×8
@@ -145,9 +137,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// deconv_same/sigmoid: Sigmoid N×3×8×8
 	m.sigmoid(n, m.arena[12544:12544+n*192], m.arena[12544:12544+n*192])
 	// deconv_valid: Conv2DTranspose N×2×6×9
-	m.conv2DTranspose2(n, m.arena[24960:24960+n*48], m.deconvValidWeight[:], m.arena[14080:14080+n*108])
+	m.conv2DTranspose2(n, m.arena[24576:24576+n*48], m.deconvValidWeight[:], m.arena[14080:14080+n*108])
 	// deconv_pads: Conv2DTranspose N×2×4×8
-	m.conv2DTranspose3(n, m.arena[24960:24960+n*48], m.deconvPadsWeight[:], m.arena[14944:14944+n*64])
+	m.conv2DTranspose3(n, m.arena[24576:24576+n*48], m.deconvPadsWeight[:], m.arena[14944:14944+n*64])
 	// deconv_pads/bias: BiasAdd N×2×4×8
 	m.biasAdd2(n, m.arena[14944:14944+n*64], m.arena[14944:14944+n*64], &m.deconvPadsBias)
 	// gap_valid: GlobalAvgPool2D N×2
@@ -155,384 +147,380 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gap_pads: GlobalAvgPool2D N×2
 	m.globalAvgPool2D2(n, m.arena[14944:14944+n*64], m.arena[6288:6288+n*2])
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[34160:34160+n*4], m.arena[6272:6272+n*2], m.arena[6288:6288+n*2])
+	m.concat2(n, m.arena[33776:33776+n*4], m.arena[6272:6272+n*2], m.arena[6288:6288+n*2])
 	// h0: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[34160:34160+n*4], 4, m.h0Weight[:], 4, 0, m.arena[34192:34192+n*4], 4)
+	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[33776:33776+n*4], 4, m.h0Weight[:], 4, 0, m.arena[33808:33808+n*4], 4)
 	// h0/bias: BiasAdd N×4
-	m.biasAdd3(n, m.arena[34192:34192+n*4], m.arena[34192:34192+n*4], &m.h0Bias)
+	m.biasAdd3(n, m.arena[33808:33808+n*4], m.arena[33808:33808+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
-	m.tanh(n, m.arena[34192:34192+n*4], m.arena[34192:34192+n*4])
+	m.tanh(n, m.arena[33808:33808+n*4], m.arena[33808:33808+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[34224:34224+n*4])
+	m.fill(n, m.arena[33840:33840+n*4])
 	// rnn/weight: Concat 4×7
-	m.concat10(n, m.arena[34256:34256+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
+	m.concat10(n, m.arena[33872:33872+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
 	// rnn/bias: Add 4
-	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[34288:34288+4])
+	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[33904:33904+4])
 	// rnn/t0/x_slice: Slice N×1×3
-	m.slice(n, seq, m.arena[25344:25344+n*3])
+	m.slice(n, seq, m.arena[24960:24960+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[26496:26496+n*7], m.arena[25344:25344+n*3], m.arena[34224:34224+n*4])
+	m.concat3(n, m.arena[26112:26112+n*7], m.arena[24960:24960+n*3], m.arena[33840:33840+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 7, 1, m.arena[26496:26496+n*7], 7, m.arena[34256:34256+28], 7, 0, m.arena[6272:6272+n*4], 4)
-	// rnn/t0/gates: BiasAdd N×4
-	m.biasAdd3(n, m.arena[6272:6272+n*4], m.arena[29376:29376+n*4], (*[4]float32)(m.arena[34288:]))
-	// rnn/t0/h: Relu N×4
-	m.relu(n, m.arena[29376:29376+n*4], m.arena[25504:25504+n*4])
+	rt.GemmP(m.pool, false, true, n, 4, 7, 1, m.arena[26112:26112+n*7], 7, m.arena[33872:33872+28], 7, 0, m.arena[6272:6272+n*4], 4)
+	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
+	m.biasAddRelu(n, m.arena[28992:28992+n*4], m.arena[6272:6272+n*4], (*[4]float32)(m.arena[33904:]))
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// rnn/t[step]/x_slice: Slice N×1×3
-		m.slice2(n, seq, m.arena[25344+step*32:25344+step*32+n*3], step)
+		m.slice2(n, seq, m.arena[24960+step*32:24960+step*32+n*3], step)
 		// rnn/t[step]/x: Reshape N×3: a view, no code
 		// rnn/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[26496+step*64:26496+step*64+n*7], m.arena[25344+step*32:25344+step*32+n*3], m.arena[25504+(step-1)*32:25504+(step-1)*32+n*4])
+		m.concat3(n, m.arena[26112+step*64:26112+step*64+n*7], m.arena[24960+step*32:24960+step*32+n*3], m.arena[28992+(step-1)*32:28992+(step-1)*32+n*4])
 		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmP(m.pool, false, true, n, 4, 7, 1, m.arena[26496+step*64:26496+step*64+n*7], 7, m.arena[34256:34256+28], 7, 0, m.arena[6272:6272+n*4], 4)
-		// rnn/t[step]/gates: BiasAdd N×4
-		m.biasAdd3(n, m.arena[6272:6272+n*4], m.arena[29376+step*32:29376+step*32+n*4], (*[4]float32)(m.arena[34288:]))
-		// rnn/t[step]/h: Relu N×4
-		m.relu(n, m.arena[29376+step*32:29376+step*32+n*4], m.arena[25504+step*32:25504+step*32+n*4])
+		rt.GemmP(m.pool, false, true, n, 4, 7, 1, m.arena[26112+step*64:26112+step*64+n*7], 7, m.arena[33872:33872+28], 7, 0, m.arena[6272:6272+n*4], 4)
+		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
+		m.biasAddRelu(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6272:6272+n*4], (*[4]float32)(m.arena[33904:]))
 	}
 	// rnn/sequence_flat: Concat N×20
-	m.concat4(n, m.arena[25664:25664+n*20], m.arena[25504:25664])
+	m.concat4(n, m.arena[25120:25120+n*20], m.arena[28992:29152])
 	// rnn/sequence: Reshape N×5×4: a view, no code
 	// gru/dropout_mask: DropoutMask N×5×4
-	m.dropoutMask(n, m.arena[29536:29536+n*20])
+	m.dropoutMask(n, m.arena[29152:29152+n*20])
 	// gru/dropped: Mul N×5×4
-	m.mul(n, m.arena[25664:25664+n*20], m.arena[29536:29536+n*20], m.arena[25664:25664+n*20])
+	m.mul(n, m.arena[25120:25120+n*20], m.arena[29152:29152+n*20], m.arena[25120:25120+n*20])
 	// gru/weight_ih_rz: Slice 8×4
-	m.slice15(n, m.gruWeightIhL0[:], m.arena[34064:34064+32])
+	m.slice15(n, m.gruWeightIhL0[:], m.arena[33680:33680+32])
 	// gru/weight_hh_rz: Slice 8×4
-	m.slice15(n, m.gruWeightHhL0[:], m.arena[34096:34096+32])
+	m.slice15(n, m.gruWeightHhL0[:], m.arena[33712:33712+32])
 	// gru/weight_rz: Concat 8×8
-	m.concat11(n, m.arena[34000:34000+64], m.arena[34064:34064+32], m.arena[34096:34096+32])
+	m.concat11(n, m.arena[33616:33616+64], m.arena[33680:33680+32], m.arena[33712:33712+32])
 	// gru/bias: Add 12
-	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[34320:34320+12])
+	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[33936:33936+12])
 	// gru/bias_in: Slice 4
-	m.slice17(n, m.gruBiasIhL0[:], m.arena[34336:34336+4])
+	m.slice17(n, m.gruBiasIhL0[:], m.arena[33952:33952+4])
 	// gru/bias_hn: Slice 4
-	m.slice17(n, m.gruBiasHhL0[:], m.arena[34064:34064+4])
+	m.slice17(n, m.gruBiasHhL0[:], m.arena[33680:33680+4])
 	// gru/weight_in: Slice 4×4
-	m.slice18(n, m.gruWeightIhL0[:], m.arena[34080:34080+16])
+	m.slice18(n, m.gruWeightIhL0[:], m.arena[33696:33696+16])
 	// gru/weight_hn: Slice 4×4
-	m.slice18(n, m.gruWeightHhL0[:], m.arena[34096:34096+16])
+	m.slice18(n, m.gruWeightHhL0[:], m.arena[33712:33712+16])
 	// gru/weight_n: Concat 4×8
-	m.concat12(n, m.arena[34288:34288+32], m.arena[34080:34080+16], m.arena[34096:34096+16])
+	m.concat12(n, m.arena[33904:33904+32], m.arena[33696:33696+16], m.arena[33712:33712+16])
 	// gru/bias_n: Add 4
-	m.add(n, m.arena[34336:34336+4], m.arena[34064:34064+4], m.arena[34336:34336+4])
+	m.add(n, m.arena[33952:33952+4], m.arena[33680:33680+4], m.arena[33952:33952+4])
 	// gru/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[25664:25664+n*20], m.arena[34064:34064+n*4])
+	m.slice3(n, m.arena[25120:25120+n*20], m.arena[33680:33680+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[26816:26816+n*8], m.arena[34064:34064+n*4], m.arena[34192:34192+n*4])
+	m.concat5(n, m.arena[26432:26432+n*8], m.arena[33680:33680+n*4], m.arena[33808:33808+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
-	rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[26816:26816+n*8], 8, m.arena[34000:34000+64], 8, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[26432:26432+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[6272:6272+n*8], 8)
 	// gru/t0/rz@1: Slice 8
-	m.slice16(n, m.arena[34320:34320+12], m.arena[25600:25600+8])
+	m.slice16(n, m.arena[33936:33936+12], m.arena[25376:25376+8])
 	// gru/t0/rz: BiasAdd N×8
-	m.biasAdd4(n, m.arena[6272:6272+n*8], m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25600:]))
+	m.biasAdd4(n, m.arena[6272:6272+n*8], m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25376:]))
 	// gru/t0/r_pre: Slice N×4
-	m.slice4(n, m.arena[6336:6336+n*8], m.arena[34096:34096+n*4])
+	m.slice4(n, m.arena[6336:6336+n*8], m.arena[33712:33712+n*4])
 	// gru/t0/r: Sigmoid N×4
-	m.sigmoid(n, m.arena[34096:34096+n*4], m.arena[29696:29696+n*4])
+	m.sigmoid(n, m.arena[33712:33712+n*4], m.arena[29312:29312+n*4])
 	// gru/t0/z_pre: Slice N×4
-	m.slice5(n, m.arena[6336:6336+n*8], m.arena[34128:34128+n*4])
+	m.slice5(n, m.arena[6336:6336+n*8], m.arena[33744:33744+n*4])
 	// gru/t0/z: Sigmoid N×4
-	m.sigmoid(n, m.arena[34128:34128+n*4], m.arena[29856:29856+n*4])
+	m.sigmoid(n, m.arena[33744:33744+n*4], m.arena[29472:29472+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[29696:29696+n*4], m.arena[34192:34192+n*4], m.arena[25504:25504+n*4])
+	m.mul(n, m.arena[29312:29312+n*4], m.arena[33808:33808+n*4], m.arena[25280:25280+n*4])
 	// gru/t0/xrh: Concat N×8
-	m.concat5(n, m.arena[27136:27136+n*8], m.arena[34064:34064+n*4], m.arena[25504:25504+n*4])
+	m.concat5(n, m.arena[26752:26752+n*8], m.arena[33680:33680+n*4], m.arena[25280:25280+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 8, 1, m.arena[27136:27136+n*8], 8, m.arena[34288:34288+32], 8, 0, m.arena[25536:25536+n*4], 4)
+	rt.GemmP(m.pool, false, true, n, 4, 8, 1, m.arena[26752:26752+n*8], 8, m.arena[33904:33904+32], 8, 0, m.arena[25312:25312+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
-	m.biasAdd3(n, m.arena[25536:25536+n*4], m.arena[25568:25568+n*4], (*[4]float32)(m.arena[34336:]))
+	m.biasAdd3(n, m.arena[25312:25312+n*4], m.arena[25344:25344+n*4], (*[4]float32)(m.arena[33952:]))
 	// gru/t0/n: Tanh N×4
-	m.tanh(n, m.arena[25568:25568+n*4], m.arena[30016:30016+n*4])
+	m.tanh(n, m.arena[25344:25344+n*4], m.arena[29632:29632+n*4])
 	// gru/t0/h_minus_n: Sub N×4
-	m.sub(n, m.arena[34192:34192+n*4], m.arena[30016:30016+n*4], m.arena[30176:30176+n*4])
+	m.sub(n, m.arena[33808:33808+n*4], m.arena[29632:29632+n*4], m.arena[29792:29792+n*4])
 	// gru/t0/h: Add N×4, fused with gru/t0/z_h_minus_n (Mul)
-	m.mulAdd(n, m.arena[30336:30336+n*4], m.arena[29856:29856+n*4], m.arena[30176:30176+n*4], m.arena[30016:30016+n*4])
+	m.mulAdd(n, m.arena[29952:29952+n*4], m.arena[29472:29472+n*4], m.arena[29792:29792+n*4], m.arena[29632:29632+n*4])
 	// gru/t1 … gru/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// gru/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[25664:25664+n*20], m.arena[34064:34064+n*4], step)
+		m.slice6(n, m.arena[25120:25120+n*20], m.arena[33680:33680+n*4], step)
 		// gru/t[step]/x: Reshape N×4: a view, no code
 		// gru/t[step]/xh: Concat N×8
-		m.concat5(n, m.arena[26816+step*64:26816+step*64+n*8], m.arena[34064:34064+n*4], m.arena[30336+(step-1)*32:30336+(step-1)*32+n*4])
+		m.concat5(n, m.arena[26432+step*64:26432+step*64+n*8], m.arena[33680:33680+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
-		rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[26816+step*64:26816+step*64+n*8], 8, m.arena[34000:34000+64], 8, 0, m.arena[6272:6272+n*8], 8)
+		rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[26432+step*64:26432+step*64+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[6272:6272+n*8], 8)
 		// gru/t[step]/rz@1: Slice 8
-		m.slice16(n, m.arena[34320:34320+12], m.arena[25600:25600+8])
+		m.slice16(n, m.arena[33936:33936+12], m.arena[25376:25376+8])
 		// gru/t[step]/rz: BiasAdd N×8
-		m.biasAdd4(n, m.arena[6272:6272+n*8], m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25600:]))
+		m.biasAdd4(n, m.arena[6272:6272+n*8], m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25376:]))
 		// gru/t[step]/r_pre: Slice N×4
-		m.slice4(n, m.arena[6336:6336+n*8], m.arena[34096:34096+n*4])
+		m.slice4(n, m.arena[6336:6336+n*8], m.arena[33712:33712+n*4])
 		// gru/t[step]/r: Sigmoid N×4
-		m.sigmoid(n, m.arena[34096:34096+n*4], m.arena[29696+step*32:29696+step*32+n*4])
+		m.sigmoid(n, m.arena[33712:33712+n*4], m.arena[29312+step*32:29312+step*32+n*4])
 		// gru/t[step]/z_pre: Slice N×4
-		m.slice5(n, m.arena[6336:6336+n*8], m.arena[34128:34128+n*4])
+		m.slice5(n, m.arena[6336:6336+n*8], m.arena[33744:33744+n*4])
 		// gru/t[step]/z: Sigmoid N×4
-		m.sigmoid(n, m.arena[34128:34128+n*4], m.arena[29856+step*32:29856+step*32+n*4])
+		m.sigmoid(n, m.arena[33744:33744+n*4], m.arena[29472+step*32:29472+step*32+n*4])
 		// gru/t[step]/rh: Mul N×4
-		m.mul(n, m.arena[29696+step*32:29696+step*32+n*4], m.arena[30336+(step-1)*32:30336+(step-1)*32+n*4], m.arena[25504:25504+n*4])
+		m.mul(n, m.arena[29312+step*32:29312+step*32+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4], m.arena[25280:25280+n*4])
 		// gru/t[step]/xrh: Concat N×8
-		m.concat5(n, m.arena[27136+step*64:27136+step*64+n*8], m.arena[34064:34064+n*4], m.arena[25504:25504+n*4])
+		m.concat5(n, m.arena[26752+step*64:26752+step*64+n*8], m.arena[33680:33680+n*4], m.arena[25280:25280+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
-		rt.GemmP(m.pool, false, true, n, 4, 8, 1, m.arena[27136+step*64:27136+step*64+n*8], 8, m.arena[34288:34288+32], 8, 0, m.arena[25536:25536+n*4], 4)
+		rt.GemmP(m.pool, false, true, n, 4, 8, 1, m.arena[26752+step*64:26752+step*64+n*8], 8, m.arena[33904:33904+32], 8, 0, m.arena[25312:25312+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
-		m.biasAdd3(n, m.arena[25536:25536+n*4], m.arena[25568:25568+n*4], (*[4]float32)(m.arena[34336:]))
+		m.biasAdd3(n, m.arena[25312:25312+n*4], m.arena[25344:25344+n*4], (*[4]float32)(m.arena[33952:]))
 		// gru/t[step]/n: Tanh N×4
-		m.tanh(n, m.arena[25568:25568+n*4], m.arena[30016+step*32:30016+step*32+n*4])
+		m.tanh(n, m.arena[25344:25344+n*4], m.arena[29632+step*32:29632+step*32+n*4])
 		// gru/t[step]/h_minus_n: Sub N×4
-		m.sub(n, m.arena[30336+(step-1)*32:30336+(step-1)*32+n*4], m.arena[30016+step*32:30016+step*32+n*4], m.arena[30176+step*32:30176+step*32+n*4])
+		m.sub(n, m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4], m.arena[29632+step*32:29632+step*32+n*4], m.arena[29792+step*32:29792+step*32+n*4])
 		// gru/t[step]/h: Add N×4, fused with gru/t[step]/z_h_minus_n (Mul)
-		m.mulAdd(n, m.arena[30336+step*32:30336+step*32+n*4], m.arena[29856+step*32:29856+step*32+n*4], m.arena[30176+step*32:30176+step*32+n*4], m.arena[30016+step*32:30016+step*32+n*4])
+		m.mulAdd(n, m.arena[29952+step*32:29952+step*32+n*4], m.arena[29472+step*32:29472+step*32+n*4], m.arena[29792+step*32:29792+step*32+n*4], m.arena[29632+step*32:29632+step*32+n*4])
 	}
 	// gru/sequence_flat: Concat N×20
-	m.concat4(n, m.arena[25504:25504+n*20], m.arena[30336:30496])
+	m.concat4(n, m.arena[25120:25120+n*20], m.arena[29952:30112])
 	// gru/sequence: Reshape N×5×4: a view, no code
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[34320:34320+n*3])
+	m.fill(n, m.arena[33936:33936+n*3])
 	// bilstm/forward/dropout_mask: DropoutMask N×1×4
-	m.dropoutMask2(n, m.arena[34064:34064+n*4])
+	m.dropoutMask2(n, m.arena[33680:33680+n*4])
 	// bilstm/forward/dropout_masks: Concat N×5×4
-	m.concat15(n, m.arena[30496:30496+n*20], m.arena[34064:34064+n*4])
+	m.concat15(n, m.arena[30112:30112+n*20], m.arena[33680:33680+n*4])
 	// bilstm/forward/dropped: Mul N×5×4
-	m.mul(n, m.arena[25504:25504+n*20], m.arena[30496:30496+n*20], m.arena[25664:25664+n*20])
+	m.mul(n, m.arena[25120:25120+n*20], m.arena[30112:30112+n*20], m.arena[25280:25280+n*20])
 	// bilstm/forward/weight: Concat 12×7
-	m.concat13(n, m.arena[33808:33808+84], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
+	m.concat13(n, m.arena[33424:33424+84], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
 	// bilstm/forward/bias: Add 12
-	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[34096:34096+12])
+	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[33712:33712+12])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[25664:25664+n*20], m.arena[6368:6368+n*4])
+	m.slice3(n, m.arena[25280:25280+n*20], m.arena[6368:6368+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[27456:27456+n*7], m.arena[6368:6368+n*4], m.arena[34320:34320+n*3])
+	m.concat6(n, m.arena[27072:27072+n*7], m.arena[6368:6368+n*4], m.arena[33936:33936+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27456:27456+n*7], 7, m.arena[33808:33808+84], 7, 0, m.arena[6272:6272+n*12], 12)
+	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27072:27072+n*7], 7, m.arena[33424:33424+84], 7, 0, m.arena[6272:6272+n*12], 12)
 	// bilstm/forward/t0/gates: BiasAdd N×12
-	m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25824:25824+n*12], (*[12]float32)(m.arena[34096:]))
+	m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25440:25440+n*12], (*[12]float32)(m.arena[33712:]))
 	// bilstm/forward/t0/i_pre: Slice N×3
-	m.slice7(n, m.arena[25824:25824+n*12], m.arena[33904:33904+n*3])
+	m.slice7(n, m.arena[25440:25440+n*12], m.arena[33520:33520+n*3])
 	// bilstm/forward/t0/i: Sigmoid N×3
-	m.sigmoid(n, m.arena[33904:33904+n*3], m.arena[30656:30656+n*3])
+	m.sigmoid(n, m.arena[33520:33520+n*3], m.arena[30272:30272+n*3])
 	// bilstm/forward/t0/f_pre: Slice N×3
-	m.slice8(n, m.arena[25824:25824+n*12], m.arena[33936:33936+n*3])
+	m.slice8(n, m.arena[25440:25440+n*12], m.arena[33552:33552+n*3])
 	// bilstm/forward/t0/f: Sigmoid N×3
-	m.sigmoid(n, m.arena[33936:33936+n*3], m.arena[30816:30816+n*3])
+	m.sigmoid(n, m.arena[33552:33552+n*3], m.arena[30432:30432+n*3])
 	// bilstm/forward/t0/g_pre: Slice N×3
-	m.slice9(n, m.arena[25824:25824+n*12], m.arena[33968:33968+n*3])
+	m.slice9(n, m.arena[25440:25440+n*12], m.arena[33584:33584+n*3])
 	// bilstm/forward/t0/g: Tanh N×3
-	m.tanh(n, m.arena[33968:33968+n*3], m.arena[30976:30976+n*3])
+	m.tanh(n, m.arena[33584:33584+n*3], m.arena[30592:30592+n*3])
 	// bilstm/forward/t0/o_pre: Slice N×3
-	m.slice10(n, m.arena[25824:25824+n*12], m.arena[34064:34064+n*3])
+	m.slice10(n, m.arena[25440:25440+n*12], m.arena[33680:33680+n*3])
 	// bilstm/forward/t0/o: Sigmoid N×3
-	m.sigmoid(n, m.arena[34064:34064+n*3], m.arena[31136:31136+n*3])
+	m.sigmoid(n, m.arena[33680:33680+n*3], m.arena[30752:30752+n*3])
 	// bilstm/forward/t0/c: Add N×3, fused with bilstm/forward/t0/fc (Mul), bilstm/forward/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[31296:31296+n*3], m.arena[30816:30816+n*3], m.arena[34320:34320+n*3], m.arena[30656:30656+n*3], m.arena[30976:30976+n*3])
+	m.mulMulAdd(n, m.arena[30912:30912+n*3], m.arena[30432:30432+n*3], m.arena[33936:33936+n*3], m.arena[30272:30272+n*3], m.arena[30592:30592+n*3])
 	// bilstm/forward/t0/c_act: Tanh N×3
-	m.tanh(n, m.arena[31296:31296+n*3], m.arena[31456:31456+n*3])
+	m.tanh(n, m.arena[30912:30912+n*3], m.arena[31072:31072+n*3])
 	// bilstm/forward/t0/h: Mul N×3
-	m.mul(n, m.arena[31136:31136+n*3], m.arena[31456:31456+n*3], m.arena[25920:25920+n*3])
+	m.mul(n, m.arena[30752:30752+n*3], m.arena[31072:31072+n*3], m.arena[25536:25536+n*3])
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[25664:25664+n*20], m.arena[6368:6368+n*4], step)
+		m.slice6(n, m.arena[25280:25280+n*20], m.arena[6368:6368+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[27456+step*64:27456+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25920+((step-1)&1)*32:25920+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[27072+step*64:27072+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25536+((step-1)&1)*32:25536+((step-1)&1)*32+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27456+step*64:27456+step*64+n*7], 7, m.arena[33808:33808+84], 7, 0, m.arena[6272:6272+n*12], 12)
+		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27072+step*64:27072+step*64+n*7], 7, m.arena[33424:33424+84], 7, 0, m.arena[6272:6272+n*12], 12)
 		// bilstm/forward/t[step]/gates: BiasAdd N×12
-		m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25824:25824+n*12], (*[12]float32)(m.arena[34096:]))
+		m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25440:25440+n*12], (*[12]float32)(m.arena[33712:]))
 		// bilstm/forward/t[step]/i_pre: Slice N×3
-		m.slice7(n, m.arena[25824:25824+n*12], m.arena[33904:33904+n*3])
+		m.slice7(n, m.arena[25440:25440+n*12], m.arena[33520:33520+n*3])
 		// bilstm/forward/t[step]/i: Sigmoid N×3
-		m.sigmoid(n, m.arena[33904:33904+n*3], m.arena[30656+step*32:30656+step*32+n*3])
+		m.sigmoid(n, m.arena[33520:33520+n*3], m.arena[30272+step*32:30272+step*32+n*3])
 		// bilstm/forward/t[step]/f_pre: Slice N×3
-		m.slice8(n, m.arena[25824:25824+n*12], m.arena[33936:33936+n*3])
+		m.slice8(n, m.arena[25440:25440+n*12], m.arena[33552:33552+n*3])
 		// bilstm/forward/t[step]/f: Sigmoid N×3
-		m.sigmoid(n, m.arena[33936:33936+n*3], m.arena[30816+step*32:30816+step*32+n*3])
+		m.sigmoid(n, m.arena[33552:33552+n*3], m.arena[30432+step*32:30432+step*32+n*3])
 		// bilstm/forward/t[step]/g_pre: Slice N×3
-		m.slice9(n, m.arena[25824:25824+n*12], m.arena[33968:33968+n*3])
+		m.slice9(n, m.arena[25440:25440+n*12], m.arena[33584:33584+n*3])
 		// bilstm/forward/t[step]/g: Tanh N×3
-		m.tanh(n, m.arena[33968:33968+n*3], m.arena[30976+step*32:30976+step*32+n*3])
+		m.tanh(n, m.arena[33584:33584+n*3], m.arena[30592+step*32:30592+step*32+n*3])
 		// bilstm/forward/t[step]/o_pre: Slice N×3
-		m.slice10(n, m.arena[25824:25824+n*12], m.arena[34064:34064+n*3])
+		m.slice10(n, m.arena[25440:25440+n*12], m.arena[33680:33680+n*3])
 		// bilstm/forward/t[step]/o: Sigmoid N×3
-		m.sigmoid(n, m.arena[34064:34064+n*3], m.arena[31136+step*32:31136+step*32+n*3])
+		m.sigmoid(n, m.arena[33680:33680+n*3], m.arena[30752+step*32:30752+step*32+n*3])
 		// bilstm/forward/t[step]/c: Add N×3, fused with bilstm/forward/t[step]/fc (Mul), bilstm/forward/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[31296+step*32:31296+step*32+n*3], m.arena[30816+step*32:30816+step*32+n*3], m.arena[31296+(step-1)*32:31296+(step-1)*32+n*3], m.arena[30656+step*32:30656+step*32+n*3], m.arena[30976+step*32:30976+step*32+n*3])
+		m.mulMulAdd(n, m.arena[30912+step*32:30912+step*32+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3])
 		// bilstm/forward/t[step]/c_act: Tanh N×3
-		m.tanh(n, m.arena[31296+step*32:31296+step*32+n*3], m.arena[31456+step*32:31456+step*32+n*3])
+		m.tanh(n, m.arena[30912+step*32:30912+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3])
 		// bilstm/forward/t[step]/h: Mul N×3
-		m.mul(n, m.arena[31136+step*32:31136+step*32+n*3], m.arena[31456+step*32:31456+step*32+n*3], m.arena[25920+((step)&1)*32:25920+((step)&1)*32+n*3])
+		m.mul(n, m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[25536+((step)&1)*32:25536+((step)&1)*32+n*3])
 	}
 	// bilstm/reverse/dropout_mask: DropoutMask N×1×4
-	m.dropoutMask3(n, m.arena[33904:33904+n*4])
+	m.dropoutMask3(n, m.arena[33520:33520+n*4])
 	// bilstm/reverse/dropout_masks: Concat N×5×4
-	m.concat15(n, m.arena[31616:31616+n*20], m.arena[33904:33904+n*4])
+	m.concat15(n, m.arena[31232:31232+n*20], m.arena[33520:33520+n*4])
 	// bilstm/reverse/dropped: Mul N×5×4
-	m.mul(n, m.arena[25504:25504+n*20], m.arena[31616:31616+n*20], m.arena[25504:25504+n*20])
+	m.mul(n, m.arena[25120:25120+n*20], m.arena[31232:31232+n*20], m.arena[25120:25120+n*20])
 	// bilstm/reverse/weight: Concat 12×7
-	m.concat13(n, m.arena[33904:33904+84], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
+	m.concat13(n, m.arena[33520:33520+84], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
 	// bilstm/reverse/bias: Add 12
-	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[34096:34096+12])
+	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[33712:33712+12])
 	// bilstm/reverse/t0/x_slice: Slice N×1×4
-	m.slice19(n, m.arena[25504:25504+n*20], m.arena[6368:6368+n*4])
+	m.slice19(n, m.arena[25120:25120+n*20], m.arena[6368:6368+n*4])
 	// bilstm/reverse/t0/x: Reshape N×4: a view, no code
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[27776:27776+n*7], m.arena[6368:6368+n*4], m.arena[34320:34320+n*3])
+	m.concat6(n, m.arena[27392:27392+n*7], m.arena[6368:6368+n*4], m.arena[33936:33936+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27776:27776+n*7], 7, m.arena[33904:33904+84], 7, 0, m.arena[6272:6272+n*12], 12)
+	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27392:27392+n*7], 7, m.arena[33520:33520+84], 7, 0, m.arena[6272:6272+n*12], 12)
 	// bilstm/reverse/t0/gates: BiasAdd N×12
-	m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25664:25664+n*12], (*[12]float32)(m.arena[34096:]))
+	m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25280:25280+n*12], (*[12]float32)(m.arena[33712:]))
 	// bilstm/reverse/t0/i_pre: Slice N×3
-	m.slice7(n, m.arena[25664:25664+n*12], m.arena[25824:25824+n*3])
+	m.slice7(n, m.arena[25280:25280+n*12], m.arena[25440:25440+n*3])
 	// bilstm/reverse/t0/i: Sigmoid N×3
-	m.sigmoid(n, m.arena[25824:25824+n*3], m.arena[31776:31776+n*3])
+	m.sigmoid(n, m.arena[25440:25440+n*3], m.arena[31392:31392+n*3])
 	// bilstm/reverse/t0/f_pre: Slice N×3
-	m.slice8(n, m.arena[25664:25664+n*12], m.arena[25856:25856+n*3])
+	m.slice8(n, m.arena[25280:25280+n*12], m.arena[25472:25472+n*3])
 	// bilstm/reverse/t0/f: Sigmoid N×3
-	m.sigmoid(n, m.arena[25856:25856+n*3], m.arena[31936:31936+n*3])
+	m.sigmoid(n, m.arena[25472:25472+n*3], m.arena[31552:31552+n*3])
 	// bilstm/reverse/t0/g_pre: Slice N×3
-	m.slice9(n, m.arena[25664:25664+n*12], m.arena[25888:25888+n*3])
+	m.slice9(n, m.arena[25280:25280+n*12], m.arena[25504:25504+n*3])
 	// bilstm/reverse/t0/g: Tanh N×3
-	m.tanh(n, m.arena[25888:25888+n*3], m.arena[32096:32096+n*3])
+	m.tanh(n, m.arena[25504:25504+n*3], m.arena[31712:31712+n*3])
 	// bilstm/reverse/t0/o_pre: Slice N×3
-	m.slice10(n, m.arena[25664:25664+n*12], m.arena[34064:34064+n*3])
+	m.slice10(n, m.arena[25280:25280+n*12], m.arena[33680:33680+n*3])
 	// bilstm/reverse/t0/o: Sigmoid N×3
-	m.sigmoid(n, m.arena[34064:34064+n*3], m.arena[32256:32256+n*3])
+	m.sigmoid(n, m.arena[33680:33680+n*3], m.arena[31872:31872+n*3])
 	// bilstm/reverse/t0/c: Add N×3, fused with bilstm/reverse/t0/fc (Mul), bilstm/reverse/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[32416:32416+n*3], m.arena[31936:31936+n*3], m.arena[34320:34320+n*3], m.arena[31776:31776+n*3], m.arena[32096:32096+n*3])
+	m.mulMulAdd(n, m.arena[32032:32032+n*3], m.arena[31552:31552+n*3], m.arena[33936:33936+n*3], m.arena[31392:31392+n*3], m.arena[31712:31712+n*3])
 	// bilstm/reverse/t0/c_act: Tanh N×3
-	m.tanh(n, m.arena[32416:32416+n*3], m.arena[32576:32576+n*3])
+	m.tanh(n, m.arena[32032:32032+n*3], m.arena[32192:32192+n*3])
 	// bilstm/reverse/t0/h: Mul N×3
-	m.mul(n, m.arena[32256:32256+n*3], m.arena[32576:32576+n*3], m.arena[25760:25760+n*3])
+	m.mul(n, m.arena[31872:31872+n*3], m.arena[32192:32192+n*3], m.arena[25376:25376+n*3])
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[25504:25504+n*20], m.arena[6368:6368+n*4], 4-step)
+		m.slice6(n, m.arena[25120:25120+n*20], m.arena[6368:6368+n*4], 4-step)
 		// bilstm/reverse/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[27776+step*64:27776+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25760+((step-1)&1)*32:25760+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[27392+step*64:27392+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25376+((step-1)&1)*32:25376+((step-1)&1)*32+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27776+step*64:27776+step*64+n*7], 7, m.arena[33904:33904+84], 7, 0, m.arena[6272:6272+n*12], 12)
+		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27392+step*64:27392+step*64+n*7], 7, m.arena[33520:33520+84], 7, 0, m.arena[6272:6272+n*12], 12)
 		// bilstm/reverse/t[step]/gates: BiasAdd N×12
-		m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25664:25664+n*12], (*[12]float32)(m.arena[34096:]))
+		m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25280:25280+n*12], (*[12]float32)(m.arena[33712:]))
 		// bilstm/reverse/t[step]/i_pre: Slice N×3
-		m.slice7(n, m.arena[25664:25664+n*12], m.arena[25824:25824+n*3])
+		m.slice7(n, m.arena[25280:25280+n*12], m.arena[25440:25440+n*3])
 		// bilstm/reverse/t[step]/i: Sigmoid N×3
-		m.sigmoid(n, m.arena[25824:25824+n*3], m.arena[31776+step*32:31776+step*32+n*3])
+		m.sigmoid(n, m.arena[25440:25440+n*3], m.arena[31392+step*32:31392+step*32+n*3])
 		// bilstm/reverse/t[step]/f_pre: Slice N×3
-		m.slice8(n, m.arena[25664:25664+n*12], m.arena[25856:25856+n*3])
+		m.slice8(n, m.arena[25280:25280+n*12], m.arena[25472:25472+n*3])
 		// bilstm/reverse/t[step]/f: Sigmoid N×3
-		m.sigmoid(n, m.arena[25856:25856+n*3], m.arena[31936+step*32:31936+step*32+n*3])
+		m.sigmoid(n, m.arena[25472:25472+n*3], m.arena[31552+step*32:31552+step*32+n*3])
 		// bilstm/reverse/t[step]/g_pre: Slice N×3
-		m.slice9(n, m.arena[25664:25664+n*12], m.arena[25888:25888+n*3])
+		m.slice9(n, m.arena[25280:25280+n*12], m.arena[25504:25504+n*3])
 		// bilstm/reverse/t[step]/g: Tanh N×3
-		m.tanh(n, m.arena[25888:25888+n*3], m.arena[32096+step*32:32096+step*32+n*3])
+		m.tanh(n, m.arena[25504:25504+n*3], m.arena[31712+step*32:31712+step*32+n*3])
 		// bilstm/reverse/t[step]/o_pre: Slice N×3
-		m.slice10(n, m.arena[25664:25664+n*12], m.arena[34064:34064+n*3])
+		m.slice10(n, m.arena[25280:25280+n*12], m.arena[33680:33680+n*3])
 		// bilstm/reverse/t[step]/o: Sigmoid N×3
-		m.sigmoid(n, m.arena[34064:34064+n*3], m.arena[32256+step*32:32256+step*32+n*3])
+		m.sigmoid(n, m.arena[33680:33680+n*3], m.arena[31872+step*32:31872+step*32+n*3])
 		// bilstm/reverse/t[step]/c: Add N×3, fused with bilstm/reverse/t[step]/fc (Mul), bilstm/reverse/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[32416+step*32:32416+step*32+n*3], m.arena[31936+step*32:31936+step*32+n*3], m.arena[32416+(step-1)*32:32416+(step-1)*32+n*3], m.arena[31776+step*32:31776+step*32+n*3], m.arena[32096+step*32:32096+step*32+n*3])
+		m.mulMulAdd(n, m.arena[32032+step*32:32032+step*32+n*3], m.arena[31552+step*32:31552+step*32+n*3], m.arena[32032+(step-1)*32:32032+(step-1)*32+n*3], m.arena[31392+step*32:31392+step*32+n*3], m.arena[31712+step*32:31712+step*32+n*3])
 		// bilstm/reverse/t[step]/c_act: Tanh N×3
-		m.tanh(n, m.arena[32416+step*32:32416+step*32+n*3], m.arena[32576+step*32:32576+step*32+n*3])
+		m.tanh(n, m.arena[32032+step*32:32032+step*32+n*3], m.arena[32192+step*32:32192+step*32+n*3])
 		// bilstm/reverse/t[step]/h: Mul N×3
-		m.mul(n, m.arena[32256+step*32:32256+step*32+n*3], m.arena[32576+step*32:32576+step*32+n*3], m.arena[25760+((step)&1)*32:25760+((step)&1)*32+n*3])
+		m.mul(n, m.arena[31872+step*32:31872+step*32+n*3], m.arena[32192+step*32:32192+step*32+n*3], m.arena[25376+((step)&1)*32:25376+((step)&1)*32+n*3])
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[25824:25824+n*6], m.arena[25920:25920+n*3], m.arena[25760:25760+n*3])
+	m.concat7(n, m.arena[25440:25440+n*6], m.arena[25536:25536+n*3], m.arena[25376:25376+n*3])
 	// lstm/weight: Concat 16×7
-	m.concat14(n, m.arena[33696:33696+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
+	m.concat14(n, m.arena[33312:33312+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/t0/gates: MatMul N×16
-	rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[26496:26496+n*7], 7, m.arena[33696:33696+112], 7, 0, m.arena[6272:6272+n*16], 16)
+	rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[26112:26112+n*7], 7, m.arena[33312:33312+112], 7, 0, m.arena[6272:6272+n*16], 16)
 	// lstm/t0/i_pre: Slice N×4
-	m.slice11(n, m.arena[6272:6272+n*16], m.arena[34064:34064+n*4])
+	m.slice11(n, m.arena[6272:6272+n*16], m.arena[33680:33680+n*4])
 	// lstm/t0/i: Sigmoid N×4
-	m.sigmoid(n, m.arena[34064:34064+n*4], m.arena[32736:32736+n*4])
+	m.sigmoid(n, m.arena[33680:33680+n*4], m.arena[32352:32352+n*4])
 	// lstm/t0/f_pre: Slice N×4
-	m.slice12(n, m.arena[6272:6272+n*16], m.arena[34096:34096+n*4])
+	m.slice12(n, m.arena[6272:6272+n*16], m.arena[33712:33712+n*4])
 	// lstm/t0/f: Sigmoid N×4
-	m.sigmoid(n, m.arena[34096:34096+n*4], m.arena[32896:32896+n*4])
+	m.sigmoid(n, m.arena[33712:33712+n*4], m.arena[32512:32512+n*4])
 	// lstm/t0/g_pre: Slice N×4
-	m.slice13(n, m.arena[6272:6272+n*16], m.arena[34128:34128+n*4])
+	m.slice13(n, m.arena[6272:6272+n*16], m.arena[33744:33744+n*4])
 	// lstm/t0/g: Tanh N×4
-	m.tanh(n, m.arena[34128:34128+n*4], m.arena[33056:33056+n*4])
+	m.tanh(n, m.arena[33744:33744+n*4], m.arena[32672:32672+n*4])
 	// lstm/t0/o_pre: Slice N×4
-	m.slice14(n, m.arena[6272:6272+n*16], m.arena[25504:25504+n*4])
+	m.slice14(n, m.arena[6272:6272+n*16], m.arena[25120:25120+n*4])
 	// lstm/t0/o: Sigmoid N×4
-	m.sigmoid(n, m.arena[25504:25504+n*4], m.arena[33216:33216+n*4])
+	m.sigmoid(n, m.arena[25120:25120+n*4], m.arena[32832:32832+n*4])
 	// lstm/t0/c: Add N×4, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[33376:33376+n*4], m.arena[32896:32896+n*4], m.arena[34224:34224+n*4], m.arena[32736:32736+n*4], m.arena[33056:33056+n*4])
+	m.mulMulAdd(n, m.arena[32992:32992+n*4], m.arena[32512:32512+n*4], m.arena[33840:33840+n*4], m.arena[32352:32352+n*4], m.arena[32672:32672+n*4])
 	// lstm/t0/c_act: Tanh N×4
-	m.tanh(n, m.arena[33376:33376+n*4], m.arena[33536:33536+n*4])
+	m.tanh(n, m.arena[32992:32992+n*4], m.arena[33152:33152+n*4])
 	// lstm/t0/h: Mul N×4
-	m.mul(n, m.arena[33216:33216+n*4], m.arena[33536:33536+n*4], m.arena[26432:26432+n*4])
+	m.mul(n, m.arena[32832:32832+n*4], m.arena[33152:33152+n*4], m.arena[26048:26048+n*4])
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[28096+step*64:28096+step*64+n*7], m.arena[25344+step*32:25344+step*32+n*3], m.arena[26432+((step-1)&1)*32:26432+((step-1)&1)*32+n*4])
+		m.concat3(n, m.arena[27712+step*64:27712+step*64+n*7], m.arena[24960+step*32:24960+step*32+n*3], m.arena[26048+((step-1)&1)*32:26048+((step-1)&1)*32+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[28096+step*64:28096+step*64+n*7], 7, m.arena[33696:33696+112], 7, 0, m.arena[6272:6272+n*16], 16)
+		rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[27712+step*64:27712+step*64+n*7], 7, m.arena[33312:33312+112], 7, 0, m.arena[6272:6272+n*16], 16)
 		// lstm/t[step]/i_pre: Slice N×4
-		m.slice11(n, m.arena[6272:6272+n*16], m.arena[34064:34064+n*4])
+		m.slice11(n, m.arena[6272:6272+n*16], m.arena[33680:33680+n*4])
 		// lstm/t[step]/i: Sigmoid N×4
-		m.sigmoid(n, m.arena[34064:34064+n*4], m.arena[32736+step*32:32736+step*32+n*4])
+		m.sigmoid(n, m.arena[33680:33680+n*4], m.arena[32352+step*32:32352+step*32+n*4])
 		// lstm/t[step]/f_pre: Slice N×4
-		m.slice12(n, m.arena[6272:6272+n*16], m.arena[34096:34096+n*4])
+		m.slice12(n, m.arena[6272:6272+n*16], m.arena[33712:33712+n*4])
 		// lstm/t[step]/f: Sigmoid N×4
-		m.sigmoid(n, m.arena[34096:34096+n*4], m.arena[32896+step*32:32896+step*32+n*4])
+		m.sigmoid(n, m.arena[33712:33712+n*4], m.arena[32512+step*32:32512+step*32+n*4])
 		// lstm/t[step]/g_pre: Slice N×4
-		m.slice13(n, m.arena[6272:6272+n*16], m.arena[34128:34128+n*4])
+		m.slice13(n, m.arena[6272:6272+n*16], m.arena[33744:33744+n*4])
 		// lstm/t[step]/g: Tanh N×4
-		m.tanh(n, m.arena[34128:34128+n*4], m.arena[33056+step*32:33056+step*32+n*4])
+		m.tanh(n, m.arena[33744:33744+n*4], m.arena[32672+step*32:32672+step*32+n*4])
 		// lstm/t[step]/o_pre: Slice N×4
-		m.slice14(n, m.arena[6272:6272+n*16], m.arena[25504:25504+n*4])
+		m.slice14(n, m.arena[6272:6272+n*16], m.arena[25120:25120+n*4])
 		// lstm/t[step]/o: Sigmoid N×4
-		m.sigmoid(n, m.arena[25504:25504+n*4], m.arena[33216+step*32:33216+step*32+n*4])
+		m.sigmoid(n, m.arena[25120:25120+n*4], m.arena[32832+step*32:32832+step*32+n*4])
 		// lstm/t[step]/c: Add N×4, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[33376+step*32:33376+step*32+n*4], m.arena[32896+step*32:32896+step*32+n*4], m.arena[33376+(step-1)*32:33376+(step-1)*32+n*4], m.arena[32736+step*32:32736+step*32+n*4], m.arena[33056+step*32:33056+step*32+n*4])
+		m.mulMulAdd(n, m.arena[32992+step*32:32992+step*32+n*4], m.arena[32512+step*32:32512+step*32+n*4], m.arena[32992+(step-1)*32:32992+(step-1)*32+n*4], m.arena[32352+step*32:32352+step*32+n*4], m.arena[32672+step*32:32672+step*32+n*4])
 		// lstm/t[step]/c_act: Tanh N×4
-		m.tanh(n, m.arena[33376+step*32:33376+step*32+n*4], m.arena[33536+step*32:33536+step*32+n*4])
+		m.tanh(n, m.arena[32992+step*32:32992+step*32+n*4], m.arena[33152+step*32:33152+step*32+n*4])
 		// lstm/t[step]/h: Mul N×4
-		m.mul(n, m.arena[33216+step*32:33216+step*32+n*4], m.arena[33536+step*32:33536+step*32+n*4], m.arena[26432+((step)&1)*32:26432+((step)&1)*32+n*4])
+		m.mul(n, m.arena[32832+step*32:32832+step*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[26048+((step)&1)*32:26048+((step)&1)*32+n*4])
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[26352:26352+n*10], m.arena[25824:25824+n*6], m.arena[26432:26432+n*4])
+	m.concat8(n, m.arena[25968:25968+n*10], m.arena[25440:25440+n*6], m.arena[26048:26048+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// dropout/mask: DropoutMask N×48
-	m.dropoutMask4(n, m.arena[25344:25344+n*48])
+	m.dropoutMask4(n, m.arena[24960:24960+n*48])
 	// dropout/apply: Mul N×48
-	m.mul(n, m.arena[24960:24960+n*48], m.arena[25344:25344+n*48], m.arena[25728:25728+n*48])
+	m.mul(n, m.arena[24576:24576+n*48], m.arena[24960:24960+n*48], m.arena[25344:25344+n*48])
 	// fc: MatMul N×16
-	rt.GemmP(m.pool, false, true, n, 16, 48, 1, m.arena[25728:25728+n*48], 48, m.fcWeight[:], 48, 0, m.arena[6272:6272+n*16], 16)
+	rt.GemmP(m.pool, false, true, n, 16, 48, 1, m.arena[25344:25344+n*48], 48, m.fcWeight[:], 48, 0, m.arena[6272:6272+n*16], 16)
 	// fc/bias: BiasAdd N×16
 	m.biasAdd6(n, m.arena[6272:6272+n*16], m.arena[6272:6272+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[26112:26112+n*30], m.arena[6272:6272+n*16], m.arena[34160:34160+n*4], m.arena[26352:26352+n*10])
+	m.concat9(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16], m.arena[33776:33776+n*4], m.arena[25968:25968+n*10])
 	// bn_fc/mean: ChannelMean 30
-	m.channelMean2(n, m.arena[26112:26112+n*30], (*[30]float32)(m.arena[34064:]))
+	m.channelMean2(n, m.arena[25728:25728+n*30], (*[30]float32)(m.arena[33680:]))
 	// bn_fc/neg_mean: Scale 30
-	m.scale(n, m.arena[34064:34064+30], m.arena[34096:34096+30])
+	m.scale(n, m.arena[33680:33680+30], m.arena[33712:33712+30])
 	// bn_fc/centered: BiasAdd N×30
-	m.biasAdd13(n, m.arena[26112:26112+n*30], m.arena[28416:28416+n*30], (*[30]float32)(m.arena[34096:]))
+	m.biasAdd12(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*30], (*[30]float32)(m.arena[33712:]))
 	// bn_fc/sq: Square N×30
-	m.square(n, m.arena[28416:28416+n*30], m.arena[14080:14080+n*30])
+	m.square(n, m.arena[28032:28032+n*30], m.arena[14080:14080+n*30])
 	// bn_fc/var: ChannelMean 30
-	m.channelMean2(n, m.arena[14080:14080+n*30], (*[30]float32)(m.arena[34096:]))
+	m.channelMean2(n, m.arena[14080:14080+n*30], (*[30]float32)(m.arena[33712:]))
 	// bn_fc/inv_std: Rsqrt 30, fused with bn_fc/var_eps (AddScalar)
-	m.addScalarRsqrt2(n, m.arena[6368:6368+30], m.arena[34096:34096+30])
+	m.addScalarRsqrt2(n, m.arena[6368:6368+30], m.arena[33712:33712+30])
 	// bn_fc/normalized: ChannelMul N×30
-	m.channelMul2(n, m.arena[28416:28416+n*30], m.arena[28656:28656+n*30], (*[30]float32)(m.arena[6368:]))
+	m.channelMul2(n, m.arena[28032:28032+n*30], m.arena[28272:28272+n*30], (*[30]float32)(m.arena[6368:]))
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
-	m.channelMulBiasAdd(n, m.arena[28896:28896+n*30], m.arena[28656:28656+n*30], &m.bnFcWeight, &m.bnFcBias)
+	m.channelMulBiasAdd(n, m.arena[28512:28512+n*30], m.arena[28272:28272+n*30], &m.bnFcWeight, &m.bnFcBias)
 	// bn_fc/update_mean: RunningUpdate 30
 	{
-		state, stat := &m.bnFcRunningMean, (*[30]float32)(m.arena[34064:])
+		state, stat := &m.bnFcRunningMean, (*[30]float32)(m.arena[33680:])
 		corr := 1.0
 		for c := range 30 {
 			state[c] = float32(0.99*float64(state[c]) + 0.01*float64(stat[c])*corr)
@@ -540,7 +528,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	}
 	// bn_fc/update_var: RunningUpdate 30
 	{
-		state, stat := &m.bnFcRunningVar, (*[30]float32)(m.arena[34096:])
+		state, stat := &m.bnFcRunningVar, (*[30]float32)(m.arena[33712:])
 		m1 := float64(n)
 		corr := m1 / (m1 - 1)
 		for c := range 30 {
@@ -549,28 +537,28 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	}
 	// unflatten: Reshape N×2×3×5: a view, no code
 	// leaky: LeakyRelu N×2×3×5
-	m.leakyRelu(n, m.arena[28896:28896+n*30], m.arena[26112:26112+n*30])
+	m.leakyRelu(n, m.arena[28512:28512+n*30], m.arena[28512:28512+n*30])
 	// flatten2: Reshape N×30: a view, no code
 	// tanh: Tanh N×30
-	m.tanh(n, m.arena[26112:26112+n*30], m.arena[26112:26112+n*30])
+	m.tanh(n, m.arena[28512:28512+n*30], m.arena[25728:25728+n*30])
 	// relu: Relu N×30
-	m.relu(n, m.arena[26112:26112+n*30], m.arena[29136:29136+n*30])
+	m.relu(n, m.arena[25728:25728+n*30], m.arena[28752:28752+n*30])
 	// logits: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[29136:29136+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[6272:6272+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[28752:28752+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[6272:6272+n*5], 5)
 	// logits/bias: BiasAdd N×5
 	m.biasAdd7(n, m.arena[6272:6272+n*5], m.arena[6272:6272+n*5], &m.logitsBias)
 	// probs: Softmax N×5
 	m.softmax(n, m.arena[6272:6272+n*5], m.arena[6320:6320+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[34160:34160+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[34064:34064+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[33776:33776+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[33680:33680+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd8(n, m.arena[34064:34064+n], m.arena[34064:34064+n], &m.flagLogitBias)
+	m.biasAdd8(n, m.arena[33680:33680+n], m.arena[33680:33680+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[34160:34160+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[34368:34368+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[33776:33776+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[33984:33984+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd8(n, m.arena[34368:34368+n], m.arena[34368:34368+n], &m.flagProbBias)
+	m.biasAdd8(n, m.arena[33984:33984+n], m.arena[33984:33984+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[34368:34368+n], m.arena[34368:34368+n])
+	m.sigmoid(n, m.arena[33984:33984+n], m.arena[33984:33984+n])
 	// gauss_noise/noise: RandomNormal N×3×8×8
 	m.randomNormal(n, m.arena[14080:14080+n*192])
 	// mask_noise/mask: KeepMask N×3×8×8
@@ -579,33 +567,33 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.addMul(n, m.arena[14080:14080+n*192], image, m.arena[14080:14080+n*192], m.arena[15616:15616+n*192])
 	// noisy_flat: Reshape N×192: a view, no code
 	// code: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 192, 1, m.arena[14080:14080+n*192], 192, m.codeWeight[:], 192, 0, m.arena[26352:26352+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 192, 1, m.arena[14080:14080+n*192], 192, m.codeWeight[:], 192, 0, m.arena[25968:25968+n*6], 6)
 	// code/bias: BiasAdd N×6
-	m.biasAdd9(n, m.arena[26352:26352+n*6], m.arena[26352:26352+n*6], &m.codeBias)
+	m.biasAdd9(n, m.arena[25968:25968+n*6], m.arena[25968:25968+n*6], &m.codeBias)
 	// code/sigmoid: Sigmoid N×6
-	m.sigmoid(n, m.arena[26352:26352+n*6], m.arena[26352:26352+n*6])
+	m.sigmoid(n, m.arena[25968:25968+n*6], m.arena[25968:25968+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[26352:26352+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[34384:34384+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[25968:25968+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[34000:34000+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[34384:34384+n*2], m.arena[34384:34384+n*2], &m.zMeanBias)
+	m.biasAdd10(n, m.arena[34000:34000+n*2], m.arena[34000:34000+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[26352:26352+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[34080:34080+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[25968:25968+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[33696:33696+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[34080:34080+n*2], m.arena[34080:34080+n*2], &m.zLogVarBias)
+	m.biasAdd10(n, m.arena[33696:33696+n*2], m.arena[33696:33696+n*2], &m.zLogVarBias)
 	// z/std: Exp N×2, fused with z/half_logvar (Scale)
-	m.scaleExp(n, m.arena[34400:34400+n*2], m.arena[34080:34080+n*2])
+	m.scaleExp(n, m.arena[34016:34016+n*2], m.arena[33696:33696+n*2])
 	// z/eps: RandomNormal N×2
-	m.randomNormal2(n, m.arena[34416:34416+n*2])
+	m.randomNormal2(n, m.arena[34032:34032+n*2])
 	// z/z: Add N×2, fused with z/scaled_eps (Mul)
-	m.mulAdd(n, m.arena[34096:34096+n*2], m.arena[34400:34400+n*2], m.arena[34416:34416+n*2], m.arena[34384:34384+n*2])
+	m.mulAdd(n, m.arena[33712:33712+n*2], m.arena[34016:34016+n*2], m.arena[34032:34032+n*2], m.arena[34000:34000+n*2])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[6272:6272+n*5], label, m.arena[34112:34112+1])
+	m.sparseSoftmaxCELoss(n, m.arena[6272:6272+n*5], label, m.arena[33728:33728+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[6272:6272+n*5], onehot, m.arena[34432:34432+1])
+	m.softmaxCELoss(n, m.arena[6272:6272+n*5], onehot, m.arena[34048:34048+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6320:6320+n*5], onehot, m.arena[34128:34128+1])
+	m.categoricalCELoss(n, m.arena[6320:6320+n*5], onehot, m.arena[33744:33744+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[12544:12544+n*192], image, m.arena[34144:34144+1])
+	m.mSELoss(n, m.arena[12544:12544+n*192], image, m.arena[33760:33760+1])
 	// mae: MAELoss scalar
 	m.mAELoss(n, m.arena[12544:12544+n*192], image, m.arena[15664:15664+1])
 	// huber: HuberLoss scalar
@@ -613,169 +601,169 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bce: BCELoss scalar
 	m.bCELoss(n, m.arena[12544:12544+n*192], mask, m.arena[15696:15696+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[34064:34064+n], flag, m.arena[15712:15712+1])
+	m.bCEWithLogitsLoss(n, m.arena[33680:33680+n], flag, m.arena[15712:15712+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[34368:34368+n], flag, m.arena[15728:15728+1])
+	m.bCELoss2(n, m.arena[33984:33984+n], flag, m.arena[15728:15728+1])
 	// l1_code/abs: Abs N×6
-	m.abs(n, m.arena[26352:26352+n*6], m.arena[26400:26400+n*6])
+	m.abs(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[26400:26400+n*6], m.arena[15744:15744+1])
+	m.reduceMean(n, m.arena[26016:26016+n*6], m.arena[15744:15744+1])
 	// code_exp: Exp N×6
-	m.exp(n, m.arena[26352:26352+n*6], m.arena[26400:26400+n*6])
+	m.exp(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6])
 	// code_ratio: Div N×6
-	m.div(n, m.arena[26352:26352+n*6], m.arena[26400:26400+n*6], m.arena[26448:26448+n*6])
+	m.div(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6], m.arena[26064:26064+n*6])
 	// code_log: Log N×6
-	m.log(n, m.arena[26448:26448+n*6], m.arena[15616:15616+n*6])
+	m.log(n, m.arena[26064:26064+n*6], m.arena[15616:15616+n*6])
 	// log_ratio: ReduceSum scalar
 	m.reduceSum(n, m.arena[15616:15616+n*6], m.arena[15760:15760+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[26352:26352+n*6], m.arena[15616:15616+1])
+	m.kLSparsity(n, m.arena[25968:25968+n*6], m.arena[15616:15616+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[26352:26352+n*6], &m.codeWeight, m.arena[15632:15632+1])
+	m.contractivePenalty(n, m.arena[25968:25968+n*6], &m.codeWeight, m.arena[15632:15632+1])
 	// kl_normal/var: Exp N×2
-	m.exp(n, m.arena[34080:34080+n*2], m.arena[34448:34448+n*2])
+	m.exp(n, m.arena[33696:33696+n*2], m.arena[34064:34064+n*2])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareAddScalarSubSub(n, m.arena[34080:34080+n*2], m.arena[34384:34384+n*2], m.arena[34080:34080+n*2], m.arena[34448:34448+n*2])
+	m.squareAddScalarSubSub(n, m.arena[33696:33696+n*2], m.arena[34000:34000+n*2], m.arena[33696:33696+n*2], m.arena[34064:34064+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[34080:34080+n*2], m.arena[15648:15648+1])
+	m.reduceMean2(n, m.arena[33696:33696+n*2], m.arena[15648:15648+1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[34096:34096+n*2], m.arena[34080:34080+n*2])
+	m.abs(n, m.arena[33712:33712+n*2], m.arena[33696:33696+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[34080:34080+n*2], m.arena[15776:15776+1])
+	m.reduceMean2(n, m.arena[33696:33696+n*2], m.arena[15776:15776+1])
 	// l1_z/total: Add scalar, fused with cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[34432:34432+1], m.arena[34432:34432+1], m.arena[34112:34112+1], m.arena[34128:34128+1], m.arena[34144:34144+1], m.arena[15664:15664+1], m.arena[15680:15680+1], m.arena[15696:15696+1], m.arena[15712:15712+1], m.arena[15728:15728+1], m.arena[15744:15744+1], m.arena[15760:15760+1], m.arena[15616:15616+1], m.arena[15632:15632+1], m.arena[15648:15648+1], m.arena[15776:15776+1])
+	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[34048:34048+1], m.arena[34048:34048+1], m.arena[33728:33728+1], m.arena[33744:33744+1], m.arena[33760:33760+1], m.arena[15664:15664+1], m.arena[15680:15680+1], m.arena[15696:15696+1], m.arena[15712:15712+1], m.arena[15728:15728+1], m.arena[15744:15744+1], m.arena[15760:15760+1], m.arena[15616:15616+1], m.arena[15632:15632+1], m.arena[15648:15648+1], m.arena[15776:15776+1])
 	// d.loss: Fill scalar (layer l1_z)
-	m.arena[34464] = 1.0
+	m.arena[34080] = 1.0
 	// d.l1_z/scaled.1: Fill scalar
-	m.arena[34080] = 0.01
+	m.arena[33696] = 0.01
 	// d.l1_z.1: Fill scalar
-	m.arena[34112] = 0.02
+	m.arena[33728] = 0.02
 	// d.l1_z/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[34112:34112+1], m.arena[34128:34128+n*2])
+	m.broadcast(n, m.arena[33728:33728+1], m.arena[33744:33744+n*2])
 	// d.l1_z/abs.1: AbsGrad N×2
-	m.absGrad(n, m.arena[34096:34096+n*2], m.arena[34128:34128+n*2], m.arena[34480:34480+n*2])
+	m.absGrad(n, m.arena[33712:33712+n*2], m.arena[33744:33744+n*2], m.arena[34096:34096+n*2])
 	// d.kl_normal/weighted.1: Fill scalar
-	m.arena[34096] = 0.1
+	m.arena[33712] = 0.1
 	// d.kl_normal.1: Fill scalar
-	m.arena[34112] = -0.1
+	m.arena[33728] = -0.1
 	// d.kl_normal/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[34112:34112+1], m.arena[34496:34496+n*2])
+	m.broadcast(n, m.arena[33728:33728+1], m.arena[34112:34112+n*2])
 	// d.kl_normal/minus_var.1: Scale N×2
-	m.scale(n, m.arena[34496:34496+n*2], m.arena[34512:34512+n*2])
+	m.scale(n, m.arena[34112:34112+n*2], m.arena[34128:34128+n*2])
 	// d.contractive.1: ContractivePenaltyGradH N×6
-	m.contractivePenaltyGradH(n, m.arena[26352:26352+n*6], &m.codeWeight, m.arena[34080:34080+1], m.arena[15616:15616+n*6])
+	m.contractivePenaltyGradH(n, m.arena[25968:25968+n*6], &m.codeWeight, m.arena[33696:33696+1], m.arena[15616:15616+n*6])
 	// d.contractive.2: ContractivePenaltyGradW 6×192
-	m.contractivePenaltyGradW(n, m.arena[26352:26352+n*6], &m.codeWeight, m.arena[34080:34080+1], m.codeWeightGrad[:])
+	m.contractivePenaltyGradW(n, m.arena[25968:25968+n*6], &m.codeWeight, m.arena[33696:33696+1], m.codeWeightGrad[:])
 	// d.kl_sparsity/scaled.1: Fill scalar
-	m.arena[34112] = 0.5
+	m.arena[33728] = 0.5
 	// d.kl_sparsity.1: KLSparsityGrad N×6
-	m.kLSparsityGrad(n, m.arena[26352:26352+n*6], m.arena[34112:34112+1], m.arena[15664:15664+n*6])
+	m.kLSparsityGrad(n, m.arena[25968:25968+n*6], m.arena[33728:33728+1], m.arena[15664:15664+n*6])
 	// d.log_ratio.1: Fill N×6
 	m.fill2(n, m.arena[15712:15712+n*6])
 	// d.code_log.1: Div N×6
-	m.div(n, m.arena[15712:15712+n*6], m.arena[26448:26448+n*6], m.arena[15712:15712+n*6])
+	m.div(n, m.arena[15712:15712+n*6], m.arena[26064:26064+n*6], m.arena[15712:15712+n*6])
 	// d.code_exp.2: Add N×6, fused with d.kl_sparsity.2 (Add), d.code_ratio.1 (Div), d.code_ratio.2 (Mul), d.code_ratio.3 (Div), d.code_ratio.4 (Scale), d.code_ratio.5 (Add), d.code_exp.1 (Mul)
-	m.addDivMulDivScaleAddMulAdd(n, m.arena[15616:15616+n*6], m.arena[15616:15616+n*6], m.arena[15664:15664+n*6], m.arena[15712:15712+n*6], m.arena[26400:26400+n*6], m.arena[26448:26448+n*6])
+	m.addDivMulDivScaleAddMulAdd(n, m.arena[15616:15616+n*6], m.arena[15616:15616+n*6], m.arena[15664:15664+n*6], m.arena[15712:15712+n*6], m.arena[26016:26016+n*6], m.arena[26064:26064+n*6])
 	// d.l1_code.1: Fill scalar
-	m.arena[34080] = 0.06
+	m.arena[33696] = 0.06
 	// d.l1_code/mean.1: Broadcast N×6
-	m.broadcast2(n, m.arena[34080:34080+1], m.arena[26400:26400+n*6])
+	m.broadcast2(n, m.arena[33696:33696+1], m.arena[26016:26016+n*6])
 	// d.l1_code/abs.1: AbsGrad N×6
-	m.absGrad(n, m.arena[26352:26352+n*6], m.arena[26400:26400+n*6], m.arena[26448:26448+n*6])
+	m.absGrad(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6], m.arena[26064:26064+n*6])
 	// d.l1_code/abs.2: Add N×6
-	m.add(n, m.arena[15616:15616+n*6], m.arena[26448:26448+n*6], m.arena[26400:26400+n*6])
+	m.add(n, m.arena[15616:15616+n*6], m.arena[26064:26064+n*6], m.arena[26016:26016+n*6])
 	// d.bce_probs/weighted.1: Fill scalar
-	m.arena[34080] = 0.2
+	m.arena[33696] = 0.2
 	// d.bce_probs.1: LossGrad of BCELoss N×1
-	m.lossGrad(n, m.arena[34368:34368+n], flag, m.arena[34080:34080+1], m.arena[34528:34528+n])
+	m.lossGrad(n, m.arena[33984:33984+n], flag, m.arena[33696:33696+1], m.arena[34144:34144+n])
 	// d.bce_logits.1: LossGrad of BCEWithLogitsLoss N×1
-	m.lossGrad2(n, m.arena[34064:34064+n], flag, m.arena[34080:34080+1], m.arena[34544:34544+n])
+	m.lossGrad2(n, m.arena[33680:33680+n], flag, m.arena[33696:33696+1], m.arena[34160:34160+n])
 	// d.bce/weighted.1: Fill scalar
-	m.arena[34064] = 0.3
+	m.arena[33680] = 0.3
 	// d.bce.1: LossGrad of BCELoss N×3×8×8
-	m.lossGrad3(n, m.arena[12544:12544+n*192], mask, m.arena[34064:34064+1], m.arena[15616:15616+n*192])
+	m.lossGrad3(n, m.arena[12544:12544+n*192], mask, m.arena[33680:33680+1], m.arena[15616:15616+n*192])
 	// d.huber.1: LossGrad of HuberLoss N×3×8×8
-	m.lossGrad4(n, m.arena[12544:12544+n*192], image, m.arena[34096:34096+1], m.arena[17152:17152+n*192])
+	m.lossGrad4(n, m.arena[12544:12544+n*192], image, m.arena[33712:33712+1], m.arena[17152:17152+n*192])
 	// d.mae.1: LossGrad of MAELoss N×3×8×8
-	m.lossGrad5(n, m.arena[12544:12544+n*192], image, m.arena[34096:34096+1], m.arena[18688:18688+n*192])
+	m.lossGrad5(n, m.arena[12544:12544+n*192], image, m.arena[33712:33712+1], m.arena[18688:18688+n*192])
 	// d.mse/weighted.1: Fill scalar
-	m.arena[34128] = 2.0
+	m.arena[33744] = 2.0
 	// d.mse.1: LossGrad of MSELoss N×3×8×8
-	m.lossGrad6(n, m.arena[12544:12544+n*192], image, m.arena[34128:34128+1], m.arena[20224:20224+n*192])
+	m.lossGrad6(n, m.arena[12544:12544+n*192], image, m.arena[33744:33744+1], m.arena[20224:20224+n*192])
 	// d.cce_probs/weighted.1: Fill scalar
-	m.arena[34128] = 0.25
+	m.arena[33744] = 0.25
 	// d.cce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad7(n, m.arena[6320:6320+n*5], onehot, m.arena[34128:34128+1], m.arena[26448:26448+n*5])
+	m.lossGrad7(n, m.arena[6320:6320+n*5], onehot, m.arena[33744:33744+1], m.arena[26064:26064+n*5])
 	// d.cce_logits.1: LossGrad of SoftmaxCELoss N×5
-	m.lossGrad8(n, m.arena[6272:6272+n*5], onehot, m.arena[34112:34112+1], m.arena[34064:34064+n*5])
+	m.lossGrad8(n, m.arena[6272:6272+n*5], onehot, m.arena[33728:33728+1], m.arena[33680:33680+n*5])
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad9(n, m.arena[6272:6272+n*5], label, m.arena[34464:34464+1], m.arena[34112:34112+n*5])
+	m.lossGrad9(n, m.arena[6272:6272+n*5], label, m.arena[34080:34080+1], m.arena[33728:33728+n*5])
 	// d.z/z.1: Add N×2, fused with d.kl_normal/mu_sq.1 (Mul), d.kl_normal/mu_sq.2 (Scale)
-	m.mulScaleAdd(n, m.arena[34384:34384+n*2], m.arena[34512:34512+n*2], m.arena[34384:34384+n*2], m.arena[34480:34480+n*2])
+	m.mulScaleAdd(n, m.arena[34000:34000+n*2], m.arena[34128:34128+n*2], m.arena[34000:34000+n*2], m.arena[34096:34096+n*2])
 	// d.z/half_logvar.2: Add N×2, fused with d.kl_normal/var.1 (Mul), d.kl_normal/var.2 (Add), d.z/scaled_eps.1 (Mul), d.z/std.1 (Mul), d.z/half_logvar.1 (Scale)
-	m.mulAddMulMulScaleAdd(n, m.arena[34512:34512+n*2], m.arena[34512:34512+n*2], m.arena[34448:34448+n*2], m.arena[34496:34496+n*2], m.arena[34480:34480+n*2], m.arena[34416:34416+n*2], m.arena[34400:34400+n*2])
+	m.mulAddMulMulScaleAdd(n, m.arena[34128:34128+n*2], m.arena[34128:34128+n*2], m.arena[34064:34064+n*2], m.arena[34112:34112+n*2], m.arena[34096:34096+n*2], m.arena[34032:34032+n*2], m.arena[34016:34016+n*2])
 	// d.z_log_var/bias.1: ChannelSum 2
-	m.channelSum(n, m.arena[34512:34512+n*2], &m.zLogVarBiasGrad)
+	m.channelSum(n, m.arena[34128:34128+n*2], &m.zLogVarBiasGrad)
 	// d.z_log_var.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34512:34512+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[26400:26400+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34128:34128+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[26016:26016+n*6], 6)
 	// d.z_log_var.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34512:34512+n*2], 2, m.arena[26352:26352+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34128:34128+n*2], 2, m.arena[25968:25968+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
 	// d.z_log_var.3: Add N×6: written in place by its SliceGrads, no code
 	// d.z_mean/bias.1: ChannelSum 2
-	m.channelSum(n, m.arena[34384:34384+n*2], &m.zMeanBiasGrad)
+	m.channelSum(n, m.arena[34000:34000+n*2], &m.zMeanBiasGrad)
 	// d.z_mean.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34384:34384+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[26400:26400+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34000:34000+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[26016:26016+n*6], 6)
 	// d.z_mean.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34384:34384+n*2], 2, m.arena[26352:26352+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34000:34000+n*2], 2, m.arena[25968:25968+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
 	// d.z_mean.3: Add N×6: written in place by its SliceGrads, no code
 	// d.code/sigmoid.1: SigmoidGrad N×6
-	m.sigmoidGrad(n, m.arena[26352:26352+n*6], m.arena[26400:26400+n*6], m.arena[26352:26352+n*6])
+	m.sigmoidGrad(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6], m.arena[25968:25968+n*6])
 	// d.code/bias.1: ChannelSum 6
-	m.channelSum2(n, m.arena[26352:26352+n*6], &m.codeBiasGrad)
+	m.channelSum2(n, m.arena[25968:25968+n*6], &m.codeBiasGrad)
 	// d.code.1: MatMul 6×192
-	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[26352:26352+n*6], 6, m.arena[14080:14080+n*192], 192, 1, m.codeWeightGrad[:], 192)
+	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[25968:25968+n*6], 6, m.arena[14080:14080+n*192], 192, 1, m.codeWeightGrad[:], 192)
 	// d.code.2: Add 6×192: written in place by its SliceGrads, no code
 	// d.flag_prob/sigmoid.1: SigmoidGrad N×1
-	m.sigmoidGrad(n, m.arena[34368:34368+n], m.arena[34528:34528+n], m.arena[34368:34368+n])
+	m.sigmoidGrad(n, m.arena[33984:33984+n], m.arena[34144:34144+n], m.arena[33984:33984+n])
 	// d.flag_prob/bias.1: ChannelSum 1
-	m.channelSum3(n, m.arena[34368:34368+n], &m.flagProbBiasGrad)
+	m.channelSum3(n, m.arena[33984:33984+n], &m.flagProbBiasGrad)
 	// d.flag_prob.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[34368:34368+n], 1, m.flagProbWeight[:], 4, 0, m.arena[26352:26352+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[33984:33984+n], 1, m.flagProbWeight[:], 4, 0, m.arena[25968:25968+n*4], 4)
 	// d.flag_prob.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[34368:34368+n], 1, m.arena[34160:34160+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[33984:33984+n], 1, m.arena[33776:33776+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
 	// d.flag_logit/bias.1: ChannelSum 1
-	m.channelSum3(n, m.arena[34544:34544+n], &m.flagLogitBiasGrad)
+	m.channelSum3(n, m.arena[34160:34160+n], &m.flagLogitBiasGrad)
 	// d.flag_logit.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[34544:34544+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[26352:26352+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[34160:34160+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[25968:25968+n*4], 4)
 	// d.flag_logit.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[34544:34544+n], 1, m.arena[34160:34160+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[34160:34160+n], 1, m.arena[33776:33776+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
 	// d.flag_logit.3: Add N×4: written in place by its SliceGrads, no code
 	// d.probs.1: SoftmaxGrad N×5
-	m.softmaxGrad(n, m.arena[6320:6320+n*5], m.arena[26448:26448+n*5], m.arena[6272:6272+n*5])
+	m.softmaxGrad(n, m.arena[6320:6320+n*5], m.arena[26064:26064+n*5], m.arena[6272:6272+n*5])
 	// d.probs.2: Add N×5, fused with d.sparse_ce.2 (Add)
-	m.addAdd(n, m.arena[34064:34064+n*5], m.arena[34064:34064+n*5], m.arena[34112:34112+n*5], m.arena[6272:6272+n*5])
+	m.addAdd(n, m.arena[33680:33680+n*5], m.arena[33680:33680+n*5], m.arena[33728:33728+n*5], m.arena[6272:6272+n*5])
 	// d.logits/bias.1: ChannelSum 5
-	m.channelSum4(n, m.arena[34064:34064+n*5], &m.logitsBiasGrad)
+	m.channelSum4(n, m.arena[33680:33680+n*5], &m.logitsBiasGrad)
 	// d.logits.1: MatMul N×30
-	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[34064:34064+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[14080:14080+n*30], 30)
+	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[33680:33680+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[14080:14080+n*30], 30)
 	// d.logits.2: MatMul 5×30
-	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[34064:34064+n*5], 5, m.arena[29136:29136+n*30], 30, 0, m.logitsWeightGrad[:], 30)
+	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[33680:33680+n*5], 5, m.arena[28752:28752+n*30], 30, 0, m.logitsWeightGrad[:], 30)
 	// d.tanh.1: TanhGrad N×30, fused with d.relu.1 (ReluGrad)
-	m.reluGradTanhGrad(n, m.arena[26112:26112+n*30], m.arena[26112:26112+n*30], m.arena[14080:14080+n*30])
+	m.reluGradTanhGrad(n, m.arena[28752:28752+n*30], m.arena[28752:28752+n*30], m.arena[14080:14080+n*30], m.arena[25728:25728+n*30])
 	// d.flatten2.1: Reshape N×2×3×5: a view, no code
 	// d.leaky.1: LeakyReluGrad N×2×3×5
-	m.leakyReluGrad(n, m.arena[28896:28896+n*30], m.arena[26112:26112+n*30], m.arena[28896:28896+n*30])
+	m.leakyReluGrad(n, m.arena[28512:28512+n*30], m.arena[28752:28752+n*30], m.arena[28512:28512+n*30])
 	// d.unflatten.1: Reshape N×30: a view, no code
 	// d.bn_fc/shifted.1: ChannelSum 30
-	m.channelSum5(n, m.arena[28896:28896+n*30], &m.bnFcBiasGrad)
+	m.channelSum5(n, m.arena[28512:28512+n*30], &m.bnFcBiasGrad)
 	// d.bn_fc/scaled.1: ChannelMul N×30
-	m.channelMul2(n, m.arena[28896:28896+n*30], m.arena[26112:26112+n*30], &m.bnFcWeight)
+	m.channelMul2(n, m.arena[28512:28512+n*30], m.arena[25728:25728+n*30], &m.bnFcWeight)
 	// d.bn_fc/scaled.2: Mul N×30
-	m.mul(n, m.arena[28896:28896+n*30], m.arena[28656:28656+n*30], m.arena[28896:28896+n*30])
+	m.mul(n, m.arena[28512:28512+n*30], m.arena[28272:28272+n*30], m.arena[28512:28512+n*30])
 	// d.bn_fc/scaled.3: ChannelSum 30
-	m.channelSum5(n, m.arena[28896:28896+n*30], &m.bnFcWeightGrad)
+	m.channelSum5(n, m.arena[28512:28512+n*30], &m.bnFcWeightGrad)
 	// d.bn_fc/normalized.2: Mul N×30
-	m.mul(n, m.arena[26112:26112+n*30], m.arena[28416:28416+n*30], m.arena[14080:14080+n*30])
+	m.mul(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*30], m.arena[14080:14080+n*30])
 	// d.bn_fc/normalized.3: ChannelSum 30
 	m.channelSum5(n, m.arena[14080:14080+n*30], (*[30]float32)(m.arena[6272:]))
 	// d.bn_fc/inv_std.4: Scale 30, fused with d.bn_fc/inv_std.1 (Square), d.bn_fc/inv_std.2 (Mul), d.bn_fc/inv_std.3 (Mul)
@@ -783,780 +771,780 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn_fc/var.1: ChannelBroadcast N×30
 	m.channelBroadcast(n, (*[30]float32)(m.arena[6272:]), m.arena[14080:14080+n*30])
 	// d.bn_fc/sq.3: Add N×30, fused with d.bn_fc/normalized.1 (ChannelMul), d.bn_fc/sq.1 (Mul), d.bn_fc/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[26112:26112+n*30], m.arena[26112:26112+n*30], (*[30]float32)(m.arena[6368:]), m.arena[14080:14080+n*30], m.arena[28416:28416+n*30])
+	m.channelMulMulScaleAdd(n, m.arena[25728:25728+n*30], m.arena[25728:25728+n*30], (*[30]float32)(m.arena[6368:]), m.arena[14080:14080+n*30], m.arena[28032:28032+n*30])
 	// d.bn_fc/centered.1: ChannelSum 30
-	m.channelSum5(n, m.arena[26112:26112+n*30], (*[30]float32)(m.arena[34064:]))
+	m.channelSum5(n, m.arena[25728:25728+n*30], (*[30]float32)(m.arena[33680:]))
 	// d.bn_fc/neg_mean.1: Scale 30
-	m.scale(n, m.arena[34064:34064+30], m.arena[34064:34064+30])
+	m.scale(n, m.arena[33680:33680+30], m.arena[33680:33680+30])
 	// d.bn_fc/mean.1: ChannelBroadcast N×30
-	m.channelBroadcast(n, (*[30]float32)(m.arena[34064:]), m.arena[14080:14080+n*30])
+	m.channelBroadcast(n, (*[30]float32)(m.arena[33680:]), m.arena[14080:14080+n*30])
 	// d.bn_fc/mean.2: Add N×30
-	m.add(n, m.arena[26112:26112+n*30], m.arena[14080:14080+n*30], m.arena[26112:26112+n*30])
+	m.add(n, m.arena[25728:25728+n*30], m.arena[14080:14080+n*30], m.arena[25728:25728+n*30])
 	// d.head_concat.1: Slice N×16
-	m.slice20(n, m.arena[26112:26112+n*30], m.arena[6272:6272+n*16])
+	m.slice20(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16])
 	// d.head_concat.2: Slice N×4
-	m.slice21(n, m.arena[26112:26112+n*30], m.arena[34064:34064+n*4])
+	m.slice21(n, m.arena[25728:25728+n*30], m.arena[33680:33680+n*4])
 	// d.head_concat.3: Slice N×10
-	m.slice22(n, m.arena[26112:26112+n*30], m.arena[28416:28416+n*10])
+	m.slice22(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*10])
 	// d.head_concat.4: Add N×4
-	m.add(n, m.arena[26352:26352+n*4], m.arena[34064:34064+n*4], m.arena[34096:34096+n*4])
+	m.add(n, m.arena[25968:25968+n*4], m.arena[33680:33680+n*4], m.arena[33712:33712+n*4])
 	// d.fc/bias.1: ChannelSum 16
 	m.channelSum6(n, m.arena[6272:6272+n*16], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×48
-	rt.GemmP(m.pool, false, false, n, 48, 16, 1, m.arena[6272:6272+n*16], 16, m.fcWeight[:], 48, 0, m.arena[26112:26112+n*48], 48)
+	rt.GemmP(m.pool, false, false, n, 48, 16, 1, m.arena[6272:6272+n*16], 16, m.fcWeight[:], 48, 0, m.arena[25728:25728+n*48], 48)
 	// d.fc.2: MatMul 16×48
-	rt.GemmP(m.pool, true, false, 16, 48, n, 1, m.arena[6272:6272+n*16], 16, m.arena[25728:25728+n*48], 48, 0, m.fcWeightGrad[:], 48)
+	rt.GemmP(m.pool, true, false, 16, 48, n, 1, m.arena[6272:6272+n*16], 16, m.arena[25344:25344+n*48], 48, 0, m.fcWeightGrad[:], 48)
 	// d.dropout/apply.1: Mul N×48
-	m.mul(n, m.arena[26112:26112+n*48], m.arena[25344:25344+n*48], m.arena[26112:26112+n*48])
+	m.mul(n, m.arena[25728:25728+n*48], m.arena[24960:24960+n*48], m.arena[25728:25728+n*48])
 	// d.flatten.1: Reshape N×6×2×4: a view, no code
 	// d.rec_concat.1: Slice N×6
-	m.slice23(n, m.arena[28416:28416+n*10], m.arena[25792:25792+n*6])
+	m.slice23(n, m.arena[28032:28032+n*10], m.arena[25408:25408+n*6])
 	// d.lstm/t4/h.1@0: Slice N×4 (layer rec_concat)
-	m.slice24(n, m.arena[28416:28416+n*10], m.arena[34064:34064+n*4])
+	m.slice24(n, m.arena[28032:28032+n*10], m.arena[33680:33680+n*4])
 	// d.lstm/t4/c_act.1: TanhGrad N×4, fused with d.lstm/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34128:34128+n*4], m.arena[34064:34064+n*4], m.arena[33344:33344+n*4], m.arena[33664:33664+n*4])
+	m.mulTanhGrad(n, m.arena[33744:33744+n*4], m.arena[33680:33680+n*4], m.arena[32960:32960+n*4], m.arena[33280:33280+n*4])
 	// d.lstm/t4/fc.2: Mul N×4
-	m.mul(n, m.arena[34128:34128+n*4], m.arena[33024:33024+n*4], m.arena[25456:25456+n*4])
+	m.mul(n, m.arena[33744:33744+n*4], m.arena[32640:32640+n*4], m.arena[25072:25072+n*4])
 	// d.lstm/t4/o.1: SigmoidGrad N×4, fused with d.lstm/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25648:25648+n*4], m.arena[34064:34064+n*4], m.arena[33664:33664+n*4], m.arena[33344:33344+n*4])
+	m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[33680:33680+n*4], m.arena[33280:33280+n*4], m.arena[32960:32960+n*4])
 	// d.lstm/t4/o_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25648:25648+n*4], m.arena[6272:6272+n*16], 12)
+	m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 12)
 	// d.lstm/t4/g.1: TanhGrad N×4, fused with d.lstm/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34064:34064+n*4], m.arena[34128:34128+n*4], m.arena[32864:32864+n*4], m.arena[33184:33184+n*4])
+	m.mulTanhGrad(n, m.arena[33680:33680+n*4], m.arena[33744:33744+n*4], m.arena[32480:32480+n*4], m.arena[32800:32800+n*4])
 	// d.lstm/t4/g_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[34064:34064+n*4], m.arena[6272:6272+n*16], 8)
+	m.sliceGrad(n, m.arena[33680:33680+n*4], m.arena[6272:6272+n*16], 8)
 	// d.lstm/t4/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/f.1: SigmoidGrad N×4, fused with d.lstm/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25680:25680+n*4], m.arena[34128:34128+n*4], m.arena[33472:33472+n*4], m.arena[33024:33024+n*4])
+	m.mulSigmoidGrad(n, m.arena[25296:25296+n*4], m.arena[33744:33744+n*4], m.arena[33088:33088+n*4], m.arena[32640:32640+n*4])
 	// d.lstm/t4/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25680:25680+n*4], m.arena[6272:6272+n*16], 4)
+	m.sliceGrad(n, m.arena[25296:25296+n*4], m.arena[6272:6272+n*16], 4)
 	// d.lstm/t4/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/i.1: SigmoidGrad N×4, fused with d.lstm/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25712:25712+n*4], m.arena[34128:34128+n*4], m.arena[33184:33184+n*4], m.arena[32864:32864+n*4])
+	m.mulSigmoidGrad(n, m.arena[25328:25328+n*4], m.arena[33744:33744+n*4], m.arena[32800:32800+n*4], m.arena[32480:32480+n*4])
 	// d.lstm/t4/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25712:25712+n*4], m.arena[6272:6272+n*16], 0)
+	m.sliceGrad(n, m.arena[25328:25328+n*4], m.arena[6272:6272+n*16], 0)
 	// d.lstm/t4/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/gates.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 16, 1, m.arena[6272:6272+n*16], 16, m.arena[33696:33696+112], 7, 0, m.arena[25520:25520+n*7], 7)
+	rt.GemmP(m.pool, false, false, n, 7, 16, 1, m.arena[6272:6272+n*16], 16, m.arena[33312:33312+112], 7, 0, m.arena[25136:25136+n*7], 7)
 	// d.lstm/t4/gates.2: MatMul 16×7
-	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[28352:28352+n*7], 7, 0, m.arena[25344:25344+112], 7)
+	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27968:27968+n*7], 7, 0, m.arena[24960:24960+112], 7)
 	// d.lstm/t4/xh.1: Slice N×4
-	m.slice25(n, m.arena[25520:25520+n*7], m.arena[25584:25584+n*4])
+	m.slice25(n, m.arena[25136:25136+n*7], m.arena[25200:25200+n*4])
 	// d.lstm/t3 … d.lstm/t1: 3 steps, one iteration each
 	for step := 3; step >= 1; step-- {
 		// d.lstm/t[step]/c_act.2: Add N×4, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[34128:34128+n*4], m.arena[25584+((step+1)&1)*32:25584+((step+1)&1)*32+n*4], m.arena[33216+step*32:33216+step*32+n*4], m.arena[33536+step*32:33536+step*32+n*4], m.arena[25456+((step+1)&1)*32:25456+((step+1)&1)*32+n*4])
+		m.mulTanhGradAdd(n, m.arena[33744:33744+n*4], m.arena[25200+((step+1)&1)*32:25200+((step+1)&1)*32+n*4], m.arena[32832+step*32:32832+step*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[25072+((step+1)&1)*32:25072+((step+1)&1)*32+n*4])
 		// d.lstm/t[step]/fc.2: Mul N×4
-		m.mul(n, m.arena[34128:34128+n*4], m.arena[32896+step*32:32896+step*32+n*4], m.arena[25456+((step)&1)*32:25456+((step)&1)*32+n*4])
+		m.mul(n, m.arena[33744:33744+n*4], m.arena[32512+step*32:32512+step*32+n*4], m.arena[25072+((step)&1)*32:25072+((step)&1)*32+n*4])
 		// d.lstm/t[step]/o.1: SigmoidGrad N×4, fused with d.lstm/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25648:25648+n*4], m.arena[25584+((step+1)&1)*32:25584+((step+1)&1)*32+n*4], m.arena[33536+step*32:33536+step*32+n*4], m.arena[33216+step*32:33216+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[25200+((step+1)&1)*32:25200+((step+1)&1)*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[32832+step*32:32832+step*32+n*4])
 		// d.lstm/t[step]/o_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25648:25648+n*4], m.arena[6272:6272+n*16], 12)
+		m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 12)
 		// d.lstm/t[step]/g.1: TanhGrad N×4, fused with d.lstm/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[34064:34064+n*4], m.arena[34128:34128+n*4], m.arena[32736+step*32:32736+step*32+n*4], m.arena[33056+step*32:33056+step*32+n*4])
+		m.mulTanhGrad(n, m.arena[33680:33680+n*4], m.arena[33744:33744+n*4], m.arena[32352+step*32:32352+step*32+n*4], m.arena[32672+step*32:32672+step*32+n*4])
 		// d.lstm/t[step]/g_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[34064:34064+n*4], m.arena[6272:6272+n*16], 8)
+		m.sliceGrad(n, m.arena[33680:33680+n*4], m.arena[6272:6272+n*16], 8)
 		// d.lstm/t[step]/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/f.1: SigmoidGrad N×4, fused with d.lstm/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25680:25680+n*4], m.arena[34128:34128+n*4], m.arena[33376+(step-1)*32:33376+(step-1)*32+n*4], m.arena[32896+step*32:32896+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25296:25296+n*4], m.arena[33744:33744+n*4], m.arena[32992+(step-1)*32:32992+(step-1)*32+n*4], m.arena[32512+step*32:32512+step*32+n*4])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25680:25680+n*4], m.arena[6272:6272+n*16], 4)
+		m.sliceGrad(n, m.arena[25296:25296+n*4], m.arena[6272:6272+n*16], 4)
 		// d.lstm/t[step]/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/i.1: SigmoidGrad N×4, fused with d.lstm/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25712:25712+n*4], m.arena[34128:34128+n*4], m.arena[33056+step*32:33056+step*32+n*4], m.arena[32736+step*32:32736+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25328:25328+n*4], m.arena[33744:33744+n*4], m.arena[32672+step*32:32672+step*32+n*4], m.arena[32352+step*32:32352+step*32+n*4])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25712:25712+n*4], m.arena[6272:6272+n*16], 0)
+		m.sliceGrad(n, m.arena[25328:25328+n*4], m.arena[6272:6272+n*16], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.1: MatMul N×7
-		rt.GemmP(m.pool, false, false, n, 7, 16, 1, m.arena[6272:6272+n*16], 16, m.arena[33696:33696+112], 7, 0, m.arena[25520:25520+n*7], 7)
+		rt.GemmP(m.pool, false, false, n, 7, 16, 1, m.arena[6272:6272+n*16], 16, m.arena[33312:33312+112], 7, 0, m.arena[25136:25136+n*7], 7)
 		// d.lstm/t[step]/gates.2: MatMul 16×7
-		rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[28096+step*64:28096+step*64+n*7], 7, 1, m.arena[25344:25344+112], 7)
+		rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27712+step*64:27712+step*64+n*7], 7, 1, m.arena[24960:24960+112], 7)
 		// d.lstm/t[step]/gates.3: Add 16×7: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/xh.1: Slice N×4
-		m.slice25(n, m.arena[25520:25520+n*7], m.arena[25584+((step)&1)*32:25584+((step)&1)*32+n*4])
+		m.slice25(n, m.arena[25136:25136+n*7], m.arena[25200+((step)&1)*32:25200+((step)&1)*32+n*4])
 	}
 	// d.lstm/t0/c_act.2: Add N×4, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[34128:34128+n*4], m.arena[25616:25616+n*4], m.arena[33216:33216+n*4], m.arena[33536:33536+n*4], m.arena[25488:25488+n*4])
+	m.mulTanhGradAdd(n, m.arena[33744:33744+n*4], m.arena[25232:25232+n*4], m.arena[32832:32832+n*4], m.arena[33152:33152+n*4], m.arena[25104:25104+n*4])
 	// d.lstm/t0/o.1: SigmoidGrad N×4, fused with d.lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25648:25648+n*4], m.arena[25616:25616+n*4], m.arena[33536:33536+n*4], m.arena[33216:33216+n*4])
+	m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[25232:25232+n*4], m.arena[33152:33152+n*4], m.arena[32832:32832+n*4])
 	// d.lstm/t0/o_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25648:25648+n*4], m.arena[6272:6272+n*16], 12)
+	m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 12)
 	// d.lstm/t0/g.1: TanhGrad N×4, fused with d.lstm/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34064:34064+n*4], m.arena[34128:34128+n*4], m.arena[32736:32736+n*4], m.arena[33056:33056+n*4])
+	m.mulTanhGrad(n, m.arena[33680:33680+n*4], m.arena[33744:33744+n*4], m.arena[32352:32352+n*4], m.arena[32672:32672+n*4])
 	// d.lstm/t0/g_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[34064:34064+n*4], m.arena[6272:6272+n*16], 8)
+	m.sliceGrad(n, m.arena[33680:33680+n*4], m.arena[6272:6272+n*16], 8)
 	// d.lstm/t0/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×4, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25680:25680+n*4], m.arena[34128:34128+n*4], m.arena[34224:34224+n*4], m.arena[32896:32896+n*4])
+	m.mulSigmoidGrad(n, m.arena[25296:25296+n*4], m.arena[33744:33744+n*4], m.arena[33840:33840+n*4], m.arena[32512:32512+n*4])
 	// d.lstm/t0/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25680:25680+n*4], m.arena[6272:6272+n*16], 4)
+	m.sliceGrad(n, m.arena[25296:25296+n*4], m.arena[6272:6272+n*16], 4)
 	// d.lstm/t0/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/i.1: SigmoidGrad N×4, fused with d.lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25712:25712+n*4], m.arena[34128:34128+n*4], m.arena[33056:33056+n*4], m.arena[32736:32736+n*4])
+	m.mulSigmoidGrad(n, m.arena[25328:25328+n*4], m.arena[33744:33744+n*4], m.arena[32672:32672+n*4], m.arena[32352:32352+n*4])
 	// d.lstm/t0/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25712:25712+n*4], m.arena[6272:6272+n*16], 0)
+	m.sliceGrad(n, m.arena[25328:25328+n*4], m.arena[6272:6272+n*16], 0)
 	// d.lstm/t0/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: MatMul 16×7
-	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[26496:26496+n*7], 7, 1, m.arena[25344:25344+112], 7)
+	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[26112:26112+n*7], 7, 1, m.arena[24960:24960+112], 7)
 	// d.lstm/t0/gates.2: Add 16×7: written in place by its SliceGrads, no code
 	// d.lstm/weight.1: Slice 16×3
-	m.slice26(n, m.arena[25344:25344+112], m.lstmWeightIhL0Grad[:])
+	m.slice26(n, m.arena[24960:24960+112], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 16×4
-	m.slice27(n, m.arena[25344:25344+112], m.lstmWeightHhL0Grad[:])
+	m.slice27(n, m.arena[24960:24960+112], m.lstmWeightHhL0Grad[:])
 	// d.bilstm/reverse/t4/h.1@0: Slice N×3
-	m.slice28(n, m.arena[25792:25792+n*6], m.arena[34064:34064+n*3])
+	m.slice28(n, m.arena[25408:25408+n*6], m.arena[33680:33680+n*3])
 	// d.bilstm/reverse/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[6368:6368+n*3], m.arena[34064:34064+n*3], m.arena[32384:32384+n*3], m.arena[32704:32704+n*3])
+	m.mulTanhGrad(n, m.arena[6368:6368+n*3], m.arena[33680:33680+n*3], m.arena[32000:32000+n*3], m.arena[32320:32320+n*3])
 	// d.bilstm/reverse/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[6368:6368+n*3], m.arena[32064:32064+n*3], m.arena[25600:25600+n*3])
+	m.mul(n, m.arena[6368:6368+n*3], m.arena[31680:31680+n*3], m.arena[25216:25216+n*3])
 	// d.bilstm/reverse/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34128:34128+n*3], m.arena[34064:34064+n*3], m.arena[32704:32704+n*3], m.arena[32384:32384+n*3])
+	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[33680:33680+n*3], m.arena[32320:32320+n*3], m.arena[32000:32000+n*3])
 	// d.bilstm/reverse/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34128:34128+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 9)
 	// d.bilstm/reverse/t4/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34064:34064+n*3], m.arena[6368:6368+n*3], m.arena[31904:31904+n*3], m.arena[32224:32224+n*3])
+	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[6368:6368+n*3], m.arena[31520:31520+n*3], m.arena[31840:31840+n*3])
 	// d.bilstm/reverse/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34064:34064+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 6)
 	// d.bilstm/reverse/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34224:34224+n*3], m.arena[6368:6368+n*3], m.arena[32512:32512+n*3], m.arena[32064:32064+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[6368:6368+n*3], m.arena[32128:32128+n*3], m.arena[31680:31680+n*3])
 	// d.bilstm/reverse/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34224:34224+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 3)
 	// d.bilstm/reverse/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25840:25840+n*3], m.arena[6368:6368+n*3], m.arena[32224:32224+n*3], m.arena[31904:31904+n*3])
+	m.mulSigmoidGrad(n, m.arena[25456:25456+n*3], m.arena[6368:6368+n*3], m.arena[31840:31840+n*3], m.arena[31520:31520+n*3])
 	// d.bilstm/reverse/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[25840:25840+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[25456:25456+n*3], m.arena[6272:6272+n*12], 0)
 	// d.bilstm/reverse/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/gates.1: ChannelSum 12
 	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368:]))
 	// d.bilstm/reverse/t4/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33904:33904+84], 7, 0, m.arena[25664:25664+n*7], 7)
+	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33520:33520+84], 7, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/reverse/t4/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[28032:28032+n*7], 7, 0, m.arena[25504:25504+84], 7)
+	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27648:27648+n*7], 7, 0, m.arena[25120:25120+84], 7)
 	// d.bilstm/reverse/t4/xh.1: Slice N×4
-	m.slice29(n, m.arena[25664:25664+n*7], m.arena[25872:25872+n*4])
+	m.slice29(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
 	// d.bilstm/reverse/t4/xh.2: Slice N×3
-	m.slice30(n, m.arena[25664:25664+n*7], m.arena[25728:25728+n*3])
+	m.slice30(n, m.arena[25280:25280+n*7], m.arena[25344:25344+n*3])
 	// d.bilstm/reverse/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25872:25872+n*4], m.arena[25344:25344+n*20], 0)
+	m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 0)
 	// d.bilstm/reverse/t3/c_act.2: Add N×3, fused with d.bilstm/reverse/t3/h.2 (Mul), d.bilstm/reverse/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25904:25904+n*3], m.arena[25728:25728+n*3], m.arena[32352:32352+n*3], m.arena[32672:32672+n*3], m.arena[25600:25600+n*3])
+	m.mulTanhGradAdd(n, m.arena[25520:25520+n*3], m.arena[25344:25344+n*3], m.arena[31968:31968+n*3], m.arena[32288:32288+n*3], m.arena[25216:25216+n*3])
 	// d.bilstm/reverse/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[25904:25904+n*3], m.arena[32032:32032+n*3], m.arena[25632:25632+n*3])
+	m.mul(n, m.arena[25520:25520+n*3], m.arena[31648:31648+n*3], m.arena[25248:25248+n*3])
 	// d.bilstm/reverse/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34128:34128+n*3], m.arena[25728:25728+n*3], m.arena[32672:32672+n*3], m.arena[32352:32352+n*3])
+	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25344:25344+n*3], m.arena[32288:32288+n*3], m.arena[31968:31968+n*3])
 	// d.bilstm/reverse/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34128:34128+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 9)
 	// d.bilstm/reverse/t3/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34064:34064+n*3], m.arena[25904:25904+n*3], m.arena[31872:31872+n*3], m.arena[32192:32192+n*3])
+	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25520:25520+n*3], m.arena[31488:31488+n*3], m.arena[31808:31808+n*3])
 	// d.bilstm/reverse/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34064:34064+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 6)
 	// d.bilstm/reverse/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34224:34224+n*3], m.arena[25904:25904+n*3], m.arena[32480:32480+n*3], m.arena[32032:32032+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25520:25520+n*3], m.arena[32096:32096+n*3], m.arena[31648:31648+n*3])
 	// d.bilstm/reverse/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34224:34224+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 3)
 	// d.bilstm/reverse/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25840:25840+n*3], m.arena[25904:25904+n*3], m.arena[32192:32192+n*3], m.arena[31872:31872+n*3])
+	m.mulSigmoidGrad(n, m.arena[25456:25456+n*3], m.arena[25520:25520+n*3], m.arena[31808:31808+n*3], m.arena[31488:31488+n*3])
 	// d.bilstm/reverse/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[25840:25840+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[25456:25456+n*3], m.arena[6272:6272+n*12], 0)
 	// d.bilstm/reverse/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/gates.1: ChannelSum 12
 	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6384:]))
 	// d.bilstm/reverse/t3/gates.2: Add 12
-	m.add(n, m.arena[6368:6368+12], m.arena[6384:6384+12], m.arena[32752:32752+12])
+	m.add(n, m.arena[6368:6368+12], m.arena[6384:6384+12], m.arena[32368:32368+12])
 	// d.bilstm/reverse/t3/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33904:33904+84], 7, 0, m.arena[25664:25664+n*7], 7)
+	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33520:33520+84], 7, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/reverse/t3/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27968:27968+n*7], 7, 1, m.arena[25504:25504+84], 7)
+	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27584:27584+n*7], 7, 1, m.arena[25120:25120+84], 7)
 	// d.bilstm/reverse/t3/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/xh.1: Slice N×4
-	m.slice29(n, m.arena[25664:25664+n*7], m.arena[25872:25872+n*4])
+	m.slice29(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
 	// d.bilstm/reverse/t3/xh.2: Slice N×3
-	m.slice30(n, m.arena[25664:25664+n*7], m.arena[25760:25760+n*3])
+	m.slice30(n, m.arena[25280:25280+n*7], m.arena[25376:25376+n*3])
 	// d.bilstm/reverse/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25872:25872+n*4], m.arena[25344:25344+n*20], 1)
+	m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 1)
 	// d.bilstm/reverse/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t2 … d.bilstm/reverse/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.bilstm/reverse/t[step]/c_act.2: Add N×3, fused with d.bilstm/reverse/t[step]/h.2 (Mul), d.bilstm/reverse/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[25904:25904+n*3], m.arena[25728+((step+1)&1)*32:25728+((step+1)&1)*32+n*3], m.arena[32256+step*32:32256+step*32+n*3], m.arena[32576+step*32:32576+step*32+n*3], m.arena[25600+((step+1)&1)*32:25600+((step+1)&1)*32+n*3])
+		m.mulTanhGradAdd(n, m.arena[25520:25520+n*3], m.arena[25344+((step+1)&1)*32:25344+((step+1)&1)*32+n*3], m.arena[31872+step*32:31872+step*32+n*3], m.arena[32192+step*32:32192+step*32+n*3], m.arena[25216+((step+1)&1)*32:25216+((step+1)&1)*32+n*3])
 		// d.bilstm/reverse/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[25904:25904+n*3], m.arena[31936+step*32:31936+step*32+n*3], m.arena[25600+((step)&1)*32:25600+((step)&1)*32+n*3])
+		m.mul(n, m.arena[25520:25520+n*3], m.arena[31552+step*32:31552+step*32+n*3], m.arena[25216+((step)&1)*32:25216+((step)&1)*32+n*3])
 		// d.bilstm/reverse/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[34128:34128+n*3], m.arena[25728+((step+1)&1)*32:25728+((step+1)&1)*32+n*3], m.arena[32576+step*32:32576+step*32+n*3], m.arena[32256+step*32:32256+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25344+((step+1)&1)*32:25344+((step+1)&1)*32+n*3], m.arena[32192+step*32:32192+step*32+n*3], m.arena[31872+step*32:31872+step*32+n*3])
 		// d.bilstm/reverse/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[34128:34128+n*3], m.arena[6272:6272+n*12], 9)
+		m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 9)
 		// d.bilstm/reverse/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[34064:34064+n*3], m.arena[25904:25904+n*3], m.arena[31776+step*32:31776+step*32+n*3], m.arena[32096+step*32:32096+step*32+n*3])
+		m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25520:25520+n*3], m.arena[31392+step*32:31392+step*32+n*3], m.arena[31712+step*32:31712+step*32+n*3])
 		// d.bilstm/reverse/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[34064:34064+n*3], m.arena[6272:6272+n*12], 6)
+		m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 6)
 		// d.bilstm/reverse/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[34224:34224+n*3], m.arena[25904:25904+n*3], m.arena[32416+(step-1)*32:32416+(step-1)*32+n*3], m.arena[31936+step*32:31936+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25520:25520+n*3], m.arena[32032+(step-1)*32:32032+(step-1)*32+n*3], m.arena[31552+step*32:31552+step*32+n*3])
 		// d.bilstm/reverse/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[34224:34224+n*3], m.arena[6272:6272+n*12], 3)
+		m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 3)
 		// d.bilstm/reverse/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25840:25840+n*3], m.arena[25904:25904+n*3], m.arena[32096+step*32:32096+step*32+n*3], m.arena[31776+step*32:31776+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[25456:25456+n*3], m.arena[25520:25520+n*3], m.arena[31712+step*32:31712+step*32+n*3], m.arena[31392+step*32:31392+step*32+n*3])
 		// d.bilstm/reverse/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[25840:25840+n*3], m.arena[6272:6272+n*12], 0)
+		m.sliceGrad2(n, m.arena[25456:25456+n*3], m.arena[6272:6272+n*12], 0)
 		// d.bilstm/reverse/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/gates.1: ChannelSum 12
 		m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368+((step)&1)*16:]))
 		// d.bilstm/reverse/t[step]/gates.2: Add 12
-		m.add(n, m.arena[32736+((step+1)&1)*16:32736+((step+1)&1)*16+12], m.arena[6368+((step)&1)*16:6368+((step)&1)*16+12], m.arena[32736+((step)&1)*16:32736+((step)&1)*16+12])
+		m.add(n, m.arena[32352+((step+1)&1)*16:32352+((step+1)&1)*16+12], m.arena[6368+((step)&1)*16:6368+((step)&1)*16+12], m.arena[32352+((step)&1)*16:32352+((step)&1)*16+12])
 		// d.bilstm/reverse/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33904:33904+84], 7, 0, m.arena[25664:25664+n*7], 7)
+		rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33520:33520+84], 7, 0, m.arena[25280:25280+n*7], 7)
 		// d.bilstm/reverse/t[step]/gates_matmul.2: MatMul 12×7
-		rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27776+step*64:27776+step*64+n*7], 7, 1, m.arena[25504:25504+84], 7)
+		rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27392+step*64:27392+step*64+n*7], 7, 1, m.arena[25120:25120+84], 7)
 		// d.bilstm/reverse/t[step]/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/xh.1: Slice N×4
-		m.slice29(n, m.arena[25664:25664+n*7], m.arena[25872:25872+n*4])
+		m.slice29(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
 		// d.bilstm/reverse/t[step]/xh.2: Slice N×3
-		m.slice30(n, m.arena[25664:25664+n*7], m.arena[25728+((step)&1)*32:25728+((step)&1)*32+n*3])
+		m.slice30(n, m.arena[25280:25280+n*7], m.arena[25344+((step)&1)*32:25344+((step)&1)*32+n*3])
 		// d.bilstm/reverse/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/reverse/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[25872:25872+n*4], m.arena[25344:25344+n*20], 4-step)
+		m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 4-step)
 		// d.bilstm/reverse/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.bilstm/reverse/t0/c_act.2: Add N×3, fused with d.bilstm/reverse/t0/h.2 (Mul), d.bilstm/reverse/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25904:25904+n*3], m.arena[25760:25760+n*3], m.arena[32256:32256+n*3], m.arena[32576:32576+n*3], m.arena[25632:25632+n*3])
+	m.mulTanhGradAdd(n, m.arena[25520:25520+n*3], m.arena[25376:25376+n*3], m.arena[31872:31872+n*3], m.arena[32192:32192+n*3], m.arena[25248:25248+n*3])
 	// d.bilstm/reverse/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34128:34128+n*3], m.arena[25760:25760+n*3], m.arena[32576:32576+n*3], m.arena[32256:32256+n*3])
+	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25376:25376+n*3], m.arena[32192:32192+n*3], m.arena[31872:31872+n*3])
 	// d.bilstm/reverse/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34128:34128+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 9)
 	// d.bilstm/reverse/t0/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34064:34064+n*3], m.arena[25904:25904+n*3], m.arena[31776:31776+n*3], m.arena[32096:32096+n*3])
+	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25520:25520+n*3], m.arena[31392:31392+n*3], m.arena[31712:31712+n*3])
 	// d.bilstm/reverse/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34064:34064+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 6)
 	// d.bilstm/reverse/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34224:34224+n*3], m.arena[25904:25904+n*3], m.arena[34320:34320+n*3], m.arena[31936:31936+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25520:25520+n*3], m.arena[33936:33936+n*3], m.arena[31552:31552+n*3])
 	// d.bilstm/reverse/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34224:34224+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 3)
 	// d.bilstm/reverse/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25840:25840+n*3], m.arena[25904:25904+n*3], m.arena[32096:32096+n*3], m.arena[31776:31776+n*3])
+	m.mulSigmoidGrad(n, m.arena[25456:25456+n*3], m.arena[25520:25520+n*3], m.arena[31712:31712+n*3], m.arena[31392:31392+n*3])
 	// d.bilstm/reverse/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[25840:25840+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[25456:25456+n*3], m.arena[6272:6272+n*12], 0)
 	// d.bilstm/reverse/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/gates.1: ChannelSum 12
 	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368:]))
 	// d.bilstm/reverse/t0/gates.2: Add 12
-	m.add(n, m.arena[32752:32752+12], m.arena[6368:6368+12], m.arena[32736:32736+12])
+	m.add(n, m.arena[32368:32368+12], m.arena[6368:6368+12], m.arena[32352:32352+12])
 	// d.bilstm/reverse/t0/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33904:33904+84], 7, 0, m.arena[25664:25664+n*7], 7)
+	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33520:33520+84], 7, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/reverse/t0/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27776:27776+n*7], 7, 1, m.arena[25504:25504+84], 7)
+	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27392:27392+n*7], 7, 1, m.arena[25120:25120+84], 7)
 	// d.bilstm/reverse/t0/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/xh.1: Slice N×4
-	m.slice29(n, m.arena[25664:25664+n*7], m.arena[25872:25872+n*4])
+	m.slice29(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
 	// d.bilstm/reverse/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25872:25872+n*4], m.arena[25344:25344+n*20], 4)
+	m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 4)
 	// d.bilstm/reverse/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/weight.1: Slice 12×4
-	m.slice31(n, m.arena[25504:25504+84], m.bilstmWeightIhL0ReverseGrad[:])
+	m.slice31(n, m.arena[25120:25120+84], m.bilstmWeightIhL0ReverseGrad[:])
 	// d.bilstm/reverse/weight.2: Slice 12×3
-	m.slice32(n, m.arena[25504:25504+84], m.bilstmWeightHhL0ReverseGrad[:])
+	m.slice32(n, m.arena[25120:25120+84], m.bilstmWeightHhL0ReverseGrad[:])
 	// d.bilstm/forward/t4/h.1@0: Slice N×3
-	m.slice33(n, m.arena[25792:25792+n*6], m.arena[33968:33968+n*3])
+	m.slice33(n, m.arena[25408:25408+n*6], m.arena[33584:33584+n*3])
 	// d.bilstm/forward/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/forward/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[6368:6368+n*3], m.arena[33968:33968+n*3], m.arena[31264:31264+n*3], m.arena[31584:31584+n*3])
+	m.mulTanhGrad(n, m.arena[6368:6368+n*3], m.arena[33584:33584+n*3], m.arena[30880:30880+n*3], m.arena[31200:31200+n*3])
 	// d.bilstm/forward/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[6368:6368+n*3], m.arena[30944:30944+n*3], m.arena[33904:33904+n*3])
+	m.mul(n, m.arena[6368:6368+n*3], m.arena[30560:30560+n*3], m.arena[33520:33520+n*3])
 	// d.bilstm/forward/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34064:34064+n*3], m.arena[33968:33968+n*3], m.arena[31584:31584+n*3], m.arena[31264:31264+n*3])
+	m.mulSigmoidGrad(n, m.arena[33680:33680+n*3], m.arena[33584:33584+n*3], m.arena[31200:31200+n*3], m.arena[30880:30880+n*3])
 	// d.bilstm/forward/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34064:34064+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 9)
 	// d.bilstm/forward/t4/g.1: TanhGrad N×3, fused with d.bilstm/forward/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33968:33968+n*3], m.arena[6368:6368+n*3], m.arena[30784:30784+n*3], m.arena[31104:31104+n*3])
+	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[6368:6368+n*3], m.arena[30400:30400+n*3], m.arena[30720:30720+n*3])
 	// d.bilstm/forward/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33968:33968+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[6272:6272+n*12], 6)
 	// d.bilstm/forward/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34128:34128+n*3], m.arena[6368:6368+n*3], m.arena[31392:31392+n*3], m.arena[30944:30944+n*3])
+	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[6368:6368+n*3], m.arena[31008:31008+n*3], m.arena[30560:30560+n*3])
 	// d.bilstm/forward/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34128:34128+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 3)
 	// d.bilstm/forward/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34224:34224+n*3], m.arena[6368:6368+n*3], m.arena[31104:31104+n*3], m.arena[30784:30784+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[6368:6368+n*3], m.arena[30720:30720+n*3], m.arena[30400:30400+n*3])
 	// d.bilstm/forward/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34224:34224+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 0)
 	// d.bilstm/forward/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/gates.1: ChannelSum 12
 	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368:]))
 	// d.bilstm/forward/t4/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33808:33808+84], 7, 0, m.arena[25760:25760+n*7], 7)
+	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33424:33424+84], 7, 0, m.arena[25376:25376+n*7], 7)
 	// d.bilstm/forward/t4/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27712:27712+n*7], 7, 0, m.arena[25664:25664+84], 7)
+	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27328:27328+n*7], 7, 0, m.arena[25280:25280+84], 7)
 	// d.bilstm/forward/t4/xh.1: Slice N×4
-	m.slice29(n, m.arena[25760:25760+n*7], m.arena[25888:25888+n*4])
+	m.slice29(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
 	// d.bilstm/forward/t4/xh.2: Slice N×3
-	m.slice30(n, m.arena[25760:25760+n*7], m.arena[25824:25824+n*3])
+	m.slice30(n, m.arena[25376:25376+n*7], m.arena[25440:25440+n*3])
 	// d.bilstm/forward/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25888:25888+n*4], m.arena[25504:25504+n*20], 4)
+	m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], 4)
 	// d.bilstm/forward/t3/c_act.2: Add N×3, fused with d.bilstm/forward/t3/h.2 (Mul), d.bilstm/forward/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25920:25920+n*3], m.arena[25824:25824+n*3], m.arena[31232:31232+n*3], m.arena[31552:31552+n*3], m.arena[33904:33904+n*3])
+	m.mulTanhGradAdd(n, m.arena[25536:25536+n*3], m.arena[25440:25440+n*3], m.arena[30848:30848+n*3], m.arena[31168:31168+n*3], m.arena[33520:33520+n*3])
 	// d.bilstm/forward/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[25920:25920+n*3], m.arena[30912:30912+n*3], m.arena[33936:33936+n*3])
+	m.mul(n, m.arena[25536:25536+n*3], m.arena[30528:30528+n*3], m.arena[33552:33552+n*3])
 	// d.bilstm/forward/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34064:34064+n*3], m.arena[25824:25824+n*3], m.arena[31552:31552+n*3], m.arena[31232:31232+n*3])
+	m.mulSigmoidGrad(n, m.arena[33680:33680+n*3], m.arena[25440:25440+n*3], m.arena[31168:31168+n*3], m.arena[30848:30848+n*3])
 	// d.bilstm/forward/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34064:34064+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 9)
 	// d.bilstm/forward/t3/g.1: TanhGrad N×3, fused with d.bilstm/forward/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33968:33968+n*3], m.arena[25920:25920+n*3], m.arena[30752:30752+n*3], m.arena[31072:31072+n*3])
+	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25536:25536+n*3], m.arena[30368:30368+n*3], m.arena[30688:30688+n*3])
 	// d.bilstm/forward/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33968:33968+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[6272:6272+n*12], 6)
 	// d.bilstm/forward/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34128:34128+n*3], m.arena[25920:25920+n*3], m.arena[31360:31360+n*3], m.arena[30912:30912+n*3])
+	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25536:25536+n*3], m.arena[30976:30976+n*3], m.arena[30528:30528+n*3])
 	// d.bilstm/forward/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34128:34128+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 3)
 	// d.bilstm/forward/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34224:34224+n*3], m.arena[25920:25920+n*3], m.arena[31072:31072+n*3], m.arena[30752:30752+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25536:25536+n*3], m.arena[30688:30688+n*3], m.arena[30368:30368+n*3])
 	// d.bilstm/forward/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34224:34224+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 0)
 	// d.bilstm/forward/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/gates.1: ChannelSum 12
 	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6384:]))
 	// d.bilstm/forward/t3/gates.2: Add 12
-	m.add(n, m.arena[6368:6368+12], m.arena[6384:6384+12], m.arena[31792:31792+12])
+	m.add(n, m.arena[6368:6368+12], m.arena[6384:6384+12], m.arena[31408:31408+12])
 	// d.bilstm/forward/t3/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33808:33808+84], 7, 0, m.arena[25760:25760+n*7], 7)
+	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33424:33424+84], 7, 0, m.arena[25376:25376+n*7], 7)
 	// d.bilstm/forward/t3/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27648:27648+n*7], 7, 1, m.arena[25664:25664+84], 7)
+	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27264:27264+n*7], 7, 1, m.arena[25280:25280+84], 7)
 	// d.bilstm/forward/t3/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/xh.1: Slice N×4
-	m.slice29(n, m.arena[25760:25760+n*7], m.arena[25888:25888+n*4])
+	m.slice29(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
 	// d.bilstm/forward/t3/xh.2: Slice N×3
-	m.slice30(n, m.arena[25760:25760+n*7], m.arena[25856:25856+n*3])
+	m.slice30(n, m.arena[25376:25376+n*7], m.arena[25472:25472+n*3])
 	// d.bilstm/forward/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25888:25888+n*4], m.arena[25504:25504+n*20], 3)
+	m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], 3)
 	// d.bilstm/forward/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t2 … d.bilstm/forward/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.bilstm/forward/t[step]/c_act.2: Add N×3, fused with d.bilstm/forward/t[step]/h.2 (Mul), d.bilstm/forward/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[25920:25920+n*3], m.arena[25824+((step+1)&1)*32:25824+((step+1)&1)*32+n*3], m.arena[31136+step*32:31136+step*32+n*3], m.arena[31456+step*32:31456+step*32+n*3], m.arena[33904+((step+1)&1)*32:33904+((step+1)&1)*32+n*3])
+		m.mulTanhGradAdd(n, m.arena[25536:25536+n*3], m.arena[25440+((step+1)&1)*32:25440+((step+1)&1)*32+n*3], m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[33520+((step+1)&1)*32:33520+((step+1)&1)*32+n*3])
 		// d.bilstm/forward/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[25920:25920+n*3], m.arena[30816+step*32:30816+step*32+n*3], m.arena[33904+((step)&1)*32:33904+((step)&1)*32+n*3])
+		m.mul(n, m.arena[25536:25536+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[33520+((step)&1)*32:33520+((step)&1)*32+n*3])
 		// d.bilstm/forward/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[34064:34064+n*3], m.arena[25824+((step+1)&1)*32:25824+((step+1)&1)*32+n*3], m.arena[31456+step*32:31456+step*32+n*3], m.arena[31136+step*32:31136+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[33680:33680+n*3], m.arena[25440+((step+1)&1)*32:25440+((step+1)&1)*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[30752+step*32:30752+step*32+n*3])
 		// d.bilstm/forward/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[34064:34064+n*3], m.arena[6272:6272+n*12], 9)
+		m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 9)
 		// d.bilstm/forward/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/forward/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[33968:33968+n*3], m.arena[25920:25920+n*3], m.arena[30656+step*32:30656+step*32+n*3], m.arena[30976+step*32:30976+step*32+n*3])
+		m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25536:25536+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3])
 		// d.bilstm/forward/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33968:33968+n*3], m.arena[6272:6272+n*12], 6)
+		m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[6272:6272+n*12], 6)
 		// d.bilstm/forward/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[34128:34128+n*3], m.arena[25920:25920+n*3], m.arena[31296+(step-1)*32:31296+(step-1)*32+n*3], m.arena[30816+step*32:30816+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25536:25536+n*3], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30432+step*32:30432+step*32+n*3])
 		// d.bilstm/forward/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[34128:34128+n*3], m.arena[6272:6272+n*12], 3)
+		m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 3)
 		// d.bilstm/forward/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[34224:34224+n*3], m.arena[25920:25920+n*3], m.arena[30976+step*32:30976+step*32+n*3], m.arena[30656+step*32:30656+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25536:25536+n*3], m.arena[30592+step*32:30592+step*32+n*3], m.arena[30272+step*32:30272+step*32+n*3])
 		// d.bilstm/forward/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[34224:34224+n*3], m.arena[6272:6272+n*12], 0)
+		m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 0)
 		// d.bilstm/forward/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/gates.1: ChannelSum 12
 		m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368+((step)&1)*16:]))
 		// d.bilstm/forward/t[step]/gates.2: Add 12
-		m.add(n, m.arena[31776+((step+1)&1)*16:31776+((step+1)&1)*16+12], m.arena[6368+((step)&1)*16:6368+((step)&1)*16+12], m.arena[31776+((step)&1)*16:31776+((step)&1)*16+12])
+		m.add(n, m.arena[31392+((step+1)&1)*16:31392+((step+1)&1)*16+12], m.arena[6368+((step)&1)*16:6368+((step)&1)*16+12], m.arena[31392+((step)&1)*16:31392+((step)&1)*16+12])
 		// d.bilstm/forward/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33808:33808+84], 7, 0, m.arena[25760:25760+n*7], 7)
+		rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33424:33424+84], 7, 0, m.arena[25376:25376+n*7], 7)
 		// d.bilstm/forward/t[step]/gates_matmul.2: MatMul 12×7
-		rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27456+step*64:27456+step*64+n*7], 7, 1, m.arena[25664:25664+84], 7)
+		rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27072+step*64:27072+step*64+n*7], 7, 1, m.arena[25280:25280+84], 7)
 		// d.bilstm/forward/t[step]/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/xh.1: Slice N×4
-		m.slice29(n, m.arena[25760:25760+n*7], m.arena[25888:25888+n*4])
+		m.slice29(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
 		// d.bilstm/forward/t[step]/xh.2: Slice N×3
-		m.slice30(n, m.arena[25760:25760+n*7], m.arena[25824+((step)&1)*32:25824+((step)&1)*32+n*3])
+		m.slice30(n, m.arena[25376:25376+n*7], m.arena[25440+((step)&1)*32:25440+((step)&1)*32+n*3])
 		// d.bilstm/forward/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/forward/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[25888:25888+n*4], m.arena[25504:25504+n*20], step)
+		m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], step)
 		// d.bilstm/forward/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.bilstm/forward/t0/c_act.2: Add N×3, fused with d.bilstm/forward/t0/h.2 (Mul), d.bilstm/forward/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25920:25920+n*3], m.arena[25856:25856+n*3], m.arena[31136:31136+n*3], m.arena[31456:31456+n*3], m.arena[33936:33936+n*3])
+	m.mulTanhGradAdd(n, m.arena[25536:25536+n*3], m.arena[25472:25472+n*3], m.arena[30752:30752+n*3], m.arena[31072:31072+n*3], m.arena[33552:33552+n*3])
 	// d.bilstm/forward/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34064:34064+n*3], m.arena[25856:25856+n*3], m.arena[31456:31456+n*3], m.arena[31136:31136+n*3])
+	m.mulSigmoidGrad(n, m.arena[33680:33680+n*3], m.arena[25472:25472+n*3], m.arena[31072:31072+n*3], m.arena[30752:30752+n*3])
 	// d.bilstm/forward/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34064:34064+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 9)
 	// d.bilstm/forward/t0/g.1: TanhGrad N×3, fused with d.bilstm/forward/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33968:33968+n*3], m.arena[25920:25920+n*3], m.arena[30656:30656+n*3], m.arena[30976:30976+n*3])
+	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25536:25536+n*3], m.arena[30272:30272+n*3], m.arena[30592:30592+n*3])
 	// d.bilstm/forward/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33968:33968+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[6272:6272+n*12], 6)
 	// d.bilstm/forward/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34128:34128+n*3], m.arena[25920:25920+n*3], m.arena[34320:34320+n*3], m.arena[30816:30816+n*3])
+	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25536:25536+n*3], m.arena[33936:33936+n*3], m.arena[30432:30432+n*3])
 	// d.bilstm/forward/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34128:34128+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 3)
 	// d.bilstm/forward/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34224:34224+n*3], m.arena[25920:25920+n*3], m.arena[30976:30976+n*3], m.arena[30656:30656+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25536:25536+n*3], m.arena[30592:30592+n*3], m.arena[30272:30272+n*3])
 	// d.bilstm/forward/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[34224:34224+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 0)
 	// d.bilstm/forward/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/gates.1: ChannelSum 12
 	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368:]))
 	// d.bilstm/forward/t0/gates.2: Add 12
-	m.add(n, m.arena[31792:31792+12], m.arena[6368:6368+12], m.arena[31776:31776+12])
+	m.add(n, m.arena[31408:31408+12], m.arena[6368:6368+12], m.arena[31392:31392+12])
 	// d.bilstm/forward/t0/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33808:33808+84], 7, 0, m.arena[25760:25760+n*7], 7)
+	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33424:33424+84], 7, 0, m.arena[25376:25376+n*7], 7)
 	// d.bilstm/forward/t0/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27456:27456+n*7], 7, 1, m.arena[25664:25664+84], 7)
+	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27072:27072+n*7], 7, 1, m.arena[25280:25280+84], 7)
 	// d.bilstm/forward/t0/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/xh.1: Slice N×4
-	m.slice29(n, m.arena[25760:25760+n*7], m.arena[25888:25888+n*4])
+	m.slice29(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
 	// d.bilstm/forward/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25888:25888+n*4], m.arena[25504:25504+n*20], 0)
+	m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], 0)
 	// d.bilstm/forward/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/weight.1: Slice 12×4
-	m.slice31(n, m.arena[25664:25664+84], m.bilstmWeightIhL0Grad[:])
+	m.slice31(n, m.arena[25280:25280+84], m.bilstmWeightIhL0Grad[:])
 	// d.bilstm/forward/weight.2: Slice 12×3
-	m.slice32(n, m.arena[25664:25664+84], m.bilstmWeightHhL0Grad[:])
+	m.slice32(n, m.arena[25280:25280+84], m.bilstmWeightHhL0Grad[:])
 	// d.bilstm/forward/dropped.2: Add N×5×4, fused with d.bilstm/reverse/dropped.1 (Mul), d.bilstm/forward/dropped.1 (Mul)
-	m.mulMulAdd(n, m.arena[31616:31616+n*20], m.arena[25344:25344+n*20], m.arena[31616:31616+n*20], m.arena[25504:25504+n*20], m.arena[30496:30496+n*20])
+	m.mulMulAdd(n, m.arena[31232:31232+n*20], m.arena[24960:24960+n*20], m.arena[31232:31232+n*20], m.arena[25120:25120+n*20], m.arena[30112:30112+n*20])
 	// d.gru/sequence.1: Reshape N×20: a view, no code
 	// d.gru/t4/z_h_minus_n.1@0: Slice N×4
-	m.slice19(n, m.arena[31616:31616+n*20], m.arena[34064:34064+n*4])
+	m.slice19(n, m.arena[31232:31232+n*20], m.arena[33680:33680+n*4])
 	// d.gru/t4/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[34064:34064+n*4], m.arena[29984:29984+n*4], m.arena[34128:34128+n*4])
+	m.mul(n, m.arena[33680:33680+n*4], m.arena[29600:29600+n*4], m.arena[33744:33744+n*4])
 	// d.gru/t4/h_minus_n.2@0: Slice N×4
-	m.slice34(n, m.arena[31616:31616+n*20], m.arena[34224:34224+n*4])
+	m.slice34(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4])
 	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25696:25696+n*4], m.arena[34128:34128+n*4], m.arena[34064:34064+n*4], m.arena[30144:30144+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25312:25312+n*4], m.arena[33744:33744+n*4], m.arena[33680:33680+n*4], m.arena[29760:29760+n*4])
 	// d.gru/t4/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25696:25696+n*4], (*[4]float32)(m.arena[25728:]))
+	m.channelSum8(n, m.arena[25312:25312+n*4], (*[4]float32)(m.arena[25344:]))
 	// d.gru/t4/n_pre_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25696:25696+n*4], 4, m.arena[34288:34288+32], 8, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25312:25312+n*4], 4, m.arena[33904:33904+32], 8, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t4/n_pre_matmul.2: MatMul 4×8
-	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25696:25696+n*4], 4, m.arena[27392:27392+n*8], 8, 0, m.arena[25760:25760+32], 8)
+	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[27008:27008+n*8], 8, 0, m.arena[25376:25376+32], 8)
 	// d.gru/t4/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[25792:25792+n*4])
+	m.slice4(n, m.arena[6272:6272+n*8], m.arena[25408:25408+n*4])
 	// d.gru/t4/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[25824:25824+n*4])
+	m.slice5(n, m.arena[6272:6272+n*8], m.arena[25440:25440+n*4])
 	// d.gru/t4/z.1: SigmoidGrad N×4, fused with d.gru/t4/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25856:25856+n*4], m.arena[34064:34064+n*4], m.arena[30304:30304+n*4], m.arena[29984:29984+n*4])
+	m.mulSigmoidGrad(n, m.arena[25472:25472+n*4], m.arena[33680:33680+n*4], m.arena[29920:29920+n*4], m.arena[29600:29600+n*4])
 	// d.gru/t4/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[25856:25856+n*4], m.arena[6336:6336+n*8], 4)
+	m.sliceGrad4(n, m.arena[25472:25472+n*4], m.arena[6336:6336+n*8], 4)
 	// d.gru/t4/r.1: SigmoidGrad N×4, fused with d.gru/t4/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34064:34064+n*4], m.arena[25824:25824+n*4], m.arena[30432:30432+n*4], m.arena[29824:29824+n*4])
+	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[25440:25440+n*4], m.arena[30048:30048+n*4], m.arena[29440:29440+n*4])
 	// d.gru/t4/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[34064:34064+n*4], m.arena[6336:6336+n*8], 0)
+	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[6336:6336+n*8], 0)
 	// d.gru/t4/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t4/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25888:]))
+	m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25504:]))
 	// d.gru/t4/rz_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[34000:34000+64], 8, 0, m.arena[25504:25504+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[25120:25120+n*8], 8)
 	// d.gru/t4/rz_matmul.2: MatMul 8×8
-	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[27072:27072+n*8], 8, 0, m.arena[25568:25568+64], 8)
+	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26688:26688+n*8], 8, 0, m.arena[25184:25184+64], 8)
 	// d.gru/t4/xh.1: Slice N×4
-	m.slice4(n, m.arena[25504:25504+n*8], m.arena[25920:25920+n*4])
+	m.slice4(n, m.arena[25120:25120+n*8], m.arena[25536:25536+n*4])
 	// d.gru/t4/xh.2: Slice N×4
-	m.slice5(n, m.arena[25504:25504+n*8], m.arena[25952:25952+n*4])
+	m.slice5(n, m.arena[25120:25120+n*8], m.arena[25568:25568+n*4])
 	// d.gru/t4/xh.3: Add N×4
-	m.add(n, m.arena[25792:25792+n*4], m.arena[25920:25920+n*4], m.arena[25984:25984+n*4])
+	m.add(n, m.arena[25408:25408+n*4], m.arena[25536:25536+n*4], m.arena[25600:25600+n*4])
 	// d.gru/t4/xh.4: Add N×4, fused with d.gru/t4/h_minus_n.2 (Add), d.gru/t4/rh.2 (Mul), d.gru/t4/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[25632:25632+n*4], m.arena[34224:34224+n*4], m.arena[34128:34128+n*4], m.arena[25824:25824+n*4], m.arena[29824:29824+n*4], m.arena[25952:25952+n*4])
+	m.addMulAddAdd(n, m.arena[25248:25248+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[25440:25440+n*4], m.arena[29440:29440+n*4], m.arena[25568:25568+n*4])
 	// d.gru/t4/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25984:25984+n*4], m.arena[25344:25344+n*20], 4)
+	m.sliceGrad3(n, m.arena[25600:25600+n*4], m.arena[24960:24960+n*20], 4)
 	// d.gru/t3/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[25632:25632+n*4], m.arena[29952:29952+n*4], m.arena[34128:34128+n*4])
+	m.mul(n, m.arena[25248:25248+n*4], m.arena[29568:29568+n*4], m.arena[33744:33744+n*4])
 	// d.gru/t3/h_minus_n.2@0: Slice N×4
-	m.slice35(n, m.arena[31616:31616+n*20], m.arena[34224:34224+n*4])
+	m.slice35(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4])
 	// d.gru/t3/n.1: TanhGrad N×4, fused with d.gru/t3/h_minus_n.1 (Scale), d.gru/t3/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25696:25696+n*4], m.arena[34128:34128+n*4], m.arena[25632:25632+n*4], m.arena[30112:30112+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25312:25312+n*4], m.arena[33744:33744+n*4], m.arena[25248:25248+n*4], m.arena[29728:29728+n*4])
 	// d.gru/t3/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25696:25696+n*4], (*[4]float32)(m.arena[25744:]))
+	m.channelSum8(n, m.arena[25312:25312+n*4], (*[4]float32)(m.arena[25360:]))
 	// d.gru/t3/n_pre.2: Add 4
-	m.add(n, m.arena[25728:25728+4], m.arena[25744:25744+4], m.arena[26032:26032+4])
+	m.add(n, m.arena[25344:25344+4], m.arena[25360:25360+4], m.arena[25648:25648+4])
 	// d.gru/t3/n_pre_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25696:25696+n*4], 4, m.arena[34288:34288+32], 8, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25312:25312+n*4], 4, m.arena[33904:33904+32], 8, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t3/n_pre_matmul.2: MatMul 4×8
-	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25696:25696+n*4], 4, m.arena[27328:27328+n*8], 8, 1, m.arena[25760:25760+32], 8)
+	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[26944:26944+n*8], 8, 1, m.arena[25376:25376+32], 8)
 	// d.gru/t3/n_pre_matmul.3: Add 4×8: written in place by its SliceGrads, no code
 	// d.gru/t3/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[25792:25792+n*4])
+	m.slice4(n, m.arena[6272:6272+n*8], m.arena[25408:25408+n*4])
 	// d.gru/t3/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[25824:25824+n*4])
+	m.slice5(n, m.arena[6272:6272+n*8], m.arena[25440:25440+n*4])
 	// d.gru/t3/z.1: SigmoidGrad N×4, fused with d.gru/t3/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25856:25856+n*4], m.arena[25632:25632+n*4], m.arena[30272:30272+n*4], m.arena[29952:29952+n*4])
+	m.mulSigmoidGrad(n, m.arena[25472:25472+n*4], m.arena[25248:25248+n*4], m.arena[29888:29888+n*4], m.arena[29568:29568+n*4])
 	// d.gru/t3/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[25856:25856+n*4], m.arena[6336:6336+n*8], 4)
+	m.sliceGrad4(n, m.arena[25472:25472+n*4], m.arena[6336:6336+n*8], 4)
 	// d.gru/t3/r.1: SigmoidGrad N×4, fused with d.gru/t3/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34064:34064+n*4], m.arena[25824:25824+n*4], m.arena[30400:30400+n*4], m.arena[29792:29792+n*4])
+	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[25440:25440+n*4], m.arena[30016:30016+n*4], m.arena[29408:29408+n*4])
 	// d.gru/t3/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[34064:34064+n*4], m.arena[6336:6336+n*8], 0)
+	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[6336:6336+n*8], 0)
 	// d.gru/t3/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t3/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25904:]))
+	m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25520:]))
 	// d.gru/t3/rz.2: Add 8
-	m.add(n, m.arena[25888:25888+8], m.arena[25904:25904+8], m.arena[26064:26064+8])
+	m.add(n, m.arena[25504:25504+8], m.arena[25520:25520+8], m.arena[25680:25680+8])
 	// d.gru/t3/rz_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[34000:34000+64], 8, 0, m.arena[25504:25504+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[25120:25120+n*8], 8)
 	// d.gru/t3/rz_matmul.2: MatMul 8×8
-	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[27008:27008+n*8], 8, 1, m.arena[25568:25568+64], 8)
+	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26624:26624+n*8], 8, 1, m.arena[25184:25184+64], 8)
 	// d.gru/t3/rz_matmul.3: Add 8×8: written in place by its SliceGrads, no code
 	// d.gru/t3/xh.1: Slice N×4
-	m.slice4(n, m.arena[25504:25504+n*8], m.arena[25920:25920+n*4])
+	m.slice4(n, m.arena[25120:25120+n*8], m.arena[25536:25536+n*4])
 	// d.gru/t3/xh.2: Slice N×4
-	m.slice5(n, m.arena[25504:25504+n*8], m.arena[25952:25952+n*4])
+	m.slice5(n, m.arena[25120:25120+n*8], m.arena[25568:25568+n*4])
 	// d.gru/t3/xh.3: Add N×4
-	m.add(n, m.arena[25792:25792+n*4], m.arena[25920:25920+n*4], m.arena[25984:25984+n*4])
+	m.add(n, m.arena[25408:25408+n*4], m.arena[25536:25536+n*4], m.arena[25600:25600+n*4])
 	// d.gru/t3/xh.4: Add N×4, fused with d.gru/t3/h_minus_n.2 (Add), d.gru/t3/rh.2 (Mul), d.gru/t3/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[25664:25664+n*4], m.arena[34224:34224+n*4], m.arena[34128:34128+n*4], m.arena[25824:25824+n*4], m.arena[29792:29792+n*4], m.arena[25952:25952+n*4])
+	m.addMulAddAdd(n, m.arena[25280:25280+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[25440:25440+n*4], m.arena[29408:29408+n*4], m.arena[25568:25568+n*4])
 	// d.gru/t3/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25984:25984+n*4], m.arena[25344:25344+n*20], 3)
+	m.sliceGrad3(n, m.arena[25600:25600+n*4], m.arena[24960:24960+n*20], 3)
 	// d.gru/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/t2 … d.gru/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.gru/t[step]/z_h_minus_n.2: Mul N×4
-		m.mul(n, m.arena[25632+((step+1)&1)*32:25632+((step+1)&1)*32+n*4], m.arena[29856+step*32:29856+step*32+n*4], m.arena[34128:34128+n*4])
+		m.mul(n, m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*4], m.arena[29472+step*32:29472+step*32+n*4], m.arena[33744:33744+n*4])
 		// d.gru/t[step]/h_minus_n.2@0: Slice N×4
-		m.slice36(n, m.arena[31616:31616+n*20], m.arena[34224:34224+n*4], 4*step-4)
+		m.slice36(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4], 4*step-4)
 		// d.gru/t[step]/n.1: TanhGrad N×4, fused with d.gru/t[step]/h_minus_n.1 (Scale), d.gru/t[step]/h_minus_n.3 (Add)
-		m.scaleAddTanhGrad(n, m.arena[25696:25696+n*4], m.arena[34128:34128+n*4], m.arena[25632+((step+1)&1)*32:25632+((step+1)&1)*32+n*4], m.arena[30016+step*32:30016+step*32+n*4])
+		m.scaleAddTanhGrad(n, m.arena[25312:25312+n*4], m.arena[33744:33744+n*4], m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*4], m.arena[29632+step*32:29632+step*32+n*4])
 		// d.gru/t[step]/n_pre.1: ChannelSum 4
-		m.channelSum8(n, m.arena[25696:25696+n*4], (*[4]float32)(m.arena[25728+((step)&1)*16:]))
+		m.channelSum8(n, m.arena[25312:25312+n*4], (*[4]float32)(m.arena[25344+((step)&1)*16:]))
 		// d.gru/t[step]/n_pre.2: Add 4
-		m.add(n, m.arena[26016+((step+1)&1)*16:26016+((step+1)&1)*16+4], m.arena[25728+((step)&1)*16:25728+((step)&1)*16+4], m.arena[26016+((step)&1)*16:26016+((step)&1)*16+4])
+		m.add(n, m.arena[25632+((step+1)&1)*16:25632+((step+1)&1)*16+4], m.arena[25344+((step)&1)*16:25344+((step)&1)*16+4], m.arena[25632+((step)&1)*16:25632+((step)&1)*16+4])
 		// d.gru/t[step]/n_pre_matmul.1: MatMul N×8
-		rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25696:25696+n*4], 4, m.arena[34288:34288+32], 8, 0, m.arena[6272:6272+n*8], 8)
+		rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25312:25312+n*4], 4, m.arena[33904:33904+32], 8, 0, m.arena[6272:6272+n*8], 8)
 		// d.gru/t[step]/n_pre_matmul.2: MatMul 4×8
-		rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25696:25696+n*4], 4, m.arena[27136+step*64:27136+step*64+n*8], 8, 1, m.arena[25760:25760+32], 8)
+		rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[26752+step*64:26752+step*64+n*8], 8, 1, m.arena[25376:25376+32], 8)
 		// d.gru/t[step]/n_pre_matmul.3: Add 4×8: written in place by its SliceGrads, no code
 		// d.gru/t[step]/xrh.1: Slice N×4
-		m.slice4(n, m.arena[6272:6272+n*8], m.arena[25792:25792+n*4])
+		m.slice4(n, m.arena[6272:6272+n*8], m.arena[25408:25408+n*4])
 		// d.gru/t[step]/xrh.2: Slice N×4
-		m.slice5(n, m.arena[6272:6272+n*8], m.arena[25824:25824+n*4])
+		m.slice5(n, m.arena[6272:6272+n*8], m.arena[25440:25440+n*4])
 		// d.gru/t[step]/z.1: SigmoidGrad N×4, fused with d.gru/t[step]/z_h_minus_n.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25856:25856+n*4], m.arena[25632+((step+1)&1)*32:25632+((step+1)&1)*32+n*4], m.arena[30176+step*32:30176+step*32+n*4], m.arena[29856+step*32:29856+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25472:25472+n*4], m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*4], m.arena[29792+step*32:29792+step*32+n*4], m.arena[29472+step*32:29472+step*32+n*4])
 		// d.gru/t[step]/z_pre.1: SliceGrad N×8
-		m.sliceGrad4(n, m.arena[25856:25856+n*4], m.arena[6336:6336+n*8], 4)
+		m.sliceGrad4(n, m.arena[25472:25472+n*4], m.arena[6336:6336+n*8], 4)
 		// d.gru/t[step]/r.1: SigmoidGrad N×4, fused with d.gru/t[step]/rh.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[34064:34064+n*4], m.arena[25824:25824+n*4], m.arena[30336+(step-1)*32:30336+(step-1)*32+n*4], m.arena[29696+step*32:29696+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[25440:25440+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4], m.arena[29312+step*32:29312+step*32+n*4])
 		// d.gru/t[step]/r_pre.1: SliceGrad N×8
-		m.sliceGrad4(n, m.arena[34064:34064+n*4], m.arena[6336:6336+n*8], 0)
+		m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[6336:6336+n*8], 0)
 		// d.gru/t[step]/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 		// d.gru/t[step]/rz.1: ChannelSum 8
-		m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25888+((step)&1)*16:]))
+		m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25504+((step)&1)*16:]))
 		// d.gru/t[step]/rz.2: Add 8
-		m.add(n, m.arena[26048+((step+1)&1)*16:26048+((step+1)&1)*16+8], m.arena[25888+((step)&1)*16:25888+((step)&1)*16+8], m.arena[26048+((step)&1)*16:26048+((step)&1)*16+8])
+		m.add(n, m.arena[25664+((step+1)&1)*16:25664+((step+1)&1)*16+8], m.arena[25504+((step)&1)*16:25504+((step)&1)*16+8], m.arena[25664+((step)&1)*16:25664+((step)&1)*16+8])
 		// d.gru/t[step]/rz_matmul.1: MatMul N×8
-		rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[34000:34000+64], 8, 0, m.arena[25504:25504+n*8], 8)
+		rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[25120:25120+n*8], 8)
 		// d.gru/t[step]/rz_matmul.2: MatMul 8×8
-		rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26816+step*64:26816+step*64+n*8], 8, 1, m.arena[25568:25568+64], 8)
+		rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26432+step*64:26432+step*64+n*8], 8, 1, m.arena[25184:25184+64], 8)
 		// d.gru/t[step]/rz_matmul.3: Add 8×8: written in place by its SliceGrads, no code
 		// d.gru/t[step]/xh.1: Slice N×4
-		m.slice4(n, m.arena[25504:25504+n*8], m.arena[25920:25920+n*4])
+		m.slice4(n, m.arena[25120:25120+n*8], m.arena[25536:25536+n*4])
 		// d.gru/t[step]/xh.2: Slice N×4
-		m.slice5(n, m.arena[25504:25504+n*8], m.arena[25952:25952+n*4])
+		m.slice5(n, m.arena[25120:25120+n*8], m.arena[25568:25568+n*4])
 		// d.gru/t[step]/xh.3: Add N×4
-		m.add(n, m.arena[25792:25792+n*4], m.arena[25920:25920+n*4], m.arena[25984:25984+n*4])
+		m.add(n, m.arena[25408:25408+n*4], m.arena[25536:25536+n*4], m.arena[25600:25600+n*4])
 		// d.gru/t[step]/xh.4: Add N×4, fused with d.gru/t[step]/h_minus_n.2 (Add), d.gru/t[step]/rh.2 (Mul), d.gru/t[step]/rh.3 (Add)
-		m.addMulAddAdd(n, m.arena[25632+((step)&1)*32:25632+((step)&1)*32+n*4], m.arena[34224:34224+n*4], m.arena[34128:34128+n*4], m.arena[25824:25824+n*4], m.arena[29696+step*32:29696+step*32+n*4], m.arena[25952:25952+n*4])
+		m.addMulAddAdd(n, m.arena[25248+((step)&1)*32:25248+((step)&1)*32+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[25440:25440+n*4], m.arena[29312+step*32:29312+step*32+n*4], m.arena[25568:25568+n*4])
 		// d.gru/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.gru/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[25984:25984+n*4], m.arena[25344:25344+n*20], step)
+		m.sliceGrad3(n, m.arena[25600:25600+n*4], m.arena[24960:24960+n*20], step)
 		// d.gru/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.gru/t0/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[25664:25664+n*4], m.arena[29856:29856+n*4], m.arena[34128:34128+n*4])
+	m.mul(n, m.arena[25280:25280+n*4], m.arena[29472:29472+n*4], m.arena[33744:33744+n*4])
 	// d.gru/t0/n.1: TanhGrad N×4, fused with d.gru/t0/h_minus_n.1 (Scale), d.gru/t0/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25696:25696+n*4], m.arena[34128:34128+n*4], m.arena[25664:25664+n*4], m.arena[30016:30016+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25312:25312+n*4], m.arena[33744:33744+n*4], m.arena[25280:25280+n*4], m.arena[29632:29632+n*4])
 	// d.gru/t0/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25696:25696+n*4], (*[4]float32)(m.arena[25728:]))
+	m.channelSum8(n, m.arena[25312:25312+n*4], (*[4]float32)(m.arena[25344:]))
 	// d.gru/t0/n_pre.2: Add 4
-	m.add(n, m.arena[26032:26032+4], m.arena[25728:25728+4], m.arena[26016:26016+4])
+	m.add(n, m.arena[25648:25648+4], m.arena[25344:25344+4], m.arena[25632:25632+4])
 	// d.gru/t0/n_pre_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25696:25696+n*4], 4, m.arena[34288:34288+32], 8, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25312:25312+n*4], 4, m.arena[33904:33904+32], 8, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t0/n_pre_matmul.2: MatMul 4×8
-	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25696:25696+n*4], 4, m.arena[27136:27136+n*8], 8, 1, m.arena[25760:25760+32], 8)
+	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[26752:26752+n*8], 8, 1, m.arena[25376:25376+32], 8)
 	// d.gru/t0/n_pre_matmul.3: Add 4×8: written in place by its SliceGrads, no code
 	// d.gru/t0/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[25792:25792+n*4])
+	m.slice4(n, m.arena[6272:6272+n*8], m.arena[25408:25408+n*4])
 	// d.gru/t0/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[25824:25824+n*4])
+	m.slice5(n, m.arena[6272:6272+n*8], m.arena[25440:25440+n*4])
 	// d.gru/t0/z.1: SigmoidGrad N×4, fused with d.gru/t0/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25856:25856+n*4], m.arena[25664:25664+n*4], m.arena[30176:30176+n*4], m.arena[29856:29856+n*4])
+	m.mulSigmoidGrad(n, m.arena[25472:25472+n*4], m.arena[25280:25280+n*4], m.arena[29792:29792+n*4], m.arena[29472:29472+n*4])
 	// d.gru/t0/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[25856:25856+n*4], m.arena[6336:6336+n*8], 4)
+	m.sliceGrad4(n, m.arena[25472:25472+n*4], m.arena[6336:6336+n*8], 4)
 	// d.gru/t0/r.1: SigmoidGrad N×4, fused with d.gru/t0/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34064:34064+n*4], m.arena[25824:25824+n*4], m.arena[34192:34192+n*4], m.arena[29696:29696+n*4])
+	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[25440:25440+n*4], m.arena[33808:33808+n*4], m.arena[29312:29312+n*4])
 	// d.gru/t0/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[34064:34064+n*4], m.arena[6336:6336+n*8], 0)
+	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[6336:6336+n*8], 0)
 	// d.gru/t0/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t0/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25888:]))
+	m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25504:]))
 	// d.gru/t0/rz.2: Add 8
-	m.add(n, m.arena[26064:26064+8], m.arena[25888:25888+8], m.arena[26048:26048+8])
+	m.add(n, m.arena[25680:25680+8], m.arena[25504:25504+8], m.arena[25664:25664+8])
 	// d.gru/t0/rz_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[34000:34000+64], 8, 0, m.arena[25504:25504+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[25120:25120+n*8], 8)
 	// d.gru/t0/rz_matmul.2: MatMul 8×8
-	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26816:26816+n*8], 8, 1, m.arena[25568:25568+64], 8)
+	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26432:26432+n*8], 8, 1, m.arena[25184:25184+64], 8)
 	// d.gru/t0/rz_matmul.3: Add 8×8: written in place by its SliceGrads, no code
 	// d.gru/t0/xh.1: Slice N×4
-	m.slice4(n, m.arena[25504:25504+n*8], m.arena[25920:25920+n*4])
+	m.slice4(n, m.arena[25120:25120+n*8], m.arena[25536:25536+n*4])
 	// d.gru/t0/xh.2: Slice N×4
-	m.slice5(n, m.arena[25504:25504+n*8], m.arena[25952:25952+n*4])
+	m.slice5(n, m.arena[25120:25120+n*8], m.arena[25568:25568+n*4])
 	// d.gru/t0/xh.3: Add N×4
-	m.add(n, m.arena[25792:25792+n*4], m.arena[25920:25920+n*4], m.arena[25984:25984+n*4])
+	m.add(n, m.arena[25408:25408+n*4], m.arena[25536:25536+n*4], m.arena[25600:25600+n*4])
 	// d.gru/t0/xh.4: Add N×4, fused with d.gru/t0/rh.2 (Mul), d.gru/t0/rh.3 (Add)
-	m.mulAddAdd(n, m.arena[25632:25632+n*4], m.arena[25824:25824+n*4], m.arena[29696:29696+n*4], m.arena[34128:34128+n*4], m.arena[25952:25952+n*4])
+	m.mulAddAdd(n, m.arena[25248:25248+n*4], m.arena[25440:25440+n*4], m.arena[29312:29312+n*4], m.arena[33744:33744+n*4], m.arena[25568:25568+n*4])
 	// d.gru/t0/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25984:25984+n*4], m.arena[25344:25344+n*20], 0)
+	m.sliceGrad3(n, m.arena[25600:25600+n*4], m.arena[24960:24960+n*20], 0)
 	// d.gru/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/weight_n.1: Slice 4×4
-	m.slice37(n, m.arena[25760:25760+32], m.arena[26080:26080+16])
+	m.slice37(n, m.arena[25376:25376+32], m.arena[25696:25696+16])
 	// d.gru/weight_n.2: Slice 4×4
-	m.slice38(n, m.arena[25760:25760+32], m.arena[26096:26096+16])
+	m.slice38(n, m.arena[25376:25376+32], m.arena[25712:25712+16])
 	// d.gru/weight_hn.1: SliceGrad 12×4
-	m.sliceGrad5(n, m.arena[26096:26096+16], m.gruWeightHhL0Grad[:], 8)
+	m.sliceGrad5(n, m.arena[25712:25712+16], m.gruWeightHhL0Grad[:], 8)
 	// d.gru/weight_in.1: SliceGrad 12×4
-	m.sliceGrad5(n, m.arena[26080:26080+16], m.gruWeightIhL0Grad[:], 8)
+	m.sliceGrad5(n, m.arena[25696:25696+16], m.gruWeightIhL0Grad[:], 8)
 	// d.gru/bias_hn.1: SliceGrad 12
-	m.sliceGrad6(n, m.arena[26016:26016+4], m.arena[34288:34288+12], 8)
+	m.sliceGrad6(n, m.arena[25632:25632+4], m.arena[33904:33904+12], 8)
 	// d.gru/bias_rz.1: SliceGrad 12
-	m.sliceGrad7(n, m.arena[26048:26048+8], m.arena[34288:34288+12], 0)
+	m.sliceGrad7(n, m.arena[25664:25664+8], m.arena[33904:33904+12], 0)
 	// d.gru/bias.1: Add 12: written in place by its SliceGrads, no code
 	// d.gru/weight_rz.1: Slice 8×4
-	m.slice39(n, m.arena[25568:25568+64], m.arena[34128:34128+32])
+	m.slice39(n, m.arena[25184:25184+64], m.arena[33744:33744+32])
 	// d.gru/weight_rz.2: Slice 8×4
-	m.slice40(n, m.arena[25568:25568+64], m.arena[34224:34224+32])
+	m.slice40(n, m.arena[25184:25184+64], m.arena[33840:33840+32])
 	// d.gru/weight_hh_rz.1: SliceGrad 12×4
-	m.sliceGrad8(n, m.arena[34224:34224+32], m.gruWeightHhL0Grad[:], 0)
+	m.sliceGrad8(n, m.arena[33840:33840+32], m.gruWeightHhL0Grad[:], 0)
 	// d.gru/weight_hh_rz.2: Add 12×4: written in place by its SliceGrads, no code
 	// d.gru/weight_ih_rz.1: SliceGrad 12×4
-	m.sliceGrad8(n, m.arena[34128:34128+32], m.gruWeightIhL0Grad[:], 0)
+	m.sliceGrad8(n, m.arena[33744:33744+32], m.gruWeightIhL0Grad[:], 0)
 	// d.gru/weight_ih_rz.2: Add 12×4: written in place by its SliceGrads, no code
 	// d.gru/dropped.1: Mul N×5×4
-	m.mul(n, m.arena[25344:25344+n*20], m.arena[29536:29536+n*20], m.arena[29536:29536+n*20])
+	m.mul(n, m.arena[24960:24960+n*20], m.arena[29152:29152+n*20], m.arena[29152:29152+n*20])
 	// d.rnn/sequence.1: Reshape N×20: a view, no code
 	// d.rnn/t4/h.1@1: Slice N×4
-	m.slice19(n, m.arena[29536:29536+n*20], m.arena[34128:34128+n*4])
+	m.slice19(n, m.arena[29152:29152+n*20], m.arena[33744:33744+n*4])
 	// d.rnn/t4/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[29504:29504+n*4], m.arena[34128:34128+n*4], m.arena[34224:34224+n*4])
+	m.reluGrad(n, m.arena[29120:29120+n*4], m.arena[33744:33744+n*4], m.arena[33840:33840+n*4])
 	// d.rnn/t4/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[34224:34224+n*4], (*[4]float32)(m.arena[34128:]))
+	m.channelSum8(n, m.arena[33840:33840+n*4], (*[4]float32)(m.arena[33744:]))
 	// d.rnn/t4/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 4, 1, m.arena[34224:34224+n*4], 4, m.arena[34256:34256+28], 7, 0, m.arena[6272:6272+n*7], 7)
+	rt.GemmP(m.pool, false, false, n, 7, 4, 1, m.arena[33840:33840+n*4], 4, m.arena[33872:33872+28], 7, 0, m.arena[6272:6272+n*7], 7)
 	// d.rnn/t4/gates_matmul.2: MatMul 4×7
-	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[34224:34224+n*4], 4, m.arena[26752:26752+n*7], 7, 0, m.arena[25344:25344+28], 7)
+	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26368:26368+n*7], 7, 0, m.arena[24960:24960+28], 7)
 	// d.rnn/t4/xh.1: Slice N×4
-	m.slice25(n, m.arena[6272:6272+n*7], m.arena[25376:25376+n*4])
+	m.slice25(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
 	// d.rnn/t4/xh.2@0: Slice N×4
-	m.slice34(n, m.arena[29536:29536+n*20], m.arena[25408:25408+n*4])
+	m.slice34(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4])
 	// d.rnn/t4/xh.2: Add N×4
-	m.add(n, m.arena[25408:25408+n*4], m.arena[25376:25376+n*4], m.arena[6336:6336+n*4])
+	m.add(n, m.arena[25024:25024+n*4], m.arena[24992:24992+n*4], m.arena[6336:6336+n*4])
 	// d.rnn/t3/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[29472:29472+n*4], m.arena[6336:6336+n*4], m.arena[34224:34224+n*4])
+	m.reluGrad(n, m.arena[29088:29088+n*4], m.arena[6336:6336+n*4], m.arena[33840:33840+n*4])
 	// d.rnn/t3/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[34224:34224+n*4], (*[4]float32)(m.arena[34144:]))
+	m.channelSum8(n, m.arena[33840:33840+n*4], (*[4]float32)(m.arena[33760:]))
 	// d.rnn/t3/gates.2: Add 4
-	m.add(n, m.arena[34128:34128+4], m.arena[34144:34144+4], m.arena[31824:31824+4])
+	m.add(n, m.arena[33744:33744+4], m.arena[33760:33760+4], m.arena[31440:31440+4])
 	// d.rnn/t3/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 4, 1, m.arena[34224:34224+n*4], 4, m.arena[34256:34256+28], 7, 0, m.arena[6272:6272+n*7], 7)
+	rt.GemmP(m.pool, false, false, n, 7, 4, 1, m.arena[33840:33840+n*4], 4, m.arena[33872:33872+28], 7, 0, m.arena[6272:6272+n*7], 7)
 	// d.rnn/t3/gates_matmul.2: MatMul 4×7
-	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[34224:34224+n*4], 4, m.arena[26688:26688+n*7], 7, 1, m.arena[25344:25344+28], 7)
+	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26304:26304+n*7], 7, 1, m.arena[24960:24960+28], 7)
 	// d.rnn/t3/gates_matmul.3: Add 4×7: written in place by its SliceGrads, no code
 	// d.rnn/t3/xh.1: Slice N×4
-	m.slice25(n, m.arena[6272:6272+n*7], m.arena[25376:25376+n*4])
+	m.slice25(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
 	// d.rnn/t3/xh.2@0: Slice N×4
-	m.slice35(n, m.arena[29536:29536+n*20], m.arena[25408:25408+n*4])
+	m.slice35(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4])
 	// d.rnn/t3/xh.2: Add N×4
-	m.add(n, m.arena[25408:25408+n*4], m.arena[25376:25376+n*4], m.arena[6368:6368+n*4])
+	m.add(n, m.arena[25024:25024+n*4], m.arena[24992:24992+n*4], m.arena[6368:6368+n*4])
 	// d.rnn/t2 … d.rnn/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.rnn/t[step]/h.1: ReluGrad N×4
-		m.reluGrad(n, m.arena[29376+step*32:29376+step*32+n*4], m.arena[6336+((step+1)&1)*32:6336+((step+1)&1)*32+n*4], m.arena[34224:34224+n*4])
+		m.reluGrad(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6336+((step+1)&1)*32:6336+((step+1)&1)*32+n*4], m.arena[33840:33840+n*4])
 		// d.rnn/t[step]/gates.1: ChannelSum 4
-		m.channelSum8(n, m.arena[34224:34224+n*4], (*[4]float32)(m.arena[34128+((step)&1)*16:]))
+		m.channelSum8(n, m.arena[33840:33840+n*4], (*[4]float32)(m.arena[33744+((step)&1)*16:]))
 		// d.rnn/t[step]/gates.2: Add 4
-		m.add(n, m.arena[31808+((step+1)&1)*16:31808+((step+1)&1)*16+4], m.arena[34128+((step)&1)*16:34128+((step)&1)*16+4], m.arena[31808+((step)&1)*16:31808+((step)&1)*16+4])
+		m.add(n, m.arena[31424+((step+1)&1)*16:31424+((step+1)&1)*16+4], m.arena[33744+((step)&1)*16:33744+((step)&1)*16+4], m.arena[31424+((step)&1)*16:31424+((step)&1)*16+4])
 		// d.rnn/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmP(m.pool, false, false, n, 7, 4, 1, m.arena[34224:34224+n*4], 4, m.arena[34256:34256+28], 7, 0, m.arena[6272:6272+n*7], 7)
+		rt.GemmP(m.pool, false, false, n, 7, 4, 1, m.arena[33840:33840+n*4], 4, m.arena[33872:33872+28], 7, 0, m.arena[6272:6272+n*7], 7)
 		// d.rnn/t[step]/gates_matmul.2: MatMul 4×7
-		rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[34224:34224+n*4], 4, m.arena[26496+step*64:26496+step*64+n*7], 7, 1, m.arena[25344:25344+28], 7)
+		rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26112+step*64:26112+step*64+n*7], 7, 1, m.arena[24960:24960+28], 7)
 		// d.rnn/t[step]/gates_matmul.3: Add 4×7: written in place by its SliceGrads, no code
 		// d.rnn/t[step]/xh.1: Slice N×4
-		m.slice25(n, m.arena[6272:6272+n*7], m.arena[25376:25376+n*4])
+		m.slice25(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
 		// d.rnn/t[step]/xh.2@0: Slice N×4
-		m.slice36(n, m.arena[29536:29536+n*20], m.arena[25408:25408+n*4], 4*step-4)
+		m.slice36(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4], 4*step-4)
 		// d.rnn/t[step]/xh.2: Add N×4
-		m.add(n, m.arena[25408:25408+n*4], m.arena[25376:25376+n*4], m.arena[6336+((step)&1)*32:6336+((step)&1)*32+n*4])
+		m.add(n, m.arena[25024:25024+n*4], m.arena[24992:24992+n*4], m.arena[6336+((step)&1)*32:6336+((step)&1)*32+n*4])
 	}
 	// d.rnn/t0/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[29376:29376+n*4], m.arena[6368:6368+n*4], m.arena[34224:34224+n*4])
+	m.reluGrad(n, m.arena[28992:28992+n*4], m.arena[6368:6368+n*4], m.arena[33840:33840+n*4])
 	// d.rnn/t0/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[34224:34224+n*4], (*[4]float32)(m.arena[34128:]))
+	m.channelSum8(n, m.arena[33840:33840+n*4], (*[4]float32)(m.arena[33744:]))
 	// d.rnn/t0/gates.2: Add 4
-	m.add(n, m.arena[31824:31824+4], m.arena[34128:34128+4], m.arena[31808:31808+4])
+	m.add(n, m.arena[31440:31440+4], m.arena[33744:33744+4], m.arena[31424:31424+4])
 	// d.rnn/t0/gates_matmul.1: MatMul 4×7
-	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[34224:34224+n*4], 4, m.arena[26496:26496+n*7], 7, 1, m.arena[25344:25344+28], 7)
+	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26112:26112+n*7], 7, 1, m.arena[24960:24960+28], 7)
 	// d.rnn/t0/gates_matmul.2: Add 4×7: written in place by its SliceGrads, no code
 	// d.rnn/weight.1: Slice 4×3
-	m.slice41(n, m.arena[25344:25344+28], m.rnnWeightIhL0Grad[:])
+	m.slice41(n, m.arena[24960:24960+28], m.rnnWeightIhL0Grad[:])
 	// d.rnn/weight.2: Slice 4×4
-	m.slice42(n, m.arena[25344:25344+28], m.rnnWeightHhL0Grad[:])
+	m.slice42(n, m.arena[24960:24960+28], m.rnnWeightHhL0Grad[:])
 	// d.h0/tanh.1: TanhGrad N×4
-	m.tanhGrad(n, m.arena[34192:34192+n*4], m.arena[25632:25632+n*4], m.arena[34192:34192+n*4])
+	m.tanhGrad(n, m.arena[33808:33808+n*4], m.arena[25248:25248+n*4], m.arena[33808:33808+n*4])
 	// d.h0/bias.1: ChannelSum 4
-	m.channelSum8(n, m.arena[34192:34192+n*4], &m.h0BiasGrad)
+	m.channelSum8(n, m.arena[33808:33808+n*4], &m.h0BiasGrad)
 	// d.h0.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[34192:34192+n*4], 4, m.h0Weight[:], 4, 1, m.arena[34096:34096+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[33808:33808+n*4], 4, m.h0Weight[:], 4, 1, m.arena[33712:33712+n*4], 4)
 	// d.h0.2: MatMul 4×4
-	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[34192:34192+n*4], 4, m.arena[34160:34160+n*4], 4, 0, m.h0WeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[33808:33808+n*4], 4, m.arena[33776:33776+n*4], 4, 0, m.h0WeightGrad[:], 4)
 	// d.h0.3: Add N×4: written in place by its SliceGrads, no code
 	// d.gap_concat.1: Slice N×2
-	m.slice43(n, m.arena[34096:34096+n*4], m.arena[34304:34304+n*2])
+	m.slice43(n, m.arena[33712:33712+n*4], m.arena[33920:33920+n*2])
 	// d.gap_concat.2: Slice N×2
-	m.slice44(n, m.arena[34096:34096+n*4], m.arena[34320:34320+n*2])
+	m.slice44(n, m.arena[33712:33712+n*4], m.arena[33936:33936+n*2])
 	// d.gap_pads.1: GlobalAvgPool2DGrad N×2×4×8
-	m.globalAvgPool2DGrad(n, m.arena[34320:34320+n*2], m.arena[14944:14944+n*64])
+	m.globalAvgPool2DGrad(n, m.arena[33936:33936+n*2], m.arena[14944:14944+n*64])
 	// d.gap_valid.1: GlobalAvgPool2DGrad N×2×6×9
-	m.globalAvgPool2DGrad2(n, m.arena[34304:34304+n*2], m.arena[14080:14080+n*108])
+	m.globalAvgPool2DGrad2(n, m.arena[33920:33920+n*2], m.arena[14080:14080+n*108])
 	// d.deconv_pads/bias.1: ChannelSum 2
 	m.channelSum10(n, m.arena[14944:14944+n*64], &m.deconvPadsBiasGrad)
 	// d.deconv_pads.1: Conv2D N×6×2×4
-	m.conv2D4(n, m.arena[14944:14944+n*64], m.deconvPadsWeight[:], m.arena[25344:25344+n*48])
+	m.conv2D2(n, m.arena[14944:14944+n*64], m.deconvPadsWeight[:], m.arena[24960:24960+n*48])
 	// d.deconv_pads.2: Conv2DFilterGrad 6×2×3×3
-	m.conv2DFilterGrad(n, m.arena[14944:14944+n*64], m.arena[24960:24960+n*48], m.deconvPadsWeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[14944:14944+n*64], m.arena[24576:24576+n*48], m.deconvPadsWeightGrad[:])
 	// d.deconv_valid.1: Conv2D N×6×2×4
-	m.conv2D5(n, m.arena[14080:14080+n*108], m.deconvValidWeight[:], m.arena[25728:25728+n*48])
+	m.conv2D3(n, m.arena[14080:14080+n*108], m.deconvValidWeight[:], m.arena[25344:25344+n*48])
 	// d.deconv_valid.2: Conv2DFilterGrad 6×2×2×3
-	m.conv2DFilterGrad2(n, m.arena[14080:14080+n*108], m.arena[24960:24960+n*48], m.deconvValidWeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[14080:14080+n*108], m.arena[24576:24576+n*48], m.deconvValidWeightGrad[:])
 	// d.deconv_same/sigmoid.1: SigmoidGrad N×3×8×8, fused with d.huber.2 (Add), d.mae.2 (Add), d.mse.2 (Add)
 	m.addAddAddSigmoidGrad(n, m.arena[15616:15616+n*192], m.arena[15616:15616+n*192], m.arena[17152:17152+n*192], m.arena[18688:18688+n*192], m.arena[20224:20224+n*192], m.arena[12544:12544+n*192])
 	// d.deconv_same/bias.1: ChannelSum 3
 	m.channelSum11(n, m.arena[15616:15616+n*192], &m.deconvSameBiasGrad)
 	// d.deconv_same.1: Conv2D N×6×4×4
-	m.conv2D6(n, m.arena[15616:15616+n*192], m.deconvSameWeight[:], m.arena[12544:12544+n*96])
+	m.conv2D4(n, m.arena[15616:15616+n*192], m.deconvSameWeight[:], m.arena[12544:12544+n*96])
 	// d.deconv_same.2: Conv2DFilterGrad 6×3×3×3
 	m.conv2DFilterGrad3(n, m.arena[15616:15616+n*192], m.arena[22784:22784+n*96], m.deconvSameWeightGrad[:])
 	// d.upsample.1: UpSample2DGrad N×6×2×4
-	m.upSample2DGrad(n, m.arena[12544:12544+n*96], m.arena[24960:24960+n*48])
+	m.upSample2DGrad(n, m.arena[12544:12544+n*96], m.arena[22784:22784+n*48])
 	// d.conv_strided/leaky_relu.1: LeakyReluGrad N×6×2×4, fused with d.deconv_pads.3 (Add), d.deconv_valid.3 (Add), d.upsample.2 (Add)
-	m.addAddAddLeakyReluGrad(n, m.arena[26112:26112+n*48], m.arena[26112:26112+n*48], m.arena[25344:25344+n*48], m.arena[25728:25728+n*48], m.arena[24960:24960+n*48], m.arena[24576:24576+n*48])
+	m.addAddAddLeakyReluGrad(n, m.arena[25728:25728+n*48], m.arena[25728:25728+n*48], m.arena[24960:24960+n*48], m.arena[25344:25344+n*48], m.arena[22784:22784+n*48], m.arena[24576:24576+n*48])
 	// d.conv_strided/bias.1: ChannelSum 6
-	m.channelSum12(n, m.arena[26112:26112+n*48], &m.convStridedBiasGrad)
+	m.channelSum12(n, m.arena[25728:25728+n*48], &m.convStridedBiasGrad)
 	// d.conv_strided.1: Conv2DTranspose N×8×4×4
-	m.conv2DTranspose4(n, m.arena[26112:26112+n*48], m.convStridedWeight[:], m.arena[12544:12544+n*128])
+	m.conv2DTranspose4(n, m.arena[25728:25728+n*48], m.convStridedWeight[:], m.arena[12544:12544+n*128])
 	// d.conv_strided.2: Conv2DFilterGrad 6×8×3×2
-	m.conv2DFilterGrad4(n, m.arena[21760:21760+n*128], m.arena[26112:26112+n*48], m.convStridedWeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[21760:21760+n*128], m.arena[25728:25728+n*48], m.convStridedWeightGrad[:])
 	// d.max_pool_pads.1: MaxPool2DGrad N×8×4×4
 	m.maxPool2DGrad(n, m.arena[5248:5248+n*128], m.arena[12544:12544+n*128], m.arena[13568:13568+n*128])
 	// d.concat.1: Slice N×4×4×4
@@ -1590,19 +1578,19 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn/normalized.2: Mul N×4×8×8
 	m.mul(n, m.arena[:n*256], m.arena[8448:8448+n*256], m.arena[2048:2048+n*256])
 	// d.bn/normalized.3: ChannelSum 4
-	m.channelSum13(n, m.arena[2048:2048+n*256], (*[4]float32)(m.arena[34304:]))
+	m.channelSum13(n, m.arena[2048:2048+n*256], (*[4]float32)(m.arena[33920:]))
 	// d.bn/inv_std.4: Scale 4, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[34304:34304+4], m.arena[34352:34352+4], m.arena[34304:34304+4])
+	m.squareMulMulScale(n, m.arena[33920:33920+4], m.arena[33968:33968+4], m.arena[33920:33920+4])
 	// d.bn/var.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[34304:]), m.arena[2048:2048+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[33920:]), m.arena[2048:2048+n*256])
 	// d.bn/sq.3: Add N×4×8×8, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[:n*256], m.arena[:n*256], (*[4]float32)(m.arena[34352:]), m.arena[2048:2048+n*256], m.arena[8448:8448+n*256])
+	m.channelMulMulScaleAdd2(n, m.arena[:n*256], m.arena[:n*256], (*[4]float32)(m.arena[33968:]), m.arena[2048:2048+n*256], m.arena[8448:8448+n*256])
 	// d.bn/centered.1: ChannelSum 4
-	m.channelSum13(n, m.arena[:n*256], (*[4]float32)(m.arena[34304:]))
+	m.channelSum13(n, m.arena[:n*256], (*[4]float32)(m.arena[33920:]))
 	// d.bn/neg_mean.1: Scale 4
-	m.scale(n, m.arena[34304:34304+4], m.arena[34304:34304+4])
+	m.scale(n, m.arena[33920:33920+4], m.arena[33920:33920+4])
 	// d.bn/mean.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[34304:]), m.arena[2048:2048+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[33920:]), m.arena[2048:2048+n*256])
 	// d.conv_same/relu.1: ReluGrad N×4×8×8, fused with d.bn/mean.2 (Add)
 	m.addReluGrad(n, m.arena[:n*256], m.arena[:n*256], m.arena[2048:2048+n*256], m.arena[6400:6400+n*256])
 	// d.conv_same/bias.1: ChannelSum 4
@@ -1610,15 +1598,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_same.1: Conv2DFilterGrad 4×3×3×3
 	m.conv2DFilterGrad6(n, image, m.arena[:n*256], m.convSameWeightGrad[:])
 	m.derived = false
-	copy(m.rnnBiasIhL0Grad[:], m.arena[31808:31808+4])
-	copy(m.rnnBiasHhL0Grad[:], m.arena[31808:31808+4])
-	copy(m.gruBiasIhL0Grad[:], m.arena[34288:34288+12])
-	copy(m.gruBiasHhL0Grad[:], m.arena[34288:34288+12])
-	copy(m.bilstmBiasIhL0Grad[:], m.arena[31776:31776+12])
-	copy(m.bilstmBiasHhL0Grad[:], m.arena[31776:31776+12])
-	copy(m.bilstmBiasIhL0ReverseGrad[:], m.arena[32736:32736+12])
-	copy(m.bilstmBiasHhL0ReverseGrad[:], m.arena[32736:32736+12])
-	loss := m.arena[34432]
+	copy(m.rnnBiasIhL0Grad[:], m.arena[31424:31424+4])
+	copy(m.rnnBiasHhL0Grad[:], m.arena[31424:31424+4])
+	copy(m.gruBiasIhL0Grad[:], m.arena[33904:33904+12])
+	copy(m.gruBiasHhL0Grad[:], m.arena[33904:33904+12])
+	copy(m.bilstmBiasIhL0Grad[:], m.arena[31392:31392+12])
+	copy(m.bilstmBiasHhL0Grad[:], m.arena[31392:31392+12])
+	copy(m.bilstmBiasIhL0ReverseGrad[:], m.arena[32352:32352+12])
+	copy(m.bilstmBiasHhL0ReverseGrad[:], m.arena[32352:32352+12])
+	loss := m.arena[34048]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

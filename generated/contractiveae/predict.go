@@ -28,14 +28,17 @@ func (m *Model) Predict(n int, image []float32, recon []float32, code []float32)
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// code: MatMul N×64
-	rt.GemmP(m.pool, false, true, n, 64, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[:n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, image, 784, &m.codeWeightPacked, 0, m.arena[:n*64], 64)
 	// code/bias: BiasAdd N×64
 	m.biasAdd(n, m.arena[:n*64], m.arena[:n*64], &m.codeBias)
 	// code/sigmoid: Sigmoid N×64
 	m.sigmoid(n, m.arena[:n*64], code)
 	// out: MatMul N×784
-	rt.GemmP(m.pool, false, true, n, 784, 64, 1, code, 64, m.outWeight[:], 64, 0, m.arena[:n*784], 784)
+	rt.GemmPackedP(m.pool, false, n, 1, code, 64, &m.outWeightPacked, 0, m.arena[:n*784], 784)
 	// out/bias: BiasAdd N×784
 	m.biasAdd2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// out/sigmoid: Sigmoid N×784
@@ -59,14 +62,17 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return 0, err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// code: MatMul N×64
-	rt.GemmP(m.pool, false, true, n, 64, 784, 1, image, 784, m.codeWeight[:], 784, 0, m.arena[50176:50176+n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, image, 784, &m.codeWeightPacked, 0, m.arena[50176:50176+n*64], 64)
 	// code/bias: BiasAdd N×64
 	m.biasAdd(n, m.arena[50176:50176+n*64], m.arena[50176:50176+n*64], &m.codeBias)
 	// code/sigmoid: Sigmoid N×64
 	m.sigmoid(n, m.arena[50176:50176+n*64], m.arena[50176:50176+n*64])
 	// out: MatMul N×784
-	rt.GemmP(m.pool, false, true, n, 784, 64, 1, m.arena[50176:50176+n*64], 64, m.outWeight[:], 64, 0, m.arena[:n*784], 784)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[50176:50176+n*64], 64, &m.outWeightPacked, 0, m.arena[:n*784], 784)
 	// out/bias: BiasAdd N×784
 	m.biasAdd2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// out/sigmoid: Sigmoid N×784
@@ -79,4 +85,14 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	m.scaleAdd(n, m.arena[:1], m.arena[:1], m.arena[54272:54272+1])
 	loss := m.arena[0]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// code.weightᵀ, packed for the products by it
+	m.codeWeightPacked.Pack(true, 784, 64, m.codeWeight[:], 784)
+	// out.weightᵀ, packed for the products by it
+	m.outWeightPacked.Pack(true, 64, 784, m.outWeight[:], 64)
+	m.derived = true
 }

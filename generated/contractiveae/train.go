@@ -73,6 +73,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// d.code.1: MatMul 64×784
 	rt.GemmP(m.pool, true, false, 64, 784, n, 1, m.arena[100352:100352+n*64], 64, image, 784, 1, m.codeWeightGrad[:], 784)
 	// d.code.2: Add 64×784: written in place by its SliceGrads, no code
+	m.derived = false
 	loss := m.arena[108544]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err

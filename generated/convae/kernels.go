@@ -7,28 +7,128 @@ import (
 	"math"
 )
 
-// conv2D computes Conv2D N×16×28×28, for enc1.
-func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:358244])
+// conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×16×14×14, for pool1.
+func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:370788], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 16, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}})
 }
 
-// biasAddRelu computes BiasAdd+Relu N×16×28×28, for enc1/relu.
-func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[16]float32) {
-	for o := range n {
-		yr := (*[12544]float32)(y[o*12544:])
-		x1r := (*[12544]float32)(x1[o*12544:])
-		for c := range 16 {
-			v1c := v1[c]
-			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
+// conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×8×7×7, for pool2.
+func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 7×7
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:146976], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 8, H: 14, W: 14, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}})
+}
+
+// conv2DBiasAddReluMaxPool2D3 computes Conv2D+BiasAdd+Relu+MaxPool2D N×8×4×4, for pool3.
+func (m *Model) conv2DBiasAddReluMaxPool2D3(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×7×7: 7×7 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 4×4
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:84424], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 8, H: 7, W: 7, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}})
+}
+
+// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×8×4×4, for dec1/relu.
+func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×4×4: 4×4 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, n, x, w, y, m.scratch32[:38080], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// upSample2D computes UpSample2D N×8×8×8, for up1.
+func (m *Model) upSample2D(n int, x []float32, y []float32) {
+	for pl := range n * 8 {
+		xp := (*[16]float32)(x[pl*16:])
+		yp := (*[64]float32)(y[pl*64:])
+		for r := range 4 {
+			xr := (*[4]float32)(xp[r*4:])
+			yr := (*[8]float32)(yp[(r*2)*8:])
+			for v, xv := range xr {
+				yr[v*2+0] = xv
+				yr[v*2+1] = xv
 			}
+			*(*[8]float32)(yp[(r*2+1)*8:]) = *yr
 		}
 	}
+}
+
+// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×8×8×8, for dec2/relu.
+func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×8×8: 8×8 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, n, x, w, y, m.scratch32[:104000], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// upSample2D2 computes UpSample2D N×8×16×16, for up2.
+func (m *Model) upSample2D2(n int, x []float32, y []float32) {
+	for pl := range n * 8 {
+		xp := (*[64]float32)(x[pl*64:])
+		yp := (*[256]float32)(y[pl*256:])
+		for r := range 8 {
+			xr := (*[8]float32)(xp[r*8:])
+			yr := (*[16]float32)(yp[(r*2)*16:])
+			for v, xv := range xr {
+				yr[v*2+0] = xv
+				yr[v*2+1] = xv
+			}
+			*(*[16]float32)(yp[(r*2+1)*16:]) = *yr
+		}
+	}
+}
+
+// conv2DBiasAddRelu3 computes Conv2D+BiasAdd+Relu N×16×14×14, for dec3/relu.
+func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 8×16×16: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, m.scratch32[:219968], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// upSample2D3 computes UpSample2D N×16×28×28, for up3.
+func (m *Model) upSample2D3(n int, x []float32, y []float32) {
+	for pl := range n * 16 {
+		xp := (*[196]float32)(x[pl*196:])
+		yp := (*[784]float32)(y[pl*784:])
+		for r := range 14 {
+			xr := (*[14]float32)(xp[r*14:])
+			yr := (*[28]float32)(yp[(r*2)*28:])
+			for v, xv := range xr {
+				yr[v*2+0] = xv
+				yr[v*2+1] = xv
+			}
+			*(*[28]float32)(yp[(r*2+1)*28:]) = *yr
+		}
+	}
+}
+
+// conv2DBiasAdd computes Conv2D+BiasAdd N×1×28×28, for out/bias.
+func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[1]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:138832], rt.Epilogue{Bias: bias[:]})
+}
+
+// sigmoid computes Sigmoid N×1×28×28, for out/sigmoid.
+func (m *Model) sigmoid(n int, x []float32, y []float32) {
+	rt.Sigmoid(y, x)
+}
+
+// bCELoss computes BCELoss scalar, for loss.
+func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
+	t = t[:len(p)]
+	var s float64
+	for i, v := range p {
+		pv := float64(v)
+		tv := float64(t[i])
+		s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
+	}
+	y[0] = float32(s / float64(n*784))
+}
+
+// conv2DBiasAddRelu4 computes Conv2D+BiasAdd+Relu N×16×28×28, for enc1/relu.
+func (m *Model) conv2DBiasAddRelu4(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:370788], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
 // maxPool2D computes MaxPool2D N×16×14×14, for pool1.
@@ -45,28 +145,11 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2D2 computes Conv2D N×8×14×14, for enc2.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×14×14: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:145408])
-}
-
-// biasAddRelu2 computes BiasAdd+Relu N×8×14×14, for enc2/relu.
-func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[8]float32) {
-	for o := range n {
-		yr := (*[1568]float32)(y[o*1568:])
-		x1r := (*[1568]float32)(x1[o*1568:])
-		for c := range 8 {
-			v1c := v1[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddRelu5 computes Conv2D+BiasAdd+Relu N×8×14×14, for enc2/relu.
+func (m *Model) conv2DBiasAddRelu5(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:146976], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
 // maxPool2D2 computes MaxPool2D N×8×7×7, for pool2.
@@ -83,28 +166,11 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2D3 computes Conv2D N×8×7×7, for enc3.
-func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×7×7: 7×7 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:84032])
-}
-
-// biasAddRelu3 computes BiasAdd+Relu N×8×7×7, for enc3/relu.
-func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[8]float32) {
-	for o := range n {
-		yr := (*[392]float32)(y[o*392:])
-		x1r := (*[392]float32)(x1[o*392:])
-		for c := range 8 {
-			v1c := v1[c]
-			yc := (*[49]float32)(yr[c*49:])
-			x1c := (*[49]float32)(x1r[c*49:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddRelu6 computes Conv2D+BiasAdd+Relu N×8×7×7, for enc3/relu.
+func (m *Model) conv2DBiasAddRelu6(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×7×7: 7×7 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:84424], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
 // maxPool2D3 computes MaxPool2D N×8×4×4, for pool3.
@@ -129,272 +195,6 @@ func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
 					}
 				}
 				yp[p*4+q] = xp[best]
-			}
-		}
-	}
-}
-
-// conv2D4 computes Conv2D N×8×4×4, for dec1.
-func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×4×4: 4×4 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, n, x, w, y, m.scratch32[:37952])
-}
-
-// biasAddRelu4 computes BiasAdd+Relu N×8×4×4, for dec1/relu.
-func (m *Model) biasAddRelu4(n int, y []float32, x1 []float32, v1 *[8]float32) {
-	for o := range n {
-		yr := (*[128]float32)(y[o*128:])
-		x1r := (*[128]float32)(x1[o*128:])
-		for c := range 8 {
-			v1c := v1[c]
-			yc := (*[16]float32)(yr[c*16:])
-			x1c := (*[16]float32)(x1r[c*16:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// upSample2D computes UpSample2D N×8×8×8, for up1.
-func (m *Model) upSample2D(n int, x []float32, y []float32) {
-	for pl := range n * 8 {
-		xp := (*[16]float32)(x[pl*16:])
-		yp := (*[64]float32)(y[pl*64:])
-		for r := range 4 {
-			xr := (*[4]float32)(xp[r*4:])
-			yr := (*[8]float32)(yp[(r*2)*8:])
-			for v, xv := range xr {
-				yr[v*2+0] = xv
-				yr[v*2+1] = xv
-			}
-			*(*[8]float32)(yp[(r*2+1)*8:]) = *yr
-		}
-	}
-}
-
-// conv2D5 computes Conv2D N×8×8×8, for dec2.
-func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×8×8: 8×8 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, n, x, w, y, m.scratch32[:103488])
-}
-
-// biasAddRelu5 computes BiasAdd+Relu N×8×8×8, for dec2/relu.
-func (m *Model) biasAddRelu5(n int, y []float32, x1 []float32, v1 *[8]float32) {
-	for o := range n {
-		yr := (*[512]float32)(y[o*512:])
-		x1r := (*[512]float32)(x1[o*512:])
-		for c := range 8 {
-			v1c := v1[c]
-			yc := (*[64]float32)(yr[c*64:])
-			x1c := (*[64]float32)(x1r[c*64:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// upSample2D2 computes UpSample2D N×8×16×16, for up2.
-func (m *Model) upSample2D2(n int, x []float32, y []float32) {
-	for pl := range n * 8 {
-		xp := (*[64]float32)(x[pl*64:])
-		yp := (*[256]float32)(y[pl*256:])
-		for r := range 8 {
-			xr := (*[8]float32)(xp[r*8:])
-			yr := (*[16]float32)(yp[(r*2)*16:])
-			for v, xv := range xr {
-				yr[v*2+0] = xv
-				yr[v*2+1] = xv
-			}
-			*(*[16]float32)(yp[(r*2+1)*16:]) = *yr
-		}
-	}
-}
-
-// conv2D6 computes Conv2D N×16×14×14, for dec3.
-func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 8×16×16: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, m.scratch32[:216832])
-}
-
-// biasAddRelu6 computes BiasAdd+Relu N×16×14×14, for dec3/relu.
-func (m *Model) biasAddRelu6(n int, y []float32, x1 []float32, v1 *[16]float32) {
-	for o := range n {
-		yr := (*[3136]float32)(y[o*3136:])
-		x1r := (*[3136]float32)(x1[o*3136:])
-		for c := range 16 {
-			v1c := v1[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// upSample2D3 computes UpSample2D N×16×28×28, for up3.
-func (m *Model) upSample2D3(n int, x []float32, y []float32) {
-	for pl := range n * 16 {
-		xp := (*[196]float32)(x[pl*196:])
-		yp := (*[784]float32)(y[pl*784:])
-		for r := range 14 {
-			xr := (*[14]float32)(xp[r*14:])
-			yr := (*[28]float32)(yp[(r*2)*28:])
-			for v, xv := range xr {
-				yr[v*2+0] = xv
-				yr[v*2+1] = xv
-			}
-			*(*[28]float32)(yp[(r*2+1)*28:]) = *yr
-		}
-	}
-}
-
-// conv2D7 computes Conv2D N×1×28×28, for out.
-func (m *Model) conv2D7(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:138048])
-}
-
-// biasAdd computes BiasAdd N×1×28×28, for out/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[1]float32) {
-	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
-		yr := (*[784]float32)(y[o*784:])
-		for c := range 1 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
-			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// sigmoid computes Sigmoid N×1×28×28, for out/sigmoid.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	rt.Sigmoid(y, x)
-}
-
-// bCELoss computes BCELoss scalar, for loss.
-func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
-	t = t[:len(p)]
-	var s float64
-	for i, v := range p {
-		pv := float64(v)
-		tv := float64(t[i])
-		s -= tv*max(math.Log(pv), -100) + (1-tv)*max(math.Log(1-pv), -100)
-	}
-	y[0] = float32(s / float64(n*784))
-}
-
-// biasAdd2 computes BiasAdd N×16×28×28, for enc1/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[16]float32) {
-	for o := range n {
-		xr := (*[12544]float32)(x[o*12544:])
-		yr := (*[12544]float32)(y[o*12544:])
-		for c := range 16 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
-			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// relu computes Relu N×16×28×28, for enc1/relu, enc2/relu and 4 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
-// biasAdd3 computes BiasAdd N×8×14×14, for enc2/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[8]float32) {
-	for o := range n {
-		xr := (*[1568]float32)(x[o*1568:])
-		yr := (*[1568]float32)(y[o*1568:])
-		for c := range 8 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd4 computes BiasAdd N×8×7×7, for enc3/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[8]float32) {
-	for o := range n {
-		xr := (*[392]float32)(x[o*392:])
-		yr := (*[392]float32)(y[o*392:])
-		for c := range 8 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
-			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd5 computes BiasAdd N×8×4×4, for dec1/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[8]float32) {
-	for o := range n {
-		xr := (*[128]float32)(x[o*128:])
-		yr := (*[128]float32)(y[o*128:])
-		for c := range 8 {
-			vc := v[c]
-			xc := (*[16]float32)(xr[c*16:])
-			yc := (*[16]float32)(yr[c*16:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd6 computes BiasAdd N×8×8×8, for dec2/bias.
-func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[8]float32) {
-	for o := range n {
-		xr := (*[512]float32)(x[o*512:])
-		yr := (*[512]float32)(y[o*512:])
-		for c := range 8 {
-			vc := v[c]
-			xc := (*[64]float32)(xr[c*64:])
-			yc := (*[64]float32)(yr[c*64:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd7 computes BiasAdd N×16×14×14, for dec3/bias.
-func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[16]float32) {
-	for o := range n {
-		xr := (*[3136]float32)(x[o*3136:])
-		yr := (*[3136]float32)(y[o*3136:])
-		for c := range 16 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
 			}
 		}
 	}

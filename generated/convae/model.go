@@ -14,7 +14,7 @@ const MaxBatch = 32
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 2075920
+const arenaSize = 1611792
 
 //go:embed graph.json
 var graphJSON string
@@ -91,7 +91,7 @@ type Model struct {
 	scratch64 [16]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [358388]float32
+	scratch32 [370788]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 

@@ -24,46 +24,26 @@ func (m *Model) Predict(n int, image []float32, recon []float32) error {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
-	// enc1: Conv2D N×16×28×28
-	m.conv2D(n, image, m.enc1Weight[:], m.arena[:n*12544])
-	// enc1/relu: Relu N×16×28×28, fused with enc1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*12544], m.arena[:n*12544], &m.enc1Bias)
-	// pool1: MaxPool2D N×16×14×14
-	m.maxPool2D(n, m.arena[:n*12544], m.arena[401408:401408+n*3136])
-	// enc2: Conv2D N×8×14×14
-	m.conv2D2(n, m.arena[401408:401408+n*3136], m.enc2Weight[:], m.arena[:n*1568])
-	// enc2/relu: Relu N×8×14×14, fused with enc2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*1568], m.arena[:n*1568], &m.enc2Bias)
-	// pool2: MaxPool2D N×8×7×7
-	m.maxPool2D2(n, m.arena[:n*1568], m.arena[50176:50176+n*392])
-	// enc3: Conv2D N×8×7×7
-	m.conv2D3(n, m.arena[50176:50176+n*392], m.enc3Weight[:], m.arena[:n*392])
-	// enc3/relu: Relu N×8×7×7, fused with enc3/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*392], m.arena[:n*392], &m.enc3Bias)
-	// pool3: MaxPool2D N×8×4×4
-	m.maxPool2D3(n, m.arena[:n*392], m.arena[12544:12544+n*128])
-	// dec1: Conv2D N×8×4×4
-	m.conv2D4(n, m.arena[12544:12544+n*128], m.dec1Weight[:], m.arena[16640:16640+n*128])
-	// dec1/relu: Relu N×8×4×4, fused with dec1/bias (BiasAdd)
-	m.biasAddRelu4(n, m.arena[16640:16640+n*128], m.arena[16640:16640+n*128], &m.dec1Bias)
+	// pool1: MaxPool2D N×16×14×14, fused with enc1 (Conv2D), enc1/bias (BiasAdd), enc1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.enc1Weight[:], &m.enc1Bias, m.arena[:n*3136])
+	// pool2: MaxPool2D N×8×7×7, fused with enc2 (Conv2D), enc2/bias (BiasAdd), enc2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*3136], m.enc2Weight[:], &m.enc2Bias, m.arena[100352:100352+n*392])
+	// pool3: MaxPool2D N×8×4×4, fused with enc3 (Conv2D), enc3/bias (BiasAdd), enc3/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D3(n, m.arena[100352:100352+n*392], m.enc3Weight[:], &m.enc3Bias, m.arena[:n*128])
+	// dec1/relu: Relu N×8×4×4, fused with dec1 (Conv2D), dec1/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, m.arena[:n*128], m.dec1Weight[:], &m.dec1Bias, m.arena[16384:16384+n*128])
 	// up1: UpSample2D N×8×8×8
-	m.upSample2D(n, m.arena[16640:16640+n*128], m.arena[:n*512])
-	// dec2: Conv2D N×8×8×8
-	m.conv2D5(n, m.arena[:n*512], m.dec2Weight[:], m.arena[65536:65536+n*512])
-	// dec2/relu: Relu N×8×8×8, fused with dec2/bias (BiasAdd)
-	m.biasAddRelu5(n, m.arena[65536:65536+n*512], m.arena[65536:65536+n*512], &m.dec2Bias)
+	m.upSample2D(n, m.arena[16384:16384+n*128], m.arena[:n*512])
+	// dec2/relu: Relu N×8×8×8, fused with dec2 (Conv2D), dec2/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*512], m.dec2Weight[:], &m.dec2Bias, m.arena[65536:65536+n*512])
 	// up2: UpSample2D N×8×16×16
 	m.upSample2D2(n, m.arena[65536:65536+n*512], m.arena[:n*2048])
-	// dec3: Conv2D N×16×14×14
-	m.conv2D6(n, m.arena[:n*2048], m.dec3Weight[:], m.arena[401408:401408+n*3136])
-	// dec3/relu: Relu N×16×14×14, fused with dec3/bias (BiasAdd)
-	m.biasAddRelu6(n, m.arena[401408:401408+n*3136], m.arena[401408:401408+n*3136], &m.dec3Bias)
+	// dec3/relu: Relu N×16×14×14, fused with dec3 (Conv2D), dec3/bias (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[:n*2048], m.dec3Weight[:], &m.dec3Bias, m.arena[401408:401408+n*3136])
 	// up3: UpSample2D N×16×28×28
 	m.upSample2D3(n, m.arena[401408:401408+n*3136], m.arena[:n*12544])
-	// out: Conv2D N×1×28×28
-	m.conv2D7(n, m.arena[:n*12544], m.outWeight[:], m.arena[401408:401408+n*784])
-	// out/bias: BiasAdd N×1×28×28
-	m.biasAdd(n, m.arena[401408:401408+n*784], m.arena[401408:401408+n*784], &m.outBias)
+	// out/bias: BiasAdd N×1×28×28, fused with out (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[:n*12544], m.outWeight[:], &m.outBias, m.arena[401408:401408+n*784])
 	// out/sigmoid: Sigmoid N×1×28×28
 	m.sigmoid(n, m.arena[401408:401408+n*784], recon)
 	return nil
@@ -85,46 +65,26 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return 0, err
 	}
-	// enc1: Conv2D N×16×28×28
-	m.conv2D(n, image, m.enc1Weight[:], m.arena[:n*12544])
-	// enc1/relu: Relu N×16×28×28, fused with enc1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*12544], m.arena[:n*12544], &m.enc1Bias)
-	// pool1: MaxPool2D N×16×14×14
-	m.maxPool2D(n, m.arena[:n*12544], m.arena[401408:401408+n*3136])
-	// enc2: Conv2D N×8×14×14
-	m.conv2D2(n, m.arena[401408:401408+n*3136], m.enc2Weight[:], m.arena[:n*1568])
-	// enc2/relu: Relu N×8×14×14, fused with enc2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*1568], m.arena[:n*1568], &m.enc2Bias)
-	// pool2: MaxPool2D N×8×7×7
-	m.maxPool2D2(n, m.arena[:n*1568], m.arena[50176:50176+n*392])
-	// enc3: Conv2D N×8×7×7
-	m.conv2D3(n, m.arena[50176:50176+n*392], m.enc3Weight[:], m.arena[:n*392])
-	// enc3/relu: Relu N×8×7×7, fused with enc3/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*392], m.arena[:n*392], &m.enc3Bias)
-	// pool3: MaxPool2D N×8×4×4
-	m.maxPool2D3(n, m.arena[:n*392], m.arena[12544:12544+n*128])
-	// dec1: Conv2D N×8×4×4
-	m.conv2D4(n, m.arena[12544:12544+n*128], m.dec1Weight[:], m.arena[16640:16640+n*128])
-	// dec1/relu: Relu N×8×4×4, fused with dec1/bias (BiasAdd)
-	m.biasAddRelu4(n, m.arena[16640:16640+n*128], m.arena[16640:16640+n*128], &m.dec1Bias)
+	// pool1: MaxPool2D N×16×14×14, fused with enc1 (Conv2D), enc1/bias (BiasAdd), enc1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.enc1Weight[:], &m.enc1Bias, m.arena[:n*3136])
+	// pool2: MaxPool2D N×8×7×7, fused with enc2 (Conv2D), enc2/bias (BiasAdd), enc2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*3136], m.enc2Weight[:], &m.enc2Bias, m.arena[100352:100352+n*392])
+	// pool3: MaxPool2D N×8×4×4, fused with enc3 (Conv2D), enc3/bias (BiasAdd), enc3/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D3(n, m.arena[100352:100352+n*392], m.enc3Weight[:], &m.enc3Bias, m.arena[:n*128])
+	// dec1/relu: Relu N×8×4×4, fused with dec1 (Conv2D), dec1/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, m.arena[:n*128], m.dec1Weight[:], &m.dec1Bias, m.arena[16384:16384+n*128])
 	// up1: UpSample2D N×8×8×8
-	m.upSample2D(n, m.arena[16640:16640+n*128], m.arena[:n*512])
-	// dec2: Conv2D N×8×8×8
-	m.conv2D5(n, m.arena[:n*512], m.dec2Weight[:], m.arena[65536:65536+n*512])
-	// dec2/relu: Relu N×8×8×8, fused with dec2/bias (BiasAdd)
-	m.biasAddRelu5(n, m.arena[65536:65536+n*512], m.arena[65536:65536+n*512], &m.dec2Bias)
+	m.upSample2D(n, m.arena[16384:16384+n*128], m.arena[:n*512])
+	// dec2/relu: Relu N×8×8×8, fused with dec2 (Conv2D), dec2/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*512], m.dec2Weight[:], &m.dec2Bias, m.arena[65536:65536+n*512])
 	// up2: UpSample2D N×8×16×16
 	m.upSample2D2(n, m.arena[65536:65536+n*512], m.arena[:n*2048])
-	// dec3: Conv2D N×16×14×14
-	m.conv2D6(n, m.arena[:n*2048], m.dec3Weight[:], m.arena[401408:401408+n*3136])
-	// dec3/relu: Relu N×16×14×14, fused with dec3/bias (BiasAdd)
-	m.biasAddRelu6(n, m.arena[401408:401408+n*3136], m.arena[401408:401408+n*3136], &m.dec3Bias)
+	// dec3/relu: Relu N×16×14×14, fused with dec3 (Conv2D), dec3/bias (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[:n*2048], m.dec3Weight[:], &m.dec3Bias, m.arena[401408:401408+n*3136])
 	// up3: UpSample2D N×16×28×28
 	m.upSample2D3(n, m.arena[401408:401408+n*3136], m.arena[:n*12544])
-	// out: Conv2D N×1×28×28
-	m.conv2D7(n, m.arena[:n*12544], m.outWeight[:], m.arena[401408:401408+n*784])
-	// out/bias: BiasAdd N×1×28×28
-	m.biasAdd(n, m.arena[401408:401408+n*784], m.arena[401408:401408+n*784], &m.outBias)
+	// out/bias: BiasAdd N×1×28×28, fused with out (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[:n*12544], m.outWeight[:], &m.outBias, m.arena[401408:401408+n*784])
 	// out/sigmoid: Sigmoid N×1×28×28
 	m.sigmoid(n, m.arena[401408:401408+n*784], m.arena[401408:401408+n*784])
 	// loss: BCELoss scalar

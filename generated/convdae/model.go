@@ -14,7 +14,7 @@ const MaxBatch = 32
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 4340240
+const arenaSize = 3336720
 
 //go:embed graph.json
 var graphJSON string
@@ -83,7 +83,7 @@ type Model struct {
 	scratch64 [32]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [587284]float32
+	scratch32 [612084]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 

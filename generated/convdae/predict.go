@@ -24,34 +24,20 @@ func (m *Model) Predict(n int, noisy []float32, denoised []float32) error {
 	if err := rt.CheckFinite(method, "noisy", noisy); err != nil {
 		return err
 	}
-	// enc1: Conv2D N×32×28×28
-	m.conv2D(n, noisy, m.enc1Weight[:], m.arena[:n*25088])
-	// enc1/relu: Relu N×32×28×28, fused with enc1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.enc1Bias)
-	// pool1: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[:n*25088], m.arena[802816:802816+n*6272])
-	// enc2: Conv2D N×32×14×14
-	m.conv2D2(n, m.arena[802816:802816+n*6272], m.enc2Weight[:], m.arena[:n*6272])
-	// enc2/relu: Relu N×32×14×14, fused with enc2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.enc2Bias)
-	// pool2: MaxPool2D N×32×7×7
-	m.maxPool2D2(n, m.arena[:n*6272], m.arena[200704:200704+n*1568])
-	// bottleneck: Conv2D N×32×7×7
-	m.conv2D3(n, m.arena[200704:200704+n*1568], m.bottleneckWeight[:], m.arena[250880:250880+n*1568])
-	// bottleneck/relu: Relu N×32×7×7, fused with bottleneck/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[250880:250880+n*1568], m.arena[250880:250880+n*1568], &m.bottleneckBias)
+	// pool1: MaxPool2D N×32×14×14, fused with enc1 (Conv2D), enc1/bias (BiasAdd), enc1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, noisy, m.enc1Weight[:], &m.enc1Bias, m.arena[:n*6272])
+	// pool2: MaxPool2D N×32×7×7, fused with enc2 (Conv2D), enc2/bias (BiasAdd), enc2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*6272], m.enc2Weight[:], &m.enc2Bias, m.arena[200704:200704+n*1568])
+	// bottleneck/relu: Relu N×32×7×7, fused with bottleneck (Conv2D), bottleneck/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, m.arena[200704:200704+n*1568], m.bottleneckWeight[:], &m.bottleneckBias, m.arena[250880:250880+n*1568])
 	// up1: UpSample2D N×32×14×14
 	m.upSample2D(n, m.arena[250880:250880+n*1568], m.arena[:n*6272])
-	// dec1: Conv2D N×32×14×14
-	m.conv2D2(n, m.arena[:n*6272], m.dec1Weight[:], m.arena[802816:802816+n*6272])
-	// dec1/relu: Relu N×32×14×14, fused with dec1/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[802816:802816+n*6272], m.arena[802816:802816+n*6272], &m.dec1Bias)
+	// dec1/relu: Relu N×32×14×14, fused with dec1 (Conv2D), dec1/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*6272], m.dec1Weight[:], &m.dec1Bias, m.arena[802816:802816+n*6272])
 	// up2: UpSample2D N×32×28×28
 	m.upSample2D2(n, m.arena[802816:802816+n*6272], m.arena[:n*25088])
-	// dec2: Conv2D N×1×28×28
-	m.conv2D4(n, m.arena[:n*25088], m.dec2Weight[:], m.arena[802816:802816+n*784])
-	// dec2/bias: BiasAdd N×1×28×28
-	m.biasAdd(n, m.arena[802816:802816+n*784], m.arena[802816:802816+n*784], &m.dec2Bias)
+	// dec2/bias: BiasAdd N×1×28×28, fused with dec2 (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[:n*25088], m.dec2Weight[:], &m.dec2Bias, m.arena[802816:802816+n*784])
 	// dec2/sigmoid: Sigmoid N×1×28×28
 	m.sigmoid(n, m.arena[802816:802816+n*784], denoised)
 	return nil
@@ -80,34 +66,20 @@ func (m *Model) Loss(n int, noisy []float32, clean []float32) (float32, error) {
 	if err := rt.CheckFinite(method, "clean", clean); err != nil {
 		return 0, err
 	}
-	// enc1: Conv2D N×32×28×28
-	m.conv2D(n, noisy, m.enc1Weight[:], m.arena[:n*25088])
-	// enc1/relu: Relu N×32×28×28, fused with enc1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.enc1Bias)
-	// pool1: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[:n*25088], m.arena[802816:802816+n*6272])
-	// enc2: Conv2D N×32×14×14
-	m.conv2D2(n, m.arena[802816:802816+n*6272], m.enc2Weight[:], m.arena[:n*6272])
-	// enc2/relu: Relu N×32×14×14, fused with enc2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.enc2Bias)
-	// pool2: MaxPool2D N×32×7×7
-	m.maxPool2D2(n, m.arena[:n*6272], m.arena[200704:200704+n*1568])
-	// bottleneck: Conv2D N×32×7×7
-	m.conv2D3(n, m.arena[200704:200704+n*1568], m.bottleneckWeight[:], m.arena[250880:250880+n*1568])
-	// bottleneck/relu: Relu N×32×7×7, fused with bottleneck/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[250880:250880+n*1568], m.arena[250880:250880+n*1568], &m.bottleneckBias)
+	// pool1: MaxPool2D N×32×14×14, fused with enc1 (Conv2D), enc1/bias (BiasAdd), enc1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, noisy, m.enc1Weight[:], &m.enc1Bias, m.arena[:n*6272])
+	// pool2: MaxPool2D N×32×7×7, fused with enc2 (Conv2D), enc2/bias (BiasAdd), enc2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*6272], m.enc2Weight[:], &m.enc2Bias, m.arena[200704:200704+n*1568])
+	// bottleneck/relu: Relu N×32×7×7, fused with bottleneck (Conv2D), bottleneck/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, m.arena[200704:200704+n*1568], m.bottleneckWeight[:], &m.bottleneckBias, m.arena[250880:250880+n*1568])
 	// up1: UpSample2D N×32×14×14
 	m.upSample2D(n, m.arena[250880:250880+n*1568], m.arena[:n*6272])
-	// dec1: Conv2D N×32×14×14
-	m.conv2D2(n, m.arena[:n*6272], m.dec1Weight[:], m.arena[802816:802816+n*6272])
-	// dec1/relu: Relu N×32×14×14, fused with dec1/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[802816:802816+n*6272], m.arena[802816:802816+n*6272], &m.dec1Bias)
+	// dec1/relu: Relu N×32×14×14, fused with dec1 (Conv2D), dec1/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*6272], m.dec1Weight[:], &m.dec1Bias, m.arena[802816:802816+n*6272])
 	// up2: UpSample2D N×32×28×28
 	m.upSample2D2(n, m.arena[802816:802816+n*6272], m.arena[:n*25088])
-	// dec2: Conv2D N×1×28×28
-	m.conv2D4(n, m.arena[:n*25088], m.dec2Weight[:], m.arena[802816:802816+n*784])
-	// dec2/bias: BiasAdd N×1×28×28
-	m.biasAdd(n, m.arena[802816:802816+n*784], m.arena[802816:802816+n*784], &m.dec2Bias)
+	// dec2/bias: BiasAdd N×1×28×28, fused with dec2 (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[:n*25088], m.dec2Weight[:], &m.dec2Bias, m.arena[802816:802816+n*784])
 	// dec2/sigmoid: Sigmoid N×1×28×28
 	m.sigmoid(n, m.arena[802816:802816+n*784], m.arena[802816:802816+n*784])
 	// loss: BCELoss scalar

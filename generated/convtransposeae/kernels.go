@@ -7,52 +7,28 @@ import (
 	"math"
 )
 
-// conv2D computes Conv2D N×32×28×28, for enc1.
-func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586996])
+// conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×14×14, for pool1.
+func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}})
 }
 
-// biasAddRelu computes BiasAdd+Relu N×32×28×28, for enc1/relu, dec2/relu.
+// conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×7×7, for pool2.
+func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 7×7
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 14, W: 14, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}})
+}
+
+// conv2DTranspose computes Conv2DTranspose N×32×14×14, for dec1.
+func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×14×14: 7×7 windows
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:14112])
+}
+
+// biasAddRelu computes BiasAdd+Relu N×32×14×14, for dec1/relu.
 func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[32]float32) {
-	for o := range n {
-		yr := (*[25088]float32)(y[o*25088:])
-		x1r := (*[25088]float32)(x1[o*25088:])
-		for c := range 32 {
-			v1c := v1[c]
-			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// maxPool2D computes MaxPool2D N×32×14×14, for pool1.
-func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 32 {
-		xp := (*[784]float32)(x[pl*784:])
-		yp := (*[196]float32)(y[pl*196:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
-			}
-		}
-	}
-}
-
-// conv2D2 computes Conv2D N×32×14×14, for enc2.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:175104])
-}
-
-// biasAddRelu2 computes BiasAdd+Relu N×32×14×14, for enc2/relu, dec1/relu.
-func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32) {
 	for o := range n {
 		yr := (*[6272]float32)(y[o*6272:])
 		x1r := (*[6272]float32)(x1[o*6272:])
@@ -69,52 +45,35 @@ func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32) 
 	}
 }
 
-// maxPool2D2 computes MaxPool2D N×32×7×7, for pool2.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
-	for pl := range n * 32 {
-		xp := (*[196]float32)(x[pl*196:])
-		yp := (*[49]float32)(y[pl*49:])
-		for p := range 7 {
-			for q := range 7 {
-				k := p*28 + q*2
-				yp[p*7+q] = max(xp[k], xp[k+1], xp[k+14], xp[k+15])
-			}
-		}
-	}
-}
-
-// conv2DTranspose computes Conv2DTranspose N×32×14×14, for dec1.
-func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×14×14: 7×7 windows
-	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:14112])
-}
-
 // conv2DTranspose2 computes Conv2DTranspose N×32×28×28, for dec2.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×28×28: 14×14 windows
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:56448])
 }
 
-// conv2D3 computes Conv2D N×1×28×28, for out.
-func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:90576])
-}
-
-// biasAdd computes BiasAdd N×1×28×28, for out/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[1]float32) {
+// biasAddRelu2 computes BiasAdd+Relu N×32×28×28, for dec2/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32) {
 	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
-		yr := (*[784]float32)(y[o*784:])
-		for c := range 1 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
+		yr := (*[25088]float32)(y[o*25088:])
+		x1r := (*[25088]float32)(x1[o*25088:])
+		for c := range 32 {
+			v1c := v1[c]
 			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+			x1c := (*[784]float32)(x1r[c*784:])
+			for i := range yc {
+				a1 := x1c[i]
+				t1 := a1 + v1c
+				yc[i] = max(t1, 0)
 			}
 		}
 	}
+}
+
+// conv2DBiasAdd computes Conv2D+BiasAdd N×1×28×28, for out/bias.
+func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[1]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:91360], rt.Epilogue{Bias: bias[:]})
 }
 
 // sigmoid computes Sigmoid N×1×28×28, for out/sigmoid.
@@ -134,41 +93,43 @@ func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
 	y[0] = float32(s / float64(n*784))
 }
 
-// biasAdd2 computes BiasAdd N×32×28×28, for enc1/bias, dec2/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
-	for o := range n {
-		xr := (*[25088]float32)(x[o*25088:])
-		yr := (*[25088]float32)(y[o*25088:])
-		for c := range 32 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
-			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×32×28×28, for enc1/relu.
+func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// maxPool2D computes MaxPool2D N×32×14×14, for pool1.
+func (m *Model) maxPool2D(n int, x []float32, y []float32) {
+	for pl := range n * 32 {
+		xp := (*[784]float32)(x[pl*784:])
+		yp := (*[196]float32)(y[pl*196:])
+		for p := range 14 {
+			for q := range 14 {
+				k := p*56 + q*2
+				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
 			}
 		}
 	}
 }
 
-// relu computes Relu N×32×28×28, for enc1/relu, enc2/relu and 2 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
+// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×32×14×14, for enc2/relu.
+func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAdd3 computes BiasAdd N×32×14×14, for enc2/bias, dec1/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
-	for o := range n {
-		xr := (*[6272]float32)(x[o*6272:])
-		yr := (*[6272]float32)(y[o*6272:])
-		for c := range 32 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+// maxPool2D2 computes MaxPool2D N×32×7×7, for pool2.
+func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
+	for pl := range n * 32 {
+		xp := (*[196]float32)(x[pl*196:])
+		yp := (*[49]float32)(y[pl*49:])
+		for p := range 7 {
+			for q := range 7 {
+				k := p*28 + q*2
+				yp[p*7+q] = max(xp[k], xp[k+1], xp[k+14], xp[k+15])
 			}
 		}
 	}
@@ -261,8 +222,8 @@ func (m *Model) channelSum2(n int, x []float32, s *[32]float32) {
 	}
 }
 
-// conv2D4 computes Conv2D N×32×14×14, for d.dec2.1.
-func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
+// conv2D computes Conv2D N×32×14×14, for d.dec2.1.
+func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×28×28: 14×14 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:56448])
 }
@@ -292,8 +253,8 @@ func (m *Model) channelSum3(n int, x []float32, s *[32]float32) {
 	}
 }
 
-// conv2D5 computes Conv2D N×32×7×7, for d.dec1.1.
-func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
+// conv2D2 computes Conv2D N×32×7×7, for d.dec1.1.
+func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 32×14×14: 7×7 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:14112])
 }

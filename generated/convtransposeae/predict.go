@@ -24,30 +24,20 @@ func (m *Model) Predict(n int, image []float32, recon []float32) error {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
-	// enc1: Conv2D N×32×28×28
-	m.conv2D(n, image, m.enc1Weight[:], m.arena[:n*25088])
-	// enc1/relu: Relu N×32×28×28, fused with enc1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.enc1Bias)
-	// pool1: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[:n*25088], m.arena[802816:802816+n*6272])
-	// enc2: Conv2D N×32×14×14
-	m.conv2D2(n, m.arena[802816:802816+n*6272], m.enc2Weight[:], m.arena[:n*6272])
-	// enc2/relu: Relu N×32×14×14, fused with enc2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.enc2Bias)
-	// pool2: MaxPool2D N×32×7×7
-	m.maxPool2D2(n, m.arena[:n*6272], m.arena[200704:200704+n*1568])
+	// pool1: MaxPool2D N×32×14×14, fused with enc1 (Conv2D), enc1/bias (BiasAdd), enc1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.enc1Weight[:], &m.enc1Bias, m.arena[:n*6272])
+	// pool2: MaxPool2D N×32×7×7, fused with enc2 (Conv2D), enc2/bias (BiasAdd), enc2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*6272], m.enc2Weight[:], &m.enc2Bias, m.arena[200704:200704+n*1568])
 	// dec1: Conv2DTranspose N×32×14×14
 	m.conv2DTranspose(n, m.arena[200704:200704+n*1568], m.dec1Weight[:], m.arena[802816:802816+n*6272])
 	// dec1/relu: Relu N×32×14×14, fused with dec1/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[802816:802816+n*6272], m.arena[802816:802816+n*6272], &m.dec1Bias)
+	m.biasAddRelu(n, m.arena[802816:802816+n*6272], m.arena[802816:802816+n*6272], &m.dec1Bias)
 	// dec2: Conv2DTranspose N×32×28×28
 	m.conv2DTranspose2(n, m.arena[802816:802816+n*6272], m.dec2Weight[:], m.arena[:n*25088])
 	// dec2/relu: Relu N×32×28×28, fused with dec2/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.dec2Bias)
-	// out: Conv2D N×1×28×28
-	m.conv2D3(n, m.arena[:n*25088], m.outWeight[:], m.arena[802816:802816+n*784])
-	// out/bias: BiasAdd N×1×28×28
-	m.biasAdd(n, m.arena[802816:802816+n*784], m.arena[802816:802816+n*784], &m.outBias)
+	m.biasAddRelu2(n, m.arena[:n*25088], m.arena[:n*25088], &m.dec2Bias)
+	// out/bias: BiasAdd N×1×28×28, fused with out (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[:n*25088], m.outWeight[:], &m.outBias, m.arena[802816:802816+n*784])
 	// out/sigmoid: Sigmoid N×1×28×28
 	m.sigmoid(n, m.arena[802816:802816+n*784], recon)
 	return nil
@@ -69,30 +59,20 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return 0, err
 	}
-	// enc1: Conv2D N×32×28×28
-	m.conv2D(n, image, m.enc1Weight[:], m.arena[:n*25088])
-	// enc1/relu: Relu N×32×28×28, fused with enc1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.enc1Bias)
-	// pool1: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[:n*25088], m.arena[802816:802816+n*6272])
-	// enc2: Conv2D N×32×14×14
-	m.conv2D2(n, m.arena[802816:802816+n*6272], m.enc2Weight[:], m.arena[:n*6272])
-	// enc2/relu: Relu N×32×14×14, fused with enc2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.enc2Bias)
-	// pool2: MaxPool2D N×32×7×7
-	m.maxPool2D2(n, m.arena[:n*6272], m.arena[200704:200704+n*1568])
+	// pool1: MaxPool2D N×32×14×14, fused with enc1 (Conv2D), enc1/bias (BiasAdd), enc1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.enc1Weight[:], &m.enc1Bias, m.arena[:n*6272])
+	// pool2: MaxPool2D N×32×7×7, fused with enc2 (Conv2D), enc2/bias (BiasAdd), enc2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*6272], m.enc2Weight[:], &m.enc2Bias, m.arena[200704:200704+n*1568])
 	// dec1: Conv2DTranspose N×32×14×14
 	m.conv2DTranspose(n, m.arena[200704:200704+n*1568], m.dec1Weight[:], m.arena[802816:802816+n*6272])
 	// dec1/relu: Relu N×32×14×14, fused with dec1/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[802816:802816+n*6272], m.arena[802816:802816+n*6272], &m.dec1Bias)
+	m.biasAddRelu(n, m.arena[802816:802816+n*6272], m.arena[802816:802816+n*6272], &m.dec1Bias)
 	// dec2: Conv2DTranspose N×32×28×28
 	m.conv2DTranspose2(n, m.arena[802816:802816+n*6272], m.dec2Weight[:], m.arena[:n*25088])
 	// dec2/relu: Relu N×32×28×28, fused with dec2/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.dec2Bias)
-	// out: Conv2D N×1×28×28
-	m.conv2D3(n, m.arena[:n*25088], m.outWeight[:], m.arena[802816:802816+n*784])
-	// out/bias: BiasAdd N×1×28×28
-	m.biasAdd(n, m.arena[802816:802816+n*784], m.arena[802816:802816+n*784], &m.outBias)
+	m.biasAddRelu2(n, m.arena[:n*25088], m.arena[:n*25088], &m.dec2Bias)
+	// out/bias: BiasAdd N×1×28×28, fused with out (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[:n*25088], m.outWeight[:], &m.outBias, m.arena[802816:802816+n*784])
 	// out/sigmoid: Sigmoid N×1×28×28
 	m.sigmoid(n, m.arena[802816:802816+n*784], m.arena[802816:802816+n*784])
 	// loss: BCELoss scalar

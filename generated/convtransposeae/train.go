@@ -29,89 +29,75 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 			Msg:    "is nil",
 		}
 	}
-	// enc1: Conv2D N×32×28×28
-	m.conv2D(n, image, m.enc1Weight[:], m.arena[:n*25088])
-	// enc1/bias: BiasAdd N×32×28×28
-	m.biasAdd2(n, m.arena[:n*25088], m.arena[:n*25088], &m.enc1Bias)
-	// enc1/relu: Relu N×32×28×28
-	m.relu(n, m.arena[:n*25088], m.arena[802816:802816+n*25088])
+	// enc1/relu: Relu N×32×28×28, fused with enc1 (Conv2D), enc1/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.enc1Weight[:], &m.enc1Bias, m.arena[:n*25088])
 	// pool1: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[802816:802816+n*25088], m.arena[4014080:4014080+n*6272])
-	// enc2: Conv2D N×32×14×14
-	m.conv2D2(n, m.arena[4014080:4014080+n*6272], m.enc2Weight[:], m.arena[4214784:4214784+n*6272])
-	// enc2/bias: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[4214784:4214784+n*6272], m.arena[4214784:4214784+n*6272], &m.enc2Bias)
-	// enc2/relu: Relu N×32×14×14
-	m.relu(n, m.arena[4214784:4214784+n*6272], m.arena[4415488:4415488+n*6272])
+	m.maxPool2D(n, m.arena[:n*25088], m.arena[2408448:2408448+n*6272])
+	// enc2/relu: Relu N×32×14×14, fused with enc2 (Conv2D), enc2/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[2408448:2408448+n*6272], m.enc2Weight[:], &m.enc2Bias, m.arena[2609152:2609152+n*6272])
 	// pool2: MaxPool2D N×32×7×7
-	m.maxPool2D2(n, m.arena[4415488:4415488+n*6272], m.arena[5017600:5017600+n*1568])
+	m.maxPool2D2(n, m.arena[2609152:2609152+n*6272], m.arena[3010560:3010560+n*1568])
 	// dec1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose(n, m.arena[5017600:5017600+n*1568], m.dec1Weight[:], m.arena[4616192:4616192+n*6272])
-	// dec1/bias: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[4616192:4616192+n*6272], m.arena[4616192:4616192+n*6272], &m.dec1Bias)
-	// dec1/relu: Relu N×32×14×14
-	m.relu(n, m.arena[4616192:4616192+n*6272], m.arena[4816896:4816896+n*6272])
+	m.conv2DTranspose(n, m.arena[3010560:3010560+n*1568], m.dec1Weight[:], m.arena[2809856:2809856+n*6272])
+	// dec1/relu: Relu N×32×14×14, fused with dec1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[2809856:2809856+n*6272], m.arena[2809856:2809856+n*6272], &m.dec1Bias)
 	// dec2: Conv2DTranspose N×32×28×28
-	m.conv2DTranspose2(n, m.arena[4816896:4816896+n*6272], m.dec2Weight[:], m.arena[1605632:1605632+n*25088])
-	// dec2/bias: BiasAdd N×32×28×28
-	m.biasAdd2(n, m.arena[1605632:1605632+n*25088], m.arena[1605632:1605632+n*25088], &m.dec2Bias)
-	// dec2/relu: Relu N×32×28×28
-	m.relu(n, m.arena[1605632:1605632+n*25088], m.arena[2408448:2408448+n*25088])
-	// out: Conv2D N×1×28×28
-	m.conv2D3(n, m.arena[2408448:2408448+n*25088], m.outWeight[:], m.arena[5067776:5067776+n*784])
-	// out/bias: BiasAdd N×1×28×28
-	m.biasAdd(n, m.arena[5067776:5067776+n*784], m.arena[5067776:5067776+n*784], &m.outBias)
+	m.conv2DTranspose2(n, m.arena[2809856:2809856+n*6272], m.dec2Weight[:], m.arena[802816:802816+n*25088])
+	// dec2/relu: Relu N×32×28×28, fused with dec2/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[802816:802816+n*25088], m.arena[802816:802816+n*25088], &m.dec2Bias)
+	// out/bias: BiasAdd N×1×28×28, fused with out (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[802816:802816+n*25088], m.outWeight[:], &m.outBias, m.arena[3060736:3060736+n*784])
 	// out/sigmoid: Sigmoid N×1×28×28
-	m.sigmoid(n, m.arena[5067776:5067776+n*784], m.arena[5067776:5067776+n*784])
+	m.sigmoid(n, m.arena[3060736:3060736+n*784], m.arena[3060736:3060736+n*784])
 	// loss: BCELoss scalar
-	m.bCELoss(n, m.arena[5067776:5067776+n*784], image, m.arena[5092864:5092864+1])
+	m.bCELoss(n, m.arena[3060736:3060736+n*784], image, m.arena[3085824:3085824+1])
 	// d.loss: Fill scalar
-	m.arena[3236352] = 1.0
+	m.arena[1630720] = 1.0
 	// d.loss.1: LossGrad of BCELoss N×1×28×28
-	m.lossGrad(n, m.arena[5067776:5067776+n*784], image, m.arena[3236352:3236352+1], m.arena[3211264:3211264+n*784])
+	m.lossGrad(n, m.arena[3060736:3060736+n*784], image, m.arena[1630720:1630720+1], m.arena[1605632:1605632+n*784])
 	// d.out/sigmoid.1: SigmoidGrad N×1×28×28
-	m.sigmoidGrad(n, m.arena[5067776:5067776+n*784], m.arena[3211264:3211264+n*784], m.arena[5067776:5067776+n*784])
+	m.sigmoidGrad(n, m.arena[3060736:3060736+n*784], m.arena[1605632:1605632+n*784], m.arena[3060736:3060736+n*784])
 	// d.out/bias.1: ChannelSum 1
-	m.channelSum(n, m.arena[5067776:5067776+n*784], &m.outBiasGrad)
+	m.channelSum(n, m.arena[3060736:3060736+n*784], &m.outBiasGrad)
 	// d.out.1: Conv2DTranspose N×32×28×28
-	m.conv2DTranspose3(n, m.arena[5067776:5067776+n*784], m.outWeight[:], m.arena[3211264:3211264+n*25088])
+	m.conv2DTranspose3(n, m.arena[3060736:3060736+n*784], m.outWeight[:], m.arena[1605632:1605632+n*25088])
 	// d.out.2: Conv2DFilterGrad 1×32×3×3
-	m.conv2DFilterGrad(n, m.arena[2408448:2408448+n*25088], m.arena[5067776:5067776+n*784], m.outWeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[802816:802816+n*25088], m.arena[3060736:3060736+n*784], m.outWeightGrad[:])
 	// d.dec2/relu.1: ReluGrad N×32×28×28
-	m.reluGrad(n, m.arena[1605632:1605632+n*25088], m.arena[3211264:3211264+n*25088], m.arena[1605632:1605632+n*25088])
+	m.reluGrad(n, m.arena[802816:802816+n*25088], m.arena[1605632:1605632+n*25088], m.arena[802816:802816+n*25088])
 	// d.dec2/bias.1: ChannelSum 32
-	m.channelSum2(n, m.arena[1605632:1605632+n*25088], &m.dec2BiasGrad)
+	m.channelSum2(n, m.arena[802816:802816+n*25088], &m.dec2BiasGrad)
 	// d.dec2.1: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[1605632:1605632+n*25088], m.dec2Weight[:], m.arena[2408448:2408448+n*6272])
+	m.conv2D(n, m.arena[802816:802816+n*25088], m.dec2Weight[:], m.arena[1605632:1605632+n*6272])
 	// d.dec2.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad2(n, m.arena[1605632:1605632+n*25088], m.arena[4816896:4816896+n*6272], m.dec2WeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[802816:802816+n*25088], m.arena[2809856:2809856+n*6272], m.dec2WeightGrad[:])
 	// d.dec1/relu.1: ReluGrad N×32×14×14
-	m.reluGrad(n, m.arena[4616192:4616192+n*6272], m.arena[2408448:2408448+n*6272], m.arena[4616192:4616192+n*6272])
+	m.reluGrad(n, m.arena[2809856:2809856+n*6272], m.arena[1605632:1605632+n*6272], m.arena[2809856:2809856+n*6272])
 	// d.dec1/bias.1: ChannelSum 32
-	m.channelSum3(n, m.arena[4616192:4616192+n*6272], &m.dec1BiasGrad)
+	m.channelSum3(n, m.arena[2809856:2809856+n*6272], &m.dec1BiasGrad)
 	// d.dec1.1: Conv2D N×32×7×7
-	m.conv2D5(n, m.arena[4616192:4616192+n*6272], m.dec1Weight[:], m.arena[4816896:4816896+n*1568])
+	m.conv2D2(n, m.arena[2809856:2809856+n*6272], m.dec1Weight[:], m.arena[1003520:1003520+n*1568])
 	// d.dec1.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad3(n, m.arena[4616192:4616192+n*6272], m.arena[5017600:5017600+n*1568], m.dec1WeightGrad[:])
+	m.conv2DFilterGrad3(n, m.arena[2809856:2809856+n*6272], m.arena[3010560:3010560+n*1568], m.dec1WeightGrad[:])
 	// d.pool2.1: MaxPool2DGrad N×32×14×14
-	m.maxPool2DGrad(n, m.arena[4415488:4415488+n*6272], m.arena[4816896:4816896+n*1568], m.arena[1605632:1605632+n*6272])
+	m.maxPool2DGrad(n, m.arena[2609152:2609152+n*6272], m.arena[1003520:1003520+n*1568], m.arena[802816:802816+n*6272])
 	// d.enc2/relu.1: ReluGrad N×32×14×14
-	m.reluGrad(n, m.arena[4214784:4214784+n*6272], m.arena[1605632:1605632+n*6272], m.arena[4214784:4214784+n*6272])
+	m.reluGrad(n, m.arena[2609152:2609152+n*6272], m.arena[802816:802816+n*6272], m.arena[2609152:2609152+n*6272])
 	// d.enc2/bias.1: ChannelSum 32
-	m.channelSum3(n, m.arena[4214784:4214784+n*6272], &m.enc2BiasGrad)
+	m.channelSum3(n, m.arena[2609152:2609152+n*6272], &m.enc2BiasGrad)
 	// d.enc2.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose4(n, m.arena[4214784:4214784+n*6272], m.enc2Weight[:], m.arena[2408448:2408448+n*6272])
+	m.conv2DTranspose4(n, m.arena[2609152:2609152+n*6272], m.enc2Weight[:], m.arena[1605632:1605632+n*6272])
 	// d.enc2.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad4(n, m.arena[4014080:4014080+n*6272], m.arena[4214784:4214784+n*6272], m.enc2WeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[2408448:2408448+n*6272], m.arena[2609152:2609152+n*6272], m.enc2WeightGrad[:])
 	// d.pool1.1: MaxPool2DGrad N×32×28×28
-	m.maxPool2DGrad2(n, m.arena[802816:802816+n*25088], m.arena[2408448:2408448+n*6272], m.arena[1605632:1605632+n*25088])
+	m.maxPool2DGrad2(n, m.arena[:n*25088], m.arena[1605632:1605632+n*6272], m.arena[802816:802816+n*25088])
 	// d.enc1/relu.1: ReluGrad N×32×28×28
-	m.reluGrad(n, m.arena[:n*25088], m.arena[1605632:1605632+n*25088], m.arena[:n*25088])
+	m.reluGrad(n, m.arena[:n*25088], m.arena[802816:802816+n*25088], m.arena[:n*25088])
 	// d.enc1/bias.1: ChannelSum 32
 	m.channelSum2(n, m.arena[:n*25088], &m.enc1BiasGrad)
 	// d.enc1.1: Conv2DFilterGrad 32×1×3×3
 	m.conv2DFilterGrad5(n, image, m.arena[:n*25088], m.enc1WeightGrad[:])
-	loss := m.arena[5092864]
+	loss := m.arena[3085824]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

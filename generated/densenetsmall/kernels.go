@@ -135,33 +135,11 @@ func (m *Model) channelMulBiasAddRelu4(n int, y []float32, x1 []float32, v1 *[52
 	}
 }
 
-// conv2D5 computes Conv2D N×26×28×28, for trans1.conv.
-func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 52×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 52, H: 28, W: 28, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 28, Wo: 28}, 26, n, x, w, y, nil)
-}
-
-// avgPool2D computes AvgPool2D N×26×14×14, for trans1.pool.
-func (m *Model) avgPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 26 {
-		xp := (*[784]float32)(x[pl*784:])
-		yp := (*[196]float32)(y[pl*196:])
-		for p := range 14 {
-			for q := range 14 {
-				h0 := p * 2
-				h1 := h0 + 2
-				v0 := q * 2
-				v1 := v0 + 2
-				var s float32
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						s += xp[h*28+v]
-					}
-				}
-				yp[p*14+q] = s / float32(4)
-			}
-		}
-	}
+// conv2DAvgPool2D computes Conv2D+AvgPool2D N×26×14×14, for trans1.pool.
+func (m *Model) conv2DAvgPool2D(n int, x []float32, w []float32, y []float32) {
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 52×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), average-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 52, H: 28, W: 28, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 28, Wo: 28}, 26, n, x, w, y, m.scratch32[:20384], rt.Epilogue{Pool: rt.PoolAvg, Window: rt.Window{C: 26, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}})
 }
 
 // channelMulBiasAddRelu5 computes ChannelMul+BiasAdd+Relu N×26×14×14, for block2.layer1.relu.
@@ -184,8 +162,8 @@ func (m *Model) channelMulBiasAddRelu5(n int, y []float32, x1 []float32, v1 *[26
 	}
 }
 
-// conv2D6 computes Conv2D N×12×14×14, for block2.layer1.conv.
-func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
+// conv2D5 computes Conv2D N×12×14×14, for block2.layer1.conv.
+func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 26×14×14: 14×14 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 26, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:142488])
 }
@@ -218,8 +196,8 @@ func (m *Model) channelMulBiasAddRelu6(n int, y []float32, x1 []float32, v1 *[38
 	}
 }
 
-// conv2D7 computes Conv2D N×12×14×14, for block2.layer2.conv.
-func (m *Model) conv2D7(n int, x []float32, w []float32, y []float32) {
+// conv2D6 computes Conv2D N×12×14×14, for block2.layer2.conv.
+func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 38×14×14: 14×14 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 38, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:135144])
 }
@@ -252,8 +230,8 @@ func (m *Model) channelMulBiasAddRelu7(n int, y []float32, x1 []float32, v1 *[50
 	}
 }
 
-// conv2D8 computes Conv2D N×12×14×14, for block2.layer3.conv.
-func (m *Model) conv2D8(n int, x []float32, w []float32, y []float32) {
+// conv2D7 computes Conv2D N×12×14×14, for block2.layer3.conv.
+func (m *Model) conv2D7(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 50×14×14: 14×14 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 50, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, n, x, w, y, m.scratch32[:132408])
 }
@@ -455,33 +433,6 @@ func (m *Model) channelMul(n int, x []float32, y []float32, v *[16]float32) {
 	}
 }
 
-// channelMulBiasAdd computes ChannelMul+BiasAdd N×16×28×28, for block1.layer1.bn/shifted.
-func (m *Model) channelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[16]float32, v2 *[16]float32) {
-	for o := range n {
-		yr := (*[12544]float32)(y[o*12544:])
-		x1r := (*[12544]float32)(x1[o*12544:])
-		for c := range 16 {
-			v1c := v1[c]
-			v2c := v2[c]
-			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 * v1c
-				yc[i] = t1 + v2c
-			}
-		}
-	}
-}
-
-// relu computes Relu N×16×28×28, for block1.layer1.relu, block1.layer2.relu and 6 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
 // channelMean2 computes ChannelMean 28, for block1.layer2.bn/mean, block1.layer2.bn/var.
 func (m *Model) channelMean2(n int, x []float32, s *[28]float32) {
 	acc := (*[28]float64)(m.scratch64[:])
@@ -529,25 +480,6 @@ func (m *Model) channelMul2(n int, x []float32, y []float32, v *[28]float32) {
 			yc := (*[784]float32)(yr[c*784:])
 			for i, xv := range xc {
 				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// channelMulBiasAdd2 computes ChannelMul+BiasAdd N×28×28×28, for block1.layer2.bn/shifted.
-func (m *Model) channelMulBiasAdd2(n int, y []float32, x1 []float32, v1 *[28]float32, v2 *[28]float32) {
-	for o := range n {
-		yr := (*[21952]float32)(y[o*21952:])
-		x1r := (*[21952]float32)(x1[o*21952:])
-		for c := range 28 {
-			v1c := v1[c]
-			v2c := v2[c]
-			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 * v1c
-				yc[i] = t1 + v2c
 			}
 		}
 	}
@@ -605,25 +537,6 @@ func (m *Model) channelMul3(n int, x []float32, y []float32, v *[40]float32) {
 	}
 }
 
-// channelMulBiasAdd3 computes ChannelMul+BiasAdd N×40×28×28, for block1.layer3.bn/shifted.
-func (m *Model) channelMulBiasAdd3(n int, y []float32, x1 []float32, v1 *[40]float32, v2 *[40]float32) {
-	for o := range n {
-		yr := (*[31360]float32)(y[o*31360:])
-		x1r := (*[31360]float32)(x1[o*31360:])
-		for c := range 40 {
-			v1c := v1[c]
-			v2c := v2[c]
-			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 * v1c
-				yc[i] = t1 + v2c
-			}
-		}
-	}
-}
-
 // channelMean4 computes ChannelMean 52, for trans1.bn/mean, trans1.bn/var.
 func (m *Model) channelMean4(n int, x []float32, s *[52]float32) {
 	acc := (*[52]float64)(m.scratch64[:])
@@ -671,25 +584,6 @@ func (m *Model) channelMul4(n int, x []float32, y []float32, v *[52]float32) {
 			yc := (*[784]float32)(yr[c*784:])
 			for i, xv := range xc {
 				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// channelMulBiasAdd4 computes ChannelMul+BiasAdd N×52×28×28, for trans1.bn/shifted.
-func (m *Model) channelMulBiasAdd4(n int, y []float32, x1 []float32, v1 *[52]float32, v2 *[52]float32) {
-	for o := range n {
-		yr := (*[40768]float32)(y[o*40768:])
-		x1r := (*[40768]float32)(x1[o*40768:])
-		for c := range 52 {
-			v1c := v1[c]
-			v2c := v2[c]
-			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 * v1c
-				yc[i] = t1 + v2c
 			}
 		}
 	}
@@ -747,25 +641,6 @@ func (m *Model) channelMul5(n int, x []float32, y []float32, v *[26]float32) {
 	}
 }
 
-// channelMulBiasAdd5 computes ChannelMul+BiasAdd N×26×14×14, for block2.layer1.bn/shifted.
-func (m *Model) channelMulBiasAdd5(n int, y []float32, x1 []float32, v1 *[26]float32, v2 *[26]float32) {
-	for o := range n {
-		yr := (*[5096]float32)(y[o*5096:])
-		x1r := (*[5096]float32)(x1[o*5096:])
-		for c := range 26 {
-			v1c := v1[c]
-			v2c := v2[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 * v1c
-				yc[i] = t1 + v2c
-			}
-		}
-	}
-}
-
 // channelMean6 computes ChannelMean 38, for block2.layer2.bn/mean, block2.layer2.bn/var.
 func (m *Model) channelMean6(n int, x []float32, s *[38]float32) {
 	acc := (*[38]float64)(m.scratch64[:])
@@ -813,25 +688,6 @@ func (m *Model) channelMul6(n int, x []float32, y []float32, v *[38]float32) {
 			yc := (*[196]float32)(yr[c*196:])
 			for i, xv := range xc {
 				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// channelMulBiasAdd6 computes ChannelMul+BiasAdd N×38×14×14, for block2.layer2.bn/shifted.
-func (m *Model) channelMulBiasAdd6(n int, y []float32, x1 []float32, v1 *[38]float32, v2 *[38]float32) {
-	for o := range n {
-		yr := (*[7448]float32)(y[o*7448:])
-		x1r := (*[7448]float32)(x1[o*7448:])
-		for c := range 38 {
-			v1c := v1[c]
-			v2c := v2[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 * v1c
-				yc[i] = t1 + v2c
 			}
 		}
 	}
@@ -889,25 +745,6 @@ func (m *Model) channelMul7(n int, x []float32, y []float32, v *[50]float32) {
 	}
 }
 
-// channelMulBiasAdd7 computes ChannelMul+BiasAdd N×50×14×14, for block2.layer3.bn/shifted.
-func (m *Model) channelMulBiasAdd7(n int, y []float32, x1 []float32, v1 *[50]float32, v2 *[50]float32) {
-	for o := range n {
-		yr := (*[9800]float32)(y[o*9800:])
-		x1r := (*[9800]float32)(x1[o*9800:])
-		for c := range 50 {
-			v1c := v1[c]
-			v2c := v2[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 * v1c
-				yc[i] = t1 + v2c
-			}
-		}
-	}
-}
-
 // channelMean8 computes ChannelMean 62, for final_bn/mean, final_bn/var.
 func (m *Model) channelMean8(n int, x []float32, s *[62]float32) {
 	acc := (*[62]float64)(m.scratch64[:])
@@ -955,25 +792,6 @@ func (m *Model) channelMul8(n int, x []float32, y []float32, v *[62]float32) {
 			yc := (*[196]float32)(yr[c*196:])
 			for i, xv := range xc {
 				yc[i] = xv * vc
-			}
-		}
-	}
-}
-
-// channelMulBiasAdd8 computes ChannelMul+BiasAdd N×62×14×14, for final_bn/shifted.
-func (m *Model) channelMulBiasAdd8(n int, y []float32, x1 []float32, v1 *[62]float32, v2 *[62]float32) {
-	for o := range n {
-		yr := (*[12152]float32)(y[o*12152:])
-		x1r := (*[12152]float32)(x1[o*12152:])
-		for c := range 62 {
-			v1c := v1[c]
-			v2c := v2[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 * v1c
-				yc[i] = t1 + v2c
 			}
 		}
 	}

@@ -14,7 +14,7 @@ const MaxBatch = 8
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 4556784
+const arenaSize = 3525040
 
 //go:embed graph.json
 var graphJSON string
@@ -96,6 +96,7 @@ type Model struct {
 	block2Layer3BnShift [50]float32 // block2.layer3.bn/shift 50 (Sub)
 	finalBnScale        [62]float32 // final_bn/scale 62 (Mul)
 	finalBnShift        [62]float32 // final_bn/shift 62 (Sub)
+	fcWeightPacked      rt.PackedB  // fc.weightᵀ, packed for the products by it
 	derived             bool
 
 	stemWeightGrad             [144]float32  // gradient of stem.weight

@@ -49,26 +49,24 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	m.concat3(n, m.arena[:n*40768], m.arena[326144:326144+n*31360], m.arena[577024:577024+n*9408])
 	// trans1.relu: Relu N×52×28×28, fused with trans1.bn/scaled (ChannelMul), trans1.bn/shifted (BiasAdd)
 	m.channelMulBiasAddRelu4(n, m.arena[:n*40768], m.arena[:n*40768], &m.trans1BnScale, &m.trans1BnShift)
-	// trans1.conv: Conv2D N×26×28×28
-	m.conv2D5(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[326144:326144+n*20384])
-	// trans1.pool: AvgPool2D N×26×14×14
-	m.avgPool2D(n, m.arena[326144:326144+n*20384], m.arena[59584:59584+n*5096])
+	// trans1.pool: AvgPool2D N×26×14×14, fused with trans1.conv (Conv2D)
+	m.conv2DAvgPool2D(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[326144:326144+n*5096])
 	// block2.layer1.relu: Relu N×26×14×14, fused with block2.layer1.bn/scaled (ChannelMul), block2.layer1.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu5(n, m.arena[:n*5096], m.arena[59584:59584+n*5096], &m.block2Layer1BnScale, &m.block2Layer1BnShift)
+	m.channelMulBiasAddRelu5(n, m.arena[:n*5096], m.arena[326144:326144+n*5096], &m.block2Layer1BnScale, &m.block2Layer1BnShift)
 	// block2.layer1.conv: Conv2D N×12×14×14
-	m.conv2D6(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[100352:100352+n*2352])
+	m.conv2D5(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[59584:59584+n*2352])
 	// block2.layer1.concat: Concat N×38×14×14
-	m.concat4(n, m.arena[:n*7448], m.arena[59584:59584+n*5096], m.arena[100352:100352+n*2352])
+	m.concat4(n, m.arena[:n*7448], m.arena[326144:326144+n*5096], m.arena[59584:59584+n*2352])
 	// block2.layer2.relu: Relu N×38×14×14, fused with block2.layer2.bn/scaled (ChannelMul), block2.layer2.bn/shifted (BiasAdd)
 	m.channelMulBiasAddRelu6(n, m.arena[59584:59584+n*7448], m.arena[:n*7448], &m.block2Layer2BnScale, &m.block2Layer2BnShift)
 	// block2.layer2.conv: Conv2D N×12×14×14
-	m.conv2D7(n, m.arena[59584:59584+n*7448], m.block2Layer2ConvWeight[:], m.arena[175616:175616+n*2352])
+	m.conv2D6(n, m.arena[59584:59584+n*7448], m.block2Layer2ConvWeight[:], m.arena[175616:175616+n*2352])
 	// block2.layer2.concat: Concat N×50×14×14
 	m.concat5(n, m.arena[97216:97216+n*9800], m.arena[:n*7448], m.arena[175616:175616+n*2352])
 	// block2.layer3.relu: Relu N×50×14×14, fused with block2.layer3.bn/scaled (ChannelMul), block2.layer3.bn/shifted (BiasAdd)
 	m.channelMulBiasAddRelu7(n, m.arena[:n*9800], m.arena[97216:97216+n*9800], &m.block2Layer3BnScale, &m.block2Layer3BnShift)
 	// block2.layer3.conv: Conv2D N×12×14×14
-	m.conv2D8(n, m.arena[:n*9800], m.block2Layer3ConvWeight[:], m.arena[175616:175616+n*2352])
+	m.conv2D7(n, m.arena[:n*9800], m.block2Layer3ConvWeight[:], m.arena[175616:175616+n*2352])
 	// block2.layer3.concat: Concat N×62×14×14
 	m.concat6(n, m.arena[:n*12152], m.arena[97216:97216+n*9800], m.arena[175616:175616+n*2352])
 	// final_relu: Relu N×62×14×14, fused with final_bn/scaled (ChannelMul), final_bn/shifted (BiasAdd)
@@ -76,7 +74,7 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	// gap: GlobalAvgPool2D N×62
 	m.globalAvgPool2D(n, m.arena[:n*12152], m.arena[97216:97216+n*62])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 62, 1, m.arena[97216:97216+n*62], 62, m.fcWeight[:], 62, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[97216:97216+n*62], 62, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// probs: Softmax N×10
@@ -132,26 +130,24 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	m.concat3(n, m.arena[:n*40768], m.arena[326144:326144+n*31360], m.arena[577024:577024+n*9408])
 	// trans1.relu: Relu N×52×28×28, fused with trans1.bn/scaled (ChannelMul), trans1.bn/shifted (BiasAdd)
 	m.channelMulBiasAddRelu4(n, m.arena[:n*40768], m.arena[:n*40768], &m.trans1BnScale, &m.trans1BnShift)
-	// trans1.conv: Conv2D N×26×28×28
-	m.conv2D5(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[326144:326144+n*20384])
-	// trans1.pool: AvgPool2D N×26×14×14
-	m.avgPool2D(n, m.arena[326144:326144+n*20384], m.arena[59584:59584+n*5096])
+	// trans1.pool: AvgPool2D N×26×14×14, fused with trans1.conv (Conv2D)
+	m.conv2DAvgPool2D(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[326144:326144+n*5096])
 	// block2.layer1.relu: Relu N×26×14×14, fused with block2.layer1.bn/scaled (ChannelMul), block2.layer1.bn/shifted (BiasAdd)
-	m.channelMulBiasAddRelu5(n, m.arena[:n*5096], m.arena[59584:59584+n*5096], &m.block2Layer1BnScale, &m.block2Layer1BnShift)
+	m.channelMulBiasAddRelu5(n, m.arena[:n*5096], m.arena[326144:326144+n*5096], &m.block2Layer1BnScale, &m.block2Layer1BnShift)
 	// block2.layer1.conv: Conv2D N×12×14×14
-	m.conv2D6(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[100352:100352+n*2352])
+	m.conv2D5(n, m.arena[:n*5096], m.block2Layer1ConvWeight[:], m.arena[59584:59584+n*2352])
 	// block2.layer1.concat: Concat N×38×14×14
-	m.concat4(n, m.arena[:n*7448], m.arena[59584:59584+n*5096], m.arena[100352:100352+n*2352])
+	m.concat4(n, m.arena[:n*7448], m.arena[326144:326144+n*5096], m.arena[59584:59584+n*2352])
 	// block2.layer2.relu: Relu N×38×14×14, fused with block2.layer2.bn/scaled (ChannelMul), block2.layer2.bn/shifted (BiasAdd)
 	m.channelMulBiasAddRelu6(n, m.arena[59584:59584+n*7448], m.arena[:n*7448], &m.block2Layer2BnScale, &m.block2Layer2BnShift)
 	// block2.layer2.conv: Conv2D N×12×14×14
-	m.conv2D7(n, m.arena[59584:59584+n*7448], m.block2Layer2ConvWeight[:], m.arena[175616:175616+n*2352])
+	m.conv2D6(n, m.arena[59584:59584+n*7448], m.block2Layer2ConvWeight[:], m.arena[175616:175616+n*2352])
 	// block2.layer2.concat: Concat N×50×14×14
 	m.concat5(n, m.arena[97216:97216+n*9800], m.arena[:n*7448], m.arena[175616:175616+n*2352])
 	// block2.layer3.relu: Relu N×50×14×14, fused with block2.layer3.bn/scaled (ChannelMul), block2.layer3.bn/shifted (BiasAdd)
 	m.channelMulBiasAddRelu7(n, m.arena[:n*9800], m.arena[97216:97216+n*9800], &m.block2Layer3BnScale, &m.block2Layer3BnShift)
 	// block2.layer3.conv: Conv2D N×12×14×14
-	m.conv2D8(n, m.arena[:n*9800], m.block2Layer3ConvWeight[:], m.arena[175616:175616+n*2352])
+	m.conv2D7(n, m.arena[:n*9800], m.block2Layer3ConvWeight[:], m.arena[175616:175616+n*2352])
 	// block2.layer3.concat: Concat N×62×14×14
 	m.concat6(n, m.arena[:n*12152], m.arena[97216:97216+n*9800], m.arena[175616:175616+n*2352])
 	// final_relu: Relu N×62×14×14, fused with final_bn/scaled (ChannelMul), final_bn/shifted (BiasAdd)
@@ -159,7 +155,7 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	// gap: GlobalAvgPool2D N×62
 	m.globalAvgPool2D(n, m.arena[:n*12152], m.arena[97216:97216+n*62])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 62, 1, m.arena[97216:97216+n*62], 62, m.fcWeight[:], 62, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[97216:97216+n*62], 62, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
@@ -205,5 +201,7 @@ func (m *Model) deriveParams() {
 	m.addScalarRsqrtMul(n, m.finalBnScale[:], m.finalBnRunningVar[:], m.finalBnWeight[:])
 	// final_bn/shift: Sub 62, fused with final_bn/mean_scaled (Mul)
 	m.mulSub(n, m.finalBnShift[:], m.finalBnRunningMean[:], m.finalBnScale[:], m.finalBnBias[:])
+	// fc.weightᵀ, packed for the products by it
+	m.fcWeightPacked.Pack(true, 62, 10, m.fcWeight[:], 62)
 	m.derived = true
 }

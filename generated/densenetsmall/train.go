@@ -43,17 +43,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// block1.layer1.bn/neg_mean: Scale 16
 	m.scale(n, m.arena[100352:100352+16], m.arena[:16])
 	// block1.layer1.bn/centered: BiasAdd N×16×28×28
-	m.biasAdd2(n, m.arena[175616:175616+n*12544], m.arena[3499776:3499776+n*12544], (*[16]float32)(m.arena[0:]))
+	m.biasAdd2(n, m.arena[175616:175616+n*12544], m.arena[2747136:2747136+n*12544], (*[16]float32)(m.arena[0:]))
 	// block1.layer1.bn/sq: Square N×16×28×28
-	m.square(n, m.arena[3499776:3499776+n*12544], m.arena[:n*12544])
+	m.square(n, m.arena[2747136:2747136+n*12544], m.arena[:n*12544])
 	// block1.layer1.bn/var: ChannelMean 16
 	m.channelMean(n, m.arena[:n*12544], (*[16]float32)(m.arena[100368:]))
 	// block1.layer1.bn/inv_std: Rsqrt 16, fused with block1.layer1.bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[4556752:4556752+16], m.arena[100368:100368+16])
+	m.addScalarRsqrt(n, m.arena[3525008:3525008+16], m.arena[100368:100368+16])
 	// block1.layer1.bn/normalized: ChannelMul N×16×28×28
-	m.channelMul(n, m.arena[3499776:3499776+n*12544], m.arena[3600128:3600128+n*12544], (*[16]float32)(m.arena[4556752:]))
-	// block1.layer1.bn/shifted: BiasAdd N×16×28×28, fused with block1.layer1.bn/scaled (ChannelMul)
-	m.channelMulBiasAdd(n, m.arena[3700480:3700480+n*12544], m.arena[3600128:3600128+n*12544], &m.block1Layer1BnWeight, &m.block1Layer1BnBias)
+	m.channelMul(n, m.arena[2747136:2747136+n*12544], m.arena[2847488:2847488+n*12544], (*[16]float32)(m.arena[3525008:]))
 	// block1.layer1.bn/update_mean: RunningUpdate 16
 	{
 		state, stat := &m.block1Layer1BnRunningMean, (*[16]float32)(m.arena[100352:])
@@ -71,10 +69,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// block1.layer1.relu: Relu N×16×28×28
-	m.relu(n, m.arena[3700480:3700480+n*12544], m.arena[3800832:3800832+n*12544])
+	// block1.layer1.relu: Relu N×16×28×28, fused with block1.layer1.bn/scaled (ChannelMul), block1.layer1.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu(n, m.arena[2947840:2947840+n*12544], m.arena[2847488:2847488+n*12544], &m.block1Layer1BnWeight, &m.block1Layer1BnBias)
 	// block1.layer1.conv: Conv2D N×12×28×28
-	m.conv2D2(n, m.arena[3800832:3800832+n*12544], m.block1Layer1ConvWeight[:], m.arena[275968:275968+n*9408])
+	m.conv2D2(n, m.arena[2947840:2947840+n*12544], m.block1Layer1ConvWeight[:], m.arena[275968:275968+n*9408])
 	// block1.layer1.concat: Concat N×28×28×28
 	m.concat(n, m.arena[:n*21952], m.arena[175616:175616+n*12544], m.arena[275968:275968+n*9408])
 	// block1.layer2.bn/mean: ChannelMean 28
@@ -82,17 +80,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// block1.layer2.bn/neg_mean: Scale 28
 	m.scale(n, m.arena[351232:351232+28], m.arena[175616:175616+28])
 	// block1.layer2.bn/centered: BiasAdd N×28×28×28
-	m.biasAdd3(n, m.arena[:n*21952], m.arena[2634240:2634240+n*21952], (*[28]float32)(m.arena[175616:]))
+	m.biasAdd3(n, m.arena[:n*21952], m.arena[2057216:2057216+n*21952], (*[28]float32)(m.arena[175616:]))
 	// block1.layer2.bn/sq: Square N×28×28×28
-	m.square(n, m.arena[2634240:2634240+n*21952], m.arena[175616:175616+n*21952])
+	m.square(n, m.arena[2057216:2057216+n*21952], m.arena[175616:175616+n*21952])
 	// block1.layer2.bn/var: ChannelMean 28
 	m.channelMean2(n, m.arena[175616:175616+n*21952], (*[28]float32)(m.arena[351264:]))
 	// block1.layer2.bn/inv_std: Rsqrt 28, fused with block1.layer2.bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[4556720:4556720+28], m.arena[351264:351264+28])
+	m.addScalarRsqrt(n, m.arena[3524976:3524976+28], m.arena[351264:351264+28])
 	// block1.layer2.bn/normalized: ChannelMul N×28×28×28
-	m.channelMul2(n, m.arena[2634240:2634240+n*21952], m.arena[2809856:2809856+n*21952], (*[28]float32)(m.arena[4556720:]))
-	// block1.layer2.bn/shifted: BiasAdd N×28×28×28, fused with block1.layer2.bn/scaled (ChannelMul)
-	m.channelMulBiasAdd2(n, m.arena[2985472:2985472+n*21952], m.arena[2809856:2809856+n*21952], &m.block1Layer2BnWeight, &m.block1Layer2BnBias)
+	m.channelMul2(n, m.arena[2057216:2057216+n*21952], m.arena[2232832:2232832+n*21952], (*[28]float32)(m.arena[3524976:]))
 	// block1.layer2.bn/update_mean: RunningUpdate 28
 	{
 		state, stat := &m.block1Layer2BnRunningMean, (*[28]float32)(m.arena[351232:])
@@ -110,10 +106,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// block1.layer2.relu: Relu N×28×28×28
-	m.relu(n, m.arena[2985472:2985472+n*21952], m.arena[3161088:3161088+n*21952])
+	// block1.layer2.relu: Relu N×28×28×28, fused with block1.layer2.bn/scaled (ChannelMul), block1.layer2.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu2(n, m.arena[2408448:2408448+n*21952], m.arena[2232832:2232832+n*21952], &m.block1Layer2BnWeight, &m.block1Layer2BnBias)
 	// block1.layer2.conv: Conv2D N×12×28×28
-	m.conv2D3(n, m.arena[3161088:3161088+n*21952], m.block1Layer2ConvWeight[:], m.arena[175616:175616+n*9408])
+	m.conv2D3(n, m.arena[2408448:2408448+n*21952], m.block1Layer2ConvWeight[:], m.arena[175616:175616+n*9408])
 	// block1.layer2.concat: Concat N×40×28×28
 	m.concat2(n, m.arena[326144:326144+n*31360], m.arena[:n*21952], m.arena[175616:175616+n*9408])
 	// block1.layer3.bn/mean: ChannelMean 40
@@ -121,17 +117,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// block1.layer3.bn/neg_mean: Scale 40
 	m.scale(n, m.arena[250880:250880+40], m.arena[:40])
 	// block1.layer3.bn/centered: BiasAdd N×40×28×28
-	m.biasAdd4(n, m.arena[326144:326144+n*31360], m.arena[1630720:1630720+n*31360], (*[40]float32)(m.arena[0:]))
+	m.biasAdd4(n, m.arena[326144:326144+n*31360], m.arena[1304576:1304576+n*31360], (*[40]float32)(m.arena[0:]))
 	// block1.layer3.bn/sq: Square N×40×28×28
-	m.square(n, m.arena[1630720:1630720+n*31360], m.arena[:n*31360])
+	m.square(n, m.arena[1304576:1304576+n*31360], m.arena[:n*31360])
 	// block1.layer3.bn/var: ChannelMean 40
 	m.channelMean3(n, m.arena[:n*31360], (*[40]float32)(m.arena[250928:]))
 	// block1.layer3.bn/inv_std: Rsqrt 40, fused with block1.layer3.bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[4556672:4556672+40], m.arena[250928:250928+40])
+	m.addScalarRsqrt(n, m.arena[3524928:3524928+40], m.arena[250928:250928+40])
 	// block1.layer3.bn/normalized: ChannelMul N×40×28×28
-	m.channelMul3(n, m.arena[1630720:1630720+n*31360], m.arena[1881600:1881600+n*31360], (*[40]float32)(m.arena[4556672:]))
-	// block1.layer3.bn/shifted: BiasAdd N×40×28×28, fused with block1.layer3.bn/scaled (ChannelMul)
-	m.channelMulBiasAdd3(n, m.arena[2132480:2132480+n*31360], m.arena[1881600:1881600+n*31360], &m.block1Layer3BnWeight, &m.block1Layer3BnBias)
+	m.channelMul3(n, m.arena[1304576:1304576+n*31360], m.arena[1555456:1555456+n*31360], (*[40]float32)(m.arena[3524928:]))
 	// block1.layer3.bn/update_mean: RunningUpdate 40
 	{
 		state, stat := &m.block1Layer3BnRunningMean, (*[40]float32)(m.arena[250880:])
@@ -149,31 +143,29 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// block1.layer3.relu: Relu N×40×28×28
-	m.relu(n, m.arena[2132480:2132480+n*31360], m.arena[2383360:2383360+n*31360])
+	// block1.layer3.relu: Relu N×40×28×28, fused with block1.layer3.bn/scaled (ChannelMul), block1.layer3.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu3(n, m.arena[1806336:1806336+n*31360], m.arena[1555456:1555456+n*31360], &m.block1Layer3BnWeight, &m.block1Layer3BnBias)
 	// block1.layer3.conv: Conv2D N×12×28×28
-	m.conv2D4(n, m.arena[2383360:2383360+n*31360], m.block1Layer3ConvWeight[:], m.arena[577024:577024+n*9408])
+	m.conv2D4(n, m.arena[1806336:1806336+n*31360], m.block1Layer3ConvWeight[:], m.arena[577024:577024+n*9408])
 	// block1.layer3.concat: Concat N×52×28×28
 	m.concat3(n, m.arena[:n*40768], m.arena[326144:326144+n*31360], m.arena[577024:577024+n*9408])
 	// trans1.bn/mean: ChannelMean 52
-	m.channelMean4(n, m.arena[:n*40768], (*[52]float32)(m.arena[1304576:]))
+	m.channelMean4(n, m.arena[:n*40768], (*[52]float32)(m.arena[978432:]))
 	// trans1.bn/neg_mean: Scale 52
-	m.scale(n, m.arena[1304576:1304576+52], m.arena[652288:652288+52])
+	m.scale(n, m.arena[978432:978432+52], m.arena[652288:652288+52])
 	// trans1.bn/centered: BiasAdd N×52×28×28
 	m.biasAdd5(n, m.arena[:n*40768], m.arena[326144:326144+n*40768], (*[52]float32)(m.arena[652288:]))
 	// trans1.bn/sq: Square N×52×28×28
 	m.square(n, m.arena[326144:326144+n*40768], m.arena[652288:652288+n*40768])
 	// trans1.bn/var: ChannelMean 52
-	m.channelMean4(n, m.arena[652288:652288+n*40768], (*[52]float32)(m.arena[1304640:]))
+	m.channelMean4(n, m.arena[652288:652288+n*40768], (*[52]float32)(m.arena[978496:]))
 	// trans1.bn/inv_std: Rsqrt 52, fused with trans1.bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[4556608:4556608+52], m.arena[1304640:1304640+52])
+	m.addScalarRsqrt(n, m.arena[3524864:3524864+52], m.arena[978496:978496+52])
 	// trans1.bn/normalized: ChannelMul N×52×28×28
-	m.channelMul4(n, m.arena[326144:326144+n*40768], m.arena[652288:652288+n*40768], (*[52]float32)(m.arena[4556608:]))
-	// trans1.bn/shifted: BiasAdd N×52×28×28, fused with trans1.bn/scaled (ChannelMul)
-	m.channelMulBiasAdd4(n, m.arena[978432:978432+n*40768], m.arena[652288:652288+n*40768], &m.trans1BnWeight, &m.trans1BnBias)
+	m.channelMul4(n, m.arena[326144:326144+n*40768], m.arena[652288:652288+n*40768], (*[52]float32)(m.arena[3524864:]))
 	// trans1.bn/update_mean: RunningUpdate 52
 	{
-		state, stat := &m.trans1BnRunningMean, (*[52]float32)(m.arena[1304576:])
+		state, stat := &m.trans1BnRunningMean, (*[52]float32)(m.arena[978432:])
 		corr := 1.0
 		for c := range 52 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -181,38 +173,34 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// trans1.bn/update_var: RunningUpdate 52
 	{
-		state, stat := &m.trans1BnRunningVar, (*[52]float32)(m.arena[1304640:])
+		state, stat := &m.trans1BnRunningVar, (*[52]float32)(m.arena[978496:])
 		m1 := float64(n * 784)
 		corr := m1 / (m1 - 1)
 		for c := range 52 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// trans1.relu: Relu N×52×28×28
-	m.relu(n, m.arena[978432:978432+n*40768], m.arena[:n*40768])
-	// trans1.conv: Conv2D N×26×28×28
-	m.conv2D5(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[1304576:1304576+n*20384])
-	// trans1.pool: AvgPool2D N×26×14×14
-	m.avgPool2D(n, m.arena[1304576:1304576+n*20384], m.arena[1467648:1467648+n*5096])
+	// trans1.relu: Relu N×52×28×28, fused with trans1.bn/scaled (ChannelMul), trans1.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu4(n, m.arena[:n*40768], m.arena[652288:652288+n*40768], &m.trans1BnWeight, &m.trans1BnBias)
+	// trans1.pool: AvgPool2D N×26×14×14, fused with trans1.conv (Conv2D)
+	m.conv2DAvgPool2D(n, m.arena[:n*40768], m.trans1ConvWeight[:], m.arena[1038016:1038016+n*5096])
 	// block2.layer1.bn/mean: ChannelMean 26
-	m.channelMean5(n, m.arena[1467648:1467648+n*5096], (*[26]float32)(m.arena[1345344:]))
+	m.channelMean5(n, m.arena[1038016:1038016+n*5096], (*[26]float32)(m.arena[1019200:]))
 	// block2.layer1.bn/neg_mean: Scale 26
-	m.scale(n, m.arena[1345344:1345344+26], m.arena[1304576:1304576+26])
+	m.scale(n, m.arena[1019200:1019200+26], m.arena[978432:978432+26])
 	// block2.layer1.bn/centered: BiasAdd N×26×14×14
-	m.biasAdd6(n, m.arena[1467648:1467648+n*5096], m.arena[4393536:4393536+n*5096], (*[26]float32)(m.arena[1304576:]))
+	m.biasAdd6(n, m.arena[1038016:1038016+n*5096], m.arena[3402560:3402560+n*5096], (*[26]float32)(m.arena[978432:]))
 	// block2.layer1.bn/sq: Square N×26×14×14
-	m.square(n, m.arena[4393536:4393536+n*5096], m.arena[1304576:1304576+n*5096])
+	m.square(n, m.arena[3402560:3402560+n*5096], m.arena[978432:978432+n*5096])
 	// block2.layer1.bn/var: ChannelMean 26
-	m.channelMean5(n, m.arena[1304576:1304576+n*5096], (*[26]float32)(m.arena[1345376:]))
+	m.channelMean5(n, m.arena[978432:978432+n*5096], (*[26]float32)(m.arena[1019232:]))
 	// block2.layer1.bn/inv_std: Rsqrt 26, fused with block2.layer1.bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[1597392:1597392+26], m.arena[1345376:1345376+26])
+	m.addScalarRsqrt(n, m.arena[1271328:1271328+26], m.arena[1019232:1019232+26])
 	// block2.layer1.bn/normalized: ChannelMul N×26×14×14
-	m.channelMul5(n, m.arena[4393536:4393536+n*5096], m.arena[4434304:4434304+n*5096], (*[26]float32)(m.arena[1597392:]))
-	// block2.layer1.bn/shifted: BiasAdd N×26×14×14, fused with block2.layer1.bn/scaled (ChannelMul)
-	m.channelMulBiasAdd5(n, m.arena[4475072:4475072+n*5096], m.arena[4434304:4434304+n*5096], &m.block2Layer1BnWeight, &m.block2Layer1BnBias)
+	m.channelMul5(n, m.arena[3402560:3402560+n*5096], m.arena[3443328:3443328+n*5096], (*[26]float32)(m.arena[1271328:]))
 	// block2.layer1.bn/update_mean: RunningUpdate 26
 	{
-		state, stat := &m.block2Layer1BnRunningMean, (*[26]float32)(m.arena[1345344:])
+		state, stat := &m.block2Layer1BnRunningMean, (*[26]float32)(m.arena[1019200:])
 		corr := 1.0
 		for c := range 26 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -220,38 +208,36 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// block2.layer1.bn/update_var: RunningUpdate 26
 	{
-		state, stat := &m.block2Layer1BnRunningVar, (*[26]float32)(m.arena[1345376:])
+		state, stat := &m.block2Layer1BnRunningVar, (*[26]float32)(m.arena[1019232:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 26 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// block2.layer1.relu: Relu N×26×14×14
-	m.relu(n, m.arena[4475072:4475072+n*5096], m.arena[4515840:4515840+n*5096])
+	// block2.layer1.relu: Relu N×26×14×14, fused with block2.layer1.bn/scaled (ChannelMul), block2.layer1.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu5(n, m.arena[3484096:3484096+n*5096], m.arena[3443328:3443328+n*5096], &m.block2Layer1BnWeight, &m.block2Layer1BnBias)
 	// block2.layer1.conv: Conv2D N×12×14×14
-	m.conv2D6(n, m.arena[4515840:4515840+n*5096], m.block2Layer1ConvWeight[:], m.arena[1364160:1364160+n*2352])
+	m.conv2D5(n, m.arena[3484096:3484096+n*5096], m.block2Layer1ConvWeight[:], m.arena[1078784:1078784+n*2352])
 	// block2.layer1.concat: Concat N×38×14×14
-	m.concat4(n, m.arena[1304576:1304576+n*7448], m.arena[1467648:1467648+n*5096], m.arena[1364160:1364160+n*2352])
+	m.concat4(n, m.arena[978432:978432+n*7448], m.arena[1038016:1038016+n*5096], m.arena[1078784:1078784+n*2352])
 	// block2.layer2.bn/mean: ChannelMean 38
-	m.channelMean6(n, m.arena[1304576:1304576+n*7448], (*[38]float32)(m.arena[1423744:]))
+	m.channelMean6(n, m.arena[978432:978432+n*7448], (*[38]float32)(m.arena[1097600:]))
 	// block2.layer2.bn/neg_mean: Scale 38
-	m.scale(n, m.arena[1423744:1423744+38], m.arena[1364160:1364160+38])
+	m.scale(n, m.arena[1097600:1097600+38], m.arena[1038016:1038016+38])
 	// block2.layer2.bn/centered: BiasAdd N×38×14×14
-	m.biasAdd7(n, m.arena[1304576:1304576+n*7448], m.arena[3433920:3433920+n*7448], (*[38]float32)(m.arena[1364160:]))
+	m.biasAdd7(n, m.arena[978432:978432+n*7448], m.arena[2681280:2681280+n*7448], (*[38]float32)(m.arena[1038016:]))
 	// block2.layer2.bn/sq: Square N×38×14×14
-	m.square(n, m.arena[3433920:3433920+n*7448], m.arena[1364160:1364160+n*7448])
+	m.square(n, m.arena[2681280:2681280+n*7448], m.arena[1038016:1038016+n*7448])
 	// block2.layer2.bn/var: ChannelMean 38
-	m.channelMean6(n, m.arena[1364160:1364160+n*7448], (*[38]float32)(m.arena[1423792:]))
+	m.channelMean6(n, m.arena[1038016:1038016+n*7448], (*[38]float32)(m.arena[1097648:]))
 	// block2.layer2.bn/inv_std: Rsqrt 38, fused with block2.layer2.bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[1597344:1597344+38], m.arena[1423792:1423792+38])
+	m.addScalarRsqrt(n, m.arena[1271280:1271280+38], m.arena[1097648:1097648+38])
 	// block2.layer2.bn/normalized: ChannelMul N×38×14×14
-	m.channelMul6(n, m.arena[3433920:3433920+n*7448], m.arena[4214784:4214784+n*7448], (*[38]float32)(m.arena[1597344:]))
-	// block2.layer2.bn/shifted: BiasAdd N×38×14×14, fused with block2.layer2.bn/scaled (ChannelMul)
-	m.channelMulBiasAdd6(n, m.arena[4274368:4274368+n*7448], m.arena[4214784:4214784+n*7448], &m.block2Layer2BnWeight, &m.block2Layer2BnBias)
+	m.channelMul6(n, m.arena[2681280:2681280+n*7448], m.arena[3283392:3283392+n*7448], (*[38]float32)(m.arena[1271280:]))
 	// block2.layer2.bn/update_mean: RunningUpdate 38
 	{
-		state, stat := &m.block2Layer2BnRunningMean, (*[38]float32)(m.arena[1423744:])
+		state, stat := &m.block2Layer2BnRunningMean, (*[38]float32)(m.arena[1097600:])
 		corr := 1.0
 		for c := range 38 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -259,38 +245,36 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// block2.layer2.bn/update_var: RunningUpdate 38
 	{
-		state, stat := &m.block2Layer2BnRunningVar, (*[38]float32)(m.arena[1423792:])
+		state, stat := &m.block2Layer2BnRunningVar, (*[38]float32)(m.arena[1097648:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 38 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// block2.layer2.relu: Relu N×38×14×14
-	m.relu(n, m.arena[4274368:4274368+n*7448], m.arena[4333952:4333952+n*7448])
+	// block2.layer2.relu: Relu N×38×14×14, fused with block2.layer2.bn/scaled (ChannelMul), block2.layer2.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu6(n, m.arena[3342976:3342976+n*7448], m.arena[3283392:3283392+n*7448], &m.block2Layer2BnWeight, &m.block2Layer2BnBias)
 	// block2.layer2.conv: Conv2D N×12×14×14
-	m.conv2D7(n, m.arena[4333952:4333952+n*7448], m.block2Layer2ConvWeight[:], m.arena[1364160:1364160+n*2352])
+	m.conv2D6(n, m.arena[3342976:3342976+n*7448], m.block2Layer2ConvWeight[:], m.arena[1038016:1038016+n*2352])
 	// block2.layer2.concat: Concat N×50×14×14
-	m.concat5(n, m.arena[1401792:1401792+n*9800], m.arena[1304576:1304576+n*7448], m.arena[1364160:1364160+n*2352])
+	m.concat5(n, m.arena[1075648:1075648+n*9800], m.arena[978432:978432+n*7448], m.arena[1038016:1038016+n*2352])
 	// block2.layer3.bn/mean: ChannelMean 50
-	m.channelMean7(n, m.arena[1401792:1401792+n*9800], (*[50]float32)(m.arena[1382976:]))
+	m.channelMean7(n, m.arena[1075648:1075648+n*9800], (*[50]float32)(m.arena[1056832:]))
 	// block2.layer3.bn/neg_mean: Scale 50
-	m.scale(n, m.arena[1382976:1382976+50], m.arena[1304576:1304576+50])
+	m.scale(n, m.arena[1056832:1056832+50], m.arena[978432:978432+50])
 	// block2.layer3.bn/centered: BiasAdd N×50×14×14
-	m.biasAdd8(n, m.arena[1401792:1401792+n*9800], m.arena[3901184:3901184+n*9800], (*[50]float32)(m.arena[1304576:]))
+	m.biasAdd8(n, m.arena[1075648:1075648+n*9800], m.arena[3048192:3048192+n*9800], (*[50]float32)(m.arena[978432:]))
 	// block2.layer3.bn/sq: Square N×50×14×14
-	m.square(n, m.arena[3901184:3901184+n*9800], m.arena[1304576:1304576+n*9800])
+	m.square(n, m.arena[3048192:3048192+n*9800], m.arena[978432:978432+n*9800])
 	// block2.layer3.bn/var: ChannelMean 50
-	m.channelMean7(n, m.arena[1304576:1304576+n*9800], (*[50]float32)(m.arena[1383040:]))
+	m.channelMean7(n, m.arena[978432:978432+n*9800], (*[50]float32)(m.arena[1056896:]))
 	// block2.layer3.bn/inv_std: Rsqrt 50, fused with block2.layer3.bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[1597216:1597216+50], m.arena[1383040:1383040+50])
+	m.addScalarRsqrt(n, m.arena[1271152:1271152+50], m.arena[1056896:1056896+50])
 	// block2.layer3.bn/normalized: ChannelMul N×50×14×14
-	m.channelMul7(n, m.arena[3901184:3901184+n*9800], m.arena[3979584:3979584+n*9800], (*[50]float32)(m.arena[1597216:]))
-	// block2.layer3.bn/shifted: BiasAdd N×50×14×14, fused with block2.layer3.bn/scaled (ChannelMul)
-	m.channelMulBiasAdd7(n, m.arena[4057984:4057984+n*9800], m.arena[3979584:3979584+n*9800], &m.block2Layer3BnWeight, &m.block2Layer3BnBias)
+	m.channelMul7(n, m.arena[3048192:3048192+n*9800], m.arena[3126592:3126592+n*9800], (*[50]float32)(m.arena[1271152:]))
 	// block2.layer3.bn/update_mean: RunningUpdate 50
 	{
-		state, stat := &m.block2Layer3BnRunningMean, (*[50]float32)(m.arena[1382976:])
+		state, stat := &m.block2Layer3BnRunningMean, (*[50]float32)(m.arena[1056832:])
 		corr := 1.0
 		for c := range 50 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -298,38 +282,36 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// block2.layer3.bn/update_var: RunningUpdate 50
 	{
-		state, stat := &m.block2Layer3BnRunningVar, (*[50]float32)(m.arena[1383040:])
+		state, stat := &m.block2Layer3BnRunningVar, (*[50]float32)(m.arena[1056896:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 50 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// block2.layer3.relu: Relu N×50×14×14
-	m.relu(n, m.arena[4057984:4057984+n*9800], m.arena[4136384:4136384+n*9800])
+	// block2.layer3.relu: Relu N×50×14×14, fused with block2.layer3.bn/scaled (ChannelMul), block2.layer3.bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu7(n, m.arena[3204992:3204992+n*9800], m.arena[3126592:3126592+n*9800], &m.block2Layer3BnWeight, &m.block2Layer3BnBias)
 	// block2.layer3.conv: Conv2D N×12×14×14
-	m.conv2D8(n, m.arena[4136384:4136384+n*9800], m.block2Layer3ConvWeight[:], m.arena[1480192:1480192+n*2352])
+	m.conv2D7(n, m.arena[3204992:3204992+n*9800], m.block2Layer3ConvWeight[:], m.arena[1154048:1154048+n*2352])
 	// block2.layer3.concat: Concat N×62×14×14
-	m.concat6(n, m.arena[1304576:1304576+n*12152], m.arena[1401792:1401792+n*9800], m.arena[1480192:1480192+n*2352])
+	m.concat6(n, m.arena[978432:978432+n*12152], m.arena[1075648:1075648+n*9800], m.arena[1154048:1154048+n*2352])
 	// final_bn/mean: ChannelMean 62
-	m.channelMean8(n, m.arena[1304576:1304576+n*12152], (*[62]float32)(m.arena[1596224:]))
+	m.channelMean8(n, m.arena[978432:978432+n*12152], (*[62]float32)(m.arena[1270080:]))
 	// final_bn/neg_mean: Scale 62
-	m.scale(n, m.arena[1596224:1596224+62], m.arena[1499008:1499008+62])
+	m.scale(n, m.arena[1270080:1270080+62], m.arena[1172864:1172864+62])
 	// final_bn/centered: BiasAdd N×62×14×14
-	m.biasAdd9(n, m.arena[1304576:1304576+n*12152], m.arena[1401792:1401792+n*12152], (*[62]float32)(m.arena[1499008:]))
+	m.biasAdd9(n, m.arena[978432:978432+n*12152], m.arena[1075648:1075648+n*12152], (*[62]float32)(m.arena[1172864:]))
 	// final_bn/sq: Square N×62×14×14
-	m.square(n, m.arena[1401792:1401792+n*12152], m.arena[1499008:1499008+n*12152])
+	m.square(n, m.arena[1075648:1075648+n*12152], m.arena[1172864:1172864+n*12152])
 	// final_bn/var: ChannelMean 62
-	m.channelMean8(n, m.arena[1499008:1499008+n*12152], (*[62]float32)(m.arena[1596288:]))
+	m.channelMean8(n, m.arena[1172864:1172864+n*12152], (*[62]float32)(m.arena[1270144:]))
 	// final_bn/inv_std: Rsqrt 62, fused with final_bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[1597280:1597280+62], m.arena[1596288:1596288+62])
+	m.addScalarRsqrt(n, m.arena[1271216:1271216+62], m.arena[1270144:1270144+62])
 	// final_bn/normalized: ChannelMul N×62×14×14
-	m.channelMul8(n, m.arena[1401792:1401792+n*12152], m.arena[1499008:1499008+n*12152], (*[62]float32)(m.arena[1597280:]))
-	// final_bn/shifted: BiasAdd N×62×14×14, fused with final_bn/scaled (ChannelMul)
-	m.channelMulBiasAdd8(n, m.arena[3336704:3336704+n*12152], m.arena[1499008:1499008+n*12152], &m.finalBnWeight, &m.finalBnBias)
+	m.channelMul8(n, m.arena[1075648:1075648+n*12152], m.arena[1172864:1172864+n*12152], (*[62]float32)(m.arena[1271216:]))
 	// final_bn/update_mean: RunningUpdate 62
 	{
-		state, stat := &m.finalBnRunningMean, (*[62]float32)(m.arena[1596224:])
+		state, stat := &m.finalBnRunningMean, (*[62]float32)(m.arena[1270080:])
 		corr := 1.0
 		for c := range 62 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -337,317 +319,317 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// final_bn/update_var: RunningUpdate 62
 	{
-		state, stat := &m.finalBnRunningVar, (*[62]float32)(m.arena[1596288:])
+		state, stat := &m.finalBnRunningVar, (*[62]float32)(m.arena[1270144:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 62 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// final_relu: Relu N×62×14×14
-	m.relu(n, m.arena[3336704:3336704+n*12152], m.arena[1304576:1304576+n*12152])
+	// final_relu: Relu N×62×14×14, fused with final_bn/scaled (ChannelMul), final_bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu8(n, m.arena[978432:978432+n*12152], m.arena[1172864:1172864+n*12152], &m.finalBnWeight, &m.finalBnBias)
 	// gap: GlobalAvgPool2D N×62
-	m.globalAvgPool2D(n, m.arena[1304576:1304576+n*12152], m.arena[1596224:1596224+n*62])
+	m.globalAvgPool2D(n, m.arena[978432:978432+n*12152], m.arena[1270080:1270080+n*62])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 62, 1, m.arena[1596224:1596224+n*62], 62, m.fcWeight[:], 62, 0, m.arena[1304576:1304576+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 62, 1, m.arena[1270080:1270080+n*62], 62, m.fcWeight[:], 62, 0, m.arena[1270576:1270576+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[1304576:1304576+n*10], m.arena[1304576:1304576+n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[1270576:1270576+n*10], m.arena[1270576:1270576+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[1304576:1304576+n*10], label, m.arena[4556768:4556768+1])
+	m.sparseSoftmaxCELoss(n, m.arena[1270576:1270576+n*10], label, m.arena[3525024:3525024+1])
 	// d.loss: Fill scalar
-	m.arena[1304736] = 1.0
+	m.arena[1270656] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[1304576:1304576+n*10], label, m.arena[1304736:1304736+1], m.arena[1304656:1304656+n*10])
+	m.lossGrad(n, m.arena[1270576:1270576+n*10], label, m.arena[1270656:1270656+1], m.arena[1271072:1271072+n*10])
 	// d.fc/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[1304656:1304656+n*10], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[1271072:1271072+n*10], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×62
-	rt.GemmP(m.pool, false, false, n, 62, 10, 1, m.arena[1304656:1304656+n*10], 10, m.fcWeight[:], 62, 0, m.arena[1596720:1596720+n*62], 62)
+	rt.GemmP(m.pool, false, false, n, 62, 10, 1, m.arena[1271072:1271072+n*10], 10, m.fcWeight[:], 62, 0, m.arena[1270576:1270576+n*62], 62)
 	// d.fc.2: MatMul 10×62
-	rt.GemmP(m.pool, true, false, 10, 62, n, 1, m.arena[1304656:1304656+n*10], 10, m.arena[1596224:1596224+n*62], 62, 0, m.fcWeightGrad[:], 62)
+	rt.GemmP(m.pool, true, false, 10, 62, n, 1, m.arena[1271072:1271072+n*10], 10, m.arena[1270080:1270080+n*62], 62, 0, m.fcWeightGrad[:], 62)
 	// d.gap.1: GlobalAvgPool2DGrad N×62×14×14
-	m.globalAvgPool2DGrad(n, m.arena[1596720:1596720+n*62], m.arena[1304576:1304576+n*12152])
+	m.globalAvgPool2DGrad(n, m.arena[1270576:1270576+n*62], m.arena[2584064:2584064+n*12152])
 	// d.final_relu.1: ReluGrad N×62×14×14
-	m.reluGrad(n, m.arena[3336704:3336704+n*12152], m.arena[1304576:1304576+n*12152], m.arena[3336704:3336704+n*12152])
+	m.reluGrad(n, m.arena[978432:978432+n*12152], m.arena[2584064:2584064+n*12152], m.arena[978432:978432+n*12152])
 	// d.final_bn/shifted.1: ChannelSum 62
-	m.channelSum2(n, m.arena[3336704:3336704+n*12152], &m.finalBnBiasGrad)
+	m.channelSum2(n, m.arena[978432:978432+n*12152], &m.finalBnBiasGrad)
 	// d.final_bn/scaled.1: ChannelMul N×62×14×14
-	m.channelMul8(n, m.arena[3336704:3336704+n*12152], m.arena[1304576:1304576+n*12152], &m.finalBnWeight)
+	m.channelMul8(n, m.arena[978432:978432+n*12152], m.arena[2584064:2584064+n*12152], &m.finalBnWeight)
 	// d.final_bn/scaled.2: Mul N×62×14×14
-	m.mul(n, m.arena[3336704:3336704+n*12152], m.arena[1499008:1499008+n*12152], m.arena[3336704:3336704+n*12152])
+	m.mul(n, m.arena[978432:978432+n*12152], m.arena[1172864:1172864+n*12152], m.arena[978432:978432+n*12152])
 	// d.final_bn/scaled.3: ChannelSum 62
-	m.channelSum2(n, m.arena[3336704:3336704+n*12152], &m.finalBnWeightGrad)
+	m.channelSum2(n, m.arena[978432:978432+n*12152], &m.finalBnWeightGrad)
 	// d.final_bn/normalized.2: Mul N×62×14×14
-	m.mul(n, m.arena[1304576:1304576+n*12152], m.arena[1401792:1401792+n*12152], m.arena[1499008:1499008+n*12152])
+	m.mul(n, m.arena[2584064:2584064+n*12152], m.arena[1075648:1075648+n*12152], m.arena[978432:978432+n*12152])
 	// d.final_bn/normalized.3: ChannelSum 62
-	m.channelSum2(n, m.arena[1499008:1499008+n*12152], (*[62]float32)(m.arena[1596224:]))
+	m.channelSum2(n, m.arena[978432:978432+n*12152], (*[62]float32)(m.arena[1172864:]))
 	// d.final_bn/inv_std.4: Scale 62, fused with d.final_bn/inv_std.1 (Square), d.final_bn/inv_std.2 (Mul), d.final_bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[1596224:1596224+62], m.arena[1597280:1597280+62], m.arena[1596224:1596224+62])
+	m.squareMulMulScale(n, m.arena[1172864:1172864+62], m.arena[1271216:1271216+62], m.arena[1172864:1172864+62])
 	// d.final_bn/var.1: ChannelBroadcast N×62×14×14
-	m.channelBroadcast(n, (*[62]float32)(m.arena[1596224:]), m.arena[1499008:1499008+n*12152])
+	m.channelBroadcast(n, (*[62]float32)(m.arena[1172864:]), m.arena[978432:978432+n*12152])
 	// d.final_bn/sq.3: Add N×62×14×14, fused with d.final_bn/normalized.1 (ChannelMul), d.final_bn/sq.1 (Mul), d.final_bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[1304576:1304576+n*12152], m.arena[1304576:1304576+n*12152], (*[62]float32)(m.arena[1597280:]), m.arena[1499008:1499008+n*12152], m.arena[1401792:1401792+n*12152])
+	m.channelMulMulScaleAdd(n, m.arena[2584064:2584064+n*12152], m.arena[2584064:2584064+n*12152], (*[62]float32)(m.arena[1271216:]), m.arena[978432:978432+n*12152], m.arena[1075648:1075648+n*12152])
 	// d.final_bn/centered.1: ChannelSum 62
-	m.channelSum2(n, m.arena[1304576:1304576+n*12152], (*[62]float32)(m.arena[1499008:]))
+	m.channelSum2(n, m.arena[2584064:2584064+n*12152], (*[62]float32)(m.arena[1075648:]))
 	// d.final_bn/neg_mean.1: Scale 62
-	m.scale(n, m.arena[1499008:1499008+62], m.arena[1499008:1499008+62])
+	m.scale(n, m.arena[1075648:1075648+62], m.arena[1075648:1075648+62])
 	// d.final_bn/mean.1: ChannelBroadcast N×62×14×14
-	m.channelBroadcast(n, (*[62]float32)(m.arena[1499008:]), m.arena[1401792:1401792+n*12152])
+	m.channelBroadcast(n, (*[62]float32)(m.arena[1075648:]), m.arena[978432:978432+n*12152])
 	// d.final_bn/mean.2: Add N×62×14×14
-	m.add(n, m.arena[1304576:1304576+n*12152], m.arena[1401792:1401792+n*12152], m.arena[1304576:1304576+n*12152])
+	m.add(n, m.arena[2584064:2584064+n*12152], m.arena[978432:978432+n*12152], m.arena[2584064:2584064+n*12152])
 	// d.block2.layer3.concat.1: Slice N×50×14×14
-	m.slice(n, m.arena[1304576:1304576+n*12152], m.arena[1401792:1401792+n*9800])
+	m.slice(n, m.arena[2584064:2584064+n*12152], m.arena[978432:978432+n*9800])
 	// d.block2.layer3.concat.2: Slice N×12×14×14
-	m.slice2(n, m.arena[1304576:1304576+n*12152], m.arena[1480192:1480192+n*2352])
+	m.slice2(n, m.arena[2584064:2584064+n*12152], m.arena[1135232:1135232+n*2352])
 	// d.block2.layer3.conv.1: Conv2DTranspose N×50×14×14
-	m.conv2DTranspose(n, m.arena[1480192:1480192+n*2352], m.block2Layer3ConvWeight[:], m.arena[1304576:1304576+n*9800])
+	m.conv2DTranspose(n, m.arena[1135232:1135232+n*2352], m.block2Layer3ConvWeight[:], m.arena[1056832:1056832+n*9800])
 	// d.block2.layer3.conv.2: Conv2DFilterGrad 12×50×3×3
-	m.conv2DFilterGrad(n, m.arena[4136384:4136384+n*9800], m.arena[1480192:1480192+n*2352], m.block2Layer3ConvWeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[3204992:3204992+n*9800], m.arena[1135232:1135232+n*2352], m.block2Layer3ConvWeightGrad[:])
 	// d.block2.layer3.relu.1: ReluGrad N×50×14×14
-	m.reluGrad(n, m.arena[4057984:4057984+n*9800], m.arena[1304576:1304576+n*9800], m.arena[4057984:4057984+n*9800])
+	m.reluGrad(n, m.arena[3204992:3204992+n*9800], m.arena[1056832:1056832+n*9800], m.arena[3204992:3204992+n*9800])
 	// d.block2.layer3.bn/shifted.1: ChannelSum 50
-	m.channelSum3(n, m.arena[4057984:4057984+n*9800], &m.block2Layer3BnBiasGrad)
+	m.channelSum3(n, m.arena[3204992:3204992+n*9800], &m.block2Layer3BnBiasGrad)
 	// d.block2.layer3.bn/scaled.1: ChannelMul N×50×14×14
-	m.channelMul7(n, m.arena[4057984:4057984+n*9800], m.arena[1304576:1304576+n*9800], &m.block2Layer3BnWeight)
+	m.channelMul7(n, m.arena[3204992:3204992+n*9800], m.arena[1056832:1056832+n*9800], &m.block2Layer3BnWeight)
 	// d.block2.layer3.bn/scaled.2: Mul N×50×14×14
-	m.mul(n, m.arena[4057984:4057984+n*9800], m.arena[3979584:3979584+n*9800], m.arena[4057984:4057984+n*9800])
+	m.mul(n, m.arena[3204992:3204992+n*9800], m.arena[3126592:3126592+n*9800], m.arena[3204992:3204992+n*9800])
 	// d.block2.layer3.bn/scaled.3: ChannelSum 50
-	m.channelSum3(n, m.arena[4057984:4057984+n*9800], &m.block2Layer3BnWeightGrad)
+	m.channelSum3(n, m.arena[3204992:3204992+n*9800], &m.block2Layer3BnWeightGrad)
 	// d.block2.layer3.bn/normalized.2: Mul N×50×14×14
-	m.mul(n, m.arena[1304576:1304576+n*9800], m.arena[3901184:3901184+n*9800], m.arena[1480192:1480192+n*9800])
+	m.mul(n, m.arena[1056832:1056832+n*9800], m.arena[3048192:3048192+n*9800], m.arena[1135232:1135232+n*9800])
 	// d.block2.layer3.bn/normalized.3: ChannelSum 50
-	m.channelSum3(n, m.arena[1480192:1480192+n*9800], (*[50]float32)(m.arena[1382976:]))
+	m.channelSum3(n, m.arena[1135232:1135232+n*9800], (*[50]float32)(m.arena[1213632:]))
 	// d.block2.layer3.bn/inv_std.4: Scale 50, fused with d.block2.layer3.bn/inv_std.1 (Square), d.block2.layer3.bn/inv_std.2 (Mul), d.block2.layer3.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[1382976:1382976+50], m.arena[1597216:1597216+50], m.arena[1382976:1382976+50])
+	m.squareMulMulScale(n, m.arena[1213632:1213632+50], m.arena[1271152:1271152+50], m.arena[1213632:1213632+50])
 	// d.block2.layer3.bn/var.1: ChannelBroadcast N×50×14×14
-	m.channelBroadcast2(n, (*[50]float32)(m.arena[1382976:]), m.arena[1480192:1480192+n*9800])
+	m.channelBroadcast2(n, (*[50]float32)(m.arena[1213632:]), m.arena[1135232:1135232+n*9800])
 	// d.block2.layer3.bn/sq.3: Add N×50×14×14, fused with d.block2.layer3.bn/normalized.1 (ChannelMul), d.block2.layer3.bn/sq.1 (Mul), d.block2.layer3.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[1304576:1304576+n*9800], m.arena[1304576:1304576+n*9800], (*[50]float32)(m.arena[1597216:]), m.arena[1480192:1480192+n*9800], m.arena[3901184:3901184+n*9800])
+	m.channelMulMulScaleAdd2(n, m.arena[1056832:1056832+n*9800], m.arena[1056832:1056832+n*9800], (*[50]float32)(m.arena[1271152:]), m.arena[1135232:1135232+n*9800], m.arena[3048192:3048192+n*9800])
 	// d.block2.layer3.bn/centered.1: ChannelSum 50
-	m.channelSum3(n, m.arena[1304576:1304576+n*9800], (*[50]float32)(m.arena[1382976:]))
+	m.channelSum3(n, m.arena[1056832:1056832+n*9800], (*[50]float32)(m.arena[1213632:]))
 	// d.block2.layer3.bn/neg_mean.1: Scale 50
-	m.scale(n, m.arena[1382976:1382976+50], m.arena[1382976:1382976+50])
+	m.scale(n, m.arena[1213632:1213632+50], m.arena[1213632:1213632+50])
 	// d.block2.layer3.bn/mean.1: ChannelBroadcast N×50×14×14
-	m.channelBroadcast2(n, (*[50]float32)(m.arena[1382976:]), m.arena[1480192:1480192+n*9800])
+	m.channelBroadcast2(n, (*[50]float32)(m.arena[1213632:]), m.arena[1135232:1135232+n*9800])
 	// d.block2.layer3.bn/mean.2: Add N×50×14×14, fused with d.block2.layer3.bn/centered.2 (Add)
-	m.addAdd(n, m.arena[1401792:1401792+n*9800], m.arena[1401792:1401792+n*9800], m.arena[1304576:1304576+n*9800], m.arena[1480192:1480192+n*9800])
+	m.addAdd(n, m.arena[978432:978432+n*9800], m.arena[978432:978432+n*9800], m.arena[1056832:1056832+n*9800], m.arena[1135232:1135232+n*9800])
 	// d.block2.layer2.concat.1: Slice N×38×14×14
-	m.slice3(n, m.arena[1401792:1401792+n*9800], m.arena[1304576:1304576+n*7448])
+	m.slice3(n, m.arena[978432:978432+n*9800], m.arena[1056832:1056832+n*7448])
 	// d.block2.layer2.concat.2: Slice N×12×14×14
-	m.slice4(n, m.arena[1401792:1401792+n*9800], m.arena[1480192:1480192+n*2352])
+	m.slice4(n, m.arena[978432:978432+n*9800], m.arena[1116416:1116416+n*2352])
 	// d.block2.layer2.conv.1: Conv2DTranspose N×38×14×14
-	m.conv2DTranspose2(n, m.arena[1480192:1480192+n*2352], m.block2Layer2ConvWeight[:], m.arena[1364160:1364160+n*7448])
+	m.conv2DTranspose2(n, m.arena[1116416:1116416+n*2352], m.block2Layer2ConvWeight[:], m.arena[978432:978432+n*7448])
 	// d.block2.layer2.conv.2: Conv2DFilterGrad 12×38×3×3
-	m.conv2DFilterGrad2(n, m.arena[4333952:4333952+n*7448], m.arena[1480192:1480192+n*2352], m.block2Layer2ConvWeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[3342976:3342976+n*7448], m.arena[1116416:1116416+n*2352], m.block2Layer2ConvWeightGrad[:])
 	// d.block2.layer2.relu.1: ReluGrad N×38×14×14
-	m.reluGrad(n, m.arena[4274368:4274368+n*7448], m.arena[1364160:1364160+n*7448], m.arena[4274368:4274368+n*7448])
+	m.reluGrad(n, m.arena[3342976:3342976+n*7448], m.arena[978432:978432+n*7448], m.arena[3342976:3342976+n*7448])
 	// d.block2.layer2.bn/shifted.1: ChannelSum 38
-	m.channelSum4(n, m.arena[4274368:4274368+n*7448], &m.block2Layer2BnBiasGrad)
+	m.channelSum4(n, m.arena[3342976:3342976+n*7448], &m.block2Layer2BnBiasGrad)
 	// d.block2.layer2.bn/scaled.1: ChannelMul N×38×14×14
-	m.channelMul6(n, m.arena[4274368:4274368+n*7448], m.arena[1364160:1364160+n*7448], &m.block2Layer2BnWeight)
+	m.channelMul6(n, m.arena[3342976:3342976+n*7448], m.arena[978432:978432+n*7448], &m.block2Layer2BnWeight)
 	// d.block2.layer2.bn/scaled.2: Mul N×38×14×14
-	m.mul(n, m.arena[4274368:4274368+n*7448], m.arena[4214784:4214784+n*7448], m.arena[4274368:4274368+n*7448])
+	m.mul(n, m.arena[3342976:3342976+n*7448], m.arena[3283392:3283392+n*7448], m.arena[3342976:3342976+n*7448])
 	// d.block2.layer2.bn/scaled.3: ChannelSum 38
-	m.channelSum4(n, m.arena[4274368:4274368+n*7448], &m.block2Layer2BnWeightGrad)
+	m.channelSum4(n, m.arena[3342976:3342976+n*7448], &m.block2Layer2BnWeightGrad)
 	// d.block2.layer2.bn/normalized.2: Mul N×38×14×14
-	m.mul(n, m.arena[1364160:1364160+n*7448], m.arena[3433920:3433920+n*7448], m.arena[1423744:1423744+n*7448])
+	m.mul(n, m.arena[978432:978432+n*7448], m.arena[2681280:2681280+n*7448], m.arena[1116416:1116416+n*7448])
 	// d.block2.layer2.bn/normalized.3: ChannelSum 38
-	m.channelSum4(n, m.arena[1423744:1423744+n*7448], (*[38]float32)(m.arena[1483328:]))
+	m.channelSum4(n, m.arena[1116416:1116416+n*7448], (*[38]float32)(m.arena[1038016:]))
 	// d.block2.layer2.bn/inv_std.4: Scale 38, fused with d.block2.layer2.bn/inv_std.1 (Square), d.block2.layer2.bn/inv_std.2 (Mul), d.block2.layer2.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[1483328:1483328+38], m.arena[1597344:1597344+38], m.arena[1483328:1483328+38])
+	m.squareMulMulScale(n, m.arena[1038016:1038016+38], m.arena[1271280:1271280+38], m.arena[1038016:1038016+38])
 	// d.block2.layer2.bn/var.1: ChannelBroadcast N×38×14×14
-	m.channelBroadcast3(n, (*[38]float32)(m.arena[1483328:]), m.arena[1423744:1423744+n*7448])
+	m.channelBroadcast3(n, (*[38]float32)(m.arena[1038016:]), m.arena[1116416:1116416+n*7448])
 	// d.block2.layer2.bn/sq.3: Add N×38×14×14, fused with d.block2.layer2.bn/normalized.1 (ChannelMul), d.block2.layer2.bn/sq.1 (Mul), d.block2.layer2.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd3(n, m.arena[1364160:1364160+n*7448], m.arena[1364160:1364160+n*7448], (*[38]float32)(m.arena[1597344:]), m.arena[1423744:1423744+n*7448], m.arena[3433920:3433920+n*7448])
+	m.channelMulMulScaleAdd3(n, m.arena[978432:978432+n*7448], m.arena[978432:978432+n*7448], (*[38]float32)(m.arena[1271280:]), m.arena[1116416:1116416+n*7448], m.arena[2681280:2681280+n*7448])
 	// d.block2.layer2.bn/centered.1: ChannelSum 38
-	m.channelSum4(n, m.arena[1364160:1364160+n*7448], (*[38]float32)(m.arena[1483328:]))
+	m.channelSum4(n, m.arena[978432:978432+n*7448], (*[38]float32)(m.arena[1038016:]))
 	// d.block2.layer2.bn/neg_mean.1: Scale 38
-	m.scale(n, m.arena[1483328:1483328+38], m.arena[1483328:1483328+38])
+	m.scale(n, m.arena[1038016:1038016+38], m.arena[1038016:1038016+38])
 	// d.block2.layer2.bn/mean.1: ChannelBroadcast N×38×14×14
-	m.channelBroadcast3(n, (*[38]float32)(m.arena[1483328:]), m.arena[1423744:1423744+n*7448])
+	m.channelBroadcast3(n, (*[38]float32)(m.arena[1038016:]), m.arena[1116416:1116416+n*7448])
 	// d.block2.layer2.bn/mean.2: Add N×38×14×14, fused with d.block2.layer2.bn/centered.2 (Add)
-	m.addAdd(n, m.arena[1304576:1304576+n*7448], m.arena[1304576:1304576+n*7448], m.arena[1364160:1364160+n*7448], m.arena[1423744:1423744+n*7448])
+	m.addAdd(n, m.arena[1056832:1056832+n*7448], m.arena[1056832:1056832+n*7448], m.arena[978432:978432+n*7448], m.arena[1116416:1116416+n*7448])
 	// d.block2.layer1.concat.1: Slice N×26×14×14
-	m.slice5(n, m.arena[1304576:1304576+n*7448], m.arena[1364160:1364160+n*5096])
+	m.slice5(n, m.arena[1056832:1056832+n*7448], m.arena[978432:978432+n*5096])
 	// d.block2.layer1.concat.2: Slice N×12×14×14
-	m.slice6(n, m.arena[1304576:1304576+n*7448], m.arena[1404928:1404928+n*2352])
+	m.slice6(n, m.arena[1056832:1056832+n*7448], m.arena[1116416:1116416+n*2352])
 	// d.block2.layer1.conv.1: Conv2DTranspose N×26×14×14
-	m.conv2DTranspose3(n, m.arena[1404928:1404928+n*2352], m.block2Layer1ConvWeight[:], m.arena[1304576:1304576+n*5096])
+	m.conv2DTranspose3(n, m.arena[1116416:1116416+n*2352], m.block2Layer1ConvWeight[:], m.arena[1019200:1019200+n*5096])
 	// d.block2.layer1.conv.2: Conv2DFilterGrad 12×26×3×3
-	m.conv2DFilterGrad3(n, m.arena[4515840:4515840+n*5096], m.arena[1404928:1404928+n*2352], m.block2Layer1ConvWeightGrad[:])
+	m.conv2DFilterGrad3(n, m.arena[3484096:3484096+n*5096], m.arena[1116416:1116416+n*2352], m.block2Layer1ConvWeightGrad[:])
 	// d.block2.layer1.relu.1: ReluGrad N×26×14×14
-	m.reluGrad(n, m.arena[4475072:4475072+n*5096], m.arena[1304576:1304576+n*5096], m.arena[4475072:4475072+n*5096])
+	m.reluGrad(n, m.arena[3484096:3484096+n*5096], m.arena[1019200:1019200+n*5096], m.arena[3484096:3484096+n*5096])
 	// d.block2.layer1.bn/shifted.1: ChannelSum 26
-	m.channelSum5(n, m.arena[4475072:4475072+n*5096], &m.block2Layer1BnBiasGrad)
+	m.channelSum5(n, m.arena[3484096:3484096+n*5096], &m.block2Layer1BnBiasGrad)
 	// d.block2.layer1.bn/scaled.1: ChannelMul N×26×14×14
-	m.channelMul5(n, m.arena[4475072:4475072+n*5096], m.arena[1304576:1304576+n*5096], &m.block2Layer1BnWeight)
+	m.channelMul5(n, m.arena[3484096:3484096+n*5096], m.arena[1019200:1019200+n*5096], &m.block2Layer1BnWeight)
 	// d.block2.layer1.bn/scaled.2: Mul N×26×14×14
-	m.mul(n, m.arena[4475072:4475072+n*5096], m.arena[4434304:4434304+n*5096], m.arena[4475072:4475072+n*5096])
+	m.mul(n, m.arena[3484096:3484096+n*5096], m.arena[3443328:3443328+n*5096], m.arena[3484096:3484096+n*5096])
 	// d.block2.layer1.bn/scaled.3: ChannelSum 26
-	m.channelSum5(n, m.arena[4475072:4475072+n*5096], &m.block2Layer1BnWeightGrad)
+	m.channelSum5(n, m.arena[3484096:3484096+n*5096], &m.block2Layer1BnWeightGrad)
 	// d.block2.layer1.bn/normalized.2: Mul N×26×14×14
-	m.mul(n, m.arena[1304576:1304576+n*5096], m.arena[4393536:4393536+n*5096], m.arena[1404928:1404928+n*5096])
+	m.mul(n, m.arena[1019200:1019200+n*5096], m.arena[3402560:3402560+n*5096], m.arena[1059968:1059968+n*5096])
 	// d.block2.layer1.bn/normalized.3: ChannelSum 26
-	m.channelSum5(n, m.arena[1404928:1404928+n*5096], (*[26]float32)(m.arena[1345344:]))
+	m.channelSum5(n, m.arena[1059968:1059968+n*5096], (*[26]float32)(m.arena[1100736:]))
 	// d.block2.layer1.bn/inv_std.4: Scale 26, fused with d.block2.layer1.bn/inv_std.1 (Square), d.block2.layer1.bn/inv_std.2 (Mul), d.block2.layer1.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[1345344:1345344+26], m.arena[1597392:1597392+26], m.arena[1345344:1345344+26])
+	m.squareMulMulScale(n, m.arena[1100736:1100736+26], m.arena[1271328:1271328+26], m.arena[1100736:1100736+26])
 	// d.block2.layer1.bn/var.1: ChannelBroadcast N×26×14×14
-	m.channelBroadcast4(n, (*[26]float32)(m.arena[1345344:]), m.arena[1404928:1404928+n*5096])
+	m.channelBroadcast4(n, (*[26]float32)(m.arena[1100736:]), m.arena[1059968:1059968+n*5096])
 	// d.block2.layer1.bn/sq.3: Add N×26×14×14, fused with d.block2.layer1.bn/normalized.1 (ChannelMul), d.block2.layer1.bn/sq.1 (Mul), d.block2.layer1.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd4(n, m.arena[1304576:1304576+n*5096], m.arena[1304576:1304576+n*5096], (*[26]float32)(m.arena[1597392:]), m.arena[1404928:1404928+n*5096], m.arena[4393536:4393536+n*5096])
+	m.channelMulMulScaleAdd4(n, m.arena[1019200:1019200+n*5096], m.arena[1019200:1019200+n*5096], (*[26]float32)(m.arena[1271328:]), m.arena[1059968:1059968+n*5096], m.arena[3402560:3402560+n*5096])
 	// d.block2.layer1.bn/centered.1: ChannelSum 26
-	m.channelSum5(n, m.arena[1304576:1304576+n*5096], (*[26]float32)(m.arena[1345344:]))
+	m.channelSum5(n, m.arena[1019200:1019200+n*5096], (*[26]float32)(m.arena[1100736:]))
 	// d.block2.layer1.bn/neg_mean.1: Scale 26
-	m.scale(n, m.arena[1345344:1345344+26], m.arena[1345344:1345344+26])
+	m.scale(n, m.arena[1100736:1100736+26], m.arena[1100736:1100736+26])
 	// d.block2.layer1.bn/mean.1: ChannelBroadcast N×26×14×14
-	m.channelBroadcast4(n, (*[26]float32)(m.arena[1345344:]), m.arena[1404928:1404928+n*5096])
+	m.channelBroadcast4(n, (*[26]float32)(m.arena[1100736:]), m.arena[1059968:1059968+n*5096])
 	// d.block2.layer1.bn/mean.2: Add N×26×14×14, fused with d.block2.layer1.bn/centered.2 (Add)
-	m.addAdd(n, m.arena[1364160:1364160+n*5096], m.arena[1364160:1364160+n*5096], m.arena[1304576:1304576+n*5096], m.arena[1404928:1404928+n*5096])
+	m.addAdd(n, m.arena[978432:978432+n*5096], m.arena[978432:978432+n*5096], m.arena[1019200:1019200+n*5096], m.arena[1059968:1059968+n*5096])
 	// d.trans1.pool.1: AvgPool2DGrad N×26×28×28
-	m.avgPool2DGrad(n, m.arena[1364160:1364160+n*5096], m.arena[3336704:3336704+n*20384])
+	m.avgPool2DGrad(n, m.arena[978432:978432+n*5096], m.arena[2584064:2584064+n*20384])
 	// d.trans1.conv.1: Conv2DTranspose N×52×28×28
-	m.conv2DTranspose4(n, m.arena[3336704:3336704+n*20384], m.trans1ConvWeight[:], m.arena[1304576:1304576+n*40768])
+	m.conv2DTranspose4(n, m.arena[2584064:2584064+n*20384], m.trans1ConvWeight[:], m.arena[978432:978432+n*40768])
 	// d.trans1.conv.2: Conv2DFilterGrad 26×52×1×1
-	m.conv2DFilterGrad4(n, m.arena[:n*40768], m.arena[3336704:3336704+n*20384], m.trans1ConvWeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[:n*40768], m.arena[2584064:2584064+n*20384], m.trans1ConvWeightGrad[:])
 	// d.trans1.relu.1: ReluGrad N×52×28×28
-	m.reluGrad(n, m.arena[978432:978432+n*40768], m.arena[1304576:1304576+n*40768], m.arena[978432:978432+n*40768])
+	m.reluGrad(n, m.arena[:n*40768], m.arena[978432:978432+n*40768], m.arena[:n*40768])
 	// d.trans1.bn/shifted.1: ChannelSum 52
-	m.channelSum6(n, m.arena[978432:978432+n*40768], &m.trans1BnBiasGrad)
+	m.channelSum6(n, m.arena[:n*40768], &m.trans1BnBiasGrad)
 	// d.trans1.bn/scaled.1: ChannelMul N×52×28×28
-	m.channelMul4(n, m.arena[978432:978432+n*40768], m.arena[:n*40768], &m.trans1BnWeight)
+	m.channelMul4(n, m.arena[:n*40768], m.arena[978432:978432+n*40768], &m.trans1BnWeight)
 	// d.trans1.bn/scaled.2: Mul N×52×28×28
-	m.mul(n, m.arena[978432:978432+n*40768], m.arena[652288:652288+n*40768], m.arena[978432:978432+n*40768])
+	m.mul(n, m.arena[:n*40768], m.arena[652288:652288+n*40768], m.arena[:n*40768])
 	// d.trans1.bn/scaled.3: ChannelSum 52
-	m.channelSum6(n, m.arena[978432:978432+n*40768], &m.trans1BnWeightGrad)
+	m.channelSum6(n, m.arena[:n*40768], &m.trans1BnWeightGrad)
 	// d.trans1.bn/normalized.2: Mul N×52×28×28
-	m.mul(n, m.arena[:n*40768], m.arena[326144:326144+n*40768], m.arena[652288:652288+n*40768])
+	m.mul(n, m.arena[978432:978432+n*40768], m.arena[326144:326144+n*40768], m.arena[:n*40768])
 	// d.trans1.bn/normalized.3: ChannelSum 52
-	m.channelSum6(n, m.arena[652288:652288+n*40768], (*[52]float32)(m.arena[978432:]))
-	// d.trans1.bn/inv_std.4: Scale 52, fused with d.trans1.bn/inv_std.1 (Square), d.trans1.bn/inv_std.2 (Mul), d.trans1.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[978432:978432+52], m.arena[4556608:4556608+52], m.arena[978432:978432+52])
-	// d.trans1.bn/var.1: ChannelBroadcast N×52×28×28
-	m.channelBroadcast5(n, (*[52]float32)(m.arena[978432:]), m.arena[652288:652288+n*40768])
-	// d.trans1.bn/sq.3: Add N×52×28×28, fused with d.trans1.bn/normalized.1 (ChannelMul), d.trans1.bn/sq.1 (Mul), d.trans1.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd5(n, m.arena[:n*40768], m.arena[:n*40768], (*[52]float32)(m.arena[4556608:]), m.arena[652288:652288+n*40768], m.arena[326144:326144+n*40768])
-	// d.trans1.bn/centered.1: ChannelSum 52
 	m.channelSum6(n, m.arena[:n*40768], (*[52]float32)(m.arena[652288:]))
+	// d.trans1.bn/inv_std.4: Scale 52, fused with d.trans1.bn/inv_std.1 (Square), d.trans1.bn/inv_std.2 (Mul), d.trans1.bn/inv_std.3 (Mul)
+	m.squareMulMulScale(n, m.arena[652288:652288+52], m.arena[3524864:3524864+52], m.arena[652288:652288+52])
+	// d.trans1.bn/var.1: ChannelBroadcast N×52×28×28
+	m.channelBroadcast5(n, (*[52]float32)(m.arena[652288:]), m.arena[:n*40768])
+	// d.trans1.bn/sq.3: Add N×52×28×28, fused with d.trans1.bn/normalized.1 (ChannelMul), d.trans1.bn/sq.1 (Mul), d.trans1.bn/sq.2 (Scale)
+	m.channelMulMulScaleAdd5(n, m.arena[978432:978432+n*40768], m.arena[978432:978432+n*40768], (*[52]float32)(m.arena[3524864:]), m.arena[:n*40768], m.arena[326144:326144+n*40768])
+	// d.trans1.bn/centered.1: ChannelSum 52
+	m.channelSum6(n, m.arena[978432:978432+n*40768], (*[52]float32)(m.arena[326144:]))
 	// d.trans1.bn/neg_mean.1: Scale 52
-	m.scale(n, m.arena[652288:652288+52], m.arena[652288:652288+52])
+	m.scale(n, m.arena[326144:326144+52], m.arena[326144:326144+52])
 	// d.trans1.bn/mean.1: ChannelBroadcast N×52×28×28
-	m.channelBroadcast5(n, (*[52]float32)(m.arena[652288:]), m.arena[326144:326144+n*40768])
+	m.channelBroadcast5(n, (*[52]float32)(m.arena[326144:]), m.arena[:n*40768])
 	// d.trans1.bn/mean.2: Add N×52×28×28
-	m.add(n, m.arena[:n*40768], m.arena[326144:326144+n*40768], m.arena[:n*40768])
+	m.add(n, m.arena[978432:978432+n*40768], m.arena[:n*40768], m.arena[978432:978432+n*40768])
 	// d.block1.layer3.concat.1: Slice N×40×28×28
-	m.slice7(n, m.arena[:n*40768], m.arena[326144:326144+n*31360])
+	m.slice7(n, m.arena[978432:978432+n*40768], m.arena[:n*31360])
 	// d.block1.layer3.concat.2: Slice N×12×28×28
-	m.slice8(n, m.arena[:n*40768], m.arena[577024:577024+n*9408])
+	m.slice8(n, m.arena[978432:978432+n*40768], m.arena[501760:501760+n*9408])
 	// d.block1.layer3.conv.1: Conv2DTranspose N×40×28×28
-	m.conv2DTranspose5(n, m.arena[577024:577024+n*9408], m.block1Layer3ConvWeight[:], m.arena[:n*31360])
+	m.conv2DTranspose5(n, m.arena[501760:501760+n*9408], m.block1Layer3ConvWeight[:], m.arena[250880:250880+n*31360])
 	// d.block1.layer3.conv.2: Conv2DFilterGrad 12×40×3×3
-	m.conv2DFilterGrad5(n, m.arena[2383360:2383360+n*31360], m.arena[577024:577024+n*9408], m.block1Layer3ConvWeightGrad[:])
+	m.conv2DFilterGrad5(n, m.arena[1806336:1806336+n*31360], m.arena[501760:501760+n*9408], m.block1Layer3ConvWeightGrad[:])
 	// d.block1.layer3.relu.1: ReluGrad N×40×28×28
-	m.reluGrad(n, m.arena[2132480:2132480+n*31360], m.arena[:n*31360], m.arena[2132480:2132480+n*31360])
+	m.reluGrad(n, m.arena[1806336:1806336+n*31360], m.arena[250880:250880+n*31360], m.arena[1806336:1806336+n*31360])
 	// d.block1.layer3.bn/shifted.1: ChannelSum 40
-	m.channelSum7(n, m.arena[2132480:2132480+n*31360], &m.block1Layer3BnBiasGrad)
+	m.channelSum7(n, m.arena[1806336:1806336+n*31360], &m.block1Layer3BnBiasGrad)
 	// d.block1.layer3.bn/scaled.1: ChannelMul N×40×28×28
-	m.channelMul3(n, m.arena[2132480:2132480+n*31360], m.arena[:n*31360], &m.block1Layer3BnWeight)
+	m.channelMul3(n, m.arena[1806336:1806336+n*31360], m.arena[250880:250880+n*31360], &m.block1Layer3BnWeight)
 	// d.block1.layer3.bn/scaled.2: Mul N×40×28×28
-	m.mul(n, m.arena[2132480:2132480+n*31360], m.arena[1881600:1881600+n*31360], m.arena[2132480:2132480+n*31360])
+	m.mul(n, m.arena[1806336:1806336+n*31360], m.arena[1555456:1555456+n*31360], m.arena[1806336:1806336+n*31360])
 	// d.block1.layer3.bn/scaled.3: ChannelSum 40
-	m.channelSum7(n, m.arena[2132480:2132480+n*31360], &m.block1Layer3BnWeightGrad)
+	m.channelSum7(n, m.arena[1806336:1806336+n*31360], &m.block1Layer3BnWeightGrad)
 	// d.block1.layer3.bn/normalized.2: Mul N×40×28×28
-	m.mul(n, m.arena[:n*31360], m.arena[1630720:1630720+n*31360], m.arena[577024:577024+n*31360])
+	m.mul(n, m.arena[250880:250880+n*31360], m.arena[1304576:1304576+n*31360], m.arena[501760:501760+n*31360])
 	// d.block1.layer3.bn/normalized.3: ChannelSum 40
-	m.channelSum7(n, m.arena[577024:577024+n*31360], (*[40]float32)(m.arena[250880:]))
+	m.channelSum7(n, m.arena[501760:501760+n*31360], (*[40]float32)(m.arena[752640:]))
 	// d.block1.layer3.bn/inv_std.4: Scale 40, fused with d.block1.layer3.bn/inv_std.1 (Square), d.block1.layer3.bn/inv_std.2 (Mul), d.block1.layer3.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[250880:250880+40], m.arena[4556672:4556672+40], m.arena[250880:250880+40])
+	m.squareMulMulScale(n, m.arena[752640:752640+40], m.arena[3524928:3524928+40], m.arena[752640:752640+40])
 	// d.block1.layer3.bn/var.1: ChannelBroadcast N×40×28×28
-	m.channelBroadcast6(n, (*[40]float32)(m.arena[250880:]), m.arena[577024:577024+n*31360])
+	m.channelBroadcast6(n, (*[40]float32)(m.arena[752640:]), m.arena[501760:501760+n*31360])
 	// d.block1.layer3.bn/sq.3: Add N×40×28×28, fused with d.block1.layer3.bn/normalized.1 (ChannelMul), d.block1.layer3.bn/sq.1 (Mul), d.block1.layer3.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd6(n, m.arena[:n*31360], m.arena[:n*31360], (*[40]float32)(m.arena[4556672:]), m.arena[577024:577024+n*31360], m.arena[1630720:1630720+n*31360])
+	m.channelMulMulScaleAdd6(n, m.arena[250880:250880+n*31360], m.arena[250880:250880+n*31360], (*[40]float32)(m.arena[3524928:]), m.arena[501760:501760+n*31360], m.arena[1304576:1304576+n*31360])
 	// d.block1.layer3.bn/centered.1: ChannelSum 40
-	m.channelSum7(n, m.arena[:n*31360], (*[40]float32)(m.arena[250880:]))
+	m.channelSum7(n, m.arena[250880:250880+n*31360], (*[40]float32)(m.arena[752640:]))
 	// d.block1.layer3.bn/neg_mean.1: Scale 40
-	m.scale(n, m.arena[250880:250880+40], m.arena[250880:250880+40])
+	m.scale(n, m.arena[752640:752640+40], m.arena[752640:752640+40])
 	// d.block1.layer3.bn/mean.1: ChannelBroadcast N×40×28×28
-	m.channelBroadcast6(n, (*[40]float32)(m.arena[250880:]), m.arena[577024:577024+n*31360])
+	m.channelBroadcast6(n, (*[40]float32)(m.arena[752640:]), m.arena[501760:501760+n*31360])
 	// d.block1.layer3.bn/mean.2: Add N×40×28×28, fused with d.block1.layer3.bn/centered.2 (Add)
-	m.addAdd(n, m.arena[326144:326144+n*31360], m.arena[326144:326144+n*31360], m.arena[:n*31360], m.arena[577024:577024+n*31360])
+	m.addAdd(n, m.arena[:n*31360], m.arena[:n*31360], m.arena[250880:250880+n*31360], m.arena[501760:501760+n*31360])
 	// d.block1.layer2.concat.1: Slice N×28×28×28
-	m.slice9(n, m.arena[326144:326144+n*31360], m.arena[:n*21952])
+	m.slice9(n, m.arena[:n*31360], m.arena[250880:250880+n*21952])
 	// d.block1.layer2.concat.2: Slice N×12×28×28
-	m.slice10(n, m.arena[326144:326144+n*31360], m.arena[577024:577024+n*9408])
+	m.slice10(n, m.arena[:n*31360], m.arena[426496:426496+n*9408])
 	// d.block1.layer2.conv.1: Conv2DTranspose N×28×28×28
-	m.conv2DTranspose6(n, m.arena[577024:577024+n*9408], m.block1Layer2ConvWeight[:], m.arena[175616:175616+n*21952])
+	m.conv2DTranspose6(n, m.arena[426496:426496+n*9408], m.block1Layer2ConvWeight[:], m.arena[:n*21952])
 	// d.block1.layer2.conv.2: Conv2DFilterGrad 12×28×3×3
-	m.conv2DFilterGrad6(n, m.arena[3161088:3161088+n*21952], m.arena[577024:577024+n*9408], m.block1Layer2ConvWeightGrad[:])
+	m.conv2DFilterGrad6(n, m.arena[2408448:2408448+n*21952], m.arena[426496:426496+n*9408], m.block1Layer2ConvWeightGrad[:])
 	// d.block1.layer2.relu.1: ReluGrad N×28×28×28
-	m.reluGrad(n, m.arena[2985472:2985472+n*21952], m.arena[175616:175616+n*21952], m.arena[2985472:2985472+n*21952])
+	m.reluGrad(n, m.arena[2408448:2408448+n*21952], m.arena[:n*21952], m.arena[2408448:2408448+n*21952])
 	// d.block1.layer2.bn/shifted.1: ChannelSum 28
-	m.channelSum8(n, m.arena[2985472:2985472+n*21952], &m.block1Layer2BnBiasGrad)
+	m.channelSum8(n, m.arena[2408448:2408448+n*21952], &m.block1Layer2BnBiasGrad)
 	// d.block1.layer2.bn/scaled.1: ChannelMul N×28×28×28
-	m.channelMul2(n, m.arena[2985472:2985472+n*21952], m.arena[175616:175616+n*21952], &m.block1Layer2BnWeight)
+	m.channelMul2(n, m.arena[2408448:2408448+n*21952], m.arena[:n*21952], &m.block1Layer2BnWeight)
 	// d.block1.layer2.bn/scaled.2: Mul N×28×28×28
-	m.mul(n, m.arena[2985472:2985472+n*21952], m.arena[2809856:2809856+n*21952], m.arena[2985472:2985472+n*21952])
+	m.mul(n, m.arena[2408448:2408448+n*21952], m.arena[2232832:2232832+n*21952], m.arena[2408448:2408448+n*21952])
 	// d.block1.layer2.bn/scaled.3: ChannelSum 28
-	m.channelSum8(n, m.arena[2985472:2985472+n*21952], &m.block1Layer2BnWeightGrad)
+	m.channelSum8(n, m.arena[2408448:2408448+n*21952], &m.block1Layer2BnWeightGrad)
 	// d.block1.layer2.bn/normalized.2: Mul N×28×28×28
-	m.mul(n, m.arena[175616:175616+n*21952], m.arena[2634240:2634240+n*21952], m.arena[351232:351232+n*21952])
+	m.mul(n, m.arena[:n*21952], m.arena[2057216:2057216+n*21952], m.arena[426496:426496+n*21952])
 	// d.block1.layer2.bn/normalized.3: ChannelSum 28
-	m.channelSum8(n, m.arena[351232:351232+n*21952], (*[28]float32)(m.arena[526848:]))
+	m.channelSum8(n, m.arena[426496:426496+n*21952], (*[28]float32)(m.arena[175616:]))
 	// d.block1.layer2.bn/inv_std.4: Scale 28, fused with d.block1.layer2.bn/inv_std.1 (Square), d.block1.layer2.bn/inv_std.2 (Mul), d.block1.layer2.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[526848:526848+28], m.arena[4556720:4556720+28], m.arena[526848:526848+28])
+	m.squareMulMulScale(n, m.arena[175616:175616+28], m.arena[3524976:3524976+28], m.arena[175616:175616+28])
 	// d.block1.layer2.bn/var.1: ChannelBroadcast N×28×28×28
-	m.channelBroadcast7(n, (*[28]float32)(m.arena[526848:]), m.arena[351232:351232+n*21952])
+	m.channelBroadcast7(n, (*[28]float32)(m.arena[175616:]), m.arena[426496:426496+n*21952])
 	// d.block1.layer2.bn/sq.3: Add N×28×28×28, fused with d.block1.layer2.bn/normalized.1 (ChannelMul), d.block1.layer2.bn/sq.1 (Mul), d.block1.layer2.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd7(n, m.arena[175616:175616+n*21952], m.arena[175616:175616+n*21952], (*[28]float32)(m.arena[4556720:]), m.arena[351232:351232+n*21952], m.arena[2634240:2634240+n*21952])
+	m.channelMulMulScaleAdd7(n, m.arena[:n*21952], m.arena[:n*21952], (*[28]float32)(m.arena[3524976:]), m.arena[426496:426496+n*21952], m.arena[2057216:2057216+n*21952])
 	// d.block1.layer2.bn/centered.1: ChannelSum 28
-	m.channelSum8(n, m.arena[175616:175616+n*21952], (*[28]float32)(m.arena[526848:]))
+	m.channelSum8(n, m.arena[:n*21952], (*[28]float32)(m.arena[175616:]))
 	// d.block1.layer2.bn/neg_mean.1: Scale 28
-	m.scale(n, m.arena[526848:526848+28], m.arena[526848:526848+28])
+	m.scale(n, m.arena[175616:175616+28], m.arena[175616:175616+28])
 	// d.block1.layer2.bn/mean.1: ChannelBroadcast N×28×28×28
-	m.channelBroadcast7(n, (*[28]float32)(m.arena[526848:]), m.arena[351232:351232+n*21952])
+	m.channelBroadcast7(n, (*[28]float32)(m.arena[175616:]), m.arena[426496:426496+n*21952])
 	// d.block1.layer2.bn/mean.2: Add N×28×28×28, fused with d.block1.layer2.bn/centered.2 (Add)
-	m.addAdd(n, m.arena[:n*21952], m.arena[:n*21952], m.arena[175616:175616+n*21952], m.arena[351232:351232+n*21952])
+	m.addAdd(n, m.arena[250880:250880+n*21952], m.arena[250880:250880+n*21952], m.arena[:n*21952], m.arena[426496:426496+n*21952])
 	// d.block1.layer1.concat.1: Slice N×16×28×28
-	m.slice11(n, m.arena[:n*21952], m.arena[175616:175616+n*12544])
+	m.slice11(n, m.arena[250880:250880+n*21952], m.arena[:n*12544])
 	// d.block1.layer1.concat.2: Slice N×12×28×28
-	m.slice12(n, m.arena[:n*21952], m.arena[275968:275968+n*9408])
+	m.slice12(n, m.arena[250880:250880+n*21952], m.arena[426496:426496+n*9408])
 	// d.block1.layer1.conv.1: Conv2DTranspose N×16×28×28
-	m.conv2DTranspose7(n, m.arena[275968:275968+n*9408], m.block1Layer1ConvWeight[:], m.arena[:n*12544])
+	m.conv2DTranspose7(n, m.arena[426496:426496+n*9408], m.block1Layer1ConvWeight[:], m.arena[100352:100352+n*12544])
 	// d.block1.layer1.conv.2: Conv2DFilterGrad 12×16×3×3
-	m.conv2DFilterGrad7(n, m.arena[3800832:3800832+n*12544], m.arena[275968:275968+n*9408], m.block1Layer1ConvWeightGrad[:])
+	m.conv2DFilterGrad7(n, m.arena[2947840:2947840+n*12544], m.arena[426496:426496+n*9408], m.block1Layer1ConvWeightGrad[:])
 	// d.block1.layer1.relu.1: ReluGrad N×16×28×28
-	m.reluGrad(n, m.arena[3700480:3700480+n*12544], m.arena[:n*12544], m.arena[3700480:3700480+n*12544])
+	m.reluGrad(n, m.arena[2947840:2947840+n*12544], m.arena[100352:100352+n*12544], m.arena[2947840:2947840+n*12544])
 	// d.block1.layer1.bn/shifted.1: ChannelSum 16
-	m.channelSum9(n, m.arena[3700480:3700480+n*12544], &m.block1Layer1BnBiasGrad)
+	m.channelSum9(n, m.arena[2947840:2947840+n*12544], &m.block1Layer1BnBiasGrad)
 	// d.block1.layer1.bn/scaled.1: ChannelMul N×16×28×28
-	m.channelMul(n, m.arena[3700480:3700480+n*12544], m.arena[:n*12544], &m.block1Layer1BnWeight)
+	m.channelMul(n, m.arena[2947840:2947840+n*12544], m.arena[100352:100352+n*12544], &m.block1Layer1BnWeight)
 	// d.block1.layer1.bn/scaled.2: Mul N×16×28×28
-	m.mul(n, m.arena[3700480:3700480+n*12544], m.arena[3600128:3600128+n*12544], m.arena[3700480:3700480+n*12544])
+	m.mul(n, m.arena[2947840:2947840+n*12544], m.arena[2847488:2847488+n*12544], m.arena[2947840:2947840+n*12544])
 	// d.block1.layer1.bn/scaled.3: ChannelSum 16
-	m.channelSum9(n, m.arena[3700480:3700480+n*12544], &m.block1Layer1BnWeightGrad)
+	m.channelSum9(n, m.arena[2947840:2947840+n*12544], &m.block1Layer1BnWeightGrad)
 	// d.block1.layer1.bn/normalized.2: Mul N×16×28×28
-	m.mul(n, m.arena[:n*12544], m.arena[3499776:3499776+n*12544], m.arena[275968:275968+n*12544])
+	m.mul(n, m.arena[100352:100352+n*12544], m.arena[2747136:2747136+n*12544], m.arena[200704:200704+n*12544])
 	// d.block1.layer1.bn/normalized.3: ChannelSum 16
-	m.channelSum9(n, m.arena[275968:275968+n*12544], (*[16]float32)(m.arena[100352:]))
+	m.channelSum9(n, m.arena[200704:200704+n*12544], (*[16]float32)(m.arena[301056:]))
 	// d.block1.layer1.bn/inv_std.4: Scale 16, fused with d.block1.layer1.bn/inv_std.1 (Square), d.block1.layer1.bn/inv_std.2 (Mul), d.block1.layer1.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[100352:100352+16], m.arena[4556752:4556752+16], m.arena[100352:100352+16])
+	m.squareMulMulScale(n, m.arena[301056:301056+16], m.arena[3525008:3525008+16], m.arena[301056:301056+16])
 	// d.block1.layer1.bn/var.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast8(n, (*[16]float32)(m.arena[100352:]), m.arena[275968:275968+n*12544])
+	m.channelBroadcast8(n, (*[16]float32)(m.arena[301056:]), m.arena[200704:200704+n*12544])
 	// d.block1.layer1.bn/sq.3: Add N×16×28×28, fused with d.block1.layer1.bn/normalized.1 (ChannelMul), d.block1.layer1.bn/sq.1 (Mul), d.block1.layer1.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd8(n, m.arena[:n*12544], m.arena[:n*12544], (*[16]float32)(m.arena[4556752:]), m.arena[275968:275968+n*12544], m.arena[3499776:3499776+n*12544])
+	m.channelMulMulScaleAdd8(n, m.arena[100352:100352+n*12544], m.arena[100352:100352+n*12544], (*[16]float32)(m.arena[3525008:]), m.arena[200704:200704+n*12544], m.arena[2747136:2747136+n*12544])
 	// d.block1.layer1.bn/centered.1: ChannelSum 16
-	m.channelSum9(n, m.arena[:n*12544], (*[16]float32)(m.arena[100352:]))
+	m.channelSum9(n, m.arena[100352:100352+n*12544], (*[16]float32)(m.arena[301056:]))
 	// d.block1.layer1.bn/neg_mean.1: Scale 16
-	m.scale(n, m.arena[100352:100352+16], m.arena[100352:100352+16])
+	m.scale(n, m.arena[301056:301056+16], m.arena[301056:301056+16])
 	// d.block1.layer1.bn/mean.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast8(n, (*[16]float32)(m.arena[100352:]), m.arena[275968:275968+n*12544])
+	m.channelBroadcast8(n, (*[16]float32)(m.arena[301056:]), m.arena[200704:200704+n*12544])
 	// d.block1.layer1.bn/mean.2: Add N×16×28×28, fused with d.block1.layer1.bn/centered.2 (Add)
-	m.addAdd(n, m.arena[175616:175616+n*12544], m.arena[175616:175616+n*12544], m.arena[:n*12544], m.arena[275968:275968+n*12544])
+	m.addAdd(n, m.arena[:n*12544], m.arena[:n*12544], m.arena[100352:100352+n*12544], m.arena[200704:200704+n*12544])
 	// d.stem.1: Conv2DFilterGrad 16×1×3×3
-	m.conv2DFilterGrad8(n, image, m.arena[175616:175616+n*12544], m.stemWeightGrad[:])
+	m.conv2DFilterGrad8(n, image, m.arena[:n*12544], m.stemWeightGrad[:])
 	m.derived = false
-	loss := m.arena[4556768]
+	loss := m.arena[3525024]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

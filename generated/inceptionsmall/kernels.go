@@ -7,166 +7,50 @@ import (
 	"math"
 )
 
-// conv2D computes Conv2D N×32×28×28, for stem.
-func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:586996])
+// conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×14×14, for stem_pool.
+func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}})
 }
 
-// biasAddRelu computes BiasAdd+Relu N×32×28×28, for stem/relu.
-func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[32]float32) {
-	for o := range n {
-		yr := (*[25088]float32)(y[o*25088:])
-		x1r := (*[25088]float32)(x1[o*25088:])
-		for c := range 32 {
-			v1c := v1[c]
-			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×16×14×14, for inception1.b1/relu.
+func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, m.scratch32[:3136], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// maxPool2D computes MaxPool2D N×32×14×14, for stem_pool.
+// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×24×14×14, for inception1.b3_reduce/relu.
+func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[24]float32, y []float32) {
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 24, n, x, w, y, m.scratch32[:4704], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// conv2DBiasAddRelu3 computes Conv2D+BiasAdd+Relu N×32×14×14, for inception1.b3/relu.
+func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 24×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:201216], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// conv2DBiasAddRelu4 computes Conv2D+BiasAdd+Relu N×4×14×14, for inception1.b5_reduce/relu.
+func (m *Model) conv2DBiasAddRelu4(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 4, n, x, w, y, m.scratch32[:784], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// conv2DBiasAddRelu5 computes Conv2D+BiasAdd+Relu N×8×14×14, for inception1.b5/relu.
+func (m *Model) conv2DBiasAddRelu5(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
+	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 4×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:183808], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// maxPool2D computes MaxPool2D N×32×14×14, for inception1.pool.
 func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 32 {
-		xp := (*[784]float32)(x[pl*784:])
-		yp := (*[196]float32)(y[pl*196:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
-			}
-		}
-	}
-}
-
-// conv2D2 computes Conv2D N×16×14×14, for inception1.b1.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, nil)
-}
-
-// biasAddRelu2 computes BiasAdd+Relu N×16×14×14, for inception1.b1/relu.
-func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[16]float32) {
-	for o := range n {
-		yr := (*[3136]float32)(y[o*3136:])
-		x1r := (*[3136]float32)(x1[o*3136:])
-		for c := range 16 {
-			v1c := v1[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// conv2D3 computes Conv2D N×24×14×14, for inception1.b3_reduce.
-func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 24, n, x, w, y, nil)
-}
-
-// biasAddRelu3 computes BiasAdd+Relu N×24×14×14, for inception1.b3_reduce/relu.
-func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[24]float32) {
-	for o := range n {
-		yr := (*[4704]float32)(y[o*4704:])
-		x1r := (*[4704]float32)(x1[o*4704:])
-		for c := range 24 {
-			v1c := v1[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// conv2D4 computes Conv2D N×32×14×14, for inception1.b3.
-func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 24×14×14: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:194944])
-}
-
-// biasAddRelu4 computes BiasAdd+Relu N×32×14×14, for inception1.b3/relu.
-func (m *Model) biasAddRelu4(n int, y []float32, x1 []float32, v1 *[32]float32) {
-	for o := range n {
-		yr := (*[6272]float32)(y[o*6272:])
-		x1r := (*[6272]float32)(x1[o*6272:])
-		for c := range 32 {
-			v1c := v1[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// conv2D5 computes Conv2D N×4×14×14, for inception1.b5_reduce.
-func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 4, n, x, w, y, nil)
-}
-
-// biasAddRelu5 computes BiasAdd+Relu N×4×14×14, for inception1.b5_reduce/relu.
-func (m *Model) biasAddRelu5(n int, y []float32, x1 []float32, v1 *[4]float32) {
-	for o := range n {
-		yr := (*[784]float32)(y[o*784:])
-		x1r := (*[784]float32)(x1[o*784:])
-		for c := range 4 {
-			v1c := v1[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// conv2D6 computes Conv2D N×8×14×14, for inception1.b5.
-func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
-	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 4×14×14: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:182240])
-}
-
-// biasAddRelu6 computes BiasAdd+Relu N×8×14×14, for inception1.b5/relu, inception1.pool_proj/relu.
-func (m *Model) biasAddRelu6(n int, y []float32, x1 []float32, v1 *[8]float32) {
-	for o := range n {
-		yr := (*[1568]float32)(y[o*1568:])
-		x1r := (*[1568]float32)(x1[o*1568:])
-		for c := range 8 {
-			v1c := v1[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// maxPool2D2 computes MaxPool2D N×32×14×14, for inception1.pool.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 	for pl := range n * 32 {
 		xp := (*[196]float32)(x[pl*196:])
 		yp := (*[196]float32)(y[pl*196:])
@@ -192,10 +76,11 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2D7 computes Conv2D N×8×14×14, for inception1.pool_proj.
-func (m *Model) conv2D7(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 8, n, x, w, y, nil)
+// conv2DBiasAddRelu6 computes Conv2D+BiasAdd+Relu N×8×14×14, for inception1.pool_proj/relu.
+func (m *Model) conv2DBiasAddRelu6(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:1568], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
 // concat computes Concat N×64×14×14, for inception1.concat.
@@ -208,8 +93,8 @@ func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32, x2 []floa
 	}
 }
 
-// maxPool2D3 computes MaxPool2D N×64×7×7, for pool.
-func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
+// maxPool2D2 computes MaxPool2D N×64×7×7, for pool.
+func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 	for pl := range n * 64 {
 		xp := (*[196]float32)(x[pl*196:])
 		yp := (*[49]float32)(y[pl*49:])
@@ -222,104 +107,36 @@ func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2D8 computes Conv2D N×32×7×7, for inception2.b1, inception2.b3_reduce.
-func (m *Model) conv2D8(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, nil)
+// conv2DBiasAddRelu7 computes Conv2D+BiasAdd+Relu N×32×7×7, for inception2.b1/relu, inception2.b3_reduce/relu.
+func (m *Model) conv2DBiasAddRelu7(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, w, y, m.scratch32[:1568], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAddRelu7 computes BiasAdd+Relu N×32×7×7, for inception2.b1/relu, inception2.b3_reduce/relu.
-func (m *Model) biasAddRelu7(n int, y []float32, x1 []float32, v1 *[32]float32) {
-	for o := range n {
-		yr := (*[1568]float32)(y[o*1568:])
-		x1r := (*[1568]float32)(x1[o*1568:])
-		for c := range 32 {
-			v1c := v1[c]
-			yc := (*[49]float32)(yr[c*49:])
-			x1c := (*[49]float32)(x1r[c*49:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddRelu8 computes Conv2D+BiasAdd+Relu N×48×7×7, for inception2.b3/relu.
+func (m *Model) conv2DBiasAddRelu8(n int, x []float32, w []float32, bias *[48]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, n, x, w, y, m.scratch32[:202800], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// conv2D9 computes Conv2D N×48×7×7, for inception2.b3.
-func (m *Model) conv2D9(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, n, x, w, y, m.scratch32[:200448])
+// conv2DBiasAddRelu9 computes Conv2D+BiasAdd+Relu N×8×7×7, for inception2.b5_reduce/relu.
+func (m *Model) conv2DBiasAddRelu9(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:392], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAddRelu8 computes BiasAdd+Relu N×48×7×7, for inception2.b3/relu.
-func (m *Model) biasAddRelu8(n int, y []float32, x1 []float32, v1 *[48]float32) {
-	for o := range n {
-		yr := (*[2352]float32)(y[o*2352:])
-		x1r := (*[2352]float32)(x1[o*2352:])
-		for c := range 48 {
-			v1c := v1[c]
-			yc := (*[49]float32)(yr[c*49:])
-			x1c := (*[49]float32)(x1r[c*49:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddRelu10 computes Conv2D+BiasAdd+Relu N×24×7×7, for inception2.b5/relu.
+func (m *Model) conv2DBiasAddRelu10(n int, x []float32, w []float32, bias *[24]float32, y []float32) {
+	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 8×7×7: 7×7 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, n, x, w, y, m.scratch32[:215896], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// conv2D10 computes Conv2D N×8×7×7, for inception2.b5_reduce.
-func (m *Model) conv2D10(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 8, n, x, w, y, nil)
-}
-
-// biasAddRelu9 computes BiasAdd+Relu N×8×7×7, for inception2.b5_reduce/relu.
-func (m *Model) biasAddRelu9(n int, y []float32, x1 []float32, v1 *[8]float32) {
-	for o := range n {
-		yr := (*[392]float32)(y[o*392:])
-		x1r := (*[392]float32)(x1[o*392:])
-		for c := range 8 {
-			v1c := v1[c]
-			yc := (*[49]float32)(yr[c*49:])
-			x1c := (*[49]float32)(x1r[c*49:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// conv2D11 computes Conv2D N×24×7×7, for inception2.b5.
-func (m *Model) conv2D11(n int, x []float32, w []float32, y []float32) {
-	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 8×7×7: 7×7 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, n, x, w, y, m.scratch32[:214720])
-}
-
-// biasAddRelu10 computes BiasAdd+Relu N×24×7×7, for inception2.b5/relu.
-func (m *Model) biasAddRelu10(n int, y []float32, x1 []float32, v1 *[24]float32) {
-	for o := range n {
-		yr := (*[1176]float32)(y[o*1176:])
-		x1r := (*[1176]float32)(x1[o*1176:])
-		for c := range 24 {
-			v1c := v1[c]
-			yc := (*[49]float32)(yr[c*49:])
-			x1c := (*[49]float32)(x1r[c*49:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// maxPool2D4 computes MaxPool2D N×64×7×7, for inception2.pool.
-func (m *Model) maxPool2D4(n int, x []float32, y []float32) {
+// maxPool2D3 computes MaxPool2D N×64×7×7, for inception2.pool.
+func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
 	for pl := range n * 64 {
 		xp := (*[49]float32)(x[pl*49:])
 		yp := (*[49]float32)(y[pl*49:])
@@ -345,28 +162,11 @@ func (m *Model) maxPool2D4(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2D12 computes Conv2D N×16×7×7, for inception2.pool_proj.
-func (m *Model) conv2D12(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 16, n, x, w, y, nil)
-}
-
-// biasAddRelu11 computes BiasAdd+Relu N×16×7×7, for inception2.pool_proj/relu.
-func (m *Model) biasAddRelu11(n int, y []float32, x1 []float32, v1 *[16]float32) {
-	for o := range n {
-		yr := (*[784]float32)(y[o*784:])
-		x1r := (*[784]float32)(x1[o*784:])
-		for c := range 16 {
-			v1c := v1[c]
-			yc := (*[49]float32)(yr[c*49:])
-			x1c := (*[49]float32)(x1r[c*49:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddRelu11 computes Conv2D+BiasAdd+Relu N×16×7×7, for inception2.pool_proj/relu.
+func (m *Model) conv2DBiasAddRelu11(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 64×7×7: 7×7 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 7}, 16, n, x, w, y, m.scratch32[:784], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
 // concat2 computes Concat N×120×7×7, for inception2.concat.
@@ -443,185 +243,22 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// biasAdd2 computes BiasAdd N×32×28×28, for stem/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
-	for o := range n {
-		xr := (*[25088]float32)(x[o*25088:])
-		yr := (*[25088]float32)(y[o*25088:])
-		for c := range 32 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
-			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
+// conv2DBiasAddRelu12 computes Conv2D+BiasAdd+Relu N×32×28×28, for stem/relu.
+func (m *Model) conv2DBiasAddRelu12(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// relu computes Relu N×32×28×28, for stem/relu, inception1.b1/relu and 11 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
-// biasAdd3 computes BiasAdd N×16×14×14, for inception1.b1/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[16]float32) {
-	for o := range n {
-		xr := (*[3136]float32)(x[o*3136:])
-		yr := (*[3136]float32)(y[o*3136:])
-		for c := range 16 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd4 computes BiasAdd N×24×14×14, for inception1.b3_reduce/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[24]float32) {
-	for o := range n {
-		xr := (*[4704]float32)(x[o*4704:])
-		yr := (*[4704]float32)(y[o*4704:])
-		for c := range 24 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd5 computes BiasAdd N×32×14×14, for inception1.b3/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[32]float32) {
-	for o := range n {
-		xr := (*[6272]float32)(x[o*6272:])
-		yr := (*[6272]float32)(y[o*6272:])
-		for c := range 32 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd6 computes BiasAdd N×4×14×14, for inception1.b5_reduce/bias.
-func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[4]float32) {
-	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
-		yr := (*[784]float32)(y[o*784:])
-		for c := range 4 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd7 computes BiasAdd N×8×14×14, for inception1.b5/bias, inception1.pool_proj/bias.
-func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[8]float32) {
-	for o := range n {
-		xr := (*[1568]float32)(x[o*1568:])
-		yr := (*[1568]float32)(y[o*1568:])
-		for c := range 8 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd8 computes BiasAdd N×32×7×7, for inception2.b1/bias, inception2.b3_reduce/bias.
-func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[32]float32) {
-	for o := range n {
-		xr := (*[1568]float32)(x[o*1568:])
-		yr := (*[1568]float32)(y[o*1568:])
-		for c := range 32 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
-			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd9 computes BiasAdd N×48×7×7, for inception2.b3/bias.
-func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[48]float32) {
-	for o := range n {
-		xr := (*[2352]float32)(x[o*2352:])
-		yr := (*[2352]float32)(y[o*2352:])
-		for c := range 48 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
-			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd10 computes BiasAdd N×8×7×7, for inception2.b5_reduce/bias.
-func (m *Model) biasAdd10(n int, x []float32, y []float32, v *[8]float32) {
-	for o := range n {
-		xr := (*[392]float32)(x[o*392:])
-		yr := (*[392]float32)(y[o*392:])
-		for c := range 8 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
-			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd11 computes BiasAdd N×24×7×7, for inception2.b5/bias.
-func (m *Model) biasAdd11(n int, x []float32, y []float32, v *[24]float32) {
-	for o := range n {
-		xr := (*[1176]float32)(x[o*1176:])
-		yr := (*[1176]float32)(y[o*1176:])
-		for c := range 24 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
-			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// biasAdd12 computes BiasAdd N×16×7×7, for inception2.pool_proj/bias.
-func (m *Model) biasAdd12(n int, x []float32, y []float32, v *[16]float32) {
-	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
-		yr := (*[784]float32)(y[o*784:])
-		for c := range 16 {
-			vc := v[c]
-			xc := (*[49]float32)(xr[c*49:])
-			yc := (*[49]float32)(yr[c*49:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+// maxPool2D4 computes MaxPool2D N×32×14×14, for stem_pool.
+func (m *Model) maxPool2D4(n int, x []float32, y []float32) {
+	for pl := range n * 32 {
+		xp := (*[784]float32)(x[pl*784:])
+		yp := (*[196]float32)(y[pl*196:])
+		for p := range 14 {
+			for q := range 14 {
+				k := p*56 + q*2
+				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
 			}
 		}
 	}

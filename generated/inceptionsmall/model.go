@@ -14,7 +14,7 @@ const MaxBatch = 32
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 4101904
+const arenaSize = 3039824
 
 //go:embed graph.json
 var graphJSON string
@@ -62,6 +62,12 @@ type Model struct {
 	inception2PoolProjBias   [16]float32    // inception2.pool_proj.bias 16, weight
 	fcWeight                 [1200]float32  // fc.weight 10×120, weight
 	fcBias                   [10]float32    // fc.bias 10, weight
+
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	fcWeightPacked rt.PackedB // fc.weightᵀ, packed for the products by it
+	derived        bool
 
 	stemWeightGrad               [288]float32   // gradient of stem.weight
 	stemBiasGrad                 [32]float32    // gradient of stem.bias
@@ -119,7 +125,7 @@ type Model struct {
 	scratch64 [48]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [586996]float32
+	scratch32 [612084]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 
@@ -256,6 +262,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.fcBias[:], "zeros", 0, 0, 0.0, seed, "fc.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -264,7 +271,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

@@ -24,74 +24,49 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
-	// stem: Conv2D N×32×28×28
-	m.conv2D(n, image, m.stemWeight[:], m.arena[:n*25088])
-	// stem/relu: Relu N×32×28×28, fused with stem/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.stemBias)
-	// stem_pool: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[:n*25088], m.arena[802816:802816+n*6272])
-	// inception1.b1: Conv2D N×16×14×14
-	m.conv2D2(n, m.arena[802816:802816+n*6272], m.inception1B1Weight[:], m.arena[602112:602112+n*3136])
-	// inception1.b1/relu: Relu N×16×14×14, fused with inception1.b1/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[602112:602112+n*3136], m.arena[602112:602112+n*3136], &m.inception1B1Bias)
-	// inception1.b3_reduce: Conv2D N×24×14×14
-	m.conv2D3(n, m.arena[802816:802816+n*6272], m.inception1B3ReduceWeight[:], m.arena[:n*4704])
-	// inception1.b3_reduce/relu: Relu N×24×14×14, fused with inception1.b3_reduce/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*4704], m.arena[:n*4704], &m.inception1B3ReduceBias)
-	// inception1.b3: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[:n*4704], m.inception1B3Weight[:], m.arena[401408:401408+n*6272])
-	// inception1.b3/relu: Relu N×32×14×14, fused with inception1.b3/bias (BiasAdd)
-	m.biasAddRelu4(n, m.arena[401408:401408+n*6272], m.arena[401408:401408+n*6272], &m.inception1B3Bias)
-	// inception1.b5_reduce: Conv2D N×4×14×14
-	m.conv2D5(n, m.arena[802816:802816+n*6272], m.inception1B5ReduceWeight[:], m.arena[:n*784])
-	// inception1.b5_reduce/relu: Relu N×4×14×14, fused with inception1.b5_reduce/bias (BiasAdd)
-	m.biasAddRelu5(n, m.arena[:n*784], m.arena[:n*784], &m.inception1B5ReduceBias)
-	// inception1.b5: Conv2D N×8×14×14
-	m.conv2D6(n, m.arena[:n*784], m.inception1B5Weight[:], m.arena[702464:702464+n*1568])
-	// inception1.b5/relu: Relu N×8×14×14, fused with inception1.b5/bias (BiasAdd)
-	m.biasAddRelu6(n, m.arena[702464:702464+n*1568], m.arena[702464:702464+n*1568], &m.inception1B5Bias)
+	if !m.derived {
+		m.deriveParams()
+	}
+	// stem_pool: MaxPool2D N×32×14×14, fused with stem (Conv2D), stem/bias (BiasAdd), stem/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.stemWeight[:], &m.stemBias, m.arena[:n*6272])
+	// inception1.b1/relu: Relu N×16×14×14, fused with inception1.b1 (Conv2D), inception1.b1/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, m.arena[:n*6272], m.inception1B1Weight[:], &m.inception1B1Bias, m.arena[602112:602112+n*3136])
+	// inception1.b3_reduce/relu: Relu N×24×14×14, fused with inception1.b3_reduce (Conv2D), inception1.b3_reduce/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*6272], m.inception1B3ReduceWeight[:], &m.inception1B3ReduceBias, m.arena[200704:200704+n*4704])
+	// inception1.b3/relu: Relu N×32×14×14, fused with inception1.b3 (Conv2D), inception1.b3/bias (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[200704:200704+n*4704], m.inception1B3Weight[:], &m.inception1B3Bias, m.arena[401408:401408+n*6272])
+	// inception1.b5_reduce/relu: Relu N×4×14×14, fused with inception1.b5_reduce (Conv2D), inception1.b5_reduce/bias (BiasAdd)
+	m.conv2DBiasAddRelu4(n, m.arena[:n*6272], m.inception1B5ReduceWeight[:], &m.inception1B5ReduceBias, m.arena[200704:200704+n*784])
+	// inception1.b5/relu: Relu N×8×14×14, fused with inception1.b5 (Conv2D), inception1.b5/bias (BiasAdd)
+	m.conv2DBiasAddRelu5(n, m.arena[200704:200704+n*784], m.inception1B5Weight[:], &m.inception1B5Bias, m.arena[702464:702464+n*1568])
 	// inception1.pool: MaxPool2D N×32×14×14
-	m.maxPool2D2(n, m.arena[802816:802816+n*6272], m.arena[:n*6272])
-	// inception1.pool_proj: Conv2D N×8×14×14
-	m.conv2D7(n, m.arena[:n*6272], m.inception1PoolProjWeight[:], m.arena[752640:752640+n*1568])
-	// inception1.pool_proj/relu: Relu N×8×14×14, fused with inception1.pool_proj/bias (BiasAdd)
-	m.biasAddRelu6(n, m.arena[752640:752640+n*1568], m.arena[752640:752640+n*1568], &m.inception1PoolProjBias)
+	m.maxPool2D(n, m.arena[:n*6272], m.arena[200704:200704+n*6272])
+	// inception1.pool_proj/relu: Relu N×8×14×14, fused with inception1.pool_proj (Conv2D), inception1.pool_proj/bias (BiasAdd)
+	m.conv2DBiasAddRelu6(n, m.arena[200704:200704+n*6272], m.inception1PoolProjWeight[:], &m.inception1PoolProjBias, m.arena[752640:752640+n*1568])
 	// inception1.concat: Concat N×64×14×14
 	m.concat(n, m.arena[:n*12544], m.arena[602112:602112+n*3136], m.arena[401408:401408+n*6272], m.arena[702464:702464+n*1568], m.arena[752640:752640+n*1568])
 	// pool: MaxPool2D N×64×7×7
-	m.maxPool2D3(n, m.arena[:n*12544], m.arena[401408:401408+n*3136])
-	// inception2.b1: Conv2D N×32×7×7
-	m.conv2D8(n, m.arena[401408:401408+n*3136], m.inception2B1Weight[:], m.arena[263424:263424+n*1568])
-	// inception2.b1/relu: Relu N×32×7×7, fused with inception2.b1/bias (BiasAdd)
-	m.biasAddRelu7(n, m.arena[263424:263424+n*1568], m.arena[263424:263424+n*1568], &m.inception2B1Bias)
-	// inception2.b3_reduce: Conv2D N×32×7×7
-	m.conv2D8(n, m.arena[401408:401408+n*3136], m.inception2B3ReduceWeight[:], m.arena[:n*1568])
-	// inception2.b3_reduce/relu: Relu N×32×7×7, fused with inception2.b3_reduce/bias (BiasAdd)
-	m.biasAddRelu7(n, m.arena[:n*1568], m.arena[:n*1568], &m.inception2B3ReduceBias)
-	// inception2.b3: Conv2D N×48×7×7
-	m.conv2D9(n, m.arena[:n*1568], m.inception2B3Weight[:], m.arena[188160:188160+n*2352])
-	// inception2.b3/relu: Relu N×48×7×7, fused with inception2.b3/bias (BiasAdd)
-	m.biasAddRelu8(n, m.arena[188160:188160+n*2352], m.arena[188160:188160+n*2352], &m.inception2B3Bias)
-	// inception2.b5_reduce: Conv2D N×8×7×7
-	m.conv2D10(n, m.arena[401408:401408+n*3136], m.inception2B5ReduceWeight[:], m.arena[:n*392])
-	// inception2.b5_reduce/relu: Relu N×8×7×7, fused with inception2.b5_reduce/bias (BiasAdd)
-	m.biasAddRelu9(n, m.arena[:n*392], m.arena[:n*392], &m.inception2B5ReduceBias)
-	// inception2.b5: Conv2D N×24×7×7
-	m.conv2D11(n, m.arena[:n*392], m.inception2B5Weight[:], m.arena[313600:313600+n*1176])
-	// inception2.b5/relu: Relu N×24×7×7, fused with inception2.b5/bias (BiasAdd)
-	m.biasAddRelu10(n, m.arena[313600:313600+n*1176], m.arena[313600:313600+n*1176], &m.inception2B5Bias)
+	m.maxPool2D2(n, m.arena[:n*12544], m.arena[401408:401408+n*3136])
+	// inception2.b1/relu: Relu N×32×7×7, fused with inception2.b1 (Conv2D), inception2.b1/bias (BiasAdd)
+	m.conv2DBiasAddRelu7(n, m.arena[401408:401408+n*3136], m.inception2B1Weight[:], &m.inception2B1Bias, m.arena[263424:263424+n*1568])
+	// inception2.b3_reduce/relu: Relu N×32×7×7, fused with inception2.b3_reduce (Conv2D), inception2.b3_reduce/bias (BiasAdd)
+	m.conv2DBiasAddRelu7(n, m.arena[401408:401408+n*3136], m.inception2B3ReduceWeight[:], &m.inception2B3ReduceBias, m.arena[313600:313600+n*1568])
+	// inception2.b3/relu: Relu N×48×7×7, fused with inception2.b3 (Conv2D), inception2.b3/bias (BiasAdd)
+	m.conv2DBiasAddRelu8(n, m.arena[313600:313600+n*1568], m.inception2B3Weight[:], &m.inception2B3Bias, m.arena[188160:188160+n*2352])
+	// inception2.b5_reduce/relu: Relu N×8×7×7, fused with inception2.b5_reduce (Conv2D), inception2.b5_reduce/bias (BiasAdd)
+	m.conv2DBiasAddRelu9(n, m.arena[401408:401408+n*3136], m.inception2B5ReduceWeight[:], &m.inception2B5ReduceBias, m.arena[351232:351232+n*392])
+	// inception2.b5/relu: Relu N×24×7×7, fused with inception2.b5 (Conv2D), inception2.b5/bias (BiasAdd)
+	m.conv2DBiasAddRelu10(n, m.arena[351232:351232+n*392], m.inception2B5Weight[:], &m.inception2B5Bias, m.arena[313600:313600+n*1176])
 	// inception2.pool: MaxPool2D N×64×7×7
-	m.maxPool2D4(n, m.arena[401408:401408+n*3136], m.arena[:n*3136])
-	// inception2.pool_proj: Conv2D N×16×7×7
-	m.conv2D12(n, m.arena[:n*3136], m.inception2PoolProjWeight[:], m.arena[351232:351232+n*784])
-	// inception2.pool_proj/relu: Relu N×16×7×7, fused with inception2.pool_proj/bias (BiasAdd)
-	m.biasAddRelu11(n, m.arena[351232:351232+n*784], m.arena[351232:351232+n*784], &m.inception2PoolProjBias)
+	m.maxPool2D3(n, m.arena[401408:401408+n*3136], m.arena[:n*3136])
+	// inception2.pool_proj/relu: Relu N×16×7×7, fused with inception2.pool_proj (Conv2D), inception2.pool_proj/bias (BiasAdd)
+	m.conv2DBiasAddRelu11(n, m.arena[:n*3136], m.inception2PoolProjWeight[:], &m.inception2PoolProjBias, m.arena[351232:351232+n*784])
 	// inception2.concat: Concat N×120×7×7
 	m.concat2(n, m.arena[:n*5880], m.arena[263424:263424+n*1568], m.arena[188160:188160+n*2352], m.arena[313600:313600+n*1176], m.arena[351232:351232+n*784])
 	// gap: GlobalAvgPool2D N×120
 	m.globalAvgPool2D(n, m.arena[:n*5880], m.arena[188160:188160+n*120])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 120, 1, m.arena[188160:188160+n*120], 120, m.fcWeight[:], 120, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[188160:188160+n*120], 120, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// probs: Softmax N×10
@@ -122,78 +97,61 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	if err := rt.CheckLabels(method, "label", label, 10); err != nil {
 		return 0, err
 	}
-	// stem: Conv2D N×32×28×28
-	m.conv2D(n, image, m.stemWeight[:], m.arena[:n*25088])
-	// stem/relu: Relu N×32×28×28, fused with stem/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.stemBias)
-	// stem_pool: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[:n*25088], m.arena[802816:802816+n*6272])
-	// inception1.b1: Conv2D N×16×14×14
-	m.conv2D2(n, m.arena[802816:802816+n*6272], m.inception1B1Weight[:], m.arena[602112:602112+n*3136])
-	// inception1.b1/relu: Relu N×16×14×14, fused with inception1.b1/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[602112:602112+n*3136], m.arena[602112:602112+n*3136], &m.inception1B1Bias)
-	// inception1.b3_reduce: Conv2D N×24×14×14
-	m.conv2D3(n, m.arena[802816:802816+n*6272], m.inception1B3ReduceWeight[:], m.arena[:n*4704])
-	// inception1.b3_reduce/relu: Relu N×24×14×14, fused with inception1.b3_reduce/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*4704], m.arena[:n*4704], &m.inception1B3ReduceBias)
-	// inception1.b3: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[:n*4704], m.inception1B3Weight[:], m.arena[401408:401408+n*6272])
-	// inception1.b3/relu: Relu N×32×14×14, fused with inception1.b3/bias (BiasAdd)
-	m.biasAddRelu4(n, m.arena[401408:401408+n*6272], m.arena[401408:401408+n*6272], &m.inception1B3Bias)
-	// inception1.b5_reduce: Conv2D N×4×14×14
-	m.conv2D5(n, m.arena[802816:802816+n*6272], m.inception1B5ReduceWeight[:], m.arena[:n*784])
-	// inception1.b5_reduce/relu: Relu N×4×14×14, fused with inception1.b5_reduce/bias (BiasAdd)
-	m.biasAddRelu5(n, m.arena[:n*784], m.arena[:n*784], &m.inception1B5ReduceBias)
-	// inception1.b5: Conv2D N×8×14×14
-	m.conv2D6(n, m.arena[:n*784], m.inception1B5Weight[:], m.arena[702464:702464+n*1568])
-	// inception1.b5/relu: Relu N×8×14×14, fused with inception1.b5/bias (BiasAdd)
-	m.biasAddRelu6(n, m.arena[702464:702464+n*1568], m.arena[702464:702464+n*1568], &m.inception1B5Bias)
+	if !m.derived {
+		m.deriveParams()
+	}
+	// stem_pool: MaxPool2D N×32×14×14, fused with stem (Conv2D), stem/bias (BiasAdd), stem/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.stemWeight[:], &m.stemBias, m.arena[:n*6272])
+	// inception1.b1/relu: Relu N×16×14×14, fused with inception1.b1 (Conv2D), inception1.b1/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, m.arena[:n*6272], m.inception1B1Weight[:], &m.inception1B1Bias, m.arena[602112:602112+n*3136])
+	// inception1.b3_reduce/relu: Relu N×24×14×14, fused with inception1.b3_reduce (Conv2D), inception1.b3_reduce/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*6272], m.inception1B3ReduceWeight[:], &m.inception1B3ReduceBias, m.arena[200704:200704+n*4704])
+	// inception1.b3/relu: Relu N×32×14×14, fused with inception1.b3 (Conv2D), inception1.b3/bias (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[200704:200704+n*4704], m.inception1B3Weight[:], &m.inception1B3Bias, m.arena[401408:401408+n*6272])
+	// inception1.b5_reduce/relu: Relu N×4×14×14, fused with inception1.b5_reduce (Conv2D), inception1.b5_reduce/bias (BiasAdd)
+	m.conv2DBiasAddRelu4(n, m.arena[:n*6272], m.inception1B5ReduceWeight[:], &m.inception1B5ReduceBias, m.arena[200704:200704+n*784])
+	// inception1.b5/relu: Relu N×8×14×14, fused with inception1.b5 (Conv2D), inception1.b5/bias (BiasAdd)
+	m.conv2DBiasAddRelu5(n, m.arena[200704:200704+n*784], m.inception1B5Weight[:], &m.inception1B5Bias, m.arena[702464:702464+n*1568])
 	// inception1.pool: MaxPool2D N×32×14×14
-	m.maxPool2D2(n, m.arena[802816:802816+n*6272], m.arena[:n*6272])
-	// inception1.pool_proj: Conv2D N×8×14×14
-	m.conv2D7(n, m.arena[:n*6272], m.inception1PoolProjWeight[:], m.arena[752640:752640+n*1568])
-	// inception1.pool_proj/relu: Relu N×8×14×14, fused with inception1.pool_proj/bias (BiasAdd)
-	m.biasAddRelu6(n, m.arena[752640:752640+n*1568], m.arena[752640:752640+n*1568], &m.inception1PoolProjBias)
+	m.maxPool2D(n, m.arena[:n*6272], m.arena[200704:200704+n*6272])
+	// inception1.pool_proj/relu: Relu N×8×14×14, fused with inception1.pool_proj (Conv2D), inception1.pool_proj/bias (BiasAdd)
+	m.conv2DBiasAddRelu6(n, m.arena[200704:200704+n*6272], m.inception1PoolProjWeight[:], &m.inception1PoolProjBias, m.arena[752640:752640+n*1568])
 	// inception1.concat: Concat N×64×14×14
 	m.concat(n, m.arena[:n*12544], m.arena[602112:602112+n*3136], m.arena[401408:401408+n*6272], m.arena[702464:702464+n*1568], m.arena[752640:752640+n*1568])
 	// pool: MaxPool2D N×64×7×7
-	m.maxPool2D3(n, m.arena[:n*12544], m.arena[401408:401408+n*3136])
-	// inception2.b1: Conv2D N×32×7×7
-	m.conv2D8(n, m.arena[401408:401408+n*3136], m.inception2B1Weight[:], m.arena[263424:263424+n*1568])
-	// inception2.b1/relu: Relu N×32×7×7, fused with inception2.b1/bias (BiasAdd)
-	m.biasAddRelu7(n, m.arena[263424:263424+n*1568], m.arena[263424:263424+n*1568], &m.inception2B1Bias)
-	// inception2.b3_reduce: Conv2D N×32×7×7
-	m.conv2D8(n, m.arena[401408:401408+n*3136], m.inception2B3ReduceWeight[:], m.arena[:n*1568])
-	// inception2.b3_reduce/relu: Relu N×32×7×7, fused with inception2.b3_reduce/bias (BiasAdd)
-	m.biasAddRelu7(n, m.arena[:n*1568], m.arena[:n*1568], &m.inception2B3ReduceBias)
-	// inception2.b3: Conv2D N×48×7×7
-	m.conv2D9(n, m.arena[:n*1568], m.inception2B3Weight[:], m.arena[188160:188160+n*2352])
-	// inception2.b3/relu: Relu N×48×7×7, fused with inception2.b3/bias (BiasAdd)
-	m.biasAddRelu8(n, m.arena[188160:188160+n*2352], m.arena[188160:188160+n*2352], &m.inception2B3Bias)
-	// inception2.b5_reduce: Conv2D N×8×7×7
-	m.conv2D10(n, m.arena[401408:401408+n*3136], m.inception2B5ReduceWeight[:], m.arena[:n*392])
-	// inception2.b5_reduce/relu: Relu N×8×7×7, fused with inception2.b5_reduce/bias (BiasAdd)
-	m.biasAddRelu9(n, m.arena[:n*392], m.arena[:n*392], &m.inception2B5ReduceBias)
-	// inception2.b5: Conv2D N×24×7×7
-	m.conv2D11(n, m.arena[:n*392], m.inception2B5Weight[:], m.arena[313600:313600+n*1176])
-	// inception2.b5/relu: Relu N×24×7×7, fused with inception2.b5/bias (BiasAdd)
-	m.biasAddRelu10(n, m.arena[313600:313600+n*1176], m.arena[313600:313600+n*1176], &m.inception2B5Bias)
+	m.maxPool2D2(n, m.arena[:n*12544], m.arena[401408:401408+n*3136])
+	// inception2.b1/relu: Relu N×32×7×7, fused with inception2.b1 (Conv2D), inception2.b1/bias (BiasAdd)
+	m.conv2DBiasAddRelu7(n, m.arena[401408:401408+n*3136], m.inception2B1Weight[:], &m.inception2B1Bias, m.arena[263424:263424+n*1568])
+	// inception2.b3_reduce/relu: Relu N×32×7×7, fused with inception2.b3_reduce (Conv2D), inception2.b3_reduce/bias (BiasAdd)
+	m.conv2DBiasAddRelu7(n, m.arena[401408:401408+n*3136], m.inception2B3ReduceWeight[:], &m.inception2B3ReduceBias, m.arena[313600:313600+n*1568])
+	// inception2.b3/relu: Relu N×48×7×7, fused with inception2.b3 (Conv2D), inception2.b3/bias (BiasAdd)
+	m.conv2DBiasAddRelu8(n, m.arena[313600:313600+n*1568], m.inception2B3Weight[:], &m.inception2B3Bias, m.arena[188160:188160+n*2352])
+	// inception2.b5_reduce/relu: Relu N×8×7×7, fused with inception2.b5_reduce (Conv2D), inception2.b5_reduce/bias (BiasAdd)
+	m.conv2DBiasAddRelu9(n, m.arena[401408:401408+n*3136], m.inception2B5ReduceWeight[:], &m.inception2B5ReduceBias, m.arena[351232:351232+n*392])
+	// inception2.b5/relu: Relu N×24×7×7, fused with inception2.b5 (Conv2D), inception2.b5/bias (BiasAdd)
+	m.conv2DBiasAddRelu10(n, m.arena[351232:351232+n*392], m.inception2B5Weight[:], &m.inception2B5Bias, m.arena[313600:313600+n*1176])
 	// inception2.pool: MaxPool2D N×64×7×7
-	m.maxPool2D4(n, m.arena[401408:401408+n*3136], m.arena[:n*3136])
-	// inception2.pool_proj: Conv2D N×16×7×7
-	m.conv2D12(n, m.arena[:n*3136], m.inception2PoolProjWeight[:], m.arena[351232:351232+n*784])
-	// inception2.pool_proj/relu: Relu N×16×7×7, fused with inception2.pool_proj/bias (BiasAdd)
-	m.biasAddRelu11(n, m.arena[351232:351232+n*784], m.arena[351232:351232+n*784], &m.inception2PoolProjBias)
+	m.maxPool2D3(n, m.arena[401408:401408+n*3136], m.arena[:n*3136])
+	// inception2.pool_proj/relu: Relu N×16×7×7, fused with inception2.pool_proj (Conv2D), inception2.pool_proj/bias (BiasAdd)
+	m.conv2DBiasAddRelu11(n, m.arena[:n*3136], m.inception2PoolProjWeight[:], &m.inception2PoolProjBias, m.arena[351232:351232+n*784])
 	// inception2.concat: Concat N×120×7×7
 	m.concat2(n, m.arena[:n*5880], m.arena[263424:263424+n*1568], m.arena[188160:188160+n*2352], m.arena[313600:313600+n*1176], m.arena[351232:351232+n*784])
 	// gap: GlobalAvgPool2D N×120
 	m.globalAvgPool2D(n, m.arena[:n*5880], m.arena[188160:188160+n*120])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 120, 1, m.arena[188160:188160+n*120], 120, m.fcWeight[:], 120, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[188160:188160+n*120], 120, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[320:320+1])
 	loss := m.arena[320]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// fc.weightᵀ, packed for the products by it
+	m.fcWeightPacked.Pack(true, 120, 10, m.fcWeight[:], 120)
+	m.derived = true
 }

@@ -7,84 +7,22 @@ import (
 	"math"
 )
 
-// conv2D computes Conv2D N×6×28×28, for conv1.
-func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
-	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, w, y, m.scratch32[:140550])
+// conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×6×14×14, for pool1.
+func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[6]float32, y []float32) {
+	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, w, y, m.scratch32[:145254], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 6, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}})
 }
 
-// biasAddRelu computes BiasAdd+Relu N×6×28×28, for conv1/relu.
-func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[6]float32) {
-	for o := range n {
-		yr := (*[4704]float32)(y[o*4704:])
-		x1r := (*[4704]float32)(x1[o*4704:])
-		for c := range 6 {
-			v1c := v1[c]
-			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×16×5×5, for pool2.
+func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 5×5
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:203456], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 16, H: 10, W: 10, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 5, Wo: 5}})
 }
 
-// maxPool2D computes MaxPool2D N×6×14×14, for pool1.
-func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 6 {
-		xp := (*[784]float32)(x[pl*784:])
-		yp := (*[196]float32)(y[pl*196:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
-			}
-		}
-	}
-}
-
-// conv2D2 computes Conv2D N×16×10×10, for conv2.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
-	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:201856])
-}
-
-// biasAddRelu2 computes BiasAdd+Relu N×16×10×10, for conv2/relu.
-func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[16]float32) {
-	for o := range n {
-		yr := (*[1600]float32)(y[o*1600:])
-		x1r := (*[1600]float32)(x1[o*1600:])
-		for c := range 16 {
-			v1c := v1[c]
-			yc := (*[100]float32)(yr[c*100:])
-			x1c := (*[100]float32)(x1r[c*100:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// maxPool2D2 computes MaxPool2D N×16×5×5, for pool2.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
-	for pl := range n * 16 {
-		xp := (*[100]float32)(x[pl*100:])
-		yp := (*[25]float32)(y[pl*25:])
-		for p := range 5 {
-			for q := range 5 {
-				k := p*20 + q*2
-				yp[p*5+q] = max(xp[k], xp[k+1], xp[k+10], xp[k+11])
-			}
-		}
-	}
-}
-
-// biasAddRelu3 computes BiasAdd+Relu N×120, for fc1/relu.
-func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[120]float32) {
+// biasAddRelu computes BiasAdd+Relu N×120, for fc1/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[120]float32) {
 	for o := range n {
 		yr := (*[120]float32)(y[o*120:])
 		x1r := (*[120]float32)(x1[o*120:])
@@ -97,8 +35,8 @@ func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[120]float32)
 	}
 }
 
-// biasAddRelu4 computes BiasAdd+Relu N×84, for fc2/relu.
-func (m *Model) biasAddRelu4(n int, y []float32, x1 []float32, v1 *[84]float32) {
+// biasAddRelu2 computes BiasAdd+Relu N×84, for fc2/relu.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[84]float32) {
 	for o := range n {
 		yr := (*[84]float32)(y[o*84:])
 		x1r := (*[84]float32)(x1[o*84:])
@@ -163,64 +101,44 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// biasAdd2 computes BiasAdd N×6×28×28, for conv1/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[6]float32) {
-	for o := range n {
-		xr := (*[4704]float32)(x[o*4704:])
-		yr := (*[4704]float32)(y[o*4704:])
-		for c := range 6 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
-			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×6×28×28, for conv1/relu.
+func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[6]float32, y []float32) {
+	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, w, y, m.scratch32[:145254], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// maxPool2D computes MaxPool2D N×6×14×14, for pool1.
+func (m *Model) maxPool2D(n int, x []float32, y []float32) {
+	for pl := range n * 6 {
+		xp := (*[784]float32)(x[pl*784:])
+		yp := (*[196]float32)(y[pl*196:])
+		for p := range 14 {
+			for q := range 14 {
+				k := p*56 + q*2
+				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
 			}
 		}
 	}
 }
 
-// relu computes Relu N×6×28×28, for conv1/relu, conv2/relu and 2 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
+// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×16×10×10, for conv2/relu.
+func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:203456], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAdd3 computes BiasAdd N×16×10×10, for conv2/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[16]float32) {
-	for o := range n {
-		xr := (*[1600]float32)(x[o*1600:])
-		yr := (*[1600]float32)(y[o*1600:])
-		for c := range 16 {
-			vc := v[c]
-			xc := (*[100]float32)(xr[c*100:])
-			yc := (*[100]float32)(yr[c*100:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+// maxPool2D2 computes MaxPool2D N×16×5×5, for pool2.
+func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
+	for pl := range n * 16 {
+		xp := (*[100]float32)(x[pl*100:])
+		yp := (*[25]float32)(y[pl*25:])
+		for p := range 5 {
+			for q := range 5 {
+				k := p*20 + q*2
+				yp[p*5+q] = max(xp[k], xp[k+1], xp[k+10], xp[k+11])
 			}
-		}
-	}
-}
-
-// biasAdd4 computes BiasAdd N×120, for fc1/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[120]float32) {
-	for o := range n {
-		xr := (*[120]float32)(x[o*120:])
-		yr := (*[120]float32)(y[o*120:])
-		for c := range 120 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// biasAdd5 computes BiasAdd N×84, for fc2/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[84]float32) {
-	for o := range n {
-		xr := (*[84]float32)(x[o*84:])
-		yr := (*[84]float32)(y[o*84:])
-		for c := range 84 {
-			yr[c] = xr[c] + v[c]
 		}
 	}
 }

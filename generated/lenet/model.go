@@ -14,7 +14,7 @@ const MaxBatch = 64
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 1059856
+const arenaSize = 677392
 
 //go:embed graph.json
 var graphJSON string
@@ -44,6 +44,14 @@ type Model struct {
 	fc2Bias     [84]float32    // fc2.bias 84, weight
 	fc3Weight   [840]float32   // fc3.weight 10×84, weight
 	fc3Bias     [10]float32    // fc3.bias 10, weight
+
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	fc1WeightPacked rt.PackedB // fc1.weightᵀ, packed for the products by it
+	fc2WeightPacked rt.PackedB // fc2.weightᵀ, packed for the products by it
+	fc3WeightPacked rt.PackedB // fc3.weightᵀ, packed for the products by it
+	derived         bool
 
 	conv1WeightGrad [150]float32   // gradient of conv1.weight
 	conv1BiasGrad   [6]float32     // gradient of conv1.bias
@@ -83,7 +91,7 @@ type Model struct {
 	scratch64 [120]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [201856]float32
+	scratch32 [203456]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 
@@ -166,6 +174,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.fc3Bias[:], "zeros", 0, 0, 0.0, seed, "fc3.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -174,7 +183,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

@@ -24,29 +24,24 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
-	// conv1: Conv2D N×6×28×28
-	m.conv2D(n, image, m.conv1Weight[:], m.arena[:n*4704])
-	// conv1/relu: Relu N×6×28×28, fused with conv1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*4704], m.arena[:n*4704], &m.conv1Bias)
-	// pool1: MaxPool2D N×6×14×14
-	m.maxPool2D(n, m.arena[:n*4704], m.arena[301056:301056+n*1176])
-	// conv2: Conv2D N×16×10×10
-	m.conv2D2(n, m.arena[301056:301056+n*1176], m.conv2Weight[:], m.arena[:n*1600])
-	// conv2/relu: Relu N×16×10×10, fused with conv2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*1600], m.arena[:n*1600], &m.conv2Bias)
-	// pool2: MaxPool2D N×16×5×5
-	m.maxPool2D2(n, m.arena[:n*1600], m.arena[102400:102400+n*400])
+	if !m.derived {
+		m.deriveParams()
+	}
+	// pool1: MaxPool2D N×6×14×14, fused with conv1 (Conv2D), conv1/bias (BiasAdd), conv1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.conv1Weight[:], &m.conv1Bias, m.arena[:n*1176])
+	// pool2: MaxPool2D N×16×5×5, fused with conv2 (Conv2D), conv2/bias (BiasAdd), conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*1176], m.conv2Weight[:], &m.conv2Bias, m.arena[75264:75264+n*400])
 	// flat: Reshape N×400: a view, no code
 	// fc1: MatMul N×120
-	rt.GemmP(m.pool, false, true, n, 120, 400, 1, m.arena[102400:102400+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[:n*120], 120)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[75264:75264+n*400], 400, &m.fc1WeightPacked, 0, m.arena[:n*120], 120)
 	// fc1/relu: Relu N×120, fused with fc1/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*120], m.arena[:n*120], &m.fc1Bias)
+	m.biasAddRelu(n, m.arena[:n*120], m.arena[:n*120], &m.fc1Bias)
 	// fc2: MatMul N×84
-	rt.GemmP(m.pool, false, true, n, 84, 120, 1, m.arena[:n*120], 120, m.fc2Weight[:], 120, 0, m.arena[7680:7680+n*84], 84)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*120], 120, &m.fc2WeightPacked, 0, m.arena[7680:7680+n*84], 84)
 	// fc2/relu: Relu N×84, fused with fc2/bias (BiasAdd)
-	m.biasAddRelu4(n, m.arena[7680:7680+n*84], m.arena[7680:7680+n*84], &m.fc2Bias)
+	m.biasAddRelu2(n, m.arena[7680:7680+n*84], m.arena[7680:7680+n*84], &m.fc2Bias)
 	// fc3: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 84, 1, m.arena[7680:7680+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[7680:7680+n*84], 84, &m.fc3WeightPacked, 0, m.arena[:n*10], 10)
 	// fc3/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fc3Bias)
 	// probs: Softmax N×10
@@ -77,33 +72,40 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	if err := rt.CheckLabels(method, "label", label, 10); err != nil {
 		return 0, err
 	}
-	// conv1: Conv2D N×6×28×28
-	m.conv2D(n, image, m.conv1Weight[:], m.arena[:n*4704])
-	// conv1/relu: Relu N×6×28×28, fused with conv1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*4704], m.arena[:n*4704], &m.conv1Bias)
-	// pool1: MaxPool2D N×6×14×14
-	m.maxPool2D(n, m.arena[:n*4704], m.arena[301056:301056+n*1176])
-	// conv2: Conv2D N×16×10×10
-	m.conv2D2(n, m.arena[301056:301056+n*1176], m.conv2Weight[:], m.arena[:n*1600])
-	// conv2/relu: Relu N×16×10×10, fused with conv2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*1600], m.arena[:n*1600], &m.conv2Bias)
-	// pool2: MaxPool2D N×16×5×5
-	m.maxPool2D2(n, m.arena[:n*1600], m.arena[102400:102400+n*400])
+	if !m.derived {
+		m.deriveParams()
+	}
+	// pool1: MaxPool2D N×6×14×14, fused with conv1 (Conv2D), conv1/bias (BiasAdd), conv1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.conv1Weight[:], &m.conv1Bias, m.arena[:n*1176])
+	// pool2: MaxPool2D N×16×5×5, fused with conv2 (Conv2D), conv2/bias (BiasAdd), conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*1176], m.conv2Weight[:], &m.conv2Bias, m.arena[75264:75264+n*400])
 	// flat: Reshape N×400: a view, no code
 	// fc1: MatMul N×120
-	rt.GemmP(m.pool, false, true, n, 120, 400, 1, m.arena[102400:102400+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[:n*120], 120)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[75264:75264+n*400], 400, &m.fc1WeightPacked, 0, m.arena[:n*120], 120)
 	// fc1/relu: Relu N×120, fused with fc1/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*120], m.arena[:n*120], &m.fc1Bias)
+	m.biasAddRelu(n, m.arena[:n*120], m.arena[:n*120], &m.fc1Bias)
 	// fc2: MatMul N×84
-	rt.GemmP(m.pool, false, true, n, 84, 120, 1, m.arena[:n*120], 120, m.fc2Weight[:], 120, 0, m.arena[7680:7680+n*84], 84)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*120], 120, &m.fc2WeightPacked, 0, m.arena[7680:7680+n*84], 84)
 	// fc2/relu: Relu N×84, fused with fc2/bias (BiasAdd)
-	m.biasAddRelu4(n, m.arena[7680:7680+n*84], m.arena[7680:7680+n*84], &m.fc2Bias)
+	m.biasAddRelu2(n, m.arena[7680:7680+n*84], m.arena[7680:7680+n*84], &m.fc2Bias)
 	// fc3: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 84, 1, m.arena[7680:7680+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[7680:7680+n*84], 84, &m.fc3WeightPacked, 0, m.arena[:n*10], 10)
 	// fc3/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fc3Bias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[640:640+1])
 	loss := m.arena[640]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// fc1.weightᵀ, packed for the products by it
+	m.fc1WeightPacked.Pack(true, 400, 120, m.fc1Weight[:], 400)
+	// fc2.weightᵀ, packed for the products by it
+	m.fc2WeightPacked.Pack(true, 120, 84, m.fc2Weight[:], 120)
+	// fc3.weightᵀ, packed for the products by it
+	m.fc3WeightPacked.Pack(true, 84, 10, m.fc3Weight[:], 84)
+	m.derived = true
 }

@@ -28,20 +28,23 @@ func (m *Model) Predict(n int, image []float32, recon []float32, code []float32)
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// enc1: MatMul N×128
-	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.enc1Weight[:], 784, 0, m.arena[:n*128], 128)
+	rt.GemmPackedP(m.pool, false, n, 1, image, 784, &m.enc1WeightPacked, 0, m.arena[:n*128], 128)
 	// enc1/relu: Relu N×128, fused with enc1/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.enc1Bias)
 	// code: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 128, 1, m.arena[:n*128], 128, m.codeWeight[:], 128, 0, m.arena[8192:8192+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*128], 128, &m.codeWeightPacked, 0, m.arena[8192:8192+n*32], 32)
 	// code/relu: Relu N×32, fused with code/bias (BiasAdd)
 	m.biasAddRelu2(n, code, m.arena[8192:8192+n*32], &m.codeBias)
 	// dec1: MatMul N×128
-	rt.GemmP(m.pool, false, true, n, 128, 32, 1, code, 32, m.dec1Weight[:], 32, 0, m.arena[50176:50176+n*128], 128)
+	rt.GemmPackedP(m.pool, false, n, 1, code, 32, &m.dec1WeightPacked, 0, m.arena[50176:50176+n*128], 128)
 	// dec1/relu: Relu N×128, fused with dec1/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[50176:50176+n*128], m.arena[50176:50176+n*128], &m.dec1Bias)
 	// out: MatMul N×784
-	rt.GemmP(m.pool, false, true, n, 784, 128, 1, m.arena[50176:50176+n*128], 128, m.outWeight[:], 128, 0, m.arena[:n*784], 784)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[50176:50176+n*128], 128, &m.outWeightPacked, 0, m.arena[:n*784], 784)
 	// out/bias: BiasAdd N×784
 	m.biasAdd(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// out/sigmoid: Sigmoid N×784
@@ -65,20 +68,23 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return 0, err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// enc1: MatMul N×128
-	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.enc1Weight[:], 784, 0, m.arena[:n*128], 128)
+	rt.GemmPackedP(m.pool, false, n, 1, image, 784, &m.enc1WeightPacked, 0, m.arena[:n*128], 128)
 	// enc1/relu: Relu N×128, fused with enc1/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.enc1Bias)
 	// code: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 128, 1, m.arena[:n*128], 128, m.codeWeight[:], 128, 0, m.arena[8192:8192+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*128], 128, &m.codeWeightPacked, 0, m.arena[8192:8192+n*32], 32)
 	// code/relu: Relu N×32, fused with code/bias (BiasAdd)
 	m.biasAddRelu2(n, m.arena[8192:8192+n*32], m.arena[8192:8192+n*32], &m.codeBias)
 	// dec1: MatMul N×128
-	rt.GemmP(m.pool, false, true, n, 128, 32, 1, m.arena[8192:8192+n*32], 32, m.dec1Weight[:], 32, 0, m.arena[50176:50176+n*128], 128)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[8192:8192+n*32], 32, &m.dec1WeightPacked, 0, m.arena[50176:50176+n*128], 128)
 	// dec1/relu: Relu N×128, fused with dec1/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[50176:50176+n*128], m.arena[50176:50176+n*128], &m.dec1Bias)
 	// out: MatMul N×784
-	rt.GemmP(m.pool, false, true, n, 784, 128, 1, m.arena[50176:50176+n*128], 128, m.outWeight[:], 128, 0, m.arena[:n*784], 784)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[50176:50176+n*128], 128, &m.outWeightPacked, 0, m.arena[:n*784], 784)
 	// out/bias: BiasAdd N×784
 	m.biasAdd(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// out/sigmoid: Sigmoid N×784
@@ -87,4 +93,18 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	m.bCELoss(n, m.arena[:n*784], image, m.arena[50176:50176+1])
 	loss := m.arena[50176]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// enc1.weightᵀ, packed for the products by it
+	m.enc1WeightPacked.Pack(true, 784, 128, m.enc1Weight[:], 784)
+	// code.weightᵀ, packed for the products by it
+	m.codeWeightPacked.Pack(true, 128, 32, m.codeWeight[:], 128)
+	// dec1.weightᵀ, packed for the products by it
+	m.dec1WeightPacked.Pack(true, 32, 128, m.dec1Weight[:], 32)
+	// out.weightᵀ, packed for the products by it
+	m.outWeightPacked.Pack(true, 128, 784, m.outWeight[:], 128)
+	m.derived = true
 }

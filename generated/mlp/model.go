@@ -14,7 +14,7 @@ const MaxBatch = 64
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 25232
+const arenaSize = 17040
 
 //go:embed graph.json
 var graphJSON string
@@ -38,6 +38,13 @@ type Model struct {
 	fc1Bias   [128]float32    // fc1.bias 128, weight
 	fc2Weight [1280]float32   // fc2.weight 10×128, weight
 	fc2Bias   [10]float32     // fc2.bias 10, weight
+
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	fc1WeightPacked rt.PackedB // fc1.weightᵀ, packed for the products by it
+	fc2WeightPacked rt.PackedB // fc2.weightᵀ, packed for the products by it
+	derived         bool
 
 	fc1WeightGrad [100352]float32 // gradient of fc1.weight
 	fc1BiasGrad   [128]float32    // gradient of fc1.bias
@@ -133,6 +140,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.fc2Bias[:], "zeros", 0, 0, 0.0, seed, "fc2.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -141,7 +149,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

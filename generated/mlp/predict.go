@@ -24,12 +24,15 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// fc1: MatMul N×128
-	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
+	rt.GemmPackedP(m.pool, false, n, 1, image, 784, &m.fc1WeightPacked, 0, m.arena[:n*128], 128)
 	// fc1/relu: Relu N×128, fused with fc1/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.fc1Bias)
 	// fc2: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*128], 128, &m.fc2WeightPacked, 0, m.arena[8192:8192+n*10], 10)
 	// fc2/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[8192:8192+n*10], m.arena[8192:8192+n*10], &m.fc2Bias)
 	// probs: Softmax N×10
@@ -60,16 +63,29 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	if err := rt.CheckLabels(method, "label", label, 10); err != nil {
 		return 0, err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// fc1: MatMul N×128
-	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
+	rt.GemmPackedP(m.pool, false, n, 1, image, 784, &m.fc1WeightPacked, 0, m.arena[:n*128], 128)
 	// fc1/relu: Relu N×128, fused with fc1/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.fc1Bias)
 	// fc2: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*128], 128, &m.fc2WeightPacked, 0, m.arena[8192:8192+n*10], 10)
 	// fc2/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[8192:8192+n*10], m.arena[8192:8192+n*10], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[8192:8192+n*10], label, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// fc1.weightᵀ, packed for the products by it
+	m.fc1WeightPacked.Pack(true, 784, 128, m.fc1Weight[:], 784)
+	// fc2.weightᵀ, packed for the products by it
+	m.fc2WeightPacked.Pack(true, 128, 10, m.fc2Weight[:], 128)
+	m.derived = true
 }

@@ -7,198 +7,86 @@ import (
 	"math"
 )
 
-// conv2D computes Conv2D N×16×28×28, for stem.
-func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:169444])
+// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×16×28×28, for stem_relu.
+func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:181988], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAddRelu computes BiasAdd+Relu N×16×28×28, for stem_relu, res1.relu1.
-func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[16]float32) {
-	for o := range n {
-		yr := (*[12544]float32)(y[o*12544:])
-		x1r := (*[12544]float32)(x1[o*12544:])
-		for c := range 16 {
-			v1c := v1[c]
-			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
+// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×16×28×28, for res1.relu1.
+func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:187904], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// conv2DBiasAdd computes Conv2D+BiasAdd N×16×28×28, for res1.bn2/shifted.
+func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:187904], rt.Epilogue{Bias: bias[:]})
+}
+
+// addRelu computes Add+Relu N×16×28×28, for res1.relu, res2.relu and 2 more.
+func (m *Model) addRelu(n int, y []float32, x1 []float32, x2 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		t1 := a1 + a2
+		y[i] = max(t1, 0)
 	}
 }
 
-// conv2D2 computes Conv2D N×16×28×28, for res1.conv1, res1.conv2.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:175360])
+// conv2DBiasAddRelu3 computes Conv2D+BiasAdd+Relu N×32×14×14, for res2.relu1.
+func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:34496], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAddAddRelu computes BiasAdd+Add+Relu N×16×28×28, for res1.relu.
-func (m *Model) biasAddAddRelu(n int, y []float32, x1 []float32, v1 *[16]float32, x2 []float32) {
-	for o := range n {
-		yr := (*[12544]float32)(y[o*12544:])
-		x1r := (*[12544]float32)(x1[o*12544:])
-		x2r := (*[12544]float32)(x2[o*12544:])
-		for c := range 16 {
-			v1c := v1[c]
-			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			x2c := (*[784]float32)(x2r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				a2 := x2c[i]
-				t1 := a1 + v1c
-				t2 := t1 + a2
-				yc[i] = max(t2, 0)
-			}
-		}
-	}
+// conv2DBiasAdd2 computes Conv2D+BiasAdd N×32×14×14, for res2.bn2/shifted, res3.bn2/shifted.
+func (m *Model) conv2DBiasAdd2(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:]})
 }
 
-// conv2D3 computes Conv2D N×32×14×14, for res2.conv1.
-func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:28224])
+// conv2DBiasAdd3 computes Conv2D+BiasAdd N×32×14×14, for res2.proj_bn/shifted.
+func (m *Model) conv2DBiasAdd3(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 1×1 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 16×28×28: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 1, KW: 1, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:9408], rt.Epilogue{Bias: bias[:]})
 }
 
-// biasAddRelu2 computes BiasAdd+Relu N×32×14×14, for res2.relu1, res3.relu1.
-func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32) {
-	for o := range n {
-		yr := (*[6272]float32)(y[o*6272:])
-		x1r := (*[6272]float32)(x1[o*6272:])
-		for c := range 32 {
-			v1c := v1[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddRelu4 computes Conv2D+BiasAdd+Relu N×32×14×14, for res3.relu1.
+func (m *Model) conv2DBiasAddRelu4(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// conv2D4 computes Conv2D N×32×14×14, for res2.conv2, res3.conv1, res3.conv2.
-func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:175104])
+// conv2DBiasAddRelu5 computes Conv2D+BiasAdd+Relu N×64×7×7, for res4.relu1.
+func (m *Model) conv2DBiasAddRelu5(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 7×7 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:17248], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// conv2D5 computes Conv2D N×32×14×14, for res2.proj.
-func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 16×28×28: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 1, KW: 1, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:3136])
+// conv2DBiasAdd4 computes Conv2D+BiasAdd N×64×7×7, for res4.bn2/shifted.
+func (m *Model) conv2DBiasAdd4(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×7×7: 7×7 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:207936], rt.Epilogue{Bias: bias[:]})
 }
 
-// biasAddBiasAddAddRelu computes BiasAdd+BiasAdd+Add+Relu N×32×14×14, for res2.relu.
-func (m *Model) biasAddBiasAddAddRelu(n int, y []float32, x1 []float32, v1 *[32]float32, x2 []float32, v2 *[32]float32) {
-	for o := range n {
-		yr := (*[6272]float32)(y[o*6272:])
-		x1r := (*[6272]float32)(x1[o*6272:])
-		x2r := (*[6272]float32)(x2[o*6272:])
-		for c := range 32 {
-			v1c := v1[c]
-			v2c := v2[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			x2c := (*[196]float32)(x2r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				a2 := x2c[i]
-				t1 := a1 + v1c
-				t2 := a2 + v2c
-				t3 := t1 + t2
-				yc[i] = max(t3, 0)
-			}
-		}
-	}
-}
-
-// biasAddAddRelu2 computes BiasAdd+Add+Relu N×32×14×14, for res3.relu.
-func (m *Model) biasAddAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32, x2 []float32) {
-	for o := range n {
-		yr := (*[6272]float32)(y[o*6272:])
-		x1r := (*[6272]float32)(x1[o*6272:])
-		x2r := (*[6272]float32)(x2[o*6272:])
-		for c := range 32 {
-			v1c := v1[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			x2c := (*[196]float32)(x2r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				a2 := x2c[i]
-				t1 := a1 + v1c
-				t2 := t1 + a2
-				yc[i] = max(t2, 0)
-			}
-		}
-	}
-}
-
-// conv2D6 computes Conv2D N×64×7×7, for res4.conv1.
-func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 7×7 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:14112])
-}
-
-// biasAddRelu3 computes BiasAdd+Relu N×64×7×7, for res4.relu1.
-func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[64]float32) {
-	for o := range n {
-		yr := (*[3136]float32)(y[o*3136:])
-		x1r := (*[3136]float32)(x1[o*3136:])
-		for c := range 64 {
-			v1c := v1[c]
-			yc := (*[49]float32)(yr[c*49:])
-			x1c := (*[49]float32)(x1r[c*49:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// conv2D7 computes Conv2D N×64×7×7, for res4.conv2.
-func (m *Model) conv2D7(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×7×7: 7×7 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:204800])
-}
-
-// conv2D8 computes Conv2D N×64×7×7, for res4.proj.
-func (m *Model) conv2D8(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 7×7 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:1568])
-}
-
-// biasAddBiasAddAddRelu2 computes BiasAdd+BiasAdd+Add+Relu N×64×7×7, for res4.relu.
-func (m *Model) biasAddBiasAddAddRelu2(n int, y []float32, x1 []float32, v1 *[64]float32, x2 []float32, v2 *[64]float32) {
-	for o := range n {
-		yr := (*[3136]float32)(y[o*3136:])
-		x1r := (*[3136]float32)(x1[o*3136:])
-		x2r := (*[3136]float32)(x2[o*3136:])
-		for c := range 64 {
-			v1c := v1[c]
-			v2c := v2[c]
-			yc := (*[49]float32)(yr[c*49:])
-			x1c := (*[49]float32)(x1r[c*49:])
-			x2c := (*[49]float32)(x2r[c*49:])
-			for i := range yc {
-				a1 := x1c[i]
-				a2 := x2c[i]
-				t1 := a1 + v1c
-				t2 := a2 + v2c
-				t3 := t1 + t2
-				yc[i] = max(t3, 0)
-			}
-		}
-	}
+// conv2DBiasAdd5 computes Conv2D+BiasAdd N×64×7×7, for res4.proj_bn/shifted.
+func (m *Model) conv2DBiasAdd5(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
+	// 1×1 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 7×7 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:4704], rt.Epilogue{Bias: bias[:]})
 }
 
 // globalAvgPool2D computes GlobalAvgPool2D N×64, for gap.
@@ -420,6 +308,12 @@ func (m *Model) channelMul8(n int, x []float32, y []float32, v *[64]float32) {
 	}
 }
 
+// conv2D computes Conv2D N×16×28×28, for stem.
+func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:169444])
+}
+
 // channelMean computes ChannelMean 16, for stem_bn/mean, stem_bn/var and 4 more.
 func (m *Model) channelMean(n int, x []float32, s *[16]float32) {
 	acc := (*[16]float64)(m.scratch64[:])
@@ -498,8 +392,8 @@ func (m *Model) channelMul9(n int, x []float32, y []float32, v *[16]float32) {
 	}
 }
 
-// channelMulBiasAdd computes ChannelMul+BiasAdd N×16×28×28, for stem_bn/shifted, res1.bn1/shifted.
-func (m *Model) channelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[16]float32, v2 *[16]float32) {
+// channelMulBiasAddRelu computes ChannelMul+BiasAdd+Relu N×16×28×28, for stem_relu, res1.relu1.
+func (m *Model) channelMulBiasAddRelu(n int, y []float32, x1 []float32, v1 *[16]float32, v2 *[16]float32) {
 	for o := range n {
 		yr := (*[12544]float32)(y[o*12544:])
 		x1r := (*[12544]float32)(x1[o*12544:])
@@ -511,22 +405,21 @@ func (m *Model) channelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[16]floa
 			for i := range yc {
 				a1 := x1c[i]
 				t1 := a1 * v1c
-				yc[i] = t1 + v2c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
 }
 
-// relu computes Relu N×16×28×28, for stem_relu, res1.relu1 and 7 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
+// conv2D2 computes Conv2D N×16×28×28, for res1.conv1, res1.conv2.
+func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:175360])
 }
 
-// channelMulBiasAddAdd computes ChannelMul+BiasAdd+Add N×16×28×28, for res1.add.
-func (m *Model) channelMulBiasAddAdd(n int, y []float32, x1 []float32, v1 *[16]float32, v2 *[16]float32, x2 []float32) {
+// channelMulBiasAddAddRelu computes ChannelMul+BiasAdd+Add+Relu N×16×28×28, for res1.relu.
+func (m *Model) channelMulBiasAddAddRelu(n int, y []float32, x1 []float32, v1 *[16]float32, v2 *[16]float32, x2 []float32) {
 	for o := range n {
 		yr := (*[12544]float32)(y[o*12544:])
 		x1r := (*[12544]float32)(x1[o*12544:])
@@ -542,10 +435,17 @@ func (m *Model) channelMulBiasAddAdd(n int, y []float32, x1 []float32, v1 *[16]f
 				a2 := x2c[i]
 				t1 := a1 * v1c
 				t2 := t1 + v2c
-				yc[i] = t2 + a2
+				t3 := t2 + a2
+				yc[i] = max(t3, 0)
 			}
 		}
 	}
+}
+
+// conv2D3 computes Conv2D N×32×14×14, for res2.conv1.
+func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 14×14 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:28224])
 }
 
 // channelMean2 computes ChannelMean 32, for res2.bn1/mean, res2.bn1/var and 8 more.
@@ -600,8 +500,8 @@ func (m *Model) channelMul10(n int, x []float32, y []float32, v *[32]float32) {
 	}
 }
 
-// channelMulBiasAdd2 computes ChannelMul+BiasAdd N×32×14×14, for res2.bn1/shifted, res3.bn1/shifted.
-func (m *Model) channelMulBiasAdd2(n int, y []float32, x1 []float32, v1 *[32]float32, v2 *[32]float32) {
+// channelMulBiasAddRelu2 computes ChannelMul+BiasAdd+Relu N×32×14×14, for res2.relu1, res3.relu1.
+func (m *Model) channelMulBiasAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32, v2 *[32]float32) {
 	for o := range n {
 		yr := (*[6272]float32)(y[o*6272:])
 		x1r := (*[6272]float32)(x1[o*6272:])
@@ -613,14 +513,27 @@ func (m *Model) channelMulBiasAdd2(n int, y []float32, x1 []float32, v1 *[32]flo
 			for i := range yc {
 				a1 := x1c[i]
 				t1 := a1 * v1c
-				yc[i] = t1 + v2c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
 }
 
-// channelMulBiasAddChannelMulBiasAddAdd computes ChannelMul+BiasAdd+ChannelMul+BiasAdd+Add N×32×14×14, for res2.add.
-func (m *Model) channelMulBiasAddChannelMulBiasAddAdd(n int, y []float32, x1 []float32, v1 *[32]float32, v2 *[32]float32, x2 []float32, v3 *[32]float32, v4 *[32]float32) {
+// conv2D4 computes Conv2D N×32×14×14, for res2.conv2, res3.conv1, res3.conv2.
+func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:175104])
+}
+
+// conv2D5 computes Conv2D N×32×14×14, for res2.proj.
+func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
+	// 1×1 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 16×28×28: 14×14 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 1, KW: 1, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:3136])
+}
+
+// channelMulBiasAddChannelMulBiasAddAddRelu computes ChannelMul+BiasAdd+ChannelMul+BiasAdd+Add+Relu N×32×14×14, for res2.relu.
+func (m *Model) channelMulBiasAddChannelMulBiasAddAddRelu(n int, y []float32, x1 []float32, v1 *[32]float32, v2 *[32]float32, x2 []float32, v3 *[32]float32, v4 *[32]float32) {
 	for o := range n {
 		yr := (*[6272]float32)(y[o*6272:])
 		x1r := (*[6272]float32)(x1[o*6272:])
@@ -640,14 +553,15 @@ func (m *Model) channelMulBiasAddChannelMulBiasAddAdd(n int, y []float32, x1 []f
 				t2 := t1 + v2c
 				t3 := a2 * v3c
 				t4 := t3 + v4c
-				yc[i] = t2 + t4
+				t5 := t2 + t4
+				yc[i] = max(t5, 0)
 			}
 		}
 	}
 }
 
-// channelMulBiasAddAdd2 computes ChannelMul+BiasAdd+Add N×32×14×14, for res3.add.
-func (m *Model) channelMulBiasAddAdd2(n int, y []float32, x1 []float32, v1 *[32]float32, v2 *[32]float32, x2 []float32) {
+// channelMulBiasAddAddRelu2 computes ChannelMul+BiasAdd+Add+Relu N×32×14×14, for res3.relu.
+func (m *Model) channelMulBiasAddAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32, v2 *[32]float32, x2 []float32) {
 	for o := range n {
 		yr := (*[6272]float32)(y[o*6272:])
 		x1r := (*[6272]float32)(x1[o*6272:])
@@ -663,10 +577,17 @@ func (m *Model) channelMulBiasAddAdd2(n int, y []float32, x1 []float32, v1 *[32]
 				a2 := x2c[i]
 				t1 := a1 * v1c
 				t2 := t1 + v2c
-				yc[i] = t2 + a2
+				t3 := t2 + a2
+				yc[i] = max(t3, 0)
 			}
 		}
 	}
+}
+
+// conv2D6 computes Conv2D N×64×7×7, for res4.conv1.
+func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 7×7 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:14112])
 }
 
 // channelMean3 computes ChannelMean 64, for res4.bn1/mean, res4.bn1/var and 4 more.
@@ -721,8 +642,8 @@ func (m *Model) channelMul11(n int, x []float32, y []float32, v *[64]float32) {
 	}
 }
 
-// channelMulBiasAdd3 computes ChannelMul+BiasAdd N×64×7×7, for res4.bn1/shifted.
-func (m *Model) channelMulBiasAdd3(n int, y []float32, x1 []float32, v1 *[64]float32, v2 *[64]float32) {
+// channelMulBiasAddRelu3 computes ChannelMul+BiasAdd+Relu N×64×7×7, for res4.relu1.
+func (m *Model) channelMulBiasAddRelu3(n int, y []float32, x1 []float32, v1 *[64]float32, v2 *[64]float32) {
 	for o := range n {
 		yr := (*[3136]float32)(y[o*3136:])
 		x1r := (*[3136]float32)(x1[o*3136:])
@@ -734,14 +655,27 @@ func (m *Model) channelMulBiasAdd3(n int, y []float32, x1 []float32, v1 *[64]flo
 			for i := range yc {
 				a1 := x1c[i]
 				t1 := a1 * v1c
-				yc[i] = t1 + v2c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
 }
 
-// channelMulBiasAddChannelMulBiasAddAdd2 computes ChannelMul+BiasAdd+ChannelMul+BiasAdd+Add N×64×7×7, for res4.add.
-func (m *Model) channelMulBiasAddChannelMulBiasAddAdd2(n int, y []float32, x1 []float32, v1 *[64]float32, v2 *[64]float32, x2 []float32, v3 *[64]float32, v4 *[64]float32) {
+// conv2D7 computes Conv2D N×64×7×7, for res4.conv2.
+func (m *Model) conv2D7(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×7×7: 7×7 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:204800])
+}
+
+// conv2D8 computes Conv2D N×64×7×7, for res4.proj.
+func (m *Model) conv2D8(n int, x []float32, w []float32, y []float32) {
+	// 1×1 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 32×14×14: 7×7 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:1568])
+}
+
+// channelMulBiasAddChannelMulBiasAddAddRelu2 computes ChannelMul+BiasAdd+ChannelMul+BiasAdd+Add+Relu N×64×7×7, for res4.relu.
+func (m *Model) channelMulBiasAddChannelMulBiasAddAddRelu2(n int, y []float32, x1 []float32, v1 *[64]float32, v2 *[64]float32, x2 []float32, v3 *[64]float32, v4 *[64]float32) {
 	for o := range n {
 		yr := (*[3136]float32)(y[o*3136:])
 		x1r := (*[3136]float32)(x1[o*3136:])
@@ -761,7 +695,8 @@ func (m *Model) channelMulBiasAddChannelMulBiasAddAdd2(n int, y []float32, x1 []
 				t2 := t1 + v2c
 				t3 := a2 * v3c
 				t4 := t3 + v4c
-				yc[i] = t2 + t4
+				t5 := t2 + t4
+				yc[i] = max(t5, 0)
 			}
 		}
 	}

@@ -14,7 +14,7 @@ const MaxBatch = 8
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 2359456
+const arenaSize = 1833120
 
 //go:embed graph.json
 var graphJSON string
@@ -117,6 +117,7 @@ type Model struct {
 	res4Conv2FoldedWeightScaled [36864]float32 // res4.conv2/folded_weight/scaled 1×64×576 (ChannelMul)
 	res4ProjBnShift             [64]float32    // res4.proj_bn/shift 64 (Sub)
 	res4ProjFoldedWeightScaled  [2048]float32  // res4.proj/folded_weight/scaled 1×64×32 (ChannelMul)
+	fcWeightPacked              rt.PackedB     // fc.weightᵀ, packed for the products by it
 	derived                     bool
 
 	stemWeightGrad       [144]float32   // gradient of stem.weight

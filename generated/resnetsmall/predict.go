@@ -27,50 +27,40 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	if !m.derived {
 		m.deriveParams()
 	}
-	// stem: Conv2D N×16×28×28
-	m.conv2D(n, image, m.stemFoldedWeightScaled[:], m.arena[:n*12544])
-	// stem_relu: Relu N×16×28×28, fused with stem_bn/shifted (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*12544], m.arena[:n*12544], &m.stemBnShift)
-	// res1.conv1: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[:n*12544], m.res1Conv1FoldedWeightScaled[:], m.arena[100352:100352+n*12544])
-	// res1.relu1: Relu N×16×28×28, fused with res1.bn1/shifted (BiasAdd)
-	m.biasAddRelu(n, m.arena[100352:100352+n*12544], m.arena[100352:100352+n*12544], &m.res1Bn1Shift)
-	// res1.conv2: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[100352:100352+n*12544], m.res1Conv2FoldedWeightScaled[:], m.arena[200704:200704+n*12544])
-	// res1.relu: Relu N×16×28×28, fused with res1.bn2/shifted (BiasAdd), res1.add (Add)
-	m.biasAddAddRelu(n, m.arena[200704:200704+n*12544], m.arena[200704:200704+n*12544], &m.res1Bn2Shift, m.arena[:n*12544])
-	// res2.conv1: Conv2D N×32×14×14
-	m.conv2D3(n, m.arena[200704:200704+n*12544], m.res2Conv1FoldedWeightScaled[:], m.arena[:n*6272])
-	// res2.relu1: Relu N×32×14×14, fused with res2.bn1/shifted (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.res2Bn1Shift)
-	// res2.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[:n*6272], m.res2Conv2FoldedWeightScaled[:], m.arena[50176:50176+n*6272])
-	// res2.proj: Conv2D N×32×14×14
-	m.conv2D5(n, m.arena[200704:200704+n*12544], m.res2ProjFoldedWeightScaled[:], m.arena[:n*6272])
-	// res2.relu: Relu N×32×14×14, fused with res2.bn2/shifted (BiasAdd), res2.proj_bn/shifted (BiasAdd), res2.add (Add)
-	m.biasAddBiasAddAddRelu(n, m.arena[50176:50176+n*6272], m.arena[50176:50176+n*6272], &m.res2Bn2Shift, m.arena[:n*6272], &m.res2ProjBnShift)
-	// res3.conv1: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[50176:50176+n*6272], m.res3Conv1FoldedWeightScaled[:], m.arena[:n*6272])
-	// res3.relu1: Relu N×32×14×14, fused with res3.bn1/shifted (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.res3Bn1Shift)
-	// res3.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], m.arena[100352:100352+n*6272])
-	// res3.relu: Relu N×32×14×14, fused with res3.bn2/shifted (BiasAdd), res3.add (Add)
-	m.biasAddAddRelu2(n, m.arena[100352:100352+n*6272], m.arena[100352:100352+n*6272], &m.res3Bn2Shift, m.arena[50176:50176+n*6272])
-	// res4.conv1: Conv2D N×64×7×7
-	m.conv2D6(n, m.arena[100352:100352+n*6272], m.res4Conv1FoldedWeightScaled[:], m.arena[:n*3136])
-	// res4.relu1: Relu N×64×7×7, fused with res4.bn1/shifted (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*3136], m.arena[:n*3136], &m.res4Bn1Shift)
-	// res4.conv2: Conv2D N×64×7×7
-	m.conv2D7(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], m.arena[25088:25088+n*3136])
-	// res4.proj: Conv2D N×64×7×7
-	m.conv2D8(n, m.arena[100352:100352+n*6272], m.res4ProjFoldedWeightScaled[:], m.arena[:n*3136])
-	// res4.relu: Relu N×64×7×7, fused with res4.bn2/shifted (BiasAdd), res4.proj_bn/shifted (BiasAdd), res4.add (Add)
-	m.biasAddBiasAddAddRelu2(n, m.arena[25088:25088+n*3136], m.arena[25088:25088+n*3136], &m.res4Bn2Shift, m.arena[:n*3136], &m.res4ProjBnShift)
+	// stem_relu: Relu N×16×28×28, fused with stem (Conv2D), stem_bn/shifted (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.stemFoldedWeightScaled[:], &m.stemBnShift, m.arena[:n*12544])
+	// res1.relu1: Relu N×16×28×28, fused with res1.conv1 (Conv2D), res1.bn1/shifted (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*12544], m.res1Conv1FoldedWeightScaled[:], &m.res1Bn1Shift, m.arena[100352:100352+n*12544])
+	// res1.bn2/shifted: BiasAdd N×16×28×28, fused with res1.conv2 (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[100352:100352+n*12544], m.res1Conv2FoldedWeightScaled[:], &m.res1Bn2Shift, m.arena[200704:200704+n*12544])
+	// res1.relu: Relu N×16×28×28, fused with res1.add (Add)
+	m.addRelu(n, m.arena[200704:200704+n*12544], m.arena[200704:200704+n*12544], m.arena[:n*12544])
+	// res2.relu1: Relu N×32×14×14, fused with res2.conv1 (Conv2D), res2.bn1/shifted (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[200704:200704+n*12544], m.res2Conv1FoldedWeightScaled[:], &m.res2Bn1Shift, m.arena[:n*6272])
+	// res2.bn2/shifted: BiasAdd N×32×14×14, fused with res2.conv2 (Conv2D)
+	m.conv2DBiasAdd2(n, m.arena[:n*6272], m.res2Conv2FoldedWeightScaled[:], &m.res2Bn2Shift, m.arena[50176:50176+n*6272])
+	// res2.proj_bn/shifted: BiasAdd N×32×14×14, fused with res2.proj (Conv2D)
+	m.conv2DBiasAdd3(n, m.arena[200704:200704+n*12544], m.res2ProjFoldedWeightScaled[:], &m.res2ProjBnShift, m.arena[:n*6272])
+	// res2.relu: Relu N×32×14×14, fused with res2.add (Add)
+	m.addRelu(n, m.arena[50176:50176+n*6272], m.arena[50176:50176+n*6272], m.arena[:n*6272])
+	// res3.relu1: Relu N×32×14×14, fused with res3.conv1 (Conv2D), res3.bn1/shifted (BiasAdd)
+	m.conv2DBiasAddRelu4(n, m.arena[50176:50176+n*6272], m.res3Conv1FoldedWeightScaled[:], &m.res3Bn1Shift, m.arena[:n*6272])
+	// res3.bn2/shifted: BiasAdd N×32×14×14, fused with res3.conv2 (Conv2D)
+	m.conv2DBiasAdd2(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], &m.res3Bn2Shift, m.arena[100352:100352+n*6272])
+	// res3.relu: Relu N×32×14×14, fused with res3.add (Add)
+	m.addRelu(n, m.arena[100352:100352+n*6272], m.arena[100352:100352+n*6272], m.arena[50176:50176+n*6272])
+	// res4.relu1: Relu N×64×7×7, fused with res4.conv1 (Conv2D), res4.bn1/shifted (BiasAdd)
+	m.conv2DBiasAddRelu5(n, m.arena[100352:100352+n*6272], m.res4Conv1FoldedWeightScaled[:], &m.res4Bn1Shift, m.arena[:n*3136])
+	// res4.bn2/shifted: BiasAdd N×64×7×7, fused with res4.conv2 (Conv2D)
+	m.conv2DBiasAdd4(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], &m.res4Bn2Shift, m.arena[25088:25088+n*3136])
+	// res4.proj_bn/shifted: BiasAdd N×64×7×7, fused with res4.proj (Conv2D)
+	m.conv2DBiasAdd5(n, m.arena[100352:100352+n*6272], m.res4ProjFoldedWeightScaled[:], &m.res4ProjBnShift, m.arena[:n*3136])
+	// res4.relu: Relu N×64×7×7, fused with res4.add (Add)
+	m.addRelu(n, m.arena[25088:25088+n*3136], m.arena[25088:25088+n*3136], m.arena[:n*3136])
 	// gap: GlobalAvgPool2D N×64
 	m.globalAvgPool2D(n, m.arena[25088:25088+n*3136], m.arena[:n*64])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[512:512+n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*64], 64, &m.fcWeightPacked, 0, m.arena[512:512+n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[512:512+n*10], m.arena[512:512+n*10], &m.fcBias)
 	// probs: Softmax N×10
@@ -104,50 +94,40 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	if !m.derived {
 		m.deriveParams()
 	}
-	// stem: Conv2D N×16×28×28
-	m.conv2D(n, image, m.stemFoldedWeightScaled[:], m.arena[:n*12544])
-	// stem_relu: Relu N×16×28×28, fused with stem_bn/shifted (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*12544], m.arena[:n*12544], &m.stemBnShift)
-	// res1.conv1: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[:n*12544], m.res1Conv1FoldedWeightScaled[:], m.arena[100352:100352+n*12544])
-	// res1.relu1: Relu N×16×28×28, fused with res1.bn1/shifted (BiasAdd)
-	m.biasAddRelu(n, m.arena[100352:100352+n*12544], m.arena[100352:100352+n*12544], &m.res1Bn1Shift)
-	// res1.conv2: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[100352:100352+n*12544], m.res1Conv2FoldedWeightScaled[:], m.arena[200704:200704+n*12544])
-	// res1.relu: Relu N×16×28×28, fused with res1.bn2/shifted (BiasAdd), res1.add (Add)
-	m.biasAddAddRelu(n, m.arena[200704:200704+n*12544], m.arena[200704:200704+n*12544], &m.res1Bn2Shift, m.arena[:n*12544])
-	// res2.conv1: Conv2D N×32×14×14
-	m.conv2D3(n, m.arena[200704:200704+n*12544], m.res2Conv1FoldedWeightScaled[:], m.arena[:n*6272])
-	// res2.relu1: Relu N×32×14×14, fused with res2.bn1/shifted (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.res2Bn1Shift)
-	// res2.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[:n*6272], m.res2Conv2FoldedWeightScaled[:], m.arena[50176:50176+n*6272])
-	// res2.proj: Conv2D N×32×14×14
-	m.conv2D5(n, m.arena[200704:200704+n*12544], m.res2ProjFoldedWeightScaled[:], m.arena[:n*6272])
-	// res2.relu: Relu N×32×14×14, fused with res2.bn2/shifted (BiasAdd), res2.proj_bn/shifted (BiasAdd), res2.add (Add)
-	m.biasAddBiasAddAddRelu(n, m.arena[50176:50176+n*6272], m.arena[50176:50176+n*6272], &m.res2Bn2Shift, m.arena[:n*6272], &m.res2ProjBnShift)
-	// res3.conv1: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[50176:50176+n*6272], m.res3Conv1FoldedWeightScaled[:], m.arena[:n*6272])
-	// res3.relu1: Relu N×32×14×14, fused with res3.bn1/shifted (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*6272], m.arena[:n*6272], &m.res3Bn1Shift)
-	// res3.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], m.arena[100352:100352+n*6272])
-	// res3.relu: Relu N×32×14×14, fused with res3.bn2/shifted (BiasAdd), res3.add (Add)
-	m.biasAddAddRelu2(n, m.arena[100352:100352+n*6272], m.arena[100352:100352+n*6272], &m.res3Bn2Shift, m.arena[50176:50176+n*6272])
-	// res4.conv1: Conv2D N×64×7×7
-	m.conv2D6(n, m.arena[100352:100352+n*6272], m.res4Conv1FoldedWeightScaled[:], m.arena[:n*3136])
-	// res4.relu1: Relu N×64×7×7, fused with res4.bn1/shifted (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*3136], m.arena[:n*3136], &m.res4Bn1Shift)
-	// res4.conv2: Conv2D N×64×7×7
-	m.conv2D7(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], m.arena[25088:25088+n*3136])
-	// res4.proj: Conv2D N×64×7×7
-	m.conv2D8(n, m.arena[100352:100352+n*6272], m.res4ProjFoldedWeightScaled[:], m.arena[:n*3136])
-	// res4.relu: Relu N×64×7×7, fused with res4.bn2/shifted (BiasAdd), res4.proj_bn/shifted (BiasAdd), res4.add (Add)
-	m.biasAddBiasAddAddRelu2(n, m.arena[25088:25088+n*3136], m.arena[25088:25088+n*3136], &m.res4Bn2Shift, m.arena[:n*3136], &m.res4ProjBnShift)
+	// stem_relu: Relu N×16×28×28, fused with stem (Conv2D), stem_bn/shifted (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.stemFoldedWeightScaled[:], &m.stemBnShift, m.arena[:n*12544])
+	// res1.relu1: Relu N×16×28×28, fused with res1.conv1 (Conv2D), res1.bn1/shifted (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*12544], m.res1Conv1FoldedWeightScaled[:], &m.res1Bn1Shift, m.arena[100352:100352+n*12544])
+	// res1.bn2/shifted: BiasAdd N×16×28×28, fused with res1.conv2 (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[100352:100352+n*12544], m.res1Conv2FoldedWeightScaled[:], &m.res1Bn2Shift, m.arena[200704:200704+n*12544])
+	// res1.relu: Relu N×16×28×28, fused with res1.add (Add)
+	m.addRelu(n, m.arena[200704:200704+n*12544], m.arena[200704:200704+n*12544], m.arena[:n*12544])
+	// res2.relu1: Relu N×32×14×14, fused with res2.conv1 (Conv2D), res2.bn1/shifted (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[200704:200704+n*12544], m.res2Conv1FoldedWeightScaled[:], &m.res2Bn1Shift, m.arena[:n*6272])
+	// res2.bn2/shifted: BiasAdd N×32×14×14, fused with res2.conv2 (Conv2D)
+	m.conv2DBiasAdd2(n, m.arena[:n*6272], m.res2Conv2FoldedWeightScaled[:], &m.res2Bn2Shift, m.arena[50176:50176+n*6272])
+	// res2.proj_bn/shifted: BiasAdd N×32×14×14, fused with res2.proj (Conv2D)
+	m.conv2DBiasAdd3(n, m.arena[200704:200704+n*12544], m.res2ProjFoldedWeightScaled[:], &m.res2ProjBnShift, m.arena[:n*6272])
+	// res2.relu: Relu N×32×14×14, fused with res2.add (Add)
+	m.addRelu(n, m.arena[50176:50176+n*6272], m.arena[50176:50176+n*6272], m.arena[:n*6272])
+	// res3.relu1: Relu N×32×14×14, fused with res3.conv1 (Conv2D), res3.bn1/shifted (BiasAdd)
+	m.conv2DBiasAddRelu4(n, m.arena[50176:50176+n*6272], m.res3Conv1FoldedWeightScaled[:], &m.res3Bn1Shift, m.arena[:n*6272])
+	// res3.bn2/shifted: BiasAdd N×32×14×14, fused with res3.conv2 (Conv2D)
+	m.conv2DBiasAdd2(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], &m.res3Bn2Shift, m.arena[100352:100352+n*6272])
+	// res3.relu: Relu N×32×14×14, fused with res3.add (Add)
+	m.addRelu(n, m.arena[100352:100352+n*6272], m.arena[100352:100352+n*6272], m.arena[50176:50176+n*6272])
+	// res4.relu1: Relu N×64×7×7, fused with res4.conv1 (Conv2D), res4.bn1/shifted (BiasAdd)
+	m.conv2DBiasAddRelu5(n, m.arena[100352:100352+n*6272], m.res4Conv1FoldedWeightScaled[:], &m.res4Bn1Shift, m.arena[:n*3136])
+	// res4.bn2/shifted: BiasAdd N×64×7×7, fused with res4.conv2 (Conv2D)
+	m.conv2DBiasAdd4(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], &m.res4Bn2Shift, m.arena[25088:25088+n*3136])
+	// res4.proj_bn/shifted: BiasAdd N×64×7×7, fused with res4.proj (Conv2D)
+	m.conv2DBiasAdd5(n, m.arena[100352:100352+n*6272], m.res4ProjFoldedWeightScaled[:], &m.res4ProjBnShift, m.arena[:n*3136])
+	// res4.relu: Relu N×64×7×7, fused with res4.add (Add)
+	m.addRelu(n, m.arena[25088:25088+n*3136], m.arena[25088:25088+n*3136], m.arena[:n*3136])
 	// gap: GlobalAvgPool2D N×64
 	m.globalAvgPool2D(n, m.arena[25088:25088+n*3136], m.arena[:n*64])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[:n*64], 64, m.fcWeight[:], 64, 0, m.arena[512:512+n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*64], 64, &m.fcWeightPacked, 0, m.arena[512:512+n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[512:512+n*10], m.arena[512:512+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
@@ -238,5 +218,7 @@ func (m *Model) deriveParams() {
 	// res4.proj/folded_weight/rows: Reshape 1×64×32: a view, no code
 	// res4.proj/folded_weight/scaled: ChannelMul 1×64×32
 	m.channelMul8(n, m.res4ProjWeight[:], m.res4ProjFoldedWeightScaled[:], (*[64]float32)(m.arena[0:]))
+	// fc.weightᵀ, packed for the products by it
+	m.fcWeightPacked.Pack(true, 64, 10, m.fcWeight[:], 64)
 	m.derived = true
 }

@@ -52,8 +52,6 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	m.addScalarRsqrt(n, m.arena[200736:200736+16], m.arena[100368:100368+16])
 	// stem_bn/normalized: ChannelMul N×16×28×28
 	m.channelMul9(n, m.arena[100384:100384+n*12544], m.arena[200752:200752+n*12544], (*[16]float32)(m.arena[200736:]))
-	// stem_bn/shifted: BiasAdd N×16×28×28, fused with stem_bn/scaled (ChannelMul)
-	m.channelMulBiasAdd(n, m.arena[301104:301104+n*12544], m.arena[200752:200752+n*12544], &m.stemBnWeight, &m.stemBnBias)
 	// stem_bn/update_mean: RunningUpdate 16
 	{
 		state, stat := &m.stemBnRunningMean, (*[16]float32)(m.arena[100352:])
@@ -71,26 +69,24 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// stem_relu: Relu N×16×28×28
-	m.relu(n, m.arena[301104:301104+n*12544], m.arena[:n*12544])
+	// stem_relu: Relu N×16×28×28, fused with stem_bn/scaled (ChannelMul), stem_bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu(n, m.arena[:n*12544], m.arena[200752:200752+n*12544], &m.stemBnWeight, &m.stemBnBias)
 	// res1.conv1: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[:n*12544], m.res1Conv1Weight[:], m.arena[401456:401456+n*12544])
+	m.conv2D2(n, m.arena[:n*12544], m.res1Conv1Weight[:], m.arena[301104:301104+n*12544])
 	// res1.bn1/mean: ChannelMean 16
-	m.channelMean(n, m.arena[401456:401456+n*12544], (*[16]float32)(m.arena[100352:]))
+	m.channelMean(n, m.arena[301104:301104+n*12544], (*[16]float32)(m.arena[100352:]))
 	// res1.bn1/neg_mean: Scale 16
 	m.scale(n, m.arena[100352:100352+16], m.arena[100368:100368+16])
 	// res1.bn1/centered: BiasAdd N×16×28×28
-	m.biasAdd2(n, m.arena[401456:401456+n*12544], m.arena[501808:501808+n*12544], (*[16]float32)(m.arena[100368:]))
+	m.biasAdd2(n, m.arena[301104:301104+n*12544], m.arena[401456:401456+n*12544], (*[16]float32)(m.arena[100368:]))
 	// res1.bn1/sq: Square N×16×28×28
-	m.square(n, m.arena[501808:501808+n*12544], m.arena[602160:602160+n*12544])
+	m.square(n, m.arena[401456:401456+n*12544], m.arena[501808:501808+n*12544])
 	// res1.bn1/var: ChannelMean 16
-	m.channelMean(n, m.arena[602160:602160+n*12544], (*[16]float32)(m.arena[100368:]))
+	m.channelMean(n, m.arena[501808:501808+n*12544], (*[16]float32)(m.arena[100368:]))
 	// res1.bn1/inv_std: Rsqrt 16, fused with res1.bn1/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[602160:602160+16], m.arena[100368:100368+16])
+	m.addScalarRsqrt(n, m.arena[501808:501808+16], m.arena[100368:100368+16])
 	// res1.bn1/normalized: ChannelMul N×16×28×28
-	m.channelMul9(n, m.arena[501808:501808+n*12544], m.arena[602176:602176+n*12544], (*[16]float32)(m.arena[602160:]))
-	// res1.bn1/shifted: BiasAdd N×16×28×28, fused with res1.bn1/scaled (ChannelMul)
-	m.channelMulBiasAdd(n, m.arena[702528:702528+n*12544], m.arena[602176:602176+n*12544], &m.res1Bn1Weight, &m.res1Bn1Bias)
+	m.channelMul9(n, m.arena[401456:401456+n*12544], m.arena[501824:501824+n*12544], (*[16]float32)(m.arena[501808:]))
 	// res1.bn1/update_mean: RunningUpdate 16
 	{
 		state, stat := &m.res1Bn1RunningMean, (*[16]float32)(m.arena[100352:])
@@ -108,24 +104,24 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// res1.relu1: Relu N×16×28×28
-	m.relu(n, m.arena[702528:702528+n*12544], m.arena[401456:401456+n*12544])
+	// res1.relu1: Relu N×16×28×28, fused with res1.bn1/scaled (ChannelMul), res1.bn1/shifted (BiasAdd)
+	m.channelMulBiasAddRelu(n, m.arena[301104:301104+n*12544], m.arena[501824:501824+n*12544], &m.res1Bn1Weight, &m.res1Bn1Bias)
 	// res1.conv2: Conv2D N×16×28×28
-	m.conv2D2(n, m.arena[401456:401456+n*12544], m.res1Conv2Weight[:], m.arena[802880:802880+n*12544])
+	m.conv2D2(n, m.arena[301104:301104+n*12544], m.res1Conv2Weight[:], m.arena[602176:602176+n*12544])
 	// res1.bn2/mean: ChannelMean 16
-	m.channelMean(n, m.arena[802880:802880+n*12544], (*[16]float32)(m.arena[100352:]))
+	m.channelMean(n, m.arena[602176:602176+n*12544], (*[16]float32)(m.arena[100352:]))
 	// res1.bn2/neg_mean: Scale 16
 	m.scale(n, m.arena[100352:100352+16], m.arena[100368:100368+16])
 	// res1.bn2/centered: BiasAdd N×16×28×28
-	m.biasAdd2(n, m.arena[802880:802880+n*12544], m.arena[903232:903232+n*12544], (*[16]float32)(m.arena[100368:]))
+	m.biasAdd2(n, m.arena[602176:602176+n*12544], m.arena[702528:702528+n*12544], (*[16]float32)(m.arena[100368:]))
 	// res1.bn2/sq: Square N×16×28×28
-	m.square(n, m.arena[903232:903232+n*12544], m.arena[1003584:1003584+n*12544])
+	m.square(n, m.arena[702528:702528+n*12544], m.arena[802880:802880+n*12544])
 	// res1.bn2/var: ChannelMean 16
-	m.channelMean(n, m.arena[1003584:1003584+n*12544], (*[16]float32)(m.arena[100368:]))
+	m.channelMean(n, m.arena[802880:802880+n*12544], (*[16]float32)(m.arena[100368:]))
 	// res1.bn2/inv_std: Rsqrt 16, fused with res1.bn2/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[1003584:1003584+16], m.arena[100368:100368+16])
+	m.addScalarRsqrt(n, m.arena[802880:802880+16], m.arena[100368:100368+16])
 	// res1.bn2/normalized: ChannelMul N×16×28×28
-	m.channelMul9(n, m.arena[903232:903232+n*12544], m.arena[1003600:1003600+n*12544], (*[16]float32)(m.arena[1003584:]))
+	m.channelMul9(n, m.arena[702528:702528+n*12544], m.arena[802896:802896+n*12544], (*[16]float32)(m.arena[802880:]))
 	// res1.bn2/update_mean: RunningUpdate 16
 	{
 		state, stat := &m.res1Bn2RunningMean, (*[16]float32)(m.arena[100352:])
@@ -143,28 +139,24 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// res1.add: Add N×16×28×28, fused with res1.bn2/scaled (ChannelMul), res1.bn2/shifted (BiasAdd)
-	m.channelMulBiasAddAdd(n, m.arena[802880:802880+n*12544], m.arena[1003600:1003600+n*12544], &m.res1Bn2Weight, &m.res1Bn2Bias, m.arena[:n*12544])
-	// res1.relu: Relu N×16×28×28
-	m.relu(n, m.arena[802880:802880+n*12544], m.arena[1103952:1103952+n*12544])
+	// res1.relu: Relu N×16×28×28, fused with res1.bn2/scaled (ChannelMul), res1.bn2/shifted (BiasAdd), res1.add (Add)
+	m.channelMulBiasAddAddRelu(n, m.arena[602176:602176+n*12544], m.arena[802896:802896+n*12544], &m.res1Bn2Weight, &m.res1Bn2Bias, m.arena[:n*12544])
 	// res2.conv1: Conv2D N×32×14×14
-	m.conv2D3(n, m.arena[1103952:1103952+n*12544], m.res2Conv1Weight[:], m.arena[1204304:1204304+n*6272])
+	m.conv2D3(n, m.arena[602176:602176+n*12544], m.res2Conv1Weight[:], m.arena[903248:903248+n*6272])
 	// res2.bn1/mean: ChannelMean 32
-	m.channelMean2(n, m.arena[1204304:1204304+n*6272], (*[32]float32)(m.arena[100352:]))
+	m.channelMean2(n, m.arena[903248:903248+n*6272], (*[32]float32)(m.arena[100352:]))
 	// res2.bn1/neg_mean: Scale 32
-	m.scale(n, m.arena[100352:100352+32], m.arena[1254480:1254480+32])
+	m.scale(n, m.arena[100352:100352+32], m.arena[953424:953424+32])
 	// res2.bn1/centered: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[1204304:1204304+n*6272], m.arena[1254512:1254512+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.biasAdd3(n, m.arena[903248:903248+n*6272], m.arena[953456:953456+n*6272], (*[32]float32)(m.arena[953424:]))
 	// res2.bn1/sq: Square N×32×14×14
-	m.square(n, m.arena[1254512:1254512+n*6272], m.arena[1304688:1304688+n*6272])
+	m.square(n, m.arena[953456:953456+n*6272], m.arena[1003632:1003632+n*6272])
 	// res2.bn1/var: ChannelMean 32
-	m.channelMean2(n, m.arena[1304688:1304688+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.channelMean2(n, m.arena[1003632:1003632+n*6272], (*[32]float32)(m.arena[953424:]))
 	// res2.bn1/inv_std: Rsqrt 32, fused with res2.bn1/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[1304688:1304688+32], m.arena[1254480:1254480+32])
+	m.addScalarRsqrt(n, m.arena[1003632:1003632+32], m.arena[953424:953424+32])
 	// res2.bn1/normalized: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[1254512:1254512+n*6272], m.arena[1304720:1304720+n*6272], (*[32]float32)(m.arena[1304688:]))
-	// res2.bn1/shifted: BiasAdd N×32×14×14, fused with res2.bn1/scaled (ChannelMul)
-	m.channelMulBiasAdd2(n, m.arena[1354896:1354896+n*6272], m.arena[1304720:1304720+n*6272], &m.res2Bn1Weight, &m.res2Bn1Bias)
+	m.channelMul10(n, m.arena[953456:953456+n*6272], m.arena[1003664:1003664+n*6272], (*[32]float32)(m.arena[1003632:]))
 	// res2.bn1/update_mean: RunningUpdate 32
 	{
 		state, stat := &m.res2Bn1RunningMean, (*[32]float32)(m.arena[100352:])
@@ -175,31 +167,31 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res2.bn1/update_var: RunningUpdate 32
 	{
-		state, stat := &m.res2Bn1RunningVar, (*[32]float32)(m.arena[1254480:])
+		state, stat := &m.res2Bn1RunningVar, (*[32]float32)(m.arena[953424:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 32 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// res2.relu1: Relu N×32×14×14
-	m.relu(n, m.arena[1354896:1354896+n*6272], m.arena[1204304:1204304+n*6272])
+	// res2.relu1: Relu N×32×14×14, fused with res2.bn1/scaled (ChannelMul), res2.bn1/shifted (BiasAdd)
+	m.channelMulBiasAddRelu2(n, m.arena[903248:903248+n*6272], m.arena[1003664:1003664+n*6272], &m.res2Bn1Weight, &m.res2Bn1Bias)
 	// res2.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[1204304:1204304+n*6272], m.res2Conv2Weight[:], m.arena[1405072:1405072+n*6272])
+	m.conv2D4(n, m.arena[903248:903248+n*6272], m.res2Conv2Weight[:], m.arena[1053840:1053840+n*6272])
 	// res2.bn2/mean: ChannelMean 32
-	m.channelMean2(n, m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[100352:]))
+	m.channelMean2(n, m.arena[1053840:1053840+n*6272], (*[32]float32)(m.arena[100352:]))
 	// res2.bn2/neg_mean: Scale 32
-	m.scale(n, m.arena[100352:100352+32], m.arena[1254480:1254480+32])
+	m.scale(n, m.arena[100352:100352+32], m.arena[953424:953424+32])
 	// res2.bn2/centered: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[1405072:1405072+n*6272], m.arena[1455248:1455248+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.biasAdd3(n, m.arena[1053840:1053840+n*6272], m.arena[1104016:1104016+n*6272], (*[32]float32)(m.arena[953424:]))
 	// res2.bn2/sq: Square N×32×14×14
-	m.square(n, m.arena[1455248:1455248+n*6272], m.arena[1505424:1505424+n*6272])
+	m.square(n, m.arena[1104016:1104016+n*6272], m.arena[1154192:1154192+n*6272])
 	// res2.bn2/var: ChannelMean 32
-	m.channelMean2(n, m.arena[1505424:1505424+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.channelMean2(n, m.arena[1154192:1154192+n*6272], (*[32]float32)(m.arena[953424:]))
 	// res2.bn2/inv_std: Rsqrt 32, fused with res2.bn2/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[1505424:1505424+32], m.arena[1254480:1254480+32])
+	m.addScalarRsqrt(n, m.arena[1154192:1154192+32], m.arena[953424:953424+32])
 	// res2.bn2/normalized: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[1455248:1455248+n*6272], m.arena[1505456:1505456+n*6272], (*[32]float32)(m.arena[1505424:]))
+	m.channelMul10(n, m.arena[1104016:1104016+n*6272], m.arena[1154224:1154224+n*6272], (*[32]float32)(m.arena[1154192:]))
 	// res2.bn2/update_mean: RunningUpdate 32
 	{
 		state, stat := &m.res2Bn2RunningMean, (*[32]float32)(m.arena[100352:])
@@ -210,7 +202,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res2.bn2/update_var: RunningUpdate 32
 	{
-		state, stat := &m.res2Bn2RunningVar, (*[32]float32)(m.arena[1254480:])
+		state, stat := &m.res2Bn2RunningVar, (*[32]float32)(m.arena[953424:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 32 {
@@ -218,21 +210,21 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res2.proj: Conv2D N×32×14×14
-	m.conv2D5(n, m.arena[1103952:1103952+n*12544], m.res2ProjWeight[:], m.arena[1405072:1405072+n*6272])
+	m.conv2D5(n, m.arena[602176:602176+n*12544], m.res2ProjWeight[:], m.arena[1053840:1053840+n*6272])
 	// res2.proj_bn/mean: ChannelMean 32
-	m.channelMean2(n, m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[100352:]))
+	m.channelMean2(n, m.arena[1053840:1053840+n*6272], (*[32]float32)(m.arena[100352:]))
 	// res2.proj_bn/neg_mean: Scale 32
-	m.scale(n, m.arena[100352:100352+32], m.arena[1254480:1254480+32])
+	m.scale(n, m.arena[100352:100352+32], m.arena[953424:953424+32])
 	// res2.proj_bn/centered: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[1405072:1405072+n*6272], m.arena[1555632:1555632+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.biasAdd3(n, m.arena[1053840:1053840+n*6272], m.arena[1204400:1204400+n*6272], (*[32]float32)(m.arena[953424:]))
 	// res2.proj_bn/sq: Square N×32×14×14
-	m.square(n, m.arena[1555632:1555632+n*6272], m.arena[1605808:1605808+n*6272])
+	m.square(n, m.arena[1204400:1204400+n*6272], m.arena[1254576:1254576+n*6272])
 	// res2.proj_bn/var: ChannelMean 32
-	m.channelMean2(n, m.arena[1605808:1605808+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.channelMean2(n, m.arena[1254576:1254576+n*6272], (*[32]float32)(m.arena[953424:]))
 	// res2.proj_bn/inv_std: Rsqrt 32, fused with res2.proj_bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[1605808:1605808+32], m.arena[1254480:1254480+32])
+	m.addScalarRsqrt(n, m.arena[1254576:1254576+32], m.arena[953424:953424+32])
 	// res2.proj_bn/normalized: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[1555632:1555632+n*6272], m.arena[1605840:1605840+n*6272], (*[32]float32)(m.arena[1605808:]))
+	m.channelMul10(n, m.arena[1204400:1204400+n*6272], m.arena[1254608:1254608+n*6272], (*[32]float32)(m.arena[1254576:]))
 	// res2.proj_bn/update_mean: RunningUpdate 32
 	{
 		state, stat := &m.res2ProjBnRunningMean, (*[32]float32)(m.arena[100352:])
@@ -243,35 +235,31 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res2.proj_bn/update_var: RunningUpdate 32
 	{
-		state, stat := &m.res2ProjBnRunningVar, (*[32]float32)(m.arena[1254480:])
+		state, stat := &m.res2ProjBnRunningVar, (*[32]float32)(m.arena[953424:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 32 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// res2.add: Add N×32×14×14, fused with res2.bn2/scaled (ChannelMul), res2.bn2/shifted (BiasAdd), res2.proj_bn/scaled (ChannelMul), res2.proj_bn/shifted (BiasAdd)
-	m.channelMulBiasAddChannelMulBiasAddAdd(n, m.arena[1405072:1405072+n*6272], m.arena[1505456:1505456+n*6272], &m.res2Bn2Weight, &m.res2Bn2Bias, m.arena[1605840:1605840+n*6272], &m.res2ProjBnWeight, &m.res2ProjBnBias)
-	// res2.relu: Relu N×32×14×14
-	m.relu(n, m.arena[1405072:1405072+n*6272], m.arena[1656016:1656016+n*6272])
+	// res2.relu: Relu N×32×14×14, fused with res2.bn2/scaled (ChannelMul), res2.bn2/shifted (BiasAdd), res2.proj_bn/scaled (ChannelMul), res2.proj_bn/shifted (BiasAdd), res2.add (Add)
+	m.channelMulBiasAddChannelMulBiasAddAddRelu(n, m.arena[1053840:1053840+n*6272], m.arena[1154224:1154224+n*6272], &m.res2Bn2Weight, &m.res2Bn2Bias, m.arena[1254608:1254608+n*6272], &m.res2ProjBnWeight, &m.res2ProjBnBias)
 	// res3.conv1: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[1656016:1656016+n*6272], m.res3Conv1Weight[:], m.arena[1706192:1706192+n*6272])
+	m.conv2D4(n, m.arena[1053840:1053840+n*6272], m.res3Conv1Weight[:], m.arena[1304784:1304784+n*6272])
 	// res3.bn1/mean: ChannelMean 32
-	m.channelMean2(n, m.arena[1706192:1706192+n*6272], (*[32]float32)(m.arena[100352:]))
+	m.channelMean2(n, m.arena[1304784:1304784+n*6272], (*[32]float32)(m.arena[100352:]))
 	// res3.bn1/neg_mean: Scale 32
-	m.scale(n, m.arena[100352:100352+32], m.arena[1254480:1254480+32])
+	m.scale(n, m.arena[100352:100352+32], m.arena[953424:953424+32])
 	// res3.bn1/centered: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[1706192:1706192+n*6272], m.arena[1756368:1756368+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.biasAdd3(n, m.arena[1304784:1304784+n*6272], m.arena[1354960:1354960+n*6272], (*[32]float32)(m.arena[953424:]))
 	// res3.bn1/sq: Square N×32×14×14
-	m.square(n, m.arena[1756368:1756368+n*6272], m.arena[1806544:1806544+n*6272])
+	m.square(n, m.arena[1354960:1354960+n*6272], m.arena[1405136:1405136+n*6272])
 	// res3.bn1/var: ChannelMean 32
-	m.channelMean2(n, m.arena[1806544:1806544+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.channelMean2(n, m.arena[1405136:1405136+n*6272], (*[32]float32)(m.arena[953424:]))
 	// res3.bn1/inv_std: Rsqrt 32, fused with res3.bn1/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[1806544:1806544+32], m.arena[1254480:1254480+32])
+	m.addScalarRsqrt(n, m.arena[1405136:1405136+32], m.arena[953424:953424+32])
 	// res3.bn1/normalized: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[1756368:1756368+n*6272], m.arena[1806576:1806576+n*6272], (*[32]float32)(m.arena[1806544:]))
-	// res3.bn1/shifted: BiasAdd N×32×14×14, fused with res3.bn1/scaled (ChannelMul)
-	m.channelMulBiasAdd2(n, m.arena[1856752:1856752+n*6272], m.arena[1806576:1806576+n*6272], &m.res3Bn1Weight, &m.res3Bn1Bias)
+	m.channelMul10(n, m.arena[1354960:1354960+n*6272], m.arena[1405168:1405168+n*6272], (*[32]float32)(m.arena[1405136:]))
 	// res3.bn1/update_mean: RunningUpdate 32
 	{
 		state, stat := &m.res3Bn1RunningMean, (*[32]float32)(m.arena[100352:])
@@ -282,31 +270,31 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res3.bn1/update_var: RunningUpdate 32
 	{
-		state, stat := &m.res3Bn1RunningVar, (*[32]float32)(m.arena[1254480:])
+		state, stat := &m.res3Bn1RunningVar, (*[32]float32)(m.arena[953424:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 32 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// res3.relu1: Relu N×32×14×14
-	m.relu(n, m.arena[1856752:1856752+n*6272], m.arena[1706192:1706192+n*6272])
+	// res3.relu1: Relu N×32×14×14, fused with res3.bn1/scaled (ChannelMul), res3.bn1/shifted (BiasAdd)
+	m.channelMulBiasAddRelu2(n, m.arena[1304784:1304784+n*6272], m.arena[1405168:1405168+n*6272], &m.res3Bn1Weight, &m.res3Bn1Bias)
 	// res3.conv2: Conv2D N×32×14×14
-	m.conv2D4(n, m.arena[1706192:1706192+n*6272], m.res3Conv2Weight[:], m.arena[1906928:1906928+n*6272])
+	m.conv2D4(n, m.arena[1304784:1304784+n*6272], m.res3Conv2Weight[:], m.arena[1455344:1455344+n*6272])
 	// res3.bn2/mean: ChannelMean 32
-	m.channelMean2(n, m.arena[1906928:1906928+n*6272], (*[32]float32)(m.arena[100352:]))
+	m.channelMean2(n, m.arena[1455344:1455344+n*6272], (*[32]float32)(m.arena[100352:]))
 	// res3.bn2/neg_mean: Scale 32
-	m.scale(n, m.arena[100352:100352+32], m.arena[1254480:1254480+32])
+	m.scale(n, m.arena[100352:100352+32], m.arena[953424:953424+32])
 	// res3.bn2/centered: BiasAdd N×32×14×14
-	m.biasAdd3(n, m.arena[1906928:1906928+n*6272], m.arena[1957104:1957104+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.biasAdd3(n, m.arena[1455344:1455344+n*6272], m.arena[1505520:1505520+n*6272], (*[32]float32)(m.arena[953424:]))
 	// res3.bn2/sq: Square N×32×14×14
-	m.square(n, m.arena[1957104:1957104+n*6272], m.arena[2007280:2007280+n*6272])
+	m.square(n, m.arena[1505520:1505520+n*6272], m.arena[1555696:1555696+n*6272])
 	// res3.bn2/var: ChannelMean 32
-	m.channelMean2(n, m.arena[2007280:2007280+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.channelMean2(n, m.arena[1555696:1555696+n*6272], (*[32]float32)(m.arena[953424:]))
 	// res3.bn2/inv_std: Rsqrt 32, fused with res3.bn2/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[2007280:2007280+32], m.arena[1254480:1254480+32])
+	m.addScalarRsqrt(n, m.arena[1555696:1555696+32], m.arena[953424:953424+32])
 	// res3.bn2/normalized: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[1957104:1957104+n*6272], m.arena[2007312:2007312+n*6272], (*[32]float32)(m.arena[2007280:]))
+	m.channelMul10(n, m.arena[1505520:1505520+n*6272], m.arena[1555728:1555728+n*6272], (*[32]float32)(m.arena[1555696:]))
 	// res3.bn2/update_mean: RunningUpdate 32
 	{
 		state, stat := &m.res3Bn2RunningMean, (*[32]float32)(m.arena[100352:])
@@ -317,38 +305,34 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res3.bn2/update_var: RunningUpdate 32
 	{
-		state, stat := &m.res3Bn2RunningVar, (*[32]float32)(m.arena[1254480:])
+		state, stat := &m.res3Bn2RunningVar, (*[32]float32)(m.arena[953424:])
 		m1 := float64(n * 196)
 		corr := m1 / (m1 - 1)
 		for c := range 32 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// res3.add: Add N×32×14×14, fused with res3.bn2/scaled (ChannelMul), res3.bn2/shifted (BiasAdd)
-	m.channelMulBiasAddAdd2(n, m.arena[1906928:1906928+n*6272], m.arena[2007312:2007312+n*6272], &m.res3Bn2Weight, &m.res3Bn2Bias, m.arena[1656016:1656016+n*6272])
-	// res3.relu: Relu N×32×14×14
-	m.relu(n, m.arena[1906928:1906928+n*6272], m.arena[2057488:2057488+n*6272])
+	// res3.relu: Relu N×32×14×14, fused with res3.bn2/scaled (ChannelMul), res3.bn2/shifted (BiasAdd), res3.add (Add)
+	m.channelMulBiasAddAddRelu2(n, m.arena[1455344:1455344+n*6272], m.arena[1555728:1555728+n*6272], &m.res3Bn2Weight, &m.res3Bn2Bias, m.arena[1053840:1053840+n*6272])
 	// res4.conv1: Conv2D N×64×7×7
-	m.conv2D6(n, m.arena[2057488:2057488+n*6272], m.res4Conv1Weight[:], m.arena[2107664:2107664+n*3136])
+	m.conv2D6(n, m.arena[1455344:1455344+n*6272], m.res4Conv1Weight[:], m.arena[1605904:1605904+n*3136])
 	// res4.bn1/mean: ChannelMean 64
-	m.channelMean3(n, m.arena[2107664:2107664+n*3136], (*[64]float32)(m.arena[2132752:]))
+	m.channelMean3(n, m.arena[1605904:1605904+n*3136], (*[64]float32)(m.arena[1630992:]))
 	// res4.bn1/neg_mean: Scale 64
-	m.scale(n, m.arena[2132752:2132752+64], m.arena[2132816:2132816+64])
+	m.scale(n, m.arena[1630992:1630992+64], m.arena[1631056:1631056+64])
 	// res4.bn1/centered: BiasAdd N×64×7×7
-	m.biasAdd4(n, m.arena[2107664:2107664+n*3136], m.arena[2132880:2132880+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.biasAdd4(n, m.arena[1605904:1605904+n*3136], m.arena[1631120:1631120+n*3136], (*[64]float32)(m.arena[1631056:]))
 	// res4.bn1/sq: Square N×64×7×7
-	m.square(n, m.arena[2132880:2132880+n*3136], m.arena[2157968:2157968+n*3136])
+	m.square(n, m.arena[1631120:1631120+n*3136], m.arena[1656208:1656208+n*3136])
 	// res4.bn1/var: ChannelMean 64
-	m.channelMean3(n, m.arena[2157968:2157968+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.channelMean3(n, m.arena[1656208:1656208+n*3136], (*[64]float32)(m.arena[1631056:]))
 	// res4.bn1/inv_std: Rsqrt 64, fused with res4.bn1/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[2157968:2157968+64], m.arena[2132816:2132816+64])
+	m.addScalarRsqrt(n, m.arena[1656208:1656208+64], m.arena[1631056:1631056+64])
 	// res4.bn1/normalized: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[2132880:2132880+n*3136], m.arena[2158032:2158032+n*3136], (*[64]float32)(m.arena[2157968:]))
-	// res4.bn1/shifted: BiasAdd N×64×7×7, fused with res4.bn1/scaled (ChannelMul)
-	m.channelMulBiasAdd3(n, m.arena[2183120:2183120+n*3136], m.arena[2158032:2158032+n*3136], &m.res4Bn1Weight, &m.res4Bn1Bias)
+	m.channelMul11(n, m.arena[1631120:1631120+n*3136], m.arena[1656272:1656272+n*3136], (*[64]float32)(m.arena[1656208:]))
 	// res4.bn1/update_mean: RunningUpdate 64
 	{
-		state, stat := &m.res4Bn1RunningMean, (*[64]float32)(m.arena[2132752:])
+		state, stat := &m.res4Bn1RunningMean, (*[64]float32)(m.arena[1630992:])
 		corr := 1.0
 		for c := range 64 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -356,34 +340,34 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res4.bn1/update_var: RunningUpdate 64
 	{
-		state, stat := &m.res4Bn1RunningVar, (*[64]float32)(m.arena[2132816:])
+		state, stat := &m.res4Bn1RunningVar, (*[64]float32)(m.arena[1631056:])
 		m1 := float64(n * 49)
 		corr := m1 / (m1 - 1)
 		for c := range 64 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// res4.relu1: Relu N×64×7×7
-	m.relu(n, m.arena[2183120:2183120+n*3136], m.arena[2107664:2107664+n*3136])
+	// res4.relu1: Relu N×64×7×7, fused with res4.bn1/scaled (ChannelMul), res4.bn1/shifted (BiasAdd)
+	m.channelMulBiasAddRelu3(n, m.arena[1605904:1605904+n*3136], m.arena[1656272:1656272+n*3136], &m.res4Bn1Weight, &m.res4Bn1Bias)
 	// res4.conv2: Conv2D N×64×7×7
-	m.conv2D7(n, m.arena[2107664:2107664+n*3136], m.res4Conv2Weight[:], m.arena[2208208:2208208+n*3136])
+	m.conv2D7(n, m.arena[1605904:1605904+n*3136], m.res4Conv2Weight[:], m.arena[1681360:1681360+n*3136])
 	// res4.bn2/mean: ChannelMean 64
-	m.channelMean3(n, m.arena[2208208:2208208+n*3136], (*[64]float32)(m.arena[2132752:]))
+	m.channelMean3(n, m.arena[1681360:1681360+n*3136], (*[64]float32)(m.arena[1630992:]))
 	// res4.bn2/neg_mean: Scale 64
-	m.scale(n, m.arena[2132752:2132752+64], m.arena[2132816:2132816+64])
+	m.scale(n, m.arena[1630992:1630992+64], m.arena[1631056:1631056+64])
 	// res4.bn2/centered: BiasAdd N×64×7×7
-	m.biasAdd4(n, m.arena[2208208:2208208+n*3136], m.arena[2233296:2233296+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.biasAdd4(n, m.arena[1681360:1681360+n*3136], m.arena[1706448:1706448+n*3136], (*[64]float32)(m.arena[1631056:]))
 	// res4.bn2/sq: Square N×64×7×7
-	m.square(n, m.arena[2233296:2233296+n*3136], m.arena[2258384:2258384+n*3136])
+	m.square(n, m.arena[1706448:1706448+n*3136], m.arena[1731536:1731536+n*3136])
 	// res4.bn2/var: ChannelMean 64
-	m.channelMean3(n, m.arena[2258384:2258384+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.channelMean3(n, m.arena[1731536:1731536+n*3136], (*[64]float32)(m.arena[1631056:]))
 	// res4.bn2/inv_std: Rsqrt 64, fused with res4.bn2/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[2258384:2258384+64], m.arena[2132816:2132816+64])
+	m.addScalarRsqrt(n, m.arena[1731536:1731536+64], m.arena[1631056:1631056+64])
 	// res4.bn2/normalized: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[2233296:2233296+n*3136], m.arena[2258448:2258448+n*3136], (*[64]float32)(m.arena[2258384:]))
+	m.channelMul11(n, m.arena[1706448:1706448+n*3136], m.arena[1731600:1731600+n*3136], (*[64]float32)(m.arena[1731536:]))
 	// res4.bn2/update_mean: RunningUpdate 64
 	{
-		state, stat := &m.res4Bn2RunningMean, (*[64]float32)(m.arena[2132752:])
+		state, stat := &m.res4Bn2RunningMean, (*[64]float32)(m.arena[1630992:])
 		corr := 1.0
 		for c := range 64 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -391,7 +375,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res4.bn2/update_var: RunningUpdate 64
 	{
-		state, stat := &m.res4Bn2RunningVar, (*[64]float32)(m.arena[2132816:])
+		state, stat := &m.res4Bn2RunningVar, (*[64]float32)(m.arena[1631056:])
 		m1 := float64(n * 49)
 		corr := m1 / (m1 - 1)
 		for c := range 64 {
@@ -399,24 +383,24 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// res4.proj: Conv2D N×64×7×7
-	m.conv2D8(n, m.arena[2057488:2057488+n*6272], m.res4ProjWeight[:], m.arena[2208208:2208208+n*3136])
+	m.conv2D8(n, m.arena[1455344:1455344+n*6272], m.res4ProjWeight[:], m.arena[1681360:1681360+n*3136])
 	// res4.proj_bn/mean: ChannelMean 64
-	m.channelMean3(n, m.arena[2208208:2208208+n*3136], (*[64]float32)(m.arena[2132752:]))
+	m.channelMean3(n, m.arena[1681360:1681360+n*3136], (*[64]float32)(m.arena[1630992:]))
 	// res4.proj_bn/neg_mean: Scale 64
-	m.scale(n, m.arena[2132752:2132752+64], m.arena[2132816:2132816+64])
+	m.scale(n, m.arena[1630992:1630992+64], m.arena[1631056:1631056+64])
 	// res4.proj_bn/centered: BiasAdd N×64×7×7
-	m.biasAdd4(n, m.arena[2208208:2208208+n*3136], m.arena[2283536:2283536+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.biasAdd4(n, m.arena[1681360:1681360+n*3136], m.arena[1756688:1756688+n*3136], (*[64]float32)(m.arena[1631056:]))
 	// res4.proj_bn/sq: Square N×64×7×7
-	m.square(n, m.arena[2283536:2283536+n*3136], m.arena[2308624:2308624+n*3136])
+	m.square(n, m.arena[1756688:1756688+n*3136], m.arena[1781776:1781776+n*3136])
 	// res4.proj_bn/var: ChannelMean 64
-	m.channelMean3(n, m.arena[2308624:2308624+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.channelMean3(n, m.arena[1781776:1781776+n*3136], (*[64]float32)(m.arena[1631056:]))
 	// res4.proj_bn/inv_std: Rsqrt 64, fused with res4.proj_bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[2308624:2308624+64], m.arena[2132816:2132816+64])
+	m.addScalarRsqrt(n, m.arena[1781776:1781776+64], m.arena[1631056:1631056+64])
 	// res4.proj_bn/normalized: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[2283536:2283536+n*3136], m.arena[2308688:2308688+n*3136], (*[64]float32)(m.arena[2308624:]))
+	m.channelMul11(n, m.arena[1756688:1756688+n*3136], m.arena[1781840:1781840+n*3136], (*[64]float32)(m.arena[1781776:]))
 	// res4.proj_bn/update_mean: RunningUpdate 64
 	{
-		state, stat := &m.res4ProjBnRunningMean, (*[64]float32)(m.arena[2132752:])
+		state, stat := &m.res4ProjBnRunningMean, (*[64]float32)(m.arena[1630992:])
 		corr := 1.0
 		for c := range 64 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
@@ -424,359 +408,357 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// res4.proj_bn/update_var: RunningUpdate 64
 	{
-		state, stat := &m.res4ProjBnRunningVar, (*[64]float32)(m.arena[2132816:])
+		state, stat := &m.res4ProjBnRunningVar, (*[64]float32)(m.arena[1631056:])
 		m1 := float64(n * 49)
 		corr := m1 / (m1 - 1)
 		for c := range 64 {
 			state[c] = float32(0.9*float64(state[c]) + 0.1*float64(stat[c])*corr)
 		}
 	}
-	// res4.add: Add N×64×7×7, fused with res4.bn2/scaled (ChannelMul), res4.bn2/shifted (BiasAdd), res4.proj_bn/scaled (ChannelMul), res4.proj_bn/shifted (BiasAdd)
-	m.channelMulBiasAddChannelMulBiasAddAdd2(n, m.arena[2208208:2208208+n*3136], m.arena[2258448:2258448+n*3136], &m.res4Bn2Weight, &m.res4Bn2Bias, m.arena[2308688:2308688+n*3136], &m.res4ProjBnWeight, &m.res4ProjBnBias)
-	// res4.relu: Relu N×64×7×7
-	m.relu(n, m.arena[2208208:2208208+n*3136], m.arena[2333776:2333776+n*3136])
+	// res4.relu: Relu N×64×7×7, fused with res4.bn2/scaled (ChannelMul), res4.bn2/shifted (BiasAdd), res4.proj_bn/scaled (ChannelMul), res4.proj_bn/shifted (BiasAdd), res4.add (Add)
+	m.channelMulBiasAddChannelMulBiasAddAddRelu2(n, m.arena[1681360:1681360+n*3136], m.arena[1731600:1731600+n*3136], &m.res4Bn2Weight, &m.res4Bn2Bias, m.arena[1781840:1781840+n*3136], &m.res4ProjBnWeight, &m.res4ProjBnBias)
 	// gap: GlobalAvgPool2D N×64
-	m.globalAvgPool2D(n, m.arena[2333776:2333776+n*3136], m.arena[2358864:2358864+n*64])
+	m.globalAvgPool2D(n, m.arena[1681360:1681360+n*3136], m.arena[1806928:1806928+n*64])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[2358864:2358864+n*64], 64, m.fcWeight[:], 64, 0, m.arena[2132752:2132752+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[1806928:1806928+n*64], 64, m.fcWeight[:], 64, 0, m.arena[1630992:1630992+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[2132752:2132752+n*10], m.arena[2132752:2132752+n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[1630992:1630992+n*10], m.arena[1630992:1630992+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[2132752:2132752+n*10], label, m.arena[100352:100352+1])
+	m.sparseSoftmaxCELoss(n, m.arena[1630992:1630992+n*10], label, m.arena[100352:100352+1])
 	// d.loss: Fill scalar
 	m.arena[100368] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[2132752:2132752+n*10], label, m.arena[100368:100368+1], m.arena[2333776:2333776+n*10])
+	m.lossGrad(n, m.arena[1630992:1630992+n*10], label, m.arena[100368:100368+1], m.arena[1807440:1807440+n*10])
 	// d.fc/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[2333776:2333776+n*10], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[1807440:1807440+n*10], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×64
-	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[2333776:2333776+n*10], 10, m.fcWeight[:], 64, 0, m.arena[2333856:2333856+n*64], 64)
+	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[1807440:1807440+n*10], 10, m.fcWeight[:], 64, 0, m.arena[1807520:1807520+n*64], 64)
 	// d.fc.2: MatMul 10×64
-	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[2333776:2333776+n*10], 10, m.arena[2358864:2358864+n*64], 64, 0, m.fcWeightGrad[:], 64)
+	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[1807440:1807440+n*10], 10, m.arena[1806928:1806928+n*64], 64, 0, m.fcWeightGrad[:], 64)
 	// d.gap.1: GlobalAvgPool2DGrad N×64×7×7
-	m.globalAvgPool2DGrad(n, m.arena[2333856:2333856+n*64], m.arena[2334368:2334368+n*3136])
+	m.globalAvgPool2DGrad(n, m.arena[1807520:1807520+n*64], m.arena[1808032:1808032+n*3136])
 	// d.res4.relu.1: ReluGrad N×64×7×7
-	m.reluGrad(n, m.arena[2208208:2208208+n*3136], m.arena[2334368:2334368+n*3136], m.arena[2208208:2208208+n*3136])
+	m.reluGrad(n, m.arena[1681360:1681360+n*3136], m.arena[1808032:1808032+n*3136], m.arena[1681360:1681360+n*3136])
 	// d.res4.proj_bn/shifted.1: ChannelSum 64
-	m.channelSum2(n, m.arena[2208208:2208208+n*3136], (*[64]float32)(m.arena[2132752:]))
+	m.channelSum2(n, m.arena[1681360:1681360+n*3136], (*[64]float32)(m.arena[1630992:]))
 	// d.res4.proj_bn/scaled.1: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[2208208:2208208+n*3136], m.arena[2333776:2333776+n*3136], &m.res4ProjBnWeight)
+	m.channelMul11(n, m.arena[1681360:1681360+n*3136], m.arena[1806928:1806928+n*3136], &m.res4ProjBnWeight)
 	// d.res4.proj_bn/scaled.2: Mul N×64×7×7
-	m.mul(n, m.arena[2208208:2208208+n*3136], m.arena[2308688:2308688+n*3136], m.arena[2308688:2308688+n*3136])
+	m.mul(n, m.arena[1681360:1681360+n*3136], m.arena[1781840:1781840+n*3136], m.arena[1781840:1781840+n*3136])
 	// d.res4.proj_bn/scaled.3: ChannelSum 64
-	m.channelSum2(n, m.arena[2308688:2308688+n*3136], &m.res4ProjBnWeightGrad)
+	m.channelSum2(n, m.arena[1781840:1781840+n*3136], &m.res4ProjBnWeightGrad)
 	// d.res4.proj_bn/normalized.2: Mul N×64×7×7
-	m.mul(n, m.arena[2333776:2333776+n*3136], m.arena[2283536:2283536+n*3136], m.arena[2308688:2308688+n*3136])
+	m.mul(n, m.arena[1806928:1806928+n*3136], m.arena[1756688:1756688+n*3136], m.arena[1781840:1781840+n*3136])
 	// d.res4.proj_bn/normalized.3: ChannelSum 64
-	m.channelSum2(n, m.arena[2308688:2308688+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.channelSum2(n, m.arena[1781840:1781840+n*3136], (*[64]float32)(m.arena[1631056:]))
 	// d.res4.proj_bn/inv_std.4: Scale 64, fused with d.res4.proj_bn/inv_std.1 (Square), d.res4.proj_bn/inv_std.2 (Mul), d.res4.proj_bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[2132816:2132816+64], m.arena[2308624:2308624+64], m.arena[2132816:2132816+64])
+	m.squareMulMulScale(n, m.arena[1631056:1631056+64], m.arena[1781776:1781776+64], m.arena[1631056:1631056+64])
 	// d.res4.proj_bn/var.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2308688:2308688+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[1631056:]), m.arena[1781840:1781840+n*3136])
 	// d.res4.proj_bn/sq.3: Add N×64×7×7, fused with d.res4.proj_bn/normalized.1 (ChannelMul), d.res4.proj_bn/sq.1 (Mul), d.res4.proj_bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[2333776:2333776+n*3136], m.arena[2333776:2333776+n*3136], (*[64]float32)(m.arena[2308624:]), m.arena[2308688:2308688+n*3136], m.arena[2283536:2283536+n*3136])
+	m.channelMulMulScaleAdd(n, m.arena[1806928:1806928+n*3136], m.arena[1806928:1806928+n*3136], (*[64]float32)(m.arena[1781776:]), m.arena[1781840:1781840+n*3136], m.arena[1756688:1756688+n*3136])
 	// d.res4.proj_bn/centered.1: ChannelSum 64
-	m.channelSum2(n, m.arena[2333776:2333776+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.channelSum2(n, m.arena[1806928:1806928+n*3136], (*[64]float32)(m.arena[1631056:]))
 	// d.res4.proj_bn/neg_mean.1: Scale 64
-	m.scale(n, m.arena[2132816:2132816+64], m.arena[2132816:2132816+64])
+	m.scale(n, m.arena[1631056:1631056+64], m.arena[1631056:1631056+64])
 	// d.res4.proj_bn/mean.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2283536:2283536+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[1631056:]), m.arena[1756688:1756688+n*3136])
 	// d.res4.proj_bn/mean.2: Add N×64×7×7
-	m.add(n, m.arena[2333776:2333776+n*3136], m.arena[2283536:2283536+n*3136], m.arena[2333776:2333776+n*3136])
+	m.add(n, m.arena[1806928:1806928+n*3136], m.arena[1756688:1756688+n*3136], m.arena[1806928:1806928+n*3136])
 	// d.res4.proj.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose(n, m.arena[2333776:2333776+n*3136], m.res4ProjWeight[:], m.arena[2283536:2283536+n*6272])
+	m.conv2DTranspose(n, m.arena[1806928:1806928+n*3136], m.res4ProjWeight[:], m.arena[1756688:1756688+n*6272])
 	// d.res4.proj.2: Conv2DFilterGrad 64×32×1×1
-	m.conv2DFilterGrad(n, m.arena[2057488:2057488+n*6272], m.arena[2333776:2333776+n*3136], m.res4ProjWeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[1455344:1455344+n*6272], m.arena[1806928:1806928+n*3136], m.res4ProjWeightGrad[:])
 	// d.res4.bn2/scaled.1: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[2208208:2208208+n*3136], m.arena[2333712:2333712+n*3136], &m.res4Bn2Weight)
+	m.channelMul11(n, m.arena[1681360:1681360+n*3136], m.arena[1806864:1806864+n*3136], &m.res4Bn2Weight)
 	// d.res4.bn2/scaled.2: Mul N×64×7×7
-	m.mul(n, m.arena[2208208:2208208+n*3136], m.arena[2258448:2258448+n*3136], m.arena[2208208:2208208+n*3136])
+	m.mul(n, m.arena[1681360:1681360+n*3136], m.arena[1731600:1731600+n*3136], m.arena[1681360:1681360+n*3136])
 	// d.res4.bn2/scaled.3: ChannelSum 64
-	m.channelSum2(n, m.arena[2208208:2208208+n*3136], &m.res4Bn2WeightGrad)
+	m.channelSum2(n, m.arena[1681360:1681360+n*3136], &m.res4Bn2WeightGrad)
 	// d.res4.bn2/normalized.2: Mul N×64×7×7
-	m.mul(n, m.arena[2333712:2333712+n*3136], m.arena[2233296:2233296+n*3136], m.arena[2208208:2208208+n*3136])
+	m.mul(n, m.arena[1806864:1806864+n*3136], m.arena[1706448:1706448+n*3136], m.arena[1681360:1681360+n*3136])
 	// d.res4.bn2/normalized.3: ChannelSum 64
-	m.channelSum2(n, m.arena[2208208:2208208+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.channelSum2(n, m.arena[1681360:1681360+n*3136], (*[64]float32)(m.arena[1631056:]))
 	// d.res4.bn2/inv_std.4: Scale 64, fused with d.res4.bn2/inv_std.1 (Square), d.res4.bn2/inv_std.2 (Mul), d.res4.bn2/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[2132816:2132816+64], m.arena[2258384:2258384+64], m.arena[2132816:2132816+64])
+	m.squareMulMulScale(n, m.arena[1631056:1631056+64], m.arena[1731536:1731536+64], m.arena[1631056:1631056+64])
 	// d.res4.bn2/var.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2208208:2208208+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[1631056:]), m.arena[1681360:1681360+n*3136])
 	// d.res4.bn2/sq.3: Add N×64×7×7, fused with d.res4.bn2/normalized.1 (ChannelMul), d.res4.bn2/sq.1 (Mul), d.res4.bn2/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[2333712:2333712+n*3136], m.arena[2333712:2333712+n*3136], (*[64]float32)(m.arena[2258384:]), m.arena[2208208:2208208+n*3136], m.arena[2233296:2233296+n*3136])
+	m.channelMulMulScaleAdd(n, m.arena[1806864:1806864+n*3136], m.arena[1806864:1806864+n*3136], (*[64]float32)(m.arena[1731536:]), m.arena[1681360:1681360+n*3136], m.arena[1706448:1706448+n*3136])
 	// d.res4.bn2/centered.1: ChannelSum 64
-	m.channelSum2(n, m.arena[2333712:2333712+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.channelSum2(n, m.arena[1806864:1806864+n*3136], (*[64]float32)(m.arena[1631056:]))
 	// d.res4.bn2/neg_mean.1: Scale 64
-	m.scale(n, m.arena[2132816:2132816+64], m.arena[2132816:2132816+64])
+	m.scale(n, m.arena[1631056:1631056+64], m.arena[1631056:1631056+64])
 	// d.res4.bn2/mean.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2208208:2208208+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[1631056:]), m.arena[1681360:1681360+n*3136])
 	// d.res4.bn2/mean.2: Add N×64×7×7
-	m.add(n, m.arena[2333712:2333712+n*3136], m.arena[2208208:2208208+n*3136], m.arena[2333712:2333712+n*3136])
+	m.add(n, m.arena[1806864:1806864+n*3136], m.arena[1681360:1681360+n*3136], m.arena[1806864:1806864+n*3136])
 	// d.res4.conv2.1: Conv2DTranspose N×64×7×7
-	m.conv2DTranspose2(n, m.arena[2333712:2333712+n*3136], m.res4Conv2Weight[:], m.arena[2208208:2208208+n*3136])
+	m.conv2DTranspose2(n, m.arena[1806864:1806864+n*3136], m.res4Conv2Weight[:], m.arena[1681360:1681360+n*3136])
 	// d.res4.conv2.2: Conv2DFilterGrad 64×64×3×3
-	m.conv2DFilterGrad2(n, m.arena[2107664:2107664+n*3136], m.arena[2333712:2333712+n*3136], m.res4Conv2WeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[1605904:1605904+n*3136], m.arena[1806864:1806864+n*3136], m.res4Conv2WeightGrad[:])
 	// d.res4.relu1.1: ReluGrad N×64×7×7
-	m.reluGrad(n, m.arena[2183120:2183120+n*3136], m.arena[2208208:2208208+n*3136], m.arena[2183120:2183120+n*3136])
+	m.reluGrad(n, m.arena[1605904:1605904+n*3136], m.arena[1681360:1681360+n*3136], m.arena[1605904:1605904+n*3136])
 	// d.res4.bn1/shifted.1: ChannelSum 64
-	m.channelSum2(n, m.arena[2183120:2183120+n*3136], &m.res4Bn1BiasGrad)
+	m.channelSum2(n, m.arena[1605904:1605904+n*3136], &m.res4Bn1BiasGrad)
 	// d.res4.bn1/scaled.1: ChannelMul N×64×7×7
-	m.channelMul11(n, m.arena[2183120:2183120+n*3136], m.arena[2107664:2107664+n*3136], &m.res4Bn1Weight)
+	m.channelMul11(n, m.arena[1605904:1605904+n*3136], m.arena[1681360:1681360+n*3136], &m.res4Bn1Weight)
 	// d.res4.bn1/scaled.2: Mul N×64×7×7
-	m.mul(n, m.arena[2183120:2183120+n*3136], m.arena[2158032:2158032+n*3136], m.arena[2183120:2183120+n*3136])
+	m.mul(n, m.arena[1605904:1605904+n*3136], m.arena[1656272:1656272+n*3136], m.arena[1605904:1605904+n*3136])
 	// d.res4.bn1/scaled.3: ChannelSum 64
-	m.channelSum2(n, m.arena[2183120:2183120+n*3136], &m.res4Bn1WeightGrad)
+	m.channelSum2(n, m.arena[1605904:1605904+n*3136], &m.res4Bn1WeightGrad)
 	// d.res4.bn1/normalized.2: Mul N×64×7×7
-	m.mul(n, m.arena[2107664:2107664+n*3136], m.arena[2132880:2132880+n*3136], m.arena[2158032:2158032+n*3136])
+	m.mul(n, m.arena[1681360:1681360+n*3136], m.arena[1631120:1631120+n*3136], m.arena[1605904:1605904+n*3136])
 	// d.res4.bn1/normalized.3: ChannelSum 64
-	m.channelSum2(n, m.arena[2158032:2158032+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.channelSum2(n, m.arena[1605904:1605904+n*3136], (*[64]float32)(m.arena[1631056:]))
 	// d.res4.bn1/inv_std.4: Scale 64, fused with d.res4.bn1/inv_std.1 (Square), d.res4.bn1/inv_std.2 (Mul), d.res4.bn1/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[2132816:2132816+64], m.arena[2157968:2157968+64], m.arena[2132816:2132816+64])
+	m.squareMulMulScale(n, m.arena[1631056:1631056+64], m.arena[1656208:1656208+64], m.arena[1631056:1631056+64])
 	// d.res4.bn1/var.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2158032:2158032+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[1631056:]), m.arena[1605904:1605904+n*3136])
 	// d.res4.bn1/sq.3: Add N×64×7×7, fused with d.res4.bn1/normalized.1 (ChannelMul), d.res4.bn1/sq.1 (Mul), d.res4.bn1/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[2107664:2107664+n*3136], m.arena[2107664:2107664+n*3136], (*[64]float32)(m.arena[2157968:]), m.arena[2158032:2158032+n*3136], m.arena[2132880:2132880+n*3136])
+	m.channelMulMulScaleAdd(n, m.arena[1681360:1681360+n*3136], m.arena[1681360:1681360+n*3136], (*[64]float32)(m.arena[1656208:]), m.arena[1605904:1605904+n*3136], m.arena[1631120:1631120+n*3136])
 	// d.res4.bn1/centered.1: ChannelSum 64
-	m.channelSum2(n, m.arena[2107664:2107664+n*3136], (*[64]float32)(m.arena[2132816:]))
+	m.channelSum2(n, m.arena[1681360:1681360+n*3136], (*[64]float32)(m.arena[1605904:]))
 	// d.res4.bn1/neg_mean.1: Scale 64
-	m.scale(n, m.arena[2132816:2132816+64], m.arena[2132816:2132816+64])
+	m.scale(n, m.arena[1605904:1605904+64], m.arena[1605904:1605904+64])
 	// d.res4.bn1/mean.1: ChannelBroadcast N×64×7×7
-	m.channelBroadcast(n, (*[64]float32)(m.arena[2132816:]), m.arena[2132880:2132880+n*3136])
+	m.channelBroadcast(n, (*[64]float32)(m.arena[1605904:]), m.arena[1631056:1631056+n*3136])
 	// d.res4.bn1/mean.2: Add N×64×7×7
-	m.add(n, m.arena[2107664:2107664+n*3136], m.arena[2132880:2132880+n*3136], m.arena[2107664:2107664+n*3136])
+	m.add(n, m.arena[1681360:1681360+n*3136], m.arena[1631056:1631056+n*3136], m.arena[1681360:1681360+n*3136])
 	// d.res4.conv1.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose3(n, m.arena[2107664:2107664+n*3136], m.res4Conv1Weight[:], m.arena[2132816:2132816+n*6272])
+	m.conv2DTranspose3(n, m.arena[1681360:1681360+n*3136], m.res4Conv1Weight[:], m.arena[1631056:1631056+n*6272])
 	// d.res4.conv1.2: Conv2DFilterGrad 64×32×3×3
-	m.conv2DFilterGrad3(n, m.arena[2057488:2057488+n*6272], m.arena[2107664:2107664+n*3136], m.res4Conv1WeightGrad[:])
+	m.conv2DFilterGrad3(n, m.arena[1455344:1455344+n*6272], m.arena[1681360:1681360+n*3136], m.res4Conv1WeightGrad[:])
 	// d.res3.relu.1: ReluGrad N×32×14×14, fused with d.res4.conv1.3 (Add)
-	m.addReluGrad(n, m.arena[2283536:2283536+n*6272], m.arena[2283536:2283536+n*6272], m.arena[2132816:2132816+n*6272], m.arena[1906928:1906928+n*6272])
+	m.addReluGrad(n, m.arena[1756688:1756688+n*6272], m.arena[1756688:1756688+n*6272], m.arena[1631056:1631056+n*6272], m.arena[1455344:1455344+n*6272])
 	// d.res3.bn2/shifted.1: ChannelSum 32
-	m.channelSum3(n, m.arena[2283536:2283536+n*6272], &m.res3Bn2BiasGrad)
+	m.channelSum3(n, m.arena[1756688:1756688+n*6272], &m.res3Bn2BiasGrad)
 	// d.res3.bn2/scaled.1: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[2283536:2283536+n*6272], m.arena[1906928:1906928+n*6272], &m.res3Bn2Weight)
+	m.channelMul10(n, m.arena[1756688:1756688+n*6272], m.arena[1455344:1455344+n*6272], &m.res3Bn2Weight)
 	// d.res3.bn2/scaled.2: Mul N×32×14×14
-	m.mul(n, m.arena[2283536:2283536+n*6272], m.arena[2007312:2007312+n*6272], m.arena[2007312:2007312+n*6272])
+	m.mul(n, m.arena[1756688:1756688+n*6272], m.arena[1555728:1555728+n*6272], m.arena[1555728:1555728+n*6272])
 	// d.res3.bn2/scaled.3: ChannelSum 32
-	m.channelSum3(n, m.arena[2007312:2007312+n*6272], &m.res3Bn2WeightGrad)
+	m.channelSum3(n, m.arena[1555728:1555728+n*6272], &m.res3Bn2WeightGrad)
 	// d.res3.bn2/normalized.2: Mul N×32×14×14
-	m.mul(n, m.arena[1906928:1906928+n*6272], m.arena[1957104:1957104+n*6272], m.arena[2007312:2007312+n*6272])
+	m.mul(n, m.arena[1455344:1455344+n*6272], m.arena[1505520:1505520+n*6272], m.arena[1555728:1555728+n*6272])
 	// d.res3.bn2/normalized.3: ChannelSum 32
-	m.channelSum3(n, m.arena[2007312:2007312+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.channelSum3(n, m.arena[1555728:1555728+n*6272], (*[32]float32)(m.arena[953424:]))
 	// d.res3.bn2/inv_std.4: Scale 32, fused with d.res3.bn2/inv_std.1 (Square), d.res3.bn2/inv_std.2 (Mul), d.res3.bn2/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[1254480:1254480+32], m.arena[2007280:2007280+32], m.arena[1254480:1254480+32])
+	m.squareMulMulScale(n, m.arena[953424:953424+32], m.arena[1555696:1555696+32], m.arena[953424:953424+32])
 	// d.res3.bn2/var.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[1254480:]), m.arena[2007312:2007312+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[953424:]), m.arena[1555728:1555728+n*6272])
 	// d.res3.bn2/sq.3: Add N×32×14×14, fused with d.res3.bn2/normalized.1 (ChannelMul), d.res3.bn2/sq.1 (Mul), d.res3.bn2/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[1906928:1906928+n*6272], m.arena[1906928:1906928+n*6272], (*[32]float32)(m.arena[2007280:]), m.arena[2007312:2007312+n*6272], m.arena[1957104:1957104+n*6272])
+	m.channelMulMulScaleAdd2(n, m.arena[1455344:1455344+n*6272], m.arena[1455344:1455344+n*6272], (*[32]float32)(m.arena[1555696:]), m.arena[1555728:1555728+n*6272], m.arena[1505520:1505520+n*6272])
 	// d.res3.bn2/centered.1: ChannelSum 32
-	m.channelSum3(n, m.arena[1906928:1906928+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.channelSum3(n, m.arena[1455344:1455344+n*6272], (*[32]float32)(m.arena[953424:]))
 	// d.res3.bn2/neg_mean.1: Scale 32
-	m.scale(n, m.arena[1254480:1254480+32], m.arena[1254480:1254480+32])
+	m.scale(n, m.arena[953424:953424+32], m.arena[953424:953424+32])
 	// d.res3.bn2/mean.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[1254480:]), m.arena[1957104:1957104+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[953424:]), m.arena[1505520:1505520+n*6272])
 	// d.res3.bn2/mean.2: Add N×32×14×14
-	m.add(n, m.arena[1906928:1906928+n*6272], m.arena[1957104:1957104+n*6272], m.arena[1906928:1906928+n*6272])
+	m.add(n, m.arena[1455344:1455344+n*6272], m.arena[1505520:1505520+n*6272], m.arena[1455344:1455344+n*6272])
 	// d.res3.conv2.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose4(n, m.arena[1906928:1906928+n*6272], m.res3Conv2Weight[:], m.arena[1957104:1957104+n*6272])
+	m.conv2DTranspose4(n, m.arena[1455344:1455344+n*6272], m.res3Conv2Weight[:], m.arena[1505520:1505520+n*6272])
 	// d.res3.conv2.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad4(n, m.arena[1706192:1706192+n*6272], m.arena[1906928:1906928+n*6272], m.res3Conv2WeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[1304784:1304784+n*6272], m.arena[1455344:1455344+n*6272], m.res3Conv2WeightGrad[:])
 	// d.res3.relu1.1: ReluGrad N×32×14×14
-	m.reluGrad(n, m.arena[1856752:1856752+n*6272], m.arena[1957104:1957104+n*6272], m.arena[1856752:1856752+n*6272])
+	m.reluGrad(n, m.arena[1304784:1304784+n*6272], m.arena[1505520:1505520+n*6272], m.arena[1304784:1304784+n*6272])
 	// d.res3.bn1/shifted.1: ChannelSum 32
-	m.channelSum3(n, m.arena[1856752:1856752+n*6272], &m.res3Bn1BiasGrad)
+	m.channelSum3(n, m.arena[1304784:1304784+n*6272], &m.res3Bn1BiasGrad)
 	// d.res3.bn1/scaled.1: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[1856752:1856752+n*6272], m.arena[1706192:1706192+n*6272], &m.res3Bn1Weight)
+	m.channelMul10(n, m.arena[1304784:1304784+n*6272], m.arena[1455344:1455344+n*6272], &m.res3Bn1Weight)
 	// d.res3.bn1/scaled.2: Mul N×32×14×14
-	m.mul(n, m.arena[1856752:1856752+n*6272], m.arena[1806576:1806576+n*6272], m.arena[1856752:1856752+n*6272])
+	m.mul(n, m.arena[1304784:1304784+n*6272], m.arena[1405168:1405168+n*6272], m.arena[1304784:1304784+n*6272])
 	// d.res3.bn1/scaled.3: ChannelSum 32
-	m.channelSum3(n, m.arena[1856752:1856752+n*6272], &m.res3Bn1WeightGrad)
+	m.channelSum3(n, m.arena[1304784:1304784+n*6272], &m.res3Bn1WeightGrad)
 	// d.res3.bn1/normalized.2: Mul N×32×14×14
-	m.mul(n, m.arena[1706192:1706192+n*6272], m.arena[1756368:1756368+n*6272], m.arena[1806576:1806576+n*6272])
+	m.mul(n, m.arena[1455344:1455344+n*6272], m.arena[1354960:1354960+n*6272], m.arena[1304784:1304784+n*6272])
 	// d.res3.bn1/normalized.3: ChannelSum 32
-	m.channelSum3(n, m.arena[1806576:1806576+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.channelSum3(n, m.arena[1304784:1304784+n*6272], (*[32]float32)(m.arena[953424:]))
 	// d.res3.bn1/inv_std.4: Scale 32, fused with d.res3.bn1/inv_std.1 (Square), d.res3.bn1/inv_std.2 (Mul), d.res3.bn1/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[1254480:1254480+32], m.arena[1806544:1806544+32], m.arena[1254480:1254480+32])
+	m.squareMulMulScale(n, m.arena[953424:953424+32], m.arena[1405136:1405136+32], m.arena[953424:953424+32])
 	// d.res3.bn1/var.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[1254480:]), m.arena[1806576:1806576+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[953424:]), m.arena[1304784:1304784+n*6272])
 	// d.res3.bn1/sq.3: Add N×32×14×14, fused with d.res3.bn1/normalized.1 (ChannelMul), d.res3.bn1/sq.1 (Mul), d.res3.bn1/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[1706192:1706192+n*6272], m.arena[1706192:1706192+n*6272], (*[32]float32)(m.arena[1806544:]), m.arena[1806576:1806576+n*6272], m.arena[1756368:1756368+n*6272])
+	m.channelMulMulScaleAdd2(n, m.arena[1455344:1455344+n*6272], m.arena[1455344:1455344+n*6272], (*[32]float32)(m.arena[1405136:]), m.arena[1304784:1304784+n*6272], m.arena[1354960:1354960+n*6272])
 	// d.res3.bn1/centered.1: ChannelSum 32
-	m.channelSum3(n, m.arena[1706192:1706192+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.channelSum3(n, m.arena[1455344:1455344+n*6272], (*[32]float32)(m.arena[953424:]))
 	// d.res3.bn1/neg_mean.1: Scale 32
-	m.scale(n, m.arena[1254480:1254480+32], m.arena[1254480:1254480+32])
+	m.scale(n, m.arena[953424:953424+32], m.arena[953424:953424+32])
 	// d.res3.bn1/mean.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[1254480:]), m.arena[1756368:1756368+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[953424:]), m.arena[1304784:1304784+n*6272])
 	// d.res3.bn1/mean.2: Add N×32×14×14
-	m.add(n, m.arena[1706192:1706192+n*6272], m.arena[1756368:1756368+n*6272], m.arena[1706192:1706192+n*6272])
+	m.add(n, m.arena[1455344:1455344+n*6272], m.arena[1304784:1304784+n*6272], m.arena[1455344:1455344+n*6272])
 	// d.res3.conv1.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose4(n, m.arena[1706192:1706192+n*6272], m.res3Conv1Weight[:], m.arena[1756368:1756368+n*6272])
+	m.conv2DTranspose4(n, m.arena[1455344:1455344+n*6272], m.res3Conv1Weight[:], m.arena[1304784:1304784+n*6272])
 	// d.res3.conv1.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad4(n, m.arena[1656016:1656016+n*6272], m.arena[1706192:1706192+n*6272], m.res3Conv1WeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[1053840:1053840+n*6272], m.arena[1455344:1455344+n*6272], m.res3Conv1WeightGrad[:])
 	// d.res2.relu.1: ReluGrad N×32×14×14, fused with d.res3.conv1.3 (Add)
-	m.addReluGrad(n, m.arena[2283536:2283536+n*6272], m.arena[2283536:2283536+n*6272], m.arena[1756368:1756368+n*6272], m.arena[1405072:1405072+n*6272])
+	m.addReluGrad(n, m.arena[1756688:1756688+n*6272], m.arena[1756688:1756688+n*6272], m.arena[1304784:1304784+n*6272], m.arena[1053840:1053840+n*6272])
 	// d.res2.proj_bn/shifted.1: ChannelSum 32
-	m.channelSum3(n, m.arena[2283536:2283536+n*6272], (*[32]float32)(m.arena[1254480:]))
+	m.channelSum3(n, m.arena[1756688:1756688+n*6272], (*[32]float32)(m.arena[953424:]))
 	// d.res2.proj_bn/scaled.1: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[2283536:2283536+n*6272], m.arena[1405072:1405072+n*6272], &m.res2ProjBnWeight)
+	m.channelMul10(n, m.arena[1756688:1756688+n*6272], m.arena[1053840:1053840+n*6272], &m.res2ProjBnWeight)
 	// d.res2.proj_bn/scaled.2: Mul N×32×14×14
-	m.mul(n, m.arena[2283536:2283536+n*6272], m.arena[1605840:1605840+n*6272], m.arena[1605840:1605840+n*6272])
+	m.mul(n, m.arena[1756688:1756688+n*6272], m.arena[1254608:1254608+n*6272], m.arena[1254608:1254608+n*6272])
 	// d.res2.proj_bn/scaled.3: ChannelSum 32
-	m.channelSum3(n, m.arena[1605840:1605840+n*6272], &m.res2ProjBnWeightGrad)
+	m.channelSum3(n, m.arena[1254608:1254608+n*6272], &m.res2ProjBnWeightGrad)
 	// d.res2.proj_bn/normalized.2: Mul N×32×14×14
-	m.mul(n, m.arena[1405072:1405072+n*6272], m.arena[1555632:1555632+n*6272], m.arena[1605840:1605840+n*6272])
+	m.mul(n, m.arena[1053840:1053840+n*6272], m.arena[1204400:1204400+n*6272], m.arena[1254608:1254608+n*6272])
 	// d.res2.proj_bn/normalized.3: ChannelSum 32
-	m.channelSum3(n, m.arena[1605840:1605840+n*6272], (*[32]float32)(m.arena[1656016:]))
+	m.channelSum3(n, m.arena[1254608:1254608+n*6272], (*[32]float32)(m.arena[1304784:]))
 	// d.res2.proj_bn/inv_std.4: Scale 32, fused with d.res2.proj_bn/inv_std.1 (Square), d.res2.proj_bn/inv_std.2 (Mul), d.res2.proj_bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[1656016:1656016+32], m.arena[1605808:1605808+32], m.arena[1656016:1656016+32])
+	m.squareMulMulScale(n, m.arena[1304784:1304784+32], m.arena[1254576:1254576+32], m.arena[1304784:1304784+32])
 	// d.res2.proj_bn/var.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[1656016:]), m.arena[1605840:1605840+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1304784:]), m.arena[1254608:1254608+n*6272])
 	// d.res2.proj_bn/sq.3: Add N×32×14×14, fused with d.res2.proj_bn/normalized.1 (ChannelMul), d.res2.proj_bn/sq.1 (Mul), d.res2.proj_bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[1405072:1405072+n*6272], m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[1605808:]), m.arena[1605840:1605840+n*6272], m.arena[1555632:1555632+n*6272])
+	m.channelMulMulScaleAdd2(n, m.arena[1053840:1053840+n*6272], m.arena[1053840:1053840+n*6272], (*[32]float32)(m.arena[1254576:]), m.arena[1254608:1254608+n*6272], m.arena[1204400:1204400+n*6272])
 	// d.res2.proj_bn/centered.1: ChannelSum 32
-	m.channelSum3(n, m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[1555632:]))
+	m.channelSum3(n, m.arena[1053840:1053840+n*6272], (*[32]float32)(m.arena[1204400:]))
 	// d.res2.proj_bn/neg_mean.1: Scale 32
-	m.scale(n, m.arena[1555632:1555632+32], m.arena[1555632:1555632+32])
+	m.scale(n, m.arena[1204400:1204400+32], m.arena[1204400:1204400+32])
 	// d.res2.proj_bn/mean.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[1555632:]), m.arena[1555664:1555664+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1204400:]), m.arena[1204432:1204432+n*6272])
 	// d.res2.proj_bn/mean.2: Add N×32×14×14
-	m.add(n, m.arena[1405072:1405072+n*6272], m.arena[1555664:1555664+n*6272], m.arena[1405072:1405072+n*6272])
+	m.add(n, m.arena[1053840:1053840+n*6272], m.arena[1204432:1204432+n*6272], m.arena[1053840:1053840+n*6272])
 	// d.res2.proj.1: Conv2DTranspose N×16×28×28
-	m.conv2DTranspose5(n, m.arena[1405072:1405072+n*6272], m.res2ProjWeight[:], m.arena[1555632:1555632+n*12544])
+	m.conv2DTranspose5(n, m.arena[1053840:1053840+n*6272], m.res2ProjWeight[:], m.arena[1204400:1204400+n*12544])
 	// d.res2.proj.2: Conv2DFilterGrad 32×16×1×1
-	m.conv2DFilterGrad5(n, m.arena[1103952:1103952+n*12544], m.arena[1405072:1405072+n*6272], m.res2ProjWeightGrad[:])
+	m.conv2DFilterGrad5(n, m.arena[602176:602176+n*12544], m.arena[1053840:1053840+n*6272], m.res2ProjWeightGrad[:])
 	// d.res2.bn2/scaled.1: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[2283536:2283536+n*6272], m.arena[1405072:1405072+n*6272], &m.res2Bn2Weight)
+	m.channelMul10(n, m.arena[1756688:1756688+n*6272], m.arena[1053840:1053840+n*6272], &m.res2Bn2Weight)
 	// d.res2.bn2/scaled.2: Mul N×32×14×14
-	m.mul(n, m.arena[2283536:2283536+n*6272], m.arena[1505456:1505456+n*6272], m.arena[2283536:2283536+n*6272])
+	m.mul(n, m.arena[1756688:1756688+n*6272], m.arena[1154224:1154224+n*6272], m.arena[1756688:1756688+n*6272])
 	// d.res2.bn2/scaled.3: ChannelSum 32
-	m.channelSum3(n, m.arena[2283536:2283536+n*6272], &m.res2Bn2WeightGrad)
+	m.channelSum3(n, m.arena[1756688:1756688+n*6272], &m.res2Bn2WeightGrad)
 	// d.res2.bn2/normalized.2: Mul N×32×14×14
-	m.mul(n, m.arena[1405072:1405072+n*6272], m.arena[1455248:1455248+n*6272], m.arena[1505456:1505456+n*6272])
+	m.mul(n, m.arena[1053840:1053840+n*6272], m.arena[1104016:1104016+n*6272], m.arena[1154224:1154224+n*6272])
 	// d.res2.bn2/normalized.3: ChannelSum 32
-	m.channelSum3(n, m.arena[1505456:1505456+n*6272], (*[32]float32)(m.arena[1655984:]))
+	m.channelSum3(n, m.arena[1154224:1154224+n*6272], (*[32]float32)(m.arena[1304752:]))
 	// d.res2.bn2/inv_std.4: Scale 32, fused with d.res2.bn2/inv_std.1 (Square), d.res2.bn2/inv_std.2 (Mul), d.res2.bn2/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[1655984:1655984+32], m.arena[1505424:1505424+32], m.arena[1655984:1655984+32])
+	m.squareMulMulScale(n, m.arena[1304752:1304752+32], m.arena[1154192:1154192+32], m.arena[1304752:1304752+32])
 	// d.res2.bn2/var.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[1655984:]), m.arena[1505456:1505456+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1304752:]), m.arena[1154224:1154224+n*6272])
 	// d.res2.bn2/sq.3: Add N×32×14×14, fused with d.res2.bn2/normalized.1 (ChannelMul), d.res2.bn2/sq.1 (Mul), d.res2.bn2/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[1405072:1405072+n*6272], m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[1505424:]), m.arena[1505456:1505456+n*6272], m.arena[1455248:1455248+n*6272])
+	m.channelMulMulScaleAdd2(n, m.arena[1053840:1053840+n*6272], m.arena[1053840:1053840+n*6272], (*[32]float32)(m.arena[1154192:]), m.arena[1154224:1154224+n*6272], m.arena[1104016:1104016+n*6272])
 	// d.res2.bn2/centered.1: ChannelSum 32
-	m.channelSum3(n, m.arena[1405072:1405072+n*6272], (*[32]float32)(m.arena[1455248:]))
+	m.channelSum3(n, m.arena[1053840:1053840+n*6272], (*[32]float32)(m.arena[1104016:]))
 	// d.res2.bn2/neg_mean.1: Scale 32
-	m.scale(n, m.arena[1455248:1455248+32], m.arena[1455248:1455248+32])
+	m.scale(n, m.arena[1104016:1104016+32], m.arena[1104016:1104016+32])
 	// d.res2.bn2/mean.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[1455248:]), m.arena[1455280:1455280+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1104016:]), m.arena[1104048:1104048+n*6272])
 	// d.res2.bn2/mean.2: Add N×32×14×14
-	m.add(n, m.arena[1405072:1405072+n*6272], m.arena[1455280:1455280+n*6272], m.arena[1405072:1405072+n*6272])
+	m.add(n, m.arena[1053840:1053840+n*6272], m.arena[1104048:1104048+n*6272], m.arena[1053840:1053840+n*6272])
 	// d.res2.conv2.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose4(n, m.arena[1405072:1405072+n*6272], m.res2Conv2Weight[:], m.arena[1455248:1455248+n*6272])
+	m.conv2DTranspose4(n, m.arena[1053840:1053840+n*6272], m.res2Conv2Weight[:], m.arena[1104016:1104016+n*6272])
 	// d.res2.conv2.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad4(n, m.arena[1204304:1204304+n*6272], m.arena[1405072:1405072+n*6272], m.res2Conv2WeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[903248:903248+n*6272], m.arena[1053840:1053840+n*6272], m.res2Conv2WeightGrad[:])
 	// d.res2.relu1.1: ReluGrad N×32×14×14
-	m.reluGrad(n, m.arena[1354896:1354896+n*6272], m.arena[1455248:1455248+n*6272], m.arena[1354896:1354896+n*6272])
+	m.reluGrad(n, m.arena[903248:903248+n*6272], m.arena[1104016:1104016+n*6272], m.arena[903248:903248+n*6272])
 	// d.res2.bn1/shifted.1: ChannelSum 32
-	m.channelSum3(n, m.arena[1354896:1354896+n*6272], &m.res2Bn1BiasGrad)
+	m.channelSum3(n, m.arena[903248:903248+n*6272], &m.res2Bn1BiasGrad)
 	// d.res2.bn1/scaled.1: ChannelMul N×32×14×14
-	m.channelMul10(n, m.arena[1354896:1354896+n*6272], m.arena[1204304:1204304+n*6272], &m.res2Bn1Weight)
+	m.channelMul10(n, m.arena[903248:903248+n*6272], m.arena[1053840:1053840+n*6272], &m.res2Bn1Weight)
 	// d.res2.bn1/scaled.2: Mul N×32×14×14
-	m.mul(n, m.arena[1354896:1354896+n*6272], m.arena[1304720:1304720+n*6272], m.arena[1354896:1354896+n*6272])
+	m.mul(n, m.arena[903248:903248+n*6272], m.arena[1003664:1003664+n*6272], m.arena[903248:903248+n*6272])
 	// d.res2.bn1/scaled.3: ChannelSum 32
-	m.channelSum3(n, m.arena[1354896:1354896+n*6272], &m.res2Bn1WeightGrad)
+	m.channelSum3(n, m.arena[903248:903248+n*6272], &m.res2Bn1WeightGrad)
 	// d.res2.bn1/normalized.2: Mul N×32×14×14
-	m.mul(n, m.arena[1204304:1204304+n*6272], m.arena[1254512:1254512+n*6272], m.arena[1304720:1304720+n*6272])
+	m.mul(n, m.arena[1053840:1053840+n*6272], m.arena[953456:953456+n*6272], m.arena[903248:903248+n*6272])
 	// d.res2.bn1/normalized.3: ChannelSum 32
-	m.channelSum3(n, m.arena[1304720:1304720+n*6272], (*[32]float32)(m.arena[1354896:]))
+	m.channelSum3(n, m.arena[903248:903248+n*6272], (*[32]float32)(m.arena[1003664:]))
 	// d.res2.bn1/inv_std.4: Scale 32, fused with d.res2.bn1/inv_std.1 (Square), d.res2.bn1/inv_std.2 (Mul), d.res2.bn1/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[1354896:1354896+32], m.arena[1304688:1304688+32], m.arena[1354896:1354896+32])
+	m.squareMulMulScale(n, m.arena[1003664:1003664+32], m.arena[1003632:1003632+32], m.arena[1003664:1003664+32])
 	// d.res2.bn1/var.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[1354896:]), m.arena[1304720:1304720+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[1003664:]), m.arena[903248:903248+n*6272])
 	// d.res2.bn1/sq.3: Add N×32×14×14, fused with d.res2.bn1/normalized.1 (ChannelMul), d.res2.bn1/sq.1 (Mul), d.res2.bn1/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[1204304:1204304+n*6272], m.arena[1204304:1204304+n*6272], (*[32]float32)(m.arena[1304688:]), m.arena[1304720:1304720+n*6272], m.arena[1254512:1254512+n*6272])
+	m.channelMulMulScaleAdd2(n, m.arena[1053840:1053840+n*6272], m.arena[1053840:1053840+n*6272], (*[32]float32)(m.arena[1003632:]), m.arena[903248:903248+n*6272], m.arena[953456:953456+n*6272])
 	// d.res2.bn1/centered.1: ChannelSum 32
-	m.channelSum3(n, m.arena[1204304:1204304+n*6272], (*[32]float32)(m.arena[1254512:]))
+	m.channelSum3(n, m.arena[1053840:1053840+n*6272], (*[32]float32)(m.arena[903248:]))
 	// d.res2.bn1/neg_mean.1: Scale 32
-	m.scale(n, m.arena[1254512:1254512+32], m.arena[1254512:1254512+32])
+	m.scale(n, m.arena[903248:903248+32], m.arena[903248:903248+32])
 	// d.res2.bn1/mean.1: ChannelBroadcast N×32×14×14
-	m.channelBroadcast2(n, (*[32]float32)(m.arena[1254512:]), m.arena[1254544:1254544+n*6272])
+	m.channelBroadcast2(n, (*[32]float32)(m.arena[903248:]), m.arena[953456:953456+n*6272])
 	// d.res2.bn1/mean.2: Add N×32×14×14
-	m.add(n, m.arena[1204304:1204304+n*6272], m.arena[1254544:1254544+n*6272], m.arena[1204304:1204304+n*6272])
+	m.add(n, m.arena[1053840:1053840+n*6272], m.arena[953456:953456+n*6272], m.arena[1053840:1053840+n*6272])
 	// d.res2.conv1.1: Conv2DTranspose N×16×28×28
-	m.conv2DTranspose6(n, m.arena[1204304:1204304+n*6272], m.res2Conv1Weight[:], m.arena[1254512:1254512+n*12544])
+	m.conv2DTranspose6(n, m.arena[1053840:1053840+n*6272], m.res2Conv1Weight[:], m.arena[953456:953456+n*12544])
 	// d.res2.conv1.2: Conv2DFilterGrad 32×16×3×3
-	m.conv2DFilterGrad6(n, m.arena[1103952:1103952+n*12544], m.arena[1204304:1204304+n*6272], m.res2Conv1WeightGrad[:])
+	m.conv2DFilterGrad6(n, m.arena[602176:602176+n*12544], m.arena[1053840:1053840+n*6272], m.res2Conv1WeightGrad[:])
 	// d.res1.relu.1: ReluGrad N×16×28×28, fused with d.res2.conv1.3 (Add)
-	m.addReluGrad(n, m.arena[1555632:1555632+n*12544], m.arena[1555632:1555632+n*12544], m.arena[1254512:1254512+n*12544], m.arena[802880:802880+n*12544])
+	m.addReluGrad(n, m.arena[1204400:1204400+n*12544], m.arena[1204400:1204400+n*12544], m.arena[953456:953456+n*12544], m.arena[602176:602176+n*12544])
 	// d.res1.bn2/shifted.1: ChannelSum 16
-	m.channelSum4(n, m.arena[1555632:1555632+n*12544], &m.res1Bn2BiasGrad)
+	m.channelSum4(n, m.arena[1204400:1204400+n*12544], &m.res1Bn2BiasGrad)
 	// d.res1.bn2/scaled.1: ChannelMul N×16×28×28
-	m.channelMul9(n, m.arena[1555632:1555632+n*12544], m.arena[802880:802880+n*12544], &m.res1Bn2Weight)
+	m.channelMul9(n, m.arena[1204400:1204400+n*12544], m.arena[602176:602176+n*12544], &m.res1Bn2Weight)
 	// d.res1.bn2/scaled.2: Mul N×16×28×28
-	m.mul(n, m.arena[1555632:1555632+n*12544], m.arena[1003600:1003600+n*12544], m.arena[1003600:1003600+n*12544])
+	m.mul(n, m.arena[1204400:1204400+n*12544], m.arena[802896:802896+n*12544], m.arena[802896:802896+n*12544])
 	// d.res1.bn2/scaled.3: ChannelSum 16
-	m.channelSum4(n, m.arena[1003600:1003600+n*12544], &m.res1Bn2WeightGrad)
+	m.channelSum4(n, m.arena[802896:802896+n*12544], &m.res1Bn2WeightGrad)
 	// d.res1.bn2/normalized.2: Mul N×16×28×28
-	m.mul(n, m.arena[802880:802880+n*12544], m.arena[903232:903232+n*12544], m.arena[1003600:1003600+n*12544])
+	m.mul(n, m.arena[602176:602176+n*12544], m.arena[702528:702528+n*12544], m.arena[802896:802896+n*12544])
 	// d.res1.bn2/normalized.3: ChannelSum 16
-	m.channelSum4(n, m.arena[1003600:1003600+n*12544], (*[16]float32)(m.arena[100368:]))
+	m.channelSum4(n, m.arena[802896:802896+n*12544], (*[16]float32)(m.arena[100368:]))
 	// d.res1.bn2/inv_std.4: Scale 16, fused with d.res1.bn2/inv_std.1 (Square), d.res1.bn2/inv_std.2 (Mul), d.res1.bn2/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[100368:100368+16], m.arena[1003584:1003584+16], m.arena[100368:100368+16])
+	m.squareMulMulScale(n, m.arena[100368:100368+16], m.arena[802880:802880+16], m.arena[100368:100368+16])
 	// d.res1.bn2/var.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[1003600:1003600+n*12544])
+	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[802896:802896+n*12544])
 	// d.res1.bn2/sq.3: Add N×16×28×28, fused with d.res1.bn2/normalized.1 (ChannelMul), d.res1.bn2/sq.1 (Mul), d.res1.bn2/sq.2 (Scale)
-	m.channelMulMulScaleAdd3(n, m.arena[802880:802880+n*12544], m.arena[802880:802880+n*12544], (*[16]float32)(m.arena[1003584:]), m.arena[1003600:1003600+n*12544], m.arena[903232:903232+n*12544])
+	m.channelMulMulScaleAdd3(n, m.arena[602176:602176+n*12544], m.arena[602176:602176+n*12544], (*[16]float32)(m.arena[802880:]), m.arena[802896:802896+n*12544], m.arena[702528:702528+n*12544])
 	// d.res1.bn2/centered.1: ChannelSum 16
-	m.channelSum4(n, m.arena[802880:802880+n*12544], (*[16]float32)(m.arena[100368:]))
+	m.channelSum4(n, m.arena[602176:602176+n*12544], (*[16]float32)(m.arena[100368:]))
 	// d.res1.bn2/neg_mean.1: Scale 16
 	m.scale(n, m.arena[100368:100368+16], m.arena[100368:100368+16])
 	// d.res1.bn2/mean.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[903232:903232+n*12544])
+	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[702528:702528+n*12544])
 	// d.res1.bn2/mean.2: Add N×16×28×28
-	m.add(n, m.arena[802880:802880+n*12544], m.arena[903232:903232+n*12544], m.arena[802880:802880+n*12544])
+	m.add(n, m.arena[602176:602176+n*12544], m.arena[702528:702528+n*12544], m.arena[602176:602176+n*12544])
 	// d.res1.conv2.1: Conv2DTranspose N×16×28×28
-	m.conv2DTranspose7(n, m.arena[802880:802880+n*12544], m.res1Conv2Weight[:], m.arena[903232:903232+n*12544])
+	m.conv2DTranspose7(n, m.arena[602176:602176+n*12544], m.res1Conv2Weight[:], m.arena[702528:702528+n*12544])
 	// d.res1.conv2.2: Conv2DFilterGrad 16×16×3×3
-	m.conv2DFilterGrad7(n, m.arena[401456:401456+n*12544], m.arena[802880:802880+n*12544], m.res1Conv2WeightGrad[:])
+	m.conv2DFilterGrad7(n, m.arena[301104:301104+n*12544], m.arena[602176:602176+n*12544], m.res1Conv2WeightGrad[:])
 	// d.res1.relu1.1: ReluGrad N×16×28×28
-	m.reluGrad(n, m.arena[702528:702528+n*12544], m.arena[903232:903232+n*12544], m.arena[702528:702528+n*12544])
+	m.reluGrad(n, m.arena[301104:301104+n*12544], m.arena[702528:702528+n*12544], m.arena[301104:301104+n*12544])
 	// d.res1.bn1/shifted.1: ChannelSum 16
-	m.channelSum4(n, m.arena[702528:702528+n*12544], &m.res1Bn1BiasGrad)
+	m.channelSum4(n, m.arena[301104:301104+n*12544], &m.res1Bn1BiasGrad)
 	// d.res1.bn1/scaled.1: ChannelMul N×16×28×28
-	m.channelMul9(n, m.arena[702528:702528+n*12544], m.arena[401456:401456+n*12544], &m.res1Bn1Weight)
+	m.channelMul9(n, m.arena[301104:301104+n*12544], m.arena[602176:602176+n*12544], &m.res1Bn1Weight)
 	// d.res1.bn1/scaled.2: Mul N×16×28×28
-	m.mul(n, m.arena[702528:702528+n*12544], m.arena[602176:602176+n*12544], m.arena[702528:702528+n*12544])
+	m.mul(n, m.arena[301104:301104+n*12544], m.arena[501824:501824+n*12544], m.arena[301104:301104+n*12544])
 	// d.res1.bn1/scaled.3: ChannelSum 16
-	m.channelSum4(n, m.arena[702528:702528+n*12544], &m.res1Bn1WeightGrad)
+	m.channelSum4(n, m.arena[301104:301104+n*12544], &m.res1Bn1WeightGrad)
 	// d.res1.bn1/normalized.2: Mul N×16×28×28
-	m.mul(n, m.arena[401456:401456+n*12544], m.arena[501808:501808+n*12544], m.arena[602176:602176+n*12544])
+	m.mul(n, m.arena[602176:602176+n*12544], m.arena[401456:401456+n*12544], m.arena[301104:301104+n*12544])
 	// d.res1.bn1/normalized.3: ChannelSum 16
-	m.channelSum4(n, m.arena[602176:602176+n*12544], (*[16]float32)(m.arena[100368:]))
+	m.channelSum4(n, m.arena[301104:301104+n*12544], (*[16]float32)(m.arena[100368:]))
 	// d.res1.bn1/inv_std.4: Scale 16, fused with d.res1.bn1/inv_std.1 (Square), d.res1.bn1/inv_std.2 (Mul), d.res1.bn1/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[100368:100368+16], m.arena[602160:602160+16], m.arena[100368:100368+16])
+	m.squareMulMulScale(n, m.arena[100368:100368+16], m.arena[501808:501808+16], m.arena[100368:100368+16])
 	// d.res1.bn1/var.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[602176:602176+n*12544])
+	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[301104:301104+n*12544])
 	// d.res1.bn1/sq.3: Add N×16×28×28, fused with d.res1.bn1/normalized.1 (ChannelMul), d.res1.bn1/sq.1 (Mul), d.res1.bn1/sq.2 (Scale)
-	m.channelMulMulScaleAdd3(n, m.arena[401456:401456+n*12544], m.arena[401456:401456+n*12544], (*[16]float32)(m.arena[602160:]), m.arena[602176:602176+n*12544], m.arena[501808:501808+n*12544])
+	m.channelMulMulScaleAdd3(n, m.arena[602176:602176+n*12544], m.arena[602176:602176+n*12544], (*[16]float32)(m.arena[501808:]), m.arena[301104:301104+n*12544], m.arena[401456:401456+n*12544])
 	// d.res1.bn1/centered.1: ChannelSum 16
-	m.channelSum4(n, m.arena[401456:401456+n*12544], (*[16]float32)(m.arena[100368:]))
+	m.channelSum4(n, m.arena[602176:602176+n*12544], (*[16]float32)(m.arena[100368:]))
 	// d.res1.bn1/neg_mean.1: Scale 16
 	m.scale(n, m.arena[100368:100368+16], m.arena[100368:100368+16])
 	// d.res1.bn1/mean.1: ChannelBroadcast N×16×28×28
-	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[501808:501808+n*12544])
+	m.channelBroadcast3(n, (*[16]float32)(m.arena[100368:]), m.arena[301104:301104+n*12544])
 	// d.res1.bn1/mean.2: Add N×16×28×28
-	m.add(n, m.arena[401456:401456+n*12544], m.arena[501808:501808+n*12544], m.arena[401456:401456+n*12544])
+	m.add(n, m.arena[602176:602176+n*12544], m.arena[301104:301104+n*12544], m.arena[602176:602176+n*12544])
 	// d.res1.conv1.1: Conv2DTranspose N×16×28×28
-	m.conv2DTranspose7(n, m.arena[401456:401456+n*12544], m.res1Conv1Weight[:], m.arena[501808:501808+n*12544])
+	m.conv2DTranspose7(n, m.arena[602176:602176+n*12544], m.res1Conv1Weight[:], m.arena[301104:301104+n*12544])
 	// d.res1.conv1.2: Conv2DFilterGrad 16×16×3×3
-	m.conv2DFilterGrad7(n, m.arena[:n*12544], m.arena[401456:401456+n*12544], m.res1Conv1WeightGrad[:])
+	m.conv2DFilterGrad7(n, m.arena[:n*12544], m.arena[602176:602176+n*12544], m.res1Conv1WeightGrad[:])
 	// d.stem_relu.1: ReluGrad N×16×28×28, fused with d.res1.conv1.3 (Add)
-	m.addReluGrad(n, m.arena[1555632:1555632+n*12544], m.arena[1555632:1555632+n*12544], m.arena[501808:501808+n*12544], m.arena[301104:301104+n*12544])
+	m.addReluGrad(n, m.arena[1204400:1204400+n*12544], m.arena[1204400:1204400+n*12544], m.arena[301104:301104+n*12544], m.arena[:n*12544])
 	// d.stem_bn/shifted.1: ChannelSum 16
-	m.channelSum4(n, m.arena[1555632:1555632+n*12544], &m.stemBnBiasGrad)
+	m.channelSum4(n, m.arena[1204400:1204400+n*12544], &m.stemBnBiasGrad)
 	// d.stem_bn/scaled.1: ChannelMul N×16×28×28
-	m.channelMul9(n, m.arena[1555632:1555632+n*12544], m.arena[:n*12544], &m.stemBnWeight)
+	m.channelMul9(n, m.arena[1204400:1204400+n*12544], m.arena[:n*12544], &m.stemBnWeight)
 	// d.stem_bn/scaled.2: Mul N×16×28×28
-	m.mul(n, m.arena[1555632:1555632+n*12544], m.arena[200752:200752+n*12544], m.arena[1555632:1555632+n*12544])
+	m.mul(n, m.arena[1204400:1204400+n*12544], m.arena[200752:200752+n*12544], m.arena[1204400:1204400+n*12544])
 	// d.stem_bn/scaled.3: ChannelSum 16
-	m.channelSum4(n, m.arena[1555632:1555632+n*12544], &m.stemBnWeightGrad)
+	m.channelSum4(n, m.arena[1204400:1204400+n*12544], &m.stemBnWeightGrad)
 	// d.stem_bn/normalized.2: Mul N×16×28×28
 	m.mul(n, m.arena[:n*12544], m.arena[100384:100384+n*12544], m.arena[200752:200752+n*12544])
 	// d.stem_bn/normalized.3: ChannelSum 16
@@ -798,10 +780,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.stem.1: Conv2DFilterGrad 16×1×3×3
 	m.conv2DFilterGrad8(n, image, m.arena[:n*12544], m.stemWeightGrad[:])
 	m.derived = false
-	copy(m.res2Bn2BiasGrad[:], m.arena[1254480:1254480+32])
-	copy(m.res2ProjBnBiasGrad[:], m.arena[1254480:1254480+32])
-	copy(m.res4Bn2BiasGrad[:], m.arena[2132752:2132752+64])
-	copy(m.res4ProjBnBiasGrad[:], m.arena[2132752:2132752+64])
+	copy(m.res2Bn2BiasGrad[:], m.arena[953424:953424+32])
+	copy(m.res2ProjBnBiasGrad[:], m.arena[953424:953424+32])
+	copy(m.res4Bn2BiasGrad[:], m.arena[1630992:1630992+64])
+	copy(m.res4ProjBnBiasGrad[:], m.arena[1630992:1630992+64])
 	loss := m.arena[100352]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err

@@ -39,6 +39,13 @@ type Model struct {
 	outWeight  [153664]float32 // out.weight 784×196, weight
 	outBias    [784]float32    // out.bias 784, weight
 
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	codeWeightPacked rt.PackedB // code.weightᵀ, packed for the products by it
+	outWeightPacked  rt.PackedB // out.weightᵀ, packed for the products by it
+	derived          bool
+
 	codeWeightGrad [153664]float32 // gradient of code.weight
 	codeBiasGrad   [196]float32    // gradient of code.bias
 	outWeightGrad  [153664]float32 // gradient of out.weight
@@ -133,6 +140,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.outBias[:], "zeros", 0, 0, 0.0, seed, "out.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -141,7 +149,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

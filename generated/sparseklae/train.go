@@ -70,6 +70,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	m.channelSum2(n, m.arena[100352:100352+n*196], &m.codeBiasGrad)
 	// d.code.1: MatMul 196×784
 	rt.GemmP(m.pool, true, false, 196, 784, n, 1, m.arena[100352:100352+n*196], 196, image, 784, 0, m.codeWeightGrad[:], 784)
+	m.derived = false
 	loss := m.arena[125440]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err

@@ -92,36 +92,6 @@ func (m *Model) scaleAdd(n int, y []float32, x1 []float32, x2 []float32) {
 	}
 }
 
-// biasAdd2 computes BiasAdd N×128, for enc1/bias, dec1/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[128]float32) {
-	for o := range n {
-		xr := (*[128]float32)(x[o*128:])
-		yr := (*[128]float32)(y[o*128:])
-		for c := range 128 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// relu computes Relu N×128, for enc1/relu, code/relu, dec1/relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
-// biasAdd3 computes BiasAdd N×32, for code/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
-	for o := range n {
-		xr := (*[32]float32)(x[o*32:])
-		yr := (*[32]float32)(y[o*32:])
-		for c := range 32 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
 // broadcast computes Broadcast N×32, for d.sparsity/mean.1.
 func (m *Model) broadcast(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*32))

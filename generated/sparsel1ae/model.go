@@ -14,7 +14,7 @@ const MaxBatch = 64
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 139296
+const arenaSize = 120864
 
 //go:embed graph.json
 var graphJSON string
@@ -42,6 +42,15 @@ type Model struct {
 	dec1Bias   [128]float32    // dec1.bias 128, weight
 	outWeight  [100352]float32 // out.weight 784×128, weight
 	outBias    [784]float32    // out.bias 784, weight
+
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	enc1WeightPacked rt.PackedB // enc1.weightᵀ, packed for the products by it
+	codeWeightPacked rt.PackedB // code.weightᵀ, packed for the products by it
+	dec1WeightPacked rt.PackedB // dec1.weightᵀ, packed for the products by it
+	outWeightPacked  rt.PackedB // out.weightᵀ, packed for the products by it
+	derived          bool
 
 	enc1WeightGrad [100352]float32 // gradient of enc1.weight
 	enc1BiasGrad   [128]float32    // gradient of enc1.bias
@@ -153,6 +162,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.outBias[:], "zeros", 0, 0, 0.0, seed, "out.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -161,7 +171,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

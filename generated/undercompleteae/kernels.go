@@ -63,36 +63,6 @@ func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
 	y[0] = float32(s / float64(n*784))
 }
 
-// biasAdd2 computes BiasAdd N×128, for enc1/bias, dec1/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[128]float32) {
-	for o := range n {
-		xr := (*[128]float32)(x[o*128:])
-		yr := (*[128]float32)(y[o*128:])
-		for c := range 128 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// relu computes Relu N×128, for enc1/relu, code/relu, dec1/relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
-// biasAdd3 computes BiasAdd N×32, for code/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
-	for o := range n {
-		xr := (*[32]float32)(x[o*32:])
-		yr := (*[32]float32)(y[o*32:])
-		for c := range 32 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
 // lossGrad computes LossGrad N×784, for d.loss.1.
 func (m *Model) lossGrad(n int, p []float32, t []float32, dl []float32, gr []float32) {
 	t = t[:len(p)]

@@ -31,34 +31,28 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	}
 	// enc1: MatMul N×128
 	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.enc1Weight[:], 784, 0, m.arena[100352:100352+n*128], 128)
-	// enc1/bias: BiasAdd N×128
-	m.biasAdd2(n, m.arena[100352:100352+n*128], m.arena[100352:100352+n*128], &m.enc1Bias)
-	// enc1/relu: Relu N×128
-	m.relu(n, m.arena[100352:100352+n*128], m.arena[108544:108544+n*128])
+	// enc1/relu: Relu N×128, fused with enc1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[100352:100352+n*128], m.arena[100352:100352+n*128], &m.enc1Bias)
 	// code: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 128, 1, m.arena[108544:108544+n*128], 128, m.codeWeight[:], 128, 0, m.arena[133120:133120+n*32], 32)
-	// code/bias: BiasAdd N×32
-	m.biasAdd3(n, m.arena[133120:133120+n*32], m.arena[133120:133120+n*32], &m.codeBias)
-	// code/relu: Relu N×32
-	m.relu(n, m.arena[133120:133120+n*32], m.arena[135168:135168+n*32])
+	rt.GemmP(m.pool, false, true, n, 32, 128, 1, m.arena[100352:100352+n*128], 128, m.codeWeight[:], 128, 0, m.arena[116736:116736+n*32], 32)
+	// code/relu: Relu N×32, fused with code/bias (BiasAdd)
+	m.biasAddRelu2(n, m.arena[116736:116736+n*32], m.arena[116736:116736+n*32], &m.codeBias)
 	// dec1: MatMul N×128
-	rt.GemmP(m.pool, false, true, n, 128, 32, 1, m.arena[135168:135168+n*32], 32, m.dec1Weight[:], 32, 0, m.arena[116736:116736+n*128], 128)
-	// dec1/bias: BiasAdd N×128
-	m.biasAdd2(n, m.arena[116736:116736+n*128], m.arena[116736:116736+n*128], &m.dec1Bias)
-	// dec1/relu: Relu N×128
-	m.relu(n, m.arena[116736:116736+n*128], m.arena[124928:124928+n*128])
+	rt.GemmP(m.pool, false, true, n, 128, 32, 1, m.arena[116736:116736+n*32], 32, m.dec1Weight[:], 32, 0, m.arena[108544:108544+n*128], 128)
+	// dec1/relu: Relu N×128, fused with dec1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[108544:108544+n*128], m.arena[108544:108544+n*128], &m.dec1Bias)
 	// out: MatMul N×784
-	rt.GemmP(m.pool, false, true, n, 784, 128, 1, m.arena[124928:124928+n*128], 128, m.outWeight[:], 128, 0, m.arena[:n*784], 784)
+	rt.GemmP(m.pool, false, true, n, 784, 128, 1, m.arena[108544:108544+n*128], 128, m.outWeight[:], 128, 0, m.arena[:n*784], 784)
 	// out/bias: BiasAdd N×784
 	m.biasAdd(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// out/sigmoid: Sigmoid N×784
 	m.sigmoid(n, m.arena[:n*784], m.arena[:n*784])
 	// loss: BCELoss scalar
-	m.bCELoss(n, m.arena[:n*784], image, m.arena[137216:137216+1])
+	m.bCELoss(n, m.arena[:n*784], image, m.arena[118784:118784+1])
 	// d.loss: Fill scalar
-	m.arena[137232] = 1.0
+	m.arena[118800] = 1.0
 	// d.loss.1: LossGrad of BCELoss N×784
-	m.lossGrad(n, m.arena[:n*784], image, m.arena[137232:137232+1], m.arena[50176:50176+n*784])
+	m.lossGrad(n, m.arena[:n*784], image, m.arena[118800:118800+1], m.arena[50176:50176+n*784])
 	// d.out/sigmoid.1: SigmoidGrad N×784
 	m.sigmoidGrad(n, m.arena[:n*784], m.arena[50176:50176+n*784], m.arena[:n*784])
 	// d.out/bias.1: ChannelSum 784
@@ -66,30 +60,31 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// d.out.1: MatMul N×128
 	rt.GemmP(m.pool, false, false, n, 128, 784, 1, m.arena[:n*784], 784, m.outWeight[:], 128, 0, m.arena[50176:50176+n*128], 128)
 	// d.out.2: MatMul 784×128
-	rt.GemmP(m.pool, true, false, 784, 128, n, 1, m.arena[:n*784], 784, m.arena[124928:124928+n*128], 128, 0, m.outWeightGrad[:], 128)
+	rt.GemmP(m.pool, true, false, 784, 128, n, 1, m.arena[:n*784], 784, m.arena[108544:108544+n*128], 128, 0, m.outWeightGrad[:], 128)
 	// d.dec1/relu.1: ReluGrad N×128
-	m.reluGrad(n, m.arena[116736:116736+n*128], m.arena[50176:50176+n*128], m.arena[116736:116736+n*128])
+	m.reluGrad(n, m.arena[108544:108544+n*128], m.arena[50176:50176+n*128], m.arena[108544:108544+n*128])
 	// d.dec1/bias.1: ChannelSum 128
-	m.channelSum2(n, m.arena[116736:116736+n*128], &m.dec1BiasGrad)
+	m.channelSum2(n, m.arena[108544:108544+n*128], &m.dec1BiasGrad)
 	// d.dec1.1: MatMul N×32
-	rt.GemmP(m.pool, false, false, n, 32, 128, 1, m.arena[116736:116736+n*128], 128, m.dec1Weight[:], 32, 0, m.arena[124928:124928+n*32], 32)
+	rt.GemmP(m.pool, false, false, n, 32, 128, 1, m.arena[108544:108544+n*128], 128, m.dec1Weight[:], 32, 0, m.arena[:n*32], 32)
 	// d.dec1.2: MatMul 128×32
-	rt.GemmP(m.pool, true, false, 128, 32, n, 1, m.arena[116736:116736+n*128], 128, m.arena[135168:135168+n*32], 32, 0, m.dec1WeightGrad[:], 32)
+	rt.GemmP(m.pool, true, false, 128, 32, n, 1, m.arena[108544:108544+n*128], 128, m.arena[116736:116736+n*32], 32, 0, m.dec1WeightGrad[:], 32)
 	// d.code/relu.1: ReluGrad N×32
-	m.reluGrad(n, m.arena[133120:133120+n*32], m.arena[124928:124928+n*32], m.arena[133120:133120+n*32])
+	m.reluGrad(n, m.arena[116736:116736+n*32], m.arena[:n*32], m.arena[116736:116736+n*32])
 	// d.code/bias.1: ChannelSum 32
-	m.channelSum3(n, m.arena[133120:133120+n*32], &m.codeBiasGrad)
+	m.channelSum3(n, m.arena[116736:116736+n*32], &m.codeBiasGrad)
 	// d.code.1: MatMul N×128
-	rt.GemmP(m.pool, false, false, n, 128, 32, 1, m.arena[133120:133120+n*32], 32, m.codeWeight[:], 128, 0, m.arena[:n*128], 128)
+	rt.GemmP(m.pool, false, false, n, 128, 32, 1, m.arena[116736:116736+n*32], 32, m.codeWeight[:], 128, 0, m.arena[:n*128], 128)
 	// d.code.2: MatMul 32×128
-	rt.GemmP(m.pool, true, false, 32, 128, n, 1, m.arena[133120:133120+n*32], 32, m.arena[108544:108544+n*128], 128, 0, m.codeWeightGrad[:], 128)
+	rt.GemmP(m.pool, true, false, 32, 128, n, 1, m.arena[116736:116736+n*32], 32, m.arena[100352:100352+n*128], 128, 0, m.codeWeightGrad[:], 128)
 	// d.enc1/relu.1: ReluGrad N×128
 	m.reluGrad(n, m.arena[100352:100352+n*128], m.arena[:n*128], m.arena[100352:100352+n*128])
 	// d.enc1/bias.1: ChannelSum 128
 	m.channelSum2(n, m.arena[100352:100352+n*128], &m.enc1BiasGrad)
 	// d.enc1.1: MatMul 128×784
 	rt.GemmP(m.pool, true, false, 128, 784, n, 1, m.arena[100352:100352+n*128], 128, image, 784, 0, m.enc1WeightGrad[:], 784)
-	loss := m.arena[137216]
+	m.derived = false
+	loss := m.arena[118784]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

@@ -97,25 +97,6 @@ func (m *Model) scaleScaleAdd(n int, y []float32, x1 []float32, x2 []float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×512, for enc/bias, dec/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[512]float32) {
-	for o := range n {
-		xr := (*[512]float32)(x[o*512:])
-		yr := (*[512]float32)(y[o*512:])
-		for c := range 512 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// relu computes Relu N×512, for enc/relu, dec/relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
 // scaleExp computes Scale+Exp N×2, for z/std.
 func (m *Model) scaleExp(n int, y []float32, x1 []float32) {
 	x1 = x1[:len(y)]

@@ -14,7 +14,7 @@ const MaxBatch = 64
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 232352
+const arenaSize = 166816
 
 //go:embed graph.json
 var graphJSON string
@@ -44,6 +44,16 @@ type Model struct {
 	decBias       [512]float32    // dec.bias 512, weight
 	outWeight     [401408]float32 // out.weight 784×512, weight
 	outBias       [784]float32    // out.bias 784, weight
+
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	encWeightPacked     rt.PackedB // enc.weightᵀ, packed for the products by it
+	zMeanWeightPacked   rt.PackedB // z_mean.weightᵀ, packed for the products by it
+	decWeightPacked     rt.PackedB // dec.weightᵀ, packed for the products by it
+	outWeightPacked     rt.PackedB // out.weightᵀ, packed for the products by it
+	zLogVarWeightPacked rt.PackedB // z_log_var.weightᵀ, packed for the products by it
+	derived             bool
 
 	encWeightGrad     [401408]float32 // gradient of enc.weight
 	encBiasGrad       [512]float32    // gradient of enc.bias
@@ -163,6 +173,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.outBias[:], "zeros", 0, 0, 0.0, seed, "out.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -171,7 +182,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

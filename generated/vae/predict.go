@@ -28,20 +28,23 @@ func (m *Model) Predict(n int, image []float32, recon []float32, zMean []float32
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// enc: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 784, 1, image, 784, m.encWeight[:], 784, 0, m.arena[:n*512], 512)
+	rt.GemmPackedP(m.pool, false, n, 1, image, 784, &m.encWeightPacked, 0, m.arena[:n*512], 512)
 	// enc/relu: Relu N×512, fused with enc/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*512], m.arena[:n*512], &m.encBias)
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 512, 1, m.arena[:n*512], 512, m.zMeanWeight[:], 512, 0, m.arena[32768:32768+n*2], 2)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*512], 512, &m.zMeanWeightPacked, 0, m.arena[32768:32768+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
 	m.biasAdd(n, m.arena[32768:32768+n*2], zMean, &m.zMeanBias)
 	// dec: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 2, 1, zMean, 2, m.decWeight[:], 2, 0, m.arena[50176:50176+n*512], 512)
+	rt.GemmPackedP(m.pool, false, n, 1, zMean, 2, &m.decWeightPacked, 0, m.arena[50176:50176+n*512], 512)
 	// dec/relu: Relu N×512, fused with dec/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[50176:50176+n*512], m.arena[50176:50176+n*512], &m.decBias)
 	// out: MatMul N×784
-	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[50176:50176+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[50176:50176+n*512], 512, &m.outWeightPacked, 0, m.arena[:n*784], 784)
 	// out/bias: BiasAdd N×784
 	m.biasAdd2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// out/sigmoid: Sigmoid N×784
@@ -65,24 +68,27 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return 0, err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// enc: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 784, 1, image, 784, m.encWeight[:], 784, 0, m.arena[:n*512], 512)
+	rt.GemmPackedP(m.pool, false, n, 1, image, 784, &m.encWeightPacked, 0, m.arena[:n*512], 512)
 	// enc/relu: Relu N×512, fused with enc/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*512], m.arena[:n*512], &m.encBias)
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 512, 1, m.arena[:n*512], 512, m.zMeanWeight[:], 512, 0, m.arena[82944:82944+n*2], 2)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*512], 512, &m.zMeanWeightPacked, 0, m.arena[82944:82944+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
 	m.biasAdd(n, m.arena[82944:82944+n*2], m.arena[82944:82944+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 512, 1, m.arena[:n*512], 512, m.zLogVarWeight[:], 512, 0, m.arena[83072:83072+n*2], 2)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*512], 512, &m.zLogVarWeightPacked, 0, m.arena[83072:83072+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
 	m.biasAdd(n, m.arena[83072:83072+n*2], m.arena[83072:83072+n*2], &m.zLogVarBias)
 	// dec: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 2, 1, m.arena[82944:82944+n*2], 2, m.decWeight[:], 2, 0, m.arena[50176:50176+n*512], 512)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[82944:82944+n*2], 2, &m.decWeightPacked, 0, m.arena[50176:50176+n*512], 512)
 	// dec/relu: Relu N×512, fused with dec/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[50176:50176+n*512], m.arena[50176:50176+n*512], &m.decBias)
 	// out: MatMul N×784
-	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[50176:50176+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[50176:50176+n*512], 512, &m.outWeightPacked, 0, m.arena[:n*784], 784)
 	// out/bias: BiasAdd N×784
 	m.biasAdd2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// out/sigmoid: Sigmoid N×784
@@ -97,4 +103,20 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 	m.scaleScaleAdd(n, m.arena[50176:50176+1], m.arena[50176:50176+1], m.arena[50192:50192+1])
 	loss := m.arena[50176]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// enc.weightᵀ, packed for the products by it
+	m.encWeightPacked.Pack(true, 784, 512, m.encWeight[:], 784)
+	// z_mean.weightᵀ, packed for the products by it
+	m.zMeanWeightPacked.Pack(true, 512, 2, m.zMeanWeight[:], 512)
+	// dec.weightᵀ, packed for the products by it
+	m.decWeightPacked.Pack(true, 2, 512, m.decWeight[:], 2)
+	// out.weightᵀ, packed for the products by it
+	m.outWeightPacked.Pack(true, 512, 784, m.outWeight[:], 512)
+	// z_log_var.weightᵀ, packed for the products by it
+	m.zLogVarWeightPacked.Pack(true, 512, 2, m.zLogVarWeight[:], 512)
+	m.derived = true
 }

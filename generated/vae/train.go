@@ -31,56 +31,52 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	}
 	// enc: MatMul N×512
 	rt.GemmP(m.pool, false, true, n, 512, 784, 1, image, 784, m.encWeight[:], 784, 0, m.arena[100352:100352+n*512], 512)
-	// enc/bias: BiasAdd N×512
-	m.biasAdd3(n, m.arena[100352:100352+n*512], m.arena[100352:100352+n*512], &m.encBias)
-	// enc/relu: Relu N×512
-	m.relu(n, m.arena[100352:100352+n*512], m.arena[133120:133120+n*512])
+	// enc/relu: Relu N×512, fused with enc/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[100352:100352+n*512], m.arena[100352:100352+n*512], &m.encBias)
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 512, 1, m.arena[133120:133120+n*512], 512, m.zMeanWeight[:], 512, 0, m.arena[231424:231424+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 512, 1, m.arena[100352:100352+n*512], 512, m.zMeanWeight[:], 512, 0, m.arena[165888:165888+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd(n, m.arena[231424:231424+n*2], m.arena[231424:231424+n*2], &m.zMeanBias)
+	m.biasAdd(n, m.arena[165888:165888+n*2], m.arena[165888:165888+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 512, 1, m.arena[133120:133120+n*512], 512, m.zLogVarWeight[:], 512, 0, m.arena[50176:50176+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 512, 1, m.arena[100352:100352+n*512], 512, m.zLogVarWeight[:], 512, 0, m.arena[50176:50176+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
 	m.biasAdd(n, m.arena[50176:50176+n*2], m.arena[50176:50176+n*2], &m.zLogVarBias)
 	// z/std: Exp N×2, fused with z/half_logvar (Scale)
-	m.scaleExp(n, m.arena[231552:231552+n*2], m.arena[50176:50176+n*2])
+	m.scaleExp(n, m.arena[166016:166016+n*2], m.arena[50176:50176+n*2])
 	// z/eps: RandomNormal N×2
-	m.randomNormal(n, m.arena[231680:231680+n*2])
+	m.randomNormal(n, m.arena[166144:166144+n*2])
 	// z/z: Add N×2, fused with z/scaled_eps (Mul)
-	m.mulAdd(n, m.arena[231808:231808+n*2], m.arena[231552:231552+n*2], m.arena[231680:231680+n*2], m.arena[231424:231424+n*2])
+	m.mulAdd(n, m.arena[166272:166272+n*2], m.arena[166016:166016+n*2], m.arena[166144:166144+n*2], m.arena[165888:165888+n*2])
 	// dec: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 2, 1, m.arena[231808:231808+n*2], 2, m.decWeight[:], 2, 0, m.arena[165888:165888+n*512], 512)
-	// dec/bias: BiasAdd N×512
-	m.biasAdd3(n, m.arena[165888:165888+n*512], m.arena[165888:165888+n*512], &m.decBias)
-	// dec/relu: Relu N×512
-	m.relu(n, m.arena[165888:165888+n*512], m.arena[198656:198656+n*512])
+	rt.GemmP(m.pool, false, true, n, 512, 2, 1, m.arena[166272:166272+n*2], 2, m.decWeight[:], 2, 0, m.arena[133120:133120+n*512], 512)
+	// dec/relu: Relu N×512, fused with dec/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[133120:133120+n*512], m.arena[133120:133120+n*512], &m.decBias)
 	// out: MatMul N×784
-	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[198656:198656+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
+	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[133120:133120+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
 	// out/bias: BiasAdd N×784
 	m.biasAdd2(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// out/sigmoid: Sigmoid N×784
 	m.sigmoid(n, m.arena[:n*784], m.arena[:n*784])
 	// recon_loss: BCELoss scalar
-	m.bCELoss(n, m.arena[:n*784], image, m.arena[232320:232320+1])
+	m.bCELoss(n, m.arena[:n*784], image, m.arena[166784:166784+1])
 	// kl/var: Exp N×2
-	m.exp(n, m.arena[50176:50176+n*2], m.arena[231936:231936+n*2])
+	m.exp(n, m.arena[50176:50176+n*2], m.arena[166400:166400+n*2])
 	// kl/minus_var: Sub N×2, fused with kl/mu_sq (Square), kl/one_plus_logvar (AddScalar), kl/minus_mu_sq (Sub)
-	m.squareAddScalarSubSub(n, m.arena[50176:50176+n*2], m.arena[231424:231424+n*2], m.arena[50176:50176+n*2], m.arena[231936:231936+n*2])
+	m.squareAddScalarSubSub(n, m.arena[50176:50176+n*2], m.arena[165888:165888+n*2], m.arena[50176:50176+n*2], m.arena[166400:166400+n*2])
 	// kl/mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[50176:50176+n*2], m.arena[232064:232064+1])
+	m.reduceMean(n, m.arena[50176:50176+n*2], m.arena[166528:166528+1])
 	// kl/total: Add scalar, fused with recon_loss/weighted (Scale), kl (Scale)
-	m.scaleScaleAdd(n, m.arena[232320:232320+1], m.arena[232320:232320+1], m.arena[232064:232064+1])
+	m.scaleScaleAdd(n, m.arena[166784:166784+1], m.arena[166784:166784+1], m.arena[166528:166528+1])
 	// d.kl.1: Fill scalar
-	m.arena[232192] = -1.0
+	m.arena[166656] = -1.0
 	// d.kl/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[232192:232192+1], m.arena[232064:232064+n*2])
+	m.broadcast(n, m.arena[166656:166656+1], m.arena[166528:166528+n*2])
 	// d.kl/minus_var.1: Scale N×2
-	m.scale(n, m.arena[232064:232064+n*2], m.arena[232192:232192+n*2])
+	m.scale(n, m.arena[166528:166528+n*2], m.arena[166656:166656+n*2])
 	// d.recon_loss/weighted.1: Fill scalar
-	m.arena[232336] = 784.0
+	m.arena[166800] = 784.0
 	// d.recon_loss.1: LossGrad of BCELoss N×784
-	m.lossGrad(n, m.arena[:n*784], image, m.arena[232336:232336+1], m.arena[50176:50176+n*784])
+	m.lossGrad(n, m.arena[:n*784], image, m.arena[166800:166800+1], m.arena[50176:50176+n*784])
 	// d.out/sigmoid.1: SigmoidGrad N×784
 	m.sigmoidGrad(n, m.arena[:n*784], m.arena[50176:50176+n*784], m.arena[:n*784])
 	// d.out/bias.1: ChannelSum 784
@@ -88,31 +84,31 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// d.out.1: MatMul N×512
 	rt.GemmP(m.pool, false, false, n, 512, 784, 1, m.arena[:n*784], 784, m.outWeight[:], 512, 0, m.arena[50176:50176+n*512], 512)
 	// d.out.2: MatMul 784×512
-	rt.GemmP(m.pool, true, false, 784, 512, n, 1, m.arena[:n*784], 784, m.arena[198656:198656+n*512], 512, 0, m.outWeightGrad[:], 512)
+	rt.GemmP(m.pool, true, false, 784, 512, n, 1, m.arena[:n*784], 784, m.arena[133120:133120+n*512], 512, 0, m.outWeightGrad[:], 512)
 	// d.dec/relu.1: ReluGrad N×512
-	m.reluGrad(n, m.arena[165888:165888+n*512], m.arena[50176:50176+n*512], m.arena[165888:165888+n*512])
+	m.reluGrad(n, m.arena[133120:133120+n*512], m.arena[50176:50176+n*512], m.arena[133120:133120+n*512])
 	// d.dec/bias.1: ChannelSum 512
-	m.channelSum2(n, m.arena[165888:165888+n*512], &m.decBiasGrad)
+	m.channelSum2(n, m.arena[133120:133120+n*512], &m.decBiasGrad)
 	// d.dec.1: MatMul N×2
-	rt.GemmP(m.pool, false, false, n, 2, 512, 1, m.arena[165888:165888+n*512], 512, m.decWeight[:], 2, 0, m.arena[198656:198656+n*2], 2)
+	rt.GemmP(m.pool, false, false, n, 2, 512, 1, m.arena[133120:133120+n*512], 512, m.decWeight[:], 2, 0, m.arena[:n*2], 2)
 	// d.dec.2: MatMul 512×2
-	rt.GemmP(m.pool, true, false, 512, 2, n, 1, m.arena[165888:165888+n*512], 512, m.arena[231808:231808+n*2], 2, 0, m.decWeightGrad[:], 2)
+	rt.GemmP(m.pool, true, false, 512, 2, n, 1, m.arena[133120:133120+n*512], 512, m.arena[166272:166272+n*2], 2, 0, m.decWeightGrad[:], 2)
 	// d.z/z.1: Add N×2, fused with d.kl/mu_sq.1 (Mul), d.kl/mu_sq.2 (Scale)
-	m.mulScaleAdd(n, m.arena[231424:231424+n*2], m.arena[232192:232192+n*2], m.arena[231424:231424+n*2], m.arena[198656:198656+n*2])
+	m.mulScaleAdd(n, m.arena[165888:165888+n*2], m.arena[166656:166656+n*2], m.arena[165888:165888+n*2], m.arena[:n*2])
 	// d.z/half_logvar.2: Add N×2, fused with d.kl/var.1 (Mul), d.kl/var.2 (Add), d.z/scaled_eps.1 (Mul), d.z/std.1 (Mul), d.z/half_logvar.1 (Scale)
-	m.mulAddMulMulScaleAdd(n, m.arena[232192:232192+n*2], m.arena[232192:232192+n*2], m.arena[231936:231936+n*2], m.arena[232064:232064+n*2], m.arena[198656:198656+n*2], m.arena[231680:231680+n*2], m.arena[231552:231552+n*2])
+	m.mulAddMulMulScaleAdd(n, m.arena[166656:166656+n*2], m.arena[166656:166656+n*2], m.arena[166400:166400+n*2], m.arena[166528:166528+n*2], m.arena[:n*2], m.arena[166144:166144+n*2], m.arena[166016:166016+n*2])
 	// d.z_log_var/bias.1: ChannelSum 2
-	m.channelSum3(n, m.arena[232192:232192+n*2], &m.zLogVarBiasGrad)
+	m.channelSum3(n, m.arena[166656:166656+n*2], &m.zLogVarBiasGrad)
 	// d.z_log_var.1: MatMul N×512
-	rt.GemmP(m.pool, false, false, n, 512, 2, 1, m.arena[232192:232192+n*2], 2, m.zLogVarWeight[:], 512, 0, m.arena[:n*512], 512)
+	rt.GemmP(m.pool, false, false, n, 512, 2, 1, m.arena[166656:166656+n*2], 2, m.zLogVarWeight[:], 512, 0, m.arena[:n*512], 512)
 	// d.z_log_var.2: MatMul 2×512
-	rt.GemmP(m.pool, true, false, 2, 512, n, 1, m.arena[232192:232192+n*2], 2, m.arena[133120:133120+n*512], 512, 0, m.zLogVarWeightGrad[:], 512)
+	rt.GemmP(m.pool, true, false, 2, 512, n, 1, m.arena[166656:166656+n*2], 2, m.arena[100352:100352+n*512], 512, 0, m.zLogVarWeightGrad[:], 512)
 	// d.z_mean/bias.1: ChannelSum 2
-	m.channelSum3(n, m.arena[231424:231424+n*2], &m.zMeanBiasGrad)
+	m.channelSum3(n, m.arena[165888:165888+n*2], &m.zMeanBiasGrad)
 	// d.z_mean.1: MatMul N×512
-	rt.GemmP(m.pool, false, false, n, 512, 2, 1, m.arena[231424:231424+n*2], 2, m.zMeanWeight[:], 512, 1, m.arena[:n*512], 512)
+	rt.GemmP(m.pool, false, false, n, 512, 2, 1, m.arena[165888:165888+n*2], 2, m.zMeanWeight[:], 512, 1, m.arena[:n*512], 512)
 	// d.z_mean.2: MatMul 2×512
-	rt.GemmP(m.pool, true, false, 2, 512, n, 1, m.arena[231424:231424+n*2], 2, m.arena[133120:133120+n*512], 512, 0, m.zMeanWeightGrad[:], 512)
+	rt.GemmP(m.pool, true, false, 2, 512, n, 1, m.arena[165888:165888+n*2], 2, m.arena[100352:100352+n*512], 512, 0, m.zMeanWeightGrad[:], 512)
 	// d.z_mean.3: Add N×512: written in place by its SliceGrads, no code
 	// d.enc/relu.1: ReluGrad N×512
 	m.reluGrad(n, m.arena[100352:100352+n*512], m.arena[:n*512], m.arena[100352:100352+n*512])
@@ -120,7 +116,8 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	m.channelSum2(n, m.arena[100352:100352+n*512], &m.encBiasGrad)
 	// d.enc.1: MatMul 512×784
 	rt.GemmP(m.pool, true, false, 512, 784, n, 1, m.arena[100352:100352+n*512], 512, image, 784, 0, m.encWeightGrad[:], 784)
-	loss := m.arena[232320]
+	m.derived = false
+	loss := m.arena[166784]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

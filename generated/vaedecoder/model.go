@@ -37,6 +37,13 @@ type Model struct {
 	outWeight [401408]float32 // out.weight 784×512, weight
 	outBias   [784]float32    // out.bias 784, weight
 
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	decWeightPacked rt.PackedB // dec.weightᵀ, packed for the products by it
+	outWeightPacked rt.PackedB // out.weightᵀ, packed for the products by it
+	derived         bool
+
 	// pool runs the matrix products (nil after Close: the calling goroutine alone).
 	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.
@@ -101,6 +108,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.outBias[:], "zeros", 0, 0, 0.0, seed, "out.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	return nil
 }
@@ -108,6 +116,11 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }

@@ -24,15 +24,28 @@ func (m *Model) Predict(n int, z []float32, image []float32) error {
 	if err := rt.CheckFinite(method, "z", z); err != nil {
 		return err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// dec: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 2, 1, z, 2, m.decWeight[:], 2, 0, m.arena[50176:50176+n*512], 512)
+	rt.GemmPackedP(m.pool, false, n, 1, z, 2, &m.decWeightPacked, 0, m.arena[50176:50176+n*512], 512)
 	// dec/relu: Relu N×512, fused with dec/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[50176:50176+n*512], m.arena[50176:50176+n*512], &m.decBias)
 	// out: MatMul N×784
-	rt.GemmP(m.pool, false, true, n, 784, 512, 1, m.arena[50176:50176+n*512], 512, m.outWeight[:], 512, 0, m.arena[:n*784], 784)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[50176:50176+n*512], 512, &m.outWeightPacked, 0, m.arena[:n*784], 784)
 	// out/bias: BiasAdd N×784
 	m.biasAdd(n, m.arena[:n*784], m.arena[:n*784], &m.outBias)
 	// out/sigmoid: Sigmoid N×784
 	m.sigmoid(n, m.arena[:n*784], image)
 	return nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// dec.weightᵀ, packed for the products by it
+	m.decWeightPacked.Pack(true, 2, 512, m.decWeight[:], 2)
+	// out.weightᵀ, packed for the products by it
+	m.outWeightPacked.Pack(true, 512, 784, m.outWeight[:], 512)
+	m.derived = true
 }

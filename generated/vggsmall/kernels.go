@@ -7,96 +7,36 @@ import (
 	"math"
 )
 
-// conv2D computes Conv2D N×32×28×28, for block1.conv1.
-func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:277364])
+// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×32×28×28, for block1.conv1/relu.
+func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:302452], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAddRelu computes BiasAdd+Relu N×32×28×28, for block1.conv1/relu, block1.conv2/relu.
-func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[32]float32) {
-	for o := range n {
-		yr := (*[25088]float32)(y[o*25088:])
-		x1r := (*[25088]float32)(x1[o*25088:])
-		for c := range 32 {
-			v1c := v1[c]
-			yc := (*[784]float32)(yr[c*784:])
-			x1c := (*[784]float32)(x1r[c*784:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×14×14, for block1.pool.
+func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:151040], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}})
 }
 
-// conv2D2 computes Conv2D N×32×28×28, for block1.conv2.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:125952])
+// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×64×14×14, for block2.conv1/relu.
+func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:238336], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// maxPool2D computes MaxPool2D N×32×14×14, for block1.pool.
-func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 32 {
-		xp := (*[784]float32)(x[pl*784:])
-		yp := (*[196]float32)(y[pl*196:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
-			}
-		}
-	}
+// conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×64×7×7, for block2.pool.
+func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 7×7
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:184576], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 64, H: 14, W: 14, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}})
 }
 
-// conv2D3 computes Conv2D N×64×14×14, for block2.conv1.
-func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:225792])
-}
-
-// biasAddRelu2 computes BiasAdd+Relu N×64×14×14, for block2.conv1/relu, block2.conv2/relu.
-func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[64]float32) {
-	for o := range n {
-		yr := (*[12544]float32)(y[o*12544:])
-		x1r := (*[12544]float32)(x1[o*12544:])
-		for c := range 64 {
-			v1c := v1[c]
-			yc := (*[196]float32)(yr[c*196:])
-			x1c := (*[196]float32)(x1r[c*196:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// conv2D4 computes Conv2D N×64×14×14, for block2.conv2.
-func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×14×14: 14×14 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:172032])
-}
-
-// maxPool2D2 computes MaxPool2D N×64×7×7, for block2.pool.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
-	for pl := range n * 64 {
-		xp := (*[196]float32)(x[pl*196:])
-		yp := (*[49]float32)(y[pl*49:])
-		for p := range 7 {
-			for q := range 7 {
-				k := p*28 + q*2
-				yp[p*7+q] = max(xp[k], xp[k+1], xp[k+14], xp[k+15])
-			}
-		}
-	}
-}
-
-// biasAddRelu3 computes BiasAdd+Relu N×128, for fc1/relu.
-func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[128]float32) {
+// biasAddRelu computes BiasAdd+Relu N×128, for fc1/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[128]float32) {
 	for o := range n {
 		yr := (*[128]float32)(y[o*128:])
 		x1r := (*[128]float32)(x1[o*128:])
@@ -161,53 +101,44 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// biasAdd2 computes BiasAdd N×32×28×28, for block1.conv1/bias, block1.conv2/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[32]float32) {
-	for o := range n {
-		xr := (*[25088]float32)(x[o*25088:])
-		yr := (*[25088]float32)(y[o*25088:])
-		for c := range 32 {
-			vc := v[c]
-			xc := (*[784]float32)(xr[c*784:])
-			yc := (*[784]float32)(yr[c*784:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+// conv2DBiasAddRelu3 computes Conv2D+BiasAdd+Relu N×32×28×28, for block1.conv2/relu.
+func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:151040], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
+// maxPool2D computes MaxPool2D N×32×14×14, for block1.pool.
+func (m *Model) maxPool2D(n int, x []float32, y []float32) {
+	for pl := range n * 32 {
+		xp := (*[784]float32)(x[pl*784:])
+		yp := (*[196]float32)(y[pl*196:])
+		for p := range 14 {
+			for q := range 14 {
+				k := p*56 + q*2
+				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
 			}
 		}
 	}
 }
 
-// relu computes Relu N×32×28×28, for block1.conv1/relu, block1.conv2/relu and 2 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
+// conv2DBiasAddRelu4 computes Conv2D+BiasAdd+Relu N×64×14×14, for block2.conv2/relu.
+func (m *Model) conv2DBiasAddRelu4(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×14×14: 14×14 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:184576], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAdd3 computes BiasAdd N×64×14×14, for block2.conv1/bias, block2.conv2/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[64]float32) {
-	for o := range n {
-		xr := (*[12544]float32)(x[o*12544:])
-		yr := (*[12544]float32)(y[o*12544:])
-		for c := range 64 {
-			vc := v[c]
-			xc := (*[196]float32)(xr[c*196:])
-			yc := (*[196]float32)(yr[c*196:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+// maxPool2D2 computes MaxPool2D N×64×7×7, for block2.pool.
+func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
+	for pl := range n * 64 {
+		xp := (*[196]float32)(x[pl*196:])
+		yp := (*[49]float32)(y[pl*49:])
+		for p := range 7 {
+			for q := range 7 {
+				k := p*28 + q*2
+				yp[p*7+q] = max(xp[k], xp[k+1], xp[k+14], xp[k+15])
 			}
-		}
-	}
-}
-
-// biasAdd4 computes BiasAdd N×128, for fc1/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[128]float32) {
-	for o := range n {
-		xr := (*[128]float32)(x[o*128:])
-		yr := (*[128]float32)(y[o*128:])
-		for c := range 128 {
-			yr[c] = xr[c] + v[c]
 		}
 	}
 }
@@ -224,15 +155,12 @@ func (m *Model) dropoutMask(n int, y []float32) {
 	}
 }
 
-// reluMul computes Relu+Mul N×128, for drop/apply.
-func (m *Model) reluMul(n int, y []float32, x1 []float32, x2 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		t1 := max(a1, 0)
-		y[i] = t1 * a2
+// mul computes Mul N×128, for drop/apply.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
 	}
 }
 

@@ -24,37 +24,28 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
-	// block1.conv1: Conv2D N×32×28×28
-	m.conv2D(n, image, m.block1Conv1Weight[:], m.arena[:n*25088])
-	// block1.conv1/relu: Relu N×32×28×28, fused with block1.conv1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.block1Conv1Bias)
-	// block1.conv2: Conv2D N×32×28×28
-	m.conv2D2(n, m.arena[:n*25088], m.block1Conv2Weight[:], m.arena[200704:200704+n*25088])
-	// block1.conv2/relu: Relu N×32×28×28, fused with block1.conv2/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[200704:200704+n*25088], m.arena[200704:200704+n*25088], &m.block1Conv2Bias)
-	// block1.pool: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[200704:200704+n*25088], m.arena[100352:100352+n*6272])
-	// block2.conv1: Conv2D N×64×14×14
-	m.conv2D3(n, m.arena[100352:100352+n*6272], m.block2Conv1Weight[:], m.arena[:n*12544])
-	// block2.conv1/relu: Relu N×64×14×14, fused with block2.conv1/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*12544], m.arena[:n*12544], &m.block2Conv1Bias)
-	// block2.conv2: Conv2D N×64×14×14
-	m.conv2D4(n, m.arena[:n*12544], m.block2Conv2Weight[:], m.arena[100352:100352+n*12544])
-	// block2.conv2/relu: Relu N×64×14×14, fused with block2.conv2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[100352:100352+n*12544], m.arena[100352:100352+n*12544], &m.block2Conv2Bias)
-	// block2.pool: MaxPool2D N×64×7×7
-	m.maxPool2D2(n, m.arena[100352:100352+n*12544], m.arena[:n*3136])
+	if !m.derived {
+		m.deriveParams()
+	}
+	// block1.conv1/relu: Relu N×32×28×28, fused with block1.conv1 (Conv2D), block1.conv1/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.block1Conv1Weight[:], &m.block1Conv1Bias, m.arena[:n*25088])
+	// block1.pool: MaxPool2D N×32×14×14, fused with block1.conv2 (Conv2D), block1.conv2/bias (BiasAdd), block1.conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, m.arena[:n*25088], m.block1Conv2Weight[:], &m.block1Conv2Bias, m.arena[200704:200704+n*6272])
+	// block2.conv1/relu: Relu N×64×14×14, fused with block2.conv1 (Conv2D), block2.conv1/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[200704:200704+n*6272], m.block2Conv1Weight[:], &m.block2Conv1Bias, m.arena[:n*12544])
+	// block2.pool: MaxPool2D N×64×7×7, fused with block2.conv2 (Conv2D), block2.conv2/bias (BiasAdd), block2.conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*12544], m.block2Conv2Weight[:], &m.block2Conv2Bias, m.arena[100352:100352+n*3136])
 	// flat: Reshape N×3136: a view, no code
 	// fc1: MatMul N×128
-	rt.GemmP(m.pool, false, true, n, 128, 3136, 1, m.arena[:n*3136], 3136, m.fc1Weight[:], 3136, 0, m.arena[25088:25088+n*128], 128)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[100352:100352+n*3136], 3136, &m.fc1WeightPacked, 0, m.arena[:n*128], 128)
 	// fc1/relu: Relu N×128, fused with fc1/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[25088:25088+n*128], m.arena[25088:25088+n*128], &m.fc1Bias)
+	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.fc1Bias)
 	// fc2: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[25088:25088+n*128], 128, m.fc2Weight[:], 128, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*128], 128, &m.fc2WeightPacked, 0, m.arena[1024:1024+n*10], 10)
 	// fc2/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fc2Bias)
+	m.biasAdd(n, m.arena[1024:1024+n*10], m.arena[1024:1024+n*10], &m.fc2Bias)
 	// probs: Softmax N×10
-	m.softmax(n, m.arena[:n*10], probs)
+	m.softmax(n, m.arena[1024:1024+n*10], probs)
 	return nil
 }
 
@@ -81,37 +72,38 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	if err := rt.CheckLabels(method, "label", label, 10); err != nil {
 		return 0, err
 	}
-	// block1.conv1: Conv2D N×32×28×28
-	m.conv2D(n, image, m.block1Conv1Weight[:], m.arena[:n*25088])
-	// block1.conv1/relu: Relu N×32×28×28, fused with block1.conv1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*25088], m.arena[:n*25088], &m.block1Conv1Bias)
-	// block1.conv2: Conv2D N×32×28×28
-	m.conv2D2(n, m.arena[:n*25088], m.block1Conv2Weight[:], m.arena[200704:200704+n*25088])
-	// block1.conv2/relu: Relu N×32×28×28, fused with block1.conv2/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[200704:200704+n*25088], m.arena[200704:200704+n*25088], &m.block1Conv2Bias)
-	// block1.pool: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[200704:200704+n*25088], m.arena[100352:100352+n*6272])
-	// block2.conv1: Conv2D N×64×14×14
-	m.conv2D3(n, m.arena[100352:100352+n*6272], m.block2Conv1Weight[:], m.arena[:n*12544])
-	// block2.conv1/relu: Relu N×64×14×14, fused with block2.conv1/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*12544], m.arena[:n*12544], &m.block2Conv1Bias)
-	// block2.conv2: Conv2D N×64×14×14
-	m.conv2D4(n, m.arena[:n*12544], m.block2Conv2Weight[:], m.arena[100352:100352+n*12544])
-	// block2.conv2/relu: Relu N×64×14×14, fused with block2.conv2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[100352:100352+n*12544], m.arena[100352:100352+n*12544], &m.block2Conv2Bias)
-	// block2.pool: MaxPool2D N×64×7×7
-	m.maxPool2D2(n, m.arena[100352:100352+n*12544], m.arena[:n*3136])
+	if !m.derived {
+		m.deriveParams()
+	}
+	// block1.conv1/relu: Relu N×32×28×28, fused with block1.conv1 (Conv2D), block1.conv1/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.block1Conv1Weight[:], &m.block1Conv1Bias, m.arena[:n*25088])
+	// block1.pool: MaxPool2D N×32×14×14, fused with block1.conv2 (Conv2D), block1.conv2/bias (BiasAdd), block1.conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, m.arena[:n*25088], m.block1Conv2Weight[:], &m.block1Conv2Bias, m.arena[200704:200704+n*6272])
+	// block2.conv1/relu: Relu N×64×14×14, fused with block2.conv1 (Conv2D), block2.conv1/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[200704:200704+n*6272], m.block2Conv1Weight[:], &m.block2Conv1Bias, m.arena[:n*12544])
+	// block2.pool: MaxPool2D N×64×7×7, fused with block2.conv2 (Conv2D), block2.conv2/bias (BiasAdd), block2.conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*12544], m.block2Conv2Weight[:], &m.block2Conv2Bias, m.arena[100352:100352+n*3136])
 	// flat: Reshape N×3136: a view, no code
 	// fc1: MatMul N×128
-	rt.GemmP(m.pool, false, true, n, 128, 3136, 1, m.arena[:n*3136], 3136, m.fc1Weight[:], 3136, 0, m.arena[25088:25088+n*128], 128)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[100352:100352+n*3136], 3136, &m.fc1WeightPacked, 0, m.arena[:n*128], 128)
 	// fc1/relu: Relu N×128, fused with fc1/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[25088:25088+n*128], m.arena[25088:25088+n*128], &m.fc1Bias)
+	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.fc1Bias)
 	// fc2: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[25088:25088+n*128], 128, m.fc2Weight[:], 128, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*128], 128, &m.fc2WeightPacked, 0, m.arena[1024:1024+n*10], 10)
 	// fc2/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fc2Bias)
+	m.biasAdd(n, m.arena[1024:1024+n*10], m.arena[1024:1024+n*10], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[80:80+1])
-	loss := m.arena[80]
+	m.sparseSoftmaxCELoss(n, m.arena[1024:1024+n*10], label, m.arena[:1])
+	loss := m.arena[0]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// fc1.weightᵀ, packed for the products by it
+	m.fc1WeightPacked.Pack(true, 3136, 128, m.fc1Weight[:], 3136)
+	// fc2.weightᵀ, packed for the products by it
+	m.fc2WeightPacked.Pack(true, 128, 10, m.fc2Weight[:], 128)
+	m.derived = true
 }

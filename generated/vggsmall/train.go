@@ -36,103 +36,88 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			Msg:    "is nil",
 		}
 	}
-	// block1.conv1: Conv2D N×32×28×28
-	m.conv2D(n, image, m.block1Conv1Weight[:], m.arena[:n*25088])
-	// block1.conv1/bias: BiasAdd N×32×28×28
-	m.biasAdd2(n, m.arena[:n*25088], m.arena[:n*25088], &m.block1Conv1Bias)
-	// block1.conv1/relu: Relu N×32×28×28
-	m.relu(n, m.arena[:n*25088], m.arena[200704:200704+n*25088])
-	// block1.conv2: Conv2D N×32×28×28
-	m.conv2D2(n, m.arena[200704:200704+n*25088], m.block1Conv2Weight[:], m.arena[401408:401408+n*25088])
-	// block1.conv2/bias: BiasAdd N×32×28×28
-	m.biasAdd2(n, m.arena[401408:401408+n*25088], m.arena[401408:401408+n*25088], &m.block1Conv2Bias)
-	// block1.conv2/relu: Relu N×32×28×28
-	m.relu(n, m.arena[401408:401408+n*25088], m.arena[602112:602112+n*25088])
+	// block1.conv1/relu: Relu N×32×28×28, fused with block1.conv1 (Conv2D), block1.conv1/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.block1Conv1Weight[:], &m.block1Conv1Bias, m.arena[:n*25088])
+	// block1.conv2/relu: Relu N×32×28×28, fused with block1.conv2 (Conv2D), block1.conv2/bias (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[:n*25088], m.block1Conv2Weight[:], &m.block1Conv2Bias, m.arena[200704:200704+n*25088])
 	// block1.pool: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[602112:602112+n*25088], m.arena[1304576:1304576+n*6272])
-	// block2.conv1: Conv2D N×64×14×14
-	m.conv2D3(n, m.arena[1304576:1304576+n*6272], m.block2Conv1Weight[:], m.arena[802816:802816+n*12544])
-	// block2.conv1/bias: BiasAdd N×64×14×14
-	m.biasAdd3(n, m.arena[802816:802816+n*12544], m.arena[802816:802816+n*12544], &m.block2Conv1Bias)
-	// block2.conv1/relu: Relu N×64×14×14
-	m.relu(n, m.arena[802816:802816+n*12544], m.arena[903168:903168+n*12544])
-	// block2.conv2: Conv2D N×64×14×14
-	m.conv2D4(n, m.arena[903168:903168+n*12544], m.block2Conv2Weight[:], m.arena[1003520:1003520+n*12544])
-	// block2.conv2/bias: BiasAdd N×64×14×14
-	m.biasAdd3(n, m.arena[1003520:1003520+n*12544], m.arena[1003520:1003520+n*12544], &m.block2Conv2Bias)
-	// block2.conv2/relu: Relu N×64×14×14
-	m.relu(n, m.arena[1003520:1003520+n*12544], m.arena[1103872:1103872+n*12544])
+	m.maxPool2D(n, m.arena[200704:200704+n*25088], m.arena[702464:702464+n*6272])
+	// block2.conv1/relu: Relu N×64×14×14, fused with block2.conv1 (Conv2D), block2.conv1/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[702464:702464+n*6272], m.block2Conv1Weight[:], &m.block2Conv1Bias, m.arena[401408:401408+n*12544])
+	// block2.conv2/relu: Relu N×64×14×14, fused with block2.conv2 (Conv2D), block2.conv2/bias (BiasAdd)
+	m.conv2DBiasAddRelu4(n, m.arena[401408:401408+n*12544], m.block2Conv2Weight[:], &m.block2Conv2Bias, m.arena[501760:501760+n*12544])
 	// block2.pool: MaxPool2D N×64×7×7
-	m.maxPool2D2(n, m.arena[1103872:1103872+n*12544], m.arena[1204224:1204224+n*3136])
+	m.maxPool2D2(n, m.arena[501760:501760+n*12544], m.arena[602112:602112+n*3136])
 	// flat: Reshape N×3136: a view, no code
 	// fc1: MatMul N×128
-	rt.GemmP(m.pool, false, true, n, 128, 3136, 1, m.arena[1204224:1204224+n*3136], 3136, m.fc1Weight[:], 3136, 0, m.arena[1229312:1229312+n*128], 128)
-	// fc1/bias: BiasAdd N×128
-	m.biasAdd4(n, m.arena[1229312:1229312+n*128], m.arena[1229312:1229312+n*128], &m.fc1Bias)
+	rt.GemmP(m.pool, false, true, n, 128, 3136, 1, m.arena[602112:602112+n*3136], 3136, m.fc1Weight[:], 3136, 0, m.arena[627200:627200+n*128], 128)
+	// fc1/relu: Relu N×128, fused with fc1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[627200:627200+n*128], m.arena[627200:627200+n*128], &m.fc1Bias)
 	// drop/mask: DropoutMask N×128
-	m.dropoutMask(n, m.arena[1230336:1230336+n*128])
-	// drop/apply: Mul N×128, fused with fc1/relu (Relu)
-	m.reluMul(n, m.arena[1231360:1231360+n*128], m.arena[1229312:1229312+n*128], m.arena[1230336:1230336+n*128])
+	m.dropoutMask(n, m.arena[628224:628224+n*128])
+	// drop/apply: Mul N×128
+	m.mul(n, m.arena[627200:627200+n*128], m.arena[628224:628224+n*128], m.arena[629248:629248+n*128])
 	// fc2: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[1231360:1231360+n*128], 128, m.fc2Weight[:], 128, 0, m.arena[1232384:1232384+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[629248:629248+n*128], 128, m.fc2Weight[:], 128, 0, m.arena[630272:630272+n*10], 10)
 	// fc2/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[1232384:1232384+n*10], m.arena[1232384:1232384+n*10], &m.fc2Bias)
+	m.biasAdd(n, m.arena[630272:630272+n*10], m.arena[630272:630272+n*10], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[1232384:1232384+n*10], label, m.arena[1379840:1379840+1])
+	m.sparseSoftmaxCELoss(n, m.arena[630272:630272+n*10], label, m.arena[777728:777728+1])
 	// d.loss: Fill scalar
-	m.arena[1232464] = 1.0
+	m.arena[630352] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[1232384:1232384+n*10], label, m.arena[1232464:1232464+1], m.arena[1233408:1233408+n*10])
+	m.lossGrad(n, m.arena[630272:630272+n*10], label, m.arena[630352:630352+1], m.arena[631296:631296+n*10])
 	// d.fc2/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[1233408:1233408+n*10], &m.fc2BiasGrad)
+	m.channelSum(n, m.arena[631296:631296+n*10], &m.fc2BiasGrad)
 	// d.fc2.1: MatMul N×128
-	rt.GemmP(m.pool, false, false, n, 128, 10, 1, m.arena[1233408:1233408+n*10], 10, m.fc2Weight[:], 128, 0, m.arena[1232384:1232384+n*128], 128)
+	rt.GemmP(m.pool, false, false, n, 128, 10, 1, m.arena[631296:631296+n*10], 10, m.fc2Weight[:], 128, 0, m.arena[630272:630272+n*128], 128)
 	// d.fc2.2: MatMul 10×128
-	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[1233408:1233408+n*10], 10, m.arena[1231360:1231360+n*128], 128, 0, m.fc2WeightGrad[:], 128)
+	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[631296:631296+n*10], 10, m.arena[629248:629248+n*128], 128, 0, m.fc2WeightGrad[:], 128)
 	// d.fc1/relu.1: ReluGrad N×128, fused with d.drop/apply.1 (Mul)
-	m.mulReluGrad(n, m.arena[1232384:1232384+n*128], m.arena[1232384:1232384+n*128], m.arena[1230336:1230336+n*128], m.arena[1229312:1229312+n*128])
+	m.mulReluGrad(n, m.arena[630272:630272+n*128], m.arena[630272:630272+n*128], m.arena[628224:628224+n*128], m.arena[627200:627200+n*128])
 	// d.fc1/bias.1: ChannelSum 128
-	m.channelSum2(n, m.arena[1232384:1232384+n*128], &m.fc1BiasGrad)
+	m.channelSum2(n, m.arena[630272:630272+n*128], &m.fc1BiasGrad)
 	// d.fc1.1: MatMul N×3136
-	rt.GemmP(m.pool, false, false, n, 3136, 128, 1, m.arena[1232384:1232384+n*128], 128, m.fc1Weight[:], 3136, 0, m.arena[1354752:1354752+n*3136], 3136)
+	rt.GemmP(m.pool, false, false, n, 3136, 128, 1, m.arena[630272:630272+n*128], 128, m.fc1Weight[:], 3136, 0, m.arena[752640:752640+n*3136], 3136)
 	// d.fc1.2: MatMul 128×3136
-	rt.GemmP(m.pool, true, false, 128, 3136, n, 1, m.arena[1232384:1232384+n*128], 128, m.arena[1204224:1204224+n*3136], 3136, 0, m.fc1WeightGrad[:], 3136)
+	rt.GemmP(m.pool, true, false, 128, 3136, n, 1, m.arena[630272:630272+n*128], 128, m.arena[602112:602112+n*3136], 3136, 0, m.fc1WeightGrad[:], 3136)
 	// d.flat.1: Reshape N×64×7×7: a view, no code
 	// d.block2.pool.1: MaxPool2DGrad N×64×14×14
-	m.maxPool2DGrad(n, m.arena[1103872:1103872+n*12544], m.arena[1354752:1354752+n*3136], m.arena[1204224:1204224+n*12544])
+	m.maxPool2DGrad(n, m.arena[501760:501760+n*12544], m.arena[752640:752640+n*3136], m.arena[602112:602112+n*12544])
 	// d.block2.conv2/relu.1: ReluGrad N×64×14×14
-	m.reluGrad(n, m.arena[1003520:1003520+n*12544], m.arena[1204224:1204224+n*12544], m.arena[1003520:1003520+n*12544])
+	m.reluGrad(n, m.arena[501760:501760+n*12544], m.arena[602112:602112+n*12544], m.arena[501760:501760+n*12544])
 	// d.block2.conv2/bias.1: ChannelSum 64
-	m.channelSum3(n, m.arena[1003520:1003520+n*12544], &m.block2Conv2BiasGrad)
+	m.channelSum3(n, m.arena[501760:501760+n*12544], &m.block2Conv2BiasGrad)
 	// d.block2.conv2.1: Conv2DTranspose N×64×14×14
-	m.conv2DTranspose(n, m.arena[1003520:1003520+n*12544], m.block2Conv2Weight[:], m.arena[1103872:1103872+n*12544])
+	m.conv2DTranspose(n, m.arena[501760:501760+n*12544], m.block2Conv2Weight[:], m.arena[602112:602112+n*12544])
 	// d.block2.conv2.2: Conv2DFilterGrad 64×64×3×3
-	m.conv2DFilterGrad(n, m.arena[903168:903168+n*12544], m.arena[1003520:1003520+n*12544], m.block2Conv2WeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[401408:401408+n*12544], m.arena[501760:501760+n*12544], m.block2Conv2WeightGrad[:])
 	// d.block2.conv1/relu.1: ReluGrad N×64×14×14
-	m.reluGrad(n, m.arena[802816:802816+n*12544], m.arena[1103872:1103872+n*12544], m.arena[802816:802816+n*12544])
+	m.reluGrad(n, m.arena[401408:401408+n*12544], m.arena[602112:602112+n*12544], m.arena[401408:401408+n*12544])
 	// d.block2.conv1/bias.1: ChannelSum 64
-	m.channelSum3(n, m.arena[802816:802816+n*12544], &m.block2Conv1BiasGrad)
+	m.channelSum3(n, m.arena[401408:401408+n*12544], &m.block2Conv1BiasGrad)
 	// d.block2.conv1.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose2(n, m.arena[802816:802816+n*12544], m.block2Conv1Weight[:], m.arena[1003520:1003520+n*6272])
+	m.conv2DTranspose2(n, m.arena[401408:401408+n*12544], m.block2Conv1Weight[:], m.arena[602112:602112+n*6272])
 	// d.block2.conv1.2: Conv2DFilterGrad 64×32×3×3
-	m.conv2DFilterGrad2(n, m.arena[1304576:1304576+n*6272], m.arena[802816:802816+n*12544], m.block2Conv1WeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[702464:702464+n*6272], m.arena[401408:401408+n*12544], m.block2Conv1WeightGrad[:])
 	// d.block1.pool.1: MaxPool2DGrad N×32×28×28
-	m.maxPool2DGrad2(n, m.arena[602112:602112+n*25088], m.arena[1003520:1003520+n*6272], m.arena[802816:802816+n*25088])
+	m.maxPool2DGrad2(n, m.arena[200704:200704+n*25088], m.arena[602112:602112+n*6272], m.arena[401408:401408+n*25088])
 	// d.block1.conv2/relu.1: ReluGrad N×32×28×28
-	m.reluGrad(n, m.arena[401408:401408+n*25088], m.arena[802816:802816+n*25088], m.arena[401408:401408+n*25088])
+	m.reluGrad(n, m.arena[200704:200704+n*25088], m.arena[401408:401408+n*25088], m.arena[200704:200704+n*25088])
 	// d.block1.conv2/bias.1: ChannelSum 32
-	m.channelSum4(n, m.arena[401408:401408+n*25088], &m.block1Conv2BiasGrad)
+	m.channelSum4(n, m.arena[200704:200704+n*25088], &m.block1Conv2BiasGrad)
 	// d.block1.conv2.1: Conv2DTranspose N×32×28×28
-	m.conv2DTranspose3(n, m.arena[401408:401408+n*25088], m.block1Conv2Weight[:], m.arena[602112:602112+n*25088])
+	m.conv2DTranspose3(n, m.arena[200704:200704+n*25088], m.block1Conv2Weight[:], m.arena[401408:401408+n*25088])
 	// d.block1.conv2.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad3(n, m.arena[200704:200704+n*25088], m.arena[401408:401408+n*25088], m.block1Conv2WeightGrad[:])
+	m.conv2DFilterGrad3(n, m.arena[:n*25088], m.arena[200704:200704+n*25088], m.block1Conv2WeightGrad[:])
 	// d.block1.conv1/relu.1: ReluGrad N×32×28×28
-	m.reluGrad(n, m.arena[:n*25088], m.arena[602112:602112+n*25088], m.arena[:n*25088])
+	m.reluGrad(n, m.arena[:n*25088], m.arena[401408:401408+n*25088], m.arena[:n*25088])
 	// d.block1.conv1/bias.1: ChannelSum 32
 	m.channelSum4(n, m.arena[:n*25088], &m.block1Conv1BiasGrad)
 	// d.block1.conv1.1: Conv2DFilterGrad 32×1×3×3
 	m.conv2DFilterGrad4(n, image, m.arena[:n*25088], m.block1Conv1WeightGrad[:])
-	loss := m.arena[1379840]
+	m.derived = false
+	loss := m.arena[777728]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

@@ -24,41 +24,30 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
-	// conv1: Conv2D N×32×14×14
-	m.conv2D(n, image, m.conv1Weight[:], m.arena[:n*6272])
-	// conv1/relu: Relu N×32×14×14, fused with conv1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*6272], m.arena[:n*6272], &m.conv1Bias)
-	// pool1: MaxPool2D N×32×7×7
-	m.maxPool2D(n, m.arena[:n*6272], m.arena[200704:200704+n*1568])
-	// conv2: Conv2D N×64×7×7
-	m.conv2D2(n, m.arena[200704:200704+n*1568], m.conv2Weight[:], m.arena[:n*3136])
-	// conv2/relu: Relu N×64×7×7, fused with conv2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*3136], m.arena[:n*3136], &m.conv2Bias)
-	// pool2: MaxPool2D N×64×3×3
-	m.maxPool2D2(n, m.arena[:n*3136], m.arena[100352:100352+n*576])
-	// conv3: Conv2D N×96×3×3
-	m.conv2D3(n, m.arena[100352:100352+n*576], m.conv3Weight[:], m.arena[:n*864])
-	// conv3/relu: Relu N×96×3×3, fused with conv3/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*864], m.arena[:n*864], &m.conv3Bias)
-	// conv4: Conv2D N×96×3×3
-	m.conv2D4(n, m.arena[:n*864], m.conv4Weight[:], m.arena[27648:27648+n*864])
-	// conv4/relu: Relu N×96×3×3, fused with conv4/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[27648:27648+n*864], m.arena[27648:27648+n*864], &m.conv4Bias)
-	// conv5: Conv2D N×64×3×3
-	m.conv2D5(n, m.arena[27648:27648+n*864], m.conv5Weight[:], m.arena[:n*576])
-	// conv5/relu: Relu N×64×3×3, fused with conv5/bias (BiasAdd)
-	m.biasAddRelu4(n, m.arena[:n*576], m.arena[:n*576], &m.conv5Bias)
+	if !m.derived {
+		m.deriveParams()
+	}
+	// pool1: MaxPool2D N×32×7×7, fused with conv1 (Conv2D), conv1/bias (BiasAdd), conv1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.conv1Weight[:], &m.conv1Bias, m.arena[:n*1568])
+	// pool2: MaxPool2D N×64×3×3, fused with conv2 (Conv2D), conv2/bias (BiasAdd), conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*1568], m.conv2Weight[:], &m.conv2Bias, m.arena[50176:50176+n*576])
+	// conv3/relu: Relu N×96×3×3, fused with conv3 (Conv2D), conv3/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, m.arena[50176:50176+n*576], m.conv3Weight[:], &m.conv3Bias, m.arena[:n*864])
+	// conv4/relu: Relu N×96×3×3, fused with conv4 (Conv2D), conv4/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*864], m.conv4Weight[:], &m.conv4Bias, m.arena[27648:27648+n*864])
+	// conv5/relu: Relu N×64×3×3, fused with conv5 (Conv2D), conv5/bias (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[27648:27648+n*864], m.conv5Weight[:], &m.conv5Bias, m.arena[:n*576])
 	// flat: Reshape N×576: a view, no code
 	// fc1: MatMul N×256
-	rt.GemmP(m.pool, false, true, n, 256, 576, 1, m.arena[:n*576], 576, m.fc1Weight[:], 576, 0, m.arena[18432:18432+n*256], 256)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*576], 576, &m.fc1WeightPacked, 0, m.arena[18432:18432+n*256], 256)
 	// fc1/relu: Relu N×256, fused with fc1/bias (BiasAdd)
-	m.biasAddRelu5(n, m.arena[18432:18432+n*256], m.arena[18432:18432+n*256], &m.fc1Bias)
+	m.biasAddRelu(n, m.arena[18432:18432+n*256], m.arena[18432:18432+n*256], &m.fc1Bias)
 	// fc2: MatMul N×256
-	rt.GemmP(m.pool, false, true, n, 256, 256, 1, m.arena[18432:18432+n*256], 256, m.fc2Weight[:], 256, 0, m.arena[:n*256], 256)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[18432:18432+n*256], 256, &m.fc2WeightPacked, 0, m.arena[:n*256], 256)
 	// fc2/relu: Relu N×256, fused with fc2/bias (BiasAdd)
-	m.biasAddRelu5(n, m.arena[:n*256], m.arena[:n*256], &m.fc2Bias)
+	m.biasAddRelu(n, m.arena[:n*256], m.arena[:n*256], &m.fc2Bias)
 	// fc3: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 256, 1, m.arena[:n*256], 256, m.fc3Weight[:], 256, 0, m.arena[8192:8192+n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*256], 256, &m.fc3WeightPacked, 0, m.arena[8192:8192+n*10], 10)
 	// fc3/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[8192:8192+n*10], m.arena[8192:8192+n*10], &m.fc3Bias)
 	// probs: Softmax N×10
@@ -89,45 +78,46 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	if err := rt.CheckLabels(method, "label", label, 10); err != nil {
 		return 0, err
 	}
-	// conv1: Conv2D N×32×14×14
-	m.conv2D(n, image, m.conv1Weight[:], m.arena[:n*6272])
-	// conv1/relu: Relu N×32×14×14, fused with conv1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*6272], m.arena[:n*6272], &m.conv1Bias)
-	// pool1: MaxPool2D N×32×7×7
-	m.maxPool2D(n, m.arena[:n*6272], m.arena[200704:200704+n*1568])
-	// conv2: Conv2D N×64×7×7
-	m.conv2D2(n, m.arena[200704:200704+n*1568], m.conv2Weight[:], m.arena[:n*3136])
-	// conv2/relu: Relu N×64×7×7, fused with conv2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*3136], m.arena[:n*3136], &m.conv2Bias)
-	// pool2: MaxPool2D N×64×3×3
-	m.maxPool2D2(n, m.arena[:n*3136], m.arena[100352:100352+n*576])
-	// conv3: Conv2D N×96×3×3
-	m.conv2D3(n, m.arena[100352:100352+n*576], m.conv3Weight[:], m.arena[:n*864])
-	// conv3/relu: Relu N×96×3×3, fused with conv3/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*864], m.arena[:n*864], &m.conv3Bias)
-	// conv4: Conv2D N×96×3×3
-	m.conv2D4(n, m.arena[:n*864], m.conv4Weight[:], m.arena[27648:27648+n*864])
-	// conv4/relu: Relu N×96×3×3, fused with conv4/bias (BiasAdd)
-	m.biasAddRelu3(n, m.arena[27648:27648+n*864], m.arena[27648:27648+n*864], &m.conv4Bias)
-	// conv5: Conv2D N×64×3×3
-	m.conv2D5(n, m.arena[27648:27648+n*864], m.conv5Weight[:], m.arena[:n*576])
-	// conv5/relu: Relu N×64×3×3, fused with conv5/bias (BiasAdd)
-	m.biasAddRelu4(n, m.arena[:n*576], m.arena[:n*576], &m.conv5Bias)
+	if !m.derived {
+		m.deriveParams()
+	}
+	// pool1: MaxPool2D N×32×7×7, fused with conv1 (Conv2D), conv1/bias (BiasAdd), conv1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.conv1Weight[:], &m.conv1Bias, m.arena[:n*1568])
+	// pool2: MaxPool2D N×64×3×3, fused with conv2 (Conv2D), conv2/bias (BiasAdd), conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, m.arena[:n*1568], m.conv2Weight[:], &m.conv2Bias, m.arena[50176:50176+n*576])
+	// conv3/relu: Relu N×96×3×3, fused with conv3 (Conv2D), conv3/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, m.arena[50176:50176+n*576], m.conv3Weight[:], &m.conv3Bias, m.arena[:n*864])
+	// conv4/relu: Relu N×96×3×3, fused with conv4 (Conv2D), conv4/bias (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*864], m.conv4Weight[:], &m.conv4Bias, m.arena[27648:27648+n*864])
+	// conv5/relu: Relu N×64×3×3, fused with conv5 (Conv2D), conv5/bias (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[27648:27648+n*864], m.conv5Weight[:], &m.conv5Bias, m.arena[:n*576])
 	// flat: Reshape N×576: a view, no code
 	// fc1: MatMul N×256
-	rt.GemmP(m.pool, false, true, n, 256, 576, 1, m.arena[:n*576], 576, m.fc1Weight[:], 576, 0, m.arena[18432:18432+n*256], 256)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*576], 576, &m.fc1WeightPacked, 0, m.arena[18432:18432+n*256], 256)
 	// fc1/relu: Relu N×256, fused with fc1/bias (BiasAdd)
-	m.biasAddRelu5(n, m.arena[18432:18432+n*256], m.arena[18432:18432+n*256], &m.fc1Bias)
+	m.biasAddRelu(n, m.arena[18432:18432+n*256], m.arena[18432:18432+n*256], &m.fc1Bias)
 	// fc2: MatMul N×256
-	rt.GemmP(m.pool, false, true, n, 256, 256, 1, m.arena[18432:18432+n*256], 256, m.fc2Weight[:], 256, 0, m.arena[:n*256], 256)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[18432:18432+n*256], 256, &m.fc2WeightPacked, 0, m.arena[:n*256], 256)
 	// fc2/relu: Relu N×256, fused with fc2/bias (BiasAdd)
-	m.biasAddRelu5(n, m.arena[:n*256], m.arena[:n*256], &m.fc2Bias)
+	m.biasAddRelu(n, m.arena[:n*256], m.arena[:n*256], &m.fc2Bias)
 	// fc3: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 256, 1, m.arena[:n*256], 256, m.fc3Weight[:], 256, 0, m.arena[8192:8192+n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*256], 256, &m.fc3WeightPacked, 0, m.arena[8192:8192+n*10], 10)
 	// fc3/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[8192:8192+n*10], m.arena[8192:8192+n*10], &m.fc3Bias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[8192:8192+n*10], label, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// fc1.weightᵀ, packed for the products by it
+	m.fc1WeightPacked.Pack(true, 576, 256, m.fc1Weight[:], 576)
+	// fc2.weightᵀ, packed for the products by it
+	m.fc2WeightPacked.Pack(true, 256, 256, m.fc2Weight[:], 256)
+	// fc3.weightᵀ, packed for the products by it
+	m.fc3WeightPacked.Pack(true, 256, 10, m.fc3Weight[:], 256)
+	m.derived = true
 }

@@ -43,6 +43,14 @@ type Model struct {
 	decWeight    [30]float32 // dec.weight 10×3, weight
 	decBias      [10]float32 // dec.bias 10, weight
 
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	encWeightPacked rt.PackedB // enc.weightᵀ, packed for the products by it
+	muWeightPacked  rt.PackedB // mu.weightᵀ, packed for the products by it
+	decWeightPacked rt.PackedB // dec.weightᵀ, packed for the products by it
+	derived         bool
+
 	encWeightGrad    [60]float32 // gradient of enc.weight
 	encBiasGrad      [6]float32  // gradient of enc.bias
 	muWeightGrad     [18]float32 // gradient of mu.weight
@@ -153,6 +161,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.decBias[:], "uniform", 0, 0, 0.1, seed, "dec.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -161,7 +170,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

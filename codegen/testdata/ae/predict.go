@@ -28,18 +28,21 @@ func (m *Model) Predict(n int, x []float32, recon []float32, code []float32) err
 	if err := rt.CheckFinite(method, "x", x); err != nil {
 		return err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// enc/matmul: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 10, 1, x, 10, m.encWeight[:], 10, 0, m.arena[:n*6], 6)
+	rt.GemmPackedP(m.pool, false, n, 1, x, 10, &m.encWeightPacked, 0, m.arena[:n*6], 6)
 	// enc/bias: BiasAdd N×6
 	m.biasAdd(n, m.arena[:n*6], m.arena[:n*6], &m.encBias)
 	// enc/sigmoid: Sigmoid N×6
 	m.sigmoid(n, m.arena[:n*6], m.arena[:n*6])
 	// mu/matmul: MatMul N×3
-	rt.GemmP(m.pool, false, true, n, 3, 6, 1, m.arena[:n*6], 6, m.muWeight[:], 6, 0, m.arena[48:48+n*3], 3)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*6], 6, &m.muWeightPacked, 0, m.arena[48:48+n*3], 3)
 	// mu/bias: BiasAdd N×3
 	m.biasAdd2(n, m.arena[48:48+n*3], code, &m.muBias)
 	// dec/matmul: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 3, 1, code, 3, m.decWeight[:], 3, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, code, 3, &m.decWeightPacked, 0, m.arena[:n*10], 10)
 	// dec/bias: BiasAdd N×10
 	m.biasAdd3(n, m.arena[:n*10], m.arena[:n*10], &m.decBias)
 	// dec/sigmoid: Sigmoid N×10
@@ -70,18 +73,21 @@ func (m *Model) Loss(n int, x []float32, clean []float32) (float32, error) {
 	if err := rt.CheckFinite(method, "clean", clean); err != nil {
 		return 0, err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// enc/matmul: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 10, 1, x, 10, m.encWeight[:], 10, 0, m.arena[80:80+n*6], 6)
+	rt.GemmPackedP(m.pool, false, n, 1, x, 10, &m.encWeightPacked, 0, m.arena[80:80+n*6], 6)
 	// enc/bias: BiasAdd N×6
 	m.biasAdd(n, m.arena[80:80+n*6], m.arena[80:80+n*6], &m.encBias)
 	// enc/sigmoid: Sigmoid N×6
 	m.sigmoid(n, m.arena[80:80+n*6], m.arena[80:80+n*6])
 	// mu/matmul: MatMul N×3
-	rt.GemmP(m.pool, false, true, n, 3, 6, 1, m.arena[80:80+n*6], 6, m.muWeight[:], 6, 0, m.arena[128:128+n*3], 3)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[80:80+n*6], 6, &m.muWeightPacked, 0, m.arena[128:128+n*3], 3)
 	// mu/bias: BiasAdd N×3
 	m.biasAdd2(n, m.arena[128:128+n*3], m.arena[128:128+n*3], &m.muBias)
 	// dec/matmul: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 3, 1, m.arena[128:128+n*3], 3, m.decWeight[:], 3, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[128:128+n*3], 3, &m.decWeightPacked, 0, m.arena[:n*10], 10)
 	// dec/bias: BiasAdd N×10
 	m.biasAdd3(n, m.arena[:n*10], m.arena[:n*10], &m.decBias)
 	// dec/sigmoid: Sigmoid N×10
@@ -102,4 +108,16 @@ func (m *Model) Loss(n int, x []float32, clean []float32) (float32, error) {
 	m.scaleAddScaleAddScaleAdd(n, m.arena[48:48+1], m.arena[48:48+1], m.arena[128:128+1], m.arena[64:64+1], m.arena[80:80+1])
 	loss := m.arena[48]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// enc.weightᵀ, packed for the products by it
+	m.encWeightPacked.Pack(true, 10, 6, m.encWeight[:], 10)
+	// mu.weightᵀ, packed for the products by it
+	m.muWeightPacked.Pack(true, 6, 3, m.muWeight[:], 6)
+	// dec.weightᵀ, packed for the products by it
+	m.decWeightPacked.Pack(true, 3, 10, m.decWeight[:], 3)
+	m.derived = true
 }

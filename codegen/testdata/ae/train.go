@@ -133,6 +133,7 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	// d.enc/matmul.1: MatMul 6×10
 	rt.GemmP(m.pool, true, false, 6, 10, n, 1, m.arena[240:240+n*6], 6, m.arena[:n*10], 10, 1, m.encWeightGrad[:], 10)
 	// d.enc/matmul.2: Add 6×10: written in place by its SliceGrads, no code
+	m.derived = false
 	loss := m.arena[480]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err

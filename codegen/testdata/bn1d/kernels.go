@@ -156,8 +156,8 @@ func (m *Model) channelMul2(n int, x []float32, y []float32, v *[5]float32) {
 	}
 }
 
-// channelMulBiasAdd computes ChannelMul+BiasAdd N×5, for bn/shifted.
-func (m *Model) channelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[5]float32, v2 *[5]float32) {
+// channelMulBiasAddRelu computes ChannelMul+BiasAdd+Relu N×5, for relu.
+func (m *Model) channelMulBiasAddRelu(n int, y []float32, x1 []float32, v1 *[5]float32, v2 *[5]float32) {
 	for o := range n {
 		yr := (*[5]float32)(y[o*5:])
 		x1r := (*[5]float32)(x1[o*5:])
@@ -166,16 +166,9 @@ func (m *Model) channelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[5]float
 			v2c := v2[c]
 			a1 := x1r[c]
 			t1 := a1 * v1c
-			yr[c] = t1 + v2c
+			t2 := t1 + v2c
+			yr[c] = max(t2, 0)
 		}
-	}
-}
-
-// relu computes Relu N×5, for relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
 	}
 }
 

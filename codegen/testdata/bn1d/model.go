@@ -14,7 +14,7 @@ const MaxBatch = 4
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 208
+const arenaSize = 176
 
 //go:embed graph.json
 var graphJSON string
@@ -48,6 +48,8 @@ type Model struct {
 	// says they are up to date with the parameters.
 	fc1MatmulFoldedWeightScaled [30]float32 // fc1/matmul/folded_weight/scaled 1×5×6 (ChannelMul)
 	fc1MatmulFoldedBias         [5]float32  // fc1/matmul/folded_bias 5 (Add)
+	fc1MatmulFoldedWeightPacked rt.PackedB  // fc1/matmul/folded_weightᵀ, packed for the products by it
+	fc2WeightPacked             rt.PackedB  // fc2.weightᵀ, packed for the products by it
 	derived                     bool
 
 	fc1WeightGrad [30]float32 // gradient of fc1.weight

@@ -28,11 +28,11 @@ func (m *Model) Predict(n int, x []float32, y []float32) error {
 		m.deriveParams()
 	}
 	// fc1/matmul: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 6, 1, x, 6, m.fc1MatmulFoldedWeightScaled[:], 6, 0, m.arena[:n*5], 5)
+	rt.GemmPackedP(m.pool, false, n, 1, x, 6, &m.fc1MatmulFoldedWeightPacked, 0, m.arena[:n*5], 5)
 	// relu: Relu N×5, fused with bn/shifted (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*5], m.arena[:n*5], &m.fc1MatmulFoldedBias)
 	// fc2/matmul: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[32:32+n*2], 2)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*5], 5, &m.fc2WeightPacked, 0, m.arena[32:32+n*2], 2)
 	// fc2/bias: BiasAdd N×2
 	m.biasAdd(n, m.arena[32:32+n*2], y, &m.fc2Bias)
 	return nil
@@ -65,11 +65,11 @@ func (m *Model) Loss(n int, x []float32, target []float32) (float32, error) {
 		m.deriveParams()
 	}
 	// fc1/matmul: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 6, 1, x, 6, m.fc1MatmulFoldedWeightScaled[:], 6, 0, m.arena[:n*5], 5)
+	rt.GemmPackedP(m.pool, false, n, 1, x, 6, &m.fc1MatmulFoldedWeightPacked, 0, m.arena[:n*5], 5)
 	// relu: Relu N×5, fused with bn/shifted (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*5], m.arena[:n*5], &m.fc1MatmulFoldedBias)
 	// fc2/matmul: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[32:32+n*2], 2)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*5], 5, &m.fc2WeightPacked, 0, m.arena[32:32+n*2], 2)
 	// fc2/bias: BiasAdd N×2
 	m.biasAdd(n, m.arena[32:32+n*2], m.arena[32:32+n*2], &m.fc2Bias)
 	// loss: MSELoss scalar
@@ -90,5 +90,9 @@ func (m *Model) deriveParams() {
 	m.channelMul(n, m.fc1Weight[:], m.fc1MatmulFoldedWeightScaled[:], (*[5]float32)(m.arena[0:]))
 	// fc1/matmul/folded_bias: Add 5, fused with bn/mean_scaled (Mul), bn/shift (Sub), fc1/matmul/folded_bias/scaled (Mul)
 	m.mulSubMulAdd(n, m.fc1MatmulFoldedBias[:], m.bnRunningMean[:], m.arena[:5], m.bnBias[:], m.fc1Bias[:])
+	// fc1/matmul/folded_weightᵀ, packed for the products by it
+	m.fc1MatmulFoldedWeightPacked.Pack(true, 6, 5, m.fc1MatmulFoldedWeightScaled[:], 6)
+	// fc2.weightᵀ, packed for the products by it
+	m.fc2WeightPacked.Pack(true, 5, 2, m.fc2Weight[:], 5)
 	m.derived = true
 }

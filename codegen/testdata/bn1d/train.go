@@ -48,24 +48,22 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 	// fc1/bias: BiasAdd N×5
 	m.biasAdd2(n, m.arena[:n*5], m.arena[:n*5], &m.fc1Bias)
 	// bn/mean: ChannelMean 5
-	m.channelMean(n, m.arena[:n*5], (*[5]float32)(m.arena[128:]))
+	m.channelMean(n, m.arena[:n*5], (*[5]float32)(m.arena[96:]))
 	// bn/neg_mean: Scale 5
-	m.scale(n, m.arena[128:128+5], m.arena[64:64+5])
+	m.scale(n, m.arena[96:96+5], m.arena[64:64+5])
 	// bn/centered: BiasAdd N×5
 	m.biasAdd2(n, m.arena[:n*5], m.arena[32:32+n*5], (*[5]float32)(m.arena[64:]))
 	// bn/sq: Square N×5
 	m.square(n, m.arena[32:32+n*5], m.arena[64:64+n*5])
 	// bn/var: ChannelMean 5
-	m.channelMean(n, m.arena[64:64+n*5], (*[5]float32)(m.arena[144:]))
+	m.channelMean(n, m.arena[64:64+n*5], (*[5]float32)(m.arena[112:]))
 	// bn/inv_std: Rsqrt 5, fused with bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[160:160+5], m.arena[144:144+5])
+	m.addScalarRsqrt(n, m.arena[128:128+5], m.arena[112:112+5])
 	// bn/normalized: ChannelMul N×5
-	m.channelMul2(n, m.arena[32:32+n*5], m.arena[64:64+n*5], (*[5]float32)(m.arena[160:]))
-	// bn/shifted: BiasAdd N×5, fused with bn/scaled (ChannelMul)
-	m.channelMulBiasAdd(n, m.arena[96:96+n*5], m.arena[64:64+n*5], &m.bnWeight, &m.bnBias)
+	m.channelMul2(n, m.arena[32:32+n*5], m.arena[64:64+n*5], (*[5]float32)(m.arena[128:]))
 	// bn/update_mean: RunningUpdate 5
 	{
-		state, stat := &m.bnRunningMean, (*[5]float32)(m.arena[128:])
+		state, stat := &m.bnRunningMean, (*[5]float32)(m.arena[96:])
 		corr := 1.0
 		for c := range 5 {
 			state[c] = float32(0.8*float64(state[c]) + 0.2*float64(stat[c])*corr)
@@ -73,65 +71,65 @@ func (m *Model) TrainStep(n int, x []float32, target []float32) (float32, error)
 	}
 	// bn/update_var: RunningUpdate 5
 	{
-		state, stat := &m.bnRunningVar, (*[5]float32)(m.arena[144:])
+		state, stat := &m.bnRunningVar, (*[5]float32)(m.arena[112:])
 		m1 := float64(n)
 		corr := m1 / (m1 - 1)
 		for c := range 5 {
 			state[c] = float32(0.8*float64(state[c]) + 0.2*float64(stat[c])*corr)
 		}
 	}
-	// relu: Relu N×5
-	m.relu(n, m.arena[96:96+n*5], m.arena[:n*5])
+	// relu: Relu N×5, fused with bn/scaled (ChannelMul), bn/shifted (BiasAdd)
+	m.channelMulBiasAddRelu(n, m.arena[:n*5], m.arena[64:64+n*5], &m.bnWeight, &m.bnBias)
 	// fc2/matmul: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[128:128+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 5, 1, m.arena[:n*5], 5, m.fc2Weight[:], 5, 0, m.arena[96:96+n*2], 2)
 	// fc2/bias: BiasAdd N×2
-	m.biasAdd(n, m.arena[128:128+n*2], m.arena[128:128+n*2], &m.fc2Bias)
+	m.biasAdd(n, m.arena[96:96+n*2], m.arena[96:96+n*2], &m.fc2Bias)
 	// loss: MSELoss scalar
-	m.mSELoss(n, m.arena[128:128+n*2], target, m.arena[176:176+1])
+	m.mSELoss(n, m.arena[96:96+n*2], target, m.arena[144:144+1])
 	// d.loss: Fill scalar
-	m.arena[144] = 1.0
+	m.arena[112] = 1.0
 	// d.loss.1: LossGrad of MSELoss N×2
-	m.lossGrad(n, m.arena[128:128+n*2], target, m.arena[144:144+1], m.arena[192:192+n*2])
+	m.lossGrad(n, m.arena[96:96+n*2], target, m.arena[112:112+1], m.arena[160:160+n*2])
 	// d.fc2/bias.1: ChannelSum 2
-	m.channelSum(n, m.arena[192:192+n*2], &m.fc2BiasGrad)
+	m.channelSum(n, m.arena[160:160+n*2], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×5
-	rt.GemmP(m.pool, false, false, n, 5, 2, 1, m.arena[192:192+n*2], 2, m.fc2Weight[:], 5, 0, m.arena[128:128+n*5], 5)
+	rt.GemmP(m.pool, false, false, n, 5, 2, 1, m.arena[160:160+n*2], 2, m.fc2Weight[:], 5, 0, m.arena[96:96+n*5], 5)
 	// d.fc2/matmul.2: MatMul 2×5
-	rt.GemmP(m.pool, true, false, 2, 5, n, 1, m.arena[192:192+n*2], 2, m.arena[:n*5], 5, 0, m.fc2WeightGrad[:], 5)
+	rt.GemmP(m.pool, true, false, 2, 5, n, 1, m.arena[160:160+n*2], 2, m.arena[:n*5], 5, 0, m.fc2WeightGrad[:], 5)
 	// d.relu.1: ReluGrad N×5
-	m.reluGrad(n, m.arena[96:96+n*5], m.arena[128:128+n*5], m.arena[96:96+n*5])
+	m.reluGrad(n, m.arena[:n*5], m.arena[96:96+n*5], m.arena[:n*5])
 	// d.bn/shifted.1: ChannelSum 5
-	m.channelSum2(n, m.arena[96:96+n*5], &m.bnBiasGrad)
+	m.channelSum2(n, m.arena[:n*5], &m.bnBiasGrad)
 	// d.bn/scaled.1: ChannelMul N×5
-	m.channelMul2(n, m.arena[96:96+n*5], m.arena[:n*5], &m.bnWeight)
+	m.channelMul2(n, m.arena[:n*5], m.arena[96:96+n*5], &m.bnWeight)
 	// d.bn/scaled.2: Mul N×5
-	m.mul(n, m.arena[96:96+n*5], m.arena[64:64+n*5], m.arena[96:96+n*5])
+	m.mul(n, m.arena[:n*5], m.arena[64:64+n*5], m.arena[:n*5])
 	// d.bn/scaled.3: ChannelSum 5
-	m.channelSum2(n, m.arena[96:96+n*5], &m.bnWeightGrad)
+	m.channelSum2(n, m.arena[:n*5], &m.bnWeightGrad)
 	// d.bn/normalized.2: Mul N×5
-	m.mul(n, m.arena[:n*5], m.arena[32:32+n*5], m.arena[64:64+n*5])
+	m.mul(n, m.arena[96:96+n*5], m.arena[32:32+n*5], m.arena[:n*5])
 	// d.bn/normalized.3: ChannelSum 5
-	m.channelSum2(n, m.arena[64:64+n*5], (*[5]float32)(m.arena[96:]))
-	// d.bn/inv_std.4: Scale 5, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[96:96+5], m.arena[160:160+5], m.arena[96:96+5])
-	// d.bn/var.1: ChannelBroadcast N×5
-	m.channelBroadcast(n, (*[5]float32)(m.arena[96:]), m.arena[64:64+n*5])
-	// d.bn/sq.3: Add N×5, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[:n*5], m.arena[:n*5], (*[5]float32)(m.arena[160:]), m.arena[64:64+n*5], m.arena[32:32+n*5])
-	// d.bn/centered.1: ChannelSum 5
 	m.channelSum2(n, m.arena[:n*5], (*[5]float32)(m.arena[64:]))
+	// d.bn/inv_std.4: Scale 5, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
+	m.squareMulMulScale(n, m.arena[64:64+5], m.arena[128:128+5], m.arena[64:64+5])
+	// d.bn/var.1: ChannelBroadcast N×5
+	m.channelBroadcast(n, (*[5]float32)(m.arena[64:]), m.arena[:n*5])
+	// d.bn/sq.3: Add N×5, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
+	m.channelMulMulScaleAdd(n, m.arena[96:96+n*5], m.arena[96:96+n*5], (*[5]float32)(m.arena[128:]), m.arena[:n*5], m.arena[32:32+n*5])
+	// d.bn/centered.1: ChannelSum 5
+	m.channelSum2(n, m.arena[96:96+n*5], (*[5]float32)(m.arena[128:]))
 	// d.bn/neg_mean.1: Scale 5
-	m.scale(n, m.arena[64:64+5], m.arena[64:64+5])
+	m.scale(n, m.arena[128:128+5], m.arena[128:128+5])
 	// d.bn/mean.1: ChannelBroadcast N×5
-	m.channelBroadcast(n, (*[5]float32)(m.arena[64:]), m.arena[32:32+n*5])
+	m.channelBroadcast(n, (*[5]float32)(m.arena[128:]), m.arena[:n*5])
 	// d.bn/mean.2: Add N×5
-	m.add(n, m.arena[:n*5], m.arena[32:32+n*5], m.arena[:n*5])
+	m.add(n, m.arena[96:96+n*5], m.arena[:n*5], m.arena[96:96+n*5])
 	// d.fc1/bias.1: ChannelSum 5
-	m.channelSum2(n, m.arena[:n*5], &m.fc1BiasGrad)
+	m.channelSum2(n, m.arena[96:96+n*5], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul 5×6
-	rt.GemmP(m.pool, true, false, 5, 6, n, 1, m.arena[:n*5], 5, x, 6, 0, m.fc1WeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 5, 6, n, 1, m.arena[96:96+n*5], 5, x, 6, 0, m.fc1WeightGrad[:], 6)
 	m.derived = false
-	loss := m.arena[176]
+	loss := m.arena[144]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

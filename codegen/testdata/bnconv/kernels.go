@@ -7,77 +7,41 @@ import (
 	"math"
 )
 
-// conv2D computes Conv2D N×4×6×6, for conv1/conv.
-func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 2×6×6: 6×6 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 6, Wo: 6}, 4, n, x, w, y, m.scratch32[:9000])
+// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×4×6×6, for relu1.
+func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 2×6×6: 6×6 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 6, Wo: 6}, 4, n, x, w, y, m.scratch32[:9144], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAddRelu computes BiasAdd+Relu N×4×6×6, for relu1.
-func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[4]float32) {
-	for o := range n {
-		yr := (*[144]float32)(y[o*144:])
-		x1r := (*[144]float32)(x1[o*144:])
-		for c := range 4 {
-			v1c := v1[c]
-			yc := (*[36]float32)(yr[c*36:])
-			x1c := (*[36]float32)(x1r[c*36:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
+// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×3×3×3, for relu2.
+func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[3]float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 4×6×6: 3×3 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 4, H: 6, W: 6, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:351], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// conv2D2 computes Conv2D N×3×3×3, for conv2/conv.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
-	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 4×6×6: 3×3 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 4, H: 6, W: 6, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:324])
+// conv2DBiasAddRelu3 computes Conv2D+BiasAdd+Relu N×3×3×3, for relu3.
+func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[3]float32, y []float32) {
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×3×3: 3×3 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:27], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// biasAddRelu2 computes BiasAdd+Relu N×3×3×3, for relu2.
-func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[3]float32) {
-	for o := range n {
-		yr := (*[27]float32)(y[o*27:])
-		x1r := (*[27]float32)(x1[o*27:])
-		for c := range 3 {
-			v1c := v1[c]
-			yc := (*[9]float32)(yr[c*9:])
-			x1c := (*[9]float32)(x1r[c*9:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// conv2D3 computes Conv2D N×3×3×3, for conv3/conv.
-func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×3×3: 3×3 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, nil)
-}
-
-// biasAddReluChannelMulBiasAdd computes BiasAdd+Relu+ChannelMul+BiasAdd N×3×3×3, for bn3/shifted.
-func (m *Model) biasAddReluChannelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[3]float32, v2 *[3]float32, v3 *[3]float32) {
+// channelMulBiasAdd computes ChannelMul+BiasAdd N×3×3×3, for bn3/shifted.
+func (m *Model) channelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[3]float32, v2 *[3]float32) {
 	for o := range n {
 		yr := (*[27]float32)(y[o*27:])
 		x1r := (*[27]float32)(x1[o*27:])
 		for c := range 3 {
 			v1c := v1[c]
 			v2c := v2[c]
-			v3c := v3[c]
 			yc := (*[9]float32)(yr[c*9:])
 			x1c := (*[9]float32)(x1r[c*9:])
 			for i := range yc {
 				a1 := x1c[i]
-				t1 := a1 + v1c
-				t2 := max(t1, 0)
-				t3 := t2 * v2c
-				yc[i] = t3 + v3c
+				t1 := a1 * v1c
+				yc[i] = t1 + v2c
 			}
 		}
 	}
@@ -89,8 +53,8 @@ func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:72])
 }
 
-// biasAddRelu3 computes BiasAdd+Relu N×2×6×6, for relu4.
-func (m *Model) biasAddRelu3(n int, y []float32, x1 []float32, v1 *[2]float32) {
+// biasAddRelu computes BiasAdd+Relu N×2×6×6, for relu4.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[2]float32) {
 	for o := range n {
 		yr := (*[72]float32)(y[o*72:])
 		x1r := (*[72]float32)(x1[o*72:])
@@ -121,8 +85,8 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAddRelu4 computes BiasAdd+Relu N×8, for relu5.
-func (m *Model) biasAddRelu4(n int, y []float32, x1 []float32, v1 *[8]float32) {
+// biasAddRelu2 computes BiasAdd+Relu N×8, for relu5.
+func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[8]float32) {
 	for o := range n {
 		yr := (*[8]float32)(y[o*8:])
 		x1r := (*[8]float32)(x1[o*8:])
@@ -296,6 +260,12 @@ func (m *Model) channelMul4(n int, x []float32, y []float32, v *[8]float32) {
 	}
 }
 
+// conv2D computes Conv2D N×4×6×6, for conv1/conv.
+func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 2×6×6: 6×6 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 6, Wo: 6}, 4, n, x, w, y, m.scratch32[:9000])
+}
+
 // channelMean computes ChannelMean 4, for bn1/mean, bn1/var.
 func (m *Model) channelMean(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
@@ -374,8 +344,8 @@ func (m *Model) channelMul5(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
-// channelMulBiasAdd computes ChannelMul+BiasAdd N×4×6×6, for bn1/shifted.
-func (m *Model) channelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[4]float32, v2 *[4]float32) {
+// channelMulBiasAddRelu computes ChannelMul+BiasAdd+Relu N×4×6×6, for relu1.
+func (m *Model) channelMulBiasAddRelu(n int, y []float32, x1 []float32, v1 *[4]float32, v2 *[4]float32) {
 	for o := range n {
 		yr := (*[144]float32)(y[o*144:])
 		x1r := (*[144]float32)(x1[o*144:])
@@ -387,34 +357,18 @@ func (m *Model) channelMulBiasAdd(n int, y []float32, x1 []float32, v1 *[4]float
 			for i := range yc {
 				a1 := x1c[i]
 				t1 := a1 * v1c
-				yc[i] = t1 + v2c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
 }
 
-// relu computes Relu N×4×6×6, for relu1, relu2 and 3 more.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
-// biasAdd3 computes BiasAdd N×3×3×3, for conv2/bias, bn2/centered and 2 more.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[3]float32) {
-	for o := range n {
-		xr := (*[27]float32)(x[o*27:])
-		yr := (*[27]float32)(y[o*27:])
-		for c := range 3 {
-			vc := v[c]
-			xc := (*[9]float32)(xr[c*9:])
-			yc := (*[9]float32)(yr[c*9:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
+// conv2DBiasAdd computes Conv2D+BiasAdd N×3×3×3, for conv2/bias.
+func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[3]float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 4×6×6: 3×3 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 4, H: 6, W: 6, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:351], rt.Epilogue{Bias: bias[:]})
 }
 
 // channelMean2 computes ChannelMean 3, for bn2/mean, bn2/var and 2 more.
@@ -437,6 +391,22 @@ func (m *Model) channelMean2(n int, x []float32, s *[3]float32) {
 	}
 }
 
+// biasAdd3 computes BiasAdd N×3×3×3, for bn2/centered, bn3/centered.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[3]float32) {
+	for o := range n {
+		xr := (*[27]float32)(x[o*27:])
+		yr := (*[27]float32)(y[o*27:])
+		for c := range 3 {
+			vc := v[c]
+			xc := (*[9]float32)(xr[c*9:])
+			yc := (*[9]float32)(yr[c*9:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
 // channelMul6 computes ChannelMul N×3×3×3, for bn2/normalized, bn3/normalized and 2 more.
 func (m *Model) channelMul6(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
@@ -453,8 +423,8 @@ func (m *Model) channelMul6(n int, x []float32, y []float32, v *[3]float32) {
 	}
 }
 
-// channelMulBiasAdd2 computes ChannelMul+BiasAdd N×3×3×3, for bn2/shifted, bn3/shifted.
-func (m *Model) channelMulBiasAdd2(n int, y []float32, x1 []float32, v1 *[3]float32, v2 *[3]float32) {
+// channelMulBiasAddRelu2 computes ChannelMul+BiasAdd+Relu N×3×3×3, for relu2.
+func (m *Model) channelMulBiasAddRelu2(n int, y []float32, x1 []float32, v1 *[3]float32, v2 *[3]float32) {
 	for o := range n {
 		yr := (*[27]float32)(y[o*27:])
 		x1r := (*[27]float32)(x1[o*27:])
@@ -466,7 +436,8 @@ func (m *Model) channelMulBiasAdd2(n int, y []float32, x1 []float32, v1 *[3]floa
 			for i := range yc {
 				a1 := x1c[i]
 				t1 := a1 * v1c
-				yc[i] = t1 + v2c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
@@ -524,8 +495,8 @@ func (m *Model) channelMul7(n int, x []float32, y []float32, v *[2]float32) {
 	}
 }
 
-// channelMulBiasAdd3 computes ChannelMul+BiasAdd N×2×6×6, for bn4/shifted.
-func (m *Model) channelMulBiasAdd3(n int, y []float32, x1 []float32, v1 *[2]float32, v2 *[2]float32) {
+// channelMulBiasAddRelu3 computes ChannelMul+BiasAdd+Relu N×2×6×6, for relu4.
+func (m *Model) channelMulBiasAddRelu3(n int, y []float32, x1 []float32, v1 *[2]float32, v2 *[2]float32) {
 	for o := range n {
 		yr := (*[72]float32)(y[o*72:])
 		x1r := (*[72]float32)(x1[o*72:])
@@ -537,7 +508,8 @@ func (m *Model) channelMulBiasAdd3(n int, y []float32, x1 []float32, v1 *[2]floa
 			for i := range yc {
 				a1 := x1c[i]
 				t1 := a1 * v1c
-				yc[i] = t1 + v2c
+				t2 := t1 + v2c
+				yc[i] = max(t2, 0)
 			}
 		}
 	}
@@ -581,8 +553,8 @@ func (m *Model) channelMul8(n int, x []float32, y []float32, v *[8]float32) {
 	}
 }
 
-// channelMulBiasAdd4 computes ChannelMul+BiasAdd N×8, for bn5/shifted.
-func (m *Model) channelMulBiasAdd4(n int, y []float32, x1 []float32, v1 *[8]float32, v2 *[8]float32) {
+// channelMulBiasAddRelu4 computes ChannelMul+BiasAdd+Relu N×8, for relu5.
+func (m *Model) channelMulBiasAddRelu4(n int, y []float32, x1 []float32, v1 *[8]float32, v2 *[8]float32) {
 	for o := range n {
 		yr := (*[8]float32)(y[o*8:])
 		x1r := (*[8]float32)(x1[o*8:])
@@ -591,7 +563,8 @@ func (m *Model) channelMulBiasAdd4(n int, y []float32, x1 []float32, v1 *[8]floa
 			v2c := v2[c]
 			a1 := x1r[c]
 			t1 := a1 * v1c
-			yr[c] = t1 + v2c
+			t2 := t1 + v2c
+			yr[c] = max(t2, 0)
 		}
 	}
 }
@@ -806,8 +779,8 @@ func (m *Model) channelMulMulScaleAdd2(n int, y []float32, x1 []float32, v1 *[2]
 	}
 }
 
-// conv2D4 computes Conv2D N×3×3×3, for d.deconv/convT.1.
-func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
+// conv2D2 computes Conv2D N×3×3×3, for d.deconv/convT.1.
+func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 2×2 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 2×6×6: 3×3 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:72])
 }

@@ -14,7 +14,7 @@ const MaxBatch = 8
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 9504
+const arenaSize = 7552
 
 //go:embed graph.json
 var graphJSON string
@@ -78,6 +78,8 @@ type Model struct {
 	deconvConvTFoldedWeight     [24]float32  // deconv/convT/folded_weight 3×2×2×2 (ChannelMul)
 	fc1MatmulFoldedWeightScaled [144]float32 // fc1/matmul/folded_weight/scaled 1×8×18 (ChannelMul)
 	fc1MatmulFoldedBias         [8]float32   // fc1/matmul/folded_bias 8 (Add)
+	fc1MatmulFoldedWeightPacked rt.PackedB   // fc1/matmul/folded_weightᵀ, packed for the products by it
+	fc2WeightPacked             rt.PackedB   // fc2.weightᵀ, packed for the products by it
 	derived                     bool
 
 	conv1WeightGrad  [72]float32  // gradient of conv1.weight
@@ -128,7 +130,7 @@ type Model struct {
 	scratch64 [8]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [9000]float32
+	scratch32 [9144]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 

@@ -27,31 +27,27 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	if !m.derived {
 		m.deriveParams()
 	}
-	// conv1/conv: Conv2D N×4×6×6
-	m.conv2D(n, image, m.conv1ConvFoldedWeightScaled[:], m.arena[:n*144])
-	// relu1: Relu N×4×6×6, fused with bn1/shifted (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*144], m.arena[:n*144], &m.bn1Shift)
-	// conv2/conv: Conv2D N×3×3×3
-	m.conv2D2(n, m.arena[:n*144], m.conv2ConvFoldedWeightScaled[:], m.arena[1152:1152+n*27])
-	// relu2: Relu N×3×3×3, fused with bn2/shifted (BiasAdd)
-	m.biasAddRelu2(n, m.arena[1152:1152+n*27], m.arena[1152:1152+n*27], &m.conv2ConvFoldedBias)
-	// conv3/conv: Conv2D N×3×3×3
-	m.conv2D3(n, m.arena[1152:1152+n*27], m.conv3Weight[:], m.arena[576:576+n*27])
-	// bn3/shifted: BiasAdd N×3×3×3, fused with conv3/bias (BiasAdd), relu3 (Relu), bn3/scaled (ChannelMul)
-	m.biasAddReluChannelMulBiasAdd(n, m.arena[576:576+n*27], m.arena[576:576+n*27], &m.conv3Bias, &m.bn3Scale, &m.bn3Shift)
+	// relu1: Relu N×4×6×6, fused with conv1/conv (Conv2D), bn1/shifted (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.conv1ConvFoldedWeightScaled[:], &m.bn1Shift, m.arena[:n*144])
+	// relu2: Relu N×3×3×3, fused with conv2/conv (Conv2D), bn2/shifted (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*144], m.conv2ConvFoldedWeightScaled[:], &m.conv2ConvFoldedBias, m.arena[1152:1152+n*27])
+	// relu3: Relu N×3×3×3, fused with conv3/conv (Conv2D), conv3/bias (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[1152:1152+n*27], m.conv3Weight[:], &m.conv3Bias, m.arena[576:576+n*27])
+	// bn3/shifted: BiasAdd N×3×3×3, fused with bn3/scaled (ChannelMul)
+	m.channelMulBiasAdd(n, m.arena[576:576+n*27], m.arena[576:576+n*27], &m.bn3Scale, &m.bn3Shift)
 	// deconv/convT: Conv2DTranspose N×2×6×6
 	m.conv2DTranspose(n, m.arena[576:576+n*27], m.deconvConvTFoldedWeight[:], m.arena[:n*72])
 	// relu4: Relu N×2×6×6, fused with bn4/shifted (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*72], m.arena[:n*72], &m.bn4Shift)
+	m.biasAddRelu(n, m.arena[:n*72], m.arena[:n*72], &m.bn4Shift)
 	// pool: MaxPool2D N×2×3×3
 	m.maxPool2D(n, m.arena[:n*72], m.arena[576:576+n*18])
 	// flat: Reshape N×18: a view, no code
 	// fc1/matmul: MatMul N×8
-	rt.GemmP(m.pool, false, true, n, 8, 18, 1, m.arena[576:576+n*18], 18, m.fc1MatmulFoldedWeightScaled[:], 18, 0, m.arena[:n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[576:576+n*18], 18, &m.fc1MatmulFoldedWeightPacked, 0, m.arena[:n*8], 8)
 	// relu5: Relu N×8, fused with bn5/shifted (BiasAdd)
-	m.biasAddRelu4(n, m.arena[:n*8], m.arena[:n*8], &m.fc1MatmulFoldedBias)
+	m.biasAddRelu2(n, m.arena[:n*8], m.arena[:n*8], &m.fc1MatmulFoldedBias)
 	// fc2/matmul: MatMul N×3
-	rt.GemmP(m.pool, false, true, n, 3, 8, 1, m.arena[:n*8], 8, m.fc2Weight[:], 8, 0, m.arena[64:64+n*3], 3)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*8], 8, &m.fc2WeightPacked, 0, m.arena[64:64+n*3], 3)
 	// fc2/bias: BiasAdd N×3
 	m.biasAdd(n, m.arena[64:64+n*3], m.arena[64:64+n*3], &m.fc2Bias)
 	// probs: Softmax N×3
@@ -85,31 +81,27 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	if !m.derived {
 		m.deriveParams()
 	}
-	// conv1/conv: Conv2D N×4×6×6
-	m.conv2D(n, image, m.conv1ConvFoldedWeightScaled[:], m.arena[:n*144])
-	// relu1: Relu N×4×6×6, fused with bn1/shifted (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*144], m.arena[:n*144], &m.bn1Shift)
-	// conv2/conv: Conv2D N×3×3×3
-	m.conv2D2(n, m.arena[:n*144], m.conv2ConvFoldedWeightScaled[:], m.arena[1152:1152+n*27])
-	// relu2: Relu N×3×3×3, fused with bn2/shifted (BiasAdd)
-	m.biasAddRelu2(n, m.arena[1152:1152+n*27], m.arena[1152:1152+n*27], &m.conv2ConvFoldedBias)
-	// conv3/conv: Conv2D N×3×3×3
-	m.conv2D3(n, m.arena[1152:1152+n*27], m.conv3Weight[:], m.arena[576:576+n*27])
-	// bn3/shifted: BiasAdd N×3×3×3, fused with conv3/bias (BiasAdd), relu3 (Relu), bn3/scaled (ChannelMul)
-	m.biasAddReluChannelMulBiasAdd(n, m.arena[576:576+n*27], m.arena[576:576+n*27], &m.conv3Bias, &m.bn3Scale, &m.bn3Shift)
+	// relu1: Relu N×4×6×6, fused with conv1/conv (Conv2D), bn1/shifted (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.conv1ConvFoldedWeightScaled[:], &m.bn1Shift, m.arena[:n*144])
+	// relu2: Relu N×3×3×3, fused with conv2/conv (Conv2D), bn2/shifted (BiasAdd)
+	m.conv2DBiasAddRelu2(n, m.arena[:n*144], m.conv2ConvFoldedWeightScaled[:], &m.conv2ConvFoldedBias, m.arena[1152:1152+n*27])
+	// relu3: Relu N×3×3×3, fused with conv3/conv (Conv2D), conv3/bias (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[1152:1152+n*27], m.conv3Weight[:], &m.conv3Bias, m.arena[576:576+n*27])
+	// bn3/shifted: BiasAdd N×3×3×3, fused with bn3/scaled (ChannelMul)
+	m.channelMulBiasAdd(n, m.arena[576:576+n*27], m.arena[576:576+n*27], &m.bn3Scale, &m.bn3Shift)
 	// deconv/convT: Conv2DTranspose N×2×6×6
 	m.conv2DTranspose(n, m.arena[576:576+n*27], m.deconvConvTFoldedWeight[:], m.arena[:n*72])
 	// relu4: Relu N×2×6×6, fused with bn4/shifted (BiasAdd)
-	m.biasAddRelu3(n, m.arena[:n*72], m.arena[:n*72], &m.bn4Shift)
+	m.biasAddRelu(n, m.arena[:n*72], m.arena[:n*72], &m.bn4Shift)
 	// pool: MaxPool2D N×2×3×3
 	m.maxPool2D(n, m.arena[:n*72], m.arena[576:576+n*18])
 	// flat: Reshape N×18: a view, no code
 	// fc1/matmul: MatMul N×8
-	rt.GemmP(m.pool, false, true, n, 8, 18, 1, m.arena[576:576+n*18], 18, m.fc1MatmulFoldedWeightScaled[:], 18, 0, m.arena[:n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[576:576+n*18], 18, &m.fc1MatmulFoldedWeightPacked, 0, m.arena[:n*8], 8)
 	// relu5: Relu N×8, fused with bn5/shifted (BiasAdd)
-	m.biasAddRelu4(n, m.arena[:n*8], m.arena[:n*8], &m.fc1MatmulFoldedBias)
+	m.biasAddRelu2(n, m.arena[:n*8], m.arena[:n*8], &m.fc1MatmulFoldedBias)
 	// fc2/matmul: MatMul N×3
-	rt.GemmP(m.pool, false, true, n, 3, 8, 1, m.arena[:n*8], 8, m.fc2Weight[:], 8, 0, m.arena[64:64+n*3], 3)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*8], 8, &m.fc2WeightPacked, 0, m.arena[64:64+n*3], 3)
 	// fc2/bias: BiasAdd N×3
 	m.biasAdd(n, m.arena[64:64+n*3], m.arena[64:64+n*3], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
@@ -154,5 +146,9 @@ func (m *Model) deriveParams() {
 	m.channelMul4(n, m.fc1Weight[:], m.fc1MatmulFoldedWeightScaled[:], (*[8]float32)(m.arena[0:]))
 	// fc1/matmul/folded_bias: Add 8, fused with bn5/mean_scaled (Mul), bn5/shift (Sub), fc1/matmul/folded_bias/scaled (Mul)
 	m.mulSubMulAdd(n, m.fc1MatmulFoldedBias[:], m.bn5RunningMean[:], m.arena[:8], m.bn5Bias[:], m.fc1Bias[:])
+	// fc1/matmul/folded_weightᵀ, packed for the products by it
+	m.fc1MatmulFoldedWeightPacked.Pack(true, 18, 8, m.fc1MatmulFoldedWeightScaled[:], 18)
+	// fc2.weightᵀ, packed for the products by it
+	m.fc2WeightPacked.Pack(true, 8, 3, m.fc2Weight[:], 8)
 	m.derived = true
 }

@@ -46,24 +46,22 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// conv1/conv: Conv2D N×4×6×6
 	m.conv2D(n, image, m.conv1Weight[:], m.arena[:n*144])
 	// bn1/mean: ChannelMean 4
-	m.channelMean(n, m.arena[:n*144], (*[4]float32)(m.arena[4608:]))
+	m.channelMean(n, m.arena[:n*144], (*[4]float32)(m.arena[3456:]))
 	// bn1/neg_mean: Scale 4
-	m.scale(n, m.arena[4608:4608+4], m.arena[2304:2304+4])
+	m.scale(n, m.arena[3456:3456+4], m.arena[2304:2304+4])
 	// bn1/centered: BiasAdd N×4×6×6
 	m.biasAdd2(n, m.arena[:n*144], m.arena[1152:1152+n*144], (*[4]float32)(m.arena[2304:]))
 	// bn1/sq: Square N×4×6×6
 	m.square(n, m.arena[1152:1152+n*144], m.arena[2304:2304+n*144])
 	// bn1/var: ChannelMean 4
-	m.channelMean(n, m.arena[2304:2304+n*144], (*[4]float32)(m.arena[4624:]))
+	m.channelMean(n, m.arena[2304:2304+n*144], (*[4]float32)(m.arena[3472:]))
 	// bn1/inv_std: Rsqrt 4, fused with bn1/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[9424:9424+4], m.arena[4624:4624+4])
+	m.addScalarRsqrt(n, m.arena[7472:7472+4], m.arena[3472:3472+4])
 	// bn1/normalized: ChannelMul N×4×6×6
-	m.channelMul5(n, m.arena[1152:1152+n*144], m.arena[2304:2304+n*144], (*[4]float32)(m.arena[9424:]))
-	// bn1/shifted: BiasAdd N×4×6×6, fused with bn1/scaled (ChannelMul)
-	m.channelMulBiasAdd(n, m.arena[3456:3456+n*144], m.arena[2304:2304+n*144], &m.bn1Weight, &m.bn1Bias)
+	m.channelMul5(n, m.arena[1152:1152+n*144], m.arena[2304:2304+n*144], (*[4]float32)(m.arena[7472:]))
 	// bn1/update_mean: RunningUpdate 4
 	{
-		state, stat := &m.bn1RunningMean, (*[4]float32)(m.arena[4608:])
+		state, stat := &m.bn1RunningMean, (*[4]float32)(m.arena[3456:])
 		corr := 1.0
 		for c := range 4 {
 			state[c] = float32(0.7*float64(state[c]) + 0.3*float64(stat[c])*corr)
@@ -71,38 +69,34 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// bn1/update_var: RunningUpdate 4
 	{
-		state, stat := &m.bn1RunningVar, (*[4]float32)(m.arena[4624:])
+		state, stat := &m.bn1RunningVar, (*[4]float32)(m.arena[3472:])
 		m1 := float64(n * 36)
 		corr := m1 / (m1 - 1)
 		for c := range 4 {
 			state[c] = float32(0.7*float64(state[c]) + 0.3*float64(stat[c])*corr)
 		}
 	}
-	// relu1: Relu N×4×6×6
-	m.relu(n, m.arena[3456:3456+n*144], m.arena[:n*144])
-	// conv2/conv: Conv2D N×3×3×3
-	m.conv2D2(n, m.arena[:n*144], m.conv2Weight[:], m.arena[4608:4608+n*27])
-	// conv2/bias: BiasAdd N×3×3×3
-	m.biasAdd3(n, m.arena[4608:4608+n*27], m.arena[4608:4608+n*27], &m.conv2Bias)
+	// relu1: Relu N×4×6×6, fused with bn1/scaled (ChannelMul), bn1/shifted (BiasAdd)
+	m.channelMulBiasAddRelu(n, m.arena[:n*144], m.arena[2304:2304+n*144], &m.bn1Weight, &m.bn1Bias)
+	// conv2/bias: BiasAdd N×3×3×3, fused with conv2/conv (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[:n*144], m.conv2Weight[:], &m.conv2Bias, m.arena[3456:3456+n*27])
 	// bn2/mean: ChannelMean 3
-	m.channelMean2(n, m.arena[4608:4608+n*27], (*[3]float32)(m.arena[8160:]))
+	m.channelMean2(n, m.arena[3456:3456+n*27], (*[3]float32)(m.arena[6208:]))
 	// bn2/neg_mean: Scale 3
-	m.scale(n, m.arena[8160:8160+3], m.arena[7712:7712+3])
+	m.scale(n, m.arena[6208:6208+3], m.arena[5984:5984+3])
 	// bn2/centered: BiasAdd N×3×3×3
-	m.biasAdd3(n, m.arena[4608:4608+n*27], m.arena[7488:7488+n*27], (*[3]float32)(m.arena[7712:]))
+	m.biasAdd3(n, m.arena[3456:3456+n*27], m.arena[5760:5760+n*27], (*[3]float32)(m.arena[5984:]))
 	// bn2/sq: Square N×3×3×3
-	m.square(n, m.arena[7488:7488+n*27], m.arena[4832:4832+n*27])
+	m.square(n, m.arena[5760:5760+n*27], m.arena[3680:3680+n*27])
 	// bn2/var: ChannelMean 3
-	m.channelMean2(n, m.arena[4832:4832+n*27], (*[3]float32)(m.arena[8176:]))
+	m.channelMean2(n, m.arena[3680:3680+n*27], (*[3]float32)(m.arena[6224:]))
 	// bn2/inv_std: Rsqrt 3, fused with bn2/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[9440:9440+3], m.arena[8176:8176+3])
+	m.addScalarRsqrt(n, m.arena[7488:7488+3], m.arena[6224:6224+3])
 	// bn2/normalized: ChannelMul N×3×3×3
-	m.channelMul6(n, m.arena[7488:7488+n*27], m.arena[7712:7712+n*27], (*[3]float32)(m.arena[9440:]))
-	// bn2/shifted: BiasAdd N×3×3×3, fused with bn2/scaled (ChannelMul)
-	m.channelMulBiasAdd2(n, m.arena[7936:7936+n*27], m.arena[7712:7712+n*27], &m.bn2Weight, &m.bn2Bias)
+	m.channelMul6(n, m.arena[5760:5760+n*27], m.arena[5984:5984+n*27], (*[3]float32)(m.arena[7488:]))
 	// bn2/update_mean: RunningUpdate 3
 	{
-		state, stat := &m.bn2RunningMean, (*[3]float32)(m.arena[8160:])
+		state, stat := &m.bn2RunningMean, (*[3]float32)(m.arena[6208:])
 		corr := 1.0
 		for c := range 3 {
 			state[c] = float32(0.7*float64(state[c]) + 0.3*float64(stat[c])*corr)
@@ -110,40 +104,36 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// bn2/update_var: RunningUpdate 3
 	{
-		state, stat := &m.bn2RunningVar, (*[3]float32)(m.arena[8176:])
+		state, stat := &m.bn2RunningVar, (*[3]float32)(m.arena[6224:])
 		m1 := float64(n * 9)
 		corr := m1 / (m1 - 1)
 		for c := range 3 {
 			state[c] = float32(0.7*float64(state[c]) + 0.3*float64(stat[c])*corr)
 		}
 	}
-	// relu2: Relu N×3×3×3
-	m.relu(n, m.arena[7936:7936+n*27], m.arena[8160:8160+n*27])
-	// conv3/conv: Conv2D N×3×3×3
-	m.conv2D3(n, m.arena[8160:8160+n*27], m.conv3Weight[:], m.arena[8384:8384+n*27])
-	// conv3/bias: BiasAdd N×3×3×3
-	m.biasAdd3(n, m.arena[8384:8384+n*27], m.arena[8384:8384+n*27], &m.conv3Bias)
-	// relu3: Relu N×3×3×3
-	m.relu(n, m.arena[8384:8384+n*27], m.arena[4608:4608+n*27])
+	// relu2: Relu N×3×3×3, fused with bn2/scaled (ChannelMul), bn2/shifted (BiasAdd)
+	m.channelMulBiasAddRelu2(n, m.arena[6208:6208+n*27], m.arena[5984:5984+n*27], &m.bn2Weight, &m.bn2Bias)
+	// relu3: Relu N×3×3×3, fused with conv3/conv (Conv2D), conv3/bias (BiasAdd)
+	m.conv2DBiasAddRelu3(n, m.arena[6208:6208+n*27], m.conv3Weight[:], &m.conv3Bias, m.arena[6432:6432+n*27])
 	// bn3/mean: ChannelMean 3
-	m.channelMean2(n, m.arena[4608:4608+n*27], (*[3]float32)(m.arena[9280:]))
+	m.channelMean2(n, m.arena[6432:6432+n*27], (*[3]float32)(m.arena[7328:]))
 	// bn3/neg_mean: Scale 3
-	m.scale(n, m.arena[9280:9280+3], m.arena[9296:9296+3])
+	m.scale(n, m.arena[7328:7328+3], m.arena[7344:7344+3])
 	// bn3/centered: BiasAdd N×3×3×3
-	m.biasAdd3(n, m.arena[4608:4608+n*27], m.arena[8608:8608+n*27], (*[3]float32)(m.arena[9296:]))
+	m.biasAdd3(n, m.arena[6432:6432+n*27], m.arena[6656:6656+n*27], (*[3]float32)(m.arena[7344:]))
 	// bn3/sq: Square N×3×3×3
-	m.square(n, m.arena[8608:8608+n*27], m.arena[4832:4832+n*27])
+	m.square(n, m.arena[6656:6656+n*27], m.arena[3456:3456+n*27])
 	// bn3/var: ChannelMean 3
-	m.channelMean2(n, m.arena[4832:4832+n*27], (*[3]float32)(m.arena[9296:]))
+	m.channelMean2(n, m.arena[3456:3456+n*27], (*[3]float32)(m.arena[7344:]))
 	// bn3/inv_std: Rsqrt 3, fused with bn3/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[9456:9456+3], m.arena[9296:9296+3])
+	m.addScalarRsqrt(n, m.arena[7504:7504+3], m.arena[7344:7344+3])
 	// bn3/normalized: ChannelMul N×3×3×3
-	m.channelMul6(n, m.arena[8608:8608+n*27], m.arena[8832:8832+n*27], (*[3]float32)(m.arena[9456:]))
+	m.channelMul6(n, m.arena[6656:6656+n*27], m.arena[6880:6880+n*27], (*[3]float32)(m.arena[7504:]))
 	// bn3/shifted: BiasAdd N×3×3×3, fused with bn3/scaled (ChannelMul)
-	m.channelMulBiasAdd2(n, m.arena[9056:9056+n*27], m.arena[8832:8832+n*27], &m.bn3Weight, &m.bn3Bias)
+	m.channelMulBiasAdd(n, m.arena[7104:7104+n*27], m.arena[6880:6880+n*27], &m.bn3Weight, &m.bn3Bias)
 	// bn3/update_mean: RunningUpdate 3
 	{
-		state, stat := &m.bn3RunningMean, (*[3]float32)(m.arena[9280:])
+		state, stat := &m.bn3RunningMean, (*[3]float32)(m.arena[7328:])
 		corr := 1.0
 		for c := range 3 {
 			state[c] = float32(0.7*float64(state[c]) + 0.3*float64(stat[c])*corr)
@@ -151,7 +141,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// bn3/update_var: RunningUpdate 3
 	{
-		state, stat := &m.bn3RunningVar, (*[3]float32)(m.arena[9296:])
+		state, stat := &m.bn3RunningVar, (*[3]float32)(m.arena[7344:])
 		m1 := float64(n * 9)
 		corr := m1 / (m1 - 1)
 		for c := range 3 {
@@ -159,26 +149,24 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// deconv/convT: Conv2DTranspose N×2×6×6
-	m.conv2DTranspose(n, m.arena[9056:9056+n*27], m.deconvWeight[:], m.arena[4608:4608+n*72])
+	m.conv2DTranspose(n, m.arena[7104:7104+n*27], m.deconvWeight[:], m.arena[3456:3456+n*72])
 	// bn4/mean: ChannelMean 2
-	m.channelMean3(n, m.arena[4608:4608+n*72], (*[2]float32)(m.arena[9280:]))
+	m.channelMean3(n, m.arena[3456:3456+n*72], (*[2]float32)(m.arena[7328:]))
 	// bn4/neg_mean: Scale 2
-	m.scale(n, m.arena[9280:9280+2], m.arena[9296:9296+2])
+	m.scale(n, m.arena[7328:7328+2], m.arena[7344:7344+2])
 	// bn4/centered: BiasAdd N×2×6×6
-	m.biasAdd4(n, m.arena[4608:4608+n*72], m.arena[5184:5184+n*72], (*[2]float32)(m.arena[9296:]))
+	m.biasAdd4(n, m.arena[3456:3456+n*72], m.arena[4032:4032+n*72], (*[2]float32)(m.arena[7344:]))
 	// bn4/sq: Square N×2×6×6
-	m.square(n, m.arena[5184:5184+n*72], m.arena[5760:5760+n*72])
+	m.square(n, m.arena[4032:4032+n*72], m.arena[4608:4608+n*72])
 	// bn4/var: ChannelMean 2
-	m.channelMean3(n, m.arena[5760:5760+n*72], (*[2]float32)(m.arena[9296:]))
+	m.channelMean3(n, m.arena[4608:4608+n*72], (*[2]float32)(m.arena[7344:]))
 	// bn4/inv_std: Rsqrt 2, fused with bn4/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[9472:9472+2], m.arena[9296:9296+2])
+	m.addScalarRsqrt(n, m.arena[7520:7520+2], m.arena[7344:7344+2])
 	// bn4/normalized: ChannelMul N×2×6×6
-	m.channelMul7(n, m.arena[5184:5184+n*72], m.arena[5760:5760+n*72], (*[2]float32)(m.arena[9472:]))
-	// bn4/shifted: BiasAdd N×2×6×6, fused with bn4/scaled (ChannelMul)
-	m.channelMulBiasAdd3(n, m.arena[6336:6336+n*72], m.arena[5760:5760+n*72], &m.bn4Weight, &m.bn4Bias)
+	m.channelMul7(n, m.arena[4032:4032+n*72], m.arena[4608:4608+n*72], (*[2]float32)(m.arena[7520:]))
 	// bn4/update_mean: RunningUpdate 2
 	{
-		state, stat := &m.bn4RunningMean, (*[2]float32)(m.arena[9280:])
+		state, stat := &m.bn4RunningMean, (*[2]float32)(m.arena[7328:])
 		corr := 1.0
 		for c := range 2 {
 			state[c] = float32(0.7*float64(state[c]) + 0.3*float64(stat[c])*corr)
@@ -186,41 +174,39 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// bn4/update_var: RunningUpdate 2
 	{
-		state, stat := &m.bn4RunningVar, (*[2]float32)(m.arena[9296:])
+		state, stat := &m.bn4RunningVar, (*[2]float32)(m.arena[7344:])
 		m1 := float64(n * 36)
 		corr := m1 / (m1 - 1)
 		for c := range 2 {
 			state[c] = float32(0.7*float64(state[c]) + 0.3*float64(stat[c])*corr)
 		}
 	}
-	// relu4: Relu N×2×6×6
-	m.relu(n, m.arena[6336:6336+n*72], m.arena[4608:4608+n*72])
+	// relu4: Relu N×2×6×6, fused with bn4/scaled (ChannelMul), bn4/shifted (BiasAdd)
+	m.channelMulBiasAddRelu3(n, m.arena[3456:3456+n*72], m.arena[4608:4608+n*72], &m.bn4Weight, &m.bn4Bias)
 	// pool: MaxPool2D N×2×3×3
-	m.maxPool2D(n, m.arena[4608:4608+n*72], m.arena[6912:6912+n*18])
+	m.maxPool2D(n, m.arena[3456:3456+n*72], m.arena[5184:5184+n*18])
 	// flat: Reshape N×18: a view, no code
 	// fc1/matmul: MatMul N×8
-	rt.GemmP(m.pool, false, true, n, 8, 18, 1, m.arena[6912:6912+n*18], 18, m.fc1Weight[:], 18, 0, m.arena[7056:7056+n*8], 8)
+	rt.GemmP(m.pool, false, true, n, 8, 18, 1, m.arena[5184:5184+n*18], 18, m.fc1Weight[:], 18, 0, m.arena[5328:5328+n*8], 8)
 	// fc1/bias: BiasAdd N×8
-	m.biasAdd5(n, m.arena[7056:7056+n*8], m.arena[7056:7056+n*8], &m.fc1Bias)
+	m.biasAdd5(n, m.arena[5328:5328+n*8], m.arena[5328:5328+n*8], &m.fc1Bias)
 	// bn5/mean: ChannelMean 8
-	m.channelMean4(n, m.arena[7056:7056+n*8], (*[8]float32)(m.arena[9280:]))
+	m.channelMean4(n, m.arena[5328:5328+n*8], (*[8]float32)(m.arena[7328:]))
 	// bn5/neg_mean: Scale 8
-	m.scale(n, m.arena[9280:9280+8], m.arena[9296:9296+8])
+	m.scale(n, m.arena[7328:7328+8], m.arena[7344:7344+8])
 	// bn5/centered: BiasAdd N×8
-	m.biasAdd5(n, m.arena[7056:7056+n*8], m.arena[7120:7120+n*8], (*[8]float32)(m.arena[9296:]))
+	m.biasAdd5(n, m.arena[5328:5328+n*8], m.arena[5392:5392+n*8], (*[8]float32)(m.arena[7344:]))
 	// bn5/sq: Square N×8
-	m.square(n, m.arena[7120:7120+n*8], m.arena[7184:7184+n*8])
+	m.square(n, m.arena[5392:5392+n*8], m.arena[5456:5456+n*8])
 	// bn5/var: ChannelMean 8
-	m.channelMean4(n, m.arena[7184:7184+n*8], (*[8]float32)(m.arena[9296:]))
+	m.channelMean4(n, m.arena[5456:5456+n*8], (*[8]float32)(m.arena[7344:]))
 	// bn5/inv_std: Rsqrt 8, fused with bn5/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[7408:7408+8], m.arena[9296:9296+8])
+	m.addScalarRsqrt(n, m.arena[7360:7360+8], m.arena[7344:7344+8])
 	// bn5/normalized: ChannelMul N×8
-	m.channelMul8(n, m.arena[7120:7120+n*8], m.arena[7184:7184+n*8], (*[8]float32)(m.arena[7408:]))
-	// bn5/shifted: BiasAdd N×8, fused with bn5/scaled (ChannelMul)
-	m.channelMulBiasAdd4(n, m.arena[7248:7248+n*8], m.arena[7184:7184+n*8], &m.bn5Weight, &m.bn5Bias)
+	m.channelMul8(n, m.arena[5392:5392+n*8], m.arena[5456:5456+n*8], (*[8]float32)(m.arena[7360:]))
 	// bn5/update_mean: RunningUpdate 8
 	{
-		state, stat := &m.bn5RunningMean, (*[8]float32)(m.arena[9280:])
+		state, stat := &m.bn5RunningMean, (*[8]float32)(m.arena[7328:])
 		corr := 1.0
 		for c := range 8 {
 			state[c] = float32(0.7*float64(state[c]) + 0.3*float64(stat[c])*corr)
@@ -228,198 +214,198 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// bn5/update_var: RunningUpdate 8
 	{
-		state, stat := &m.bn5RunningVar, (*[8]float32)(m.arena[9296:])
+		state, stat := &m.bn5RunningVar, (*[8]float32)(m.arena[7344:])
 		m1 := float64(n)
 		corr := m1 / (m1 - 1)
 		for c := range 8 {
 			state[c] = float32(0.7*float64(state[c]) + 0.3*float64(stat[c])*corr)
 		}
 	}
-	// relu5: Relu N×8
-	m.relu(n, m.arena[7248:7248+n*8], m.arena[7056:7056+n*8])
+	// relu5: Relu N×8, fused with bn5/scaled (ChannelMul), bn5/shifted (BiasAdd)
+	m.channelMulBiasAddRelu4(n, m.arena[5328:5328+n*8], m.arena[5456:5456+n*8], &m.bn5Weight, &m.bn5Bias)
 	// fc2/matmul: MatMul N×3
-	rt.GemmP(m.pool, false, true, n, 3, 8, 1, m.arena[7056:7056+n*8], 8, m.fc2Weight[:], 8, 0, m.arena[7312:7312+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 8, 1, m.arena[5328:5328+n*8], 8, m.fc2Weight[:], 8, 0, m.arena[5520:5520+n*3], 3)
 	// fc2/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[7312:7312+n*3], m.arena[7312:7312+n*3], &m.fc2Bias)
+	m.biasAdd(n, m.arena[5520:5520+n*3], m.arena[5520:5520+n*3], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[7312:7312+n*3], label, m.arena[9488:9488+1])
+	m.sparseSoftmaxCELoss(n, m.arena[5520:5520+n*3], label, m.arena[7536:7536+1])
 	// d.loss: Fill scalar
-	m.arena[7344] = 1.0
+	m.arena[5552] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×3
-	m.lossGrad(n, m.arena[7312:7312+n*3], label, m.arena[7344:7344+1], m.arena[7376:7376+n*3])
+	m.lossGrad(n, m.arena[5520:5520+n*3], label, m.arena[5552:5552+1], m.arena[5584:5584+n*3])
 	// d.fc2/bias.1: ChannelSum 3
-	m.channelSum(n, m.arena[7376:7376+n*3], &m.fc2BiasGrad)
+	m.channelSum(n, m.arena[5584:5584+n*3], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 3, 1, m.arena[7376:7376+n*3], 3, m.fc2Weight[:], 8, 0, m.arena[7312:7312+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 3, 1, m.arena[5584:5584+n*3], 3, m.fc2Weight[:], 8, 0, m.arena[5520:5520+n*8], 8)
 	// d.fc2/matmul.2: MatMul 3×8
-	rt.GemmP(m.pool, true, false, 3, 8, n, 1, m.arena[7376:7376+n*3], 3, m.arena[7056:7056+n*8], 8, 0, m.fc2WeightGrad[:], 8)
+	rt.GemmP(m.pool, true, false, 3, 8, n, 1, m.arena[5584:5584+n*3], 3, m.arena[5328:5328+n*8], 8, 0, m.fc2WeightGrad[:], 8)
 	// d.relu5.1: ReluGrad N×8
-	m.reluGrad(n, m.arena[7248:7248+n*8], m.arena[7312:7312+n*8], m.arena[7248:7248+n*8])
+	m.reluGrad(n, m.arena[5328:5328+n*8], m.arena[5520:5520+n*8], m.arena[5328:5328+n*8])
 	// d.bn5/shifted.1: ChannelSum 8
-	m.channelSum2(n, m.arena[7248:7248+n*8], &m.bn5BiasGrad)
+	m.channelSum2(n, m.arena[5328:5328+n*8], &m.bn5BiasGrad)
 	// d.bn5/scaled.1: ChannelMul N×8
-	m.channelMul8(n, m.arena[7248:7248+n*8], m.arena[7056:7056+n*8], &m.bn5Weight)
+	m.channelMul8(n, m.arena[5328:5328+n*8], m.arena[5520:5520+n*8], &m.bn5Weight)
 	// d.bn5/scaled.2: Mul N×8
-	m.mul(n, m.arena[7248:7248+n*8], m.arena[7184:7184+n*8], m.arena[7248:7248+n*8])
+	m.mul(n, m.arena[5328:5328+n*8], m.arena[5456:5456+n*8], m.arena[5328:5328+n*8])
 	// d.bn5/scaled.3: ChannelSum 8
-	m.channelSum2(n, m.arena[7248:7248+n*8], &m.bn5WeightGrad)
+	m.channelSum2(n, m.arena[5328:5328+n*8], &m.bn5WeightGrad)
 	// d.bn5/normalized.2: Mul N×8
-	m.mul(n, m.arena[7056:7056+n*8], m.arena[7120:7120+n*8], m.arena[7184:7184+n*8])
+	m.mul(n, m.arena[5520:5520+n*8], m.arena[5392:5392+n*8], m.arena[5328:5328+n*8])
 	// d.bn5/normalized.3: ChannelSum 8
-	m.channelSum2(n, m.arena[7184:7184+n*8], (*[8]float32)(m.arena[7424:]))
+	m.channelSum2(n, m.arena[5328:5328+n*8], (*[8]float32)(m.arena[7328:]))
 	// d.bn5/inv_std.4: Scale 8, fused with d.bn5/inv_std.1 (Square), d.bn5/inv_std.2 (Mul), d.bn5/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[7424:7424+8], m.arena[7408:7408+8], m.arena[7424:7424+8])
+	m.squareMulMulScale(n, m.arena[7328:7328+8], m.arena[7360:7360+8], m.arena[7328:7328+8])
 	// d.bn5/var.1: ChannelBroadcast N×8
-	m.channelBroadcast(n, (*[8]float32)(m.arena[7424:]), m.arena[7184:7184+n*8])
+	m.channelBroadcast(n, (*[8]float32)(m.arena[7328:]), m.arena[5328:5328+n*8])
 	// d.bn5/sq.3: Add N×8, fused with d.bn5/normalized.1 (ChannelMul), d.bn5/sq.1 (Mul), d.bn5/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[7056:7056+n*8], m.arena[7056:7056+n*8], (*[8]float32)(m.arena[7408:]), m.arena[7184:7184+n*8], m.arena[7120:7120+n*8])
+	m.channelMulMulScaleAdd(n, m.arena[5520:5520+n*8], m.arena[5520:5520+n*8], (*[8]float32)(m.arena[7360:]), m.arena[5328:5328+n*8], m.arena[5392:5392+n*8])
 	// d.bn5/centered.1: ChannelSum 8
-	m.channelSum2(n, m.arena[7056:7056+n*8], (*[8]float32)(m.arena[9280:]))
+	m.channelSum2(n, m.arena[5520:5520+n*8], (*[8]float32)(m.arena[5648:]))
 	// d.bn5/neg_mean.1: Scale 8
-	m.scale(n, m.arena[9280:9280+8], m.arena[9280:9280+8])
+	m.scale(n, m.arena[5648:5648+8], m.arena[5648:5648+8])
 	// d.bn5/mean.1: ChannelBroadcast N×8
-	m.channelBroadcast(n, (*[8]float32)(m.arena[9280:]), m.arena[7120:7120+n*8])
+	m.channelBroadcast(n, (*[8]float32)(m.arena[5648:]), m.arena[5584:5584+n*8])
 	// d.bn5/mean.2: Add N×8
-	m.add(n, m.arena[7056:7056+n*8], m.arena[7120:7120+n*8], m.arena[7056:7056+n*8])
+	m.add(n, m.arena[5520:5520+n*8], m.arena[5584:5584+n*8], m.arena[5520:5520+n*8])
 	// d.fc1/bias.1: ChannelSum 8
-	m.channelSum2(n, m.arena[7056:7056+n*8], &m.fc1BiasGrad)
+	m.channelSum2(n, m.arena[5520:5520+n*8], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul N×18
-	rt.GemmP(m.pool, false, false, n, 18, 8, 1, m.arena[7056:7056+n*8], 8, m.fc1Weight[:], 18, 0, m.arena[9280:9280+n*18], 18)
+	rt.GemmP(m.pool, false, false, n, 18, 8, 1, m.arena[5520:5520+n*8], 8, m.fc1Weight[:], 18, 0, m.arena[7328:7328+n*18], 18)
 	// d.fc1/matmul.2: MatMul 8×18
-	rt.GemmP(m.pool, true, false, 8, 18, n, 1, m.arena[7056:7056+n*8], 8, m.arena[6912:6912+n*18], 18, 0, m.fc1WeightGrad[:], 18)
+	rt.GemmP(m.pool, true, false, 8, 18, n, 1, m.arena[5520:5520+n*8], 8, m.arena[5184:5184+n*18], 18, 0, m.fc1WeightGrad[:], 18)
 	// d.flat.1: Reshape N×2×3×3: a view, no code
 	// d.pool.1: MaxPool2DGrad N×2×6×6
-	m.maxPool2DGrad(n, m.arena[4608:4608+n*72], m.arena[9280:9280+n*18], m.arena[6912:6912+n*72])
+	m.maxPool2DGrad(n, m.arena[3456:3456+n*72], m.arena[7328:7328+n*18], m.arena[5184:5184+n*72])
 	// d.relu4.1: ReluGrad N×2×6×6
-	m.reluGrad(n, m.arena[6336:6336+n*72], m.arena[6912:6912+n*72], m.arena[6336:6336+n*72])
+	m.reluGrad(n, m.arena[3456:3456+n*72], m.arena[5184:5184+n*72], m.arena[3456:3456+n*72])
 	// d.bn4/shifted.1: ChannelSum 2
-	m.channelSum3(n, m.arena[6336:6336+n*72], &m.bn4BiasGrad)
+	m.channelSum3(n, m.arena[3456:3456+n*72], &m.bn4BiasGrad)
 	// d.bn4/scaled.1: ChannelMul N×2×6×6
-	m.channelMul7(n, m.arena[6336:6336+n*72], m.arena[4608:4608+n*72], &m.bn4Weight)
+	m.channelMul7(n, m.arena[3456:3456+n*72], m.arena[5184:5184+n*72], &m.bn4Weight)
 	// d.bn4/scaled.2: Mul N×2×6×6
-	m.mul(n, m.arena[6336:6336+n*72], m.arena[5760:5760+n*72], m.arena[6336:6336+n*72])
+	m.mul(n, m.arena[3456:3456+n*72], m.arena[4608:4608+n*72], m.arena[3456:3456+n*72])
 	// d.bn4/scaled.3: ChannelSum 2
-	m.channelSum3(n, m.arena[6336:6336+n*72], &m.bn4WeightGrad)
+	m.channelSum3(n, m.arena[3456:3456+n*72], &m.bn4WeightGrad)
 	// d.bn4/normalized.2: Mul N×2×6×6
-	m.mul(n, m.arena[4608:4608+n*72], m.arena[5184:5184+n*72], m.arena[5760:5760+n*72])
+	m.mul(n, m.arena[5184:5184+n*72], m.arena[4032:4032+n*72], m.arena[3456:3456+n*72])
 	// d.bn4/normalized.3: ChannelSum 2
-	m.channelSum3(n, m.arena[5760:5760+n*72], (*[2]float32)(m.arena[9280:]))
+	m.channelSum3(n, m.arena[3456:3456+n*72], (*[2]float32)(m.arena[7328:]))
 	// d.bn4/inv_std.4: Scale 2, fused with d.bn4/inv_std.1 (Square), d.bn4/inv_std.2 (Mul), d.bn4/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[9280:9280+2], m.arena[9472:9472+2], m.arena[9280:9280+2])
+	m.squareMulMulScale(n, m.arena[7328:7328+2], m.arena[7520:7520+2], m.arena[7328:7328+2])
 	// d.bn4/var.1: ChannelBroadcast N×2×6×6
-	m.channelBroadcast2(n, (*[2]float32)(m.arena[9280:]), m.arena[5760:5760+n*72])
+	m.channelBroadcast2(n, (*[2]float32)(m.arena[7328:]), m.arena[3456:3456+n*72])
 	// d.bn4/sq.3: Add N×2×6×6, fused with d.bn4/normalized.1 (ChannelMul), d.bn4/sq.1 (Mul), d.bn4/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[4608:4608+n*72], m.arena[4608:4608+n*72], (*[2]float32)(m.arena[9472:]), m.arena[5760:5760+n*72], m.arena[5184:5184+n*72])
+	m.channelMulMulScaleAdd2(n, m.arena[5184:5184+n*72], m.arena[5184:5184+n*72], (*[2]float32)(m.arena[7520:]), m.arena[3456:3456+n*72], m.arena[4032:4032+n*72])
 	// d.bn4/centered.1: ChannelSum 2
-	m.channelSum3(n, m.arena[4608:4608+n*72], (*[2]float32)(m.arena[9472:]))
+	m.channelSum3(n, m.arena[5184:5184+n*72], (*[2]float32)(m.arena[7520:]))
 	// d.bn4/neg_mean.1: Scale 2
-	m.scale(n, m.arena[9472:9472+2], m.arena[9472:9472+2])
+	m.scale(n, m.arena[7520:7520+2], m.arena[7520:7520+2])
 	// d.bn4/mean.1: ChannelBroadcast N×2×6×6
-	m.channelBroadcast2(n, (*[2]float32)(m.arena[9472:]), m.arena[5184:5184+n*72])
+	m.channelBroadcast2(n, (*[2]float32)(m.arena[7520:]), m.arena[3456:3456+n*72])
 	// d.bn4/mean.2: Add N×2×6×6
-	m.add(n, m.arena[4608:4608+n*72], m.arena[5184:5184+n*72], m.arena[4608:4608+n*72])
+	m.add(n, m.arena[5184:5184+n*72], m.arena[3456:3456+n*72], m.arena[5184:5184+n*72])
 	// d.deconv/convT.1: Conv2D N×3×3×3
-	m.conv2D4(n, m.arena[4608:4608+n*72], m.deconvWeight[:], m.arena[5184:5184+n*27])
+	m.conv2D2(n, m.arena[5184:5184+n*72], m.deconvWeight[:], m.arena[3456:3456+n*27])
 	// d.deconv/convT.2: Conv2DFilterGrad 3×2×2×2
-	m.conv2DFilterGrad(n, m.arena[4608:4608+n*72], m.arena[9056:9056+n*27], m.deconvWeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[5184:5184+n*72], m.arena[7104:7104+n*27], m.deconvWeightGrad[:])
 	// d.bn3/shifted.1: ChannelSum 3
-	m.channelSum4(n, m.arena[5184:5184+n*27], &m.bn3BiasGrad)
+	m.channelSum4(n, m.arena[3456:3456+n*27], &m.bn3BiasGrad)
 	// d.bn3/scaled.1: ChannelMul N×3×3×3
-	m.channelMul6(n, m.arena[5184:5184+n*27], m.arena[4608:4608+n*27], &m.bn3Weight)
+	m.channelMul6(n, m.arena[3456:3456+n*27], m.arena[3680:3680+n*27], &m.bn3Weight)
 	// d.bn3/scaled.2: Mul N×3×3×3
-	m.mul(n, m.arena[5184:5184+n*27], m.arena[8832:8832+n*27], m.arena[5184:5184+n*27])
+	m.mul(n, m.arena[3456:3456+n*27], m.arena[6880:6880+n*27], m.arena[3456:3456+n*27])
 	// d.bn3/scaled.3: ChannelSum 3
-	m.channelSum4(n, m.arena[5184:5184+n*27], &m.bn3WeightGrad)
+	m.channelSum4(n, m.arena[3456:3456+n*27], &m.bn3WeightGrad)
 	// d.bn3/normalized.2: Mul N×3×3×3
-	m.mul(n, m.arena[4608:4608+n*27], m.arena[8608:8608+n*27], m.arena[4832:4832+n*27])
+	m.mul(n, m.arena[3680:3680+n*27], m.arena[6656:6656+n*27], m.arena[3456:3456+n*27])
 	// d.bn3/normalized.3: ChannelSum 3
-	m.channelSum4(n, m.arena[4832:4832+n*27], (*[3]float32)(m.arena[9472:]))
+	m.channelSum4(n, m.arena[3456:3456+n*27], (*[3]float32)(m.arena[7520:]))
 	// d.bn3/inv_std.4: Scale 3, fused with d.bn3/inv_std.1 (Square), d.bn3/inv_std.2 (Mul), d.bn3/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[9472:9472+3], m.arena[9456:9456+3], m.arena[9472:9472+3])
+	m.squareMulMulScale(n, m.arena[7520:7520+3], m.arena[7504:7504+3], m.arena[7520:7520+3])
 	// d.bn3/var.1: ChannelBroadcast N×3×3×3
-	m.channelBroadcast3(n, (*[3]float32)(m.arena[9472:]), m.arena[4832:4832+n*27])
+	m.channelBroadcast3(n, (*[3]float32)(m.arena[7520:]), m.arena[3456:3456+n*27])
 	// d.bn3/sq.3: Add N×3×3×3, fused with d.bn3/normalized.1 (ChannelMul), d.bn3/sq.1 (Mul), d.bn3/sq.2 (Scale)
-	m.channelMulMulScaleAdd3(n, m.arena[4608:4608+n*27], m.arena[4608:4608+n*27], (*[3]float32)(m.arena[9456:]), m.arena[4832:4832+n*27], m.arena[8608:8608+n*27])
+	m.channelMulMulScaleAdd3(n, m.arena[3680:3680+n*27], m.arena[3680:3680+n*27], (*[3]float32)(m.arena[7504:]), m.arena[3456:3456+n*27], m.arena[6656:6656+n*27])
 	// d.bn3/centered.1: ChannelSum 3
-	m.channelSum4(n, m.arena[4608:4608+n*27], (*[3]float32)(m.arena[9456:]))
+	m.channelSum4(n, m.arena[3680:3680+n*27], (*[3]float32)(m.arena[7504:]))
 	// d.bn3/neg_mean.1: Scale 3
-	m.scale(n, m.arena[9456:9456+3], m.arena[9456:9456+3])
+	m.scale(n, m.arena[7504:7504+3], m.arena[7504:7504+3])
 	// d.bn3/mean.1: ChannelBroadcast N×3×3×3
-	m.channelBroadcast3(n, (*[3]float32)(m.arena[9456:]), m.arena[4832:4832+n*27])
+	m.channelBroadcast3(n, (*[3]float32)(m.arena[7504:]), m.arena[3456:3456+n*27])
 	// d.relu3.1: ReluGrad N×3×3×3, fused with d.bn3/mean.2 (Add)
-	m.addReluGrad(n, m.arena[4608:4608+n*27], m.arena[4608:4608+n*27], m.arena[4832:4832+n*27], m.arena[8384:8384+n*27])
+	m.addReluGrad(n, m.arena[3680:3680+n*27], m.arena[3680:3680+n*27], m.arena[3456:3456+n*27], m.arena[6432:6432+n*27])
 	// d.conv3/bias.1: ChannelSum 3
-	m.channelSum4(n, m.arena[4608:4608+n*27], &m.conv3BiasGrad)
+	m.channelSum4(n, m.arena[3680:3680+n*27], &m.conv3BiasGrad)
 	// d.conv3/conv.1: Conv2DTranspose N×3×3×3
-	m.conv2DTranspose2(n, m.arena[4608:4608+n*27], m.conv3Weight[:], m.arena[4832:4832+n*27])
+	m.conv2DTranspose2(n, m.arena[3680:3680+n*27], m.conv3Weight[:], m.arena[3456:3456+n*27])
 	// d.conv3/conv.2: Conv2DFilterGrad 3×3×1×1
-	m.conv2DFilterGrad2(n, m.arena[8160:8160+n*27], m.arena[4608:4608+n*27], m.conv3WeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[6208:6208+n*27], m.arena[3680:3680+n*27], m.conv3WeightGrad[:])
 	// d.relu2.1: ReluGrad N×3×3×3
-	m.reluGrad(n, m.arena[7936:7936+n*27], m.arena[4832:4832+n*27], m.arena[7936:7936+n*27])
+	m.reluGrad(n, m.arena[6208:6208+n*27], m.arena[3456:3456+n*27], m.arena[6208:6208+n*27])
 	// d.bn2/shifted.1: ChannelSum 3
-	m.channelSum4(n, m.arena[7936:7936+n*27], &m.bn2BiasGrad)
+	m.channelSum4(n, m.arena[6208:6208+n*27], &m.bn2BiasGrad)
 	// d.bn2/scaled.1: ChannelMul N×3×3×3
-	m.channelMul6(n, m.arena[7936:7936+n*27], m.arena[5760:5760+n*27], &m.bn2Weight)
+	m.channelMul6(n, m.arena[6208:6208+n*27], m.arena[4608:4608+n*27], &m.bn2Weight)
 	// d.bn2/scaled.2: Mul N×3×3×3
-	m.mul(n, m.arena[7936:7936+n*27], m.arena[7712:7712+n*27], m.arena[7936:7936+n*27])
+	m.mul(n, m.arena[6208:6208+n*27], m.arena[5984:5984+n*27], m.arena[6208:6208+n*27])
 	// d.bn2/scaled.3: ChannelSum 3
-	m.channelSum4(n, m.arena[7936:7936+n*27], &m.bn2WeightGrad)
+	m.channelSum4(n, m.arena[6208:6208+n*27], &m.bn2WeightGrad)
 	// d.bn2/normalized.2: Mul N×3×3×3
-	m.mul(n, m.arena[5760:5760+n*27], m.arena[7488:7488+n*27], m.arena[4608:4608+n*27])
+	m.mul(n, m.arena[4608:4608+n*27], m.arena[5760:5760+n*27], m.arena[4832:4832+n*27])
 	// d.bn2/normalized.3: ChannelSum 3
-	m.channelSum4(n, m.arena[4608:4608+n*27], (*[3]float32)(m.arena[9456:]))
+	m.channelSum4(n, m.arena[4832:4832+n*27], (*[3]float32)(m.arena[7504:]))
 	// d.bn2/inv_std.4: Scale 3, fused with d.bn2/inv_std.1 (Square), d.bn2/inv_std.2 (Mul), d.bn2/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[9456:9456+3], m.arena[9440:9440+3], m.arena[9456:9456+3])
+	m.squareMulMulScale(n, m.arena[7504:7504+3], m.arena[7488:7488+3], m.arena[7504:7504+3])
 	// d.bn2/var.1: ChannelBroadcast N×3×3×3
-	m.channelBroadcast3(n, (*[3]float32)(m.arena[9456:]), m.arena[4608:4608+n*27])
+	m.channelBroadcast3(n, (*[3]float32)(m.arena[7504:]), m.arena[4832:4832+n*27])
 	// d.bn2/sq.3: Add N×3×3×3, fused with d.bn2/normalized.1 (ChannelMul), d.bn2/sq.1 (Mul), d.bn2/sq.2 (Scale)
-	m.channelMulMulScaleAdd3(n, m.arena[5760:5760+n*27], m.arena[5760:5760+n*27], (*[3]float32)(m.arena[9440:]), m.arena[4608:4608+n*27], m.arena[7488:7488+n*27])
+	m.channelMulMulScaleAdd3(n, m.arena[4608:4608+n*27], m.arena[4608:4608+n*27], (*[3]float32)(m.arena[7488:]), m.arena[4832:4832+n*27], m.arena[5760:5760+n*27])
 	// d.bn2/centered.1: ChannelSum 3
-	m.channelSum4(n, m.arena[5760:5760+n*27], (*[3]float32)(m.arena[9440:]))
+	m.channelSum4(n, m.arena[4608:4608+n*27], (*[3]float32)(m.arena[7488:]))
 	// d.bn2/neg_mean.1: Scale 3
-	m.scale(n, m.arena[9440:9440+3], m.arena[9440:9440+3])
+	m.scale(n, m.arena[7488:7488+3], m.arena[7488:7488+3])
 	// d.bn2/mean.1: ChannelBroadcast N×3×3×3
-	m.channelBroadcast3(n, (*[3]float32)(m.arena[9440:]), m.arena[4608:4608+n*27])
+	m.channelBroadcast3(n, (*[3]float32)(m.arena[7488:]), m.arena[3456:3456+n*27])
 	// d.bn2/mean.2: Add N×3×3×3
-	m.add(n, m.arena[5760:5760+n*27], m.arena[4608:4608+n*27], m.arena[5760:5760+n*27])
+	m.add(n, m.arena[4608:4608+n*27], m.arena[3456:3456+n*27], m.arena[4608:4608+n*27])
 	// d.conv2/bias.1: ChannelSum 3
-	m.channelSum4(n, m.arena[5760:5760+n*27], &m.conv2BiasGrad)
+	m.channelSum4(n, m.arena[4608:4608+n*27], &m.conv2BiasGrad)
 	// d.conv2/conv.1: Conv2DTranspose N×4×6×6
-	m.conv2DTranspose3(n, m.arena[5760:5760+n*27], m.conv2Weight[:], m.arena[4608:4608+n*144])
+	m.conv2DTranspose3(n, m.arena[4608:4608+n*27], m.conv2Weight[:], m.arena[3456:3456+n*144])
 	// d.conv2/conv.2: Conv2DFilterGrad 3×4×3×3
-	m.conv2DFilterGrad3(n, m.arena[:n*144], m.arena[5760:5760+n*27], m.conv2WeightGrad[:])
+	m.conv2DFilterGrad3(n, m.arena[:n*144], m.arena[4608:4608+n*27], m.conv2WeightGrad[:])
 	// d.relu1.1: ReluGrad N×4×6×6
-	m.reluGrad(n, m.arena[3456:3456+n*144], m.arena[4608:4608+n*144], m.arena[3456:3456+n*144])
+	m.reluGrad(n, m.arena[:n*144], m.arena[3456:3456+n*144], m.arena[:n*144])
 	// d.bn1/shifted.1: ChannelSum 4
-	m.channelSum5(n, m.arena[3456:3456+n*144], &m.bn1BiasGrad)
+	m.channelSum5(n, m.arena[:n*144], &m.bn1BiasGrad)
 	// d.bn1/scaled.1: ChannelMul N×4×6×6
-	m.channelMul5(n, m.arena[3456:3456+n*144], m.arena[:n*144], &m.bn1Weight)
+	m.channelMul5(n, m.arena[:n*144], m.arena[3456:3456+n*144], &m.bn1Weight)
 	// d.bn1/scaled.2: Mul N×4×6×6
-	m.mul(n, m.arena[3456:3456+n*144], m.arena[2304:2304+n*144], m.arena[3456:3456+n*144])
+	m.mul(n, m.arena[:n*144], m.arena[2304:2304+n*144], m.arena[:n*144])
 	// d.bn1/scaled.3: ChannelSum 4
-	m.channelSum5(n, m.arena[3456:3456+n*144], &m.bn1WeightGrad)
+	m.channelSum5(n, m.arena[:n*144], &m.bn1WeightGrad)
 	// d.bn1/normalized.2: Mul N×4×6×6
-	m.mul(n, m.arena[:n*144], m.arena[1152:1152+n*144], m.arena[2304:2304+n*144])
+	m.mul(n, m.arena[3456:3456+n*144], m.arena[1152:1152+n*144], m.arena[:n*144])
 	// d.bn1/normalized.3: ChannelSum 4
-	m.channelSum5(n, m.arena[2304:2304+n*144], (*[4]float32)(m.arena[9440:]))
+	m.channelSum5(n, m.arena[:n*144], (*[4]float32)(m.arena[7488:]))
 	// d.bn1/inv_std.4: Scale 4, fused with d.bn1/inv_std.1 (Square), d.bn1/inv_std.2 (Mul), d.bn1/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[9440:9440+4], m.arena[9424:9424+4], m.arena[9440:9440+4])
+	m.squareMulMulScale(n, m.arena[7488:7488+4], m.arena[7472:7472+4], m.arena[7488:7488+4])
 	// d.bn1/var.1: ChannelBroadcast N×4×6×6
-	m.channelBroadcast4(n, (*[4]float32)(m.arena[9440:]), m.arena[2304:2304+n*144])
+	m.channelBroadcast4(n, (*[4]float32)(m.arena[7488:]), m.arena[:n*144])
 	// d.bn1/sq.3: Add N×4×6×6, fused with d.bn1/normalized.1 (ChannelMul), d.bn1/sq.1 (Mul), d.bn1/sq.2 (Scale)
-	m.channelMulMulScaleAdd4(n, m.arena[:n*144], m.arena[:n*144], (*[4]float32)(m.arena[9424:]), m.arena[2304:2304+n*144], m.arena[1152:1152+n*144])
+	m.channelMulMulScaleAdd4(n, m.arena[3456:3456+n*144], m.arena[3456:3456+n*144], (*[4]float32)(m.arena[7472:]), m.arena[:n*144], m.arena[1152:1152+n*144])
 	// d.bn1/centered.1: ChannelSum 4
-	m.channelSum5(n, m.arena[:n*144], (*[4]float32)(m.arena[2304:]))
+	m.channelSum5(n, m.arena[3456:3456+n*144], (*[4]float32)(m.arena[1152:]))
 	// d.bn1/neg_mean.1: Scale 4
-	m.scale(n, m.arena[2304:2304+4], m.arena[2304:2304+4])
+	m.scale(n, m.arena[1152:1152+4], m.arena[1152:1152+4])
 	// d.bn1/mean.1: ChannelBroadcast N×4×6×6
-	m.channelBroadcast4(n, (*[4]float32)(m.arena[2304:]), m.arena[1152:1152+n*144])
+	m.channelBroadcast4(n, (*[4]float32)(m.arena[1152:]), m.arena[:n*144])
 	// d.bn1/mean.2: Add N×4×6×6
-	m.add(n, m.arena[:n*144], m.arena[1152:1152+n*144], m.arena[:n*144])
+	m.add(n, m.arena[3456:3456+n*144], m.arena[:n*144], m.arena[3456:3456+n*144])
 	// d.conv1/conv.1: Conv2DFilterGrad 4×2×3×3
-	m.conv2DFilterGrad4(n, image, m.arena[:n*144], m.conv1WeightGrad[:])
+	m.conv2DFilterGrad4(n, image, m.arena[3456:3456+n*144], m.conv1WeightGrad[:])
 	m.derived = false
-	loss := m.arena[9488]
+	loss := m.arena[7536]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

@@ -7,59 +7,15 @@ import (
 	"math"
 )
 
-// conv2D computes Conv2D N×4×6×5, for c1/conv.
+// conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×4×6×5, for mp.
+func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
+	// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: 6×5 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 1×1, pads top 1, left 0) into 6×5
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, w, y, m.scratch32[:1200], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 4, H: 6, W: 5, KH: 2, KW: 2, SH: 1, SW: 1, Top: 1, Left: 0, Ho: 6, Wo: 5}})
+}
+
+// conv2D computes Conv2D N×5×8×6, for c2/conv.
 func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
-	// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: 6×5 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, w, y, m.scratch32[:1080])
-}
-
-// biasAddRelu computes BiasAdd+Relu N×4×6×5, for c1/relu.
-func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[4]float32) {
-	for o := range n {
-		yr := (*[120]float32)(y[o*120:])
-		x1r := (*[120]float32)(x1[o*120:])
-		for c := range 4 {
-			v1c := v1[c]
-			yc := (*[30]float32)(yr[c*30:])
-			x1c := (*[30]float32)(x1r[c*30:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = max(t1, 0)
-			}
-		}
-	}
-}
-
-// maxPool2D computes MaxPool2D N×4×6×5, for mp.
-func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 4 {
-		xp := (*[30]float32)(x[pl*30:])
-		yp := (*[30]float32)(y[pl*30:])
-		for p := range 6 {
-			for q := range 5 {
-				h0 := p - 1
-				h1 := min(h0+2, 6)
-				h0 = max(h0, 0)
-				v0 := q
-				v1 := min(v0+2, 5)
-				v0 = max(v0, 0)
-				best := h0*5 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*5+v] > xp[best] {
-							best = h*5 + v
-						}
-					}
-				}
-				yp[p*5+q] = xp[best]
-			}
-		}
-	}
-}
-
-// conv2D2 computes Conv2D N×5×8×6, for c2/conv.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 3×2 window, strides 1×1, pads {top 2, left 1, bottom 2, right 1} over 4×6×5: 8×6 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, w, y, m.scratch32[:15712])
 }
@@ -100,8 +56,8 @@ func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, w, y, m.scratch32[:324])
 }
 
-// biasAddRelu2 computes BiasAdd+Relu N×3×8×5, for t1/relu.
-func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[3]float32) {
+// biasAddRelu computes BiasAdd+Relu N×3×8×5, for t1/relu.
+func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[3]float32) {
 	for o := range n {
 		yr := (*[120]float32)(y[o*120:])
 		x1r := (*[120]float32)(x1[o*120:])
@@ -161,26 +117,11 @@ func (m *Model) upSample2D(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2D3 computes Conv2D N×4×10×6, for pw/conv.
-func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
-	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×10×6: 10×6 windows
-	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, w, y, nil)
-}
-
-// biasAdd computes BiasAdd N×4×10×6, for pw/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[4]float32) {
-	for o := range n {
-		xr := (*[240]float32)(x[o*240:])
-		yr := (*[240]float32)(y[o*240:])
-		for c := range 4 {
-			vc := v[c]
-			xc := (*[60]float32)(xr[c*60:])
-			yc := (*[60]float32)(yr[c*60:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
+// conv2DBiasAdd computes Conv2D+BiasAdd N×4×10×6, for pw/bias.
+func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
+	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×10×6: 10×6 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, w, y, m.scratch32[:240], rt.Epilogue{Bias: bias[:]})
 }
 
 // sigmoid computes Sigmoid N×4×10×6, for pw/sigmoid.
@@ -188,8 +129,8 @@ func (m *Model) sigmoid(n int, x []float32, y []float32) {
 	rt.Sigmoid(y, x)
 }
 
-// conv2D4 computes Conv2D N×6×3×2, for c3/conv.
-func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
+// conv2D2 computes Conv2D N×6×3×2, for c3/conv.
+func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 4×10×6: 3×2 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 4, H: 10, W: 6, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, m.scratch32[:144])
 }
@@ -218,8 +159,8 @@ func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// maxPool2D2 computes MaxPool2D N×6×3×2, for tie/max.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
+// maxPool2D computes MaxPool2D N×6×3×2, for tie/max.
+func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 	for pl := range n * 6 {
 		xp := (*[12]float32)(x[pl*12:])
 		yp := (*[6]float32)(y[pl*6:])
@@ -250,8 +191,8 @@ func (m *Model) globalAvgPool2D(n int, x []float32, y []float32) {
 	}
 }
 
-// maxPool2D3 computes MaxPool2D N×3×5×6, for mp_overlap.
-func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
+// maxPool2D2 computes MaxPool2D N×3×5×6, for mp_overlap.
+func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 	for pl := range n * 3 {
 		xp := (*[143]float32)(x[pl*143:])
 		yp := (*[30]float32)(y[pl*30:])
@@ -273,8 +214,8 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32, x2 []flo
 	}
 }
 
-// biasAdd2 computes BiasAdd N×3, for fc/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[3]float32) {
+// biasAdd computes BiasAdd N×3, for fc/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
 		xr := (*[3]float32)(x[o*3:])
 		yr := (*[3]float32)(y[o*3:])
@@ -325,41 +266,35 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// biasAdd3 computes BiasAdd N×4×6×5, for c1/bias.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[4]float32) {
-	for o := range n {
-		xr := (*[120]float32)(x[o*120:])
-		yr := (*[120]float32)(y[o*120:])
-		for c := range 4 {
-			vc := v[c]
-			xc := (*[30]float32)(xr[c*30:])
-			yc := (*[30]float32)(yr[c*30:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
+// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×4×6×5, for c1/relu.
+func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
+	// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: 6×5 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, w, y, m.scratch32[:1200], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
-// relu computes Relu N×4×6×5, for c1/relu, t1/relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
-// biasAdd4 computes BiasAdd N×3×8×5, for t1/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[3]float32) {
-	for o := range n {
-		xr := (*[120]float32)(x[o*120:])
-		yr := (*[120]float32)(y[o*120:])
-		for c := range 3 {
-			vc := v[c]
-			xc := (*[40]float32)(xr[c*40:])
-			yc := (*[40]float32)(yr[c*40:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
+// maxPool2D3 computes MaxPool2D N×4×6×5, for mp.
+func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
+	for pl := range n * 4 {
+		xp := (*[30]float32)(x[pl*30:])
+		yp := (*[30]float32)(y[pl*30:])
+		for p := range 6 {
+			for q := range 5 {
+				h0 := p - 1
+				h1 := min(h0+2, 6)
+				h0 = max(h0, 0)
+				v0 := q
+				v1 := min(v0+2, 5)
+				v0 = max(v0, 0)
+				best := h0*5 + v0
+				for h := h0; h < h1; h++ {
+					for v := v0; v < v1; v++ {
+						if xp[h*5+v] > xp[best] {
+							best = h*5 + v
+						}
+					}
+				}
+				yp[p*5+q] = xp[best]
 			}
 		}
 	}
@@ -427,8 +362,8 @@ func (m *Model) globalAvgPool2DGrad(n int, dy []float32, dx []float32) {
 	}
 }
 
-// conv2D5 computes Conv2D N×6×3×2, for d.tp/convT.1.
-func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
+// conv2D3 computes Conv2D N×6×3×2, for d.tp/convT.1.
+func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 2×3×2: 3×2 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 3, W: 2, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 2}, 6, n, x, w, y, nil)
 }
@@ -660,8 +595,8 @@ func (m *Model) channelSum4(n int, x []float32, s *[3]float32) {
 	}
 }
 
-// conv2D6 computes Conv2D N×5×4×3, for d.t1/convT.1.
-func (m *Model) conv2D6(n int, x []float32, w []float32, y []float32) {
+// conv2D4 computes Conv2D N×5×4×3, for d.t1/convT.1.
+func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 3×8×5: 4×3 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 5, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 4, Wo: 3}, 5, n, x, w, y, m.scratch32[:324])
 }

@@ -14,7 +14,7 @@ const MaxBatch = 9
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 15168
+const arenaSize = 14080
 
 //go:embed graph.json
 var graphJSON string
@@ -47,6 +47,12 @@ type Model struct {
 	tpWeight [12]float32  // tp.weight 6×2×1×1, weight
 	fcWeight [384]float32 // fc.weight 3×128, weight
 	fcBias   [3]float32   // fc.bias 3, weight
+
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	fcWeightPacked rt.PackedB // fc.weightᵀ, packed for the products by it
+	derived        bool
 
 	c1WeightGrad [144]float32 // gradient of c1.weight
 	c1BiasGrad   [4]float32   // gradient of c1.bias
@@ -181,6 +187,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.fcBias[:], "uniform", 0, 0, 0.1, seed, "fc.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -189,7 +196,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

@@ -28,14 +28,13 @@ func (m *Model) Predict(n int, image []float32, probs []float32, features []floa
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return err
 	}
-	// c1/conv: Conv2D N×4×6×5
-	m.conv2D(n, image, m.c1Weight[:], m.arena[:n*120])
-	// c1/relu: Relu N×4×6×5, fused with c1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*120], m.arena[:n*120], &m.c1Bias)
-	// mp: MaxPool2D N×4×6×5
-	m.maxPool2D(n, m.arena[:n*120], m.arena[2160:2160+n*120])
+	if !m.derived {
+		m.deriveParams()
+	}
+	// mp: MaxPool2D N×4×6×5, fused with c1/conv (Conv2D), c1/bias (BiasAdd), c1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.c1Weight[:], &m.c1Bias, m.arena[2160:2160+n*120])
 	// c2/conv: Conv2D N×5×8×6
-	m.conv2D2(n, m.arena[2160:2160+n*120], m.c2Weight[:], m.arena[:n*240])
+	m.conv2D(n, m.arena[2160:2160+n*120], m.c2Weight[:], m.arena[:n*240])
 	// c2/tanh: Tanh N×5×8×6
 	m.tanh(n, m.arena[:n*240], m.arena[:n*240])
 	// ap_same: AvgPool2D N×5×4×3
@@ -43,19 +42,17 @@ func (m *Model) Predict(n int, image []float32, probs []float32, features []floa
 	// t1/convT: Conv2DTranspose N×3×8×5
 	m.conv2DTranspose(n, m.arena[2160:2160+n*60], m.t1Weight[:], m.arena[:n*120])
 	// t1/relu: Relu N×3×8×5, fused with t1/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*120], m.arena[:n*120], &m.t1Bias)
+	m.biasAddRelu(n, m.arena[:n*120], m.arena[:n*120], &m.t1Bias)
 	// ap_pad: AvgPool2D N×3×5×2
 	m.avgPool2D2(n, m.arena[:n*120], m.arena[1088:1088+n*30])
 	// up: UpSample2D N×3×10×6
 	m.upSample2D(n, m.arena[1088:1088+n*30], m.arena[2160:2160+n*180])
-	// pw/conv: Conv2D N×4×10×6
-	m.conv2D3(n, m.arena[2160:2160+n*180], m.pwWeight[:], m.arena[:n*240])
-	// pw/bias: BiasAdd N×4×10×6
-	m.biasAdd(n, m.arena[:n*240], m.arena[:n*240], &m.pwBias)
+	// pw/bias: BiasAdd N×4×10×6, fused with pw/conv (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[2160:2160+n*180], m.pwWeight[:], &m.pwBias, m.arena[:n*240])
 	// pw/sigmoid: Sigmoid N×4×10×6
 	m.sigmoid(n, m.arena[:n*240], m.arena[:n*240])
 	// c3/conv: Conv2D N×6×3×2
-	m.conv2D4(n, m.arena[:n*240], m.c3Weight[:], m.arena[2160:2160+n*36])
+	m.conv2D2(n, m.arena[:n*240], m.c3Weight[:], m.arena[2160:2160+n*36])
 	// c3/tanh: Tanh N×6×3×2
 	m.tanh(n, m.arena[2160:2160+n*36], m.arena[2160:2160+n*36])
 	// tie/s1: ChannelMul N×6×3×2
@@ -65,21 +62,21 @@ func (m *Model) Predict(n int, image []float32, probs []float32, features []floa
 	// tie/dup: Concat N×6×3×4
 	m.concat(n, m.arena[:n*72], m.arena[656:656+n*36], m.arena[992:992+n*36])
 	// tie/max: MaxPool2D N×6×3×2
-	m.maxPool2D2(n, m.arena[:n*72], m.arena[2496:2496+n*36])
+	m.maxPool2D(n, m.arena[:n*72], m.arena[2496:2496+n*36])
 	// tie/flat: Reshape N×36: a view, no code
 	// tp/convT: Conv2DTranspose N×2×3×2
 	m.conv2DTranspose2(n, m.arena[2160:2160+n*36], m.tpWeight[:], features)
 	// gap: GlobalAvgPool2D N×2
 	m.globalAvgPool2D(n, features, m.arena[1968:1968+n*2])
 	// mp_overlap: MaxPool2D N×3×5×6
-	m.maxPool2D3(n, image, m.arena[1152:1152+n*90])
+	m.maxPool2D2(n, image, m.arena[1152:1152+n*90])
 	// mp_flat: Reshape N×90: a view, no code
 	// features: Concat N×128
 	m.concat2(n, m.arena[:n*128], m.arena[1968:1968+n*2], m.arena[1152:1152+n*90], m.arena[2496:2496+n*36])
 	// fc/matmul: MatMul N×3
-	rt.GemmP(m.pool, false, true, n, 3, 128, 1, m.arena[:n*128], 128, m.fcWeight[:], 128, 0, m.arena[1152:1152+n*3], 3)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*128], 128, &m.fcWeightPacked, 0, m.arena[1152:1152+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	m.biasAdd2(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
+	m.biasAdd(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
 	// probs: Softmax N×3
 	m.softmax(n, m.arena[1152:1152+n*3], probs)
 	return nil
@@ -108,14 +105,13 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	if err := rt.CheckLabels(method, "label", label, 3); err != nil {
 		return 0, err
 	}
-	// c1/conv: Conv2D N×4×6×5
-	m.conv2D(n, image, m.c1Weight[:], m.arena[:n*120])
-	// c1/relu: Relu N×4×6×5, fused with c1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*120], m.arena[:n*120], &m.c1Bias)
-	// mp: MaxPool2D N×4×6×5
-	m.maxPool2D(n, m.arena[:n*120], m.arena[2160:2160+n*120])
+	if !m.derived {
+		m.deriveParams()
+	}
+	// mp: MaxPool2D N×4×6×5, fused with c1/conv (Conv2D), c1/bias (BiasAdd), c1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D(n, image, m.c1Weight[:], &m.c1Bias, m.arena[2160:2160+n*120])
 	// c2/conv: Conv2D N×5×8×6
-	m.conv2D2(n, m.arena[2160:2160+n*120], m.c2Weight[:], m.arena[:n*240])
+	m.conv2D(n, m.arena[2160:2160+n*120], m.c2Weight[:], m.arena[:n*240])
 	// c2/tanh: Tanh N×5×8×6
 	m.tanh(n, m.arena[:n*240], m.arena[:n*240])
 	// ap_same: AvgPool2D N×5×4×3
@@ -123,19 +119,17 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	// t1/convT: Conv2DTranspose N×3×8×5
 	m.conv2DTranspose(n, m.arena[2160:2160+n*60], m.t1Weight[:], m.arena[:n*120])
 	// t1/relu: Relu N×3×8×5, fused with t1/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[:n*120], m.arena[:n*120], &m.t1Bias)
+	m.biasAddRelu(n, m.arena[:n*120], m.arena[:n*120], &m.t1Bias)
 	// ap_pad: AvgPool2D N×3×5×2
 	m.avgPool2D2(n, m.arena[:n*120], m.arena[1088:1088+n*30])
 	// up: UpSample2D N×3×10×6
 	m.upSample2D(n, m.arena[1088:1088+n*30], m.arena[2160:2160+n*180])
-	// pw/conv: Conv2D N×4×10×6
-	m.conv2D3(n, m.arena[2160:2160+n*180], m.pwWeight[:], m.arena[:n*240])
-	// pw/bias: BiasAdd N×4×10×6
-	m.biasAdd(n, m.arena[:n*240], m.arena[:n*240], &m.pwBias)
+	// pw/bias: BiasAdd N×4×10×6, fused with pw/conv (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[2160:2160+n*180], m.pwWeight[:], &m.pwBias, m.arena[:n*240])
 	// pw/sigmoid: Sigmoid N×4×10×6
 	m.sigmoid(n, m.arena[:n*240], m.arena[:n*240])
 	// c3/conv: Conv2D N×6×3×2
-	m.conv2D4(n, m.arena[:n*240], m.c3Weight[:], m.arena[2160:2160+n*36])
+	m.conv2D2(n, m.arena[:n*240], m.c3Weight[:], m.arena[2160:2160+n*36])
 	// c3/tanh: Tanh N×6×3×2
 	m.tanh(n, m.arena[2160:2160+n*36], m.arena[2160:2160+n*36])
 	// tie/s1: ChannelMul N×6×3×2
@@ -145,23 +139,31 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	// tie/dup: Concat N×6×3×4
 	m.concat(n, m.arena[:n*72], m.arena[656:656+n*36], m.arena[992:992+n*36])
 	// tie/max: MaxPool2D N×6×3×2
-	m.maxPool2D2(n, m.arena[:n*72], m.arena[2496:2496+n*36])
+	m.maxPool2D(n, m.arena[:n*72], m.arena[2496:2496+n*36])
 	// tie/flat: Reshape N×36: a view, no code
 	// tp/convT: Conv2DTranspose N×2×3×2
 	m.conv2DTranspose2(n, m.arena[2160:2160+n*36], m.tpWeight[:], m.arena[:n*12])
 	// gap: GlobalAvgPool2D N×2
 	m.globalAvgPool2D(n, m.arena[:n*12], m.arena[1968:1968+n*2])
 	// mp_overlap: MaxPool2D N×3×5×6
-	m.maxPool2D3(n, image, m.arena[1152:1152+n*90])
+	m.maxPool2D2(n, image, m.arena[1152:1152+n*90])
 	// mp_flat: Reshape N×90: a view, no code
 	// features: Concat N×128
 	m.concat2(n, m.arena[:n*128], m.arena[1968:1968+n*2], m.arena[1152:1152+n*90], m.arena[2496:2496+n*36])
 	// fc/matmul: MatMul N×3
-	rt.GemmP(m.pool, false, true, n, 3, 128, 1, m.arena[:n*128], 128, m.fcWeight[:], 128, 0, m.arena[1152:1152+n*3], 3)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*128], 128, &m.fcWeightPacked, 0, m.arena[1152:1152+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	m.biasAdd2(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
+	m.biasAdd(n, m.arena[1152:1152+n*3], m.arena[1152:1152+n*3], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[1152:1152+n*3], label, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// fc.weightᵀ, packed for the products by it
+	m.fcWeightPacked.Pack(true, 128, 3, m.fcWeight[:], 128)
+	m.derived = true
 }

@@ -36,64 +36,56 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			Msg:    "is nil",
 		}
 	}
-	// c1/conv: Conv2D N×4×6×5
-	m.conv2D(n, image, m.c1Weight[:], m.arena[9264:9264+n*120])
-	// c1/bias: BiasAdd N×4×6×5
-	m.biasAdd3(n, m.arena[9264:9264+n*120], m.arena[9264:9264+n*120], &m.c1Bias)
-	// c1/relu: Relu N×4×6×5
-	m.relu(n, m.arena[9264:9264+n*120], m.arena[10352:10352+n*120])
+	// c1/relu: Relu N×4×6×5, fused with c1/conv (Conv2D), c1/bias (BiasAdd)
+	m.conv2DBiasAddRelu(n, image, m.c1Weight[:], &m.c1Bias, m.arena[9264:9264+n*120])
 	// mp: MaxPool2D N×4×6×5
-	m.maxPool2D(n, m.arena[10352:10352+n*120], m.arena[11440:11440+n*120])
+	m.maxPool2D3(n, m.arena[9264:9264+n*120], m.arena[10352:10352+n*120])
 	// c2/conv: Conv2D N×5×8×6
-	m.conv2D2(n, m.arena[11440:11440+n*120], m.c2Weight[:], m.arena[:n*240])
+	m.conv2D(n, m.arena[10352:10352+n*120], m.c2Weight[:], m.arena[:n*240])
 	// c2/tanh: Tanh N×5×8×6
 	m.tanh(n, m.arena[:n*240], m.arena[:n*240])
 	// ap_same: AvgPool2D N×5×4×3
-	m.avgPool2D(n, m.arena[:n*240], m.arena[14272:14272+n*60])
+	m.avgPool2D(n, m.arena[:n*240], m.arena[13184:13184+n*60])
 	// t1/convT: Conv2DTranspose N×3×8×5
-	m.conv2DTranspose(n, m.arena[14272:14272+n*60], m.t1Weight[:], m.arena[12528:12528+n*120])
-	// t1/bias: BiasAdd N×3×8×5
-	m.biasAdd4(n, m.arena[12528:12528+n*120], m.arena[12528:12528+n*120], &m.t1Bias)
-	// t1/relu: Relu N×3×8×5
-	m.relu(n, m.arena[12528:12528+n*120], m.arena[2160:2160+n*120])
+	m.conv2DTranspose(n, m.arena[13184:13184+n*60], m.t1Weight[:], m.arena[11440:11440+n*120])
+	// t1/relu: Relu N×3×8×5, fused with t1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[11440:11440+n*120], m.arena[11440:11440+n*120], &m.t1Bias)
 	// ap_pad: AvgPool2D N×3×5×2
-	m.avgPool2D2(n, m.arena[2160:2160+n*120], m.arena[3248:3248+n*30])
+	m.avgPool2D2(n, m.arena[11440:11440+n*120], m.arena[2160:2160+n*30])
 	// up: UpSample2D N×3×10×6
-	m.upSample2D(n, m.arena[3248:3248+n*30], m.arena[6480:6480+n*180])
-	// pw/conv: Conv2D N×4×10×6
-	m.conv2D3(n, m.arena[6480:6480+n*180], m.pwWeight[:], m.arena[2160:2160+n*240])
-	// pw/bias: BiasAdd N×4×10×6
-	m.biasAdd(n, m.arena[2160:2160+n*240], m.arena[2160:2160+n*240], &m.pwBias)
+	m.upSample2D(n, m.arena[2160:2160+n*30], m.arena[6480:6480+n*180])
+	// pw/bias: BiasAdd N×4×10×6, fused with pw/conv (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[6480:6480+n*180], m.pwWeight[:], &m.pwBias, m.arena[2160:2160+n*240])
 	// pw/sigmoid: Sigmoid N×4×10×6
 	m.sigmoid(n, m.arena[2160:2160+n*240], m.arena[2160:2160+n*240])
 	// c3/conv: Conv2D N×6×3×2
-	m.conv2D4(n, m.arena[2160:2160+n*240], m.c3Weight[:], m.arena[14816:14816+n*36])
+	m.conv2D2(n, m.arena[2160:2160+n*240], m.c3Weight[:], m.arena[13728:13728+n*36])
 	// c3/tanh: Tanh N×6×3×2
-	m.tanh(n, m.arena[14816:14816+n*36], m.arena[14816:14816+n*36])
+	m.tanh(n, m.arena[13728:13728+n*36], m.arena[13728:13728+n*36])
 	// tie/s1: ChannelMul N×6×3×2
-	m.channelMul(n, m.arena[14816:14816+n*36], m.arena[4320:4320+n*36], &m.tieS1)
+	m.channelMul(n, m.arena[13728:13728+n*36], m.arena[4320:4320+n*36], &m.tieS1)
 	// tie/s2: ChannelMul N×6×3×2
-	m.channelMul(n, m.arena[14816:14816+n*36], m.arena[4656:4656+n*36], &m.tieS2)
+	m.channelMul(n, m.arena[13728:13728+n*36], m.arena[4656:4656+n*36], &m.tieS2)
 	// tie/dup: Concat N×6×3×4
-	m.concat(n, m.arena[13616:13616+n*72], m.arena[4320:4320+n*36], m.arena[4656:4656+n*36])
+	m.concat(n, m.arena[12528:12528+n*72], m.arena[4320:4320+n*36], m.arena[4656:4656+n*36])
 	// tie/max: MaxPool2D N×6×3×2
-	m.maxPool2D2(n, m.arena[13616:13616+n*72], m.arena[8112:8112+n*36])
+	m.maxPool2D(n, m.arena[12528:12528+n*72], m.arena[8112:8112+n*36])
 	// tie/flat: Reshape N×36: a view, no code
 	// tp/convT: Conv2DTranspose N×2×3×2
-	m.conv2DTranspose2(n, m.arena[14816:14816+n*36], m.tpWeight[:], m.arena[4320:4320+n*12])
+	m.conv2DTranspose2(n, m.arena[13728:13728+n*36], m.tpWeight[:], m.arena[4320:4320+n*12])
 	// gap: GlobalAvgPool2D N×2
 	m.globalAvgPool2D(n, m.arena[4320:4320+n*12], m.arena[6288:6288+n*2])
 	// mp_overlap: MaxPool2D N×3×5×6
-	m.maxPool2D3(n, image, m.arena[5472:5472+n*90])
+	m.maxPool2D2(n, image, m.arena[5472:5472+n*90])
 	// mp_flat: Reshape N×90: a view, no code
 	// features: Concat N×128
 	m.concat2(n, m.arena[4320:4320+n*128], m.arena[6288:6288+n*2], m.arena[5472:5472+n*90], m.arena[8112:8112+n*36])
 	// fc/matmul: MatMul N×3
 	rt.GemmP(m.pool, false, true, n, 3, 128, 1, m.arena[4320:4320+n*128], 128, m.fcWeight[:], 128, 0, m.arena[5472:5472+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	m.biasAdd2(n, m.arena[5472:5472+n*3], m.arena[5472:5472+n*3], &m.fcBias)
+	m.biasAdd(n, m.arena[5472:5472+n*3], m.arena[5472:5472+n*3], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[5472:5472+n*3], label, m.arena[15152:15152+1])
+	m.sparseSoftmaxCELoss(n, m.arena[5472:5472+n*3], label, m.arena[14064:14064+1])
 	// d.loss: Fill scalar
 	m.arena[5536] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×3
@@ -111,26 +103,26 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.gap.1: GlobalAvgPool2DGrad N×2×3×2
 	m.globalAvgPool2DGrad(n, m.arena[4432:4432+n*2], m.arena[4320:4320+n*12])
 	// d.tp/convT.1: Conv2D N×6×3×2
-	m.conv2D5(n, m.arena[4320:4320+n*12], m.tpWeight[:], m.arena[5312:5312+n*36])
+	m.conv2D3(n, m.arena[4320:4320+n*12], m.tpWeight[:], m.arena[5312:5312+n*36])
 	// d.tp/convT.2: Conv2DFilterGrad 6×2×1×1
-	m.conv2DFilterGrad(n, m.arena[4320:4320+n*12], m.arena[14816:14816+n*36], m.tpWeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[4320:4320+n*12], m.arena[13728:13728+n*36], m.tpWeightGrad[:])
 	// d.tie/flat.1: Reshape N×6×3×2: a view, no code
 	// d.tie/max.1: MaxPool2DGrad N×6×3×4
-	m.maxPool2DGrad(n, m.arena[13616:13616+n*72], m.arena[4976:4976+n*36], m.arena[4320:4320+n*72])
+	m.maxPool2DGrad(n, m.arena[12528:12528+n*72], m.arena[4976:4976+n*36], m.arena[4320:4320+n*72])
 	// d.tie/dup.1: Slice N×6×3×2
 	m.slice3(n, m.arena[4320:4320+n*72], m.arena[4976:4976+n*36])
 	// d.tie/dup.2: Slice N×6×3×2
 	m.slice4(n, m.arena[4320:4320+n*72], m.arena[8112:8112+n*36])
 	// d.tie/s2.2: Mul N×6×3×2
-	m.mul(n, m.arena[8112:8112+n*36], m.arena[14816:14816+n*36], m.arena[4320:4320+n*36])
+	m.mul(n, m.arena[8112:8112+n*36], m.arena[13728:13728+n*36], m.arena[4320:4320+n*36])
 	// d.tie/s2.3: ChannelSum 6
 	m.channelSum2(n, m.arena[4320:4320+n*36], &m.tieS2Grad)
 	// d.tie/s1.2: Mul N×6×3×2
-	m.mul(n, m.arena[4976:4976+n*36], m.arena[14816:14816+n*36], m.arena[4320:4320+n*36])
+	m.mul(n, m.arena[4976:4976+n*36], m.arena[13728:13728+n*36], m.arena[4320:4320+n*36])
 	// d.tie/s1.3: ChannelSum 6
 	m.channelSum2(n, m.arena[4320:4320+n*36], &m.tieS1Grad)
 	// d.c3/tanh.1: TanhGrad N×6×3×2, fused with d.tie/s2.1 (ChannelMul), d.tie/s2.4 (Add), d.tie/s1.1 (ChannelMul), d.tie/s1.4 (Add)
-	m.channelMulAddChannelMulAddTanhGrad(n, m.arena[8112:8112+n*36], m.arena[8112:8112+n*36], &m.tieS2, m.arena[5312:5312+n*36], m.arena[4976:4976+n*36], &m.tieS1, m.arena[14816:14816+n*36])
+	m.channelMulAddChannelMulAddTanhGrad(n, m.arena[8112:8112+n*36], m.arena[8112:8112+n*36], &m.tieS2, m.arena[5312:5312+n*36], m.arena[4976:4976+n*36], &m.tieS1, m.arena[13728:13728+n*36])
 	// d.c3/conv.1: Conv2DTranspose N×4×10×6
 	m.conv2DTranspose3(n, m.arena[8112:8112+n*36], m.c3Weight[:], m.arena[4320:4320+n*240])
 	// d.c3/conv.2: Conv2DFilterGrad 6×4×2×3
@@ -148,13 +140,13 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.ap_pad.1: AvgPool2DGrad N×3×8×5
 	m.avgPool2DGrad(n, m.arena[3248:3248+n*30], m.arena[2160:2160+n*120])
 	// d.t1/relu.1: ReluGrad N×3×8×5
-	m.reluGrad(n, m.arena[12528:12528+n*120], m.arena[2160:2160+n*120], m.arena[12528:12528+n*120])
+	m.reluGrad(n, m.arena[11440:11440+n*120], m.arena[2160:2160+n*120], m.arena[11440:11440+n*120])
 	// d.t1/bias.1: ChannelSum 3
-	m.channelSum4(n, m.arena[12528:12528+n*120], &m.t1BiasGrad)
+	m.channelSum4(n, m.arena[11440:11440+n*120], &m.t1BiasGrad)
 	// d.t1/convT.1: Conv2D N×5×4×3
-	m.conv2D6(n, m.arena[12528:12528+n*120], m.t1Weight[:], m.arena[4320:4320+n*60])
+	m.conv2D4(n, m.arena[11440:11440+n*120], m.t1Weight[:], m.arena[4320:4320+n*60])
 	// d.t1/convT.2: Conv2DFilterGrad 5×3×3×3
-	m.conv2DFilterGrad4(n, m.arena[12528:12528+n*120], m.arena[14272:14272+n*60], m.t1WeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[11440:11440+n*120], m.arena[13184:13184+n*60], m.t1WeightGrad[:])
 	// d.ap_same.1: AvgPool2DGrad N×5×8×6
 	m.avgPool2DGrad2(n, m.arena[4320:4320+n*60], m.arena[2160:2160+n*240])
 	// d.c2/tanh.1: TanhGrad N×5×8×6
@@ -162,16 +154,17 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.c2/conv.1: Conv2DTranspose N×4×6×5
 	m.conv2DTranspose5(n, m.arena[:n*240], m.c2Weight[:], m.arena[2160:2160+n*120])
 	// d.c2/conv.2: Conv2DFilterGrad 5×4×3×2
-	m.conv2DFilterGrad5(n, m.arena[11440:11440+n*120], m.arena[:n*240], m.c2WeightGrad[:])
+	m.conv2DFilterGrad5(n, m.arena[10352:10352+n*120], m.arena[:n*240], m.c2WeightGrad[:])
 	// d.mp.1: MaxPool2DGrad N×4×6×5
-	m.maxPool2DGrad2(n, m.arena[10352:10352+n*120], m.arena[2160:2160+n*120], m.arena[:n*120])
+	m.maxPool2DGrad2(n, m.arena[9264:9264+n*120], m.arena[2160:2160+n*120], m.arena[:n*120])
 	// d.c1/relu.1: ReluGrad N×4×6×5
 	m.reluGrad(n, m.arena[9264:9264+n*120], m.arena[:n*120], m.arena[9264:9264+n*120])
 	// d.c1/bias.1: ChannelSum 4
 	m.channelSum5(n, m.arena[9264:9264+n*120], &m.c1BiasGrad)
 	// d.c1/conv.1: Conv2DFilterGrad 4×3×3×4
 	m.conv2DFilterGrad6(n, image, m.arena[9264:9264+n*120], m.c1WeightGrad[:])
-	loss := m.arena[15152]
+	m.derived = false
+	loss := m.arena[14064]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

@@ -73,25 +73,6 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// biasAdd2 computes BiasAdd N×128, for fc1/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[128]float32) {
-	for o := range n {
-		xr := (*[128]float32)(x[o*128:])
-		yr := (*[128]float32)(y[o*128:])
-		for c := range 128 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// relu computes Relu N×128, for fc1/relu.
-func (m *Model) relu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
-
 // lossGrad computes LossGrad N×10, for d.loss.1.
 func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n)

@@ -38,33 +38,32 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// fc1/matmul: MatMul N×128
 	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)
-	// fc1/bias: BiasAdd N×128
-	m.biasAdd2(n, m.arena[:n*128], m.arena[:n*128], &m.fc1Bias)
-	// fc1/relu: Relu N×128
-	m.relu(n, m.arena[:n*128], m.arena[8192:8192+n*128])
+	// fc1/relu: Relu N×128, fused with fc1/bias (BiasAdd)
+	m.biasAddRelu(n, m.arena[:n*128], m.arena[:n*128], &m.fc1Bias)
 	// fc2/matmul: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[8192:8192+n*128], 128, m.fc2Weight[:], 128, 0, m.arena[16384:16384+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[:n*128], 128, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*10], 10)
 	// fc2/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[16384:16384+n*10], m.arena[16384:16384+n*10], &m.fc2Bias)
+	m.biasAdd(n, m.arena[8192:8192+n*10], m.arena[8192:8192+n*10], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[16384:16384+n*10], label, m.arena[25216:25216+1])
+	m.sparseSoftmaxCELoss(n, m.arena[8192:8192+n*10], label, m.arena[17024:17024+1])
 	// d.loss: Fill scalar
-	m.arena[17024] = 1.0
+	m.arena[8832] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[16384:16384+n*10], label, m.arena[17024:17024+1], m.arena[24576:24576+n*10])
+	m.lossGrad(n, m.arena[8192:8192+n*10], label, m.arena[8832:8832+1], m.arena[16384:16384+n*10])
 	// d.fc2/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[24576:24576+n*10], &m.fc2BiasGrad)
+	m.channelSum(n, m.arena[16384:16384+n*10], &m.fc2BiasGrad)
 	// d.fc2/matmul.1: MatMul N×128
-	rt.GemmP(m.pool, false, false, n, 128, 10, 1, m.arena[24576:24576+n*10], 10, m.fc2Weight[:], 128, 0, m.arena[16384:16384+n*128], 128)
+	rt.GemmP(m.pool, false, false, n, 128, 10, 1, m.arena[16384:16384+n*10], 10, m.fc2Weight[:], 128, 0, m.arena[8192:8192+n*128], 128)
 	// d.fc2/matmul.2: MatMul 10×128
-	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[24576:24576+n*10], 10, m.arena[8192:8192+n*128], 128, 0, m.fc2WeightGrad[:], 128)
+	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[16384:16384+n*10], 10, m.arena[:n*128], 128, 0, m.fc2WeightGrad[:], 128)
 	// d.fc1/relu.1: ReluGrad N×128
-	m.reluGrad(n, m.arena[:n*128], m.arena[16384:16384+n*128], m.arena[:n*128])
+	m.reluGrad(n, m.arena[:n*128], m.arena[8192:8192+n*128], m.arena[:n*128])
 	// d.fc1/bias.1: ChannelSum 128
 	m.channelSum2(n, m.arena[:n*128], &m.fc1BiasGrad)
 	// d.fc1/matmul.1: MatMul 128×784
 	rt.GemmP(m.pool, true, false, 128, 784, n, 1, m.arena[:n*128], 128, image, 784, 0, m.fc1WeightGrad[:], 784)
-	loss := m.arena[25216]
+	m.derived = false
+	loss := m.arena[17024]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

@@ -46,9 +46,10 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	bnScale [2]float32 // bn/scale 2 (Mul)
-	bnShift [2]float32 // bn/shift 2 (Sub)
-	derived bool
+	bnScale        [2]float32 // bn/scale 2 (Mul)
+	bnShift        [2]float32 // bn/shift 2 (Sub)
+	fcWeightPacked rt.PackedB // fc.weightᵀ, packed for the products by it
+	derived        bool
 
 	affineBiasGrad  [2]float32   // gradient of affine.bias
 	affineScaleGrad [2]float32   // gradient of affine.scale

@@ -49,7 +49,7 @@ func (m *Model) Predict(n int, x []float32, probs4d []float32, logits []float32)
 	m.softmax(n, m.arena[:n*24], probs4d)
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[:n*24], 24, m.fcWeight[:], 24, 0, m.arena[192:192+n*5], 5)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*24], 24, &m.fcWeightPacked, 0, m.arena[192:192+n*5], 5)
 	// fc/bias: BiasAdd N×5
 	m.biasAdd(n, m.arena[192:192+n*5], logits, &m.fcBias)
 	return nil
@@ -116,7 +116,7 @@ func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32
 	// rows: Reshape N×3×4: a view, no code
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[:n*24], 24, m.fcWeight[:], 24, 0, m.arena[480:480+n*5], 5)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*24], 24, &m.fcWeightPacked, 0, m.arena[480:480+n*5], 5)
 	// fc/bias: BiasAdd N×5
 	m.biasAdd(n, m.arena[480:480+n*5], m.arena[480:480+n*5], &m.fcBias)
 	// mse: MSELoss scalar
@@ -144,5 +144,7 @@ func (m *Model) deriveParams() {
 	m.addScalarRsqrtMul(n, m.bnScale[:], m.bnRunningVar[:], m.bnWeight[:])
 	// bn/shift: Sub 2, fused with bn/mean_scaled (Mul)
 	m.mulSub(n, m.bnShift[:], m.bnRunningMean[:], m.bnScale[:], m.bnBias[:])
+	// fc.weightᵀ, packed for the products by it
+	m.fcWeightPacked.Pack(true, 24, 5, m.fcWeight[:], 24)
 	m.derived = true
 }

@@ -484,20 +484,12 @@ func (m *Model) dropoutMask(n int, y []float32) {
 	}
 }
 
-// leakyReluMul computes LeakyRelu+Mul N×32, for dropout/apply.
-func (m *Model) leakyReluMul(n int, y []float32, x1 []float32, x2 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		var t1 float32
-		if a1 > 0 {
-			t1 = a1
-		} else {
-			t1 = 0.1 * a1
-		}
-		y[i] = t1 * a2
+// mul computes Mul N×32, for dropout/apply, reg2/mul and 3 more.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
 	}
 }
 
@@ -531,15 +523,20 @@ func (m *Model) logDiv(n int, y []float32, x1 []float32, x2 []float32) {
 	}
 }
 
-// reluSub computes Relu+Sub N×16, for reg2/diff.
-func (m *Model) reluSub(n int, y []float32, x1 []float32, x2 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		t1 := max(a1, 0)
-		y[i] = a2 - t1
+// relu computes Relu N×16, for reg2/relu.
+func (m *Model) relu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+// sub computes Sub N×16, for reg2/diff.
+func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] - bv
 	}
 }
 
@@ -548,15 +545,6 @@ func (m *Model) rsqrt(n int, x []float32, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = float32(1 / math.Sqrt(float64(v)))
-	}
-}
-
-// mul computes Mul N×16, for reg2/mul, d.reg2/mul.2 and 2 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
 	}
 }
 

@@ -52,9 +52,14 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	bnScale [8]float32 // bn/scale 8 (Mul)
-	bnShift [8]float32 // bn/shift 8 (Sub)
-	derived bool
+	bnScale           [8]float32 // bn/scale 8 (Mul)
+	bnShift           [8]float32 // bn/shift 8 (Sub)
+	fc1WeightPacked   rt.PackedB // fc1.weightᵀ, packed for the products by it
+	fc2WeightPacked   rt.PackedB // fc2.weightᵀ, packed for the products by it
+	headAWeightPacked rt.PackedB // head_a.weightᵀ, packed for the products by it
+	headBWeightPacked rt.PackedB // head_b.weightᵀ, packed for the products by it
+	headCWeightPacked rt.PackedB // head_c.weightᵀ, packed for the products by it
+	derived           bool
 
 	fc1WeightGrad   [384]float32 // gradient of fc1.weight
 	fc1BiasGrad     [32]float32  // gradient of fc1.bias

@@ -36,7 +36,7 @@ func (m *Model) Predict(n int, x []float32, pa []float32, pb []float32, scores [
 		m.deriveParams()
 	}
 	// fc1/matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, x, 12, &m.fc1WeightPacked, 0, m.arena[:n*32], 32)
 	// fc1/bias: BiasAdd N×32
 	m.biasAdd(n, m.arena[:n*32], m.arena[:n*32], &m.fc1Bias)
 	// unflatten: Reshape N×8×4: a view, no code
@@ -46,7 +46,7 @@ func (m *Model) Predict(n int, x []float32, pa []float32, pb []float32, scores [
 	// leaky: LeakyRelu N×32
 	m.leakyRelu(n, m.arena[:n*32], m.arena[:n*32])
 	// fc2/matmul: MatMul N×16
-	rt.GemmP(m.pool, false, true, n, 16, 32, 1, m.arena[:n*32], 32, m.fc2Weight[:], 32, 0, m.arena[512:512+n*16], 16)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*32], 32, &m.fc2WeightPacked, 0, m.arena[512:512+n*16], 16)
 	// fc2/bias: BiasAdd N×16
 	m.biasAdd2(n, m.arena[512:512+n*16], m.arena[512:512+n*16], &m.fc2Bias)
 	// fc2/tanh: Tanh N×16
@@ -58,19 +58,19 @@ func (m *Model) Predict(n int, x []float32, pa []float32, pb []float32, scores [
 	// slice: Slice N×24
 	m.slice(n, m.arena[:n*32], m.arena[512:512+n*24])
 	// head_a/matmul: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 24, 1, m.arena[512:512+n*24], 24, m.headAWeight[:], 24, 0, m.arena[:n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[512:512+n*24], 24, &m.headAWeightPacked, 0, m.arena[:n*4], 4)
 	// head_a/bias: BiasAdd N×4
 	m.biasAdd3(n, m.arena[:n*4], m.arena[:n*4], &m.headABias)
 	// head_a/sigmoid: Sigmoid N×4
 	m.sigmoid(n, m.arena[:n*4], pa)
 	// head_b/matmul: MatMul N×3
-	rt.GemmP(m.pool, false, true, n, 3, 24, 1, m.arena[512:512+n*24], 24, m.headBWeight[:], 24, 0, m.arena[:n*3], 3)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[512:512+n*24], 24, &m.headBWeightPacked, 0, m.arena[:n*3], 3)
 	// head_b/bias: BiasAdd N×3
 	m.biasAdd4(n, m.arena[:n*3], m.arena[:n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
 	m.softmax(n, m.arena[:n*3], pb)
 	// head_c/matmul: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[512:512+n*24], 24, m.headCWeight[:], 24, 0, m.arena[:n*5], 5)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[512:512+n*24], 24, &m.headCWeightPacked, 0, m.arena[:n*5], 5)
 	// head_c/bias: BiasAdd N×5
 	m.biasAdd5(n, m.arena[:n*5], scores, &m.headCBias)
 	return nil
@@ -117,7 +117,7 @@ func (m *Model) Loss(n int, x []float32, y []float32, z []float32, c []int32) (f
 		m.deriveParams()
 	}
 	// fc1/matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 12, 1, x, 12, m.fc1Weight[:], 12, 0, m.arena[:n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, x, 12, &m.fc1WeightPacked, 0, m.arena[:n*32], 32)
 	// fc1/bias: BiasAdd N×32
 	m.biasAdd(n, m.arena[:n*32], m.arena[:n*32], &m.fc1Bias)
 	// unflatten: Reshape N×8×4: a view, no code
@@ -127,7 +127,7 @@ func (m *Model) Loss(n int, x []float32, y []float32, z []float32, c []int32) (f
 	// leaky: LeakyRelu N×32
 	m.leakyRelu(n, m.arena[:n*32], m.arena[:n*32])
 	// fc2/matmul: MatMul N×16
-	rt.GemmP(m.pool, false, true, n, 16, 32, 1, m.arena[:n*32], 32, m.fc2Weight[:], 32, 0, m.arena[512:512+n*16], 16)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*32], 32, &m.fc2WeightPacked, 0, m.arena[512:512+n*16], 16)
 	// fc2/bias: BiasAdd N×16
 	m.biasAdd2(n, m.arena[512:512+n*16], m.arena[512:512+n*16], &m.fc2Bias)
 	// fc2/tanh: Tanh N×16
@@ -139,19 +139,19 @@ func (m *Model) Loss(n int, x []float32, y []float32, z []float32, c []int32) (f
 	// slice: Slice N×24
 	m.slice(n, m.arena[768:768+n*32], m.arena[1280:1280+n*24])
 	// head_a/matmul: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 24, 1, m.arena[1280:1280+n*24], 24, m.headAWeight[:], 24, 0, m.arena[256:256+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1280:1280+n*24], 24, &m.headAWeightPacked, 0, m.arena[256:256+n*4], 4)
 	// head_a/bias: BiasAdd N×4
 	m.biasAdd3(n, m.arena[256:256+n*4], m.arena[256:256+n*4], &m.headABias)
 	// head_a/sigmoid: Sigmoid N×4
 	m.sigmoid(n, m.arena[256:256+n*4], m.arena[320:320+n*4])
 	// head_b/matmul: MatMul N×3
-	rt.GemmP(m.pool, false, true, n, 3, 24, 1, m.arena[1280:1280+n*24], 24, m.headBWeight[:], 24, 0, m.arena[384:384+n*3], 3)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1280:1280+n*24], 24, &m.headBWeightPacked, 0, m.arena[384:384+n*3], 3)
 	// head_b/bias: BiasAdd N×3
 	m.biasAdd4(n, m.arena[384:384+n*3], m.arena[384:384+n*3], &m.headBBias)
 	// head_b/softmax: Softmax N×3
 	m.softmax(n, m.arena[384:384+n*3], m.arena[432:432+n*3])
 	// head_c/matmul: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[1280:1280+n*24], 24, m.headCWeight[:], 24, 0, m.arena[768:768+n*5], 5)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1280:1280+n*24], 24, &m.headCWeightPacked, 0, m.arena[768:768+n*5], 5)
 	// head_c/bias: BiasAdd N×5
 	m.biasAdd5(n, m.arena[768:768+n*5], m.arena[768:768+n*5], &m.headCBias)
 	// reg/den: AddScalar N×16, fused with reg/sq (Square)
@@ -195,5 +195,15 @@ func (m *Model) deriveParams() {
 	m.addScalarRsqrtMul(n, m.bnScale[:], m.bnRunningVar[:], m.bnWeight[:])
 	// bn/shift: Sub 8, fused with bn/mean_scaled (Mul)
 	m.mulSub(n, m.bnShift[:], m.bnRunningMean[:], m.bnScale[:], m.bnBias[:])
+	// fc1.weightᵀ, packed for the products by it
+	m.fc1WeightPacked.Pack(true, 12, 32, m.fc1Weight[:], 12)
+	// fc2.weightᵀ, packed for the products by it
+	m.fc2WeightPacked.Pack(true, 32, 16, m.fc2Weight[:], 32)
+	// head_a.weightᵀ, packed for the products by it
+	m.headAWeightPacked.Pack(true, 24, 4, m.headAWeight[:], 24)
+	// head_b.weightᵀ, packed for the products by it
+	m.headBWeightPacked.Pack(true, 24, 3, m.headBWeight[:], 24)
+	// head_c.weightᵀ, packed for the products by it
+	m.headCWeightPacked.Pack(true, 24, 5, m.headCWeight[:], 24)
 	m.derived = true
 }

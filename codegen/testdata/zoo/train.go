@@ -89,10 +89,12 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 		}
 	}
 	// flatten: Reshape N×32: a view, no code
+	// leaky: LeakyRelu N×32
+	m.leakyRelu(n, m.arena[1536:1536+n*32], m.arena[1536:1536+n*32])
 	// dropout/mask: DropoutMask N×32
 	m.dropoutMask(n, m.arena[:n*32])
-	// dropout/apply: Mul N×32, fused with leaky (LeakyRelu)
-	m.leakyReluMul(n, m.arena[2048:2048+n*32], m.arena[1536:1536+n*32], m.arena[:n*32])
+	// dropout/apply: Mul N×32
+	m.mul(n, m.arena[1536:1536+n*32], m.arena[:n*32], m.arena[2048:2048+n*32])
 	// fc2/matmul: MatMul N×16
 	rt.GemmP(m.pool, false, true, n, 16, 32, 1, m.arena[2048:2048+n*32], 32, m.fc2Weight[:], 32, 0, m.arena[3840:3840+n*16], 16)
 	// fc2/bias: BiasAdd N×16
@@ -131,8 +133,10 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	m.logDiv(n, m.arena[5376:5376+n*16], m.arena[4864:4864+n*16], m.arena[5120:5120+n*16])
 	// reg/mean: ReduceMean scalar
 	m.reduceMean(n, m.arena[5376:5376+n*16], m.arena[2560:2560+1])
-	// reg2/diff: Sub N×16, fused with reg2/relu (Relu)
-	m.reluSub(n, m.arena[5632:5632+n*16], m.arena[3840:3840+n*16], m.arena[4096:4096+n*16])
+	// reg2/relu: Relu N×16
+	m.relu(n, m.arena[3840:3840+n*16], m.arena[3840:3840+n*16])
+	// reg2/diff: Sub N×16
+	m.sub(n, m.arena[4096:4096+n*16], m.arena[3840:3840+n*16], m.arena[5632:5632+n*16])
 	// reg2/rsqrt: Rsqrt N×16
 	m.rsqrt(n, m.arena[5120:5120+n*16], m.arena[5888:5888+n*16])
 	// reg2/mul: Mul N×16
