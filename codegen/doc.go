@@ -8,9 +8,10 @@
 // passes.Compile (the pass list is passes.Pipeline; `dlgen dump -passes` prints it):
 // for inference (lower, fold, simplify, cse, dce, bnfold) and, with Options.Train and
 // a loss, for training (lower, autodiff, fold, simplify, cse, dce). Each generated
-// method is a program: the nodes its results need, in graph order, with chains of
-// element-wise nodes fused into one loop (fuse.go), placed in the arena by
-// passes.Plan.
+// method is a program: the nodes its results need, in graph order, with each
+// convolution and its bias, activation and pool fused into one rt.Conv2DFusedP call
+// (fuse_conv.go), chains of element-wise nodes fused into one loop (fuse.go), placed
+// in the arena by passes.Plan.
 //
 //	Predict       inference graph, roots = the outputs
 //	Loss          inference graph, root  = the loss (no dropout, running statistics)
