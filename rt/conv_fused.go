@@ -43,6 +43,15 @@ const (
 // Bias[c] (nil: no bias), apply Act (Alpha is the leaky slope), then pool with the
 // window Pool. Pool's C, H and W are the convolution's output channels and its Ho×Wo;
 // its Ho×Wo are the pooled plane's.
+//
+// Index, with max pooling, receives for every pooled value the winner of its window,
+// which is all the backward pass of the activation and the pool needs (see
+// MaxUnpool2D): the activated plane itself is never stored. The winner is the first
+// maximum of the activated values in row-major order (a later value wins only when
+// strictly greater), as MaxPool2DGrad chooses it, stored as a float32 integer: its
+// position h·Wo+w in the convolution's plane when the pooled value is positive (or
+// there is no activation), and -(position+1) otherwise, where ReLU passes no gradient
+// and leaky ReLU passes Alpha times it.
 type Epilogue struct {
 	Bias    []float32
 	Act     Act
@@ -50,6 +59,7 @@ type Epilogue struct {
 	Pool    PoolOp
 	Window  Window
 	Exclude bool
+	Index   []float32
 }
 
 // outPlane is the number of values the epilogue stores per output plane.
@@ -63,7 +73,8 @@ func (e *Epilogue) outPlane(g Window) int {
 // check panics unless the epilogue fits a convolution with window g and o output
 // channels: a mismatch is a bug in the generated code.
 func (e *Epilogue) check(g Window, o int) {
-	bad := e.Bias != nil && len(e.Bias) < o || e.Act > ActLeakyReLU || e.Pool > PoolAvg
+	bad := e.Bias != nil && len(e.Bias) < o || e.Act > ActLeakyReLU || e.Pool > PoolAvg ||
+		e.Index != nil && (e.Pool != PoolMax || e.Act == ActLeakyReLU && e.Alpha < 0)
 	if e.Pool != PoolNone {
 		w := e.Window
 		bad = bad || !w.valid() || w.H != g.Ho || w.W != g.Wo || (w.Ho-1)*w.SH-w.Top >= w.H || (w.Wo-1)*w.SW-w.Left >= w.W
@@ -71,6 +82,14 @@ func (e *Epilogue) check(g Window, o int) {
 	if bad {
 		panic(fmt.Sprintf("rt.Conv2DFused: epilogue %+v does not fit a convolution with %d channels of %d×%d", *e, o, g.Ho, g.Wo))
 	}
+}
+
+// indexPlane is the part of Index for output plane pl (item·o + channel), or nil.
+func (e *Epilogue) indexPlane(pl, size int) []float32 {
+	if e.Index == nil {
+		return nil
+	}
+	return e.Index[pl*size : (pl+1)*size]
 }
 
 // activate applies the activation to one value.
@@ -88,8 +107,8 @@ func (e *Epilogue) activate(t float32) float32 {
 }
 
 // plane computes output plane c from src, the convolution's Ho×Wo plane c (without
-// bias) with rows stride apart, into dst.
-func (e *Epilogue) plane(src []float32, stride int, g Window, c int, dst []float32) {
+// bias) with rows stride apart, into dst, and with Index its winners into idx.
+func (e *Epilogue) plane(src []float32, stride int, g Window, c int, dst, idx []float32) {
 	var b float32
 	if e.Bias != nil {
 		b = e.Bias[c]
@@ -118,6 +137,10 @@ func (e *Epilogue) plane(src []float32, stride int, g Window, c int, dst []float
 			}
 		}
 	case PoolMax:
+		if idx != nil {
+			e.winners(src, stride, g, b, dst, idx)
+			return
+		}
 		if e.Act == ActLeakyReLU && e.Alpha < 0 {
 			e.windows(src, stride, b, dst, false)
 			return
@@ -145,6 +168,37 @@ func (e *Epilogue) plane(src []float32, stride int, g Window, c int, dst []float
 		e.windows(src, stride, b, dst, true)
 	default:
 		e.windows(src, stride, b, dst, false)
+	}
+}
+
+// winners max-pools like windows (activating every value first) and also writes
+// each window's winner to idx, coded as Epilogue.Index says.
+func (e *Epilogue) winners(src []float32, stride int, g Window, b float32, dst, idx []float32) {
+	w := e.Window
+	for p := range w.Ho {
+		h0 := p*w.SH - w.Top
+		h1 := min(h0+w.KH, w.H)
+		h0 = max(h0, 0)
+		for q := range w.Wo {
+			v0 := q*w.SW - w.Left
+			v1 := min(v0+w.KW, w.W)
+			v0 = max(v0, 0)
+			first := e.activate(src[h0*stride+v0] + b)
+			m, best, at := first, first, h0*g.Wo+v0
+			for h := h0; h < h1; h++ {
+				for v := v0; v < v1; v++ {
+					t := e.activate(src[h*stride+v] + b)
+					m = max(m, t)
+					if t > best {
+						best, at = t, h*g.Wo+v
+					}
+				}
+			}
+			if e.Act != ActNone && !(best > 0) {
+				at = -at - 1
+			}
+			dst[p*w.Wo+q], idx[p*w.Wo+q] = m, float32(at)
+		}
 	}
 }
 
@@ -223,6 +277,9 @@ func Conv2DFusedP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32, e 
 	e.check(g, o)
 	outPlane := e.outPlane(g)
 	checkConv("Conv2DFused", g, o, n, len(scratch), p.size+o*g.Ho*g.Wo, len(x), n*chw, len(w), o*r, len(y), n*o*outPlane)
+	if e.Index != nil && len(e.Index) < n*o*outPlane {
+		panic(fmt.Sprintf("rt.Conv2DFused: index has %d values, needs %d", len(e.Index), n*o*outPlane))
+	}
 	tmp := scratch[p.size : p.size+o*g.Ho*g.Wo]
 	hw := g.Ho * g.Wo
 	switch p.mode {
@@ -237,7 +294,7 @@ func Conv2DFusedP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32, e 
 			}
 			yb := y[b*o*outPlane:]
 			for c := range o {
-				e.plane(tmp[c*hw:], g.Wo, g, c, yb[c*outPlane:])
+				e.plane(tmp[c*hw:], g.Wo, g, c, yb[c*outPlane:], e.indexPlane(b*o+c, outPlane))
 			}
 		}
 	default:
@@ -263,8 +320,9 @@ func (p plan) fusedConv(pool *Pool, n int, x, w, y, scratch, tmp []float32, e *E
 			yb := y[(b0+k)*yItem : (b0+k+1)*yItem]
 			for c := range p.o {
 				dst := yb[c*outPlane : (c+1)*outPlane]
+				idx := e.indexPlane((b0+k)*p.o+c, outPlane)
 				if !p.stacked {
-					e.plane(prod[c*p.ldc+k*p.per:], p.wp, g, c, dst)
+					e.plane(prod[c*p.ldc+k*p.per:], p.wp, g, c, dst, idx)
 					continue
 				}
 				// The stacked product holds one block per kernel row; their sum,
@@ -280,7 +338,33 @@ func (p plan) fusedConv(pool *Pool, n int, x, w, y, scratch, tmp []float32, e *E
 						}
 					}
 				}
-				e.plane(plane, g.Wo, g, c, dst)
+				e.plane(plane, g.Wo, g, c, dst, idx)
+			}
+		}
+	}
+}
+
+// MaxUnpool2D is the backward pass of max pooling and the activation before it,
+// from the winners Conv2DFused wrote (Epilogue.Index): dx, planes planes of size
+// plane, is cleared, and each pooled gradient dy[i] is added at the position its
+// window's winner came from, times neg where the winner was coded negative (0 after
+// ReLU, the slope after leaky ReLU). index and dy hold planes × pooled values. This
+// is MaxPool2DGrad followed by ReluGrad (or LeakyReluGrad) on the activated plane,
+// without reading it.
+func MaxUnpool2D(planes, plane, pooled int, index, dy []float32, neg float32, dx []float32) {
+	if len(index) < planes*pooled || len(dy) < planes*pooled || len(dx) < planes*plane {
+		panic(fmt.Sprintf("rt.MaxUnpool2D: %d planes of %d from %d need index and dy of %d and dx of %d, have %d, %d and %d",
+			planes, pooled, plane, planes*pooled, planes*plane, len(index), len(dy), len(dx)))
+	}
+	clear(dx[:planes*plane])
+	for pl := range planes {
+		d := dx[pl*plane : (pl+1)*plane]
+		g := dy[pl*pooled : (pl+1)*pooled]
+		for i, code := range index[pl*pooled : (pl+1)*pooled] {
+			if at := int(code); at >= 0 {
+				d[at] += g[i]
+			} else if neg != 0 {
+				d[-at-1] += neg * g[i]
 			}
 		}
 	}

@@ -71,6 +71,44 @@ func unfusedEpilogue(g Window, o, n int, conv []float32, e Epilogue) []float32 {
 	return out
 }
 
+// unfusedPoolGrad is the reference for MaxUnpool2D: MaxPool2DGrad on the activated
+// planes (each dy to the first maximum of its window in row-major order, a later
+// value winning only when strictly greater), then the activation's gradient, which
+// reads the activated plane (ReLU: dy where it is positive; leaky ReLU: else α·dy).
+func unfusedPoolGrad(g Window, o, n int, conv []float32, e Epilogue, dy []float32) []float32 {
+	noPool := e
+	noPool.Pool, noPool.Index = PoolNone, nil
+	act := unfusedEpilogue(g, o, n, conv, noPool)
+	w := e.Window
+	dx := make([]float32, len(act))
+	for pl := range n * o {
+		a, d := act[pl*g.Ho*g.Wo:], dx[pl*g.Ho*g.Wo:]
+		for p := range w.Ho {
+			for q := range w.Wo {
+				best := -1
+				for i := range w.KH {
+					for j := range w.KW {
+						h, v := p*w.SH+i-w.Top, q*w.SW+j-w.Left
+						if h >= 0 && h < w.H && v >= 0 && v < w.W && (best < 0 || a[h*w.W+v] > a[best]) {
+							best = h*w.W + v
+						}
+					}
+				}
+				d[best] += dy[(pl*w.Ho+p)*w.Wo+q]
+			}
+		}
+	}
+	for i := range dx {
+		switch {
+		case e.Act == ActReLU && !(act[i] > 0):
+			dx[i] = 0
+		case e.Act == ActLeakyReLU && !(act[i] > 0):
+			dx[i] *= e.Alpha
+		}
+	}
+	return dx
+}
+
 // poolWindow is a k×k pool with stride s over the Ho×Wo output of g, padded by pad
 // on every side and by extra more at the bottom and right (Keras 'same' pooling of
 // an odd plane), and whether its windows fit (each starts inside the padded plane).
@@ -161,6 +199,32 @@ func TestFusedConvolutionEqualsTheOpsOneByOne(t *testing.T) {
 						for i := range want {
 							require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "element %d: %v, want %v", i, got[i], want[i])
 						}
+						if e.Pool != PoolMax || e.Act == ActLeakyReLU && e.Alpha < 0 {
+							return
+						}
+						// With the winners kept, the same pooled values, and MaxUnpool2D
+						// gives the gradient MaxPool2DGrad and the activation's gradient
+						// give on the activated plane.
+						e.Index = nans(len(want))
+						got = nans(len(want))
+						Conv2DFused(g, o, n, x, w, got, nans(Conv2DFusedScratch(g, o, n)), e)
+						for i := range want {
+							require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "with winners, element %d", i)
+						}
+						dy := filled(len(want), 5)
+						wantDx := unfusedPoolGrad(g, o, n, conv, e, dy)
+						dx := nans(len(wantDx))
+						var neg float32
+						if e.Act == ActLeakyReLU {
+							neg = e.Alpha
+						}
+						MaxUnpool2D(n*o, g.Ho*g.Wo, e.Window.Ho*e.Window.Wo, e.Index, dy, neg, dx)
+						for i := range wantDx {
+							require.InDelta(t, wantDx[i], dx[i], 1e-6, "dx element %d", i)
+							if e.Act != ActLeakyReLU {
+								require.Equal(t, math.Float32bits(wantDx[i]), math.Float32bits(dx[i]), "dx element %d, bit for bit", i)
+							}
+						}
 					})
 				}
 			}
@@ -215,6 +279,9 @@ func TestFusedConvolutionPanicsOnAnEpilogueThatDoesNotFit(t *testing.T) {
 		{"a pool over another plane", Epilogue{Pool: PoolMax, Window: Window{C: 2, H: 3, W: 2, KH: 2, KW: 2, SH: 2, SW: 2, Ho: 1, Wo: 1}}, 2},
 		{"a pool window past the plane", Epilogue{Pool: PoolMax, Window: Window{C: 2, H: 2, W: 2, KH: 1, KW: 1, SH: 2, SW: 2, Ho: 2, Wo: 2}}, 8},
 		{"an output too short for the pooled planes", Epilogue{Pool: PoolAvg, Window: pool1x1}, 7},
+		{"winners of an average pool", Epilogue{Pool: PoolAvg, Window: pool1x1, Index: make([]float32, 8)}, 8},
+		{"winners after a negative slope", Epilogue{Act: ActLeakyReLU, Alpha: -1, Pool: PoolMax, Window: pool1x1, Index: make([]float32, 8)}, 8},
+		{"a short index", Epilogue{Pool: PoolMax, Window: pool1x1, Index: make([]float32, 7)}, 8},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
