@@ -174,3 +174,148 @@ tloop:
 tdone:
 	VZEROUPPER
 	RET
+
+// TANH sets Y0 = Tanh32(Y5), as tloop does; it uses Y1-Y7 and Y15.
+#define TANH \
+	VMULPS       Y5, Y5, Y1 \
+	VBROADCASTSS actT0<>(SB), Y2 \
+	VMULPS       Y1, Y2, Y2 \
+	VBROADCASTSS actT1<>(SB), Y4 \
+	VADDPS       Y4, Y2, Y2 \
+	POLY(actT2<>(SB), Y1, Y2) \
+	POLY(actT3<>(SB), Y1, Y2) \
+	POLY(actT4<>(SB), Y1, Y2) \
+	VMULPS       Y1, Y5, Y6 \
+	VMULPS       Y2, Y6, Y6 \
+	VADDPS       Y6, Y5, Y6 \
+	VBROADCASTSS actSign<>(SB), Y4 \
+	VANDPS       Y4, Y5, Y15 \
+	VBROADCASTSS actAbs<>(SB), Y4 \
+	VANDPS       Y4, Y5, Y0 \
+	VBROADCASTSS actSmall<>(SB), Y4 \
+	VCMPPS       $1, Y4, Y0, Y7 \
+	VADDPS       Y0, Y0, Y0 \
+	EXP \
+	VADDPS       Y14, Y0, Y0 \
+	VBROADCASTSS actTwo<>(SB), Y4 \
+	VDIVPS       Y0, Y4, Y0 \
+	VSUBPS       Y0, Y14, Y0 \
+	VXORPS       Y15, Y0, Y0 \
+	VBLENDVPS    Y7, Y6, Y0, Y0
+
+// SIGMOID sets Y0 = Sigmoid32(Y0), as sloop does; it uses Y1-Y4.
+#define SIGMOID \
+	VBROADCASTSS actSign<>(SB), Y4 \
+	VXORPS       Y4, Y0, Y0 \
+	EXP \
+	VADDPS       Y14, Y0, Y0 \
+	VDIVPS       Y0, Y14, Y0
+
+// func lstmCellAVX2(row *lstmCellRow, cols int)
+//
+// One row of rt.LSTMCell, eight cells at a time, in the order of lstmCellGo's
+// operations. Field offsets of lstmCellRow: z 0-24, b 32-56, cp 64, c 72, h 80,
+// out 88-120 (i, f, g, o, tanh c). The row's h is scratch until its final store:
+// g, then i·g, then tanh c pass through it, so that five results need no registers
+// beyond the activations' own.
+TEXT ·lstmCellAVX2(SB), NOSPLIT, $0-16
+	MOVQ row+0(FP), R8
+	MOVQ cols+8(FP), DX
+	SHLQ $2, DX // bytes
+	XORQ CX, CX
+	MOVQ 80(R8), DI // h
+	LOADCONST
+
+lcloop:
+	// g = tanh(z_g + b_g), kept in h.
+	MOVQ    16(R8), SI
+	VMOVUPS (SI)(CX*1), Y5
+	MOVQ    48(R8), SI
+	TESTQ   SI, SI
+	JZ      lcgb
+	VADDPS  (SI)(CX*1), Y5, Y5
+
+lcgb:
+	TANH
+	VMOVUPS Y0, (DI)(CX*1)
+	MOVQ    104(R8), SI
+	TESTQ   SI, SI
+	JZ      lcgs
+	VMOVUPS Y0, (SI)(CX*1)
+
+lcgs:
+	// i = σ(z_i + b_i); i·g kept in h.
+	MOVQ    0(R8), SI
+	VMOVUPS (SI)(CX*1), Y0
+	MOVQ    32(R8), SI
+	TESTQ   SI, SI
+	JZ      lcib
+	VADDPS  (SI)(CX*1), Y0, Y0
+
+lcib:
+	SIGMOID
+	MOVQ    88(R8), SI
+	TESTQ   SI, SI
+	JZ      lcis
+	VMOVUPS Y0, (SI)(CX*1)
+
+lcis:
+	VMULPS  (DI)(CX*1), Y0, Y0
+	VMOVUPS Y0, (DI)(CX*1)
+
+	// f = σ(z_f + b_f); c = f·cPrev + i·g.
+	MOVQ    8(R8), SI
+	VMOVUPS (SI)(CX*1), Y0
+	MOVQ    40(R8), SI
+	TESTQ   SI, SI
+	JZ      lcfb
+	VADDPS  (SI)(CX*1), Y0, Y0
+
+lcfb:
+	SIGMOID
+	MOVQ    96(R8), SI
+	TESTQ   SI, SI
+	JZ      lcfs
+	VMOVUPS Y0, (SI)(CX*1)
+
+lcfs:
+	MOVQ    64(R8), SI
+	VMULPS  (SI)(CX*1), Y0, Y0
+	VADDPS  (DI)(CX*1), Y0, Y0
+	MOVQ    72(R8), SI
+	VMOVUPS Y0, (SI)(CX*1)
+
+	// tanh c, kept in h.
+	VMOVAPS Y0, Y5
+	TANH
+	VMOVUPS Y0, (DI)(CX*1)
+	MOVQ    120(R8), SI
+	TESTQ   SI, SI
+	JZ      lccs
+	VMOVUPS Y0, (SI)(CX*1)
+
+lccs:
+	// o = σ(z_o + b_o); h = o·tanh c.
+	MOVQ    24(R8), SI
+	VMOVUPS (SI)(CX*1), Y0
+	MOVQ    56(R8), SI
+	TESTQ   SI, SI
+	JZ      lcob
+	VADDPS  (SI)(CX*1), Y0, Y0
+
+lcob:
+	SIGMOID
+	MOVQ    112(R8), SI
+	TESTQ   SI, SI
+	JZ      lcos
+	VMOVUPS Y0, (SI)(CX*1)
+
+lcos:
+	VMULPS  (DI)(CX*1), Y0, Y0
+	VMOVUPS Y0, (DI)(CX*1)
+
+	ADDQ $32, CX
+	CMPQ CX, DX
+	JLT  lcloop
+	VZEROUPPER
+	RET
