@@ -59,7 +59,13 @@ type fusion struct {
 	leaves []int     // the outside values the loop reads, in order of first use
 	// conv marks a convolution group (fuse_conv.go), computed by rt.Conv2DFused
 	// rather than by a loop; its leaves are the image, the weights and the bias.
-	conv bool
+	// winners, if not 0, is the node whose storage receives the max pool's winners
+	// (the activation's node, which is then not stored as such).
+	conv    bool
+	winners int
+	// unpool marks MaxPool2DGrad with the activation gradient after it, computed
+	// from the winners by rt.MaxUnpool2D; its leaves are the winners and dy.
+	unpool bool
 }
 
 // channelOps are the per-channel ops fusion takes: operand 0 has the group's shape,
@@ -353,17 +359,13 @@ func (p *program) fuse(keep []int) {
 		keep = append(keep, r)
 	}
 	chained := func(id int) bool { return p.loops.chainOf[id] != nil }
-	p.fused = findConvFusions(p.g, p.order, keep, chained)
-	inConv := map[int]bool{}
-	for _, f := range p.fused {
-		for _, n := range f.nodes {
-			inConv[n.ID] = true
-		}
-	}
+	chained = p.fuseLSTMCells(keep, chained) // fuse_lstm.go; no other group takes a cell's nodes
+	inConv := p.fuseConvolutions(keep, chained) // fuse_conv.go
 	for root, f := range findFusions(p.g, p.order, keep, func(id int) bool { return chained(id) || inConv[id] }) {
 		p.fused[root] = f
 	}
 	p.g, p.order = applyFusions(p.g, p.order, p.fused)
+	p.placeWinners()
 
 	// Element-wise kernels read element i of each operand before they write element
 	// i of the result, and nothing else: the result may take the place of an operand
@@ -374,7 +376,7 @@ func (p *program) fuse(keep []int) {
 		n := p.g.Nodes[id]
 		_, ew := elementwise[n.Op]
 		_, ch := channelOps[n.Op]
-		if (!ew && !ch && p.fused[id] == nil) || (p.fused[id] != nil && p.fused[id].conv) {
+		if (!ew && !ch && p.fused[id] == nil) || (p.fused[id] != nil && (p.fused[id].conv || p.fused[id].unpool)) || p.winnersOf[id] != 0 {
 			continue // a convolution reads its image around the position it writes
 		}
 		for i, in := range n.Inputs {

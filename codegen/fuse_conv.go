@@ -42,12 +42,16 @@ var convTail = map[string][]string{
 	ir.OpAvgPool2D: {ir.OpConv2D, ir.OpBiasAdd, ir.OpRelu, ir.OpLeakyRelu},
 }
 
-// findConvFusions returns the convolution groups of a program (nodes computed in
-// order, values read after the end in keep), by root. exclude, if not nil, names
-// nodes some other mechanism computes.
-func findConvFusions(g *ir.Graph, order []int, keep []int, exclude func(id int) bool) map[int]*fusion {
+// findConvFusionsIgnoring returns the convolution groups of a program (nodes
+// computed in order, values read after the end in keep), by root. exclude, if not
+// nil, names nodes some other mechanism computes; readers in ignore do not count
+// (the backward pass of a max pool that keeps its winners).
+func findConvFusionsIgnoring(g *ir.Graph, order []int, keep []int, exclude func(id int) bool, ignore map[int]bool) map[int]*fusion {
 	readers := map[int][]int{}
 	for _, id := range order {
+		if ignore[id] {
+			continue
+		}
 		for _, in := range g.Nodes[id].Inputs {
 			readers[in] = append(readers[in], id)
 		}
@@ -160,6 +164,10 @@ func emitConvFused(k *Kernel, f *fusion) error {
 				}
 			}
 			fields = append(fields, jen.Id("Pool").Op(":").Qual(rtPath, op), jen.Id("Window").Op(":").Add(pg.window()))
+			if f.winners != 0 {
+				fields = append(fields, jen.Id("Index").Op(":").Add(k.Bind("winners", k.prog.value(f.winners))))
+				name += " (keeping each window's winner for the backward pass)"
+			}
 			what = append(what, fmt.Sprintf("%s-pools %d×%d windows (strides %d×%d, pads top %d, left %d) into %d×%d",
 				name, pg.kh, pg.kw, pg.sh, pg.sw, pg.top, pg.left, pg.ho, pg.wo))
 		}
@@ -189,4 +197,181 @@ func joinAnd(s []string) string {
 		out += ", " + p
 	}
 	return out + " and " + s[len(s)-1]
+}
+
+// Max-pool winners in training.
+//
+// In training, a max pool after a convolution group is read by MaxPool2DGrad, and
+// the activation before it by the pool, MaxPool2DGrad and the activation's gradient
+// (ReluGrad reads the activation): the whole activated plane would be stored for
+// the backward pass, which uses only one value per window. When those are the
+// activation's only readers, the convolution kernel keeps instead, for every pooled
+// value, the winner of its window, coded with the sign of the activation there
+// (rt.Epilogue.Index), and the backward pair MaxPool2DGrad → ReluGrad becomes one
+// rt.MaxUnpool2D, which scatters dy to the winners. The activation's node stays in
+// the program as the holder of the winners, with the pooled shape, so the planner
+// keeps that storage from the forward kernel to the backward one; nothing else of
+// the convolution's size is stored.
+
+// indexedPool is a max pool whose backward pass can run from its winners: act is the
+// pooled value (the pool's input), grad its MaxPool2DGrad and mask the activation's
+// gradient after it (-1 when act is not an activation).
+type indexedPool struct {
+	act, grad, mask int
+}
+
+// findIndexedPools returns the max pools of a program whose input is read only by
+// the pool, its MaxPool2DGrad and (for an activation) the activation's gradient of
+// that MaxPool2DGrad, by pool node.
+func findIndexedPools(g *ir.Graph, order, keep []int) map[int]*indexedPool {
+	readers := map[int][]int{}
+	for _, id := range order {
+		for _, in := range g.Nodes[id].Inputs {
+			readers[in] = append(readers[in], id)
+		}
+	}
+	kept := map[int]bool{}
+	for _, id := range keep {
+		kept[id] = true
+	}
+	out := map[int]*indexedPool{}
+	for _, id := range order {
+		pool := g.Nodes[id]
+		if pool.Op != ir.OpMaxPool2D {
+			continue
+		}
+		act := g.Nodes[pool.Inputs[0]]
+		if kept[act.ID] || stepOf(act.Name) != "" {
+			continue
+		}
+		ip := &indexedPool{act: act.ID, grad: -1, mask: -1}
+		ok := true
+		for _, r := range readers[act.ID] {
+			n := g.Nodes[r]
+			switch {
+			case r == id:
+			case n.Op == ir.OpMaxPool2DGrad && n.Inputs[0] == act.ID && ip.grad < 0 && samePool(n.Attrs, pool.Attrs):
+				ip.grad = r
+			case (n.Op == ir.OpReluGrad && act.Op == ir.OpRelu || n.Op == ir.OpLeakyReluGrad && act.Op == ir.OpLeakyRelu &&
+				act.Attrs.Alpha >= 0 && n.Attrs.Alpha == act.Attrs.Alpha) && n.Inputs[0] == act.ID && ip.mask < 0:
+				ip.mask = r
+			default:
+				ok = false
+			}
+		}
+		activation := act.Op == ir.OpRelu || act.Op == ir.OpLeakyRelu
+		if !ok || ip.grad < 0 || kept[ip.grad] || activation != (ip.mask >= 0) {
+			continue
+		}
+		if ip.mask >= 0 {
+			m := g.Nodes[ip.mask]
+			if m.Inputs[1] != ip.grad || len(readers[ip.grad]) != 1 {
+				continue
+			}
+		}
+		out[id] = ip
+	}
+	return out
+}
+
+func samePool(a, b ir.Attrs) bool {
+	return fmt.Sprint(a.Kernel, a.Strides, a.Pads) == fmt.Sprint(b.Kernel, b.Strides, b.Pads)
+}
+
+// fuseConvolutions finds the program's convolution groups, and the backward pairs
+// of the max pools among them that keep their winners, into p.fused, and returns
+// the nodes they take (for element-wise fusion to leave alone).
+func (p *program) fuseConvolutions(keep []int, exclude func(id int) bool) map[int]bool {
+	pools := findIndexedPools(p.g, p.order, keep)
+	// The backward readers of an indexed pool's input do not count as readers
+	// when the group grows through it.
+	backward := map[int]bool{}
+	for _, ip := range pools {
+		backward[ip.grad] = true
+		if ip.mask >= 0 {
+			backward[ip.mask] = true
+		}
+	}
+	p.fused = findConvFusionsIgnoring(p.g, p.order, keep, exclude, backward)
+	p.winnersOf = map[int]int{}
+	taken := map[int]bool{}
+	for root, f := range p.fused {
+		for _, n := range f.nodes {
+			taken[n.ID] = true
+		}
+		ip := pools[root]
+		if ip == nil || len(f.nodes) < 2 || f.nodes[len(f.nodes)-2].ID != ip.act {
+			continue
+		}
+		f.winners = ip.act
+		p.winnersOf[ip.act] = root
+		grad := *p.g.Nodes[ip.grad]
+		grad.Inputs = append([]int(nil), grad.Inputs...)
+		u := &fusion{root: ip.grad, unpool: true, nodes: []ir.Node{grad}, leaves: []int{ip.act, grad.Inputs[1]}}
+		if ip.mask >= 0 {
+			mask := *p.g.Nodes[ip.mask]
+			mask.Inputs = append([]int(nil), mask.Inputs...)
+			u.root, u.nodes = ip.mask, append(u.nodes, mask)
+		}
+		p.fused[u.root] = u
+		for _, n := range u.nodes {
+			taken[n.ID] = true
+		}
+	}
+	return taken
+}
+
+// placeWinners puts the holder of each group's winners back into the program after
+// applyFusions took it out with the group's inner nodes: right before the group,
+// with no inputs (the group's kernel writes it) and the pooled shape.
+func (p *program) placeWinners() {
+	if len(p.winnersOf) == 0 {
+		return
+	}
+	var order []int
+	for _, id := range p.order {
+		if f := p.fused[id]; f != nil && f.conv && f.winners != 0 {
+			w := p.g.Nodes[f.winners]
+			w.Inputs, w.Shape = nil, p.g.Nodes[id].Shape.Clone()
+			order = append(order, f.winners)
+		}
+		order = append(order, id)
+	}
+	p.order = order
+}
+
+// winnersComment is the code of a holder of winners: a comment saying so.
+func (p *program) winnersComment(id int) jen.Code {
+	f := p.fused[p.winnersOf[id]]
+	for _, n := range f.nodes {
+		if n.ID == id {
+			return jen.Comment(fmt.Sprintf("%s: %s %s is not stored: %s's kernel writes here the winner of each of its windows (%s), all the backward pass needs",
+				n.Name, n.Op, n.Shape, p.g.Nodes[f.root].Name, p.g.Nodes[id].Shape))
+		}
+	}
+	panic("codegen: a holder of winners is not in its group") // a bug in fuseConvolutions
+}
+
+// emitUnpool writes MaxPool2DGrad and the activation gradient after it as one
+// rt.MaxUnpool2D call.
+func emitUnpool(k *Kernel, f *fusion) error {
+	k.method = f.ops()
+	winners, dy, dx := k.prog.value(f.leaves[0]), k.prog.value(f.leaves[1]), k.Out()
+	if dx.Shape.Rank() != 4 || dy.Shape.Rank() != 4 {
+		return k.Errorf("max unpooling needs (N,C,H,W) values, not %s and %s", dy.Shape, dx.Shape)
+	}
+	var neg float32
+	what := "MaxPool2DGrad"
+	if last := f.nodes[len(f.nodes)-1]; last.Op == ir.OpLeakyReluGrad {
+		neg, what = float32(last.Attrs.Alpha), what+" and LeakyReluGrad"
+	} else if last.Op == ir.OpReluGrad {
+		what += " and ReluGrad"
+	}
+	ws := k.Bind("winners", winners)
+	dys := k.Bind("dy", dy)
+	dxs := k.Bind("dx", dx)
+	plane, pooled := dx.Shape[2]*dx.Shape[3], dy.Shape[2]*dy.Shape[3]
+	k.Emit(jen.Comment(fmt.Sprintf("%s from the winners the forward kernel kept: each dy to its window's winner", what)),
+		jen.Qual(rtPath, "MaxUnpool2D").Call(dx.Prod(0, 2), jen.Lit(plane), jen.Lit(pooled), ws, dys, jen.Lit(neg), dxs))
+	return nil
 }

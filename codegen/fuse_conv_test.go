@@ -31,7 +31,9 @@ func init() {
 //   - c: 1×1 conv, bias, 3×3 max pool with padding and no activation;
 //   - d: conv, bias, leaky ReLU with a negative slope, 2×2 max pool;
 //   - e: conv whose output is also an output of the model: Predict stores it, and its
-//     bias and ReLU fuse as an element-wise loop instead.
+//     bias and ReLU fuse as an element-wise loop instead;
+//   - f: conv, bias, leaky ReLU, overlapping padded 3×3 max pool, which in training
+//     keeps its winners (as c does, without activation).
 func convFuseGraph() (*ir.Graph, error) {
 	b := newGB("convfuse")
 	x := b.input("image", ir.RoleData, "", 2, 12, 11)
@@ -61,15 +63,21 @@ func convFuseGraph() (*ir.Graph, error) {
 	// e: 4×2×2 → 3×2×2, stored as an output
 	eConv := conv("e", d, 4, 3, 3, []int{1, 1}, []int{1, 1, 1, 1})
 	e := b.add(ir.OpRelu, "e/act", "e", ir.Attrs{}, bias("e", eConv, 3))
-	flat := b.add(ir.OpReshape, "flat", "flat", ir.Attrs{Shape: ir.Shape{12}}, e)
-	logits := b.dense("fc", flat, 12, 3)
+	// f: from b's output 3×3×3 → 4×3×3 (same), bias, leaky ReLU, overlapping padded
+	// 3×3 max pool, stride 2 → 4×2×2: in training it keeps its winners.
+	f := b.add(ir.OpLeakyRelu, "f/act", "f", ir.Attrs{Alpha: 0.2}, bias("f", conv("f", bb, 3, 4, 3, []int{1, 1}, []int{1, 1, 1, 1}), 4))
+	f = pool(ir.OpMaxPool2D, "f/pool", f, 3, 2, []int{1, 1, 1, 1}, false)
+	flat := b.add(ir.OpConcat, "flat", "flat", ir.Attrs{Axis: 1},
+		b.add(ir.OpReshape, "flat/e", "flat", ir.Attrs{Shape: ir.Shape{12}}, e),
+		b.add(ir.OpReshape, "flat/f", "flat", ir.Attrs{Shape: ir.Shape{16}}, f))
+	logits := b.dense("fc", flat, 28, 3)
 	b.g.Outputs = []ir.Output{{Name: "probs", ID: b.add(ir.OpSoftmax, "probs", "probs", ir.Attrs{}, logits)}, {Name: "e_conv", ID: eConv}}
 	b.g.Loss = b.add(ir.OpSparseSoftmaxCELoss, "loss", "loss", ir.Attrs{}, logits, label)
 	return b.build()
 }
 
-// groupsOf compiles g and returns each method's fused groups as "op+op+…" strings,
-// convolution groups prefixed with "conv:".
+// groupsOf compiles g and returns each method's convolution groups as
+// "first node:op+op+…", marked when the group keeps its max pool's winners.
 func groupsOf(t *testing.T, g *ir.Graph, opts Options) map[string][]string {
 	t.Helper()
 	_, predict, _, train, err := compile(g, opts)
@@ -81,7 +89,11 @@ func groupsOf(t *testing.T, g *ir.Graph, opts Options) map[string][]string {
 		}
 		for _, id := range p.order {
 			if f := p.fused[id]; f != nil && f.conv {
-				out[p.method] = append(out[p.method], f.nodes[0].Name+":"+f.ops())
+				s := f.nodes[0].Name + ":" + f.ops()
+				if f.winners != 0 {
+					s += " keeping winners"
+				}
+				out[p.method] = append(out[p.method], s)
 			}
 		}
 	}
@@ -97,16 +109,18 @@ func TestConvolutionGroups(t *testing.T) {
 		"b:Conv2D+Relu+AvgPool2D",
 		"c:Conv2D+BiasAdd+MaxPool2D",
 		"d:Conv2D+BiasAdd+LeakyRelu+MaxPool2D",
+		"f:Conv2D+BiasAdd+LeakyRelu+MaxPool2D",
 	}, got["Predict"], "inference: whole blocks fuse; e's convolution is an output and is stored")
 	assert.Equal(t, []string{
 		"a:Conv2D+BiasAdd+LeakyRelu",
 		"b:Conv2D+Relu",
-		"c:Conv2D+BiasAdd",
+		"c:Conv2D+BiasAdd+MaxPool2D keeping winners",
 		"d:Conv2D+BiasAdd",
 		"e:Conv2D+BiasAdd+Relu",
-	}, got["TrainStep"], "training: the groups end at the value the backward pass reads "+
-		"(the activation; with a negative slope the pre-activation, whose sign the gradient needs); "+
-		"TrainStep returns no outputs, so e's convolution fuses")
+		"f:Conv2D+BiasAdd+LeakyRelu+MaxPool2D keeping winners",
+	}, got["TrainStep"], "training: a group ends at the value the backward pass reads "+
+		"(the activation before an average pool; with a negative slope the pre-activation, whose sign the gradient needs), "+
+		"or at a max pool that keeps its winners for it; TrainStep returns no outputs, so e's convolution fuses")
 
 	none := groupsOf(t, g, Options{Package: "convfuse", MaxBatch: 5, Train: true, NoFusion: true})
 	assert.Empty(t, none, "NoFusion turns convolution fusion off too")
@@ -155,30 +169,35 @@ func generateModel(t *testing.T, build func() *nn.Model, opts Options) map[strin
 	return out
 }
 
-// In training the convolution, its bias and its ReLU are one kernel whose only
-// stored result is the activation, which the pool and the backward pass read: no
-// value is kept for the pre-activation or the raw convolution.
-func TestLeNetTrainingStoresOnlyTheActivationOfEachConvolution(t *testing.T) {
+// In training each conv → bias → ReLU → max pool block is one kernel too, which
+// stores the pooled values and, for the backward pass, each window's winner: no
+// forward value of a convolution's output size is stored (the only values of that
+// size in TrainStep are gradients), and MaxPool2DGrad with the ReLU's gradient is
+// one rt.MaxUnpool2D from the winners.
+func TestLeNetTrainingKeepsOnlyPooledValuesAndWinners(t *testing.T) {
 	g, err := models.LeNet().Build()
 	require.NoError(t, err)
 	_, _, _, train, err := compile(g, Options{Package: "lenet", MaxBatch: 64, Train: true})
 	require.NoError(t, err)
-	stored := map[string]bool{}
+	byName := map[string]int{}
 	for _, id := range train.order {
-		stored[train.g.Nodes[id].Name] = true
-	}
-	for _, layer := range []string{"conv1", "conv2"} {
-		assert.True(t, stored[layer+"/relu"], "%s's activation is stored", layer)
-		assert.False(t, stored[layer], "%s's raw output is not", layer)
-		assert.False(t, stored[layer+"/bias"], "%s's pre-activation is not", layer)
-		var f *fusion
-		for root, gf := range train.fused {
-			if train.g.Nodes[root].Name == layer+"/relu" {
-				f = gf
-			}
+		n := train.g.Nodes[id]
+		byName[n.Name] = id
+		if s := n.Shape.String(); s == "N×6×28×28" || s == "N×16×10×10" {
+			assert.True(t, strings.HasPrefix(n.Name, "d."), "%s (%s %s) is stored in TrainStep", n.Name, n.Op, s)
 		}
-		require.NotNil(t, f, "%s/relu roots a group", layer)
+	}
+	for _, c := range []struct{ conv, pool, pooled string }{{"conv1", "pool1", "N×6×14×14"}, {"conv2", "pool2", "N×16×5×5"}} {
+		f := train.fused[byName[c.pool]]
+		require.NotNil(t, f, "%s roots a group", c.pool)
 		assert.True(t, f.conv)
-		assert.Equal(t, "Conv2D+BiasAdd+Relu", f.ops())
+		assert.Equal(t, "Conv2D+BiasAdd+Relu+MaxPool2D", f.ops())
+		require.NotZero(t, f.winners)
+		assert.Equal(t, c.conv+"/relu", train.g.Nodes[f.winners].Name, "the activation's node holds the winners")
+		assert.Equal(t, c.pooled, train.g.Nodes[f.winners].Shape.String(), "one winner per pooled value")
+		u := train.fused[byName["d."+c.conv+"/relu.1"]]
+		require.NotNil(t, u)
+		assert.True(t, u.unpool)
+		assert.Equal(t, "MaxPool2DGrad+ReluGrad", u.ops())
 	}
 }

@@ -92,6 +92,9 @@ type program struct {
 	fields map[int]string
 	// fused holds the element-wise groups by root (fuse.go).
 	fused map[int]*fusion
+	// winnersOf maps an activation that is not stored to the max pool whose
+	// convolution kernel stores its windows' winners in its place (fuse_conv.go).
+	winnersOf map[int]int
 	// loops is the step analysis of recurrent layers (loops.go); loop is the loop
 	// being emitted, if any.
 	loops *loopState
@@ -370,10 +373,15 @@ func (p *program) kernels() ([]jen.Code, error) {
 // method, or its kernel inline.
 func (p *program) emitNode(id int) ([]jen.Code, error) {
 	n := p.g.Nodes[id]
+	if _, ok := p.winnersOf[id]; ok {
+		return []jen.Code{p.winnersComment(id)}, nil
+	}
 	k := &Kernel{Node: n, prog: p}
 	done, err := p.override(k)
 	f := p.fused[id]
 	switch {
+	case err == nil && !done && f != nil && f.unpool:
+		err = emitUnpool(k, f)
 	case err == nil && !done && f != nil && f.conv:
 		err = emitConvFused(k, f)
 	case err == nil && !done && f != nil:

@@ -1,6 +1,9 @@
 package rt
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Fused convolution: conv + bias + activation (+ pooling) as one kernel.
 //
@@ -175,6 +178,35 @@ func (e *Epilogue) plane(src []float32, stride int, g Window, c int, dst, idx []
 // each window's winner to idx, coded as Epilogue.Index says.
 func (e *Epilogue) winners(src []float32, stride int, g Window, b float32, dst, idx []float32) {
 	w := e.Window
+	if w.KH == 2 && w.KW == 2 && w.SH == 2 && w.SW == 2 && w.Top == 0 && w.Left == 0 && 2*w.Ho <= w.H && 2*w.Wo <= w.W && e.Act != ActLeakyReLU {
+		// The common 2×2 window with stride 2 after ReLU or no activation, without
+		// branches (which element wins is data-dependent and would mispredict): the
+		// running maximum is the builtin max, which differs from the strict scan
+		// only when a NaN is in the window, as the unfused MaxPool2DGrad kernel.
+		var lo float32 = float32(math.Inf(-1)) // no activation: max(t, -Inf) = t
+		if e.Act == ActReLU {
+			lo = 0
+		}
+		for p := range w.Ho {
+			r0, r1 := src[2*p*stride:], src[(2*p+1)*stride:]
+			r0, r1 = r0[:2*w.Wo], r1[:2*w.Wo]
+			out, code := dst[p*w.Wo:][:w.Wo], idx[p*w.Wo:][:w.Wo]
+			for q := range out {
+				t0, t1 := max(r0[2*q]+b, lo), max(r0[2*q+1]+b, lo)
+				t2, t3 := max(r1[2*q]+b, lo), max(r1[2*q+1]+b, lo)
+				at := 2*p*g.Wo + 2*q
+				best := Pick(t1 > t0, at+1, at)
+				v := max(t0, t1)
+				best = Pick(t2 > v, at+g.Wo, best)
+				v = max(v, t2)
+				best = Pick(t3 > v, at+g.Wo+1, best)
+				v = max(v, t3)
+				out[q] = v
+				code[q] = float32(Pick(e.Act == ActReLU && !(v > 0), -best-1, best))
+			}
+		}
+		return
+	}
 	for p := range w.Ho {
 		h0 := p*w.SH - w.Top
 		h1 := min(h0+w.KH, w.H)

@@ -153,6 +153,8 @@ func TestFusedConvolutionEqualsTheOpsOneByOne(t *testing.T) {
 		{PoolNone, 0, 0, 0, 0, false, "bias only", ActNone, 0, true, 1},
 		{PoolNone, 0, 0, 0, 0, false, "leaky ReLU without bias", ActLeakyReLU, 0.1, false, 1},
 		{PoolMax, 2, 2, 0, 0, false, "ReLU and 2×2 max pool", ActReLU, 0, true, 2},
+		{PoolMax, 2, 2, 0, 0, false, "bias and 2×2 max pool, no activation", ActNone, 0, true, 2},
+		{PoolMax, 2, 2, 0, 0, false, "leaky ReLU and 2×2 max pool", ActLeakyReLU, 0.25, true, 2},
 		{PoolMax, 2, 2, 0, 0, false, "leaky ReLU with a negative slope and 2×2 max pool", ActLeakyReLU, -0.5, true, 2},
 		{PoolMax, 2, 2, 0, 1, false, "ReLU and Keras 'same' 2×2 max pool (a partial window at the end of odd rows)", ActReLU, 0, true, 1},
 		{PoolAvg, 2, 2, 0, 1, true, "Keras 'same' 2×2 average pool excluding the padding", ActReLU, 0, true, 1},

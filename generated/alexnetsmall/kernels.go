@@ -108,59 +108,18 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// conv2DBiasAddRelu4 computes Conv2D+BiasAdd+Relu N×32×14×14, for conv1/relu.
-func (m *Model) conv2DBiasAddRelu4(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+// conv2DBiasAddReluMaxPool2D3 computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×7×7, for pool1.
+func (m *Model) conv2DBiasAddReluMaxPool2D3(n int, x []float32, w []float32, bias *[32]float32, winners []float32, y []float32) {
 	// 5×5 window, strides 2×2, pads {top 1, left 1, bottom 2, right 2} over 1×28×28: 14×14 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:11172], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 3×3 windows (strides 2×2, pads top 0, left 0) into 7×7
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:11172], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, Index: winners})
 }
 
-// maxPool2D computes MaxPool2D N×32×7×7, for pool1.
-func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 32 {
-		xp := (*[196]float32)(x[pl*196:])
-		yp := (*[49]float32)(y[pl*49:])
-		for p := range 7 {
-			for q := range 7 {
-				h0 := p * 2
-				h1 := min(h0+3, 14)
-				h0 = max(h0, 0)
-				v0 := q * 2
-				v1 := min(v0+3, 14)
-				v0 = max(v0, 0)
-				best := h0*14 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*14+v] > xp[best] {
-							best = h*14 + v
-						}
-					}
-				}
-				yp[p*7+q] = xp[best]
-			}
-		}
-	}
-}
-
-// conv2DBiasAddRelu5 computes Conv2D+BiasAdd+Relu N×64×7×7, for conv2/relu.
-func (m *Model) conv2DBiasAddRelu5(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
+// conv2DBiasAddReluMaxPool2D4 computes Conv2D+BiasAdd+Relu+MaxPool2D N×64×3×3, for pool2.
+func (m *Model) conv2DBiasAddReluMaxPool2D4(n int, x []float32, w []float32, bias *[64]float32, winners []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 32×7×7: 7×7 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:222784], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
-}
-
-// maxPool2D2 computes MaxPool2D N×64×3×3, for pool2.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
-	for pl := range n * 64 {
-		xp := (*[49]float32)(x[pl*49:])
-		yp := (*[9]float32)(y[pl*9:])
-		for p := range 3 {
-			for q := range 3 {
-				k := p*14 + q*2
-				yp[p*3+q] = max(xp[k], xp[k+1], xp[k+2], xp[k+7], xp[k+8], xp[k+9], xp[k+14], xp[k+15], xp[k+16])
-			}
-		}
-	}
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 3×3 windows (strides 2×2, pads top 0, left 0) into 3×3
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:222784], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, Index: winners})
 }
 
 // dropoutMask computes DropoutMask N×256, for drop1/mask.
@@ -262,7 +221,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[256]float32) {
 	}
 }
 
-// reluGrad computes ReluGrad N×64×3×3, for d.conv5/relu.1, d.conv4/relu.1 and 3 more.
+// reluGrad computes ReluGrad N×64×3×3, for d.conv5/relu.1, d.conv4/relu.1, d.conv3/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -345,45 +304,10 @@ func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, dy, dw, m.scratch32[:218176])
 }
 
-// maxPool2DGrad computes MaxPool2DGrad N×64×7×7, for d.pool2.1.
-func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 64 {
-		xp := (*[49]float32)(x[pl*49:])
-		dyp := (*[9]float32)(dy[pl*9:])
-		dxp := (*[49]float32)(dx[pl*49:])
-		for p := range 3 {
-			for q := range 3 {
-				k := p*14 + q*2
-				v := xp[k]
-				best := 0
-				u := xp[k+1]
-				best = rt.Pick(u > v, 1, best)
-				v = max(v, u)
-				u = xp[k+2]
-				best = rt.Pick(u > v, 2, best)
-				v = max(v, u)
-				u = xp[k+7]
-				best = rt.Pick(u > v, 7, best)
-				v = max(v, u)
-				u = xp[k+8]
-				best = rt.Pick(u > v, 8, best)
-				v = max(v, u)
-				u = xp[k+9]
-				best = rt.Pick(u > v, 9, best)
-				v = max(v, u)
-				u = xp[k+14]
-				best = rt.Pick(u > v, 14, best)
-				v = max(v, u)
-				u = xp[k+15]
-				best = rt.Pick(u > v, 15, best)
-				v = max(v, u)
-				u = xp[k+16]
-				best = rt.Pick(u > v, 16, best)
-				dxp[k+best] += dyp[p*3+q]
-			}
-		}
-	}
+// maxPool2DGradReluGrad computes MaxPool2DGrad+ReluGrad N×64×7×7, for d.conv2/relu.1.
+func (m *Model) maxPool2DGradReluGrad(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*64, 49, 9, winners, dy, float32(0), dx)
 }
 
 // channelSum5 computes ChannelSum 64, for d.conv2/bias.1.
@@ -417,33 +341,10 @@ func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, dy, dw, m.scratch32[:207136])
 }
 
-// maxPool2DGrad2 computes MaxPool2DGrad N×32×14×14, for d.pool1.1.
-func (m *Model) maxPool2DGrad2(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 32 {
-		xp := (*[196]float32)(x[pl*196:])
-		dyp := (*[49]float32)(dy[pl*49:])
-		dxp := (*[196]float32)(dx[pl*196:])
-		for p := range 7 {
-			for q := range 7 {
-				h0 := p * 2
-				h1 := min(h0+3, 14)
-				h0 = max(h0, 0)
-				v0 := q * 2
-				v1 := min(v0+3, 14)
-				v0 = max(v0, 0)
-				best := h0*14 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*14+v] > xp[best] {
-							best = h*14 + v
-						}
-					}
-				}
-				dxp[best] += dyp[p*7+q]
-			}
-		}
-	}
+// maxPool2DGradReluGrad2 computes MaxPool2DGrad+ReluGrad N×32×14×14, for d.conv1/relu.1.
+func (m *Model) maxPool2DGradReluGrad2(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*32, 196, 49, winners, dy, float32(0), dx)
 }
 
 // channelSum6 computes ChannelSum 32, for d.conv1/bias.1.

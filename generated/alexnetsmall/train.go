@@ -36,114 +36,108 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			Msg:    "is nil",
 		}
 	}
-	// conv1/relu: Relu N×32×14×14, fused with conv1 (Conv2D), conv1/bias (BiasAdd)
-	m.conv2DBiasAddRelu4(n, image, m.conv1Weight[:], &m.conv1Bias, m.arena[:n*6272])
-	// pool1: MaxPool2D N×32×7×7
-	m.maxPool2D(n, m.arena[:n*6272], m.arena[401408:401408+n*1568])
-	// conv2/relu: Relu N×64×7×7, fused with conv2 (Conv2D), conv2/bias (BiasAdd)
-	m.conv2DBiasAddRelu5(n, m.arena[401408:401408+n*1568], m.conv2Weight[:], &m.conv2Bias, m.arena[200704:200704+n*3136])
-	// pool2: MaxPool2D N×64×3×3
-	m.maxPool2D2(n, m.arena[200704:200704+n*3136], m.arena[451584:451584+n*576])
+	// conv1/relu: Relu N×32×14×14 is not stored: pool1's kernel writes here the winner of each of its windows (N×32×7×7), all the backward pass needs
+	// pool1: MaxPool2D N×32×7×7, fused with conv1 (Conv2D), conv1/bias (BiasAdd), conv1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D3(n, image, m.conv1Weight[:], &m.conv1Bias, m.arena[200704:200704+n*1568], m.arena[100352:100352+n*1568])
+	// conv2/relu: Relu N×64×7×7 is not stored: pool2's kernel writes here the winner of each of its windows (N×64×3×3), all the backward pass needs
+	// pool2: MaxPool2D N×64×3×3, fused with conv2 (Conv2D), conv2/bias (BiasAdd), conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D4(n, m.arena[100352:100352+n*1568], m.conv2Weight[:], &m.conv2Bias, m.arena[178176:178176+n*576], m.arena[55296:55296+n*576])
 	// conv3/relu: Relu N×96×3×3, fused with conv3 (Conv2D), conv3/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, m.arena[451584:451584+n*576], m.conv3Weight[:], &m.conv3Bias, m.arena[301056:301056+n*864])
+	m.conv2DBiasAddRelu(n, m.arena[55296:55296+n*576], m.conv3Weight[:], &m.conv3Bias, m.arena[150528:150528+n*864])
 	// conv4/relu: Relu N×96×3×3, fused with conv4 (Conv2D), conv4/bias (BiasAdd)
-	m.conv2DBiasAddRelu2(n, m.arena[301056:301056+n*864], m.conv4Weight[:], &m.conv4Bias, m.arena[328704:328704+n*864])
+	m.conv2DBiasAddRelu2(n, m.arena[150528:150528+n*864], m.conv4Weight[:], &m.conv4Bias, m.arena[:n*864])
 	// conv5/relu: Relu N×64×3×3, fused with conv5 (Conv2D), conv5/bias (BiasAdd)
-	m.conv2DBiasAddRelu3(n, m.arena[328704:328704+n*864], m.conv5Weight[:], &m.conv5Bias, m.arena[470016:470016+n*576])
+	m.conv2DBiasAddRelu3(n, m.arena[:n*864], m.conv5Weight[:], &m.conv5Bias, m.arena[73728:73728+n*576])
 	// flat: Reshape N×576: a view, no code
 	// fc1: MatMul N×256
-	rt.GemmP(m.pool, false, true, n, 256, 576, 1, m.arena[470016:470016+n*576], 576, m.fc1Weight[:], 576, 0, m.arena[356352:356352+n*256], 256)
+	rt.GemmP(m.pool, false, true, n, 256, 576, 1, m.arena[73728:73728+n*576], 576, m.fc1Weight[:], 576, 0, m.arena[92160:92160+n*256], 256)
 	// fc1/relu: Relu N×256, fused with fc1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[356352:356352+n*256], m.arena[356352:356352+n*256], &m.fc1Bias)
+	m.biasAddRelu(n, m.arena[92160:92160+n*256], m.arena[92160:92160+n*256], &m.fc1Bias)
 	// drop1/mask: DropoutMask N×256
-	m.dropoutMask(n, m.arena[364544:364544+n*256])
+	m.dropoutMask(n, m.arena[27648:27648+n*256])
 	// drop1/apply: Mul N×256
-	m.mul(n, m.arena[356352:356352+n*256], m.arena[364544:364544+n*256], m.arena[372736:372736+n*256])
+	m.mul(n, m.arena[92160:92160+n*256], m.arena[27648:27648+n*256], m.arena[35840:35840+n*256])
 	// fc2: MatMul N×256
-	rt.GemmP(m.pool, false, true, n, 256, 256, 1, m.arena[372736:372736+n*256], 256, m.fc2Weight[:], 256, 0, m.arena[380928:380928+n*256], 256)
+	rt.GemmP(m.pool, false, true, n, 256, 256, 1, m.arena[35840:35840+n*256], 256, m.fc2Weight[:], 256, 0, m.arena[44032:44032+n*256], 256)
 	// fc2/relu: Relu N×256, fused with fc2/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[380928:380928+n*256], m.arena[380928:380928+n*256], &m.fc2Bias)
+	m.biasAddRelu(n, m.arena[44032:44032+n*256], m.arena[44032:44032+n*256], &m.fc2Bias)
 	// drop2/mask: DropoutMask N×256
-	m.dropoutMask2(n, m.arena[389120:389120+n*256])
+	m.dropoutMask2(n, m.arena[250880:250880+n*256])
 	// drop2/apply: Mul N×256
-	m.mul(n, m.arena[380928:380928+n*256], m.arena[389120:389120+n*256], m.arena[488448:488448+n*256])
+	m.mul(n, m.arena[44032:44032+n*256], m.arena[250880:250880+n*256], m.arena[259072:259072+n*256])
 	// fc3: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 256, 1, m.arena[488448:488448+n*256], 256, m.fc3Weight[:], 256, 0, m.arena[397312:397312+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 256, 1, m.arena[259072:259072+n*256], 256, m.fc3Weight[:], 256, 0, m.arena[52224:52224+n*10], 10)
 	// fc3/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[397312:397312+n*10], m.arena[397312:397312+n*10], &m.fc3Bias)
+	m.biasAdd(n, m.arena[52224:52224+n*10], m.arena[52224:52224+n*10], &m.fc3Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[397312:397312+n*10], label, m.arena[504832:504832+1])
+	m.sparseSoftmaxCELoss(n, m.arena[52224:52224+n*10], label, m.arena[301056:301056+1])
 	// d.loss: Fill scalar
-	m.arena[397952] = 1.0
+	m.arena[52864] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[397312:397312+n*10], label, m.arena[397952:397952+1], m.arena[397632:397632+n*10])
+	m.lossGrad(n, m.arena[52224:52224+n*10], label, m.arena[52864:52864+1], m.arena[52544:52544+n*10])
 	// d.fc3/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[397632:397632+n*10], &m.fc3BiasGrad)
+	m.channelSum(n, m.arena[52544:52544+n*10], &m.fc3BiasGrad)
 	// d.fc3.1: MatMul N×256
-	rt.GemmP(m.pool, false, false, n, 256, 10, 1, m.arena[397632:397632+n*10], 10, m.fc3Weight[:], 256, 0, m.arena[496640:496640+n*256], 256)
+	rt.GemmP(m.pool, false, false, n, 256, 10, 1, m.arena[52544:52544+n*10], 10, m.fc3Weight[:], 256, 0, m.arena[267264:267264+n*256], 256)
 	// d.fc3.2: MatMul 10×256
-	rt.GemmP(m.pool, true, false, 10, 256, n, 1, m.arena[397632:397632+n*10], 10, m.arena[488448:488448+n*256], 256, 0, m.fc3WeightGrad[:], 256)
+	rt.GemmP(m.pool, true, false, 10, 256, n, 1, m.arena[52544:52544+n*10], 10, m.arena[259072:259072+n*256], 256, 0, m.fc3WeightGrad[:], 256)
 	// d.fc2/relu.1: ReluGrad N×256, fused with d.drop2/apply.1 (Mul)
-	m.mulReluGrad(n, m.arena[496640:496640+n*256], m.arena[496640:496640+n*256], m.arena[389120:389120+n*256], m.arena[380928:380928+n*256])
+	m.mulReluGrad(n, m.arena[267264:267264+n*256], m.arena[267264:267264+n*256], m.arena[250880:250880+n*256], m.arena[44032:44032+n*256])
 	// d.fc2/bias.1: ChannelSum 256
-	m.channelSum2(n, m.arena[496640:496640+n*256], &m.fc2BiasGrad)
+	m.channelSum2(n, m.arena[267264:267264+n*256], &m.fc2BiasGrad)
 	// d.fc2.1: MatMul N×256
-	rt.GemmP(m.pool, false, false, n, 256, 256, 1, m.arena[496640:496640+n*256], 256, m.fc2Weight[:], 256, 0, m.arena[488448:488448+n*256], 256)
+	rt.GemmP(m.pool, false, false, n, 256, 256, 1, m.arena[267264:267264+n*256], 256, m.fc2Weight[:], 256, 0, m.arena[46080:46080+n*256], 256)
 	// d.fc2.2: MatMul 256×256
-	rt.GemmP(m.pool, true, false, 256, 256, n, 1, m.arena[496640:496640+n*256], 256, m.arena[372736:372736+n*256], 256, 0, m.fc2WeightGrad[:], 256)
+	rt.GemmP(m.pool, true, false, 256, 256, n, 1, m.arena[267264:267264+n*256], 256, m.arena[35840:35840+n*256], 256, 0, m.fc2WeightGrad[:], 256)
 	// d.fc1/relu.1: ReluGrad N×256, fused with d.drop1/apply.1 (Mul)
-	m.mulReluGrad(n, m.arena[488448:488448+n*256], m.arena[488448:488448+n*256], m.arena[364544:364544+n*256], m.arena[356352:356352+n*256])
+	m.mulReluGrad(n, m.arena[46080:46080+n*256], m.arena[46080:46080+n*256], m.arena[27648:27648+n*256], m.arena[92160:92160+n*256])
 	// d.fc1/bias.1: ChannelSum 256
-	m.channelSum2(n, m.arena[488448:488448+n*256], &m.fc1BiasGrad)
+	m.channelSum2(n, m.arena[46080:46080+n*256], &m.fc1BiasGrad)
 	// d.fc1.1: MatMul N×576
-	rt.GemmP(m.pool, false, false, n, 576, 256, 1, m.arena[488448:488448+n*256], 256, m.fc1Weight[:], 576, 0, m.arena[356352:356352+n*576], 576)
+	rt.GemmP(m.pool, false, false, n, 576, 256, 1, m.arena[46080:46080+n*256], 256, m.fc1Weight[:], 576, 0, m.arena[27648:27648+n*576], 576)
 	// d.fc1.2: MatMul 256×576
-	rt.GemmP(m.pool, true, false, 256, 576, n, 1, m.arena[488448:488448+n*256], 256, m.arena[470016:470016+n*576], 576, 0, m.fc1WeightGrad[:], 576)
+	rt.GemmP(m.pool, true, false, 256, 576, n, 1, m.arena[46080:46080+n*256], 256, m.arena[73728:73728+n*576], 576, 0, m.fc1WeightGrad[:], 576)
 	// d.flat.1: Reshape N×64×3×3: a view, no code
 	// d.conv5/relu.1: ReluGrad N×64×3×3
-	m.reluGrad(n, m.arena[470016:470016+n*576], m.arena[356352:356352+n*576], m.arena[470016:470016+n*576])
+	m.reluGrad(n, m.arena[73728:73728+n*576], m.arena[27648:27648+n*576], m.arena[73728:73728+n*576])
 	// d.conv5/bias.1: ChannelSum 64
-	m.channelSum3(n, m.arena[470016:470016+n*576], &m.conv5BiasGrad)
+	m.channelSum3(n, m.arena[73728:73728+n*576], &m.conv5BiasGrad)
 	// d.conv5.1: Conv2DTranspose N×96×3×3
-	m.conv2DTranspose(n, m.arena[470016:470016+n*576], m.conv5Weight[:], m.arena[356352:356352+n*864])
+	m.conv2DTranspose(n, m.arena[73728:73728+n*576], m.conv5Weight[:], m.arena[27648:27648+n*864])
 	// d.conv5.2: Conv2DFilterGrad 64×96×3×3
-	m.conv2DFilterGrad(n, m.arena[328704:328704+n*864], m.arena[470016:470016+n*576], m.conv5WeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[:n*864], m.arena[73728:73728+n*576], m.conv5WeightGrad[:])
 	// d.conv4/relu.1: ReluGrad N×96×3×3
-	m.reluGrad(n, m.arena[328704:328704+n*864], m.arena[356352:356352+n*864], m.arena[328704:328704+n*864])
+	m.reluGrad(n, m.arena[:n*864], m.arena[27648:27648+n*864], m.arena[:n*864])
 	// d.conv4/bias.1: ChannelSum 96
-	m.channelSum4(n, m.arena[328704:328704+n*864], &m.conv4BiasGrad)
+	m.channelSum4(n, m.arena[:n*864], &m.conv4BiasGrad)
 	// d.conv4.1: Conv2DTranspose N×96×3×3
-	m.conv2DTranspose2(n, m.arena[328704:328704+n*864], m.conv4Weight[:], m.arena[356352:356352+n*864])
+	m.conv2DTranspose2(n, m.arena[:n*864], m.conv4Weight[:], m.arena[27648:27648+n*864])
 	// d.conv4.2: Conv2DFilterGrad 96×96×3×3
-	m.conv2DFilterGrad2(n, m.arena[301056:301056+n*864], m.arena[328704:328704+n*864], m.conv4WeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[150528:150528+n*864], m.arena[:n*864], m.conv4WeightGrad[:])
 	// d.conv3/relu.1: ReluGrad N×96×3×3
-	m.reluGrad(n, m.arena[301056:301056+n*864], m.arena[356352:356352+n*864], m.arena[301056:301056+n*864])
+	m.reluGrad(n, m.arena[150528:150528+n*864], m.arena[27648:27648+n*864], m.arena[150528:150528+n*864])
 	// d.conv3/bias.1: ChannelSum 96
-	m.channelSum4(n, m.arena[301056:301056+n*864], &m.conv3BiasGrad)
+	m.channelSum4(n, m.arena[150528:150528+n*864], &m.conv3BiasGrad)
 	// d.conv3.1: Conv2DTranspose N×64×3×3
-	m.conv2DTranspose3(n, m.arena[301056:301056+n*864], m.conv3Weight[:], m.arena[470016:470016+n*576])
+	m.conv2DTranspose3(n, m.arena[150528:150528+n*864], m.conv3Weight[:], m.arena[250880:250880+n*576])
 	// d.conv3.2: Conv2DFilterGrad 96×64×3×3
-	m.conv2DFilterGrad3(n, m.arena[451584:451584+n*576], m.arena[301056:301056+n*864], m.conv3WeightGrad[:])
-	// d.pool2.1: MaxPool2DGrad N×64×7×7
-	m.maxPool2DGrad(n, m.arena[200704:200704+n*3136], m.arena[470016:470016+n*576], m.arena[301056:301056+n*3136])
-	// d.conv2/relu.1: ReluGrad N×64×7×7
-	m.reluGrad(n, m.arena[200704:200704+n*3136], m.arena[301056:301056+n*3136], m.arena[200704:200704+n*3136])
+	m.conv2DFilterGrad3(n, m.arena[55296:55296+n*576], m.arena[150528:150528+n*864], m.conv3WeightGrad[:])
+	// d.conv2/relu.1: ReluGrad N×64×7×7, fused with d.pool2.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad(n, m.arena[178176:178176+n*576], m.arena[250880:250880+n*576], m.arena[:n*3136])
 	// d.conv2/bias.1: ChannelSum 64
-	m.channelSum5(n, m.arena[200704:200704+n*3136], &m.conv2BiasGrad)
+	m.channelSum5(n, m.arena[:n*3136], &m.conv2BiasGrad)
 	// d.conv2.1: Conv2DTranspose N×32×7×7
-	m.conv2DTranspose4(n, m.arena[200704:200704+n*3136], m.conv2Weight[:], m.arena[451584:451584+n*1568])
+	m.conv2DTranspose4(n, m.arena[:n*3136], m.conv2Weight[:], m.arena[250880:250880+n*1568])
 	// d.conv2.2: Conv2DFilterGrad 64×32×5×5
-	m.conv2DFilterGrad4(n, m.arena[401408:401408+n*1568], m.arena[200704:200704+n*3136], m.conv2WeightGrad[:])
-	// d.pool1.1: MaxPool2DGrad N×32×14×14
-	m.maxPool2DGrad2(n, m.arena[:n*6272], m.arena[451584:451584+n*1568], m.arena[200704:200704+n*6272])
-	// d.conv1/relu.1: ReluGrad N×32×14×14
-	m.reluGrad(n, m.arena[:n*6272], m.arena[200704:200704+n*6272], m.arena[:n*6272])
+	m.conv2DFilterGrad4(n, m.arena[100352:100352+n*1568], m.arena[:n*3136], m.conv2WeightGrad[:])
+	// d.conv1/relu.1: ReluGrad N×32×14×14, fused with d.pool1.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad2(n, m.arena[200704:200704+n*1568], m.arena[250880:250880+n*1568], m.arena[:n*6272])
 	// d.conv1/bias.1: ChannelSum 32
 	m.channelSum6(n, m.arena[:n*6272], &m.conv1BiasGrad)
 	// d.conv1.1: Conv2DFilterGrad 32×1×5×5
 	m.conv2DFilterGrad5(n, image, m.arena[:n*6272], m.conv1WeightGrad[:])
 	m.derived = false
-	loss := m.arena[504832]
+	loss := m.arena[301056]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

@@ -124,80 +124,25 @@ func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
 	y[0] = float32(s / float64(n*784))
 }
 
-// conv2DBiasAddRelu4 computes Conv2D+BiasAdd+Relu N×16×28×28, for enc1/relu.
-func (m *Model) conv2DBiasAddRelu4(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+// conv2DBiasAddReluMaxPool2D4 computes Conv2D+BiasAdd+Relu+MaxPool2D N×16×14×14, for pool1.
+func (m *Model) conv2DBiasAddReluMaxPool2D4(n int, x []float32, w []float32, bias *[16]float32, winners []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:370788], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:370788], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 16, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, Index: winners})
 }
 
-// maxPool2D computes MaxPool2D N×16×14×14, for pool1.
-func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 16 {
-		xp := (*[784]float32)(x[pl*784:])
-		yp := (*[196]float32)(y[pl*196:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
-			}
-		}
-	}
-}
-
-// conv2DBiasAddRelu5 computes Conv2D+BiasAdd+Relu N×8×14×14, for enc2/relu.
-func (m *Model) conv2DBiasAddRelu5(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
+// conv2DBiasAddReluMaxPool2D5 computes Conv2D+BiasAdd+Relu+MaxPool2D N×8×7×7, for pool2.
+func (m *Model) conv2DBiasAddReluMaxPool2D5(n int, x []float32, w []float32, bias *[8]float32, winners []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×14×14: 14×14 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:146976], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 7×7
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:146976], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 8, H: 14, W: 14, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, Index: winners})
 }
 
-// maxPool2D2 computes MaxPool2D N×8×7×7, for pool2.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
-	for pl := range n * 8 {
-		xp := (*[196]float32)(x[pl*196:])
-		yp := (*[49]float32)(y[pl*49:])
-		for p := range 7 {
-			for q := range 7 {
-				k := p*28 + q*2
-				yp[p*7+q] = max(xp[k], xp[k+1], xp[k+14], xp[k+15])
-			}
-		}
-	}
-}
-
-// conv2DBiasAddRelu6 computes Conv2D+BiasAdd+Relu N×8×7×7, for enc3/relu.
-func (m *Model) conv2DBiasAddRelu6(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
+// conv2DBiasAddReluMaxPool2D6 computes Conv2D+BiasAdd+Relu+MaxPool2D N×8×4×4, for pool3.
+func (m *Model) conv2DBiasAddReluMaxPool2D6(n int, x []float32, w []float32, bias *[8]float32, winners []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×7×7: 7×7 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:84424], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
-}
-
-// maxPool2D3 computes MaxPool2D N×8×4×4, for pool3.
-func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
-	for pl := range n * 8 {
-		xp := (*[49]float32)(x[pl*49:])
-		yp := (*[16]float32)(y[pl*16:])
-		for p := range 4 {
-			for q := range 4 {
-				h0 := p * 2
-				h1 := min(h0+2, 7)
-				h0 = max(h0, 0)
-				v0 := q * 2
-				v1 := min(v0+2, 7)
-				v0 = max(v0, 0)
-				best := h0*7 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*7+v] > xp[best] {
-							best = h*7 + v
-						}
-					}
-				}
-				yp[p*4+q] = xp[best]
-			}
-		}
-	}
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 4×4
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:84424], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 8, H: 7, W: 7, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, Index: winners})
 }
 
 // lossGrad computes LossGrad N×1×28×28, for d.loss.1.
@@ -277,7 +222,7 @@ func (m *Model) upSample2DGrad(n int, dy []float32, dx []float32) {
 	}
 }
 
-// reluGrad computes ReluGrad N×16×14×14, for d.dec3/relu.1, d.dec2/relu.1 and 4 more.
+// reluGrad computes ReluGrad N×16×14×14, for d.dec3/relu.1, d.dec2/relu.1, d.dec1/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -415,33 +360,10 @@ func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, n, x, dy, dw, m.scratch32[:56640])
 }
 
-// maxPool2DGrad computes MaxPool2DGrad N×8×7×7, for d.pool3.1.
-func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 8 {
-		xp := (*[49]float32)(x[pl*49:])
-		dyp := (*[16]float32)(dy[pl*16:])
-		dxp := (*[49]float32)(dx[pl*49:])
-		for p := range 4 {
-			for q := range 4 {
-				h0 := p * 2
-				h1 := min(h0+2, 7)
-				h0 = max(h0, 0)
-				v0 := q * 2
-				v1 := min(v0+2, 7)
-				v0 = max(v0, 0)
-				best := h0*7 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*7+v] > xp[best] {
-							best = h*7 + v
-						}
-					}
-				}
-				dxp[best] += dyp[p*4+q]
-			}
-		}
-	}
+// maxPool2DGradReluGrad computes MaxPool2DGrad+ReluGrad N×8×7×7, for d.enc3/relu.1.
+func (m *Model) maxPool2DGradReluGrad(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*8, 49, 16, winners, dy, float32(0), dx)
 }
 
 // channelSum5 computes ChannelSum 8, for d.enc3/bias.1.
@@ -475,30 +397,10 @@ func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, dy, dw, m.scratch32[:125760])
 }
 
-// maxPool2DGrad2 computes MaxPool2DGrad N×8×14×14, for d.pool2.1.
-func (m *Model) maxPool2DGrad2(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 8 {
-		xp := (*[196]float32)(x[pl*196:])
-		dyp := (*[49]float32)(dy[pl*49:])
-		dxp := (*[196]float32)(dx[pl*196:])
-		for p := range 7 {
-			for q := range 7 {
-				k := p*28 + q*2
-				v := xp[k]
-				best := 0
-				u := xp[k+1]
-				best = rt.Pick(u > v, 1, best)
-				v = max(v, u)
-				u = xp[k+14]
-				best = rt.Pick(u > v, 14, best)
-				v = max(v, u)
-				u = xp[k+15]
-				best = rt.Pick(u > v, 15, best)
-				dxp[k+best] += dyp[p*7+q]
-			}
-		}
-	}
+// maxPool2DGradReluGrad2 computes MaxPool2DGrad+ReluGrad N×8×14×14, for d.enc2/relu.1.
+func (m *Model) maxPool2DGradReluGrad2(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*8, 196, 49, winners, dy, float32(0), dx)
 }
 
 // channelSum6 computes ChannelSum 8, for d.enc2/bias.1.
@@ -532,30 +434,10 @@ func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, dy, dw, m.scratch32[:186624])
 }
 
-// maxPool2DGrad3 computes MaxPool2DGrad N×16×28×28, for d.pool1.1.
-func (m *Model) maxPool2DGrad3(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 16 {
-		xp := (*[784]float32)(x[pl*784:])
-		dyp := (*[196]float32)(dy[pl*196:])
-		dxp := (*[784]float32)(dx[pl*784:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				v := xp[k]
-				best := 0
-				u := xp[k+1]
-				best = rt.Pick(u > v, 1, best)
-				v = max(v, u)
-				u = xp[k+28]
-				best = rt.Pick(u > v, 28, best)
-				v = max(v, u)
-				u = xp[k+29]
-				best = rt.Pick(u > v, 29, best)
-				dxp[k+best] += dyp[p*14+q]
-			}
-		}
-	}
+// maxPool2DGradReluGrad3 computes MaxPool2DGrad+ReluGrad N×16×28×28, for d.enc1/relu.1.
+func (m *Model) maxPool2DGradReluGrad3(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*16, 784, 196, winners, dy, float32(0), dx)
 }
 
 // channelSum7 computes ChannelSum 16, for d.enc1/bias.1.

@@ -29,107 +29,98 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 			Msg:    "is nil",
 		}
 	}
-	// enc1/relu: Relu N×16×28×28, fused with enc1 (Conv2D), enc1/bias (BiasAdd)
-	m.conv2DBiasAddRelu4(n, image, m.enc1Weight[:], &m.enc1Bias, m.arena[:n*12544])
-	// pool1: MaxPool2D N×16×14×14
-	m.maxPool2D(n, m.arena[:n*12544], m.arena[1204224:1204224+n*3136])
-	// enc2/relu: Relu N×8×14×14, fused with enc2 (Conv2D), enc2/bias (BiasAdd)
-	m.conv2DBiasAddRelu5(n, m.arena[1204224:1204224+n*3136], m.enc2Weight[:], &m.enc2Bias, m.arena[1470464:1470464+n*1568])
-	// pool2: MaxPool2D N×8×7×7
-	m.maxPool2D2(n, m.arena[1470464:1470464+n*1568], m.arena[1578496:1578496+n*392])
-	// enc3/relu: Relu N×8×7×7, fused with enc3 (Conv2D), enc3/bias (BiasAdd)
-	m.conv2DBiasAddRelu6(n, m.arena[1578496:1578496+n*392], m.enc3Weight[:], &m.enc3Bias, m.arena[1591040:1591040+n*392])
-	// pool3: MaxPool2D N×8×4×4
-	m.maxPool2D3(n, m.arena[1591040:1591040+n*392], m.arena[1603584:1603584+n*128])
+	// enc1/relu: Relu N×16×28×28 is not stored: pool1's kernel writes here the winner of each of its windows (N×16×14×14), all the backward pass needs
+	// pool1: MaxPool2D N×16×14×14, fused with enc1 (Conv2D), enc1/bias (BiasAdd), enc1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D4(n, image, m.enc1Weight[:], &m.enc1Bias, m.arena[802816:802816+n*3136], m.arena[903168:903168+n*3136])
+	// enc2/relu: Relu N×8×14×14 is not stored: pool2's kernel writes here the winner of each of its windows (N×8×7×7), all the backward pass needs
+	// pool2: MaxPool2D N×8×7×7, fused with enc2 (Conv2D), enc2/bias (BiasAdd), enc2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D5(n, m.arena[903168:903168+n*3136], m.enc2Weight[:], &m.enc2Bias, m.arena[1227264:1227264+n*392], m.arena[1239808:1239808+n*392])
+	// enc3/relu: Relu N×8×7×7 is not stored: pool3's kernel writes here the winner of each of its windows (N×8×4×4), all the backward pass needs
+	// pool3: MaxPool2D N×8×4×4, fused with enc3 (Conv2D), enc3/bias (BiasAdd), enc3/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D6(n, m.arena[1239808:1239808+n*392], m.enc3Weight[:], &m.enc3Bias, m.arena[1252352:1252352+n*128], m.arena[1256448:1256448+n*128])
 	// dec1/relu: Relu N×8×4×4, fused with dec1 (Conv2D), dec1/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, m.arena[1603584:1603584+n*128], m.dec1Weight[:], &m.dec1Bias, m.arena[1607680:1607680+n*128])
+	m.conv2DBiasAddRelu(n, m.arena[1256448:1256448+n*128], m.dec1Weight[:], &m.dec1Bias, m.arena[1260544:1260544+n*128])
 	// up1: UpSample2D N×8×8×8
-	m.upSample2D(n, m.arena[1607680:1607680+n*128], m.arena[1545728:1545728+n*512])
+	m.upSample2D(n, m.arena[1260544:1260544+n*128], m.arena[1194496:1194496+n*512])
 	// dec2/relu: Relu N×8×8×8, fused with dec2 (Conv2D), dec2/bias (BiasAdd)
-	m.conv2DBiasAddRelu2(n, m.arena[1545728:1545728+n*512], m.dec2Weight[:], &m.dec2Bias, m.arena[1562112:1562112+n*512])
+	m.conv2DBiasAddRelu2(n, m.arena[1194496:1194496+n*512], m.dec2Weight[:], &m.dec2Bias, m.arena[1210880:1210880+n*512])
 	// up2: UpSample2D N×8×16×16
-	m.upSample2D2(n, m.arena[1562112:1562112+n*512], m.arena[1404928:1404928+n*2048])
+	m.upSample2D2(n, m.arena[1210880:1210880+n*512], m.arena[1103872:1103872+n*2048])
 	// dec3/relu: Relu N×16×14×14, fused with dec3 (Conv2D), dec3/bias (BiasAdd)
-	m.conv2DBiasAddRelu3(n, m.arena[1404928:1404928+n*2048], m.dec3Weight[:], &m.dec3Bias, m.arena[1304576:1304576+n*3136])
+	m.conv2DBiasAddRelu3(n, m.arena[1103872:1103872+n*2048], m.dec3Weight[:], &m.dec3Bias, m.arena[1003520:1003520+n*3136])
 	// up3: UpSample2D N×16×28×28
-	m.upSample2D3(n, m.arena[1304576:1304576+n*3136], m.arena[401408:401408+n*12544])
+	m.upSample2D3(n, m.arena[1003520:1003520+n*3136], m.arena[:n*12544])
 	// out/bias: BiasAdd N×1×28×28, fused with out (Conv2D)
-	m.conv2DBiasAdd(n, m.arena[401408:401408+n*12544], m.outWeight[:], &m.outBias, m.arena[1520640:1520640+n*784])
+	m.conv2DBiasAdd(n, m.arena[:n*12544], m.outWeight[:], &m.outBias, m.arena[1169408:1169408+n*784])
 	// out/sigmoid: Sigmoid N×1×28×28
-	m.sigmoid(n, m.arena[1520640:1520640+n*784], m.arena[1520640:1520640+n*784])
+	m.sigmoid(n, m.arena[1169408:1169408+n*784], m.arena[1169408:1169408+n*784])
 	// loss: BCELoss scalar
-	m.bCELoss(n, m.arena[1520640:1520640+n*784], image, m.arena[1611776:1611776+1])
+	m.bCELoss(n, m.arena[1169408:1169408+n*784], image, m.arena[1264640:1264640+1])
 	// d.loss: Fill scalar
-	m.arena[827904] = 1.0
+	m.arena[426496] = 1.0
 	// d.loss.1: LossGrad of BCELoss N×1×28×28
-	m.lossGrad(n, m.arena[1520640:1520640+n*784], image, m.arena[827904:827904+1], m.arena[802816:802816+n*784])
+	m.lossGrad(n, m.arena[1169408:1169408+n*784], image, m.arena[426496:426496+1], m.arena[401408:401408+n*784])
 	// d.out/sigmoid.1: SigmoidGrad N×1×28×28
-	m.sigmoidGrad(n, m.arena[1520640:1520640+n*784], m.arena[802816:802816+n*784], m.arena[1520640:1520640+n*784])
+	m.sigmoidGrad(n, m.arena[1169408:1169408+n*784], m.arena[401408:401408+n*784], m.arena[1169408:1169408+n*784])
 	// d.out/bias.1: ChannelSum 1
-	m.channelSum(n, m.arena[1520640:1520640+n*784], &m.outBiasGrad)
+	m.channelSum(n, m.arena[1169408:1169408+n*784], &m.outBiasGrad)
 	// d.out.1: Conv2DTranspose N×16×28×28
-	m.conv2DTranspose(n, m.arena[1520640:1520640+n*784], m.outWeight[:], m.arena[802816:802816+n*12544])
+	m.conv2DTranspose(n, m.arena[1169408:1169408+n*784], m.outWeight[:], m.arena[401408:401408+n*12544])
 	// d.out.2: Conv2DFilterGrad 1×16×3×3
-	m.conv2DFilterGrad(n, m.arena[401408:401408+n*12544], m.arena[1520640:1520640+n*784], m.outWeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[:n*12544], m.arena[1169408:1169408+n*784], m.outWeightGrad[:])
 	// d.up3.1: UpSample2DGrad N×16×14×14
-	m.upSample2DGrad(n, m.arena[802816:802816+n*12544], m.arena[401408:401408+n*3136])
+	m.upSample2DGrad(n, m.arena[401408:401408+n*12544], m.arena[:n*3136])
 	// d.dec3/relu.1: ReluGrad N×16×14×14
-	m.reluGrad(n, m.arena[1304576:1304576+n*3136], m.arena[401408:401408+n*3136], m.arena[1304576:1304576+n*3136])
+	m.reluGrad(n, m.arena[1003520:1003520+n*3136], m.arena[:n*3136], m.arena[1003520:1003520+n*3136])
 	// d.dec3/bias.1: ChannelSum 16
-	m.channelSum2(n, m.arena[1304576:1304576+n*3136], &m.dec3BiasGrad)
+	m.channelSum2(n, m.arena[1003520:1003520+n*3136], &m.dec3BiasGrad)
 	// d.dec3.1: Conv2DTranspose N×8×16×16
-	m.conv2DTranspose2(n, m.arena[1304576:1304576+n*3136], m.dec3Weight[:], m.arena[401408:401408+n*2048])
+	m.conv2DTranspose2(n, m.arena[1003520:1003520+n*3136], m.dec3Weight[:], m.arena[:n*2048])
 	// d.dec3.2: Conv2DFilterGrad 16×8×3×3
-	m.conv2DFilterGrad2(n, m.arena[1404928:1404928+n*2048], m.arena[1304576:1304576+n*3136], m.dec3WeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[1103872:1103872+n*2048], m.arena[1003520:1003520+n*3136], m.dec3WeightGrad[:])
 	// d.up2.1: UpSample2DGrad N×8×8×8
-	m.upSample2DGrad2(n, m.arena[401408:401408+n*2048], m.arena[1520640:1520640+n*512])
+	m.upSample2DGrad2(n, m.arena[:n*2048], m.arena[1003520:1003520+n*512])
 	// d.dec2/relu.1: ReluGrad N×8×8×8
-	m.reluGrad(n, m.arena[1562112:1562112+n*512], m.arena[1520640:1520640+n*512], m.arena[1562112:1562112+n*512])
+	m.reluGrad(n, m.arena[1210880:1210880+n*512], m.arena[1003520:1003520+n*512], m.arena[1210880:1210880+n*512])
 	// d.dec2/bias.1: ChannelSum 8
-	m.channelSum3(n, m.arena[1562112:1562112+n*512], &m.dec2BiasGrad)
+	m.channelSum3(n, m.arena[1210880:1210880+n*512], &m.dec2BiasGrad)
 	// d.dec2.1: Conv2DTranspose N×8×8×8
-	m.conv2DTranspose3(n, m.arena[1562112:1562112+n*512], m.dec2Weight[:], m.arena[1520640:1520640+n*512])
+	m.conv2DTranspose3(n, m.arena[1210880:1210880+n*512], m.dec2Weight[:], m.arena[1003520:1003520+n*512])
 	// d.dec2.2: Conv2DFilterGrad 8×8×3×3
-	m.conv2DFilterGrad3(n, m.arena[1545728:1545728+n*512], m.arena[1562112:1562112+n*512], m.dec2WeightGrad[:])
+	m.conv2DFilterGrad3(n, m.arena[1194496:1194496+n*512], m.arena[1210880:1210880+n*512], m.dec2WeightGrad[:])
 	// d.up1.1: UpSample2DGrad N×8×4×4
-	m.upSample2DGrad3(n, m.arena[1520640:1520640+n*512], m.arena[1537024:1537024+n*128])
+	m.upSample2DGrad3(n, m.arena[1003520:1003520+n*512], m.arena[1019904:1019904+n*128])
 	// d.dec1/relu.1: ReluGrad N×8×4×4
-	m.reluGrad(n, m.arena[1607680:1607680+n*128], m.arena[1537024:1537024+n*128], m.arena[1607680:1607680+n*128])
+	m.reluGrad(n, m.arena[1260544:1260544+n*128], m.arena[1019904:1019904+n*128], m.arena[1260544:1260544+n*128])
 	// d.dec1/bias.1: ChannelSum 8
-	m.channelSum4(n, m.arena[1607680:1607680+n*128], &m.dec1BiasGrad)
+	m.channelSum4(n, m.arena[1260544:1260544+n*128], &m.dec1BiasGrad)
 	// d.dec1.1: Conv2DTranspose N×8×4×4
-	m.conv2DTranspose4(n, m.arena[1607680:1607680+n*128], m.dec1Weight[:], m.arena[1533184:1533184+n*128])
+	m.conv2DTranspose4(n, m.arena[1260544:1260544+n*128], m.dec1Weight[:], m.arena[1016064:1016064+n*128])
 	// d.dec1.2: Conv2DFilterGrad 8×8×3×3
-	m.conv2DFilterGrad4(n, m.arena[1603584:1603584+n*128], m.arena[1607680:1607680+n*128], m.dec1WeightGrad[:])
-	// d.pool3.1: MaxPool2DGrad N×8×7×7
-	m.maxPool2DGrad(n, m.arena[1591040:1591040+n*392], m.arena[1533184:1533184+n*128], m.arena[1520640:1520640+n*392])
-	// d.enc3/relu.1: ReluGrad N×8×7×7
-	m.reluGrad(n, m.arena[1591040:1591040+n*392], m.arena[1520640:1520640+n*392], m.arena[1591040:1591040+n*392])
+	m.conv2DFilterGrad4(n, m.arena[1256448:1256448+n*128], m.arena[1260544:1260544+n*128], m.dec1WeightGrad[:])
+	// d.enc3/relu.1: ReluGrad N×8×7×7, fused with d.pool3.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad(n, m.arena[1252352:1252352+n*128], m.arena[1016064:1016064+n*128], m.arena[1003520:1003520+n*392])
 	// d.enc3/bias.1: ChannelSum 8
-	m.channelSum5(n, m.arena[1591040:1591040+n*392], &m.enc3BiasGrad)
+	m.channelSum5(n, m.arena[1003520:1003520+n*392], &m.enc3BiasGrad)
 	// d.enc3.1: Conv2DTranspose N×8×7×7
-	m.conv2DTranspose5(n, m.arena[1591040:1591040+n*392], m.enc3Weight[:], m.arena[1520640:1520640+n*392])
+	m.conv2DTranspose5(n, m.arena[1003520:1003520+n*392], m.enc3Weight[:], m.arena[1016064:1016064+n*392])
 	// d.enc3.2: Conv2DFilterGrad 8×8×3×3
-	m.conv2DFilterGrad5(n, m.arena[1578496:1578496+n*392], m.arena[1591040:1591040+n*392], m.enc3WeightGrad[:])
-	// d.pool2.1: MaxPool2DGrad N×8×14×14
-	m.maxPool2DGrad2(n, m.arena[1470464:1470464+n*1568], m.arena[1520640:1520640+n*392], m.arena[1304576:1304576+n*1568])
-	// d.enc2/relu.1: ReluGrad N×8×14×14
-	m.reluGrad(n, m.arena[1470464:1470464+n*1568], m.arena[1304576:1304576+n*1568], m.arena[1470464:1470464+n*1568])
+	m.conv2DFilterGrad5(n, m.arena[1239808:1239808+n*392], m.arena[1003520:1003520+n*392], m.enc3WeightGrad[:])
+	// d.enc2/relu.1: ReluGrad N×8×14×14, fused with d.pool2.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad2(n, m.arena[1227264:1227264+n*392], m.arena[1016064:1016064+n*392], m.arena[501760:501760+n*1568])
 	// d.enc2/bias.1: ChannelSum 8
-	m.channelSum6(n, m.arena[1470464:1470464+n*1568], &m.enc2BiasGrad)
+	m.channelSum6(n, m.arena[501760:501760+n*1568], &m.enc2BiasGrad)
 	// d.enc2.1: Conv2DTranspose N×16×14×14
-	m.conv2DTranspose6(n, m.arena[1470464:1470464+n*1568], m.enc2Weight[:], m.arena[802816:802816+n*3136])
+	m.conv2DTranspose6(n, m.arena[501760:501760+n*1568], m.enc2Weight[:], m.arena[401408:401408+n*3136])
 	// d.enc2.2: Conv2DFilterGrad 8×16×3×3
-	m.conv2DFilterGrad6(n, m.arena[1204224:1204224+n*3136], m.arena[1470464:1470464+n*1568], m.enc2WeightGrad[:])
-	// d.pool1.1: MaxPool2DGrad N×16×28×28
-	m.maxPool2DGrad3(n, m.arena[:n*12544], m.arena[802816:802816+n*3136], m.arena[401408:401408+n*12544])
-	// d.enc1/relu.1: ReluGrad N×16×28×28
-	m.reluGrad(n, m.arena[:n*12544], m.arena[401408:401408+n*12544], m.arena[:n*12544])
+	m.conv2DFilterGrad6(n, m.arena[903168:903168+n*3136], m.arena[501760:501760+n*1568], m.enc2WeightGrad[:])
+	// d.enc1/relu.1: ReluGrad N×16×28×28, fused with d.pool1.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad3(n, m.arena[802816:802816+n*3136], m.arena[401408:401408+n*3136], m.arena[:n*12544])
 	// d.enc1/bias.1: ChannelSum 16
 	m.channelSum7(n, m.arena[:n*12544], &m.enc1BiasGrad)
 	// d.enc1.1: Conv2DFilterGrad 16×1×3×3
 	m.conv2DFilterGrad7(n, image, m.arena[:n*12544], m.enc1WeightGrad[:])
-	loss := m.arena[1611776]
+	loss := m.arena[1264640]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

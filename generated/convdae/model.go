@@ -14,7 +14,7 @@ const MaxBatch = 32
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 3336720
+const arenaSize = 2584080
 
 //go:embed graph.json
 var graphJSON string

@@ -36,79 +36,73 @@ func (m *Model) TrainStep(n int, noisy []float32, clean []float32) (float32, err
 			Msg:    "is nil",
 		}
 	}
-	// enc1/relu: Relu N×32×28×28, fused with enc1 (Conv2D), enc1/bias (BiasAdd)
-	m.conv2DBiasAddRelu3(n, noisy, m.enc1Weight[:], &m.enc1Bias, m.arena[:n*25088])
-	// pool1: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[:n*25088], m.arena[2408448:2408448+n*6272])
-	// enc2/relu: Relu N×32×14×14, fused with enc2 (Conv2D), enc2/bias (BiasAdd)
-	m.conv2DBiasAddRelu2(n, m.arena[2408448:2408448+n*6272], m.enc2Weight[:], &m.enc2Bias, m.arena[2609152:2609152+n*6272])
-	// pool2: MaxPool2D N×32×7×7
-	m.maxPool2D2(n, m.arena[2609152:2609152+n*6272], m.arena[3211264:3211264+n*1568])
+	// enc1/relu: Relu N×32×28×28 is not stored: pool1's kernel writes here the winner of each of its windows (N×32×14×14), all the backward pass needs
+	// pool1: MaxPool2D N×32×14×14, fused with enc1 (Conv2D), enc1/bias (BiasAdd), enc1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D3(n, noisy, m.enc1Weight[:], &m.enc1Bias, m.arena[1605632:1605632+n*6272], m.arena[1806336:1806336+n*6272])
+	// enc2/relu: Relu N×32×14×14 is not stored: pool2's kernel writes here the winner of each of its windows (N×32×7×7), all the backward pass needs
+	// pool2: MaxPool2D N×32×7×7, fused with enc2 (Conv2D), enc2/bias (BiasAdd), enc2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D4(n, m.arena[1806336:1806336+n*6272], m.enc2Weight[:], &m.enc2Bias, m.arena[2408448:2408448+n*1568], m.arena[2458624:2458624+n*1568])
 	// bottleneck/relu: Relu N×32×7×7, fused with bottleneck (Conv2D), bottleneck/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, m.arena[3211264:3211264+n*1568], m.bottleneckWeight[:], &m.bottleneckBias, m.arena[3261440:3261440+n*1568])
+	m.conv2DBiasAddRelu(n, m.arena[2458624:2458624+n*1568], m.bottleneckWeight[:], &m.bottleneckBias, m.arena[2508800:2508800+n*1568])
 	// up1: UpSample2D N×32×14×14
-	m.upSample2D(n, m.arena[3261440:3261440+n*1568], m.arena[2809856:2809856+n*6272])
+	m.upSample2D(n, m.arena[2508800:2508800+n*1568], m.arena[2007040:2007040+n*6272])
 	// dec1/relu: Relu N×32×14×14, fused with dec1 (Conv2D), dec1/bias (BiasAdd)
-	m.conv2DBiasAddRelu2(n, m.arena[2809856:2809856+n*6272], m.dec1Weight[:], &m.dec1Bias, m.arena[3010560:3010560+n*6272])
+	m.conv2DBiasAddRelu2(n, m.arena[2007040:2007040+n*6272], m.dec1Weight[:], &m.dec1Bias, m.arena[2207744:2207744+n*6272])
 	// up2: UpSample2D N×32×28×28
-	m.upSample2D2(n, m.arena[3010560:3010560+n*6272], m.arena[802816:802816+n*25088])
+	m.upSample2D2(n, m.arena[2207744:2207744+n*6272], m.arena[:n*25088])
 	// dec2/bias: BiasAdd N×1×28×28, fused with dec2 (Conv2D)
-	m.conv2DBiasAdd(n, m.arena[802816:802816+n*25088], m.dec2Weight[:], &m.dec2Bias, m.arena[3311616:3311616+n*784])
+	m.conv2DBiasAdd(n, m.arena[:n*25088], m.dec2Weight[:], &m.dec2Bias, m.arena[2558976:2558976+n*784])
 	// dec2/sigmoid: Sigmoid N×1×28×28
-	m.sigmoid(n, m.arena[3311616:3311616+n*784], m.arena[3311616:3311616+n*784])
+	m.sigmoid(n, m.arena[2558976:2558976+n*784], m.arena[2558976:2558976+n*784])
 	// loss: BCELoss scalar
-	m.bCELoss(n, m.arena[3311616:3311616+n*784], clean, m.arena[3336704:3336704+1])
+	m.bCELoss(n, m.arena[2558976:2558976+n*784], clean, m.arena[2584064:2584064+1])
 	// d.loss: Fill scalar
-	m.arena[1630720] = 1.0
+	m.arena[827904] = 1.0
 	// d.loss.1: LossGrad of BCELoss N×1×28×28
-	m.lossGrad(n, m.arena[3311616:3311616+n*784], clean, m.arena[1630720:1630720+1], m.arena[1605632:1605632+n*784])
+	m.lossGrad(n, m.arena[2558976:2558976+n*784], clean, m.arena[827904:827904+1], m.arena[802816:802816+n*784])
 	// d.dec2/sigmoid.1: SigmoidGrad N×1×28×28
-	m.sigmoidGrad(n, m.arena[3311616:3311616+n*784], m.arena[1605632:1605632+n*784], m.arena[3311616:3311616+n*784])
+	m.sigmoidGrad(n, m.arena[2558976:2558976+n*784], m.arena[802816:802816+n*784], m.arena[2558976:2558976+n*784])
 	// d.dec2/bias.1: ChannelSum 1
-	m.channelSum(n, m.arena[3311616:3311616+n*784], &m.dec2BiasGrad)
+	m.channelSum(n, m.arena[2558976:2558976+n*784], &m.dec2BiasGrad)
 	// d.dec2.1: Conv2DTranspose N×32×28×28
-	m.conv2DTranspose(n, m.arena[3311616:3311616+n*784], m.dec2Weight[:], m.arena[1605632:1605632+n*25088])
+	m.conv2DTranspose(n, m.arena[2558976:2558976+n*784], m.dec2Weight[:], m.arena[802816:802816+n*25088])
 	// d.dec2.2: Conv2DFilterGrad 1×32×3×3
-	m.conv2DFilterGrad(n, m.arena[802816:802816+n*25088], m.arena[3311616:3311616+n*784], m.dec2WeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[:n*25088], m.arena[2558976:2558976+n*784], m.dec2WeightGrad[:])
 	// d.up2.1: UpSample2DGrad N×32×14×14
-	m.upSample2DGrad(n, m.arena[1605632:1605632+n*25088], m.arena[802816:802816+n*6272])
+	m.upSample2DGrad(n, m.arena[802816:802816+n*25088], m.arena[:n*6272])
 	// d.dec1/relu.1: ReluGrad N×32×14×14
-	m.reluGrad(n, m.arena[3010560:3010560+n*6272], m.arena[802816:802816+n*6272], m.arena[3010560:3010560+n*6272])
+	m.reluGrad(n, m.arena[2207744:2207744+n*6272], m.arena[:n*6272], m.arena[2207744:2207744+n*6272])
 	// d.dec1/bias.1: ChannelSum 32
-	m.channelSum2(n, m.arena[3010560:3010560+n*6272], &m.dec1BiasGrad)
+	m.channelSum2(n, m.arena[2207744:2207744+n*6272], &m.dec1BiasGrad)
 	// d.dec1.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose2(n, m.arena[3010560:3010560+n*6272], m.dec1Weight[:], m.arena[802816:802816+n*6272])
+	m.conv2DTranspose2(n, m.arena[2207744:2207744+n*6272], m.dec1Weight[:], m.arena[:n*6272])
 	// d.dec1.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad2(n, m.arena[2809856:2809856+n*6272], m.arena[3010560:3010560+n*6272], m.dec1WeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[2007040:2007040+n*6272], m.arena[2207744:2207744+n*6272], m.dec1WeightGrad[:])
 	// d.up1.1: UpSample2DGrad N×32×7×7
-	m.upSample2DGrad2(n, m.arena[802816:802816+n*6272], m.arena[2809856:2809856+n*1568])
+	m.upSample2DGrad2(n, m.arena[:n*6272], m.arena[2007040:2007040+n*1568])
 	// d.bottleneck/relu.1: ReluGrad N×32×7×7
-	m.reluGrad(n, m.arena[3261440:3261440+n*1568], m.arena[2809856:2809856+n*1568], m.arena[3261440:3261440+n*1568])
+	m.reluGrad(n, m.arena[2508800:2508800+n*1568], m.arena[2007040:2007040+n*1568], m.arena[2508800:2508800+n*1568])
 	// d.bottleneck/bias.1: ChannelSum 32
-	m.channelSum3(n, m.arena[3261440:3261440+n*1568], &m.bottleneckBiasGrad)
+	m.channelSum3(n, m.arena[2508800:2508800+n*1568], &m.bottleneckBiasGrad)
 	// d.bottleneck.1: Conv2DTranspose N×32×7×7
-	m.conv2DTranspose3(n, m.arena[3261440:3261440+n*1568], m.bottleneckWeight[:], m.arena[2809856:2809856+n*1568])
+	m.conv2DTranspose3(n, m.arena[2508800:2508800+n*1568], m.bottleneckWeight[:], m.arena[2007040:2007040+n*1568])
 	// d.bottleneck.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad3(n, m.arena[3211264:3211264+n*1568], m.arena[3261440:3261440+n*1568], m.bottleneckWeightGrad[:])
-	// d.pool2.1: MaxPool2DGrad N×32×14×14
-	m.maxPool2DGrad(n, m.arena[2609152:2609152+n*6272], m.arena[2809856:2809856+n*1568], m.arena[802816:802816+n*6272])
-	// d.enc2/relu.1: ReluGrad N×32×14×14
-	m.reluGrad(n, m.arena[2609152:2609152+n*6272], m.arena[802816:802816+n*6272], m.arena[2609152:2609152+n*6272])
+	m.conv2DFilterGrad3(n, m.arena[2458624:2458624+n*1568], m.arena[2508800:2508800+n*1568], m.bottleneckWeightGrad[:])
+	// d.enc2/relu.1: ReluGrad N×32×14×14, fused with d.pool2.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad(n, m.arena[2408448:2408448+n*1568], m.arena[2007040:2007040+n*1568], m.arena[:n*6272])
 	// d.enc2/bias.1: ChannelSum 32
-	m.channelSum2(n, m.arena[2609152:2609152+n*6272], &m.enc2BiasGrad)
+	m.channelSum2(n, m.arena[:n*6272], &m.enc2BiasGrad)
 	// d.enc2.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose2(n, m.arena[2609152:2609152+n*6272], m.enc2Weight[:], m.arena[1605632:1605632+n*6272])
+	m.conv2DTranspose2(n, m.arena[:n*6272], m.enc2Weight[:], m.arena[802816:802816+n*6272])
 	// d.enc2.2: Conv2DFilterGrad 32×32×3×3
-	m.conv2DFilterGrad2(n, m.arena[2408448:2408448+n*6272], m.arena[2609152:2609152+n*6272], m.enc2WeightGrad[:])
-	// d.pool1.1: MaxPool2DGrad N×32×28×28
-	m.maxPool2DGrad2(n, m.arena[:n*25088], m.arena[1605632:1605632+n*6272], m.arena[802816:802816+n*25088])
-	// d.enc1/relu.1: ReluGrad N×32×28×28
-	m.reluGrad(n, m.arena[:n*25088], m.arena[802816:802816+n*25088], m.arena[:n*25088])
+	m.conv2DFilterGrad2(n, m.arena[1806336:1806336+n*6272], m.arena[:n*6272], m.enc2WeightGrad[:])
+	// d.enc1/relu.1: ReluGrad N×32×28×28, fused with d.pool1.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad2(n, m.arena[1605632:1605632+n*6272], m.arena[802816:802816+n*6272], m.arena[:n*25088])
 	// d.enc1/bias.1: ChannelSum 32
 	m.channelSum4(n, m.arena[:n*25088], &m.enc1BiasGrad)
 	// d.enc1.1: Conv2DFilterGrad 32×1×3×3
 	m.conv2DFilterGrad4(n, noisy, m.arena[:n*25088], m.enc1WeightGrad[:])
-	loss := m.arena[3336704]
+	loss := m.arena[2584064]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

@@ -93,46 +93,18 @@ func (m *Model) bCELoss(n int, p []float32, t []float32, y []float32) {
 	y[0] = float32(s / float64(n*784))
 }
 
-// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×32×28×28, for enc1/relu.
-func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+// conv2DBiasAddReluMaxPool2D3 computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×14×14, for pool1.
+func (m *Model) conv2DBiasAddReluMaxPool2D3(n int, x []float32, w []float32, bias *[32]float32, winners []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, Index: winners})
 }
 
-// maxPool2D computes MaxPool2D N×32×14×14, for pool1.
-func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 32 {
-		xp := (*[784]float32)(x[pl*784:])
-		yp := (*[196]float32)(y[pl*196:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
-			}
-		}
-	}
-}
-
-// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×32×14×14, for enc2/relu.
-func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+// conv2DBiasAddReluMaxPool2D4 computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×7×7, for pool2.
+func (m *Model) conv2DBiasAddReluMaxPool2D4(n int, x []float32, w []float32, bias *[32]float32, winners []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
-}
-
-// maxPool2D2 computes MaxPool2D N×32×7×7, for pool2.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
-	for pl := range n * 32 {
-		xp := (*[196]float32)(x[pl*196:])
-		yp := (*[49]float32)(y[pl*49:])
-		for p := range 7 {
-			for q := range 7 {
-				k := p*28 + q*2
-				yp[p*7+q] = max(xp[k], xp[k+1], xp[k+14], xp[k+15])
-			}
-		}
-	}
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 7×7
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 14, W: 14, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, Index: winners})
 }
 
 // lossGrad computes LossGrad N×1×28×28, for d.loss.1.
@@ -194,7 +166,7 @@ func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32)
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, dy, dw, m.scratch32[:90576])
 }
 
-// reluGrad computes ReluGrad N×32×28×28, for d.dec2/relu.1, d.dec1/relu.1 and 2 more.
+// reluGrad computes ReluGrad N×32×28×28, for d.dec2/relu.1, d.dec1/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -265,30 +237,10 @@ func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, 32, n, x, dy, dw, m.scratch32[:14112])
 }
 
-// maxPool2DGrad computes MaxPool2DGrad N×32×14×14, for d.pool2.1.
-func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 32 {
-		xp := (*[196]float32)(x[pl*196:])
-		dyp := (*[49]float32)(dy[pl*49:])
-		dxp := (*[196]float32)(dx[pl*196:])
-		for p := range 7 {
-			for q := range 7 {
-				k := p*28 + q*2
-				v := xp[k]
-				best := 0
-				u := xp[k+1]
-				best = rt.Pick(u > v, 1, best)
-				v = max(v, u)
-				u = xp[k+14]
-				best = rt.Pick(u > v, 14, best)
-				v = max(v, u)
-				u = xp[k+15]
-				best = rt.Pick(u > v, 15, best)
-				dxp[k+best] += dyp[p*7+q]
-			}
-		}
-	}
+// maxPool2DGradReluGrad computes MaxPool2DGrad+ReluGrad N×32×14×14, for d.enc2/relu.1.
+func (m *Model) maxPool2DGradReluGrad(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*32, 196, 49, winners, dy, float32(0), dx)
 }
 
 // conv2DTranspose4 computes Conv2DTranspose N×32×14×14, for d.enc2.1.
@@ -303,30 +255,10 @@ func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, dy, dw, m.scratch32[:165888])
 }
 
-// maxPool2DGrad2 computes MaxPool2DGrad N×32×28×28, for d.pool1.1.
-func (m *Model) maxPool2DGrad2(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 32 {
-		xp := (*[784]float32)(x[pl*784:])
-		dyp := (*[196]float32)(dy[pl*196:])
-		dxp := (*[784]float32)(dx[pl*784:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				v := xp[k]
-				best := 0
-				u := xp[k+1]
-				best = rt.Pick(u > v, 1, best)
-				v = max(v, u)
-				u = xp[k+28]
-				best = rt.Pick(u > v, 28, best)
-				v = max(v, u)
-				u = xp[k+29]
-				best = rt.Pick(u > v, 29, best)
-				dxp[k+best] += dyp[p*14+q]
-			}
-		}
-	}
+// maxPool2DGradReluGrad2 computes MaxPool2DGrad+ReluGrad N×32×28×28, for d.enc1/relu.1.
+func (m *Model) maxPool2DGradReluGrad2(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*32, 784, 196, winners, dy, float32(0), dx)
 }
 
 // conv2DFilterGrad5 computes Conv2DFilterGrad 32×1×3×3, for d.enc1.1.

@@ -243,25 +243,11 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// conv2DBiasAddRelu12 computes Conv2D+BiasAdd+Relu N×32×28×28, for stem/relu.
-func (m *Model) conv2DBiasAddRelu12(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+// conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×14×14, for stem_pool.
+func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[32]float32, winners []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
-}
-
-// maxPool2D4 computes MaxPool2D N×32×14×14, for stem_pool.
-func (m *Model) maxPool2D4(n int, x []float32, y []float32) {
-	for pl := range n * 32 {
-		xp := (*[784]float32)(x[pl*784:])
-		yp := (*[196]float32)(y[pl*196:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
-			}
-		}
-	}
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, Index: winners})
 }
 
 // dropoutMask computes DropoutMask N×120, for drop/mask.
@@ -361,7 +347,7 @@ func (m *Model) slice4(n int, x []float32, y []float32) {
 	}
 }
 
-// reluGrad computes ReluGrad N×16×7×7, for d.inception2.pool_proj/relu.1, d.inception2.b5/relu.1 and 11 more.
+// reluGrad computes ReluGrad N×16×7×7, for d.inception2.pool_proj/relu.1, d.inception2.b5/relu.1 and 10 more.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -821,30 +807,10 @@ func (m *Model) conv2DFilterGrad11(n int, x []float32, dy []float32, dw []float3
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, dy, dw, nil)
 }
 
-// maxPool2DGrad4 computes MaxPool2DGrad N×32×28×28, for d.stem_pool.1.
-func (m *Model) maxPool2DGrad4(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 32 {
-		xp := (*[784]float32)(x[pl*784:])
-		dyp := (*[196]float32)(dy[pl*196:])
-		dxp := (*[784]float32)(dx[pl*784:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				v := xp[k]
-				best := 0
-				u := xp[k+1]
-				best = rt.Pick(u > v, 1, best)
-				v = max(v, u)
-				u = xp[k+28]
-				best = rt.Pick(u > v, 28, best)
-				v = max(v, u)
-				u = xp[k+29]
-				best = rt.Pick(u > v, 29, best)
-				dxp[k+best] += dyp[p*14+q]
-			}
-		}
-	}
+// maxPool2DGradReluGrad computes MaxPool2DGrad+ReluGrad N×32×28×28, for d.stem/relu.1.
+func (m *Model) maxPool2DGradReluGrad(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*32, 784, 196, winners, dy, float32(0), dx)
 }
 
 // channelSum12 computes ChannelSum 32, for d.stem/bias.1.

@@ -36,202 +36,199 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			Msg:    "is nil",
 		}
 	}
-	// stem/relu: Relu N×32×28×28, fused with stem (Conv2D), stem/bias (BiasAdd)
-	m.conv2DBiasAddRelu12(n, image, m.stemWeight[:], &m.stemBias, m.arena[:n*25088])
-	// stem_pool: MaxPool2D N×32×14×14
-	m.maxPool2D4(n, m.arena[:n*25088], m.arena[802816:802816+n*6272])
+	// stem/relu: Relu N×32×28×28 is not stored: stem_pool's kernel writes here the winner of each of its windows (N×32×14×14), all the backward pass needs
+	// stem_pool: MaxPool2D N×32×14×14, fused with stem (Conv2D), stem/bias (BiasAdd), stem/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, image, m.stemWeight[:], &m.stemBias, m.arena[:n*6272], m.arena[200704:200704+n*6272])
 	// inception1.b1/relu: Relu N×16×14×14, fused with inception1.b1 (Conv2D), inception1.b1/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, m.arena[802816:802816+n*6272], m.inception1B1Weight[:], &m.inception1B1Bias, m.arena[1003520:1003520+n*3136])
+	m.conv2DBiasAddRelu(n, m.arena[200704:200704+n*6272], m.inception1B1Weight[:], &m.inception1B1Bias, m.arena[401408:401408+n*3136])
 	// inception1.b3_reduce/relu: Relu N×24×14×14, fused with inception1.b3_reduce (Conv2D), inception1.b3_reduce/bias (BiasAdd)
-	m.conv2DBiasAddRelu2(n, m.arena[802816:802816+n*6272], m.inception1B3ReduceWeight[:], &m.inception1B3ReduceBias, m.arena[1103872:1103872+n*4704])
+	m.conv2DBiasAddRelu2(n, m.arena[200704:200704+n*6272], m.inception1B3ReduceWeight[:], &m.inception1B3ReduceBias, m.arena[501760:501760+n*4704])
 	// inception1.b3/relu: Relu N×32×14×14, fused with inception1.b3 (Conv2D), inception1.b3/bias (BiasAdd)
-	m.conv2DBiasAddRelu3(n, m.arena[1103872:1103872+n*4704], m.inception1B3Weight[:], &m.inception1B3Bias, m.arena[1254400:1254400+n*6272])
+	m.conv2DBiasAddRelu3(n, m.arena[501760:501760+n*4704], m.inception1B3Weight[:], &m.inception1B3Bias, m.arena[652288:652288+n*6272])
 	// inception1.b5_reduce/relu: Relu N×4×14×14, fused with inception1.b5_reduce (Conv2D), inception1.b5_reduce/bias (BiasAdd)
-	m.conv2DBiasAddRelu4(n, m.arena[802816:802816+n*6272], m.inception1B5ReduceWeight[:], &m.inception1B5ReduceBias, m.arena[1455104:1455104+n*784])
+	m.conv2DBiasAddRelu4(n, m.arena[200704:200704+n*6272], m.inception1B5ReduceWeight[:], &m.inception1B5ReduceBias, m.arena[852992:852992+n*784])
 	// inception1.b5/relu: Relu N×8×14×14, fused with inception1.b5 (Conv2D), inception1.b5/bias (BiasAdd)
-	m.conv2DBiasAddRelu5(n, m.arena[1455104:1455104+n*784], m.inception1B5Weight[:], &m.inception1B5Bias, m.arena[1480192:1480192+n*1568])
+	m.conv2DBiasAddRelu5(n, m.arena[852992:852992+n*784], m.inception1B5Weight[:], &m.inception1B5Bias, m.arena[878080:878080+n*1568])
 	// inception1.pool: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[802816:802816+n*6272], m.arena[1530368:1530368+n*6272])
+	m.maxPool2D(n, m.arena[200704:200704+n*6272], m.arena[928256:928256+n*6272])
 	// inception1.pool_proj/relu: Relu N×8×14×14, fused with inception1.pool_proj (Conv2D), inception1.pool_proj/bias (BiasAdd)
-	m.conv2DBiasAddRelu6(n, m.arena[1530368:1530368+n*6272], m.inception1PoolProjWeight[:], &m.inception1PoolProjBias, m.arena[1731072:1731072+n*1568])
+	m.conv2DBiasAddRelu6(n, m.arena[928256:928256+n*6272], m.inception1PoolProjWeight[:], &m.inception1PoolProjBias, m.arena[1128960:1128960+n*1568])
 	// inception1.concat: Concat N×64×14×14
-	m.concat(n, m.arena[1781248:1781248+n*12544], m.arena[1003520:1003520+n*3136], m.arena[1254400:1254400+n*6272], m.arena[1480192:1480192+n*1568], m.arena[1731072:1731072+n*1568])
+	m.concat(n, m.arena[1179136:1179136+n*12544], m.arena[401408:401408+n*3136], m.arena[652288:652288+n*6272], m.arena[878080:878080+n*1568], m.arena[1128960:1128960+n*1568])
 	// pool: MaxPool2D N×64×7×7
-	m.maxPool2D2(n, m.arena[1781248:1781248+n*12544], m.arena[2182656:2182656+n*3136])
+	m.maxPool2D2(n, m.arena[1179136:1179136+n*12544], m.arena[1580544:1580544+n*3136])
 	// inception2.b1/relu: Relu N×32×7×7, fused with inception2.b1 (Conv2D), inception2.b1/bias (BiasAdd)
-	m.conv2DBiasAddRelu7(n, m.arena[2182656:2182656+n*3136], m.inception2B1Weight[:], &m.inception2B1Bias, m.arena[2283008:2283008+n*1568])
+	m.conv2DBiasAddRelu7(n, m.arena[1580544:1580544+n*3136], m.inception2B1Weight[:], &m.inception2B1Bias, m.arena[1680896:1680896+n*1568])
 	// inception2.b3_reduce/relu: Relu N×32×7×7, fused with inception2.b3_reduce (Conv2D), inception2.b3_reduce/bias (BiasAdd)
-	m.conv2DBiasAddRelu7(n, m.arena[2182656:2182656+n*3136], m.inception2B3ReduceWeight[:], &m.inception2B3ReduceBias, m.arena[2333184:2333184+n*1568])
+	m.conv2DBiasAddRelu7(n, m.arena[1580544:1580544+n*3136], m.inception2B3ReduceWeight[:], &m.inception2B3ReduceBias, m.arena[1731072:1731072+n*1568])
 	// inception2.b3/relu: Relu N×48×7×7, fused with inception2.b3 (Conv2D), inception2.b3/bias (BiasAdd)
-	m.conv2DBiasAddRelu8(n, m.arena[2333184:2333184+n*1568], m.inception2B3Weight[:], &m.inception2B3Bias, m.arena[2383360:2383360+n*2352])
+	m.conv2DBiasAddRelu8(n, m.arena[1731072:1731072+n*1568], m.inception2B3Weight[:], &m.inception2B3Bias, m.arena[1781248:1781248+n*2352])
 	// inception2.b5_reduce/relu: Relu N×8×7×7, fused with inception2.b5_reduce (Conv2D), inception2.b5_reduce/bias (BiasAdd)
-	m.conv2DBiasAddRelu9(n, m.arena[2182656:2182656+n*3136], m.inception2B5ReduceWeight[:], &m.inception2B5ReduceBias, m.arena[2458624:2458624+n*392])
+	m.conv2DBiasAddRelu9(n, m.arena[1580544:1580544+n*3136], m.inception2B5ReduceWeight[:], &m.inception2B5ReduceBias, m.arena[1856512:1856512+n*392])
 	// inception2.b5/relu: Relu N×24×7×7, fused with inception2.b5 (Conv2D), inception2.b5/bias (BiasAdd)
-	m.conv2DBiasAddRelu10(n, m.arena[2458624:2458624+n*392], m.inception2B5Weight[:], &m.inception2B5Bias, m.arena[2471168:2471168+n*1176])
+	m.conv2DBiasAddRelu10(n, m.arena[1856512:1856512+n*392], m.inception2B5Weight[:], &m.inception2B5Bias, m.arena[1869056:1869056+n*1176])
 	// inception2.pool: MaxPool2D N×64×7×7
-	m.maxPool2D3(n, m.arena[2182656:2182656+n*3136], m.arena[2508800:2508800+n*3136])
+	m.maxPool2D3(n, m.arena[1580544:1580544+n*3136], m.arena[1906688:1906688+n*3136])
 	// inception2.pool_proj/relu: Relu N×16×7×7, fused with inception2.pool_proj (Conv2D), inception2.pool_proj/bias (BiasAdd)
-	m.conv2DBiasAddRelu11(n, m.arena[2508800:2508800+n*3136], m.inception2PoolProjWeight[:], &m.inception2PoolProjBias, m.arena[2609152:2609152+n*784])
+	m.conv2DBiasAddRelu11(n, m.arena[1906688:1906688+n*3136], m.inception2PoolProjWeight[:], &m.inception2PoolProjBias, m.arena[2007040:2007040+n*784])
 	// inception2.concat: Concat N×120×7×7
-	m.concat2(n, m.arena[2634240:2634240+n*5880], m.arena[2283008:2283008+n*1568], m.arena[2383360:2383360+n*2352], m.arena[2471168:2471168+n*1176], m.arena[2609152:2609152+n*784])
+	m.concat2(n, m.arena[2032128:2032128+n*5880], m.arena[1680896:1680896+n*1568], m.arena[1781248:1781248+n*2352], m.arena[1869056:1869056+n*1176], m.arena[2007040:2007040+n*784])
 	// gap: GlobalAvgPool2D N×120
-	m.globalAvgPool2D(n, m.arena[2634240:2634240+n*5880], m.arena[2822400:2822400+n*120])
+	m.globalAvgPool2D(n, m.arena[2032128:2032128+n*5880], m.arena[2220288:2220288+n*120])
 	// drop/mask: DropoutMask N×120
-	m.dropoutMask(n, m.arena[2634240:2634240+n*120])
+	m.dropoutMask(n, m.arena[2032128:2032128+n*120])
 	// drop/apply: Mul N×120
-	m.mul(n, m.arena[2822400:2822400+n*120], m.arena[2634240:2634240+n*120], m.arena[2822400:2822400+n*120])
+	m.mul(n, m.arena[2220288:2220288+n*120], m.arena[2032128:2032128+n*120], m.arena[2220288:2220288+n*120])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 120, 1, m.arena[2822400:2822400+n*120], 120, m.fcWeight[:], 120, 0, m.arena[2638080:2638080+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 120, 1, m.arena[2220288:2220288+n*120], 120, m.fcWeight[:], 120, 0, m.arena[2035968:2035968+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[2638080:2638080+n*10], m.arena[2638080:2638080+n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[2035968:2035968+n*10], m.arena[2035968:2035968+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[2638080:2638080+n*10], label, m.arena[2638400:2638400+1])
+	m.sparseSoftmaxCELoss(n, m.arena[2035968:2035968+n*10], label, m.arena[2036288:2036288+1])
 	// d.loss: Fill scalar
-	m.arena[2638416] = 1.0
+	m.arena[2036304] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[2638080:2638080+n*10], label, m.arena[2638416:2638416+1], m.arena[2638432:2638432+n*10])
+	m.lossGrad(n, m.arena[2035968:2035968+n*10], label, m.arena[2036304:2036304+1], m.arena[2036320:2036320+n*10])
 	// d.fc/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[2638432:2638432+n*10], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[2036320:2036320+n*10], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×120
-	rt.GemmP(m.pool, false, false, n, 120, 10, 1, m.arena[2638432:2638432+n*10], 10, m.fcWeight[:], 120, 0, m.arena[2638752:2638752+n*120], 120)
+	rt.GemmP(m.pool, false, false, n, 120, 10, 1, m.arena[2036320:2036320+n*10], 10, m.fcWeight[:], 120, 0, m.arena[2036640:2036640+n*120], 120)
 	// d.fc.2: MatMul 10×120
-	rt.GemmP(m.pool, true, false, 10, 120, n, 1, m.arena[2638432:2638432+n*10], 10, m.arena[2822400:2822400+n*120], 120, 0, m.fcWeightGrad[:], 120)
+	rt.GemmP(m.pool, true, false, 10, 120, n, 1, m.arena[2036320:2036320+n*10], 10, m.arena[2220288:2220288+n*120], 120, 0, m.fcWeightGrad[:], 120)
 	// d.drop/apply.1: Mul N×120
-	m.mul(n, m.arena[2638752:2638752+n*120], m.arena[2634240:2634240+n*120], m.arena[2638752:2638752+n*120])
+	m.mul(n, m.arena[2036640:2036640+n*120], m.arena[2032128:2032128+n*120], m.arena[2036640:2036640+n*120])
 	// d.gap.1: GlobalAvgPool2DGrad N×120×7×7
-	m.globalAvgPool2DGrad(n, m.arena[2638752:2638752+n*120], m.arena[2642592:2642592+n*5880])
+	m.globalAvgPool2DGrad(n, m.arena[2036640:2036640+n*120], m.arena[2040480:2040480+n*5880])
 	// d.inception2.concat.1: Slice N×32×7×7
-	m.slice(n, m.arena[2642592:2642592+n*5880], m.arena[2830752:2830752+n*1568])
+	m.slice(n, m.arena[2040480:2040480+n*5880], m.arena[2228640:2228640+n*1568])
 	// d.inception2.concat.2: Slice N×48×7×7
-	m.slice2(n, m.arena[2642592:2642592+n*5880], m.arena[2880928:2880928+n*2352])
+	m.slice2(n, m.arena[2040480:2040480+n*5880], m.arena[2278816:2278816+n*2352])
 	// d.inception2.concat.3: Slice N×24×7×7
-	m.slice3(n, m.arena[2642592:2642592+n*5880], m.arena[2956192:2956192+n*1176])
+	m.slice3(n, m.arena[2040480:2040480+n*5880], m.arena[2354080:2354080+n*1176])
 	// d.inception2.concat.4: Slice N×16×7×7
-	m.slice4(n, m.arena[2642592:2642592+n*5880], m.arena[2993824:2993824+n*784])
+	m.slice4(n, m.arena[2040480:2040480+n*5880], m.arena[2391712:2391712+n*784])
 	// d.inception2.pool_proj/relu.1: ReluGrad N×16×7×7
-	m.reluGrad(n, m.arena[2609152:2609152+n*784], m.arena[2993824:2993824+n*784], m.arena[2609152:2609152+n*784])
+	m.reluGrad(n, m.arena[2007040:2007040+n*784], m.arena[2391712:2391712+n*784], m.arena[2007040:2007040+n*784])
 	// d.inception2.pool_proj/bias.1: ChannelSum 16
-	m.channelSum2(n, m.arena[2609152:2609152+n*784], &m.inception2PoolProjBiasGrad)
+	m.channelSum2(n, m.arena[2007040:2007040+n*784], &m.inception2PoolProjBiasGrad)
 	// d.inception2.pool_proj.1: Conv2DTranspose N×64×7×7
-	m.conv2DTranspose(n, m.arena[2609152:2609152+n*784], m.inception2PoolProjWeight[:], m.arena[2638416:2638416+n*3136])
+	m.conv2DTranspose(n, m.arena[2007040:2007040+n*784], m.inception2PoolProjWeight[:], m.arena[2036304:2036304+n*3136])
 	// d.inception2.pool_proj.2: Conv2DFilterGrad 16×64×1×1
-	m.conv2DFilterGrad(n, m.arena[2508800:2508800+n*3136], m.arena[2609152:2609152+n*784], m.inception2PoolProjWeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[1906688:1906688+n*3136], m.arena[2007040:2007040+n*784], m.inception2PoolProjWeightGrad[:])
 	// d.inception2.pool.1: MaxPool2DGrad N×64×7×7
-	m.maxPool2DGrad(n, m.arena[2182656:2182656+n*3136], m.arena[2638416:2638416+n*3136], m.arena[2508800:2508800+n*3136])
+	m.maxPool2DGrad(n, m.arena[1580544:1580544+n*3136], m.arena[2036304:2036304+n*3136], m.arena[1906688:1906688+n*3136])
 	// d.inception2.b5/relu.1: ReluGrad N×24×7×7
-	m.reluGrad(n, m.arena[2471168:2471168+n*1176], m.arena[2956192:2956192+n*1176], m.arena[2471168:2471168+n*1176])
+	m.reluGrad(n, m.arena[1869056:1869056+n*1176], m.arena[2354080:2354080+n*1176], m.arena[1869056:1869056+n*1176])
 	// d.inception2.b5/bias.1: ChannelSum 24
-	m.channelSum3(n, m.arena[2471168:2471168+n*1176], &m.inception2B5BiasGrad)
+	m.channelSum3(n, m.arena[1869056:1869056+n*1176], &m.inception2B5BiasGrad)
 	// d.inception2.b5.1: Conv2DTranspose N×8×7×7
-	m.conv2DTranspose2(n, m.arena[2471168:2471168+n*1176], m.inception2B5Weight[:], m.arena[2609152:2609152+n*392])
+	m.conv2DTranspose2(n, m.arena[1869056:1869056+n*1176], m.inception2B5Weight[:], m.arena[2007040:2007040+n*392])
 	// d.inception2.b5.2: Conv2DFilterGrad 24×8×5×5
-	m.conv2DFilterGrad2(n, m.arena[2458624:2458624+n*392], m.arena[2471168:2471168+n*1176], m.inception2B5WeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[1856512:1856512+n*392], m.arena[1869056:1869056+n*1176], m.inception2B5WeightGrad[:])
 	// d.inception2.b5_reduce/relu.1: ReluGrad N×8×7×7
-	m.reluGrad(n, m.arena[2458624:2458624+n*392], m.arena[2609152:2609152+n*392], m.arena[2458624:2458624+n*392])
+	m.reluGrad(n, m.arena[1856512:1856512+n*392], m.arena[2007040:2007040+n*392], m.arena[1856512:1856512+n*392])
 	// d.inception2.b5_reduce/bias.1: ChannelSum 8
-	m.channelSum4(n, m.arena[2458624:2458624+n*392], &m.inception2B5ReduceBiasGrad)
+	m.channelSum4(n, m.arena[1856512:1856512+n*392], &m.inception2B5ReduceBiasGrad)
 	// d.inception2.b5_reduce.1: Conv2DTranspose N×64×7×7
-	m.conv2DTranspose3(n, m.arena[2458624:2458624+n*392], m.inception2B5ReduceWeight[:], m.arena[2638416:2638416+n*3136])
+	m.conv2DTranspose3(n, m.arena[1856512:1856512+n*392], m.inception2B5ReduceWeight[:], m.arena[2036304:2036304+n*3136])
 	// d.inception2.b5_reduce.2: Conv2DFilterGrad 8×64×1×1
-	m.conv2DFilterGrad3(n, m.arena[2182656:2182656+n*3136], m.arena[2458624:2458624+n*392], m.inception2B5ReduceWeightGrad[:])
+	m.conv2DFilterGrad3(n, m.arena[1580544:1580544+n*3136], m.arena[1856512:1856512+n*392], m.inception2B5ReduceWeightGrad[:])
 	// d.inception2.b3/relu.1: ReluGrad N×48×7×7
-	m.reluGrad(n, m.arena[2383360:2383360+n*2352], m.arena[2880928:2880928+n*2352], m.arena[2383360:2383360+n*2352])
+	m.reluGrad(n, m.arena[1781248:1781248+n*2352], m.arena[2278816:2278816+n*2352], m.arena[1781248:1781248+n*2352])
 	// d.inception2.b3/bias.1: ChannelSum 48
-	m.channelSum5(n, m.arena[2383360:2383360+n*2352], &m.inception2B3BiasGrad)
+	m.channelSum5(n, m.arena[1781248:1781248+n*2352], &m.inception2B3BiasGrad)
 	// d.inception2.b3.1: Conv2DTranspose N×32×7×7
-	m.conv2DTranspose4(n, m.arena[2383360:2383360+n*2352], m.inception2B3Weight[:], m.arena[2458624:2458624+n*1568])
+	m.conv2DTranspose4(n, m.arena[1781248:1781248+n*2352], m.inception2B3Weight[:], m.arena[1856512:1856512+n*1568])
 	// d.inception2.b3.2: Conv2DFilterGrad 48×32×3×3
-	m.conv2DFilterGrad4(n, m.arena[2333184:2333184+n*1568], m.arena[2383360:2383360+n*2352], m.inception2B3WeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[1731072:1731072+n*1568], m.arena[1781248:1781248+n*2352], m.inception2B3WeightGrad[:])
 	// d.inception2.b3_reduce/relu.1: ReluGrad N×32×7×7
-	m.reluGrad(n, m.arena[2333184:2333184+n*1568], m.arena[2458624:2458624+n*1568], m.arena[2333184:2333184+n*1568])
+	m.reluGrad(n, m.arena[1731072:1731072+n*1568], m.arena[1856512:1856512+n*1568], m.arena[1731072:1731072+n*1568])
 	// d.inception2.b3_reduce/bias.1: ChannelSum 32
-	m.channelSum6(n, m.arena[2333184:2333184+n*1568], &m.inception2B3ReduceBiasGrad)
+	m.channelSum6(n, m.arena[1731072:1731072+n*1568], &m.inception2B3ReduceBiasGrad)
 	// d.inception2.b3_reduce.1: Conv2DTranspose N×64×7×7
-	m.conv2DTranspose5(n, m.arena[2333184:2333184+n*1568], m.inception2B3ReduceWeight[:], m.arena[2383360:2383360+n*3136])
+	m.conv2DTranspose5(n, m.arena[1731072:1731072+n*1568], m.inception2B3ReduceWeight[:], m.arena[1781248:1781248+n*3136])
 	// d.inception2.b3_reduce.2: Conv2DFilterGrad 32×64×1×1
-	m.conv2DFilterGrad5(n, m.arena[2182656:2182656+n*3136], m.arena[2333184:2333184+n*1568], m.inception2B3ReduceWeightGrad[:])
+	m.conv2DFilterGrad5(n, m.arena[1580544:1580544+n*3136], m.arena[1731072:1731072+n*1568], m.inception2B3ReduceWeightGrad[:])
 	// d.inception2.b1/relu.1: ReluGrad N×32×7×7
-	m.reluGrad(n, m.arena[2283008:2283008+n*1568], m.arena[2830752:2830752+n*1568], m.arena[2283008:2283008+n*1568])
+	m.reluGrad(n, m.arena[1680896:1680896+n*1568], m.arena[2228640:2228640+n*1568], m.arena[1680896:1680896+n*1568])
 	// d.inception2.b1/bias.1: ChannelSum 32
-	m.channelSum6(n, m.arena[2283008:2283008+n*1568], &m.inception2B1BiasGrad)
+	m.channelSum6(n, m.arena[1680896:1680896+n*1568], &m.inception2B1BiasGrad)
 	// d.inception2.b1.1: Conv2DTranspose N×64×7×7
-	m.conv2DTranspose5(n, m.arena[2283008:2283008+n*1568], m.inception2B1Weight[:], m.arena[2738768:2738768+n*3136])
+	m.conv2DTranspose5(n, m.arena[1680896:1680896+n*1568], m.inception2B1Weight[:], m.arena[2136656:2136656+n*3136])
 	// d.inception2.b1.2: Conv2DFilterGrad 32×64×1×1
-	m.conv2DFilterGrad5(n, m.arena[2182656:2182656+n*3136], m.arena[2283008:2283008+n*1568], m.inception2B1WeightGrad[:])
+	m.conv2DFilterGrad5(n, m.arena[1580544:1580544+n*3136], m.arena[1680896:1680896+n*1568], m.inception2B1WeightGrad[:])
 	// d.inception2.b1.3: Add N×64×7×7, fused with d.inception2.b5_reduce.3 (Add), d.inception2.b3_reduce.3 (Add)
-	m.addAddAdd(n, m.arena[2508800:2508800+n*3136], m.arena[2508800:2508800+n*3136], m.arena[2638416:2638416+n*3136], m.arena[2383360:2383360+n*3136], m.arena[2738768:2738768+n*3136])
+	m.addAddAdd(n, m.arena[1906688:1906688+n*3136], m.arena[1906688:1906688+n*3136], m.arena[2036304:2036304+n*3136], m.arena[1781248:1781248+n*3136], m.arena[2136656:2136656+n*3136])
 	// d.pool.1: MaxPool2DGrad N×64×14×14
-	m.maxPool2DGrad2(n, m.arena[1781248:1781248+n*12544], m.arena[2508800:2508800+n*3136], m.arena[2638416:2638416+n*12544])
+	m.maxPool2DGrad2(n, m.arena[1179136:1179136+n*12544], m.arena[1906688:1906688+n*3136], m.arena[2036304:2036304+n*12544])
 	// d.inception1.concat.1: Slice N×16×14×14
-	m.slice5(n, m.arena[2638416:2638416+n*12544], m.arena[1781248:1781248+n*3136])
+	m.slice5(n, m.arena[2036304:2036304+n*12544], m.arena[1179136:1179136+n*3136])
 	// d.inception1.concat.2: Slice N×32×14×14
-	m.slice6(n, m.arena[2638416:2638416+n*12544], m.arena[1881600:1881600+n*6272])
+	m.slice6(n, m.arena[2036304:2036304+n*12544], m.arena[1279488:1279488+n*6272])
 	// d.inception1.concat.3: Slice N×8×14×14
-	m.slice7(n, m.arena[2638416:2638416+n*12544], m.arena[2082304:2082304+n*1568])
+	m.slice7(n, m.arena[2036304:2036304+n*12544], m.arena[1480192:1480192+n*1568])
 	// d.inception1.concat.4: Slice N×8×14×14
-	m.slice8(n, m.arena[2638416:2638416+n*12544], m.arena[2132480:2132480+n*1568])
+	m.slice8(n, m.arena[2036304:2036304+n*12544], m.arena[1530368:1530368+n*1568])
 	// d.inception1.pool_proj/relu.1: ReluGrad N×8×14×14
-	m.reluGrad(n, m.arena[1731072:1731072+n*1568], m.arena[2132480:2132480+n*1568], m.arena[1731072:1731072+n*1568])
+	m.reluGrad(n, m.arena[1128960:1128960+n*1568], m.arena[1530368:1530368+n*1568], m.arena[1128960:1128960+n*1568])
 	// d.inception1.pool_proj/bias.1: ChannelSum 8
-	m.channelSum7(n, m.arena[1731072:1731072+n*1568], &m.inception1PoolProjBiasGrad)
+	m.channelSum7(n, m.arena[1128960:1128960+n*1568], &m.inception1PoolProjBiasGrad)
 	// d.inception1.pool_proj.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose6(n, m.arena[1731072:1731072+n*1568], m.inception1PoolProjWeight[:], m.arena[2132480:2132480+n*6272])
+	m.conv2DTranspose6(n, m.arena[1128960:1128960+n*1568], m.inception1PoolProjWeight[:], m.arena[1530368:1530368+n*6272])
 	// d.inception1.pool_proj.2: Conv2DFilterGrad 8×32×1×1
-	m.conv2DFilterGrad6(n, m.arena[1530368:1530368+n*6272], m.arena[1731072:1731072+n*1568], m.inception1PoolProjWeightGrad[:])
+	m.conv2DFilterGrad6(n, m.arena[928256:928256+n*6272], m.arena[1128960:1128960+n*1568], m.inception1PoolProjWeightGrad[:])
 	// d.inception1.pool.1: MaxPool2DGrad N×32×14×14
-	m.maxPool2DGrad3(n, m.arena[802816:802816+n*6272], m.arena[2132480:2132480+n*6272], m.arena[1530368:1530368+n*6272])
+	m.maxPool2DGrad3(n, m.arena[200704:200704+n*6272], m.arena[1530368:1530368+n*6272], m.arena[928256:928256+n*6272])
 	// d.inception1.b5/relu.1: ReluGrad N×8×14×14
-	m.reluGrad(n, m.arena[1480192:1480192+n*1568], m.arena[2082304:2082304+n*1568], m.arena[1480192:1480192+n*1568])
+	m.reluGrad(n, m.arena[878080:878080+n*1568], m.arena[1480192:1480192+n*1568], m.arena[878080:878080+n*1568])
 	// d.inception1.b5/bias.1: ChannelSum 8
-	m.channelSum7(n, m.arena[1480192:1480192+n*1568], &m.inception1B5BiasGrad)
+	m.channelSum7(n, m.arena[878080:878080+n*1568], &m.inception1B5BiasGrad)
 	// d.inception1.b5.1: Conv2DTranspose N×4×14×14
-	m.conv2DTranspose7(n, m.arena[1480192:1480192+n*1568], m.inception1B5Weight[:], m.arena[1731072:1731072+n*784])
+	m.conv2DTranspose7(n, m.arena[878080:878080+n*1568], m.inception1B5Weight[:], m.arena[1128960:1128960+n*784])
 	// d.inception1.b5.2: Conv2DFilterGrad 8×4×5×5
-	m.conv2DFilterGrad7(n, m.arena[1455104:1455104+n*784], m.arena[1480192:1480192+n*1568], m.inception1B5WeightGrad[:])
+	m.conv2DFilterGrad7(n, m.arena[852992:852992+n*784], m.arena[878080:878080+n*1568], m.inception1B5WeightGrad[:])
 	// d.inception1.b5_reduce/relu.1: ReluGrad N×4×14×14
-	m.reluGrad(n, m.arena[1455104:1455104+n*784], m.arena[1731072:1731072+n*784], m.arena[1455104:1455104+n*784])
+	m.reluGrad(n, m.arena[852992:852992+n*784], m.arena[1128960:1128960+n*784], m.arena[852992:852992+n*784])
 	// d.inception1.b5_reduce/bias.1: ChannelSum 4
-	m.channelSum8(n, m.arena[1455104:1455104+n*784], &m.inception1B5ReduceBiasGrad)
+	m.channelSum8(n, m.arena[852992:852992+n*784], &m.inception1B5ReduceBiasGrad)
 	// d.inception1.b5_reduce.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose8(n, m.arena[1455104:1455104+n*784], m.inception1B5ReduceWeight[:], m.arena[2082304:2082304+n*6272])
+	m.conv2DTranspose8(n, m.arena[852992:852992+n*784], m.inception1B5ReduceWeight[:], m.arena[1480192:1480192+n*6272])
 	// d.inception1.b5_reduce.2: Conv2DFilterGrad 4×32×1×1
-	m.conv2DFilterGrad8(n, m.arena[802816:802816+n*6272], m.arena[1455104:1455104+n*784], m.inception1B5ReduceWeightGrad[:])
+	m.conv2DFilterGrad8(n, m.arena[200704:200704+n*6272], m.arena[852992:852992+n*784], m.inception1B5ReduceWeightGrad[:])
 	// d.inception1.b3/relu.1: ReluGrad N×32×14×14
-	m.reluGrad(n, m.arena[1254400:1254400+n*6272], m.arena[1881600:1881600+n*6272], m.arena[1254400:1254400+n*6272])
+	m.reluGrad(n, m.arena[652288:652288+n*6272], m.arena[1279488:1279488+n*6272], m.arena[652288:652288+n*6272])
 	// d.inception1.b3/bias.1: ChannelSum 32
-	m.channelSum9(n, m.arena[1254400:1254400+n*6272], &m.inception1B3BiasGrad)
+	m.channelSum9(n, m.arena[652288:652288+n*6272], &m.inception1B3BiasGrad)
 	// d.inception1.b3.1: Conv2DTranspose N×24×14×14
-	m.conv2DTranspose9(n, m.arena[1254400:1254400+n*6272], m.inception1B3Weight[:], m.arena[1881600:1881600+n*4704])
+	m.conv2DTranspose9(n, m.arena[652288:652288+n*6272], m.inception1B3Weight[:], m.arena[1279488:1279488+n*4704])
 	// d.inception1.b3.2: Conv2DFilterGrad 32×24×3×3
-	m.conv2DFilterGrad9(n, m.arena[1103872:1103872+n*4704], m.arena[1254400:1254400+n*6272], m.inception1B3WeightGrad[:])
+	m.conv2DFilterGrad9(n, m.arena[501760:501760+n*4704], m.arena[652288:652288+n*6272], m.inception1B3WeightGrad[:])
 	// d.inception1.b3_reduce/relu.1: ReluGrad N×24×14×14
-	m.reluGrad(n, m.arena[1103872:1103872+n*4704], m.arena[1881600:1881600+n*4704], m.arena[1103872:1103872+n*4704])
+	m.reluGrad(n, m.arena[501760:501760+n*4704], m.arena[1279488:1279488+n*4704], m.arena[501760:501760+n*4704])
 	// d.inception1.b3_reduce/bias.1: ChannelSum 24
-	m.channelSum10(n, m.arena[1103872:1103872+n*4704], &m.inception1B3ReduceBiasGrad)
+	m.channelSum10(n, m.arena[501760:501760+n*4704], &m.inception1B3ReduceBiasGrad)
 	// d.inception1.b3_reduce.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose10(n, m.arena[1103872:1103872+n*4704], m.inception1B3ReduceWeight[:], m.arena[1254400:1254400+n*6272])
+	m.conv2DTranspose10(n, m.arena[501760:501760+n*4704], m.inception1B3ReduceWeight[:], m.arena[652288:652288+n*6272])
 	// d.inception1.b3_reduce.2: Conv2DFilterGrad 24×32×1×1
-	m.conv2DFilterGrad10(n, m.arena[802816:802816+n*6272], m.arena[1103872:1103872+n*4704], m.inception1B3ReduceWeightGrad[:])
+	m.conv2DFilterGrad10(n, m.arena[200704:200704+n*6272], m.arena[501760:501760+n*4704], m.inception1B3ReduceWeightGrad[:])
 	// d.inception1.b1/relu.1: ReluGrad N×16×14×14
-	m.reluGrad(n, m.arena[1003520:1003520+n*3136], m.arena[1781248:1781248+n*3136], m.arena[1003520:1003520+n*3136])
+	m.reluGrad(n, m.arena[401408:401408+n*3136], m.arena[1179136:1179136+n*3136], m.arena[401408:401408+n*3136])
 	// d.inception1.b1/bias.1: ChannelSum 16
-	m.channelSum11(n, m.arena[1003520:1003520+n*3136], &m.inception1B1BiasGrad)
+	m.channelSum11(n, m.arena[401408:401408+n*3136], &m.inception1B1BiasGrad)
 	// d.inception1.b1.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose11(n, m.arena[1003520:1003520+n*3136], m.inception1B1Weight[:], m.arena[1731072:1731072+n*6272])
+	m.conv2DTranspose11(n, m.arena[401408:401408+n*3136], m.inception1B1Weight[:], m.arena[1128960:1128960+n*6272])
 	// d.inception1.b1.2: Conv2DFilterGrad 16×32×1×1
-	m.conv2DFilterGrad11(n, m.arena[802816:802816+n*6272], m.arena[1003520:1003520+n*3136], m.inception1B1WeightGrad[:])
+	m.conv2DFilterGrad11(n, m.arena[200704:200704+n*6272], m.arena[401408:401408+n*3136], m.inception1B1WeightGrad[:])
 	// d.inception1.b1.3: Add N×32×14×14, fused with d.inception1.b5_reduce.3 (Add), d.inception1.b3_reduce.3 (Add)
-	m.addAddAdd(n, m.arena[1530368:1530368+n*6272], m.arena[1530368:1530368+n*6272], m.arena[2082304:2082304+n*6272], m.arena[1254400:1254400+n*6272], m.arena[1731072:1731072+n*6272])
-	// d.stem_pool.1: MaxPool2DGrad N×32×28×28
-	m.maxPool2DGrad4(n, m.arena[:n*25088], m.arena[1530368:1530368+n*6272], m.arena[1731072:1731072+n*25088])
-	// d.stem/relu.1: ReluGrad N×32×28×28
-	m.reluGrad(n, m.arena[:n*25088], m.arena[1731072:1731072+n*25088], m.arena[:n*25088])
+	m.addAddAdd(n, m.arena[928256:928256+n*6272], m.arena[928256:928256+n*6272], m.arena[1480192:1480192+n*6272], m.arena[652288:652288+n*6272], m.arena[1128960:1128960+n*6272])
+	// d.stem/relu.1: ReluGrad N×32×28×28, fused with d.stem_pool.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad(n, m.arena[:n*6272], m.arena[928256:928256+n*6272], m.arena[1128960:1128960+n*25088])
 	// d.stem/bias.1: ChannelSum 32
-	m.channelSum12(n, m.arena[:n*25088], &m.stemBiasGrad)
+	m.channelSum12(n, m.arena[1128960:1128960+n*25088], &m.stemBiasGrad)
 	// d.stem.1: Conv2DFilterGrad 32×1×3×3
-	m.conv2DFilterGrad12(n, image, m.arena[:n*25088], m.stemWeightGrad[:])
+	m.conv2DFilterGrad12(n, image, m.arena[1128960:1128960+n*25088], m.stemWeightGrad[:])
 	m.derived = false
-	loss := m.arena[2638400]
+	loss := m.arena[2036288]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

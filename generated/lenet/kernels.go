@@ -101,46 +101,18 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×6×28×28, for conv1/relu.
-func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[6]float32, y []float32) {
+// conv2DBiasAddReluMaxPool2D3 computes Conv2D+BiasAdd+Relu+MaxPool2D N×6×14×14, for pool1.
+func (m *Model) conv2DBiasAddReluMaxPool2D3(n int, x []float32, w []float32, bias *[6]float32, winners []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, w, y, m.scratch32[:145254], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, w, y, m.scratch32[:145254], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 6, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, Index: winners})
 }
 
-// maxPool2D computes MaxPool2D N×6×14×14, for pool1.
-func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 6 {
-		xp := (*[784]float32)(x[pl*784:])
-		yp := (*[196]float32)(y[pl*196:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				yp[p*14+q] = max(xp[k], xp[k+1], xp[k+28], xp[k+29])
-			}
-		}
-	}
-}
-
-// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×16×10×10, for conv2/relu.
-func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
+// conv2DBiasAddReluMaxPool2D4 computes Conv2D+BiasAdd+Relu+MaxPool2D N×16×5×5, for pool2.
+func (m *Model) conv2DBiasAddReluMaxPool2D4(n int, x []float32, w []float32, bias *[16]float32, winners []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:203456], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
-}
-
-// maxPool2D2 computes MaxPool2D N×16×5×5, for pool2.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
-	for pl := range n * 16 {
-		xp := (*[100]float32)(x[pl*100:])
-		yp := (*[25]float32)(y[pl*25:])
-		for p := range 5 {
-			for q := range 5 {
-				k := p*20 + q*2
-				yp[p*5+q] = max(xp[k], xp[k+1], xp[k+10], xp[k+11])
-			}
-		}
-	}
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 5×5
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:203456], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 16, H: 10, W: 10, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 5, Wo: 5}, Index: winners})
 }
 
 // lossGrad computes LossGrad N×10, for d.loss.1.
@@ -180,7 +152,7 @@ func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	}
 }
 
-// reluGrad computes ReluGrad N×84, for d.fc2/relu.1, d.fc1/relu.1 and 2 more.
+// reluGrad computes ReluGrad N×84, for d.fc2/relu.1, d.fc1/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -219,30 +191,10 @@ func (m *Model) channelSum3(n int, x []float32, s *[120]float32) {
 	}
 }
 
-// maxPool2DGrad computes MaxPool2DGrad N×16×10×10, for d.pool2.1.
-func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 16 {
-		xp := (*[100]float32)(x[pl*100:])
-		dyp := (*[25]float32)(dy[pl*25:])
-		dxp := (*[100]float32)(dx[pl*100:])
-		for p := range 5 {
-			for q := range 5 {
-				k := p*20 + q*2
-				v := xp[k]
-				best := 0
-				u := xp[k+1]
-				best = rt.Pick(u > v, 1, best)
-				v = max(v, u)
-				u = xp[k+10]
-				best = rt.Pick(u > v, 10, best)
-				v = max(v, u)
-				u = xp[k+11]
-				best = rt.Pick(u > v, 11, best)
-				dxp[k+best] += dyp[p*5+q]
-			}
-		}
-	}
+// maxPool2DGradReluGrad computes MaxPool2DGrad+ReluGrad N×16×10×10, for d.conv2/relu.1.
+func (m *Model) maxPool2DGradReluGrad(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*16, 100, 25, winners, dy, float32(0), dx)
 }
 
 // channelSum4 computes ChannelSum 16, for d.conv2/bias.1.
@@ -276,30 +228,10 @@ func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32)
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, dy, dw, m.scratch32[:143168])
 }
 
-// maxPool2DGrad2 computes MaxPool2DGrad N×6×28×28, for d.pool1.1.
-func (m *Model) maxPool2DGrad2(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 6 {
-		xp := (*[784]float32)(x[pl*784:])
-		dyp := (*[196]float32)(dy[pl*196:])
-		dxp := (*[784]float32)(dx[pl*784:])
-		for p := range 14 {
-			for q := range 14 {
-				k := p*56 + q*2
-				v := xp[k]
-				best := 0
-				u := xp[k+1]
-				best = rt.Pick(u > v, 1, best)
-				v = max(v, u)
-				u = xp[k+28]
-				best = rt.Pick(u > v, 28, best)
-				v = max(v, u)
-				u = xp[k+29]
-				best = rt.Pick(u > v, 29, best)
-				dxp[k+best] += dyp[p*14+q]
-			}
-		}
-	}
+// maxPool2DGradReluGrad2 computes MaxPool2DGrad+ReluGrad N×6×28×28, for d.conv1/relu.1.
+func (m *Model) maxPool2DGradReluGrad2(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*6, 784, 196, winners, dy, float32(0), dx)
 }
 
 // channelSum5 computes ChannelSum 6, for d.conv1/bias.1.

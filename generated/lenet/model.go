@@ -14,7 +14,7 @@ const MaxBatch = 64
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 677392
+const arenaSize = 451600
 
 //go:embed graph.json
 var graphJSON string

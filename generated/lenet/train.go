@@ -36,76 +36,70 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			Msg:    "is nil",
 		}
 	}
-	// conv1/relu: Relu N×6×28×28, fused with conv1 (Conv2D), conv1/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, image, m.conv1Weight[:], &m.conv1Bias, m.arena[:n*4704])
-	// pool1: MaxPool2D N×6×14×14
-	m.maxPool2D(n, m.arena[:n*4704], m.arena[505856:505856+n*1176])
-	// conv2/relu: Relu N×16×10×10, fused with conv2 (Conv2D), conv2/bias (BiasAdd)
-	m.conv2DBiasAddRelu2(n, m.arena[505856:505856+n*1176], m.conv2Weight[:], &m.conv2Bias, m.arena[301056:301056+n*1600])
-	// pool2: MaxPool2D N×16×5×5
-	m.maxPool2D2(n, m.arena[301056:301056+n*1600], m.arena[403456:403456+n*400])
+	// conv1/relu: Relu N×6×28×28 is not stored: pool1's kernel writes here the winner of each of its windows (N×6×14×14), all the backward pass needs
+	// pool1: MaxPool2D N×6×14×14, fused with conv1 (Conv2D), conv1/bias (BiasAdd), conv1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D3(n, image, m.conv1Weight[:], &m.conv1Bias, m.arena[301056:301056+n*1176], m.arena[102400:102400+n*1176])
+	// conv2/relu: Relu N×16×10×10 is not stored: pool2's kernel writes here the winner of each of its windows (N×16×5×5), all the backward pass needs
+	// pool2: MaxPool2D N×16×5×5, fused with conv2 (Conv2D), conv2/bias (BiasAdd), conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D4(n, m.arena[102400:102400+n*1176], m.conv2Weight[:], &m.conv2Bias, m.arena[177664:177664+n*400], m.arena[203264:203264+n*400])
 	// flat: Reshape N×400: a view, no code
 	// fc1: MatMul N×120
-	rt.GemmP(m.pool, false, true, n, 120, 400, 1, m.arena[403456:403456+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[429056:429056+n*120], 120)
+	rt.GemmP(m.pool, false, true, n, 120, 400, 1, m.arena[203264:203264+n*400], 400, m.fc1Weight[:], 400, 0, m.arena[254464:254464+n*120], 120)
 	// fc1/relu: Relu N×120, fused with fc1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[429056:429056+n*120], m.arena[429056:429056+n*120], &m.fc1Bias)
+	m.biasAddRelu(n, m.arena[254464:254464+n*120], m.arena[254464:254464+n*120], &m.fc1Bias)
 	// fc2: MatMul N×84
-	rt.GemmP(m.pool, false, true, n, 84, 120, 1, m.arena[429056:429056+n*120], 120, m.fc2Weight[:], 120, 0, m.arena[444416:444416+n*84], 84)
+	rt.GemmP(m.pool, false, true, n, 84, 120, 1, m.arena[254464:254464+n*120], 120, m.fc2Weight[:], 120, 0, m.arena[236544:236544+n*84], 84)
 	// fc2/relu: Relu N×84, fused with fc2/bias (BiasAdd)
-	m.biasAddRelu2(n, m.arena[444416:444416+n*84], m.arena[444416:444416+n*84], &m.fc2Bias)
+	m.biasAddRelu2(n, m.arena[236544:236544+n*84], m.arena[236544:236544+n*84], &m.fc2Bias)
 	// fc3: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 84, 1, m.arena[444416:444416+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[436736:436736+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 84, 1, m.arena[236544:236544+n*84], 84, m.fc3Weight[:], 84, 0, m.arena[228864:228864+n*10], 10)
 	// fc3/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[436736:436736+n*10], m.arena[436736:436736+n*10], &m.fc3Bias)
+	m.biasAdd(n, m.arena[228864:228864+n*10], m.arena[228864:228864+n*10], &m.fc3Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[436736:436736+n*10], label, m.arena[677376:677376+1])
+	m.sparseSoftmaxCELoss(n, m.arena[228864:228864+n*10], label, m.arena[451584:451584+1])
 	// d.loss: Fill scalar
-	m.arena[442752] = 1.0
+	m.arena[234880] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[436736:436736+n*10], label, m.arena[442752:442752+1], m.arena[442112:442112+n*10])
+	m.lossGrad(n, m.arena[228864:228864+n*10], label, m.arena[234880:234880+1], m.arena[234240:234240+n*10])
 	// d.fc3/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[442112:442112+n*10], &m.fc3BiasGrad)
+	m.channelSum(n, m.arena[234240:234240+n*10], &m.fc3BiasGrad)
 	// d.fc3.1: MatMul N×84
-	rt.GemmP(m.pool, false, false, n, 84, 10, 1, m.arena[442112:442112+n*10], 10, m.fc3Weight[:], 84, 0, m.arena[436736:436736+n*84], 84)
+	rt.GemmP(m.pool, false, false, n, 84, 10, 1, m.arena[234240:234240+n*10], 10, m.fc3Weight[:], 84, 0, m.arena[228864:228864+n*84], 84)
 	// d.fc3.2: MatMul 10×84
-	rt.GemmP(m.pool, true, false, 10, 84, n, 1, m.arena[442112:442112+n*10], 10, m.arena[444416:444416+n*84], 84, 0, m.fc3WeightGrad[:], 84)
+	rt.GemmP(m.pool, true, false, 10, 84, n, 1, m.arena[234240:234240+n*10], 10, m.arena[236544:236544+n*84], 84, 0, m.fc3WeightGrad[:], 84)
 	// d.fc2/relu.1: ReluGrad N×84
-	m.reluGrad(n, m.arena[444416:444416+n*84], m.arena[436736:436736+n*84], m.arena[444416:444416+n*84])
+	m.reluGrad(n, m.arena[236544:236544+n*84], m.arena[228864:228864+n*84], m.arena[236544:236544+n*84])
 	// d.fc2/bias.1: ChannelSum 84
-	m.channelSum2(n, m.arena[444416:444416+n*84], &m.fc2BiasGrad)
+	m.channelSum2(n, m.arena[236544:236544+n*84], &m.fc2BiasGrad)
 	// d.fc2.1: MatMul N×120
-	rt.GemmP(m.pool, false, false, n, 120, 84, 1, m.arena[444416:444416+n*84], 84, m.fc2Weight[:], 120, 0, m.arena[436736:436736+n*120], 120)
+	rt.GemmP(m.pool, false, false, n, 120, 84, 1, m.arena[236544:236544+n*84], 84, m.fc2Weight[:], 120, 0, m.arena[228864:228864+n*120], 120)
 	// d.fc2.2: MatMul 84×120
-	rt.GemmP(m.pool, true, false, 84, 120, n, 1, m.arena[444416:444416+n*84], 84, m.arena[429056:429056+n*120], 120, 0, m.fc2WeightGrad[:], 120)
+	rt.GemmP(m.pool, true, false, 84, 120, n, 1, m.arena[236544:236544+n*84], 84, m.arena[254464:254464+n*120], 120, 0, m.fc2WeightGrad[:], 120)
 	// d.fc1/relu.1: ReluGrad N×120
-	m.reluGrad(n, m.arena[429056:429056+n*120], m.arena[436736:436736+n*120], m.arena[429056:429056+n*120])
+	m.reluGrad(n, m.arena[254464:254464+n*120], m.arena[228864:228864+n*120], m.arena[254464:254464+n*120])
 	// d.fc1/bias.1: ChannelSum 120
-	m.channelSum3(n, m.arena[429056:429056+n*120], &m.fc1BiasGrad)
+	m.channelSum3(n, m.arena[254464:254464+n*120], &m.fc1BiasGrad)
 	// d.fc1.1: MatMul N×400
-	rt.GemmP(m.pool, false, false, n, 400, 120, 1, m.arena[429056:429056+n*120], 120, m.fc1Weight[:], 400, 0, m.arena[581120:581120+n*400], 400)
+	rt.GemmP(m.pool, false, false, n, 400, 120, 1, m.arena[254464:254464+n*120], 120, m.fc1Weight[:], 400, 0, m.arena[228864:228864+n*400], 400)
 	// d.fc1.2: MatMul 120×400
-	rt.GemmP(m.pool, true, false, 120, 400, n, 1, m.arena[429056:429056+n*120], 120, m.arena[403456:403456+n*400], 400, 0, m.fc1WeightGrad[:], 400)
+	rt.GemmP(m.pool, true, false, 120, 400, n, 1, m.arena[254464:254464+n*120], 120, m.arena[203264:203264+n*400], 400, 0, m.fc1WeightGrad[:], 400)
 	// d.flat.1: Reshape N×16×5×5: a view, no code
-	// d.pool2.1: MaxPool2DGrad N×16×10×10
-	m.maxPool2DGrad(n, m.arena[301056:301056+n*1600], m.arena[581120:581120+n*400], m.arena[403456:403456+n*1600])
-	// d.conv2/relu.1: ReluGrad N×16×10×10
-	m.reluGrad(n, m.arena[301056:301056+n*1600], m.arena[403456:403456+n*1600], m.arena[301056:301056+n*1600])
+	// d.conv2/relu.1: ReluGrad N×16×10×10, fused with d.pool2.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad(n, m.arena[177664:177664+n*400], m.arena[228864:228864+n*400], m.arena[:n*1600])
 	// d.conv2/bias.1: ChannelSum 16
-	m.channelSum4(n, m.arena[301056:301056+n*1600], &m.conv2BiasGrad)
+	m.channelSum4(n, m.arena[:n*1600], &m.conv2BiasGrad)
 	// d.conv2.1: Conv2DTranspose N×6×14×14
-	m.conv2DTranspose(n, m.arena[301056:301056+n*1600], m.conv2Weight[:], m.arena[602112:602112+n*1176])
+	m.conv2DTranspose(n, m.arena[:n*1600], m.conv2Weight[:], m.arena[376320:376320+n*1176])
 	// d.conv2.2: Conv2DFilterGrad 16×6×5×5
-	m.conv2DFilterGrad(n, m.arena[505856:505856+n*1176], m.arena[301056:301056+n*1600], m.conv2WeightGrad[:])
-	// d.pool1.1: MaxPool2DGrad N×6×28×28
-	m.maxPool2DGrad2(n, m.arena[:n*4704], m.arena[602112:602112+n*1176], m.arena[301056:301056+n*4704])
-	// d.conv1/relu.1: ReluGrad N×6×28×28
-	m.reluGrad(n, m.arena[:n*4704], m.arena[301056:301056+n*4704], m.arena[:n*4704])
+	m.conv2DFilterGrad(n, m.arena[102400:102400+n*1176], m.arena[:n*1600], m.conv2WeightGrad[:])
+	// d.conv1/relu.1: ReluGrad N×6×28×28, fused with d.pool1.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad2(n, m.arena[301056:301056+n*1176], m.arena[376320:376320+n*1176], m.arena[:n*4704])
 	// d.conv1/bias.1: ChannelSum 6
 	m.channelSum5(n, m.arena[:n*4704], &m.conv1BiasGrad)
 	// d.conv1.1: Conv2DFilterGrad 6×1×5×5
 	m.conv2DFilterGrad2(n, image, m.arena[:n*4704], m.conv1WeightGrad[:])
 	m.derived = false
-	loss := m.arena[677376]
+	loss := m.arena[451584]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

@@ -38,72 +38,66 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	}
 	// block1.conv1/relu: Relu N×32×28×28, fused with block1.conv1 (Conv2D), block1.conv1/bias (BiasAdd)
 	m.conv2DBiasAddRelu(n, image, m.block1Conv1Weight[:], &m.block1Conv1Bias, m.arena[:n*25088])
-	// block1.conv2/relu: Relu N×32×28×28, fused with block1.conv2 (Conv2D), block1.conv2/bias (BiasAdd)
-	m.conv2DBiasAddRelu3(n, m.arena[:n*25088], m.block1Conv2Weight[:], &m.block1Conv2Bias, m.arena[200704:200704+n*25088])
-	// block1.pool: MaxPool2D N×32×14×14
-	m.maxPool2D(n, m.arena[200704:200704+n*25088], m.arena[702464:702464+n*6272])
+	// block1.conv2/relu: Relu N×32×28×28 is not stored: block1.pool's kernel writes here the winner of each of its windows (N×32×14×14), all the backward pass needs
+	// block1.pool: MaxPool2D N×32×14×14, fused with block1.conv2 (Conv2D), block1.conv2/bias (BiasAdd), block1.conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D3(n, m.arena[:n*25088], m.block1Conv2Weight[:], &m.block1Conv2Bias, m.arena[501760:501760+n*6272], m.arena[551936:551936+n*6272])
 	// block2.conv1/relu: Relu N×64×14×14, fused with block2.conv1 (Conv2D), block2.conv1/bias (BiasAdd)
-	m.conv2DBiasAddRelu2(n, m.arena[702464:702464+n*6272], m.block2Conv1Weight[:], &m.block2Conv1Bias, m.arena[401408:401408+n*12544])
-	// block2.conv2/relu: Relu N×64×14×14, fused with block2.conv2 (Conv2D), block2.conv2/bias (BiasAdd)
-	m.conv2DBiasAddRelu4(n, m.arena[401408:401408+n*12544], m.block2Conv2Weight[:], &m.block2Conv2Bias, m.arena[501760:501760+n*12544])
-	// block2.pool: MaxPool2D N×64×7×7
-	m.maxPool2D2(n, m.arena[501760:501760+n*12544], m.arena[602112:602112+n*3136])
+	m.conv2DBiasAddRelu2(n, m.arena[551936:551936+n*6272], m.block2Conv1Weight[:], &m.block2Conv1Bias, m.arena[200704:200704+n*12544])
+	// block2.conv2/relu: Relu N×64×14×14 is not stored: block2.pool's kernel writes here the winner of each of its windows (N×64×7×7), all the backward pass needs
+	// block2.pool: MaxPool2D N×64×7×7, fused with block2.conv2 (Conv2D), block2.conv2/bias (BiasAdd), block2.conv2/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D4(n, m.arena[200704:200704+n*12544], m.block2Conv2Weight[:], &m.block2Conv2Bias, m.arena[401408:401408+n*3136], m.arena[426496:426496+n*3136])
 	// flat: Reshape N×3136: a view, no code
 	// fc1: MatMul N×128
-	rt.GemmP(m.pool, false, true, n, 128, 3136, 1, m.arena[602112:602112+n*3136], 3136, m.fc1Weight[:], 3136, 0, m.arena[627200:627200+n*128], 128)
+	rt.GemmP(m.pool, false, true, n, 128, 3136, 1, m.arena[426496:426496+n*3136], 3136, m.fc1Weight[:], 3136, 0, m.arena[451584:451584+n*128], 128)
 	// fc1/relu: Relu N×128, fused with fc1/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[627200:627200+n*128], m.arena[627200:627200+n*128], &m.fc1Bias)
+	m.biasAddRelu(n, m.arena[451584:451584+n*128], m.arena[451584:451584+n*128], &m.fc1Bias)
 	// drop/mask: DropoutMask N×128
-	m.dropoutMask(n, m.arena[628224:628224+n*128])
+	m.dropoutMask(n, m.arena[452608:452608+n*128])
 	// drop/apply: Mul N×128
-	m.mul(n, m.arena[627200:627200+n*128], m.arena[628224:628224+n*128], m.arena[629248:629248+n*128])
+	m.mul(n, m.arena[451584:451584+n*128], m.arena[452608:452608+n*128], m.arena[453632:453632+n*128])
 	// fc2: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[629248:629248+n*128], 128, m.fc2Weight[:], 128, 0, m.arena[630272:630272+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[453632:453632+n*128], 128, m.fc2Weight[:], 128, 0, m.arena[454656:454656+n*10], 10)
 	// fc2/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[630272:630272+n*10], m.arena[630272:630272+n*10], &m.fc2Bias)
+	m.biasAdd(n, m.arena[454656:454656+n*10], m.arena[454656:454656+n*10], &m.fc2Bias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[630272:630272+n*10], label, m.arena[777728:777728+1])
+	m.sparseSoftmaxCELoss(n, m.arena[454656:454656+n*10], label, m.arena[602112:602112+1])
 	// d.loss: Fill scalar
-	m.arena[630352] = 1.0
+	m.arena[454816] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[630272:630272+n*10], label, m.arena[630352:630352+1], m.arena[631296:631296+n*10])
+	m.lossGrad(n, m.arena[454656:454656+n*10], label, m.arena[454816:454816+1], m.arena[454736:454736+n*10])
 	// d.fc2/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[631296:631296+n*10], &m.fc2BiasGrad)
+	m.channelSum(n, m.arena[454736:454736+n*10], &m.fc2BiasGrad)
 	// d.fc2.1: MatMul N×128
-	rt.GemmP(m.pool, false, false, n, 128, 10, 1, m.arena[631296:631296+n*10], 10, m.fc2Weight[:], 128, 0, m.arena[630272:630272+n*128], 128)
+	rt.GemmP(m.pool, false, false, n, 128, 10, 1, m.arena[454736:454736+n*10], 10, m.fc2Weight[:], 128, 0, m.arena[476672:476672+n*128], 128)
 	// d.fc2.2: MatMul 10×128
-	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[631296:631296+n*10], 10, m.arena[629248:629248+n*128], 128, 0, m.fc2WeightGrad[:], 128)
+	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[454736:454736+n*10], 10, m.arena[453632:453632+n*128], 128, 0, m.fc2WeightGrad[:], 128)
 	// d.fc1/relu.1: ReluGrad N×128, fused with d.drop/apply.1 (Mul)
-	m.mulReluGrad(n, m.arena[630272:630272+n*128], m.arena[630272:630272+n*128], m.arena[628224:628224+n*128], m.arena[627200:627200+n*128])
+	m.mulReluGrad(n, m.arena[476672:476672+n*128], m.arena[476672:476672+n*128], m.arena[452608:452608+n*128], m.arena[451584:451584+n*128])
 	// d.fc1/bias.1: ChannelSum 128
-	m.channelSum2(n, m.arena[630272:630272+n*128], &m.fc1BiasGrad)
+	m.channelSum2(n, m.arena[476672:476672+n*128], &m.fc1BiasGrad)
 	// d.fc1.1: MatMul N×3136
-	rt.GemmP(m.pool, false, false, n, 3136, 128, 1, m.arena[630272:630272+n*128], 128, m.fc1Weight[:], 3136, 0, m.arena[752640:752640+n*3136], 3136)
+	rt.GemmP(m.pool, false, false, n, 3136, 128, 1, m.arena[476672:476672+n*128], 128, m.fc1Weight[:], 3136, 0, m.arena[451584:451584+n*3136], 3136)
 	// d.fc1.2: MatMul 128×3136
-	rt.GemmP(m.pool, true, false, 128, 3136, n, 1, m.arena[630272:630272+n*128], 128, m.arena[602112:602112+n*3136], 3136, 0, m.fc1WeightGrad[:], 3136)
+	rt.GemmP(m.pool, true, false, 128, 3136, n, 1, m.arena[476672:476672+n*128], 128, m.arena[426496:426496+n*3136], 3136, 0, m.fc1WeightGrad[:], 3136)
 	// d.flat.1: Reshape N×64×7×7: a view, no code
-	// d.block2.pool.1: MaxPool2DGrad N×64×14×14
-	m.maxPool2DGrad(n, m.arena[501760:501760+n*12544], m.arena[752640:752640+n*3136], m.arena[602112:602112+n*12544])
-	// d.block2.conv2/relu.1: ReluGrad N×64×14×14
-	m.reluGrad(n, m.arena[501760:501760+n*12544], m.arena[602112:602112+n*12544], m.arena[501760:501760+n*12544])
+	// d.block2.conv2/relu.1: ReluGrad N×64×14×14, fused with d.block2.pool.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad(n, m.arena[401408:401408+n*3136], m.arena[451584:451584+n*3136], m.arena[301056:301056+n*12544])
 	// d.block2.conv2/bias.1: ChannelSum 64
-	m.channelSum3(n, m.arena[501760:501760+n*12544], &m.block2Conv2BiasGrad)
+	m.channelSum3(n, m.arena[301056:301056+n*12544], &m.block2Conv2BiasGrad)
 	// d.block2.conv2.1: Conv2DTranspose N×64×14×14
-	m.conv2DTranspose(n, m.arena[501760:501760+n*12544], m.block2Conv2Weight[:], m.arena[602112:602112+n*12544])
+	m.conv2DTranspose(n, m.arena[301056:301056+n*12544], m.block2Conv2Weight[:], m.arena[401408:401408+n*12544])
 	// d.block2.conv2.2: Conv2DFilterGrad 64×64×3×3
-	m.conv2DFilterGrad(n, m.arena[401408:401408+n*12544], m.arena[501760:501760+n*12544], m.block2Conv2WeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[200704:200704+n*12544], m.arena[301056:301056+n*12544], m.block2Conv2WeightGrad[:])
 	// d.block2.conv1/relu.1: ReluGrad N×64×14×14
-	m.reluGrad(n, m.arena[401408:401408+n*12544], m.arena[602112:602112+n*12544], m.arena[401408:401408+n*12544])
+	m.reluGrad(n, m.arena[200704:200704+n*12544], m.arena[401408:401408+n*12544], m.arena[200704:200704+n*12544])
 	// d.block2.conv1/bias.1: ChannelSum 64
-	m.channelSum3(n, m.arena[401408:401408+n*12544], &m.block2Conv1BiasGrad)
+	m.channelSum3(n, m.arena[200704:200704+n*12544], &m.block2Conv1BiasGrad)
 	// d.block2.conv1.1: Conv2DTranspose N×32×14×14
-	m.conv2DTranspose2(n, m.arena[401408:401408+n*12544], m.block2Conv1Weight[:], m.arena[602112:602112+n*6272])
+	m.conv2DTranspose2(n, m.arena[200704:200704+n*12544], m.block2Conv1Weight[:], m.arena[401408:401408+n*6272])
 	// d.block2.conv1.2: Conv2DFilterGrad 64×32×3×3
-	m.conv2DFilterGrad2(n, m.arena[702464:702464+n*6272], m.arena[401408:401408+n*12544], m.block2Conv1WeightGrad[:])
-	// d.block1.pool.1: MaxPool2DGrad N×32×28×28
-	m.maxPool2DGrad2(n, m.arena[200704:200704+n*25088], m.arena[602112:602112+n*6272], m.arena[401408:401408+n*25088])
-	// d.block1.conv2/relu.1: ReluGrad N×32×28×28
-	m.reluGrad(n, m.arena[200704:200704+n*25088], m.arena[401408:401408+n*25088], m.arena[200704:200704+n*25088])
+	m.conv2DFilterGrad2(n, m.arena[551936:551936+n*6272], m.arena[200704:200704+n*12544], m.block2Conv1WeightGrad[:])
+	// d.block1.conv2/relu.1: ReluGrad N×32×28×28, fused with d.block1.pool.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad2(n, m.arena[501760:501760+n*6272], m.arena[401408:401408+n*6272], m.arena[200704:200704+n*25088])
 	// d.block1.conv2/bias.1: ChannelSum 32
 	m.channelSum4(n, m.arena[200704:200704+n*25088], &m.block1Conv2BiasGrad)
 	// d.block1.conv2.1: Conv2DTranspose N×32×28×28
@@ -117,7 +111,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.block1.conv1.1: Conv2DFilterGrad 32×1×3×3
 	m.conv2DFilterGrad4(n, image, m.arena[:n*25088], m.block1Conv1WeightGrad[:])
 	m.derived = false
-	loss := m.arena[777728]
+	loss := m.arena[602112]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

@@ -266,38 +266,11 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×4×6×5, for c1/relu.
-func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
+// conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×4×6×5, for mp.
+func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[4]float32, winners []float32, y []float32) {
 	// 3×4 window, strides 2×3, pads {top 1, left 1, bottom 1, right 2} over 3×11×13: 6×5 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, w, y, m.scratch32[:1200], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
-}
-
-// maxPool2D3 computes MaxPool2D N×4×6×5, for mp.
-func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
-	for pl := range n * 4 {
-		xp := (*[30]float32)(x[pl*30:])
-		yp := (*[30]float32)(y[pl*30:])
-		for p := range 6 {
-			for q := range 5 {
-				h0 := p - 1
-				h1 := min(h0+2, 6)
-				h0 = max(h0, 0)
-				v0 := q
-				v1 := min(v0+2, 5)
-				v0 = max(v0, 0)
-				best := h0*5 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*5+v] > xp[best] {
-							best = h*5 + v
-						}
-					}
-				}
-				yp[p*5+q] = xp[best]
-			}
-		}
-	}
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 2×2 windows (strides 1×1, pads top 1, left 0) into 6×5
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 11, W: 13, KH: 3, KW: 4, SH: 2, SW: 3, Top: 1, Left: 1, Ho: 6, Wo: 5}, 4, n, x, w, y, m.scratch32[:1200], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 4, H: 6, W: 5, KH: 2, KW: 2, SH: 1, SW: 1, Top: 1, Left: 0, Ho: 6, Wo: 5}, Index: winners})
 }
 
 // lossGrad computes LossGrad N×3, for d.loss.1.
@@ -567,7 +540,7 @@ func (m *Model) avgPool2DGrad(n int, dy []float32, dx []float32) {
 	}
 }
 
-// reluGrad computes ReluGrad N×3×8×5, for d.t1/relu.1, d.c1/relu.1.
+// reluGrad computes ReluGrad N×3×8×5, for d.t1/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -653,33 +626,10 @@ func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, n, x, dy, dw, m.scratch32[:15712])
 }
 
-// maxPool2DGrad2 computes MaxPool2DGrad N×4×6×5, for d.mp.1.
-func (m *Model) maxPool2DGrad2(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 4 {
-		xp := (*[30]float32)(x[pl*30:])
-		dyp := (*[30]float32)(dy[pl*30:])
-		dxp := (*[30]float32)(dx[pl*30:])
-		for p := range 6 {
-			for q := range 5 {
-				h0 := p - 1
-				h1 := min(h0+2, 6)
-				h0 = max(h0, 0)
-				v0 := q
-				v1 := min(v0+2, 5)
-				v0 = max(v0, 0)
-				best := h0*5 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*5+v] > xp[best] {
-							best = h*5 + v
-						}
-					}
-				}
-				dxp[best] += dyp[p*5+q]
-			}
-		}
-	}
+// maxPool2DGradReluGrad computes MaxPool2DGrad+ReluGrad N×4×6×5, for d.c1/relu.1.
+func (m *Model) maxPool2DGradReluGrad(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*4, 30, 30, winners, dy, float32(0), dx)
 }
 
 // channelSum5 computes ChannelSum 4, for d.c1/bias.1.

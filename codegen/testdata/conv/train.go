@@ -36,10 +36,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			Msg:    "is nil",
 		}
 	}
-	// c1/relu: Relu N×4×6×5, fused with c1/conv (Conv2D), c1/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, image, m.c1Weight[:], &m.c1Bias, m.arena[9264:9264+n*120])
-	// mp: MaxPool2D N×4×6×5
-	m.maxPool2D3(n, m.arena[9264:9264+n*120], m.arena[10352:10352+n*120])
+	// c1/relu: Relu N×4×6×5 is not stored: mp's kernel writes here the winner of each of its windows (N×4×6×5), all the backward pass needs
+	// mp: MaxPool2D N×4×6×5, fused with c1/conv (Conv2D), c1/bias (BiasAdd), c1/relu (Relu)
+	m.conv2DBiasAddReluMaxPool2D2(n, image, m.c1Weight[:], &m.c1Bias, m.arena[9264:9264+n*120], m.arena[10352:10352+n*120])
 	// c2/conv: Conv2D N×5×8×6
 	m.conv2D(n, m.arena[10352:10352+n*120], m.c2Weight[:], m.arena[:n*240])
 	// c2/tanh: Tanh N×5×8×6
@@ -155,14 +154,12 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	m.conv2DTranspose5(n, m.arena[:n*240], m.c2Weight[:], m.arena[2160:2160+n*120])
 	// d.c2/conv.2: Conv2DFilterGrad 5×4×3×2
 	m.conv2DFilterGrad5(n, m.arena[10352:10352+n*120], m.arena[:n*240], m.c2WeightGrad[:])
-	// d.mp.1: MaxPool2DGrad N×4×6×5
-	m.maxPool2DGrad2(n, m.arena[9264:9264+n*120], m.arena[2160:2160+n*120], m.arena[:n*120])
-	// d.c1/relu.1: ReluGrad N×4×6×5
-	m.reluGrad(n, m.arena[9264:9264+n*120], m.arena[:n*120], m.arena[9264:9264+n*120])
+	// d.c1/relu.1: ReluGrad N×4×6×5, fused with d.mp.1 (MaxPool2DGrad)
+	m.maxPool2DGradReluGrad(n, m.arena[9264:9264+n*120], m.arena[2160:2160+n*120], m.arena[:n*120])
 	// d.c1/bias.1: ChannelSum 4
-	m.channelSum5(n, m.arena[9264:9264+n*120], &m.c1BiasGrad)
+	m.channelSum5(n, m.arena[:n*120], &m.c1BiasGrad)
 	// d.c1/conv.1: Conv2DFilterGrad 4×3×3×4
-	m.conv2DFilterGrad6(n, image, m.arena[9264:9264+n*120], m.c1WeightGrad[:])
+	m.conv2DFilterGrad6(n, image, m.arena[:n*120], m.c1WeightGrad[:])
 	m.derived = false
 	loss := m.arena[14064]
 	if err := m.prepareGrads(); err != nil {

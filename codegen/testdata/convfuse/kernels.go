@@ -59,6 +59,21 @@ func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[3]float32) {
 	}
 }
 
+// conv2DBiasAddLeakyReluMaxPool2D2 computes Conv2D+BiasAdd+LeakyRelu+MaxPool2D N×4×2×2, for f/pool.
+func (m *Model) conv2DBiasAddLeakyReluMaxPool2D2(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×3×3: 3×3 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies leaky ReLU (slope 0.2) and max-pools 3×3 windows (strides 2×2, pads top 1, left 1) into 2×2
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 4, n, x, w, y, m.scratch32[:2699], rt.Epilogue{Bias: bias[:], Act: rt.ActLeakyReLU, Alpha: float32(0.2), Pool: rt.PoolMax, Window: rt.Window{C: 4, H: 3, W: 3, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 2}})
+}
+
+// concat computes Concat N×28, for flat.
+func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
+	for o := range n {
+		copy(y[o*28:o*28+12], x0[o*12:o*12+12])
+		copy(y[o*28+12:o*28+12+16], x1[o*16:o*16+16])
+	}
+}
+
 // biasAdd computes BiasAdd N×3, for fc/bias.
 func (m *Model) biasAdd(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
@@ -182,42 +197,15 @@ func (m *Model) avgPool2D2(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2DBiasAdd computes Conv2D+BiasAdd N×5×3×3, for c/bias.
-func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[5]float32, y []float32) {
+// conv2DBiasAddMaxPool2D2 computes Conv2D+BiasAdd+MaxPool2D N×5×3×3, for c/pool.
+func (m *Model) conv2DBiasAddMaxPool2D2(n int, x []float32, w []float32, bias *[5]float32, winners []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×3×3: 3×3 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 5, n, x, w, y, m.scratch32[:45], rt.Epilogue{Bias: bias[:]})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias and max (keeping each window's winner for the backward pass)-pools 3×3 windows (strides 1×1, pads top 1, left 1) into 3×3
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 5, n, x, w, y, m.scratch32[:45], rt.Epilogue{Bias: bias[:], Pool: rt.PoolMax, Window: rt.Window{C: 5, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, Index: winners})
 }
 
-// maxPool2D computes MaxPool2D N×5×3×3, for c/pool.
-func (m *Model) maxPool2D(n int, x []float32, y []float32) {
-	for pl := range n * 5 {
-		xp := (*[9]float32)(x[pl*9:])
-		yp := (*[9]float32)(y[pl*9:])
-		for p := range 3 {
-			for q := range 3 {
-				h0 := p - 1
-				h1 := min(h0+3, 3)
-				h0 = max(h0, 0)
-				v0 := q - 1
-				v1 := min(v0+3, 3)
-				v0 = max(v0, 0)
-				best := h0*3 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*3+v] > xp[best] {
-							best = h*3 + v
-						}
-					}
-				}
-				yp[p*3+q] = xp[best]
-			}
-		}
-	}
-}
-
-// conv2DBiasAdd2 computes Conv2D+BiasAdd N×4×4×4, for d/bias.
-func (m *Model) conv2DBiasAdd2(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
+// conv2DBiasAdd computes Conv2D+BiasAdd N×4×4×4, for d/bias.
+func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
 	// 2×2 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 5×3×3: 4×4 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 5, H: 3, W: 3, KH: 2, KW: 2, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 4, n, x, w, y, m.scratch32[:2957], rt.Epilogue{Bias: bias[:]})
@@ -235,8 +223,8 @@ func (m *Model) leakyRelu(n int, x []float32, y []float32) {
 	}
 }
 
-// maxPool2D2 computes MaxPool2D N×4×2×2, for d/pool.
-func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
+// maxPool2D computes MaxPool2D N×4×2×2, for d/pool.
+func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 	for pl := range n * 4 {
 		xp := (*[16]float32)(x[pl*16:])
 		yp := (*[4]float32)(y[pl*4:])
@@ -247,6 +235,13 @@ func (m *Model) maxPool2D2(n int, x []float32, y []float32) {
 			}
 		}
 	}
+}
+
+// conv2DBiasAddLeakyReluMaxPool2D3 computes Conv2D+BiasAdd+LeakyRelu+MaxPool2D N×4×2×2, for f/pool.
+func (m *Model) conv2DBiasAddLeakyReluMaxPool2D3(n int, x []float32, w []float32, bias *[4]float32, winners []float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×3×3: 3×3 windows;
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies leaky ReLU (slope 0.2) and max (keeping each window's winner for the backward pass)-pools 3×3 windows (strides 2×2, pads top 1, left 1) into 2×2
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 4, n, x, w, y, m.scratch32[:2699], rt.Epilogue{Bias: bias[:], Act: rt.ActLeakyReLU, Alpha: float32(0.2), Pool: rt.PoolMax, Window: rt.Window{C: 4, H: 3, W: 3, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 2}, Index: winners})
 }
 
 // lossGrad computes LossGrad N×3, for d.loss.1.
@@ -286,6 +281,57 @@ func (m *Model) channelSum(n int, x []float32, s *[3]float32) {
 	}
 }
 
+// slice computes Slice N×12, for d.flat.1.
+func (m *Model) slice(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*12:o*12+12], x[o*28:o*28+12])
+	}
+}
+
+// slice2 computes Slice N×16, for d.flat.2.
+func (m *Model) slice2(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*16:o*16+16], x[o*28+12:o*28+12+16])
+	}
+}
+
+// maxPool2DGradLeakyReluGrad computes MaxPool2DGrad+LeakyReluGrad N×4×3×3, for d.f/act.1.
+func (m *Model) maxPool2DGradLeakyReluGrad(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad and LeakyReluGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*4, 9, 4, winners, dy, float32(0.2), dx)
+}
+
+// channelSum2 computes ChannelSum 4, for d.f/bias.1.
+func (m *Model) channelSum2(n int, x []float32, s *[4]float32) {
+	acc := (*[4]float64)(m.scratch64[:])
+	clear(acc[:])
+	for o := range n {
+		xr := (*[36]float32)(x[o*36:])
+		for c := range 4 {
+			var t float64
+			for _, v := range (*[9]float32)(xr[c*9:]) {
+				t += float64(v)
+			}
+			acc[c] += t
+		}
+	}
+	for c := range 4 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// conv2DTranspose computes Conv2DTranspose N×3×3×3, for d.f.1.
+func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×3×3: 3×3 windows
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 4, n, x, w, y, m.scratch32[:3436])
+}
+
+// conv2DFilterGrad computes Conv2DFilterGrad 4×3×3×3, for d.f.2.
+func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×3×3: 3×3 windows
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 4, n, x, dy, dw, m.scratch32[:2663])
+}
+
 // reluGrad computes ReluGrad N×3×2×2, for d.e/act.1, d.b/act.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
@@ -295,8 +341,8 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelSum2 computes ChannelSum 3, for d.e/bias.1.
-func (m *Model) channelSum2(n int, x []float32, s *[3]float32) {
+// channelSum3 computes ChannelSum 3, for d.e/bias.1.
+func (m *Model) channelSum3(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -314,14 +360,14 @@ func (m *Model) channelSum2(n int, x []float32, s *[3]float32) {
 	}
 }
 
-// conv2DTranspose computes Conv2DTranspose N×4×2×2, for d.e.1.
-func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
+// conv2DTranspose2 computes Conv2DTranspose N×4×2×2, for d.e.1.
+func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 4×2×2: 2×2 windows
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 4, H: 2, W: 2, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 2, Wo: 2}, 3, n, x, w, y, m.scratch32[:1752])
 }
 
-// conv2DFilterGrad computes Conv2DFilterGrad 3×4×3×3, for d.e.2.
-func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad2 computes Conv2DFilterGrad 3×4×3×3, for d.e.2.
+func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 4×2×2: 2×2 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 4, H: 2, W: 2, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 2, Wo: 2}, 3, n, x, dy, dw, m.scratch32[:2044])
 }
@@ -365,8 +411,8 @@ func (m *Model) leakyReluGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelSum3 computes ChannelSum 4, for d.d/bias.1.
-func (m *Model) channelSum3(n int, x []float32, s *[4]float32) {
+// channelSum4 computes ChannelSum 4, for d.d/bias.1.
+func (m *Model) channelSum4(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -384,49 +430,26 @@ func (m *Model) channelSum3(n int, x []float32, s *[4]float32) {
 	}
 }
 
-// conv2DTranspose2 computes Conv2DTranspose N×5×3×3, for d.d.1.
-func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
+// conv2DTranspose3 computes Conv2DTranspose N×5×3×3, for d.d.1.
+func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
 	// 2×2 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 5×3×3: 4×4 windows
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 5, H: 3, W: 3, KH: 2, KW: 2, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 4, n, x, w, y, m.scratch32[:1840])
 }
 
-// conv2DFilterGrad2 computes Conv2DFilterGrad 4×5×2×2, for d.d.2.
-func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad3 computes Conv2DFilterGrad 4×5×2×2, for d.d.2.
+func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 2×2 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 5×3×3: 4×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 5, H: 3, W: 3, KH: 2, KW: 2, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 4, n, x, dy, dw, m.scratch32[:2893])
 }
 
 // maxPool2DGrad2 computes MaxPool2DGrad N×5×3×3, for d.c/pool.1.
-func (m *Model) maxPool2DGrad2(n int, x []float32, dy []float32, dx []float32) {
-	clear(dx)
-	for pl := range n * 5 {
-		xp := (*[9]float32)(x[pl*9:])
-		dyp := (*[9]float32)(dy[pl*9:])
-		dxp := (*[9]float32)(dx[pl*9:])
-		for p := range 3 {
-			for q := range 3 {
-				h0 := p - 1
-				h1 := min(h0+3, 3)
-				h0 = max(h0, 0)
-				v0 := q - 1
-				v1 := min(v0+3, 3)
-				v0 = max(v0, 0)
-				best := h0*3 + v0
-				for h := h0; h < h1; h++ {
-					for v := v0; v < v1; v++ {
-						if xp[h*3+v] > xp[best] {
-							best = h*3 + v
-						}
-					}
-				}
-				dxp[best] += dyp[p*3+q]
-			}
-		}
-	}
+func (m *Model) maxPool2DGrad2(n int, winners []float32, dy []float32, dx []float32) {
+	// MaxPool2DGrad from the winners the forward kernel kept: each dy to its window's winner
+	rt.MaxUnpool2D(n*5, 9, 9, winners, dy, float32(0), dx)
 }
 
-// channelSum4 computes ChannelSum 5, for d.c/bias.1.
-func (m *Model) channelSum4(n int, x []float32, s *[5]float32) {
+// channelSum5 computes ChannelSum 5, for d.c/bias.1.
+func (m *Model) channelSum5(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -444,16 +467,25 @@ func (m *Model) channelSum4(n int, x []float32, s *[5]float32) {
 	}
 }
 
-// conv2DTranspose3 computes Conv2DTranspose N×3×3×3, for d.c.1.
-func (m *Model) conv2DTranspose3(n int, x []float32, w []float32, y []float32) {
+// conv2DTranspose4 computes Conv2DTranspose N×3×3×3, for d.c.1.
+func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×3×3: 3×3 windows
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 5, n, x, w, y, nil)
 }
 
-// conv2DFilterGrad3 computes Conv2DFilterGrad 5×3×1×1, for d.c.2.
-func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad4 computes Conv2DFilterGrad 5×3×1×1, for d.c.2.
+func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×3×3: 3×3 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 3, Wo: 3}, 5, n, x, dy, dw, nil)
+}
+
+// add computes Add N×3×3×3, for d.c.3.
+func (m *Model) add(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] + bv
+	}
 }
 
 // avgPool2DGrad computes AvgPool2DGrad N×3×3×3, for d.b/pool.1.
@@ -481,14 +513,14 @@ func (m *Model) avgPool2DGrad(n int, dy []float32, dx []float32) {
 	}
 }
 
-// conv2DTranspose4 computes Conv2DTranspose N×4×3×3, for d.b.1.
-func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
+// conv2DTranspose5 computes Conv2DTranspose N×4×3×3, for d.b.1.
+func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 4×3×3: 3×3 windows
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 4, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:2771])
 }
 
-// conv2DFilterGrad4 computes Conv2DFilterGrad 3×4×3×3, for d.b.2.
-func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad5 computes Conv2DFilterGrad 3×4×3×3, for d.b.2.
+func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 4×3×3: 3×3 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 4, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, dy, dw, m.scratch32[:3328])
 }
@@ -531,8 +563,8 @@ func (m *Model) leakyReluGrad2(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelSum5 computes ChannelSum 4, for d.a/bias.1.
-func (m *Model) channelSum5(n int, x []float32, s *[4]float32) {
+// channelSum6 computes ChannelSum 4, for d.a/bias.1.
+func (m *Model) channelSum6(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -550,8 +582,8 @@ func (m *Model) channelSum5(n int, x []float32, s *[4]float32) {
 	}
 }
 
-// conv2DFilterGrad5 computes Conv2DFilterGrad 4×2×3×3, for d.a.1.
-func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad6 computes Conv2DFilterGrad 4×2×3×3, for d.a.1.
+func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 2×12×11: 6×6 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 12, W: 11, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 6, Wo: 6}, 4, n, x, dy, dw, m.scratch32[:648])
 }

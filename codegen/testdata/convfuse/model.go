@@ -14,7 +14,7 @@ const MaxBatch = 5
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 2736
+const arenaSize = 3056
 
 //go:embed graph.json
 var graphJSON string
@@ -43,7 +43,9 @@ type Model struct {
 	dBias    [4]float32   // d.bias 4, weight
 	eWeight  [108]float32 // e.weight 3×4×3×3, weight
 	eBias    [3]float32   // e.bias 3, weight
-	fcWeight [36]float32  // fc.weight 3×12, weight
+	fWeight  [108]float32 // f.weight 4×3×3×3, weight
+	fBias    [4]float32   // f.bias 4, weight
+	fcWeight [84]float32  // fc.weight 3×28, weight
 	fcBias   [3]float32   // fc.bias 3, weight
 
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
@@ -61,7 +63,9 @@ type Model struct {
 	dBiasGrad    [4]float32   // gradient of d.bias
 	eWeightGrad  [108]float32 // gradient of e.weight
 	eBiasGrad    [3]float32   // gradient of e.bias
-	fcWeightGrad [36]float32  // gradient of fc.weight
+	fWeightGrad  [108]float32 // gradient of f.weight
+	fBiasGrad    [4]float32   // gradient of f.bias
+	fcWeightGrad [84]float32  // gradient of fc.weight
 	fcBiasGrad   [3]float32   // gradient of fc.bias
 
 	// optState holds the optimizer's slots for every weight: weight w's are
@@ -82,7 +86,7 @@ type Model struct {
 	GradNorm float64
 
 	gradData  [][]float32 // the gradient arrays, for rt.PrepareGrads
-	gradNorms [11]float64
+	gradNorms [13]float64
 	nonFinite rt.NonFiniteError
 
 	// pool runs the matrix products (nil after Close: the calling goroutine alone).
@@ -91,7 +95,7 @@ type Model struct {
 	scratch64 [5]float64
 	// scratch32 is float32 working storage for whichever kernel is running (the
 	// column matrix of a convolution).
-	scratch32 [3355]float32
+	scratch32 [3436]float32
 	// arena holds every intermediate value, at offsets fixed by the memory plan.
 	arena [arenaSize]float32
 
@@ -104,9 +108,9 @@ type Model struct {
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
 	m.pool = rt.NewPool(0)
-	m.params = []rt.Tensor{{Name: "a.weight", Shape: []int{4, 2, 3, 3}, Data: m.aWeight[:]}, {Name: "a.bias", Shape: []int{4}, Data: m.aBias[:]}, {Name: "b.weight", Shape: []int{3, 4, 3, 3}, Data: m.bWeight[:]}, {Name: "c.weight", Shape: []int{5, 3, 1, 1}, Data: m.cWeight[:]}, {Name: "c.bias", Shape: []int{5}, Data: m.cBias[:]}, {Name: "d.weight", Shape: []int{4, 5, 2, 2}, Data: m.dWeight[:]}, {Name: "d.bias", Shape: []int{4}, Data: m.dBias[:]}, {Name: "e.weight", Shape: []int{3, 4, 3, 3}, Data: m.eWeight[:]}, {Name: "e.bias", Shape: []int{3}, Data: m.eBias[:]}, {Name: "fc.weight", Shape: []int{3, 12}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{3}, Data: m.fcBias[:]}}
-	m.grads = []rt.Tensor{{Name: "a.weight", Shape: []int{4, 2, 3, 3}, Data: m.aWeightGrad[:]}, {Name: "a.bias", Shape: []int{4}, Data: m.aBiasGrad[:]}, {Name: "b.weight", Shape: []int{3, 4, 3, 3}, Data: m.bWeightGrad[:]}, {Name: "c.weight", Shape: []int{5, 3, 1, 1}, Data: m.cWeightGrad[:]}, {Name: "c.bias", Shape: []int{5}, Data: m.cBiasGrad[:]}, {Name: "d.weight", Shape: []int{4, 5, 2, 2}, Data: m.dWeightGrad[:]}, {Name: "d.bias", Shape: []int{4}, Data: m.dBiasGrad[:]}, {Name: "e.weight", Shape: []int{3, 4, 3, 3}, Data: m.eWeightGrad[:]}, {Name: "e.bias", Shape: []int{3}, Data: m.eBiasGrad[:]}, {Name: "fc.weight", Shape: []int{3, 12}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{3}, Data: m.fcBiasGrad[:]}}
-	m.gradData = [][]float32{m.aWeightGrad[:], m.aBiasGrad[:], m.bWeightGrad[:], m.cWeightGrad[:], m.cBiasGrad[:], m.dWeightGrad[:], m.dBiasGrad[:], m.eWeightGrad[:], m.eBiasGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
+	m.params = []rt.Tensor{{Name: "a.weight", Shape: []int{4, 2, 3, 3}, Data: m.aWeight[:]}, {Name: "a.bias", Shape: []int{4}, Data: m.aBias[:]}, {Name: "b.weight", Shape: []int{3, 4, 3, 3}, Data: m.bWeight[:]}, {Name: "c.weight", Shape: []int{5, 3, 1, 1}, Data: m.cWeight[:]}, {Name: "c.bias", Shape: []int{5}, Data: m.cBias[:]}, {Name: "d.weight", Shape: []int{4, 5, 2, 2}, Data: m.dWeight[:]}, {Name: "d.bias", Shape: []int{4}, Data: m.dBias[:]}, {Name: "e.weight", Shape: []int{3, 4, 3, 3}, Data: m.eWeight[:]}, {Name: "e.bias", Shape: []int{3}, Data: m.eBias[:]}, {Name: "f.weight", Shape: []int{4, 3, 3, 3}, Data: m.fWeight[:]}, {Name: "f.bias", Shape: []int{4}, Data: m.fBias[:]}, {Name: "fc.weight", Shape: []int{3, 28}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{3}, Data: m.fcBias[:]}}
+	m.grads = []rt.Tensor{{Name: "a.weight", Shape: []int{4, 2, 3, 3}, Data: m.aWeightGrad[:]}, {Name: "a.bias", Shape: []int{4}, Data: m.aBiasGrad[:]}, {Name: "b.weight", Shape: []int{3, 4, 3, 3}, Data: m.bWeightGrad[:]}, {Name: "c.weight", Shape: []int{5, 3, 1, 1}, Data: m.cWeightGrad[:]}, {Name: "c.bias", Shape: []int{5}, Data: m.cBiasGrad[:]}, {Name: "d.weight", Shape: []int{4, 5, 2, 2}, Data: m.dWeightGrad[:]}, {Name: "d.bias", Shape: []int{4}, Data: m.dBiasGrad[:]}, {Name: "e.weight", Shape: []int{3, 4, 3, 3}, Data: m.eWeightGrad[:]}, {Name: "e.bias", Shape: []int{3}, Data: m.eBiasGrad[:]}, {Name: "f.weight", Shape: []int{4, 3, 3, 3}, Data: m.fWeightGrad[:]}, {Name: "f.bias", Shape: []int{4}, Data: m.fBiasGrad[:]}, {Name: "fc.weight", Shape: []int{3, 28}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{3}, Data: m.fcBiasGrad[:]}}
+	m.gradData = [][]float32{m.aWeightGrad[:], m.aBiasGrad[:], m.bWeightGrad[:], m.cWeightGrad[:], m.cBiasGrad[:], m.dWeightGrad[:], m.dBiasGrad[:], m.eWeightGrad[:], m.eBiasGrad[:], m.fWeightGrad[:], m.fBiasGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
@@ -171,7 +175,13 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.eBias[:], "uniform", 0, 0, 0.3, seed, "e.bias"); err != nil {
 		return err
 	}
-	if err := rt.InitParam(m.fcWeight[:], "he_uniform", 12, 3, 0.0, seed, "fc.weight"); err != nil {
+	if err := rt.InitParam(m.fWeight[:], "he_uniform", 27, 36, 0.0, seed, "f.weight"); err != nil {
+		return err
+	}
+	if err := rt.InitParam(m.fBias[:], "uniform", 0, 0, 0.3, seed, "f.bias"); err != nil {
+		return err
+	}
+	if err := rt.InitParam(m.fcWeight[:], "he_uniform", 28, 3, 0.0, seed, "fc.weight"); err != nil {
 		return err
 	}
 	if err := rt.InitParam(m.fcBias[:], "uniform", 0, 0, 0.1, seed, "fc.bias"); err != nil {
@@ -234,7 +244,7 @@ func (m *Model) prepareGrads() error {
 // optimizerState returns the optimizer's state, allocating it (zeroed) the first
 // time and whenever the optimizer's number of slots changes.
 func (m *Model) optimizerState() []float32 {
-	if need := len(m.Optimizer.Slots()) * 438; len(m.optState) != need {
+	if need := len(m.Optimizer.Slots()) * 598; len(m.optState) != need {
 		m.optState = make([]float32, need)
 	}
 	return m.optState
@@ -253,8 +263,10 @@ func (m *Model) update() {
 	m.Optimizer.Update(m.Step, m.dBias[:], m.dBiasGrad[:], state[k*284:k*288])
 	m.Optimizer.Update(m.Step, m.eWeight[:], m.eWeightGrad[:], state[k*288:k*396])
 	m.Optimizer.Update(m.Step, m.eBias[:], m.eBiasGrad[:], state[k*396:k*399])
-	m.Optimizer.Update(m.Step, m.fcWeight[:], m.fcWeightGrad[:], state[k*399:k*435])
-	m.Optimizer.Update(m.Step, m.fcBias[:], m.fcBiasGrad[:], state[k*435:k*438])
+	m.Optimizer.Update(m.Step, m.fWeight[:], m.fWeightGrad[:], state[k*399:k*507])
+	m.Optimizer.Update(m.Step, m.fBias[:], m.fBiasGrad[:], state[k*507:k*511])
+	m.Optimizer.Update(m.Step, m.fcWeight[:], m.fcWeightGrad[:], state[k*511:k*595])
+	m.Optimizer.Update(m.Step, m.fcBias[:], m.fcBiasGrad[:], state[k*595:k*598])
 }
 
 // OptimizerState returns the optimizer's state as one tensor per weight and slot,
@@ -266,7 +278,7 @@ func (m *Model) OptimizerState() []rt.Tensor {
 	k := len(slots)
 	var out []rt.Tensor
 	for s, slot := range slots {
-		out = append(out, rt.Tensor{Name: "optim.a.weight." + slot, Shape: []int{4, 2, 3, 3}, Data: state[k*0+s*72 : k*0+(s+1)*72]}, rt.Tensor{Name: "optim.a.bias." + slot, Shape: []int{4}, Data: state[k*72+s*4 : k*72+(s+1)*4]}, rt.Tensor{Name: "optim.b.weight." + slot, Shape: []int{3, 4, 3, 3}, Data: state[k*76+s*108 : k*76+(s+1)*108]}, rt.Tensor{Name: "optim.c.weight." + slot, Shape: []int{5, 3, 1, 1}, Data: state[k*184+s*15 : k*184+(s+1)*15]}, rt.Tensor{Name: "optim.c.bias." + slot, Shape: []int{5}, Data: state[k*199+s*5 : k*199+(s+1)*5]}, rt.Tensor{Name: "optim.d.weight." + slot, Shape: []int{4, 5, 2, 2}, Data: state[k*204+s*80 : k*204+(s+1)*80]}, rt.Tensor{Name: "optim.d.bias." + slot, Shape: []int{4}, Data: state[k*284+s*4 : k*284+(s+1)*4]}, rt.Tensor{Name: "optim.e.weight." + slot, Shape: []int{3, 4, 3, 3}, Data: state[k*288+s*108 : k*288+(s+1)*108]}, rt.Tensor{Name: "optim.e.bias." + slot, Shape: []int{3}, Data: state[k*396+s*3 : k*396+(s+1)*3]}, rt.Tensor{Name: "optim.fc.weight." + slot, Shape: []int{3, 12}, Data: state[k*399+s*36 : k*399+(s+1)*36]}, rt.Tensor{Name: "optim.fc.bias." + slot, Shape: []int{3}, Data: state[k*435+s*3 : k*435+(s+1)*3]})
+		out = append(out, rt.Tensor{Name: "optim.a.weight." + slot, Shape: []int{4, 2, 3, 3}, Data: state[k*0+s*72 : k*0+(s+1)*72]}, rt.Tensor{Name: "optim.a.bias." + slot, Shape: []int{4}, Data: state[k*72+s*4 : k*72+(s+1)*4]}, rt.Tensor{Name: "optim.b.weight." + slot, Shape: []int{3, 4, 3, 3}, Data: state[k*76+s*108 : k*76+(s+1)*108]}, rt.Tensor{Name: "optim.c.weight." + slot, Shape: []int{5, 3, 1, 1}, Data: state[k*184+s*15 : k*184+(s+1)*15]}, rt.Tensor{Name: "optim.c.bias." + slot, Shape: []int{5}, Data: state[k*199+s*5 : k*199+(s+1)*5]}, rt.Tensor{Name: "optim.d.weight." + slot, Shape: []int{4, 5, 2, 2}, Data: state[k*204+s*80 : k*204+(s+1)*80]}, rt.Tensor{Name: "optim.d.bias." + slot, Shape: []int{4}, Data: state[k*284+s*4 : k*284+(s+1)*4]}, rt.Tensor{Name: "optim.e.weight." + slot, Shape: []int{3, 4, 3, 3}, Data: state[k*288+s*108 : k*288+(s+1)*108]}, rt.Tensor{Name: "optim.e.bias." + slot, Shape: []int{3}, Data: state[k*396+s*3 : k*396+(s+1)*3]}, rt.Tensor{Name: "optim.f.weight." + slot, Shape: []int{4, 3, 3, 3}, Data: state[k*399+s*108 : k*399+(s+1)*108]}, rt.Tensor{Name: "optim.f.bias." + slot, Shape: []int{4}, Data: state[k*507+s*4 : k*507+(s+1)*4]}, rt.Tensor{Name: "optim.fc.weight." + slot, Shape: []int{3, 28}, Data: state[k*511+s*84 : k*511+(s+1)*84]}, rt.Tensor{Name: "optim.fc.bias." + slot, Shape: []int{3}, Data: state[k*595+s*3 : k*595+(s+1)*3]})
 	}
 	return out
 }

@@ -38,18 +38,23 @@ func (m *Model) Predict(n int, image []float32, probs []float32, eConv []float32
 	// c/pool: MaxPool2D N×5×3×3, fused with c (Conv2D), c/bias (BiasAdd)
 	m.conv2DBiasAddMaxPool2D(n, m.arena[240:240+n*27], m.cWeight[:], &m.cBias, m.arena[:n*45])
 	// d/pool: MaxPool2D N×4×2×2, fused with d (Conv2D), d/bias (BiasAdd), d/act (LeakyRelu)
-	m.conv2DBiasAddLeakyReluMaxPool2D(n, m.arena[:n*45], m.dWeight[:], &m.dBias, m.arena[240:240+n*16])
+	m.conv2DBiasAddLeakyReluMaxPool2D(n, m.arena[:n*45], m.dWeight[:], &m.dBias, m.arena[384:384+n*16])
 	// e: Conv2D N×3×2×2
-	m.conv2D(n, m.arena[240:240+n*16], m.eWeight[:], eConv)
+	m.conv2D(n, m.arena[384:384+n*16], m.eWeight[:], eConv)
 	// e/act: Relu N×3×2×2, fused with e/bias (BiasAdd)
-	m.biasAddRelu(n, m.arena[:n*12], eConv, &m.eBias)
-	// flat: Reshape N×12: a view, no code
+	m.biasAddRelu(n, m.arena[384:384+n*12], eConv, &m.eBias)
+	// f/pool: MaxPool2D N×4×2×2, fused with f (Conv2D), f/bias (BiasAdd), f/act (LeakyRelu)
+	m.conv2DBiasAddLeakyReluMaxPool2D2(n, m.arena[240:240+n*27], m.fWeight[:], &m.fBias, m.arena[144:144+n*16])
+	// flat/e: Reshape N×12: a view, no code
+	// flat/f: Reshape N×16: a view, no code
+	// flat: Concat N×28
+	m.concat(n, m.arena[:n*28], m.arena[384:384+n*12], m.arena[144:144+n*16])
 	// fc/matmul: MatMul N×3
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*12], 12, &m.fcWeightPacked, 0, m.arena[64:64+n*3], 3)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*28], 28, &m.fcWeightPacked, 0, m.arena[144:144+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[64:64+n*3], m.arena[64:64+n*3], &m.fcBias)
+	m.biasAdd(n, m.arena[144:144+n*3], m.arena[144:144+n*3], &m.fcBias)
 	// probs: Softmax N×3
-	m.softmax(n, m.arena[64:64+n*3], probs)
+	m.softmax(n, m.arena[144:144+n*3], probs)
 	return nil
 }
 
@@ -86,16 +91,21 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	// c/pool: MaxPool2D N×5×3×3, fused with c (Conv2D), c/bias (BiasAdd)
 	m.conv2DBiasAddMaxPool2D(n, m.arena[240:240+n*27], m.cWeight[:], &m.cBias, m.arena[:n*45])
 	// d/pool: MaxPool2D N×4×2×2, fused with d (Conv2D), d/bias (BiasAdd), d/act (LeakyRelu)
-	m.conv2DBiasAddLeakyReluMaxPool2D(n, m.arena[:n*45], m.dWeight[:], &m.dBias, m.arena[240:240+n*16])
+	m.conv2DBiasAddLeakyReluMaxPool2D(n, m.arena[:n*45], m.dWeight[:], &m.dBias, m.arena[384:384+n*16])
 	// e/act: Relu N×3×2×2, fused with e (Conv2D), e/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, m.arena[240:240+n*16], m.eWeight[:], &m.eBias, m.arena[:n*12])
-	// flat: Reshape N×12: a view, no code
+	m.conv2DBiasAddRelu(n, m.arena[384:384+n*16], m.eWeight[:], &m.eBias, m.arena[464:464+n*12])
+	// f/pool: MaxPool2D N×4×2×2, fused with f (Conv2D), f/bias (BiasAdd), f/act (LeakyRelu)
+	m.conv2DBiasAddLeakyReluMaxPool2D2(n, m.arena[240:240+n*27], m.fWeight[:], &m.fBias, m.arena[144:144+n*16])
+	// flat/e: Reshape N×12: a view, no code
+	// flat/f: Reshape N×16: a view, no code
+	// flat: Concat N×28
+	m.concat(n, m.arena[:n*28], m.arena[464:464+n*12], m.arena[144:144+n*16])
 	// fc/matmul: MatMul N×3
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*12], 12, &m.fcWeightPacked, 0, m.arena[64:64+n*3], 3)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*28], 28, &m.fcWeightPacked, 0, m.arena[144:144+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[64:64+n*3], m.arena[64:64+n*3], &m.fcBias)
+	m.biasAdd(n, m.arena[144:144+n*3], m.arena[144:144+n*3], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[64:64+n*3], label, m.arena[:1])
+	m.sparseSoftmaxCELoss(n, m.arena[144:144+n*3], label, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
 }
@@ -104,6 +114,6 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 // and records that they are up to date.
 func (m *Model) deriveParams() {
 	// fc.weightᵀ, packed for the products by it
-	m.fcWeightPacked.Pack(true, 12, 3, m.fcWeight[:], 12)
+	m.fcWeightPacked.Pack(true, 28, 3, m.fcWeight[:], 28)
 	m.derived = true
 }

@@ -39,85 +39,105 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// a/act: LeakyRelu N×4×6×6, fused with a (Conv2D), a/bias (BiasAdd)
 	m.conv2DBiasAddLeakyRelu(n, image, m.aWeight[:], &m.aBias, m.arena[:n*144])
 	// a/pool: AvgPool2D N×4×3×3
-	m.avgPool2D(n, m.arena[:n*144], m.arena[2160:2160+n*36])
+	m.avgPool2D(n, m.arena[:n*144], m.arena[720:720+n*36])
 	// b/act: Relu N×3×3×3, fused with b (Conv2D)
-	m.conv2DRelu(n, m.arena[2160:2160+n*36], m.bWeight[:], m.arena[2352:2352+n*27])
+	m.conv2DRelu(n, m.arena[720:720+n*36], m.bWeight[:], m.arena[912:912+n*27])
 	// b/pool: AvgPool2D N×3×3×3
-	m.avgPool2D2(n, m.arena[2352:2352+n*27], m.arena[2496:2496+n*27])
-	// c/bias: BiasAdd N×5×3×3, fused with c (Conv2D)
-	m.conv2DBiasAdd(n, m.arena[2496:2496+n*27], m.cWeight[:], &m.cBias, m.arena[1680:1680+n*45])
-	// c/pool: MaxPool2D N×5×3×3
-	m.maxPool2D(n, m.arena[1680:1680+n*45], m.arena[1920:1920+n*45])
+	m.avgPool2D2(n, m.arena[912:912+n*27], m.arena[1056:1056+n*27])
+	// c/bias: BiasAdd N×5×3×3 is not stored: c/pool's kernel writes here the winner of each of its windows (N×5×3×3), all the backward pass needs
+	// c/pool: MaxPool2D N×5×3×3, fused with c (Conv2D), c/bias (BiasAdd)
+	m.conv2DBiasAddMaxPool2D2(n, m.arena[1056:1056+n*27], m.cWeight[:], &m.cBias, m.arena[1200:1200+n*45], m.arena[1440:1440+n*45])
 	// d/bias: BiasAdd N×4×4×4, fused with d (Conv2D)
-	m.conv2DBiasAdd2(n, m.arena[1920:1920+n*45], m.dWeight[:], &m.dBias, m.arena[720:720+n*64])
+	m.conv2DBiasAdd(n, m.arena[1440:1440+n*45], m.dWeight[:], &m.dBias, m.arena[1680:1680+n*64])
 	// d/act: LeakyRelu N×4×4×4
-	m.leakyRelu(n, m.arena[720:720+n*64], m.arena[1040:1040+n*64])
+	m.leakyRelu(n, m.arena[1680:1680+n*64], m.arena[2000:2000+n*64])
 	// d/pool: MaxPool2D N×4×2×2
-	m.maxPool2D2(n, m.arena[1040:1040+n*64], m.arena[1360:1360+n*16])
+	m.maxPool2D(n, m.arena[2000:2000+n*64], m.arena[2320:2320+n*16])
 	// e/act: Relu N×3×2×2, fused with e (Conv2D), e/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, m.arena[1360:1360+n*16], m.eWeight[:], &m.eBias, m.arena[1440:1440+n*12])
-	// flat: Reshape N×12: a view, no code
+	m.conv2DBiasAddRelu(n, m.arena[2320:2320+n*16], m.eWeight[:], &m.eBias, m.arena[2400:2400+n*12])
+	// f/act: LeakyRelu N×4×3×3 is not stored: f/pool's kernel writes here the winner of each of its windows (N×4×2×2), all the backward pass needs
+	// f/pool: MaxPool2D N×4×2×2, fused with f (Conv2D), f/bias (BiasAdd), f/act (LeakyRelu)
+	m.conv2DBiasAddLeakyReluMaxPool2D3(n, m.arena[1056:1056+n*27], m.fWeight[:], &m.fBias, m.arena[2464:2464+n*16], m.arena[2544:2544+n*16])
+	// flat/e: Reshape N×12: a view, no code
+	// flat/f: Reshape N×16: a view, no code
+	// flat: Concat N×28
+	m.concat(n, m.arena[2624:2624+n*28], m.arena[2400:2400+n*12], m.arena[2544:2544+n*16])
 	// fc/matmul: MatMul N×3
-	rt.GemmP(m.pool, false, true, n, 3, 12, 1, m.arena[1440:1440+n*12], 12, m.fcWeight[:], 12, 0, m.arena[1504:1504+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 28, 1, m.arena[2624:2624+n*28], 28, m.fcWeight[:], 28, 0, m.arena[2544:2544+n*3], 3)
 	// fc/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[1504:1504+n*3], m.arena[1504:1504+n*3], &m.fcBias)
+	m.biasAdd(n, m.arena[2544:2544+n*3], m.arena[2544:2544+n*3], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[1504:1504+n*3], label, m.arena[2720:2720+1])
+	m.sparseSoftmaxCELoss(n, m.arena[2544:2544+n*3], label, m.arena[2560:2560+1])
 	// d.loss: Fill scalar
-	m.arena[2640] = 1.0
+	m.arena[2576] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×3
-	m.lossGrad(n, m.arena[1504:1504+n*3], label, m.arena[2640:2640+1], m.arena[2656:2656+n*3])
+	m.lossGrad(n, m.arena[2544:2544+n*3], label, m.arena[2576:2576+1], m.arena[2592:2592+n*3])
 	// d.fc/bias.1: ChannelSum 3
-	m.channelSum(n, m.arena[2656:2656+n*3], &m.fcBiasGrad)
-	// d.fc/matmul.1: MatMul N×12
-	rt.GemmP(m.pool, false, false, n, 12, 3, 1, m.arena[2656:2656+n*3], 3, m.fcWeight[:], 12, 0, m.arena[1504:1504+n*12], 12)
-	// d.fc/matmul.2: MatMul 3×12
-	rt.GemmP(m.pool, true, false, 3, 12, n, 1, m.arena[2656:2656+n*3], 3, m.arena[1440:1440+n*12], 12, 0, m.fcWeightGrad[:], 12)
-	// d.flat.1: Reshape N×3×2×2: a view, no code
+	m.channelSum(n, m.arena[2592:2592+n*3], &m.fcBiasGrad)
+	// d.fc/matmul.1: MatMul N×28
+	rt.GemmP(m.pool, false, false, n, 28, 3, 1, m.arena[2592:2592+n*3], 3, m.fcWeight[:], 28, 0, m.arena[2768:2768+n*28], 28)
+	// d.fc/matmul.2: MatMul 3×28
+	rt.GemmP(m.pool, true, false, 3, 28, n, 1, m.arena[2592:2592+n*3], 3, m.arena[2624:2624+n*28], 28, 0, m.fcWeightGrad[:], 28)
+	// d.flat.1: Slice N×12
+	m.slice(n, m.arena[2768:2768+n*28], m.arena[2576:2576+n*12])
+	// d.flat.2: Slice N×16
+	m.slice2(n, m.arena[2768:2768+n*28], m.arena[2640:2640+n*16])
+	// d.flat/f.1: Reshape N×4×2×2: a view, no code
+	// d.flat/e.1: Reshape N×3×2×2: a view, no code
+	// d.f/act.1: LeakyReluGrad N×4×3×3, fused with d.f/pool.1 (MaxPool2DGrad)
+	m.maxPool2DGradLeakyReluGrad(n, m.arena[2464:2464+n*16], m.arena[2640:2640+n*16], m.arena[2720:2720+n*36])
+	// d.f/bias.1: ChannelSum 4
+	m.channelSum2(n, m.arena[2720:2720+n*36], &m.fBiasGrad)
+	// d.f.1: Conv2DTranspose N×3×3×3
+	m.conv2DTranspose(n, m.arena[2720:2720+n*36], m.fWeight[:], m.arena[2912:2912+n*27])
+	// d.f.2: Conv2DFilterGrad 4×3×3×3
+	m.conv2DFilterGrad(n, m.arena[1056:1056+n*27], m.arena[2720:2720+n*36], m.fWeightGrad[:])
 	// d.e/act.1: ReluGrad N×3×2×2
-	m.reluGrad(n, m.arena[1440:1440+n*12], m.arena[1504:1504+n*12], m.arena[1440:1440+n*12])
+	m.reluGrad(n, m.arena[2400:2400+n*12], m.arena[2576:2576+n*12], m.arena[2400:2400+n*12])
 	// d.e/bias.1: ChannelSum 3
-	m.channelSum2(n, m.arena[1440:1440+n*12], &m.eBiasGrad)
+	m.channelSum3(n, m.arena[2400:2400+n*12], &m.eBiasGrad)
 	// d.e.1: Conv2DTranspose N×4×2×2
-	m.conv2DTranspose(n, m.arena[1440:1440+n*12], m.eWeight[:], m.arena[2640:2640+n*16])
+	m.conv2DTranspose2(n, m.arena[2400:2400+n*12], m.eWeight[:], m.arena[2464:2464+n*16])
 	// d.e.2: Conv2DFilterGrad 3×4×3×3
-	m.conv2DFilterGrad(n, m.arena[1360:1360+n*16], m.arena[1440:1440+n*12], m.eWeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[2320:2320+n*16], m.arena[2400:2400+n*12], m.eWeightGrad[:])
 	// d.d/pool.1: MaxPool2DGrad N×4×4×4
-	m.maxPool2DGrad(n, m.arena[1040:1040+n*64], m.arena[2640:2640+n*16], m.arena[1360:1360+n*64])
+	m.maxPool2DGrad(n, m.arena[2000:2000+n*64], m.arena[2464:2464+n*16], m.arena[2576:2576+n*64])
 	// d.d/act.1: LeakyReluGrad N×4×4×4
-	m.leakyReluGrad(n, m.arena[720:720+n*64], m.arena[1360:1360+n*64], m.arena[720:720+n*64])
+	m.leakyReluGrad(n, m.arena[1680:1680+n*64], m.arena[2576:2576+n*64], m.arena[1680:1680+n*64])
 	// d.d/bias.1: ChannelSum 4
-	m.channelSum3(n, m.arena[720:720+n*64], &m.dBiasGrad)
+	m.channelSum4(n, m.arena[1680:1680+n*64], &m.dBiasGrad)
 	// d.d.1: Conv2DTranspose N×5×3×3
-	m.conv2DTranspose2(n, m.arena[720:720+n*64], m.dWeight[:], m.arena[1040:1040+n*45])
+	m.conv2DTranspose3(n, m.arena[1680:1680+n*64], m.dWeight[:], m.arena[2000:2000+n*45])
 	// d.d.2: Conv2DFilterGrad 4×5×2×2
-	m.conv2DFilterGrad2(n, m.arena[1920:1920+n*45], m.arena[720:720+n*64], m.dWeightGrad[:])
-	// d.c/pool.1: MaxPool2DGrad N×5×3×3
-	m.maxPool2DGrad2(n, m.arena[1680:1680+n*45], m.arena[1040:1040+n*45], m.arena[720:720+n*45])
+	m.conv2DFilterGrad3(n, m.arena[1440:1440+n*45], m.arena[1680:1680+n*64], m.dWeightGrad[:])
+	// d.c/pool.1: MaxPool2DGrad N×5×3×3, fused with
+	m.maxPool2DGrad2(n, m.arena[1200:1200+n*45], m.arena[2000:2000+n*45], m.arena[1440:1440+n*45])
 	// d.c/bias.1: ChannelSum 5
-	m.channelSum4(n, m.arena[720:720+n*45], &m.cBiasGrad)
+	m.channelSum5(n, m.arena[1440:1440+n*45], &m.cBiasGrad)
 	// d.c.1: Conv2DTranspose N×3×3×3
-	m.conv2DTranspose3(n, m.arena[720:720+n*45], m.cWeight[:], m.arena[960:960+n*27])
+	m.conv2DTranspose4(n, m.arena[1440:1440+n*45], m.cWeight[:], m.arena[1200:1200+n*27])
 	// d.c.2: Conv2DFilterGrad 5×3×1×1
-	m.conv2DFilterGrad3(n, m.arena[2496:2496+n*27], m.arena[720:720+n*45], m.cWeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[1056:1056+n*27], m.arena[1440:1440+n*45], m.cWeightGrad[:])
+	// d.c.3: Add N×3×3×3
+	m.add(n, m.arena[2912:2912+n*27], m.arena[1200:1200+n*27], m.arena[2912:2912+n*27])
 	// d.b/pool.1: AvgPool2DGrad N×3×3×3
-	m.avgPool2DGrad(n, m.arena[960:960+n*27], m.arena[720:720+n*27])
+	m.avgPool2DGrad(n, m.arena[2912:2912+n*27], m.arena[1056:1056+n*27])
 	// d.b/act.1: ReluGrad N×3×3×3
-	m.reluGrad(n, m.arena[2352:2352+n*27], m.arena[720:720+n*27], m.arena[2352:2352+n*27])
+	m.reluGrad(n, m.arena[912:912+n*27], m.arena[1056:1056+n*27], m.arena[912:912+n*27])
 	// d.b.1: Conv2DTranspose N×4×3×3
-	m.conv2DTranspose4(n, m.arena[2352:2352+n*27], m.bWeight[:], m.arena[1440:1440+n*36])
+	m.conv2DTranspose5(n, m.arena[912:912+n*27], m.bWeight[:], m.arena[1056:1056+n*36])
 	// d.b.2: Conv2DFilterGrad 3×4×3×3
-	m.conv2DFilterGrad4(n, m.arena[2160:2160+n*36], m.arena[2352:2352+n*27], m.bWeightGrad[:])
+	m.conv2DFilterGrad5(n, m.arena[720:720+n*36], m.arena[912:912+n*27], m.bWeightGrad[:])
 	// d.a/pool.1: AvgPool2DGrad N×4×6×6
-	m.avgPool2DGrad2(n, m.arena[1440:1440+n*36], m.arena[720:720+n*144])
+	m.avgPool2DGrad2(n, m.arena[1056:1056+n*36], m.arena[1248:1248+n*144])
 	// d.a/act.1: LeakyReluGrad N×4×6×6
-	m.leakyReluGrad2(n, m.arena[:n*144], m.arena[720:720+n*144], m.arena[:n*144])
+	m.leakyReluGrad2(n, m.arena[:n*144], m.arena[1248:1248+n*144], m.arena[:n*144])
 	// d.a/bias.1: ChannelSum 4
-	m.channelSum5(n, m.arena[:n*144], &m.aBiasGrad)
+	m.channelSum6(n, m.arena[:n*144], &m.aBiasGrad)
 	// d.a.1: Conv2DFilterGrad 4×2×3×3
-	m.conv2DFilterGrad5(n, image, m.arena[:n*144], m.aWeightGrad[:])
+	m.conv2DFilterGrad6(n, image, m.arena[:n*144], m.aWeightGrad[:])
 	m.derived = false
-	loss := m.arena[2720]
+	loss := m.arena[2560]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
