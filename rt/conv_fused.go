@@ -157,7 +157,7 @@ func (e *Epilogue) plane(src []float32, stride int, g Window, c int, dst, idx []
 				r0, r1 = r0[:2*w.Wo], r1[:2*w.Wo]
 				out := dst[p*w.Wo:][:w.Wo]
 				if e.Act == ActReLU {
-					for q := range out {
+					for q := maxPool2x2ReLUVec(out, r0, r1, b); q < len(out); q++ {
 						out[q] = max(max(r0[2*q], r0[2*q+1], r1[2*q], r1[2*q+1])+b, 0)
 					}
 					continue

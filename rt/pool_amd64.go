@@ -1,0 +1,19 @@
+package rt
+
+//go:noescape
+func maxPool2x2ReLUAVX512(out, r0, r1 *float32, n int, bias float32, outMask, in0, in1 uint16)
+
+// maxPool2x2ReLUVec computes a pooled row of a 2×2, stride-2 max pool after bias
+// and ReLU, out[q] from r0[2q:2q+2] and r1[2q:2q+2], with AVX-512 when the CPU has
+// it, and returns how many values it did: all of them, or 0 without AVX-512.
+func maxPool2x2ReLUVec(out, r0, r1 []float32, b float32) int {
+	n := len(out)
+	if !cpu.avx512 || n == 0 {
+		return 0
+	}
+	_, _ = r0[2*n-1], r1[2*n-1]
+	full, rem := n&^15, uint(n&15)
+	lo, hi := min(2*rem, 16), max(2*rem, 16)-16
+	maxPool2x2ReLUAVX512(&out[0], &r0[0], &r1[0], full, b, uint16(1<<rem-1), uint16(1<<lo-1), uint16(1<<hi-1))
+	return n
+}

@@ -1,0 +1,48 @@
+package rt
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The vector 2×2 max pool after bias and ReLU gives, bit for bit, what the scalar
+// formula (Go's max) gives, at every row length up to three blocks and a partial
+// one, on rows seeded with NaNs, infinities and zeros of both signs; and it neither
+// reads nor writes past the row (the slices end exactly at the row, and the value
+// after the output stays untouched). Any NaN stands for NaN: payloads differ.
+func TestVectorMaxPoolEqualsTheScalarFormula(t *testing.T) {
+	if maxPool2x2ReLUVec(make([]float32, 1), make([]float32, 2), make([]float32, 2), 0) == 0 {
+		t.Skip("no vector kernel on this CPU")
+	}
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)), -1, 1}
+	for n := 1; n <= 50; n++ {
+		for _, b := range []float32{0, 0.25, -0.5, float32(math.Copysign(0, -1))} {
+			t.Run(fmt.Sprintf("%d values, bias %v", n, b), func(t *testing.T) {
+				r0, r1 := filled(2*n, uint64(n)), filled(2*n, uint64(n+100))
+				for i := range r0 {
+					if i%7 == 3 {
+						r0[i] = special[(i/7)%len(special)]
+					}
+					if i%11 == 5 {
+						r1[i] = special[(i/11+3)%len(special)]
+					}
+				}
+				out := nans(n + 1)
+				out[n] = 42
+				require.Equal(t, n, maxPool2x2ReLUVec(out[:n], r0, r1, b))
+				require.Equal(t, float32(42), out[n], "wrote past the row")
+				for q := range n {
+					want := max(max(r0[2*q], r0[2*q+1], r1[2*q], r1[2*q+1])+b, 0)
+					if want != want {
+						require.True(t, out[q] != out[q], "value %d: %v, want NaN", q, out[q])
+						continue
+					}
+					require.Equal(t, math.Float32bits(want), math.Float32bits(out[q]), "value %d: %v, want %v", q, out[q], want)
+				}
+			})
+		}
+	}
+}
