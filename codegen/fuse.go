@@ -359,7 +359,7 @@ func (p *program) fuse(keep []int) {
 		keep = append(keep, r)
 	}
 	chained := func(id int) bool { return p.loops.chainOf[id] != nil }
-	chained = p.fuseLSTMCells(keep, chained) // fuse_lstm.go; no other group takes a cell's nodes
+	chained = p.fuseLSTMCells(keep, chained)    // fuse_lstm.go; no other group takes a cell's nodes
 	inConv := p.fuseConvolutions(keep, chained) // fuse_conv.go
 	for root, f := range findFusions(p.g, p.order, keep, func(id int) bool { return chained(id) || inConv[id] }) {
 		p.fused[root] = f

@@ -147,6 +147,8 @@ type loopState struct {
 	fams    []*family
 	chainOf map[int]*sumChain
 	runs    map[int]*loopRun // position in order of the first node → run
+	// cells maps every node of a fused LSTM cell update to it (fuse_lstm.go).
+	cells map[int]*lstmCell
 }
 
 // loopCtx is the loop being emitted: values of the template's step are addressed
@@ -678,7 +680,7 @@ func (p *program) planArena(root []int, arena []bool, keep []int, maxBatch int) 
 		}
 	}
 	for id, over := range p.inPlace {
-		if stored(id) {
+		if stored(id) || p.loops.cells[id] != nil {
 			continue
 		}
 		for _, o := range over {
@@ -967,6 +969,10 @@ func (p *program) loopComment(s string) string {
 // Concats of a family's steps. It reports whether it handled n.
 func (p *program) override(k *Kernel) (bool, error) {
 	n := k.Node
+	if c := p.loops.cells[n.ID]; c != nil {
+		p.emitLSTMCell(k, c)
+		return true, nil
+	}
 	start := func() jen.Code {
 		if p.loop != nil {
 			if j, ok := p.loop.index[n.ID]; ok {

@@ -44,6 +44,18 @@ var recurrentModels = []struct {
 		m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
 		return m
 	}},
+	// Wide enough for rt.LSTMCell's vector kernels (16 and 17 cells), without a
+	// bias, and with a ReLU cell activation, which is not fused (fuse_lstm.go).
+	{"lstmwide", func(t int) *nn.Model {
+		m := nn.New("lstmwide")
+		x := m.Input("x", t, 3)
+		h := x.LSTM("l1", 16, nn.ReturnSequences, nn.NoBias, nn.TorchInit).LSTM("l2", 17, nn.TorchInit).
+			Reshape("r", 17, 1).LSTM("l3", 3, nn.Act("relu"), nn.TorchInit)
+		logits := h.Dense("fc", 3)
+		m.Output("probs", logits.Softmax("probs"))
+		m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
+		return m
+	}},
 	{"gru", func(t int) *nn.Model {
 		m := nn.New("gru")
 		x := m.Input("x", t, 3)

@@ -35,23 +35,25 @@ func lstmCellAVX512BiasTrain(row *lstmCellRow, cols int)
 // lstmCellVec computes the first columns of every row with AVX-512 (a multiple of
 // 16) or AVX2 (of 8) when the CPU has it and returns how many columns it did.
 func lstmCellVec(n, hid int, pre, bias, cPrev, c, h, i, f, g, o, cAct []float32) int {
-	cols := hid &^ 7
-	kernel := lstmCellAVX2
+	// The kernel is chosen by number, not held in a func value: a call through one
+	// would make row escape (0 allocations per call is a requirement).
+	const avx2, avx512Infer, avx512BiasInfer, avx512Train, avx512BiasTrain = 0, 1, 2, 3, 4
+	cols, kernel := hid&^7, avx2
 	if cpu.avx512 && hid >= 16 {
 		cols = hid &^ 15
 		train := i != nil && f != nil && g != nil && o != nil && cAct != nil
 		infer := i == nil && f == nil && g == nil && o == nil && cAct == nil
 		switch {
 		case train && bias != nil:
-			kernel = lstmCellAVX512BiasTrain
+			kernel = avx512BiasTrain
 		case train:
-			kernel = lstmCellAVX512Train
+			kernel = avx512Train
 		case infer && bias != nil:
-			kernel = lstmCellAVX512BiasInfer
+			kernel = avx512BiasInfer
 		case infer:
-			kernel = lstmCellAVX512Infer
+			kernel = avx512Infer
 		default:
-			cols = hid &^ 7 // some activations stored, not all: the AVX2 kernel
+			cols, kernel = hid&^7, avx2 // some activations stored, not all
 		}
 	}
 	if !cpu.avx2FMA || cols == 0 {
@@ -74,7 +76,18 @@ func lstmCellVec(n, hid int, pre, bias, cPrev, c, h, i, f, g, o, cAct []float32)
 		for q, s := range [5][]float32{i, f, g, o, cAct} {
 			row.out[q] = at(s, k)
 		}
-		kernel(&row, cols)
+		switch kernel {
+		case avx512Infer:
+			lstmCellAVX512Infer(&row, cols)
+		case avx512BiasInfer:
+			lstmCellAVX512BiasInfer(&row, cols)
+		case avx512Train:
+			lstmCellAVX512Train(&row, cols)
+		case avx512BiasTrain:
+			lstmCellAVX512BiasTrain(&row, cols)
+		default:
+			lstmCellAVX2(&row, cols)
+		}
 	}
 	return cols
 }

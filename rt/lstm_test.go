@@ -170,3 +170,15 @@ func BenchmarkLSTMCell(b *testing.B) {
 		}
 	})
 }
+
+func TestLSTMCellAllocatesNothing(t *testing.T) {
+	const n, hid = 3, 40
+	s := func(k int) []float32 { return make([]float32, k) }
+	pre, bias, cPrev, c, h := s(4*n*hid), s(4*hid), s(n*hid), s(n*hid), s(n*hid)
+	acts := [5][]float32{s(n * hid), s(n * hid), s(n * hid), s(n * hid), s(n * hid)}
+	assert.Zero(t, testing.AllocsPerRun(10, func() {
+		LSTMCell(n, hid, pre, bias, cPrev, c, h, nil, nil, nil, nil, nil)
+		LSTMCell(n, hid, pre, nil, cPrev, c, h, acts[0], acts[1], acts[2], acts[3], acts[4])
+		LSTMCell(n, hid, pre, bias, cPrev, c, h, nil, nil, acts[2], nil, nil)
+	}))
+}

@@ -20,7 +20,7 @@ func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, w, y, m.scratch32[:30796])
 }
 
-// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 15 more.
+// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 3 more.
 func (m *Model) tanh(n int, x []float32, y []float32) {
 	rt.Tanh(y, x)
 }
@@ -110,12 +110,12 @@ func (m *Model) avgPool2D2(n int, x []float32, y []float32) {
 	}
 }
 
-// sigmoid computes Sigmoid N×4×4×4, for gate, deconv_same/sigmoid and 24 more.
+// sigmoid computes Sigmoid N×4×4×4, for gate, deconv_same/sigmoid and 6 more.
 func (m *Model) sigmoid(n int, x []float32, y []float32) {
 	rt.Sigmoid(y, x)
 }
 
-// mul computes Mul N×4×4×4, for gated, gru/t0/rh and 29 more.
+// mul computes Mul N×4×4×4, for gated, gru/t0/rh and 23 more.
 func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -405,95 +405,11 @@ func (m *Model) concat6(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// biasAdd5 computes BiasAdd N×12, for bilstm/forward/t0/gates, bilstm/forward/t1/gates and 2 more.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[12]float32) {
-	for o := range n {
-		xr := (*[12]float32)(x[o*12:])
-		yr := (*[12]float32)(y[o*12:])
-		for c := range 12 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// slice7 computes Slice N×3, for bilstm/forward/t0/i_pre, bilstm/forward/t1/i_pre and 2 more.
-func (m *Model) slice7(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*3:o*3+3], x[o*12:o*12+3])
-	}
-}
-
-// slice8 computes Slice N×3, for bilstm/forward/t0/f_pre, bilstm/forward/t1/f_pre and 2 more.
-func (m *Model) slice8(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*3:o*3+3], x[o*12+3:o*12+3+3])
-	}
-}
-
-// slice9 computes Slice N×3, for bilstm/forward/t0/g_pre, bilstm/forward/t1/g_pre and 2 more.
-func (m *Model) slice9(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*3:o*3+3], x[o*12+6:o*12+6+3])
-	}
-}
-
-// slice10 computes Slice N×3, for bilstm/forward/t0/o_pre, bilstm/forward/t1/o_pre and 2 more.
-func (m *Model) slice10(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*3:o*3+3], x[o*12+9:o*12+9+3])
-	}
-}
-
-// mulMulAdd computes Mul+Mul+Add N×3, for bilstm/forward/t0/c, bilstm/forward/t1/c and 5 more.
-func (m *Model) mulMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	x4 = x4[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		a4 := x4[i]
-		t1 := a1 * a2
-		t2 := a3 * a4
-		y[i] = t1 + t2
-	}
-}
-
 // concat7 computes Concat N×6, for bilstm.
 func (m *Model) concat7(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range n {
 		copy(y[o*6:o*6+3], x0[o*3:o*3+3])
 		copy(y[o*6+3:o*6+3+3], x1[o*3:o*3+3])
-	}
-}
-
-// slice11 computes Slice N×4, for lstm/t0/i_pre, lstm/t1/i_pre.
-func (m *Model) slice11(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*4:o*4+4], x[o*16:o*16+4])
-	}
-}
-
-// slice12 computes Slice N×4, for lstm/t0/f_pre, lstm/t1/f_pre.
-func (m *Model) slice12(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*4:o*4+4], x[o*16+4:o*16+4+4])
-	}
-}
-
-// slice13 computes Slice N×4, for lstm/t0/g_pre, lstm/t1/g_pre.
-func (m *Model) slice13(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*4:o*4+4], x[o*16+8:o*16+8+4])
-	}
-}
-
-// slice14 computes Slice N×4, for lstm/t0/o_pre, lstm/t1/o_pre.
-func (m *Model) slice14(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*4:o*4+4], x[o*16+12:o*16+12+4])
 	}
 }
 
@@ -505,8 +421,8 @@ func (m *Model) concat8(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// biasAdd6 computes BiasAdd N×16, for fc/bias.
-func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[16]float32) {
+// biasAdd5 computes BiasAdd N×16, for fc/bias.
+func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[16]float32) {
 	for o := range n {
 		xr := (*[16]float32)(x[o*16:])
 		yr := (*[16]float32)(y[o*16:])
@@ -560,8 +476,8 @@ func (m *Model) relu(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd7 computes BiasAdd N×5, for logits/bias.
-func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[5]float32) {
+// biasAdd6 computes BiasAdd N×5, for logits/bias.
+func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
 		xr := (*[5]float32)(x[o*5:])
 		yr := (*[5]float32)(y[o*5:])
@@ -593,8 +509,8 @@ func (m *Model) softmax(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd8 computes BiasAdd N×1, for flag_prob/bias, flag_logit/bias.
-func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[1]float32) {
+// biasAdd7 computes BiasAdd N×1, for flag_prob/bias, flag_logit/bias.
+func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[1]float32) {
 	for o := range n {
 		xr := (*[1]float32)(x[o:])
 		yr := (*[1]float32)(y[o:])
@@ -604,8 +520,8 @@ func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[1]float32) {
 	}
 }
 
-// biasAdd9 computes BiasAdd N×6, for code/bias.
-func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[6]float32) {
+// biasAdd8 computes BiasAdd N×6, for code/bias.
+func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[6]float32) {
 	for o := range n {
 		xr := (*[6]float32)(x[o*6:])
 		yr := (*[6]float32)(y[o*6:])
@@ -615,8 +531,8 @@ func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[6]float32) {
 	}
 }
 
-// biasAdd10 computes BiasAdd N×2, for z_mean/bias, z_log_var/bias.
-func (m *Model) biasAdd10(n int, x []float32, y []float32, v *[2]float32) {
+// biasAdd9 computes BiasAdd N×2, for z_mean/bias, z_log_var/bias.
+func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[2]float32) {
 	for o := range n {
 		xr := (*[2]float32)(x[o*2:])
 		yr := (*[2]float32)(y[o*2:])
@@ -973,8 +889,8 @@ func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// slice15 computes Slice 8×4, for gru/weight_ih_rz, gru/weight_hh_rz.
-func (m *Model) slice15(n int, x []float32, y []float32) {
+// slice7 computes Slice 8×4, for gru/weight_ih_rz, gru/weight_hh_rz.
+func (m *Model) slice7(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*32:o*32+32], x[o*48:o*48+32])
 	}
@@ -988,22 +904,22 @@ func (m *Model) concat11(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// slice16 computes Slice 8, for gru/bias_rz, gru/t0/rz@1, gru/t1/rz@1.
-func (m *Model) slice16(n int, x []float32, y []float32) {
+// slice8 computes Slice 8, for gru/bias_rz, gru/t0/rz@1, gru/t1/rz@1.
+func (m *Model) slice8(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*8:o*8+8], x[o*12:o*12+8])
 	}
 }
 
-// slice17 computes Slice 4, for gru/bias_in, gru/bias_hn.
-func (m *Model) slice17(n int, x []float32, y []float32) {
+// slice9 computes Slice 4, for gru/bias_in, gru/bias_hn.
+func (m *Model) slice9(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*4:o*4+4], x[o*12+8:o*12+8+4])
 	}
 }
 
-// slice18 computes Slice 4×4, for gru/weight_in, gru/weight_hn.
-func (m *Model) slice18(n int, x []float32, y []float32) {
+// slice10 computes Slice 4×4, for gru/weight_in, gru/weight_hn.
+func (m *Model) slice10(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*16:o*16+16], x[o*48+32:o*48+32+16])
 	}
@@ -1074,8 +990,8 @@ func (m *Model) scale(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd11 computes BiasAdd N×4×8×8, for bn/centered.
-func (m *Model) biasAdd11(n int, x []float32, y []float32, v *[4]float32) {
+// biasAdd10 computes BiasAdd N×4×8×8, for bn/centered.
+func (m *Model) biasAdd10(n int, x []float32, y []float32, v *[4]float32) {
 	for o := range n {
 		xr := (*[256]float32)(x[o*256:])
 		yr := (*[256]float32)(y[o*256:])
@@ -1184,8 +1100,8 @@ func (m *Model) dropoutMask3(n int, y []float32) {
 	}
 }
 
-// slice19 computes Slice N×1×4, for bilstm/reverse/t0/x_slice, d.gru/t4/z_h_minus_n.1@0, d.rnn/t4/h.1@1.
-func (m *Model) slice19(n int, x []float32, y []float32) {
+// slice11 computes Slice N×1×4, for bilstm/reverse/t0/x_slice, d.gru/t4/z_h_minus_n.1@0, d.rnn/t4/h.1@1.
+func (m *Model) slice11(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+16:o*20+16+4])
 	}
@@ -1219,8 +1135,8 @@ func (m *Model) channelMean2(n int, x []float32, s *[30]float32) {
 	}
 }
 
-// biasAdd12 computes BiasAdd N×30, for bn_fc/centered.
-func (m *Model) biasAdd12(n int, x []float32, y []float32, v *[30]float32) {
+// biasAdd11 computes BiasAdd N×30, for bn_fc/centered.
+func (m *Model) biasAdd11(n int, x []float32, y []float32, v *[30]float32) {
 	for o := range n {
 		xr := (*[30]float32)(x[o*30:])
 		yr := (*[30]float32)(y[o*30:])
@@ -1869,22 +1785,22 @@ func (m *Model) channelMulMulScaleAdd(n int, y []float32, x1 []float32, v1 *[30]
 	}
 }
 
-// slice20 computes Slice N×16, for d.head_concat.1.
-func (m *Model) slice20(n int, x []float32, y []float32) {
+// slice12 computes Slice N×16, for d.head_concat.1.
+func (m *Model) slice12(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*16:o*16+16], x[o*30:o*30+16])
 	}
 }
 
-// slice21 computes Slice N×4, for d.head_concat.2.
-func (m *Model) slice21(n int, x []float32, y []float32) {
+// slice13 computes Slice N×4, for d.head_concat.2.
+func (m *Model) slice13(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*30+16:o*30+16+4])
 	}
 }
 
-// slice22 computes Slice N×10, for d.head_concat.3.
-func (m *Model) slice22(n int, x []float32, y []float32) {
+// slice14 computes Slice N×10, for d.head_concat.3.
+func (m *Model) slice14(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*10:o*10+10], x[o*30+20:o*30+20+10])
 	}
@@ -1905,15 +1821,15 @@ func (m *Model) channelSum6(n int, x []float32, s *[16]float32) {
 	}
 }
 
-// slice23 computes Slice N×6, for d.rec_concat.1.
-func (m *Model) slice23(n int, x []float32, y []float32) {
+// slice15 computes Slice N×6, for d.rec_concat.1.
+func (m *Model) slice15(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*6:o*6+6], x[o*10:o*10+6])
 	}
 }
 
-// slice24 computes Slice N×4, for d.lstm/t4/h.1@0.
-func (m *Model) slice24(n int, x []float32, y []float32) {
+// slice16 computes Slice N×4, for d.lstm/t4/h.1@0.
+func (m *Model) slice16(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*10+6:o*10+6+4])
 	}
@@ -1955,8 +1871,8 @@ func (m *Model) sliceGrad(n int, dy []float32, y []float32, start int) {
 	}
 }
 
-// slice25 computes Slice N×4, for d.lstm/t4/xh.1, d.lstm/t3/xh.1 and 3 more.
-func (m *Model) slice25(n int, x []float32, y []float32) {
+// slice17 computes Slice N×4, for d.lstm/t4/xh.1, d.lstm/t3/xh.1 and 3 more.
+func (m *Model) slice17(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*7+3:o*7+3+4])
 	}
@@ -1979,22 +1895,22 @@ func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x
 	}
 }
 
-// slice26 computes Slice 16×3, for d.lstm/weight.1.
-func (m *Model) slice26(n int, x []float32, y []float32) {
+// slice18 computes Slice 16×3, for d.lstm/weight.1.
+func (m *Model) slice18(n int, x []float32, y []float32) {
 	for o := range 16 {
 		copy(y[o*3:o*3+3], x[o*7:o*7+3])
 	}
 }
 
-// slice27 computes Slice 16×4, for d.lstm/weight.2.
-func (m *Model) slice27(n int, x []float32, y []float32) {
+// slice19 computes Slice 16×4, for d.lstm/weight.2.
+func (m *Model) slice19(n int, x []float32, y []float32) {
 	for o := range 16 {
 		copy(y[o*4:o*4+4], x[o*7+3:o*7+3+4])
 	}
 }
 
-// slice28 computes Slice N×3, for d.bilstm/reverse/t4/h.1@0.
-func (m *Model) slice28(n int, x []float32, y []float32) {
+// slice20 computes Slice N×3, for d.bilstm/reverse/t4/h.1@0.
+func (m *Model) slice20(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*3:o*3+3], x[o*6+3:o*6+3+3])
 	}
@@ -2023,15 +1939,15 @@ func (m *Model) channelSum7(n int, x []float32, s *[12]float32) {
 	}
 }
 
-// slice29 computes Slice N×4, for d.bilstm/reverse/t4/xh.1, d.bilstm/reverse/t3/xh.1 and 6 more.
-func (m *Model) slice29(n int, x []float32, y []float32) {
+// slice21 computes Slice N×4, for d.bilstm/reverse/t4/xh.1, d.bilstm/reverse/t3/xh.1 and 6 more.
+func (m *Model) slice21(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*7:o*7+4])
 	}
 }
 
-// slice30 computes Slice N×3, for d.bilstm/reverse/t4/xh.2, d.bilstm/reverse/t3/xh.2 and 4 more.
-func (m *Model) slice30(n int, x []float32, y []float32) {
+// slice22 computes Slice N×3, for d.bilstm/reverse/t4/xh.2, d.bilstm/reverse/t3/xh.2 and 4 more.
+func (m *Model) slice22(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*3:o*3+3], x[o*7+4:o*7+4+3])
 	}
@@ -2045,29 +1961,46 @@ func (m *Model) sliceGrad3(n int, dy []float32, y []float32, start int) {
 	}
 }
 
-// slice31 computes Slice 12×4, for d.bilstm/reverse/weight.1, d.bilstm/forward/weight.1.
-func (m *Model) slice31(n int, x []float32, y []float32) {
+// slice23 computes Slice 12×4, for d.bilstm/reverse/weight.1, d.bilstm/forward/weight.1.
+func (m *Model) slice23(n int, x []float32, y []float32) {
 	for o := range 12 {
 		copy(y[o*4:o*4+4], x[o*7:o*7+4])
 	}
 }
 
-// slice32 computes Slice 12×3, for d.bilstm/reverse/weight.2, d.bilstm/forward/weight.2.
-func (m *Model) slice32(n int, x []float32, y []float32) {
+// slice24 computes Slice 12×3, for d.bilstm/reverse/weight.2, d.bilstm/forward/weight.2.
+func (m *Model) slice24(n int, x []float32, y []float32) {
 	for o := range 12 {
 		copy(y[o*3:o*3+3], x[o*7+4:o*7+4+3])
 	}
 }
 
-// slice33 computes Slice N×3, for d.bilstm/forward/t4/h.1@0.
-func (m *Model) slice33(n int, x []float32, y []float32) {
+// slice25 computes Slice N×3, for d.bilstm/forward/t4/h.1@0.
+func (m *Model) slice25(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*3:o*3+3], x[o*6:o*6+3])
 	}
 }
 
-// slice34 computes Slice N×4, for d.gru/t4/h_minus_n.2@0, d.rnn/t4/xh.2@0.
-func (m *Model) slice34(n int, x []float32, y []float32) {
+// mulMulAdd computes Mul+Mul+Add N×5×4, for d.bilstm/forward/dropped.2.
+func (m *Model) mulMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		t1 := a1 * a2
+		t2 := a3 * a4
+		y[i] = t1 + t2
+	}
+}
+
+// slice26 computes Slice N×4, for d.gru/t4/h_minus_n.2@0, d.rnn/t4/xh.2@0.
+func (m *Model) slice26(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+12:o*20+12+4])
 	}
@@ -2146,15 +2079,15 @@ func (m *Model) addMulAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 
 	}
 }
 
-// slice35 computes Slice N×4, for d.gru/t3/h_minus_n.2@0, d.rnn/t3/xh.2@0.
-func (m *Model) slice35(n int, x []float32, y []float32) {
+// slice27 computes Slice N×4, for d.gru/t3/h_minus_n.2@0, d.rnn/t3/xh.2@0.
+func (m *Model) slice27(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+8:o*20+8+4])
 	}
 }
 
-// slice36 computes Slice N×4, for d.gru/t2/h_minus_n.2@0, d.rnn/t2/xh.2@0.
-func (m *Model) slice36(n int, x []float32, y []float32, start int) {
+// slice28 computes Slice N×4, for d.gru/t2/h_minus_n.2@0, d.rnn/t2/xh.2@0.
+func (m *Model) slice28(n int, x []float32, y []float32, start int) {
 	at := start * 1
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+at:o*20+at+4])
@@ -2178,15 +2111,15 @@ func (m *Model) mulAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []f
 	}
 }
 
-// slice37 computes Slice 4×4, for d.gru/weight_n.1.
-func (m *Model) slice37(n int, x []float32, y []float32) {
+// slice29 computes Slice 4×4, for d.gru/weight_n.1.
+func (m *Model) slice29(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*8:o*8+4])
 	}
 }
 
-// slice38 computes Slice 4×4, for d.gru/weight_n.2.
-func (m *Model) slice38(n int, x []float32, y []float32) {
+// slice30 computes Slice 4×4, for d.gru/weight_n.2.
+func (m *Model) slice30(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*8+4:o*8+4+4])
 	}
@@ -2216,15 +2149,15 @@ func (m *Model) sliceGrad7(n int, dy []float32, y []float32, start int) {
 	}
 }
 
-// slice39 computes Slice 8×4, for d.gru/weight_rz.1.
-func (m *Model) slice39(n int, x []float32, y []float32) {
+// slice31 computes Slice 8×4, for d.gru/weight_rz.1.
+func (m *Model) slice31(n int, x []float32, y []float32) {
 	for o := range 8 {
 		copy(y[o*4:o*4+4], x[o*8:o*8+4])
 	}
 }
 
-// slice40 computes Slice 8×4, for d.gru/weight_rz.2.
-func (m *Model) slice40(n int, x []float32, y []float32) {
+// slice32 computes Slice 8×4, for d.gru/weight_rz.2.
+func (m *Model) slice32(n int, x []float32, y []float32) {
 	for o := range 8 {
 		copy(y[o*4:o*4+4], x[o*8+4:o*8+4+4])
 	}
@@ -2247,15 +2180,15 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// slice41 computes Slice 4×3, for d.rnn/weight.1.
-func (m *Model) slice41(n int, x []float32, y []float32) {
+// slice33 computes Slice 4×3, for d.rnn/weight.1.
+func (m *Model) slice33(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*3:o*3+3], x[o*7:o*7+3])
 	}
 }
 
-// slice42 computes Slice 4×4, for d.rnn/weight.2.
-func (m *Model) slice42(n int, x []float32, y []float32) {
+// slice34 computes Slice 4×4, for d.rnn/weight.2.
+func (m *Model) slice34(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*7+3:o*7+3+4])
 	}
@@ -2270,15 +2203,15 @@ func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// slice43 computes Slice N×2, for d.gap_concat.1.
-func (m *Model) slice43(n int, x []float32, y []float32) {
+// slice35 computes Slice N×2, for d.gap_concat.1.
+func (m *Model) slice35(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*2:o*2+2], x[o*4:o*4+2])
 	}
 }
 
-// slice44 computes Slice N×2, for d.gap_concat.2.
-func (m *Model) slice44(n int, x []float32, y []float32) {
+// slice36 computes Slice N×2, for d.gap_concat.2.
+func (m *Model) slice36(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*2:o*2+2], x[o*4+2:o*4+2+2])
 	}
@@ -2500,15 +2433,15 @@ func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
 	}
 }
 
-// slice45 computes Slice N×4×4×4, for d.concat.1.
-func (m *Model) slice45(n int, x []float32, y []float32) {
+// slice37 computes Slice N×4×4×4, for d.concat.1.
+func (m *Model) slice37(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*128:o*128+64])
 	}
 }
 
-// slice46 computes Slice N×4×4×4, for d.concat.2.
-func (m *Model) slice46(n int, x []float32, y []float32) {
+// slice38 computes Slice N×4×4×4, for d.concat.2.
+func (m *Model) slice38(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*128+64:o*128+64+64])
 	}

@@ -87,24 +87,24 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// gap_pads: GlobalAvgPool2D N×2
 	m.globalAvgPool2D2(n, m.arena[864:864+n*64], m.arena[:n*2])
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[1184:1184+n*4], m.arena[1376:1376+n*2], m.arena[:n*2])
+	m.concat2(n, m.arena[1088:1088+n*4], m.arena[1376:1376+n*2], m.arena[:n*2])
 	// h0: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1184:1184+n*4], 4, &m.h0WeightPacked, 0, m.arena[1056:1056+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1088:1088+n*4], 4, &m.h0WeightPacked, 0, m.arena[1056:1056+n*4], 4)
 	// h0/bias: BiasAdd N×4
 	m.biasAdd3(n, m.arena[1056:1056+n*4], m.arena[1056:1056+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
 	m.tanh(n, m.arena[1056:1056+n*4], m.arena[1056:1056+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[1216:1216+n*4])
+	m.fill(n, m.arena[1120:1120+n*4])
 	// rnn/t0/x_slice: Slice N×1×3
 	m.slice(n, seq, m.arena[320:320+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[:n*7], m.arena[320:320+n*3], m.arena[1216:1216+n*4])
+	m.concat3(n, m.arena[:n*7], m.arena[320:320+n*3], m.arena[1120:1120+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*7], 7, &m.rnnWeightPacked, 0, m.arena[1088:1088+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*7], 7, &m.rnnWeightPacked, 0, m.arena[640:640+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
-	m.biasAddRelu(n, m.arena[480:480+n*4], m.arena[1088:1088+n*4], &m.rnnBias)
+	m.biasAddRelu(n, m.arena[480:480+n*4], m.arena[640:640+n*4], &m.rnnBias)
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// rnn/t[step]/x_slice: Slice N×1×3
@@ -113,34 +113,34 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 		// rnn/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[step*64:step*64+n*7], m.arena[320+step*32:320+step*32+n*3], m.arena[480+(step-1)*32:480+(step-1)*32+n*4])
 		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*64:step*64+n*7], 7, &m.rnnWeightPacked, 0, m.arena[1088:1088+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*64:step*64+n*7], 7, &m.rnnWeightPacked, 0, m.arena[640:640+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
-		m.biasAddRelu(n, m.arena[480+step*32:480+step*32+n*4], m.arena[1088:1088+n*4], &m.rnnBias)
+		m.biasAddRelu(n, m.arena[480+step*32:480+step*32+n*4], m.arena[640:640+n*4], &m.rnnBias)
 	}
 	// rnn/sequence_flat: Concat N×20
 	m.concat4(n, m.arena[640:640+n*20], m.arena[480:640])
 	// rnn/sequence: Reshape N×5×4: a view, no code
 	// gru/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[640:640+n*20], m.arena[1088:1088+n*4])
+	m.slice3(n, m.arena[640:640+n*20], m.arena[1152:1152+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[800:800+n*8], m.arena[1088:1088+n*4], m.arena[1056:1056+n*4])
+	m.concat5(n, m.arena[800:800+n*8], m.arena[1152:1152+n*4], m.arena[1056:1056+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[800:800+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[864:864+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
 	m.biasAdd4(n, m.arena[864:864+n*8], m.arena[928:928+n*8], &m.gruBiasRz)
 	// gru/t0/r_pre: Slice N×4
-	m.slice4(n, m.arena[928:928+n*8], m.arena[1120:1120+n*4])
+	m.slice4(n, m.arena[928:928+n*8], m.arena[1184:1184+n*4])
 	// gru/t0/r: Sigmoid N×4
-	m.sigmoid(n, m.arena[1120:1120+n*4], m.arena[1152:1152+n*4])
+	m.sigmoid(n, m.arena[1184:1184+n*4], m.arena[1216:1216+n*4])
 	// gru/t0/z_pre: Slice N×4
 	m.slice5(n, m.arena[928:928+n*8], m.arena[1248:1248+n*4])
 	// gru/t0/z: Sigmoid N×4
 	m.sigmoid(n, m.arena[1248:1248+n*4], m.arena[1280:1280+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[1152:1152+n*4], m.arena[1056:1056+n*4], m.arena[1312:1312+n*4])
+	m.mul(n, m.arena[1216:1216+n*4], m.arena[1056:1056+n*4], m.arena[1312:1312+n*4])
 	// gru/t0/xrh: Concat N×8
-	m.concat5(n, m.arena[992:992+n*8], m.arena[1088:1088+n*4], m.arena[1312:1312+n*4])
+	m.concat5(n, m.arena[992:992+n*8], m.arena[1152:1152+n*4], m.arena[1312:1312+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[992:992+n*8], 8, &m.gruWeightNPacked, 0, m.arena[1344:1344+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
@@ -152,26 +152,26 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// gru/t1 … gru/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// gru/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[640:640+n*20], m.arena[1088:1088+n*4], step)
+		m.slice6(n, m.arena[640:640+n*20], m.arena[1152:1152+n*4], step)
 		// gru/t[step]/x: Reshape N×4: a view, no code
 		// gru/t[step]/xh: Concat N×8
-		m.concat5(n, m.arena[800:800+n*8], m.arena[1088:1088+n*4], m.arena[480+(step-1)*32:480+(step-1)*32+n*4])
+		m.concat5(n, m.arena[800:800+n*8], m.arena[1152:1152+n*4], m.arena[480+(step-1)*32:480+(step-1)*32+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[800:800+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[864:864+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
 		m.biasAdd4(n, m.arena[864:864+n*8], m.arena[928:928+n*8], &m.gruBiasRz)
 		// gru/t[step]/r_pre: Slice N×4
-		m.slice4(n, m.arena[928:928+n*8], m.arena[1120:1120+n*4])
+		m.slice4(n, m.arena[928:928+n*8], m.arena[1184:1184+n*4])
 		// gru/t[step]/r: Sigmoid N×4
-		m.sigmoid(n, m.arena[1120:1120+n*4], m.arena[1152:1152+n*4])
+		m.sigmoid(n, m.arena[1184:1184+n*4], m.arena[1216:1216+n*4])
 		// gru/t[step]/z_pre: Slice N×4
 		m.slice5(n, m.arena[928:928+n*8], m.arena[1248:1248+n*4])
 		// gru/t[step]/z: Sigmoid N×4
 		m.sigmoid(n, m.arena[1248:1248+n*4], m.arena[1280:1280+n*4])
 		// gru/t[step]/rh: Mul N×4
-		m.mul(n, m.arena[1152:1152+n*4], m.arena[480+(step-1)*32:480+(step-1)*32+n*4], m.arena[1312:1312+n*4])
+		m.mul(n, m.arena[1216:1216+n*4], m.arena[480+(step-1)*32:480+(step-1)*32+n*4], m.arena[1312:1312+n*4])
 		// gru/t[step]/xrh: Concat N×8
-		m.concat5(n, m.arena[992:992+n*8], m.arena[1088:1088+n*4], m.arena[1312:1312+n*4])
+		m.concat5(n, m.arena[992:992+n*8], m.arena[1152:1152+n*4], m.arena[1312:1312+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[992:992+n*8], 8, &m.gruWeightNPacked, 0, m.arena[1344:1344+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
@@ -185,195 +185,85 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	m.concat4(n, m.arena[640:640+n*20], m.arena[480:640])
 	// gru/sequence: Reshape N×5×4: a view, no code
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[1248:1248+n*3])
+	m.fill(n, m.arena[1152:1152+n*3])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
 	m.slice3(n, m.arena[640:640+n*20], m.arena[480:480+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[992:992+n*7], m.arena[480:480+n*4], m.arena[1248:1248+n*3])
+	m.concat6(n, m.arena[896:896+n*7], m.arena[480:480+n*4], m.arena[1152:1152+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[992:992+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[800:800+n*12], 12)
-	// bilstm/forward/t0/gates: BiasAdd N×12
-	m.biasAdd5(n, m.arena[800:800+n*12], m.arena[896:896+n*12], &m.bilstmForwardBias)
-	// bilstm/forward/t0/i_pre: Slice N×3
-	m.slice7(n, m.arena[896:896+n*12], m.arena[1280:1280+n*3])
-	// bilstm/forward/t0/i: Sigmoid N×3
-	m.sigmoid(n, m.arena[1280:1280+n*3], m.arena[1312:1312+n*3])
-	// bilstm/forward/t0/f_pre: Slice N×3
-	m.slice8(n, m.arena[896:896+n*12], m.arena[1344:1344+n*3])
-	// bilstm/forward/t0/f: Sigmoid N×3
-	m.sigmoid(n, m.arena[1344:1344+n*3], m.arena[1376:1376+n*3])
-	// bilstm/forward/t0/g_pre: Slice N×3
-	m.slice9(n, m.arena[896:896+n*12], m.arena[1408:1408+n*3])
-	// bilstm/forward/t0/g: Tanh N×3
-	m.tanh(n, m.arena[1408:1408+n*3], m.arena[1440:1440+n*3])
-	// bilstm/forward/t0/o_pre: Slice N×3
-	m.slice10(n, m.arena[896:896+n*12], m.arena[1472:1472+n*3])
-	// bilstm/forward/t0/o: Sigmoid N×3
-	m.sigmoid(n, m.arena[1472:1472+n*3], m.arena[1504:1504+n*3])
-	// bilstm/forward/t0/c: Add N×3, fused with bilstm/forward/t0/fc (Mul), bilstm/forward/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[1056:1056+n*3], m.arena[1376:1376+n*3], m.arena[1248:1248+n*3], m.arena[1312:1312+n*3], m.arena[1440:1440+n*3])
-	// bilstm/forward/t0/c_act: Tanh N×3
-	m.tanh(n, m.arena[1056:1056+n*3], m.arena[1536:1536+n*3])
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[896:896+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[800:800+n*12], 12)
+	// bilstm/forward/t0/c: Add N×3
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
-	m.mul(n, m.arena[1504:1504+n*3], m.arena[1536:1536+n*3], m.arena[1120:1120+n*3])
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 3, m.arena[800:800+n*12], m.bilstmForwardBias[:], m.arena[1152:1152+n*3], m.arena[960:960+n*3], m.arena[1024:1024+n*3], nil, nil, nil, nil, nil)
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
 		m.slice6(n, m.arena[640:640+n*20], m.arena[480+step*32:480+step*32+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[992:992+n*7], m.arena[480+step*32:480+step*32+n*4], m.arena[1120+((step-1)&1)*32:1120+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[896:896+n*7], m.arena[480+step*32:480+step*32+n*4], m.arena[1024+((step-1)&1)*32:1024+((step-1)&1)*32+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[992:992+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[800:800+n*12], 12)
-		// bilstm/forward/t[step]/gates: BiasAdd N×12
-		m.biasAdd5(n, m.arena[800:800+n*12], m.arena[896:896+n*12], &m.bilstmForwardBias)
-		// bilstm/forward/t[step]/i_pre: Slice N×3
-		m.slice7(n, m.arena[896:896+n*12], m.arena[1280:1280+n*3])
-		// bilstm/forward/t[step]/i: Sigmoid N×3
-		m.sigmoid(n, m.arena[1280:1280+n*3], m.arena[1312:1312+n*3])
-		// bilstm/forward/t[step]/f_pre: Slice N×3
-		m.slice8(n, m.arena[896:896+n*12], m.arena[1344:1344+n*3])
-		// bilstm/forward/t[step]/f: Sigmoid N×3
-		m.sigmoid(n, m.arena[1344:1344+n*3], m.arena[1376:1376+n*3])
-		// bilstm/forward/t[step]/g_pre: Slice N×3
-		m.slice9(n, m.arena[896:896+n*12], m.arena[1408:1408+n*3])
-		// bilstm/forward/t[step]/g: Tanh N×3
-		m.tanh(n, m.arena[1408:1408+n*3], m.arena[1440:1440+n*3])
-		// bilstm/forward/t[step]/o_pre: Slice N×3
-		m.slice10(n, m.arena[896:896+n*12], m.arena[1472:1472+n*3])
-		// bilstm/forward/t[step]/o: Sigmoid N×3
-		m.sigmoid(n, m.arena[1472:1472+n*3], m.arena[1504:1504+n*3])
-		// bilstm/forward/t[step]/c: Add N×3, fused with bilstm/forward/t[step]/fc (Mul), bilstm/forward/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[1056+((step)&1)*32:1056+((step)&1)*32+n*3], m.arena[1376:1376+n*3], m.arena[1056+((step-1)&1)*32:1056+((step-1)&1)*32+n*3], m.arena[1312:1312+n*3], m.arena[1440:1440+n*3])
-		// bilstm/forward/t[step]/c_act: Tanh N×3
-		m.tanh(n, m.arena[1056+((step)&1)*32:1056+((step)&1)*32+n*3], m.arena[1536:1536+n*3])
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[896:896+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[800:800+n*12], 12)
+		// bilstm/forward/t[step]/c: Add N×3
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
-		m.mul(n, m.arena[1504:1504+n*3], m.arena[1536:1536+n*3], m.arena[1120+((step)&1)*32:1120+((step)&1)*32+n*3])
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 3, m.arena[800:800+n*12], m.bilstmForwardBias[:], m.arena[960+((step-1)&1)*32:960+((step-1)&1)*32+n*3], m.arena[960+((step)&1)*32:960+((step)&1)*32+n*3], m.arena[1024+((step)&1)*32:1024+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[832:832+n*7], m.arena[608:608+n*4], m.arena[1248:1248+n*3])
+	m.concat6(n, m.arena[736:736+n*7], m.arena[608:608+n*4], m.arena[1152:1152+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[832:832+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[640:640+n*12], 12)
-	// bilstm/reverse/t0/gates: BiasAdd N×12
-	m.biasAdd5(n, m.arena[640:640+n*12], m.arena[736:736+n*12], &m.bilstmReverseBias)
-	// bilstm/reverse/t0/i_pre: Slice N×3
-	m.slice7(n, m.arena[736:736+n*12], m.arena[1024:1024+n*3])
-	// bilstm/reverse/t0/i: Sigmoid N×3
-	m.sigmoid(n, m.arena[1024:1024+n*3], m.arena[1056:1056+n*3])
-	// bilstm/reverse/t0/f_pre: Slice N×3
-	m.slice8(n, m.arena[736:736+n*12], m.arena[1088:1088+n*3])
-	// bilstm/reverse/t0/f: Sigmoid N×3
-	m.sigmoid(n, m.arena[1088:1088+n*3], m.arena[1280:1280+n*3])
-	// bilstm/reverse/t0/g_pre: Slice N×3
-	m.slice9(n, m.arena[736:736+n*12], m.arena[1312:1312+n*3])
-	// bilstm/reverse/t0/g: Tanh N×3
-	m.tanh(n, m.arena[1312:1312+n*3], m.arena[1344:1344+n*3])
-	// bilstm/reverse/t0/o_pre: Slice N×3
-	m.slice10(n, m.arena[736:736+n*12], m.arena[1376:1376+n*3])
-	// bilstm/reverse/t0/o: Sigmoid N×3
-	m.sigmoid(n, m.arena[1376:1376+n*3], m.arena[1408:1408+n*3])
-	// bilstm/reverse/t0/c: Add N×3, fused with bilstm/reverse/t0/fc (Mul), bilstm/reverse/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[896:896+n*3], m.arena[1280:1280+n*3], m.arena[1248:1248+n*3], m.arena[1056:1056+n*3], m.arena[1344:1344+n*3])
-	// bilstm/reverse/t0/c_act: Tanh N×3
-	m.tanh(n, m.arena[896:896+n*3], m.arena[1248:1248+n*3])
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[736:736+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[640:640+n*12], 12)
+	// bilstm/reverse/t0/c: Add N×3
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
-	m.mul(n, m.arena[1408:1408+n*3], m.arena[1248:1248+n*3], m.arena[960:960+n*3])
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 3, m.arena[640:640+n*12], m.bilstmReverseBias[:], m.arena[1152:1152+n*3], m.arena[800:800+n*3], m.arena[864:864+n*3], nil, nil, nil, nil, nil)
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[832:832+n*7], m.arena[480+(4-step)*32:480+(4-step)*32+n*4], m.arena[960+((step-1)&1)*32:960+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[736:736+n*7], m.arena[480+(4-step)*32:480+(4-step)*32+n*4], m.arena[864+((step-1)&1)*32:864+((step-1)&1)*32+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[832:832+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[640:640+n*12], 12)
-		// bilstm/reverse/t[step]/gates: BiasAdd N×12
-		m.biasAdd5(n, m.arena[640:640+n*12], m.arena[736:736+n*12], &m.bilstmReverseBias)
-		// bilstm/reverse/t[step]/i_pre: Slice N×3
-		m.slice7(n, m.arena[736:736+n*12], m.arena[1024:1024+n*3])
-		// bilstm/reverse/t[step]/i: Sigmoid N×3
-		m.sigmoid(n, m.arena[1024:1024+n*3], m.arena[1056:1056+n*3])
-		// bilstm/reverse/t[step]/f_pre: Slice N×3
-		m.slice8(n, m.arena[736:736+n*12], m.arena[1088:1088+n*3])
-		// bilstm/reverse/t[step]/f: Sigmoid N×3
-		m.sigmoid(n, m.arena[1088:1088+n*3], m.arena[1280:1280+n*3])
-		// bilstm/reverse/t[step]/g_pre: Slice N×3
-		m.slice9(n, m.arena[736:736+n*12], m.arena[1312:1312+n*3])
-		// bilstm/reverse/t[step]/g: Tanh N×3
-		m.tanh(n, m.arena[1312:1312+n*3], m.arena[1344:1344+n*3])
-		// bilstm/reverse/t[step]/o_pre: Slice N×3
-		m.slice10(n, m.arena[736:736+n*12], m.arena[1376:1376+n*3])
-		// bilstm/reverse/t[step]/o: Sigmoid N×3
-		m.sigmoid(n, m.arena[1376:1376+n*3], m.arena[1408:1408+n*3])
-		// bilstm/reverse/t[step]/c: Add N×3, fused with bilstm/reverse/t[step]/fc (Mul), bilstm/reverse/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[896+((step)&1)*32:896+((step)&1)*32+n*3], m.arena[1280:1280+n*3], m.arena[896+((step-1)&1)*32:896+((step-1)&1)*32+n*3], m.arena[1056:1056+n*3], m.arena[1344:1344+n*3])
-		// bilstm/reverse/t[step]/c_act: Tanh N×3
-		m.tanh(n, m.arena[896+((step)&1)*32:896+((step)&1)*32+n*3], m.arena[1248:1248+n*3])
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[736:736+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[640:640+n*12], 12)
+		// bilstm/reverse/t[step]/c: Add N×3
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
-		m.mul(n, m.arena[1408:1408+n*3], m.arena[1248:1248+n*3], m.arena[960+((step)&1)*32:960+((step)&1)*32+n*3])
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 3, m.arena[640:640+n*12], m.bilstmReverseBias[:], m.arena[800+((step-1)&1)*32:800+((step-1)&1)*32+n*3], m.arena[800+((step)&1)*32:800+((step)&1)*32+n*3], m.arena[864+((step)&1)*32:864+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[1024:1024+n*6], m.arena[1120:1120+n*3], m.arena[960:960+n*3])
+	m.concat7(n, m.arena[928:928+n*6], m.arena[1024:1024+n*3], m.arena[864:864+n*3])
 	// lstm/t0/gates: MatMul N×16
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*7], 7, &m.lstmWeightPacked, 0, m.arena[480:480+n*16], 16)
-	// lstm/t0/i_pre: Slice N×4
-	m.slice11(n, m.arena[480:480+n*16], m.arena[1072:1072+n*4])
-	// lstm/t0/i: Sigmoid N×4
-	m.sigmoid(n, m.arena[1072:1072+n*4], m.arena[1104:1104+n*4])
-	// lstm/t0/f_pre: Slice N×4
-	m.slice12(n, m.arena[480:480+n*16], m.arena[1136:1136+n*4])
-	// lstm/t0/f: Sigmoid N×4
-	m.sigmoid(n, m.arena[1136:1136+n*4], m.arena[192:192+n*4])
-	// lstm/t0/g_pre: Slice N×4
-	m.slice13(n, m.arena[480:480+n*16], m.arena[224:224+n*4])
-	// lstm/t0/g: Tanh N×4
-	m.tanh(n, m.arena[224:224+n*4], m.arena[256:256+n*4])
-	// lstm/t0/o_pre: Slice N×4
-	m.slice14(n, m.arena[480:480+n*16], m.arena[288:288+n*4])
-	// lstm/t0/o: Sigmoid N×4
-	m.sigmoid(n, m.arena[288:288+n*4], m.arena[608:608+n*4])
-	// lstm/t0/c: Add N×4, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[:n*4], m.arena[192:192+n*4], m.arena[1216:1216+n*4], m.arena[1104:1104+n*4], m.arena[256:256+n*4])
-	// lstm/t0/c_act: Tanh N×4
-	m.tanh(n, m.arena[:n*4], m.arena[640:640+n*4])
+	// lstm/t0/c: Add N×4
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
-	m.mul(n, m.arena[608:608+n*4], m.arena[640:640+n*4], m.arena[64:64+n*4])
+	// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 4, m.arena[480:480+n*16], nil, m.arena[1120:1120+n*4], m.arena[:n*4], m.arena[64:64+n*4], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[128:128+n*7], m.arena[320+step*32:320+step*32+n*3], m.arena[64+((step-1)&1)*32:64+((step-1)&1)*32+n*4])
 		// lstm/t[step]/gates: MatMul N×16
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[128:128+n*7], 7, &m.lstmWeightPacked, 0, m.arena[480:480+n*16], 16)
-		// lstm/t[step]/i_pre: Slice N×4
-		m.slice11(n, m.arena[480:480+n*16], m.arena[1072:1072+n*4])
-		// lstm/t[step]/i: Sigmoid N×4
-		m.sigmoid(n, m.arena[1072:1072+n*4], m.arena[1104:1104+n*4])
-		// lstm/t[step]/f_pre: Slice N×4
-		m.slice12(n, m.arena[480:480+n*16], m.arena[1136:1136+n*4])
-		// lstm/t[step]/f: Sigmoid N×4
-		m.sigmoid(n, m.arena[1136:1136+n*4], m.arena[192:192+n*4])
-		// lstm/t[step]/g_pre: Slice N×4
-		m.slice13(n, m.arena[480:480+n*16], m.arena[224:224+n*4])
-		// lstm/t[step]/g: Tanh N×4
-		m.tanh(n, m.arena[224:224+n*4], m.arena[256:256+n*4])
-		// lstm/t[step]/o_pre: Slice N×4
-		m.slice14(n, m.arena[480:480+n*16], m.arena[288:288+n*4])
-		// lstm/t[step]/o: Sigmoid N×4
-		m.sigmoid(n, m.arena[288:288+n*4], m.arena[608:608+n*4])
-		// lstm/t[step]/c: Add N×4, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[((step)&1)*32:((step)&1)*32+n*4], m.arena[192:192+n*4], m.arena[((step-1)&1)*32:((step-1)&1)*32+n*4], m.arena[1104:1104+n*4], m.arena[256:256+n*4])
-		// lstm/t[step]/c_act: Tanh N×4
-		m.tanh(n, m.arena[((step)&1)*32:((step)&1)*32+n*4], m.arena[640:640+n*4])
+		// lstm/t[step]/c: Add N×4
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×4
-		m.mul(n, m.arena[608:608+n*4], m.arena[640:640+n*4], m.arena[64+((step)&1)*32:64+((step)&1)*32+n*4])
+		// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 4, m.arena[480:480+n*16], nil, m.arena[((step-1)&1)*32:((step-1)&1)*32+n*4], m.arena[((step)&1)*32:((step)&1)*32+n*4], m.arena[64+((step)&1)*32:64+((step)&1)*32+n*4], nil, nil, nil, nil, nil)
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[368:368+n*10], m.arena[1024:1024+n*6], m.arena[64:64+n*4])
+	m.concat8(n, m.arena[368:368+n*10], m.arena[928:928+n*6], m.arena[64:64+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// fc: MatMul N×16
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2304:2304+n*48], 48, &m.fcWeightPacked, 0, m.arena[240:240+n*16], 16)
 	// fc/bias: BiasAdd N×16
-	m.biasAdd6(n, m.arena[240:240+n*16], m.arena[240:240+n*16], &m.fcBias)
+	m.biasAdd5(n, m.arena[240:240+n*16], m.arena[240:240+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[:n*30], m.arena[240:240+n*16], m.arena[1184:1184+n*4], m.arena[368:368+n*10])
+	m.concat9(n, m.arena[:n*30], m.arena[240:240+n*16], m.arena[1088:1088+n*4], m.arena[368:368+n*10])
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[:n*30], m.arena[:n*30], &m.bnFcScale, &m.bnFcShift)
 	// unflatten: Reshape N×2×3×5: a view, no code
@@ -387,13 +277,13 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// logits: MatMul N×5
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*30], 30, &m.logitsWeightPacked, 0, m.arena[240:240+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd7(n, m.arena[240:240+n*5], m.arena[240:240+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[240:240+n*5], m.arena[240:240+n*5], &m.logitsBias)
 	// probs: Softmax N×5
 	m.softmax(n, m.arena[240:240+n*5], probs)
 	// flag_prob: MatMul N×1
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1184:1184+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[:n], 1)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1088:1088+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[:n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd8(n, m.arena[:n], m.arena[:n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[:n], m.arena[:n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
 	m.sigmoid(n, m.arena[:n], flag2)
 	return nil
@@ -494,28 +384,28 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// deconv_pads/bias: BiasAdd N×2×4×8
 	m.biasAdd2(n, m.arena[2400:2400+n*64], m.arena[2400:2400+n*64], &m.deconvPadsBias)
 	// gap_valid: GlobalAvgPool2D N×2
-	m.globalAvgPool2D(n, m.arena[1536:1536+n*108], m.arena[3328:3328+n*2])
+	m.globalAvgPool2D(n, m.arena[1536:1536+n*108], m.arena[3296:3296+n*2])
 	// gap_pads: GlobalAvgPool2D N×2
 	m.globalAvgPool2D2(n, m.arena[2400:2400+n*64], m.arena[1536:1536+n*2])
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[3296:3296+n*4], m.arena[3328:3328+n*2], m.arena[1536:1536+n*2])
+	m.concat2(n, m.arena[2624:2624+n*4], m.arena[3296:3296+n*2], m.arena[1536:1536+n*2])
 	// h0: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[3296:3296+n*4], 4, &m.h0WeightPacked, 0, m.arena[2592:2592+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2624:2624+n*4], 4, &m.h0WeightPacked, 0, m.arena[2592:2592+n*4], 4)
 	// h0/bias: BiasAdd N×4
 	m.biasAdd3(n, m.arena[2592:2592+n*4], m.arena[2592:2592+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
 	m.tanh(n, m.arena[2592:2592+n*4], m.arena[2592:2592+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[3328:3328+n*4])
+	m.fill(n, m.arena[2656:2656+n*4])
 	// rnn/t0/x_slice: Slice N×1×3
 	m.slice(n, seq, m.arena[1856:1856+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[1536:1536+n*7], m.arena[1856:1856+n*3], m.arena[3328:3328+n*4])
+	m.concat3(n, m.arena[1536:1536+n*7], m.arena[1856:1856+n*3], m.arena[2656:2656+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536:1536+n*7], 7, &m.rnnWeightPacked, 0, m.arena[2624:2624+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536:1536+n*7], 7, &m.rnnWeightPacked, 0, m.arena[2688:2688+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
-	m.biasAddRelu(n, m.arena[2016:2016+n*4], m.arena[2624:2624+n*4], &m.rnnBias)
+	m.biasAddRelu(n, m.arena[2016:2016+n*4], m.arena[2688:2688+n*4], &m.rnnBias)
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// rnn/t[step]/x_slice: Slice N×1×3
@@ -524,267 +414,157 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 		// rnn/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[1536+step*64:1536+step*64+n*7], m.arena[1856+step*32:1856+step*32+n*3], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4])
 		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536+step*64:1536+step*64+n*7], 7, &m.rnnWeightPacked, 0, m.arena[2624:2624+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536+step*64:1536+step*64+n*7], 7, &m.rnnWeightPacked, 0, m.arena[2688:2688+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
-		m.biasAddRelu(n, m.arena[2016+step*32:2016+step*32+n*4], m.arena[2624:2624+n*4], &m.rnnBias)
+		m.biasAddRelu(n, m.arena[2016+step*32:2016+step*32+n*4], m.arena[2688:2688+n*4], &m.rnnBias)
 	}
 	// rnn/sequence_flat: Concat N×20
 	m.concat4(n, m.arena[2176:2176+n*20], m.arena[2016:2176])
 	// rnn/sequence: Reshape N×5×4: a view, no code
 	// gru/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[2176:2176+n*20], m.arena[2624:2624+n*4])
+	m.slice3(n, m.arena[2176:2176+n*20], m.arena[2688:2688+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[2336:2336+n*8], m.arena[2624:2624+n*4], m.arena[2592:2592+n*4])
+	m.concat5(n, m.arena[2336:2336+n*8], m.arena[2688:2688+n*4], m.arena[2592:2592+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2336:2336+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[2400:2400+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
 	m.biasAdd4(n, m.arena[2400:2400+n*8], m.arena[2464:2464+n*8], &m.gruBiasRz)
 	// gru/t0/r_pre: Slice N×4
-	m.slice4(n, m.arena[2464:2464+n*8], m.arena[2656:2656+n*4])
+	m.slice4(n, m.arena[2464:2464+n*8], m.arena[2720:2720+n*4])
 	// gru/t0/r: Sigmoid N×4
-	m.sigmoid(n, m.arena[2656:2656+n*4], m.arena[2688:2688+n*4])
-	// gru/t0/z_pre: Slice N×4
-	m.slice5(n, m.arena[2464:2464+n*8], m.arena[2720:2720+n*4])
-	// gru/t0/z: Sigmoid N×4
 	m.sigmoid(n, m.arena[2720:2720+n*4], m.arena[2752:2752+n*4])
+	// gru/t0/z_pre: Slice N×4
+	m.slice5(n, m.arena[2464:2464+n*8], m.arena[2784:2784+n*4])
+	// gru/t0/z: Sigmoid N×4
+	m.sigmoid(n, m.arena[2784:2784+n*4], m.arena[2816:2816+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[2688:2688+n*4], m.arena[2592:2592+n*4], m.arena[2784:2784+n*4])
+	m.mul(n, m.arena[2752:2752+n*4], m.arena[2592:2592+n*4], m.arena[2848:2848+n*4])
 	// gru/t0/xrh: Concat N×8
-	m.concat5(n, m.arena[2528:2528+n*8], m.arena[2624:2624+n*4], m.arena[2784:2784+n*4])
+	m.concat5(n, m.arena[2528:2528+n*8], m.arena[2688:2688+n*4], m.arena[2848:2848+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*8], 8, &m.gruWeightNPacked, 0, m.arena[2816:2816+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*8], 8, &m.gruWeightNPacked, 0, m.arena[2880:2880+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
-	m.biasAdd3(n, m.arena[2816:2816+n*4], m.arena[2848:2848+n*4], &m.gruBiasN)
+	m.biasAdd3(n, m.arena[2880:2880+n*4], m.arena[3296:3296+n*4], &m.gruBiasN)
 	// gru/t0/n: Tanh N×4
-	m.tanh(n, m.arena[2848:2848+n*4], m.arena[2880:2880+n*4])
+	m.tanh(n, m.arena[3296:3296+n*4], m.arena[3328:3328+n*4])
 	// gru/t0/h: Add N×4, fused with gru/t0/h_minus_n (Sub), gru/t0/z_h_minus_n (Mul)
-	m.subMulAdd(n, m.arena[2016:2016+n*4], m.arena[2592:2592+n*4], m.arena[2880:2880+n*4], m.arena[2752:2752+n*4])
+	m.subMulAdd(n, m.arena[2016:2016+n*4], m.arena[2592:2592+n*4], m.arena[3328:3328+n*4], m.arena[2816:2816+n*4])
 	// gru/t1 … gru/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// gru/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[2176:2176+n*20], m.arena[2624:2624+n*4], step)
+		m.slice6(n, m.arena[2176:2176+n*20], m.arena[2688:2688+n*4], step)
 		// gru/t[step]/x: Reshape N×4: a view, no code
 		// gru/t[step]/xh: Concat N×8
-		m.concat5(n, m.arena[2336:2336+n*8], m.arena[2624:2624+n*4], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4])
+		m.concat5(n, m.arena[2336:2336+n*8], m.arena[2688:2688+n*4], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2336:2336+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[2400:2400+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
 		m.biasAdd4(n, m.arena[2400:2400+n*8], m.arena[2464:2464+n*8], &m.gruBiasRz)
 		// gru/t[step]/r_pre: Slice N×4
-		m.slice4(n, m.arena[2464:2464+n*8], m.arena[2656:2656+n*4])
+		m.slice4(n, m.arena[2464:2464+n*8], m.arena[2720:2720+n*4])
 		// gru/t[step]/r: Sigmoid N×4
-		m.sigmoid(n, m.arena[2656:2656+n*4], m.arena[2688:2688+n*4])
-		// gru/t[step]/z_pre: Slice N×4
-		m.slice5(n, m.arena[2464:2464+n*8], m.arena[2720:2720+n*4])
-		// gru/t[step]/z: Sigmoid N×4
 		m.sigmoid(n, m.arena[2720:2720+n*4], m.arena[2752:2752+n*4])
+		// gru/t[step]/z_pre: Slice N×4
+		m.slice5(n, m.arena[2464:2464+n*8], m.arena[2784:2784+n*4])
+		// gru/t[step]/z: Sigmoid N×4
+		m.sigmoid(n, m.arena[2784:2784+n*4], m.arena[2816:2816+n*4])
 		// gru/t[step]/rh: Mul N×4
-		m.mul(n, m.arena[2688:2688+n*4], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4], m.arena[2784:2784+n*4])
+		m.mul(n, m.arena[2752:2752+n*4], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4], m.arena[2848:2848+n*4])
 		// gru/t[step]/xrh: Concat N×8
-		m.concat5(n, m.arena[2528:2528+n*8], m.arena[2624:2624+n*4], m.arena[2784:2784+n*4])
+		m.concat5(n, m.arena[2528:2528+n*8], m.arena[2688:2688+n*4], m.arena[2848:2848+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*8], 8, &m.gruWeightNPacked, 0, m.arena[2816:2816+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*8], 8, &m.gruWeightNPacked, 0, m.arena[2880:2880+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
-		m.biasAdd3(n, m.arena[2816:2816+n*4], m.arena[2848:2848+n*4], &m.gruBiasN)
+		m.biasAdd3(n, m.arena[2880:2880+n*4], m.arena[3296:3296+n*4], &m.gruBiasN)
 		// gru/t[step]/n: Tanh N×4
-		m.tanh(n, m.arena[2848:2848+n*4], m.arena[2880:2880+n*4])
+		m.tanh(n, m.arena[3296:3296+n*4], m.arena[3328:3328+n*4])
 		// gru/t[step]/h: Add N×4, fused with gru/t[step]/h_minus_n (Sub), gru/t[step]/z_h_minus_n (Mul)
-		m.subMulAdd(n, m.arena[2016+step*32:2016+step*32+n*4], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4], m.arena[2880:2880+n*4], m.arena[2752:2752+n*4])
+		m.subMulAdd(n, m.arena[2016+step*32:2016+step*32+n*4], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4], m.arena[3328:3328+n*4], m.arena[2816:2816+n*4])
 	}
 	// gru/sequence_flat: Concat N×20
 	m.concat4(n, m.arena[2176:2176+n*20], m.arena[2016:2176])
 	// gru/sequence: Reshape N×5×4: a view, no code
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[2848:2848+n*3])
+	m.fill(n, m.arena[2688:2688+n*3])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
 	m.slice3(n, m.arena[2176:2176+n*20], m.arena[2016:2016+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[2528:2528+n*7], m.arena[2016:2016+n*4], m.arena[2848:2848+n*3])
+	m.concat6(n, m.arena[2432:2432+n*7], m.arena[2016:2016+n*4], m.arena[2688:2688+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2336:2336+n*12], 12)
-	// bilstm/forward/t0/gates: BiasAdd N×12
-	m.biasAdd5(n, m.arena[2336:2336+n*12], m.arena[2432:2432+n*12], &m.bilstmForwardBias)
-	// bilstm/forward/t0/i_pre: Slice N×3
-	m.slice7(n, m.arena[2432:2432+n*12], m.arena[2880:2880+n*3])
-	// bilstm/forward/t0/i: Sigmoid N×3
-	m.sigmoid(n, m.arena[2880:2880+n*3], m.arena[2720:2720+n*3])
-	// bilstm/forward/t0/f_pre: Slice N×3
-	m.slice8(n, m.arena[2432:2432+n*12], m.arena[2752:2752+n*3])
-	// bilstm/forward/t0/f: Sigmoid N×3
-	m.sigmoid(n, m.arena[2752:2752+n*3], m.arena[2784:2784+n*3])
-	// bilstm/forward/t0/g_pre: Slice N×3
-	m.slice9(n, m.arena[2432:2432+n*12], m.arena[2816:2816+n*3])
-	// bilstm/forward/t0/g: Tanh N×3
-	m.tanh(n, m.arena[2816:2816+n*3], m.arena[3360:3360+n*3])
-	// bilstm/forward/t0/o_pre: Slice N×3
-	m.slice10(n, m.arena[2432:2432+n*12], m.arena[3392:3392+n*3])
-	// bilstm/forward/t0/o: Sigmoid N×3
-	m.sigmoid(n, m.arena[3392:3392+n*3], m.arena[3424:3424+n*3])
-	// bilstm/forward/t0/c: Add N×3, fused with bilstm/forward/t0/fc (Mul), bilstm/forward/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[2592:2592+n*3], m.arena[2784:2784+n*3], m.arena[2848:2848+n*3], m.arena[2720:2720+n*3], m.arena[3360:3360+n*3])
-	// bilstm/forward/t0/c_act: Tanh N×3
-	m.tanh(n, m.arena[2592:2592+n*3], m.arena[3456:3456+n*3])
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2432:2432+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2336:2336+n*12], 12)
+	// bilstm/forward/t0/c: Add N×3
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
-	m.mul(n, m.arena[3424:3424+n*3], m.arena[3456:3456+n*3], m.arena[2656:2656+n*3])
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 3, m.arena[2336:2336+n*12], m.bilstmForwardBias[:], m.arena[2688:2688+n*3], m.arena[2496:2496+n*3], m.arena[2560:2560+n*3], nil, nil, nil, nil, nil)
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
 		m.slice6(n, m.arena[2176:2176+n*20], m.arena[2016+step*32:2016+step*32+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[2528:2528+n*7], m.arena[2016+step*32:2016+step*32+n*4], m.arena[2656+((step-1)&1)*32:2656+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[2432:2432+n*7], m.arena[2016+step*32:2016+step*32+n*4], m.arena[2560+((step-1)&1)*32:2560+((step-1)&1)*32+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2336:2336+n*12], 12)
-		// bilstm/forward/t[step]/gates: BiasAdd N×12
-		m.biasAdd5(n, m.arena[2336:2336+n*12], m.arena[2432:2432+n*12], &m.bilstmForwardBias)
-		// bilstm/forward/t[step]/i_pre: Slice N×3
-		m.slice7(n, m.arena[2432:2432+n*12], m.arena[2880:2880+n*3])
-		// bilstm/forward/t[step]/i: Sigmoid N×3
-		m.sigmoid(n, m.arena[2880:2880+n*3], m.arena[2720:2720+n*3])
-		// bilstm/forward/t[step]/f_pre: Slice N×3
-		m.slice8(n, m.arena[2432:2432+n*12], m.arena[2752:2752+n*3])
-		// bilstm/forward/t[step]/f: Sigmoid N×3
-		m.sigmoid(n, m.arena[2752:2752+n*3], m.arena[2784:2784+n*3])
-		// bilstm/forward/t[step]/g_pre: Slice N×3
-		m.slice9(n, m.arena[2432:2432+n*12], m.arena[2816:2816+n*3])
-		// bilstm/forward/t[step]/g: Tanh N×3
-		m.tanh(n, m.arena[2816:2816+n*3], m.arena[3360:3360+n*3])
-		// bilstm/forward/t[step]/o_pre: Slice N×3
-		m.slice10(n, m.arena[2432:2432+n*12], m.arena[3392:3392+n*3])
-		// bilstm/forward/t[step]/o: Sigmoid N×3
-		m.sigmoid(n, m.arena[3392:3392+n*3], m.arena[3424:3424+n*3])
-		// bilstm/forward/t[step]/c: Add N×3, fused with bilstm/forward/t[step]/fc (Mul), bilstm/forward/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[2592+((step)&1)*32:2592+((step)&1)*32+n*3], m.arena[2784:2784+n*3], m.arena[2592+((step-1)&1)*32:2592+((step-1)&1)*32+n*3], m.arena[2720:2720+n*3], m.arena[3360:3360+n*3])
-		// bilstm/forward/t[step]/c_act: Tanh N×3
-		m.tanh(n, m.arena[2592+((step)&1)*32:2592+((step)&1)*32+n*3], m.arena[3456:3456+n*3])
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2432:2432+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2336:2336+n*12], 12)
+		// bilstm/forward/t[step]/c: Add N×3
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
-		m.mul(n, m.arena[3424:3424+n*3], m.arena[3456:3456+n*3], m.arena[2656+((step)&1)*32:2656+((step)&1)*32+n*3])
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 3, m.arena[2336:2336+n*12], m.bilstmForwardBias[:], m.arena[2496+((step-1)&1)*32:2496+((step-1)&1)*32+n*3], m.arena[2496+((step)&1)*32:2496+((step)&1)*32+n*3], m.arena[2560+((step)&1)*32:2560+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[2720:2720+n*7], m.arena[2144:2144+n*4], m.arena[2848:2848+n*3])
+	m.concat6(n, m.arena[2272:2272+n*7], m.arena[2144:2144+n*4], m.arena[2688:2688+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2720:2720+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[2176:2176+n*12], 12)
-	// bilstm/reverse/t0/gates: BiasAdd N×12
-	m.biasAdd5(n, m.arena[2176:2176+n*12], m.arena[2272:2272+n*12], &m.bilstmReverseBias)
-	// bilstm/reverse/t0/i_pre: Slice N×3
-	m.slice7(n, m.arena[2272:2272+n*12], m.arena[2368:2368+n*3])
-	// bilstm/reverse/t0/i: Sigmoid N×3
-	m.sigmoid(n, m.arena[2368:2368+n*3], m.arena[2400:2400+n*3])
-	// bilstm/reverse/t0/f_pre: Slice N×3
-	m.slice8(n, m.arena[2272:2272+n*12], m.arena[2432:2432+n*3])
-	// bilstm/reverse/t0/f: Sigmoid N×3
-	m.sigmoid(n, m.arena[2432:2432+n*3], m.arena[2464:2464+n*3])
-	// bilstm/reverse/t0/g_pre: Slice N×3
-	m.slice9(n, m.arena[2272:2272+n*12], m.arena[2496:2496+n*3])
-	// bilstm/reverse/t0/g: Tanh N×3
-	m.tanh(n, m.arena[2496:2496+n*3], m.arena[2528:2528+n*3])
-	// bilstm/reverse/t0/o_pre: Slice N×3
-	m.slice10(n, m.arena[2272:2272+n*12], m.arena[2560:2560+n*3])
-	// bilstm/reverse/t0/o: Sigmoid N×3
-	m.sigmoid(n, m.arena[2560:2560+n*3], m.arena[2592:2592+n*3])
-	// bilstm/reverse/t0/c: Add N×3, fused with bilstm/reverse/t0/fc (Mul), bilstm/reverse/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[2784:2784+n*3], m.arena[2464:2464+n*3], m.arena[2848:2848+n*3], m.arena[2400:2400+n*3], m.arena[2528:2528+n*3])
-	// bilstm/reverse/t0/c_act: Tanh N×3
-	m.tanh(n, m.arena[2784:2784+n*3], m.arena[2624:2624+n*3])
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2272:2272+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[2176:2176+n*12], 12)
+	// bilstm/reverse/t0/c: Add N×3
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
-	m.mul(n, m.arena[2592:2592+n*3], m.arena[2624:2624+n*3], m.arena[2848:2848+n*3])
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 3, m.arena[2176:2176+n*12], m.bilstmReverseBias[:], m.arena[2688:2688+n*3], m.arena[2336:2336+n*3], m.arena[2400:2400+n*3], nil, nil, nil, nil, nil)
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[2720:2720+n*7], m.arena[2016+(4-step)*32:2016+(4-step)*32+n*4], m.arena[2848+((step-1)&1)*32:2848+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[2272:2272+n*7], m.arena[2016+(4-step)*32:2016+(4-step)*32+n*4], m.arena[2400+((step-1)&1)*32:2400+((step-1)&1)*32+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2720:2720+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[2176:2176+n*12], 12)
-		// bilstm/reverse/t[step]/gates: BiasAdd N×12
-		m.biasAdd5(n, m.arena[2176:2176+n*12], m.arena[2272:2272+n*12], &m.bilstmReverseBias)
-		// bilstm/reverse/t[step]/i_pre: Slice N×3
-		m.slice7(n, m.arena[2272:2272+n*12], m.arena[2368:2368+n*3])
-		// bilstm/reverse/t[step]/i: Sigmoid N×3
-		m.sigmoid(n, m.arena[2368:2368+n*3], m.arena[2400:2400+n*3])
-		// bilstm/reverse/t[step]/f_pre: Slice N×3
-		m.slice8(n, m.arena[2272:2272+n*12], m.arena[2432:2432+n*3])
-		// bilstm/reverse/t[step]/f: Sigmoid N×3
-		m.sigmoid(n, m.arena[2432:2432+n*3], m.arena[2464:2464+n*3])
-		// bilstm/reverse/t[step]/g_pre: Slice N×3
-		m.slice9(n, m.arena[2272:2272+n*12], m.arena[2496:2496+n*3])
-		// bilstm/reverse/t[step]/g: Tanh N×3
-		m.tanh(n, m.arena[2496:2496+n*3], m.arena[2528:2528+n*3])
-		// bilstm/reverse/t[step]/o_pre: Slice N×3
-		m.slice10(n, m.arena[2272:2272+n*12], m.arena[2560:2560+n*3])
-		// bilstm/reverse/t[step]/o: Sigmoid N×3
-		m.sigmoid(n, m.arena[2560:2560+n*3], m.arena[2592:2592+n*3])
-		// bilstm/reverse/t[step]/c: Add N×3, fused with bilstm/reverse/t[step]/fc (Mul), bilstm/reverse/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[2784+((step)&1)*32:2784+((step)&1)*32+n*3], m.arena[2464:2464+n*3], m.arena[2784+((step-1)&1)*32:2784+((step-1)&1)*32+n*3], m.arena[2400:2400+n*3], m.arena[2528:2528+n*3])
-		// bilstm/reverse/t[step]/c_act: Tanh N×3
-		m.tanh(n, m.arena[2784+((step)&1)*32:2784+((step)&1)*32+n*3], m.arena[2624:2624+n*3])
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2272:2272+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[2176:2176+n*12], 12)
+		// bilstm/reverse/t[step]/c: Add N×3
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
-		m.mul(n, m.arena[2592:2592+n*3], m.arena[2624:2624+n*3], m.arena[2848+((step)&1)*32:2848+((step)&1)*32+n*3])
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 3, m.arena[2176:2176+n*12], m.bilstmReverseBias[:], m.arena[2336+((step-1)&1)*32:2336+((step-1)&1)*32+n*3], m.arena[2336+((step)&1)*32:2336+((step)&1)*32+n*3], m.arena[2400+((step)&1)*32:2400+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[2720:2720+n*6], m.arena[2656:2656+n*3], m.arena[2848:2848+n*3])
+	m.concat7(n, m.arena[2464:2464+n*6], m.arena[2560:2560+n*3], m.arena[2400:2400+n*3])
 	// lstm/t0/gates: MatMul N×16
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536:1536+n*7], 7, &m.lstmWeightPacked, 0, m.arena[2016:2016+n*16], 16)
-	// lstm/t0/i_pre: Slice N×4
-	m.slice11(n, m.arena[2016:2016+n*16], m.arena[1728:1728+n*4])
-	// lstm/t0/i: Sigmoid N×4
-	m.sigmoid(n, m.arena[1728:1728+n*4], m.arena[1760:1760+n*4])
-	// lstm/t0/f_pre: Slice N×4
-	m.slice12(n, m.arena[2016:2016+n*16], m.arena[1792:1792+n*4])
-	// lstm/t0/f: Sigmoid N×4
-	m.sigmoid(n, m.arena[1792:1792+n*4], m.arena[1824:1824+n*4])
-	// lstm/t0/g_pre: Slice N×4
-	m.slice13(n, m.arena[2016:2016+n*16], m.arena[2768:2768+n*4])
-	// lstm/t0/g: Tanh N×4
-	m.tanh(n, m.arena[2768:2768+n*4], m.arena[2800:2800+n*4])
-	// lstm/t0/o_pre: Slice N×4
-	m.slice14(n, m.arena[2016:2016+n*16], m.arena[2832:2832+n*4])
-	// lstm/t0/o: Sigmoid N×4
-	m.sigmoid(n, m.arena[2832:2832+n*4], m.arena[2864:2864+n*4])
-	// lstm/t0/c: Add N×4, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[1536:1536+n*4], m.arena[1824:1824+n*4], m.arena[3328:3328+n*4], m.arena[1760:1760+n*4], m.arena[2800:2800+n*4])
-	// lstm/t0/c_act: Tanh N×4
-	m.tanh(n, m.arena[1536:1536+n*4], m.arena[2144:2144+n*4])
+	// lstm/t0/c: Add N×4
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
-	m.mul(n, m.arena[2864:2864+n*4], m.arena[2144:2144+n*4], m.arena[1600:1600+n*4])
+	// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 4, m.arena[2016:2016+n*16], nil, m.arena[2656:2656+n*4], m.arena[1536:1536+n*4], m.arena[1600:1600+n*4], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[1664:1664+n*7], m.arena[1856+step*32:1856+step*32+n*3], m.arena[1600+((step-1)&1)*32:1600+((step-1)&1)*32+n*4])
 		// lstm/t[step]/gates: MatMul N×16
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[1664:1664+n*7], 7, &m.lstmWeightPacked, 0, m.arena[2016:2016+n*16], 16)
-		// lstm/t[step]/i_pre: Slice N×4
-		m.slice11(n, m.arena[2016:2016+n*16], m.arena[1728:1728+n*4])
-		// lstm/t[step]/i: Sigmoid N×4
-		m.sigmoid(n, m.arena[1728:1728+n*4], m.arena[1760:1760+n*4])
-		// lstm/t[step]/f_pre: Slice N×4
-		m.slice12(n, m.arena[2016:2016+n*16], m.arena[1792:1792+n*4])
-		// lstm/t[step]/f: Sigmoid N×4
-		m.sigmoid(n, m.arena[1792:1792+n*4], m.arena[1824:1824+n*4])
-		// lstm/t[step]/g_pre: Slice N×4
-		m.slice13(n, m.arena[2016:2016+n*16], m.arena[2768:2768+n*4])
-		// lstm/t[step]/g: Tanh N×4
-		m.tanh(n, m.arena[2768:2768+n*4], m.arena[2800:2800+n*4])
-		// lstm/t[step]/o_pre: Slice N×4
-		m.slice14(n, m.arena[2016:2016+n*16], m.arena[2832:2832+n*4])
-		// lstm/t[step]/o: Sigmoid N×4
-		m.sigmoid(n, m.arena[2832:2832+n*4], m.arena[2864:2864+n*4])
-		// lstm/t[step]/c: Add N×4, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[1536+((step)&1)*32:1536+((step)&1)*32+n*4], m.arena[1824:1824+n*4], m.arena[1536+((step-1)&1)*32:1536+((step-1)&1)*32+n*4], m.arena[1760:1760+n*4], m.arena[2800:2800+n*4])
-		// lstm/t[step]/c_act: Tanh N×4
-		m.tanh(n, m.arena[1536+((step)&1)*32:1536+((step)&1)*32+n*4], m.arena[2144:2144+n*4])
+		// lstm/t[step]/c: Add N×4
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×4
-		m.mul(n, m.arena[2864:2864+n*4], m.arena[2144:2144+n*4], m.arena[1600+((step)&1)*32:1600+((step)&1)*32+n*4])
+		// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 4, m.arena[2016:2016+n*16], nil, m.arena[1536+((step-1)&1)*32:1536+((step-1)&1)*32+n*4], m.arena[1536+((step)&1)*32:1536+((step)&1)*32+n*4], m.arena[1600+((step)&1)*32:1600+((step)&1)*32+n*4], nil, nil, nil, nil, nil)
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[1904:1904+n*10], m.arena[2720:2720+n*6], m.arena[1600:1600+n*4])
+	m.concat8(n, m.arena[1904:1904+n*10], m.arena[2464:2464+n*6], m.arena[1600:1600+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// fc: MatMul N×16
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2912:2912+n*48], 48, &m.fcWeightPacked, 0, m.arena[1776:1776+n*16], 16)
 	// fc/bias: BiasAdd N×16
-	m.biasAdd6(n, m.arena[1776:1776+n*16], m.arena[1776:1776+n*16], &m.fcBias)
+	m.biasAdd5(n, m.arena[1776:1776+n*16], m.arena[1776:1776+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[1536:1536+n*30], m.arena[1776:1776+n*16], m.arena[3296:3296+n*4], m.arena[1904:1904+n*10])
+	m.concat9(n, m.arena[1536:1536+n*30], m.arena[1776:1776+n*16], m.arena[2624:2624+n*4], m.arena[1904:1904+n*10])
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[1536:1536+n*30], m.arena[1536:1536+n*30], &m.bnFcScale, &m.bnFcShift)
 	// unflatten: Reshape N×2×3×5: a view, no code
@@ -798,34 +578,34 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// logits: MatMul N×5
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536:1536+n*30], 30, &m.logitsWeightPacked, 0, m.arena[1776:1776+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd7(n, m.arena[1776:1776+n*5], m.arena[1776:1776+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[1776:1776+n*5], m.arena[1776:1776+n*5], &m.logitsBias)
 	// probs: Softmax N×5
 	m.softmax(n, m.arena[1776:1776+n*5], m.arena[1536:1536+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[3296:3296+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[1632:1632+n], 1)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2624:2624+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[1632:1632+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd8(n, m.arena[1632:1632+n], m.arena[1632:1632+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[1632:1632+n], m.arena[1632:1632+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[3296:3296+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[1648:1648+n], 1)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2624:2624+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[1648:1648+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd8(n, m.arena[1648:1648+n], m.arena[1648:1648+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[1648:1648+n], m.arena[1648:1648+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
 	m.sigmoid(n, m.arena[1648:1648+n], m.arena[1648:1648+n])
 	// noisy_flat: Reshape N×192: a view, no code
 	// code: MatMul N×6
 	rt.GemmPackedP(m.pool, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[1584:1584+n*6], 6)
 	// code/bias: BiasAdd N×6
-	m.biasAdd9(n, m.arena[1584:1584+n*6], m.arena[1584:1584+n*6], &m.codeBias)
+	m.biasAdd8(n, m.arena[1584:1584+n*6], m.arena[1584:1584+n*6], &m.codeBias)
 	// code/sigmoid: Sigmoid N×6
 	m.sigmoid(n, m.arena[1584:1584+n*6], m.arena[1584:1584+n*6])
 	// z_mean: MatMul N×2
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1584:1584+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[1664:1664+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[1664:1664+n*2], m.arena[1664:1664+n*2], &m.zMeanBias)
+	m.biasAdd9(n, m.arena[1664:1664+n*2], m.arena[1664:1664+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1584:1584+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[1680:1680+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[1680:1680+n*2], m.arena[1680:1680+n*2], &m.zLogVarBias)
+	m.biasAdd9(n, m.arena[1680:1680+n*2], m.arena[1680:1680+n*2], &m.zLogVarBias)
 	// sparse_ce: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[1776:1776+n*5], label, m.arena[1696:1696+1])
 	// cce_logits: SoftmaxCELoss scalar
@@ -884,23 +664,23 @@ func (m *Model) deriveParams() {
 	// rnn/bias: Add 4
 	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.rnnBias[:])
 	// gru/weight_ih_rz: Slice 8×4
-	m.slice15(n, m.gruWeightIhL0[:], m.arena[:32])
+	m.slice7(n, m.gruWeightIhL0[:], m.arena[:32])
 	// gru/weight_hh_rz: Slice 8×4
-	m.slice15(n, m.gruWeightHhL0[:], m.arena[32:32+32])
+	m.slice7(n, m.gruWeightHhL0[:], m.arena[32:32+32])
 	// gru/weight_rz: Concat 8×8
 	m.concat11(n, m.gruWeightRz[:], m.arena[:32], m.arena[32:32+32])
 	// gru/bias: Add 12
 	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[:12])
 	// gru/bias_rz: Slice 8
-	m.slice16(n, m.arena[:12], m.gruBiasRz[:])
+	m.slice8(n, m.arena[:12], m.gruBiasRz[:])
 	// gru/bias_in: Slice 4
-	m.slice17(n, m.gruBiasIhL0[:], m.arena[:4])
+	m.slice9(n, m.gruBiasIhL0[:], m.arena[:4])
 	// gru/bias_hn: Slice 4
-	m.slice17(n, m.gruBiasHhL0[:], m.arena[16:16+4])
+	m.slice9(n, m.gruBiasHhL0[:], m.arena[16:16+4])
 	// gru/weight_in: Slice 4×4
-	m.slice18(n, m.gruWeightIhL0[:], m.arena[32:32+16])
+	m.slice10(n, m.gruWeightIhL0[:], m.arena[32:32+16])
 	// gru/weight_hn: Slice 4×4
-	m.slice18(n, m.gruWeightHhL0[:], m.arena[48:48+16])
+	m.slice10(n, m.gruWeightHhL0[:], m.arena[48:48+16])
 	// gru/weight_n: Concat 4×8
 	m.concat12(n, m.gruWeightN[:], m.arena[32:32+16], m.arena[48:48+16])
 	// gru/bias_n: Add 4

@@ -78,7 +78,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn/neg_mean: Scale 4
 	m.scale(n, m.arena[2048:2048+4], m.arena[:4])
 	// bn/centered: BiasAdd N×4×8×8
-	m.biasAdd11(n, m.arena[6400:6400+n*256], m.arena[8448:8448+n*256], (*[4]float32)(m.arena[0:]))
+	m.biasAdd10(n, m.arena[6400:6400+n*256], m.arena[8448:8448+n*256], (*[4]float32)(m.arena[0:]))
 	// bn/sq: Square N×4×8×8
 	m.square(n, m.arena[8448:8448+n*256], m.arena[:n*256])
 	// bn/var: ChannelMean 4
@@ -189,21 +189,21 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gru/dropped: Mul N×5×4
 	m.mul(n, m.arena[25120:25120+n*20], m.arena[29152:29152+n*20], m.arena[25120:25120+n*20])
 	// gru/weight_ih_rz: Slice 8×4
-	m.slice15(n, m.gruWeightIhL0[:], m.arena[33680:33680+32])
+	m.slice7(n, m.gruWeightIhL0[:], m.arena[33680:33680+32])
 	// gru/weight_hh_rz: Slice 8×4
-	m.slice15(n, m.gruWeightHhL0[:], m.arena[33712:33712+32])
+	m.slice7(n, m.gruWeightHhL0[:], m.arena[33712:33712+32])
 	// gru/weight_rz: Concat 8×8
 	m.concat11(n, m.arena[33616:33616+64], m.arena[33680:33680+32], m.arena[33712:33712+32])
 	// gru/bias: Add 12
 	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[33936:33936+12])
 	// gru/bias_in: Slice 4
-	m.slice17(n, m.gruBiasIhL0[:], m.arena[33952:33952+4])
+	m.slice9(n, m.gruBiasIhL0[:], m.arena[33952:33952+4])
 	// gru/bias_hn: Slice 4
-	m.slice17(n, m.gruBiasHhL0[:], m.arena[33680:33680+4])
+	m.slice9(n, m.gruBiasHhL0[:], m.arena[33680:33680+4])
 	// gru/weight_in: Slice 4×4
-	m.slice18(n, m.gruWeightIhL0[:], m.arena[33696:33696+16])
+	m.slice10(n, m.gruWeightIhL0[:], m.arena[33696:33696+16])
 	// gru/weight_hn: Slice 4×4
-	m.slice18(n, m.gruWeightHhL0[:], m.arena[33712:33712+16])
+	m.slice10(n, m.gruWeightHhL0[:], m.arena[33712:33712+16])
 	// gru/weight_n: Concat 4×8
 	m.concat12(n, m.arena[33904:33904+32], m.arena[33696:33696+16], m.arena[33712:33712+16])
 	// gru/bias_n: Add 4
@@ -216,7 +216,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gru/t0/rz_matmul: MatMul N×8
 	rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[26432:26432+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[6272:6272+n*8], 8)
 	// gru/t0/rz@1: Slice 8
-	m.slice16(n, m.arena[33936:33936+12], m.arena[25376:25376+8])
+	m.slice8(n, m.arena[33936:33936+12], m.arena[25376:25376+8])
 	// gru/t0/rz: BiasAdd N×8
 	m.biasAdd4(n, m.arena[6272:6272+n*8], m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25376:]))
 	// gru/t0/r_pre: Slice N×4
@@ -251,7 +251,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// gru/t[step]/rz_matmul: MatMul N×8
 		rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[26432+step*64:26432+step*64+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[6272:6272+n*8], 8)
 		// gru/t[step]/rz@1: Slice 8
-		m.slice16(n, m.arena[33936:33936+12], m.arena[25376:25376+8])
+		m.slice8(n, m.arena[33936:33936+12], m.arena[25376:25376+8])
 		// gru/t[step]/rz: BiasAdd N×8
 		m.biasAdd4(n, m.arena[6272:6272+n*8], m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25376:]))
 		// gru/t[step]/r_pre: Slice N×4
@@ -291,7 +291,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bilstm/forward/weight: Concat 12×7
 	m.concat13(n, m.arena[33424:33424+84], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
 	// bilstm/forward/bias: Add 12
-	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[33712:33712+12])
+	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[33520:33520+12])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
 	m.slice3(n, m.arena[25280:25280+n*20], m.arena[6368:6368+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
@@ -299,63 +299,45 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.concat6(n, m.arena[27072:27072+n*7], m.arena[6368:6368+n*4], m.arena[33936:33936+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
 	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27072:27072+n*7], 7, m.arena[33424:33424+84], 7, 0, m.arena[6272:6272+n*12], 12)
-	// bilstm/forward/t0/gates: BiasAdd N×12
-	m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25440:25440+n*12], (*[12]float32)(m.arena[33712:]))
-	// bilstm/forward/t0/i_pre: Slice N×3
-	m.slice7(n, m.arena[25440:25440+n*12], m.arena[33520:33520+n*3])
 	// bilstm/forward/t0/i: Sigmoid N×3
-	m.sigmoid(n, m.arena[33520:33520+n*3], m.arena[30272:30272+n*3])
-	// bilstm/forward/t0/f_pre: Slice N×3
-	m.slice8(n, m.arena[25440:25440+n*12], m.arena[33552:33552+n*3])
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/f: Sigmoid N×3
-	m.sigmoid(n, m.arena[33552:33552+n*3], m.arena[30432:30432+n*3])
-	// bilstm/forward/t0/g_pre: Slice N×3
-	m.slice9(n, m.arena[25440:25440+n*12], m.arena[33584:33584+n*3])
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/g: Tanh N×3
-	m.tanh(n, m.arena[33584:33584+n*3], m.arena[30592:30592+n*3])
-	// bilstm/forward/t0/o_pre: Slice N×3
-	m.slice10(n, m.arena[25440:25440+n*12], m.arena[33680:33680+n*3])
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/o: Sigmoid N×3
-	m.sigmoid(n, m.arena[33680:33680+n*3], m.arena[30752:30752+n*3])
-	// bilstm/forward/t0/c: Add N×3, fused with bilstm/forward/t0/fc (Mul), bilstm/forward/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[30912:30912+n*3], m.arena[30432:30432+n*3], m.arena[33936:33936+n*3], m.arena[30272:30272+n*3], m.arena[30592:30592+n*3])
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
+	// bilstm/forward/t0/c: Add N×3
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/c_act: Tanh N×3
-	m.tanh(n, m.arena[30912:30912+n*3], m.arena[31072:31072+n*3])
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
-	m.mul(n, m.arena[30752:30752+n*3], m.arena[31072:31072+n*3], m.arena[25536:25536+n*3])
+	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+	rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[33520:33520+12], m.arena[33936:33936+n*3], m.arena[30912:30912+n*3], m.arena[25440:25440+n*3], m.arena[30272:30272+n*3], m.arena[30432:30432+n*3], m.arena[30592:30592+n*3], m.arena[30752:30752+n*3], m.arena[31072:31072+n*3])
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
 		m.slice6(n, m.arena[25280:25280+n*20], m.arena[6368:6368+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[27072+step*64:27072+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25536+((step-1)&1)*32:25536+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[27072+step*64:27072+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25440+((step-1)&1)*32:25440+((step-1)&1)*32+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
 		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27072+step*64:27072+step*64+n*7], 7, m.arena[33424:33424+84], 7, 0, m.arena[6272:6272+n*12], 12)
-		// bilstm/forward/t[step]/gates: BiasAdd N×12
-		m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25440:25440+n*12], (*[12]float32)(m.arena[33712:]))
-		// bilstm/forward/t[step]/i_pre: Slice N×3
-		m.slice7(n, m.arena[25440:25440+n*12], m.arena[33520:33520+n*3])
 		// bilstm/forward/t[step]/i: Sigmoid N×3
-		m.sigmoid(n, m.arena[33520:33520+n*3], m.arena[30272+step*32:30272+step*32+n*3])
-		// bilstm/forward/t[step]/f_pre: Slice N×3
-		m.slice8(n, m.arena[25440:25440+n*12], m.arena[33552:33552+n*3])
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/f: Sigmoid N×3
-		m.sigmoid(n, m.arena[33552:33552+n*3], m.arena[30432+step*32:30432+step*32+n*3])
-		// bilstm/forward/t[step]/g_pre: Slice N×3
-		m.slice9(n, m.arena[25440:25440+n*12], m.arena[33584:33584+n*3])
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/g: Tanh N×3
-		m.tanh(n, m.arena[33584:33584+n*3], m.arena[30592+step*32:30592+step*32+n*3])
-		// bilstm/forward/t[step]/o_pre: Slice N×3
-		m.slice10(n, m.arena[25440:25440+n*12], m.arena[33680:33680+n*3])
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/o: Sigmoid N×3
-		m.sigmoid(n, m.arena[33680:33680+n*3], m.arena[30752+step*32:30752+step*32+n*3])
-		// bilstm/forward/t[step]/c: Add N×3, fused with bilstm/forward/t[step]/fc (Mul), bilstm/forward/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[30912+step*32:30912+step*32+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3])
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
+		// bilstm/forward/t[step]/c: Add N×3
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/c_act: Tanh N×3
-		m.tanh(n, m.arena[30912+step*32:30912+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3])
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
-		m.mul(n, m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[25536+((step)&1)*32:25536+((step)&1)*32+n*3])
+		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+		rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[33520:33520+12], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30912+step*32:30912+step*32+n*3], m.arena[25440+((step)&1)*32:25440+((step)&1)*32+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3], m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3])
 	}
 	// bilstm/reverse/dropout_mask: DropoutMask N×1×4
 	m.dropoutMask3(n, m.arena[33520:33520+n*4])
@@ -366,131 +348,99 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bilstm/reverse/weight: Concat 12×7
 	m.concat13(n, m.arena[33520:33520+84], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
 	// bilstm/reverse/bias: Add 12
-	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[33712:33712+12])
+	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[25344:25344+12])
 	// bilstm/reverse/t0/x_slice: Slice N×1×4
-	m.slice19(n, m.arena[25120:25120+n*20], m.arena[6368:6368+n*4])
+	m.slice11(n, m.arena[25120:25120+n*20], m.arena[6368:6368+n*4])
 	// bilstm/reverse/t0/x: Reshape N×4: a view, no code
 	// bilstm/reverse/t0/xh: Concat N×7
 	m.concat6(n, m.arena[27392:27392+n*7], m.arena[6368:6368+n*4], m.arena[33936:33936+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
 	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27392:27392+n*7], 7, m.arena[33520:33520+84], 7, 0, m.arena[6272:6272+n*12], 12)
-	// bilstm/reverse/t0/gates: BiasAdd N×12
-	m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25280:25280+n*12], (*[12]float32)(m.arena[33712:]))
-	// bilstm/reverse/t0/i_pre: Slice N×3
-	m.slice7(n, m.arena[25280:25280+n*12], m.arena[25440:25440+n*3])
 	// bilstm/reverse/t0/i: Sigmoid N×3
-	m.sigmoid(n, m.arena[25440:25440+n*3], m.arena[31392:31392+n*3])
-	// bilstm/reverse/t0/f_pre: Slice N×3
-	m.slice8(n, m.arena[25280:25280+n*12], m.arena[25472:25472+n*3])
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/f: Sigmoid N×3
-	m.sigmoid(n, m.arena[25472:25472+n*3], m.arena[31552:31552+n*3])
-	// bilstm/reverse/t0/g_pre: Slice N×3
-	m.slice9(n, m.arena[25280:25280+n*12], m.arena[25504:25504+n*3])
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/g: Tanh N×3
-	m.tanh(n, m.arena[25504:25504+n*3], m.arena[31712:31712+n*3])
-	// bilstm/reverse/t0/o_pre: Slice N×3
-	m.slice10(n, m.arena[25280:25280+n*12], m.arena[33680:33680+n*3])
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/o: Sigmoid N×3
-	m.sigmoid(n, m.arena[33680:33680+n*3], m.arena[31872:31872+n*3])
-	// bilstm/reverse/t0/c: Add N×3, fused with bilstm/reverse/t0/fc (Mul), bilstm/reverse/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[32032:32032+n*3], m.arena[31552:31552+n*3], m.arena[33936:33936+n*3], m.arena[31392:31392+n*3], m.arena[31712:31712+n*3])
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
+	// bilstm/reverse/t0/c: Add N×3
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/c_act: Tanh N×3
-	m.tanh(n, m.arena[32032:32032+n*3], m.arena[32192:32192+n*3])
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
-	m.mul(n, m.arena[31872:31872+n*3], m.arena[32192:32192+n*3], m.arena[25376:25376+n*3])
+	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+	rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[25344:25344+12], m.arena[33936:33936+n*3], m.arena[32032:32032+n*3], m.arena[25280:25280+n*3], m.arena[31392:31392+n*3], m.arena[31552:31552+n*3], m.arena[31712:31712+n*3], m.arena[31872:31872+n*3], m.arena[32192:32192+n*3])
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/x_slice: Slice N×1×4
 		m.slice6(n, m.arena[25120:25120+n*20], m.arena[6368:6368+n*4], 4-step)
 		// bilstm/reverse/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[27392+step*64:27392+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25376+((step-1)&1)*32:25376+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[27392+step*64:27392+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25280+((step-1)&1)*32:25280+((step-1)&1)*32+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
 		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27392+step*64:27392+step*64+n*7], 7, m.arena[33520:33520+84], 7, 0, m.arena[6272:6272+n*12], 12)
-		// bilstm/reverse/t[step]/gates: BiasAdd N×12
-		m.biasAdd5(n, m.arena[6272:6272+n*12], m.arena[25280:25280+n*12], (*[12]float32)(m.arena[33712:]))
-		// bilstm/reverse/t[step]/i_pre: Slice N×3
-		m.slice7(n, m.arena[25280:25280+n*12], m.arena[25440:25440+n*3])
 		// bilstm/reverse/t[step]/i: Sigmoid N×3
-		m.sigmoid(n, m.arena[25440:25440+n*3], m.arena[31392+step*32:31392+step*32+n*3])
-		// bilstm/reverse/t[step]/f_pre: Slice N×3
-		m.slice8(n, m.arena[25280:25280+n*12], m.arena[25472:25472+n*3])
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/f: Sigmoid N×3
-		m.sigmoid(n, m.arena[25472:25472+n*3], m.arena[31552+step*32:31552+step*32+n*3])
-		// bilstm/reverse/t[step]/g_pre: Slice N×3
-		m.slice9(n, m.arena[25280:25280+n*12], m.arena[25504:25504+n*3])
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/g: Tanh N×3
-		m.tanh(n, m.arena[25504:25504+n*3], m.arena[31712+step*32:31712+step*32+n*3])
-		// bilstm/reverse/t[step]/o_pre: Slice N×3
-		m.slice10(n, m.arena[25280:25280+n*12], m.arena[33680:33680+n*3])
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/o: Sigmoid N×3
-		m.sigmoid(n, m.arena[33680:33680+n*3], m.arena[31872+step*32:31872+step*32+n*3])
-		// bilstm/reverse/t[step]/c: Add N×3, fused with bilstm/reverse/t[step]/fc (Mul), bilstm/reverse/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[32032+step*32:32032+step*32+n*3], m.arena[31552+step*32:31552+step*32+n*3], m.arena[32032+(step-1)*32:32032+(step-1)*32+n*3], m.arena[31392+step*32:31392+step*32+n*3], m.arena[31712+step*32:31712+step*32+n*3])
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
+		// bilstm/reverse/t[step]/c: Add N×3
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/c_act: Tanh N×3
-		m.tanh(n, m.arena[32032+step*32:32032+step*32+n*3], m.arena[32192+step*32:32192+step*32+n*3])
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
-		m.mul(n, m.arena[31872+step*32:31872+step*32+n*3], m.arena[32192+step*32:32192+step*32+n*3], m.arena[25376+((step)&1)*32:25376+((step)&1)*32+n*3])
+		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+		rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[25344:25344+12], m.arena[32032+(step-1)*32:32032+(step-1)*32+n*3], m.arena[32032+step*32:32032+step*32+n*3], m.arena[25280+((step)&1)*32:25280+((step)&1)*32+n*3], m.arena[31392+step*32:31392+step*32+n*3], m.arena[31552+step*32:31552+step*32+n*3], m.arena[31712+step*32:31712+step*32+n*3], m.arena[31872+step*32:31872+step*32+n*3], m.arena[32192+step*32:32192+step*32+n*3])
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[25440:25440+n*6], m.arena[25536:25536+n*3], m.arena[25376:25376+n*3])
+	m.concat7(n, m.arena[25344:25344+n*6], m.arena[25440:25440+n*3], m.arena[25280:25280+n*3])
 	// lstm/weight: Concat 16×7
 	m.concat14(n, m.arena[33312:33312+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/t0/gates: MatMul N×16
 	rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[26112:26112+n*7], 7, m.arena[33312:33312+112], 7, 0, m.arena[6272:6272+n*16], 16)
-	// lstm/t0/i_pre: Slice N×4
-	m.slice11(n, m.arena[6272:6272+n*16], m.arena[33680:33680+n*4])
 	// lstm/t0/i: Sigmoid N×4
-	m.sigmoid(n, m.arena[33680:33680+n*4], m.arena[32352:32352+n*4])
-	// lstm/t0/f_pre: Slice N×4
-	m.slice12(n, m.arena[6272:6272+n*16], m.arena[33712:33712+n*4])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/f: Sigmoid N×4
-	m.sigmoid(n, m.arena[33712:33712+n*4], m.arena[32512:32512+n*4])
-	// lstm/t0/g_pre: Slice N×4
-	m.slice13(n, m.arena[6272:6272+n*16], m.arena[33744:33744+n*4])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/g: Tanh N×4
-	m.tanh(n, m.arena[33744:33744+n*4], m.arena[32672:32672+n*4])
-	// lstm/t0/o_pre: Slice N×4
-	m.slice14(n, m.arena[6272:6272+n*16], m.arena[25120:25120+n*4])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/o: Sigmoid N×4
-	m.sigmoid(n, m.arena[25120:25120+n*4], m.arena[32832:32832+n*4])
-	// lstm/t0/c: Add N×4, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[32992:32992+n*4], m.arena[32512:32512+n*4], m.arena[33840:33840+n*4], m.arena[32352:32352+n*4], m.arena[32672:32672+n*4])
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/c: Add N×4
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/c_act: Tanh N×4
-	m.tanh(n, m.arena[32992:32992+n*4], m.arena[33152:33152+n*4])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
-	m.mul(n, m.arena[32832:32832+n*4], m.arena[33152:33152+n*4], m.arena[26048:26048+n*4])
+	// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+	rt.LSTMCell(n, 4, m.arena[6272:6272+n*16], nil, m.arena[33840:33840+n*4], m.arena[32992:32992+n*4], m.arena[26048:26048+n*4], m.arena[32352:32352+n*4], m.arena[32512:32512+n*4], m.arena[32672:32672+n*4], m.arena[32832:32832+n*4], m.arena[33152:33152+n*4])
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[27712+step*64:27712+step*64+n*7], m.arena[24960+step*32:24960+step*32+n*3], m.arena[26048+((step-1)&1)*32:26048+((step-1)&1)*32+n*4])
 		// lstm/t[step]/gates: MatMul N×16
 		rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[27712+step*64:27712+step*64+n*7], 7, m.arena[33312:33312+112], 7, 0, m.arena[6272:6272+n*16], 16)
-		// lstm/t[step]/i_pre: Slice N×4
-		m.slice11(n, m.arena[6272:6272+n*16], m.arena[33680:33680+n*4])
 		// lstm/t[step]/i: Sigmoid N×4
-		m.sigmoid(n, m.arena[33680:33680+n*4], m.arena[32352+step*32:32352+step*32+n*4])
-		// lstm/t[step]/f_pre: Slice N×4
-		m.slice12(n, m.arena[6272:6272+n*16], m.arena[33712:33712+n*4])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/f: Sigmoid N×4
-		m.sigmoid(n, m.arena[33712:33712+n*4], m.arena[32512+step*32:32512+step*32+n*4])
-		// lstm/t[step]/g_pre: Slice N×4
-		m.slice13(n, m.arena[6272:6272+n*16], m.arena[33744:33744+n*4])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/g: Tanh N×4
-		m.tanh(n, m.arena[33744:33744+n*4], m.arena[32672+step*32:32672+step*32+n*4])
-		// lstm/t[step]/o_pre: Slice N×4
-		m.slice14(n, m.arena[6272:6272+n*16], m.arena[25120:25120+n*4])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/o: Sigmoid N×4
-		m.sigmoid(n, m.arena[25120:25120+n*4], m.arena[32832+step*32:32832+step*32+n*4])
-		// lstm/t[step]/c: Add N×4, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[32992+step*32:32992+step*32+n*4], m.arena[32512+step*32:32512+step*32+n*4], m.arena[32992+(step-1)*32:32992+(step-1)*32+n*4], m.arena[32352+step*32:32352+step*32+n*4], m.arena[32672+step*32:32672+step*32+n*4])
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/c: Add N×4
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/c_act: Tanh N×4
-		m.tanh(n, m.arena[32992+step*32:32992+step*32+n*4], m.arena[33152+step*32:33152+step*32+n*4])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×4
-		m.mul(n, m.arena[32832+step*32:32832+step*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[26048+((step)&1)*32:26048+((step)&1)*32+n*4])
+		// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+		rt.LSTMCell(n, 4, m.arena[6272:6272+n*16], nil, m.arena[32992+(step-1)*32:32992+(step-1)*32+n*4], m.arena[32992+step*32:32992+step*32+n*4], m.arena[26048+((step)&1)*32:26048+((step)&1)*32+n*4], m.arena[32352+step*32:32352+step*32+n*4], m.arena[32512+step*32:32512+step*32+n*4], m.arena[32672+step*32:32672+step*32+n*4], m.arena[32832+step*32:32832+step*32+n*4], m.arena[33152+step*32:33152+step*32+n*4])
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[25968:25968+n*10], m.arena[25440:25440+n*6], m.arena[26048:26048+n*4])
+	m.concat8(n, m.arena[25968:25968+n*10], m.arena[25344:25344+n*6], m.arena[26048:26048+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// dropout/mask: DropoutMask N×48
 	m.dropoutMask4(n, m.arena[24960:24960+n*48])
@@ -499,7 +449,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// fc: MatMul N×16
 	rt.GemmP(m.pool, false, true, n, 16, 48, 1, m.arena[25344:25344+n*48], 48, m.fcWeight[:], 48, 0, m.arena[6272:6272+n*16], 16)
 	// fc/bias: BiasAdd N×16
-	m.biasAdd6(n, m.arena[6272:6272+n*16], m.arena[6272:6272+n*16], &m.fcBias)
+	m.biasAdd5(n, m.arena[6272:6272+n*16], m.arena[6272:6272+n*16], &m.fcBias)
 	// head_concat: Concat N×30
 	m.concat9(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16], m.arena[33776:33776+n*4], m.arena[25968:25968+n*10])
 	// bn_fc/mean: ChannelMean 30
@@ -507,7 +457,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn_fc/neg_mean: Scale 30
 	m.scale(n, m.arena[33680:33680+30], m.arena[33712:33712+30])
 	// bn_fc/centered: BiasAdd N×30
-	m.biasAdd12(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*30], (*[30]float32)(m.arena[33712:]))
+	m.biasAdd11(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*30], (*[30]float32)(m.arena[33712:]))
 	// bn_fc/sq: Square N×30
 	m.square(n, m.arena[28032:28032+n*30], m.arena[14080:14080+n*30])
 	// bn_fc/var: ChannelMean 30
@@ -546,17 +496,17 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// logits: MatMul N×5
 	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[28752:28752+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[6272:6272+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd7(n, m.arena[6272:6272+n*5], m.arena[6272:6272+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[6272:6272+n*5], m.arena[6272:6272+n*5], &m.logitsBias)
 	// probs: Softmax N×5
 	m.softmax(n, m.arena[6272:6272+n*5], m.arena[6320:6320+n*5])
 	// flag_logit: MatMul N×1
 	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[33776:33776+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[33680:33680+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd8(n, m.arena[33680:33680+n], m.arena[33680:33680+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[33680:33680+n], m.arena[33680:33680+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
 	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[33776:33776+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[33984:33984+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd8(n, m.arena[33984:33984+n], m.arena[33984:33984+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[33984:33984+n], m.arena[33984:33984+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
 	m.sigmoid(n, m.arena[33984:33984+n], m.arena[33984:33984+n])
 	// gauss_noise/noise: RandomNormal N×3×8×8
@@ -569,17 +519,17 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// code: MatMul N×6
 	rt.GemmP(m.pool, false, true, n, 6, 192, 1, m.arena[14080:14080+n*192], 192, m.codeWeight[:], 192, 0, m.arena[25968:25968+n*6], 6)
 	// code/bias: BiasAdd N×6
-	m.biasAdd9(n, m.arena[25968:25968+n*6], m.arena[25968:25968+n*6], &m.codeBias)
+	m.biasAdd8(n, m.arena[25968:25968+n*6], m.arena[25968:25968+n*6], &m.codeBias)
 	// code/sigmoid: Sigmoid N×6
 	m.sigmoid(n, m.arena[25968:25968+n*6], m.arena[25968:25968+n*6])
 	// z_mean: MatMul N×2
 	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[25968:25968+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[34000:34000+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[34000:34000+n*2], m.arena[34000:34000+n*2], &m.zMeanBias)
+	m.biasAdd9(n, m.arena[34000:34000+n*2], m.arena[34000:34000+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
 	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[25968:25968+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[33696:33696+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[33696:33696+n*2], m.arena[33696:33696+n*2], &m.zLogVarBias)
+	m.biasAdd9(n, m.arena[33696:33696+n*2], m.arena[33696:33696+n*2], &m.zLogVarBias)
 	// z/std: Exp N×2, fused with z/half_logvar (Scale)
 	m.scaleExp(n, m.arena[34016:34016+n*2], m.arena[33696:33696+n*2])
 	// z/eps: RandomNormal N×2
@@ -781,11 +731,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn_fc/mean.2: Add N×30
 	m.add(n, m.arena[25728:25728+n*30], m.arena[14080:14080+n*30], m.arena[25728:25728+n*30])
 	// d.head_concat.1: Slice N×16
-	m.slice20(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16])
+	m.slice12(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16])
 	// d.head_concat.2: Slice N×4
-	m.slice21(n, m.arena[25728:25728+n*30], m.arena[33680:33680+n*4])
+	m.slice13(n, m.arena[25728:25728+n*30], m.arena[33680:33680+n*4])
 	// d.head_concat.3: Slice N×10
-	m.slice22(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*10])
+	m.slice14(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*10])
 	// d.head_concat.4: Add N×4
 	m.add(n, m.arena[25968:25968+n*4], m.arena[33680:33680+n*4], m.arena[33712:33712+n*4])
 	// d.fc/bias.1: ChannelSum 16
@@ -798,9 +748,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.mul(n, m.arena[25728:25728+n*48], m.arena[24960:24960+n*48], m.arena[25728:25728+n*48])
 	// d.flatten.1: Reshape N×6×2×4: a view, no code
 	// d.rec_concat.1: Slice N×6
-	m.slice23(n, m.arena[28032:28032+n*10], m.arena[25408:25408+n*6])
+	m.slice15(n, m.arena[28032:28032+n*10], m.arena[25408:25408+n*6])
 	// d.lstm/t4/h.1@0: Slice N×4 (layer rec_concat)
-	m.slice24(n, m.arena[28032:28032+n*10], m.arena[33680:33680+n*4])
+	m.slice16(n, m.arena[28032:28032+n*10], m.arena[33680:33680+n*4])
 	// d.lstm/t4/c_act.1: TanhGrad N×4, fused with d.lstm/t4/h.2 (Mul)
 	m.mulTanhGrad(n, m.arena[33744:33744+n*4], m.arena[33680:33680+n*4], m.arena[32960:32960+n*4], m.arena[33280:33280+n*4])
 	// d.lstm/t4/fc.2: Mul N×4
@@ -829,7 +779,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.lstm/t4/gates.2: MatMul 16×7
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27968:27968+n*7], 7, 0, m.arena[24960:24960+112], 7)
 	// d.lstm/t4/xh.1: Slice N×4
-	m.slice25(n, m.arena[25136:25136+n*7], m.arena[25200:25200+n*4])
+	m.slice17(n, m.arena[25136:25136+n*7], m.arena[25200:25200+n*4])
 	// d.lstm/t3 … d.lstm/t1: 3 steps, one iteration each
 	for step := 3; step >= 1; step-- {
 		// d.lstm/t[step]/c_act.2: Add N×4, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
@@ -861,7 +811,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27712+step*64:27712+step*64+n*7], 7, 1, m.arena[24960:24960+112], 7)
 		// d.lstm/t[step]/gates.3: Add 16×7: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/xh.1: Slice N×4
-		m.slice25(n, m.arena[25136:25136+n*7], m.arena[25200+((step)&1)*32:25200+((step)&1)*32+n*4])
+		m.slice17(n, m.arena[25136:25136+n*7], m.arena[25200+((step)&1)*32:25200+((step)&1)*32+n*4])
 	}
 	// d.lstm/t0/c_act.2: Add N×4, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
 	m.mulTanhGradAdd(n, m.arena[33744:33744+n*4], m.arena[25232:25232+n*4], m.arena[32832:32832+n*4], m.arena[33152:33152+n*4], m.arena[25104:25104+n*4])
@@ -888,11 +838,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[26112:26112+n*7], 7, 1, m.arena[24960:24960+112], 7)
 	// d.lstm/t0/gates.2: Add 16×7: written in place by its SliceGrads, no code
 	// d.lstm/weight.1: Slice 16×3
-	m.slice26(n, m.arena[24960:24960+112], m.lstmWeightIhL0Grad[:])
+	m.slice18(n, m.arena[24960:24960+112], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 16×4
-	m.slice27(n, m.arena[24960:24960+112], m.lstmWeightHhL0Grad[:])
+	m.slice19(n, m.arena[24960:24960+112], m.lstmWeightHhL0Grad[:])
 	// d.bilstm/reverse/t4/h.1@0: Slice N×3
-	m.slice28(n, m.arena[25408:25408+n*6], m.arena[33680:33680+n*3])
+	m.slice20(n, m.arena[25408:25408+n*6], m.arena[33680:33680+n*3])
 	// d.bilstm/reverse/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/h.2 (Mul)
 	m.mulTanhGrad(n, m.arena[6368:6368+n*3], m.arena[33680:33680+n*3], m.arena[32000:32000+n*3], m.arena[32320:32320+n*3])
 	// d.bilstm/reverse/t4/fc.2: Mul N×3
@@ -923,9 +873,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/reverse/t4/gates_matmul.2: MatMul 12×7
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27648:27648+n*7], 7, 0, m.arena[25120:25120+84], 7)
 	// d.bilstm/reverse/t4/xh.1: Slice N×4
-	m.slice29(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
+	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
 	// d.bilstm/reverse/t4/xh.2: Slice N×3
-	m.slice30(n, m.arena[25280:25280+n*7], m.arena[25344:25344+n*3])
+	m.slice22(n, m.arena[25280:25280+n*7], m.arena[25344:25344+n*3])
 	// d.bilstm/reverse/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t4/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 0)
@@ -962,9 +912,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27584:27584+n*7], 7, 1, m.arena[25120:25120+84], 7)
 	// d.bilstm/reverse/t3/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/xh.1: Slice N×4
-	m.slice29(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
+	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
 	// d.bilstm/reverse/t3/xh.2: Slice N×3
-	m.slice30(n, m.arena[25280:25280+n*7], m.arena[25376:25376+n*3])
+	m.slice22(n, m.arena[25280:25280+n*7], m.arena[25376:25376+n*3])
 	// d.bilstm/reverse/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t3/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 1)
@@ -1004,9 +954,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27392+step*64:27392+step*64+n*7], 7, 1, m.arena[25120:25120+84], 7)
 		// d.bilstm/reverse/t[step]/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/xh.1: Slice N×4
-		m.slice29(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
+		m.slice21(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
 		// d.bilstm/reverse/t[step]/xh.2: Slice N×3
-		m.slice30(n, m.arena[25280:25280+n*7], m.arena[25344+((step)&1)*32:25344+((step)&1)*32+n*3])
+		m.slice22(n, m.arena[25280:25280+n*7], m.arena[25344+((step)&1)*32:25344+((step)&1)*32+n*3])
 		// d.bilstm/reverse/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/reverse/t[step]/x_slice.1: SliceGrad N×5×4
 		m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 4-step)
@@ -1043,17 +993,17 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27392:27392+n*7], 7, 1, m.arena[25120:25120+84], 7)
 	// d.bilstm/reverse/t0/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/xh.1: Slice N×4
-	m.slice29(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
+	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
 	// d.bilstm/reverse/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t0/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 4)
 	// d.bilstm/reverse/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/weight.1: Slice 12×4
-	m.slice31(n, m.arena[25120:25120+84], m.bilstmWeightIhL0ReverseGrad[:])
+	m.slice23(n, m.arena[25120:25120+84], m.bilstmWeightIhL0ReverseGrad[:])
 	// d.bilstm/reverse/weight.2: Slice 12×3
-	m.slice32(n, m.arena[25120:25120+84], m.bilstmWeightHhL0ReverseGrad[:])
+	m.slice24(n, m.arena[25120:25120+84], m.bilstmWeightHhL0ReverseGrad[:])
 	// d.bilstm/forward/t4/h.1@0: Slice N×3
-	m.slice33(n, m.arena[25408:25408+n*6], m.arena[33584:33584+n*3])
+	m.slice25(n, m.arena[25408:25408+n*6], m.arena[33584:33584+n*3])
 	// d.bilstm/forward/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/forward/t4/h.2 (Mul)
 	m.mulTanhGrad(n, m.arena[6368:6368+n*3], m.arena[33584:33584+n*3], m.arena[30880:30880+n*3], m.arena[31200:31200+n*3])
 	// d.bilstm/forward/t4/fc.2: Mul N×3
@@ -1084,9 +1034,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/forward/t4/gates_matmul.2: MatMul 12×7
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27328:27328+n*7], 7, 0, m.arena[25280:25280+84], 7)
 	// d.bilstm/forward/t4/xh.1: Slice N×4
-	m.slice29(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
+	m.slice21(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
 	// d.bilstm/forward/t4/xh.2: Slice N×3
-	m.slice30(n, m.arena[25376:25376+n*7], m.arena[25440:25440+n*3])
+	m.slice22(n, m.arena[25376:25376+n*7], m.arena[25440:25440+n*3])
 	// d.bilstm/forward/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t4/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], 4)
@@ -1123,9 +1073,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27264:27264+n*7], 7, 1, m.arena[25280:25280+84], 7)
 	// d.bilstm/forward/t3/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/xh.1: Slice N×4
-	m.slice29(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
+	m.slice21(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
 	// d.bilstm/forward/t3/xh.2: Slice N×3
-	m.slice30(n, m.arena[25376:25376+n*7], m.arena[25472:25472+n*3])
+	m.slice22(n, m.arena[25376:25376+n*7], m.arena[25472:25472+n*3])
 	// d.bilstm/forward/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t3/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], 3)
@@ -1165,9 +1115,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27072+step*64:27072+step*64+n*7], 7, 1, m.arena[25280:25280+84], 7)
 		// d.bilstm/forward/t[step]/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/xh.1: Slice N×4
-		m.slice29(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
+		m.slice21(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
 		// d.bilstm/forward/t[step]/xh.2: Slice N×3
-		m.slice30(n, m.arena[25376:25376+n*7], m.arena[25440+((step)&1)*32:25440+((step)&1)*32+n*3])
+		m.slice22(n, m.arena[25376:25376+n*7], m.arena[25440+((step)&1)*32:25440+((step)&1)*32+n*3])
 		// d.bilstm/forward/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/forward/t[step]/x_slice.1: SliceGrad N×5×4
 		m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], step)
@@ -1204,24 +1154,24 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27072:27072+n*7], 7, 1, m.arena[25280:25280+84], 7)
 	// d.bilstm/forward/t0/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/xh.1: Slice N×4
-	m.slice29(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
+	m.slice21(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
 	// d.bilstm/forward/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t0/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], 0)
 	// d.bilstm/forward/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/weight.1: Slice 12×4
-	m.slice31(n, m.arena[25280:25280+84], m.bilstmWeightIhL0Grad[:])
+	m.slice23(n, m.arena[25280:25280+84], m.bilstmWeightIhL0Grad[:])
 	// d.bilstm/forward/weight.2: Slice 12×3
-	m.slice32(n, m.arena[25280:25280+84], m.bilstmWeightHhL0Grad[:])
+	m.slice24(n, m.arena[25280:25280+84], m.bilstmWeightHhL0Grad[:])
 	// d.bilstm/forward/dropped.2: Add N×5×4, fused with d.bilstm/reverse/dropped.1 (Mul), d.bilstm/forward/dropped.1 (Mul)
 	m.mulMulAdd(n, m.arena[31232:31232+n*20], m.arena[24960:24960+n*20], m.arena[31232:31232+n*20], m.arena[25120:25120+n*20], m.arena[30112:30112+n*20])
 	// d.gru/sequence.1: Reshape N×20: a view, no code
 	// d.gru/t4/z_h_minus_n.1@0: Slice N×4
-	m.slice19(n, m.arena[31232:31232+n*20], m.arena[33680:33680+n*4])
+	m.slice11(n, m.arena[31232:31232+n*20], m.arena[33680:33680+n*4])
 	// d.gru/t4/z_h_minus_n.2: Mul N×4
 	m.mul(n, m.arena[33680:33680+n*4], m.arena[29600:29600+n*4], m.arena[33744:33744+n*4])
 	// d.gru/t4/h_minus_n.2@0: Slice N×4
-	m.slice34(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4])
+	m.slice26(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4])
 	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
 	m.scaleAddTanhGrad(n, m.arena[25312:25312+n*4], m.arena[33744:33744+n*4], m.arena[33680:33680+n*4], m.arena[29760:29760+n*4])
 	// d.gru/t4/n_pre.1: ChannelSum 4
@@ -1263,7 +1213,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t3/z_h_minus_n.2: Mul N×4
 	m.mul(n, m.arena[25248:25248+n*4], m.arena[29568:29568+n*4], m.arena[33744:33744+n*4])
 	// d.gru/t3/h_minus_n.2@0: Slice N×4
-	m.slice35(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4])
+	m.slice27(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4])
 	// d.gru/t3/n.1: TanhGrad N×4, fused with d.gru/t3/h_minus_n.1 (Scale), d.gru/t3/h_minus_n.3 (Add)
 	m.scaleAddTanhGrad(n, m.arena[25312:25312+n*4], m.arena[33744:33744+n*4], m.arena[25248:25248+n*4], m.arena[29728:29728+n*4])
 	// d.gru/t3/n_pre.1: ChannelSum 4
@@ -1314,7 +1264,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// d.gru/t[step]/z_h_minus_n.2: Mul N×4
 		m.mul(n, m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*4], m.arena[29472+step*32:29472+step*32+n*4], m.arena[33744:33744+n*4])
 		// d.gru/t[step]/h_minus_n.2@0: Slice N×4
-		m.slice36(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4], 4*step-4)
+		m.slice28(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4], 4*step-4)
 		// d.gru/t[step]/n.1: TanhGrad N×4, fused with d.gru/t[step]/h_minus_n.1 (Scale), d.gru/t[step]/h_minus_n.3 (Add)
 		m.scaleAddTanhGrad(n, m.arena[25312:25312+n*4], m.arena[33744:33744+n*4], m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*4], m.arena[29632+step*32:29632+step*32+n*4])
 		// d.gru/t[step]/n_pre.1: ChannelSum 4
@@ -1409,9 +1359,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad3(n, m.arena[25600:25600+n*4], m.arena[24960:24960+n*20], 0)
 	// d.gru/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/weight_n.1: Slice 4×4
-	m.slice37(n, m.arena[25376:25376+32], m.arena[25696:25696+16])
+	m.slice29(n, m.arena[25376:25376+32], m.arena[25696:25696+16])
 	// d.gru/weight_n.2: Slice 4×4
-	m.slice38(n, m.arena[25376:25376+32], m.arena[25712:25712+16])
+	m.slice30(n, m.arena[25376:25376+32], m.arena[25712:25712+16])
 	// d.gru/weight_hn.1: SliceGrad 12×4
 	m.sliceGrad5(n, m.arena[25712:25712+16], m.gruWeightHhL0Grad[:], 8)
 	// d.gru/weight_in.1: SliceGrad 12×4
@@ -1422,9 +1372,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad7(n, m.arena[25664:25664+8], m.arena[33904:33904+12], 0)
 	// d.gru/bias.1: Add 12: written in place by its SliceGrads, no code
 	// d.gru/weight_rz.1: Slice 8×4
-	m.slice39(n, m.arena[25184:25184+64], m.arena[33744:33744+32])
+	m.slice31(n, m.arena[25184:25184+64], m.arena[33744:33744+32])
 	// d.gru/weight_rz.2: Slice 8×4
-	m.slice40(n, m.arena[25184:25184+64], m.arena[33840:33840+32])
+	m.slice32(n, m.arena[25184:25184+64], m.arena[33840:33840+32])
 	// d.gru/weight_hh_rz.1: SliceGrad 12×4
 	m.sliceGrad8(n, m.arena[33840:33840+32], m.gruWeightHhL0Grad[:], 0)
 	// d.gru/weight_hh_rz.2: Add 12×4: written in place by its SliceGrads, no code
@@ -1435,7 +1385,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.mul(n, m.arena[24960:24960+n*20], m.arena[29152:29152+n*20], m.arena[29152:29152+n*20])
 	// d.rnn/sequence.1: Reshape N×20: a view, no code
 	// d.rnn/t4/h.1@1: Slice N×4
-	m.slice19(n, m.arena[29152:29152+n*20], m.arena[33744:33744+n*4])
+	m.slice11(n, m.arena[29152:29152+n*20], m.arena[33744:33744+n*4])
 	// d.rnn/t4/h.1: ReluGrad N×4
 	m.reluGrad(n, m.arena[29120:29120+n*4], m.arena[33744:33744+n*4], m.arena[33840:33840+n*4])
 	// d.rnn/t4/gates.1: ChannelSum 4
@@ -1445,9 +1395,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rnn/t4/gates_matmul.2: MatMul 4×7
 	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26368:26368+n*7], 7, 0, m.arena[24960:24960+28], 7)
 	// d.rnn/t4/xh.1: Slice N×4
-	m.slice25(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
+	m.slice17(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
 	// d.rnn/t4/xh.2@0: Slice N×4
-	m.slice34(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4])
+	m.slice26(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4])
 	// d.rnn/t4/xh.2: Add N×4
 	m.add(n, m.arena[25024:25024+n*4], m.arena[24992:24992+n*4], m.arena[6336:6336+n*4])
 	// d.rnn/t3/h.1: ReluGrad N×4
@@ -1462,9 +1412,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26304:26304+n*7], 7, 1, m.arena[24960:24960+28], 7)
 	// d.rnn/t3/gates_matmul.3: Add 4×7: written in place by its SliceGrads, no code
 	// d.rnn/t3/xh.1: Slice N×4
-	m.slice25(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
+	m.slice17(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
 	// d.rnn/t3/xh.2@0: Slice N×4
-	m.slice35(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4])
+	m.slice27(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4])
 	// d.rnn/t3/xh.2: Add N×4
 	m.add(n, m.arena[25024:25024+n*4], m.arena[24992:24992+n*4], m.arena[6368:6368+n*4])
 	// d.rnn/t2 … d.rnn/t1: 2 steps, one iteration each
@@ -1481,9 +1431,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26112+step*64:26112+step*64+n*7], 7, 1, m.arena[24960:24960+28], 7)
 		// d.rnn/t[step]/gates_matmul.3: Add 4×7: written in place by its SliceGrads, no code
 		// d.rnn/t[step]/xh.1: Slice N×4
-		m.slice25(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
+		m.slice17(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
 		// d.rnn/t[step]/xh.2@0: Slice N×4
-		m.slice36(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4], 4*step-4)
+		m.slice28(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4], 4*step-4)
 		// d.rnn/t[step]/xh.2: Add N×4
 		m.add(n, m.arena[25024:25024+n*4], m.arena[24992:24992+n*4], m.arena[6336+((step)&1)*32:6336+((step)&1)*32+n*4])
 	}
@@ -1497,9 +1447,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26112:26112+n*7], 7, 1, m.arena[24960:24960+28], 7)
 	// d.rnn/t0/gates_matmul.2: Add 4×7: written in place by its SliceGrads, no code
 	// d.rnn/weight.1: Slice 4×3
-	m.slice41(n, m.arena[24960:24960+28], m.rnnWeightIhL0Grad[:])
+	m.slice33(n, m.arena[24960:24960+28], m.rnnWeightIhL0Grad[:])
 	// d.rnn/weight.2: Slice 4×4
-	m.slice42(n, m.arena[24960:24960+28], m.rnnWeightHhL0Grad[:])
+	m.slice34(n, m.arena[24960:24960+28], m.rnnWeightHhL0Grad[:])
 	// d.h0/tanh.1: TanhGrad N×4
 	m.tanhGrad(n, m.arena[33808:33808+n*4], m.arena[25248:25248+n*4], m.arena[33808:33808+n*4])
 	// d.h0/bias.1: ChannelSum 4
@@ -1510,9 +1460,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[33808:33808+n*4], 4, m.arena[33776:33776+n*4], 4, 0, m.h0WeightGrad[:], 4)
 	// d.h0.3: Add N×4: written in place by its SliceGrads, no code
 	// d.gap_concat.1: Slice N×2
-	m.slice43(n, m.arena[33712:33712+n*4], m.arena[33920:33920+n*2])
+	m.slice35(n, m.arena[33712:33712+n*4], m.arena[33920:33920+n*2])
 	// d.gap_concat.2: Slice N×2
-	m.slice44(n, m.arena[33712:33712+n*4], m.arena[33936:33936+n*2])
+	m.slice36(n, m.arena[33712:33712+n*4], m.arena[33936:33936+n*2])
 	// d.gap_pads.1: GlobalAvgPool2DGrad N×2×4×8
 	m.globalAvgPool2DGrad(n, m.arena[33936:33936+n*2], m.arena[14944:14944+n*64])
 	// d.gap_valid.1: GlobalAvgPool2DGrad N×2×6×9
@@ -1548,9 +1498,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.max_pool_pads.1: MaxPool2DGrad N×8×4×4
 	m.maxPool2DGrad(n, m.arena[5248:5248+n*128], m.arena[12544:12544+n*128], m.arena[13568:13568+n*128])
 	// d.concat.1: Slice N×4×4×4
-	m.slice45(n, m.arena[13568:13568+n*128], m.arena[12544:12544+n*64])
+	m.slice37(n, m.arena[13568:13568+n*128], m.arena[12544:12544+n*64])
 	// d.concat.2: Slice N×4×4×4
-	m.slice46(n, m.arena[13568:13568+n*128], m.arena[5248:5248+n*64])
+	m.slice38(n, m.arena[13568:13568+n*128], m.arena[5248:5248+n*64])
 	// d.gated.3: Add N×4×4×4, fused with d.gated.1 (Mul)
 	m.mulAdd(n, m.arena[5760:5760+n*64], m.arena[12544:12544+n*64], m.arena[24064:24064+n*64], m.arena[5248:5248+n*64])
 	// d.gate.2: Add N×4×4×4, fused with d.diff.1 (Scale), d.gated.2 (Mul), d.gate.1 (SigmoidGrad)

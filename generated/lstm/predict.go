@@ -28,76 +28,38 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 		m.deriveParams()
 	}
 	// lstm/h0: Fill N×64
-	m.fill(n, m.arena[10240:10240+n*64])
+	m.fill(n, m.arena[9728:9728+n*64])
 	// lstm/t0/x_slice: Slice N×1×32
-	m.slice(n, seq, m.arena[23040:23040+n*32])
+	m.slice(n, seq, m.arena[10752:10752+n*32])
 	// lstm/t0/x: Reshape N×32: a view, no code
 	// lstm/t0/xh: Concat N×96
-	m.concat(n, m.arena[12288:12288+n*96], m.arena[23040:23040+n*32], m.arena[10240:10240+n*64])
+	m.concat(n, m.arena[8192:8192+n*96], m.arena[10752:10752+n*32], m.arena[9728:9728+n*64])
 	// lstm/t0/gates_matmul: MatMul N×256
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[12288:12288+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
-	// lstm/t0/gates: BiasAdd N×256
-	m.biasAdd(n, m.arena[:n*256], m.arena[4096:4096+n*256], &m.lstmBias)
-	// lstm/t0/i_pre: Slice N×64
-	m.slice2(n, m.arena[4096:4096+n*256], m.arena[13824:13824+n*64])
-	// lstm/t0/i: Sigmoid N×64
-	m.sigmoid(n, m.arena[13824:13824+n*64], m.arena[14848:14848+n*64])
-	// lstm/t0/f_pre: Slice N×64
-	m.slice3(n, m.arena[4096:4096+n*256], m.arena[15872:15872+n*64])
-	// lstm/t0/f: Sigmoid N×64
-	m.sigmoid(n, m.arena[15872:15872+n*64], m.arena[16896:16896+n*64])
-	// lstm/t0/g_pre: Slice N×64
-	m.slice4(n, m.arena[4096:4096+n*256], m.arena[17920:17920+n*64])
-	// lstm/t0/g: Tanh N×64
-	m.tanh(n, m.arena[17920:17920+n*64], m.arena[18944:18944+n*64])
-	// lstm/t0/o_pre: Slice N×64
-	m.slice5(n, m.arena[4096:4096+n*256], m.arena[19968:19968+n*64])
-	// lstm/t0/o: Sigmoid N×64
-	m.sigmoid(n, m.arena[19968:19968+n*64], m.arena[20992:20992+n*64])
-	// lstm/t0/c: Add N×64, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[8192:8192+n*64], m.arena[16896:16896+n*64], m.arena[10240:10240+n*64], m.arena[14848:14848+n*64], m.arena[18944:18944+n*64])
-	// lstm/t0/c_act: Tanh N×64
-	m.tanh(n, m.arena[8192:8192+n*64], m.arena[22016:22016+n*64])
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[8192:8192+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
+	// lstm/t0/c: Add N×64
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×64
-	m.mul(n, m.arena[20992:20992+n*64], m.arena[22016:22016+n*64], m.arena[10240:10240+n*64])
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 64, m.arena[:n*256], m.lstmBias[:], m.arena[9728:9728+n*64], m.arena[4096:4096+n*64], m.arena[6144:6144+n*64], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×32
-		m.slice6(n, seq, m.arena[23040:23040+n*32], step)
+		m.slice2(n, seq, m.arena[10752:10752+n*32], step)
 		// lstm/t[step]/x: Reshape N×32: a view, no code
 		// lstm/t[step]/xh: Concat N×96
-		m.concat(n, m.arena[12288:12288+n*96], m.arena[23040:23040+n*32], m.arena[10240+((step-1)&1)*1024:10240+((step-1)&1)*1024+n*64])
+		m.concat(n, m.arena[8192:8192+n*96], m.arena[10752:10752+n*32], m.arena[6144+((step-1)&1)*1024:6144+((step-1)&1)*1024+n*64])
 		// lstm/t[step]/gates_matmul: MatMul N×256
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[12288:12288+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
-		// lstm/t[step]/gates: BiasAdd N×256
-		m.biasAdd(n, m.arena[:n*256], m.arena[4096:4096+n*256], &m.lstmBias)
-		// lstm/t[step]/i_pre: Slice N×64
-		m.slice2(n, m.arena[4096:4096+n*256], m.arena[13824:13824+n*64])
-		// lstm/t[step]/i: Sigmoid N×64
-		m.sigmoid(n, m.arena[13824:13824+n*64], m.arena[14848:14848+n*64])
-		// lstm/t[step]/f_pre: Slice N×64
-		m.slice3(n, m.arena[4096:4096+n*256], m.arena[15872:15872+n*64])
-		// lstm/t[step]/f: Sigmoid N×64
-		m.sigmoid(n, m.arena[15872:15872+n*64], m.arena[16896:16896+n*64])
-		// lstm/t[step]/g_pre: Slice N×64
-		m.slice4(n, m.arena[4096:4096+n*256], m.arena[17920:17920+n*64])
-		// lstm/t[step]/g: Tanh N×64
-		m.tanh(n, m.arena[17920:17920+n*64], m.arena[18944:18944+n*64])
-		// lstm/t[step]/o_pre: Slice N×64
-		m.slice5(n, m.arena[4096:4096+n*256], m.arena[19968:19968+n*64])
-		// lstm/t[step]/o: Sigmoid N×64
-		m.sigmoid(n, m.arena[19968:19968+n*64], m.arena[20992:20992+n*64])
-		// lstm/t[step]/c: Add N×64, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[8192+((step)&1)*1024:8192+((step)&1)*1024+n*64], m.arena[16896:16896+n*64], m.arena[8192+((step-1)&1)*1024:8192+((step-1)&1)*1024+n*64], m.arena[14848:14848+n*64], m.arena[18944:18944+n*64])
-		// lstm/t[step]/c_act: Tanh N×64
-		m.tanh(n, m.arena[8192+((step)&1)*1024:8192+((step)&1)*1024+n*64], m.arena[22016:22016+n*64])
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[8192:8192+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
+		// lstm/t[step]/c: Add N×64
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×64
-		m.mul(n, m.arena[20992:20992+n*64], m.arena[22016:22016+n*64], m.arena[10240+((step)&1)*1024:10240+((step)&1)*1024+n*64])
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 64, m.arena[:n*256], m.lstmBias[:], m.arena[4096+((step-1)&1)*1024:4096+((step-1)&1)*1024+n*64], m.arena[4096+((step)&1)*1024:4096+((step)&1)*1024+n*64], m.arena[6144+((step)&1)*1024:6144+((step)&1)*1024+n*64], nil, nil, nil, nil, nil)
 	}
 	// fc: MatMul N×10
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[11264:11264+n*64], 64, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[7168:7168+n*64], 64, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// probs: Softmax N×10
 	m.softmax(n, m.arena[:n*10], probs)
 	return nil
@@ -130,76 +92,38 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 		m.deriveParams()
 	}
 	// lstm/h0: Fill N×64
-	m.fill(n, m.arena[10240:10240+n*64])
+	m.fill(n, m.arena[9728:9728+n*64])
 	// lstm/t0/x_slice: Slice N×1×32
-	m.slice(n, seq, m.arena[23040:23040+n*32])
+	m.slice(n, seq, m.arena[10752:10752+n*32])
 	// lstm/t0/x: Reshape N×32: a view, no code
 	// lstm/t0/xh: Concat N×96
-	m.concat(n, m.arena[12288:12288+n*96], m.arena[23040:23040+n*32], m.arena[10240:10240+n*64])
+	m.concat(n, m.arena[8192:8192+n*96], m.arena[10752:10752+n*32], m.arena[9728:9728+n*64])
 	// lstm/t0/gates_matmul: MatMul N×256
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[12288:12288+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
-	// lstm/t0/gates: BiasAdd N×256
-	m.biasAdd(n, m.arena[:n*256], m.arena[4096:4096+n*256], &m.lstmBias)
-	// lstm/t0/i_pre: Slice N×64
-	m.slice2(n, m.arena[4096:4096+n*256], m.arena[13824:13824+n*64])
-	// lstm/t0/i: Sigmoid N×64
-	m.sigmoid(n, m.arena[13824:13824+n*64], m.arena[14848:14848+n*64])
-	// lstm/t0/f_pre: Slice N×64
-	m.slice3(n, m.arena[4096:4096+n*256], m.arena[15872:15872+n*64])
-	// lstm/t0/f: Sigmoid N×64
-	m.sigmoid(n, m.arena[15872:15872+n*64], m.arena[16896:16896+n*64])
-	// lstm/t0/g_pre: Slice N×64
-	m.slice4(n, m.arena[4096:4096+n*256], m.arena[17920:17920+n*64])
-	// lstm/t0/g: Tanh N×64
-	m.tanh(n, m.arena[17920:17920+n*64], m.arena[18944:18944+n*64])
-	// lstm/t0/o_pre: Slice N×64
-	m.slice5(n, m.arena[4096:4096+n*256], m.arena[19968:19968+n*64])
-	// lstm/t0/o: Sigmoid N×64
-	m.sigmoid(n, m.arena[19968:19968+n*64], m.arena[20992:20992+n*64])
-	// lstm/t0/c: Add N×64, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[8192:8192+n*64], m.arena[16896:16896+n*64], m.arena[10240:10240+n*64], m.arena[14848:14848+n*64], m.arena[18944:18944+n*64])
-	// lstm/t0/c_act: Tanh N×64
-	m.tanh(n, m.arena[8192:8192+n*64], m.arena[22016:22016+n*64])
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[8192:8192+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
+	// lstm/t0/c: Add N×64
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×64
-	m.mul(n, m.arena[20992:20992+n*64], m.arena[22016:22016+n*64], m.arena[10240:10240+n*64])
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 64, m.arena[:n*256], m.lstmBias[:], m.arena[9728:9728+n*64], m.arena[4096:4096+n*64], m.arena[6144:6144+n*64], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×32
-		m.slice6(n, seq, m.arena[23040:23040+n*32], step)
+		m.slice2(n, seq, m.arena[10752:10752+n*32], step)
 		// lstm/t[step]/x: Reshape N×32: a view, no code
 		// lstm/t[step]/xh: Concat N×96
-		m.concat(n, m.arena[12288:12288+n*96], m.arena[23040:23040+n*32], m.arena[10240+((step-1)&1)*1024:10240+((step-1)&1)*1024+n*64])
+		m.concat(n, m.arena[8192:8192+n*96], m.arena[10752:10752+n*32], m.arena[6144+((step-1)&1)*1024:6144+((step-1)&1)*1024+n*64])
 		// lstm/t[step]/gates_matmul: MatMul N×256
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[12288:12288+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
-		// lstm/t[step]/gates: BiasAdd N×256
-		m.biasAdd(n, m.arena[:n*256], m.arena[4096:4096+n*256], &m.lstmBias)
-		// lstm/t[step]/i_pre: Slice N×64
-		m.slice2(n, m.arena[4096:4096+n*256], m.arena[13824:13824+n*64])
-		// lstm/t[step]/i: Sigmoid N×64
-		m.sigmoid(n, m.arena[13824:13824+n*64], m.arena[14848:14848+n*64])
-		// lstm/t[step]/f_pre: Slice N×64
-		m.slice3(n, m.arena[4096:4096+n*256], m.arena[15872:15872+n*64])
-		// lstm/t[step]/f: Sigmoid N×64
-		m.sigmoid(n, m.arena[15872:15872+n*64], m.arena[16896:16896+n*64])
-		// lstm/t[step]/g_pre: Slice N×64
-		m.slice4(n, m.arena[4096:4096+n*256], m.arena[17920:17920+n*64])
-		// lstm/t[step]/g: Tanh N×64
-		m.tanh(n, m.arena[17920:17920+n*64], m.arena[18944:18944+n*64])
-		// lstm/t[step]/o_pre: Slice N×64
-		m.slice5(n, m.arena[4096:4096+n*256], m.arena[19968:19968+n*64])
-		// lstm/t[step]/o: Sigmoid N×64
-		m.sigmoid(n, m.arena[19968:19968+n*64], m.arena[20992:20992+n*64])
-		// lstm/t[step]/c: Add N×64, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[8192+((step)&1)*1024:8192+((step)&1)*1024+n*64], m.arena[16896:16896+n*64], m.arena[8192+((step-1)&1)*1024:8192+((step-1)&1)*1024+n*64], m.arena[14848:14848+n*64], m.arena[18944:18944+n*64])
-		// lstm/t[step]/c_act: Tanh N×64
-		m.tanh(n, m.arena[8192+((step)&1)*1024:8192+((step)&1)*1024+n*64], m.arena[22016:22016+n*64])
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[8192:8192+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
+		// lstm/t[step]/c: Add N×64
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×64
-		m.mul(n, m.arena[20992:20992+n*64], m.arena[22016:22016+n*64], m.arena[10240+((step)&1)*1024:10240+((step)&1)*1024+n*64])
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 64, m.arena[:n*256], m.lstmBias[:], m.arena[4096+((step-1)&1)*1024:4096+((step-1)&1)*1024+n*64], m.arena[4096+((step)&1)*1024:4096+((step)&1)*1024+n*64], m.arena[6144+((step)&1)*1024:6144+((step)&1)*1024+n*64], nil, nil, nil, nil, nil)
 	}
 	// fc: MatMul N×10
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[11264:11264+n*64], 64, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[7168:7168+n*64], 64, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[160:160+1])
 	loss := m.arena[160]

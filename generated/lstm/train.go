@@ -41,76 +41,58 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// lstm/weight: Concat 256×96
 	m.concat2(n, m.arena[245760:245760+24576], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/bias: Add 256
-	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[285184:285184+256])
+	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[276992:276992+256])
 	// lstm/t0/x_slice: Slice N×1×32
-	m.slice(n, seq, m.arena[284672:284672+n*32])
+	m.slice(n, seq, m.arena[276480:276480+n*32])
 	// lstm/t0/x: Reshape N×32: a view, no code
 	// lstm/t0/xh: Concat N×96
-	m.concat(n, m.arena[:n*96], m.arena[284672:284672+n*32], m.arena[304640:304640+n*64])
+	m.concat(n, m.arena[:n*96], m.arena[276480:276480+n*32], m.arena[304640:304640+n*64])
 	// lstm/t0/gates_matmul: MatMul N×256
 	rt.GemmP(m.pool, false, true, n, 256, 96, 1, m.arena[:n*96], 96, m.arena[245760:245760+24576], 96, 0, m.arena[270336:270336+n*256], 256)
-	// lstm/t0/gates: BiasAdd N×256
-	m.biasAdd(n, m.arena[270336:270336+n*256], m.arena[274432:274432+n*256], (*[256]float32)(m.arena[285184:]))
-	// lstm/t0/i_pre: Slice N×64
-	m.slice2(n, m.arena[274432:274432+n*256], m.arena[280576:280576+n*64])
 	// lstm/t0/i: Sigmoid N×64
-	m.sigmoid(n, m.arena[280576:280576+n*64], m.arena[49152:49152+n*64])
-	// lstm/t0/f_pre: Slice N×64
-	m.slice3(n, m.arena[274432:274432+n*256], m.arena[281600:281600+n*64])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/f: Sigmoid N×64
-	m.sigmoid(n, m.arena[281600:281600+n*64], m.arena[81920:81920+n*64])
-	// lstm/t0/g_pre: Slice N×64
-	m.slice4(n, m.arena[274432:274432+n*256], m.arena[282624:282624+n*64])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/g: Tanh N×64
-	m.tanh(n, m.arena[282624:282624+n*64], m.arena[114688:114688+n*64])
-	// lstm/t0/o_pre: Slice N×64
-	m.slice5(n, m.arena[274432:274432+n*256], m.arena[283648:283648+n*64])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/o: Sigmoid N×64
-	m.sigmoid(n, m.arena[283648:283648+n*64], m.arena[147456:147456+n*64])
-	// lstm/t0/c: Add N×64, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[180224:180224+n*64], m.arena[81920:81920+n*64], m.arena[304640:304640+n*64], m.arena[49152:49152+n*64], m.arena[114688:114688+n*64])
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/c: Add N×64
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/c_act: Tanh N×64
-	m.tanh(n, m.arena[180224:180224+n*64], m.arena[212992:212992+n*64])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×64
-	m.mul(n, m.arena[147456:147456+n*64], m.arena[212992:212992+n*64], m.arena[278528:278528+n*64])
+	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+	rt.LSTMCell(n, 64, m.arena[270336:270336+n*256], m.arena[276992:276992+256], m.arena[304640:304640+n*64], m.arena[180224:180224+n*64], m.arena[274432:274432+n*64], m.arena[49152:49152+n*64], m.arena[81920:81920+n*64], m.arena[114688:114688+n*64], m.arena[147456:147456+n*64], m.arena[212992:212992+n*64])
 	// lstm/t1 … lstm/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×32
-		m.slice6(n, seq, m.arena[284672:284672+n*32], step)
+		m.slice2(n, seq, m.arena[276480:276480+n*32], step)
 		// lstm/t[step]/x: Reshape N×32: a view, no code
 		// lstm/t[step]/xh: Concat N×96
-		m.concat(n, m.arena[step*1536:step*1536+n*96], m.arena[284672:284672+n*32], m.arena[278528+((step-1)&1)*1024:278528+((step-1)&1)*1024+n*64])
+		m.concat(n, m.arena[step*1536:step*1536+n*96], m.arena[276480:276480+n*32], m.arena[274432+((step-1)&1)*1024:274432+((step-1)&1)*1024+n*64])
 		// lstm/t[step]/gates_matmul: MatMul N×256
 		rt.GemmP(m.pool, false, true, n, 256, 96, 1, m.arena[step*1536:step*1536+n*96], 96, m.arena[245760:245760+24576], 96, 0, m.arena[270336:270336+n*256], 256)
-		// lstm/t[step]/gates: BiasAdd N×256
-		m.biasAdd(n, m.arena[270336:270336+n*256], m.arena[274432:274432+n*256], (*[256]float32)(m.arena[285184:]))
-		// lstm/t[step]/i_pre: Slice N×64
-		m.slice2(n, m.arena[274432:274432+n*256], m.arena[280576:280576+n*64])
 		// lstm/t[step]/i: Sigmoid N×64
-		m.sigmoid(n, m.arena[280576:280576+n*64], m.arena[49152+step*1024:49152+step*1024+n*64])
-		// lstm/t[step]/f_pre: Slice N×64
-		m.slice3(n, m.arena[274432:274432+n*256], m.arena[281600:281600+n*64])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/f: Sigmoid N×64
-		m.sigmoid(n, m.arena[281600:281600+n*64], m.arena[81920+step*1024:81920+step*1024+n*64])
-		// lstm/t[step]/g_pre: Slice N×64
-		m.slice4(n, m.arena[274432:274432+n*256], m.arena[282624:282624+n*64])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/g: Tanh N×64
-		m.tanh(n, m.arena[282624:282624+n*64], m.arena[114688+step*1024:114688+step*1024+n*64])
-		// lstm/t[step]/o_pre: Slice N×64
-		m.slice5(n, m.arena[274432:274432+n*256], m.arena[283648:283648+n*64])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/o: Sigmoid N×64
-		m.sigmoid(n, m.arena[283648:283648+n*64], m.arena[147456+step*1024:147456+step*1024+n*64])
-		// lstm/t[step]/c: Add N×64, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[180224+step*1024:180224+step*1024+n*64], m.arena[81920+step*1024:81920+step*1024+n*64], m.arena[180224+(step-1)*1024:180224+(step-1)*1024+n*64], m.arena[49152+step*1024:49152+step*1024+n*64], m.arena[114688+step*1024:114688+step*1024+n*64])
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/c: Add N×64
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/c_act: Tanh N×64
-		m.tanh(n, m.arena[180224+step*1024:180224+step*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×64
-		m.mul(n, m.arena[147456+step*1024:147456+step*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64], m.arena[278528+((step)&1)*1024:278528+((step)&1)*1024+n*64])
+		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+		rt.LSTMCell(n, 64, m.arena[270336:270336+n*256], m.arena[276992:276992+256], m.arena[180224+(step-1)*1024:180224+(step-1)*1024+n*64], m.arena[180224+step*1024:180224+step*1024+n*64], m.arena[274432+((step)&1)*1024:274432+((step)&1)*1024+n*64], m.arena[49152+step*1024:49152+step*1024+n*64], m.arena[81920+step*1024:81920+step*1024+n*64], m.arena[114688+step*1024:114688+step*1024+n*64], m.arena[147456+step*1024:147456+step*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64])
 	}
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[279552:279552+n*64], 64, m.fcWeight[:], 64, 0, m.arena[270336:270336+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[275456:275456+n*64], 64, m.fcWeight[:], 64, 0, m.arena[270336:270336+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[270336:270336+n*10], m.arena[270336:270336+n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[270336:270336+n*10], m.arena[270336:270336+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[270336:270336+n*10], label, m.arena[311808:311808+1])
 	// d.loss: Fill scalar
@@ -122,7 +104,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.fc.1: MatMul N×64
 	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[302080:302080+n*10], 10, m.fcWeight[:], 64, 0, m.arena[301056:301056+n*64], 64)
 	// d.fc.2: MatMul 10×64
-	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[302080:302080+n*10], 10, m.arena[279552:279552+n*64], 64, 0, m.fcWeightGrad[:], 64)
+	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[302080:302080+n*10], 10, m.arena[275456:275456+n*64], 64, 0, m.fcWeightGrad[:], 64)
 	// d.lstm/t31/c_act.1: TanhGrad N×64, fused with d.lstm/t31/h.2 (Mul)
 	m.mulTanhGrad(n, m.arena[302080:302080+n*64], m.arena[301056:301056+n*64], m.arena[179200:179200+n*64], m.arena[244736:244736+n*64])
 	// d.lstm/t31/fc.2: Mul N×64
@@ -153,7 +135,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.lstm/t31/gates_matmul.2: MatMul 256×96
 	rt.GemmP(m.pool, true, false, 256, 96, n, 1, m.arena[294912:294912+n*256], 256, m.arena[47616:47616+n*96], 96, 0, m.arena[270336:270336+24576], 96)
 	// d.lstm/t31/xh.1: Slice N×64
-	m.slice7(n, m.arena[303104:303104+n*96], m.arena[302080:302080+n*64])
+	m.slice3(n, m.arena[303104:303104+n*96], m.arena[302080:302080+n*64])
 	// d.lstm/t30/c_act.2: Add N×64, fused with d.lstm/t30/h.2 (Mul), d.lstm/t30/c_act.1 (TanhGrad)
 	m.mulTanhGradAdd(n, m.arena[309760:309760+n*64], m.arena[302080:302080+n*64], m.arena[178176:178176+n*64], m.arena[243712:243712+n*64], m.arena[300032:300032+n*64])
 	// d.lstm/t30/fc.2: Mul N×64
@@ -187,7 +169,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	rt.GemmP(m.pool, true, false, 256, 96, n, 1, m.arena[294912:294912+n*256], 256, m.arena[46080:46080+n*96], 96, 1, m.arena[270336:270336+24576], 96)
 	// d.lstm/t30/gates_matmul.3: Add 256×96: written in place by its SliceGrads, no code
 	// d.lstm/t30/xh.1: Slice N×64
-	m.slice7(n, m.arena[303104:303104+n*96], m.arena[301056:301056+n*64])
+	m.slice3(n, m.arena[303104:303104+n*96], m.arena[301056:301056+n*64])
 	// d.lstm/t29 … d.lstm/t1: 29 steps, one iteration each
 	for step := 29; step >= 1; step-- {
 		// d.lstm/t[step]/c_act.2: Add N×64, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
@@ -223,7 +205,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		rt.GemmP(m.pool, true, false, 256, 96, n, 1, m.arena[294912:294912+n*256], 256, m.arena[step*1536:step*1536+n*96], 96, 1, m.arena[270336:270336+24576], 96)
 		// d.lstm/t[step]/gates_matmul.3: Add 256×96: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/xh.1: Slice N×64
-		m.slice7(n, m.arena[303104:303104+n*96], m.arena[301056+((step)&1)*1024:301056+((step)&1)*1024+n*64])
+		m.slice3(n, m.arena[303104:303104+n*96], m.arena[301056+((step)&1)*1024:301056+((step)&1)*1024+n*64])
 	}
 	// d.lstm/t0/c_act.2: Add N×64, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
 	m.mulTanhGradAdd(n, m.arena[309760:309760+n*64], m.arena[302080:302080+n*64], m.arena[147456:147456+n*64], m.arena[212992:212992+n*64], m.arena[300032:300032+n*64])
@@ -254,9 +236,9 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	rt.GemmP(m.pool, true, false, 256, 96, n, 1, m.arena[294912:294912+n*256], 256, m.arena[:n*96], 96, 1, m.arena[270336:270336+24576], 96)
 	// d.lstm/t0/gates_matmul.2: Add 256×96: written in place by its SliceGrads, no code
 	// d.lstm/weight.1: Slice 256×32
-	m.slice8(n, m.arena[270336:270336+24576], m.lstmWeightIhL0Grad[:])
+	m.slice4(n, m.arena[270336:270336+24576], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 256×64
-	m.slice9(n, m.arena[270336:270336+24576], m.lstmWeightHhL0Grad[:])
+	m.slice5(n, m.arena[270336:270336+24576], m.lstmWeightHhL0Grad[:])
 	m.derived = false
 	copy(m.lstmBiasIhL0Grad[:], m.arena[311296:311296+256])
 	copy(m.lstmBiasHhL0Grad[:], m.arena[311296:311296+256])

@@ -2,10 +2,7 @@
 
 package rowlstm
 
-import (
-	"github.com/dlgen/dlgen/rt"
-	"math"
-)
+import "math"
 
 // fill computes Fill N×128, for lstm/h0.
 func (m *Model) fill(n int, y []float32) {
@@ -27,91 +24,16 @@ func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// biasAdd computes BiasAdd N×512, for lstm/t0/gates, lstm/t1/gates.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[512]float32) {
-	for o := range n {
-		xr := (*[512]float32)(x[o*512:])
-		yr := (*[512]float32)(y[o*512:])
-		for c := range 512 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// slice2 computes Slice N×128, for lstm/t0/i_pre, lstm/t1/i_pre.
-func (m *Model) slice2(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*128:o*128+128], x[o*512:o*512+128])
-	}
-}
-
-// sigmoid computes Sigmoid N×128, for lstm/t0/i, lstm/t0/f and 4 more.
-func (m *Model) sigmoid(n int, x []float32, y []float32) {
-	rt.Sigmoid(y, x)
-}
-
-// slice3 computes Slice N×128, for lstm/t0/f_pre, lstm/t1/f_pre.
-func (m *Model) slice3(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*128:o*128+128], x[o*512+128:o*512+128+128])
-	}
-}
-
-// slice4 computes Slice N×128, for lstm/t0/g_pre, lstm/t1/g_pre.
-func (m *Model) slice4(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*128:o*128+128], x[o*512+256:o*512+256+128])
-	}
-}
-
-// tanh computes Tanh N×128, for lstm/t0/g, lstm/t0/c_act and 2 more.
-func (m *Model) tanh(n int, x []float32, y []float32) {
-	rt.Tanh(y, x)
-}
-
-// slice5 computes Slice N×128, for lstm/t0/o_pre, lstm/t1/o_pre.
-func (m *Model) slice5(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*128:o*128+128], x[o*512+384:o*512+384+128])
-	}
-}
-
-// mulMulAdd computes Mul+Mul+Add N×128, for lstm/t0/c, lstm/t1/c.
-func (m *Model) mulMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	x4 = x4[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		a4 := x4[i]
-		t1 := a1 * a2
-		t2 := a3 * a4
-		y[i] = t1 + t2
-	}
-}
-
-// mul computes Mul N×128, for lstm/t0/h, lstm/t1/h and 3 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
-	}
-}
-
-// slice6 computes Slice N×1×28, for lstm/t1/x_slice.
-func (m *Model) slice6(n int, x []float32, y []float32, start int) {
+// slice2 computes Slice N×1×28, for lstm/t1/x_slice.
+func (m *Model) slice2(n int, x []float32, y []float32, start int) {
 	at := start * 28
 	for o := range n {
 		copy(y[o*28:o*28+28], x[o*784+at:o*784+at+28])
 	}
 }
 
-// biasAdd2 computes BiasAdd N×10, for fc/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[10]float32) {
+// biasAdd computes BiasAdd N×10, for fc/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[10]float32) {
 	for o := range n {
 		xr := (*[10]float32)(x[o*10:])
 		yr := (*[10]float32)(y[o*10:])
@@ -230,6 +152,15 @@ func (m *Model) mulTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 [
 	}
 }
 
+// mul computes Mul N×128, for d.lstm/t27/fc.2, d.lstm/t26/fc.2, d.lstm/t25/fc.2.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
+	}
+}
+
 // mulSigmoidGrad computes Mul+SigmoidGrad N×128, for d.lstm/t27/o.1, d.lstm/t27/f.1 and 10 more.
 func (m *Model) mulSigmoidGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
 	x1 = x1[:len(y)]
@@ -267,8 +198,8 @@ func (m *Model) channelSum2(n int, x []float32, s *[512]float32) {
 	}
 }
 
-// slice7 computes Slice N×128, for d.lstm/t27/xh.1, d.lstm/t26/xh.1, d.lstm/t25/xh.1.
-func (m *Model) slice7(n int, x []float32, y []float32) {
+// slice3 computes Slice N×128, for d.lstm/t27/xh.1, d.lstm/t26/xh.1, d.lstm/t25/xh.1.
+func (m *Model) slice3(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*128:o*128+128], x[o*156+28:o*156+28+128])
 	}
@@ -291,15 +222,15 @@ func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x
 	}
 }
 
-// slice8 computes Slice 512×28, for d.lstm/weight.1.
-func (m *Model) slice8(n int, x []float32, y []float32) {
+// slice4 computes Slice 512×28, for d.lstm/weight.1.
+func (m *Model) slice4(n int, x []float32, y []float32) {
 	for o := range 512 {
 		copy(y[o*28:o*28+28], x[o*156:o*156+28])
 	}
 }
 
-// slice9 computes Slice 512×128, for d.lstm/weight.2.
-func (m *Model) slice9(n int, x []float32, y []float32) {
+// slice5 computes Slice 512×128, for d.lstm/weight.2.
+func (m *Model) slice5(n int, x []float32, y []float32) {
 	for o := range 512 {
 		copy(y[o*128:o*128+128], x[o*156+28:o*156+28+128])
 	}

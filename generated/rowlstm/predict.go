@@ -28,76 +28,38 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 		m.deriveParams()
 	}
 	// lstm/h0: Fill N×128
-	m.fill(n, m.arena[40960:40960+n*128])
+	m.fill(n, m.arena[37760:37760+n*128])
 	// lstm/t0/x_slice: Slice N×1×28
-	m.slice(n, image, m.arena[91008:91008+n*28])
+	m.slice(n, image, m.arena[41856:41856+n*28])
 	// lstm/t0/x: Reshape N×28: a view, no code
 	// lstm/t0/xh: Concat N×156
-	m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960:40960+n*128])
+	m.concat(n, m.arena[32768:32768+n*156], m.arena[41856:41856+n*28], m.arena[37760:37760+n*128])
 	// lstm/t0/gates_matmul: MatMul N×512
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[49152:49152+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
-	// lstm/t0/gates: BiasAdd N×512
-	m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
-	// lstm/t0/i_pre: Slice N×128
-	m.slice2(n, m.arena[16384:16384+n*512], m.arena[54144:54144+n*128])
-	// lstm/t0/i: Sigmoid N×128
-	m.sigmoid(n, m.arena[54144:54144+n*128], m.arena[58240:58240+n*128])
-	// lstm/t0/f_pre: Slice N×128
-	m.slice3(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
-	// lstm/t0/f: Sigmoid N×128
-	m.sigmoid(n, m.arena[62336:62336+n*128], m.arena[66432:66432+n*128])
-	// lstm/t0/g_pre: Slice N×128
-	m.slice4(n, m.arena[16384:16384+n*512], m.arena[70528:70528+n*128])
-	// lstm/t0/g: Tanh N×128
-	m.tanh(n, m.arena[70528:70528+n*128], m.arena[74624:74624+n*128])
-	// lstm/t0/o_pre: Slice N×128
-	m.slice5(n, m.arena[16384:16384+n*512], m.arena[78720:78720+n*128])
-	// lstm/t0/o: Sigmoid N×128
-	m.sigmoid(n, m.arena[78720:78720+n*128], m.arena[82816:82816+n*128])
-	// lstm/t0/c: Add N×128, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[32768:32768+n*128], m.arena[66432:66432+n*128], m.arena[40960:40960+n*128], m.arena[58240:58240+n*128], m.arena[74624:74624+n*128])
-	// lstm/t0/c_act: Tanh N×128
-	m.tanh(n, m.arena[32768:32768+n*128], m.arena[86912:86912+n*128])
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768:32768+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
+	// lstm/t0/c: Add N×128
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×128
-	m.mul(n, m.arena[82816:82816+n*128], m.arena[86912:86912+n*128], m.arena[40960:40960+n*128])
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 128, m.arena[:n*512], m.lstmBias[:], m.arena[37760:37760+n*128], m.arena[16384:16384+n*128], m.arena[24576:24576+n*128], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t27: 27 steps, one iteration each
 	for step := 1; step <= 27; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×28
-		m.slice6(n, image, m.arena[91008:91008+n*28], step)
+		m.slice2(n, image, m.arena[41856:41856+n*28], step)
 		// lstm/t[step]/x: Reshape N×28: a view, no code
 		// lstm/t[step]/xh: Concat N×156
-		m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960+((step-1)&1)*4096:40960+((step-1)&1)*4096+n*128])
+		m.concat(n, m.arena[32768:32768+n*156], m.arena[41856:41856+n*28], m.arena[24576+((step-1)&1)*4096:24576+((step-1)&1)*4096+n*128])
 		// lstm/t[step]/gates_matmul: MatMul N×512
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[49152:49152+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
-		// lstm/t[step]/gates: BiasAdd N×512
-		m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
-		// lstm/t[step]/i_pre: Slice N×128
-		m.slice2(n, m.arena[16384:16384+n*512], m.arena[54144:54144+n*128])
-		// lstm/t[step]/i: Sigmoid N×128
-		m.sigmoid(n, m.arena[54144:54144+n*128], m.arena[58240:58240+n*128])
-		// lstm/t[step]/f_pre: Slice N×128
-		m.slice3(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
-		// lstm/t[step]/f: Sigmoid N×128
-		m.sigmoid(n, m.arena[62336:62336+n*128], m.arena[66432:66432+n*128])
-		// lstm/t[step]/g_pre: Slice N×128
-		m.slice4(n, m.arena[16384:16384+n*512], m.arena[70528:70528+n*128])
-		// lstm/t[step]/g: Tanh N×128
-		m.tanh(n, m.arena[70528:70528+n*128], m.arena[74624:74624+n*128])
-		// lstm/t[step]/o_pre: Slice N×128
-		m.slice5(n, m.arena[16384:16384+n*512], m.arena[78720:78720+n*128])
-		// lstm/t[step]/o: Sigmoid N×128
-		m.sigmoid(n, m.arena[78720:78720+n*128], m.arena[82816:82816+n*128])
-		// lstm/t[step]/c: Add N×128, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128], m.arena[66432:66432+n*128], m.arena[32768+((step-1)&1)*4096:32768+((step-1)&1)*4096+n*128], m.arena[58240:58240+n*128], m.arena[74624:74624+n*128])
-		// lstm/t[step]/c_act: Tanh N×128
-		m.tanh(n, m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128], m.arena[86912:86912+n*128])
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768:32768+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
+		// lstm/t[step]/c: Add N×128
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×128
-		m.mul(n, m.arena[82816:82816+n*128], m.arena[86912:86912+n*128], m.arena[40960+((step)&1)*4096:40960+((step)&1)*4096+n*128])
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 128, m.arena[:n*512], m.lstmBias[:], m.arena[16384+((step-1)&1)*4096:16384+((step-1)&1)*4096+n*128], m.arena[16384+((step)&1)*4096:16384+((step)&1)*4096+n*128], m.arena[24576+((step)&1)*4096:24576+((step)&1)*4096+n*128], nil, nil, nil, nil, nil)
 	}
 	// fc: MatMul N×10
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[45056:45056+n*128], 128, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[28672:28672+n*128], 128, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// probs: Softmax N×10
 	m.softmax(n, m.arena[:n*10], probs)
 	return nil
@@ -130,76 +92,38 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 		m.deriveParams()
 	}
 	// lstm/h0: Fill N×128
-	m.fill(n, m.arena[40960:40960+n*128])
+	m.fill(n, m.arena[37760:37760+n*128])
 	// lstm/t0/x_slice: Slice N×1×28
-	m.slice(n, image, m.arena[91008:91008+n*28])
+	m.slice(n, image, m.arena[41856:41856+n*28])
 	// lstm/t0/x: Reshape N×28: a view, no code
 	// lstm/t0/xh: Concat N×156
-	m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960:40960+n*128])
+	m.concat(n, m.arena[32768:32768+n*156], m.arena[41856:41856+n*28], m.arena[37760:37760+n*128])
 	// lstm/t0/gates_matmul: MatMul N×512
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[49152:49152+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
-	// lstm/t0/gates: BiasAdd N×512
-	m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
-	// lstm/t0/i_pre: Slice N×128
-	m.slice2(n, m.arena[16384:16384+n*512], m.arena[54144:54144+n*128])
-	// lstm/t0/i: Sigmoid N×128
-	m.sigmoid(n, m.arena[54144:54144+n*128], m.arena[58240:58240+n*128])
-	// lstm/t0/f_pre: Slice N×128
-	m.slice3(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
-	// lstm/t0/f: Sigmoid N×128
-	m.sigmoid(n, m.arena[62336:62336+n*128], m.arena[66432:66432+n*128])
-	// lstm/t0/g_pre: Slice N×128
-	m.slice4(n, m.arena[16384:16384+n*512], m.arena[70528:70528+n*128])
-	// lstm/t0/g: Tanh N×128
-	m.tanh(n, m.arena[70528:70528+n*128], m.arena[74624:74624+n*128])
-	// lstm/t0/o_pre: Slice N×128
-	m.slice5(n, m.arena[16384:16384+n*512], m.arena[78720:78720+n*128])
-	// lstm/t0/o: Sigmoid N×128
-	m.sigmoid(n, m.arena[78720:78720+n*128], m.arena[82816:82816+n*128])
-	// lstm/t0/c: Add N×128, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[32768:32768+n*128], m.arena[66432:66432+n*128], m.arena[40960:40960+n*128], m.arena[58240:58240+n*128], m.arena[74624:74624+n*128])
-	// lstm/t0/c_act: Tanh N×128
-	m.tanh(n, m.arena[32768:32768+n*128], m.arena[86912:86912+n*128])
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768:32768+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
+	// lstm/t0/c: Add N×128
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×128
-	m.mul(n, m.arena[82816:82816+n*128], m.arena[86912:86912+n*128], m.arena[40960:40960+n*128])
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 128, m.arena[:n*512], m.lstmBias[:], m.arena[37760:37760+n*128], m.arena[16384:16384+n*128], m.arena[24576:24576+n*128], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t27: 27 steps, one iteration each
 	for step := 1; step <= 27; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×28
-		m.slice6(n, image, m.arena[91008:91008+n*28], step)
+		m.slice2(n, image, m.arena[41856:41856+n*28], step)
 		// lstm/t[step]/x: Reshape N×28: a view, no code
 		// lstm/t[step]/xh: Concat N×156
-		m.concat(n, m.arena[49152:49152+n*156], m.arena[91008:91008+n*28], m.arena[40960+((step-1)&1)*4096:40960+((step-1)&1)*4096+n*128])
+		m.concat(n, m.arena[32768:32768+n*156], m.arena[41856:41856+n*28], m.arena[24576+((step-1)&1)*4096:24576+((step-1)&1)*4096+n*128])
 		// lstm/t[step]/gates_matmul: MatMul N×512
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[49152:49152+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
-		// lstm/t[step]/gates: BiasAdd N×512
-		m.biasAdd(n, m.arena[:n*512], m.arena[16384:16384+n*512], &m.lstmBias)
-		// lstm/t[step]/i_pre: Slice N×128
-		m.slice2(n, m.arena[16384:16384+n*512], m.arena[54144:54144+n*128])
-		// lstm/t[step]/i: Sigmoid N×128
-		m.sigmoid(n, m.arena[54144:54144+n*128], m.arena[58240:58240+n*128])
-		// lstm/t[step]/f_pre: Slice N×128
-		m.slice3(n, m.arena[16384:16384+n*512], m.arena[62336:62336+n*128])
-		// lstm/t[step]/f: Sigmoid N×128
-		m.sigmoid(n, m.arena[62336:62336+n*128], m.arena[66432:66432+n*128])
-		// lstm/t[step]/g_pre: Slice N×128
-		m.slice4(n, m.arena[16384:16384+n*512], m.arena[70528:70528+n*128])
-		// lstm/t[step]/g: Tanh N×128
-		m.tanh(n, m.arena[70528:70528+n*128], m.arena[74624:74624+n*128])
-		// lstm/t[step]/o_pre: Slice N×128
-		m.slice5(n, m.arena[16384:16384+n*512], m.arena[78720:78720+n*128])
-		// lstm/t[step]/o: Sigmoid N×128
-		m.sigmoid(n, m.arena[78720:78720+n*128], m.arena[82816:82816+n*128])
-		// lstm/t[step]/c: Add N×128, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128], m.arena[66432:66432+n*128], m.arena[32768+((step-1)&1)*4096:32768+((step-1)&1)*4096+n*128], m.arena[58240:58240+n*128], m.arena[74624:74624+n*128])
-		// lstm/t[step]/c_act: Tanh N×128
-		m.tanh(n, m.arena[32768+((step)&1)*4096:32768+((step)&1)*4096+n*128], m.arena[86912:86912+n*128])
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768:32768+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
+		// lstm/t[step]/c: Add N×128
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×128
-		m.mul(n, m.arena[82816:82816+n*128], m.arena[86912:86912+n*128], m.arena[40960+((step)&1)*4096:40960+((step)&1)*4096+n*128])
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 128, m.arena[:n*512], m.lstmBias[:], m.arena[16384+((step-1)&1)*4096:16384+((step-1)&1)*4096+n*128], m.arena[16384+((step)&1)*4096:16384+((step)&1)*4096+n*128], m.arena[24576+((step)&1)*4096:24576+((step)&1)*4096+n*128], nil, nil, nil, nil, nil)
 	}
 	// fc: MatMul N×10
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[45056:45056+n*128], 128, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[28672:28672+n*128], 128, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[320:320+1])
 	loss := m.arena[320]

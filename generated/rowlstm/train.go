@@ -41,76 +41,58 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// lstm/weight: Concat 512×156
 	m.concat2(n, m.arena[827904:827904+79872], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/bias: Add 512
-	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[966016:966016+512])
+	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[933248:933248+512])
 	// lstm/t0/x_slice: Slice N×1×28
-	m.slice(n, image, m.arena[965120:965120+n*28])
+	m.slice(n, image, m.arena[932352:932352+n*28])
 	// lstm/t0/x: Reshape N×28: a view, no code
 	// lstm/t0/xh: Concat N×156
-	m.concat(n, m.arena[:n*156], m.arena[965120:965120+n*28], m.arena[1025408:1025408+n*128])
+	m.concat(n, m.arena[:n*156], m.arena[932352:932352+n*28], m.arena[1025408:1025408+n*128])
 	// lstm/t0/gates_matmul: MatMul N×512
 	rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[:n*156], 156, m.arena[827904:827904+79872], 156, 0, m.arena[907776:907776+n*512], 512)
-	// lstm/t0/gates: BiasAdd N×512
-	m.biasAdd(n, m.arena[907776:907776+n*512], m.arena[924160:924160+n*512], (*[512]float32)(m.arena[966016:]))
-	// lstm/t0/i_pre: Slice N×128
-	m.slice2(n, m.arena[924160:924160+n*512], m.arena[948736:948736+n*128])
 	// lstm/t0/i: Sigmoid N×128
-	m.sigmoid(n, m.arena[948736:948736+n*128], m.arena[139776:139776+n*128])
-	// lstm/t0/f_pre: Slice N×128
-	m.slice3(n, m.arena[924160:924160+n*512], m.arena[952832:952832+n*128])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/f: Sigmoid N×128
-	m.sigmoid(n, m.arena[952832:952832+n*128], m.arena[254464:254464+n*128])
-	// lstm/t0/g_pre: Slice N×128
-	m.slice4(n, m.arena[924160:924160+n*512], m.arena[956928:956928+n*128])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/g: Tanh N×128
-	m.tanh(n, m.arena[956928:956928+n*128], m.arena[369152:369152+n*128])
-	// lstm/t0/o_pre: Slice N×128
-	m.slice5(n, m.arena[924160:924160+n*512], m.arena[961024:961024+n*128])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/o: Sigmoid N×128
-	m.sigmoid(n, m.arena[961024:961024+n*128], m.arena[483840:483840+n*128])
-	// lstm/t0/c: Add N×128, fused with lstm/t0/fc (Mul), lstm/t0/ig (Mul)
-	m.mulMulAdd(n, m.arena[598528:598528+n*128], m.arena[254464:254464+n*128], m.arena[1025408:1025408+n*128], m.arena[139776:139776+n*128], m.arena[369152:369152+n*128])
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/c: Add N×128
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/c_act: Tanh N×128
-	m.tanh(n, m.arena[598528:598528+n*128], m.arena[713216:713216+n*128])
+	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×128
-	m.mul(n, m.arena[483840:483840+n*128], m.arena[713216:713216+n*128], m.arena[940544:940544+n*128])
+	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+	rt.LSTMCell(n, 128, m.arena[907776:907776+n*512], m.arena[933248:933248+512], m.arena[1025408:1025408+n*128], m.arena[598528:598528+n*128], m.arena[924160:924160+n*128], m.arena[139776:139776+n*128], m.arena[254464:254464+n*128], m.arena[369152:369152+n*128], m.arena[483840:483840+n*128], m.arena[713216:713216+n*128])
 	// lstm/t1 … lstm/t27: 27 steps, one iteration each
 	for step := 1; step <= 27; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×28
-		m.slice6(n, image, m.arena[965120:965120+n*28], step)
+		m.slice2(n, image, m.arena[932352:932352+n*28], step)
 		// lstm/t[step]/x: Reshape N×28: a view, no code
 		// lstm/t[step]/xh: Concat N×156
-		m.concat(n, m.arena[step*4992:step*4992+n*156], m.arena[965120:965120+n*28], m.arena[940544+((step-1)&1)*4096:940544+((step-1)&1)*4096+n*128])
+		m.concat(n, m.arena[step*4992:step*4992+n*156], m.arena[932352:932352+n*28], m.arena[924160+((step-1)&1)*4096:924160+((step-1)&1)*4096+n*128])
 		// lstm/t[step]/gates_matmul: MatMul N×512
 		rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[step*4992:step*4992+n*156], 156, m.arena[827904:827904+79872], 156, 0, m.arena[907776:907776+n*512], 512)
-		// lstm/t[step]/gates: BiasAdd N×512
-		m.biasAdd(n, m.arena[907776:907776+n*512], m.arena[924160:924160+n*512], (*[512]float32)(m.arena[966016:]))
-		// lstm/t[step]/i_pre: Slice N×128
-		m.slice2(n, m.arena[924160:924160+n*512], m.arena[948736:948736+n*128])
 		// lstm/t[step]/i: Sigmoid N×128
-		m.sigmoid(n, m.arena[948736:948736+n*128], m.arena[139776+step*4096:139776+step*4096+n*128])
-		// lstm/t[step]/f_pre: Slice N×128
-		m.slice3(n, m.arena[924160:924160+n*512], m.arena[952832:952832+n*128])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/f: Sigmoid N×128
-		m.sigmoid(n, m.arena[952832:952832+n*128], m.arena[254464+step*4096:254464+step*4096+n*128])
-		// lstm/t[step]/g_pre: Slice N×128
-		m.slice4(n, m.arena[924160:924160+n*512], m.arena[956928:956928+n*128])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/g: Tanh N×128
-		m.tanh(n, m.arena[956928:956928+n*128], m.arena[369152+step*4096:369152+step*4096+n*128])
-		// lstm/t[step]/o_pre: Slice N×128
-		m.slice5(n, m.arena[924160:924160+n*512], m.arena[961024:961024+n*128])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/o: Sigmoid N×128
-		m.sigmoid(n, m.arena[961024:961024+n*128], m.arena[483840+step*4096:483840+step*4096+n*128])
-		// lstm/t[step]/c: Add N×128, fused with lstm/t[step]/fc (Mul), lstm/t[step]/ig (Mul)
-		m.mulMulAdd(n, m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[254464+step*4096:254464+step*4096+n*128], m.arena[598528+(step-1)*4096:598528+(step-1)*4096+n*128], m.arena[139776+step*4096:139776+step*4096+n*128], m.arena[369152+step*4096:369152+step*4096+n*128])
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/c: Add N×128
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/c_act: Tanh N×128
-		m.tanh(n, m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128])
+		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×128
-		m.mul(n, m.arena[483840+step*4096:483840+step*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[940544+((step)&1)*4096:940544+((step)&1)*4096+n*128])
+		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+		rt.LSTMCell(n, 128, m.arena[907776:907776+n*512], m.arena[933248:933248+512], m.arena[598528+(step-1)*4096:598528+(step-1)*4096+n*128], m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[924160+((step)&1)*4096:924160+((step)&1)*4096+n*128], m.arena[139776+step*4096:139776+step*4096+n*128], m.arena[254464+step*4096:254464+step*4096+n*128], m.arena[369152+step*4096:369152+step*4096+n*128], m.arena[483840+step*4096:483840+step*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128])
 	}
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[944640:944640+n*128], 128, m.fcWeight[:], 128, 0, m.arena[907776:907776+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[928256:928256+n*128], 128, m.fcWeight[:], 128, 0, m.arena[907776:907776+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[907776:907776+n*10], m.arena[907776:907776+n*10], &m.fcBias)
+	m.biasAdd(n, m.arena[907776:907776+n*10], m.arena[907776:907776+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[907776:907776+n*10], label, m.arena[1052032:1052032+1])
 	// d.loss: Fill scalar
@@ -122,7 +104,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.fc.1: MatMul N×128
 	rt.GemmP(m.pool, false, false, n, 128, 10, 1, m.arena[1016320:1016320+n*10], 10, m.fcWeight[:], 128, 0, m.arena[1012224:1012224+n*128], 128)
 	// d.fc.2: MatMul 10×128
-	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[1016320:1016320+n*10], 10, m.arena[944640:944640+n*128], 128, 0, m.fcWeightGrad[:], 128)
+	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[1016320:1016320+n*10], 10, m.arena[928256:928256+n*128], 128, 0, m.fcWeightGrad[:], 128)
 	// d.lstm/t27/c_act.1: TanhGrad N×128, fused with d.lstm/t27/h.2 (Mul)
 	m.mulTanhGrad(n, m.arena[1016320:1016320+n*128], m.arena[1012224:1012224+n*128], m.arena[594432:594432+n*128], m.arena[823808:823808+n*128])
 	// d.lstm/t27/fc.2: Mul N×128
@@ -153,7 +135,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.lstm/t27/gates_matmul.2: MatMul 512×156
 	rt.GemmP(m.pool, true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[134784:134784+n*156], 156, 0, m.arena[907776:907776+79872], 156)
 	// d.lstm/t27/xh.1: Slice N×128
-	m.slice7(n, m.arena[1020416:1020416+n*156], m.arena[1016320:1016320+n*128])
+	m.slice3(n, m.arena[1020416:1020416+n*156], m.arena[1016320:1016320+n*128])
 	// d.lstm/t26/c_act.2: Add N×128, fused with d.lstm/t26/h.2 (Mul), d.lstm/t26/c_act.1 (TanhGrad)
 	m.mulTanhGradAdd(n, m.arena[1045888:1045888+n*128], m.arena[1016320:1016320+n*128], m.arena[590336:590336+n*128], m.arena[819712:819712+n*128], m.arena[1008128:1008128+n*128])
 	// d.lstm/t26/fc.2: Mul N×128
@@ -187,7 +169,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	rt.GemmP(m.pool, true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[129792:129792+n*156], 156, 1, m.arena[907776:907776+79872], 156)
 	// d.lstm/t26/gates_matmul.3: Add 512×156: written in place by its SliceGrads, no code
 	// d.lstm/t26/xh.1: Slice N×128
-	m.slice7(n, m.arena[1020416:1020416+n*156], m.arena[1012224:1012224+n*128])
+	m.slice3(n, m.arena[1020416:1020416+n*156], m.arena[1012224:1012224+n*128])
 	// d.lstm/t25 … d.lstm/t1: 25 steps, one iteration each
 	for step := 25; step >= 1; step-- {
 		// d.lstm/t[step]/c_act.2: Add N×128, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
@@ -223,7 +205,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		rt.GemmP(m.pool, true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[step*4992:step*4992+n*156], 156, 1, m.arena[907776:907776+79872], 156)
 		// d.lstm/t[step]/gates_matmul.3: Add 512×156: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/xh.1: Slice N×128
-		m.slice7(n, m.arena[1020416:1020416+n*156], m.arena[1012224+((step)&1)*4096:1012224+((step)&1)*4096+n*128])
+		m.slice3(n, m.arena[1020416:1020416+n*156], m.arena[1012224+((step)&1)*4096:1012224+((step)&1)*4096+n*128])
 	}
 	// d.lstm/t0/c_act.2: Add N×128, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
 	m.mulTanhGradAdd(n, m.arena[1045888:1045888+n*128], m.arena[1016320:1016320+n*128], m.arena[483840:483840+n*128], m.arena[713216:713216+n*128], m.arena[1008128:1008128+n*128])
@@ -254,9 +236,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	rt.GemmP(m.pool, true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[:n*156], 156, 1, m.arena[907776:907776+79872], 156)
 	// d.lstm/t0/gates_matmul.2: Add 512×156: written in place by its SliceGrads, no code
 	// d.lstm/weight.1: Slice 512×28
-	m.slice8(n, m.arena[907776:907776+79872], m.lstmWeightIhL0Grad[:])
+	m.slice4(n, m.arena[907776:907776+79872], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 512×128
-	m.slice9(n, m.arena[907776:907776+79872], m.lstmWeightHhL0Grad[:])
+	m.slice5(n, m.arena[907776:907776+79872], m.lstmWeightHhL0Grad[:])
 	m.derived = false
 	copy(m.lstmBiasIhL0Grad[:], m.arena[1051008:1051008+512])
 	copy(m.lstmBiasHhL0Grad[:], m.arena[1051008:1051008+512])
