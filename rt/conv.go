@@ -307,70 +307,13 @@ func Conv2DP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32) {
 	p := newPlan(g, o, n, false)
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
 	checkConv("Conv2D", g, o, n, len(scratch), p.size, len(x), n*chw, len(w), o*r, len(y), n*out)
-	switch p.mode {
-	case modePointwise:
-		hw := g.H * g.W
-		for b := range n {
-			GemmP(pool, false, false, o, hw, g.C, 1, w, g.C, x[b*chw:], hw, 0, y[b*out:], hw)
-		}
-	case modeGather:
-		cols := scratch[:p.size]
-		for b := range n {
-			im2col(g, x[b*chw:(b+1)*chw], cols, p.ldc)
-			GemmP(pool, false, false, o, p.ldc, r, 1, w, r, cols, p.ldc, 0, y[b*out:], p.ldc)
-		}
-	default:
-		p.conv(pool, n, x, w, y, scratch)
-	}
-}
-
-// conv is the stride-1 Conv2D: per group, the column matrix, the product (one, or
-// one per kernel row, accumulated), and the valid Wo of every Wp positions of each
-// output row copied out.
-func (p plan) conv(pool *Pool, n int, x, w, y, scratch []float32) {
-	g := p.g
-	r, out := g.Rows(), p.o*g.Ho*g.Wo
-	clear(scratch[p.img:p.out]) // the padding
-	if p.mode == modeRows {
-		p.byRow(scratch[:p.o*r], w)
-	}
-	cols, prod := scratch[p.cols:p.out], scratch[p.out:p.size]
-	for b0 := 0; b0 < n; b0 += p.group {
-		items := min(p.group, n-b0)
-		p.columns(x, b0, items, scratch)
-		p.product(pool, items, w, scratch, cols, prod)
-		for k := range items {
-			yb := y[(b0+k)*out : (b0+k+1)*out]
-			for c := range p.o {
-				if !p.stacked {
-					src := prod[c*p.ldc+k*p.per:]
-					for q := range g.Ho {
-						copy(yb[(c*g.Ho+q)*g.Wo:][:g.Wo], src[q*p.wp:][:g.Wo])
-					}
-					continue
-				}
-				// The stacked product: block i of the result is kernel row i's
-				// contribution at the position i rows up, and the output is their
-				// sum.
-				for q := range g.Ho {
-					dst := yb[(c*g.Ho+q)*g.Wo:][:g.Wo]
-					copy(dst, prod[c*p.ldc+k*p.plane+q*p.wp:])
-					for i := 1; i < g.KH; i++ {
-						src := prod[(i*p.o+c)*p.ldc+k*p.plane+(q+i)*p.wp:][:len(dst)]
-						for v, s := range src {
-							dst[v] += s
-						}
-					}
-				}
-			}
-		}
-	}
+	p.run(pool, n, x, w, y, scratch, nil)
 }
 
 // product computes a group's matrix product into prod, from the group's columns
 // (built by columns) and the weights (or, on the rows path, the weights by kernel
 // row at the start of scratch).
-func (p plan) product(pool *Pool, items int, w, scratch, cols, prod []float32) {
+func (p plan) product(pool *Pool, ws *workspace, items int, w, scratch, cols, prod []float32) {
 	g := p.g
 	r := g.Rows()
 	nn := p.products(items)
@@ -380,7 +323,7 @@ func (p plan) product(pool *Pool, items int, w, scratch, cols, prod []float32) {
 		// i's contribution at the position i rows up. For few output channels
 		// this keeps Gemm's micro-tile full (KH·o rows instead of o) and reads
 		// the columns once.
-		GemmP(pool, false, false, g.KH*p.o, items*p.plane, p.k, 1, scratch[:p.o*r], p.k, cols, p.ldc, 0, prod, p.ldc)
+		gemmOn(pool, ws, false, false, g.KH*p.o, items*p.plane, p.k, 1, scratch[:p.o*r], p.k, cols, p.ldc, 0, prod, p.ldc)
 	case p.mode == modeRows:
 		// In blocks of at most one micro-tile of output channels, for which Gemm
 		// reads the columns in place instead of packing them for each of the KH
@@ -389,11 +332,11 @@ func (p plan) product(pool *Pool, items int, w, scratch, cols, prod []float32) {
 		for o0 := 0; o0 < p.o; o0 += chunk {
 			oc := min(chunk, p.o-o0)
 			for i := range g.KH {
-				GemmP(pool, false, false, oc, nn, p.k, 1, wr[(i*p.o+o0)*p.k:], p.k, cols[i*p.wp:], p.ldc, float32(min(i, 1)), prod[o0*p.ldc:], p.ldc)
+				gemmOn(pool, ws, false, false, oc, nn, p.k, 1, wr[(i*p.o+o0)*p.k:], p.k, cols[i*p.wp:], p.ldc, float32(min(i, 1)), prod[o0*p.ldc:], p.ldc)
 			}
 		}
 	default:
-		GemmP(pool, false, false, p.o, nn, p.k, 1, w, p.k, cols, p.ldc, 0, prod, p.ldc)
+		gemmOn(pool, ws, false, false, p.o, nn, p.k, 1, w, p.k, cols, p.ldc, 0, prod, p.ldc)
 	}
 }
 
@@ -562,7 +505,7 @@ func Conv2DTransposeP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32
 				}
 			}
 		}
-		newPlan(f, g.C, n, false).conv(pool, n, x, wf, y, scratch[o*r:])
+		newPlan(f, g.C, n, false).run(pool, n, x, wf, y, scratch[o*r:], nil)
 	default:
 		ldc := g.Ho * g.Wo
 		cols := scratch[:r*ldc]

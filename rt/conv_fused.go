@@ -312,68 +312,7 @@ func Conv2DFusedP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32, e 
 	if e.Index != nil && len(e.Index) < n*o*outPlane {
 		panic(fmt.Sprintf("rt.Conv2DFused: index has %d values, needs %d", len(e.Index), n*o*outPlane))
 	}
-	tmp := scratch[p.size : p.size+o*g.Ho*g.Wo]
-	hw := g.Ho * g.Wo
-	switch p.mode {
-	case modePointwise, modeGather:
-		for b := range n {
-			if p.mode == modePointwise {
-				GemmP(pool, false, false, o, hw, g.C, 1, w, g.C, x[b*chw:], hw, 0, tmp, hw)
-			} else {
-				cols := scratch[:p.size]
-				im2col(g, x[b*chw:(b+1)*chw], cols, p.ldc)
-				GemmP(pool, false, false, o, p.ldc, r, 1, w, r, cols, p.ldc, 0, tmp, p.ldc)
-			}
-			yb := y[b*o*outPlane:]
-			for c := range o {
-				e.plane(tmp[c*hw:], g.Wo, g, c, yb[c*outPlane:], e.indexPlane(b*o+c, outPlane))
-			}
-		}
-	default:
-		p.fusedConv(pool, n, x, w, y, scratch, tmp, &e, outPlane)
-	}
-}
-
-// fusedConv is plan.conv with the epilogue in place of the copy out.
-func (p plan) fusedConv(pool *Pool, n int, x, w, y, scratch, tmp []float32, e *Epilogue, outPlane int) {
-	g := p.g
-	r := g.Rows()
-	yItem := p.o * outPlane
-	clear(scratch[p.img:p.out]) // the padding
-	if p.mode == modeRows {
-		p.byRow(scratch[:p.o*r], w)
-	}
-	cols, prod := scratch[p.cols:p.out], scratch[p.out:p.size]
-	for b0 := 0; b0 < n; b0 += p.group {
-		items := min(p.group, n-b0)
-		p.columns(x, b0, items, scratch)
-		p.product(pool, items, w, scratch, cols, prod)
-		for k := range items {
-			yb := y[(b0+k)*yItem : (b0+k+1)*yItem]
-			for c := range p.o {
-				dst := yb[c*outPlane : (c+1)*outPlane]
-				idx := e.indexPlane((b0+k)*p.o+c, outPlane)
-				if !p.stacked {
-					e.plane(prod[c*p.ldc+k*p.per:], p.wp, g, c, dst, idx)
-					continue
-				}
-				// The stacked product holds one block per kernel row; their sum,
-				// shifted, is the plane.
-				plane := tmp[:g.Ho*g.Wo]
-				for q := range g.Ho {
-					row := plane[q*g.Wo:][:g.Wo]
-					copy(row, prod[c*p.ldc+k*p.plane+q*p.wp:])
-					for i := 1; i < g.KH; i++ {
-						src := prod[(i*p.o+c)*p.ldc+k*p.plane+(q+i)*p.wp:][:len(row)]
-						for v, s := range src {
-							row[v] += s
-						}
-					}
-				}
-				e.plane(plane, g.Wo, g, c, dst, idx)
-			}
-		}
-	}
+	p.run(pool, n, x, w, y, scratch, &e)
 }
 
 // MaxUnpool2D is the backward pass of max pooling and the activation before it,

@@ -53,6 +53,7 @@ type gemmKernel struct {
 // reused, so repeated calls allocate nothing.
 type workspace struct {
 	a, b []float32
+	conv []float32 // a convolution's scratch, for threads of a Pool other than the caller
 }
 
 // floats returns a 64-byte aligned slice of n floats, reusing buf when it is big enough.
@@ -67,6 +68,15 @@ func floats(buf []float32, n int) []float32 {
 		off = 16 - off
 	}
 	return s[off : off+n : off+n]
+}
+
+// reserve grows the packing buffers to the most any product needs. A pool thread
+// that runs whole convolutions for others (conv_items.go) meets products of many
+// shapes in an order that depends on which thread takes which part; reserving up
+// front keeps every call after the first free of allocation.
+func (ws *workspace) reserve(kern *gemmKernel) {
+	ws.a = floats(ws.a, kern.mc*kern.kc)
+	ws.b = floats(ws.b, kern.kc*kern.nc)
 }
 
 func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {

@@ -46,6 +46,10 @@ type poolState struct {
 	caller waiter // where the caller waits for the last part to finish
 	job    gemmJob
 	closed bool
+	// convRun says the current job is conv (a convolution split by items,
+	// conv_items.go) rather than job's product; job.nparts counts its parts.
+	conv    convJob
+	convRun bool
 }
 
 // A waiter is a goroutine that waits for a flag by spinning for a short while and
@@ -211,6 +215,10 @@ func (s *poolState) work(t int) {
 
 // runPart computes part i of the job with the workspace of thread t.
 func (s *poolState) runPart(t, i int) {
+	if s.convRun {
+		s.runConvPart(t, i)
+		return
+	}
 	j := &s.job
 	pt := j.parts[i]
 	if pt.m0 >= pt.m1 || pt.n0 >= pt.n1 {
