@@ -294,8 +294,12 @@ func (s *poolState) allDone() bool { return s.left.Load() == 0 }
 const partsPerThread = 2
 
 // minFlopsPerPart is the least work, in multiply-adds, worth a part of its own: a
-// wake-up costs a few microseconds, about 10⁵ multiply-adds of a fast kernel.
-const minFlopsPerPart = 1 << 17
+// wake-up, the wait at the end and each part's own packing cost a few
+// microseconds. At 2¹⁷ (about 1.3 µs of kernel time) W3's step products (16×256×64)
+// were split in two and its Predict ran 1.6 times slower on two threads than on one
+// (0.57 against 0.35 ms), and ConvDAE's batch-1 Predict 1.9 times; at 2¹⁹ both
+// match one thread, and every larger product still splits.
+const minFlopsPerPart = 1 << 19
 
 // splitGemm cuts the m×n output into at most len(parts) blocks on micro-tile
 // boundaries and returns how many it filled. It picks the grid of tm×tn blocks

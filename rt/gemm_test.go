@@ -297,6 +297,8 @@ func TestPoolMatchesGemmBitForBit(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	shapes := []struct{ m, n, k int }{
 		{64, 128, 784}, {6, 3000, 25}, {300, 10, 128}, {129, 131, 65}, {1, 1, 1}, {2, 700, 300},
+		// Large enough to be split (minFlopsPerPart) in each of the shapes above.
+		{6, 30000, 25}, {300, 10, 1280}, {2, 7000, 300},
 	}
 	for _, kern := range testKernels(t) {
 		t.Run(kern.name, func(t *testing.T) {
