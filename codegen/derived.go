@@ -7,6 +7,7 @@ import (
 
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/passes"
+	"github.com/dlgen/dlgen/rt"
 )
 
 // Values derived from parameters.
@@ -39,6 +40,35 @@ type derivedValues struct {
 	// deriveParams into an rt.PackedB (packed.go in rt): by packKey.
 	packs    map[string]*packedWeight
 	packList []*packedWeight // in graph order
+	// arranged are convolution weights laid out once by deriveParams as the
+	// convolution multiplies by them (rt.ArrangeConvWeights): by arrangedKey.
+	arranged     map[string]*arrangedWeight
+	arrangedList []*arrangedWeight
+}
+
+// arrangedWeight is the weight of Conv2D nodes of the inference graph with one
+// window, when rt runs that window on its rows path: deriveParams arranges it by
+// kernel row once, instead of every call doing it.
+type arrangedWeight struct {
+	node   int    // the weight: a Param or a derived root, or a view of all of one
+	name   string // its node's name
+	window rt.Window
+	o      int
+	field  string
+	src    string // the Model field holding the weight
+	size   int
+}
+
+func arrangedKey(name string, w rt.Window) string { return fmt.Sprintf("%s/%+v", name, w) }
+
+// convWindow is the rt.Window of Conv2D node n of g.
+func convWindow(g *ir.Graph, n *ir.Node) (rt.Window, bool) {
+	x, w, a := g.Nodes[n.Inputs[0]].Shape, g.Nodes[n.Inputs[1]].Shape, n.Attrs
+	if x.Rank() != 4 || w.Rank() != 4 || n.Shape.Rank() != 4 || len(a.Strides) != 2 || len(a.Pads) != 4 {
+		return rt.Window{}, false
+	}
+	return rt.Window{C: x[1], H: x[2], W: x[3], KH: w[2], KW: w[3], SH: a.Strides[0], SW: a.Strides[1],
+		Top: a.Pads[0], Left: a.Pads[1], Ho: n.Shape[2], Wo: n.Shape[3]}, true
 }
 
 // packedWeight is the B operand of MatMul nodes of the inference graph that is a
@@ -142,8 +172,43 @@ func (m *model) findDerived(g *ir.Graph, roots ...[]int) *derivedValues {
 			}
 		}
 	}
-	if len(stored) == 0 && len(packUses) == 0 {
+	// Convolution weights the rows path multiplies by kernel row, arranged once
+	// (under the same conditions as packed weights).
+	type arrangeUse struct {
+		node int
+		win  rt.Window
+		o    int
+	}
+	var arrangeUses []arrangeUse
+	arrangeSeen := map[string]bool{}
+	for _, rs := range roots {
+		live := passes.Live(g, rs)
+		for _, n := range g.Nodes {
+			if !live[n.ID] || d.hoisted[n.ID] || n.Op != ir.OpConv2D {
+				continue
+			}
+			w := n.Inputs[1]
+			r := root[w]
+			win, ok := convWindow(g, n)
+			if !ok || !paramOnly[w] || g.Nodes[w].Shape.Elems() != g.Nodes[r].Shape.Elems() ||
+				(g.Nodes[r].Op != ir.OpParam && !stored[r]) || rt.ConvArrangedSize(win, g.Nodes[w].Shape[0]) == 0 {
+				continue
+			}
+			if key := arrangedKey(g.Nodes[w].Name, win); !arrangeSeen[key] {
+				arrangeSeen[key] = true
+				arrangeUses = append(arrangeUses, arrangeUse{w, win, g.Nodes[w].Shape[0]})
+			}
+		}
+	}
+	if len(stored) == 0 && len(packUses) == 0 && len(arrangeUses) == 0 {
 		return nil
+	}
+	d.arranged = map[string]*arrangedWeight{}
+	for _, u := range arrangeUses {
+		name := g.Nodes[u.node].Name
+		aw := &arrangedWeight{node: u.node, name: name, window: u.win, o: u.o, field: m.fields.name(name+" by row", false), size: rt.ConvArrangedSize(u.win, u.o)}
+		d.arranged[arrangedKey(name, u.win)] = aw
+		d.arrangedList = append(d.arrangedList, aw)
 	}
 	d.packs = map[string]*packedWeight{}
 	for _, u := range packUses {
@@ -176,6 +241,13 @@ func (m *model) findDerived(g *ir.Graph, roots ...[]int) *derivedValues {
 			pw.src = d.field[r.ID]
 		}
 	}
+	for _, aw := range d.arrangedList {
+		if r := g.Nodes[root[aw.node]]; r.Op == ir.OpParam {
+			aw.src = m.byName[r.Name].field
+		} else {
+			aw.src = d.field[r.ID]
+		}
+	}
 	d.method = m.fields.name("derive params", false)
 	d.flag = m.fields.name("derived", false)
 	return d
@@ -198,6 +270,9 @@ func (d *derivedValues) structFields(g *ir.Graph) []jen.Code {
 		}
 		code = append(code, jen.Id(pw.field).Qual(rtPath, "PackedB").Comment(fmt.Sprintf("%s, packed for the products by it", op)))
 	}
+	for _, aw := range d.arrangedList {
+		code = append(code, jen.Id(aw.field).Index(jen.Lit(aw.size)).Float32().Comment(fmt.Sprintf("%s by kernel row, as the convolution multiplies by it", aw.name)))
+	}
 	return append(code, jen.Id(d.flag).Bool())
 }
 
@@ -210,6 +285,16 @@ func (p *program) packedB(n *ir.Node) *packedWeight {
 		return nil
 	}
 	return d.packs[packKey(p.g.Nodes[n.Inputs[1]].Name, n.Attrs.TransB)]
+}
+
+// arrangedWeights returns the arranged weight a Conv2D node of p with window w can
+// use, or nil: only in Predict and Loss, as packedB.
+func (p *program) arrangedWeights(weight string, w rt.Window) *arrangedWeight {
+	d := p.model.derived
+	if d == nil || p.fields == nil || p.method == d.method || len(d.arranged) == 0 {
+		return nil
+	}
+	return d.arranged[arrangedKey(weight, w)]
 }
 
 // refresh is the statement at the start of Predict and Loss.
@@ -255,6 +340,12 @@ func (d *derivedValues) emit(f *jen.File) error {
 		}
 		body = append(body, jen.Comment(fmt.Sprintf("%s, packed for the products by it", op)),
 			jen.Id("m").Dot(pw.field).Dot("Pack").Call(jen.Lit(pw.transB), jen.Lit(k), jen.Lit(cols), jen.Id("m").Dot(pw.src).Index(jen.Op(":")), jen.Lit(pw.shape[1])))
+	}
+	for _, aw := range d.arrangedList {
+		g := convGeom{c: aw.window.C, h: aw.window.H, w: aw.window.W, kh: aw.window.KH, kw: aw.window.KW, sh: aw.window.SH, sw: aw.window.SW,
+			top: aw.window.Top, left: aw.window.Left, ho: aw.window.Ho, wo: aw.window.Wo}
+		body = append(body, jen.Comment(fmt.Sprintf("%s by kernel row, as the convolution multiplies by it", aw.name)),
+			jen.Qual(rtPath, "ArrangeConvWeights").Call(g.window(), jen.Lit(aw.o), jen.Id("m").Dot(aw.src).Index(jen.Op(":")), jen.Id("m").Dot(aw.field).Index(jen.Op(":"))))
 	}
 	body = append(body, jen.Id("m").Dot(d.flag).Op("=").True())
 	comment(f, fmt.Sprintf("%s computes the values Predict and Loss read that depend on the parameters alone,\nand records that they are up to date.", d.method))

@@ -172,6 +172,10 @@ func emitConvFused(k *Kernel, f *fusion) error {
 				name, pg.kh, pg.kw, pg.sh, pg.sw, pg.top, pg.left, pg.ho, pg.wo))
 		}
 	}
+	if aw := k.prog.arrangedWeights(k.prog.g.Nodes[f.leaves[1]].Name, g.rt()); aw != nil {
+		fields = append(fields, jen.Id("Arranged").Op(":").Id("m").Dot(aw.field).Index(jen.Op(":")))
+		what = append([]string{"multiplies by the weights deriveParams arranged by kernel row"}, what...)
+	}
 	ys := k.Bind("y", y)
 	scratch := k.Scratch32(rt.Conv2DFusedScratch(g.rt(), o, k.prog.model.opts.MaxBatch))
 	how := "the epilogue, applied to each block of the product as it is copied out, "

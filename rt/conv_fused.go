@@ -63,6 +63,9 @@ type Epilogue struct {
 	Window  Window
 	Exclude bool
 	Index   []float32
+	// Arranged, if not nil, is the weights as ArrangeConvWeights lays them out,
+	// computed once when they changed, instead of on every call.
+	Arranged []float32
 }
 
 // outPlane is the number of values the epilogue stores per output plane.
@@ -77,6 +80,7 @@ func (e *Epilogue) outPlane(g Window) int {
 // channels: a mismatch is a bug in the generated code.
 func (e *Epilogue) check(g Window, o int) {
 	bad := e.Bias != nil && len(e.Bias) < o || e.Act > ActLeakyReLU || e.Pool > PoolAvg ||
+		e.Arranged != nil && len(e.Arranged) < ConvArrangedSize(g, o) ||
 		e.Index != nil && (e.Pool != PoolMax || e.Act == ActLeakyReLU && e.Alpha < 0)
 	if e.Pool != PoolNone {
 		w := e.Window
@@ -313,6 +317,30 @@ func Conv2DFusedP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32, e 
 		panic(fmt.Sprintf("rt.Conv2DFused: index has %d values, needs %d", len(e.Index), n*o*outPlane))
 	}
 	p.run(pool, n, x, w, y, scratch, &e)
+}
+
+// ConvArrangedSize is the number of values ArrangeConvWeights writes for a
+// convolution with window g and o output channels: the weights' size when the
+// convolution runs on the rows path, which multiplies by them one kernel row at a
+// time, and 0 when it reads them as they are.
+func ConvArrangedSize(g Window, o int) int {
+	if !g.valid() || o < 1 || newPlan(g, o, 1, false).mode != modeRows {
+		return 0
+	}
+	return o * g.Rows()
+}
+
+// ArrangeConvWeights writes w (o×C×KH×KW) into dst in the layout the rows path
+// multiplies by (KH blocks of o × C·KW), for Epilogue.Arranged: a model computes it
+// once per change of the weights rather than on every call.
+func ArrangeConvWeights(g Window, o int, w, dst []float32) {
+	size := ConvArrangedSize(g, o)
+	if len(w) < o*g.Rows() || len(dst) < size {
+		panic(fmt.Sprintf("rt.ArrangeConvWeights: %d weights and room for %d, need %d and %d", len(w), len(dst), o*g.Rows(), size))
+	}
+	if size > 0 {
+		newPlan(g, o, 1, false).byRow(dst, w)
+	}
 }
 
 // MaxUnpool2D is the backward pass of max pooling and the activation before it,

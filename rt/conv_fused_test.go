@@ -201,6 +201,17 @@ func TestFusedConvolutionEqualsTheOpsOneByOne(t *testing.T) {
 						for i := range want {
 							require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "element %d: %v, want %v", i, got[i], want[i])
 						}
+						if size := ConvArrangedSize(g, o); size > 0 {
+							// Weights arranged once give the same values.
+							ea := e
+							ea.Arranged = nans(size)
+							ArrangeConvWeights(g, o, w, ea.Arranged)
+							got = nans(len(want))
+							Conv2DFused(g, o, n, x, w, got, nans(Conv2DFusedScratch(g, o, n)), ea)
+							for i := range want {
+								require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "arranged weights, element %d", i)
+							}
+						}
 						if e.Pool != PoolMax || e.Act == ActLeakyReLU && e.Alpha < 0 {
 							return
 						}

@@ -75,14 +75,20 @@ func (p plan) items(pool *Pool, ws *workspace, n int, x, w, y, scratch []float32
 		return
 	}
 	clear(scratch[p.img:p.out]) // the padding
+	wr := w                     // the weights as the products read them
 	if p.mode == modeRows {
-		p.byRow(scratch[:p.o*r], w)
+		if e != nil && e.Arranged != nil {
+			wr = e.Arranged
+		} else {
+			wr = scratch[:p.o*r]
+			p.byRow(wr, w)
+		}
 	}
 	cols, prod := scratch[p.cols:p.out], scratch[p.out:p.size]
 	for b0 := 0; b0 < n; b0 += p.group {
 		items := min(p.group, n-b0)
 		p.columns(x, b0, items, scratch)
-		p.product(pool, ws, items, w, scratch, cols, prod)
+		p.product(pool, ws, items, wr, cols, prod)
 		for k := range items {
 			for c := range p.o {
 				if !p.stacked {

@@ -43,11 +43,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// pool2: MaxPool2D N×64×3×3, fused with conv2 (Conv2D), conv2/bias (BiasAdd), conv2/relu (Relu)
 	m.conv2DBiasAddReluMaxPool2D4(n, m.arena[100352:100352+n*1568], m.conv2Weight[:], &m.conv2Bias, m.arena[178176:178176+n*576], m.arena[55296:55296+n*576])
 	// conv3/relu: Relu N×96×3×3, fused with conv3 (Conv2D), conv3/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, m.arena[55296:55296+n*576], m.conv3Weight[:], &m.conv3Bias, m.arena[150528:150528+n*864])
+	m.conv2DBiasAddRelu4(n, m.arena[55296:55296+n*576], m.conv3Weight[:], &m.conv3Bias, m.arena[150528:150528+n*864])
 	// conv4/relu: Relu N×96×3×3, fused with conv4 (Conv2D), conv4/bias (BiasAdd)
-	m.conv2DBiasAddRelu2(n, m.arena[150528:150528+n*864], m.conv4Weight[:], &m.conv4Bias, m.arena[:n*864])
+	m.conv2DBiasAddRelu5(n, m.arena[150528:150528+n*864], m.conv4Weight[:], &m.conv4Bias, m.arena[:n*864])
 	// conv5/relu: Relu N×64×3×3, fused with conv5 (Conv2D), conv5/bias (BiasAdd)
-	m.conv2DBiasAddRelu3(n, m.arena[:n*864], m.conv5Weight[:], &m.conv5Bias, m.arena[73728:73728+n*576])
+	m.conv2DBiasAddRelu6(n, m.arena[:n*864], m.conv5Weight[:], &m.conv5Bias, m.arena[73728:73728+n*576])
 	// flat: Reshape N×576: a view, no code
 	// fc1: MatMul N×256
 	rt.GemmP(m.pool, false, true, n, 256, 576, 1, m.arena[73728:73728+n*576], 576, m.fc1Weight[:], 576, 0, m.arena[92160:92160+n*256], 256)

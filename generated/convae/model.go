@@ -49,6 +49,17 @@ type Model struct {
 	outWeight  [144]float32  // out.weight 1×16×3×3, weight
 	outBias    [1]float32    // out.bias 1, weight
 
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	enc2WeightByRow [1152]float32 // enc2.weight by kernel row, as the convolution multiplies by it
+	enc3WeightByRow [576]float32  // enc3.weight by kernel row, as the convolution multiplies by it
+	dec1WeightByRow [576]float32  // dec1.weight by kernel row, as the convolution multiplies by it
+	dec2WeightByRow [576]float32  // dec2.weight by kernel row, as the convolution multiplies by it
+	dec3WeightByRow [1152]float32 // dec3.weight by kernel row, as the convolution multiplies by it
+	outWeightByRow  [144]float32  // out.weight by kernel row, as the convolution multiplies by it
+	derived         bool
+
 	enc1WeightGrad [144]float32  // gradient of enc1.weight
 	enc1BiasGrad   [16]float32   // gradient of enc1.bias
 	enc2WeightGrad [1152]float32 // gradient of enc2.weight
@@ -186,6 +197,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.outBias[:], "zeros", 0, 0, 0.0, seed, "out.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -194,7 +206,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

@@ -39,19 +39,19 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// pool3: MaxPool2D N×8×4×4, fused with enc3 (Conv2D), enc3/bias (BiasAdd), enc3/relu (Relu)
 	m.conv2DBiasAddReluMaxPool2D6(n, m.arena[1239808:1239808+n*392], m.enc3Weight[:], &m.enc3Bias, m.arena[1252352:1252352+n*128], m.arena[1256448:1256448+n*128])
 	// dec1/relu: Relu N×8×4×4, fused with dec1 (Conv2D), dec1/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, m.arena[1256448:1256448+n*128], m.dec1Weight[:], &m.dec1Bias, m.arena[1260544:1260544+n*128])
+	m.conv2DBiasAddRelu4(n, m.arena[1256448:1256448+n*128], m.dec1Weight[:], &m.dec1Bias, m.arena[1260544:1260544+n*128])
 	// up1: UpSample2D N×8×8×8
 	m.upSample2D(n, m.arena[1260544:1260544+n*128], m.arena[1194496:1194496+n*512])
 	// dec2/relu: Relu N×8×8×8, fused with dec2 (Conv2D), dec2/bias (BiasAdd)
-	m.conv2DBiasAddRelu2(n, m.arena[1194496:1194496+n*512], m.dec2Weight[:], &m.dec2Bias, m.arena[1210880:1210880+n*512])
+	m.conv2DBiasAddRelu5(n, m.arena[1194496:1194496+n*512], m.dec2Weight[:], &m.dec2Bias, m.arena[1210880:1210880+n*512])
 	// up2: UpSample2D N×8×16×16
 	m.upSample2D2(n, m.arena[1210880:1210880+n*512], m.arena[1103872:1103872+n*2048])
 	// dec3/relu: Relu N×16×14×14, fused with dec3 (Conv2D), dec3/bias (BiasAdd)
-	m.conv2DBiasAddRelu3(n, m.arena[1103872:1103872+n*2048], m.dec3Weight[:], &m.dec3Bias, m.arena[1003520:1003520+n*3136])
+	m.conv2DBiasAddRelu6(n, m.arena[1103872:1103872+n*2048], m.dec3Weight[:], &m.dec3Bias, m.arena[1003520:1003520+n*3136])
 	// up3: UpSample2D N×16×28×28
 	m.upSample2D3(n, m.arena[1003520:1003520+n*3136], m.arena[:n*12544])
 	// out/bias: BiasAdd N×1×28×28, fused with out (Conv2D)
-	m.conv2DBiasAdd(n, m.arena[:n*12544], m.outWeight[:], &m.outBias, m.arena[1169408:1169408+n*784])
+	m.conv2DBiasAdd2(n, m.arena[:n*12544], m.outWeight[:], &m.outBias, m.arena[1169408:1169408+n*784])
 	// out/sigmoid: Sigmoid N×1×28×28
 	m.sigmoid(n, m.arena[1169408:1169408+n*784], m.arena[1169408:1169408+n*784])
 	// loss: BCELoss scalar
@@ -120,6 +120,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	m.channelSum7(n, m.arena[:n*12544], &m.enc1BiasGrad)
 	// d.enc1.1: Conv2DFilterGrad 16×1×3×3
 	m.conv2DFilterGrad7(n, image, m.arena[:n*12544], m.enc1WeightGrad[:])
+	m.derived = false
 	loss := m.arena[1264640]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err

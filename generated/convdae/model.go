@@ -45,6 +45,15 @@ type Model struct {
 	dec2Weight       [288]float32  // dec2.weight 1×32×3×3, weight
 	dec2Bias         [1]float32    // dec2.bias 1, weight
 
+	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
+	// recurrent weights), which Predict and Loss read instead of computing them; derived
+	// says they are up to date with the parameters.
+	enc2WeightByRow       [9216]float32 // enc2.weight by kernel row, as the convolution multiplies by it
+	bottleneckWeightByRow [9216]float32 // bottleneck.weight by kernel row, as the convolution multiplies by it
+	dec1WeightByRow       [9216]float32 // dec1.weight by kernel row, as the convolution multiplies by it
+	dec2WeightByRow       [288]float32  // dec2.weight by kernel row, as the convolution multiplies by it
+	derived               bool
+
 	enc1WeightGrad       [288]float32  // gradient of enc1.weight
 	enc1BiasGrad         [32]float32   // gradient of enc1.bias
 	enc2WeightGrad       [9216]float32 // gradient of enc2.weight
@@ -166,6 +175,7 @@ func (m *Model) Init(seed uint64) error {
 	if err := rt.InitParam(m.dec2Bias[:], "zeros", 0, 0, 0.0, seed, "dec2.bias"); err != nil {
 		return err
 	}
+	m.derived = false
 	m.Step = 0
 	clear(m.optState)
 	return nil
@@ -174,7 +184,12 @@ func (m *Model) Init(seed uint64) error {
 // Params returns every parameter (weights and state such as batch-norm running
 // statistics) in the graph's order, named as in the graph. Data are views of the model's
 // storage: writing them sets the parameters.
+//
+// Predict and Loss use values computed from the parameters (deriveParams) until Params, Init,
+// LoadWeights or TrainStep is called: after writing through views kept from an earlier
+// call, call Params again before predicting.
 func (m *Model) Params() []rt.Tensor {
+	m.derived = false
 	return m.params
 }
 

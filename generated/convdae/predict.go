@@ -24,6 +24,9 @@ func (m *Model) Predict(n int, noisy []float32, denoised []float32) error {
 	if err := rt.CheckFinite(method, "noisy", noisy); err != nil {
 		return err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// pool1: MaxPool2D N×32×14×14, fused with enc1 (Conv2D), enc1/bias (BiasAdd), enc1/relu (Relu)
 	m.conv2DBiasAddReluMaxPool2D(n, noisy, m.enc1Weight[:], &m.enc1Bias, m.arena[:n*6272])
 	// pool2: MaxPool2D N×32×7×7, fused with enc2 (Conv2D), enc2/bias (BiasAdd), enc2/relu (Relu)
@@ -66,6 +69,9 @@ func (m *Model) Loss(n int, noisy []float32, clean []float32) (float32, error) {
 	if err := rt.CheckFinite(method, "clean", clean); err != nil {
 		return 0, err
 	}
+	if !m.derived {
+		m.deriveParams()
+	}
 	// pool1: MaxPool2D N×32×14×14, fused with enc1 (Conv2D), enc1/bias (BiasAdd), enc1/relu (Relu)
 	m.conv2DBiasAddReluMaxPool2D(n, noisy, m.enc1Weight[:], &m.enc1Bias, m.arena[:n*6272])
 	// pool2: MaxPool2D N×32×7×7, fused with enc2 (Conv2D), enc2/bias (BiasAdd), enc2/relu (Relu)
@@ -86,4 +92,18 @@ func (m *Model) Loss(n int, noisy []float32, clean []float32) (float32, error) {
 	m.bCELoss(n, m.arena[802816:802816+n*784], clean, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
+}
+
+// deriveParams computes the values Predict and Loss read that depend on the parameters alone,
+// and records that they are up to date.
+func (m *Model) deriveParams() {
+	// enc2.weight by kernel row, as the convolution multiplies by it
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.enc2Weight[:], m.enc2WeightByRow[:])
+	// bottleneck.weight by kernel row, as the convolution multiplies by it
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, m.bottleneckWeight[:], m.bottleneckWeightByRow[:])
+	// dec1.weight by kernel row, as the convolution multiplies by it
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.dec1Weight[:], m.dec1WeightByRow[:])
+	// dec2.weight by kernel row, as the convolution multiplies by it
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, m.dec2Weight[:], m.dec2WeightByRow[:])
+	m.derived = true
 }

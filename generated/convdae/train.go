@@ -43,15 +43,15 @@ func (m *Model) TrainStep(n int, noisy []float32, clean []float32) (float32, err
 	// pool2: MaxPool2D N×32×7×7, fused with enc2 (Conv2D), enc2/bias (BiasAdd), enc2/relu (Relu)
 	m.conv2DBiasAddReluMaxPool2D4(n, m.arena[1806336:1806336+n*6272], m.enc2Weight[:], &m.enc2Bias, m.arena[2408448:2408448+n*1568], m.arena[2458624:2458624+n*1568])
 	// bottleneck/relu: Relu N×32×7×7, fused with bottleneck (Conv2D), bottleneck/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, m.arena[2458624:2458624+n*1568], m.bottleneckWeight[:], &m.bottleneckBias, m.arena[2508800:2508800+n*1568])
+	m.conv2DBiasAddRelu3(n, m.arena[2458624:2458624+n*1568], m.bottleneckWeight[:], &m.bottleneckBias, m.arena[2508800:2508800+n*1568])
 	// up1: UpSample2D N×32×14×14
 	m.upSample2D(n, m.arena[2508800:2508800+n*1568], m.arena[2007040:2007040+n*6272])
 	// dec1/relu: Relu N×32×14×14, fused with dec1 (Conv2D), dec1/bias (BiasAdd)
-	m.conv2DBiasAddRelu2(n, m.arena[2007040:2007040+n*6272], m.dec1Weight[:], &m.dec1Bias, m.arena[2207744:2207744+n*6272])
+	m.conv2DBiasAddRelu4(n, m.arena[2007040:2007040+n*6272], m.dec1Weight[:], &m.dec1Bias, m.arena[2207744:2207744+n*6272])
 	// up2: UpSample2D N×32×28×28
 	m.upSample2D2(n, m.arena[2207744:2207744+n*6272], m.arena[:n*25088])
 	// dec2/bias: BiasAdd N×1×28×28, fused with dec2 (Conv2D)
-	m.conv2DBiasAdd(n, m.arena[:n*25088], m.dec2Weight[:], &m.dec2Bias, m.arena[2558976:2558976+n*784])
+	m.conv2DBiasAdd2(n, m.arena[:n*25088], m.dec2Weight[:], &m.dec2Bias, m.arena[2558976:2558976+n*784])
 	// dec2/sigmoid: Sigmoid N×1×28×28
 	m.sigmoid(n, m.arena[2558976:2558976+n*784], m.arena[2558976:2558976+n*784])
 	// loss: BCELoss scalar
@@ -102,6 +102,7 @@ func (m *Model) TrainStep(n int, noisy []float32, clean []float32) (float32, err
 	m.channelSum4(n, m.arena[:n*25088], &m.enc1BiasGrad)
 	// d.enc1.1: Conv2DFilterGrad 32×1×3×3
 	m.conv2DFilterGrad4(n, noisy, m.arena[:n*25088], m.enc1WeightGrad[:])
+	m.derived = false
 	loss := m.arena[2584064]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err

@@ -44,7 +44,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	// dec2/relu: Relu N×32×28×28, fused with dec2/bias (BiasAdd)
 	m.biasAddRelu2(n, m.arena[:n*25088], m.arena[:n*25088], &m.dec2Bias)
 	// out/bias: BiasAdd N×1×28×28, fused with out (Conv2D)
-	m.conv2DBiasAdd(n, m.arena[:n*25088], m.outWeight[:], &m.outBias, m.arena[2308096:2308096+n*784])
+	m.conv2DBiasAdd2(n, m.arena[:n*25088], m.outWeight[:], &m.outBias, m.arena[2308096:2308096+n*784])
 	// out/sigmoid: Sigmoid N×1×28×28
 	m.sigmoid(n, m.arena[2308096:2308096+n*784], m.arena[2308096:2308096+n*784])
 	// loss: BCELoss scalar
@@ -91,6 +91,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	m.channelSum2(n, m.arena[:n*25088], &m.enc1BiasGrad)
 	// d.enc1.1: Conv2DFilterGrad 32×1×3×3
 	m.conv2DFilterGrad5(n, image, m.arena[:n*25088], m.enc1WeightGrad[:])
+	m.derived = false
 	loss := m.arena[2333184]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err

@@ -118,6 +118,12 @@ type Model struct {
 	res4ProjBnShift             [64]float32    // res4.proj_bn/shift 64 (Sub)
 	res4ProjFoldedWeightScaled  [2048]float32  // res4.proj/folded_weight/scaled 1×64×32 (ChannelMul)
 	fcWeightPacked              rt.PackedB     // fc.weightᵀ, packed for the products by it
+	res1Conv1FoldedWeightByRow  [2304]float32  // res1.conv1/folded_weight by kernel row, as the convolution multiplies by it
+	res1Conv2FoldedWeightByRow  [2304]float32  // res1.conv2/folded_weight by kernel row, as the convolution multiplies by it
+	res2Conv2FoldedWeightByRow  [9216]float32  // res2.conv2/folded_weight by kernel row, as the convolution multiplies by it
+	res3Conv1FoldedWeightByRow  [9216]float32  // res3.conv1/folded_weight by kernel row, as the convolution multiplies by it
+	res3Conv2FoldedWeightByRow  [9216]float32  // res3.conv2/folded_weight by kernel row, as the convolution multiplies by it
+	res4Conv2FoldedWeightByRow  [36864]float32 // res4.conv2/folded_weight by kernel row, as the convolution multiplies by it
 	derived                     bool
 
 	stemWeightGrad       [144]float32   // gradient of stem.weight

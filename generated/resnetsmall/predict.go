@@ -46,15 +46,15 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	// res3.relu1: Relu N×32×14×14, fused with res3.conv1 (Conv2D), res3.bn1/shifted (BiasAdd)
 	m.conv2DBiasAddRelu4(n, m.arena[50176:50176+n*6272], m.res3Conv1FoldedWeightScaled[:], &m.res3Bn1Shift, m.arena[:n*6272])
 	// res3.bn2/shifted: BiasAdd N×32×14×14, fused with res3.conv2 (Conv2D)
-	m.conv2DBiasAdd2(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], &m.res3Bn2Shift, m.arena[100352:100352+n*6272])
+	m.conv2DBiasAdd4(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], &m.res3Bn2Shift, m.arena[100352:100352+n*6272])
 	// res3.relu: Relu N×32×14×14, fused with res3.add (Add)
 	m.addRelu(n, m.arena[100352:100352+n*6272], m.arena[100352:100352+n*6272], m.arena[50176:50176+n*6272])
 	// res4.relu1: Relu N×64×7×7, fused with res4.conv1 (Conv2D), res4.bn1/shifted (BiasAdd)
 	m.conv2DBiasAddRelu5(n, m.arena[100352:100352+n*6272], m.res4Conv1FoldedWeightScaled[:], &m.res4Bn1Shift, m.arena[:n*3136])
 	// res4.bn2/shifted: BiasAdd N×64×7×7, fused with res4.conv2 (Conv2D)
-	m.conv2DBiasAdd4(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], &m.res4Bn2Shift, m.arena[25088:25088+n*3136])
+	m.conv2DBiasAdd5(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], &m.res4Bn2Shift, m.arena[25088:25088+n*3136])
 	// res4.proj_bn/shifted: BiasAdd N×64×7×7, fused with res4.proj (Conv2D)
-	m.conv2DBiasAdd5(n, m.arena[100352:100352+n*6272], m.res4ProjFoldedWeightScaled[:], &m.res4ProjBnShift, m.arena[:n*3136])
+	m.conv2DBiasAdd6(n, m.arena[100352:100352+n*6272], m.res4ProjFoldedWeightScaled[:], &m.res4ProjBnShift, m.arena[:n*3136])
 	// res4.relu: Relu N×64×7×7, fused with res4.add (Add)
 	m.addRelu(n, m.arena[25088:25088+n*3136], m.arena[25088:25088+n*3136], m.arena[:n*3136])
 	// gap: GlobalAvgPool2D N×64
@@ -113,15 +113,15 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	// res3.relu1: Relu N×32×14×14, fused with res3.conv1 (Conv2D), res3.bn1/shifted (BiasAdd)
 	m.conv2DBiasAddRelu4(n, m.arena[50176:50176+n*6272], m.res3Conv1FoldedWeightScaled[:], &m.res3Bn1Shift, m.arena[:n*6272])
 	// res3.bn2/shifted: BiasAdd N×32×14×14, fused with res3.conv2 (Conv2D)
-	m.conv2DBiasAdd2(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], &m.res3Bn2Shift, m.arena[100352:100352+n*6272])
+	m.conv2DBiasAdd4(n, m.arena[:n*6272], m.res3Conv2FoldedWeightScaled[:], &m.res3Bn2Shift, m.arena[100352:100352+n*6272])
 	// res3.relu: Relu N×32×14×14, fused with res3.add (Add)
 	m.addRelu(n, m.arena[100352:100352+n*6272], m.arena[100352:100352+n*6272], m.arena[50176:50176+n*6272])
 	// res4.relu1: Relu N×64×7×7, fused with res4.conv1 (Conv2D), res4.bn1/shifted (BiasAdd)
 	m.conv2DBiasAddRelu5(n, m.arena[100352:100352+n*6272], m.res4Conv1FoldedWeightScaled[:], &m.res4Bn1Shift, m.arena[:n*3136])
 	// res4.bn2/shifted: BiasAdd N×64×7×7, fused with res4.conv2 (Conv2D)
-	m.conv2DBiasAdd4(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], &m.res4Bn2Shift, m.arena[25088:25088+n*3136])
+	m.conv2DBiasAdd5(n, m.arena[:n*3136], m.res4Conv2FoldedWeightScaled[:], &m.res4Bn2Shift, m.arena[25088:25088+n*3136])
 	// res4.proj_bn/shifted: BiasAdd N×64×7×7, fused with res4.proj (Conv2D)
-	m.conv2DBiasAdd5(n, m.arena[100352:100352+n*6272], m.res4ProjFoldedWeightScaled[:], &m.res4ProjBnShift, m.arena[:n*3136])
+	m.conv2DBiasAdd6(n, m.arena[100352:100352+n*6272], m.res4ProjFoldedWeightScaled[:], &m.res4ProjBnShift, m.arena[:n*3136])
 	// res4.relu: Relu N×64×7×7, fused with res4.add (Add)
 	m.addRelu(n, m.arena[25088:25088+n*3136], m.arena[25088:25088+n*3136], m.arena[:n*3136])
 	// gap: GlobalAvgPool2D N×64
@@ -220,5 +220,17 @@ func (m *Model) deriveParams() {
 	m.channelMul8(n, m.res4ProjWeight[:], m.res4ProjFoldedWeightScaled[:], (*[64]float32)(m.arena[0:]))
 	// fc.weightᵀ, packed for the products by it
 	m.fcWeightPacked.Pack(true, 64, 10, m.fcWeight[:], 64)
+	// res1.conv1/folded_weight by kernel row, as the convolution multiplies by it
+	rt.ArrangeConvWeights(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, m.res1Conv1FoldedWeightScaled[:], m.res1Conv1FoldedWeightByRow[:])
+	// res1.conv2/folded_weight by kernel row, as the convolution multiplies by it
+	rt.ArrangeConvWeights(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, m.res1Conv2FoldedWeightScaled[:], m.res1Conv2FoldedWeightByRow[:])
+	// res2.conv2/folded_weight by kernel row, as the convolution multiplies by it
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.res2Conv2FoldedWeightScaled[:], m.res2Conv2FoldedWeightByRow[:])
+	// res3.conv1/folded_weight by kernel row, as the convolution multiplies by it
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.res3Conv1FoldedWeightScaled[:], m.res3Conv1FoldedWeightByRow[:])
+	// res3.conv2/folded_weight by kernel row, as the convolution multiplies by it
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.res3Conv2FoldedWeightScaled[:], m.res3Conv2FoldedWeightByRow[:])
+	// res4.conv2/folded_weight by kernel row, as the convolution multiplies by it
+	rt.ArrangeConvWeights(rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 64, m.res4Conv2FoldedWeightScaled[:], m.res4Conv2FoldedWeightByRow[:])
 	m.derived = true
 }
