@@ -333,8 +333,10 @@ func (p plan) product(pool *Pool, ws *workspace, items int, wr, cols, prod []flo
 	case p.mode == modeRows:
 		// In blocks of at most one micro-tile of output channels, for which Gemm
 		// reads the columns in place instead of packing them for each of the KH
-		// products.
-		chunk := tileRows()
+		// products; blocks of equal size (16 channels as 8+8, not 14+2), since a
+		// tile of few rows has too few accumulators to hide the FMA latency.
+		blocks := (p.o + tileRows() - 1) / tileRows()
+		chunk := (p.o + blocks - 1) / blocks
 		for o0 := 0; o0 < p.o; o0 += chunk {
 			oc := min(chunk, p.o-o0)
 			for i := range g.KH {
