@@ -195,7 +195,11 @@ func (e *Epilogue) winners(src []float32, stride int, g Window, b float32, dst, 
 			r0, r1 := src[2*p*stride:], src[(2*p+1)*stride:]
 			r0, r1 = r0[:2*w.Wo], r1[:2*w.Wo]
 			out, code := dst[p*w.Wo:][:w.Wo], idx[p*w.Wo:][:w.Wo]
-			for q := range out {
+			q0 := 0
+			if e.Act == ActReLU {
+				q0 = winners2x2ReLUVec(out, code, r0, r1, b, 2*p*g.Wo, g.Wo)
+			}
+			for q := q0; q < len(out); q++ {
 				t0, t1 := max(r0[2*q]+b, lo), max(r0[2*q+1]+b, lo)
 				t2, t3 := max(r1[2*q]+b, lo), max(r1[2*q+1]+b, lo)
 				at := 2*p*g.Wo + 2*q

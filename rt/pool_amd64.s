@@ -115,3 +115,130 @@ TEXT pool16<>(SB), NOSPLIT|NOFRAME, $0-0
 	VMAXPS Z11, Z8, Z9
 	VMOVAPS Z8, K4, Z9
 	RET
+
+// func winners2x2ReLUAVX512(out, code, r0, r1 *float32, n int, bias float32, at0, wo int32, outMask, in0, in1 uint16)
+//
+// The winners of a pooled row of a 2×2, stride-2 max pool after bias and ReLU
+// (Epilogue.winners' fast path, in vectors of 16 windows): out[q] is the pooled
+// value as maxPool2x2ReLUAVX512 computes it, code[q] the position of the window's
+// first maximum (at0 + 2q, +1, +wo or +wo+1), a later element winning only when
+// greater than the running maximum, or -(position+1) where the pooled value is not
+// positive. n is a multiple of 16; outMask, in0 and in1 describe a partial block
+// after it, as for maxPool2x2ReLUAVX512.
+TEXT ·winners2x2ReLUAVX512(SB), NOSPLIT, $0-58
+	MOVQ out+0(FP), DI
+	MOVQ code+8(FP), R8
+	MOVQ r0+16(FP), SI
+	MOVQ r1+24(FP), DX
+	MOVQ n+32(FP), CX
+	VBROADCASTSS bias+40(FP), Z10
+	VPXORD Z11, Z11, Z11
+	MOVL $0x7fc00000, AX
+	VPBROADCASTD AX, Z12
+	VMOVDQU32 poolEven<>(SB), Z13
+	VMOVDQU32 poolOdd<>(SB), Z14
+	// Z17: the positions of the 16 windows' first elements; Z18 advances them.
+	MOVL at0+44(FP), AX
+	VPBROADCASTD AX, Z17
+	VPADDD Z13, Z17, Z17
+	MOVL $32, AX
+	VPBROADCASTD AX, Z18
+	// The other elements' offsets: 1, wo, wo+1; and -1.
+	MOVL $1, AX
+	VPBROADCASTD AX, Z19
+	MOVL wo+48(FP), AX
+	VPBROADCASTD AX, Z20
+	VPADDD Z19, Z20, Z21
+	MOVL $-1, AX
+	VPBROADCASTD AX, Z22
+	TESTQ CX, CX
+	JZ wtail
+
+wloop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS 64(DX), Z3
+	CALL winners16<>(SB)
+	VMOVUPS Z9, (DI)
+	VMOVUPS Z24, (R8)
+	VPADDD Z18, Z17, Z17
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $64, DI
+	ADDQ $64, R8
+	SUBQ $16, CX
+	JNZ wloop
+
+wtail:
+	KMOVW outMask+52(FP), K5
+	KORTESTW K5, K5
+	JZ wdone
+	KMOVW in0+54(FP), K6
+	KMOVW in1+56(FP), K7
+	VMOVUPS.Z (SI), K6, Z0
+	VMOVUPS.Z 64(SI), K7, Z1
+	VMOVUPS.Z (DX), K6, Z2
+	VMOVUPS.Z 64(DX), K7, Z3
+	CALL winners16<>(SB)
+	VMOVUPS Z9, K5, (DI)
+	VMOVUPS Z24, K5, (R8)
+
+wdone:
+	VZEROUPPER
+	RET
+
+// winners16 computes 16 windows from Z0:Z1 (row 0) and Z2:Z3 (row 1): the pooled
+// values in Z9 and the codes in Z24, with the constants of winners2x2ReLUAVX512.
+TEXT winners16<>(SB), NOSPLIT|NOFRAME, $0-0
+	// Bias and ReLU, keeping NaN (Go's max(NaN, 0) is NaN).
+	VADDPS Z10, Z0, Z0
+	VCMPPS $3, Z0, Z0, K1
+	VMAXPS Z11, Z0, Z4
+	VMOVAPS Z0, K1, Z4
+	VADDPS Z10, Z1, Z1
+	VCMPPS $3, Z1, Z1, K1
+	VMAXPS Z11, Z1, Z5
+	VMOVAPS Z1, K1, Z5
+	VADDPS Z10, Z2, Z2
+	VCMPPS $3, Z2, Z2, K1
+	VMAXPS Z11, Z2, Z6
+	VMOVAPS Z2, K1, Z6
+	VADDPS Z10, Z3, Z3
+	VCMPPS $3, Z3, Z3, K1
+	VMAXPS Z11, Z3, Z7
+	VMOVAPS Z3, K1, Z7
+	// t0, t1, t2, t3: each window's elements in row-major order.
+	VMOVAPS Z4, Z0
+	VPERMT2PS Z5, Z13, Z0
+	VMOVAPS Z4, Z1
+	VPERMT2PS Z5, Z14, Z1
+	VMOVAPS Z6, Z2
+	VPERMT2PS Z7, Z13, Z2
+	VMOVAPS Z6, Z3
+	VPERMT2PS Z7, Z14, Z3
+	// The running maximum v (Z9, Go's max) and the winner's offset (Z8): an
+	// element wins when it is greater than the maximum before it.
+	VPXORD Z8, Z8, Z8
+	VCMPPS $0x1e, Z0, Z1, K2
+	VMOVDQA32 Z19, K2, Z8
+	VCMPPS $3, Z1, Z0, K3
+	VMAXPS Z1, Z0, Z9
+	VMOVAPS Z12, K3, Z9
+	VCMPPS $0x1e, Z9, Z2, K2
+	VMOVDQA32 Z20, K2, Z8
+	VCMPPS $3, Z2, Z9, K3
+	VMAXPS Z2, Z9, Z9
+	VMOVAPS Z12, K3, Z9
+	VCMPPS $0x1e, Z9, Z3, K2
+	VMOVDQA32 Z21, K2, Z8
+	VCMPPS $3, Z3, Z9, K3
+	VMAXPS Z3, Z9, Z9
+	VMOVAPS Z12, K3, Z9
+	// The code: the position, or -(position+1) where v is not positive.
+	VPADDD Z8, Z17, Z23
+	VCMPPS $0x1e, Z11, Z9, K4
+	VPSUBD Z23, Z22, Z24
+	VMOVDQA32 Z23, K4, Z24
+	VCVTDQ2PS Z24, Z24
+	RET
