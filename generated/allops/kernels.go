@@ -969,11 +969,7 @@ func (m *Model) channelMean(n int, x []float32, s *[4]float32) {
 	for o := range n {
 		xr := (*[256]float32)(x[o*256:])
 		for c := range 4 {
-			var t float64
-			for _, v := range (*[64]float32)(xr[c*64:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[64]float32)(xr[c*64:])[:])
 		}
 	}
 	count := float64(n * 64)
@@ -2246,11 +2242,7 @@ func (m *Model) channelSum10(n int, x []float32, s *[2]float32) {
 	for o := range n {
 		xr := (*[64]float32)(x[o*64:])
 		for c := range 2 {
-			var t float64
-			for _, v := range (*[32]float32)(xr[c*32:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[32]float32)(xr[c*32:])[:])
 		}
 	}
 	for c := range 2 {
@@ -2309,11 +2301,7 @@ func (m *Model) channelSum11(n int, x []float32, s *[3]float32) {
 	for o := range n {
 		xr := (*[192]float32)(x[o*192:])
 		for c := range 3 {
-			var t float64
-			for _, v := range (*[64]float32)(xr[c*64:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[64]float32)(xr[c*64:])[:])
 		}
 	}
 	for c := range 3 {
@@ -2380,11 +2368,7 @@ func (m *Model) channelSum12(n int, x []float32, s *[6]float32) {
 	for o := range n {
 		xr := (*[48]float32)(x[o*48:])
 		for c := range 6 {
-			var t float64
-			for _, v := range (*[8]float32)(xr[c*8:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[8]float32)(xr[c*8:])[:])
 		}
 	}
 	for c := range 6 {
@@ -2552,11 +2536,7 @@ func (m *Model) channelSum13(n int, x []float32, s *[4]float32) {
 	for o := range n {
 		xr := (*[256]float32)(x[o*256:])
 		for c := range 4 {
-			var t float64
-			for _, v := range (*[64]float32)(xr[c*64:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[64]float32)(xr[c*64:])[:])
 		}
 	}
 	for c := range 4 {

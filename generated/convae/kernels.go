@@ -208,11 +208,7 @@ func (m *Model) channelSum(n int, x []float32, s *[1]float32) {
 	for o := range n {
 		xr := (*[784]float32)(x[o*784:])
 		for c := range 1 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 1 {
@@ -266,11 +262,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[16]float32) {
 	for o := range n {
 		xr := (*[3136]float32)(x[o*3136:])
 		for c := range 16 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 16 {
@@ -315,11 +307,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[8]float32) {
 	for o := range n {
 		xr := (*[512]float32)(x[o*512:])
 		for c := range 8 {
-			var t float64
-			for _, v := range (*[64]float32)(xr[c*64:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[64]float32)(xr[c*64:])[:])
 		}
 	}
 	for c := range 8 {
@@ -364,11 +352,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[8]float32) {
 	for o := range n {
 		xr := (*[128]float32)(x[o*128:])
 		for c := range 8 {
-			var t float64
-			for _, v := range (*[16]float32)(xr[c*16:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[16]float32)(xr[c*16:])[:])
 		}
 	}
 	for c := range 8 {
@@ -401,11 +385,7 @@ func (m *Model) channelSum5(n int, x []float32, s *[8]float32) {
 	for o := range n {
 		xr := (*[392]float32)(x[o*392:])
 		for c := range 8 {
-			var t float64
-			for _, v := range (*[49]float32)(xr[c*49:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[49]float32)(xr[c*49:])[:])
 		}
 	}
 	for c := range 8 {
@@ -438,11 +418,7 @@ func (m *Model) channelSum6(n int, x []float32, s *[8]float32) {
 	for o := range n {
 		xr := (*[1568]float32)(x[o*1568:])
 		for c := range 8 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 8 {
@@ -475,11 +451,7 @@ func (m *Model) channelSum7(n int, x []float32, s *[16]float32) {
 	for o := range n {
 		xr := (*[12544]float32)(x[o*12544:])
 		for c := range 16 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 16 {

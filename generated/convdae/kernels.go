@@ -163,11 +163,7 @@ func (m *Model) channelSum(n int, x []float32, s *[1]float32) {
 	for o := range n {
 		xr := (*[784]float32)(x[o*784:])
 		for c := range 1 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 1 {
@@ -221,11 +217,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[6272]float32)(x[o*6272:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 32 {
@@ -270,11 +262,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[1568]float32)(x[o*1568:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[49]float32)(xr[c*49:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[49]float32)(xr[c*49:])[:])
 		}
 	}
 	for c := range 32 {
@@ -313,11 +301,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[25088]float32)(x[o*25088:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 32 {

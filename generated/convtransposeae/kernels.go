@@ -149,11 +149,7 @@ func (m *Model) channelSum(n int, x []float32, s *[1]float32) {
 	for o := range n {
 		xr := (*[784]float32)(x[o*784:])
 		for c := range 1 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 1 {
@@ -189,11 +185,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[25088]float32)(x[o*25088:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 32 {
@@ -220,11 +212,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[6272]float32)(x[o*6272:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 32 {

@@ -362,11 +362,7 @@ func (m *Model) channelMean(n int, x []float32, s *[16]float32) {
 	for o := range n {
 		xr := (*[12544]float32)(x[o*12544:])
 		for c := range 16 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	count := float64(n * 784)
@@ -440,11 +436,7 @@ func (m *Model) channelMean2(n int, x []float32, s *[28]float32) {
 	for o := range n {
 		xr := (*[21952]float32)(x[o*21952:])
 		for c := range 28 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	count := float64(n * 784)
@@ -492,11 +484,7 @@ func (m *Model) channelMean3(n int, x []float32, s *[40]float32) {
 	for o := range n {
 		xr := (*[31360]float32)(x[o*31360:])
 		for c := range 40 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	count := float64(n * 784)
@@ -544,11 +532,7 @@ func (m *Model) channelMean4(n int, x []float32, s *[52]float32) {
 	for o := range n {
 		xr := (*[40768]float32)(x[o*40768:])
 		for c := range 52 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	count := float64(n * 784)
@@ -596,11 +580,7 @@ func (m *Model) channelMean5(n int, x []float32, s *[26]float32) {
 	for o := range n {
 		xr := (*[5096]float32)(x[o*5096:])
 		for c := range 26 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	count := float64(n * 196)
@@ -648,11 +628,7 @@ func (m *Model) channelMean6(n int, x []float32, s *[38]float32) {
 	for o := range n {
 		xr := (*[7448]float32)(x[o*7448:])
 		for c := range 38 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	count := float64(n * 196)
@@ -700,11 +676,7 @@ func (m *Model) channelMean7(n int, x []float32, s *[50]float32) {
 	for o := range n {
 		xr := (*[9800]float32)(x[o*9800:])
 		for c := range 50 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	count := float64(n * 196)
@@ -752,11 +724,7 @@ func (m *Model) channelMean8(n int, x []float32, s *[62]float32) {
 	for o := range n {
 		xr := (*[12152]float32)(x[o*12152:])
 		for c := range 62 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	count := float64(n * 196)
@@ -861,11 +829,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[62]float32) {
 	for o := range n {
 		xr := (*[12152]float32)(x[o*12152:])
 		for c := range 62 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 62 {
@@ -979,11 +943,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[50]float32) {
 	for o := range n {
 		xr := (*[9800]float32)(x[o*9800:])
 		for c := range 50 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 50 {
@@ -1079,11 +1039,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[38]float32) {
 	for o := range n {
 		xr := (*[7448]float32)(x[o*7448:])
 		for c := range 38 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 38 {
@@ -1165,11 +1121,7 @@ func (m *Model) channelSum5(n int, x []float32, s *[26]float32) {
 	for o := range n {
 		xr := (*[5096]float32)(x[o*5096:])
 		for c := range 26 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 26 {
@@ -1260,11 +1212,7 @@ func (m *Model) channelSum6(n int, x []float32, s *[52]float32) {
 	for o := range n {
 		xr := (*[40768]float32)(x[o*40768:])
 		for c := range 52 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 52 {
@@ -1346,11 +1294,7 @@ func (m *Model) channelSum7(n int, x []float32, s *[40]float32) {
 	for o := range n {
 		xr := (*[31360]float32)(x[o*31360:])
 		for c := range 40 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 40 {
@@ -1432,11 +1376,7 @@ func (m *Model) channelSum8(n int, x []float32, s *[28]float32) {
 	for o := range n {
 		xr := (*[21952]float32)(x[o*21952:])
 		for c := range 28 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 28 {
@@ -1518,11 +1458,7 @@ func (m *Model) channelSum9(n int, x []float32, s *[16]float32) {
 	for o := range n {
 		xr := (*[12544]float32)(x[o*12544:])
 		for c := range 16 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 16 {

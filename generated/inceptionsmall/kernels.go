@@ -391,11 +391,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[16]float32) {
 	for o := range n {
 		xr := (*[784]float32)(x[o*784:])
 		for c := range 16 {
-			var t float64
-			for _, v := range (*[49]float32)(xr[c*49:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[49]float32)(xr[c*49:])[:])
 		}
 	}
 	for c := range 16 {
@@ -451,11 +447,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[24]float32) {
 	for o := range n {
 		xr := (*[1176]float32)(x[o*1176:])
 		for c := range 24 {
-			var t float64
-			for _, v := range (*[49]float32)(xr[c*49:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[49]float32)(xr[c*49:])[:])
 		}
 	}
 	for c := range 24 {
@@ -482,11 +474,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[8]float32) {
 	for o := range n {
 		xr := (*[392]float32)(x[o*392:])
 		for c := range 8 {
-			var t float64
-			for _, v := range (*[49]float32)(xr[c*49:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[49]float32)(xr[c*49:])[:])
 		}
 	}
 	for c := range 8 {
@@ -513,11 +501,7 @@ func (m *Model) channelSum5(n int, x []float32, s *[48]float32) {
 	for o := range n {
 		xr := (*[2352]float32)(x[o*2352:])
 		for c := range 48 {
-			var t float64
-			for _, v := range (*[49]float32)(xr[c*49:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[49]float32)(xr[c*49:])[:])
 		}
 	}
 	for c := range 48 {
@@ -544,11 +528,7 @@ func (m *Model) channelSum6(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[1568]float32)(x[o*1568:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[49]float32)(xr[c*49:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[49]float32)(xr[c*49:])[:])
 		}
 	}
 	for c := range 32 {
@@ -646,11 +626,7 @@ func (m *Model) channelSum7(n int, x []float32, s *[8]float32) {
 	for o := range n {
 		xr := (*[1568]float32)(x[o*1568:])
 		for c := range 8 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 8 {
@@ -718,11 +694,7 @@ func (m *Model) channelSum8(n int, x []float32, s *[4]float32) {
 	for o := range n {
 		xr := (*[784]float32)(x[o*784:])
 		for c := range 4 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 4 {
@@ -749,11 +721,7 @@ func (m *Model) channelSum9(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[6272]float32)(x[o*6272:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 32 {
@@ -780,11 +748,7 @@ func (m *Model) channelSum10(n int, x []float32, s *[24]float32) {
 	for o := range n {
 		xr := (*[4704]float32)(x[o*4704:])
 		for c := range 24 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 24 {
@@ -811,11 +775,7 @@ func (m *Model) channelSum11(n int, x []float32, s *[16]float32) {
 	for o := range n {
 		xr := (*[3136]float32)(x[o*3136:])
 		for c := range 16 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 16 {
@@ -848,11 +808,7 @@ func (m *Model) channelSum12(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[25088]float32)(x[o*25088:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 32 {

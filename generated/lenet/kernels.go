@@ -204,11 +204,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[16]float32) {
 	for o := range n {
 		xr := (*[1600]float32)(x[o*1600:])
 		for c := range 16 {
-			var t float64
-			for _, v := range (*[100]float32)(xr[c*100:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[100]float32)(xr[c*100:])[:])
 		}
 	}
 	for c := range 16 {
@@ -241,11 +237,7 @@ func (m *Model) channelSum5(n int, x []float32, s *[6]float32) {
 	for o := range n {
 		xr := (*[4704]float32)(x[o*4704:])
 		for c := range 6 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 6 {

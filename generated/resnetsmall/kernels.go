@@ -328,11 +328,7 @@ func (m *Model) channelMean(n int, x []float32, s *[16]float32) {
 	for o := range n {
 		xr := (*[12544]float32)(x[o*12544:])
 		for c := range 16 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	count := float64(n * 784)
@@ -462,11 +458,7 @@ func (m *Model) channelMean2(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[6272]float32)(x[o*6272:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	count := float64(n * 196)
@@ -604,11 +596,7 @@ func (m *Model) channelMean3(n int, x []float32, s *[64]float32) {
 	for o := range n {
 		xr := (*[3136]float32)(x[o*3136:])
 		for c := range 64 {
-			var t float64
-			for _, v := range (*[49]float32)(xr[c*49:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[49]float32)(xr[c*49:])[:])
 		}
 	}
 	count := float64(n * 49)
@@ -773,11 +761,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[64]float32) {
 	for o := range n {
 		xr := (*[3136]float32)(x[o*3136:])
 		for c := range 64 {
-			var t float64
-			for _, v := range (*[49]float32)(xr[c*49:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[49]float32)(xr[c*49:])[:])
 		}
 	}
 	for c := range 64 {
@@ -915,11 +899,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[6272]float32)(x[o*6272:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 32 {
@@ -1011,11 +991,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[16]float32) {
 	for o := range n {
 		xr := (*[12544]float32)(x[o*12544:])
 		for c := range 16 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 16 {

@@ -222,11 +222,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[64]float32) {
 	for o := range n {
 		xr := (*[12544]float32)(x[o*12544:])
 		for c := range 64 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 64 {
@@ -280,11 +276,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[25088]float32)(x[o*25088:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[784]float32)(xr[c*784:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[784]float32)(xr[c*784:])[:])
 		}
 	}
 	for c := range 32 {

@@ -258,11 +258,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[64]float32) {
 	for o := range n {
 		xr := (*[576]float32)(x[o*576:])
 		for c := range 64 {
-			var t float64
-			for _, v := range (*[9]float32)(xr[c*9:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[9]float32)(xr[c*9:])[:])
 		}
 	}
 	for c := range 64 {
@@ -289,11 +285,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[96]float32) {
 	for o := range n {
 		xr := (*[864]float32)(x[o*864:])
 		for c := range 96 {
-			var t float64
-			for _, v := range (*[9]float32)(xr[c*9:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[9]float32)(xr[c*9:])[:])
 		}
 	}
 	for c := range 96 {
@@ -338,11 +330,7 @@ func (m *Model) channelSum5(n int, x []float32, s *[64]float32) {
 	for o := range n {
 		xr := (*[3136]float32)(x[o*3136:])
 		for c := range 64 {
-			var t float64
-			for _, v := range (*[49]float32)(xr[c*49:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[49]float32)(xr[c*49:])[:])
 		}
 	}
 	for c := range 64 {
@@ -375,11 +363,7 @@ func (m *Model) channelSum6(n int, x []float32, s *[32]float32) {
 	for o := range n {
 		xr := (*[6272]float32)(x[o*6272:])
 		for c := range 32 {
-			var t float64
-			for _, v := range (*[196]float32)(xr[c*196:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[196]float32)(xr[c*196:])[:])
 		}
 	}
 	for c := range 32 {

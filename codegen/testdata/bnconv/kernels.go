@@ -273,11 +273,7 @@ func (m *Model) channelMean(n int, x []float32, s *[4]float32) {
 	for o := range n {
 		xr := (*[144]float32)(x[o*144:])
 		for c := range 4 {
-			var t float64
-			for _, v := range (*[36]float32)(xr[c*36:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[36]float32)(xr[c*36:])[:])
 		}
 	}
 	count := float64(n * 36)
@@ -378,11 +374,7 @@ func (m *Model) channelMean2(n int, x []float32, s *[3]float32) {
 	for o := range n {
 		xr := (*[27]float32)(x[o*27:])
 		for c := range 3 {
-			var t float64
-			for _, v := range (*[9]float32)(xr[c*9:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[9]float32)(xr[c*9:])[:])
 		}
 	}
 	count := float64(n * 9)
@@ -450,11 +442,7 @@ func (m *Model) channelMean3(n int, x []float32, s *[2]float32) {
 	for o := range n {
 		xr := (*[72]float32)(x[o*72:])
 		for c := range 2 {
-			var t float64
-			for _, v := range (*[36]float32)(xr[c*36:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[36]float32)(xr[c*36:])[:])
 		}
 	}
 	count := float64(n * 36)
@@ -726,11 +714,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[2]float32) {
 	for o := range n {
 		xr := (*[72]float32)(x[o*72:])
 		for c := range 2 {
-			var t float64
-			for _, v := range (*[36]float32)(xr[c*36:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[36]float32)(xr[c*36:])[:])
 		}
 	}
 	for c := range 2 {
@@ -798,11 +782,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[3]float32) {
 	for o := range n {
 		xr := (*[27]float32)(x[o*27:])
 		for c := range 3 {
-			var t float64
-			for _, v := range (*[9]float32)(xr[c*9:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[9]float32)(xr[c*9:])[:])
 		}
 	}
 	for c := range 3 {
@@ -896,11 +876,7 @@ func (m *Model) channelSum5(n int, x []float32, s *[4]float32) {
 	for o := range n {
 		xr := (*[144]float32)(x[o*144:])
 		for c := range 4 {
-			var t float64
-			for _, v := range (*[36]float32)(xr[c*36:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[36]float32)(xr[c*36:])[:])
 		}
 	}
 	for c := range 4 {

@@ -400,11 +400,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[6]float32) {
 	for o := range n {
 		xr := (*[36]float32)(x[o*36:])
 		for c := range 6 {
-			var t float64
-			for _, v := range (*[6]float32)(xr[c*6:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[6]float32)(xr[c*6:])[:])
 		}
 	}
 	for c := range 6 {
@@ -471,11 +467,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[4]float32) {
 	for o := range n {
 		xr := (*[240]float32)(x[o*240:])
 		for c := range 4 {
-			var t float64
-			for _, v := range (*[60]float32)(xr[c*60:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[60]float32)(xr[c*60:])[:])
 		}
 	}
 	for c := range 4 {
@@ -556,11 +548,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[3]float32) {
 	for o := range n {
 		xr := (*[120]float32)(x[o*120:])
 		for c := range 3 {
-			var t float64
-			for _, v := range (*[40]float32)(xr[c*40:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[40]float32)(xr[c*40:])[:])
 		}
 	}
 	for c := range 3 {
@@ -639,11 +627,7 @@ func (m *Model) channelSum5(n int, x []float32, s *[4]float32) {
 	for o := range n {
 		xr := (*[120]float32)(x[o*120:])
 		for c := range 4 {
-			var t float64
-			for _, v := range (*[30]float32)(xr[c*30:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[30]float32)(xr[c*30:])[:])
 		}
 	}
 	for c := range 4 {

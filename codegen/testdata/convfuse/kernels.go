@@ -308,11 +308,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[4]float32) {
 	for o := range n {
 		xr := (*[36]float32)(x[o*36:])
 		for c := range 4 {
-			var t float64
-			for _, v := range (*[9]float32)(xr[c*9:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[9]float32)(xr[c*9:])[:])
 		}
 	}
 	for c := range 4 {
@@ -348,11 +344,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[3]float32) {
 	for o := range n {
 		xr := (*[12]float32)(x[o*12:])
 		for c := range 3 {
-			var t float64
-			for _, v := range (*[4]float32)(xr[c*4:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[4]float32)(xr[c*4:])[:])
 		}
 	}
 	for c := range 3 {
@@ -418,11 +410,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[4]float32) {
 	for o := range n {
 		xr := (*[64]float32)(x[o*64:])
 		for c := range 4 {
-			var t float64
-			for _, v := range (*[16]float32)(xr[c*16:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[16]float32)(xr[c*16:])[:])
 		}
 	}
 	for c := range 4 {
@@ -455,11 +443,7 @@ func (m *Model) channelSum5(n int, x []float32, s *[5]float32) {
 	for o := range n {
 		xr := (*[45]float32)(x[o*45:])
 		for c := range 5 {
-			var t float64
-			for _, v := range (*[9]float32)(xr[c*9:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[9]float32)(xr[c*9:])[:])
 		}
 	}
 	for c := range 5 {
@@ -570,11 +554,7 @@ func (m *Model) channelSum6(n int, x []float32, s *[4]float32) {
 	for o := range n {
 		xr := (*[144]float32)(x[o*144:])
 		for c := range 4 {
-			var t float64
-			for _, v := range (*[36]float32)(xr[c*36:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[36]float32)(xr[c*36:])[:])
 		}
 	}
 	for c := range 4 {

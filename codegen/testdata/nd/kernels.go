@@ -287,11 +287,7 @@ func (m *Model) channelMean(n int, x []float32, s *[2]float32) {
 	for o := range n {
 		xr := (*[24]float32)(x[o*24:])
 		for c := range 2 {
-			var t float64
-			for _, v := range (*[12]float32)(xr[c*12:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[12]float32)(xr[c*12:])[:])
 		}
 	}
 	count := float64(n * 12)
@@ -595,11 +591,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
 	for o := range n {
 		xr := (*[24]float32)(x[o*24:])
 		for c := range 2 {
-			var t float64
-			for _, v := range (*[12]float32)(xr[c*12:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[12]float32)(xr[c*12:])[:])
 		}
 	}
 	for c := range 2 {

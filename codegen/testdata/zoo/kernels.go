@@ -401,11 +401,7 @@ func (m *Model) channelMean(n int, x []float32, s *[8]float32) {
 	for o := range n {
 		xr := (*[32]float32)(x[o*32:])
 		for c := range 8 {
-			var t float64
-			for _, v := range (*[4]float32)(xr[c*4:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[4]float32)(xr[c*4:])[:])
 		}
 	}
 	count := float64(n * 4)
@@ -932,11 +928,7 @@ func (m *Model) channelSum5(n int, x []float32, s *[8]float32) {
 	for o := range n {
 		xr := (*[32]float32)(x[o*32:])
 		for c := range 8 {
-			var t float64
-			for _, v := range (*[4]float32)(xr[c*4:]) {
-				t += float64(v)
-			}
-			acc[c] += t
+			acc[c] += rt.Sum64((*[4]float32)(xr[c*4:])[:])
 		}
 	}
 	for c := range 8 {
