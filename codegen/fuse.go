@@ -87,16 +87,7 @@ func fusable(op string) bool {
 // values read after the end in keep). exclude, if not nil, names nodes some other
 // mechanism computes. It returns the groups of two or more nodes, by root.
 func findFusions(g *ir.Graph, order []int, keep []int, exclude func(id int) bool) map[int]*fusion {
-	readers := map[int][]int{}
-	for _, id := range order {
-		for _, in := range g.Nodes[id].Inputs {
-			readers[in] = append(readers[in], id)
-		}
-	}
-	kept := map[int]bool{}
-	for _, id := range keep {
-		kept[id] = true
-	}
+	readers, kept := readersOf(g, order, nil), setOf(keep)
 	candidate := func(id int) bool {
 		n := g.Nodes[id]
 		if !fusable(n.Op) || (exclude != nil && exclude(id)) {
@@ -169,6 +160,29 @@ func findFusions(g *ir.Graph, order []int, keep []int, exclude func(id int) bool
 		out[root] = f
 	}
 	return out
+}
+
+// readersOf maps each value to the nodes of order that read it, in order, leaving
+// out the nodes in skip.
+func readersOf(g *ir.Graph, order []int, skip map[int]bool) map[int][]int {
+	readers := map[int][]int{}
+	for _, id := range order {
+		if skip[id] {
+			continue
+		}
+		for _, in := range g.Nodes[id].Inputs {
+			readers[in] = append(readers[in], id)
+		}
+	}
+	return readers
+}
+
+func setOf(ids []int) map[int]bool {
+	set := make(map[int]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
 }
 
 func sortByPos(ids []int, pos map[int]int) {

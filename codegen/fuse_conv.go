@@ -47,19 +47,7 @@ var convTail = map[string][]string{
 // nil, names nodes some other mechanism computes; readers in ignore do not count
 // (the backward pass of a max pool that keeps its winners).
 func findConvFusionsIgnoring(g *ir.Graph, order []int, keep []int, exclude func(id int) bool, ignore map[int]bool) map[int]*fusion {
-	readers := map[int][]int{}
-	for _, id := range order {
-		if ignore[id] {
-			continue
-		}
-		for _, in := range g.Nodes[id].Inputs {
-			readers[in] = append(readers[in], id)
-		}
-	}
-	kept := map[int]bool{}
-	for _, id := range keep {
-		kept[id] = true
-	}
+	readers, kept := readersOf(g, order, ignore), setOf(keep)
 	out := map[int]*fusion{}
 	for _, id := range order {
 		conv := g.Nodes[id]
@@ -228,16 +216,7 @@ type indexedPool struct {
 // the pool, its MaxPool2DGrad and (for an activation) the activation's gradient of
 // that MaxPool2DGrad, by pool node.
 func findIndexedPools(g *ir.Graph, order, keep []int) map[int]*indexedPool {
-	readers := map[int][]int{}
-	for _, id := range order {
-		for _, in := range g.Nodes[id].Inputs {
-			readers[in] = append(readers[in], id)
-		}
-	}
-	kept := map[int]bool{}
-	for _, id := range keep {
-		kept[id] = true
-	}
+	readers, kept := readersOf(g, order, nil), setOf(keep)
 	out := map[int]*indexedPool{}
 	for _, id := range order {
 		pool := g.Nodes[id]

@@ -216,13 +216,8 @@ func (e *Epilogue) winners(src []float32, stride int, g Window, b float32, dst, 
 		return
 	}
 	for p := range w.Ho {
-		h0 := p*w.SH - w.Top
-		h1 := min(h0+w.KH, w.H)
-		h0 = max(h0, 0)
 		for q := range w.Wo {
-			v0 := q*w.SW - w.Left
-			v1 := min(v0+w.KW, w.W)
-			v0 = max(v0, 0)
+			h0, h1, v0, v1 := w.clip(p, q)
 			first := e.activate(src[h0*stride+v0] + b)
 			m, best, at := first, first, h0*g.Wo+v0
 			for h := h0; h < h1; h++ {
@@ -242,6 +237,13 @@ func (e *Epilogue) winners(src []float32, stride int, g Window, b float32, dst, 
 	}
 }
 
+// clip returns the rows [h0, h1) and columns [v0, v1) of window (p, q) that lie in
+// the H×W plane: padding never wins a maximum and adds nothing to a sum.
+func (w Window) clip(p, q int) (h0, h1, v0, v1 int) {
+	h0, v0 = p*w.SH-w.Top, q*w.SW-w.Left
+	return max(h0, 0), min(h0+w.KH, w.H), max(v0, 0), min(v0+w.KW, w.W)
+}
+
 // windows pools with any window, clipped to the plane (padding never wins a maximum
 // and adds nothing to a sum). With maxFirst the window's maximum is taken before the
 // bias and activation (see the top of the file); otherwise every value is activated
@@ -249,13 +251,8 @@ func (e *Epilogue) winners(src []float32, stride int, g Window, b float32, dst, 
 func (e *Epilogue) windows(src []float32, stride int, b float32, dst []float32, maxFirst bool) {
 	w := e.Window
 	for p := range w.Ho {
-		h0 := p*w.SH - w.Top
-		h1 := min(h0+w.KH, w.H)
-		h0 = max(h0, 0)
 		for q := range w.Wo {
-			v0 := q*w.SW - w.Left
-			v1 := min(v0+w.KW, w.W)
-			v0 = max(v0, 0)
+			h0, h1, v0, v1 := w.clip(p, q)
 			var out float32
 			switch {
 			case e.Pool == PoolMax && maxFirst:

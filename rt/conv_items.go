@@ -173,18 +173,7 @@ func (pl *Pool) convItems(p plan, n int, x, w, y, scratch []float32, e *Epilogue
 		}
 	}
 	s.conv, s.convRun = j, true
-	s.job.nparts = parts
-	s.left.Store(int64(parts))
-	s.next.Store(int64(parts)) // publishes the job
-	for i := range min(parts-1, len(s.helpers)) {
-		h := &s.helpers[i]
-		h.job.Store(jobRun)
-		h.signal()
-	}
-	s.work(0)
-	if s.left.Load() != 0 {
-		s.caller.wait(s.spin, s.allDone)
-	}
+	s.run(parts)
 	s.conv, s.convRun = convJob{}, false // drop the references to the caller's slices
 }
 

@@ -270,10 +270,21 @@ func (p *Pool) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32
 		panic("rt: Gemm on a closed Pool")
 	}
 	used := splitGemm(s.job.parts, kern, m, n, k)
-	s.job.nparts = used
-	s.left.Store(int64(used))
-	s.next.Store(int64(used)) // publishes the job
-	for i := range min(used-1, len(s.helpers)) {
+	s.run(used)
+	// Drop the references to the caller's matrices.
+	s.job.a, s.job.b, s.job.c = nil, nil, nil
+}
+
+func (s *poolState) allDone() bool { return s.left.Load() == 0 }
+
+// run runs the job just written (s.job or s.conv) in parts parts on the pool's
+// threads, the caller's included, and returns when every part is done. The caller
+// holds s.mu.
+func (s *poolState) run(parts int) {
+	s.job.nparts = parts
+	s.left.Store(int64(parts))
+	s.next.Store(int64(parts)) // publishes the job
+	for i := range min(parts-1, len(s.helpers)) {
 		h := &s.helpers[i]
 		h.job.Store(jobRun)
 		h.signal()
@@ -282,11 +293,7 @@ func (p *Pool) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32
 	if s.left.Load() != 0 {
 		s.caller.wait(s.spin, s.allDone)
 	}
-	// Drop the references to the caller's matrices.
-	s.job.a, s.job.b, s.job.c = nil, nil, nil
 }
-
-func (s *poolState) allDone() bool { return s.left.Load() == 0 }
 
 // partsPerThread is how many parts a job is cut into per thread: enough that the
 // threads that run can take over from one that another process keeps off its

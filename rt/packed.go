@@ -126,18 +126,7 @@ func (p *Pool) GemmPacked(transA bool, m int, alpha float32, a []float32, lda in
 		panic("rt: GemmPacked on a closed Pool")
 	}
 	used := splitGemm(s.job.parts, pb.kern, m, pb.n, pb.k)
-	s.job.nparts = used
-	s.left.Store(int64(used))
-	s.next.Store(int64(used)) // publishes the job
-	for i := range min(used-1, len(s.helpers)) {
-		h := &s.helpers[i]
-		h.job.Store(jobRun)
-		h.signal()
-	}
-	s.work(0)
-	if s.left.Load() != 0 {
-		s.caller.wait(s.spin, s.allDone)
-	}
+	s.run(used)
 	s.job.a, s.job.c, s.job.pb = nil, nil, nil
 }
 
