@@ -446,6 +446,65 @@ func Conv2DFilterGradP(pool *Pool, g Window, o, n int, x, dy, dw, scratch []floa
 	}
 }
 
+// validStride1 reports a stride-1 window without padding (Keras/PyTorch 'valid').
+func (g Window) validStride1() bool {
+	return g.SH == 1 && g.SW == 1 && g.Top == 0 && g.Left == 0 && g.H == g.Ho+g.KH-1 && g.W == g.Wo+g.KW-1
+}
+
+// wideAdjoint is the layout of transposeWide: groups of items whose dy, laid out W
+// wide (per = Ho·W values per item), sit side by side in rows ld apart.
+type wideAdjoint struct{ group, per, ld int }
+
+func newWideAdjoint(g Window, maxBatch int) wideAdjoint {
+	per := g.Ho * g.W
+	group := max(1, min(maxBatch, convColsBudget/(g.Rows()*per)))
+	return wideAdjoint{group, per, lineStride(group * per)}
+}
+
+// transposeWide is the adjoint of a valid stride-1 convolution, dx = Σ over (c,i,j)
+// of the kernel's column (c,i,j) of wᵀ·dy shifted i rows and j columns. With dy laid
+// out W wide (its Wo values per row, then zeros), the product's row (c,i,j) is
+// exactly the part of plane c it adds to, shifted by i·W+j: one contiguous run of
+// Ho·W values (the zero columns land on the next row's first j, adding nothing),
+// so each is one vector add instead of Ho short ones (col2im), and the product
+// needs no padded copy of dy as the flipped convolution does. For LeNet's conv2
+// (6×14×14 from 16×10×10) that flipped convolution computes on 18×18 planes, 1.65
+// times the positions it keeps.
+func (g Window) transposeWide(pool *Pool, o, n int, dy, w, dx, scratch []float32) {
+	wa := newWideAdjoint(g, n)
+	r, chw, hw, in := g.Rows(), g.C*g.H*g.W, g.H*g.W, o*g.Ho*g.Wo
+	dyw, cols := scratch[:o*wa.ld], scratch[o*wa.ld:(o+r)*wa.ld]
+	clear(dyw) // the columns past Wo stay zero
+	clear(dx[:n*chw])
+	for b0 := 0; b0 < n; b0 += wa.group {
+		items := min(wa.group, n-b0)
+		for k := range items {
+			src := dy[(b0+k)*in : (b0+k+1)*in]
+			for oc := range o {
+				for p := range g.Ho {
+					copy(dyw[oc*wa.ld+k*wa.per+p*g.W:][:g.Wo], src[(oc*g.Ho+p)*g.Wo:])
+				}
+			}
+		}
+		GemmP(pool, true, false, r, items*wa.per, o, 1, w, r, dyw, wa.ld, 0, cols, wa.ld)
+		for k := range items {
+			x := dx[(b0+k)*chw : (b0+k+1)*chw]
+			row := 0
+			for c := range g.C {
+				plane := x[c*hw : (c+1)*hw]
+				for i := range g.KH {
+					for j := range g.KW {
+						// The last j values of the run are zero columns past the
+						// plane's end: left out.
+						addTo(plane[i*g.W+j:], cols[row*wa.ld+k*wa.per:][:wa.per-j])
+						row++
+					}
+				}
+			}
+		}
+	}
+}
+
 // flipped returns the stride-1 adjoint of a convolution with window g and o output
 // channels as a convolution, and whether there is one: its window slides over the
 // o×Ho×Wo input of the adjoint, padded by KH-1-Top above and KW-1-Left on the left,
@@ -468,6 +527,8 @@ func Conv2DTransposeScratch(g Window, o, maxBatch int) int {
 	switch f, flip := g.flipped(o); {
 	case g.pointwise():
 		return 0
+	case g.validStride1():
+		return (o + g.Rows()) * newWideAdjoint(g, maxBatch).ld
 	case flip:
 		return o*g.Rows() + newPlan(f, g.C, maxBatch, false).size
 	default:
@@ -499,6 +560,8 @@ func Conv2DTransposeP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32
 		for b := range n {
 			GemmP(pool, true, false, g.C, hw, o, 1, w, g.C, x[b*in:], hw, 0, y[b*chw:], hw)
 		}
+	case g.validStride1():
+		g.transposeWide(pool, o, n, x, w, y, scratch)
 	case flip:
 		// wf[c,o,i,j] = w[o,c,KH-1-i,KW-1-j]: the adjoint gathers what Conv2D
 		// scattered, through the kernel turned around.

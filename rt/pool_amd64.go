@@ -36,3 +36,22 @@ func winners2x2ReLUVec(out, code, r0, r1 []float32, b float32, at0, wo int) int 
 	winners2x2ReLUAVX512(&out[0], &code[0], &r0[0], &r1[0], full, b, int32(at0), int32(wo), uint16(1<<rem-1), uint16(1<<lo-1), uint16(1<<hi-1))
 	return n
 }
+
+//go:noescape
+func addToAVX512(dst, src *float32, n int)
+
+// addTo adds src to dst element by element (len(src) values), with AVX-512 when
+// the CPU has it: col2im's rows, which Go would add one scalar at a time.
+func addTo(dst, src []float32) {
+	if len(src) == 0 {
+		return
+	}
+	dst = dst[:len(src)]
+	if cpu.avx512 {
+		addToAVX512(&dst[0], &src[0], len(src))
+		return
+	}
+	for k, v := range src {
+		dst[k] += v
+	}
+}

@@ -242,3 +242,39 @@ TEXT winners16<>(SB), NOSPLIT|NOFRAME, $0-0
 	VMOVDQA32 Z23, K4, Z24
 	VCVTDQ2PS Z24, Z24
 	RET
+
+// func addToAVX512(dst, src *float32, n int)
+//
+// dst[i] += src[i] for i < n, 16 at a time and a masked partial block.
+TEXT ·addToAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	CMPQ CX, $16
+	JLT atail
+
+aloop:
+	VMOVUPS (DI), Z0
+	VADDPS (SI), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, CX
+	CMPQ CX, $16
+	JGE aloop
+
+atail:
+	TESTQ CX, CX
+	JZ adone
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VADDPS Z1, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+
+adone:
+	VZEROUPPER
+	RET

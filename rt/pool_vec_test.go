@@ -99,3 +99,19 @@ func TestVectorWinnersEqualTheScalarFormula(t *testing.T) {
 		}
 	}
 }
+
+// addTo adds element by element at every length up to three vector blocks and a
+// partial one, and touches nothing past the run.
+func TestAddToAddsTheRun(t *testing.T) {
+	for n := 0; n <= 50; n++ {
+		dst, src := filled(n+1, uint64(n)), filled(n, uint64(n+7))
+		want := append([]float32(nil), dst...)
+		for i := range n {
+			want[i] += src[i]
+		}
+		addTo(dst, src)
+		for i := range dst {
+			require.Equal(t, math.Float32bits(want[i]), math.Float32bits(dst[i]), "length %d, element %d", n, i)
+		}
+	}
+}

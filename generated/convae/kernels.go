@@ -273,7 +273,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[16]float32) {
 // conv2DTranspose2 computes Conv2DTranspose N×8×16×16, for d.dec3.1.
 func (m *Model) conv2DTranspose2(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 8×16×16: 14×14 windows
-	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, m.scratch32[:148352])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, m.scratch32[:159104])
 }
 
 // conv2DFilterGrad2 computes Conv2DFilterGrad 16×8×3×3, for d.dec3.2.

@@ -215,7 +215,7 @@ func (m *Model) channelSum4(n int, x []float32, s *[16]float32) {
 // conv2DTranspose computes Conv2DTranspose N×6×14×14, for d.conv2.1.
 func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows
-	rt.Conv2DTransposeP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:146528])
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:140768])
 }
 
 // conv2DFilterGrad computes Conv2DFilterGrad 16×6×5×5, for d.conv2.2.
