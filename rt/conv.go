@@ -306,10 +306,10 @@ func Conv2D(g Window, o, n int, x, w, y, scratch []float32) {
 	Conv2DP(nil, g, o, n, x, w, y, scratch)
 }
 
-// Conv2DP is Conv2D with its matrix products computed on the threads of pool (nil: one
-// thread, as Conv2D). The result is the same bit for bit for any number of threads
-// (Pool.Gemm computes every element as Gemm does); only the products run in
-// parallel, the column building and copies run on the caller.
+// Conv2DP is Conv2D on the threads of pool (nil: one thread, as Conv2D). With
+// several items and threads, each thread computes whole items (conv_items.go);
+// otherwise the products are split across the threads. The result is the same bit
+// for bit for any number of threads.
 func Conv2DP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32) {
 	p := newPlan(g, o, n, false)
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
@@ -546,10 +546,10 @@ func Conv2DTranspose(g Window, o, n int, x, w, y, scratch []float32) {
 	Conv2DTransposeP(nil, g, o, n, x, w, y, scratch)
 }
 
-// Conv2DTransposeP is Conv2DTranspose with its matrix products computed on the threads of pool (nil: one
-// thread, as Conv2DTranspose). The result is the same bit for bit for any number of threads
-// (Pool.Gemm computes every element as Gemm does); only the products run in
-// parallel, the column building and copies run on the caller.
+// Conv2DTransposeP is Conv2DTranspose on the threads of pool (nil: one thread, as
+// Conv2DTranspose): by items, when it runs as a flipped convolution (as Conv2DP),
+// else by splitting its products, whose scatter into dx runs on the caller. The
+// result is the same bit for bit for any number of threads.
 func Conv2DTransposeP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32) {
 	chw, r, in := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
 	checkConv("Conv2DTranspose", g, o, n, len(scratch), Conv2DTransposeScratch(g, o, n), len(x), n*in, len(w), o*r, len(y), n*chw)
