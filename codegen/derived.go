@@ -234,19 +234,18 @@ func (m *model) findDerived(g *ir.Graph, roots ...[]int) *derivedValues {
 			d.field[n.ID] = f
 		}
 	}
-	for _, pw := range d.packList {
-		if r := g.Nodes[root[pw.node]]; r.Op == ir.OpParam {
-			pw.src = m.byName[r.Name].field
-		} else {
-			pw.src = d.field[r.ID]
+	// The Model field holding a weight: its parameter's, or its derived root's.
+	srcField := func(node int) string {
+		if r := g.Nodes[root[node]]; r.Op == ir.OpParam {
+			return m.byName[r.Name].field
 		}
+		return d.field[root[node]]
+	}
+	for _, pw := range d.packList {
+		pw.src = srcField(pw.node)
 	}
 	for _, aw := range d.arrangedList {
-		if r := g.Nodes[root[aw.node]]; r.Op == ir.OpParam {
-			aw.src = m.byName[r.Name].field
-		} else {
-			aw.src = d.field[r.ID]
-		}
+		aw.src = srcField(aw.node)
 	}
 	d.method = m.fields.name("derive params", false)
 	d.flag = m.fields.name("derived", false)
