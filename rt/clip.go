@@ -21,24 +21,6 @@ func ClipByValue(g []float32, c float32) {
 	}
 }
 
-// sumSquares is Σ x² in float64, with four partial sums so the additions overlap.
-func sumSquares(x []float32) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		a, b, c, d := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
-		s0 += a * a
-		s1 += b * b
-		s2 += c * c
-		s3 += d * d
-	}
-	for ; i < len(x); i++ {
-		a := float64(x[i])
-		s0 += a * a
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
 // GlobalNorm is the L2 norm of all the tensors together, as if concatenated.
 // It is NaN if any element is NaN and +Inf if any is infinite (and none NaN), so a
 // finite result means every element is finite.

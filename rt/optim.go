@@ -49,28 +49,9 @@ func (o SGD) Slots() []string {
 
 // Update applies one SGD step.
 func (o SGD) Update(step uint64, p, g, state []float32) {
-	g = g[:len(p)]
-	lr, wd := o.LR, o.WeightDecay
 	if o.Momentum == 0 {
-		for i, v := range p {
-			p[i] = v - lr*(g[i]+wd*v)
-		}
+		sgdStep(p, g, o.LR, o.WeightDecay)
 		return
 	}
-	mu, damp := o.Momentum, 1-o.Dampening
-	b := state[:len(p)]
-	for i, v := range p {
-		d := g[i] + wd*v
-		if step == 0 {
-			b[i] = d
-		} else {
-			b[i] = mu*b[i] + damp*d
-		}
-		if o.Nesterov {
-			d += mu * b[i]
-		} else {
-			d = b[i]
-		}
-		p[i] = v - lr*d
-	}
+	sgdMomentumStep(p, g, state[:len(p)], o.LR, o.WeightDecay, o.Momentum, 1-o.Dampening, step == 0, o.Nesterov)
 }

@@ -1,0 +1,13 @@
+//go:build !amd64
+
+package rt
+
+func allFinite(x []float32) bool { return allFiniteGo(x) }
+
+func sumSquares(x []float32) float64 { return sumSquaresGo(x) }
+
+func sgdStep(p, g []float32, lr, wd float32) { sgdGo(p, g, lr, wd) }
+
+func sgdMomentumStep(p, g, b []float32, lr, wd, mu, damp float32, first, nesterov bool) {
+	sgdMomentumGo(p, g, b, lr, wd, mu, damp, first, nesterov)
+}
