@@ -98,6 +98,11 @@ const (
 	// modeWide: stride 1 over few channels; wide columns (one row per c, i, j)
 	// for a group of items side by side, one product per group.
 	modeWide
+	// modeDirect: stride 1, with AVX-512; no column matrix at all. Each item's
+	// image is padded once, and the product reads row (c,i,j) of the wide
+	// column matrix straight from it at offset c·Hp·Wp + i·Wp + j (indirect
+	// convolution, conv_direct_amd64.go), over the item's Ho·Wp wide positions.
+	modeDirect
 	// modeRows: stride 1; the group's padded images stacked per channel, and one
 	// row per (c, j): that plane shifted j columns. Kernel row i reads the same
 	// rows shifted i·Wp further, so there are KH products of inner dimension
@@ -135,6 +140,19 @@ type plan struct {
 // items. A group holds as many items as fit convColsBudget, at most maxBatch, so a
 // plan for a smaller batch never needs more scratch than the one it was sized with.
 func newPlan(g Window, o, maxBatch int, filterGrad bool) plan {
+	return newPlanWith(g, o, maxBatch, filterGrad, directConv)
+}
+
+// planSize is the scratch of a convolution's plan whichever way it runs, with or
+// without the direct path: a model's scratch is sized when its code is generated,
+// maybe on another CPU than the one it runs on.
+func planSize(g Window, o, maxBatch int, filterGrad bool) int {
+	return max(newPlanWith(g, o, maxBatch, filterGrad, false).size, newPlanWith(g, o, maxBatch, filterGrad, true).size)
+}
+
+// newPlanWith is newPlan, taking the direct path for a stride-1 forward
+// convolution when direct is true.
+func newPlanWith(g Window, o, maxBatch int, filterGrad, direct bool) plan {
 	p := plan{g: g, o: o}
 	switch {
 	case g.pointwise():
@@ -148,6 +166,20 @@ func newPlan(g Window, o, maxBatch int, filterGrad bool) plan {
 	}
 	p.hp, p.wp = g.Ho+g.KH-1, g.Wo+g.KW-1
 	p.plane = p.hp * p.wp
+	if direct && !filterGrad {
+		// The weights as K×o (the kernels' transposed A), the offset table (r
+		// int32s in float32 slots), one padded image with directSlack values
+		// after it that the last tile reads, and one item's product.
+		r := g.Rows()
+		p.mode, p.per, p.k, p.group = modeDirect, g.Ho*p.wp, r, 1
+		p.img = o*r + r
+		p.cols = p.img
+		p.out = p.img + g.C*p.plane + g.KW + directSlack
+		p.outRows = o
+		p.ldc = lineStride(p.per)
+		p.size = p.out + o*p.ldc
+		return p
+	}
 	// Both paths keep o·C·KH·KW values at the start: the weights by kernel row
 	// (rows), or the filter gradient as it accumulates.
 	p.img = o * g.Rows()
@@ -297,7 +329,7 @@ func (p plan) byRow(dst, w []float32) {
 }
 
 // Conv2DScratch is the scratch Conv2D needs for batches of up to maxBatch items.
-func Conv2DScratch(g Window, o, maxBatch int) int { return newPlan(g, o, maxBatch, false).size }
+func Conv2DScratch(g Window, o, maxBatch int) int { return planSize(g, o, maxBatch, false) }
 
 // Conv2D computes y = conv(x, w) for n items: x is n×C×H×W, w is o×C×KH×KW (OIHW),
 // y is n×o×Ho×Wo, y[b,o,p,q] = Σ_c,i,j x[b,c,p·SH+i-Top,q·SW+j-Left]·w[o,c,i,j].
@@ -313,7 +345,7 @@ func Conv2D(g Window, o, n int, x, w, y, scratch []float32) {
 func Conv2DP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32) {
 	p := newPlan(g, o, n, false)
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
-	checkConv("Conv2D", g, o, n, len(scratch), p.size, len(x), n*chw, len(w), o*r, len(y), n*out)
+	checkConv("Conv2D", g, o, n, len(scratch), Conv2DScratch(g, o, n), len(x), n*chw, len(w), o*r, len(y), n*out)
 	p.run(pool, n, x, w, y, scratch, nil)
 }
 
@@ -351,7 +383,7 @@ func (p plan) product(pool *Pool, ws *workspace, items int, wr, cols, prod []flo
 // Conv2DFilterGradScratch is the scratch Conv2DFilterGrad needs for batches of up to
 // maxBatch items.
 func Conv2DFilterGradScratch(g Window, o, maxBatch int) int {
-	return newPlan(g, o, maxBatch, true).size
+	return planSize(g, o, maxBatch, true)
 }
 
 // Conv2DFilterGrad computes the gradient of Conv2D with respect to its weights,
@@ -530,7 +562,7 @@ func Conv2DTransposeScratch(g Window, o, maxBatch int) int {
 	case g.validStride1():
 		return (o + g.Rows()) * newWideAdjoint(g, maxBatch).ld
 	case flip:
-		return o*g.Rows() + newPlan(f, g.C, maxBatch, false).size
+		return o*g.Rows() + planSize(f, g.C, maxBatch, false)
 	default:
 		return g.Rows() * g.Ho * g.Wo
 	}

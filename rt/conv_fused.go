@@ -294,7 +294,7 @@ func (e *Epilogue) windows(src []float32, stride int, b float32, dst []float32, 
 // not laid out by plane rows (1×1 and strided windows, and the stacked rows path,
 // which sums its kernel rows' blocks into it).
 func Conv2DFusedScratch(g Window, o, maxBatch int) int {
-	return newPlan(g, o, maxBatch, false).size + o*g.Ho*g.Wo
+	return planSize(g, o, maxBatch, false) + o*g.Ho*g.Wo
 }
 
 // Conv2DFused computes y = epilogue(conv(x, w)) for n items: x is n×C×H×W, w is
@@ -313,7 +313,7 @@ func Conv2DFusedP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32, e 
 	chw, r := g.C*g.H*g.W, g.Rows()
 	e.check(g, o)
 	outPlane := e.outPlane(g)
-	checkConv("Conv2DFused", g, o, n, len(scratch), p.size+o*g.Ho*g.Wo, len(x), n*chw, len(w), o*r, len(y), n*o*outPlane)
+	checkConv("Conv2DFused", g, o, n, len(scratch), Conv2DFusedScratch(g, o, n), len(x), n*chw, len(w), o*r, len(y), n*o*outPlane)
 	if e.Index != nil && len(e.Index) < n*o*outPlane {
 		panic(fmt.Sprintf("rt.Conv2DFused: index has %d values, needs %d", len(e.Index), n*o*outPlane))
 	}
@@ -322,25 +322,32 @@ func Conv2DFusedP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32, e 
 
 // ConvArrangedSize is the number of values ArrangeConvWeights writes for a
 // convolution with window g and o output channels: the weights' size when the
-// convolution runs on the rows path, which multiplies by them one kernel row at a
-// time, and 0 when it reads them as they are.
+// convolution may run on a path that multiplies by them rearranged (the rows path,
+// one kernel row at a time, or the direct path, transposed), and 0 when it always
+// reads them as they are. Like the scratch sizes, it does not depend on the CPU.
 func ConvArrangedSize(g Window, o int) int {
-	if !g.valid() || o < 1 || newPlan(g, o, 1, false).mode != modeRows {
+	if !g.valid() || o < 1 {
 		return 0
 	}
-	return o * g.Rows()
+	for _, direct := range []bool{false, true} {
+		if m := newPlanWith(g, o, 1, false, direct).mode; m == modeRows || m == modeDirect {
+			return o * g.Rows()
+		}
+	}
+	return 0
 }
 
-// ArrangeConvWeights writes w (o×C×KH×KW) into dst in the layout the rows path
-// multiplies by (KH blocks of o × C·KW), for Epilogue.Arranged: a model computes it
-// once per change of the weights rather than on every call.
+// ArrangeConvWeights writes w (o×C×KH×KW) into dst in the layout this CPU's path
+// multiplies by (KH blocks of o × C·KW on the rows path, C·KH·KW × o on the direct
+// path; nothing on the others), for Epilogue.Arranged: a model computes it once per
+// change of the weights rather than on every call.
 func ArrangeConvWeights(g Window, o int, w, dst []float32) {
 	size := ConvArrangedSize(g, o)
 	if len(w) < o*g.Rows() || len(dst) < size {
 		panic(fmt.Sprintf("rt.ArrangeConvWeights: %d weights and room for %d, need %d and %d", len(w), len(dst), o*g.Rows(), size))
 	}
 	if size > 0 {
-		newPlan(g, o, 1, false).byRow(dst, w)
+		newPlan(g, o, 1, false).arrange(dst, w)
 	}
 }
 

@@ -130,12 +130,14 @@ func TestFusedConvolutionEqualsTheOpsOneByOne(t *testing.T) {
 	paths := []struct {
 		name                     string
 		budget, rowsMin, rowTile int
+		direct                   bool
 	}{
-		{"default paths", convColsBudget, rowsMinK, tileRowsOverride},
-		{"groups of two", 0, rowsMinK, tileRowsOverride},
-		{"stacked rows path", convColsBudget, 1, 1 << 30},
-		{"rows path one output channel at a time", 0, 1, 1},
-		{"wide path", 0, 1 << 30, 0},
+		{"default paths", convColsBudget, rowsMinK, tileRowsOverride, directConv},
+		{"groups of two", 0, rowsMinK, tileRowsOverride, false},
+		{"stacked rows path", convColsBudget, 1, 1 << 30, false},
+		{"rows path one output channel at a time", 0, 1, 1, false},
+		{"wide path", 0, 1 << 30, 0, false},
+		{"direct path", convColsBudget, rowsMinK, tileRowsOverride, true},
 	}
 	type pool struct {
 		op             PoolOp
@@ -170,11 +172,14 @@ func TestFusedConvolutionEqualsTheOpsOneByOne(t *testing.T) {
 			for _, ep := range epilogues {
 				for _, n := range []int{1, 3} {
 					t.Run(fmt.Sprintf("%s, %s, batch %d, %s", c.name, ep.name, n, path.name), func(t *testing.T) {
-						defer func(b, r, s int) {
-							convColsBudget, rowsMinK, tileRowsOverride = b, r, s
-						}(convColsBudget, rowsMinK, tileRowsOverride)
+						if path.direct && !haveDirect() {
+							t.Skip("no direct path on this CPU")
+						}
+						defer func(b, r, s int, d bool) {
+							convColsBudget, rowsMinK, tileRowsOverride, directConv = b, r, s, d
+						}(convColsBudget, rowsMinK, tileRowsOverride, directConv)
 						g := windowOf(t, c.c, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
-						rowsMinK, tileRowsOverride = path.rowsMin, path.rowTile
+						rowsMinK, tileRowsOverride, directConv = path.rowsMin, path.rowTile, path.direct
 						if convColsBudget = path.budget; path.budget == 0 {
 							p := newPlan(g, o, 1, false)
 							convColsBudget = max(2*p.k*p.per, 1)

@@ -76,13 +76,29 @@ func (p plan) items(pool *Pool, ws *workspace, n int, x, w, y, scratch []float32
 	}
 	clear(scratch[p.img:p.out]) // the padding
 	wr := w                     // the weights as the products read them
-	if p.mode == modeRows {
+	if p.mode == modeRows || p.mode == modeDirect {
 		if e != nil && e.Arranged != nil {
 			wr = e.Arranged
 		} else {
 			wr = scratch[:p.o*r]
-			p.byRow(wr, w)
+			p.arrange(wr, w)
 		}
+	}
+	if p.mode == modeDirect {
+		// Each item's image padded into one buffer (whose padding stays zero),
+		// its product read from there, its planes stored.
+		off := p.offsets(scratch)
+		img, prod := scratch[p.img:p.out], scratch[p.out:p.size]
+		for b := range n {
+			for c := range g.C {
+				p.pad(img[c*p.plane:], x[b*chw:], c)
+			}
+			p.direct(wr, off, img, prod)
+			for c := range p.o {
+				out(b, c, prod[c*p.ldc:], p.wp)
+			}
+		}
+		return
 	}
 	cols, prod := scratch[p.cols:p.out], scratch[p.out:p.size]
 	for b0 := 0; b0 < n; b0 += p.group {

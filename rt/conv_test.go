@@ -115,24 +115,30 @@ func TestConvolutionsComputeTheirDefiningSums(t *testing.T) {
 	paths := []struct {
 		name                                           string
 		budget, rowsMin, rowsMaxO, transRows, tileRows int
+		direct                                         bool
 	}{
-		{"default paths", convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride},
-		{"groups of two", 0, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride},
-		{"stacked rows path for every stride-1 window", convColsBudget, 1, 1 << 30, 0, 1 << 30},
-		{"stacked rows path in groups of two", 0, 1, 1 << 30, 0, 1 << 30},
-		{"rows path one output channel at a time", convColsBudget, 1, 1 << 30, 0, 1},
-		{"rows path one output channel at a time, groups of two", 0, 1, 1 << 30, 0, 1},
-		{"wide path with filter gradients transposed", convColsBudget, 1 << 30, 0, 1, 0},
-		{"wide path in groups of two, filter gradients transposed", 0, 1 << 30, 0, 1, 0},
-		{"wide path with filter gradients as they are", convColsBudget, 1 << 30, 0, 1 << 30, 0},
+		{"default paths", convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride, directConv},
+		{"groups of two", 0, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride, false},
+		{"stacked rows path for every stride-1 window", convColsBudget, 1, 1 << 30, 0, 1 << 30, false},
+		{"stacked rows path in groups of two", 0, 1, 1 << 30, 0, 1 << 30, false},
+		{"rows path one output channel at a time", convColsBudget, 1, 1 << 30, 0, 1, false},
+		{"rows path one output channel at a time, groups of two", 0, 1, 1 << 30, 0, 1, false},
+		{"wide path with filter gradients transposed", convColsBudget, 1 << 30, 0, 1, 0, false},
+		{"wide path in groups of two, filter gradients transposed", 0, 1 << 30, 0, 1, 0, false},
+		{"wide path with filter gradients as they are", convColsBudget, 1 << 30, 0, 1 << 30, 0, false},
+		{"direct path", convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride, true},
 	}
 	for _, path := range paths {
 		for _, c := range windows {
 			for _, n := range []int{1, 3, 4} {
 				t.Run(fmt.Sprintf("%s, batch %d, %s", c.name, n, path.name), func(t *testing.T) {
-					defer func(b, r, o, f, s int) {
-						convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride = b, r, o, f, s
-					}(convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride)
+					if path.direct && !haveDirect() {
+						t.Skip("no direct path on this CPU")
+					}
+					defer func(b, r, o, f, s int, d bool) {
+						convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride, directConv = b, r, o, f, s, d
+					}(convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride, directConv)
+					directConv = path.direct
 					const o = 3
 					g := windowOf(t, c.c, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
 					rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride = path.rowsMin, path.rowsMaxO, path.transRows, path.tileRows
@@ -307,6 +313,12 @@ func BenchmarkConv(b *testing.B) {
 			f    func()
 		}{
 			{"forward", func() { Conv2D(g, o, n, x, w, y, s) }},
+			// forward without the direct path: the rows, wide or gather path.
+			{"forward_columns", func() {
+				defer func(d bool) { directConv = d }(directConv)
+				directConv = false
+				Conv2D(g, o, n, x, w, y, s)
+			}},
 			{"filter_grad", func() { Conv2DFilterGrad(g, o, n, x, y, w, s) }},
 			{"input_grad", func() { Conv2DTranspose(g, o, n, y, w, x, s) }},
 		} {

@@ -171,6 +171,97 @@ func sgemm_avx512_t13x16(k int, a *float32, lda int, b *float32, bs int, c *floa
 func sgemm_avx512_t14x16(k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int)
 
 //go:noescape
+func sgemm_avx512_i1x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i2x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i3x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i4x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i5x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i6x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i7x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i8x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i9x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i10x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i11x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i12x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i13x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i14x32(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i1x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i2x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i3x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i4x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i5x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i6x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i7x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i8x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i9x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i10x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i11x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i12x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i13x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_i14x16(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int)
+
+// avx512Indirect[h][rows] computes a rows-high tile with A transposed and B's row p
+// at b + off[p] (in floats), of a full (h = 0) or half-width (h = 1) panel.
+var avx512Indirect = [2][15]func(k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int){
+	{nil, sgemm_avx512_i1x32, sgemm_avx512_i2x32, sgemm_avx512_i3x32, sgemm_avx512_i4x32, sgemm_avx512_i5x32, sgemm_avx512_i6x32, sgemm_avx512_i7x32, sgemm_avx512_i8x32, sgemm_avx512_i9x32, sgemm_avx512_i10x32, sgemm_avx512_i11x32, sgemm_avx512_i12x32, sgemm_avx512_i13x32, sgemm_avx512_i14x32},
+	{nil, sgemm_avx512_i1x16, sgemm_avx512_i2x16, sgemm_avx512_i3x16, sgemm_avx512_i4x16, sgemm_avx512_i5x16, sgemm_avx512_i6x16, sgemm_avx512_i7x16, sgemm_avx512_i8x16, sgemm_avx512_i9x16, sgemm_avx512_i10x16, sgemm_avx512_i11x16, sgemm_avx512_i12x16, sgemm_avx512_i13x16, sgemm_avx512_i14x16},
+}
+
+//go:noescape
 func sgemv_avx512_r1(k int, a *float32, sa, ra int, b *float32, ps int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape

@@ -65,6 +65,10 @@ const (
 
 const kernelParams = "k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int"
 
+// indirectParams is the frame of the indirect kernels: kernelParams with the
+// offset table in bs's place.
+const indirectParams = "k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int"
+
 type gen struct {
 	isa
 	bytes.Buffer
@@ -92,6 +96,11 @@ func symbol(is isa, transA bool, rows, vecs int) string {
 	return fmt.Sprintf("sgemm_%s_%s%dx%d", is.name, t, rows, vecs*is.lanes)
 }
 
+// indirectSymbol names the kernel of a rows × (vecs·lanes) tile with indirect B.
+func indirectSymbol(is isa, rows, vecs int) string {
+	return fmt.Sprintf("sgemm_%s_i%dx%d", is.name, rows, vecs*is.lanes)
+}
+
 // kernel prints the routine for a rows × (vecs·lanes) tile.
 //
 // A is read in place, never packed: element (i, p) of op(A) is at a + i·lda + p when
@@ -104,11 +113,26 @@ func symbol(is isa, transA bool, rows, vecs int) string {
 // Otherwise AX (rows 0–6) and R8 (rows 7–13) walk along k, and a row's offset from
 // its base is one of 0, lda, 2lda, 3lda, 4lda, 5lda, 6lda: R9 = lda, R10 = 3lda,
 // R11 = 5lda give all of them as index·scale.
-func (g *gen) kernel(transA bool, rows, vecs int) {
+//
+// With indirect (A is then transposed, as for transA), row p of B is not at
+// b + p·bs but at b + off[p], off being the int32 table passed in bs's place: the
+// rows of a convolution's column matrix read straight from the padded image
+// (indirect convolution; Dukhan, "The Indirect Convolution Algorithm", 2019), so
+// the matrix is never built. R12 walks the table and R13/DX take each offset.
+func (g *gen) kernel(transA bool, rows, vecs int) { g.kernelB(transA, false, rows, vecs) }
+
+func (g *gen) kernelB(transA, indirect bool, rows, vecs int) {
 	vb := g.lanes * 4 // bytes per vector
 	sym := symbol(g.isa, transA, rows, vecs)
+	if indirect {
+		sym = indirectSymbol(g.isa, rows, vecs)
+	}
 	g.p("")
-	g.p("// func %s(%s)", sym, kernelParams)
+	params := kernelParams
+	if indirect {
+		params = indirectParams
+	}
+	g.p("// func %s(%s)", sym, params)
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", sym, argSize)
 	g.p("\tMOVQ k+%d(FP), CX", argK)
 	g.p("\tMOVQ a+%d(FP), AX", argA)
@@ -126,11 +150,15 @@ func (g *gen) kernel(transA bool, rows, vecs int) {
 		}
 	}
 	g.p("\tMOVQ b+%d(FP), BX", argB)
-	g.p("\tMOVQ bs+%d(FP), R12", argBS)
-	g.p("\tSHLQ $2, R12")
-	g.p("\tLEAQ (R12)(R12*2), R13")
-	g.p("\tLEAQ (R12)(R12*1), DX")
-	g.p("\tADDQ DX, DX")
+	if indirect {
+		g.p("\tMOVQ off+%d(FP), R12", argBS)
+	} else {
+		g.p("\tMOVQ bs+%d(FP), R12", argBS)
+		g.p("\tSHLQ $2, R12")
+		g.p("\tLEAQ (R12)(R12*2), R13")
+		g.p("\tLEAQ (R12)(R12*1), DX")
+		g.p("\tADDQ DX, DX")
+	}
 	g.p("\t// Touch the rows of C now so they are in cache by the epilogue.")
 	g.p("\tMOVQ c+%d(FP), DI", argC)
 	g.p("\tMOVQ ldc+%d(FP), SI", argLDC)
@@ -164,7 +192,11 @@ func (g *gen) kernel(transA bool, rows, vecs int) {
 	steps := []string{"", "(R9*1)", "(R9*2)", "(R10*1)"}
 	bRow := []string{"(BX)", "(BX)(R12*1)", "(BX)(R12*2)", "(BX)(R13*1)"}
 	rowIdx := []string{"", "(R9*1)", "(R9*2)", "(R10*1)", "(R9*4)", "(R11*1)", "(R10*2)"}
+	offReg := []string{"R13", "DX"}
 	for u := 0; u < g.unroll; u++ {
+		if indirect {
+			g.p("\tMOVLQSX %d(R12), %s", 4*u, offReg[u%2])
+		}
 		g.step(rows, vecs, func(i int) string {
 			if transA {
 				return fmt.Sprintf("%d(AX)%s", i*4, steps[u])
@@ -175,6 +207,9 @@ func (g *gen) kernel(transA bool, rows, vecs int) {
 			}
 			return fmt.Sprintf("%d%s%s", u*4, base, rowIdx[i%7])
 		}, func(w int) string {
+			if indirect {
+				return fmt.Sprintf("%d(BX)(%s*4)", w*vb, offReg[u%2])
+			}
 			return fmt.Sprintf("%d%s", w*vb, bRow[u])
 		})
 	}
@@ -186,7 +221,11 @@ func (g *gen) kernel(transA bool, rows, vecs int) {
 			g.p("\tADDQ $%d, R8", g.unroll*4)
 		}
 	}
-	g.p("\tADDQ DX, BX")
+	if indirect {
+		g.p("\tADDQ $%d, R12", 4*g.unroll)
+	} else {
+		g.p("\tADDQ DX, BX")
+	}
 	g.p("\tSUBQ $%d, CX", g.unroll)
 	g.p("\tCMPQ CX, $%d", g.unroll)
 	g.p("\tJGE loop")
@@ -196,6 +235,9 @@ func (g *gen) kernel(transA bool, rows, vecs int) {
 	g.p("\tTESTQ CX, CX")
 	g.p("\tJEQ epilogue")
 	g.p("tailloop:")
+	if indirect {
+		g.p("\tMOVLQSX (R12), R13")
+	}
 	g.step(rows, vecs, func(i int) string {
 		if transA {
 			return fmt.Sprintf("%d(AX)", i*4)
@@ -206,6 +248,9 @@ func (g *gen) kernel(transA bool, rows, vecs int) {
 		}
 		return base + rowIdx[i%7]
 	}, func(w int) string {
+		if indirect {
+			return fmt.Sprintf("%d(BX)(R13*4)", w*vb)
+		}
 		return fmt.Sprintf("%d(BX)", w*vb)
 	})
 	if transA {
@@ -216,7 +261,11 @@ func (g *gen) kernel(transA bool, rows, vecs int) {
 			g.p("\tADDQ $4, R8")
 		}
 	}
-	g.p("\tADDQ R12, BX")
+	if indirect {
+		g.p("\tADDQ $4, R12")
+	} else {
+		g.p("\tADDQ R12, BX")
+	}
 	g.p("\tDECQ CX")
 	g.p("\tJNE tailloop")
 	g.p("")
@@ -532,6 +581,21 @@ func main() {
 				byHalf = append(byHalf, "{"+strings.Join(row, ", ")+"}")
 			}
 			byTrans = append(byTrans, "{\n"+strings.Join(byHalf, ",\n")+",\n}")
+		}
+		if is.reg == "Z" {
+			var byHalf []string
+			for _, vecs := range []int{is.vecs, is.vecs / 2} {
+				row := []string{"nil"}
+				for rows := 1; rows <= is.mr; rows++ {
+					g.kernelB(true, true, rows, vecs)
+					sym := indirectSymbol(is, rows, vecs)
+					fmt.Fprintf(&decl, "\n//go:noescape\nfunc %s(%s)\n", sym, indirectParams)
+					row = append(row, sym)
+				}
+				byHalf = append(byHalf, "{"+strings.Join(row, ", ")+"}")
+			}
+			fmt.Fprintf(&decl, "\n// %sIndirect[h][rows] computes a rows-high tile with A transposed and B's row p\n// at b + off[p] (in floats), of a full (h = 0) or half-width (h = 1) panel.\n", is.name)
+			fmt.Fprintf(&decl, "var %sIndirect = [2][%d]func(%s){\n%s,\n}\n", is.name, is.mr+1, indirectParams, strings.Join(byHalf, ",\n"))
 		}
 		gv := []string{"nil"}
 		for rows := 1; rows <= is.gemvRows; rows++ {

@@ -1,0 +1,37 @@
+package rt
+
+// directConv says whether stride-1 convolutions take the direct path: on CPUs
+// with AVX-512, whose kernels it needs. A variable so that tests can compare the
+// paths.
+var directConv = cpu.avx512
+
+// direct computes one item's product on the direct path: prod (o rows, ldc apart,
+// Ho·Wp wide positions) = wrᵀ · the wide column matrix of img, the item's padded
+// image, whose row k is img[off[k]:]. Output channels go in equal blocks of at
+// most one tile (16 as 8+8: a tile of few rows has too few accumulators to hide
+// the FMA latency); positions in strips of 32, the last one 16 wide if it fits,
+// each strip's block of the image reused by every channel block while in L1.
+func (p plan) direct(wr []float32, off []int32, img, prod []float32) {
+	const mr = 14
+	o, per := p.o, p.per
+	blocks := (o + mr - 1) / mr
+	chunk := (o + blocks - 1) / blocks
+	// The kernels read rows k of B up to 32 values past each strip's start.
+	_ = img[per-1+int(off[len(off)-1])+directSlack]
+	_ = wr[p.k*o-1]
+	_ = prod[(o-1)*p.ldc+per-1]
+	for t0 := 0; t0 < per; t0 += 32 {
+		nr := min(32, per-t0)
+		h := 0
+		if nr <= 16 {
+			h = 1
+		}
+		for o0 := 0; o0 < o; o0 += chunk {
+			oc := min(chunk, o-o0)
+			avx512Indirect[h][oc](p.k, &wr[o0], o, &img[t0], &off[0], &prod[o0*p.ldc+t0], p.ldc, 1, 0, nr)
+		}
+	}
+}
+
+// haveDirect reports whether this CPU can run the direct path.
+func haveDirect() bool { return cpu.avx512 }

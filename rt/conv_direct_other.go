@@ -1,0 +1,14 @@
+//go:build !amd64
+
+package rt
+
+// directConv is false: the direct path needs the amd64 kernels.
+var directConv = false
+
+// direct is never called without AVX-512 (directConv is false).
+func (p plan) direct(wr []float32, off []int32, img, prod []float32) {
+	panic("rt: the direct convolution path needs AVX-512")
+}
+
+// haveDirect reports whether this CPU can run the direct path: never.
+func haveDirect() bool { return false }
