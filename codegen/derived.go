@@ -172,8 +172,9 @@ func (m *model) findDerived(g *ir.Graph, roots ...[]int) *derivedValues {
 			}
 		}
 	}
-	// Convolution weights the rows path multiplies by kernel row, arranged once
-	// (under the same conditions as packed weights).
+	// Convolution weights the rows and direct paths multiply by rearranged (by
+	// kernel row, or transposed), arranged once (under the same conditions as
+	// packed weights).
 	type arrangeUse struct {
 		node int
 		win  rt.Window
@@ -206,7 +207,7 @@ func (m *model) findDerived(g *ir.Graph, roots ...[]int) *derivedValues {
 	d.arranged = map[string]*arrangedWeight{}
 	for _, u := range arrangeUses {
 		name := g.Nodes[u.node].Name
-		aw := &arrangedWeight{node: u.node, name: name, window: u.win, o: u.o, field: m.fields.name(name+" by row", false), size: rt.ConvArrangedSize(u.win, u.o)}
+		aw := &arrangedWeight{node: u.node, name: name, window: u.win, o: u.o, field: m.fields.name(name+" arranged", false), size: rt.ConvArrangedSize(u.win, u.o)}
 		d.arranged[arrangedKey(name, u.win)] = aw
 		d.arrangedList = append(d.arrangedList, aw)
 	}
@@ -270,7 +271,7 @@ func (d *derivedValues) structFields(g *ir.Graph) []jen.Code {
 		code = append(code, jen.Id(pw.field).Qual(rtPath, "PackedB").Comment(fmt.Sprintf("%s, packed for the products by it", op)))
 	}
 	for _, aw := range d.arrangedList {
-		code = append(code, jen.Id(aw.field).Index(jen.Lit(aw.size)).Float32().Comment(fmt.Sprintf("%s by kernel row, as the convolution multiplies by it", aw.name)))
+		code = append(code, jen.Id(aw.field).Index(jen.Lit(aw.size)).Float32().Comment(fmt.Sprintf("%s arranged as the convolution multiplies by it (rt.ArrangeConvWeights)", aw.name)))
 	}
 	return append(code, jen.Id(d.flag).Bool())
 }
@@ -343,7 +344,7 @@ func (d *derivedValues) emit(f *jen.File) error {
 	for _, aw := range d.arrangedList {
 		g := convGeom{c: aw.window.C, h: aw.window.H, w: aw.window.W, kh: aw.window.KH, kw: aw.window.KW, sh: aw.window.SH, sw: aw.window.SW,
 			top: aw.window.Top, left: aw.window.Left, ho: aw.window.Ho, wo: aw.window.Wo}
-		body = append(body, jen.Comment(fmt.Sprintf("%s by kernel row, as the convolution multiplies by it", aw.name)),
+		body = append(body, jen.Comment(fmt.Sprintf("%s arranged as the convolution multiplies by it (rt.ArrangeConvWeights)", aw.name)),
 			jen.Qual(rtPath, "ArrangeConvWeights").Call(g.window(), jen.Lit(aw.o), jen.Id("m").Dot(aw.src).Index(jen.Op(":")), jen.Id("m").Dot(aw.field).Index(jen.Op(":"))))
 	}
 	body = append(body, jen.Id("m").Dot(d.flag).Op("=").True())

@@ -162,7 +162,7 @@ func emitConvFused(k *Kernel, f *fusion) error {
 	}
 	if aw := k.prog.arrangedWeights(k.prog.g.Nodes[f.leaves[1]].Name, g.rt()); aw != nil {
 		fields = append(fields, jen.Id("Arranged").Op(":").Id("m").Dot(aw.field).Index(jen.Op(":")))
-		what = append([]string{"multiplies by the weights deriveParams arranged by kernel row"}, what...)
+		what = append([]string{"multiplies by the weights as deriveParams arranged them"}, what...)
 	}
 	ys := k.Bind("y", y)
 	scratch := k.Scratch32(rt.Conv2DFusedScratch(g.rt(), o, k.prog.model.opts.MaxBatch))

@@ -17,29 +17,29 @@ func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias
 // conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×64×3×3, for pool2.
 func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 32×7×7: 7×7 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights deriveParams arranged by kernel row, adds the bias, applies ReLU and max-pools 3×3 windows (strides 2×2, pads top 0, left 0) into 3×3
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:222784], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, Arranged: m.conv2WeightByRow[:]})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 3×3 windows (strides 2×2, pads top 0, left 0) into 3×3
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:222784], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, Arranged: m.conv2WeightArranged[:]})
 }
 
 // conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×96×3×3, for conv3/relu.
 func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[96]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×3×3: 3×3 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:254304], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.conv3WeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:254304], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.conv3WeightArranged[:]})
 }
 
 // conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×96×3×3, for conv4/relu.
 func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[96]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:261984], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.conv4WeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, n, x, w, y, m.scratch32[:261984], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.conv4WeightArranged[:]})
 }
 
 // conv2DBiasAddRelu3 computes Conv2D+BiasAdd+Relu N×64×3×3, for conv5/relu.
 func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 96×3×3: 3×3 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, n, x, w, y, m.scratch32[:219200], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.conv5WeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, n, x, w, y, m.scratch32[:219200], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.conv5WeightArranged[:]})
 }
 
 // biasAddRelu computes BiasAdd+Relu N×256, for fc1/relu, fc2/relu.

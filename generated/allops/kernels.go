@@ -10,8 +10,8 @@ import (
 // conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×4×8×8, for conv_same/relu.
 func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, w, y, m.scratch32[:21000], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, w, y, m.scratch32[:21000], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.convSameWeightArranged[:]})
 }
 
 // conv2D computes Conv2D N×4×10×10, for conv_full.
@@ -960,6 +960,13 @@ func (m *Model) addScalarRsqrtMul2(n int, y []float32, x1 []float32, x2 []float3
 		t2 := float32(1 / math.Sqrt(float64(t1)))
 		y[i] = a2 * t2
 	}
+}
+
+// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×4×8×8, for conv_same/relu.
+func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, w, y, m.scratch32[:21000], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
 // channelMean computes ChannelMean 4, for bn/mean, bn/var.

@@ -119,6 +119,8 @@ type Model struct {
 	codeWeightPacked          rt.PackedB   // code.weightᵀ, packed for the products by it
 	zMeanWeightPacked         rt.PackedB   // z_mean.weightᵀ, packed for the products by it
 	zLogVarWeightPacked       rt.PackedB   // z_log_var.weightᵀ, packed for the products by it
+	convSameWeightArranged    [108]float32 // conv_same.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	convFullWeightArranged    [108]float32 // conv_full.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
 	derived                   bool
 
 	convSameWeightGrad          [108]float32  // gradient of conv_same.weight

@@ -727,5 +727,9 @@ func (m *Model) deriveParams() {
 	m.zMeanWeightPacked.Pack(true, 6, 2, m.zMeanWeight[:], 6)
 	// z_log_var.weightᵀ, packed for the products by it
 	m.zLogVarWeightPacked.Pack(true, 6, 2, m.zLogVarWeight[:], 6)
+	// conv_same.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, m.convSameWeight[:], m.convSameWeightArranged[:])
+	// conv_full.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, m.convFullWeight[:], m.convFullWeightArranged[:])
 	m.derived = true
 }

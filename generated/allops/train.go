@@ -72,7 +72,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		}
 	}
 	// conv_same/relu: Relu N×4×8×8, fused with conv_same (Conv2D), conv_same/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, image, m.convSameWeight[:], &m.convSameBias, m.arena[6400:6400+n*256])
+	m.conv2DBiasAddRelu2(n, image, m.convSameWeight[:], &m.convSameBias, m.arena[6400:6400+n*256])
 	// bn/mean: ChannelMean 4
 	m.channelMean(n, m.arena[6400:6400+n*256], (*[4]float32)(m.arena[2048:]))
 	// bn/neg_mean: Scale 4

@@ -10,29 +10,29 @@ import (
 // conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×16×14×14, for pool1.
 func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:370788], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 16, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:370788], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 16, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, Arranged: m.enc1WeightArranged[:]})
 }
 
 // conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×8×7×7, for pool2.
 func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×14×14: 14×14 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights deriveParams arranged by kernel row, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 7×7
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:146976], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 8, H: 14, W: 14, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, Arranged: m.enc2WeightByRow[:]})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 7×7
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:146976], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 8, H: 14, W: 14, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, Arranged: m.enc2WeightArranged[:]})
 }
 
 // conv2DBiasAddReluMaxPool2D3 computes Conv2D+BiasAdd+Relu+MaxPool2D N×8×4×4, for pool3.
 func (m *Model) conv2DBiasAddReluMaxPool2D3(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×7×7: 7×7 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights deriveParams arranged by kernel row, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 4×4
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:84424], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 8, H: 7, W: 7, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, Arranged: m.enc3WeightByRow[:]})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 4×4
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, n, x, w, y, m.scratch32[:84424], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 8, H: 7, W: 7, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, Arranged: m.enc3WeightArranged[:]})
 }
 
 // conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×8×4×4, for dec1/relu.
 func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×4×4: 4×4 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, n, x, w, y, m.scratch32[:38080], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.dec1WeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, n, x, w, y, m.scratch32[:38080], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.dec1WeightArranged[:]})
 }
 
 // upSample2D computes UpSample2D N×8×8×8, for up1.
@@ -55,8 +55,8 @@ func (m *Model) upSample2D(n int, x []float32, y []float32) {
 // conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×8×8×8, for dec2/relu.
 func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 8×8×8: 8×8 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, n, x, w, y, m.scratch32[:104000], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.dec2WeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, n, x, w, y, m.scratch32[:104000], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.dec2WeightArranged[:]})
 }
 
 // upSample2D2 computes UpSample2D N×8×16×16, for up2.
@@ -79,8 +79,8 @@ func (m *Model) upSample2D2(n int, x []float32, y []float32) {
 // conv2DBiasAddRelu3 computes Conv2D+BiasAdd+Relu N×16×14×14, for dec3/relu.
 func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 8×16×16: 14×14 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, m.scratch32[:219968], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.dec3WeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, n, x, w, y, m.scratch32[:219968], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.dec3WeightArranged[:]})
 }
 
 // upSample2D3 computes UpSample2D N×16×28×28, for up3.
@@ -103,8 +103,8 @@ func (m *Model) upSample2D3(n int, x []float32, y []float32) {
 // conv2DBiasAdd computes Conv2D+BiasAdd N×1×28×28, for out/bias.
 func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[1]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row and adds the bias
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:138832], rt.Epilogue{Bias: bias[:], Arranged: m.outWeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:138832], rt.Epilogue{Bias: bias[:], Arranged: m.outWeightArranged[:]})
 }
 
 // sigmoid computes Sigmoid N×1×28×28, for out/sigmoid.

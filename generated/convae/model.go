@@ -52,13 +52,14 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	enc2WeightByRow [1152]float32 // enc2.weight by kernel row, as the convolution multiplies by it
-	enc3WeightByRow [576]float32  // enc3.weight by kernel row, as the convolution multiplies by it
-	dec1WeightByRow [576]float32  // dec1.weight by kernel row, as the convolution multiplies by it
-	dec2WeightByRow [576]float32  // dec2.weight by kernel row, as the convolution multiplies by it
-	dec3WeightByRow [1152]float32 // dec3.weight by kernel row, as the convolution multiplies by it
-	outWeightByRow  [144]float32  // out.weight by kernel row, as the convolution multiplies by it
-	derived         bool
+	enc1WeightArranged [144]float32  // enc1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	enc2WeightArranged [1152]float32 // enc2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	enc3WeightArranged [576]float32  // enc3.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	dec1WeightArranged [576]float32  // dec1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	dec2WeightArranged [576]float32  // dec2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	dec3WeightArranged [1152]float32 // dec3.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	outWeightArranged  [144]float32  // out.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived            bool
 
 	enc1WeightGrad [144]float32  // gradient of enc1.weight
 	enc1BiasGrad   [16]float32   // gradient of enc1.bias

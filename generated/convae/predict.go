@@ -102,17 +102,19 @@ func (m *Model) Loss(n int, image []float32) (float32, error) {
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,
 // and records that they are up to date.
 func (m *Model) deriveParams() {
-	// enc2.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, m.enc2Weight[:], m.enc2WeightByRow[:])
-	// enc3.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, m.enc3Weight[:], m.enc3WeightByRow[:])
-	// dec1.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, m.dec1Weight[:], m.dec1WeightByRow[:])
-	// dec2.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, m.dec2Weight[:], m.dec2WeightByRow[:])
-	// dec3.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, m.dec3Weight[:], m.dec3WeightByRow[:])
-	// out.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, m.outWeight[:], m.outWeightByRow[:])
+	// enc1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, m.enc1Weight[:], m.enc1WeightArranged[:])
+	// enc2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 16, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 8, m.enc2Weight[:], m.enc2WeightArranged[:])
+	// enc3.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 8, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 8, m.enc3Weight[:], m.enc3WeightArranged[:])
+	// dec1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 8, m.dec1Weight[:], m.dec1WeightArranged[:])
+	// dec2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 8, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 8, m.dec2Weight[:], m.dec2WeightArranged[:])
+	// dec3.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 8, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 14, Wo: 14}, 16, m.dec3Weight[:], m.dec3WeightArranged[:])
+	// out.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, m.outWeight[:], m.outWeightArranged[:])
 	m.derived = true
 }

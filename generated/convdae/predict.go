@@ -97,13 +97,15 @@ func (m *Model) Loss(n int, noisy []float32, clean []float32) (float32, error) {
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,
 // and records that they are up to date.
 func (m *Model) deriveParams() {
-	// enc2.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.enc2Weight[:], m.enc2WeightByRow[:])
-	// bottleneck.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, m.bottleneckWeight[:], m.bottleneckWeightByRow[:])
-	// dec1.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.dec1Weight[:], m.dec1WeightByRow[:])
-	// dec2.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, m.dec2Weight[:], m.dec2WeightByRow[:])
+	// enc1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, m.enc1Weight[:], m.enc1WeightArranged[:])
+	// enc2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.enc2Weight[:], m.enc2WeightArranged[:])
+	// bottleneck.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 32, m.bottleneckWeight[:], m.bottleneckWeightArranged[:])
+	// dec1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.dec1Weight[:], m.dec1WeightArranged[:])
+	// dec2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, m.dec2Weight[:], m.dec2WeightArranged[:])
 	m.derived = true
 }

@@ -10,15 +10,15 @@ import (
 // conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×14×14, for pool1.
 func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, Arranged: m.enc1WeightArranged[:]})
 }
 
 // conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×7×7, for pool2.
 func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights deriveParams arranged by kernel row, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 7×7
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 14, W: 14, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, Arranged: m.enc2WeightByRow[:]})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 7×7
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 14, W: 14, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, Arranged: m.enc2WeightArranged[:]})
 }
 
 // conv2DTranspose computes Conv2DTranspose N×32×14×14, for dec1.
@@ -72,8 +72,8 @@ func (m *Model) biasAddRelu2(n int, y []float32, x1 []float32, v1 *[32]float32) 
 // conv2DBiasAdd computes Conv2D+BiasAdd N×1×28×28, for out/bias.
 func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[1]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row and adds the bias
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:91360], rt.Epilogue{Bias: bias[:], Arranged: m.outWeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 1, n, x, w, y, m.scratch32[:91360], rt.Epilogue{Bias: bias[:], Arranged: m.outWeightArranged[:]})
 }
 
 // sigmoid computes Sigmoid N×1×28×28, for out/sigmoid.

@@ -48,9 +48,10 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	enc2WeightByRow [9216]float32 // enc2.weight by kernel row, as the convolution multiplies by it
-	outWeightByRow  [288]float32  // out.weight by kernel row, as the convolution multiplies by it
-	derived         bool
+	enc1WeightArranged [288]float32  // enc1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	enc2WeightArranged [9216]float32 // enc2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	outWeightArranged  [288]float32  // out.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived            bool
 
 	enc1WeightGrad [288]float32  // gradient of enc1.weight
 	enc1BiasGrad   [32]float32   // gradient of enc1.bias

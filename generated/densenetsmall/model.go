@@ -80,30 +80,31 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	block1Layer1BnScale         [16]float32   // block1.layer1.bn/scale 16 (Mul)
-	block1Layer1BnShift         [16]float32   // block1.layer1.bn/shift 16 (Sub)
-	block1Layer2BnScale         [28]float32   // block1.layer2.bn/scale 28 (Mul)
-	block1Layer2BnShift         [28]float32   // block1.layer2.bn/shift 28 (Sub)
-	block1Layer3BnScale         [40]float32   // block1.layer3.bn/scale 40 (Mul)
-	block1Layer3BnShift         [40]float32   // block1.layer3.bn/shift 40 (Sub)
-	trans1BnScale               [52]float32   // trans1.bn/scale 52 (Mul)
-	trans1BnShift               [52]float32   // trans1.bn/shift 52 (Sub)
-	block2Layer1BnScale         [26]float32   // block2.layer1.bn/scale 26 (Mul)
-	block2Layer1BnShift         [26]float32   // block2.layer1.bn/shift 26 (Sub)
-	block2Layer2BnScale         [38]float32   // block2.layer2.bn/scale 38 (Mul)
-	block2Layer2BnShift         [38]float32   // block2.layer2.bn/shift 38 (Sub)
-	block2Layer3BnScale         [50]float32   // block2.layer3.bn/scale 50 (Mul)
-	block2Layer3BnShift         [50]float32   // block2.layer3.bn/shift 50 (Sub)
-	finalBnScale                [62]float32   // final_bn/scale 62 (Mul)
-	finalBnShift                [62]float32   // final_bn/shift 62 (Sub)
-	fcWeightPacked              rt.PackedB    // fc.weightᵀ, packed for the products by it
-	block1Layer1ConvWeightByRow [1728]float32 // block1.layer1.conv.weight by kernel row, as the convolution multiplies by it
-	block1Layer2ConvWeightByRow [3024]float32 // block1.layer2.conv.weight by kernel row, as the convolution multiplies by it
-	block1Layer3ConvWeightByRow [4320]float32 // block1.layer3.conv.weight by kernel row, as the convolution multiplies by it
-	block2Layer1ConvWeightByRow [2808]float32 // block2.layer1.conv.weight by kernel row, as the convolution multiplies by it
-	block2Layer2ConvWeightByRow [4104]float32 // block2.layer2.conv.weight by kernel row, as the convolution multiplies by it
-	block2Layer3ConvWeightByRow [5400]float32 // block2.layer3.conv.weight by kernel row, as the convolution multiplies by it
-	derived                     bool
+	block1Layer1BnScale            [16]float32   // block1.layer1.bn/scale 16 (Mul)
+	block1Layer1BnShift            [16]float32   // block1.layer1.bn/shift 16 (Sub)
+	block1Layer2BnScale            [28]float32   // block1.layer2.bn/scale 28 (Mul)
+	block1Layer2BnShift            [28]float32   // block1.layer2.bn/shift 28 (Sub)
+	block1Layer3BnScale            [40]float32   // block1.layer3.bn/scale 40 (Mul)
+	block1Layer3BnShift            [40]float32   // block1.layer3.bn/shift 40 (Sub)
+	trans1BnScale                  [52]float32   // trans1.bn/scale 52 (Mul)
+	trans1BnShift                  [52]float32   // trans1.bn/shift 52 (Sub)
+	block2Layer1BnScale            [26]float32   // block2.layer1.bn/scale 26 (Mul)
+	block2Layer1BnShift            [26]float32   // block2.layer1.bn/shift 26 (Sub)
+	block2Layer2BnScale            [38]float32   // block2.layer2.bn/scale 38 (Mul)
+	block2Layer2BnShift            [38]float32   // block2.layer2.bn/shift 38 (Sub)
+	block2Layer3BnScale            [50]float32   // block2.layer3.bn/scale 50 (Mul)
+	block2Layer3BnShift            [50]float32   // block2.layer3.bn/shift 50 (Sub)
+	finalBnScale                   [62]float32   // final_bn/scale 62 (Mul)
+	finalBnShift                   [62]float32   // final_bn/shift 62 (Sub)
+	fcWeightPacked                 rt.PackedB    // fc.weightᵀ, packed for the products by it
+	stemWeightArranged             [144]float32  // stem.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	block1Layer1ConvWeightArranged [1728]float32 // block1.layer1.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	block1Layer2ConvWeightArranged [3024]float32 // block1.layer2.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	block1Layer3ConvWeightArranged [4320]float32 // block1.layer3.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	block2Layer1ConvWeightArranged [2808]float32 // block2.layer1.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	block2Layer2ConvWeightArranged [4104]float32 // block2.layer2.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	block2Layer3ConvWeightArranged [5400]float32 // block2.layer3.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived                        bool
 
 	stemWeightGrad             [144]float32  // gradient of stem.weight
 	block1Layer1BnWeightGrad   [16]float32   // gradient of block1.layer1.bn.weight

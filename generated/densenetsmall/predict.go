@@ -203,17 +203,19 @@ func (m *Model) deriveParams() {
 	m.mulSub(n, m.finalBnShift[:], m.finalBnRunningMean[:], m.finalBnScale[:], m.finalBnBias[:])
 	// fc.weightᵀ, packed for the products by it
 	m.fcWeightPacked.Pack(true, 62, 10, m.fcWeight[:], 62)
-	// block1.layer1.conv.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, m.block1Layer1ConvWeight[:], m.block1Layer1ConvWeightByRow[:])
-	// block1.layer2.conv.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 28, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, m.block1Layer2ConvWeight[:], m.block1Layer2ConvWeightByRow[:])
-	// block1.layer3.conv.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 40, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, m.block1Layer3ConvWeight[:], m.block1Layer3ConvWeightByRow[:])
-	// block2.layer1.conv.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 26, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, m.block2Layer1ConvWeight[:], m.block2Layer1ConvWeightByRow[:])
-	// block2.layer2.conv.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 38, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, m.block2Layer2ConvWeight[:], m.block2Layer2ConvWeightByRow[:])
-	// block2.layer3.conv.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 50, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, m.block2Layer3ConvWeight[:], m.block2Layer3ConvWeightByRow[:])
+	// stem.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, m.stemWeight[:], m.stemWeightArranged[:])
+	// block1.layer1.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, m.block1Layer1ConvWeight[:], m.block1Layer1ConvWeightArranged[:])
+	// block1.layer2.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 28, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, m.block1Layer2ConvWeight[:], m.block1Layer2ConvWeightArranged[:])
+	// block1.layer3.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 40, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 12, m.block1Layer3ConvWeight[:], m.block1Layer3ConvWeightArranged[:])
+	// block2.layer1.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 26, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, m.block2Layer1ConvWeight[:], m.block2Layer1ConvWeightArranged[:])
+	// block2.layer2.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 38, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, m.block2Layer2ConvWeight[:], m.block2Layer2ConvWeightArranged[:])
+	// block2.layer3.conv.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 50, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 12, m.block2Layer3ConvWeight[:], m.block2Layer3ConvWeightArranged[:])
 	m.derived = true
 }

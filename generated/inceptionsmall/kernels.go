@@ -10,8 +10,8 @@ import (
 // conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×14×14, for stem_pool.
 func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:612084], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, Arranged: m.stemWeightArranged[:]})
 }
 
 // conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×16×14×14, for inception1.b1/relu.
@@ -31,8 +31,8 @@ func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[24]fl
 // conv2DBiasAddRelu3 computes Conv2D+BiasAdd+Relu N×32×14×14, for inception1.b3/relu.
 func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 24×14×14: 14×14 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:201216], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.inception1B3WeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:201216], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.inception1B3WeightArranged[:]})
 }
 
 // conv2DBiasAddRelu4 computes Conv2D+BiasAdd+Relu N×4×14×14, for inception1.b5_reduce/relu.
@@ -45,8 +45,8 @@ func (m *Model) conv2DBiasAddRelu4(n int, x []float32, w []float32, bias *[4]flo
 // conv2DBiasAddRelu5 computes Conv2D+BiasAdd+Relu N×8×14×14, for inception1.b5/relu.
 func (m *Model) conv2DBiasAddRelu5(n int, x []float32, w []float32, bias *[8]float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 4×14×14: 14×14 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:183808], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.inception1B5WeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, n, x, w, y, m.scratch32[:183808], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.inception1B5WeightArranged[:]})
 }
 
 // maxPool2D computes MaxPool2D N×32×14×14, for inception1.pool.
@@ -117,8 +117,8 @@ func (m *Model) conv2DBiasAddRelu7(n int, x []float32, w []float32, bias *[32]fl
 // conv2DBiasAddRelu8 computes Conv2D+BiasAdd+Relu N×48×7×7, for inception2.b3/relu.
 func (m *Model) conv2DBiasAddRelu8(n int, x []float32, w []float32, bias *[48]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×7×7: 7×7 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, n, x, w, y, m.scratch32[:202800], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.inception2B3WeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, n, x, w, y, m.scratch32[:202800], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.inception2B3WeightArranged[:]})
 }
 
 // conv2DBiasAddRelu9 computes Conv2D+BiasAdd+Relu N×8×7×7, for inception2.b5_reduce/relu.
@@ -131,8 +131,8 @@ func (m *Model) conv2DBiasAddRelu9(n int, x []float32, w []float32, bias *[8]flo
 // conv2DBiasAddRelu10 computes Conv2D+BiasAdd+Relu N×24×7×7, for inception2.b5/relu.
 func (m *Model) conv2DBiasAddRelu10(n int, x []float32, w []float32, bias *[24]float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 8×7×7: 7×7 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, n, x, w, y, m.scratch32[:215896], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.inception2B5WeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, n, x, w, y, m.scratch32[:215896], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.inception2B5WeightArranged[:]})
 }
 
 // maxPool2D3 computes MaxPool2D N×64×7×7, for inception2.pool.

@@ -66,12 +66,13 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	fcWeightPacked          rt.PackedB     // fc.weightᵀ, packed for the products by it
-	inception1B3WeightByRow [6912]float32  // inception1.b3.weight by kernel row, as the convolution multiplies by it
-	inception1B5WeightByRow [800]float32   // inception1.b5.weight by kernel row, as the convolution multiplies by it
-	inception2B3WeightByRow [13824]float32 // inception2.b3.weight by kernel row, as the convolution multiplies by it
-	inception2B5WeightByRow [4800]float32  // inception2.b5.weight by kernel row, as the convolution multiplies by it
-	derived                 bool
+	fcWeightPacked             rt.PackedB     // fc.weightᵀ, packed for the products by it
+	stemWeightArranged         [288]float32   // stem.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	inception1B3WeightArranged [6912]float32  // inception1.b3.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	inception1B5WeightArranged [800]float32   // inception1.b5.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	inception2B3WeightArranged [13824]float32 // inception2.b3.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	inception2B5WeightArranged [4800]float32  // inception2.b5.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived                    bool
 
 	stemWeightGrad               [288]float32   // gradient of stem.weight
 	stemBiasGrad                 [32]float32    // gradient of stem.bias

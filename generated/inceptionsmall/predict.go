@@ -153,13 +153,15 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 func (m *Model) deriveParams() {
 	// fc.weightᵀ, packed for the products by it
 	m.fcWeightPacked.Pack(true, 120, 10, m.fcWeight[:], 120)
-	// inception1.b3.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.inception1B3Weight[:], m.inception1B3WeightByRow[:])
-	// inception1.b5.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, m.inception1B5Weight[:], m.inception1B5WeightByRow[:])
-	// inception2.b3.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, m.inception2B3Weight[:], m.inception2B3WeightByRow[:])
-	// inception2.b5.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, m.inception2B5Weight[:], m.inception2B5WeightByRow[:])
+	// stem.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, m.stemWeight[:], m.stemWeightArranged[:])
+	// inception1.b3.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 24, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.inception1B3Weight[:], m.inception1B3WeightArranged[:])
+	// inception1.b5.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 4, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 14, Wo: 14}, 8, m.inception1B5Weight[:], m.inception1B5WeightArranged[:])
+	// inception2.b3.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 48, m.inception2B3Weight[:], m.inception2B3WeightArranged[:])
+	// inception2.b5.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 8, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 24, m.inception2B5Weight[:], m.inception2B5WeightArranged[:])
 	m.derived = true
 }

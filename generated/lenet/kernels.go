@@ -10,15 +10,15 @@ import (
 // conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×6×14×14, for pool1.
 func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[6]float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 1×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, w, y, m.scratch32[:145254], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 6, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, n, x, w, y, m.scratch32[:145254], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 6, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, Arranged: m.conv1WeightArranged[:]})
 }
 
 // conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×16×5×5, for pool2.
 func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
 	// 5×5 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×14×14: 10×10 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights deriveParams arranged by kernel row, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 5×5
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:203456], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 16, H: 10, W: 10, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 5, Wo: 5}, Arranged: m.conv2WeightByRow[:]})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 5×5
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, n, x, w, y, m.scratch32[:203456], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 16, H: 10, W: 10, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 5, Wo: 5}, Arranged: m.conv2WeightArranged[:]})
 }
 
 // biasAddRelu computes BiasAdd+Relu N×120, for fc1/relu.

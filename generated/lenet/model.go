@@ -48,11 +48,12 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	fc1WeightPacked  rt.PackedB    // fc1.weightᵀ, packed for the products by it
-	fc2WeightPacked  rt.PackedB    // fc2.weightᵀ, packed for the products by it
-	fc3WeightPacked  rt.PackedB    // fc3.weightᵀ, packed for the products by it
-	conv2WeightByRow [2400]float32 // conv2.weight by kernel row, as the convolution multiplies by it
-	derived          bool
+	fc1WeightPacked     rt.PackedB    // fc1.weightᵀ, packed for the products by it
+	fc2WeightPacked     rt.PackedB    // fc2.weightᵀ, packed for the products by it
+	fc3WeightPacked     rt.PackedB    // fc3.weightᵀ, packed for the products by it
+	conv1WeightArranged [150]float32  // conv1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	conv2WeightArranged [2400]float32 // conv2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived             bool
 
 	conv1WeightGrad [150]float32   // gradient of conv1.weight
 	conv1BiasGrad   [6]float32     // gradient of conv1.bias

@@ -107,7 +107,9 @@ func (m *Model) deriveParams() {
 	m.fc2WeightPacked.Pack(true, 120, 84, m.fc2Weight[:], 120)
 	// fc3.weightᵀ, packed for the products by it
 	m.fc3WeightPacked.Pack(true, 84, 10, m.fc3Weight[:], 84)
-	// conv2.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, m.conv2Weight[:], m.conv2WeightByRow[:])
+	// conv1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 28, Wo: 28}, 6, m.conv1Weight[:], m.conv1WeightArranged[:])
+	// conv2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 10}, 16, m.conv2Weight[:], m.conv2WeightArranged[:])
 	m.derived = true
 }

@@ -10,22 +10,22 @@ import (
 // conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×16×28×28, for stem_relu.
 func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:181988], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:181988], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.stemFoldedWeightArranged[:]})
 }
 
 // conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×16×28×28, for res1.relu1.
 func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:187904], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.res1Conv1FoldedWeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:187904], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.res1Conv1FoldedWeightArranged[:]})
 }
 
 // conv2DBiasAdd computes Conv2D+BiasAdd N×16×28×28, for res1.bn2/shifted.
 func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[16]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 16×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row and adds the bias
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:187904], rt.Epilogue{Bias: bias[:], Arranged: m.res1Conv2FoldedWeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, n, x, w, y, m.scratch32[:187904], rt.Epilogue{Bias: bias[:], Arranged: m.res1Conv2FoldedWeightArranged[:]})
 }
 
 // addRelu computes Add+Relu N×16×28×28, for res1.relu, res2.relu and 2 more.
@@ -50,8 +50,8 @@ func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[32]fl
 // conv2DBiasAdd2 computes Conv2D+BiasAdd N×32×14×14, for res2.bn2/shifted.
 func (m *Model) conv2DBiasAdd2(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row and adds the bias
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Arranged: m.res2Conv2FoldedWeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Arranged: m.res2Conv2FoldedWeightArranged[:]})
 }
 
 // conv2DBiasAdd3 computes Conv2D+BiasAdd N×32×14×14, for res2.proj_bn/shifted.
@@ -64,15 +64,15 @@ func (m *Model) conv2DBiasAdd3(n int, x []float32, w []float32, bias *[32]float3
 // conv2DBiasAddRelu4 computes Conv2D+BiasAdd+Relu N×32×14×14, for res3.relu1.
 func (m *Model) conv2DBiasAddRelu4(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.res3Conv1FoldedWeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.res3Conv1FoldedWeightArranged[:]})
 }
 
 // conv2DBiasAdd4 computes Conv2D+BiasAdd N×32×14×14, for res3.bn2/shifted.
 func (m *Model) conv2DBiasAdd4(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row and adds the bias
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Arranged: m.res3Conv2FoldedWeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, n, x, w, y, m.scratch32[:181376], rt.Epilogue{Bias: bias[:], Arranged: m.res3Conv2FoldedWeightArranged[:]})
 }
 
 // conv2DBiasAddRelu5 computes Conv2D+BiasAdd+Relu N×64×7×7, for res4.relu1.
@@ -85,8 +85,8 @@ func (m *Model) conv2DBiasAddRelu5(n int, x []float32, w []float32, bias *[64]fl
 // conv2DBiasAdd5 computes Conv2D+BiasAdd N×64×7×7, for res4.bn2/shifted.
 func (m *Model) conv2DBiasAdd5(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×7×7: 7×7 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row and adds the bias
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:207936], rt.Epilogue{Bias: bias[:], Arranged: m.res4Conv2FoldedWeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 64, n, x, w, y, m.scratch32[:207936], rt.Epilogue{Bias: bias[:], Arranged: m.res4Conv2FoldedWeightArranged[:]})
 }
 
 // conv2DBiasAdd6 computes Conv2D+BiasAdd N×64×7×7, for res4.proj_bn/shifted.

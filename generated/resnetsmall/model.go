@@ -95,36 +95,37 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	stemBnShift                 [16]float32    // stem_bn/shift 16 (Sub)
-	stemFoldedWeightScaled      [144]float32   // stem/folded_weight/scaled 1×16×9 (ChannelMul)
-	res1Bn1Shift                [16]float32    // res1.bn1/shift 16 (Sub)
-	res1Conv1FoldedWeightScaled [2304]float32  // res1.conv1/folded_weight/scaled 1×16×144 (ChannelMul)
-	res1Bn2Shift                [16]float32    // res1.bn2/shift 16 (Sub)
-	res1Conv2FoldedWeightScaled [2304]float32  // res1.conv2/folded_weight/scaled 1×16×144 (ChannelMul)
-	res2Bn1Shift                [32]float32    // res2.bn1/shift 32 (Sub)
-	res2Conv1FoldedWeightScaled [4608]float32  // res2.conv1/folded_weight/scaled 1×32×144 (ChannelMul)
-	res2Bn2Shift                [32]float32    // res2.bn2/shift 32 (Sub)
-	res2Conv2FoldedWeightScaled [9216]float32  // res2.conv2/folded_weight/scaled 1×32×288 (ChannelMul)
-	res2ProjBnShift             [32]float32    // res2.proj_bn/shift 32 (Sub)
-	res2ProjFoldedWeightScaled  [512]float32   // res2.proj/folded_weight/scaled 1×32×16 (ChannelMul)
-	res3Bn1Shift                [32]float32    // res3.bn1/shift 32 (Sub)
-	res3Conv1FoldedWeightScaled [9216]float32  // res3.conv1/folded_weight/scaled 1×32×288 (ChannelMul)
-	res3Bn2Shift                [32]float32    // res3.bn2/shift 32 (Sub)
-	res3Conv2FoldedWeightScaled [9216]float32  // res3.conv2/folded_weight/scaled 1×32×288 (ChannelMul)
-	res4Bn1Shift                [64]float32    // res4.bn1/shift 64 (Sub)
-	res4Conv1FoldedWeightScaled [18432]float32 // res4.conv1/folded_weight/scaled 1×64×288 (ChannelMul)
-	res4Bn2Shift                [64]float32    // res4.bn2/shift 64 (Sub)
-	res4Conv2FoldedWeightScaled [36864]float32 // res4.conv2/folded_weight/scaled 1×64×576 (ChannelMul)
-	res4ProjBnShift             [64]float32    // res4.proj_bn/shift 64 (Sub)
-	res4ProjFoldedWeightScaled  [2048]float32  // res4.proj/folded_weight/scaled 1×64×32 (ChannelMul)
-	fcWeightPacked              rt.PackedB     // fc.weightᵀ, packed for the products by it
-	res1Conv1FoldedWeightByRow  [2304]float32  // res1.conv1/folded_weight by kernel row, as the convolution multiplies by it
-	res1Conv2FoldedWeightByRow  [2304]float32  // res1.conv2/folded_weight by kernel row, as the convolution multiplies by it
-	res2Conv2FoldedWeightByRow  [9216]float32  // res2.conv2/folded_weight by kernel row, as the convolution multiplies by it
-	res3Conv1FoldedWeightByRow  [9216]float32  // res3.conv1/folded_weight by kernel row, as the convolution multiplies by it
-	res3Conv2FoldedWeightByRow  [9216]float32  // res3.conv2/folded_weight by kernel row, as the convolution multiplies by it
-	res4Conv2FoldedWeightByRow  [36864]float32 // res4.conv2/folded_weight by kernel row, as the convolution multiplies by it
-	derived                     bool
+	stemBnShift                   [16]float32    // stem_bn/shift 16 (Sub)
+	stemFoldedWeightScaled        [144]float32   // stem/folded_weight/scaled 1×16×9 (ChannelMul)
+	res1Bn1Shift                  [16]float32    // res1.bn1/shift 16 (Sub)
+	res1Conv1FoldedWeightScaled   [2304]float32  // res1.conv1/folded_weight/scaled 1×16×144 (ChannelMul)
+	res1Bn2Shift                  [16]float32    // res1.bn2/shift 16 (Sub)
+	res1Conv2FoldedWeightScaled   [2304]float32  // res1.conv2/folded_weight/scaled 1×16×144 (ChannelMul)
+	res2Bn1Shift                  [32]float32    // res2.bn1/shift 32 (Sub)
+	res2Conv1FoldedWeightScaled   [4608]float32  // res2.conv1/folded_weight/scaled 1×32×144 (ChannelMul)
+	res2Bn2Shift                  [32]float32    // res2.bn2/shift 32 (Sub)
+	res2Conv2FoldedWeightScaled   [9216]float32  // res2.conv2/folded_weight/scaled 1×32×288 (ChannelMul)
+	res2ProjBnShift               [32]float32    // res2.proj_bn/shift 32 (Sub)
+	res2ProjFoldedWeightScaled    [512]float32   // res2.proj/folded_weight/scaled 1×32×16 (ChannelMul)
+	res3Bn1Shift                  [32]float32    // res3.bn1/shift 32 (Sub)
+	res3Conv1FoldedWeightScaled   [9216]float32  // res3.conv1/folded_weight/scaled 1×32×288 (ChannelMul)
+	res3Bn2Shift                  [32]float32    // res3.bn2/shift 32 (Sub)
+	res3Conv2FoldedWeightScaled   [9216]float32  // res3.conv2/folded_weight/scaled 1×32×288 (ChannelMul)
+	res4Bn1Shift                  [64]float32    // res4.bn1/shift 64 (Sub)
+	res4Conv1FoldedWeightScaled   [18432]float32 // res4.conv1/folded_weight/scaled 1×64×288 (ChannelMul)
+	res4Bn2Shift                  [64]float32    // res4.bn2/shift 64 (Sub)
+	res4Conv2FoldedWeightScaled   [36864]float32 // res4.conv2/folded_weight/scaled 1×64×576 (ChannelMul)
+	res4ProjBnShift               [64]float32    // res4.proj_bn/shift 64 (Sub)
+	res4ProjFoldedWeightScaled    [2048]float32  // res4.proj/folded_weight/scaled 1×64×32 (ChannelMul)
+	fcWeightPacked                rt.PackedB     // fc.weightᵀ, packed for the products by it
+	stemFoldedWeightArranged      [144]float32   // stem/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	res1Conv1FoldedWeightArranged [2304]float32  // res1.conv1/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	res1Conv2FoldedWeightArranged [2304]float32  // res1.conv2/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	res2Conv2FoldedWeightArranged [9216]float32  // res2.conv2/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	res3Conv1FoldedWeightArranged [9216]float32  // res3.conv1/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	res3Conv2FoldedWeightArranged [9216]float32  // res3.conv2/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	res4Conv2FoldedWeightArranged [36864]float32 // res4.conv2/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived                       bool
 
 	stemWeightGrad       [144]float32   // gradient of stem.weight
 	stemBnWeightGrad     [16]float32    // gradient of stem_bn.weight

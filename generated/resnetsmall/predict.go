@@ -220,17 +220,19 @@ func (m *Model) deriveParams() {
 	m.channelMul8(n, m.res4ProjWeight[:], m.res4ProjFoldedWeightScaled[:], (*[64]float32)(m.arena[0:]))
 	// fc.weightᵀ, packed for the products by it
 	m.fcWeightPacked.Pack(true, 64, 10, m.fcWeight[:], 64)
-	// res1.conv1/folded_weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, m.res1Conv1FoldedWeightScaled[:], m.res1Conv1FoldedWeightByRow[:])
-	// res1.conv2/folded_weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, m.res1Conv2FoldedWeightScaled[:], m.res1Conv2FoldedWeightByRow[:])
-	// res2.conv2/folded_weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.res2Conv2FoldedWeightScaled[:], m.res2Conv2FoldedWeightByRow[:])
-	// res3.conv1/folded_weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.res3Conv1FoldedWeightScaled[:], m.res3Conv1FoldedWeightByRow[:])
-	// res3.conv2/folded_weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.res3Conv2FoldedWeightScaled[:], m.res3Conv2FoldedWeightByRow[:])
-	// res4.conv2/folded_weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 64, m.res4Conv2FoldedWeightScaled[:], m.res4Conv2FoldedWeightByRow[:])
+	// stem/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, m.stemFoldedWeightScaled[:], m.stemFoldedWeightArranged[:])
+	// res1.conv1/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, m.res1Conv1FoldedWeightScaled[:], m.res1Conv1FoldedWeightArranged[:])
+	// res1.conv2/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 16, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 16, m.res1Conv2FoldedWeightScaled[:], m.res1Conv2FoldedWeightArranged[:])
+	// res2.conv2/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.res2Conv2FoldedWeightScaled[:], m.res2Conv2FoldedWeightArranged[:])
+	// res3.conv1/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.res3Conv1FoldedWeightScaled[:], m.res3Conv1FoldedWeightArranged[:])
+	// res3.conv2/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32, m.res3Conv2FoldedWeightScaled[:], m.res3Conv2FoldedWeightArranged[:])
+	// res4.conv2/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 64, H: 7, W: 7, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 7, Wo: 7}, 64, m.res4Conv2FoldedWeightScaled[:], m.res4Conv2FoldedWeightArranged[:])
 	m.derived = true
 }

@@ -10,29 +10,29 @@ import (
 // conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×32×28×28, for block1.conv1/relu.
 func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:302452], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:302452], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.block1Conv1WeightArranged[:]})
 }
 
 // conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×14×14, for block1.pool.
 func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights deriveParams arranged by kernel row, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:151040], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, Arranged: m.block1Conv2WeightByRow[:]})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 14×14
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:151040], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, Arranged: m.block1Conv2WeightArranged[:]})
 }
 
 // conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×64×14×14, for block2.conv1/relu.
 func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
-	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights deriveParams arranged by kernel row, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:238336], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.block2Conv1WeightByRow[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:238336], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.block2Conv1WeightArranged[:]})
 }
 
 // conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×64×7×7, for block2.pool.
 func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 64×14×14: 14×14 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights deriveParams arranged by kernel row, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 7×7
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:184576], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 64, H: 14, W: 14, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, Arranged: m.block2Conv2WeightByRow[:]})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 7×7
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:184576], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 64, H: 14, W: 14, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 7, Wo: 7}, Arranged: m.block2Conv2WeightArranged[:]})
 }
 
 // biasAddRelu computes BiasAdd+Relu N×128, for fc1/relu.
@@ -101,6 +101,13 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
+// conv2DBiasAddRelu3 computes Conv2D+BiasAdd+Relu N×32×28×28, for block1.conv1/relu.
+func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[32]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 1×28×28: 28×28 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:302452], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+}
+
 // conv2DBiasAddReluMaxPool2D3 computes Conv2D+BiasAdd+Relu+MaxPool2D N×32×14×14, for block1.pool.
 func (m *Model) conv2DBiasAddReluMaxPool2D3(n int, x []float32, w []float32, bias *[32]float32, winners []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×28×28: 28×28 windows;
@@ -108,8 +115,8 @@ func (m *Model) conv2DBiasAddReluMaxPool2D3(n int, x []float32, w []float32, bia
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, n, x, w, y, m.scratch32[:151040], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 32, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 14, Wo: 14}, Index: winners})
 }
 
-// conv2DBiasAddRelu3 computes Conv2D+BiasAdd+Relu N×64×14×14, for block2.conv1/relu.
-func (m *Model) conv2DBiasAddRelu3(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
+// conv2DBiasAddRelu4 computes Conv2D+BiasAdd+Relu N×64×14×14, for block2.conv1/relu.
+func (m *Model) conv2DBiasAddRelu4(n int, x []float32, w []float32, bias *[64]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 32×14×14: 14×14 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, n, x, w, y, m.scratch32[:238336], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})

@@ -50,12 +50,13 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	fc1WeightPacked        rt.PackedB     // fc1.weightᵀ, packed for the products by it
-	fc2WeightPacked        rt.PackedB     // fc2.weightᵀ, packed for the products by it
-	block1Conv2WeightByRow [9216]float32  // block1.conv2.weight by kernel row, as the convolution multiplies by it
-	block2Conv1WeightByRow [18432]float32 // block2.conv1.weight by kernel row, as the convolution multiplies by it
-	block2Conv2WeightByRow [36864]float32 // block2.conv2.weight by kernel row, as the convolution multiplies by it
-	derived                bool
+	fc1WeightPacked           rt.PackedB     // fc1.weightᵀ, packed for the products by it
+	fc2WeightPacked           rt.PackedB     // fc2.weightᵀ, packed for the products by it
+	block1Conv1WeightArranged [288]float32   // block1.conv1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	block1Conv2WeightArranged [9216]float32  // block1.conv2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	block2Conv1WeightArranged [18432]float32 // block2.conv1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	block2Conv2WeightArranged [36864]float32 // block2.conv2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived                   bool
 
 	block1Conv1WeightGrad [288]float32    // gradient of block1.conv1.weight
 	block1Conv1BiasGrad   [32]float32     // gradient of block1.conv1.bias

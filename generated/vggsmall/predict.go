@@ -105,11 +105,13 @@ func (m *Model) deriveParams() {
 	m.fc1WeightPacked.Pack(true, 3136, 128, m.fc1Weight[:], 3136)
 	// fc2.weightᵀ, packed for the products by it
 	m.fc2WeightPacked.Pack(true, 128, 10, m.fc2Weight[:], 128)
-	// block1.conv2.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, m.block1Conv2Weight[:], m.block1Conv2WeightByRow[:])
-	// block2.conv1.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, m.block2Conv1Weight[:], m.block2Conv1WeightByRow[:])
-	// block2.conv2.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, m.block2Conv2Weight[:], m.block2Conv2WeightByRow[:])
+	// block1.conv1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 1, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, m.block1Conv1Weight[:], m.block1Conv1WeightArranged[:])
+	// block1.conv2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 32, m.block1Conv2Weight[:], m.block1Conv2WeightArranged[:])
+	// block2.conv1.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, m.block2Conv1Weight[:], m.block2Conv1WeightArranged[:])
+	// block2.conv2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 64, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 64, m.block2Conv2Weight[:], m.block2Conv2WeightArranged[:])
 	m.derived = true
 }

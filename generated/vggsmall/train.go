@@ -37,12 +37,12 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		}
 	}
 	// block1.conv1/relu: Relu N×32×28×28, fused with block1.conv1 (Conv2D), block1.conv1/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, image, m.block1Conv1Weight[:], &m.block1Conv1Bias, m.arena[:n*25088])
+	m.conv2DBiasAddRelu3(n, image, m.block1Conv1Weight[:], &m.block1Conv1Bias, m.arena[:n*25088])
 	// block1.conv2/relu: Relu N×32×28×28 is not stored: block1.pool's kernel writes here the winner of each of its windows (N×32×14×14), all the backward pass needs
 	// block1.pool: MaxPool2D N×32×14×14, fused with block1.conv2 (Conv2D), block1.conv2/bias (BiasAdd), block1.conv2/relu (Relu)
 	m.conv2DBiasAddReluMaxPool2D3(n, m.arena[:n*25088], m.block1Conv2Weight[:], &m.block1Conv2Bias, m.arena[501760:501760+n*6272], m.arena[551936:551936+n*6272])
 	// block2.conv1/relu: Relu N×64×14×14, fused with block2.conv1 (Conv2D), block2.conv1/bias (BiasAdd)
-	m.conv2DBiasAddRelu3(n, m.arena[551936:551936+n*6272], m.block2Conv1Weight[:], &m.block2Conv1Bias, m.arena[200704:200704+n*12544])
+	m.conv2DBiasAddRelu4(n, m.arena[551936:551936+n*6272], m.block2Conv1Weight[:], &m.block2Conv1Bias, m.arena[200704:200704+n*12544])
 	// block2.conv2/relu: Relu N×64×14×14 is not stored: block2.pool's kernel writes here the winner of each of its windows (N×64×7×7), all the backward pass needs
 	// block2.pool: MaxPool2D N×64×7×7, fused with block2.conv2 (Conv2D), block2.conv2/bias (BiasAdd), block2.conv2/relu (Relu)
 	m.conv2DBiasAddReluMaxPool2D4(n, m.arena[200704:200704+n*12544], m.block2Conv2Weight[:], &m.block2Conv2Bias, m.arena[401408:401408+n*3136], m.arena[426496:426496+n*3136])

@@ -54,14 +54,14 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	fc1WeightPacked  rt.PackedB     // fc1.weightᵀ, packed for the products by it
-	fc2WeightPacked  rt.PackedB     // fc2.weightᵀ, packed for the products by it
-	fc3WeightPacked  rt.PackedB     // fc3.weightᵀ, packed for the products by it
-	conv2WeightByRow [51200]float32 // conv2.weight by kernel row, as the convolution multiplies by it
-	conv3WeightByRow [55296]float32 // conv3.weight by kernel row, as the convolution multiplies by it
-	conv4WeightByRow [82944]float32 // conv4.weight by kernel row, as the convolution multiplies by it
-	conv5WeightByRow [55296]float32 // conv5.weight by kernel row, as the convolution multiplies by it
-	derived          bool
+	fc1WeightPacked     rt.PackedB     // fc1.weightᵀ, packed for the products by it
+	fc2WeightPacked     rt.PackedB     // fc2.weightᵀ, packed for the products by it
+	fc3WeightPacked     rt.PackedB     // fc3.weightᵀ, packed for the products by it
+	conv2WeightArranged [51200]float32 // conv2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	conv3WeightArranged [55296]float32 // conv3.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	conv4WeightArranged [82944]float32 // conv4.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	conv5WeightArranged [55296]float32 // conv5.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived             bool
 
 	conv1WeightGrad [1568]float32   // gradient of conv1.weight
 	conv1BiasGrad   [32]float32     // gradient of conv1.bias

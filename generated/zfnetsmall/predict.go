@@ -119,13 +119,13 @@ func (m *Model) deriveParams() {
 	m.fc2WeightPacked.Pack(true, 256, 256, m.fc2Weight[:], 256)
 	// fc3.weightᵀ, packed for the products by it
 	m.fc3WeightPacked.Pack(true, 256, 10, m.fc3Weight[:], 256)
-	// conv2.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, m.conv2Weight[:], m.conv2WeightByRow[:])
-	// conv3.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, m.conv3Weight[:], m.conv3WeightByRow[:])
-	// conv4.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, m.conv4Weight[:], m.conv4WeightByRow[:])
-	// conv5.weight by kernel row, as the convolution multiplies by it
-	rt.ArrangeConvWeights(rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, m.conv5Weight[:], m.conv5WeightByRow[:])
+	// conv2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 32, H: 7, W: 7, KH: 5, KW: 5, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 7, Wo: 7}, 64, m.conv2Weight[:], m.conv2WeightArranged[:])
+	// conv3.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 64, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, m.conv3Weight[:], m.conv3WeightArranged[:])
+	// conv4.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 96, m.conv4Weight[:], m.conv4WeightArranged[:])
+	// conv5.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 96, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 64, m.conv5Weight[:], m.conv5WeightArranged[:])
 	m.derived = true
 }

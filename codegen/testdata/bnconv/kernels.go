@@ -10,8 +10,8 @@ import (
 // conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×4×6×6, for relu1.
 func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 2×6×6: 6×6 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 6, Wo: 6}, 4, n, x, w, y, m.scratch32[:9144], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 2, H: 6, W: 6, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 6, Wo: 6}, 4, n, x, w, y, m.scratch32[:9144], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.conv1ConvFoldedWeightArranged[:]})
 }
 
 // conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×3×3×3, for relu2.

@@ -68,19 +68,20 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	bn1Shift                    [4]float32   // bn1/shift 4 (Sub)
-	conv1ConvFoldedWeightScaled [72]float32  // conv1/conv/folded_weight/scaled 1×4×18 (ChannelMul)
-	conv2ConvFoldedWeightScaled [108]float32 // conv2/conv/folded_weight/scaled 1×3×36 (ChannelMul)
-	conv2ConvFoldedBias         [3]float32   // conv2/conv/folded_bias 3 (Add)
-	bn3Scale                    [3]float32   // bn3/scale 3 (Mul)
-	bn3Shift                    [3]float32   // bn3/shift 3 (Sub)
-	bn4Shift                    [2]float32   // bn4/shift 2 (Sub)
-	deconvConvTFoldedWeight     [24]float32  // deconv/convT/folded_weight 3×2×2×2 (ChannelMul)
-	fc1MatmulFoldedWeightScaled [144]float32 // fc1/matmul/folded_weight/scaled 1×8×18 (ChannelMul)
-	fc1MatmulFoldedBias         [8]float32   // fc1/matmul/folded_bias 8 (Add)
-	fc1MatmulFoldedWeightPacked rt.PackedB   // fc1/matmul/folded_weightᵀ, packed for the products by it
-	fc2WeightPacked             rt.PackedB   // fc2.weightᵀ, packed for the products by it
-	derived                     bool
+	bn1Shift                      [4]float32   // bn1/shift 4 (Sub)
+	conv1ConvFoldedWeightScaled   [72]float32  // conv1/conv/folded_weight/scaled 1×4×18 (ChannelMul)
+	conv2ConvFoldedWeightScaled   [108]float32 // conv2/conv/folded_weight/scaled 1×3×36 (ChannelMul)
+	conv2ConvFoldedBias           [3]float32   // conv2/conv/folded_bias 3 (Add)
+	bn3Scale                      [3]float32   // bn3/scale 3 (Mul)
+	bn3Shift                      [3]float32   // bn3/shift 3 (Sub)
+	bn4Shift                      [2]float32   // bn4/shift 2 (Sub)
+	deconvConvTFoldedWeight       [24]float32  // deconv/convT/folded_weight 3×2×2×2 (ChannelMul)
+	fc1MatmulFoldedWeightScaled   [144]float32 // fc1/matmul/folded_weight/scaled 1×8×18 (ChannelMul)
+	fc1MatmulFoldedBias           [8]float32   // fc1/matmul/folded_bias 8 (Add)
+	fc1MatmulFoldedWeightPacked   rt.PackedB   // fc1/matmul/folded_weightᵀ, packed for the products by it
+	fc2WeightPacked               rt.PackedB   // fc2.weightᵀ, packed for the products by it
+	conv1ConvFoldedWeightArranged [72]float32  // conv1/conv/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived                       bool
 
 	conv1WeightGrad  [72]float32  // gradient of conv1.weight
 	bn1WeightGrad    [4]float32   // gradient of bn1.weight

@@ -150,5 +150,7 @@ func (m *Model) deriveParams() {
 	m.fc1MatmulFoldedWeightPacked.Pack(true, 18, 8, m.fc1MatmulFoldedWeightScaled[:], 18)
 	// fc2.weightᵀ, packed for the products by it
 	m.fc2WeightPacked.Pack(true, 8, 3, m.fc2Weight[:], 8)
+	// conv1/conv/folded_weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 2, H: 6, W: 6, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 6, Wo: 6}, 4, m.conv1ConvFoldedWeightScaled[:], m.conv1ConvFoldedWeightArranged[:])
 	m.derived = true
 }

@@ -51,8 +51,9 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	fcWeightPacked rt.PackedB // fc.weightᵀ, packed for the products by it
-	derived        bool
+	fcWeightPacked   rt.PackedB   // fc.weightᵀ, packed for the products by it
+	c2WeightArranged [120]float32 // c2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived          bool
 
 	c1WeightGrad [144]float32 // gradient of c1.weight
 	c1BiasGrad   [4]float32   // gradient of c1.bias

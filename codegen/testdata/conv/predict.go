@@ -165,5 +165,7 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 func (m *Model) deriveParams() {
 	// fc.weightᵀ, packed for the products by it
 	m.fcWeightPacked.Pack(true, 128, 3, m.fcWeight[:], 128)
+	// c2.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 4, H: 6, W: 5, KH: 3, KW: 2, SH: 1, SW: 1, Top: 2, Left: 1, Ho: 8, Wo: 6}, 5, m.c2Weight[:], m.c2WeightArranged[:])
 	m.derived = true
 }

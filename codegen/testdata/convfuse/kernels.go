@@ -17,8 +17,8 @@ func (m *Model) conv2DBiasAddLeakyReluAvgPool2D(n int, x []float32, w []float32,
 // conv2DReluAvgPool2D computes Conv2D+Relu+AvgPool2D N×3×3×3, for b/pool.
 func (m *Model) conv2DReluAvgPool2D(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 4×3×3: 3×3 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), applies ReLU and average-pools 2×2 windows (strides 1×1, pads top 1, left 1) into 3×3
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 4, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:3355], rt.Epilogue{Act: rt.ActReLU, Pool: rt.PoolAvg, Window: rt.Window{C: 3, H: 3, W: 3, KH: 2, KW: 2, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, applies ReLU and average-pools 2×2 windows (strides 1×1, pads top 1, left 1) into 3×3
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 4, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, n, x, w, y, m.scratch32[:3355], rt.Epilogue{Act: rt.ActReLU, Pool: rt.PoolAvg, Window: rt.Window{C: 3, H: 3, W: 3, KH: 2, KW: 2, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, Arranged: m.bWeightArranged[:]})
 }
 
 // conv2DBiasAddMaxPool2D computes Conv2D+BiasAdd+MaxPool2D N×5×3×3, for c/pool.
@@ -31,8 +31,8 @@ func (m *Model) conv2DBiasAddMaxPool2D(n int, x []float32, w []float32, bias *[5
 // conv2DBiasAddLeakyReluMaxPool2D computes Conv2D+BiasAdd+LeakyRelu+MaxPool2D N×4×2×2, for d/pool.
 func (m *Model) conv2DBiasAddLeakyReluMaxPool2D(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
 	// 2×2 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 5×3×3: 4×4 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies leaky ReLU (slope -0.4) and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 2×2
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 5, H: 3, W: 3, KH: 2, KW: 2, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 4, n, x, w, y, m.scratch32[:2957], rt.Epilogue{Bias: bias[:], Act: rt.ActLeakyReLU, Alpha: float32(-0.4), Pool: rt.PoolMax, Window: rt.Window{C: 4, H: 4, W: 4, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 2}})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies leaky ReLU (slope -0.4) and max-pools 2×2 windows (strides 2×2, pads top 0, left 0) into 2×2
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 5, H: 3, W: 3, KH: 2, KW: 2, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 4, n, x, w, y, m.scratch32[:2957], rt.Epilogue{Bias: bias[:], Act: rt.ActLeakyReLU, Alpha: float32(-0.4), Pool: rt.PoolMax, Window: rt.Window{C: 4, H: 4, W: 4, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 2}, Arranged: m.dWeightArranged[:]})
 }
 
 // conv2D computes Conv2D N×3×2×2, for e.
@@ -62,8 +62,8 @@ func (m *Model) biasAddRelu(n int, y []float32, x1 []float32, v1 *[3]float32) {
 // conv2DBiasAddLeakyReluMaxPool2D2 computes Conv2D+BiasAdd+LeakyRelu+MaxPool2D N×4×2×2, for f/pool.
 func (m *Model) conv2DBiasAddLeakyReluMaxPool2D2(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×3×3: 3×3 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies leaky ReLU (slope 0.2) and max-pools 3×3 windows (strides 2×2, pads top 1, left 1) into 2×2
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 4, n, x, w, y, m.scratch32[:2699], rt.Epilogue{Bias: bias[:], Act: rt.ActLeakyReLU, Alpha: float32(0.2), Pool: rt.PoolMax, Window: rt.Window{C: 4, H: 3, W: 3, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 2}})
+	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies leaky ReLU (slope 0.2) and max-pools 3×3 windows (strides 2×2, pads top 1, left 1) into 2×2
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 4, n, x, w, y, m.scratch32[:2699], rt.Epilogue{Bias: bias[:], Act: rt.ActLeakyReLU, Alpha: float32(0.2), Pool: rt.PoolMax, Window: rt.Window{C: 4, H: 3, W: 3, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 2}, Arranged: m.fWeightArranged[:]})
 }
 
 // concat computes Concat N×28, for flat.
@@ -110,8 +110,8 @@ func (m *Model) softmax(n int, x []float32, y []float32) {
 // conv2DBiasAddRelu computes Conv2D+BiasAdd+Relu N×3×2×2, for e/act.
 func (m *Model) conv2DBiasAddRelu(n int, x []float32, w []float32, bias *[3]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 4×2×2: 2×2 windows;
-	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 4, H: 2, W: 2, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 2, Wo: 2}, 3, n, x, w, y, m.scratch32[:2056], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 4, H: 2, W: 2, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 2, Wo: 2}, 3, n, x, w, y, m.scratch32[:2056], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Arranged: m.eWeightArranged[:]})
 }
 
 // sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for loss.
@@ -235,6 +235,13 @@ func (m *Model) maxPool2D(n int, x []float32, y []float32) {
 			}
 		}
 	}
+}
+
+// conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×3×2×2, for e/act.
+func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[3]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 4×2×2: 2×2 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias and applies ReLU
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 4, H: 2, W: 2, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 2, Wo: 2}, 3, n, x, w, y, m.scratch32[:2056], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU})
 }
 
 // conv2DBiasAddLeakyReluMaxPool2D3 computes Conv2D+BiasAdd+LeakyRelu+MaxPool2D N×4×2×2, for f/pool.

@@ -51,8 +51,12 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	fcWeightPacked rt.PackedB // fc.weightᵀ, packed for the products by it
-	derived        bool
+	fcWeightPacked  rt.PackedB   // fc.weightᵀ, packed for the products by it
+	bWeightArranged [108]float32 // b.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	dWeightArranged [80]float32  // d.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	eWeightArranged [108]float32 // e.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	fWeightArranged [108]float32 // f.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived         bool
 
 	aWeightGrad  [72]float32  // gradient of a.weight
 	aBiasGrad    [4]float32   // gradient of a.bias

@@ -115,5 +115,13 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 func (m *Model) deriveParams() {
 	// fc.weightᵀ, packed for the products by it
 	m.fcWeightPacked.Pack(true, 28, 3, m.fcWeight[:], 28)
+	// b.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 4, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 3, m.bWeight[:], m.bWeightArranged[:])
+	// d.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 5, H: 3, W: 3, KH: 2, KW: 2, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 4, Wo: 4}, 4, m.dWeight[:], m.dWeightArranged[:])
+	// e.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 4, H: 2, W: 2, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 2, Wo: 2}, 3, m.eWeight[:], m.eWeightArranged[:])
+	// f.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 3, H: 3, W: 3, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 3, Wo: 3}, 4, m.fWeight[:], m.fWeightArranged[:])
 	m.derived = true
 }

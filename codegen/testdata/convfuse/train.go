@@ -54,7 +54,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d/pool: MaxPool2D N×4×2×2
 	m.maxPool2D(n, m.arena[2000:2000+n*64], m.arena[2320:2320+n*16])
 	// e/act: Relu N×3×2×2, fused with e (Conv2D), e/bias (BiasAdd)
-	m.conv2DBiasAddRelu(n, m.arena[2320:2320+n*16], m.eWeight[:], &m.eBias, m.arena[2400:2400+n*12])
+	m.conv2DBiasAddRelu2(n, m.arena[2320:2320+n*16], m.eWeight[:], &m.eBias, m.arena[2400:2400+n*12])
 	// f/act: LeakyRelu N×4×3×3 is not stored: f/pool's kernel writes here the winner of each of its windows (N×4×2×2), all the backward pass needs
 	// f/pool: MaxPool2D N×4×2×2, fused with f (Conv2D), f/bias (BiasAdd), f/act (LeakyRelu)
 	m.conv2DBiasAddLeakyReluMaxPool2D3(n, m.arena[1056:1056+n*27], m.fWeight[:], &m.fBias, m.arena[2464:2464+n*16], m.arena[2544:2544+n*16])
