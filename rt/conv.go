@@ -103,6 +103,11 @@ const (
 	// column matrix straight from it at offset c·Hp·Wp + i·Wp + j (indirect
 	// convolution, conv_direct_amd64.go), over the item's Ho·Wp wide positions.
 	modeDirect
+	// modeScatter: the adjoint of a valid stride-1 convolution, with AVX-512:
+	// each row (c,i,j) of wᵀ·dy, dy laid out W wide, is added straight into plane
+	// c of dx shifted by i·W+j, by kernels that store their rows at offsets
+	// (conv_direct_amd64.go); no column matrix, no separate adds.
+	modeScatter
 	// modeRows: stride 1; the group's padded images stacked per channel, and one
 	// row per (c, j): that plane shifted j columns. Kernel row i reads the same
 	// rows shifted i·Wp further, so there are KH products of inner dimension
@@ -134,6 +139,9 @@ type plan struct {
 	// and Conv2DFilterGrad.
 	stacked bool
 	outRows int
+	// src is the convolution whose adjoint a scatter plan computes (g is then
+	// its flipped window, from dy to dx).
+	src Window
 }
 
 // newPlan lays out the scratch of a convolution over batches of up to maxBatch
@@ -402,6 +410,9 @@ func Conv2DFilterGradP(pool *Pool, g Window, o, n int, x, dy, dw, scratch []floa
 	p := newPlan(g, o, n, true)
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
 	checkConv("Conv2DFilterGrad", g, o, n, len(scratch), p.size, len(x), n*chw, len(dy), n*out, len(dw), o*r)
+	if dotFilterGrad(g, o, n, p.size, x, dy, dw, scratch) { // conv_dot.go
+		return
+	}
 	clear(dw[:o*r])
 	switch p.mode {
 	case modePointwise:
@@ -560,7 +571,7 @@ func Conv2DTransposeScratch(g Window, o, maxBatch int) int {
 	case g.pointwise():
 		return 0
 	case g.validStride1():
-		return (o + g.Rows()) * newWideAdjoint(g, maxBatch).ld
+		return max((o+g.Rows())*newWideAdjoint(g, maxBatch).ld, newScatterPlan(g, o, maxBatch).size)
 	case flip:
 		return o*g.Rows() + planSize(f, g.C, maxBatch, false)
 	default:
@@ -592,6 +603,8 @@ func Conv2DTransposeP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32
 		for b := range n {
 			GemmP(pool, true, false, g.C, hw, o, 1, w, g.C, x[b*in:], hw, 0, y[b*chw:], hw)
 		}
+	case g.validStride1() && directConv:
+		newScatterPlan(g, o, n).run(pool, n, x, w, y, scratch, nil)
 	case g.validStride1():
 		g.transposeWide(pool, o, n, x, w, y, scratch)
 	case flip:

@@ -49,3 +49,71 @@ func (p plan) arrange(dst, w []float32) {
 		copy(dst, w[:p.o*p.g.Rows()])
 	}
 }
+
+// scatterRows is how many rows of wᵀ·dy one scatter kernel call computes for an
+// adjoint with c input channels. Its rows are ordered by (i, j, c), c fastest, so a
+// block of at most c rows adds into as many different planes; a row that adds into
+// a plane an earlier row of the same call just stored to, shifted by a value or
+// two, must wait for that store to reach the cache. But a tile of one or two rows
+// has too few accumulators to hide the FMA latency, so few channels take several
+// kernel positions per call anyway. A variable so that tests can try every height.
+var scatterRows = func(c int) int {
+	if c >= 14 {
+		return 14
+	}
+	return c * max(1, 8/c)
+}
+
+// newScatterPlan is the plan of the adjoint of the valid stride-1 convolution g
+// with o output channels on the scatter path: it runs over the flipped window
+// (from dy to dx) and keeps in scratch the weights arranged as o × C·KH·KW with
+// rows in (i, j, c) order, the table of the dx offsets of those rows, and one
+// item's dy laid out W wide (Ho rows of W values, zeros past Wo, then 32 more
+// that the last strip reads).
+func newScatterPlan(g Window, o, maxBatch int) plan {
+	f, _ := g.flipped(o)
+	r := g.Rows()
+	p := plan{g: f, o: g.C, mode: modeScatter, src: g, k: o, group: 1}
+	p.per = (g.Ho-1)*g.W + g.Wo // the positions of the wide dy up to its last value
+	p.ldc = lineStride(g.Ho*g.W + directSlack)
+	p.img = o*r + r
+	p.cols, p.out = p.img, p.img
+	p.size = p.img + o*p.ldc
+	return p
+}
+
+// scatterItems computes the adjoint for n items on the scatter path: x is dy
+// (n×o×Ho×Wo), y is dx (n×C×H×W).
+func (p plan) scatterItems(n int, dy, w, dx, scratch []float32) {
+	g := p.src
+	o, r := p.k, g.Rows()
+	hw, chw, in := g.H*g.W, g.C*g.H*g.W, o*g.Ho*g.Wo
+	a := scratch[:o*r]
+	cs := scratch[o*r : o*r+r]
+	coff := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(cs))), len(cs))
+	k := 0
+	for i := range g.KH {
+		for j := range g.KW {
+			for c := range g.C {
+				coff[k] = int32(c*hw + i*g.W + j)
+				for q := range o {
+					a[q*r+k] = w[q*r+(c*g.KH+i)*g.KW+j]
+				}
+				k++
+			}
+		}
+	}
+	dyw := scratch[p.img:p.size]
+	clear(dyw) // the zero columns past Wo and the slack stay zero
+	for b := range n {
+		src := dy[b*in : (b+1)*in]
+		for q := range o {
+			for row := range g.Ho {
+				copy(dyw[q*p.ldc+row*g.W:][:g.Wo], src[(q*g.Ho+row)*g.Wo:])
+			}
+		}
+		x := dx[b*chw : (b+1)*chw]
+		clear(x)
+		p.scatter(a, coff, dyw, x)
+	}
+}

@@ -35,3 +35,29 @@ func (p plan) direct(wr []float32, off []int32, img, prod []float32) {
 
 // haveDirect reports whether this CPU can run the direct path.
 func haveDirect() bool { return cpu.avx512 }
+
+// scatter adds one item's wᵀ·dy into dx on the scatter path: row k of the product
+// (a's column k, times the wide dy) goes to dx[coff[k]:], over the positions of
+// the wide dy up to its last value (the rows' zero columns add into the next row's
+// first positions, inside the plane), in strips of 32 and blocks of scatterRows
+// rows.
+func (p plan) scatter(a []float32, coff []int32, dyw, dx []float32) {
+	g := p.src
+	o, r, per := p.k, g.Rows(), p.per
+	chunk := min(scatterRows(g.C), 14)
+	blocks := (r + chunk - 1) / chunk
+	chunk = (r + blocks - 1) / blocks
+	_ = dyw[(o-1)*p.ldc+per-1+directSlack]
+	_ = dx[int(coff[r-1])+per-1]
+	for t0 := 0; t0 < per; t0 += 32 {
+		nr := min(32, per-t0)
+		h := 0
+		if nr <= 16 {
+			h = 1
+		}
+		for k0 := 0; k0 < r; k0 += chunk {
+			kc := min(chunk, r-k0)
+			avx512Scatter[h][kc](o, &a[k0], r, &dyw[t0], p.ldc, &dx[t0], &coff[k0], 1, 1, nr)
+		}
+	}
+}

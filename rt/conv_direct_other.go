@@ -12,3 +12,8 @@ func (p plan) direct(wr []float32, off []int32, img, prod []float32) {
 
 // haveDirect reports whether this CPU can run the direct path: never.
 func haveDirect() bool { return false }
+
+// scatter is never called without AVX-512 (directConv is false).
+func (p plan) scatter(a []float32, coff []int32, dyw, dx []float32) {
+	panic("rt: the scatter convolution path needs AVX-512")
+}

@@ -87,3 +87,55 @@ func TestDirectPathSpreadsANaNOnlyToItsWindows(t *testing.T) {
 		})
 	}
 }
+
+// The scatter path's adjoint of a valid stride-1 convolution computes the defining
+// sums for input channels 1 to 33 (every block height scatterRows gives, and blocks
+// of one row and of a tile), several output channel counts, windows whose wide dy
+// ends in strips of every kind, and kernels as large as the input; with scratch and
+// output full of NaN, in batches of 3 on one thread and on a pool of 2.
+func TestScatterPathComputesTheAdjointsDefiningSums(t *testing.T) {
+	if !haveDirect() {
+		t.Skip("no direct path on this CPU")
+	}
+	defer func(d bool, s func(int) int) { directConv, scatterRows = d, s }(directConv, scatterRows)
+	directConv = true
+	pool := NewPool(2)
+	defer pool.Close()
+	heights := map[string]func(int) int{
+		"default blocks": scatterRows,
+		"one row a call": func(int) int { return 1 },
+		"a tile a call":  func(int) int { return 14 },
+	}
+	cases := []struct {
+		name       string
+		h, w, k, l int
+	}{
+		{"5×5 over 14×14 (LeNet conv2)", 14, 14, 5, 5},
+		{"3×3 over 7×9", 7, 9, 3, 3},
+		{"1×4 over 3×40 (strips of 32 and a partial one)", 3, 40, 1, 4},
+		{"3×2 over 4×3", 4, 3, 3, 2},
+		{"a kernel as large as the input", 5, 6, 5, 6},
+	}
+	for hname, height := range heights {
+		for _, c := range cases {
+			for _, ch := range []int{1, 2, 5, 6, 7, 13, 14, 15, 16, 27, 33} {
+				for _, o := range []int{1, 3, 16} {
+					t.Run(fmt.Sprintf("%s, %d input and %d output channels, %s", c.name, ch, o, hname), func(t *testing.T) {
+						scatterRows = height
+						const n = 3
+						g := windowOf(t, ch, c.h, c.w, c.k, c.l, 1, 1, 0, 0, 0, 0)
+						require.True(t, g.validStride1())
+						w, dy := filled(o*g.Rows(), 2), filled(n*o*g.Ho*g.Wo, 3)
+						want := make([]float64, n*g.C*g.H*g.W)
+						g.terms(o, n, func(xi, wi, yi int) { want[xi] += float64(dy[yi]) * float64(w[wi]) })
+						for _, p := range []*Pool{nil, pool} {
+							got := nans(len(want))
+							Conv2DTransposeP(p, g, o, n, dy, w, got, nans(Conv2DTransposeScratch(g, o, n)))
+							requireConvClose(t, "Conv2DTranspose", got, want)
+						}
+					})
+				}
+			}
+		}
+	}
+}

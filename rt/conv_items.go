@@ -52,6 +52,9 @@ func (p plan) items(pool *Pool, ws *workspace, n int, x, w, y, scratch []float32
 		}
 	}
 	switch p.mode {
+	case modeScatter:
+		p.scatterItems(n, x, w, y, scratch)
+		return
 	case modePointwise, modeGather:
 		// One product per item, straight into y without an epilogue.
 		for b := range n {

@@ -262,6 +262,97 @@ var avx512Indirect = [2][15]func(k int, a *float32, lda int, b *float32, off *in
 }
 
 //go:noescape
+func sgemm_avx512_c1x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c2x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c3x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c4x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c5x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c6x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c7x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c8x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c9x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c10x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c11x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c12x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c13x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c14x32(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c1x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c2x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c3x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c4x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c5x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c6x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c7x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c8x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c9x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c10x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c11x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c12x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c13x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+//go:noescape
+func sgemm_avx512_c14x16(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int)
+
+// avx512Scatter[h][rows] computes a rows-high tile with A transposed and C's row i
+// at c + coff[i] (in floats), of a full (h = 0) or half-width (h = 1) panel.
+var avx512Scatter = [2][15]func(k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int){
+	{nil, sgemm_avx512_c1x32, sgemm_avx512_c2x32, sgemm_avx512_c3x32, sgemm_avx512_c4x32, sgemm_avx512_c5x32, sgemm_avx512_c6x32, sgemm_avx512_c7x32, sgemm_avx512_c8x32, sgemm_avx512_c9x32, sgemm_avx512_c10x32, sgemm_avx512_c11x32, sgemm_avx512_c12x32, sgemm_avx512_c13x32, sgemm_avx512_c14x32},
+	{nil, sgemm_avx512_c1x16, sgemm_avx512_c2x16, sgemm_avx512_c3x16, sgemm_avx512_c4x16, sgemm_avx512_c5x16, sgemm_avx512_c6x16, sgemm_avx512_c7x16, sgemm_avx512_c8x16, sgemm_avx512_c9x16, sgemm_avx512_c10x16, sgemm_avx512_c11x16, sgemm_avx512_c12x16, sgemm_avx512_c13x16, sgemm_avx512_c14x16},
+}
+
+//go:noescape
 func sgemv_avx512_r1(k int, a *float32, sa, ra int, b *float32, ps int, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape

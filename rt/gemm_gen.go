@@ -65,6 +65,10 @@ const (
 
 const kernelParams = "k int, a *float32, lda int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, nr int"
 
+// scatterParams is the frame of the scatter kernels: kernelParams with C's row
+// offset table in ldc's place.
+const scatterParams = "k int, a *float32, lda int, b *float32, bs int, c *float32, coff *int32, alpha, beta float32, nr int"
+
 // indirectParams is the frame of the indirect kernels: kernelParams with the
 // offset table in bs's place.
 const indirectParams = "k int, a *float32, lda int, b *float32, off *int32, c *float32, ldc int, alpha, beta float32, nr int"
@@ -72,6 +76,9 @@ const indirectParams = "k int, a *float32, lda int, b *float32, off *int32, c *f
 type gen struct {
 	isa
 	bytes.Buffer
+	// cInd makes the kernel being printed store row i of C at c + coff[i] (the
+	// int32 table passed in ldc's place) instead of c + i·ldc.
+	cInd bool
 }
 
 func (g *gen) p(format string, args ...any) { fmt.Fprintf(&g.Buffer, format+"\n", args...) }
@@ -94,6 +101,12 @@ func symbol(is isa, transA bool, rows, vecs int) string {
 		t = "t"
 	}
 	return fmt.Sprintf("sgemm_%s_%s%dx%d", is.name, t, rows, vecs*is.lanes)
+}
+
+// scatterSymbol names the kernel of a rows × (vecs·lanes) tile with C's rows at
+// offsets.
+func scatterSymbol(is isa, rows, vecs int) string {
+	return fmt.Sprintf("sgemm_%s_c%dx%d", is.name, rows, vecs*is.lanes)
 }
 
 // indirectSymbol names the kernel of a rows × (vecs·lanes) tile with indirect B.
@@ -124,14 +137,14 @@ func (g *gen) kernel(transA bool, rows, vecs int) { g.kernelB(transA, false, row
 func (g *gen) kernelB(transA, indirect bool, rows, vecs int) {
 	vb := g.lanes * 4 // bytes per vector
 	sym := symbol(g.isa, transA, rows, vecs)
-	if indirect {
-		sym = indirectSymbol(g.isa, rows, vecs)
+	params := kernelParams
+	switch {
+	case indirect:
+		sym, params = indirectSymbol(g.isa, rows, vecs), indirectParams
+	case g.cInd:
+		sym, params = scatterSymbol(g.isa, rows, vecs), scatterParams
 	}
 	g.p("")
-	params := kernelParams
-	if indirect {
-		params = indirectParams
-	}
 	g.p("// func %s(%s)", sym, params)
 	g.p("TEXT ·%s(SB), NOSPLIT, $0-%d", sym, argSize)
 	g.p("\tMOVQ k+%d(FP), CX", argK)
@@ -161,9 +174,22 @@ func (g *gen) kernelB(transA, indirect bool, rows, vecs int) {
 	}
 	g.p("\t// Touch the rows of C now so they are in cache by the epilogue.")
 	g.p("\tMOVQ c+%d(FP), DI", argC)
-	g.p("\tMOVQ ldc+%d(FP), SI", argLDC)
-	g.p("\tSHLQ $2, SI")
-	for i := 0; i < rows; i++ {
+	if g.cInd {
+		// SI walks nothing: it holds the row offset table for the epilogue.
+		g.p("\tMOVQ coff+%d(FP), SI", argLDC)
+		for i := 0; i < rows; i++ {
+			g.p("\tMOVLQSX %d(SI), R8", 4*i)
+			g.p("\tPREFETCHT0 (DI)(R8*4)")
+			if vecs*vb > 64 {
+				g.p("\tPREFETCHT0 %d(DI)(R8*4)", vecs*vb-4)
+			}
+		}
+	}
+	if !g.cInd {
+		g.p("\tMOVQ ldc+%d(FP), SI", argLDC)
+		g.p("\tSHLQ $2, SI")
+	}
+	for i := 0; i < rows && !g.cInd; i++ {
 		g.p("\tPREFETCHT0 (DI)")
 		if vecs*vb > 64 {
 			g.p("\tPREFETCHT0 %d(DI)", vecs*vb-4)
@@ -313,10 +339,11 @@ func (g *gen) epilogue(rows, vecs int) {
 	g.p("")
 	g.p("\t// Full tile, C = alpha·acc + beta·C.")
 	for i := 0; i < rows; i++ {
+		base := g.rowBase(i)
 		for w := 0; w < vecs; w++ {
-			g.p("\tVMULPS %d(DI), %s, %s", w*vb, beta, tmp)
+			g.p("\tVMULPS %d%s, %s, %s", w*vb, base, beta, tmp)
 			g.p("\tVFMADD231PS %s, %s, %s", alpha, g.acc(i, w, vecs), tmp)
-			g.p("\tVMOVUPS %s, %d(DI)", tmp, w*vb)
+			g.p("\tVMOVUPS %s, %d%s", tmp, w*vb, base)
 		}
 		g.nextRow(i, rows)
 	}
@@ -325,10 +352,11 @@ func (g *gen) epilogue(rows, vecs int) {
 	g.p("\t// Full tile, C = alpha·acc.")
 	g.p("fullbeta0:")
 	for i := 0; i < rows; i++ {
+		base := g.rowBase(i)
 		for w := 0; w < vecs; w++ {
 			a := g.acc(i, w, vecs)
 			g.p("\tVMULPS %s, %s, %s", alpha, a, a)
-			g.p("\tVMOVUPS %s, %d(DI)", a, w*vb)
+			g.p("\tVMOVUPS %s, %d%s", a, w*vb, base)
 		}
 		g.nextRow(i, rows)
 	}
@@ -350,21 +378,23 @@ func (g *gen) epilogue(rows, vecs int) {
 		g.p("\tTESTL DX, DX")
 		g.p("\tJEQ partbeta0")
 		for i := 0; i < rows; i++ {
+			base := g.rowBase(i)
 			for w := 0; w < vecs; w++ {
-				g.p("\tVMOVUPS.Z %d(DI), K%d, %s", w*vb, w+1, tmp)
+				g.p("\tVMOVUPS.Z %d%s, K%d, %s", w*vb, base, w+1, tmp)
 				g.p("\tVMULPS %s, %s, %s", beta, tmp, tmp)
 				g.p("\tVFMADD231PS %s, %s, %s", alpha, g.acc(i, w, vecs), tmp)
-				g.p("\tVMOVUPS %s, K%d, %d(DI)", tmp, w+1, w*vb)
+				g.p("\tVMOVUPS %s, K%d, %d%s", tmp, w+1, w*vb, base)
 			}
 			g.nextRow(i, rows)
 		}
 		g.ret()
 		g.p("partbeta0:")
 		for i := 0; i < rows; i++ {
+			base := g.rowBase(i)
 			for w := 0; w < vecs; w++ {
 				a := g.acc(i, w, vecs)
 				g.p("\tVMULPS %s, %s, %s", alpha, a, a)
-				g.p("\tVMOVUPS %s, K%d, %d(DI)", a, w+1, w*vb)
+				g.p("\tVMOVUPS %s, K%d, %d%s", a, w+1, w*vb, base)
 			}
 			g.nextRow(i, rows)
 		}
@@ -418,8 +448,19 @@ func (g *gen) epilogue(rows, vecs int) {
 	g.ret()
 }
 
+// rowBase returns the address of row i of C in the epilogue: DI, which nextRow
+// moves along, or with cInd, R9 = c + coff[i] computed here.
+func (g *gen) rowBase(i int) string {
+	if !g.cInd {
+		return "(DI)"
+	}
+	g.p("\tMOVLQSX %d(SI), R9", 4*i)
+	g.p("\tLEAQ (DI)(R9*4), R9")
+	return "(R9)"
+}
+
 func (g *gen) nextRow(i, rows int) {
-	if i < rows-1 {
+	if i < rows-1 && !g.cInd {
 		g.p("\tADDQ SI, DI")
 	}
 }
@@ -596,6 +637,23 @@ func main() {
 			}
 			fmt.Fprintf(&decl, "\n// %sIndirect[h][rows] computes a rows-high tile with A transposed and B's row p\n// at b + off[p] (in floats), of a full (h = 0) or half-width (h = 1) panel.\n", is.name)
 			fmt.Fprintf(&decl, "var %sIndirect = [2][%d]func(%s){\n%s,\n}\n", is.name, is.mr+1, indirectParams, strings.Join(byHalf, ",\n"))
+		}
+		if is.reg == "Z" {
+			var byHalf []string
+			g.cInd = true
+			for _, vecs := range []int{is.vecs, is.vecs / 2} {
+				row := []string{"nil"}
+				for rows := 1; rows <= is.mr; rows++ {
+					g.kernelB(true, false, rows, vecs)
+					sym := scatterSymbol(is, rows, vecs)
+					fmt.Fprintf(&decl, "\n//go:noescape\nfunc %s(%s)\n", sym, scatterParams)
+					row = append(row, sym)
+				}
+				byHalf = append(byHalf, "{"+strings.Join(row, ", ")+"}")
+			}
+			g.cInd = false
+			fmt.Fprintf(&decl, "\n// %sScatter[h][rows] computes a rows-high tile with A transposed and C's row i\n// at c + coff[i] (in floats), of a full (h = 0) or half-width (h = 1) panel.\n", is.name)
+			fmt.Fprintf(&decl, "var %sScatter = [2][%d]func(%s){\n%s,\n}\n", is.name, is.mr+1, scatterParams, strings.Join(byHalf, ",\n"))
 		}
 		gv := []string{"nil"}
 		for rows := 1; rows <= is.gemvRows; rows++ {
