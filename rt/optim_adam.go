@@ -103,16 +103,27 @@ func adamUpdate(step uint64, lr, beta1, beta2, eps, l2, dec float64, amsgrad boo
 	b2, omb2 := float32(beta2), float32(1-beta2)
 	wd, e := float32(l2), float32(eps)
 	shrink := float32(1 - lr*dec)
+	adamStep(p, g, m, v, vmax, adamArgs{stepSize: stepSize, ibc2: ibc2, b1: b1, omb1: omb1, b2: b2, omb2: omb2,
+		wd: wd, eps: e, shrink: shrink, l2: wd != 0, decay: dec != 0})
+}
+
+// adamGo is adamUpdate's element loop (vmax is nil without AMSGrad); adamStep runs
+// it or its AVX-512 form. The conversions round each added product (see optim_vec.go).
+func adamGo(p, g, m, v, vmax []float32, k adamArgs) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	if vmax != nil {
+		vmax = vmax[:len(p)]
+	}
 	for i, w := range p {
-		if dec != 0 {
-			w *= shrink
+		if k.decay {
+			w *= k.shrink
 		}
 		d := g[i]
-		if wd != 0 {
-			d += wd * w
+		if k.l2 {
+			d += float32(k.wd * w)
 		}
-		m[i] = b1*m[i] + omb1*d
-		v[i] = b2*v[i] + omb2*d*d
+		m[i] = float32(k.b1*m[i]) + float32(k.omb1*d)
+		v[i] = float32(k.b2*v[i]) + float32(k.omb2*d*d)
 		vv := v[i]
 		if vmax != nil {
 			// !(a >= b) rather than b > a so that a NaN reaches the state, as
@@ -122,7 +133,7 @@ func adamUpdate(step uint64, lr, beta1, beta2, eps, l2, dec float64, amsgrad boo
 			}
 			vv = vmax[i]
 		}
-		p[i] = w + stepSize*(m[i]/(sqrtF32(vv)*ibc2+e))
+		p[i] = w + float32(k.stepSize*(m[i]/(float32(sqrtF32(vv)*k.ibc2)+k.eps)))
 	}
 }
 
@@ -162,19 +173,25 @@ func (o Adamax) Update(step uint64, p, g, state []float32) {
 	clr := float32(-o.LR / (1 - math.Pow(o.Beta1, float64(step)+1)))
 	b1, omb1, b2 := float32(o.Beta1), float32(1-o.Beta1), float32(o.Beta2)
 	wd, eps := float32(o.WeightDecay), float32(o.Eps)
+	adamaxStep(p, g, m, u, adamaxArgs{clr: clr, b1: b1, omb1: omb1, b2: b2, wd: wd, eps: eps, l2: wd != 0})
+}
+
+// adamaxGo is Adamax.Update's element loop; adamaxStep runs it or its AVX-512 form.
+func adamaxGo(p, g, m, u []float32, k adamaxArgs) {
+	g, m, u = g[:len(p)], m[:len(p)], u[:len(p)]
 	for i, w := range p {
 		d := g[i]
-		if wd != 0 {
-			d += wd * w
+		if k.l2 {
+			d += float32(k.wd * w)
 		}
-		m[i] = b1*m[i] + omb1*d
+		m[i] = float32(k.b1*m[i]) + float32(k.omb1*d)
 		// A NaN in either operand propagates, as in torch.amax.
-		a, b := b2*u[i], float32(math.Abs(float64(d)))+eps
+		a, b := k.b2*u[i], float32(math.Abs(float64(d)))+k.eps
 		if !(a >= b) {
 			a = b
 		}
 		u[i] = a
-		p[i] = w + clr*(m[i]/a)
+		p[i] = w + float32(k.clr*(m[i]/a))
 	}
 }
 
@@ -233,17 +250,24 @@ func (o NAdam) Update(step uint64, p, g, state []float32) {
 	b1, omb1 := float32(o.Beta1), float32(1-o.Beta1)
 	b2, omb2 := float32(o.Beta2), float32(1-o.Beta2)
 	wd, eps := float32(o.WeightDecay), float32(o.Eps)
+	nadamStep(p, g, m, v, nadamArgs{cg: cg, cm: cm, ibc2: ibc2, b1: b1, omb1: omb1, b2: b2, omb2: omb2,
+		wd: wd, eps: eps, l2: wd != 0})
+}
+
+// nadamGo is NAdam.Update's element loop; nadamStep runs it or its AVX-512 form.
+func nadamGo(p, g, m, v []float32, k nadamArgs) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	for i, w := range p {
 		d := g[i]
-		if wd != 0 {
-			d += wd * w
+		if k.l2 {
+			d += float32(k.wd * w)
 		}
-		m[i] = b1*m[i] + omb1*d
-		v[i] = b2*v[i] + omb2*d*d
+		m[i] = float32(k.b1*m[i]) + float32(k.omb1*d)
+		v[i] = float32(k.b2*v[i]) + float32(k.omb2*d*d)
 		// One division for both terms; PyTorch divides twice, which differs by an ulp.
-		r := 1 / (sqrtF32(v[i]*ibc2) + eps)
-		w += cg * (d * r)
-		p[i] = w + cm*(m[i]*r)
+		r := 1 / (sqrtF32(v[i]*k.ibc2) + k.eps)
+		w += float32(k.cg * (d * r))
+		p[i] = w + float32(k.cm*(m[i]*r))
 	}
 }
 

@@ -64,14 +64,21 @@ func (o Adagrad) Update(step uint64, p, g, state []float32) {
 	if step == 0 {
 		init = float32(o.InitialAccumulatorValue)
 	}
+	adagradStep(p, g, s, adagradArgs{clr: clr, wd: wd, eps: eps, init: init, l2: wd != 0})
+}
+
+// adagradGo is Adagrad.Update's element loop; adagradStep runs it or its AVX-512
+// form. The conversions round each added product (see optim_vec.go).
+func adagradGo(p, g, s []float32, k adagradArgs) {
+	g, s = g[:len(p)], s[:len(p)]
 	for i, v := range p {
 		d := g[i]
-		if wd != 0 {
-			d += wd * v
+		if k.l2 {
+			d += float32(k.wd * v)
 		}
-		s[i] += init
-		s[i] += d * d
-		p[i] = v + clr*(d/(sqrtF32(s[i])+eps))
+		s[i] += k.init
+		s[i] += float32(d * d)
+		p[i] = v + float32(k.clr*(d/(sqrtF32(s[i])+k.eps)))
 	}
 }
 
@@ -108,15 +115,22 @@ func (o Adadelta) Update(step uint64, p, g, state []float32) {
 	g, s, a := g[:n], state[:n], state[n:2*n]
 	rho, omr := float32(o.Rho), float32(1-o.Rho)
 	lr, wd, eps := float32(-o.LR), float32(o.WeightDecay), float32(o.Eps)
+	adadeltaStep(p, g, s, a, adadeltaArgs{lr: lr, rho: rho, omr: omr, wd: wd, eps: eps, l2: wd != 0})
+}
+
+// adadeltaGo is Adadelta.Update's element loop; adadeltaStep runs it or its AVX-512
+// form.
+func adadeltaGo(p, g, s, a []float32, k adadeltaArgs) {
+	g, s, a = g[:len(p)], s[:len(p)], a[:len(p)]
 	for i, v := range p {
 		d := g[i]
-		if wd != 0 {
-			d += wd * v
+		if k.l2 {
+			d += float32(k.wd * v)
 		}
-		s[i] = rho*s[i] + omr*d*d
-		delta := sqrtF32(a[i]+eps) / sqrtF32(s[i]+eps) * d
-		a[i] = rho*a[i] + omr*delta*delta
-		p[i] = v + lr*delta
+		s[i] = float32(k.rho*s[i]) + float32(k.omr*d*d)
+		delta := sqrtF32(a[i]+k.eps) / sqrtF32(s[i]+k.eps) * d
+		a[i] = float32(k.rho*a[i]) + float32(k.omr*delta*delta)
+		p[i] = v + float32(k.lr*delta)
 	}
 }
 
@@ -183,24 +197,37 @@ func (o RMSprop) Update(step uint64, p, g, state []float32) {
 	}
 	alpha, oma := float32(o.Alpha), float32(1-o.Alpha)
 	lr, wd, eps, mom := float32(-o.LR), float32(o.WeightDecay), float32(o.Eps), float32(o.Momentum)
+	rmspropStep(p, g, s, buf, avg, rmspropArgs{lr: lr, alpha: alpha, oma: oma, wd: wd, eps: eps, mom: mom, l2: wd != 0})
+}
+
+// rmspropGo is RMSprop.Update's element loop (buf is nil without momentum, avg
+// unless centered); rmspropStep runs it or its AVX-512 form.
+func rmspropGo(p, g, s, buf, avg []float32, k rmspropArgs) {
+	g, s = g[:len(p)], s[:len(p)]
+	if buf != nil {
+		buf = buf[:len(p)]
+	}
+	if avg != nil {
+		avg = avg[:len(p)]
+	}
 	for i, v := range p {
 		d := g[i]
-		if wd != 0 {
-			d += wd * v
+		if k.l2 {
+			d += float32(k.wd * v)
 		}
-		s[i] = alpha*s[i] + oma*d*d
+		s[i] = float32(k.alpha*s[i]) + float32(k.oma*d*d)
 		var den float32
 		if avg != nil {
-			avg[i] = alpha*avg[i] + oma*d
-			den = sqrtF32(s[i]-avg[i]*avg[i]) + eps
+			avg[i] = float32(k.alpha*avg[i]) + float32(k.oma*d)
+			den = sqrtF32(s[i]-float32(avg[i]*avg[i])) + k.eps
 		} else {
-			den = sqrtF32(s[i]) + eps
+			den = sqrtF32(s[i]) + k.eps
 		}
 		if buf != nil {
-			buf[i] = mom*buf[i] + d/den
-			p[i] = v + lr*buf[i]
+			buf[i] = float32(k.mom*buf[i]) + d/den
+			p[i] = v + float32(k.lr*buf[i])
 		} else {
-			p[i] = v + lr*(d/den)
+			p[i] = v + float32(k.lr*(d/den))
 		}
 	}
 }
