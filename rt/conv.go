@@ -410,7 +410,7 @@ func Conv2DFilterGradP(pool *Pool, g Window, o, n int, x, dy, dw, scratch []floa
 	p := newPlan(g, o, n, true)
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
 	checkConv("Conv2DFilterGrad", g, o, n, len(scratch), p.size, len(x), n*chw, len(dy), n*out, len(dw), o*r)
-	if dotFilterGrad(g, o, n, p.size, x, dy, dw, scratch) { // conv_dot.go
+	if dotFilterGrad(pool, g, o, n, p.size, x, dy, dw, scratch) { // conv_dot.go
 		return
 	}
 	clear(dw[:o*r])

@@ -72,14 +72,17 @@ type transArgs struct {
 	count     int
 }
 
-// dotPlan is how the dot-product path lays out a filter gradient in scratch.
+// dotPlan is how the dot-product path lays out a filter gradient, or the part of
+// it for filters f0 … f1-1 and channels c0 … c1-1, in scratch.
 type dotPlan struct {
 	g      Window
 	o      int
 	hp, wp int
 	padded bool // xT has padding, cleared once per call
-	oc, cc int  // filters and channels per chunk
-	dyLen  int  // 16·oc·Ho·Wo floats of dyT, then 16·cc·Hp·Wp of xT
+	f0, f1 int
+	c0, c1 int
+	oc, cc int // filters and channels per chunk
+	dyLen  int // 16·oc·Ho·Wo floats of dyT, then 16·cc·Hp·Wp of xT
 	xLen   int
 }
 
@@ -95,24 +98,34 @@ func newDotPlan(g Window, o, n, budget int) (dotPlan, bool) {
 	}
 	d := dotPlan{g: g, o: o, hp: g.Ho + g.KH - 1, wp: g.Wo + g.KW - 1}
 	d.padded = g.Top > 0 || g.Left > 0 || d.hp != g.H || d.wp != g.W
+	return d.part(0, o, 0, g.C, budget)
+}
+
+// part returns the plan of filters f0 … f1-1 and channels c0 … c1-1 within budget
+// floats of scratch: all of them in one chunk if they fit, else the filters, and
+// then the channels, in nearly equal chunks.
+func (d dotPlan) part(f0, f1, c0, c1, budget int) (dotPlan, bool) {
+	g := d.g
+	d.f0, d.f1, d.c0, d.c1 = f0, f1, c0, c1
 	hw, plane := 16*g.Ho*g.Wo, 16*d.hp*d.wp
 	avail := budget - dotAlign
+	o, c := f1-f0, c1-c0
 	d.oc = min(o, (avail-plane)/hw)
 	if d.oc < 1 {
 		return dotPlan{}, false
 	}
 	chunks := (o + d.oc - 1) / d.oc
 	d.oc = (o + chunks - 1) / chunks
-	d.cc = min(g.C, (avail-d.oc*hw)/plane)
-	chunks = (g.C + d.cc - 1) / d.cc
-	d.cc = (g.C + chunks - 1) / chunks
+	d.cc = min(c, (avail-d.oc*hw)/plane)
+	chunks = (c + d.cc - 1) / d.cc
+	d.cc = (c + chunks - 1) / chunks
 	d.dyLen, d.xLen = d.oc*hw, d.cc*plane
 	return d, true
 }
 
-// part returns the size of part i of n split into parts nearly equal parts, the
+// share returns the size of part i of n split into parts nearly equal parts, the
 // larger first.
-func part(n, parts, i int) int {
+func share(n, parts, i int) int {
 	s := n / parts
 	if i < n%parts {
 		s++
@@ -137,7 +150,7 @@ func dotBlockRows(oc, kc, steps int) int {
 		cost := 0
 		for i := range rb {
 			for t := range kb {
-				cost += dotBlockCost(part(oc, rb, i), part(kc, kb, t), steps)
+				cost += dotBlockCost(share(oc, rb, i), share(kc, kb, t), steps)
 			}
 		}
 		if bestCost < 0 || cost < bestCost {
@@ -153,7 +166,8 @@ func alignedStart(s []float32) int {
 	return int((64-uintptr(unsafe.Pointer(&s[0]))%64)%64) / 4
 }
 
-// run computes dw for n items (it clears dw first). The caller checked the sizes.
+// run computes dw for n items, the plan's filters and channels (it clears them
+// first). The caller checked the sizes.
 func (d dotPlan) run(n int, x, dy, dw, scratch []float32) {
 	g := d.g
 	o, r := d.o, g.Rows()
@@ -161,7 +175,9 @@ func (d dotPlan) run(n int, x, dy, dw, scratch []float32) {
 	a := alignedStart(scratch)
 	dyT := scratch[a : a+d.dyLen]
 	xT := scratch[a+d.dyLen : a+d.dyLen+d.xLen]
-	clear(dw[:o*r])
+	for f := d.f0; f < d.f1; f++ {
+		clear(dw[f*r+d.c0*kk : f*r+d.c1*kk])
+	}
 	if d.padded {
 		clear(xT) // the padding; transposes write only the inside
 	}
@@ -171,29 +187,32 @@ func (d dotPlan) run(n int, x, dy, dw, scratch []float32) {
 	da.groups, da.ldw = 1, 4*r
 	for b0 := 0; b0 < n; b0 += 16 {
 		ta.items = min(16, n-b0)
-		for o0 := 0; o0 < o; o0 += d.oc {
-			ocn := min(d.oc, o-o0)
+		for o0 := d.f0; o0 < d.f1; o0 += d.oc {
+			ocn := min(d.oc, d.f1-o0)
 			// dyT[p,q][f]: filter f's plane, position by position.
 			ta.dstStride, ta.srcStride, ta.count = 64*ocn, 4*o*hw, hw
 			for f := range ocn {
 				ta.dst, ta.src = &dyT[16*f], &dy[(b0*o+o0+f)*hw]
 				dotTranspose16(&ta)
 			}
-			for c0 := 0; c0 < g.C; c0 += d.cc {
-				ccn := min(d.cc, g.C-c0)
+			for c0 := d.c0; c0 < d.c1; c0 += d.cc {
+				ccn := min(d.cc, d.c1-c0)
 				d.transposeX(&ta, x[b0*chw:], c0, ccn, xT, hwIn, chw)
-				// Blocks of the chunk's ocn filters × ccn·KH·KW taps.
+				// Blocks of the chunk's ocn filters × ccn·KH·KW taps. Each dw
+				// element is one accumulator's chain over the group's positions
+				// whatever block it is in, so chunks and blocks (and threads)
+				// do not change a bit of it.
 				kc := ccn * kk
 				rows := dotBlockRows(ocn, kc, hw)
 				rb, kb := (ocn+rows-1)/rows, (kc+dotMaxTaps[rows]-1)/dotMaxTaps[rows]
 				da.dyStep, da.x = 64*ocn, &xT[0]
 				f0 := 0
 				for i := range rb {
-					rn := part(ocn, rb, i)
+					rn := share(ocn, rb, i)
 					da.dy = &dyT[16*f0]
 					t0 := 0
 					for t := range kb {
-						sn := part(kc, kb, t)
+						sn := share(kc, kb, t)
 						for s := range sn {
 							k := t0 + s
 							c, ij := k/kk, k%kk
@@ -238,15 +257,107 @@ func (d dotPlan) transposeX(ta *transArgs, x []float32, c0, ccn int, xT []float3
 	}
 }
 
-// dotFilterGrad computes Conv2DFilterGrad on the dot-product path and reports true,
-// or reports false if the path does not apply (then it touched nothing). budget is
-// the scratch the column paths' plan needs for n items, which the path stays
-// within, so that Conv2DFilterGradScratch covers both.
-func dotFilterGrad(g Window, o, n, budget int, x, dy, dw, scratch []float32) bool {
+// dotFilterGrad computes Conv2DFilterGrad on the dot-product path, on the threads
+// of pool (nil: one thread), and reports true, or reports false if the path does
+// not apply (then it touched nothing). budget is the scratch the column paths'
+// plan needs for n items, which the path stays within (on every thread), so that
+// Conv2DFilterGradScratch covers both.
+func dotFilterGrad(pool *Pool, g Window, o, n, budget int, x, dy, dw, scratch []float32) bool {
 	d, ok := newDotPlan(g, o, n, budget)
 	if !ok {
 		return false
 	}
+	if pool != nil && pool.Threads() > 1 {
+		if fp, cp := d.split(partsPerThread*pool.Threads(), n); fp*cp > 1 {
+			pool.dotFilterGrad(d, fp, cp, n, budget, x, dy, dw, scratch)
+			return true
+		}
+	}
 	d.run(n, x, dy, dw, scratch[:budget])
 	return true
+}
+
+// dotMinSplit is the least work, in vector FMAs, worth splitting across threads:
+// about 20 µs, several times a wake-up and the transposes each part repeats.
+const dotMinSplit = 1 << 16
+
+// dotTransposeCost is the cost of transposing one position of 16 items, in vector
+// FMA times (a 16×16 transpose: 64 shuffles, 16 loads and 16 stores, about 80
+// cycles for 16 positions).
+const dotTransposeCost = 5
+
+// split chooses how many parts the filters (fp) and the channels (cp) are cut into
+// for threads threads: the grid with the least work in its largest part (its FMAs,
+// its filters' dy and its channels' x transposes: every part transposes all of the
+// other axis). 1×1 when the work is too small to share.
+func (d dotPlan) split(threads, n int) (fp, cp int) {
+	g := d.g
+	groups, hw, kk := (n+15)/16, g.Ho*g.Wo, g.KH*g.KW
+	if groups*d.o*g.C*kk*hw < dotMinSplit {
+		return 1, 1
+	}
+	fp, cp = 1, 1
+	best := -1
+	for a := 1; a <= threads; a++ {
+		b := threads / a
+		if a*b != threads || a > d.o || b > g.C {
+			continue
+		}
+		fo, fc := (d.o+a-1)/a, (g.C+b-1)/b
+		cost := fo*fc*kk*hw + dotTransposeCost*(fo*hw+fc*g.H*g.W)
+		if best < 0 || cost < best {
+			fp, cp, best = a, b, cost
+		}
+	}
+	return fp, cp
+}
+
+// dotJob is a filter gradient split across a pool (Pool.dotFilterGrad): part i
+// computes filter share i/cp and channel share i%cp.
+type dotJob struct {
+	d         dotPlan
+	fp, cp    int
+	n, budget int
+	x, dy, dw []float32
+	scratch   []float32 // the caller's, for thread 0
+}
+
+// dotFilterGrad runs d split into fp×cp parts on the pool's threads. The caller's
+// thread uses scratch, the others the scratch of their own workspace, grown on
+// first use and kept. Every part computes disjoint dw elements, each exactly as on
+// one thread.
+func (pl *Pool) dotFilterGrad(d dotPlan, fp, cp, n, budget int, x, dy, dw, scratch []float32) {
+	s := pl.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		panic("rt: filter gradient on a closed Pool")
+	}
+	for t := 1; t < len(s.ws); t++ {
+		s.ws[t].conv = floats(s.ws[t].conv, budget)
+	}
+	s.dot = dotJob{d: d, fp: fp, cp: cp, n: n, budget: budget, x: x, dy: dy, dw: dw, scratch: scratch}
+	s.dotRun = true
+	s.run(fp * cp)
+	s.dot, s.dotRun = dotJob{}, false // drop the references to the caller's slices
+}
+
+// shareStart returns where part i of n split into parts nearly equal parts (share)
+// starts.
+func shareStart(n, parts, i int) int { return i*(n/parts) + min(i, n%parts) }
+
+// runDotPart computes part i of the filter-gradient job on thread t.
+func (s *poolState) runDotPart(t, i int) {
+	j := &s.dot
+	fi, ci := i/j.cp, i%j.cp
+	d, ok := j.d.part(shareStart(j.d.o, j.fp, fi), shareStart(j.d.o, j.fp, fi+1),
+		shareStart(j.d.g.C, j.cp, ci), shareStart(j.d.g.C, j.cp, ci+1), j.budget)
+	if !ok {
+		panic("rt: a filter-gradient part does not fit the scratch of the whole")
+	}
+	scratch := j.scratch
+	if t > 0 {
+		scratch = s.ws[t].conv
+	}
+	d.run(j.n, j.x, j.dy, j.dw, scratch[:j.budget])
 }

@@ -202,6 +202,22 @@ func TestDotFilterGradInChunks(t *testing.T) {
 				require.Equal(t, want[i], float64(got[i]), "budget %d (%d filters, %d channels a chunk): dw[%d]", budget, d.oc, d.cc, i)
 			}
 		}
+		// Real values: every chunking gives the same bits (each element is one
+		// accumulator's chain per group whatever the chunk).
+		xr, dyr := filled(n*g.C*g.H*g.W, 3), filled(n*o*g.Ho*g.Wo, 4)
+		var first []float32
+		for _, budget := range []int{dotAlign + hw + plane, dotAlign + 3*hw + 2*plane, 1 << 20} {
+			d, _ := newDotPlan(g, o, n, budget)
+			got := nans(o * g.Rows())
+			d.run(n, xr, dyr, got, nans(budget))
+			if first == nil {
+				first = got
+				continue
+			}
+			for i := range got {
+				require.Equal(t, math.Float32bits(first[i]), math.Float32bits(got[i]), "budget %d: dw[%d]", budget, i)
+			}
+		}
 		_, ok = newDotPlan(g, o, n, dotAlign+hw+plane-1)
 		assert.False(t, ok, "a budget below one filter and one channel")
 	})
@@ -269,8 +285,9 @@ func TestTheWorkloadsFilterGradientsTakeTheDotPath(t *testing.T) {
 	})
 }
 
-// The dot path gives the same bits on a pool of any size (it computes every dw
-// element on the caller's thread in one order).
+// The dot path gives the same bits on a pool of any size: the parts (filters for
+// LeNet's convolutions, channels for ConvDAE's dec2 with its one filter) compute
+// disjoint dw elements, each the same chain of operations as on one thread.
 func TestDotFilterGradOnAPoolEqualsOneThreadBitForBit(t *testing.T) {
 	withDot(t, true, dotMinItems, func() {
 		for _, threads := range []int{2, 3} {
@@ -278,6 +295,10 @@ func TestDotFilterGradOnAPoolEqualsOneThreadBitForBit(t *testing.T) {
 			defer pool.Close()
 			for _, c := range benchConvs[:4] {
 				g, o, n := c.g, c.o, c.n
+				d, ok := newDotPlan(g, o, n, newPlan(g, o, n, true).size)
+				require.True(t, ok)
+				fp, cp := d.split(partsPerThread*threads, n)
+				require.Equal(t, partsPerThread*threads, fp*cp, "%s is split in parts", c.name)
 				x, dy := filled(n*g.C*g.H*g.W, 1), filled(n*o*g.Ho*g.Wo, 2)
 				s := nans(Conv2DFilterGradScratch(g, o, n))
 				want, got := nans(o*g.Rows()), nans(o*g.Rows())
@@ -286,7 +307,29 @@ func TestDotFilterGradOnAPoolEqualsOneThreadBitForBit(t *testing.T) {
 				for i := range want {
 					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s on %d threads: dw[%d]", c.name, threads, i)
 				}
+				assert.Zero(t, testing.AllocsPerRun(3, func() { Conv2DFilterGradP(pool, g, o, n, x, dy, got, s) }), "%s on %d threads allocates", c.name, threads)
 			}
 		}
 	})
+}
+
+// BenchmarkDotFilterGrad runs the workloads' filter gradients on 1 and 2 threads.
+func BenchmarkDotFilterGrad(b *testing.B) {
+	for _, c := range benchConvs[:4] {
+		g, o, n := c.g, c.o, c.n
+		x, dy, dw := filled(n*g.C*g.H*g.W, 1), filled(n*o*g.Ho*g.Wo, 3), make([]float32, o*g.Rows())
+		s := make([]float32, Conv2DFilterGradScratch(g, o, n))
+		flops := float64(2 * n * o * g.Rows() * g.Ho * g.Wo)
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/%d_threads", c.name, threads), func(b *testing.B) {
+				pool := NewPool(threads)
+				defer pool.Close()
+				b.ReportAllocs()
+				for b.Loop() {
+					Conv2DFilterGradP(pool, g, o, n, x, dy, dw, s)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
 }

@@ -50,6 +50,10 @@ type poolState struct {
 	// conv_items.go) rather than job's product; job.nparts counts its parts.
 	conv    convJob
 	convRun bool
+	// dotRun says the current job is dot (a filter gradient split by filters or
+	// channels, conv_dot.go).
+	dot    dotJob
+	dotRun bool
 }
 
 // A waiter is a goroutine that waits for a flag by spinning for a short while and
@@ -217,6 +221,10 @@ func (s *poolState) work(t int) {
 func (s *poolState) runPart(t, i int) {
 	if s.convRun {
 		s.runConvPart(t, i)
+		return
+	}
+	if s.dotRun {
+		s.runDotPart(t, i)
 		return
 	}
 	j := &s.job
