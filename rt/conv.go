@@ -405,7 +405,8 @@ func Conv2DFilterGrad(g Window, o, n int, x, dy, dw, scratch []float32) {
 // Conv2DFilterGradP is Conv2DFilterGrad with its matrix products computed on the threads of pool (nil: one
 // thread, as Conv2DFilterGrad). The result is the same bit for bit for any number of threads
 // (Pool.Gemm computes every element as Gemm does); only the products run in
-// parallel, the column building and copies run on the caller.
+// parallel, the column building and copies run on the caller. On the dot-product
+// path (conv_dot.go) each thread computes its own filters' or channels' dw.
 func Conv2DFilterGradP(pool *Pool, g Window, o, n int, x, dy, dw, scratch []float32) {
 	p := newPlan(g, o, n, true)
 	chw, r, out := g.C*g.H*g.W, g.Rows(), o*g.Ho*g.Wo
