@@ -53,6 +53,66 @@ func TestDotTransposeLaysItemsOutAsLanes(t *testing.T) {
 	}
 }
 
+// Every block kernel (r filters × s taps) computes, with small integers (exact in
+// float32), dw[i][t] += Σ over its positions of dy·x, walking the positions as
+// dotArgs says: groups of rows of vectors, x jumping after each row and group.
+func TestDotKernelsComputeTheirBlocks(t *testing.T) {
+	if !haveDot() {
+		t.Skip("needs AVX-512")
+	}
+	const rows, vecs, groups, extra = 3, 2, 2, 1 // extra: a filter past the block's
+	const rowJump, groupJump, ldw = 64 * 3, -64 * 5, 11 // bytes, bytes, floats
+	ints := func(n int, seed uint64) []float32 {
+		v := filled(n, seed)
+		for i := range v {
+			v[i] = float32(math.Round(float64(v[i]) * 4))
+		}
+		return v
+	}
+	for r := 1; r < len(dotMaxTaps); r++ {
+		for s := 1; s <= dotMaxTaps[r]; s++ {
+			t.Run(fmt.Sprintf("%d filters × %d taps", r, s), func(t *testing.T) {
+				steps := groups * rows * vecs
+				dy := ints(steps*(r+extra)*16, uint64(r))
+				x := ints(4096, uint64(s))
+				var a dotArgs
+				a.dy, a.dyStep, a.x = &dy[0], 64*(r+extra), &x[0]
+				a.rows, a.vecs, a.rowJump, a.groups, a.groupJump = rows, vecs, rowJump, groups, groupJump
+				for k := range s {
+					a.off[k] = 4 * (1000 + 37*k) // unaligned, apart
+				}
+				dw := ints(r*ldw, 9)
+				want := make([]float32, len(dw))
+				copy(want, dw)
+				a.dw, a.ldw = &dw[0], 4*ldw
+				// The kernel's walk, in floats.
+				pos, xo := 0, 0
+				for range groups {
+					for range rows {
+						for range vecs {
+							for i := range r {
+								for k := range s {
+									for l := range 16 {
+										want[i*ldw+k] += dy[pos*(r+extra)*16+i*16+l] * x[a.off[k]/4+xo+l]
+									}
+								}
+							}
+							pos++
+							xo += 16
+						}
+						xo += rowJump / 4
+					}
+					xo += groupJump / 4
+				}
+				dotKernel(r, s, &a)
+				for i := range dw {
+					require.Equal(t, want[i], dw[i], "dw[%d] (filter %d, tap %d)", i, i/ldw, i%ldw)
+				}
+			})
+		}
+	}
+}
+
 // dotWindows are the geometries of the dot-product path's tests: every padding
 // (valid, same, full, asymmetric, beyond the kernel's reach), kernels wider than
 // tall and the reverse, and odd planes, each with a number of channels and filters.
