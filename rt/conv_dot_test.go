@@ -60,7 +60,7 @@ func TestDotKernelsComputeTheirBlocks(t *testing.T) {
 	if !haveDot() {
 		t.Skip("needs AVX-512")
 	}
-	const rows, vecs, groups, extra = 3, 2, 2, 1 // extra: a filter past the block's
+	const rows, vecs, groups, extra = 3, 2, 2, 1        // extra: a filter past the block's
 	const rowJump, groupJump, ldw = 64 * 3, -64 * 5, 11 // bytes, bytes, floats
 	ints := func(n int, seed uint64) []float32 {
 		v := filled(n, seed)
