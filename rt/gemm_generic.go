@@ -19,7 +19,10 @@ func tileGo(rows, cols, k int, ap []float32, _ int, _ bool, bp []float32, bs int
 		tileGo4x4(k, ap, bp, c, ldc, alpha, beta)
 		return
 	}
-	// Edge tile: the same sums in the same order, into an array.
+	// Edge tile: the same sums in the same order, into an array. Every product
+	// is rounded before it is added (float32(...)), here and in tileGo4x4, so
+	// that the compiler cannot fuse some of them into FMAs (GOAMD64=v3 would)
+	// and an edge element round differently from an interior one.
 	var acc [4 * 4]float32
 	for p := 0; p < k; p++ {
 		a := ap[p*rows : p*rows+rows]
@@ -27,7 +30,7 @@ func tileGo(rows, cols, k int, ap []float32, _ int, _ bool, bp []float32, bs int
 		for i, av := range a {
 			row := acc[i*4 : i*4+cols]
 			for j, bv := range b {
-				row[j] += av * bv
+				row[j] += float32(av * bv)
 			}
 		}
 	}
@@ -62,22 +65,22 @@ func tileGo4x4(k int, ap, bp []float32, c []float32, ldc int, alpha, beta float3
 		b := bp[p : p+4 : p+4]
 		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
 		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
-		c00 += a0 * b0
-		c01 += a0 * b1
-		c02 += a0 * b2
-		c03 += a0 * b3
-		c10 += a1 * b0
-		c11 += a1 * b1
-		c12 += a1 * b2
-		c13 += a1 * b3
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c22 += a2 * b2
-		c23 += a2 * b3
-		c30 += a3 * b0
-		c31 += a3 * b1
-		c32 += a3 * b2
-		c33 += a3 * b3
+		c00 += float32(a0 * b0)
+		c01 += float32(a0 * b1)
+		c02 += float32(a0 * b2)
+		c03 += float32(a0 * b3)
+		c10 += float32(a1 * b0)
+		c11 += float32(a1 * b1)
+		c12 += float32(a1 * b2)
+		c13 += float32(a1 * b3)
+		c20 += float32(a2 * b0)
+		c21 += float32(a2 * b1)
+		c22 += float32(a2 * b2)
+		c23 += float32(a2 * b3)
+		c30 += float32(a3 * b0)
+		c31 += float32(a3 * b1)
+		c32 += float32(a3 * b2)
+		c33 += float32(a3 * b3)
 	}
 	acc := [16]float32{
 		c00, c01, c02, c03,
