@@ -35,7 +35,7 @@ type poolState struct {
 	mu      sync.Mutex
 	ws      []workspace // ws[i] belongs to thread i; thread 0 is the caller
 	helpers []helper    // helpers[i-1] is thread i
-	spin    bool        // GOMAXPROCS > 1: a spinning waiter cannot hold up the thread it waits for
+	spin    bool        // 1 < threads ≤ GOMAXPROCS: a spinning waiter cannot hold up the thread it waits for
 	// The job is cut into more parts than threads, and every thread, the caller
 	// included, takes the next part until none is left (next counts down the parts
 	// not yet taken, left those not yet finished). When another process holds one
@@ -86,16 +86,18 @@ const (
 // between two GEMMs of a layer sequence plus the imbalance at the end of a call
 // (a thread that finished early waits for the others' last parts): if it parks
 // there, the next call starts without it, its parts go to the other threads, and
-// the imbalance grows. It must also outlast the gap between two training steps:
-// the MLP's TrainStep at n=64 on two threads took 380 µs with 200 µs of spinning
-// (its helper parked between the last product of one step and the first of the
-// next, behind the gradient norm, the update and the input checks, and its
-// wake-ups on this VM cost more than the split saved) and 232 µs with 500 µs or
-// more (one thread: 318 µs); ConvDAE's Predict at n=32 went from 5.5 to 4.7 ms.
-// So a waiter spins for 1 ms, once after the last GEMM of a burst. Each spin step
-// yields the processor (runtime.Gosched) so that other goroutines can run
-// meanwhile.
-const spinTime = time.Millisecond
+// the imbalance grows. 200µs of spinning, once after the last GEMM of a burst,
+// costs little.
+//
+// The spin does not yield (runtime.Gosched). A yielded goroutine goes to the
+// global run queue, from which the caller's processor may take it while the other
+// processor sleeps; then the caller and the spinning helper share one thread and
+// every serial step between two products runs at half speed. The MLP's TrainStep
+// at n=64 on two threads (GOMAXPROCS=2) took 380 µs in about half the runs with a
+// yielding spin, against 318 µs on one thread; without yielding it takes 231–233
+// µs in every run. A waiter therefore holds its processor for at most spinTime,
+// and spins only when the pool has no more threads than processors (NewPool).
+const spinTime = 200 * time.Microsecond
 
 // wait spins (when spin is set) and then parks until ready reports true.
 func (w *waiter) wait(spin bool, ready func() bool) {
@@ -105,10 +107,9 @@ func (w *waiter) wait(spin bool, ready func() bool) {
 			if ready() {
 				return
 			}
-			if i%16 == 15 && time.Since(start) > spinTime {
+			if i%64 == 63 && time.Since(start) > spinTime {
 				break
 			}
-			runtime.Gosched()
 		}
 	}
 	w.parked.Store(true)
@@ -151,7 +152,7 @@ func NewPool(threads int) *Pool {
 	s := &poolState{
 		ws:      make([]workspace, threads),
 		helpers: make([]helper, threads-1),
-		spin:    runtime.GOMAXPROCS(0) > 1,
+		spin:    threads > 1 && threads <= runtime.GOMAXPROCS(0),
 	}
 	s.caller.wake = make(chan struct{}, 1)
 	parts := 1
