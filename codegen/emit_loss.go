@@ -148,9 +148,25 @@ func rowMaxSumExp() []jen.Code {
 	}
 }
 
-// softmaxAt is softmax(zr)[c] given mx and se.
+// rowMaxSumExpKept is rowMaxSumExp keeping each exp(zr[c] - mx) in ez (cols
+// float64s of scratch), so that a gradient reads them instead of computing every
+// exponential twice: the same values, half the calls to math.Exp.
+func rowMaxSumExpKept(k *Kernel, cols int) []jen.Code {
+	return []jen.Code{
+		jen.Id("ez").Op(":=").Add(k.Scratch64(cols)),
+		jen.Id("mx").Op(":=").Add(f64(jen.Id("zr").Index(jen.Lit(0)))),
+		jen.For(jen.List(jen.Id("_"), jen.Id("v")).Op(":=").Range().Id("zr")).Block(jen.Id("mx").Op("=").Max(jen.Id("mx"), f64(jen.Id("v")))),
+		jen.Var().Id("se").Float64(),
+		jen.For(jen.List(jen.Id("c"), jen.Id("v")).Op(":=").Range().Id("zr")).Block(
+			jen.Id("e").Op(":=").Add(mathFn("Exp", f64(jen.Id("v")).Op("-").Id("mx"))),
+			jen.Id("ez").Index(jen.Id("c")).Op("=").Id("e"),
+			jen.Id("se").Op("+=").Id("e")),
+	}
+}
+
+// softmaxAt is softmax(zr)[c] given ez (rowMaxSumExpKept) and se.
 func softmaxAt(c jen.Code) *jen.Statement {
-	return mathFn("Exp", f64(jen.Id("zr").Index(c)).Op("-").Id("mx")).Op("/").Id("se")
+	return jen.Id("ez").Index(c).Op("/").Id("se")
 }
 
 // kerasEpsilon is Keras' backend epsilon, the clip bound of categorical_crossentropy.
@@ -166,7 +182,7 @@ var rowLosses = map[string]rowLoss{
 					jen.Add(sum).Op("-=").Add(f64(jen.Id("tr").Index(jen.Id("c")))).Op("*").Parens(f64(jen.Id("v")).Op("-").Id("lse"))))
 		},
 		df: func(k *Kernel, cols int) []jen.Code {
-			return append(rowMaxSumExp(),
+			return append(rowMaxSumExpKept(k, cols),
 				jen.Var().Id("st").Float64(),
 				jen.For(jen.List(jen.Id("_"), jen.Id("v")).Op(":=").Range().Id("tr")).Block(jen.Id("st").Op("+=").Add(f64(jen.Id("v")))),
 				loop("c", jen.Lit(cols), jen.Id("gr").Index(jen.Id("c")).Op("=").Add(f32(jen.Id("scale").Op("*").Parens(
@@ -181,7 +197,7 @@ var rowLosses = map[string]rowLoss{
 				jen.Add(sum).Op("+=").Id("mx").Op("+").Add(mathFn("Log", jen.Id("se"))).Op("-").Add(f64(jen.Id("zr").Index(jen.Id("label")))))
 		},
 		df: func(k *Kernel, cols int) []jen.Code {
-			return append(rowMaxSumExp(),
+			return append(rowMaxSumExpKept(k, cols),
 				loop("c", jen.Lit(cols), jen.Id("gr").Index(jen.Id("c")).Op("=").Add(f32(jen.Id("scale").Op("*").Add(softmaxAt(jen.Id("c")))))),
 				jen.Id("gr").Index(jen.Id("label")).Op("-=").Add(f32(jen.Id("scale"))))
 		},

@@ -313,16 +313,19 @@ func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float3
 		zr := (*[10]float32)(p[r*10:])
 		label := t[r]
 		gr := (*[10]float32)(g[r*10:])
+		ez := (*[10]float64)(m.scratch64[:])
 		mx := float64(zr[0])
 		for _, v := range zr {
 			mx = max(mx, float64(v))
 		}
 		var se float64
-		for _, v := range zr {
-			se += math.Exp(float64(v) - mx)
+		for c, v := range zr {
+			e := math.Exp(float64(v) - mx)
+			ez[c] = e
+			se += e
 		}
 		for c := range 10 {
-			gr[c] = float32(scale * math.Exp(float64(zr[c])-mx) / se)
+			gr[c] = float32(scale * ez[c] / se)
 		}
 		gr[label] -= float32(scale)
 	}

@@ -551,16 +551,19 @@ func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float3
 		zr := (*[5]float32)(p[r*5:])
 		label := t[r]
 		gr := (*[5]float32)(g[r*5:])
+		ez := (*[5]float64)(m.scratch64[:])
 		mx := float64(zr[0])
 		for _, v := range zr {
 			mx = max(mx, float64(v))
 		}
 		var se float64
-		for _, v := range zr {
-			se += math.Exp(float64(v) - mx)
+		for c, v := range zr {
+			e := math.Exp(float64(v) - mx)
+			ez[c] = e
+			se += e
 		}
 		for c := range 5 {
-			gr[c] = float32(scale * math.Exp(float64(zr[c])-mx) / se)
+			gr[c] = float32(scale * ez[c] / se)
 		}
 		gr[label] -= float32(scale)
 	}
@@ -600,20 +603,23 @@ func (m *Model) lossGrad3(n int, p []float32, t []float32, dl []float32, g []flo
 		zr := (*[3]float32)(p[r*3:])
 		tr := (*[3]float32)(t[r*3:])
 		gr := (*[3]float32)(g[r*3:])
+		ez := (*[3]float64)(m.scratch64[:])
 		mx := float64(zr[0])
 		for _, v := range zr {
 			mx = max(mx, float64(v))
 		}
 		var se float64
-		for _, v := range zr {
-			se += math.Exp(float64(v) - mx)
+		for c, v := range zr {
+			e := math.Exp(float64(v) - mx)
+			ez[c] = e
+			se += e
 		}
 		var st float64
 		for _, v := range tr {
 			st += float64(v)
 		}
 		for c := range 3 {
-			gr[c] = float32(scale * (math.Exp(float64(zr[c])-mx)/se*st - float64(tr[c])))
+			gr[c] = float32(scale * (ez[c]/se*st - float64(tr[c])))
 		}
 	}
 }
