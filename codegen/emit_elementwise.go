@@ -93,12 +93,23 @@ func init() {
 // tensor, with the bits of its element formula.
 var vectorized = map[string]string{ir.OpSigmoid: "Sigmoid", ir.OpTanh: "Tanh"}
 
+// vectorized2 holds the binary ops rt computes on whole tensors, as rt.F(y, a, b),
+// eight or sixteen at a time.
+var vectorized2 = map[string]string{ir.OpReluGrad: "ReluGrad"}
+
 // emitElementwise is the loop of one element-wise node.
 func emitElementwise(k *Kernel, r elemRule) error {
 	if fn, ok := vectorized[k.Node.Op]; ok {
 		x := k.Bind("x", k.In(0))
 		y := k.Bind("y", k.Out())
 		k.Emit(jen.Qual(rtPath, fn).Call(y, x))
+		return nil
+	}
+	if fn, ok := vectorized2[k.Node.Op]; ok {
+		a := k.Bind("a", k.In(0))
+		b := k.Bind("b", k.In(1))
+		y := k.Bind("y", k.Out())
+		k.Emit(jen.Qual(rtPath, fn).Call(y, a, b))
 		return nil
 	}
 	a := k.Node.Attrs

@@ -56,3 +56,11 @@ func sgdMomentumGo(p, g, b []float32, lr, wd, mu, damp float32, first, nesterov 
 		p[i] = v - float32(lr*d)
 	}
 }
+
+// reluGradGo is ReluGrad element by element.
+func reluGradGo(y, x, dy []float32) {
+	x, y = x[:len(dy)], y[:len(dy)]
+	for i, d := range dy {
+		y[i] = ReluGrad32(x[i], d)
+	}
+}

@@ -7,6 +7,9 @@ func sumSquaresAVX512(x *float32, n int) float64
 func allFiniteAVX512(x *float32, n int) bool
 
 //go:noescape
+func reluGradAVX512(y, x, dy *float32, n int)
+
+//go:noescape
 func sgdAVX512(p, grad *float32, n int, lr, wd float32)
 
 //go:noescape
@@ -48,4 +51,21 @@ func allFinite(x []float32) bool {
 		return allFiniteAVX512(&x[0], len(x))
 	}
 	return allFiniteGo(x)
+}
+
+// ReluGrad sets y[i] = ReluGrad32(x[i], dy[i]) for every i < len(dy), with AVX-512
+// when the CPU has it: the gradient of ReLU with respect to its input, given the
+// input (or the output: both are positive at the same places) and the output's
+// gradient.
+func ReluGrad(y, x, dy []float32) {
+	n := len(dy)
+	if n == 0 {
+		return
+	}
+	_, _ = y[n-1], x[n-1]
+	if cpu.avx512 {
+		reluGradAVX512(&y[0], &x[0], &dy[0], n)
+		return
+	}
+	reluGradGo(y, x, dy)
 }

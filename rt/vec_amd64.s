@@ -262,3 +262,41 @@ afDone:
 	SETEQ ret+16(FP)
 	VZEROUPPER
 	RET
+
+// func reluGradAVX512(y, x, dy *float32, n int)
+//
+// y[i] = dy[i] where x[i] > 0, else +0: ReluGrad32's mask on dy's bits (a NaN x
+// gives +0, a NaN dy where x > 0 passes).
+TEXT ·reluGradAVX512(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ dy+16(FP), DX
+	MOVQ n+24(FP), R11
+	VXORPS Z31, Z31, Z31
+
+rgLoop:
+	TESTQ R11, R11
+	JLE rgDone
+	MOVQ R11, CX
+	CMPQ CX, $16
+	JLE rgMask
+	MOVQ $16, CX
+
+rgMask:
+	MOVL $1, BX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	VCMPPS $0x1e, Z31, Z0, K1, K2 // x > 0, ordered, within the live lanes
+	VMOVUPS.Z (DX), K2, Z1
+	VMOVUPS Z1, K1, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	ADDQ $64, DX
+	SUBQ CX, R11
+	JMP rgLoop
+
+rgDone:
+	VZEROUPPER
+	RET

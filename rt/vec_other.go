@@ -11,3 +11,6 @@ func sgdStep(p, g []float32, lr, wd float32) { sgdGo(p, g, lr, wd) }
 func sgdMomentumStep(p, g, b []float32, lr, wd, mu, damp float32, first, nesterov bool) {
 	sgdMomentumGo(p, g, b, lr, wd, mu, damp, first, nesterov)
 }
+
+// ReluGrad sets y[i] = ReluGrad32(x[i], dy[i]) for every i < len(dy).
+func ReluGrad(y, x, dy []float32) { reluGradGo(y, x, dy) }

@@ -169,3 +169,35 @@ func TestAllFiniteFindsEveryNonFiniteValue(t *testing.T) {
 		})
 	}
 }
+
+// ReluGrad equals ReluGrad32 element by element, bit for bit (NaN for NaN), with
+// NaN, infinities and zeros of both signs in x and dy, at lengths around the
+// vector width; it writes nothing past len(dy) and allows y to be dy or x.
+func TestReluGradEqualsReluGrad32(t *testing.T) {
+	for _, n := range []int{0, 1, 3, 15, 16, 17, 31, 33, 63, 65, 257} {
+		t.Run(fmt.Sprintf("%d values", n), func(t *testing.T) {
+			x := withSpecials(filled(n, uint64(n)+11), 3)
+			dy := withSpecials(filled(n, uint64(n)+12), 7)
+			for i := range x {
+				if i%5 == 0 {
+					x[i] = -x[i]
+				}
+			}
+			want := make([]float32, n)
+			for i := range want {
+				want[i] = ReluGrad32(x[i], dy[i])
+			}
+			y := nans(n + 1)
+			y[n] = 42
+			ReluGrad(y, x, dy)
+			sameBits(t, want, y[:n], "y")
+			require.Equal(t, float32(42), y[n], "wrote past y")
+			inPlace := append([]float32(nil), dy...)
+			ReluGrad(inPlace, x, inPlace)
+			sameBits(t, want, inPlace, "y in place of dy")
+			portable := nans(n)
+			reluGradGo(portable, x, dy)
+			sameBits(t, want, portable, "portable y")
+		})
+	}
+}

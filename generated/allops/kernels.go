@@ -2182,11 +2182,7 @@ func (m *Model) sliceGrad8(n int, dy []float32, y []float32, start int) {
 
 // reluGrad computes ReluGrad N×4, for d.rnn/t4/h.1, d.rnn/t3/h.1 and 2 more.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // slice33 computes Slice 4×3, for d.rnn/weight.1.

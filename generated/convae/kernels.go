@@ -248,11 +248,7 @@ func (m *Model) upSample2DGrad(n int, dy []float32, dx []float32) {
 
 // reluGrad computes ReluGrad N×16×14×14, for d.dec3/relu.1, d.dec2/relu.1, d.dec1/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 16, for d.dec3/bias.1.

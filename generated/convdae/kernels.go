@@ -203,11 +203,7 @@ func (m *Model) upSample2DGrad(n int, dy []float32, dx []float32) {
 
 // reluGrad computes ReluGrad N×32×14×14, for d.dec1/relu.1, d.bottleneck/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 32, for d.dec1/bias.1, d.enc2/bias.1.

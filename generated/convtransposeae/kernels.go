@@ -171,11 +171,7 @@ func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32)
 
 // reluGrad computes ReluGrad N×32×28×28, for d.dec2/relu.1, d.dec1/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 32, for d.dec2/bias.1, d.enc1/bias.1.

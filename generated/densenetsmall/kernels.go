@@ -818,11 +818,7 @@ func (m *Model) globalAvgPool2DGrad(n int, dy []float32, dx []float32) {
 
 // reluGrad computes ReluGrad N×62×14×14, for d.final_relu.1, d.block2.layer3.relu.1 and 6 more.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 62, for d.final_bn/shifted.1, d.final_bn/scaled.3 and 2 more.

@@ -380,11 +380,7 @@ func (m *Model) slice4(n int, x []float32, y []float32) {
 
 // reluGrad computes ReluGrad N×16×7×7, for d.inception2.pool_proj/relu.1, d.inception2.b5/relu.1 and 10 more.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 16, for d.inception2.pool_proj/bias.1.

@@ -750,11 +750,7 @@ func (m *Model) globalAvgPool2DGrad(n int, dy []float32, dx []float32) {
 
 // reluGrad computes ReluGrad N×64×7×7, for d.res4.relu.1, d.res4.relu1.1 and 3 more.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 64, for d.res4.proj_bn/shifted.1, d.res4.proj_bn/scaled.3 and 9 more.

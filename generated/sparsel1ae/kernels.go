@@ -160,11 +160,7 @@ func (m *Model) channelSum(n int, x []float32, s *[784]float32) {
 
 // reluGrad computes ReluGrad N×128, for d.dec1/relu.1, d.code/relu.1, d.enc1/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 128, for d.dec1/bias.1, d.enc1/bias.1.

@@ -213,11 +213,7 @@ func (m *Model) channelSum(n int, x []float32, s *[784]float32) {
 
 // reluGrad computes ReluGrad N×512, for d.dec/relu.1, d.enc/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 512, for d.dec/bias.1, d.enc/bias.1.

@@ -254,11 +254,7 @@ func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32)
 
 // reluGrad computes ReluGrad N×64×14×14, for d.block2.conv1/relu.1, d.block1.conv1/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // conv2DTranspose2 computes Conv2DTranspose N×32×14×14, for d.block2.conv1.1.

@@ -247,11 +247,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[256]float32) {
 
 // reluGrad computes ReluGrad N×64×3×3, for d.conv5/relu.1, d.conv4/relu.1, d.conv3/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum3 computes ChannelSum 64, for d.conv5/bias.1.

@@ -202,11 +202,7 @@ func (m *Model) channelSum(n int, x []float32, s *[2]float32) {
 
 // reluGrad computes ReluGrad N×5, for d.relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 5, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.

@@ -599,11 +599,7 @@ func (m *Model) channelSum(n int, x []float32, s *[3]float32) {
 
 // reluGrad computes ReluGrad N×8, for d.relu5.1, d.relu4.1 and 2 more.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 8, for d.bn5/shifted.1, d.bn5/scaled.3 and 3 more.

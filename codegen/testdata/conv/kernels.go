@@ -537,11 +537,7 @@ func (m *Model) avgPool2DGrad(n int, dy []float32, dx []float32) {
 
 // reluGrad computes ReluGrad N×3×8×5, for d.t1/relu.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum4 computes ChannelSum 3, for d.t1/bias.1.

@@ -340,11 +340,7 @@ func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32)
 
 // reluGrad computes ReluGrad N×3×2×2, for d.e/act.1, d.b/act.1.
 func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.ReluGrad32(a[i], bv)
-	}
+	rt.ReluGrad(y, a, b)
 }
 
 // channelSum3 computes ChannelSum 3, for d.e/bias.1.
