@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/dlgen/dlgen/rt"
 )
 
 // emitModel writes model.go: the Model type with all its storage, New, Init, the
@@ -222,8 +224,14 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	for _, p := range m.weights {
 		lo := jen.Id("k").Op("*").Lit(p.offset)
 		hi := jen.Id("k").Op("*").Lit(p.offset + p.elems)
-		update = append(update, jen.Id("m").Dot("Optimizer").Dot("Update").Call(jen.Id("m").Dot("Step"),
-			jen.Id("m").Dot(p.field).Index(jen.Op(":")), jen.Id("m").Dot(p.gradField).Index(jen.Op(":")), jen.Id("state").Index(lo, hi)))
+		args := []jen.Code{jen.Id("m").Dot("Step"),
+			jen.Id("m").Dot(p.field).Index(jen.Op(":")), jen.Id("m").Dot(p.gradField).Index(jen.Op(":")), jen.Id("state").Index(lo, hi)}
+		if p.elems >= rt.UpdateSplitMin {
+			// Large weights are updated on the pool's threads (rt.UpdateP).
+			update = append(update, jen.Qual(rtPath, "UpdateP").Call(append([]jen.Code{pooled(), jen.Id("m").Dot("Optimizer")}, args...)...))
+		} else {
+			update = append(update, jen.Id("m").Dot("Optimizer").Dot("Update").Call(args...))
+		}
 		var dims []jen.Code
 		for _, d := range p.node.Shape {
 			dims = append(dims, jen.Lit(d))

@@ -54,6 +54,10 @@ type poolState struct {
 	// channels, conv_dot.go).
 	dot    dotJob
 	dotRun bool
+	// updRun says the current job is upd, an optimizer update split by elements
+	// (update_pool.go).
+	upd    updateJob
+	updRun bool
 }
 
 // A waiter is a goroutine that waits for a flag by spinning for a short while and
@@ -232,6 +236,10 @@ func (s *poolState) runPart(t, i int) {
 	}
 	if s.dotRun {
 		s.runDotPart(t, i)
+		return
+	}
+	if s.updRun {
+		s.runUpdatePart(i)
 		return
 	}
 	j := &s.job

@@ -55,3 +55,12 @@ func (o SGD) Update(step uint64, p, g, state []float32) {
 	}
 	sgdMomentumStep(p, g, state[:len(p)], o.LR, o.WeightDecay, o.Momentum, 1-o.Dampening, step == 0, o.Nesterov)
 }
+
+// updateRange is Update on p[lo:hi] alone (UpdateP).
+func (o SGD) updateRange(step uint64, p, g, state []float32, lo, hi int) {
+	if o.Momentum == 0 {
+		sgdStep(p[lo:hi], g[lo:hi], o.LR, o.WeightDecay)
+		return
+	}
+	sgdMomentumStep(p[lo:hi], g[lo:hi], state[lo:hi], o.LR, o.WeightDecay, o.Momentum, 1-o.Dampening, step == 0, o.Nesterov)
+}

@@ -50,7 +50,12 @@ func (o Adam) Slots() []string {
 
 // Update applies one Adam step.
 func (o Adam) Update(step uint64, p, g, state []float32) {
-	adamUpdate(step, o.LR, o.Beta1, o.Beta2, o.Eps, o.WeightDecay, 0, o.AMSGrad, p, g, state)
+	adamUpdate(step, o.LR, o.Beta1, o.Beta2, o.Eps, o.WeightDecay, 0, o.AMSGrad, p, g, state, 0, len(p))
+}
+
+// updateRange is Update on p[lo:hi] alone (UpdateP).
+func (o Adam) updateRange(step uint64, p, g, state []float32, lo, hi int) {
+	adamUpdate(step, o.LR, o.Beta1, o.Beta2, o.Eps, o.WeightDecay, 0, o.AMSGrad, p, g, state, lo, hi)
 }
 
 // AdamW is torch.optim.AdamW: Adam with decoupled weight decay (Loshchilov & Hutter,
@@ -82,18 +87,25 @@ func (o AdamW) Slots() []string { return Adam{AMSGrad: o.AMSGrad}.Slots() }
 
 // Update applies one AdamW step.
 func (o AdamW) Update(step uint64, p, g, state []float32) {
-	adamUpdate(step, o.LR, o.Beta1, o.Beta2, o.Eps, 0, o.WeightDecay, o.AMSGrad, p, g, state)
+	adamUpdate(step, o.LR, o.Beta1, o.Beta2, o.Eps, 0, o.WeightDecay, o.AMSGrad, p, g, state, 0, len(p))
+}
+
+// updateRange is Update on p[lo:hi] alone (UpdateP).
+func (o AdamW) updateRange(step uint64, p, g, state []float32, lo, hi int) {
+	adamUpdate(step, o.LR, o.Beta1, o.Beta2, o.Eps, 0, o.WeightDecay, o.AMSGrad, p, g, state, lo, hi)
 }
 
 // adamUpdate is Adam with L2 weight decay l2 (added to the gradient) and decoupled
-// decay dec (shrinking p first, AdamW); at most one is non-zero.
-func adamUpdate(step uint64, lr, beta1, beta2, eps, l2, dec float64, amsgrad bool, p, g, state []float32) {
+// decay dec (shrinking p first, AdamW); at most one is non-zero. It updates the
+// elements lo … hi-1 of p (the state's slots are len(p) long).
+func adamUpdate(step uint64, lr, beta1, beta2, eps, l2, dec float64, amsgrad bool, p, g, state []float32, lo, hi int) {
 	n := len(p)
-	g, m, v := g[:n], state[:n], state[n:2*n]
+	g, m, v := g[lo:hi], state[lo:hi], state[n+lo:n+hi]
 	var vmax []float32
 	if amsgrad {
-		vmax = state[2*n : 3*n]
+		vmax = state[2*n+lo : 2*n+hi]
 	}
+	p = p[lo:hi]
 	t := float64(step) + 1
 	stepSize := float32(-lr / (1 - math.Pow(beta1, t)))
 	// 1/√(1-β₂ᵗ), multiplied rather than divided by: within an ulp of PyTorch's

@@ -207,9 +207,9 @@ func (m *Model) optimizerState() []float32 {
 func (m *Model) update() {
 	state := m.optimizerState()
 	k := len(m.Optimizer.Slots())
-	m.Optimizer.Update(m.Step, m.codeWeight[:], m.codeWeightGrad[:], state[k*0:k*50176])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.codeWeight[:], m.codeWeightGrad[:], state[k*0:k*50176])
 	m.Optimizer.Update(m.Step, m.codeBias[:], m.codeBiasGrad[:], state[k*50176:k*50240])
-	m.Optimizer.Update(m.Step, m.outWeight[:], m.outWeightGrad[:], state[k*50240:k*100416])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.outWeight[:], m.outWeightGrad[:], state[k*50240:k*100416])
 	m.Optimizer.Update(m.Step, m.outBias[:], m.outBiasGrad[:], state[k*100416:k*101200])
 }
 

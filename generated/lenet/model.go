@@ -247,7 +247,7 @@ func (m *Model) update() {
 	m.Optimizer.Update(m.Step, m.conv1Bias[:], m.conv1BiasGrad[:], state[k*150:k*156])
 	m.Optimizer.Update(m.Step, m.conv2Weight[:], m.conv2WeightGrad[:], state[k*156:k*2556])
 	m.Optimizer.Update(m.Step, m.conv2Bias[:], m.conv2BiasGrad[:], state[k*2556:k*2572])
-	m.Optimizer.Update(m.Step, m.fc1Weight[:], m.fc1WeightGrad[:], state[k*2572:k*50572])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.fc1Weight[:], m.fc1WeightGrad[:], state[k*2572:k*50572])
 	m.Optimizer.Update(m.Step, m.fc1Bias[:], m.fc1BiasGrad[:], state[k*50572:k*50692])
 	m.Optimizer.Update(m.Step, m.fc2Weight[:], m.fc2WeightGrad[:], state[k*50692:k*60772])
 	m.Optimizer.Update(m.Step, m.fc2Bias[:], m.fc2BiasGrad[:], state[k*60772:k*60856])

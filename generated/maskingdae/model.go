@@ -229,13 +229,13 @@ func (m *Model) optimizerState() []float32 {
 func (m *Model) update() {
 	state := m.optimizerState()
 	k := len(m.Optimizer.Slots())
-	m.Optimizer.Update(m.Step, m.enc1Weight[:], m.enc1WeightGrad[:], state[k*0:k*100352])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.enc1Weight[:], m.enc1WeightGrad[:], state[k*0:k*100352])
 	m.Optimizer.Update(m.Step, m.enc1Bias[:], m.enc1BiasGrad[:], state[k*100352:k*100480])
 	m.Optimizer.Update(m.Step, m.codeWeight[:], m.codeWeightGrad[:], state[k*100480:k*104576])
 	m.Optimizer.Update(m.Step, m.codeBias[:], m.codeBiasGrad[:], state[k*104576:k*104608])
 	m.Optimizer.Update(m.Step, m.dec1Weight[:], m.dec1WeightGrad[:], state[k*104608:k*108704])
 	m.Optimizer.Update(m.Step, m.dec1Bias[:], m.dec1BiasGrad[:], state[k*108704:k*108832])
-	m.Optimizer.Update(m.Step, m.outWeight[:], m.outWeightGrad[:], state[k*108832:k*209184])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.outWeight[:], m.outWeightGrad[:], state[k*108832:k*209184])
 	m.Optimizer.Update(m.Step, m.outBias[:], m.outBiasGrad[:], state[k*209184:k*209968])
 }
 

@@ -508,7 +508,7 @@ func (m *Model) update() {
 	m.Optimizer.Update(m.Step, m.res4Conv1Weight[:], m.res4Conv1WeightGrad[:], state[k*37936:k*56368])
 	m.Optimizer.Update(m.Step, m.res4Bn1Weight[:], m.res4Bn1WeightGrad[:], state[k*56368:k*56432])
 	m.Optimizer.Update(m.Step, m.res4Bn1Bias[:], m.res4Bn1BiasGrad[:], state[k*56432:k*56496])
-	m.Optimizer.Update(m.Step, m.res4Conv2Weight[:], m.res4Conv2WeightGrad[:], state[k*56496:k*93360])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.res4Conv2Weight[:], m.res4Conv2WeightGrad[:], state[k*56496:k*93360])
 	m.Optimizer.Update(m.Step, m.res4Bn2Weight[:], m.res4Bn2WeightGrad[:], state[k*93360:k*93424])
 	m.Optimizer.Update(m.Step, m.res4Bn2Bias[:], m.res4Bn2BiasGrad[:], state[k*93424:k*93488])
 	m.Optimizer.Update(m.Step, m.res4ProjWeight[:], m.res4ProjWeightGrad[:], state[k*93488:k*95536])

@@ -220,7 +220,7 @@ func (m *Model) update() {
 	state := m.optimizerState()
 	k := len(m.Optimizer.Slots())
 	m.Optimizer.Update(m.Step, m.lstmWeightIhL0[:], m.lstmWeightIhL0Grad[:], state[k*0:k*14336])
-	m.Optimizer.Update(m.Step, m.lstmWeightHhL0[:], m.lstmWeightHhL0Grad[:], state[k*14336:k*79872])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.lstmWeightHhL0[:], m.lstmWeightHhL0Grad[:], state[k*14336:k*79872])
 	m.Optimizer.Update(m.Step, m.lstmBiasIhL0[:], m.lstmBiasIhL0Grad[:], state[k*79872:k*80384])
 	m.Optimizer.Update(m.Step, m.lstmBiasHhL0[:], m.lstmBiasHhL0Grad[:], state[k*80384:k*80896])
 	m.Optimizer.Update(m.Step, m.fcWeight[:], m.fcWeightGrad[:], state[k*80896:k*82176])

@@ -207,9 +207,9 @@ func (m *Model) optimizerState() []float32 {
 func (m *Model) update() {
 	state := m.optimizerState()
 	k := len(m.Optimizer.Slots())
-	m.Optimizer.Update(m.Step, m.codeWeight[:], m.codeWeightGrad[:], state[k*0:k*153664])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.codeWeight[:], m.codeWeightGrad[:], state[k*0:k*153664])
 	m.Optimizer.Update(m.Step, m.codeBias[:], m.codeBiasGrad[:], state[k*153664:k*153860])
-	m.Optimizer.Update(m.Step, m.outWeight[:], m.outWeightGrad[:], state[k*153860:k*307524])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.outWeight[:], m.outWeightGrad[:], state[k*153860:k*307524])
 	m.Optimizer.Update(m.Step, m.outBias[:], m.outBiasGrad[:], state[k*307524:k*308308])
 }
 

@@ -240,7 +240,7 @@ func (m *Model) optimizerState() []float32 {
 func (m *Model) update() {
 	state := m.optimizerState()
 	k := len(m.Optimizer.Slots())
-	m.Optimizer.Update(m.Step, m.encWeight[:], m.encWeightGrad[:], state[k*0:k*401408])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.encWeight[:], m.encWeightGrad[:], state[k*0:k*401408])
 	m.Optimizer.Update(m.Step, m.encBias[:], m.encBiasGrad[:], state[k*401408:k*401920])
 	m.Optimizer.Update(m.Step, m.zMeanWeight[:], m.zMeanWeightGrad[:], state[k*401920:k*402944])
 	m.Optimizer.Update(m.Step, m.zMeanBias[:], m.zMeanBiasGrad[:], state[k*402944:k*402946])
@@ -248,7 +248,7 @@ func (m *Model) update() {
 	m.Optimizer.Update(m.Step, m.zLogVarBias[:], m.zLogVarBiasGrad[:], state[k*403970:k*403972])
 	m.Optimizer.Update(m.Step, m.decWeight[:], m.decWeightGrad[:], state[k*403972:k*404996])
 	m.Optimizer.Update(m.Step, m.decBias[:], m.decBiasGrad[:], state[k*404996:k*405508])
-	m.Optimizer.Update(m.Step, m.outWeight[:], m.outWeightGrad[:], state[k*405508:k*806916])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.outWeight[:], m.outWeightGrad[:], state[k*405508:k*806916])
 	m.Optimizer.Update(m.Step, m.outBias[:], m.outBiasGrad[:], state[k*806916:k*807700])
 }
 

@@ -207,7 +207,7 @@ func (m *Model) optimizerState() []float32 {
 func (m *Model) update() {
 	state := m.optimizerState()
 	k := len(m.Optimizer.Slots())
-	m.Optimizer.Update(m.Step, m.fc1Weight[:], m.fc1WeightGrad[:], state[k*0:k*100352])
+	rt.UpdateP(m.pool, m.Optimizer, m.Step, m.fc1Weight[:], m.fc1WeightGrad[:], state[k*0:k*100352])
 	m.Optimizer.Update(m.Step, m.fc1Bias[:], m.fc1BiasGrad[:], state[k*100352:k*100480])
 	m.Optimizer.Update(m.Step, m.fc2Weight[:], m.fc2WeightGrad[:], state[k*100480:k*101760])
 	m.Optimizer.Update(m.Step, m.fc2Bias[:], m.fc2BiasGrad[:], state[k*101760:k*101770])
