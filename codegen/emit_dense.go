@@ -109,17 +109,17 @@ func channelReduce(k *Kernel, mean bool) error {
 	ss := k.BindArray("s", s)
 	acc := jen.Id("acc")
 	k.Emit(jen.Id("acc").Op(":=").Add(k.Scratch64(ch)), jen.Clear(jen.Add(acc).Index(jen.Op(":"))))
-	var body jen.Code
 	if inner == 1 {
-		body = jen.For(jen.List(jen.Id("c"), jen.Id("v")).Op(":=").Range().Id("xr")).Block(
-			jen.Add(acc).Index(jen.Id("c")).Op("+=").Add(f64(jen.Id("v"))))
+		// Rows of channels: rt.ColSums64 adds them up a vector of channels at a
+		// time, each channel in row order.
+		k.Emit(jen.Qual(rtPath, "ColSums64").Call(jen.Add(acc).Index(jen.Op(":")), xs, outer, jen.Lit(ch), jen.Lit(ch)))
 	} else {
 		// Each channel's row summed by rt.Sum64 (four interleaved partial sums),
 		// then added into the channel's total item by item.
-		body = loop("c", jen.Lit(ch),
+		body := loop("c", jen.Lit(ch),
 			jen.Add(acc).Index(jen.Id("c")).Op("+=").Qual(rtPath, "Sum64").Call(row(jen.Id("xr"), jen.Id("c"), inner).Index(jen.Op(":"))))
+		k.Emit(loop("o", outer, jen.Id("xr").Op(":=").Add(row(xs, jen.Id("o"), block)), body))
 	}
-	k.Emit(loop("o", outer, jen.Id("xr").Op(":=").Add(row(xs, jen.Id("o"), block)), body))
 	val := jen.Add(acc).Index(jen.Id("c"))
 	if mean {
 		k.Emit(jen.Id("count").Op(":=").Add(f64(perChannel(x))))

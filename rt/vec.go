@@ -64,3 +64,13 @@ func reluGradGo(y, x, dy []float32) {
 		y[i] = ReluGrad32(x[i], d)
 	}
 }
+
+// colSums64Go is ColSums64 element by element.
+func colSums64Go(acc []float64, x []float32, rows, cols, ldx int) {
+	acc = acc[:cols]
+	for r := range rows {
+		for c, v := range x[r*ldx : r*ldx+cols] {
+			acc[c] += float64(v)
+		}
+	}
+}

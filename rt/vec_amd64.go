@@ -10,6 +10,9 @@ func allFiniteAVX512(x *float32, n int) bool
 func reluGradAVX512(y, x, dy *float32, n int)
 
 //go:noescape
+func colSums64AVX512(acc *float64, x *float32, rows, cols, ldx int)
+
+//go:noescape
 func sgdAVX512(p, grad *float32, n int, lr, wd float32)
 
 //go:noescape
@@ -68,4 +71,20 @@ func ReluGrad(y, x, dy []float32) {
 		return
 	}
 	reluGradGo(y, x, dy)
+}
+
+// ColSums64 adds the columns of x (rows × cols, rows ldx apart) into acc in
+// float64: acc[c] += x[r·ldx+c] for r = 0, 1, … in order, the channel sums of a
+// bias gradient. With AVX-512 it sums 32 columns at a time; the result is the
+// same bit for bit (each column is the same sequence of additions).
+func ColSums64(acc []float64, x []float32, rows, cols, ldx int) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	_, _ = acc[cols-1], x[(rows-1)*ldx+cols-1]
+	if cpu.avx512 {
+		colSums64AVX512(&acc[0], &x[0], rows, cols, ldx)
+		return
+	}
+	colSums64Go(acc, x, rows, cols, ldx)
 }

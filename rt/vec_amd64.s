@@ -300,3 +300,73 @@ rgMask:
 rgDone:
 	VZEROUPPER
 	RET
+
+// func colSums64AVX512(acc *float64, x *float32, rows, cols, ldx int)
+//
+// acc[c] += x[r·ldx + c] for every row r in order and every column c < cols, in
+// float64: 32 columns at a time in four ZMM accumulators (8 float64 lanes each),
+// the last block under masks. Each column is summed in row order from acc[c], as
+// colSums64Go does, so the two give the same bits.
+TEXT ·colSums64AVX512(SB), NOSPLIT, $0-40
+	MOVQ acc+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ cols+24(FP), R11
+	MOVQ ldx+32(FP), R9
+	SHLQ $2, R9
+
+csBlock:
+	TESTQ R11, R11
+	JLE csDone
+	// Masks for this block's four quarters: bits 0..min(R11,32)-1 of BX.
+	MOVQ R11, CX
+	CMPQ CX, $32
+	JLE csMask
+	MOVQ $32, CX
+
+csMask:
+	MOVQ $1, BX
+	SHLQ CX, BX
+	DECQ BX
+	KMOVW BX, K1
+	SHRQ $8, BX
+	KMOVW BX, K2
+	SHRQ $8, BX
+	KMOVW BX, K3
+	SHRQ $8, BX
+	KMOVW BX, K4
+	VMOVUPD.Z (DI), K1, Z0
+	VMOVUPD.Z 64(DI), K2, Z1
+	VMOVUPD.Z 128(DI), K3, Z2
+	VMOVUPD.Z 192(DI), K4, Z3
+	MOVQ SI, AX
+	MOVQ R8, DX
+
+csRow:
+	TESTQ DX, DX
+	JLE csStore
+	VCVTPS2PD.Z (AX), K1, Z4
+	VCVTPS2PD.Z 32(AX), K2, Z5
+	VCVTPS2PD.Z 64(AX), K3, Z6
+	VCVTPS2PD.Z 96(AX), K4, Z7
+	VADDPD Z4, Z0, K1, Z0
+	VADDPD Z5, Z1, K2, Z1
+	VADDPD Z6, Z2, K3, Z2
+	VADDPD Z7, Z3, K4, Z3
+	ADDQ R9, AX
+	DECQ DX
+	JMP csRow
+
+csStore:
+	VMOVUPD Z0, K1, (DI)
+	VMOVUPD Z1, K2, 64(DI)
+	VMOVUPD Z2, K3, 128(DI)
+	VMOVUPD Z3, K4, 192(DI)
+	ADDQ $256, DI
+	ADDQ $128, SI
+	SUBQ CX, R11
+	JMP csBlock
+
+csDone:
+	VZEROUPPER
+	RET

@@ -201,3 +201,48 @@ func TestReluGradEqualsReluGrad32(t *testing.T) {
 		})
 	}
 }
+
+// ColSums64 adds every column of a strided matrix into its accumulator, bit for
+// bit as the row-by-row loop does, for widths around every block and mask
+// boundary, with NaN and infinities in some columns; it leaves the accumulators
+// past cols and reads no value past the last row's cols (the row stride's gap
+// holds NaN, which must not reach any sum).
+func TestColSums64EqualsTheRowLoop(t *testing.T) {
+	for _, cols := range []int{1, 7, 8, 9, 31, 32, 33, 64, 65, 100, 256, 257} {
+		for _, rows := range []int{0, 1, 3, 16, 64} {
+			t.Run(fmt.Sprintf("%d rows of %d", rows, cols), func(t *testing.T) {
+				ldx := cols + 5
+				x := withSpecials(filled(max(rows*ldx, 1), uint64(cols*100+rows)), 11)
+				for r := range rows {
+					for c := cols; c < ldx; c++ {
+						x[r*ldx+c] = float32(math.NaN())
+					}
+				}
+				init := make([]float64, cols+1)
+				for c := range init {
+					init[c] = float64(c) * 0.25
+				}
+				want := append([]float64(nil), init...)
+				for r := range rows {
+					for c := range cols {
+						want[c] += float64(x[r*ldx+c])
+					}
+				}
+				got := append([]float64(nil), init...)
+				ColSums64(got, x, rows, cols, ldx)
+				portable := append([]float64(nil), init...)
+				if rows > 0 {
+					colSums64Go(portable, x, rows, cols, ldx)
+				}
+				for c := range want {
+					if math.IsNaN(want[c]) {
+						require.True(t, math.IsNaN(got[c]) && math.IsNaN(portable[c]), "column %d", c)
+						continue
+					}
+					require.Equal(t, math.Float64bits(want[c]), math.Float64bits(got[c]), "column %d", c)
+					require.Equal(t, math.Float64bits(want[c]), math.Float64bits(portable[c]), "portable, column %d", c)
+				}
+			})
+		}
+	}
+}

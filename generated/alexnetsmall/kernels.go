@@ -205,12 +205,7 @@ func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float3
 func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	acc := (*[10]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[10]float32)(x[o*10:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 10, 10)
 	for c := range 10 {
 		s[c] = float32(acc[c])
 	}
@@ -234,12 +229,7 @@ func (m *Model) mulReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 [
 func (m *Model) channelSum2(n int, x []float32, s *[256]float32) {
 	acc := (*[256]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[256]float32)(x[o*256:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 256, 256)
 	for c := range 256 {
 		s[c] = float32(acc[c])
 	}

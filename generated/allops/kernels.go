@@ -1126,12 +1126,7 @@ func (m *Model) dropoutMask4(n int, y []float32) {
 func (m *Model) channelMean2(n int, x []float32, s *[30]float32) {
 	acc := (*[30]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[30]float32)(x[o*30:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 30, 30)
 	count := float64(n)
 	for c := range 30 {
 		s[c] = float32(acc[c] / count)
@@ -1611,12 +1606,7 @@ func (m *Model) mulAddMulMulScaleAdd(n int, y []float32, x1 []float32, x2 []floa
 func (m *Model) channelSum(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[2]float32)(x[o*2:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 2, 2)
 	for c := range 2 {
 		s[c] = float32(acc[c])
 	}
@@ -1635,12 +1625,7 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum2(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[6]float32)(x[o*6:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 6, 6)
 	for c := range 6 {
 		s[c] = float32(acc[c])
 	}
@@ -1650,12 +1635,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[6]float32) {
 func (m *Model) channelSum3(n int, x []float32, s *[1]float32) {
 	acc := (*[1]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[1]float32)(x[o:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 1, 1)
 	for c := range 1 {
 		s[c] = float32(acc[c])
 	}
@@ -1696,12 +1676,7 @@ func (m *Model) addAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []floa
 func (m *Model) channelSum4(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[5]float32)(x[o*5:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 5, 5)
 	for c := range 5 {
 		s[c] = float32(acc[c])
 	}
@@ -1738,12 +1713,7 @@ func (m *Model) leakyReluGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum5(n int, x []float32, s *[30]float32) {
 	acc := (*[30]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[30]float32)(x[o*30:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 30, 30)
 	for c := range 30 {
 		s[c] = float32(acc[c])
 	}
@@ -1819,12 +1789,7 @@ func (m *Model) slice14(n int, x []float32, y []float32) {
 func (m *Model) channelSum6(n int, x []float32, s *[16]float32) {
 	acc := (*[16]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[16]float32)(x[o*16:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 16, 16)
 	for c := range 16 {
 		s[c] = float32(acc[c])
 	}
@@ -1937,12 +1902,7 @@ func (m *Model) sliceGrad2(n int, dy []float32, y []float32, start int) {
 func (m *Model) channelSum7(n int, x []float32, s *[12]float32) {
 	acc := (*[12]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[12]float32)(x[o*12:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 12, 12)
 	for c := range 12 {
 		s[c] = float32(acc[c])
 	}
@@ -2034,12 +1994,7 @@ func (m *Model) scaleAddTanhGrad(n int, y []float32, x1 []float32, x2 []float32,
 func (m *Model) channelSum8(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[4]float32)(x[o*4:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 4, 4)
 	for c := range 4 {
 		s[c] = float32(acc[c])
 	}
@@ -2057,12 +2012,7 @@ func (m *Model) sliceGrad4(n int, dy []float32, y []float32, start int) {
 func (m *Model) channelSum9(n int, x []float32, s *[8]float32) {
 	acc := (*[8]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[8]float32)(x[o*8:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 8, 8)
 	for c := range 8 {
 		s[c] = float32(acc[c])
 	}

@@ -335,12 +335,7 @@ func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float3
 func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	acc := (*[10]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[10]float32)(x[o*10:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 10, 10)
 	for c := range 10 {
 		s[c] = float32(acc[c])
 	}
@@ -365,12 +360,7 @@ func (m *Model) scaleAddTanhGrad(n int, y []float32, x1 []float32, x2 []float32,
 func (m *Model) channelSum2(n int, x []float32, s *[32]float32) {
 	acc := (*[32]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[32]float32)(x[o*32:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 32, 32)
 	for c := range 32 {
 		s[c] = float32(acc[c])
 	}
@@ -402,12 +392,7 @@ func (m *Model) sliceGrad(n int, dy []float32, y []float32, start int) {
 func (m *Model) channelSum3(n int, x []float32, s *[64]float32) {
 	acc := (*[64]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[64]float32)(x[o*64:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 64, 64)
 	for c := range 64 {
 		s[c] = float32(acc[c])
 	}

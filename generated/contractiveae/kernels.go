@@ -142,12 +142,7 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum(n int, x []float32, s *[784]float32) {
 	acc := (*[784]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 784, 784)
 	for c := range 784 {
 		s[c] = float32(acc[c])
 	}
@@ -157,12 +152,7 @@ func (m *Model) channelSum(n int, x []float32, s *[784]float32) {
 func (m *Model) channelSum2(n int, x []float32, s *[64]float32) {
 	acc := (*[64]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[64]float32)(x[o*64:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 64, 64)
 	for c := range 64 {
 		s[c] = float32(acc[c])
 	}

@@ -111,12 +111,7 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum(n int, x []float32, s *[784]float32) {
 	acc := (*[784]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 784, 784)
 	for c := range 784 {
 		s[c] = float32(acc[c])
 	}
@@ -131,12 +126,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum2(n int, x []float32, s *[128]float32) {
 	acc := (*[128]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[128]float32)(x[o*128:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 128, 128)
 	for c := range 128 {
 		s[c] = float32(acc[c])
 	}
@@ -146,12 +136,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[128]float32) {
 func (m *Model) channelSum3(n int, x []float32, s *[32]float32) {
 	acc := (*[32]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[32]float32)(x[o*32:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 32, 32)
 	for c := range 32 {
 		s[c] = float32(acc[c])
 	}

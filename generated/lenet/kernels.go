@@ -144,12 +144,7 @@ func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float3
 func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	acc := (*[10]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[10]float32)(x[o*10:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 10, 10)
 	for c := range 10 {
 		s[c] = float32(acc[c])
 	}
@@ -164,12 +159,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum2(n int, x []float32, s *[84]float32) {
 	acc := (*[84]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[84]float32)(x[o*84:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 84, 84)
 	for c := range 84 {
 		s[c] = float32(acc[c])
 	}
@@ -179,12 +169,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[84]float32) {
 func (m *Model) channelSum3(n int, x []float32, s *[120]float32) {
 	acc := (*[120]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[120]float32)(x[o*120:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 120, 120)
 	for c := range 120 {
 		s[c] = float32(acc[c])
 	}

@@ -2,7 +2,10 @@
 
 package lstm
 
-import "math"
+import (
+	"github.com/dlgen/dlgen/rt"
+	"math"
+)
 
 // fill computes Fill N×64, for lstm/h0.
 func (m *Model) fill(n int, y []float32) {
@@ -130,12 +133,7 @@ func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float3
 func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	acc := (*[10]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[10]float32)(x[o*10:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 10, 10)
 	for c := range 10 {
 		s[c] = float32(acc[c])
 	}
@@ -190,12 +188,7 @@ func (m *Model) sliceGrad(n int, dy []float32, y []float32, start int) {
 func (m *Model) channelSum2(n int, x []float32, s *[256]float32) {
 	acc := (*[256]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[256]float32)(x[o*256:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 256, 256)
 	for c := range 256 {
 		s[c] = float32(acc[c])
 	}

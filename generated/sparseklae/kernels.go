@@ -133,12 +133,7 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum(n int, x []float32, s *[784]float32) {
 	acc := (*[784]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 784, 784)
 	for c := range 784 {
 		s[c] = float32(acc[c])
 	}
@@ -148,12 +143,7 @@ func (m *Model) channelSum(n int, x []float32, s *[784]float32) {
 func (m *Model) channelSum2(n int, x []float32, s *[196]float32) {
 	acc := (*[196]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[196]float32)(x[o*196:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 196, 196)
 	for c := range 196 {
 		s[c] = float32(acc[c])
 	}

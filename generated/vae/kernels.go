@@ -200,12 +200,7 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum(n int, x []float32, s *[784]float32) {
 	acc := (*[784]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[784]float32)(x[o*784:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 784, 784)
 	for c := range 784 {
 		s[c] = float32(acc[c])
 	}
@@ -220,12 +215,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum2(n int, x []float32, s *[512]float32) {
 	acc := (*[512]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[512]float32)(x[o*512:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 512, 512)
 	for c := range 512 {
 		s[c] = float32(acc[c])
 	}
@@ -274,12 +264,7 @@ func (m *Model) mulAddMulMulScaleAdd(n int, y []float32, x1 []float32, x2 []floa
 func (m *Model) channelSum3(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[2]float32)(x[o*2:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 2, 2)
 	for c := range 2 {
 		s[c] = float32(acc[c])
 	}

@@ -346,12 +346,7 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	acc := (*[10]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[10]float32)(x[o*10:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 10, 10)
 	for c := range 10 {
 		s[c] = float32(acc[c])
 	}
@@ -376,12 +371,7 @@ func (m *Model) mulMulScale(n int, y []float32, x1 []float32, x2 []float32, x3 [
 func (m *Model) channelSum2(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[3]float32)(x[o*3:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 3, 3)
 	for c := range 3 {
 		s[c] = float32(acc[c])
 	}
@@ -391,12 +381,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[3]float32) {
 func (m *Model) channelSum3(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[6]float32)(x[o*6:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 6, 6)
 	for c := range 6 {
 		s[c] = float32(acc[c])
 	}

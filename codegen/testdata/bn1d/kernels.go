@@ -107,12 +107,7 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[5]float32) {
 func (m *Model) channelMean(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[5]float32)(x[o*5:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 5, 5)
 	count := float64(n)
 	for c := range 5 {
 		s[c] = float32(acc[c] / count)
@@ -189,12 +184,7 @@ func (m *Model) lossGrad(n int, p []float32, t []float32, dl []float32, gr []flo
 func (m *Model) channelSum(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[2]float32)(x[o*2:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 2, 2)
 	for c := range 2 {
 		s[c] = float32(acc[c])
 	}
@@ -209,12 +199,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum2(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[5]float32)(x[o*5:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 5, 5)
 	for c := range 5 {
 		s[c] = float32(acc[c])
 	}

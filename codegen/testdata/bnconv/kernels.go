@@ -518,12 +518,7 @@ func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[8]float32) {
 func (m *Model) channelMean4(n int, x []float32, s *[8]float32) {
 	acc := (*[8]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[8]float32)(x[o*8:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 8, 8)
 	count := float64(n)
 	for c := range 8 {
 		s[c] = float32(acc[c] / count)
@@ -586,12 +581,7 @@ func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float3
 func (m *Model) channelSum(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[3]float32)(x[o*3:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 3, 3)
 	for c := range 3 {
 		s[c] = float32(acc[c])
 	}
@@ -606,12 +596,7 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum2(n int, x []float32, s *[8]float32) {
 	acc := (*[8]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[8]float32)(x[o*8:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 8, 8)
 	for c := range 8 {
 		s[c] = float32(acc[c])
 	}

@@ -302,12 +302,7 @@ func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float3
 func (m *Model) channelSum(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[3]float32)(x[o*3:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 3, 3)
 	for c := range 3 {
 		s[c] = float32(acc[c])
 	}

@@ -480,12 +480,7 @@ func (m *Model) lossGrad4(n int, p []float32, t []float32, dl []float32, gr []fl
 func (m *Model) channelSum(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[5]float32)(x[o*5:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 5, 5)
 	for c := range 5 {
 		s[c] = float32(acc[c])
 	}

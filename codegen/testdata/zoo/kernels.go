@@ -724,12 +724,7 @@ func (m *Model) broadcast(n int, x []float32, y []float32) {
 func (m *Model) channelSum(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[5]float32)(x[o*5:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 5, 5)
 	for c := range 5 {
 		s[c] = float32(acc[c])
 	}
@@ -765,12 +760,7 @@ func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 func (m *Model) channelSum2(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[3]float32)(x[o*3:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 3, 3)
 	for c := range 3 {
 		s[c] = float32(acc[c])
 	}
@@ -803,12 +793,7 @@ func (m *Model) addAddAddSigmoidGradAdd(n int, y []float32, x1 []float32, x2 []f
 func (m *Model) channelSum3(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[4]float32)(x[o*4:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 4, 4)
 	for c := range 4 {
 		s[c] = float32(acc[c])
 	}
@@ -898,12 +883,7 @@ func (m *Model) mulSquareMulMulScaleScaleReluGradDivMulDivScaleAddMulScaleAddDiv
 func (m *Model) channelSum4(n int, x []float32, s *[16]float32) {
 	acc := (*[16]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[16]float32)(x[o*16:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 16, 16)
 	for c := range 16 {
 		s[c] = float32(acc[c])
 	}
@@ -1001,12 +981,7 @@ func (m *Model) channelMulMulScaleAdd(n int, y []float32, x1 []float32, v1 *[8]f
 func (m *Model) channelSum6(n int, x []float32, s *[32]float32) {
 	acc := (*[32]float64)(m.scratch64[:])
 	clear(acc[:])
-	for o := range n {
-		xr := (*[32]float32)(x[o*32:])
-		for c, v := range xr {
-			acc[c] += float64(v)
-		}
-	}
+	rt.ColSums64(acc[:], x, n, 32, 32)
 	for c := range 32 {
 		s[c] = float32(acc[c])
 	}
