@@ -50,6 +50,7 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 		fields = append(fields, jen.Id(p.field).Index(jen.Lit(p.elems)).Float32().Comment(fmt.Sprintf("%s %s, %s", p.node.Name, p.node.Shape, role)))
 	}
 	fields = append(fields, m.derived.structFields(m.infer)...)
+	fields = append(fields, train.trainPackFields()...)
 	if training {
 		fields = append(fields, jen.Line())
 		for _, p := range m.weights {

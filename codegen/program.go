@@ -102,6 +102,10 @@ type program struct {
 	// reads and inPlace, when set before planning, are passed to passes.Plan as
 	// PlanRequest.Reads and InPlace (by node of g).
 	reads, inPlace map[int][]int
+	// trainPacks are TrainStep's product operands packed once per call
+	// (trainpack.go), by operand; trainPackList in the order they are found.
+	trainPacks    map[trainPackKey]*trainPack
+	trainPackList []*trainPack
 }
 
 func newModel(g *ir.Graph, opts Options) (*model, error) {
@@ -253,6 +257,9 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 	p.plan = plan
 	m.arenaSize = max(m.arenaSize, plan.Size)
 	p.loops.findRuns(p)
+	if method == "TrainStep" {
+		p.findTrainPacks()
+	}
 
 	// Class labels are checked on entry against the classes of the loss reading them.
 	for _, id := range p.order {
@@ -346,7 +353,7 @@ func (p *program) value(id int) Value {
 // kernels emits the blocks of every node in order, each under a comment that names
 // the IR node it computes; a run of identical recurrent steps is one loop.
 func (p *program) kernels() ([]jen.Code, error) {
-	var code []jen.Code
+	code := p.packsAfter(-1)
 	for i := 0; i < len(p.order); i++ {
 		if r := p.loops.runs[i]; r != nil {
 			loop, err := p.emitRun(r)
@@ -365,6 +372,7 @@ func (p *program) kernels() ([]jen.Code, error) {
 			return nil, err
 		}
 		code = append(code, c...)
+		code = append(code, p.packsAfter(i)...)
 	}
 	return code, nil
 }

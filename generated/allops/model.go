@@ -90,38 +90,50 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	bnScale                   [4]float32   // bn/scale 4 (Mul)
-	bnShift                   [4]float32   // bn/shift 4 (Sub)
-	rnnWeight                 [28]float32  // rnn/weight 4×7 (Concat)
-	rnnBias                   [4]float32   // rnn/bias 4 (Add)
-	gruWeightRz               [64]float32  // gru/weight_rz 8×8 (Concat)
-	gruBiasRz                 [8]float32   // gru/bias_rz 8 (Slice)
-	gruWeightN                [32]float32  // gru/weight_n 4×8 (Concat)
-	gruBiasN                  [4]float32   // gru/bias_n 4 (Add)
-	bilstmForwardWeight       [84]float32  // bilstm/forward/weight 12×7 (Concat)
-	bilstmForwardBias         [12]float32  // bilstm/forward/bias 12 (Add)
-	bilstmReverseWeight       [84]float32  // bilstm/reverse/weight 12×7 (Concat)
-	bilstmReverseBias         [12]float32  // bilstm/reverse/bias 12 (Add)
-	lstmWeight                [112]float32 // lstm/weight 16×7 (Concat)
-	bnFcScale                 [30]float32  // bn_fc/scale 30 (Mul)
-	bnFcShift                 [30]float32  // bn_fc/shift 30 (Sub)
-	h0WeightPacked            rt.PackedB   // h0.weightᵀ, packed for the products by it
-	rnnWeightPacked           rt.PackedB   // rnn/weightᵀ, packed for the products by it
-	gruWeightRzPacked         rt.PackedB   // gru/weight_rzᵀ, packed for the products by it
-	gruWeightNPacked          rt.PackedB   // gru/weight_nᵀ, packed for the products by it
-	bilstmForwardWeightPacked rt.PackedB   // bilstm/forward/weightᵀ, packed for the products by it
-	bilstmReverseWeightPacked rt.PackedB   // bilstm/reverse/weightᵀ, packed for the products by it
-	lstmWeightPacked          rt.PackedB   // lstm/weightᵀ, packed for the products by it
-	fcWeightPacked            rt.PackedB   // fc.weightᵀ, packed for the products by it
-	logitsWeightPacked        rt.PackedB   // logits.weightᵀ, packed for the products by it
-	flagProbWeightPacked      rt.PackedB   // flag_prob.weightᵀ, packed for the products by it
-	flagLogitWeightPacked     rt.PackedB   // flag_logit.weightᵀ, packed for the products by it
-	codeWeightPacked          rt.PackedB   // code.weightᵀ, packed for the products by it
-	zMeanWeightPacked         rt.PackedB   // z_mean.weightᵀ, packed for the products by it
-	zLogVarWeightPacked       rt.PackedB   // z_log_var.weightᵀ, packed for the products by it
-	convSameWeightArranged    [108]float32 // conv_same.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
-	convFullWeightArranged    [108]float32 // conv_full.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
-	derived                   bool
+	bnScale                                        [4]float32   // bn/scale 4 (Mul)
+	bnShift                                        [4]float32   // bn/shift 4 (Sub)
+	rnnWeight                                      [28]float32  // rnn/weight 4×7 (Concat)
+	rnnBias                                        [4]float32   // rnn/bias 4 (Add)
+	gruWeightRz                                    [64]float32  // gru/weight_rz 8×8 (Concat)
+	gruBiasRz                                      [8]float32   // gru/bias_rz 8 (Slice)
+	gruWeightN                                     [32]float32  // gru/weight_n 4×8 (Concat)
+	gruBiasN                                       [4]float32   // gru/bias_n 4 (Add)
+	bilstmForwardWeight                            [84]float32  // bilstm/forward/weight 12×7 (Concat)
+	bilstmForwardBias                              [12]float32  // bilstm/forward/bias 12 (Add)
+	bilstmReverseWeight                            [84]float32  // bilstm/reverse/weight 12×7 (Concat)
+	bilstmReverseBias                              [12]float32  // bilstm/reverse/bias 12 (Add)
+	lstmWeight                                     [112]float32 // lstm/weight 16×7 (Concat)
+	bnFcScale                                      [30]float32  // bn_fc/scale 30 (Mul)
+	bnFcShift                                      [30]float32  // bn_fc/shift 30 (Sub)
+	h0WeightPacked                                 rt.PackedB   // h0.weightᵀ, packed for the products by it
+	rnnWeightPacked                                rt.PackedB   // rnn/weightᵀ, packed for the products by it
+	gruWeightRzPacked                              rt.PackedB   // gru/weight_rzᵀ, packed for the products by it
+	gruWeightNPacked                               rt.PackedB   // gru/weight_nᵀ, packed for the products by it
+	bilstmForwardWeightPacked                      rt.PackedB   // bilstm/forward/weightᵀ, packed for the products by it
+	bilstmReverseWeightPacked                      rt.PackedB   // bilstm/reverse/weightᵀ, packed for the products by it
+	lstmWeightPacked                               rt.PackedB   // lstm/weightᵀ, packed for the products by it
+	fcWeightPacked                                 rt.PackedB   // fc.weightᵀ, packed for the products by it
+	logitsWeightPacked                             rt.PackedB   // logits.weightᵀ, packed for the products by it
+	flagProbWeightPacked                           rt.PackedB   // flag_prob.weightᵀ, packed for the products by it
+	flagLogitWeightPacked                          rt.PackedB   // flag_logit.weightᵀ, packed for the products by it
+	codeWeightPacked                               rt.PackedB   // code.weightᵀ, packed for the products by it
+	zMeanWeightPacked                              rt.PackedB   // z_mean.weightᵀ, packed for the products by it
+	zLogVarWeightPacked                            rt.PackedB   // z_log_var.weightᵀ, packed for the products by it
+	convSameWeightArranged                         [108]float32 // conv_same.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	convFullWeightArranged                         [108]float32 // conv_full.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	derived                                        bool
+	rnnWeightPackedForTrainingTransposed           rt.PackedB // rnn/weight, packed for TrainStep's products
+	gruWeightRzPackedForTrainingTransposed         rt.PackedB // gru/weight_rz, packed for TrainStep's products
+	gruWeightNPackedForTrainingTransposed          rt.PackedB // gru/weight_n, packed for TrainStep's products
+	bilstmForwardWeightPackedForTrainingTransposed rt.PackedB // bilstm/forward/weight, packed for TrainStep's products
+	bilstmReverseWeightPackedForTrainingTransposed rt.PackedB // bilstm/reverse/weight, packed for TrainStep's products
+	lstmWeightPackedForTrainingTransposed          rt.PackedB // lstm/weight, packed for TrainStep's products
+	lstmWeightPackedForTrainingAsStored            rt.PackedB // lstm/weight, packed for TrainStep's products
+	bilstmReverseWeightPackedForTrainingAsStored   rt.PackedB // bilstm/reverse/weight, packed for TrainStep's products
+	bilstmForwardWeightPackedForTrainingAsStored   rt.PackedB // bilstm/forward/weight, packed for TrainStep's products
+	gruWeightNPackedForTrainingAsStored            rt.PackedB // gru/weight_n, packed for TrainStep's products
+	gruWeightRzPackedForTrainingAsStored           rt.PackedB // gru/weight_rz, packed for TrainStep's products
+	rnnWeightPackedForTrainingAsStored             rt.PackedB // rnn/weight, packed for TrainStep's products
 
 	convSameWeightGrad          [108]float32  // gradient of conv_same.weight
 	convSameBiasGrad            [4]float32    // gradient of conv_same.bias

@@ -158,6 +158,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.fill(n, m.arena[33840:33840+n*4])
 	// rnn/weight: Concat 4×7
 	m.concat10(n, m.arena[33872:33872+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
+	// rnn/weight, packed once for this step's products by it
+	m.rnnWeightPackedForTrainingTransposed.Pack(true, 7, 4, m.arena[33872:33872+28], 7)
+	// rnn/weight, packed once for this step's products by it
+	m.rnnWeightPackedForTrainingAsStored.Pack(false, 4, 7, m.arena[33872:33872+28], 7)
 	// rnn/bias: Add 4
 	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[33904:33904+4])
 	// rnn/t0/x_slice: Slice N×1×3
@@ -166,7 +170,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// rnn/t0/xh: Concat N×7
 	m.concat3(n, m.arena[26112:26112+n*7], m.arena[24960:24960+n*3], m.arena[33840:33840+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 7, 1, m.arena[26112:26112+n*7], 7, m.arena[33872:33872+28], 7, 0, m.arena[6272:6272+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26112:26112+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
 	m.biasAddRelu(n, m.arena[28992:28992+n*4], m.arena[6272:6272+n*4], (*[4]float32)(m.arena[33904:]))
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
@@ -177,7 +181,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// rnn/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[26112+step*64:26112+step*64+n*7], m.arena[24960+step*32:24960+step*32+n*3], m.arena[28992+(step-1)*32:28992+(step-1)*32+n*4])
 		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmP(m.pool, false, true, n, 4, 7, 1, m.arena[26112+step*64:26112+step*64+n*7], 7, m.arena[33872:33872+28], 7, 0, m.arena[6272:6272+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[26112+step*64:26112+step*64+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
 		m.biasAddRelu(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6272:6272+n*4], (*[4]float32)(m.arena[33904:]))
 	}
@@ -194,6 +198,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.slice7(n, m.gruWeightHhL0[:], m.arena[33712:33712+32])
 	// gru/weight_rz: Concat 8×8
 	m.concat11(n, m.arena[33616:33616+64], m.arena[33680:33680+32], m.arena[33712:33712+32])
+	// gru/weight_rz, packed once for this step's products by it
+	m.gruWeightRzPackedForTrainingTransposed.Pack(true, 8, 8, m.arena[33616:33616+64], 8)
+	// gru/weight_rz, packed once for this step's products by it
+	m.gruWeightRzPackedForTrainingAsStored.Pack(false, 8, 8, m.arena[33616:33616+64], 8)
 	// gru/bias: Add 12
 	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[33936:33936+12])
 	// gru/bias_in: Slice 4
@@ -206,6 +214,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.slice10(n, m.gruWeightHhL0[:], m.arena[33712:33712+16])
 	// gru/weight_n: Concat 4×8
 	m.concat12(n, m.arena[33904:33904+32], m.arena[33696:33696+16], m.arena[33712:33712+16])
+	// gru/weight_n, packed once for this step's products by it
+	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[33904:33904+32], 8)
+	// gru/weight_n, packed once for this step's products by it
+	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[33904:33904+32], 8)
 	// gru/bias_n: Add 4
 	m.add(n, m.arena[33952:33952+4], m.arena[33680:33680+4], m.arena[33952:33952+4])
 	// gru/t0/x_slice: Slice N×1×4
@@ -214,7 +226,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gru/t0/xh: Concat N×8
 	m.concat5(n, m.arena[26432:26432+n*8], m.arena[33680:33680+n*4], m.arena[33808:33808+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
-	rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[26432:26432+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26432:26432+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[6272:6272+n*8], 8)
 	// gru/t0/rz@1: Slice 8
 	m.slice8(n, m.arena[33936:33936+12], m.arena[25376:25376+8])
 	// gru/t0/rz: BiasAdd N×8
@@ -232,7 +244,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gru/t0/xrh: Concat N×8
 	m.concat5(n, m.arena[26752:26752+n*8], m.arena[33680:33680+n*4], m.arena[25280:25280+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 8, 1, m.arena[26752:26752+n*8], 8, m.arena[33904:33904+32], 8, 0, m.arena[25312:25312+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26752:26752+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[25312:25312+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
 	m.biasAdd3(n, m.arena[25312:25312+n*4], m.arena[25344:25344+n*4], (*[4]float32)(m.arena[33952:]))
 	// gru/t0/n: Tanh N×4
@@ -249,7 +261,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// gru/t[step]/xh: Concat N×8
 		m.concat5(n, m.arena[26432+step*64:26432+step*64+n*8], m.arena[33680:33680+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
-		rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[26432+step*64:26432+step*64+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[6272:6272+n*8], 8)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[26432+step*64:26432+step*64+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[6272:6272+n*8], 8)
 		// gru/t[step]/rz@1: Slice 8
 		m.slice8(n, m.arena[33936:33936+12], m.arena[25376:25376+8])
 		// gru/t[step]/rz: BiasAdd N×8
@@ -267,7 +279,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// gru/t[step]/xrh: Concat N×8
 		m.concat5(n, m.arena[26752+step*64:26752+step*64+n*8], m.arena[33680:33680+n*4], m.arena[25280:25280+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
-		rt.GemmP(m.pool, false, true, n, 4, 8, 1, m.arena[26752+step*64:26752+step*64+n*8], 8, m.arena[33904:33904+32], 8, 0, m.arena[25312:25312+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[26752+step*64:26752+step*64+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[25312:25312+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
 		m.biasAdd3(n, m.arena[25312:25312+n*4], m.arena[25344:25344+n*4], (*[4]float32)(m.arena[33952:]))
 		// gru/t[step]/n: Tanh N×4
@@ -290,6 +302,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.mul(n, m.arena[25120:25120+n*20], m.arena[30112:30112+n*20], m.arena[25280:25280+n*20])
 	// bilstm/forward/weight: Concat 12×7
 	m.concat13(n, m.arena[33424:33424+84], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
+	// bilstm/forward/weight, packed once for this step's products by it
+	m.bilstmForwardWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[33424:33424+84], 7)
+	// bilstm/forward/weight, packed once for this step's products by it
+	m.bilstmForwardWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33424:33424+84], 7)
 	// bilstm/forward/bias: Add 12
 	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[33520:33520+12])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
@@ -298,7 +314,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bilstm/forward/t0/xh: Concat N×7
 	m.concat6(n, m.arena[27072:27072+n*7], m.arena[6368:6368+n*4], m.arena[33936:33936+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27072:27072+n*7], 7, m.arena[33424:33424+84], 7, 0, m.arena[6272:6272+n*12], 12)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[27072:27072+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*12], 12)
 	// bilstm/forward/t0/i: Sigmoid N×3
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/f: Sigmoid N×3
@@ -322,7 +338,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// bilstm/forward/t[step]/xh: Concat N×7
 		m.concat6(n, m.arena[27072+step*64:27072+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25440+((step-1)&1)*32:25440+((step-1)&1)*32+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27072+step*64:27072+step*64+n*7], 7, m.arena[33424:33424+84], 7, 0, m.arena[6272:6272+n*12], 12)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[27072+step*64:27072+step*64+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*12], 12)
 		// bilstm/forward/t[step]/i: Sigmoid N×3
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/f: Sigmoid N×3
@@ -347,6 +363,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.mul(n, m.arena[25120:25120+n*20], m.arena[31232:31232+n*20], m.arena[25120:25120+n*20])
 	// bilstm/reverse/weight: Concat 12×7
 	m.concat13(n, m.arena[33520:33520+84], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
+	// bilstm/reverse/weight, packed once for this step's products by it
+	m.bilstmReverseWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[33520:33520+84], 7)
+	// bilstm/reverse/weight, packed once for this step's products by it
+	m.bilstmReverseWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33520:33520+84], 7)
 	// bilstm/reverse/bias: Add 12
 	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[25344:25344+12])
 	// bilstm/reverse/t0/x_slice: Slice N×1×4
@@ -355,7 +375,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bilstm/reverse/t0/xh: Concat N×7
 	m.concat6(n, m.arena[27392:27392+n*7], m.arena[6368:6368+n*4], m.arena[33936:33936+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27392:27392+n*7], 7, m.arena[33520:33520+84], 7, 0, m.arena[6272:6272+n*12], 12)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[27392:27392+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*12], 12)
 	// bilstm/reverse/t0/i: Sigmoid N×3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/f: Sigmoid N×3
@@ -379,7 +399,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// bilstm/reverse/t[step]/xh: Concat N×7
 		m.concat6(n, m.arena[27392+step*64:27392+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25280+((step-1)&1)*32:25280+((step-1)&1)*32+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmP(m.pool, false, true, n, 12, 7, 1, m.arena[27392+step*64:27392+step*64+n*7], 7, m.arena[33520:33520+84], 7, 0, m.arena[6272:6272+n*12], 12)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[27392+step*64:27392+step*64+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*12], 12)
 		// bilstm/reverse/t[step]/i: Sigmoid N×3
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/f: Sigmoid N×3
@@ -400,8 +420,12 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.concat7(n, m.arena[25344:25344+n*6], m.arena[25440:25440+n*3], m.arena[25280:25280+n*3])
 	// lstm/weight: Concat 16×7
 	m.concat14(n, m.arena[33312:33312+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
+	// lstm/weight, packed once for this step's products by it
+	m.lstmWeightPackedForTrainingTransposed.Pack(true, 7, 16, m.arena[33312:33312+112], 7)
+	// lstm/weight, packed once for this step's products by it
+	m.lstmWeightPackedForTrainingAsStored.Pack(false, 16, 7, m.arena[33312:33312+112], 7)
 	// lstm/t0/gates: MatMul N×16
-	rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[26112:26112+n*7], 7, m.arena[33312:33312+112], 7, 0, m.arena[6272:6272+n*16], 16)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26112:26112+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*16], 16)
 	// lstm/t0/i: Sigmoid N×4
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/f: Sigmoid N×4
@@ -422,7 +446,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// lstm/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[27712+step*64:27712+step*64+n*7], m.arena[24960+step*32:24960+step*32+n*3], m.arena[26048+((step-1)&1)*32:26048+((step-1)&1)*32+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmP(m.pool, false, true, n, 16, 7, 1, m.arena[27712+step*64:27712+step*64+n*7], 7, m.arena[33312:33312+112], 7, 0, m.arena[6272:6272+n*16], 16)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[27712+step*64:27712+step*64+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*16], 16)
 		// lstm/t[step]/i: Sigmoid N×4
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/f: Sigmoid N×4
@@ -775,7 +799,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad(n, m.arena[25328:25328+n*4], m.arena[6272:6272+n*16], 0)
 	// d.lstm/t4/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/gates.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 16, 1, m.arena[6272:6272+n*16], 16, m.arena[33312:33312+112], 7, 0, m.arena[25136:25136+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*16], 16, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[25136:25136+n*7], 7)
 	// d.lstm/t4/gates.2: MatMul 16×7
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27968:27968+n*7], 7, 0, m.arena[24960:24960+112], 7)
 	// d.lstm/t4/xh.1: Slice N×4
@@ -806,7 +830,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		m.sliceGrad(n, m.arena[25328:25328+n*4], m.arena[6272:6272+n*16], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.1: MatMul N×7
-		rt.GemmP(m.pool, false, false, n, 7, 16, 1, m.arena[6272:6272+n*16], 16, m.arena[33312:33312+112], 7, 0, m.arena[25136:25136+n*7], 7)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*16], 16, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[25136:25136+n*7], 7)
 		// d.lstm/t[step]/gates.2: MatMul 16×7
 		rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27712+step*64:27712+step*64+n*7], 7, 1, m.arena[24960:24960+112], 7)
 		// d.lstm/t[step]/gates.3: Add 16×7: written in place by its SliceGrads, no code
@@ -869,7 +893,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/reverse/t4/gates.1: ChannelSum 12
 	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368:]))
 	// d.bilstm/reverse/t4/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33520:33520+84], 7, 0, m.arena[25280:25280+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/reverse/t4/gates_matmul.2: MatMul 12×7
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27648:27648+n*7], 7, 0, m.arena[25120:25120+84], 7)
 	// d.bilstm/reverse/t4/xh.1: Slice N×4
@@ -907,7 +931,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/reverse/t3/gates.2: Add 12
 	m.add(n, m.arena[6368:6368+12], m.arena[6384:6384+12], m.arena[32368:32368+12])
 	// d.bilstm/reverse/t3/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33520:33520+84], 7, 0, m.arena[25280:25280+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/reverse/t3/gates_matmul.2: MatMul 12×7
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27584:27584+n*7], 7, 1, m.arena[25120:25120+84], 7)
 	// d.bilstm/reverse/t3/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
@@ -949,7 +973,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// d.bilstm/reverse/t[step]/gates.2: Add 12
 		m.add(n, m.arena[32352+((step+1)&1)*16:32352+((step+1)&1)*16+12], m.arena[6368+((step)&1)*16:6368+((step)&1)*16+12], m.arena[32352+((step)&1)*16:32352+((step)&1)*16+12])
 		// d.bilstm/reverse/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33520:33520+84], 7, 0, m.arena[25280:25280+n*7], 7)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 		// d.bilstm/reverse/t[step]/gates_matmul.2: MatMul 12×7
 		rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27392+step*64:27392+step*64+n*7], 7, 1, m.arena[25120:25120+84], 7)
 		// d.bilstm/reverse/t[step]/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
@@ -988,7 +1012,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/reverse/t0/gates.2: Add 12
 	m.add(n, m.arena[32368:32368+12], m.arena[6368:6368+12], m.arena[32352:32352+12])
 	// d.bilstm/reverse/t0/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33520:33520+84], 7, 0, m.arena[25280:25280+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/reverse/t0/gates_matmul.2: MatMul 12×7
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27392:27392+n*7], 7, 1, m.arena[25120:25120+84], 7)
 	// d.bilstm/reverse/t0/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
@@ -1030,7 +1054,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/forward/t4/gates.1: ChannelSum 12
 	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368:]))
 	// d.bilstm/forward/t4/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33424:33424+84], 7, 0, m.arena[25376:25376+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25376:25376+n*7], 7)
 	// d.bilstm/forward/t4/gates_matmul.2: MatMul 12×7
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27328:27328+n*7], 7, 0, m.arena[25280:25280+84], 7)
 	// d.bilstm/forward/t4/xh.1: Slice N×4
@@ -1068,7 +1092,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/forward/t3/gates.2: Add 12
 	m.add(n, m.arena[6368:6368+12], m.arena[6384:6384+12], m.arena[31408:31408+12])
 	// d.bilstm/forward/t3/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33424:33424+84], 7, 0, m.arena[25376:25376+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25376:25376+n*7], 7)
 	// d.bilstm/forward/t3/gates_matmul.2: MatMul 12×7
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27264:27264+n*7], 7, 1, m.arena[25280:25280+84], 7)
 	// d.bilstm/forward/t3/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
@@ -1110,7 +1134,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// d.bilstm/forward/t[step]/gates.2: Add 12
 		m.add(n, m.arena[31392+((step+1)&1)*16:31392+((step+1)&1)*16+12], m.arena[6368+((step)&1)*16:6368+((step)&1)*16+12], m.arena[31392+((step)&1)*16:31392+((step)&1)*16+12])
 		// d.bilstm/forward/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33424:33424+84], 7, 0, m.arena[25376:25376+n*7], 7)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25376:25376+n*7], 7)
 		// d.bilstm/forward/t[step]/gates_matmul.2: MatMul 12×7
 		rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27072+step*64:27072+step*64+n*7], 7, 1, m.arena[25280:25280+84], 7)
 		// d.bilstm/forward/t[step]/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
@@ -1149,7 +1173,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/forward/t0/gates.2: Add 12
 	m.add(n, m.arena[31408:31408+12], m.arena[6368:6368+12], m.arena[31392:31392+12])
 	// d.bilstm/forward/t0/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 12, 1, m.arena[6272:6272+n*12], 12, m.arena[33424:33424+84], 7, 0, m.arena[25376:25376+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25376:25376+n*7], 7)
 	// d.bilstm/forward/t0/gates_matmul.2: MatMul 12×7
 	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27072:27072+n*7], 7, 1, m.arena[25280:25280+84], 7)
 	// d.bilstm/forward/t0/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
@@ -1177,7 +1201,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t4/n_pre.1: ChannelSum 4
 	m.channelSum8(n, m.arena[25312:25312+n*4], (*[4]float32)(m.arena[25344:]))
 	// d.gru/t4/n_pre_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25312:25312+n*4], 4, m.arena[33904:33904+32], 8, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25312:25312+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t4/n_pre_matmul.2: MatMul 4×8
 	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[27008:27008+n*8], 8, 0, m.arena[25376:25376+32], 8)
 	// d.gru/t4/xrh.1: Slice N×4
@@ -1196,7 +1220,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t4/rz.1: ChannelSum 8
 	m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25504:]))
 	// d.gru/t4/rz_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[25120:25120+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6336:6336+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[25120:25120+n*8], 8)
 	// d.gru/t4/rz_matmul.2: MatMul 8×8
 	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26688:26688+n*8], 8, 0, m.arena[25184:25184+64], 8)
 	// d.gru/t4/xh.1: Slice N×4
@@ -1221,7 +1245,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t3/n_pre.2: Add 4
 	m.add(n, m.arena[25344:25344+4], m.arena[25360:25360+4], m.arena[25648:25648+4])
 	// d.gru/t3/n_pre_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25312:25312+n*4], 4, m.arena[33904:33904+32], 8, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25312:25312+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t3/n_pre_matmul.2: MatMul 4×8
 	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[26944:26944+n*8], 8, 1, m.arena[25376:25376+32], 8)
 	// d.gru/t3/n_pre_matmul.3: Add 4×8: written in place by its SliceGrads, no code
@@ -1243,7 +1267,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t3/rz.2: Add 8
 	m.add(n, m.arena[25504:25504+8], m.arena[25520:25520+8], m.arena[25680:25680+8])
 	// d.gru/t3/rz_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[25120:25120+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6336:6336+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[25120:25120+n*8], 8)
 	// d.gru/t3/rz_matmul.2: MatMul 8×8
 	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26624:26624+n*8], 8, 1, m.arena[25184:25184+64], 8)
 	// d.gru/t3/rz_matmul.3: Add 8×8: written in place by its SliceGrads, no code
@@ -1272,7 +1296,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// d.gru/t[step]/n_pre.2: Add 4
 		m.add(n, m.arena[25632+((step+1)&1)*16:25632+((step+1)&1)*16+4], m.arena[25344+((step)&1)*16:25344+((step)&1)*16+4], m.arena[25632+((step)&1)*16:25632+((step)&1)*16+4])
 		// d.gru/t[step]/n_pre_matmul.1: MatMul N×8
-		rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25312:25312+n*4], 4, m.arena[33904:33904+32], 8, 0, m.arena[6272:6272+n*8], 8)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[25312:25312+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 		// d.gru/t[step]/n_pre_matmul.2: MatMul 4×8
 		rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[26752+step*64:26752+step*64+n*8], 8, 1, m.arena[25376:25376+32], 8)
 		// d.gru/t[step]/n_pre_matmul.3: Add 4×8: written in place by its SliceGrads, no code
@@ -1294,7 +1318,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// d.gru/t[step]/rz.2: Add 8
 		m.add(n, m.arena[25664+((step+1)&1)*16:25664+((step+1)&1)*16+8], m.arena[25504+((step)&1)*16:25504+((step)&1)*16+8], m.arena[25664+((step)&1)*16:25664+((step)&1)*16+8])
 		// d.gru/t[step]/rz_matmul.1: MatMul N×8
-		rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[25120:25120+n*8], 8)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[6336:6336+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[25120:25120+n*8], 8)
 		// d.gru/t[step]/rz_matmul.2: MatMul 8×8
 		rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26432+step*64:26432+step*64+n*8], 8, 1, m.arena[25184:25184+64], 8)
 		// d.gru/t[step]/rz_matmul.3: Add 8×8: written in place by its SliceGrads, no code
@@ -1320,7 +1344,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t0/n_pre.2: Add 4
 	m.add(n, m.arena[25648:25648+4], m.arena[25344:25344+4], m.arena[25632:25632+4])
 	// d.gru/t0/n_pre_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 4, 1, m.arena[25312:25312+n*4], 4, m.arena[33904:33904+32], 8, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25312:25312+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t0/n_pre_matmul.2: MatMul 4×8
 	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[26752:26752+n*8], 8, 1, m.arena[25376:25376+32], 8)
 	// d.gru/t0/n_pre_matmul.3: Add 4×8: written in place by its SliceGrads, no code
@@ -1342,7 +1366,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t0/rz.2: Add 8
 	m.add(n, m.arena[25680:25680+8], m.arena[25504:25504+8], m.arena[25664:25664+8])
 	// d.gru/t0/rz_matmul.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 8, 1, m.arena[6336:6336+n*8], 8, m.arena[33616:33616+64], 8, 0, m.arena[25120:25120+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6336:6336+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[25120:25120+n*8], 8)
 	// d.gru/t0/rz_matmul.2: MatMul 8×8
 	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26432:26432+n*8], 8, 1, m.arena[25184:25184+64], 8)
 	// d.gru/t0/rz_matmul.3: Add 8×8: written in place by its SliceGrads, no code
@@ -1391,7 +1415,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rnn/t4/gates.1: ChannelSum 4
 	m.channelSum8(n, m.arena[33840:33840+n*4], (*[4]float32)(m.arena[33744:]))
 	// d.rnn/t4/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 4, 1, m.arena[33840:33840+n*4], 4, m.arena[33872:33872+28], 7, 0, m.arena[6272:6272+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[33840:33840+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
 	// d.rnn/t4/gates_matmul.2: MatMul 4×7
 	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26368:26368+n*7], 7, 0, m.arena[24960:24960+28], 7)
 	// d.rnn/t4/xh.1: Slice N×4
@@ -1407,7 +1431,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rnn/t3/gates.2: Add 4
 	m.add(n, m.arena[33744:33744+4], m.arena[33760:33760+4], m.arena[31440:31440+4])
 	// d.rnn/t3/gates_matmul.1: MatMul N×7
-	rt.GemmP(m.pool, false, false, n, 7, 4, 1, m.arena[33840:33840+n*4], 4, m.arena[33872:33872+28], 7, 0, m.arena[6272:6272+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[33840:33840+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
 	// d.rnn/t3/gates_matmul.2: MatMul 4×7
 	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26304:26304+n*7], 7, 1, m.arena[24960:24960+28], 7)
 	// d.rnn/t3/gates_matmul.3: Add 4×7: written in place by its SliceGrads, no code
@@ -1426,7 +1450,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// d.rnn/t[step]/gates.2: Add 4
 		m.add(n, m.arena[31424+((step+1)&1)*16:31424+((step+1)&1)*16+4], m.arena[33744+((step)&1)*16:33744+((step)&1)*16+4], m.arena[31424+((step)&1)*16:31424+((step)&1)*16+4])
 		// d.rnn/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmP(m.pool, false, false, n, 7, 4, 1, m.arena[33840:33840+n*4], 4, m.arena[33872:33872+28], 7, 0, m.arena[6272:6272+n*7], 7)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[33840:33840+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
 		// d.rnn/t[step]/gates_matmul.2: MatMul 4×7
 		rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26112+step*64:26112+step*64+n*7], 7, 1, m.arena[24960:24960+28], 7)
 		// d.rnn/t[step]/gates_matmul.3: Add 4×7: written in place by its SliceGrads, no code

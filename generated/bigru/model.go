@@ -48,26 +48,30 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	bigruForwardWeightRz       [4096]float32 // bigru/forward/weight_rz 64×64 (Concat)
-	bigruForwardBiasRz         [64]float32   // bigru/forward/bias_rz 64 (Slice)
-	bigruForwardBiasIn         [32]float32   // bigru/forward/bias_in 32 (Slice)
-	bigruForwardBiasHn         [32]float32   // bigru/forward/bias_hn 32 (Slice)
-	bigruForwardWeightIn       [1024]float32 // bigru/forward/weight_in 32×32 (Slice)
-	bigruForwardWeightHn       [1024]float32 // bigru/forward/weight_hn 32×32 (Slice)
-	bigruReverseWeightRz       [4096]float32 // bigru/reverse/weight_rz 64×64 (Concat)
-	bigruReverseBiasRz         [64]float32   // bigru/reverse/bias_rz 64 (Slice)
-	bigruReverseBiasIn         [32]float32   // bigru/reverse/bias_in 32 (Slice)
-	bigruReverseBiasHn         [32]float32   // bigru/reverse/bias_hn 32 (Slice)
-	bigruReverseWeightIn       [1024]float32 // bigru/reverse/weight_in 32×32 (Slice)
-	bigruReverseWeightHn       [1024]float32 // bigru/reverse/weight_hn 32×32 (Slice)
-	bigruForwardWeightRzPacked rt.PackedB    // bigru/forward/weight_rzᵀ, packed for the products by it
-	bigruForwardWeightInPacked rt.PackedB    // bigru/forward/weight_inᵀ, packed for the products by it
-	bigruForwardWeightHnPacked rt.PackedB    // bigru/forward/weight_hnᵀ, packed for the products by it
-	bigruReverseWeightRzPacked rt.PackedB    // bigru/reverse/weight_rzᵀ, packed for the products by it
-	bigruReverseWeightInPacked rt.PackedB    // bigru/reverse/weight_inᵀ, packed for the products by it
-	bigruReverseWeightHnPacked rt.PackedB    // bigru/reverse/weight_hnᵀ, packed for the products by it
-	fcWeightPacked             rt.PackedB    // fc.weightᵀ, packed for the products by it
-	derived                    bool
+	bigruForwardWeightRz                            [4096]float32 // bigru/forward/weight_rz 64×64 (Concat)
+	bigruForwardBiasRz                              [64]float32   // bigru/forward/bias_rz 64 (Slice)
+	bigruForwardBiasIn                              [32]float32   // bigru/forward/bias_in 32 (Slice)
+	bigruForwardBiasHn                              [32]float32   // bigru/forward/bias_hn 32 (Slice)
+	bigruForwardWeightIn                            [1024]float32 // bigru/forward/weight_in 32×32 (Slice)
+	bigruForwardWeightHn                            [1024]float32 // bigru/forward/weight_hn 32×32 (Slice)
+	bigruReverseWeightRz                            [4096]float32 // bigru/reverse/weight_rz 64×64 (Concat)
+	bigruReverseBiasRz                              [64]float32   // bigru/reverse/bias_rz 64 (Slice)
+	bigruReverseBiasIn                              [32]float32   // bigru/reverse/bias_in 32 (Slice)
+	bigruReverseBiasHn                              [32]float32   // bigru/reverse/bias_hn 32 (Slice)
+	bigruReverseWeightIn                            [1024]float32 // bigru/reverse/weight_in 32×32 (Slice)
+	bigruReverseWeightHn                            [1024]float32 // bigru/reverse/weight_hn 32×32 (Slice)
+	bigruForwardWeightRzPacked                      rt.PackedB    // bigru/forward/weight_rzᵀ, packed for the products by it
+	bigruForwardWeightInPacked                      rt.PackedB    // bigru/forward/weight_inᵀ, packed for the products by it
+	bigruForwardWeightHnPacked                      rt.PackedB    // bigru/forward/weight_hnᵀ, packed for the products by it
+	bigruReverseWeightRzPacked                      rt.PackedB    // bigru/reverse/weight_rzᵀ, packed for the products by it
+	bigruReverseWeightInPacked                      rt.PackedB    // bigru/reverse/weight_inᵀ, packed for the products by it
+	bigruReverseWeightHnPacked                      rt.PackedB    // bigru/reverse/weight_hnᵀ, packed for the products by it
+	fcWeightPacked                                  rt.PackedB    // fc.weightᵀ, packed for the products by it
+	derived                                         bool
+	bigruForwardWeightRzPackedForTrainingTransposed rt.PackedB // bigru/forward/weight_rz, packed for TrainStep's products
+	bigruReverseWeightRzPackedForTrainingTransposed rt.PackedB // bigru/reverse/weight_rz, packed for TrainStep's products
+	bigruReverseWeightRzPackedForTrainingAsStored   rt.PackedB // bigru/reverse/weight_rz, packed for TrainStep's products
+	bigruForwardWeightRzPackedForTrainingAsStored   rt.PackedB // bigru/forward/weight_rz, packed for TrainStep's products
 
 	bigruWeightIhL0Grad        [3072]float32 // gradient of bigru.weight_ih_l0
 	bigruWeightHhL0Grad        [3072]float32 // gradient of bigru.weight_hh_l0

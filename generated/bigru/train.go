@@ -50,6 +50,10 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.slice5(n, m.bigruWeightHhL0[:], m.arena[2048:2048+2048])
 	// bigru/forward/weight_rz: Concat 64×64
 	m.concat2(n, m.arena[311296:311296+4096], m.arena[:2048], m.arena[2048:2048+2048])
+	// bigru/forward/weight_rz, packed once for this step's products by it
+	m.bigruForwardWeightRzPackedForTrainingTransposed.Pack(true, 64, 64, m.arena[311296:311296+4096], 64)
+	// bigru/forward/weight_rz, packed once for this step's products by it
+	m.bigruForwardWeightRzPackedForTrainingAsStored.Pack(false, 64, 64, m.arena[311296:311296+4096], 64)
 	// bigru/forward/bias: Add 96
 	m.add(n, m.bigruBiasIhL0[:], m.bigruBiasHhL0[:], m.arena[317952:317952+96])
 	// bigru/forward/t0/x_slice: Slice N×1×32
@@ -58,7 +62,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// bigru/forward/t0/xh: Concat N×64
 	m.concat(n, m.arena[:n*64], m.arena[65536:65536+n*32], m.arena[323584:323584+n*32])
 	// bigru/forward/t0/rz_matmul: MatMul N×64
-	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[:n*64], 64, m.arena[311296:311296+4096], 64, 0, m.arena[49152:49152+n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*64], 64, &m.bigruForwardWeightRzPackedForTrainingTransposed, 0, m.arena[49152:49152+n*64], 64)
 	// bigru/forward/t0/rz@1: Slice 64
 	m.slice6(n, m.arena[317952:317952+96], m.arena[318048:318048+64])
 	// bigru/forward/t0/rz: BiasAdd N×64
@@ -101,7 +105,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// bigru/forward/t[step]/xh: Concat N×64
 		m.concat(n, m.arena[step*1024:step*1024+n*64], m.arena[65536+step*512:65536+step*512+n*32], m.arena[163840+(step-1)*512:163840+(step-1)*512+n*32])
 		// bigru/forward/t[step]/rz_matmul: MatMul N×64
-		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[step*1024:step*1024+n*64], 64, m.arena[311296:311296+4096], 64, 0, m.arena[49152:49152+n*64], 64)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*1024:step*1024+n*64], 64, &m.bigruForwardWeightRzPackedForTrainingTransposed, 0, m.arena[49152:49152+n*64], 64)
 		// bigru/forward/t[step]/rz@1: Slice 64
 		m.slice6(n, m.arena[317952:317952+96], m.arena[318048:318048+64])
 		// bigru/forward/t[step]/rz: BiasAdd N×64
@@ -149,6 +153,10 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.slice5(n, m.bigruWeightHhL0Reverse[:], m.arena[34816:34816+2048])
 	// bigru/reverse/weight_rz: Concat 64×64
 	m.concat2(n, m.arena[315392:315392+4096], m.arena[32768:32768+2048], m.arena[34816:34816+2048])
+	// bigru/reverse/weight_rz, packed once for this step's products by it
+	m.bigruReverseWeightRzPackedForTrainingTransposed.Pack(true, 64, 64, m.arena[315392:315392+4096], 64)
+	// bigru/reverse/weight_rz, packed once for this step's products by it
+	m.bigruReverseWeightRzPackedForTrainingAsStored.Pack(false, 64, 64, m.arena[315392:315392+4096], 64)
 	// bigru/reverse/bias: Add 96
 	m.add(n, m.bigruBiasIhL0Reverse[:], m.bigruBiasHhL0Reverse[:], m.arena[326656:326656+96])
 	// bigru/reverse/t0/x_slice: Slice N×1×32
@@ -157,7 +165,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// bigru/reverse/t0/xh: Concat N×64
 	m.concat(n, m.arena[32768:32768+n*64], m.arena[196608:196608+n*32], m.arena[323584:323584+n*32])
 	// bigru/reverse/t0/rz_matmul: MatMul N×64
-	rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[32768:32768+n*64], 64, m.arena[315392:315392+4096], 64, 0, m.arena[319488:319488+n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768:32768+n*64], 64, &m.bigruReverseWeightRzPackedForTrainingTransposed, 0, m.arena[319488:319488+n*64], 64)
 	// bigru/reverse/t0/rz@1: Slice 64
 	m.slice6(n, m.arena[326656:326656+96], m.arena[326752:326752+64])
 	// bigru/reverse/t0/rz: BiasAdd N×64
@@ -200,7 +208,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// bigru/reverse/t[step]/xh: Concat N×64
 		m.concat(n, m.arena[32768+step*1024:32768+step*1024+n*64], m.arena[196608+step*512:196608+step*512+n*32], m.arena[294912+(step-1)*512:294912+(step-1)*512+n*32])
 		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
-		rt.GemmP(m.pool, false, true, n, 64, 64, 1, m.arena[32768+step*1024:32768+step*1024+n*64], 64, m.arena[315392:315392+4096], 64, 0, m.arena[319488:319488+n*64], 64)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768+step*1024:32768+step*1024+n*64], 64, &m.bigruReverseWeightRzPackedForTrainingTransposed, 0, m.arena[319488:319488+n*64], 64)
 		// bigru/reverse/t[step]/rz@1: Slice 64
 		m.slice6(n, m.arena[326656:326656+96], m.arena[326752:326752+64])
 		// bigru/reverse/t[step]/rz: BiasAdd N×64
@@ -286,7 +294,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.bigru/reverse/t31/rz.1: ChannelSum 64
 	m.channelSum3(n, m.arena[188416:188416+n*64], (*[64]float32)(m.arena[323136:]))
 	// d.bigru/reverse/t31/rz_matmul.1: MatMul N×64
-	rt.GemmP(m.pool, false, false, n, 64, 64, 1, m.arena[188416:188416+n*64], 64, m.arena[315392:315392+4096], 64, 0, m.arena[189440:189440+n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[188416:188416+n*64], 64, &m.bigruReverseWeightRzPackedForTrainingAsStored, 0, m.arena[189440:189440+n*64], 64)
 	// d.bigru/reverse/t31/rz_matmul.2: MatMul 64×64
 	rt.GemmP(m.pool, true, false, 64, 64, n, 1, m.arena[188416:188416+n*64], 64, m.arena[64512:64512+n*64], 64, 0, m.arena[180224:180224+4096], 64)
 	// d.bigru/reverse/t31/xh.1: Slice N×32
@@ -331,7 +339,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.bigru/reverse/t30/rz.2: Add 64
 	m.add(n, m.arena[323136:323136+64], m.arena[323072:323072+64], m.arena[323200:323200+64])
 	// d.bigru/reverse/t30/rz_matmul.1: MatMul N×64
-	rt.GemmP(m.pool, false, false, n, 64, 64, 1, m.arena[188416:188416+n*64], 64, m.arena[315392:315392+4096], 64, 0, m.arena[189440:189440+n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[188416:188416+n*64], 64, &m.bigruReverseWeightRzPackedForTrainingAsStored, 0, m.arena[189440:189440+n*64], 64)
 	// d.bigru/reverse/t30/rz_matmul.2: MatMul 64×64
 	rt.GemmP(m.pool, true, false, 64, 64, n, 1, m.arena[188416:188416+n*64], 64, m.arena[63488:63488+n*64], 64, 1, m.arena[180224:180224+4096], 64)
 	// d.bigru/reverse/t30/rz_matmul.3: Add 64×64: written in place by its SliceGrads, no code
@@ -379,7 +387,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// d.bigru/reverse/t[step]/rz.2: Add 64
 		m.add(n, m.arena[323200+((step+1)&1)*64:323200+((step+1)&1)*64+64], m.arena[323072+((step)&1)*64:323072+((step)&1)*64+64], m.arena[323200+((step)&1)*64:323200+((step)&1)*64+64])
 		// d.bigru/reverse/t[step]/rz_matmul.1: MatMul N×64
-		rt.GemmP(m.pool, false, false, n, 64, 64, 1, m.arena[188416:188416+n*64], 64, m.arena[315392:315392+4096], 64, 0, m.arena[189440:189440+n*64], 64)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[188416:188416+n*64], 64, &m.bigruReverseWeightRzPackedForTrainingAsStored, 0, m.arena[189440:189440+n*64], 64)
 		// d.bigru/reverse/t[step]/rz_matmul.2: MatMul 64×64
 		rt.GemmP(m.pool, true, false, 64, 64, n, 1, m.arena[188416:188416+n*64], 64, m.arena[32768+step*1024:32768+step*1024+n*64], 64, 1, m.arena[180224:180224+4096], 64)
 		// d.bigru/reverse/t[step]/rz_matmul.3: Add 64×64: written in place by its SliceGrads, no code
@@ -478,7 +486,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.bigru/forward/t31/rz.1: ChannelSum 64
 	m.channelSum3(n, m.arena[39936:39936+n*64], (*[64]float32)(m.arena[319040:]))
 	// d.bigru/forward/t31/rz_matmul.1: MatMul N×64
-	rt.GemmP(m.pool, false, false, n, 64, 64, 1, m.arena[39936:39936+n*64], 64, m.arena[311296:311296+4096], 64, 0, m.arena[40960:40960+n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[39936:39936+n*64], 64, &m.bigruForwardWeightRzPackedForTrainingAsStored, 0, m.arena[40960:40960+n*64], 64)
 	// d.bigru/forward/t31/rz_matmul.2: MatMul 64×64
 	rt.GemmP(m.pool, true, false, 64, 64, n, 1, m.arena[39936:39936+n*64], 64, m.arena[31744:31744+n*64], 64, 0, m.arena[32768:32768+4096], 64)
 	// d.bigru/forward/t31/xh.1: Slice N×32
@@ -523,7 +531,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.bigru/forward/t30/rz.2: Add 64
 	m.add(n, m.arena[319040:319040+64], m.arena[318976:318976+64], m.arena[319104:319104+64])
 	// d.bigru/forward/t30/rz_matmul.1: MatMul N×64
-	rt.GemmP(m.pool, false, false, n, 64, 64, 1, m.arena[39936:39936+n*64], 64, m.arena[311296:311296+4096], 64, 0, m.arena[40960:40960+n*64], 64)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[39936:39936+n*64], 64, &m.bigruForwardWeightRzPackedForTrainingAsStored, 0, m.arena[40960:40960+n*64], 64)
 	// d.bigru/forward/t30/rz_matmul.2: MatMul 64×64
 	rt.GemmP(m.pool, true, false, 64, 64, n, 1, m.arena[39936:39936+n*64], 64, m.arena[30720:30720+n*64], 64, 1, m.arena[32768:32768+4096], 64)
 	// d.bigru/forward/t30/rz_matmul.3: Add 64×64: written in place by its SliceGrads, no code
@@ -571,7 +579,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// d.bigru/forward/t[step]/rz.2: Add 64
 		m.add(n, m.arena[319104+((step+1)&1)*64:319104+((step+1)&1)*64+64], m.arena[318976+((step)&1)*64:318976+((step)&1)*64+64], m.arena[319104+((step)&1)*64:319104+((step)&1)*64+64])
 		// d.bigru/forward/t[step]/rz_matmul.1: MatMul N×64
-		rt.GemmP(m.pool, false, false, n, 64, 64, 1, m.arena[39936:39936+n*64], 64, m.arena[311296:311296+4096], 64, 0, m.arena[40960:40960+n*64], 64)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[39936:39936+n*64], 64, &m.bigruForwardWeightRzPackedForTrainingAsStored, 0, m.arena[40960:40960+n*64], 64)
 		// d.bigru/forward/t[step]/rz_matmul.2: MatMul 64×64
 		rt.GemmP(m.pool, true, false, 64, 64, n, 1, m.arena[39936:39936+n*64], 64, m.arena[step*1024:step*1024+n*64], 64, 1, m.arena[32768:32768+4096], 64)
 		// d.bigru/forward/t[step]/rz_matmul.3: Add 64×64: written in place by its SliceGrads, no code

@@ -44,11 +44,13 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	lstmWeight       [24576]float32 // lstm/weight 256×96 (Concat)
-	lstmBias         [256]float32   // lstm/bias 256 (Add)
-	lstmWeightPacked rt.PackedB     // lstm/weightᵀ, packed for the products by it
-	fcWeightPacked   rt.PackedB     // fc.weightᵀ, packed for the products by it
-	derived          bool
+	lstmWeight                            [24576]float32 // lstm/weight 256×96 (Concat)
+	lstmBias                              [256]float32   // lstm/bias 256 (Add)
+	lstmWeightPacked                      rt.PackedB     // lstm/weightᵀ, packed for the products by it
+	fcWeightPacked                        rt.PackedB     // fc.weightᵀ, packed for the products by it
+	derived                               bool
+	lstmWeightPackedForTrainingTransposed rt.PackedB // lstm/weight, packed for TrainStep's products
+	lstmWeightPackedForTrainingAsStored   rt.PackedB // lstm/weight, packed for TrainStep's products
 
 	lstmWeightIhL0Grad [8192]float32  // gradient of lstm.weight_ih_l0
 	lstmWeightHhL0Grad [16384]float32 // gradient of lstm.weight_hh_l0

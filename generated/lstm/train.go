@@ -40,6 +40,10 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.fill(n, m.arena[304640:304640+n*64])
 	// lstm/weight: Concat 256×96
 	m.concat2(n, m.arena[245760:245760+24576], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
+	// lstm/weight, packed once for this step's products by it
+	m.lstmWeightPackedForTrainingTransposed.Pack(true, 96, 256, m.arena[245760:245760+24576], 96)
+	// lstm/weight, packed once for this step's products by it
+	m.lstmWeightPackedForTrainingAsStored.Pack(false, 256, 96, m.arena[245760:245760+24576], 96)
 	// lstm/bias: Add 256
 	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[276992:276992+256])
 	// lstm/t0/x_slice: Slice N×1×32
@@ -48,7 +52,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// lstm/t0/xh: Concat N×96
 	m.concat(n, m.arena[:n*96], m.arena[276480:276480+n*32], m.arena[304640:304640+n*64])
 	// lstm/t0/gates_matmul: MatMul N×256
-	rt.GemmP(m.pool, false, true, n, 256, 96, 1, m.arena[:n*96], 96, m.arena[245760:245760+24576], 96, 0, m.arena[270336:270336+n*256], 256)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*96], 96, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[270336:270336+n*256], 256)
 	// lstm/t0/i: Sigmoid N×64
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/f: Sigmoid N×64
@@ -72,7 +76,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// lstm/t[step]/xh: Concat N×96
 		m.concat(n, m.arena[step*1536:step*1536+n*96], m.arena[276480:276480+n*32], m.arena[274432+((step-1)&1)*1024:274432+((step-1)&1)*1024+n*64])
 		// lstm/t[step]/gates_matmul: MatMul N×256
-		rt.GemmP(m.pool, false, true, n, 256, 96, 1, m.arena[step*1536:step*1536+n*96], 96, m.arena[245760:245760+24576], 96, 0, m.arena[270336:270336+n*256], 256)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*1536:step*1536+n*96], 96, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[270336:270336+n*256], 256)
 		// lstm/t[step]/i: Sigmoid N×64
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/f: Sigmoid N×64
@@ -131,7 +135,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.lstm/t31/gates.1: ChannelSum 256
 	m.channelSum2(n, m.arena[294912:294912+n*256], (*[256]float32)(m.arena[311040:]))
 	// d.lstm/t31/gates_matmul.1: MatMul N×96
-	rt.GemmP(m.pool, false, false, n, 96, 256, 1, m.arena[294912:294912+n*256], 256, m.arena[245760:245760+24576], 96, 0, m.arena[303104:303104+n*96], 96)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[294912:294912+n*256], 256, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[303104:303104+n*96], 96)
 	// d.lstm/t31/gates_matmul.2: MatMul 256×96
 	rt.GemmP(m.pool, true, false, 256, 96, n, 1, m.arena[294912:294912+n*256], 256, m.arena[47616:47616+n*96], 96, 0, m.arena[270336:270336+24576], 96)
 	// d.lstm/t31/xh.1: Slice N×64
@@ -164,7 +168,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.lstm/t30/gates.2: Add 256
 	m.add(n, m.arena[311040:311040+256], m.arena[310784:310784+256], m.arena[311296:311296+256])
 	// d.lstm/t30/gates_matmul.1: MatMul N×96
-	rt.GemmP(m.pool, false, false, n, 96, 256, 1, m.arena[294912:294912+n*256], 256, m.arena[245760:245760+24576], 96, 0, m.arena[303104:303104+n*96], 96)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[294912:294912+n*256], 256, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[303104:303104+n*96], 96)
 	// d.lstm/t30/gates_matmul.2: MatMul 256×96
 	rt.GemmP(m.pool, true, false, 256, 96, n, 1, m.arena[294912:294912+n*256], 256, m.arena[46080:46080+n*96], 96, 1, m.arena[270336:270336+24576], 96)
 	// d.lstm/t30/gates_matmul.3: Add 256×96: written in place by its SliceGrads, no code
@@ -200,7 +204,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// d.lstm/t[step]/gates.2: Add 256
 		m.add(n, m.arena[311296+((step+1)&1)*256:311296+((step+1)&1)*256+256], m.arena[310784+((step)&1)*256:310784+((step)&1)*256+256], m.arena[311296+((step)&1)*256:311296+((step)&1)*256+256])
 		// d.lstm/t[step]/gates_matmul.1: MatMul N×96
-		rt.GemmP(m.pool, false, false, n, 96, 256, 1, m.arena[294912:294912+n*256], 256, m.arena[245760:245760+24576], 96, 0, m.arena[303104:303104+n*96], 96)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[294912:294912+n*256], 256, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[303104:303104+n*96], 96)
 		// d.lstm/t[step]/gates_matmul.2: MatMul 256×96
 		rt.GemmP(m.pool, true, false, 256, 96, n, 1, m.arena[294912:294912+n*256], 256, m.arena[step*1536:step*1536+n*96], 96, 1, m.arena[270336:270336+24576], 96)
 		// d.lstm/t[step]/gates_matmul.3: Add 256×96: written in place by its SliceGrads, no code

@@ -44,11 +44,13 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	lstmWeight       [79872]float32 // lstm/weight 512×156 (Concat)
-	lstmBias         [512]float32   // lstm/bias 512 (Add)
-	lstmWeightPacked rt.PackedB     // lstm/weightᵀ, packed for the products by it
-	fcWeightPacked   rt.PackedB     // fc.weightᵀ, packed for the products by it
-	derived          bool
+	lstmWeight                            [79872]float32 // lstm/weight 512×156 (Concat)
+	lstmBias                              [512]float32   // lstm/bias 512 (Add)
+	lstmWeightPacked                      rt.PackedB     // lstm/weightᵀ, packed for the products by it
+	fcWeightPacked                        rt.PackedB     // fc.weightᵀ, packed for the products by it
+	derived                               bool
+	lstmWeightPackedForTrainingTransposed rt.PackedB // lstm/weight, packed for TrainStep's products
+	lstmWeightPackedForTrainingAsStored   rt.PackedB // lstm/weight, packed for TrainStep's products
 
 	lstmWeightIhL0Grad [14336]float32 // gradient of lstm.weight_ih_l0
 	lstmWeightHhL0Grad [65536]float32 // gradient of lstm.weight_hh_l0

@@ -40,6 +40,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	m.fill(n, m.arena[1025408:1025408+n*128])
 	// lstm/weight: Concat 512×156
 	m.concat2(n, m.arena[827904:827904+79872], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
+	// lstm/weight, packed once for this step's products by it
+	m.lstmWeightPackedForTrainingTransposed.Pack(true, 156, 512, m.arena[827904:827904+79872], 156)
+	// lstm/weight, packed once for this step's products by it
+	m.lstmWeightPackedForTrainingAsStored.Pack(false, 512, 156, m.arena[827904:827904+79872], 156)
 	// lstm/bias: Add 512
 	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[933248:933248+512])
 	// lstm/t0/x_slice: Slice N×1×28
@@ -48,7 +52,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// lstm/t0/xh: Concat N×156
 	m.concat(n, m.arena[:n*156], m.arena[932352:932352+n*28], m.arena[1025408:1025408+n*128])
 	// lstm/t0/gates_matmul: MatMul N×512
-	rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[:n*156], 156, m.arena[827904:827904+79872], 156, 0, m.arena[907776:907776+n*512], 512)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*156], 156, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[907776:907776+n*512], 512)
 	// lstm/t0/i: Sigmoid N×128
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/f: Sigmoid N×128
@@ -72,7 +76,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		// lstm/t[step]/xh: Concat N×156
 		m.concat(n, m.arena[step*4992:step*4992+n*156], m.arena[932352:932352+n*28], m.arena[924160+((step-1)&1)*4096:924160+((step-1)&1)*4096+n*128])
 		// lstm/t[step]/gates_matmul: MatMul N×512
-		rt.GemmP(m.pool, false, true, n, 512, 156, 1, m.arena[step*4992:step*4992+n*156], 156, m.arena[827904:827904+79872], 156, 0, m.arena[907776:907776+n*512], 512)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*4992:step*4992+n*156], 156, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[907776:907776+n*512], 512)
 		// lstm/t[step]/i: Sigmoid N×128
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/f: Sigmoid N×128
@@ -131,7 +135,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.lstm/t27/gates.1: ChannelSum 512
 	m.channelSum2(n, m.arena[987648:987648+n*512], (*[512]float32)(m.arena[1050496:]))
 	// d.lstm/t27/gates_matmul.1: MatMul N×156
-	rt.GemmP(m.pool, false, false, n, 156, 512, 1, m.arena[987648:987648+n*512], 512, m.arena[827904:827904+79872], 156, 0, m.arena[1020416:1020416+n*156], 156)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[987648:987648+n*512], 512, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[1020416:1020416+n*156], 156)
 	// d.lstm/t27/gates_matmul.2: MatMul 512×156
 	rt.GemmP(m.pool, true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[134784:134784+n*156], 156, 0, m.arena[907776:907776+79872], 156)
 	// d.lstm/t27/xh.1: Slice N×128
@@ -164,7 +168,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.lstm/t26/gates.2: Add 512
 	m.add(n, m.arena[1050496:1050496+512], m.arena[1049984:1049984+512], m.arena[1051008:1051008+512])
 	// d.lstm/t26/gates_matmul.1: MatMul N×156
-	rt.GemmP(m.pool, false, false, n, 156, 512, 1, m.arena[987648:987648+n*512], 512, m.arena[827904:827904+79872], 156, 0, m.arena[1020416:1020416+n*156], 156)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[987648:987648+n*512], 512, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[1020416:1020416+n*156], 156)
 	// d.lstm/t26/gates_matmul.2: MatMul 512×156
 	rt.GemmP(m.pool, true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[129792:129792+n*156], 156, 1, m.arena[907776:907776+79872], 156)
 	// d.lstm/t26/gates_matmul.3: Add 512×156: written in place by its SliceGrads, no code
@@ -200,7 +204,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		// d.lstm/t[step]/gates.2: Add 512
 		m.add(n, m.arena[1051008+((step+1)&1)*512:1051008+((step+1)&1)*512+512], m.arena[1049984+((step)&1)*512:1049984+((step)&1)*512+512], m.arena[1051008+((step)&1)*512:1051008+((step)&1)*512+512])
 		// d.lstm/t[step]/gates_matmul.1: MatMul N×156
-		rt.GemmP(m.pool, false, false, n, 156, 512, 1, m.arena[987648:987648+n*512], 512, m.arena[827904:827904+79872], 156, 0, m.arena[1020416:1020416+n*156], 156)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[987648:987648+n*512], 512, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[1020416:1020416+n*156], 156)
 		// d.lstm/t[step]/gates_matmul.2: MatMul 512×156
 		rt.GemmP(m.pool, true, false, 512, 156, n, 1, m.arena[987648:987648+n*512], 512, m.arena[step*4992:step*4992+n*156], 156, 1, m.arena[907776:907776+79872], 156)
 		// d.lstm/t[step]/gates_matmul.3: Add 512×156: written in place by its SliceGrads, no code

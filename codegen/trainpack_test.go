@@ -1,0 +1,42 @@
+package codegen
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlgen/dlgen/models"
+)
+
+// The LSTM workload's TrainStep packs its gate weight twice per call, transposed for
+// the forward products and as stored for the backward ones, after computing it and
+// before the step loops; inside the loops every product by it reads a packed copy
+// (rt.GemmPackedP), none packs it again (rt.GemmP with the weight's storage). A
+// weight read by one product only (the MLP's) is not packed.
+func TestTrainStepPacksALoopsWeightOncePerCall(t *testing.T) {
+	files := generateModel(t, models.LSTM, Options{Package: "lstm", MaxBatch: 16, Train: true})
+	body := regexp.MustCompile(`(?s)func \(m \*Model\) TrainStep\(.*?\n}\n`).FindString(files["train.go"])
+	require.NotEmpty(t, body)
+	packs := regexp.MustCompile(`m\.(\w+)\.Pack\((true|false), `).FindAllStringSubmatch(body, -1)
+	require.Len(t, packs, 2, "one pack per way the weight is read")
+	assert.NotEqual(t, packs[0][2], packs[1][2], "one transposed, one as stored")
+	firstLoop := strings.Index(body, "for step")
+	require.Positive(t, firstLoop)
+	for _, p := range packs {
+		assert.Less(t, strings.Index(body, p[0]), firstLoop, "%s is packed before the loops", p[1])
+	}
+	weight := regexp.MustCompile(`m\.concat2\(n, (m\.arena\[\d+:\d+\+\d+\])`).FindStringSubmatch(body)
+	require.Len(t, weight, 2, "the weight is concatenated into the arena")
+	for _, line := range strings.Split(body[firstLoop:], "\n") {
+		if strings.Contains(line, "rt.GemmP(") {
+			assert.NotContains(t, line, weight[1], "a product inside the loops packs the weight again")
+		}
+	}
+	assert.GreaterOrEqual(t, strings.Count(body[firstLoop:], "rt.GemmPackedP("), 4, "the step loops' products read the packed weight")
+
+	mlp := generateModel(t, models.MLP, Options{Package: "mlp", MaxBatch: 64, Train: true})
+	assert.NotContains(t, mlp["train.go"], ".Pack(", "a weight read by one product is not packed")
+}
