@@ -12,20 +12,14 @@ var directConv = cpu.avx512
 // the FMA latency); positions in strips of 32, the last one 16 wide if it fits,
 // each strip's block of the image reused by every channel block while in L1.
 func (p plan) direct(wr []float32, off []int32, img, prod []float32) {
-	const mr = 14
 	o, per := p.o, p.per
-	blocks := (o + mr - 1) / mr
-	chunk := (o + blocks - 1) / blocks
+	chunk := equalBlocks(o, 14)
 	// The kernels read rows k of B up to 32 values past each strip's start.
 	_ = img[per-1+int(off[len(off)-1])+directSlack]
 	_ = wr[p.k*o-1]
 	_ = prod[(o-1)*p.ldc+per-1]
 	for t0 := 0; t0 < per; t0 += 32 {
-		nr := min(32, per-t0)
-		h := 0
-		if nr <= 16 {
-			h = 1
-		}
+		nr, h := strip(per, t0)
 		for o0 := 0; o0 < o; o0 += chunk {
 			oc := min(chunk, o-o0)
 			avx512Indirect[h][oc](p.k, &wr[o0], o, &img[t0], &off[0], &prod[o0*p.ldc+t0], p.ldc, 1, 0, nr)
@@ -44,20 +38,32 @@ func haveDirect() bool { return cpu.avx512 }
 func (p plan) scatter(a []float32, coff []int32, dyw, dx []float32) {
 	g := p.src
 	o, r, per := p.k, g.Rows(), p.per
-	chunk := min(scatterRows(g.C), 14)
-	blocks := (r + chunk - 1) / chunk
-	chunk = (r + blocks - 1) / blocks
+	chunk := equalBlocks(r, min(scatterRows(g.C), 14))
 	_ = dyw[(o-1)*p.ldc+per-1+directSlack]
 	_ = dx[int(coff[r-1])+per-1]
 	for t0 := 0; t0 < per; t0 += 32 {
-		nr := min(32, per-t0)
-		h := 0
-		if nr <= 16 {
-			h = 1
-		}
+		nr, h := strip(per, t0)
 		for k0 := 0; k0 < r; k0 += chunk {
 			kc := min(chunk, r-k0)
 			avx512Scatter[h][kc](o, &a[k0], r, &dyw[t0], p.ldc, &dx[t0], &coff[k0], 1, 1, nr)
 		}
 	}
+}
+
+// equalBlocks returns the size of the blocks that cut n into as few equal blocks
+// of at most most as possible (the last may be smaller).
+func equalBlocks(n, most int) int {
+	blocks := (n + most - 1) / most
+	return (n + blocks - 1) / blocks
+}
+
+// strip returns the width nr of the strip of positions from t0 (at most 32 of
+// per) and which kernel computes it: h = 0 the full 32-wide panel, h = 1 the
+// half-width one when nr fits in 16.
+func strip(per, t0 int) (nr, h int) {
+	nr = min(32, per-t0)
+	if nr <= 16 {
+		h = 1
+	}
+	return nr, h
 }
