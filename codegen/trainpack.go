@@ -38,6 +38,12 @@ type trainPackKey struct {
 func (p *program) findTrainPacks() {
 	g := p.g
 	paramOnly := passes.ParamOnly(g)
+	// As derived.go: state a RunningUpdate writes can change within the call.
+	for _, n := range g.Nodes {
+		if n.Op == ir.OpRunningUpdate {
+			paramOnly[n.Inputs[0]] = false
+		}
+	}
 	root := passes.StorageRoots(g)
 	inLoop := map[int]bool{}
 	for i, r := range p.loops.runs {
