@@ -44,6 +44,11 @@ func (p *program) findTrainPacks() {
 			paramOnly[n.Inputs[0]] = false
 		}
 	}
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			paramOnly[n.ID] = paramOnly[n.ID] && paramOnly[in]
+		}
+	}
 	root := passes.StorageRoots(g)
 	inLoop := map[int]bool{}
 	for i, r := range p.loops.runs {
