@@ -75,7 +75,7 @@ func convCall(k *Kernel, fn string, g convGeom, o int, count jen.Code, size func
 		scratch = k.Scratch32(s)
 	}
 	k.Emit(jen.Comment(g.describe()),
-		jen.Qual(rtPath, fn+"P").Call(append(append([]jen.Code{pooled(), g.window(), jen.Lit(o), count}, args...), scratch)...))
+		jen.Qual(rtPath, fn+"P").Call(append(append([]jen.Code{k.prog.pool(), g.window(), jen.Lit(o), count}, args...), scratch)...))
 }
 
 // emitConv2D: y = conv(x, w).

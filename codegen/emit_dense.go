@@ -40,19 +40,19 @@ func emitGemm(k *Kernel, beta int) error {
 	}
 	if pw := k.prog.packedB(k.Node); pw != nil {
 		// A weight packed once by deriveParams (derived.go).
-		k.Emit(jen.Qual(rtPath, "GemmPackedP").Call(pooled(),
+		k.Emit(jen.Qual(rtPath, "GemmPackedP").Call(k.prog.pool(),
 			jen.Lit(ta), rows, jen.Lit(1), a.Slice(), jen.Lit(a.Shape[1]),
 			jen.Op("&").Id("m").Dot(pw.field), jen.Lit(beta), c.Slice(), jen.Lit(c.Shape[1])))
 		return nil
 	}
 	if tp := k.prog.trainPackFor(k.Node); tp != nil {
 		// A weight TrainStep packed once for all its products by it (trainpack.go).
-		k.Emit(jen.Qual(rtPath, "GemmPackedP").Call(pooled(),
+		k.Emit(jen.Qual(rtPath, "GemmPackedP").Call(k.prog.pool(),
 			jen.Lit(ta), rows, jen.Lit(1), a.Slice(), jen.Lit(a.Shape[1]),
 			jen.Op("&").Id("m").Dot(tp.field), jen.Lit(beta), c.Slice(), jen.Lit(c.Shape[1])))
 		return nil
 	}
-	k.Emit(jen.Qual(rtPath, "GemmP").Call(pooled(),
+	k.Emit(jen.Qual(rtPath, "GemmP").Call(k.prog.pool(),
 		jen.Lit(ta), jen.Lit(tb), rows, cols, inner, jen.Lit(1),
 		a.Slice(), jen.Lit(a.Shape[1]), b.Slice(), jen.Lit(b.Shape[1]),
 		jen.Lit(beta), c.Slice(), jen.Lit(c.Shape[1]),

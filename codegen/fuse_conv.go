@@ -171,7 +171,7 @@ func emitConvFused(k *Kernel, f *fusion) error {
 		how = "the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), "
 	}
 	k.Emit(jen.Comment(g.describe()+";"), jen.Comment(how+joinAnd(what)),
-		jen.Qual(rtPath, "Conv2DFusedP").Call(pooled(), g.window(), jen.Lit(o), x.Prod(0, 1), xs, ws, ys, scratch,
+		jen.Qual(rtPath, "Conv2DFusedP").Call(k.prog.pool(), g.window(), jen.Lit(o), x.Prod(0, 1), xs, ws, ys, scratch,
 			jen.Qual(rtPath, "Epilogue").Values(fields...)))
 	return nil
 }

@@ -46,6 +46,11 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 			}
 		}
 	}
+	if predict != nil {
+		if err := predict.emitItems(methods); err != nil {
+			return nil, err
+		}
+	}
 	if err := m.derived.emit(methods); err != nil {
 		return nil, err
 	}

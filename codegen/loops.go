@@ -920,7 +920,7 @@ func affineStep(ce [2]int) *jen.Statement {
 
 // familyArray is the whole block of family f.
 func (p *program) familyArray(f *family) *jen.Statement {
-	return jen.Id("m").Dot("arena").Index(jen.Lit(f.base), jen.Lit(f.base+f.slots*f.stride))
+	return p.arenaRef().Index(jen.Lit(f.base), jen.Lit(f.base+f.slots*f.stride))
 }
 
 // emitRun writes one loop for the run starting at position i of the order and

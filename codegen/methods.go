@@ -65,6 +65,7 @@ func (p *program) emitMethod(f *jen.File) error {
 	if p.fields != nil {
 		body = append(body, m.derived.refresh()...)
 	}
+	body = append(body, p.itemsCall()...)
 	kernels, err := p.kernels()
 	if err != nil {
 		return err

@@ -51,6 +51,7 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	}
 	fields = append(fields, m.derived.structFields(m.infer)...)
 	fields = append(fields, train.trainPackFields()...)
+	fields = append(fields, predict.itemFields()...)
 	if training {
 		fields = append(fields, jen.Line())
 		for _, p := range m.weights {
@@ -131,6 +132,8 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 		newBody = append(newBody, jen.Id("m").Op(":=").New(jen.Id("Model")))
 	}
 	newBody = append(newBody, poolNew(), jen.Id("m").Dot("params").Op("=").Add(tensors(false)))
+	newBody = append(newBody, predict.itemsNew()...)
+	newBody = append(newBody, predict.itemsThreads()...)
 	if training {
 		newBody = append(newBody, jen.Id("m").Dot("grads").Op("=").Add(tensors(true)))
 		var data []jen.Code
@@ -150,7 +153,7 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	comment(f, "New allocates a model, its parameters initialized with Init(0)."+opt)
 	f.Func().Id("New").Params().Op("*").Id("Model").Block(newBody...)
 	f.Line()
-	emitThreads(f)
+	emitThreads(f, predict.itemsThreads())
 
 	// Init.
 	var initBody []jen.Code

@@ -106,6 +106,11 @@ type program struct {
 	// (trainpack.go), by operand; trainPackList in the order they are found.
 	trainPacks    map[trainPackKey]*trainPack
 	trainPackList []*trainPack
+	// itemSplit: Predict runs by ranges of items on several threads (items.go);
+	// rows is set while the per-range method is emitted, whose batched values
+	// start b0 rows into their storage.
+	itemSplit, rows bool
+	items           itemNames
 }
 
 func newModel(g *ir.Graph, opts Options) (*model, error) {
@@ -260,6 +265,8 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 	if method == "TrainStep" {
 		p.findTrainPacks()
 	}
+	p.findItemSplit()
+	p.nameItems()
 
 	// Class labels are checked on entry against the classes of the loss reading them.
 	for _, id := range p.order {
@@ -334,7 +341,7 @@ func (p *program) value(id int) Value {
 		if p.plan.Offset[r] < 0 && p.loops.fam[r] == nil {
 			panic(fmt.Sprintf("codegen: %s reads %q, which has no storage", p.method, n.Name)) // a planner bug
 		}
-		arena := jen.Id("m").Dot("arena")
+		arena := p.arenaRef()
 		off, c, constant := p.offset(r)
 		switch {
 		case constant && c == 0:

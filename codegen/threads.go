@@ -26,13 +26,13 @@ func poolNew() jen.Code {
 func pooled() *jen.Statement { return jen.Id("m").Dot("pool") }
 
 // emitThreads writes SetThreads, Threads and Close.
-func emitThreads(f *jen.File) {
+func emitThreads(f *jen.File, sizing []jen.Code) {
 	model := func() *jen.Statement { return jen.Id("m").Op("*").Id("Model") }
 	comment(f, "SetThreads makes the model compute its matrix products on n threads (the caller\nand n-1 goroutines); n ≤ 0 means runtime.GOMAXPROCS(0), New's choice. The results\nare the same bit for bit for every n: the products are split on the boundaries of\nrt.Gemm's micro-tiles, and every value is computed as on one thread.")
-	f.Func().Params(model()).Id("SetThreads").Params(jen.Id("n").Int()).Block(
+	f.Func().Params(model()).Id("SetThreads").Params(jen.Id("n").Int()).Block(append([]jen.Code{
 		jen.If(jen.Id("m").Dot("pool").Op("!=").Nil()).Block(jen.Id("m").Dot("pool").Dot("Close").Call()),
 		jen.Id("m").Dot("pool").Op("=").Qual(rtPath, "NewPool").Call(jen.Id("n")),
-	)
+	}, sizing...)...)
 	f.Line()
 	comment(f, "Threads reports how many threads the matrix products run on.")
 	f.Func().Params(model()).Id("Threads").Params().Int().Block(

@@ -58,6 +58,10 @@ type poolState struct {
 	// (update_pool.go).
 	upd    updateJob
 	updRun bool
+	// itemsRun says the current job is items, a function run over ranges of
+	// items (items_pool.go).
+	items    itemsJob
+	itemsRun bool
 }
 
 // A waiter is a goroutine that waits for a flag by spinning for a short while and
@@ -240,6 +244,10 @@ func (s *poolState) runPart(t, i int) {
 	}
 	if s.updRun {
 		s.runUpdatePart(i)
+		return
+	}
+	if s.itemsRun {
+		s.runItemsPart(i)
 		return
 	}
 	j := &s.job

@@ -27,6 +27,15 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 	if !m.derived {
 		m.deriveParams()
 	}
+	// Several threads: each runs every step for its own range of items (predictItems).
+	if m.pool != nil && m.pool.Threads() > 1 && n > 1 {
+		m.predictArgSeq = seq
+		m.predictArgProbs = probs
+		m.pool.Items(n, m.predictItemsFn)
+		m.predictArgSeq = nil
+		m.predictArgProbs = nil
+		return nil
+	}
 	// bigru/forward/h0: Fill N×32
 	m.fill(n, m.arena[21504:21504+n*32])
 	// bigru/forward/t0/x_slice: Slice N×1×32
@@ -294,6 +303,137 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	m.sparseSoftmaxCELoss(n, m.arena[1024:1024+n*10], label, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
+}
+
+// predictItems computes Predict for items b0 … b1-1 of the call whose slices Predict left in
+// the Model, as range part of Pool.Items: in the arena of that part, its products on
+// the calling thread.
+func (m *Model) predictItems(part, b0, b1 int) {
+	n := b1 - b0
+	arena := m.arena[:]
+	if part > 0 {
+		arena = m.predictArenas[(part-1)*arenaSize : part*arenaSize]
+	}
+	seq := m.predictArgSeq[b0*1024 : b1*1024]
+	probs := m.predictArgProbs[b0*10 : b1*10]
+	// bigru/forward/h0: Fill N×32
+	m.fill(n, arena[21504:21504+n*32])
+	// bigru/forward/t0/x_slice: Slice N×1×32
+	m.slice(n, seq, arena[:n*32])
+	// bigru/forward/t0/x: Reshape N×32: a view, no code
+	// bigru/forward/t0/xh: Concat N×64
+	m.concat(n, arena[16384:16384+n*64], arena[:n*32], arena[21504:21504+n*32])
+	// bigru/forward/t0/rz_matmul: MatMul N×64
+	rt.GemmPackedP(nil, false, n, 1, arena[16384:16384+n*64], 64, &m.bigruForwardWeightRzPacked, 0, arena[17408:17408+n*64], 64)
+	// bigru/forward/t0/rz: BiasAdd N×64
+	m.biasAdd(n, arena[17408:17408+n*64], arena[18432:18432+n*64], &m.bigruForwardBiasRz)
+	// bigru/forward/t0/r_pre: Slice N×32
+	m.slice2(n, arena[18432:18432+n*64], arena[20480:20480+n*32])
+	// bigru/forward/t0/r: Sigmoid N×32
+	m.sigmoid(n, arena[20480:20480+n*32], arena[20992:20992+n*32])
+	// bigru/forward/t0/z_pre: Slice N×32
+	m.slice3(n, arena[18432:18432+n*64], arena[22016:22016+n*32])
+	// bigru/forward/t0/z: Sigmoid N×32
+	m.sigmoid(n, arena[22016:22016+n*32], arena[22528:22528+n*32])
+	// bigru/forward/t0/xn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, arena[:n*32], 32, &m.bigruForwardWeightInPacked, 0, arena[23040:23040+n*32], 32)
+	// bigru/forward/t0/hn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, arena[21504:21504+n*32], 32, &m.bigruForwardWeightHnPacked, 0, arena[23552:23552+n*32], 32)
+	// bigru/forward/t0/n_pre: Add N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/hn (BiasAdd), bigru/forward/t0/rhn (Mul)
+	m.biasAddBiasAddMulAdd(n, arena[24064:24064+n*32], arena[23040:23040+n*32], &m.bigruForwardBiasIn, arena[23552:23552+n*32], &m.bigruForwardBiasHn, arena[20992:20992+n*32])
+	// bigru/forward/t0/n: Tanh N×32
+	m.tanh(n, arena[24064:24064+n*32], arena[24576:24576+n*32])
+	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/h_minus_n (Sub), bigru/forward/t0/z_h_minus_n (Mul)
+	m.subMulAdd(n, arena[19456:19456+n*32], arena[21504:21504+n*32], arena[24576:24576+n*32], arena[22528:22528+n*32])
+	// bigru/forward/t1 … bigru/forward/t31: 31 steps, one iteration each
+	for step := 1; step <= 31; step++ {
+		// bigru/forward/t[step]/x_slice: Slice N×1×32
+		m.slice4(n, seq, arena[step*512:step*512+n*32], step)
+		// bigru/forward/t[step]/x: Reshape N×32: a view, no code
+		// bigru/forward/t[step]/xh: Concat N×64
+		m.concat(n, arena[16384:16384+n*64], arena[step*512:step*512+n*32], arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32])
+		// bigru/forward/t[step]/rz_matmul: MatMul N×64
+		rt.GemmPackedP(nil, false, n, 1, arena[16384:16384+n*64], 64, &m.bigruForwardWeightRzPacked, 0, arena[17408:17408+n*64], 64)
+		// bigru/forward/t[step]/rz: BiasAdd N×64
+		m.biasAdd(n, arena[17408:17408+n*64], arena[18432:18432+n*64], &m.bigruForwardBiasRz)
+		// bigru/forward/t[step]/r_pre: Slice N×32
+		m.slice2(n, arena[18432:18432+n*64], arena[20480:20480+n*32])
+		// bigru/forward/t[step]/r: Sigmoid N×32
+		m.sigmoid(n, arena[20480:20480+n*32], arena[20992:20992+n*32])
+		// bigru/forward/t[step]/z_pre: Slice N×32
+		m.slice3(n, arena[18432:18432+n*64], arena[22016:22016+n*32])
+		// bigru/forward/t[step]/z: Sigmoid N×32
+		m.sigmoid(n, arena[22016:22016+n*32], arena[22528:22528+n*32])
+		// bigru/forward/t[step]/xn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, arena[step*512:step*512+n*32], 32, &m.bigruForwardWeightInPacked, 0, arena[23040:23040+n*32], 32)
+		// bigru/forward/t[step]/hn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, &m.bigruForwardWeightHnPacked, 0, arena[23552:23552+n*32], 32)
+		// bigru/forward/t[step]/n_pre: Add N×32, fused with bigru/forward/t[step]/xn (BiasAdd), bigru/forward/t[step]/hn (BiasAdd), bigru/forward/t[step]/rhn (Mul)
+		m.biasAddBiasAddMulAdd(n, arena[24064:24064+n*32], arena[23040:23040+n*32], &m.bigruForwardBiasIn, arena[23552:23552+n*32], &m.bigruForwardBiasHn, arena[20992:20992+n*32])
+		// bigru/forward/t[step]/n: Tanh N×32
+		m.tanh(n, arena[24064:24064+n*32], arena[24576:24576+n*32])
+		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t[step]/h_minus_n (Sub), bigru/forward/t[step]/z_h_minus_n (Mul)
+		m.subMulAdd(n, arena[19456+((step)&1)*512:19456+((step)&1)*512+n*32], arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], arena[24576:24576+n*32], arena[22528:22528+n*32])
+	}
+	// bigru/reverse/t0/xh: Concat N×64
+	m.concat(n, arena[16384:16384+n*64], arena[15872:15872+n*32], arena[21504:21504+n*32])
+	// bigru/reverse/t0/rz_matmul: MatMul N×64
+	rt.GemmPackedP(nil, false, n, 1, arena[16384:16384+n*64], 64, &m.bigruReverseWeightRzPacked, 0, arena[17408:17408+n*64], 64)
+	// bigru/reverse/t0/rz: BiasAdd N×64
+	m.biasAdd(n, arena[17408:17408+n*64], arena[18432:18432+n*64], &m.bigruReverseBiasRz)
+	// bigru/reverse/t0/r_pre: Slice N×32
+	m.slice2(n, arena[18432:18432+n*64], arena[22016:22016+n*32])
+	// bigru/reverse/t0/r: Sigmoid N×32
+	m.sigmoid(n, arena[22016:22016+n*32], arena[22528:22528+n*32])
+	// bigru/reverse/t0/z_pre: Slice N×32
+	m.slice3(n, arena[18432:18432+n*64], arena[23040:23040+n*32])
+	// bigru/reverse/t0/z: Sigmoid N×32
+	m.sigmoid(n, arena[23040:23040+n*32], arena[23552:23552+n*32])
+	// bigru/reverse/t0/xn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, arena[15872:15872+n*32], 32, &m.bigruReverseWeightInPacked, 0, arena[24064:24064+n*32], 32)
+	// bigru/reverse/t0/hn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, arena[21504:21504+n*32], 32, &m.bigruReverseWeightHnPacked, 0, arena[24576:24576+n*32], 32)
+	// bigru/reverse/t0/n_pre: Add N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/hn (BiasAdd), bigru/reverse/t0/rhn (Mul)
+	m.biasAddBiasAddMulAdd(n, arena[25088:25088+n*32], arena[24064:24064+n*32], &m.bigruReverseBiasIn, arena[24576:24576+n*32], &m.bigruReverseBiasHn, arena[22528:22528+n*32])
+	// bigru/reverse/t0/n: Tanh N×32
+	m.tanh(n, arena[25088:25088+n*32], arena[25600:25600+n*32])
+	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/h_minus_n (Sub), bigru/reverse/t0/z_h_minus_n (Mul)
+	m.subMulAdd(n, arena[20480:20480+n*32], arena[21504:21504+n*32], arena[25600:25600+n*32], arena[23552:23552+n*32])
+	// bigru/reverse/t1 … bigru/reverse/t31: 31 steps, one iteration each
+	for step := 1; step <= 31; step++ {
+		// bigru/reverse/t[step]/xh: Concat N×64
+		m.concat(n, arena[16384:16384+n*64], arena[(31-step)*512:(31-step)*512+n*32], arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32])
+		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
+		rt.GemmPackedP(nil, false, n, 1, arena[16384:16384+n*64], 64, &m.bigruReverseWeightRzPacked, 0, arena[17408:17408+n*64], 64)
+		// bigru/reverse/t[step]/rz: BiasAdd N×64
+		m.biasAdd(n, arena[17408:17408+n*64], arena[18432:18432+n*64], &m.bigruReverseBiasRz)
+		// bigru/reverse/t[step]/r_pre: Slice N×32
+		m.slice2(n, arena[18432:18432+n*64], arena[22016:22016+n*32])
+		// bigru/reverse/t[step]/r: Sigmoid N×32
+		m.sigmoid(n, arena[22016:22016+n*32], arena[22528:22528+n*32])
+		// bigru/reverse/t[step]/z_pre: Slice N×32
+		m.slice3(n, arena[18432:18432+n*64], arena[23040:23040+n*32])
+		// bigru/reverse/t[step]/z: Sigmoid N×32
+		m.sigmoid(n, arena[23040:23040+n*32], arena[23552:23552+n*32])
+		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, arena[(31-step)*512:(31-step)*512+n*32], 32, &m.bigruReverseWeightInPacked, 0, arena[24064:24064+n*32], 32)
+		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, &m.bigruReverseWeightHnPacked, 0, arena[24576:24576+n*32], 32)
+		// bigru/reverse/t[step]/n_pre: Add N×32, fused with bigru/reverse/t[step]/xn (BiasAdd), bigru/reverse/t[step]/hn (BiasAdd), bigru/reverse/t[step]/rhn (Mul)
+		m.biasAddBiasAddMulAdd(n, arena[25088:25088+n*32], arena[24064:24064+n*32], &m.bigruReverseBiasIn, arena[24576:24576+n*32], &m.bigruReverseBiasHn, arena[22528:22528+n*32])
+		// bigru/reverse/t[step]/n: Tanh N×32
+		m.tanh(n, arena[25088:25088+n*32], arena[25600:25600+n*32])
+		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t[step]/h_minus_n (Sub), bigru/reverse/t[step]/z_h_minus_n (Mul)
+		m.subMulAdd(n, arena[20480+((step)&1)*512:20480+((step)&1)*512+n*32], arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], arena[25600:25600+n*32], arena[23552:23552+n*32])
+	}
+	// bigru: Concat N×64
+	m.concat(n, arena[:n*64], arena[19968:19968+n*32], arena[20992:20992+n*32])
+	// fc: MatMul N×10
+	rt.GemmPackedP(nil, false, n, 1, arena[:n*64], 64, &m.fcWeightPacked, 0, arena[1024:1024+n*10], 10)
+	// fc/bias: BiasAdd N×10
+	m.biasAdd2(n, arena[1024:1024+n*10], arena[1024:1024+n*10], &m.fcBias)
+	// probs: Softmax N×10
+	m.softmax(n, arena[1024:1024+n*10], probs)
 }
 
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,

@@ -27,6 +27,15 @@ func (m *Model) Predict(n int, seq []float32, probs []float32) error {
 	if !m.derived {
 		m.deriveParams()
 	}
+	// Several threads: each runs every step for its own range of items (predictItems).
+	if m.pool != nil && m.pool.Threads() > 1 && n > 1 {
+		m.predictArgSeq = seq
+		m.predictArgProbs = probs
+		m.pool.Items(n, m.predictItemsFn)
+		m.predictArgSeq = nil
+		m.predictArgProbs = nil
+		return nil
+	}
 	// lstm/h0: Fill N×64
 	m.fill(n, m.arena[9728:9728+n*64])
 	// lstm/t0/x_slice: Slice N×1×32
@@ -128,6 +137,54 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[160:160+1])
 	loss := m.arena[160]
 	return loss, nil
+}
+
+// predictItems computes Predict for items b0 … b1-1 of the call whose slices Predict left in
+// the Model, as range part of Pool.Items: in the arena of that part, its products on
+// the calling thread.
+func (m *Model) predictItems(part, b0, b1 int) {
+	n := b1 - b0
+	arena := m.arena[:]
+	if part > 0 {
+		arena = m.predictArenas[(part-1)*arenaSize : part*arenaSize]
+	}
+	seq := m.predictArgSeq[b0*1024 : b1*1024]
+	probs := m.predictArgProbs[b0*10 : b1*10]
+	// lstm/h0: Fill N×64
+	m.fill(n, arena[9728:9728+n*64])
+	// lstm/t0/x_slice: Slice N×1×32
+	m.slice(n, seq, arena[10752:10752+n*32])
+	// lstm/t0/x: Reshape N×32: a view, no code
+	// lstm/t0/xh: Concat N×96
+	m.concat(n, arena[8192:8192+n*96], arena[10752:10752+n*32], arena[9728:9728+n*64])
+	// lstm/t0/gates_matmul: MatMul N×256
+	rt.GemmPackedP(nil, false, n, 1, arena[8192:8192+n*96], 96, &m.lstmWeightPacked, 0, arena[:n*256], 256)
+	// lstm/t0/c: Add N×64
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/h: Mul N×64
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 64, arena[:n*256], m.lstmBias[:], arena[9728:9728+n*64], arena[4096:4096+n*64], arena[6144:6144+n*64], nil, nil, nil, nil, nil)
+	// lstm/t1 … lstm/t31: 31 steps, one iteration each
+	for step := 1; step <= 31; step++ {
+		// lstm/t[step]/x_slice: Slice N×1×32
+		m.slice2(n, seq, arena[10752:10752+n*32], step)
+		// lstm/t[step]/x: Reshape N×32: a view, no code
+		// lstm/t[step]/xh: Concat N×96
+		m.concat(n, arena[8192:8192+n*96], arena[10752:10752+n*32], arena[6144+((step-1)&1)*1024:6144+((step-1)&1)*1024+n*64])
+		// lstm/t[step]/gates_matmul: MatMul N×256
+		rt.GemmPackedP(nil, false, n, 1, arena[8192:8192+n*96], 96, &m.lstmWeightPacked, 0, arena[:n*256], 256)
+		// lstm/t[step]/c: Add N×64
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/h: Mul N×64
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 64, arena[:n*256], m.lstmBias[:], arena[4096+((step-1)&1)*1024:4096+((step-1)&1)*1024+n*64], arena[4096+((step)&1)*1024:4096+((step)&1)*1024+n*64], arena[6144+((step)&1)*1024:6144+((step)&1)*1024+n*64], nil, nil, nil, nil, nil)
+	}
+	// fc: MatMul N×10
+	rt.GemmPackedP(nil, false, n, 1, arena[7168:7168+n*64], 64, &m.fcWeightPacked, 0, arena[:n*10], 10)
+	// fc/bias: BiasAdd N×10
+	m.biasAdd(n, arena[:n*10], arena[:n*10], &m.fcBias)
+	// probs: Softmax N×10
+	m.softmax(n, arena[:n*10], probs)
 }
 
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,

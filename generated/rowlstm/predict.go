@@ -27,6 +27,15 @@ func (m *Model) Predict(n int, image []float32, probs []float32) error {
 	if !m.derived {
 		m.deriveParams()
 	}
+	// Several threads: each runs every step for its own range of items (predictItems).
+	if m.pool != nil && m.pool.Threads() > 1 && n > 1 {
+		m.predictArgImage = image
+		m.predictArgProbs = probs
+		m.pool.Items(n, m.predictItemsFn)
+		m.predictArgImage = nil
+		m.predictArgProbs = nil
+		return nil
+	}
 	// lstm/h0: Fill N×128
 	m.fill(n, m.arena[37760:37760+n*128])
 	// lstm/t0/x_slice: Slice N×1×28
@@ -128,6 +137,54 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[320:320+1])
 	loss := m.arena[320]
 	return loss, nil
+}
+
+// predictItems computes Predict for items b0 … b1-1 of the call whose slices Predict left in
+// the Model, as range part of Pool.Items: in the arena of that part, its products on
+// the calling thread.
+func (m *Model) predictItems(part, b0, b1 int) {
+	n := b1 - b0
+	arena := m.arena[:]
+	if part > 0 {
+		arena = m.predictArenas[(part-1)*arenaSize : part*arenaSize]
+	}
+	image := m.predictArgImage[b0*784 : b1*784]
+	probs := m.predictArgProbs[b0*10 : b1*10]
+	// lstm/h0: Fill N×128
+	m.fill(n, arena[37760:37760+n*128])
+	// lstm/t0/x_slice: Slice N×1×28
+	m.slice(n, image, arena[41856:41856+n*28])
+	// lstm/t0/x: Reshape N×28: a view, no code
+	// lstm/t0/xh: Concat N×156
+	m.concat(n, arena[32768:32768+n*156], arena[41856:41856+n*28], arena[37760:37760+n*128])
+	// lstm/t0/gates_matmul: MatMul N×512
+	rt.GemmPackedP(nil, false, n, 1, arena[32768:32768+n*156], 156, &m.lstmWeightPacked, 0, arena[:n*512], 512)
+	// lstm/t0/c: Add N×128
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/h: Mul N×128
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 128, arena[:n*512], m.lstmBias[:], arena[37760:37760+n*128], arena[16384:16384+n*128], arena[24576:24576+n*128], nil, nil, nil, nil, nil)
+	// lstm/t1 … lstm/t27: 27 steps, one iteration each
+	for step := 1; step <= 27; step++ {
+		// lstm/t[step]/x_slice: Slice N×1×28
+		m.slice2(n, image, arena[41856:41856+n*28], step)
+		// lstm/t[step]/x: Reshape N×28: a view, no code
+		// lstm/t[step]/xh: Concat N×156
+		m.concat(n, arena[32768:32768+n*156], arena[41856:41856+n*28], arena[24576+((step-1)&1)*4096:24576+((step-1)&1)*4096+n*128])
+		// lstm/t[step]/gates_matmul: MatMul N×512
+		rt.GemmPackedP(nil, false, n, 1, arena[32768:32768+n*156], 156, &m.lstmWeightPacked, 0, arena[:n*512], 512)
+		// lstm/t[step]/c: Add N×128
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/h: Mul N×128
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 128, arena[:n*512], m.lstmBias[:], arena[16384+((step-1)&1)*4096:16384+((step-1)&1)*4096+n*128], arena[16384+((step)&1)*4096:16384+((step)&1)*4096+n*128], arena[24576+((step)&1)*4096:24576+((step)&1)*4096+n*128], nil, nil, nil, nil, nil)
+	}
+	// fc: MatMul N×10
+	rt.GemmPackedP(nil, false, n, 1, arena[28672:28672+n*128], 128, &m.fcWeightPacked, 0, arena[:n*10], 10)
+	// fc/bias: BiasAdd N×10
+	m.biasAdd(n, arena[:n*10], arena[:n*10], &m.fcBias)
+	// probs: Softmax N×10
+	m.softmax(n, arena[:n*10], probs)
 }
 
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,
