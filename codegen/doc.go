@@ -19,6 +19,8 @@
 //	deriveParams  inference graph, the values Predict and Loss read that depend on
 //	              parameters alone (folded batch norms; derived.go), computed when the
 //	              parameters may have changed rather than in every call
+//	predictItems  Predict for a range of the batch, in an arena of the range's own,
+//	              for a recurrent model on several threads (items.go)
 //
 // docs/PASSES.md describes the passes, fusion and planning with their numbers.
 //
