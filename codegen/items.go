@@ -15,8 +15,9 @@ import (
 // to the last, so with several threads Predict gives each thread a contiguous range
 // of items and runs the whole computation for it (rt.Pool.Items), its products
 // single-threaded, with no synchronisation until the end. Each range has an arena of
-// its own (the first the Model's, the others in predictArena), laid out by the same
-// memory plan: the plan lets values of different widths share storage one after the
+// its own (the first the Model's, the others in predictArenas, each the size of
+// Predict's plan, which is much smaller than TrainStep's that sizes the Model's
+// arena), laid out by the same memory plan: the plan lets values of different widths share storage one after the
 // other, which ranges running at their own pace in one arena would overwrite. Every
 // element is computed as in one thread (the same per-row products and loops), so the
 // results are the same bits.
@@ -90,7 +91,7 @@ func (p *program) itemFields() []jen.Code {
 	}
 	fields := []jen.Code{
 		jen.Id(p.items.fn).Func().Params(jen.Id("part"), jen.Id("b0"), jen.Id("b1").Int()).Comment(p.items.method + ", made once (rt.Pool.Items)"),
-		jen.Id(p.items.arena).Index().Float32().Comment("the arenas of the item ranges after the first, one per further thread"),
+		jen.Id(p.items.arena).Index().Float32().Comment(fmt.Sprintf("the arenas of the item ranges after the first, %d values (Predict's plan) per further thread", p.plan.Size)),
 	}
 	for i, a := range append(append([]*arg{}, p.inputs...), p.outs...) {
 		fields = append(fields, jen.Id(p.items.args[i]).Add(a.goType()).Comment(fmt.Sprintf("%s of the Predict call running by items", a.id)))
@@ -127,7 +128,7 @@ func (p *program) itemsThreads() []jen.Code {
 		return nil
 	}
 	return []jen.Code{jen.Id("m").Dot(p.items.arena).Op("=").Make(jen.Index().Float32(),
-		jen.Parens(jen.Id("m").Dot("pool").Dot("Threads").Call().Op("-").Lit(1)).Op("*").Id("arenaSize"))}
+		jen.Parens(jen.Id("m").Dot("pool").Dot("Threads").Call().Op("-").Lit(1)).Op("*").Lit(p.plan.Size))}
 }
 
 // itemsCall is Predict's branch that runs it by items on several threads.
@@ -161,7 +162,7 @@ func (p *program) emitItems(f *jen.File) error {
 		jen.Id("n").Op(":=").Id("b1").Op("-").Id("b0"),
 		jen.Id("arena").Op(":=").Id("m").Dot("arena").Index(jen.Op(":")),
 		jen.If(jen.Id("part").Op(">").Lit(0)).Block(jen.Id("arena").Op("=").Id("m").Dot(p.items.arena).Index(
-			jen.Parens(jen.Id("part").Op("-").Lit(1)).Op("*").Id("arenaSize"), jen.Id("part").Op("*").Id("arenaSize"))),
+			jen.Parens(jen.Id("part").Op("-").Lit(1)).Op("*").Lit(p.plan.Size), jen.Id("part").Op("*").Lit(p.plan.Size))),
 	}
 	for i, a := range append(append([]*arg{}, p.inputs...), p.outs...) {
 		e := a.shape.Elems()

@@ -73,7 +73,7 @@ type Model struct {
 	bigruReverseWeightRzPackedForTrainingAsStored   rt.PackedB             // bigru/reverse/weight_rz, packed for TrainStep's products
 	bigruForwardWeightRzPackedForTrainingAsStored   rt.PackedB             // bigru/forward/weight_rz, packed for TrainStep's products
 	predictItemsFn                                  func(part, b0, b1 int) // predictItems, made once (rt.Pool.Items)
-	predictArenas                                   []float32              // the arenas of the item ranges after the first, one per further thread
+	predictArenas                                   []float32              // the arenas of the item ranges after the first, 26112 values (Predict's plan) per further thread
 	predictArgSeq                                   []float32              // seq of the Predict call running by items
 	predictArgProbs                                 []float32              // probs of the Predict call running by items
 
@@ -127,7 +127,7 @@ func New() *Model {
 	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "bigru.weight_ih_l0", Shape: []int{96, 32}, Data: m.bigruWeightIhL0[:]}, {Name: "bigru.weight_hh_l0", Shape: []int{96, 32}, Data: m.bigruWeightHhL0[:]}, {Name: "bigru.bias_ih_l0", Shape: []int{96}, Data: m.bigruBiasIhL0[:]}, {Name: "bigru.bias_hh_l0", Shape: []int{96}, Data: m.bigruBiasHhL0[:]}, {Name: "bigru.weight_ih_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightIhL0Reverse[:]}, {Name: "bigru.weight_hh_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightHhL0Reverse[:]}, {Name: "bigru.bias_ih_l0_reverse", Shape: []int{96}, Data: m.bigruBiasIhL0Reverse[:]}, {Name: "bigru.bias_hh_l0_reverse", Shape: []int{96}, Data: m.bigruBiasHhL0Reverse[:]}, {Name: "fc.weight", Shape: []int{10, 64}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBias[:]}}
 	m.predictItemsFn = m.predictItems
-	m.predictArenas = make([]float32, (m.pool.Threads()-1)*arenaSize)
+	m.predictArenas = make([]float32, (m.pool.Threads()-1)*26112)
 	m.grads = []rt.Tensor{{Name: "bigru.weight_ih_l0", Shape: []int{96, 32}, Data: m.bigruWeightIhL0Grad[:]}, {Name: "bigru.weight_hh_l0", Shape: []int{96, 32}, Data: m.bigruWeightHhL0Grad[:]}, {Name: "bigru.bias_ih_l0", Shape: []int{96}, Data: m.bigruBiasIhL0Grad[:]}, {Name: "bigru.bias_hh_l0", Shape: []int{96}, Data: m.bigruBiasHhL0Grad[:]}, {Name: "bigru.weight_ih_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightIhL0ReverseGrad[:]}, {Name: "bigru.weight_hh_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightHhL0ReverseGrad[:]}, {Name: "bigru.bias_ih_l0_reverse", Shape: []int{96}, Data: m.bigruBiasIhL0ReverseGrad[:]}, {Name: "bigru.bias_hh_l0_reverse", Shape: []int{96}, Data: m.bigruBiasHhL0ReverseGrad[:]}, {Name: "fc.weight", Shape: []int{10, 64}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBiasGrad[:]}}
 	m.gradData = [][]float32{m.bigruWeightIhL0Grad[:], m.bigruWeightHhL0Grad[:], m.bigruBiasIhL0Grad[:], m.bigruBiasHhL0Grad[:], m.bigruWeightIhL0ReverseGrad[:], m.bigruWeightHhL0ReverseGrad[:], m.bigruBiasIhL0ReverseGrad[:], m.bigruBiasHhL0ReverseGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
@@ -144,7 +144,7 @@ func (m *Model) SetThreads(n int) {
 		m.pool.Close()
 	}
 	m.pool = rt.NewPool(n)
-	m.predictArenas = make([]float32, (m.pool.Threads()-1)*arenaSize)
+	m.predictArenas = make([]float32, (m.pool.Threads()-1)*26112)
 }
 
 // Threads reports how many threads the matrix products run on.

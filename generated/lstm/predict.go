@@ -146,7 +146,7 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	n := b1 - b0
 	arena := m.arena[:]
 	if part > 0 {
-		arena = m.predictArenas[(part-1)*arenaSize : part*arenaSize]
+		arena = m.predictArenas[(part-1)*11264 : part*11264]
 	}
 	seq := m.predictArgSeq[b0*1024 : b1*1024]
 	probs := m.predictArgProbs[b0*10 : b1*10]

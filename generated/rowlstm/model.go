@@ -52,7 +52,7 @@ type Model struct {
 	lstmWeightPackedForTrainingTransposed rt.PackedB             // lstm/weight, packed for TrainStep's products
 	lstmWeightPackedForTrainingAsStored   rt.PackedB             // lstm/weight, packed for TrainStep's products
 	predictItemsFn                        func(part, b0, b1 int) // predictItems, made once (rt.Pool.Items)
-	predictArenas                         []float32              // the arenas of the item ranges after the first, one per further thread
+	predictArenas                         []float32              // the arenas of the item ranges after the first, 42752 values (Predict's plan) per further thread
 	predictArgImage                       []float32              // image of the Predict call running by items
 	predictArgProbs                       []float32              // probs of the Predict call running by items
 
@@ -102,7 +102,7 @@ func New() *Model {
 	m.pool = rt.NewPool(0)
 	m.params = []rt.Tensor{{Name: "lstm.weight_ih_l0", Shape: []int{512, 28}, Data: m.lstmWeightIhL0[:]}, {Name: "lstm.weight_hh_l0", Shape: []int{512, 128}, Data: m.lstmWeightHhL0[:]}, {Name: "lstm.bias_ih_l0", Shape: []int{512}, Data: m.lstmBiasIhL0[:]}, {Name: "lstm.bias_hh_l0", Shape: []int{512}, Data: m.lstmBiasHhL0[:]}, {Name: "fc.weight", Shape: []int{10, 128}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBias[:]}}
 	m.predictItemsFn = m.predictItems
-	m.predictArenas = make([]float32, (m.pool.Threads()-1)*arenaSize)
+	m.predictArenas = make([]float32, (m.pool.Threads()-1)*42752)
 	m.grads = []rt.Tensor{{Name: "lstm.weight_ih_l0", Shape: []int{512, 28}, Data: m.lstmWeightIhL0Grad[:]}, {Name: "lstm.weight_hh_l0", Shape: []int{512, 128}, Data: m.lstmWeightHhL0Grad[:]}, {Name: "lstm.bias_ih_l0", Shape: []int{512}, Data: m.lstmBiasIhL0Grad[:]}, {Name: "lstm.bias_hh_l0", Shape: []int{512}, Data: m.lstmBiasHhL0Grad[:]}, {Name: "fc.weight", Shape: []int{10, 128}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBiasGrad[:]}}
 	m.gradData = [][]float32{m.lstmWeightIhL0Grad[:], m.lstmWeightHhL0Grad[:], m.lstmBiasIhL0Grad[:], m.lstmBiasHhL0Grad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
@@ -119,7 +119,7 @@ func (m *Model) SetThreads(n int) {
 		m.pool.Close()
 	}
 	m.pool = rt.NewPool(n)
-	m.predictArenas = make([]float32, (m.pool.Threads()-1)*arenaSize)
+	m.predictArenas = make([]float32, (m.pool.Threads()-1)*42752)
 }
 
 // Threads reports how many threads the matrix products run on.

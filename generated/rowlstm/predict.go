@@ -146,7 +146,7 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	n := b1 - b0
 	arena := m.arena[:]
 	if part > 0 {
-		arena = m.predictArenas[(part-1)*arenaSize : part*arenaSize]
+		arena = m.predictArenas[(part-1)*42752 : part*42752]
 	}
 	image := m.predictArgImage[b0*784 : b1*784]
 	probs := m.predictArgProbs[b0*10 : b1*10]
