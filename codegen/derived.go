@@ -85,13 +85,11 @@ type packedWeight struct {
 
 func packKey(name string, transB bool) string { return fmt.Sprintf("%s/%v", name, transB) }
 
-// findDerived decides which nodes of the inference graph g Predict and Loss leave to
-// deriveParams, for methods that compute roots (one list per method). It returns nil
-// when they read no derived value.
-func (m *model) findDerived(g *ir.Graph, roots ...[]int) *derivedValues {
-	// Parameters only, and no state a RunningUpdate of this graph writes: such a value
-	// could change within a call (random graphs read updated state; lowering never
-	// does).
+// stableParamOnly reports, per node of g, whether it depends on parameters alone and
+// on no state a RunningUpdate of g writes: such a value could change within a call
+// (random graphs read updated state; lowering never does). Those are the values
+// computed once for many uses (deriveParams, TrainStep's packed weights).
+func stableParamOnly(g *ir.Graph) []bool {
 	paramOnly := passes.ParamOnly(g)
 	for _, n := range g.Nodes {
 		if n.Op == ir.OpRunningUpdate {
@@ -103,6 +101,14 @@ func (m *model) findDerived(g *ir.Graph, roots ...[]int) *derivedValues {
 			paramOnly[n.ID] = paramOnly[n.ID] && paramOnly[in]
 		}
 	}
+	return paramOnly
+}
+
+// findDerived decides which nodes of the inference graph g Predict and Loss leave to
+// deriveParams, for methods that compute roots (one list per method). It returns nil
+// when they read no derived value.
+func (m *model) findDerived(g *ir.Graph, roots ...[]int) *derivedValues {
+	paramOnly := stableParamOnly(g)
 	root := passes.StorageRoots(g)
 	users := g.Users()
 	d := &derivedValues{hoisted: make([]bool, len(g.Nodes)), field: map[int]string{}}

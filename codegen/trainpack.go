@@ -37,18 +37,7 @@ type trainPackKey struct {
 // step and is never packed.
 func (p *program) findTrainPacks() {
 	g := p.g
-	paramOnly := passes.ParamOnly(g)
-	// As derived.go: state a RunningUpdate writes can change within the call.
-	for _, n := range g.Nodes {
-		if n.Op == ir.OpRunningUpdate {
-			paramOnly[n.Inputs[0]] = false
-		}
-	}
-	for _, n := range g.Nodes {
-		for _, in := range n.Inputs {
-			paramOnly[n.ID] = paramOnly[n.ID] && paramOnly[in]
-		}
-	}
+	paramOnly := stableParamOnly(g)
 	root := passes.StorageRoots(g)
 	inLoop := map[int]bool{}
 	for i, r := range p.loops.runs {
