@@ -587,6 +587,25 @@ func (g *gen) gemv(rows int) {
 	g.ret()
 }
 
+// family prints a kernel for every tile height and both panel widths with emit,
+// declares them with params, and writes the table <isa><name>[h][rows] of them,
+// documented as computing a rows-high tile <what>.
+func (g *gen) family(decl *strings.Builder, name, what, params string, symbol func(isa, int, int) string, emit func(rows, vecs int)) {
+	var byHalf []string
+	for _, vecs := range []int{g.vecs, g.vecs / 2} {
+		row := []string{"nil"}
+		for rows := 1; rows <= g.mr; rows++ {
+			emit(rows, vecs)
+			sym := symbol(g.isa, rows, vecs)
+			fmt.Fprintf(decl, "\n//go:noescape\nfunc %s(%s)\n", sym, params)
+			row = append(row, sym)
+		}
+		byHalf = append(byHalf, "{"+strings.Join(row, ", ")+"}")
+	}
+	fmt.Fprintf(decl, "\n// %s%s[h][rows] computes a rows-high tile %s, of a full (h = 0) or half-width (h = 1) panel.\n", g.name, name, what)
+	fmt.Fprintf(decl, "var %s%s = [2][%d]func(%s){\n%s,\n}\n", g.name, name, g.mr+1, params, strings.Join(byHalf, ",\n"))
+}
+
 func main() {
 	log.SetFlags(0)
 	var decl strings.Builder
@@ -624,36 +643,12 @@ func main() {
 			byTrans = append(byTrans, "{\n"+strings.Join(byHalf, ",\n")+",\n}")
 		}
 		if is.reg == "Z" {
-			var byHalf []string
-			for _, vecs := range []int{is.vecs, is.vecs / 2} {
-				row := []string{"nil"}
-				for rows := 1; rows <= is.mr; rows++ {
-					g.kernelB(true, true, rows, vecs)
-					sym := indirectSymbol(is, rows, vecs)
-					fmt.Fprintf(&decl, "\n//go:noescape\nfunc %s(%s)\n", sym, indirectParams)
-					row = append(row, sym)
-				}
-				byHalf = append(byHalf, "{"+strings.Join(row, ", ")+"}")
-			}
-			fmt.Fprintf(&decl, "\n// %sIndirect[h][rows] computes a rows-high tile with A transposed and B's row p\n// at b + off[p] (in floats), of a full (h = 0) or half-width (h = 1) panel.\n", is.name)
-			fmt.Fprintf(&decl, "var %sIndirect = [2][%d]func(%s){\n%s,\n}\n", is.name, is.mr+1, indirectParams, strings.Join(byHalf, ",\n"))
-		}
-		if is.reg == "Z" {
-			var byHalf []string
+			g.family(&decl, "Indirect", "with A transposed and B's row p\n// at b + off[p] (in floats)", indirectParams, indirectSymbol,
+				func(rows, vecs int) { g.kernelB(true, true, rows, vecs) })
 			g.cInd = true
-			for _, vecs := range []int{is.vecs, is.vecs / 2} {
-				row := []string{"nil"}
-				for rows := 1; rows <= is.mr; rows++ {
-					g.kernelB(true, false, rows, vecs)
-					sym := scatterSymbol(is, rows, vecs)
-					fmt.Fprintf(&decl, "\n//go:noescape\nfunc %s(%s)\n", sym, scatterParams)
-					row = append(row, sym)
-				}
-				byHalf = append(byHalf, "{"+strings.Join(row, ", ")+"}")
-			}
+			g.family(&decl, "Scatter", "with A transposed and C's row i\n// at c + coff[i] (in floats)", scatterParams, scatterSymbol,
+				func(rows, vecs int) { g.kernelB(true, false, rows, vecs) })
 			g.cInd = false
-			fmt.Fprintf(&decl, "\n// %sScatter[h][rows] computes a rows-high tile with A transposed and C's row i\n// at c + coff[i] (in floats), of a full (h = 0) or half-width (h = 1) panel.\n", is.name)
-			fmt.Fprintf(&decl, "var %sScatter = [2][%d]func(%s){\n%s,\n}\n", is.name, is.mr+1, scatterParams, strings.Join(byHalf, ",\n"))
 		}
 		gv := []string{"nil"}
 		for rows := 1; rows <= is.gemvRows; rows++ {
