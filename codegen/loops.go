@@ -149,6 +149,10 @@ type loopState struct {
 	runs    map[int]*loopRun // position in order of the first node → run
 	// cells maps every node of a fused LSTM cell update to it (fuse_lstm.go).
 	cells map[int]*lstmCell
+	// stepProd maps every product of a weight gradient summed over the steps as one
+	// product to it (stepprod.go).
+	stepProd map[int]*stepProduct
+	maxBatch int
 }
 
 // loopCtx is the loop being emitted: values of the template's step are addressed
@@ -588,6 +592,7 @@ func (ls *loopState) findFamilies(g *ir.Graph, order []int, root []int, keep []i
 	for _, id := range keep {
 		read(root[id], len(order), nil)
 	}
+	ls.findStepProducts(g, order, root)
 	for _, id := range members {
 		if f := ls.fam[id]; f != nil && f.slots == 0 {
 			f.id = len(ls.fams)
@@ -847,6 +852,9 @@ func (ls *loopState) signature(p *program, gr *stepGroup) string {
 		if c := ls.chainOf[id]; c != nil {
 			fmt.Fprintf(&b, " chain(role=%d root=%v clear=%v final=%v)", c.role[id], c.root == id, c.clear && c.root == id, c.final == id)
 		}
+		if sp := ls.stepProd[id]; sp != nil && sp.emit == id {
+			b.WriteString(" step-product") // the one call: never in a loop
+		}
 		where(id)
 		b.WriteString(" <-")
 		for _, in := range n.Inputs {
@@ -982,6 +990,10 @@ func (p *program) override(k *Kernel) (bool, error) {
 			}
 		}
 		return nil
+	}
+	if sp := p.loops.stepProd[n.ID]; sp != nil {
+		p.emitStepProduct(k, sp)
+		return true, nil
 	}
 	if c := p.loops.chainOf[n.ID]; c != nil {
 		switch c.role[n.ID] {

@@ -277,7 +277,8 @@ func TestStepValuesGetTheSlotsTheirReadersNeed(t *testing.T) {
 		assert.Equal(t, 0, got["l o"])
 		assert.Equal(t, 2, got["l h"], "h itself: backward reads it through xh")
 		assert.Equal(t, 1, got["l gates"], "not needed by backward")
-		assert.Equal(t, 1, got["d.l o_pre.1"], "the gate gradient sum lives in its step")
+		assert.Equal(t, 0, got["d.l o_pre.1"], "the gate gradient sum: read by the weight gradient after the last step (stepprod.go)")
+		assert.Equal(t, 1, got["d.l i.1"], "a gate's gradient lives in its step")
 		dirs := map[string]int{}
 		for _, r := range p.loops.runs {
 			dirs[r.groups[0].seq.prefix] = r.dir

@@ -215,7 +215,7 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 		return nil, err
 	}
 	p.g = g
-	p.loops = &loopState{fam: map[int]*family{}, runs: map[int]*loopRun{}}
+	p.loops = &loopState{fam: map[int]*family{}, runs: map[int]*loopRun{}, stepProd: map[int]*stepProduct{}, maxBatch: m.opts.MaxBatch}
 	p.loops.chainOf = findChains(g, p.order, keep)
 	if !m.opts.NoFusion {
 		p.fuse(keep)
@@ -416,7 +416,7 @@ func (p *program) emitNode(id int) ([]jen.Code, error) {
 	}
 	switch {
 	case len(k.body) == 0 && p.loops.chainOf[id] != nil && p.loops.chainOf[id].role[id] == roleSum:
-		return []jen.Code{jen.Comment(comment + ": written in place by its SliceGrads, no code")}, nil
+		return []jen.Code{jen.Comment(comment + ": " + p.loops.sumNote(p.g, p.loops.chainOf[id]) + ", no code")}, nil
 	case len(k.body) == 0:
 		return []jen.Code{jen.Comment(comment + ": a view, no code")}, nil
 	case k.boundAll():

@@ -682,21 +682,21 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34128:34128+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[26016:26016+n*6], 6)
 	// d.z_log_var.2: MatMul 2×6
 	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34128:34128+n*2], 2, m.arena[25968:25968+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
-	// d.z_log_var.3: Add N×6: written in place by its SliceGrads, no code
+	// d.z_log_var.3: Add N×6: accumulated in place by its products, no code
 	// d.z_mean/bias.1: ChannelSum 2
 	m.channelSum(n, m.arena[34000:34000+n*2], &m.zMeanBiasGrad)
 	// d.z_mean.1: MatMul N×6
 	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34000:34000+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[26016:26016+n*6], 6)
 	// d.z_mean.2: MatMul 2×6
 	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34000:34000+n*2], 2, m.arena[25968:25968+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
-	// d.z_mean.3: Add N×6: written in place by its SliceGrads, no code
+	// d.z_mean.3: Add N×6: accumulated in place by its products, no code
 	// d.code/sigmoid.1: SigmoidGrad N×6
 	m.sigmoidGrad(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6], m.arena[25968:25968+n*6])
 	// d.code/bias.1: ChannelSum 6
 	m.channelSum2(n, m.arena[25968:25968+n*6], &m.codeBiasGrad)
 	// d.code.1: MatMul 6×192
 	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[25968:25968+n*6], 6, m.arena[14080:14080+n*192], 192, 1, m.codeWeightGrad[:], 192)
-	// d.code.2: Add 6×192: written in place by its SliceGrads, no code
+	// d.code.2: Add 6×192: accumulated in place by its products, no code
 	// d.flag_prob/sigmoid.1: SigmoidGrad N×1
 	m.sigmoidGrad(n, m.arena[33984:33984+n], m.arena[34144:34144+n], m.arena[33984:33984+n])
 	// d.flag_prob/bias.1: ChannelSum 1
@@ -711,7 +711,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[34160:34160+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[25968:25968+n*4], 4)
 	// d.flag_logit.2: MatMul 1×4
 	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[34160:34160+n], 1, m.arena[33776:33776+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
-	// d.flag_logit.3: Add N×4: written in place by its SliceGrads, no code
+	// d.flag_logit.3: Add N×4: accumulated in place by its products, no code
 	// d.probs.1: SoftmaxGrad N×5
 	m.softmaxGrad(n, m.arena[6320:6320+n*5], m.arena[26064:26064+n*5], m.arena[6272:6272+n*5])
 	// d.probs.2: Add N×5, fused with d.sparse_ce.2 (Add)
@@ -772,7 +772,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.mul(n, m.arena[25728:25728+n*48], m.arena[24960:24960+n*48], m.arena[25728:25728+n*48])
 	// d.flatten.1: Reshape N×6×2×4: a view, no code
 	// d.rec_concat.1: Slice N×6
-	m.slice15(n, m.arena[28032:28032+n*10], m.arena[25408:25408+n*6])
+	m.slice15(n, m.arena[28032:28032+n*10], m.arena[25312:25312+n*6])
 	// d.lstm/t4/h.1@0: Slice N×4 (layer rec_concat)
 	m.slice16(n, m.arena[28032:28032+n*10], m.arena[33680:33680+n*4])
 	// d.lstm/t4/c_act.1: TanhGrad N×4, fused with d.lstm/t4/h.2 (Mul)
@@ -789,14 +789,14 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad(n, m.arena[33680:33680+n*4], m.arena[6272:6272+n*16], 8)
 	// d.lstm/t4/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/f.1: SigmoidGrad N×4, fused with d.lstm/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25296:25296+n*4], m.arena[33744:33744+n*4], m.arena[33088:33088+n*4], m.arena[32640:32640+n*4])
+	m.mulSigmoidGrad(n, m.arena[25360:25360+n*4], m.arena[33744:33744+n*4], m.arena[33088:33088+n*4], m.arena[32640:32640+n*4])
 	// d.lstm/t4/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25296:25296+n*4], m.arena[6272:6272+n*16], 4)
+	m.sliceGrad(n, m.arena[25360:25360+n*4], m.arena[6272:6272+n*16], 4)
 	// d.lstm/t4/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/i.1: SigmoidGrad N×4, fused with d.lstm/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25328:25328+n*4], m.arena[33744:33744+n*4], m.arena[32800:32800+n*4], m.arena[32480:32480+n*4])
+	m.mulSigmoidGrad(n, m.arena[25392:25392+n*4], m.arena[33744:33744+n*4], m.arena[32800:32800+n*4], m.arena[32480:32480+n*4])
 	// d.lstm/t4/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25328:25328+n*4], m.arena[6272:6272+n*16], 0)
+	m.sliceGrad(n, m.arena[25392:25392+n*4], m.arena[6272:6272+n*16], 0)
 	// d.lstm/t4/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/gates.1: MatMul N×7
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*16], 16, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[25136:25136+n*7], 7)
@@ -820,20 +820,20 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		m.sliceGrad(n, m.arena[33680:33680+n*4], m.arena[6272:6272+n*16], 8)
 		// d.lstm/t[step]/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/f.1: SigmoidGrad N×4, fused with d.lstm/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25296:25296+n*4], m.arena[33744:33744+n*4], m.arena[32992+(step-1)*32:32992+(step-1)*32+n*4], m.arena[32512+step*32:32512+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25360:25360+n*4], m.arena[33744:33744+n*4], m.arena[32992+(step-1)*32:32992+(step-1)*32+n*4], m.arena[32512+step*32:32512+step*32+n*4])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25296:25296+n*4], m.arena[6272:6272+n*16], 4)
+		m.sliceGrad(n, m.arena[25360:25360+n*4], m.arena[6272:6272+n*16], 4)
 		// d.lstm/t[step]/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/i.1: SigmoidGrad N×4, fused with d.lstm/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25328:25328+n*4], m.arena[33744:33744+n*4], m.arena[32672+step*32:32672+step*32+n*4], m.arena[32352+step*32:32352+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25392:25392+n*4], m.arena[33744:33744+n*4], m.arena[32672+step*32:32672+step*32+n*4], m.arena[32352+step*32:32352+step*32+n*4])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25328:25328+n*4], m.arena[6272:6272+n*16], 0)
+		m.sliceGrad(n, m.arena[25392:25392+n*4], m.arena[6272:6272+n*16], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.1: MatMul N×7
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*16], 16, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[25136:25136+n*7], 7)
 		// d.lstm/t[step]/gates.2: MatMul 16×7
 		rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27712+step*64:27712+step*64+n*7], 7, 1, m.arena[24960:24960+112], 7)
-		// d.lstm/t[step]/gates.3: Add 16×7: written in place by its SliceGrads, no code
+		// d.lstm/t[step]/gates.3: Add 16×7: accumulated in place by its products, no code
 		// d.lstm/t[step]/xh.1: Slice N×4
 		m.slice17(n, m.arena[25136:25136+n*7], m.arena[25200+((step)&1)*32:25200+((step)&1)*32+n*4])
 	}
@@ -849,344 +849,346 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad(n, m.arena[33680:33680+n*4], m.arena[6272:6272+n*16], 8)
 	// d.lstm/t0/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×4, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25296:25296+n*4], m.arena[33744:33744+n*4], m.arena[33840:33840+n*4], m.arena[32512:32512+n*4])
+	m.mulSigmoidGrad(n, m.arena[25360:25360+n*4], m.arena[33744:33744+n*4], m.arena[33840:33840+n*4], m.arena[32512:32512+n*4])
 	// d.lstm/t0/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25296:25296+n*4], m.arena[6272:6272+n*16], 4)
+	m.sliceGrad(n, m.arena[25360:25360+n*4], m.arena[6272:6272+n*16], 4)
 	// d.lstm/t0/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/i.1: SigmoidGrad N×4, fused with d.lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25328:25328+n*4], m.arena[33744:33744+n*4], m.arena[32672:32672+n*4], m.arena[32352:32352+n*4])
+	m.mulSigmoidGrad(n, m.arena[25392:25392+n*4], m.arena[33744:33744+n*4], m.arena[32672:32672+n*4], m.arena[32352:32352+n*4])
 	// d.lstm/t0/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25328:25328+n*4], m.arena[6272:6272+n*16], 0)
+	m.sliceGrad(n, m.arena[25392:25392+n*4], m.arena[6272:6272+n*16], 0)
 	// d.lstm/t0/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: MatMul 16×7
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[26112:26112+n*7], 7, 1, m.arena[24960:24960+112], 7)
-	// d.lstm/t0/gates.2: Add 16×7: written in place by its SliceGrads, no code
+	// d.lstm/t0/gates.2: Add 16×7: accumulated in place by its products, no code
 	// d.lstm/weight.1: Slice 16×3
 	m.slice18(n, m.arena[24960:24960+112], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 16×4
 	m.slice19(n, m.arena[24960:24960+112], m.lstmWeightHhL0Grad[:])
 	// d.bilstm/reverse/t4/h.1@0: Slice N×3
-	m.slice20(n, m.arena[25408:25408+n*6], m.arena[33680:33680+n*3])
+	m.slice20(n, m.arena[25312:25312+n*6], m.arena[33680:33680+n*3])
 	// d.bilstm/reverse/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[6368:6368+n*3], m.arena[33680:33680+n*3], m.arena[32000:32000+n*3], m.arena[32320:32320+n*3])
+	m.mulTanhGrad(n, m.arena[33744:33744+n*3], m.arena[33680:33680+n*3], m.arena[32000:32000+n*3], m.arena[32320:32320+n*3])
 	// d.bilstm/reverse/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[6368:6368+n*3], m.arena[31680:31680+n*3], m.arena[25216:25216+n*3])
+	m.mul(n, m.arena[33744:33744+n*3], m.arena[31680:31680+n*3], m.arena[25120:25120+n*3])
 	// d.bilstm/reverse/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[33680:33680+n*3], m.arena[32320:32320+n*3], m.arena[32000:32000+n*3])
+	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[33680:33680+n*3], m.arena[32320:32320+n*3], m.arena[32000:32000+n*3])
 	// d.bilstm/reverse/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14464:14464+n*12], 9)
 	// d.bilstm/reverse/t4/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[6368:6368+n*3], m.arena[31520:31520+n*3], m.arena[31840:31840+n*3])
+	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[33744:33744+n*3], m.arena[31520:31520+n*3], m.arena[31840:31840+n*3])
 	// d.bilstm/reverse/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[14464:14464+n*12], 6)
 	// d.bilstm/reverse/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[6368:6368+n*3], m.arena[32128:32128+n*3], m.arena[31680:31680+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[33744:33744+n*3], m.arena[32128:32128+n*3], m.arena[31680:31680+n*3])
 	// d.bilstm/reverse/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14464:14464+n*12], 3)
 	// d.bilstm/reverse/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25456:25456+n*3], m.arena[6368:6368+n*3], m.arena[31840:31840+n*3], m.arena[31520:31520+n*3])
+	m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[33744:33744+n*3], m.arena[31840:31840+n*3], m.arena[31520:31520+n*3])
 	// d.bilstm/reverse/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[25456:25456+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14464:14464+n*12], 0)
 	// d.bilstm/reverse/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368:]))
+	m.channelSum7(n, m.arena[14464:14464+n*12], (*[12]float32)(m.arena[33744:]))
 	// d.bilstm/reverse/t4/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14464:14464+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
 	// d.bilstm/reverse/t4/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27648:27648+n*7], 7, 0, m.arena[25120:25120+84], 7)
+	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 	// d.bilstm/reverse/t4/xh.1: Slice N×4
-	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
+	m.slice21(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
 	// d.bilstm/reverse/t4/xh.2: Slice N×3
-	m.slice22(n, m.arena[25280:25280+n*7], m.arena[25344:25344+n*3])
+	m.slice22(n, m.arena[25184:25184+n*7], m.arena[25248:25248+n*3])
 	// d.bilstm/reverse/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 0)
+	m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 0)
 	// d.bilstm/reverse/t3/c_act.2: Add N×3, fused with d.bilstm/reverse/t3/h.2 (Mul), d.bilstm/reverse/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25520:25520+n*3], m.arena[25344:25344+n*3], m.arena[31968:31968+n*3], m.arena[32288:32288+n*3], m.arena[25216:25216+n*3])
+	m.mulTanhGradAdd(n, m.arena[25424:25424+n*3], m.arena[25248:25248+n*3], m.arena[31968:31968+n*3], m.arena[32288:32288+n*3], m.arena[25120:25120+n*3])
 	// d.bilstm/reverse/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[25520:25520+n*3], m.arena[31648:31648+n*3], m.arena[25248:25248+n*3])
+	m.mul(n, m.arena[25424:25424+n*3], m.arena[31648:31648+n*3], m.arena[25152:25152+n*3])
 	// d.bilstm/reverse/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25344:25344+n*3], m.arena[32288:32288+n*3], m.arena[31968:31968+n*3])
+	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25248:25248+n*3], m.arena[32288:32288+n*3], m.arena[31968:31968+n*3])
 	// d.bilstm/reverse/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14368:14368+n*12], 9)
 	// d.bilstm/reverse/t3/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25520:25520+n*3], m.arena[31488:31488+n*3], m.arena[31808:31808+n*3])
+	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25424:25424+n*3], m.arena[31488:31488+n*3], m.arena[31808:31808+n*3])
 	// d.bilstm/reverse/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[14368:14368+n*12], 6)
 	// d.bilstm/reverse/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25520:25520+n*3], m.arena[32096:32096+n*3], m.arena[31648:31648+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25424:25424+n*3], m.arena[32096:32096+n*3], m.arena[31648:31648+n*3])
 	// d.bilstm/reverse/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14368:14368+n*12], 3)
 	// d.bilstm/reverse/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25456:25456+n*3], m.arena[25520:25520+n*3], m.arena[31808:31808+n*3], m.arena[31488:31488+n*3])
+	m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[25424:25424+n*3], m.arena[31808:31808+n*3], m.arena[31488:31488+n*3])
 	// d.bilstm/reverse/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[25456:25456+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14368:14368+n*12], 0)
 	// d.bilstm/reverse/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6384:]))
+	m.channelSum7(n, m.arena[14368:14368+n*12], (*[12]float32)(m.arena[33760:]))
 	// d.bilstm/reverse/t3/gates.2: Add 12
-	m.add(n, m.arena[6368:6368+12], m.arena[6384:6384+12], m.arena[32368:32368+12])
+	m.add(n, m.arena[33744:33744+12], m.arena[33760:33760+12], m.arena[32368:32368+12])
 	// d.bilstm/reverse/t3/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14368:14368+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
 	// d.bilstm/reverse/t3/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27584:27584+n*7], 7, 1, m.arena[25120:25120+84], 7)
-	// d.bilstm/reverse/t3/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
+	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
+	// d.bilstm/reverse/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 	// d.bilstm/reverse/t3/xh.1: Slice N×4
-	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
+	m.slice21(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
 	// d.bilstm/reverse/t3/xh.2: Slice N×3
-	m.slice22(n, m.arena[25280:25280+n*7], m.arena[25376:25376+n*3])
+	m.slice22(n, m.arena[25184:25184+n*7], m.arena[25280:25280+n*3])
 	// d.bilstm/reverse/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 1)
+	m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 1)
 	// d.bilstm/reverse/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t2 … d.bilstm/reverse/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.bilstm/reverse/t[step]/c_act.2: Add N×3, fused with d.bilstm/reverse/t[step]/h.2 (Mul), d.bilstm/reverse/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[25520:25520+n*3], m.arena[25344+((step+1)&1)*32:25344+((step+1)&1)*32+n*3], m.arena[31872+step*32:31872+step*32+n*3], m.arena[32192+step*32:32192+step*32+n*3], m.arena[25216+((step+1)&1)*32:25216+((step+1)&1)*32+n*3])
+		m.mulTanhGradAdd(n, m.arena[25424:25424+n*3], m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*3], m.arena[31872+step*32:31872+step*32+n*3], m.arena[32192+step*32:32192+step*32+n*3], m.arena[25120+((step+1)&1)*32:25120+((step+1)&1)*32+n*3])
 		// d.bilstm/reverse/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[25520:25520+n*3], m.arena[31552+step*32:31552+step*32+n*3], m.arena[25216+((step)&1)*32:25216+((step)&1)*32+n*3])
+		m.mul(n, m.arena[25424:25424+n*3], m.arena[31552+step*32:31552+step*32+n*3], m.arena[25120+((step)&1)*32:25120+((step)&1)*32+n*3])
 		// d.bilstm/reverse/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25344+((step+1)&1)*32:25344+((step+1)&1)*32+n*3], m.arena[32192+step*32:32192+step*32+n*3], m.arena[31872+step*32:31872+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*3], m.arena[32192+step*32:32192+step*32+n*3], m.arena[31872+step*32:31872+step*32+n*3])
 		// d.bilstm/reverse/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 9)
+		m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080+step*96:14080+step*96+n*12], 9)
 		// d.bilstm/reverse/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25520:25520+n*3], m.arena[31392+step*32:31392+step*32+n*3], m.arena[31712+step*32:31712+step*32+n*3])
+		m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25424:25424+n*3], m.arena[31392+step*32:31392+step*32+n*3], m.arena[31712+step*32:31712+step*32+n*3])
 		// d.bilstm/reverse/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 6)
+		m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[14080+step*96:14080+step*96+n*12], 6)
 		// d.bilstm/reverse/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25520:25520+n*3], m.arena[32032+(step-1)*32:32032+(step-1)*32+n*3], m.arena[31552+step*32:31552+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25424:25424+n*3], m.arena[32032+(step-1)*32:32032+(step-1)*32+n*3], m.arena[31552+step*32:31552+step*32+n*3])
 		// d.bilstm/reverse/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 3)
+		m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14080+step*96:14080+step*96+n*12], 3)
 		// d.bilstm/reverse/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25456:25456+n*3], m.arena[25520:25520+n*3], m.arena[31712+step*32:31712+step*32+n*3], m.arena[31392+step*32:31392+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[25424:25424+n*3], m.arena[31712+step*32:31712+step*32+n*3], m.arena[31392+step*32:31392+step*32+n*3])
 		// d.bilstm/reverse/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[25456:25456+n*3], m.arena[6272:6272+n*12], 0)
+		m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14080+step*96:14080+step*96+n*12], 0)
 		// d.bilstm/reverse/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/gates.1: ChannelSum 12
-		m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368+((step)&1)*16:]))
+		m.channelSum7(n, m.arena[14080+step*96:14080+step*96+n*12], (*[12]float32)(m.arena[33744+((step)&1)*16:]))
 		// d.bilstm/reverse/t[step]/gates.2: Add 12
-		m.add(n, m.arena[32352+((step+1)&1)*16:32352+((step+1)&1)*16+12], m.arena[6368+((step)&1)*16:6368+((step)&1)*16+12], m.arena[32352+((step)&1)*16:32352+((step)&1)*16+12])
+		m.add(n, m.arena[32352+((step+1)&1)*16:32352+((step+1)&1)*16+12], m.arena[33744+((step)&1)*16:33744+((step)&1)*16+12], m.arena[32352+((step)&1)*16:32352+((step)&1)*16+12])
 		// d.bilstm/reverse/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080+step*96:14080+step*96+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
 		// d.bilstm/reverse/t[step]/gates_matmul.2: MatMul 12×7
-		rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27392+step*64:27392+step*64+n*7], 7, 1, m.arena[25120:25120+84], 7)
-		// d.bilstm/reverse/t[step]/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
+		// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
+		// d.bilstm/reverse/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 		// d.bilstm/reverse/t[step]/xh.1: Slice N×4
-		m.slice21(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
+		m.slice21(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
 		// d.bilstm/reverse/t[step]/xh.2: Slice N×3
-		m.slice22(n, m.arena[25280:25280+n*7], m.arena[25344+((step)&1)*32:25344+((step)&1)*32+n*3])
+		m.slice22(n, m.arena[25184:25184+n*7], m.arena[25248+((step)&1)*32:25248+((step)&1)*32+n*3])
 		// d.bilstm/reverse/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/reverse/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 4-step)
+		m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 4-step)
 		// d.bilstm/reverse/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.bilstm/reverse/t0/c_act.2: Add N×3, fused with d.bilstm/reverse/t0/h.2 (Mul), d.bilstm/reverse/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25520:25520+n*3], m.arena[25376:25376+n*3], m.arena[31872:31872+n*3], m.arena[32192:32192+n*3], m.arena[25248:25248+n*3])
+	m.mulTanhGradAdd(n, m.arena[25424:25424+n*3], m.arena[25280:25280+n*3], m.arena[31872:31872+n*3], m.arena[32192:32192+n*3], m.arena[25152:25152+n*3])
 	// d.bilstm/reverse/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25376:25376+n*3], m.arena[32192:32192+n*3], m.arena[31872:31872+n*3])
+	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25280:25280+n*3], m.arena[32192:32192+n*3], m.arena[31872:31872+n*3])
 	// d.bilstm/reverse/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080:14080+n*12], 9)
 	// d.bilstm/reverse/t0/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25520:25520+n*3], m.arena[31392:31392+n*3], m.arena[31712:31712+n*3])
+	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25424:25424+n*3], m.arena[31392:31392+n*3], m.arena[31712:31712+n*3])
 	// d.bilstm/reverse/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[14080:14080+n*12], 6)
 	// d.bilstm/reverse/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25520:25520+n*3], m.arena[33936:33936+n*3], m.arena[31552:31552+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25424:25424+n*3], m.arena[33936:33936+n*3], m.arena[31552:31552+n*3])
 	// d.bilstm/reverse/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14080:14080+n*12], 3)
 	// d.bilstm/reverse/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25456:25456+n*3], m.arena[25520:25520+n*3], m.arena[31712:31712+n*3], m.arena[31392:31392+n*3])
+	m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[25424:25424+n*3], m.arena[31712:31712+n*3], m.arena[31392:31392+n*3])
 	// d.bilstm/reverse/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[25456:25456+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14080:14080+n*12], 0)
 	// d.bilstm/reverse/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368:]))
+	m.channelSum7(n, m.arena[14080:14080+n*12], (*[12]float32)(m.arena[33744:]))
 	// d.bilstm/reverse/t0/gates.2: Add 12
-	m.add(n, m.arena[32368:32368+12], m.arena[6368:6368+12], m.arena[32352:32352+12])
+	m.add(n, m.arena[32368:32368+12], m.arena[33744:33744+12], m.arena[32352:32352+12])
 	// d.bilstm/reverse/t0/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080:14080+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
 	// d.bilstm/reverse/t0/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27392:27392+n*7], 7, 1, m.arena[25120:25120+84], 7)
-	// d.bilstm/reverse/t0/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
+	// the products of all 5 steps as one, Σₖ d.bilstm/reverse/t[k]/i_pre.2ᵀ·bilstm/reverse/t[k]/xh: step k's rows are slot k of each block
+	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[14080:14560], 12, 96, m.arena[27392:27712], 7, 64, m.arena[6272:6272+84], 7)
+	// d.bilstm/reverse/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 	// d.bilstm/reverse/t0/xh.1: Slice N×4
-	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25488:25488+n*4])
+	m.slice21(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
 	// d.bilstm/reverse/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25488:25488+n*4], m.arena[24960:24960+n*20], 4)
+	m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 4)
 	// d.bilstm/reverse/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/weight.1: Slice 12×4
-	m.slice23(n, m.arena[25120:25120+84], m.bilstmWeightIhL0ReverseGrad[:])
+	m.slice23(n, m.arena[6272:6272+84], m.bilstmWeightIhL0ReverseGrad[:])
 	// d.bilstm/reverse/weight.2: Slice 12×3
-	m.slice24(n, m.arena[25120:25120+84], m.bilstmWeightHhL0ReverseGrad[:])
+	m.slice24(n, m.arena[6272:6272+84], m.bilstmWeightHhL0ReverseGrad[:])
 	// d.bilstm/forward/t4/h.1@0: Slice N×3
-	m.slice25(n, m.arena[25408:25408+n*6], m.arena[33584:33584+n*3])
+	m.slice25(n, m.arena[25312:25312+n*6], m.arena[33584:33584+n*3])
 	// d.bilstm/forward/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/forward/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[6368:6368+n*3], m.arena[33584:33584+n*3], m.arena[30880:30880+n*3], m.arena[31200:31200+n*3])
+	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[33584:33584+n*3], m.arena[30880:30880+n*3], m.arena[31200:31200+n*3])
 	// d.bilstm/forward/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[6368:6368+n*3], m.arena[30560:30560+n*3], m.arena[33520:33520+n*3])
+	m.mul(n, m.arena[33680:33680+n*3], m.arena[30560:30560+n*3], m.arena[33520:33520+n*3])
 	// d.bilstm/forward/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680:33680+n*3], m.arena[33584:33584+n*3], m.arena[31200:31200+n*3], m.arena[30880:30880+n*3])
+	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[33584:33584+n*3], m.arena[31200:31200+n*3], m.arena[30880:30880+n*3])
 	// d.bilstm/forward/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14464:14464+n*12], 9)
 	// d.bilstm/forward/t4/g.1: TanhGrad N×3, fused with d.bilstm/forward/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[6368:6368+n*3], m.arena[30400:30400+n*3], m.arena[30720:30720+n*3])
+	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[33680:33680+n*3], m.arena[30400:30400+n*3], m.arena[30720:30720+n*3])
 	// d.bilstm/forward/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[14464:14464+n*12], 6)
 	// d.bilstm/forward/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[6368:6368+n*3], m.arena[31008:31008+n*3], m.arena[30560:30560+n*3])
+	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[33680:33680+n*3], m.arena[31008:31008+n*3], m.arena[30560:30560+n*3])
 	// d.bilstm/forward/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[14464:14464+n*12], 3)
 	// d.bilstm/forward/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[6368:6368+n*3], m.arena[30720:30720+n*3], m.arena[30400:30400+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[33680:33680+n*3], m.arena[30720:30720+n*3], m.arena[30400:30400+n*3])
 	// d.bilstm/forward/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14464:14464+n*12], 0)
 	// d.bilstm/forward/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368:]))
+	m.channelSum7(n, m.arena[14464:14464+n*12], (*[12]float32)(m.arena[33680:]))
 	// d.bilstm/forward/t4/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25376:25376+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14464:14464+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/forward/t4/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27328:27328+n*7], 7, 0, m.arena[25280:25280+84], 7)
+	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 	// d.bilstm/forward/t4/xh.1: Slice N×4
-	m.slice21(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
+	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
 	// d.bilstm/forward/t4/xh.2: Slice N×3
-	m.slice22(n, m.arena[25376:25376+n*7], m.arena[25440:25440+n*3])
+	m.slice22(n, m.arena[25280:25280+n*7], m.arena[25344:25344+n*3])
 	// d.bilstm/forward/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], 4)
+	m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], 4)
 	// d.bilstm/forward/t3/c_act.2: Add N×3, fused with d.bilstm/forward/t3/h.2 (Mul), d.bilstm/forward/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25536:25536+n*3], m.arena[25440:25440+n*3], m.arena[30848:30848+n*3], m.arena[31168:31168+n*3], m.arena[33520:33520+n*3])
+	m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25344:25344+n*3], m.arena[30848:30848+n*3], m.arena[31168:31168+n*3], m.arena[33520:33520+n*3])
 	// d.bilstm/forward/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[25536:25536+n*3], m.arena[30528:30528+n*3], m.arena[33552:33552+n*3])
+	m.mul(n, m.arena[25440:25440+n*3], m.arena[30528:30528+n*3], m.arena[33552:33552+n*3])
 	// d.bilstm/forward/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680:33680+n*3], m.arena[25440:25440+n*3], m.arena[31168:31168+n*3], m.arena[30848:30848+n*3])
+	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25344:25344+n*3], m.arena[31168:31168+n*3], m.arena[30848:30848+n*3])
 	// d.bilstm/forward/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14368:14368+n*12], 9)
 	// d.bilstm/forward/t3/g.1: TanhGrad N×3, fused with d.bilstm/forward/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25536:25536+n*3], m.arena[30368:30368+n*3], m.arena[30688:30688+n*3])
+	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25440:25440+n*3], m.arena[30368:30368+n*3], m.arena[30688:30688+n*3])
 	// d.bilstm/forward/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[14368:14368+n*12], 6)
 	// d.bilstm/forward/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25536:25536+n*3], m.arena[30976:30976+n*3], m.arena[30528:30528+n*3])
+	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25440:25440+n*3], m.arena[30976:30976+n*3], m.arena[30528:30528+n*3])
 	// d.bilstm/forward/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[14368:14368+n*12], 3)
 	// d.bilstm/forward/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25536:25536+n*3], m.arena[30688:30688+n*3], m.arena[30368:30368+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25440:25440+n*3], m.arena[30688:30688+n*3], m.arena[30368:30368+n*3])
 	// d.bilstm/forward/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14368:14368+n*12], 0)
 	// d.bilstm/forward/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6384:]))
+	m.channelSum7(n, m.arena[14368:14368+n*12], (*[12]float32)(m.arena[33696:]))
 	// d.bilstm/forward/t3/gates.2: Add 12
-	m.add(n, m.arena[6368:6368+12], m.arena[6384:6384+12], m.arena[31408:31408+12])
+	m.add(n, m.arena[33680:33680+12], m.arena[33696:33696+12], m.arena[31408:31408+12])
 	// d.bilstm/forward/t3/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25376:25376+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14368:14368+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/forward/t3/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27264:27264+n*7], 7, 1, m.arena[25280:25280+84], 7)
-	// d.bilstm/forward/t3/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
+	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
+	// d.bilstm/forward/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 	// d.bilstm/forward/t3/xh.1: Slice N×4
-	m.slice21(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
+	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
 	// d.bilstm/forward/t3/xh.2: Slice N×3
-	m.slice22(n, m.arena[25376:25376+n*7], m.arena[25472:25472+n*3])
+	m.slice22(n, m.arena[25280:25280+n*7], m.arena[25376:25376+n*3])
 	// d.bilstm/forward/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], 3)
+	m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], 3)
 	// d.bilstm/forward/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t2 … d.bilstm/forward/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.bilstm/forward/t[step]/c_act.2: Add N×3, fused with d.bilstm/forward/t[step]/h.2 (Mul), d.bilstm/forward/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[25536:25536+n*3], m.arena[25440+((step+1)&1)*32:25440+((step+1)&1)*32+n*3], m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[33520+((step+1)&1)*32:33520+((step+1)&1)*32+n*3])
+		m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25344+((step+1)&1)*32:25344+((step+1)&1)*32+n*3], m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[33520+((step+1)&1)*32:33520+((step+1)&1)*32+n*3])
 		// d.bilstm/forward/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[25536:25536+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[33520+((step)&1)*32:33520+((step)&1)*32+n*3])
+		m.mul(n, m.arena[25440:25440+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[33520+((step)&1)*32:33520+((step)&1)*32+n*3])
 		// d.bilstm/forward/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33680:33680+n*3], m.arena[25440+((step+1)&1)*32:25440+((step+1)&1)*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[30752+step*32:30752+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25344+((step+1)&1)*32:25344+((step+1)&1)*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[30752+step*32:30752+step*32+n*3])
 		// d.bilstm/forward/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 9)
+		m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080+step*96:14080+step*96+n*12], 9)
 		// d.bilstm/forward/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/forward/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25536:25536+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3])
+		m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25440:25440+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3])
 		// d.bilstm/forward/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[6272:6272+n*12], 6)
+		m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[14080+step*96:14080+step*96+n*12], 6)
 		// d.bilstm/forward/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25536:25536+n*3], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30432+step*32:30432+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25440:25440+n*3], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30432+step*32:30432+step*32+n*3])
 		// d.bilstm/forward/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 3)
+		m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[14080+step*96:14080+step*96+n*12], 3)
 		// d.bilstm/forward/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25536:25536+n*3], m.arena[30592+step*32:30592+step*32+n*3], m.arena[30272+step*32:30272+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25440:25440+n*3], m.arena[30592+step*32:30592+step*32+n*3], m.arena[30272+step*32:30272+step*32+n*3])
 		// d.bilstm/forward/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 0)
+		m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14080+step*96:14080+step*96+n*12], 0)
 		// d.bilstm/forward/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/gates.1: ChannelSum 12
-		m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368+((step)&1)*16:]))
+		m.channelSum7(n, m.arena[14080+step*96:14080+step*96+n*12], (*[12]float32)(m.arena[33680+((step)&1)*16:]))
 		// d.bilstm/forward/t[step]/gates.2: Add 12
-		m.add(n, m.arena[31392+((step+1)&1)*16:31392+((step+1)&1)*16+12], m.arena[6368+((step)&1)*16:6368+((step)&1)*16+12], m.arena[31392+((step)&1)*16:31392+((step)&1)*16+12])
+		m.add(n, m.arena[31392+((step+1)&1)*16:31392+((step+1)&1)*16+12], m.arena[33680+((step)&1)*16:33680+((step)&1)*16+12], m.arena[31392+((step)&1)*16:31392+((step)&1)*16+12])
 		// d.bilstm/forward/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25376:25376+n*7], 7)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080+step*96:14080+step*96+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 		// d.bilstm/forward/t[step]/gates_matmul.2: MatMul 12×7
-		rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27072+step*64:27072+step*64+n*7], 7, 1, m.arena[25280:25280+84], 7)
-		// d.bilstm/forward/t[step]/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
+		// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
+		// d.bilstm/forward/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 		// d.bilstm/forward/t[step]/xh.1: Slice N×4
-		m.slice21(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
+		m.slice21(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
 		// d.bilstm/forward/t[step]/xh.2: Slice N×3
-		m.slice22(n, m.arena[25376:25376+n*7], m.arena[25440+((step)&1)*32:25440+((step)&1)*32+n*3])
+		m.slice22(n, m.arena[25280:25280+n*7], m.arena[25344+((step)&1)*32:25344+((step)&1)*32+n*3])
 		// d.bilstm/forward/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/forward/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], step)
+		m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], step)
 		// d.bilstm/forward/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.bilstm/forward/t0/c_act.2: Add N×3, fused with d.bilstm/forward/t0/h.2 (Mul), d.bilstm/forward/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25536:25536+n*3], m.arena[25472:25472+n*3], m.arena[30752:30752+n*3], m.arena[31072:31072+n*3], m.arena[33552:33552+n*3])
+	m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25376:25376+n*3], m.arena[30752:30752+n*3], m.arena[31072:31072+n*3], m.arena[33552:33552+n*3])
 	// d.bilstm/forward/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680:33680+n*3], m.arena[25472:25472+n*3], m.arena[31072:31072+n*3], m.arena[30752:30752+n*3])
+	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25376:25376+n*3], m.arena[31072:31072+n*3], m.arena[30752:30752+n*3])
 	// d.bilstm/forward/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[6272:6272+n*12], 9)
+	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080:14080+n*12], 9)
 	// d.bilstm/forward/t0/g.1: TanhGrad N×3, fused with d.bilstm/forward/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25536:25536+n*3], m.arena[30272:30272+n*3], m.arena[30592:30592+n*3])
+	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25440:25440+n*3], m.arena[30272:30272+n*3], m.arena[30592:30592+n*3])
 	// d.bilstm/forward/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[6272:6272+n*12], 6)
+	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[14080:14080+n*12], 6)
 	// d.bilstm/forward/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25536:25536+n*3], m.arena[33936:33936+n*3], m.arena[30432:30432+n*3])
+	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25440:25440+n*3], m.arena[33936:33936+n*3], m.arena[30432:30432+n*3])
 	// d.bilstm/forward/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[6272:6272+n*12], 3)
+	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[14080:14080+n*12], 3)
 	// d.bilstm/forward/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25536:25536+n*3], m.arena[30592:30592+n*3], m.arena[30272:30272+n*3])
+	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25440:25440+n*3], m.arena[30592:30592+n*3], m.arena[30272:30272+n*3])
 	// d.bilstm/forward/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[6272:6272+n*12], 0)
+	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14080:14080+n*12], 0)
 	// d.bilstm/forward/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[6272:6272+n*12], (*[12]float32)(m.arena[6368:]))
+	m.channelSum7(n, m.arena[14080:14080+n*12], (*[12]float32)(m.arena[33680:]))
 	// d.bilstm/forward/t0/gates.2: Add 12
-	m.add(n, m.arena[31408:31408+12], m.arena[6368:6368+12], m.arena[31392:31392+12])
+	m.add(n, m.arena[31408:31408+12], m.arena[33680:33680+12], m.arena[31392:31392+12])
 	// d.bilstm/forward/t0/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25376:25376+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080:14080+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/forward/t0/gates_matmul.2: MatMul 12×7
-	rt.GemmP(m.pool, true, false, 12, 7, n, 1, m.arena[6272:6272+n*12], 12, m.arena[27072:27072+n*7], 7, 1, m.arena[25280:25280+84], 7)
-	// d.bilstm/forward/t0/gates_matmul.3: Add 12×7: written in place by its SliceGrads, no code
+	// the products of all 5 steps as one, Σₖ d.bilstm/forward/t[k]/i_pre.2ᵀ·bilstm/forward/t[k]/xh: step k's rows are slot k of each block
+	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[14080:14560], 12, 96, m.arena[27072:27392], 7, 64, m.arena[6272:6272+84], 7)
+	// d.bilstm/forward/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 	// d.bilstm/forward/t0/xh.1: Slice N×4
-	m.slice21(n, m.arena[25376:25376+n*7], m.arena[25504:25504+n*4])
+	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
 	// d.bilstm/forward/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25504:25504+n*4], m.arena[25120:25120+n*20], 0)
+	m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], 0)
 	// d.bilstm/forward/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/weight.1: Slice 12×4
-	m.slice23(n, m.arena[25280:25280+84], m.bilstmWeightIhL0Grad[:])
+	m.slice23(n, m.arena[6272:6272+84], m.bilstmWeightIhL0Grad[:])
 	// d.bilstm/forward/weight.2: Slice 12×3
-	m.slice24(n, m.arena[25280:25280+84], m.bilstmWeightHhL0Grad[:])
+	m.slice24(n, m.arena[6272:6272+84], m.bilstmWeightHhL0Grad[:])
 	// d.bilstm/forward/dropped.2: Add N×5×4, fused with d.bilstm/reverse/dropped.1 (Mul), d.bilstm/forward/dropped.1 (Mul)
 	m.mulMulAdd(n, m.arena[31232:31232+n*20], m.arena[24960:24960+n*20], m.arena[31232:31232+n*20], m.arena[25120:25120+n*20], m.arena[30112:30112+n*20])
 	// d.gru/sequence.1: Reshape N×20: a view, no code
@@ -1197,208 +1199,210 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t4/h_minus_n.2@0: Slice N×4
 	m.slice26(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4])
 	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25312:25312+n*4], m.arena[33744:33744+n*4], m.arena[33680:33680+n*4], m.arena[29760:29760+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25408:25408+n*4], m.arena[33744:33744+n*4], m.arena[33680:33680+n*4], m.arena[29760:29760+n*4])
 	// d.gru/t4/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25312:25312+n*4], (*[4]float32)(m.arena[25344:]))
+	m.channelSum8(n, m.arena[25408:25408+n*4], (*[4]float32)(m.arena[31424:]))
 	// d.gru/t4/n_pre_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25312:25312+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25408:25408+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t4/n_pre_matmul.2: MatMul 4×8
-	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[27008:27008+n*8], 8, 0, m.arena[25376:25376+32], 8)
+	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
 	// d.gru/t4/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[25408:25408+n*4])
+	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
 	// d.gru/t4/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[25440:25440+n*4])
+	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31520:31520+n*4])
 	// d.gru/t4/z.1: SigmoidGrad N×4, fused with d.gru/t4/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25472:25472+n*4], m.arena[33680:33680+n*4], m.arena[29920:29920+n*4], m.arena[29600:29600+n*4])
+	m.mulSigmoidGrad(n, m.arena[31552:31552+n*4], m.arena[33680:33680+n*4], m.arena[29920:29920+n*4], m.arena[29600:29600+n*4])
 	// d.gru/t4/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[25472:25472+n*4], m.arena[6336:6336+n*8], 4)
+	m.sliceGrad4(n, m.arena[31552:31552+n*4], m.arena[25216:25216+n*8], 4)
 	// d.gru/t4/r.1: SigmoidGrad N×4, fused with d.gru/t4/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[25440:25440+n*4], m.arena[30048:30048+n*4], m.arena[29440:29440+n*4])
+	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[31520:31520+n*4], m.arena[30048:30048+n*4], m.arena[29440:29440+n*4])
 	// d.gru/t4/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[6336:6336+n*8], 0)
+	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[25216:25216+n*8], 0)
 	// d.gru/t4/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t4/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25504:]))
+	m.channelSum9(n, m.arena[25216:25216+n*8], (*[8]float32)(m.arena[31584:]))
 	// d.gru/t4/rz_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6336:6336+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[25120:25120+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25216:25216+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 	// d.gru/t4/rz_matmul.2: MatMul 8×8
-	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26688:26688+n*8], 8, 0, m.arena[25184:25184+64], 8)
+	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
 	// d.gru/t4/xh.1: Slice N×4
-	m.slice4(n, m.arena[25120:25120+n*8], m.arena[25536:25536+n*4])
+	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
 	// d.gru/t4/xh.2: Slice N×4
-	m.slice5(n, m.arena[25120:25120+n*8], m.arena[25568:25568+n*4])
+	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31648:31648+n*4])
 	// d.gru/t4/xh.3: Add N×4
-	m.add(n, m.arena[25408:25408+n*4], m.arena[25536:25536+n*4], m.arena[25600:25600+n*4])
+	m.add(n, m.arena[31488:31488+n*4], m.arena[31616:31616+n*4], m.arena[31680:31680+n*4])
 	// d.gru/t4/xh.4: Add N×4, fused with d.gru/t4/h_minus_n.2 (Add), d.gru/t4/rh.2 (Mul), d.gru/t4/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[25248:25248+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[25440:25440+n*4], m.arena[29440:29440+n*4], m.arena[25568:25568+n*4])
+	m.addMulAddAdd(n, m.arena[25664:25664+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[31520:31520+n*4], m.arena[29440:29440+n*4], m.arena[31648:31648+n*4])
 	// d.gru/t4/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25600:25600+n*4], m.arena[24960:24960+n*20], 4)
+	m.sliceGrad3(n, m.arena[31680:31680+n*4], m.arena[25440:25440+n*20], 4)
 	// d.gru/t3/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[25248:25248+n*4], m.arena[29568:29568+n*4], m.arena[33744:33744+n*4])
+	m.mul(n, m.arena[25664:25664+n*4], m.arena[29568:29568+n*4], m.arena[33744:33744+n*4])
 	// d.gru/t3/h_minus_n.2@0: Slice N×4
 	m.slice27(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4])
 	// d.gru/t3/n.1: TanhGrad N×4, fused with d.gru/t3/h_minus_n.1 (Scale), d.gru/t3/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25312:25312+n*4], m.arena[33744:33744+n*4], m.arena[25248:25248+n*4], m.arena[29728:29728+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25376:25376+n*4], m.arena[33744:33744+n*4], m.arena[25664:25664+n*4], m.arena[29728:29728+n*4])
 	// d.gru/t3/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25312:25312+n*4], (*[4]float32)(m.arena[25360:]))
+	m.channelSum8(n, m.arena[25376:25376+n*4], (*[4]float32)(m.arena[31440:]))
 	// d.gru/t3/n_pre.2: Add 4
-	m.add(n, m.arena[25344:25344+4], m.arena[25360:25360+4], m.arena[25648:25648+4])
+	m.add(n, m.arena[31424:31424+4], m.arena[31440:31440+4], m.arena[31728:31728+4])
 	// d.gru/t3/n_pre_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25312:25312+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25376:25376+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t3/n_pre_matmul.2: MatMul 4×8
-	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[26944:26944+n*8], 8, 1, m.arena[25376:25376+32], 8)
-	// d.gru/t3/n_pre_matmul.3: Add 4×8: written in place by its SliceGrads, no code
+	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
+	// d.gru/t3/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 	// d.gru/t3/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[25408:25408+n*4])
+	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
 	// d.gru/t3/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[25440:25440+n*4])
+	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31520:31520+n*4])
 	// d.gru/t3/z.1: SigmoidGrad N×4, fused with d.gru/t3/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25472:25472+n*4], m.arena[25248:25248+n*4], m.arena[29888:29888+n*4], m.arena[29568:29568+n*4])
+	m.mulSigmoidGrad(n, m.arena[31552:31552+n*4], m.arena[25664:25664+n*4], m.arena[29888:29888+n*4], m.arena[29568:29568+n*4])
 	// d.gru/t3/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[25472:25472+n*4], m.arena[6336:6336+n*8], 4)
+	m.sliceGrad4(n, m.arena[31552:31552+n*4], m.arena[25152:25152+n*8], 4)
 	// d.gru/t3/r.1: SigmoidGrad N×4, fused with d.gru/t3/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[25440:25440+n*4], m.arena[30016:30016+n*4], m.arena[29408:29408+n*4])
+	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[31520:31520+n*4], m.arena[30016:30016+n*4], m.arena[29408:29408+n*4])
 	// d.gru/t3/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[6336:6336+n*8], 0)
+	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[25152:25152+n*8], 0)
 	// d.gru/t3/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t3/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25520:]))
+	m.channelSum9(n, m.arena[25152:25152+n*8], (*[8]float32)(m.arena[31600:]))
 	// d.gru/t3/rz.2: Add 8
-	m.add(n, m.arena[25504:25504+8], m.arena[25520:25520+8], m.arena[25680:25680+8])
+	m.add(n, m.arena[31584:31584+8], m.arena[31600:31600+8], m.arena[31760:31760+8])
 	// d.gru/t3/rz_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6336:6336+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[25120:25120+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25152:25152+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 	// d.gru/t3/rz_matmul.2: MatMul 8×8
-	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26624:26624+n*8], 8, 1, m.arena[25184:25184+64], 8)
-	// d.gru/t3/rz_matmul.3: Add 8×8: written in place by its SliceGrads, no code
+	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
+	// d.gru/t3/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 	// d.gru/t3/xh.1: Slice N×4
-	m.slice4(n, m.arena[25120:25120+n*8], m.arena[25536:25536+n*4])
+	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
 	// d.gru/t3/xh.2: Slice N×4
-	m.slice5(n, m.arena[25120:25120+n*8], m.arena[25568:25568+n*4])
+	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31648:31648+n*4])
 	// d.gru/t3/xh.3: Add N×4
-	m.add(n, m.arena[25408:25408+n*4], m.arena[25536:25536+n*4], m.arena[25600:25600+n*4])
+	m.add(n, m.arena[31488:31488+n*4], m.arena[31616:31616+n*4], m.arena[31680:31680+n*4])
 	// d.gru/t3/xh.4: Add N×4, fused with d.gru/t3/h_minus_n.2 (Add), d.gru/t3/rh.2 (Mul), d.gru/t3/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[25280:25280+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[25440:25440+n*4], m.arena[29408:29408+n*4], m.arena[25568:25568+n*4])
+	m.addMulAddAdd(n, m.arena[25696:25696+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[31520:31520+n*4], m.arena[29408:29408+n*4], m.arena[31648:31648+n*4])
 	// d.gru/t3/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25600:25600+n*4], m.arena[24960:24960+n*20], 3)
+	m.sliceGrad3(n, m.arena[31680:31680+n*4], m.arena[25440:25440+n*20], 3)
 	// d.gru/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/t2 … d.gru/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.gru/t[step]/z_h_minus_n.2: Mul N×4
-		m.mul(n, m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*4], m.arena[29472+step*32:29472+step*32+n*4], m.arena[33744:33744+n*4])
+		m.mul(n, m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29472+step*32:29472+step*32+n*4], m.arena[33744:33744+n*4])
 		// d.gru/t[step]/h_minus_n.2@0: Slice N×4
 		m.slice28(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4], 4*step-4)
 		// d.gru/t[step]/n.1: TanhGrad N×4, fused with d.gru/t[step]/h_minus_n.1 (Scale), d.gru/t[step]/h_minus_n.3 (Add)
-		m.scaleAddTanhGrad(n, m.arena[25312:25312+n*4], m.arena[33744:33744+n*4], m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*4], m.arena[29632+step*32:29632+step*32+n*4])
+		m.scaleAddTanhGrad(n, m.arena[25280+step*32:25280+step*32+n*4], m.arena[33744:33744+n*4], m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29632+step*32:29632+step*32+n*4])
 		// d.gru/t[step]/n_pre.1: ChannelSum 4
-		m.channelSum8(n, m.arena[25312:25312+n*4], (*[4]float32)(m.arena[25344+((step)&1)*16:]))
+		m.channelSum8(n, m.arena[25280+step*32:25280+step*32+n*4], (*[4]float32)(m.arena[31424+((step)&1)*16:]))
 		// d.gru/t[step]/n_pre.2: Add 4
-		m.add(n, m.arena[25632+((step+1)&1)*16:25632+((step+1)&1)*16+4], m.arena[25344+((step)&1)*16:25344+((step)&1)*16+4], m.arena[25632+((step)&1)*16:25632+((step)&1)*16+4])
+		m.add(n, m.arena[31712+((step+1)&1)*16:31712+((step+1)&1)*16+4], m.arena[31424+((step)&1)*16:31424+((step)&1)*16+4], m.arena[31712+((step)&1)*16:31712+((step)&1)*16+4])
 		// d.gru/t[step]/n_pre_matmul.1: MatMul N×8
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[25312:25312+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[25280+step*32:25280+step*32+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 		// d.gru/t[step]/n_pre_matmul.2: MatMul 4×8
-		rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[26752+step*64:26752+step*64+n*8], 8, 1, m.arena[25376:25376+32], 8)
-		// d.gru/t[step]/n_pre_matmul.3: Add 4×8: written in place by its SliceGrads, no code
+		// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
+		// d.gru/t[step]/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 		// d.gru/t[step]/xrh.1: Slice N×4
-		m.slice4(n, m.arena[6272:6272+n*8], m.arena[25408:25408+n*4])
+		m.slice4(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
 		// d.gru/t[step]/xrh.2: Slice N×4
-		m.slice5(n, m.arena[6272:6272+n*8], m.arena[25440:25440+n*4])
+		m.slice5(n, m.arena[6272:6272+n*8], m.arena[31520:31520+n*4])
 		// d.gru/t[step]/z.1: SigmoidGrad N×4, fused with d.gru/t[step]/z_h_minus_n.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25472:25472+n*4], m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*4], m.arena[29792+step*32:29792+step*32+n*4], m.arena[29472+step*32:29472+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[31552:31552+n*4], m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29792+step*32:29792+step*32+n*4], m.arena[29472+step*32:29472+step*32+n*4])
 		// d.gru/t[step]/z_pre.1: SliceGrad N×8
-		m.sliceGrad4(n, m.arena[25472:25472+n*4], m.arena[6336:6336+n*8], 4)
+		m.sliceGrad4(n, m.arena[31552:31552+n*4], m.arena[24960+step*64:24960+step*64+n*8], 4)
 		// d.gru/t[step]/r.1: SigmoidGrad N×4, fused with d.gru/t[step]/rh.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[25440:25440+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4], m.arena[29312+step*32:29312+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[31520:31520+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4], m.arena[29312+step*32:29312+step*32+n*4])
 		// d.gru/t[step]/r_pre.1: SliceGrad N×8
-		m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[6336:6336+n*8], 0)
+		m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[24960+step*64:24960+step*64+n*8], 0)
 		// d.gru/t[step]/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 		// d.gru/t[step]/rz.1: ChannelSum 8
-		m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25504+((step)&1)*16:]))
+		m.channelSum9(n, m.arena[24960+step*64:24960+step*64+n*8], (*[8]float32)(m.arena[31584+((step)&1)*16:]))
 		// d.gru/t[step]/rz.2: Add 8
-		m.add(n, m.arena[25664+((step+1)&1)*16:25664+((step+1)&1)*16+8], m.arena[25504+((step)&1)*16:25504+((step)&1)*16+8], m.arena[25664+((step)&1)*16:25664+((step)&1)*16+8])
+		m.add(n, m.arena[31744+((step+1)&1)*16:31744+((step+1)&1)*16+8], m.arena[31584+((step)&1)*16:31584+((step)&1)*16+8], m.arena[31744+((step)&1)*16:31744+((step)&1)*16+8])
 		// d.gru/t[step]/rz_matmul.1: MatMul N×8
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[6336:6336+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[25120:25120+n*8], 8)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[24960+step*64:24960+step*64+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 		// d.gru/t[step]/rz_matmul.2: MatMul 8×8
-		rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26432+step*64:26432+step*64+n*8], 8, 1, m.arena[25184:25184+64], 8)
-		// d.gru/t[step]/rz_matmul.3: Add 8×8: written in place by its SliceGrads, no code
+		// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
+		// d.gru/t[step]/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 		// d.gru/t[step]/xh.1: Slice N×4
-		m.slice4(n, m.arena[25120:25120+n*8], m.arena[25536:25536+n*4])
+		m.slice4(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
 		// d.gru/t[step]/xh.2: Slice N×4
-		m.slice5(n, m.arena[25120:25120+n*8], m.arena[25568:25568+n*4])
+		m.slice5(n, m.arena[6336:6336+n*8], m.arena[31648:31648+n*4])
 		// d.gru/t[step]/xh.3: Add N×4
-		m.add(n, m.arena[25408:25408+n*4], m.arena[25536:25536+n*4], m.arena[25600:25600+n*4])
+		m.add(n, m.arena[31488:31488+n*4], m.arena[31616:31616+n*4], m.arena[31680:31680+n*4])
 		// d.gru/t[step]/xh.4: Add N×4, fused with d.gru/t[step]/h_minus_n.2 (Add), d.gru/t[step]/rh.2 (Mul), d.gru/t[step]/rh.3 (Add)
-		m.addMulAddAdd(n, m.arena[25248+((step)&1)*32:25248+((step)&1)*32+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[25440:25440+n*4], m.arena[29312+step*32:29312+step*32+n*4], m.arena[25568:25568+n*4])
+		m.addMulAddAdd(n, m.arena[25664+((step)&1)*32:25664+((step)&1)*32+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[31520:31520+n*4], m.arena[29312+step*32:29312+step*32+n*4], m.arena[31648:31648+n*4])
 		// d.gru/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.gru/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[25600:25600+n*4], m.arena[24960:24960+n*20], step)
+		m.sliceGrad3(n, m.arena[31680:31680+n*4], m.arena[25440:25440+n*20], step)
 		// d.gru/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.gru/t0/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[25280:25280+n*4], m.arena[29472:29472+n*4], m.arena[33744:33744+n*4])
+	m.mul(n, m.arena[25696:25696+n*4], m.arena[29472:29472+n*4], m.arena[33744:33744+n*4])
 	// d.gru/t0/n.1: TanhGrad N×4, fused with d.gru/t0/h_minus_n.1 (Scale), d.gru/t0/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25312:25312+n*4], m.arena[33744:33744+n*4], m.arena[25280:25280+n*4], m.arena[29632:29632+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25280:25280+n*4], m.arena[33744:33744+n*4], m.arena[25696:25696+n*4], m.arena[29632:29632+n*4])
 	// d.gru/t0/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25312:25312+n*4], (*[4]float32)(m.arena[25344:]))
+	m.channelSum8(n, m.arena[25280:25280+n*4], (*[4]float32)(m.arena[31424:]))
 	// d.gru/t0/n_pre.2: Add 4
-	m.add(n, m.arena[25648:25648+4], m.arena[25344:25344+4], m.arena[25632:25632+4])
+	m.add(n, m.arena[31728:31728+4], m.arena[31424:31424+4], m.arena[31712:31712+4])
 	// d.gru/t0/n_pre_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25312:25312+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25280:25280+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t0/n_pre_matmul.2: MatMul 4×8
-	rt.GemmP(m.pool, true, false, 4, 8, n, 1, m.arena[25312:25312+n*4], 4, m.arena[26752:26752+n*8], 8, 1, m.arena[25376:25376+32], 8)
-	// d.gru/t0/n_pre_matmul.3: Add 4×8: written in place by its SliceGrads, no code
+	// the products of all 5 steps as one, Σₖ d.gru/t[k]/n.1ᵀ·gru/t[k]/xrh: step k's rows are slot k of each block
+	rt.GemmStepsP(m.pool, 4, 8, n, 5, m.arena[25280:25440], 4, 32, m.arena[26752:27072], 8, 64, m.arena[31456:31456+32], 8)
+	// d.gru/t0/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 	// d.gru/t0/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[25408:25408+n*4])
+	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
 	// d.gru/t0/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[25440:25440+n*4])
+	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31520:31520+n*4])
 	// d.gru/t0/z.1: SigmoidGrad N×4, fused with d.gru/t0/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25472:25472+n*4], m.arena[25280:25280+n*4], m.arena[29792:29792+n*4], m.arena[29472:29472+n*4])
+	m.mulSigmoidGrad(n, m.arena[31552:31552+n*4], m.arena[25696:25696+n*4], m.arena[29792:29792+n*4], m.arena[29472:29472+n*4])
 	// d.gru/t0/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[25472:25472+n*4], m.arena[6336:6336+n*8], 4)
+	m.sliceGrad4(n, m.arena[31552:31552+n*4], m.arena[24960:24960+n*8], 4)
 	// d.gru/t0/r.1: SigmoidGrad N×4, fused with d.gru/t0/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[25440:25440+n*4], m.arena[33808:33808+n*4], m.arena[29312:29312+n*4])
+	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[31520:31520+n*4], m.arena[33808:33808+n*4], m.arena[29312:29312+n*4])
 	// d.gru/t0/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[6336:6336+n*8], 0)
+	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[24960:24960+n*8], 0)
 	// d.gru/t0/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t0/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25504:]))
+	m.channelSum9(n, m.arena[24960:24960+n*8], (*[8]float32)(m.arena[31584:]))
 	// d.gru/t0/rz.2: Add 8
-	m.add(n, m.arena[25680:25680+8], m.arena[25504:25504+8], m.arena[25664:25664+8])
+	m.add(n, m.arena[31760:31760+8], m.arena[31584:31584+8], m.arena[31744:31744+8])
 	// d.gru/t0/rz_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6336:6336+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[25120:25120+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[24960:24960+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 	// d.gru/t0/rz_matmul.2: MatMul 8×8
-	rt.GemmP(m.pool, true, false, 8, 8, n, 1, m.arena[6336:6336+n*8], 8, m.arena[26432:26432+n*8], 8, 1, m.arena[25184:25184+64], 8)
-	// d.gru/t0/rz_matmul.3: Add 8×8: written in place by its SliceGrads, no code
+	// the products of all 5 steps as one, Σₖ d.gru/t[k]/r_pre.2ᵀ·gru/t[k]/xh: step k's rows are slot k of each block
+	rt.GemmStepsP(m.pool, 8, 8, n, 5, m.arena[24960:25280], 8, 64, m.arena[26432:26752], 8, 64, m.arena[25600:25600+64], 8)
+	// d.gru/t0/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 	// d.gru/t0/xh.1: Slice N×4
-	m.slice4(n, m.arena[25120:25120+n*8], m.arena[25536:25536+n*4])
+	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
 	// d.gru/t0/xh.2: Slice N×4
-	m.slice5(n, m.arena[25120:25120+n*8], m.arena[25568:25568+n*4])
+	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31648:31648+n*4])
 	// d.gru/t0/xh.3: Add N×4
-	m.add(n, m.arena[25408:25408+n*4], m.arena[25536:25536+n*4], m.arena[25600:25600+n*4])
+	m.add(n, m.arena[31488:31488+n*4], m.arena[31616:31616+n*4], m.arena[31680:31680+n*4])
 	// d.gru/t0/xh.4: Add N×4, fused with d.gru/t0/rh.2 (Mul), d.gru/t0/rh.3 (Add)
-	m.mulAddAdd(n, m.arena[25248:25248+n*4], m.arena[25440:25440+n*4], m.arena[29312:29312+n*4], m.arena[33744:33744+n*4], m.arena[25568:25568+n*4])
+	m.mulAddAdd(n, m.arena[25664:25664+n*4], m.arena[31520:31520+n*4], m.arena[29312:29312+n*4], m.arena[33744:33744+n*4], m.arena[31648:31648+n*4])
 	// d.gru/t0/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25600:25600+n*4], m.arena[24960:24960+n*20], 0)
+	m.sliceGrad3(n, m.arena[31680:31680+n*4], m.arena[25440:25440+n*20], 0)
 	// d.gru/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/weight_n.1: Slice 4×4
-	m.slice29(n, m.arena[25376:25376+32], m.arena[25696:25696+16])
+	m.slice29(n, m.arena[31456:31456+32], m.arena[31424:31424+16])
 	// d.gru/weight_n.2: Slice 4×4
-	m.slice30(n, m.arena[25376:25376+32], m.arena[25712:25712+16])
+	m.slice30(n, m.arena[31456:31456+32], m.arena[31440:31440+16])
 	// d.gru/weight_hn.1: SliceGrad 12×4
-	m.sliceGrad5(n, m.arena[25712:25712+16], m.gruWeightHhL0Grad[:], 8)
+	m.sliceGrad5(n, m.arena[31440:31440+16], m.gruWeightHhL0Grad[:], 8)
 	// d.gru/weight_in.1: SliceGrad 12×4
-	m.sliceGrad5(n, m.arena[25696:25696+16], m.gruWeightIhL0Grad[:], 8)
+	m.sliceGrad5(n, m.arena[31424:31424+16], m.gruWeightIhL0Grad[:], 8)
 	// d.gru/bias_hn.1: SliceGrad 12
-	m.sliceGrad6(n, m.arena[25632:25632+4], m.arena[33904:33904+12], 8)
+	m.sliceGrad6(n, m.arena[31712:31712+4], m.arena[33904:33904+12], 8)
 	// d.gru/bias_rz.1: SliceGrad 12
-	m.sliceGrad7(n, m.arena[25664:25664+8], m.arena[33904:33904+12], 0)
+	m.sliceGrad7(n, m.arena[31744:31744+8], m.arena[33904:33904+12], 0)
 	// d.gru/bias.1: Add 12: written in place by its SliceGrads, no code
 	// d.gru/weight_rz.1: Slice 8×4
-	m.slice31(n, m.arena[25184:25184+64], m.arena[33744:33744+32])
+	m.slice31(n, m.arena[25600:25600+64], m.arena[33744:33744+32])
 	// d.gru/weight_rz.2: Slice 8×4
-	m.slice32(n, m.arena[25184:25184+64], m.arena[33840:33840+32])
+	m.slice32(n, m.arena[25600:25600+64], m.arena[33840:33840+32])
 	// d.gru/weight_hh_rz.1: SliceGrad 12×4
 	m.sliceGrad8(n, m.arena[33840:33840+32], m.gruWeightHhL0Grad[:], 0)
 	// d.gru/weight_hh_rz.2: Add 12×4: written in place by its SliceGrads, no code
@@ -1406,83 +1410,84 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad8(n, m.arena[33744:33744+32], m.gruWeightIhL0Grad[:], 0)
 	// d.gru/weight_ih_rz.2: Add 12×4: written in place by its SliceGrads, no code
 	// d.gru/dropped.1: Mul N×5×4
-	m.mul(n, m.arena[24960:24960+n*20], m.arena[29152:29152+n*20], m.arena[29152:29152+n*20])
+	m.mul(n, m.arena[25440:25440+n*20], m.arena[29152:29152+n*20], m.arena[29152:29152+n*20])
 	// d.rnn/sequence.1: Reshape N×20: a view, no code
 	// d.rnn/t4/h.1@1: Slice N×4
 	m.slice11(n, m.arena[29152:29152+n*20], m.arena[33744:33744+n*4])
 	// d.rnn/t4/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[29120:29120+n*4], m.arena[33744:33744+n*4], m.arena[33840:33840+n*4])
+	m.reluGrad(n, m.arena[29120:29120+n*4], m.arena[33744:33744+n*4], m.arena[25088:25088+n*4])
 	// d.rnn/t4/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[33840:33840+n*4], (*[4]float32)(m.arena[33744:]))
+	m.channelSum8(n, m.arena[25088:25088+n*4], (*[4]float32)(m.arena[33744:]))
 	// d.rnn/t4/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[33840:33840+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25088:25088+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
 	// d.rnn/t4/gates_matmul.2: MatMul 4×7
-	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26368:26368+n*7], 7, 0, m.arena[24960:24960+28], 7)
+	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 	// d.rnn/t4/xh.1: Slice N×4
-	m.slice17(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
+	m.slice17(n, m.arena[6272:6272+n*7], m.arena[25120:25120+n*4])
 	// d.rnn/t4/xh.2@0: Slice N×4
-	m.slice26(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4])
+	m.slice26(n, m.arena[29152:29152+n*20], m.arena[25152:25152+n*4])
 	// d.rnn/t4/xh.2: Add N×4
-	m.add(n, m.arena[25024:25024+n*4], m.arena[24992:24992+n*4], m.arena[6336:6336+n*4])
+	m.add(n, m.arena[25152:25152+n*4], m.arena[25120:25120+n*4], m.arena[6336:6336+n*4])
 	// d.rnn/t3/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[29088:29088+n*4], m.arena[6336:6336+n*4], m.arena[33840:33840+n*4])
+	m.reluGrad(n, m.arena[29088:29088+n*4], m.arena[6336:6336+n*4], m.arena[25056:25056+n*4])
 	// d.rnn/t3/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[33840:33840+n*4], (*[4]float32)(m.arena[33760:]))
+	m.channelSum8(n, m.arena[25056:25056+n*4], (*[4]float32)(m.arena[33760:]))
 	// d.rnn/t3/gates.2: Add 4
 	m.add(n, m.arena[33744:33744+4], m.arena[33760:33760+4], m.arena[31440:31440+4])
 	// d.rnn/t3/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[33840:33840+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25056:25056+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
 	// d.rnn/t3/gates_matmul.2: MatMul 4×7
-	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26304:26304+n*7], 7, 1, m.arena[24960:24960+28], 7)
-	// d.rnn/t3/gates_matmul.3: Add 4×7: written in place by its SliceGrads, no code
+	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
+	// d.rnn/t3/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 	// d.rnn/t3/xh.1: Slice N×4
-	m.slice17(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
+	m.slice17(n, m.arena[6272:6272+n*7], m.arena[25120:25120+n*4])
 	// d.rnn/t3/xh.2@0: Slice N×4
-	m.slice27(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4])
+	m.slice27(n, m.arena[29152:29152+n*20], m.arena[25152:25152+n*4])
 	// d.rnn/t3/xh.2: Add N×4
-	m.add(n, m.arena[25024:25024+n*4], m.arena[24992:24992+n*4], m.arena[6368:6368+n*4])
+	m.add(n, m.arena[25152:25152+n*4], m.arena[25120:25120+n*4], m.arena[6368:6368+n*4])
 	// d.rnn/t2 … d.rnn/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.rnn/t[step]/h.1: ReluGrad N×4
-		m.reluGrad(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6336+((step+1)&1)*32:6336+((step+1)&1)*32+n*4], m.arena[33840:33840+n*4])
+		m.reluGrad(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6336+((step+1)&1)*32:6336+((step+1)&1)*32+n*4], m.arena[24960+step*32:24960+step*32+n*4])
 		// d.rnn/t[step]/gates.1: ChannelSum 4
-		m.channelSum8(n, m.arena[33840:33840+n*4], (*[4]float32)(m.arena[33744+((step)&1)*16:]))
+		m.channelSum8(n, m.arena[24960+step*32:24960+step*32+n*4], (*[4]float32)(m.arena[33744+((step)&1)*16:]))
 		// d.rnn/t[step]/gates.2: Add 4
 		m.add(n, m.arena[31424+((step+1)&1)*16:31424+((step+1)&1)*16+4], m.arena[33744+((step)&1)*16:33744+((step)&1)*16+4], m.arena[31424+((step)&1)*16:31424+((step)&1)*16+4])
 		// d.rnn/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[33840:33840+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[24960+step*32:24960+step*32+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
 		// d.rnn/t[step]/gates_matmul.2: MatMul 4×7
-		rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26112+step*64:26112+step*64+n*7], 7, 1, m.arena[24960:24960+28], 7)
-		// d.rnn/t[step]/gates_matmul.3: Add 4×7: written in place by its SliceGrads, no code
+		// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
+		// d.rnn/t[step]/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 		// d.rnn/t[step]/xh.1: Slice N×4
-		m.slice17(n, m.arena[6272:6272+n*7], m.arena[24992:24992+n*4])
+		m.slice17(n, m.arena[6272:6272+n*7], m.arena[25120:25120+n*4])
 		// d.rnn/t[step]/xh.2@0: Slice N×4
-		m.slice28(n, m.arena[29152:29152+n*20], m.arena[25024:25024+n*4], 4*step-4)
+		m.slice28(n, m.arena[29152:29152+n*20], m.arena[25152:25152+n*4], 4*step-4)
 		// d.rnn/t[step]/xh.2: Add N×4
-		m.add(n, m.arena[25024:25024+n*4], m.arena[24992:24992+n*4], m.arena[6336+((step)&1)*32:6336+((step)&1)*32+n*4])
+		m.add(n, m.arena[25152:25152+n*4], m.arena[25120:25120+n*4], m.arena[6336+((step)&1)*32:6336+((step)&1)*32+n*4])
 	}
 	// d.rnn/t0/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[28992:28992+n*4], m.arena[6368:6368+n*4], m.arena[33840:33840+n*4])
+	m.reluGrad(n, m.arena[28992:28992+n*4], m.arena[6368:6368+n*4], m.arena[24960:24960+n*4])
 	// d.rnn/t0/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[33840:33840+n*4], (*[4]float32)(m.arena[33744:]))
+	m.channelSum8(n, m.arena[24960:24960+n*4], (*[4]float32)(m.arena[33744:]))
 	// d.rnn/t0/gates.2: Add 4
 	m.add(n, m.arena[31440:31440+4], m.arena[33744:33744+4], m.arena[31424:31424+4])
 	// d.rnn/t0/gates_matmul.1: MatMul 4×7
-	rt.GemmP(m.pool, true, false, 4, 7, n, 1, m.arena[33840:33840+n*4], 4, m.arena[26112:26112+n*7], 7, 1, m.arena[24960:24960+28], 7)
-	// d.rnn/t0/gates_matmul.2: Add 4×7: written in place by its SliceGrads, no code
+	// the products of all 5 steps as one, Σₖ d.rnn/t[k]/h.1ᵀ·rnn/t[k]/xh: step k's rows are slot k of each block
+	rt.GemmStepsP(m.pool, 4, 7, n, 5, m.arena[24960:25120], 4, 32, m.arena[26112:26432], 7, 64, m.arena[33840:33840+28], 7)
+	// d.rnn/t0/gates_matmul.2: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 	// d.rnn/weight.1: Slice 4×3
-	m.slice33(n, m.arena[24960:24960+28], m.rnnWeightIhL0Grad[:])
+	m.slice33(n, m.arena[33840:33840+28], m.rnnWeightIhL0Grad[:])
 	// d.rnn/weight.2: Slice 4×4
-	m.slice34(n, m.arena[24960:24960+28], m.rnnWeightHhL0Grad[:])
+	m.slice34(n, m.arena[33840:33840+28], m.rnnWeightHhL0Grad[:])
 	// d.h0/tanh.1: TanhGrad N×4
-	m.tanhGrad(n, m.arena[33808:33808+n*4], m.arena[25248:25248+n*4], m.arena[33808:33808+n*4])
+	m.tanhGrad(n, m.arena[33808:33808+n*4], m.arena[25664:25664+n*4], m.arena[33808:33808+n*4])
 	// d.h0/bias.1: ChannelSum 4
 	m.channelSum8(n, m.arena[33808:33808+n*4], &m.h0BiasGrad)
 	// d.h0.1: MatMul N×4
 	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[33808:33808+n*4], 4, m.h0Weight[:], 4, 1, m.arena[33712:33712+n*4], 4)
 	// d.h0.2: MatMul 4×4
 	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[33808:33808+n*4], 4, m.arena[33776:33776+n*4], 4, 0, m.h0WeightGrad[:], 4)
-	// d.h0.3: Add N×4: written in place by its SliceGrads, no code
+	// d.h0.3: Add N×4: accumulated in place by its products, no code
 	// d.gap_concat.1: Slice N×2
 	m.slice35(n, m.arena[33712:33712+n*4], m.arena[33920:33920+n*2])
 	// d.gap_concat.2: Slice N×2

@@ -65,14 +65,14 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	rt.GemmP(m.pool, false, false, n, 64, 784, 1, m.arena[:n*784], 784, m.outWeight[:], 64, 1, m.arena[104448:104448+n*64], 64)
 	// d.out.2: MatMul 784×64
 	rt.GemmP(m.pool, true, false, 784, 64, n, 1, m.arena[:n*784], 784, m.arena[100352:100352+n*64], 64, 0, m.outWeightGrad[:], 64)
-	// d.out.3: Add N×64: written in place by its SliceGrads, no code
+	// d.out.3: Add N×64: accumulated in place by its products, no code
 	// d.code/sigmoid.1: SigmoidGrad N×64
 	m.sigmoidGrad(n, m.arena[100352:100352+n*64], m.arena[104448:104448+n*64], m.arena[100352:100352+n*64])
 	// d.code/bias.1: ChannelSum 64
 	m.channelSum2(n, m.arena[100352:100352+n*64], &m.codeBiasGrad)
 	// d.code.1: MatMul 64×784
 	rt.GemmP(m.pool, true, false, 64, 784, n, 1, m.arena[100352:100352+n*64], 64, image, 784, 1, m.codeWeightGrad[:], 784)
-	// d.code.2: Add 64×784: written in place by its SliceGrads, no code
+	// d.code.2: Add 64×784: accumulated in place by its products, no code
 	m.derived = false
 	loss := m.arena[108544]
 	if err := m.prepareGrads(); err != nil {

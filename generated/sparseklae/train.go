@@ -63,7 +63,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	rt.GemmP(m.pool, false, false, n, 196, 784, 1, m.arena[:n*784], 784, m.outWeight[:], 196, 1, m.arena[112896:112896+n*196], 196)
 	// d.out.2: MatMul 784×196
 	rt.GemmP(m.pool, true, false, 784, 196, n, 1, m.arena[:n*784], 784, m.arena[100352:100352+n*196], 196, 0, m.outWeightGrad[:], 196)
-	// d.out.3: Add N×196: written in place by its SliceGrads, no code
+	// d.out.3: Add N×196: accumulated in place by its products, no code
 	// d.code/sigmoid.1: SigmoidGrad N×196
 	m.sigmoidGrad(n, m.arena[100352:100352+n*196], m.arena[112896:112896+n*196], m.arena[100352:100352+n*196])
 	// d.code/bias.1: ChannelSum 196

@@ -81,7 +81,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	rt.GemmP(m.pool, false, false, n, 32, 128, 1, m.arena[108544:108544+n*128], 128, m.dec1Weight[:], 32, 1, m.arena[118784:118784+n*32], 32)
 	// d.dec1.2: MatMul 128×32
 	rt.GemmP(m.pool, true, false, 128, 32, n, 1, m.arena[108544:108544+n*128], 128, m.arena[116736:116736+n*32], 32, 0, m.dec1WeightGrad[:], 32)
-	// d.dec1.3: Add N×32: written in place by its SliceGrads, no code
+	// d.dec1.3: Add N×32: accumulated in place by its products, no code
 	// d.code/relu.1: ReluGrad N×32
 	m.reluGrad(n, m.arena[116736:116736+n*32], m.arena[118784:118784+n*32], m.arena[116736:116736+n*32])
 	// d.code/bias.1: ChannelSum 32

@@ -109,7 +109,7 @@ func (m *Model) TrainStep(n int, image []float32) (float32, error) {
 	rt.GemmP(m.pool, false, false, n, 512, 2, 1, m.arena[165888:165888+n*2], 2, m.zMeanWeight[:], 512, 1, m.arena[:n*512], 512)
 	// d.z_mean.2: MatMul 2×512
 	rt.GemmP(m.pool, true, false, 2, 512, n, 1, m.arena[165888:165888+n*2], 2, m.arena[100352:100352+n*512], 512, 0, m.zMeanWeightGrad[:], 512)
-	// d.z_mean.3: Add N×512: written in place by its SliceGrads, no code
+	// d.z_mean.3: Add N×512: accumulated in place by its products, no code
 	// d.enc/relu.1: ReluGrad N×512
 	m.reluGrad(n, m.arena[100352:100352+n*512], m.arena[:n*512], m.arena[100352:100352+n*512])
 	// d.enc/bias.1: ChannelSum 512

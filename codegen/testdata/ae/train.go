@@ -118,21 +118,21 @@ func (m *Model) TrainStep(n int, x []float32, clean []float32) (float32, error) 
 	rt.GemmP(m.pool, false, false, n, 6, 3, 1, m.arena[448:448+n*3], 3, m.logvarWeight[:], 6, 1, m.arena[288:288+n*6], 6)
 	// d.logvar/matmul.2: MatMul 3×6
 	rt.GemmP(m.pool, true, false, 3, 6, n, 1, m.arena[448:448+n*3], 3, m.arena[240:240+n*6], 6, 0, m.logvarWeightGrad[:], 6)
-	// d.logvar/matmul.3: Add N×6: written in place by its SliceGrads, no code
+	// d.logvar/matmul.3: Add N×6: accumulated in place by its products, no code
 	// d.mu/bias.1: ChannelSum 3
 	m.channelSum2(n, m.arena[160:160+n*3], &m.muBiasGrad)
 	// d.mu/matmul.1: MatMul N×6
 	rt.GemmP(m.pool, false, false, n, 6, 3, 1, m.arena[160:160+n*3], 3, m.muWeight[:], 6, 1, m.arena[288:288+n*6], 6)
 	// d.mu/matmul.2: MatMul 3×6
 	rt.GemmP(m.pool, true, false, 3, 6, n, 1, m.arena[160:160+n*3], 3, m.arena[240:240+n*6], 6, 0, m.muWeightGrad[:], 6)
-	// d.mu/matmul.3: Add N×6: written in place by its SliceGrads, no code
+	// d.mu/matmul.3: Add N×6: accumulated in place by its products, no code
 	// d.enc/sigmoid.1: SigmoidGrad N×6
 	m.sigmoidGrad(n, m.arena[240:240+n*6], m.arena[288:288+n*6], m.arena[240:240+n*6])
 	// d.enc/bias.1: ChannelSum 6
 	m.channelSum3(n, m.arena[240:240+n*6], &m.encBiasGrad)
 	// d.enc/matmul.1: MatMul 6×10
 	rt.GemmP(m.pool, true, false, 6, 10, n, 1, m.arena[240:240+n*6], 6, m.arena[:n*10], 10, 1, m.encWeightGrad[:], 10)
-	// d.enc/matmul.2: Add 6×10: written in place by its SliceGrads, no code
+	// d.enc/matmul.2: Add 6×10: accumulated in place by its products, no code
 	m.derived = false
 	loss := m.arena[480]
 	if err := m.prepareGrads(); err != nil {

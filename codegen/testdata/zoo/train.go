@@ -215,7 +215,7 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	rt.GemmP(m.pool, false, false, n, 24, 3, 1, m.arena[6960:6960+n*3], 3, m.headBWeight[:], 24, 1, m.arena[3456:3456+n*24], 24)
 	// d.head_b/matmul.2: MatMul 3×24
 	rt.GemmP(m.pool, true, false, 3, 24, n, 1, m.arena[6960:6960+n*3], 3, m.arena[3072:3072+n*24], 24, 0, m.headBWeightGrad[:], 24)
-	// d.head_b/matmul.3: Add N×24: written in place by its SliceGrads, no code
+	// d.head_b/matmul.3: Add N×24: accumulated in place by its products, no code
 	// d.head_a/sigmoid.2: Add N×4, fused with d.huber.2 (Add), d.mae.2 (Add), d.mse.2 (Add), d.head_a/sigmoid.1 (SigmoidGrad)
 	m.addAddAddSigmoidGradAdd(n, m.arena[2640:2640+n*4], m.arena[2640:2640+n*4], m.arena[2832:2832+n*4], m.arena[2896:2896+n*4], m.arena[2960:2960+n*4], m.arena[2704:2704+n*4], m.arena[2768:2768+n*4])
 	// d.head_a/bias.1: ChannelSum 4
@@ -224,7 +224,7 @@ func (m *Model) TrainStep(n int, x []float32, y []float32, z []float32, c []int3
 	rt.GemmP(m.pool, false, false, n, 24, 4, 1, m.arena[2640:2640+n*4], 4, m.headAWeight[:], 24, 1, m.arena[3456:3456+n*24], 24)
 	// d.head_a/matmul.2: MatMul 4×24
 	rt.GemmP(m.pool, true, false, 4, 24, n, 1, m.arena[2640:2640+n*4], 4, m.arena[3072:3072+n*24], 24, 0, m.headAWeightGrad[:], 24)
-	// d.head_a/matmul.3: Add N×24: written in place by its SliceGrads, no code
+	// d.head_a/matmul.3: Add N×24: accumulated in place by its products, no code
 	// d.slice.1: SliceGrad N×32
 	m.sliceGrad(n, m.arena[3456:3456+n*24], m.arena[2560:2560+n*32])
 	// d.concat.1: Slice N×16

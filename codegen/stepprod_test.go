@@ -1,0 +1,80 @@
+package codegen
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dlgen/dlgen/ir"
+	"github.com/dlgen/dlgen/nn"
+	"github.com/dlgen/dlgen/passes"
+)
+
+// lstmTrainStep is the TrainStep program of a small LSTM classifier.
+func lstmTrainStep(t *testing.T, steps, maxBatch int) *program {
+	t.Helper()
+	m := nn.New("lstm")
+	logits := m.Input("x", steps, 3).LSTM("l", 4).Dense("fc", 2)
+	m.Output("probs", logits.Softmax("probs"))
+	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
+	g, err := m.Build()
+	require.NoError(t, err)
+	gm, err := newModel(g, Options{Package: "lstm", MaxBatch: maxBatch, Train: true})
+	require.NoError(t, err)
+	cg, err := passes.Compile(g, ir.ModeTrain, passes.Config{})
+	require.NoError(t, err)
+	roots := []int{cg.Loss}
+	for _, gr := range cg.Grads {
+		roots = append(roots, gr.ID)
+	}
+	p, err := gm.newProgram("TrainStep", cg, roots, nil, cg.Grads)
+	require.NoError(t, err)
+	return p
+}
+
+// TestWeightGradientIsOneProductOverTheSteps checks that an LSTM's weight gradient,
+// one product per step summed in place, becomes one product written at the last
+// backward step, with both operands kept one slot per step, and that the step
+// holding it is written out rather than looped over.
+func TestWeightGradientIsOneProductOverTheSteps(t *testing.T) {
+	const steps = 6
+	p := lstmTrainStep(t, steps, 4)
+	var sp *stepProduct
+	members := 0
+	for id, s := range p.loops.stepProd {
+		require.True(t, sp == nil || s == sp, "one weight, one product")
+		sp = s
+		n := p.g.Nodes[id]
+		assert.Equal(t, ir.OpMatMul, n.Op)
+		assert.True(t, n.Attrs.TransA, "%s: a weight gradient reads the gate gradients transposed", n.Name)
+		members++
+	}
+	require.NotNil(t, sp, "the LSTM's weight gradient is not summed over the steps as one product")
+	assert.Equal(t, steps, members, "one product per step")
+	assert.Equal(t, steps, sp.steps)
+	assert.Equal(t, 0, sp.a.ring, "the gate gradients keep one slot per step")
+	assert.Equal(t, 0, sp.b.ring, "the step inputs keep one slot per step")
+	assert.Equal(t, steps, sp.a.slots)
+	assert.GreaterOrEqual(t, sp.b.slots, steps)
+	prefix, k, _, ok := parseStep(p.g.Nodes[sp.emit].Name)
+	require.True(t, ok)
+	assert.Equal(t, "d.l", prefix)
+	assert.Equal(t, 0, k, "written at the last backward step, which is step 0")
+	for _, r := range p.loops.runs {
+		for _, gr := range r.groups {
+			assert.NotContains(t, gr.nodes, sp.emit, "the product over all steps is inside a loop")
+		}
+	}
+}
+
+// TestWeightGradientStaysPerStepWhenTheStepsWouldNotFit checks the memory bound: at
+// a batch so large that every step's gate gradients would pass stepProductLimit, the
+// products stay one per step.
+func TestWeightGradientStaysPerStepWhenTheStepsWouldNotFit(t *testing.T) {
+	const steps = 6
+	gates := 4 * 4 // four gates of 4 units
+	big := stepProductLimit/(steps*gates) + 1
+	assert.NotEmpty(t, lstmTrainStep(t, steps, big-1).loops.stepProd, "at the bound")
+	assert.Empty(t, lstmTrainStep(t, steps, big).loops.stepProd, "past the bound")
+}
