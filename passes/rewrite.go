@@ -21,6 +21,9 @@ type rewriter struct {
 	remap []int           // old ID → new ID; -1 until the old node is mapped
 	taken map[string]bool // every name of the old graph, and every name given since
 	used  map[string]bool // the names in the new graph
+	// uses counts, per old node, its readers in the old graph and its references as
+	// an output, the loss or a gradient (countUses; nil until then).
+	uses []int
 }
 
 func newRewriter(g *ir.Graph) *rewriter {
@@ -37,6 +40,26 @@ func newRewriter(g *ir.Graph) *rewriter {
 		r.taken[n.Name] = true
 	}
 	return r
+}
+
+// countUses fills r.uses. It must run before the first node is copied, while the
+// old nodes still hold old IDs.
+func (r *rewriter) countUses() {
+	r.uses = make([]int, len(r.old.Nodes))
+	for _, n := range r.old.Nodes {
+		for _, in := range n.Inputs {
+			r.uses[in]++
+		}
+	}
+	for _, o := range r.old.Outputs {
+		r.uses[o.ID]++
+	}
+	if r.old.Loss >= 0 {
+		r.uses[r.old.Loss]++
+	}
+	for _, g := range r.old.Grads {
+		r.uses[g.ID]++
+	}
 }
 
 // inputs returns the new IDs of n's inputs.

@@ -150,6 +150,15 @@ func simplifiable(g *ir.Graph, n *ir.Node) bool {
 	case ir.OpReshape:
 		return g.Nodes[n.Inputs[0]].Op == ir.OpReshape || g.Nodes[n.Inputs[0]].Shape.Equal(n.Shape)
 	case ir.OpSlice:
+		if c := g.Nodes[n.Inputs[0]]; c.Op == ir.OpConcat && c.Attrs.Axis == n.Attrs.Axis {
+			at := 0
+			for _, x := range c.Inputs {
+				if at == n.Attrs.Start && at+g.Nodes[x].Shape[n.Attrs.Axis] == n.Attrs.End {
+					return true
+				}
+				at += g.Nodes[x].Shape[n.Attrs.Axis]
+			}
+		}
 		return n.Shape.Equal(g.Nodes[n.Inputs[0]].Shape)
 	case ir.OpConcat:
 		return len(n.Inputs) == 1
@@ -181,4 +190,63 @@ func TestSimplifyFires(t *testing.T) {
 		}
 	}
 	assert.Greater(t, fired, graphs/2, "Simplify fired in %d of %d random graphs", fired, graphs)
+}
+
+// TestSimplifyNarrowsProducts checks the rules that make a product compute only the
+// columns that are read: a Slice of a Concat that is exactly one input is that input,
+// and a Slice of the columns of a product that nothing else reads is a product by the
+// columns of its right operand (its rows when stored transposed). Every result is
+// compared with the interpreter's on the graph as built.
+func TestSimplifyNarrowsProducts(t *testing.T) {
+	type result struct {
+		op     string
+		inputs []string // the names of the output node's inputs
+	}
+	cases := []struct {
+		name  string
+		build func(b *eqBuilder, a int) (int, result)
+	}{
+		{"a Slice of a Concat that is one input is that input", func(b *eqBuilder, a int) (int, result) {
+			c := b.op(ir.OpConcat, ir.Attrs{Axis: 1}, b.op(ir.OpSigmoid, ir.Attrs{}, a), a)
+			s := b.op(ir.OpSlice, ir.Attrs{Axis: 1, Start: 7, End: 14}, c)
+			return b.op(ir.OpExp, ir.Attrs{}, s), result{ir.OpExp, []string{b.g.Nodes[a].Name}}
+		}},
+		{"the h columns of x·[W_x | W_h] are x·W_h", func(b *eqBuilder, a int) (int, result) {
+			wx, wh := b.param(ir.RoleWeight, 7, 4), b.param(ir.RoleWeight, 7, 3)
+			p := b.op(ir.OpMatMul, ir.Attrs{}, a, b.op(ir.OpConcat, ir.Attrs{Axis: 1}, wx, wh))
+			return b.op(ir.OpSlice, ir.Attrs{Axis: 1, Start: 4, End: 7}, p), result{ir.OpMatMul, []string{b.g.Nodes[a].Name, b.g.Nodes[wh].Name}}
+		}},
+		{"columns 2…4 of x·Wᵀ are x·W[2:5]ᵀ", func(b *eqBuilder, a int) (int, result) {
+			w := b.param(ir.RoleWeight, 6, 7)
+			p := b.op(ir.OpMatMul, ir.Attrs{TransB: true}, a, w)
+			return b.op(ir.OpSlice, ir.Attrs{Axis: 1, Start: 2, End: 5}, p), result{ir.OpMatMul, []string{b.g.Nodes[a].Name, b.g.Nodes[w].Name + "/cols"}}
+		}},
+		{"a product read twice stays whole", func(b *eqBuilder, a int) (int, result) {
+			p := b.op(ir.OpMatMul, ir.Attrs{}, a, b.param(ir.RoleWeight, 7, 6))
+			s := b.op(ir.OpSlice, ir.Attrs{Axis: 1, Start: 1, End: 3}, p)
+			b.output(p)
+			return s, result{ir.OpSlice, []string{b.g.Nodes[p].Name}}
+		}},
+		{"a Slice of rows stays", func(b *eqBuilder, a int) (int, result) {
+			p := b.op(ir.OpMatMul, ir.Attrs{TransA: true}, a, b.op(ir.OpTanh, ir.Attrs{}, b.input(5)))
+			return b.op(ir.OpSlice, ir.Attrs{Axis: 0, Start: 1, End: 3}, p), result{ir.OpSlice, []string{b.g.Nodes[p].Name}}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := eqNew(t, ir.ModeInfer)
+			a := b.op(ir.OpTanh, ir.Attrs{}, b.input(7))
+			y, want := tc.build(b, a)
+			b.output(y)
+			out := eqApply(t, passes.Simplify, b.g)
+			got := out.Nodes[out.Outputs[len(out.Outputs)-1].ID]
+			assert.Equal(t, want.op, got.Op)
+			var names []string
+			for _, in := range got.Inputs {
+				names = append(names, out.Nodes[in].Name)
+			}
+			assert.Equal(t, want.inputs, names)
+			eqCheck(t, eqReference(t, b.g, 2, 3), out)
+		})
+	}
 }

@@ -1845,13 +1845,6 @@ func (m *Model) sliceGrad(n int, dy []float32, y []float32, start int) {
 	}
 }
 
-// slice17 computes Slice N×4, for d.lstm/t4/xh.1, d.lstm/t3/xh.1 and 3 more.
-func (m *Model) slice17(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*4:o*4+4], x[o*7+3:o*7+3+4])
-	}
-}
-
 // mulTanhGradAdd computes Mul+TanhGrad+Add N×4, for d.lstm/t3/c_act.2, d.lstm/t0/c_act.2 and 6 more.
 func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
 	x1 = x1[:len(y)]
@@ -1869,22 +1862,22 @@ func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x
 	}
 }
 
-// slice18 computes Slice 16×3, for d.lstm/weight.1.
-func (m *Model) slice18(n int, x []float32, y []float32) {
+// slice17 computes Slice 16×3, for d.lstm/weight.1.
+func (m *Model) slice17(n int, x []float32, y []float32) {
 	for o := range 16 {
 		copy(y[o*3:o*3+3], x[o*7:o*7+3])
 	}
 }
 
-// slice19 computes Slice 16×4, for d.lstm/weight.2.
-func (m *Model) slice19(n int, x []float32, y []float32) {
+// slice18 computes Slice 16×4, for d.lstm/weight.2.
+func (m *Model) slice18(n int, x []float32, y []float32) {
 	for o := range 16 {
 		copy(y[o*4:o*4+4], x[o*7+3:o*7+3+4])
 	}
 }
 
-// slice20 computes Slice N×3, for d.bilstm/reverse/t4/h.1@0.
-func (m *Model) slice20(n int, x []float32, y []float32) {
+// slice19 computes Slice N×3, for d.bilstm/reverse/t4/h.1@0.
+func (m *Model) slice19(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*3:o*3+3], x[o*6+3:o*6+3+3])
 	}
@@ -1908,15 +1901,15 @@ func (m *Model) channelSum7(n int, x []float32, s *[12]float32) {
 	}
 }
 
-// slice21 computes Slice N×4, for d.bilstm/reverse/t4/xh.1, d.bilstm/reverse/t3/xh.1 and 6 more.
-func (m *Model) slice21(n int, x []float32, y []float32) {
+// slice20 computes Slice N×4, for d.bilstm/reverse/t4/xh.1, d.bilstm/reverse/t3/xh.1 and 4 more.
+func (m *Model) slice20(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*7:o*7+4])
 	}
 }
 
-// slice22 computes Slice N×3, for d.bilstm/reverse/t4/xh.2, d.bilstm/reverse/t3/xh.2 and 4 more.
-func (m *Model) slice22(n int, x []float32, y []float32) {
+// slice21 computes Slice N×3, for d.bilstm/reverse/t4/xh.2, d.bilstm/reverse/t3/xh.2 and 4 more.
+func (m *Model) slice21(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*3:o*3+3], x[o*7+4:o*7+4+3])
 	}
@@ -1930,22 +1923,22 @@ func (m *Model) sliceGrad3(n int, dy []float32, y []float32, start int) {
 	}
 }
 
-// slice23 computes Slice 12×4, for d.bilstm/reverse/weight.1, d.bilstm/forward/weight.1.
-func (m *Model) slice23(n int, x []float32, y []float32) {
+// slice22 computes Slice 12×4, for d.bilstm/reverse/weight.1, d.bilstm/forward/weight.1.
+func (m *Model) slice22(n int, x []float32, y []float32) {
 	for o := range 12 {
 		copy(y[o*4:o*4+4], x[o*7:o*7+4])
 	}
 }
 
-// slice24 computes Slice 12×3, for d.bilstm/reverse/weight.2, d.bilstm/forward/weight.2.
-func (m *Model) slice24(n int, x []float32, y []float32) {
+// slice23 computes Slice 12×3, for d.bilstm/reverse/weight.2, d.bilstm/forward/weight.2.
+func (m *Model) slice23(n int, x []float32, y []float32) {
 	for o := range 12 {
 		copy(y[o*3:o*3+3], x[o*7+4:o*7+4+3])
 	}
 }
 
-// slice25 computes Slice N×3, for d.bilstm/forward/t4/h.1@0.
-func (m *Model) slice25(n int, x []float32, y []float32) {
+// slice24 computes Slice N×3, for d.bilstm/forward/t4/h.1@0.
+func (m *Model) slice24(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*3:o*3+3], x[o*6:o*6+3])
 	}
@@ -1968,8 +1961,8 @@ func (m *Model) mulMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []f
 	}
 }
 
-// slice26 computes Slice N×4, for d.gru/t4/h_minus_n.2@0, d.rnn/t4/xh.2@0.
-func (m *Model) slice26(n int, x []float32, y []float32) {
+// slice25 computes Slice N×4, for d.gru/t4/h_minus_n.2@0, d.rnn/t4/xh.2@0.
+func (m *Model) slice25(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+12:o*20+12+4])
 	}
@@ -2038,15 +2031,15 @@ func (m *Model) addMulAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 
 	}
 }
 
-// slice27 computes Slice N×4, for d.gru/t3/h_minus_n.2@0, d.rnn/t3/xh.2@0.
-func (m *Model) slice27(n int, x []float32, y []float32) {
+// slice26 computes Slice N×4, for d.gru/t3/h_minus_n.2@0, d.rnn/t3/xh.2@0.
+func (m *Model) slice26(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+8:o*20+8+4])
 	}
 }
 
-// slice28 computes Slice N×4, for d.gru/t2/h_minus_n.2@0, d.rnn/t2/xh.2@0.
-func (m *Model) slice28(n int, x []float32, y []float32, start int) {
+// slice27 computes Slice N×4, for d.gru/t2/h_minus_n.2@0, d.rnn/t2/xh.2@0.
+func (m *Model) slice27(n int, x []float32, y []float32, start int) {
 	at := start * 1
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+at:o*20+at+4])
@@ -2070,15 +2063,15 @@ func (m *Model) mulAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []f
 	}
 }
 
-// slice29 computes Slice 4×4, for d.gru/weight_n.1.
-func (m *Model) slice29(n int, x []float32, y []float32) {
+// slice28 computes Slice 4×4, for d.gru/weight_n.1.
+func (m *Model) slice28(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*8:o*8+4])
 	}
 }
 
-// slice30 computes Slice 4×4, for d.gru/weight_n.2.
-func (m *Model) slice30(n int, x []float32, y []float32) {
+// slice29 computes Slice 4×4, for d.gru/weight_n.2.
+func (m *Model) slice29(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*8+4:o*8+4+4])
 	}
@@ -2108,15 +2101,15 @@ func (m *Model) sliceGrad7(n int, dy []float32, y []float32, start int) {
 	}
 }
 
-// slice31 computes Slice 8×4, for d.gru/weight_rz.1.
-func (m *Model) slice31(n int, x []float32, y []float32) {
+// slice30 computes Slice 8×4, for d.gru/weight_rz.1.
+func (m *Model) slice30(n int, x []float32, y []float32) {
 	for o := range 8 {
 		copy(y[o*4:o*4+4], x[o*8:o*8+4])
 	}
 }
 
-// slice32 computes Slice 8×4, for d.gru/weight_rz.2.
-func (m *Model) slice32(n int, x []float32, y []float32) {
+// slice31 computes Slice 8×4, for d.gru/weight_rz.2.
+func (m *Model) slice31(n int, x []float32, y []float32) {
 	for o := range 8 {
 		copy(y[o*4:o*4+4], x[o*8+4:o*8+4+4])
 	}
@@ -2135,15 +2128,15 @@ func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
 	rt.ReluGrad(y, a, b)
 }
 
-// slice33 computes Slice 4×3, for d.rnn/weight.1.
-func (m *Model) slice33(n int, x []float32, y []float32) {
+// slice32 computes Slice 4×3, for d.rnn/weight.1.
+func (m *Model) slice32(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*3:o*3+3], x[o*7:o*7+3])
 	}
 }
 
-// slice34 computes Slice 4×4, for d.rnn/weight.2.
-func (m *Model) slice34(n int, x []float32, y []float32) {
+// slice33 computes Slice 4×4, for d.rnn/weight.2.
+func (m *Model) slice33(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*7+3:o*7+3+4])
 	}
@@ -2158,15 +2151,15 @@ func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// slice35 computes Slice N×2, for d.gap_concat.1.
-func (m *Model) slice35(n int, x []float32, y []float32) {
+// slice34 computes Slice N×2, for d.gap_concat.1.
+func (m *Model) slice34(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*2:o*2+2], x[o*4:o*4+2])
 	}
 }
 
-// slice36 computes Slice N×2, for d.gap_concat.2.
-func (m *Model) slice36(n int, x []float32, y []float32) {
+// slice35 computes Slice N×2, for d.gap_concat.2.
+func (m *Model) slice35(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*2:o*2+2], x[o*4+2:o*4+2+2])
 	}
@@ -2376,15 +2369,15 @@ func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
 	}
 }
 
-// slice37 computes Slice N×4×4×4, for d.concat.1.
-func (m *Model) slice37(n int, x []float32, y []float32) {
+// slice36 computes Slice N×4×4×4, for d.concat.1.
+func (m *Model) slice36(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*128:o*128+64])
 	}
 }
 
-// slice38 computes Slice N×4×4×4, for d.concat.2.
-func (m *Model) slice38(n int, x []float32, y []float32) {
+// slice37 computes Slice N×4×4×4, for d.concat.2.
+func (m *Model) slice37(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*128+64:o*128+64+64])
 	}

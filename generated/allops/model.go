@@ -14,7 +14,7 @@ const MaxBatch = 8
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 34176
+const arenaSize = 34032
 
 //go:embed graph.json
 var graphJSON string
@@ -128,12 +128,12 @@ type Model struct {
 	bilstmForwardWeightPackedForTrainingTransposed rt.PackedB // bilstm/forward/weight, packed for TrainStep's products
 	bilstmReverseWeightPackedForTrainingTransposed rt.PackedB // bilstm/reverse/weight, packed for TrainStep's products
 	lstmWeightPackedForTrainingTransposed          rt.PackedB // lstm/weight, packed for TrainStep's products
-	lstmWeightPackedForTrainingAsStored            rt.PackedB // lstm/weight, packed for TrainStep's products
+	lstmWeightHhL0PackedForTrainingAsStored        rt.PackedB // lstm.weight_hh_l0, packed for TrainStep's products
 	bilstmReverseWeightPackedForTrainingAsStored   rt.PackedB // bilstm/reverse/weight, packed for TrainStep's products
 	bilstmForwardWeightPackedForTrainingAsStored   rt.PackedB // bilstm/forward/weight, packed for TrainStep's products
 	gruWeightNPackedForTrainingAsStored            rt.PackedB // gru/weight_n, packed for TrainStep's products
 	gruWeightRzPackedForTrainingAsStored           rt.PackedB // gru/weight_rz, packed for TrainStep's products
-	rnnWeightPackedForTrainingAsStored             rt.PackedB // rnn/weight, packed for TrainStep's products
+	rnnWeightHhL0PackedForTrainingAsStored         rt.PackedB // rnn.weight_hh_l0, packed for TrainStep's products
 
 	convSameWeightGrad          [108]float32  // gradient of conv_same.weight
 	convSameBiasGrad            [4]float32    // gradient of conv_same.bias

@@ -71,6 +71,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 			Msg:    "is nil",
 		}
 	}
+	// lstm.weight_hh_l0, packed once for this step's products by it
+	m.lstmWeightHhL0PackedForTrainingAsStored.Pack(false, 16, 4, m.lstmWeightHhL0[:], 4)
+	// rnn.weight_hh_l0, packed once for this step's products by it
+	m.rnnWeightHhL0PackedForTrainingAsStored.Pack(false, 4, 4, m.rnnWeightHhL0[:], 4)
 	// conv_same/relu: Relu N×4×8×8, fused with conv_same (Conv2D), conv_same/bias (BiasAdd)
 	m.conv2DBiasAddRelu2(n, image, m.convSameWeight[:], &m.convSameBias, m.arena[6400:6400+n*256])
 	// bn/mean: ChannelMean 4
@@ -84,9 +88,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn/var: ChannelMean 4
 	m.channelMean(n, m.arena[:n*256], (*[4]float32)(m.arena[2064:]))
 	// bn/inv_std: Rsqrt 4, fused with bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[33968:33968+4], m.arena[2064:2064+4])
+	m.addScalarRsqrt(n, m.arena[33824:33824+4], m.arena[2064:2064+4])
 	// bn/normalized: ChannelMul N×4×8×8
-	m.channelMul(n, m.arena[8448:8448+n*256], m.arena[10496:10496+n*256], (*[4]float32)(m.arena[33968:]))
+	m.channelMul(n, m.arena[8448:8448+n*256], m.arena[10496:10496+n*256], (*[4]float32)(m.arena[33824:]))
 	// bn/update_mean: RunningUpdate 4
 	{
 		state, stat := &m.bnRunningMean, (*[4]float32)(m.arena[2048:])
@@ -147,32 +151,30 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gap_pads: GlobalAvgPool2D N×2
 	m.globalAvgPool2D2(n, m.arena[14944:14944+n*64], m.arena[6288:6288+n*2])
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[33776:33776+n*4], m.arena[6272:6272+n*2], m.arena[6288:6288+n*2])
+	m.concat2(n, m.arena[33664:33664+n*4], m.arena[6272:6272+n*2], m.arena[6288:6288+n*2])
 	// h0: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[33776:33776+n*4], 4, m.h0Weight[:], 4, 0, m.arena[33808:33808+n*4], 4)
+	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[33664:33664+n*4], 4, m.h0Weight[:], 4, 0, m.arena[33696:33696+n*4], 4)
 	// h0/bias: BiasAdd N×4
-	m.biasAdd3(n, m.arena[33808:33808+n*4], m.arena[33808:33808+n*4], &m.h0Bias)
+	m.biasAdd3(n, m.arena[33696:33696+n*4], m.arena[33696:33696+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
-	m.tanh(n, m.arena[33808:33808+n*4], m.arena[33808:33808+n*4])
+	m.tanh(n, m.arena[33696:33696+n*4], m.arena[33696:33696+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[33840:33840+n*4])
+	m.fill(n, m.arena[33728:33728+n*4])
 	// rnn/weight: Concat 4×7
-	m.concat10(n, m.arena[33872:33872+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
+	m.concat10(n, m.arena[6272:6272+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
 	// rnn/weight, packed once for this step's products by it
-	m.rnnWeightPackedForTrainingTransposed.Pack(true, 7, 4, m.arena[33872:33872+28], 7)
-	// rnn/weight, packed once for this step's products by it
-	m.rnnWeightPackedForTrainingAsStored.Pack(false, 4, 7, m.arena[33872:33872+28], 7)
+	m.rnnWeightPackedForTrainingTransposed.Pack(true, 7, 4, m.arena[6272:6272+28], 7)
 	// rnn/bias: Add 4
-	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[33904:33904+4])
+	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[6336:6336+4])
 	// rnn/t0/x_slice: Slice N×1×3
 	m.slice(n, seq, m.arena[24960:24960+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[26112:26112+n*7], m.arena[24960:24960+n*3], m.arena[33840:33840+n*4])
+	m.concat3(n, m.arena[26112:26112+n*7], m.arena[24960:24960+n*3], m.arena[33728:33728+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26112:26112+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26112:26112+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6304:6304+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
-	m.biasAddRelu(n, m.arena[28992:28992+n*4], m.arena[6272:6272+n*4], (*[4]float32)(m.arena[33904:]))
+	m.biasAddRelu(n, m.arena[28992:28992+n*4], m.arena[6304:6304+n*4], (*[4]float32)(m.arena[6336:]))
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// rnn/t[step]/x_slice: Slice N×1×3
@@ -181,9 +183,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// rnn/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[26112+step*64:26112+step*64+n*7], m.arena[24960+step*32:24960+step*32+n*3], m.arena[28992+(step-1)*32:28992+(step-1)*32+n*4])
 		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[26112+step*64:26112+step*64+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[26112+step*64:26112+step*64+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6304:6304+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
-		m.biasAddRelu(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6272:6272+n*4], (*[4]float32)(m.arena[33904:]))
+		m.biasAddRelu(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6304:6304+n*4], (*[4]float32)(m.arena[6336:]))
 	}
 	// rnn/sequence_flat: Concat N×20
 	m.concat4(n, m.arena[25120:25120+n*20], m.arena[28992:29152])
@@ -193,95 +195,95 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gru/dropped: Mul N×5×4
 	m.mul(n, m.arena[25120:25120+n*20], m.arena[29152:29152+n*20], m.arena[25120:25120+n*20])
 	// gru/weight_ih_rz: Slice 8×4
-	m.slice7(n, m.gruWeightIhL0[:], m.arena[33680:33680+32])
+	m.slice7(n, m.gruWeightIhL0[:], m.arena[33568:33568+32])
 	// gru/weight_hh_rz: Slice 8×4
-	m.slice7(n, m.gruWeightHhL0[:], m.arena[33712:33712+32])
+	m.slice7(n, m.gruWeightHhL0[:], m.arena[33600:33600+32])
 	// gru/weight_rz: Concat 8×8
-	m.concat11(n, m.arena[33616:33616+64], m.arena[33680:33680+32], m.arena[33712:33712+32])
+	m.concat11(n, m.arena[33504:33504+64], m.arena[33568:33568+32], m.arena[33600:33600+32])
 	// gru/weight_rz, packed once for this step's products by it
-	m.gruWeightRzPackedForTrainingTransposed.Pack(true, 8, 8, m.arena[33616:33616+64], 8)
+	m.gruWeightRzPackedForTrainingTransposed.Pack(true, 8, 8, m.arena[33504:33504+64], 8)
 	// gru/weight_rz, packed once for this step's products by it
-	m.gruWeightRzPackedForTrainingAsStored.Pack(false, 8, 8, m.arena[33616:33616+64], 8)
+	m.gruWeightRzPackedForTrainingAsStored.Pack(false, 8, 8, m.arena[33504:33504+64], 8)
 	// gru/bias: Add 12
-	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[33936:33936+12])
+	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[33792:33792+12])
 	// gru/bias_in: Slice 4
-	m.slice9(n, m.gruBiasIhL0[:], m.arena[33952:33952+4])
+	m.slice9(n, m.gruBiasIhL0[:], m.arena[33808:33808+4])
 	// gru/bias_hn: Slice 4
-	m.slice9(n, m.gruBiasHhL0[:], m.arena[33680:33680+4])
+	m.slice9(n, m.gruBiasHhL0[:], m.arena[33568:33568+4])
 	// gru/weight_in: Slice 4×4
-	m.slice10(n, m.gruWeightIhL0[:], m.arena[33696:33696+16])
+	m.slice10(n, m.gruWeightIhL0[:], m.arena[33584:33584+16])
 	// gru/weight_hn: Slice 4×4
-	m.slice10(n, m.gruWeightHhL0[:], m.arena[33712:33712+16])
+	m.slice10(n, m.gruWeightHhL0[:], m.arena[33600:33600+16])
 	// gru/weight_n: Concat 4×8
-	m.concat12(n, m.arena[33904:33904+32], m.arena[33696:33696+16], m.arena[33712:33712+16])
+	m.concat12(n, m.arena[33760:33760+32], m.arena[33584:33584+16], m.arena[33600:33600+16])
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[33904:33904+32], 8)
+	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[33760:33760+32], 8)
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[33904:33904+32], 8)
+	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[33760:33760+32], 8)
 	// gru/bias_n: Add 4
-	m.add(n, m.arena[33952:33952+4], m.arena[33680:33680+4], m.arena[33952:33952+4])
+	m.add(n, m.arena[33808:33808+4], m.arena[33568:33568+4], m.arena[33808:33808+4])
 	// gru/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[25120:25120+n*20], m.arena[33680:33680+n*4])
+	m.slice3(n, m.arena[25120:25120+n*20], m.arena[33568:33568+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[26432:26432+n*8], m.arena[33680:33680+n*4], m.arena[33808:33808+n*4])
+	m.concat5(n, m.arena[26432:26432+n*8], m.arena[33568:33568+n*4], m.arena[33696:33696+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26432:26432+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[6272:6272+n*8], 8)
 	// gru/t0/rz@1: Slice 8
-	m.slice8(n, m.arena[33936:33936+12], m.arena[25376:25376+8])
+	m.slice8(n, m.arena[33792:33792+12], m.arena[25376:25376+8])
 	// gru/t0/rz: BiasAdd N×8
 	m.biasAdd4(n, m.arena[6272:6272+n*8], m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25376:]))
 	// gru/t0/r_pre: Slice N×4
-	m.slice4(n, m.arena[6336:6336+n*8], m.arena[33712:33712+n*4])
+	m.slice4(n, m.arena[6336:6336+n*8], m.arena[33600:33600+n*4])
 	// gru/t0/r: Sigmoid N×4
-	m.sigmoid(n, m.arena[33712:33712+n*4], m.arena[29312:29312+n*4])
+	m.sigmoid(n, m.arena[33600:33600+n*4], m.arena[29312:29312+n*4])
 	// gru/t0/z_pre: Slice N×4
-	m.slice5(n, m.arena[6336:6336+n*8], m.arena[33744:33744+n*4])
+	m.slice5(n, m.arena[6336:6336+n*8], m.arena[33632:33632+n*4])
 	// gru/t0/z: Sigmoid N×4
-	m.sigmoid(n, m.arena[33744:33744+n*4], m.arena[29472:29472+n*4])
+	m.sigmoid(n, m.arena[33632:33632+n*4], m.arena[29472:29472+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[29312:29312+n*4], m.arena[33808:33808+n*4], m.arena[25280:25280+n*4])
+	m.mul(n, m.arena[29312:29312+n*4], m.arena[33696:33696+n*4], m.arena[25280:25280+n*4])
 	// gru/t0/xrh: Concat N×8
-	m.concat5(n, m.arena[26752:26752+n*8], m.arena[33680:33680+n*4], m.arena[25280:25280+n*4])
+	m.concat5(n, m.arena[26752:26752+n*8], m.arena[33568:33568+n*4], m.arena[25280:25280+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26752:26752+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[25312:25312+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
-	m.biasAdd3(n, m.arena[25312:25312+n*4], m.arena[25344:25344+n*4], (*[4]float32)(m.arena[33952:]))
+	m.biasAdd3(n, m.arena[25312:25312+n*4], m.arena[25344:25344+n*4], (*[4]float32)(m.arena[33808:]))
 	// gru/t0/n: Tanh N×4
 	m.tanh(n, m.arena[25344:25344+n*4], m.arena[29632:29632+n*4])
 	// gru/t0/h_minus_n: Sub N×4
-	m.sub(n, m.arena[33808:33808+n*4], m.arena[29632:29632+n*4], m.arena[29792:29792+n*4])
+	m.sub(n, m.arena[33696:33696+n*4], m.arena[29632:29632+n*4], m.arena[29792:29792+n*4])
 	// gru/t0/h: Add N×4, fused with gru/t0/z_h_minus_n (Mul)
 	m.mulAdd(n, m.arena[29952:29952+n*4], m.arena[29472:29472+n*4], m.arena[29792:29792+n*4], m.arena[29632:29632+n*4])
 	// gru/t1 … gru/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// gru/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[25120:25120+n*20], m.arena[33680:33680+n*4], step)
+		m.slice6(n, m.arena[25120:25120+n*20], m.arena[33568:33568+n*4], step)
 		// gru/t[step]/x: Reshape N×4: a view, no code
 		// gru/t[step]/xh: Concat N×8
-		m.concat5(n, m.arena[26432+step*64:26432+step*64+n*8], m.arena[33680:33680+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4])
+		m.concat5(n, m.arena[26432+step*64:26432+step*64+n*8], m.arena[33568:33568+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[26432+step*64:26432+step*64+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[6272:6272+n*8], 8)
 		// gru/t[step]/rz@1: Slice 8
-		m.slice8(n, m.arena[33936:33936+12], m.arena[25376:25376+8])
+		m.slice8(n, m.arena[33792:33792+12], m.arena[25376:25376+8])
 		// gru/t[step]/rz: BiasAdd N×8
 		m.biasAdd4(n, m.arena[6272:6272+n*8], m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25376:]))
 		// gru/t[step]/r_pre: Slice N×4
-		m.slice4(n, m.arena[6336:6336+n*8], m.arena[33712:33712+n*4])
+		m.slice4(n, m.arena[6336:6336+n*8], m.arena[33600:33600+n*4])
 		// gru/t[step]/r: Sigmoid N×4
-		m.sigmoid(n, m.arena[33712:33712+n*4], m.arena[29312+step*32:29312+step*32+n*4])
+		m.sigmoid(n, m.arena[33600:33600+n*4], m.arena[29312+step*32:29312+step*32+n*4])
 		// gru/t[step]/z_pre: Slice N×4
-		m.slice5(n, m.arena[6336:6336+n*8], m.arena[33744:33744+n*4])
+		m.slice5(n, m.arena[6336:6336+n*8], m.arena[33632:33632+n*4])
 		// gru/t[step]/z: Sigmoid N×4
-		m.sigmoid(n, m.arena[33744:33744+n*4], m.arena[29472+step*32:29472+step*32+n*4])
+		m.sigmoid(n, m.arena[33632:33632+n*4], m.arena[29472+step*32:29472+step*32+n*4])
 		// gru/t[step]/rh: Mul N×4
 		m.mul(n, m.arena[29312+step*32:29312+step*32+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4], m.arena[25280:25280+n*4])
 		// gru/t[step]/xrh: Concat N×8
-		m.concat5(n, m.arena[26752+step*64:26752+step*64+n*8], m.arena[33680:33680+n*4], m.arena[25280:25280+n*4])
+		m.concat5(n, m.arena[26752+step*64:26752+step*64+n*8], m.arena[33568:33568+n*4], m.arena[25280:25280+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[26752+step*64:26752+step*64+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[25312:25312+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
-		m.biasAdd3(n, m.arena[25312:25312+n*4], m.arena[25344:25344+n*4], (*[4]float32)(m.arena[33952:]))
+		m.biasAdd3(n, m.arena[25312:25312+n*4], m.arena[25344:25344+n*4], (*[4]float32)(m.arena[33808:]))
 		// gru/t[step]/n: Tanh N×4
 		m.tanh(n, m.arena[25344:25344+n*4], m.arena[29632+step*32:29632+step*32+n*4])
 		// gru/t[step]/h_minus_n: Sub N×4
@@ -293,26 +295,26 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.concat4(n, m.arena[25120:25120+n*20], m.arena[29952:30112])
 	// gru/sequence: Reshape N×5×4: a view, no code
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[33936:33936+n*3])
+	m.fill(n, m.arena[33792:33792+n*3])
 	// bilstm/forward/dropout_mask: DropoutMask N×1×4
-	m.dropoutMask2(n, m.arena[33680:33680+n*4])
+	m.dropoutMask2(n, m.arena[33568:33568+n*4])
 	// bilstm/forward/dropout_masks: Concat N×5×4
-	m.concat15(n, m.arena[30112:30112+n*20], m.arena[33680:33680+n*4])
+	m.concat15(n, m.arena[30112:30112+n*20], m.arena[33568:33568+n*4])
 	// bilstm/forward/dropped: Mul N×5×4
 	m.mul(n, m.arena[25120:25120+n*20], m.arena[30112:30112+n*20], m.arena[25280:25280+n*20])
 	// bilstm/forward/weight: Concat 12×7
-	m.concat13(n, m.arena[33424:33424+84], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
+	m.concat13(n, m.arena[33312:33312+84], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
 	// bilstm/forward/weight, packed once for this step's products by it
-	m.bilstmForwardWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[33424:33424+84], 7)
+	m.bilstmForwardWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[33312:33312+84], 7)
 	// bilstm/forward/weight, packed once for this step's products by it
-	m.bilstmForwardWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33424:33424+84], 7)
+	m.bilstmForwardWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33312:33312+84], 7)
 	// bilstm/forward/bias: Add 12
-	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[33520:33520+12])
+	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[33408:33408+12])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
 	m.slice3(n, m.arena[25280:25280+n*20], m.arena[6368:6368+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[27072:27072+n*7], m.arena[6368:6368+n*4], m.arena[33936:33936+n*3])
+	m.concat6(n, m.arena[27072:27072+n*7], m.arena[6368:6368+n*4], m.arena[33792:33792+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[27072:27072+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*12], 12)
 	// bilstm/forward/t0/i: Sigmoid N×3
@@ -329,7 +331,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[33520:33520+12], m.arena[33936:33936+n*3], m.arena[30912:30912+n*3], m.arena[25440:25440+n*3], m.arena[30272:30272+n*3], m.arena[30432:30432+n*3], m.arena[30592:30592+n*3], m.arena[30752:30752+n*3], m.arena[31072:31072+n*3])
+	rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[33408:33408+12], m.arena[33792:33792+n*3], m.arena[30912:30912+n*3], m.arena[25440:25440+n*3], m.arena[30272:30272+n*3], m.arena[30432:30432+n*3], m.arena[30592:30592+n*3], m.arena[30752:30752+n*3], m.arena[31072:31072+n*3])
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
@@ -353,27 +355,27 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[33520:33520+12], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30912+step*32:30912+step*32+n*3], m.arena[25440+((step)&1)*32:25440+((step)&1)*32+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3], m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3])
+		rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[33408:33408+12], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30912+step*32:30912+step*32+n*3], m.arena[25440+((step)&1)*32:25440+((step)&1)*32+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3], m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3])
 	}
 	// bilstm/reverse/dropout_mask: DropoutMask N×1×4
-	m.dropoutMask3(n, m.arena[33520:33520+n*4])
+	m.dropoutMask3(n, m.arena[33408:33408+n*4])
 	// bilstm/reverse/dropout_masks: Concat N×5×4
-	m.concat15(n, m.arena[31232:31232+n*20], m.arena[33520:33520+n*4])
+	m.concat15(n, m.arena[31232:31232+n*20], m.arena[33408:33408+n*4])
 	// bilstm/reverse/dropped: Mul N×5×4
 	m.mul(n, m.arena[25120:25120+n*20], m.arena[31232:31232+n*20], m.arena[25120:25120+n*20])
 	// bilstm/reverse/weight: Concat 12×7
-	m.concat13(n, m.arena[33520:33520+84], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
+	m.concat13(n, m.arena[33408:33408+84], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
 	// bilstm/reverse/weight, packed once for this step's products by it
-	m.bilstmReverseWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[33520:33520+84], 7)
+	m.bilstmReverseWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[33408:33408+84], 7)
 	// bilstm/reverse/weight, packed once for this step's products by it
-	m.bilstmReverseWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33520:33520+84], 7)
+	m.bilstmReverseWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33408:33408+84], 7)
 	// bilstm/reverse/bias: Add 12
 	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[25344:25344+12])
 	// bilstm/reverse/t0/x_slice: Slice N×1×4
 	m.slice11(n, m.arena[25120:25120+n*20], m.arena[6368:6368+n*4])
 	// bilstm/reverse/t0/x: Reshape N×4: a view, no code
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[27392:27392+n*7], m.arena[6368:6368+n*4], m.arena[33936:33936+n*3])
+	m.concat6(n, m.arena[27392:27392+n*7], m.arena[6368:6368+n*4], m.arena[33792:33792+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[27392:27392+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*12], 12)
 	// bilstm/reverse/t0/i: Sigmoid N×3
@@ -390,7 +392,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[25344:25344+12], m.arena[33936:33936+n*3], m.arena[32032:32032+n*3], m.arena[25280:25280+n*3], m.arena[31392:31392+n*3], m.arena[31552:31552+n*3], m.arena[31712:31712+n*3], m.arena[31872:31872+n*3], m.arena[32192:32192+n*3])
+	rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[25344:25344+12], m.arena[33792:33792+n*3], m.arena[32032:32032+n*3], m.arena[25280:25280+n*3], m.arena[31392:31392+n*3], m.arena[31552:31552+n*3], m.arena[31712:31712+n*3], m.arena[31872:31872+n*3], m.arena[32192:32192+n*3])
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/x_slice: Slice N×1×4
@@ -419,11 +421,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bilstm: Concat N×6
 	m.concat7(n, m.arena[25344:25344+n*6], m.arena[25440:25440+n*3], m.arena[25280:25280+n*3])
 	// lstm/weight: Concat 16×7
-	m.concat14(n, m.arena[33312:33312+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
+	m.concat14(n, m.arena[28032:28032+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/weight, packed once for this step's products by it
-	m.lstmWeightPackedForTrainingTransposed.Pack(true, 7, 16, m.arena[33312:33312+112], 7)
-	// lstm/weight, packed once for this step's products by it
-	m.lstmWeightPackedForTrainingAsStored.Pack(false, 16, 7, m.arena[33312:33312+112], 7)
+	m.lstmWeightPackedForTrainingTransposed.Pack(true, 7, 16, m.arena[28032:28032+112], 7)
 	// lstm/t0/gates: MatMul N×16
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26112:26112+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*16], 16)
 	// lstm/t0/i: Sigmoid N×4
@@ -440,7 +440,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 4, m.arena[6272:6272+n*16], nil, m.arena[33840:33840+n*4], m.arena[32992:32992+n*4], m.arena[26048:26048+n*4], m.arena[32352:32352+n*4], m.arena[32512:32512+n*4], m.arena[32672:32672+n*4], m.arena[32832:32832+n*4], m.arena[33152:33152+n*4])
+	rt.LSTMCell(n, 4, m.arena[6272:6272+n*16], nil, m.arena[33728:33728+n*4], m.arena[32992:32992+n*4], m.arena[26048:26048+n*4], m.arena[32352:32352+n*4], m.arena[32512:32512+n*4], m.arena[32672:32672+n*4], m.arena[32832:32832+n*4], m.arena[33152:33152+n*4])
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
@@ -475,26 +475,26 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// fc/bias: BiasAdd N×16
 	m.biasAdd5(n, m.arena[6272:6272+n*16], m.arena[6272:6272+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16], m.arena[33776:33776+n*4], m.arena[25968:25968+n*10])
+	m.concat9(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16], m.arena[33664:33664+n*4], m.arena[25968:25968+n*10])
 	// bn_fc/mean: ChannelMean 30
-	m.channelMean2(n, m.arena[25728:25728+n*30], (*[30]float32)(m.arena[33680:]))
+	m.channelMean2(n, m.arena[25728:25728+n*30], (*[30]float32)(m.arena[33568:]))
 	// bn_fc/neg_mean: Scale 30
-	m.scale(n, m.arena[33680:33680+30], m.arena[33712:33712+30])
+	m.scale(n, m.arena[33568:33568+30], m.arena[33600:33600+30])
 	// bn_fc/centered: BiasAdd N×30
-	m.biasAdd11(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*30], (*[30]float32)(m.arena[33712:]))
+	m.biasAdd11(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*30], (*[30]float32)(m.arena[33600:]))
 	// bn_fc/sq: Square N×30
 	m.square(n, m.arena[28032:28032+n*30], m.arena[14080:14080+n*30])
 	// bn_fc/var: ChannelMean 30
-	m.channelMean2(n, m.arena[14080:14080+n*30], (*[30]float32)(m.arena[33712:]))
+	m.channelMean2(n, m.arena[14080:14080+n*30], (*[30]float32)(m.arena[33600:]))
 	// bn_fc/inv_std: Rsqrt 30, fused with bn_fc/var_eps (AddScalar)
-	m.addScalarRsqrt2(n, m.arena[6368:6368+30], m.arena[33712:33712+30])
+	m.addScalarRsqrt2(n, m.arena[6368:6368+30], m.arena[33600:33600+30])
 	// bn_fc/normalized: ChannelMul N×30
 	m.channelMul2(n, m.arena[28032:28032+n*30], m.arena[28272:28272+n*30], (*[30]float32)(m.arena[6368:]))
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[28512:28512+n*30], m.arena[28272:28272+n*30], &m.bnFcWeight, &m.bnFcBias)
 	// bn_fc/update_mean: RunningUpdate 30
 	{
-		state, stat := &m.bnFcRunningMean, (*[30]float32)(m.arena[33680:])
+		state, stat := &m.bnFcRunningMean, (*[30]float32)(m.arena[33568:])
 		corr := 1.0
 		for c := range 30 {
 			state[c] = float32(0.99*float64(state[c]) + 0.01*float64(stat[c])*corr)
@@ -502,7 +502,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	}
 	// bn_fc/update_var: RunningUpdate 30
 	{
-		state, stat := &m.bnFcRunningVar, (*[30]float32)(m.arena[33712:])
+		state, stat := &m.bnFcRunningVar, (*[30]float32)(m.arena[33600:])
 		m1 := float64(n)
 		corr := m1 / (m1 - 1)
 		for c := range 30 {
@@ -524,15 +524,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// probs: Softmax N×5
 	m.softmax(n, m.arena[6272:6272+n*5], m.arena[6320:6320+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[33776:33776+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[33680:33680+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[33664:33664+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[33568:33568+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[33680:33680+n], m.arena[33680:33680+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[33568:33568+n], m.arena[33568:33568+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[33776:33776+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[33984:33984+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[33664:33664+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[33840:33840+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[33984:33984+n], m.arena[33984:33984+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[33840:33840+n], m.arena[33840:33840+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[33984:33984+n], m.arena[33984:33984+n])
+	m.sigmoid(n, m.arena[33840:33840+n], m.arena[33840:33840+n])
 	// gauss_noise/noise: RandomNormal N×3×8×8
 	m.randomNormal(n, m.arena[14080:14080+n*192])
 	// mask_noise/mask: KeepMask N×3×8×8
@@ -547,27 +547,27 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// code/sigmoid: Sigmoid N×6
 	m.sigmoid(n, m.arena[25968:25968+n*6], m.arena[25968:25968+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[25968:25968+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[34000:34000+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[25968:25968+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[33856:33856+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[34000:34000+n*2], m.arena[34000:34000+n*2], &m.zMeanBias)
+	m.biasAdd9(n, m.arena[33856:33856+n*2], m.arena[33856:33856+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[25968:25968+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[33696:33696+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[25968:25968+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[33584:33584+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[33696:33696+n*2], m.arena[33696:33696+n*2], &m.zLogVarBias)
+	m.biasAdd9(n, m.arena[33584:33584+n*2], m.arena[33584:33584+n*2], &m.zLogVarBias)
 	// z/std: Exp N×2, fused with z/half_logvar (Scale)
-	m.scaleExp(n, m.arena[34016:34016+n*2], m.arena[33696:33696+n*2])
+	m.scaleExp(n, m.arena[33872:33872+n*2], m.arena[33584:33584+n*2])
 	// z/eps: RandomNormal N×2
-	m.randomNormal2(n, m.arena[34032:34032+n*2])
+	m.randomNormal2(n, m.arena[33888:33888+n*2])
 	// z/z: Add N×2, fused with z/scaled_eps (Mul)
-	m.mulAdd(n, m.arena[33712:33712+n*2], m.arena[34016:34016+n*2], m.arena[34032:34032+n*2], m.arena[34000:34000+n*2])
+	m.mulAdd(n, m.arena[33600:33600+n*2], m.arena[33872:33872+n*2], m.arena[33888:33888+n*2], m.arena[33856:33856+n*2])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[6272:6272+n*5], label, m.arena[33728:33728+1])
+	m.sparseSoftmaxCELoss(n, m.arena[6272:6272+n*5], label, m.arena[33616:33616+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[6272:6272+n*5], onehot, m.arena[34048:34048+1])
+	m.softmaxCELoss(n, m.arena[6272:6272+n*5], onehot, m.arena[33904:33904+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6320:6320+n*5], onehot, m.arena[33744:33744+1])
+	m.categoricalCELoss(n, m.arena[6320:6320+n*5], onehot, m.arena[33632:33632+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[12544:12544+n*192], image, m.arena[33760:33760+1])
+	m.mSELoss(n, m.arena[12544:12544+n*192], image, m.arena[33648:33648+1])
 	// mae: MAELoss scalar
 	m.mAELoss(n, m.arena[12544:12544+n*192], image, m.arena[15664:15664+1])
 	// huber: HuberLoss scalar
@@ -575,9 +575,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bce: BCELoss scalar
 	m.bCELoss(n, m.arena[12544:12544+n*192], mask, m.arena[15696:15696+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[33680:33680+n], flag, m.arena[15712:15712+1])
+	m.bCEWithLogitsLoss(n, m.arena[33568:33568+n], flag, m.arena[15712:15712+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[33984:33984+n], flag, m.arena[15728:15728+1])
+	m.bCELoss2(n, m.arena[33840:33840+n], flag, m.arena[15728:15728+1])
 	// l1_code/abs: Abs N×6
 	m.abs(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6])
 	// l1_code/mean: ReduceMean scalar
@@ -595,43 +595,43 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// contractive: ContractivePenalty scalar
 	m.contractivePenalty(n, m.arena[25968:25968+n*6], &m.codeWeight, m.arena[15632:15632+1])
 	// kl_normal/var: Exp N×2
-	m.exp(n, m.arena[33696:33696+n*2], m.arena[34064:34064+n*2])
+	m.exp(n, m.arena[33584:33584+n*2], m.arena[33920:33920+n*2])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareAddScalarSubSub(n, m.arena[33696:33696+n*2], m.arena[34000:34000+n*2], m.arena[33696:33696+n*2], m.arena[34064:34064+n*2])
+	m.squareAddScalarSubSub(n, m.arena[33584:33584+n*2], m.arena[33856:33856+n*2], m.arena[33584:33584+n*2], m.arena[33920:33920+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[33696:33696+n*2], m.arena[15648:15648+1])
+	m.reduceMean2(n, m.arena[33584:33584+n*2], m.arena[15648:15648+1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[33712:33712+n*2], m.arena[33696:33696+n*2])
+	m.abs(n, m.arena[33600:33600+n*2], m.arena[33584:33584+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[33696:33696+n*2], m.arena[15776:15776+1])
+	m.reduceMean2(n, m.arena[33584:33584+n*2], m.arena[15776:15776+1])
 	// l1_z/total: Add scalar, fused with cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[34048:34048+1], m.arena[34048:34048+1], m.arena[33728:33728+1], m.arena[33744:33744+1], m.arena[33760:33760+1], m.arena[15664:15664+1], m.arena[15680:15680+1], m.arena[15696:15696+1], m.arena[15712:15712+1], m.arena[15728:15728+1], m.arena[15744:15744+1], m.arena[15760:15760+1], m.arena[15616:15616+1], m.arena[15632:15632+1], m.arena[15648:15648+1], m.arena[15776:15776+1])
+	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[33904:33904+1], m.arena[33904:33904+1], m.arena[33616:33616+1], m.arena[33632:33632+1], m.arena[33648:33648+1], m.arena[15664:15664+1], m.arena[15680:15680+1], m.arena[15696:15696+1], m.arena[15712:15712+1], m.arena[15728:15728+1], m.arena[15744:15744+1], m.arena[15760:15760+1], m.arena[15616:15616+1], m.arena[15632:15632+1], m.arena[15648:15648+1], m.arena[15776:15776+1])
 	// d.loss: Fill scalar (layer l1_z)
-	m.arena[34080] = 1.0
+	m.arena[33936] = 1.0
 	// d.l1_z/scaled.1: Fill scalar
-	m.arena[33696] = 0.01
+	m.arena[33584] = 0.01
 	// d.l1_z.1: Fill scalar
-	m.arena[33728] = 0.02
+	m.arena[33616] = 0.02
 	// d.l1_z/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[33728:33728+1], m.arena[33744:33744+n*2])
+	m.broadcast(n, m.arena[33616:33616+1], m.arena[33632:33632+n*2])
 	// d.l1_z/abs.1: AbsGrad N×2
-	m.absGrad(n, m.arena[33712:33712+n*2], m.arena[33744:33744+n*2], m.arena[34096:34096+n*2])
+	m.absGrad(n, m.arena[33600:33600+n*2], m.arena[33632:33632+n*2], m.arena[33952:33952+n*2])
 	// d.kl_normal/weighted.1: Fill scalar
-	m.arena[33712] = 0.1
+	m.arena[33600] = 0.1
 	// d.kl_normal.1: Fill scalar
-	m.arena[33728] = -0.1
+	m.arena[33616] = -0.1
 	// d.kl_normal/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[33728:33728+1], m.arena[34112:34112+n*2])
+	m.broadcast(n, m.arena[33616:33616+1], m.arena[33968:33968+n*2])
 	// d.kl_normal/minus_var.1: Scale N×2
-	m.scale(n, m.arena[34112:34112+n*2], m.arena[34128:34128+n*2])
+	m.scale(n, m.arena[33968:33968+n*2], m.arena[33984:33984+n*2])
 	// d.contractive.1: ContractivePenaltyGradH N×6
-	m.contractivePenaltyGradH(n, m.arena[25968:25968+n*6], &m.codeWeight, m.arena[33696:33696+1], m.arena[15616:15616+n*6])
+	m.contractivePenaltyGradH(n, m.arena[25968:25968+n*6], &m.codeWeight, m.arena[33584:33584+1], m.arena[15616:15616+n*6])
 	// d.contractive.2: ContractivePenaltyGradW 6×192
-	m.contractivePenaltyGradW(n, m.arena[25968:25968+n*6], &m.codeWeight, m.arena[33696:33696+1], m.codeWeightGrad[:])
+	m.contractivePenaltyGradW(n, m.arena[25968:25968+n*6], &m.codeWeight, m.arena[33584:33584+1], m.codeWeightGrad[:])
 	// d.kl_sparsity/scaled.1: Fill scalar
-	m.arena[33728] = 0.5
+	m.arena[33616] = 0.5
 	// d.kl_sparsity.1: KLSparsityGrad N×6
-	m.kLSparsityGrad(n, m.arena[25968:25968+n*6], m.arena[33728:33728+1], m.arena[15664:15664+n*6])
+	m.kLSparsityGrad(n, m.arena[25968:25968+n*6], m.arena[33616:33616+1], m.arena[15664:15664+n*6])
 	// d.log_ratio.1: Fill N×6
 	m.fill2(n, m.arena[15712:15712+n*6])
 	// d.code_log.1: Div N×6
@@ -639,56 +639,56 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.code_exp.2: Add N×6, fused with d.kl_sparsity.2 (Add), d.code_ratio.1 (Div), d.code_ratio.2 (Mul), d.code_ratio.3 (Div), d.code_ratio.4 (Scale), d.code_ratio.5 (Add), d.code_exp.1 (Mul)
 	m.addDivMulDivScaleAddMulAdd(n, m.arena[15616:15616+n*6], m.arena[15616:15616+n*6], m.arena[15664:15664+n*6], m.arena[15712:15712+n*6], m.arena[26016:26016+n*6], m.arena[26064:26064+n*6])
 	// d.l1_code.1: Fill scalar
-	m.arena[33696] = 0.06
+	m.arena[33584] = 0.06
 	// d.l1_code/mean.1: Broadcast N×6
-	m.broadcast2(n, m.arena[33696:33696+1], m.arena[26016:26016+n*6])
+	m.broadcast2(n, m.arena[33584:33584+1], m.arena[26016:26016+n*6])
 	// d.l1_code/abs.1: AbsGrad N×6
 	m.absGrad(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6], m.arena[26064:26064+n*6])
 	// d.l1_code/abs.2: Add N×6
 	m.add(n, m.arena[15616:15616+n*6], m.arena[26064:26064+n*6], m.arena[26016:26016+n*6])
 	// d.bce_probs/weighted.1: Fill scalar
-	m.arena[33696] = 0.2
+	m.arena[33584] = 0.2
 	// d.bce_probs.1: LossGrad of BCELoss N×1
-	m.lossGrad(n, m.arena[33984:33984+n], flag, m.arena[33696:33696+1], m.arena[34144:34144+n])
+	m.lossGrad(n, m.arena[33840:33840+n], flag, m.arena[33584:33584+1], m.arena[34000:34000+n])
 	// d.bce_logits.1: LossGrad of BCEWithLogitsLoss N×1
-	m.lossGrad2(n, m.arena[33680:33680+n], flag, m.arena[33696:33696+1], m.arena[34160:34160+n])
+	m.lossGrad2(n, m.arena[33568:33568+n], flag, m.arena[33584:33584+1], m.arena[34016:34016+n])
 	// d.bce/weighted.1: Fill scalar
-	m.arena[33680] = 0.3
+	m.arena[33568] = 0.3
 	// d.bce.1: LossGrad of BCELoss N×3×8×8
-	m.lossGrad3(n, m.arena[12544:12544+n*192], mask, m.arena[33680:33680+1], m.arena[15616:15616+n*192])
+	m.lossGrad3(n, m.arena[12544:12544+n*192], mask, m.arena[33568:33568+1], m.arena[15616:15616+n*192])
 	// d.huber.1: LossGrad of HuberLoss N×3×8×8
-	m.lossGrad4(n, m.arena[12544:12544+n*192], image, m.arena[33712:33712+1], m.arena[17152:17152+n*192])
+	m.lossGrad4(n, m.arena[12544:12544+n*192], image, m.arena[33600:33600+1], m.arena[17152:17152+n*192])
 	// d.mae.1: LossGrad of MAELoss N×3×8×8
-	m.lossGrad5(n, m.arena[12544:12544+n*192], image, m.arena[33712:33712+1], m.arena[18688:18688+n*192])
+	m.lossGrad5(n, m.arena[12544:12544+n*192], image, m.arena[33600:33600+1], m.arena[18688:18688+n*192])
 	// d.mse/weighted.1: Fill scalar
-	m.arena[33744] = 2.0
+	m.arena[33632] = 2.0
 	// d.mse.1: LossGrad of MSELoss N×3×8×8
-	m.lossGrad6(n, m.arena[12544:12544+n*192], image, m.arena[33744:33744+1], m.arena[20224:20224+n*192])
+	m.lossGrad6(n, m.arena[12544:12544+n*192], image, m.arena[33632:33632+1], m.arena[20224:20224+n*192])
 	// d.cce_probs/weighted.1: Fill scalar
-	m.arena[33744] = 0.25
+	m.arena[33632] = 0.25
 	// d.cce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad7(n, m.arena[6320:6320+n*5], onehot, m.arena[33744:33744+1], m.arena[26064:26064+n*5])
+	m.lossGrad7(n, m.arena[6320:6320+n*5], onehot, m.arena[33632:33632+1], m.arena[26064:26064+n*5])
 	// d.cce_logits.1: LossGrad of SoftmaxCELoss N×5
-	m.lossGrad8(n, m.arena[6272:6272+n*5], onehot, m.arena[33728:33728+1], m.arena[33680:33680+n*5])
+	m.lossGrad8(n, m.arena[6272:6272+n*5], onehot, m.arena[33616:33616+1], m.arena[33568:33568+n*5])
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad9(n, m.arena[6272:6272+n*5], label, m.arena[34080:34080+1], m.arena[33728:33728+n*5])
+	m.lossGrad9(n, m.arena[6272:6272+n*5], label, m.arena[33936:33936+1], m.arena[33616:33616+n*5])
 	// d.z/z.1: Add N×2, fused with d.kl_normal/mu_sq.1 (Mul), d.kl_normal/mu_sq.2 (Scale)
-	m.mulScaleAdd(n, m.arena[34000:34000+n*2], m.arena[34128:34128+n*2], m.arena[34000:34000+n*2], m.arena[34096:34096+n*2])
+	m.mulScaleAdd(n, m.arena[33856:33856+n*2], m.arena[33984:33984+n*2], m.arena[33856:33856+n*2], m.arena[33952:33952+n*2])
 	// d.z/half_logvar.2: Add N×2, fused with d.kl_normal/var.1 (Mul), d.kl_normal/var.2 (Add), d.z/scaled_eps.1 (Mul), d.z/std.1 (Mul), d.z/half_logvar.1 (Scale)
-	m.mulAddMulMulScaleAdd(n, m.arena[34128:34128+n*2], m.arena[34128:34128+n*2], m.arena[34064:34064+n*2], m.arena[34112:34112+n*2], m.arena[34096:34096+n*2], m.arena[34032:34032+n*2], m.arena[34016:34016+n*2])
+	m.mulAddMulMulScaleAdd(n, m.arena[33984:33984+n*2], m.arena[33984:33984+n*2], m.arena[33920:33920+n*2], m.arena[33968:33968+n*2], m.arena[33952:33952+n*2], m.arena[33888:33888+n*2], m.arena[33872:33872+n*2])
 	// d.z_log_var/bias.1: ChannelSum 2
-	m.channelSum(n, m.arena[34128:34128+n*2], &m.zLogVarBiasGrad)
+	m.channelSum(n, m.arena[33984:33984+n*2], &m.zLogVarBiasGrad)
 	// d.z_log_var.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34128:34128+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[26016:26016+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[33984:33984+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[26016:26016+n*6], 6)
 	// d.z_log_var.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34128:34128+n*2], 2, m.arena[25968:25968+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[33984:33984+n*2], 2, m.arena[25968:25968+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
 	// d.z_log_var.3: Add N×6: accumulated in place by its products, no code
 	// d.z_mean/bias.1: ChannelSum 2
-	m.channelSum(n, m.arena[34000:34000+n*2], &m.zMeanBiasGrad)
+	m.channelSum(n, m.arena[33856:33856+n*2], &m.zMeanBiasGrad)
 	// d.z_mean.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34000:34000+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[26016:26016+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[33856:33856+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[26016:26016+n*6], 6)
 	// d.z_mean.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34000:34000+n*2], 2, m.arena[25968:25968+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[33856:33856+n*2], 2, m.arena[25968:25968+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
 	// d.z_mean.3: Add N×6: accumulated in place by its products, no code
 	// d.code/sigmoid.1: SigmoidGrad N×6
 	m.sigmoidGrad(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6], m.arena[25968:25968+n*6])
@@ -698,30 +698,30 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[25968:25968+n*6], 6, m.arena[14080:14080+n*192], 192, 1, m.codeWeightGrad[:], 192)
 	// d.code.2: Add 6×192: accumulated in place by its products, no code
 	// d.flag_prob/sigmoid.1: SigmoidGrad N×1
-	m.sigmoidGrad(n, m.arena[33984:33984+n], m.arena[34144:34144+n], m.arena[33984:33984+n])
+	m.sigmoidGrad(n, m.arena[33840:33840+n], m.arena[34000:34000+n], m.arena[33840:33840+n])
 	// d.flag_prob/bias.1: ChannelSum 1
-	m.channelSum3(n, m.arena[33984:33984+n], &m.flagProbBiasGrad)
+	m.channelSum3(n, m.arena[33840:33840+n], &m.flagProbBiasGrad)
 	// d.flag_prob.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[33984:33984+n], 1, m.flagProbWeight[:], 4, 0, m.arena[25968:25968+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[33840:33840+n], 1, m.flagProbWeight[:], 4, 0, m.arena[25968:25968+n*4], 4)
 	// d.flag_prob.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[33984:33984+n], 1, m.arena[33776:33776+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[33840:33840+n], 1, m.arena[33664:33664+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
 	// d.flag_logit/bias.1: ChannelSum 1
-	m.channelSum3(n, m.arena[34160:34160+n], &m.flagLogitBiasGrad)
+	m.channelSum3(n, m.arena[34016:34016+n], &m.flagLogitBiasGrad)
 	// d.flag_logit.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[34160:34160+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[25968:25968+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[34016:34016+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[25968:25968+n*4], 4)
 	// d.flag_logit.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[34160:34160+n], 1, m.arena[33776:33776+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[34016:34016+n], 1, m.arena[33664:33664+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
 	// d.flag_logit.3: Add N×4: accumulated in place by its products, no code
 	// d.probs.1: SoftmaxGrad N×5
 	m.softmaxGrad(n, m.arena[6320:6320+n*5], m.arena[26064:26064+n*5], m.arena[6272:6272+n*5])
 	// d.probs.2: Add N×5, fused with d.sparse_ce.2 (Add)
-	m.addAdd(n, m.arena[33680:33680+n*5], m.arena[33680:33680+n*5], m.arena[33728:33728+n*5], m.arena[6272:6272+n*5])
+	m.addAdd(n, m.arena[33568:33568+n*5], m.arena[33568:33568+n*5], m.arena[33616:33616+n*5], m.arena[6272:6272+n*5])
 	// d.logits/bias.1: ChannelSum 5
-	m.channelSum4(n, m.arena[33680:33680+n*5], &m.logitsBiasGrad)
+	m.channelSum4(n, m.arena[33568:33568+n*5], &m.logitsBiasGrad)
 	// d.logits.1: MatMul N×30
-	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[33680:33680+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[14080:14080+n*30], 30)
+	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[33568:33568+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[14080:14080+n*30], 30)
 	// d.logits.2: MatMul 5×30
-	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[33680:33680+n*5], 5, m.arena[28752:28752+n*30], 30, 0, m.logitsWeightGrad[:], 30)
+	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[33568:33568+n*5], 5, m.arena[28752:28752+n*30], 30, 0, m.logitsWeightGrad[:], 30)
 	// d.tanh.1: TanhGrad N×30, fused with d.relu.1 (ReluGrad)
 	m.reluGradTanhGrad(n, m.arena[28752:28752+n*30], m.arena[28752:28752+n*30], m.arena[14080:14080+n*30], m.arena[25728:25728+n*30])
 	// d.flatten2.1: Reshape N×2×3×5: a view, no code
@@ -747,21 +747,21 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn_fc/sq.3: Add N×30, fused with d.bn_fc/normalized.1 (ChannelMul), d.bn_fc/sq.1 (Mul), d.bn_fc/sq.2 (Scale)
 	m.channelMulMulScaleAdd(n, m.arena[25728:25728+n*30], m.arena[25728:25728+n*30], (*[30]float32)(m.arena[6368:]), m.arena[14080:14080+n*30], m.arena[28032:28032+n*30])
 	// d.bn_fc/centered.1: ChannelSum 30
-	m.channelSum5(n, m.arena[25728:25728+n*30], (*[30]float32)(m.arena[33680:]))
+	m.channelSum5(n, m.arena[25728:25728+n*30], (*[30]float32)(m.arena[33568:]))
 	// d.bn_fc/neg_mean.1: Scale 30
-	m.scale(n, m.arena[33680:33680+30], m.arena[33680:33680+30])
+	m.scale(n, m.arena[33568:33568+30], m.arena[33568:33568+30])
 	// d.bn_fc/mean.1: ChannelBroadcast N×30
-	m.channelBroadcast(n, (*[30]float32)(m.arena[33680:]), m.arena[14080:14080+n*30])
+	m.channelBroadcast(n, (*[30]float32)(m.arena[33568:]), m.arena[14080:14080+n*30])
 	// d.bn_fc/mean.2: Add N×30
 	m.add(n, m.arena[25728:25728+n*30], m.arena[14080:14080+n*30], m.arena[25728:25728+n*30])
 	// d.head_concat.1: Slice N×16
 	m.slice12(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16])
 	// d.head_concat.2: Slice N×4
-	m.slice13(n, m.arena[25728:25728+n*30], m.arena[33680:33680+n*4])
+	m.slice13(n, m.arena[25728:25728+n*30], m.arena[33568:33568+n*4])
 	// d.head_concat.3: Slice N×10
 	m.slice14(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*10])
 	// d.head_concat.4: Add N×4
-	m.add(n, m.arena[25968:25968+n*4], m.arena[33680:33680+n*4], m.arena[33712:33712+n*4])
+	m.add(n, m.arena[25968:25968+n*4], m.arena[33568:33568+n*4], m.arena[33600:33600+n*4])
 	// d.fc/bias.1: ChannelSum 16
 	m.channelSum6(n, m.arena[6272:6272+n*16], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×48
@@ -774,132 +774,128 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rec_concat.1: Slice N×6
 	m.slice15(n, m.arena[28032:28032+n*10], m.arena[25312:25312+n*6])
 	// d.lstm/t4/h.1@0: Slice N×4 (layer rec_concat)
-	m.slice16(n, m.arena[28032:28032+n*10], m.arena[33680:33680+n*4])
+	m.slice16(n, m.arena[28032:28032+n*10], m.arena[33568:33568+n*4])
 	// d.lstm/t4/c_act.1: TanhGrad N×4, fused with d.lstm/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33744:33744+n*4], m.arena[33680:33680+n*4], m.arena[32960:32960+n*4], m.arena[33280:33280+n*4])
+	m.mulTanhGrad(n, m.arena[33632:33632+n*4], m.arena[33568:33568+n*4], m.arena[32960:32960+n*4], m.arena[33280:33280+n*4])
 	// d.lstm/t4/fc.2: Mul N×4
-	m.mul(n, m.arena[33744:33744+n*4], m.arena[32640:32640+n*4], m.arena[25072:25072+n*4])
+	m.mul(n, m.arena[33632:33632+n*4], m.arena[32640:32640+n*4], m.arena[25072:25072+n*4])
 	// d.lstm/t4/o.1: SigmoidGrad N×4, fused with d.lstm/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[33680:33680+n*4], m.arena[33280:33280+n*4], m.arena[32960:32960+n*4])
+	m.mulSigmoidGrad(n, m.arena[25200:25200+n*4], m.arena[33568:33568+n*4], m.arena[33280:33280+n*4], m.arena[32960:32960+n*4])
 	// d.lstm/t4/o_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 12)
+	m.sliceGrad(n, m.arena[25200:25200+n*4], m.arena[6272:6272+n*16], 12)
 	// d.lstm/t4/g.1: TanhGrad N×4, fused with d.lstm/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33680:33680+n*4], m.arena[33744:33744+n*4], m.arena[32480:32480+n*4], m.arena[32800:32800+n*4])
+	m.mulTanhGrad(n, m.arena[33568:33568+n*4], m.arena[33632:33632+n*4], m.arena[32480:32480+n*4], m.arena[32800:32800+n*4])
 	// d.lstm/t4/g_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[33680:33680+n*4], m.arena[6272:6272+n*16], 8)
+	m.sliceGrad(n, m.arena[33568:33568+n*4], m.arena[6272:6272+n*16], 8)
 	// d.lstm/t4/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/f.1: SigmoidGrad N×4, fused with d.lstm/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25360:25360+n*4], m.arena[33744:33744+n*4], m.arena[33088:33088+n*4], m.arena[32640:32640+n*4])
+	m.mulSigmoidGrad(n, m.arena[25232:25232+n*4], m.arena[33632:33632+n*4], m.arena[33088:33088+n*4], m.arena[32640:32640+n*4])
 	// d.lstm/t4/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25360:25360+n*4], m.arena[6272:6272+n*16], 4)
+	m.sliceGrad(n, m.arena[25232:25232+n*4], m.arena[6272:6272+n*16], 4)
 	// d.lstm/t4/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/i.1: SigmoidGrad N×4, fused with d.lstm/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25392:25392+n*4], m.arena[33744:33744+n*4], m.arena[32800:32800+n*4], m.arena[32480:32480+n*4])
+	m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[33632:33632+n*4], m.arena[32800:32800+n*4], m.arena[32480:32480+n*4])
 	// d.lstm/t4/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25392:25392+n*4], m.arena[6272:6272+n*16], 0)
+	m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 0)
 	// d.lstm/t4/i_pre.2: Add N×16: written in place by its SliceGrads, no code
-	// d.lstm/t4/gates.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*16], 16, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[25136:25136+n*7], 7)
 	// d.lstm/t4/gates.2: MatMul 16×7
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27968:27968+n*7], 7, 0, m.arena[24960:24960+112], 7)
-	// d.lstm/t4/xh.1: Slice N×4
-	m.slice17(n, m.arena[25136:25136+n*7], m.arena[25200:25200+n*4])
+	// d.lstm/t4/xh.1: MatMul N×4
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*16], 16, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[25136:25136+n*4], 4)
 	// d.lstm/t3 … d.lstm/t1: 3 steps, one iteration each
 	for step := 3; step >= 1; step-- {
 		// d.lstm/t[step]/c_act.2: Add N×4, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[33744:33744+n*4], m.arena[25200+((step+1)&1)*32:25200+((step+1)&1)*32+n*4], m.arena[32832+step*32:32832+step*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[25072+((step+1)&1)*32:25072+((step+1)&1)*32+n*4])
+		m.mulTanhGradAdd(n, m.arena[33632:33632+n*4], m.arena[25136+((step+1)&1)*32:25136+((step+1)&1)*32+n*4], m.arena[32832+step*32:32832+step*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[25072+((step+1)&1)*32:25072+((step+1)&1)*32+n*4])
 		// d.lstm/t[step]/fc.2: Mul N×4
-		m.mul(n, m.arena[33744:33744+n*4], m.arena[32512+step*32:32512+step*32+n*4], m.arena[25072+((step)&1)*32:25072+((step)&1)*32+n*4])
+		m.mul(n, m.arena[33632:33632+n*4], m.arena[32512+step*32:32512+step*32+n*4], m.arena[25072+((step)&1)*32:25072+((step)&1)*32+n*4])
 		// d.lstm/t[step]/o.1: SigmoidGrad N×4, fused with d.lstm/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[25200+((step+1)&1)*32:25200+((step+1)&1)*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[32832+step*32:32832+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25200:25200+n*4], m.arena[25136+((step+1)&1)*32:25136+((step+1)&1)*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[32832+step*32:32832+step*32+n*4])
 		// d.lstm/t[step]/o_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 12)
+		m.sliceGrad(n, m.arena[25200:25200+n*4], m.arena[6272:6272+n*16], 12)
 		// d.lstm/t[step]/g.1: TanhGrad N×4, fused with d.lstm/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[33680:33680+n*4], m.arena[33744:33744+n*4], m.arena[32352+step*32:32352+step*32+n*4], m.arena[32672+step*32:32672+step*32+n*4])
+		m.mulTanhGrad(n, m.arena[33568:33568+n*4], m.arena[33632:33632+n*4], m.arena[32352+step*32:32352+step*32+n*4], m.arena[32672+step*32:32672+step*32+n*4])
 		// d.lstm/t[step]/g_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[33680:33680+n*4], m.arena[6272:6272+n*16], 8)
+		m.sliceGrad(n, m.arena[33568:33568+n*4], m.arena[6272:6272+n*16], 8)
 		// d.lstm/t[step]/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/f.1: SigmoidGrad N×4, fused with d.lstm/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25360:25360+n*4], m.arena[33744:33744+n*4], m.arena[32992+(step-1)*32:32992+(step-1)*32+n*4], m.arena[32512+step*32:32512+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25232:25232+n*4], m.arena[33632:33632+n*4], m.arena[32992+(step-1)*32:32992+(step-1)*32+n*4], m.arena[32512+step*32:32512+step*32+n*4])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25360:25360+n*4], m.arena[6272:6272+n*16], 4)
+		m.sliceGrad(n, m.arena[25232:25232+n*4], m.arena[6272:6272+n*16], 4)
 		// d.lstm/t[step]/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/i.1: SigmoidGrad N×4, fused with d.lstm/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25392:25392+n*4], m.arena[33744:33744+n*4], m.arena[32672+step*32:32672+step*32+n*4], m.arena[32352+step*32:32352+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[33632:33632+n*4], m.arena[32672+step*32:32672+step*32+n*4], m.arena[32352+step*32:32352+step*32+n*4])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25392:25392+n*4], m.arena[6272:6272+n*16], 0)
+		m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×16: written in place by its SliceGrads, no code
-		// d.lstm/t[step]/gates.1: MatMul N×7
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*16], 16, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[25136:25136+n*7], 7)
 		// d.lstm/t[step]/gates.2: MatMul 16×7
 		rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27712+step*64:27712+step*64+n*7], 7, 1, m.arena[24960:24960+112], 7)
 		// d.lstm/t[step]/gates.3: Add 16×7: accumulated in place by its products, no code
-		// d.lstm/t[step]/xh.1: Slice N×4
-		m.slice17(n, m.arena[25136:25136+n*7], m.arena[25200+((step)&1)*32:25200+((step)&1)*32+n*4])
+		// d.lstm/t[step]/xh.1: MatMul N×4
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*16], 16, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[25136+((step)&1)*32:25136+((step)&1)*32+n*4], 4)
 	}
 	// d.lstm/t0/c_act.2: Add N×4, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[33744:33744+n*4], m.arena[25232:25232+n*4], m.arena[32832:32832+n*4], m.arena[33152:33152+n*4], m.arena[25104:25104+n*4])
+	m.mulTanhGradAdd(n, m.arena[33632:33632+n*4], m.arena[25168:25168+n*4], m.arena[32832:32832+n*4], m.arena[33152:33152+n*4], m.arena[25104:25104+n*4])
 	// d.lstm/t0/o.1: SigmoidGrad N×4, fused with d.lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[25232:25232+n*4], m.arena[33152:33152+n*4], m.arena[32832:32832+n*4])
+	m.mulSigmoidGrad(n, m.arena[25200:25200+n*4], m.arena[25168:25168+n*4], m.arena[33152:33152+n*4], m.arena[32832:32832+n*4])
 	// d.lstm/t0/o_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 12)
+	m.sliceGrad(n, m.arena[25200:25200+n*4], m.arena[6272:6272+n*16], 12)
 	// d.lstm/t0/g.1: TanhGrad N×4, fused with d.lstm/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33680:33680+n*4], m.arena[33744:33744+n*4], m.arena[32352:32352+n*4], m.arena[32672:32672+n*4])
+	m.mulTanhGrad(n, m.arena[33568:33568+n*4], m.arena[33632:33632+n*4], m.arena[32352:32352+n*4], m.arena[32672:32672+n*4])
 	// d.lstm/t0/g_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[33680:33680+n*4], m.arena[6272:6272+n*16], 8)
+	m.sliceGrad(n, m.arena[33568:33568+n*4], m.arena[6272:6272+n*16], 8)
 	// d.lstm/t0/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×4, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25360:25360+n*4], m.arena[33744:33744+n*4], m.arena[33840:33840+n*4], m.arena[32512:32512+n*4])
+	m.mulSigmoidGrad(n, m.arena[25232:25232+n*4], m.arena[33632:33632+n*4], m.arena[33728:33728+n*4], m.arena[32512:32512+n*4])
 	// d.lstm/t0/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25360:25360+n*4], m.arena[6272:6272+n*16], 4)
+	m.sliceGrad(n, m.arena[25232:25232+n*4], m.arena[6272:6272+n*16], 4)
 	// d.lstm/t0/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/i.1: SigmoidGrad N×4, fused with d.lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25392:25392+n*4], m.arena[33744:33744+n*4], m.arena[32672:32672+n*4], m.arena[32352:32352+n*4])
+	m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[33632:33632+n*4], m.arena[32672:32672+n*4], m.arena[32352:32352+n*4])
 	// d.lstm/t0/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25392:25392+n*4], m.arena[6272:6272+n*16], 0)
+	m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 0)
 	// d.lstm/t0/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: MatMul 16×7
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[26112:26112+n*7], 7, 1, m.arena[24960:24960+112], 7)
 	// d.lstm/t0/gates.2: Add 16×7: accumulated in place by its products, no code
 	// d.lstm/weight.1: Slice 16×3
-	m.slice18(n, m.arena[24960:24960+112], m.lstmWeightIhL0Grad[:])
+	m.slice17(n, m.arena[24960:24960+112], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 16×4
-	m.slice19(n, m.arena[24960:24960+112], m.lstmWeightHhL0Grad[:])
+	m.slice18(n, m.arena[24960:24960+112], m.lstmWeightHhL0Grad[:])
 	// d.bilstm/reverse/t4/h.1@0: Slice N×3
-	m.slice20(n, m.arena[25312:25312+n*6], m.arena[33680:33680+n*3])
+	m.slice19(n, m.arena[25312:25312+n*6], m.arena[33568:33568+n*3])
 	// d.bilstm/reverse/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33744:33744+n*3], m.arena[33680:33680+n*3], m.arena[32000:32000+n*3], m.arena[32320:32320+n*3])
+	m.mulTanhGrad(n, m.arena[33632:33632+n*3], m.arena[33568:33568+n*3], m.arena[32000:32000+n*3], m.arena[32320:32320+n*3])
 	// d.bilstm/reverse/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[33744:33744+n*3], m.arena[31680:31680+n*3], m.arena[25120:25120+n*3])
+	m.mul(n, m.arena[33632:33632+n*3], m.arena[31680:31680+n*3], m.arena[25120:25120+n*3])
 	// d.bilstm/reverse/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[33680:33680+n*3], m.arena[32320:32320+n*3], m.arena[32000:32000+n*3])
+	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[33568:33568+n*3], m.arena[32320:32320+n*3], m.arena[32000:32000+n*3])
 	// d.bilstm/reverse/t4/o_pre.1: SliceGrad N×12
 	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14464:14464+n*12], 9)
 	// d.bilstm/reverse/t4/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[33744:33744+n*3], m.arena[31520:31520+n*3], m.arena[31840:31840+n*3])
+	m.mulTanhGrad(n, m.arena[33568:33568+n*3], m.arena[33632:33632+n*3], m.arena[31520:31520+n*3], m.arena[31840:31840+n*3])
 	// d.bilstm/reverse/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[14464:14464+n*12], 6)
+	m.sliceGrad2(n, m.arena[33568:33568+n*3], m.arena[14464:14464+n*12], 6)
 	// d.bilstm/reverse/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[33744:33744+n*3], m.arena[32128:32128+n*3], m.arena[31680:31680+n*3])
+	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[33632:33632+n*3], m.arena[32128:32128+n*3], m.arena[31680:31680+n*3])
 	// d.bilstm/reverse/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14464:14464+n*12], 3)
+	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14464:14464+n*12], 3)
 	// d.bilstm/reverse/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[33744:33744+n*3], m.arena[31840:31840+n*3], m.arena[31520:31520+n*3])
+	m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[33632:33632+n*3], m.arena[31840:31840+n*3], m.arena[31520:31520+n*3])
 	// d.bilstm/reverse/t4/i_pre.1: SliceGrad N×12
 	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14464:14464+n*12], 0)
 	// d.bilstm/reverse/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14464:14464+n*12], (*[12]float32)(m.arena[33744:]))
+	m.channelSum7(n, m.arena[14464:14464+n*12], (*[12]float32)(m.arena[33632:]))
 	// d.bilstm/reverse/t4/gates_matmul.1: MatMul N×7
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14464:14464+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
 	// d.bilstm/reverse/t4/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 	// d.bilstm/reverse/t4/xh.1: Slice N×4
-	m.slice21(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
+	m.slice20(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
 	// d.bilstm/reverse/t4/xh.2: Slice N×3
-	m.slice22(n, m.arena[25184:25184+n*7], m.arena[25248:25248+n*3])
+	m.slice21(n, m.arena[25184:25184+n*7], m.arena[25248:25248+n*3])
 	// d.bilstm/reverse/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t4/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 0)
@@ -912,14 +908,14 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/reverse/t3/o_pre.1: SliceGrad N×12
 	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14368:14368+n*12], 9)
 	// d.bilstm/reverse/t3/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25424:25424+n*3], m.arena[31488:31488+n*3], m.arena[31808:31808+n*3])
+	m.mulTanhGrad(n, m.arena[33568:33568+n*3], m.arena[25424:25424+n*3], m.arena[31488:31488+n*3], m.arena[31808:31808+n*3])
 	// d.bilstm/reverse/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[14368:14368+n*12], 6)
+	m.sliceGrad2(n, m.arena[33568:33568+n*3], m.arena[14368:14368+n*12], 6)
 	// d.bilstm/reverse/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25424:25424+n*3], m.arena[32096:32096+n*3], m.arena[31648:31648+n*3])
+	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25424:25424+n*3], m.arena[32096:32096+n*3], m.arena[31648:31648+n*3])
 	// d.bilstm/reverse/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14368:14368+n*12], 3)
+	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14368:14368+n*12], 3)
 	// d.bilstm/reverse/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/ig.1 (Mul)
 	m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[25424:25424+n*3], m.arena[31808:31808+n*3], m.arena[31488:31488+n*3])
@@ -927,18 +923,18 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14368:14368+n*12], 0)
 	// d.bilstm/reverse/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14368:14368+n*12], (*[12]float32)(m.arena[33760:]))
+	m.channelSum7(n, m.arena[14368:14368+n*12], (*[12]float32)(m.arena[33648:]))
 	// d.bilstm/reverse/t3/gates.2: Add 12
-	m.add(n, m.arena[33744:33744+12], m.arena[33760:33760+12], m.arena[32368:32368+12])
+	m.add(n, m.arena[33632:33632+12], m.arena[33648:33648+12], m.arena[32368:32368+12])
 	// d.bilstm/reverse/t3/gates_matmul.1: MatMul N×7
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14368:14368+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
 	// d.bilstm/reverse/t3/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 	// d.bilstm/reverse/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 	// d.bilstm/reverse/t3/xh.1: Slice N×4
-	m.slice21(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
+	m.slice20(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
 	// d.bilstm/reverse/t3/xh.2: Slice N×3
-	m.slice22(n, m.arena[25184:25184+n*7], m.arena[25280:25280+n*3])
+	m.slice21(n, m.arena[25184:25184+n*7], m.arena[25280:25280+n*3])
 	// d.bilstm/reverse/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t3/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 1)
@@ -954,14 +950,14 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// d.bilstm/reverse/t[step]/o_pre.1: SliceGrad N×12
 		m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080+step*96:14080+step*96+n*12], 9)
 		// d.bilstm/reverse/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25424:25424+n*3], m.arena[31392+step*32:31392+step*32+n*3], m.arena[31712+step*32:31712+step*32+n*3])
+		m.mulTanhGrad(n, m.arena[33568:33568+n*3], m.arena[25424:25424+n*3], m.arena[31392+step*32:31392+step*32+n*3], m.arena[31712+step*32:31712+step*32+n*3])
 		// d.bilstm/reverse/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[14080+step*96:14080+step*96+n*12], 6)
+		m.sliceGrad2(n, m.arena[33568:33568+n*3], m.arena[14080+step*96:14080+step*96+n*12], 6)
 		// d.bilstm/reverse/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25424:25424+n*3], m.arena[32032+(step-1)*32:32032+(step-1)*32+n*3], m.arena[31552+step*32:31552+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25424:25424+n*3], m.arena[32032+(step-1)*32:32032+(step-1)*32+n*3], m.arena[31552+step*32:31552+step*32+n*3])
 		// d.bilstm/reverse/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14080+step*96:14080+step*96+n*12], 3)
+		m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14080+step*96:14080+step*96+n*12], 3)
 		// d.bilstm/reverse/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/ig.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[25424:25424+n*3], m.arena[31712+step*32:31712+step*32+n*3], m.arena[31392+step*32:31392+step*32+n*3])
@@ -969,18 +965,18 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14080+step*96:14080+step*96+n*12], 0)
 		// d.bilstm/reverse/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/gates.1: ChannelSum 12
-		m.channelSum7(n, m.arena[14080+step*96:14080+step*96+n*12], (*[12]float32)(m.arena[33744+((step)&1)*16:]))
+		m.channelSum7(n, m.arena[14080+step*96:14080+step*96+n*12], (*[12]float32)(m.arena[33632+((step)&1)*16:]))
 		// d.bilstm/reverse/t[step]/gates.2: Add 12
-		m.add(n, m.arena[32352+((step+1)&1)*16:32352+((step+1)&1)*16+12], m.arena[33744+((step)&1)*16:33744+((step)&1)*16+12], m.arena[32352+((step)&1)*16:32352+((step)&1)*16+12])
+		m.add(n, m.arena[32352+((step+1)&1)*16:32352+((step+1)&1)*16+12], m.arena[33632+((step)&1)*16:33632+((step)&1)*16+12], m.arena[32352+((step)&1)*16:32352+((step)&1)*16+12])
 		// d.bilstm/reverse/t[step]/gates_matmul.1: MatMul N×7
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080+step*96:14080+step*96+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
 		// d.bilstm/reverse/t[step]/gates_matmul.2: MatMul 12×7
 		// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 		// d.bilstm/reverse/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 		// d.bilstm/reverse/t[step]/xh.1: Slice N×4
-		m.slice21(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
+		m.slice20(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
 		// d.bilstm/reverse/t[step]/xh.2: Slice N×3
-		m.slice22(n, m.arena[25184:25184+n*7], m.arena[25248+((step)&1)*32:25248+((step)&1)*32+n*3])
+		m.slice21(n, m.arena[25184:25184+n*7], m.arena[25248+((step)&1)*32:25248+((step)&1)*32+n*3])
 		// d.bilstm/reverse/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/reverse/t[step]/x_slice.1: SliceGrad N×5×4
 		m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 4-step)
@@ -993,14 +989,14 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/reverse/t0/o_pre.1: SliceGrad N×12
 	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080:14080+n*12], 9)
 	// d.bilstm/reverse/t0/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[25424:25424+n*3], m.arena[31392:31392+n*3], m.arena[31712:31712+n*3])
+	m.mulTanhGrad(n, m.arena[33568:33568+n*3], m.arena[25424:25424+n*3], m.arena[31392:31392+n*3], m.arena[31712:31712+n*3])
 	// d.bilstm/reverse/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33680:33680+n*3], m.arena[14080:14080+n*12], 6)
+	m.sliceGrad2(n, m.arena[33568:33568+n*3], m.arena[14080:14080+n*12], 6)
 	// d.bilstm/reverse/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25424:25424+n*3], m.arena[33936:33936+n*3], m.arena[31552:31552+n*3])
+	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25424:25424+n*3], m.arena[33792:33792+n*3], m.arena[31552:31552+n*3])
 	// d.bilstm/reverse/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14080:14080+n*12], 3)
+	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14080:14080+n*12], 3)
 	// d.bilstm/reverse/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/ig.1 (Mul)
 	m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[25424:25424+n*3], m.arena[31712:31712+n*3], m.arena[31392:31392+n*3])
@@ -1008,99 +1004,97 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14080:14080+n*12], 0)
 	// d.bilstm/reverse/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14080:14080+n*12], (*[12]float32)(m.arena[33744:]))
+	m.channelSum7(n, m.arena[14080:14080+n*12], (*[12]float32)(m.arena[33632:]))
 	// d.bilstm/reverse/t0/gates.2: Add 12
-	m.add(n, m.arena[32368:32368+12], m.arena[33744:33744+12], m.arena[32352:32352+12])
-	// d.bilstm/reverse/t0/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080:14080+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
+	m.add(n, m.arena[32368:32368+12], m.arena[33632:33632+12], m.arena[32352:32352+12])
 	// d.bilstm/reverse/t0/gates_matmul.2: MatMul 12×7
 	// the products of all 5 steps as one, Σₖ d.bilstm/reverse/t[k]/i_pre.2ᵀ·bilstm/reverse/t[k]/xh: step k's rows are slot k of each block
 	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[14080:14560], 12, 96, m.arena[27392:27712], 7, 64, m.arena[6272:6272+84], 7)
 	// d.bilstm/reverse/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
-	// d.bilstm/reverse/t0/xh.1: Slice N×4
-	m.slice21(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
+	// d.bilstm/reverse/t0/xh.1: MatMul N×4
+	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[14080:14080+n*12], 12, m.bilstmWeightIhL0Reverse[:], 4, 0, m.arena[25392:25392+n*4], 4)
 	// d.bilstm/reverse/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t0/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 4)
 	// d.bilstm/reverse/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/weight.1: Slice 12×4
-	m.slice23(n, m.arena[6272:6272+84], m.bilstmWeightIhL0ReverseGrad[:])
+	m.slice22(n, m.arena[6272:6272+84], m.bilstmWeightIhL0ReverseGrad[:])
 	// d.bilstm/reverse/weight.2: Slice 12×3
-	m.slice24(n, m.arena[6272:6272+84], m.bilstmWeightHhL0ReverseGrad[:])
+	m.slice23(n, m.arena[6272:6272+84], m.bilstmWeightHhL0ReverseGrad[:])
 	// d.bilstm/forward/t4/h.1@0: Slice N×3
-	m.slice25(n, m.arena[25312:25312+n*6], m.arena[33584:33584+n*3])
+	m.slice24(n, m.arena[25312:25312+n*6], m.arena[33472:33472+n*3])
 	// d.bilstm/forward/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/forward/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33680:33680+n*3], m.arena[33584:33584+n*3], m.arena[30880:30880+n*3], m.arena[31200:31200+n*3])
+	m.mulTanhGrad(n, m.arena[33568:33568+n*3], m.arena[33472:33472+n*3], m.arena[30880:30880+n*3], m.arena[31200:31200+n*3])
 	// d.bilstm/forward/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[33680:33680+n*3], m.arena[30560:30560+n*3], m.arena[33520:33520+n*3])
+	m.mul(n, m.arena[33568:33568+n*3], m.arena[30560:30560+n*3], m.arena[33408:33408+n*3])
 	// d.bilstm/forward/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[33584:33584+n*3], m.arena[31200:31200+n*3], m.arena[30880:30880+n*3])
+	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[33472:33472+n*3], m.arena[31200:31200+n*3], m.arena[30880:30880+n*3])
 	// d.bilstm/forward/t4/o_pre.1: SliceGrad N×12
 	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14464:14464+n*12], 9)
 	// d.bilstm/forward/t4/g.1: TanhGrad N×3, fused with d.bilstm/forward/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[33680:33680+n*3], m.arena[30400:30400+n*3], m.arena[30720:30720+n*3])
+	m.mulTanhGrad(n, m.arena[33472:33472+n*3], m.arena[33568:33568+n*3], m.arena[30400:30400+n*3], m.arena[30720:30720+n*3])
 	// d.bilstm/forward/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[14464:14464+n*12], 6)
+	m.sliceGrad2(n, m.arena[33472:33472+n*3], m.arena[14464:14464+n*12], 6)
 	// d.bilstm/forward/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[33680:33680+n*3], m.arena[31008:31008+n*3], m.arena[30560:30560+n*3])
+	m.mulSigmoidGrad(n, m.arena[33632:33632+n*3], m.arena[33568:33568+n*3], m.arena[31008:31008+n*3], m.arena[30560:30560+n*3])
 	// d.bilstm/forward/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[14464:14464+n*12], 3)
+	m.sliceGrad2(n, m.arena[33632:33632+n*3], m.arena[14464:14464+n*12], 3)
 	// d.bilstm/forward/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[33680:33680+n*3], m.arena[30720:30720+n*3], m.arena[30400:30400+n*3])
+	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[33568:33568+n*3], m.arena[30720:30720+n*3], m.arena[30400:30400+n*3])
 	// d.bilstm/forward/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14464:14464+n*12], 0)
+	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14464:14464+n*12], 0)
 	// d.bilstm/forward/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14464:14464+n*12], (*[12]float32)(m.arena[33680:]))
+	m.channelSum7(n, m.arena[14464:14464+n*12], (*[12]float32)(m.arena[33568:]))
 	// d.bilstm/forward/t4/gates_matmul.1: MatMul N×7
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14464:14464+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/forward/t4/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 	// d.bilstm/forward/t4/xh.1: Slice N×4
-	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
+	m.slice20(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
 	// d.bilstm/forward/t4/xh.2: Slice N×3
-	m.slice22(n, m.arena[25280:25280+n*7], m.arena[25344:25344+n*3])
+	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25344:25344+n*3])
 	// d.bilstm/forward/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t4/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], 4)
 	// d.bilstm/forward/t3/c_act.2: Add N×3, fused with d.bilstm/forward/t3/h.2 (Mul), d.bilstm/forward/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25344:25344+n*3], m.arena[30848:30848+n*3], m.arena[31168:31168+n*3], m.arena[33520:33520+n*3])
+	m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25344:25344+n*3], m.arena[30848:30848+n*3], m.arena[31168:31168+n*3], m.arena[33408:33408+n*3])
 	// d.bilstm/forward/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[25440:25440+n*3], m.arena[30528:30528+n*3], m.arena[33552:33552+n*3])
+	m.mul(n, m.arena[25440:25440+n*3], m.arena[30528:30528+n*3], m.arena[33440:33440+n*3])
 	// d.bilstm/forward/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/h.1 (Mul)
 	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25344:25344+n*3], m.arena[31168:31168+n*3], m.arena[30848:30848+n*3])
 	// d.bilstm/forward/t3/o_pre.1: SliceGrad N×12
 	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14368:14368+n*12], 9)
 	// d.bilstm/forward/t3/g.1: TanhGrad N×3, fused with d.bilstm/forward/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25440:25440+n*3], m.arena[30368:30368+n*3], m.arena[30688:30688+n*3])
+	m.mulTanhGrad(n, m.arena[33472:33472+n*3], m.arena[25440:25440+n*3], m.arena[30368:30368+n*3], m.arena[30688:30688+n*3])
 	// d.bilstm/forward/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[14368:14368+n*12], 6)
+	m.sliceGrad2(n, m.arena[33472:33472+n*3], m.arena[14368:14368+n*12], 6)
 	// d.bilstm/forward/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25440:25440+n*3], m.arena[30976:30976+n*3], m.arena[30528:30528+n*3])
+	m.mulSigmoidGrad(n, m.arena[33632:33632+n*3], m.arena[25440:25440+n*3], m.arena[30976:30976+n*3], m.arena[30528:30528+n*3])
 	// d.bilstm/forward/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[14368:14368+n*12], 3)
+	m.sliceGrad2(n, m.arena[33632:33632+n*3], m.arena[14368:14368+n*12], 3)
 	// d.bilstm/forward/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25440:25440+n*3], m.arena[30688:30688+n*3], m.arena[30368:30368+n*3])
+	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25440:25440+n*3], m.arena[30688:30688+n*3], m.arena[30368:30368+n*3])
 	// d.bilstm/forward/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14368:14368+n*12], 0)
+	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14368:14368+n*12], 0)
 	// d.bilstm/forward/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14368:14368+n*12], (*[12]float32)(m.arena[33696:]))
+	m.channelSum7(n, m.arena[14368:14368+n*12], (*[12]float32)(m.arena[33584:]))
 	// d.bilstm/forward/t3/gates.2: Add 12
-	m.add(n, m.arena[33680:33680+12], m.arena[33696:33696+12], m.arena[31408:31408+12])
+	m.add(n, m.arena[33568:33568+12], m.arena[33584:33584+12], m.arena[32400:32400+12])
 	// d.bilstm/forward/t3/gates_matmul.1: MatMul N×7
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14368:14368+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/forward/t3/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 	// d.bilstm/forward/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 	// d.bilstm/forward/t3/xh.1: Slice N×4
-	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
+	m.slice20(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
 	// d.bilstm/forward/t3/xh.2: Slice N×3
-	m.slice22(n, m.arena[25280:25280+n*7], m.arena[25376:25376+n*3])
+	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25376:25376+n*3])
 	// d.bilstm/forward/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t3/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], 3)
@@ -1108,266 +1102,264 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/forward/t2 … d.bilstm/forward/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.bilstm/forward/t[step]/c_act.2: Add N×3, fused with d.bilstm/forward/t[step]/h.2 (Mul), d.bilstm/forward/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25344+((step+1)&1)*32:25344+((step+1)&1)*32+n*3], m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[33520+((step+1)&1)*32:33520+((step+1)&1)*32+n*3])
+		m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25344+((step+1)&1)*32:25344+((step+1)&1)*32+n*3], m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[33408+((step+1)&1)*32:33408+((step+1)&1)*32+n*3])
 		// d.bilstm/forward/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[25440:25440+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[33520+((step)&1)*32:33520+((step)&1)*32+n*3])
+		m.mul(n, m.arena[25440:25440+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[33408+((step)&1)*32:33408+((step)&1)*32+n*3])
 		// d.bilstm/forward/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/h.1 (Mul)
 		m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25344+((step+1)&1)*32:25344+((step+1)&1)*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[30752+step*32:30752+step*32+n*3])
 		// d.bilstm/forward/t[step]/o_pre.1: SliceGrad N×12
 		m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080+step*96:14080+step*96+n*12], 9)
 		// d.bilstm/forward/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/forward/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25440:25440+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3])
+		m.mulTanhGrad(n, m.arena[33472:33472+n*3], m.arena[25440:25440+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3])
 		// d.bilstm/forward/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[14080+step*96:14080+step*96+n*12], 6)
+		m.sliceGrad2(n, m.arena[33472:33472+n*3], m.arena[14080+step*96:14080+step*96+n*12], 6)
 		// d.bilstm/forward/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25440:25440+n*3], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30432+step*32:30432+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[33632:33632+n*3], m.arena[25440:25440+n*3], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30432+step*32:30432+step*32+n*3])
 		// d.bilstm/forward/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[14080+step*96:14080+step*96+n*12], 3)
+		m.sliceGrad2(n, m.arena[33632:33632+n*3], m.arena[14080+step*96:14080+step*96+n*12], 3)
 		// d.bilstm/forward/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25440:25440+n*3], m.arena[30592+step*32:30592+step*32+n*3], m.arena[30272+step*32:30272+step*32+n*3])
+		m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25440:25440+n*3], m.arena[30592+step*32:30592+step*32+n*3], m.arena[30272+step*32:30272+step*32+n*3])
 		// d.bilstm/forward/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14080+step*96:14080+step*96+n*12], 0)
+		m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14080+step*96:14080+step*96+n*12], 0)
 		// d.bilstm/forward/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/gates.1: ChannelSum 12
-		m.channelSum7(n, m.arena[14080+step*96:14080+step*96+n*12], (*[12]float32)(m.arena[33680+((step)&1)*16:]))
+		m.channelSum7(n, m.arena[14080+step*96:14080+step*96+n*12], (*[12]float32)(m.arena[33568+((step)&1)*16:]))
 		// d.bilstm/forward/t[step]/gates.2: Add 12
-		m.add(n, m.arena[31392+((step+1)&1)*16:31392+((step+1)&1)*16+12], m.arena[33680+((step)&1)*16:33680+((step)&1)*16+12], m.arena[31392+((step)&1)*16:31392+((step)&1)*16+12])
+		m.add(n, m.arena[32384+((step+1)&1)*16:32384+((step+1)&1)*16+12], m.arena[33568+((step)&1)*16:33568+((step)&1)*16+12], m.arena[32384+((step)&1)*16:32384+((step)&1)*16+12])
 		// d.bilstm/forward/t[step]/gates_matmul.1: MatMul N×7
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080+step*96:14080+step*96+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 		// d.bilstm/forward/t[step]/gates_matmul.2: MatMul 12×7
 		// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 		// d.bilstm/forward/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 		// d.bilstm/forward/t[step]/xh.1: Slice N×4
-		m.slice21(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
+		m.slice20(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
 		// d.bilstm/forward/t[step]/xh.2: Slice N×3
-		m.slice22(n, m.arena[25280:25280+n*7], m.arena[25344+((step)&1)*32:25344+((step)&1)*32+n*3])
+		m.slice21(n, m.arena[25280:25280+n*7], m.arena[25344+((step)&1)*32:25344+((step)&1)*32+n*3])
 		// d.bilstm/forward/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/forward/t[step]/x_slice.1: SliceGrad N×5×4
 		m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], step)
 		// d.bilstm/forward/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.bilstm/forward/t0/c_act.2: Add N×3, fused with d.bilstm/forward/t0/h.2 (Mul), d.bilstm/forward/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25376:25376+n*3], m.arena[30752:30752+n*3], m.arena[31072:31072+n*3], m.arena[33552:33552+n*3])
+	m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25376:25376+n*3], m.arena[30752:30752+n*3], m.arena[31072:31072+n*3], m.arena[33440:33440+n*3])
 	// d.bilstm/forward/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/h.1 (Mul)
 	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25376:25376+n*3], m.arena[31072:31072+n*3], m.arena[30752:30752+n*3])
 	// d.bilstm/forward/t0/o_pre.1: SliceGrad N×12
 	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080:14080+n*12], 9)
 	// d.bilstm/forward/t0/g.1: TanhGrad N×3, fused with d.bilstm/forward/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33584:33584+n*3], m.arena[25440:25440+n*3], m.arena[30272:30272+n*3], m.arena[30592:30592+n*3])
+	m.mulTanhGrad(n, m.arena[33472:33472+n*3], m.arena[25440:25440+n*3], m.arena[30272:30272+n*3], m.arena[30592:30592+n*3])
 	// d.bilstm/forward/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33584:33584+n*3], m.arena[14080:14080+n*12], 6)
+	m.sliceGrad2(n, m.arena[33472:33472+n*3], m.arena[14080:14080+n*12], 6)
 	// d.bilstm/forward/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33744:33744+n*3], m.arena[25440:25440+n*3], m.arena[33936:33936+n*3], m.arena[30432:30432+n*3])
+	m.mulSigmoidGrad(n, m.arena[33632:33632+n*3], m.arena[25440:25440+n*3], m.arena[33792:33792+n*3], m.arena[30432:30432+n*3])
 	// d.bilstm/forward/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33744:33744+n*3], m.arena[14080:14080+n*12], 3)
+	m.sliceGrad2(n, m.arena[33632:33632+n*3], m.arena[14080:14080+n*12], 3)
 	// d.bilstm/forward/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33840:33840+n*3], m.arena[25440:25440+n*3], m.arena[30592:30592+n*3], m.arena[30272:30272+n*3])
+	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25440:25440+n*3], m.arena[30592:30592+n*3], m.arena[30272:30272+n*3])
 	// d.bilstm/forward/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33840:33840+n*3], m.arena[14080:14080+n*12], 0)
+	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14080:14080+n*12], 0)
 	// d.bilstm/forward/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14080:14080+n*12], (*[12]float32)(m.arena[33680:]))
+	m.channelSum7(n, m.arena[14080:14080+n*12], (*[12]float32)(m.arena[33568:]))
 	// d.bilstm/forward/t0/gates.2: Add 12
-	m.add(n, m.arena[31408:31408+12], m.arena[33680:33680+12], m.arena[31392:31392+12])
-	// d.bilstm/forward/t0/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080:14080+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
+	m.add(n, m.arena[32400:32400+12], m.arena[33568:33568+12], m.arena[32384:32384+12])
 	// d.bilstm/forward/t0/gates_matmul.2: MatMul 12×7
 	// the products of all 5 steps as one, Σₖ d.bilstm/forward/t[k]/i_pre.2ᵀ·bilstm/forward/t[k]/xh: step k's rows are slot k of each block
 	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[14080:14560], 12, 96, m.arena[27072:27392], 7, 64, m.arena[6272:6272+84], 7)
 	// d.bilstm/forward/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
-	// d.bilstm/forward/t0/xh.1: Slice N×4
-	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
+	// d.bilstm/forward/t0/xh.1: MatMul N×4
+	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[14080:14080+n*12], 12, m.bilstmWeightIhL0[:], 4, 0, m.arena[25408:25408+n*4], 4)
 	// d.bilstm/forward/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t0/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], 0)
 	// d.bilstm/forward/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/weight.1: Slice 12×4
-	m.slice23(n, m.arena[6272:6272+84], m.bilstmWeightIhL0Grad[:])
+	m.slice22(n, m.arena[6272:6272+84], m.bilstmWeightIhL0Grad[:])
 	// d.bilstm/forward/weight.2: Slice 12×3
-	m.slice24(n, m.arena[6272:6272+84], m.bilstmWeightHhL0Grad[:])
+	m.slice23(n, m.arena[6272:6272+84], m.bilstmWeightHhL0Grad[:])
 	// d.bilstm/forward/dropped.2: Add N×5×4, fused with d.bilstm/reverse/dropped.1 (Mul), d.bilstm/forward/dropped.1 (Mul)
 	m.mulMulAdd(n, m.arena[31232:31232+n*20], m.arena[24960:24960+n*20], m.arena[31232:31232+n*20], m.arena[25120:25120+n*20], m.arena[30112:30112+n*20])
 	// d.gru/sequence.1: Reshape N×20: a view, no code
 	// d.gru/t4/z_h_minus_n.1@0: Slice N×4
-	m.slice11(n, m.arena[31232:31232+n*20], m.arena[33680:33680+n*4])
+	m.slice11(n, m.arena[31232:31232+n*20], m.arena[33568:33568+n*4])
 	// d.gru/t4/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[33680:33680+n*4], m.arena[29600:29600+n*4], m.arena[33744:33744+n*4])
+	m.mul(n, m.arena[33568:33568+n*4], m.arena[29600:29600+n*4], m.arena[33632:33632+n*4])
 	// d.gru/t4/h_minus_n.2@0: Slice N×4
-	m.slice26(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4])
+	m.slice25(n, m.arena[31232:31232+n*20], m.arena[33728:33728+n*4])
 	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25408:25408+n*4], m.arena[33744:33744+n*4], m.arena[33680:33680+n*4], m.arena[29760:29760+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25408:25408+n*4], m.arena[33632:33632+n*4], m.arena[33568:33568+n*4], m.arena[29760:29760+n*4])
 	// d.gru/t4/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25408:25408+n*4], (*[4]float32)(m.arena[31424:]))
+	m.channelSum8(n, m.arena[25408:25408+n*4], (*[4]float32)(m.arena[31392:]))
 	// d.gru/t4/n_pre_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25408:25408+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t4/n_pre_matmul.2: MatMul 4×8
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
 	// d.gru/t4/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
+	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31456:31456+n*4])
 	// d.gru/t4/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31520:31520+n*4])
+	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
 	// d.gru/t4/z.1: SigmoidGrad N×4, fused with d.gru/t4/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[31552:31552+n*4], m.arena[33680:33680+n*4], m.arena[29920:29920+n*4], m.arena[29600:29600+n*4])
+	m.mulSigmoidGrad(n, m.arena[31520:31520+n*4], m.arena[33568:33568+n*4], m.arena[29920:29920+n*4], m.arena[29600:29600+n*4])
 	// d.gru/t4/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[31552:31552+n*4], m.arena[25216:25216+n*8], 4)
+	m.sliceGrad4(n, m.arena[31520:31520+n*4], m.arena[25216:25216+n*8], 4)
 	// d.gru/t4/r.1: SigmoidGrad N×4, fused with d.gru/t4/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[31520:31520+n*4], m.arena[30048:30048+n*4], m.arena[29440:29440+n*4])
+	m.mulSigmoidGrad(n, m.arena[33568:33568+n*4], m.arena[31488:31488+n*4], m.arena[30048:30048+n*4], m.arena[29440:29440+n*4])
 	// d.gru/t4/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[25216:25216+n*8], 0)
+	m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[25216:25216+n*8], 0)
 	// d.gru/t4/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t4/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[25216:25216+n*8], (*[8]float32)(m.arena[31584:]))
+	m.channelSum9(n, m.arena[25216:25216+n*8], (*[8]float32)(m.arena[31552:]))
 	// d.gru/t4/rz_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25216:25216+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 	// d.gru/t4/rz_matmul.2: MatMul 8×8
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
 	// d.gru/t4/xh.1: Slice N×4
-	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
+	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31584:31584+n*4])
 	// d.gru/t4/xh.2: Slice N×4
-	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31648:31648+n*4])
+	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
 	// d.gru/t4/xh.3: Add N×4
-	m.add(n, m.arena[31488:31488+n*4], m.arena[31616:31616+n*4], m.arena[31680:31680+n*4])
+	m.add(n, m.arena[31456:31456+n*4], m.arena[31584:31584+n*4], m.arena[31648:31648+n*4])
 	// d.gru/t4/xh.4: Add N×4, fused with d.gru/t4/h_minus_n.2 (Add), d.gru/t4/rh.2 (Mul), d.gru/t4/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[25664:25664+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[31520:31520+n*4], m.arena[29440:29440+n*4], m.arena[31648:31648+n*4])
+	m.addMulAddAdd(n, m.arena[25664:25664+n*4], m.arena[33728:33728+n*4], m.arena[33632:33632+n*4], m.arena[31488:31488+n*4], m.arena[29440:29440+n*4], m.arena[31616:31616+n*4])
 	// d.gru/t4/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[31680:31680+n*4], m.arena[25440:25440+n*20], 4)
+	m.sliceGrad3(n, m.arena[31648:31648+n*4], m.arena[25440:25440+n*20], 4)
 	// d.gru/t3/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[25664:25664+n*4], m.arena[29568:29568+n*4], m.arena[33744:33744+n*4])
+	m.mul(n, m.arena[25664:25664+n*4], m.arena[29568:29568+n*4], m.arena[33632:33632+n*4])
 	// d.gru/t3/h_minus_n.2@0: Slice N×4
-	m.slice27(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4])
+	m.slice26(n, m.arena[31232:31232+n*20], m.arena[33728:33728+n*4])
 	// d.gru/t3/n.1: TanhGrad N×4, fused with d.gru/t3/h_minus_n.1 (Scale), d.gru/t3/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25376:25376+n*4], m.arena[33744:33744+n*4], m.arena[25664:25664+n*4], m.arena[29728:29728+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25376:25376+n*4], m.arena[33632:33632+n*4], m.arena[25664:25664+n*4], m.arena[29728:29728+n*4])
 	// d.gru/t3/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25376:25376+n*4], (*[4]float32)(m.arena[31440:]))
+	m.channelSum8(n, m.arena[25376:25376+n*4], (*[4]float32)(m.arena[31408:]))
 	// d.gru/t3/n_pre.2: Add 4
-	m.add(n, m.arena[31424:31424+4], m.arena[31440:31440+4], m.arena[31728:31728+4])
+	m.add(n, m.arena[31392:31392+4], m.arena[31408:31408+4], m.arena[31696:31696+4])
 	// d.gru/t3/n_pre_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25376:25376+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t3/n_pre_matmul.2: MatMul 4×8
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
 	// d.gru/t3/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 	// d.gru/t3/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
+	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31456:31456+n*4])
 	// d.gru/t3/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31520:31520+n*4])
+	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
 	// d.gru/t3/z.1: SigmoidGrad N×4, fused with d.gru/t3/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[31552:31552+n*4], m.arena[25664:25664+n*4], m.arena[29888:29888+n*4], m.arena[29568:29568+n*4])
+	m.mulSigmoidGrad(n, m.arena[31520:31520+n*4], m.arena[25664:25664+n*4], m.arena[29888:29888+n*4], m.arena[29568:29568+n*4])
 	// d.gru/t3/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[31552:31552+n*4], m.arena[25152:25152+n*8], 4)
+	m.sliceGrad4(n, m.arena[31520:31520+n*4], m.arena[25152:25152+n*8], 4)
 	// d.gru/t3/r.1: SigmoidGrad N×4, fused with d.gru/t3/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[31520:31520+n*4], m.arena[30016:30016+n*4], m.arena[29408:29408+n*4])
+	m.mulSigmoidGrad(n, m.arena[33568:33568+n*4], m.arena[31488:31488+n*4], m.arena[30016:30016+n*4], m.arena[29408:29408+n*4])
 	// d.gru/t3/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[25152:25152+n*8], 0)
+	m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[25152:25152+n*8], 0)
 	// d.gru/t3/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t3/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[25152:25152+n*8], (*[8]float32)(m.arena[31600:]))
+	m.channelSum9(n, m.arena[25152:25152+n*8], (*[8]float32)(m.arena[31568:]))
 	// d.gru/t3/rz.2: Add 8
-	m.add(n, m.arena[31584:31584+8], m.arena[31600:31600+8], m.arena[31760:31760+8])
+	m.add(n, m.arena[31552:31552+8], m.arena[31568:31568+8], m.arena[31728:31728+8])
 	// d.gru/t3/rz_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25152:25152+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 	// d.gru/t3/rz_matmul.2: MatMul 8×8
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
 	// d.gru/t3/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 	// d.gru/t3/xh.1: Slice N×4
-	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
+	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31584:31584+n*4])
 	// d.gru/t3/xh.2: Slice N×4
-	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31648:31648+n*4])
+	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
 	// d.gru/t3/xh.3: Add N×4
-	m.add(n, m.arena[31488:31488+n*4], m.arena[31616:31616+n*4], m.arena[31680:31680+n*4])
+	m.add(n, m.arena[31456:31456+n*4], m.arena[31584:31584+n*4], m.arena[31648:31648+n*4])
 	// d.gru/t3/xh.4: Add N×4, fused with d.gru/t3/h_minus_n.2 (Add), d.gru/t3/rh.2 (Mul), d.gru/t3/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[25696:25696+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[31520:31520+n*4], m.arena[29408:29408+n*4], m.arena[31648:31648+n*4])
+	m.addMulAddAdd(n, m.arena[25696:25696+n*4], m.arena[33728:33728+n*4], m.arena[33632:33632+n*4], m.arena[31488:31488+n*4], m.arena[29408:29408+n*4], m.arena[31616:31616+n*4])
 	// d.gru/t3/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[31680:31680+n*4], m.arena[25440:25440+n*20], 3)
+	m.sliceGrad3(n, m.arena[31648:31648+n*4], m.arena[25440:25440+n*20], 3)
 	// d.gru/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/t2 … d.gru/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.gru/t[step]/z_h_minus_n.2: Mul N×4
-		m.mul(n, m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29472+step*32:29472+step*32+n*4], m.arena[33744:33744+n*4])
+		m.mul(n, m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29472+step*32:29472+step*32+n*4], m.arena[33632:33632+n*4])
 		// d.gru/t[step]/h_minus_n.2@0: Slice N×4
-		m.slice28(n, m.arena[31232:31232+n*20], m.arena[33840:33840+n*4], 4*step-4)
+		m.slice27(n, m.arena[31232:31232+n*20], m.arena[33728:33728+n*4], 4*step-4)
 		// d.gru/t[step]/n.1: TanhGrad N×4, fused with d.gru/t[step]/h_minus_n.1 (Scale), d.gru/t[step]/h_minus_n.3 (Add)
-		m.scaleAddTanhGrad(n, m.arena[25280+step*32:25280+step*32+n*4], m.arena[33744:33744+n*4], m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29632+step*32:29632+step*32+n*4])
+		m.scaleAddTanhGrad(n, m.arena[25280+step*32:25280+step*32+n*4], m.arena[33632:33632+n*4], m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29632+step*32:29632+step*32+n*4])
 		// d.gru/t[step]/n_pre.1: ChannelSum 4
-		m.channelSum8(n, m.arena[25280+step*32:25280+step*32+n*4], (*[4]float32)(m.arena[31424+((step)&1)*16:]))
+		m.channelSum8(n, m.arena[25280+step*32:25280+step*32+n*4], (*[4]float32)(m.arena[31392+((step)&1)*16:]))
 		// d.gru/t[step]/n_pre.2: Add 4
-		m.add(n, m.arena[31712+((step+1)&1)*16:31712+((step+1)&1)*16+4], m.arena[31424+((step)&1)*16:31424+((step)&1)*16+4], m.arena[31712+((step)&1)*16:31712+((step)&1)*16+4])
+		m.add(n, m.arena[31680+((step+1)&1)*16:31680+((step+1)&1)*16+4], m.arena[31392+((step)&1)*16:31392+((step)&1)*16+4], m.arena[31680+((step)&1)*16:31680+((step)&1)*16+4])
 		// d.gru/t[step]/n_pre_matmul.1: MatMul N×8
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[25280+step*32:25280+step*32+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 		// d.gru/t[step]/n_pre_matmul.2: MatMul 4×8
 		// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
 		// d.gru/t[step]/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 		// d.gru/t[step]/xrh.1: Slice N×4
-		m.slice4(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
+		m.slice4(n, m.arena[6272:6272+n*8], m.arena[31456:31456+n*4])
 		// d.gru/t[step]/xrh.2: Slice N×4
-		m.slice5(n, m.arena[6272:6272+n*8], m.arena[31520:31520+n*4])
+		m.slice5(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
 		// d.gru/t[step]/z.1: SigmoidGrad N×4, fused with d.gru/t[step]/z_h_minus_n.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[31552:31552+n*4], m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29792+step*32:29792+step*32+n*4], m.arena[29472+step*32:29472+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[31520:31520+n*4], m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29792+step*32:29792+step*32+n*4], m.arena[29472+step*32:29472+step*32+n*4])
 		// d.gru/t[step]/z_pre.1: SliceGrad N×8
-		m.sliceGrad4(n, m.arena[31552:31552+n*4], m.arena[24960+step*64:24960+step*64+n*8], 4)
+		m.sliceGrad4(n, m.arena[31520:31520+n*4], m.arena[24960+step*64:24960+step*64+n*8], 4)
 		// d.gru/t[step]/r.1: SigmoidGrad N×4, fused with d.gru/t[step]/rh.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[31520:31520+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4], m.arena[29312+step*32:29312+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[33568:33568+n*4], m.arena[31488:31488+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4], m.arena[29312+step*32:29312+step*32+n*4])
 		// d.gru/t[step]/r_pre.1: SliceGrad N×8
-		m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[24960+step*64:24960+step*64+n*8], 0)
+		m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[24960+step*64:24960+step*64+n*8], 0)
 		// d.gru/t[step]/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 		// d.gru/t[step]/rz.1: ChannelSum 8
-		m.channelSum9(n, m.arena[24960+step*64:24960+step*64+n*8], (*[8]float32)(m.arena[31584+((step)&1)*16:]))
+		m.channelSum9(n, m.arena[24960+step*64:24960+step*64+n*8], (*[8]float32)(m.arena[31552+((step)&1)*16:]))
 		// d.gru/t[step]/rz.2: Add 8
-		m.add(n, m.arena[31744+((step+1)&1)*16:31744+((step+1)&1)*16+8], m.arena[31584+((step)&1)*16:31584+((step)&1)*16+8], m.arena[31744+((step)&1)*16:31744+((step)&1)*16+8])
+		m.add(n, m.arena[31712+((step+1)&1)*16:31712+((step+1)&1)*16+8], m.arena[31552+((step)&1)*16:31552+((step)&1)*16+8], m.arena[31712+((step)&1)*16:31712+((step)&1)*16+8])
 		// d.gru/t[step]/rz_matmul.1: MatMul N×8
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[24960+step*64:24960+step*64+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 		// d.gru/t[step]/rz_matmul.2: MatMul 8×8
 		// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
 		// d.gru/t[step]/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 		// d.gru/t[step]/xh.1: Slice N×4
-		m.slice4(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
+		m.slice4(n, m.arena[6336:6336+n*8], m.arena[31584:31584+n*4])
 		// d.gru/t[step]/xh.2: Slice N×4
-		m.slice5(n, m.arena[6336:6336+n*8], m.arena[31648:31648+n*4])
+		m.slice5(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
 		// d.gru/t[step]/xh.3: Add N×4
-		m.add(n, m.arena[31488:31488+n*4], m.arena[31616:31616+n*4], m.arena[31680:31680+n*4])
+		m.add(n, m.arena[31456:31456+n*4], m.arena[31584:31584+n*4], m.arena[31648:31648+n*4])
 		// d.gru/t[step]/xh.4: Add N×4, fused with d.gru/t[step]/h_minus_n.2 (Add), d.gru/t[step]/rh.2 (Mul), d.gru/t[step]/rh.3 (Add)
-		m.addMulAddAdd(n, m.arena[25664+((step)&1)*32:25664+((step)&1)*32+n*4], m.arena[33840:33840+n*4], m.arena[33744:33744+n*4], m.arena[31520:31520+n*4], m.arena[29312+step*32:29312+step*32+n*4], m.arena[31648:31648+n*4])
+		m.addMulAddAdd(n, m.arena[25664+((step)&1)*32:25664+((step)&1)*32+n*4], m.arena[33728:33728+n*4], m.arena[33632:33632+n*4], m.arena[31488:31488+n*4], m.arena[29312+step*32:29312+step*32+n*4], m.arena[31616:31616+n*4])
 		// d.gru/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.gru/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[31680:31680+n*4], m.arena[25440:25440+n*20], step)
+		m.sliceGrad3(n, m.arena[31648:31648+n*4], m.arena[25440:25440+n*20], step)
 		// d.gru/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.gru/t0/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[25696:25696+n*4], m.arena[29472:29472+n*4], m.arena[33744:33744+n*4])
+	m.mul(n, m.arena[25696:25696+n*4], m.arena[29472:29472+n*4], m.arena[33632:33632+n*4])
 	// d.gru/t0/n.1: TanhGrad N×4, fused with d.gru/t0/h_minus_n.1 (Scale), d.gru/t0/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25280:25280+n*4], m.arena[33744:33744+n*4], m.arena[25696:25696+n*4], m.arena[29632:29632+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25280:25280+n*4], m.arena[33632:33632+n*4], m.arena[25696:25696+n*4], m.arena[29632:29632+n*4])
 	// d.gru/t0/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25280:25280+n*4], (*[4]float32)(m.arena[31424:]))
+	m.channelSum8(n, m.arena[25280:25280+n*4], (*[4]float32)(m.arena[31392:]))
 	// d.gru/t0/n_pre.2: Add 4
-	m.add(n, m.arena[31728:31728+4], m.arena[31424:31424+4], m.arena[31712:31712+4])
+	m.add(n, m.arena[31696:31696+4], m.arena[31392:31392+4], m.arena[31680:31680+4])
 	// d.gru/t0/n_pre_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25280:25280+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t0/n_pre_matmul.2: MatMul 4×8
 	// the products of all 5 steps as one, Σₖ d.gru/t[k]/n.1ᵀ·gru/t[k]/xrh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 4, 8, n, 5, m.arena[25280:25440], 4, 32, m.arena[26752:27072], 8, 64, m.arena[31456:31456+32], 8)
+	rt.GemmStepsP(m.pool, 4, 8, n, 5, m.arena[25280:25440], 4, 32, m.arena[26752:27072], 8, 64, m.arena[31424:31424+32], 8)
 	// d.gru/t0/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 	// d.gru/t0/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
+	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31456:31456+n*4])
 	// d.gru/t0/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31520:31520+n*4])
+	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
 	// d.gru/t0/z.1: SigmoidGrad N×4, fused with d.gru/t0/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[31552:31552+n*4], m.arena[25696:25696+n*4], m.arena[29792:29792+n*4], m.arena[29472:29472+n*4])
+	m.mulSigmoidGrad(n, m.arena[31520:31520+n*4], m.arena[25696:25696+n*4], m.arena[29792:29792+n*4], m.arena[29472:29472+n*4])
 	// d.gru/t0/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[31552:31552+n*4], m.arena[24960:24960+n*8], 4)
+	m.sliceGrad4(n, m.arena[31520:31520+n*4], m.arena[24960:24960+n*8], 4)
 	// d.gru/t0/r.1: SigmoidGrad N×4, fused with d.gru/t0/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680:33680+n*4], m.arena[31520:31520+n*4], m.arena[33808:33808+n*4], m.arena[29312:29312+n*4])
+	m.mulSigmoidGrad(n, m.arena[33568:33568+n*4], m.arena[31488:31488+n*4], m.arena[33696:33696+n*4], m.arena[29312:29312+n*4])
 	// d.gru/t0/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[33680:33680+n*4], m.arena[24960:24960+n*8], 0)
+	m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[24960:24960+n*8], 0)
 	// d.gru/t0/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t0/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[24960:24960+n*8], (*[8]float32)(m.arena[31584:]))
+	m.channelSum9(n, m.arena[24960:24960+n*8], (*[8]float32)(m.arena[31552:]))
 	// d.gru/t0/rz.2: Add 8
-	m.add(n, m.arena[31760:31760+8], m.arena[31584:31584+8], m.arena[31744:31744+8])
+	m.add(n, m.arena[31728:31728+8], m.arena[31552:31552+8], m.arena[31712:31712+8])
 	// d.gru/t0/rz_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[24960:24960+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 	// d.gru/t0/rz_matmul.2: MatMul 8×8
@@ -1375,127 +1367,121 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmStepsP(m.pool, 8, 8, n, 5, m.arena[24960:25280], 8, 64, m.arena[26432:26752], 8, 64, m.arena[25600:25600+64], 8)
 	// d.gru/t0/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 	// d.gru/t0/xh.1: Slice N×4
-	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
+	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31584:31584+n*4])
 	// d.gru/t0/xh.2: Slice N×4
-	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31648:31648+n*4])
+	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
 	// d.gru/t0/xh.3: Add N×4
-	m.add(n, m.arena[31488:31488+n*4], m.arena[31616:31616+n*4], m.arena[31680:31680+n*4])
+	m.add(n, m.arena[31456:31456+n*4], m.arena[31584:31584+n*4], m.arena[31648:31648+n*4])
 	// d.gru/t0/xh.4: Add N×4, fused with d.gru/t0/rh.2 (Mul), d.gru/t0/rh.3 (Add)
-	m.mulAddAdd(n, m.arena[25664:25664+n*4], m.arena[31520:31520+n*4], m.arena[29312:29312+n*4], m.arena[33744:33744+n*4], m.arena[31648:31648+n*4])
+	m.mulAddAdd(n, m.arena[25664:25664+n*4], m.arena[31488:31488+n*4], m.arena[29312:29312+n*4], m.arena[33632:33632+n*4], m.arena[31616:31616+n*4])
 	// d.gru/t0/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[31680:31680+n*4], m.arena[25440:25440+n*20], 0)
+	m.sliceGrad3(n, m.arena[31648:31648+n*4], m.arena[25440:25440+n*20], 0)
 	// d.gru/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/weight_n.1: Slice 4×4
-	m.slice29(n, m.arena[31456:31456+32], m.arena[31424:31424+16])
+	m.slice28(n, m.arena[31424:31424+32], m.arena[33632:33632+16])
 	// d.gru/weight_n.2: Slice 4×4
-	m.slice30(n, m.arena[31456:31456+32], m.arena[31440:31440+16])
+	m.slice29(n, m.arena[31424:31424+32], m.arena[33648:33648+16])
 	// d.gru/weight_hn.1: SliceGrad 12×4
-	m.sliceGrad5(n, m.arena[31440:31440+16], m.gruWeightHhL0Grad[:], 8)
+	m.sliceGrad5(n, m.arena[33648:33648+16], m.gruWeightHhL0Grad[:], 8)
 	// d.gru/weight_in.1: SliceGrad 12×4
-	m.sliceGrad5(n, m.arena[31424:31424+16], m.gruWeightIhL0Grad[:], 8)
+	m.sliceGrad5(n, m.arena[33632:33632+16], m.gruWeightIhL0Grad[:], 8)
 	// d.gru/bias_hn.1: SliceGrad 12
-	m.sliceGrad6(n, m.arena[31712:31712+4], m.arena[33904:33904+12], 8)
+	m.sliceGrad6(n, m.arena[31680:31680+4], m.arena[33840:33840+12], 8)
 	// d.gru/bias_rz.1: SliceGrad 12
-	m.sliceGrad7(n, m.arena[31744:31744+8], m.arena[33904:33904+12], 0)
+	m.sliceGrad7(n, m.arena[31712:31712+8], m.arena[33840:33840+12], 0)
 	// d.gru/bias.1: Add 12: written in place by its SliceGrads, no code
 	// d.gru/weight_rz.1: Slice 8×4
-	m.slice31(n, m.arena[25600:25600+64], m.arena[33744:33744+32])
+	m.slice30(n, m.arena[25600:25600+64], m.arena[33632:33632+32])
 	// d.gru/weight_rz.2: Slice 8×4
-	m.slice32(n, m.arena[25600:25600+64], m.arena[33840:33840+32])
+	m.slice31(n, m.arena[25600:25600+64], m.arena[6272:6272+32])
 	// d.gru/weight_hh_rz.1: SliceGrad 12×4
-	m.sliceGrad8(n, m.arena[33840:33840+32], m.gruWeightHhL0Grad[:], 0)
+	m.sliceGrad8(n, m.arena[6272:6272+32], m.gruWeightHhL0Grad[:], 0)
 	// d.gru/weight_hh_rz.2: Add 12×4: written in place by its SliceGrads, no code
 	// d.gru/weight_ih_rz.1: SliceGrad 12×4
-	m.sliceGrad8(n, m.arena[33744:33744+32], m.gruWeightIhL0Grad[:], 0)
+	m.sliceGrad8(n, m.arena[33632:33632+32], m.gruWeightIhL0Grad[:], 0)
 	// d.gru/weight_ih_rz.2: Add 12×4: written in place by its SliceGrads, no code
 	// d.gru/dropped.1: Mul N×5×4
 	m.mul(n, m.arena[25440:25440+n*20], m.arena[29152:29152+n*20], m.arena[29152:29152+n*20])
 	// d.rnn/sequence.1: Reshape N×20: a view, no code
 	// d.rnn/t4/h.1@1: Slice N×4
-	m.slice11(n, m.arena[29152:29152+n*20], m.arena[33744:33744+n*4])
+	m.slice11(n, m.arena[29152:29152+n*20], m.arena[33632:33632+n*4])
 	// d.rnn/t4/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[29120:29120+n*4], m.arena[33744:33744+n*4], m.arena[25088:25088+n*4])
+	m.reluGrad(n, m.arena[29120:29120+n*4], m.arena[33632:33632+n*4], m.arena[25088:25088+n*4])
 	// d.rnn/t4/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25088:25088+n*4], (*[4]float32)(m.arena[33744:]))
-	// d.rnn/t4/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25088:25088+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
+	m.channelSum8(n, m.arena[25088:25088+n*4], (*[4]float32)(m.arena[33632:]))
 	// d.rnn/t4/gates_matmul.2: MatMul 4×7
 	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
-	// d.rnn/t4/xh.1: Slice N×4
-	m.slice17(n, m.arena[6272:6272+n*7], m.arena[25120:25120+n*4])
+	// d.rnn/t4/xh.1: MatMul N×4
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25088:25088+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[6368:6368+n*4], 4)
 	// d.rnn/t4/xh.2@0: Slice N×4
-	m.slice26(n, m.arena[29152:29152+n*20], m.arena[25152:25152+n*4])
+	m.slice25(n, m.arena[29152:29152+n*20], m.arena[25120:25120+n*4])
 	// d.rnn/t4/xh.2: Add N×4
-	m.add(n, m.arena[25152:25152+n*4], m.arena[25120:25120+n*4], m.arena[6336:6336+n*4])
+	m.add(n, m.arena[25120:25120+n*4], m.arena[6368:6368+n*4], m.arena[6272:6272+n*4])
 	// d.rnn/t3/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[29088:29088+n*4], m.arena[6336:6336+n*4], m.arena[25056:25056+n*4])
+	m.reluGrad(n, m.arena[29088:29088+n*4], m.arena[6272:6272+n*4], m.arena[25056:25056+n*4])
 	// d.rnn/t3/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25056:25056+n*4], (*[4]float32)(m.arena[33760:]))
+	m.channelSum8(n, m.arena[25056:25056+n*4], (*[4]float32)(m.arena[33648:]))
 	// d.rnn/t3/gates.2: Add 4
-	m.add(n, m.arena[33744:33744+4], m.arena[33760:33760+4], m.arena[31440:31440+4])
-	// d.rnn/t3/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25056:25056+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
+	m.add(n, m.arena[33632:33632+4], m.arena[33648:33648+4], m.arena[32432:32432+4])
 	// d.rnn/t3/gates_matmul.2: MatMul 4×7
 	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 	// d.rnn/t3/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
-	// d.rnn/t3/xh.1: Slice N×4
-	m.slice17(n, m.arena[6272:6272+n*7], m.arena[25120:25120+n*4])
+	// d.rnn/t3/xh.1: MatMul N×4
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25056:25056+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[6368:6368+n*4], 4)
 	// d.rnn/t3/xh.2@0: Slice N×4
-	m.slice27(n, m.arena[29152:29152+n*20], m.arena[25152:25152+n*4])
+	m.slice26(n, m.arena[29152:29152+n*20], m.arena[25120:25120+n*4])
 	// d.rnn/t3/xh.2: Add N×4
-	m.add(n, m.arena[25152:25152+n*4], m.arena[25120:25120+n*4], m.arena[6368:6368+n*4])
+	m.add(n, m.arena[25120:25120+n*4], m.arena[6368:6368+n*4], m.arena[6304:6304+n*4])
 	// d.rnn/t2 … d.rnn/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.rnn/t[step]/h.1: ReluGrad N×4
-		m.reluGrad(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6336+((step+1)&1)*32:6336+((step+1)&1)*32+n*4], m.arena[24960+step*32:24960+step*32+n*4])
+		m.reluGrad(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6272+((step+1)&1)*32:6272+((step+1)&1)*32+n*4], m.arena[24960+step*32:24960+step*32+n*4])
 		// d.rnn/t[step]/gates.1: ChannelSum 4
-		m.channelSum8(n, m.arena[24960+step*32:24960+step*32+n*4], (*[4]float32)(m.arena[33744+((step)&1)*16:]))
+		m.channelSum8(n, m.arena[24960+step*32:24960+step*32+n*4], (*[4]float32)(m.arena[33632+((step)&1)*16:]))
 		// d.rnn/t[step]/gates.2: Add 4
-		m.add(n, m.arena[31424+((step+1)&1)*16:31424+((step+1)&1)*16+4], m.arena[33744+((step)&1)*16:33744+((step)&1)*16+4], m.arena[31424+((step)&1)*16:31424+((step)&1)*16+4])
-		// d.rnn/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[24960+step*32:24960+step*32+n*4], 4, &m.rnnWeightPackedForTrainingAsStored, 0, m.arena[6272:6272+n*7], 7)
+		m.add(n, m.arena[32416+((step+1)&1)*16:32416+((step+1)&1)*16+4], m.arena[33632+((step)&1)*16:33632+((step)&1)*16+4], m.arena[32416+((step)&1)*16:32416+((step)&1)*16+4])
 		// d.rnn/t[step]/gates_matmul.2: MatMul 4×7
 		// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 		// d.rnn/t[step]/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
-		// d.rnn/t[step]/xh.1: Slice N×4
-		m.slice17(n, m.arena[6272:6272+n*7], m.arena[25120:25120+n*4])
+		// d.rnn/t[step]/xh.1: MatMul N×4
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[24960+step*32:24960+step*32+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[6368:6368+n*4], 4)
 		// d.rnn/t[step]/xh.2@0: Slice N×4
-		m.slice28(n, m.arena[29152:29152+n*20], m.arena[25152:25152+n*4], 4*step-4)
+		m.slice27(n, m.arena[29152:29152+n*20], m.arena[25120:25120+n*4], 4*step-4)
 		// d.rnn/t[step]/xh.2: Add N×4
-		m.add(n, m.arena[25152:25152+n*4], m.arena[25120:25120+n*4], m.arena[6336+((step)&1)*32:6336+((step)&1)*32+n*4])
+		m.add(n, m.arena[25120:25120+n*4], m.arena[6368:6368+n*4], m.arena[6272+((step)&1)*32:6272+((step)&1)*32+n*4])
 	}
 	// d.rnn/t0/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[28992:28992+n*4], m.arena[6368:6368+n*4], m.arena[24960:24960+n*4])
+	m.reluGrad(n, m.arena[28992:28992+n*4], m.arena[6304:6304+n*4], m.arena[24960:24960+n*4])
 	// d.rnn/t0/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[24960:24960+n*4], (*[4]float32)(m.arena[33744:]))
+	m.channelSum8(n, m.arena[24960:24960+n*4], (*[4]float32)(m.arena[33632:]))
 	// d.rnn/t0/gates.2: Add 4
-	m.add(n, m.arena[31440:31440+4], m.arena[33744:33744+4], m.arena[31424:31424+4])
+	m.add(n, m.arena[32432:32432+4], m.arena[33632:33632+4], m.arena[32416:32416+4])
 	// d.rnn/t0/gates_matmul.1: MatMul 4×7
 	// the products of all 5 steps as one, Σₖ d.rnn/t[k]/h.1ᵀ·rnn/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 4, 7, n, 5, m.arena[24960:25120], 4, 32, m.arena[26112:26432], 7, 64, m.arena[33840:33840+28], 7)
+	rt.GemmStepsP(m.pool, 4, 7, n, 5, m.arena[24960:25120], 4, 32, m.arena[26112:26432], 7, 64, m.arena[6336:6336+28], 7)
 	// d.rnn/t0/gates_matmul.2: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 	// d.rnn/weight.1: Slice 4×3
-	m.slice33(n, m.arena[33840:33840+28], m.rnnWeightIhL0Grad[:])
+	m.slice32(n, m.arena[6336:6336+28], m.rnnWeightIhL0Grad[:])
 	// d.rnn/weight.2: Slice 4×4
-	m.slice34(n, m.arena[33840:33840+28], m.rnnWeightHhL0Grad[:])
+	m.slice33(n, m.arena[6336:6336+28], m.rnnWeightHhL0Grad[:])
 	// d.h0/tanh.1: TanhGrad N×4
-	m.tanhGrad(n, m.arena[33808:33808+n*4], m.arena[25664:25664+n*4], m.arena[33808:33808+n*4])
+	m.tanhGrad(n, m.arena[33696:33696+n*4], m.arena[25664:25664+n*4], m.arena[33696:33696+n*4])
 	// d.h0/bias.1: ChannelSum 4
-	m.channelSum8(n, m.arena[33808:33808+n*4], &m.h0BiasGrad)
+	m.channelSum8(n, m.arena[33696:33696+n*4], &m.h0BiasGrad)
 	// d.h0.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[33808:33808+n*4], 4, m.h0Weight[:], 4, 1, m.arena[33712:33712+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[33696:33696+n*4], 4, m.h0Weight[:], 4, 1, m.arena[33600:33600+n*4], 4)
 	// d.h0.2: MatMul 4×4
-	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[33808:33808+n*4], 4, m.arena[33776:33776+n*4], 4, 0, m.h0WeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[33696:33696+n*4], 4, m.arena[33664:33664+n*4], 4, 0, m.h0WeightGrad[:], 4)
 	// d.h0.3: Add N×4: accumulated in place by its products, no code
 	// d.gap_concat.1: Slice N×2
-	m.slice35(n, m.arena[33712:33712+n*4], m.arena[33920:33920+n*2])
+	m.slice34(n, m.arena[33600:33600+n*4], m.arena[33856:33856+n*2])
 	// d.gap_concat.2: Slice N×2
-	m.slice36(n, m.arena[33712:33712+n*4], m.arena[33936:33936+n*2])
+	m.slice35(n, m.arena[33600:33600+n*4], m.arena[33872:33872+n*2])
 	// d.gap_pads.1: GlobalAvgPool2DGrad N×2×4×8
-	m.globalAvgPool2DGrad(n, m.arena[33936:33936+n*2], m.arena[14944:14944+n*64])
+	m.globalAvgPool2DGrad(n, m.arena[33872:33872+n*2], m.arena[14944:14944+n*64])
 	// d.gap_valid.1: GlobalAvgPool2DGrad N×2×6×9
-	m.globalAvgPool2DGrad2(n, m.arena[33920:33920+n*2], m.arena[14080:14080+n*108])
+	m.globalAvgPool2DGrad2(n, m.arena[33856:33856+n*2], m.arena[14080:14080+n*108])
 	// d.deconv_pads/bias.1: ChannelSum 2
 	m.channelSum10(n, m.arena[14944:14944+n*64], &m.deconvPadsBiasGrad)
 	// d.deconv_pads.1: Conv2D N×6×2×4
@@ -1527,9 +1513,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.max_pool_pads.1: MaxPool2DGrad N×8×4×4
 	m.maxPool2DGrad(n, m.arena[5248:5248+n*128], m.arena[12544:12544+n*128], m.arena[13568:13568+n*128])
 	// d.concat.1: Slice N×4×4×4
-	m.slice37(n, m.arena[13568:13568+n*128], m.arena[12544:12544+n*64])
+	m.slice36(n, m.arena[13568:13568+n*128], m.arena[12544:12544+n*64])
 	// d.concat.2: Slice N×4×4×4
-	m.slice38(n, m.arena[13568:13568+n*128], m.arena[5248:5248+n*64])
+	m.slice37(n, m.arena[13568:13568+n*128], m.arena[5248:5248+n*64])
 	// d.gated.3: Add N×4×4×4, fused with d.gated.1 (Mul)
 	m.mulAdd(n, m.arena[5760:5760+n*64], m.arena[12544:12544+n*64], m.arena[24064:24064+n*64], m.arena[5248:5248+n*64])
 	// d.gate.2: Add N×4×4×4, fused with d.diff.1 (Scale), d.gated.2 (Mul), d.gate.1 (SigmoidGrad)
@@ -1557,19 +1543,19 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn/normalized.2: Mul N×4×8×8
 	m.mul(n, m.arena[:n*256], m.arena[8448:8448+n*256], m.arena[2048:2048+n*256])
 	// d.bn/normalized.3: ChannelSum 4
-	m.channelSum13(n, m.arena[2048:2048+n*256], (*[4]float32)(m.arena[33920:]))
+	m.channelSum13(n, m.arena[2048:2048+n*256], (*[4]float32)(m.arena[33856:]))
 	// d.bn/inv_std.4: Scale 4, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[33920:33920+4], m.arena[33968:33968+4], m.arena[33920:33920+4])
+	m.squareMulMulScale(n, m.arena[33856:33856+4], m.arena[33824:33824+4], m.arena[33856:33856+4])
 	// d.bn/var.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[33920:]), m.arena[2048:2048+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[33856:]), m.arena[2048:2048+n*256])
 	// d.bn/sq.3: Add N×4×8×8, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[:n*256], m.arena[:n*256], (*[4]float32)(m.arena[33968:]), m.arena[2048:2048+n*256], m.arena[8448:8448+n*256])
+	m.channelMulMulScaleAdd2(n, m.arena[:n*256], m.arena[:n*256], (*[4]float32)(m.arena[33824:]), m.arena[2048:2048+n*256], m.arena[8448:8448+n*256])
 	// d.bn/centered.1: ChannelSum 4
-	m.channelSum13(n, m.arena[:n*256], (*[4]float32)(m.arena[33920:]))
+	m.channelSum13(n, m.arena[:n*256], (*[4]float32)(m.arena[33856:]))
 	// d.bn/neg_mean.1: Scale 4
-	m.scale(n, m.arena[33920:33920+4], m.arena[33920:33920+4])
+	m.scale(n, m.arena[33856:33856+4], m.arena[33856:33856+4])
 	// d.bn/mean.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[33920:]), m.arena[2048:2048+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[33856:]), m.arena[2048:2048+n*256])
 	// d.conv_same/relu.1: ReluGrad N×4×8×8, fused with d.bn/mean.2 (Add)
 	m.addReluGrad(n, m.arena[:n*256], m.arena[:n*256], m.arena[2048:2048+n*256], m.arena[6400:6400+n*256])
 	// d.conv_same/bias.1: ChannelSum 4
@@ -1577,15 +1563,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_same.1: Conv2DFilterGrad 4×3×3×3
 	m.conv2DFilterGrad6(n, image, m.arena[:n*256], m.convSameWeightGrad[:])
 	m.derived = false
-	copy(m.rnnBiasIhL0Grad[:], m.arena[31424:31424+4])
-	copy(m.rnnBiasHhL0Grad[:], m.arena[31424:31424+4])
-	copy(m.gruBiasIhL0Grad[:], m.arena[33904:33904+12])
-	copy(m.gruBiasHhL0Grad[:], m.arena[33904:33904+12])
-	copy(m.bilstmBiasIhL0Grad[:], m.arena[31392:31392+12])
-	copy(m.bilstmBiasHhL0Grad[:], m.arena[31392:31392+12])
+	copy(m.rnnBiasIhL0Grad[:], m.arena[32416:32416+4])
+	copy(m.rnnBiasHhL0Grad[:], m.arena[32416:32416+4])
+	copy(m.gruBiasIhL0Grad[:], m.arena[33840:33840+12])
+	copy(m.gruBiasHhL0Grad[:], m.arena[33840:33840+12])
+	copy(m.bilstmBiasIhL0Grad[:], m.arena[32384:32384+12])
+	copy(m.bilstmBiasHhL0Grad[:], m.arena[32384:32384+12])
 	copy(m.bilstmBiasIhL0ReverseGrad[:], m.arena[32352:32352+12])
 	copy(m.bilstmBiasHhL0ReverseGrad[:], m.arena[32352:32352+12])
-	loss := m.arena[34048]
+	loss := m.arena[33904]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

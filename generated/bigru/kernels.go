@@ -50,7 +50,7 @@ func (m *Model) sigmoid(n int, x []float32, y []float32) {
 	rt.Sigmoid(y, x)
 }
 
-// slice3 computes Slice N×32, for bigru/forward/t0/z_pre, bigru/forward/t1/z_pre and 9 more.
+// slice3 computes Slice N×32, for bigru/forward/t0/z_pre, bigru/forward/t1/z_pre and 3 more.
 func (m *Model) slice3(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*32:o*32+32], x[o*64+32:o*64+32+32])
@@ -173,7 +173,7 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// add computes Add 96, for bigru/forward/bias, bigru/reverse/bias and 22 more.
+// add computes Add 96, for bigru/forward/bias, bigru/reverse/bias and 28 more.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -395,20 +395,6 @@ func (m *Model) channelSum3(n int, x []float32, s *[64]float32) {
 	rt.ColSums64(acc[:], x, n, 64, 64)
 	for c := range 64 {
 		s[c] = float32(acc[c])
-	}
-}
-
-// addAdd computes Add+Add N×32, for d.bigru/reverse/t31/xh.2, d.bigru/reverse/t30/xh.2 and 4 more.
-func (m *Model) addAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		t1 := a1 + a2
-		y[i] = t1 + a3
 	}
 }
 

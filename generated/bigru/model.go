@@ -14,7 +14,7 @@ const MaxBatch = 16
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 366608
+const arenaSize = 360976
 
 //go:embed graph.json
 var graphJSON string
@@ -70,8 +70,8 @@ type Model struct {
 	derived                                         bool
 	bigruForwardWeightRzPackedForTrainingTransposed rt.PackedB             // bigru/forward/weight_rz, packed for TrainStep's products
 	bigruReverseWeightRzPackedForTrainingTransposed rt.PackedB             // bigru/reverse/weight_rz, packed for TrainStep's products
-	bigruReverseWeightRzPackedForTrainingAsStored   rt.PackedB             // bigru/reverse/weight_rz, packed for TrainStep's products
-	bigruForwardWeightRzPackedForTrainingAsStored   rt.PackedB             // bigru/forward/weight_rz, packed for TrainStep's products
+	bigruReverseWeightHhRzPackedForTrainingAsStored rt.PackedB             // bigru/reverse/weight_hh_rz, packed for TrainStep's products
+	bigruForwardWeightHhRzPackedForTrainingAsStored rt.PackedB             // bigru/forward/weight_hh_rz, packed for TrainStep's products
 	predictItemsFn                                  func(part, b0, b1 int) // predictItems, made once (rt.Pool.Items)
 	predictArenas                                   []float32              // the arenas of the item ranges after the first, 26112 values (Predict's plan) per further thread
 	predictArgSeq                                   []float32              // seq of the Predict call running by items

@@ -194,13 +194,6 @@ func (m *Model) channelSum2(n int, x []float32, s *[256]float32) {
 	}
 }
 
-// slice3 computes Slice N×64, for d.lstm/t31/xh.1, d.lstm/t30/xh.1, d.lstm/t29/xh.1.
-func (m *Model) slice3(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*64:o*64+64], x[o*96+32:o*96+32+64])
-	}
-}
-
 // mulTanhGradAdd computes Mul+TanhGrad+Add N×64, for d.lstm/t30/c_act.2, d.lstm/t29/c_act.2, d.lstm/t0/c_act.2.
 func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
 	x1 = x1[:len(y)]
@@ -218,15 +211,15 @@ func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x
 	}
 }
 
-// slice4 computes Slice 256×32, for d.lstm/weight.1.
-func (m *Model) slice4(n int, x []float32, y []float32) {
+// slice3 computes Slice 256×32, for d.lstm/weight.1.
+func (m *Model) slice3(n int, x []float32, y []float32) {
 	for o := range 256 {
 		copy(y[o*32:o*32+32], x[o*96:o*96+32])
 	}
 }
 
-// slice5 computes Slice 256×64, for d.lstm/weight.2.
-func (m *Model) slice5(n int, x []float32, y []float32) {
+// slice4 computes Slice 256×64, for d.lstm/weight.2.
+func (m *Model) slice4(n int, x []float32, y []float32) {
 	for o := range 256 {
 		copy(y[o*64:o*64+64], x[o*96+32:o*96+32+64])
 	}

@@ -36,23 +36,23 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 			Msg:    "is nil",
 		}
 	}
+	// lstm.weight_hh_l0, packed once for this step's products by it
+	m.lstmWeightHhL0PackedForTrainingAsStored.Pack(false, 256, 64, m.lstmWeightHhL0[:], 64)
 	// lstm/h0: Fill N×64
-	m.fill(n, m.arena[431616:431616+n*64])
+	m.fill(n, m.arena[405504:405504+n*64])
 	// lstm/weight: Concat 256×96
-	m.concat2(n, m.arena[376832:376832+24576], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
+	m.concat2(n, m.arena[:24576], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/weight, packed once for this step's products by it
-	m.lstmWeightPackedForTrainingTransposed.Pack(true, 96, 256, m.arena[376832:376832+24576], 96)
-	// lstm/weight, packed once for this step's products by it
-	m.lstmWeightPackedForTrainingAsStored.Pack(false, 256, 96, m.arena[376832:376832+24576], 96)
+	m.lstmWeightPackedForTrainingTransposed.Pack(true, 96, 256, m.arena[:24576], 96)
 	// lstm/bias: Add 256
-	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[401920:401920+256])
+	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[377344:377344+256])
 	// lstm/t0/x_slice: Slice N×1×32
-	m.slice(n, seq, m.arena[401408:401408+n*32])
+	m.slice(n, seq, m.arena[376832:376832+n*32])
 	// lstm/t0/x: Reshape N×32: a view, no code
 	// lstm/t0/xh: Concat N×96
-	m.concat(n, m.arena[131072:131072+n*96], m.arena[401408:401408+n*32], m.arena[431616:431616+n*64])
+	m.concat(n, m.arena[131072:131072+n*96], m.arena[376832:376832+n*32], m.arena[405504:405504+n*64])
 	// lstm/t0/gates_matmul: MatMul N×256
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[131072:131072+n*96], 96, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[:n*256], 256)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[131072:131072+n*96], 96, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[24576:24576+n*256], 256)
 	// lstm/t0/i: Sigmoid N×64
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/f: Sigmoid N×64
@@ -67,16 +67,16 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×64
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 64, m.arena[:n*256], m.arena[401920:401920+256], m.arena[431616:431616+n*64], m.arena[311296:311296+n*64], m.arena[4096:4096+n*64], m.arena[180224:180224+n*64], m.arena[212992:212992+n*64], m.arena[245760:245760+n*64], m.arena[278528:278528+n*64], m.arena[344064:344064+n*64])
+	rt.LSTMCell(n, 64, m.arena[24576:24576+n*256], m.arena[377344:377344+256], m.arena[405504:405504+n*64], m.arena[311296:311296+n*64], m.arena[28672:28672+n*64], m.arena[180224:180224+n*64], m.arena[212992:212992+n*64], m.arena[245760:245760+n*64], m.arena[278528:278528+n*64], m.arena[344064:344064+n*64])
 	// lstm/t1 … lstm/t31: 31 steps, one iteration each
 	for step := 1; step <= 31; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×32
-		m.slice2(n, seq, m.arena[401408:401408+n*32], step)
+		m.slice2(n, seq, m.arena[376832:376832+n*32], step)
 		// lstm/t[step]/x: Reshape N×32: a view, no code
 		// lstm/t[step]/xh: Concat N×96
-		m.concat(n, m.arena[131072+step*1536:131072+step*1536+n*96], m.arena[401408:401408+n*32], m.arena[4096+((step-1)&1)*1024:4096+((step-1)&1)*1024+n*64])
+		m.concat(n, m.arena[131072+step*1536:131072+step*1536+n*96], m.arena[376832:376832+n*32], m.arena[28672+((step-1)&1)*1024:28672+((step-1)&1)*1024+n*64])
 		// lstm/t[step]/gates_matmul: MatMul N×256
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[131072+step*1536:131072+step*1536+n*96], 96, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[:n*256], 256)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[131072+step*1536:131072+step*1536+n*96], 96, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[24576:24576+n*256], 256)
 		// lstm/t[step]/i: Sigmoid N×64
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/f: Sigmoid N×64
@@ -91,163 +91,157 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×64
 		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 64, m.arena[:n*256], m.arena[401920:401920+256], m.arena[311296+(step-1)*1024:311296+(step-1)*1024+n*64], m.arena[311296+step*1024:311296+step*1024+n*64], m.arena[4096+((step)&1)*1024:4096+((step)&1)*1024+n*64], m.arena[180224+step*1024:180224+step*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64], m.arena[245760+step*1024:245760+step*1024+n*64], m.arena[278528+step*1024:278528+step*1024+n*64], m.arena[344064+step*1024:344064+step*1024+n*64])
+		rt.LSTMCell(n, 64, m.arena[24576:24576+n*256], m.arena[377344:377344+256], m.arena[311296+(step-1)*1024:311296+(step-1)*1024+n*64], m.arena[311296+step*1024:311296+step*1024+n*64], m.arena[28672+((step)&1)*1024:28672+((step)&1)*1024+n*64], m.arena[180224+step*1024:180224+step*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64], m.arena[245760+step*1024:245760+step*1024+n*64], m.arena[278528+step*1024:278528+step*1024+n*64], m.arena[344064+step*1024:344064+step*1024+n*64])
 	}
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[5120:5120+n*64], 64, m.fcWeight[:], 64, 0, m.arena[:n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[29696:29696+n*64], 64, m.fcWeight[:], 64, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[438784:438784+1])
+	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[412672:412672+1])
 	// d.loss: Fill scalar
-	m.arena[429216] = 1.0
+	m.arena[404640] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[:n*10], label, m.arena[429216:429216+1], m.arena[429056:429056+n*10])
+	m.lossGrad(n, m.arena[:n*10], label, m.arena[404640:404640+1], m.arena[404480:404480+n*10])
 	// d.fc/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[429056:429056+n*10], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[404480:404480+n*10], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×64
-	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[429056:429056+n*10], 10, m.fcWeight[:], 64, 0, m.arena[428032:428032+n*64], 64)
+	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[404480:404480+n*10], 10, m.fcWeight[:], 64, 0, m.arena[403456:403456+n*64], 64)
 	// d.fc.2: MatMul 10×64
-	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[429056:429056+n*10], 10, m.arena[5120:5120+n*64], 64, 0, m.fcWeightGrad[:], 64)
+	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[404480:404480+n*10], 10, m.arena[29696:29696+n*64], 64, 0, m.fcWeightGrad[:], 64)
 	// d.lstm/t31/c_act.1: TanhGrad N×64, fused with d.lstm/t31/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[429056:429056+n*64], m.arena[428032:428032+n*64], m.arena[310272:310272+n*64], m.arena[375808:375808+n*64])
+	m.mulTanhGrad(n, m.arena[404480:404480+n*64], m.arena[403456:403456+n*64], m.arena[310272:310272+n*64], m.arena[375808:375808+n*64])
 	// d.lstm/t31/fc.2: Mul N×64
-	m.mul(n, m.arena[429056:429056+n*64], m.arena[244736:244736+n*64], m.arena[427008:427008+n*64])
+	m.mul(n, m.arena[404480:404480+n*64], m.arena[244736:244736+n*64], m.arena[402432:402432+n*64])
 	// d.lstm/t31/o.1: SigmoidGrad N×64, fused with d.lstm/t31/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[432640:432640+n*64], m.arena[428032:428032+n*64], m.arena[375808:375808+n*64], m.arena[310272:310272+n*64])
+	m.mulSigmoidGrad(n, m.arena[406528:406528+n*64], m.arena[403456:403456+n*64], m.arena[375808:375808+n*64], m.arena[310272:310272+n*64])
 	// d.lstm/t31/o_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[432640:432640+n*64], m.arena[126976:126976+n*256], 192)
+	m.sliceGrad(n, m.arena[406528:406528+n*64], m.arena[126976:126976+n*256], 192)
 	// d.lstm/t31/g.1: TanhGrad N×64, fused with d.lstm/t31/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[433664:433664+n*64], m.arena[429056:429056+n*64], m.arena[211968:211968+n*64], m.arena[277504:277504+n*64])
+	m.mulTanhGrad(n, m.arena[407552:407552+n*64], m.arena[404480:404480+n*64], m.arena[211968:211968+n*64], m.arena[277504:277504+n*64])
 	// d.lstm/t31/g_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[433664:433664+n*64], m.arena[126976:126976+n*256], 128)
+	m.sliceGrad(n, m.arena[407552:407552+n*64], m.arena[126976:126976+n*256], 128)
 	// d.lstm/t31/g_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t31/f.1: SigmoidGrad N×64, fused with d.lstm/t31/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[434688:434688+n*64], m.arena[429056:429056+n*64], m.arena[342016:342016+n*64], m.arena[244736:244736+n*64])
+	m.mulSigmoidGrad(n, m.arena[408576:408576+n*64], m.arena[404480:404480+n*64], m.arena[342016:342016+n*64], m.arena[244736:244736+n*64])
 	// d.lstm/t31/f_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[434688:434688+n*64], m.arena[126976:126976+n*256], 64)
+	m.sliceGrad(n, m.arena[408576:408576+n*64], m.arena[126976:126976+n*256], 64)
 	// d.lstm/t31/f_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t31/i.1: SigmoidGrad N×64, fused with d.lstm/t31/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[435712:435712+n*64], m.arena[429056:429056+n*64], m.arena[277504:277504+n*64], m.arena[211968:211968+n*64])
+	m.mulSigmoidGrad(n, m.arena[409600:409600+n*64], m.arena[404480:404480+n*64], m.arena[277504:277504+n*64], m.arena[211968:211968+n*64])
 	// d.lstm/t31/i_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[435712:435712+n*64], m.arena[126976:126976+n*256], 0)
+	m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[126976:126976+n*256], 0)
 	// d.lstm/t31/i_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t31/gates.1: ChannelSum 256
-	m.channelSum2(n, m.arena[126976:126976+n*256], (*[256]float32)(m.arena[438016:]))
-	// d.lstm/t31/gates_matmul.1: MatMul N×96
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[126976:126976+n*256], 256, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[430080:430080+n*96], 96)
+	m.channelSum2(n, m.arena[126976:126976+n*256], (*[256]float32)(m.arena[411904:]))
 	// d.lstm/t31/gates_matmul.2: MatMul 256×96
 	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
-	// d.lstm/t31/xh.1: Slice N×64
-	m.slice3(n, m.arena[430080:430080+n*96], m.arena[429056:429056+n*64])
+	// d.lstm/t31/xh.1: MatMul N×64
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[126976:126976+n*256], 256, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[404480:404480+n*64], 64)
 	// d.lstm/t30/c_act.2: Add N×64, fused with d.lstm/t30/h.2 (Mul), d.lstm/t30/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[436736:436736+n*64], m.arena[429056:429056+n*64], m.arena[309248:309248+n*64], m.arena[374784:374784+n*64], m.arena[427008:427008+n*64])
+	m.mulTanhGradAdd(n, m.arena[410624:410624+n*64], m.arena[404480:404480+n*64], m.arena[309248:309248+n*64], m.arena[374784:374784+n*64], m.arena[402432:402432+n*64])
 	// d.lstm/t30/fc.2: Mul N×64
-	m.mul(n, m.arena[436736:436736+n*64], m.arena[243712:243712+n*64], m.arena[425984:425984+n*64])
+	m.mul(n, m.arena[410624:410624+n*64], m.arena[243712:243712+n*64], m.arena[401408:401408+n*64])
 	// d.lstm/t30/o.1: SigmoidGrad N×64, fused with d.lstm/t30/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[432640:432640+n*64], m.arena[429056:429056+n*64], m.arena[374784:374784+n*64], m.arena[309248:309248+n*64])
+	m.mulSigmoidGrad(n, m.arena[406528:406528+n*64], m.arena[404480:404480+n*64], m.arena[374784:374784+n*64], m.arena[309248:309248+n*64])
 	// d.lstm/t30/o_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[432640:432640+n*64], m.arena[122880:122880+n*256], 192)
+	m.sliceGrad(n, m.arena[406528:406528+n*64], m.arena[122880:122880+n*256], 192)
 	// d.lstm/t30/g.1: TanhGrad N×64, fused with d.lstm/t30/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[433664:433664+n*64], m.arena[436736:436736+n*64], m.arena[210944:210944+n*64], m.arena[276480:276480+n*64])
+	m.mulTanhGrad(n, m.arena[407552:407552+n*64], m.arena[410624:410624+n*64], m.arena[210944:210944+n*64], m.arena[276480:276480+n*64])
 	// d.lstm/t30/g_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[433664:433664+n*64], m.arena[122880:122880+n*256], 128)
+	m.sliceGrad(n, m.arena[407552:407552+n*64], m.arena[122880:122880+n*256], 128)
 	// d.lstm/t30/g_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t30/f.1: SigmoidGrad N×64, fused with d.lstm/t30/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[434688:434688+n*64], m.arena[436736:436736+n*64], m.arena[340992:340992+n*64], m.arena[243712:243712+n*64])
+	m.mulSigmoidGrad(n, m.arena[408576:408576+n*64], m.arena[410624:410624+n*64], m.arena[340992:340992+n*64], m.arena[243712:243712+n*64])
 	// d.lstm/t30/f_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[434688:434688+n*64], m.arena[122880:122880+n*256], 64)
+	m.sliceGrad(n, m.arena[408576:408576+n*64], m.arena[122880:122880+n*256], 64)
 	// d.lstm/t30/f_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t30/i.1: SigmoidGrad N×64, fused with d.lstm/t30/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[435712:435712+n*64], m.arena[436736:436736+n*64], m.arena[276480:276480+n*64], m.arena[210944:210944+n*64])
+	m.mulSigmoidGrad(n, m.arena[409600:409600+n*64], m.arena[410624:410624+n*64], m.arena[276480:276480+n*64], m.arena[210944:210944+n*64])
 	// d.lstm/t30/i_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[435712:435712+n*64], m.arena[122880:122880+n*256], 0)
+	m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[122880:122880+n*256], 0)
 	// d.lstm/t30/i_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t30/gates.1: ChannelSum 256
-	m.channelSum2(n, m.arena[122880:122880+n*256], (*[256]float32)(m.arena[437760:]))
+	m.channelSum2(n, m.arena[122880:122880+n*256], (*[256]float32)(m.arena[411648:]))
 	// d.lstm/t30/gates.2: Add 256
-	m.add(n, m.arena[438016:438016+256], m.arena[437760:437760+256], m.arena[438272:438272+256])
-	// d.lstm/t30/gates_matmul.1: MatMul N×96
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[122880:122880+n*256], 256, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[430080:430080+n*96], 96)
+	m.add(n, m.arena[411904:411904+256], m.arena[411648:411648+256], m.arena[412160:412160+256])
 	// d.lstm/t30/gates_matmul.2: MatMul 256×96
 	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
 	// d.lstm/t30/gates_matmul.3: Add 256×96: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
-	// d.lstm/t30/xh.1: Slice N×64
-	m.slice3(n, m.arena[430080:430080+n*96], m.arena[428032:428032+n*64])
+	// d.lstm/t30/xh.1: MatMul N×64
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[122880:122880+n*256], 256, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[403456:403456+n*64], 64)
 	// d.lstm/t29 … d.lstm/t1: 29 steps, one iteration each
 	for step := 29; step >= 1; step-- {
 		// d.lstm/t[step]/c_act.2: Add N×64, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[436736:436736+n*64], m.arena[428032+((step+1)&1)*1024:428032+((step+1)&1)*1024+n*64], m.arena[278528+step*1024:278528+step*1024+n*64], m.arena[344064+step*1024:344064+step*1024+n*64], m.arena[425984+((step+1)&1)*1024:425984+((step+1)&1)*1024+n*64])
+		m.mulTanhGradAdd(n, m.arena[410624:410624+n*64], m.arena[403456+((step+1)&1)*1024:403456+((step+1)&1)*1024+n*64], m.arena[278528+step*1024:278528+step*1024+n*64], m.arena[344064+step*1024:344064+step*1024+n*64], m.arena[401408+((step+1)&1)*1024:401408+((step+1)&1)*1024+n*64])
 		// d.lstm/t[step]/fc.2: Mul N×64
-		m.mul(n, m.arena[436736:436736+n*64], m.arena[212992+step*1024:212992+step*1024+n*64], m.arena[425984+((step)&1)*1024:425984+((step)&1)*1024+n*64])
+		m.mul(n, m.arena[410624:410624+n*64], m.arena[212992+step*1024:212992+step*1024+n*64], m.arena[401408+((step)&1)*1024:401408+((step)&1)*1024+n*64])
 		// d.lstm/t[step]/o.1: SigmoidGrad N×64, fused with d.lstm/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[432640:432640+n*64], m.arena[428032+((step+1)&1)*1024:428032+((step+1)&1)*1024+n*64], m.arena[344064+step*1024:344064+step*1024+n*64], m.arena[278528+step*1024:278528+step*1024+n*64])
+		m.mulSigmoidGrad(n, m.arena[406528:406528+n*64], m.arena[403456+((step+1)&1)*1024:403456+((step+1)&1)*1024+n*64], m.arena[344064+step*1024:344064+step*1024+n*64], m.arena[278528+step*1024:278528+step*1024+n*64])
 		// d.lstm/t[step]/o_pre.1: SliceGrad N×256
-		m.sliceGrad(n, m.arena[432640:432640+n*64], m.arena[step*4096:step*4096+n*256], 192)
+		m.sliceGrad(n, m.arena[406528:406528+n*64], m.arena[step*4096:step*4096+n*256], 192)
 		// d.lstm/t[step]/g.1: TanhGrad N×64, fused with d.lstm/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[433664:433664+n*64], m.arena[436736:436736+n*64], m.arena[180224+step*1024:180224+step*1024+n*64], m.arena[245760+step*1024:245760+step*1024+n*64])
+		m.mulTanhGrad(n, m.arena[407552:407552+n*64], m.arena[410624:410624+n*64], m.arena[180224+step*1024:180224+step*1024+n*64], m.arena[245760+step*1024:245760+step*1024+n*64])
 		// d.lstm/t[step]/g_pre.1: SliceGrad N×256
-		m.sliceGrad(n, m.arena[433664:433664+n*64], m.arena[step*4096:step*4096+n*256], 128)
+		m.sliceGrad(n, m.arena[407552:407552+n*64], m.arena[step*4096:step*4096+n*256], 128)
 		// d.lstm/t[step]/g_pre.2: Add N×256: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/f.1: SigmoidGrad N×64, fused with d.lstm/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[434688:434688+n*64], m.arena[436736:436736+n*64], m.arena[311296+(step-1)*1024:311296+(step-1)*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64])
+		m.mulSigmoidGrad(n, m.arena[408576:408576+n*64], m.arena[410624:410624+n*64], m.arena[311296+(step-1)*1024:311296+(step-1)*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×256
-		m.sliceGrad(n, m.arena[434688:434688+n*64], m.arena[step*4096:step*4096+n*256], 64)
+		m.sliceGrad(n, m.arena[408576:408576+n*64], m.arena[step*4096:step*4096+n*256], 64)
 		// d.lstm/t[step]/f_pre.2: Add N×256: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/i.1: SigmoidGrad N×64, fused with d.lstm/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[435712:435712+n*64], m.arena[436736:436736+n*64], m.arena[245760+step*1024:245760+step*1024+n*64], m.arena[180224+step*1024:180224+step*1024+n*64])
+		m.mulSigmoidGrad(n, m.arena[409600:409600+n*64], m.arena[410624:410624+n*64], m.arena[245760+step*1024:245760+step*1024+n*64], m.arena[180224+step*1024:180224+step*1024+n*64])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×256
-		m.sliceGrad(n, m.arena[435712:435712+n*64], m.arena[step*4096:step*4096+n*256], 0)
+		m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[step*4096:step*4096+n*256], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×256: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.1: ChannelSum 256
-		m.channelSum2(n, m.arena[step*4096:step*4096+n*256], (*[256]float32)(m.arena[437760+((step)&1)*256:]))
+		m.channelSum2(n, m.arena[step*4096:step*4096+n*256], (*[256]float32)(m.arena[411648+((step)&1)*256:]))
 		// d.lstm/t[step]/gates.2: Add 256
-		m.add(n, m.arena[438272+((step+1)&1)*256:438272+((step+1)&1)*256+256], m.arena[437760+((step)&1)*256:437760+((step)&1)*256+256], m.arena[438272+((step)&1)*256:438272+((step)&1)*256+256])
-		// d.lstm/t[step]/gates_matmul.1: MatMul N×96
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*4096:step*4096+n*256], 256, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[430080:430080+n*96], 96)
+		m.add(n, m.arena[412160+((step+1)&1)*256:412160+((step+1)&1)*256+256], m.arena[411648+((step)&1)*256:411648+((step)&1)*256+256], m.arena[412160+((step)&1)*256:412160+((step)&1)*256+256])
 		// d.lstm/t[step]/gates_matmul.2: MatMul 256×96
 		// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
 		// d.lstm/t[step]/gates_matmul.3: Add 256×96: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
-		// d.lstm/t[step]/xh.1: Slice N×64
-		m.slice3(n, m.arena[430080:430080+n*96], m.arena[428032+((step)&1)*1024:428032+((step)&1)*1024+n*64])
+		// d.lstm/t[step]/xh.1: MatMul N×64
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*4096:step*4096+n*256], 256, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[403456+((step)&1)*1024:403456+((step)&1)*1024+n*64], 64)
 	}
 	// d.lstm/t0/c_act.2: Add N×64, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[436736:436736+n*64], m.arena[429056:429056+n*64], m.arena[278528:278528+n*64], m.arena[344064:344064+n*64], m.arena[427008:427008+n*64])
+	m.mulTanhGradAdd(n, m.arena[410624:410624+n*64], m.arena[404480:404480+n*64], m.arena[278528:278528+n*64], m.arena[344064:344064+n*64], m.arena[402432:402432+n*64])
 	// d.lstm/t0/o.1: SigmoidGrad N×64, fused with d.lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[432640:432640+n*64], m.arena[429056:429056+n*64], m.arena[344064:344064+n*64], m.arena[278528:278528+n*64])
+	m.mulSigmoidGrad(n, m.arena[406528:406528+n*64], m.arena[404480:404480+n*64], m.arena[344064:344064+n*64], m.arena[278528:278528+n*64])
 	// d.lstm/t0/o_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[432640:432640+n*64], m.arena[:n*256], 192)
+	m.sliceGrad(n, m.arena[406528:406528+n*64], m.arena[:n*256], 192)
 	// d.lstm/t0/g.1: TanhGrad N×64, fused with d.lstm/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[433664:433664+n*64], m.arena[436736:436736+n*64], m.arena[180224:180224+n*64], m.arena[245760:245760+n*64])
+	m.mulTanhGrad(n, m.arena[407552:407552+n*64], m.arena[410624:410624+n*64], m.arena[180224:180224+n*64], m.arena[245760:245760+n*64])
 	// d.lstm/t0/g_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[433664:433664+n*64], m.arena[:n*256], 128)
+	m.sliceGrad(n, m.arena[407552:407552+n*64], m.arena[:n*256], 128)
 	// d.lstm/t0/g_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×64, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[434688:434688+n*64], m.arena[436736:436736+n*64], m.arena[431616:431616+n*64], m.arena[212992:212992+n*64])
+	m.mulSigmoidGrad(n, m.arena[408576:408576+n*64], m.arena[410624:410624+n*64], m.arena[405504:405504+n*64], m.arena[212992:212992+n*64])
 	// d.lstm/t0/f_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[434688:434688+n*64], m.arena[:n*256], 64)
+	m.sliceGrad(n, m.arena[408576:408576+n*64], m.arena[:n*256], 64)
 	// d.lstm/t0/f_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t0/i.1: SigmoidGrad N×64, fused with d.lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[435712:435712+n*64], m.arena[436736:436736+n*64], m.arena[245760:245760+n*64], m.arena[180224:180224+n*64])
+	m.mulSigmoidGrad(n, m.arena[409600:409600+n*64], m.arena[410624:410624+n*64], m.arena[245760:245760+n*64], m.arena[180224:180224+n*64])
 	// d.lstm/t0/i_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[435712:435712+n*64], m.arena[:n*256], 0)
+	m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[:n*256], 0)
 	// d.lstm/t0/i_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: ChannelSum 256
-	m.channelSum2(n, m.arena[:n*256], (*[256]float32)(m.arena[437760:]))
+	m.channelSum2(n, m.arena[:n*256], (*[256]float32)(m.arena[411648:]))
 	// d.lstm/t0/gates.2: Add 256
-	m.add(n, m.arena[438528:438528+256], m.arena[437760:437760+256], m.arena[438272:438272+256])
+	m.add(n, m.arena[412416:412416+256], m.arena[411648:411648+256], m.arena[412160:412160+256])
 	// d.lstm/t0/gates_matmul.1: MatMul 256×96
 	// the products of all 32 steps as one, Σₖ d.lstm/t[k]/i_pre.2ᵀ·lstm/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 256, 96, n, 32, m.arena[0:131072], 256, 4096, m.arena[131072:180224], 96, 1536, m.arena[401408:401408+24576], 96)
+	rt.GemmStepsP(m.pool, 256, 96, n, 32, m.arena[0:131072], 256, 4096, m.arena[131072:180224], 96, 1536, m.arena[376832:376832+24576], 96)
 	// d.lstm/t0/gates_matmul.2: Add 256×96: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
 	// d.lstm/weight.1: Slice 256×32
-	m.slice4(n, m.arena[401408:401408+24576], m.lstmWeightIhL0Grad[:])
+	m.slice3(n, m.arena[376832:376832+24576], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 256×64
-	m.slice5(n, m.arena[401408:401408+24576], m.lstmWeightHhL0Grad[:])
+	m.slice4(n, m.arena[376832:376832+24576], m.lstmWeightHhL0Grad[:])
 	m.derived = false
-	copy(m.lstmBiasIhL0Grad[:], m.arena[438272:438272+256])
-	copy(m.lstmBiasHhL0Grad[:], m.arena[438272:438272+256])
-	loss := m.arena[438784]
+	copy(m.lstmBiasIhL0Grad[:], m.arena[412160:412160+256])
+	copy(m.lstmBiasHhL0Grad[:], m.arena[412160:412160+256])
+	loss := m.arena[412672]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

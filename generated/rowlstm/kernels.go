@@ -194,13 +194,6 @@ func (m *Model) channelSum2(n int, x []float32, s *[512]float32) {
 	}
 }
 
-// slice3 computes Slice N×128, for d.lstm/t27/xh.1, d.lstm/t26/xh.1, d.lstm/t25/xh.1.
-func (m *Model) slice3(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*128:o*128+128], x[o*156+28:o*156+28+128])
-	}
-}
-
 // mulTanhGradAdd computes Mul+TanhGrad+Add N×128, for d.lstm/t26/c_act.2, d.lstm/t25/c_act.2, d.lstm/t0/c_act.2.
 func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
 	x1 = x1[:len(y)]
@@ -218,15 +211,15 @@ func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x
 	}
 }
 
-// slice4 computes Slice 512×28, for d.lstm/weight.1.
-func (m *Model) slice4(n int, x []float32, y []float32) {
+// slice3 computes Slice 512×28, for d.lstm/weight.1.
+func (m *Model) slice3(n int, x []float32, y []float32) {
 	for o := range 512 {
 		copy(y[o*28:o*28+28], x[o*156:o*156+28])
 	}
 }
 
-// slice5 computes Slice 512×128, for d.lstm/weight.2.
-func (m *Model) slice5(n int, x []float32, y []float32) {
+// slice4 computes Slice 512×128, for d.lstm/weight.2.
+func (m *Model) slice4(n int, x []float32, y []float32) {
 	for o := range 512 {
 		copy(y[o*128:o*128+128], x[o*156+28:o*156+28+128])
 	}

@@ -14,7 +14,7 @@ const MaxBatch = 32
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 1494416
+const arenaSize = 1409552
 
 //go:embed graph.json
 var graphJSON string
@@ -44,17 +44,17 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	lstmWeight                            [79872]float32 // lstm/weight 512×156 (Concat)
-	lstmBias                              [512]float32   // lstm/bias 512 (Add)
-	lstmWeightPacked                      rt.PackedB     // lstm/weightᵀ, packed for the products by it
-	fcWeightPacked                        rt.PackedB     // fc.weightᵀ, packed for the products by it
-	derived                               bool
-	lstmWeightPackedForTrainingTransposed rt.PackedB             // lstm/weight, packed for TrainStep's products
-	lstmWeightPackedForTrainingAsStored   rt.PackedB             // lstm/weight, packed for TrainStep's products
-	predictItemsFn                        func(part, b0, b1 int) // predictItems, made once (rt.Pool.Items)
-	predictArenas                         []float32              // the arenas of the item ranges after the first, 42752 values (Predict's plan) per further thread
-	predictArgImage                       []float32              // image of the Predict call running by items
-	predictArgProbs                       []float32              // probs of the Predict call running by items
+	lstmWeight                              [79872]float32 // lstm/weight 512×156 (Concat)
+	lstmBias                                [512]float32   // lstm/bias 512 (Add)
+	lstmWeightPacked                        rt.PackedB     // lstm/weightᵀ, packed for the products by it
+	fcWeightPacked                          rt.PackedB     // fc.weightᵀ, packed for the products by it
+	derived                                 bool
+	lstmWeightPackedForTrainingTransposed   rt.PackedB             // lstm/weight, packed for TrainStep's products
+	lstmWeightHhL0PackedForTrainingAsStored rt.PackedB             // lstm.weight_hh_l0, packed for TrainStep's products
+	predictItemsFn                          func(part, b0, b1 int) // predictItems, made once (rt.Pool.Items)
+	predictArenas                           []float32              // the arenas of the item ranges after the first, 42752 values (Predict's plan) per further thread
+	predictArgImage                         []float32              // image of the Predict call running by items
+	predictArgProbs                         []float32              // probs of the Predict call running by items
 
 	lstmWeightIhL0Grad [14336]float32 // gradient of lstm.weight_ih_l0
 	lstmWeightHhL0Grad [65536]float32 // gradient of lstm.weight_hh_l0

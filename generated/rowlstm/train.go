@@ -36,23 +36,23 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 			Msg:    "is nil",
 		}
 	}
+	// lstm.weight_hh_l0, packed once for this step's products by it
+	m.lstmWeightHhL0PackedForTrainingAsStored.Pack(false, 512, 128, m.lstmWeightHhL0[:], 128)
 	// lstm/h0: Fill N×128
-	m.fill(n, m.arena[1467776:1467776+n*128])
+	m.fill(n, m.arena[1382912:1382912+n*128])
 	// lstm/weight: Concat 512×156
-	m.concat2(n, m.arena[1286656:1286656+79872], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
+	m.concat2(n, m.arena[:79872], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/weight, packed once for this step's products by it
-	m.lstmWeightPackedForTrainingTransposed.Pack(true, 156, 512, m.arena[1286656:1286656+79872], 156)
-	// lstm/weight, packed once for this step's products by it
-	m.lstmWeightPackedForTrainingAsStored.Pack(false, 512, 156, m.arena[1286656:1286656+79872], 156)
+	m.lstmWeightPackedForTrainingTransposed.Pack(true, 156, 512, m.arena[:79872], 156)
 	// lstm/bias: Add 512
-	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[1367424:1367424+512])
+	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[1287552:1287552+512])
 	// lstm/t0/x_slice: Slice N×1×28
-	m.slice(n, image, m.arena[1366528:1366528+n*28])
+	m.slice(n, image, m.arena[1286656:1286656+n*28])
 	// lstm/t0/x: Reshape N×28: a view, no code
 	// lstm/t0/xh: Concat N×156
-	m.concat(n, m.arena[458752:458752+n*156], m.arena[1366528:1366528+n*28], m.arena[1467776:1467776+n*128])
+	m.concat(n, m.arena[458752:458752+n*156], m.arena[1286656:1286656+n*28], m.arena[1382912:1382912+n*128])
 	// lstm/t0/gates_matmul: MatMul N×512
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[458752:458752+n*156], 156, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[:n*512], 512)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[458752:458752+n*156], 156, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[79872:79872+n*512], 512)
 	// lstm/t0/i: Sigmoid N×128
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/f: Sigmoid N×128
@@ -67,16 +67,16 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×128
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 128, m.arena[:n*512], m.arena[1367424:1367424+512], m.arena[1467776:1467776+n*128], m.arena[1057280:1057280+n*128], m.arena[16384:16384+n*128], m.arena[598528:598528+n*128], m.arena[713216:713216+n*128], m.arena[827904:827904+n*128], m.arena[942592:942592+n*128], m.arena[1171968:1171968+n*128])
+	rt.LSTMCell(n, 128, m.arena[79872:79872+n*512], m.arena[1287552:1287552+512], m.arena[1382912:1382912+n*128], m.arena[1057280:1057280+n*128], m.arena[96256:96256+n*128], m.arena[598528:598528+n*128], m.arena[713216:713216+n*128], m.arena[827904:827904+n*128], m.arena[942592:942592+n*128], m.arena[1171968:1171968+n*128])
 	// lstm/t1 … lstm/t27: 27 steps, one iteration each
 	for step := 1; step <= 27; step++ {
 		// lstm/t[step]/x_slice: Slice N×1×28
-		m.slice2(n, image, m.arena[1366528:1366528+n*28], step)
+		m.slice2(n, image, m.arena[1286656:1286656+n*28], step)
 		// lstm/t[step]/x: Reshape N×28: a view, no code
 		// lstm/t[step]/xh: Concat N×156
-		m.concat(n, m.arena[458752+step*4992:458752+step*4992+n*156], m.arena[1366528:1366528+n*28], m.arena[16384+((step-1)&1)*4096:16384+((step-1)&1)*4096+n*128])
+		m.concat(n, m.arena[458752+step*4992:458752+step*4992+n*156], m.arena[1286656:1286656+n*28], m.arena[96256+((step-1)&1)*4096:96256+((step-1)&1)*4096+n*128])
 		// lstm/t[step]/gates_matmul: MatMul N×512
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[458752+step*4992:458752+step*4992+n*156], 156, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[:n*512], 512)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[458752+step*4992:458752+step*4992+n*156], 156, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[79872:79872+n*512], 512)
 		// lstm/t[step]/i: Sigmoid N×128
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/f: Sigmoid N×128
@@ -91,163 +91,157 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×128
 		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 128, m.arena[:n*512], m.arena[1367424:1367424+512], m.arena[1057280+(step-1)*4096:1057280+(step-1)*4096+n*128], m.arena[1057280+step*4096:1057280+step*4096+n*128], m.arena[16384+((step)&1)*4096:16384+((step)&1)*4096+n*128], m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[827904+step*4096:827904+step*4096+n*128], m.arena[942592+step*4096:942592+step*4096+n*128], m.arena[1171968+step*4096:1171968+step*4096+n*128])
+		rt.LSTMCell(n, 128, m.arena[79872:79872+n*512], m.arena[1287552:1287552+512], m.arena[1057280+(step-1)*4096:1057280+(step-1)*4096+n*128], m.arena[1057280+step*4096:1057280+step*4096+n*128], m.arena[96256+((step)&1)*4096:96256+((step)&1)*4096+n*128], m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[827904+step*4096:827904+step*4096+n*128], m.arena[942592+step*4096:942592+step*4096+n*128], m.arena[1171968+step*4096:1171968+step*4096+n*128])
 	}
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[20480:20480+n*128], 128, m.fcWeight[:], 128, 0, m.arena[:n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[100352:100352+n*128], 128, m.fcWeight[:], 128, 0, m.arena[:n*10], 10)
 	// fc/bias: BiasAdd N×10
 	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[1494400:1494400+1])
+	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[1409536:1409536+1])
 	// d.loss: Fill scalar
-	m.arena[1459008] = 1.0
+	m.arena[1379136] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[:n*10], label, m.arena[1459008:1459008+1], m.arena[1458688:1458688+n*10])
+	m.lossGrad(n, m.arena[:n*10], label, m.arena[1379136:1379136+1], m.arena[1378816:1378816+n*10])
 	// d.fc/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[1458688:1458688+n*10], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[1378816:1378816+n*10], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×128
-	rt.GemmP(m.pool, false, false, n, 128, 10, 1, m.arena[1458688:1458688+n*10], 10, m.fcWeight[:], 128, 0, m.arena[1454592:1454592+n*128], 128)
+	rt.GemmP(m.pool, false, false, n, 128, 10, 1, m.arena[1378816:1378816+n*10], 10, m.fcWeight[:], 128, 0, m.arena[1374720:1374720+n*128], 128)
 	// d.fc.2: MatMul 10×128
-	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[1458688:1458688+n*10], 10, m.arena[20480:20480+n*128], 128, 0, m.fcWeightGrad[:], 128)
+	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[1378816:1378816+n*10], 10, m.arena[100352:100352+n*128], 128, 0, m.fcWeightGrad[:], 128)
 	// d.lstm/t27/c_act.1: TanhGrad N×128, fused with d.lstm/t27/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[1458688:1458688+n*128], m.arena[1454592:1454592+n*128], m.arena[1053184:1053184+n*128], m.arena[1282560:1282560+n*128])
+	m.mulTanhGrad(n, m.arena[1378816:1378816+n*128], m.arena[1374720:1374720+n*128], m.arena[1053184:1053184+n*128], m.arena[1282560:1282560+n*128])
 	// d.lstm/t27/fc.2: Mul N×128
-	m.mul(n, m.arena[1458688:1458688+n*128], m.arena[823808:823808+n*128], m.arena[1450496:1450496+n*128])
+	m.mul(n, m.arena[1378816:1378816+n*128], m.arena[823808:823808+n*128], m.arena[1370624:1370624+n*128])
 	// d.lstm/t27/o.1: SigmoidGrad N×128, fused with d.lstm/t27/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1471872:1471872+n*128], m.arena[1454592:1454592+n*128], m.arena[1282560:1282560+n*128], m.arena[1053184:1053184+n*128])
+	m.mulSigmoidGrad(n, m.arena[1387008:1387008+n*128], m.arena[1374720:1374720+n*128], m.arena[1282560:1282560+n*128], m.arena[1053184:1053184+n*128])
 	// d.lstm/t27/o_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1471872:1471872+n*128], m.arena[442368:442368+n*512], 384)
+	m.sliceGrad(n, m.arena[1387008:1387008+n*128], m.arena[442368:442368+n*512], 384)
 	// d.lstm/t27/g.1: TanhGrad N×128, fused with d.lstm/t27/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[1475968:1475968+n*128], m.arena[1458688:1458688+n*128], m.arena[709120:709120+n*128], m.arena[938496:938496+n*128])
+	m.mulTanhGrad(n, m.arena[1391104:1391104+n*128], m.arena[1378816:1378816+n*128], m.arena[709120:709120+n*128], m.arena[938496:938496+n*128])
 	// d.lstm/t27/g_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1475968:1475968+n*128], m.arena[442368:442368+n*512], 256)
+	m.sliceGrad(n, m.arena[1391104:1391104+n*128], m.arena[442368:442368+n*512], 256)
 	// d.lstm/t27/g_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t27/f.1: SigmoidGrad N×128, fused with d.lstm/t27/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1480064:1480064+n*128], m.arena[1458688:1458688+n*128], m.arena[1163776:1163776+n*128], m.arena[823808:823808+n*128])
+	m.mulSigmoidGrad(n, m.arena[1395200:1395200+n*128], m.arena[1378816:1378816+n*128], m.arena[1163776:1163776+n*128], m.arena[823808:823808+n*128])
 	// d.lstm/t27/f_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1480064:1480064+n*128], m.arena[442368:442368+n*512], 128)
+	m.sliceGrad(n, m.arena[1395200:1395200+n*128], m.arena[442368:442368+n*512], 128)
 	// d.lstm/t27/f_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t27/i.1: SigmoidGrad N×128, fused with d.lstm/t27/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1484160:1484160+n*128], m.arena[1458688:1458688+n*128], m.arena[938496:938496+n*128], m.arena[709120:709120+n*128])
+	m.mulSigmoidGrad(n, m.arena[1399296:1399296+n*128], m.arena[1378816:1378816+n*128], m.arena[938496:938496+n*128], m.arena[709120:709120+n*128])
 	// d.lstm/t27/i_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1484160:1484160+n*128], m.arena[442368:442368+n*512], 0)
+	m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[442368:442368+n*512], 0)
 	// d.lstm/t27/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t27/gates.1: ChannelSum 512
-	m.channelSum2(n, m.arena[442368:442368+n*512], (*[512]float32)(m.arena[1492864:]))
-	// d.lstm/t27/gates_matmul.1: MatMul N×156
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[442368:442368+n*512], 512, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[1462784:1462784+n*156], 156)
+	m.channelSum2(n, m.arena[442368:442368+n*512], (*[512]float32)(m.arena[1408000:]))
 	// d.lstm/t27/gates_matmul.2: MatMul 512×156
 	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
-	// d.lstm/t27/xh.1: Slice N×128
-	m.slice3(n, m.arena[1462784:1462784+n*156], m.arena[1458688:1458688+n*128])
+	// d.lstm/t27/xh.1: MatMul N×128
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[442368:442368+n*512], 512, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[1378816:1378816+n*128], 128)
 	// d.lstm/t26/c_act.2: Add N×128, fused with d.lstm/t26/h.2 (Mul), d.lstm/t26/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[1488256:1488256+n*128], m.arena[1458688:1458688+n*128], m.arena[1049088:1049088+n*128], m.arena[1278464:1278464+n*128], m.arena[1450496:1450496+n*128])
+	m.mulTanhGradAdd(n, m.arena[1403392:1403392+n*128], m.arena[1378816:1378816+n*128], m.arena[1049088:1049088+n*128], m.arena[1278464:1278464+n*128], m.arena[1370624:1370624+n*128])
 	// d.lstm/t26/fc.2: Mul N×128
-	m.mul(n, m.arena[1488256:1488256+n*128], m.arena[819712:819712+n*128], m.arena[1446400:1446400+n*128])
+	m.mul(n, m.arena[1403392:1403392+n*128], m.arena[819712:819712+n*128], m.arena[1366528:1366528+n*128])
 	// d.lstm/t26/o.1: SigmoidGrad N×128, fused with d.lstm/t26/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1471872:1471872+n*128], m.arena[1458688:1458688+n*128], m.arena[1278464:1278464+n*128], m.arena[1049088:1049088+n*128])
+	m.mulSigmoidGrad(n, m.arena[1387008:1387008+n*128], m.arena[1378816:1378816+n*128], m.arena[1278464:1278464+n*128], m.arena[1049088:1049088+n*128])
 	// d.lstm/t26/o_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1471872:1471872+n*128], m.arena[425984:425984+n*512], 384)
+	m.sliceGrad(n, m.arena[1387008:1387008+n*128], m.arena[425984:425984+n*512], 384)
 	// d.lstm/t26/g.1: TanhGrad N×128, fused with d.lstm/t26/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[1475968:1475968+n*128], m.arena[1488256:1488256+n*128], m.arena[705024:705024+n*128], m.arena[934400:934400+n*128])
+	m.mulTanhGrad(n, m.arena[1391104:1391104+n*128], m.arena[1403392:1403392+n*128], m.arena[705024:705024+n*128], m.arena[934400:934400+n*128])
 	// d.lstm/t26/g_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1475968:1475968+n*128], m.arena[425984:425984+n*512], 256)
+	m.sliceGrad(n, m.arena[1391104:1391104+n*128], m.arena[425984:425984+n*512], 256)
 	// d.lstm/t26/g_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t26/f.1: SigmoidGrad N×128, fused with d.lstm/t26/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1480064:1480064+n*128], m.arena[1488256:1488256+n*128], m.arena[1159680:1159680+n*128], m.arena[819712:819712+n*128])
+	m.mulSigmoidGrad(n, m.arena[1395200:1395200+n*128], m.arena[1403392:1403392+n*128], m.arena[1159680:1159680+n*128], m.arena[819712:819712+n*128])
 	// d.lstm/t26/f_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1480064:1480064+n*128], m.arena[425984:425984+n*512], 128)
+	m.sliceGrad(n, m.arena[1395200:1395200+n*128], m.arena[425984:425984+n*512], 128)
 	// d.lstm/t26/f_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t26/i.1: SigmoidGrad N×128, fused with d.lstm/t26/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1484160:1484160+n*128], m.arena[1488256:1488256+n*128], m.arena[934400:934400+n*128], m.arena[705024:705024+n*128])
+	m.mulSigmoidGrad(n, m.arena[1399296:1399296+n*128], m.arena[1403392:1403392+n*128], m.arena[934400:934400+n*128], m.arena[705024:705024+n*128])
 	// d.lstm/t26/i_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1484160:1484160+n*128], m.arena[425984:425984+n*512], 0)
+	m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[425984:425984+n*512], 0)
 	// d.lstm/t26/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t26/gates.1: ChannelSum 512
-	m.channelSum2(n, m.arena[425984:425984+n*512], (*[512]float32)(m.arena[1492352:]))
+	m.channelSum2(n, m.arena[425984:425984+n*512], (*[512]float32)(m.arena[1407488:]))
 	// d.lstm/t26/gates.2: Add 512
-	m.add(n, m.arena[1492864:1492864+512], m.arena[1492352:1492352+512], m.arena[1493376:1493376+512])
-	// d.lstm/t26/gates_matmul.1: MatMul N×156
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[425984:425984+n*512], 512, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[1462784:1462784+n*156], 156)
+	m.add(n, m.arena[1408000:1408000+512], m.arena[1407488:1407488+512], m.arena[1408512:1408512+512])
 	// d.lstm/t26/gates_matmul.2: MatMul 512×156
 	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
 	// d.lstm/t26/gates_matmul.3: Add 512×156: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
-	// d.lstm/t26/xh.1: Slice N×128
-	m.slice3(n, m.arena[1462784:1462784+n*156], m.arena[1454592:1454592+n*128])
+	// d.lstm/t26/xh.1: MatMul N×128
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[425984:425984+n*512], 512, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[1374720:1374720+n*128], 128)
 	// d.lstm/t25 … d.lstm/t1: 25 steps, one iteration each
 	for step := 25; step >= 1; step-- {
 		// d.lstm/t[step]/c_act.2: Add N×128, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[1488256:1488256+n*128], m.arena[1454592+((step+1)&1)*4096:1454592+((step+1)&1)*4096+n*128], m.arena[942592+step*4096:942592+step*4096+n*128], m.arena[1171968+step*4096:1171968+step*4096+n*128], m.arena[1446400+((step+1)&1)*4096:1446400+((step+1)&1)*4096+n*128])
+		m.mulTanhGradAdd(n, m.arena[1403392:1403392+n*128], m.arena[1374720+((step+1)&1)*4096:1374720+((step+1)&1)*4096+n*128], m.arena[942592+step*4096:942592+step*4096+n*128], m.arena[1171968+step*4096:1171968+step*4096+n*128], m.arena[1366528+((step+1)&1)*4096:1366528+((step+1)&1)*4096+n*128])
 		// d.lstm/t[step]/fc.2: Mul N×128
-		m.mul(n, m.arena[1488256:1488256+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[1446400+((step)&1)*4096:1446400+((step)&1)*4096+n*128])
+		m.mul(n, m.arena[1403392:1403392+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[1366528+((step)&1)*4096:1366528+((step)&1)*4096+n*128])
 		// d.lstm/t[step]/o.1: SigmoidGrad N×128, fused with d.lstm/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[1471872:1471872+n*128], m.arena[1454592+((step+1)&1)*4096:1454592+((step+1)&1)*4096+n*128], m.arena[1171968+step*4096:1171968+step*4096+n*128], m.arena[942592+step*4096:942592+step*4096+n*128])
+		m.mulSigmoidGrad(n, m.arena[1387008:1387008+n*128], m.arena[1374720+((step+1)&1)*4096:1374720+((step+1)&1)*4096+n*128], m.arena[1171968+step*4096:1171968+step*4096+n*128], m.arena[942592+step*4096:942592+step*4096+n*128])
 		// d.lstm/t[step]/o_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1471872:1471872+n*128], m.arena[step*16384:step*16384+n*512], 384)
+		m.sliceGrad(n, m.arena[1387008:1387008+n*128], m.arena[step*16384:step*16384+n*512], 384)
 		// d.lstm/t[step]/g.1: TanhGrad N×128, fused with d.lstm/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[1475968:1475968+n*128], m.arena[1488256:1488256+n*128], m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[827904+step*4096:827904+step*4096+n*128])
+		m.mulTanhGrad(n, m.arena[1391104:1391104+n*128], m.arena[1403392:1403392+n*128], m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[827904+step*4096:827904+step*4096+n*128])
 		// d.lstm/t[step]/g_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1475968:1475968+n*128], m.arena[step*16384:step*16384+n*512], 256)
+		m.sliceGrad(n, m.arena[1391104:1391104+n*128], m.arena[step*16384:step*16384+n*512], 256)
 		// d.lstm/t[step]/g_pre.2: Add N×512: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/f.1: SigmoidGrad N×128, fused with d.lstm/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[1480064:1480064+n*128], m.arena[1488256:1488256+n*128], m.arena[1057280+(step-1)*4096:1057280+(step-1)*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128])
+		m.mulSigmoidGrad(n, m.arena[1395200:1395200+n*128], m.arena[1403392:1403392+n*128], m.arena[1057280+(step-1)*4096:1057280+(step-1)*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1480064:1480064+n*128], m.arena[step*16384:step*16384+n*512], 128)
+		m.sliceGrad(n, m.arena[1395200:1395200+n*128], m.arena[step*16384:step*16384+n*512], 128)
 		// d.lstm/t[step]/f_pre.2: Add N×512: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/i.1: SigmoidGrad N×128, fused with d.lstm/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[1484160:1484160+n*128], m.arena[1488256:1488256+n*128], m.arena[827904+step*4096:827904+step*4096+n*128], m.arena[598528+step*4096:598528+step*4096+n*128])
+		m.mulSigmoidGrad(n, m.arena[1399296:1399296+n*128], m.arena[1403392:1403392+n*128], m.arena[827904+step*4096:827904+step*4096+n*128], m.arena[598528+step*4096:598528+step*4096+n*128])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1484160:1484160+n*128], m.arena[step*16384:step*16384+n*512], 0)
+		m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[step*16384:step*16384+n*512], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.1: ChannelSum 512
-		m.channelSum2(n, m.arena[step*16384:step*16384+n*512], (*[512]float32)(m.arena[1492352+((step)&1)*512:]))
+		m.channelSum2(n, m.arena[step*16384:step*16384+n*512], (*[512]float32)(m.arena[1407488+((step)&1)*512:]))
 		// d.lstm/t[step]/gates.2: Add 512
-		m.add(n, m.arena[1493376+((step+1)&1)*512:1493376+((step+1)&1)*512+512], m.arena[1492352+((step)&1)*512:1492352+((step)&1)*512+512], m.arena[1493376+((step)&1)*512:1493376+((step)&1)*512+512])
-		// d.lstm/t[step]/gates_matmul.1: MatMul N×156
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*16384:step*16384+n*512], 512, &m.lstmWeightPackedForTrainingAsStored, 0, m.arena[1462784:1462784+n*156], 156)
+		m.add(n, m.arena[1408512+((step+1)&1)*512:1408512+((step+1)&1)*512+512], m.arena[1407488+((step)&1)*512:1407488+((step)&1)*512+512], m.arena[1408512+((step)&1)*512:1408512+((step)&1)*512+512])
 		// d.lstm/t[step]/gates_matmul.2: MatMul 512×156
 		// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
 		// d.lstm/t[step]/gates_matmul.3: Add 512×156: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
-		// d.lstm/t[step]/xh.1: Slice N×128
-		m.slice3(n, m.arena[1462784:1462784+n*156], m.arena[1454592+((step)&1)*4096:1454592+((step)&1)*4096+n*128])
+		// d.lstm/t[step]/xh.1: MatMul N×128
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*16384:step*16384+n*512], 512, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[1374720+((step)&1)*4096:1374720+((step)&1)*4096+n*128], 128)
 	}
 	// d.lstm/t0/c_act.2: Add N×128, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[1488256:1488256+n*128], m.arena[1458688:1458688+n*128], m.arena[942592:942592+n*128], m.arena[1171968:1171968+n*128], m.arena[1450496:1450496+n*128])
+	m.mulTanhGradAdd(n, m.arena[1403392:1403392+n*128], m.arena[1378816:1378816+n*128], m.arena[942592:942592+n*128], m.arena[1171968:1171968+n*128], m.arena[1370624:1370624+n*128])
 	// d.lstm/t0/o.1: SigmoidGrad N×128, fused with d.lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1471872:1471872+n*128], m.arena[1458688:1458688+n*128], m.arena[1171968:1171968+n*128], m.arena[942592:942592+n*128])
+	m.mulSigmoidGrad(n, m.arena[1387008:1387008+n*128], m.arena[1378816:1378816+n*128], m.arena[1171968:1171968+n*128], m.arena[942592:942592+n*128])
 	// d.lstm/t0/o_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1471872:1471872+n*128], m.arena[:n*512], 384)
+	m.sliceGrad(n, m.arena[1387008:1387008+n*128], m.arena[:n*512], 384)
 	// d.lstm/t0/g.1: TanhGrad N×128, fused with d.lstm/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[1475968:1475968+n*128], m.arena[1488256:1488256+n*128], m.arena[598528:598528+n*128], m.arena[827904:827904+n*128])
+	m.mulTanhGrad(n, m.arena[1391104:1391104+n*128], m.arena[1403392:1403392+n*128], m.arena[598528:598528+n*128], m.arena[827904:827904+n*128])
 	// d.lstm/t0/g_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1475968:1475968+n*128], m.arena[:n*512], 256)
+	m.sliceGrad(n, m.arena[1391104:1391104+n*128], m.arena[:n*512], 256)
 	// d.lstm/t0/g_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×128, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1480064:1480064+n*128], m.arena[1488256:1488256+n*128], m.arena[1467776:1467776+n*128], m.arena[713216:713216+n*128])
+	m.mulSigmoidGrad(n, m.arena[1395200:1395200+n*128], m.arena[1403392:1403392+n*128], m.arena[1382912:1382912+n*128], m.arena[713216:713216+n*128])
 	// d.lstm/t0/f_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1480064:1480064+n*128], m.arena[:n*512], 128)
+	m.sliceGrad(n, m.arena[1395200:1395200+n*128], m.arena[:n*512], 128)
 	// d.lstm/t0/f_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t0/i.1: SigmoidGrad N×128, fused with d.lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1484160:1484160+n*128], m.arena[1488256:1488256+n*128], m.arena[827904:827904+n*128], m.arena[598528:598528+n*128])
+	m.mulSigmoidGrad(n, m.arena[1399296:1399296+n*128], m.arena[1403392:1403392+n*128], m.arena[827904:827904+n*128], m.arena[598528:598528+n*128])
 	// d.lstm/t0/i_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1484160:1484160+n*128], m.arena[:n*512], 0)
+	m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[:n*512], 0)
 	// d.lstm/t0/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: ChannelSum 512
-	m.channelSum2(n, m.arena[:n*512], (*[512]float32)(m.arena[1492352:]))
+	m.channelSum2(n, m.arena[:n*512], (*[512]float32)(m.arena[1407488:]))
 	// d.lstm/t0/gates.2: Add 512
-	m.add(n, m.arena[1493888:1493888+512], m.arena[1492352:1492352+512], m.arena[1493376:1493376+512])
+	m.add(n, m.arena[1409024:1409024+512], m.arena[1407488:1407488+512], m.arena[1408512:1408512+512])
 	// d.lstm/t0/gates_matmul.1: MatMul 512×156
 	// the products of all 28 steps as one, Σₖ d.lstm/t[k]/i_pre.2ᵀ·lstm/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 512, 156, n, 28, m.arena[0:458752], 512, 16384, m.arena[458752:598528], 156, 4992, m.arena[1366528:1366528+79872], 156)
+	rt.GemmStepsP(m.pool, 512, 156, n, 28, m.arena[0:458752], 512, 16384, m.arena[458752:598528], 156, 4992, m.arena[1286656:1286656+79872], 156)
 	// d.lstm/t0/gates_matmul.2: Add 512×156: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
 	// d.lstm/weight.1: Slice 512×28
-	m.slice4(n, m.arena[1366528:1366528+79872], m.lstmWeightIhL0Grad[:])
+	m.slice3(n, m.arena[1286656:1286656+79872], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 512×128
-	m.slice5(n, m.arena[1366528:1366528+79872], m.lstmWeightHhL0Grad[:])
+	m.slice4(n, m.arena[1286656:1286656+79872], m.lstmWeightHhL0Grad[:])
 	m.derived = false
-	copy(m.lstmBiasIhL0Grad[:], m.arena[1493376:1493376+512])
-	copy(m.lstmBiasHhL0Grad[:], m.arena[1493376:1493376+512])
-	loss := m.arena[1494400]
+	copy(m.lstmBiasIhL0Grad[:], m.arena[1408512:1408512+512])
+	copy(m.lstmBiasHhL0Grad[:], m.arena[1408512:1408512+512])
+	loss := m.arena[1409536]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
