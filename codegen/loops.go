@@ -152,6 +152,9 @@ type loopState struct {
 	// stepProd maps every product of a weight gradient summed over the steps as one
 	// product to it (stepprod.go).
 	stepProd map[int]*stepProduct
+	// stepSum maps every ChannelSum and Add of a bias gradient summed over the steps
+	// as one column sum to it (stepprod.go).
+	stepSum  map[int]*stepSum
 	maxBatch int
 }
 
@@ -592,7 +595,7 @@ func (ls *loopState) findFamilies(g *ir.Graph, order []int, root []int, keep []i
 	for _, id := range keep {
 		read(root[id], len(order), nil)
 	}
-	ls.findStepProducts(g, order, root)
+	ls.findStepProducts(g, order, root, keep)
 	for _, id := range members {
 		if f := ls.fam[id]; f != nil && f.slots == 0 {
 			f.id = len(ls.fams)
@@ -855,6 +858,9 @@ func (ls *loopState) signature(p *program, gr *stepGroup) string {
 		if sp := ls.stepProd[id]; sp != nil && sp.emit == id {
 			b.WriteString(" step-product") // the one call: never in a loop
 		}
+		if ss := ls.stepSum[id]; ss != nil && ss.final == id {
+			b.WriteString(" step-sum")
+		}
 		where(id)
 		b.WriteString(" <-")
 		for _, in := range n.Inputs {
@@ -993,6 +999,10 @@ func (p *program) override(k *Kernel) (bool, error) {
 	}
 	if sp := p.loops.stepProd[n.ID]; sp != nil {
 		p.emitStepProduct(k, sp)
+		return true, nil
+	}
+	if ss := p.loops.stepSum[n.ID]; ss != nil {
+		p.emitStepSum(k, ss)
 		return true, nil
 	}
 	if c := p.loops.chainOf[n.ID]; c != nil {

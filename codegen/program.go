@@ -215,7 +215,7 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 		return nil, err
 	}
 	p.g = g
-	p.loops = &loopState{fam: map[int]*family{}, runs: map[int]*loopRun{}, stepProd: map[int]*stepProduct{}, maxBatch: m.opts.MaxBatch}
+	p.loops = &loopState{fam: map[int]*family{}, runs: map[int]*loopRun{}, stepProd: map[int]*stepProduct{}, stepSum: map[int]*stepSum{}, maxBatch: m.opts.MaxBatch}
 	p.loops.chainOf = findChains(g, p.order, keep)
 	if !m.opts.NoFusion {
 		p.fuse(keep)

@@ -27,6 +27,11 @@ import (
 // anyway; dGₖ needs T slots instead of one, T·MaxBatch·4H floats for an LSTM, so the
 // sum is deferred only while that stays under stepProductLimit.
 //
+// The bias gradient is the same sum with a column sum for the product: Σₖ of the
+// channel sums of dGₖ, a tree of Adds over one ChannelSum per step. Once dGₖ has a
+// slot per step it too is one pass over the stacked rows (rt.ColSums64Steps), in
+// float64 from the first row to the last instead of a float32 Add per step.
+//
 // It applies to a chain of sums (loops.go) whose members are products
 // MatMul(transA) with one per step 0 … T-1 of one backward sequence, each reading
 // its own step's members of two families, and Adds; a chain with any other member
@@ -43,11 +48,22 @@ type stepProduct struct {
 	steps int
 }
 
+// stepSum is a bias gradient, Σₖ ChannelSum(dGₖ) summed by a tree of Adds, computed
+// as one column sum over the steps' blocks of dG (rt.ColSums64Steps) at the last Add.
+// Its ChannelSums and Adds compute nothing else: every one but the last has one
+// reader, the next Add.
+type stepSum struct {
+	final int // the last Add, where the sum is written
+	fam   *family
+	x     int // one step's summed value, for the comment
+	steps int
+}
+
 // findStepProducts finds the chains of per-step products that become one product
 // and makes their operands' families keep one slot per step. It runs in
 // findFamilies, after the reads have set each family's ring and before the slots are
 // counted.
-func (ls *loopState) findStepProducts(g *ir.Graph, order, root []int) {
+func (ls *loopState) findStepProducts(g *ir.Graph, order, root, keep []int) {
 	pos := map[int]int{}
 	for i, id := range order {
 		pos[id] = i
@@ -70,6 +86,89 @@ func (ls *loopState) findStepProducts(g *ir.Graph, order, root []int) {
 			}
 		}
 	}
+	ls.findStepSums(g, order, root, keep)
+}
+
+// findStepSums finds the bias gradients that become one column sum over the steps
+// and makes the summed values' families keep one slot per step.
+func (ls *loopState) findStepSums(g *ir.Graph, order, root, keep []int) {
+	users := orderUsers(g, order)
+	kept := map[int]bool{}
+	for _, id := range keep {
+		kept[id] = true
+	}
+	// The latest Add of a tree comes first: a tree found is never part of a larger one.
+	for i := len(order) - 1; i >= 0; i-- {
+		id := order[i]
+		if g.Nodes[id].Op != ir.OpAdd || ls.stepSum[id] != nil {
+			continue
+		}
+		ss := &stepSum{final: id}
+		var members []int
+		steps := map[int]bool{}
+		var seq *stepSeq
+		var walk func(x int, top bool) bool
+		walk = func(x int, top bool) bool {
+			n := g.Nodes[x]
+			if !top && (len(users[x]) != 1 || kept[x] || ls.stepSum[x] != nil) {
+				return false
+			}
+			members = append(members, x)
+			switch n.Op {
+			case ir.OpAdd:
+				return len(n.Inputs) == 2 && n.Inputs[0] != n.Inputs[1] && walk(n.Inputs[0], false) && walk(n.Inputs[1], false)
+			case ir.OpChannelSum:
+				in := g.Nodes[n.Inputs[0]]
+				r := root[n.Inputs[0]]
+				f, gr := ls.fam[r], ls.groupOf[r]
+				if f == nil || gr == nil || (ss.fam != nil && f != ss.fam) || steps[gr.step] ||
+					!in.Shape.Batched() || len(in.Shape) != 2 || in.Shape.Elems() != f.shape.Elems() {
+					return false
+				}
+				if seq != nil && gr.seq != seq {
+					return false
+				}
+				ss.fam, ss.x, seq = f, n.Inputs[0], gr.seq
+				steps[gr.step] = true
+				return true
+			}
+			return false
+		}
+		if !walk(id, true) || ss.fam == nil || !seq.regular {
+			continue
+		}
+		ss.steps = len(steps)
+		complete := ss.steps >= 2
+		for k := range ss.steps {
+			complete = complete && steps[k]
+		}
+		if !complete || (ss.fam.ring != 0 && ss.steps*ss.fam.shape.Elems()*ls.maxBatch > stepProductLimit) {
+			continue
+		}
+		ss.fam.ring = 0
+		for _, m := range members {
+			ls.stepSum[m] = ss
+		}
+	}
+}
+
+// emitStepSum writes the one column sum at the tree's last Add; its other members
+// say where their share is computed.
+func (p *program) emitStepSum(k *Kernel, ss *stepSum) {
+	if k.Node.ID != ss.final {
+		k.Emit(jen.Comment(fmt.Sprintf("summed over the steps by rt.ColSums64Steps at %s", p.g.Nodes[ss.final].Name)))
+		return
+	}
+	cols := ss.fam.shape.Elems()
+	s := p.value(k.Node.ID)
+	k.Emit(jen.Comment(fmt.Sprintf("the column sums of all %d steps' %s as one, in float64", ss.steps, anyStep(p.g, ss.x))),
+		jen.Block(
+			jen.Id("s").Op(":=").Add(s.Array()),
+			jen.Id("acc").Op(":=").Add(k.Scratch64(cols)),
+			jen.Clear(jen.Id("acc").Index(jen.Op(":"))),
+			jen.Qual(rtPath, "ColSums64Steps").Call(jen.Id("acc").Index(jen.Op(":")), p.familyArray(ss.fam), jen.Id("n"), jen.Lit(ss.steps), jen.Lit(cols), jen.Lit(ss.fam.stride)),
+			loop("c", jen.Lit(cols), jen.Id("s").Index(jen.Id("c")).Op("=").Add(f32(jen.Id("acc").Index(jen.Id("c"))))),
+		))
 }
 
 // stepProductOf returns the single product chain c's products become, or nil.
@@ -137,12 +236,8 @@ func (p *program) emitStepProduct(k *Kernel, sp *stepProduct) {
 		return
 	}
 	a, b, c := k.In(0), k.In(1), k.Out()
-	anyStep := func(id int) string {
-		prefix, _, what, _ := parseStep(p.g.Nodes[id].Name)
-		return prefix + "/t[k]/" + what
-	}
 	k.Emit(
-		jen.Comment(fmt.Sprintf("the products of all %d steps as one, Σₖ %sᵀ·%s: step k's rows are slot k of each block", sp.steps, anyStep(k.Node.Inputs[0]), anyStep(k.Node.Inputs[1]))),
+		jen.Comment(fmt.Sprintf("the products of all %d steps as one, Σₖ %sᵀ·%s: step k's rows are slot k of each block", sp.steps, anyStep(p.g, k.Node.Inputs[0]), anyStep(p.g, k.Node.Inputs[1]))),
 		jen.Qual(rtPath, "GemmStepsP").Call(p.pool(), jen.Lit(a.Shape[1]), jen.Lit(b.Shape[1]), a.Prod(0, 1), jen.Lit(sp.steps),
 			p.familyArray(sp.a), jen.Lit(a.Shape[1]), jen.Lit(sp.a.stride),
 			p.familyArray(sp.b), jen.Lit(b.Shape[1]), jen.Lit(sp.b.stride),
@@ -160,4 +255,10 @@ func (ls *loopState) sumNote(g *ir.Graph, c *sumChain) string {
 		}
 	}
 	return "written in place by its SliceGrads"
+}
+
+// anyStep is the name of a step's node with its step written k ("d.l/t[k]/xh").
+func anyStep(g *ir.Graph, id int) string {
+	prefix, _, what, _ := parseStep(g.Nodes[id].Name)
+	return prefix + "/t[k]/" + what
 }

@@ -78,3 +78,41 @@ func TestWeightGradientStaysPerStepWhenTheStepsWouldNotFit(t *testing.T) {
 	assert.NotEmpty(t, lstmTrainStep(t, steps, big-1).loops.stepProd, "at the bound")
 	assert.Empty(t, lstmTrainStep(t, steps, big).loops.stepProd, "past the bound")
 }
+
+// TestBiasGradientIsOneColumnSumOverTheSteps checks that an LSTM's bias gradient, a
+// channel sum per step added up by a tree of Adds, becomes one column sum written at
+// the last Add, over the same one-slot-per-step gate gradients as the weight's.
+func TestBiasGradientIsOneColumnSumOverTheSteps(t *testing.T) {
+	const steps = 6
+	p := lstmTrainStep(t, steps, 4)
+	var ss *stepSum
+	sums, adds := 0, 0
+	for id, s := range p.loops.stepSum {
+		require.True(t, ss == nil || s == ss, "one bias, one sum")
+		ss = s
+		switch p.g.Nodes[id].Op {
+		case ir.OpChannelSum:
+			sums++
+		case ir.OpAdd:
+			adds++
+		default:
+			t.Errorf("%s (%s) is not a ChannelSum or an Add", p.g.Nodes[id].Name, p.g.Nodes[id].Op)
+		}
+	}
+	require.NotNil(t, ss, "the LSTM's bias gradient is not one column sum")
+	assert.Equal(t, steps, sums, "one channel sum per step")
+	assert.Equal(t, steps-1, adds, "added up by steps-1 Adds")
+	assert.Equal(t, steps, ss.steps)
+	assert.Equal(t, 0, ss.fam.ring)
+	var sp *stepProduct
+	for _, s := range p.loops.stepProd {
+		sp = s
+	}
+	require.NotNil(t, sp)
+	assert.Same(t, sp.a, ss.fam, "the bias and the weight gradients read the same gate gradients")
+	for _, r := range p.loops.runs {
+		for _, gr := range r.groups {
+			assert.NotContains(t, gr.nodes, ss.final, "the column sum over all steps is inside a loop")
+		}
+	}
+}

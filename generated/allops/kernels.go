@@ -880,7 +880,7 @@ func (m *Model) concat10(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// add computes Add 4, for rnn/bias, gru/bias and 29 more.
+// add computes Add 4, for rnn/bias, gru/bias and 14 more.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -1891,16 +1891,6 @@ func (m *Model) sliceGrad2(n int, dy []float32, y []float32, start int) {
 	}
 }
 
-// channelSum7 computes ChannelSum 12, for d.bilstm/reverse/t4/gates.1, d.bilstm/reverse/t3/gates.1 and 6 more.
-func (m *Model) channelSum7(n int, x []float32, s *[12]float32) {
-	acc := (*[12]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n, 12, 12)
-	for c := range 12 {
-		s[c] = float32(acc[c])
-	}
-}
-
 // slice20 computes Slice N×4, for d.bilstm/reverse/t4/xh.1, d.bilstm/reverse/t3/xh.1 and 4 more.
 func (m *Model) slice20(n int, x []float32, y []float32) {
 	for o := range n {
@@ -1983,31 +1973,11 @@ func (m *Model) scaleAddTanhGrad(n int, y []float32, x1 []float32, x2 []float32,
 	}
 }
 
-// channelSum8 computes ChannelSum 4, for d.gru/t4/n_pre.1, d.gru/t3/n_pre.1 and 7 more.
-func (m *Model) channelSum8(n int, x []float32, s *[4]float32) {
-	acc := (*[4]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n, 4, 4)
-	for c := range 4 {
-		s[c] = float32(acc[c])
-	}
-}
-
 // sliceGrad4 computes SliceGrad N×8, for d.gru/t4/z_pre.1, d.gru/t4/r_pre.1 and 6 more.
 func (m *Model) sliceGrad4(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range n {
 		copy(y[o*8+at:o*8+at+4], dy[o*4:o*4+4])
-	}
-}
-
-// channelSum9 computes ChannelSum 8, for d.gru/t4/rz.1, d.gru/t3/rz.1 and 2 more.
-func (m *Model) channelSum9(n int, x []float32, s *[8]float32) {
-	acc := (*[8]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n, 8, 8)
-	for c := range 8 {
-		s[c] = float32(acc[c])
 	}
 }
 
@@ -2151,6 +2121,16 @@ func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
+// channelSum7 computes ChannelSum 4, for d.h0/bias.1.
+func (m *Model) channelSum7(n int, x []float32, s *[4]float32) {
+	acc := (*[4]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], x, n, 4, 4)
+	for c := range 4 {
+		s[c] = float32(acc[c])
+	}
+}
+
 // slice34 computes Slice N×2, for d.gap_concat.1.
 func (m *Model) slice34(n int, x []float32, y []float32) {
 	for o := range n {
@@ -2187,8 +2167,8 @@ func (m *Model) globalAvgPool2DGrad2(n int, dy []float32, dx []float32) {
 	}
 }
 
-// channelSum10 computes ChannelSum 2, for d.deconv_pads/bias.1.
-func (m *Model) channelSum10(n int, x []float32, s *[2]float32) {
+// channelSum8 computes ChannelSum 2, for d.deconv_pads/bias.1.
+func (m *Model) channelSum8(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2246,8 +2226,8 @@ func (m *Model) addAddAddSigmoidGrad(n int, y []float32, x1 []float32, x2 []floa
 	}
 }
 
-// channelSum11 computes ChannelSum 3, for d.deconv_same/bias.1.
-func (m *Model) channelSum11(n int, x []float32, s *[3]float32) {
+// channelSum9 computes ChannelSum 3, for d.deconv_same/bias.1.
+func (m *Model) channelSum9(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2313,8 +2293,8 @@ func (m *Model) addAddAddLeakyReluGrad(n int, y []float32, x1 []float32, x2 []fl
 	}
 }
 
-// channelSum12 computes ChannelSum 6, for d.conv_strided/bias.1.
-func (m *Model) channelSum12(n int, x []float32, s *[6]float32) {
+// channelSum10 computes ChannelSum 6, for d.conv_strided/bias.1.
+func (m *Model) channelSum10(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2481,8 +2461,8 @@ func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, dy, dw, m.scratch32[:30796])
 }
 
-// channelSum13 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
-func (m *Model) channelSum13(n int, x []float32, s *[4]float32) {
+// channelSum11 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
+func (m *Model) channelSum11(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {

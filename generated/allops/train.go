@@ -887,7 +887,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14464:14464+n*12], 0)
 	// d.bilstm/reverse/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14464:14464+n*12], (*[12]float32)(m.arena[33632:]))
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 	// d.bilstm/reverse/t4/gates_matmul.1: MatMul N×7
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14464:14464+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
 	// d.bilstm/reverse/t4/gates_matmul.2: MatMul 12×7
@@ -923,9 +923,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14368:14368+n*12], 0)
 	// d.bilstm/reverse/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14368:14368+n*12], (*[12]float32)(m.arena[33648:]))
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 	// d.bilstm/reverse/t3/gates.2: Add 12
-	m.add(n, m.arena[33632:33632+12], m.arena[33648:33648+12], m.arena[32368:32368+12])
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 	// d.bilstm/reverse/t3/gates_matmul.1: MatMul N×7
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14368:14368+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
 	// d.bilstm/reverse/t3/gates_matmul.2: MatMul 12×7
@@ -965,9 +965,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14080+step*96:14080+step*96+n*12], 0)
 		// d.bilstm/reverse/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/gates.1: ChannelSum 12
-		m.channelSum7(n, m.arena[14080+step*96:14080+step*96+n*12], (*[12]float32)(m.arena[33632+((step)&1)*16:]))
+		// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 		// d.bilstm/reverse/t[step]/gates.2: Add 12
-		m.add(n, m.arena[32352+((step+1)&1)*16:32352+((step+1)&1)*16+12], m.arena[33632+((step)&1)*16:33632+((step)&1)*16+12], m.arena[32352+((step)&1)*16:32352+((step)&1)*16+12])
+		// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 		// d.bilstm/reverse/t[step]/gates_matmul.1: MatMul N×7
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080+step*96:14080+step*96+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
 		// d.bilstm/reverse/t[step]/gates_matmul.2: MatMul 12×7
@@ -1004,9 +1004,18 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14080:14080+n*12], 0)
 	// d.bilstm/reverse/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14080:14080+n*12], (*[12]float32)(m.arena[33632:]))
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 	// d.bilstm/reverse/t0/gates.2: Add 12
-	m.add(n, m.arena[32368:32368+12], m.arena[33632:33632+12], m.arena[32352:32352+12])
+	// the column sums of all 5 steps' d.bilstm/reverse/t[k]/i_pre.2 as one, in float64
+	{
+		s := (*[12]float32)(m.arena[32352:])
+		acc := (*[12]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[14080:14560], n, 5, 12, 96)
+		for c := range 12 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.bilstm/reverse/t0/gates_matmul.2: MatMul 12×7
 	// the products of all 5 steps as one, Σₖ d.bilstm/reverse/t[k]/i_pre.2ᵀ·bilstm/reverse/t[k]/xh: step k's rows are slot k of each block
 	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[14080:14560], 12, 96, m.arena[27392:27712], 7, 64, m.arena[6272:6272+84], 7)
@@ -1047,7 +1056,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14464:14464+n*12], 0)
 	// d.bilstm/forward/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14464:14464+n*12], (*[12]float32)(m.arena[33568:]))
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 	// d.bilstm/forward/t4/gates_matmul.1: MatMul N×7
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14464:14464+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/forward/t4/gates_matmul.2: MatMul 12×7
@@ -1083,9 +1092,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14368:14368+n*12], 0)
 	// d.bilstm/forward/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14368:14368+n*12], (*[12]float32)(m.arena[33584:]))
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 	// d.bilstm/forward/t3/gates.2: Add 12
-	m.add(n, m.arena[33568:33568+12], m.arena[33584:33584+12], m.arena[32400:32400+12])
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 	// d.bilstm/forward/t3/gates_matmul.1: MatMul N×7
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14368:14368+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 	// d.bilstm/forward/t3/gates_matmul.2: MatMul 12×7
@@ -1125,9 +1134,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14080+step*96:14080+step*96+n*12], 0)
 		// d.bilstm/forward/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/gates.1: ChannelSum 12
-		m.channelSum7(n, m.arena[14080+step*96:14080+step*96+n*12], (*[12]float32)(m.arena[33568+((step)&1)*16:]))
+		// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 		// d.bilstm/forward/t[step]/gates.2: Add 12
-		m.add(n, m.arena[32384+((step+1)&1)*16:32384+((step+1)&1)*16+12], m.arena[33568+((step)&1)*16:33568+((step)&1)*16+12], m.arena[32384+((step)&1)*16:32384+((step)&1)*16+12])
+		// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 		// d.bilstm/forward/t[step]/gates_matmul.1: MatMul N×7
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080+step*96:14080+step*96+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
 		// d.bilstm/forward/t[step]/gates_matmul.2: MatMul 12×7
@@ -1164,9 +1173,18 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14080:14080+n*12], 0)
 	// d.bilstm/forward/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/gates.1: ChannelSum 12
-	m.channelSum7(n, m.arena[14080:14080+n*12], (*[12]float32)(m.arena[33568:]))
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 	// d.bilstm/forward/t0/gates.2: Add 12
-	m.add(n, m.arena[32400:32400+12], m.arena[33568:33568+12], m.arena[32384:32384+12])
+	// the column sums of all 5 steps' d.bilstm/forward/t[k]/i_pre.2 as one, in float64
+	{
+		s := (*[12]float32)(m.arena[32384:])
+		acc := (*[12]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[14080:14560], n, 5, 12, 96)
+		for c := range 12 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.bilstm/forward/t0/gates_matmul.2: MatMul 12×7
 	// the products of all 5 steps as one, Σₖ d.bilstm/forward/t[k]/i_pre.2ᵀ·bilstm/forward/t[k]/xh: step k's rows are slot k of each block
 	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[14080:14560], 12, 96, m.arena[27072:27392], 7, 64, m.arena[6272:6272+84], 7)
@@ -1193,7 +1211,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
 	m.scaleAddTanhGrad(n, m.arena[25408:25408+n*4], m.arena[33632:33632+n*4], m.arena[33568:33568+n*4], m.arena[29760:29760+n*4])
 	// d.gru/t4/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25408:25408+n*4], (*[4]float32)(m.arena[31392:]))
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t4/n_pre_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25408:25408+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t4/n_pre_matmul.2: MatMul 4×8
@@ -1212,7 +1230,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[25216:25216+n*8], 0)
 	// d.gru/t4/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t4/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[25216:25216+n*8], (*[8]float32)(m.arena[31552:]))
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 	// d.gru/t4/rz_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25216:25216+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 	// d.gru/t4/rz_matmul.2: MatMul 8×8
@@ -1235,9 +1253,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t3/n.1: TanhGrad N×4, fused with d.gru/t3/h_minus_n.1 (Scale), d.gru/t3/h_minus_n.3 (Add)
 	m.scaleAddTanhGrad(n, m.arena[25376:25376+n*4], m.arena[33632:33632+n*4], m.arena[25664:25664+n*4], m.arena[29728:29728+n*4])
 	// d.gru/t3/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25376:25376+n*4], (*[4]float32)(m.arena[31408:]))
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t3/n_pre.2: Add 4
-	m.add(n, m.arena[31392:31392+4], m.arena[31408:31408+4], m.arena[31696:31696+4])
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t3/n_pre_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25376:25376+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t3/n_pre_matmul.2: MatMul 4×8
@@ -1257,9 +1275,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[25152:25152+n*8], 0)
 	// d.gru/t3/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t3/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[25152:25152+n*8], (*[8]float32)(m.arena[31568:]))
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 	// d.gru/t3/rz.2: Add 8
-	m.add(n, m.arena[31552:31552+8], m.arena[31568:31568+8], m.arena[31728:31728+8])
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 	// d.gru/t3/rz_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25152:25152+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 	// d.gru/t3/rz_matmul.2: MatMul 8×8
@@ -1286,9 +1304,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// d.gru/t[step]/n.1: TanhGrad N×4, fused with d.gru/t[step]/h_minus_n.1 (Scale), d.gru/t[step]/h_minus_n.3 (Add)
 		m.scaleAddTanhGrad(n, m.arena[25280+step*32:25280+step*32+n*4], m.arena[33632:33632+n*4], m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29632+step*32:29632+step*32+n*4])
 		// d.gru/t[step]/n_pre.1: ChannelSum 4
-		m.channelSum8(n, m.arena[25280+step*32:25280+step*32+n*4], (*[4]float32)(m.arena[31392+((step)&1)*16:]))
+		// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 		// d.gru/t[step]/n_pre.2: Add 4
-		m.add(n, m.arena[31680+((step+1)&1)*16:31680+((step+1)&1)*16+4], m.arena[31392+((step)&1)*16:31392+((step)&1)*16+4], m.arena[31680+((step)&1)*16:31680+((step)&1)*16+4])
+		// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 		// d.gru/t[step]/n_pre_matmul.1: MatMul N×8
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[25280+step*32:25280+step*32+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 		// d.gru/t[step]/n_pre_matmul.2: MatMul 4×8
@@ -1308,9 +1326,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[24960+step*64:24960+step*64+n*8], 0)
 		// d.gru/t[step]/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 		// d.gru/t[step]/rz.1: ChannelSum 8
-		m.channelSum9(n, m.arena[24960+step*64:24960+step*64+n*8], (*[8]float32)(m.arena[31552+((step)&1)*16:]))
+		// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 		// d.gru/t[step]/rz.2: Add 8
-		m.add(n, m.arena[31712+((step+1)&1)*16:31712+((step+1)&1)*16+8], m.arena[31552+((step)&1)*16:31552+((step)&1)*16+8], m.arena[31712+((step)&1)*16:31712+((step)&1)*16+8])
+		// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 		// d.gru/t[step]/rz_matmul.1: MatMul N×8
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[24960+step*64:24960+step*64+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 		// d.gru/t[step]/rz_matmul.2: MatMul 8×8
@@ -1334,9 +1352,18 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t0/n.1: TanhGrad N×4, fused with d.gru/t0/h_minus_n.1 (Scale), d.gru/t0/h_minus_n.2 (Add)
 	m.scaleAddTanhGrad(n, m.arena[25280:25280+n*4], m.arena[33632:33632+n*4], m.arena[25696:25696+n*4], m.arena[29632:29632+n*4])
 	// d.gru/t0/n_pre.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25280:25280+n*4], (*[4]float32)(m.arena[31392:]))
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t0/n_pre.2: Add 4
-	m.add(n, m.arena[31696:31696+4], m.arena[31392:31392+4], m.arena[31680:31680+4])
+	// the column sums of all 5 steps' d.gru/t[k]/n.1 as one, in float64
+	{
+		s := (*[4]float32)(m.arena[31680:])
+		acc := (*[4]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[25280:25440], n, 5, 4, 32)
+		for c := range 4 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.gru/t0/n_pre_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25280:25280+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t0/n_pre_matmul.2: MatMul 4×8
@@ -1357,9 +1384,18 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[24960:24960+n*8], 0)
 	// d.gru/t0/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t0/rz.1: ChannelSum 8
-	m.channelSum9(n, m.arena[24960:24960+n*8], (*[8]float32)(m.arena[31552:]))
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 	// d.gru/t0/rz.2: Add 8
-	m.add(n, m.arena[31728:31728+8], m.arena[31552:31552+8], m.arena[31712:31712+8])
+	// the column sums of all 5 steps' d.gru/t[k]/r_pre.2 as one, in float64
+	{
+		s := (*[8]float32)(m.arena[31712:])
+		acc := (*[8]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[24960:25280], n, 5, 8, 64)
+		for c := range 8 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.gru/t0/rz_matmul.1: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[24960:24960+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
 	// d.gru/t0/rz_matmul.2: MatMul 8×8
@@ -1409,7 +1445,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rnn/t4/h.1: ReluGrad N×4
 	m.reluGrad(n, m.arena[29120:29120+n*4], m.arena[33632:33632+n*4], m.arena[25088:25088+n*4])
 	// d.rnn/t4/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25088:25088+n*4], (*[4]float32)(m.arena[33632:]))
+	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 	// d.rnn/t4/gates_matmul.2: MatMul 4×7
 	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 	// d.rnn/t4/xh.1: MatMul N×4
@@ -1421,9 +1457,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rnn/t3/h.1: ReluGrad N×4
 	m.reluGrad(n, m.arena[29088:29088+n*4], m.arena[6272:6272+n*4], m.arena[25056:25056+n*4])
 	// d.rnn/t3/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[25056:25056+n*4], (*[4]float32)(m.arena[33648:]))
+	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 	// d.rnn/t3/gates.2: Add 4
-	m.add(n, m.arena[33632:33632+4], m.arena[33648:33648+4], m.arena[32432:32432+4])
+	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 	// d.rnn/t3/gates_matmul.2: MatMul 4×7
 	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 	// d.rnn/t3/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
@@ -1438,9 +1474,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// d.rnn/t[step]/h.1: ReluGrad N×4
 		m.reluGrad(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6272+((step+1)&1)*32:6272+((step+1)&1)*32+n*4], m.arena[24960+step*32:24960+step*32+n*4])
 		// d.rnn/t[step]/gates.1: ChannelSum 4
-		m.channelSum8(n, m.arena[24960+step*32:24960+step*32+n*4], (*[4]float32)(m.arena[33632+((step)&1)*16:]))
+		// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 		// d.rnn/t[step]/gates.2: Add 4
-		m.add(n, m.arena[32416+((step+1)&1)*16:32416+((step+1)&1)*16+4], m.arena[33632+((step)&1)*16:33632+((step)&1)*16+4], m.arena[32416+((step)&1)*16:32416+((step)&1)*16+4])
+		// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 		// d.rnn/t[step]/gates_matmul.2: MatMul 4×7
 		// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 		// d.rnn/t[step]/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
@@ -1454,9 +1490,18 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rnn/t0/h.1: ReluGrad N×4
 	m.reluGrad(n, m.arena[28992:28992+n*4], m.arena[6304:6304+n*4], m.arena[24960:24960+n*4])
 	// d.rnn/t0/gates.1: ChannelSum 4
-	m.channelSum8(n, m.arena[24960:24960+n*4], (*[4]float32)(m.arena[33632:]))
+	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 	// d.rnn/t0/gates.2: Add 4
-	m.add(n, m.arena[32432:32432+4], m.arena[33632:33632+4], m.arena[32416:32416+4])
+	// the column sums of all 5 steps' d.rnn/t[k]/h.1 as one, in float64
+	{
+		s := (*[4]float32)(m.arena[32416:])
+		acc := (*[4]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[24960:25120], n, 5, 4, 32)
+		for c := range 4 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.rnn/t0/gates_matmul.1: MatMul 4×7
 	// the products of all 5 steps as one, Σₖ d.rnn/t[k]/h.1ᵀ·rnn/t[k]/xh: step k's rows are slot k of each block
 	rt.GemmStepsP(m.pool, 4, 7, n, 5, m.arena[24960:25120], 4, 32, m.arena[26112:26432], 7, 64, m.arena[6336:6336+28], 7)
@@ -1468,7 +1513,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.h0/tanh.1: TanhGrad N×4
 	m.tanhGrad(n, m.arena[33696:33696+n*4], m.arena[25664:25664+n*4], m.arena[33696:33696+n*4])
 	// d.h0/bias.1: ChannelSum 4
-	m.channelSum8(n, m.arena[33696:33696+n*4], &m.h0BiasGrad)
+	m.channelSum7(n, m.arena[33696:33696+n*4], &m.h0BiasGrad)
 	// d.h0.1: MatMul N×4
 	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[33696:33696+n*4], 4, m.h0Weight[:], 4, 1, m.arena[33600:33600+n*4], 4)
 	// d.h0.2: MatMul 4×4
@@ -1483,7 +1528,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gap_valid.1: GlobalAvgPool2DGrad N×2×6×9
 	m.globalAvgPool2DGrad2(n, m.arena[33856:33856+n*2], m.arena[14080:14080+n*108])
 	// d.deconv_pads/bias.1: ChannelSum 2
-	m.channelSum10(n, m.arena[14944:14944+n*64], &m.deconvPadsBiasGrad)
+	m.channelSum8(n, m.arena[14944:14944+n*64], &m.deconvPadsBiasGrad)
 	// d.deconv_pads.1: Conv2D N×6×2×4
 	m.conv2D2(n, m.arena[14944:14944+n*64], m.deconvPadsWeight[:], m.arena[24960:24960+n*48])
 	// d.deconv_pads.2: Conv2DFilterGrad 6×2×3×3
@@ -1495,7 +1540,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.deconv_same/sigmoid.1: SigmoidGrad N×3×8×8, fused with d.huber.2 (Add), d.mae.2 (Add), d.mse.2 (Add)
 	m.addAddAddSigmoidGrad(n, m.arena[15616:15616+n*192], m.arena[15616:15616+n*192], m.arena[17152:17152+n*192], m.arena[18688:18688+n*192], m.arena[20224:20224+n*192], m.arena[12544:12544+n*192])
 	// d.deconv_same/bias.1: ChannelSum 3
-	m.channelSum11(n, m.arena[15616:15616+n*192], &m.deconvSameBiasGrad)
+	m.channelSum9(n, m.arena[15616:15616+n*192], &m.deconvSameBiasGrad)
 	// d.deconv_same.1: Conv2D N×6×4×4
 	m.conv2D4(n, m.arena[15616:15616+n*192], m.deconvSameWeight[:], m.arena[12544:12544+n*96])
 	// d.deconv_same.2: Conv2DFilterGrad 6×3×3×3
@@ -1505,7 +1550,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_strided/leaky_relu.1: LeakyReluGrad N×6×2×4, fused with d.deconv_pads.3 (Add), d.deconv_valid.3 (Add), d.upsample.2 (Add)
 	m.addAddAddLeakyReluGrad(n, m.arena[25728:25728+n*48], m.arena[25728:25728+n*48], m.arena[24960:24960+n*48], m.arena[25344:25344+n*48], m.arena[22784:22784+n*48], m.arena[24576:24576+n*48])
 	// d.conv_strided/bias.1: ChannelSum 6
-	m.channelSum12(n, m.arena[25728:25728+n*48], &m.convStridedBiasGrad)
+	m.channelSum10(n, m.arena[25728:25728+n*48], &m.convStridedBiasGrad)
 	// d.conv_strided.1: Conv2DTranspose N×8×4×4
 	m.conv2DTranspose4(n, m.arena[25728:25728+n*48], m.convStridedWeight[:], m.arena[12544:12544+n*128])
 	// d.conv_strided.2: Conv2DFilterGrad 6×8×3×2
@@ -1533,17 +1578,17 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_full.1: Conv2DFilterGrad 4×3×3×3
 	m.conv2DFilterGrad5(n, image, m.arena[:n*400], m.convFullWeightGrad[:])
 	// d.bn/shifted.1: ChannelSum 4
-	m.channelSum13(n, m.arena[12544:12544+n*256], &m.bnBiasGrad)
+	m.channelSum11(n, m.arena[12544:12544+n*256], &m.bnBiasGrad)
 	// d.bn/scaled.1: ChannelMul N×4×8×8
 	m.channelMul(n, m.arena[12544:12544+n*256], m.arena[:n*256], &m.bnWeight)
 	// d.bn/scaled.2: Mul N×4×8×8
 	m.mul(n, m.arena[12544:12544+n*256], m.arena[10496:10496+n*256], m.arena[12544:12544+n*256])
 	// d.bn/scaled.3: ChannelSum 4
-	m.channelSum13(n, m.arena[12544:12544+n*256], &m.bnWeightGrad)
+	m.channelSum11(n, m.arena[12544:12544+n*256], &m.bnWeightGrad)
 	// d.bn/normalized.2: Mul N×4×8×8
 	m.mul(n, m.arena[:n*256], m.arena[8448:8448+n*256], m.arena[2048:2048+n*256])
 	// d.bn/normalized.3: ChannelSum 4
-	m.channelSum13(n, m.arena[2048:2048+n*256], (*[4]float32)(m.arena[33856:]))
+	m.channelSum11(n, m.arena[2048:2048+n*256], (*[4]float32)(m.arena[33856:]))
 	// d.bn/inv_std.4: Scale 4, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
 	m.squareMulMulScale(n, m.arena[33856:33856+4], m.arena[33824:33824+4], m.arena[33856:33856+4])
 	// d.bn/var.1: ChannelBroadcast N×4×8×8
@@ -1551,7 +1596,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn/sq.3: Add N×4×8×8, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
 	m.channelMulMulScaleAdd2(n, m.arena[:n*256], m.arena[:n*256], (*[4]float32)(m.arena[33824:]), m.arena[2048:2048+n*256], m.arena[8448:8448+n*256])
 	// d.bn/centered.1: ChannelSum 4
-	m.channelSum13(n, m.arena[:n*256], (*[4]float32)(m.arena[33856:]))
+	m.channelSum11(n, m.arena[:n*256], (*[4]float32)(m.arena[33856:]))
 	// d.bn/neg_mean.1: Scale 4
 	m.scale(n, m.arena[33856:33856+4], m.arena[33856:33856+4])
 	// d.bn/mean.1: ChannelBroadcast N×4×8×8
@@ -1559,7 +1604,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_same/relu.1: ReluGrad N×4×8×8, fused with d.bn/mean.2 (Add)
 	m.addReluGrad(n, m.arena[:n*256], m.arena[:n*256], m.arena[2048:2048+n*256], m.arena[6400:6400+n*256])
 	// d.conv_same/bias.1: ChannelSum 4
-	m.channelSum13(n, m.arena[:n*256], &m.convSameBiasGrad)
+	m.channelSum11(n, m.arena[:n*256], &m.convSameBiasGrad)
 	// d.conv_same.1: Conv2DFilterGrad 4×3×3×3
 	m.conv2DFilterGrad6(n, image, m.arena[:n*256], m.convSameWeightGrad[:])
 	m.derived = false

@@ -173,7 +173,7 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// add computes Add 96, for bigru/forward/bias, bigru/reverse/bias and 28 more.
+// add computes Add 96, for bigru/forward/bias, bigru/reverse/bias and 10 more.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -356,16 +356,6 @@ func (m *Model) scaleAddTanhGrad(n int, y []float32, x1 []float32, x2 []float32,
 	}
 }
 
-// channelSum2 computes ChannelSum 32, for d.bigru/reverse/t31/hn.1, d.bigru/reverse/t31/xn.1 and 14 more.
-func (m *Model) channelSum2(n int, x []float32, s *[32]float32) {
-	acc := (*[32]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n, 32, 32)
-	for c := range 32 {
-		s[c] = float32(acc[c])
-	}
-}
-
 // mulSigmoidGrad computes Mul+SigmoidGrad N×32, for d.bigru/reverse/t31/z.1, d.bigru/reverse/t31/r.1 and 14 more.
 func (m *Model) mulSigmoidGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
 	x1 = x1[:len(y)]
@@ -385,16 +375,6 @@ func (m *Model) sliceGrad(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range n {
 		copy(y[o*64+at:o*64+at+32], dy[o*32:o*32+32])
-	}
-}
-
-// channelSum3 computes ChannelSum 64, for d.bigru/reverse/t31/rz.1, d.bigru/reverse/t30/rz.1 and 6 more.
-func (m *Model) channelSum3(n int, x []float32, s *[64]float32) {
-	acc := (*[64]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n, 64, 64)
-	for c := range 64 {
-		s[c] = float32(acc[c])
 	}
 }
 

@@ -14,7 +14,7 @@ const MaxBatch = 16
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 360976
+const arenaSize = 376848
 
 //go:embed graph.json
 var graphJSON string

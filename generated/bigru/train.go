@@ -37,7 +37,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		}
 	}
 	// bigru/forward/h0: Fill N×32
-	m.fill(n, m.arena[357376:357376+n*32])
+	m.fill(n, m.arena[373760:373760+n*32])
 	// bigru/forward/dropout_mask: DropoutMask N×1×32
 	m.dropoutMask(n, m.arena[:n*32])
 	// bigru/forward/dropout_masks: Concat N×32×32
@@ -47,54 +47,54 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// bigru/forward/weight_ih_rz: Slice 64×32
 	m.slice5(n, m.bigruWeightIhL0[:], m.arena[:2048])
 	// bigru/forward/weight_hh_rz: Slice 64×32
-	m.slice5(n, m.bigruWeightHhL0[:], m.arena[348160:348160+2048])
+	m.slice5(n, m.bigruWeightHhL0[:], m.arena[364544:364544+2048])
 	// bigru/forward/weight_hh_rz, packed once for this step's products by it
-	m.bigruForwardWeightHhRzPackedForTrainingAsStored.Pack(false, 64, 32, m.arena[348160:348160+2048], 32)
+	m.bigruForwardWeightHhRzPackedForTrainingAsStored.Pack(false, 64, 32, m.arena[364544:364544+2048], 32)
 	// bigru/forward/weight_rz: Concat 64×64
-	m.concat2(n, m.arena[49152:49152+4096], m.arena[:2048], m.arena[348160:348160+2048])
+	m.concat2(n, m.arena[49152:49152+4096], m.arena[:2048], m.arena[364544:364544+2048])
 	// bigru/forward/weight_rz, packed once for this step's products by it
 	m.bigruForwardWeightRzPackedForTrainingTransposed.Pack(true, 64, 64, m.arena[49152:49152+4096], 64)
 	// bigru/forward/bias: Add 96
-	m.add(n, m.bigruBiasIhL0[:], m.bigruBiasHhL0[:], m.arena[352768:352768+96])
+	m.add(n, m.bigruBiasIhL0[:], m.bigruBiasHhL0[:], m.arena[369152:369152+96])
 	// bigru/forward/t0/x_slice: Slice N×1×32
 	m.slice(n, m.arena[32768:32768+n*1024], m.arena[98304:98304+n*32])
 	// bigru/forward/t0/x: Reshape N×32: a view, no code
 	// bigru/forward/t0/xh: Concat N×64
-	m.concat(n, m.arena[:n*64], m.arena[98304:98304+n*32], m.arena[357376:357376+n*32])
+	m.concat(n, m.arena[:n*64], m.arena[98304:98304+n*32], m.arena[373760:373760+n*32])
 	// bigru/forward/t0/rz_matmul: MatMul N×64
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*64], 64, &m.bigruForwardWeightRzPackedForTrainingTransposed, 0, m.arena[53248:53248+n*64], 64)
 	// bigru/forward/t0/rz@1: Slice 64
-	m.slice6(n, m.arena[352768:352768+96], m.arena[352864:352864+64])
+	m.slice6(n, m.arena[369152:369152+96], m.arena[369248:369248+64])
 	// bigru/forward/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[53248:53248+n*64], m.arena[54272:54272+n*64], (*[64]float32)(m.arena[352864:]))
+	m.biasAdd(n, m.arena[53248:53248+n*64], m.arena[54272:54272+n*64], (*[64]float32)(m.arena[369248:]))
 	// bigru/forward/t0/r_pre: Slice N×32
-	m.slice2(n, m.arena[54272:54272+n*64], m.arena[350208:350208+n*32])
+	m.slice2(n, m.arena[54272:54272+n*64], m.arena[366592:366592+n*32])
 	// bigru/forward/t0/r: Sigmoid N×32
-	m.sigmoid(n, m.arena[350208:350208+n*32], m.arena[114688:114688+n*32])
+	m.sigmoid(n, m.arena[366592:366592+n*32], m.arena[114688:114688+n*32])
 	// bigru/forward/t0/z_pre: Slice N×32
-	m.slice3(n, m.arena[54272:54272+n*64], m.arena[350720:350720+n*32])
+	m.slice3(n, m.arena[54272:54272+n*64], m.arena[367104:367104+n*32])
 	// bigru/forward/t0/z: Sigmoid N×32
-	m.sigmoid(n, m.arena[350720:350720+n*32], m.arena[131072:131072+n*32])
+	m.sigmoid(n, m.arena[367104:367104+n*32], m.arena[131072:131072+n*32])
 	// bigru/forward/t0/xn_matmul@1: Slice 32×32
 	m.slice8(n, m.bigruWeightIhL0[:], m.arena[55296:55296+1024])
 	// bigru/forward/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[98304:98304+n*32], 32, m.arena[55296:55296+1024], 32, 0, m.arena[351232:351232+n*32], 32)
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[98304:98304+n*32], 32, m.arena[55296:55296+1024], 32, 0, m.arena[367616:367616+n*32], 32)
 	// bigru/forward/t0/xn@1: Slice 32
-	m.slice7(n, m.bigruBiasIhL0[:], m.arena[352928:352928+32])
+	m.slice7(n, m.bigruBiasIhL0[:], m.arena[369312:369312+32])
 	// bigru/forward/t0/hn_matmul@1: Slice 32×32
 	m.slice8(n, m.bigruWeightHhL0[:], m.arena[56320:56320+1024])
 	// bigru/forward/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[357376:357376+n*32], 32, m.arena[56320:56320+1024], 32, 0, m.arena[351744:351744+n*32], 32)
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[373760:373760+n*32], 32, m.arena[56320:56320+1024], 32, 0, m.arena[368128:368128+n*32], 32)
 	// bigru/forward/t0/hn@1: Slice 32
-	m.slice7(n, m.bigruBiasHhL0[:], m.arena[352960:352960+32])
+	m.slice7(n, m.bigruBiasHhL0[:], m.arena[369344:369344+32])
 	// bigru/forward/t0/hn: BiasAdd N×32
-	m.biasAdd3(n, m.arena[351744:351744+n*32], m.arena[147456:147456+n*32], (*[32]float32)(m.arena[352960:]))
+	m.biasAdd3(n, m.arena[368128:368128+n*32], m.arena[147456:147456+n*32], (*[32]float32)(m.arena[369344:]))
 	// bigru/forward/t0/n_pre: Add N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/rhn (Mul)
-	m.biasAddMulAdd(n, m.arena[352256:352256+n*32], m.arena[351232:351232+n*32], (*[32]float32)(m.arena[352928:]), m.arena[114688:114688+n*32], m.arena[147456:147456+n*32])
+	m.biasAddMulAdd(n, m.arena[368640:368640+n*32], m.arena[367616:367616+n*32], (*[32]float32)(m.arena[369312:]), m.arena[114688:114688+n*32], m.arena[147456:147456+n*32])
 	// bigru/forward/t0/n: Tanh N×32
-	m.tanh(n, m.arena[352256:352256+n*32], m.arena[163840:163840+n*32])
+	m.tanh(n, m.arena[368640:368640+n*32], m.arena[163840:163840+n*32])
 	// bigru/forward/t0/h_minus_n: Sub N×32
-	m.sub(n, m.arena[357376:357376+n*32], m.arena[163840:163840+n*32], m.arena[180224:180224+n*32])
+	m.sub(n, m.arena[373760:373760+n*32], m.arena[163840:163840+n*32], m.arena[180224:180224+n*32])
 	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/z_h_minus_n (Mul)
 	m.mulAdd(n, m.arena[196608:196608+n*32], m.arena[131072:131072+n*32], m.arena[180224:180224+n*32], m.arena[163840:163840+n*32])
 	// bigru/forward/t1 … bigru/forward/t31: 31 steps, one iteration each
@@ -107,97 +107,97 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// bigru/forward/t[step]/rz_matmul: MatMul N×64
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*1024:step*1024+n*64], 64, &m.bigruForwardWeightRzPackedForTrainingTransposed, 0, m.arena[53248:53248+n*64], 64)
 		// bigru/forward/t[step]/rz@1: Slice 64
-		m.slice6(n, m.arena[352768:352768+96], m.arena[352864:352864+64])
+		m.slice6(n, m.arena[369152:369152+96], m.arena[369248:369248+64])
 		// bigru/forward/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[53248:53248+n*64], m.arena[54272:54272+n*64], (*[64]float32)(m.arena[352864:]))
+		m.biasAdd(n, m.arena[53248:53248+n*64], m.arena[54272:54272+n*64], (*[64]float32)(m.arena[369248:]))
 		// bigru/forward/t[step]/r_pre: Slice N×32
-		m.slice2(n, m.arena[54272:54272+n*64], m.arena[350208:350208+n*32])
+		m.slice2(n, m.arena[54272:54272+n*64], m.arena[366592:366592+n*32])
 		// bigru/forward/t[step]/r: Sigmoid N×32
-		m.sigmoid(n, m.arena[350208:350208+n*32], m.arena[114688+step*512:114688+step*512+n*32])
+		m.sigmoid(n, m.arena[366592:366592+n*32], m.arena[114688+step*512:114688+step*512+n*32])
 		// bigru/forward/t[step]/z_pre: Slice N×32
-		m.slice3(n, m.arena[54272:54272+n*64], m.arena[350720:350720+n*32])
+		m.slice3(n, m.arena[54272:54272+n*64], m.arena[367104:367104+n*32])
 		// bigru/forward/t[step]/z: Sigmoid N×32
-		m.sigmoid(n, m.arena[350720:350720+n*32], m.arena[131072+step*512:131072+step*512+n*32])
+		m.sigmoid(n, m.arena[367104:367104+n*32], m.arena[131072+step*512:131072+step*512+n*32])
 		// bigru/forward/t[step]/xn_matmul@1: Slice 32×32
 		m.slice8(n, m.bigruWeightIhL0[:], m.arena[55296:55296+1024])
 		// bigru/forward/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[98304+step*512:98304+step*512+n*32], 32, m.arena[55296:55296+1024], 32, 0, m.arena[351232:351232+n*32], 32)
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[98304+step*512:98304+step*512+n*32], 32, m.arena[55296:55296+1024], 32, 0, m.arena[367616:367616+n*32], 32)
 		// bigru/forward/t[step]/xn@1: Slice 32
-		m.slice7(n, m.bigruBiasIhL0[:], m.arena[352928:352928+32])
+		m.slice7(n, m.bigruBiasIhL0[:], m.arena[369312:369312+32])
 		// bigru/forward/t[step]/hn_matmul@1: Slice 32×32
 		m.slice8(n, m.bigruWeightHhL0[:], m.arena[56320:56320+1024])
 		// bigru/forward/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[196608+(step-1)*512:196608+(step-1)*512+n*32], 32, m.arena[56320:56320+1024], 32, 0, m.arena[351744:351744+n*32], 32)
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[196608+(step-1)*512:196608+(step-1)*512+n*32], 32, m.arena[56320:56320+1024], 32, 0, m.arena[368128:368128+n*32], 32)
 		// bigru/forward/t[step]/hn@1: Slice 32
-		m.slice7(n, m.bigruBiasHhL0[:], m.arena[352960:352960+32])
+		m.slice7(n, m.bigruBiasHhL0[:], m.arena[369344:369344+32])
 		// bigru/forward/t[step]/hn: BiasAdd N×32
-		m.biasAdd3(n, m.arena[351744:351744+n*32], m.arena[147456+step*512:147456+step*512+n*32], (*[32]float32)(m.arena[352960:]))
+		m.biasAdd3(n, m.arena[368128:368128+n*32], m.arena[147456+step*512:147456+step*512+n*32], (*[32]float32)(m.arena[369344:]))
 		// bigru/forward/t[step]/n_pre: Add N×32, fused with bigru/forward/t[step]/xn (BiasAdd), bigru/forward/t[step]/rhn (Mul)
-		m.biasAddMulAdd(n, m.arena[352256:352256+n*32], m.arena[351232:351232+n*32], (*[32]float32)(m.arena[352928:]), m.arena[114688+step*512:114688+step*512+n*32], m.arena[147456+step*512:147456+step*512+n*32])
+		m.biasAddMulAdd(n, m.arena[368640:368640+n*32], m.arena[367616:367616+n*32], (*[32]float32)(m.arena[369312:]), m.arena[114688+step*512:114688+step*512+n*32], m.arena[147456+step*512:147456+step*512+n*32])
 		// bigru/forward/t[step]/n: Tanh N×32
-		m.tanh(n, m.arena[352256:352256+n*32], m.arena[163840+step*512:163840+step*512+n*32])
+		m.tanh(n, m.arena[368640:368640+n*32], m.arena[163840+step*512:163840+step*512+n*32])
 		// bigru/forward/t[step]/h_minus_n: Sub N×32
 		m.sub(n, m.arena[196608+(step-1)*512:196608+(step-1)*512+n*32], m.arena[163840+step*512:163840+step*512+n*32], m.arena[180224+step*512:180224+step*512+n*32])
 		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t[step]/z_h_minus_n (Mul)
 		m.mulAdd(n, m.arena[196608+step*512:196608+step*512+n*32], m.arena[131072+step*512:131072+step*512+n*32], m.arena[180224+step*512:180224+step*512+n*32], m.arena[163840+step*512:163840+step*512+n*32])
 	}
 	// bigru/reverse/dropout_mask: DropoutMask N×1×32
-	m.dropoutMask2(n, m.arena[350208:350208+n*32])
+	m.dropoutMask2(n, m.arena[366592:366592+n*32])
 	// bigru/reverse/dropout_masks: Concat N×32×32
-	m.concat3(n, m.arena[65536:65536+n*1024], m.arena[350208:350208+n*32])
+	m.concat3(n, m.arena[65536:65536+n*1024], m.arena[366592:366592+n*32])
 	// bigru/reverse/dropped: Mul N×32×32
 	m.mul(n, seq, m.arena[65536:65536+n*1024], m.arena[65536:65536+n*1024])
 	// bigru/reverse/weight_ih_rz: Slice 64×32
 	m.slice5(n, m.bigruWeightIhL0Reverse[:], m.arena[86016:86016+2048])
 	// bigru/reverse/weight_hh_rz: Slice 64×32
-	m.slice5(n, m.bigruWeightHhL0Reverse[:], m.arena[350208:350208+2048])
+	m.slice5(n, m.bigruWeightHhL0Reverse[:], m.arena[366592:366592+2048])
 	// bigru/reverse/weight_hh_rz, packed once for this step's products by it
-	m.bigruReverseWeightHhRzPackedForTrainingAsStored.Pack(false, 64, 32, m.arena[350208:350208+2048], 32)
+	m.bigruReverseWeightHhRzPackedForTrainingAsStored.Pack(false, 64, 32, m.arena[366592:366592+2048], 32)
 	// bigru/reverse/weight_rz: Concat 64×64
-	m.concat2(n, m.arena[81920:81920+4096], m.arena[86016:86016+2048], m.arena[350208:350208+2048])
+	m.concat2(n, m.arena[81920:81920+4096], m.arena[86016:86016+2048], m.arena[366592:366592+2048])
 	// bigru/reverse/weight_rz, packed once for this step's products by it
 	m.bigruReverseWeightRzPackedForTrainingTransposed.Pack(true, 64, 64, m.arena[81920:81920+4096], 64)
 	// bigru/reverse/bias: Add 96
-	m.add(n, m.bigruBiasIhL0Reverse[:], m.bigruBiasHhL0Reverse[:], m.arena[354816:354816+96])
+	m.add(n, m.bigruBiasIhL0Reverse[:], m.bigruBiasHhL0Reverse[:], m.arena[371200:371200+96])
 	// bigru/reverse/t0/x_slice: Slice N×1×32
 	m.slice9(n, m.arena[65536:65536+n*1024], m.arena[212992:212992+n*32])
 	// bigru/reverse/t0/x: Reshape N×32: a view, no code
 	// bigru/reverse/t0/xh: Concat N×64
-	m.concat(n, m.arena[32768:32768+n*64], m.arena[212992:212992+n*32], m.arena[357376:357376+n*32])
+	m.concat(n, m.arena[32768:32768+n*64], m.arena[212992:212992+n*32], m.arena[373760:373760+n*32])
 	// bigru/reverse/t0/rz_matmul: MatMul N×64
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768:32768+n*64], 64, &m.bigruReverseWeightRzPackedForTrainingTransposed, 0, m.arena[86016:86016+n*64], 64)
 	// bigru/reverse/t0/rz@1: Slice 64
-	m.slice6(n, m.arena[354816:354816+96], m.arena[354912:354912+64])
+	m.slice6(n, m.arena[371200:371200+96], m.arena[371296:371296+64])
 	// bigru/reverse/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[86016:86016+n*64], m.arena[87040:87040+n*64], (*[64]float32)(m.arena[354912:]))
+	m.biasAdd(n, m.arena[86016:86016+n*64], m.arena[87040:87040+n*64], (*[64]float32)(m.arena[371296:]))
 	// bigru/reverse/t0/r_pre: Slice N×32
-	m.slice2(n, m.arena[87040:87040+n*64], m.arena[352256:352256+n*32])
+	m.slice2(n, m.arena[87040:87040+n*64], m.arena[368640:368640+n*32])
 	// bigru/reverse/t0/r: Sigmoid N×32
-	m.sigmoid(n, m.arena[352256:352256+n*32], m.arena[229376:229376+n*32])
+	m.sigmoid(n, m.arena[368640:368640+n*32], m.arena[229376:229376+n*32])
 	// bigru/reverse/t0/z_pre: Slice N×32
-	m.slice3(n, m.arena[87040:87040+n*64], m.arena[352768:352768+n*32])
+	m.slice3(n, m.arena[87040:87040+n*64], m.arena[369152:369152+n*32])
 	// bigru/reverse/t0/z: Sigmoid N×32
-	m.sigmoid(n, m.arena[352768:352768+n*32], m.arena[245760:245760+n*32])
+	m.sigmoid(n, m.arena[369152:369152+n*32], m.arena[245760:245760+n*32])
 	// bigru/reverse/t0/xn_matmul@1: Slice 32×32
 	m.slice8(n, m.bigruWeightIhL0Reverse[:], m.arena[88064:88064+1024])
 	// bigru/reverse/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[212992:212992+n*32], 32, m.arena[88064:88064+1024], 32, 0, m.arena[353280:353280+n*32], 32)
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[212992:212992+n*32], 32, m.arena[88064:88064+1024], 32, 0, m.arena[369664:369664+n*32], 32)
 	// bigru/reverse/t0/xn@1: Slice 32
-	m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[354976:354976+32])
+	m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[371360:371360+32])
 	// bigru/reverse/t0/hn_matmul@1: Slice 32×32
 	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[89088:89088+1024])
 	// bigru/reverse/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[357376:357376+n*32], 32, m.arena[89088:89088+1024], 32, 0, m.arena[353792:353792+n*32], 32)
+	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[373760:373760+n*32], 32, m.arena[89088:89088+1024], 32, 0, m.arena[370176:370176+n*32], 32)
 	// bigru/reverse/t0/hn@1: Slice 32
-	m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[355008:355008+32])
+	m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[371392:371392+32])
 	// bigru/reverse/t0/hn: BiasAdd N×32
-	m.biasAdd3(n, m.arena[353792:353792+n*32], m.arena[262144:262144+n*32], (*[32]float32)(m.arena[355008:]))
+	m.biasAdd3(n, m.arena[370176:370176+n*32], m.arena[262144:262144+n*32], (*[32]float32)(m.arena[371392:]))
 	// bigru/reverse/t0/n_pre: Add N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/rhn (Mul)
-	m.biasAddMulAdd(n, m.arena[354304:354304+n*32], m.arena[353280:353280+n*32], (*[32]float32)(m.arena[354976:]), m.arena[229376:229376+n*32], m.arena[262144:262144+n*32])
+	m.biasAddMulAdd(n, m.arena[370688:370688+n*32], m.arena[369664:369664+n*32], (*[32]float32)(m.arena[371360:]), m.arena[229376:229376+n*32], m.arena[262144:262144+n*32])
 	// bigru/reverse/t0/n: Tanh N×32
-	m.tanh(n, m.arena[354304:354304+n*32], m.arena[278528:278528+n*32])
+	m.tanh(n, m.arena[370688:370688+n*32], m.arena[278528:278528+n*32])
 	// bigru/reverse/t0/h_minus_n: Sub N×32
-	m.sub(n, m.arena[357376:357376+n*32], m.arena[278528:278528+n*32], m.arena[294912:294912+n*32])
+	m.sub(n, m.arena[373760:373760+n*32], m.arena[278528:278528+n*32], m.arena[294912:294912+n*32])
 	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/z_h_minus_n (Mul)
 	m.mulAdd(n, m.arena[311296:311296+n*32], m.arena[245760:245760+n*32], m.arena[294912:294912+n*32], m.arena[278528:278528+n*32])
 	// bigru/reverse/t1 … bigru/reverse/t31: 31 steps, one iteration each
@@ -210,243 +210,270 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768+step*1024:32768+step*1024+n*64], 64, &m.bigruReverseWeightRzPackedForTrainingTransposed, 0, m.arena[86016:86016+n*64], 64)
 		// bigru/reverse/t[step]/rz@1: Slice 64
-		m.slice6(n, m.arena[354816:354816+96], m.arena[354912:354912+64])
+		m.slice6(n, m.arena[371200:371200+96], m.arena[371296:371296+64])
 		// bigru/reverse/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[86016:86016+n*64], m.arena[87040:87040+n*64], (*[64]float32)(m.arena[354912:]))
+		m.biasAdd(n, m.arena[86016:86016+n*64], m.arena[87040:87040+n*64], (*[64]float32)(m.arena[371296:]))
 		// bigru/reverse/t[step]/r_pre: Slice N×32
-		m.slice2(n, m.arena[87040:87040+n*64], m.arena[352256:352256+n*32])
+		m.slice2(n, m.arena[87040:87040+n*64], m.arena[368640:368640+n*32])
 		// bigru/reverse/t[step]/r: Sigmoid N×32
-		m.sigmoid(n, m.arena[352256:352256+n*32], m.arena[229376+step*512:229376+step*512+n*32])
+		m.sigmoid(n, m.arena[368640:368640+n*32], m.arena[229376+step*512:229376+step*512+n*32])
 		// bigru/reverse/t[step]/z_pre: Slice N×32
-		m.slice3(n, m.arena[87040:87040+n*64], m.arena[352768:352768+n*32])
+		m.slice3(n, m.arena[87040:87040+n*64], m.arena[369152:369152+n*32])
 		// bigru/reverse/t[step]/z: Sigmoid N×32
-		m.sigmoid(n, m.arena[352768:352768+n*32], m.arena[245760+step*512:245760+step*512+n*32])
+		m.sigmoid(n, m.arena[369152:369152+n*32], m.arena[245760+step*512:245760+step*512+n*32])
 		// bigru/reverse/t[step]/xn_matmul@1: Slice 32×32
 		m.slice8(n, m.bigruWeightIhL0Reverse[:], m.arena[88064:88064+1024])
 		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[212992+step*512:212992+step*512+n*32], 32, m.arena[88064:88064+1024], 32, 0, m.arena[353280:353280+n*32], 32)
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[212992+step*512:212992+step*512+n*32], 32, m.arena[88064:88064+1024], 32, 0, m.arena[369664:369664+n*32], 32)
 		// bigru/reverse/t[step]/xn@1: Slice 32
-		m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[354976:354976+32])
+		m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[371360:371360+32])
 		// bigru/reverse/t[step]/hn_matmul@1: Slice 32×32
 		m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[89088:89088+1024])
 		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[311296+(step-1)*512:311296+(step-1)*512+n*32], 32, m.arena[89088:89088+1024], 32, 0, m.arena[353792:353792+n*32], 32)
+		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[311296+(step-1)*512:311296+(step-1)*512+n*32], 32, m.arena[89088:89088+1024], 32, 0, m.arena[370176:370176+n*32], 32)
 		// bigru/reverse/t[step]/hn@1: Slice 32
-		m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[355008:355008+32])
+		m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[371392:371392+32])
 		// bigru/reverse/t[step]/hn: BiasAdd N×32
-		m.biasAdd3(n, m.arena[353792:353792+n*32], m.arena[262144+step*512:262144+step*512+n*32], (*[32]float32)(m.arena[355008:]))
+		m.biasAdd3(n, m.arena[370176:370176+n*32], m.arena[262144+step*512:262144+step*512+n*32], (*[32]float32)(m.arena[371392:]))
 		// bigru/reverse/t[step]/n_pre: Add N×32, fused with bigru/reverse/t[step]/xn (BiasAdd), bigru/reverse/t[step]/rhn (Mul)
-		m.biasAddMulAdd(n, m.arena[354304:354304+n*32], m.arena[353280:353280+n*32], (*[32]float32)(m.arena[354976:]), m.arena[229376+step*512:229376+step*512+n*32], m.arena[262144+step*512:262144+step*512+n*32])
+		m.biasAddMulAdd(n, m.arena[370688:370688+n*32], m.arena[369664:369664+n*32], (*[32]float32)(m.arena[371360:]), m.arena[229376+step*512:229376+step*512+n*32], m.arena[262144+step*512:262144+step*512+n*32])
 		// bigru/reverse/t[step]/n: Tanh N×32
-		m.tanh(n, m.arena[354304:354304+n*32], m.arena[278528+step*512:278528+step*512+n*32])
+		m.tanh(n, m.arena[370688:370688+n*32], m.arena[278528+step*512:278528+step*512+n*32])
 		// bigru/reverse/t[step]/h_minus_n: Sub N×32
 		m.sub(n, m.arena[311296+(step-1)*512:311296+(step-1)*512+n*32], m.arena[278528+step*512:278528+step*512+n*32], m.arena[294912+step*512:294912+step*512+n*32])
 		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t[step]/z_h_minus_n (Mul)
 		m.mulAdd(n, m.arena[311296+step*512:311296+step*512+n*32], m.arena[245760+step*512:245760+step*512+n*32], m.arena[294912+step*512:294912+step*512+n*32], m.arena[278528+step*512:278528+step*512+n*32])
 	}
 	// bigru: Concat N×64
-	m.concat(n, m.arena[327680:327680+n*64], m.arena[212480:212480+n*32], m.arena[327168:327168+n*32])
+	m.concat(n, m.arena[65536:65536+n*64], m.arena[212480:212480+n*32], m.arena[327168:327168+n*32])
 	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[327680:327680+n*64], 64, m.fcWeight[:], 64, 0, m.arena[352256:352256+n*10], 10)
+	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[65536:65536+n*64], 64, m.fcWeight[:], 64, 0, m.arena[368640:368640+n*10], 10)
 	// fc/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[352256:352256+n*10], m.arena[352256:352256+n*10], &m.fcBias)
+	m.biasAdd2(n, m.arena[368640:368640+n*10], m.arena[368640:368640+n*10], &m.fcBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[352256:352256+n*10], label, m.arena[360960:360960+1])
+	m.sparseSoftmaxCELoss(n, m.arena[368640:368640+n*10], label, m.arena[376832:376832+1])
 	// d.loss: Fill scalar
-	m.arena[352416] = 1.0
+	m.arena[368800] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[352256:352256+n*10], label, m.arena[352416:352416+1], m.arena[353280:353280+n*10])
+	m.lossGrad(n, m.arena[368640:368640+n*10], label, m.arena[368800:368800+1], m.arena[369664:369664+n*10])
 	// d.fc/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[353280:353280+n*10], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[369664:369664+n*10], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×64
-	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[353280:353280+n*10], 10, m.fcWeight[:], 64, 0, m.arena[352256:352256+n*64], 64)
+	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[369664:369664+n*10], 10, m.fcWeight[:], 64, 0, m.arena[368640:368640+n*64], 64)
 	// d.fc.2: MatMul 10×64
-	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[353280:353280+n*10], 10, m.arena[327680:327680+n*64], 64, 0, m.fcWeightGrad[:], 64)
+	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[369664:369664+n*10], 10, m.arena[65536:65536+n*64], 64, 0, m.fcWeightGrad[:], 64)
 	// d.bigru/reverse/t31/z_h_minus_n.1@0: Slice N×32
-	m.slice3(n, m.arena[352256:352256+n*64], m.arena[344064:344064+n*32])
+	m.slice3(n, m.arena[368640:368640+n*64], m.arena[360448:360448+n*32])
 	// d.bigru/reverse/t31/z_h_minus_n.2: Mul N×32
-	m.mul(n, m.arena[344064:344064+n*32], m.arena[261632:261632+n*32], m.arena[357888:357888+n*32])
+	m.mul(n, m.arena[360448:360448+n*32], m.arena[261632:261632+n*32], m.arena[374272:374272+n*32])
 	// d.bigru/reverse/t31/n.1: TanhGrad N×32, fused with d.bigru/reverse/t31/h_minus_n.1 (Scale), d.bigru/reverse/t31/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[343552:343552+n*32], m.arena[357888:357888+n*32], m.arena[344064:344064+n*32], m.arena[294400:294400+n*32])
+	m.scaleAddTanhGrad(n, m.arena[343552:343552+n*32], m.arena[374272:374272+n*32], m.arena[360448:360448+n*32], m.arena[294400:294400+n*32])
 	// d.bigru/reverse/t31/rhn.2: Mul N×32
-	m.mul(n, m.arena[343552:343552+n*32], m.arena[245248:245248+n*32], m.arena[358400:358400+n*32])
+	m.mul(n, m.arena[343552:343552+n*32], m.arena[245248:245248+n*32], m.arena[359936:359936+n*32])
 	// d.bigru/reverse/t31/hn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[358400:358400+n*32], (*[32]float32)(m.arena[360736:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/hn.2
 	// d.bigru/reverse/t31/hn_matmul.1@1: Slice 32×32
-	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[353280:353280+1024])
+	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[369664:369664+1024])
 	// d.bigru/reverse/t31/hn_matmul.1: MatMul N×32
-	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[358400:358400+n*32], 32, m.arena[353280:353280+1024], 32, 0, m.arena[358912:358912+n*32], 32)
+	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[359936:359936+n*32], 32, m.arena[369664:369664+1024], 32, 0, m.arena[374784:374784+n*32], 32)
 	// d.bigru/reverse/t31/hn_matmul.2: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[358400:358400+n*32], 32, m.arena[326656:326656+n*32], 32, 0, m.arena[354304:354304+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[359936:359936+n*32], 32, m.arena[326656:326656+n*32], 32, 0, m.arena[370688:370688+1024], 32)
 	// d.bigru/reverse/t31/hn_matmul.3: Add N×32
-	m.add(n, m.arena[357888:357888+n*32], m.arena[358912:358912+n*32], m.arena[355840:355840+n*32])
+	m.add(n, m.arena[374272:374272+n*32], m.arena[374784:374784+n*32], m.arena[372224:372224+n*32])
 	// d.bigru/reverse/t31/xn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[343552:343552+n*32], (*[32]float32)(m.arena[360800:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/xn.2
 	// d.bigru/reverse/t31/xn_matmul.1: MatMul 32×32
 	// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1
 	// d.bigru/reverse/t31/z.1: SigmoidGrad N×32, fused with d.bigru/reverse/t31/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[359424:359424+n*32], m.arena[344064:344064+n*32], m.arena[310784:310784+n*32], m.arena[261632:261632+n*32])
+	m.mulSigmoidGrad(n, m.arena[375296:375296+n*32], m.arena[360448:360448+n*32], m.arena[310784:310784+n*32], m.arena[261632:261632+n*32])
 	// d.bigru/reverse/t31/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[359424:359424+n*32], m.arena[97280:97280+n*64], 32)
+	m.sliceGrad(n, m.arena[375296:375296+n*32], m.arena[97280:97280+n*64], 32)
 	// d.bigru/reverse/t31/r.1: SigmoidGrad N×32, fused with d.bigru/reverse/t31/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[359936:359936+n*32], m.arena[343552:343552+n*32], m.arena[278016:278016+n*32], m.arena[245248:245248+n*32])
+	m.mulSigmoidGrad(n, m.arena[375808:375808+n*32], m.arena[343552:343552+n*32], m.arena[278016:278016+n*32], m.arena[245248:245248+n*32])
 	// d.bigru/reverse/t31/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[359936:359936+n*32], m.arena[97280:97280+n*64], 0)
+	m.sliceGrad(n, m.arena[375808:375808+n*32], m.arena[97280:97280+n*64], 0)
 	// d.bigru/reverse/t31/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/reverse/t31/rz.1: ChannelSum 64
-	m.channelSum3(n, m.arena[97280:97280+n*64], (*[64]float32)(m.arena[360512:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/rz.2
 	// d.bigru/reverse/t31/rz_matmul.2: MatMul 64×64
 	// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1
 	// d.bigru/reverse/t31/xh.1: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[97280:97280+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[355840:355840+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[97280:97280+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[372224:372224+n*32], 32)
 	// d.bigru/reverse/t31/xh.2: Add N×32: accumulated in place by its products, no code
 	// d.bigru/reverse/t30/z_h_minus_n.2: Mul N×32
-	m.mul(n, m.arena[355840:355840+n*32], m.arena[261120:261120+n*32], m.arena[357888:357888+n*32])
+	m.mul(n, m.arena[372224:372224+n*32], m.arena[261120:261120+n*32], m.arena[374272:374272+n*32])
 	// d.bigru/reverse/t30/n.1: TanhGrad N×32, fused with d.bigru/reverse/t30/h_minus_n.1 (Scale), d.bigru/reverse/t30/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[343040:343040+n*32], m.arena[357888:357888+n*32], m.arena[355840:355840+n*32], m.arena[293888:293888+n*32])
+	m.scaleAddTanhGrad(n, m.arena[343040:343040+n*32], m.arena[374272:374272+n*32], m.arena[372224:372224+n*32], m.arena[293888:293888+n*32])
 	// d.bigru/reverse/t30/rhn.2: Mul N×32
-	m.mul(n, m.arena[343040:343040+n*32], m.arena[244736:244736+n*32], m.arena[358400:358400+n*32])
+	m.mul(n, m.arena[343040:343040+n*32], m.arena[244736:244736+n*32], m.arena[359424:359424+n*32])
 	// d.bigru/reverse/t30/hn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[358400:358400+n*32], (*[32]float32)(m.arena[360704:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/hn.2
 	// d.bigru/reverse/t30/hn.2: Add 32
-	m.add(n, m.arena[360736:360736+32], m.arena[360704:360704+32], m.arena[360832:360832+32])
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/hn.2
 	// d.bigru/reverse/t30/hn_matmul.1@1: Slice 32×32
-	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[353280:353280+1024])
+	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[369664:369664+1024])
 	// d.bigru/reverse/t30/hn_matmul.1: MatMul N×32
-	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[358400:358400+n*32], 32, m.arena[353280:353280+1024], 32, 0, m.arena[358912:358912+n*32], 32)
+	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[359424:359424+n*32], 32, m.arena[369664:369664+1024], 32, 0, m.arena[374784:374784+n*32], 32)
 	// d.bigru/reverse/t30/hn_matmul.2: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[358400:358400+n*32], 32, m.arena[326144:326144+n*32], 32, 1, m.arena[354304:354304+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[359424:359424+n*32], 32, m.arena[326144:326144+n*32], 32, 1, m.arena[370688:370688+1024], 32)
 	// d.bigru/reverse/t30/hn_matmul.3: Add N×32
-	m.add(n, m.arena[357888:357888+n*32], m.arena[358912:358912+n*32], m.arena[355328:355328+n*32])
+	m.add(n, m.arena[374272:374272+n*32], m.arena[374784:374784+n*32], m.arena[371712:371712+n*32])
 	// d.bigru/reverse/t30/hn_matmul.4: Add 32×32: accumulated in place by its products, no code
 	// d.bigru/reverse/t30/xn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[343040:343040+n*32], (*[32]float32)(m.arena[360768:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/xn.2
 	// d.bigru/reverse/t30/xn.2: Add 32
-	m.add(n, m.arena[360800:360800+32], m.arena[360768:360768+32], m.arena[360896:360896+32])
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/xn.2
 	// d.bigru/reverse/t30/xn_matmul.1: MatMul 32×32
 	// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1
 	// d.bigru/reverse/t30/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1), no code
 	// d.bigru/reverse/t30/z.1: SigmoidGrad N×32, fused with d.bigru/reverse/t30/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[359424:359424+n*32], m.arena[355840:355840+n*32], m.arena[310272:310272+n*32], m.arena[261120:261120+n*32])
+	m.mulSigmoidGrad(n, m.arena[375296:375296+n*32], m.arena[372224:372224+n*32], m.arena[310272:310272+n*32], m.arena[261120:261120+n*32])
 	// d.bigru/reverse/t30/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[359424:359424+n*32], m.arena[96256:96256+n*64], 32)
+	m.sliceGrad(n, m.arena[375296:375296+n*32], m.arena[96256:96256+n*64], 32)
 	// d.bigru/reverse/t30/r.1: SigmoidGrad N×32, fused with d.bigru/reverse/t30/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[359936:359936+n*32], m.arena[343040:343040+n*32], m.arena[277504:277504+n*32], m.arena[244736:244736+n*32])
+	m.mulSigmoidGrad(n, m.arena[375808:375808+n*32], m.arena[343040:343040+n*32], m.arena[277504:277504+n*32], m.arena[244736:244736+n*32])
 	// d.bigru/reverse/t30/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[359936:359936+n*32], m.arena[96256:96256+n*64], 0)
+	m.sliceGrad(n, m.arena[375808:375808+n*32], m.arena[96256:96256+n*64], 0)
 	// d.bigru/reverse/t30/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/reverse/t30/rz.1: ChannelSum 64
-	m.channelSum3(n, m.arena[96256:96256+n*64], (*[64]float32)(m.arena[360448:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/rz.2
 	// d.bigru/reverse/t30/rz.2: Add 64
-	m.add(n, m.arena[360512:360512+64], m.arena[360448:360448+64], m.arena[360576:360576+64])
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/rz.2
 	// d.bigru/reverse/t30/rz_matmul.2: MatMul 64×64
 	// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1
 	// d.bigru/reverse/t30/rz_matmul.3: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1), no code
 	// d.bigru/reverse/t30/xh.1: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[96256:96256+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[355328:355328+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[96256:96256+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[371712:371712+n*32], 32)
 	// d.bigru/reverse/t30/xh.2: Add N×32: accumulated in place by its products, no code
 	// d.bigru/reverse/t29 … d.bigru/reverse/t1: 29 steps, one iteration each
 	for step := 29; step >= 1; step-- {
 		// d.bigru/reverse/t[step]/z_h_minus_n.2: Mul N×32
-		m.mul(n, m.arena[355328+((step+1)&1)*512:355328+((step+1)&1)*512+n*32], m.arena[245760+step*512:245760+step*512+n*32], m.arena[357888:357888+n*32])
+		m.mul(n, m.arena[371712+((step+1)&1)*512:371712+((step+1)&1)*512+n*32], m.arena[245760+step*512:245760+step*512+n*32], m.arena[374272:374272+n*32])
 		// d.bigru/reverse/t[step]/n.1: TanhGrad N×32, fused with d.bigru/reverse/t[step]/h_minus_n.1 (Scale), d.bigru/reverse/t[step]/h_minus_n.2 (Add)
-		m.scaleAddTanhGrad(n, m.arena[327680+step*512:327680+step*512+n*32], m.arena[357888:357888+n*32], m.arena[355328+((step+1)&1)*512:355328+((step+1)&1)*512+n*32], m.arena[278528+step*512:278528+step*512+n*32])
+		m.scaleAddTanhGrad(n, m.arena[327680+step*512:327680+step*512+n*32], m.arena[374272:374272+n*32], m.arena[371712+((step+1)&1)*512:371712+((step+1)&1)*512+n*32], m.arena[278528+step*512:278528+step*512+n*32])
 		// d.bigru/reverse/t[step]/rhn.2: Mul N×32
-		m.mul(n, m.arena[327680+step*512:327680+step*512+n*32], m.arena[229376+step*512:229376+step*512+n*32], m.arena[358400:358400+n*32])
+		m.mul(n, m.arena[327680+step*512:327680+step*512+n*32], m.arena[229376+step*512:229376+step*512+n*32], m.arena[344064+step*512:344064+step*512+n*32])
 		// d.bigru/reverse/t[step]/hn.1: ChannelSum 32
-		m.channelSum2(n, m.arena[358400:358400+n*32], (*[32]float32)(m.arena[360704+((step)&1)*32:]))
+		// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/hn.2
 		// d.bigru/reverse/t[step]/hn.2: Add 32
-		m.add(n, m.arena[360832+((step+1)&1)*32:360832+((step+1)&1)*32+32], m.arena[360704+((step)&1)*32:360704+((step)&1)*32+32], m.arena[360832+((step)&1)*32:360832+((step)&1)*32+32])
+		// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/hn.2
 		// d.bigru/reverse/t[step]/hn_matmul.1@1: Slice 32×32
-		m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[353280:353280+1024])
+		m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[369664:369664+1024])
 		// d.bigru/reverse/t[step]/hn_matmul.1: MatMul N×32
-		rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[358400:358400+n*32], 32, m.arena[353280:353280+1024], 32, 0, m.arena[358912:358912+n*32], 32)
+		rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[344064+step*512:344064+step*512+n*32], 32, m.arena[369664:369664+1024], 32, 0, m.arena[374784:374784+n*32], 32)
 		// d.bigru/reverse/t[step]/hn_matmul.2: MatMul 32×32
-		rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[358400:358400+n*32], 32, m.arena[311296+(step-1)*512:311296+(step-1)*512+n*32], 32, 1, m.arena[354304:354304+1024], 32)
+		rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[344064+step*512:344064+step*512+n*32], 32, m.arena[311296+(step-1)*512:311296+(step-1)*512+n*32], 32, 1, m.arena[370688:370688+1024], 32)
 		// d.bigru/reverse/t[step]/hn_matmul.3: Add N×32
-		m.add(n, m.arena[357888:357888+n*32], m.arena[358912:358912+n*32], m.arena[355328+((step)&1)*512:355328+((step)&1)*512+n*32])
+		m.add(n, m.arena[374272:374272+n*32], m.arena[374784:374784+n*32], m.arena[371712+((step)&1)*512:371712+((step)&1)*512+n*32])
 		// d.bigru/reverse/t[step]/hn_matmul.4: Add 32×32: accumulated in place by its products, no code
 		// d.bigru/reverse/t[step]/xn.1: ChannelSum 32
-		m.channelSum2(n, m.arena[327680+step*512:327680+step*512+n*32], (*[32]float32)(m.arena[360768+((step)&1)*32:]))
+		// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/xn.2
 		// d.bigru/reverse/t[step]/xn.2: Add 32
-		m.add(n, m.arena[360896+((step+1)&1)*32:360896+((step+1)&1)*32+32], m.arena[360768+((step)&1)*32:360768+((step)&1)*32+32], m.arena[360896+((step)&1)*32:360896+((step)&1)*32+32])
+		// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/xn.2
 		// d.bigru/reverse/t[step]/xn_matmul.1: MatMul 32×32
 		// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1
 		// d.bigru/reverse/t[step]/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1), no code
 		// d.bigru/reverse/t[step]/z.1: SigmoidGrad N×32, fused with d.bigru/reverse/t[step]/z_h_minus_n.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[359424:359424+n*32], m.arena[355328+((step+1)&1)*512:355328+((step+1)&1)*512+n*32], m.arena[294912+step*512:294912+step*512+n*32], m.arena[245760+step*512:245760+step*512+n*32])
+		m.mulSigmoidGrad(n, m.arena[375296:375296+n*32], m.arena[371712+((step+1)&1)*512:371712+((step+1)&1)*512+n*32], m.arena[294912+step*512:294912+step*512+n*32], m.arena[245760+step*512:245760+step*512+n*32])
 		// d.bigru/reverse/t[step]/z_pre.1: SliceGrad N×64
-		m.sliceGrad(n, m.arena[359424:359424+n*32], m.arena[65536+step*1024:65536+step*1024+n*64], 32)
+		m.sliceGrad(n, m.arena[375296:375296+n*32], m.arena[65536+step*1024:65536+step*1024+n*64], 32)
 		// d.bigru/reverse/t[step]/r.1: SigmoidGrad N×32, fused with d.bigru/reverse/t[step]/rhn.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[359936:359936+n*32], m.arena[327680+step*512:327680+step*512+n*32], m.arena[262144+step*512:262144+step*512+n*32], m.arena[229376+step*512:229376+step*512+n*32])
+		m.mulSigmoidGrad(n, m.arena[375808:375808+n*32], m.arena[327680+step*512:327680+step*512+n*32], m.arena[262144+step*512:262144+step*512+n*32], m.arena[229376+step*512:229376+step*512+n*32])
 		// d.bigru/reverse/t[step]/r_pre.1: SliceGrad N×64
-		m.sliceGrad(n, m.arena[359936:359936+n*32], m.arena[65536+step*1024:65536+step*1024+n*64], 0)
+		m.sliceGrad(n, m.arena[375808:375808+n*32], m.arena[65536+step*1024:65536+step*1024+n*64], 0)
 		// d.bigru/reverse/t[step]/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 		// d.bigru/reverse/t[step]/rz.1: ChannelSum 64
-		m.channelSum3(n, m.arena[65536+step*1024:65536+step*1024+n*64], (*[64]float32)(m.arena[360448+((step)&1)*64:]))
+		// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/rz.2
 		// d.bigru/reverse/t[step]/rz.2: Add 64
-		m.add(n, m.arena[360576+((step+1)&1)*64:360576+((step+1)&1)*64+64], m.arena[360448+((step)&1)*64:360448+((step)&1)*64+64], m.arena[360576+((step)&1)*64:360576+((step)&1)*64+64])
+		// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/rz.2
 		// d.bigru/reverse/t[step]/rz_matmul.2: MatMul 64×64
 		// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1
 		// d.bigru/reverse/t[step]/rz_matmul.3: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1), no code
 		// d.bigru/reverse/t[step]/xh.1: MatMul N×32
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[65536+step*1024:65536+step*1024+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[355328+((step)&1)*512:355328+((step)&1)*512+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[65536+step*1024:65536+step*1024+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[371712+((step)&1)*512:371712+((step)&1)*512+n*32], 32)
 		// d.bigru/reverse/t[step]/xh.2: Add N×32: accumulated in place by its products, no code
 	}
 	// d.bigru/reverse/t0/n.1: TanhGrad N×32, fused with d.bigru/reverse/t0/z_h_minus_n.2 (Mul), d.bigru/reverse/t0/h_minus_n.1 (Scale), d.bigru/reverse/t0/h_minus_n.2 (Add)
-	m.mulScaleAddTanhGrad(n, m.arena[327680:327680+n*32], m.arena[355840:355840+n*32], m.arena[245760:245760+n*32], m.arena[278528:278528+n*32])
+	m.mulScaleAddTanhGrad(n, m.arena[327680:327680+n*32], m.arena[372224:372224+n*32], m.arena[245760:245760+n*32], m.arena[278528:278528+n*32])
 	// d.bigru/reverse/t0/rhn.2: Mul N×32
-	m.mul(n, m.arena[327680:327680+n*32], m.arena[229376:229376+n*32], m.arena[358400:358400+n*32])
+	m.mul(n, m.arena[327680:327680+n*32], m.arena[229376:229376+n*32], m.arena[344064:344064+n*32])
 	// d.bigru/reverse/t0/hn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[358400:358400+n*32], (*[32]float32)(m.arena[360704:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/hn.2
 	// d.bigru/reverse/t0/hn.2: Add 32
-	m.add(n, m.arena[360864:360864+32], m.arena[360704:360704+32], m.arena[360832:360832+32])
+	// the column sums of all 32 steps' d.bigru/reverse/t[k]/rhn.2 as one, in float64
+	{
+		s := (*[32]float32)(m.arena[376704:])
+		acc := (*[32]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[344064:360448], n, 32, 32, 512)
+		for c := range 32 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.bigru/reverse/t0/hn_matmul.1: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[358400:358400+n*32], 32, m.arena[357376:357376+n*32], 32, 1, m.arena[354304:354304+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[344064:344064+n*32], 32, m.arena[373760:373760+n*32], 32, 1, m.arena[370688:370688+1024], 32)
 	// d.bigru/reverse/t0/hn_matmul.2: Add 32×32: accumulated in place by its products, no code
 	// d.bigru/reverse/t0/xn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[327680:327680+n*32], (*[32]float32)(m.arena[360768:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/xn.2
 	// d.bigru/reverse/t0/xn.2: Add 32
-	m.add(n, m.arena[360928:360928+32], m.arena[360768:360768+32], m.arena[360896:360896+32])
+	// the column sums of all 32 steps' d.bigru/reverse/t[k]/n.1 as one, in float64
+	{
+		s := (*[32]float32)(m.arena[376768:])
+		acc := (*[32]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[327680:344064], n, 32, 32, 512)
+		for c := range 32 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.bigru/reverse/t0/xn_matmul.1: MatMul 32×32
 	// the products of all 32 steps as one, Σₖ d.bigru/reverse/t[k]/n.1ᵀ·bigru/reverse/t[k]/x: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 32, 32, n, 32, m.arena[327680:344064], 32, 512, m.arena[212992:229376], 32, 512, m.arena[356352:356352+1024], 32)
+	rt.GemmStepsP(m.pool, 32, 32, n, 32, m.arena[327680:344064], 32, 512, m.arena[212992:229376], 32, 512, m.arena[372736:372736+1024], 32)
 	// d.bigru/reverse/t0/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1), no code
 	// d.bigru/reverse/t0/z.1: SigmoidGrad N×32, fused with d.bigru/reverse/t0/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[359424:359424+n*32], m.arena[355840:355840+n*32], m.arena[294912:294912+n*32], m.arena[245760:245760+n*32])
+	m.mulSigmoidGrad(n, m.arena[375296:375296+n*32], m.arena[372224:372224+n*32], m.arena[294912:294912+n*32], m.arena[245760:245760+n*32])
 	// d.bigru/reverse/t0/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[359424:359424+n*32], m.arena[65536:65536+n*64], 32)
+	m.sliceGrad(n, m.arena[375296:375296+n*32], m.arena[65536:65536+n*64], 32)
 	// d.bigru/reverse/t0/r.1: SigmoidGrad N×32, fused with d.bigru/reverse/t0/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[359936:359936+n*32], m.arena[327680:327680+n*32], m.arena[262144:262144+n*32], m.arena[229376:229376+n*32])
+	m.mulSigmoidGrad(n, m.arena[375808:375808+n*32], m.arena[327680:327680+n*32], m.arena[262144:262144+n*32], m.arena[229376:229376+n*32])
 	// d.bigru/reverse/t0/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[359936:359936+n*32], m.arena[65536:65536+n*64], 0)
+	m.sliceGrad(n, m.arena[375808:375808+n*32], m.arena[65536:65536+n*64], 0)
 	// d.bigru/reverse/t0/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/reverse/t0/rz.1: ChannelSum 64
-	m.channelSum3(n, m.arena[65536:65536+n*64], (*[64]float32)(m.arena[360448:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/rz.2
 	// d.bigru/reverse/t0/rz.2: Add 64
-	m.add(n, m.arena[360640:360640+64], m.arena[360448:360448+64], m.arena[360576:360576+64])
+	// the column sums of all 32 steps' d.bigru/reverse/t[k]/r_pre.2 as one, in float64
+	{
+		s := (*[64]float32)(m.arena[376448:])
+		acc := (*[64]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[65536:98304], n, 32, 64, 1024)
+		for c := range 64 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.bigru/reverse/t0/rz_matmul.1: MatMul 64×64
 	// the products of all 32 steps as one, Σₖ d.bigru/reverse/t[k]/r_pre.2ᵀ·bigru/reverse/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 64, 64, n, 32, m.arena[65536:98304], 64, 1024, m.arena[32768:65536], 64, 1024, m.arena[344064:344064+4096], 64)
+	rt.GemmStepsP(m.pool, 64, 64, n, 32, m.arena[65536:98304], 64, 1024, m.arena[32768:65536], 64, 1024, m.arena[360448:360448+4096], 64)
 	// d.bigru/reverse/t0/rz_matmul.2: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1), no code
 	// d.bigru/reverse/weight_hn.1: SliceGrad 96×32
-	m.sliceGrad2(n, m.arena[354304:354304+1024], m.bigruWeightHhL0ReverseGrad[:], 64)
+	m.sliceGrad2(n, m.arena[370688:370688+1024], m.bigruWeightHhL0ReverseGrad[:], 64)
 	// d.bigru/reverse/weight_in.1: SliceGrad 96×32
-	m.sliceGrad2(n, m.arena[356352:356352+1024], m.bigruWeightIhL0ReverseGrad[:], 64)
+	m.sliceGrad2(n, m.arena[372736:372736+1024], m.bigruWeightIhL0ReverseGrad[:], 64)
 	// d.bigru/reverse/bias_hn.1: SliceGrad 96
-	m.sliceGrad3(n, m.arena[360832:360832+32], m.arena[350208:350208+96])
+	m.sliceGrad3(n, m.arena[376704:376704+32], m.arena[366592:366592+96])
 	// d.bigru/reverse/bias_in.1: SliceGrad 96
-	m.sliceGrad3(n, m.arena[360896:360896+32], m.arena[350304:350304+96])
+	m.sliceGrad3(n, m.arena[376768:376768+32], m.arena[366688:366688+96])
 	// d.bigru/reverse/bias_rz.1: SliceGrad 96
-	m.sliceGrad4(n, m.arena[360576:360576+64], m.arena[350400:350400+96])
+	m.sliceGrad4(n, m.arena[376448:376448+64], m.arena[366784:366784+96])
 	// d.bigru/reverse/bias.1: Add 96
-	m.add(n, m.arena[350304:350304+96], m.arena[350400:350400+96], m.bigruBiasIhL0ReverseGrad[:])
+	m.add(n, m.arena[366688:366688+96], m.arena[366784:366784+96], m.bigruBiasIhL0ReverseGrad[:])
 	// d.bigru/reverse/bias.2: Add 96
-	m.add(n, m.arena[350208:350208+96], m.arena[350400:350400+96], m.bigruBiasHhL0ReverseGrad[:])
+	m.add(n, m.arena[366592:366592+96], m.arena[366784:366784+96], m.bigruBiasHhL0ReverseGrad[:])
 	// d.bigru/reverse/weight_rz.1: Slice 64×32
-	m.slice10(n, m.arena[344064:344064+4096], m.arena[32768:32768+2048])
+	m.slice10(n, m.arena[360448:360448+4096], m.arena[32768:32768+2048])
 	// d.bigru/reverse/weight_rz.2: Slice 64×32
-	m.slice11(n, m.arena[344064:344064+4096], m.arena[34816:34816+2048])
+	m.slice11(n, m.arena[360448:360448+4096], m.arena[34816:34816+2048])
 	// d.bigru/reverse/weight_hh_rz.1: SliceGrad 96×32
 	m.sliceGrad5(n, m.arena[34816:34816+2048], m.bigruWeightHhL0ReverseGrad[:], 0)
 	// d.bigru/reverse/weight_hh_rz.2: Add 96×32: written in place by its SliceGrads, no code
@@ -454,190 +481,217 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.sliceGrad5(n, m.arena[32768:32768+2048], m.bigruWeightIhL0ReverseGrad[:], 0)
 	// d.bigru/reverse/weight_ih_rz.2: Add 96×32: written in place by its SliceGrads, no code
 	// d.bigru/forward/t31/z_h_minus_n.1@0: Slice N×32
-	m.slice2(n, m.arena[352256:352256+n*64], m.arena[350208:350208+n*32])
+	m.slice2(n, m.arena[368640:368640+n*64], m.arena[366592:366592+n*32])
 	// d.bigru/forward/t31/z_h_minus_n.2: Mul N×32
-	m.mul(n, m.arena[350208:350208+n*32], m.arena[146944:146944+n*32], m.arena[350720:350720+n*32])
+	m.mul(n, m.arena[366592:366592+n*32], m.arena[146944:146944+n*32], m.arena[367104:367104+n*32])
 	// d.bigru/forward/t31/n.1: TanhGrad N×32, fused with d.bigru/forward/t31/h_minus_n.1 (Scale), d.bigru/forward/t31/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[81408:81408+n*32], m.arena[350720:350720+n*32], m.arena[350208:350208+n*32], m.arena[179712:179712+n*32])
+	m.scaleAddTanhGrad(n, m.arena[81408:81408+n*32], m.arena[367104:367104+n*32], m.arena[366592:366592+n*32], m.arena[179712:179712+n*32])
 	// d.bigru/forward/t31/rhn.2: Mul N×32
-	m.mul(n, m.arena[81408:81408+n*32], m.arena[130560:130560+n*32], m.arena[351232:351232+n*32])
+	m.mul(n, m.arena[81408:81408+n*32], m.arena[130560:130560+n*32], m.arena[97792:97792+n*32])
 	// d.bigru/forward/t31/hn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[351232:351232+n*32], (*[32]float32)(m.arena[353056:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/hn.2
 	// d.bigru/forward/t31/hn_matmul.1@1: Slice 32×32
-	m.slice8(n, m.bigruWeightHhL0[:], m.arena[86016:86016+1024])
+	m.slice8(n, m.bigruWeightHhL0[:], m.arena[217088:217088+1024])
 	// d.bigru/forward/t31/hn_matmul.1: MatMul N×32
-	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[351232:351232+n*32], 32, m.arena[86016:86016+1024], 32, 0, m.arena[351744:351744+n*32], 32)
+	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[97792:97792+n*32], 32, m.arena[217088:217088+1024], 32, 0, m.arena[367616:367616+n*32], 32)
 	// d.bigru/forward/t31/hn_matmul.2: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[351232:351232+n*32], 32, m.arena[211968:211968+n*32], 32, 0, m.arena[87040:87040+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[97792:97792+n*32], 32, m.arena[211968:211968+n*32], 32, 0, m.arena[218112:218112+1024], 32)
 	// d.bigru/forward/t31/hn_matmul.3: Add N×32
-	m.add(n, m.arena[350720:350720+n*32], m.arena[351744:351744+n*32], m.arena[88576:88576+n*32])
+	m.add(n, m.arena[367104:367104+n*32], m.arena[367616:367616+n*32], m.arena[219648:219648+n*32])
 	// d.bigru/forward/t31/xn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[81408:81408+n*32], (*[32]float32)(m.arena[353120:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/xn.2
 	// d.bigru/forward/t31/xn_matmul.1: MatMul 32×32
 	// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1
 	// d.bigru/forward/t31/z.1: SigmoidGrad N×32, fused with d.bigru/forward/t31/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[352256:352256+n*32], m.arena[350208:350208+n*32], m.arena[196096:196096+n*32], m.arena[146944:146944+n*32])
+	m.mulSigmoidGrad(n, m.arena[368128:368128+n*32], m.arena[366592:366592+n*32], m.arena[196096:196096+n*32], m.arena[146944:146944+n*32])
 	// d.bigru/forward/t31/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[352256:352256+n*32], m.arena[64512:64512+n*64], 32)
+	m.sliceGrad(n, m.arena[368128:368128+n*32], m.arena[64512:64512+n*64], 32)
 	// d.bigru/forward/t31/r.1: SigmoidGrad N×32, fused with d.bigru/forward/t31/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[350208:350208+n*32], m.arena[81408:81408+n*32], m.arena[163328:163328+n*32], m.arena[130560:130560+n*32])
+	m.mulSigmoidGrad(n, m.arena[366592:366592+n*32], m.arena[81408:81408+n*32], m.arena[163328:163328+n*32], m.arena[130560:130560+n*32])
 	// d.bigru/forward/t31/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[350208:350208+n*32], m.arena[64512:64512+n*64], 0)
+	m.sliceGrad(n, m.arena[366592:366592+n*32], m.arena[64512:64512+n*64], 0)
 	// d.bigru/forward/t31/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/forward/t31/rz.1: ChannelSum 64
-	m.channelSum3(n, m.arena[64512:64512+n*64], (*[64]float32)(m.arena[352832:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/rz.2
 	// d.bigru/forward/t31/rz_matmul.2: MatMul 64×64
 	// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1
 	// d.bigru/forward/t31/xh.1: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[64512:64512+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[88576:88576+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[64512:64512+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[219648:219648+n*32], 32)
 	// d.bigru/forward/t31/xh.2: Add N×32: accumulated in place by its products, no code
 	// d.bigru/forward/t30/z_h_minus_n.2: Mul N×32
-	m.mul(n, m.arena[88576:88576+n*32], m.arena[146432:146432+n*32], m.arena[350720:350720+n*32])
+	m.mul(n, m.arena[219648:219648+n*32], m.arena[146432:146432+n*32], m.arena[367104:367104+n*32])
 	// d.bigru/forward/t30/n.1: TanhGrad N×32, fused with d.bigru/forward/t30/h_minus_n.1 (Scale), d.bigru/forward/t30/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[80896:80896+n*32], m.arena[350720:350720+n*32], m.arena[88576:88576+n*32], m.arena[179200:179200+n*32])
+	m.scaleAddTanhGrad(n, m.arena[80896:80896+n*32], m.arena[367104:367104+n*32], m.arena[219648:219648+n*32], m.arena[179200:179200+n*32])
 	// d.bigru/forward/t30/rhn.2: Mul N×32
-	m.mul(n, m.arena[80896:80896+n*32], m.arena[130048:130048+n*32], m.arena[351232:351232+n*32])
+	m.mul(n, m.arena[80896:80896+n*32], m.arena[130048:130048+n*32], m.arena[97280:97280+n*32])
 	// d.bigru/forward/t30/hn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[351232:351232+n*32], (*[32]float32)(m.arena[353024:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/hn.2
 	// d.bigru/forward/t30/hn.2: Add 32
-	m.add(n, m.arena[353056:353056+32], m.arena[353024:353024+32], m.arena[353152:353152+32])
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/hn.2
 	// d.bigru/forward/t30/hn_matmul.1@1: Slice 32×32
-	m.slice8(n, m.bigruWeightHhL0[:], m.arena[86016:86016+1024])
+	m.slice8(n, m.bigruWeightHhL0[:], m.arena[217088:217088+1024])
 	// d.bigru/forward/t30/hn_matmul.1: MatMul N×32
-	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[351232:351232+n*32], 32, m.arena[86016:86016+1024], 32, 0, m.arena[351744:351744+n*32], 32)
+	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[97280:97280+n*32], 32, m.arena[217088:217088+1024], 32, 0, m.arena[367616:367616+n*32], 32)
 	// d.bigru/forward/t30/hn_matmul.2: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[351232:351232+n*32], 32, m.arena[211456:211456+n*32], 32, 1, m.arena[87040:87040+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[97280:97280+n*32], 32, m.arena[211456:211456+n*32], 32, 1, m.arena[218112:218112+1024], 32)
 	// d.bigru/forward/t30/hn_matmul.3: Add N×32
-	m.add(n, m.arena[350720:350720+n*32], m.arena[351744:351744+n*32], m.arena[88064:88064+n*32])
+	m.add(n, m.arena[367104:367104+n*32], m.arena[367616:367616+n*32], m.arena[219136:219136+n*32])
 	// d.bigru/forward/t30/hn_matmul.4: Add 32×32: accumulated in place by its products, no code
 	// d.bigru/forward/t30/xn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[80896:80896+n*32], (*[32]float32)(m.arena[353088:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/xn.2
 	// d.bigru/forward/t30/xn.2: Add 32
-	m.add(n, m.arena[353120:353120+32], m.arena[353088:353088+32], m.arena[353216:353216+32])
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/xn.2
 	// d.bigru/forward/t30/xn_matmul.1: MatMul 32×32
 	// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1
 	// d.bigru/forward/t30/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1), no code
 	// d.bigru/forward/t30/z.1: SigmoidGrad N×32, fused with d.bigru/forward/t30/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[352256:352256+n*32], m.arena[88576:88576+n*32], m.arena[195584:195584+n*32], m.arena[146432:146432+n*32])
+	m.mulSigmoidGrad(n, m.arena[368128:368128+n*32], m.arena[219648:219648+n*32], m.arena[195584:195584+n*32], m.arena[146432:146432+n*32])
 	// d.bigru/forward/t30/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[352256:352256+n*32], m.arena[63488:63488+n*64], 32)
+	m.sliceGrad(n, m.arena[368128:368128+n*32], m.arena[63488:63488+n*64], 32)
 	// d.bigru/forward/t30/r.1: SigmoidGrad N×32, fused with d.bigru/forward/t30/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[350208:350208+n*32], m.arena[80896:80896+n*32], m.arena[162816:162816+n*32], m.arena[130048:130048+n*32])
+	m.mulSigmoidGrad(n, m.arena[366592:366592+n*32], m.arena[80896:80896+n*32], m.arena[162816:162816+n*32], m.arena[130048:130048+n*32])
 	// d.bigru/forward/t30/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[350208:350208+n*32], m.arena[63488:63488+n*64], 0)
+	m.sliceGrad(n, m.arena[366592:366592+n*32], m.arena[63488:63488+n*64], 0)
 	// d.bigru/forward/t30/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/forward/t30/rz.1: ChannelSum 64
-	m.channelSum3(n, m.arena[63488:63488+n*64], (*[64]float32)(m.arena[352768:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/rz.2
 	// d.bigru/forward/t30/rz.2: Add 64
-	m.add(n, m.arena[352832:352832+64], m.arena[352768:352768+64], m.arena[352896:352896+64])
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/rz.2
 	// d.bigru/forward/t30/rz_matmul.2: MatMul 64×64
 	// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1
 	// d.bigru/forward/t30/rz_matmul.3: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1), no code
 	// d.bigru/forward/t30/xh.1: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[63488:63488+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[88064:88064+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[63488:63488+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[219136:219136+n*32], 32)
 	// d.bigru/forward/t30/xh.2: Add N×32: accumulated in place by its products, no code
 	// d.bigru/forward/t29 … d.bigru/forward/t1: 29 steps, one iteration each
 	for step := 29; step >= 1; step-- {
 		// d.bigru/forward/t[step]/z_h_minus_n.2: Mul N×32
-		m.mul(n, m.arena[88064+((step+1)&1)*512:88064+((step+1)&1)*512+n*32], m.arena[131072+step*512:131072+step*512+n*32], m.arena[350720:350720+n*32])
+		m.mul(n, m.arena[219136+((step+1)&1)*512:219136+((step+1)&1)*512+n*32], m.arena[131072+step*512:131072+step*512+n*32], m.arena[367104:367104+n*32])
 		// d.bigru/forward/t[step]/n.1: TanhGrad N×32, fused with d.bigru/forward/t[step]/h_minus_n.1 (Scale), d.bigru/forward/t[step]/h_minus_n.2 (Add)
-		m.scaleAddTanhGrad(n, m.arena[65536+step*512:65536+step*512+n*32], m.arena[350720:350720+n*32], m.arena[88064+((step+1)&1)*512:88064+((step+1)&1)*512+n*32], m.arena[163840+step*512:163840+step*512+n*32])
+		m.scaleAddTanhGrad(n, m.arena[65536+step*512:65536+step*512+n*32], m.arena[367104:367104+n*32], m.arena[219136+((step+1)&1)*512:219136+((step+1)&1)*512+n*32], m.arena[163840+step*512:163840+step*512+n*32])
 		// d.bigru/forward/t[step]/rhn.2: Mul N×32
-		m.mul(n, m.arena[65536+step*512:65536+step*512+n*32], m.arena[114688+step*512:114688+step*512+n*32], m.arena[351232:351232+n*32])
+		m.mul(n, m.arena[65536+step*512:65536+step*512+n*32], m.arena[114688+step*512:114688+step*512+n*32], m.arena[81920+step*512:81920+step*512+n*32])
 		// d.bigru/forward/t[step]/hn.1: ChannelSum 32
-		m.channelSum2(n, m.arena[351232:351232+n*32], (*[32]float32)(m.arena[353024+((step)&1)*32:]))
+		// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/hn.2
 		// d.bigru/forward/t[step]/hn.2: Add 32
-		m.add(n, m.arena[353152+((step+1)&1)*32:353152+((step+1)&1)*32+32], m.arena[353024+((step)&1)*32:353024+((step)&1)*32+32], m.arena[353152+((step)&1)*32:353152+((step)&1)*32+32])
+		// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/hn.2
 		// d.bigru/forward/t[step]/hn_matmul.1@1: Slice 32×32
-		m.slice8(n, m.bigruWeightHhL0[:], m.arena[86016:86016+1024])
+		m.slice8(n, m.bigruWeightHhL0[:], m.arena[217088:217088+1024])
 		// d.bigru/forward/t[step]/hn_matmul.1: MatMul N×32
-		rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[351232:351232+n*32], 32, m.arena[86016:86016+1024], 32, 0, m.arena[351744:351744+n*32], 32)
+		rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[81920+step*512:81920+step*512+n*32], 32, m.arena[217088:217088+1024], 32, 0, m.arena[367616:367616+n*32], 32)
 		// d.bigru/forward/t[step]/hn_matmul.2: MatMul 32×32
-		rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[351232:351232+n*32], 32, m.arena[196608+(step-1)*512:196608+(step-1)*512+n*32], 32, 1, m.arena[87040:87040+1024], 32)
+		rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[81920+step*512:81920+step*512+n*32], 32, m.arena[196608+(step-1)*512:196608+(step-1)*512+n*32], 32, 1, m.arena[218112:218112+1024], 32)
 		// d.bigru/forward/t[step]/hn_matmul.3: Add N×32
-		m.add(n, m.arena[350720:350720+n*32], m.arena[351744:351744+n*32], m.arena[88064+((step)&1)*512:88064+((step)&1)*512+n*32])
+		m.add(n, m.arena[367104:367104+n*32], m.arena[367616:367616+n*32], m.arena[219136+((step)&1)*512:219136+((step)&1)*512+n*32])
 		// d.bigru/forward/t[step]/hn_matmul.4: Add 32×32: accumulated in place by its products, no code
 		// d.bigru/forward/t[step]/xn.1: ChannelSum 32
-		m.channelSum2(n, m.arena[65536+step*512:65536+step*512+n*32], (*[32]float32)(m.arena[353088+((step)&1)*32:]))
+		// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/xn.2
 		// d.bigru/forward/t[step]/xn.2: Add 32
-		m.add(n, m.arena[353216+((step+1)&1)*32:353216+((step+1)&1)*32+32], m.arena[353088+((step)&1)*32:353088+((step)&1)*32+32], m.arena[353216+((step)&1)*32:353216+((step)&1)*32+32])
+		// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/xn.2
 		// d.bigru/forward/t[step]/xn_matmul.1: MatMul 32×32
 		// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1
 		// d.bigru/forward/t[step]/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1), no code
 		// d.bigru/forward/t[step]/z.1: SigmoidGrad N×32, fused with d.bigru/forward/t[step]/z_h_minus_n.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[352256:352256+n*32], m.arena[88064+((step+1)&1)*512:88064+((step+1)&1)*512+n*32], m.arena[180224+step*512:180224+step*512+n*32], m.arena[131072+step*512:131072+step*512+n*32])
+		m.mulSigmoidGrad(n, m.arena[368128:368128+n*32], m.arena[219136+((step+1)&1)*512:219136+((step+1)&1)*512+n*32], m.arena[180224+step*512:180224+step*512+n*32], m.arena[131072+step*512:131072+step*512+n*32])
 		// d.bigru/forward/t[step]/z_pre.1: SliceGrad N×64
-		m.sliceGrad(n, m.arena[352256:352256+n*32], m.arena[32768+step*1024:32768+step*1024+n*64], 32)
+		m.sliceGrad(n, m.arena[368128:368128+n*32], m.arena[32768+step*1024:32768+step*1024+n*64], 32)
 		// d.bigru/forward/t[step]/r.1: SigmoidGrad N×32, fused with d.bigru/forward/t[step]/rhn.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[350208:350208+n*32], m.arena[65536+step*512:65536+step*512+n*32], m.arena[147456+step*512:147456+step*512+n*32], m.arena[114688+step*512:114688+step*512+n*32])
+		m.mulSigmoidGrad(n, m.arena[366592:366592+n*32], m.arena[65536+step*512:65536+step*512+n*32], m.arena[147456+step*512:147456+step*512+n*32], m.arena[114688+step*512:114688+step*512+n*32])
 		// d.bigru/forward/t[step]/r_pre.1: SliceGrad N×64
-		m.sliceGrad(n, m.arena[350208:350208+n*32], m.arena[32768+step*1024:32768+step*1024+n*64], 0)
+		m.sliceGrad(n, m.arena[366592:366592+n*32], m.arena[32768+step*1024:32768+step*1024+n*64], 0)
 		// d.bigru/forward/t[step]/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 		// d.bigru/forward/t[step]/rz.1: ChannelSum 64
-		m.channelSum3(n, m.arena[32768+step*1024:32768+step*1024+n*64], (*[64]float32)(m.arena[352768+((step)&1)*64:]))
+		// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/rz.2
 		// d.bigru/forward/t[step]/rz.2: Add 64
-		m.add(n, m.arena[352896+((step+1)&1)*64:352896+((step+1)&1)*64+64], m.arena[352768+((step)&1)*64:352768+((step)&1)*64+64], m.arena[352896+((step)&1)*64:352896+((step)&1)*64+64])
+		// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/rz.2
 		// d.bigru/forward/t[step]/rz_matmul.2: MatMul 64×64
 		// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1
 		// d.bigru/forward/t[step]/rz_matmul.3: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1), no code
 		// d.bigru/forward/t[step]/xh.1: MatMul N×32
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768+step*1024:32768+step*1024+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[88064+((step)&1)*512:88064+((step)&1)*512+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768+step*1024:32768+step*1024+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[219136+((step)&1)*512:219136+((step)&1)*512+n*32], 32)
 		// d.bigru/forward/t[step]/xh.2: Add N×32: accumulated in place by its products, no code
 	}
 	// d.bigru/forward/t0/n.1: TanhGrad N×32, fused with d.bigru/forward/t0/z_h_minus_n.2 (Mul), d.bigru/forward/t0/h_minus_n.1 (Scale), d.bigru/forward/t0/h_minus_n.2 (Add)
-	m.mulScaleAddTanhGrad(n, m.arena[65536:65536+n*32], m.arena[88576:88576+n*32], m.arena[131072:131072+n*32], m.arena[163840:163840+n*32])
+	m.mulScaleAddTanhGrad(n, m.arena[65536:65536+n*32], m.arena[219648:219648+n*32], m.arena[131072:131072+n*32], m.arena[163840:163840+n*32])
 	// d.bigru/forward/t0/rhn.2: Mul N×32
-	m.mul(n, m.arena[65536:65536+n*32], m.arena[114688:114688+n*32], m.arena[351232:351232+n*32])
+	m.mul(n, m.arena[65536:65536+n*32], m.arena[114688:114688+n*32], m.arena[81920:81920+n*32])
 	// d.bigru/forward/t0/hn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[351232:351232+n*32], (*[32]float32)(m.arena[353024:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/hn.2
 	// d.bigru/forward/t0/hn.2: Add 32
-	m.add(n, m.arena[353184:353184+32], m.arena[353024:353024+32], m.arena[353152:353152+32])
+	// the column sums of all 32 steps' d.bigru/forward/t[k]/rhn.2 as one, in float64
+	{
+		s := (*[32]float32)(m.arena[369024:])
+		acc := (*[32]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[81920:98304], n, 32, 32, 512)
+		for c := range 32 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.bigru/forward/t0/hn_matmul.1: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[351232:351232+n*32], 32, m.arena[357376:357376+n*32], 32, 1, m.arena[87040:87040+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[81920:81920+n*32], 32, m.arena[373760:373760+n*32], 32, 1, m.arena[218112:218112+1024], 32)
 	// d.bigru/forward/t0/hn_matmul.2: Add 32×32: accumulated in place by its products, no code
 	// d.bigru/forward/t0/xn.1: ChannelSum 32
-	m.channelSum2(n, m.arena[65536:65536+n*32], (*[32]float32)(m.arena[353088:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/xn.2
 	// d.bigru/forward/t0/xn.2: Add 32
-	m.add(n, m.arena[353248:353248+32], m.arena[353088:353088+32], m.arena[353216:353216+32])
+	// the column sums of all 32 steps' d.bigru/forward/t[k]/n.1 as one, in float64
+	{
+		s := (*[32]float32)(m.arena[369088:])
+		acc := (*[32]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[65536:81920], n, 32, 32, 512)
+		for c := range 32 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.bigru/forward/t0/xn_matmul.1: MatMul 32×32
 	// the products of all 32 steps as one, Σₖ d.bigru/forward/t[k]/n.1ᵀ·bigru/forward/t[k]/x: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 32, 32, n, 32, m.arena[65536:81920], 32, 512, m.arena[98304:114688], 32, 512, m.arena[89088:89088+1024], 32)
+	rt.GemmStepsP(m.pool, 32, 32, n, 32, m.arena[65536:81920], 32, 512, m.arena[98304:114688], 32, 512, m.arena[220160:220160+1024], 32)
 	// d.bigru/forward/t0/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1), no code
 	// d.bigru/forward/t0/z.1: SigmoidGrad N×32, fused with d.bigru/forward/t0/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[352256:352256+n*32], m.arena[88576:88576+n*32], m.arena[180224:180224+n*32], m.arena[131072:131072+n*32])
+	m.mulSigmoidGrad(n, m.arena[368128:368128+n*32], m.arena[219648:219648+n*32], m.arena[180224:180224+n*32], m.arena[131072:131072+n*32])
 	// d.bigru/forward/t0/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[352256:352256+n*32], m.arena[32768:32768+n*64], 32)
+	m.sliceGrad(n, m.arena[368128:368128+n*32], m.arena[32768:32768+n*64], 32)
 	// d.bigru/forward/t0/r.1: SigmoidGrad N×32, fused with d.bigru/forward/t0/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[350208:350208+n*32], m.arena[65536:65536+n*32], m.arena[147456:147456+n*32], m.arena[114688:114688+n*32])
+	m.mulSigmoidGrad(n, m.arena[366592:366592+n*32], m.arena[65536:65536+n*32], m.arena[147456:147456+n*32], m.arena[114688:114688+n*32])
 	// d.bigru/forward/t0/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[350208:350208+n*32], m.arena[32768:32768+n*64], 0)
+	m.sliceGrad(n, m.arena[366592:366592+n*32], m.arena[32768:32768+n*64], 0)
 	// d.bigru/forward/t0/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/forward/t0/rz.1: ChannelSum 64
-	m.channelSum3(n, m.arena[32768:32768+n*64], (*[64]float32)(m.arena[352768:]))
+	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/rz.2
 	// d.bigru/forward/t0/rz.2: Add 64
-	m.add(n, m.arena[352960:352960+64], m.arena[352768:352768+64], m.arena[352896:352896+64])
+	// the column sums of all 32 steps' d.bigru/forward/t[k]/r_pre.2 as one, in float64
+	{
+		s := (*[64]float32)(m.arena[368768:])
+		acc := (*[64]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[32768:65536], n, 32, 64, 1024)
+		for c := range 64 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.bigru/forward/t0/rz_matmul.1: MatMul 64×64
 	// the products of all 32 steps as one, Σₖ d.bigru/forward/t[k]/r_pre.2ᵀ·bigru/forward/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 64, 64, n, 32, m.arena[32768:65536], 64, 1024, m.arena[0:32768], 64, 1024, m.arena[81920:81920+4096], 64)
+	rt.GemmStepsP(m.pool, 64, 64, n, 32, m.arena[32768:65536], 64, 1024, m.arena[0:32768], 64, 1024, m.arena[212992:212992+4096], 64)
 	// d.bigru/forward/t0/rz_matmul.2: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1), no code
 	// d.bigru/forward/weight_hn.1: SliceGrad 96×32
-	m.sliceGrad2(n, m.arena[87040:87040+1024], m.bigruWeightHhL0Grad[:], 64)
+	m.sliceGrad2(n, m.arena[218112:218112+1024], m.bigruWeightHhL0Grad[:], 64)
 	// d.bigru/forward/weight_in.1: SliceGrad 96×32
-	m.sliceGrad2(n, m.arena[89088:89088+1024], m.bigruWeightIhL0Grad[:], 64)
+	m.sliceGrad2(n, m.arena[220160:220160+1024], m.bigruWeightIhL0Grad[:], 64)
 	// d.bigru/forward/bias_hn.1: SliceGrad 96
-	m.sliceGrad3(n, m.arena[353152:353152+32], m.arena[:96])
+	m.sliceGrad3(n, m.arena[369024:369024+32], m.arena[217088:217088+96])
 	// d.bigru/forward/bias_in.1: SliceGrad 96
-	m.sliceGrad3(n, m.arena[353216:353216+32], m.arena[96:96+96])
+	m.sliceGrad3(n, m.arena[369088:369088+32], m.arena[217184:217184+96])
 	// d.bigru/forward/bias_rz.1: SliceGrad 96
-	m.sliceGrad4(n, m.arena[352896:352896+64], m.arena[192:192+96])
+	m.sliceGrad4(n, m.arena[368768:368768+64], m.arena[217280:217280+96])
 	// d.bigru/forward/bias.1: Add 96
-	m.add(n, m.arena[96:96+96], m.arena[192:192+96], m.bigruBiasIhL0Grad[:])
+	m.add(n, m.arena[217184:217184+96], m.arena[217280:217280+96], m.bigruBiasIhL0Grad[:])
 	// d.bigru/forward/bias.2: Add 96
-	m.add(n, m.arena[:96], m.arena[192:192+96], m.bigruBiasHhL0Grad[:])
+	m.add(n, m.arena[217088:217088+96], m.arena[217280:217280+96], m.bigruBiasHhL0Grad[:])
 	// d.bigru/forward/weight_rz.1: Slice 64×32
-	m.slice10(n, m.arena[81920:81920+4096], m.arena[:2048])
+	m.slice10(n, m.arena[212992:212992+4096], m.arena[:2048])
 	// d.bigru/forward/weight_rz.2: Slice 64×32
-	m.slice11(n, m.arena[81920:81920+4096], m.arena[2048:2048+2048])
+	m.slice11(n, m.arena[212992:212992+4096], m.arena[2048:2048+2048])
 	// d.bigru/forward/weight_hh_rz.1: SliceGrad 96×32
 	m.sliceGrad5(n, m.arena[2048:2048+2048], m.bigruWeightHhL0Grad[:], 0)
 	// d.bigru/forward/weight_hh_rz.2: Add 96×32: written in place by its SliceGrads, no code
@@ -645,7 +699,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.sliceGrad5(n, m.arena[:2048], m.bigruWeightIhL0Grad[:], 0)
 	// d.bigru/forward/weight_ih_rz.2: Add 96×32: written in place by its SliceGrads, no code
 	m.derived = false
-	loss := m.arena[360960]
+	loss := m.arena[376832]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}

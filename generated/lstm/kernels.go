@@ -95,7 +95,7 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// add computes Add 256, for lstm/bias, d.lstm/t30/gates.2 and 2 more.
+// add computes Add 256, for lstm/bias.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -181,16 +181,6 @@ func (m *Model) sliceGrad(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range n {
 		copy(y[o*256+at:o*256+at+64], dy[o*64:o*64+64])
-	}
-}
-
-// channelSum2 computes ChannelSum 256, for d.lstm/t31/gates.1, d.lstm/t30/gates.1 and 2 more.
-func (m *Model) channelSum2(n int, x []float32, s *[256]float32) {
-	acc := (*[256]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n, 256, 256)
-	for c := range 256 {
-		s[c] = float32(acc[c])
 	}
 }
 

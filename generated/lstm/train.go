@@ -133,7 +133,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[126976:126976+n*256], 0)
 	// d.lstm/t31/i_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t31/gates.1: ChannelSum 256
-	m.channelSum2(n, m.arena[126976:126976+n*256], (*[256]float32)(m.arena[411904:]))
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 	// d.lstm/t31/gates_matmul.2: MatMul 256×96
 	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
 	// d.lstm/t31/xh.1: MatMul N×64
@@ -162,9 +162,9 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[122880:122880+n*256], 0)
 	// d.lstm/t30/i_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t30/gates.1: ChannelSum 256
-	m.channelSum2(n, m.arena[122880:122880+n*256], (*[256]float32)(m.arena[411648:]))
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 	// d.lstm/t30/gates.2: Add 256
-	m.add(n, m.arena[411904:411904+256], m.arena[411648:411648+256], m.arena[412160:412160+256])
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 	// d.lstm/t30/gates_matmul.2: MatMul 256×96
 	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
 	// d.lstm/t30/gates_matmul.3: Add 256×96: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
@@ -196,9 +196,9 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[step*4096:step*4096+n*256], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×256: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.1: ChannelSum 256
-		m.channelSum2(n, m.arena[step*4096:step*4096+n*256], (*[256]float32)(m.arena[411648+((step)&1)*256:]))
+		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 		// d.lstm/t[step]/gates.2: Add 256
-		m.add(n, m.arena[412160+((step+1)&1)*256:412160+((step+1)&1)*256+256], m.arena[411648+((step)&1)*256:411648+((step)&1)*256+256], m.arena[412160+((step)&1)*256:412160+((step)&1)*256+256])
+		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 		// d.lstm/t[step]/gates_matmul.2: MatMul 256×96
 		// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
 		// d.lstm/t[step]/gates_matmul.3: Add 256×96: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
@@ -227,9 +227,18 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[:n*256], 0)
 	// d.lstm/t0/i_pre.2: Add N×256: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: ChannelSum 256
-	m.channelSum2(n, m.arena[:n*256], (*[256]float32)(m.arena[411648:]))
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 	// d.lstm/t0/gates.2: Add 256
-	m.add(n, m.arena[412416:412416+256], m.arena[411648:411648+256], m.arena[412160:412160+256])
+	// the column sums of all 32 steps' d.lstm/t[k]/i_pre.2 as one, in float64
+	{
+		s := (*[256]float32)(m.arena[412160:])
+		acc := (*[256]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[0:131072], n, 32, 256, 4096)
+		for c := range 256 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.lstm/t0/gates_matmul.1: MatMul 256×96
 	// the products of all 32 steps as one, Σₖ d.lstm/t[k]/i_pre.2ᵀ·lstm/t[k]/xh: step k's rows are slot k of each block
 	rt.GemmStepsP(m.pool, 256, 96, n, 32, m.arena[0:131072], 256, 4096, m.arena[131072:180224], 96, 1536, m.arena[376832:376832+24576], 96)

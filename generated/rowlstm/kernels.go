@@ -95,7 +95,7 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// add computes Add 512, for lstm/bias, d.lstm/t26/gates.2 and 2 more.
+// add computes Add 512, for lstm/bias.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -181,16 +181,6 @@ func (m *Model) sliceGrad(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range n {
 		copy(y[o*512+at:o*512+at+128], dy[o*128:o*128+128])
-	}
-}
-
-// channelSum2 computes ChannelSum 512, for d.lstm/t27/gates.1, d.lstm/t26/gates.1 and 2 more.
-func (m *Model) channelSum2(n int, x []float32, s *[512]float32) {
-	acc := (*[512]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n, 512, 512)
-	for c := range 512 {
-		s[c] = float32(acc[c])
 	}
 }
 

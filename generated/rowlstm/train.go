@@ -133,7 +133,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[442368:442368+n*512], 0)
 	// d.lstm/t27/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t27/gates.1: ChannelSum 512
-	m.channelSum2(n, m.arena[442368:442368+n*512], (*[512]float32)(m.arena[1408000:]))
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 	// d.lstm/t27/gates_matmul.2: MatMul 512×156
 	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
 	// d.lstm/t27/xh.1: MatMul N×128
@@ -162,9 +162,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[425984:425984+n*512], 0)
 	// d.lstm/t26/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t26/gates.1: ChannelSum 512
-	m.channelSum2(n, m.arena[425984:425984+n*512], (*[512]float32)(m.arena[1407488:]))
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 	// d.lstm/t26/gates.2: Add 512
-	m.add(n, m.arena[1408000:1408000+512], m.arena[1407488:1407488+512], m.arena[1408512:1408512+512])
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 	// d.lstm/t26/gates_matmul.2: MatMul 512×156
 	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
 	// d.lstm/t26/gates_matmul.3: Add 512×156: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
@@ -196,9 +196,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 		m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[step*16384:step*16384+n*512], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.1: ChannelSum 512
-		m.channelSum2(n, m.arena[step*16384:step*16384+n*512], (*[512]float32)(m.arena[1407488+((step)&1)*512:]))
+		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 		// d.lstm/t[step]/gates.2: Add 512
-		m.add(n, m.arena[1408512+((step+1)&1)*512:1408512+((step+1)&1)*512+512], m.arena[1407488+((step)&1)*512:1407488+((step)&1)*512+512], m.arena[1408512+((step)&1)*512:1408512+((step)&1)*512+512])
+		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 		// d.lstm/t[step]/gates_matmul.2: MatMul 512×156
 		// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
 		// d.lstm/t[step]/gates_matmul.3: Add 512×156: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
@@ -227,9 +227,18 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[:n*512], 0)
 	// d.lstm/t0/i_pre.2: Add N×512: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: ChannelSum 512
-	m.channelSum2(n, m.arena[:n*512], (*[512]float32)(m.arena[1407488:]))
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 	// d.lstm/t0/gates.2: Add 512
-	m.add(n, m.arena[1409024:1409024+512], m.arena[1407488:1407488+512], m.arena[1408512:1408512+512])
+	// the column sums of all 28 steps' d.lstm/t[k]/i_pre.2 as one, in float64
+	{
+		s := (*[512]float32)(m.arena[1408512:])
+		acc := (*[512]float64)(m.scratch64[:])
+		clear(acc[:])
+		rt.ColSums64Steps(acc[:], m.arena[0:458752], n, 28, 512, 16384)
+		for c := range 512 {
+			s[c] = float32(acc[c])
+		}
+	}
 	// d.lstm/t0/gates_matmul.1: MatMul 512×156
 	// the products of all 28 steps as one, Σₖ d.lstm/t[k]/i_pre.2ᵀ·lstm/t[k]/xh: step k's rows are slot k of each block
 	rt.GemmStepsP(m.pool, 512, 156, n, 28, m.arena[0:458752], 512, 16384, m.arena[458752:598528], 156, 4992, m.arena[1286656:1286656+79872], 156)

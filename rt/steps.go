@@ -34,3 +34,22 @@ func GemmStepsP(p *Pool, m, n, rows, steps int, a []float32, lda, aStep int, b [
 		GemmP(p, true, false, m, n, rows, 1, a[s*aStep:], lda, b[s*bStep:], ldb, beta, c, ldc)
 	}
 }
+
+// ColSums64Steps adds the columns of every step's rows×cols block of x, the blocks
+// step floats apart, into acc in float64: the bias gradient of a recurrent layer,
+// summed over its items and time steps. It is one ColSums64 over steps·rows rows
+// when the blocks follow each other (step = rows·cols), else one per step, in step
+// order; the sums are the same either way (each column adds the same rows in the
+// same order).
+func ColSums64Steps(acc []float64, x []float32, rows, steps, cols, step int) {
+	if rows <= 0 || steps <= 0 || cols <= 0 {
+		return
+	}
+	if step == rows*cols {
+		ColSums64(acc, x, steps*rows, cols, cols)
+		return
+	}
+	for s := range steps {
+		ColSums64(acc, x[s*step:], rows, cols, cols)
+	}
+}

@@ -83,3 +83,38 @@ func math32bits(s []float32) []uint32 {
 	}
 	return out
 }
+
+// TestColSums64Steps checks the column sums of stacked step blocks against a plain
+// float64 loop, with the blocks contiguous and with gaps of NaN between them (which
+// must not be read), and that both layouts give the same bits.
+func TestColSums64Steps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	nan := float32(math.NaN())
+	for _, cols := range []int{1, 17, 33, 256} {
+		for _, rows := range []int{1, 3, 16} {
+			for _, steps := range []int{1, 2, 7} {
+				dense := make([]float32, steps*rows*cols)
+				for i := range dense {
+					dense[i] = float32(rng.Float64()*2 - 1)
+				}
+				const gap = 5
+				gapped := slices.Repeat([]float32{nan}, steps*(rows*cols+gap))
+				for s := range steps {
+					copy(gapped[s*(rows*cols+gap):], dense[s*rows*cols:(s+1)*rows*cols])
+				}
+				want := make([]float64, cols)
+				for r := range steps * rows {
+					for c := range cols {
+						want[c] += float64(dense[r*cols+c])
+					}
+				}
+				got := make([]float64, cols)
+				ColSums64Steps(got, dense, rows, steps, cols, rows*cols)
+				require.Equal(t, want, got, "cols=%d rows=%d steps=%d contiguous", cols, rows, steps)
+				clear(got)
+				ColSums64Steps(got, gapped, rows, steps, cols, rows*cols+gap)
+				require.Equal(t, want, got, "cols=%d rows=%d steps=%d gapped", cols, rows, steps)
+			}
+		}
+	}
+}
