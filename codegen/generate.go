@@ -60,6 +60,9 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 		if err := train.emitMethod(trainFile); err != nil {
 			return nil, err
 		}
+		if err := train.emitSegments(trainFile); err != nil {
+			return nil, err
+		}
 	}
 	if err := add("model.go", m.emitModel(predict, loss, train)); err != nil {
 		return nil, err

@@ -72,7 +72,7 @@ func (p *program) arenaRef() *jen.Statement {
 // pool is the pool argument of the rt calls this program makes: the model's, or
 // none inside a range of items (the pool is running the ranges).
 func (p *program) pool() *jen.Statement {
-	if p.rows {
+	if p.rows || p.shift {
 		return jen.Nil()
 	}
 	return pooled()

@@ -156,6 +156,9 @@ type loopState struct {
 	// as one column sum to it (stepprod.go).
 	stepSum  map[int]*stepSum
 	maxBatch int
+	// edge marks the steps at the edges of TrainStep's segments, which no loop
+	// may take in (segments.go).
+	edge map[*stepGroup]bool
 }
 
 // loopCtx is the loop being emitted: values of the template's step are addressed
@@ -635,7 +638,11 @@ func (p *program) planArena(root []int, arena []bool, keep []int, maxBatch int) 
 	var order []int
 	var sgArena []bool
 	famNode := map[*family]int{}
-	for _, id := range p.order {
+	segEnd := map[int]*segment{}
+	for _, seg := range p.segments {
+		segEnd[seg.last] = seg
+	}
+	for i, id := range p.order {
 		n := g.Nodes[id]
 		r := root[id]
 		f := p.loops.fam[r]
@@ -662,6 +669,15 @@ func (p *program) planArena(root []int, arena []bool, keep []int, maxBatch int) 
 		}
 		idx[id] = add(&ir.Node{Op: op, Shape: n.Shape, Inputs: ins, Name: n.Name, Layer: n.Layer})
 		order = append(order, idx[id])
+		if seg := segEnd[i]; seg != nil {
+			// A node that stores nothing and reads every value the segment touches
+			// holds them all until the segment ends (segments.go).
+			var held []int
+			for _, h := range p.holds(seg) {
+				held = append(held, idx[h])
+			}
+			order = append(order, add(&ir.Node{Op: ir.OpConcat, Shape: ir.Shape{1}, Inputs: held, Name: fmt.Sprintf("(segment %d … %d held)", seg.first, seg.last)}))
+		}
 	}
 	sgArena = make([]bool, len(sg.Nodes))
 	for _, id := range p.order {
@@ -860,6 +876,9 @@ func (ls *loopState) signature(p *program, gr *stepGroup) string {
 		}
 		if ss := ls.stepSum[id]; ss != nil && ss.final == id {
 			b.WriteString(" step-sum")
+		}
+		if ls.edge[gr] {
+			fmt.Fprintf(&b, " segment-edge(%d)", gr.step) // a loop of its own, not crossing the edge
 		}
 		where(id)
 		b.WriteString(" <-")

@@ -111,6 +111,13 @@ type program struct {
 	// start b0 rows into their storage.
 	itemSplit, rows bool
 	items           itemNames
+	// segments are TrainStep's stretches run by ranges of items (segments.go), with
+	// the Model fields that pass them the call's arguments; shift is set while a
+	// segment's method is emitted, whose batched values start b0 rows into their
+	// storage.
+	segments []*segment
+	segArgs  map[*arg]string
+	shift    bool
 }
 
 func newModel(g *ir.Graph, opts Options) (*model, error) {
@@ -215,7 +222,8 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 		return nil, err
 	}
 	p.g = g
-	p.loops = &loopState{fam: map[int]*family{}, runs: map[int]*loopRun{}, stepProd: map[int]*stepProduct{}, stepSum: map[int]*stepSum{}, maxBatch: m.opts.MaxBatch}
+	p.segArgs = map[*arg]string{}
+	p.loops = &loopState{fam: map[int]*family{}, runs: map[int]*loopRun{}, stepProd: map[int]*stepProduct{}, stepSum: map[int]*stepSum{}, edge: map[*stepGroup]bool{}, maxBatch: m.opts.MaxBatch}
 	p.loops.chainOf = findChains(g, p.order, keep)
 	if !m.opts.NoFusion {
 		p.fuse(keep)
@@ -255,11 +263,13 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 			arena[id] = true
 		}
 	}
+	p.findSegments(root)
 	plan, err := p.planArena(root, arena, keep, m.opts.MaxBatch)
 	if err != nil {
 		return nil, err
 	}
 	p.plan = plan
+	p.nameSegments()
 	m.arenaSize = max(m.arenaSize, plan.Size)
 	p.loops.findRuns(p)
 	if method == "TrainStep" {
@@ -343,6 +353,14 @@ func (p *program) value(id int) Value {
 		}
 		arena := p.arenaRef()
 		off, c, constant := p.offset(r)
+		if p.shift && n.Shape.Batched() {
+			// Inside a segment: this range's rows, b0 items into the storage.
+			rows := jen.Id("b0").Op("*").Lit(rn.Shape.Elems())
+			if !constant || c != 0 {
+				rows = off.Op("+").Add(rows)
+			}
+			off, constant = rows, false
+		}
 		switch {
 		case constant && c == 0:
 			v.slice = jen.Add(arena).Index(jen.Empty(), v.Len())
@@ -360,8 +378,30 @@ func (p *program) value(id int) Value {
 // kernels emits the blocks of every node in order, each under a comment that names
 // the IR node it computes; a run of identical recurrent steps is one loop.
 func (p *program) kernels() ([]jen.Code, error) {
-	code := p.packsAfter(-1)
-	for i := 0; i < len(p.order); i++ {
+	return p.kernelsIn(-1, len(p.order))
+}
+
+// kernelsIn emits the nodes at positions from … to-1 of the order (from -1: all of
+// them, after the packs that go first), a segment (segments.go) as one call.
+func (p *program) kernelsIn(from, to int) ([]jen.Code, error) {
+	var code []jen.Code
+	if from < 0 {
+		code = p.packsAfter(-1)
+		from = 0
+	}
+	segAt := map[int]*segment{}
+	if !p.shift {
+		for _, seg := range p.segments {
+			segAt[seg.first] = seg
+		}
+	}
+	for i := from; i < to; i++ {
+		if seg := segAt[i]; seg != nil {
+			code = append(code, p.segmentCall(seg)...)
+			i = seg.last
+			code = append(code, p.packsAfter(i)...)
+			continue
+		}
 		if r := p.loops.runs[i]; r != nil {
 			loop, err := p.emitRun(r)
 			if err != nil {
@@ -379,7 +419,11 @@ func (p *program) kernels() ([]jen.Code, error) {
 			return nil, err
 		}
 		code = append(code, c...)
-		code = append(code, p.packsAfter(i)...)
+		packs := p.packsAfter(i)
+		if p.shift && len(packs) > 0 {
+			return nil, fmt.Errorf("codegen: %s packs a weight after %q, inside a segment run by items", p.method, p.g.Nodes[p.order[i]].Name) // a bug in findSegments
+		}
+		code = append(code, packs...)
 	}
 	return code, nil
 }

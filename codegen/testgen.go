@@ -46,6 +46,7 @@ func (m *model) emitTest(predict, loss, train *program) *jen.File {
 	f.Line()
 	f.Func().Add(self()).Id("Init").Params(jen.Id("seed").Uint64()).Error().Block(jen.Return(jen.Id("a").Dot("m").Dot("Init").Call(jen.Id("seed"))))
 	f.Func().Add(self()).Id("Params").Params().Index().Qual(rtPath, "Tensor").Block(jen.Return(jen.Id("a").Dot("m").Dot("Params").Call()))
+	f.Func().Add(self()).Id("SetThreads").Params(jen.Id("n").Int()).Block(jen.Id("a").Dot("m").Dot("SetThreads").Call(jen.Id("n")))
 	if train != nil {
 		f.Func().Add(self()).Id("Grads").Params().Index().Qual(rtPath, "Tensor").Block(jen.Return(jen.Id("a").Dot("m").Dot("Grads").Call()))
 		f.Func().Add(self()).Id("SetOptimizer").Params(jen.Id("o").Qual(rtPath, "Optimizer")).Block(jen.Id("a").Dot("m").Dot("Optimizer").Op("=").Id("o"))
@@ -106,6 +107,11 @@ func (m *model) emitTest(predict, loss, train *program) *jen.File {
 	comment(f, fmt.Sprintf("TestMatchesTheInterpreter compares every method with the float64 interpreter\n(tolerance gentest.Tolerance, relative to each tensor's largest value) at batch sizes\n%v.", "1, 7 and MaxBatch"))
 	f.Func().Id("TestMatchesTheInterpreter").Params(jen.Id("t").Op("*").Qual("testing", "T")).Block(
 		jen.Qual(gentestPath, "Run").Call(jen.Id("t"), jen.Id("config")))
+	f.Line()
+
+	comment(f, "TestThreadsGiveTheBitsOfOne runs every method on 2 and 3 threads and on one, at batch\nsizes 1, 2, 3 and MaxBatch, and requires the same bits.")
+	f.Func().Id("TestThreadsGiveTheBitsOfOne").Params(jen.Id("t").Op("*").Qual("testing", "T")).Block(
+		jen.Qual(gentestPath, "Threads").Call(jen.Id("t"), jen.Id("config")))
 	f.Line()
 
 	// Typed variables for the hot-call tests and benchmarks, named <argument>Arg so

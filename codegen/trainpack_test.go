@@ -25,21 +25,23 @@ func TestTrainStepPacksALoopsWeightOncePerCall(t *testing.T) {
 	packs := regexp.MustCompile(`m\.(\w+)\.Pack\((true|false), `).FindAllStringSubmatch(body, -1)
 	require.Len(t, packs, 2, "one pack per way the weight is read")
 	assert.NotEqual(t, packs[0][2], packs[1][2], "one transposed, one as stored")
-	firstLoop := strings.Index(body, "for step")
-	require.Positive(t, firstLoop)
+	// The loops run inside the segments TrainStep hands to the pool (segments.go).
+	firstSegment := strings.Index(body, "m.pool.Items(")
+	require.Positive(t, firstSegment)
 	for _, p := range packs {
-		assert.Less(t, strings.Index(body, p[0]), firstLoop, "%s is packed before the loops", p[1])
+		assert.Less(t, strings.Index(body, p[0]), firstSegment, "%s is packed before the segments that run the loops", p[1])
 	}
+	loops := files["train.go"][strings.Index(files["train.go"], "for step"):]
 	weight := regexp.MustCompile(`m\.concat2\(n, (m\.arena\[[^\]]*\])`).FindStringSubmatch(body)
 	require.Len(t, weight, 2, "the weight is concatenated into the arena")
 	assert.Contains(t, body, "Pack(true, 96, 256, "+weight[1], "the gate weight is packed transposed")
 	assert.Contains(t, body, "Pack(false, 256, 64, m.lstmWeightHhL0[:]", "W_hh is packed as stored")
-	for _, line := range strings.Split(body[firstLoop:], "\n") {
+	for _, line := range strings.Split(loops, "\n") {
 		if strings.Contains(line, "rt.GemmP(") {
 			assert.NotContains(t, line, weight[1], "a product inside the loops packs the weight again")
 		}
 	}
-	assert.GreaterOrEqual(t, strings.Count(body[firstLoop:], "rt.GemmPackedP("), 4, "the step loops' products read the packed weight")
+	assert.GreaterOrEqual(t, strings.Count(loops, "rt.GemmPackedP("), 4, "the step loops' products read the packed weight")
 
 	mlp := generateModel(t, models.MLP, Options{Package: "mlp", MaxBatch: 64, Train: true})
 	assert.NotContains(t, mlp["train.go"], ".Pack(", "a weight read by one product is not packed")

@@ -1103,13 +1103,6 @@ func (m *Model) dropoutMask3(n int, y []float32) {
 	}
 }
 
-// slice11 computes Slice N×1×4, for bilstm/reverse/t0/x_slice, d.gru/t4/z_h_minus_n.1@0, d.rnn/t4/h.1@1.
-func (m *Model) slice11(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*4:o*4+4], x[o*20+16:o*20+16+4])
-	}
-}
-
 // dropoutMask4 computes DropoutMask N×48, for dropout/mask.
 func (m *Model) dropoutMask4(n int, y []float32) {
 	scale := float32(1.3333334)
@@ -1764,22 +1757,22 @@ func (m *Model) channelMulMulScaleAdd(n int, y []float32, x1 []float32, v1 *[30]
 	}
 }
 
-// slice12 computes Slice N×16, for d.head_concat.1.
-func (m *Model) slice12(n int, x []float32, y []float32) {
+// slice11 computes Slice N×16, for d.head_concat.1.
+func (m *Model) slice11(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*16:o*16+16], x[o*30:o*30+16])
 	}
 }
 
-// slice13 computes Slice N×4, for d.head_concat.2.
-func (m *Model) slice13(n int, x []float32, y []float32) {
+// slice12 computes Slice N×4, for d.head_concat.2.
+func (m *Model) slice12(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*30+16:o*30+16+4])
 	}
 }
 
-// slice14 computes Slice N×10, for d.head_concat.3.
-func (m *Model) slice14(n int, x []float32, y []float32) {
+// slice13 computes Slice N×10, for d.head_concat.3.
+func (m *Model) slice13(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*10:o*10+10], x[o*30+20:o*30+20+10])
 	}
@@ -1795,15 +1788,15 @@ func (m *Model) channelSum6(n int, x []float32, s *[16]float32) {
 	}
 }
 
-// slice15 computes Slice N×6, for d.rec_concat.1.
-func (m *Model) slice15(n int, x []float32, y []float32) {
+// slice14 computes Slice N×6, for d.rec_concat.1.
+func (m *Model) slice14(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*6:o*6+6], x[o*10:o*10+6])
 	}
 }
 
-// slice16 computes Slice N×4, for d.lstm/t4/h.1@0.
-func (m *Model) slice16(n int, x []float32, y []float32) {
+// slice15 computes Slice N×4, for d.lstm/t4/h.1@0.
+func (m *Model) slice15(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*10+6:o*10+6+4])
 	}
@@ -1862,157 +1855,47 @@ func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x
 	}
 }
 
-// slice17 computes Slice 16×3, for d.lstm/weight.1.
-func (m *Model) slice17(n int, x []float32, y []float32) {
+// slice16 computes Slice 16×3, for d.lstm/weight.1.
+func (m *Model) slice16(n int, x []float32, y []float32) {
 	for o := range 16 {
 		copy(y[o*3:o*3+3], x[o*7:o*7+3])
 	}
 }
 
-// slice18 computes Slice 16×4, for d.lstm/weight.2.
-func (m *Model) slice18(n int, x []float32, y []float32) {
+// slice17 computes Slice 16×4, for d.lstm/weight.2.
+func (m *Model) slice17(n int, x []float32, y []float32) {
 	for o := range 16 {
 		copy(y[o*4:o*4+4], x[o*7+3:o*7+3+4])
 	}
 }
 
-// slice19 computes Slice N×3, for d.bilstm/reverse/t4/h.1@0.
-func (m *Model) slice19(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*3:o*3+3], x[o*6+3:o*6+3+3])
-	}
-}
-
-// sliceGrad2 computes SliceGrad N×12, for d.bilstm/reverse/t4/o_pre.1, d.bilstm/reverse/t4/g_pre.1 and 30 more.
+// sliceGrad2 computes SliceGrad N×5×4, for d.bilstm/reverse/t0/x_slice.1, d.bilstm/forward/t0/x_slice.1 and 10 more.
 func (m *Model) sliceGrad2(n int, dy []float32, y []float32, start int) {
-	at := start * 1
-	for o := range n {
-		copy(y[o*12+at:o*12+at+3], dy[o*3:o*3+3])
-	}
-}
-
-// slice20 computes Slice N×4, for d.bilstm/reverse/t4/xh.1, d.bilstm/reverse/t3/xh.1 and 4 more.
-func (m *Model) slice20(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*4:o*4+4], x[o*7:o*7+4])
-	}
-}
-
-// slice21 computes Slice N×3, for d.bilstm/reverse/t4/xh.2, d.bilstm/reverse/t3/xh.2 and 4 more.
-func (m *Model) slice21(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*3:o*3+3], x[o*7+4:o*7+4+3])
-	}
-}
-
-// sliceGrad3 computes SliceGrad N×5×4, for d.bilstm/reverse/t4/x_slice.1, d.bilstm/reverse/t3/x_slice.1 and 10 more.
-func (m *Model) sliceGrad3(n int, dy []float32, y []float32, start int) {
 	at := start * 4
 	for o := range n {
 		copy(y[o*20+at:o*20+at+4], dy[o*4:o*4+4])
 	}
 }
 
-// slice22 computes Slice 12×4, for d.bilstm/reverse/weight.1, d.bilstm/forward/weight.1.
-func (m *Model) slice22(n int, x []float32, y []float32) {
+// slice18 computes Slice 12×4, for d.bilstm/reverse/weight.1, d.bilstm/forward/weight.1.
+func (m *Model) slice18(n int, x []float32, y []float32) {
 	for o := range 12 {
 		copy(y[o*4:o*4+4], x[o*7:o*7+4])
 	}
 }
 
-// slice23 computes Slice 12×3, for d.bilstm/reverse/weight.2, d.bilstm/forward/weight.2.
-func (m *Model) slice23(n int, x []float32, y []float32) {
+// slice19 computes Slice 12×3, for d.bilstm/reverse/weight.2, d.bilstm/forward/weight.2.
+func (m *Model) slice19(n int, x []float32, y []float32) {
 	for o := range 12 {
 		copy(y[o*3:o*3+3], x[o*7+4:o*7+4+3])
 	}
 }
 
-// slice24 computes Slice N×3, for d.bilstm/forward/t4/h.1@0.
-func (m *Model) slice24(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*3:o*3+3], x[o*6:o*6+3])
-	}
-}
-
-// mulMulAdd computes Mul+Mul+Add N×5×4, for d.bilstm/forward/dropped.2.
-func (m *Model) mulMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	x4 = x4[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		a4 := x4[i]
-		t1 := a1 * a2
-		t2 := a3 * a4
-		y[i] = t1 + t2
-	}
-}
-
-// slice25 computes Slice N×4, for d.gru/t4/h_minus_n.2@0, d.rnn/t4/xh.2@0.
-func (m *Model) slice25(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*4:o*4+4], x[o*20+12:o*20+12+4])
-	}
-}
-
-// scaleAddTanhGrad computes Scale+Add+TanhGrad N×4, for d.gru/t4/n.1, d.gru/t3/n.1 and 2 more.
-func (m *Model) scaleAddTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		t1 := -1.0 * a1
-		t2 := a2 + t1
-		y[i] = t2 * (1 - a3*a3)
-	}
-}
-
-// sliceGrad4 computes SliceGrad N×8, for d.gru/t4/z_pre.1, d.gru/t4/r_pre.1 and 6 more.
-func (m *Model) sliceGrad4(n int, dy []float32, y []float32, start int) {
+// sliceGrad3 computes SliceGrad N×8, for d.gru/t0/z_pre.1, d.gru/t0/r_pre.1 and 6 more.
+func (m *Model) sliceGrad3(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range n {
 		copy(y[o*8+at:o*8+at+4], dy[o*4:o*4+4])
-	}
-}
-
-// addMulAddAdd computes Add+Mul+Add+Add N×4, for d.gru/t4/xh.4, d.gru/t3/xh.4, d.gru/t2/xh.4.
-func (m *Model) addMulAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	x4 = x4[:len(y)]
-	x5 = x5[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		a4 := x4[i]
-		a5 := x5[i]
-		t1 := a1 + a2
-		t2 := a3 * a4
-		t3 := t1 + t2
-		y[i] = t3 + a5
-	}
-}
-
-// slice26 computes Slice N×4, for d.gru/t3/h_minus_n.2@0, d.rnn/t3/xh.2@0.
-func (m *Model) slice26(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*4:o*4+4], x[o*20+8:o*20+8+4])
-	}
-}
-
-// slice27 computes Slice N×4, for d.gru/t2/h_minus_n.2@0, d.rnn/t2/xh.2@0.
-func (m *Model) slice27(n int, x []float32, y []float32, start int) {
-	at := start * 1
-	for o := range n {
-		copy(y[o*4:o*4+4], x[o*20+at:o*20+at+4])
 	}
 }
 
@@ -2033,80 +1916,75 @@ func (m *Model) mulAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []f
 	}
 }
 
-// slice28 computes Slice 4×4, for d.gru/weight_n.1.
-func (m *Model) slice28(n int, x []float32, y []float32) {
+// slice20 computes Slice 4×4, for d.gru/weight_n.1.
+func (m *Model) slice20(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*8:o*8+4])
 	}
 }
 
-// slice29 computes Slice 4×4, for d.gru/weight_n.2.
-func (m *Model) slice29(n int, x []float32, y []float32) {
+// slice21 computes Slice 4×4, for d.gru/weight_n.2.
+func (m *Model) slice21(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*8+4:o*8+4+4])
 	}
 }
 
-// sliceGrad5 computes SliceGrad 12×4, for d.gru/weight_hn.1, d.gru/weight_in.1.
-func (m *Model) sliceGrad5(n int, dy []float32, y []float32, start int) {
+// sliceGrad4 computes SliceGrad 12×4, for d.gru/weight_hn.1, d.gru/weight_in.1.
+func (m *Model) sliceGrad4(n int, dy []float32, y []float32, start int) {
 	at := start * 4
 	for o := range 1 {
 		copy(y[o*48+at:o*48+at+16], dy[o*16:o*16+16])
 	}
 }
 
-// sliceGrad6 computes SliceGrad 12, for d.gru/bias_hn.1.
-func (m *Model) sliceGrad6(n int, dy []float32, y []float32, start int) {
+// sliceGrad5 computes SliceGrad 12, for d.gru/bias_hn.1.
+func (m *Model) sliceGrad5(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range 1 {
 		copy(y[o*12+at:o*12+at+4], dy[o*4:o*4+4])
 	}
 }
 
-// sliceGrad7 computes SliceGrad 12, for d.gru/bias_rz.1.
-func (m *Model) sliceGrad7(n int, dy []float32, y []float32, start int) {
+// sliceGrad6 computes SliceGrad 12, for d.gru/bias_rz.1.
+func (m *Model) sliceGrad6(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range 1 {
 		copy(y[o*12+at:o*12+at+8], dy[o*8:o*8+8])
 	}
 }
 
-// slice30 computes Slice 8×4, for d.gru/weight_rz.1.
-func (m *Model) slice30(n int, x []float32, y []float32) {
+// slice22 computes Slice 8×4, for d.gru/weight_rz.1.
+func (m *Model) slice22(n int, x []float32, y []float32) {
 	for o := range 8 {
 		copy(y[o*4:o*4+4], x[o*8:o*8+4])
 	}
 }
 
-// slice31 computes Slice 8×4, for d.gru/weight_rz.2.
-func (m *Model) slice31(n int, x []float32, y []float32) {
+// slice23 computes Slice 8×4, for d.gru/weight_rz.2.
+func (m *Model) slice23(n int, x []float32, y []float32) {
 	for o := range 8 {
 		copy(y[o*4:o*4+4], x[o*8+4:o*8+4+4])
 	}
 }
 
-// sliceGrad8 computes SliceGrad 12×4, for d.gru/weight_hh_rz.1, d.gru/weight_ih_rz.1.
-func (m *Model) sliceGrad8(n int, dy []float32, y []float32, start int) {
+// sliceGrad7 computes SliceGrad 12×4, for d.gru/weight_hh_rz.1, d.gru/weight_ih_rz.1.
+func (m *Model) sliceGrad7(n int, dy []float32, y []float32, start int) {
 	at := start * 4
 	for o := range 1 {
 		copy(y[o*48+at:o*48+at+32], dy[o*32:o*32+32])
 	}
 }
 
-// reluGrad computes ReluGrad N×4, for d.rnn/t4/h.1, d.rnn/t3/h.1 and 2 more.
-func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
-	rt.ReluGrad(y, a, b)
-}
-
-// slice32 computes Slice 4×3, for d.rnn/weight.1.
-func (m *Model) slice32(n int, x []float32, y []float32) {
+// slice24 computes Slice 4×3, for d.rnn/weight.1.
+func (m *Model) slice24(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*3:o*3+3], x[o*7:o*7+3])
 	}
 }
 
-// slice33 computes Slice 4×4, for d.rnn/weight.2.
-func (m *Model) slice33(n int, x []float32, y []float32) {
+// slice25 computes Slice 4×4, for d.rnn/weight.2.
+func (m *Model) slice25(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*7+3:o*7+3+4])
 	}
@@ -2131,15 +2009,15 @@ func (m *Model) channelSum7(n int, x []float32, s *[4]float32) {
 	}
 }
 
-// slice34 computes Slice N×2, for d.gap_concat.1.
-func (m *Model) slice34(n int, x []float32, y []float32) {
+// slice26 computes Slice N×2, for d.gap_concat.1.
+func (m *Model) slice26(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*2:o*2+2], x[o*4:o*4+2])
 	}
 }
 
-// slice35 computes Slice N×2, for d.gap_concat.2.
-func (m *Model) slice35(n int, x []float32, y []float32) {
+// slice27 computes Slice N×2, for d.gap_concat.2.
+func (m *Model) slice27(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*2:o*2+2], x[o*4+2:o*4+2+2])
 	}
@@ -2349,15 +2227,15 @@ func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
 	}
 }
 
-// slice36 computes Slice N×4×4×4, for d.concat.1.
-func (m *Model) slice36(n int, x []float32, y []float32) {
+// slice28 computes Slice N×4×4×4, for d.concat.1.
+func (m *Model) slice28(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*128:o*128+64])
 	}
 }
 
-// slice37 computes Slice N×4×4×4, for d.concat.2.
-func (m *Model) slice37(n int, x []float32, y []float32) {
+// slice29 computes Slice N×4×4×4, for d.concat.2.
+func (m *Model) slice29(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*128+64:o*128+64+64])
 	}
@@ -2535,4 +2413,126 @@ func (m *Model) addReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 [
 func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, dy, dw, m.scratch32[:20744])
+}
+
+// slice30 computes Slice N×1×4, for bilstm/reverse/t0/x_slice, d.gru/t4/z_h_minus_n.1@0, d.rnn/t4/h.1@1.
+func (m *Model) slice30(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*4:o*4+4], x[o*20+16:o*20+16+4])
+	}
+}
+
+// slice31 computes Slice N×3, for d.bilstm/reverse/t4/h.1@0.
+func (m *Model) slice31(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*3:o*3+3], x[o*6+3:o*6+3+3])
+	}
+}
+
+// sliceGrad8 computes SliceGrad N×12, for d.bilstm/reverse/t4/o_pre.1, d.bilstm/reverse/t4/g_pre.1 and 30 more.
+func (m *Model) sliceGrad8(n int, dy []float32, y []float32, start int) {
+	at := start * 1
+	for o := range n {
+		copy(y[o*12+at:o*12+at+3], dy[o*3:o*3+3])
+	}
+}
+
+// slice32 computes Slice N×4, for d.bilstm/reverse/t4/xh.1, d.bilstm/reverse/t3/xh.1 and 4 more.
+func (m *Model) slice32(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*4:o*4+4], x[o*7:o*7+4])
+	}
+}
+
+// slice33 computes Slice N×3, for d.bilstm/reverse/t4/xh.2, d.bilstm/reverse/t3/xh.2 and 4 more.
+func (m *Model) slice33(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*3:o*3+3], x[o*7+4:o*7+4+3])
+	}
+}
+
+// slice34 computes Slice N×3, for d.bilstm/forward/t4/h.1@0.
+func (m *Model) slice34(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*3:o*3+3], x[o*6:o*6+3])
+	}
+}
+
+// mulMulAdd computes Mul+Mul+Add N×5×4, for d.bilstm/forward/dropped.2.
+func (m *Model) mulMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		t1 := a1 * a2
+		t2 := a3 * a4
+		y[i] = t1 + t2
+	}
+}
+
+// slice35 computes Slice N×4, for d.gru/t4/h_minus_n.2@0, d.rnn/t4/xh.2@0.
+func (m *Model) slice35(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*4:o*4+4], x[o*20+12:o*20+12+4])
+	}
+}
+
+// scaleAddTanhGrad computes Scale+Add+TanhGrad N×4, for d.gru/t4/n.1, d.gru/t3/n.1 and 2 more.
+func (m *Model) scaleAddTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := -1.0 * a1
+		t2 := a2 + t1
+		y[i] = t2 * (1 - a3*a3)
+	}
+}
+
+// addMulAddAdd computes Add+Mul+Add+Add N×4, for d.gru/t4/xh.4, d.gru/t3/xh.4, d.gru/t2/xh.4.
+func (m *Model) addMulAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	x5 = x5[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		a5 := x5[i]
+		t1 := a1 + a2
+		t2 := a3 * a4
+		t3 := t1 + t2
+		y[i] = t3 + a5
+	}
+}
+
+// slice36 computes Slice N×4, for d.gru/t3/h_minus_n.2@0, d.rnn/t3/xh.2@0.
+func (m *Model) slice36(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*4:o*4+4], x[o*20+8:o*20+8+4])
+	}
+}
+
+// slice37 computes Slice N×4, for d.gru/t2/h_minus_n.2@0, d.rnn/t2/xh.2@0.
+func (m *Model) slice37(n int, x []float32, y []float32, start int) {
+	at := start * 1
+	for o := range n {
+		copy(y[o*4:o*4+4], x[o*20+at:o*20+at+4])
+	}
+}
+
+// reluGrad computes ReluGrad N×4, for d.rnn/t4/h.1, d.rnn/t3/h.1 and 2 more.
+func (m *Model) reluGrad(n int, a []float32, b []float32, y []float32) {
+	rt.ReluGrad(y, a, b)
 }

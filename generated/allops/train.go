@@ -166,27 +166,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.rnnWeightPackedForTrainingTransposed.Pack(true, 7, 4, m.arena[6272:6272+28], 7)
 	// rnn/bias: Add 4
 	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[6336:6336+4])
-	// rnn/t0/x_slice: Slice N×1×3
-	m.slice(n, seq, m.arena[24960:24960+n*3])
-	// rnn/t0/x: Reshape N×3: a view, no code
-	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[26112:26112+n*7], m.arena[24960:24960+n*3], m.arena[33728:33728+n*4])
-	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26112:26112+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6304:6304+n*4], 4)
-	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
-	m.biasAddRelu(n, m.arena[28992:28992+n*4], m.arena[6304:6304+n*4], (*[4]float32)(m.arena[6336:]))
-	// rnn/t1 … rnn/t4: 4 steps, one iteration each
-	for step := 1; step <= 4; step++ {
-		// rnn/t[step]/x_slice: Slice N×1×3
-		m.slice2(n, seq, m.arena[24960+step*32:24960+step*32+n*3], step)
-		// rnn/t[step]/x: Reshape N×3: a view, no code
-		// rnn/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[26112+step*64:26112+step*64+n*7], m.arena[24960+step*32:24960+step*32+n*3], m.arena[28992+(step-1)*32:28992+(step-1)*32+n*4])
-		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[26112+step*64:26112+step*64+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6304:6304+n*4], 4)
-		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
-		m.biasAddRelu(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6304:6304+n*4], (*[4]float32)(m.arena[6336:]))
-	}
+	// rnn/t0/x_slice … rnn/t4/h: each thread computes its own range of items (trainStepItems0)
+	m.trainArgSeq = seq
+	m.pool.Items(n, m.trainStepItems0Fn)
+	m.trainArgSeq = nil
 	// rnn/sequence_flat: Concat N×20
 	m.concat4(n, m.arena[25120:25120+n*20], m.arena[28992:29152])
 	// rnn/sequence: Reshape N×5×4: a view, no code
@@ -310,53 +293,8 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.bilstmForwardWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33312:33312+84], 7)
 	// bilstm/forward/bias: Add 12
 	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[33408:33408+12])
-	// bilstm/forward/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[25280:25280+n*20], m.arena[6368:6368+n*4])
-	// bilstm/forward/t0/x: Reshape N×4: a view, no code
-	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[27072:27072+n*7], m.arena[6368:6368+n*4], m.arena[33792:33792+n*3])
-	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[27072:27072+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*12], 12)
-	// bilstm/forward/t0/i: Sigmoid N×3
-	// computed with bilstm/forward/t0/h by rt.LSTMCell
-	// bilstm/forward/t0/f: Sigmoid N×3
-	// computed with bilstm/forward/t0/h by rt.LSTMCell
-	// bilstm/forward/t0/g: Tanh N×3
-	// computed with bilstm/forward/t0/h by rt.LSTMCell
-	// bilstm/forward/t0/o: Sigmoid N×3
-	// computed with bilstm/forward/t0/h by rt.LSTMCell
-	// bilstm/forward/t0/c: Add N×3
-	// computed with bilstm/forward/t0/h by rt.LSTMCell
-	// bilstm/forward/t0/c_act: Tanh N×3
-	// computed with bilstm/forward/t0/h by rt.LSTMCell
-	// bilstm/forward/t0/h: Mul N×3
-	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[33408:33408+12], m.arena[33792:33792+n*3], m.arena[30912:30912+n*3], m.arena[25440:25440+n*3], m.arena[30272:30272+n*3], m.arena[30432:30432+n*3], m.arena[30592:30592+n*3], m.arena[30752:30752+n*3], m.arena[31072:31072+n*3])
-	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
-	for step := 1; step <= 4; step++ {
-		// bilstm/forward/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[25280:25280+n*20], m.arena[6368:6368+n*4], step)
-		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
-		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[27072+step*64:27072+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25440+((step-1)&1)*32:25440+((step-1)&1)*32+n*3])
-		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[27072+step*64:27072+step*64+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*12], 12)
-		// bilstm/forward/t[step]/i: Sigmoid N×3
-		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
-		// bilstm/forward/t[step]/f: Sigmoid N×3
-		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
-		// bilstm/forward/t[step]/g: Tanh N×3
-		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
-		// bilstm/forward/t[step]/o: Sigmoid N×3
-		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
-		// bilstm/forward/t[step]/c: Add N×3
-		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
-		// bilstm/forward/t[step]/c_act: Tanh N×3
-		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
-		// bilstm/forward/t[step]/h: Mul N×3
-		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[33408:33408+12], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30912+step*32:30912+step*32+n*3], m.arena[25440+((step)&1)*32:25440+((step)&1)*32+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3], m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3])
-	}
+	// bilstm/forward/t0/x_slice … bilstm/forward/t4/h: each thread computes its own range of items (trainStepItems1)
+	m.pool.Items(n, m.trainStepItems1Fn)
 	// bilstm/reverse/dropout_mask: DropoutMask N×1×4
 	m.dropoutMask3(n, m.arena[33408:33408+n*4])
 	// bilstm/reverse/dropout_masks: Concat N×5×4
@@ -370,102 +308,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bilstm/reverse/weight, packed once for this step's products by it
 	m.bilstmReverseWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33408:33408+84], 7)
 	// bilstm/reverse/bias: Add 12
-	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[25344:25344+12])
-	// bilstm/reverse/t0/x_slice: Slice N×1×4
-	m.slice11(n, m.arena[25120:25120+n*20], m.arena[6368:6368+n*4])
-	// bilstm/reverse/t0/x: Reshape N×4: a view, no code
-	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[27392:27392+n*7], m.arena[6368:6368+n*4], m.arena[33792:33792+n*3])
-	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[27392:27392+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*12], 12)
-	// bilstm/reverse/t0/i: Sigmoid N×3
-	// computed with bilstm/reverse/t0/h by rt.LSTMCell
-	// bilstm/reverse/t0/f: Sigmoid N×3
-	// computed with bilstm/reverse/t0/h by rt.LSTMCell
-	// bilstm/reverse/t0/g: Tanh N×3
-	// computed with bilstm/reverse/t0/h by rt.LSTMCell
-	// bilstm/reverse/t0/o: Sigmoid N×3
-	// computed with bilstm/reverse/t0/h by rt.LSTMCell
-	// bilstm/reverse/t0/c: Add N×3
-	// computed with bilstm/reverse/t0/h by rt.LSTMCell
-	// bilstm/reverse/t0/c_act: Tanh N×3
-	// computed with bilstm/reverse/t0/h by rt.LSTMCell
-	// bilstm/reverse/t0/h: Mul N×3
-	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[25344:25344+12], m.arena[33792:33792+n*3], m.arena[32032:32032+n*3], m.arena[25280:25280+n*3], m.arena[31392:31392+n*3], m.arena[31552:31552+n*3], m.arena[31712:31712+n*3], m.arena[31872:31872+n*3], m.arena[32192:32192+n*3])
-	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
-	for step := 1; step <= 4; step++ {
-		// bilstm/reverse/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[25120:25120+n*20], m.arena[6368:6368+n*4], 4-step)
-		// bilstm/reverse/t[step]/x: Reshape N×4: a view, no code
-		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[27392+step*64:27392+step*64+n*7], m.arena[6368:6368+n*4], m.arena[25280+((step-1)&1)*32:25280+((step-1)&1)*32+n*3])
-		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[27392+step*64:27392+step*64+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*12], 12)
-		// bilstm/reverse/t[step]/i: Sigmoid N×3
-		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
-		// bilstm/reverse/t[step]/f: Sigmoid N×3
-		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
-		// bilstm/reverse/t[step]/g: Tanh N×3
-		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
-		// bilstm/reverse/t[step]/o: Sigmoid N×3
-		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
-		// bilstm/reverse/t[step]/c: Add N×3
-		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
-		// bilstm/reverse/t[step]/c_act: Tanh N×3
-		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
-		// bilstm/reverse/t[step]/h: Mul N×3
-		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 3, m.arena[6272:6272+n*12], m.arena[25344:25344+12], m.arena[32032+(step-1)*32:32032+(step-1)*32+n*3], m.arena[32032+step*32:32032+step*32+n*3], m.arena[25280+((step)&1)*32:25280+((step)&1)*32+n*3], m.arena[31392+step*32:31392+step*32+n*3], m.arena[31552+step*32:31552+step*32+n*3], m.arena[31712+step*32:31712+step*32+n*3], m.arena[31872+step*32:31872+step*32+n*3], m.arena[32192+step*32:32192+step*32+n*3])
-	}
-	// bilstm: Concat N×6
-	m.concat7(n, m.arena[25344:25344+n*6], m.arena[25440:25440+n*3], m.arena[25280:25280+n*3])
+	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[25392:25392+12])
+	// bilstm/reverse/t0/x_slice … bilstm: each thread computes its own range of items (trainStepItems2)
+	m.pool.Items(n, m.trainStepItems2Fn)
 	// lstm/weight: Concat 16×7
 	m.concat14(n, m.arena[28032:28032+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/weight, packed once for this step's products by it
 	m.lstmWeightPackedForTrainingTransposed.Pack(true, 7, 16, m.arena[28032:28032+112], 7)
-	// lstm/t0/gates: MatMul N×16
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26112:26112+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*16], 16)
-	// lstm/t0/i: Sigmoid N×4
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/f: Sigmoid N×4
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/g: Tanh N×4
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/o: Sigmoid N×4
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/c: Add N×4
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/c_act: Tanh N×4
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/h: Mul N×4
-	// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 4, m.arena[6272:6272+n*16], nil, m.arena[33728:33728+n*4], m.arena[32992:32992+n*4], m.arena[26048:26048+n*4], m.arena[32352:32352+n*4], m.arena[32512:32512+n*4], m.arena[32672:32672+n*4], m.arena[32832:32832+n*4], m.arena[33152:33152+n*4])
-	// lstm/t1 … lstm/t4: 4 steps, one iteration each
-	for step := 1; step <= 4; step++ {
-		// lstm/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[27712+step*64:27712+step*64+n*7], m.arena[24960+step*32:24960+step*32+n*3], m.arena[26048+((step-1)&1)*32:26048+((step-1)&1)*32+n*4])
-		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[27712+step*64:27712+step*64+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[6272:6272+n*16], 16)
-		// lstm/t[step]/i: Sigmoid N×4
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/f: Sigmoid N×4
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/g: Tanh N×4
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/o: Sigmoid N×4
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/c: Add N×4
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/c_act: Tanh N×4
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/h: Mul N×4
-		// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 4, m.arena[6272:6272+n*16], nil, m.arena[32992+(step-1)*32:32992+(step-1)*32+n*4], m.arena[32992+step*32:32992+step*32+n*4], m.arena[26048+((step)&1)*32:26048+((step)&1)*32+n*4], m.arena[32352+step*32:32352+step*32+n*4], m.arena[32512+step*32:32512+step*32+n*4], m.arena[32672+step*32:32672+step*32+n*4], m.arena[32832+step*32:32832+step*32+n*4], m.arena[33152+step*32:33152+step*32+n*4])
-	}
-	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[25968:25968+n*10], m.arena[25344:25344+n*6], m.arena[26048:26048+n*4])
-	// flatten: Reshape N×48: a view, no code
+	// lstm/t0/gates … flatten: each thread computes its own range of items (trainStepItems3)
+	m.pool.Items(n, m.trainStepItems3Fn)
 	// dropout/mask: DropoutMask N×48
 	m.dropoutMask4(n, m.arena[24960:24960+n*48])
 	// dropout/apply: Mul N×48
@@ -755,11 +606,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn_fc/mean.2: Add N×30
 	m.add(n, m.arena[25728:25728+n*30], m.arena[14080:14080+n*30], m.arena[25728:25728+n*30])
 	// d.head_concat.1: Slice N×16
-	m.slice12(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16])
+	m.slice11(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16])
 	// d.head_concat.2: Slice N×4
-	m.slice13(n, m.arena[25728:25728+n*30], m.arena[33568:33568+n*4])
+	m.slice12(n, m.arena[25728:25728+n*30], m.arena[33568:33568+n*4])
 	// d.head_concat.3: Slice N×10
-	m.slice14(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*10])
+	m.slice13(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*10])
 	// d.head_concat.4: Add N×4
 	m.add(n, m.arena[25968:25968+n*4], m.arena[33568:33568+n*4], m.arena[33600:33600+n*4])
 	// d.fc/bias.1: ChannelSum 16
@@ -772,31 +623,31 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.mul(n, m.arena[25728:25728+n*48], m.arena[24960:24960+n*48], m.arena[25728:25728+n*48])
 	// d.flatten.1: Reshape N×6×2×4: a view, no code
 	// d.rec_concat.1: Slice N×6
-	m.slice15(n, m.arena[28032:28032+n*10], m.arena[25312:25312+n*6])
+	m.slice14(n, m.arena[28032:28032+n*10], m.arena[25200:25200+n*6])
 	// d.lstm/t4/h.1@0: Slice N×4 (layer rec_concat)
-	m.slice16(n, m.arena[28032:28032+n*10], m.arena[33568:33568+n*4])
+	m.slice15(n, m.arena[28032:28032+n*10], m.arena[33568:33568+n*4])
 	// d.lstm/t4/c_act.1: TanhGrad N×4, fused with d.lstm/t4/h.2 (Mul)
 	m.mulTanhGrad(n, m.arena[33632:33632+n*4], m.arena[33568:33568+n*4], m.arena[32960:32960+n*4], m.arena[33280:33280+n*4])
 	// d.lstm/t4/fc.2: Mul N×4
 	m.mul(n, m.arena[33632:33632+n*4], m.arena[32640:32640+n*4], m.arena[25072:25072+n*4])
 	// d.lstm/t4/o.1: SigmoidGrad N×4, fused with d.lstm/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25200:25200+n*4], m.arena[33568:33568+n*4], m.arena[33280:33280+n*4], m.arena[32960:32960+n*4])
+	m.mulSigmoidGrad(n, m.arena[25248:25248+n*4], m.arena[33568:33568+n*4], m.arena[33280:33280+n*4], m.arena[32960:32960+n*4])
 	// d.lstm/t4/o_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25200:25200+n*4], m.arena[6272:6272+n*16], 12)
+	m.sliceGrad(n, m.arena[25248:25248+n*4], m.arena[6272:6272+n*16], 12)
 	// d.lstm/t4/g.1: TanhGrad N×4, fused with d.lstm/t4/ig.2 (Mul)
 	m.mulTanhGrad(n, m.arena[33568:33568+n*4], m.arena[33632:33632+n*4], m.arena[32480:32480+n*4], m.arena[32800:32800+n*4])
 	// d.lstm/t4/g_pre.1: SliceGrad N×16
 	m.sliceGrad(n, m.arena[33568:33568+n*4], m.arena[6272:6272+n*16], 8)
 	// d.lstm/t4/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/f.1: SigmoidGrad N×4, fused with d.lstm/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25232:25232+n*4], m.arena[33632:33632+n*4], m.arena[33088:33088+n*4], m.arena[32640:32640+n*4])
+	m.mulSigmoidGrad(n, m.arena[25280:25280+n*4], m.arena[33632:33632+n*4], m.arena[33088:33088+n*4], m.arena[32640:32640+n*4])
 	// d.lstm/t4/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25232:25232+n*4], m.arena[6272:6272+n*16], 4)
+	m.sliceGrad(n, m.arena[25280:25280+n*4], m.arena[6272:6272+n*16], 4)
 	// d.lstm/t4/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/i.1: SigmoidGrad N×4, fused with d.lstm/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[33632:33632+n*4], m.arena[32800:32800+n*4], m.arena[32480:32480+n*4])
+	m.mulSigmoidGrad(n, m.arena[25312:25312+n*4], m.arena[33632:33632+n*4], m.arena[32800:32800+n*4], m.arena[32480:32480+n*4])
 	// d.lstm/t4/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 0)
+	m.sliceGrad(n, m.arena[25312:25312+n*4], m.arena[6272:6272+n*16], 0)
 	// d.lstm/t4/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/gates.2: MatMul 16×7
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27968:27968+n*7], 7, 0, m.arena[24960:24960+112], 7)
@@ -809,23 +660,23 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		// d.lstm/t[step]/fc.2: Mul N×4
 		m.mul(n, m.arena[33632:33632+n*4], m.arena[32512+step*32:32512+step*32+n*4], m.arena[25072+((step)&1)*32:25072+((step)&1)*32+n*4])
 		// d.lstm/t[step]/o.1: SigmoidGrad N×4, fused with d.lstm/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25200:25200+n*4], m.arena[25136+((step+1)&1)*32:25136+((step+1)&1)*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[32832+step*32:32832+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25248:25248+n*4], m.arena[25136+((step+1)&1)*32:25136+((step+1)&1)*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[32832+step*32:32832+step*32+n*4])
 		// d.lstm/t[step]/o_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25200:25200+n*4], m.arena[6272:6272+n*16], 12)
+		m.sliceGrad(n, m.arena[25248:25248+n*4], m.arena[6272:6272+n*16], 12)
 		// d.lstm/t[step]/g.1: TanhGrad N×4, fused with d.lstm/t[step]/ig.2 (Mul)
 		m.mulTanhGrad(n, m.arena[33568:33568+n*4], m.arena[33632:33632+n*4], m.arena[32352+step*32:32352+step*32+n*4], m.arena[32672+step*32:32672+step*32+n*4])
 		// d.lstm/t[step]/g_pre.1: SliceGrad N×16
 		m.sliceGrad(n, m.arena[33568:33568+n*4], m.arena[6272:6272+n*16], 8)
 		// d.lstm/t[step]/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/f.1: SigmoidGrad N×4, fused with d.lstm/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25232:25232+n*4], m.arena[33632:33632+n*4], m.arena[32992+(step-1)*32:32992+(step-1)*32+n*4], m.arena[32512+step*32:32512+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25280:25280+n*4], m.arena[33632:33632+n*4], m.arena[32992+(step-1)*32:32992+(step-1)*32+n*4], m.arena[32512+step*32:32512+step*32+n*4])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25232:25232+n*4], m.arena[6272:6272+n*16], 4)
+		m.sliceGrad(n, m.arena[25280:25280+n*4], m.arena[6272:6272+n*16], 4)
 		// d.lstm/t[step]/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/i.1: SigmoidGrad N×4, fused with d.lstm/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[33632:33632+n*4], m.arena[32672+step*32:32672+step*32+n*4], m.arena[32352+step*32:32352+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25312:25312+n*4], m.arena[33632:33632+n*4], m.arena[32672+step*32:32672+step*32+n*4], m.arena[32352+step*32:32352+step*32+n*4])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 0)
+		m.sliceGrad(n, m.arena[25312:25312+n*4], m.arena[6272:6272+n*16], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.2: MatMul 16×7
 		rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27712+step*64:27712+step*64+n*7], 7, 1, m.arena[24960:24960+112], 7)
@@ -836,175 +687,33 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.lstm/t0/c_act.2: Add N×4, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
 	m.mulTanhGradAdd(n, m.arena[33632:33632+n*4], m.arena[25168:25168+n*4], m.arena[32832:32832+n*4], m.arena[33152:33152+n*4], m.arena[25104:25104+n*4])
 	// d.lstm/t0/o.1: SigmoidGrad N×4, fused with d.lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25200:25200+n*4], m.arena[25168:25168+n*4], m.arena[33152:33152+n*4], m.arena[32832:32832+n*4])
+	m.mulSigmoidGrad(n, m.arena[25248:25248+n*4], m.arena[25168:25168+n*4], m.arena[33152:33152+n*4], m.arena[32832:32832+n*4])
 	// d.lstm/t0/o_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25200:25200+n*4], m.arena[6272:6272+n*16], 12)
+	m.sliceGrad(n, m.arena[25248:25248+n*4], m.arena[6272:6272+n*16], 12)
 	// d.lstm/t0/g.1: TanhGrad N×4, fused with d.lstm/t0/ig.2 (Mul)
 	m.mulTanhGrad(n, m.arena[33568:33568+n*4], m.arena[33632:33632+n*4], m.arena[32352:32352+n*4], m.arena[32672:32672+n*4])
 	// d.lstm/t0/g_pre.1: SliceGrad N×16
 	m.sliceGrad(n, m.arena[33568:33568+n*4], m.arena[6272:6272+n*16], 8)
 	// d.lstm/t0/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×4, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25232:25232+n*4], m.arena[33632:33632+n*4], m.arena[33728:33728+n*4], m.arena[32512:32512+n*4])
+	m.mulSigmoidGrad(n, m.arena[25280:25280+n*4], m.arena[33632:33632+n*4], m.arena[33728:33728+n*4], m.arena[32512:32512+n*4])
 	// d.lstm/t0/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25232:25232+n*4], m.arena[6272:6272+n*16], 4)
+	m.sliceGrad(n, m.arena[25280:25280+n*4], m.arena[6272:6272+n*16], 4)
 	// d.lstm/t0/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/i.1: SigmoidGrad N×4, fused with d.lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[33632:33632+n*4], m.arena[32672:32672+n*4], m.arena[32352:32352+n*4])
+	m.mulSigmoidGrad(n, m.arena[25312:25312+n*4], m.arena[33632:33632+n*4], m.arena[32672:32672+n*4], m.arena[32352:32352+n*4])
 	// d.lstm/t0/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 0)
+	m.sliceGrad(n, m.arena[25312:25312+n*4], m.arena[6272:6272+n*16], 0)
 	// d.lstm/t0/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: MatMul 16×7
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[26112:26112+n*7], 7, 1, m.arena[24960:24960+112], 7)
 	// d.lstm/t0/gates.2: Add 16×7: accumulated in place by its products, no code
 	// d.lstm/weight.1: Slice 16×3
-	m.slice17(n, m.arena[24960:24960+112], m.lstmWeightIhL0Grad[:])
+	m.slice16(n, m.arena[24960:24960+112], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 16×4
-	m.slice18(n, m.arena[24960:24960+112], m.lstmWeightHhL0Grad[:])
-	// d.bilstm/reverse/t4/h.1@0: Slice N×3
-	m.slice19(n, m.arena[25312:25312+n*6], m.arena[33568:33568+n*3])
-	// d.bilstm/reverse/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33632:33632+n*3], m.arena[33568:33568+n*3], m.arena[32000:32000+n*3], m.arena[32320:32320+n*3])
-	// d.bilstm/reverse/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[33632:33632+n*3], m.arena[31680:31680+n*3], m.arena[25120:25120+n*3])
-	// d.bilstm/reverse/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[33568:33568+n*3], m.arena[32320:32320+n*3], m.arena[32000:32000+n*3])
-	// d.bilstm/reverse/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14464:14464+n*12], 9)
-	// d.bilstm/reverse/t4/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33568:33568+n*3], m.arena[33632:33632+n*3], m.arena[31520:31520+n*3], m.arena[31840:31840+n*3])
-	// d.bilstm/reverse/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33568:33568+n*3], m.arena[14464:14464+n*12], 6)
-	// d.bilstm/reverse/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/reverse/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[33632:33632+n*3], m.arena[32128:32128+n*3], m.arena[31680:31680+n*3])
-	// d.bilstm/reverse/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14464:14464+n*12], 3)
-	// d.bilstm/reverse/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/reverse/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[33632:33632+n*3], m.arena[31840:31840+n*3], m.arena[31520:31520+n*3])
-	// d.bilstm/reverse/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14464:14464+n*12], 0)
-	// d.bilstm/reverse/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/reverse/t4/gates.1: ChannelSum 12
-	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
-	// d.bilstm/reverse/t4/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14464:14464+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
-	// d.bilstm/reverse/t4/gates_matmul.2: MatMul 12×7
-	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
-	// d.bilstm/reverse/t4/xh.1: Slice N×4
-	m.slice20(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
-	// d.bilstm/reverse/t4/xh.2: Slice N×3
-	m.slice21(n, m.arena[25184:25184+n*7], m.arena[25248:25248+n*3])
-	// d.bilstm/reverse/t4/x.1: Reshape N×1×4: a view, no code
-	// d.bilstm/reverse/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 0)
-	// d.bilstm/reverse/t3/c_act.2: Add N×3, fused with d.bilstm/reverse/t3/h.2 (Mul), d.bilstm/reverse/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25424:25424+n*3], m.arena[25248:25248+n*3], m.arena[31968:31968+n*3], m.arena[32288:32288+n*3], m.arena[25120:25120+n*3])
-	// d.bilstm/reverse/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[25424:25424+n*3], m.arena[31648:31648+n*3], m.arena[25152:25152+n*3])
-	// d.bilstm/reverse/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25248:25248+n*3], m.arena[32288:32288+n*3], m.arena[31968:31968+n*3])
-	// d.bilstm/reverse/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14368:14368+n*12], 9)
-	// d.bilstm/reverse/t3/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33568:33568+n*3], m.arena[25424:25424+n*3], m.arena[31488:31488+n*3], m.arena[31808:31808+n*3])
-	// d.bilstm/reverse/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33568:33568+n*3], m.arena[14368:14368+n*12], 6)
-	// d.bilstm/reverse/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/reverse/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25424:25424+n*3], m.arena[32096:32096+n*3], m.arena[31648:31648+n*3])
-	// d.bilstm/reverse/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14368:14368+n*12], 3)
-	// d.bilstm/reverse/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/reverse/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[25424:25424+n*3], m.arena[31808:31808+n*3], m.arena[31488:31488+n*3])
-	// d.bilstm/reverse/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14368:14368+n*12], 0)
-	// d.bilstm/reverse/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/reverse/t3/gates.1: ChannelSum 12
-	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
-	// d.bilstm/reverse/t3/gates.2: Add 12
-	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
-	// d.bilstm/reverse/t3/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14368:14368+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
-	// d.bilstm/reverse/t3/gates_matmul.2: MatMul 12×7
-	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
-	// d.bilstm/reverse/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
-	// d.bilstm/reverse/t3/xh.1: Slice N×4
-	m.slice20(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
-	// d.bilstm/reverse/t3/xh.2: Slice N×3
-	m.slice21(n, m.arena[25184:25184+n*7], m.arena[25280:25280+n*3])
-	// d.bilstm/reverse/t3/x.1: Reshape N×1×4: a view, no code
-	// d.bilstm/reverse/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 1)
-	// d.bilstm/reverse/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
-	// d.bilstm/reverse/t2 … d.bilstm/reverse/t1: 2 steps, one iteration each
-	for step := 2; step >= 1; step-- {
-		// d.bilstm/reverse/t[step]/c_act.2: Add N×3, fused with d.bilstm/reverse/t[step]/h.2 (Mul), d.bilstm/reverse/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[25424:25424+n*3], m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*3], m.arena[31872+step*32:31872+step*32+n*3], m.arena[32192+step*32:32192+step*32+n*3], m.arena[25120+((step+1)&1)*32:25120+((step+1)&1)*32+n*3])
-		// d.bilstm/reverse/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[25424:25424+n*3], m.arena[31552+step*32:31552+step*32+n*3], m.arena[25120+((step)&1)*32:25120+((step)&1)*32+n*3])
-		// d.bilstm/reverse/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25248+((step+1)&1)*32:25248+((step+1)&1)*32+n*3], m.arena[32192+step*32:32192+step*32+n*3], m.arena[31872+step*32:31872+step*32+n*3])
-		// d.bilstm/reverse/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080+step*96:14080+step*96+n*12], 9)
-		// d.bilstm/reverse/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[33568:33568+n*3], m.arena[25424:25424+n*3], m.arena[31392+step*32:31392+step*32+n*3], m.arena[31712+step*32:31712+step*32+n*3])
-		// d.bilstm/reverse/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33568:33568+n*3], m.arena[14080+step*96:14080+step*96+n*12], 6)
-		// d.bilstm/reverse/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
-		// d.bilstm/reverse/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25424:25424+n*3], m.arena[32032+(step-1)*32:32032+(step-1)*32+n*3], m.arena[31552+step*32:31552+step*32+n*3])
-		// d.bilstm/reverse/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14080+step*96:14080+step*96+n*12], 3)
-		// d.bilstm/reverse/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
-		// d.bilstm/reverse/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[25424:25424+n*3], m.arena[31712+step*32:31712+step*32+n*3], m.arena[31392+step*32:31392+step*32+n*3])
-		// d.bilstm/reverse/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14080+step*96:14080+step*96+n*12], 0)
-		// d.bilstm/reverse/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
-		// d.bilstm/reverse/t[step]/gates.1: ChannelSum 12
-		// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
-		// d.bilstm/reverse/t[step]/gates.2: Add 12
-		// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
-		// d.bilstm/reverse/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080+step*96:14080+step*96+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25184:25184+n*7], 7)
-		// d.bilstm/reverse/t[step]/gates_matmul.2: MatMul 12×7
-		// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
-		// d.bilstm/reverse/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
-		// d.bilstm/reverse/t[step]/xh.1: Slice N×4
-		m.slice20(n, m.arena[25184:25184+n*7], m.arena[25392:25392+n*4])
-		// d.bilstm/reverse/t[step]/xh.2: Slice N×3
-		m.slice21(n, m.arena[25184:25184+n*7], m.arena[25248+((step)&1)*32:25248+((step)&1)*32+n*3])
-		// d.bilstm/reverse/t[step]/x.1: Reshape N×1×4: a view, no code
-		// d.bilstm/reverse/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 4-step)
-		// d.bilstm/reverse/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
-	}
-	// d.bilstm/reverse/t0/c_act.2: Add N×3, fused with d.bilstm/reverse/t0/h.2 (Mul), d.bilstm/reverse/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25424:25424+n*3], m.arena[25280:25280+n*3], m.arena[31872:31872+n*3], m.arena[32192:32192+n*3], m.arena[25152:25152+n*3])
-	// d.bilstm/reverse/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25280:25280+n*3], m.arena[32192:32192+n*3], m.arena[31872:31872+n*3])
-	// d.bilstm/reverse/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080:14080+n*12], 9)
-	// d.bilstm/reverse/t0/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33568:33568+n*3], m.arena[25424:25424+n*3], m.arena[31392:31392+n*3], m.arena[31712:31712+n*3])
-	// d.bilstm/reverse/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33568:33568+n*3], m.arena[14080:14080+n*12], 6)
-	// d.bilstm/reverse/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/reverse/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25424:25424+n*3], m.arena[33792:33792+n*3], m.arena[31552:31552+n*3])
-	// d.bilstm/reverse/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14080:14080+n*12], 3)
-	// d.bilstm/reverse/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/reverse/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25360:25360+n*3], m.arena[25424:25424+n*3], m.arena[31712:31712+n*3], m.arena[31392:31392+n*3])
-	// d.bilstm/reverse/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[25360:25360+n*3], m.arena[14080:14080+n*12], 0)
-	// d.bilstm/reverse/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/reverse/t0/gates.1: ChannelSum 12
-	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
+	m.slice17(n, m.arena[24960:24960+112], m.lstmWeightHhL0Grad[:])
+	// d.bilstm/reverse/t4/h.1@0 … d.bilstm/reverse/t0/gates.1: each thread computes its own range of items (trainStepItems4)
+	m.pool.Items(n, m.trainStepItems4Fn)
 	// d.bilstm/reverse/t0/gates.2: Add 12
 	// the column sums of all 5 steps' d.bilstm/reverse/t[k]/i_pre.2 as one, in float64
 	{
@@ -1021,159 +730,17 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[14080:14560], 12, 96, m.arena[27392:27712], 7, 64, m.arena[6272:6272+84], 7)
 	// d.bilstm/reverse/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 	// d.bilstm/reverse/t0/xh.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[14080:14080+n*12], 12, m.bilstmWeightIhL0Reverse[:], 4, 0, m.arena[25392:25392+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[14080:14080+n*12], 12, m.bilstmWeightIhL0Reverse[:], 4, 0, m.arena[25696:25696+n*4], 4)
 	// d.bilstm/reverse/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25392:25392+n*4], m.arena[24960:24960+n*20], 4)
+	m.sliceGrad2(n, m.arena[25696:25696+n*4], m.arena[25280:25280+n*20], 4)
 	// d.bilstm/reverse/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/weight.1: Slice 12×4
-	m.slice22(n, m.arena[6272:6272+84], m.bilstmWeightIhL0ReverseGrad[:])
+	m.slice18(n, m.arena[6272:6272+84], m.bilstmWeightIhL0ReverseGrad[:])
 	// d.bilstm/reverse/weight.2: Slice 12×3
-	m.slice23(n, m.arena[6272:6272+84], m.bilstmWeightHhL0ReverseGrad[:])
-	// d.bilstm/forward/t4/h.1@0: Slice N×3
-	m.slice24(n, m.arena[25312:25312+n*6], m.arena[33472:33472+n*3])
-	// d.bilstm/forward/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/forward/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33568:33568+n*3], m.arena[33472:33472+n*3], m.arena[30880:30880+n*3], m.arena[31200:31200+n*3])
-	// d.bilstm/forward/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[33568:33568+n*3], m.arena[30560:30560+n*3], m.arena[33408:33408+n*3])
-	// d.bilstm/forward/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[33472:33472+n*3], m.arena[31200:31200+n*3], m.arena[30880:30880+n*3])
-	// d.bilstm/forward/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14464:14464+n*12], 9)
-	// d.bilstm/forward/t4/g.1: TanhGrad N×3, fused with d.bilstm/forward/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33472:33472+n*3], m.arena[33568:33568+n*3], m.arena[30400:30400+n*3], m.arena[30720:30720+n*3])
-	// d.bilstm/forward/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33472:33472+n*3], m.arena[14464:14464+n*12], 6)
-	// d.bilstm/forward/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/forward/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33632:33632+n*3], m.arena[33568:33568+n*3], m.arena[31008:31008+n*3], m.arena[30560:30560+n*3])
-	// d.bilstm/forward/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33632:33632+n*3], m.arena[14464:14464+n*12], 3)
-	// d.bilstm/forward/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/forward/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[33568:33568+n*3], m.arena[30720:30720+n*3], m.arena[30400:30400+n*3])
-	// d.bilstm/forward/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14464:14464+n*12], 0)
-	// d.bilstm/forward/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/forward/t4/gates.1: ChannelSum 12
-	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
-	// d.bilstm/forward/t4/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14464:14464+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
-	// d.bilstm/forward/t4/gates_matmul.2: MatMul 12×7
-	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
-	// d.bilstm/forward/t4/xh.1: Slice N×4
-	m.slice20(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
-	// d.bilstm/forward/t4/xh.2: Slice N×3
-	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25344:25344+n*3])
-	// d.bilstm/forward/t4/x.1: Reshape N×1×4: a view, no code
-	// d.bilstm/forward/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], 4)
-	// d.bilstm/forward/t3/c_act.2: Add N×3, fused with d.bilstm/forward/t3/h.2 (Mul), d.bilstm/forward/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25344:25344+n*3], m.arena[30848:30848+n*3], m.arena[31168:31168+n*3], m.arena[33408:33408+n*3])
-	// d.bilstm/forward/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[25440:25440+n*3], m.arena[30528:30528+n*3], m.arena[33440:33440+n*3])
-	// d.bilstm/forward/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25344:25344+n*3], m.arena[31168:31168+n*3], m.arena[30848:30848+n*3])
-	// d.bilstm/forward/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14368:14368+n*12], 9)
-	// d.bilstm/forward/t3/g.1: TanhGrad N×3, fused with d.bilstm/forward/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33472:33472+n*3], m.arena[25440:25440+n*3], m.arena[30368:30368+n*3], m.arena[30688:30688+n*3])
-	// d.bilstm/forward/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33472:33472+n*3], m.arena[14368:14368+n*12], 6)
-	// d.bilstm/forward/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/forward/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33632:33632+n*3], m.arena[25440:25440+n*3], m.arena[30976:30976+n*3], m.arena[30528:30528+n*3])
-	// d.bilstm/forward/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33632:33632+n*3], m.arena[14368:14368+n*12], 3)
-	// d.bilstm/forward/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/forward/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25440:25440+n*3], m.arena[30688:30688+n*3], m.arena[30368:30368+n*3])
-	// d.bilstm/forward/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14368:14368+n*12], 0)
-	// d.bilstm/forward/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/forward/t3/gates.1: ChannelSum 12
-	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
-	// d.bilstm/forward/t3/gates.2: Add 12
-	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
-	// d.bilstm/forward/t3/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[14368:14368+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
-	// d.bilstm/forward/t3/gates_matmul.2: MatMul 12×7
-	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
-	// d.bilstm/forward/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
-	// d.bilstm/forward/t3/xh.1: Slice N×4
-	m.slice20(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
-	// d.bilstm/forward/t3/xh.2: Slice N×3
-	m.slice21(n, m.arena[25280:25280+n*7], m.arena[25376:25376+n*3])
-	// d.bilstm/forward/t3/x.1: Reshape N×1×4: a view, no code
-	// d.bilstm/forward/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], 3)
-	// d.bilstm/forward/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
-	// d.bilstm/forward/t2 … d.bilstm/forward/t1: 2 steps, one iteration each
-	for step := 2; step >= 1; step-- {
-		// d.bilstm/forward/t[step]/c_act.2: Add N×3, fused with d.bilstm/forward/t[step]/h.2 (Mul), d.bilstm/forward/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25344+((step+1)&1)*32:25344+((step+1)&1)*32+n*3], m.arena[30752+step*32:30752+step*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[33408+((step+1)&1)*32:33408+((step+1)&1)*32+n*3])
-		// d.bilstm/forward/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[25440:25440+n*3], m.arena[30432+step*32:30432+step*32+n*3], m.arena[33408+((step)&1)*32:33408+((step)&1)*32+n*3])
-		// d.bilstm/forward/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25344+((step+1)&1)*32:25344+((step+1)&1)*32+n*3], m.arena[31072+step*32:31072+step*32+n*3], m.arena[30752+step*32:30752+step*32+n*3])
-		// d.bilstm/forward/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080+step*96:14080+step*96+n*12], 9)
-		// d.bilstm/forward/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/forward/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[33472:33472+n*3], m.arena[25440:25440+n*3], m.arena[30272+step*32:30272+step*32+n*3], m.arena[30592+step*32:30592+step*32+n*3])
-		// d.bilstm/forward/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33472:33472+n*3], m.arena[14080+step*96:14080+step*96+n*12], 6)
-		// d.bilstm/forward/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
-		// d.bilstm/forward/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33632:33632+n*3], m.arena[25440:25440+n*3], m.arena[30912+(step-1)*32:30912+(step-1)*32+n*3], m.arena[30432+step*32:30432+step*32+n*3])
-		// d.bilstm/forward/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33632:33632+n*3], m.arena[14080+step*96:14080+step*96+n*12], 3)
-		// d.bilstm/forward/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
-		// d.bilstm/forward/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25440:25440+n*3], m.arena[30592+step*32:30592+step*32+n*3], m.arena[30272+step*32:30272+step*32+n*3])
-		// d.bilstm/forward/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14080+step*96:14080+step*96+n*12], 0)
-		// d.bilstm/forward/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
-		// d.bilstm/forward/t[step]/gates.1: ChannelSum 12
-		// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
-		// d.bilstm/forward/t[step]/gates.2: Add 12
-		// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
-		// d.bilstm/forward/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[14080+step*96:14080+step*96+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280:25280+n*7], 7)
-		// d.bilstm/forward/t[step]/gates_matmul.2: MatMul 12×7
-		// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
-		// d.bilstm/forward/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
-		// d.bilstm/forward/t[step]/xh.1: Slice N×4
-		m.slice20(n, m.arena[25280:25280+n*7], m.arena[25408:25408+n*4])
-		// d.bilstm/forward/t[step]/xh.2: Slice N×3
-		m.slice21(n, m.arena[25280:25280+n*7], m.arena[25344+((step)&1)*32:25344+((step)&1)*32+n*3])
-		// d.bilstm/forward/t[step]/x.1: Reshape N×1×4: a view, no code
-		// d.bilstm/forward/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], step)
-		// d.bilstm/forward/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
-	}
-	// d.bilstm/forward/t0/c_act.2: Add N×3, fused with d.bilstm/forward/t0/h.2 (Mul), d.bilstm/forward/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25440:25440+n*3], m.arena[25376:25376+n*3], m.arena[30752:30752+n*3], m.arena[31072:31072+n*3], m.arena[33440:33440+n*3])
-	// d.bilstm/forward/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[6368:6368+n*3], m.arena[25376:25376+n*3], m.arena[31072:31072+n*3], m.arena[30752:30752+n*3])
-	// d.bilstm/forward/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[6368:6368+n*3], m.arena[14080:14080+n*12], 9)
-	// d.bilstm/forward/t0/g.1: TanhGrad N×3, fused with d.bilstm/forward/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33472:33472+n*3], m.arena[25440:25440+n*3], m.arena[30272:30272+n*3], m.arena[30592:30592+n*3])
-	// d.bilstm/forward/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33472:33472+n*3], m.arena[14080:14080+n*12], 6)
-	// d.bilstm/forward/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/forward/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33632:33632+n*3], m.arena[25440:25440+n*3], m.arena[33792:33792+n*3], m.arena[30432:30432+n*3])
-	// d.bilstm/forward/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33632:33632+n*3], m.arena[14080:14080+n*12], 3)
-	// d.bilstm/forward/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/forward/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33728:33728+n*3], m.arena[25440:25440+n*3], m.arena[30592:30592+n*3], m.arena[30272:30272+n*3])
-	// d.bilstm/forward/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad2(n, m.arena[33728:33728+n*3], m.arena[14080:14080+n*12], 0)
-	// d.bilstm/forward/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
-	// d.bilstm/forward/t0/gates.1: ChannelSum 12
-	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
+	m.slice19(n, m.arena[6272:6272+84], m.bilstmWeightHhL0ReverseGrad[:])
+	// d.bilstm/forward/t4/h.1@0 … d.bilstm/forward/t0/gates.1: each thread computes its own range of items (trainStepItems5)
+	m.pool.Items(n, m.trainStepItems5Fn)
 	// d.bilstm/forward/t0/gates.2: Add 12
 	// the column sums of all 5 steps' d.bilstm/forward/t[k]/i_pre.2 as one, in float64
 	{
@@ -1190,205 +757,53 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[14080:14560], 12, 96, m.arena[27072:27392], 7, 64, m.arena[6272:6272+84], 7)
 	// d.bilstm/forward/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 	// d.bilstm/forward/t0/xh.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[14080:14080+n*12], 12, m.bilstmWeightIhL0[:], 4, 0, m.arena[25408:25408+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[14080:14080+n*12], 12, m.bilstmWeightIhL0[:], 4, 0, m.arena[24992:24992+n*4], 4)
 	// d.bilstm/forward/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[25408:25408+n*4], m.arena[25120:25120+n*20], 0)
+	m.sliceGrad2(n, m.arena[24992:24992+n*4], m.arena[25440:25440+n*20], 0)
 	// d.bilstm/forward/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/weight.1: Slice 12×4
-	m.slice22(n, m.arena[6272:6272+84], m.bilstmWeightIhL0Grad[:])
+	m.slice18(n, m.arena[6272:6272+84], m.bilstmWeightIhL0Grad[:])
 	// d.bilstm/forward/weight.2: Slice 12×3
-	m.slice23(n, m.arena[6272:6272+84], m.bilstmWeightHhL0Grad[:])
-	// d.bilstm/forward/dropped.2: Add N×5×4, fused with d.bilstm/reverse/dropped.1 (Mul), d.bilstm/forward/dropped.1 (Mul)
-	m.mulMulAdd(n, m.arena[31232:31232+n*20], m.arena[24960:24960+n*20], m.arena[31232:31232+n*20], m.arena[25120:25120+n*20], m.arena[30112:30112+n*20])
-	// d.gru/sequence.1: Reshape N×20: a view, no code
-	// d.gru/t4/z_h_minus_n.1@0: Slice N×4
-	m.slice11(n, m.arena[31232:31232+n*20], m.arena[33568:33568+n*4])
-	// d.gru/t4/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[33568:33568+n*4], m.arena[29600:29600+n*4], m.arena[33632:33632+n*4])
-	// d.gru/t4/h_minus_n.2@0: Slice N×4
-	m.slice25(n, m.arena[31232:31232+n*20], m.arena[33728:33728+n*4])
-	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25408:25408+n*4], m.arena[33632:33632+n*4], m.arena[33568:33568+n*4], m.arena[29760:29760+n*4])
-	// d.gru/t4/n_pre.1: ChannelSum 4
-	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
-	// d.gru/t4/n_pre_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25408:25408+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
-	// d.gru/t4/n_pre_matmul.2: MatMul 4×8
-	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
-	// d.gru/t4/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31456:31456+n*4])
-	// d.gru/t4/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
-	// d.gru/t4/z.1: SigmoidGrad N×4, fused with d.gru/t4/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[31520:31520+n*4], m.arena[33568:33568+n*4], m.arena[29920:29920+n*4], m.arena[29600:29600+n*4])
-	// d.gru/t4/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[31520:31520+n*4], m.arena[25216:25216+n*8], 4)
-	// d.gru/t4/r.1: SigmoidGrad N×4, fused with d.gru/t4/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33568:33568+n*4], m.arena[31488:31488+n*4], m.arena[30048:30048+n*4], m.arena[29440:29440+n*4])
-	// d.gru/t4/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[25216:25216+n*8], 0)
-	// d.gru/t4/r_pre.2: Add N×8: written in place by its SliceGrads, no code
-	// d.gru/t4/rz.1: ChannelSum 8
-	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
-	// d.gru/t4/rz_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25216:25216+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
-	// d.gru/t4/rz_matmul.2: MatMul 8×8
-	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
-	// d.gru/t4/xh.1: Slice N×4
-	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31584:31584+n*4])
-	// d.gru/t4/xh.2: Slice N×4
-	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
-	// d.gru/t4/xh.3: Add N×4
-	m.add(n, m.arena[31456:31456+n*4], m.arena[31584:31584+n*4], m.arena[31648:31648+n*4])
-	// d.gru/t4/xh.4: Add N×4, fused with d.gru/t4/h_minus_n.2 (Add), d.gru/t4/rh.2 (Mul), d.gru/t4/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[25664:25664+n*4], m.arena[33728:33728+n*4], m.arena[33632:33632+n*4], m.arena[31488:31488+n*4], m.arena[29440:29440+n*4], m.arena[31616:31616+n*4])
-	// d.gru/t4/x.1: Reshape N×1×4: a view, no code
-	// d.gru/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[31648:31648+n*4], m.arena[25440:25440+n*20], 4)
-	// d.gru/t3/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[25664:25664+n*4], m.arena[29568:29568+n*4], m.arena[33632:33632+n*4])
-	// d.gru/t3/h_minus_n.2@0: Slice N×4
-	m.slice26(n, m.arena[31232:31232+n*20], m.arena[33728:33728+n*4])
-	// d.gru/t3/n.1: TanhGrad N×4, fused with d.gru/t3/h_minus_n.1 (Scale), d.gru/t3/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25376:25376+n*4], m.arena[33632:33632+n*4], m.arena[25664:25664+n*4], m.arena[29728:29728+n*4])
-	// d.gru/t3/n_pre.1: ChannelSum 4
-	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
-	// d.gru/t3/n_pre.2: Add 4
-	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
-	// d.gru/t3/n_pre_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25376:25376+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
-	// d.gru/t3/n_pre_matmul.2: MatMul 4×8
-	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
-	// d.gru/t3/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
-	// d.gru/t3/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31456:31456+n*4])
-	// d.gru/t3/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
-	// d.gru/t3/z.1: SigmoidGrad N×4, fused with d.gru/t3/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[31520:31520+n*4], m.arena[25664:25664+n*4], m.arena[29888:29888+n*4], m.arena[29568:29568+n*4])
-	// d.gru/t3/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[31520:31520+n*4], m.arena[25152:25152+n*8], 4)
-	// d.gru/t3/r.1: SigmoidGrad N×4, fused with d.gru/t3/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33568:33568+n*4], m.arena[31488:31488+n*4], m.arena[30016:30016+n*4], m.arena[29408:29408+n*4])
-	// d.gru/t3/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[25152:25152+n*8], 0)
-	// d.gru/t3/r_pre.2: Add N×8: written in place by its SliceGrads, no code
-	// d.gru/t3/rz.1: ChannelSum 8
-	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
-	// d.gru/t3/rz.2: Add 8
-	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
-	// d.gru/t3/rz_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25152:25152+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
-	// d.gru/t3/rz_matmul.2: MatMul 8×8
-	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
-	// d.gru/t3/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
-	// d.gru/t3/xh.1: Slice N×4
-	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31584:31584+n*4])
-	// d.gru/t3/xh.2: Slice N×4
-	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
-	// d.gru/t3/xh.3: Add N×4
-	m.add(n, m.arena[31456:31456+n*4], m.arena[31584:31584+n*4], m.arena[31648:31648+n*4])
-	// d.gru/t3/xh.4: Add N×4, fused with d.gru/t3/h_minus_n.2 (Add), d.gru/t3/rh.2 (Mul), d.gru/t3/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[25696:25696+n*4], m.arena[33728:33728+n*4], m.arena[33632:33632+n*4], m.arena[31488:31488+n*4], m.arena[29408:29408+n*4], m.arena[31616:31616+n*4])
-	// d.gru/t3/x.1: Reshape N×1×4: a view, no code
-	// d.gru/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[31648:31648+n*4], m.arena[25440:25440+n*20], 3)
-	// d.gru/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
-	// d.gru/t2 … d.gru/t1: 2 steps, one iteration each
-	for step := 2; step >= 1; step-- {
-		// d.gru/t[step]/z_h_minus_n.2: Mul N×4
-		m.mul(n, m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29472+step*32:29472+step*32+n*4], m.arena[33632:33632+n*4])
-		// d.gru/t[step]/h_minus_n.2@0: Slice N×4
-		m.slice27(n, m.arena[31232:31232+n*20], m.arena[33728:33728+n*4], 4*step-4)
-		// d.gru/t[step]/n.1: TanhGrad N×4, fused with d.gru/t[step]/h_minus_n.1 (Scale), d.gru/t[step]/h_minus_n.3 (Add)
-		m.scaleAddTanhGrad(n, m.arena[25280+step*32:25280+step*32+n*4], m.arena[33632:33632+n*4], m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29632+step*32:29632+step*32+n*4])
-		// d.gru/t[step]/n_pre.1: ChannelSum 4
-		// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
-		// d.gru/t[step]/n_pre.2: Add 4
-		// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
-		// d.gru/t[step]/n_pre_matmul.1: MatMul N×8
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[25280+step*32:25280+step*32+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
-		// d.gru/t[step]/n_pre_matmul.2: MatMul 4×8
-		// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
-		// d.gru/t[step]/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
-		// d.gru/t[step]/xrh.1: Slice N×4
-		m.slice4(n, m.arena[6272:6272+n*8], m.arena[31456:31456+n*4])
-		// d.gru/t[step]/xrh.2: Slice N×4
-		m.slice5(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
-		// d.gru/t[step]/z.1: SigmoidGrad N×4, fused with d.gru/t[step]/z_h_minus_n.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[31520:31520+n*4], m.arena[25664+((step+1)&1)*32:25664+((step+1)&1)*32+n*4], m.arena[29792+step*32:29792+step*32+n*4], m.arena[29472+step*32:29472+step*32+n*4])
-		// d.gru/t[step]/z_pre.1: SliceGrad N×8
-		m.sliceGrad4(n, m.arena[31520:31520+n*4], m.arena[24960+step*64:24960+step*64+n*8], 4)
-		// d.gru/t[step]/r.1: SigmoidGrad N×4, fused with d.gru/t[step]/rh.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33568:33568+n*4], m.arena[31488:31488+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4], m.arena[29312+step*32:29312+step*32+n*4])
-		// d.gru/t[step]/r_pre.1: SliceGrad N×8
-		m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[24960+step*64:24960+step*64+n*8], 0)
-		// d.gru/t[step]/r_pre.2: Add N×8: written in place by its SliceGrads, no code
-		// d.gru/t[step]/rz.1: ChannelSum 8
-		// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
-		// d.gru/t[step]/rz.2: Add 8
-		// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
-		// d.gru/t[step]/rz_matmul.1: MatMul N×8
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[24960+step*64:24960+step*64+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336:6336+n*8], 8)
-		// d.gru/t[step]/rz_matmul.2: MatMul 8×8
-		// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
-		// d.gru/t[step]/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
-		// d.gru/t[step]/xh.1: Slice N×4
-		m.slice4(n, m.arena[6336:6336+n*8], m.arena[31584:31584+n*4])
-		// d.gru/t[step]/xh.2: Slice N×4
-		m.slice5(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
-		// d.gru/t[step]/xh.3: Add N×4
-		m.add(n, m.arena[31456:31456+n*4], m.arena[31584:31584+n*4], m.arena[31648:31648+n*4])
-		// d.gru/t[step]/xh.4: Add N×4, fused with d.gru/t[step]/h_minus_n.2 (Add), d.gru/t[step]/rh.2 (Mul), d.gru/t[step]/rh.3 (Add)
-		m.addMulAddAdd(n, m.arena[25664+((step)&1)*32:25664+((step)&1)*32+n*4], m.arena[33728:33728+n*4], m.arena[33632:33632+n*4], m.arena[31488:31488+n*4], m.arena[29312+step*32:29312+step*32+n*4], m.arena[31616:31616+n*4])
-		// d.gru/t[step]/x.1: Reshape N×1×4: a view, no code
-		// d.gru/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[31648:31648+n*4], m.arena[25440:25440+n*20], step)
-		// d.gru/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
-	}
-	// d.gru/t0/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[25696:25696+n*4], m.arena[29472:29472+n*4], m.arena[33632:33632+n*4])
-	// d.gru/t0/n.1: TanhGrad N×4, fused with d.gru/t0/h_minus_n.1 (Scale), d.gru/t0/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25280:25280+n*4], m.arena[33632:33632+n*4], m.arena[25696:25696+n*4], m.arena[29632:29632+n*4])
-	// d.gru/t0/n_pre.1: ChannelSum 4
-	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
+	m.slice19(n, m.arena[6272:6272+84], m.bilstmWeightHhL0Grad[:])
+	// d.bilstm/forward/dropped.2 … d.gru/t0/n_pre.1: each thread computes its own range of items (trainStepItems6)
+	m.pool.Items(n, m.trainStepItems6Fn)
 	// d.gru/t0/n_pre.2: Add 4
 	// the column sums of all 5 steps' d.gru/t[k]/n.1 as one, in float64
 	{
-		s := (*[4]float32)(m.arena[31680:])
+		s := (*[4]float32)(m.arena[31072:])
 		acc := (*[4]float64)(m.scratch64[:])
 		clear(acc[:])
-		rt.ColSums64Steps(acc[:], m.arena[25280:25440], n, 5, 4, 32)
+		rt.ColSums64Steps(acc[:], m.arena[30432:30592], n, 5, 4, 32)
 		for c := range 4 {
 			s[c] = float32(acc[c])
 		}
 	}
 	// d.gru/t0/n_pre_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25280:25280+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[30432:30432+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272:6272+n*8], 8)
 	// d.gru/t0/n_pre_matmul.2: MatMul 4×8
 	// the products of all 5 steps as one, Σₖ d.gru/t[k]/n.1ᵀ·gru/t[k]/xrh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 4, 8, n, 5, m.arena[25280:25440], 4, 32, m.arena[26752:27072], 8, 64, m.arena[31424:31424+32], 8)
+	rt.GemmStepsP(m.pool, 4, 8, n, 5, m.arena[30432:30592], 4, 32, m.arena[26752:27072], 8, 64, m.arena[30784:30784+32], 8)
 	// d.gru/t0/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 	// d.gru/t0/xrh.1: Slice N×4
-	m.slice4(n, m.arena[6272:6272+n*8], m.arena[31456:31456+n*4])
+	m.slice4(n, m.arena[6272:6272+n*8], m.arena[30816:30816+n*4])
 	// d.gru/t0/xrh.2: Slice N×4
-	m.slice5(n, m.arena[6272:6272+n*8], m.arena[31488:31488+n*4])
+	m.slice5(n, m.arena[6272:6272+n*8], m.arena[30848:30848+n*4])
 	// d.gru/t0/z.1: SigmoidGrad N×4, fused with d.gru/t0/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[31520:31520+n*4], m.arena[25696:25696+n*4], m.arena[29792:29792+n*4], m.arena[29472:29472+n*4])
+	m.mulSigmoidGrad(n, m.arena[30880:30880+n*4], m.arena[25696:25696+n*4], m.arena[29792:29792+n*4], m.arena[29472:29472+n*4])
 	// d.gru/t0/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[31520:31520+n*4], m.arena[24960:24960+n*8], 4)
+	m.sliceGrad3(n, m.arena[30880:30880+n*4], m.arena[24960:24960+n*8], 4)
 	// d.gru/t0/r.1: SigmoidGrad N×4, fused with d.gru/t0/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33568:33568+n*4], m.arena[31488:31488+n*4], m.arena[33696:33696+n*4], m.arena[29312:29312+n*4])
+	m.mulSigmoidGrad(n, m.arena[30912:30912+n*4], m.arena[30848:30848+n*4], m.arena[33696:33696+n*4], m.arena[29312:29312+n*4])
 	// d.gru/t0/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[33568:33568+n*4], m.arena[24960:24960+n*8], 0)
+	m.sliceGrad3(n, m.arena[30912:30912+n*4], m.arena[24960:24960+n*8], 0)
 	// d.gru/t0/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t0/rz.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 	// d.gru/t0/rz.2: Add 8
 	// the column sums of all 5 steps' d.gru/t[k]/r_pre.2 as one, in float64
 	{
-		s := (*[8]float32)(m.arena[31712:])
+		s := (*[8]float32)(m.arena[31104:])
 		acc := (*[8]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[24960:25280], n, 5, 8, 64)
@@ -1403,113 +818,60 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmStepsP(m.pool, 8, 8, n, 5, m.arena[24960:25280], 8, 64, m.arena[26432:26752], 8, 64, m.arena[25600:25600+64], 8)
 	// d.gru/t0/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 	// d.gru/t0/xh.1: Slice N×4
-	m.slice4(n, m.arena[6336:6336+n*8], m.arena[31584:31584+n*4])
+	m.slice4(n, m.arena[6336:6336+n*8], m.arena[30976:30976+n*4])
 	// d.gru/t0/xh.2: Slice N×4
-	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31616:31616+n*4])
+	m.slice5(n, m.arena[6336:6336+n*8], m.arena[31008:31008+n*4])
 	// d.gru/t0/xh.3: Add N×4
-	m.add(n, m.arena[31456:31456+n*4], m.arena[31584:31584+n*4], m.arena[31648:31648+n*4])
+	m.add(n, m.arena[30816:30816+n*4], m.arena[30976:30976+n*4], m.arena[31040:31040+n*4])
 	// d.gru/t0/xh.4: Add N×4, fused with d.gru/t0/rh.2 (Mul), d.gru/t0/rh.3 (Add)
-	m.mulAddAdd(n, m.arena[25664:25664+n*4], m.arena[31488:31488+n*4], m.arena[29312:29312+n*4], m.arena[33632:33632+n*4], m.arena[31616:31616+n*4])
+	m.mulAddAdd(n, m.arena[25664:25664+n*4], m.arena[30848:30848+n*4], m.arena[29312:29312+n*4], m.arena[33632:33632+n*4], m.arena[31008:31008+n*4])
 	// d.gru/t0/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[31648:31648+n*4], m.arena[25440:25440+n*20], 0)
+	m.sliceGrad2(n, m.arena[31040:31040+n*4], m.arena[30592:30592+n*20], 0)
 	// d.gru/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/weight_n.1: Slice 4×4
-	m.slice28(n, m.arena[31424:31424+32], m.arena[33632:33632+16])
+	m.slice20(n, m.arena[30784:30784+32], m.arena[30752:30752+16])
 	// d.gru/weight_n.2: Slice 4×4
-	m.slice29(n, m.arena[31424:31424+32], m.arena[33648:33648+16])
+	m.slice21(n, m.arena[30784:30784+32], m.arena[30768:30768+16])
 	// d.gru/weight_hn.1: SliceGrad 12×4
-	m.sliceGrad5(n, m.arena[33648:33648+16], m.gruWeightHhL0Grad[:], 8)
+	m.sliceGrad4(n, m.arena[30768:30768+16], m.gruWeightHhL0Grad[:], 8)
 	// d.gru/weight_in.1: SliceGrad 12×4
-	m.sliceGrad5(n, m.arena[33632:33632+16], m.gruWeightIhL0Grad[:], 8)
+	m.sliceGrad4(n, m.arena[30752:30752+16], m.gruWeightIhL0Grad[:], 8)
 	// d.gru/bias_hn.1: SliceGrad 12
-	m.sliceGrad6(n, m.arena[31680:31680+4], m.arena[33840:33840+12], 8)
+	m.sliceGrad5(n, m.arena[31072:31072+4], m.arena[33840:33840+12], 8)
 	// d.gru/bias_rz.1: SliceGrad 12
-	m.sliceGrad7(n, m.arena[31712:31712+8], m.arena[33840:33840+12], 0)
+	m.sliceGrad6(n, m.arena[31104:31104+8], m.arena[33840:33840+12], 0)
 	// d.gru/bias.1: Add 12: written in place by its SliceGrads, no code
 	// d.gru/weight_rz.1: Slice 8×4
-	m.slice30(n, m.arena[25600:25600+64], m.arena[33632:33632+32])
+	m.slice22(n, m.arena[25600:25600+64], m.arena[33632:33632+32])
 	// d.gru/weight_rz.2: Slice 8×4
-	m.slice31(n, m.arena[25600:25600+64], m.arena[6272:6272+32])
+	m.slice23(n, m.arena[25600:25600+64], m.arena[6272:6272+32])
 	// d.gru/weight_hh_rz.1: SliceGrad 12×4
-	m.sliceGrad8(n, m.arena[6272:6272+32], m.gruWeightHhL0Grad[:], 0)
+	m.sliceGrad7(n, m.arena[6272:6272+32], m.gruWeightHhL0Grad[:], 0)
 	// d.gru/weight_hh_rz.2: Add 12×4: written in place by its SliceGrads, no code
 	// d.gru/weight_ih_rz.1: SliceGrad 12×4
-	m.sliceGrad8(n, m.arena[33632:33632+32], m.gruWeightIhL0Grad[:], 0)
-	// d.gru/weight_ih_rz.2: Add 12×4: written in place by its SliceGrads, no code
-	// d.gru/dropped.1: Mul N×5×4
-	m.mul(n, m.arena[25440:25440+n*20], m.arena[29152:29152+n*20], m.arena[29152:29152+n*20])
-	// d.rnn/sequence.1: Reshape N×20: a view, no code
-	// d.rnn/t4/h.1@1: Slice N×4
-	m.slice11(n, m.arena[29152:29152+n*20], m.arena[33632:33632+n*4])
-	// d.rnn/t4/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[29120:29120+n*4], m.arena[33632:33632+n*4], m.arena[25088:25088+n*4])
-	// d.rnn/t4/gates.1: ChannelSum 4
-	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
-	// d.rnn/t4/gates_matmul.2: MatMul 4×7
-	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
-	// d.rnn/t4/xh.1: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25088:25088+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[6368:6368+n*4], 4)
-	// d.rnn/t4/xh.2@0: Slice N×4
-	m.slice25(n, m.arena[29152:29152+n*20], m.arena[25120:25120+n*4])
-	// d.rnn/t4/xh.2: Add N×4
-	m.add(n, m.arena[25120:25120+n*4], m.arena[6368:6368+n*4], m.arena[6272:6272+n*4])
-	// d.rnn/t3/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[29088:29088+n*4], m.arena[6272:6272+n*4], m.arena[25056:25056+n*4])
-	// d.rnn/t3/gates.1: ChannelSum 4
-	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
-	// d.rnn/t3/gates.2: Add 4
-	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
-	// d.rnn/t3/gates_matmul.2: MatMul 4×7
-	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
-	// d.rnn/t3/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
-	// d.rnn/t3/xh.1: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[25056:25056+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[6368:6368+n*4], 4)
-	// d.rnn/t3/xh.2@0: Slice N×4
-	m.slice26(n, m.arena[29152:29152+n*20], m.arena[25120:25120+n*4])
-	// d.rnn/t3/xh.2: Add N×4
-	m.add(n, m.arena[25120:25120+n*4], m.arena[6368:6368+n*4], m.arena[6304:6304+n*4])
-	// d.rnn/t2 … d.rnn/t1: 2 steps, one iteration each
-	for step := 2; step >= 1; step-- {
-		// d.rnn/t[step]/h.1: ReluGrad N×4
-		m.reluGrad(n, m.arena[28992+step*32:28992+step*32+n*4], m.arena[6272+((step+1)&1)*32:6272+((step+1)&1)*32+n*4], m.arena[24960+step*32:24960+step*32+n*4])
-		// d.rnn/t[step]/gates.1: ChannelSum 4
-		// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
-		// d.rnn/t[step]/gates.2: Add 4
-		// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
-		// d.rnn/t[step]/gates_matmul.2: MatMul 4×7
-		// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
-		// d.rnn/t[step]/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
-		// d.rnn/t[step]/xh.1: MatMul N×4
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[24960+step*32:24960+step*32+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[6368:6368+n*4], 4)
-		// d.rnn/t[step]/xh.2@0: Slice N×4
-		m.slice27(n, m.arena[29152:29152+n*20], m.arena[25120:25120+n*4], 4*step-4)
-		// d.rnn/t[step]/xh.2: Add N×4
-		m.add(n, m.arena[25120:25120+n*4], m.arena[6368:6368+n*4], m.arena[6272+((step)&1)*32:6272+((step)&1)*32+n*4])
-	}
-	// d.rnn/t0/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[28992:28992+n*4], m.arena[6304:6304+n*4], m.arena[24960:24960+n*4])
-	// d.rnn/t0/gates.1: ChannelSum 4
-	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
+	m.sliceGrad7(n, m.arena[33632:33632+32], m.gruWeightIhL0Grad[:], 0)
+	// d.gru/weight_ih_rz.2 … d.rnn/t0/gates.1: each thread computes its own range of items (trainStepItems7)
+	m.pool.Items(n, m.trainStepItems7Fn)
 	// d.rnn/t0/gates.2: Add 4
 	// the column sums of all 5 steps' d.rnn/t[k]/h.1 as one, in float64
 	{
 		s := (*[4]float32)(m.arena[32416:])
 		acc := (*[4]float64)(m.scratch64[:])
 		clear(acc[:])
-		rt.ColSums64Steps(acc[:], m.arena[24960:25120], n, 5, 4, 32)
+		rt.ColSums64Steps(acc[:], m.arena[25120:25280], n, 5, 4, 32)
 		for c := range 4 {
 			s[c] = float32(acc[c])
 		}
 	}
 	// d.rnn/t0/gates_matmul.1: MatMul 4×7
 	// the products of all 5 steps as one, Σₖ d.rnn/t[k]/h.1ᵀ·rnn/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 4, 7, n, 5, m.arena[24960:25120], 4, 32, m.arena[26112:26432], 7, 64, m.arena[6336:6336+28], 7)
+	rt.GemmStepsP(m.pool, 4, 7, n, 5, m.arena[25120:25280], 4, 32, m.arena[26112:26432], 7, 64, m.arena[6368:6368+28], 7)
 	// d.rnn/t0/gates_matmul.2: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 	// d.rnn/weight.1: Slice 4×3
-	m.slice32(n, m.arena[6336:6336+28], m.rnnWeightIhL0Grad[:])
+	m.slice24(n, m.arena[6368:6368+28], m.rnnWeightIhL0Grad[:])
 	// d.rnn/weight.2: Slice 4×4
-	m.slice33(n, m.arena[6336:6336+28], m.rnnWeightHhL0Grad[:])
+	m.slice25(n, m.arena[6368:6368+28], m.rnnWeightHhL0Grad[:])
 	// d.h0/tanh.1: TanhGrad N×4
 	m.tanhGrad(n, m.arena[33696:33696+n*4], m.arena[25664:25664+n*4], m.arena[33696:33696+n*4])
 	// d.h0/bias.1: ChannelSum 4
@@ -1520,9 +882,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[33696:33696+n*4], 4, m.arena[33664:33664+n*4], 4, 0, m.h0WeightGrad[:], 4)
 	// d.h0.3: Add N×4: accumulated in place by its products, no code
 	// d.gap_concat.1: Slice N×2
-	m.slice34(n, m.arena[33600:33600+n*4], m.arena[33856:33856+n*2])
+	m.slice26(n, m.arena[33600:33600+n*4], m.arena[33856:33856+n*2])
 	// d.gap_concat.2: Slice N×2
-	m.slice35(n, m.arena[33600:33600+n*4], m.arena[33872:33872+n*2])
+	m.slice27(n, m.arena[33600:33600+n*4], m.arena[33872:33872+n*2])
 	// d.gap_pads.1: GlobalAvgPool2DGrad N×2×4×8
 	m.globalAvgPool2DGrad(n, m.arena[33872:33872+n*2], m.arena[14944:14944+n*64])
 	// d.gap_valid.1: GlobalAvgPool2DGrad N×2×6×9
@@ -1558,9 +920,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.max_pool_pads.1: MaxPool2DGrad N×8×4×4
 	m.maxPool2DGrad(n, m.arena[5248:5248+n*128], m.arena[12544:12544+n*128], m.arena[13568:13568+n*128])
 	// d.concat.1: Slice N×4×4×4
-	m.slice36(n, m.arena[13568:13568+n*128], m.arena[12544:12544+n*64])
+	m.slice28(n, m.arena[13568:13568+n*128], m.arena[12544:12544+n*64])
 	// d.concat.2: Slice N×4×4×4
-	m.slice37(n, m.arena[13568:13568+n*128], m.arena[5248:5248+n*64])
+	m.slice29(n, m.arena[13568:13568+n*128], m.arena[5248:5248+n*64])
 	// d.gated.3: Add N×4×4×4, fused with d.gated.1 (Mul)
 	m.mulAdd(n, m.arena[5760:5760+n*64], m.arena[12544:12544+n*64], m.arena[24064:24064+n*64], m.arena[5248:5248+n*64])
 	// d.gate.2: Add N×4×4×4, fused with d.diff.1 (Scale), d.gated.2 (Mul), d.gate.1 (SigmoidGrad)
@@ -1623,4 +985,717 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.update()
 	m.Step++
 	return loss, nil
+}
+
+// trainStepItems0 computes rnn/t0/x_slice … rnn/t4/h of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems0(_, b0, b1 int) {
+	n := b1 - b0
+	seq := m.trainArgSeq[b0*15 : b1*15]
+	// rnn/t0/x_slice: Slice N×1×3
+	m.slice(n, seq, m.arena[24960+b0*3:24960+b0*3+n*3])
+	// rnn/t0/x: Reshape N×3: a view, no code
+	// rnn/t0/xh: Concat N×7
+	m.concat3(n, m.arena[26112+b0*7:26112+b0*7+n*7], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[33728+b0*4:33728+b0*4+n*4])
+	// rnn/t0/gates_matmul: MatMul N×4
+	rt.GemmPackedP(nil, false, n, 1, m.arena[26112+b0*7:26112+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6304+b0*4:6304+b0*4+n*4], 4)
+	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
+	m.biasAddRelu(n, m.arena[28992+b0*4:28992+b0*4+n*4], m.arena[6304+b0*4:6304+b0*4+n*4], (*[4]float32)(m.arena[6336:]))
+	// rnn/t1 … rnn/t4: 4 steps, one iteration each
+	for step := 1; step <= 4; step++ {
+		// rnn/t[step]/x_slice: Slice N×1×3
+		m.slice2(n, seq, m.arena[24960+step*32+b0*3:24960+step*32+b0*3+n*3], step)
+		// rnn/t[step]/x: Reshape N×3: a view, no code
+		// rnn/t[step]/xh: Concat N×7
+		m.concat3(n, m.arena[26112+step*64+b0*7:26112+step*64+b0*7+n*7], m.arena[24960+step*32+b0*3:24960+step*32+b0*3+n*3], m.arena[28992+(step-1)*32+b0*4:28992+(step-1)*32+b0*4+n*4])
+		// rnn/t[step]/gates_matmul: MatMul N×4
+		rt.GemmPackedP(nil, false, n, 1, m.arena[26112+step*64+b0*7:26112+step*64+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6304+b0*4:6304+b0*4+n*4], 4)
+		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
+		m.biasAddRelu(n, m.arena[28992+step*32+b0*4:28992+step*32+b0*4+n*4], m.arena[6304+b0*4:6304+b0*4+n*4], (*[4]float32)(m.arena[6336:]))
+	}
+}
+
+// trainStepItems1 computes bilstm/forward/t0/x_slice … bilstm/forward/t4/h of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems1(_, b0, b1 int) {
+	n := b1 - b0
+	// bilstm/forward/t0/x_slice: Slice N×1×4
+	m.slice3(n, m.arena[25280+b0*20:25280+b0*20+n*20], m.arena[6368+b0*4:6368+b0*4+n*4])
+	// bilstm/forward/t0/x: Reshape N×4: a view, no code
+	// bilstm/forward/t0/xh: Concat N×7
+	m.concat6(n, m.arena[27072+b0*7:27072+b0*7+n*7], m.arena[6368+b0*4:6368+b0*4+n*4], m.arena[33792+b0*3:33792+b0*3+n*3])
+	// bilstm/forward/t0/gates_matmul: MatMul N×12
+	rt.GemmPackedP(nil, false, n, 1, m.arena[27072+b0*7:27072+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*12:6272+b0*12+n*12], 12)
+	// bilstm/forward/t0/i: Sigmoid N×3
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
+	// bilstm/forward/t0/f: Sigmoid N×3
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
+	// bilstm/forward/t0/g: Tanh N×3
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
+	// bilstm/forward/t0/o: Sigmoid N×3
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
+	// bilstm/forward/t0/c: Add N×3
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
+	// bilstm/forward/t0/c_act: Tanh N×3
+	// computed with bilstm/forward/t0/h by rt.LSTMCell
+	// bilstm/forward/t0/h: Mul N×3
+	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+	rt.LSTMCell(n, 3, m.arena[6272+b0*12:6272+b0*12+n*12], m.arena[33408:33408+12], m.arena[33792+b0*3:33792+b0*3+n*3], m.arena[30912+b0*3:30912+b0*3+n*3], m.arena[25440+b0*3:25440+b0*3+n*3], m.arena[30272+b0*3:30272+b0*3+n*3], m.arena[30432+b0*3:30432+b0*3+n*3], m.arena[30592+b0*3:30592+b0*3+n*3], m.arena[30752+b0*3:30752+b0*3+n*3], m.arena[31072+b0*3:31072+b0*3+n*3])
+	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
+	for step := 1; step <= 4; step++ {
+		// bilstm/forward/t[step]/x_slice: Slice N×1×4
+		m.slice6(n, m.arena[25280+b0*20:25280+b0*20+n*20], m.arena[6368+b0*4:6368+b0*4+n*4], step)
+		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
+		// bilstm/forward/t[step]/xh: Concat N×7
+		m.concat6(n, m.arena[27072+step*64+b0*7:27072+step*64+b0*7+n*7], m.arena[6368+b0*4:6368+b0*4+n*4], m.arena[25440+((step-1)&1)*32+b0*3:25440+((step-1)&1)*32+b0*3+n*3])
+		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
+		rt.GemmPackedP(nil, false, n, 1, m.arena[27072+step*64+b0*7:27072+step*64+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*12:6272+b0*12+n*12], 12)
+		// bilstm/forward/t[step]/i: Sigmoid N×3
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
+		// bilstm/forward/t[step]/f: Sigmoid N×3
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
+		// bilstm/forward/t[step]/g: Tanh N×3
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
+		// bilstm/forward/t[step]/o: Sigmoid N×3
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
+		// bilstm/forward/t[step]/c: Add N×3
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
+		// bilstm/forward/t[step]/c_act: Tanh N×3
+		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
+		// bilstm/forward/t[step]/h: Mul N×3
+		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+		rt.LSTMCell(n, 3, m.arena[6272+b0*12:6272+b0*12+n*12], m.arena[33408:33408+12], m.arena[30912+(step-1)*32+b0*3:30912+(step-1)*32+b0*3+n*3], m.arena[30912+step*32+b0*3:30912+step*32+b0*3+n*3], m.arena[25440+((step)&1)*32+b0*3:25440+((step)&1)*32+b0*3+n*3], m.arena[30272+step*32+b0*3:30272+step*32+b0*3+n*3], m.arena[30432+step*32+b0*3:30432+step*32+b0*3+n*3], m.arena[30592+step*32+b0*3:30592+step*32+b0*3+n*3], m.arena[30752+step*32+b0*3:30752+step*32+b0*3+n*3], m.arena[31072+step*32+b0*3:31072+step*32+b0*3+n*3])
+	}
+}
+
+// trainStepItems2 computes bilstm/reverse/t0/x_slice … bilstm of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems2(_, b0, b1 int) {
+	n := b1 - b0
+	// bilstm/reverse/t0/x_slice: Slice N×1×4
+	m.slice30(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[6368+b0*4:6368+b0*4+n*4])
+	// bilstm/reverse/t0/x: Reshape N×4: a view, no code
+	// bilstm/reverse/t0/xh: Concat N×7
+	m.concat6(n, m.arena[27392+b0*7:27392+b0*7+n*7], m.arena[6368+b0*4:6368+b0*4+n*4], m.arena[33792+b0*3:33792+b0*3+n*3])
+	// bilstm/reverse/t0/gates_matmul: MatMul N×12
+	rt.GemmPackedP(nil, false, n, 1, m.arena[27392+b0*7:27392+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*12:6272+b0*12+n*12], 12)
+	// bilstm/reverse/t0/i: Sigmoid N×3
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
+	// bilstm/reverse/t0/f: Sigmoid N×3
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
+	// bilstm/reverse/t0/g: Tanh N×3
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
+	// bilstm/reverse/t0/o: Sigmoid N×3
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
+	// bilstm/reverse/t0/c: Add N×3
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
+	// bilstm/reverse/t0/c_act: Tanh N×3
+	// computed with bilstm/reverse/t0/h by rt.LSTMCell
+	// bilstm/reverse/t0/h: Mul N×3
+	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+	rt.LSTMCell(n, 3, m.arena[6272+b0*12:6272+b0*12+n*12], m.arena[25392:25392+12], m.arena[33792+b0*3:33792+b0*3+n*3], m.arena[32032+b0*3:32032+b0*3+n*3], m.arena[25280+b0*3:25280+b0*3+n*3], m.arena[31392+b0*3:31392+b0*3+n*3], m.arena[31552+b0*3:31552+b0*3+n*3], m.arena[31712+b0*3:31712+b0*3+n*3], m.arena[31872+b0*3:31872+b0*3+n*3], m.arena[32192+b0*3:32192+b0*3+n*3])
+	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
+	for step := 1; step <= 4; step++ {
+		// bilstm/reverse/t[step]/x_slice: Slice N×1×4
+		m.slice6(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[6368+b0*4:6368+b0*4+n*4], 4-step)
+		// bilstm/reverse/t[step]/x: Reshape N×4: a view, no code
+		// bilstm/reverse/t[step]/xh: Concat N×7
+		m.concat6(n, m.arena[27392+step*64+b0*7:27392+step*64+b0*7+n*7], m.arena[6368+b0*4:6368+b0*4+n*4], m.arena[25280+((step-1)&1)*32+b0*3:25280+((step-1)&1)*32+b0*3+n*3])
+		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
+		rt.GemmPackedP(nil, false, n, 1, m.arena[27392+step*64+b0*7:27392+step*64+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*12:6272+b0*12+n*12], 12)
+		// bilstm/reverse/t[step]/i: Sigmoid N×3
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
+		// bilstm/reverse/t[step]/f: Sigmoid N×3
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
+		// bilstm/reverse/t[step]/g: Tanh N×3
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
+		// bilstm/reverse/t[step]/o: Sigmoid N×3
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
+		// bilstm/reverse/t[step]/c: Add N×3
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
+		// bilstm/reverse/t[step]/c_act: Tanh N×3
+		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
+		// bilstm/reverse/t[step]/h: Mul N×3
+		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+		rt.LSTMCell(n, 3, m.arena[6272+b0*12:6272+b0*12+n*12], m.arena[25392:25392+12], m.arena[32032+(step-1)*32+b0*3:32032+(step-1)*32+b0*3+n*3], m.arena[32032+step*32+b0*3:32032+step*32+b0*3+n*3], m.arena[25280+((step)&1)*32+b0*3:25280+((step)&1)*32+b0*3+n*3], m.arena[31392+step*32+b0*3:31392+step*32+b0*3+n*3], m.arena[31552+step*32+b0*3:31552+step*32+b0*3+n*3], m.arena[31712+step*32+b0*3:31712+step*32+b0*3+n*3], m.arena[31872+step*32+b0*3:31872+step*32+b0*3+n*3], m.arena[32192+step*32+b0*3:32192+step*32+b0*3+n*3])
+	}
+	// bilstm: Concat N×6
+	m.concat7(n, m.arena[25344+b0*6:25344+b0*6+n*6], m.arena[25440+b0*3:25440+b0*3+n*3], m.arena[25280+b0*3:25280+b0*3+n*3])
+}
+
+// trainStepItems3 computes lstm/t0/gates … flatten of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems3(_, b0, b1 int) {
+	n := b1 - b0
+	// lstm/t0/gates: MatMul N×16
+	rt.GemmPackedP(nil, false, n, 1, m.arena[26112+b0*7:26112+b0*7+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*16:6272+b0*16+n*16], 16)
+	// lstm/t0/i: Sigmoid N×4
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/f: Sigmoid N×4
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/g: Tanh N×4
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/o: Sigmoid N×4
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/c: Add N×4
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/c_act: Tanh N×4
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/h: Mul N×4
+	// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+	rt.LSTMCell(n, 4, m.arena[6272+b0*16:6272+b0*16+n*16], nil, m.arena[33728+b0*4:33728+b0*4+n*4], m.arena[32992+b0*4:32992+b0*4+n*4], m.arena[26048+b0*4:26048+b0*4+n*4], m.arena[32352+b0*4:32352+b0*4+n*4], m.arena[32512+b0*4:32512+b0*4+n*4], m.arena[32672+b0*4:32672+b0*4+n*4], m.arena[32832+b0*4:32832+b0*4+n*4], m.arena[33152+b0*4:33152+b0*4+n*4])
+	// lstm/t1 … lstm/t4: 4 steps, one iteration each
+	for step := 1; step <= 4; step++ {
+		// lstm/t[step]/xh: Concat N×7
+		m.concat3(n, m.arena[27712+step*64+b0*7:27712+step*64+b0*7+n*7], m.arena[24960+step*32+b0*3:24960+step*32+b0*3+n*3], m.arena[26048+((step-1)&1)*32+b0*4:26048+((step-1)&1)*32+b0*4+n*4])
+		// lstm/t[step]/gates: MatMul N×16
+		rt.GemmPackedP(nil, false, n, 1, m.arena[27712+step*64+b0*7:27712+step*64+b0*7+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*16:6272+b0*16+n*16], 16)
+		// lstm/t[step]/i: Sigmoid N×4
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/f: Sigmoid N×4
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/g: Tanh N×4
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/o: Sigmoid N×4
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/c: Add N×4
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/c_act: Tanh N×4
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/h: Mul N×4
+		// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+		rt.LSTMCell(n, 4, m.arena[6272+b0*16:6272+b0*16+n*16], nil, m.arena[32992+(step-1)*32+b0*4:32992+(step-1)*32+b0*4+n*4], m.arena[32992+step*32+b0*4:32992+step*32+b0*4+n*4], m.arena[26048+((step)&1)*32+b0*4:26048+((step)&1)*32+b0*4+n*4], m.arena[32352+step*32+b0*4:32352+step*32+b0*4+n*4], m.arena[32512+step*32+b0*4:32512+step*32+b0*4+n*4], m.arena[32672+step*32+b0*4:32672+step*32+b0*4+n*4], m.arena[32832+step*32+b0*4:32832+step*32+b0*4+n*4], m.arena[33152+step*32+b0*4:33152+step*32+b0*4+n*4])
+	}
+	// rec_concat: Concat N×10
+	m.concat8(n, m.arena[25968+b0*10:25968+b0*10+n*10], m.arena[25344+b0*6:25344+b0*6+n*6], m.arena[26048+b0*4:26048+b0*4+n*4])
+	// flatten: Reshape N×48: a view, no code
+}
+
+// trainStepItems4 computes d.bilstm/reverse/t4/h.1@0 … d.bilstm/reverse/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems4(_, b0, b1 int) {
+	n := b1 - b0
+	// d.bilstm/reverse/t4/h.1@0: Slice N×3
+	m.slice31(n, m.arena[25200+b0*6:25200+b0*6+n*6], m.arena[6368+b0*3:6368+b0*3+n*3])
+	// d.bilstm/reverse/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/h.2 (Mul)
+	m.mulTanhGrad(n, m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[32000+b0*3:32000+b0*3+n*3], m.arena[32320+b0*3:32320+b0*3+n*3])
+	// d.bilstm/reverse/t4/fc.2: Mul N×3
+	m.mul(n, m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[31680+b0*3:31680+b0*3+n*3], m.arena[25440+b0*3:25440+b0*3+n*3])
+	// d.bilstm/reverse/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[32320+b0*3:32320+b0*3+n*3], m.arena[32000+b0*3:32000+b0*3+n*3])
+	// d.bilstm/reverse/t4/o_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 9)
+	// d.bilstm/reverse/t4/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[31520+b0*3:31520+b0*3+n*3], m.arena[31840+b0*3:31840+b0*3+n*3])
+	// d.bilstm/reverse/t4/g_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 6)
+	// d.bilstm/reverse/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/reverse/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[32128+b0*3:32128+b0*3+n*3], m.arena[31680+b0*3:31680+b0*3+n*3])
+	// d.bilstm/reverse/t4/f_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 3)
+	// d.bilstm/reverse/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/reverse/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[25632+b0*3:25632+b0*3+n*3], m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[31840+b0*3:31840+b0*3+n*3], m.arena[31520+b0*3:31520+b0*3+n*3])
+	// d.bilstm/reverse/t4/i_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[25632+b0*3:25632+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 0)
+	// d.bilstm/reverse/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/reverse/t4/gates.1: ChannelSum 12
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
+	// d.bilstm/reverse/t4/gates_matmul.1: MatMul N×7
+	rt.GemmPackedP(nil, false, n, 1, m.arena[14464+b0*12:14464+b0*12+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25504+b0*7:25504+b0*7+n*7], 7)
+	// d.bilstm/reverse/t4/gates_matmul.2: MatMul 12×7
+	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
+	// d.bilstm/reverse/t4/xh.1: Slice N×4
+	m.slice32(n, m.arena[25504+b0*7:25504+b0*7+n*7], m.arena[25696+b0*4:25696+b0*4+n*4])
+	// d.bilstm/reverse/t4/xh.2: Slice N×3
+	m.slice33(n, m.arena[25504+b0*7:25504+b0*7+n*7], m.arena[25568+b0*3:25568+b0*3+n*3])
+	// d.bilstm/reverse/t4/x.1: Reshape N×1×4: a view, no code
+	// d.bilstm/reverse/t4/x_slice.1: SliceGrad N×5×4
+	m.sliceGrad2(n, m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[25280+b0*20:25280+b0*20+n*20], 0)
+	// d.bilstm/reverse/t3/c_act.2: Add N×3, fused with d.bilstm/reverse/t3/h.2 (Mul), d.bilstm/reverse/t3/c_act.1 (TanhGrad)
+	m.mulTanhGradAdd(n, m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[25568+b0*3:25568+b0*3+n*3], m.arena[31968+b0*3:31968+b0*3+n*3], m.arena[32288+b0*3:32288+b0*3+n*3], m.arena[25440+b0*3:25440+b0*3+n*3])
+	// d.bilstm/reverse/t3/fc.2: Mul N×3
+	m.mul(n, m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[31648+b0*3:31648+b0*3+n*3], m.arena[25472+b0*3:25472+b0*3+n*3])
+	// d.bilstm/reverse/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[25568+b0*3:25568+b0*3+n*3], m.arena[32288+b0*3:32288+b0*3+n*3], m.arena[31968+b0*3:31968+b0*3+n*3])
+	// d.bilstm/reverse/t3/o_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 9)
+	// d.bilstm/reverse/t3/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t3/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[31488+b0*3:31488+b0*3+n*3], m.arena[31808+b0*3:31808+b0*3+n*3])
+	// d.bilstm/reverse/t3/g_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 6)
+	// d.bilstm/reverse/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/reverse/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[32096+b0*3:32096+b0*3+n*3], m.arena[31648+b0*3:31648+b0*3+n*3])
+	// d.bilstm/reverse/t3/f_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 3)
+	// d.bilstm/reverse/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/reverse/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[25632+b0*3:25632+b0*3+n*3], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[31808+b0*3:31808+b0*3+n*3], m.arena[31488+b0*3:31488+b0*3+n*3])
+	// d.bilstm/reverse/t3/i_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[25632+b0*3:25632+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 0)
+	// d.bilstm/reverse/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/reverse/t3/gates.1: ChannelSum 12
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
+	// d.bilstm/reverse/t3/gates.2: Add 12
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
+	// d.bilstm/reverse/t3/gates_matmul.1: MatMul N×7
+	rt.GemmPackedP(nil, false, n, 1, m.arena[14368+b0*12:14368+b0*12+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25504+b0*7:25504+b0*7+n*7], 7)
+	// d.bilstm/reverse/t3/gates_matmul.2: MatMul 12×7
+	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
+	// d.bilstm/reverse/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
+	// d.bilstm/reverse/t3/xh.1: Slice N×4
+	m.slice32(n, m.arena[25504+b0*7:25504+b0*7+n*7], m.arena[25696+b0*4:25696+b0*4+n*4])
+	// d.bilstm/reverse/t3/xh.2: Slice N×3
+	m.slice33(n, m.arena[25504+b0*7:25504+b0*7+n*7], m.arena[25600+b0*3:25600+b0*3+n*3])
+	// d.bilstm/reverse/t3/x.1: Reshape N×1×4: a view, no code
+	// d.bilstm/reverse/t3/x_slice.1: SliceGrad N×5×4
+	m.sliceGrad2(n, m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[25280+b0*20:25280+b0*20+n*20], 1)
+	// d.bilstm/reverse/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
+	// d.bilstm/reverse/t2 … d.bilstm/reverse/t1: 2 steps, one iteration each
+	for step := 2; step >= 1; step-- {
+		// d.bilstm/reverse/t[step]/c_act.2: Add N×3, fused with d.bilstm/reverse/t[step]/h.2 (Mul), d.bilstm/reverse/t[step]/c_act.1 (TanhGrad)
+		m.mulTanhGradAdd(n, m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[25568+((step+1)&1)*32+b0*3:25568+((step+1)&1)*32+b0*3+n*3], m.arena[31872+step*32+b0*3:31872+step*32+b0*3+n*3], m.arena[32192+step*32+b0*3:32192+step*32+b0*3+n*3], m.arena[25440+((step+1)&1)*32+b0*3:25440+((step+1)&1)*32+b0*3+n*3])
+		// d.bilstm/reverse/t[step]/fc.2: Mul N×3
+		m.mul(n, m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[31552+step*32+b0*3:31552+step*32+b0*3+n*3], m.arena[25440+((step)&1)*32+b0*3:25440+((step)&1)*32+b0*3+n*3])
+		// d.bilstm/reverse/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/h.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[25568+((step+1)&1)*32+b0*3:25568+((step+1)&1)*32+b0*3+n*3], m.arena[32192+step*32+b0*3:32192+step*32+b0*3+n*3], m.arena[31872+step*32+b0*3:31872+step*32+b0*3+n*3])
+		// d.bilstm/reverse/t[step]/o_pre.1: SliceGrad N×12
+		m.sliceGrad8(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 9)
+		// d.bilstm/reverse/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t[step]/ig.2 (Mul)
+		m.mulTanhGrad(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[31392+step*32+b0*3:31392+step*32+b0*3+n*3], m.arena[31712+step*32+b0*3:31712+step*32+b0*3+n*3])
+		// d.bilstm/reverse/t[step]/g_pre.1: SliceGrad N×12
+		m.sliceGrad8(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 6)
+		// d.bilstm/reverse/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
+		// d.bilstm/reverse/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/fc.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[32032+(step-1)*32+b0*3:32032+(step-1)*32+b0*3+n*3], m.arena[31552+step*32+b0*3:31552+step*32+b0*3+n*3])
+		// d.bilstm/reverse/t[step]/f_pre.1: SliceGrad N×12
+		m.sliceGrad8(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 3)
+		// d.bilstm/reverse/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
+		// d.bilstm/reverse/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/ig.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[25632+b0*3:25632+b0*3+n*3], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[31712+step*32+b0*3:31712+step*32+b0*3+n*3], m.arena[31392+step*32+b0*3:31392+step*32+b0*3+n*3])
+		// d.bilstm/reverse/t[step]/i_pre.1: SliceGrad N×12
+		m.sliceGrad8(n, m.arena[25632+b0*3:25632+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 0)
+		// d.bilstm/reverse/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
+		// d.bilstm/reverse/t[step]/gates.1: ChannelSum 12
+		// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
+		// d.bilstm/reverse/t[step]/gates.2: Add 12
+		// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
+		// d.bilstm/reverse/t[step]/gates_matmul.1: MatMul N×7
+		rt.GemmPackedP(nil, false, n, 1, m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[25504+b0*7:25504+b0*7+n*7], 7)
+		// d.bilstm/reverse/t[step]/gates_matmul.2: MatMul 12×7
+		// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
+		// d.bilstm/reverse/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
+		// d.bilstm/reverse/t[step]/xh.1: Slice N×4
+		m.slice32(n, m.arena[25504+b0*7:25504+b0*7+n*7], m.arena[25696+b0*4:25696+b0*4+n*4])
+		// d.bilstm/reverse/t[step]/xh.2: Slice N×3
+		m.slice33(n, m.arena[25504+b0*7:25504+b0*7+n*7], m.arena[25568+((step)&1)*32+b0*3:25568+((step)&1)*32+b0*3+n*3])
+		// d.bilstm/reverse/t[step]/x.1: Reshape N×1×4: a view, no code
+		// d.bilstm/reverse/t[step]/x_slice.1: SliceGrad N×5×4
+		m.sliceGrad2(n, m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[25280+b0*20:25280+b0*20+n*20], 4-step)
+		// d.bilstm/reverse/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
+	}
+	// d.bilstm/reverse/t0/c_act.2: Add N×3, fused with d.bilstm/reverse/t0/h.2 (Mul), d.bilstm/reverse/t0/c_act.1 (TanhGrad)
+	m.mulTanhGradAdd(n, m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[25600+b0*3:25600+b0*3+n*3], m.arena[31872+b0*3:31872+b0*3+n*3], m.arena[32192+b0*3:32192+b0*3+n*3], m.arena[25472+b0*3:25472+b0*3+n*3])
+	// d.bilstm/reverse/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[25600+b0*3:25600+b0*3+n*3], m.arena[32192+b0*3:32192+b0*3+n*3], m.arena[31872+b0*3:31872+b0*3+n*3])
+	// d.bilstm/reverse/t0/o_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 9)
+	// d.bilstm/reverse/t0/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t0/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[31392+b0*3:31392+b0*3+n*3], m.arena[31712+b0*3:31712+b0*3+n*3])
+	// d.bilstm/reverse/t0/g_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 6)
+	// d.bilstm/reverse/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/reverse/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[33792+b0*3:33792+b0*3+n*3], m.arena[31552+b0*3:31552+b0*3+n*3])
+	// d.bilstm/reverse/t0/f_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 3)
+	// d.bilstm/reverse/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/reverse/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[25632+b0*3:25632+b0*3+n*3], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[31712+b0*3:31712+b0*3+n*3], m.arena[31392+b0*3:31392+b0*3+n*3])
+	// d.bilstm/reverse/t0/i_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[25632+b0*3:25632+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 0)
+	// d.bilstm/reverse/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/reverse/t0/gates.1: ChannelSum 12
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
+}
+
+// trainStepItems5 computes d.bilstm/forward/t4/h.1@0 … d.bilstm/forward/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems5(_, b0, b1 int) {
+	n := b1 - b0
+	// d.bilstm/forward/t4/h.1@0: Slice N×3
+	m.slice34(n, m.arena[25200+b0*6:25200+b0*6+n*6], m.arena[6368+b0*3:6368+b0*3+n*3])
+	// d.bilstm/forward/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/forward/t4/h.2 (Mul)
+	m.mulTanhGrad(n, m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[30880+b0*3:30880+b0*3+n*3], m.arena[31200+b0*3:31200+b0*3+n*3])
+	// d.bilstm/forward/t4/fc.2: Mul N×3
+	m.mul(n, m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[30560+b0*3:30560+b0*3+n*3], m.arena[33408+b0*3:33408+b0*3+n*3])
+	// d.bilstm/forward/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[31200+b0*3:31200+b0*3+n*3], m.arena[30880+b0*3:30880+b0*3+n*3])
+	// d.bilstm/forward/t4/o_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 9)
+	// d.bilstm/forward/t4/g.1: TanhGrad N×3, fused with d.bilstm/forward/t4/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[30400+b0*3:30400+b0*3+n*3], m.arena[30720+b0*3:30720+b0*3+n*3])
+	// d.bilstm/forward/t4/g_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 6)
+	// d.bilstm/forward/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/forward/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[31008+b0*3:31008+b0*3+n*3], m.arena[30560+b0*3:30560+b0*3+n*3])
+	// d.bilstm/forward/t4/f_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 3)
+	// d.bilstm/forward/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/forward/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[30720+b0*3:30720+b0*3+n*3], m.arena[30400+b0*3:30400+b0*3+n*3])
+	// d.bilstm/forward/t4/i_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 0)
+	// d.bilstm/forward/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/forward/t4/gates.1: ChannelSum 12
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
+	// d.bilstm/forward/t4/gates_matmul.1: MatMul N×7
+	rt.GemmPackedP(nil, false, n, 1, m.arena[14464+b0*12:14464+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25600+b0*7:25600+b0*7+n*7], 7)
+	// d.bilstm/forward/t4/gates_matmul.2: MatMul 12×7
+	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
+	// d.bilstm/forward/t4/xh.1: Slice N×4
+	m.slice32(n, m.arena[25600+b0*7:25600+b0*7+n*7], m.arena[24992+b0*4:24992+b0*4+n*4])
+	// d.bilstm/forward/t4/xh.2: Slice N×3
+	m.slice33(n, m.arena[25600+b0*7:25600+b0*7+n*7], m.arena[25664+b0*3:25664+b0*3+n*3])
+	// d.bilstm/forward/t4/x.1: Reshape N×1×4: a view, no code
+	// d.bilstm/forward/t4/x_slice.1: SliceGrad N×5×4
+	m.sliceGrad2(n, m.arena[24992+b0*4:24992+b0*4+n*4], m.arena[25440+b0*20:25440+b0*20+n*20], 4)
+	// d.bilstm/forward/t3/c_act.2: Add N×3, fused with d.bilstm/forward/t3/h.2 (Mul), d.bilstm/forward/t3/c_act.1 (TanhGrad)
+	m.mulTanhGradAdd(n, m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[25664+b0*3:25664+b0*3+n*3], m.arena[30848+b0*3:30848+b0*3+n*3], m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[33408+b0*3:33408+b0*3+n*3])
+	// d.bilstm/forward/t3/fc.2: Mul N×3
+	m.mul(n, m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[30528+b0*3:30528+b0*3+n*3], m.arena[33440+b0*3:33440+b0*3+n*3])
+	// d.bilstm/forward/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[25664+b0*3:25664+b0*3+n*3], m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[30848+b0*3:30848+b0*3+n*3])
+	// d.bilstm/forward/t3/o_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 9)
+	// d.bilstm/forward/t3/g.1: TanhGrad N×3, fused with d.bilstm/forward/t3/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[30368+b0*3:30368+b0*3+n*3], m.arena[30688+b0*3:30688+b0*3+n*3])
+	// d.bilstm/forward/t3/g_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 6)
+	// d.bilstm/forward/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/forward/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[30976+b0*3:30976+b0*3+n*3], m.arena[30528+b0*3:30528+b0*3+n*3])
+	// d.bilstm/forward/t3/f_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 3)
+	// d.bilstm/forward/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/forward/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[30688+b0*3:30688+b0*3+n*3], m.arena[30368+b0*3:30368+b0*3+n*3])
+	// d.bilstm/forward/t3/i_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 0)
+	// d.bilstm/forward/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/forward/t3/gates.1: ChannelSum 12
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
+	// d.bilstm/forward/t3/gates.2: Add 12
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
+	// d.bilstm/forward/t3/gates_matmul.1: MatMul N×7
+	rt.GemmPackedP(nil, false, n, 1, m.arena[14368+b0*12:14368+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25600+b0*7:25600+b0*7+n*7], 7)
+	// d.bilstm/forward/t3/gates_matmul.2: MatMul 12×7
+	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
+	// d.bilstm/forward/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
+	// d.bilstm/forward/t3/xh.1: Slice N×4
+	m.slice32(n, m.arena[25600+b0*7:25600+b0*7+n*7], m.arena[24992+b0*4:24992+b0*4+n*4])
+	// d.bilstm/forward/t3/xh.2: Slice N×3
+	m.slice33(n, m.arena[25600+b0*7:25600+b0*7+n*7], m.arena[25696+b0*3:25696+b0*3+n*3])
+	// d.bilstm/forward/t3/x.1: Reshape N×1×4: a view, no code
+	// d.bilstm/forward/t3/x_slice.1: SliceGrad N×5×4
+	m.sliceGrad2(n, m.arena[24992+b0*4:24992+b0*4+n*4], m.arena[25440+b0*20:25440+b0*20+n*20], 3)
+	// d.bilstm/forward/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
+	// d.bilstm/forward/t2 … d.bilstm/forward/t1: 2 steps, one iteration each
+	for step := 2; step >= 1; step-- {
+		// d.bilstm/forward/t[step]/c_act.2: Add N×3, fused with d.bilstm/forward/t[step]/h.2 (Mul), d.bilstm/forward/t[step]/c_act.1 (TanhGrad)
+		m.mulTanhGradAdd(n, m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[25664+((step+1)&1)*32+b0*3:25664+((step+1)&1)*32+b0*3+n*3], m.arena[30752+step*32+b0*3:30752+step*32+b0*3+n*3], m.arena[31072+step*32+b0*3:31072+step*32+b0*3+n*3], m.arena[33408+((step+1)&1)*32+b0*3:33408+((step+1)&1)*32+b0*3+n*3])
+		// d.bilstm/forward/t[step]/fc.2: Mul N×3
+		m.mul(n, m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[30432+step*32+b0*3:30432+step*32+b0*3+n*3], m.arena[33408+((step)&1)*32+b0*3:33408+((step)&1)*32+b0*3+n*3])
+		// d.bilstm/forward/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/h.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[25664+((step+1)&1)*32+b0*3:25664+((step+1)&1)*32+b0*3+n*3], m.arena[31072+step*32+b0*3:31072+step*32+b0*3+n*3], m.arena[30752+step*32+b0*3:30752+step*32+b0*3+n*3])
+		// d.bilstm/forward/t[step]/o_pre.1: SliceGrad N×12
+		m.sliceGrad8(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 9)
+		// d.bilstm/forward/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/forward/t[step]/ig.2 (Mul)
+		m.mulTanhGrad(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[30272+step*32+b0*3:30272+step*32+b0*3+n*3], m.arena[30592+step*32+b0*3:30592+step*32+b0*3+n*3])
+		// d.bilstm/forward/t[step]/g_pre.1: SliceGrad N×12
+		m.sliceGrad8(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 6)
+		// d.bilstm/forward/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
+		// d.bilstm/forward/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/fc.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[30912+(step-1)*32+b0*3:30912+(step-1)*32+b0*3+n*3], m.arena[30432+step*32+b0*3:30432+step*32+b0*3+n*3])
+		// d.bilstm/forward/t[step]/f_pre.1: SliceGrad N×12
+		m.sliceGrad8(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 3)
+		// d.bilstm/forward/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
+		// d.bilstm/forward/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/ig.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[30592+step*32+b0*3:30592+step*32+b0*3+n*3], m.arena[30272+step*32+b0*3:30272+step*32+b0*3+n*3])
+		// d.bilstm/forward/t[step]/i_pre.1: SliceGrad N×12
+		m.sliceGrad8(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 0)
+		// d.bilstm/forward/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
+		// d.bilstm/forward/t[step]/gates.1: ChannelSum 12
+		// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
+		// d.bilstm/forward/t[step]/gates.2: Add 12
+		// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
+		// d.bilstm/forward/t[step]/gates_matmul.1: MatMul N×7
+		rt.GemmPackedP(nil, false, n, 1, m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25600+b0*7:25600+b0*7+n*7], 7)
+		// d.bilstm/forward/t[step]/gates_matmul.2: MatMul 12×7
+		// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
+		// d.bilstm/forward/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
+		// d.bilstm/forward/t[step]/xh.1: Slice N×4
+		m.slice32(n, m.arena[25600+b0*7:25600+b0*7+n*7], m.arena[24992+b0*4:24992+b0*4+n*4])
+		// d.bilstm/forward/t[step]/xh.2: Slice N×3
+		m.slice33(n, m.arena[25600+b0*7:25600+b0*7+n*7], m.arena[25664+((step)&1)*32+b0*3:25664+((step)&1)*32+b0*3+n*3])
+		// d.bilstm/forward/t[step]/x.1: Reshape N×1×4: a view, no code
+		// d.bilstm/forward/t[step]/x_slice.1: SliceGrad N×5×4
+		m.sliceGrad2(n, m.arena[24992+b0*4:24992+b0*4+n*4], m.arena[25440+b0*20:25440+b0*20+n*20], step)
+		// d.bilstm/forward/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
+	}
+	// d.bilstm/forward/t0/c_act.2: Add N×3, fused with d.bilstm/forward/t0/h.2 (Mul), d.bilstm/forward/t0/c_act.1 (TanhGrad)
+	m.mulTanhGradAdd(n, m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[25696+b0*3:25696+b0*3+n*3], m.arena[30752+b0*3:30752+b0*3+n*3], m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[33440+b0*3:33440+b0*3+n*3])
+	// d.bilstm/forward/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[25696+b0*3:25696+b0*3+n*3], m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[30752+b0*3:30752+b0*3+n*3])
+	// d.bilstm/forward/t0/o_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 9)
+	// d.bilstm/forward/t0/g.1: TanhGrad N×3, fused with d.bilstm/forward/t0/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[30272+b0*3:30272+b0*3+n*3], m.arena[30592+b0*3:30592+b0*3+n*3])
+	// d.bilstm/forward/t0/g_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 6)
+	// d.bilstm/forward/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/forward/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[33792+b0*3:33792+b0*3+n*3], m.arena[30432+b0*3:30432+b0*3+n*3])
+	// d.bilstm/forward/t0/f_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33632+b0*3:33632+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 3)
+	// d.bilstm/forward/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/forward/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[25024+b0*3:25024+b0*3+n*3], m.arena[30592+b0*3:30592+b0*3+n*3], m.arena[30272+b0*3:30272+b0*3+n*3])
+	// d.bilstm/forward/t0/i_pre.1: SliceGrad N×12
+	m.sliceGrad8(n, m.arena[33728+b0*3:33728+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 0)
+	// d.bilstm/forward/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
+	// d.bilstm/forward/t0/gates.1: ChannelSum 12
+	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
+}
+
+// trainStepItems6 computes d.bilstm/forward/dropped.2 … d.gru/t0/n_pre.1 of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems6(_, b0, b1 int) {
+	n := b1 - b0
+	// d.bilstm/forward/dropped.2: Add N×5×4, fused with d.bilstm/reverse/dropped.1 (Mul), d.bilstm/forward/dropped.1 (Mul)
+	m.mulMulAdd(n, m.arena[30272+b0*20:30272+b0*20+n*20], m.arena[25280+b0*20:25280+b0*20+n*20], m.arena[31232+b0*20:31232+b0*20+n*20], m.arena[25440+b0*20:25440+b0*20+n*20], m.arena[30112+b0*20:30112+b0*20+n*20])
+	// d.gru/sequence.1: Reshape N×20: a view, no code
+	// d.gru/t4/z_h_minus_n.1@0: Slice N×4
+	m.slice30(n, m.arena[30272+b0*20:30272+b0*20+n*20], m.arena[33568+b0*4:33568+b0*4+n*4])
+	// d.gru/t4/z_h_minus_n.2: Mul N×4
+	m.mul(n, m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[29600+b0*4:29600+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4])
+	// d.gru/t4/h_minus_n.2@0: Slice N×4
+	m.slice35(n, m.arena[30272+b0*20:30272+b0*20+n*20], m.arena[33728+b0*4:33728+b0*4+n*4])
+	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
+	m.scaleAddTanhGrad(n, m.arena[30560+b0*4:30560+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[29760+b0*4:29760+b0*4+n*4])
+	// d.gru/t4/n_pre.1: ChannelSum 4
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
+	// d.gru/t4/n_pre_matmul.1: MatMul N×8
+	rt.GemmPackedP(nil, false, n, 1, m.arena[30560+b0*4:30560+b0*4+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272+b0*8:6272+b0*8+n*8], 8)
+	// d.gru/t4/n_pre_matmul.2: MatMul 4×8
+	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
+	// d.gru/t4/xrh.1: Slice N×4
+	m.slice4(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[30816+b0*4:30816+b0*4+n*4])
+	// d.gru/t4/xrh.2: Slice N×4
+	m.slice5(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[30848+b0*4:30848+b0*4+n*4])
+	// d.gru/t4/z.1: SigmoidGrad N×4, fused with d.gru/t4/z_h_minus_n.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[30880+b0*4:30880+b0*4+n*4], m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[29920+b0*4:29920+b0*4+n*4], m.arena[29600+b0*4:29600+b0*4+n*4])
+	// d.gru/t4/z_pre.1: SliceGrad N×8
+	m.sliceGrad3(n, m.arena[30880+b0*4:30880+b0*4+n*4], m.arena[25216+b0*8:25216+b0*8+n*8], 4)
+	// d.gru/t4/r.1: SigmoidGrad N×4, fused with d.gru/t4/rh.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[30912+b0*4:30912+b0*4+n*4], m.arena[30848+b0*4:30848+b0*4+n*4], m.arena[30048+b0*4:30048+b0*4+n*4], m.arena[29440+b0*4:29440+b0*4+n*4])
+	// d.gru/t4/r_pre.1: SliceGrad N×8
+	m.sliceGrad3(n, m.arena[30912+b0*4:30912+b0*4+n*4], m.arena[25216+b0*8:25216+b0*8+n*8], 0)
+	// d.gru/t4/r_pre.2: Add N×8: written in place by its SliceGrads, no code
+	// d.gru/t4/rz.1: ChannelSum 8
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
+	// d.gru/t4/rz_matmul.1: MatMul N×8
+	rt.GemmPackedP(nil, false, n, 1, m.arena[25216+b0*8:25216+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336+b0*8:6336+b0*8+n*8], 8)
+	// d.gru/t4/rz_matmul.2: MatMul 8×8
+	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
+	// d.gru/t4/xh.1: Slice N×4
+	m.slice4(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[30976+b0*4:30976+b0*4+n*4])
+	// d.gru/t4/xh.2: Slice N×4
+	m.slice5(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[31008+b0*4:31008+b0*4+n*4])
+	// d.gru/t4/xh.3: Add N×4
+	m.add(n, m.arena[30816+b0*4:30816+b0*4+n*4], m.arena[30976+b0*4:30976+b0*4+n*4], m.arena[31040+b0*4:31040+b0*4+n*4])
+	// d.gru/t4/xh.4: Add N×4, fused with d.gru/t4/h_minus_n.2 (Add), d.gru/t4/rh.2 (Mul), d.gru/t4/rh.3 (Add)
+	m.addMulAddAdd(n, m.arena[25664+b0*4:25664+b0*4+n*4], m.arena[33728+b0*4:33728+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[30848+b0*4:30848+b0*4+n*4], m.arena[29440+b0*4:29440+b0*4+n*4], m.arena[31008+b0*4:31008+b0*4+n*4])
+	// d.gru/t4/x.1: Reshape N×1×4: a view, no code
+	// d.gru/t4/x_slice.1: SliceGrad N×5×4
+	m.sliceGrad2(n, m.arena[31040+b0*4:31040+b0*4+n*4], m.arena[30592+b0*20:30592+b0*20+n*20], 4)
+	// d.gru/t3/z_h_minus_n.2: Mul N×4
+	m.mul(n, m.arena[25664+b0*4:25664+b0*4+n*4], m.arena[29568+b0*4:29568+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4])
+	// d.gru/t3/h_minus_n.2@0: Slice N×4
+	m.slice36(n, m.arena[30272+b0*20:30272+b0*20+n*20], m.arena[33728+b0*4:33728+b0*4+n*4])
+	// d.gru/t3/n.1: TanhGrad N×4, fused with d.gru/t3/h_minus_n.1 (Scale), d.gru/t3/h_minus_n.3 (Add)
+	m.scaleAddTanhGrad(n, m.arena[30528+b0*4:30528+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[25664+b0*4:25664+b0*4+n*4], m.arena[29728+b0*4:29728+b0*4+n*4])
+	// d.gru/t3/n_pre.1: ChannelSum 4
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
+	// d.gru/t3/n_pre.2: Add 4
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
+	// d.gru/t3/n_pre_matmul.1: MatMul N×8
+	rt.GemmPackedP(nil, false, n, 1, m.arena[30528+b0*4:30528+b0*4+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272+b0*8:6272+b0*8+n*8], 8)
+	// d.gru/t3/n_pre_matmul.2: MatMul 4×8
+	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
+	// d.gru/t3/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
+	// d.gru/t3/xrh.1: Slice N×4
+	m.slice4(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[30816+b0*4:30816+b0*4+n*4])
+	// d.gru/t3/xrh.2: Slice N×4
+	m.slice5(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[30848+b0*4:30848+b0*4+n*4])
+	// d.gru/t3/z.1: SigmoidGrad N×4, fused with d.gru/t3/z_h_minus_n.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[30880+b0*4:30880+b0*4+n*4], m.arena[25664+b0*4:25664+b0*4+n*4], m.arena[29888+b0*4:29888+b0*4+n*4], m.arena[29568+b0*4:29568+b0*4+n*4])
+	// d.gru/t3/z_pre.1: SliceGrad N×8
+	m.sliceGrad3(n, m.arena[30880+b0*4:30880+b0*4+n*4], m.arena[25152+b0*8:25152+b0*8+n*8], 4)
+	// d.gru/t3/r.1: SigmoidGrad N×4, fused with d.gru/t3/rh.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[30912+b0*4:30912+b0*4+n*4], m.arena[30848+b0*4:30848+b0*4+n*4], m.arena[30016+b0*4:30016+b0*4+n*4], m.arena[29408+b0*4:29408+b0*4+n*4])
+	// d.gru/t3/r_pre.1: SliceGrad N×8
+	m.sliceGrad3(n, m.arena[30912+b0*4:30912+b0*4+n*4], m.arena[25152+b0*8:25152+b0*8+n*8], 0)
+	// d.gru/t3/r_pre.2: Add N×8: written in place by its SliceGrads, no code
+	// d.gru/t3/rz.1: ChannelSum 8
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
+	// d.gru/t3/rz.2: Add 8
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
+	// d.gru/t3/rz_matmul.1: MatMul N×8
+	rt.GemmPackedP(nil, false, n, 1, m.arena[25152+b0*8:25152+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336+b0*8:6336+b0*8+n*8], 8)
+	// d.gru/t3/rz_matmul.2: MatMul 8×8
+	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
+	// d.gru/t3/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
+	// d.gru/t3/xh.1: Slice N×4
+	m.slice4(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[30976+b0*4:30976+b0*4+n*4])
+	// d.gru/t3/xh.2: Slice N×4
+	m.slice5(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[31008+b0*4:31008+b0*4+n*4])
+	// d.gru/t3/xh.3: Add N×4
+	m.add(n, m.arena[30816+b0*4:30816+b0*4+n*4], m.arena[30976+b0*4:30976+b0*4+n*4], m.arena[31040+b0*4:31040+b0*4+n*4])
+	// d.gru/t3/xh.4: Add N×4, fused with d.gru/t3/h_minus_n.2 (Add), d.gru/t3/rh.2 (Mul), d.gru/t3/rh.3 (Add)
+	m.addMulAddAdd(n, m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[33728+b0*4:33728+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[30848+b0*4:30848+b0*4+n*4], m.arena[29408+b0*4:29408+b0*4+n*4], m.arena[31008+b0*4:31008+b0*4+n*4])
+	// d.gru/t3/x.1: Reshape N×1×4: a view, no code
+	// d.gru/t3/x_slice.1: SliceGrad N×5×4
+	m.sliceGrad2(n, m.arena[31040+b0*4:31040+b0*4+n*4], m.arena[30592+b0*20:30592+b0*20+n*20], 3)
+	// d.gru/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
+	// d.gru/t2 … d.gru/t1: 2 steps, one iteration each
+	for step := 2; step >= 1; step-- {
+		// d.gru/t[step]/z_h_minus_n.2: Mul N×4
+		m.mul(n, m.arena[25664+((step+1)&1)*32+b0*4:25664+((step+1)&1)*32+b0*4+n*4], m.arena[29472+step*32+b0*4:29472+step*32+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4])
+		// d.gru/t[step]/h_minus_n.2@0: Slice N×4
+		m.slice37(n, m.arena[30272+b0*20:30272+b0*20+n*20], m.arena[33728+b0*4:33728+b0*4+n*4], 4*step-4)
+		// d.gru/t[step]/n.1: TanhGrad N×4, fused with d.gru/t[step]/h_minus_n.1 (Scale), d.gru/t[step]/h_minus_n.3 (Add)
+		m.scaleAddTanhGrad(n, m.arena[30432+step*32+b0*4:30432+step*32+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[25664+((step+1)&1)*32+b0*4:25664+((step+1)&1)*32+b0*4+n*4], m.arena[29632+step*32+b0*4:29632+step*32+b0*4+n*4])
+		// d.gru/t[step]/n_pre.1: ChannelSum 4
+		// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
+		// d.gru/t[step]/n_pre.2: Add 4
+		// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
+		// d.gru/t[step]/n_pre_matmul.1: MatMul N×8
+		rt.GemmPackedP(nil, false, n, 1, m.arena[30432+step*32+b0*4:30432+step*32+b0*4+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[6272+b0*8:6272+b0*8+n*8], 8)
+		// d.gru/t[step]/n_pre_matmul.2: MatMul 4×8
+		// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
+		// d.gru/t[step]/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
+		// d.gru/t[step]/xrh.1: Slice N×4
+		m.slice4(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[30816+b0*4:30816+b0*4+n*4])
+		// d.gru/t[step]/xrh.2: Slice N×4
+		m.slice5(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[30848+b0*4:30848+b0*4+n*4])
+		// d.gru/t[step]/z.1: SigmoidGrad N×4, fused with d.gru/t[step]/z_h_minus_n.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[30880+b0*4:30880+b0*4+n*4], m.arena[25664+((step+1)&1)*32+b0*4:25664+((step+1)&1)*32+b0*4+n*4], m.arena[29792+step*32+b0*4:29792+step*32+b0*4+n*4], m.arena[29472+step*32+b0*4:29472+step*32+b0*4+n*4])
+		// d.gru/t[step]/z_pre.1: SliceGrad N×8
+		m.sliceGrad3(n, m.arena[30880+b0*4:30880+b0*4+n*4], m.arena[24960+step*64+b0*8:24960+step*64+b0*8+n*8], 4)
+		// d.gru/t[step]/r.1: SigmoidGrad N×4, fused with d.gru/t[step]/rh.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[30912+b0*4:30912+b0*4+n*4], m.arena[30848+b0*4:30848+b0*4+n*4], m.arena[29952+(step-1)*32+b0*4:29952+(step-1)*32+b0*4+n*4], m.arena[29312+step*32+b0*4:29312+step*32+b0*4+n*4])
+		// d.gru/t[step]/r_pre.1: SliceGrad N×8
+		m.sliceGrad3(n, m.arena[30912+b0*4:30912+b0*4+n*4], m.arena[24960+step*64+b0*8:24960+step*64+b0*8+n*8], 0)
+		// d.gru/t[step]/r_pre.2: Add N×8: written in place by its SliceGrads, no code
+		// d.gru/t[step]/rz.1: ChannelSum 8
+		// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
+		// d.gru/t[step]/rz.2: Add 8
+		// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
+		// d.gru/t[step]/rz_matmul.1: MatMul N×8
+		rt.GemmPackedP(nil, false, n, 1, m.arena[24960+step*64+b0*8:24960+step*64+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[6336+b0*8:6336+b0*8+n*8], 8)
+		// d.gru/t[step]/rz_matmul.2: MatMul 8×8
+		// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
+		// d.gru/t[step]/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
+		// d.gru/t[step]/xh.1: Slice N×4
+		m.slice4(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[30976+b0*4:30976+b0*4+n*4])
+		// d.gru/t[step]/xh.2: Slice N×4
+		m.slice5(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[31008+b0*4:31008+b0*4+n*4])
+		// d.gru/t[step]/xh.3: Add N×4
+		m.add(n, m.arena[30816+b0*4:30816+b0*4+n*4], m.arena[30976+b0*4:30976+b0*4+n*4], m.arena[31040+b0*4:31040+b0*4+n*4])
+		// d.gru/t[step]/xh.4: Add N×4, fused with d.gru/t[step]/h_minus_n.2 (Add), d.gru/t[step]/rh.2 (Mul), d.gru/t[step]/rh.3 (Add)
+		m.addMulAddAdd(n, m.arena[25664+((step)&1)*32+b0*4:25664+((step)&1)*32+b0*4+n*4], m.arena[33728+b0*4:33728+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[30848+b0*4:30848+b0*4+n*4], m.arena[29312+step*32+b0*4:29312+step*32+b0*4+n*4], m.arena[31008+b0*4:31008+b0*4+n*4])
+		// d.gru/t[step]/x.1: Reshape N×1×4: a view, no code
+		// d.gru/t[step]/x_slice.1: SliceGrad N×5×4
+		m.sliceGrad2(n, m.arena[31040+b0*4:31040+b0*4+n*4], m.arena[30592+b0*20:30592+b0*20+n*20], step)
+		// d.gru/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
+	}
+	// d.gru/t0/z_h_minus_n.2: Mul N×4
+	m.mul(n, m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[29472+b0*4:29472+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4])
+	// d.gru/t0/n.1: TanhGrad N×4, fused with d.gru/t0/h_minus_n.1 (Scale), d.gru/t0/h_minus_n.2 (Add)
+	m.scaleAddTanhGrad(n, m.arena[30432+b0*4:30432+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[29632+b0*4:29632+b0*4+n*4])
+	// d.gru/t0/n_pre.1: ChannelSum 4
+	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
+}
+
+// trainStepItems7 computes d.gru/weight_ih_rz.2 … d.rnn/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems7(_, b0, b1 int) {
+	n := b1 - b0
+	// d.gru/weight_ih_rz.2: Add 12×4: written in place by its SliceGrads, no code
+	// d.gru/dropped.1: Mul N×5×4
+	m.mul(n, m.arena[30592+b0*20:30592+b0*20+n*20], m.arena[29152+b0*20:29152+b0*20+n*20], m.arena[24960+b0*20:24960+b0*20+n*20])
+	// d.rnn/sequence.1: Reshape N×20: a view, no code
+	// d.rnn/t4/h.1@1: Slice N×4
+	m.slice30(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[33632+b0*4:33632+b0*4+n*4])
+	// d.rnn/t4/h.1: ReluGrad N×4
+	m.reluGrad(n, m.arena[29120+b0*4:29120+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[25248+b0*4:25248+b0*4+n*4])
+	// d.rnn/t4/gates.1: ChannelSum 4
+	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
+	// d.rnn/t4/gates_matmul.2: MatMul 4×7
+	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
+	// d.rnn/t4/xh.1: MatMul N×4
+	rt.GemmPackedP(nil, false, n, 1, m.arena[25248+b0*4:25248+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[25280+b0*4:25280+b0*4+n*4], 4)
+	// d.rnn/t4/xh.2@0: Slice N×4
+	m.slice35(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[25312+b0*4:25312+b0*4+n*4])
+	// d.rnn/t4/xh.2: Add N×4
+	m.add(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4], m.arena[6272+b0*4:6272+b0*4+n*4])
+	// d.rnn/t3/h.1: ReluGrad N×4
+	m.reluGrad(n, m.arena[29088+b0*4:29088+b0*4+n*4], m.arena[6272+b0*4:6272+b0*4+n*4], m.arena[25216+b0*4:25216+b0*4+n*4])
+	// d.rnn/t3/gates.1: ChannelSum 4
+	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
+	// d.rnn/t3/gates.2: Add 4
+	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
+	// d.rnn/t3/gates_matmul.2: MatMul 4×7
+	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
+	// d.rnn/t3/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
+	// d.rnn/t3/xh.1: MatMul N×4
+	rt.GemmPackedP(nil, false, n, 1, m.arena[25216+b0*4:25216+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[25280+b0*4:25280+b0*4+n*4], 4)
+	// d.rnn/t3/xh.2@0: Slice N×4
+	m.slice36(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[25312+b0*4:25312+b0*4+n*4])
+	// d.rnn/t3/xh.2: Add N×4
+	m.add(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4], m.arena[6304+b0*4:6304+b0*4+n*4])
+	// d.rnn/t2 … d.rnn/t1: 2 steps, one iteration each
+	for step := 2; step >= 1; step-- {
+		// d.rnn/t[step]/h.1: ReluGrad N×4
+		m.reluGrad(n, m.arena[28992+step*32+b0*4:28992+step*32+b0*4+n*4], m.arena[6272+((step+1)&1)*32+b0*4:6272+((step+1)&1)*32+b0*4+n*4], m.arena[25120+step*32+b0*4:25120+step*32+b0*4+n*4])
+		// d.rnn/t[step]/gates.1: ChannelSum 4
+		// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
+		// d.rnn/t[step]/gates.2: Add 4
+		// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
+		// d.rnn/t[step]/gates_matmul.2: MatMul 4×7
+		// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
+		// d.rnn/t[step]/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
+		// d.rnn/t[step]/xh.1: MatMul N×4
+		rt.GemmPackedP(nil, false, n, 1, m.arena[25120+step*32+b0*4:25120+step*32+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[25280+b0*4:25280+b0*4+n*4], 4)
+		// d.rnn/t[step]/xh.2@0: Slice N×4
+		m.slice37(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[25312+b0*4:25312+b0*4+n*4], 4*step-4)
+		// d.rnn/t[step]/xh.2: Add N×4
+		m.add(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4], m.arena[6272+((step)&1)*32+b0*4:6272+((step)&1)*32+b0*4+n*4])
+	}
+	// d.rnn/t0/h.1: ReluGrad N×4
+	m.reluGrad(n, m.arena[28992+b0*4:28992+b0*4+n*4], m.arena[6304+b0*4:6304+b0*4+n*4], m.arena[25120+b0*4:25120+b0*4+n*4])
+	// d.rnn/t0/gates.1: ChannelSum 4
+	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 }

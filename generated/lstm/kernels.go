@@ -139,6 +139,20 @@ func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	}
 }
 
+// slice3 computes Slice 256×32, for d.lstm/weight.1.
+func (m *Model) slice3(n int, x []float32, y []float32) {
+	for o := range 256 {
+		copy(y[o*32:o*32+32], x[o*96:o*96+32])
+	}
+}
+
+// slice4 computes Slice 256×64, for d.lstm/weight.2.
+func (m *Model) slice4(n int, x []float32, y []float32) {
+	for o := range 256 {
+		copy(y[o*64:o*64+64], x[o*96+32:o*96+32+64])
+	}
+}
+
 // mulTanhGrad computes Mul+TanhGrad N×64, for d.lstm/t31/c_act.1, d.lstm/t31/g.1 and 3 more.
 func (m *Model) mulTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
 	x1 = x1[:len(y)]
@@ -198,19 +212,5 @@ func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x
 		t1 := a1 * a2
 		t2 := t1 * (1 - a3*a3)
 		y[i] = a4 + t2
-	}
-}
-
-// slice3 computes Slice 256×32, for d.lstm/weight.1.
-func (m *Model) slice3(n int, x []float32, y []float32) {
-	for o := range 256 {
-		copy(y[o*32:o*32+32], x[o*96:o*96+32])
-	}
-}
-
-// slice4 computes Slice 256×64, for d.lstm/weight.2.
-func (m *Model) slice4(n int, x []float32, y []float32) {
-	for o := range 256 {
-		copy(y[o*64:o*64+64], x[o*96+32:o*96+32+64])
 	}
 }

@@ -14,7 +14,7 @@ const MaxBatch = 16
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 412688
+const arenaSize = 414736
 
 //go:embed graph.json
 var graphJSON string
@@ -55,6 +55,9 @@ type Model struct {
 	predictArenas                           []float32              // the arenas of the item ranges after the first, 11264 values (Predict's plan) per further thread
 	predictArgSeq                           []float32              // seq of the Predict call running by items
 	predictArgProbs                         []float32              // probs of the Predict call running by items
+	trainStepItems0Fn                       func(part, b0, b1 int) // trainStepItems0, made once (rt.Pool.Items)
+	trainStepItems1Fn                       func(part, b0, b1 int) // trainStepItems1, made once (rt.Pool.Items)
+	trainArgSeq                             []float32              // seq of the TrainStep call running by items
 
 	lstmWeightIhL0Grad [8192]float32  // gradient of lstm.weight_ih_l0
 	lstmWeightHhL0Grad [16384]float32 // gradient of lstm.weight_hh_l0
@@ -103,6 +106,8 @@ func New() *Model {
 	m.params = []rt.Tensor{{Name: "lstm.weight_ih_l0", Shape: []int{256, 32}, Data: m.lstmWeightIhL0[:]}, {Name: "lstm.weight_hh_l0", Shape: []int{256, 64}, Data: m.lstmWeightHhL0[:]}, {Name: "lstm.bias_ih_l0", Shape: []int{256}, Data: m.lstmBiasIhL0[:]}, {Name: "lstm.bias_hh_l0", Shape: []int{256}, Data: m.lstmBiasHhL0[:]}, {Name: "fc.weight", Shape: []int{10, 64}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBias[:]}}
 	m.predictItemsFn = m.predictItems
 	m.predictArenas = make([]float32, (m.pool.Threads()-1)*11264)
+	m.trainStepItems0Fn = m.trainStepItems0
+	m.trainStepItems1Fn = m.trainStepItems1
 	m.grads = []rt.Tensor{{Name: "lstm.weight_ih_l0", Shape: []int{256, 32}, Data: m.lstmWeightIhL0Grad[:]}, {Name: "lstm.weight_hh_l0", Shape: []int{256, 64}, Data: m.lstmWeightHhL0Grad[:]}, {Name: "lstm.bias_ih_l0", Shape: []int{256}, Data: m.lstmBiasIhL0Grad[:]}, {Name: "lstm.bias_hh_l0", Shape: []int{256}, Data: m.lstmBiasHhL0Grad[:]}, {Name: "fc.weight", Shape: []int{10, 64}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBiasGrad[:]}}
 	m.gradData = [][]float32{m.lstmWeightIhL0Grad[:], m.lstmWeightHhL0Grad[:], m.lstmBiasIhL0Grad[:], m.lstmBiasHhL0Grad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.

@@ -46,192 +46,28 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.lstmWeightPackedForTrainingTransposed.Pack(true, 96, 256, m.arena[:24576], 96)
 	// lstm/bias: Add 256
 	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[377344:377344+256])
-	// lstm/t0/x_slice: Slice N×1×32
-	m.slice(n, seq, m.arena[376832:376832+n*32])
-	// lstm/t0/x: Reshape N×32: a view, no code
-	// lstm/t0/xh: Concat N×96
-	m.concat(n, m.arena[131072:131072+n*96], m.arena[376832:376832+n*32], m.arena[405504:405504+n*64])
-	// lstm/t0/gates_matmul: MatMul N×256
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[131072:131072+n*96], 96, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[24576:24576+n*256], 256)
-	// lstm/t0/i: Sigmoid N×64
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/f: Sigmoid N×64
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/g: Tanh N×64
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/o: Sigmoid N×64
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/c: Add N×64
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/c_act: Tanh N×64
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/h: Mul N×64
-	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 64, m.arena[24576:24576+n*256], m.arena[377344:377344+256], m.arena[405504:405504+n*64], m.arena[311296:311296+n*64], m.arena[28672:28672+n*64], m.arena[180224:180224+n*64], m.arena[212992:212992+n*64], m.arena[245760:245760+n*64], m.arena[278528:278528+n*64], m.arena[344064:344064+n*64])
-	// lstm/t1 … lstm/t31: 31 steps, one iteration each
-	for step := 1; step <= 31; step++ {
-		// lstm/t[step]/x_slice: Slice N×1×32
-		m.slice2(n, seq, m.arena[376832:376832+n*32], step)
-		// lstm/t[step]/x: Reshape N×32: a view, no code
-		// lstm/t[step]/xh: Concat N×96
-		m.concat(n, m.arena[131072+step*1536:131072+step*1536+n*96], m.arena[376832:376832+n*32], m.arena[28672+((step-1)&1)*1024:28672+((step-1)&1)*1024+n*64])
-		// lstm/t[step]/gates_matmul: MatMul N×256
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[131072+step*1536:131072+step*1536+n*96], 96, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[24576:24576+n*256], 256)
-		// lstm/t[step]/i: Sigmoid N×64
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/f: Sigmoid N×64
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/g: Tanh N×64
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/o: Sigmoid N×64
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/c: Add N×64
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/c_act: Tanh N×64
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/h: Mul N×64
-		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 64, m.arena[24576:24576+n*256], m.arena[377344:377344+256], m.arena[311296+(step-1)*1024:311296+(step-1)*1024+n*64], m.arena[311296+step*1024:311296+step*1024+n*64], m.arena[28672+((step)&1)*1024:28672+((step)&1)*1024+n*64], m.arena[180224+step*1024:180224+step*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64], m.arena[245760+step*1024:245760+step*1024+n*64], m.arena[278528+step*1024:278528+step*1024+n*64], m.arena[344064+step*1024:344064+step*1024+n*64])
-	}
-	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[29696:29696+n*64], 64, m.fcWeight[:], 64, 0, m.arena[:n*10], 10)
-	// fc/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
+	// lstm/t0/x_slice … fc/bias: each thread computes its own range of items (trainStepItems0)
+	m.trainArgSeq = seq
+	m.pool.Items(n, m.trainStepItems0Fn)
+	m.trainArgSeq = nil
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[412672:412672+1])
+	m.sparseSoftmaxCELoss(n, m.arena[377760:377760+n*10], label, m.arena[414720:414720+1])
 	// d.loss: Fill scalar
-	m.arena[404640] = 1.0
+	m.arena[376992] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[:n*10], label, m.arena[404640:404640+1], m.arena[404480:404480+n*10])
+	m.lossGrad(n, m.arena[377760:377760+n*10], label, m.arena[376992:376992+1], m.arena[376832:376832+n*10])
 	// d.fc/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[404480:404480+n*10], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[376832:376832+n*10], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×64
-	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[404480:404480+n*10], 10, m.fcWeight[:], 64, 0, m.arena[403456:403456+n*64], 64)
+	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[376832:376832+n*10], 10, m.fcWeight[:], 64, 0, m.arena[406528:406528+n*64], 64)
 	// d.fc.2: MatMul 10×64
-	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[404480:404480+n*10], 10, m.arena[29696:29696+n*64], 64, 0, m.fcWeightGrad[:], 64)
-	// d.lstm/t31/c_act.1: TanhGrad N×64, fused with d.lstm/t31/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[404480:404480+n*64], m.arena[403456:403456+n*64], m.arena[310272:310272+n*64], m.arena[375808:375808+n*64])
-	// d.lstm/t31/fc.2: Mul N×64
-	m.mul(n, m.arena[404480:404480+n*64], m.arena[244736:244736+n*64], m.arena[402432:402432+n*64])
-	// d.lstm/t31/o.1: SigmoidGrad N×64, fused with d.lstm/t31/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[406528:406528+n*64], m.arena[403456:403456+n*64], m.arena[375808:375808+n*64], m.arena[310272:310272+n*64])
-	// d.lstm/t31/o_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[406528:406528+n*64], m.arena[126976:126976+n*256], 192)
-	// d.lstm/t31/g.1: TanhGrad N×64, fused with d.lstm/t31/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[407552:407552+n*64], m.arena[404480:404480+n*64], m.arena[211968:211968+n*64], m.arena[277504:277504+n*64])
-	// d.lstm/t31/g_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[407552:407552+n*64], m.arena[126976:126976+n*256], 128)
-	// d.lstm/t31/g_pre.2: Add N×256: written in place by its SliceGrads, no code
-	// d.lstm/t31/f.1: SigmoidGrad N×64, fused with d.lstm/t31/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[408576:408576+n*64], m.arena[404480:404480+n*64], m.arena[342016:342016+n*64], m.arena[244736:244736+n*64])
-	// d.lstm/t31/f_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[408576:408576+n*64], m.arena[126976:126976+n*256], 64)
-	// d.lstm/t31/f_pre.2: Add N×256: written in place by its SliceGrads, no code
-	// d.lstm/t31/i.1: SigmoidGrad N×64, fused with d.lstm/t31/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[409600:409600+n*64], m.arena[404480:404480+n*64], m.arena[277504:277504+n*64], m.arena[211968:211968+n*64])
-	// d.lstm/t31/i_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[126976:126976+n*256], 0)
-	// d.lstm/t31/i_pre.2: Add N×256: written in place by its SliceGrads, no code
-	// d.lstm/t31/gates.1: ChannelSum 256
-	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
-	// d.lstm/t31/gates_matmul.2: MatMul 256×96
-	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
-	// d.lstm/t31/xh.1: MatMul N×64
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[126976:126976+n*256], 256, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[404480:404480+n*64], 64)
-	// d.lstm/t30/c_act.2: Add N×64, fused with d.lstm/t30/h.2 (Mul), d.lstm/t30/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[410624:410624+n*64], m.arena[404480:404480+n*64], m.arena[309248:309248+n*64], m.arena[374784:374784+n*64], m.arena[402432:402432+n*64])
-	// d.lstm/t30/fc.2: Mul N×64
-	m.mul(n, m.arena[410624:410624+n*64], m.arena[243712:243712+n*64], m.arena[401408:401408+n*64])
-	// d.lstm/t30/o.1: SigmoidGrad N×64, fused with d.lstm/t30/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[406528:406528+n*64], m.arena[404480:404480+n*64], m.arena[374784:374784+n*64], m.arena[309248:309248+n*64])
-	// d.lstm/t30/o_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[406528:406528+n*64], m.arena[122880:122880+n*256], 192)
-	// d.lstm/t30/g.1: TanhGrad N×64, fused with d.lstm/t30/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[407552:407552+n*64], m.arena[410624:410624+n*64], m.arena[210944:210944+n*64], m.arena[276480:276480+n*64])
-	// d.lstm/t30/g_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[407552:407552+n*64], m.arena[122880:122880+n*256], 128)
-	// d.lstm/t30/g_pre.2: Add N×256: written in place by its SliceGrads, no code
-	// d.lstm/t30/f.1: SigmoidGrad N×64, fused with d.lstm/t30/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[408576:408576+n*64], m.arena[410624:410624+n*64], m.arena[340992:340992+n*64], m.arena[243712:243712+n*64])
-	// d.lstm/t30/f_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[408576:408576+n*64], m.arena[122880:122880+n*256], 64)
-	// d.lstm/t30/f_pre.2: Add N×256: written in place by its SliceGrads, no code
-	// d.lstm/t30/i.1: SigmoidGrad N×64, fused with d.lstm/t30/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[409600:409600+n*64], m.arena[410624:410624+n*64], m.arena[276480:276480+n*64], m.arena[210944:210944+n*64])
-	// d.lstm/t30/i_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[122880:122880+n*256], 0)
-	// d.lstm/t30/i_pre.2: Add N×256: written in place by its SliceGrads, no code
-	// d.lstm/t30/gates.1: ChannelSum 256
-	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
-	// d.lstm/t30/gates.2: Add 256
-	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
-	// d.lstm/t30/gates_matmul.2: MatMul 256×96
-	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
-	// d.lstm/t30/gates_matmul.3: Add 256×96: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
-	// d.lstm/t30/xh.1: MatMul N×64
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[122880:122880+n*256], 256, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[403456:403456+n*64], 64)
-	// d.lstm/t29 … d.lstm/t1: 29 steps, one iteration each
-	for step := 29; step >= 1; step-- {
-		// d.lstm/t[step]/c_act.2: Add N×64, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[410624:410624+n*64], m.arena[403456+((step+1)&1)*1024:403456+((step+1)&1)*1024+n*64], m.arena[278528+step*1024:278528+step*1024+n*64], m.arena[344064+step*1024:344064+step*1024+n*64], m.arena[401408+((step+1)&1)*1024:401408+((step+1)&1)*1024+n*64])
-		// d.lstm/t[step]/fc.2: Mul N×64
-		m.mul(n, m.arena[410624:410624+n*64], m.arena[212992+step*1024:212992+step*1024+n*64], m.arena[401408+((step)&1)*1024:401408+((step)&1)*1024+n*64])
-		// d.lstm/t[step]/o.1: SigmoidGrad N×64, fused with d.lstm/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[406528:406528+n*64], m.arena[403456+((step+1)&1)*1024:403456+((step+1)&1)*1024+n*64], m.arena[344064+step*1024:344064+step*1024+n*64], m.arena[278528+step*1024:278528+step*1024+n*64])
-		// d.lstm/t[step]/o_pre.1: SliceGrad N×256
-		m.sliceGrad(n, m.arena[406528:406528+n*64], m.arena[step*4096:step*4096+n*256], 192)
-		// d.lstm/t[step]/g.1: TanhGrad N×64, fused with d.lstm/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[407552:407552+n*64], m.arena[410624:410624+n*64], m.arena[180224+step*1024:180224+step*1024+n*64], m.arena[245760+step*1024:245760+step*1024+n*64])
-		// d.lstm/t[step]/g_pre.1: SliceGrad N×256
-		m.sliceGrad(n, m.arena[407552:407552+n*64], m.arena[step*4096:step*4096+n*256], 128)
-		// d.lstm/t[step]/g_pre.2: Add N×256: written in place by its SliceGrads, no code
-		// d.lstm/t[step]/f.1: SigmoidGrad N×64, fused with d.lstm/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[408576:408576+n*64], m.arena[410624:410624+n*64], m.arena[311296+(step-1)*1024:311296+(step-1)*1024+n*64], m.arena[212992+step*1024:212992+step*1024+n*64])
-		// d.lstm/t[step]/f_pre.1: SliceGrad N×256
-		m.sliceGrad(n, m.arena[408576:408576+n*64], m.arena[step*4096:step*4096+n*256], 64)
-		// d.lstm/t[step]/f_pre.2: Add N×256: written in place by its SliceGrads, no code
-		// d.lstm/t[step]/i.1: SigmoidGrad N×64, fused with d.lstm/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[409600:409600+n*64], m.arena[410624:410624+n*64], m.arena[245760+step*1024:245760+step*1024+n*64], m.arena[180224+step*1024:180224+step*1024+n*64])
-		// d.lstm/t[step]/i_pre.1: SliceGrad N×256
-		m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[step*4096:step*4096+n*256], 0)
-		// d.lstm/t[step]/i_pre.2: Add N×256: written in place by its SliceGrads, no code
-		// d.lstm/t[step]/gates.1: ChannelSum 256
-		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
-		// d.lstm/t[step]/gates.2: Add 256
-		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
-		// d.lstm/t[step]/gates_matmul.2: MatMul 256×96
-		// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
-		// d.lstm/t[step]/gates_matmul.3: Add 256×96: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
-		// d.lstm/t[step]/xh.1: MatMul N×64
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*4096:step*4096+n*256], 256, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[403456+((step)&1)*1024:403456+((step)&1)*1024+n*64], 64)
-	}
-	// d.lstm/t0/c_act.2: Add N×64, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[410624:410624+n*64], m.arena[404480:404480+n*64], m.arena[278528:278528+n*64], m.arena[344064:344064+n*64], m.arena[402432:402432+n*64])
-	// d.lstm/t0/o.1: SigmoidGrad N×64, fused with d.lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[406528:406528+n*64], m.arena[404480:404480+n*64], m.arena[344064:344064+n*64], m.arena[278528:278528+n*64])
-	// d.lstm/t0/o_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[406528:406528+n*64], m.arena[:n*256], 192)
-	// d.lstm/t0/g.1: TanhGrad N×64, fused with d.lstm/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[407552:407552+n*64], m.arena[410624:410624+n*64], m.arena[180224:180224+n*64], m.arena[245760:245760+n*64])
-	// d.lstm/t0/g_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[407552:407552+n*64], m.arena[:n*256], 128)
-	// d.lstm/t0/g_pre.2: Add N×256: written in place by its SliceGrads, no code
-	// d.lstm/t0/f.1: SigmoidGrad N×64, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[408576:408576+n*64], m.arena[410624:410624+n*64], m.arena[405504:405504+n*64], m.arena[212992:212992+n*64])
-	// d.lstm/t0/f_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[408576:408576+n*64], m.arena[:n*256], 64)
-	// d.lstm/t0/f_pre.2: Add N×256: written in place by its SliceGrads, no code
-	// d.lstm/t0/i.1: SigmoidGrad N×64, fused with d.lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[409600:409600+n*64], m.arena[410624:410624+n*64], m.arena[245760:245760+n*64], m.arena[180224:180224+n*64])
-	// d.lstm/t0/i_pre.1: SliceGrad N×256
-	m.sliceGrad(n, m.arena[409600:409600+n*64], m.arena[:n*256], 0)
-	// d.lstm/t0/i_pre.2: Add N×256: written in place by its SliceGrads, no code
-	// d.lstm/t0/gates.1: ChannelSum 256
-	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[376832:376832+n*10], 10, m.arena[29696:29696+n*64], 64, 0, m.fcWeightGrad[:], 64)
+	// d.lstm/t31/c_act.1 … d.lstm/t0/gates.1: each thread computes its own range of items (trainStepItems1)
+	m.pool.Items(n, m.trainStepItems1Fn)
 	// d.lstm/t0/gates.2: Add 256
 	// the column sums of all 32 steps' d.lstm/t[k]/i_pre.2 as one, in float64
 	{
-		s := (*[256]float32)(m.arena[412160:])
+		s := (*[256]float32)(m.arena[414208:])
 		acc := (*[256]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[0:131072], n, 32, 256, 4096)
@@ -248,13 +84,198 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.lstm/weight.2: Slice 256×64
 	m.slice4(n, m.arena[376832:376832+24576], m.lstmWeightHhL0Grad[:])
 	m.derived = false
-	copy(m.lstmBiasIhL0Grad[:], m.arena[412160:412160+256])
-	copy(m.lstmBiasHhL0Grad[:], m.arena[412160:412160+256])
-	loss := m.arena[412672]
+	copy(m.lstmBiasIhL0Grad[:], m.arena[414208:414208+256])
+	copy(m.lstmBiasHhL0Grad[:], m.arena[414208:414208+256])
+	loss := m.arena[414720]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
 	m.update()
 	m.Step++
 	return loss, nil
+}
+
+// trainStepItems0 computes lstm/t0/x_slice … fc/bias of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems0(_, b0, b1 int) {
+	n := b1 - b0
+	seq := m.trainArgSeq[b0*1024 : b1*1024]
+	// lstm/t0/x_slice: Slice N×1×32
+	m.slice(n, seq, m.arena[376832+b0*32:376832+b0*32+n*32])
+	// lstm/t0/x: Reshape N×32: a view, no code
+	// lstm/t0/xh: Concat N×96
+	m.concat(n, m.arena[131072+b0*96:131072+b0*96+n*96], m.arena[376832+b0*32:376832+b0*32+n*32], m.arena[405504+b0*64:405504+b0*64+n*64])
+	// lstm/t0/gates_matmul: MatMul N×256
+	rt.GemmPackedP(nil, false, n, 1, m.arena[131072+b0*96:131072+b0*96+n*96], 96, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[24576+b0*256:24576+b0*256+n*256], 256)
+	// lstm/t0/i: Sigmoid N×64
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/f: Sigmoid N×64
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/g: Tanh N×64
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/o: Sigmoid N×64
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/c: Add N×64
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/c_act: Tanh N×64
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/h: Mul N×64
+	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+	rt.LSTMCell(n, 64, m.arena[24576+b0*256:24576+b0*256+n*256], m.arena[377344:377344+256], m.arena[405504+b0*64:405504+b0*64+n*64], m.arena[311296+b0*64:311296+b0*64+n*64], m.arena[28672+b0*64:28672+b0*64+n*64], m.arena[180224+b0*64:180224+b0*64+n*64], m.arena[212992+b0*64:212992+b0*64+n*64], m.arena[245760+b0*64:245760+b0*64+n*64], m.arena[278528+b0*64:278528+b0*64+n*64], m.arena[344064+b0*64:344064+b0*64+n*64])
+	// lstm/t1 … lstm/t31: 31 steps, one iteration each
+	for step := 1; step <= 31; step++ {
+		// lstm/t[step]/x_slice: Slice N×1×32
+		m.slice2(n, seq, m.arena[376832+b0*32:376832+b0*32+n*32], step)
+		// lstm/t[step]/x: Reshape N×32: a view, no code
+		// lstm/t[step]/xh: Concat N×96
+		m.concat(n, m.arena[131072+step*1536+b0*96:131072+step*1536+b0*96+n*96], m.arena[376832+b0*32:376832+b0*32+n*32], m.arena[28672+((step-1)&1)*1024+b0*64:28672+((step-1)&1)*1024+b0*64+n*64])
+		// lstm/t[step]/gates_matmul: MatMul N×256
+		rt.GemmPackedP(nil, false, n, 1, m.arena[131072+step*1536+b0*96:131072+step*1536+b0*96+n*96], 96, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[24576+b0*256:24576+b0*256+n*256], 256)
+		// lstm/t[step]/i: Sigmoid N×64
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/f: Sigmoid N×64
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/g: Tanh N×64
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/o: Sigmoid N×64
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/c: Add N×64
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/c_act: Tanh N×64
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/h: Mul N×64
+		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+		rt.LSTMCell(n, 64, m.arena[24576+b0*256:24576+b0*256+n*256], m.arena[377344:377344+256], m.arena[311296+(step-1)*1024+b0*64:311296+(step-1)*1024+b0*64+n*64], m.arena[311296+step*1024+b0*64:311296+step*1024+b0*64+n*64], m.arena[28672+((step)&1)*1024+b0*64:28672+((step)&1)*1024+b0*64+n*64], m.arena[180224+step*1024+b0*64:180224+step*1024+b0*64+n*64], m.arena[212992+step*1024+b0*64:212992+step*1024+b0*64+n*64], m.arena[245760+step*1024+b0*64:245760+step*1024+b0*64+n*64], m.arena[278528+step*1024+b0*64:278528+step*1024+b0*64+n*64], m.arena[344064+step*1024+b0*64:344064+step*1024+b0*64+n*64])
+	}
+	// fc: MatMul N×10
+	rt.GemmP(nil, false, true, n, 10, 64, 1, m.arena[29696+b0*64:29696+b0*64+n*64], 64, m.fcWeight[:], 64, 0, m.arena[377600+b0*10:377600+b0*10+n*10], 10)
+	// fc/bias: BiasAdd N×10
+	m.biasAdd(n, m.arena[377600+b0*10:377600+b0*10+n*10], m.arena[377760+b0*10:377760+b0*10+n*10], &m.fcBias)
+}
+
+// trainStepItems1 computes d.lstm/t31/c_act.1 … d.lstm/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems1(_, b0, b1 int) {
+	n := b1 - b0
+	// d.lstm/t31/c_act.1: TanhGrad N×64, fused with d.lstm/t31/h.2 (Mul)
+	m.mulTanhGrad(n, m.arena[407552+b0*64:407552+b0*64+n*64], m.arena[406528+b0*64:406528+b0*64+n*64], m.arena[310272+b0*64:310272+b0*64+n*64], m.arena[375808+b0*64:375808+b0*64+n*64])
+	// d.lstm/t31/fc.2: Mul N×64
+	m.mul(n, m.arena[407552+b0*64:407552+b0*64+n*64], m.arena[244736+b0*64:244736+b0*64+n*64], m.arena[402432+b0*64:402432+b0*64+n*64])
+	// d.lstm/t31/o.1: SigmoidGrad N×64, fused with d.lstm/t31/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[408576+b0*64:408576+b0*64+n*64], m.arena[406528+b0*64:406528+b0*64+n*64], m.arena[375808+b0*64:375808+b0*64+n*64], m.arena[310272+b0*64:310272+b0*64+n*64])
+	// d.lstm/t31/o_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[408576+b0*64:408576+b0*64+n*64], m.arena[126976+b0*256:126976+b0*256+n*256], 192)
+	// d.lstm/t31/g.1: TanhGrad N×64, fused with d.lstm/t31/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[409600+b0*64:409600+b0*64+n*64], m.arena[407552+b0*64:407552+b0*64+n*64], m.arena[211968+b0*64:211968+b0*64+n*64], m.arena[277504+b0*64:277504+b0*64+n*64])
+	// d.lstm/t31/g_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[409600+b0*64:409600+b0*64+n*64], m.arena[126976+b0*256:126976+b0*256+n*256], 128)
+	// d.lstm/t31/g_pre.2: Add N×256: written in place by its SliceGrads, no code
+	// d.lstm/t31/f.1: SigmoidGrad N×64, fused with d.lstm/t31/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[410624+b0*64:410624+b0*64+n*64], m.arena[407552+b0*64:407552+b0*64+n*64], m.arena[342016+b0*64:342016+b0*64+n*64], m.arena[244736+b0*64:244736+b0*64+n*64])
+	// d.lstm/t31/f_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[410624+b0*64:410624+b0*64+n*64], m.arena[126976+b0*256:126976+b0*256+n*256], 64)
+	// d.lstm/t31/f_pre.2: Add N×256: written in place by its SliceGrads, no code
+	// d.lstm/t31/i.1: SigmoidGrad N×64, fused with d.lstm/t31/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[411648+b0*64:411648+b0*64+n*64], m.arena[407552+b0*64:407552+b0*64+n*64], m.arena[277504+b0*64:277504+b0*64+n*64], m.arena[211968+b0*64:211968+b0*64+n*64])
+	// d.lstm/t31/i_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[411648+b0*64:411648+b0*64+n*64], m.arena[126976+b0*256:126976+b0*256+n*256], 0)
+	// d.lstm/t31/i_pre.2: Add N×256: written in place by its SliceGrads, no code
+	// d.lstm/t31/gates.1: ChannelSum 256
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+	// d.lstm/t31/gates_matmul.2: MatMul 256×96
+	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
+	// d.lstm/t31/xh.1: MatMul N×64
+	rt.GemmPackedP(nil, false, n, 1, m.arena[126976+b0*256:126976+b0*256+n*256], 256, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[404480+b0*64:404480+b0*64+n*64], 64)
+	// d.lstm/t30/c_act.2: Add N×64, fused with d.lstm/t30/h.2 (Mul), d.lstm/t30/c_act.1 (TanhGrad)
+	m.mulTanhGradAdd(n, m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[404480+b0*64:404480+b0*64+n*64], m.arena[309248+b0*64:309248+b0*64+n*64], m.arena[374784+b0*64:374784+b0*64+n*64], m.arena[402432+b0*64:402432+b0*64+n*64])
+	// d.lstm/t30/fc.2: Mul N×64
+	m.mul(n, m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[243712+b0*64:243712+b0*64+n*64], m.arena[401408+b0*64:401408+b0*64+n*64])
+	// d.lstm/t30/o.1: SigmoidGrad N×64, fused with d.lstm/t30/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[408576+b0*64:408576+b0*64+n*64], m.arena[404480+b0*64:404480+b0*64+n*64], m.arena[374784+b0*64:374784+b0*64+n*64], m.arena[309248+b0*64:309248+b0*64+n*64])
+	// d.lstm/t30/o_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[408576+b0*64:408576+b0*64+n*64], m.arena[122880+b0*256:122880+b0*256+n*256], 192)
+	// d.lstm/t30/g.1: TanhGrad N×64, fused with d.lstm/t30/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[409600+b0*64:409600+b0*64+n*64], m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[210944+b0*64:210944+b0*64+n*64], m.arena[276480+b0*64:276480+b0*64+n*64])
+	// d.lstm/t30/g_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[409600+b0*64:409600+b0*64+n*64], m.arena[122880+b0*256:122880+b0*256+n*256], 128)
+	// d.lstm/t30/g_pre.2: Add N×256: written in place by its SliceGrads, no code
+	// d.lstm/t30/f.1: SigmoidGrad N×64, fused with d.lstm/t30/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[410624+b0*64:410624+b0*64+n*64], m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[340992+b0*64:340992+b0*64+n*64], m.arena[243712+b0*64:243712+b0*64+n*64])
+	// d.lstm/t30/f_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[410624+b0*64:410624+b0*64+n*64], m.arena[122880+b0*256:122880+b0*256+n*256], 64)
+	// d.lstm/t30/f_pre.2: Add N×256: written in place by its SliceGrads, no code
+	// d.lstm/t30/i.1: SigmoidGrad N×64, fused with d.lstm/t30/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[411648+b0*64:411648+b0*64+n*64], m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[276480+b0*64:276480+b0*64+n*64], m.arena[210944+b0*64:210944+b0*64+n*64])
+	// d.lstm/t30/i_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[411648+b0*64:411648+b0*64+n*64], m.arena[122880+b0*256:122880+b0*256+n*256], 0)
+	// d.lstm/t30/i_pre.2: Add N×256: written in place by its SliceGrads, no code
+	// d.lstm/t30/gates.1: ChannelSum 256
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+	// d.lstm/t30/gates.2: Add 256
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+	// d.lstm/t30/gates_matmul.2: MatMul 256×96
+	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
+	// d.lstm/t30/gates_matmul.3: Add 256×96: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
+	// d.lstm/t30/xh.1: MatMul N×64
+	rt.GemmPackedP(nil, false, n, 1, m.arena[122880+b0*256:122880+b0*256+n*256], 256, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[403456+b0*64:403456+b0*64+n*64], 64)
+	// d.lstm/t29 … d.lstm/t1: 29 steps, one iteration each
+	for step := 29; step >= 1; step-- {
+		// d.lstm/t[step]/c_act.2: Add N×64, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
+		m.mulTanhGradAdd(n, m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[403456+((step+1)&1)*1024+b0*64:403456+((step+1)&1)*1024+b0*64+n*64], m.arena[278528+step*1024+b0*64:278528+step*1024+b0*64+n*64], m.arena[344064+step*1024+b0*64:344064+step*1024+b0*64+n*64], m.arena[401408+((step+1)&1)*1024+b0*64:401408+((step+1)&1)*1024+b0*64+n*64])
+		// d.lstm/t[step]/fc.2: Mul N×64
+		m.mul(n, m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[212992+step*1024+b0*64:212992+step*1024+b0*64+n*64], m.arena[401408+((step)&1)*1024+b0*64:401408+((step)&1)*1024+b0*64+n*64])
+		// d.lstm/t[step]/o.1: SigmoidGrad N×64, fused with d.lstm/t[step]/h.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[408576+b0*64:408576+b0*64+n*64], m.arena[403456+((step+1)&1)*1024+b0*64:403456+((step+1)&1)*1024+b0*64+n*64], m.arena[344064+step*1024+b0*64:344064+step*1024+b0*64+n*64], m.arena[278528+step*1024+b0*64:278528+step*1024+b0*64+n*64])
+		// d.lstm/t[step]/o_pre.1: SliceGrad N×256
+		m.sliceGrad(n, m.arena[408576+b0*64:408576+b0*64+n*64], m.arena[step*4096+b0*256:step*4096+b0*256+n*256], 192)
+		// d.lstm/t[step]/g.1: TanhGrad N×64, fused with d.lstm/t[step]/ig.2 (Mul)
+		m.mulTanhGrad(n, m.arena[409600+b0*64:409600+b0*64+n*64], m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[180224+step*1024+b0*64:180224+step*1024+b0*64+n*64], m.arena[245760+step*1024+b0*64:245760+step*1024+b0*64+n*64])
+		// d.lstm/t[step]/g_pre.1: SliceGrad N×256
+		m.sliceGrad(n, m.arena[409600+b0*64:409600+b0*64+n*64], m.arena[step*4096+b0*256:step*4096+b0*256+n*256], 128)
+		// d.lstm/t[step]/g_pre.2: Add N×256: written in place by its SliceGrads, no code
+		// d.lstm/t[step]/f.1: SigmoidGrad N×64, fused with d.lstm/t[step]/fc.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[410624+b0*64:410624+b0*64+n*64], m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[311296+(step-1)*1024+b0*64:311296+(step-1)*1024+b0*64+n*64], m.arena[212992+step*1024+b0*64:212992+step*1024+b0*64+n*64])
+		// d.lstm/t[step]/f_pre.1: SliceGrad N×256
+		m.sliceGrad(n, m.arena[410624+b0*64:410624+b0*64+n*64], m.arena[step*4096+b0*256:step*4096+b0*256+n*256], 64)
+		// d.lstm/t[step]/f_pre.2: Add N×256: written in place by its SliceGrads, no code
+		// d.lstm/t[step]/i.1: SigmoidGrad N×64, fused with d.lstm/t[step]/ig.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[411648+b0*64:411648+b0*64+n*64], m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[245760+step*1024+b0*64:245760+step*1024+b0*64+n*64], m.arena[180224+step*1024+b0*64:180224+step*1024+b0*64+n*64])
+		// d.lstm/t[step]/i_pre.1: SliceGrad N×256
+		m.sliceGrad(n, m.arena[411648+b0*64:411648+b0*64+n*64], m.arena[step*4096+b0*256:step*4096+b0*256+n*256], 0)
+		// d.lstm/t[step]/i_pre.2: Add N×256: written in place by its SliceGrads, no code
+		// d.lstm/t[step]/gates.1: ChannelSum 256
+		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+		// d.lstm/t[step]/gates.2: Add 256
+		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+		// d.lstm/t[step]/gates_matmul.2: MatMul 256×96
+		// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
+		// d.lstm/t[step]/gates_matmul.3: Add 256×96: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
+		// d.lstm/t[step]/xh.1: MatMul N×64
+		rt.GemmPackedP(nil, false, n, 1, m.arena[step*4096+b0*256:step*4096+b0*256+n*256], 256, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[403456+((step)&1)*1024+b0*64:403456+((step)&1)*1024+b0*64+n*64], 64)
+	}
+	// d.lstm/t0/c_act.2: Add N×64, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
+	m.mulTanhGradAdd(n, m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[404480+b0*64:404480+b0*64+n*64], m.arena[278528+b0*64:278528+b0*64+n*64], m.arena[344064+b0*64:344064+b0*64+n*64], m.arena[402432+b0*64:402432+b0*64+n*64])
+	// d.lstm/t0/o.1: SigmoidGrad N×64, fused with d.lstm/t0/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[408576+b0*64:408576+b0*64+n*64], m.arena[404480+b0*64:404480+b0*64+n*64], m.arena[344064+b0*64:344064+b0*64+n*64], m.arena[278528+b0*64:278528+b0*64+n*64])
+	// d.lstm/t0/o_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[408576+b0*64:408576+b0*64+n*64], m.arena[b0*256:b0*256+n*256], 192)
+	// d.lstm/t0/g.1: TanhGrad N×64, fused with d.lstm/t0/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[409600+b0*64:409600+b0*64+n*64], m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[180224+b0*64:180224+b0*64+n*64], m.arena[245760+b0*64:245760+b0*64+n*64])
+	// d.lstm/t0/g_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[409600+b0*64:409600+b0*64+n*64], m.arena[b0*256:b0*256+n*256], 128)
+	// d.lstm/t0/g_pre.2: Add N×256: written in place by its SliceGrads, no code
+	// d.lstm/t0/f.1: SigmoidGrad N×64, fused with d.lstm/t0/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[410624+b0*64:410624+b0*64+n*64], m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[405504+b0*64:405504+b0*64+n*64], m.arena[212992+b0*64:212992+b0*64+n*64])
+	// d.lstm/t0/f_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[410624+b0*64:410624+b0*64+n*64], m.arena[b0*256:b0*256+n*256], 64)
+	// d.lstm/t0/f_pre.2: Add N×256: written in place by its SliceGrads, no code
+	// d.lstm/t0/i.1: SigmoidGrad N×64, fused with d.lstm/t0/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[411648+b0*64:411648+b0*64+n*64], m.arena[412672+b0*64:412672+b0*64+n*64], m.arena[245760+b0*64:245760+b0*64+n*64], m.arena[180224+b0*64:180224+b0*64+n*64])
+	// d.lstm/t0/i_pre.1: SliceGrad N×256
+	m.sliceGrad(n, m.arena[411648+b0*64:411648+b0*64+n*64], m.arena[b0*256:b0*256+n*256], 0)
+	// d.lstm/t0/i_pre.2: Add N×256: written in place by its SliceGrads, no code
+	// d.lstm/t0/gates.1: ChannelSum 256
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 }

@@ -20,6 +20,9 @@ func (a adapter) Init(seed uint64) error {
 func (a adapter) Params() []rt.Tensor {
 	return a.m.Params()
 }
+func (a adapter) SetThreads(n int) {
+	a.m.SetThreads(n)
+}
 func (a adapter) Grads() []rt.Tensor {
 	return a.m.Grads()
 }
@@ -61,6 +64,12 @@ var config = gentest.Config{
 // 1, 7 and MaxBatch.
 func TestMatchesTheInterpreter(t *testing.T) {
 	gentest.Run(t, config)
+}
+
+// TestThreadsGiveTheBitsOfOne runs every method on 2 and 3 threads and on one, at batch
+// sizes 1, 2, 3 and MaxBatch, and requires the same bits.
+func TestThreadsGiveTheBitsOfOne(t *testing.T) {
+	gentest.Threads(t, config)
 }
 
 // TestHotCallsDoNotAllocate requires zero allocations per call (after the first,

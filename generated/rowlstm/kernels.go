@@ -139,6 +139,20 @@ func (m *Model) channelSum(n int, x []float32, s *[10]float32) {
 	}
 }
 
+// slice3 computes Slice 512×28, for d.lstm/weight.1.
+func (m *Model) slice3(n int, x []float32, y []float32) {
+	for o := range 512 {
+		copy(y[o*28:o*28+28], x[o*156:o*156+28])
+	}
+}
+
+// slice4 computes Slice 512×128, for d.lstm/weight.2.
+func (m *Model) slice4(n int, x []float32, y []float32) {
+	for o := range 512 {
+		copy(y[o*128:o*128+128], x[o*156+28:o*156+28+128])
+	}
+}
+
 // mulTanhGrad computes Mul+TanhGrad N×128, for d.lstm/t27/c_act.1, d.lstm/t27/g.1 and 3 more.
 func (m *Model) mulTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
 	x1 = x1[:len(y)]
@@ -198,19 +212,5 @@ func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x
 		t1 := a1 * a2
 		t2 := t1 * (1 - a3*a3)
 		y[i] = a4 + t2
-	}
-}
-
-// slice3 computes Slice 512×28, for d.lstm/weight.1.
-func (m *Model) slice3(n int, x []float32, y []float32) {
-	for o := range 512 {
-		copy(y[o*28:o*28+28], x[o*156:o*156+28])
-	}
-}
-
-// slice4 computes Slice 512×128, for d.lstm/weight.2.
-func (m *Model) slice4(n int, x []float32, y []float32) {
-	for o := range 512 {
-		copy(y[o*128:o*128+128], x[o*156+28:o*156+28+128])
 	}
 }

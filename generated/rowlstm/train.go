@@ -46,192 +46,28 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	m.lstmWeightPackedForTrainingTransposed.Pack(true, 156, 512, m.arena[:79872], 156)
 	// lstm/bias: Add 512
 	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[1287552:1287552+512])
-	// lstm/t0/x_slice: Slice N×1×28
-	m.slice(n, image, m.arena[1286656:1286656+n*28])
-	// lstm/t0/x: Reshape N×28: a view, no code
-	// lstm/t0/xh: Concat N×156
-	m.concat(n, m.arena[458752:458752+n*156], m.arena[1286656:1286656+n*28], m.arena[1382912:1382912+n*128])
-	// lstm/t0/gates_matmul: MatMul N×512
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[458752:458752+n*156], 156, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[79872:79872+n*512], 512)
-	// lstm/t0/i: Sigmoid N×128
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/f: Sigmoid N×128
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/g: Tanh N×128
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/o: Sigmoid N×128
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/c: Add N×128
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/c_act: Tanh N×128
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/h: Mul N×128
-	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 128, m.arena[79872:79872+n*512], m.arena[1287552:1287552+512], m.arena[1382912:1382912+n*128], m.arena[1057280:1057280+n*128], m.arena[96256:96256+n*128], m.arena[598528:598528+n*128], m.arena[713216:713216+n*128], m.arena[827904:827904+n*128], m.arena[942592:942592+n*128], m.arena[1171968:1171968+n*128])
-	// lstm/t1 … lstm/t27: 27 steps, one iteration each
-	for step := 1; step <= 27; step++ {
-		// lstm/t[step]/x_slice: Slice N×1×28
-		m.slice2(n, image, m.arena[1286656:1286656+n*28], step)
-		// lstm/t[step]/x: Reshape N×28: a view, no code
-		// lstm/t[step]/xh: Concat N×156
-		m.concat(n, m.arena[458752+step*4992:458752+step*4992+n*156], m.arena[1286656:1286656+n*28], m.arena[96256+((step-1)&1)*4096:96256+((step-1)&1)*4096+n*128])
-		// lstm/t[step]/gates_matmul: MatMul N×512
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[458752+step*4992:458752+step*4992+n*156], 156, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[79872:79872+n*512], 512)
-		// lstm/t[step]/i: Sigmoid N×128
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/f: Sigmoid N×128
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/g: Tanh N×128
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/o: Sigmoid N×128
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/c: Add N×128
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/c_act: Tanh N×128
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/h: Mul N×128
-		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 128, m.arena[79872:79872+n*512], m.arena[1287552:1287552+512], m.arena[1057280+(step-1)*4096:1057280+(step-1)*4096+n*128], m.arena[1057280+step*4096:1057280+step*4096+n*128], m.arena[96256+((step)&1)*4096:96256+((step)&1)*4096+n*128], m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[827904+step*4096:827904+step*4096+n*128], m.arena[942592+step*4096:942592+step*4096+n*128], m.arena[1171968+step*4096:1171968+step*4096+n*128])
-	}
-	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 128, 1, m.arena[100352:100352+n*128], 128, m.fcWeight[:], 128, 0, m.arena[:n*10], 10)
-	// fc/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
+	// lstm/t0/x_slice … fc/bias: each thread computes its own range of items (trainStepItems0)
+	m.trainArgImage = image
+	m.pool.Items(n, m.trainStepItems0Fn)
+	m.trainArgImage = nil
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[1409536:1409536+1])
+	m.sparseSoftmaxCELoss(n, m.arena[1288384:1288384+n*10], label, m.arena[1417728:1417728+1])
 	// d.loss: Fill scalar
-	m.arena[1379136] = 1.0
+	m.arena[1286976] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[:n*10], label, m.arena[1379136:1379136+1], m.arena[1378816:1378816+n*10])
+	m.lossGrad(n, m.arena[1288384:1288384+n*10], label, m.arena[1286976:1286976+1], m.arena[1286656:1286656+n*10])
 	// d.fc/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[1378816:1378816+n*10], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[1286656:1286656+n*10], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×128
-	rt.GemmP(m.pool, false, false, n, 128, 10, 1, m.arena[1378816:1378816+n*10], 10, m.fcWeight[:], 128, 0, m.arena[1374720:1374720+n*128], 128)
+	rt.GemmP(m.pool, false, false, n, 128, 10, 1, m.arena[1286656:1286656+n*10], 10, m.fcWeight[:], 128, 0, m.arena[1387008:1387008+n*128], 128)
 	// d.fc.2: MatMul 10×128
-	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[1378816:1378816+n*10], 10, m.arena[100352:100352+n*128], 128, 0, m.fcWeightGrad[:], 128)
-	// d.lstm/t27/c_act.1: TanhGrad N×128, fused with d.lstm/t27/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[1378816:1378816+n*128], m.arena[1374720:1374720+n*128], m.arena[1053184:1053184+n*128], m.arena[1282560:1282560+n*128])
-	// d.lstm/t27/fc.2: Mul N×128
-	m.mul(n, m.arena[1378816:1378816+n*128], m.arena[823808:823808+n*128], m.arena[1370624:1370624+n*128])
-	// d.lstm/t27/o.1: SigmoidGrad N×128, fused with d.lstm/t27/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1387008:1387008+n*128], m.arena[1374720:1374720+n*128], m.arena[1282560:1282560+n*128], m.arena[1053184:1053184+n*128])
-	// d.lstm/t27/o_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1387008:1387008+n*128], m.arena[442368:442368+n*512], 384)
-	// d.lstm/t27/g.1: TanhGrad N×128, fused with d.lstm/t27/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[1391104:1391104+n*128], m.arena[1378816:1378816+n*128], m.arena[709120:709120+n*128], m.arena[938496:938496+n*128])
-	// d.lstm/t27/g_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1391104:1391104+n*128], m.arena[442368:442368+n*512], 256)
-	// d.lstm/t27/g_pre.2: Add N×512: written in place by its SliceGrads, no code
-	// d.lstm/t27/f.1: SigmoidGrad N×128, fused with d.lstm/t27/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1395200:1395200+n*128], m.arena[1378816:1378816+n*128], m.arena[1163776:1163776+n*128], m.arena[823808:823808+n*128])
-	// d.lstm/t27/f_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1395200:1395200+n*128], m.arena[442368:442368+n*512], 128)
-	// d.lstm/t27/f_pre.2: Add N×512: written in place by its SliceGrads, no code
-	// d.lstm/t27/i.1: SigmoidGrad N×128, fused with d.lstm/t27/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1399296:1399296+n*128], m.arena[1378816:1378816+n*128], m.arena[938496:938496+n*128], m.arena[709120:709120+n*128])
-	// d.lstm/t27/i_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[442368:442368+n*512], 0)
-	// d.lstm/t27/i_pre.2: Add N×512: written in place by its SliceGrads, no code
-	// d.lstm/t27/gates.1: ChannelSum 512
-	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
-	// d.lstm/t27/gates_matmul.2: MatMul 512×156
-	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
-	// d.lstm/t27/xh.1: MatMul N×128
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[442368:442368+n*512], 512, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[1378816:1378816+n*128], 128)
-	// d.lstm/t26/c_act.2: Add N×128, fused with d.lstm/t26/h.2 (Mul), d.lstm/t26/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[1403392:1403392+n*128], m.arena[1378816:1378816+n*128], m.arena[1049088:1049088+n*128], m.arena[1278464:1278464+n*128], m.arena[1370624:1370624+n*128])
-	// d.lstm/t26/fc.2: Mul N×128
-	m.mul(n, m.arena[1403392:1403392+n*128], m.arena[819712:819712+n*128], m.arena[1366528:1366528+n*128])
-	// d.lstm/t26/o.1: SigmoidGrad N×128, fused with d.lstm/t26/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1387008:1387008+n*128], m.arena[1378816:1378816+n*128], m.arena[1278464:1278464+n*128], m.arena[1049088:1049088+n*128])
-	// d.lstm/t26/o_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1387008:1387008+n*128], m.arena[425984:425984+n*512], 384)
-	// d.lstm/t26/g.1: TanhGrad N×128, fused with d.lstm/t26/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[1391104:1391104+n*128], m.arena[1403392:1403392+n*128], m.arena[705024:705024+n*128], m.arena[934400:934400+n*128])
-	// d.lstm/t26/g_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1391104:1391104+n*128], m.arena[425984:425984+n*512], 256)
-	// d.lstm/t26/g_pre.2: Add N×512: written in place by its SliceGrads, no code
-	// d.lstm/t26/f.1: SigmoidGrad N×128, fused with d.lstm/t26/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1395200:1395200+n*128], m.arena[1403392:1403392+n*128], m.arena[1159680:1159680+n*128], m.arena[819712:819712+n*128])
-	// d.lstm/t26/f_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1395200:1395200+n*128], m.arena[425984:425984+n*512], 128)
-	// d.lstm/t26/f_pre.2: Add N×512: written in place by its SliceGrads, no code
-	// d.lstm/t26/i.1: SigmoidGrad N×128, fused with d.lstm/t26/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1399296:1399296+n*128], m.arena[1403392:1403392+n*128], m.arena[934400:934400+n*128], m.arena[705024:705024+n*128])
-	// d.lstm/t26/i_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[425984:425984+n*512], 0)
-	// d.lstm/t26/i_pre.2: Add N×512: written in place by its SliceGrads, no code
-	// d.lstm/t26/gates.1: ChannelSum 512
-	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
-	// d.lstm/t26/gates.2: Add 512
-	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
-	// d.lstm/t26/gates_matmul.2: MatMul 512×156
-	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
-	// d.lstm/t26/gates_matmul.3: Add 512×156: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
-	// d.lstm/t26/xh.1: MatMul N×128
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[425984:425984+n*512], 512, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[1374720:1374720+n*128], 128)
-	// d.lstm/t25 … d.lstm/t1: 25 steps, one iteration each
-	for step := 25; step >= 1; step-- {
-		// d.lstm/t[step]/c_act.2: Add N×128, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[1403392:1403392+n*128], m.arena[1374720+((step+1)&1)*4096:1374720+((step+1)&1)*4096+n*128], m.arena[942592+step*4096:942592+step*4096+n*128], m.arena[1171968+step*4096:1171968+step*4096+n*128], m.arena[1366528+((step+1)&1)*4096:1366528+((step+1)&1)*4096+n*128])
-		// d.lstm/t[step]/fc.2: Mul N×128
-		m.mul(n, m.arena[1403392:1403392+n*128], m.arena[713216+step*4096:713216+step*4096+n*128], m.arena[1366528+((step)&1)*4096:1366528+((step)&1)*4096+n*128])
-		// d.lstm/t[step]/o.1: SigmoidGrad N×128, fused with d.lstm/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[1387008:1387008+n*128], m.arena[1374720+((step+1)&1)*4096:1374720+((step+1)&1)*4096+n*128], m.arena[1171968+step*4096:1171968+step*4096+n*128], m.arena[942592+step*4096:942592+step*4096+n*128])
-		// d.lstm/t[step]/o_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1387008:1387008+n*128], m.arena[step*16384:step*16384+n*512], 384)
-		// d.lstm/t[step]/g.1: TanhGrad N×128, fused with d.lstm/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[1391104:1391104+n*128], m.arena[1403392:1403392+n*128], m.arena[598528+step*4096:598528+step*4096+n*128], m.arena[827904+step*4096:827904+step*4096+n*128])
-		// d.lstm/t[step]/g_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1391104:1391104+n*128], m.arena[step*16384:step*16384+n*512], 256)
-		// d.lstm/t[step]/g_pre.2: Add N×512: written in place by its SliceGrads, no code
-		// d.lstm/t[step]/f.1: SigmoidGrad N×128, fused with d.lstm/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[1395200:1395200+n*128], m.arena[1403392:1403392+n*128], m.arena[1057280+(step-1)*4096:1057280+(step-1)*4096+n*128], m.arena[713216+step*4096:713216+step*4096+n*128])
-		// d.lstm/t[step]/f_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1395200:1395200+n*128], m.arena[step*16384:step*16384+n*512], 128)
-		// d.lstm/t[step]/f_pre.2: Add N×512: written in place by its SliceGrads, no code
-		// d.lstm/t[step]/i.1: SigmoidGrad N×128, fused with d.lstm/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[1399296:1399296+n*128], m.arena[1403392:1403392+n*128], m.arena[827904+step*4096:827904+step*4096+n*128], m.arena[598528+step*4096:598528+step*4096+n*128])
-		// d.lstm/t[step]/i_pre.1: SliceGrad N×512
-		m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[step*16384:step*16384+n*512], 0)
-		// d.lstm/t[step]/i_pre.2: Add N×512: written in place by its SliceGrads, no code
-		// d.lstm/t[step]/gates.1: ChannelSum 512
-		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
-		// d.lstm/t[step]/gates.2: Add 512
-		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
-		// d.lstm/t[step]/gates_matmul.2: MatMul 512×156
-		// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
-		// d.lstm/t[step]/gates_matmul.3: Add 512×156: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
-		// d.lstm/t[step]/xh.1: MatMul N×128
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*16384:step*16384+n*512], 512, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[1374720+((step)&1)*4096:1374720+((step)&1)*4096+n*128], 128)
-	}
-	// d.lstm/t0/c_act.2: Add N×128, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[1403392:1403392+n*128], m.arena[1378816:1378816+n*128], m.arena[942592:942592+n*128], m.arena[1171968:1171968+n*128], m.arena[1370624:1370624+n*128])
-	// d.lstm/t0/o.1: SigmoidGrad N×128, fused with d.lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1387008:1387008+n*128], m.arena[1378816:1378816+n*128], m.arena[1171968:1171968+n*128], m.arena[942592:942592+n*128])
-	// d.lstm/t0/o_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1387008:1387008+n*128], m.arena[:n*512], 384)
-	// d.lstm/t0/g.1: TanhGrad N×128, fused with d.lstm/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[1391104:1391104+n*128], m.arena[1403392:1403392+n*128], m.arena[598528:598528+n*128], m.arena[827904:827904+n*128])
-	// d.lstm/t0/g_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1391104:1391104+n*128], m.arena[:n*512], 256)
-	// d.lstm/t0/g_pre.2: Add N×512: written in place by its SliceGrads, no code
-	// d.lstm/t0/f.1: SigmoidGrad N×128, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1395200:1395200+n*128], m.arena[1403392:1403392+n*128], m.arena[1382912:1382912+n*128], m.arena[713216:713216+n*128])
-	// d.lstm/t0/f_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1395200:1395200+n*128], m.arena[:n*512], 128)
-	// d.lstm/t0/f_pre.2: Add N×512: written in place by its SliceGrads, no code
-	// d.lstm/t0/i.1: SigmoidGrad N×128, fused with d.lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[1399296:1399296+n*128], m.arena[1403392:1403392+n*128], m.arena[827904:827904+n*128], m.arena[598528:598528+n*128])
-	// d.lstm/t0/i_pre.1: SliceGrad N×512
-	m.sliceGrad(n, m.arena[1399296:1399296+n*128], m.arena[:n*512], 0)
-	// d.lstm/t0/i_pre.2: Add N×512: written in place by its SliceGrads, no code
-	// d.lstm/t0/gates.1: ChannelSum 512
-	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+	rt.GemmP(m.pool, true, false, 10, 128, n, 1, m.arena[1286656:1286656+n*10], 10, m.arena[100352:100352+n*128], 128, 0, m.fcWeightGrad[:], 128)
+	// d.lstm/t27/c_act.1 … d.lstm/t0/gates.1: each thread computes its own range of items (trainStepItems1)
+	m.pool.Items(n, m.trainStepItems1Fn)
 	// d.lstm/t0/gates.2: Add 512
 	// the column sums of all 28 steps' d.lstm/t[k]/i_pre.2 as one, in float64
 	{
-		s := (*[512]float32)(m.arena[1408512:])
+		s := (*[512]float32)(m.arena[1416704:])
 		acc := (*[512]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[0:458752], n, 28, 512, 16384)
@@ -248,13 +84,198 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// d.lstm/weight.2: Slice 512×128
 	m.slice4(n, m.arena[1286656:1286656+79872], m.lstmWeightHhL0Grad[:])
 	m.derived = false
-	copy(m.lstmBiasIhL0Grad[:], m.arena[1408512:1408512+512])
-	copy(m.lstmBiasHhL0Grad[:], m.arena[1408512:1408512+512])
-	loss := m.arena[1409536]
+	copy(m.lstmBiasIhL0Grad[:], m.arena[1416704:1416704+512])
+	copy(m.lstmBiasHhL0Grad[:], m.arena[1416704:1416704+512])
+	loss := m.arena[1417728]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
 	m.update()
 	m.Step++
 	return loss, nil
+}
+
+// trainStepItems0 computes lstm/t0/x_slice … fc/bias of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems0(_, b0, b1 int) {
+	n := b1 - b0
+	image := m.trainArgImage[b0*784 : b1*784]
+	// lstm/t0/x_slice: Slice N×1×28
+	m.slice(n, image, m.arena[1286656+b0*28:1286656+b0*28+n*28])
+	// lstm/t0/x: Reshape N×28: a view, no code
+	// lstm/t0/xh: Concat N×156
+	m.concat(n, m.arena[458752+b0*156:458752+b0*156+n*156], m.arena[1286656+b0*28:1286656+b0*28+n*28], m.arena[1382912+b0*128:1382912+b0*128+n*128])
+	// lstm/t0/gates_matmul: MatMul N×512
+	rt.GemmPackedP(nil, false, n, 1, m.arena[458752+b0*156:458752+b0*156+n*156], 156, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[79872+b0*512:79872+b0*512+n*512], 512)
+	// lstm/t0/i: Sigmoid N×128
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/f: Sigmoid N×128
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/g: Tanh N×128
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/o: Sigmoid N×128
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/c: Add N×128
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/c_act: Tanh N×128
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/h: Mul N×128
+	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+	rt.LSTMCell(n, 128, m.arena[79872+b0*512:79872+b0*512+n*512], m.arena[1287552:1287552+512], m.arena[1382912+b0*128:1382912+b0*128+n*128], m.arena[1057280+b0*128:1057280+b0*128+n*128], m.arena[96256+b0*128:96256+b0*128+n*128], m.arena[598528+b0*128:598528+b0*128+n*128], m.arena[713216+b0*128:713216+b0*128+n*128], m.arena[827904+b0*128:827904+b0*128+n*128], m.arena[942592+b0*128:942592+b0*128+n*128], m.arena[1171968+b0*128:1171968+b0*128+n*128])
+	// lstm/t1 … lstm/t27: 27 steps, one iteration each
+	for step := 1; step <= 27; step++ {
+		// lstm/t[step]/x_slice: Slice N×1×28
+		m.slice2(n, image, m.arena[1286656+b0*28:1286656+b0*28+n*28], step)
+		// lstm/t[step]/x: Reshape N×28: a view, no code
+		// lstm/t[step]/xh: Concat N×156
+		m.concat(n, m.arena[458752+step*4992+b0*156:458752+step*4992+b0*156+n*156], m.arena[1286656+b0*28:1286656+b0*28+n*28], m.arena[96256+((step-1)&1)*4096+b0*128:96256+((step-1)&1)*4096+b0*128+n*128])
+		// lstm/t[step]/gates_matmul: MatMul N×512
+		rt.GemmPackedP(nil, false, n, 1, m.arena[458752+step*4992+b0*156:458752+step*4992+b0*156+n*156], 156, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[79872+b0*512:79872+b0*512+n*512], 512)
+		// lstm/t[step]/i: Sigmoid N×128
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/f: Sigmoid N×128
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/g: Tanh N×128
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/o: Sigmoid N×128
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/c: Add N×128
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/c_act: Tanh N×128
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/h: Mul N×128
+		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
+		rt.LSTMCell(n, 128, m.arena[79872+b0*512:79872+b0*512+n*512], m.arena[1287552:1287552+512], m.arena[1057280+(step-1)*4096+b0*128:1057280+(step-1)*4096+b0*128+n*128], m.arena[1057280+step*4096+b0*128:1057280+step*4096+b0*128+n*128], m.arena[96256+((step)&1)*4096+b0*128:96256+((step)&1)*4096+b0*128+n*128], m.arena[598528+step*4096+b0*128:598528+step*4096+b0*128+n*128], m.arena[713216+step*4096+b0*128:713216+step*4096+b0*128+n*128], m.arena[827904+step*4096+b0*128:827904+step*4096+b0*128+n*128], m.arena[942592+step*4096+b0*128:942592+step*4096+b0*128+n*128], m.arena[1171968+step*4096+b0*128:1171968+step*4096+b0*128+n*128])
+	}
+	// fc: MatMul N×10
+	rt.GemmP(nil, false, true, n, 10, 128, 1, m.arena[100352+b0*128:100352+b0*128+n*128], 128, m.fcWeight[:], 128, 0, m.arena[1288064+b0*10:1288064+b0*10+n*10], 10)
+	// fc/bias: BiasAdd N×10
+	m.biasAdd(n, m.arena[1288064+b0*10:1288064+b0*10+n*10], m.arena[1288384+b0*10:1288384+b0*10+n*10], &m.fcBias)
+}
+
+// trainStepItems1 computes d.lstm/t27/c_act.1 … d.lstm/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems1(_, b0, b1 int) {
+	n := b1 - b0
+	// d.lstm/t27/c_act.1: TanhGrad N×128, fused with d.lstm/t27/h.2 (Mul)
+	m.mulTanhGrad(n, m.arena[1391104+b0*128:1391104+b0*128+n*128], m.arena[1387008+b0*128:1387008+b0*128+n*128], m.arena[1053184+b0*128:1053184+b0*128+n*128], m.arena[1282560+b0*128:1282560+b0*128+n*128])
+	// d.lstm/t27/fc.2: Mul N×128
+	m.mul(n, m.arena[1391104+b0*128:1391104+b0*128+n*128], m.arena[823808+b0*128:823808+b0*128+n*128], m.arena[1370624+b0*128:1370624+b0*128+n*128])
+	// d.lstm/t27/o.1: SigmoidGrad N×128, fused with d.lstm/t27/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[1395200+b0*128:1395200+b0*128+n*128], m.arena[1387008+b0*128:1387008+b0*128+n*128], m.arena[1282560+b0*128:1282560+b0*128+n*128], m.arena[1053184+b0*128:1053184+b0*128+n*128])
+	// d.lstm/t27/o_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1395200+b0*128:1395200+b0*128+n*128], m.arena[442368+b0*512:442368+b0*512+n*512], 384)
+	// d.lstm/t27/g.1: TanhGrad N×128, fused with d.lstm/t27/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[1399296+b0*128:1399296+b0*128+n*128], m.arena[1391104+b0*128:1391104+b0*128+n*128], m.arena[709120+b0*128:709120+b0*128+n*128], m.arena[938496+b0*128:938496+b0*128+n*128])
+	// d.lstm/t27/g_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1399296+b0*128:1399296+b0*128+n*128], m.arena[442368+b0*512:442368+b0*512+n*512], 256)
+	// d.lstm/t27/g_pre.2: Add N×512: written in place by its SliceGrads, no code
+	// d.lstm/t27/f.1: SigmoidGrad N×128, fused with d.lstm/t27/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[1403392+b0*128:1403392+b0*128+n*128], m.arena[1391104+b0*128:1391104+b0*128+n*128], m.arena[1163776+b0*128:1163776+b0*128+n*128], m.arena[823808+b0*128:823808+b0*128+n*128])
+	// d.lstm/t27/f_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1403392+b0*128:1403392+b0*128+n*128], m.arena[442368+b0*512:442368+b0*512+n*512], 128)
+	// d.lstm/t27/f_pre.2: Add N×512: written in place by its SliceGrads, no code
+	// d.lstm/t27/i.1: SigmoidGrad N×128, fused with d.lstm/t27/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[1407488+b0*128:1407488+b0*128+n*128], m.arena[1391104+b0*128:1391104+b0*128+n*128], m.arena[938496+b0*128:938496+b0*128+n*128], m.arena[709120+b0*128:709120+b0*128+n*128])
+	// d.lstm/t27/i_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1407488+b0*128:1407488+b0*128+n*128], m.arena[442368+b0*512:442368+b0*512+n*512], 0)
+	// d.lstm/t27/i_pre.2: Add N×512: written in place by its SliceGrads, no code
+	// d.lstm/t27/gates.1: ChannelSum 512
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+	// d.lstm/t27/gates_matmul.2: MatMul 512×156
+	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
+	// d.lstm/t27/xh.1: MatMul N×128
+	rt.GemmPackedP(nil, false, n, 1, m.arena[442368+b0*512:442368+b0*512+n*512], 512, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[1378816+b0*128:1378816+b0*128+n*128], 128)
+	// d.lstm/t26/c_act.2: Add N×128, fused with d.lstm/t26/h.2 (Mul), d.lstm/t26/c_act.1 (TanhGrad)
+	m.mulTanhGradAdd(n, m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[1378816+b0*128:1378816+b0*128+n*128], m.arena[1049088+b0*128:1049088+b0*128+n*128], m.arena[1278464+b0*128:1278464+b0*128+n*128], m.arena[1370624+b0*128:1370624+b0*128+n*128])
+	// d.lstm/t26/fc.2: Mul N×128
+	m.mul(n, m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[819712+b0*128:819712+b0*128+n*128], m.arena[1366528+b0*128:1366528+b0*128+n*128])
+	// d.lstm/t26/o.1: SigmoidGrad N×128, fused with d.lstm/t26/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[1395200+b0*128:1395200+b0*128+n*128], m.arena[1378816+b0*128:1378816+b0*128+n*128], m.arena[1278464+b0*128:1278464+b0*128+n*128], m.arena[1049088+b0*128:1049088+b0*128+n*128])
+	// d.lstm/t26/o_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1395200+b0*128:1395200+b0*128+n*128], m.arena[425984+b0*512:425984+b0*512+n*512], 384)
+	// d.lstm/t26/g.1: TanhGrad N×128, fused with d.lstm/t26/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[1399296+b0*128:1399296+b0*128+n*128], m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[705024+b0*128:705024+b0*128+n*128], m.arena[934400+b0*128:934400+b0*128+n*128])
+	// d.lstm/t26/g_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1399296+b0*128:1399296+b0*128+n*128], m.arena[425984+b0*512:425984+b0*512+n*512], 256)
+	// d.lstm/t26/g_pre.2: Add N×512: written in place by its SliceGrads, no code
+	// d.lstm/t26/f.1: SigmoidGrad N×128, fused with d.lstm/t26/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[1403392+b0*128:1403392+b0*128+n*128], m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[1159680+b0*128:1159680+b0*128+n*128], m.arena[819712+b0*128:819712+b0*128+n*128])
+	// d.lstm/t26/f_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1403392+b0*128:1403392+b0*128+n*128], m.arena[425984+b0*512:425984+b0*512+n*512], 128)
+	// d.lstm/t26/f_pre.2: Add N×512: written in place by its SliceGrads, no code
+	// d.lstm/t26/i.1: SigmoidGrad N×128, fused with d.lstm/t26/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[1407488+b0*128:1407488+b0*128+n*128], m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[934400+b0*128:934400+b0*128+n*128], m.arena[705024+b0*128:705024+b0*128+n*128])
+	// d.lstm/t26/i_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1407488+b0*128:1407488+b0*128+n*128], m.arena[425984+b0*512:425984+b0*512+n*512], 0)
+	// d.lstm/t26/i_pre.2: Add N×512: written in place by its SliceGrads, no code
+	// d.lstm/t26/gates.1: ChannelSum 512
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+	// d.lstm/t26/gates.2: Add 512
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+	// d.lstm/t26/gates_matmul.2: MatMul 512×156
+	// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
+	// d.lstm/t26/gates_matmul.3: Add 512×156: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
+	// d.lstm/t26/xh.1: MatMul N×128
+	rt.GemmPackedP(nil, false, n, 1, m.arena[425984+b0*512:425984+b0*512+n*512], 512, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[1374720+b0*128:1374720+b0*128+n*128], 128)
+	// d.lstm/t25 … d.lstm/t1: 25 steps, one iteration each
+	for step := 25; step >= 1; step-- {
+		// d.lstm/t[step]/c_act.2: Add N×128, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
+		m.mulTanhGradAdd(n, m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[1374720+((step+1)&1)*4096+b0*128:1374720+((step+1)&1)*4096+b0*128+n*128], m.arena[942592+step*4096+b0*128:942592+step*4096+b0*128+n*128], m.arena[1171968+step*4096+b0*128:1171968+step*4096+b0*128+n*128], m.arena[1366528+((step+1)&1)*4096+b0*128:1366528+((step+1)&1)*4096+b0*128+n*128])
+		// d.lstm/t[step]/fc.2: Mul N×128
+		m.mul(n, m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[713216+step*4096+b0*128:713216+step*4096+b0*128+n*128], m.arena[1366528+((step)&1)*4096+b0*128:1366528+((step)&1)*4096+b0*128+n*128])
+		// d.lstm/t[step]/o.1: SigmoidGrad N×128, fused with d.lstm/t[step]/h.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[1395200+b0*128:1395200+b0*128+n*128], m.arena[1374720+((step+1)&1)*4096+b0*128:1374720+((step+1)&1)*4096+b0*128+n*128], m.arena[1171968+step*4096+b0*128:1171968+step*4096+b0*128+n*128], m.arena[942592+step*4096+b0*128:942592+step*4096+b0*128+n*128])
+		// d.lstm/t[step]/o_pre.1: SliceGrad N×512
+		m.sliceGrad(n, m.arena[1395200+b0*128:1395200+b0*128+n*128], m.arena[step*16384+b0*512:step*16384+b0*512+n*512], 384)
+		// d.lstm/t[step]/g.1: TanhGrad N×128, fused with d.lstm/t[step]/ig.2 (Mul)
+		m.mulTanhGrad(n, m.arena[1399296+b0*128:1399296+b0*128+n*128], m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[598528+step*4096+b0*128:598528+step*4096+b0*128+n*128], m.arena[827904+step*4096+b0*128:827904+step*4096+b0*128+n*128])
+		// d.lstm/t[step]/g_pre.1: SliceGrad N×512
+		m.sliceGrad(n, m.arena[1399296+b0*128:1399296+b0*128+n*128], m.arena[step*16384+b0*512:step*16384+b0*512+n*512], 256)
+		// d.lstm/t[step]/g_pre.2: Add N×512: written in place by its SliceGrads, no code
+		// d.lstm/t[step]/f.1: SigmoidGrad N×128, fused with d.lstm/t[step]/fc.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[1403392+b0*128:1403392+b0*128+n*128], m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[1057280+(step-1)*4096+b0*128:1057280+(step-1)*4096+b0*128+n*128], m.arena[713216+step*4096+b0*128:713216+step*4096+b0*128+n*128])
+		// d.lstm/t[step]/f_pre.1: SliceGrad N×512
+		m.sliceGrad(n, m.arena[1403392+b0*128:1403392+b0*128+n*128], m.arena[step*16384+b0*512:step*16384+b0*512+n*512], 128)
+		// d.lstm/t[step]/f_pre.2: Add N×512: written in place by its SliceGrads, no code
+		// d.lstm/t[step]/i.1: SigmoidGrad N×128, fused with d.lstm/t[step]/ig.1 (Mul)
+		m.mulSigmoidGrad(n, m.arena[1407488+b0*128:1407488+b0*128+n*128], m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[827904+step*4096+b0*128:827904+step*4096+b0*128+n*128], m.arena[598528+step*4096+b0*128:598528+step*4096+b0*128+n*128])
+		// d.lstm/t[step]/i_pre.1: SliceGrad N×512
+		m.sliceGrad(n, m.arena[1407488+b0*128:1407488+b0*128+n*128], m.arena[step*16384+b0*512:step*16384+b0*512+n*512], 0)
+		// d.lstm/t[step]/i_pre.2: Add N×512: written in place by its SliceGrads, no code
+		// d.lstm/t[step]/gates.1: ChannelSum 512
+		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+		// d.lstm/t[step]/gates.2: Add 512
+		// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
+		// d.lstm/t[step]/gates_matmul.2: MatMul 512×156
+		// summed over the steps by rt.GemmStepsP at d.lstm/t0/gates_matmul.1
+		// d.lstm/t[step]/gates_matmul.3: Add 512×156: one product over the steps (rt.GemmStepsP at d.lstm/t0/gates_matmul.1), no code
+		// d.lstm/t[step]/xh.1: MatMul N×128
+		rt.GemmPackedP(nil, false, n, 1, m.arena[step*16384+b0*512:step*16384+b0*512+n*512], 512, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[1374720+((step)&1)*4096+b0*128:1374720+((step)&1)*4096+b0*128+n*128], 128)
+	}
+	// d.lstm/t0/c_act.2: Add N×128, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
+	m.mulTanhGradAdd(n, m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[1378816+b0*128:1378816+b0*128+n*128], m.arena[942592+b0*128:942592+b0*128+n*128], m.arena[1171968+b0*128:1171968+b0*128+n*128], m.arena[1370624+b0*128:1370624+b0*128+n*128])
+	// d.lstm/t0/o.1: SigmoidGrad N×128, fused with d.lstm/t0/h.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[1395200+b0*128:1395200+b0*128+n*128], m.arena[1378816+b0*128:1378816+b0*128+n*128], m.arena[1171968+b0*128:1171968+b0*128+n*128], m.arena[942592+b0*128:942592+b0*128+n*128])
+	// d.lstm/t0/o_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1395200+b0*128:1395200+b0*128+n*128], m.arena[b0*512:b0*512+n*512], 384)
+	// d.lstm/t0/g.1: TanhGrad N×128, fused with d.lstm/t0/ig.2 (Mul)
+	m.mulTanhGrad(n, m.arena[1399296+b0*128:1399296+b0*128+n*128], m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[598528+b0*128:598528+b0*128+n*128], m.arena[827904+b0*128:827904+b0*128+n*128])
+	// d.lstm/t0/g_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1399296+b0*128:1399296+b0*128+n*128], m.arena[b0*512:b0*512+n*512], 256)
+	// d.lstm/t0/g_pre.2: Add N×512: written in place by its SliceGrads, no code
+	// d.lstm/t0/f.1: SigmoidGrad N×128, fused with d.lstm/t0/fc.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[1403392+b0*128:1403392+b0*128+n*128], m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[1382912+b0*128:1382912+b0*128+n*128], m.arena[713216+b0*128:713216+b0*128+n*128])
+	// d.lstm/t0/f_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1403392+b0*128:1403392+b0*128+n*128], m.arena[b0*512:b0*512+n*512], 128)
+	// d.lstm/t0/f_pre.2: Add N×512: written in place by its SliceGrads, no code
+	// d.lstm/t0/i.1: SigmoidGrad N×128, fused with d.lstm/t0/ig.1 (Mul)
+	m.mulSigmoidGrad(n, m.arena[1407488+b0*128:1407488+b0*128+n*128], m.arena[1411584+b0*128:1411584+b0*128+n*128], m.arena[827904+b0*128:827904+b0*128+n*128], m.arena[598528+b0*128:598528+b0*128+n*128])
+	// d.lstm/t0/i_pre.1: SliceGrad N×512
+	m.sliceGrad(n, m.arena[1407488+b0*128:1407488+b0*128+n*128], m.arena[b0*512:b0*512+n*512], 0)
+	// d.lstm/t0/i_pre.2: Add N×512: written in place by its SliceGrads, no code
+	// d.lstm/t0/gates.1: ChannelSum 512
+	// summed over the steps by rt.ColSums64Steps at d.lstm/t0/gates.2
 }

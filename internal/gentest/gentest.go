@@ -57,6 +57,7 @@ type Model interface {
 	Params() []rt.Tensor
 	Grads() []rt.Tensor
 	SetOptimizer(o rt.Optimizer)
+	SetThreads(n int)
 	Predict(n int, in Feeds, out map[string][]float32) error
 	Loss(n int, in Feeds) (float32, error)
 	TrainStep(n int, in Feeds) (float32, error)
@@ -131,6 +132,87 @@ func Run(t *testing.T, cfg Config) {
 		}
 	}
 	t.Run("bad arguments are errors that name them", h.checkErrors)
+}
+
+// Threads checks that the methods give the same bits on 2 and 3 threads as on one,
+// at batch sizes 1, 2, 3 and MaxBatch: Predict's outputs, Loss, and two TrainSteps
+// (with momentum): each loss, every gradient and every weight after the update. The
+// model's work is split across threads only where every element is computed as on
+// one thread (codegen: products on micro-tile boundaries, convolutions and
+// recurrent stretches by items), so nothing may differ in any bit.
+func Threads(t *testing.T, cfg Config) {
+	h := newHarness(t, cfg)
+	var batches []int
+	for _, n := range []int{1, 2, 3, cfg.MaxBatch} {
+		if n <= cfg.MaxBatch && (len(batches) == 0 || batches[len(batches)-1] < n) {
+			batches = append(batches, n)
+		}
+	}
+	bits := func(t *testing.T, what string, want, got []float32) {
+		t.Helper()
+		require.Len(t, got, len(want), what)
+		for i := range want {
+			if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
+				require.Failf(t, "threads change the result", "%s: element %d is %v on one thread, %v on several", what, i, want[i], got[i])
+			}
+		}
+	}
+	for _, threads := range []int{2, 3} {
+		for _, n := range batches {
+			t.Run(fmt.Sprintf("n=%d on %d threads", n, threads), func(t *testing.T) {
+				in := h.inputs(t, n, 300+uint64(n))
+				one, many := cfg.New(), cfg.New()
+				one.SetThreads(1)
+				many.SetThreads(threads)
+				for _, m := range []Model{one, many} {
+					require.NoError(t, m.Init(11))
+					m.SetOptimizer(rt.SGD{LR: float32(SGD.LR), Momentum: float32(SGD.Momentum)})
+				}
+				if cfg.Predict {
+					outs := [2]map[string][]float32{{}, {}}
+					for i, m := range []Model{one, many} {
+						for _, o := range h.g.Outputs {
+							outs[i][o.Name] = make([]float32, n*h.g.Nodes[o.ID].Shape.Elems())
+						}
+						require.NoError(t, m.Predict(n, in, outs[i]))
+					}
+					for _, o := range h.g.Outputs {
+						bits(t, "Predict output "+o.Name, outs[0][o.Name], outs[1][o.Name])
+					}
+				}
+				if !cfg.Train {
+					return
+				}
+				var losses [2]float32
+				for i, m := range []Model{one, many} {
+					l, err := m.Loss(n, in)
+					require.NoError(t, err)
+					losses[i] = l
+				}
+				bits(t, "Loss", losses[:1], losses[1:])
+				for step := range 2 {
+					var errs [2]error
+					for i, m := range []Model{one, many} {
+						losses[i], errs[i] = m.TrainStep(n, in)
+					}
+					if errs[0] != nil {
+						// A batch the model refuses (batch norm with one value per
+						// channel) is refused the same way on any number of threads.
+						require.EqualError(t, errs[1], errs[0].Error())
+						return
+					}
+					require.NoError(t, errs[1])
+					bits(t, fmt.Sprintf("TrainStep %d: loss", step), losses[:1], losses[1:])
+					for j, g := range one.Grads() {
+						bits(t, fmt.Sprintf("TrainStep %d: gradient of %s", step, g.Name), g.Data, many.Grads()[j].Data)
+					}
+					for j, p := range one.Params() {
+						bits(t, fmt.Sprintf("TrainStep %d: %s after the update", step, p.Name), p.Data, many.Params()[j].Data)
+					}
+				}
+			})
+		}
+	}
 }
 
 func (h *harness) checkInit(t *testing.T) {
