@@ -21,6 +21,12 @@
 //	              parameters may have changed rather than in every call
 //	predictItems  Predict for a range of the batch, in an arena of the range's own,
 //	              for a recurrent model on several threads (items.go)
+//	trainStepItemsK  the K-th segment of a recurrent TrainStep (a stretch that holds a
+//	              step loop and computes every item from its own rows) for a range of
+//	              the batch, at that range's rows of the shared arena (segments.go)
+//
+// A recurrent layer's weight and bias gradients are one product and one column sum
+// over all the steps' stacked rows, after the backward loop (stepprod.go).
 //
 // docs/PASSES.md describes the passes, fusion and planning with their numbers.
 //
@@ -33,11 +39,12 @@
 //	               OptimizerState, the optimizer update; graph.json embedded (GraphJSON)
 //	kernels.go     the kernel methods (m.relu, m.biasAdd2, ...) the methods call
 //	predict.go     Predict and Loss
-//	train.go       TrainStep
+//	train.go       TrainStep and its segments
 //	graph.json     the user's graph (ir.Encode), so tests and tools can rebuild the
 //	               interpreter oracle
 //	model_test.go  with Options.Tests: the comparison with the interpreter
-//	               (internal/gentest), zero allocations, benchmarks
+//	               (internal/gentest), the same bits on 2 and 3 threads as on one,
+//	               zero allocations, benchmarks
 //	weights.go     LoadWeights and SaveWeights: Params as safetensors by name
 //	               (emit_weights.go); weights_test.go with Options.Tests
 //	app.go         the methods of train.Model (GraphJSON, SetOptimizer, PredictBatch,

@@ -62,7 +62,7 @@ var Pipeline = []Pass{
 	{"lower", Lower, Both, true, "expand macro ops (BatchNorm, Dropout, LSTM, GRU, SimpleRNN) into primitives for the mode"},
 	{"autodiff", graphOnly(func(g *ir.Graph) (*ir.Graph, error) { return Autodiff(g) }), Train, true, "append the backward graph: the gradient of the loss for every weight"},
 	{"fold", graphOnly(Fold), Both, false, "constant folding: evaluate nodes whose inputs are all constants (Fill)"},
-	{"simplify", graphOnly(Simplify), Both, false, "algebraic identities: x·1, x+0, Scale of Scale, no-op reshapes, slices and pools"},
+	{"simplify", graphOnly(Simplify), Both, false, "algebraic identities: x·1, x+0, Scale of Scale, no-op reshapes, slices and pools; a product narrowed to the columns read"},
 	{"cse", graphOnly(CSE), Both, false, "common-subexpression elimination: merge nodes computing the same value"},
 	{"dce", graphOnly(DCE), Both, false, "dead-code elimination: drop nodes no output, loss, gradient or update needs"},
 	{"bnfold", graphOnly(BNFold), Infer, false, "fold inference batch norm into the conv or dense layer before it"},

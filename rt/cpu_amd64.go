@@ -8,6 +8,9 @@ func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv() (eax, edx uint32)
 
+// spinPause executes one PAUSE instruction (a waiter's spin loop calls it).
+func spinPause()
+
 // cpuFeatures says which vector instruction sets the CPU has and the OS enables.
 type cpuFeatures struct {
 	avx2FMA bool // AVX2 and FMA3, with YMM state saved by the OS

@@ -93,3 +93,10 @@ loopy:
 	JNE loopy
 	VZEROUPPER
 	RET
+
+// func spinPause()
+// One PAUSE: tells the core (and, on a virtual machine, the hypervisor's pause-loop
+// detection) that the caller is spinning on a flag.
+TEXT ·spinPause(SB), NOSPLIT, $0-0
+	PAUSE
+	RET
