@@ -223,9 +223,21 @@ func stepGroups(g *ir.Graph, order []int) (map[int]*stepGroup, []*stepSeq) {
 
 // splitStepSlices gives every step group its own copy of each Slice of an outside
 // value that it reads (the blocks of dy a layer returning sequences receives), so
-// that the steps stay identical. It returns the graph (a clone when it changes
+// that the steps stay identical. A Slice that several steps of one sequence read (a
+// GRU's block of its recurrent weight) is the same value for all of them: it stays
+// where it is, computed once rather than copied into every step. It returns the graph (a clone when it changes
 // anything) and the new order.
 func splitStepSlices(g *ir.Graph, order []int, keep []int) (*ir.Graph, []int, error) {
+	sharedBySteps := func(groups []*stepGroup) bool {
+		seen := map[*stepSeq]bool{}
+		for _, gr := range groups {
+			if seen[gr.seq] {
+				return true
+			}
+			seen[gr.seq] = true
+		}
+		return false
+	}
 	groupOf, _ := stepGroups(g, order)
 	if len(groupOf) == 0 {
 		return g, order, nil
@@ -263,7 +275,7 @@ func splitStepSlices(g *ir.Graph, order []int, keep []int) (*ir.Graph, []int, er
 				s.readers[gr] = append(s.readers[gr], u)
 			}
 		}
-		if s != nil {
+		if s != nil && !sharedBySteps(s.groups) {
 			splits = append(splits, s)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/models"
+	"github.com/dlgen/dlgen/nn"
 	"github.com/dlgen/dlgen/passes"
 )
 
@@ -79,4 +80,41 @@ func TestTrainStepRunsItsStepLoopsByItems(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A GRU's backward reads a block of its recurrent weight in every step. That Slice
+// is one value for all the steps: it is computed once before them, not copied into
+// each (splitStepSlices copies only Slices that one step reads), so no step computes
+// an unbatched value and the forward steps run by items.
+func TestAWeightSliceEveryStepReadsIsComputedOnce(t *testing.T) {
+	var model func(int) *nn.Model
+	for _, rm := range recurrentModels {
+		if rm.pkg == "gru" {
+			model = rm.model
+		}
+	}
+	require.NotNil(t, model)
+	g, err := model(6).Build()
+	require.NoError(t, err)
+	gm, err := newModel(g, Options{Package: "gru", MaxBatch: 4, Train: true})
+	require.NoError(t, err)
+	cg, err := passes.Compile(g, ir.ModeTrain, passes.Config{})
+	require.NoError(t, err)
+	roots := []int{cg.Loss}
+	for _, gr := range cg.Grads {
+		roots = append(roots, gr.ID)
+	}
+	p, err := gm.newProgram("TrainStep", cg, roots, nil, cg.Grads)
+	require.NoError(t, err)
+	weightSlices := 0
+	for _, id := range p.order {
+		n := p.g.Nodes[id]
+		if n.Op != ir.OpSlice || n.Shape.Batched() {
+			continue
+		}
+		weightSlices++
+		assert.Nil(t, p.loops.groupOf[id], "%s: a weight slice inside a step", n.Name)
+	}
+	assert.Positive(t, weightSlices, "the GRU's backward reads no block of its weight: the test checks nothing")
+	assert.NotEmpty(t, p.segments, "no step loop runs by items")
 }

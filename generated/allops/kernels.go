@@ -904,7 +904,7 @@ func (m *Model) concat11(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// slice8 computes Slice 8, for gru/bias_rz, gru/t0/rz@1, gru/t1/rz@1.
+// slice8 computes Slice 8, for gru/bias_rz.
 func (m *Model) slice8(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*8:o*8+8], x[o*12:o*12+8])
@@ -1055,20 +1055,6 @@ func (m *Model) dropoutMask(n int, y []float32) {
 	}
 }
 
-// mulAdd computes Mul+Add N×4, for gru/t0/h, gru/t1/h and 2 more.
-func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		t1 := a1 * a2
-		y[i] = a3 + t1
-	}
-}
-
 // dropoutMask2 computes DropoutMask N×1×4, for bilstm/forward/dropout_mask.
 func (m *Model) dropoutMask2(n int, y []float32) {
 	scale := float32(1.25)
@@ -1204,6 +1190,20 @@ func (m *Model) scaleExp(n int, y []float32, x1 []float32) {
 func (m *Model) randomNormal2(n int, y []float32) {
 	for i := range y {
 		y[i] = float32(1.0 * rt.Normal(uint64(0x52970929d96ebd23), m.Step, uint64(i)))
+	}
+}
+
+// mulAdd computes Mul+Add N×2, for z/z, d.gated.3 and 2 more.
+func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		y[i] = a3 + t1
 	}
 }
 

@@ -188,7 +188,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gru/weight_rz, packed once for this step's products by it
 	m.gruWeightRzPackedForTrainingAsStored.Pack(false, 8, 8, m.arena[33504:33504+64], 8)
 	// gru/bias: Add 12
-	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[33792:33792+12])
+	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[33760:33760+12])
+	// gru/bias_rz: Slice 8
+	m.slice8(n, m.arena[33760:33760+12], m.arena[33792:33792+8])
 	// gru/bias_in: Slice 4
 	m.slice9(n, m.gruBiasIhL0[:], m.arena[33808:33808+4])
 	// gru/bias_hn: Slice 4
@@ -205,75 +207,8 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[33760:33760+32], 8)
 	// gru/bias_n: Add 4
 	m.add(n, m.arena[33808:33808+4], m.arena[33568:33568+4], m.arena[33808:33808+4])
-	// gru/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[25120:25120+n*20], m.arena[33568:33568+n*4])
-	// gru/t0/x: Reshape N×4: a view, no code
-	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[26432:26432+n*8], m.arena[33568:33568+n*4], m.arena[33696:33696+n*4])
-	// gru/t0/rz_matmul: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26432:26432+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[6272:6272+n*8], 8)
-	// gru/t0/rz@1: Slice 8
-	m.slice8(n, m.arena[33792:33792+12], m.arena[25376:25376+8])
-	// gru/t0/rz: BiasAdd N×8
-	m.biasAdd4(n, m.arena[6272:6272+n*8], m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25376:]))
-	// gru/t0/r_pre: Slice N×4
-	m.slice4(n, m.arena[6336:6336+n*8], m.arena[33600:33600+n*4])
-	// gru/t0/r: Sigmoid N×4
-	m.sigmoid(n, m.arena[33600:33600+n*4], m.arena[29312:29312+n*4])
-	// gru/t0/z_pre: Slice N×4
-	m.slice5(n, m.arena[6336:6336+n*8], m.arena[33632:33632+n*4])
-	// gru/t0/z: Sigmoid N×4
-	m.sigmoid(n, m.arena[33632:33632+n*4], m.arena[29472:29472+n*4])
-	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[29312:29312+n*4], m.arena[33696:33696+n*4], m.arena[25280:25280+n*4])
-	// gru/t0/xrh: Concat N×8
-	m.concat5(n, m.arena[26752:26752+n*8], m.arena[33568:33568+n*4], m.arena[25280:25280+n*4])
-	// gru/t0/n_pre_matmul: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[26752:26752+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[25312:25312+n*4], 4)
-	// gru/t0/n_pre: BiasAdd N×4
-	m.biasAdd3(n, m.arena[25312:25312+n*4], m.arena[25344:25344+n*4], (*[4]float32)(m.arena[33808:]))
-	// gru/t0/n: Tanh N×4
-	m.tanh(n, m.arena[25344:25344+n*4], m.arena[29632:29632+n*4])
-	// gru/t0/h_minus_n: Sub N×4
-	m.sub(n, m.arena[33696:33696+n*4], m.arena[29632:29632+n*4], m.arena[29792:29792+n*4])
-	// gru/t0/h: Add N×4, fused with gru/t0/z_h_minus_n (Mul)
-	m.mulAdd(n, m.arena[29952:29952+n*4], m.arena[29472:29472+n*4], m.arena[29792:29792+n*4], m.arena[29632:29632+n*4])
-	// gru/t1 … gru/t4: 4 steps, one iteration each
-	for step := 1; step <= 4; step++ {
-		// gru/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[25120:25120+n*20], m.arena[33568:33568+n*4], step)
-		// gru/t[step]/x: Reshape N×4: a view, no code
-		// gru/t[step]/xh: Concat N×8
-		m.concat5(n, m.arena[26432+step*64:26432+step*64+n*8], m.arena[33568:33568+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4])
-		// gru/t[step]/rz_matmul: MatMul N×8
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[26432+step*64:26432+step*64+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[6272:6272+n*8], 8)
-		// gru/t[step]/rz@1: Slice 8
-		m.slice8(n, m.arena[33792:33792+12], m.arena[25376:25376+8])
-		// gru/t[step]/rz: BiasAdd N×8
-		m.biasAdd4(n, m.arena[6272:6272+n*8], m.arena[6336:6336+n*8], (*[8]float32)(m.arena[25376:]))
-		// gru/t[step]/r_pre: Slice N×4
-		m.slice4(n, m.arena[6336:6336+n*8], m.arena[33600:33600+n*4])
-		// gru/t[step]/r: Sigmoid N×4
-		m.sigmoid(n, m.arena[33600:33600+n*4], m.arena[29312+step*32:29312+step*32+n*4])
-		// gru/t[step]/z_pre: Slice N×4
-		m.slice5(n, m.arena[6336:6336+n*8], m.arena[33632:33632+n*4])
-		// gru/t[step]/z: Sigmoid N×4
-		m.sigmoid(n, m.arena[33632:33632+n*4], m.arena[29472+step*32:29472+step*32+n*4])
-		// gru/t[step]/rh: Mul N×4
-		m.mul(n, m.arena[29312+step*32:29312+step*32+n*4], m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4], m.arena[25280:25280+n*4])
-		// gru/t[step]/xrh: Concat N×8
-		m.concat5(n, m.arena[26752+step*64:26752+step*64+n*8], m.arena[33568:33568+n*4], m.arena[25280:25280+n*4])
-		// gru/t[step]/n_pre_matmul: MatMul N×4
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[26752+step*64:26752+step*64+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[25312:25312+n*4], 4)
-		// gru/t[step]/n_pre: BiasAdd N×4
-		m.biasAdd3(n, m.arena[25312:25312+n*4], m.arena[25344:25344+n*4], (*[4]float32)(m.arena[33808:]))
-		// gru/t[step]/n: Tanh N×4
-		m.tanh(n, m.arena[25344:25344+n*4], m.arena[29632+step*32:29632+step*32+n*4])
-		// gru/t[step]/h_minus_n: Sub N×4
-		m.sub(n, m.arena[29952+(step-1)*32:29952+(step-1)*32+n*4], m.arena[29632+step*32:29632+step*32+n*4], m.arena[29792+step*32:29792+step*32+n*4])
-		// gru/t[step]/h: Add N×4, fused with gru/t[step]/z_h_minus_n (Mul)
-		m.mulAdd(n, m.arena[29952+step*32:29952+step*32+n*4], m.arena[29472+step*32:29472+step*32+n*4], m.arena[29792+step*32:29792+step*32+n*4], m.arena[29632+step*32:29632+step*32+n*4])
-	}
+	// gru/t0/x_slice … gru/t4/h: each thread computes its own range of items (trainStepItems1)
+	m.pool.Items(n, m.trainStepItems1Fn)
 	// gru/sequence_flat: Concat N×20
 	m.concat4(n, m.arena[25120:25120+n*20], m.arena[29952:30112])
 	// gru/sequence: Reshape N×5×4: a view, no code
@@ -293,8 +228,8 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.bilstmForwardWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33312:33312+84], 7)
 	// bilstm/forward/bias: Add 12
 	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[33408:33408+12])
-	// bilstm/forward/t0/x_slice … bilstm/forward/t4/h: each thread computes its own range of items (trainStepItems1)
-	m.pool.Items(n, m.trainStepItems1Fn)
+	// bilstm/forward/t0/x_slice … bilstm/forward/t4/h: each thread computes its own range of items (trainStepItems2)
+	m.pool.Items(n, m.trainStepItems2Fn)
 	// bilstm/reverse/dropout_mask: DropoutMask N×1×4
 	m.dropoutMask3(n, m.arena[33408:33408+n*4])
 	// bilstm/reverse/dropout_masks: Concat N×5×4
@@ -309,14 +244,14 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.bilstmReverseWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33408:33408+84], 7)
 	// bilstm/reverse/bias: Add 12
 	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[25392:25392+12])
-	// bilstm/reverse/t0/x_slice … bilstm: each thread computes its own range of items (trainStepItems2)
-	m.pool.Items(n, m.trainStepItems2Fn)
+	// bilstm/reverse/t0/x_slice … bilstm: each thread computes its own range of items (trainStepItems3)
+	m.pool.Items(n, m.trainStepItems3Fn)
 	// lstm/weight: Concat 16×7
 	m.concat14(n, m.arena[28032:28032+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/weight, packed once for this step's products by it
 	m.lstmWeightPackedForTrainingTransposed.Pack(true, 7, 16, m.arena[28032:28032+112], 7)
-	// lstm/t0/gates … flatten: each thread computes its own range of items (trainStepItems3)
-	m.pool.Items(n, m.trainStepItems3Fn)
+	// lstm/t0/gates … flatten: each thread computes its own range of items (trainStepItems4)
+	m.pool.Items(n, m.trainStepItems4Fn)
 	// dropout/mask: DropoutMask N×48
 	m.dropoutMask4(n, m.arena[24960:24960+n*48])
 	// dropout/apply: Mul N×48
@@ -712,8 +647,8 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.slice16(n, m.arena[24960:24960+112], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 16×4
 	m.slice17(n, m.arena[24960:24960+112], m.lstmWeightHhL0Grad[:])
-	// d.bilstm/reverse/t4/h.1@0 … d.bilstm/reverse/t0/gates.1: each thread computes its own range of items (trainStepItems4)
-	m.pool.Items(n, m.trainStepItems4Fn)
+	// d.bilstm/reverse/t4/h.1@0 … d.bilstm/reverse/t0/gates.1: each thread computes its own range of items (trainStepItems5)
+	m.pool.Items(n, m.trainStepItems5Fn)
 	// d.bilstm/reverse/t0/gates.2: Add 12
 	// the column sums of all 5 steps' d.bilstm/reverse/t[k]/i_pre.2 as one, in float64
 	{
@@ -739,8 +674,8 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.slice18(n, m.arena[6272:6272+84], m.bilstmWeightIhL0ReverseGrad[:])
 	// d.bilstm/reverse/weight.2: Slice 12×3
 	m.slice19(n, m.arena[6272:6272+84], m.bilstmWeightHhL0ReverseGrad[:])
-	// d.bilstm/forward/t4/h.1@0 … d.bilstm/forward/t0/gates.1: each thread computes its own range of items (trainStepItems5)
-	m.pool.Items(n, m.trainStepItems5Fn)
+	// d.bilstm/forward/t4/h.1@0 … d.bilstm/forward/t0/gates.1: each thread computes its own range of items (trainStepItems6)
+	m.pool.Items(n, m.trainStepItems6Fn)
 	// d.bilstm/forward/t0/gates.2: Add 12
 	// the column sums of all 5 steps' d.bilstm/forward/t[k]/i_pre.2 as one, in float64
 	{
@@ -766,8 +701,8 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.slice18(n, m.arena[6272:6272+84], m.bilstmWeightIhL0Grad[:])
 	// d.bilstm/forward/weight.2: Slice 12×3
 	m.slice19(n, m.arena[6272:6272+84], m.bilstmWeightHhL0Grad[:])
-	// d.bilstm/forward/dropped.2 … d.gru/t0/n_pre.1: each thread computes its own range of items (trainStepItems6)
-	m.pool.Items(n, m.trainStepItems6Fn)
+	// d.bilstm/forward/dropped.2 … d.gru/t0/n_pre.1: each thread computes its own range of items (trainStepItems7)
+	m.pool.Items(n, m.trainStepItems7Fn)
 	// d.gru/t0/n_pre.2: Add 4
 	// the column sums of all 5 steps' d.gru/t[k]/n.1 as one, in float64
 	{
@@ -851,8 +786,8 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/weight_hh_rz.2: Add 12×4: written in place by its SliceGrads, no code
 	// d.gru/weight_ih_rz.1: SliceGrad 12×4
 	m.sliceGrad7(n, m.arena[33632:33632+32], m.gruWeightIhL0Grad[:], 0)
-	// d.gru/weight_ih_rz.2 … d.rnn/t0/gates.1: each thread computes its own range of items (trainStepItems7)
-	m.pool.Items(n, m.trainStepItems7Fn)
+	// d.gru/weight_ih_rz.2 … d.rnn/t0/gates.1: each thread computes its own range of items (trainStepItems8)
+	m.pool.Items(n, m.trainStepItems8Fn)
 	// d.rnn/t0/gates.2: Add 4
 	// the column sums of all 5 steps' d.rnn/t[k]/h.1 as one, in float64
 	{
@@ -1016,10 +951,82 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 	}
 }
 
-// trainStepItems1 computes bilstm/forward/t0/x_slice … bilstm/forward/t4/h of TrainStep for items b0 … b1-1 of the call
+// trainStepItems1 computes gru/t0/x_slice … gru/t4/h of TrainStep for items b0 … b1-1 of the call
 // whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
 // rows of every value, its products on the calling thread.
 func (m *Model) trainStepItems1(_, b0, b1 int) {
+	n := b1 - b0
+	// gru/t0/x_slice: Slice N×1×4
+	m.slice3(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[33568+b0*4:33568+b0*4+n*4])
+	// gru/t0/x: Reshape N×4: a view, no code
+	// gru/t0/xh: Concat N×8
+	m.concat5(n, m.arena[26432+b0*8:26432+b0*8+n*8], m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[33696+b0*4:33696+b0*4+n*4])
+	// gru/t0/rz_matmul: MatMul N×8
+	rt.GemmPackedP(nil, false, n, 1, m.arena[26432+b0*8:26432+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[6272+b0*8:6272+b0*8+n*8], 8)
+	// gru/t0/rz: BiasAdd N×8
+	m.biasAdd4(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[6336+b0*8:6336+b0*8+n*8], (*[8]float32)(m.arena[33792:]))
+	// gru/t0/r_pre: Slice N×4
+	m.slice4(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[33600+b0*4:33600+b0*4+n*4])
+	// gru/t0/r: Sigmoid N×4
+	m.sigmoid(n, m.arena[33600+b0*4:33600+b0*4+n*4], m.arena[29312+b0*4:29312+b0*4+n*4])
+	// gru/t0/z_pre: Slice N×4
+	m.slice5(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[33632+b0*4:33632+b0*4+n*4])
+	// gru/t0/z: Sigmoid N×4
+	m.sigmoid(n, m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[29472+b0*4:29472+b0*4+n*4])
+	// gru/t0/rh: Mul N×4
+	m.mul(n, m.arena[29312+b0*4:29312+b0*4+n*4], m.arena[33696+b0*4:33696+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4])
+	// gru/t0/xrh: Concat N×8
+	m.concat5(n, m.arena[26752+b0*8:26752+b0*8+n*8], m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4])
+	// gru/t0/n_pre_matmul: MatMul N×4
+	rt.GemmPackedP(nil, false, n, 1, m.arena[26752+b0*8:26752+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[25312+b0*4:25312+b0*4+n*4], 4)
+	// gru/t0/n_pre: BiasAdd N×4
+	m.biasAdd3(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25344+b0*4:25344+b0*4+n*4], (*[4]float32)(m.arena[33808:]))
+	// gru/t0/n: Tanh N×4
+	m.tanh(n, m.arena[25344+b0*4:25344+b0*4+n*4], m.arena[29632+b0*4:29632+b0*4+n*4])
+	// gru/t0/h_minus_n: Sub N×4
+	m.sub(n, m.arena[33696+b0*4:33696+b0*4+n*4], m.arena[29632+b0*4:29632+b0*4+n*4], m.arena[29792+b0*4:29792+b0*4+n*4])
+	// gru/t0/h: Add N×4, fused with gru/t0/z_h_minus_n (Mul)
+	m.mulAdd(n, m.arena[29952+b0*4:29952+b0*4+n*4], m.arena[29472+b0*4:29472+b0*4+n*4], m.arena[29792+b0*4:29792+b0*4+n*4], m.arena[29632+b0*4:29632+b0*4+n*4])
+	// gru/t1 … gru/t4: 4 steps, one iteration each
+	for step := 1; step <= 4; step++ {
+		// gru/t[step]/x_slice: Slice N×1×4
+		m.slice6(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[33568+b0*4:33568+b0*4+n*4], step)
+		// gru/t[step]/x: Reshape N×4: a view, no code
+		// gru/t[step]/xh: Concat N×8
+		m.concat5(n, m.arena[26432+step*64+b0*8:26432+step*64+b0*8+n*8], m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[29952+(step-1)*32+b0*4:29952+(step-1)*32+b0*4+n*4])
+		// gru/t[step]/rz_matmul: MatMul N×8
+		rt.GemmPackedP(nil, false, n, 1, m.arena[26432+step*64+b0*8:26432+step*64+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[6272+b0*8:6272+b0*8+n*8], 8)
+		// gru/t[step]/rz: BiasAdd N×8
+		m.biasAdd4(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[6336+b0*8:6336+b0*8+n*8], (*[8]float32)(m.arena[33792:]))
+		// gru/t[step]/r_pre: Slice N×4
+		m.slice4(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[33600+b0*4:33600+b0*4+n*4])
+		// gru/t[step]/r: Sigmoid N×4
+		m.sigmoid(n, m.arena[33600+b0*4:33600+b0*4+n*4], m.arena[29312+step*32+b0*4:29312+step*32+b0*4+n*4])
+		// gru/t[step]/z_pre: Slice N×4
+		m.slice5(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[33632+b0*4:33632+b0*4+n*4])
+		// gru/t[step]/z: Sigmoid N×4
+		m.sigmoid(n, m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[29472+step*32+b0*4:29472+step*32+b0*4+n*4])
+		// gru/t[step]/rh: Mul N×4
+		m.mul(n, m.arena[29312+step*32+b0*4:29312+step*32+b0*4+n*4], m.arena[29952+(step-1)*32+b0*4:29952+(step-1)*32+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4])
+		// gru/t[step]/xrh: Concat N×8
+		m.concat5(n, m.arena[26752+step*64+b0*8:26752+step*64+b0*8+n*8], m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4])
+		// gru/t[step]/n_pre_matmul: MatMul N×4
+		rt.GemmPackedP(nil, false, n, 1, m.arena[26752+step*64+b0*8:26752+step*64+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[25312+b0*4:25312+b0*4+n*4], 4)
+		// gru/t[step]/n_pre: BiasAdd N×4
+		m.biasAdd3(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25344+b0*4:25344+b0*4+n*4], (*[4]float32)(m.arena[33808:]))
+		// gru/t[step]/n: Tanh N×4
+		m.tanh(n, m.arena[25344+b0*4:25344+b0*4+n*4], m.arena[29632+step*32+b0*4:29632+step*32+b0*4+n*4])
+		// gru/t[step]/h_minus_n: Sub N×4
+		m.sub(n, m.arena[29952+(step-1)*32+b0*4:29952+(step-1)*32+b0*4+n*4], m.arena[29632+step*32+b0*4:29632+step*32+b0*4+n*4], m.arena[29792+step*32+b0*4:29792+step*32+b0*4+n*4])
+		// gru/t[step]/h: Add N×4, fused with gru/t[step]/z_h_minus_n (Mul)
+		m.mulAdd(n, m.arena[29952+step*32+b0*4:29952+step*32+b0*4+n*4], m.arena[29472+step*32+b0*4:29472+step*32+b0*4+n*4], m.arena[29792+step*32+b0*4:29792+step*32+b0*4+n*4], m.arena[29632+step*32+b0*4:29632+step*32+b0*4+n*4])
+	}
+}
+
+// trainStepItems2 computes bilstm/forward/t0/x_slice … bilstm/forward/t4/h of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems2(_, b0, b1 int) {
 	n := b1 - b0
 	// bilstm/forward/t0/x_slice: Slice N×1×4
 	m.slice3(n, m.arena[25280+b0*20:25280+b0*20+n*20], m.arena[6368+b0*4:6368+b0*4+n*4])
@@ -1070,10 +1077,10 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 	}
 }
 
-// trainStepItems2 computes bilstm/reverse/t0/x_slice … bilstm of TrainStep for items b0 … b1-1 of the call
+// trainStepItems3 computes bilstm/reverse/t0/x_slice … bilstm of TrainStep for items b0 … b1-1 of the call
 // whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
 // rows of every value, its products on the calling thread.
-func (m *Model) trainStepItems2(_, b0, b1 int) {
+func (m *Model) trainStepItems3(_, b0, b1 int) {
 	n := b1 - b0
 	// bilstm/reverse/t0/x_slice: Slice N×1×4
 	m.slice30(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[6368+b0*4:6368+b0*4+n*4])
@@ -1126,10 +1133,10 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 	m.concat7(n, m.arena[25344+b0*6:25344+b0*6+n*6], m.arena[25440+b0*3:25440+b0*3+n*3], m.arena[25280+b0*3:25280+b0*3+n*3])
 }
 
-// trainStepItems3 computes lstm/t0/gates … flatten of TrainStep for items b0 … b1-1 of the call
+// trainStepItems4 computes lstm/t0/gates … flatten of TrainStep for items b0 … b1-1 of the call
 // whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
 // rows of every value, its products on the calling thread.
-func (m *Model) trainStepItems3(_, b0, b1 int) {
+func (m *Model) trainStepItems4(_, b0, b1 int) {
 	n := b1 - b0
 	// lstm/t0/gates: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, m.arena[26112+b0*7:26112+b0*7+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*16:6272+b0*16+n*16], 16)
@@ -1175,10 +1182,10 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 	// flatten: Reshape N×48: a view, no code
 }
 
-// trainStepItems4 computes d.bilstm/reverse/t4/h.1@0 … d.bilstm/reverse/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
+// trainStepItems5 computes d.bilstm/reverse/t4/h.1@0 … d.bilstm/reverse/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
 // whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
 // rows of every value, its products on the calling thread.
-func (m *Model) trainStepItems4(_, b0, b1 int) {
+func (m *Model) trainStepItems5(_, b0, b1 int) {
 	n := b1 - b0
 	// d.bilstm/reverse/t4/h.1@0: Slice N×3
 	m.slice31(n, m.arena[25200+b0*6:25200+b0*6+n*6], m.arena[6368+b0*3:6368+b0*3+n*3])
@@ -1326,10 +1333,10 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 }
 
-// trainStepItems5 computes d.bilstm/forward/t4/h.1@0 … d.bilstm/forward/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
+// trainStepItems6 computes d.bilstm/forward/t4/h.1@0 … d.bilstm/forward/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
 // whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
 // rows of every value, its products on the calling thread.
-func (m *Model) trainStepItems5(_, b0, b1 int) {
+func (m *Model) trainStepItems6(_, b0, b1 int) {
 	n := b1 - b0
 	// d.bilstm/forward/t4/h.1@0: Slice N×3
 	m.slice34(n, m.arena[25200+b0*6:25200+b0*6+n*6], m.arena[6368+b0*3:6368+b0*3+n*3])
@@ -1477,10 +1484,10 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 }
 
-// trainStepItems6 computes d.bilstm/forward/dropped.2 … d.gru/t0/n_pre.1 of TrainStep for items b0 … b1-1 of the call
+// trainStepItems7 computes d.bilstm/forward/dropped.2 … d.gru/t0/n_pre.1 of TrainStep for items b0 … b1-1 of the call
 // whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
 // rows of every value, its products on the calling thread.
-func (m *Model) trainStepItems6(_, b0, b1 int) {
+func (m *Model) trainStepItems7(_, b0, b1 int) {
 	n := b1 - b0
 	// d.bilstm/forward/dropped.2: Add N×5×4, fused with d.bilstm/reverse/dropped.1 (Mul), d.bilstm/forward/dropped.1 (Mul)
 	m.mulMulAdd(n, m.arena[30272+b0*20:30272+b0*20+n*20], m.arena[25280+b0*20:25280+b0*20+n*20], m.arena[31232+b0*20:31232+b0*20+n*20], m.arena[25440+b0*20:25440+b0*20+n*20], m.arena[30112+b0*20:30112+b0*20+n*20])
@@ -1638,10 +1645,10 @@ func (m *Model) trainStepItems6(_, b0, b1 int) {
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 }
 
-// trainStepItems7 computes d.gru/weight_ih_rz.2 … d.rnn/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
+// trainStepItems8 computes d.gru/weight_ih_rz.2 … d.rnn/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
 // whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
 // rows of every value, its products on the calling thread.
-func (m *Model) trainStepItems7(_, b0, b1 int) {
+func (m *Model) trainStepItems8(_, b0, b1 int) {
 	n := b1 - b0
 	// d.gru/weight_ih_rz.2: Add 12×4: written in place by its SliceGrads, no code
 	// d.gru/dropped.1: Mul N×5×4

@@ -182,21 +182,21 @@ func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// slice6 computes Slice 64, for bigru/forward/bias_rz, bigru/reverse/bias_rz and 4 more.
+// slice6 computes Slice 64, for bigru/forward/bias_rz, bigru/reverse/bias_rz.
 func (m *Model) slice6(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*64:o*64+64], x[o*96:o*96+64])
 	}
 }
 
-// slice7 computes Slice 32, for bigru/forward/bias_in, bigru/forward/bias_hn and 10 more.
+// slice7 computes Slice 32, for bigru/forward/bias_in, bigru/forward/bias_hn and 2 more.
 func (m *Model) slice7(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*32:o*32+32], x[o*96+64:o*96+64+32])
 	}
 }
 
-// slice8 computes Slice 32×32, for bigru/forward/weight_in, bigru/forward/weight_hn and 16 more.
+// slice8 computes Slice 32×32, for bigru/forward/weight_in, bigru/forward/weight_hn and 2 more.
 func (m *Model) slice8(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*1024:o*1024+1024], x[o*3072+2048:o*3072+2048+1024])
@@ -234,59 +234,6 @@ func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×32, for bigru/forward/t0/hn, bigru/forward/t1/hn and 2 more.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
-	for o := range n {
-		xr := (*[32]float32)(x[o*32:])
-		yr := (*[32]float32)(y[o*32:])
-		for c := range 32 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// biasAddMulAdd computes BiasAdd+Mul+Add N×32, for bigru/forward/t0/n_pre, bigru/forward/t1/n_pre and 2 more.
-func (m *Model) biasAddMulAdd(n int, y []float32, x1 []float32, v1 *[32]float32, x2 []float32, x3 []float32) {
-	for o := range n {
-		yr := (*[32]float32)(y[o*32:])
-		x1r := (*[32]float32)(x1[o*32:])
-		x2r := (*[32]float32)(x2[o*32:])
-		x3r := (*[32]float32)(x3[o*32:])
-		for c := range 32 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			a2 := x2r[c]
-			a3 := x3r[c]
-			t1 := a1 + v1c
-			t2 := a2 * a3
-			yr[c] = t1 + t2
-		}
-	}
-}
-
-// sub computes Sub N×32, for bigru/forward/t0/h_minus_n, bigru/forward/t1/h_minus_n and 2 more.
-func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] - bv
-	}
-}
-
-// mulAdd computes Mul+Add N×32, for bigru/forward/t0/h, bigru/forward/t1/h and 2 more.
-func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		t1 := a1 * a2
-		y[i] = a3 + t1
-	}
-}
-
 // dropoutMask2 computes DropoutMask N×1×32, for bigru/reverse/dropout_mask.
 func (m *Model) dropoutMask2(n int, y []float32) {
 	scale := float32(1.1111112)
@@ -296,13 +243,6 @@ func (m *Model) dropoutMask2(n int, y []float32) {
 		} else {
 			y[i] = 0
 		}
-	}
-}
-
-// slice9 computes Slice N×1×32, for bigru/reverse/t0/x_slice.
-func (m *Model) slice9(n int, x []float32, y []float32) {
-	for o := range n {
-		copy(y[o*32:o*32+32], x[o*1024+992:o*1024+992+32])
 	}
 }
 
@@ -418,15 +358,15 @@ func (m *Model) sliceGrad4(n int, dy []float32, y []float32) {
 	}
 }
 
-// slice10 computes Slice 64×32, for d.bigru/reverse/weight_rz.1, d.bigru/forward/weight_rz.1.
-func (m *Model) slice10(n int, x []float32, y []float32) {
+// slice9 computes Slice 64×32, for d.bigru/reverse/weight_rz.1, d.bigru/forward/weight_rz.1.
+func (m *Model) slice9(n int, x []float32, y []float32) {
 	for o := range 64 {
 		copy(y[o*32:o*32+32], x[o*64:o*64+32])
 	}
 }
 
-// slice11 computes Slice 64×32, for d.bigru/reverse/weight_rz.2, d.bigru/forward/weight_rz.2.
-func (m *Model) slice11(n int, x []float32, y []float32) {
+// slice10 computes Slice 64×32, for d.bigru/reverse/weight_rz.2, d.bigru/forward/weight_rz.2.
+func (m *Model) slice10(n int, x []float32, y []float32) {
 	for o := range 64 {
 		copy(y[o*32:o*32+32], x[o*64+32:o*64+32+32])
 	}
@@ -437,5 +377,65 @@ func (m *Model) sliceGrad5(n int, dy []float32, y []float32, start int) {
 	at := start * 32
 	for o := range 1 {
 		copy(y[o*3072+at:o*3072+at+2048], dy[o*2048:o*2048+2048])
+	}
+}
+
+// biasAdd3 computes BiasAdd N×32, for bigru/forward/t0/hn, bigru/forward/t1/hn and 2 more.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[32]float32) {
+	for o := range n {
+		xr := (*[32]float32)(x[o*32:])
+		yr := (*[32]float32)(y[o*32:])
+		for c := range 32 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
+// biasAddMulAdd computes BiasAdd+Mul+Add N×32, for bigru/forward/t0/n_pre, bigru/forward/t1/n_pre and 2 more.
+func (m *Model) biasAddMulAdd(n int, y []float32, x1 []float32, v1 *[32]float32, x2 []float32, x3 []float32) {
+	for o := range n {
+		yr := (*[32]float32)(y[o*32:])
+		x1r := (*[32]float32)(x1[o*32:])
+		x2r := (*[32]float32)(x2[o*32:])
+		x3r := (*[32]float32)(x3[o*32:])
+		for c := range 32 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			a2 := x2r[c]
+			a3 := x3r[c]
+			t1 := a1 + v1c
+			t2 := a2 * a3
+			yr[c] = t1 + t2
+		}
+	}
+}
+
+// sub computes Sub N×32, for bigru/forward/t0/h_minus_n, bigru/forward/t1/h_minus_n and 2 more.
+func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] - bv
+	}
+}
+
+// mulAdd computes Mul+Add N×32, for bigru/forward/t0/h, bigru/forward/t1/h and 2 more.
+func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		y[i] = a3 + t1
+	}
+}
+
+// slice11 computes Slice N×1×32, for bigru/reverse/t0/x_slice.
+func (m *Model) slice11(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*32:o*32+32], x[o*1024+992:o*1024+992+32])
 	}
 }

@@ -14,7 +14,7 @@ const MaxBatch = 16
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 376848
+const arenaSize = 377872
 
 //go:embed graph.json
 var graphJSON string
@@ -69,13 +69,21 @@ type Model struct {
 	fcWeightPacked                                  rt.PackedB    // fc.weightᵀ, packed for the products by it
 	derived                                         bool
 	bigruForwardWeightRzPackedForTrainingTransposed rt.PackedB             // bigru/forward/weight_rz, packed for TrainStep's products
+	bigruForwardWeightInPackedForTrainingTransposed rt.PackedB             // bigru/forward/weight_in, packed for TrainStep's products
+	bigruForwardWeightHnPackedForTrainingTransposed rt.PackedB             // bigru/forward/weight_hn, packed for TrainStep's products
 	bigruReverseWeightRzPackedForTrainingTransposed rt.PackedB             // bigru/reverse/weight_rz, packed for TrainStep's products
+	bigruReverseWeightInPackedForTrainingTransposed rt.PackedB             // bigru/reverse/weight_in, packed for TrainStep's products
+	bigruReverseWeightHnPackedForTrainingTransposed rt.PackedB             // bigru/reverse/weight_hn, packed for TrainStep's products
+	bigruReverseWeightHnPackedForTrainingAsStored   rt.PackedB             // bigru/reverse/weight_hn, packed for TrainStep's products
 	bigruReverseWeightHhRzPackedForTrainingAsStored rt.PackedB             // bigru/reverse/weight_hh_rz, packed for TrainStep's products
+	bigruForwardWeightHnPackedForTrainingAsStored   rt.PackedB             // bigru/forward/weight_hn, packed for TrainStep's products
 	bigruForwardWeightHhRzPackedForTrainingAsStored rt.PackedB             // bigru/forward/weight_hh_rz, packed for TrainStep's products
 	predictItemsFn                                  func(part, b0, b1 int) // predictItems, made once (rt.Pool.Items)
 	predictArenas                                   []float32              // the arenas of the item ranges after the first, 26112 values (Predict's plan) per further thread
 	predictArgSeq                                   []float32              // seq of the Predict call running by items
 	predictArgProbs                                 []float32              // probs of the Predict call running by items
+	trainStepItems0Fn                               func(part, b0, b1 int) // trainStepItems0, made once (rt.Pool.Items)
+	trainStepItems1Fn                               func(part, b0, b1 int) // trainStepItems1, made once (rt.Pool.Items)
 
 	bigruWeightIhL0Grad        [3072]float32 // gradient of bigru.weight_ih_l0
 	bigruWeightHhL0Grad        [3072]float32 // gradient of bigru.weight_hh_l0
@@ -128,6 +136,8 @@ func New() *Model {
 	m.params = []rt.Tensor{{Name: "bigru.weight_ih_l0", Shape: []int{96, 32}, Data: m.bigruWeightIhL0[:]}, {Name: "bigru.weight_hh_l0", Shape: []int{96, 32}, Data: m.bigruWeightHhL0[:]}, {Name: "bigru.bias_ih_l0", Shape: []int{96}, Data: m.bigruBiasIhL0[:]}, {Name: "bigru.bias_hh_l0", Shape: []int{96}, Data: m.bigruBiasHhL0[:]}, {Name: "bigru.weight_ih_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightIhL0Reverse[:]}, {Name: "bigru.weight_hh_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightHhL0Reverse[:]}, {Name: "bigru.bias_ih_l0_reverse", Shape: []int{96}, Data: m.bigruBiasIhL0Reverse[:]}, {Name: "bigru.bias_hh_l0_reverse", Shape: []int{96}, Data: m.bigruBiasHhL0Reverse[:]}, {Name: "fc.weight", Shape: []int{10, 64}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBias[:]}}
 	m.predictItemsFn = m.predictItems
 	m.predictArenas = make([]float32, (m.pool.Threads()-1)*26112)
+	m.trainStepItems0Fn = m.trainStepItems0
+	m.trainStepItems1Fn = m.trainStepItems1
 	m.grads = []rt.Tensor{{Name: "bigru.weight_ih_l0", Shape: []int{96, 32}, Data: m.bigruWeightIhL0Grad[:]}, {Name: "bigru.weight_hh_l0", Shape: []int{96, 32}, Data: m.bigruWeightHhL0Grad[:]}, {Name: "bigru.bias_ih_l0", Shape: []int{96}, Data: m.bigruBiasIhL0Grad[:]}, {Name: "bigru.bias_hh_l0", Shape: []int{96}, Data: m.bigruBiasHhL0Grad[:]}, {Name: "bigru.weight_ih_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightIhL0ReverseGrad[:]}, {Name: "bigru.weight_hh_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightHhL0ReverseGrad[:]}, {Name: "bigru.bias_ih_l0_reverse", Shape: []int{96}, Data: m.bigruBiasIhL0ReverseGrad[:]}, {Name: "bigru.bias_hh_l0_reverse", Shape: []int{96}, Data: m.bigruBiasHhL0ReverseGrad[:]}, {Name: "fc.weight", Shape: []int{10, 64}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBiasGrad[:]}}
 	m.gradData = [][]float32{m.bigruWeightIhL0Grad[:], m.bigruWeightHhL0Grad[:], m.bigruBiasIhL0Grad[:], m.bigruBiasHhL0Grad[:], m.bigruWeightIhL0ReverseGrad[:], m.bigruWeightHhL0ReverseGrad[:], m.bigruBiasIhL0ReverseGrad[:], m.bigruBiasHhL0ReverseGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.

@@ -37,7 +37,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		}
 	}
 	// bigru/forward/h0: Fill N×32
-	m.fill(n, m.arena[373760:373760+n*32])
+	m.fill(n, m.arena[374784:374784+n*32])
 	// bigru/forward/dropout_mask: DropoutMask N×1×32
 	m.dropoutMask(n, m.arena[:n*32])
 	// bigru/forward/dropout_masks: Concat N×32×32
@@ -55,92 +55,25 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// bigru/forward/weight_rz, packed once for this step's products by it
 	m.bigruForwardWeightRzPackedForTrainingTransposed.Pack(true, 64, 64, m.arena[49152:49152+4096], 64)
 	// bigru/forward/bias: Add 96
-	m.add(n, m.bigruBiasIhL0[:], m.bigruBiasHhL0[:], m.arena[369152:369152+96])
-	// bigru/forward/t0/x_slice: Slice N×1×32
-	m.slice(n, m.arena[32768:32768+n*1024], m.arena[98304:98304+n*32])
-	// bigru/forward/t0/x: Reshape N×32: a view, no code
-	// bigru/forward/t0/xh: Concat N×64
-	m.concat(n, m.arena[:n*64], m.arena[98304:98304+n*32], m.arena[373760:373760+n*32])
-	// bigru/forward/t0/rz_matmul: MatMul N×64
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*64], 64, &m.bigruForwardWeightRzPackedForTrainingTransposed, 0, m.arena[53248:53248+n*64], 64)
-	// bigru/forward/t0/rz@1: Slice 64
-	m.slice6(n, m.arena[369152:369152+96], m.arena[369248:369248+64])
-	// bigru/forward/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[53248:53248+n*64], m.arena[54272:54272+n*64], (*[64]float32)(m.arena[369248:]))
-	// bigru/forward/t0/r_pre: Slice N×32
-	m.slice2(n, m.arena[54272:54272+n*64], m.arena[366592:366592+n*32])
-	// bigru/forward/t0/r: Sigmoid N×32
-	m.sigmoid(n, m.arena[366592:366592+n*32], m.arena[114688:114688+n*32])
-	// bigru/forward/t0/z_pre: Slice N×32
-	m.slice3(n, m.arena[54272:54272+n*64], m.arena[367104:367104+n*32])
-	// bigru/forward/t0/z: Sigmoid N×32
-	m.sigmoid(n, m.arena[367104:367104+n*32], m.arena[131072:131072+n*32])
-	// bigru/forward/t0/xn_matmul@1: Slice 32×32
-	m.slice8(n, m.bigruWeightIhL0[:], m.arena[55296:55296+1024])
-	// bigru/forward/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[98304:98304+n*32], 32, m.arena[55296:55296+1024], 32, 0, m.arena[367616:367616+n*32], 32)
-	// bigru/forward/t0/xn@1: Slice 32
-	m.slice7(n, m.bigruBiasIhL0[:], m.arena[369312:369312+32])
-	// bigru/forward/t0/hn_matmul@1: Slice 32×32
-	m.slice8(n, m.bigruWeightHhL0[:], m.arena[56320:56320+1024])
-	// bigru/forward/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[373760:373760+n*32], 32, m.arena[56320:56320+1024], 32, 0, m.arena[368128:368128+n*32], 32)
-	// bigru/forward/t0/hn@1: Slice 32
-	m.slice7(n, m.bigruBiasHhL0[:], m.arena[369344:369344+32])
-	// bigru/forward/t0/hn: BiasAdd N×32
-	m.biasAdd3(n, m.arena[368128:368128+n*32], m.arena[147456:147456+n*32], (*[32]float32)(m.arena[369344:]))
-	// bigru/forward/t0/n_pre: Add N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/rhn (Mul)
-	m.biasAddMulAdd(n, m.arena[368640:368640+n*32], m.arena[367616:367616+n*32], (*[32]float32)(m.arena[369312:]), m.arena[114688:114688+n*32], m.arena[147456:147456+n*32])
-	// bigru/forward/t0/n: Tanh N×32
-	m.tanh(n, m.arena[368640:368640+n*32], m.arena[163840:163840+n*32])
-	// bigru/forward/t0/h_minus_n: Sub N×32
-	m.sub(n, m.arena[373760:373760+n*32], m.arena[163840:163840+n*32], m.arena[180224:180224+n*32])
-	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/z_h_minus_n (Mul)
-	m.mulAdd(n, m.arena[196608:196608+n*32], m.arena[131072:131072+n*32], m.arena[180224:180224+n*32], m.arena[163840:163840+n*32])
-	// bigru/forward/t1 … bigru/forward/t31: 31 steps, one iteration each
-	for step := 1; step <= 31; step++ {
-		// bigru/forward/t[step]/x_slice: Slice N×1×32
-		m.slice4(n, m.arena[32768:32768+n*1024], m.arena[98304+step*512:98304+step*512+n*32], step)
-		// bigru/forward/t[step]/x: Reshape N×32: a view, no code
-		// bigru/forward/t[step]/xh: Concat N×64
-		m.concat(n, m.arena[step*1024:step*1024+n*64], m.arena[98304+step*512:98304+step*512+n*32], m.arena[196608+(step-1)*512:196608+(step-1)*512+n*32])
-		// bigru/forward/t[step]/rz_matmul: MatMul N×64
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*1024:step*1024+n*64], 64, &m.bigruForwardWeightRzPackedForTrainingTransposed, 0, m.arena[53248:53248+n*64], 64)
-		// bigru/forward/t[step]/rz@1: Slice 64
-		m.slice6(n, m.arena[369152:369152+96], m.arena[369248:369248+64])
-		// bigru/forward/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[53248:53248+n*64], m.arena[54272:54272+n*64], (*[64]float32)(m.arena[369248:]))
-		// bigru/forward/t[step]/r_pre: Slice N×32
-		m.slice2(n, m.arena[54272:54272+n*64], m.arena[366592:366592+n*32])
-		// bigru/forward/t[step]/r: Sigmoid N×32
-		m.sigmoid(n, m.arena[366592:366592+n*32], m.arena[114688+step*512:114688+step*512+n*32])
-		// bigru/forward/t[step]/z_pre: Slice N×32
-		m.slice3(n, m.arena[54272:54272+n*64], m.arena[367104:367104+n*32])
-		// bigru/forward/t[step]/z: Sigmoid N×32
-		m.sigmoid(n, m.arena[367104:367104+n*32], m.arena[131072+step*512:131072+step*512+n*32])
-		// bigru/forward/t[step]/xn_matmul@1: Slice 32×32
-		m.slice8(n, m.bigruWeightIhL0[:], m.arena[55296:55296+1024])
-		// bigru/forward/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[98304+step*512:98304+step*512+n*32], 32, m.arena[55296:55296+1024], 32, 0, m.arena[367616:367616+n*32], 32)
-		// bigru/forward/t[step]/xn@1: Slice 32
-		m.slice7(n, m.bigruBiasIhL0[:], m.arena[369312:369312+32])
-		// bigru/forward/t[step]/hn_matmul@1: Slice 32×32
-		m.slice8(n, m.bigruWeightHhL0[:], m.arena[56320:56320+1024])
-		// bigru/forward/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[196608+(step-1)*512:196608+(step-1)*512+n*32], 32, m.arena[56320:56320+1024], 32, 0, m.arena[368128:368128+n*32], 32)
-		// bigru/forward/t[step]/hn@1: Slice 32
-		m.slice7(n, m.bigruBiasHhL0[:], m.arena[369344:369344+32])
-		// bigru/forward/t[step]/hn: BiasAdd N×32
-		m.biasAdd3(n, m.arena[368128:368128+n*32], m.arena[147456+step*512:147456+step*512+n*32], (*[32]float32)(m.arena[369344:]))
-		// bigru/forward/t[step]/n_pre: Add N×32, fused with bigru/forward/t[step]/xn (BiasAdd), bigru/forward/t[step]/rhn (Mul)
-		m.biasAddMulAdd(n, m.arena[368640:368640+n*32], m.arena[367616:367616+n*32], (*[32]float32)(m.arena[369312:]), m.arena[114688+step*512:114688+step*512+n*32], m.arena[147456+step*512:147456+step*512+n*32])
-		// bigru/forward/t[step]/n: Tanh N×32
-		m.tanh(n, m.arena[368640:368640+n*32], m.arena[163840+step*512:163840+step*512+n*32])
-		// bigru/forward/t[step]/h_minus_n: Sub N×32
-		m.sub(n, m.arena[196608+(step-1)*512:196608+(step-1)*512+n*32], m.arena[163840+step*512:163840+step*512+n*32], m.arena[180224+step*512:180224+step*512+n*32])
-		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t[step]/z_h_minus_n (Mul)
-		m.mulAdd(n, m.arena[196608+step*512:196608+step*512+n*32], m.arena[131072+step*512:131072+step*512+n*32], m.arena[180224+step*512:180224+step*512+n*32], m.arena[163840+step*512:163840+step*512+n*32])
-	}
+	m.add(n, m.bigruBiasIhL0[:], m.bigruBiasHhL0[:], m.arena[366592:366592+96])
+	// bigru/forward/bias_rz: Slice 64
+	m.slice6(n, m.arena[366592:366592+96], m.arena[372224:372224+64])
+	// bigru/forward/bias_in: Slice 32
+	m.slice7(n, m.bigruBiasIhL0[:], m.arena[372288:372288+32])
+	// bigru/forward/bias_hn: Slice 32
+	m.slice7(n, m.bigruBiasHhL0[:], m.arena[372320:372320+32])
+	// bigru/forward/weight_in: Slice 32×32
+	m.slice8(n, m.bigruWeightIhL0[:], m.arena[53248:53248+1024])
+	// bigru/forward/weight_in, packed once for this step's products by it
+	m.bigruForwardWeightInPackedForTrainingTransposed.Pack(true, 32, 32, m.arena[53248:53248+1024], 32)
+	// bigru/forward/weight_hn: Slice 32×32
+	m.slice8(n, m.bigruWeightHhL0[:], m.arena[368640:368640+1024])
+	// bigru/forward/weight_hn, packed once for this step's products by it
+	m.bigruForwardWeightHnPackedForTrainingTransposed.Pack(true, 32, 32, m.arena[368640:368640+1024], 32)
+	// bigru/forward/weight_hn, packed once for this step's products by it
+	m.bigruForwardWeightHnPackedForTrainingAsStored.Pack(false, 32, 32, m.arena[368640:368640+1024], 32)
+	// bigru/forward/t0/x_slice … bigru/forward/t31/h: each thread computes its own range of items (trainStepItems0)
+	m.pool.Items(n, m.trainStepItems0Fn)
 	// bigru/reverse/dropout_mask: DropoutMask N×1×32
 	m.dropoutMask2(n, m.arena[366592:366592+n*32])
 	// bigru/reverse/dropout_masks: Concat N×32×32
@@ -158,166 +91,89 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// bigru/reverse/weight_rz, packed once for this step's products by it
 	m.bigruReverseWeightRzPackedForTrainingTransposed.Pack(true, 64, 64, m.arena[81920:81920+4096], 64)
 	// bigru/reverse/bias: Add 96
-	m.add(n, m.bigruBiasIhL0Reverse[:], m.bigruBiasHhL0Reverse[:], m.arena[371200:371200+96])
-	// bigru/reverse/t0/x_slice: Slice N×1×32
-	m.slice9(n, m.arena[65536:65536+n*1024], m.arena[212992:212992+n*32])
-	// bigru/reverse/t0/x: Reshape N×32: a view, no code
-	// bigru/reverse/t0/xh: Concat N×64
-	m.concat(n, m.arena[32768:32768+n*64], m.arena[212992:212992+n*32], m.arena[373760:373760+n*32])
-	// bigru/reverse/t0/rz_matmul: MatMul N×64
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768:32768+n*64], 64, &m.bigruReverseWeightRzPackedForTrainingTransposed, 0, m.arena[86016:86016+n*64], 64)
-	// bigru/reverse/t0/rz@1: Slice 64
-	m.slice6(n, m.arena[371200:371200+96], m.arena[371296:371296+64])
-	// bigru/reverse/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[86016:86016+n*64], m.arena[87040:87040+n*64], (*[64]float32)(m.arena[371296:]))
-	// bigru/reverse/t0/r_pre: Slice N×32
-	m.slice2(n, m.arena[87040:87040+n*64], m.arena[368640:368640+n*32])
-	// bigru/reverse/t0/r: Sigmoid N×32
-	m.sigmoid(n, m.arena[368640:368640+n*32], m.arena[229376:229376+n*32])
-	// bigru/reverse/t0/z_pre: Slice N×32
-	m.slice3(n, m.arena[87040:87040+n*64], m.arena[369152:369152+n*32])
-	// bigru/reverse/t0/z: Sigmoid N×32
-	m.sigmoid(n, m.arena[369152:369152+n*32], m.arena[245760:245760+n*32])
-	// bigru/reverse/t0/xn_matmul@1: Slice 32×32
-	m.slice8(n, m.bigruWeightIhL0Reverse[:], m.arena[88064:88064+1024])
-	// bigru/reverse/t0/xn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[212992:212992+n*32], 32, m.arena[88064:88064+1024], 32, 0, m.arena[369664:369664+n*32], 32)
-	// bigru/reverse/t0/xn@1: Slice 32
-	m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[371360:371360+32])
-	// bigru/reverse/t0/hn_matmul@1: Slice 32×32
-	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[89088:89088+1024])
-	// bigru/reverse/t0/hn_matmul: MatMul N×32
-	rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[373760:373760+n*32], 32, m.arena[89088:89088+1024], 32, 0, m.arena[370176:370176+n*32], 32)
-	// bigru/reverse/t0/hn@1: Slice 32
-	m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[371392:371392+32])
-	// bigru/reverse/t0/hn: BiasAdd N×32
-	m.biasAdd3(n, m.arena[370176:370176+n*32], m.arena[262144:262144+n*32], (*[32]float32)(m.arena[371392:]))
-	// bigru/reverse/t0/n_pre: Add N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/rhn (Mul)
-	m.biasAddMulAdd(n, m.arena[370688:370688+n*32], m.arena[369664:369664+n*32], (*[32]float32)(m.arena[371360:]), m.arena[229376:229376+n*32], m.arena[262144:262144+n*32])
-	// bigru/reverse/t0/n: Tanh N×32
-	m.tanh(n, m.arena[370688:370688+n*32], m.arena[278528:278528+n*32])
-	// bigru/reverse/t0/h_minus_n: Sub N×32
-	m.sub(n, m.arena[373760:373760+n*32], m.arena[278528:278528+n*32], m.arena[294912:294912+n*32])
-	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/z_h_minus_n (Mul)
-	m.mulAdd(n, m.arena[311296:311296+n*32], m.arena[245760:245760+n*32], m.arena[294912:294912+n*32], m.arena[278528:278528+n*32])
-	// bigru/reverse/t1 … bigru/reverse/t31: 31 steps, one iteration each
-	for step := 1; step <= 31; step++ {
-		// bigru/reverse/t[step]/x_slice: Slice N×1×32
-		m.slice4(n, m.arena[65536:65536+n*1024], m.arena[212992+step*512:212992+step*512+n*32], 31-step)
-		// bigru/reverse/t[step]/x: Reshape N×32: a view, no code
-		// bigru/reverse/t[step]/xh: Concat N×64
-		m.concat(n, m.arena[32768+step*1024:32768+step*1024+n*64], m.arena[212992+step*512:212992+step*512+n*32], m.arena[311296+(step-1)*512:311296+(step-1)*512+n*32])
-		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768+step*1024:32768+step*1024+n*64], 64, &m.bigruReverseWeightRzPackedForTrainingTransposed, 0, m.arena[86016:86016+n*64], 64)
-		// bigru/reverse/t[step]/rz@1: Slice 64
-		m.slice6(n, m.arena[371200:371200+96], m.arena[371296:371296+64])
-		// bigru/reverse/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[86016:86016+n*64], m.arena[87040:87040+n*64], (*[64]float32)(m.arena[371296:]))
-		// bigru/reverse/t[step]/r_pre: Slice N×32
-		m.slice2(n, m.arena[87040:87040+n*64], m.arena[368640:368640+n*32])
-		// bigru/reverse/t[step]/r: Sigmoid N×32
-		m.sigmoid(n, m.arena[368640:368640+n*32], m.arena[229376+step*512:229376+step*512+n*32])
-		// bigru/reverse/t[step]/z_pre: Slice N×32
-		m.slice3(n, m.arena[87040:87040+n*64], m.arena[369152:369152+n*32])
-		// bigru/reverse/t[step]/z: Sigmoid N×32
-		m.sigmoid(n, m.arena[369152:369152+n*32], m.arena[245760+step*512:245760+step*512+n*32])
-		// bigru/reverse/t[step]/xn_matmul@1: Slice 32×32
-		m.slice8(n, m.bigruWeightIhL0Reverse[:], m.arena[88064:88064+1024])
-		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[212992+step*512:212992+step*512+n*32], 32, m.arena[88064:88064+1024], 32, 0, m.arena[369664:369664+n*32], 32)
-		// bigru/reverse/t[step]/xn@1: Slice 32
-		m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[371360:371360+32])
-		// bigru/reverse/t[step]/hn_matmul@1: Slice 32×32
-		m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[89088:89088+1024])
-		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
-		rt.GemmP(m.pool, false, true, n, 32, 32, 1, m.arena[311296+(step-1)*512:311296+(step-1)*512+n*32], 32, m.arena[89088:89088+1024], 32, 0, m.arena[370176:370176+n*32], 32)
-		// bigru/reverse/t[step]/hn@1: Slice 32
-		m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[371392:371392+32])
-		// bigru/reverse/t[step]/hn: BiasAdd N×32
-		m.biasAdd3(n, m.arena[370176:370176+n*32], m.arena[262144+step*512:262144+step*512+n*32], (*[32]float32)(m.arena[371392:]))
-		// bigru/reverse/t[step]/n_pre: Add N×32, fused with bigru/reverse/t[step]/xn (BiasAdd), bigru/reverse/t[step]/rhn (Mul)
-		m.biasAddMulAdd(n, m.arena[370688:370688+n*32], m.arena[369664:369664+n*32], (*[32]float32)(m.arena[371360:]), m.arena[229376+step*512:229376+step*512+n*32], m.arena[262144+step*512:262144+step*512+n*32])
-		// bigru/reverse/t[step]/n: Tanh N×32
-		m.tanh(n, m.arena[370688:370688+n*32], m.arena[278528+step*512:278528+step*512+n*32])
-		// bigru/reverse/t[step]/h_minus_n: Sub N×32
-		m.sub(n, m.arena[311296+(step-1)*512:311296+(step-1)*512+n*32], m.arena[278528+step*512:278528+step*512+n*32], m.arena[294912+step*512:294912+step*512+n*32])
-		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t[step]/z_h_minus_n (Mul)
-		m.mulAdd(n, m.arena[311296+step*512:311296+step*512+n*32], m.arena[245760+step*512:245760+step*512+n*32], m.arena[294912+step*512:294912+step*512+n*32], m.arena[278528+step*512:278528+step*512+n*32])
-	}
-	// bigru: Concat N×64
-	m.concat(n, m.arena[65536:65536+n*64], m.arena[212480:212480+n*32], m.arena[327168:327168+n*32])
-	// fc: MatMul N×10
-	rt.GemmP(m.pool, false, true, n, 10, 64, 1, m.arena[65536:65536+n*64], 64, m.fcWeight[:], 64, 0, m.arena[368640:368640+n*10], 10)
-	// fc/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[368640:368640+n*10], m.arena[368640:368640+n*10], &m.fcBias)
+	m.add(n, m.bigruBiasIhL0Reverse[:], m.bigruBiasHhL0Reverse[:], m.arena[369664:369664+96])
+	// bigru/reverse/bias_rz: Slice 64
+	m.slice6(n, m.arena[369664:369664+96], m.arena[373568:373568+64])
+	// bigru/reverse/bias_in: Slice 32
+	m.slice7(n, m.bigruBiasIhL0Reverse[:], m.arena[373632:373632+32])
+	// bigru/reverse/bias_hn: Slice 32
+	m.slice7(n, m.bigruBiasHhL0Reverse[:], m.arena[373664:373664+32])
+	// bigru/reverse/weight_in: Slice 32×32
+	m.slice8(n, m.bigruWeightIhL0Reverse[:], m.arena[86016:86016+1024])
+	// bigru/reverse/weight_in, packed once for this step's products by it
+	m.bigruReverseWeightInPackedForTrainingTransposed.Pack(true, 32, 32, m.arena[86016:86016+1024], 32)
+	// bigru/reverse/weight_hn: Slice 32×32
+	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[369664:369664+1024])
+	// bigru/reverse/weight_hn, packed once for this step's products by it
+	m.bigruReverseWeightHnPackedForTrainingTransposed.Pack(true, 32, 32, m.arena[369664:369664+1024], 32)
+	// bigru/reverse/weight_hn, packed once for this step's products by it
+	m.bigruReverseWeightHnPackedForTrainingAsStored.Pack(false, 32, 32, m.arena[369664:369664+1024], 32)
+	// bigru/reverse/t0/x_slice … fc/bias: each thread computes its own range of items (trainStepItems1)
+	m.pool.Items(n, m.trainStepItems1Fn)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[368640:368640+n*10], label, m.arena[376832:376832+1])
+	m.sparseSoftmaxCELoss(n, m.arena[373408:373408+n*10], label, m.arena[377856:377856+1])
 	// d.loss: Fill scalar
-	m.arena[368800] = 1.0
+	m.arena[373728] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×10
-	m.lossGrad(n, m.arena[368640:368640+n*10], label, m.arena[368800:368800+1], m.arena[369664:369664+n*10])
+	m.lossGrad(n, m.arena[373408:373408+n*10], label, m.arena[373728:373728+1], m.arena[373568:373568+n*10])
 	// d.fc/bias.1: ChannelSum 10
-	m.channelSum(n, m.arena[369664:369664+n*10], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[373568:373568+n*10], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×64
-	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[369664:369664+n*10], 10, m.fcWeight[:], 64, 0, m.arena[368640:368640+n*64], 64)
+	rt.GemmP(m.pool, false, false, n, 64, 10, 1, m.arena[373568:373568+n*10], 10, m.fcWeight[:], 64, 0, m.arena[370688:370688+n*64], 64)
 	// d.fc.2: MatMul 10×64
-	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[369664:369664+n*10], 10, m.arena[65536:65536+n*64], 64, 0, m.fcWeightGrad[:], 64)
+	rt.GemmP(m.pool, true, false, 10, 64, n, 1, m.arena[373568:373568+n*10], 10, m.arena[89088:89088+n*64], 64, 0, m.fcWeightGrad[:], 64)
 	// d.bigru/reverse/t31/z_h_minus_n.1@0: Slice N×32
-	m.slice3(n, m.arena[368640:368640+n*64], m.arena[360448:360448+n*32])
+	m.slice3(n, m.arena[370688:370688+n*64], m.arena[360448:360448+n*32])
 	// d.bigru/reverse/t31/z_h_minus_n.2: Mul N×32
-	m.mul(n, m.arena[360448:360448+n*32], m.arena[261632:261632+n*32], m.arena[374272:374272+n*32])
+	m.mul(n, m.arena[360448:360448+n*32], m.arena[261632:261632+n*32], m.arena[375296:375296+n*32])
 	// d.bigru/reverse/t31/n.1: TanhGrad N×32, fused with d.bigru/reverse/t31/h_minus_n.1 (Scale), d.bigru/reverse/t31/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[343552:343552+n*32], m.arena[374272:374272+n*32], m.arena[360448:360448+n*32], m.arena[294400:294400+n*32])
+	m.scaleAddTanhGrad(n, m.arena[343552:343552+n*32], m.arena[375296:375296+n*32], m.arena[360448:360448+n*32], m.arena[294400:294400+n*32])
 	// d.bigru/reverse/t31/rhn.2: Mul N×32
 	m.mul(n, m.arena[343552:343552+n*32], m.arena[245248:245248+n*32], m.arena[359936:359936+n*32])
 	// d.bigru/reverse/t31/hn.1: ChannelSum 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/hn.2
-	// d.bigru/reverse/t31/hn_matmul.1@1: Slice 32×32
-	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[369664:369664+1024])
 	// d.bigru/reverse/t31/hn_matmul.1: MatMul N×32
-	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[359936:359936+n*32], 32, m.arena[369664:369664+1024], 32, 0, m.arena[374784:374784+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[359936:359936+n*32], 32, &m.bigruReverseWeightHnPackedForTrainingAsStored, 0, m.arena[375808:375808+n*32], 32)
 	// d.bigru/reverse/t31/hn_matmul.2: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[359936:359936+n*32], 32, m.arena[326656:326656+n*32], 32, 0, m.arena[370688:370688+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[359936:359936+n*32], 32, m.arena[326656:326656+n*32], 32, 0, m.arena[371712:371712+1024], 32)
 	// d.bigru/reverse/t31/hn_matmul.3: Add N×32
-	m.add(n, m.arena[374272:374272+n*32], m.arena[374784:374784+n*32], m.arena[372224:372224+n*32])
+	m.add(n, m.arena[375296:375296+n*32], m.arena[375808:375808+n*32], m.arena[373248:373248+n*32])
 	// d.bigru/reverse/t31/xn.1: ChannelSum 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/xn.2
 	// d.bigru/reverse/t31/xn_matmul.1: MatMul 32×32
 	// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1
 	// d.bigru/reverse/t31/z.1: SigmoidGrad N×32, fused with d.bigru/reverse/t31/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[375296:375296+n*32], m.arena[360448:360448+n*32], m.arena[310784:310784+n*32], m.arena[261632:261632+n*32])
+	m.mulSigmoidGrad(n, m.arena[376320:376320+n*32], m.arena[360448:360448+n*32], m.arena[310784:310784+n*32], m.arena[261632:261632+n*32])
 	// d.bigru/reverse/t31/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[375296:375296+n*32], m.arena[97280:97280+n*64], 32)
+	m.sliceGrad(n, m.arena[376320:376320+n*32], m.arena[97280:97280+n*64], 32)
 	// d.bigru/reverse/t31/r.1: SigmoidGrad N×32, fused with d.bigru/reverse/t31/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[375808:375808+n*32], m.arena[343552:343552+n*32], m.arena[278016:278016+n*32], m.arena[245248:245248+n*32])
+	m.mulSigmoidGrad(n, m.arena[376832:376832+n*32], m.arena[343552:343552+n*32], m.arena[278016:278016+n*32], m.arena[245248:245248+n*32])
 	// d.bigru/reverse/t31/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[375808:375808+n*32], m.arena[97280:97280+n*64], 0)
+	m.sliceGrad(n, m.arena[376832:376832+n*32], m.arena[97280:97280+n*64], 0)
 	// d.bigru/reverse/t31/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/reverse/t31/rz.1: ChannelSum 64
 	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/rz.2
 	// d.bigru/reverse/t31/rz_matmul.2: MatMul 64×64
 	// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1
 	// d.bigru/reverse/t31/xh.1: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[97280:97280+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[372224:372224+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[97280:97280+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[373248:373248+n*32], 32)
 	// d.bigru/reverse/t31/xh.2: Add N×32: accumulated in place by its products, no code
 	// d.bigru/reverse/t30/z_h_minus_n.2: Mul N×32
-	m.mul(n, m.arena[372224:372224+n*32], m.arena[261120:261120+n*32], m.arena[374272:374272+n*32])
+	m.mul(n, m.arena[373248:373248+n*32], m.arena[261120:261120+n*32], m.arena[375296:375296+n*32])
 	// d.bigru/reverse/t30/n.1: TanhGrad N×32, fused with d.bigru/reverse/t30/h_minus_n.1 (Scale), d.bigru/reverse/t30/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[343040:343040+n*32], m.arena[374272:374272+n*32], m.arena[372224:372224+n*32], m.arena[293888:293888+n*32])
+	m.scaleAddTanhGrad(n, m.arena[343040:343040+n*32], m.arena[375296:375296+n*32], m.arena[373248:373248+n*32], m.arena[293888:293888+n*32])
 	// d.bigru/reverse/t30/rhn.2: Mul N×32
 	m.mul(n, m.arena[343040:343040+n*32], m.arena[244736:244736+n*32], m.arena[359424:359424+n*32])
 	// d.bigru/reverse/t30/hn.1: ChannelSum 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/hn.2
 	// d.bigru/reverse/t30/hn.2: Add 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/hn.2
-	// d.bigru/reverse/t30/hn_matmul.1@1: Slice 32×32
-	m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[369664:369664+1024])
 	// d.bigru/reverse/t30/hn_matmul.1: MatMul N×32
-	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[359424:359424+n*32], 32, m.arena[369664:369664+1024], 32, 0, m.arena[374784:374784+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[359424:359424+n*32], 32, &m.bigruReverseWeightHnPackedForTrainingAsStored, 0, m.arena[375808:375808+n*32], 32)
 	// d.bigru/reverse/t30/hn_matmul.2: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[359424:359424+n*32], 32, m.arena[326144:326144+n*32], 32, 1, m.arena[370688:370688+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[359424:359424+n*32], 32, m.arena[326144:326144+n*32], 32, 1, m.arena[371712:371712+1024], 32)
 	// d.bigru/reverse/t30/hn_matmul.3: Add N×32
-	m.add(n, m.arena[374272:374272+n*32], m.arena[374784:374784+n*32], m.arena[371712:371712+n*32])
+	m.add(n, m.arena[375296:375296+n*32], m.arena[375808:375808+n*32], m.arena[372736:372736+n*32])
 	// d.bigru/reverse/t30/hn_matmul.4: Add 32×32: accumulated in place by its products, no code
 	// d.bigru/reverse/t30/xn.1: ChannelSum 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/xn.2
@@ -327,13 +183,13 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1
 	// d.bigru/reverse/t30/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1), no code
 	// d.bigru/reverse/t30/z.1: SigmoidGrad N×32, fused with d.bigru/reverse/t30/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[375296:375296+n*32], m.arena[372224:372224+n*32], m.arena[310272:310272+n*32], m.arena[261120:261120+n*32])
+	m.mulSigmoidGrad(n, m.arena[376320:376320+n*32], m.arena[373248:373248+n*32], m.arena[310272:310272+n*32], m.arena[261120:261120+n*32])
 	// d.bigru/reverse/t30/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[375296:375296+n*32], m.arena[96256:96256+n*64], 32)
+	m.sliceGrad(n, m.arena[376320:376320+n*32], m.arena[96256:96256+n*64], 32)
 	// d.bigru/reverse/t30/r.1: SigmoidGrad N×32, fused with d.bigru/reverse/t30/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[375808:375808+n*32], m.arena[343040:343040+n*32], m.arena[277504:277504+n*32], m.arena[244736:244736+n*32])
+	m.mulSigmoidGrad(n, m.arena[376832:376832+n*32], m.arena[343040:343040+n*32], m.arena[277504:277504+n*32], m.arena[244736:244736+n*32])
 	// d.bigru/reverse/t30/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[375808:375808+n*32], m.arena[96256:96256+n*64], 0)
+	m.sliceGrad(n, m.arena[376832:376832+n*32], m.arena[96256:96256+n*64], 0)
 	// d.bigru/reverse/t30/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/reverse/t30/rz.1: ChannelSum 64
 	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/rz.2
@@ -343,28 +199,26 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1
 	// d.bigru/reverse/t30/rz_matmul.3: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1), no code
 	// d.bigru/reverse/t30/xh.1: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[96256:96256+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[371712:371712+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[96256:96256+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[372736:372736+n*32], 32)
 	// d.bigru/reverse/t30/xh.2: Add N×32: accumulated in place by its products, no code
 	// d.bigru/reverse/t29 … d.bigru/reverse/t1: 29 steps, one iteration each
 	for step := 29; step >= 1; step-- {
 		// d.bigru/reverse/t[step]/z_h_minus_n.2: Mul N×32
-		m.mul(n, m.arena[371712+((step+1)&1)*512:371712+((step+1)&1)*512+n*32], m.arena[245760+step*512:245760+step*512+n*32], m.arena[374272:374272+n*32])
+		m.mul(n, m.arena[372736+((step+1)&1)*512:372736+((step+1)&1)*512+n*32], m.arena[245760+step*512:245760+step*512+n*32], m.arena[375296:375296+n*32])
 		// d.bigru/reverse/t[step]/n.1: TanhGrad N×32, fused with d.bigru/reverse/t[step]/h_minus_n.1 (Scale), d.bigru/reverse/t[step]/h_minus_n.2 (Add)
-		m.scaleAddTanhGrad(n, m.arena[327680+step*512:327680+step*512+n*32], m.arena[374272:374272+n*32], m.arena[371712+((step+1)&1)*512:371712+((step+1)&1)*512+n*32], m.arena[278528+step*512:278528+step*512+n*32])
+		m.scaleAddTanhGrad(n, m.arena[327680+step*512:327680+step*512+n*32], m.arena[375296:375296+n*32], m.arena[372736+((step+1)&1)*512:372736+((step+1)&1)*512+n*32], m.arena[278528+step*512:278528+step*512+n*32])
 		// d.bigru/reverse/t[step]/rhn.2: Mul N×32
 		m.mul(n, m.arena[327680+step*512:327680+step*512+n*32], m.arena[229376+step*512:229376+step*512+n*32], m.arena[344064+step*512:344064+step*512+n*32])
 		// d.bigru/reverse/t[step]/hn.1: ChannelSum 32
 		// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/hn.2
 		// d.bigru/reverse/t[step]/hn.2: Add 32
 		// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/hn.2
-		// d.bigru/reverse/t[step]/hn_matmul.1@1: Slice 32×32
-		m.slice8(n, m.bigruWeightHhL0Reverse[:], m.arena[369664:369664+1024])
 		// d.bigru/reverse/t[step]/hn_matmul.1: MatMul N×32
-		rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[344064+step*512:344064+step*512+n*32], 32, m.arena[369664:369664+1024], 32, 0, m.arena[374784:374784+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[344064+step*512:344064+step*512+n*32], 32, &m.bigruReverseWeightHnPackedForTrainingAsStored, 0, m.arena[375808:375808+n*32], 32)
 		// d.bigru/reverse/t[step]/hn_matmul.2: MatMul 32×32
-		rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[344064+step*512:344064+step*512+n*32], 32, m.arena[311296+(step-1)*512:311296+(step-1)*512+n*32], 32, 1, m.arena[370688:370688+1024], 32)
+		rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[344064+step*512:344064+step*512+n*32], 32, m.arena[311296+(step-1)*512:311296+(step-1)*512+n*32], 32, 1, m.arena[371712:371712+1024], 32)
 		// d.bigru/reverse/t[step]/hn_matmul.3: Add N×32
-		m.add(n, m.arena[374272:374272+n*32], m.arena[374784:374784+n*32], m.arena[371712+((step)&1)*512:371712+((step)&1)*512+n*32])
+		m.add(n, m.arena[375296:375296+n*32], m.arena[375808:375808+n*32], m.arena[372736+((step)&1)*512:372736+((step)&1)*512+n*32])
 		// d.bigru/reverse/t[step]/hn_matmul.4: Add 32×32: accumulated in place by its products, no code
 		// d.bigru/reverse/t[step]/xn.1: ChannelSum 32
 		// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/xn.2
@@ -374,13 +228,13 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1
 		// d.bigru/reverse/t[step]/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1), no code
 		// d.bigru/reverse/t[step]/z.1: SigmoidGrad N×32, fused with d.bigru/reverse/t[step]/z_h_minus_n.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[375296:375296+n*32], m.arena[371712+((step+1)&1)*512:371712+((step+1)&1)*512+n*32], m.arena[294912+step*512:294912+step*512+n*32], m.arena[245760+step*512:245760+step*512+n*32])
+		m.mulSigmoidGrad(n, m.arena[376320:376320+n*32], m.arena[372736+((step+1)&1)*512:372736+((step+1)&1)*512+n*32], m.arena[294912+step*512:294912+step*512+n*32], m.arena[245760+step*512:245760+step*512+n*32])
 		// d.bigru/reverse/t[step]/z_pre.1: SliceGrad N×64
-		m.sliceGrad(n, m.arena[375296:375296+n*32], m.arena[65536+step*1024:65536+step*1024+n*64], 32)
+		m.sliceGrad(n, m.arena[376320:376320+n*32], m.arena[65536+step*1024:65536+step*1024+n*64], 32)
 		// d.bigru/reverse/t[step]/r.1: SigmoidGrad N×32, fused with d.bigru/reverse/t[step]/rhn.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[375808:375808+n*32], m.arena[327680+step*512:327680+step*512+n*32], m.arena[262144+step*512:262144+step*512+n*32], m.arena[229376+step*512:229376+step*512+n*32])
+		m.mulSigmoidGrad(n, m.arena[376832:376832+n*32], m.arena[327680+step*512:327680+step*512+n*32], m.arena[262144+step*512:262144+step*512+n*32], m.arena[229376+step*512:229376+step*512+n*32])
 		// d.bigru/reverse/t[step]/r_pre.1: SliceGrad N×64
-		m.sliceGrad(n, m.arena[375808:375808+n*32], m.arena[65536+step*1024:65536+step*1024+n*64], 0)
+		m.sliceGrad(n, m.arena[376832:376832+n*32], m.arena[65536+step*1024:65536+step*1024+n*64], 0)
 		// d.bigru/reverse/t[step]/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 		// d.bigru/reverse/t[step]/rz.1: ChannelSum 64
 		// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/rz.2
@@ -390,11 +244,11 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// summed over the steps by rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1
 		// d.bigru/reverse/t[step]/rz_matmul.3: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1), no code
 		// d.bigru/reverse/t[step]/xh.1: MatMul N×32
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[65536+step*1024:65536+step*1024+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[371712+((step)&1)*512:371712+((step)&1)*512+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[65536+step*1024:65536+step*1024+n*64], 64, &m.bigruReverseWeightHhRzPackedForTrainingAsStored, 1, m.arena[372736+((step)&1)*512:372736+((step)&1)*512+n*32], 32)
 		// d.bigru/reverse/t[step]/xh.2: Add N×32: accumulated in place by its products, no code
 	}
 	// d.bigru/reverse/t0/n.1: TanhGrad N×32, fused with d.bigru/reverse/t0/z_h_minus_n.2 (Mul), d.bigru/reverse/t0/h_minus_n.1 (Scale), d.bigru/reverse/t0/h_minus_n.2 (Add)
-	m.mulScaleAddTanhGrad(n, m.arena[327680:327680+n*32], m.arena[372224:372224+n*32], m.arena[245760:245760+n*32], m.arena[278528:278528+n*32])
+	m.mulScaleAddTanhGrad(n, m.arena[327680:327680+n*32], m.arena[373248:373248+n*32], m.arena[245760:245760+n*32], m.arena[278528:278528+n*32])
 	// d.bigru/reverse/t0/rhn.2: Mul N×32
 	m.mul(n, m.arena[327680:327680+n*32], m.arena[229376:229376+n*32], m.arena[344064:344064+n*32])
 	// d.bigru/reverse/t0/hn.1: ChannelSum 32
@@ -402,7 +256,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.bigru/reverse/t0/hn.2: Add 32
 	// the column sums of all 32 steps' d.bigru/reverse/t[k]/rhn.2 as one, in float64
 	{
-		s := (*[32]float32)(m.arena[376704:])
+		s := (*[32]float32)(m.arena[377728:])
 		acc := (*[32]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[344064:360448], n, 32, 32, 512)
@@ -411,14 +265,14 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		}
 	}
 	// d.bigru/reverse/t0/hn_matmul.1: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[344064:344064+n*32], 32, m.arena[373760:373760+n*32], 32, 1, m.arena[370688:370688+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[344064:344064+n*32], 32, m.arena[374784:374784+n*32], 32, 1, m.arena[371712:371712+1024], 32)
 	// d.bigru/reverse/t0/hn_matmul.2: Add 32×32: accumulated in place by its products, no code
 	// d.bigru/reverse/t0/xn.1: ChannelSum 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/xn.2
 	// d.bigru/reverse/t0/xn.2: Add 32
 	// the column sums of all 32 steps' d.bigru/reverse/t[k]/n.1 as one, in float64
 	{
-		s := (*[32]float32)(m.arena[376768:])
+		s := (*[32]float32)(m.arena[377792:])
 		acc := (*[32]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[327680:344064], n, 32, 32, 512)
@@ -428,23 +282,23 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	}
 	// d.bigru/reverse/t0/xn_matmul.1: MatMul 32×32
 	// the products of all 32 steps as one, Σₖ d.bigru/reverse/t[k]/n.1ᵀ·bigru/reverse/t[k]/x: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 32, 32, n, 32, m.arena[327680:344064], 32, 512, m.arena[212992:229376], 32, 512, m.arena[372736:372736+1024], 32)
+	rt.GemmStepsP(m.pool, 32, 32, n, 32, m.arena[327680:344064], 32, 512, m.arena[212992:229376], 32, 512, m.arena[373760:373760+1024], 32)
 	// d.bigru/reverse/t0/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/xn_matmul.1), no code
 	// d.bigru/reverse/t0/z.1: SigmoidGrad N×32, fused with d.bigru/reverse/t0/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[375296:375296+n*32], m.arena[372224:372224+n*32], m.arena[294912:294912+n*32], m.arena[245760:245760+n*32])
+	m.mulSigmoidGrad(n, m.arena[376320:376320+n*32], m.arena[373248:373248+n*32], m.arena[294912:294912+n*32], m.arena[245760:245760+n*32])
 	// d.bigru/reverse/t0/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[375296:375296+n*32], m.arena[65536:65536+n*64], 32)
+	m.sliceGrad(n, m.arena[376320:376320+n*32], m.arena[65536:65536+n*64], 32)
 	// d.bigru/reverse/t0/r.1: SigmoidGrad N×32, fused with d.bigru/reverse/t0/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[375808:375808+n*32], m.arena[327680:327680+n*32], m.arena[262144:262144+n*32], m.arena[229376:229376+n*32])
+	m.mulSigmoidGrad(n, m.arena[376832:376832+n*32], m.arena[327680:327680+n*32], m.arena[262144:262144+n*32], m.arena[229376:229376+n*32])
 	// d.bigru/reverse/t0/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[375808:375808+n*32], m.arena[65536:65536+n*64], 0)
+	m.sliceGrad(n, m.arena[376832:376832+n*32], m.arena[65536:65536+n*64], 0)
 	// d.bigru/reverse/t0/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/reverse/t0/rz.1: ChannelSum 64
 	// summed over the steps by rt.ColSums64Steps at d.bigru/reverse/t0/rz.2
 	// d.bigru/reverse/t0/rz.2: Add 64
 	// the column sums of all 32 steps' d.bigru/reverse/t[k]/r_pre.2 as one, in float64
 	{
-		s := (*[64]float32)(m.arena[376448:])
+		s := (*[64]float32)(m.arena[377472:])
 		acc := (*[64]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[65536:98304], n, 32, 64, 1024)
@@ -457,23 +311,23 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	rt.GemmStepsP(m.pool, 64, 64, n, 32, m.arena[65536:98304], 64, 1024, m.arena[32768:65536], 64, 1024, m.arena[360448:360448+4096], 64)
 	// d.bigru/reverse/t0/rz_matmul.2: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/reverse/t0/rz_matmul.1), no code
 	// d.bigru/reverse/weight_hn.1: SliceGrad 96×32
-	m.sliceGrad2(n, m.arena[370688:370688+1024], m.bigruWeightHhL0ReverseGrad[:], 64)
+	m.sliceGrad2(n, m.arena[371712:371712+1024], m.bigruWeightHhL0ReverseGrad[:], 64)
 	// d.bigru/reverse/weight_in.1: SliceGrad 96×32
-	m.sliceGrad2(n, m.arena[372736:372736+1024], m.bigruWeightIhL0ReverseGrad[:], 64)
+	m.sliceGrad2(n, m.arena[373760:373760+1024], m.bigruWeightIhL0ReverseGrad[:], 64)
 	// d.bigru/reverse/bias_hn.1: SliceGrad 96
-	m.sliceGrad3(n, m.arena[376704:376704+32], m.arena[366592:366592+96])
+	m.sliceGrad3(n, m.arena[377728:377728+32], m.arena[369664:369664+96])
 	// d.bigru/reverse/bias_in.1: SliceGrad 96
-	m.sliceGrad3(n, m.arena[376768:376768+32], m.arena[366688:366688+96])
+	m.sliceGrad3(n, m.arena[377792:377792+32], m.arena[369760:369760+96])
 	// d.bigru/reverse/bias_rz.1: SliceGrad 96
-	m.sliceGrad4(n, m.arena[376448:376448+64], m.arena[366784:366784+96])
+	m.sliceGrad4(n, m.arena[377472:377472+64], m.arena[369856:369856+96])
 	// d.bigru/reverse/bias.1: Add 96
-	m.add(n, m.arena[366688:366688+96], m.arena[366784:366784+96], m.bigruBiasIhL0ReverseGrad[:])
+	m.add(n, m.arena[369760:369760+96], m.arena[369856:369856+96], m.bigruBiasIhL0ReverseGrad[:])
 	// d.bigru/reverse/bias.2: Add 96
-	m.add(n, m.arena[366592:366592+96], m.arena[366784:366784+96], m.bigruBiasHhL0ReverseGrad[:])
+	m.add(n, m.arena[369664:369664+96], m.arena[369856:369856+96], m.bigruBiasHhL0ReverseGrad[:])
 	// d.bigru/reverse/weight_rz.1: Slice 64×32
-	m.slice10(n, m.arena[360448:360448+4096], m.arena[32768:32768+2048])
+	m.slice9(n, m.arena[360448:360448+4096], m.arena[32768:32768+2048])
 	// d.bigru/reverse/weight_rz.2: Slice 64×32
-	m.slice11(n, m.arena[360448:360448+4096], m.arena[34816:34816+2048])
+	m.slice10(n, m.arena[360448:360448+4096], m.arena[34816:34816+2048])
 	// d.bigru/reverse/weight_hh_rz.1: SliceGrad 96×32
 	m.sliceGrad5(n, m.arena[34816:34816+2048], m.bigruWeightHhL0ReverseGrad[:], 0)
 	// d.bigru/reverse/weight_hh_rz.2: Add 96×32: written in place by its SliceGrads, no code
@@ -481,61 +335,57 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.sliceGrad5(n, m.arena[32768:32768+2048], m.bigruWeightIhL0ReverseGrad[:], 0)
 	// d.bigru/reverse/weight_ih_rz.2: Add 96×32: written in place by its SliceGrads, no code
 	// d.bigru/forward/t31/z_h_minus_n.1@0: Slice N×32
-	m.slice2(n, m.arena[368640:368640+n*64], m.arena[366592:366592+n*32])
+	m.slice2(n, m.arena[370688:370688+n*64], m.arena[369664:369664+n*32])
 	// d.bigru/forward/t31/z_h_minus_n.2: Mul N×32
-	m.mul(n, m.arena[366592:366592+n*32], m.arena[146944:146944+n*32], m.arena[367104:367104+n*32])
+	m.mul(n, m.arena[369664:369664+n*32], m.arena[146944:146944+n*32], m.arena[370176:370176+n*32])
 	// d.bigru/forward/t31/n.1: TanhGrad N×32, fused with d.bigru/forward/t31/h_minus_n.1 (Scale), d.bigru/forward/t31/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[81408:81408+n*32], m.arena[367104:367104+n*32], m.arena[366592:366592+n*32], m.arena[179712:179712+n*32])
+	m.scaleAddTanhGrad(n, m.arena[81408:81408+n*32], m.arena[370176:370176+n*32], m.arena[369664:369664+n*32], m.arena[179712:179712+n*32])
 	// d.bigru/forward/t31/rhn.2: Mul N×32
 	m.mul(n, m.arena[81408:81408+n*32], m.arena[130560:130560+n*32], m.arena[97792:97792+n*32])
 	// d.bigru/forward/t31/hn.1: ChannelSum 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/hn.2
-	// d.bigru/forward/t31/hn_matmul.1@1: Slice 32×32
-	m.slice8(n, m.bigruWeightHhL0[:], m.arena[217088:217088+1024])
 	// d.bigru/forward/t31/hn_matmul.1: MatMul N×32
-	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[97792:97792+n*32], 32, m.arena[217088:217088+1024], 32, 0, m.arena[367616:367616+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[97792:97792+n*32], 32, &m.bigruForwardWeightHnPackedForTrainingAsStored, 0, m.arena[370688:370688+n*32], 32)
 	// d.bigru/forward/t31/hn_matmul.2: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[97792:97792+n*32], 32, m.arena[211968:211968+n*32], 32, 0, m.arena[218112:218112+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[97792:97792+n*32], 32, m.arena[211968:211968+n*32], 32, 0, m.arena[366592:366592+1024], 32)
 	// d.bigru/forward/t31/hn_matmul.3: Add N×32
-	m.add(n, m.arena[367104:367104+n*32], m.arena[367616:367616+n*32], m.arena[219648:219648+n*32])
+	m.add(n, m.arena[370176:370176+n*32], m.arena[370688:370688+n*32], m.arena[368128:368128+n*32])
 	// d.bigru/forward/t31/xn.1: ChannelSum 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/xn.2
 	// d.bigru/forward/t31/xn_matmul.1: MatMul 32×32
 	// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1
 	// d.bigru/forward/t31/z.1: SigmoidGrad N×32, fused with d.bigru/forward/t31/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[368128:368128+n*32], m.arena[366592:366592+n*32], m.arena[196096:196096+n*32], m.arena[146944:146944+n*32])
+	m.mulSigmoidGrad(n, m.arena[371200:371200+n*32], m.arena[369664:369664+n*32], m.arena[196096:196096+n*32], m.arena[146944:146944+n*32])
 	// d.bigru/forward/t31/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[368128:368128+n*32], m.arena[64512:64512+n*64], 32)
+	m.sliceGrad(n, m.arena[371200:371200+n*32], m.arena[64512:64512+n*64], 32)
 	// d.bigru/forward/t31/r.1: SigmoidGrad N×32, fused with d.bigru/forward/t31/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[366592:366592+n*32], m.arena[81408:81408+n*32], m.arena[163328:163328+n*32], m.arena[130560:130560+n*32])
+	m.mulSigmoidGrad(n, m.arena[369664:369664+n*32], m.arena[81408:81408+n*32], m.arena[163328:163328+n*32], m.arena[130560:130560+n*32])
 	// d.bigru/forward/t31/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[366592:366592+n*32], m.arena[64512:64512+n*64], 0)
+	m.sliceGrad(n, m.arena[369664:369664+n*32], m.arena[64512:64512+n*64], 0)
 	// d.bigru/forward/t31/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/forward/t31/rz.1: ChannelSum 64
 	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/rz.2
 	// d.bigru/forward/t31/rz_matmul.2: MatMul 64×64
 	// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1
 	// d.bigru/forward/t31/xh.1: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[64512:64512+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[219648:219648+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[64512:64512+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[368128:368128+n*32], 32)
 	// d.bigru/forward/t31/xh.2: Add N×32: accumulated in place by its products, no code
 	// d.bigru/forward/t30/z_h_minus_n.2: Mul N×32
-	m.mul(n, m.arena[219648:219648+n*32], m.arena[146432:146432+n*32], m.arena[367104:367104+n*32])
+	m.mul(n, m.arena[368128:368128+n*32], m.arena[146432:146432+n*32], m.arena[370176:370176+n*32])
 	// d.bigru/forward/t30/n.1: TanhGrad N×32, fused with d.bigru/forward/t30/h_minus_n.1 (Scale), d.bigru/forward/t30/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[80896:80896+n*32], m.arena[367104:367104+n*32], m.arena[219648:219648+n*32], m.arena[179200:179200+n*32])
+	m.scaleAddTanhGrad(n, m.arena[80896:80896+n*32], m.arena[370176:370176+n*32], m.arena[368128:368128+n*32], m.arena[179200:179200+n*32])
 	// d.bigru/forward/t30/rhn.2: Mul N×32
 	m.mul(n, m.arena[80896:80896+n*32], m.arena[130048:130048+n*32], m.arena[97280:97280+n*32])
 	// d.bigru/forward/t30/hn.1: ChannelSum 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/hn.2
 	// d.bigru/forward/t30/hn.2: Add 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/hn.2
-	// d.bigru/forward/t30/hn_matmul.1@1: Slice 32×32
-	m.slice8(n, m.bigruWeightHhL0[:], m.arena[217088:217088+1024])
 	// d.bigru/forward/t30/hn_matmul.1: MatMul N×32
-	rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[97280:97280+n*32], 32, m.arena[217088:217088+1024], 32, 0, m.arena[367616:367616+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[97280:97280+n*32], 32, &m.bigruForwardWeightHnPackedForTrainingAsStored, 0, m.arena[370688:370688+n*32], 32)
 	// d.bigru/forward/t30/hn_matmul.2: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[97280:97280+n*32], 32, m.arena[211456:211456+n*32], 32, 1, m.arena[218112:218112+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[97280:97280+n*32], 32, m.arena[211456:211456+n*32], 32, 1, m.arena[366592:366592+1024], 32)
 	// d.bigru/forward/t30/hn_matmul.3: Add N×32
-	m.add(n, m.arena[367104:367104+n*32], m.arena[367616:367616+n*32], m.arena[219136:219136+n*32])
+	m.add(n, m.arena[370176:370176+n*32], m.arena[370688:370688+n*32], m.arena[367616:367616+n*32])
 	// d.bigru/forward/t30/hn_matmul.4: Add 32×32: accumulated in place by its products, no code
 	// d.bigru/forward/t30/xn.1: ChannelSum 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/xn.2
@@ -545,13 +395,13 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1
 	// d.bigru/forward/t30/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1), no code
 	// d.bigru/forward/t30/z.1: SigmoidGrad N×32, fused with d.bigru/forward/t30/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[368128:368128+n*32], m.arena[219648:219648+n*32], m.arena[195584:195584+n*32], m.arena[146432:146432+n*32])
+	m.mulSigmoidGrad(n, m.arena[371200:371200+n*32], m.arena[368128:368128+n*32], m.arena[195584:195584+n*32], m.arena[146432:146432+n*32])
 	// d.bigru/forward/t30/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[368128:368128+n*32], m.arena[63488:63488+n*64], 32)
+	m.sliceGrad(n, m.arena[371200:371200+n*32], m.arena[63488:63488+n*64], 32)
 	// d.bigru/forward/t30/r.1: SigmoidGrad N×32, fused with d.bigru/forward/t30/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[366592:366592+n*32], m.arena[80896:80896+n*32], m.arena[162816:162816+n*32], m.arena[130048:130048+n*32])
+	m.mulSigmoidGrad(n, m.arena[369664:369664+n*32], m.arena[80896:80896+n*32], m.arena[162816:162816+n*32], m.arena[130048:130048+n*32])
 	// d.bigru/forward/t30/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[366592:366592+n*32], m.arena[63488:63488+n*64], 0)
+	m.sliceGrad(n, m.arena[369664:369664+n*32], m.arena[63488:63488+n*64], 0)
 	// d.bigru/forward/t30/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/forward/t30/rz.1: ChannelSum 64
 	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/rz.2
@@ -561,28 +411,26 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1
 	// d.bigru/forward/t30/rz_matmul.3: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1), no code
 	// d.bigru/forward/t30/xh.1: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[63488:63488+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[219136:219136+n*32], 32)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[63488:63488+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[367616:367616+n*32], 32)
 	// d.bigru/forward/t30/xh.2: Add N×32: accumulated in place by its products, no code
 	// d.bigru/forward/t29 … d.bigru/forward/t1: 29 steps, one iteration each
 	for step := 29; step >= 1; step-- {
 		// d.bigru/forward/t[step]/z_h_minus_n.2: Mul N×32
-		m.mul(n, m.arena[219136+((step+1)&1)*512:219136+((step+1)&1)*512+n*32], m.arena[131072+step*512:131072+step*512+n*32], m.arena[367104:367104+n*32])
+		m.mul(n, m.arena[367616+((step+1)&1)*512:367616+((step+1)&1)*512+n*32], m.arena[131072+step*512:131072+step*512+n*32], m.arena[370176:370176+n*32])
 		// d.bigru/forward/t[step]/n.1: TanhGrad N×32, fused with d.bigru/forward/t[step]/h_minus_n.1 (Scale), d.bigru/forward/t[step]/h_minus_n.2 (Add)
-		m.scaleAddTanhGrad(n, m.arena[65536+step*512:65536+step*512+n*32], m.arena[367104:367104+n*32], m.arena[219136+((step+1)&1)*512:219136+((step+1)&1)*512+n*32], m.arena[163840+step*512:163840+step*512+n*32])
+		m.scaleAddTanhGrad(n, m.arena[65536+step*512:65536+step*512+n*32], m.arena[370176:370176+n*32], m.arena[367616+((step+1)&1)*512:367616+((step+1)&1)*512+n*32], m.arena[163840+step*512:163840+step*512+n*32])
 		// d.bigru/forward/t[step]/rhn.2: Mul N×32
 		m.mul(n, m.arena[65536+step*512:65536+step*512+n*32], m.arena[114688+step*512:114688+step*512+n*32], m.arena[81920+step*512:81920+step*512+n*32])
 		// d.bigru/forward/t[step]/hn.1: ChannelSum 32
 		// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/hn.2
 		// d.bigru/forward/t[step]/hn.2: Add 32
 		// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/hn.2
-		// d.bigru/forward/t[step]/hn_matmul.1@1: Slice 32×32
-		m.slice8(n, m.bigruWeightHhL0[:], m.arena[217088:217088+1024])
 		// d.bigru/forward/t[step]/hn_matmul.1: MatMul N×32
-		rt.GemmP(m.pool, false, false, n, 32, 32, 1, m.arena[81920+step*512:81920+step*512+n*32], 32, m.arena[217088:217088+1024], 32, 0, m.arena[367616:367616+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[81920+step*512:81920+step*512+n*32], 32, &m.bigruForwardWeightHnPackedForTrainingAsStored, 0, m.arena[370688:370688+n*32], 32)
 		// d.bigru/forward/t[step]/hn_matmul.2: MatMul 32×32
-		rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[81920+step*512:81920+step*512+n*32], 32, m.arena[196608+(step-1)*512:196608+(step-1)*512+n*32], 32, 1, m.arena[218112:218112+1024], 32)
+		rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[81920+step*512:81920+step*512+n*32], 32, m.arena[196608+(step-1)*512:196608+(step-1)*512+n*32], 32, 1, m.arena[366592:366592+1024], 32)
 		// d.bigru/forward/t[step]/hn_matmul.3: Add N×32
-		m.add(n, m.arena[367104:367104+n*32], m.arena[367616:367616+n*32], m.arena[219136+((step)&1)*512:219136+((step)&1)*512+n*32])
+		m.add(n, m.arena[370176:370176+n*32], m.arena[370688:370688+n*32], m.arena[367616+((step)&1)*512:367616+((step)&1)*512+n*32])
 		// d.bigru/forward/t[step]/hn_matmul.4: Add 32×32: accumulated in place by its products, no code
 		// d.bigru/forward/t[step]/xn.1: ChannelSum 32
 		// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/xn.2
@@ -592,13 +440,13 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1
 		// d.bigru/forward/t[step]/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1), no code
 		// d.bigru/forward/t[step]/z.1: SigmoidGrad N×32, fused with d.bigru/forward/t[step]/z_h_minus_n.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[368128:368128+n*32], m.arena[219136+((step+1)&1)*512:219136+((step+1)&1)*512+n*32], m.arena[180224+step*512:180224+step*512+n*32], m.arena[131072+step*512:131072+step*512+n*32])
+		m.mulSigmoidGrad(n, m.arena[371200:371200+n*32], m.arena[367616+((step+1)&1)*512:367616+((step+1)&1)*512+n*32], m.arena[180224+step*512:180224+step*512+n*32], m.arena[131072+step*512:131072+step*512+n*32])
 		// d.bigru/forward/t[step]/z_pre.1: SliceGrad N×64
-		m.sliceGrad(n, m.arena[368128:368128+n*32], m.arena[32768+step*1024:32768+step*1024+n*64], 32)
+		m.sliceGrad(n, m.arena[371200:371200+n*32], m.arena[32768+step*1024:32768+step*1024+n*64], 32)
 		// d.bigru/forward/t[step]/r.1: SigmoidGrad N×32, fused with d.bigru/forward/t[step]/rhn.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[366592:366592+n*32], m.arena[65536+step*512:65536+step*512+n*32], m.arena[147456+step*512:147456+step*512+n*32], m.arena[114688+step*512:114688+step*512+n*32])
+		m.mulSigmoidGrad(n, m.arena[369664:369664+n*32], m.arena[65536+step*512:65536+step*512+n*32], m.arena[147456+step*512:147456+step*512+n*32], m.arena[114688+step*512:114688+step*512+n*32])
 		// d.bigru/forward/t[step]/r_pre.1: SliceGrad N×64
-		m.sliceGrad(n, m.arena[366592:366592+n*32], m.arena[32768+step*1024:32768+step*1024+n*64], 0)
+		m.sliceGrad(n, m.arena[369664:369664+n*32], m.arena[32768+step*1024:32768+step*1024+n*64], 0)
 		// d.bigru/forward/t[step]/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 		// d.bigru/forward/t[step]/rz.1: ChannelSum 64
 		// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/rz.2
@@ -608,11 +456,11 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		// summed over the steps by rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1
 		// d.bigru/forward/t[step]/rz_matmul.3: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1), no code
 		// d.bigru/forward/t[step]/xh.1: MatMul N×32
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768+step*1024:32768+step*1024+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[219136+((step)&1)*512:219136+((step)&1)*512+n*32], 32)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768+step*1024:32768+step*1024+n*64], 64, &m.bigruForwardWeightHhRzPackedForTrainingAsStored, 1, m.arena[367616+((step)&1)*512:367616+((step)&1)*512+n*32], 32)
 		// d.bigru/forward/t[step]/xh.2: Add N×32: accumulated in place by its products, no code
 	}
 	// d.bigru/forward/t0/n.1: TanhGrad N×32, fused with d.bigru/forward/t0/z_h_minus_n.2 (Mul), d.bigru/forward/t0/h_minus_n.1 (Scale), d.bigru/forward/t0/h_minus_n.2 (Add)
-	m.mulScaleAddTanhGrad(n, m.arena[65536:65536+n*32], m.arena[219648:219648+n*32], m.arena[131072:131072+n*32], m.arena[163840:163840+n*32])
+	m.mulScaleAddTanhGrad(n, m.arena[65536:65536+n*32], m.arena[368128:368128+n*32], m.arena[131072:131072+n*32], m.arena[163840:163840+n*32])
 	// d.bigru/forward/t0/rhn.2: Mul N×32
 	m.mul(n, m.arena[65536:65536+n*32], m.arena[114688:114688+n*32], m.arena[81920:81920+n*32])
 	// d.bigru/forward/t0/hn.1: ChannelSum 32
@@ -620,7 +468,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// d.bigru/forward/t0/hn.2: Add 32
 	// the column sums of all 32 steps' d.bigru/forward/t[k]/rhn.2 as one, in float64
 	{
-		s := (*[32]float32)(m.arena[369024:])
+		s := (*[32]float32)(m.arena[372096:])
 		acc := (*[32]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[81920:98304], n, 32, 32, 512)
@@ -629,14 +477,14 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 		}
 	}
 	// d.bigru/forward/t0/hn_matmul.1: MatMul 32×32
-	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[81920:81920+n*32], 32, m.arena[373760:373760+n*32], 32, 1, m.arena[218112:218112+1024], 32)
+	rt.GemmP(m.pool, true, false, 32, 32, n, 1, m.arena[81920:81920+n*32], 32, m.arena[374784:374784+n*32], 32, 1, m.arena[366592:366592+1024], 32)
 	// d.bigru/forward/t0/hn_matmul.2: Add 32×32: accumulated in place by its products, no code
 	// d.bigru/forward/t0/xn.1: ChannelSum 32
 	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/xn.2
 	// d.bigru/forward/t0/xn.2: Add 32
 	// the column sums of all 32 steps' d.bigru/forward/t[k]/n.1 as one, in float64
 	{
-		s := (*[32]float32)(m.arena[369088:])
+		s := (*[32]float32)(m.arena[372160:])
 		acc := (*[32]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[65536:81920], n, 32, 32, 512)
@@ -646,23 +494,23 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	}
 	// d.bigru/forward/t0/xn_matmul.1: MatMul 32×32
 	// the products of all 32 steps as one, Σₖ d.bigru/forward/t[k]/n.1ᵀ·bigru/forward/t[k]/x: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 32, 32, n, 32, m.arena[65536:81920], 32, 512, m.arena[98304:114688], 32, 512, m.arena[220160:220160+1024], 32)
+	rt.GemmStepsP(m.pool, 32, 32, n, 32, m.arena[65536:81920], 32, 512, m.arena[98304:114688], 32, 512, m.arena[217088:217088+1024], 32)
 	// d.bigru/forward/t0/xn_matmul.2: Add 32×32: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/xn_matmul.1), no code
 	// d.bigru/forward/t0/z.1: SigmoidGrad N×32, fused with d.bigru/forward/t0/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[368128:368128+n*32], m.arena[219648:219648+n*32], m.arena[180224:180224+n*32], m.arena[131072:131072+n*32])
+	m.mulSigmoidGrad(n, m.arena[371200:371200+n*32], m.arena[368128:368128+n*32], m.arena[180224:180224+n*32], m.arena[131072:131072+n*32])
 	// d.bigru/forward/t0/z_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[368128:368128+n*32], m.arena[32768:32768+n*64], 32)
+	m.sliceGrad(n, m.arena[371200:371200+n*32], m.arena[32768:32768+n*64], 32)
 	// d.bigru/forward/t0/r.1: SigmoidGrad N×32, fused with d.bigru/forward/t0/rhn.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[366592:366592+n*32], m.arena[65536:65536+n*32], m.arena[147456:147456+n*32], m.arena[114688:114688+n*32])
+	m.mulSigmoidGrad(n, m.arena[369664:369664+n*32], m.arena[65536:65536+n*32], m.arena[147456:147456+n*32], m.arena[114688:114688+n*32])
 	// d.bigru/forward/t0/r_pre.1: SliceGrad N×64
-	m.sliceGrad(n, m.arena[366592:366592+n*32], m.arena[32768:32768+n*64], 0)
+	m.sliceGrad(n, m.arena[369664:369664+n*32], m.arena[32768:32768+n*64], 0)
 	// d.bigru/forward/t0/r_pre.2: Add N×64: written in place by its SliceGrads, no code
 	// d.bigru/forward/t0/rz.1: ChannelSum 64
 	// summed over the steps by rt.ColSums64Steps at d.bigru/forward/t0/rz.2
 	// d.bigru/forward/t0/rz.2: Add 64
 	// the column sums of all 32 steps' d.bigru/forward/t[k]/r_pre.2 as one, in float64
 	{
-		s := (*[64]float32)(m.arena[368768:])
+		s := (*[64]float32)(m.arena[371840:])
 		acc := (*[64]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[32768:65536], n, 32, 64, 1024)
@@ -675,23 +523,23 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	rt.GemmStepsP(m.pool, 64, 64, n, 32, m.arena[32768:65536], 64, 1024, m.arena[0:32768], 64, 1024, m.arena[212992:212992+4096], 64)
 	// d.bigru/forward/t0/rz_matmul.2: Add 64×64: one product over the steps (rt.GemmStepsP at d.bigru/forward/t0/rz_matmul.1), no code
 	// d.bigru/forward/weight_hn.1: SliceGrad 96×32
-	m.sliceGrad2(n, m.arena[218112:218112+1024], m.bigruWeightHhL0Grad[:], 64)
+	m.sliceGrad2(n, m.arena[366592:366592+1024], m.bigruWeightHhL0Grad[:], 64)
 	// d.bigru/forward/weight_in.1: SliceGrad 96×32
-	m.sliceGrad2(n, m.arena[220160:220160+1024], m.bigruWeightIhL0Grad[:], 64)
+	m.sliceGrad2(n, m.arena[217088:217088+1024], m.bigruWeightIhL0Grad[:], 64)
 	// d.bigru/forward/bias_hn.1: SliceGrad 96
-	m.sliceGrad3(n, m.arena[369024:369024+32], m.arena[217088:217088+96])
+	m.sliceGrad3(n, m.arena[372096:372096+32], m.arena[217088:217088+96])
 	// d.bigru/forward/bias_in.1: SliceGrad 96
-	m.sliceGrad3(n, m.arena[369088:369088+32], m.arena[217184:217184+96])
+	m.sliceGrad3(n, m.arena[372160:372160+32], m.arena[217184:217184+96])
 	// d.bigru/forward/bias_rz.1: SliceGrad 96
-	m.sliceGrad4(n, m.arena[368768:368768+64], m.arena[217280:217280+96])
+	m.sliceGrad4(n, m.arena[371840:371840+64], m.arena[217280:217280+96])
 	// d.bigru/forward/bias.1: Add 96
 	m.add(n, m.arena[217184:217184+96], m.arena[217280:217280+96], m.bigruBiasIhL0Grad[:])
 	// d.bigru/forward/bias.2: Add 96
 	m.add(n, m.arena[217088:217088+96], m.arena[217280:217280+96], m.bigruBiasHhL0Grad[:])
 	// d.bigru/forward/weight_rz.1: Slice 64×32
-	m.slice10(n, m.arena[212992:212992+4096], m.arena[:2048])
+	m.slice9(n, m.arena[212992:212992+4096], m.arena[:2048])
 	// d.bigru/forward/weight_rz.2: Slice 64×32
-	m.slice11(n, m.arena[212992:212992+4096], m.arena[2048:2048+2048])
+	m.slice10(n, m.arena[212992:212992+4096], m.arena[2048:2048+2048])
 	// d.bigru/forward/weight_hh_rz.1: SliceGrad 96×32
 	m.sliceGrad5(n, m.arena[2048:2048+2048], m.bigruWeightHhL0Grad[:], 0)
 	// d.bigru/forward/weight_hh_rz.2: Add 96×32: written in place by its SliceGrads, no code
@@ -699,11 +547,161 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	m.sliceGrad5(n, m.arena[:2048], m.bigruWeightIhL0Grad[:], 0)
 	// d.bigru/forward/weight_ih_rz.2: Add 96×32: written in place by its SliceGrads, no code
 	m.derived = false
-	loss := m.arena[376832]
+	loss := m.arena[377856]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
 	m.update()
 	m.Step++
 	return loss, nil
+}
+
+// trainStepItems0 computes bigru/forward/t0/x_slice … bigru/forward/t31/h of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems0(_, b0, b1 int) {
+	n := b1 - b0
+	// bigru/forward/t0/x_slice: Slice N×1×32
+	m.slice(n, m.arena[32768+b0*1024:32768+b0*1024+n*1024], m.arena[98304+b0*32:98304+b0*32+n*32])
+	// bigru/forward/t0/x: Reshape N×32: a view, no code
+	// bigru/forward/t0/xh: Concat N×64
+	m.concat(n, m.arena[b0*64:b0*64+n*64], m.arena[98304+b0*32:98304+b0*32+n*32], m.arena[374784+b0*32:374784+b0*32+n*32])
+	// bigru/forward/t0/rz_matmul: MatMul N×64
+	rt.GemmPackedP(nil, false, n, 1, m.arena[b0*64:b0*64+n*64], 64, &m.bigruForwardWeightRzPackedForTrainingTransposed, 0, m.arena[366592+b0*64:366592+b0*64+n*64], 64)
+	// bigru/forward/t0/rz: BiasAdd N×64
+	m.biasAdd(n, m.arena[366592+b0*64:366592+b0*64+n*64], m.arena[367616+b0*64:367616+b0*64+n*64], (*[64]float32)(m.arena[372224:]))
+	// bigru/forward/t0/r_pre: Slice N×32
+	m.slice2(n, m.arena[367616+b0*64:367616+b0*64+n*64], m.arena[369664+b0*32:369664+b0*32+n*32])
+	// bigru/forward/t0/r: Sigmoid N×32
+	m.sigmoid(n, m.arena[369664+b0*32:369664+b0*32+n*32], m.arena[114688+b0*32:114688+b0*32+n*32])
+	// bigru/forward/t0/z_pre: Slice N×32
+	m.slice3(n, m.arena[367616+b0*64:367616+b0*64+n*64], m.arena[370176+b0*32:370176+b0*32+n*32])
+	// bigru/forward/t0/z: Sigmoid N×32
+	m.sigmoid(n, m.arena[370176+b0*32:370176+b0*32+n*32], m.arena[131072+b0*32:131072+b0*32+n*32])
+	// bigru/forward/t0/xn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, m.arena[98304+b0*32:98304+b0*32+n*32], 32, &m.bigruForwardWeightInPackedForTrainingTransposed, 0, m.arena[370688+b0*32:370688+b0*32+n*32], 32)
+	// bigru/forward/t0/hn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, m.arena[374784+b0*32:374784+b0*32+n*32], 32, &m.bigruForwardWeightHnPackedForTrainingTransposed, 0, m.arena[371200+b0*32:371200+b0*32+n*32], 32)
+	// bigru/forward/t0/hn: BiasAdd N×32
+	m.biasAdd3(n, m.arena[371200+b0*32:371200+b0*32+n*32], m.arena[147456+b0*32:147456+b0*32+n*32], (*[32]float32)(m.arena[372320:]))
+	// bigru/forward/t0/n_pre: Add N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/rhn (Mul)
+	m.biasAddMulAdd(n, m.arena[371712+b0*32:371712+b0*32+n*32], m.arena[370688+b0*32:370688+b0*32+n*32], (*[32]float32)(m.arena[372288:]), m.arena[114688+b0*32:114688+b0*32+n*32], m.arena[147456+b0*32:147456+b0*32+n*32])
+	// bigru/forward/t0/n: Tanh N×32
+	m.tanh(n, m.arena[371712+b0*32:371712+b0*32+n*32], m.arena[163840+b0*32:163840+b0*32+n*32])
+	// bigru/forward/t0/h_minus_n: Sub N×32
+	m.sub(n, m.arena[374784+b0*32:374784+b0*32+n*32], m.arena[163840+b0*32:163840+b0*32+n*32], m.arena[180224+b0*32:180224+b0*32+n*32])
+	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/z_h_minus_n (Mul)
+	m.mulAdd(n, m.arena[196608+b0*32:196608+b0*32+n*32], m.arena[131072+b0*32:131072+b0*32+n*32], m.arena[180224+b0*32:180224+b0*32+n*32], m.arena[163840+b0*32:163840+b0*32+n*32])
+	// bigru/forward/t1 … bigru/forward/t31: 31 steps, one iteration each
+	for step := 1; step <= 31; step++ {
+		// bigru/forward/t[step]/x_slice: Slice N×1×32
+		m.slice4(n, m.arena[32768+b0*1024:32768+b0*1024+n*1024], m.arena[98304+step*512+b0*32:98304+step*512+b0*32+n*32], step)
+		// bigru/forward/t[step]/x: Reshape N×32: a view, no code
+		// bigru/forward/t[step]/xh: Concat N×64
+		m.concat(n, m.arena[step*1024+b0*64:step*1024+b0*64+n*64], m.arena[98304+step*512+b0*32:98304+step*512+b0*32+n*32], m.arena[196608+(step-1)*512+b0*32:196608+(step-1)*512+b0*32+n*32])
+		// bigru/forward/t[step]/rz_matmul: MatMul N×64
+		rt.GemmPackedP(nil, false, n, 1, m.arena[step*1024+b0*64:step*1024+b0*64+n*64], 64, &m.bigruForwardWeightRzPackedForTrainingTransposed, 0, m.arena[366592+b0*64:366592+b0*64+n*64], 64)
+		// bigru/forward/t[step]/rz: BiasAdd N×64
+		m.biasAdd(n, m.arena[366592+b0*64:366592+b0*64+n*64], m.arena[367616+b0*64:367616+b0*64+n*64], (*[64]float32)(m.arena[372224:]))
+		// bigru/forward/t[step]/r_pre: Slice N×32
+		m.slice2(n, m.arena[367616+b0*64:367616+b0*64+n*64], m.arena[369664+b0*32:369664+b0*32+n*32])
+		// bigru/forward/t[step]/r: Sigmoid N×32
+		m.sigmoid(n, m.arena[369664+b0*32:369664+b0*32+n*32], m.arena[114688+step*512+b0*32:114688+step*512+b0*32+n*32])
+		// bigru/forward/t[step]/z_pre: Slice N×32
+		m.slice3(n, m.arena[367616+b0*64:367616+b0*64+n*64], m.arena[370176+b0*32:370176+b0*32+n*32])
+		// bigru/forward/t[step]/z: Sigmoid N×32
+		m.sigmoid(n, m.arena[370176+b0*32:370176+b0*32+n*32], m.arena[131072+step*512+b0*32:131072+step*512+b0*32+n*32])
+		// bigru/forward/t[step]/xn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, m.arena[98304+step*512+b0*32:98304+step*512+b0*32+n*32], 32, &m.bigruForwardWeightInPackedForTrainingTransposed, 0, m.arena[370688+b0*32:370688+b0*32+n*32], 32)
+		// bigru/forward/t[step]/hn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, m.arena[196608+(step-1)*512+b0*32:196608+(step-1)*512+b0*32+n*32], 32, &m.bigruForwardWeightHnPackedForTrainingTransposed, 0, m.arena[371200+b0*32:371200+b0*32+n*32], 32)
+		// bigru/forward/t[step]/hn: BiasAdd N×32
+		m.biasAdd3(n, m.arena[371200+b0*32:371200+b0*32+n*32], m.arena[147456+step*512+b0*32:147456+step*512+b0*32+n*32], (*[32]float32)(m.arena[372320:]))
+		// bigru/forward/t[step]/n_pre: Add N×32, fused with bigru/forward/t[step]/xn (BiasAdd), bigru/forward/t[step]/rhn (Mul)
+		m.biasAddMulAdd(n, m.arena[371712+b0*32:371712+b0*32+n*32], m.arena[370688+b0*32:370688+b0*32+n*32], (*[32]float32)(m.arena[372288:]), m.arena[114688+step*512+b0*32:114688+step*512+b0*32+n*32], m.arena[147456+step*512+b0*32:147456+step*512+b0*32+n*32])
+		// bigru/forward/t[step]/n: Tanh N×32
+		m.tanh(n, m.arena[371712+b0*32:371712+b0*32+n*32], m.arena[163840+step*512+b0*32:163840+step*512+b0*32+n*32])
+		// bigru/forward/t[step]/h_minus_n: Sub N×32
+		m.sub(n, m.arena[196608+(step-1)*512+b0*32:196608+(step-1)*512+b0*32+n*32], m.arena[163840+step*512+b0*32:163840+step*512+b0*32+n*32], m.arena[180224+step*512+b0*32:180224+step*512+b0*32+n*32])
+		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t[step]/z_h_minus_n (Mul)
+		m.mulAdd(n, m.arena[196608+step*512+b0*32:196608+step*512+b0*32+n*32], m.arena[131072+step*512+b0*32:131072+step*512+b0*32+n*32], m.arena[180224+step*512+b0*32:180224+step*512+b0*32+n*32], m.arena[163840+step*512+b0*32:163840+step*512+b0*32+n*32])
+	}
+}
+
+// trainStepItems1 computes bigru/reverse/t0/x_slice … fc/bias of TrainStep for items b0 … b1-1 of the call
+// whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) trainStepItems1(_, b0, b1 int) {
+	n := b1 - b0
+	// bigru/reverse/t0/x_slice: Slice N×1×32
+	m.slice11(n, m.arena[65536+b0*1024:65536+b0*1024+n*1024], m.arena[212992+b0*32:212992+b0*32+n*32])
+	// bigru/reverse/t0/x: Reshape N×32: a view, no code
+	// bigru/reverse/t0/xh: Concat N×64
+	m.concat(n, m.arena[32768+b0*64:32768+b0*64+n*64], m.arena[212992+b0*32:212992+b0*32+n*32], m.arena[374784+b0*32:374784+b0*32+n*32])
+	// bigru/reverse/t0/rz_matmul: MatMul N×64
+	rt.GemmPackedP(nil, false, n, 1, m.arena[32768+b0*64:32768+b0*64+n*64], 64, &m.bigruReverseWeightRzPackedForTrainingTransposed, 0, m.arena[87040+b0*64:87040+b0*64+n*64], 64)
+	// bigru/reverse/t0/rz: BiasAdd N×64
+	m.biasAdd(n, m.arena[87040+b0*64:87040+b0*64+n*64], m.arena[88064+b0*64:88064+b0*64+n*64], (*[64]float32)(m.arena[373568:]))
+	// bigru/reverse/t0/r_pre: Slice N×32
+	m.slice2(n, m.arena[88064+b0*64:88064+b0*64+n*64], m.arena[370688+b0*32:370688+b0*32+n*32])
+	// bigru/reverse/t0/r: Sigmoid N×32
+	m.sigmoid(n, m.arena[370688+b0*32:370688+b0*32+n*32], m.arena[229376+b0*32:229376+b0*32+n*32])
+	// bigru/reverse/t0/z_pre: Slice N×32
+	m.slice3(n, m.arena[88064+b0*64:88064+b0*64+n*64], m.arena[371200+b0*32:371200+b0*32+n*32])
+	// bigru/reverse/t0/z: Sigmoid N×32
+	m.sigmoid(n, m.arena[371200+b0*32:371200+b0*32+n*32], m.arena[245760+b0*32:245760+b0*32+n*32])
+	// bigru/reverse/t0/xn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, m.arena[212992+b0*32:212992+b0*32+n*32], 32, &m.bigruReverseWeightInPackedForTrainingTransposed, 0, m.arena[371712+b0*32:371712+b0*32+n*32], 32)
+	// bigru/reverse/t0/hn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, m.arena[374784+b0*32:374784+b0*32+n*32], 32, &m.bigruReverseWeightHnPackedForTrainingTransposed, 0, m.arena[372224+b0*32:372224+b0*32+n*32], 32)
+	// bigru/reverse/t0/hn: BiasAdd N×32
+	m.biasAdd3(n, m.arena[372224+b0*32:372224+b0*32+n*32], m.arena[262144+b0*32:262144+b0*32+n*32], (*[32]float32)(m.arena[373664:]))
+	// bigru/reverse/t0/n_pre: Add N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/rhn (Mul)
+	m.biasAddMulAdd(n, m.arena[372736+b0*32:372736+b0*32+n*32], m.arena[371712+b0*32:371712+b0*32+n*32], (*[32]float32)(m.arena[373632:]), m.arena[229376+b0*32:229376+b0*32+n*32], m.arena[262144+b0*32:262144+b0*32+n*32])
+	// bigru/reverse/t0/n: Tanh N×32
+	m.tanh(n, m.arena[372736+b0*32:372736+b0*32+n*32], m.arena[278528+b0*32:278528+b0*32+n*32])
+	// bigru/reverse/t0/h_minus_n: Sub N×32
+	m.sub(n, m.arena[374784+b0*32:374784+b0*32+n*32], m.arena[278528+b0*32:278528+b0*32+n*32], m.arena[294912+b0*32:294912+b0*32+n*32])
+	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/z_h_minus_n (Mul)
+	m.mulAdd(n, m.arena[311296+b0*32:311296+b0*32+n*32], m.arena[245760+b0*32:245760+b0*32+n*32], m.arena[294912+b0*32:294912+b0*32+n*32], m.arena[278528+b0*32:278528+b0*32+n*32])
+	// bigru/reverse/t1 … bigru/reverse/t31: 31 steps, one iteration each
+	for step := 1; step <= 31; step++ {
+		// bigru/reverse/t[step]/x_slice: Slice N×1×32
+		m.slice4(n, m.arena[65536+b0*1024:65536+b0*1024+n*1024], m.arena[212992+step*512+b0*32:212992+step*512+b0*32+n*32], 31-step)
+		// bigru/reverse/t[step]/x: Reshape N×32: a view, no code
+		// bigru/reverse/t[step]/xh: Concat N×64
+		m.concat(n, m.arena[32768+step*1024+b0*64:32768+step*1024+b0*64+n*64], m.arena[212992+step*512+b0*32:212992+step*512+b0*32+n*32], m.arena[311296+(step-1)*512+b0*32:311296+(step-1)*512+b0*32+n*32])
+		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
+		rt.GemmPackedP(nil, false, n, 1, m.arena[32768+step*1024+b0*64:32768+step*1024+b0*64+n*64], 64, &m.bigruReverseWeightRzPackedForTrainingTransposed, 0, m.arena[87040+b0*64:87040+b0*64+n*64], 64)
+		// bigru/reverse/t[step]/rz: BiasAdd N×64
+		m.biasAdd(n, m.arena[87040+b0*64:87040+b0*64+n*64], m.arena[88064+b0*64:88064+b0*64+n*64], (*[64]float32)(m.arena[373568:]))
+		// bigru/reverse/t[step]/r_pre: Slice N×32
+		m.slice2(n, m.arena[88064+b0*64:88064+b0*64+n*64], m.arena[370688+b0*32:370688+b0*32+n*32])
+		// bigru/reverse/t[step]/r: Sigmoid N×32
+		m.sigmoid(n, m.arena[370688+b0*32:370688+b0*32+n*32], m.arena[229376+step*512+b0*32:229376+step*512+b0*32+n*32])
+		// bigru/reverse/t[step]/z_pre: Slice N×32
+		m.slice3(n, m.arena[88064+b0*64:88064+b0*64+n*64], m.arena[371200+b0*32:371200+b0*32+n*32])
+		// bigru/reverse/t[step]/z: Sigmoid N×32
+		m.sigmoid(n, m.arena[371200+b0*32:371200+b0*32+n*32], m.arena[245760+step*512+b0*32:245760+step*512+b0*32+n*32])
+		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, m.arena[212992+step*512+b0*32:212992+step*512+b0*32+n*32], 32, &m.bigruReverseWeightInPackedForTrainingTransposed, 0, m.arena[371712+b0*32:371712+b0*32+n*32], 32)
+		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, m.arena[311296+(step-1)*512+b0*32:311296+(step-1)*512+b0*32+n*32], 32, &m.bigruReverseWeightHnPackedForTrainingTransposed, 0, m.arena[372224+b0*32:372224+b0*32+n*32], 32)
+		// bigru/reverse/t[step]/hn: BiasAdd N×32
+		m.biasAdd3(n, m.arena[372224+b0*32:372224+b0*32+n*32], m.arena[262144+step*512+b0*32:262144+step*512+b0*32+n*32], (*[32]float32)(m.arena[373664:]))
+		// bigru/reverse/t[step]/n_pre: Add N×32, fused with bigru/reverse/t[step]/xn (BiasAdd), bigru/reverse/t[step]/rhn (Mul)
+		m.biasAddMulAdd(n, m.arena[372736+b0*32:372736+b0*32+n*32], m.arena[371712+b0*32:371712+b0*32+n*32], (*[32]float32)(m.arena[373632:]), m.arena[229376+step*512+b0*32:229376+step*512+b0*32+n*32], m.arena[262144+step*512+b0*32:262144+step*512+b0*32+n*32])
+		// bigru/reverse/t[step]/n: Tanh N×32
+		m.tanh(n, m.arena[372736+b0*32:372736+b0*32+n*32], m.arena[278528+step*512+b0*32:278528+step*512+b0*32+n*32])
+		// bigru/reverse/t[step]/h_minus_n: Sub N×32
+		m.sub(n, m.arena[311296+(step-1)*512+b0*32:311296+(step-1)*512+b0*32+n*32], m.arena[278528+step*512+b0*32:278528+step*512+b0*32+n*32], m.arena[294912+step*512+b0*32:294912+step*512+b0*32+n*32])
+		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t[step]/z_h_minus_n (Mul)
+		m.mulAdd(n, m.arena[311296+step*512+b0*32:311296+step*512+b0*32+n*32], m.arena[245760+step*512+b0*32:245760+step*512+b0*32+n*32], m.arena[294912+step*512+b0*32:294912+step*512+b0*32+n*32], m.arena[278528+step*512+b0*32:278528+step*512+b0*32+n*32])
+	}
+	// bigru: Concat N×64
+	m.concat(n, m.arena[89088+b0*64:89088+b0*64+n*64], m.arena[212480+b0*32:212480+b0*32+n*32], m.arena[327168+b0*32:327168+b0*32+n*32])
+	// fc: MatMul N×10
+	rt.GemmP(nil, false, true, n, 10, 64, 1, m.arena[89088+b0*64:89088+b0*64+n*64], 64, m.fcWeight[:], 64, 0, m.arena[373248+b0*10:373248+b0*10+n*10], 10)
+	// fc/bias: BiasAdd N×10
+	m.biasAdd2(n, m.arena[373248+b0*10:373248+b0*10+n*10], m.arena[373408+b0*10:373408+b0*10+n*10], &m.fcBias)
 }
