@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dlgen/dlgen/nn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,13 +15,7 @@ import (
 // h only and in TrainStep also the activations backward reads; l3, with a ReLU cell
 // activation, keeps its ops.
 func TestLSTMStepsAreOneCellCall(t *testing.T) {
-	var model func(int) *nn.Model
-	for _, rm := range recurrentModels {
-		if rm.pkg == "lstmwide" {
-			model = rm.model
-		}
-	}
-	require.NotNil(t, model)
+	model := recurrentModel(t, "lstmwide")
 	g, err := model(5).Build()
 	require.NoError(t, err)
 	files, err := Generate(g, Options{Package: "lstmwide", MaxBatch: 4, Train: true})

@@ -14,7 +14,6 @@ import (
 
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/nn"
-	"github.com/dlgen/dlgen/passes"
 )
 
 // recurrentModels cover every recurrent layer and the ways it can be read: the last
@@ -235,18 +234,8 @@ func TestStepValuesGetTheSlotsTheirReadersNeed(t *testing.T) {
 	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
 	g, err := m.Build()
 	require.NoError(t, err)
-	gm, err := newModel(g, Options{Package: "lstm", MaxBatch: 4, Train: true, NoFusion: true})
-	require.NoError(t, err)
 	compile := func(mode string) *program {
-		cg, err := passes.Compile(g, mode, passes.Config{})
-		require.NoError(t, err)
-		roots := []int{cg.Loss}
-		for _, gr := range cg.Grads {
-			roots = append(roots, gr.ID)
-		}
-		p, err := gm.newProgram("TrainStep", cg, roots, nil, cg.Grads)
-		require.NoError(t, err)
-		return p
+		return trainStepProgram(t, g, Options{Package: "lstm", MaxBatch: 4, Train: true, NoFusion: true}, mode)
 	}
 	slots := func(p *program) map[string]int {
 		out := map[string]int{}
@@ -288,4 +277,16 @@ func TestStepValuesGetTheSlotsTheirReadersNeed(t *testing.T) {
 		}
 		assert.Equal(t, map[string]int{"l": 1, "d.l": -1}, dirs)
 	})
+}
+
+// recurrentModel is the constructor of the recurrentModels entry named pkg.
+func recurrentModel(t *testing.T, pkg string) func(int) *nn.Model {
+	t.Helper()
+	for _, rm := range recurrentModels {
+		if rm.pkg == pkg {
+			return rm.model
+		}
+	}
+	t.Fatalf("no recurrent model %q", pkg)
+	return nil
 }

@@ -9,8 +9,6 @@ import (
 
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/models"
-	"github.com/dlgen/dlgen/nn"
-	"github.com/dlgen/dlgen/passes"
 )
 
 // The LSTM workload's TrainStep runs its forward and its backward step loops as two
@@ -22,16 +20,7 @@ func TestTrainStepRunsItsStepLoopsByItems(t *testing.T) {
 	g, err := models.LSTM().Build()
 	require.NoError(t, err)
 	const maxBatch = 16
-	gm, err := newModel(g, Options{Package: "lstm", MaxBatch: maxBatch, Train: true})
-	require.NoError(t, err)
-	cg, err := passes.Compile(g, ir.ModeTrain, passes.Config{})
-	require.NoError(t, err)
-	roots := []int{cg.Loss}
-	for _, gr := range cg.Grads {
-		roots = append(roots, gr.ID)
-	}
-	p, err := gm.newProgram("TrainStep", cg, roots, nil, cg.Grads)
-	require.NoError(t, err)
+	p := trainStepProgram(t, g, Options{Package: "lstm", MaxBatch: maxBatch, Train: true}, ir.ModeTrain)
 	require.Len(t, p.segments, 2, "forward and backward")
 
 	runs := 0
@@ -87,25 +76,10 @@ func TestTrainStepRunsItsStepLoopsByItems(t *testing.T) {
 // each (splitStepSlices copies only Slices that one step reads), so no step computes
 // an unbatched value and the forward steps run by items.
 func TestAWeightSliceEveryStepReadsIsComputedOnce(t *testing.T) {
-	var model func(int) *nn.Model
-	for _, rm := range recurrentModels {
-		if rm.pkg == "gru" {
-			model = rm.model
-		}
-	}
-	require.NotNil(t, model)
+	model := recurrentModel(t, "gru")
 	g, err := model(6).Build()
 	require.NoError(t, err)
-	gm, err := newModel(g, Options{Package: "gru", MaxBatch: 4, Train: true})
-	require.NoError(t, err)
-	cg, err := passes.Compile(g, ir.ModeTrain, passes.Config{})
-	require.NoError(t, err)
-	roots := []int{cg.Loss}
-	for _, gr := range cg.Grads {
-		roots = append(roots, gr.ID)
-	}
-	p, err := gm.newProgram("TrainStep", cg, roots, nil, cg.Grads)
-	require.NoError(t, err)
+	p := trainStepProgram(t, g, Options{Package: "gru", MaxBatch: 4, Train: true}, ir.ModeTrain)
 	weightSlices := 0
 	for _, id := range p.order {
 		n := p.g.Nodes[id]

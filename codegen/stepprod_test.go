@@ -11,6 +11,23 @@ import (
 	"github.com/dlgen/dlgen/passes"
 )
 
+// trainStepProgram is the TrainStep program of model g, compiled for mode (the
+// training graph, or the inference one to see Predict's slots).
+func trainStepProgram(t *testing.T, g *ir.Graph, opts Options, mode string) *program {
+	t.Helper()
+	gm, err := newModel(g, opts)
+	require.NoError(t, err)
+	cg, err := passes.Compile(g, mode, passes.Config{})
+	require.NoError(t, err)
+	roots := []int{cg.Loss}
+	for _, gr := range cg.Grads {
+		roots = append(roots, gr.ID)
+	}
+	p, err := gm.newProgram("TrainStep", cg, roots, nil, cg.Grads)
+	require.NoError(t, err)
+	return p
+}
+
 // lstmTrainStep is the TrainStep program of a small LSTM classifier.
 func lstmTrainStep(t *testing.T, steps, maxBatch int) *program {
 	t.Helper()
@@ -20,17 +37,7 @@ func lstmTrainStep(t *testing.T, steps, maxBatch int) *program {
 	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
 	g, err := m.Build()
 	require.NoError(t, err)
-	gm, err := newModel(g, Options{Package: "lstm", MaxBatch: maxBatch, Train: true})
-	require.NoError(t, err)
-	cg, err := passes.Compile(g, ir.ModeTrain, passes.Config{})
-	require.NoError(t, err)
-	roots := []int{cg.Loss}
-	for _, gr := range cg.Grads {
-		roots = append(roots, gr.ID)
-	}
-	p, err := gm.newProgram("TrainStep", cg, roots, nil, cg.Grads)
-	require.NoError(t, err)
-	return p
+	return trainStepProgram(t, g, Options{Package: "lstm", MaxBatch: maxBatch, Train: true}, ir.ModeTrain)
 }
 
 // TestWeightGradientIsOneProductOverTheSteps checks that an LSTM's weight gradient,
