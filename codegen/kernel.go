@@ -122,6 +122,7 @@ func (k *Kernel) Step() *jen.Statement { return jen.Id("m").Dot("Step") }
 // Scratch64 returns a float64 array of size elements that the kernel may use as
 // accumulators while it runs; the model reserves one such buffer for all kernels.
 func (k *Kernel) Scratch64(size int) *jen.Statement {
+	k.notInSegment()
 	k.prog.model.scratch64 = max(k.prog.model.scratch64, size)
 	return jen.Parens(jen.Op("*").Index(jen.Lit(size)).Float64()).Call(jen.Id("m").Dot("scratch64").Index(jen.Op(":")))
 }
@@ -131,6 +132,7 @@ func (k *Kernel) Scratch64(size int) *jen.Statement {
 // reserves one such buffer for all kernels, sized at generation time, and declares it
 // only if some kernel asks for it.
 func (k *Kernel) Scratch32(size int) *jen.Statement {
+	k.notInSegment()
 	k.prog.model.scratch32 = max(k.prog.model.scratch32, size)
 	return jen.Id("m").Dot("scratch32").Index(jen.Empty(), jen.Lit(size))
 }
@@ -258,3 +260,12 @@ func mathFn(name string, args ...jen.Code) *jen.Statement {
 }
 
 const rtPath = "github.com/dlgen/dlgen/rt"
+
+// notInSegment refuses the Model's shared scratch to a kernel inside a segment run by
+// ranges of items (segments.go), where several threads would use it at once:
+// findSegments admits no op whose kernel asks for it.
+func (k *Kernel) notInSegment() {
+	if k.prog.shift {
+		panic(fmt.Sprintf("codegen: %s (%s) asks for the shared scratch inside a segment run by items", k.Node.Name, k.Node.Op)) // a bug in itemLocal
+	}
+}

@@ -225,8 +225,8 @@ func stepGroups(g *ir.Graph, order []int) (map[int]*stepGroup, []*stepSeq) {
 // value that it reads (the blocks of dy a layer returning sequences receives), so
 // that the steps stay identical. A Slice that several steps of one sequence read (a
 // GRU's block of its recurrent weight) is the same value for all of them: it stays
-// where it is, computed once rather than copied into every step. It returns the graph (a clone when it changes
-// anything) and the new order.
+// where it is, computed once rather than copied into every step. It returns the
+// graph (a clone when it changes anything) and the new order.
 func splitStepSlices(g *ir.Graph, order []int, keep []int) (*ir.Graph, []int, error) {
 	sharedBySteps := func(groups []*stepGroup) bool {
 		seen := map[*stepSeq]bool{}
