@@ -21,9 +21,10 @@
 //	              parameters may have changed rather than in every call
 //	predictItems  Predict for a range of the batch, in an arena of the range's own,
 //	              for a recurrent model on several threads (items.go)
-//	trainStepItemsK  the K-th segment of a recurrent TrainStep (a stretch that holds a
-//	              step loop and computes every item from its own rows) for a range of
-//	              the batch, at that range's rows of the shared arena (segments.go)
+//	trainStepItemsK  the K-th segment of a recurrent TrainStep (lossItemsK: of Loss),
+//	              a stretch that holds a step loop and computes every item from its own
+//	              rows, for a range of the batch, at that range's rows of the shared
+//	              arena (segments.go)
 //
 // A recurrent layer's weight and bias gradients are one product and one column sum
 // over all the steps' stacked rows, after the backward loop (stepprod.go).

@@ -51,6 +51,11 @@ func Generate(g *ir.Graph, opts Options) ([]File, error) {
 			return nil, err
 		}
 	}
+	if loss != nil {
+		if err := loss.emitSegments(methods); err != nil {
+			return nil, err
+		}
+	}
 	if err := m.derived.emit(methods); err != nil {
 		return nil, err
 	}

@@ -52,6 +52,7 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	fields = append(fields, m.derived.structFields(m.infer)...)
 	fields = append(fields, train.trainPackFields()...)
 	fields = append(fields, predict.itemFields()...)
+	fields = append(fields, loss.segmentFields()...)
 	fields = append(fields, train.segmentFields()...)
 	if training {
 		fields = append(fields, jen.Line())
@@ -135,6 +136,7 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 	newBody = append(newBody, poolNew(), jen.Id("m").Dot("params").Op("=").Add(tensors(false)))
 	newBody = append(newBody, predict.itemsNew()...)
 	newBody = append(newBody, predict.itemsThreads()...)
+	newBody = append(newBody, loss.segmentsNew()...)
 	newBody = append(newBody, train.segmentsNew()...)
 	if training {
 		newBody = append(newBody, jen.Id("m").Dot("grads").Op("=").Add(tensors(true)))

@@ -33,12 +33,14 @@ import (
 // family share their slots between steps, but every member has the same width, so
 // ranges only ever touch their own rows of a slot.
 //
+// Loss, the same forward pass, runs its loop by items the same way (lossItemsK).
+//
 // Every element is computed by the same instructions in the same order whatever the
 // range (products per row as rt.Gemm computes them, element-wise kernels per
 // element), so the results are the same bits for every thread count, and one thread
 // runs the same code as a single range.
 
-// segment is a stretch of TrainStep run by ranges of items.
+// segment is a stretch of TrainStep (or Loss) run by ranges of items.
 type segment struct {
 	first, last int    // positions in the program order, inclusive
 	method, fn  string // the per-range method and the Model field holding its value
@@ -110,13 +112,13 @@ func (p *program) itemLocal(id int, root []int) bool {
 	return itemOps[n.Op] || segmentOps[n.Op]
 }
 
-// findSegments finds TrainStep's segments: maximal stretches of item-local nodes
+// findSegments finds the segments of TrainStep or Loss: maximal stretches of item-local nodes
 // that hold at least two whole steps of a sequence (so that a loop may run inside).
 // A segment may begin or end inside a sequence, where its first or last steps are
 // computed by the nodes around it; the steps at its edges are then kept out of the
 // loops (loopState.edge), so that no loop crosses an edge.
 func (p *program) findSegments(root []int) {
-	if p.method != "TrainStep" || len(p.loops.seqs) == 0 {
+	if (p.method != "TrainStep" && p.method != "Loss") || len(p.loops.seqs) == 0 {
 		return
 	}
 	pos := map[int]int{}
@@ -181,8 +183,8 @@ func (p *program) holds(seg *segment) []int {
 func (p *program) nameSegments() {
 	m := p.model
 	for i, seg := range p.segments {
-		seg.method = m.fields.name(fmt.Sprintf("train step items %d", i), false)
-		seg.fn = m.fields.name(fmt.Sprintf("train step items %d fn", i), false)
+		seg.method = m.fields.name(fmt.Sprintf("%s items %d", p.method, i), false)
+		seg.fn = m.fields.name(fmt.Sprintf("%s items %d fn", p.method, i), false)
 		for _, id := range p.holds(seg) {
 			if a := p.argOf[p.plan.Root[id]]; a != nil && !slices.Contains(seg.args, a) {
 				seg.args = append(seg.args, a)
@@ -190,7 +192,7 @@ func (p *program) nameSegments() {
 		}
 		for _, a := range seg.args {
 			if p.segArgs[a] == "" {
-				p.segArgs[a] = m.fields.name("train arg "+a.id, false)
+				p.segArgs[a] = m.fields.name(p.method+" arg "+a.id, false)
 			}
 		}
 	}
@@ -207,7 +209,7 @@ func (p *program) segmentFields() []jen.Code {
 	}
 	for _, a := range p.inputs {
 		if f := p.segArgs[a]; f != "" {
-			fields = append(fields, jen.Id(f).Add(a.goType()).Comment(fmt.Sprintf("%s of the TrainStep call running by items", a.id)))
+			fields = append(fields, jen.Id(f).Add(a.goType()).Comment(fmt.Sprintf("%s of the %s call running by items", a.id, p.method)))
 		}
 	}
 	return fields
@@ -260,8 +262,8 @@ func (p *program) emitSegments(f *jen.File) error {
 			return err
 		}
 		body = append(body, code...)
-		comment(f, fmt.Sprintf("%s computes %s … %s of TrainStep for items b0 … b1-1 of the call\nwhose slices TrainStep left in the Model, as a range of Pool.Items: those items'\nrows of every value, its products on the calling thread.",
-			seg.method, p.g.Nodes[p.order[seg.first]].Name, p.g.Nodes[p.order[seg.last]].Name))
+		comment(f, fmt.Sprintf("%s computes %s … %s of %s for items b0 … b1-1 of the call\nwhose slices %s left in the Model, as a range of Pool.Items: those items'\nrows of every value, its products on the calling thread.",
+			seg.method, p.g.Nodes[p.order[seg.first]].Name, p.g.Nodes[p.order[seg.last]].Name, p.method, p.method))
 		f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id(seg.method).Params(jen.Id("_"), jen.Id("b0"), jen.Id("b1").Int()).Block(body...)
 		f.Line()
 	}

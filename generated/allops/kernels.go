@@ -520,28 +520,6 @@ func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[1]float32) {
 	}
 }
 
-// biasAdd8 computes BiasAdd N×6, for code/bias.
-func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[6]float32) {
-	for o := range n {
-		xr := (*[6]float32)(x[o*6:])
-		yr := (*[6]float32)(y[o*6:])
-		for c := range 6 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// biasAdd9 computes BiasAdd N×2, for z_mean/bias, z_log_var/bias.
-func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[2]float32) {
-	for o := range n {
-		xr := (*[2]float32)(x[o*2:])
-		yr := (*[2]float32)(y[o*2:])
-		for c := range 2 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
 // sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce.
 func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) {
 	var s float64
@@ -842,6 +820,28 @@ func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 		t26 := t24 + t25
 		t27 := 0.02 * a15
 		y[i] = t26 + t27
+	}
+}
+
+// biasAdd8 computes BiasAdd N×6, for code/bias.
+func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[6]float32) {
+	for o := range n {
+		xr := (*[6]float32)(x[o*6:])
+		yr := (*[6]float32)(y[o*6:])
+		for c := range 6 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
+// biasAdd9 computes BiasAdd N×2, for z_mean/bias, z_log_var/bias.
+func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[2]float32) {
+	for o := range n {
+		xr := (*[2]float32)(x[o*2:])
+		yr := (*[2]float32)(y[o*2:])
+		for c := range 2 {
+			yr[c] = xr[c] + v[c]
+		}
 	}
 }
 

@@ -384,270 +384,303 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// deconv_pads/bias: BiasAdd N×2×4×8
 	m.biasAdd2(n, m.arena[2400:2400+n*64], m.arena[2400:2400+n*64], &m.deconvPadsBias)
 	// gap_valid: GlobalAvgPool2D N×2
-	m.globalAvgPool2D(n, m.arena[1536:1536+n*108], m.arena[3296:3296+n*2])
+	m.globalAvgPool2D(n, m.arena[1536:1536+n*108], m.arena[3520:3520+n*2])
 	// gap_pads: GlobalAvgPool2D N×2
-	m.globalAvgPool2D2(n, m.arena[2400:2400+n*64], m.arena[1536:1536+n*2])
+	m.globalAvgPool2D2(n, m.arena[2400:2400+n*64], m.arena[2240:2240+n*2])
+	// gap_concat … rnn/t4/h: each thread computes its own range of items (lossItems0)
+	m.lossArgSeq = seq
+	m.pool.Items(n, m.lossItems0Fn)
+	m.lossArgSeq = nil
+	// rnn/sequence_flat: Concat N×20
+	m.concat4(n, m.arena[1856:1856+n*20], m.arena[3296:3456])
+	// rnn/sequence … gru/t4/h: each thread computes its own range of items (lossItems1)
+	m.pool.Items(n, m.lossItems1Fn)
+	// gru/sequence_flat: Concat N×20
+	m.concat4(n, m.arena[3696:3696+n*20], m.arena[3296:3456])
+	// gru/sequence … z_log_var/bias: each thread computes its own range of items (lossItems2)
+	m.lossArgImage = image
+	m.pool.Items(n, m.lossItems2Fn)
+	m.lossArgImage = nil
+	// sparse_ce: SparseSoftmaxCELoss scalar
+	m.sparseSoftmaxCELoss(n, m.arena[5248:5248+n*5], label, m.arena[5664:5664+1])
+	// cce_logits: SoftmaxCELoss scalar
+	m.softmaxCELoss(n, m.arena[5248:5248+n*5], onehot, m.arena[5696:5696+1])
+	// cce_probs: CategoricalCELoss scalar
+	m.categoricalCELoss(n, m.arena[5296:5296+n*5], onehot, m.arena[5616:5616+1])
+	// mse: MSELoss scalar
+	m.mSELoss(n, m.arena[:n*192], image, m.arena[5632:5632+1])
+	// mae: MAELoss scalar
+	m.mAELoss(n, m.arena[:n*192], image, m.arena[5488:5488+1])
+	// huber: HuberLoss scalar
+	m.huberLoss(n, m.arena[:n*192], image, m.arena[5504:5504+1])
+	// bce: BCELoss scalar
+	m.bCELoss(n, m.arena[:n*192], mask, m.arena[5520:5520+1])
+	// bce_logits: BCEWithLogitsLoss scalar
+	m.bCEWithLogitsLoss(n, m.arena[5600:5600+n], flag, m.arena[5536:5536+1])
+	// bce_probs: BCELoss scalar
+	m.bCELoss2(n, m.arena[5648:5648+n], flag, m.arena[5552:5552+1])
+	// l1_code/abs: Abs N×6
+	m.abs(n, m.arena[5440:5440+n*6], m.arena[:n*6])
+	// l1_code/mean: ReduceMean scalar
+	m.reduceMean(n, m.arena[:n*6], m.arena[5648:5648+1])
+	// code_log: Log N×6, fused with code_exp (Exp), code_ratio (Div)
+	m.expDivLog(n, m.arena[:n*6], m.arena[5440:5440+n*6])
+	// log_ratio: ReduceSum scalar
+	m.reduceSum(n, m.arena[:n*6], m.arena[5568:5568+1])
+	// kl_sparsity: KLSparsity scalar
+	m.kLSparsity(n, m.arena[5440:5440+n*6], m.arena[5584:5584+1])
+	// contractive: ContractivePenalty scalar
+	m.contractivePenalty(n, m.arena[5440:5440+n*6], &m.codeWeight, m.arena[5600:5600+1])
+	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/var (Exp), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
+	m.squareExpAddScalarSubSub(n, m.arena[5712:5712+n*2], m.arena[5680:5680+n*2], m.arena[5712:5712+n*2])
+	// kl_normal/mean: ReduceMean scalar
+	m.reduceMean2(n, m.arena[5712:5712+n*2], m.arena[:1])
+	// l1_z/abs: Abs N×2
+	m.abs(n, m.arena[5680:5680+n*2], m.arena[16:16+n*2])
+	// l1_z/mean: ReduceMean scalar
+	m.reduceMean2(n, m.arena[16:16+n*2], m.arena[5680:5680+1])
+	// l1_z/total: Add scalar, fused with cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[5696:5696+1], m.arena[5696:5696+1], m.arena[5664:5664+1], m.arena[5616:5616+1], m.arena[5632:5632+1], m.arena[5488:5488+1], m.arena[5504:5504+1], m.arena[5520:5520+1], m.arena[5536:5536+1], m.arena[5552:5552+1], m.arena[5648:5648+1], m.arena[5568:5568+1], m.arena[5584:5584+1], m.arena[5600:5600+1], m.arena[:1], m.arena[5680:5680+1])
+	loss := m.arena[5696]
+	return loss, nil
+}
+
+// lossItems0 computes gap_concat … rnn/t4/h of Loss for items b0 … b1-1 of the call
+// whose slices Loss left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) lossItems0(_, b0, b1 int) {
+	n := b1 - b0
+	seq := m.lossArgSeq[b0*15 : b1*15]
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[2624:2624+n*4], m.arena[3296:3296+n*2], m.arena[1536:1536+n*2])
+	m.concat2(n, m.arena[5488+b0*4:5488+b0*4+n*4], m.arena[3520+b0*2:3520+b0*2+n*2], m.arena[2240+b0*2:2240+b0*2+n*2])
 	// h0: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2624:2624+n*4], 4, &m.h0WeightPacked, 0, m.arena[2592:2592+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5488+b0*4:5488+b0*4+n*4], 4, &m.h0WeightPacked, 0, m.arena[3456+b0*4:3456+b0*4+n*4], 4)
 	// h0/bias: BiasAdd N×4
-	m.biasAdd3(n, m.arena[2592:2592+n*4], m.arena[2592:2592+n*4], &m.h0Bias)
+	m.biasAdd3(n, m.arena[3456+b0*4:3456+b0*4+n*4], m.arena[3488+b0*4:3488+b0*4+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
-	m.tanh(n, m.arena[2592:2592+n*4], m.arena[2592:2592+n*4])
+	m.tanh(n, m.arena[3488+b0*4:3488+b0*4+n*4], m.arena[2208+b0*4:2208+b0*4+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[2656:2656+n*4])
+	m.fill(n, m.arena[5520+b0*4:5520+b0*4+n*4])
 	// rnn/t0/x_slice: Slice N×1×3
-	m.slice(n, seq, m.arena[1856:1856+n*3])
+	m.slice(n, seq, m.arena[3536+b0*3:3536+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[1536:1536+n*7], m.arena[1856:1856+n*3], m.arena[2656:2656+n*4])
+	m.concat3(n, m.arena[1536+b0*7:1536+b0*7+n*7], m.arena[3536+b0*3:3536+b0*3+n*3], m.arena[5520+b0*4:5520+b0*4+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536:1536+n*7], 7, &m.rnnWeightPacked, 0, m.arena[2688:2688+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[1536+b0*7:1536+b0*7+n*7], 7, &m.rnnWeightPacked, 0, m.arena[1856+b0*4:1856+b0*4+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
-	m.biasAddRelu(n, m.arena[2016:2016+n*4], m.arena[2688:2688+n*4], &m.rnnBias)
+	m.biasAddRelu(n, m.arena[3296+b0*4:3296+b0*4+n*4], m.arena[1856+b0*4:1856+b0*4+n*4], &m.rnnBias)
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// rnn/t[step]/x_slice: Slice N×1×3
-		m.slice2(n, seq, m.arena[1856+step*32:1856+step*32+n*3], step)
+		m.slice2(n, seq, m.arena[3536+step*32+b0*3:3536+step*32+b0*3+n*3], step)
 		// rnn/t[step]/x: Reshape N×3: a view, no code
 		// rnn/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[1536+step*64:1536+step*64+n*7], m.arena[1856+step*32:1856+step*32+n*3], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4])
+		m.concat3(n, m.arena[1536+step*64+b0*7:1536+step*64+b0*7+n*7], m.arena[3536+step*32+b0*3:3536+step*32+b0*3+n*3], m.arena[3296+(step-1)*32+b0*4:3296+(step-1)*32+b0*4+n*4])
 		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536+step*64:1536+step*64+n*7], 7, &m.rnnWeightPacked, 0, m.arena[2688:2688+n*4], 4)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[1536+step*64+b0*7:1536+step*64+b0*7+n*7], 7, &m.rnnWeightPacked, 0, m.arena[1856+b0*4:1856+b0*4+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
-		m.biasAddRelu(n, m.arena[2016+step*32:2016+step*32+n*4], m.arena[2688:2688+n*4], &m.rnnBias)
+		m.biasAddRelu(n, m.arena[3296+step*32+b0*4:3296+step*32+b0*4+n*4], m.arena[1856+b0*4:1856+b0*4+n*4], &m.rnnBias)
 	}
-	// rnn/sequence_flat: Concat N×20
-	m.concat4(n, m.arena[2176:2176+n*20], m.arena[2016:2176])
+}
+
+// lossItems1 computes rnn/sequence … gru/t4/h of Loss for items b0 … b1-1 of the call
+// whose slices Loss left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) lossItems1(_, b0, b1 int) {
+	n := b1 - b0
 	// rnn/sequence: Reshape N×5×4: a view, no code
 	// gru/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[2176:2176+n*20], m.arena[2688:2688+n*4])
+	m.slice3(n, m.arena[1856+b0*20:1856+b0*20+n*20], m.arena[2240+b0*4:2240+b0*4+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[2336:2336+n*8], m.arena[2688:2688+n*4], m.arena[2592:2592+n*4])
+	m.concat5(n, m.arena[3456+b0*8:3456+b0*8+n*8], m.arena[2240+b0*4:2240+b0*4+n*4], m.arena[2208+b0*4:2208+b0*4+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2336:2336+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[2400:2400+n*8], 8)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[3456+b0*8:3456+b0*8+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[2016+b0*8:2016+b0*8+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
-	m.biasAdd4(n, m.arena[2400:2400+n*8], m.arena[2464:2464+n*8], &m.gruBiasRz)
+	m.biasAdd4(n, m.arena[2016+b0*8:2016+b0*8+n*8], m.arena[2080+b0*8:2080+b0*8+n*8], &m.gruBiasRz)
 	// gru/t0/r_pre: Slice N×4
-	m.slice4(n, m.arena[2464:2464+n*8], m.arena[2720:2720+n*4])
+	m.slice4(n, m.arena[2080+b0*8:2080+b0*8+n*8], m.arena[2272+b0*4:2272+b0*4+n*4])
 	// gru/t0/r: Sigmoid N×4
-	m.sigmoid(n, m.arena[2720:2720+n*4], m.arena[2752:2752+n*4])
+	m.sigmoid(n, m.arena[2272+b0*4:2272+b0*4+n*4], m.arena[2304+b0*4:2304+b0*4+n*4])
 	// gru/t0/z_pre: Slice N×4
-	m.slice5(n, m.arena[2464:2464+n*8], m.arena[2784:2784+n*4])
+	m.slice5(n, m.arena[2080+b0*8:2080+b0*8+n*8], m.arena[2336+b0*4:2336+b0*4+n*4])
 	// gru/t0/z: Sigmoid N×4
-	m.sigmoid(n, m.arena[2784:2784+n*4], m.arena[2816:2816+n*4])
+	m.sigmoid(n, m.arena[2336+b0*4:2336+b0*4+n*4], m.arena[2368+b0*4:2368+b0*4+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[2752:2752+n*4], m.arena[2592:2592+n*4], m.arena[2848:2848+n*4])
+	m.mul(n, m.arena[2304+b0*4:2304+b0*4+n*4], m.arena[2208+b0*4:2208+b0*4+n*4], m.arena[2400+b0*4:2400+b0*4+n*4])
 	// gru/t0/xrh: Concat N×8
-	m.concat5(n, m.arena[2528:2528+n*8], m.arena[2688:2688+n*4], m.arena[2848:2848+n*4])
+	m.concat5(n, m.arena[2144+b0*8:2144+b0*8+n*8], m.arena[2240+b0*4:2240+b0*4+n*4], m.arena[2400+b0*4:2400+b0*4+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*8], 8, &m.gruWeightNPacked, 0, m.arena[2880:2880+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[2144+b0*8:2144+b0*8+n*8], 8, &m.gruWeightNPacked, 0, m.arena[2432+b0*4:2432+b0*4+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
-	m.biasAdd3(n, m.arena[2880:2880+n*4], m.arena[3296:3296+n*4], &m.gruBiasN)
+	m.biasAdd3(n, m.arena[2432+b0*4:2432+b0*4+n*4], m.arena[2464+b0*4:2464+b0*4+n*4], &m.gruBiasN)
 	// gru/t0/n: Tanh N×4
-	m.tanh(n, m.arena[3296:3296+n*4], m.arena[3328:3328+n*4])
+	m.tanh(n, m.arena[2464+b0*4:2464+b0*4+n*4], m.arena[2496+b0*4:2496+b0*4+n*4])
 	// gru/t0/h: Add N×4, fused with gru/t0/h_minus_n (Sub), gru/t0/z_h_minus_n (Mul)
-	m.subMulAdd(n, m.arena[2016:2016+n*4], m.arena[2592:2592+n*4], m.arena[3328:3328+n*4], m.arena[2816:2816+n*4])
+	m.subMulAdd(n, m.arena[3296+b0*4:3296+b0*4+n*4], m.arena[2208+b0*4:2208+b0*4+n*4], m.arena[2496+b0*4:2496+b0*4+n*4], m.arena[2368+b0*4:2368+b0*4+n*4])
 	// gru/t1 … gru/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// gru/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[2176:2176+n*20], m.arena[2688:2688+n*4], step)
+		m.slice6(n, m.arena[1856+b0*20:1856+b0*20+n*20], m.arena[2240+b0*4:2240+b0*4+n*4], step)
 		// gru/t[step]/x: Reshape N×4: a view, no code
 		// gru/t[step]/xh: Concat N×8
-		m.concat5(n, m.arena[2336:2336+n*8], m.arena[2688:2688+n*4], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4])
+		m.concat5(n, m.arena[3456+b0*8:3456+b0*8+n*8], m.arena[2240+b0*4:2240+b0*4+n*4], m.arena[3296+(step-1)*32+b0*4:3296+(step-1)*32+b0*4+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2336:2336+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[2400:2400+n*8], 8)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[3456+b0*8:3456+b0*8+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[2016+b0*8:2016+b0*8+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
-		m.biasAdd4(n, m.arena[2400:2400+n*8], m.arena[2464:2464+n*8], &m.gruBiasRz)
+		m.biasAdd4(n, m.arena[2016+b0*8:2016+b0*8+n*8], m.arena[2080+b0*8:2080+b0*8+n*8], &m.gruBiasRz)
 		// gru/t[step]/r_pre: Slice N×4
-		m.slice4(n, m.arena[2464:2464+n*8], m.arena[2720:2720+n*4])
+		m.slice4(n, m.arena[2080+b0*8:2080+b0*8+n*8], m.arena[2272+b0*4:2272+b0*4+n*4])
 		// gru/t[step]/r: Sigmoid N×4
-		m.sigmoid(n, m.arena[2720:2720+n*4], m.arena[2752:2752+n*4])
+		m.sigmoid(n, m.arena[2272+b0*4:2272+b0*4+n*4], m.arena[2304+b0*4:2304+b0*4+n*4])
 		// gru/t[step]/z_pre: Slice N×4
-		m.slice5(n, m.arena[2464:2464+n*8], m.arena[2784:2784+n*4])
+		m.slice5(n, m.arena[2080+b0*8:2080+b0*8+n*8], m.arena[2336+b0*4:2336+b0*4+n*4])
 		// gru/t[step]/z: Sigmoid N×4
-		m.sigmoid(n, m.arena[2784:2784+n*4], m.arena[2816:2816+n*4])
+		m.sigmoid(n, m.arena[2336+b0*4:2336+b0*4+n*4], m.arena[2368+b0*4:2368+b0*4+n*4])
 		// gru/t[step]/rh: Mul N×4
-		m.mul(n, m.arena[2752:2752+n*4], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4], m.arena[2848:2848+n*4])
+		m.mul(n, m.arena[2304+b0*4:2304+b0*4+n*4], m.arena[3296+(step-1)*32+b0*4:3296+(step-1)*32+b0*4+n*4], m.arena[2400+b0*4:2400+b0*4+n*4])
 		// gru/t[step]/xrh: Concat N×8
-		m.concat5(n, m.arena[2528:2528+n*8], m.arena[2688:2688+n*4], m.arena[2848:2848+n*4])
+		m.concat5(n, m.arena[2144+b0*8:2144+b0*8+n*8], m.arena[2240+b0*4:2240+b0*4+n*4], m.arena[2400+b0*4:2400+b0*4+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2528:2528+n*8], 8, &m.gruWeightNPacked, 0, m.arena[2880:2880+n*4], 4)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[2144+b0*8:2144+b0*8+n*8], 8, &m.gruWeightNPacked, 0, m.arena[2432+b0*4:2432+b0*4+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
-		m.biasAdd3(n, m.arena[2880:2880+n*4], m.arena[3296:3296+n*4], &m.gruBiasN)
+		m.biasAdd3(n, m.arena[2432+b0*4:2432+b0*4+n*4], m.arena[2464+b0*4:2464+b0*4+n*4], &m.gruBiasN)
 		// gru/t[step]/n: Tanh N×4
-		m.tanh(n, m.arena[3296:3296+n*4], m.arena[3328:3328+n*4])
+		m.tanh(n, m.arena[2464+b0*4:2464+b0*4+n*4], m.arena[2496+b0*4:2496+b0*4+n*4])
 		// gru/t[step]/h: Add N×4, fused with gru/t[step]/h_minus_n (Sub), gru/t[step]/z_h_minus_n (Mul)
-		m.subMulAdd(n, m.arena[2016+step*32:2016+step*32+n*4], m.arena[2016+(step-1)*32:2016+(step-1)*32+n*4], m.arena[3328:3328+n*4], m.arena[2816:2816+n*4])
+		m.subMulAdd(n, m.arena[3296+step*32+b0*4:3296+step*32+b0*4+n*4], m.arena[3296+(step-1)*32+b0*4:3296+(step-1)*32+b0*4+n*4], m.arena[2496+b0*4:2496+b0*4+n*4], m.arena[2368+b0*4:2368+b0*4+n*4])
 	}
-	// gru/sequence_flat: Concat N×20
-	m.concat4(n, m.arena[2176:2176+n*20], m.arena[2016:2176])
+}
+
+// lossItems2 computes gru/sequence … z_log_var/bias of Loss for items b0 … b1-1 of the call
+// whose slices Loss left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) lossItems2(_, b0, b1 int) {
+	n := b1 - b0
+	image := m.lossArgImage[b0*192 : b1*192]
 	// gru/sequence: Reshape N×5×4: a view, no code
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[2688:2688+n*3])
+	m.fill(n, m.arena[5552+b0*3:5552+b0*3+n*3])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[2176:2176+n*20], m.arena[2016:2016+n*4])
+	m.slice3(n, m.arena[3696+b0*20:3696+b0*20+n*20], m.arena[3856+b0*4:3856+b0*4+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[2432:2432+n*7], m.arena[2016:2016+n*4], m.arena[2688:2688+n*3])
+	m.concat6(n, m.arena[4576+b0*7:4576+b0*7+n*7], m.arena[3856+b0*4:3856+b0*4+n*4], m.arena[5552+b0*3:5552+b0*3+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2432:2432+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2336:2336+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[4576+b0*7:4576+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2816+b0*12:2816+b0*12+n*12], 12)
 	// bilstm/forward/t0/c: Add N×3
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[2336:2336+n*12], m.bilstmForwardBias[:], m.arena[2688:2688+n*3], m.arena[2496:2496+n*3], m.arena[2560:2560+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[2816+b0*12:2816+b0*12+n*12], m.bilstmForwardBias[:], m.arena[5552+b0*3:5552+b0*3+n*3], m.arena[4640+b0*3:4640+b0*3+n*3], m.arena[4704+b0*3:4704+b0*3+n*3], nil, nil, nil, nil, nil)
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[2176:2176+n*20], m.arena[2016+step*32:2016+step*32+n*4], step)
+		m.slice6(n, m.arena[3696+b0*20:3696+b0*20+n*20], m.arena[3856+step*32+b0*4:3856+step*32+b0*4+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[2432:2432+n*7], m.arena[2016+step*32:2016+step*32+n*4], m.arena[2560+((step-1)&1)*32:2560+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[4576+b0*7:4576+b0*7+n*7], m.arena[3856+step*32+b0*4:3856+step*32+b0*4+n*4], m.arena[4704+((step-1)&1)*32+b0*3:4704+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2432:2432+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2336:2336+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[4576+b0*7:4576+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2816+b0*12:2816+b0*12+n*12], 12)
 		// bilstm/forward/t[step]/c: Add N×3
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[2336:2336+n*12], m.bilstmForwardBias[:], m.arena[2496+((step-1)&1)*32:2496+((step-1)&1)*32+n*3], m.arena[2496+((step)&1)*32:2496+((step)&1)*32+n*3], m.arena[2560+((step)&1)*32:2560+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[2816+b0*12:2816+b0*12+n*12], m.bilstmForwardBias[:], m.arena[4640+((step-1)&1)*32+b0*3:4640+((step-1)&1)*32+b0*3+n*3], m.arena[4640+((step)&1)*32+b0*3:4640+((step)&1)*32+b0*3+n*3], m.arena[4704+((step)&1)*32+b0*3:4704+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[2272:2272+n*7], m.arena[2144:2144+n*4], m.arena[2688:2688+n*3])
+	m.concat6(n, m.arena[4768+b0*7:4768+b0*7+n*7], m.arena[3984+b0*4:3984+b0*4+n*4], m.arena[5552+b0*3:5552+b0*3+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2272:2272+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[2176:2176+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[4768+b0*7:4768+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[4400+b0*12:4400+b0*12+n*12], 12)
 	// bilstm/reverse/t0/c: Add N×3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[2176:2176+n*12], m.bilstmReverseBias[:], m.arena[2688:2688+n*3], m.arena[2336:2336+n*3], m.arena[2400:2400+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[4400+b0*12:4400+b0*12+n*12], m.bilstmReverseBias[:], m.arena[5552+b0*3:5552+b0*3+n*3], m.arena[4832+b0*3:4832+b0*3+n*3], m.arena[4896+b0*3:4896+b0*3+n*3], nil, nil, nil, nil, nil)
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[2272:2272+n*7], m.arena[2016+(4-step)*32:2016+(4-step)*32+n*4], m.arena[2400+((step-1)&1)*32:2400+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[4768+b0*7:4768+b0*7+n*7], m.arena[3856+(4-step)*32+b0*4:3856+(4-step)*32+b0*4+n*4], m.arena[4896+((step-1)&1)*32+b0*3:4896+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[2272:2272+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[2176:2176+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[4768+b0*7:4768+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[4400+b0*12:4400+b0*12+n*12], 12)
 		// bilstm/reverse/t[step]/c: Add N×3
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[2176:2176+n*12], m.bilstmReverseBias[:], m.arena[2336+((step-1)&1)*32:2336+((step-1)&1)*32+n*3], m.arena[2336+((step)&1)*32:2336+((step)&1)*32+n*3], m.arena[2400+((step)&1)*32:2400+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[4400+b0*12:4400+b0*12+n*12], m.bilstmReverseBias[:], m.arena[4832+((step-1)&1)*32+b0*3:4832+((step-1)&1)*32+b0*3+n*3], m.arena[4832+((step)&1)*32+b0*3:4832+((step)&1)*32+b0*3+n*3], m.arena[4896+((step)&1)*32+b0*3:4896+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[2464:2464+n*6], m.arena[2560:2560+n*3], m.arena[2400:2400+n*3])
+	m.concat7(n, m.arena[5152+b0*6:5152+b0*6+n*6], m.arena[4704+b0*3:4704+b0*3+n*3], m.arena[4896+b0*3:4896+b0*3+n*3])
 	// lstm/t0/gates: MatMul N×16
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536:1536+n*7], 7, &m.lstmWeightPacked, 0, m.arena[2016:2016+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[1536+b0*7:1536+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[4016+b0*16:4016+b0*16+n*16], 16)
 	// lstm/t0/c: Add N×4
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 4, m.arena[2016:2016+n*16], nil, m.arena[2656:2656+n*4], m.arena[1536:1536+n*4], m.arena[1600:1600+n*4], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 4, m.arena[4016+b0*16:4016+b0*16+n*16], nil, m.arena[5520+b0*4:5520+b0*4+n*4], m.arena[4960+b0*4:4960+b0*4+n*4], m.arena[5024+b0*4:5024+b0*4+n*4], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[1664:1664+n*7], m.arena[1856+step*32:1856+step*32+n*3], m.arena[1600+((step-1)&1)*32:1600+((step-1)&1)*32+n*4])
+		m.concat3(n, m.arena[5088+b0*7:5088+b0*7+n*7], m.arena[3536+step*32+b0*3:3536+step*32+b0*3+n*3], m.arena[5024+((step-1)&1)*32+b0*4:5024+((step-1)&1)*32+b0*4+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[1664:1664+n*7], 7, &m.lstmWeightPacked, 0, m.arena[2016:2016+n*16], 16)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5088+b0*7:5088+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[4016+b0*16:4016+b0*16+n*16], 16)
 		// lstm/t[step]/c: Add N×4
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×4
 		// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 4, m.arena[2016:2016+n*16], nil, m.arena[1536+((step-1)&1)*32:1536+((step-1)&1)*32+n*4], m.arena[1536+((step)&1)*32:1536+((step)&1)*32+n*4], m.arena[1600+((step)&1)*32:1600+((step)&1)*32+n*4], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 4, m.arena[4016+b0*16:4016+b0*16+n*16], nil, m.arena[4960+((step-1)&1)*32+b0*4:4960+((step-1)&1)*32+b0*4+n*4], m.arena[4960+((step)&1)*32+b0*4:4960+((step)&1)*32+b0*4+n*4], m.arena[5024+((step)&1)*32+b0*4:5024+((step)&1)*32+b0*4+n*4], nil, nil, nil, nil, nil)
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[1904:1904+n*10], m.arena[2464:2464+n*6], m.arena[1600:1600+n*4])
+	m.concat8(n, m.arena[4496+b0*10:4496+b0*10+n*10], m.arena[5152+b0*6:5152+b0*6+n*6], m.arena[5024+b0*4:5024+b0*4+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// fc: MatMul N×16
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2912:2912+n*48], 48, &m.fcWeightPacked, 0, m.arena[1776:1776+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[2912+b0*48:2912+b0*48+n*48], 48, &m.fcWeightPacked, 0, m.arena[4144+b0*16:4144+b0*16+n*16], 16)
 	// fc/bias: BiasAdd N×16
-	m.biasAdd5(n, m.arena[1776:1776+n*16], m.arena[1776:1776+n*16], &m.fcBias)
+	m.biasAdd5(n, m.arena[4144+b0*16:4144+b0*16+n*16], m.arena[4272+b0*16:4272+b0*16+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[1536:1536+n*30], m.arena[1776:1776+n*16], m.arena[2624:2624+n*4], m.arena[1904:1904+n*10])
+	m.concat9(n, m.arena[1856+b0*30:1856+b0*30+n*30], m.arena[4272+b0*16:4272+b0*16+n*16], m.arena[5488+b0*4:5488+b0*4+n*4], m.arena[4496+b0*10:4496+b0*10+n*10])
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
-	m.channelMulBiasAdd(n, m.arena[1536:1536+n*30], m.arena[1536:1536+n*30], &m.bnFcScale, &m.bnFcShift)
+	m.channelMulBiasAdd(n, m.arena[2096+b0*30:2096+b0*30+n*30], m.arena[1856+b0*30:1856+b0*30+n*30], &m.bnFcScale, &m.bnFcShift)
 	// unflatten: Reshape N×2×3×5: a view, no code
 	// leaky: LeakyRelu N×2×3×5
-	m.leakyRelu(n, m.arena[1536:1536+n*30], m.arena[1536:1536+n*30])
+	m.leakyRelu(n, m.arena[2096+b0*30:2096+b0*30+n*30], m.arena[2336+b0*30:2336+b0*30+n*30])
 	// flatten2: Reshape N×30: a view, no code
 	// tanh: Tanh N×30
-	m.tanh(n, m.arena[1536:1536+n*30], m.arena[1536:1536+n*30])
+	m.tanh(n, m.arena[2336+b0*30:2336+b0*30+n*30], m.arena[2576+b0*30:2576+b0*30+n*30])
 	// relu: Relu N×30
-	m.relu(n, m.arena[1536:1536+n*30], m.arena[1536:1536+n*30])
+	m.relu(n, m.arena[2576+b0*30:2576+b0*30+n*30], m.arena[3296+b0*30:3296+b0*30+n*30])
 	// logits: MatMul N×5
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536:1536+n*30], 30, &m.logitsWeightPacked, 0, m.arena[1776:1776+n*5], 5)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[3296+b0*30:3296+b0*30+n*30], 30, &m.logitsWeightPacked, 0, m.arena[5200+b0*5:5200+b0*5+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[1776:1776+n*5], m.arena[1776:1776+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[5200+b0*5:5200+b0*5+n*5], m.arena[5248+b0*5:5248+b0*5+n*5], &m.logitsBias)
 	// probs: Softmax N×5
-	m.softmax(n, m.arena[1776:1776+n*5], m.arena[1536:1536+n*5])
+	m.softmax(n, m.arena[5248+b0*5:5248+b0*5+n*5], m.arena[5296+b0*5:5296+b0*5+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2624:2624+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[1632:1632+n], 1)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5488+b0*4:5488+b0*4+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[5584+b0*1:5584+b0*1+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[1632:1632+n], m.arena[1632:1632+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[5584+b0*1:5584+b0*1+n], m.arena[5600+b0*1:5600+b0*1+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2624:2624+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[1648:1648+n], 1)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5488+b0*4:5488+b0*4+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[5616+b0*1:5616+b0*1+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[1648:1648+n], m.arena[1648:1648+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[5616+b0*1:5616+b0*1+n], m.arena[5632+b0*1:5632+b0*1+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[1648:1648+n], m.arena[1648:1648+n])
+	m.sigmoid(n, m.arena[5632+b0*1:5632+b0*1+n], m.arena[5648+b0*1:5648+b0*1+n])
 	// noisy_flat: Reshape N×192: a view, no code
 	// code: MatMul N×6
-	rt.GemmPackedP(m.pool, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[1584:1584+n*6], 6)
+	rt.GemmPackedP(nil, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[5344+b0*6:5344+b0*6+n*6], 6)
 	// code/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[1584:1584+n*6], m.arena[1584:1584+n*6], &m.codeBias)
+	m.biasAdd8(n, m.arena[5344+b0*6:5344+b0*6+n*6], m.arena[5392+b0*6:5392+b0*6+n*6], &m.codeBias)
 	// code/sigmoid: Sigmoid N×6
-	m.sigmoid(n, m.arena[1584:1584+n*6], m.arena[1584:1584+n*6])
+	m.sigmoid(n, m.arena[5392+b0*6:5392+b0*6+n*6], m.arena[5440+b0*6:5440+b0*6+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1584:1584+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[1664:1664+n*2], 2)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5440+b0*6:5440+b0*6+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[5664+b0*2:5664+b0*2+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[1664:1664+n*2], m.arena[1664:1664+n*2], &m.zMeanBias)
+	m.biasAdd9(n, m.arena[5664+b0*2:5664+b0*2+n*2], m.arena[5680+b0*2:5680+b0*2+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1584:1584+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[1680:1680+n*2], 2)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5440+b0*6:5440+b0*6+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[5696+b0*2:5696+b0*2+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[1680:1680+n*2], m.arena[1680:1680+n*2], &m.zLogVarBias)
-	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[1776:1776+n*5], label, m.arena[1696:1696+1])
-	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[1776:1776+n*5], onehot, m.arena[1712:1712+1])
-	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[1536:1536+n*5], onehot, m.arena[1728:1728+1])
-	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[:n*192], image, m.arena[1536:1536+1])
-	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[:n*192], image, m.arena[1552:1552+1])
-	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[:n*192], image, m.arena[1568:1568+1])
-	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[:n*192], mask, m.arena[1744:1744+1])
-	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[1632:1632+n], flag, m.arena[48:48+1])
-	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[1648:1648+n], flag, m.arena[1632:1632+1])
-	// l1_code/abs: Abs N×6
-	m.abs(n, m.arena[1584:1584+n*6], m.arena[:n*6])
-	// l1_code/mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[:n*6], m.arena[1648:1648+1])
-	// code_log: Log N×6, fused with code_exp (Exp), code_ratio (Div)
-	m.expDivLog(n, m.arena[:n*6], m.arena[1584:1584+n*6])
-	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[:n*6], m.arena[64:64+1])
-	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[1584:1584+n*6], m.arena[:1])
-	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[1584:1584+n*6], &m.codeWeight, m.arena[16:16+1])
-	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/var (Exp), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareExpAddScalarSubSub(n, m.arena[1680:1680+n*2], m.arena[1664:1664+n*2], m.arena[1680:1680+n*2])
-	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[1680:1680+n*2], m.arena[32:32+1])
-	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[1664:1664+n*2], m.arena[1680:1680+n*2])
-	// l1_z/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[1680:1680+n*2], m.arena[1664:1664+1])
-	// l1_z/total: Add scalar, fused with cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[1712:1712+1], m.arena[1712:1712+1], m.arena[1696:1696+1], m.arena[1728:1728+1], m.arena[1536:1536+1], m.arena[1552:1552+1], m.arena[1568:1568+1], m.arena[1744:1744+1], m.arena[48:48+1], m.arena[1632:1632+1], m.arena[1648:1648+1], m.arena[64:64+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[1664:1664+1])
-	loss := m.arena[1712]
-	return loss, nil
+	m.biasAdd9(n, m.arena[5696+b0*2:5696+b0*2+n*2], m.arena[5712+b0*2:5712+b0*2+n*2], &m.zLogVarBias)
 }
 
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,

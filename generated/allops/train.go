@@ -167,9 +167,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// rnn/bias: Add 4
 	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[6336:6336+4])
 	// rnn/t0/x_slice … rnn/t4/h: each thread computes its own range of items (trainStepItems0)
-	m.trainArgSeq = seq
+	m.trainStepArgSeq = seq
 	m.pool.Items(n, m.trainStepItems0Fn)
-	m.trainArgSeq = nil
+	m.trainStepArgSeq = nil
 	// rnn/sequence_flat: Concat N×20
 	m.concat4(n, m.arena[25120:25120+n*20], m.arena[28992:29152])
 	// rnn/sequence: Reshape N×5×4: a view, no code
@@ -927,7 +927,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 // rows of every value, its products on the calling thread.
 func (m *Model) trainStepItems0(_, b0, b1 int) {
 	n := b1 - b0
-	seq := m.trainArgSeq[b0*15 : b1*15]
+	seq := m.trainStepArgSeq[b0*15 : b1*15]
 	// rnn/t0/x_slice: Slice N×1×3
 	m.slice(n, seq, m.arena[24960+b0*3:24960+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code

@@ -82,6 +82,8 @@ type Model struct {
 	predictArenas                                   []float32              // the arenas of the item ranges after the first, 26112 values (Predict's plan) per further thread
 	predictArgSeq                                   []float32              // seq of the Predict call running by items
 	predictArgProbs                                 []float32              // probs of the Predict call running by items
+	lossItems0Fn                                    func(part, b0, b1 int) // lossItems0, made once (rt.Pool.Items)
+	lossArgSeq                                      []float32              // seq of the Loss call running by items
 	trainStepItems0Fn                               func(part, b0, b1 int) // trainStepItems0, made once (rt.Pool.Items)
 	trainStepItems1Fn                               func(part, b0, b1 int) // trainStepItems1, made once (rt.Pool.Items)
 
@@ -136,6 +138,7 @@ func New() *Model {
 	m.params = []rt.Tensor{{Name: "bigru.weight_ih_l0", Shape: []int{96, 32}, Data: m.bigruWeightIhL0[:]}, {Name: "bigru.weight_hh_l0", Shape: []int{96, 32}, Data: m.bigruWeightHhL0[:]}, {Name: "bigru.bias_ih_l0", Shape: []int{96}, Data: m.bigruBiasIhL0[:]}, {Name: "bigru.bias_hh_l0", Shape: []int{96}, Data: m.bigruBiasHhL0[:]}, {Name: "bigru.weight_ih_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightIhL0Reverse[:]}, {Name: "bigru.weight_hh_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightHhL0Reverse[:]}, {Name: "bigru.bias_ih_l0_reverse", Shape: []int{96}, Data: m.bigruBiasIhL0Reverse[:]}, {Name: "bigru.bias_hh_l0_reverse", Shape: []int{96}, Data: m.bigruBiasHhL0Reverse[:]}, {Name: "fc.weight", Shape: []int{10, 64}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBias[:]}}
 	m.predictItemsFn = m.predictItems
 	m.predictArenas = make([]float32, (m.pool.Threads()-1)*26112)
+	m.lossItems0Fn = m.lossItems0
 	m.trainStepItems0Fn = m.trainStepItems0
 	m.trainStepItems1Fn = m.trainStepItems1
 	m.grads = []rt.Tensor{{Name: "bigru.weight_ih_l0", Shape: []int{96, 32}, Data: m.bigruWeightIhL0Grad[:]}, {Name: "bigru.weight_hh_l0", Shape: []int{96, 32}, Data: m.bigruWeightHhL0Grad[:]}, {Name: "bigru.bias_ih_l0", Shape: []int{96}, Data: m.bigruBiasIhL0Grad[:]}, {Name: "bigru.bias_hh_l0", Shape: []int{96}, Data: m.bigruBiasHhL0Grad[:]}, {Name: "bigru.weight_ih_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightIhL0ReverseGrad[:]}, {Name: "bigru.weight_hh_l0_reverse", Shape: []int{96, 32}, Data: m.bigruWeightHhL0ReverseGrad[:]}, {Name: "bigru.bias_ih_l0_reverse", Shape: []int{96}, Data: m.bigruBiasIhL0ReverseGrad[:]}, {Name: "bigru.bias_hh_l0_reverse", Shape: []int{96}, Data: m.bigruBiasHhL0ReverseGrad[:]}, {Name: "fc.weight", Shape: []int{10, 64}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBiasGrad[:]}}

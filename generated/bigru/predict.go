@@ -183,124 +183,12 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	if !m.derived {
 		m.deriveParams()
 	}
-	// bigru/forward/h0: Fill N×32
-	m.fill(n, m.arena[21504:21504+n*32])
-	// bigru/forward/t0/x_slice: Slice N×1×32
-	m.slice(n, seq, m.arena[:n*32])
-	// bigru/forward/t0/x: Reshape N×32: a view, no code
-	// bigru/forward/t0/xh: Concat N×64
-	m.concat(n, m.arena[16384:16384+n*64], m.arena[:n*32], m.arena[21504:21504+n*32])
-	// bigru/forward/t0/rz_matmul: MatMul N×64
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruForwardWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
-	// bigru/forward/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
-	// bigru/forward/t0/r_pre: Slice N×32
-	m.slice2(n, m.arena[18432:18432+n*64], m.arena[20480:20480+n*32])
-	// bigru/forward/t0/r: Sigmoid N×32
-	m.sigmoid(n, m.arena[20480:20480+n*32], m.arena[20992:20992+n*32])
-	// bigru/forward/t0/z_pre: Slice N×32
-	m.slice3(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
-	// bigru/forward/t0/z: Sigmoid N×32
-	m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
-	// bigru/forward/t0/xn_matmul: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*32], 32, &m.bigruForwardWeightInPacked, 0, m.arena[23040:23040+n*32], 32)
-	// bigru/forward/t0/hn_matmul: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[21504:21504+n*32], 32, &m.bigruForwardWeightHnPacked, 0, m.arena[23552:23552+n*32], 32)
-	// bigru/forward/t0/n_pre: Add N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/hn (BiasAdd), bigru/forward/t0/rhn (Mul)
-	m.biasAddBiasAddMulAdd(n, m.arena[24064:24064+n*32], m.arena[23040:23040+n*32], &m.bigruForwardBiasIn, m.arena[23552:23552+n*32], &m.bigruForwardBiasHn, m.arena[20992:20992+n*32])
-	// bigru/forward/t0/n: Tanh N×32
-	m.tanh(n, m.arena[24064:24064+n*32], m.arena[24576:24576+n*32])
-	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/h_minus_n (Sub), bigru/forward/t0/z_h_minus_n (Mul)
-	m.subMulAdd(n, m.arena[19456:19456+n*32], m.arena[21504:21504+n*32], m.arena[24576:24576+n*32], m.arena[22528:22528+n*32])
-	// bigru/forward/t1 … bigru/forward/t31: 31 steps, one iteration each
-	for step := 1; step <= 31; step++ {
-		// bigru/forward/t[step]/x_slice: Slice N×1×32
-		m.slice4(n, seq, m.arena[step*512:step*512+n*32], step)
-		// bigru/forward/t[step]/x: Reshape N×32: a view, no code
-		// bigru/forward/t[step]/xh: Concat N×64
-		m.concat(n, m.arena[16384:16384+n*64], m.arena[step*512:step*512+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32])
-		// bigru/forward/t[step]/rz_matmul: MatMul N×64
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruForwardWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
-		// bigru/forward/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruForwardBiasRz)
-		// bigru/forward/t[step]/r_pre: Slice N×32
-		m.slice2(n, m.arena[18432:18432+n*64], m.arena[20480:20480+n*32])
-		// bigru/forward/t[step]/r: Sigmoid N×32
-		m.sigmoid(n, m.arena[20480:20480+n*32], m.arena[20992:20992+n*32])
-		// bigru/forward/t[step]/z_pre: Slice N×32
-		m.slice3(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
-		// bigru/forward/t[step]/z: Sigmoid N×32
-		m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
-		// bigru/forward/t[step]/xn_matmul: MatMul N×32
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*512:step*512+n*32], 32, &m.bigruForwardWeightInPacked, 0, m.arena[23040:23040+n*32], 32)
-		// bigru/forward/t[step]/hn_matmul: MatMul N×32
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], 32, &m.bigruForwardWeightHnPacked, 0, m.arena[23552:23552+n*32], 32)
-		// bigru/forward/t[step]/n_pre: Add N×32, fused with bigru/forward/t[step]/xn (BiasAdd), bigru/forward/t[step]/hn (BiasAdd), bigru/forward/t[step]/rhn (Mul)
-		m.biasAddBiasAddMulAdd(n, m.arena[24064:24064+n*32], m.arena[23040:23040+n*32], &m.bigruForwardBiasIn, m.arena[23552:23552+n*32], &m.bigruForwardBiasHn, m.arena[20992:20992+n*32])
-		// bigru/forward/t[step]/n: Tanh N×32
-		m.tanh(n, m.arena[24064:24064+n*32], m.arena[24576:24576+n*32])
-		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t[step]/h_minus_n (Sub), bigru/forward/t[step]/z_h_minus_n (Mul)
-		m.subMulAdd(n, m.arena[19456+((step)&1)*512:19456+((step)&1)*512+n*32], m.arena[19456+((step-1)&1)*512:19456+((step-1)&1)*512+n*32], m.arena[24576:24576+n*32], m.arena[22528:22528+n*32])
-	}
-	// bigru/reverse/t0/xh: Concat N×64
-	m.concat(n, m.arena[16384:16384+n*64], m.arena[15872:15872+n*32], m.arena[21504:21504+n*32])
-	// bigru/reverse/t0/rz_matmul: MatMul N×64
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruReverseWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
-	// bigru/reverse/t0/rz: BiasAdd N×64
-	m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
-	// bigru/reverse/t0/r_pre: Slice N×32
-	m.slice2(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
-	// bigru/reverse/t0/r: Sigmoid N×32
-	m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
-	// bigru/reverse/t0/z_pre: Slice N×32
-	m.slice3(n, m.arena[18432:18432+n*64], m.arena[23040:23040+n*32])
-	// bigru/reverse/t0/z: Sigmoid N×32
-	m.sigmoid(n, m.arena[23040:23040+n*32], m.arena[23552:23552+n*32])
-	// bigru/reverse/t0/xn_matmul: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[15872:15872+n*32], 32, &m.bigruReverseWeightInPacked, 0, m.arena[24064:24064+n*32], 32)
-	// bigru/reverse/t0/hn_matmul: MatMul N×32
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[21504:21504+n*32], 32, &m.bigruReverseWeightHnPacked, 0, m.arena[24576:24576+n*32], 32)
-	// bigru/reverse/t0/n_pre: Add N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/hn (BiasAdd), bigru/reverse/t0/rhn (Mul)
-	m.biasAddBiasAddMulAdd(n, m.arena[25088:25088+n*32], m.arena[24064:24064+n*32], &m.bigruReverseBiasIn, m.arena[24576:24576+n*32], &m.bigruReverseBiasHn, m.arena[22528:22528+n*32])
-	// bigru/reverse/t0/n: Tanh N×32
-	m.tanh(n, m.arena[25088:25088+n*32], m.arena[25600:25600+n*32])
-	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/h_minus_n (Sub), bigru/reverse/t0/z_h_minus_n (Mul)
-	m.subMulAdd(n, m.arena[20480:20480+n*32], m.arena[21504:21504+n*32], m.arena[25600:25600+n*32], m.arena[23552:23552+n*32])
-	// bigru/reverse/t1 … bigru/reverse/t31: 31 steps, one iteration each
-	for step := 1; step <= 31; step++ {
-		// bigru/reverse/t[step]/xh: Concat N×64
-		m.concat(n, m.arena[16384:16384+n*64], m.arena[(31-step)*512:(31-step)*512+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32])
-		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[16384:16384+n*64], 64, &m.bigruReverseWeightRzPacked, 0, m.arena[17408:17408+n*64], 64)
-		// bigru/reverse/t[step]/rz: BiasAdd N×64
-		m.biasAdd(n, m.arena[17408:17408+n*64], m.arena[18432:18432+n*64], &m.bigruReverseBiasRz)
-		// bigru/reverse/t[step]/r_pre: Slice N×32
-		m.slice2(n, m.arena[18432:18432+n*64], m.arena[22016:22016+n*32])
-		// bigru/reverse/t[step]/r: Sigmoid N×32
-		m.sigmoid(n, m.arena[22016:22016+n*32], m.arena[22528:22528+n*32])
-		// bigru/reverse/t[step]/z_pre: Slice N×32
-		m.slice3(n, m.arena[18432:18432+n*64], m.arena[23040:23040+n*32])
-		// bigru/reverse/t[step]/z: Sigmoid N×32
-		m.sigmoid(n, m.arena[23040:23040+n*32], m.arena[23552:23552+n*32])
-		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[(31-step)*512:(31-step)*512+n*32], 32, &m.bigruReverseWeightInPacked, 0, m.arena[24064:24064+n*32], 32)
-		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], 32, &m.bigruReverseWeightHnPacked, 0, m.arena[24576:24576+n*32], 32)
-		// bigru/reverse/t[step]/n_pre: Add N×32, fused with bigru/reverse/t[step]/xn (BiasAdd), bigru/reverse/t[step]/hn (BiasAdd), bigru/reverse/t[step]/rhn (Mul)
-		m.biasAddBiasAddMulAdd(n, m.arena[25088:25088+n*32], m.arena[24064:24064+n*32], &m.bigruReverseBiasIn, m.arena[24576:24576+n*32], &m.bigruReverseBiasHn, m.arena[22528:22528+n*32])
-		// bigru/reverse/t[step]/n: Tanh N×32
-		m.tanh(n, m.arena[25088:25088+n*32], m.arena[25600:25600+n*32])
-		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t[step]/h_minus_n (Sub), bigru/reverse/t[step]/z_h_minus_n (Mul)
-		m.subMulAdd(n, m.arena[20480+((step)&1)*512:20480+((step)&1)*512+n*32], m.arena[20480+((step-1)&1)*512:20480+((step-1)&1)*512+n*32], m.arena[25600:25600+n*32], m.arena[23552:23552+n*32])
-	}
-	// bigru: Concat N×64
-	m.concat(n, m.arena[:n*64], m.arena[19968:19968+n*32], m.arena[20992:20992+n*32])
-	// fc: MatMul N×10
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*64], 64, &m.fcWeightPacked, 0, m.arena[1024:1024+n*10], 10)
-	// fc/bias: BiasAdd N×10
-	m.biasAdd2(n, m.arena[1024:1024+n*10], m.arena[1024:1024+n*10], &m.fcBias)
+	// bigru/forward/h0 … fc/bias: each thread computes its own range of items (lossItems0)
+	m.lossArgSeq = seq
+	m.pool.Items(n, m.lossItems0Fn)
+	m.lossArgSeq = nil
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[1024:1024+n*10], label, m.arena[:1])
+	m.sparseSoftmaxCELoss(n, m.arena[34464:34464+n*10], label, m.arena[:1])
 	loss := m.arena[0]
 	return loss, nil
 }
@@ -434,6 +322,130 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	m.biasAdd2(n, arena[1024:1024+n*10], arena[1024:1024+n*10], &m.fcBias)
 	// probs: Softmax N×10
 	m.softmax(n, arena[1024:1024+n*10], probs)
+}
+
+// lossItems0 computes bigru/forward/h0 … fc/bias of Loss for items b0 … b1-1 of the call
+// whose slices Loss left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) lossItems0(_, b0, b1 int) {
+	n := b1 - b0
+	seq := m.lossArgSeq[b0*1024 : b1*1024]
+	// bigru/forward/h0: Fill N×32
+	m.fill(n, m.arena[25600+b0*32:25600+b0*32+n*32])
+	// bigru/forward/t0/x_slice: Slice N×1×32
+	m.slice(n, seq, m.arena[b0*32:b0*32+n*32])
+	// bigru/forward/t0/x: Reshape N×32: a view, no code
+	// bigru/forward/t0/xh: Concat N×64
+	m.concat(n, m.arena[16384+b0*64:16384+b0*64+n*64], m.arena[b0*32:b0*32+n*32], m.arena[25600+b0*32:25600+b0*32+n*32])
+	// bigru/forward/t0/rz_matmul: MatMul N×64
+	rt.GemmPackedP(nil, false, n, 1, m.arena[16384+b0*64:16384+b0*64+n*64], 64, &m.bigruForwardWeightRzPacked, 0, m.arena[17408+b0*64:17408+b0*64+n*64], 64)
+	// bigru/forward/t0/rz: BiasAdd N×64
+	m.biasAdd(n, m.arena[17408+b0*64:17408+b0*64+n*64], m.arena[18432+b0*64:18432+b0*64+n*64], &m.bigruForwardBiasRz)
+	// bigru/forward/t0/r_pre: Slice N×32
+	m.slice2(n, m.arena[18432+b0*64:18432+b0*64+n*64], m.arena[26112+b0*32:26112+b0*32+n*32])
+	// bigru/forward/t0/r: Sigmoid N×32
+	m.sigmoid(n, m.arena[26112+b0*32:26112+b0*32+n*32], m.arena[26624+b0*32:26624+b0*32+n*32])
+	// bigru/forward/t0/z_pre: Slice N×32
+	m.slice3(n, m.arena[18432+b0*64:18432+b0*64+n*64], m.arena[27136+b0*32:27136+b0*32+n*32])
+	// bigru/forward/t0/z: Sigmoid N×32
+	m.sigmoid(n, m.arena[27136+b0*32:27136+b0*32+n*32], m.arena[27648+b0*32:27648+b0*32+n*32])
+	// bigru/forward/t0/xn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, m.arena[b0*32:b0*32+n*32], 32, &m.bigruForwardWeightInPacked, 0, m.arena[28160+b0*32:28160+b0*32+n*32], 32)
+	// bigru/forward/t0/hn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, m.arena[25600+b0*32:25600+b0*32+n*32], 32, &m.bigruForwardWeightHnPacked, 0, m.arena[28672+b0*32:28672+b0*32+n*32], 32)
+	// bigru/forward/t0/n_pre: Add N×32, fused with bigru/forward/t0/xn (BiasAdd), bigru/forward/t0/hn (BiasAdd), bigru/forward/t0/rhn (Mul)
+	m.biasAddBiasAddMulAdd(n, m.arena[29184+b0*32:29184+b0*32+n*32], m.arena[28160+b0*32:28160+b0*32+n*32], &m.bigruForwardBiasIn, m.arena[28672+b0*32:28672+b0*32+n*32], &m.bigruForwardBiasHn, m.arena[26624+b0*32:26624+b0*32+n*32])
+	// bigru/forward/t0/n: Tanh N×32
+	m.tanh(n, m.arena[29184+b0*32:29184+b0*32+n*32], m.arena[29696+b0*32:29696+b0*32+n*32])
+	// bigru/forward/t0/h: Add N×32, fused with bigru/forward/t0/h_minus_n (Sub), bigru/forward/t0/z_h_minus_n (Mul)
+	m.subMulAdd(n, m.arena[19456+b0*32:19456+b0*32+n*32], m.arena[25600+b0*32:25600+b0*32+n*32], m.arena[29696+b0*32:29696+b0*32+n*32], m.arena[27648+b0*32:27648+b0*32+n*32])
+	// bigru/forward/t1 … bigru/forward/t31: 31 steps, one iteration each
+	for step := 1; step <= 31; step++ {
+		// bigru/forward/t[step]/x_slice: Slice N×1×32
+		m.slice4(n, seq, m.arena[step*512+b0*32:step*512+b0*32+n*32], step)
+		// bigru/forward/t[step]/x: Reshape N×32: a view, no code
+		// bigru/forward/t[step]/xh: Concat N×64
+		m.concat(n, m.arena[16384+b0*64:16384+b0*64+n*64], m.arena[step*512+b0*32:step*512+b0*32+n*32], m.arena[19456+((step-1)&1)*512+b0*32:19456+((step-1)&1)*512+b0*32+n*32])
+		// bigru/forward/t[step]/rz_matmul: MatMul N×64
+		rt.GemmPackedP(nil, false, n, 1, m.arena[16384+b0*64:16384+b0*64+n*64], 64, &m.bigruForwardWeightRzPacked, 0, m.arena[17408+b0*64:17408+b0*64+n*64], 64)
+		// bigru/forward/t[step]/rz: BiasAdd N×64
+		m.biasAdd(n, m.arena[17408+b0*64:17408+b0*64+n*64], m.arena[18432+b0*64:18432+b0*64+n*64], &m.bigruForwardBiasRz)
+		// bigru/forward/t[step]/r_pre: Slice N×32
+		m.slice2(n, m.arena[18432+b0*64:18432+b0*64+n*64], m.arena[26112+b0*32:26112+b0*32+n*32])
+		// bigru/forward/t[step]/r: Sigmoid N×32
+		m.sigmoid(n, m.arena[26112+b0*32:26112+b0*32+n*32], m.arena[26624+b0*32:26624+b0*32+n*32])
+		// bigru/forward/t[step]/z_pre: Slice N×32
+		m.slice3(n, m.arena[18432+b0*64:18432+b0*64+n*64], m.arena[27136+b0*32:27136+b0*32+n*32])
+		// bigru/forward/t[step]/z: Sigmoid N×32
+		m.sigmoid(n, m.arena[27136+b0*32:27136+b0*32+n*32], m.arena[27648+b0*32:27648+b0*32+n*32])
+		// bigru/forward/t[step]/xn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, m.arena[step*512+b0*32:step*512+b0*32+n*32], 32, &m.bigruForwardWeightInPacked, 0, m.arena[28160+b0*32:28160+b0*32+n*32], 32)
+		// bigru/forward/t[step]/hn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, m.arena[19456+((step-1)&1)*512+b0*32:19456+((step-1)&1)*512+b0*32+n*32], 32, &m.bigruForwardWeightHnPacked, 0, m.arena[28672+b0*32:28672+b0*32+n*32], 32)
+		// bigru/forward/t[step]/n_pre: Add N×32, fused with bigru/forward/t[step]/xn (BiasAdd), bigru/forward/t[step]/hn (BiasAdd), bigru/forward/t[step]/rhn (Mul)
+		m.biasAddBiasAddMulAdd(n, m.arena[29184+b0*32:29184+b0*32+n*32], m.arena[28160+b0*32:28160+b0*32+n*32], &m.bigruForwardBiasIn, m.arena[28672+b0*32:28672+b0*32+n*32], &m.bigruForwardBiasHn, m.arena[26624+b0*32:26624+b0*32+n*32])
+		// bigru/forward/t[step]/n: Tanh N×32
+		m.tanh(n, m.arena[29184+b0*32:29184+b0*32+n*32], m.arena[29696+b0*32:29696+b0*32+n*32])
+		// bigru/forward/t[step]/h: Add N×32, fused with bigru/forward/t[step]/h_minus_n (Sub), bigru/forward/t[step]/z_h_minus_n (Mul)
+		m.subMulAdd(n, m.arena[19456+((step)&1)*512+b0*32:19456+((step)&1)*512+b0*32+n*32], m.arena[19456+((step-1)&1)*512+b0*32:19456+((step-1)&1)*512+b0*32+n*32], m.arena[29696+b0*32:29696+b0*32+n*32], m.arena[27648+b0*32:27648+b0*32+n*32])
+	}
+	// bigru/reverse/t0/xh: Concat N×64
+	m.concat(n, m.arena[20480+b0*64:20480+b0*64+n*64], m.arena[15872+b0*32:15872+b0*32+n*32], m.arena[25600+b0*32:25600+b0*32+n*32])
+	// bigru/reverse/t0/rz_matmul: MatMul N×64
+	rt.GemmPackedP(nil, false, n, 1, m.arena[20480+b0*64:20480+b0*64+n*64], 64, &m.bigruReverseWeightRzPacked, 0, m.arena[21504+b0*64:21504+b0*64+n*64], 64)
+	// bigru/reverse/t0/rz: BiasAdd N×64
+	m.biasAdd(n, m.arena[21504+b0*64:21504+b0*64+n*64], m.arena[22528+b0*64:22528+b0*64+n*64], &m.bigruReverseBiasRz)
+	// bigru/reverse/t0/r_pre: Slice N×32
+	m.slice2(n, m.arena[22528+b0*64:22528+b0*64+n*64], m.arena[30208+b0*32:30208+b0*32+n*32])
+	// bigru/reverse/t0/r: Sigmoid N×32
+	m.sigmoid(n, m.arena[30208+b0*32:30208+b0*32+n*32], m.arena[30720+b0*32:30720+b0*32+n*32])
+	// bigru/reverse/t0/z_pre: Slice N×32
+	m.slice3(n, m.arena[22528+b0*64:22528+b0*64+n*64], m.arena[31232+b0*32:31232+b0*32+n*32])
+	// bigru/reverse/t0/z: Sigmoid N×32
+	m.sigmoid(n, m.arena[31232+b0*32:31232+b0*32+n*32], m.arena[31744+b0*32:31744+b0*32+n*32])
+	// bigru/reverse/t0/xn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, m.arena[15872+b0*32:15872+b0*32+n*32], 32, &m.bigruReverseWeightInPacked, 0, m.arena[32256+b0*32:32256+b0*32+n*32], 32)
+	// bigru/reverse/t0/hn_matmul: MatMul N×32
+	rt.GemmPackedP(nil, false, n, 1, m.arena[25600+b0*32:25600+b0*32+n*32], 32, &m.bigruReverseWeightHnPacked, 0, m.arena[32768+b0*32:32768+b0*32+n*32], 32)
+	// bigru/reverse/t0/n_pre: Add N×32, fused with bigru/reverse/t0/xn (BiasAdd), bigru/reverse/t0/hn (BiasAdd), bigru/reverse/t0/rhn (Mul)
+	m.biasAddBiasAddMulAdd(n, m.arena[33280+b0*32:33280+b0*32+n*32], m.arena[32256+b0*32:32256+b0*32+n*32], &m.bigruReverseBiasIn, m.arena[32768+b0*32:32768+b0*32+n*32], &m.bigruReverseBiasHn, m.arena[30720+b0*32:30720+b0*32+n*32])
+	// bigru/reverse/t0/n: Tanh N×32
+	m.tanh(n, m.arena[33280+b0*32:33280+b0*32+n*32], m.arena[33792+b0*32:33792+b0*32+n*32])
+	// bigru/reverse/t0/h: Add N×32, fused with bigru/reverse/t0/h_minus_n (Sub), bigru/reverse/t0/z_h_minus_n (Mul)
+	m.subMulAdd(n, m.arena[23552+b0*32:23552+b0*32+n*32], m.arena[25600+b0*32:25600+b0*32+n*32], m.arena[33792+b0*32:33792+b0*32+n*32], m.arena[31744+b0*32:31744+b0*32+n*32])
+	// bigru/reverse/t1 … bigru/reverse/t31: 31 steps, one iteration each
+	for step := 1; step <= 31; step++ {
+		// bigru/reverse/t[step]/xh: Concat N×64
+		m.concat(n, m.arena[20480+b0*64:20480+b0*64+n*64], m.arena[(31-step)*512+b0*32:(31-step)*512+b0*32+n*32], m.arena[23552+((step-1)&1)*512+b0*32:23552+((step-1)&1)*512+b0*32+n*32])
+		// bigru/reverse/t[step]/rz_matmul: MatMul N×64
+		rt.GemmPackedP(nil, false, n, 1, m.arena[20480+b0*64:20480+b0*64+n*64], 64, &m.bigruReverseWeightRzPacked, 0, m.arena[21504+b0*64:21504+b0*64+n*64], 64)
+		// bigru/reverse/t[step]/rz: BiasAdd N×64
+		m.biasAdd(n, m.arena[21504+b0*64:21504+b0*64+n*64], m.arena[22528+b0*64:22528+b0*64+n*64], &m.bigruReverseBiasRz)
+		// bigru/reverse/t[step]/r_pre: Slice N×32
+		m.slice2(n, m.arena[22528+b0*64:22528+b0*64+n*64], m.arena[30208+b0*32:30208+b0*32+n*32])
+		// bigru/reverse/t[step]/r: Sigmoid N×32
+		m.sigmoid(n, m.arena[30208+b0*32:30208+b0*32+n*32], m.arena[30720+b0*32:30720+b0*32+n*32])
+		// bigru/reverse/t[step]/z_pre: Slice N×32
+		m.slice3(n, m.arena[22528+b0*64:22528+b0*64+n*64], m.arena[31232+b0*32:31232+b0*32+n*32])
+		// bigru/reverse/t[step]/z: Sigmoid N×32
+		m.sigmoid(n, m.arena[31232+b0*32:31232+b0*32+n*32], m.arena[31744+b0*32:31744+b0*32+n*32])
+		// bigru/reverse/t[step]/xn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, m.arena[(31-step)*512+b0*32:(31-step)*512+b0*32+n*32], 32, &m.bigruReverseWeightInPacked, 0, m.arena[32256+b0*32:32256+b0*32+n*32], 32)
+		// bigru/reverse/t[step]/hn_matmul: MatMul N×32
+		rt.GemmPackedP(nil, false, n, 1, m.arena[23552+((step-1)&1)*512+b0*32:23552+((step-1)&1)*512+b0*32+n*32], 32, &m.bigruReverseWeightHnPacked, 0, m.arena[32768+b0*32:32768+b0*32+n*32], 32)
+		// bigru/reverse/t[step]/n_pre: Add N×32, fused with bigru/reverse/t[step]/xn (BiasAdd), bigru/reverse/t[step]/hn (BiasAdd), bigru/reverse/t[step]/rhn (Mul)
+		m.biasAddBiasAddMulAdd(n, m.arena[33280+b0*32:33280+b0*32+n*32], m.arena[32256+b0*32:32256+b0*32+n*32], &m.bigruReverseBiasIn, m.arena[32768+b0*32:32768+b0*32+n*32], &m.bigruReverseBiasHn, m.arena[30720+b0*32:30720+b0*32+n*32])
+		// bigru/reverse/t[step]/n: Tanh N×32
+		m.tanh(n, m.arena[33280+b0*32:33280+b0*32+n*32], m.arena[33792+b0*32:33792+b0*32+n*32])
+		// bigru/reverse/t[step]/h: Add N×32, fused with bigru/reverse/t[step]/h_minus_n (Sub), bigru/reverse/t[step]/z_h_minus_n (Mul)
+		m.subMulAdd(n, m.arena[23552+((step)&1)*512+b0*32:23552+((step)&1)*512+b0*32+n*32], m.arena[23552+((step-1)&1)*512+b0*32:23552+((step-1)&1)*512+b0*32+n*32], m.arena[33792+b0*32:33792+b0*32+n*32], m.arena[31744+b0*32:31744+b0*32+n*32])
+	}
+	// bigru: Concat N×64
+	m.concat(n, m.arena[24576+b0*64:24576+b0*64+n*64], m.arena[19968+b0*32:19968+b0*32+n*32], m.arena[24064+b0*32:24064+b0*32+n*32])
+	// fc: MatMul N×10
+	rt.GemmPackedP(nil, false, n, 1, m.arena[24576+b0*64:24576+b0*64+n*64], 64, &m.fcWeightPacked, 0, m.arena[34304+b0*10:34304+b0*10+n*10], 10)
+	// fc/bias: BiasAdd N×10
+	m.biasAdd2(n, m.arena[34304+b0*10:34304+b0*10+n*10], m.arena[34464+b0*10:34464+b0*10+n*10], &m.fcBias)
 }
 
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,

@@ -100,42 +100,13 @@ func (m *Model) Loss(n int, seq []float32, label []int32) (float32, error) {
 	if !m.derived {
 		m.deriveParams()
 	}
-	// lstm/h0: Fill N×64
-	m.fill(n, m.arena[9728:9728+n*64])
-	// lstm/t0/x_slice: Slice N×1×32
-	m.slice(n, seq, m.arena[10752:10752+n*32])
-	// lstm/t0/x: Reshape N×32: a view, no code
-	// lstm/t0/xh: Concat N×96
-	m.concat(n, m.arena[8192:8192+n*96], m.arena[10752:10752+n*32], m.arena[9728:9728+n*64])
-	// lstm/t0/gates_matmul: MatMul N×256
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[8192:8192+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
-	// lstm/t0/c: Add N×64
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/h: Mul N×64
-	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 64, m.arena[:n*256], m.lstmBias[:], m.arena[9728:9728+n*64], m.arena[4096:4096+n*64], m.arena[6144:6144+n*64], nil, nil, nil, nil, nil)
-	// lstm/t1 … lstm/t31: 31 steps, one iteration each
-	for step := 1; step <= 31; step++ {
-		// lstm/t[step]/x_slice: Slice N×1×32
-		m.slice2(n, seq, m.arena[10752:10752+n*32], step)
-		// lstm/t[step]/x: Reshape N×32: a view, no code
-		// lstm/t[step]/xh: Concat N×96
-		m.concat(n, m.arena[8192:8192+n*96], m.arena[10752:10752+n*32], m.arena[6144+((step-1)&1)*1024:6144+((step-1)&1)*1024+n*64])
-		// lstm/t[step]/gates_matmul: MatMul N×256
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[8192:8192+n*96], 96, &m.lstmWeightPacked, 0, m.arena[:n*256], 256)
-		// lstm/t[step]/c: Add N×64
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/h: Mul N×64
-		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 64, m.arena[:n*256], m.lstmBias[:], m.arena[4096+((step-1)&1)*1024:4096+((step-1)&1)*1024+n*64], m.arena[4096+((step)&1)*1024:4096+((step)&1)*1024+n*64], m.arena[6144+((step)&1)*1024:6144+((step)&1)*1024+n*64], nil, nil, nil, nil, nil)
-	}
-	// fc: MatMul N×10
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[7168:7168+n*64], 64, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
-	// fc/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
+	// lstm/h0 … fc/bias: each thread computes its own range of items (lossItems0)
+	m.lossArgSeq = seq
+	m.pool.Items(n, m.lossItems0Fn)
+	m.lossArgSeq = nil
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[160:160+1])
-	loss := m.arena[160]
+	m.sparseSoftmaxCELoss(n, m.arena[11424:11424+n*10], label, m.arena[:1])
+	loss := m.arena[0]
 	return loss, nil
 }
 
@@ -185,6 +156,47 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	m.biasAdd(n, arena[:n*10], arena[:n*10], &m.fcBias)
 	// probs: Softmax N×10
 	m.softmax(n, arena[:n*10], probs)
+}
+
+// lossItems0 computes lstm/h0 … fc/bias of Loss for items b0 … b1-1 of the call
+// whose slices Loss left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) lossItems0(_, b0, b1 int) {
+	n := b1 - b0
+	seq := m.lossArgSeq[b0*1024 : b1*1024]
+	// lstm/h0: Fill N×64
+	m.fill(n, m.arena[9728+b0*64:9728+b0*64+n*64])
+	// lstm/t0/x_slice: Slice N×1×32
+	m.slice(n, seq, m.arena[10752+b0*32:10752+b0*32+n*32])
+	// lstm/t0/x: Reshape N×32: a view, no code
+	// lstm/t0/xh: Concat N×96
+	m.concat(n, m.arena[8192+b0*96:8192+b0*96+n*96], m.arena[10752+b0*32:10752+b0*32+n*32], m.arena[9728+b0*64:9728+b0*64+n*64])
+	// lstm/t0/gates_matmul: MatMul N×256
+	rt.GemmPackedP(nil, false, n, 1, m.arena[8192+b0*96:8192+b0*96+n*96], 96, &m.lstmWeightPacked, 0, m.arena[b0*256:b0*256+n*256], 256)
+	// lstm/t0/c: Add N×64
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/h: Mul N×64
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 64, m.arena[b0*256:b0*256+n*256], m.lstmBias[:], m.arena[9728+b0*64:9728+b0*64+n*64], m.arena[4096+b0*64:4096+b0*64+n*64], m.arena[6144+b0*64:6144+b0*64+n*64], nil, nil, nil, nil, nil)
+	// lstm/t1 … lstm/t31: 31 steps, one iteration each
+	for step := 1; step <= 31; step++ {
+		// lstm/t[step]/x_slice: Slice N×1×32
+		m.slice2(n, seq, m.arena[10752+b0*32:10752+b0*32+n*32], step)
+		// lstm/t[step]/x: Reshape N×32: a view, no code
+		// lstm/t[step]/xh: Concat N×96
+		m.concat(n, m.arena[8192+b0*96:8192+b0*96+n*96], m.arena[10752+b0*32:10752+b0*32+n*32], m.arena[6144+((step-1)&1)*1024+b0*64:6144+((step-1)&1)*1024+b0*64+n*64])
+		// lstm/t[step]/gates_matmul: MatMul N×256
+		rt.GemmPackedP(nil, false, n, 1, m.arena[8192+b0*96:8192+b0*96+n*96], 96, &m.lstmWeightPacked, 0, m.arena[b0*256:b0*256+n*256], 256)
+		// lstm/t[step]/c: Add N×64
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/h: Mul N×64
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 64, m.arena[b0*256:b0*256+n*256], m.lstmBias[:], m.arena[4096+((step-1)&1)*1024+b0*64:4096+((step-1)&1)*1024+b0*64+n*64], m.arena[4096+((step)&1)*1024+b0*64:4096+((step)&1)*1024+b0*64+n*64], m.arena[6144+((step)&1)*1024+b0*64:6144+((step)&1)*1024+b0*64+n*64], nil, nil, nil, nil, nil)
+	}
+	// fc: MatMul N×10
+	rt.GemmPackedP(nil, false, n, 1, m.arena[7168+b0*64:7168+b0*64+n*64], 64, &m.fcWeightPacked, 0, m.arena[11264+b0*10:11264+b0*10+n*10], 10)
+	// fc/bias: BiasAdd N×10
+	m.biasAdd(n, m.arena[11264+b0*10:11264+b0*10+n*10], m.arena[11424+b0*10:11424+b0*10+n*10], &m.fcBias)
 }
 
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,

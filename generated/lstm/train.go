@@ -47,9 +47,9 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 	// lstm/bias: Add 256
 	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[377344:377344+256])
 	// lstm/t0/x_slice … fc/bias: each thread computes its own range of items (trainStepItems0)
-	m.trainArgSeq = seq
+	m.trainStepArgSeq = seq
 	m.pool.Items(n, m.trainStepItems0Fn)
-	m.trainArgSeq = nil
+	m.trainStepArgSeq = nil
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[377760:377760+n*10], label, m.arena[414720:414720+1])
 	// d.loss: Fill scalar
@@ -100,7 +100,7 @@ func (m *Model) TrainStep(n int, seq []float32, label []int32) (float32, error) 
 // rows of every value, its products on the calling thread.
 func (m *Model) trainStepItems0(_, b0, b1 int) {
 	n := b1 - b0
-	seq := m.trainArgSeq[b0*1024 : b1*1024]
+	seq := m.trainStepArgSeq[b0*1024 : b1*1024]
 	// lstm/t0/x_slice: Slice N×1×32
 	m.slice(n, seq, m.arena[376832+b0*32:376832+b0*32+n*32])
 	// lstm/t0/x: Reshape N×32: a view, no code

@@ -55,9 +55,11 @@ type Model struct {
 	predictArenas                           []float32              // the arenas of the item ranges after the first, 42752 values (Predict's plan) per further thread
 	predictArgImage                         []float32              // image of the Predict call running by items
 	predictArgProbs                         []float32              // probs of the Predict call running by items
+	lossItems0Fn                            func(part, b0, b1 int) // lossItems0, made once (rt.Pool.Items)
+	lossArgImage                            []float32              // image of the Loss call running by items
 	trainStepItems0Fn                       func(part, b0, b1 int) // trainStepItems0, made once (rt.Pool.Items)
 	trainStepItems1Fn                       func(part, b0, b1 int) // trainStepItems1, made once (rt.Pool.Items)
-	trainArgImage                           []float32              // image of the TrainStep call running by items
+	trainStepArgImage                       []float32              // image of the TrainStep call running by items
 
 	lstmWeightIhL0Grad [14336]float32 // gradient of lstm.weight_ih_l0
 	lstmWeightHhL0Grad [65536]float32 // gradient of lstm.weight_hh_l0
@@ -106,6 +108,7 @@ func New() *Model {
 	m.params = []rt.Tensor{{Name: "lstm.weight_ih_l0", Shape: []int{512, 28}, Data: m.lstmWeightIhL0[:]}, {Name: "lstm.weight_hh_l0", Shape: []int{512, 128}, Data: m.lstmWeightHhL0[:]}, {Name: "lstm.bias_ih_l0", Shape: []int{512}, Data: m.lstmBiasIhL0[:]}, {Name: "lstm.bias_hh_l0", Shape: []int{512}, Data: m.lstmBiasHhL0[:]}, {Name: "fc.weight", Shape: []int{10, 128}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBias[:]}}
 	m.predictItemsFn = m.predictItems
 	m.predictArenas = make([]float32, (m.pool.Threads()-1)*42752)
+	m.lossItems0Fn = m.lossItems0
 	m.trainStepItems0Fn = m.trainStepItems0
 	m.trainStepItems1Fn = m.trainStepItems1
 	m.grads = []rt.Tensor{{Name: "lstm.weight_ih_l0", Shape: []int{512, 28}, Data: m.lstmWeightIhL0Grad[:]}, {Name: "lstm.weight_hh_l0", Shape: []int{512, 128}, Data: m.lstmWeightHhL0Grad[:]}, {Name: "lstm.bias_ih_l0", Shape: []int{512}, Data: m.lstmBiasIhL0Grad[:]}, {Name: "lstm.bias_hh_l0", Shape: []int{512}, Data: m.lstmBiasHhL0Grad[:]}, {Name: "fc.weight", Shape: []int{10, 128}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{10}, Data: m.fcBiasGrad[:]}}

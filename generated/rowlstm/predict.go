@@ -100,42 +100,13 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	if !m.derived {
 		m.deriveParams()
 	}
-	// lstm/h0: Fill N×128
-	m.fill(n, m.arena[37760:37760+n*128])
-	// lstm/t0/x_slice: Slice N×1×28
-	m.slice(n, image, m.arena[41856:41856+n*28])
-	// lstm/t0/x: Reshape N×28: a view, no code
-	// lstm/t0/xh: Concat N×156
-	m.concat(n, m.arena[32768:32768+n*156], m.arena[41856:41856+n*28], m.arena[37760:37760+n*128])
-	// lstm/t0/gates_matmul: MatMul N×512
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768:32768+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
-	// lstm/t0/c: Add N×128
-	// computed with lstm/t0/h by rt.LSTMCell
-	// lstm/t0/h: Mul N×128
-	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 128, m.arena[:n*512], m.lstmBias[:], m.arena[37760:37760+n*128], m.arena[16384:16384+n*128], m.arena[24576:24576+n*128], nil, nil, nil, nil, nil)
-	// lstm/t1 … lstm/t27: 27 steps, one iteration each
-	for step := 1; step <= 27; step++ {
-		// lstm/t[step]/x_slice: Slice N×1×28
-		m.slice2(n, image, m.arena[41856:41856+n*28], step)
-		// lstm/t[step]/x: Reshape N×28: a view, no code
-		// lstm/t[step]/xh: Concat N×156
-		m.concat(n, m.arena[32768:32768+n*156], m.arena[41856:41856+n*28], m.arena[24576+((step-1)&1)*4096:24576+((step-1)&1)*4096+n*128])
-		// lstm/t[step]/gates_matmul: MatMul N×512
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[32768:32768+n*156], 156, &m.lstmWeightPacked, 0, m.arena[:n*512], 512)
-		// lstm/t[step]/c: Add N×128
-		// computed with lstm/t[step]/h by rt.LSTMCell
-		// lstm/t[step]/h: Mul N×128
-		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 128, m.arena[:n*512], m.lstmBias[:], m.arena[16384+((step-1)&1)*4096:16384+((step-1)&1)*4096+n*128], m.arena[16384+((step)&1)*4096:16384+((step)&1)*4096+n*128], m.arena[24576+((step)&1)*4096:24576+((step)&1)*4096+n*128], nil, nil, nil, nil, nil)
-	}
-	// fc: MatMul N×10
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[28672:28672+n*128], 128, &m.fcWeightPacked, 0, m.arena[:n*10], 10)
-	// fc/bias: BiasAdd N×10
-	m.biasAdd(n, m.arena[:n*10], m.arena[:n*10], &m.fcBias)
+	// lstm/h0 … fc/bias: each thread computes its own range of items (lossItems0)
+	m.lossArgImage = image
+	m.pool.Items(n, m.lossItems0Fn)
+	m.lossArgImage = nil
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[:n*10], label, m.arena[320:320+1])
-	loss := m.arena[320]
+	m.sparseSoftmaxCELoss(n, m.arena[43072:43072+n*10], label, m.arena[:1])
+	loss := m.arena[0]
 	return loss, nil
 }
 
@@ -185,6 +156,47 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	m.biasAdd(n, arena[:n*10], arena[:n*10], &m.fcBias)
 	// probs: Softmax N×10
 	m.softmax(n, arena[:n*10], probs)
+}
+
+// lossItems0 computes lstm/h0 … fc/bias of Loss for items b0 … b1-1 of the call
+// whose slices Loss left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) lossItems0(_, b0, b1 int) {
+	n := b1 - b0
+	image := m.lossArgImage[b0*784 : b1*784]
+	// lstm/h0: Fill N×128
+	m.fill(n, m.arena[37760+b0*128:37760+b0*128+n*128])
+	// lstm/t0/x_slice: Slice N×1×28
+	m.slice(n, image, m.arena[41856+b0*28:41856+b0*28+n*28])
+	// lstm/t0/x: Reshape N×28: a view, no code
+	// lstm/t0/xh: Concat N×156
+	m.concat(n, m.arena[32768+b0*156:32768+b0*156+n*156], m.arena[41856+b0*28:41856+b0*28+n*28], m.arena[37760+b0*128:37760+b0*128+n*128])
+	// lstm/t0/gates_matmul: MatMul N×512
+	rt.GemmPackedP(nil, false, n, 1, m.arena[32768+b0*156:32768+b0*156+n*156], 156, &m.lstmWeightPacked, 0, m.arena[b0*512:b0*512+n*512], 512)
+	// lstm/t0/c: Add N×128
+	// computed with lstm/t0/h by rt.LSTMCell
+	// lstm/t0/h: Mul N×128
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 128, m.arena[b0*512:b0*512+n*512], m.lstmBias[:], m.arena[37760+b0*128:37760+b0*128+n*128], m.arena[16384+b0*128:16384+b0*128+n*128], m.arena[24576+b0*128:24576+b0*128+n*128], nil, nil, nil, nil, nil)
+	// lstm/t1 … lstm/t27: 27 steps, one iteration each
+	for step := 1; step <= 27; step++ {
+		// lstm/t[step]/x_slice: Slice N×1×28
+		m.slice2(n, image, m.arena[41856+b0*28:41856+b0*28+n*28], step)
+		// lstm/t[step]/x: Reshape N×28: a view, no code
+		// lstm/t[step]/xh: Concat N×156
+		m.concat(n, m.arena[32768+b0*156:32768+b0*156+n*156], m.arena[41856+b0*28:41856+b0*28+n*28], m.arena[24576+((step-1)&1)*4096+b0*128:24576+((step-1)&1)*4096+b0*128+n*128])
+		// lstm/t[step]/gates_matmul: MatMul N×512
+		rt.GemmPackedP(nil, false, n, 1, m.arena[32768+b0*156:32768+b0*156+n*156], 156, &m.lstmWeightPacked, 0, m.arena[b0*512:b0*512+n*512], 512)
+		// lstm/t[step]/c: Add N×128
+		// computed with lstm/t[step]/h by rt.LSTMCell
+		// lstm/t[step]/h: Mul N×128
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 128, m.arena[b0*512:b0*512+n*512], m.lstmBias[:], m.arena[16384+((step-1)&1)*4096+b0*128:16384+((step-1)&1)*4096+b0*128+n*128], m.arena[16384+((step)&1)*4096+b0*128:16384+((step)&1)*4096+b0*128+n*128], m.arena[24576+((step)&1)*4096+b0*128:24576+((step)&1)*4096+b0*128+n*128], nil, nil, nil, nil, nil)
+	}
+	// fc: MatMul N×10
+	rt.GemmPackedP(nil, false, n, 1, m.arena[28672+b0*128:28672+b0*128+n*128], 128, &m.fcWeightPacked, 0, m.arena[42752+b0*10:42752+b0*10+n*10], 10)
+	// fc/bias: BiasAdd N×10
+	m.biasAdd(n, m.arena[42752+b0*10:42752+b0*10+n*10], m.arena[43072+b0*10:43072+b0*10+n*10], &m.fcBias)
 }
 
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,

@@ -47,9 +47,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// lstm/bias: Add 512
 	m.add(n, m.lstmBiasIhL0[:], m.lstmBiasHhL0[:], m.arena[1287552:1287552+512])
 	// lstm/t0/x_slice … fc/bias: each thread computes its own range of items (trainStepItems0)
-	m.trainArgImage = image
+	m.trainStepArgImage = image
 	m.pool.Items(n, m.trainStepItems0Fn)
-	m.trainArgImage = nil
+	m.trainStepArgImage = nil
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[1288384:1288384+n*10], label, m.arena[1417728:1417728+1])
 	// d.loss: Fill scalar
@@ -100,7 +100,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 // rows of every value, its products on the calling thread.
 func (m *Model) trainStepItems0(_, b0, b1 int) {
 	n := b1 - b0
-	image := m.trainArgImage[b0*784 : b1*784]
+	image := m.trainStepArgImage[b0*784 : b1*784]
 	// lstm/t0/x_slice: Slice N×1×28
 	m.slice(n, image, m.arena[1286656+b0*28:1286656+b0*28+n*28])
 	// lstm/t0/x: Reshape N×28: a view, no code
