@@ -53,7 +53,7 @@ func (p *program) findItemSplit() {
 			if n.Attrs.TransA || !a.Shape.Batched() || b.Shape.Batched() {
 				return
 			}
-		case !itemOps[n.Op]:
+		case !itemOps[n.Op] || alongBatch(n):
 			return
 		}
 	}

@@ -104,16 +104,27 @@ func (p *program) itemLocal(id int, root []int) bool {
 		for _, in := range n.Inputs {
 			gather = gather && (in == n.Inputs[0] || (f != nil && ls.fam[root[in]] == f))
 		}
-		return !gather || len(n.Inputs) < 2
+		return (!gather || len(n.Inputs) < 2) && !alongBatch(n)
 	}
 	if _, ok := elementwise[n.Op]; ok {
 		return true
 	}
-	return itemOps[n.Op] || segmentOps[n.Op]
+	return (itemOps[n.Op] || segmentOps[n.Op]) && !alongBatch(n)
 }
 
-// findSegments finds the segments of TrainStep or Loss: maximal stretches of item-local nodes
-// that hold at least two whole steps of a sequence (so that a loop may run inside).
+// alongBatch reports whether n slices or concatenates along the batch axis, which
+// moves rows between items.
+func alongBatch(n *ir.Node) bool {
+	switch n.Op {
+	case ir.OpSlice, ir.OpSliceGrad, ir.OpConcat:
+		return n.Attrs.Axis == 0
+	}
+	return false
+}
+
+// findSegments finds the segments of TrainStep or Loss: maximal stretches of
+// item-local nodes that hold at least two whole steps of a sequence (so that a loop
+// may run inside).
 // A segment may begin or end inside a sequence, where its first or last steps are
 // computed by the nodes around it; the steps at its edges are then kept out of the
 // loops (loopState.edge), so that no loop crosses an edge.
