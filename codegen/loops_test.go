@@ -228,12 +228,7 @@ func TestALongLSTMGeneratesSmallAndBuildsFast(t *testing.T) {
 // loop iteration, and backward runs from the last step down.
 func TestStepValuesGetTheSlotsTheirReadersNeed(t *testing.T) {
 	const steps = 6
-	m := nn.New("lstm")
-	logits := m.Input("x", steps, 3).LSTM("l", 4).Dense("fc", 2)
-	m.Output("probs", logits.Softmax("probs"))
-	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
-	g, err := m.Build()
-	require.NoError(t, err)
+	g := smallLSTM(t, steps)
 	compile := func(mode string) *program {
 		return trainStepProgram(t, g, Options{Package: "lstm", MaxBatch: 4, Train: true, NoFusion: true}, mode)
 	}

@@ -28,8 +28,8 @@ func trainStepProgram(t *testing.T, g *ir.Graph, opts Options, mode string) *pro
 	return p
 }
 
-// lstmTrainStep is the TrainStep program of a small LSTM classifier.
-func lstmTrainStep(t *testing.T, steps, maxBatch int) *program {
+// smallLSTM is a classifier of steps×3 sequences by an LSTM of 4 units.
+func smallLSTM(t *testing.T, steps int) *ir.Graph {
 	t.Helper()
 	m := nn.New("lstm")
 	logits := m.Input("x", steps, 3).LSTM("l", 4).Dense("fc", 2)
@@ -37,7 +37,13 @@ func lstmTrainStep(t *testing.T, steps, maxBatch int) *program {
 	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("label"), nn.FromLogits))
 	g, err := m.Build()
 	require.NoError(t, err)
-	return trainStepProgram(t, g, Options{Package: "lstm", MaxBatch: maxBatch, Train: true}, ir.ModeTrain)
+	return g
+}
+
+// lstmTrainStep is the TrainStep program of smallLSTM.
+func lstmTrainStep(t *testing.T, steps, maxBatch int) *program {
+	t.Helper()
+	return trainStepProgram(t, smallLSTM(t, steps), Options{Package: "lstm", MaxBatch: maxBatch, Train: true}, ir.ModeTrain)
 }
 
 // TestWeightGradientIsOneProductOverTheSteps checks that an LSTM's weight gradient,

@@ -131,13 +131,8 @@ func simplifyNode(r *rewriter, id int, n *ir.Node, ins []int) error {
 			return r.alias(id, ins[0])
 		}
 	case ir.OpSlice:
-		if a.Start == 0 && a.End == node(ins[0]).Shape[a.Axis] {
-			return r.alias(id, ins[0])
-		}
-		if in := node(ins[0]); in.Op == ir.OpConcat && in.Attrs.Axis == a.Axis {
-			if x, ok := concatPart(r.g, in, a.Start, a.End); ok {
-				return r.alias(id, x)
-			}
+		if x, ok := existingSlice(r.g, ins[0], a.Axis, a.Start, a.End); ok {
+			return r.alias(id, x)
 		}
 		if in := node(ins[0]); in.Op == ir.OpMatMul && r.old.Nodes[n.Inputs[0]].Op == ir.OpMatMul && len(in.Shape) == 2 && a.Axis == 1 && r.uses[n.Inputs[0]] == 1 {
 			// b's columns are its rows when it is stored transposed.
@@ -166,31 +161,33 @@ func simplifyNode(r *rewriter, id int, n *ir.Node, ins []int) error {
 	return nil
 }
 
-// concatPart returns the input of Concat c that is exactly [start, end) along its
-// axis.
-func concatPart(g *ir.Graph, c *ir.Node, start, end int) (int, bool) {
+// existingSlice returns a value of g that is x[start:end] along axis without a
+// Slice: x itself when the range is the whole axis, or the input of the Concat x is
+// that covers exactly the range.
+func existingSlice(g *ir.Graph, x, axis, start, end int) (int, bool) {
+	n := g.Nodes[x]
+	if start == 0 && end == n.Shape[axis] {
+		return x, true
+	}
+	if n.Op != ir.OpConcat || n.Attrs.Axis != axis {
+		return -1, false
+	}
 	at := 0
-	for _, x := range c.Inputs {
-		size := g.Nodes[x].Shape[c.Attrs.Axis]
+	for _, in := range n.Inputs {
+		size := g.Nodes[in].Shape[axis]
 		if at == start && at+size == end {
-			return x, true
+			return in, true
 		}
 		at += size
 	}
 	return -1, false
 }
 
-// sliceOf is x[start:end] along axis, a value of the new graph: x itself, an input
-// of the Concat x is, or a new Slice.
+// sliceOf is x[start:end] along axis, a value of the new graph: an existing one
+// (existingSlice) or a new Slice.
 func (r *rewriter) sliceOf(x, axis, start, end int, layer string) (int, error) {
-	n := r.g.Nodes[x]
-	if start == 0 && end == n.Shape[axis] {
-		return x, nil
+	if v, ok := existingSlice(r.g, x, axis, start, end); ok {
+		return v, nil
 	}
-	if n.Op == ir.OpConcat && n.Attrs.Axis == axis {
-		if p, ok := concatPart(r.g, n, start, end); ok {
-			return p, nil
-		}
-	}
-	return r.add(ir.OpSlice, n.Name+"/cols", layer, ir.Attrs{Axis: axis, Start: start, End: end}, x)
+	return r.add(ir.OpSlice, r.g.Nodes[x].Name+"/cols", layer, ir.Attrs{Axis: axis, Start: start, End: end}, x)
 }
