@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -456,4 +458,45 @@ func TestKernelTilesEveryShape(t *testing.T) {
 			}
 		}
 	}
+}
+
+// take hands out every part of a job exactly once when the caller takes from the
+// front and helpers from the back at the same time, and nothing once the range is
+// empty; on two threads with no contention the caller gets the first half.
+func TestTakeHandsOutEachPartOnce(t *testing.T) {
+	var s poolState
+	for _, parts := range []int{1, 2, 3, 4, 7, 64, 1000} {
+		counts := make([]atomic.Int32, parts)
+		s.next.Store(int64(parts))
+		var wg sync.WaitGroup
+		for th := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i, ok := s.take(th == 0)
+					if !ok {
+						return
+					}
+					counts[i].Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range counts {
+			require.EqualValues(t, 1, counts[i].Load(), "%d parts: part %d", parts, i)
+		}
+		_, ok := s.take(true)
+		require.False(t, ok)
+		_, ok = s.take(false)
+		require.False(t, ok)
+	}
+	s.next.Store(4)
+	var got []int
+	for range 2 {
+		i, _ := s.take(true)
+		j, _ := s.take(false)
+		got = append(got, i, j)
+	}
+	require.Equal(t, []int{0, 3, 1, 2}, got)
 }
