@@ -7,6 +7,7 @@ RAWDIR holds what run.sh wrote:
   <engine>_t<threads>_r<round>.jsonl   JSON lines of the JS and torch harnesses
   go_<engine>_t<threads>_r<round>.txt  `go test -bench` output of the Go harnesses
   failures.jsonl                       engines that could not be installed, built or run
+  placement.jsonl                      bench/go/probe's verdict before and after each run
   env.json                             machine, versions, options
 
 Each cell is the median over every timed repeat of every round (each repeat is the mean
@@ -53,6 +54,8 @@ def load(raw):
 
     for path in sorted(glob.glob(os.path.join(raw, '*.jsonl'))):
         name = os.path.basename(path)
+        if name == 'placement.jsonl':
+            continue
         m = re.match(r'(.+)_t(\d+)_r(\d+)\.jsonl$', name)
         for line in open(path):
             line = line.strip()
@@ -91,6 +94,37 @@ def load(raw):
             if g:
                 cell(e, t, g.group(1), g.group(2)).check = float(g.group(3))
     return cells, failures, engines_seen
+
+
+def placement_text(raw):
+    """The placement paragraph: for every run on more than one thread, whether the
+    probe found the first two CPUs near (sharing a cache) before and after it."""
+    path = os.path.join(raw, 'placement.jsonl')
+    if not os.path.exists(path):
+        return None
+    runs = [json.loads(l) for l in open(path) if l.strip().startswith('{')]
+    runs = [r for r in runs if r['threads'] > 1]
+    if not runs:
+        return None
+
+    def state(p):
+        if not p or p.get('near') is None:
+            return '?'
+        return '%s %.0f ns' % ('near' if p['near'] else 'far', p['roundtrip_ns'])
+
+    far = [r for r in runs if any(p and p.get('near') is False for p in (r['before'], r['after']))]
+    parts = ['%s r%d t%d %s → %s' % (LABEL.get(r['engine'], r['engine']), r['round'], r['threads'],
+                                       state(r['before']), state(r['after'])) for r in runs]
+    text = ('Placement (bench/go/probe: the median round trip of a cache line between two threads, '
+            'about 50 ns when the two vCPUs share a cache and about 310 ns when the host has put them '
+            'apart; two-thread times are slower in the far state), before → after each run: ' +
+            '; '.join(parts) + '. ')
+    if far:
+        text += ('%d of %d runs on several threads began or ended far: their columns mix the two '
+                 'states (bench/run.sh --near waits for the near state).' % (len(far), len(runs)))
+    else:
+        text += 'Every run on several threads began and ended near.'
+    return text
 
 
 def fmt_ms(v):
@@ -205,6 +239,10 @@ def main():
           ', '.join('%s %.0f%%' % (LABEL.get(e, e), 100 * statistics.median(v))
                     for e, v in sorted(spread.items(), key=lambda kv: ENGINES.index(kv[0])
                                        if kv[0] in ENGINES else 99)) + '.')
+        p('')
+    pt = placement_text(raw)
+    if pt:
+        p(pt)
         p('')
     versions = env.get('versions', {})
     for (e, t, w, c), x in cells.items():

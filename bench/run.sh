@@ -3,12 +3,16 @@
 # one run, so that the ratios compare numbers measured under the same machine load.
 #
 #   bench/run.sh [--quick] [--rounds N] [--repeats N] [--min-ms MS] [--threads "1 2"]
-#                [--engines "dlgen onnxruntime torch ..."] [--wait-quiet] [--spin]
+#                [--engines "dlgen onnxruntime torch ..."] [--wait-quiet] [--near] [--spin]
 #
 # --quick     dlgen, onnxruntime and torch only; 2 rounds of 3 repeats (about 3 minutes)
 # default     every engine: dlgen onnxruntime torch tfjs-wasm tfjs-cpu gonum gorgonia gomlx;
 #             2 rounds of 5 repeats (about 40 minutes, most of it tfjs-cpu training)
 # --wait-quiet  before each engine, wait (at most 2 minutes) for the machine to be idle
+# --near      before each run on more than one thread, wait (at most 10 minutes) until
+#             bench/go/probe finds the first two CPUs near each other (sharing a cache);
+#             every run records the probe before and after it either way, and the report
+#             says which runs were near and which far (see bench/README.md, "Placement")
 # --spin      let onnxruntime's and torch's (OpenMP) idle threads busy-wait, their
 #             default; without it they sleep (allow_spinning 0, OMP_WAIT_POLICY=PASSIVE),
 #             because on a shared 2-core machine spinning threads fight the other load
@@ -25,7 +29,7 @@ set -uo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$bench/.." && pwd)
-quick=0 rounds= repeats= minms=200 threads="1 2" engines= wait=0 spin=0
+quick=0 rounds= repeats= minms=200 threads="1 2" engines= wait=0 near=0 spin=0
 args="$*"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift ;;
     --engines) engines=$2; shift ;;
     --wait-quiet) wait=1 ;;
+    --near) near=1 ;;
     --spin) spin=1 ;;
     -h|--help) sed -n "2,/^set -uo/p" "$0" | grep "^#"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -130,7 +135,29 @@ for e in dlgen gonum gorgonia gomlx; do
   fi
 done
 
+log "building the placement probe"
+probe=
+if (cd "$bench/go/probe" && go build -o "$work/probe" . >"$work/probe-build.log" 2>&1); then
+  probe=$work/probe
+else
+  log "the probe does not build, placement is not recorded: $(lastline "$work/probe-build.log")"
+fi
+
 # ---- measure ---------------------------------------------------------------------------
+# placed: the probe's JSON line, or null without a probe.
+placed() { if [ -n "$probe" ]; then "$probe" 2>/dev/null || echo null; else echo null; fi; }
+# waitnear THREADS: with --near, wait until the probe finds the CPUs near (at most 10 min).
+waitnear() {
+  [ $near = 1 ] && [ "$1" -gt 1 ] && [ -n "$probe" ] || return 0
+  local start=$SECONDS
+  until "$probe" | grep -q '"near":true'; do
+    if [ $((SECONDS - start)) -ge 600 ]; then
+      log "the CPUs stayed far apart for 10 minutes; measuring anyway"
+      return 0
+    fi
+    sleep 2
+  done
+}
 waitquiet() {
   [ $wait = 1 ] || return 0
   python3 - <<'EOF'
@@ -150,8 +177,10 @@ EOF
 timeout_s=$([ $quick = 1 ] && echo 900 || echo 3600)
 # run ENGINE THREADS ROUND: one process of one engine, repeats $repeats.
 run() {
-  local e=$1 t=$2 r=$3 out err rc
+  local e=$1 t=$2 r=$3 out err rc before
   waitquiet
+  waitnear "$t"
+  before=$(placed)
   if [ -n "${gobin[$e]:-}" ]; then
     out=$work/go_${e}_t${t}_r${r}.txt err=$out.err
     (cd "$bench/go/$e" && DLGEN_BENCH_MISSING="$dlgen_missing" GOMAXPROCS=$t timeout -k 10 $timeout_s \
@@ -169,6 +198,7 @@ run() {
     esac
   fi
   rc=$?
+  echo "{\"engine\": \"$e\", \"threads\": $t, \"round\": $r, \"before\": $before, \"after\": $(placed)}" >>"$work/placement.jsonl"
   if [ $rc != 0 ]; then
     local why="exit $rc"
     [ $rc = 124 ] && why="timed out after ${timeout_s}s"

@@ -1,0 +1,3 @@
+module dlgenbench/probe
+
+go 1.26.0
