@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,25 +10,43 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dlgen/dlgen/internal/torchmodels"
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/models"
 	"github.com/dlgen/dlgen/nn"
 	"github.com/dlgen/dlgen/passes"
 )
 
-// exampleModels are the models of package models. Those with an op that has no
-// emitter yet are skipped (and named in the log), so each one joins the test as soon
-// as its emitters land.
-var exampleModels = []struct {
-	pkg   string
-	model func() *nn.Model
-}{
+// exampleModels are the models of package models and the models of PyTorch's
+// golden values (internal/torchmodels, as package torch_<name>). Those of package
+// models with an op that has no emitter yet are skipped (and named in the log), so
+// each one joins the test as soon as its emitters land; the torch models must
+// generate, and a missing emitter fails the test.
+var exampleModels = append([]exampleModel{
 	{"mlp", models.MLP}, {"lenet", models.LeNet}, {"convdae", models.ConvDAE}, {"allops", models.AllOps},
 	{"lstm", models.LSTM}, {"bigru", models.BiGRU},
 	{"undercomplete", models.UndercompleteAE}, {"sparsel1", models.SparseL1AE}, {"sparsekl", models.SparseKLAE},
 	{"contractive", models.ContractiveAE}, {"denoising", models.DenoisingAE}, {"maskingdae", models.MaskingDAE},
 	{"convae", models.ConvAE}, {"convtransposeae", models.ConvTransposeAE}, {"vae", models.VAE}, {"vaedecoder", models.VAEDecoder},
+}, torchExamples()...)
+
+type exampleModel struct {
+	pkg   string
+	model func() *nn.Model
 }
+
+func torchExamples() []exampleModel {
+	var out []exampleModel
+	for _, c := range torchmodels.All {
+		out = append(out, exampleModel{torchPackage(c.Name), c.Model})
+	}
+	return out
+}
+
+// torchPackage is the package name of the torch model name.
+func torchPackage(name string) string { return "torch_" + name }
+
+func isTorchPackage(pkg string) bool { return strings.HasPrefix(pkg, "torch_") }
 
 // missingEmitters returns the ops of g's compiled graphs that have no emitter.
 func missingEmitters(t *testing.T, g *ir.Graph) []string {
@@ -55,29 +74,98 @@ func TestTheExampleModelsMatchTheInterpreter(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and tests a package per example model")
 	}
-	root, err := os.MkdirTemp("testdata", "_models")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(root) })
+	root := modelsDir(t)
 	var pkgs []string
 	for _, em := range exampleModels {
 		g, err := em.model().Build()
 		require.NoError(t, err, em.pkg)
 		if missing := missingEmitters(t, g); len(missing) > 0 {
-			t.Logf("skipping %s: no emitter yet for %s", em.pkg, strings.Join(missing, ", "))
+			if isTorchPackage(em.pkg) {
+				t.Errorf("%s: no emitter for %s", em.pkg, strings.Join(missing, ", "))
+			} else {
+				t.Logf("skipping %s: no emitter yet for %s", em.pkg, strings.Join(missing, ", "))
+			}
 			continue
 		}
-		files, err := Generate(g, Options{Package: em.pkg, MaxBatch: 16, Train: g.Loss >= 0, Tests: true})
-		require.NoError(t, err, em.pkg)
-		dir := filepath.Join(root, em.pkg)
-		require.NoError(t, os.MkdirAll(dir, 0o755))
-		for _, f := range files {
-			require.NoError(t, os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644))
-		}
-		pkgs = append(pkgs, "./"+dir)
+		pkgs = append(pkgs, writePackage(t, root, em.pkg, g))
 	}
 	require.NotEmpty(t, pkgs)
-	for _, args := range [][]string{append([]string{"vet"}, pkgs...), append([]string{"test", "-count=1"}, pkgs...)} {
-		out, err := exec.Command("go", args...).CombinedOutput()
-		require.NoError(t, err, "go %s:\n%s", args[0], out)
+	goCommand(t, append([]string{"vet"}, pkgs...)...)
+	goCommand(t, append([]string{"test", "-count=1"}, pkgs...)...)
+}
+
+// TestTheTorchModelsMatchPyTorch generates every model of internal/torchmodels with
+// its tests, adds a test that runs torchmodels.CheckGenerated (the torch parameters
+// loaded into the generated Model; Predict, Loss, and one TrainStep's loss,
+// gradients, SGD update and batch-norm running statistics against PyTorch's values in
+// testdata/torch/models_golden.json), and runs that test. The generated code is thus
+// checked against PyTorch directly, not only through the interpreter.
+func TestTheTorchModelsMatchPyTorch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and tests a package per torch model")
 	}
+	root := modelsDir(t)
+	var pkgs []string
+	for _, c := range torchmodels.All {
+		g, err := c.Model().Build()
+		require.NoError(t, err, c.Name)
+		if missing := missingEmitters(t, g); len(missing) > 0 {
+			t.Errorf("%s: no emitter for %s", c.Name, strings.Join(missing, ", "))
+			continue
+		}
+		pkg := torchPackage(c.Name)
+		dir := writePackage(t, root, pkg, g)
+		src := fmt.Sprintf(`package %s
+
+import (
+	"testing"
+
+	"github.com/dlgen/dlgen/internal/torchmodels"
+)
+
+// TestMatchesPyTorch compares the package with PyTorch's values for model %q
+// (see torchmodels.CheckGenerated).
+func TestMatchesPyTorch(t *testing.T) {
+	torchmodels.CheckGenerated(t, config, %q)
+}
+`, pkg, c.Name, c.Name)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "torch_test.go"), []byte(src), 0o644))
+		pkgs = append(pkgs, dir)
+	}
+	require.NotEmpty(t, pkgs)
+	out := goCommand(t, append([]string{"test", "-count=1", "-v", "-run", "^TestMatchesPyTorch$"}, pkgs...)...)
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "ok ") || strings.HasPrefix(line, "--- ") || strings.Contains(line, "largest error") {
+			t.Log(line)
+		}
+	}
+}
+
+// modelsDir returns a new directory inside the module (so that the packages written
+// there import dlgen's internal packages), removed when the test ends.
+func modelsDir(t *testing.T) string {
+	root, err := os.MkdirTemp("testdata", "_models")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(root) })
+	return root
+}
+
+// writePackage generates g as package pkg (with its tests and, if g has a loss,
+// training) into root/pkg and returns that directory as a go command argument.
+func writePackage(t *testing.T, root, pkg string, g *ir.Graph) string {
+	files, err := Generate(g, Options{Package: pkg, MaxBatch: 16, Train: g.Loss >= 0, Tests: true})
+	require.NoError(t, err, pkg)
+	dir := filepath.Join(root, pkg)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	for _, f := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644))
+	}
+	return "./" + dir
+}
+
+// goCommand runs the go command and returns its output, failing t if it fails.
+func goCommand(t *testing.T, args ...string) string {
+	out, err := exec.Command("go", args...).CombinedOutput()
+	require.NoError(t, err, "go %s:\n%s", args[0], out)
+	return string(out)
 }

@@ -6,11 +6,13 @@ Regenerate with (PyTorch 1.13, Debian's python3-torch):
     /usr/bin/python3 testdata/torch/models_golden.py > testdata/torch/models_golden.json
 
 Each model here is mirrored layer for layer by a model built with package nn in
-models/torch_test.go; the torch module and submodule attribute names are the dlgen
-layer names, so the state_dict names are dlgen's parameter names. Everything is
-float64. Parameters, inputs and targets are drawn at random and rounded to 3
-decimals, so the JSON holds them exactly; batch norms get random affine parameters
-and random, non-default running statistics.
+internal/torchmodels/torchmodels.go (compared in the interpreter by
+models/torch_test.go, in generated code by codegen's TestTheTorchModelsMatchPyTorch);
+the torch module and submodule attribute names are the dlgen layer names, so the
+state_dict names are dlgen's parameter names. Everything is float64. Parameters,
+inputs and targets are drawn at random and rounded to 3 decimals, so the JSON holds
+them exactly; batch norms get random affine parameters and random, non-default
+running statistics.
 
 Each model records:
   params         every state_dict entry (num_batches_tracked left out), as shape+data
