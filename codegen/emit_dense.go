@@ -28,6 +28,10 @@ func emitMatMul(k *Kernel) error { return emitGemm(k, 0) }
 // what the result's storage holds (a sum computed in place, loops.go).
 func emitGemm(k *Kernel, beta int) error {
 	a, b, c := k.In(0), k.In(1), k.Out()
+	if len(a.Shape) > 2 || len(b.Shape) > 2 {
+		// A stack of rows (ir.OpMatMul): a Dense layer on the last axis of (N, T, F).
+		return k.Errorf("a product of a stack of rows, %s by %s (a Dense layer on the last axis of a rank ≥ 3 input), has no generated code yet", a.Shape, b.Shape)
+	}
 	ta, tb := k.Node.Attrs.TransA, k.Node.Attrs.TransB
 	dim := func(v Value, i int) *jen.Statement { return v.Prod(i, i+1) }
 	rows, inner := dim(a, 0), dim(a, 1)

@@ -61,9 +61,10 @@ const (
 	OpFill        = "Fill"
 	OpDropoutMask = "DropoutMask"
 
-	OpIdentity = "Identity"
-	OpMatMul   = "MatMul"
-	OpBiasAdd  = "BiasAdd"
+	OpIdentity    = "Identity"
+	OpMatMul      = "MatMul"
+	OpBiasAdd     = "BiasAdd"
+	OpBiasAddLast = "BiasAddLast"
 
 	OpChannelMul       = "ChannelMul"
 	OpChannelSum       = "ChannelSum"
@@ -143,6 +144,7 @@ const (
 	OpGlobalAvgPool2DGrad = "GlobalAvgPool2DGrad"
 	OpUpSample2DGrad      = "UpSample2DGrad"
 	OpLossGrad            = "LossGrad"
+	OpBiasAddLastGrad     = "BiasAddLastGrad"
 
 	// Macro ops.
 	OpBatchNorm = "BatchNorm"
@@ -252,11 +254,18 @@ func init() {
 	// ---- dense algebra ----
 	def(&OpDef{Name: OpIdentity, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Doc: "y = x.", Infer: same})
 	def(&OpDef{Name: OpMatMul, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: []string{"trans_a", "trans_b"},
-		Doc:   "C = op(A)·op(B) for 2-D operands, op transposing when trans_a/trans_b. The contracted dimension may be the batch (weight gradients), which gives an unbatched result. Dense is MatMul(x, W, trans_b) with W of shape (out, in) as in PyTorch's Linear.",
+		Doc: "C = op(A)·op(B), op transposing when trans_a/trans_b. For 2-D operands the contracted dimension may be the batch (weight gradients), which gives an unbatched result. " +
+			"A of rank ≥ 3, (d0, …, dk, K), is the matrix of its leading axes flattened into rows, (d0·…·dk)×K in row-major order, which is its memory layout: " +
+			"without trans_a, B is a 2-D matrix and C = A·op(B) has shape (d0, …, dk, M), the product applied to the last axis (PyTorch's Linear on (N, T, F)); " +
+			"with trans_a, B (d0, …, dk, M) has the same leading axes, trans_b is not allowed, and C = Aᵀ·B of shape (K, M) contracts over all of them, batch included (that product's weight gradient). " +
+			"Dense is MatMul(x, W, trans_b) with W of shape (out, in) as in PyTorch's Linear.",
 		Infer: inferMatMul})
 	def(&OpDef{Name: OpBiasAdd, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
 		Doc:   "y[n,c,...] = x[n,c,...] + b[c]: adds a per-channel vector along axis 1.",
 		Infer: inferChannelVec})
+	def(&OpDef{Name: OpBiasAddLast, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
+		Doc:   "y[..., c] = x[..., c] + b[c]: adds a vector along the last axis, the bias of PyTorch's Linear (and of Dense) on an input of rank ≥ 3 such as (N, T, F). On (N, C) it equals BiasAdd, which Dense uses there.",
+		Infer: inferLastVec})
 	def(&OpDef{Name: OpChannelMul, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
 		Doc:   "y[n,c,...] = x[n,c,...] · s[c]: scales each channel along axis 1.",
 		Infer: inferChannelVec})
@@ -691,6 +700,14 @@ func init() {
 			}
 			return Shape{dy[0], dy[1], dy[2] / sc[0], dy[3] / sc[1]}, nil
 		}})
+	def(&OpDef{Name: OpBiasAddLastGrad, Kind: GradOnly, MinInputs: 1, MaxInputs: 1,
+		Doc: "Input dy: db[c] = Σ of dy[..., c] over every axis but the last, batch included: the gradient of BiasAddLast's vector.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if err := lastAxis(in[0]); err != nil {
+				return nil, err
+			}
+			return Shape{in[0][in[0].Rank()-1]}, nil
+		}})
 	def(&OpDef{Name: OpLossGrad, Kind: GradOnly, MinInputs: 3, MaxInputs: 3, Attrs: []string{"sub", "alpha"},
 		Doc: "Inputs (prediction, target, dloss): the gradient of the loss op named by sub with respect to its prediction, times the scalar dloss.",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
@@ -838,8 +855,11 @@ func validShape(s Shape, batchOK bool) error {
 
 func inferMatMul(n *Node, in []Shape) (Shape, error) {
 	a, b := in[0], in[1]
-	if a.Rank() != 2 || b.Rank() != 2 {
-		return nil, fmt.Errorf("needs two matrices")
+	if a.Rank() < 2 || b.Rank() < 2 {
+		return nil, fmt.Errorf("needs two matrices, or a stack of rows of rank ≥ 3 and a matrix")
+	}
+	if a.Rank() > 2 || b.Rank() > 2 {
+		return inferStackedMatMul(n, a, b)
 	}
 	ar, ac := a[0], a[1]
 	if n.Attrs.TransA {
@@ -858,6 +878,35 @@ func inferMatMul(n *Node, in []Shape) (Shape, error) {
 	return Shape{ar, bc}, nil
 }
 
+// inferStackedMatMul is the shape rule of a MatMul with an operand of rank ≥ 3: A's
+// leading axes are rows, so A·op(B) keeps them and Aᵀ·B contracts over them.
+func inferStackedMatMul(n *Node, a, b Shape) (Shape, error) {
+	last := a.Rank() - 1
+	if !n.Attrs.TransA {
+		if a.Rank() < 3 || b.Rank() != 2 {
+			return nil, fmt.Errorf("a product on the last axis needs A of rank ≥ 3 and a matrix B, not %s and %s", a, b)
+		}
+		br, bc := b[0], b[1]
+		if n.Attrs.TransB {
+			br, bc = bc, br
+		}
+		if a[last] != br {
+			return nil, fmt.Errorf("inner dimensions differ: %s·%s", dimStr(a[last]), dimStr(br))
+		}
+		if bc == Batch {
+			return nil, fmt.Errorf("the batch dimension can only be the rows of the result")
+		}
+		return append(a[:last].Clone(), bc), nil
+	}
+	if n.Attrs.TransB {
+		return nil, fmt.Errorf("Aᵀ·Bᵀ is not defined for operands of rank ≥ 3")
+	}
+	if a.Rank() != b.Rank() || !a[:last].Equal(b[:last]) {
+		return nil, fmt.Errorf("Aᵀ·B contracts over the leading axes, which differ: %s and %s", a, b)
+	}
+	return Shape{a[last], b[last]}, nil
+}
+
 func dimStr(d int) string {
 	if d == Batch {
 		return "N"
@@ -872,6 +921,25 @@ func inferChannelVec(n *Node, in []Shape) (Shape, error) {
 	}
 	if v.Rank() != 1 || v[0] != x[1] {
 		return nil, fmt.Errorf("vector %s does not match %d channels", v, x[1])
+	}
+	return x.Clone(), nil
+}
+
+// lastAxis checks that s has a last axis that is not the batch.
+func lastAxis(s Shape) error {
+	if s.Rank() < 2 && (s.Rank() == 0 || s.Batched()) {
+		return fmt.Errorf("needs a last axis after the batch, not %s", s)
+	}
+	return nil
+}
+
+func inferLastVec(n *Node, in []Shape) (Shape, error) {
+	x, v := in[0], in[1]
+	if err := lastAxis(x); err != nil {
+		return nil, err
+	}
+	if v.Rank() != 1 || v[0] != x[x.Rank()-1] {
+		return nil, fmt.Errorf("vector %s does not match the last axis of %s", v, x)
 	}
 	return x.Clone(), nil
 }

@@ -43,6 +43,8 @@
 // in·stride), default initializers are Keras' (Glorot uniform kernels, zero biases)
 // with fans computed as torch.nn.init does, and pooling strides default to the pool
 // size. BatchNorm uses PyTorch's eps, momentum convention and state names;
-// LeakyReLU's default slope is PyTorch's 0.01. Softmax and the categorical losses
-// work on the last axis.
+// LeakyReLU's default slope is PyTorch's 0.01. Dense, Softmax and the categorical
+// losses work on the last axis: Dense on an (N, T, F) sequence is the same layer
+// applied at every step, (N, T, units), as torch.nn.Linear and Keras' Dense are, and
+// CategoricalCrossEntropy on (N, T, C) averages over all N·T steps.
 package nn

@@ -28,10 +28,49 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 		layer string   // the ir.Error's layer, when the error is one
 	}{
 		// ---- shapes ----
-		{"Dense on a 4-D input suggests Flatten", func() *nn.Model {
+		{"Dense on a scalar has no feature axis", func() *nn.Model {
 			m := nn.New("m")
-			return withOutput(m, m.Input("x", 16, 5, 5).Dense("fc1", 10))
-		}, []string{"fc1 (Dense) on input N×16×5×5: needs a (N, features) input; add Flatten"}, "fc1"},
+			return withOutput(m, nn.Sum("s", m.Input("x", 4)).Dense("fc1", 10))
+		}, []string{"fc1 (Dense) on input scalar: \"s\" is a scalar (a loss); layers take batched tensors"}, "fc1"},
+		{"Dense on (N) labels, the one tensor with nothing after the batch", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Labels("y").Dense("fc1", 10))
+		}, []string{"fc1 (Dense) on input N: \"y\" holds int class labels"}, "fc1"},
+		{"a per-step Dense whose units miss the target", func() *nn.Model {
+			m := nn.New("m")
+			y := m.Input("seq", 5, 3).Dense("out", 4)
+			m.Loss(nn.MSE("loss", y, m.Target("t", 5, 3)))
+			return withOutput(m, y)
+		}, []string{"loss (MSELoss) on input N×5×4, N×5×3: prediction N×5×4 and target N×5×3 differ"}, "loss"},
+		{"Dense on a sequence after a sequence layer of other features", func() *nn.Model {
+			m := nn.New("m")
+			h := m.Input("seq", 5, 3).Dense("proj", 6)
+			return withOutput(m, nn.Add("res", h, m.Input("skip", 5, 4)))
+		}, []string{"res (Add) on input N×5×6, N×5×4: shapes N×5×6 and N×5×4 differ"}, "res"},
+		{"softmax over a 4-D input is refused, but a Dense's softmax is over its units", func() *nn.Model {
+			m := nn.New("m")
+			x := m.Input("x", 2, 3, 4)
+			x.Dense("ok", 5, nn.Act("softmax"))
+			return withOutput(m, x.Conv2D("conv", 2, nn.K(1), nn.Act("softmax")))
+		}, []string{"conv (Conv2D)", "softmax is over the last axis"}, "conv"},
+		{"the contractive penalty of a per-step code", func() *nn.Model {
+			m := nn.New("m")
+			h := m.Input("seq", 5, 3).Dense("code", 4, nn.Act("sigmoid"))
+			m.Loss(nn.ContractivePenalty("cae", h, 0.1))
+			return withOutput(m, h)
+		}, []string{"cae (ContractivePenalty) on input N×5×4: needs the (N, units) code of a Dense layer on (N, features), not N×5×4"}, "cae"},
+		{"sparse cross-entropy on per-step logits suggests one-hot targets", func() *nn.Model {
+			m := nn.New("m")
+			p := m.Input("seq", 5, 3).Dense("out", 4)
+			m.Loss(nn.SparseCategoricalCrossEntropy("loss", p, m.Labels("y"), nn.FromLogits))
+			return withOutput(m, p)
+		}, []string{"loss (SparseCategoricalCrossEntropy) on input N×5×4, N: takes one label per example and (N, classes) logits, not N×5×4", "CategoricalCrossEntropy with nn.FromLogits and one-hot targets"}, "loss"},
+		{"LeNet without its Flatten: Dense works on the last axis, the loss says so", func() *nn.Model {
+			m := nn.New("m")
+			p := m.Input("x", 16, 5, 5).Dense("fc1", 120, nn.Act("relu")).Dense("fc3", 10)
+			m.Loss(nn.SparseCategoricalCrossEntropy("loss", p, m.Labels("y"), nn.FromLogits))
+			return withOutput(m, p)
+		}, []string{"loss (SparseCategoricalCrossEntropy) on input N×16×5×10, N", "not N×16×5×10", "flatten before the Dense layers"}, "loss"},
 		{"Add of different shapes", func() *nn.Model {
 			m := nn.New("m")
 			x := m.Input("x", 4)
@@ -127,6 +166,14 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 			m := nn.New("m")
 			return withOutput(m, m.Input("x", 4).Dense("fc", 0))
 		}, []string{"fc (Dense) on input N×4: units 0 must be positive"}, "fc"},
+		{"zero Dense units on a sequence", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("seq", 7, 4).Dense("fc", 0))
+		}, []string{"fc (Dense) on input N×7×4: units 0 must be positive"}, "fc"},
+		{"a sequence with zero steps", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("seq", 0, 4).Dense("fc", 3))
+		}, []string{"seq (Input): sizes (0, 4) must be positive"}, "seq"},
 		{"negative filters", func() *nn.Model {
 			m := nn.New("m")
 			return withOutput(m, m.Input("x", 1, 8, 8).Conv2D("conv", -2, nn.K(3)))
@@ -238,7 +285,7 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 			p := m.Input("x", 3, 4, 4)
 			m.Loss(nn.SparseCategoricalCrossEntropy("loss", p, m.Labels("y"), nn.FromLogits))
 			return withOutput(m, p)
-		}, []string{"loss (SparseSoftmaxCELoss) on input N×3×4×4, N: logits must be (N, classes)"}, "loss"},
+		}, []string{"loss (SparseCategoricalCrossEntropy) on input N×3×4×4, N: takes one label per example and (N, classes) logits"}, "loss"},
 		{"int labels fed to MSE", func() *nn.Model {
 			m := nn.New("m")
 			p := m.Input("x", 1)
@@ -383,7 +430,7 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 func TestTheFirstErrorWinsAndLaterCallsDoNothing(t *testing.T) {
 	m := nn.New("m")
 	x := m.Input("x", 1, 8, 8)
-	h := x.Dense("fc1", 10) // the first error
+	h := x.Dense("fc1", 0) // the first error
 	require.Error(t, m.Err())
 	first := m.Err()
 	assert.Nil(t, h.Shape())

@@ -13,8 +13,13 @@ const (
 )
 
 // Dense is a fully connected layer, PyTorch's Linear: y = x·Wᵀ + b with W of shape
-// (units, features) named "<name>.weight" and b "<name>.bias". x must be (N,
-// features); flatten images first. Options: Act, NoBias, KernelInit, BiasInit.
+// (units, features) named "<name>.weight" and b "<name>.bias". Like torch.nn.Linear
+// and Keras' Dense it applies to the last axis of x: (N, features) gives (N, units),
+// (N, T, features) gives (N, T, units), the same weights at every step of a sequence
+// (a per-step classifier after an LSTM with ReturnSequences), and any (N, ...,
+// features) gives (N, ..., units). An image (N, C, H, W) is therefore transformed
+// along W: flatten it first (Flatten or GlobalAvgPool2D) for a layer over whole
+// images. Options: Act, NoBias, KernelInit, BiasInit.
 func (t *T) Dense(name string, units int, opts ...Option) *T {
 	l := t.begin(name, "Dense", opts, denseOpts)
 	if l == nil {
@@ -24,13 +29,20 @@ func (t *T) Dense(name string, units int, opts ...Option) *T {
 	if units <= 0 {
 		return l.fail("units %d must be positive", units)
 	}
-	if x.Rank() != 2 {
-		return l.fail("needs a (N, features) input; add Flatten (or GlobalAvgPool2D) before it")
+	if x.Rank() < 2 {
+		return l.fail("needs a feature axis after the batch, (N, features) or (N, ..., features)")
 	}
-	in := x[1]
-	// torch.nn.init._calculate_fan_in_and_fan_out on a (out, in) weight.
+	in := x[x.Rank()-1]
+	// torch.nn.init._calculate_fan_in_and_fan_out on a (out, in) weight, whatever the
+	// rank of x.
 	w := l.param("weight", ir.Shape{units, in}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, in, units))
+	// On (N, ..., features) the product is on the last axis (a MatMul of a stack of
+	// rows) and so is the bias (BiasAddLast); on (N, features) BiasAdd, whose axis 1
+	// is the last, keeps the graph every pass and fusion already knows.
 	y := l.op(ir.OpMatMul, "", ir.Attrs{TransB: true}, l.x(0), w)
+	if x.Rank() > 2 {
+		return l.result(l.activate(l.biasOn(ir.OpBiasAddLast, y, units)))
+	}
 	return l.result(l.activate(l.bias(y, units)))
 }
 
@@ -275,13 +287,17 @@ func (l *builder) pads(x ir.Shape, k, s []int, conv bool) []int {
 	return []int{0, 0, 0, 0}
 }
 
-// bias adds "<layer>.bias" of length n to node y unless the layer has NoBias.
-func (l *builder) bias(y, n int) int {
+// bias adds "<layer>.bias" of length n to the channels (axis 1) of node y unless
+// the layer has NoBias.
+func (l *builder) bias(y, n int) int { return l.biasOn(ir.OpBiasAdd, y, n) }
+
+// biasOn is bias with op adding it: BiasAdd (axis 1) or BiasAddLast (the last axis).
+func (l *builder) biasOn(op string, y, n int) int {
 	if l.c.noBias {
 		return y
 	}
 	b := l.param("bias", ir.Shape{n}, ir.RoleWeight, irInit(l.c.biasInit, ir.InitZeros, n, n))
-	return l.op(ir.OpBiasAdd, "bias", ir.Attrs{}, y, b)
+	return l.op(op, "bias", ir.Attrs{}, y, b)
 }
 
 // activate applies the layer's Act option to y as node "<layer>/<activation>".
@@ -305,7 +321,8 @@ func (l *builder) applyAct(y int, act string, args []float64, suffix string) int
 			a.Alpha = args[0]
 		}
 	}
-	if op == ir.OpSoftmax && l.m.g.Nodes[y].Shape.Rank() == 4 {
+	// A Dense layer's last axis is its units, whatever the rank.
+	if op == ir.OpSoftmax && l.m.g.Nodes[y].Shape.Rank() == 4 && l.kind != "Dense" {
 		l.fail("softmax is over the last axis, which for (N, C, H, W) is W and not the channels; reshape or flatten first")
 		return -1
 	}

@@ -50,7 +50,8 @@ func CategoricalCrossEntropy(name string, pred, target *T, opts ...Option) *T {
 }
 
 // SparseCategoricalCrossEntropy compares (N, classes) logits with int class indices
-// from Model.Labels: PyTorch's CrossEntropyLoss. It requires FromLogits: taking the
+// from Model.Labels: PyTorch's CrossEntropyLoss. Per-step logits (N, T, classes)
+// take CategoricalCrossEntropy with FromLogits and one-hot (N, T, classes) targets. It requires FromLogits: taking the
 // log of a softmax output loses precision, so feed the layer before the softmax.
 func SparseCategoricalCrossEntropy(name string, logits, labels *T, opts ...Option) *T {
 	m := modelOf(logits, labels)
@@ -60,6 +61,11 @@ func SparseCategoricalCrossEntropy(name string, logits, labels *T, opts ...Optio
 	}
 	if !l.c.fromLogits {
 		return l.fail("takes logits: pass nn.FromLogits and the layer before the softmax, or use CategoricalCrossEntropy with one-hot targets on probabilities")
+	}
+	if s := l.shapes()[0]; s.Rank() > 2 {
+		// Labels are (N): one class per example. Per-step logits come from a Dense
+		// on a sequence; on an image they mean a Flatten is missing.
+		return l.fail("takes one label per example and (N, classes) logits, not %s; for a class per step use CategoricalCrossEntropy with nn.FromLogits and one-hot targets of that shape from Model.Target (or flatten before the Dense layers for a class per example)", s)
 	}
 	return l.result(l.op(ir.OpSparseSoftmaxCELoss, "", ir.Attrs{}, l.x(0), l.x(1)))
 }

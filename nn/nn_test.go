@@ -113,6 +113,44 @@ func TestDenseIsMatMulWithTransposedWeightThenBiasThenActivation(t *testing.T) {
 	assert.Equal(t, &ir.Init{Kind: ir.InitZeros}, b.Attrs.Init)
 }
 
+// Dense on (N, T, F) and (N, A, B, F) is torch.nn.Linear on the last axis: the same
+// parameters, layouts and fans as on (N, F), a MatMul of the stacked rows and the
+// bias added along the last axis, and every option applies.
+func TestDenseAppliesToTheLastAxisOfAnyRank(t *testing.T) {
+	m := nn.New("m")
+	seq := m.Input("seq", 5, 3)
+	img := m.Input("img", 2, 4, 6)
+	y := seq.Dense("step", 7, nn.Act("softmax"), nn.KernelInit("he_normal"), nn.BiasInit("const", 0.5))
+	z := img.Dense("grid", 4, nn.NoBias, nn.Act("relu")).Dense("head", 3)
+	m.Output("y", y)
+	m.Output("z", z)
+	g := build(t, m)
+
+	assert.Equal(t, ir.Shape{N, 5, 7}, y.Shape())
+	assert.Equal(t, ir.Shape{N, 2, 4, 3}, z.Shape())
+	w, b := node(t, g, "step.weight"), node(t, g, "step.bias")
+	assert.Equal(t, ir.Shape{7, 3}, w.Shape, "(units, features) as torch.nn.Linear(3, 7)")
+	assert.Equal(t, ir.Shape{7}, b.Shape)
+	assert.Equal(t, &ir.Init{Kind: ir.InitHeNormal, FanIn: 3, FanOut: 7}, w.Attrs.Init)
+	assert.Equal(t, &ir.Init{Kind: ir.InitConst, Value: 0.5}, b.Attrs.Init)
+	mm, ba, act := node(t, g, "step"), node(t, g, "step/bias"), node(t, g, "step/softmax")
+	assert.Equal(t, ir.OpMatMul, mm.Op)
+	assert.True(t, mm.Attrs.TransB)
+	assert.False(t, mm.Attrs.TransA)
+	assert.Equal(t, []int{node(t, g, "seq").ID, w.ID}, mm.Inputs)
+	assert.Equal(t, ir.Shape{N, 5, 7}, mm.Shape)
+	assert.Equal(t, ir.OpBiasAddLast, ba.Op, "the bias is along the last axis, not axis 1")
+	assert.Equal(t, []int{mm.ID, b.ID}, ba.Inputs)
+	assert.Equal(t, ir.OpSoftmax, act.Op, "softmax over the units")
+
+	assert.Nil(t, g.ByName("grid.bias"))
+	assert.Equal(t, ir.Shape{4, 6}, node(t, g, "grid.weight").Shape)
+	assert.Equal(t, ir.OpRelu, node(t, g, "grid/relu").Op)
+	assert.Equal(t, ir.Shape{N, 2, 4, 4}, node(t, g, "grid").Shape)
+	assert.Equal(t, &ir.Init{Kind: ir.InitGlorotUniform, FanIn: 4, FanOut: 3}, node(t, g, "head.weight").Attrs.Init)
+	assert.Equal(t, ir.OpBiasAddLast, node(t, g, "head/bias").Op)
+}
+
 func TestNoBiasLeavesOutTheBias(t *testing.T) {
 	m := nn.New("m")
 	x := m.Input("x", 3, 8, 8)

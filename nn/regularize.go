@@ -72,6 +72,9 @@ func ContractivePenalty(name string, h *T, lambda float64) *T {
 	if l == nil {
 		return h.failed()
 	}
+	if x := l.shapes()[0]; x.Rank() != 2 {
+		return l.fail("needs the (N, units) code of a Dense layer on (N, features), not %s: the closed form is that of one dense sigmoid encoder per example", x)
+	}
 	w, ok := denseSigmoidWeight(l.m.g, l.x(0))
 	if !ok {
 		return l.fail("%q is not the output of a Dense layer with Act(\"sigmoid\"): the closed form of the Jacobian norm holds only for a dense sigmoid encoder", l.m.g.Nodes[l.x(0)].Name)

@@ -149,7 +149,10 @@ func Autodiff(g *ir.Graph, wrtInputs ...string) (*ir.Graph, error) {
 
 func init() {
 	// C = op(A)·op(B). With G = dC: dA = G·op(B)ᵀ (transposed back if A was), and
-	// dB = op(A)ᵀ·G (likewise).
+	// dB = op(A)ᵀ·G (likewise). The same products hold for a stack of rows A (rank ≥
+	// 3, see the op table), whose rows are those of a matrix: for C = A·op(B), G has
+	// A's leading axes, dA = G·op(B)ᵀ keeps them and op(A)ᵀ·G (Aᵀ·G or Gᵀ·A) contracts
+	// over them; for C = Aᵀ·B, dA = B·Gᵀ and dB = A·G are again stacks of rows.
 	gradRule(ir.OpMatMul, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
 		a, bb := n.Inputs[0], n.Inputs[1]
 		ta, tb := n.Attrs.TransA, n.Attrs.TransB
@@ -172,6 +175,17 @@ func init() {
 				out[1], err = b.Op(ir.OpMatMul, ir.Attrs{TransA: true, TransB: ta}, dy, a)
 			}
 			if err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	})
+	// y = x + b along the last axis: dx = dy, db = Σ of dy over every axis but the last.
+	gradRule(ir.OpBiasAddLast, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
+		out := []int{dy, -1}
+		if need[1] {
+			var err error
+			if out[1], err = b.Op(ir.OpBiasAddLastGrad, ir.Attrs{}, dy); err != nil {
 				return nil, err
 			}
 		}

@@ -156,13 +156,15 @@ func findBNMatches(g *ir.Graph) []bnMatch {
 
 // foldableLayer reports whether y is a layer whose output channels are linear in
 // slices of a parameter-only weight: Conv2D or Conv2DTranspose of activations, or
-// MatMul of a batched (N, in) matrix by a weight.
+// MatMul of a batched (N, in) matrix by a weight. A MatMul on the last axis of (N,
+// T, in) is not: its outputs are on the last axis, while batch norm's channels are
+// axis 1 (the steps), so its scale is not one per column of the weight.
 func foldableLayer(g *ir.Graph, y *ir.Node, paramOnly []bool) bool {
 	switch y.Op {
 	case ir.OpConv2D, ir.OpConv2DTranspose:
 		return g.Nodes[y.Inputs[0]].Shape.Batched() && paramOnly[y.Inputs[1]]
 	case ir.OpMatMul:
-		return !y.Attrs.TransA && g.Nodes[y.Inputs[0]].Shape.Batched() && paramOnly[y.Inputs[1]]
+		return !y.Attrs.TransA && y.Shape.Rank() == 2 && g.Nodes[y.Inputs[0]].Shape.Batched() && paramOnly[y.Inputs[1]]
 	}
 	return false
 }

@@ -153,6 +153,14 @@ func TestBNFold(t *testing.T) {
 			s := b.op(ir.OpChannelMean, ir.Attrs{}, y) // training batch norm's statistic
 			b.output(b.op(ir.OpChannelMul, ir.Attrs{}, y, s))
 		}, 0},
+		{"does not fold into a dense layer on a sequence, whose units are the last axis and not the channels", func(b *eqBuilder) {
+			// (N, 4, 3)·Wᵀ is (N, 4, 4): batch norm's channels (axis 1) are the 4
+			// steps, and a fold would scale the weight's 4 rows by them, which
+			// verifies but computes something else.
+			y := b.op(ir.OpMatMul, ir.Attrs{TransB: true}, b.input(4, 3), b.param(ir.RoleWeight, 4, 3))
+			_, z := bn(b, y, 4)
+			b.output(z)
+		}, 0},
 		{"does not fold into a weight computed from the data", func(b *eqBuilder) {
 			x := b.input(3)
 			w := b.op(ir.OpMatMul, ir.Attrs{TransA: true}, x, x) // (3, 3), over the batch

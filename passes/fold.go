@@ -129,8 +129,9 @@ var foldRules = map[string]foldRule{
 		return 0
 	}),
 	// Per-channel ops on a uniform tensor and a uniform vector.
-	ir.OpBiasAdd:    binaryFold(func(x, b float64) float64 { return x + b }),
-	ir.OpChannelMul: binaryFold(func(x, s float64) float64 { return x * s }),
+	ir.OpBiasAdd:     binaryFold(func(x, b float64) float64 { return x + b }),
+	ir.OpBiasAddLast: binaryFold(func(x, b float64) float64 { return x + b }),
+	ir.OpChannelMul:  binaryFold(func(x, s float64) float64 { return x * s }),
 	// Ops that move or copy elements: a uniform tensor stays uniform. Max pooling
 	// windows always overlap the input (the op table requires it) and padding never
 	// wins, so every window's maximum is the constant.

@@ -99,7 +99,7 @@ func simplifyNode(r *rewriter, id int, n *ir.Node, ins []int) error {
 		if isConst(ins[0], 0) {
 			return r.alias(id, ins[1])
 		}
-	case ir.OpSub, ir.OpBiasAdd:
+	case ir.OpSub, ir.OpBiasAdd, ir.OpBiasAddLast:
 		if isConst(ins[1], 0) {
 			return r.alias(id, ins[0])
 		}

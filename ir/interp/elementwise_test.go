@@ -115,8 +115,9 @@ func assertClose(t *testing.T, want, got []float64, tol float64, msgAndArgs ...a
 	}
 }
 
-// Every op of this family, the activations, the per-channel, shape and loss ops
-// matches PyTorch in float64 up to rounding.
+// Every op of this family, the activations, the per-channel, shape and loss ops,
+// and the ops of a dense layer on the last axis (forward and gradients of
+// F.linear on (N, T, F) and (N, A, B, F)) match PyTorch in float64 up to rounding.
 func TestOpsMatchPyTorch(t *testing.T) {
 	cases := loadOpsGolden(t)
 	covered := map[string]bool{}
@@ -138,6 +139,7 @@ func TestOpsMatchPyTorch(t *testing.T) {
 			ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss, ir.OpBCEWithLogitsLoss,
 			ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss,
 			ir.OpSigmoidGrad, ir.OpTanhGrad, ir.OpReluGrad, ir.OpLeakyReluGrad, ir.OpSoftmaxGrad, ir.OpSliceGrad, ir.OpLossGrad,
+			ir.OpMatMul, ir.OpBiasAddLast, ir.OpBiasAddLastGrad, // F.linear on the last axis
 		} {
 			assert.True(t, covered[op], "no PyTorch case for %s", op)
 		}

@@ -210,6 +210,30 @@ cp = t([[0.2, 0.3, 0.5], [0.0, 0.4, 0.6], [2.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
 ct = t([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
 loss_cases("categorical cross-entropy normalises and clips to [1e-7, 1-1e-7]", "CategoricalCELoss", {}, cp, ct, keras_cce)
 
+# ---- dense on the last axis: torch.nn.functional.linear on (N, T, F) and (N, A, B, F) ----
+# Dense lowers to MatMul(x, W, trans_b) of the stacked rows and BiasAddLast; its
+# backward pass is MatMul(dy, W) for dx, MatMul(dy, x, trans_a) for dW (contracting
+# the batch and every other leading axis) and BiasAddLastGrad(dy) for db. Each is
+# compared with the forward value or the autograd gradient of F.linear.
+for label, shape in [("(N, T, F)", (3, 4, 5)), ("(N, A, B, F)", (2, 3, 2, 5))]:
+    xl, wl, bl = randn(*shape), randn(6, 5), randn(6)
+    dyl = randn(*shape[:-1], 6)
+    xg, wg, bg = (v.clone().requires_grad_(True) for v in (xl, wl, bl))
+    gx, gw, gb = torch.autograd.grad(F.linear(xg, wg, bg), (xg, wg, bg), dyl)
+    case("linear on " + label + ": x·Wᵀ of the stacked rows", "MatMul", {"trans_b": True},
+         [inp(xl), inp(wl, False)], F.linear(xl, wl))
+    case("linear on " + label + ": x·W, a stack times a plain matrix", "MatMul", {},
+         [inp(xl), inp(wl.T.contiguous(), False)], xl @ wl.T)
+    case("linear on " + label + ": the bias along the last axis", "BiasAddLast", {},
+         [inp(F.linear(xl, wl)), inp(bl, False)], F.linear(xl, wl, bl))
+    case("linear on " + label + ": dx = dy·W", "MatMul", {}, [inp(dyl), inp(wl, False)], gx)
+    case("linear on " + label + ": dW = dyᵀ·x over every leading axis", "MatMul", {"trans_a": True},
+         [inp(dyl), inp(xl)], gw)
+    case("linear on " + label + ": dWᵀ = xᵀ·dy over every leading axis", "MatMul", {"trans_a": True},
+         [inp(xl), inp(dyl)], gw.T)
+    case("linear on " + label + ": db = dy summed over every axis but the last", "BiasAddLastGrad", {},
+         [inp(dyl)], gb)
+
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
 sys.stdout.write("\n")
