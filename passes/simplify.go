@@ -134,7 +134,11 @@ func simplifyNode(r *rewriter, id int, n *ir.Node, ins []int) error {
 		if x, ok := existingSlice(r.g, ins[0], a.Axis, a.Start, a.End); ok {
 			return r.alias(id, x)
 		}
-		if in := node(ins[0]); in.Op == ir.OpMatMul && r.old.Nodes[n.Inputs[0]].Op == ir.OpMatMul && len(in.Shape) == 2 && a.Axis == 1 && r.uses[n.Inputs[0]] == 1 {
+		// A 2-D product of 2-D operands only: a product of a stack of rows, or the Aᵀ·B
+		// that contracts over a stack's leading axes (whose B's axis 1 is not its
+		// columns), is left alone.
+		if in := node(ins[0]); in.Op == ir.OpMatMul && r.old.Nodes[n.Inputs[0]].Op == ir.OpMatMul && len(in.Shape) == 2 &&
+			len(node(in.Inputs[1]).Shape) == 2 && a.Axis == 1 && r.uses[n.Inputs[0]] == 1 {
 			// b's columns are its rows when it is stored transposed.
 			b, axis := in.Inputs[1], 1
 			if in.Attrs.TransB {

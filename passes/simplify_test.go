@@ -227,6 +227,15 @@ func TestSimplifyNarrowsProducts(t *testing.T) {
 			b.output(p)
 			return s, result{ir.OpSlice, []string{b.g.Nodes[p].Name}}
 		}},
+		{"the columns of a weight gradient over (N, T) stay: the right operand's axis 1 is the steps", func(b *eqBuilder, a int) (int, result) {
+			x, dy := b.op(ir.OpTanh, ir.Attrs{}, b.input(4, 7)), b.op(ir.OpTanh, ir.Attrs{}, b.input(4, 5))
+			p := b.op(ir.OpMatMul, ir.Attrs{TransA: true}, x, dy) // (7, 5), over batch and steps
+			return b.op(ir.OpSlice, ir.Attrs{Axis: 1, Start: 1, End: 3}, p), result{ir.OpSlice, []string{b.g.Nodes[p].Name}}
+		}},
+		{"a Slice of the units of a Dense on a sequence stays", func(b *eqBuilder, a int) (int, result) {
+			p := b.op(ir.OpMatMul, ir.Attrs{TransB: true}, b.op(ir.OpTanh, ir.Attrs{}, b.input(4, 7)), b.param(ir.RoleWeight, 6, 7))
+			return b.op(ir.OpSlice, ir.Attrs{Axis: 2, Start: 1, End: 3}, p), result{ir.OpSlice, []string{b.g.Nodes[p].Name}}
+		}},
 		{"a Slice of rows stays", func(b *eqBuilder, a int) (int, result) {
 			p := b.op(ir.OpMatMul, ir.Attrs{TransA: true}, a, b.op(ir.OpTanh, ir.Attrs{}, b.input(5)))
 			return b.op(ir.OpSlice, ir.Attrs{Axis: 0, Start: 1, End: 3}, p), result{ir.OpSlice, []string{b.g.Nodes[p].Name}}
