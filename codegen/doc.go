@@ -92,6 +92,10 @@
 // keeps the files small and quick to compile. Other kernels are written inline as a
 // block.
 //
+// A product of a stack of rows (a Dense on the last axis of (N, T, F)) is one GEMM
+// of n·T rows, its weight gradient one of k = n·T and its bias gradient one column
+// sum (emit_dense.go).
+//
 // The batch is the only dynamic size: loops over the batch are bounded by n, loops
 // within an item by constants, and rows are converted to array pointers
 // ((*[128]float32)(x[o*128:])) so that those loops need no bounds checks. Matrix

@@ -7,14 +7,17 @@ import (
 )
 
 // Emitters for matrix products and per-channel ops (axis 1 is the channel axis:
-// (N, C) after a dense layer, (N, C, H, W) after a convolution).
+// (N, C) after a dense layer, (N, C, H, W) after a convolution), and for the bias
+// of a dense layer on the last axis of (N, T, F) and its gradient.
 
 func init() {
 	register(ir.OpMatMul, emitMatMul)
 	register(ir.OpBiasAdd, channelVec("+"))
+	register(ir.OpBiasAddLast, vectorOp("+", lastAxisOf))
 	register(ir.OpChannelMul, channelVec("*"))
-	register(ir.OpChannelSum, func(k *Kernel) error { return channelReduce(k, false) })
-	register(ir.OpChannelMean, func(k *Kernel) error { return channelReduce(k, true) })
+	register(ir.OpChannelSum, func(k *Kernel) error { return vectorReduce(k, 1, false) })
+	register(ir.OpChannelMean, func(k *Kernel) error { return vectorReduce(k, 1, true) })
+	register(ir.OpBiasAddLastGrad, func(k *Kernel) error { return vectorReduce(k, lastAxisOf(k.In(0)), false) })
 	register(ir.OpChannelBroadcast, emitChannelBroadcast)
 	register(ir.OpRunningUpdate, emitRunningUpdate)
 }
@@ -22,52 +25,65 @@ func init() {
 // emitMatMul calls rt.GemmP on the model's pool (threads.go): C = op(A)·op(B) with row-major operands whose row
 // strides are their stored column counts. A batch dimension can be the rows of A
 // (forward), or the contracted dimension (a weight gradient Xᵀ·dY), never a column.
+// An operand of rank ≥ 3 (a dense layer on the last axis of (N, T, F)) is, stored
+// row-major, the matrix of its leading axes flattened into rows: (N, T, F) is an
+// n·T×F matrix, so its product is one GEMM with m = n·T (or k = n·T for the weight
+// gradient), reading the operands where they are.
 func emitMatMul(k *Kernel) error { return emitGemm(k, 0) }
+
+// matrixRows is an expression for the rows of v as a matrix, the product of all its
+// axes but the last (the batch written n); matrixCols is the last axis, the row
+// stride.
+func matrixRows(v Value) *jen.Statement { return v.Prod(0, len(v.Shape)-1) }
+func matrixCols(v Value) int            { return v.Shape[len(v.Shape)-1] }
 
 // emitGemm is emitMatMul with C = op(A)·op(B) + beta·C: beta 1 adds the product to
 // what the result's storage holds (a sum computed in place, loops.go).
 func emitGemm(k *Kernel, beta int) error {
 	a, b, c := k.In(0), k.In(1), k.Out()
-	if len(a.Shape) > 2 || len(b.Shape) > 2 {
-		// A stack of rows (ir.OpMatMul): a Dense layer on the last axis of (N, T, F).
-		return k.Errorf("a product of a stack of rows, %s by %s (a Dense layer on the last axis of a rank ≥ 3 input), has no generated code yet", a.Shape, b.Shape)
-	}
 	ta, tb := k.Node.Attrs.TransA, k.Node.Attrs.TransB
-	dim := func(v Value, i int) *jen.Statement { return v.Prod(i, i+1) }
-	rows, inner := dim(a, 0), dim(a, 1)
+	rows, inner := matrixRows(a), jen.Lit(matrixCols(a))
 	if ta {
 		rows, inner = inner, rows
 	}
-	cols := dim(b, 1)
+	cols := jen.Lit(matrixCols(b))
 	if tb {
-		cols = dim(b, 0)
+		cols = matrixRows(b)
 	}
+	lda, ldb, ldc := jen.Lit(matrixCols(a)), jen.Lit(matrixCols(b)), jen.Lit(matrixCols(c))
 	if pw := k.prog.packedB(k.Node); pw != nil {
 		// A weight packed once by deriveParams (derived.go).
 		k.Emit(jen.Qual(rtPath, "GemmPackedP").Call(k.prog.pool(),
-			jen.Lit(ta), rows, jen.Lit(1), a.Slice(), jen.Lit(a.Shape[1]),
-			jen.Op("&").Id("m").Dot(pw.field), jen.Lit(beta), c.Slice(), jen.Lit(c.Shape[1])))
+			jen.Lit(ta), rows, jen.Lit(1), a.Slice(), lda,
+			jen.Op("&").Id("m").Dot(pw.field), jen.Lit(beta), c.Slice(), ldc))
 		return nil
 	}
 	if tp := k.prog.trainPackFor(k.Node); tp != nil {
 		// A weight TrainStep packed once for all its products by it (trainpack.go).
 		k.Emit(jen.Qual(rtPath, "GemmPackedP").Call(k.prog.pool(),
-			jen.Lit(ta), rows, jen.Lit(1), a.Slice(), jen.Lit(a.Shape[1]),
-			jen.Op("&").Id("m").Dot(tp.field), jen.Lit(beta), c.Slice(), jen.Lit(c.Shape[1])))
+			jen.Lit(ta), rows, jen.Lit(1), a.Slice(), lda,
+			jen.Op("&").Id("m").Dot(tp.field), jen.Lit(beta), c.Slice(), ldc))
 		return nil
 	}
 	k.Emit(jen.Qual(rtPath, "GemmP").Call(k.prog.pool(),
 		jen.Lit(ta), jen.Lit(tb), rows, cols, inner, jen.Lit(1),
-		a.Slice(), jen.Lit(a.Shape[1]), b.Slice(), jen.Lit(b.Shape[1]),
-		jen.Lit(beta), c.Slice(), jen.Lit(c.Shape[1]),
+		a.Slice(), lda, b.Slice(), ldb,
+		jen.Lit(beta), c.Slice(), ldc,
 	))
 	return nil
 }
 
-// channelDims splits a value (d0, C, d2, ...) into outer = d0, C and inner = d2·…
-func channelDims(v Value) (outer *jen.Statement, ch, inner int) {
-	return v.Prod(0, 1), v.Shape[1], v.ConstProd(2, len(v.Shape))
+// lastAxisOf is the axis of BiasAddLast's vector: the last one of v.
+func lastAxisOf(v Value) int { return len(v.Shape) - 1 }
+
+// vecDims splits a value around axis: outer = the product of the axes before it
+// (the batch written n), the axis' size and inner = the product of those after it.
+func vecDims(v Value, axis int) (outer *jen.Statement, ch, inner int) {
+	return v.Prod(0, axis), v.Shape[axis], v.ConstProd(axis+1, len(v.Shape))
 }
+
+// channelDims splits a value (d0, C, d2, ...) into outer = d0, C and inner = d2·…
+func channelDims(v Value) (outer *jen.Statement, ch, inner int) { return vecDims(v, 1) }
 
 // perChannel is an expression for the number of elements of each channel of v,
 // batch included.
@@ -79,11 +95,16 @@ func perChannel(v Value) *jen.Statement {
 	return jen.Lit(v.Shape[0] * inner)
 }
 
-// channelVec emits y[o,c,i] = x[o,c,i] op v[c].
-func channelVec(op string) Emitter {
+// channelVec emits y[o,c,i] = x[o,c,i] op v[c] along axis 1.
+func channelVec(op string) Emitter { return vectorOp(op, func(Value) int { return 1 }) }
+
+// vectorOp emits y[o,c,i] = x[o,c,i] op v[c] with c the axis axisOf(x): 1 for the
+// per-channel ops, the last for BiasAddLast, where inner is 1 and o runs over the
+// n·T rows of (N, T, F).
+func vectorOp(op string, axisOf func(Value) int) Emitter {
 	return func(k *Kernel) error {
 		x, v, y := k.In(0), k.In(1), k.Out()
-		outer, ch, inner := channelDims(x)
+		outer, ch, inner := vecDims(x, axisOf(x))
 		xs := k.Bind("x", x)
 		ys := k.Bind("y", y)
 		vs := k.BindArray("v", v)
@@ -110,11 +131,12 @@ func channelVec(op string) Emitter {
 	}
 }
 
-// channelReduce emits s[c] = Σ (or mean) of x over every axis but 1, accumulated in
-// float64 so that a batch-norm statistic over N·H·W values keeps float32 precision.
-func channelReduce(k *Kernel, mean bool) error {
+// vectorReduce emits s[c] = Σ (or mean) of x over every axis but axis (1 for the
+// channel reductions, the last for BiasAddLastGrad), accumulated in float64 so that
+// a batch-norm statistic over N·H·W values keeps float32 precision.
+func vectorReduce(k *Kernel, axis int, mean bool) error {
 	x, s := k.In(0), k.Out()
-	outer, ch, inner := channelDims(x)
+	outer, ch, inner := vecDims(x, axis)
 	block := ch * inner
 	xs := k.Bind("x", x)
 	ss := k.BindArray("s", s)

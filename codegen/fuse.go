@@ -69,8 +69,21 @@ type fusion struct {
 }
 
 // channelOps are the per-channel ops fusion takes: operand 0 has the group's shape,
-// operand 1 is a vector over axis 1.
-var channelOps = map[string]string{ir.OpBiasAdd: "+", ir.OpChannelMul: "*"}
+// operand 1 is a vector over axis 1 (BiasAddLast: over the last axis, vecAxis).
+var channelOps = map[string]string{ir.OpBiasAdd: "+", ir.OpChannelMul: "*", ir.OpBiasAddLast: "+"}
+
+// vecAxis is the axis along which a channel op's vector runs (1, or the last axis
+// for BiasAddLast), or -1 for any other op. A group's vectors all run along one
+// axis, which its loop indexes them by; on (N, C) BiasAdd and BiasAddLast agree.
+func vecAxis(n *ir.Node) int {
+	switch {
+	case channelOps[n.Op] == "":
+		return -1
+	case n.Op == ir.OpBiasAddLast:
+		return len(n.Shape) - 1
+	}
+	return 1
+}
 
 // fusable reports whether op can join a fused loop. Ops with a whole-tensor vector
 // kernel (vectorized: Sigmoid, Tanh) stay out: inside a fused loop they would be a
@@ -117,6 +130,7 @@ func findFusions(g *ir.Graph, order []int, keep []int, exclude func(id int) bool
 			continue
 		}
 		var members []int
+		axis := vecAxis(g.Nodes[root]) // the axis of the group's vectors, once it has one
 		var grow func(id int)
 		grow = func(id int) {
 			members = append(members, id)
@@ -130,6 +144,12 @@ func findFusions(g *ir.Graph, order []int, keep []int, exclude func(id int) bool
 				if inGroup[in] || !candidate(in) || kept[in] || len(readers[in]) != 1 || readers[in][0] != id ||
 					!u.Shape.Equal(n.Shape) || stepOf(u.Name) != stepOf(n.Name) {
 					continue
+				}
+				if a := vecAxis(u); a >= 0 {
+					if axis >= 0 && a != axis {
+						continue // a vector along another axis than the group's
+					}
+					axis = a
 				}
 				grow(in)
 			}
@@ -234,6 +254,16 @@ func (f *fusion) describe(g *ir.Graph) string {
 		parts = append(parts, fmt.Sprintf("%s (%s)", n.Name, n.Op))
 	}
 	return describe(g, g.Nodes[f.root]) + ", fused with " + strings.Join(parts, ", ")
+}
+
+// vecAxis is the axis of the group's vectors (findFusions makes them agree).
+func (f *fusion) vecAxis() int {
+	for i := range f.nodes {
+		if a := vecAxis(&f.nodes[i]); a >= 0 {
+			return a
+		}
+	}
+	return 1
 }
 
 // ops lists the group's ops, first to last ("BiasAdd+Relu"); the kernel method is
@@ -343,8 +373,9 @@ func emitFused(k *Kernel, f *fusion) error {
 		return nil
 	}
 	// (o, c, i) over (outer, channels, inner), as channelVec does: rows and channel
-	// blocks are array pointers of constant size, so the loops check no bounds.
-	outer, ch, inner := channelDims(y)
+	// blocks are array pointers of constant size, so the loops check no bounds. The
+	// channels are the axis of the group's vectors: 1, or the last for BiasAddLast.
+	outer, ch, inner := vecDims(y, f.vecAxis())
 	block := ch * inner
 	var rows, blocks, vals []jen.Code
 	for _, name := range full {

@@ -24,14 +24,16 @@ import (
 //
 // It applies to a Predict that has a recurrent loop and whose every node computes
 // each item's rows from that item's rows alone: the ops below, and products of a
-// batch by a weight. Anything else (convolutions, which split by items on their own;
-// reductions over the batch; values without a batch dimension) keeps Predict whole.
+// batch by a weight (on (N, F), or on the last axis of (N, T, F), whose n·T rows are
+// each item's T rows in turn). Anything else (convolutions, which split by items on
+// their own; reductions over the batch; values without a batch dimension) keeps
+// Predict whole.
 
 // itemOps are the ops whose result rows depend on the same rows of their batched
 // operands only (the weights and other unbatched operands are shared).
 var itemOps = map[string]bool{
 	ir.OpFill: true, ir.OpSlice: true, ir.OpConcat: true, ir.OpReshape: true,
-	ir.OpBiasAdd: true, ir.OpAdd: true, ir.OpSub: true, ir.OpMul: true, ir.OpDiv: true,
+	ir.OpBiasAdd: true, ir.OpBiasAddLast: true, ir.OpAdd: true, ir.OpSub: true, ir.OpMul: true, ir.OpDiv: true,
 	ir.OpScale: true, ir.OpAddScalar: true, ir.OpSigmoid: true, ir.OpTanh: true,
 	ir.OpRelu: true, ir.OpLeakyRelu: true, ir.OpSoftmax: true /* over the last axis */, ir.OpExp: true,
 	ir.OpLog: true, ir.OpSquare: true,

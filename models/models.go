@@ -107,10 +107,12 @@ func AllOps() *nn.Model {
 	gap := nn.Concat("gap_concat", 1, dv.GlobalAvgPool2D("gap_valid"), dp.GlobalAvgPool2D("gap_pads")) // 4
 
 	// Recurrent layers of every kind over the sequence input, one of them started from
-	// a state computed from the images.
+	// a state computed from the images, and a Dense applied to every step between two
+	// of them.
 	h0 := gap.Dense("h0", 4, nn.Act("tanh"))                                                           // 4
 	r := seq.SimpleRNN("rnn", 4, nn.Act("relu"), nn.ReturnSequences)                                   // 5×4
 	r = r.GRU("gru", 4, nn.ReturnSequences, nn.ResetBefore, nn.InputDropout(0.1), nn.InitialState(h0)) // 5×4
+	r = r.Dense("per_step", 4, nn.Act("tanh"))                                                         // 5×4: Dense on the last axis
 	r = r.Bidirectional("bilstm", nn.LSTMLayer(3, nn.TorchInit, nn.VariationalDropout(0.2)), "concat") // 6
 	lstm := seq.LSTM("lstm", 4, nn.RecurrentAct("sigmoid"), nn.NoBias)                                 // 4
 	rec := nn.Concat("rec_concat", 1, r, lstm)                                                         // 10

@@ -127,7 +127,7 @@ func TestWorkloadsAreTheBenchmarkDefinitions(t *testing.T) {
 // The ops package nn emits. AllOps must contain each of them; the test below also
 // checks that the list keeps up with the op table's macro and loss ops.
 var builderOps = []string{
-	ir.OpInput, ir.OpParam, ir.OpFill, ir.OpIdentity, ir.OpMatMul, ir.OpBiasAdd,
+	ir.OpInput, ir.OpParam, ir.OpFill, ir.OpIdentity, ir.OpMatMul, ir.OpBiasAdd, ir.OpBiasAddLast,
 	ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpScale,
 	ir.OpRelu, ir.OpLeakyRelu, ir.OpSigmoid, ir.OpTanh, ir.OpSoftmax,
 	ir.OpReshape, ir.OpConcat,

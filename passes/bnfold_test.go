@@ -192,18 +192,23 @@ func TestBNFoldRefusesTrainingGraphs(t *testing.T) {
 }
 
 // Batch norms after a layer fold in random graphs too (the generator appends the
-// lowered form after convolutions and dense layers).
+// lowered form after convolutions and dense layers). Whether one can fold depends
+// on what else the random graph reads, so the count varies a lot from one block of
+// seeds to the next (from 7 to 20 per 200 graphs): it is taken over 600.
 func TestBNFoldFires(t *testing.T) {
 	fired, total := 0, 0
-	for i, g := range eqRandomGraphs(t, ir.ModeInfer) {
+	for seed := uint64(0); seed < 3*eqRandomSeeds; seed++ {
+		g, err := randgraph.New(seed, ir.ModeInfer)
+		require.NoError(t, err)
 		out, err := passes.BNFold(g)
 		require.NoError(t, err)
 		n, m := eqCount(g, bnOnActivations), eqCount(out, bnOnActivations)
-		require.LessOrEqual(t, m, n, "random graph %d", i)
+		require.LessOrEqual(t, m, n, "random graph %d", seed)
 		fired += n - m
 		total += n
 	}
-	assert.Greater(t, fired, 10, "folded %d of %d", fired, total)
+	assert.Greater(t, fired, 30, "folded %d of %d", fired, total)
+	t.Logf("folded %d of %d", fired, total)
 }
 
 // In ResNetSmall every batch norm follows a convolution without bias (the stem, each

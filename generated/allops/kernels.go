@@ -20,7 +20,7 @@ func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, w, y, m.scratch32[:30796])
 }
 
-// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 3 more.
+// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 4 more.
 func (m *Model) tanh(n int, x []float32, y []float32) {
 	rt.Tanh(y, x)
 }
@@ -394,6 +394,17 @@ func (m *Model) slice6(n int, x []float32, y []float32, start int) {
 	at := start * 4
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+at:o*20+at+4])
+	}
+}
+
+// biasAddLast computes BiasAddLast N×5×4, for per_step/bias.
+func (m *Model) biasAddLast(n int, x []float32, y []float32, v *[4]float32) {
+	for o := range n * 5 {
+		xr := (*[4]float32)(x[o*4:])
+		yr := (*[4]float32)(y[o*4:])
+		for c := range 4 {
+			yr[c] = xr[c] + v[c]
+		}
 	}
 }
 
@@ -1891,6 +1902,36 @@ func (m *Model) slice19(n int, x []float32, y []float32) {
 	}
 }
 
+// mulMulAddTanhGrad computes Mul+Mul+Add+TanhGrad N×5×4, for d.per_step/tanh.1.
+func (m *Model) mulMulAddTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	x5 = x5[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		a5 := x5[i]
+		t1 := a1 * a2
+		t2 := a3 * a4
+		t3 := t1 + t2
+		y[i] = t3 * (1 - a5*a5)
+	}
+}
+
+// biasAddLastGrad computes BiasAddLastGrad 4, for d.per_step/bias.1.
+func (m *Model) biasAddLastGrad(n int, x []float32, s *[4]float32) {
+	acc := (*[4]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], x, n*5, 4, 4)
+	for c := range 4 {
+		s[c] = float32(acc[c])
+	}
+}
+
 // sliceGrad3 computes SliceGrad N×8, for d.gru/t0/z_pre.1, d.gru/t0/r_pre.1 and 6 more.
 func (m *Model) sliceGrad3(n int, dy []float32, y []float32, start int) {
 	at := start * 1
@@ -2455,23 +2496,6 @@ func (m *Model) slice33(n int, x []float32, y []float32) {
 func (m *Model) slice34(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*3:o*3+3], x[o*6:o*6+3])
-	}
-}
-
-// mulMulAdd computes Mul+Mul+Add N×5×4, for d.bilstm/forward/dropped.2.
-func (m *Model) mulMulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	x4 = x4[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		a4 := x4[i]
-		t1 := a1 * a2
-		t2 := a3 * a4
-		y[i] = t1 + t2
 	}
 }
 

@@ -184,13 +184,19 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// gru/sequence_flat: Concat N×20
 	m.concat4(n, m.arena[640:640+n*20], m.arena[480:640])
 	// gru/sequence: Reshape N×5×4: a view, no code
+	// per_step: MatMul N×5×4
+	rt.GemmPackedP(m.pool, false, n*5, 1, m.arena[640:640+n*20], 4, &m.perStepWeightPacked, 0, m.arena[480:480+n*20], 4)
+	// per_step/bias: BiasAddLast N×5×4
+	m.biasAddLast(n, m.arena[480:480+n*20], m.arena[480:480+n*20], &m.perStepBias)
+	// per_step/tanh: Tanh N×5×4
+	m.tanh(n, m.arena[480:480+n*20], m.arena[480:480+n*20])
 	// bilstm/forward/h0: Fill N×3
 	m.fill(n, m.arena[1152:1152+n*3])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[640:640+n*20], m.arena[480:480+n*4])
+	m.slice3(n, m.arena[480:480+n*20], m.arena[640:640+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[896:896+n*7], m.arena[480:480+n*4], m.arena[1152:1152+n*3])
+	m.concat6(n, m.arena[896:896+n*7], m.arena[640:640+n*4], m.arena[1152:1152+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[896:896+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[800:800+n*12], 12)
 	// bilstm/forward/t0/c: Add N×3
@@ -201,10 +207,10 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[640:640+n*20], m.arena[480+step*32:480+step*32+n*4], step)
+		m.slice6(n, m.arena[480:480+n*20], m.arena[640+step*32:640+step*32+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[896:896+n*7], m.arena[480+step*32:480+step*32+n*4], m.arena[1024+((step-1)&1)*32:1024+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[896:896+n*7], m.arena[640+step*32:640+step*32+n*4], m.arena[1024+((step-1)&1)*32:1024+((step-1)&1)*32+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[896:896+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[800:800+n*12], 12)
 		// bilstm/forward/t[step]/c: Add N×3
@@ -214,25 +220,25 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 		rt.LSTMCell(n, 3, m.arena[800:800+n*12], m.bilstmForwardBias[:], m.arena[960+((step-1)&1)*32:960+((step-1)&1)*32+n*3], m.arena[960+((step)&1)*32:960+((step)&1)*32+n*3], m.arena[1024+((step)&1)*32:1024+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[736:736+n*7], m.arena[608:608+n*4], m.arena[1152:1152+n*3])
+	m.concat6(n, m.arena[576:576+n*7], m.arena[768:768+n*4], m.arena[1152:1152+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[736:736+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[640:640+n*12], 12)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[576:576+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[480:480+n*12], 12)
 	// bilstm/reverse/t0/c: Add N×3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[640:640+n*12], m.bilstmReverseBias[:], m.arena[1152:1152+n*3], m.arena[800:800+n*3], m.arena[864:864+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[480:480+n*12], m.bilstmReverseBias[:], m.arena[1152:1152+n*3], m.arena[800:800+n*3], m.arena[864:864+n*3], nil, nil, nil, nil, nil)
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[736:736+n*7], m.arena[480+(4-step)*32:480+(4-step)*32+n*4], m.arena[864+((step-1)&1)*32:864+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[576:576+n*7], m.arena[640+(4-step)*32:640+(4-step)*32+n*4], m.arena[864+((step-1)&1)*32:864+((step-1)&1)*32+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[736:736+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[640:640+n*12], 12)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[576:576+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[480:480+n*12], 12)
 		// bilstm/reverse/t[step]/c: Add N×3
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[640:640+n*12], m.bilstmReverseBias[:], m.arena[800+((step-1)&1)*32:800+((step-1)&1)*32+n*3], m.arena[800+((step)&1)*32:800+((step)&1)*32+n*3], m.arena[864+((step)&1)*32:864+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[480:480+n*12], m.bilstmReverseBias[:], m.arena[800+((step-1)&1)*32:800+((step-1)&1)*32+n*3], m.arena[800+((step)&1)*32:800+((step)&1)*32+n*3], m.arena[864+((step)&1)*32:864+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm: Concat N×6
 	m.concat7(n, m.arena[928:928+n*6], m.arena[1024:1024+n*3], m.arena[864:864+n*3])
@@ -402,46 +408,46 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	m.pool.Items(n, m.lossItems2Fn)
 	m.lossArgImage = nil
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[5248:5248+n*5], label, m.arena[5664:5664+1])
+	m.sparseSoftmaxCELoss(n, m.arena[5728:5728+n*5], label, m.arena[6144:6144+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[5248:5248+n*5], onehot, m.arena[5696:5696+1])
+	m.softmaxCELoss(n, m.arena[5728:5728+n*5], onehot, m.arena[6176:6176+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[5296:5296+n*5], onehot, m.arena[5616:5616+1])
+	m.categoricalCELoss(n, m.arena[5776:5776+n*5], onehot, m.arena[6096:6096+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[:n*192], image, m.arena[5632:5632+1])
+	m.mSELoss(n, m.arena[:n*192], image, m.arena[6112:6112+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[:n*192], image, m.arena[5488:5488+1])
+	m.mAELoss(n, m.arena[:n*192], image, m.arena[5968:5968+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[:n*192], image, m.arena[5504:5504+1])
+	m.huberLoss(n, m.arena[:n*192], image, m.arena[5984:5984+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[:n*192], mask, m.arena[5520:5520+1])
+	m.bCELoss(n, m.arena[:n*192], mask, m.arena[6000:6000+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[5600:5600+n], flag, m.arena[5536:5536+1])
+	m.bCEWithLogitsLoss(n, m.arena[6080:6080+n], flag, m.arena[6016:6016+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[5648:5648+n], flag, m.arena[5552:5552+1])
+	m.bCELoss2(n, m.arena[6128:6128+n], flag, m.arena[6032:6032+1])
 	// l1_code/abs: Abs N×6
-	m.abs(n, m.arena[5440:5440+n*6], m.arena[:n*6])
+	m.abs(n, m.arena[5920:5920+n*6], m.arena[:n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[:n*6], m.arena[5648:5648+1])
+	m.reduceMean(n, m.arena[:n*6], m.arena[6128:6128+1])
 	// code_log: Log N×6, fused with code_exp (Exp), code_ratio (Div)
-	m.expDivLog(n, m.arena[:n*6], m.arena[5440:5440+n*6])
+	m.expDivLog(n, m.arena[:n*6], m.arena[5920:5920+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[:n*6], m.arena[5568:5568+1])
+	m.reduceSum(n, m.arena[:n*6], m.arena[6048:6048+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[5440:5440+n*6], m.arena[5584:5584+1])
+	m.kLSparsity(n, m.arena[5920:5920+n*6], m.arena[6064:6064+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[5440:5440+n*6], &m.codeWeight, m.arena[5600:5600+1])
+	m.contractivePenalty(n, m.arena[5920:5920+n*6], &m.codeWeight, m.arena[6080:6080+1])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/var (Exp), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareExpAddScalarSubSub(n, m.arena[5712:5712+n*2], m.arena[5680:5680+n*2], m.arena[5712:5712+n*2])
+	m.squareExpAddScalarSubSub(n, m.arena[6192:6192+n*2], m.arena[6160:6160+n*2], m.arena[6192:6192+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[5712:5712+n*2], m.arena[:1])
+	m.reduceMean2(n, m.arena[6192:6192+n*2], m.arena[:1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[5680:5680+n*2], m.arena[16:16+n*2])
+	m.abs(n, m.arena[6160:6160+n*2], m.arena[16:16+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[16:16+n*2], m.arena[5680:5680+1])
+	m.reduceMean2(n, m.arena[16:16+n*2], m.arena[6160:6160+1])
 	// l1_z/total: Add scalar, fused with cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[5696:5696+1], m.arena[5696:5696+1], m.arena[5664:5664+1], m.arena[5616:5616+1], m.arena[5632:5632+1], m.arena[5488:5488+1], m.arena[5504:5504+1], m.arena[5520:5520+1], m.arena[5536:5536+1], m.arena[5552:5552+1], m.arena[5648:5648+1], m.arena[5568:5568+1], m.arena[5584:5584+1], m.arena[5600:5600+1], m.arena[:1], m.arena[5680:5680+1])
-	loss := m.arena[5696]
+	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6176:6176+1], m.arena[6176:6176+1], m.arena[6144:6144+1], m.arena[6096:6096+1], m.arena[6112:6112+1], m.arena[5968:5968+1], m.arena[5984:5984+1], m.arena[6000:6000+1], m.arena[6016:6016+1], m.arena[6032:6032+1], m.arena[6128:6128+1], m.arena[6048:6048+1], m.arena[6064:6064+1], m.arena[6080:6080+1], m.arena[:1], m.arena[6160:6160+1])
+	loss := m.arena[6176]
 	return loss, nil
 }
 
@@ -452,20 +458,20 @@ func (m *Model) lossItems0(_, b0, b1 int) {
 	n := b1 - b0
 	seq := m.lossArgSeq[b0*15 : b1*15]
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[5488+b0*4:5488+b0*4+n*4], m.arena[3520+b0*2:3520+b0*2+n*2], m.arena[2240+b0*2:2240+b0*2+n*2])
+	m.concat2(n, m.arena[5968+b0*4:5968+b0*4+n*4], m.arena[3520+b0*2:3520+b0*2+n*2], m.arena[2240+b0*2:2240+b0*2+n*2])
 	// h0: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5488+b0*4:5488+b0*4+n*4], 4, &m.h0WeightPacked, 0, m.arena[3456+b0*4:3456+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5968+b0*4:5968+b0*4+n*4], 4, &m.h0WeightPacked, 0, m.arena[3456+b0*4:3456+b0*4+n*4], 4)
 	// h0/bias: BiasAdd N×4
 	m.biasAdd3(n, m.arena[3456+b0*4:3456+b0*4+n*4], m.arena[3488+b0*4:3488+b0*4+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
 	m.tanh(n, m.arena[3488+b0*4:3488+b0*4+n*4], m.arena[2208+b0*4:2208+b0*4+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[5520+b0*4:5520+b0*4+n*4])
+	m.fill(n, m.arena[6000+b0*4:6000+b0*4+n*4])
 	// rnn/t0/x_slice: Slice N×1×3
 	m.slice(n, seq, m.arena[3536+b0*3:3536+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[1536+b0*7:1536+b0*7+n*7], m.arena[3536+b0*3:3536+b0*3+n*3], m.arena[5520+b0*4:5520+b0*4+n*4])
+	m.concat3(n, m.arena[1536+b0*7:1536+b0*7+n*7], m.arena[3536+b0*3:3536+b0*3+n*3], m.arena[6000+b0*4:6000+b0*4+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
 	rt.GemmPackedP(nil, false, n, 1, m.arena[1536+b0*7:1536+b0*7+n*7], 7, &m.rnnWeightPacked, 0, m.arena[1856+b0*4:1856+b0*4+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
@@ -560,86 +566,92 @@ func (m *Model) lossItems2(_, b0, b1 int) {
 	n := b1 - b0
 	image := m.lossArgImage[b0*192 : b1*192]
 	// gru/sequence: Reshape N×5×4: a view, no code
+	// per_step: MatMul N×5×4
+	rt.GemmPackedP(nil, false, n*5, 1, m.arena[3696+b0*20:3696+b0*20+n*20], 4, &m.perStepWeightPacked, 0, m.arena[3856+b0*20:3856+b0*20+n*20], 4)
+	// per_step/bias: BiasAddLast N×5×4
+	m.biasAddLast(n, m.arena[3856+b0*20:3856+b0*20+n*20], m.arena[4016+b0*20:4016+b0*20+n*20], &m.perStepBias)
+	// per_step/tanh: Tanh N×5×4
+	m.tanh(n, m.arena[4016+b0*20:4016+b0*20+n*20], m.arena[4176+b0*20:4176+b0*20+n*20])
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[5552+b0*3:5552+b0*3+n*3])
+	m.fill(n, m.arena[6032+b0*3:6032+b0*3+n*3])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[3696+b0*20:3696+b0*20+n*20], m.arena[3856+b0*4:3856+b0*4+n*4])
+	m.slice3(n, m.arena[4176+b0*20:4176+b0*20+n*20], m.arena[4336+b0*4:4336+b0*4+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[4576+b0*7:4576+b0*7+n*7], m.arena[3856+b0*4:3856+b0*4+n*4], m.arena[5552+b0*3:5552+b0*3+n*3])
+	m.concat6(n, m.arena[5056+b0*7:5056+b0*7+n*7], m.arena[4336+b0*4:4336+b0*4+n*4], m.arena[6032+b0*3:6032+b0*3+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[4576+b0*7:4576+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2816+b0*12:2816+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5056+b0*7:5056+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2816+b0*12:2816+b0*12+n*12], 12)
 	// bilstm/forward/t0/c: Add N×3
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[2816+b0*12:2816+b0*12+n*12], m.bilstmForwardBias[:], m.arena[5552+b0*3:5552+b0*3+n*3], m.arena[4640+b0*3:4640+b0*3+n*3], m.arena[4704+b0*3:4704+b0*3+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[2816+b0*12:2816+b0*12+n*12], m.bilstmForwardBias[:], m.arena[6032+b0*3:6032+b0*3+n*3], m.arena[5120+b0*3:5120+b0*3+n*3], m.arena[5184+b0*3:5184+b0*3+n*3], nil, nil, nil, nil, nil)
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[3696+b0*20:3696+b0*20+n*20], m.arena[3856+step*32+b0*4:3856+step*32+b0*4+n*4], step)
+		m.slice6(n, m.arena[4176+b0*20:4176+b0*20+n*20], m.arena[4336+step*32+b0*4:4336+step*32+b0*4+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[4576+b0*7:4576+b0*7+n*7], m.arena[3856+step*32+b0*4:3856+step*32+b0*4+n*4], m.arena[4704+((step-1)&1)*32+b0*3:4704+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[5056+b0*7:5056+b0*7+n*7], m.arena[4336+step*32+b0*4:4336+step*32+b0*4+n*4], m.arena[5184+((step-1)&1)*32+b0*3:5184+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[4576+b0*7:4576+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2816+b0*12:2816+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5056+b0*7:5056+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2816+b0*12:2816+b0*12+n*12], 12)
 		// bilstm/forward/t[step]/c: Add N×3
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[2816+b0*12:2816+b0*12+n*12], m.bilstmForwardBias[:], m.arena[4640+((step-1)&1)*32+b0*3:4640+((step-1)&1)*32+b0*3+n*3], m.arena[4640+((step)&1)*32+b0*3:4640+((step)&1)*32+b0*3+n*3], m.arena[4704+((step)&1)*32+b0*3:4704+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[2816+b0*12:2816+b0*12+n*12], m.bilstmForwardBias[:], m.arena[5120+((step-1)&1)*32+b0*3:5120+((step-1)&1)*32+b0*3+n*3], m.arena[5120+((step)&1)*32+b0*3:5120+((step)&1)*32+b0*3+n*3], m.arena[5184+((step)&1)*32+b0*3:5184+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[4768+b0*7:4768+b0*7+n*7], m.arena[3984+b0*4:3984+b0*4+n*4], m.arena[5552+b0*3:5552+b0*3+n*3])
+	m.concat6(n, m.arena[5248+b0*7:5248+b0*7+n*7], m.arena[4464+b0*4:4464+b0*4+n*4], m.arena[6032+b0*3:6032+b0*3+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[4768+b0*7:4768+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[4400+b0*12:4400+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5248+b0*7:5248+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[4880+b0*12:4880+b0*12+n*12], 12)
 	// bilstm/reverse/t0/c: Add N×3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[4400+b0*12:4400+b0*12+n*12], m.bilstmReverseBias[:], m.arena[5552+b0*3:5552+b0*3+n*3], m.arena[4832+b0*3:4832+b0*3+n*3], m.arena[4896+b0*3:4896+b0*3+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[4880+b0*12:4880+b0*12+n*12], m.bilstmReverseBias[:], m.arena[6032+b0*3:6032+b0*3+n*3], m.arena[5312+b0*3:5312+b0*3+n*3], m.arena[5376+b0*3:5376+b0*3+n*3], nil, nil, nil, nil, nil)
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[4768+b0*7:4768+b0*7+n*7], m.arena[3856+(4-step)*32+b0*4:3856+(4-step)*32+b0*4+n*4], m.arena[4896+((step-1)&1)*32+b0*3:4896+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[5248+b0*7:5248+b0*7+n*7], m.arena[4336+(4-step)*32+b0*4:4336+(4-step)*32+b0*4+n*4], m.arena[5376+((step-1)&1)*32+b0*3:5376+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[4768+b0*7:4768+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[4400+b0*12:4400+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5248+b0*7:5248+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[4880+b0*12:4880+b0*12+n*12], 12)
 		// bilstm/reverse/t[step]/c: Add N×3
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[4400+b0*12:4400+b0*12+n*12], m.bilstmReverseBias[:], m.arena[4832+((step-1)&1)*32+b0*3:4832+((step-1)&1)*32+b0*3+n*3], m.arena[4832+((step)&1)*32+b0*3:4832+((step)&1)*32+b0*3+n*3], m.arena[4896+((step)&1)*32+b0*3:4896+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[4880+b0*12:4880+b0*12+n*12], m.bilstmReverseBias[:], m.arena[5312+((step-1)&1)*32+b0*3:5312+((step-1)&1)*32+b0*3+n*3], m.arena[5312+((step)&1)*32+b0*3:5312+((step)&1)*32+b0*3+n*3], m.arena[5376+((step)&1)*32+b0*3:5376+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[5152+b0*6:5152+b0*6+n*6], m.arena[4704+b0*3:4704+b0*3+n*3], m.arena[4896+b0*3:4896+b0*3+n*3])
+	m.concat7(n, m.arena[5632+b0*6:5632+b0*6+n*6], m.arena[5184+b0*3:5184+b0*3+n*3], m.arena[5376+b0*3:5376+b0*3+n*3])
 	// lstm/t0/gates: MatMul N×16
-	rt.GemmPackedP(nil, false, n, 1, m.arena[1536+b0*7:1536+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[4016+b0*16:4016+b0*16+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[1536+b0*7:1536+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[4496+b0*16:4496+b0*16+n*16], 16)
 	// lstm/t0/c: Add N×4
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 4, m.arena[4016+b0*16:4016+b0*16+n*16], nil, m.arena[5520+b0*4:5520+b0*4+n*4], m.arena[4960+b0*4:4960+b0*4+n*4], m.arena[5024+b0*4:5024+b0*4+n*4], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 4, m.arena[4496+b0*16:4496+b0*16+n*16], nil, m.arena[6000+b0*4:6000+b0*4+n*4], m.arena[5440+b0*4:5440+b0*4+n*4], m.arena[5504+b0*4:5504+b0*4+n*4], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[5088+b0*7:5088+b0*7+n*7], m.arena[3536+step*32+b0*3:3536+step*32+b0*3+n*3], m.arena[5024+((step-1)&1)*32+b0*4:5024+((step-1)&1)*32+b0*4+n*4])
+		m.concat3(n, m.arena[5568+b0*7:5568+b0*7+n*7], m.arena[3536+step*32+b0*3:3536+step*32+b0*3+n*3], m.arena[5504+((step-1)&1)*32+b0*4:5504+((step-1)&1)*32+b0*4+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmPackedP(nil, false, n, 1, m.arena[5088+b0*7:5088+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[4016+b0*16:4016+b0*16+n*16], 16)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5568+b0*7:5568+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[4496+b0*16:4496+b0*16+n*16], 16)
 		// lstm/t[step]/c: Add N×4
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×4
 		// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 4, m.arena[4016+b0*16:4016+b0*16+n*16], nil, m.arena[4960+((step-1)&1)*32+b0*4:4960+((step-1)&1)*32+b0*4+n*4], m.arena[4960+((step)&1)*32+b0*4:4960+((step)&1)*32+b0*4+n*4], m.arena[5024+((step)&1)*32+b0*4:5024+((step)&1)*32+b0*4+n*4], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 4, m.arena[4496+b0*16:4496+b0*16+n*16], nil, m.arena[5440+((step-1)&1)*32+b0*4:5440+((step-1)&1)*32+b0*4+n*4], m.arena[5440+((step)&1)*32+b0*4:5440+((step)&1)*32+b0*4+n*4], m.arena[5504+((step)&1)*32+b0*4:5504+((step)&1)*32+b0*4+n*4], nil, nil, nil, nil, nil)
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[4496+b0*10:4496+b0*10+n*10], m.arena[5152+b0*6:5152+b0*6+n*6], m.arena[5024+b0*4:5024+b0*4+n*4])
+	m.concat8(n, m.arena[4976+b0*10:4976+b0*10+n*10], m.arena[5632+b0*6:5632+b0*6+n*6], m.arena[5504+b0*4:5504+b0*4+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// fc: MatMul N×16
-	rt.GemmPackedP(nil, false, n, 1, m.arena[2912+b0*48:2912+b0*48+n*48], 48, &m.fcWeightPacked, 0, m.arena[4144+b0*16:4144+b0*16+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[2912+b0*48:2912+b0*48+n*48], 48, &m.fcWeightPacked, 0, m.arena[4624+b0*16:4624+b0*16+n*16], 16)
 	// fc/bias: BiasAdd N×16
-	m.biasAdd5(n, m.arena[4144+b0*16:4144+b0*16+n*16], m.arena[4272+b0*16:4272+b0*16+n*16], &m.fcBias)
+	m.biasAdd5(n, m.arena[4624+b0*16:4624+b0*16+n*16], m.arena[4752+b0*16:4752+b0*16+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[1856+b0*30:1856+b0*30+n*30], m.arena[4272+b0*16:4272+b0*16+n*16], m.arena[5488+b0*4:5488+b0*4+n*4], m.arena[4496+b0*10:4496+b0*10+n*10])
+	m.concat9(n, m.arena[1856+b0*30:1856+b0*30+n*30], m.arena[4752+b0*16:4752+b0*16+n*16], m.arena[5968+b0*4:5968+b0*4+n*4], m.arena[4976+b0*10:4976+b0*10+n*10])
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[2096+b0*30:2096+b0*30+n*30], m.arena[1856+b0*30:1856+b0*30+n*30], &m.bnFcScale, &m.bnFcShift)
 	// unflatten: Reshape N×2×3×5: a view, no code
@@ -651,36 +663,36 @@ func (m *Model) lossItems2(_, b0, b1 int) {
 	// relu: Relu N×30
 	m.relu(n, m.arena[2576+b0*30:2576+b0*30+n*30], m.arena[3296+b0*30:3296+b0*30+n*30])
 	// logits: MatMul N×5
-	rt.GemmPackedP(nil, false, n, 1, m.arena[3296+b0*30:3296+b0*30+n*30], 30, &m.logitsWeightPacked, 0, m.arena[5200+b0*5:5200+b0*5+n*5], 5)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[3296+b0*30:3296+b0*30+n*30], 30, &m.logitsWeightPacked, 0, m.arena[5680+b0*5:5680+b0*5+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[5200+b0*5:5200+b0*5+n*5], m.arena[5248+b0*5:5248+b0*5+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[5680+b0*5:5680+b0*5+n*5], m.arena[5728+b0*5:5728+b0*5+n*5], &m.logitsBias)
 	// probs: Softmax N×5
-	m.softmax(n, m.arena[5248+b0*5:5248+b0*5+n*5], m.arena[5296+b0*5:5296+b0*5+n*5])
+	m.softmax(n, m.arena[5728+b0*5:5728+b0*5+n*5], m.arena[5776+b0*5:5776+b0*5+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5488+b0*4:5488+b0*4+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[5584+b0*1:5584+b0*1+n], 1)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5968+b0*4:5968+b0*4+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[6064+b0*1:6064+b0*1+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[5584+b0*1:5584+b0*1+n], m.arena[5600+b0*1:5600+b0*1+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[6064+b0*1:6064+b0*1+n], m.arena[6080+b0*1:6080+b0*1+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5488+b0*4:5488+b0*4+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[5616+b0*1:5616+b0*1+n], 1)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5968+b0*4:5968+b0*4+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[6096+b0*1:6096+b0*1+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[5616+b0*1:5616+b0*1+n], m.arena[5632+b0*1:5632+b0*1+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[6096+b0*1:6096+b0*1+n], m.arena[6112+b0*1:6112+b0*1+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[5632+b0*1:5632+b0*1+n], m.arena[5648+b0*1:5648+b0*1+n])
+	m.sigmoid(n, m.arena[6112+b0*1:6112+b0*1+n], m.arena[6128+b0*1:6128+b0*1+n])
 	// noisy_flat: Reshape N×192: a view, no code
 	// code: MatMul N×6
-	rt.GemmPackedP(nil, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[5344+b0*6:5344+b0*6+n*6], 6)
+	rt.GemmPackedP(nil, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[5824+b0*6:5824+b0*6+n*6], 6)
 	// code/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[5344+b0*6:5344+b0*6+n*6], m.arena[5392+b0*6:5392+b0*6+n*6], &m.codeBias)
+	m.biasAdd8(n, m.arena[5824+b0*6:5824+b0*6+n*6], m.arena[5872+b0*6:5872+b0*6+n*6], &m.codeBias)
 	// code/sigmoid: Sigmoid N×6
-	m.sigmoid(n, m.arena[5392+b0*6:5392+b0*6+n*6], m.arena[5440+b0*6:5440+b0*6+n*6])
+	m.sigmoid(n, m.arena[5872+b0*6:5872+b0*6+n*6], m.arena[5920+b0*6:5920+b0*6+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5440+b0*6:5440+b0*6+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[5664+b0*2:5664+b0*2+n*2], 2)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5920+b0*6:5920+b0*6+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[6144+b0*2:6144+b0*2+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[5664+b0*2:5664+b0*2+n*2], m.arena[5680+b0*2:5680+b0*2+n*2], &m.zMeanBias)
+	m.biasAdd9(n, m.arena[6144+b0*2:6144+b0*2+n*2], m.arena[6160+b0*2:6160+b0*2+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5440+b0*6:5440+b0*6+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[5696+b0*2:5696+b0*2+n*2], 2)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5920+b0*6:5920+b0*6+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[6176+b0*2:6176+b0*2+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[5696+b0*2:5696+b0*2+n*2], m.arena[5712+b0*2:5712+b0*2+n*2], &m.zLogVarBias)
+	m.biasAdd9(n, m.arena[6176+b0*2:6176+b0*2+n*2], m.arena[6192+b0*2:6192+b0*2+n*2], &m.zLogVarBias)
 }
 
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,
@@ -740,6 +752,8 @@ func (m *Model) deriveParams() {
 	m.gruWeightRzPacked.Pack(true, 8, 8, m.gruWeightRz[:], 8)
 	// gru/weight_nᵀ, packed for the products by it
 	m.gruWeightNPacked.Pack(true, 8, 4, m.gruWeightN[:], 8)
+	// per_step.weightᵀ, packed for the products by it
+	m.perStepWeightPacked.Pack(true, 4, 4, m.perStepWeight[:], 4)
 	// bilstm/forward/weightᵀ, packed for the products by it
 	m.bilstmForwardWeightPacked.Pack(true, 7, 12, m.bilstmForwardWeight[:], 7)
 	// bilstm/reverse/weightᵀ, packed for the products by it

@@ -8,8 +8,10 @@
 // The graphs are made to give passes work: they contain duplicated nodes (for CSE),
 // subgraphs of constants and algebraic no-ops such as Scale(x, 1), Add(x, Fill 0),
 // chained Scales and Reshapes (for folding and simplification), the inference form
-// of batch norm after convolutions and dense layers (for batch-norm folding), and in
-// training mode random masks and running-statistic updates.
+// of batch norm after convolutions and dense layers (for batch-norm folding), dense
+// layers on the last axis of (N, T, F) and (N, C, H, W) values, some followed by a
+// batch norm that must not fold, and in training mode random masks and
+// running-statistic updates.
 //
 // Values stay finite and well away from the domain edges of Log, Rsqrt and Div: the
 // generator tracks, for every node, a bound on its magnitude and a lower bound on its
@@ -37,9 +39,7 @@ const maxMag = 1e6
 
 // Skipped lists the primitive ops that random graphs do not contain, with the reason
 // (none at present: a new op goes here only with a reason it cannot be generated).
-var Skipped = map[string]string{
-	ir.OpBiasAddLast: "no generated code yet, and codegen's tests generate code for random graphs",
-}
+var Skipped = map[string]string{}
 
 // info is what the generator knows of a node's values.
 type info struct {
@@ -106,6 +106,7 @@ func proposerNames() []string {
 const (
 	duplicate     = "duplicate"      // the same op, attributes and inputs as an existing node
 	batchNorm     = "batch-norm"     // inference batch norm after a conv or dense layer
+	denseLastAxis = "dense-last"     // a dense layer on the last axis of (N, T, F) or (N, C, H, W)
 	runningUpdate = "running-update" // ChannelMean of x and the RunningUpdate of a state parameter
 	constants     = "constants"      // a small subgraph of Fill nodes
 )
@@ -123,6 +124,7 @@ func init() {
 		ir.OpIdentity:           func(ge *gen) bool { return ge.unary(ir.OpIdentity, ir.Attrs{}, 0) },
 		ir.OpMatMul:             (*gen).matmul,
 		ir.OpBiasAdd:            func(ge *gen) bool { return ge.channelVec(ir.OpBiasAdd) },
+		ir.OpBiasAddLast:        (*gen).biasAddLast,
 		ir.OpChannelMul:         func(ge *gen) bool { return ge.channelVec(ir.OpChannelMul) },
 		ir.OpChannelSum:         func(ge *gen) bool { return ge.channelReduce(ir.OpChannelSum) },
 		ir.OpChannelMean:        func(ge *gen) bool { return ge.channelReduce(ir.OpChannelMean) },
@@ -159,6 +161,7 @@ func init() {
 		ir.OpContractivePenalty: (*gen).contractive,
 		duplicate:               (*gen).duplicate,
 		batchNorm:               (*gen).batchNorm,
+		denseLastAxis:           (*gen).denseLast,
 		runningUpdate:           (*gen).runningUpdate,
 		constants:               (*gen).constants,
 	}
@@ -508,7 +511,41 @@ func (ge *gen) matmul() bool {
 	if x < 0 {
 		return false
 	}
-	f := ge.shape(x)[1]
+	return ge.dense(x)
+}
+
+// denseLast applies a dense layer to the last axis of a batched node of rank ≥ 3,
+// (N, T, features) or (N, C, H, W), as Dense does: a MatMul of the stacked rows,
+// often its bias along the last axis, and sometimes inference batch norm after it,
+// whose channels (axis 1) are not the layer's units, so that it must not fold.
+func (ge *gen) denseLast() bool {
+	// Not a layer's own output, which batch-norm folding wants read once.
+	x := ge.pick(func(n *ir.Node) bool {
+		return batched(n) && n.Shape.Rank() > 2 && n.Shape.Elems() <= 256 && !layerOps[n.Op]
+	})
+	if x < 0 || !ge.dense(x) {
+		return false
+	}
+	y := len(ge.g.Nodes) - 1
+	if ge.chance(0.7) {
+		b := ge.vector(ge.shape(y)[ge.shape(y).Rank()-1], 0)
+		var ok bool
+		if y, ok = ge.add(ir.OpBiasAddLast, ir.Attrs{}, info{mag: ge.info[y].mag + ge.info[b].mag, lo: -1}, y, b); !ok {
+			return true
+		}
+	}
+	if ge.chance(0.3) {
+		ge.bnOn(y)
+	}
+	return true
+}
+
+// layerOps are the ops of layers batch norm may follow.
+var layerOps = map[string]bool{ir.OpConv2D: true, ir.OpConv2DTranspose: true, ir.OpMatMul: true, ir.OpBiasAdd: true}
+
+// dense multiplies x's last axis by a weight.
+func (ge *gen) dense(x int) bool {
+	f := ge.shape(x)[ge.shape(x).Rank()-1]
 	out := 1 + ge.rng.IntN(5)
 	trans := ge.chance(0.5)
 	ws := ir.Shape{f, out}
@@ -556,6 +593,20 @@ func (ge *gen) channelVec(op string) bool {
 		out.mag = xi.mag * vi.mag
 	}
 	_, ok := ge.add(op, ir.Attrs{}, out, x, v)
+	return ok
+}
+
+// biasAddLast adds a vector along the last axis, as Dense's bias on (N, T, F).
+func (ge *gen) biasAddLast() bool {
+	x := ge.pick(func(n *ir.Node) bool { return n.Shape.Rank() >= 2 })
+	if x < 0 {
+		return false
+	}
+	v := ge.vector(ge.shape(x)[ge.shape(x).Rank()-1], 0)
+	if v < 0 {
+		return false
+	}
+	_, ok := ge.add(ir.OpBiasAddLast, ir.Attrs{}, info{mag: ge.info[x].mag + ge.info[v].mag, lo: -1}, x, v)
 	return ok
 }
 
@@ -836,15 +887,39 @@ func (ge *gen) duplicate() bool {
 // batchNorm appends batch norm in its lowered inference form (passes/lower.go) to
 // the output of a convolution or dense layer, or of its bias.
 func (ge *gen) batchNorm() bool {
-	x := ge.pick(func(n *ir.Node) bool {
-		if n.Op == ir.OpBiasAdd {
-			n = ge.g.Nodes[n.Inputs[0]]
+	// Mostly a layer nothing else reads yet, which folding can take.
+	readers := make([]int, len(ge.g.Nodes))
+	for _, n := range ge.g.Nodes {
+		for _, in := range n.Inputs {
+			readers[in]++
 		}
-		return batched(n) && (n.Op == ir.OpConv2D || n.Op == ir.OpConv2DTranspose || n.Op == ir.OpMatMul)
-	})
+	}
+	layer := func(fresh bool) func(n *ir.Node) bool {
+		return func(n *ir.Node) bool {
+			if fresh && readers[n.ID] > 0 {
+				return false
+			}
+			if n.Op == ir.OpBiasAdd {
+				if fresh && readers[n.Inputs[0]] > 1 {
+					return false
+				}
+				n = ge.g.Nodes[n.Inputs[0]]
+			}
+			return batched(n) && (n.Op == ir.OpConv2D || n.Op == ir.OpConv2DTranspose || n.Op == ir.OpMatMul)
+		}
+	}
+	x := ge.pick(layer(true))
+	if x < 0 {
+		x = ge.pick(layer(false))
+	}
 	if x < 0 {
 		return false
 	}
+	return ge.bnOn(x)
+}
+
+// bnOn appends batch norm's lowered inference form over the channels (axis 1) of x.
+func (ge *gen) bnOn(x int) bool {
 	c := ir.Shape{ge.shape(x)[1]}
 	gamma, beta := ge.param(c, ir.RoleWeight), ge.param(c, ir.RoleWeight)
 	mean, variance := ge.param(c, ir.RoleState), ge.param(c, ir.RoleState)
@@ -926,7 +1001,12 @@ func (ge *gen) finish() error {
 // loss applies a random loss op to a batched prediction and a new target input.
 func (ge *gen) loss(cands []int) (int, error) {
 	for try := 0; try < 20; try++ {
+		// One of the last few values, or after ten failures any of them (the last
+		// few may all be too large for every loss).
 		p := cands[len(cands)-1-ge.rng.IntN(min(len(cands), 4))]
+		if try >= 10 {
+			p = cands[ge.rng.IntN(len(cands))]
+		}
 		ps := ge.shape(p)
 		op := lossOps[ge.rng.IntN(len(lossOps))]
 		pi := ge.info[p]
