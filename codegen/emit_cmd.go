@@ -125,6 +125,9 @@ func (m *model) appShape(predict, loss, train *program) (*appData, string) {
 	}
 	d.Labels = d.Target.dtype == ir.Int
 	if d.Labels {
+		if d.Target.shape.Rank() != 1 {
+			return nil, fmt.Sprintf("its labels %q are %s per item; train fits one class label per item", d.Target.name, d.Target.shape.Inner())
+		}
 		d.Classes = d.Output.shape.Elems()
 	}
 	d.PredictArgs = "n, x, y"

@@ -23,6 +23,25 @@ func init() {
 		register(op, emitRowLoss)
 	}
 	register(ir.OpLossGrad, emitLossGrad)
+	register(ir.OpOneHot, emitOneHot)
+}
+
+// emitOneHot writes 1 at each label's class and 0 elsewhere. The labels were checked
+// against [0, classes) on entry (rt.CheckLabels).
+func emitOneHot(k *Kernel) error {
+	x, out := k.In(0), k.Out()
+	if x.DType != ir.Int {
+		return k.Errorf("class labels must be an int input, not %s", x.DType)
+	}
+	classes := out.Shape[len(out.Shape)-1]
+	xs := k.Bind("x", x)
+	ys := k.Bind("y", out)
+	k.Emit(
+		jen.Clear(ys),
+		jen.For(jen.List(jen.Id("i"), jen.Id("c")).Op(":=").Range().Add(xs)).Block(
+			jen.Add(ys).Index(jen.Id("i").Op("*").Lit(classes).Op("+").Int().Call(jen.Id("c"))).Op("=").Lit(1)),
+	)
+	return nil
 }
 
 var (

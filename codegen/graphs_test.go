@@ -195,13 +195,15 @@ func aeGraph() (*ir.Graph, error) {
 
 // ndGraph runs the per-channel, shape and row ops on 4-D and 3-D values, where the
 // channel axis has elements after it and concatenation, slicing and softmax work on
-// inner axes.
+// inner axes, and the sparse cross-entropies with a class label per row of an
+// (N, 3, 4) value: (N, 3) int labels, from logits and (one-hot) on probabilities.
 func ndGraph() (*ir.Graph, error) {
 	b := newGB("nd")
 	x := b.input("x", ir.RoleData, "", 2, 3, 4)
 	t := b.input("t", ir.RoleTarget, "", 2, 3, 4)
 	z := b.input("z", ir.RoleTarget, "", 3, 4)
 	label := b.input("label", ir.RoleTarget, ir.Int)
+	tags := b.input("tags", ir.RoleTarget, ir.Int, 3)
 
 	bias := b.param("affine.bias", "affine", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 0.5}, 2)
 	scale := b.param("affine.scale", "affine", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 2}, 2)
@@ -222,12 +224,16 @@ func ndGraph() (*ir.Graph, error) {
 		b.add(ir.OpSlice, "slice_c", "slice_c", ir.Attrs{Axis: 1, Start: 1, End: 2}, s2)) // N×3×4
 	flat := b.add(ir.OpReshape, "flat", "flat", ir.Attrs{Shape: ir.Shape{24}}, s2)
 	logits := b.dense("fc", flat, 24, 5)
+	rs := b.add(ir.OpSoftmax, "rows_softmax", "rows_softmax", ir.Attrs{}, r) // N×3×4
 
 	terms := []int{
 		b.add(ir.OpMSELoss, "mse", "mse", ir.Attrs{}, sm, t),
 		b.add(ir.OpSoftmaxCELoss, "softmax_ce", "softmax_ce", ir.Attrs{}, r, z),
-		b.add(ir.OpCategoricalCELoss, "cce", "cce", ir.Attrs{}, b.add(ir.OpSoftmax, "rows_softmax", "rows_softmax", ir.Attrs{}, r), z),
+		b.add(ir.OpCategoricalCELoss, "cce", "cce", ir.Attrs{}, rs, z),
 		b.add(ir.OpSparseSoftmaxCELoss, "sparse_ce", "sparse_ce", ir.Attrs{}, logits, label),
+		b.add(ir.OpSparseSoftmaxCELoss, "sparse_ce_rows", "sparse_ce_rows", ir.Attrs{}, r, tags),
+		b.add(ir.OpCategoricalCELoss, "sparse_cce_rows", "sparse_cce_rows", ir.Attrs{}, rs,
+			b.add(ir.OpOneHot, "sparse_cce_rows/onehot", "sparse_cce_rows", ir.Attrs{Shape: ir.Shape{ir.Batch, 3, 4}}, tags)),
 	}
 	total := terms[0]
 	for i, id := range terms[1:] {

@@ -278,15 +278,22 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 	p.findItemSplit()
 	p.nameItems()
 
-	// Class labels are checked on entry against the classes of the loss reading them.
+	// Class labels are checked on entry against the classes of the op reading them:
+	// the last axis of a sparse loss's logits, or of a OneHot's result.
 	for _, id := range p.order {
 		n := g.Nodes[id]
-		sparse := n.Op == ir.OpSparseSoftmaxCELoss || (n.Op == ir.OpLossGrad && n.Attrs.Sub == ir.OpSparseSoftmaxCELoss)
-		if sparse {
-			if a := p.argOf[root[n.Inputs[1]]]; a != nil && a.dtype == ir.Int {
-				c := g.Nodes[n.Inputs[0]].Shape
-				if a.classes == 0 || c[len(c)-1] < a.classes {
-					a.classes = c[len(c)-1]
+		labels, classes := -1, ir.Shape(nil)
+		switch {
+		case n.Op == ir.OpSparseSoftmaxCELoss || (n.Op == ir.OpLossGrad && n.Attrs.Sub == ir.OpSparseSoftmaxCELoss):
+			labels, classes = n.Inputs[1], g.Nodes[n.Inputs[0]].Shape
+		case n.Op == ir.OpOneHot:
+			labels, classes = n.Inputs[0], n.Shape
+		}
+		if labels >= 0 {
+			if a := p.argOf[root[labels]]; a != nil && a.dtype == ir.Int {
+				c := classes[len(classes)-1]
+				if a.classes == 0 || c < a.classes {
+					a.classes = c
 				}
 			}
 		}

@@ -130,6 +130,7 @@ const (
 	OpSoftmaxCELoss       = "SoftmaxCELoss"
 	OpSparseSoftmaxCELoss = "SparseSoftmaxCELoss"
 	OpCategoricalCELoss   = "CategoricalCELoss"
+	OpOneHot              = "OneHot"
 
 	// Gradient-only ops.
 	OpSigmoidGrad         = "SigmoidGrad"
@@ -614,15 +615,28 @@ func init() {
 			}})
 	}
 	def(&OpDef{Name: OpSparseSoftmaxCELoss, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
-		Doc: "Inputs (logits (N,C), labels (N) of dtype int): mean over the batch of -log_softmax(z)[label] (PyTorch CrossEntropyLoss). A label outside [0,C) is an error at run time.",
+		Doc: "Inputs (logits (N, d..., C), labels (N, d...) of dtype int): mean over the N·d… rows of the last axis of -log_softmax(z)[label] (PyTorch CrossEntropyLoss, whose class axis is 1: the same number on the logits moved to (N, C, d...); Keras sparse_categorical_crossentropy from logits). A label outside [0,C) is an error at run time.",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
-			if in[0].Rank() != 2 || !in[0].Batched() {
-				return nil, fmt.Errorf("logits must be (N, classes)")
+			z, y := in[0], in[1]
+			if z.Rank() < 2 || !z.Batched() {
+				return nil, fmt.Errorf("logits %s must be (N, ..., classes)", z)
 			}
-			if in[1].Rank() != 1 || !in[1].Batched() {
-				return nil, fmt.Errorf("labels must be (N) class indices")
+			if !y.Equal(z[:z.Rank()-1]) {
+				return nil, fmt.Errorf("labels %s must be the logits %s without their class axis, %s", y, z, z[:z.Rank()-1])
 			}
 			return Shape{}, nil
+		}})
+	def(&OpDef{Name: OpOneHot, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"shape"},
+		Doc: "Input labels (N, d...) of dtype int; shape is the result (N, d..., C): y[..., c] = 1 where labels[...] = c, else 0. A label outside [0,C) is an error at run time. Its input has no gradient. CategoricalCELoss of probabilities against it is Keras' sparse_categorical_crossentropy on probabilities.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			y, s := in[0], n.Attrs.Shape
+			if err := validShape(s, true); err != nil {
+				return nil, err
+			}
+			if !y.Batched() || s.Rank() != y.Rank()+1 || !s[:y.Rank()].Equal(y) {
+				return nil, fmt.Errorf("shape %s must be the batched labels %s and a class axis", s, y)
+			}
+			return s.Clone(), nil
 		}})
 
 	// ---- gradient-only ops ----

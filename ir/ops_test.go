@@ -241,9 +241,19 @@ func shapeCases() []shapeCase {
 	cs = append(cs,
 		bad(ir.OpHuberLoss, "a zero delta", none, "huber delta 0 must be positive", s(N, 3), s(N, 3)),
 		ok(ir.OpSparseSoftmaxCELoss, "logits and labels", none, s(), s(N, 10), s(N)),
-		bad(ir.OpSparseSoftmaxCELoss, "3-D logits", none, "logits must be (N, classes)", s(N, 10, 2), s(N)),
-		bad(ir.OpSparseSoftmaxCELoss, "labels with an extra axis", none, "labels must be (N) class indices", s(N, 10), s(N, 1)),
-		bad(ir.OpSparseSoftmaxCELoss, "unbatched logits", none, "logits must be (N, classes)", s(4, 10), s(N)),
+		ok(ir.OpSparseSoftmaxCELoss, "per-step logits and a label per step", none, s(), s(N, 5, 10), s(N, 5)),
+		ok(ir.OpSparseSoftmaxCELoss, "a label per position of (N, A, B)", none, s(), s(N, 2, 3, 4), s(N, 2, 3)),
+		bad(ir.OpSparseSoftmaxCELoss, "per-step logits with one label per example", none, "labels N must be the logits N×10×2 without their class axis, N×10", s(N, 10, 2), s(N)),
+		bad(ir.OpSparseSoftmaxCELoss, "labels with an extra axis", none, "labels N×1 must be the logits N×10 without their class axis, N", s(N, 10), s(N, 1)),
+		bad(ir.OpSparseSoftmaxCELoss, "labels of other steps", none, "labels N×4 must be the logits N×5×3 without their class axis, N×5", s(N, 5, 3), s(N, 4)),
+		bad(ir.OpSparseSoftmaxCELoss, "unbatched logits", none, "logits 4×10 must be (N, ..., classes)", s(4, 10), s(N)),
+		bad(ir.OpSparseSoftmaxCELoss, "logits without a class axis", none, "logits N must be (N, ..., classes)", s(N), s(N)),
+		ok(ir.OpOneHot, "one class per example", ir.Attrs{Shape: s(N, 4)}, s(N, 4), s(N)),
+		ok(ir.OpOneHot, "one class per step", ir.Attrs{Shape: s(N, 5, 3)}, s(N, 5, 3), s(N, 5)),
+		bad(ir.OpOneHot, "a shape without the class axis", ir.Attrs{Shape: s(N, 5)}, "shape N×5 must be the batched labels N×5 and a class axis", s(N, 5)),
+		bad(ir.OpOneHot, "a shape of other steps", ir.Attrs{Shape: s(N, 4, 3)}, "shape N×4×3 must be the batched labels N×5 and a class axis", s(N, 5)),
+		bad(ir.OpOneHot, "zero classes", ir.Attrs{Shape: s(N, 0)}, "zero or negative size", s(N)),
+		bad(ir.OpOneHot, "unbatched labels", ir.Attrs{Shape: s(3, 4)}, "must be the batched labels 3 and a class axis", s(3)),
 	)
 
 	// ---- gradient-only ops ----

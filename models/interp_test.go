@@ -13,15 +13,26 @@ import (
 	"github.com/dlgen/dlgen/rt"
 )
 
-// feeds returns inputs for batch n: labels cycle through the classes, float inputs
-// are uniform in [0, 1) (valid targets for the binary cross-entropies).
+// feeds returns inputs for batch n: labels cycle through the classes of the op
+// reading them, float inputs are uniform in [0, 1) (valid targets for the binary
+// cross-entropies).
 func feeds(g *ir.Graph, n int) map[string]*interp.Tensor {
+	classes := map[int]int{}
+	for _, node := range g.Nodes {
+		switch node.Op {
+		case ir.OpSparseSoftmaxCELoss:
+			s := g.Nodes[node.Inputs[0]].Shape
+			classes[node.Inputs[1]] = s[len(s)-1]
+		case ir.OpOneHot:
+			classes[node.Inputs[0]] = node.Shape[len(node.Shape)-1]
+		}
+	}
 	f := map[string]*interp.Tensor{}
 	for _, in := range g.Inputs() {
 		t := interp.NewTensor(in.Shape.Concrete(n)...)
 		for i := range t.Data {
 			if in.Attrs.DType == ir.Int {
-				t.Data[i] = float64(i % 5)
+				t.Data[i] = float64(i % classes[in.ID])
 			} else {
 				t.Data[i] = rt.Uniform(1, rt.NameStream(in.Name), uint64(i))
 			}

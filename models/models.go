@@ -78,6 +78,7 @@ func AllOps() *nn.Model {
 	mask := m.Target("mask", 3, 8, 8)
 	flag := m.Target("flag", 1)
 	seq := m.Input("seq", 5, 3) // (N, T=5, F=3)
+	tags := m.Labels("tags", 5) // one class per step of seq
 
 	// Two convolution branches joined by a residual sum.
 	a := x.Conv2D("conv_same", 4, nn.K(3), nn.Same, nn.Act("relu")) // 4×8×8
@@ -113,6 +114,7 @@ func AllOps() *nn.Model {
 	r := seq.SimpleRNN("rnn", 4, nn.Act("relu"), nn.ReturnSequences)                                   // 5×4
 	r = r.GRU("gru", 4, nn.ReturnSequences, nn.ResetBefore, nn.InputDropout(0.1), nn.InitialState(h0)) // 5×4
 	r = r.Dense("per_step", 4, nn.Act("tanh"))                                                         // 5×4: Dense on the last axis
+	tagLogits := r.Dense("tag", 3)                                                                     // 5×3: a class per step
 	r = r.Bidirectional("bilstm", nn.LSTMLayer(3, nn.TorchInit, nn.VariationalDropout(0.2)), "concat") // 6
 	lstm := seq.LSTM("lstm", 4, nn.RecurrentAct("sigmoid"), nn.NoBias)                                 // 4
 	rec := nn.Concat("rec_concat", 1, r, lstm)                                                         // 10
@@ -139,10 +141,13 @@ func AllOps() *nn.Model {
 	m.Output("probs", probs)
 	m.Output("recon", recon)
 	m.Output("flag", flagProb)
+	m.Output("tag_probs", tagLogits.Softmax("tag_probs")) // 5×3: per-step probabilities
 
 	m.AddLoss(nn.SparseCategoricalCrossEntropy("sparse_ce", logits, label, nn.FromLogits), 1)
 	m.AddLoss(nn.CategoricalCrossEntropy("cce_logits", logits, onehot, nn.FromLogits), 0.5)
 	m.AddLoss(nn.CategoricalCrossEntropy("cce_probs", probs, onehot), 0.25)
+	m.AddLoss(nn.SparseCategoricalCrossEntropy("sparse_ce_probs", probs, label), 0.25)                  // Keras' default, on probabilities
+	m.AddLoss(nn.SparseCategoricalCrossEntropy("sparse_ce_steps", tagLogits, tags, nn.FromLogits), 0.5) // over N·T steps
 	m.AddLoss(nn.MSE("mse", recon, x), 2)
 	m.AddLoss(nn.MAE("mae", recon, x), 0.1)
 	m.AddLoss(nn.Huber("huber", recon, x, 0.5), 0.1)

@@ -134,7 +134,7 @@ var builderOps = []string{
 	ir.OpConv2D, ir.OpConv2DTranspose, ir.OpMaxPool2D, ir.OpAvgPool2D, ir.OpGlobalAvgPool2D, ir.OpUpSample2D,
 	ir.OpBatchNorm, ir.OpDropout, ir.OpSimpleRNN, ir.OpLSTM, ir.OpGRU,
 	ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss, ir.OpBCEWithLogitsLoss,
-	ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss,
+	ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss, ir.OpOneHot,
 	// The autoencoder builders (nn/regularize.go, noise.go, vae.go).
 	ir.OpAbs, ir.OpReduceMean, ir.OpKLSparsity, ir.OpContractivePenalty, ir.OpSquare, ir.OpExp, ir.OpAddScalar,
 	ir.OpGaussianNoise, ir.OpMaskingNoise, ir.OpSampleNormal,
@@ -189,7 +189,7 @@ func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {
 				terms++
 			}
 		}
-		assert.Equal(t, 9, terms)
+		assert.Equal(t, 11, terms)
 	})
 	t.Run("with batch-norm state and several outputs", func(t *testing.T) {
 		state := 0
@@ -199,7 +199,7 @@ func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {
 			}
 		}
 		assert.Equal(t, 4, state) // running mean and variance of bn and bn_fc
-		assert.Len(t, g.Outputs, 3)
+		assert.Len(t, g.Outputs, 4)
 	})
 }
 

@@ -4,7 +4,7 @@
 //
 //	m := nn.New("lenet")
 //	x := m.Input("image", 1, 28, 28)          // (N, 1, 28, 28); N is the batch
-//	y := m.Labels("label")                    // (N) int class indices
+//	y := m.Labels("label")                    // (N) int class indices; Labels("tags", T): (N, T)
 //	h := x.Conv2D("conv1", 6, nn.K(5), nn.Same, nn.Act("relu"))
 //	h = h.MaxPool2D("pool1", nn.K(2))         // stride defaults to the pool size
 //	h = h.Conv2D("conv2", 16, nn.K(5), nn.Act("relu")).MaxPool2D("pool2", nn.K(2))
@@ -46,5 +46,11 @@
 // LeakyReLU's default slope is PyTorch's 0.01. Dense, Softmax and the categorical
 // losses work on the last axis: Dense on an (N, T, F) sequence is the same layer
 // applied at every step, (N, T, units), as torch.nn.Linear and Keras' Dense are, and
-// CategoricalCrossEntropy on (N, T, C) averages over all N·T steps.
+// CategoricalCrossEntropy on (N, T, C) averages over all N·T steps, as does
+// SparseCategoricalCrossEntropy with (N, T) labels from Labels("tags", T), one class
+// per step (PyTorch's CrossEntropyLoss on (N, C, T)). The categorical losses take
+// logits with FromLogits and otherwise probabilities, with Keras' semantics: the
+// sparse one on probabilities (Keras' default for Dense(10, activation="softmax")) is
+// CategoricalCrossEntropy against one-hot targets, each row renormalised and clipped
+// to [1e-7, 1-1e-7].
 package nn

@@ -59,18 +59,42 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 			m.Loss(nn.ContractivePenalty("cae", h, 0.1))
 			return withOutput(m, h)
 		}, []string{"cae (ContractivePenalty) on input N×5×4: needs the (N, units) code of a Dense layer on (N, features), not N×5×4"}, "cae"},
-		{"sparse cross-entropy on per-step logits suggests one-hot targets", func() *nn.Model {
+		{"sparse cross-entropy on per-step logits with one label per example suggests labels per step", func() *nn.Model {
 			m := nn.New("m")
 			p := m.Input("seq", 5, 3).Dense("out", 4)
 			m.Loss(nn.SparseCategoricalCrossEntropy("loss", p, m.Labels("y"), nn.FromLogits))
 			return withOutput(m, p)
-		}, []string{"loss (SparseCategoricalCrossEntropy) on input N×5×4, N: takes one label per example and (N, classes) logits, not N×5×4", "CategoricalCrossEntropy with nn.FromLogits and one-hot targets"}, "loss"},
+		}, []string{"loss (SparseCategoricalCrossEntropy) on input N×5×4, N: labels N must have the shape of the logits N×5×4 without the class axis, N×5", "Model.Labels(name, 5)"}, "loss"},
 		{"LeNet without its Flatten: Dense works on the last axis, the loss says so", func() *nn.Model {
 			m := nn.New("m")
 			p := m.Input("x", 16, 5, 5).Dense("fc1", 120, nn.Act("relu")).Dense("fc3", 10)
 			m.Loss(nn.SparseCategoricalCrossEntropy("loss", p, m.Labels("y"), nn.FromLogits))
 			return withOutput(m, p)
-		}, []string{"loss (SparseCategoricalCrossEntropy) on input N×16×5×10, N", "not N×16×5×10", "flatten before the Dense layers"}, "loss"},
+		}, []string{"loss (SparseCategoricalCrossEntropy) on input N×16×5×10, N", "logits N×16×5×10 without the class axis, N×16×5", "flatten before the Dense layers"}, "loss"},
+		{"sparse cross-entropy on per-step probabilities with labels of other steps", func() *nn.Model {
+			m := nn.New("m")
+			p := m.Input("seq", 5, 3).Dense("out", 4, nn.Act("softmax"))
+			m.Loss(nn.SparseCategoricalCrossEntropy("tag_loss", p, m.Labels("tags", 6)))
+			return withOutput(m, p)
+		}, []string{"tag_loss (SparseCategoricalCrossEntropy) on input N×5×4, N×6: labels N×6 must have the shape of the probabilities N×5×4 without the class axis, N×5"}, "tag_loss"},
+		{"sparse cross-entropy with labels per step on one prediction per example", func() *nn.Model {
+			m := nn.New("m")
+			p := m.Input("x", 3).Dense("out", 4)
+			m.Loss(nn.SparseCategoricalCrossEntropy("loss", p, m.Labels("tags", 5), nn.FromLogits))
+			return withOutput(m, p)
+		}, []string{"loss (SparseCategoricalCrossEntropy) on input N×4, N×5: labels N×5 must have the shape of the logits N×4 without the class axis, N", "Model.Labels(name) and the predictions (N, classes)"}, "loss"},
+		{"sparse cross-entropy on a scalar", func() *nn.Model {
+			m := nn.New("m")
+			p := m.Input("x", 3).Dense("out", 1).Reshape("flat", -1)
+			m.Loss(nn.SparseCategoricalCrossEntropy("loss", nn.Sum("s", p), m.Labels("y")))
+			return withOutput(m, p)
+		}, []string{"loss (SparseCategoricalCrossEntropy)", "is a scalar (a loss)"}, "loss"},
+		{"labels with a size that is not positive", func() *nn.Model {
+			m := nn.New("m")
+			x := m.Input("x", 3)
+			m.Labels("tags", 5, 0)
+			return withOutput(m, x)
+		}, []string{"tags (Labels): sizes (5, 0) must be positive"}, "tags"},
 		{"Add of different shapes", func() *nn.Model {
 			m := nn.New("m")
 			x := m.Input("x", 4)
@@ -268,12 +292,6 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 			m.Loss(nn.MSE("loss", x.Dense("d", 10), m.Target("clean", 1, 28, 28)))
 			return withOutput(m, x)
 		}, []string{"loss (MSELoss) on input N×10, N×1×28×28: prediction N×10 and target N×1×28×28 differ"}, "loss"},
-		{"sparse cross-entropy on probabilities suggests FromLogits", func() *nn.Model {
-			m := nn.New("m")
-			p := m.Input("x", 4).Dense("d", 3).Softmax("probs")
-			m.Loss(nn.SparseCategoricalCrossEntropy("loss", p, m.Labels("y")))
-			return withOutput(m, p)
-		}, []string{"loss (SparseCategoricalCrossEntropy)", "nn.FromLogits", "CategoricalCrossEntropy"}, "loss"},
 		{"sparse cross-entropy on float targets", func() *nn.Model {
 			m := nn.New("m")
 			p := m.Input("x", 4).Dense("d", 3)
@@ -285,7 +303,7 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 			p := m.Input("x", 3, 4, 4)
 			m.Loss(nn.SparseCategoricalCrossEntropy("loss", p, m.Labels("y"), nn.FromLogits))
 			return withOutput(m, p)
-		}, []string{"loss (SparseCategoricalCrossEntropy) on input N×3×4×4, N: takes one label per example and (N, classes) logits"}, "loss"},
+		}, []string{"loss (SparseCategoricalCrossEntropy) on input N×3×4×4, N: labels N must have the shape of the logits N×3×4×4 without the class axis, N×3×4"}, "loss"},
 		{"int labels fed to MSE", func() *nn.Model {
 			m := nn.New("m")
 			p := m.Input("x", 1)

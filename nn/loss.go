@@ -1,6 +1,9 @@
 package nn
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/dlgen/dlgen/ir"
 )
 
@@ -49,25 +52,51 @@ func CategoricalCrossEntropy(name string, pred, target *T, opts ...Option) *T {
 	return lossOp(name, "CategoricalCrossEntropy", ir.OpCategoricalCELoss, ir.Attrs{}, pred, target, opts)
 }
 
-// SparseCategoricalCrossEntropy compares (N, classes) logits with int class indices
-// from Model.Labels: PyTorch's CrossEntropyLoss. Per-step logits (N, T, classes)
-// take CategoricalCrossEntropy with FromLogits and one-hot (N, T, classes) targets. It requires FromLogits: taking the
-// log of a softmax output loses precision, so feed the layer before the softmax.
-func SparseCategoricalCrossEntropy(name string, logits, labels *T, opts ...Option) *T {
-	m := modelOf(logits, labels)
-	l := m.beginTyped(name, "SparseCategoricalCrossEntropy", opts, optFromLogits, 1, logits, labels)
+// SparseCategoricalCrossEntropy compares predictions (N, ..., classes) with int class
+// indices (N, ...) from Model.Labels, one per row of the last axis, and averages over
+// those rows: (N, classes) with (N) labels, or a tagger's (N, T, classes) with (N, T)
+// labels, averaged over all N·T steps.
+//
+// With FromLogits, pred is the logits and the loss is PyTorch's CrossEntropyLoss
+// (whose class axis is 1: the same number for logits moved to (N, classes, T)), the
+// stable -log_softmax(z)[label]. Without it, pred is probabilities (a softmax
+// output, as Keras' Dense(10, activation="softmax") with
+// loss="sparse_categorical_crossentropy"), with Keras' semantics: exactly
+// CategoricalCrossEntropy on one-hot targets, each row renormalised to sum 1 and
+// clipped to [1e-7, 1-1e-7] before -log of the label's entry. Prefer FromLogits on
+// the layer before the softmax where you can: the clip caps each row's loss at
+// -ln(1e-7) ≈ 16.1 and passes no gradient beyond it.
+func SparseCategoricalCrossEntropy(name string, pred, labels *T, opts ...Option) *T {
+	m := modelOf(pred, labels)
+	l := m.beginTyped(name, "SparseCategoricalCrossEntropy", opts, optFromLogits, 1, pred, labels)
 	if l == nil {
 		return m.failed()
 	}
-	if !l.c.fromLogits {
-		return l.fail("takes logits: pass nn.FromLogits and the layer before the softmax, or use CategoricalCrossEntropy with one-hot targets on probabilities")
+	p, y := l.shapes()[0], l.shapes()[1]
+	if p.Rank() < 2 {
+		return l.fail("predictions %s need a class axis after the batch", p)
 	}
-	if s := l.shapes()[0]; s.Rank() > 2 {
-		// Labels are (N): one class per example. Per-step logits come from a Dense
-		// on a sequence; on an image they mean a Flatten is missing.
-		return l.fail("takes one label per example and (N, classes) logits, not %s; for a class per step use CategoricalCrossEntropy with nn.FromLogits and one-hot targets of that shape from Model.Target (or flatten before the Dense layers for a class per example)", s)
+	if rows := p[:p.Rank()-1]; !y.Equal(rows) {
+		var hint string
+		switch {
+		case y.Rank() == 1 && p.Rank() > 2:
+			// One label per example and per-step predictions: a Dense on a
+			// sequence, or on an image whose Flatten is missing.
+			hint = fmt.Sprintf("; for a class per step or position declare the labels as Model.Labels(name, %s), or for one class per example flatten before the Dense layers", strings.Trim(ints(rows[1:]), "()"))
+		case y.Rank() > 1 && p.Rank() == 2:
+			hint = "; for one class per example the labels are Model.Labels(name) and the predictions (N, classes)"
+		}
+		what := "logits"
+		if !l.c.fromLogits {
+			what = "probabilities"
+		}
+		return l.fail("labels %s must have the shape of the %s %s without the class axis, %s%s", y, what, p, rows, hint)
 	}
-	return l.result(l.op(ir.OpSparseSoftmaxCELoss, "", ir.Attrs{}, l.x(0), l.x(1)))
+	if l.c.fromLogits {
+		return l.result(l.op(ir.OpSparseSoftmaxCELoss, "", ir.Attrs{}, l.x(0), l.x(1)))
+	}
+	onehot := l.op(ir.OpOneHot, "onehot", ir.Attrs{Shape: p.Clone()}, l.x(1))
+	return l.result(l.op(ir.OpCategoricalCELoss, "", ir.Attrs{}, l.x(0), onehot))
 }
 
 // lossOp builds a (prediction, target) loss node; FromLogits switches the

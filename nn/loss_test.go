@@ -46,6 +46,63 @@ func TestLossBuildersChooseTheOp(t *testing.T) {
 	}
 }
 
+// SparseCategoricalCrossEntropy reads int labels with one class per row of the
+// prediction's last axis: from logits it is one SparseSoftmaxCELoss node; on
+// probabilities it one-hots the labels ("<layer>/onehot") and is Keras'
+// CategoricalCELoss against them, so both forms take (N) labels with (N, C)
+// predictions and (N, T) labels with a tagger's (N, T, C).
+func TestSparseCategoricalCrossEntropyTakesLabelsOfAnyRank(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		steps  []int // the labels' dims after the batch
+		logits bool
+	}{
+		{"logits, one label per example", nil, true},
+		{"logits, one label per step", []int{5}, true},
+		{"probabilities, one label per example", nil, false},
+		{"probabilities, one label per step", []int{5}, false},
+		{"probabilities, one label per position of (N, A, B)", []int{2, 3}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := nn.New("m")
+			x := m.Input("x", append(append([]int(nil), tc.steps...), 4)...)
+			y := m.Labels("y", tc.steps...)
+			var p *nn.T
+			var opts []nn.Option
+			if tc.logits {
+				p = x.Dense("d", 3)
+				opts = append(opts, nn.FromLogits)
+			} else {
+				p = x.Dense("d", 3, nn.Act("softmax")) // Keras' Dense(3, activation="softmax")
+			}
+			m.Output("p", p)
+			m.Loss(nn.SparseCategoricalCrossEntropy("loss", p, y, opts...))
+			g := build(t, m)
+			labels := node(t, g, "y")
+			assert.Equal(t, ir.Int, labels.Attrs.DType)
+			assert.Equal(t, ir.RoleTarget, labels.Attrs.Role)
+			assert.Equal(t, append(ir.Shape{ir.Batch}, tc.steps...), labels.Shape)
+			loss := node(t, g, "loss")
+			assert.Equal(t, loss.ID, g.Loss)
+			pred := g.Nodes[loss.Inputs[0]]
+			assert.Equal(t, p.Name(), pred.Name)
+			if tc.logits {
+				assert.Equal(t, ir.OpSparseSoftmaxCELoss, loss.Op)
+				assert.Equal(t, []int{pred.ID, labels.ID}, loss.Inputs)
+				assert.Nil(t, g.ByName("loss/onehot"))
+				return
+			}
+			assert.Equal(t, ir.OpCategoricalCELoss, loss.Op)
+			onehot := node(t, g, "loss/onehot")
+			assert.Equal(t, ir.OpOneHot, onehot.Op)
+			assert.Equal(t, "loss", onehot.Layer)
+			assert.Equal(t, []int{labels.ID}, onehot.Inputs)
+			assert.Equal(t, pred.Shape, onehot.Shape)
+			assert.Equal(t, []int{pred.ID, onehot.ID}, loss.Inputs)
+		})
+	}
+}
+
 func TestAddLossSumsWeightedTerms(t *testing.T) {
 	m := nn.New("m")
 	x := m.Input("x", 4)

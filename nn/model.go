@@ -64,10 +64,11 @@ func (m *Model) Target(name string, dims ...int) *T {
 	return m.input(name, "Target", ir.RoleTarget, ir.Float, dims)
 }
 
-// Labels adds integer class indices of shape (N), the target of
-// SparseCategoricalCrossEntropy.
-func (m *Model) Labels(name string) *T {
-	return m.input(name, "Labels", ir.RoleTarget, ir.Int, nil)
+// Labels adds integer class indices, the target of SparseCategoricalCrossEntropy:
+// one per example, (N), or with dims one per position of (N, dims...), e.g.
+// Labels("tags", 20) for a tagger's (N, 20, classes) predictions, one class per step.
+func (m *Model) Labels(name string, dims ...int) *T {
+	return m.input(name, "Labels", ir.RoleTarget, ir.Int, dims)
 }
 
 func (m *Model) input(name, kind string, role ir.Role, dt ir.DType, dims []int) *T {

@@ -6,7 +6,9 @@ import "github.com/dlgen/dlgen/ir"
 // LossGrad node, whose kernel knows each loss's derivative (and its 'mean' divisor).
 // The regression losses depend on p - t only, so their target gradient is the
 // negated prediction gradient. Cross-entropy targets are labels or probabilities
-// that nothing upstream learns, and their gradient is not supported.
+// that nothing upstream learns, and their gradient is not supported; nor is that of
+// OneHot, whose input is int class labels (autodiff never asks for it, since no
+// weight reaches an int input).
 
 func init() {
 	for _, op := range []string{ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss} {
@@ -29,6 +31,12 @@ func init() {
 			return []int{d, -1}, err
 		})
 	}
+	gradRule(ir.OpOneHot, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
+		if need[0] {
+			return nil, &ir.Error{Layer: n.Layer, Op: n.Op, Msg: "class labels have no gradient"}
+		}
+		return []int{-1}, nil
+	})
 }
 
 func lossGradAttrs(n *ir.Node) ir.Attrs {

@@ -1,6 +1,7 @@
 package passes_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -8,6 +9,9 @@ import (
 
 	"github.com/dlgen/dlgen/internal/gradcheck"
 	"github.com/dlgen/dlgen/ir"
+	"github.com/dlgen/dlgen/ir/interp"
+	"github.com/dlgen/dlgen/nn"
+	"github.com/dlgen/dlgen/passes"
 )
 
 // pairAwayFrom returns prediction and target values whose differences d = p - t keep
@@ -100,6 +104,93 @@ func TestCrossEntropyLossGradients(t *testing.T) {
 			require.ErrorAs(t, err, &ie)
 			assert.Equal(t, "op", ie.Layer)
 			assert.Contains(t, err.Error(), "gradient with respect to the target of a cross-entropy loss is not supported")
+		})
+	}
+}
+
+// The sparse categorical cross-entropy with a label per row of the last axis, as nn
+// builds it: from logits one SparseSoftmaxCELoss, on probabilities OneHot then Keras'
+// CategoricalCELoss; on (N, C) with (N) labels and on a tagger's (N, T, C) with
+// (N, T) labels. The gradient with respect to the prediction and, through a per-step
+// Dense with a softmax, every weight and the input sequence, against central
+// differences. The probabilities are kept inside the clip range [1e-7, 1-1e-7], where
+// the loss is smooth.
+func TestSparseCategoricalCrossEntropyGradients(t *testing.T) {
+	const batch = gradcheck.BatchSize
+	labels := func(n, classes int, seed uint64) []float64 {
+		v := uniformValues(n, 0, float64(classes), seed)
+		for i := range v {
+			v[i] = math.Floor(v[i])
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name   string
+		steps  []int // the labels' dims after the batch
+		logits bool
+		dense  bool // the prediction comes from a Dense (softmax unless logits) on x
+	}{
+		{"from logits, (N, C) and (N)", nil, true, false},
+		{"from logits, (N, T, C) and (N, T)", []int{4}, true, false},
+		{"from logits, (N, A, B, C) and (N, A, B)", []int{2, 3}, true, false},
+		{"probabilities, (N, C) and (N)", nil, false, false},
+		{"probabilities, (N, T, C) and (N, T)", []int{4}, false, false},
+		{"a per-step Dense with softmax, (N, T, C) and (N, T)", []int{4}, false, true},
+		{"a per-step Dense, logits, (N, T, C) and (N, T)", []int{4}, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const classes, features = 5, 3
+			m := nn.New("scce")
+			rows := batch
+			for _, d := range tc.steps {
+				rows *= d
+			}
+			y := m.Labels("y", tc.steps...)
+			var x, p *nn.T
+			var opts []nn.Option
+			if tc.logits {
+				opts = append(opts, nn.FromLogits)
+			}
+			xdims := append(append([]int(nil), tc.steps...), classes)
+			lo, hi := -3.0, 3.0
+			if tc.dense {
+				xdims[len(xdims)-1] = features
+				x = m.Input("x", xdims...)
+				act := nn.Act("softmax")
+				if tc.logits {
+					act = nn.Act("linear")
+				}
+				p = x.Dense("d", classes, act, nn.BiasInit("uniform", 0.5))
+			} else {
+				x = m.Input("x", xdims...)
+				p = x
+				if !tc.logits {
+					lo, hi = 0.05, 0.95 // unnormalised probabilities, inside the clip
+				}
+			}
+			m.Output("p", p)
+			m.Loss(nn.SparseCategoricalCrossEntropy("loss", p, y, opts...))
+			g, err := m.Build()
+			require.NoError(t, err)
+			lg, err := passes.Lower(g, ir.ModeTrain)
+			require.NoError(t, err)
+			mach, err := interp.New(lg, 13)
+			require.NoError(t, err)
+			xs := append([]int{batch}, xdims...)
+			feeds := map[string]*interp.Tensor{
+				"x": interp.FromData(uniformValues(elemsOf(xs), lo, hi, 21), xs...),
+				"y": interp.FromData(labels(rows, classes, 22), append([]int{batch}, tc.steps...)...),
+			}
+			res, err := gradcheck.Check(lg, mach, feeds, "x")
+			require.NoError(t, err)
+			want := 1
+			if tc.dense {
+				want = 3 // d.weight, d.bias, x
+			}
+			require.Len(t, res, want)
+			for _, r := range res {
+				assert.Less(t, r.MaxRel, maxGradError, r.String())
+			}
 		})
 	}
 }

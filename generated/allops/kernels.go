@@ -115,7 +115,7 @@ func (m *Model) sigmoid(n int, x []float32, y []float32) {
 	rt.Sigmoid(y, x)
 }
 
-// mul computes Mul N×4×4×4, for gated, gru/t0/rh and 23 more.
+// mul computes Mul N×4×4×4, for gated, gru/t0/rh and 25 more.
 func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -408,6 +408,17 @@ func (m *Model) biasAddLast(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
+// biasAddLast2 computes BiasAddLast N×5×3, for tag/bias.
+func (m *Model) biasAddLast2(n int, x []float32, y []float32, v *[3]float32) {
+	for o := range n * 5 {
+		xr := (*[3]float32)(x[o*3:])
+		yr := (*[3]float32)(y[o*3:])
+		for c := range 3 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
 // concat6 computes Concat N×7, for bilstm/forward/t0/xh, bilstm/forward/t1/xh and 2 more.
 func (m *Model) concat6(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range n {
@@ -531,6 +542,28 @@ func (m *Model) biasAdd7(n int, x []float32, y []float32, v *[1]float32) {
 	}
 }
 
+// softmax2 computes Softmax N×5×3, for tag_probs.
+func (m *Model) softmax2(n int, x []float32, y []float32) {
+	for r := range n * 5 {
+		xr := (*[3]float32)(x[r*3:])
+		yr := (*[3]float32)(y[r*3:])
+		mx := xr[0]
+		for _, v := range xr {
+			mx = max(mx, v)
+		}
+		var sum float64
+		for j, v := range xr {
+			e := math.Exp(float64(v) - float64(mx))
+			yr[j] = float32(e)
+			sum += e
+		}
+		inv := 1 / sum
+		for j, v := range yr {
+			yr[j] = float32(float64(v) * inv)
+		}
+	}
+}
+
 // sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce.
 func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) {
 	var s float64
@@ -572,7 +605,7 @@ func (m *Model) softmaxCELoss(n int, p []float32, t []float32, y []float32) {
 	y[0] = float32(s / float64(n))
 }
 
-// categoricalCELoss computes CategoricalCELoss scalar, for cce_probs.
+// categoricalCELoss computes CategoricalCELoss scalar, for cce_probs, sparse_ce_probs.
 func (m *Model) categoricalCELoss(n int, p []float32, t []float32, y []float32) {
 	var s float64
 	for r := range n {
@@ -588,6 +621,33 @@ func (m *Model) categoricalCELoss(n int, p []float32, t []float32, y []float32) 
 		}
 	}
 	y[0] = float32(s / float64(n))
+}
+
+// oneHot computes OneHot N×5, for sparse_ce_probs/onehot.
+func (m *Model) oneHot(n int, x []int32, y []float32) {
+	clear(y)
+	for i, c := range x {
+		y[i*5+int(c)] = 1
+	}
+}
+
+// sparseSoftmaxCELoss2 computes SparseSoftmaxCELoss scalar, for sparse_ce_steps.
+func (m *Model) sparseSoftmaxCELoss2(n int, p []float32, t []int32, y []float32) {
+	var s float64
+	for r := range n * 5 {
+		zr := (*[3]float32)(p[r*3:])
+		label := t[r]
+		mx := float64(zr[0])
+		for _, v := range zr {
+			mx = max(mx, float64(v))
+		}
+		var se float64
+		for _, v := range zr {
+			se += math.Exp(float64(v) - mx)
+		}
+		s += mx + math.Log(se) - float64(zr[label])
+	}
+	y[0] = float32(s / float64(n*5))
 }
 
 // mSELoss computes MSELoss scalar, for mse.
@@ -770,8 +830,8 @@ func (m *Model) reduceMean2(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*2))
 }
 
-// scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
-func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32) {
+// scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
+func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -787,6 +847,8 @@ func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 	x13 = x13[:len(y)]
 	x14 = x14[:len(y)]
 	x15 = x15[:len(y)]
+	x16 = x16[:len(y)]
+	x17 = x17[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
@@ -803,34 +865,40 @@ func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 		a13 := x13[i]
 		a14 := x14[i]
 		a15 := x15[i]
+		a16 := x16[i]
+		a17 := x17[i]
 		t1 := 0.5 * a1
 		t2 := a2 + t1
 		t3 := 0.25 * a3
 		t4 := t2 + t3
-		t5 := 2.0 * a4
+		t5 := 0.25 * a4
 		t6 := t4 + t5
-		t7 := 0.1 * a5
+		t7 := 0.5 * a5
 		t8 := t6 + t7
-		t9 := 0.1 * a6
+		t9 := 2.0 * a6
 		t10 := t8 + t9
-		t11 := 0.3 * a7
+		t11 := 0.1 * a7
 		t12 := t10 + t11
-		t13 := 0.2 * a8
+		t13 := 0.1 * a8
 		t14 := t12 + t13
-		t15 := 0.2 * a9
+		t15 := 0.3 * a9
 		t16 := t14 + t15
-		t17 := 0.06 * a10
+		t17 := 0.2 * a10
 		t18 := t16 + t17
-		t19 := 0.001 * a11
+		t19 := 0.2 * a11
 		t20 := t18 + t19
-		t21 := 0.5 * a12
+		t21 := 0.06 * a12
 		t22 := t20 + t21
-		t23 := 0.01 * a13
+		t23 := 0.001 * a13
 		t24 := t22 + t23
-		t25 := -0.1 * a14
+		t25 := 0.5 * a14
 		t26 := t24 + t25
-		t27 := 0.02 * a15
-		y[i] = t26 + t27
+		t27 := 0.01 * a15
+		t28 := t26 + t27
+		t29 := -0.1 * a16
+		t30 := t28 + t29
+		t31 := 0.02 * a17
+		y[i] = t30 + t31
 	}
 }
 
@@ -891,7 +959,7 @@ func (m *Model) concat10(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// add computes Add 4, for rnn/bias, gru/bias and 14 more.
+// add computes Add 4, for rnn/bias, gru/bias and 16 more.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -1487,8 +1555,33 @@ func (m *Model) lossGrad6(n int, p []float32, t []float32, dl []float32, gr []fl
 	}
 }
 
-// lossGrad7 computes LossGrad N×5, for d.cce_probs.1.
-func (m *Model) lossGrad7(n int, p []float32, t []float32, dl []float32, g []float32) {
+// lossGrad7 computes LossGrad N×5×3, for d.sparse_ce_steps.1.
+func (m *Model) lossGrad7(n int, p []float32, t []int32, dl []float32, g []float32) {
+	scale := float64(dl[0]) / float64(n*5)
+	for r := range n * 5 {
+		zr := (*[3]float32)(p[r*3:])
+		label := t[r]
+		gr := (*[3]float32)(g[r*3:])
+		ez := (*[3]float64)(m.scratch64[:])
+		mx := float64(zr[0])
+		for _, v := range zr {
+			mx = max(mx, float64(v))
+		}
+		var se float64
+		for c, v := range zr {
+			e := math.Exp(float64(v) - mx)
+			ez[c] = e
+			se += e
+		}
+		for c := range 3 {
+			gr[c] = float32(scale * ez[c] / se)
+		}
+		gr[label] -= float32(scale)
+	}
+}
+
+// lossGrad8 computes LossGrad N×5, for d.sparse_ce_probs.1, d.cce_probs.1.
+func (m *Model) lossGrad8(n int, p []float32, t []float32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n)
 	for r := range n {
 		zr := (*[5]float32)(p[r*5:])
@@ -1514,8 +1607,8 @@ func (m *Model) lossGrad7(n int, p []float32, t []float32, dl []float32, g []flo
 	}
 }
 
-// lossGrad8 computes LossGrad N×5, for d.cce_logits.1.
-func (m *Model) lossGrad8(n int, p []float32, t []float32, dl []float32, g []float32) {
+// lossGrad9 computes LossGrad N×5, for d.cce_logits.1.
+func (m *Model) lossGrad9(n int, p []float32, t []float32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n)
 	for r := range n {
 		zr := (*[5]float32)(p[r*5:])
@@ -1542,8 +1635,8 @@ func (m *Model) lossGrad8(n int, p []float32, t []float32, dl []float32, g []flo
 	}
 }
 
-// lossGrad9 computes LossGrad N×5, for d.sparse_ce.1.
-func (m *Model) lossGrad9(n int, p []float32, t []int32, dl []float32, g []float32) {
+// lossGrad10 computes LossGrad N×5, for d.sparse_ce.1.
+func (m *Model) lossGrad10(n int, p []float32, t []int32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n)
 	for r := range n {
 		zr := (*[5]float32)(p[r*5:])
@@ -1902,28 +1995,27 @@ func (m *Model) slice19(n int, x []float32, y []float32) {
 	}
 }
 
-// mulMulAddTanhGrad computes Mul+Mul+Add+TanhGrad N×5×4, for d.per_step/tanh.1.
-func (m *Model) mulMulAddTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	x4 = x4[:len(y)]
-	x5 = x5[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		a4 := x4[i]
-		a5 := x5[i]
-		t1 := a1 * a2
-		t2 := a3 * a4
-		t3 := t1 + t2
-		y[i] = t3 * (1 - a5*a5)
+// biasAddLastGrad computes BiasAddLastGrad 3, for d.tag/bias.1.
+func (m *Model) biasAddLastGrad(n int, x []float32, s *[3]float32) {
+	acc := (*[3]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], x, n*5, 3, 3)
+	for c := range 3 {
+		s[c] = float32(acc[c])
 	}
 }
 
-// biasAddLastGrad computes BiasAddLastGrad 4, for d.per_step/bias.1.
-func (m *Model) biasAddLastGrad(n int, x []float32, s *[4]float32) {
+// tanhGrad computes TanhGrad N×5×4, for d.per_step/tanh.1, d.h0/tanh.1, d.conv_full/tanh.1.
+func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = bv * (1 - a[i]*a[i])
+	}
+}
+
+// biasAddLastGrad2 computes BiasAddLastGrad 4, for d.per_step/bias.1.
+func (m *Model) biasAddLastGrad2(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n*5, 4, 4)
@@ -2028,15 +2120,6 @@ func (m *Model) slice24(n int, x []float32, y []float32) {
 func (m *Model) slice25(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*7+3:o*7+3+4])
-	}
-}
-
-// tanhGrad computes TanhGrad N×4, for d.h0/tanh.1, d.conv_full/tanh.1.
-func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = bv * (1 - a[i]*a[i])
 	}
 }
 

@@ -30,13 +30,13 @@ func (a adapter) SetOptimizer(o rt.Optimizer) {
 	a.m.Optimizer = o
 }
 func (a adapter) Predict(n int, in gentest.Feeds, out map[string][]float32) error {
-	return a.m.Predict(n, in.Float["image"], in.Float["seq"], out["probs"], out["recon"], out["flag"])
+	return a.m.Predict(n, in.Float["image"], in.Float["seq"], out["probs"], out["recon"], out["flag"], out["tag_probs"])
 }
 func (a adapter) Loss(n int, in gentest.Feeds) (float32, error) {
-	return a.m.Loss(n, in.Float["image"], in.Int["label"], in.Float["onehot"], in.Float["mask"], in.Float["flag"], in.Float["seq"])
+	return a.m.Loss(n, in.Float["image"], in.Int["label"], in.Float["onehot"], in.Float["mask"], in.Float["flag"], in.Float["seq"], in.Int["tags"])
 }
 func (a adapter) TrainStep(n int, in gentest.Feeds) (float32, error) {
-	return a.m.TrainStep(n, in.Float["image"], in.Int["label"], in.Float["onehot"], in.Float["mask"], in.Float["flag"], in.Float["seq"])
+	return a.m.TrainStep(n, in.Float["image"], in.Int["label"], in.Float["onehot"], in.Float["mask"], in.Float["flag"], in.Float["seq"], in.Int["tags"])
 }
 
 var config = gentest.Config{
@@ -47,11 +47,12 @@ var config = gentest.Config{
 		"mask":   "mask",
 		"onehot": "onehot",
 		"seq":    "seq",
+		"tags":   "tags",
 	},
 	Args: map[string][]string{
-		"Loss":      {"image", "label", "onehot", "mask", "flag", "seq"},
+		"Loss":      {"image", "label", "onehot", "mask", "flag", "seq", "tags"},
 		"Predict":   {"image", "seq"},
-		"TrainStep": {"image", "label", "onehot", "mask", "flag", "seq"},
+		"TrainStep": {"image", "label", "onehot", "mask", "flag", "seq", "tags"},
 	},
 	Graph:    GraphJSON(),
 	MaxBatch: MaxBatch,
@@ -59,9 +60,10 @@ var config = gentest.Config{
 		return adapter{New()}
 	},
 	OutNames: map[string]string{
-		"flag":  "flag2",
-		"probs": "probs",
-		"recon": "recon",
+		"flag":      "flag2",
+		"probs":     "probs",
+		"recon":     "recon",
+		"tag_probs": "tagProbs",
 	},
 	Predict: true,
 	Train:   true,
@@ -91,34 +93,38 @@ func TestHotCallsDoNotAllocate(t *testing.T) {
 	maskArg := in.Float["mask"]
 	flagArg := in.Float["flag"]
 	seqArg := in.Float["seq"]
+	tagsArg := in.Int["tags"]
 	probsArg := make([]float32, MaxBatch*5)
 	reconArg := make([]float32, MaxBatch*192)
 	flag2Arg := make([]float32, MaxBatch*1)
+	tagProbsArg := make([]float32, MaxBatch*15)
 	_ = imageArg
 	_ = labelArg
 	_ = onehotArg
 	_ = maskArg
 	_ = flagArg
 	_ = seqArg
+	_ = tagsArg
 	_ = probsArg
 	_ = reconArg
 	_ = flag2Arg
+	_ = tagProbsArg
 	if allocs := testing.AllocsPerRun(5, func() {
-		if err := m.Predict(MaxBatch, imageArg, seqArg, probsArg, reconArg, flag2Arg); err != nil {
+		if err := m.Predict(MaxBatch, imageArg, seqArg, probsArg, reconArg, flag2Arg, tagProbsArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Predict allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.Loss(MaxBatch, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg); err != nil {
+		if _, err := m.Loss(MaxBatch, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg, tagsArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Loss allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.TrainStep(MaxBatch, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg); err != nil {
+		if _, err := m.TrainStep(MaxBatch, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg, tagsArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
@@ -138,21 +144,25 @@ func BenchmarkPredict(b *testing.B) {
 			maskArg := in.Float["mask"]
 			flagArg := in.Float["flag"]
 			seqArg := in.Float["seq"]
+			tagsArg := in.Int["tags"]
 			probsArg := make([]float32, n*5)
 			reconArg := make([]float32, n*192)
 			flag2Arg := make([]float32, n*1)
+			tagProbsArg := make([]float32, n*15)
 			_ = imageArg
 			_ = labelArg
 			_ = onehotArg
 			_ = maskArg
 			_ = flagArg
 			_ = seqArg
+			_ = tagsArg
 			_ = probsArg
 			_ = reconArg
 			_ = flag2Arg
+			_ = tagProbsArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := m.Predict(n, imageArg, seqArg, probsArg, reconArg, flag2Arg); err != nil {
+				if err := m.Predict(n, imageArg, seqArg, probsArg, reconArg, flag2Arg, tagProbsArg); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -172,21 +182,25 @@ func BenchmarkTrainStep(b *testing.B) {
 			maskArg := in.Float["mask"]
 			flagArg := in.Float["flag"]
 			seqArg := in.Float["seq"]
+			tagsArg := in.Int["tags"]
 			probsArg := make([]float32, n*5)
 			reconArg := make([]float32, n*192)
 			flag2Arg := make([]float32, n*1)
+			tagProbsArg := make([]float32, n*15)
 			_ = imageArg
 			_ = labelArg
 			_ = onehotArg
 			_ = maskArg
 			_ = flagArg
 			_ = seqArg
+			_ = tagsArg
 			_ = probsArg
 			_ = reconArg
 			_ = flag2Arg
+			_ = tagProbsArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := m.TrainStep(n, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg); err != nil {
+				if _, err := m.TrainStep(n, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg, tagsArg); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -4,16 +4,17 @@ package allops
 
 import "github.com/dlgen/dlgen/rt"
 
-// Predict computes probs, recon, flag2 for a batch of n items (1 ≤ n ≤ MaxBatch), in inference mode.
+// Predict computes probs, recon, flag2, tagProbs for a batch of n items (1 ≤ n ≤ MaxBatch), in inference mode.
 //
 //   - image: input, n×192 values, shape N×3×8×8 ("image")
 //   - seq: input, n×15 values, shape N×5×3 ("seq")
 //   - probs: output, n×5 values, shape N×5 ("probs")
 //   - recon: output, n×192 values, shape N×3×8×8 ("recon")
 //   - flag2: output, n×1 values, shape N×1 ("flag")
+//   - tagProbs: output, n×15 values, shape N×5×3 ("tag_probs")
 //
 // A wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing.
-func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, recon []float32, flag2 []float32) error {
+func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, recon []float32, flag2 []float32, tagProbs []float32) error {
 	const method = "allops.Predict"
 	if err := rt.CheckBatch(method, n, MaxBatch); err != nil {
 		return err
@@ -31,6 +32,9 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 		return err
 	}
 	if err := rt.CheckLen(method, "flag2", len(flag2), n, 1, true); err != nil {
+		return err
+	}
+	if err := rt.CheckLen(method, "tagProbs", len(tagProbs), n, 15, true); err != nil {
 		return err
 	}
 	if err := rt.CheckFinite(method, "image", image); err != nil {
@@ -87,24 +91,24 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// gap_pads: GlobalAvgPool2D N×2
 	m.globalAvgPool2D2(n, m.arena[864:864+n*64], m.arena[:n*2])
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[1088:1088+n*4], m.arena[1376:1376+n*2], m.arena[:n*2])
+	m.concat2(n, m.arena[1216:1216+n*4], m.arena[1376:1376+n*2], m.arena[:n*2])
 	// h0: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1088:1088+n*4], 4, &m.h0WeightPacked, 0, m.arena[1056:1056+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1216:1216+n*4], 4, &m.h0WeightPacked, 0, m.arena[1056:1056+n*4], 4)
 	// h0/bias: BiasAdd N×4
 	m.biasAdd3(n, m.arena[1056:1056+n*4], m.arena[1056:1056+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
 	m.tanh(n, m.arena[1056:1056+n*4], m.arena[1056:1056+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[1120:1120+n*4])
+	m.fill(n, m.arena[1248:1248+n*4])
 	// rnn/t0/x_slice: Slice N×1×3
 	m.slice(n, seq, m.arena[320:320+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[:n*7], m.arena[320:320+n*3], m.arena[1120:1120+n*4])
+	m.concat3(n, m.arena[:n*7], m.arena[320:320+n*3], m.arena[1248:1248+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*7], 7, &m.rnnWeightPacked, 0, m.arena[640:640+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*7], 7, &m.rnnWeightPacked, 0, m.arena[1088:1088+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
-	m.biasAddRelu(n, m.arena[480:480+n*4], m.arena[640:640+n*4], &m.rnnBias)
+	m.biasAddRelu(n, m.arena[480:480+n*4], m.arena[1088:1088+n*4], &m.rnnBias)
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// rnn/t[step]/x_slice: Slice N×1×3
@@ -113,34 +117,34 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 		// rnn/t[step]/xh: Concat N×7
 		m.concat3(n, m.arena[step*64:step*64+n*7], m.arena[320+step*32:320+step*32+n*3], m.arena[480+(step-1)*32:480+(step-1)*32+n*4])
 		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*64:step*64+n*7], 7, &m.rnnWeightPacked, 0, m.arena[640:640+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[step*64:step*64+n*7], 7, &m.rnnWeightPacked, 0, m.arena[1088:1088+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
-		m.biasAddRelu(n, m.arena[480+step*32:480+step*32+n*4], m.arena[640:640+n*4], &m.rnnBias)
+		m.biasAddRelu(n, m.arena[480+step*32:480+step*32+n*4], m.arena[1088:1088+n*4], &m.rnnBias)
 	}
 	// rnn/sequence_flat: Concat N×20
 	m.concat4(n, m.arena[640:640+n*20], m.arena[480:640])
 	// rnn/sequence: Reshape N×5×4: a view, no code
 	// gru/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[640:640+n*20], m.arena[1152:1152+n*4])
+	m.slice3(n, m.arena[640:640+n*20], m.arena[1088:1088+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[800:800+n*8], m.arena[1152:1152+n*4], m.arena[1056:1056+n*4])
+	m.concat5(n, m.arena[800:800+n*8], m.arena[1088:1088+n*4], m.arena[1056:1056+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[800:800+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[864:864+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
 	m.biasAdd4(n, m.arena[864:864+n*8], m.arena[928:928+n*8], &m.gruBiasRz)
 	// gru/t0/r_pre: Slice N×4
-	m.slice4(n, m.arena[928:928+n*8], m.arena[1184:1184+n*4])
+	m.slice4(n, m.arena[928:928+n*8], m.arena[1120:1120+n*4])
 	// gru/t0/r: Sigmoid N×4
-	m.sigmoid(n, m.arena[1184:1184+n*4], m.arena[1216:1216+n*4])
+	m.sigmoid(n, m.arena[1120:1120+n*4], m.arena[1152:1152+n*4])
 	// gru/t0/z_pre: Slice N×4
-	m.slice5(n, m.arena[928:928+n*8], m.arena[1248:1248+n*4])
+	m.slice5(n, m.arena[928:928+n*8], m.arena[1184:1184+n*4])
 	// gru/t0/z: Sigmoid N×4
-	m.sigmoid(n, m.arena[1248:1248+n*4], m.arena[1280:1280+n*4])
+	m.sigmoid(n, m.arena[1184:1184+n*4], m.arena[1280:1280+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[1216:1216+n*4], m.arena[1056:1056+n*4], m.arena[1312:1312+n*4])
+	m.mul(n, m.arena[1152:1152+n*4], m.arena[1056:1056+n*4], m.arena[1312:1312+n*4])
 	// gru/t0/xrh: Concat N×8
-	m.concat5(n, m.arena[992:992+n*8], m.arena[1152:1152+n*4], m.arena[1312:1312+n*4])
+	m.concat5(n, m.arena[992:992+n*8], m.arena[1088:1088+n*4], m.arena[1312:1312+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[992:992+n*8], 8, &m.gruWeightNPacked, 0, m.arena[1344:1344+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
@@ -152,26 +156,26 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// gru/t1 … gru/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// gru/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[640:640+n*20], m.arena[1152:1152+n*4], step)
+		m.slice6(n, m.arena[640:640+n*20], m.arena[1088:1088+n*4], step)
 		// gru/t[step]/x: Reshape N×4: a view, no code
 		// gru/t[step]/xh: Concat N×8
-		m.concat5(n, m.arena[800:800+n*8], m.arena[1152:1152+n*4], m.arena[480+(step-1)*32:480+(step-1)*32+n*4])
+		m.concat5(n, m.arena[800:800+n*8], m.arena[1088:1088+n*4], m.arena[480+(step-1)*32:480+(step-1)*32+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[800:800+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[864:864+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
 		m.biasAdd4(n, m.arena[864:864+n*8], m.arena[928:928+n*8], &m.gruBiasRz)
 		// gru/t[step]/r_pre: Slice N×4
-		m.slice4(n, m.arena[928:928+n*8], m.arena[1184:1184+n*4])
+		m.slice4(n, m.arena[928:928+n*8], m.arena[1120:1120+n*4])
 		// gru/t[step]/r: Sigmoid N×4
-		m.sigmoid(n, m.arena[1184:1184+n*4], m.arena[1216:1216+n*4])
+		m.sigmoid(n, m.arena[1120:1120+n*4], m.arena[1152:1152+n*4])
 		// gru/t[step]/z_pre: Slice N×4
-		m.slice5(n, m.arena[928:928+n*8], m.arena[1248:1248+n*4])
+		m.slice5(n, m.arena[928:928+n*8], m.arena[1184:1184+n*4])
 		// gru/t[step]/z: Sigmoid N×4
-		m.sigmoid(n, m.arena[1248:1248+n*4], m.arena[1280:1280+n*4])
+		m.sigmoid(n, m.arena[1184:1184+n*4], m.arena[1280:1280+n*4])
 		// gru/t[step]/rh: Mul N×4
-		m.mul(n, m.arena[1216:1216+n*4], m.arena[480+(step-1)*32:480+(step-1)*32+n*4], m.arena[1312:1312+n*4])
+		m.mul(n, m.arena[1152:1152+n*4], m.arena[480+(step-1)*32:480+(step-1)*32+n*4], m.arena[1312:1312+n*4])
 		// gru/t[step]/xrh: Concat N×8
-		m.concat5(n, m.arena[992:992+n*8], m.arena[1152:1152+n*4], m.arena[1312:1312+n*4])
+		m.concat5(n, m.arena[992:992+n*8], m.arena[1088:1088+n*4], m.arena[1312:1312+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[992:992+n*8], 8, &m.gruWeightNPacked, 0, m.arena[1344:1344+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
@@ -190,86 +194,90 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	m.biasAddLast(n, m.arena[480:480+n*20], m.arena[480:480+n*20], &m.perStepBias)
 	// per_step/tanh: Tanh N×5×4
 	m.tanh(n, m.arena[480:480+n*20], m.arena[480:480+n*20])
+	// tag: MatMul N×5×3
+	rt.GemmPackedP(m.pool, false, n*5, 1, m.arena[480:480+n*20], 4, &m.tagWeightPacked, 0, m.arena[800:800+n*15], 3)
+	// tag/bias: BiasAddLast N×5×3
+	m.biasAddLast2(n, m.arena[800:800+n*15], m.arena[800:800+n*15], &m.tagBias)
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[1152:1152+n*3])
+	m.fill(n, m.arena[1280:1280+n*3])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
 	m.slice3(n, m.arena[480:480+n*20], m.arena[640:640+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[896:896+n*7], m.arena[640:640+n*4], m.arena[1152:1152+n*3])
+	m.concat6(n, m.arena[1024:1024+n*7], m.arena[640:640+n*4], m.arena[1280:1280+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[896:896+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[800:800+n*12], 12)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1024:1024+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[928:928+n*12], 12)
 	// bilstm/forward/t0/c: Add N×3
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[800:800+n*12], m.bilstmForwardBias[:], m.arena[1152:1152+n*3], m.arena[960:960+n*3], m.arena[1024:1024+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[928:928+n*12], m.bilstmForwardBias[:], m.arena[1280:1280+n*3], m.arena[1088:1088+n*3], m.arena[1152:1152+n*3], nil, nil, nil, nil, nil)
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
 		m.slice6(n, m.arena[480:480+n*20], m.arena[640+step*32:640+step*32+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[896:896+n*7], m.arena[640+step*32:640+step*32+n*4], m.arena[1024+((step-1)&1)*32:1024+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[1024:1024+n*7], m.arena[640+step*32:640+step*32+n*4], m.arena[1152+((step-1)&1)*32:1152+((step-1)&1)*32+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[896:896+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[800:800+n*12], 12)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[1024:1024+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[928:928+n*12], 12)
 		// bilstm/forward/t[step]/c: Add N×3
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[800:800+n*12], m.bilstmForwardBias[:], m.arena[960+((step-1)&1)*32:960+((step-1)&1)*32+n*3], m.arena[960+((step)&1)*32:960+((step)&1)*32+n*3], m.arena[1024+((step)&1)*32:1024+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[928:928+n*12], m.bilstmForwardBias[:], m.arena[1088+((step-1)&1)*32:1088+((step-1)&1)*32+n*3], m.arena[1088+((step)&1)*32:1088+((step)&1)*32+n*3], m.arena[1152+((step)&1)*32:1152+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[576:576+n*7], m.arena[768:768+n*4], m.arena[1152:1152+n*3])
+	m.concat6(n, m.arena[576:576+n*7], m.arena[768:768+n*4], m.arena[1280:1280+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[576:576+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[480:480+n*12], 12)
 	// bilstm/reverse/t0/c: Add N×3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[480:480+n*12], m.bilstmReverseBias[:], m.arena[1152:1152+n*3], m.arena[800:800+n*3], m.arena[864:864+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[480:480+n*12], m.bilstmReverseBias[:], m.arena[1280:1280+n*3], m.arena[928:928+n*3], m.arena[992:992+n*3], nil, nil, nil, nil, nil)
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[576:576+n*7], m.arena[640+(4-step)*32:640+(4-step)*32+n*4], m.arena[864+((step-1)&1)*32:864+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[576:576+n*7], m.arena[640+(4-step)*32:640+(4-step)*32+n*4], m.arena[992+((step-1)&1)*32:992+((step-1)&1)*32+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[576:576+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[480:480+n*12], 12)
 		// bilstm/reverse/t[step]/c: Add N×3
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[480:480+n*12], m.bilstmReverseBias[:], m.arena[800+((step-1)&1)*32:800+((step-1)&1)*32+n*3], m.arena[800+((step)&1)*32:800+((step)&1)*32+n*3], m.arena[864+((step)&1)*32:864+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[480:480+n*12], m.bilstmReverseBias[:], m.arena[928+((step-1)&1)*32:928+((step-1)&1)*32+n*3], m.arena[928+((step)&1)*32:928+((step)&1)*32+n*3], m.arena[992+((step)&1)*32:992+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[928:928+n*6], m.arena[1024:1024+n*3], m.arena[864:864+n*3])
+	m.concat7(n, m.arena[928:928+n*6], m.arena[1152:1152+n*3], m.arena[992:992+n*3])
 	// lstm/t0/gates: MatMul N×16
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*7], 7, &m.lstmWeightPacked, 0, m.arena[480:480+n*16], 16)
 	// lstm/t0/c: Add N×4
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 4, m.arena[480:480+n*16], nil, m.arena[1120:1120+n*4], m.arena[:n*4], m.arena[64:64+n*4], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 4, m.arena[480:480+n*16], nil, m.arena[1248:1248+n*4], m.arena[608:608+n*4], m.arena[672:672+n*4], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[128:128+n*7], m.arena[320+step*32:320+step*32+n*3], m.arena[64+((step-1)&1)*32:64+((step-1)&1)*32+n*4])
+		m.concat3(n, m.arena[736:736+n*7], m.arena[320+step*32:320+step*32+n*3], m.arena[672+((step-1)&1)*32:672+((step-1)&1)*32+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[128:128+n*7], 7, &m.lstmWeightPacked, 0, m.arena[480:480+n*16], 16)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[736:736+n*7], 7, &m.lstmWeightPacked, 0, m.arena[480:480+n*16], 16)
 		// lstm/t[step]/c: Add N×4
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×4
 		// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 4, m.arena[480:480+n*16], nil, m.arena[((step-1)&1)*32:((step-1)&1)*32+n*4], m.arena[((step)&1)*32:((step)&1)*32+n*4], m.arena[64+((step)&1)*32:64+((step)&1)*32+n*4], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 4, m.arena[480:480+n*16], nil, m.arena[608+((step-1)&1)*32:608+((step-1)&1)*32+n*4], m.arena[608+((step)&1)*32:608+((step)&1)*32+n*4], m.arena[672+((step)&1)*32:672+((step)&1)*32+n*4], nil, nil, nil, nil, nil)
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[368:368+n*10], m.arena[928:928+n*6], m.arena[64:64+n*4])
+	m.concat8(n, m.arena[368:368+n*10], m.arena[928:928+n*6], m.arena[672:672+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// fc: MatMul N×16
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2304:2304+n*48], 48, &m.fcWeightPacked, 0, m.arena[240:240+n*16], 16)
 	// fc/bias: BiasAdd N×16
 	m.biasAdd5(n, m.arena[240:240+n*16], m.arena[240:240+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[:n*30], m.arena[240:240+n*16], m.arena[1088:1088+n*4], m.arena[368:368+n*10])
+	m.concat9(n, m.arena[:n*30], m.arena[240:240+n*16], m.arena[1216:1216+n*4], m.arena[368:368+n*10])
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[:n*30], m.arena[:n*30], &m.bnFcScale, &m.bnFcShift)
 	// unflatten: Reshape N×2×3×5: a view, no code
@@ -287,11 +295,13 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// probs: Softmax N×5
 	m.softmax(n, m.arena[240:240+n*5], probs)
 	// flag_prob: MatMul N×1
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1088:1088+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[:n], 1)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1216:1216+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[928:928+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[:n], m.arena[:n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[928:928+n], m.arena[928:928+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[:n], flag2)
+	m.sigmoid(n, m.arena[928:928+n], flag2)
+	// tag_probs: Softmax N×5×3
+	m.softmax2(n, m.arena[800:800+n*15], tagProbs)
 	return nil
 }
 
@@ -303,9 +313,10 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 //   - mask: input, n×192 values, shape N×3×8×8 ("mask")
 //   - flag: input, n×1 values, shape N×1 ("flag")
 //   - seq: input, n×15 values, shape N×5×3 ("seq")
+//   - tags: class labels in [0, 3), n×5 values, shape N×5 ("tags")
 //
 // A wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing.
-func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, mask []float32, flag []float32, seq []float32) (float32, error) {
+func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, mask []float32, flag []float32, seq []float32, tags []int32) (float32, error) {
 	const method = "allops.Loss"
 	if err := rt.CheckBatch(method, n, MaxBatch); err != nil {
 		return 0, err
@@ -328,6 +339,9 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	if err := rt.CheckLen(method, "seq", len(seq), n, 15, true); err != nil {
 		return 0, err
 	}
+	if err := rt.CheckLen(method, "tags", len(tags), n, 5, true); err != nil {
+		return 0, err
+	}
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return 0, err
 	}
@@ -344,6 +358,9 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 		return 0, err
 	}
 	if err := rt.CheckFinite(method, "seq", seq); err != nil {
+		return 0, err
+	}
+	if err := rt.CheckLabels(method, "tags", tags, 3); err != nil {
 		return 0, err
 	}
 	if !m.derived {
@@ -408,46 +425,52 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	m.pool.Items(n, m.lossItems2Fn)
 	m.lossArgImage = nil
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[5728:5728+n*5], label, m.arena[6144:6144+1])
+	m.sparseSoftmaxCELoss(n, m.arena[5984:5984+n*5], label, m.arena[6400:6400+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[5728:5728+n*5], onehot, m.arena[6176:6176+1])
+	m.softmaxCELoss(n, m.arena[5984:5984+n*5], onehot, m.arena[6432:6432+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[5776:5776+n*5], onehot, m.arena[6096:6096+1])
+	m.categoricalCELoss(n, m.arena[6032:6032+n*5], onehot, m.arena[6352:6352+1])
+	// sparse_ce_probs/onehot: OneHot N×5
+	m.oneHot(n, label, m.arena[6080:6080+n*5])
+	// sparse_ce_probs: CategoricalCELoss scalar
+	m.categoricalCELoss(n, m.arena[6032:6032+n*5], m.arena[6080:6080+n*5], m.arena[6368:6368+1])
+	// sparse_ce_steps: SparseSoftmaxCELoss scalar
+	m.sparseSoftmaxCELoss2(n, m.arena[4624:4624+n*15], tags, m.arena[6224:6224+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[:n*192], image, m.arena[6112:6112+1])
+	m.mSELoss(n, m.arena[:n*192], image, m.arena[6240:6240+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[:n*192], image, m.arena[5968:5968+1])
+	m.mAELoss(n, m.arena[:n*192], image, m.arena[6256:6256+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[:n*192], image, m.arena[5984:5984+1])
+	m.huberLoss(n, m.arena[:n*192], image, m.arena[6272:6272+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[:n*192], mask, m.arena[6000:6000+1])
+	m.bCELoss(n, m.arena[:n*192], mask, m.arena[6288:6288+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[6080:6080+n], flag, m.arena[6016:6016+1])
+	m.bCEWithLogitsLoss(n, m.arena[6336:6336+n], flag, m.arena[6304:6304+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[6128:6128+n], flag, m.arena[6032:6032+1])
+	m.bCELoss2(n, m.arena[6384:6384+n], flag, m.arena[6320:6320+1])
 	// l1_code/abs: Abs N×6
-	m.abs(n, m.arena[5920:5920+n*6], m.arena[:n*6])
+	m.abs(n, m.arena[6176:6176+n*6], m.arena[:n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[:n*6], m.arena[6128:6128+1])
+	m.reduceMean(n, m.arena[:n*6], m.arena[6336:6336+1])
 	// code_log: Log N×6, fused with code_exp (Exp), code_ratio (Div)
-	m.expDivLog(n, m.arena[:n*6], m.arena[5920:5920+n*6])
+	m.expDivLog(n, m.arena[:n*6], m.arena[6176:6176+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[:n*6], m.arena[6048:6048+1])
+	m.reduceSum(n, m.arena[:n*6], m.arena[6384:6384+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[5920:5920+n*6], m.arena[6064:6064+1])
+	m.kLSparsity(n, m.arena[6176:6176+n*6], m.arena[:1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[5920:5920+n*6], &m.codeWeight, m.arena[6080:6080+1])
+	m.contractivePenalty(n, m.arena[6176:6176+n*6], &m.codeWeight, m.arena[16:16+1])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/var (Exp), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareExpAddScalarSubSub(n, m.arena[6192:6192+n*2], m.arena[6160:6160+n*2], m.arena[6192:6192+n*2])
+	m.squareExpAddScalarSubSub(n, m.arena[6448:6448+n*2], m.arena[6416:6416+n*2], m.arena[6448:6448+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[6192:6192+n*2], m.arena[:1])
+	m.reduceMean2(n, m.arena[6448:6448+n*2], m.arena[32:32+1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[6160:6160+n*2], m.arena[16:16+n*2])
+	m.abs(n, m.arena[6416:6416+n*2], m.arena[48:48+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[16:16+n*2], m.arena[6160:6160+1])
-	// l1_z/total: Add scalar, fused with cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6176:6176+1], m.arena[6176:6176+1], m.arena[6144:6144+1], m.arena[6096:6096+1], m.arena[6112:6112+1], m.arena[5968:5968+1], m.arena[5984:5984+1], m.arena[6000:6000+1], m.arena[6016:6016+1], m.arena[6032:6032+1], m.arena[6128:6128+1], m.arena[6048:6048+1], m.arena[6064:6064+1], m.arena[6080:6080+1], m.arena[:1], m.arena[6160:6160+1])
-	loss := m.arena[6176]
+	m.reduceMean2(n, m.arena[48:48+n*2], m.arena[6416:6416+1])
+	// l1_z/total: Add scalar, fused with cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6432:6432+1], m.arena[6432:6432+1], m.arena[6400:6400+1], m.arena[6352:6352+1], m.arena[6368:6368+1], m.arena[6224:6224+1], m.arena[6240:6240+1], m.arena[6256:6256+1], m.arena[6272:6272+1], m.arena[6288:6288+1], m.arena[6304:6304+1], m.arena[6320:6320+1], m.arena[6336:6336+1], m.arena[6384:6384+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[6416:6416+1])
+	loss := m.arena[6432]
 	return loss, nil
 }
 
@@ -458,20 +481,20 @@ func (m *Model) lossItems0(_, b0, b1 int) {
 	n := b1 - b0
 	seq := m.lossArgSeq[b0*15 : b1*15]
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[5968+b0*4:5968+b0*4+n*4], m.arena[3520+b0*2:3520+b0*2+n*2], m.arena[2240+b0*2:2240+b0*2+n*2])
+	m.concat2(n, m.arena[6224+b0*4:6224+b0*4+n*4], m.arena[3520+b0*2:3520+b0*2+n*2], m.arena[2240+b0*2:2240+b0*2+n*2])
 	// h0: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5968+b0*4:5968+b0*4+n*4], 4, &m.h0WeightPacked, 0, m.arena[3456+b0*4:3456+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6224+b0*4:6224+b0*4+n*4], 4, &m.h0WeightPacked, 0, m.arena[3456+b0*4:3456+b0*4+n*4], 4)
 	// h0/bias: BiasAdd N×4
 	m.biasAdd3(n, m.arena[3456+b0*4:3456+b0*4+n*4], m.arena[3488+b0*4:3488+b0*4+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
 	m.tanh(n, m.arena[3488+b0*4:3488+b0*4+n*4], m.arena[2208+b0*4:2208+b0*4+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[6000+b0*4:6000+b0*4+n*4])
+	m.fill(n, m.arena[6256+b0*4:6256+b0*4+n*4])
 	// rnn/t0/x_slice: Slice N×1×3
 	m.slice(n, seq, m.arena[3536+b0*3:3536+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[1536+b0*7:1536+b0*7+n*7], m.arena[3536+b0*3:3536+b0*3+n*3], m.arena[6000+b0*4:6000+b0*4+n*4])
+	m.concat3(n, m.arena[1536+b0*7:1536+b0*7+n*7], m.arena[3536+b0*3:3536+b0*3+n*3], m.arena[6256+b0*4:6256+b0*4+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
 	rt.GemmPackedP(nil, false, n, 1, m.arena[1536+b0*7:1536+b0*7+n*7], 7, &m.rnnWeightPacked, 0, m.arena[1856+b0*4:1856+b0*4+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
@@ -572,86 +595,90 @@ func (m *Model) lossItems2(_, b0, b1 int) {
 	m.biasAddLast(n, m.arena[3856+b0*20:3856+b0*20+n*20], m.arena[4016+b0*20:4016+b0*20+n*20], &m.perStepBias)
 	// per_step/tanh: Tanh N×5×4
 	m.tanh(n, m.arena[4016+b0*20:4016+b0*20+n*20], m.arena[4176+b0*20:4176+b0*20+n*20])
+	// tag: MatMul N×5×3
+	rt.GemmPackedP(nil, false, n*5, 1, m.arena[4176+b0*20:4176+b0*20+n*20], 4, &m.tagWeightPacked, 0, m.arena[4496+b0*15:4496+b0*15+n*15], 3)
+	// tag/bias: BiasAddLast N×5×3
+	m.biasAddLast2(n, m.arena[4496+b0*15:4496+b0*15+n*15], m.arena[4624+b0*15:4624+b0*15+n*15], &m.tagBias)
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[6032+b0*3:6032+b0*3+n*3])
+	m.fill(n, m.arena[6288+b0*3:6288+b0*3+n*3])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
 	m.slice3(n, m.arena[4176+b0*20:4176+b0*20+n*20], m.arena[4336+b0*4:4336+b0*4+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[5056+b0*7:5056+b0*7+n*7], m.arena[4336+b0*4:4336+b0*4+n*4], m.arena[6032+b0*3:6032+b0*3+n*3])
+	m.concat6(n, m.arena[5312+b0*7:5312+b0*7+n*7], m.arena[4336+b0*4:4336+b0*4+n*4], m.arena[6288+b0*3:6288+b0*3+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5056+b0*7:5056+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2816+b0*12:2816+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5312+b0*7:5312+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2816+b0*12:2816+b0*12+n*12], 12)
 	// bilstm/forward/t0/c: Add N×3
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[2816+b0*12:2816+b0*12+n*12], m.bilstmForwardBias[:], m.arena[6032+b0*3:6032+b0*3+n*3], m.arena[5120+b0*3:5120+b0*3+n*3], m.arena[5184+b0*3:5184+b0*3+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[2816+b0*12:2816+b0*12+n*12], m.bilstmForwardBias[:], m.arena[6288+b0*3:6288+b0*3+n*3], m.arena[5376+b0*3:5376+b0*3+n*3], m.arena[5440+b0*3:5440+b0*3+n*3], nil, nil, nil, nil, nil)
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
 		m.slice6(n, m.arena[4176+b0*20:4176+b0*20+n*20], m.arena[4336+step*32+b0*4:4336+step*32+b0*4+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[5056+b0*7:5056+b0*7+n*7], m.arena[4336+step*32+b0*4:4336+step*32+b0*4+n*4], m.arena[5184+((step-1)&1)*32+b0*3:5184+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[5312+b0*7:5312+b0*7+n*7], m.arena[4336+step*32+b0*4:4336+step*32+b0*4+n*4], m.arena[5440+((step-1)&1)*32+b0*3:5440+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[5056+b0*7:5056+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2816+b0*12:2816+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5312+b0*7:5312+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2816+b0*12:2816+b0*12+n*12], 12)
 		// bilstm/forward/t[step]/c: Add N×3
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[2816+b0*12:2816+b0*12+n*12], m.bilstmForwardBias[:], m.arena[5120+((step-1)&1)*32+b0*3:5120+((step-1)&1)*32+b0*3+n*3], m.arena[5120+((step)&1)*32+b0*3:5120+((step)&1)*32+b0*3+n*3], m.arena[5184+((step)&1)*32+b0*3:5184+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[2816+b0*12:2816+b0*12+n*12], m.bilstmForwardBias[:], m.arena[5376+((step-1)&1)*32+b0*3:5376+((step-1)&1)*32+b0*3+n*3], m.arena[5376+((step)&1)*32+b0*3:5376+((step)&1)*32+b0*3+n*3], m.arena[5440+((step)&1)*32+b0*3:5440+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[5248+b0*7:5248+b0*7+n*7], m.arena[4464+b0*4:4464+b0*4+n*4], m.arena[6032+b0*3:6032+b0*3+n*3])
+	m.concat6(n, m.arena[5504+b0*7:5504+b0*7+n*7], m.arena[4464+b0*4:4464+b0*4+n*4], m.arena[6288+b0*3:6288+b0*3+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5248+b0*7:5248+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[4880+b0*12:4880+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5504+b0*7:5504+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[5136+b0*12:5136+b0*12+n*12], 12)
 	// bilstm/reverse/t0/c: Add N×3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[4880+b0*12:4880+b0*12+n*12], m.bilstmReverseBias[:], m.arena[6032+b0*3:6032+b0*3+n*3], m.arena[5312+b0*3:5312+b0*3+n*3], m.arena[5376+b0*3:5376+b0*3+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[5136+b0*12:5136+b0*12+n*12], m.bilstmReverseBias[:], m.arena[6288+b0*3:6288+b0*3+n*3], m.arena[5568+b0*3:5568+b0*3+n*3], m.arena[5632+b0*3:5632+b0*3+n*3], nil, nil, nil, nil, nil)
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[5248+b0*7:5248+b0*7+n*7], m.arena[4336+(4-step)*32+b0*4:4336+(4-step)*32+b0*4+n*4], m.arena[5376+((step-1)&1)*32+b0*3:5376+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[5504+b0*7:5504+b0*7+n*7], m.arena[4336+(4-step)*32+b0*4:4336+(4-step)*32+b0*4+n*4], m.arena[5632+((step-1)&1)*32+b0*3:5632+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[5248+b0*7:5248+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[4880+b0*12:4880+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5504+b0*7:5504+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[5136+b0*12:5136+b0*12+n*12], 12)
 		// bilstm/reverse/t[step]/c: Add N×3
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[4880+b0*12:4880+b0*12+n*12], m.bilstmReverseBias[:], m.arena[5312+((step-1)&1)*32+b0*3:5312+((step-1)&1)*32+b0*3+n*3], m.arena[5312+((step)&1)*32+b0*3:5312+((step)&1)*32+b0*3+n*3], m.arena[5376+((step)&1)*32+b0*3:5376+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[5136+b0*12:5136+b0*12+n*12], m.bilstmReverseBias[:], m.arena[5568+((step-1)&1)*32+b0*3:5568+((step-1)&1)*32+b0*3+n*3], m.arena[5568+((step)&1)*32+b0*3:5568+((step)&1)*32+b0*3+n*3], m.arena[5632+((step)&1)*32+b0*3:5632+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[5632+b0*6:5632+b0*6+n*6], m.arena[5184+b0*3:5184+b0*3+n*3], m.arena[5376+b0*3:5376+b0*3+n*3])
+	m.concat7(n, m.arena[5888+b0*6:5888+b0*6+n*6], m.arena[5440+b0*3:5440+b0*3+n*3], m.arena[5632+b0*3:5632+b0*3+n*3])
 	// lstm/t0/gates: MatMul N×16
-	rt.GemmPackedP(nil, false, n, 1, m.arena[1536+b0*7:1536+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[4496+b0*16:4496+b0*16+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[1536+b0*7:1536+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[4752+b0*16:4752+b0*16+n*16], 16)
 	// lstm/t0/c: Add N×4
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 4, m.arena[4496+b0*16:4496+b0*16+n*16], nil, m.arena[6000+b0*4:6000+b0*4+n*4], m.arena[5440+b0*4:5440+b0*4+n*4], m.arena[5504+b0*4:5504+b0*4+n*4], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 4, m.arena[4752+b0*16:4752+b0*16+n*16], nil, m.arena[6256+b0*4:6256+b0*4+n*4], m.arena[5696+b0*4:5696+b0*4+n*4], m.arena[5760+b0*4:5760+b0*4+n*4], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[5568+b0*7:5568+b0*7+n*7], m.arena[3536+step*32+b0*3:3536+step*32+b0*3+n*3], m.arena[5504+((step-1)&1)*32+b0*4:5504+((step-1)&1)*32+b0*4+n*4])
+		m.concat3(n, m.arena[5824+b0*7:5824+b0*7+n*7], m.arena[3536+step*32+b0*3:3536+step*32+b0*3+n*3], m.arena[5760+((step-1)&1)*32+b0*4:5760+((step-1)&1)*32+b0*4+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmPackedP(nil, false, n, 1, m.arena[5568+b0*7:5568+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[4496+b0*16:4496+b0*16+n*16], 16)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5824+b0*7:5824+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[4752+b0*16:4752+b0*16+n*16], 16)
 		// lstm/t[step]/c: Add N×4
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×4
 		// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 4, m.arena[4496+b0*16:4496+b0*16+n*16], nil, m.arena[5440+((step-1)&1)*32+b0*4:5440+((step-1)&1)*32+b0*4+n*4], m.arena[5440+((step)&1)*32+b0*4:5440+((step)&1)*32+b0*4+n*4], m.arena[5504+((step)&1)*32+b0*4:5504+((step)&1)*32+b0*4+n*4], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 4, m.arena[4752+b0*16:4752+b0*16+n*16], nil, m.arena[5696+((step-1)&1)*32+b0*4:5696+((step-1)&1)*32+b0*4+n*4], m.arena[5696+((step)&1)*32+b0*4:5696+((step)&1)*32+b0*4+n*4], m.arena[5760+((step)&1)*32+b0*4:5760+((step)&1)*32+b0*4+n*4], nil, nil, nil, nil, nil)
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[4976+b0*10:4976+b0*10+n*10], m.arena[5632+b0*6:5632+b0*6+n*6], m.arena[5504+b0*4:5504+b0*4+n*4])
+	m.concat8(n, m.arena[5232+b0*10:5232+b0*10+n*10], m.arena[5888+b0*6:5888+b0*6+n*6], m.arena[5760+b0*4:5760+b0*4+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// fc: MatMul N×16
-	rt.GemmPackedP(nil, false, n, 1, m.arena[2912+b0*48:2912+b0*48+n*48], 48, &m.fcWeightPacked, 0, m.arena[4624+b0*16:4624+b0*16+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[2912+b0*48:2912+b0*48+n*48], 48, &m.fcWeightPacked, 0, m.arena[4880+b0*16:4880+b0*16+n*16], 16)
 	// fc/bias: BiasAdd N×16
-	m.biasAdd5(n, m.arena[4624+b0*16:4624+b0*16+n*16], m.arena[4752+b0*16:4752+b0*16+n*16], &m.fcBias)
+	m.biasAdd5(n, m.arena[4880+b0*16:4880+b0*16+n*16], m.arena[5008+b0*16:5008+b0*16+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[1856+b0*30:1856+b0*30+n*30], m.arena[4752+b0*16:4752+b0*16+n*16], m.arena[5968+b0*4:5968+b0*4+n*4], m.arena[4976+b0*10:4976+b0*10+n*10])
+	m.concat9(n, m.arena[1856+b0*30:1856+b0*30+n*30], m.arena[5008+b0*16:5008+b0*16+n*16], m.arena[6224+b0*4:6224+b0*4+n*4], m.arena[5232+b0*10:5232+b0*10+n*10])
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[2096+b0*30:2096+b0*30+n*30], m.arena[1856+b0*30:1856+b0*30+n*30], &m.bnFcScale, &m.bnFcShift)
 	// unflatten: Reshape N×2×3×5: a view, no code
@@ -663,36 +690,36 @@ func (m *Model) lossItems2(_, b0, b1 int) {
 	// relu: Relu N×30
 	m.relu(n, m.arena[2576+b0*30:2576+b0*30+n*30], m.arena[3296+b0*30:3296+b0*30+n*30])
 	// logits: MatMul N×5
-	rt.GemmPackedP(nil, false, n, 1, m.arena[3296+b0*30:3296+b0*30+n*30], 30, &m.logitsWeightPacked, 0, m.arena[5680+b0*5:5680+b0*5+n*5], 5)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[3296+b0*30:3296+b0*30+n*30], 30, &m.logitsWeightPacked, 0, m.arena[5936+b0*5:5936+b0*5+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[5680+b0*5:5680+b0*5+n*5], m.arena[5728+b0*5:5728+b0*5+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[5936+b0*5:5936+b0*5+n*5], m.arena[5984+b0*5:5984+b0*5+n*5], &m.logitsBias)
 	// probs: Softmax N×5
-	m.softmax(n, m.arena[5728+b0*5:5728+b0*5+n*5], m.arena[5776+b0*5:5776+b0*5+n*5])
+	m.softmax(n, m.arena[5984+b0*5:5984+b0*5+n*5], m.arena[6032+b0*5:6032+b0*5+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5968+b0*4:5968+b0*4+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[6064+b0*1:6064+b0*1+n], 1)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6224+b0*4:6224+b0*4+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[6320+b0*1:6320+b0*1+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[6064+b0*1:6064+b0*1+n], m.arena[6080+b0*1:6080+b0*1+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[6320+b0*1:6320+b0*1+n], m.arena[6336+b0*1:6336+b0*1+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5968+b0*4:5968+b0*4+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[6096+b0*1:6096+b0*1+n], 1)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6224+b0*4:6224+b0*4+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[6352+b0*1:6352+b0*1+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[6096+b0*1:6096+b0*1+n], m.arena[6112+b0*1:6112+b0*1+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[6352+b0*1:6352+b0*1+n], m.arena[6368+b0*1:6368+b0*1+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[6112+b0*1:6112+b0*1+n], m.arena[6128+b0*1:6128+b0*1+n])
+	m.sigmoid(n, m.arena[6368+b0*1:6368+b0*1+n], m.arena[6384+b0*1:6384+b0*1+n])
 	// noisy_flat: Reshape N×192: a view, no code
 	// code: MatMul N×6
-	rt.GemmPackedP(nil, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[5824+b0*6:5824+b0*6+n*6], 6)
+	rt.GemmPackedP(nil, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[6080+b0*6:6080+b0*6+n*6], 6)
 	// code/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[5824+b0*6:5824+b0*6+n*6], m.arena[5872+b0*6:5872+b0*6+n*6], &m.codeBias)
+	m.biasAdd8(n, m.arena[6080+b0*6:6080+b0*6+n*6], m.arena[6128+b0*6:6128+b0*6+n*6], &m.codeBias)
 	// code/sigmoid: Sigmoid N×6
-	m.sigmoid(n, m.arena[5872+b0*6:5872+b0*6+n*6], m.arena[5920+b0*6:5920+b0*6+n*6])
+	m.sigmoid(n, m.arena[6128+b0*6:6128+b0*6+n*6], m.arena[6176+b0*6:6176+b0*6+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5920+b0*6:5920+b0*6+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[6144+b0*2:6144+b0*2+n*2], 2)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6176+b0*6:6176+b0*6+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[6400+b0*2:6400+b0*2+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[6144+b0*2:6144+b0*2+n*2], m.arena[6160+b0*2:6160+b0*2+n*2], &m.zMeanBias)
+	m.biasAdd9(n, m.arena[6400+b0*2:6400+b0*2+n*2], m.arena[6416+b0*2:6416+b0*2+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5920+b0*6:5920+b0*6+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[6176+b0*2:6176+b0*2+n*2], 2)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6176+b0*6:6176+b0*6+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[6432+b0*2:6432+b0*2+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[6176+b0*2:6176+b0*2+n*2], m.arena[6192+b0*2:6192+b0*2+n*2], &m.zLogVarBias)
+	m.biasAdd9(n, m.arena[6432+b0*2:6432+b0*2+n*2], m.arena[6448+b0*2:6448+b0*2+n*2], &m.zLogVarBias)
 }
 
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,
@@ -754,6 +781,8 @@ func (m *Model) deriveParams() {
 	m.gruWeightNPacked.Pack(true, 8, 4, m.gruWeightN[:], 8)
 	// per_step.weightᵀ, packed for the products by it
 	m.perStepWeightPacked.Pack(true, 4, 4, m.perStepWeight[:], 4)
+	// tag.weightᵀ, packed for the products by it
+	m.tagWeightPacked.Pack(true, 4, 3, m.tagWeight[:], 4)
 	// bilstm/forward/weightᵀ, packed for the products by it
 	m.bilstmForwardWeightPacked.Pack(true, 7, 12, m.bilstmForwardWeight[:], 7)
 	// bilstm/reverse/weightᵀ, packed for the products by it

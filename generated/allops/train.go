@@ -14,9 +14,10 @@ import "github.com/dlgen/dlgen/rt"
 //   - mask: input, n×192 values, shape N×3×8×8 ("mask")
 //   - flag: input, n×1 values, shape N×1 ("flag")
 //   - seq: input, n×15 values, shape N×5×3 ("seq")
+//   - tags: class labels in [0, 3), n×5 values, shape N×5 ("tags")
 //
 // A wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing.
-func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float32, mask []float32, flag []float32, seq []float32) (float32, error) {
+func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float32, mask []float32, flag []float32, seq []float32, tags []int32) (float32, error) {
 	const method = "allops.TrainStep"
 	if err := rt.CheckBatch(method, n, MaxBatch); err != nil {
 		return 0, err
@@ -39,6 +40,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	if err := rt.CheckLen(method, "seq", len(seq), n, 15, true); err != nil {
 		return 0, err
 	}
+	if err := rt.CheckLen(method, "tags", len(tags), n, 5, true); err != nil {
+		return 0, err
+	}
 	if err := rt.CheckFinite(method, "image", image); err != nil {
 		return 0, err
 	}
@@ -55,6 +59,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		return 0, err
 	}
 	if err := rt.CheckFinite(method, "seq", seq); err != nil {
+		return 0, err
+	}
+	if err := rt.CheckLabels(method, "tags", tags, 3); err != nil {
 		return 0, err
 	}
 	if n < 2 {
@@ -88,9 +95,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn/var: ChannelMean 4
 	m.channelMean(n, m.arena[:n*256], (*[4]float32)(m.arena[2064:]))
 	// bn/inv_std: Rsqrt 4, fused with bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[34144:34144+4], m.arena[2064:2064+4])
+	m.addScalarRsqrt(n, m.arena[34304:34304+4], m.arena[2064:2064+4])
 	// bn/normalized: ChannelMul N×4×8×8
-	m.channelMul(n, m.arena[8448:8448+n*256], m.arena[10496:10496+n*256], (*[4]float32)(m.arena[34144:]))
+	m.channelMul(n, m.arena[8448:8448+n*256], m.arena[10496:10496+n*256], (*[4]float32)(m.arena[34304:]))
 	// bn/update_mean: RunningUpdate 4
 	{
 		state, stat := &m.bnRunningMean, (*[4]float32)(m.arena[2048:])
@@ -151,15 +158,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gap_pads: GlobalAvgPool2D N×2
 	m.globalAvgPool2D2(n, m.arena[14944:14944+n*64], m.arena[6288:6288+n*2])
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[33984:33984+n*4], m.arena[6272:6272+n*2], m.arena[6288:6288+n*2])
+	m.concat2(n, m.arena[34112:34112+n*4], m.arena[6272:6272+n*2], m.arena[6288:6288+n*2])
 	// h0: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[33984:33984+n*4], 4, m.h0Weight[:], 4, 0, m.arena[34016:34016+n*4], 4)
+	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[34112:34112+n*4], 4, m.h0Weight[:], 4, 0, m.arena[34144:34144+n*4], 4)
 	// h0/bias: BiasAdd N×4
-	m.biasAdd3(n, m.arena[34016:34016+n*4], m.arena[34016:34016+n*4], &m.h0Bias)
+	m.biasAdd3(n, m.arena[34144:34144+n*4], m.arena[34144:34144+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
-	m.tanh(n, m.arena[34016:34016+n*4], m.arena[34016:34016+n*4])
+	m.tanh(n, m.arena[34144:34144+n*4], m.arena[34144:34144+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[34048:34048+n*4])
+	m.fill(n, m.arena[34176:34176+n*4])
 	// rnn/weight: Concat 4×7
 	m.concat10(n, m.arena[6272:6272+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
 	// rnn/weight, packed once for this step's products by it
@@ -178,35 +185,35 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gru/dropped: Mul N×5×4
 	m.mul(n, m.arena[25120:25120+n*20], m.arena[29152:29152+n*20], m.arena[25120:25120+n*20])
 	// gru/weight_ih_rz: Slice 8×4
-	m.slice7(n, m.gruWeightIhL0[:], m.arena[33888:33888+32])
+	m.slice7(n, m.gruWeightIhL0[:], m.arena[34016:34016+32])
 	// gru/weight_hh_rz: Slice 8×4
-	m.slice7(n, m.gruWeightHhL0[:], m.arena[33920:33920+32])
+	m.slice7(n, m.gruWeightHhL0[:], m.arena[34048:34048+32])
 	// gru/weight_rz: Concat 8×8
-	m.concat11(n, m.arena[33824:33824+64], m.arena[33888:33888+32], m.arena[33920:33920+32])
+	m.concat11(n, m.arena[33952:33952+64], m.arena[34016:34016+32], m.arena[34048:34048+32])
 	// gru/weight_rz, packed once for this step's products by it
-	m.gruWeightRzPackedForTrainingTransposed.Pack(true, 8, 8, m.arena[33824:33824+64], 8)
+	m.gruWeightRzPackedForTrainingTransposed.Pack(true, 8, 8, m.arena[33952:33952+64], 8)
 	// gru/weight_rz, packed once for this step's products by it
-	m.gruWeightRzPackedForTrainingAsStored.Pack(false, 8, 8, m.arena[33824:33824+64], 8)
+	m.gruWeightRzPackedForTrainingAsStored.Pack(false, 8, 8, m.arena[33952:33952+64], 8)
 	// gru/bias: Add 12
-	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[34080:34080+12])
+	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[34016:34016+12])
 	// gru/bias_rz: Slice 8
-	m.slice8(n, m.arena[34080:34080+12], m.arena[34112:34112+8])
+	m.slice8(n, m.arena[34016:34016+12], m.arena[34240:34240+8])
 	// gru/bias_in: Slice 4
-	m.slice9(n, m.gruBiasIhL0[:], m.arena[34128:34128+4])
+	m.slice9(n, m.gruBiasIhL0[:], m.arena[34256:34256+4])
 	// gru/bias_hn: Slice 4
-	m.slice9(n, m.gruBiasHhL0[:], m.arena[33888:33888+4])
+	m.slice9(n, m.gruBiasHhL0[:], m.arena[34272:34272+4])
 	// gru/weight_in: Slice 4×4
-	m.slice10(n, m.gruWeightIhL0[:], m.arena[33904:33904+16])
+	m.slice10(n, m.gruWeightIhL0[:], m.arena[34288:34288+16])
 	// gru/weight_hn: Slice 4×4
-	m.slice10(n, m.gruWeightHhL0[:], m.arena[33920:33920+16])
+	m.slice10(n, m.gruWeightHhL0[:], m.arena[34016:34016+16])
 	// gru/weight_n: Concat 4×8
-	m.concat12(n, m.arena[34080:34080+32], m.arena[33904:33904+16], m.arena[33920:33920+16])
+	m.concat12(n, m.arena[34208:34208+32], m.arena[34288:34288+16], m.arena[34016:34016+16])
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[34080:34080+32], 8)
+	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[34208:34208+32], 8)
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[34080:34080+32], 8)
+	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[34208:34208+32], 8)
 	// gru/bias_n: Add 4
-	m.add(n, m.arena[34128:34128+4], m.arena[33888:33888+4], m.arena[34128:34128+4])
+	m.add(n, m.arena[34256:34256+4], m.arena[34272:34272+4], m.arena[34256:34256+4])
 	// gru/t0/x_slice … gru/t4/h: each thread computes its own range of items (trainStepItems1)
 	m.pool.Items(n, m.trainStepItems1Fn)
 	// gru/sequence_flat: Concat N×20
@@ -218,44 +225,48 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.biasAddLast(n, m.arena[30272:30272+n*20], m.arena[30272:30272+n*20], &m.perStepBias)
 	// per_step/tanh: Tanh N×5×4
 	m.tanh(n, m.arena[30272:30272+n*20], m.arena[30272:30272+n*20])
+	// tag: MatMul N×5×3
+	rt.GemmP(m.pool, false, true, n*5, 3, 4, 1, m.arena[30272:30272+n*20], 4, m.tagWeight[:], 4, 0, m.arena[6272:6272+n*15], 3)
+	// tag/bias: BiasAddLast N×5×3
+	m.biasAddLast2(n, m.arena[6272:6272+n*15], m.arena[6272:6272+n*15], &m.tagBias)
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[34112:34112+n*3])
+	m.fill(n, m.arena[34240:34240+n*3])
 	// bilstm/forward/dropout_mask: DropoutMask N×1×4
-	m.dropoutMask2(n, m.arena[33888:33888+n*4])
+	m.dropoutMask2(n, m.arena[34016:34016+n*4])
 	// bilstm/forward/dropout_masks: Concat N×5×4
-	m.concat15(n, m.arena[30432:30432+n*20], m.arena[33888:33888+n*4])
+	m.concat15(n, m.arena[30432:30432+n*20], m.arena[34016:34016+n*4])
 	// bilstm/forward/dropped: Mul N×5×4
 	m.mul(n, m.arena[30272:30272+n*20], m.arena[30432:30432+n*20], m.arena[25120:25120+n*20])
 	// bilstm/forward/weight: Concat 12×7
-	m.concat13(n, m.arena[33632:33632+84], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
+	m.concat13(n, m.arena[33760:33760+84], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
 	// bilstm/forward/weight, packed once for this step's products by it
-	m.bilstmForwardWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[33632:33632+84], 7)
+	m.bilstmForwardWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[33760:33760+84], 7)
 	// bilstm/forward/weight, packed once for this step's products by it
-	m.bilstmForwardWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33632:33632+84], 7)
+	m.bilstmForwardWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33760:33760+84], 7)
 	// bilstm/forward/bias: Add 12
-	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[33728:33728+12])
+	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[34272:34272+12])
 	// bilstm/forward/t0/x_slice … bilstm/forward/t4/h: each thread computes its own range of items (trainStepItems2)
 	m.pool.Items(n, m.trainStepItems2Fn)
 	// bilstm/reverse/dropout_mask: DropoutMask N×1×4
-	m.dropoutMask3(n, m.arena[33728:33728+n*4])
+	m.dropoutMask3(n, m.arena[33856:33856+n*4])
 	// bilstm/reverse/dropout_masks: Concat N×5×4
-	m.concat15(n, m.arena[31552:31552+n*20], m.arena[33728:33728+n*4])
+	m.concat15(n, m.arena[31552:31552+n*20], m.arena[33856:33856+n*4])
 	// bilstm/reverse/dropped: Mul N×5×4
 	m.mul(n, m.arena[30272:30272+n*20], m.arena[31552:31552+n*20], m.arena[25120:25120+n*20])
 	// bilstm/reverse/weight: Concat 12×7
-	m.concat13(n, m.arena[33728:33728+84], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
+	m.concat13(n, m.arena[33856:33856+84], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
 	// bilstm/reverse/weight, packed once for this step's products by it
-	m.bilstmReverseWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[33728:33728+84], 7)
+	m.bilstmReverseWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[33856:33856+84], 7)
 	// bilstm/reverse/weight, packed once for this step's products by it
-	m.bilstmReverseWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33728:33728+84], 7)
+	m.bilstmReverseWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[33856:33856+84], 7)
 	// bilstm/reverse/bias: Add 12
-	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[33888:33888+12])
+	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[34272:34272+12])
 	// bilstm/reverse/t0/x_slice … bilstm: each thread computes its own range of items (trainStepItems3)
 	m.pool.Items(n, m.trainStepItems3Fn)
 	// lstm/weight: Concat 16×7
-	m.concat14(n, m.arena[28032:28032+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
+	m.concat14(n, m.arena[28160:28160+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/weight, packed once for this step's products by it
-	m.lstmWeightPackedForTrainingTransposed.Pack(true, 7, 16, m.arena[28032:28032+112], 7)
+	m.lstmWeightPackedForTrainingTransposed.Pack(true, 7, 16, m.arena[28160:28160+112], 7)
 	// lstm/t0/gates … flatten: each thread computes its own range of items (trainStepItems4)
 	m.pool.Items(n, m.trainStepItems4Fn)
 	// dropout/mask: DropoutMask N×48
@@ -263,30 +274,30 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// dropout/apply: Mul N×48
 	m.mul(n, m.arena[24576:24576+n*48], m.arena[24960:24960+n*48], m.arena[25344:25344+n*48])
 	// fc: MatMul N×16
-	rt.GemmP(m.pool, false, true, n, 16, 48, 1, m.arena[25344:25344+n*48], 48, m.fcWeight[:], 48, 0, m.arena[6272:6272+n*16], 16)
+	rt.GemmP(m.pool, false, true, n, 16, 48, 1, m.arena[25344:25344+n*48], 48, m.fcWeight[:], 48, 0, m.arena[25968:25968+n*16], 16)
 	// fc/bias: BiasAdd N×16
-	m.biasAdd5(n, m.arena[6272:6272+n*16], m.arena[6272:6272+n*16], &m.fcBias)
+	m.biasAdd5(n, m.arena[25968:25968+n*16], m.arena[25968:25968+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16], m.arena[33984:33984+n*4], m.arena[25968:25968+n*10])
+	m.concat9(n, m.arena[25728:25728+n*30], m.arena[25968:25968+n*16], m.arena[34112:34112+n*4], m.arena[33632:33632+n*10])
 	// bn_fc/mean: ChannelMean 30
-	m.channelMean2(n, m.arena[25728:25728+n*30], (*[30]float32)(m.arena[33888:]))
+	m.channelMean2(n, m.arena[25728:25728+n*30], (*[30]float32)(m.arena[34016:]))
 	// bn_fc/neg_mean: Scale 30
-	m.scale(n, m.arena[33888:33888+30], m.arena[33920:33920+30])
+	m.scale(n, m.arena[34016:34016+30], m.arena[34048:34048+30])
 	// bn_fc/centered: BiasAdd N×30
-	m.biasAdd11(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*30], (*[30]float32)(m.arena[33920:]))
+	m.biasAdd11(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*30], (*[30]float32)(m.arena[34048:]))
 	// bn_fc/sq: Square N×30
 	m.square(n, m.arena[28032:28032+n*30], m.arena[14080:14080+n*30])
 	// bn_fc/var: ChannelMean 30
-	m.channelMean2(n, m.arena[14080:14080+n*30], (*[30]float32)(m.arena[33920:]))
+	m.channelMean2(n, m.arena[14080:14080+n*30], (*[30]float32)(m.arena[34048:]))
 	// bn_fc/inv_std: Rsqrt 30, fused with bn_fc/var_eps (AddScalar)
-	m.addScalarRsqrt2(n, m.arena[6368:6368+30], m.arena[33920:33920+30])
+	m.addScalarRsqrt2(n, m.arena[34272:34272+30], m.arena[34048:34048+30])
 	// bn_fc/normalized: ChannelMul N×30
-	m.channelMul2(n, m.arena[28032:28032+n*30], m.arena[28272:28272+n*30], (*[30]float32)(m.arena[6368:]))
+	m.channelMul2(n, m.arena[28032:28032+n*30], m.arena[28272:28272+n*30], (*[30]float32)(m.arena[34272:]))
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[28512:28512+n*30], m.arena[28272:28272+n*30], &m.bnFcWeight, &m.bnFcBias)
 	// bn_fc/update_mean: RunningUpdate 30
 	{
-		state, stat := &m.bnFcRunningMean, (*[30]float32)(m.arena[33888:])
+		state, stat := &m.bnFcRunningMean, (*[30]float32)(m.arena[34016:])
 		corr := 1.0
 		for c := range 30 {
 			state[c] = float32(0.99*float64(state[c]) + 0.01*float64(stat[c])*corr)
@@ -294,7 +305,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	}
 	// bn_fc/update_var: RunningUpdate 30
 	{
-		state, stat := &m.bnFcRunningVar, (*[30]float32)(m.arena[33920:])
+		state, stat := &m.bnFcRunningVar, (*[30]float32)(m.arena[34048:])
 		m1 := float64(n)
 		corr := m1 / (m1 - 1)
 		for c := range 30 {
@@ -310,21 +321,21 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// relu: Relu N×30
 	m.relu(n, m.arena[25728:25728+n*30], m.arena[28752:28752+n*30])
 	// logits: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[28752:28752+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[6272:6272+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[28752:28752+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[25968:25968+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[6272:6272+n*5], m.arena[6272:6272+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[25968:25968+n*5], m.arena[25968:25968+n*5], &m.logitsBias)
 	// probs: Softmax N×5
-	m.softmax(n, m.arena[6272:6272+n*5], m.arena[6320:6320+n*5])
+	m.softmax(n, m.arena[25968:25968+n*5], m.arena[26016:26016+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[33984:33984+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[33888:33888+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[34112:34112+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[33728:33728+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[33888:33888+n], m.arena[33888:33888+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[33728:33728+n], m.arena[33728:33728+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[33984:33984+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[34160:34160+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[34112:34112+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[34320:34320+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[34160:34160+n], m.arena[34160:34160+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[34320:34320+n], m.arena[34320:34320+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[34160:34160+n], m.arena[34160:34160+n])
+	m.sigmoid(n, m.arena[34320:34320+n], m.arena[34320:34320+n])
 	// gauss_noise/noise: RandomNormal N×3×8×8
 	m.randomNormal(n, m.arena[14080:14080+n*192])
 	// mask_noise/mask: KeepMask N×3×8×8
@@ -333,187 +344,199 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.addMul(n, m.arena[14080:14080+n*192], image, m.arena[14080:14080+n*192], m.arena[15616:15616+n*192])
 	// noisy_flat: Reshape N×192: a view, no code
 	// code: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 192, 1, m.arena[14080:14080+n*192], 192, m.codeWeight[:], 192, 0, m.arena[25968:25968+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 192, 1, m.arena[14080:14080+n*192], 192, m.codeWeight[:], 192, 0, m.arena[26064:26064+n*6], 6)
 	// code/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[25968:25968+n*6], m.arena[25968:25968+n*6], &m.codeBias)
+	m.biasAdd8(n, m.arena[26064:26064+n*6], m.arena[26064:26064+n*6], &m.codeBias)
 	// code/sigmoid: Sigmoid N×6
-	m.sigmoid(n, m.arena[25968:25968+n*6], m.arena[25968:25968+n*6])
+	m.sigmoid(n, m.arena[26064:26064+n*6], m.arena[26064:26064+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[25968:25968+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[34176:34176+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[26064:26064+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[34336:34336+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[34176:34176+n*2], m.arena[34176:34176+n*2], &m.zMeanBias)
+	m.biasAdd9(n, m.arena[34336:34336+n*2], m.arena[34336:34336+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[25968:25968+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[33904:33904+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[26064:26064+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[33744:33744+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[33904:33904+n*2], m.arena[33904:33904+n*2], &m.zLogVarBias)
+	m.biasAdd9(n, m.arena[33744:33744+n*2], m.arena[33744:33744+n*2], &m.zLogVarBias)
 	// z/std: Exp N×2, fused with z/half_logvar (Scale)
-	m.scaleExp(n, m.arena[34192:34192+n*2], m.arena[33904:33904+n*2])
+	m.scaleExp(n, m.arena[34352:34352+n*2], m.arena[33744:33744+n*2])
 	// z/eps: RandomNormal N×2
-	m.randomNormal2(n, m.arena[34208:34208+n*2])
+	m.randomNormal2(n, m.arena[34368:34368+n*2])
 	// z/z: Add N×2, fused with z/scaled_eps (Mul)
-	m.mulAdd(n, m.arena[33920:33920+n*2], m.arena[34192:34192+n*2], m.arena[34208:34208+n*2], m.arena[34176:34176+n*2])
+	m.mulAdd(n, m.arena[34064:34064+n*2], m.arena[34352:34352+n*2], m.arena[34368:34368+n*2], m.arena[34336:34336+n*2])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[6272:6272+n*5], label, m.arena[33936:33936+1])
+	m.sparseSoftmaxCELoss(n, m.arena[25968:25968+n*5], label, m.arena[34080:34080+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[6272:6272+n*5], onehot, m.arena[34224:34224+1])
+	m.softmaxCELoss(n, m.arena[25968:25968+n*5], onehot, m.arena[34384:34384+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6320:6320+n*5], onehot, m.arena[33952:33952+1])
+	m.categoricalCELoss(n, m.arena[26016:26016+n*5], onehot, m.arena[34096:34096+1])
+	// sparse_ce_probs/onehot: OneHot N×5
+	m.oneHot(n, label, m.arena[34016:34016+n*5])
+	// sparse_ce_probs: CategoricalCELoss scalar
+	m.categoricalCELoss(n, m.arena[26016:26016+n*5], m.arena[34016:34016+n*5], m.arena[15664:15664+1])
+	// sparse_ce_steps: SparseSoftmaxCELoss scalar
+	m.sparseSoftmaxCELoss2(n, m.arena[6272:6272+n*15], tags, m.arena[15680:15680+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[12544:12544+n*192], image, m.arena[33968:33968+1])
+	m.mSELoss(n, m.arena[12544:12544+n*192], image, m.arena[15696:15696+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[12544:12544+n*192], image, m.arena[15664:15664+1])
+	m.mAELoss(n, m.arena[12544:12544+n*192], image, m.arena[15712:15712+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[12544:12544+n*192], image, m.arena[15680:15680+1])
+	m.huberLoss(n, m.arena[12544:12544+n*192], image, m.arena[15728:15728+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[12544:12544+n*192], mask, m.arena[15696:15696+1])
+	m.bCELoss(n, m.arena[12544:12544+n*192], mask, m.arena[15744:15744+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[33888:33888+n], flag, m.arena[15712:15712+1])
+	m.bCEWithLogitsLoss(n, m.arena[33728:33728+n], flag, m.arena[15760:15760+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[34160:34160+n], flag, m.arena[15728:15728+1])
+	m.bCELoss2(n, m.arena[34320:34320+n], flag, m.arena[15776:15776+1])
 	// l1_code/abs: Abs N×6
-	m.abs(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6])
+	m.abs(n, m.arena[26064:26064+n*6], m.arena[33632:33632+n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[26016:26016+n*6], m.arena[15744:15744+1])
+	m.reduceMean(n, m.arena[33632:33632+n*6], m.arena[15792:15792+1])
 	// code_exp: Exp N×6
-	m.exp(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6])
+	m.exp(n, m.arena[26064:26064+n*6], m.arena[33632:33632+n*6])
 	// code_ratio: Div N×6
-	m.div(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6], m.arena[26064:26064+n*6])
+	m.div(n, m.arena[26064:26064+n*6], m.arena[33632:33632+n*6], m.arena[33680:33680+n*6])
 	// code_log: Log N×6
-	m.log(n, m.arena[26064:26064+n*6], m.arena[15616:15616+n*6])
+	m.log(n, m.arena[33680:33680+n*6], m.arena[15616:15616+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[15616:15616+n*6], m.arena[15760:15760+1])
+	m.reduceSum(n, m.arena[15616:15616+n*6], m.arena[15808:15808+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[25968:25968+n*6], m.arena[15616:15616+1])
+	m.kLSparsity(n, m.arena[26064:26064+n*6], m.arena[15616:15616+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[25968:25968+n*6], &m.codeWeight, m.arena[15632:15632+1])
+	m.contractivePenalty(n, m.arena[26064:26064+n*6], &m.codeWeight, m.arena[15632:15632+1])
 	// kl_normal/var: Exp N×2
-	m.exp(n, m.arena[33904:33904+n*2], m.arena[34240:34240+n*2])
+	m.exp(n, m.arena[33744:33744+n*2], m.arena[34400:34400+n*2])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareAddScalarSubSub(n, m.arena[33904:33904+n*2], m.arena[34176:34176+n*2], m.arena[33904:33904+n*2], m.arena[34240:34240+n*2])
+	m.squareAddScalarSubSub(n, m.arena[33744:33744+n*2], m.arena[34336:34336+n*2], m.arena[33744:33744+n*2], m.arena[34400:34400+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[33904:33904+n*2], m.arena[15648:15648+1])
+	m.reduceMean2(n, m.arena[33744:33744+n*2], m.arena[15648:15648+1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[33920:33920+n*2], m.arena[33904:33904+n*2])
+	m.abs(n, m.arena[34064:34064+n*2], m.arena[33744:33744+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[33904:33904+n*2], m.arena[15776:15776+1])
-	// l1_z/total: Add scalar, fused with cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[34224:34224+1], m.arena[34224:34224+1], m.arena[33936:33936+1], m.arena[33952:33952+1], m.arena[33968:33968+1], m.arena[15664:15664+1], m.arena[15680:15680+1], m.arena[15696:15696+1], m.arena[15712:15712+1], m.arena[15728:15728+1], m.arena[15744:15744+1], m.arena[15760:15760+1], m.arena[15616:15616+1], m.arena[15632:15632+1], m.arena[15648:15648+1], m.arena[15776:15776+1])
+	m.reduceMean2(n, m.arena[33744:33744+n*2], m.arena[15824:15824+1])
+	// l1_z/total: Add scalar, fused with cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[34384:34384+1], m.arena[34384:34384+1], m.arena[34080:34080+1], m.arena[34096:34096+1], m.arena[15664:15664+1], m.arena[15680:15680+1], m.arena[15696:15696+1], m.arena[15712:15712+1], m.arena[15728:15728+1], m.arena[15744:15744+1], m.arena[15760:15760+1], m.arena[15776:15776+1], m.arena[15792:15792+1], m.arena[15808:15808+1], m.arena[15616:15616+1], m.arena[15632:15632+1], m.arena[15648:15648+1], m.arena[15824:15824+1])
 	// d.loss: Fill scalar (layer l1_z)
-	m.arena[34256] = 1.0
+	m.arena[34416] = 1.0
 	// d.l1_z/scaled.1: Fill scalar
-	m.arena[33904] = 0.01
+	m.arena[33744] = 0.01
 	// d.l1_z.1: Fill scalar
-	m.arena[33936] = 0.02
+	m.arena[34080] = 0.02
 	// d.l1_z/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[33936:33936+1], m.arena[33952:33952+n*2])
+	m.broadcast(n, m.arena[34080:34080+1], m.arena[34096:34096+n*2])
 	// d.l1_z/abs.1: AbsGrad N×2
-	m.absGrad(n, m.arena[33920:33920+n*2], m.arena[33952:33952+n*2], m.arena[34272:34272+n*2])
+	m.absGrad(n, m.arena[34064:34064+n*2], m.arena[34096:34096+n*2], m.arena[34432:34432+n*2])
 	// d.kl_normal/weighted.1: Fill scalar
-	m.arena[33920] = 0.1
+	m.arena[20224] = 0.1
 	// d.kl_normal.1: Fill scalar
-	m.arena[33936] = -0.1
+	m.arena[34064] = -0.1
 	// d.kl_normal/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[33936:33936+1], m.arena[34288:34288+n*2])
+	m.broadcast(n, m.arena[34064:34064+1], m.arena[34448:34448+n*2])
 	// d.kl_normal/minus_var.1: Scale N×2
-	m.scale(n, m.arena[34288:34288+n*2], m.arena[34304:34304+n*2])
+	m.scale(n, m.arena[34448:34448+n*2], m.arena[34464:34464+n*2])
 	// d.contractive.1: ContractivePenaltyGradH N×6
-	m.contractivePenaltyGradH(n, m.arena[25968:25968+n*6], &m.codeWeight, m.arena[33904:33904+1], m.arena[15616:15616+n*6])
+	m.contractivePenaltyGradH(n, m.arena[26064:26064+n*6], &m.codeWeight, m.arena[33744:33744+1], m.arena[15616:15616+n*6])
 	// d.contractive.2: ContractivePenaltyGradW 6×192
-	m.contractivePenaltyGradW(n, m.arena[25968:25968+n*6], &m.codeWeight, m.arena[33904:33904+1], m.codeWeightGrad[:])
+	m.contractivePenaltyGradW(n, m.arena[26064:26064+n*6], &m.codeWeight, m.arena[33744:33744+1], m.codeWeightGrad[:])
 	// d.kl_sparsity/scaled.1: Fill scalar
-	m.arena[33936] = 0.5
+	m.arena[34480] = 0.5
 	// d.kl_sparsity.1: KLSparsityGrad N×6
-	m.kLSparsityGrad(n, m.arena[25968:25968+n*6], m.arena[33936:33936+1], m.arena[15664:15664+n*6])
+	m.kLSparsityGrad(n, m.arena[26064:26064+n*6], m.arena[34480:34480+1], m.arena[15664:15664+n*6])
 	// d.log_ratio.1: Fill N×6
 	m.fill2(n, m.arena[15712:15712+n*6])
 	// d.code_log.1: Div N×6
-	m.div(n, m.arena[15712:15712+n*6], m.arena[26064:26064+n*6], m.arena[15712:15712+n*6])
+	m.div(n, m.arena[15712:15712+n*6], m.arena[33680:33680+n*6], m.arena[15712:15712+n*6])
 	// d.code_exp.2: Add N×6, fused with d.kl_sparsity.2 (Add), d.code_ratio.1 (Div), d.code_ratio.2 (Mul), d.code_ratio.3 (Div), d.code_ratio.4 (Scale), d.code_ratio.5 (Add), d.code_exp.1 (Mul)
-	m.addDivMulDivScaleAddMulAdd(n, m.arena[15616:15616+n*6], m.arena[15616:15616+n*6], m.arena[15664:15664+n*6], m.arena[15712:15712+n*6], m.arena[26016:26016+n*6], m.arena[26064:26064+n*6])
+	m.addDivMulDivScaleAddMulAdd(n, m.arena[15616:15616+n*6], m.arena[15616:15616+n*6], m.arena[15664:15664+n*6], m.arena[15712:15712+n*6], m.arena[33632:33632+n*6], m.arena[33680:33680+n*6])
 	// d.l1_code.1: Fill scalar
-	m.arena[33904] = 0.06
+	m.arena[33744] = 0.06
 	// d.l1_code/mean.1: Broadcast N×6
-	m.broadcast2(n, m.arena[33904:33904+1], m.arena[26016:26016+n*6])
+	m.broadcast2(n, m.arena[33744:33744+1], m.arena[33632:33632+n*6])
 	// d.l1_code/abs.1: AbsGrad N×6
-	m.absGrad(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6], m.arena[26064:26064+n*6])
+	m.absGrad(n, m.arena[26064:26064+n*6], m.arena[33632:33632+n*6], m.arena[33680:33680+n*6])
 	// d.l1_code/abs.2: Add N×6
-	m.add(n, m.arena[15616:15616+n*6], m.arena[26064:26064+n*6], m.arena[26016:26016+n*6])
+	m.add(n, m.arena[15616:15616+n*6], m.arena[33680:33680+n*6], m.arena[34064:34064+n*6])
 	// d.bce_probs/weighted.1: Fill scalar
-	m.arena[33904] = 0.2
+	m.arena[33744] = 0.2
 	// d.bce_probs.1: LossGrad of BCELoss N×1
-	m.lossGrad(n, m.arena[34160:34160+n], flag, m.arena[33904:33904+1], m.arena[34320:34320+n])
+	m.lossGrad(n, m.arena[34320:34320+n], flag, m.arena[33744:33744+1], m.arena[34496:34496+n])
 	// d.bce_logits.1: LossGrad of BCEWithLogitsLoss N×1
-	m.lossGrad2(n, m.arena[33888:33888+n], flag, m.arena[33904:33904+1], m.arena[34336:34336+n])
+	m.lossGrad2(n, m.arena[33728:33728+n], flag, m.arena[33744:33744+1], m.arena[34512:34512+n])
 	// d.bce/weighted.1: Fill scalar
-	m.arena[33888] = 0.3
+	m.arena[33632] = 0.3
 	// d.bce.1: LossGrad of BCELoss N×3×8×8
-	m.lossGrad3(n, m.arena[12544:12544+n*192], mask, m.arena[33888:33888+1], m.arena[15616:15616+n*192])
+	m.lossGrad3(n, m.arena[12544:12544+n*192], mask, m.arena[33632:33632+1], m.arena[15616:15616+n*192])
 	// d.huber.1: LossGrad of HuberLoss N×3×8×8
-	m.lossGrad4(n, m.arena[12544:12544+n*192], image, m.arena[33920:33920+1], m.arena[17152:17152+n*192])
+	m.lossGrad4(n, m.arena[12544:12544+n*192], image, m.arena[20224:20224+1], m.arena[17152:17152+n*192])
 	// d.mae.1: LossGrad of MAELoss N×3×8×8
-	m.lossGrad5(n, m.arena[12544:12544+n*192], image, m.arena[33920:33920+1], m.arena[18688:18688+n*192])
+	m.lossGrad5(n, m.arena[12544:12544+n*192], image, m.arena[20224:20224+1], m.arena[18688:18688+n*192])
 	// d.mse/weighted.1: Fill scalar
-	m.arena[33952] = 2.0
+	m.arena[33632] = 2.0
 	// d.mse.1: LossGrad of MSELoss N×3×8×8
-	m.lossGrad6(n, m.arena[12544:12544+n*192], image, m.arena[33952:33952+1], m.arena[20224:20224+n*192])
-	// d.cce_probs/weighted.1: Fill scalar
-	m.arena[33952] = 0.25
+	m.lossGrad6(n, m.arena[12544:12544+n*192], image, m.arena[33632:33632+1], m.arena[20224:20224+n*192])
+	// d.sparse_ce_steps.1: LossGrad of SparseSoftmaxCELoss N×5×3
+	m.lossGrad7(n, m.arena[6272:6272+n*15], tags, m.arena[34480:34480+1], m.arena[33632:33632+n*15])
+	// d.sparse_ce_probs/weighted.1: Fill scalar
+	m.arena[6320] = 0.25
+	// d.sparse_ce_probs.1: LossGrad of CategoricalCELoss N×5
+	m.lossGrad8(n, m.arena[26016:26016+n*5], m.arena[34016:34016+n*5], m.arena[6320:6320+1], m.arena[6272:6272+n*5])
 	// d.cce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad7(n, m.arena[6320:6320+n*5], onehot, m.arena[33952:33952+1], m.arena[26064:26064+n*5])
+	m.lossGrad8(n, m.arena[26016:26016+n*5], onehot, m.arena[6320:6320+1], m.arena[34016:34016+n*5])
+	// d.cce_probs.2: Add N×5
+	m.add(n, m.arena[6272:6272+n*5], m.arena[34016:34016+n*5], m.arena[6272:6272+n*5])
 	// d.cce_logits.1: LossGrad of SoftmaxCELoss N×5
-	m.lossGrad8(n, m.arena[6272:6272+n*5], onehot, m.arena[33936:33936+1], m.arena[33888:33888+n*5])
+	m.lossGrad9(n, m.arena[25968:25968+n*5], onehot, m.arena[34480:34480+1], m.arena[34016:34016+n*5])
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad9(n, m.arena[6272:6272+n*5], label, m.arena[34256:34256+1], m.arena[33936:33936+n*5])
+	m.lossGrad10(n, m.arena[25968:25968+n*5], label, m.arena[34416:34416+1], m.arena[6320:6320+n*5])
 	// d.z/z.1: Add N×2, fused with d.kl_normal/mu_sq.1 (Mul), d.kl_normal/mu_sq.2 (Scale)
-	m.mulScaleAdd(n, m.arena[34176:34176+n*2], m.arena[34304:34304+n*2], m.arena[34176:34176+n*2], m.arena[34272:34272+n*2])
+	m.mulScaleAdd(n, m.arena[34336:34336+n*2], m.arena[34464:34464+n*2], m.arena[34336:34336+n*2], m.arena[34432:34432+n*2])
 	// d.z/half_logvar.2: Add N×2, fused with d.kl_normal/var.1 (Mul), d.kl_normal/var.2 (Add), d.z/scaled_eps.1 (Mul), d.z/std.1 (Mul), d.z/half_logvar.1 (Scale)
-	m.mulAddMulMulScaleAdd(n, m.arena[34304:34304+n*2], m.arena[34304:34304+n*2], m.arena[34240:34240+n*2], m.arena[34288:34288+n*2], m.arena[34272:34272+n*2], m.arena[34208:34208+n*2], m.arena[34192:34192+n*2])
+	m.mulAddMulMulScaleAdd(n, m.arena[34464:34464+n*2], m.arena[34464:34464+n*2], m.arena[34400:34400+n*2], m.arena[34448:34448+n*2], m.arena[34432:34432+n*2], m.arena[34368:34368+n*2], m.arena[34352:34352+n*2])
 	// d.z_log_var/bias.1: ChannelSum 2
-	m.channelSum(n, m.arena[34304:34304+n*2], &m.zLogVarBiasGrad)
+	m.channelSum(n, m.arena[34464:34464+n*2], &m.zLogVarBiasGrad)
 	// d.z_log_var.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34304:34304+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[26016:26016+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34464:34464+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[34064:34064+n*6], 6)
 	// d.z_log_var.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34304:34304+n*2], 2, m.arena[25968:25968+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34464:34464+n*2], 2, m.arena[26064:26064+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
 	// d.z_log_var.3: Add N×6: accumulated in place by its products, no code
 	// d.z_mean/bias.1: ChannelSum 2
-	m.channelSum(n, m.arena[34176:34176+n*2], &m.zMeanBiasGrad)
+	m.channelSum(n, m.arena[34336:34336+n*2], &m.zMeanBiasGrad)
 	// d.z_mean.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34176:34176+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[26016:26016+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[34336:34336+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[34064:34064+n*6], 6)
 	// d.z_mean.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34176:34176+n*2], 2, m.arena[25968:25968+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[34336:34336+n*2], 2, m.arena[26064:26064+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
 	// d.z_mean.3: Add N×6: accumulated in place by its products, no code
 	// d.code/sigmoid.1: SigmoidGrad N×6
-	m.sigmoidGrad(n, m.arena[25968:25968+n*6], m.arena[26016:26016+n*6], m.arena[25968:25968+n*6])
+	m.sigmoidGrad(n, m.arena[26064:26064+n*6], m.arena[34064:34064+n*6], m.arena[26064:26064+n*6])
 	// d.code/bias.1: ChannelSum 6
-	m.channelSum2(n, m.arena[25968:25968+n*6], &m.codeBiasGrad)
+	m.channelSum2(n, m.arena[26064:26064+n*6], &m.codeBiasGrad)
 	// d.code.1: MatMul 6×192
-	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[25968:25968+n*6], 6, m.arena[14080:14080+n*192], 192, 1, m.codeWeightGrad[:], 192)
+	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[26064:26064+n*6], 6, m.arena[14080:14080+n*192], 192, 1, m.codeWeightGrad[:], 192)
 	// d.code.2: Add 6×192: accumulated in place by its products, no code
 	// d.flag_prob/sigmoid.1: SigmoidGrad N×1
-	m.sigmoidGrad(n, m.arena[34160:34160+n], m.arena[34320:34320+n], m.arena[34160:34160+n])
+	m.sigmoidGrad(n, m.arena[34320:34320+n], m.arena[34496:34496+n], m.arena[34320:34320+n])
 	// d.flag_prob/bias.1: ChannelSum 1
-	m.channelSum3(n, m.arena[34160:34160+n], &m.flagProbBiasGrad)
+	m.channelSum3(n, m.arena[34320:34320+n], &m.flagProbBiasGrad)
 	// d.flag_prob.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[34160:34160+n], 1, m.flagProbWeight[:], 4, 0, m.arena[25968:25968+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[34320:34320+n], 1, m.flagProbWeight[:], 4, 0, m.arena[26064:26064+n*4], 4)
 	// d.flag_prob.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[34160:34160+n], 1, m.arena[33984:33984+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[34320:34320+n], 1, m.arena[34112:34112+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
 	// d.flag_logit/bias.1: ChannelSum 1
-	m.channelSum3(n, m.arena[34336:34336+n], &m.flagLogitBiasGrad)
+	m.channelSum3(n, m.arena[34512:34512+n], &m.flagLogitBiasGrad)
 	// d.flag_logit.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[34336:34336+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[25968:25968+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[34512:34512+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[26064:26064+n*4], 4)
 	// d.flag_logit.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[34336:34336+n], 1, m.arena[33984:33984+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[34512:34512+n], 1, m.arena[34112:34112+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
 	// d.flag_logit.3: Add N×4: accumulated in place by its products, no code
 	// d.probs.1: SoftmaxGrad N×5
-	m.softmaxGrad(n, m.arena[6320:6320+n*5], m.arena[26064:26064+n*5], m.arena[6272:6272+n*5])
+	m.softmaxGrad(n, m.arena[26016:26016+n*5], m.arena[6272:6272+n*5], m.arena[25968:25968+n*5])
 	// d.probs.2: Add N×5, fused with d.sparse_ce.2 (Add)
-	m.addAdd(n, m.arena[33888:33888+n*5], m.arena[33888:33888+n*5], m.arena[33936:33936+n*5], m.arena[6272:6272+n*5])
+	m.addAdd(n, m.arena[34016:34016+n*5], m.arena[34016:34016+n*5], m.arena[6320:6320+n*5], m.arena[25968:25968+n*5])
 	// d.logits/bias.1: ChannelSum 5
-	m.channelSum4(n, m.arena[33888:33888+n*5], &m.logitsBiasGrad)
+	m.channelSum4(n, m.arena[34016:34016+n*5], &m.logitsBiasGrad)
 	// d.logits.1: MatMul N×30
-	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[33888:33888+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[14080:14080+n*30], 30)
+	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[34016:34016+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[14080:14080+n*30], 30)
 	// d.logits.2: MatMul 5×30
-	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[33888:33888+n*5], 5, m.arena[28752:28752+n*30], 30, 0, m.logitsWeightGrad[:], 30)
+	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[34016:34016+n*5], 5, m.arena[28752:28752+n*30], 30, 0, m.logitsWeightGrad[:], 30)
 	// d.tanh.1: TanhGrad N×30, fused with d.relu.1 (ReluGrad)
 	m.reluGradTanhGrad(n, m.arena[28752:28752+n*30], m.arena[28752:28752+n*30], m.arena[14080:14080+n*30], m.arena[25728:25728+n*30])
 	// d.flatten2.1: Reshape N×2×3×5: a view, no code
@@ -531,29 +554,29 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn_fc/normalized.2: Mul N×30
 	m.mul(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*30], m.arena[14080:14080+n*30])
 	// d.bn_fc/normalized.3: ChannelSum 30
-	m.channelSum5(n, m.arena[14080:14080+n*30], (*[30]float32)(m.arena[6272:]))
+	m.channelSum5(n, m.arena[14080:14080+n*30], (*[30]float32)(m.arena[25968:]))
 	// d.bn_fc/inv_std.4: Scale 30, fused with d.bn_fc/inv_std.1 (Square), d.bn_fc/inv_std.2 (Mul), d.bn_fc/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[6272:6272+30], m.arena[6368:6368+30], m.arena[6272:6272+30])
+	m.squareMulMulScale(n, m.arena[25968:25968+30], m.arena[34272:34272+30], m.arena[25968:25968+30])
 	// d.bn_fc/var.1: ChannelBroadcast N×30
-	m.channelBroadcast(n, (*[30]float32)(m.arena[6272:]), m.arena[14080:14080+n*30])
+	m.channelBroadcast(n, (*[30]float32)(m.arena[25968:]), m.arena[14080:14080+n*30])
 	// d.bn_fc/sq.3: Add N×30, fused with d.bn_fc/normalized.1 (ChannelMul), d.bn_fc/sq.1 (Mul), d.bn_fc/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[25728:25728+n*30], m.arena[25728:25728+n*30], (*[30]float32)(m.arena[6368:]), m.arena[14080:14080+n*30], m.arena[28032:28032+n*30])
+	m.channelMulMulScaleAdd(n, m.arena[25728:25728+n*30], m.arena[25728:25728+n*30], (*[30]float32)(m.arena[34272:]), m.arena[14080:14080+n*30], m.arena[28032:28032+n*30])
 	// d.bn_fc/centered.1: ChannelSum 30
-	m.channelSum5(n, m.arena[25728:25728+n*30], (*[30]float32)(m.arena[33888:]))
+	m.channelSum5(n, m.arena[25728:25728+n*30], (*[30]float32)(m.arena[25968:]))
 	// d.bn_fc/neg_mean.1: Scale 30
-	m.scale(n, m.arena[33888:33888+30], m.arena[33888:33888+30])
+	m.scale(n, m.arena[25968:25968+30], m.arena[25968:25968+30])
 	// d.bn_fc/mean.1: ChannelBroadcast N×30
-	m.channelBroadcast(n, (*[30]float32)(m.arena[33888:]), m.arena[14080:14080+n*30])
+	m.channelBroadcast(n, (*[30]float32)(m.arena[25968:]), m.arena[14080:14080+n*30])
 	// d.bn_fc/mean.2: Add N×30
 	m.add(n, m.arena[25728:25728+n*30], m.arena[14080:14080+n*30], m.arena[25728:25728+n*30])
 	// d.head_concat.1: Slice N×16
 	m.slice11(n, m.arena[25728:25728+n*30], m.arena[6272:6272+n*16])
 	// d.head_concat.2: Slice N×4
-	m.slice12(n, m.arena[25728:25728+n*30], m.arena[33888:33888+n*4])
+	m.slice12(n, m.arena[25728:25728+n*30], m.arena[25968:25968+n*4])
 	// d.head_concat.3: Slice N×10
 	m.slice13(n, m.arena[25728:25728+n*30], m.arena[28032:28032+n*10])
 	// d.head_concat.4: Add N×4
-	m.add(n, m.arena[25968:25968+n*4], m.arena[33888:33888+n*4], m.arena[33920:33920+n*4])
+	m.add(n, m.arena[26064:26064+n*4], m.arena[25968:25968+n*4], m.arena[34016:34016+n*4])
 	// d.fc/bias.1: ChannelSum 16
 	m.channelSum6(n, m.arena[6272:6272+n*16], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×48
@@ -564,31 +587,31 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.mul(n, m.arena[25728:25728+n*48], m.arena[24960:24960+n*48], m.arena[25728:25728+n*48])
 	// d.flatten.1: Reshape N×6×2×4: a view, no code
 	// d.rec_concat.1: Slice N×6
-	m.slice14(n, m.arena[28032:28032+n*10], m.arena[25408:25408+n*6])
+	m.slice14(n, m.arena[28032:28032+n*10], m.arena[25568:25568+n*6])
 	// d.lstm/t4/h.1@0: Slice N×4 (layer rec_concat)
-	m.slice15(n, m.arena[28032:28032+n*10], m.arena[33888:33888+n*4])
+	m.slice15(n, m.arena[28032:28032+n*10], m.arena[34048:34048+n*4])
 	// d.lstm/t4/c_act.1: TanhGrad N×4, fused with d.lstm/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33952:33952+n*4], m.arena[33888:33888+n*4], m.arena[33280:33280+n*4], m.arena[33600:33600+n*4])
+	m.mulTanhGrad(n, m.arena[34080:34080+n*4], m.arena[34048:34048+n*4], m.arena[33280:33280+n*4], m.arena[33600:33600+n*4])
 	// d.lstm/t4/fc.2: Mul N×4
-	m.mul(n, m.arena[33952:33952+n*4], m.arena[32960:32960+n*4], m.arena[25072:25072+n*4])
+	m.mul(n, m.arena[34080:34080+n*4], m.arena[32960:32960+n*4], m.arena[25072:25072+n*4])
 	// d.lstm/t4/o.1: SigmoidGrad N×4, fused with d.lstm/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25200:25200+n*4], m.arena[33888:33888+n*4], m.arena[33600:33600+n*4], m.arena[33280:33280+n*4])
+	m.mulSigmoidGrad(n, m.arena[25616:25616+n*4], m.arena[34048:34048+n*4], m.arena[33600:33600+n*4], m.arena[33280:33280+n*4])
 	// d.lstm/t4/o_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25200:25200+n*4], m.arena[6272:6272+n*16], 12)
+	m.sliceGrad(n, m.arena[25616:25616+n*4], m.arena[6272:6272+n*16], 12)
 	// d.lstm/t4/g.1: TanhGrad N×4, fused with d.lstm/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33888:33888+n*4], m.arena[33952:33952+n*4], m.arena[32800:32800+n*4], m.arena[33120:33120+n*4])
+	m.mulTanhGrad(n, m.arena[34048:34048+n*4], m.arena[34080:34080+n*4], m.arena[32800:32800+n*4], m.arena[33120:33120+n*4])
 	// d.lstm/t4/g_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[33888:33888+n*4], m.arena[6272:6272+n*16], 8)
+	m.sliceGrad(n, m.arena[34048:34048+n*4], m.arena[6272:6272+n*16], 8)
 	// d.lstm/t4/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/f.1: SigmoidGrad N×4, fused with d.lstm/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25232:25232+n*4], m.arena[33952:33952+n*4], m.arena[33408:33408+n*4], m.arena[32960:32960+n*4])
+	m.mulSigmoidGrad(n, m.arena[25648:25648+n*4], m.arena[34080:34080+n*4], m.arena[33408:33408+n*4], m.arena[32960:32960+n*4])
 	// d.lstm/t4/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25232:25232+n*4], m.arena[6272:6272+n*16], 4)
+	m.sliceGrad(n, m.arena[25648:25648+n*4], m.arena[6272:6272+n*16], 4)
 	// d.lstm/t4/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/i.1: SigmoidGrad N×4, fused with d.lstm/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[33952:33952+n*4], m.arena[33120:33120+n*4], m.arena[32800:32800+n*4])
+	m.mulSigmoidGrad(n, m.arena[25680:25680+n*4], m.arena[34080:34080+n*4], m.arena[33120:33120+n*4], m.arena[32800:32800+n*4])
 	// d.lstm/t4/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 0)
+	m.sliceGrad(n, m.arena[25680:25680+n*4], m.arena[6272:6272+n*16], 0)
 	// d.lstm/t4/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/gates.2: MatMul 16×7
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27968:27968+n*7], 7, 0, m.arena[24960:24960+112], 7)
@@ -597,27 +620,27 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.lstm/t3 … d.lstm/t1: 3 steps, one iteration each
 	for step := 3; step >= 1; step-- {
 		// d.lstm/t[step]/c_act.2: Add N×4, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[33952:33952+n*4], m.arena[25136+((step+1)&1)*32:25136+((step+1)&1)*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[33472+step*32:33472+step*32+n*4], m.arena[25072+((step+1)&1)*32:25072+((step+1)&1)*32+n*4])
+		m.mulTanhGradAdd(n, m.arena[34080:34080+n*4], m.arena[25136+((step+1)&1)*32:25136+((step+1)&1)*32+n*4], m.arena[33152+step*32:33152+step*32+n*4], m.arena[33472+step*32:33472+step*32+n*4], m.arena[25072+((step+1)&1)*32:25072+((step+1)&1)*32+n*4])
 		// d.lstm/t[step]/fc.2: Mul N×4
-		m.mul(n, m.arena[33952:33952+n*4], m.arena[32832+step*32:32832+step*32+n*4], m.arena[25072+((step)&1)*32:25072+((step)&1)*32+n*4])
+		m.mul(n, m.arena[34080:34080+n*4], m.arena[32832+step*32:32832+step*32+n*4], m.arena[25072+((step)&1)*32:25072+((step)&1)*32+n*4])
 		// d.lstm/t[step]/o.1: SigmoidGrad N×4, fused with d.lstm/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25200:25200+n*4], m.arena[25136+((step+1)&1)*32:25136+((step+1)&1)*32+n*4], m.arena[33472+step*32:33472+step*32+n*4], m.arena[33152+step*32:33152+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25616:25616+n*4], m.arena[25136+((step+1)&1)*32:25136+((step+1)&1)*32+n*4], m.arena[33472+step*32:33472+step*32+n*4], m.arena[33152+step*32:33152+step*32+n*4])
 		// d.lstm/t[step]/o_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25200:25200+n*4], m.arena[6272:6272+n*16], 12)
+		m.sliceGrad(n, m.arena[25616:25616+n*4], m.arena[6272:6272+n*16], 12)
 		// d.lstm/t[step]/g.1: TanhGrad N×4, fused with d.lstm/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[33888:33888+n*4], m.arena[33952:33952+n*4], m.arena[32672+step*32:32672+step*32+n*4], m.arena[32992+step*32:32992+step*32+n*4])
+		m.mulTanhGrad(n, m.arena[34048:34048+n*4], m.arena[34080:34080+n*4], m.arena[32672+step*32:32672+step*32+n*4], m.arena[32992+step*32:32992+step*32+n*4])
 		// d.lstm/t[step]/g_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[33888:33888+n*4], m.arena[6272:6272+n*16], 8)
+		m.sliceGrad(n, m.arena[34048:34048+n*4], m.arena[6272:6272+n*16], 8)
 		// d.lstm/t[step]/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/f.1: SigmoidGrad N×4, fused with d.lstm/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25232:25232+n*4], m.arena[33952:33952+n*4], m.arena[33312+(step-1)*32:33312+(step-1)*32+n*4], m.arena[32832+step*32:32832+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25648:25648+n*4], m.arena[34080:34080+n*4], m.arena[33312+(step-1)*32:33312+(step-1)*32+n*4], m.arena[32832+step*32:32832+step*32+n*4])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25232:25232+n*4], m.arena[6272:6272+n*16], 4)
+		m.sliceGrad(n, m.arena[25648:25648+n*4], m.arena[6272:6272+n*16], 4)
 		// d.lstm/t[step]/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/i.1: SigmoidGrad N×4, fused with d.lstm/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[33952:33952+n*4], m.arena[32992+step*32:32992+step*32+n*4], m.arena[32672+step*32:32672+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[25680:25680+n*4], m.arena[34080:34080+n*4], m.arena[32992+step*32:32992+step*32+n*4], m.arena[32672+step*32:32672+step*32+n*4])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 0)
+		m.sliceGrad(n, m.arena[25680:25680+n*4], m.arena[6272:6272+n*16], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.2: MatMul 16×7
 		rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[27712+step*64:27712+step*64+n*7], 7, 1, m.arena[24960:24960+112], 7)
@@ -626,25 +649,25 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[6272:6272+n*16], 16, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[25136+((step)&1)*32:25136+((step)&1)*32+n*4], 4)
 	}
 	// d.lstm/t0/c_act.2: Add N×4, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[33952:33952+n*4], m.arena[25168:25168+n*4], m.arena[33152:33152+n*4], m.arena[33472:33472+n*4], m.arena[25104:25104+n*4])
+	m.mulTanhGradAdd(n, m.arena[34080:34080+n*4], m.arena[25168:25168+n*4], m.arena[33152:33152+n*4], m.arena[33472:33472+n*4], m.arena[25104:25104+n*4])
 	// d.lstm/t0/o.1: SigmoidGrad N×4, fused with d.lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25200:25200+n*4], m.arena[25168:25168+n*4], m.arena[33472:33472+n*4], m.arena[33152:33152+n*4])
+	m.mulSigmoidGrad(n, m.arena[25616:25616+n*4], m.arena[25168:25168+n*4], m.arena[33472:33472+n*4], m.arena[33152:33152+n*4])
 	// d.lstm/t0/o_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25200:25200+n*4], m.arena[6272:6272+n*16], 12)
+	m.sliceGrad(n, m.arena[25616:25616+n*4], m.arena[6272:6272+n*16], 12)
 	// d.lstm/t0/g.1: TanhGrad N×4, fused with d.lstm/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33888:33888+n*4], m.arena[33952:33952+n*4], m.arena[32672:32672+n*4], m.arena[32992:32992+n*4])
+	m.mulTanhGrad(n, m.arena[34048:34048+n*4], m.arena[34080:34080+n*4], m.arena[32672:32672+n*4], m.arena[32992:32992+n*4])
 	// d.lstm/t0/g_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[33888:33888+n*4], m.arena[6272:6272+n*16], 8)
+	m.sliceGrad(n, m.arena[34048:34048+n*4], m.arena[6272:6272+n*16], 8)
 	// d.lstm/t0/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×4, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25232:25232+n*4], m.arena[33952:33952+n*4], m.arena[34048:34048+n*4], m.arena[32832:32832+n*4])
+	m.mulSigmoidGrad(n, m.arena[25648:25648+n*4], m.arena[34080:34080+n*4], m.arena[34176:34176+n*4], m.arena[32832:32832+n*4])
 	// d.lstm/t0/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25232:25232+n*4], m.arena[6272:6272+n*16], 4)
+	m.sliceGrad(n, m.arena[25648:25648+n*4], m.arena[6272:6272+n*16], 4)
 	// d.lstm/t0/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/i.1: SigmoidGrad N×4, fused with d.lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25264:25264+n*4], m.arena[33952:33952+n*4], m.arena[32992:32992+n*4], m.arena[32672:32672+n*4])
+	m.mulSigmoidGrad(n, m.arena[25680:25680+n*4], m.arena[34080:34080+n*4], m.arena[32992:32992+n*4], m.arena[32672:32672+n*4])
 	// d.lstm/t0/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[25264:25264+n*4], m.arena[6272:6272+n*16], 0)
+	m.sliceGrad(n, m.arena[25680:25680+n*4], m.arena[6272:6272+n*16], 0)
 	// d.lstm/t0/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: MatMul 16×7
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[6272:6272+n*16], 16, m.arena[26112:26112+n*7], 7, 1, m.arena[24960:24960+112], 7)
@@ -671,21 +694,21 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[14080:14560], 12, 96, m.arena[27392:27712], 7, 64, m.arena[6272:6272+84], 7)
 	// d.bilstm/reverse/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 	// d.bilstm/reverse/t0/xh.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[14080:14080+n*12], 12, m.bilstmWeightIhL0Reverse[:], 4, 0, m.arena[25456:25456+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[14080:14080+n*12], 12, m.bilstmWeightIhL0Reverse[:], 4, 0, m.arena[25312:25312+n*4], 4)
 	// d.bilstm/reverse/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[25456:25456+n*4], m.arena[24960:24960+n*20], 4)
+	m.sliceGrad2(n, m.arena[25312:25312+n*4], m.arena[24960:24960+n*20], 4)
 	// d.bilstm/reverse/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/weight.1: Slice 12×4
 	m.slice18(n, m.arena[6272:6272+84], m.bilstmWeightIhL0ReverseGrad[:])
 	// d.bilstm/reverse/weight.2: Slice 12×3
 	m.slice19(n, m.arena[6272:6272+84], m.bilstmWeightHhL0ReverseGrad[:])
-	// d.bilstm/forward/t4/h.1@0 … d.bilstm/forward/t0/gates.1: each thread computes its own range of items (trainStepItems6)
+	// d.bilstm/reverse/dropped.1 … d.bilstm/forward/t0/gates.1: each thread computes its own range of items (trainStepItems6)
 	m.pool.Items(n, m.trainStepItems6Fn)
 	// d.bilstm/forward/t0/gates.2: Add 12
 	// the column sums of all 5 steps' d.bilstm/forward/t[k]/i_pre.2 as one, in float64
 	{
-		s := (*[12]float32)(m.arena[32704:])
+		s := (*[12]float32)(m.arena[32736:])
 		acc := (*[12]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[14080:14560], n, 5, 12, 96)
@@ -698,23 +721,34 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[14080:14560], 12, 96, m.arena[27072:27392], 7, 64, m.arena[6272:6272+84], 7)
 	// d.bilstm/forward/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 	// d.bilstm/forward/t0/xh.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[14080:14080+n*12], 12, m.bilstmWeightIhL0[:], 4, 0, m.arena[25520:25520+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[14080:14080+n*12], 12, m.bilstmWeightIhL0[:], 4, 0, m.arena[25680:25680+n*4], 4)
 	// d.bilstm/forward/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[25520:25520+n*4], m.arena[25120:25120+n*20], 0)
+	m.sliceGrad2(n, m.arena[25680:25680+n*4], m.arena[25280:25280+n*20], 0)
 	// d.bilstm/forward/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/weight.1: Slice 12×4
 	m.slice18(n, m.arena[6272:6272+84], m.bilstmWeightIhL0Grad[:])
 	// d.bilstm/forward/weight.2: Slice 12×3
 	m.slice19(n, m.arena[6272:6272+84], m.bilstmWeightHhL0Grad[:])
-	// d.per_step/tanh.1: TanhGrad N×5×4, fused with d.bilstm/reverse/dropped.1 (Mul), d.bilstm/forward/dropped.1 (Mul), d.bilstm/forward/dropped.2 (Add)
-	m.mulMulAddTanhGrad(n, m.arena[31552:31552+n*20], m.arena[24960:24960+n*20], m.arena[31552:31552+n*20], m.arena[25120:25120+n*20], m.arena[30432:30432+n*20], m.arena[30272:30272+n*20])
+	// d.bilstm/forward/dropped.1: Mul N×5×4
+	m.mul(n, m.arena[25280:25280+n*20], m.arena[30432:30432+n*20], m.arena[30432:30432+n*20])
+	// d.bilstm/forward/dropped.2: Add N×5×4
+	m.add(n, m.arena[25120:25120+n*20], m.arena[30432:30432+n*20], m.arena[24960:24960+n*20])
+	// d.tag/bias.1: BiasAddLastGrad 3
+	m.biasAddLastGrad(n, m.arena[33632:33632+n*15], &m.tagBiasGrad)
+	// d.tag.1: MatMul N×5×4
+	rt.GemmP(m.pool, false, false, n*5, 4, 3, 1, m.arena[33632:33632+n*15], 3, m.tagWeight[:], 4, 1, m.arena[24960:24960+n*20], 4)
+	// d.tag.2: MatMul 3×4
+	rt.GemmP(m.pool, true, false, 3, 4, n*5, 1, m.arena[33632:33632+n*15], 3, m.arena[30272:30272+n*20], 4, 0, m.tagWeightGrad[:], 4)
+	// d.tag.3: Add N×5×4: accumulated in place by its products, no code
+	// d.per_step/tanh.1: TanhGrad N×5×4
+	m.tanhGrad(n, m.arena[30272:30272+n*20], m.arena[24960:24960+n*20], m.arena[30272:30272+n*20])
 	// d.per_step/bias.1: BiasAddLastGrad 4
-	m.biasAddLastGrad(n, m.arena[31552:31552+n*20], &m.perStepBiasGrad)
+	m.biasAddLastGrad2(n, m.arena[30272:30272+n*20], &m.perStepBiasGrad)
 	// d.per_step.1: MatMul N×5×4
-	rt.GemmP(m.pool, false, false, n*5, 4, 4, 1, m.arena[31552:31552+n*20], 4, m.perStepWeight[:], 4, 0, m.arena[25280:25280+n*20], 4)
+	rt.GemmP(m.pool, false, false, n*5, 4, 4, 1, m.arena[30272:30272+n*20], 4, m.perStepWeight[:], 4, 0, m.arena[25280:25280+n*20], 4)
 	// d.per_step.2: MatMul 4×4
-	rt.GemmP(m.pool, true, false, 4, 4, n*5, 1, m.arena[31552:31552+n*20], 4, m.arena[30112:30112+n*20], 4, 0, m.perStepWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 4, 4, n*5, 1, m.arena[30272:30272+n*20], 4, m.arena[30112:30112+n*20], 4, 0, m.perStepWeightGrad[:], 4)
 	// d.gru/sequence.1 … d.gru/t0/n_pre.1: each thread computes its own range of items (trainStepItems7)
 	m.pool.Items(n, m.trainStepItems7Fn)
 	// d.gru/t0/n_pre.2: Add 4
@@ -743,7 +777,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t0/z_pre.1: SliceGrad N×8
 	m.sliceGrad3(n, m.arena[32864:32864+n*4], m.arena[24960:24960+n*8], 4)
 	// d.gru/t0/r.1: SigmoidGrad N×4, fused with d.gru/t0/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[32896:32896+n*4], m.arena[32832:32832+n*4], m.arena[34016:34016+n*4], m.arena[29312:29312+n*4])
+	m.mulSigmoidGrad(n, m.arena[32896:32896+n*4], m.arena[32832:32832+n*4], m.arena[34144:34144+n*4], m.arena[29312:29312+n*4])
 	// d.gru/t0/r_pre.1: SliceGrad N×8
 	m.sliceGrad3(n, m.arena[32896:32896+n*4], m.arena[24960:24960+n*8], 0)
 	// d.gru/t0/r_pre.2: Add N×8: written in place by its SliceGrads, no code
@@ -773,39 +807,39 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t0/xh.3: Add N×4
 	m.add(n, m.arena[32800:32800+n*4], m.arena[32960:32960+n*4], m.arena[33024:33024+n*4])
 	// d.gru/t0/xh.4: Add N×4, fused with d.gru/t0/rh.2 (Mul), d.gru/t0/rh.3 (Add)
-	m.mulAddAdd(n, m.arena[25664:25664+n*4], m.arena[32832:32832+n*4], m.arena[29312:29312+n*4], m.arena[33952:33952+n*4], m.arena[32992:32992+n*4])
+	m.mulAddAdd(n, m.arena[25664:25664+n*4], m.arena[32832:32832+n*4], m.arena[29312:29312+n*4], m.arena[34176:34176+n*4], m.arena[32992:32992+n*4])
 	// d.gru/t0/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t0/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad2(n, m.arena[33024:33024+n*4], m.arena[14080:14080+n*20], 0)
 	// d.gru/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/weight_n.1: Slice 4×4
-	m.slice20(n, m.arena[32768:32768+32], m.arena[32736:32736+16])
+	m.slice20(n, m.arena[32768:32768+32], m.arena[32704:32704+16])
 	// d.gru/weight_n.2: Slice 4×4
-	m.slice21(n, m.arena[32768:32768+32], m.arena[32752:32752+16])
+	m.slice21(n, m.arena[32768:32768+32], m.arena[32720:32720+16])
 	// d.gru/weight_hn.1: SliceGrad 12×4
-	m.sliceGrad4(n, m.arena[32752:32752+16], m.gruWeightHhL0Grad[:], 8)
+	m.sliceGrad4(n, m.arena[32720:32720+16], m.gruWeightHhL0Grad[:], 8)
 	// d.gru/weight_in.1: SliceGrad 12×4
-	m.sliceGrad4(n, m.arena[32736:32736+16], m.gruWeightIhL0Grad[:], 8)
+	m.sliceGrad4(n, m.arena[32704:32704+16], m.gruWeightIhL0Grad[:], 8)
 	// d.gru/bias_hn.1: SliceGrad 12
-	m.sliceGrad5(n, m.arena[33056:33056+4], m.arena[34160:34160+12], 8)
+	m.sliceGrad5(n, m.arena[33056:33056+4], m.arena[34320:34320+12], 8)
 	// d.gru/bias_rz.1: SliceGrad 12
-	m.sliceGrad6(n, m.arena[33088:33088+8], m.arena[34160:34160+12], 0)
+	m.sliceGrad6(n, m.arena[33088:33088+8], m.arena[34320:34320+12], 0)
 	// d.gru/bias.1: Add 12: written in place by its SliceGrads, no code
 	// d.gru/weight_rz.1: Slice 8×4
-	m.slice22(n, m.arena[25600:25600+64], m.arena[33952:33952+32])
+	m.slice22(n, m.arena[25600:25600+64], m.arena[32704:32704+32])
 	// d.gru/weight_rz.2: Slice 8×4
-	m.slice23(n, m.arena[25600:25600+64], m.arena[6272:6272+32])
+	m.slice23(n, m.arena[25600:25600+64], m.arena[34048:34048+32])
 	// d.gru/weight_hh_rz.1: SliceGrad 12×4
-	m.sliceGrad7(n, m.arena[6272:6272+32], m.gruWeightHhL0Grad[:], 0)
+	m.sliceGrad7(n, m.arena[34048:34048+32], m.gruWeightHhL0Grad[:], 0)
 	// d.gru/weight_hh_rz.2: Add 12×4: written in place by its SliceGrads, no code
 	// d.gru/weight_ih_rz.1: SliceGrad 12×4
-	m.sliceGrad7(n, m.arena[33952:33952+32], m.gruWeightIhL0Grad[:], 0)
+	m.sliceGrad7(n, m.arena[32704:32704+32], m.gruWeightIhL0Grad[:], 0)
 	// d.gru/weight_ih_rz.2 … d.rnn/t0/gates.1: each thread computes its own range of items (trainStepItems8)
 	m.pool.Items(n, m.trainStepItems8Fn)
 	// d.rnn/t0/gates.2: Add 4
 	// the column sums of all 5 steps' d.rnn/t[k]/h.1 as one, in float64
 	{
-		s := (*[4]float32)(m.arena[32736:])
+		s := (*[4]float32)(m.arena[32768:])
 		acc := (*[4]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[25120:25280], n, 5, 4, 32)
@@ -822,22 +856,22 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rnn/weight.2: Slice 4×4
 	m.slice25(n, m.arena[6368:6368+28], m.rnnWeightHhL0Grad[:])
 	// d.h0/tanh.1: TanhGrad N×4
-	m.tanhGrad(n, m.arena[34016:34016+n*4], m.arena[25664:25664+n*4], m.arena[34016:34016+n*4])
+	m.tanhGrad(n, m.arena[34144:34144+n*4], m.arena[25664:25664+n*4], m.arena[34144:34144+n*4])
 	// d.h0/bias.1: ChannelSum 4
-	m.channelSum7(n, m.arena[34016:34016+n*4], &m.h0BiasGrad)
+	m.channelSum7(n, m.arena[34144:34144+n*4], &m.h0BiasGrad)
 	// d.h0.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[34016:34016+n*4], 4, m.h0Weight[:], 4, 1, m.arena[33920:33920+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[34144:34144+n*4], 4, m.h0Weight[:], 4, 1, m.arena[34016:34016+n*4], 4)
 	// d.h0.2: MatMul 4×4
-	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[34016:34016+n*4], 4, m.arena[33984:33984+n*4], 4, 0, m.h0WeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[34144:34144+n*4], 4, m.arena[34112:34112+n*4], 4, 0, m.h0WeightGrad[:], 4)
 	// d.h0.3: Add N×4: accumulated in place by its products, no code
 	// d.gap_concat.1: Slice N×2
-	m.slice26(n, m.arena[33920:33920+n*4], m.arena[34176:34176+n*2])
+	m.slice26(n, m.arena[34016:34016+n*4], m.arena[32704:32704+n*2])
 	// d.gap_concat.2: Slice N×2
-	m.slice27(n, m.arena[33920:33920+n*4], m.arena[34192:34192+n*2])
+	m.slice27(n, m.arena[34016:34016+n*4], m.arena[32720:32720+n*2])
 	// d.gap_pads.1: GlobalAvgPool2DGrad N×2×4×8
-	m.globalAvgPool2DGrad(n, m.arena[34192:34192+n*2], m.arena[14944:14944+n*64])
+	m.globalAvgPool2DGrad(n, m.arena[32720:32720+n*2], m.arena[14944:14944+n*64])
 	// d.gap_valid.1: GlobalAvgPool2DGrad N×2×6×9
-	m.globalAvgPool2DGrad2(n, m.arena[34176:34176+n*2], m.arena[14080:14080+n*108])
+	m.globalAvgPool2DGrad2(n, m.arena[32704:32704+n*2], m.arena[14080:14080+n*108])
 	// d.deconv_pads/bias.1: ChannelSum 2
 	m.channelSum8(n, m.arena[14944:14944+n*64], &m.deconvPadsBiasGrad)
 	// d.deconv_pads.1: Conv2D N×6×2×4
@@ -899,19 +933,19 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn/normalized.2: Mul N×4×8×8
 	m.mul(n, m.arena[:n*256], m.arena[8448:8448+n*256], m.arena[2048:2048+n*256])
 	// d.bn/normalized.3: ChannelSum 4
-	m.channelSum11(n, m.arena[2048:2048+n*256], (*[4]float32)(m.arena[34176:]))
+	m.channelSum11(n, m.arena[2048:2048+n*256], (*[4]float32)(m.arena[32704:]))
 	// d.bn/inv_std.4: Scale 4, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[34176:34176+4], m.arena[34144:34144+4], m.arena[34176:34176+4])
+	m.squareMulMulScale(n, m.arena[32704:32704+4], m.arena[34304:34304+4], m.arena[32704:32704+4])
 	// d.bn/var.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[34176:]), m.arena[2048:2048+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[32704:]), m.arena[2048:2048+n*256])
 	// d.bn/sq.3: Add N×4×8×8, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[:n*256], m.arena[:n*256], (*[4]float32)(m.arena[34144:]), m.arena[2048:2048+n*256], m.arena[8448:8448+n*256])
+	m.channelMulMulScaleAdd2(n, m.arena[:n*256], m.arena[:n*256], (*[4]float32)(m.arena[34304:]), m.arena[2048:2048+n*256], m.arena[8448:8448+n*256])
 	// d.bn/centered.1: ChannelSum 4
-	m.channelSum11(n, m.arena[:n*256], (*[4]float32)(m.arena[34176:]))
+	m.channelSum11(n, m.arena[:n*256], (*[4]float32)(m.arena[32704:]))
 	// d.bn/neg_mean.1: Scale 4
-	m.scale(n, m.arena[34176:34176+4], m.arena[34176:34176+4])
+	m.scale(n, m.arena[32704:32704+4], m.arena[32704:32704+4])
 	// d.bn/mean.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[34176:]), m.arena[2048:2048+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[32704:]), m.arena[2048:2048+n*256])
 	// d.conv_same/relu.1: ReluGrad N×4×8×8, fused with d.bn/mean.2 (Add)
 	m.addReluGrad(n, m.arena[:n*256], m.arena[:n*256], m.arena[2048:2048+n*256], m.arena[6400:6400+n*256])
 	// d.conv_same/bias.1: ChannelSum 4
@@ -919,15 +953,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_same.1: Conv2DFilterGrad 4×3×3×3
 	m.conv2DFilterGrad6(n, image, m.arena[:n*256], m.convSameWeightGrad[:])
 	m.derived = false
-	copy(m.rnnBiasIhL0Grad[:], m.arena[32736:32736+4])
-	copy(m.rnnBiasHhL0Grad[:], m.arena[32736:32736+4])
-	copy(m.gruBiasIhL0Grad[:], m.arena[34160:34160+12])
-	copy(m.gruBiasHhL0Grad[:], m.arena[34160:34160+12])
-	copy(m.bilstmBiasIhL0Grad[:], m.arena[32704:32704+12])
-	copy(m.bilstmBiasHhL0Grad[:], m.arena[32704:32704+12])
+	copy(m.rnnBiasIhL0Grad[:], m.arena[32768:32768+4])
+	copy(m.rnnBiasHhL0Grad[:], m.arena[32768:32768+4])
+	copy(m.gruBiasIhL0Grad[:], m.arena[34320:34320+12])
+	copy(m.gruBiasHhL0Grad[:], m.arena[34320:34320+12])
+	copy(m.bilstmBiasIhL0Grad[:], m.arena[32736:32736+12])
+	copy(m.bilstmBiasHhL0Grad[:], m.arena[32736:32736+12])
 	copy(m.bilstmBiasIhL0ReverseGrad[:], m.arena[32672:32672+12])
 	copy(m.bilstmBiasHhL0ReverseGrad[:], m.arena[32672:32672+12])
-	loss := m.arena[34224]
+	loss := m.arena[34384]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
@@ -946,7 +980,7 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 	m.slice(n, seq, m.arena[24960+b0*3:24960+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[26112+b0*7:26112+b0*7+n*7], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[34048+b0*4:34048+b0*4+n*4])
+	m.concat3(n, m.arena[26112+b0*7:26112+b0*7+n*7], m.arena[24960+b0*3:24960+b0*3+n*3], m.arena[34176+b0*4:34176+b0*4+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
 	rt.GemmPackedP(nil, false, n, 1, m.arena[26112+b0*7:26112+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6304+b0*4:6304+b0*4+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
@@ -971,63 +1005,63 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 func (m *Model) trainStepItems1(_, b0, b1 int) {
 	n := b1 - b0
 	// gru/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[33888+b0*4:33888+b0*4+n*4])
+	m.slice3(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[34016+b0*4:34016+b0*4+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[26432+b0*8:26432+b0*8+n*8], m.arena[33888+b0*4:33888+b0*4+n*4], m.arena[34016+b0*4:34016+b0*4+n*4])
+	m.concat5(n, m.arena[26432+b0*8:26432+b0*8+n*8], m.arena[34016+b0*4:34016+b0*4+n*4], m.arena[34144+b0*4:34144+b0*4+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
 	rt.GemmPackedP(nil, false, n, 1, m.arena[26432+b0*8:26432+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[6272+b0*8:6272+b0*8+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
-	m.biasAdd4(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[6336+b0*8:6336+b0*8+n*8], (*[8]float32)(m.arena[34112:]))
+	m.biasAdd4(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[6336+b0*8:6336+b0*8+n*8], (*[8]float32)(m.arena[34240:]))
 	// gru/t0/r_pre: Slice N×4
-	m.slice4(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[33920+b0*4:33920+b0*4+n*4])
+	m.slice4(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[34048+b0*4:34048+b0*4+n*4])
 	// gru/t0/r: Sigmoid N×4
-	m.sigmoid(n, m.arena[33920+b0*4:33920+b0*4+n*4], m.arena[29312+b0*4:29312+b0*4+n*4])
+	m.sigmoid(n, m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[29312+b0*4:29312+b0*4+n*4])
 	// gru/t0/z_pre: Slice N×4
-	m.slice5(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[33952+b0*4:33952+b0*4+n*4])
+	m.slice5(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[34080+b0*4:34080+b0*4+n*4])
 	// gru/t0/z: Sigmoid N×4
-	m.sigmoid(n, m.arena[33952+b0*4:33952+b0*4+n*4], m.arena[29472+b0*4:29472+b0*4+n*4])
+	m.sigmoid(n, m.arena[34080+b0*4:34080+b0*4+n*4], m.arena[29472+b0*4:29472+b0*4+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[29312+b0*4:29312+b0*4+n*4], m.arena[34016+b0*4:34016+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4])
+	m.mul(n, m.arena[29312+b0*4:29312+b0*4+n*4], m.arena[34144+b0*4:34144+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4])
 	// gru/t0/xrh: Concat N×8
-	m.concat5(n, m.arena[26752+b0*8:26752+b0*8+n*8], m.arena[33888+b0*4:33888+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4])
+	m.concat5(n, m.arena[26752+b0*8:26752+b0*8+n*8], m.arena[34016+b0*4:34016+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
 	rt.GemmPackedP(nil, false, n, 1, m.arena[26752+b0*8:26752+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[25312+b0*4:25312+b0*4+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
-	m.biasAdd3(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25344+b0*4:25344+b0*4+n*4], (*[4]float32)(m.arena[34128:]))
+	m.biasAdd3(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25344+b0*4:25344+b0*4+n*4], (*[4]float32)(m.arena[34256:]))
 	// gru/t0/n: Tanh N×4
 	m.tanh(n, m.arena[25344+b0*4:25344+b0*4+n*4], m.arena[29632+b0*4:29632+b0*4+n*4])
 	// gru/t0/h_minus_n: Sub N×4
-	m.sub(n, m.arena[34016+b0*4:34016+b0*4+n*4], m.arena[29632+b0*4:29632+b0*4+n*4], m.arena[29792+b0*4:29792+b0*4+n*4])
+	m.sub(n, m.arena[34144+b0*4:34144+b0*4+n*4], m.arena[29632+b0*4:29632+b0*4+n*4], m.arena[29792+b0*4:29792+b0*4+n*4])
 	// gru/t0/h: Add N×4, fused with gru/t0/z_h_minus_n (Mul)
 	m.mulAdd(n, m.arena[29952+b0*4:29952+b0*4+n*4], m.arena[29472+b0*4:29472+b0*4+n*4], m.arena[29792+b0*4:29792+b0*4+n*4], m.arena[29632+b0*4:29632+b0*4+n*4])
 	// gru/t1 … gru/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// gru/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[33888+b0*4:33888+b0*4+n*4], step)
+		m.slice6(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[34016+b0*4:34016+b0*4+n*4], step)
 		// gru/t[step]/x: Reshape N×4: a view, no code
 		// gru/t[step]/xh: Concat N×8
-		m.concat5(n, m.arena[26432+step*64+b0*8:26432+step*64+b0*8+n*8], m.arena[33888+b0*4:33888+b0*4+n*4], m.arena[29952+(step-1)*32+b0*4:29952+(step-1)*32+b0*4+n*4])
+		m.concat5(n, m.arena[26432+step*64+b0*8:26432+step*64+b0*8+n*8], m.arena[34016+b0*4:34016+b0*4+n*4], m.arena[29952+(step-1)*32+b0*4:29952+(step-1)*32+b0*4+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
 		rt.GemmPackedP(nil, false, n, 1, m.arena[26432+step*64+b0*8:26432+step*64+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[6272+b0*8:6272+b0*8+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
-		m.biasAdd4(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[6336+b0*8:6336+b0*8+n*8], (*[8]float32)(m.arena[34112:]))
+		m.biasAdd4(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[6336+b0*8:6336+b0*8+n*8], (*[8]float32)(m.arena[34240:]))
 		// gru/t[step]/r_pre: Slice N×4
-		m.slice4(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[33920+b0*4:33920+b0*4+n*4])
+		m.slice4(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[34048+b0*4:34048+b0*4+n*4])
 		// gru/t[step]/r: Sigmoid N×4
-		m.sigmoid(n, m.arena[33920+b0*4:33920+b0*4+n*4], m.arena[29312+step*32+b0*4:29312+step*32+b0*4+n*4])
+		m.sigmoid(n, m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[29312+step*32+b0*4:29312+step*32+b0*4+n*4])
 		// gru/t[step]/z_pre: Slice N×4
-		m.slice5(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[33952+b0*4:33952+b0*4+n*4])
+		m.slice5(n, m.arena[6336+b0*8:6336+b0*8+n*8], m.arena[34080+b0*4:34080+b0*4+n*4])
 		// gru/t[step]/z: Sigmoid N×4
-		m.sigmoid(n, m.arena[33952+b0*4:33952+b0*4+n*4], m.arena[29472+step*32+b0*4:29472+step*32+b0*4+n*4])
+		m.sigmoid(n, m.arena[34080+b0*4:34080+b0*4+n*4], m.arena[29472+step*32+b0*4:29472+step*32+b0*4+n*4])
 		// gru/t[step]/rh: Mul N×4
 		m.mul(n, m.arena[29312+step*32+b0*4:29312+step*32+b0*4+n*4], m.arena[29952+(step-1)*32+b0*4:29952+(step-1)*32+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4])
 		// gru/t[step]/xrh: Concat N×8
-		m.concat5(n, m.arena[26752+step*64+b0*8:26752+step*64+b0*8+n*8], m.arena[33888+b0*4:33888+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4])
+		m.concat5(n, m.arena[26752+step*64+b0*8:26752+step*64+b0*8+n*8], m.arena[34016+b0*4:34016+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
 		rt.GemmPackedP(nil, false, n, 1, m.arena[26752+step*64+b0*8:26752+step*64+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[25312+b0*4:25312+b0*4+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
-		m.biasAdd3(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25344+b0*4:25344+b0*4+n*4], (*[4]float32)(m.arena[34128:]))
+		m.biasAdd3(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25344+b0*4:25344+b0*4+n*4], (*[4]float32)(m.arena[34256:]))
 		// gru/t[step]/n: Tanh N×4
 		m.tanh(n, m.arena[25344+b0*4:25344+b0*4+n*4], m.arena[29632+step*32+b0*4:29632+step*32+b0*4+n*4])
 		// gru/t[step]/h_minus_n: Sub N×4
@@ -1043,12 +1077,12 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 func (m *Model) trainStepItems2(_, b0, b1 int) {
 	n := b1 - b0
 	// bilstm/forward/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[6368+b0*4:6368+b0*4+n*4])
+	m.slice3(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[33856+b0*4:33856+b0*4+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[27072+b0*7:27072+b0*7+n*7], m.arena[6368+b0*4:6368+b0*4+n*4], m.arena[34112+b0*3:34112+b0*3+n*3])
+	m.concat6(n, m.arena[27072+b0*7:27072+b0*7+n*7], m.arena[33856+b0*4:33856+b0*4+n*4], m.arena[34240+b0*3:34240+b0*3+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[27072+b0*7:27072+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*12:6272+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[27072+b0*7:27072+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[25280+b0*12:25280+b0*12+n*12], 12)
 	// bilstm/forward/t0/i: Sigmoid N×3
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/f: Sigmoid N×3
@@ -1063,16 +1097,16 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[6272+b0*12:6272+b0*12+n*12], m.arena[33728:33728+12], m.arena[34112+b0*3:34112+b0*3+n*3], m.arena[31232+b0*3:31232+b0*3+n*3], m.arena[25280+b0*3:25280+b0*3+n*3], m.arena[30592+b0*3:30592+b0*3+n*3], m.arena[30752+b0*3:30752+b0*3+n*3], m.arena[30912+b0*3:30912+b0*3+n*3], m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[31392+b0*3:31392+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[25280+b0*12:25280+b0*12+n*12], m.arena[34272:34272+12], m.arena[34240+b0*3:34240+b0*3+n*3], m.arena[31232+b0*3:31232+b0*3+n*3], m.arena[25376+b0*3:25376+b0*3+n*3], m.arena[30592+b0*3:30592+b0*3+n*3], m.arena[30752+b0*3:30752+b0*3+n*3], m.arena[30912+b0*3:30912+b0*3+n*3], m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[31392+b0*3:31392+b0*3+n*3])
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[6368+b0*4:6368+b0*4+n*4], step)
+		m.slice6(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[33856+b0*4:33856+b0*4+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[27072+step*64+b0*7:27072+step*64+b0*7+n*7], m.arena[6368+b0*4:6368+b0*4+n*4], m.arena[25280+((step-1)&1)*32+b0*3:25280+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[27072+step*64+b0*7:27072+step*64+b0*7+n*7], m.arena[33856+b0*4:33856+b0*4+n*4], m.arena[25376+((step-1)&1)*32+b0*3:25376+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[27072+step*64+b0*7:27072+step*64+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*12:6272+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[27072+step*64+b0*7:27072+step*64+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[25280+b0*12:25280+b0*12+n*12], 12)
 		// bilstm/forward/t[step]/i: Sigmoid N×3
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/f: Sigmoid N×3
@@ -1087,7 +1121,7 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 3, m.arena[6272+b0*12:6272+b0*12+n*12], m.arena[33728:33728+12], m.arena[31232+(step-1)*32+b0*3:31232+(step-1)*32+b0*3+n*3], m.arena[31232+step*32+b0*3:31232+step*32+b0*3+n*3], m.arena[25280+((step)&1)*32+b0*3:25280+((step)&1)*32+b0*3+n*3], m.arena[30592+step*32+b0*3:30592+step*32+b0*3+n*3], m.arena[30752+step*32+b0*3:30752+step*32+b0*3+n*3], m.arena[30912+step*32+b0*3:30912+step*32+b0*3+n*3], m.arena[31072+step*32+b0*3:31072+step*32+b0*3+n*3], m.arena[31392+step*32+b0*3:31392+step*32+b0*3+n*3])
+		rt.LSTMCell(n, 3, m.arena[25280+b0*12:25280+b0*12+n*12], m.arena[34272:34272+12], m.arena[31232+(step-1)*32+b0*3:31232+(step-1)*32+b0*3+n*3], m.arena[31232+step*32+b0*3:31232+step*32+b0*3+n*3], m.arena[25376+((step)&1)*32+b0*3:25376+((step)&1)*32+b0*3+n*3], m.arena[30592+step*32+b0*3:30592+step*32+b0*3+n*3], m.arena[30752+step*32+b0*3:30752+step*32+b0*3+n*3], m.arena[30912+step*32+b0*3:30912+step*32+b0*3+n*3], m.arena[31072+step*32+b0*3:31072+step*32+b0*3+n*3], m.arena[31392+step*32+b0*3:31392+step*32+b0*3+n*3])
 	}
 }
 
@@ -1097,12 +1131,12 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 func (m *Model) trainStepItems3(_, b0, b1 int) {
 	n := b1 - b0
 	// bilstm/reverse/t0/x_slice: Slice N×1×4
-	m.slice30(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[6368+b0*4:6368+b0*4+n*4])
+	m.slice30(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[34016+b0*4:34016+b0*4+n*4])
 	// bilstm/reverse/t0/x: Reshape N×4: a view, no code
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[27392+b0*7:27392+b0*7+n*7], m.arena[6368+b0*4:6368+b0*4+n*4], m.arena[34112+b0*3:34112+b0*3+n*3])
+	m.concat6(n, m.arena[27392+b0*7:27392+b0*7+n*7], m.arena[34016+b0*4:34016+b0*4+n*4], m.arena[34240+b0*3:34240+b0*3+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[27392+b0*7:27392+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*12:6272+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[27392+b0*7:27392+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[25280+b0*12:25280+b0*12+n*12], 12)
 	// bilstm/reverse/t0/i: Sigmoid N×3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/f: Sigmoid N×3
@@ -1117,16 +1151,16 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[6272+b0*12:6272+b0*12+n*12], m.arena[33888:33888+12], m.arena[34112+b0*3:34112+b0*3+n*3], m.arena[32352+b0*3:32352+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[31712+b0*3:31712+b0*3+n*3], m.arena[31872+b0*3:31872+b0*3+n*3], m.arena[32032+b0*3:32032+b0*3+n*3], m.arena[32192+b0*3:32192+b0*3+n*3], m.arena[32512+b0*3:32512+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[25280+b0*12:25280+b0*12+n*12], m.arena[34272:34272+12], m.arena[34240+b0*3:34240+b0*3+n*3], m.arena[32352+b0*3:32352+b0*3+n*3], m.arena[25440+b0*3:25440+b0*3+n*3], m.arena[31712+b0*3:31712+b0*3+n*3], m.arena[31872+b0*3:31872+b0*3+n*3], m.arena[32032+b0*3:32032+b0*3+n*3], m.arena[32192+b0*3:32192+b0*3+n*3], m.arena[32512+b0*3:32512+b0*3+n*3])
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[6368+b0*4:6368+b0*4+n*4], 4-step)
+		m.slice6(n, m.arena[25120+b0*20:25120+b0*20+n*20], m.arena[34016+b0*4:34016+b0*4+n*4], 4-step)
 		// bilstm/reverse/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[27392+step*64+b0*7:27392+step*64+b0*7+n*7], m.arena[6368+b0*4:6368+b0*4+n*4], m.arena[25344+((step-1)&1)*32+b0*3:25344+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[27392+step*64+b0*7:27392+step*64+b0*7+n*7], m.arena[34016+b0*4:34016+b0*4+n*4], m.arena[25440+((step-1)&1)*32+b0*3:25440+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[27392+step*64+b0*7:27392+step*64+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*12:6272+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[27392+step*64+b0*7:27392+step*64+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[25280+b0*12:25280+b0*12+n*12], 12)
 		// bilstm/reverse/t[step]/i: Sigmoid N×3
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/f: Sigmoid N×3
@@ -1141,10 +1175,10 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 3, m.arena[6272+b0*12:6272+b0*12+n*12], m.arena[33888:33888+12], m.arena[32352+(step-1)*32+b0*3:32352+(step-1)*32+b0*3+n*3], m.arena[32352+step*32+b0*3:32352+step*32+b0*3+n*3], m.arena[25344+((step)&1)*32+b0*3:25344+((step)&1)*32+b0*3+n*3], m.arena[31712+step*32+b0*3:31712+step*32+b0*3+n*3], m.arena[31872+step*32+b0*3:31872+step*32+b0*3+n*3], m.arena[32032+step*32+b0*3:32032+step*32+b0*3+n*3], m.arena[32192+step*32+b0*3:32192+step*32+b0*3+n*3], m.arena[32512+step*32+b0*3:32512+step*32+b0*3+n*3])
+		rt.LSTMCell(n, 3, m.arena[25280+b0*12:25280+b0*12+n*12], m.arena[34272:34272+12], m.arena[32352+(step-1)*32+b0*3:32352+(step-1)*32+b0*3+n*3], m.arena[32352+step*32+b0*3:32352+step*32+b0*3+n*3], m.arena[25440+((step)&1)*32+b0*3:25440+((step)&1)*32+b0*3+n*3], m.arena[31712+step*32+b0*3:31712+step*32+b0*3+n*3], m.arena[31872+step*32+b0*3:31872+step*32+b0*3+n*3], m.arena[32032+step*32+b0*3:32032+step*32+b0*3+n*3], m.arena[32192+step*32+b0*3:32192+step*32+b0*3+n*3], m.arena[32512+step*32+b0*3:32512+step*32+b0*3+n*3])
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[25408+b0*6:25408+b0*6+n*6], m.arena[25280+b0*3:25280+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3])
+	m.concat7(n, m.arena[33712+b0*6:33712+b0*6+n*6], m.arena[25376+b0*3:25376+b0*3+n*3], m.arena[25440+b0*3:25440+b0*3+n*3])
 }
 
 // trainStepItems4 computes lstm/t0/gates … flatten of TrainStep for items b0 … b1-1 of the call
@@ -1153,7 +1187,7 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 func (m *Model) trainStepItems4(_, b0, b1 int) {
 	n := b1 - b0
 	// lstm/t0/gates: MatMul N×16
-	rt.GemmPackedP(nil, false, n, 1, m.arena[26112+b0*7:26112+b0*7+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*16:6272+b0*16+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[26112+b0*7:26112+b0*7+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[28032+b0*16:28032+b0*16+n*16], 16)
 	// lstm/t0/i: Sigmoid N×4
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/f: Sigmoid N×4
@@ -1168,13 +1202,13 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 4, m.arena[6272+b0*16:6272+b0*16+n*16], nil, m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[33312+b0*4:33312+b0*4+n*4], m.arena[26048+b0*4:26048+b0*4+n*4], m.arena[32672+b0*4:32672+b0*4+n*4], m.arena[32832+b0*4:32832+b0*4+n*4], m.arena[32992+b0*4:32992+b0*4+n*4], m.arena[33152+b0*4:33152+b0*4+n*4], m.arena[33472+b0*4:33472+b0*4+n*4])
+	rt.LSTMCell(n, 4, m.arena[28032+b0*16:28032+b0*16+n*16], nil, m.arena[34176+b0*4:34176+b0*4+n*4], m.arena[33312+b0*4:33312+b0*4+n*4], m.arena[28272+b0*4:28272+b0*4+n*4], m.arena[32672+b0*4:32672+b0*4+n*4], m.arena[32832+b0*4:32832+b0*4+n*4], m.arena[32992+b0*4:32992+b0*4+n*4], m.arena[33152+b0*4:33152+b0*4+n*4], m.arena[33472+b0*4:33472+b0*4+n*4])
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[27712+step*64+b0*7:27712+step*64+b0*7+n*7], m.arena[24960+step*32+b0*3:24960+step*32+b0*3+n*3], m.arena[26048+((step-1)&1)*32+b0*4:26048+((step-1)&1)*32+b0*4+n*4])
+		m.concat3(n, m.arena[27712+step*64+b0*7:27712+step*64+b0*7+n*7], m.arena[24960+step*32+b0*3:24960+step*32+b0*3+n*3], m.arena[28272+((step-1)&1)*32+b0*4:28272+((step-1)&1)*32+b0*4+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmPackedP(nil, false, n, 1, m.arena[27712+step*64+b0*7:27712+step*64+b0*7+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[6272+b0*16:6272+b0*16+n*16], 16)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[27712+step*64+b0*7:27712+step*64+b0*7+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[28032+b0*16:28032+b0*16+n*16], 16)
 		// lstm/t[step]/i: Sigmoid N×4
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/f: Sigmoid N×4
@@ -1189,10 +1223,10 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×4
 		// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 4, m.arena[6272+b0*16:6272+b0*16+n*16], nil, m.arena[33312+(step-1)*32+b0*4:33312+(step-1)*32+b0*4+n*4], m.arena[33312+step*32+b0*4:33312+step*32+b0*4+n*4], m.arena[26048+((step)&1)*32+b0*4:26048+((step)&1)*32+b0*4+n*4], m.arena[32672+step*32+b0*4:32672+step*32+b0*4+n*4], m.arena[32832+step*32+b0*4:32832+step*32+b0*4+n*4], m.arena[32992+step*32+b0*4:32992+step*32+b0*4+n*4], m.arena[33152+step*32+b0*4:33152+step*32+b0*4+n*4], m.arena[33472+step*32+b0*4:33472+step*32+b0*4+n*4])
+		rt.LSTMCell(n, 4, m.arena[28032+b0*16:28032+b0*16+n*16], nil, m.arena[33312+(step-1)*32+b0*4:33312+(step-1)*32+b0*4+n*4], m.arena[33312+step*32+b0*4:33312+step*32+b0*4+n*4], m.arena[28272+((step)&1)*32+b0*4:28272+((step)&1)*32+b0*4+n*4], m.arena[32672+step*32+b0*4:32672+step*32+b0*4+n*4], m.arena[32832+step*32+b0*4:32832+step*32+b0*4+n*4], m.arena[32992+step*32+b0*4:32992+step*32+b0*4+n*4], m.arena[33152+step*32+b0*4:33152+step*32+b0*4+n*4], m.arena[33472+step*32+b0*4:33472+step*32+b0*4+n*4])
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[25968+b0*10:25968+b0*10+n*10], m.arena[25408+b0*6:25408+b0*6+n*6], m.arena[26048+b0*4:26048+b0*4+n*4])
+	m.concat8(n, m.arena[33632+b0*10:33632+b0*10+n*10], m.arena[33712+b0*6:33712+b0*6+n*6], m.arena[28272+b0*4:28272+b0*4+n*4])
 	// flatten: Reshape N×48: a view, no code
 }
 
@@ -1202,29 +1236,29 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 func (m *Model) trainStepItems5(_, b0, b1 int) {
 	n := b1 - b0
 	// d.bilstm/reverse/t4/h.1@0: Slice N×3
-	m.slice31(n, m.arena[25408+b0*6:25408+b0*6+n*6], m.arena[6368+b0*3:6368+b0*3+n*3])
+	m.slice31(n, m.arena[25568+b0*6:25568+b0*6+n*6], m.arena[6368+b0*3:6368+b0*3+n*3])
 	// d.bilstm/reverse/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[32320+b0*3:32320+b0*3+n*3], m.arena[32640+b0*3:32640+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[32320+b0*3:32320+b0*3+n*3], m.arena[32640+b0*3:32640+b0*3+n*3])
 	// d.bilstm/reverse/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[32000+b0*3:32000+b0*3+n*3], m.arena[25120+b0*3:25120+b0*3+n*3])
+	m.mul(n, m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[32000+b0*3:32000+b0*3+n*3], m.arena[25120+b0*3:25120+b0*3+n*3])
 	// d.bilstm/reverse/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[32640+b0*3:32640+b0*3+n*3], m.arena[32320+b0*3:32320+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[32640+b0*3:32640+b0*3+n*3], m.arena[32320+b0*3:32320+b0*3+n*3])
 	// d.bilstm/reverse/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 9)
 	// d.bilstm/reverse/t4/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[31840+b0*3:31840+b0*3+n*3], m.arena[32160+b0*3:32160+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[31840+b0*3:31840+b0*3+n*3], m.arena[32160+b0*3:32160+b0*3+n*3])
 	// d.bilstm/reverse/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 6)
 	// d.bilstm/reverse/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25312+b0*3:25312+b0*3+n*3], m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[32448+b0*3:32448+b0*3+n*3], m.arena[32000+b0*3:32000+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[32448+b0*3:32448+b0*3+n*3], m.arena[32000+b0*3:32000+b0*3+n*3])
 	// d.bilstm/reverse/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[25312+b0*3:25312+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 3)
 	// d.bilstm/reverse/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[32160+b0*3:32160+b0*3+n*3], m.arena[31840+b0*3:31840+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[25648+b0*3:25648+b0*3+n*3], m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[32160+b0*3:32160+b0*3+n*3], m.arena[31840+b0*3:31840+b0*3+n*3])
 	// d.bilstm/reverse/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[25648+b0*3:25648+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 0)
 	// d.bilstm/reverse/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
@@ -1233,34 +1267,34 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 	// d.bilstm/reverse/t4/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 	// d.bilstm/reverse/t4/xh.1: Slice N×4
-	m.slice32(n, m.arena[25184+b0*7:25184+b0*7+n*7], m.arena[25456+b0*4:25456+b0*4+n*4])
+	m.slice32(n, m.arena[25184+b0*7:25184+b0*7+n*7], m.arena[25312+b0*4:25312+b0*4+n*4])
 	// d.bilstm/reverse/t4/xh.2: Slice N×3
 	m.slice33(n, m.arena[25184+b0*7:25184+b0*7+n*7], m.arena[25248+b0*3:25248+b0*3+n*3])
 	// d.bilstm/reverse/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[25456+b0*4:25456+b0*4+n*4], m.arena[24960+b0*20:24960+b0*20+n*20], 0)
+	m.sliceGrad2(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[24960+b0*20:24960+b0*20+n*20], 0)
 	// d.bilstm/reverse/t3/c_act.2: Add N×3, fused with d.bilstm/reverse/t3/h.2 (Mul), d.bilstm/reverse/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[32288+b0*3:32288+b0*3+n*3], m.arena[32608+b0*3:32608+b0*3+n*3], m.arena[25120+b0*3:25120+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[32288+b0*3:32288+b0*3+n*3], m.arena[32608+b0*3:32608+b0*3+n*3], m.arena[25120+b0*3:25120+b0*3+n*3])
 	// d.bilstm/reverse/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[31968+b0*3:31968+b0*3+n*3], m.arena[25152+b0*3:25152+b0*3+n*3])
+	m.mul(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[31968+b0*3:31968+b0*3+n*3], m.arena[25152+b0*3:25152+b0*3+n*3])
 	// d.bilstm/reverse/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[32608+b0*3:32608+b0*3+n*3], m.arena[32288+b0*3:32288+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[25248+b0*3:25248+b0*3+n*3], m.arena[32608+b0*3:32608+b0*3+n*3], m.arena[32288+b0*3:32288+b0*3+n*3])
 	// d.bilstm/reverse/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 9)
 	// d.bilstm/reverse/t3/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[31808+b0*3:31808+b0*3+n*3], m.arena[32128+b0*3:32128+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[31808+b0*3:31808+b0*3+n*3], m.arena[32128+b0*3:32128+b0*3+n*3])
 	// d.bilstm/reverse/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 6)
 	// d.bilstm/reverse/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25312+b0*3:25312+b0*3+n*3], m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[32416+b0*3:32416+b0*3+n*3], m.arena[31968+b0*3:31968+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[32416+b0*3:32416+b0*3+n*3], m.arena[31968+b0*3:31968+b0*3+n*3])
 	// d.bilstm/reverse/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[25312+b0*3:25312+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 3)
 	// d.bilstm/reverse/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[32128+b0*3:32128+b0*3+n*3], m.arena[31808+b0*3:31808+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[25648+b0*3:25648+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[32128+b0*3:32128+b0*3+n*3], m.arena[31808+b0*3:31808+b0*3+n*3])
 	// d.bilstm/reverse/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[25648+b0*3:25648+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 0)
 	// d.bilstm/reverse/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
@@ -1272,37 +1306,37 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 	// d.bilstm/reverse/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 	// d.bilstm/reverse/t3/xh.1: Slice N×4
-	m.slice32(n, m.arena[25184+b0*7:25184+b0*7+n*7], m.arena[25456+b0*4:25456+b0*4+n*4])
+	m.slice32(n, m.arena[25184+b0*7:25184+b0*7+n*7], m.arena[25312+b0*4:25312+b0*4+n*4])
 	// d.bilstm/reverse/t3/xh.2: Slice N×3
 	m.slice33(n, m.arena[25184+b0*7:25184+b0*7+n*7], m.arena[25280+b0*3:25280+b0*3+n*3])
 	// d.bilstm/reverse/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[25456+b0*4:25456+b0*4+n*4], m.arena[24960+b0*20:24960+b0*20+n*20], 1)
+	m.sliceGrad2(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[24960+b0*20:24960+b0*20+n*20], 1)
 	// d.bilstm/reverse/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t2 … d.bilstm/reverse/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.bilstm/reverse/t[step]/c_act.2: Add N×3, fused with d.bilstm/reverse/t[step]/h.2 (Mul), d.bilstm/reverse/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[25248+((step+1)&1)*32+b0*3:25248+((step+1)&1)*32+b0*3+n*3], m.arena[32192+step*32+b0*3:32192+step*32+b0*3+n*3], m.arena[32512+step*32+b0*3:32512+step*32+b0*3+n*3], m.arena[25120+((step+1)&1)*32+b0*3:25120+((step+1)&1)*32+b0*3+n*3])
+		m.mulTanhGradAdd(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[25248+((step+1)&1)*32+b0*3:25248+((step+1)&1)*32+b0*3+n*3], m.arena[32192+step*32+b0*3:32192+step*32+b0*3+n*3], m.arena[32512+step*32+b0*3:32512+step*32+b0*3+n*3], m.arena[25120+((step+1)&1)*32+b0*3:25120+((step+1)&1)*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[31872+step*32+b0*3:31872+step*32+b0*3+n*3], m.arena[25120+((step)&1)*32+b0*3:25120+((step)&1)*32+b0*3+n*3])
+		m.mul(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[31872+step*32+b0*3:31872+step*32+b0*3+n*3], m.arena[25120+((step)&1)*32+b0*3:25120+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[25248+((step+1)&1)*32+b0*3:25248+((step+1)&1)*32+b0*3+n*3], m.arena[32512+step*32+b0*3:32512+step*32+b0*3+n*3], m.arena[32192+step*32+b0*3:32192+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[25248+((step+1)&1)*32+b0*3:25248+((step+1)&1)*32+b0*3+n*3], m.arena[32512+step*32+b0*3:32512+step*32+b0*3+n*3], m.arena[32192+step*32+b0*3:32192+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 9)
+		m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 9)
 		// d.bilstm/reverse/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[31712+step*32+b0*3:31712+step*32+b0*3+n*3], m.arena[32032+step*32+b0*3:32032+step*32+b0*3+n*3])
+		m.mulTanhGrad(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[31712+step*32+b0*3:31712+step*32+b0*3+n*3], m.arena[32032+step*32+b0*3:32032+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 6)
+		m.sliceGrad8(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 6)
 		// d.bilstm/reverse/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25312+b0*3:25312+b0*3+n*3], m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[32352+(step-1)*32+b0*3:32352+(step-1)*32+b0*3+n*3], m.arena[31872+step*32+b0*3:31872+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[32352+(step-1)*32+b0*3:32352+(step-1)*32+b0*3+n*3], m.arena[31872+step*32+b0*3:31872+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[25312+b0*3:25312+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 3)
+		m.sliceGrad8(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 3)
 		// d.bilstm/reverse/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[32032+step*32+b0*3:32032+step*32+b0*3+n*3], m.arena[31712+step*32+b0*3:31712+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[25648+b0*3:25648+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[32032+step*32+b0*3:32032+step*32+b0*3+n*3], m.arena[31712+step*32+b0*3:31712+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 0)
+		m.sliceGrad8(n, m.arena[25648+b0*3:25648+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 0)
 		// d.bilstm/reverse/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/gates.1: ChannelSum 12
 		// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
@@ -1314,185 +1348,187 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 		// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 		// d.bilstm/reverse/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 		// d.bilstm/reverse/t[step]/xh.1: Slice N×4
-		m.slice32(n, m.arena[25184+b0*7:25184+b0*7+n*7], m.arena[25456+b0*4:25456+b0*4+n*4])
+		m.slice32(n, m.arena[25184+b0*7:25184+b0*7+n*7], m.arena[25312+b0*4:25312+b0*4+n*4])
 		// d.bilstm/reverse/t[step]/xh.2: Slice N×3
 		m.slice33(n, m.arena[25184+b0*7:25184+b0*7+n*7], m.arena[25248+((step)&1)*32+b0*3:25248+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/reverse/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad2(n, m.arena[25456+b0*4:25456+b0*4+n*4], m.arena[24960+b0*20:24960+b0*20+n*20], 4-step)
+		m.sliceGrad2(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[24960+b0*20:24960+b0*20+n*20], 4-step)
 		// d.bilstm/reverse/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.bilstm/reverse/t0/c_act.2: Add N×3, fused with d.bilstm/reverse/t0/h.2 (Mul), d.bilstm/reverse/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[25280+b0*3:25280+b0*3+n*3], m.arena[32192+b0*3:32192+b0*3+n*3], m.arena[32512+b0*3:32512+b0*3+n*3], m.arena[25152+b0*3:25152+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[25280+b0*3:25280+b0*3+n*3], m.arena[32192+b0*3:32192+b0*3+n*3], m.arena[32512+b0*3:32512+b0*3+n*3], m.arena[25152+b0*3:25152+b0*3+n*3])
 	// d.bilstm/reverse/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[25280+b0*3:25280+b0*3+n*3], m.arena[32512+b0*3:32512+b0*3+n*3], m.arena[32192+b0*3:32192+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[25280+b0*3:25280+b0*3+n*3], m.arena[32512+b0*3:32512+b0*3+n*3], m.arena[32192+b0*3:32192+b0*3+n*3])
 	// d.bilstm/reverse/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 9)
 	// d.bilstm/reverse/t0/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[31712+b0*3:31712+b0*3+n*3], m.arena[32032+b0*3:32032+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[31712+b0*3:31712+b0*3+n*3], m.arena[32032+b0*3:32032+b0*3+n*3])
 	// d.bilstm/reverse/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 6)
 	// d.bilstm/reverse/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25312+b0*3:25312+b0*3+n*3], m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[34112+b0*3:34112+b0*3+n*3], m.arena[31872+b0*3:31872+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[34240+b0*3:34240+b0*3+n*3], m.arena[31872+b0*3:31872+b0*3+n*3])
 	// d.bilstm/reverse/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[25312+b0*3:25312+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 3)
 	// d.bilstm/reverse/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[25488+b0*3:25488+b0*3+n*3], m.arena[32032+b0*3:32032+b0*3+n*3], m.arena[31712+b0*3:31712+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[25648+b0*3:25648+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[32032+b0*3:32032+b0*3+n*3], m.arena[31712+b0*3:31712+b0*3+n*3])
 	// d.bilstm/reverse/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[25648+b0*3:25648+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 0)
 	// d.bilstm/reverse/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 }
 
-// trainStepItems6 computes d.bilstm/forward/t4/h.1@0 … d.bilstm/forward/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
+// trainStepItems6 computes d.bilstm/reverse/dropped.1 … d.bilstm/forward/t0/gates.1 of TrainStep for items b0 … b1-1 of the call
 // whose slices TrainStep left in the Model, as a range of Pool.Items: those items'
 // rows of every value, its products on the calling thread.
 func (m *Model) trainStepItems6(_, b0, b1 int) {
 	n := b1 - b0
+	// d.bilstm/reverse/dropped.1: Mul N×5×4
+	m.mul(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[31552+b0*20:31552+b0*20+n*20], m.arena[25120+b0*20:25120+b0*20+n*20])
 	// d.bilstm/forward/t4/h.1@0: Slice N×3
-	m.slice34(n, m.arena[25408+b0*6:25408+b0*6+n*6], m.arena[6368+b0*3:6368+b0*3+n*3])
+	m.slice34(n, m.arena[25568+b0*6:25568+b0*6+n*6], m.arena[6368+b0*3:6368+b0*3+n*3])
 	// d.bilstm/forward/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/forward/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33792+b0*3:33792+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[31200+b0*3:31200+b0*3+n*3], m.arena[31520+b0*3:31520+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[33920+b0*3:33920+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[31200+b0*3:31200+b0*3+n*3], m.arena[31520+b0*3:31520+b0*3+n*3])
 	// d.bilstm/forward/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[33792+b0*3:33792+b0*3+n*3], m.arena[30880+b0*3:30880+b0*3+n*3], m.arena[33728+b0*3:33728+b0*3+n*3])
+	m.mul(n, m.arena[33920+b0*3:33920+b0*3+n*3], m.arena[30880+b0*3:30880+b0*3+n*3], m.arena[33856+b0*3:33856+b0*3+n*3])
 	// d.bilstm/forward/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[31520+b0*3:31520+b0*3+n*3], m.arena[31200+b0*3:31200+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[6368+b0*3:6368+b0*3+n*3], m.arena[31520+b0*3:31520+b0*3+n*3], m.arena[31200+b0*3:31200+b0*3+n*3])
 	// d.bilstm/forward/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 9)
 	// d.bilstm/forward/t4/g.1: TanhGrad N×3, fused with d.bilstm/forward/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[33792+b0*3:33792+b0*3+n*3], m.arena[30720+b0*3:30720+b0*3+n*3], m.arena[31040+b0*3:31040+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[33920+b0*3:33920+b0*3+n*3], m.arena[30720+b0*3:30720+b0*3+n*3], m.arena[31040+b0*3:31040+b0*3+n*3])
 	// d.bilstm/forward/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 6)
 	// d.bilstm/forward/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[33792+b0*3:33792+b0*3+n*3], m.arena[31328+b0*3:31328+b0*3+n*3], m.arena[30880+b0*3:30880+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[33920+b0*3:33920+b0*3+n*3], m.arena[31328+b0*3:31328+b0*3+n*3], m.arena[30880+b0*3:30880+b0*3+n*3])
 	// d.bilstm/forward/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 3)
 	// d.bilstm/forward/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25456+b0*3:25456+b0*3+n*3], m.arena[33792+b0*3:33792+b0*3+n*3], m.arena[31040+b0*3:31040+b0*3+n*3], m.arena[30720+b0*3:30720+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[33920+b0*3:33920+b0*3+n*3], m.arena[31040+b0*3:31040+b0*3+n*3], m.arena[30720+b0*3:30720+b0*3+n*3])
 	// d.bilstm/forward/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[25456+b0*3:25456+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[14464+b0*12:14464+b0*12+n*12], 0)
 	// d.bilstm/forward/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 	// d.bilstm/forward/t4/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(nil, false, n, 1, m.arena[14464+b0*12:14464+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280+b0*7:25280+b0*7+n*7], 7)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[14464+b0*12:14464+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25440+b0*7:25440+b0*7+n*7], 7)
 	// d.bilstm/forward/t4/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 	// d.bilstm/forward/t4/xh.1: Slice N×4
-	m.slice32(n, m.arena[25280+b0*7:25280+b0*7+n*7], m.arena[25520+b0*4:25520+b0*4+n*4])
+	m.slice32(n, m.arena[25440+b0*7:25440+b0*7+n*7], m.arena[25680+b0*4:25680+b0*4+n*4])
 	// d.bilstm/forward/t4/xh.2: Slice N×3
-	m.slice33(n, m.arena[25280+b0*7:25280+b0*7+n*7], m.arena[25344+b0*3:25344+b0*3+n*3])
+	m.slice33(n, m.arena[25440+b0*7:25440+b0*7+n*7], m.arena[25504+b0*3:25504+b0*3+n*3])
 	// d.bilstm/forward/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[25520+b0*4:25520+b0*4+n*4], m.arena[25120+b0*20:25120+b0*20+n*20], 4)
+	m.sliceGrad2(n, m.arena[25680+b0*4:25680+b0*4+n*4], m.arena[25280+b0*20:25280+b0*20+n*20], 4)
 	// d.bilstm/forward/t3/c_act.2: Add N×3, fused with d.bilstm/forward/t3/h.2 (Mul), d.bilstm/forward/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[31488+b0*3:31488+b0*3+n*3], m.arena[33728+b0*3:33728+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[25504+b0*3:25504+b0*3+n*3], m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[31488+b0*3:31488+b0*3+n*3], m.arena[33856+b0*3:33856+b0*3+n*3])
 	// d.bilstm/forward/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[30848+b0*3:30848+b0*3+n*3], m.arena[33760+b0*3:33760+b0*3+n*3])
+	m.mul(n, m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[30848+b0*3:30848+b0*3+n*3], m.arena[33888+b0*3:33888+b0*3+n*3])
 	// d.bilstm/forward/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[25344+b0*3:25344+b0*3+n*3], m.arena[31488+b0*3:31488+b0*3+n*3], m.arena[31168+b0*3:31168+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[25504+b0*3:25504+b0*3+n*3], m.arena[31488+b0*3:31488+b0*3+n*3], m.arena[31168+b0*3:31168+b0*3+n*3])
 	// d.bilstm/forward/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 9)
 	// d.bilstm/forward/t3/g.1: TanhGrad N×3, fused with d.bilstm/forward/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[30688+b0*3:30688+b0*3+n*3], m.arena[31008+b0*3:31008+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[30688+b0*3:30688+b0*3+n*3], m.arena[31008+b0*3:31008+b0*3+n*3])
 	// d.bilstm/forward/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 6)
 	// d.bilstm/forward/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[31296+b0*3:31296+b0*3+n*3], m.arena[30848+b0*3:30848+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[31296+b0*3:31296+b0*3+n*3], m.arena[30848+b0*3:30848+b0*3+n*3])
 	// d.bilstm/forward/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 3)
 	// d.bilstm/forward/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25456+b0*3:25456+b0*3+n*3], m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[31008+b0*3:31008+b0*3+n*3], m.arena[30688+b0*3:30688+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[31008+b0*3:31008+b0*3+n*3], m.arena[30688+b0*3:30688+b0*3+n*3])
 	// d.bilstm/forward/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[25456+b0*3:25456+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[14368+b0*12:14368+b0*12+n*12], 0)
 	// d.bilstm/forward/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 	// d.bilstm/forward/t3/gates.2: Add 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 	// d.bilstm/forward/t3/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(nil, false, n, 1, m.arena[14368+b0*12:14368+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280+b0*7:25280+b0*7+n*7], 7)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[14368+b0*12:14368+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25440+b0*7:25440+b0*7+n*7], 7)
 	// d.bilstm/forward/t3/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 	// d.bilstm/forward/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 	// d.bilstm/forward/t3/xh.1: Slice N×4
-	m.slice32(n, m.arena[25280+b0*7:25280+b0*7+n*7], m.arena[25520+b0*4:25520+b0*4+n*4])
+	m.slice32(n, m.arena[25440+b0*7:25440+b0*7+n*7], m.arena[25680+b0*4:25680+b0*4+n*4])
 	// d.bilstm/forward/t3/xh.2: Slice N×3
-	m.slice33(n, m.arena[25280+b0*7:25280+b0*7+n*7], m.arena[25376+b0*3:25376+b0*3+n*3])
+	m.slice33(n, m.arena[25440+b0*7:25440+b0*7+n*7], m.arena[25536+b0*3:25536+b0*3+n*3])
 	// d.bilstm/forward/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[25520+b0*4:25520+b0*4+n*4], m.arena[25120+b0*20:25120+b0*20+n*20], 3)
+	m.sliceGrad2(n, m.arena[25680+b0*4:25680+b0*4+n*4], m.arena[25280+b0*20:25280+b0*20+n*20], 3)
 	// d.bilstm/forward/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t2 … d.bilstm/forward/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.bilstm/forward/t[step]/c_act.2: Add N×3, fused with d.bilstm/forward/t[step]/h.2 (Mul), d.bilstm/forward/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[25344+((step+1)&1)*32+b0*3:25344+((step+1)&1)*32+b0*3+n*3], m.arena[31072+step*32+b0*3:31072+step*32+b0*3+n*3], m.arena[31392+step*32+b0*3:31392+step*32+b0*3+n*3], m.arena[33728+((step+1)&1)*32+b0*3:33728+((step+1)&1)*32+b0*3+n*3])
+		m.mulTanhGradAdd(n, m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[25504+((step+1)&1)*32+b0*3:25504+((step+1)&1)*32+b0*3+n*3], m.arena[31072+step*32+b0*3:31072+step*32+b0*3+n*3], m.arena[31392+step*32+b0*3:31392+step*32+b0*3+n*3], m.arena[33856+((step+1)&1)*32+b0*3:33856+((step+1)&1)*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[30752+step*32+b0*3:30752+step*32+b0*3+n*3], m.arena[33728+((step)&1)*32+b0*3:33728+((step)&1)*32+b0*3+n*3])
+		m.mul(n, m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[30752+step*32+b0*3:30752+step*32+b0*3+n*3], m.arena[33856+((step)&1)*32+b0*3:33856+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[25344+((step+1)&1)*32+b0*3:25344+((step+1)&1)*32+b0*3+n*3], m.arena[31392+step*32+b0*3:31392+step*32+b0*3+n*3], m.arena[31072+step*32+b0*3:31072+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[25504+((step+1)&1)*32+b0*3:25504+((step+1)&1)*32+b0*3+n*3], m.arena[31392+step*32+b0*3:31392+step*32+b0*3+n*3], m.arena[31072+step*32+b0*3:31072+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 9)
+		m.sliceGrad8(n, m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 9)
 		// d.bilstm/forward/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/forward/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[30592+step*32+b0*3:30592+step*32+b0*3+n*3], m.arena[30912+step*32+b0*3:30912+step*32+b0*3+n*3])
+		m.mulTanhGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[30592+step*32+b0*3:30592+step*32+b0*3+n*3], m.arena[30912+step*32+b0*3:30912+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 6)
+		m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 6)
 		// d.bilstm/forward/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[31232+(step-1)*32+b0*3:31232+(step-1)*32+b0*3+n*3], m.arena[30752+step*32+b0*3:30752+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[31232+(step-1)*32+b0*3:31232+(step-1)*32+b0*3+n*3], m.arena[30752+step*32+b0*3:30752+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 3)
+		m.sliceGrad8(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 3)
 		// d.bilstm/forward/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[25456+b0*3:25456+b0*3+n*3], m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[30912+step*32+b0*3:30912+step*32+b0*3+n*3], m.arena[30592+step*32+b0*3:30592+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[30912+step*32+b0*3:30912+step*32+b0*3+n*3], m.arena[30592+step*32+b0*3:30592+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[25456+b0*3:25456+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 0)
+		m.sliceGrad8(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 0)
 		// d.bilstm/forward/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/gates.1: ChannelSum 12
 		// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 		// d.bilstm/forward/t[step]/gates.2: Add 12
 		// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 		// d.bilstm/forward/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmPackedP(nil, false, n, 1, m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25280+b0*7:25280+b0*7+n*7], 7)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[14080+step*96+b0*12:14080+step*96+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[25440+b0*7:25440+b0*7+n*7], 7)
 		// d.bilstm/forward/t[step]/gates_matmul.2: MatMul 12×7
 		// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 		// d.bilstm/forward/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 		// d.bilstm/forward/t[step]/xh.1: Slice N×4
-		m.slice32(n, m.arena[25280+b0*7:25280+b0*7+n*7], m.arena[25520+b0*4:25520+b0*4+n*4])
+		m.slice32(n, m.arena[25440+b0*7:25440+b0*7+n*7], m.arena[25680+b0*4:25680+b0*4+n*4])
 		// d.bilstm/forward/t[step]/xh.2: Slice N×3
-		m.slice33(n, m.arena[25280+b0*7:25280+b0*7+n*7], m.arena[25344+((step)&1)*32+b0*3:25344+((step)&1)*32+b0*3+n*3])
+		m.slice33(n, m.arena[25440+b0*7:25440+b0*7+n*7], m.arena[25504+((step)&1)*32+b0*3:25504+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/forward/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad2(n, m.arena[25520+b0*4:25520+b0*4+n*4], m.arena[25120+b0*20:25120+b0*20+n*20], step)
+		m.sliceGrad2(n, m.arena[25680+b0*4:25680+b0*4+n*4], m.arena[25280+b0*20:25280+b0*20+n*20], step)
 		// d.bilstm/forward/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.bilstm/forward/t0/c_act.2: Add N×3, fused with d.bilstm/forward/t0/h.2 (Mul), d.bilstm/forward/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[25376+b0*3:25376+b0*3+n*3], m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[31392+b0*3:31392+b0*3+n*3], m.arena[33760+b0*3:33760+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[25536+b0*3:25536+b0*3+n*3], m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[31392+b0*3:31392+b0*3+n*3], m.arena[33888+b0*3:33888+b0*3+n*3])
 	// d.bilstm/forward/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[25376+b0*3:25376+b0*3+n*3], m.arena[31392+b0*3:31392+b0*3+n*3], m.arena[31072+b0*3:31072+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[25536+b0*3:25536+b0*3+n*3], m.arena[31392+b0*3:31392+b0*3+n*3], m.arena[31072+b0*3:31072+b0*3+n*3])
 	// d.bilstm/forward/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[33888+b0*3:33888+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[34176+b0*3:34176+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 9)
 	// d.bilstm/forward/t0/g.1: TanhGrad N×3, fused with d.bilstm/forward/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[30592+b0*3:30592+b0*3+n*3], m.arena[30912+b0*3:30912+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[30592+b0*3:30592+b0*3+n*3], m.arena[30912+b0*3:30912+b0*3+n*3])
 	// d.bilstm/forward/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[33952+b0*3:33952+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 6)
 	// d.bilstm/forward/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[34112+b0*3:34112+b0*3+n*3], m.arena[30752+b0*3:30752+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[34240+b0*3:34240+b0*3+n*3], m.arena[30752+b0*3:30752+b0*3+n*3])
 	// d.bilstm/forward/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[34048+b0*3:34048+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[34080+b0*3:34080+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 3)
 	// d.bilstm/forward/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[25456+b0*3:25456+b0*3+n*3], m.arena[25552+b0*3:25552+b0*3+n*3], m.arena[30912+b0*3:30912+b0*3+n*3], m.arena[30592+b0*3:30592+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[32704+b0*3:32704+b0*3+n*3], m.arena[30912+b0*3:30912+b0*3+n*3], m.arena[30592+b0*3:30592+b0*3+n*3])
 	// d.bilstm/forward/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[25456+b0*3:25456+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[25616+b0*3:25616+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 0)
 	// d.bilstm/forward/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
@@ -1505,13 +1541,13 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	n := b1 - b0
 	// d.gru/sequence.1: Reshape N×20: a view, no code
 	// d.gru/t4/z_h_minus_n.1@0: Slice N×4
-	m.slice30(n, m.arena[25280+b0*20:25280+b0*20+n*20], m.arena[33888+b0*4:33888+b0*4+n*4])
+	m.slice30(n, m.arena[25280+b0*20:25280+b0*20+n*20], m.arena[32704+b0*4:32704+b0*4+n*4])
 	// d.gru/t4/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[33888+b0*4:33888+b0*4+n*4], m.arena[29600+b0*4:29600+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4])
+	m.mul(n, m.arena[32704+b0*4:32704+b0*4+n*4], m.arena[29600+b0*4:29600+b0*4+n*4], m.arena[34176+b0*4:34176+b0*4+n*4])
 	// d.gru/t4/h_minus_n.2@0: Slice N×4
 	m.slice35(n, m.arena[25280+b0*20:25280+b0*20+n*20], m.arena[34048+b0*4:34048+b0*4+n*4])
 	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25568+b0*4:25568+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4], m.arena[33888+b0*4:33888+b0*4+n*4], m.arena[29760+b0*4:29760+b0*4+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25568+b0*4:25568+b0*4+n*4], m.arena[34176+b0*4:34176+b0*4+n*4], m.arena[32704+b0*4:32704+b0*4+n*4], m.arena[29760+b0*4:29760+b0*4+n*4])
 	// d.gru/t4/n_pre.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t4/n_pre_matmul.1: MatMul N×8
@@ -1523,7 +1559,7 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	// d.gru/t4/xrh.2: Slice N×4
 	m.slice5(n, m.arena[6272+b0*8:6272+b0*8+n*8], m.arena[32832+b0*4:32832+b0*4+n*4])
 	// d.gru/t4/z.1: SigmoidGrad N×4, fused with d.gru/t4/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[32864+b0*4:32864+b0*4+n*4], m.arena[33888+b0*4:33888+b0*4+n*4], m.arena[29920+b0*4:29920+b0*4+n*4], m.arena[29600+b0*4:29600+b0*4+n*4])
+	m.mulSigmoidGrad(n, m.arena[32864+b0*4:32864+b0*4+n*4], m.arena[32704+b0*4:32704+b0*4+n*4], m.arena[29920+b0*4:29920+b0*4+n*4], m.arena[29600+b0*4:29600+b0*4+n*4])
 	// d.gru/t4/z_pre.1: SliceGrad N×8
 	m.sliceGrad3(n, m.arena[32864+b0*4:32864+b0*4+n*4], m.arena[25216+b0*8:25216+b0*8+n*8], 4)
 	// d.gru/t4/r.1: SigmoidGrad N×4, fused with d.gru/t4/rh.1 (Mul)
@@ -1544,16 +1580,16 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	// d.gru/t4/xh.3: Add N×4
 	m.add(n, m.arena[32800+b0*4:32800+b0*4+n*4], m.arena[32960+b0*4:32960+b0*4+n*4], m.arena[33024+b0*4:33024+b0*4+n*4])
 	// d.gru/t4/xh.4: Add N×4, fused with d.gru/t4/h_minus_n.2 (Add), d.gru/t4/rh.2 (Mul), d.gru/t4/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[25664+b0*4:25664+b0*4+n*4], m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4], m.arena[32832+b0*4:32832+b0*4+n*4], m.arena[29440+b0*4:29440+b0*4+n*4], m.arena[32992+b0*4:32992+b0*4+n*4])
+	m.addMulAddAdd(n, m.arena[25664+b0*4:25664+b0*4+n*4], m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[34176+b0*4:34176+b0*4+n*4], m.arena[32832+b0*4:32832+b0*4+n*4], m.arena[29440+b0*4:29440+b0*4+n*4], m.arena[32992+b0*4:32992+b0*4+n*4])
 	// d.gru/t4/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t4/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad2(n, m.arena[33024+b0*4:33024+b0*4+n*4], m.arena[14080+b0*20:14080+b0*20+n*20], 4)
 	// d.gru/t3/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[25664+b0*4:25664+b0*4+n*4], m.arena[29568+b0*4:29568+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4])
+	m.mul(n, m.arena[25664+b0*4:25664+b0*4+n*4], m.arena[29568+b0*4:29568+b0*4+n*4], m.arena[34176+b0*4:34176+b0*4+n*4])
 	// d.gru/t3/h_minus_n.2@0: Slice N×4
 	m.slice36(n, m.arena[25280+b0*20:25280+b0*20+n*20], m.arena[34048+b0*4:34048+b0*4+n*4])
 	// d.gru/t3/n.1: TanhGrad N×4, fused with d.gru/t3/h_minus_n.1 (Scale), d.gru/t3/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25536+b0*4:25536+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4], m.arena[25664+b0*4:25664+b0*4+n*4], m.arena[29728+b0*4:29728+b0*4+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25536+b0*4:25536+b0*4+n*4], m.arena[34176+b0*4:34176+b0*4+n*4], m.arena[25664+b0*4:25664+b0*4+n*4], m.arena[29728+b0*4:29728+b0*4+n*4])
 	// d.gru/t3/n_pre.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t3/n_pre.2: Add 4
@@ -1592,7 +1628,7 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	// d.gru/t3/xh.3: Add N×4
 	m.add(n, m.arena[32800+b0*4:32800+b0*4+n*4], m.arena[32960+b0*4:32960+b0*4+n*4], m.arena[33024+b0*4:33024+b0*4+n*4])
 	// d.gru/t3/xh.4: Add N×4, fused with d.gru/t3/h_minus_n.2 (Add), d.gru/t3/rh.2 (Mul), d.gru/t3/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4], m.arena[32832+b0*4:32832+b0*4+n*4], m.arena[29408+b0*4:29408+b0*4+n*4], m.arena[32992+b0*4:32992+b0*4+n*4])
+	m.addMulAddAdd(n, m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[34176+b0*4:34176+b0*4+n*4], m.arena[32832+b0*4:32832+b0*4+n*4], m.arena[29408+b0*4:29408+b0*4+n*4], m.arena[32992+b0*4:32992+b0*4+n*4])
 	// d.gru/t3/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t3/x_slice.1: SliceGrad N×5×4
 	m.sliceGrad2(n, m.arena[33024+b0*4:33024+b0*4+n*4], m.arena[14080+b0*20:14080+b0*20+n*20], 3)
@@ -1600,11 +1636,11 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	// d.gru/t2 … d.gru/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.gru/t[step]/z_h_minus_n.2: Mul N×4
-		m.mul(n, m.arena[25664+((step+1)&1)*32+b0*4:25664+((step+1)&1)*32+b0*4+n*4], m.arena[29472+step*32+b0*4:29472+step*32+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4])
+		m.mul(n, m.arena[25664+((step+1)&1)*32+b0*4:25664+((step+1)&1)*32+b0*4+n*4], m.arena[29472+step*32+b0*4:29472+step*32+b0*4+n*4], m.arena[34176+b0*4:34176+b0*4+n*4])
 		// d.gru/t[step]/h_minus_n.2@0: Slice N×4
 		m.slice37(n, m.arena[25280+b0*20:25280+b0*20+n*20], m.arena[34048+b0*4:34048+b0*4+n*4], 4*step-4)
 		// d.gru/t[step]/n.1: TanhGrad N×4, fused with d.gru/t[step]/h_minus_n.1 (Scale), d.gru/t[step]/h_minus_n.3 (Add)
-		m.scaleAddTanhGrad(n, m.arena[25440+step*32+b0*4:25440+step*32+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4], m.arena[25664+((step+1)&1)*32+b0*4:25664+((step+1)&1)*32+b0*4+n*4], m.arena[29632+step*32+b0*4:29632+step*32+b0*4+n*4])
+		m.scaleAddTanhGrad(n, m.arena[25440+step*32+b0*4:25440+step*32+b0*4+n*4], m.arena[34176+b0*4:34176+b0*4+n*4], m.arena[25664+((step+1)&1)*32+b0*4:25664+((step+1)&1)*32+b0*4+n*4], m.arena[29632+step*32+b0*4:29632+step*32+b0*4+n*4])
 		// d.gru/t[step]/n_pre.1: ChannelSum 4
 		// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 		// d.gru/t[step]/n_pre.2: Add 4
@@ -1643,16 +1679,16 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 		// d.gru/t[step]/xh.3: Add N×4
 		m.add(n, m.arena[32800+b0*4:32800+b0*4+n*4], m.arena[32960+b0*4:32960+b0*4+n*4], m.arena[33024+b0*4:33024+b0*4+n*4])
 		// d.gru/t[step]/xh.4: Add N×4, fused with d.gru/t[step]/h_minus_n.2 (Add), d.gru/t[step]/rh.2 (Mul), d.gru/t[step]/rh.3 (Add)
-		m.addMulAddAdd(n, m.arena[25664+((step)&1)*32+b0*4:25664+((step)&1)*32+b0*4+n*4], m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4], m.arena[32832+b0*4:32832+b0*4+n*4], m.arena[29312+step*32+b0*4:29312+step*32+b0*4+n*4], m.arena[32992+b0*4:32992+b0*4+n*4])
+		m.addMulAddAdd(n, m.arena[25664+((step)&1)*32+b0*4:25664+((step)&1)*32+b0*4+n*4], m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[34176+b0*4:34176+b0*4+n*4], m.arena[32832+b0*4:32832+b0*4+n*4], m.arena[29312+step*32+b0*4:29312+step*32+b0*4+n*4], m.arena[32992+b0*4:32992+b0*4+n*4])
 		// d.gru/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.gru/t[step]/x_slice.1: SliceGrad N×5×4
 		m.sliceGrad2(n, m.arena[33024+b0*4:33024+b0*4+n*4], m.arena[14080+b0*20:14080+b0*20+n*20], step)
 		// d.gru/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.gru/t0/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[29472+b0*4:29472+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4])
+	m.mul(n, m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[29472+b0*4:29472+b0*4+n*4], m.arena[34176+b0*4:34176+b0*4+n*4])
 	// d.gru/t0/n.1: TanhGrad N×4, fused with d.gru/t0/h_minus_n.1 (Scale), d.gru/t0/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[25440+b0*4:25440+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4], m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[29632+b0*4:29632+b0*4+n*4])
+	m.scaleAddTanhGrad(n, m.arena[25440+b0*4:25440+b0*4+n*4], m.arena[34176+b0*4:34176+b0*4+n*4], m.arena[25696+b0*4:25696+b0*4+n*4], m.arena[29632+b0*4:29632+b0*4+n*4])
 	// d.gru/t0/n_pre.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 }
@@ -1667,19 +1703,19 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 	m.mul(n, m.arena[14080+b0*20:14080+b0*20+n*20], m.arena[29152+b0*20:29152+b0*20+n*20], m.arena[24960+b0*20:24960+b0*20+n*20])
 	// d.rnn/sequence.1: Reshape N×20: a view, no code
 	// d.rnn/t4/h.1@1: Slice N×4
-	m.slice30(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[33952+b0*4:33952+b0*4+n*4])
+	m.slice30(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[32704+b0*4:32704+b0*4+n*4])
 	// d.rnn/t4/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[29120+b0*4:29120+b0*4+n*4], m.arena[33952+b0*4:33952+b0*4+n*4], m.arena[25248+b0*4:25248+b0*4+n*4])
+	m.reluGrad(n, m.arena[29120+b0*4:29120+b0*4+n*4], m.arena[32704+b0*4:32704+b0*4+n*4], m.arena[25248+b0*4:25248+b0*4+n*4])
 	// d.rnn/t4/gates.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 	// d.rnn/t4/gates_matmul.2: MatMul 4×7
 	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 	// d.rnn/t4/xh.1: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[25248+b0*4:25248+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[25280+b0*4:25280+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[25248+b0*4:25248+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[34048+b0*4:34048+b0*4+n*4], 4)
 	// d.rnn/t4/xh.2@0: Slice N×4
-	m.slice35(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[25312+b0*4:25312+b0*4+n*4])
+	m.slice35(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[34080+b0*4:34080+b0*4+n*4])
 	// d.rnn/t4/xh.2: Add N×4
-	m.add(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4], m.arena[6272+b0*4:6272+b0*4+n*4])
+	m.add(n, m.arena[34080+b0*4:34080+b0*4+n*4], m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[6272+b0*4:6272+b0*4+n*4])
 	// d.rnn/t3/h.1: ReluGrad N×4
 	m.reluGrad(n, m.arena[29088+b0*4:29088+b0*4+n*4], m.arena[6272+b0*4:6272+b0*4+n*4], m.arena[25216+b0*4:25216+b0*4+n*4])
 	// d.rnn/t3/gates.1: ChannelSum 4
@@ -1690,11 +1726,11 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 	// d.rnn/t3/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 	// d.rnn/t3/xh.1: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[25216+b0*4:25216+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[25280+b0*4:25280+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[25216+b0*4:25216+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[34048+b0*4:34048+b0*4+n*4], 4)
 	// d.rnn/t3/xh.2@0: Slice N×4
-	m.slice36(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[25312+b0*4:25312+b0*4+n*4])
+	m.slice36(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[34080+b0*4:34080+b0*4+n*4])
 	// d.rnn/t3/xh.2: Add N×4
-	m.add(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4], m.arena[6304+b0*4:6304+b0*4+n*4])
+	m.add(n, m.arena[34080+b0*4:34080+b0*4+n*4], m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[6304+b0*4:6304+b0*4+n*4])
 	// d.rnn/t2 … d.rnn/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.rnn/t[step]/h.1: ReluGrad N×4
@@ -1707,11 +1743,11 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 		// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 		// d.rnn/t[step]/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 		// d.rnn/t[step]/xh.1: MatMul N×4
-		rt.GemmPackedP(nil, false, n, 1, m.arena[25120+step*32+b0*4:25120+step*32+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[25280+b0*4:25280+b0*4+n*4], 4)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[25120+step*32+b0*4:25120+step*32+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[34048+b0*4:34048+b0*4+n*4], 4)
 		// d.rnn/t[step]/xh.2@0: Slice N×4
-		m.slice37(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[25312+b0*4:25312+b0*4+n*4], 4*step-4)
+		m.slice37(n, m.arena[24960+b0*20:24960+b0*20+n*20], m.arena[34080+b0*4:34080+b0*4+n*4], 4*step-4)
 		// d.rnn/t[step]/xh.2: Add N×4
-		m.add(n, m.arena[25312+b0*4:25312+b0*4+n*4], m.arena[25280+b0*4:25280+b0*4+n*4], m.arena[6272+((step)&1)*32+b0*4:6272+((step)&1)*32+b0*4+n*4])
+		m.add(n, m.arena[34080+b0*4:34080+b0*4+n*4], m.arena[34048+b0*4:34048+b0*4+n*4], m.arena[6272+((step)&1)*32+b0*4:6272+((step)&1)*32+b0*4+n*4])
 	}
 	// d.rnn/t0/h.1: ReluGrad N×4
 	m.reluGrad(n, m.arena[28992+b0*4:28992+b0*4+n*4], m.arena[6304+b0*4:6304+b0*4+n*4], m.arena[25120+b0*4:25120+b0*4+n*4])

@@ -532,10 +532,16 @@ func (h *harness) checkErrors(t *testing.T) {
 			short := clone(good)
 			short.Int[name] = x[:len(x)-1]
 			expectErr(t, c, n, short, h.goName(name))
-			for _, v := range []int32{-1, int32(h.classes(name))} {
-				bad := clone(good)
-				bad.Int[name][0] = v
-				expectErr(t, c, n, bad, h.goName(name))
+			// Out of range at the first and at the last label: for labels of
+			// shape (N, T), the last item's last step.
+			for _, at := range []int{0, len(x) - 1} {
+				for _, v := range []int32{-1, int32(h.classes(name))} {
+					bad := clone(good)
+					bad.Int[name][at] = v
+					expectErr(t, c, n, bad, h.goName(name))
+					err := c.run(n, bad)
+					require.ErrorContains(t, err, fmt.Sprintf("%s[%d] = %d is not a class index in [0, %d)", h.goName(name), at, v, h.classes(name)), c.name)
+				}
 			}
 		}
 	}
@@ -570,14 +576,21 @@ func clone(f Feeds) Feeds {
 }
 
 // classes returns the number of classes of the label input name: the last axis of
-// the logits of the loss that reads it.
+// the logits of the sparse loss that reads it, or of the OneHot that does (a sparse
+// cross-entropy on probabilities).
 func (h *harness) classes(name string) int {
 	in := h.g.ByName(name)
 	for _, n := range h.g.Nodes {
-		if n.Op == ir.OpSparseSoftmaxCELoss && n.Inputs[1] == in.ID {
-			s := h.g.Nodes[n.Inputs[0]].Shape
-			return s[len(s)-1]
+		var s ir.Shape
+		switch {
+		case n.Op == ir.OpSparseSoftmaxCELoss && n.Inputs[1] == in.ID:
+			s = h.g.Nodes[n.Inputs[0]].Shape
+		case n.Op == ir.OpOneHot && n.Inputs[0] == in.ID:
+			s = n.Shape
+		default:
+			continue
 		}
+		return s[len(s)-1]
 	}
 	return 0
 }
@@ -600,7 +613,7 @@ func (h *harness) inputs(tb testing.TB, n int, seed uint64) Feeds {
 		stream := rt.NameStream(in.Name)
 		if in.Attrs.DType == ir.Int {
 			c := h.classes(in.Name)
-			require.Positive(tb, c, "input %q holds class labels, but no SparseSoftmaxCELoss reads it", in.Name)
+			require.Positive(tb, c, "input %q holds class labels, but no SparseSoftmaxCELoss or OneHot reads it", in.Name)
 			x := make([]int32, size)
 			for i := range x {
 				x[i] = int32(rt.Bits(seed, stream, uint64(i)) % uint64(c))

@@ -172,10 +172,11 @@ var lossOps = []string{ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss,
 	ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss}
 
 // Covered reports whether random graphs can contain op: it has a proposer, is one of
-// the losses that end a graph, or is RunningUpdate (made, in training graphs only, by
-// the running-update proposer with the ChannelMean it reads).
+// the losses that end a graph, is RunningUpdate (made, in training graphs only, by
+// the running-update proposer with the ChannelMean it reads) or OneHot (made by the
+// loss, the one-hot target of a CategoricalCELoss).
 func Covered(op string) bool {
-	if _, ok := proposers[op]; ok || op == ir.OpRunningUpdate {
+	if _, ok := proposers[op]; ok || op == ir.OpRunningUpdate || op == ir.OpOneHot {
 		return true
 	}
 	for _, l := range lossOps {
@@ -1015,15 +1016,29 @@ func (ge *gen) loss(cands []int) (int, error) {
 			if pi.lo < 0 || pi.mag > 1 {
 				continue
 			}
-		case ir.OpCategoricalCELoss: // normalises positive values
-			if pi.lo < 0.01 {
+		case ir.OpCategoricalCELoss, ir.OpSoftmaxCELoss:
+			if op == ir.OpCategoricalCELoss && pi.lo < 0.01 { // normalises positive values
 				continue
 			}
-		case ir.OpSparseSoftmaxCELoss:
-			if ps.Rank() != 2 {
+			// Every other one against one-hot class labels (on probabilities, a
+			// sparse cross-entropy as nn builds it), chosen by the node count so
+			// that the random draws stay as they were.
+			if ps.Rank() >= 2 && ps.Batched() && len(ge.g.Nodes)%2 == 0 {
+				labels := ge.input(fmt.Sprintf("labels%d", len(ge.g.Nodes)), ir.RoleTarget, ir.Int, ps[:ps.Rank()-1].Clone())
+				onehot, ok := ge.add(ir.OpOneHot, ir.Attrs{Shape: ps.Clone()}, info{mag: 1, lo: 0, dead: true}, labels)
+				if !ok {
+					continue
+				}
+				if id, ok := ge.add(op, ir.Attrs{}, info{mag: 100 + (pi.mag+1)*(pi.mag+1), lo: -1}, p, onehot); ok {
+					return id, nil
+				}
 				continue
 			}
-			labels := ge.input(fmt.Sprintf("labels%d", len(ge.g.Nodes)), ir.RoleTarget, ir.Int, ir.Shape{ir.Batch})
+		case ir.OpSparseSoftmaxCELoss: // one label per row of the last axis
+			if ps.Rank() < 2 || !ps.Batched() {
+				continue
+			}
+			labels := ge.input(fmt.Sprintf("labels%d", len(ge.g.Nodes)), ir.RoleTarget, ir.Int, ps[:ps.Rank()-1].Clone())
 			id, ok := ge.add(op, ir.Attrs{}, info{mag: 2 * pi.mag, lo: 0}, p, labels)
 			if ok {
 				return id, nil
@@ -1069,8 +1084,12 @@ func Randomize(m *interp.Machine, seed uint64) {
 func Feeds(g *ir.Graph, n int, seed uint64) map[string]*interp.Tensor {
 	classes := map[int]int{}
 	for _, node := range g.Nodes {
-		if node.Op == ir.OpSparseSoftmaxCELoss {
-			classes[node.Inputs[1]] = g.Nodes[node.Inputs[0]].Shape[1]
+		switch node.Op {
+		case ir.OpSparseSoftmaxCELoss:
+			s := g.Nodes[node.Inputs[0]].Shape
+			classes[node.Inputs[1]] = s[len(s)-1]
+		case ir.OpOneHot:
+			classes[node.Inputs[0]] = node.Shape[len(node.Shape)-1]
 		}
 	}
 	f := map[string]*interp.Tensor{}

@@ -28,7 +28,7 @@ const Tolerance = 1e-4
 // weights after it against torch's parameters and gradients.
 const LR = 0.125
 
-// CheckGenerated checks a package generated (with tests) from the model name of All
+// CheckGenerated checks a package generated (with tests) from model name (of All or SCE)
 // against what PyTorch computed for it: it loads the torch parameters into the
 // generated Model through Params, runs Predict and Loss in inference mode on the
 // torch inputs and compares them with the eval outputs and eval loss; then takes one
@@ -37,9 +37,16 @@ const LR = 0.125
 // params - LR·grads, and the batch-norm running statistics with torch's after its
 // train-mode forward. The generated API gives no train-mode outputs, so those are
 // not compared. cfg is the package's gentest.Config (the generated model_test.go's
-// config); the golden file is found from the module root.
+// config); name is a model of All or of SCE, whose golden file is found from the
+// module root.
 func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
-	goldens, err := LoadGolden(filepath.Join(testmod.RepoRoot(t), GoldenFile))
+	file, cases := GoldenFile, All
+	for _, c := range SCE {
+		if c.Name == name {
+			file, cases = SCEGoldenFile, SCE
+		}
+	}
+	goldens, err := LoadGoldenOf(filepath.Join(testmod.RepoRoot(t), file), cases)
 	require.NoError(t, err)
 	var c *Golden
 	for i := range goldens {
@@ -47,7 +54,7 @@ func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
 			c = &goldens[i]
 		}
 	}
-	require.NotNil(t, c, "no model %q in %s", name, GoldenFile)
+	require.NotNil(t, c, "no model %q in %s", name, file)
 	g, err := ir.Decode([]byte(cfg.Graph))
 	require.NoError(t, err)
 	n := c.Batch

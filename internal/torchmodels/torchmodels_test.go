@@ -7,26 +7,36 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestEveryModelBuildsWithTheGoldenParameters checks that the golden file holds the
-// models of All in order, and that each model builds with exactly the torch
-// parameters' names and shapes and the torch inputs' names.
+// TestEveryModelBuildsWithTheGoldenParameters checks that each golden file holds
+// the models of its Go side (All, SCE) in order, that each model builds with exactly
+// the torch parameters' names and shapes and the torch inputs' names, and that no
+// name is in both sets (CheckGenerated finds a model by name).
 func TestEveryModelBuildsWithTheGoldenParameters(t *testing.T) {
-	goldens, err := LoadGolden(filepath.Join("..", "..", GoldenFile))
-	require.NoError(t, err)
-	for i, c := range All {
-		g, err := c.Model().Build()
-		require.NoError(t, err, c.Name)
-		want := goldens[i]
-		require.Len(t, g.Params(), len(want.Params), "%s: parameters", c.Name)
-		for _, p := range g.Params() {
-			tp, ok := want.Params[p.Name]
-			require.True(t, ok, "%s: parameter %s has no torch value", c.Name, p.Name)
-			require.Equal(t, []int(p.Shape), tp.Shape, "%s: shape of %s", c.Name, p.Name)
-		}
-		require.Len(t, g.Inputs(), len(want.Inputs), "%s: inputs", c.Name)
-		for _, in := range g.Inputs() {
-			_, ok := want.Inputs[in.Name]
-			require.True(t, ok, "%s: input %s has no torch value", c.Name, in.Name)
+	names := map[string]bool{}
+	for _, set := range []struct {
+		file  string
+		cases []Case
+	}{{GoldenFile, All}, {SCEGoldenFile, SCE}} {
+		goldens, err := LoadGoldenOf(filepath.Join("..", "..", set.file), set.cases)
+		require.NoError(t, err)
+		for i, c := range set.cases {
+			require.False(t, names[c.Name], "%s is in two sets", c.Name)
+			names[c.Name] = true
+			g, err := c.Model().Build()
+			require.NoError(t, err, c.Name)
+			want := goldens[i]
+			require.Len(t, g.Params(), len(want.Params), "%s: parameters", c.Name)
+			for _, p := range g.Params() {
+				tp, ok := want.Params[p.Name]
+				require.True(t, ok, "%s: parameter %s has no torch value", c.Name, p.Name)
+				require.Equal(t, []int(p.Shape), tp.Shape, "%s: shape of %s", c.Name, p.Name)
+			}
+			require.Len(t, g.Inputs(), len(want.Inputs), "%s: inputs", c.Name)
+			for _, in := range g.Inputs() {
+				v, ok := want.Inputs[in.Name]
+				require.True(t, ok, "%s: input %s has no torch value", c.Name, in.Name)
+				require.Equal(t, in.Shape.Concrete(want.Batch), v.Shape, "%s: shape of input %s", c.Name, in.Name)
+			}
 		}
 	}
 }

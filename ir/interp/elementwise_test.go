@@ -34,6 +34,16 @@ type opsGoldenCase struct {
 	// Batch is the batch size of an op whose inputs are all unbatched but whose
 	// output is batched (ChannelBroadcast).
 	Batch int `json:"batch"`
+	// Graph, if not empty, replaces Op and Attrs: nodes applied in order, each
+	// reading the inputs (0, 1, ...) and earlier nodes (numbered after the inputs);
+	// the last one's value is the result.
+	Graph []opsGoldenNode `json:"graph"`
+}
+
+type opsGoldenNode struct {
+	Op     string   `json:"op"`
+	Attrs  ir.Attrs `json:"attrs"`
+	Inputs []int    `json:"inputs"`
 }
 
 func loadOpsGolden(t *testing.T) []opsGoldenCase {
@@ -57,6 +67,21 @@ func runOp(op string, attrs ir.Attrs, inputs ...opsGoldenTensor) (*interp.Tensor
 // runOpBatch is runOp with the batch size set by an extra unused input of batch n,
 // for ops whose inputs are unbatched; n = 0 adds none.
 func runOpBatch(n int, op string, attrs ir.Attrs, inputs ...opsGoldenTensor) (*interp.Tensor, error) {
+	return runGraph(n, []opsGoldenNode{{Op: op, Attrs: attrs, Inputs: upTo(len(inputs))}}, inputs...)
+}
+
+// upTo returns 0, 1, ..., n-1.
+func upTo(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// runGraph is runOpBatch for a graph of nodes (see opsGoldenCase.Graph); it returns
+// the last node's value.
+func runGraph(n int, nodes []opsGoldenNode, inputs ...opsGoldenTensor) (*interp.Tensor, error) {
 	g := ir.NewGraph("op")
 	feeds := map[string]*interp.Tensor{}
 	if n > 0 {
@@ -79,9 +104,21 @@ func runOpBatch(n int, op string, attrs ir.Attrs, inputs ...opsGoldenTensor) (*i
 		ids = append(ids, id)
 		feeds[name] = interp.FromData(append([]float64(nil), in.Data...), in.Shape...)
 	}
-	y, err := g.Add(op, "y", "layer", attrs, ids...)
-	if err != nil {
-		return nil, err
+	y := -1
+	for i, nd := range nodes {
+		args := make([]int, len(nd.Inputs))
+		for j, k := range nd.Inputs {
+			args[j] = ids[k]
+		}
+		name := "y"
+		if i < len(nodes)-1 {
+			name = fmt.Sprintf("n%d", i)
+		}
+		id, err := g.Add(nd.Op, name, "layer", nd.Attrs, args...)
+		if err != nil {
+			return nil, err
+		}
+		ids, y = append(ids, id), id
 	}
 	m, err := interp.New(g, 1)
 	if err != nil {
@@ -117,14 +154,25 @@ func assertClose(t *testing.T, want, got []float64, tol float64, msgAndArgs ...a
 
 // Every op of this family, the activations, the per-channel, shape and loss ops,
 // and the ops of a dense layer on the last axis (forward and gradients of
-// F.linear on (N, T, F) and (N, A, B, F)) match PyTorch in float64 up to rounding.
+// F.linear on (N, T, F) and (N, A, B, F)) match PyTorch in float64 up to rounding;
+// so do the sparse cross-entropies with labels of any rank: from logits against
+// F.cross_entropy on (N, C, T), and on probabilities (OneHot, then Keras'
+// CategoricalCELoss) against Keras' formula, where clipping matters and where rows
+// do not sum to 1.
 func TestOpsMatchPyTorch(t *testing.T) {
 	cases := loadOpsGolden(t)
 	covered := map[string]bool{}
 	for _, tc := range cases {
 		covered[tc.Op] = true
+		for _, nd := range tc.Graph {
+			covered[nd.Op] = true
+		}
 		t.Run(tc.Op+": "+tc.Name, func(t *testing.T) {
-			got, err := runOpBatch(tc.Batch, tc.Op, tc.Attrs, tc.Inputs...)
+			nodes := tc.Graph
+			if len(nodes) == 0 {
+				nodes = []opsGoldenNode{{Op: tc.Op, Attrs: tc.Attrs, Inputs: upTo(len(tc.Inputs))}}
+			}
+			got, err := runGraph(tc.Batch, nodes, tc.Inputs...)
 			require.NoError(t, err)
 			require.Equal(t, fmt.Sprint(tc.Want.Shape), fmt.Sprint(got.Shape), "shape") // a scalar is [] in JSON, nil here
 			assertClose(t, tc.Want.Data, got.Data, 1e-12)
@@ -137,7 +185,7 @@ func TestOpsMatchPyTorch(t *testing.T) {
 			ir.OpReshape, ir.OpConcat, ir.OpSlice,
 			ir.OpBiasAdd, ir.OpChannelMul, ir.OpChannelSum, ir.OpChannelMean, ir.OpChannelBroadcast, ir.OpRunningUpdate,
 			ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss, ir.OpBCEWithLogitsLoss,
-			ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss,
+			ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss, ir.OpOneHot,
 			ir.OpSigmoidGrad, ir.OpTanhGrad, ir.OpReluGrad, ir.OpLeakyReluGrad, ir.OpSoftmaxGrad, ir.OpSliceGrad, ir.OpLossGrad,
 			ir.OpMatMul, ir.OpBiasAddLast, ir.OpBiasAddLastGrad, // F.linear on the last axis
 		} {

@@ -19,6 +19,7 @@ func init() {
 	for op, l := range rowLosses {
 		register(op, l.kernel)
 	}
+	register(ir.OpOneHot, oneHot)
 	register(ir.OpLossGrad, func(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 		p, t, dy := in[0], in[1], in[2].Data[0]
 		if l, ok := pointLosses[n.Attrs.Sub]; ok {
@@ -225,7 +226,7 @@ func (l rowLoss) kernel(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 	for r := 0; r < rows; r++ {
 		v, err := l.f(p.Data[r*cols:(r+1)*cols], t.Data[r*tw:(r+1)*tw])
 		if err != nil {
-			return nil, fmt.Errorf("row %d: %w", r, err)
+			return nil, fmt.Errorf("%s: %w", rowName(p.Shape, r), err)
 		}
 		s += v
 	}
@@ -240,7 +241,7 @@ func (l rowLoss) grad(p, t *Tensor, dy float64) (*Tensor, error) {
 	for r := 0; r < rows; r++ {
 		dp := g.Data[r*cols : (r+1)*cols]
 		if err := l.df(dp, p.Data[r*cols:(r+1)*cols], t.Data[r*tw:(r+1)*tw]); err != nil {
-			return nil, fmt.Errorf("row %d: %w", r, err)
+			return nil, fmt.Errorf("%s: %w", rowName(p.Shape, r), err)
 		}
 		for j := range dp {
 			dp[j] *= scale
@@ -255,4 +256,34 @@ func classIndex(v float64, classes int) (int, error) {
 		return 0, fmt.Errorf("label %g is not a class index in [0, %d)", v, classes)
 	}
 	return int(v), nil
+}
+
+// rowName names row r of the last axis of shape: "row 3", and for a rank ≥ 3
+// shape also its position before the last axis: "row 7 (position [1 2])" of (N, 5, C).
+func rowName(shape []int, r int) string {
+	if len(shape) < 3 {
+		return fmt.Sprintf("row %d", r)
+	}
+	pos := make([]int, len(shape)-1)
+	for i, q := len(pos)-1, r; i >= 0; i-- {
+		pos[i], q = q%shape[i], q/shape[i]
+	}
+	return fmt.Sprintf("row %d (position %v)", r, pos)
+}
+
+// oneHot writes 1 at each label's class and 0 elsewhere; the last axis of the
+// node's shape is the number of classes, and a label outside it is an error.
+func oneHot(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
+	labels := in[0]
+	shape := append(append([]int(nil), labels.Shape...), n.Shape[n.Shape.Rank()-1])
+	y := NewTensor(shape...)
+	classes := shape[len(shape)-1]
+	for r, v := range labels.Data {
+		k, err := classIndex(v, classes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", rowName(shape, r), err)
+		}
+		y.Data[r*classes+k] = 1
+	}
+	return y, nil
 }

@@ -128,6 +128,36 @@ func TestSparseLabelsMustBeClassIndices(t *testing.T) {
 	}
 }
 
+// Labels of shape (N, T): a bad one is an error from the loss (and from OneHot, for
+// the probabilities' form) naming the layer, the flat row and its position.
+func TestSparseLabelsPerStepMustBeClassIndices(t *testing.T) {
+	logits := batched(seq(2*3*4), 2, 3, 4)
+	labels := opsGoldenTensor{Shape: []int{2, 3}, Batched: true, DType: ir.Int, Data: []float64{0, 1, 2, 3, 0, 4}}
+	want := "row 5 (position [1 2]): label 4 is not a class index in [0, 4)"
+	_, err := runOp(ir.OpSparseSoftmaxCELoss, ir.Attrs{}, logits, labels)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "layer (SparseSoftmaxCELoss)")
+	assert.Contains(t, err.Error(), want)
+	_, err = runOp(ir.OpLossGrad, ir.Attrs{Sub: ir.OpSparseSoftmaxCELoss}, logits, labels, scalarT(1))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), want)
+	_, err = runOp(ir.OpOneHot, ir.Attrs{Shape: ir.Shape{ir.Batch, 3, 4}}, labels)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "layer (OneHot)")
+	assert.Contains(t, err.Error(), want)
+
+	labels.Data[5] = 1.5
+	_, err = runOp(ir.OpOneHot, ir.Attrs{Shape: ir.Shape{ir.Batch, 3, 4}}, labels)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "label 1.5 is not a class index in [0, 4)")
+
+	labels.Data[5] = 3
+	y, err := runOp(ir.OpOneHot, ir.Attrs{Shape: ir.Shape{ir.Batch, 3, 4}}, labels)
+	require.NoError(t, err)
+	assert.Equal(t, []int{2, 3, 4}, y.Shape)
+	assert.Equal(t, []float64{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1}, y.Data)
+}
+
 func TestLossGradRefusesANonLoss(t *testing.T) {
 	_, err := runOp(ir.OpLossGrad, ir.Attrs{Sub: ir.OpRelu}, batched([]float64{1}, 1, 1), batched([]float64{1}, 1, 1), scalarT(1))
 	require.Error(t, err)

@@ -12,7 +12,9 @@ float64. The gradient-only ops (SigmoidGrad, SoftmaxGrad, SliceGrad, LossGrad, .
 are compared with torch.autograd.grad of the forward op.
 
 Keras' categorical_crossentropy has no PyTorch counterpart, so it is written out from
-the Keras source (normalise, clip to [1e-7, 1-1e-7], -sum t*log p) in torch ops.
+the Keras source (normalise, clip to [1e-7, 1-1e-7], -sum t*log p) in torch ops, as
+is its sparse_categorical_crossentropy on probabilities (the same, at the label's
+entry). A case with "graph" is several nodes (see graph_case).
 """
 
 import json
@@ -233,6 +235,68 @@ for label, shape in [("(N, T, F)", (3, 4, 5)), ("(N, A, B, F)", (2, 3, 2, 5))]:
          [inp(xl), inp(dyl)], gw.T)
     case("linear on " + label + ": db = dy summed over every axis but the last", "BiasAddLastGrad", {},
          [inp(dyl)], gb)
+
+# ---- sparse categorical cross-entropy: labels of any rank, logits or probabilities ----
+# Labels hold one class per row of the prediction's last axis: (N) for (N, C), (N, T)
+# for (N, T, C). From logits it is one op, SparseSoftmaxCELoss, compared with PyTorch's
+# F.cross_entropy on the prediction with its class axis moved to 1, (N, C, T). On
+# probabilities nn builds OneHot(labels) and Keras' CategoricalCELoss against it; the
+# reference is Keras' sparse_categorical_crossentropy written from its formula
+# (renormalise each row, clip to [1e-7, 1-1e-7], -log of the label's entry, mean
+# over every row) with torch.gather, not with a one-hot product. Those cases are
+# graphs: "graph" lists the nodes, each reading the case's inputs (0, 1, ...) and the
+# earlier nodes (numbered after the inputs); the last node is the result.
+
+
+def graph_case(name, nodes, inputs, want):
+    want = want.detach()
+    cases.append({
+        "name": name, "op": nodes[-1]["op"], "attrs": nodes[-1].get("attrs", {}), "graph": nodes, "inputs": inputs,
+        "want": {"shape": list(want.shape), "data": want.reshape(-1).tolist()},
+    })
+
+
+def keras_scce(p, labels):
+    q = p / p.sum(-1, keepdim=True)
+    q = torch.clamp(q, 1e-7, 1 - 1e-7)
+    return -torch.log(torch.gather(q, -1, labels.unsqueeze(-1))).mean()
+
+
+def scce_probs_cases(name, p, labels):
+    """The forward graph OneHot → CategoricalCELoss and its gradient with respect to p."""
+    shape = [-1] + list(p.shape[1:])
+    onehot = {"op": "OneHot", "attrs": {"shape": shape}, "inputs": [1]}
+    ins = [inp(p), inp(labels.to(DT), dtype="int")]
+    # SCCE on probabilities is CCE on the same probabilities against one-hot targets.
+    assert torch.allclose(keras_scce(p, labels), keras_cce(p, F.one_hot(labels, p.shape[-1]).to(DT)), rtol=1e-15, atol=0)
+    graph_case(name, [onehot, {"op": "CategoricalCELoss", "inputs": [0, 2]}], ins, keras_scce(p, labels))
+    graph_case(name + ": gradient", [onehot, {"op": "LossGrad", "attrs": {"sub": "CategoricalCELoss"}, "inputs": [0, 3, 2]}],
+               ins + [inp(dloss, False)], grad_of(lambda v: keras_scce(v, labels), p, dloss))
+
+
+tags = torch.tensor([[2, 0, 3], [1, 1, 0]])
+case("one-hot of (N, T) labels", "OneHot", {"shape": [-1, 3, 4]}, [inp(tags.to(DT), dtype="int")],
+     F.one_hot(tags, 4).to(DT))
+zt = randn(2, 3, 4) * 3
+loss_cases("sparse softmax cross-entropy over (N, T, C) logits and (N, T) labels, as cross_entropy on (N, C, T)",
+           "SparseSoftmaxCELoss", {}, zt, tags.to(DT), lambda p, q: F.cross_entropy(p.permute(0, 2, 1), q.long()),
+           target_dtype="int")
+zg, grid = randn(2, 2, 3, 5), torch.tensor([[[4, 0, 1], [2, 2, 3]], [[0, 1, 4], [3, 0, 0]]])
+loss_cases("sparse softmax cross-entropy over (N, A, B, C) logits, as cross_entropy on (N, C, A, B)",
+           "SparseSoftmaxCELoss", {}, zg, grid.to(DT), lambda p, q: F.cross_entropy(p.permute(0, 3, 1, 2), q.long()),
+           target_dtype="int")
+# Rows: a distribution; the label's probability 0 (clipped up to 1e-7, no gradient);
+# rows summing to 4 and to 0.6 (renormalised); the label's probability 1 (clipped down
+# to 1-1e-7, no gradient, the row's other entries clipped up); a label's probability
+# just above the clip (2e-7, kept, a large gradient); one below it (3e-8).
+sp = t([[0.2, 0.3, 0.5], [0.0, 0.4, 0.6], [2.0, 1.0, 1.0], [0.1, 0.2, 0.3], [1.0, 0.0, 0.0],
+        [2e-7, 0.4, 0.6], [3e-8, 0.5, 0.5]])
+scce_probs_cases("sparse categorical cross-entropy on probabilities (Keras): renormalised, clipped, at the label",
+                 sp, torch.tensor([2, 0, 0, 1, 0, 0, 0]))
+sp3 = torch.softmax(randn(2, 3, 4), -1)
+sp3[0, 1] = t([0.0, 1.0, 0.5, 0.5])  # sums to 2; the label's entry is 0
+sp3[1, 2] = t([0.05, 0.05, 0.05, 0.05])  # sums to 0.2
+scce_probs_cases("sparse categorical cross-entropy on (N, T, C) probabilities and (N, T) labels", sp3, tags)
 
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))

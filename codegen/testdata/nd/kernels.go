@@ -110,6 +110,28 @@ func (m *Model) slice3(n int, x []float32, y []float32) {
 	}
 }
 
+// softmax2 computes Softmax N×3×4, for rows_softmax.
+func (m *Model) softmax2(n int, x []float32, y []float32) {
+	for r := range n * 3 {
+		xr := (*[4]float32)(x[r*4:])
+		yr := (*[4]float32)(y[r*4:])
+		mx := xr[0]
+		for _, v := range xr {
+			mx = max(mx, v)
+		}
+		var sum float64
+		for j, v := range xr {
+			e := math.Exp(float64(v) - float64(mx))
+			yr[j] = float32(e)
+			sum += e
+		}
+		inv := 1 / sum
+		for j, v := range yr {
+			yr[j] = float32(float64(v) * inv)
+		}
+	}
+}
+
 // mSELoss computes MSELoss scalar, for mse.
 func (m *Model) mSELoss(n int, p []float32, t []float32, y []float32) {
 	t = t[:len(p)]
@@ -145,29 +167,7 @@ func (m *Model) softmaxCELoss(n int, p []float32, t []float32, y []float32) {
 	y[0] = float32(s / float64(n*3))
 }
 
-// softmax2 computes Softmax N×3×4, for rows_softmax.
-func (m *Model) softmax2(n int, x []float32, y []float32) {
-	for r := range n * 3 {
-		xr := (*[4]float32)(x[r*4:])
-		yr := (*[4]float32)(y[r*4:])
-		mx := xr[0]
-		for _, v := range xr {
-			mx = max(mx, v)
-		}
-		var sum float64
-		for j, v := range xr {
-			e := math.Exp(float64(v) - float64(mx))
-			yr[j] = float32(e)
-			sum += e
-		}
-		inv := 1 / sum
-		for j, v := range yr {
-			yr[j] = float32(float64(v) * inv)
-		}
-	}
-}
-
-// categoricalCELoss computes CategoricalCELoss scalar, for cce.
+// categoricalCELoss computes CategoricalCELoss scalar, for cce, sparse_cce_rows.
 func (m *Model) categoricalCELoss(n int, p []float32, t []float32, y []float32) {
 	var s float64
 	for r := range n * 3 {
@@ -204,20 +204,53 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// addAddAdd computes Add+Add+Add scalar, for loss/sum2.
-func (m *Model) addAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
+// sparseSoftmaxCELoss2 computes SparseSoftmaxCELoss scalar, for sparse_ce_rows.
+func (m *Model) sparseSoftmaxCELoss2(n int, p []float32, t []int32, y []float32) {
+	var s float64
+	for r := range n * 3 {
+		zr := (*[4]float32)(p[r*4:])
+		label := t[r]
+		mx := float64(zr[0])
+		for _, v := range zr {
+			mx = max(mx, float64(v))
+		}
+		var se float64
+		for _, v := range zr {
+			se += math.Exp(float64(v) - mx)
+		}
+		s += mx + math.Log(se) - float64(zr[label])
+	}
+	y[0] = float32(s / float64(n*3))
+}
+
+// oneHot computes OneHot N×3×4, for sparse_cce_rows/onehot.
+func (m *Model) oneHot(n int, x []int32, y []float32) {
+	clear(y)
+	for i, c := range x {
+		y[i*4+int(c)] = 1
+	}
+}
+
+// addAddAddAddAdd computes Add+Add+Add+Add+Add scalar, for loss/sum4.
+func (m *Model) addAddAddAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
 	x4 = x4[:len(y)]
+	x5 = x5[:len(y)]
+	x6 = x6[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
 		a3 := x3[i]
 		a4 := x4[i]
+		a5 := x5[i]
+		a6 := x6[i]
 		t1 := a1 + a2
 		t2 := t1 + a3
-		y[i] = t2 + a4
+		t3 := t2 + a4
+		t4 := t3 + a5
+		y[i] = t4 + a6
 	}
 }
 
@@ -357,33 +390,8 @@ func (m *Model) channelMulBiasAddMul(n int, y []float32, x1 []float32, v1 *[2]fl
 	}
 }
 
-// lossGrad computes LossGrad N×5, for d.sparse_ce.1.
-func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float32) {
-	scale := float64(dl[0]) / float64(n)
-	for r := range n {
-		zr := (*[5]float32)(p[r*5:])
-		label := t[r]
-		gr := (*[5]float32)(g[r*5:])
-		ez := (*[5]float64)(m.scratch64[:])
-		mx := float64(zr[0])
-		for _, v := range zr {
-			mx = max(mx, float64(v))
-		}
-		var se float64
-		for c, v := range zr {
-			e := math.Exp(float64(v) - mx)
-			ez[c] = e
-			se += e
-		}
-		for c := range 5 {
-			gr[c] = float32(scale * ez[c] / se)
-		}
-		gr[label] -= float32(scale)
-	}
-}
-
-// lossGrad2 computes LossGrad N×3×4, for d.cce.1.
-func (m *Model) lossGrad2(n int, p []float32, t []float32, dl []float32, g []float32) {
+// lossGrad computes LossGrad N×3×4, for d.sparse_cce_rows.1, d.cce.1.
+func (m *Model) lossGrad(n int, p []float32, t []float32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n*3)
 	for r := range n * 3 {
 		zr := (*[4]float32)(p[r*4:])
@@ -409,25 +417,67 @@ func (m *Model) lossGrad2(n int, p []float32, t []float32, dl []float32, g []flo
 	}
 }
 
-// softmaxGrad computes SoftmaxGrad N×3×4, for d.rows_softmax.1.
-func (m *Model) softmaxGrad(n int, y []float32, dy []float32, dx []float32) {
+// lossGrad2 computes LossGrad N×3×4, for d.sparse_ce_rows.1.
+func (m *Model) lossGrad2(n int, p []float32, t []int32, dl []float32, g []float32) {
+	scale := float64(dl[0]) / float64(n*3)
 	for r := range n * 3 {
-		yr := (*[4]float32)(y[r*4:])
-		dr := (*[4]float32)(dy[r*4:])
-		xr := (*[4]float32)(dx[r*4:])
-		var dot float64
-		for j, v := range yr {
-			dot += float64(v) * float64(dr[j])
+		zr := (*[4]float32)(p[r*4:])
+		label := t[r]
+		gr := (*[4]float32)(g[r*4:])
+		ez := (*[4]float64)(m.scratch64[:])
+		mx := float64(zr[0])
+		for _, v := range zr {
+			mx = max(mx, float64(v))
 		}
-		d := float32(dot)
-		for j, v := range yr {
-			xr[j] = v * (dr[j] - d)
+		var se float64
+		for c, v := range zr {
+			e := math.Exp(float64(v) - mx)
+			ez[c] = e
+			se += e
 		}
+		for c := range 4 {
+			gr[c] = float32(scale * ez[c] / se)
+		}
+		gr[label] -= float32(scale)
 	}
 }
 
-// lossGrad3 computes LossGrad N×3×4, for d.softmax_ce.1.
-func (m *Model) lossGrad3(n int, p []float32, t []float32, dl []float32, g []float32) {
+// lossGrad3 computes LossGrad N×5, for d.sparse_ce.1.
+func (m *Model) lossGrad3(n int, p []float32, t []int32, dl []float32, g []float32) {
+	scale := float64(dl[0]) / float64(n)
+	for r := range n {
+		zr := (*[5]float32)(p[r*5:])
+		label := t[r]
+		gr := (*[5]float32)(g[r*5:])
+		ez := (*[5]float64)(m.scratch64[:])
+		mx := float64(zr[0])
+		for _, v := range zr {
+			mx = max(mx, float64(v))
+		}
+		var se float64
+		for c, v := range zr {
+			e := math.Exp(float64(v) - mx)
+			ez[c] = e
+			se += e
+		}
+		for c := range 5 {
+			gr[c] = float32(scale * ez[c] / se)
+		}
+		gr[label] -= float32(scale)
+	}
+}
+
+// add computes Add N×3×4, for d.cce.2, d.bn/mean.2.
+func (m *Model) add(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] + bv
+	}
+}
+
+// lossGrad4 computes LossGrad N×3×4, for d.softmax_ce.1.
+func (m *Model) lossGrad4(n int, p []float32, t []float32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n*3)
 	for r := range n * 3 {
 		zr := (*[4]float32)(p[r*4:])
@@ -454,17 +504,8 @@ func (m *Model) lossGrad3(n int, p []float32, t []float32, dl []float32, g []flo
 	}
 }
 
-// add computes Add N×3×4, for d.softmax_ce.2, d.bn/mean.2.
-func (m *Model) add(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] + bv
-	}
-}
-
-// lossGrad4 computes LossGrad N×2×3×4, for d.mse.1.
-func (m *Model) lossGrad4(n int, p []float32, t []float32, dl []float32, gr []float32) {
+// lossGrad5 computes LossGrad N×2×3×4, for d.mse.1.
+func (m *Model) lossGrad5(n int, p []float32, t []float32, dl []float32, gr []float32) {
 	t = t[:len(p)]
 	gr = gr[:len(p)]
 	scale := float64(dl[0]) / float64(n*24)
@@ -473,6 +514,37 @@ func (m *Model) lossGrad4(n int, p []float32, t []float32, dl []float32, gr []fl
 		tv := float64(t[i])
 		g := 2 * (pv - tv)
 		gr[i] = float32(scale * g)
+	}
+}
+
+// softmaxGrad computes SoftmaxGrad N×3×4, for d.rows_softmax.1.
+func (m *Model) softmaxGrad(n int, y []float32, dy []float32, dx []float32) {
+	for r := range n * 3 {
+		yr := (*[4]float32)(y[r*4:])
+		dr := (*[4]float32)(dy[r*4:])
+		xr := (*[4]float32)(dx[r*4:])
+		var dot float64
+		for j, v := range yr {
+			dot += float64(v) * float64(dr[j])
+		}
+		d := float32(dot)
+		for j, v := range yr {
+			xr[j] = v * (dr[j] - d)
+		}
+	}
+}
+
+// addAdd computes Add+Add N×3×4, for d.rows_softmax.2, d.softmax4d.2.
+func (m *Model) addAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 + a2
+		y[i] = t1 + a3
 	}
 }
 
@@ -508,20 +580,6 @@ func (m *Model) softmaxGrad2(n int, y []float32, dy []float32, dx []float32) {
 		for j, v := range yr {
 			xr[j] = v * (dr[j] - d)
 		}
-	}
-}
-
-// addAdd computes Add+Add N×2×3×4, for d.softmax4d.2.
-func (m *Model) addAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		t1 := a1 + a2
-		y[i] = t1 + a3
 	}
 }
 

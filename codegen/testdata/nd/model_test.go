@@ -33,23 +33,24 @@ func (a adapter) Predict(n int, in gentest.Feeds, out map[string][]float32) erro
 	return a.m.Predict(n, in.Float["x"], out["probs4d"], out["logits"])
 }
 func (a adapter) Loss(n int, in gentest.Feeds) (float32, error) {
-	return a.m.Loss(n, in.Float["x"], in.Float["t"], in.Float["z"], in.Int["label"])
+	return a.m.Loss(n, in.Float["x"], in.Float["t"], in.Float["z"], in.Int["label"], in.Int["tags"])
 }
 func (a adapter) TrainStep(n int, in gentest.Feeds) (float32, error) {
-	return a.m.TrainStep(n, in.Float["x"], in.Float["t"], in.Float["z"], in.Int["label"])
+	return a.m.TrainStep(n, in.Float["x"], in.Float["t"], in.Float["z"], in.Int["label"], in.Int["tags"])
 }
 
 var config = gentest.Config{
 	ArgNames: map[string]string{
 		"label": "label",
 		"t":     "t",
+		"tags":  "tags",
 		"x":     "x",
 		"z":     "z",
 	},
 	Args: map[string][]string{
-		"Loss":      {"x", "t", "z", "label"},
+		"Loss":      {"x", "t", "z", "label", "tags"},
 		"Predict":   {"x"},
-		"TrainStep": {"x", "t", "z", "label"},
+		"TrainStep": {"x", "t", "z", "label", "tags"},
 	},
 	Graph:    GraphJSON(),
 	MaxBatch: MaxBatch,
@@ -86,12 +87,14 @@ func TestHotCallsDoNotAllocate(t *testing.T) {
 	tArg := in.Float["t"]
 	zArg := in.Float["z"]
 	labelArg := in.Int["label"]
+	tagsArg := in.Int["tags"]
 	probs4dArg := make([]float32, MaxBatch*24)
 	logitsArg := make([]float32, MaxBatch*5)
 	_ = xArg
 	_ = tArg
 	_ = zArg
 	_ = labelArg
+	_ = tagsArg
 	_ = probs4dArg
 	_ = logitsArg
 	if allocs := testing.AllocsPerRun(5, func() {
@@ -102,14 +105,14 @@ func TestHotCallsDoNotAllocate(t *testing.T) {
 		t.Errorf("Predict allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.Loss(MaxBatch, xArg, tArg, zArg, labelArg); err != nil {
+		if _, err := m.Loss(MaxBatch, xArg, tArg, zArg, labelArg, tagsArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Loss allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.TrainStep(MaxBatch, xArg, tArg, zArg, labelArg); err != nil {
+		if _, err := m.TrainStep(MaxBatch, xArg, tArg, zArg, labelArg, tagsArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
@@ -127,12 +130,14 @@ func BenchmarkPredict(b *testing.B) {
 			tArg := in.Float["t"]
 			zArg := in.Float["z"]
 			labelArg := in.Int["label"]
+			tagsArg := in.Int["tags"]
 			probs4dArg := make([]float32, n*24)
 			logitsArg := make([]float32, n*5)
 			_ = xArg
 			_ = tArg
 			_ = zArg
 			_ = labelArg
+			_ = tagsArg
 			_ = probs4dArg
 			_ = logitsArg
 			b.ReportAllocs()
@@ -155,17 +160,19 @@ func BenchmarkTrainStep(b *testing.B) {
 			tArg := in.Float["t"]
 			zArg := in.Float["z"]
 			labelArg := in.Int["label"]
+			tagsArg := in.Int["tags"]
 			probs4dArg := make([]float32, n*24)
 			logitsArg := make([]float32, n*5)
 			_ = xArg
 			_ = tArg
 			_ = zArg
 			_ = labelArg
+			_ = tagsArg
 			_ = probs4dArg
 			_ = logitsArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := m.TrainStep(n, xArg, tArg, zArg, labelArg); err != nil {
+				if _, err := m.TrainStep(n, xArg, tArg, zArg, labelArg, tagsArg); err != nil {
 					b.Fatal(err)
 				}
 			}

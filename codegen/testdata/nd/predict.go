@@ -61,9 +61,10 @@ func (m *Model) Predict(n int, x []float32, probs4d []float32, logits []float32)
 //   - t: input, n×24 values, shape N×2×3×4 ("t")
 //   - z: input, n×12 values, shape N×3×4 ("z")
 //   - label: class labels in [0, 5), n×1 values, shape N ("label")
+//   - tags: class labels in [0, 4), n×3 values, shape N×3 ("tags")
 //
 // A wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing.
-func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32) (float32, error) {
+func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32, tags []int32) (float32, error) {
 	const method = "nd.Loss"
 	if err := rt.CheckBatch(method, n, MaxBatch); err != nil {
 		return 0, err
@@ -80,6 +81,9 @@ func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32
 	if err := rt.CheckLen(method, "label", len(label), n, 1, true); err != nil {
 		return 0, err
 	}
+	if err := rt.CheckLen(method, "tags", len(tags), n, 3, true); err != nil {
+		return 0, err
+	}
 	if err := rt.CheckFinite(method, "x", x); err != nil {
 		return 0, err
 	}
@@ -90,6 +94,9 @@ func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32
 		return 0, err
 	}
 	if err := rt.CheckLabels(method, "label", label, 5); err != nil {
+		return 0, err
+	}
+	if err := rt.CheckLabels(method, "tags", tags, 4); err != nil {
 		return 0, err
 	}
 	if !m.derived {
@@ -119,19 +126,25 @@ func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*24], 24, &m.fcWeightPacked, 0, m.arena[480:480+n*5], 5)
 	// fc/bias: BiasAdd N×5
 	m.biasAdd(n, m.arena[480:480+n*5], m.arena[480:480+n*5], &m.fcBias)
-	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[192:192+n*24], t, m.arena[96:96+1])
-	// softmax_ce: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[384:384+n*12], z, m.arena[112:112+1])
 	// rows_softmax: Softmax N×3×4
 	m.softmax2(n, m.arena[384:384+n*12], m.arena[:n*12])
+	// mse: MSELoss scalar
+	m.mSELoss(n, m.arena[192:192+n*24], t, m.arena[528:528+1])
+	// softmax_ce: SoftmaxCELoss scalar
+	m.softmaxCELoss(n, m.arena[384:384+n*12], z, m.arena[192:192+1])
 	// cce: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[:n*12], z, m.arena[128:128+1])
+	m.categoricalCELoss(n, m.arena[:n*12], z, m.arena[208:208+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[480:480+n*5], label, m.arena[:1])
-	// loss/sum2: Add scalar, fused with loss/sum0 (Add), loss/sum1 (Add)
-	m.addAddAdd(n, m.arena[96:96+1], m.arena[96:96+1], m.arena[112:112+1], m.arena[128:128+1], m.arena[:1])
-	loss := m.arena[96]
+	m.sparseSoftmaxCELoss(n, m.arena[480:480+n*5], label, m.arena[224:224+1])
+	// sparse_ce_rows: SparseSoftmaxCELoss scalar
+	m.sparseSoftmaxCELoss2(n, m.arena[384:384+n*12], tags, m.arena[480:480+1])
+	// sparse_cce_rows/onehot: OneHot N×3×4
+	m.oneHot(n, tags, m.arena[96:96+n*12])
+	// sparse_cce_rows: CategoricalCELoss scalar
+	m.categoricalCELoss(n, m.arena[:n*12], m.arena[96:96+n*12], m.arena[496:496+1])
+	// loss/sum4: Add scalar, fused with loss/sum0 (Add), loss/sum1 (Add), loss/sum2 (Add), loss/sum3 (Add)
+	m.addAddAddAddAdd(n, m.arena[528:528+1], m.arena[528:528+1], m.arena[192:192+1], m.arena[208:208+1], m.arena[224:224+1], m.arena[480:480+1], m.arena[496:496+1])
+	loss := m.arena[528]
 	return loss, nil
 }
 

@@ -12,9 +12,10 @@ import "github.com/dlgen/dlgen/rt"
 //   - t: input, n×24 values, shape N×2×3×4 ("t")
 //   - z: input, n×12 values, shape N×3×4 ("z")
 //   - label: class labels in [0, 5), n×1 values, shape N ("label")
+//   - tags: class labels in [0, 4), n×3 values, shape N×3 ("tags")
 //
 // A wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing.
-func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []int32) (float32, error) {
+func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []int32, tags []int32) (float32, error) {
 	const method = "nd.TrainStep"
 	if err := rt.CheckBatch(method, n, MaxBatch); err != nil {
 		return 0, err
@@ -31,6 +32,9 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 	if err := rt.CheckLen(method, "label", len(label), n, 1, true); err != nil {
 		return 0, err
 	}
+	if err := rt.CheckLen(method, "tags", len(tags), n, 3, true); err != nil {
+		return 0, err
+	}
 	if err := rt.CheckFinite(method, "x", x); err != nil {
 		return 0, err
 	}
@@ -41,6 +45,9 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 		return 0, err
 	}
 	if err := rt.CheckLabels(method, "label", label, 5); err != nil {
+		return 0, err
+	}
+	if err := rt.CheckLabels(method, "tags", tags, 4); err != nil {
 		return 0, err
 	}
 	if m.Optimizer == nil {
@@ -108,41 +115,53 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 	// rows: Reshape N×3×4: a view, no code
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[1536:1536+n*24], 24, m.fcWeight[:], 24, 0, m.arena[192:192+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[1536:1536+n*24], 24, m.fcWeight[:], 24, 0, m.arena[480:480+n*5], 5)
 	// fc/bias: BiasAdd N×5
-	m.biasAdd(n, m.arena[192:192+n*5], m.arena[192:192+n*5], &m.fcBias)
+	m.biasAdd(n, m.arena[480:480+n*5], m.arena[480:480+n*5], &m.fcBias)
+	// rows_softmax: Softmax N×3×4
+	m.softmax2(n, m.arena[:n*12], m.arena[192:192+n*12])
 	// mse: MSELoss scalar
 	m.mSELoss(n, m.arena[1728:1728+n*24], t, m.arena[2704:2704+1])
 	// softmax_ce: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[:n*12], z, m.arena[240:240+1])
-	// rows_softmax: Softmax N×3×4
-	m.softmax2(n, m.arena[:n*12], m.arena[96:96+n*12])
+	m.softmaxCELoss(n, m.arena[:n*12], z, m.arena[288:288+1])
 	// cce: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[96:96+n*12], z, m.arena[256:256+1])
+	m.categoricalCELoss(n, m.arena[192:192+n*12], z, m.arena[304:304+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[192:192+n*5], label, m.arena[272:272+1])
-	// loss/sum2: Add scalar, fused with loss/sum0 (Add), loss/sum1 (Add)
-	m.addAddAdd(n, m.arena[2704:2704+1], m.arena[2704:2704+1], m.arena[240:240+1], m.arena[256:256+1], m.arena[272:272+1])
+	m.sparseSoftmaxCELoss(n, m.arena[480:480+n*5], label, m.arena[320:320+1])
+	// sparse_ce_rows: SparseSoftmaxCELoss scalar
+	m.sparseSoftmaxCELoss2(n, m.arena[:n*12], tags, m.arena[336:336+1])
+	// sparse_cce_rows/onehot: OneHot N×3×4
+	m.oneHot(n, tags, m.arena[96:96+n*12])
+	// sparse_cce_rows: CategoricalCELoss scalar
+	m.categoricalCELoss(n, m.arena[192:192+n*12], m.arena[96:96+n*12], m.arena[352:352+1])
+	// loss/sum4: Add scalar, fused with loss/sum0 (Add), loss/sum1 (Add), loss/sum2 (Add), loss/sum3 (Add)
+	m.addAddAddAddAdd(n, m.arena[2704:2704+1], m.arena[2704:2704+1], m.arena[288:288+1], m.arena[304:304+1], m.arena[320:320+1], m.arena[336:336+1], m.arena[352:352+1])
 	// d.loss: Fill scalar
-	m.arena[288] = 1.0
+	m.arena[576] = 1.0
+	// d.sparse_cce_rows.1: LossGrad of CategoricalCELoss N×3×4
+	m.lossGrad(n, m.arena[192:192+n*12], m.arena[96:96+n*12], m.arena[576:576+1], m.arena[288:288+n*12])
+	// d.sparse_ce_rows.1: LossGrad of SparseSoftmaxCELoss N×3×4
+	m.lossGrad2(n, m.arena[:n*12], tags, m.arena[576:576+1], m.arena[384:384+n*12])
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad(n, m.arena[192:192+n*5], label, m.arena[288:288+1], m.arena[480:480+n*5])
+	m.lossGrad3(n, m.arena[480:480+n*5], label, m.arena[576:576+1], m.arena[672:672+n*5])
 	// d.cce.1: LossGrad of CategoricalCELoss N×3×4
-	m.lossGrad2(n, m.arena[96:96+n*12], z, m.arena[288:288+1], m.arena[192:192+n*12])
-	// d.rows_softmax.1: SoftmaxGrad N×3×4
-	m.softmaxGrad(n, m.arena[96:96+n*12], m.arena[192:192+n*12], m.arena[384:384+n*12])
+	m.lossGrad(n, m.arena[192:192+n*12], z, m.arena[576:576+1], m.arena[96:96+n*12])
+	// d.cce.2: Add N×3×4
+	m.add(n, m.arena[288:288+n*12], m.arena[96:96+n*12], m.arena[288:288+n*12])
 	// d.softmax_ce.1: LossGrad of SoftmaxCELoss N×3×4
-	m.lossGrad3(n, m.arena[:n*12], z, m.arena[288:288+1], m.arena[96:96+n*12])
-	// d.softmax_ce.2: Add N×3×4
-	m.add(n, m.arena[384:384+n*12], m.arena[96:96+n*12], m.arena[384:384+n*12])
+	m.lossGrad4(n, m.arena[:n*12], z, m.arena[576:576+1], m.arena[480:480+n*12])
 	// d.mse.1: LossGrad of MSELoss N×2×3×4
-	m.lossGrad4(n, m.arena[1728:1728+n*24], t, m.arena[288:288+1], m.arena[:n*24])
+	m.lossGrad5(n, m.arena[1728:1728+n*24], t, m.arena[576:576+1], m.arena[:n*24])
+	// d.rows_softmax.1: SoftmaxGrad N×3×4
+	m.softmaxGrad(n, m.arena[192:192+n*12], m.arena[288:288+n*12], m.arena[576:576+n*12])
+	// d.rows_softmax.2: Add N×3×4, fused with d.softmax_ce.2 (Add)
+	m.addAdd(n, m.arena[384:384+n*12], m.arena[384:384+n*12], m.arena[480:480+n*12], m.arena[576:576+n*12])
 	// d.fc/bias.1: ChannelSum 5
-	m.channelSum(n, m.arena[480:480+n*5], &m.fcBiasGrad)
+	m.channelSum(n, m.arena[672:672+n*5], &m.fcBiasGrad)
 	// d.fc/matmul.1: MatMul N×24
-	rt.GemmP(m.pool, false, false, n, 24, 5, 1, m.arena[480:480+n*5], 5, m.fcWeight[:], 24, 0, m.arena[192:192+n*24], 24)
+	rt.GemmP(m.pool, false, false, n, 24, 5, 1, m.arena[672:672+n*5], 5, m.fcWeight[:], 24, 0, m.arena[192:192+n*24], 24)
 	// d.fc/matmul.2: MatMul 5×24
-	rt.GemmP(m.pool, true, false, 5, 24, n, 1, m.arena[480:480+n*5], 5, m.arena[1536:1536+n*24], 24, 0, m.fcWeightGrad[:], 24)
+	rt.GemmP(m.pool, true, false, 5, 24, n, 1, m.arena[672:672+n*5], 5, m.arena[1536:1536+n*24], 24, 0, m.fcWeightGrad[:], 24)
 	// d.flat.1: Reshape N×2×3×4: a view, no code
 	// d.rows.1: Reshape N×1×3×4: a view, no code
 	// d.slice_c.1: SliceGrad N×2×3×4
