@@ -147,9 +147,12 @@ func TestSmoothActivationsCompileAsDesigned(t *testing.T) {
 }
 
 // TestSmoothActivationsInGeneratedCode generates, into a temporary directory inside
-// the module, torchmodels.Act, the same model without fusion (every element-wise
-// node its own loop) and the sequence tagger, and runs their generated tests (the
-// interpreter, on 1, 2 and 3 threads).
+// the module, torchmodels.Act with a test that compares it with PyTorch's numbers
+// (torchmodels.CheckGenerated: Predict, Loss, one TrainStep's loss, gradients and SGD
+// update against testdata/torch/act_golden.json), the same model without fusion
+// (every element-wise node its own loop) and the sequence tagger, and runs the
+// PyTorch comparison of the first and the whole generated tests of the other two
+// (the interpreter, on 1, 2 and 3 threads).
 func TestSmoothActivationsInGeneratedCode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and tests three packages")
@@ -160,7 +163,22 @@ func TestSmoothActivationsInGeneratedCode(t *testing.T) {
 
 	act, err := torchmodels.Act().Build()
 	require.NoError(t, err)
-	actPkg := writePackage(t, root, "actfused", act)
+	torchPkg := writePackage(t, root, "acttorch", act)
+	src := `package acttorch
+
+import (
+	"testing"
+
+	"github.com/dlgen/dlgen/internal/torchmodels"
+)
+
+// TestMatchesPyTorch compares the package with PyTorch's values for model "act".
+func TestMatchesPyTorch(t *testing.T) {
+	torchmodels.CheckGenerated(t, config, "act")
+}
+`
+	require.NoError(t, os.WriteFile(filepath.Join(torchPkg, "torch_test.go"), []byte(src), 0o644))
+
 	files, err := Generate(act, Options{Package: "actnofusion", MaxBatch: 16, Train: true, Tests: true, NoFusion: true})
 	require.NoError(t, err)
 	noFusion := filepath.Join(root, "actnofusion")
@@ -172,7 +190,13 @@ func TestSmoothActivationsInGeneratedCode(t *testing.T) {
 	require.NoError(t, err)
 	seqPkg := writePackage(t, root, "actseq", seq)
 
-	pkgs := []string{actPkg, "./" + noFusion, seqPkg}
+	pkgs := []string{torchPkg, "./" + noFusion, seqPkg}
 	goCommand(t, append([]string{"vet"}, pkgs...)...)
-	goCommand(t, append([]string{"test", "-count=1"}, pkgs...)...)
+	out := goCommand(t, "test", "-count=1", "-v", "-run", "^TestMatchesPyTorch$", torchPkg)
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "largest error") {
+			t.Log(strings.TrimSpace(line))
+		}
+	}
+	goCommand(t, append([]string{"test", "-count=1"}, pkgs[1:]...)...)
 }

@@ -2,12 +2,20 @@ package torchmodels
 
 import "github.com/dlgen/dlgen/nn"
 
-// ActModels are the models of the smooth activations (ELU, SELU, softplus, GELU
-// exact and tanh, SiLU/swish) after convolutions, a transposed convolution and
-// dense layers.
+// ActGoldenFile holds PyTorch's values for the models of ActModels (written by
+// testdata/torch/act_golden.py), relative to the module root.
+const ActGoldenFile = "testdata/torch/act_golden.json"
+
+// ActModels are the models of act_golden.py, in its order: the smooth activations
+// (ELU, SELU, softplus, GELU exact and tanh, SiLU/swish) after convolutions, a
+// transposed convolution and dense layers.
 var ActModels = []Case{
 	{"act", "conv_and_dense_elu_selu_maxpool_softplus_gelu_gelu_tanh_convtranspose_swish_elu_layer_silu_sparse_ce", Act},
 }
+
+// LoadActGolden reads act_golden.json from path and checks that it holds the models
+// of ActModels, in order.
+func LoadActGolden(path string) ([]Golden, error) { return loadGolden(path, ActModels) }
 
 // Act is "act": every smooth activation after a convolution and after a dense layer
 // (ELU also as a layer of its own with alpha 0.7), cross-entropy on logits.

@@ -29,7 +29,8 @@ const Tolerance = 1e-4
 const LR = 0.125
 
 // CheckGenerated checks a package generated (with tests) from the model name of All
-// against what PyTorch computed for it: it loads the torch parameters into the
+// (or of ActModels, whose values are in ActGoldenFile) against what PyTorch computed
+// for it: it loads the torch parameters into the
 // generated Model through Params, runs Predict and Loss in inference mode on the
 // torch inputs and compares them with the eval outputs and eval loss; then takes one
 // TrainStep with plain SGD (learning rate LR) and compares its loss with the
@@ -39,7 +40,13 @@ const LR = 0.125
 // not compared. cfg is the package's gentest.Config (the generated model_test.go's
 // config); the golden file is found from the module root.
 func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
-	goldens, err := LoadGolden(filepath.Join(testmod.RepoRoot(t), GoldenFile))
+	file, cases := GoldenFile, All
+	for _, a := range ActModels {
+		if a.Name == name {
+			file, cases = ActGoldenFile, ActModels
+		}
+	}
+	goldens, err := loadGolden(filepath.Join(testmod.RepoRoot(t), file), cases)
 	require.NoError(t, err)
 	var c *Golden
 	for i := range goldens {
@@ -47,7 +54,7 @@ func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
 			c = &goldens[i]
 		}
 	}
-	require.NotNil(t, c, "no model %q in %s", name, GoldenFile)
+	require.NotNil(t, c, "no model %q in %s", name, file)
 	g, err := ir.Decode([]byte(cfg.Graph))
 	require.NoError(t, err)
 	n := c.Batch

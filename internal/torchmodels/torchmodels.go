@@ -71,7 +71,11 @@ type Golden struct {
 
 // LoadGolden reads models_golden.json from path and checks that it holds the
 // models of All, in order.
-func LoadGolden(path string) ([]Golden, error) {
+func LoadGolden(path string) ([]Golden, error) { return loadGolden(path, All) }
+
+// loadGolden reads a golden file from path and checks that it holds the models of
+// cases, in order.
+func loadGolden(path string, cases []Case) ([]Golden, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -82,12 +86,12 @@ func LoadGolden(path string) ([]Golden, error) {
 	if err := json.Unmarshal(raw, &file); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(file.Models) != len(All) {
-		return nil, fmt.Errorf("%s holds %d models, torchmodels.All %d", path, len(file.Models), len(All))
+	if len(file.Models) != len(cases) {
+		return nil, fmt.Errorf("%s holds %d models, the Go list %d", path, len(file.Models), len(cases))
 	}
-	for i, c := range All {
+	for i, c := range cases {
 		if file.Models[i].Name != c.Name {
-			return nil, fmt.Errorf("%s: model %d is %q, torchmodels.All has %q", path, i, file.Models[i].Name, c.Name)
+			return nil, fmt.Errorf("%s: model %d is %q, the Go list has %q", path, i, file.Models[i].Name, c.Name)
 		}
 	}
 	return file.Models, nil
