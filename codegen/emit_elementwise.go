@@ -162,3 +162,40 @@ func unaryStmt(k *Kernel, f func(v, y *jen.Statement) jen.Code) error {
 	)
 	return nil
 }
+
+// The smooth activations and their gradient ops: calls of rt's float32 versions
+// (rt/act_smooth.go, each within a few 1e-7 of the float64 function), in the op's
+// own loop and in fused ones. No whole-tensor vector kernel: they fuse with what
+// surrounds them (a layer's BiasAdd in inference).
+func init() {
+	call := func(fn string, args ...jen.Code) *jen.Statement { return jen.Qual(rtPath, fn).Call(args...) }
+	gelu := func(a ir.Attrs, exact, tanh string) string {
+		if a.Sub == ir.GeluTanh {
+			return tanh
+		}
+		return exact
+	}
+	for op, r := range map[string]elemRule{
+		ir.OpElu: {arity: 1, value: func(a ir.Attrs, in []*jen.Statement) *jen.Statement {
+			return call("Elu32", in[0], jen.Lit(a.Alpha))
+		}},
+		ir.OpEluGrad: {arity: 2, value: func(a ir.Attrs, in []*jen.Statement) *jen.Statement {
+			return call("EluGrad32", in[0], in[1], jen.Lit(a.Alpha))
+		}},
+		ir.OpSelu:         {arity: 1, value: func(_ ir.Attrs, in []*jen.Statement) *jen.Statement { return call("Selu32", in[0]) }},
+		ir.OpSeluGrad:     {arity: 2, value: func(_ ir.Attrs, in []*jen.Statement) *jen.Statement { return call("SeluGrad32", in[0], in[1]) }},
+		ir.OpSoftplus:     {arity: 1, value: func(_ ir.Attrs, in []*jen.Statement) *jen.Statement { return call("Softplus32", in[0]) }},
+		ir.OpSoftplusGrad: {arity: 2, value: func(_ ir.Attrs, in []*jen.Statement) *jen.Statement { return call("SoftplusGrad32", in[0], in[1]) }},
+		ir.OpGelu: {arity: 1, value: func(a ir.Attrs, in []*jen.Statement) *jen.Statement {
+			return call(gelu(a, "Gelu32", "GeluTanh32"), in[0])
+		}},
+		ir.OpGeluGrad: {arity: 2, value: func(a ir.Attrs, in []*jen.Statement) *jen.Statement {
+			return call(gelu(a, "GeluGrad32", "GeluTanhGrad32"), in[0], in[1])
+		}},
+		ir.OpSilu:     {arity: 1, value: func(_ ir.Attrs, in []*jen.Statement) *jen.Statement { return call("Silu32", in[0]) }},
+		ir.OpSiluGrad: {arity: 2, value: func(_ ir.Attrs, in []*jen.Statement) *jen.Statement { return call("SiluGrad32", in[0], in[1]) }},
+	} {
+		elementwise[op] = r
+		register(op, func(k *Kernel) error { return emitElementwise(k, r) })
+	}
+}

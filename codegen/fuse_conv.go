@@ -33,7 +33,11 @@ import (
 // never stored, the activation is, once, for the backward pass and the pool.
 
 // convTail lists, for each op that may follow a convolution in a group, the ops that
-// may come right before it.
+// may come right before it. The smooth activations (Elu, Selu, Softplus, Gelu,
+// Silu) are not among them: the epilogue's ReLU and leaky ReLU commute with max
+// pooling and cost nothing, and their gradients read the pre-activation, which
+// training stores anyway. After a convolution they end its group at the BiasAdd and
+// are an element-wise loop, and a pool after them is a kernel of its own.
 var convTail = map[string][]string{
 	ir.OpBiasAdd:   {ir.OpConv2D},
 	ir.OpRelu:      {ir.OpConv2D, ir.OpBiasAdd},

@@ -37,6 +37,7 @@ var itemOps = map[string]bool{
 	ir.OpScale: true, ir.OpAddScalar: true, ir.OpSigmoid: true, ir.OpTanh: true,
 	ir.OpRelu: true, ir.OpLeakyRelu: true, ir.OpSoftmax: true /* over the last axis */, ir.OpExp: true,
 	ir.OpLog: true, ir.OpSquare: true,
+	ir.OpElu: true, ir.OpSelu: true, ir.OpSoftplus: true, ir.OpGelu: true, ir.OpSilu: true,
 }
 
 // findItemSplit sets p.itemSplit when Predict can run by ranges of items.

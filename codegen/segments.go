@@ -52,6 +52,8 @@ type segment struct {
 var segmentOps = map[string]bool{
 	ir.OpSliceGrad: true, ir.OpSigmoidGrad: true, ir.OpTanhGrad: true, ir.OpReluGrad: true,
 	ir.OpLeakyReluGrad: true,
+	// The smooth activations' gradients, which read x.
+	ir.OpEluGrad: true, ir.OpSeluGrad: true, ir.OpSoftplusGrad: true, ir.OpGeluGrad: true, ir.OpSiluGrad: true,
 }
 
 // itemLocal reports whether node id computes each item's rows from the same items'

@@ -78,7 +78,7 @@ func TestDecodeRejectsBadGraphs(t *testing.T) {
 		{"a second document after the graph", []byte(full + full), []string{"ir: decoding graph", "after the graph"}},
 		{"an unknown field", edit(t, g, `"trans_b": true`, `"trans_b": true, "transpose": 1`), []string{`unknown field "transpose"`}},
 		{"a null node", edit(t, g, `"nodes": [`, `"nodes": [null, `), []string{`node 0 is null`}},
-		{"an unknown op", edit(t, g, `"op": "Relu"`, `"op": "Gelu"`), []string{`ir: graph "small" is invalid`, "fc (Gelu): unknown op"}},
+		{"an unknown op", edit(t, g, `"op": "Relu"`, `"op": "Mish"`), []string{`ir: graph "small" is invalid`, "fc (Mish): unknown op"}},
 		{"a cycle", edit(t, g, `"inputs": [
         4
       ]`, `"inputs": [

@@ -155,6 +155,33 @@ const (
 	OpGRU       = "GRU"
 )
 
+// The smooth activations of PyTorch and Keras (ELU, SELU, softplus, GELU, SiLU or
+// swish) and their gradient-only ops, which read the activation's input x.
+const (
+	OpElu      = "Elu"
+	OpSelu     = "Selu"
+	OpSoftplus = "Softplus"
+	OpGelu     = "Gelu"
+	OpSilu     = "Silu"
+
+	OpEluGrad      = "EluGrad"
+	OpSeluGrad     = "SeluGrad"
+	OpSoftplusGrad = "SoftplusGrad"
+	OpGeluGrad     = "GeluGrad"
+	OpSiluGrad     = "SiluGrad"
+
+	// GeluTanh is the sub of a Gelu (and GeluGrad) that uses the tanh
+	// approximation (PyTorch approximate='tanh'); the empty sub is the exact form.
+	GeluTanh = "tanh"
+
+	// SeluAlpha and SeluScale are SELU's constants as torch.nn.SELU writes them.
+	SeluAlpha = 1.6732632423543772848170429916717
+	SeluScale = 1.0507009873554804934193349852946
+	// SoftplusThreshold is torch.nn.Softplus' default threshold (with beta = 1):
+	// above it softplus(x) is x.
+	SoftplusThreshold = 20
+)
+
 // The recurrent macro ops (SimpleRNN, LSTM, GRU) read their switches from
 // Attrs.Extra, one entry of 0 or 1 per switch at these indices; a missing entry is 0.
 const (
@@ -327,6 +354,7 @@ func init() {
 	}
 	def(&OpDef{Name: OpLeakyRelu, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"alpha"},
 		Doc: "y = x for x > 0, alpha·x otherwise (PyTorch negative_slope, Keras alpha).", Infer: same})
+	defSmoothActivations()
 	def(&OpDef{Name: OpSoftmax, Kind: Primitive, MinInputs: 1, MaxInputs: 1,
 		Doc: "Softmax over the last axis, computed as exp(x - max)/Σ exp(x - max).",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
@@ -1045,4 +1073,51 @@ func SamePads(n, k, s int) (int, int) {
 		total = 0
 	}
 	return total / 2, total - total/2
+}
+
+// defSmoothActivations defines ELU, SELU, softplus, GELU and SiLU and their
+// gradient-only ops. Each gradient op takes (x, dy), x the activation's input, and
+// computes dy times the derivative at x as PyTorch 1.13's backward does, including
+// at the points where the formula changes.
+func defSmoothActivations() {
+	geluSub := func(n *Node) error {
+		if n.Attrs.Sub != "" && n.Attrs.Sub != GeluTanh {
+			return fmt.Errorf("sub %q must be empty (the exact GELU) or %q (its tanh approximation)", n.Attrs.Sub, GeluTanh)
+		}
+		return nil
+	}
+	finiteAlpha := func(n *Node) error {
+		if math.IsNaN(n.Attrs.Alpha) || math.IsInf(n.Attrs.Alpha, 0) {
+			return fmt.Errorf("alpha %g must be finite", n.Attrs.Alpha)
+		}
+		return nil
+	}
+	checked := func(check func(*Node) error, infer func(*Node, []Shape) (Shape, error)) func(*Node, []Shape) (Shape, error) {
+		return func(n *Node, in []Shape) (Shape, error) {
+			if err := check(n); err != nil {
+				return nil, err
+			}
+			return infer(n, in)
+		}
+	}
+	def(&OpDef{Name: OpElu, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"alpha"}, Infer: checked(finiteAlpha, same),
+		Doc: "y = x for x > 0, alpha·(exp(x) - 1) otherwise (PyTorch ELU, Keras elu; package nn's default alpha is their 1)."})
+	def(&OpDef{Name: OpSelu, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Infer: same,
+		Doc: "y = λ·x for x > 0, λ·α·(exp(x) - 1) otherwise, with PyTorch's constants α = SeluAlpha = 1.6732632423543772848170429916717 and λ = SeluScale = 1.0507009873554804934193349852946 (torch.nn.SELU, Keras selu)."})
+	def(&OpDef{Name: OpSoftplus, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Infer: same,
+		Doc: "y = x for x > 20, ln(1 + exp(x)) otherwise: PyTorch's Softplus with its defaults beta = 1 and threshold = 20. Keras' softplus has no threshold; above 20 the two differ by ln(1 + exp(-x)) < 2.1e-9, less than half a float32 ulp of x, so they agree in float32."})
+	def(&OpDef{Name: OpGelu, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"sub"}, Infer: checked(geluSub, same),
+		Doc: "With sub empty the exact GELU, y = x·Φ(x) = x·(1 + erf(x/√2))/2 with Φ the standard normal CDF (PyTorch approximate='none', Keras approximate=False); with sub \"tanh\" its tanh approximation, y = x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2 (PyTorch approximate='tanh', Keras approximate=True)."})
+	def(&OpDef{Name: OpSilu, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Infer: same,
+		Doc: "y = x·sigmoid(x) = x/(1 + exp(-x)): SiLU, also called swish (PyTorch SiLU, Keras swish and silu)."})
+	def(&OpDef{Name: OpEluGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Attrs: []string{"alpha"}, Infer: checked(finiteAlpha, sameTwo),
+		Doc: "Inputs (x, dy) of an Elu: dx = dy for x > 0, alpha·exp(x)·dy otherwise (alpha·dy at x = 0, as PyTorch)."})
+	def(&OpDef{Name: OpSeluGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Infer: sameTwo,
+		Doc: "Inputs (x, dy) of a Selu: dx = λ·dy for x > 0, λ·α·exp(x)·dy otherwise (λ·α·dy at x = 0, as PyTorch)."})
+	def(&OpDef{Name: OpSoftplusGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Infer: sameTwo,
+		Doc: "Inputs (x, dy) of a Softplus: dx = dy for x > 20, dy·exp(x)/(1 + exp(x)) otherwise (PyTorch's threshold branch)."})
+	def(&OpDef{Name: OpGeluGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Attrs: []string{"sub"}, Infer: checked(geluSub, sameTwo),
+		Doc: "Inputs (x, dy) of a Gelu with the same sub. Exact: dx = dy·(Φ(x) + x·φ(x)), φ(x) = exp(-x²/2)/√(2π). Tanh: with u = √(2/π)·(x + 0.044715·x³), dx = dy·((1 + tanh u)/2 + (x/2)·(1 - tanh² u)·√(2/π)·(1 + 3·0.044715·x²)), as PyTorch's gelu_backward."})
+	def(&OpDef{Name: OpSiluGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Infer: sameTwo,
+		Doc: "Inputs (x, dy) of a Silu: dx = dy·σ(x)·(1 + x·(1 - σ(x))), σ the sigmoid."})
 }

@@ -3,6 +3,7 @@ package ir_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -263,6 +264,29 @@ func shapeCases() []shapeCase {
 			bad(op, "different shapes", none, "shapes N×3 and N×2 differ", s(N, 3), s(N, 2)),
 		)
 	}
+
+	// ---- smooth activations and their gradients ----
+	for _, op := range []string{ir.OpElu, ir.OpSelu, ir.OpSoftplus, ir.OpGelu, ir.OpSilu} {
+		cs = append(cs,
+			ok(op, "any shape", ir.Attrs{Alpha: 0.5}, s(N, 3, 2), s(N, 3, 2)),
+			ok(op, "a scalar", none, s(), s()),
+			bad(op, "two inputs", none, "takes 1 inputs, got 2", s(N, 3), s(N, 3)),
+		)
+	}
+	for _, op := range []string{ir.OpEluGrad, ir.OpSeluGrad, ir.OpSoftplusGrad, ir.OpGeluGrad, ir.OpSiluGrad} {
+		cs = append(cs,
+			ok(op, "input and gradient", ir.Attrs{Alpha: 0.5}, s(N, 3, 2), s(N, 3, 2), s(N, 3, 2)),
+			bad(op, "different shapes", none, "shapes N×3 and N×2 differ", s(N, 3), s(N, 2)),
+		)
+	}
+	cs = append(cs,
+		bad(ir.OpElu, "an infinite alpha", ir.Attrs{Alpha: math.Inf(-1)}, "alpha -Inf must be finite", s(N, 3)),
+		bad(ir.OpEluGrad, "a NaN alpha", ir.Attrs{Alpha: math.NaN()}, "alpha NaN must be finite", s(N, 3), s(N, 3)),
+		ok(ir.OpGelu, "the tanh approximation", ir.Attrs{Sub: ir.GeluTanh}, s(N, 3), s(N, 3)),
+		ok(ir.OpGeluGrad, "the tanh approximation", ir.Attrs{Sub: ir.GeluTanh}, s(N, 3), s(N, 3), s(N, 3)),
+		bad(ir.OpGelu, "an unknown approximation", ir.Attrs{Sub: "sigmoid"}, `sub "sigmoid" must be empty (the exact GELU) or "tanh"`, s(N, 3)),
+		bad(ir.OpGeluGrad, "an unknown approximation", ir.Attrs{Sub: "erf"}, `sub "erf" must be empty`, s(N, 3), s(N, 3)),
+	)
 	cs = append(cs,
 		ok(ir.OpSliceGrad, "placed into a wider tensor", ir.Attrs{Shape: s(N, 6), Axis: 1, Start: 2}, s(N, 6), s(N, 3)),
 		bad(ir.OpSliceGrad, "past the end", ir.Attrs{Shape: s(N, 6), Axis: 1, Start: 4}, "cannot place N×3 at 4 along axis 1 of N×6", s(N, 3)),
@@ -389,8 +413,8 @@ func TestErrorsNameTheLayerOpAndShapes(t *testing.T) {
 	require.EqualError(t, err, "conv2 (Conv2D) on input N×16×3×3, 16×16×5×5: kernel 5x5 is larger than the padded input 3x3")
 
 	assert.Equal(t, "(Relu): unknown op", (&ir.Error{Op: "Relu", Msg: "unknown op"}).Error())
-	_, err = g.Add("Gelu", "g", "act", none, x)
-	require.EqualError(t, err, "act (Gelu): unknown op")
+	_, err = g.Add("Mish", "g", "act", none, x)
+	require.EqualError(t, err, "act (Mish): unknown op")
 }
 
 func TestShapeHelpers(t *testing.T) {

@@ -138,6 +138,16 @@ func AllOps() *nn.Model {
 	mu, logvar := code.Dense("z_mean", 2), code.Dense("z_log_var", 2)                                  // 2, 2
 	z := nn.Sample("z", mu, logvar)                                                                    // 2
 
+	// The smooth activations after convolutions (the second one pooled) and dense
+	// layers and as layers of their own; their mean is a loss term.
+	sm := x.Conv2D("conv_elu", 2, nn.K(3), nn.Same, nn.Act("elu"))                                  // 2×8×8
+	sm = sm.Conv2D("conv_gelu", 2, nn.K(3), nn.Strides(2), nn.Same, nn.Act("gelu"))                 // 2×4×4
+	sm = sm.MaxPool2D("pool_gelu", nn.K(2)).Flatten("smooth_flat")                                  // 8
+	sm = sm.Dense("dense_selu", 6, nn.Act("selu")).ELU("elu_layer", 0.5)                            // 6
+	sm = sm.Dense("dense_softplus", 6, nn.Act("softplus")).Dense("dense_swish", 6, nn.Act("swish")) // 6
+	sm = sm.SiLU("silu_layer").Dense("dense_gelu_tanh", 5, nn.Act("gelu_tanh"))                     // 5
+	m.AddLoss(nn.Mean("smooth_mean", sm), 0.5)
+
 	m.Output("probs", probs)
 	m.Output("recon", recon)
 	m.Output("flag", flagProb)

@@ -140,6 +140,8 @@ var builderOps = []string{
 	ir.OpGaussianNoise, ir.OpMaskingNoise, ir.OpSampleNormal,
 	// Element-wise math and reductions for custom terms (nn/math.go).
 	ir.OpDiv, ir.OpLog, ir.OpReduceSum,
+	// The smooth activations (nn.Act and their layers).
+	ir.OpElu, ir.OpSelu, ir.OpSoftplus, ir.OpGelu, ir.OpSilu,
 }
 
 func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {

@@ -43,7 +43,11 @@
 // in·stride), default initializers are Keras' (Glorot uniform kernels, zero biases)
 // with fans computed as torch.nn.init does, and pooling strides default to the pool
 // size. BatchNorm uses PyTorch's eps, momentum convention and state names;
-// LeakyReLU's default slope is PyTorch's 0.01. Dense, Softmax and the categorical
+// LeakyReLU's default slope is PyTorch's 0.01. The smooth activations (Act: elu,
+// selu, softplus, gelu, gelu_tanh, swish or silu) are PyTorch's: ELU's alpha is 1 in
+// both frameworks, softplus is x above PyTorch's threshold of 20 (equal to Keras'
+// in float32), and "gelu" is the exact erf form, the default of both, with
+// "gelu_tanh" its approximation. Dense, Softmax and the categorical
 // losses work on the last axis: Dense on an (N, T, F) sequence is the same layer
 // applied at every step, (N, T, units), as torch.nn.Linear and Keras' Dense are, and
 // CategoricalCrossEntropy on (N, T, C) averages over all N·T steps, as does

@@ -240,14 +240,34 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 		}, []string{"bn (BatchNorm)", "nn.Momentum(1.5) must be in [0, 1]"}, "bn"},
 
 		// ---- activations, options, initializers ----
-		{"an unknown activation names the layer", func() *nn.Model {
+		{"an unknown activation names the layer and lists the known ones", func() *nn.Model {
 			m := nn.New("m")
-			return withOutput(m, m.Input("x", 4).Dense("fc1", 3, nn.Act("gelu")))
-		}, []string{"fc1 (Dense) on input N×4: unknown activation \"gelu\""}, "fc1"},
+			return withOutput(m, m.Input("x", 4).Dense("fc1", 3, nn.Act("mish")))
+		}, []string{"fc1 (Dense) on input N×4: unknown activation \"mish\" (known: linear, relu, sigmoid, tanh, softmax, leaky_relu, elu, selu, softplus, gelu, gelu_tanh, swish, silu)"}, "fc1"},
 		{"an unknown activation layer", func() *nn.Model {
 			m := nn.New("m")
-			return withOutput(m, m.Input("x", 4).Activation("act", "swish"))
-		}, []string{"act (Activation)", "unknown activation \"swish\""}, "act"},
+			return withOutput(m, m.Input("x", 4).Activation("act", "hard_swish"))
+		}, []string{"act (Activation)", "unknown activation \"hard_swish\""}, "act"},
+		{"elu with two arguments", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 1, 6, 6).Conv2D("conv", 2, nn.K(3), nn.Act("elu", 1, 2)))
+		}, []string{"conv (Conv2D) on input N×1×6×6: activation \"elu\" takes at most 1 argument (its alpha), got 2"}, "conv"},
+		{"leaky relu with two slopes", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 4).LeakyReLU("leaky", 0.1, 0.2))
+		}, []string{"leaky (Activation)", "activation \"leaky_relu\" takes at most 1 argument (its slope), got 2"}, "leaky"},
+		{"an infinite elu alpha", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 4).ELU("elu", math.Inf(1)))
+		}, []string{"elu (Activation)", "activation \"elu\": alpha +Inf must be finite"}, "elu"},
+		{"an argument for gelu", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 4).Dense("fc", 3, nn.Act("gelu", 1)))
+		}, []string{"fc (Dense)", "activation \"gelu\" takes 0 arguments, got 1"}, "fc"},
+		{"an argument for softplus (no beta)", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 1, 4, 4).Conv2DTranspose("up", 2, nn.K(2), nn.Act("softplus", 2)))
+		}, []string{"up (Conv2DTranspose)", "activation \"softplus\" takes 0 arguments, got 1"}, "up"},
 		{"a slope for relu", func() *nn.Model {
 			m := nn.New("m")
 			return withOutput(m, m.Input("x", 4).Dense("fc", 3, nn.Act("relu", 0.1)))

@@ -315,11 +315,16 @@ func (l *builder) applyAct(y int, act string, args []float64, suffix string) int
 		return y
 	}
 	a := ir.Attrs{}
-	if op == ir.OpLeakyRelu {
+	switch {
+	case op == ir.OpLeakyRelu:
 		a.Alpha = defaultLeakySlope
-		if len(args) == 1 {
-			a.Alpha = args[0]
-		}
+	case op == ir.OpElu:
+		a.Alpha = defaultEluAlpha
+	case act == "gelu_tanh":
+		a.Sub = ir.GeluTanh
+	}
+	if len(args) == 1 {
+		a.Alpha = args[0]
 	}
 	// A Dense layer's last axis is its units, whatever the rank.
 	if op == ir.OpSoftmax && l.m.g.Nodes[y].Shape.Rank() == 4 && l.kind != "Dense" {
@@ -330,7 +335,8 @@ func (l *builder) applyAct(y int, act string, args []float64, suffix string) int
 }
 
 // Activation applies a named activation (see Act) as its own layer, the node named
-// after the layer: x.Activation("act3", "leaky_relu", 0.2).
+// after the layer: x.Activation("act3", "leaky_relu", 0.2), x.Activation("g",
+// "gelu_tanh").
 func (t *T) Activation(name, act string, args ...float64) *T {
 	l := t.begin(name, "Activation", nil, 0)
 	if l == nil {
@@ -363,3 +369,21 @@ func (t *T) Softmax(name string) *T { return t.Activation(name, "softmax") }
 func (t *T) LeakyReLU(name string, slope ...float64) *T {
 	return t.Activation(name, "leaky_relu", slope...)
 }
+
+// ELU is the Activation "elu" with an optional alpha (1 by default, as PyTorch's
+// ELU and Keras' elu).
+func (t *T) ELU(name string, alpha ...float64) *T { return t.Activation(name, "elu", alpha...) }
+
+// SELU is the Activation "selu", with PyTorch's constants.
+func (t *T) SELU(name string) *T { return t.Activation(name, "selu") }
+
+// Softplus is the Activation "softplus", ln(1 + e^x), and x above PyTorch's
+// threshold of 20.
+func (t *T) Softplus(name string) *T { return t.Activation(name, "softplus") }
+
+// GELU is the Activation "gelu", the exact GELU x·Φ(x); its tanh approximation is
+// the Activation "gelu_tanh".
+func (t *T) GELU(name string) *T { return t.Activation(name, "gelu") }
+
+// SiLU is the Activation "silu", x·sigmoid(x), also called swish.
+func (t *T) SiLU(name string) *T { return t.Activation(name, "silu") }

@@ -379,6 +379,14 @@ func TestActivations(t *testing.T) {
 		{"leaky relu has PyTorch's default slope", nn.Act("leaky_relu"), ir.OpLeakyRelu, "d/leaky_relu", 0.01},
 		{"leaky relu with a slope", nn.Act("leaky_relu", 0.2), ir.OpLeakyRelu, "d/leaky_relu", 0.2},
 		{"linear adds no node", nn.Act("linear"), ir.OpBiasAdd, "d/bias", 0},
+		{"elu has PyTorch's and Keras' default alpha", nn.Act("elu"), ir.OpElu, "d/elu", 1},
+		{"elu with an alpha", nn.Act("elu", 0.3), ir.OpElu, "d/elu", 0.3},
+		{"selu", nn.Act("selu"), ir.OpSelu, "d/selu", 0},
+		{"softplus", nn.Act("softplus"), ir.OpSoftplus, "d/softplus", 0},
+		{"gelu is the exact form", nn.Act("gelu"), ir.OpGelu, "d/gelu", 0},
+		{"gelu_tanh is the tanh approximation", nn.Act("gelu_tanh"), ir.OpGelu, "d/gelu_tanh", 0},
+		{"swish", nn.Act("swish"), ir.OpSilu, "d/swish", 0},
+		{"silu is swish", nn.Act("silu"), ir.OpSilu, "d/silu", 0},
 	} {
 		t.Run("option "+tc.name, func(t *testing.T) {
 			m := nn.New("m")
@@ -388,6 +396,11 @@ func TestActivations(t *testing.T) {
 			n := node(t, g, tc.node)
 			assert.Equal(t, tc.op, n.Op)
 			assert.Equal(t, tc.alpha, n.Attrs.Alpha)
+			if tc.node == "d/gelu_tanh" {
+				assert.Equal(t, ir.GeluTanh, n.Attrs.Sub)
+			} else {
+				assert.Empty(t, n.Attrs.Sub)
+			}
 			assert.Equal(t, n.ID, g.Outputs[0].ID)
 			// x, weight, matmul, bias, bias add, and the activation unless linear.
 			want := 6
@@ -412,6 +425,14 @@ func TestActivations(t *testing.T) {
 		{"LeakyReLU with a slope", func(x *nn.T) *nn.T { return x.LeakyReLU("a", 0.3) }, ir.OpLeakyRelu, 0.3},
 		{"Activation by name", func(x *nn.T) *nn.T { return x.Activation("a", "leaky_relu", 0.2) }, ir.OpLeakyRelu, 0.2},
 		{"linear Activation is an identity node", func(x *nn.T) *nn.T { return x.Activation("a", "linear") }, ir.OpIdentity, 0},
+		{"ELU", func(x *nn.T) *nn.T { return x.ELU("a") }, ir.OpElu, 1},
+		{"ELU with an alpha", func(x *nn.T) *nn.T { return x.ELU("a", 0.5) }, ir.OpElu, 0.5},
+		{"SELU", func(x *nn.T) *nn.T { return x.SELU("a") }, ir.OpSelu, 0},
+		{"Softplus", func(x *nn.T) *nn.T { return x.Softplus("a") }, ir.OpSoftplus, 0},
+		{"GELU", func(x *nn.T) *nn.T { return x.GELU("a") }, ir.OpGelu, 0},
+		{"SiLU", func(x *nn.T) *nn.T { return x.SiLU("a") }, ir.OpSilu, 0},
+		{"Activation gelu_tanh", func(x *nn.T) *nn.T { return x.Activation("a", "gelu_tanh") }, ir.OpGelu, 0},
+		{"Activation swish", func(x *nn.T) *nn.T { return x.Activation("a", "swish") }, ir.OpSilu, 0},
 	} {
 		t.Run("layer "+tc.name, func(t *testing.T) {
 			m := nn.New("m")

@@ -178,8 +178,22 @@ type actOpt struct {
 }
 
 // Act sets the activation applied after a layer: "linear" (none, the default),
-// "relu", "sigmoid", "tanh", "softmax" (over the last axis) or "leaky_relu" with an
-// optional slope (Act("leaky_relu", 0.2); 0.01 by default, as PyTorch's LeakyReLU).
+// "relu", "sigmoid", "tanh", "softmax" (over the last axis), "leaky_relu" with an
+// optional slope (Act("leaky_relu", 0.2); 0.01 by default, as PyTorch's LeakyReLU),
+// or one of the smooth activations, each as PyTorch 1.13 computes it (ir/ops.go):
+//
+//	"elu"        x for x > 0, alpha·(e^x - 1) otherwise, with an optional alpha
+//	             (Act("elu", 0.5); 1 by default, as PyTorch's ELU and Keras' elu)
+//	"selu"       SELU, scale·elu(x, alpha) with PyTorch's constants
+//	"softplus"   ln(1 + e^x), and x above 20 (PyTorch's threshold; equal to Keras'
+//	             softplus in float32)
+//	"gelu"       the exact GELU, x·Φ(x) = x·(1 + erf(x/√2))/2 (PyTorch's default,
+//	             Keras' approximate=False)
+//	"gelu_tanh"  GELU's tanh approximation (PyTorch approximate='tanh', Keras
+//	             approximate=True)
+//	"swish", "silu"  x·sigmoid(x), two names of one function (PyTorch's SiLU)
+//
+// The recurrent layers take tanh, sigmoid, relu and linear only.
 func Act(name string, args ...float64) Option {
 	return actOpt{name, append([]float64(nil), args...)}
 }
@@ -373,25 +387,43 @@ var activations = map[string]string{
 	"tanh":       ir.OpTanh,
 	"softmax":    ir.OpSoftmax,
 	"leaky_relu": ir.OpLeakyRelu,
+	// The smooth activations; swish and silu are two names of one function.
+	"elu":       ir.OpElu,
+	"selu":      ir.OpSelu,
+	"softplus":  ir.OpSoftplus,
+	"gelu":      ir.OpGelu,
+	"gelu_tanh": ir.OpGelu,
+	"swish":     ir.OpSilu,
+	"silu":      ir.OpSilu,
 }
+
+// activationNames lists the activations in the order errors name them.
+var activationNames = []string{"linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu",
+	"elu", "selu", "softplus", "gelu", "gelu_tanh", "swish", "silu"}
+
+// activationArgs names the one optional argument of the activations that take one.
+var activationArgs = map[string]string{"leaky_relu": "slope", "elu": "alpha"}
 
 // defaultLeakySlope is PyTorch's LeakyReLU negative_slope (Keras' LeakyReLU uses 0.3).
 const defaultLeakySlope = 0.01
 
+// defaultEluAlpha is ELU's alpha in PyTorch and Keras.
+const defaultEluAlpha = 1.0
+
 func checkAct(name string, args []float64) error {
 	if _, ok := activations[name]; !ok {
-		return fmt.Errorf("unknown activation %q (known: linear, relu, sigmoid, tanh, softmax, leaky_relu)", name)
+		return fmt.Errorf("unknown activation %q (known: %s)", name, strings.Join(activationNames, ", "))
 	}
-	max := 0
-	if name == "leaky_relu" {
-		max = 1
-	}
-	if len(args) > max {
-		return fmt.Errorf("activation %q takes %d arguments, got %d", name, max, len(args))
+	arg, takes := activationArgs[name]
+	switch {
+	case !takes && len(args) > 0:
+		return fmt.Errorf("activation %q takes 0 arguments, got %d", name, len(args))
+	case len(args) > 1:
+		return fmt.Errorf("activation %q takes at most 1 argument (its %s), got %d", name, arg, len(args))
 	}
 	for _, a := range args {
 		if math.IsNaN(a) || math.IsInf(a, 0) {
-			return fmt.Errorf("activation %q: slope %g must be finite", name, a)
+			return fmt.Errorf("activation %q: %s %g must be finite", name, arg, a)
 		}
 	}
 	return nil

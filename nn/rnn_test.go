@@ -166,6 +166,8 @@ func TestRecurrentLayersReportBadUse(t *testing.T) {
 			`activation nn.Act("softmax") must be tanh, sigmoid, relu or linear`, "lstm"},
 		{"a leaky ReLU activation", func(_ *nn.Model, x *nn.T) *nn.T { return x.SimpleRNN("rnn", 4, nn.Act("leaky_relu", 0.1)) },
 			`activation nn.Act("leaky_relu", 0.1) must be`, "rnn"},
+		{"a GELU activation", func(_ *nn.Model, x *nn.T) *nn.T { return x.GRU("gru", 4, nn.Act("gelu")) },
+			`activation nn.Act("gelu") must be tanh, sigmoid, relu or linear`, "gru"},
 		{"an unknown recurrent activation", func(_ *nn.Model, x *nn.T) *nn.T {
 			return x.GRU("gru", 4, nn.RecurrentAct("hard_sigmoid"))
 		}, `recurrent activation "hard_sigmoid" must be sigmoid, tanh, relu or linear`, "gru"},

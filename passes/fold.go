@@ -162,3 +162,72 @@ func binaryFold(f func(a, b float64) float64) foldRule {
 // notMean folds the broadcasts that copy their input; with mean set they divide by
 // an element count that includes the batch, which is not known at compile time.
 func notMean(n *ir.Node, in []float64) (float64, bool) { return in[0], !n.Attrs.Mean }
+
+// The smooth activations and their gradient ops, expression for expression as
+// ir/interp/activation.go computes them.
+func init() {
+	sigmoid := foldRules[ir.OpSigmoid]
+	sig := func(x float64) float64 { v, _ := sigmoid(nil, []float64{x}); return v }
+	geluTanhArg := func(x float64) float64 { return 2 * math.Sqrt(2/math.Pi) * (x + 0.044715*x*x*x) }
+	for op, r := range map[string]foldRule{
+		ir.OpElu: func(n *ir.Node, in []float64) (float64, bool) {
+			if in[0] > 0 {
+				return in[0], true
+			}
+			return n.Attrs.Alpha * math.Expm1(in[0]), true
+		},
+		ir.OpEluGrad: func(n *ir.Node, in []float64) (float64, bool) {
+			if in[0] > 0 {
+				return in[1], true
+			}
+			return in[1] * (n.Attrs.Alpha * math.Exp(in[0])), true
+		},
+		ir.OpSelu: unaryFold(func(x float64) float64 {
+			if x > 0 {
+				return ir.SeluScale * x
+			}
+			return ir.SeluScale * ir.SeluAlpha * math.Expm1(x)
+		}),
+		ir.OpSeluGrad: binaryFold(func(x, dy float64) float64 {
+			if x > 0 {
+				return dy * ir.SeluScale
+			}
+			return dy * ir.SeluScale * ir.SeluAlpha * math.Exp(x)
+		}),
+		ir.OpSoftplus: unaryFold(func(x float64) float64 {
+			if x > ir.SoftplusThreshold {
+				return x
+			}
+			return math.Log1p(math.Exp(x))
+		}),
+		ir.OpSoftplusGrad: binaryFold(func(x, dy float64) float64 {
+			if x > ir.SoftplusThreshold {
+				return dy
+			}
+			z := math.Exp(x)
+			return dy * z / (z + 1)
+		}),
+		ir.OpGelu: func(n *ir.Node, in []float64) (float64, bool) {
+			x := in[0]
+			if n.Attrs.Sub == ir.GeluTanh {
+				return x * sig(geluTanhArg(x)), true
+			}
+			return x * 0.5 * math.Erfc(-x/math.Sqrt2), true
+		},
+		ir.OpGeluGrad: func(n *ir.Node, in []float64) (float64, bool) {
+			x, dy := in[0], in[1]
+			if n.Attrs.Sub == ir.GeluTanh {
+				s := geluTanhArg(x)
+				return dy * (sig(s) + 2*x*sig(s)*sig(-s)*math.Sqrt(2/math.Pi)*(1+3*0.044715*x*x)), true
+			}
+			return dy * (0.5*math.Erfc(-x/math.Sqrt2) + x*math.Exp(-0.5*x*x)/math.Sqrt(2*math.Pi)), true
+		},
+		ir.OpSilu: unaryFold(func(x float64) float64 { return x * sig(x) }),
+		ir.OpSiluGrad: binaryFold(func(x, dy float64) float64 {
+			s := sig(x)
+			return dy * s * (1 + x*(1-s))
+		}),
+	} {
+		foldRules[op] = r
+	}
+}

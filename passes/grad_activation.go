@@ -35,3 +35,23 @@ func init() {
 		return []int{d}, err
 	})
 }
+
+// The smooth activations (ELU, SELU, softplus, GELU, SiLU) differentiate in terms of
+// their input x, as PyTorch's backward functions do: their output does not give the
+// derivative as cheaply or as accurately (ELU's from y + alpha cancels for very
+// negative x; GELU's and SiLU's are not functions of y alone). Their gradient ops
+// carry the forward op's attributes (ELU's alpha, GELU's sub).
+func init() {
+	for op, grad := range map[string]string{
+		ir.OpElu:      ir.OpEluGrad,
+		ir.OpSelu:     ir.OpSeluGrad,
+		ir.OpSoftplus: ir.OpSoftplusGrad,
+		ir.OpGelu:     ir.OpGeluGrad,
+		ir.OpSilu:     ir.OpSiluGrad,
+	} {
+		gradRule(op, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
+			d, err := b.Op(grad, ir.Attrs{Alpha: n.Attrs.Alpha, Sub: n.Attrs.Sub}, n.Inputs[0], dy)
+			return []int{d}, err
+		})
+	}
+}

@@ -498,7 +498,7 @@ func (m *Model) relu(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd6 computes BiasAdd N×5, for logits/bias.
+// biasAdd6 computes BiasAdd N×5, for logits/bias, dense_gelu_tanh/bias.
 func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
 		xr := (*[5]float32)(x[o*5:])
@@ -562,6 +562,117 @@ func (m *Model) softmax2(n int, x []float32, y []float32) {
 			yr[j] = float32(float64(v) * inv)
 		}
 	}
+}
+
+// conv2DBiasAdd computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias.
+func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, w, y, m.scratch32[:19506], rt.Epilogue{Bias: bias[:], Arranged: m.convEluWeightArranged[:]})
+}
+
+// elu computes Elu N×2×8×8, for conv_elu/elu.
+func (m *Model) elu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = rt.Elu32(v, 1.0)
+	}
+}
+
+// conv2DBiasAdd2 computes Conv2D+BiasAdd N×2×4×4, for conv_gelu/bias.
+func (m *Model) conv2DBiasAdd2(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 2×8×8: 4×4 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, w, y, m.scratch32[:320], rt.Epilogue{Bias: bias[:]})
+}
+
+// gelu computes Gelu N×2×4×4, for conv_gelu/gelu.
+func (m *Model) gelu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = rt.Gelu32(v)
+	}
+}
+
+// maxPool2D3 computes MaxPool2D N×2×2×2, for pool_gelu.
+func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
+	for pl := range n * 2 {
+		xp := (*[16]float32)(x[pl*16:])
+		yp := (*[4]float32)(y[pl*4:])
+		for p := range 2 {
+			for q := range 2 {
+				k := p*8 + q*2
+				yp[p*2+q] = max(xp[k], xp[k+1], xp[k+4], xp[k+5])
+			}
+		}
+	}
+}
+
+// biasAddSeluElu computes BiasAdd+Selu+Elu N×6, for elu_layer.
+func (m *Model) biasAddSeluElu(n int, y []float32, x1 []float32, v1 *[6]float32) {
+	for o := range n {
+		yr := (*[6]float32)(y[o*6:])
+		x1r := (*[6]float32)(x1[o*6:])
+		for c := range 6 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			t2 := rt.Selu32(t1)
+			yr[c] = rt.Elu32(t2, 0.5)
+		}
+	}
+}
+
+// biasAddSoftplus computes BiasAdd+Softplus N×6, for dense_softplus/softplus.
+func (m *Model) biasAddSoftplus(n int, y []float32, x1 []float32, v1 *[6]float32) {
+	for o := range n {
+		yr := (*[6]float32)(y[o*6:])
+		x1r := (*[6]float32)(x1[o*6:])
+		for c := range 6 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.Softplus32(t1)
+		}
+	}
+}
+
+// biasAddSiluSilu computes BiasAdd+Silu+Silu N×6, for silu_layer.
+func (m *Model) biasAddSiluSilu(n int, y []float32, x1 []float32, v1 *[6]float32) {
+	for o := range n {
+		yr := (*[6]float32)(y[o*6:])
+		x1r := (*[6]float32)(x1[o*6:])
+		for c := range 6 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			t2 := rt.Silu32(t1)
+			yr[c] = rt.Silu32(t2)
+		}
+	}
+}
+
+// biasAddGelu computes BiasAdd+Gelu N×5, for dense_gelu_tanh/gelu_tanh.
+func (m *Model) biasAddGelu(n int, y []float32, x1 []float32, v1 *[5]float32) {
+	for o := range n {
+		yr := (*[5]float32)(y[o*5:])
+		x1r := (*[5]float32)(x1[o*5:])
+		for c := range 5 {
+			v1c := v1[c]
+			a1 := x1r[c]
+			t1 := a1 + v1c
+			yr[c] = rt.GeluTanh32(t1)
+		}
+	}
+}
+
+// reduceMean computes ReduceMean scalar, for smooth_mean.
+func (m *Model) reduceMean(n int, x []float32, y []float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	y[0] = float32(s / float64(n*5))
 }
 
 // sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce.
@@ -736,8 +847,8 @@ func (m *Model) abs(n int, x []float32, y []float32) {
 	}
 }
 
-// reduceMean computes ReduceMean scalar, for l1_code/mean.
-func (m *Model) reduceMean(n int, x []float32, y []float32) {
+// reduceMean2 computes ReduceMean scalar, for l1_code/mean.
+func (m *Model) reduceMean2(n int, x []float32, y []float32) {
 	var s float64
 	for _, v := range x {
 		s += float64(v)
@@ -821,8 +932,8 @@ func (m *Model) squareExpAddScalarSubSub(n int, y []float32, x1 []float32, x2 []
 	}
 }
 
-// reduceMean2 computes ReduceMean scalar, for kl_normal/mean, l1_z/mean.
-func (m *Model) reduceMean2(n int, x []float32, y []float32) {
+// reduceMean3 computes ReduceMean scalar, for kl_normal/mean, l1_z/mean.
+func (m *Model) reduceMean3(n int, x []float32, y []float32) {
 	var s float64
 	for _, v := range x {
 		s += float64(v)
@@ -830,8 +941,8 @@ func (m *Model) reduceMean2(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*2))
 }
 
-// scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
-func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32) {
+// scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
+func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -849,6 +960,7 @@ func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 	x15 = x15[:len(y)]
 	x16 = x16[:len(y)]
 	x17 = x17[:len(y)]
+	x18 = x18[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
@@ -867,42 +979,45 @@ func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 		a15 := x15[i]
 		a16 := x16[i]
 		a17 := x17[i]
+		a18 := x18[i]
 		t1 := 0.5 * a1
-		t2 := a2 + t1
-		t3 := 0.25 * a3
+		t2 := t1 + a2
+		t3 := 0.5 * a3
 		t4 := t2 + t3
 		t5 := 0.25 * a4
 		t6 := t4 + t5
-		t7 := 0.5 * a5
+		t7 := 0.25 * a5
 		t8 := t6 + t7
-		t9 := 2.0 * a6
+		t9 := 0.5 * a6
 		t10 := t8 + t9
-		t11 := 0.1 * a7
+		t11 := 2.0 * a7
 		t12 := t10 + t11
 		t13 := 0.1 * a8
 		t14 := t12 + t13
-		t15 := 0.3 * a9
+		t15 := 0.1 * a9
 		t16 := t14 + t15
-		t17 := 0.2 * a10
+		t17 := 0.3 * a10
 		t18 := t16 + t17
 		t19 := 0.2 * a11
 		t20 := t18 + t19
-		t21 := 0.06 * a12
+		t21 := 0.2 * a12
 		t22 := t20 + t21
-		t23 := 0.001 * a13
+		t23 := 0.06 * a13
 		t24 := t22 + t23
-		t25 := 0.5 * a14
+		t25 := 0.001 * a14
 		t26 := t24 + t25
-		t27 := 0.01 * a15
+		t27 := 0.5 * a15
 		t28 := t26 + t27
-		t29 := -0.1 * a16
+		t29 := 0.01 * a16
 		t30 := t28 + t29
-		t31 := 0.02 * a17
-		y[i] = t30 + t31
+		t31 := -0.1 * a17
+		t32 := t30 + t31
+		t33 := 0.02 * a18
+		y[i] = t32 + t33
 	}
 }
 
-// biasAdd8 computes BiasAdd N×6, for code/bias.
+// biasAdd8 computes BiasAdd N×6, for code/bias, dense_selu/bias and 2 more.
 func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[6]float32) {
 	for o := range n {
 		xr := (*[6]float32)(x[o*6:])
@@ -1286,6 +1401,53 @@ func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []floa
 	}
 }
 
+// conv2DBiasAdd3 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias.
+func (m *Model) conv2DBiasAdd3(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, w, y, m.scratch32[:19506], rt.Epilogue{Bias: bias[:]})
+}
+
+// selu computes Selu N×6, for dense_selu/selu.
+func (m *Model) selu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = rt.Selu32(v)
+	}
+}
+
+// elu2 computes Elu N×6, for elu_layer.
+func (m *Model) elu2(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = rt.Elu32(v, 0.5)
+	}
+}
+
+// softplus computes Softplus N×6, for dense_softplus/softplus.
+func (m *Model) softplus(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = rt.Softplus32(v)
+	}
+}
+
+// silu computes Silu N×6, for dense_swish/swish, silu_layer.
+func (m *Model) silu(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = rt.Silu32(v)
+	}
+}
+
+// gelu2 computes Gelu N×5, for dense_gelu_tanh/gelu_tanh.
+func (m *Model) gelu2(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = rt.GeluTanh32(v)
+	}
+}
+
 // exp computes Exp N×6, for code_exp, kl_normal/var.
 func (m *Model) exp(n int, x []float32, y []float32) {
 	y = y[:len(x)]
@@ -1660,6 +1822,172 @@ func (m *Model) lossGrad10(n int, p []float32, t []int32, dl []float32, g []floa
 	}
 }
 
+// broadcast3 computes Broadcast N×5, for d.smooth_mean.1.
+func (m *Model) broadcast3(n int, x []float32, y []float32) {
+	v := float32(float64(x[0]) / float64(n*5))
+	for i := range y {
+		y[i] = v
+	}
+}
+
+// geluGrad computes GeluGrad N×5, for d.dense_gelu_tanh/gelu_tanh.1.
+func (m *Model) geluGrad(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = rt.GeluTanhGrad32(a[i], bv)
+	}
+}
+
+// channelSum computes ChannelSum 5, for d.dense_gelu_tanh/bias.1, d.logits/bias.1.
+func (m *Model) channelSum(n int, x []float32, s *[5]float32) {
+	acc := (*[5]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], x, n, 5, 5)
+	for c := range 5 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// siluGradSiluGrad computes SiluGrad+SiluGrad N×6, for d.dense_swish/swish.1.
+func (m *Model) siluGradSiluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := rt.SiluGrad32(a1, a2)
+		y[i] = rt.SiluGrad32(a3, t1)
+	}
+}
+
+// channelSum2 computes ChannelSum 6, for d.dense_swish/bias.1, d.dense_softplus/bias.1 and 2 more.
+func (m *Model) channelSum2(n int, x []float32, s *[6]float32) {
+	acc := (*[6]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], x, n, 6, 6)
+	for c := range 6 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// softplusGrad computes SoftplusGrad N×6, for d.dense_softplus/softplus.1.
+func (m *Model) softplusGrad(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = rt.SoftplusGrad32(a[i], bv)
+	}
+}
+
+// eluGradSeluGrad computes EluGrad+SeluGrad N×6, for d.dense_selu/selu.1.
+func (m *Model) eluGradSeluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := rt.EluGrad32(a1, a2, 0.5)
+		y[i] = rt.SeluGrad32(a3, t1)
+	}
+}
+
+// maxPool2DGrad computes MaxPool2DGrad N×2×4×4, for d.pool_gelu.1.
+func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
+	clear(dx)
+	for pl := range n * 2 {
+		xp := (*[16]float32)(x[pl*16:])
+		dyp := (*[4]float32)(dy[pl*4:])
+		dxp := (*[16]float32)(dx[pl*16:])
+		for p := range 2 {
+			for q := range 2 {
+				k := p*8 + q*2
+				v := xp[k]
+				best := 0
+				u := xp[k+1]
+				best = rt.Pick(u > v, 1, best)
+				v = max(v, u)
+				u = xp[k+4]
+				best = rt.Pick(u > v, 4, best)
+				v = max(v, u)
+				u = xp[k+5]
+				best = rt.Pick(u > v, 5, best)
+				dxp[k+best] += dyp[p*2+q]
+			}
+		}
+	}
+}
+
+// geluGrad2 computes GeluGrad N×2×4×4, for d.conv_gelu/gelu.1.
+func (m *Model) geluGrad2(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = rt.GeluGrad32(a[i], bv)
+	}
+}
+
+// channelSum3 computes ChannelSum 2, for d.conv_gelu/bias.1.
+func (m *Model) channelSum3(n int, x []float32, s *[2]float32) {
+	acc := (*[2]float64)(m.scratch64[:])
+	clear(acc[:])
+	for o := range n {
+		xr := (*[32]float32)(x[o*32:])
+		for c := range 2 {
+			acc[c] += rt.Sum64((*[16]float32)(xr[c*16:])[:])
+		}
+	}
+	for c := range 2 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// conv2DTranspose4 computes Conv2DTranspose N×2×8×8, for d.conv_gelu.1.
+func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 2×8×8: 4×4 windows
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, w, y, m.scratch32[:288])
+}
+
+// conv2DFilterGrad computes Conv2DFilterGrad 2×2×3×3, for d.conv_gelu.2.
+func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 2×8×8: 4×4 windows
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, dy, dw, m.scratch32[:288])
+}
+
+// eluGrad computes EluGrad N×2×8×8, for d.conv_elu/elu.1.
+func (m *Model) eluGrad(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = rt.EluGrad32(a[i], bv, 1.0)
+	}
+}
+
+// channelSum4 computes ChannelSum 2, for d.conv_elu/bias.1.
+func (m *Model) channelSum4(n int, x []float32, s *[2]float32) {
+	acc := (*[2]float64)(m.scratch64[:])
+	clear(acc[:])
+	for o := range n {
+		xr := (*[128]float32)(x[o*128:])
+		for c := range 2 {
+			acc[c] += rt.Sum64((*[64]float32)(xr[c*64:])[:])
+		}
+	}
+	for c := range 2 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// conv2DFilterGrad2 computes Conv2DFilterGrad 2×3×3×3, for d.conv_elu.1.
+func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, dy, dw, m.scratch32[:19378])
+}
+
 // mulScaleAdd computes Mul+Scale+Add N×2, for d.z/z.1.
 func (m *Model) mulScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
 	x1 = x1[:len(y)]
@@ -1699,8 +2027,8 @@ func (m *Model) mulAddMulMulScaleAdd(n int, y []float32, x1 []float32, x2 []floa
 	}
 }
 
-// channelSum computes ChannelSum 2, for d.z_log_var/bias.1, d.z_mean/bias.1.
-func (m *Model) channelSum(n int, x []float32, s *[2]float32) {
+// channelSum5 computes ChannelSum 2, for d.z_log_var/bias.1, d.z_mean/bias.1.
+func (m *Model) channelSum5(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 2, 2)
@@ -1718,18 +2046,8 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelSum2 computes ChannelSum 6, for d.code/bias.1.
-func (m *Model) channelSum2(n int, x []float32, s *[6]float32) {
-	acc := (*[6]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n, 6, 6)
-	for c := range 6 {
-		s[c] = float32(acc[c])
-	}
-}
-
-// channelSum3 computes ChannelSum 1, for d.flag_prob/bias.1, d.flag_logit/bias.1.
-func (m *Model) channelSum3(n int, x []float32, s *[1]float32) {
+// channelSum6 computes ChannelSum 1, for d.flag_prob/bias.1, d.flag_logit/bias.1.
+func (m *Model) channelSum6(n int, x []float32, s *[1]float32) {
 	acc := (*[1]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 1, 1)
@@ -1769,16 +2087,6 @@ func (m *Model) addAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []floa
 	}
 }
 
-// channelSum4 computes ChannelSum 5, for d.logits/bias.1.
-func (m *Model) channelSum4(n int, x []float32, s *[5]float32) {
-	acc := (*[5]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n, 5, 5)
-	for c := range 5 {
-		s[c] = float32(acc[c])
-	}
-}
-
 // reluGradTanhGrad computes ReluGrad+TanhGrad N×30, for d.tanh.1.
 func (m *Model) reluGradTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
 	x1 = x1[:len(y)]
@@ -1806,8 +2114,8 @@ func (m *Model) leakyReluGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelSum5 computes ChannelSum 30, for d.bn_fc/shifted.1, d.bn_fc/scaled.3 and 2 more.
-func (m *Model) channelSum5(n int, x []float32, s *[30]float32) {
+// channelSum7 computes ChannelSum 30, for d.bn_fc/shifted.1, d.bn_fc/scaled.3 and 2 more.
+func (m *Model) channelSum7(n int, x []float32, s *[30]float32) {
 	acc := (*[30]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 30, 30)
@@ -1882,8 +2190,8 @@ func (m *Model) slice13(n int, x []float32, y []float32) {
 	}
 }
 
-// channelSum6 computes ChannelSum 16, for d.fc/bias.1.
-func (m *Model) channelSum6(n int, x []float32, s *[16]float32) {
+// channelSum8 computes ChannelSum 16, for d.fc/bias.1.
+func (m *Model) channelSum8(n int, x []float32, s *[16]float32) {
 	acc := (*[16]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 16, 16)
@@ -2123,8 +2431,8 @@ func (m *Model) slice25(n int, x []float32, y []float32) {
 	}
 }
 
-// channelSum7 computes ChannelSum 4, for d.h0/bias.1.
-func (m *Model) channelSum7(n int, x []float32, s *[4]float32) {
+// channelSum9 computes ChannelSum 4, for d.h0/bias.1.
+func (m *Model) channelSum9(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 4, 4)
@@ -2169,8 +2477,8 @@ func (m *Model) globalAvgPool2DGrad2(n int, dy []float32, dx []float32) {
 	}
 }
 
-// channelSum8 computes ChannelSum 2, for d.deconv_pads/bias.1.
-func (m *Model) channelSum8(n int, x []float32, s *[2]float32) {
+// channelSum10 computes ChannelSum 2, for d.deconv_pads/bias.1.
+func (m *Model) channelSum10(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2190,8 +2498,8 @@ func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 4, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:144])
 }
 
-// conv2DFilterGrad computes Conv2DFilterGrad 6×2×3×3, for d.deconv_pads.2.
-func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad3 computes Conv2DFilterGrad 6×2×3×3, for d.deconv_pads.2.
+func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 2×4×8: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 4, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:144])
 }
@@ -2202,8 +2510,8 @@ func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 6, W: 9, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:96])
 }
 
-// conv2DFilterGrad2 computes Conv2DFilterGrad 6×2×2×3, for d.deconv_valid.2.
-func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad4 computes Conv2DFilterGrad 6×2×2×3, for d.deconv_valid.2.
+func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 2×6×9: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 6, W: 9, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:96])
 }
@@ -2228,8 +2536,8 @@ func (m *Model) addAddAddSigmoidGrad(n int, y []float32, x1 []float32, x2 []floa
 	}
 }
 
-// channelSum9 computes ChannelSum 3, for d.deconv_same/bias.1.
-func (m *Model) channelSum9(n int, x []float32, s *[3]float32) {
+// channelSum11 computes ChannelSum 3, for d.deconv_same/bias.1.
+func (m *Model) channelSum11(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2249,8 +2557,8 @@ func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 6, n, x, w, y, m.scratch32[:432])
 }
 
-// conv2DFilterGrad3 computes Conv2DFilterGrad 6×3×3×3, for d.deconv_same.2.
-func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad5 computes Conv2DFilterGrad 6×3×3×3, for d.deconv_same.2.
+func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 3×8×8: 4×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:432])
 }
@@ -2295,8 +2603,8 @@ func (m *Model) addAddAddLeakyReluGrad(n int, y []float32, x1 []float32, x2 []fl
 	}
 }
 
-// channelSum10 computes ChannelSum 6, for d.conv_strided/bias.1.
-func (m *Model) channelSum10(n int, x []float32, s *[6]float32) {
+// channelSum12 computes ChannelSum 6, for d.conv_strided/bias.1.
+func (m *Model) channelSum12(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2310,20 +2618,20 @@ func (m *Model) channelSum10(n int, x []float32, s *[6]float32) {
 	}
 }
 
-// conv2DTranspose4 computes Conv2DTranspose N×8×4×4, for d.conv_strided.1.
-func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
+// conv2DTranspose5 computes Conv2DTranspose N×8×4×4, for d.conv_strided.1.
+func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
 	// 3×2 window, strides 2×1, pads {top 1, left 0, bottom 1, right 1} over 8×4×4: 2×4 windows
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:384])
 }
 
-// conv2DFilterGrad4 computes Conv2DFilterGrad 6×8×3×2, for d.conv_strided.2.
-func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad6 computes Conv2DFilterGrad 6×8×3×2, for d.conv_strided.2.
+func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
 	// 3×2 window, strides 2×1, pads {top 1, left 0, bottom 1, right 1} over 8×4×4: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:384])
 }
 
-// maxPool2DGrad computes MaxPool2DGrad N×8×4×4, for d.max_pool_pads.1.
-func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
+// maxPool2DGrad2 computes MaxPool2DGrad N×8×4×4, for d.max_pool_pads.1.
+func (m *Model) maxPool2DGrad2(n int, x []float32, dy []float32, dx []float32) {
 	clear(dx)
 	for pl := range n * 8 {
 		xp := (*[16]float32)(x[pl*16:])
@@ -2408,8 +2716,8 @@ func (m *Model) avgPool2DGrad(n int, dy []float32, dx []float32) {
 	}
 }
 
-// maxPool2DGrad2 computes MaxPool2DGrad N×4×8×8, for d.max_pool.1.
-func (m *Model) maxPool2DGrad2(n int, x []float32, dy []float32, dx []float32) {
+// maxPool2DGrad3 computes MaxPool2DGrad N×4×8×8, for d.max_pool.1.
+func (m *Model) maxPool2DGrad3(n int, x []float32, dy []float32, dx []float32) {
 	clear(dx)
 	for pl := range n * 4 {
 		xp := (*[64]float32)(x[pl*64:])
@@ -2457,14 +2765,14 @@ func (m *Model) avgPool2DGrad2(n int, dy []float32, dx []float32) {
 	}
 }
 
-// conv2DFilterGrad5 computes Conv2DFilterGrad 4×3×3×3, for d.conv_full.1.
-func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad7 computes Conv2DFilterGrad 4×3×3×3, for d.conv_full.1.
+func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 3×8×8: 10×10 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, dy, dw, m.scratch32[:30796])
 }
 
-// channelSum11 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
-func (m *Model) channelSum11(n int, x []float32, s *[4]float32) {
+// channelSum13 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
+func (m *Model) channelSum13(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2533,8 +2841,8 @@ func (m *Model) addReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 [
 	}
 }
 
-// conv2DFilterGrad6 computes Conv2DFilterGrad 4×3×3×3, for d.conv_same.1.
-func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad8 computes Conv2DFilterGrad 4×3×3×3, for d.conv_same.1.
+func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, dy, dw, m.scratch32[:20744])
 }

@@ -424,53 +424,82 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	m.lossArgImage = image
 	m.pool.Items(n, m.lossItems2Fn)
 	m.lossArgImage = nil
+	// conv_elu/bias: BiasAdd N×2×8×8, fused with conv_elu (Conv2D)
+	m.conv2DBiasAdd(n, image, m.convEluWeight[:], &m.convEluBias, m.arena[1536:1536+n*128])
+	// conv_elu/elu: Elu N×2×8×8
+	m.elu(n, m.arena[1536:1536+n*128], m.arena[1536:1536+n*128])
+	// conv_gelu/bias: BiasAdd N×2×4×4, fused with conv_gelu (Conv2D)
+	m.conv2DBiasAdd2(n, m.arena[1536:1536+n*128], m.convGeluWeight[:], &m.convGeluBias, m.arena[2560:2560+n*32])
+	// conv_gelu/gelu: Gelu N×2×4×4
+	m.gelu(n, m.arena[2560:2560+n*32], m.arena[2560:2560+n*32])
+	// pool_gelu: MaxPool2D N×2×2×2
+	m.maxPool2D3(n, m.arena[2560:2560+n*32], m.arena[1536:1536+n*8])
+	// smooth_flat: Reshape N×8: a view, no code
+	// dense_selu: MatMul N×6
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1536:1536+n*8], 8, &m.denseSeluWeightPacked, 0, m.arena[6080:6080+n*6], 6)
+	// elu_layer: Elu N×6, fused with dense_selu/bias (BiasAdd), dense_selu/selu (Selu)
+	m.biasAddSeluElu(n, m.arena[6080:6080+n*6], m.arena[6080:6080+n*6], &m.denseSeluBias)
+	// dense_softplus: MatMul N×6
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6080:6080+n*6], 6, &m.denseSoftplusWeightPacked, 0, m.arena[6128:6128+n*6], 6)
+	// dense_softplus/softplus: Softplus N×6, fused with dense_softplus/bias (BiasAdd)
+	m.biasAddSoftplus(n, m.arena[6128:6128+n*6], m.arena[6128:6128+n*6], &m.denseSoftplusBias)
+	// dense_swish: MatMul N×6
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6128:6128+n*6], 6, &m.denseSwishWeightPacked, 0, m.arena[6080:6080+n*6], 6)
+	// silu_layer: Silu N×6, fused with dense_swish/bias (BiasAdd), dense_swish/swish (Silu)
+	m.biasAddSiluSilu(n, m.arena[6080:6080+n*6], m.arena[6080:6080+n*6], &m.denseSwishBias)
+	// dense_gelu_tanh: MatMul N×5
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6080:6080+n*6], 6, &m.denseGeluTanhWeightPacked, 0, m.arena[6128:6128+n*5], 5)
+	// dense_gelu_tanh/gelu_tanh: Gelu N×5, fused with dense_gelu_tanh/bias (BiasAdd)
+	m.biasAddGelu(n, m.arena[6128:6128+n*5], m.arena[6128:6128+n*5], &m.denseGeluTanhBias)
+	// smooth_mean: ReduceMean scalar
+	m.reduceMean(n, m.arena[6128:6128+n*5], m.arena[6400:6400+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[5984:5984+n*5], label, m.arena[6400:6400+1])
+	m.sparseSoftmaxCELoss(n, m.arena[5984:5984+n*5], label, m.arena[6432:6432+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[5984:5984+n*5], onehot, m.arena[6432:6432+1])
+	m.softmaxCELoss(n, m.arena[5984:5984+n*5], onehot, m.arena[6352:6352+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6032:6032+n*5], onehot, m.arena[6352:6352+1])
+	m.categoricalCELoss(n, m.arena[6032:6032+n*5], onehot, m.arena[6368:6368+1])
 	// sparse_ce_probs/onehot: OneHot N×5
 	m.oneHot(n, label, m.arena[6080:6080+n*5])
 	// sparse_ce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6032:6032+n*5], m.arena[6080:6080+n*5], m.arena[6368:6368+1])
+	m.categoricalCELoss(n, m.arena[6032:6032+n*5], m.arena[6080:6080+n*5], m.arena[6128:6128+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[4624:4624+n*15], tags, m.arena[6224:6224+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[4624:4624+n*15], tags, m.arena[6144:6144+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[:n*192], image, m.arena[6240:6240+1])
+	m.mSELoss(n, m.arena[:n*192], image, m.arena[6160:6160+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[:n*192], image, m.arena[6256:6256+1])
+	m.mAELoss(n, m.arena[:n*192], image, m.arena[6224:6224+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[:n*192], image, m.arena[6272:6272+1])
+	m.huberLoss(n, m.arena[:n*192], image, m.arena[6240:6240+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[:n*192], mask, m.arena[6288:6288+1])
+	m.bCELoss(n, m.arena[:n*192], mask, m.arena[6256:6256+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[6336:6336+n], flag, m.arena[6304:6304+1])
+	m.bCEWithLogitsLoss(n, m.arena[6336:6336+n], flag, m.arena[6272:6272+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[6384:6384+n], flag, m.arena[6320:6320+1])
+	m.bCELoss2(n, m.arena[6384:6384+n], flag, m.arena[6288:6288+1])
 	// l1_code/abs: Abs N×6
 	m.abs(n, m.arena[6176:6176+n*6], m.arena[:n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[:n*6], m.arena[6336:6336+1])
+	m.reduceMean2(n, m.arena[:n*6], m.arena[6384:6384+1])
 	// code_log: Log N×6, fused with code_exp (Exp), code_ratio (Div)
 	m.expDivLog(n, m.arena[:n*6], m.arena[6176:6176+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[:n*6], m.arena[6384:6384+1])
+	m.reduceSum(n, m.arena[:n*6], m.arena[6304:6304+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[6176:6176+n*6], m.arena[:1])
+	m.kLSparsity(n, m.arena[6176:6176+n*6], m.arena[6320:6320+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[6176:6176+n*6], &m.codeWeight, m.arena[16:16+1])
+	m.contractivePenalty(n, m.arena[6176:6176+n*6], &m.codeWeight, m.arena[6336:6336+1])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/var (Exp), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
 	m.squareExpAddScalarSubSub(n, m.arena[6448:6448+n*2], m.arena[6416:6416+n*2], m.arena[6448:6448+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[6448:6448+n*2], m.arena[32:32+1])
+	m.reduceMean3(n, m.arena[6448:6448+n*2], m.arena[6176:6176+1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[6416:6416+n*2], m.arena[48:48+n*2])
+	m.abs(n, m.arena[6416:6416+n*2], m.arena[6192:6192+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[48:48+n*2], m.arena[6416:6416+1])
-	// l1_z/total: Add scalar, fused with cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6432:6432+1], m.arena[6432:6432+1], m.arena[6400:6400+1], m.arena[6352:6352+1], m.arena[6368:6368+1], m.arena[6224:6224+1], m.arena[6240:6240+1], m.arena[6256:6256+1], m.arena[6272:6272+1], m.arena[6288:6288+1], m.arena[6304:6304+1], m.arena[6320:6320+1], m.arena[6336:6336+1], m.arena[6384:6384+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[6416:6416+1])
-	loss := m.arena[6432]
+	m.reduceMean3(n, m.arena[6192:6192+n*2], m.arena[6208:6208+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6400:6400+1], m.arena[6400:6400+1], m.arena[6432:6432+1], m.arena[6352:6352+1], m.arena[6368:6368+1], m.arena[6128:6128+1], m.arena[6144:6144+1], m.arena[6160:6160+1], m.arena[6224:6224+1], m.arena[6240:6240+1], m.arena[6256:6256+1], m.arena[6272:6272+1], m.arena[6288:6288+1], m.arena[6384:6384+1], m.arena[6304:6304+1], m.arena[6320:6320+1], m.arena[6336:6336+1], m.arena[6176:6176+1], m.arena[6208:6208+1])
+	loss := m.arena[6400]
 	return loss, nil
 }
 
@@ -803,9 +832,19 @@ func (m *Model) deriveParams() {
 	m.zMeanWeightPacked.Pack(true, 6, 2, m.zMeanWeight[:], 6)
 	// z_log_var.weightᵀ, packed for the products by it
 	m.zLogVarWeightPacked.Pack(true, 6, 2, m.zLogVarWeight[:], 6)
+	// dense_selu.weightᵀ, packed for the products by it
+	m.denseSeluWeightPacked.Pack(true, 8, 6, m.denseSeluWeight[:], 8)
+	// dense_softplus.weightᵀ, packed for the products by it
+	m.denseSoftplusWeightPacked.Pack(true, 6, 6, m.denseSoftplusWeight[:], 6)
+	// dense_swish.weightᵀ, packed for the products by it
+	m.denseSwishWeightPacked.Pack(true, 6, 6, m.denseSwishWeight[:], 6)
+	// dense_gelu_tanh.weightᵀ, packed for the products by it
+	m.denseGeluTanhWeightPacked.Pack(true, 6, 5, m.denseGeluTanhWeight[:], 6)
 	// conv_same.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
 	rt.ArrangeConvWeights(rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, m.convSameWeight[:], m.convSameWeightArranged[:])
 	// conv_full.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
 	rt.ArrangeConvWeights(rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, m.convFullWeight[:], m.convFullWeightArranged[:])
+	// conv_elu.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, m.convEluWeight[:], m.convEluWeightArranged[:])
 	m.derived = true
 }

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"github.com/dlgen/dlgen/ir"
@@ -173,10 +174,11 @@ var lossOps = []string{ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss,
 
 // Covered reports whether random graphs can contain op: it has a proposer, is one of
 // the losses that end a graph, is RunningUpdate (made, in training graphs only, by
-// the running-update proposer with the ChannelMean it reads) or OneHot (made by the
-// loss, the one-hot target of a CategoricalCELoss).
+// the running-update proposer with the ChannelMean it reads), OneHot (made by the
+// loss, the one-hot target of a CategoricalCELoss) or a smooth activation (made by
+// the smooth-activation proposer).
 func Covered(op string) bool {
-	if _, ok := proposers[op]; ok || op == ir.OpRunningUpdate || op == ir.OpOneHot {
+	if _, ok := proposers[op]; ok || op == ir.OpRunningUpdate || op == ir.OpOneHot || slices.Contains(smoothOps, op) {
 		return true
 	}
 	for _, l := range lossOps {
@@ -405,6 +407,26 @@ func (ge *gen) unary(op string, attrs ir.Attrs, minLo float64) bool {
 	case ir.OpSoftmax:
 		c := float64(ge.shape(x)[ge.shape(x).Rank()-1])
 		out = info{mag: 1, lo: math.Exp(-2*xi.mag) / c}
+	// The smooth activations: y ≥ -|alpha| (ELU), ≥ -λα (SELU), > 0 (softplus),
+	// ≥ -0.17 (GELU), ≥ -0.28 (SiLU); on x ≥ lo ≥ 0 ELU and SELU keep x (times
+	// λ), softplus exceeds x, and GELU and SiLU are at least x/2.
+	case ir.OpElu:
+		out.mag = math.Max(xi.mag, math.Abs(attrs.Alpha))
+		if xi.lo < 0 {
+			out.lo = -1
+		}
+	case ir.OpSelu:
+		out.mag = ir.SeluScale * math.Max(xi.mag, ir.SeluAlpha)
+		if xi.lo >= 0 {
+			out.lo = ir.SeluScale * xi.lo
+		}
+	case ir.OpSoftplus:
+		out = info{mag: xi.mag + math.Ln2, lo: math.Max(xi.lo, math.Log1p(math.Exp(-xi.mag)))}
+	case ir.OpGelu, ir.OpSilu:
+		out.mag = math.Max(xi.mag, 0.3)
+		if xi.lo >= 0 {
+			out.lo = xi.lo / 2
+		}
 	}
 	_, ok := ge.add(op, attrs, out, x)
 	return ok
@@ -1112,3 +1134,28 @@ func Feeds(g *ir.Graph, n int, seed uint64) map[string]*interp.Tensor {
 	}
 	return f
 }
+
+// smoothActivation is the pseudo-op of the proposer of the smooth activations: one
+// name for the five ops, so that they take one share of the proposals between them
+// and the rest of the mix (the duplicates CSE looks for, the constants fold looks
+// for) keeps its frequency.
+const smoothActivation = "smooth-activation"
+
+// smoothOps are the ops the smooth-activation proposer makes.
+var smoothOps = []string{ir.OpElu, ir.OpSelu, ir.OpSoftplus, ir.OpGelu, ir.OpSilu}
+
+// smooth appends one of the smooth activations: ELU with PyTorch's alpha of 1 or
+// another, SELU, softplus, GELU in either form or SiLU.
+func (ge *gen) smooth() bool {
+	op := smoothOps[ge.rng.IntN(len(smoothOps))]
+	var a ir.Attrs
+	switch op {
+	case ir.OpElu:
+		a.Alpha = ge.oneOf(1, 0.2+1.3*ge.rng.Float64())
+	case ir.OpGelu:
+		a.Sub = []string{"", ir.GeluTanh}[ge.rng.IntN(2)]
+	}
+	return ge.unary(op, a, 0)
+}
+
+func init() { proposers[smoothActivation] = (*gen).smooth }

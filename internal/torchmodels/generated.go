@@ -28,8 +28,9 @@ const Tolerance = 1e-4
 // weights after it against torch's parameters and gradients.
 const LR = 0.125
 
-// CheckGenerated checks a package generated (with tests) from model name (of All or SCE)
-// against what PyTorch computed for it: it loads the torch parameters into the
+// CheckGenerated checks a package generated (with tests) from model name (of All,
+// SCE or ActModels) against what PyTorch computed for it: it loads the torch
+// parameters into the
 // generated Model through Params, runs Predict and Loss in inference mode on the
 // torch inputs and compares them with the eval outputs and eval loss; then takes one
 // TrainStep with plain SGD (learning rate LR) and compares its loss with the
@@ -41,9 +42,14 @@ const LR = 0.125
 // module root.
 func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
 	file, cases := GoldenFile, All
-	for _, c := range SCE {
-		if c.Name == name {
-			file, cases = SCEGoldenFile, SCE
+	for _, set := range []struct {
+		file  string
+		cases []Case
+	}{{SCEGoldenFile, SCE}, {ActGoldenFile, ActModels}} {
+		for _, c := range set.cases {
+			if c.Name == name {
+				file, cases = set.file, set.cases
+			}
 		}
 	}
 	goldens, err := LoadGoldenOf(filepath.Join(testmod.RepoRoot(t), file), cases)

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dlgen/dlgen/ir"
+	"github.com/dlgen/dlgen/rt"
 )
 
 func TestActivationsByHand(t *testing.T) {
@@ -71,4 +72,42 @@ func TestSoftmaxRowsSumToOne(t *testing.T) {
 	}
 	// Rows 0 and 1 are shifts of each other, so equal.
 	assertClose(t, got.Data[0:3], got.Data[3:6], 1e-15)
+}
+
+// The smooth activations at points whose values are known in closed form, and the
+// branches PyTorch takes at 0 and at softplus' threshold.
+func TestSmoothActivationsByHand(t *testing.T) {
+	ones := batched([]float64{1, 1, 1, 1}, 1, 4)
+	x := batched([]float64{-math.Ln2, 0, 1, 21}, 1, 4)
+	phi1 := 0.5 * math.Erfc(-1/math.Sqrt2) // Φ(1)
+	for _, tc := range []struct {
+		name  string
+		op    string
+		attrs ir.Attrs
+		in    []opsGoldenTensor
+		want  []float64
+	}{
+		{"elu of -ln 2 is -alpha/2", ir.OpElu, ir.Attrs{Alpha: 0.5}, []opsGoldenTensor{x}, []float64{-0.25, 0, 1, 21}},
+		{"elu's derivative is alpha at 0, as PyTorch's", ir.OpEluGrad, ir.Attrs{Alpha: 0.5}, []opsGoldenTensor{x, ones}, []float64{0.25, 0.5, 1, 1}},
+		{"selu scales elu", ir.OpSelu, ir.Attrs{}, []opsGoldenTensor{x}, []float64{-ir.SeluScale * ir.SeluAlpha / 2, 0, ir.SeluScale, 21 * ir.SeluScale}},
+		{"selu's derivative is scale·alpha at 0", ir.OpSeluGrad, ir.Attrs{}, []opsGoldenTensor{x, ones}, []float64{ir.SeluScale * ir.SeluAlpha / 2, ir.SeluScale * ir.SeluAlpha, ir.SeluScale, ir.SeluScale}},
+		{"softplus of -ln 2 is ln 1.5, of 0 ln 2, and x above 20", ir.OpSoftplus, ir.Attrs{}, []opsGoldenTensor{x}, []float64{math.Log(1.5), math.Ln2, math.Log1p(math.E), 21}},
+		{"softplus' derivative is the sigmoid, and 1 above 20", ir.OpSoftplusGrad, ir.Attrs{}, []opsGoldenTensor{x, ones}, []float64{1.0 / 3, 0.5, 1 / (1 + math.Exp(-1)), 1}},
+		{"gelu of 1 is Φ(1)", ir.OpGelu, ir.Attrs{}, []opsGoldenTensor{x}, []float64{-math.Ln2 * 0.5 * math.Erfc(math.Ln2/math.Sqrt2), 0, phi1, 21}},
+		{"gelu's derivative at 0 is 1/2 and at 1 is Φ(1) + φ(1)", ir.OpGeluGrad, ir.Attrs{}, []opsGoldenTensor{batched([]float64{0, 1}, 1, 2), batched([]float64{1, 1}, 1, 2)}, []float64{0.5, phi1 + math.Exp(-0.5)/math.Sqrt(2*math.Pi)}},
+		{"silu of -ln 2 is -ln 2/3", ir.OpSilu, ir.Attrs{}, []opsGoldenTensor{x}, []float64{-math.Ln2 / 3, 0, 1 / (1 + math.Exp(-1)), 21 / (1 + math.Exp(-21))}},
+		{"silu's derivative at 0 is 1/2", ir.OpSiluGrad, ir.Attrs{}, []opsGoldenTensor{batched([]float64{0}, 1, 1), batched([]float64{2}, 1, 1)}, []float64{1}},
+		{"tanh gelu at 0 and its derivative there", ir.OpGeluGrad, ir.Attrs{Sub: ir.GeluTanh}, []opsGoldenTensor{batched([]float64{0}, 1, 1), batched([]float64{3}, 1, 1)}, []float64{1.5}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := runOp(tc.op, tc.attrs, tc.in...)
+			require.NoError(t, err)
+			assertClose(t, tc.want, got.Data, 1e-15)
+		})
+	}
+	t.Run("the constants are rt's", func(t *testing.T) {
+		assert.Equal(t, float64(ir.SeluAlpha), float64(rt.SeluAlpha))
+		assert.Equal(t, float64(ir.SeluScale), float64(rt.SeluScale))
+		assert.Equal(t, float64(ir.SoftplusThreshold), float64(rt.SoftplusThreshold))
+	})
 }

@@ -152,11 +152,12 @@ func assertClose(t *testing.T, want, got []float64, tol float64, msgAndArgs ...a
 	}
 }
 
-// Every op of this family, the activations, the per-channel, shape and loss ops,
-// and the ops of a dense layer on the last axis (forward and gradients of
-// F.linear on (N, T, F) and (N, A, B, F)) match PyTorch in float64 up to rounding;
-// so do the sparse cross-entropies with labels of any rank: from logits against
-// F.cross_entropy on (N, C, T), and on probabilities (OneHot, then Keras'
+// Every op of this family, the activations (the smooth ones at and around 0, at
+// softplus' threshold and at ±100 and ±800, forward and gradient), the per-channel,
+// shape and loss ops, and the ops of a dense layer on the last axis (forward and
+// gradients of F.linear on (N, T, F) and (N, A, B, F)) match PyTorch in float64 up
+// to rounding; so do the sparse cross-entropies with labels of any rank: from logits
+// against F.cross_entropy on (N, C, T), and on probabilities (OneHot, then Keras'
 // CategoricalCELoss) against Keras' formula, where clipping matters and where rows
 // do not sum to 1.
 func TestOpsMatchPyTorch(t *testing.T) {
@@ -188,6 +189,8 @@ func TestOpsMatchPyTorch(t *testing.T) {
 			ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss, ir.OpOneHot,
 			ir.OpSigmoidGrad, ir.OpTanhGrad, ir.OpReluGrad, ir.OpLeakyReluGrad, ir.OpSoftmaxGrad, ir.OpSliceGrad, ir.OpLossGrad,
 			ir.OpMatMul, ir.OpBiasAddLast, ir.OpBiasAddLastGrad, // F.linear on the last axis
+			ir.OpElu, ir.OpSelu, ir.OpSoftplus, ir.OpGelu, ir.OpSilu, // the smooth activations
+			ir.OpEluGrad, ir.OpSeluGrad, ir.OpSoftplusGrad, ir.OpGeluGrad, ir.OpSiluGrad,
 		} {
 			assert.True(t, covered[op], "no PyTorch case for %s", op)
 		}

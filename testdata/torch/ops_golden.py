@@ -297,6 +297,31 @@ sp3 = torch.softmax(randn(2, 3, 4), -1)
 sp3[0, 1] = t([0.0, 1.0, 0.5, 0.5])  # sums to 2; the label's entry is 0
 sp3[1, 2] = t([0.05, 0.05, 0.05, 0.05])  # sums to 0.2
 scce_probs_cases("sparse categorical cross-entropy on (N, T, C) probabilities and (N, T) labels", sp3, tags)
+# ---- smooth activations: ELU, SELU, softplus, GELU (exact and tanh), SiLU ----
+# Values at and around 0 (-0 included: ELU's and SELU's x ≤ 0 branch holds there, and
+# so their derivatives there are alpha and scale·alpha), on both sides of softplus'
+# threshold of 20, and far out, where no kernel may overflow or give NaN. Each
+# gradient-only op takes (x, dy) and is compared with autograd's gradient of the
+# forward op.
+xa = t([[-800.0, -100.0, -20.0, -8.0, -2.0, -0.75, -1e-3, -0.0],
+        [0.0, 1e-3, 0.5, 2.0, 19.999, 20.0, 20.001, 800.0]])
+xb = t([[-40.0, -10.0, -5.0, -1.0, -1e-6, 1e-6, 1.0, 3.0],
+        [5.0, 10.0, 30.0, 100.0, -30.0, -3.0, -0.25, 0.25]])
+dya = uniform(-2.0, 2.0, 2, 8)
+smooth = [
+    ("elu with alpha 1", "Elu", {"alpha": 1.0}, F.elu),
+    ("elu with alpha 0.5", "Elu", {"alpha": 0.5}, lambda v: F.elu(v, 0.5)),
+    ("elu with a negative alpha", "Elu", {"alpha": -0.3}, lambda v: F.elu(v, -0.3)),
+    ("selu", "Selu", {}, F.selu),
+    ("softplus with PyTorch's threshold 20", "Softplus", {}, F.softplus),
+    ("exact gelu", "Gelu", {}, F.gelu),
+    ("gelu, tanh approximation", "Gelu", {"sub": "tanh"}, lambda v: F.gelu(v, approximate="tanh")),
+    ("silu (swish)", "Silu", {}, F.silu),
+]
+for name, op, attrs, f in smooth:
+    for label, xv in [("", xa), (", more points", xb)]:
+        case(name + label, op, attrs, [inp(xv)], f(xv))
+        case(name + " gradient" + label, op + "Grad", attrs, [inp(xv), inp(dya)], grad_of(f, xv, dya))
 
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))

@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""Golden values for a whole dlgen model built from the smooth activations: ELU,
+SELU, softplus, GELU (exact and tanh approximation) and SiLU/swish, each after a
+convolution and after a dense layer.
+
+Regenerate with (PyTorch 1.13, Debian's python3-torch):
+
+    /usr/bin/python3 testdata/torch/act_golden.py > testdata/torch/act_golden.json
+
+The model is mirrored layer for layer by torchmodels.Act (internal/torchmodels/act.go),
+with the torch module names as dlgen layer names, so the state_dict names are dlgen's
+parameter names; models/act_test.go compares it in the reference interpreter and
+codegen/act_test.go in generated code. Everything is float64; parameters and inputs
+are drawn at random and rounded to 3 decimals, so the JSON holds them exactly, and a
+few biases are set far out so that the layers reach the ends of their activations:
+ELU's and GELU's saturated negative side, softplus above its threshold of 20 (where
+it is the identity and its derivative 1). The record is that of models_golden.py:
+params, inputs, eval_outputs, eval_loss, train_outputs, loss, grads (of the
+train-mode loss, for every parameter) and running (empty: no batch norm).
+"""
+
+import json
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(20261207)
+torch.set_default_dtype(torch.float64)
+
+
+def rnd(x):
+    return torch.round(x * 1000) / 1000
+
+
+def randn(*shape, scale=1.0):
+    return rnd(scale * torch.randn(*shape))
+
+
+def tensor(x):
+    return {"shape": list(x.shape), "data": x.detach().reshape(-1).tolist()}
+
+
+def flat(x):
+    return x.detach().reshape(-1).tolist()
+
+
+# act: x (N, 2, 6, 6) →
+#   Conv2d(2→3, 3×3, same) ELU → Conv2d(3→4, 3×3, same) SELU → MaxPool 2 →
+#   Conv2d(4→4, 2×2) softplus → Conv2d(4→3, 1×1) GELU →
+#   ConvTranspose2d(3→2, 2×2, stride 2) GELU (tanh) → Conv2d(2→2, 3×3) SiLU (swish) →
+#   flatten (8) → ELU(0.7) as a layer of its own →
+#   Linear(8→8) ELU(0.5) → Linear(8→8) SELU → Linear(8→8) softplus →
+#   Linear(8→8) GELU → Linear(8→6) GELU (tanh) → Linear(6→5) SiLU → Linear(5→3) logits;
+# cross-entropy against class labels, softmax probabilities out.
+class Act(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c_elu = nn.Conv2d(2, 3, 3, padding=1)
+        self.c_selu = nn.Conv2d(3, 4, 3, padding=1)
+        self.c_softplus = nn.Conv2d(4, 4, 2)
+        self.c_gelu = nn.Conv2d(4, 3, 1)
+        self.c_gelu_tanh = nn.ConvTranspose2d(3, 2, 2, stride=2)
+        self.c_swish = nn.Conv2d(2, 2, 3)
+        self.d_elu = nn.Linear(8, 8)
+        self.d_selu = nn.Linear(8, 8)
+        self.d_softplus = nn.Linear(8, 8)
+        self.d_gelu = nn.Linear(8, 8)
+        self.d_gelu_tanh = nn.Linear(8, 6)
+        self.d_silu = nn.Linear(6, 5)
+        self.out = nn.Linear(5, 3)
+
+
+def act_forward(m, d):
+    h = F.elu(m.c_elu(d["x"]))  # 3×6×6
+    h = F.max_pool2d(F.selu(m.c_selu(h)), 2)  # 4×3×3
+    h = F.softplus(m.c_softplus(h))  # 4×2×2
+    h = F.gelu(m.c_gelu(h))  # 3×2×2
+    h = F.gelu(m.c_gelu_tanh(h), approximate="tanh")  # 2×4×4
+    h = F.silu(m.c_swish(h))  # 2×2×2
+    h = F.elu(h.flatten(1), 0.7)  # 8
+    h = F.elu(m.d_elu(h), 0.5)
+    h = F.selu(m.d_selu(h))
+    h = F.softplus(m.d_softplus(h))
+    h = F.gelu(m.d_gelu(h))
+    h = F.gelu(m.d_gelu_tanh(h), approximate="tanh")
+    h = F.silu(m.d_silu(h))
+    logits = m.out(h)
+    return {"probs": F.softmax(logits, -1)}, F.cross_entropy(logits, d["label"].long())
+
+
+def randomize(model):
+    """Rounded random parameters from torch's default initialisation, scaled up to
+    reach past the bend of each activation, and a few biases far out."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(rnd(1.5 * p))
+            p[p == 0] = 0.001  # a zero bias would hide a missing one
+        model.c_elu.bias[2] = -6.0  # ELU saturates: e^x - 1 ≈ -1, derivative ≈ 0
+        model.c_softplus.bias[0] = 20.5  # softplus on both sides of its threshold
+        model.c_gelu.bias[1] = -16.0  # GELU on both sides of 0
+        model.d_softplus.bias[1] = 21.0
+        model.d_gelu.bias[0] = -6.0  # GELU's far negative side
+        model.d_silu.bias[1] = -12.0  # SiLU's
+
+
+def record(name, model, inputs, forward):
+    """Runs forward(model, inputs) -> (outputs dict, loss) in eval then train mode."""
+    randomize(model)
+    params = {k: tensor(v) for k, v in model.state_dict().items()}
+    model.eval()
+    with torch.no_grad():
+        eval_out, eval_loss = forward(model, inputs)
+    model.train()
+    model.zero_grad()
+    train_out, loss = forward(model, inputs)
+    loss.backward()
+    return {
+        "name": name,
+        "batch": next(iter(inputs.values())).shape[0],
+        "params": params,
+        "inputs": {k: tensor(v) for k, v in inputs.items()},
+        "eval_outputs": {k: flat(v) for k, v in eval_out.items()},
+        "eval_loss": eval_loss.item(),
+        "train_outputs": {k: flat(v) for k, v in train_out.items()},
+        "loss": loss.item(),
+        "grads": {k: flat(p.grad) for k, p in model.named_parameters()},
+        "running": {},
+    }
+
+
+def main():
+    x = randn(5, 2, 6, 6, scale=1.5)
+    label = torch.tensor([0, 2, 1, 2, 0], dtype=torch.float64)
+    models = [record("act", Act(), {"x": x, "label": label}, act_forward)]
+    json.dump({"generator": "testdata/torch/act_golden.py", "torch": torch.__version__, "models": models},
+              sys.stdout, indent=None, separators=(",", ":"))
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
