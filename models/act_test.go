@@ -7,8 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dlgen/dlgen/internal/torchmodels"
-	"github.com/dlgen/dlgen/ir"
-	"github.com/dlgen/dlgen/passes"
 )
 
 // The smooth activations in a whole model against PyTorch.
@@ -26,26 +24,5 @@ import (
 func TestSmoothActivationsMatchPyTorch(t *testing.T) {
 	cases, err := torchmodels.LoadActGolden(filepath.Join("..", torchmodels.ActGoldenFile))
 	require.NoError(t, err)
-	for i, tc := range torchmodels.ActModels {
-		c := cases[i]
-		t.Run(tc.Name+"_"+tc.Desc, func(t *testing.T) {
-			g := build(t, tc.Model)
-			t.Run("lowered", func(t *testing.T) {
-				infer, err := passes.Lower(g, ir.ModeInfer)
-				require.NoError(t, err)
-				train, err := passes.Lower(g, ir.ModeTrain)
-				require.NoError(t, err)
-				train, err = passes.Autodiff(train)
-				require.NoError(t, err)
-				checkAgainstTorch(t, c, infer, train)
-			})
-			t.Run("compiled", func(t *testing.T) {
-				infer, err := passes.Compile(g, ir.ModeInfer, passes.Config{})
-				require.NoError(t, err)
-				train, err := passes.Compile(g, ir.ModeTrain, passes.Config{})
-				require.NoError(t, err)
-				checkAgainstTorch(t, c, infer, train)
-			})
-		})
-	}
+	checkModelsAgainstTorch(t, torchmodels.ActModels, cases)
 }

@@ -33,28 +33,7 @@ import (
 func TestSparseCrossEntropyModelsMatchPyTorch(t *testing.T) {
 	goldens, err := torchmodels.LoadGoldenOf(filepath.Join("..", torchmodels.SCEGoldenFile), torchmodels.SCE)
 	require.NoError(t, err)
-	for i, tc := range torchmodels.SCE {
-		c := goldens[i]
-		t.Run(tc.Name+"_"+tc.Desc, func(t *testing.T) {
-			g := build(t, tc.Model)
-			t.Run("lowered", func(t *testing.T) {
-				infer, err := passes.Lower(g, ir.ModeInfer)
-				require.NoError(t, err)
-				train, err := passes.Lower(g, ir.ModeTrain)
-				require.NoError(t, err)
-				train, err = passes.Autodiff(train)
-				require.NoError(t, err)
-				checkAgainstTorch(t, c, infer, train)
-			})
-			t.Run("compiled", func(t *testing.T) {
-				infer, err := passes.Compile(g, ir.ModeInfer, passes.Config{})
-				require.NoError(t, err)
-				train, err := passes.Compile(g, ir.ModeTrain, passes.Config{})
-				require.NoError(t, err)
-				checkAgainstTorch(t, c, infer, train)
-			})
-		})
-	}
+	checkModelsAgainstTorch(t, torchmodels.SCE, goldens)
 }
 
 // In mlp_probs the clip matters: the first example's label has a probability far

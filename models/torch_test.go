@@ -93,10 +93,19 @@ func compareOutputs(t *testing.T, g *ir.Graph, vals []*interp.Tensor, want map[s
 }
 
 func TestModelsMatchPyTorch(t *testing.T) {
-	cases, err := torchmodels.LoadGolden(filepath.Join("..", torchmodels.GoldenFile))
+	goldens, err := torchmodels.LoadGolden(filepath.Join("..", torchmodels.GoldenFile))
 	require.NoError(t, err)
-	for i, tc := range torchmodels.All {
-		c := cases[i]
+	checkModelsAgainstTorch(t, torchmodels.All, goldens)
+}
+
+// checkModelsAgainstTorch runs checkAgainstTorch for every model of cases (goldens
+// holds their PyTorch values, in the same order), on the lowered graphs and on the
+// graphs of the whole pipeline (fold, simplify, cse, dce, and for inference bnfold),
+// which generated code is made from.
+func checkModelsAgainstTorch(t *testing.T, cases []torchmodels.Case, goldens []torchmodels.Golden) {
+	require.Len(t, goldens, len(cases))
+	for i, tc := range cases {
+		c := goldens[i]
 		t.Run(tc.Name+"_"+tc.Desc, func(t *testing.T) {
 			g := build(t, tc.Model)
 			t.Run("lowered", func(t *testing.T) {
@@ -108,8 +117,6 @@ func TestModelsMatchPyTorch(t *testing.T) {
 				require.NoError(t, err)
 				checkAgainstTorch(t, c, infer, train)
 			})
-			// The whole pipeline (fold, simplify, cse, dce, and for inference bnfold):
-			// the graphs generated code is made from.
 			t.Run("compiled", func(t *testing.T) {
 				infer, err := passes.Compile(g, ir.ModeInfer, passes.Config{})
 				require.NoError(t, err)
