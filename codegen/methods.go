@@ -36,6 +36,9 @@ func (p *program) emitMethod(f *jen.File) error {
 	for _, a := range p.inputs {
 		if a.dtype == ir.Float {
 			body = append(body, check(jen.Qual(rtPath, "CheckFinite").Call(method, jen.Lit(a.id), jen.Id(a.id))))
+		} else if a.classes > 0 && a.shape.Elems() > 1 {
+			// A label per step: the error names the item and the step too.
+			body = append(body, check(jen.Qual(rtPath, "CheckStepLabels").Call(method, jen.Lit(a.id), jen.Id(a.id), jen.Lit(a.shape.Elems()), jen.Lit(a.classes))))
 		} else if a.classes > 0 {
 			body = append(body, check(jen.Qual(rtPath, "CheckLabels").Call(method, jen.Lit(a.id), jen.Id(a.id), jen.Lit(a.classes))))
 		}

@@ -49,7 +49,7 @@ func TestSparseCrossEntropyCompilesToRowsAndACheckOfEveryLabel(t *testing.T) {
 	for _, method := range []string{"Loss", "TrainStep"} {
 		file := map[string]string{"Loss": "predict.go", "TrainStep": "train.go"}[method]
 		assert.Contains(t, src[file], `rt.CheckLen(method, "tags", len(tags), n, 5, true)`, method)
-		assert.Contains(t, src[file], `rt.CheckLabels(method, "tags", tags, 4)`, method)
+		assert.Contains(t, src[file], `rt.CheckStepLabels(method, "tags", tags, 5, 4)`, method)
 		assert.Contains(t, src[file], "//   - tags: class labels in [0, 4), n×5 values, shape N×5 (\"tags\")", method)
 	}
 	assert.Regexp(t, `func \(m \*Model\) sparseSoftmaxCELoss\(n int, p \[\]float32, t \[\]int32, y \[\]float32\) \{
@@ -173,7 +173,7 @@ func TestAStepLabelOutOfRangeIsAnErrorNamingTheArgument(t *testing.T) {
 	tags := make([]int32, n*5)
 	tags[2*5+4] = 4 // item 2, step 4: one past the last class
 	_, err := m.Loss(n, seq, tags)
-	if err == nil || err.Error() != "taggerlabels.Loss: tags[14] = 4 is not a class index in [0, 4)" {
+	if err == nil || err.Error() != "taggerlabels.Loss: tags[14] = 4 is not a class index in [0, 4) (item 2, position 4 of 5)" {
 		t.Fatalf("Loss: %v", err)
 	}
 	var ae *rt.ArgError
@@ -181,7 +181,7 @@ func TestAStepLabelOutOfRangeIsAnErrorNamingTheArgument(t *testing.T) {
 		t.Fatalf("Loss: %v is not an *rt.ArgError naming tags", err)
 	}
 	tags[14] = -1
-	if _, err := m.TrainStep(n, seq, tags); err == nil || err.Error() != "taggerlabels.TrainStep: tags[14] = -1 is not a class index in [0, 4)" {
+	if _, err := m.TrainStep(n, seq, tags); err == nil || err.Error() != "taggerlabels.TrainStep: tags[14] = -1 is not a class index in [0, 4) (item 2, position 4 of 5)" {
 		t.Fatalf("TrainStep: %v", err)
 	}
 	if m.Step != 0 {

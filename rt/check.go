@@ -81,9 +81,20 @@ func allFiniteGo(x []float32) bool {
 
 // CheckLabels checks that every class index in x is in [0, classes).
 func CheckLabels(method, arg string, x []int32, classes int) error {
+	return CheckStepLabels(method, arg, x, 1, classes)
+}
+
+// CheckStepLabels is CheckLabels for per labels per item (a class for every step of
+// a sequence, say): when per > 1 the error also names the item and the position
+// within it, "tags[14] = 4 is not a class index in [0, 4) (item 2, position 4 of 5)".
+func CheckStepLabels(method, arg string, x []int32, per, classes int) error {
 	for i, v := range x {
 		if v < 0 || int(v) >= classes {
-			return &ArgError{method, arg, fmt.Sprintf("[%d] = %d is not a class index in [0, %d)", i, v, classes)}
+			msg := fmt.Sprintf("[%d] = %d is not a class index in [0, %d)", i, v, classes)
+			if per > 1 {
+				msg += fmt.Sprintf(" (item %d, position %d of %d)", i/per, i%per, per)
+			}
+			return &ArgError{method, arg, msg}
 		}
 	}
 	return nil

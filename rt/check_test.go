@@ -26,6 +26,9 @@ func TestArgumentChecks(t *testing.T) {
 		{"labels in range pass", CheckLabels("m.Loss", "label", []int32{0, 9}, 10), ""},
 		{"a label at the class count fails", CheckLabels("m.Loss", "label", []int32{0, 10}, 10), "m.Loss: label[1] = 10 is not a class index in [0, 10)"},
 		{"a negative label fails", CheckLabels("m.Loss", "label", []int32{-1}, 10), "label[0] = -1"},
+		{"step labels in range pass", CheckStepLabels("m.Loss", "tags", []int32{0, 3, 2, 1}, 2, 4), ""},
+		{"a step label out of range names its item and position", CheckStepLabels("m.Loss", "tags", []int32{0, 1, 2, 3, 3, 4}, 3, 4),
+			"m.Loss: tags[5] = 4 is not a class index in [0, 4) (item 1, position 2 of 3)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -61,7 +61,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	if err := rt.CheckFinite(method, "seq", seq); err != nil {
 		return 0, err
 	}
-	if err := rt.CheckLabels(method, "tags", tags, 3); err != nil {
+	if err := rt.CheckStepLabels(method, "tags", tags, 5, 3); err != nil {
 		return 0, err
 	}
 	if n < 2 {

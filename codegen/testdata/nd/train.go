@@ -47,7 +47,7 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 	if err := rt.CheckLabels(method, "label", label, 5); err != nil {
 		return 0, err
 	}
-	if err := rt.CheckLabels(method, "tags", tags, 4); err != nil {
+	if err := rt.CheckStepLabels(method, "tags", tags, 3, 4); err != nil {
 		return 0, err
 	}
 	if m.Optimizer == nil {
