@@ -8,7 +8,7 @@ Regenerate with (PyTorch 1.13, Debian's python3-torch):
     /usr/bin/python3 testdata/torch/dense_seq_golden.py > testdata/torch/dense_seq_golden.json
 
 Each model here is mirrored layer for layer by a model built with package nn in
-models/dense_seq_test.go, with the torch module names as dlgen layer names, so the
+internal/torchmodels/denseseq.go, with the torch module names as dlgen layer names, so the
 state_dict names are dlgen's parameter names. Everything is float64; parameters,
 inputs and targets are drawn at random and rounded to 3 decimals, so the JSON holds
 them exactly. The record of each model is that of models_golden.py: params, inputs,
