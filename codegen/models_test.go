@@ -115,21 +115,7 @@ func TestTheTorchModelsMatchPyTorch(t *testing.T) {
 		}
 		pkg := torchPackage(c.Name)
 		dir := writePackage(t, root, pkg, g)
-		src := fmt.Sprintf(`package %s
-
-import (
-	"testing"
-
-	"github.com/dlgen/dlgen/internal/torchmodels"
-)
-
-// TestMatchesPyTorch compares the package with PyTorch's values for model %q
-// (see torchmodels.CheckGenerated).
-func TestMatchesPyTorch(t *testing.T) {
-	torchmodels.CheckGenerated(t, config, %q)
-}
-`, pkg, c.Name, c.Name)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "torch_test.go"), []byte(src), 0o644))
+		writeTorchTest(t, dir, pkg, c.Name)
 		pkgs = append(pkgs, dir)
 	}
 	require.NotEmpty(t, pkgs)
@@ -168,4 +154,25 @@ func goCommand(t *testing.T, args ...string) string {
 	out, err := exec.Command("go", args...).CombinedOutput()
 	require.NoError(t, err, "go %s:\n%s", args[0], out)
 	return string(out)
+}
+
+// writeTorchTest adds torch_test.go to the generated package pkg in dir: a test that
+// compares it with PyTorch's values for model name of package torchmodels
+// (torchmodels.CheckGenerated).
+func writeTorchTest(t *testing.T, dir, pkg, name string) {
+	src := fmt.Sprintf(`package %s
+
+import (
+	"testing"
+
+	"github.com/dlgen/dlgen/internal/torchmodels"
+)
+
+// TestMatchesPyTorch compares the package with PyTorch's values for model %q
+// (see torchmodels.CheckGenerated).
+func TestMatchesPyTorch(t *testing.T) {
+	torchmodels.CheckGenerated(t, config, %q)
+}
+`, pkg, name, name)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "torch_test.go"), []byte(src), 0o644))
 }

@@ -118,21 +118,7 @@ func TestSparseCrossEntropyModelsMatchTheInterpreterAndPyTorch(t *testing.T) {
 		require.NoError(t, err, c.Name)
 		pkg := strings.ReplaceAll(c.Name, "_", "")
 		dir := writePackage(t, root, pkg, g)
-		src := fmt.Sprintf(`package %s
-
-import (
-	"testing"
-
-	"github.com/dlgen/dlgen/internal/torchmodels"
-)
-
-// TestMatchesPyTorch compares the package with PyTorch's values for model %q
-// (see torchmodels.CheckGenerated).
-func TestMatchesPyTorch(t *testing.T) {
-	torchmodels.CheckGenerated(t, config, %q)
-}
-`, pkg, c.Name, c.Name)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "torch_test.go"), []byte(src), 0o644))
+		writeTorchTest(t, dir, pkg, c.Name)
 		if c.Name == "tagger_labels" {
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "labels_test.go"), []byte(taggerLabelsTest), 0o644))
 		}
