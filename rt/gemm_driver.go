@@ -1,6 +1,9 @@
 package rt
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // The GEMM driver follows Goto and van de Geijn, "Anatomy of high-performance matrix
 // multiplication" (ACM TOMS 34(3), 2008), in the loop order of BLIS (Van Zee and van
@@ -51,9 +54,49 @@ type gemmKernel struct {
 // workspace holds the packing buffers of one thread. They grow to the size the
 // largest problem seen needs, bounded by mc·kc and kc·nc floats, and are then
 // reused, so repeated calls allocate nothing.
+//
+// Which workspace runs which product is not fixed: a Pool's threads take the parts
+// of a job in whatever order they reach them, and the free list behind the
+// package-level Gemm hands its workspaces to whichever goroutine asks first. A
+// buffer sized only by the products its own thread happened to run would then grow
+// in some later call, when the thread meets a larger part for the first time, and
+// that call would allocate. Two rules keep every call after the first with a given
+// shape free of allocation whatever the scheduling: a Pool sizes every thread's
+// buffers for the largest part of a job before posting it (fitParts), and a packing
+// buffer that must grow grows to the largest size any workspace has needed so far
+// (packHigh), so the free list's workspaces end at one size.
 type workspace struct {
 	a, b []float32
 	conv []float32 // a convolution's scratch, for threads of a Pool other than the caller
+}
+
+// packHigh holds the most floats any workspace's A (0) and B (1) packing buffer has
+// needed; a buffer that grows grows at least to it.
+var packHigh [2]atomic.Int64
+
+// fit makes the packing buffers hold at least na and nb floats (0: leave it),
+// growing a short one to the larger of its need and packHigh.
+func (ws *workspace) fit(na, nb int) {
+	ws.a = growPacking(ws.a, na, &packHigh[0])
+	ws.b = growPacking(ws.b, nb, &packHigh[1])
+}
+
+func growPacking(buf []float32, n int, high *atomic.Int64) []float32 {
+	if n == 0 {
+		return buf
+	}
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	for {
+		h := high.Load()
+		if int64(n) <= h {
+			return floats(nil, int(h))[:n]
+		}
+		if high.CompareAndSwap(h, int64(n)) {
+			return floats(nil, n)
+		}
+	}
 }
 
 // floats returns a 64-byte aligned slice of n floats, reusing buf when it is big enough.
@@ -75,8 +118,7 @@ func floats(buf []float32, n int) []float32 {
 // shapes in an order that depends on which thread takes which part; reserving up
 // front keeps every call after the first free of allocation.
 func (ws *workspace) reserve(kern *gemmKernel) {
-	ws.a = floats(ws.a, kern.mc*kern.kc)
-	ws.b = floats(ws.b, kern.kc*kern.nc)
+	ws.fit(kern.mc*kern.kc, kern.kc*kern.nc)
 }
 
 func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
@@ -88,32 +130,8 @@ func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, al
 		return
 	}
 	mr, nr := kern.mr, kern.nr
-	// Split k into equal blocks of at most kern.kc (rounded up to whole 8×8
-	// transposes), rather than full blocks and a sliver: k = 784 with kc = 384 runs
-	// as 264+264+256, not 384+384+16, whose last block would spend as long storing
-	// C as computing.
-	kBlocks := (k + kern.kc - 1) / kern.kc
-	kcMax := min(roundUp((k+kBlocks-1)/kBlocks, 8), k)
-	ncMax := min(kern.nc, roundUp(n, nr))
-	// When all of C is one row of tiles, each element of B is used once, so packing
-	// B would only copy it: the kernel reads full-width panels of an untransposed B
-	// in place, and only a narrow last panel is packed (so the kernel can read a
-	// whole panel width without running off the end of b).
-	directB := !transB && m <= mr
-	// Packing A costs a pass over it per B block, and pays when each packed block
-	// is then read by many B panels: contiguous slivers stream better, and do not
-	// collide in the cache sets as the rows of an A with a large power-of-two
-	// stride do (at 1024×1024 that costs a fifth of the speed). For a few panels
-	// reading A in place is cheaper.
-	packAll := roundUp(min(n, kern.nc), nr)/nr > kern.packAOver
-	if packAll {
-		ws.a = floats(ws.a, min(kern.mc, roundUp(m, mr))*kcMax)
-	}
-	if directB {
-		ws.b = floats(ws.b, kcMax*nr)
-	} else {
-		ws.b = floats(ws.b, kcMax*ncMax)
-	}
+	kcMax, directB, packAll := gemmBlocking(kern, transB, m, n, k)
+	ws.fit(gemmPacking(kern, transB, m, n, k))
 	for jc := 0; jc < n; jc += kern.nc {
 		nc := min(kern.nc, n-jc)
 		for pc := 0; pc < k; pc += kcMax {
@@ -165,6 +183,47 @@ func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, al
 			}
 		}
 	}
+}
+
+// gemmBlocking returns how gemm cuts and packs an m×n×k product: k blocks of at most
+// kcMax, B read in place (directB) or packed, A packed (packAll) or read in place.
+func gemmBlocking(kern *gemmKernel, transB bool, m, n, k int) (kcMax int, directB, packAll bool) {
+	// Split k into equal blocks of at most kern.kc (rounded up to whole 8×8
+	// transposes), rather than full blocks and a sliver: k = 784 with kc = 384 runs
+	// as 264+264+256, not 384+384+16, whose last block would spend as long storing
+	// C as computing.
+	kBlocks := (k + kern.kc - 1) / kern.kc
+	kcMax = min(roundUp((k+kBlocks-1)/kBlocks, 8), k)
+	// When all of C is one row of tiles, each element of B is used once, so packing
+	// B would only copy it: the kernel reads full-width panels of an untransposed B
+	// in place, and only a narrow last panel is packed (so the kernel can read a
+	// whole panel width without running off the end of b).
+	directB = !transB && m <= kern.mr
+	// Packing A costs a pass over it per B block, and pays when each packed block
+	// is then read by many B panels: contiguous slivers stream better, and do not
+	// collide in the cache sets as the rows of an A with a large power-of-two
+	// stride do (at 1024×1024 that costs a fifth of the speed). For a few panels
+	// reading A in place is cheaper.
+	packAll = roundUp(min(n, kern.nc), kern.nr)/kern.nr > kern.packAOver
+	return kcMax, directB, packAll
+}
+
+// gemmPacking returns the floats gemm's A and B packing buffers need for an m×n×k
+// product (0 when it does not pack that operand).
+func gemmPacking(kern *gemmKernel, transB bool, m, n, k int) (na, nb int) {
+	if m == 0 || n == 0 || k == 0 {
+		return 0, 0
+	}
+	kcMax, directB, packAll := gemmBlocking(kern, transB, m, n, k)
+	if packAll {
+		na = min(kern.mc, roundUp(m, kern.mr)) * kcMax
+	}
+	if directB {
+		nb = kcMax * kern.nr
+	} else {
+		nb = kcMax * min(kern.nc, roundUp(n, kern.nr))
+	}
+	return na, nb
 }
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }

@@ -340,9 +340,30 @@ func (p *Pool) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32
 		panic("rt: Gemm on a closed Pool")
 	}
 	used := splitGemm(s.job.parts, kern, m, n, k)
+	s.fitParts(used)
 	s.run(used)
 	// Drop the references to the caller's matrices.
 	s.job.a, s.job.b, s.job.c = nil, nil, nil
+}
+
+// fitParts sizes every thread's packing buffers for the largest of the first used
+// parts of s.job, so that no thread grows a buffer while running them, whichever
+// parts it takes (see workspace).
+func (s *poolState) fitParts(used int) {
+	j := &s.job
+	na, nb := 0, 0
+	for _, pt := range j.parts[:used] {
+		var a, b int
+		if j.pb != nil {
+			a = packedPacking(j.pb, pt.m1-pt.m0, pt.n1-pt.n0)
+		} else {
+			a, b = gemmPacking(j.kern, j.transB, pt.m1-pt.m0, pt.n1-pt.n0, j.k)
+		}
+		na, nb = max(na, a), max(nb, b)
+	}
+	for t := range s.ws {
+		s.ws[t].fit(na, nb)
+	}
 }
 
 func (s *poolState) allDone() bool { return s.left.Load() == 0 }

@@ -126,6 +126,7 @@ func (p *Pool) GemmPacked(transA bool, m int, alpha float32, a []float32, lda in
 		panic("rt: GemmPacked on a closed Pool")
 	}
 	used := splitGemm(s.job.parts, pb.kern, m, pb.n, pb.k)
+	s.fitParts(used)
 	s.run(used)
 	s.job.a, s.job.c, s.job.pb = nil, nil, nil
 }
@@ -160,12 +161,8 @@ func (ws *workspace) gemmPacked(transA bool, m, j0, n int, alpha float32, a []fl
 		return
 	}
 	mr, nr := kern.mr, kern.nr
-	// As in gemm, but a product of at most gemvRows rows never packs A: it all goes
-	// through the multi-panel kernel or one tile, which read A in place.
-	packAll := m > pb.gemvRows && roundUp(min(n, kern.nc), nr)/nr > kern.packAOver
-	if packAll {
-		ws.a = floats(ws.a, min(kern.mc, roundUp(m, mr))*pb.kc)
-	}
+	packAll := packedPacksA(pb, m, n)
+	ws.fit(packedPacking(pb, m, n), 0)
 	p0 := j0 / nr
 	for pc := 0; pc < k; pc += pb.kc {
 		kc := min(pb.kc, k-pc)
@@ -220,4 +217,21 @@ func (ws *workspace) gemmPacked(transA bool, m, j0, n int, alpha float32, a []fl
 			}
 		}
 	}
+}
+
+// packedPacksA reports whether gemmPacked packs A for m rows and n columns of pb:
+// as gemm does, but a product of at most gemvRows rows never packs A (it all goes
+// through the multi-panel kernel or one tile, which read A in place).
+func packedPacksA(pb *PackedB, m, n int) bool {
+	kern := pb.kern
+	return m > pb.gemvRows && roundUp(min(n, kern.nc), kern.nr)/kern.nr > kern.packAOver
+}
+
+// packedPacking returns the floats gemmPacked's A buffer needs for m rows and n
+// columns of pb (0 when it reads A in place).
+func packedPacking(pb *PackedB, m, n int) int {
+	if m == 0 || n == 0 || pb.k == 0 || !packedPacksA(pb, m, n) {
+		return 0
+	}
+	return min(pb.kern.mc, roundUp(m, pb.kern.mr)) * pb.kc
 }
