@@ -117,3 +117,61 @@ func (p plan) scatterItems(n int, dy, w, dx, scratch []float32) {
 		p.scatter(a, coff, dyw, x)
 	}
 }
+
+// strips is the number of 32-wide strips of positions of one item's product on the
+// direct path (the last may be narrower).
+func (p plan) strips() int { return (p.per + 31) / 32 }
+
+// directOn computes one item's product on the direct path, split by strips of
+// positions across pool's threads when the product is large enough to pay for the
+// split (minFlopsPerPart), else on the calling thread. The split changes which
+// thread computes a strip, never how: the result is the same bits either way. It is
+// what lets a batch of one item, which Pool.convItems cannot split, use every
+// thread.
+func (p plan) directOn(pool *Pool, wr []float32, off []int32, img, prod []float32) {
+	strips := p.strips()
+	if pool == nil || pool.Threads() == 1 {
+		p.direct(wr, off, img, prod)
+		return
+	}
+	parts := min(strips, partsPerThread*pool.Threads(), p.o*p.k*p.per/minFlopsPerPart)
+	if parts < 2 {
+		p.direct(wr, off, img, prod)
+		return
+	}
+	pool.direct(p, parts, wr, off, img, prod)
+}
+
+// directJob is one item's direct-path product split by strips across a pool
+// (Pool.direct): part i computes strips [shareStart(strips, parts, i),
+// shareStart(strips, parts, i+1)).
+type directJob struct {
+	p         plan
+	parts     int
+	wr        []float32
+	off       []int32
+	img, prod []float32
+}
+
+// direct runs p.directStrips over parts ranges of strips on the pool's threads.
+// No thread needs a buffer of its own: every part reads the shared image and
+// weights and writes its own columns of prod.
+func (pl *Pool) direct(p plan, parts int, wr []float32, off []int32, img, prod []float32) {
+	s := pl.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		panic("rt: convolution on a closed Pool")
+	}
+	s.dir = directJob{p: p, parts: parts, wr: wr, off: off, img: img, prod: prod}
+	s.dirRun = true
+	s.run(parts)
+	s.dir, s.dirRun = directJob{}, false // drop the references to the caller's slices
+}
+
+// runDirectPart computes part i of the direct job.
+func (s *poolState) runDirectPart(i int) {
+	j := &s.dir
+	strips := j.p.strips()
+	j.p.directStrips(j.wr, j.off, j.img, j.prod, shareStart(strips, j.parts, i), shareStart(strips, j.parts, i+1))
+}

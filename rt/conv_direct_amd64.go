@@ -12,13 +12,20 @@ var directConv = cpu.avx512
 // the FMA latency); positions in strips of 32, the last one 16 wide if it fits,
 // each strip's block of the image reused by every channel block while in L1.
 func (p plan) direct(wr []float32, off []int32, img, prod []float32) {
+	p.directStrips(wr, off, img, prod, 0, p.strips())
+}
+
+// directStrips is direct over strips s0 … s1-1 of positions alone (strip s starts
+// at position 32·s), every channel block of each: the part of the product a pool
+// thread computes (Pool.direct). Each strip is computed as direct computes it.
+func (p plan) directStrips(wr []float32, off []int32, img, prod []float32, s0, s1 int) {
 	o, per := p.o, p.per
 	chunk := equalBlocks(o, 14)
 	// The kernels read rows k of B up to 32 values past each strip's start.
 	_ = img[per-1+int(off[len(off)-1])+directSlack]
 	_ = wr[p.k*o-1]
 	_ = prod[(o-1)*p.ldc+per-1]
-	for t0 := 0; t0 < per; t0 += 32 {
+	for t0 := 32 * s0; t0 < min(per, 32*s1); t0 += 32 {
 		nr, h := strip(per, t0)
 		for o0 := 0; o0 < o; o0 += chunk {
 			oc := min(chunk, o-o0)

@@ -10,6 +10,11 @@ func (p plan) direct(wr []float32, off []int32, img, prod []float32) {
 	panic("rt: the direct convolution path needs AVX-512")
 }
 
+// directStrips is never called without AVX-512 (directConv is false).
+func (p plan) directStrips(wr []float32, off []int32, img, prod []float32, s0, s1 int) {
+	panic("rt: the direct convolution path needs AVX-512")
+}
+
 // haveDirect reports whether this CPU can run the direct path: never.
 func haveDirect() bool { return false }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -137,5 +138,62 @@ func TestScatterPathComputesTheAdjointsDefiningSums(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestOneItemOnThePoolSplitsTheDirectPathBitForBit runs batches of one item, which
+// Pool.convItems cannot split, through the direct path on pools of 2 and 3 threads:
+// the strips of positions are shared out (Pool.direct), and every output must have
+// the bits of one thread, for Conv2D and for a fused convolution, with strip
+// counts that split evenly and not, and a last strip of each width.
+func TestOneItemOnThePoolSplitsTheDirectPathBitForBit(t *testing.T) {
+	if !haveDirect() {
+		t.Skip("no direct path on this CPU")
+	}
+	defer func(d bool) { directConv = d }(directConv)
+	directConv = true
+	windows := []struct {
+		name string
+		g    Window
+		o    int
+	}{
+		{"3×3 same over 32×14×14 (ConvDAE's enc2, dec1)", Window{C: 32, H: 14, W: 14, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 14, Wo: 14}, 32},
+		{"3×3 same over 32×28×28, 8 filters", Window{C: 32, H: 28, W: 28, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 28, Wo: 28}, 8},
+		{"5×5 valid over 6×30×21, 17 filters", Window{C: 6, H: 30, W: 21, KH: 5, KW: 5, SH: 1, SW: 1, Ho: 26, Wo: 17}, 17},
+	}
+	for _, threads := range []int{2, 3} {
+		pool := NewPool(threads)
+		for _, c := range windows {
+			t.Run(fmt.Sprintf("%s on %d threads", c.name, threads), func(t *testing.T) {
+				g, o := c.g, c.o
+				p := newPlan(g, o, 1, false)
+				require.Equal(t, modeDirect, p.mode)
+				require.GreaterOrEqual(t, min(p.strips(), p.o*p.k*p.per/minFlopsPerPart), 2, "too small to split")
+				x, w := filled(g.C*g.H*g.W, 1), filled(o*g.Rows(), 2)
+				e := Epilogue{Bias: filled(o, 4), Act: ActReLU}
+				s := nans(max(Conv2DScratch(g, o, 1), Conv2DFusedScratch(g, o, 1)))
+				for _, k := range []struct {
+					name string
+					f    func(p *Pool, out []float32)
+				}{
+					{"Conv2D", func(p *Pool, out []float32) { Conv2DP(p, g, o, 1, x, w, out, s) }},
+					{"Conv2DFused", func(p *Pool, out []float32) { Conv2DFusedP(p, g, o, 1, x, w, out, s, e) }},
+				} {
+					want, got := nans(o*g.Ho*g.Wo), nans(o*g.Ho*g.Wo)
+					k.f(nil, want)
+					copy(s, nans(len(s))) // nothing left over from the first call
+					k.f(pool, got)
+					for i := range want {
+						require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s element %d", k.name, i)
+					}
+					assert.Zero(t, testing.AllocsPerRun(3, func() { k.f(pool, got) }), "%s allocates", k.name)
+				}
+				// The pool really runs the item: a closed one refuses the job.
+				closed := NewPool(threads)
+				closed.Close()
+				assert.Panics(t, func() { Conv2DP(closed, g, o, 1, x, w, nans(o*g.Ho*g.Wo), s) }, "one item on a closed pool")
+			})
+		}
+		pool.Close()
 	}
 }

@@ -96,7 +96,11 @@ func (p plan) items(pool *Pool, ws *workspace, n int, x, w, y, scratch []float32
 			for c := range g.C {
 				p.pad(img[c*p.plane:], x[b*chw:], c)
 			}
-			p.direct(wr, off, img, prod)
+			if ws == nil {
+				p.directOn(pool, wr, off, img, prod)
+			} else {
+				p.direct(wr, off, img, prod)
+			}
 			for c := range p.o {
 				out(b, c, prod[c*p.ldc:], p.wp)
 			}

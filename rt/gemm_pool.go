@@ -63,6 +63,10 @@ type poolState struct {
 	// channels, conv_dot.go).
 	dot    dotJob
 	dotRun bool
+	// dirRun says the current job is dir, one item's direct-path convolution
+	// split by strips of positions (conv_direct.go).
+	dir    directJob
+	dirRun bool
 	// updRun says the current job is upd, an optimizer update split by elements
 	// (update_pool.go).
 	upd    updateJob
@@ -279,6 +283,10 @@ func (s *poolState) runPart(t, i int) {
 	}
 	if s.dotRun {
 		s.runDotPart(t, i)
+		return
+	}
+	if s.dirRun {
+		s.runDirectPart(i)
 		return
 	}
 	if s.updRun {
