@@ -323,6 +323,30 @@ for name, op, attrs, f in smooth:
         case(name + label, op, attrs, [inp(xv)], f(xv))
         case(name + " gradient" + label, op + "Grad", attrs, [inp(xv), inp(dya)], grad_of(f, xv, dya))
 
+# ---- embedding: F.embedding and its weight gradient ----
+# Ids of rank 1, 2 and 3 (as (N), (N, T), (N, A, B) inputs) that repeat, within an item
+# and across items (their rows of dy add up in the gradient), that select the first
+# and the last row, and that leave rows unselected (gradient 0). With padding_idx the
+# forward still reads that row (here not zero), and the gradient leaves it 0.
+# EmbeddingGrad takes (ids, dy) and the weight's shape, and is compared with
+# autograd's gradient of F.embedding with respect to the weight.
+def embedding_cases(name, ids, vocab, dim, pad=None):
+    w = randn(vocab, dim)
+    dye = randn(*ids.shape, dim)
+    attrs = {} if pad is None else {"extra": [pad]}
+    f = lambda v: F.embedding(ids, v, padding_idx=pad)
+    ids_in = inp(ids.to(DT), dtype="int")
+    case("embedding " + name, "Embedding", attrs, [ids_in, inp(w, False)], f(w))
+    case("embedding " + name + ": weight gradient", "EmbeddingGrad", dict(attrs, shape=[vocab, dim]),
+         [ids_in, inp(dye)], grad_of(f, w, dye))
+
+
+embedding_cases("of one id per item (N), repeated, rows 0 and V-1", torch.tensor([4, 0, 4, 2, 4]), 5, 3)
+embedding_cases("of (N, T) ids, repeated within and across items", torch.tensor([[0, 3, 3, 6], [6, 1, 3, 0], [2, 3, 6, 6]]), 7, 4)
+embedding_cases("of (N, A, B) ids, repeated", torch.tensor([[[1, 0], [3, 1]], [[0, 0], [2, 3]]]), 4, 2)
+embedding_cases("with padding_idx 0: its rows get no gradient", torch.tensor([[0, 2, 5, 0], [5, 0, 2, 1]]), 6, 3, pad=0)
+embedding_cases("with padding_idx V-1", torch.tensor([[4, 1, 4], [0, 4, 1]]), 5, 2, pad=4)
+
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
 sys.stdout.write("\n")
