@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/dlgen/dlgen/internal/torchmodels"
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/ir/interp"
+	"github.com/dlgen/dlgen/models"
 	"github.com/dlgen/dlgen/passes"
 )
 
@@ -61,4 +63,34 @@ func TestEmbeddingModelsRefuseBadIds(t *testing.T) {
 			assert.NotEqual(t, []float64{0, 0, 0, 0, 0}, dw[29*5:], "row 29's gradient")
 		}
 	}
+}
+
+// TextLSTM has PyTorch's state_dict names and shapes (and its 168,514 trainable
+// values, as sum(p.numel() for p in model.parameters()) counts them for
+// nn.Embedding(5000, 32, padding_idx=0), nn.LSTM(32, 32), nn.Linear(32, 2)), starts
+// its padding row at zero, and trains in the interpreter.
+func TestTextLSTMIsTheIMDBClassifier(t *testing.T) {
+	g := build(t, models.TextLSTM)
+	shapes(t, g, map[string]ir.Shape{
+		"tokens": {N, 80}, "embed.weight": {5000, 32}, "embed": {N, 80, 32},
+		"lstm.weight_ih_l0": {128, 32}, "lstm.weight_hh_l0": {128, 32}, "lstm.bias_ih_l0": {128}, "lstm.bias_hh_l0": {128},
+		"lstm": {N, 32}, "fc.weight": {2, 32}, "fc.bias": {2},
+	})
+	assert.Equal(t, 168514, paramCount(g))
+	assert.Equal(t, ir.Int, g.ByName("tokens").Attrs.DType)
+
+	train, err := passes.Compile(g, ir.ModeTrain, passes.Config{})
+	require.NoError(t, err)
+	m, err := interp.New(train, 3)
+	require.NoError(t, err)
+	w := m.Param("embed.weight").Data
+	assert.Equal(t, make([]float64, 32), w[:32], "the padding row starts at zero")
+	for _, v := range w[32:] {
+		require.LessOrEqual(t, math.Abs(v), 0.05, "Keras' uniform ±0.05")
+	}
+	vals, err := m.Run(feeds(train, 3))
+	require.NoError(t, err)
+	assert.False(t, math.IsNaN(vals[train.Loss].Data[0]))
+	dw := vals[train.GradOf(g.ByName("embed.weight").ID)].Data
+	assert.Equal(t, make([]float64, 32), dw[:32], "the padding row gets no gradient")
 }
