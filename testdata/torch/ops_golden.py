@@ -7,8 +7,8 @@ Regenerate with (PyTorch 1.13, Debian's python3-torch):
 
 Every case is one dlgen op applied to the stored inputs: `attrs` uses the JSON names of
 ir.Attrs, `batched` marks inputs whose leading dimension is the batch, and `dtype`
-"int" marks class labels (stored as floats holding integers). All arithmetic is in
-float64. The gradient-only ops (SigmoidGrad, SoftmaxGrad, SliceGrad, LossGrad, ...)
+"int" marks class labels and embedding ids (stored as floats holding integers). All
+arithmetic is in float64. The gradient-only ops (SigmoidGrad, SoftmaxGrad, SliceGrad, LossGrad, ...)
 are compared with torch.autograd.grad of the forward op.
 
 Keras' categorical_crossentropy has no PyTorch counterpart, so it is written out from
