@@ -75,9 +75,10 @@
 //
 // Methods take the batch size n and one slice per input, in the graph's order
 // (Predict also one per output, which it fills). They first check n against
-// MaxBatch, every length, that float inputs are finite and class labels in range,
-// returning an *rt.ArgError that names the argument; then run the kernel of each
-// node in order, under a comment naming the node:
+// MaxBatch, every length, that float inputs are finite and class labels and
+// embedding ids ([]int32) in range, returning an *rt.ArgError that names the
+// argument; then run the kernel of each node in order, under a comment naming the
+// node:
 //
 //	// fc1/matmul: MatMul N×128
 //	rt.GemmP(m.pool, false, true, n, 128, 784, 1, image, 784, m.fc1Weight[:], 784, 0, m.arena[:n*128], 128)

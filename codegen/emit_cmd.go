@@ -92,7 +92,7 @@ func (m *model) appShape(predict, loss, train *program) (*appData, string) {
 	}
 	d := &appData{Header: Header, Package: m.opts.Package, Model: m.g.Name, Input: predict.inputs[0], Output: predict.outs[0]}
 	if d.Input.dtype != ir.Float {
-		return nil, fmt.Sprintf("Predict's input %q must be float", d.Input.name)
+		return nil, fmt.Sprintf("Predict's input %q holds int ids, and package train feeds float data only (commands do not support int inputs yet; use the package's methods)", d.Input.name)
 	}
 	names := func(p *program) (string, string) {
 		args := []string{"n"}

@@ -38,6 +38,9 @@ var itemOps = map[string]bool{
 	ir.OpRelu: true, ir.OpLeakyRelu: true, ir.OpSoftmax: true /* over the last axis */, ir.OpExp: true,
 	ir.OpLog: true, ir.OpSquare: true,
 	ir.OpElu: true, ir.OpSelu: true, ir.OpSoftplus: true, ir.OpGelu: true, ir.OpSilu: true,
+	// An item's rows of the weight it selects (the weight is shared); its gradient
+	// sums over the batch and is not batched, so segments end before it.
+	ir.OpEmbedding: true,
 }
 
 // findItemSplit sets p.itemSplit when Predict can run by ranges of items.

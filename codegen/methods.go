@@ -34,13 +34,19 @@ func (p *program) emitMethod(f *jen.File) error {
 		body = append(body, check(jen.Qual(rtPath, "CheckLen").Call(method, jen.Lit(a.id), jen.Len(jen.Id(a.id)), jen.Id("n"), jen.Lit(a.shape.Elems()), jen.Lit(a.shape.Batched()))))
 	}
 	for _, a := range p.inputs {
-		if a.dtype == ir.Float {
+		switch {
+		case a.dtype == ir.Float:
 			body = append(body, check(jen.Qual(rtPath, "CheckFinite").Call(method, jen.Lit(a.id), jen.Id(a.id))))
-		} else if a.classes > 0 && a.shape.Elems() > 1 {
+		case a.classes > 0 && a.shape.Elems() > 1:
 			// A label per step: the error names the item and the step too.
 			body = append(body, check(jen.Qual(rtPath, "CheckStepLabels").Call(method, jen.Lit(a.id), jen.Id(a.id), jen.Lit(a.shape.Elems()), jen.Lit(a.classes))))
-		} else if a.classes > 0 {
+		case a.classes > 0:
 			body = append(body, check(jen.Qual(rtPath, "CheckLabels").Call(method, jen.Lit(a.id), jen.Id(a.id), jen.Lit(a.classes))))
+		}
+		if a.dtype == ir.Int && a.rows > 0 {
+			// Ids, every one a row of the embedding (the error names the item and
+			// the position when there are several per item).
+			body = append(body, check(jen.Qual(rtPath, "CheckIndices").Call(method, jen.Lit(a.id), jen.Id(a.id), jen.Lit(a.shape.Elems()), jen.Lit(a.rows))))
 		}
 	}
 	for _, n := range p.unbiased {
@@ -102,7 +108,13 @@ func (p *program) emitMethod(f *jen.File) error {
 	case "TrainStep":
 		doc = "TrainStep runs one training step on a batch of n items (1 ≤ n ≤ MaxBatch): the forward pass in training mode, the backward pass, which leaves the gradients in Grads, and the update of every weight by m.Optimizer. It returns the loss before the update and then increments m.Step.\n\nBetween the backward pass and the update it sets m.GradNorm (and GradNorms with m.Monitor) from the gradients as computed, then clips them by value (m.ClipValue) and by global norm (m.ClipNorm) if those are set. If a gradient holds a NaN or an infinity, it skips the update and returns the loss with an *rt.NonFiniteError naming the weight: the weights, the optimizer state and m.Step keep their values, and Grads holds the offending gradients."
 	}
-	doc += "\n\n" + argDocs(p.inputs, p.outs) + "\nA wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing."
+	bad := "a class label"
+	for _, a := range p.inputs {
+		if a.rows > 0 {
+			bad = "an id or a class label"
+		}
+	}
+	doc += "\n\n" + argDocs(p.inputs, p.outs) + "\nA wrong size, a non-finite input or " + bad + " out of range is an error naming the argument; the method never panics on bad input and allocates nothing."
 	if returnsLoss {
 		lossExpr := p.value(p.g.Loss).Scalar()
 		body = append(body, jen.Id("loss").Op(":=").Add(lossExpr))
@@ -143,7 +155,12 @@ func argDocs(ins, outs []*arg) string {
 	}
 	for _, a := range ins {
 		what := "input,"
-		if a.dtype == ir.Int {
+		switch {
+		case a.dtype == ir.Int && a.rows > 0 && a.classes > 0:
+			what = fmt.Sprintf("class labels in [0, %d) and embedding ids in [0, %d),", a.classes, a.rows)
+		case a.dtype == ir.Int && a.rows > 0:
+			what = fmt.Sprintf("embedding ids in [0, %d),", a.rows)
+		case a.dtype == ir.Int:
 			what = fmt.Sprintf("class labels in [0, %d),", a.classes)
 		}
 		line(a, what)

@@ -166,6 +166,13 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 		initBody = append(initBody, jen.If(jen.Err().Op(":=").Qual(rtPath, "InitParam").Call(
 			jen.Id("m").Dot(p.field).Index(jen.Op(":")), jen.Lit(in.Kind), jen.Lit(in.FanIn), jen.Lit(in.FanOut), jen.Lit(in.Value),
 			jen.Id("seed"), jen.Lit(p.node.Name)), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
+		if len(in.ZeroRows) > 0 {
+			row := p.elems / p.node.Shape[0]
+			initBody = append(initBody, jen.Comment(fmt.Sprintf("The zero rows of %s (an embedding's padding row).", p.node.Name)))
+			for _, r := range in.ZeroRows {
+				initBody = append(initBody, jen.Clear(jen.Id("m").Dot(p.field).Index(jen.Lit(r*row), jen.Lit((r+1)*row))))
+			}
+		}
 	}
 	initBody = append(initBody, m.derived.invalidate()...)
 	initBody = append(initBody, jen.Id("m").Dot("Step").Op("=").Lit(0))

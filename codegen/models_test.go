@@ -37,7 +37,7 @@ type exampleModel struct {
 
 func torchExamples() []exampleModel {
 	var out []exampleModel
-	for _, c := range torchmodels.All {
+	for _, c := range append(append([]torchmodels.Case(nil), torchmodels.All...), torchmodels.Embeddings...) {
 		out = append(out, exampleModel{torchPackage(c.Name), c.Model})
 	}
 	return out
@@ -98,7 +98,8 @@ func TestTheExampleModelsMatchTheInterpreter(t *testing.T) {
 // its tests, adds a test that runs torchmodels.CheckGenerated (the torch parameters
 // loaded into the generated Model; Predict, Loss, and one TrainStep's loss,
 // gradients, SGD update and batch-norm running statistics against PyTorch's values in
-// testdata/torch/models_golden.json), and runs that test. The generated code is thus
+// testdata/torch/models_golden.json, and for torchmodels.Embeddings in
+// embedding_golden.json), and runs that test. The generated code is thus
 // checked against PyTorch directly, not only through the interpreter.
 func TestTheTorchModelsMatchPyTorch(t *testing.T) {
 	if testing.Short() {
@@ -106,7 +107,7 @@ func TestTheTorchModelsMatchPyTorch(t *testing.T) {
 	}
 	root := modelsDir(t)
 	var pkgs []string
-	for _, c := range torchmodels.All {
+	for _, c := range append(append([]torchmodels.Case(nil), torchmodels.All...), torchmodels.Embeddings...) {
 		g, err := c.Model().Build()
 		require.NoError(t, err, c.Name)
 		if missing := missingEmitters(t, g); len(missing) > 0 {

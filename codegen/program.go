@@ -58,6 +58,7 @@ type arg struct {
 	dtype   ir.DType
 	shape   ir.Shape
 	classes int // for class-label inputs: the number of classes, checked on entry
+	rows    int // for ids: the rows of the embedding weight they select, checked on entry
 }
 
 func (a *arg) goType() jen.Code {
@@ -279,7 +280,8 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 	p.nameItems()
 
 	// Class labels are checked on entry against the classes of the op reading them:
-	// the last axis of a sparse loss's logits, or of a OneHot's result.
+	// the last axis of a sparse loss's logits, or of a OneHot's result; ids against
+	// the rows of the embedding weight.
 	for _, id := range p.order {
 		n := g.Nodes[id]
 		labels, classes := -1, ir.Shape(nil)
@@ -295,6 +297,16 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 				if a.classes == 0 || c < a.classes {
 					a.classes = c
 				}
+			}
+		}
+		// Embedding ids are checked against the rows of the weight they select.
+		if n.Op == ir.OpEmbedding || n.Op == ir.OpEmbeddingGrad {
+			rows := g.Nodes[n.Inputs[1]].Shape
+			if n.Op == ir.OpEmbeddingGrad {
+				rows = n.Attrs.Shape
+			}
+			if a := p.argOf[root[n.Inputs[0]]]; a != nil && a.dtype == ir.Int && (a.rows == 0 || rows[0] < a.rows) {
+				a.rows = rows[0]
 			}
 		}
 		if n.Op == ir.OpRunningUpdate && n.Attrs.Unbiased {

@@ -15,6 +15,10 @@ package generated
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model BiGRU -out bigru -max-batch 16 -tests
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model RowLSTM -out rowlstm -max-batch 32 -tests -cmd
 
+// A text classifier on token ids (an Embedding into an LSTM). No command: package
+// train feeds float data only, and its input is int ids.
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model TextLSTM -out textlstm -max-batch 16 -tests
+
 // Autoencoders (docs/AUTOENCODERS.md; trained by examples/autoencoders, since they
 // reconstruct their own input and so have no target for the generic train command).
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model UndercompleteAE -out undercompleteae -max-batch 64 -tests

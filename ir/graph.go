@@ -94,12 +94,13 @@ func (s Shape) String() string {
 	return strings.Join(parts, "×")
 }
 
-// DType is an element type. Everything is float except integer class labels.
+// DType is an element type. Everything is float except integer class labels and
+// ids (the rows an Embedding selects).
 type DType string
 
 const (
 	Float DType = "float" // float64 in the interpreter, float32 in generated code
-	Int   DType = "int"   // class indices (sparse categorical cross-entropy labels)
+	Int   DType = "int"   // class indices (sparse categorical cross-entropy labels) and Embedding ids
 )
 
 // Role says what an Input or Param node is for.
@@ -118,7 +119,10 @@ type Init struct {
 	Kind   string  `json:"kind"`             // one of the Init* constants
 	FanIn  int     `json:"fan_in,omitempty"` // for Glorot, He and LeCun
 	FanOut int     `json:"fan_out,omitempty"`
-	Value  float64 `json:"value,omitempty"` // for InitConst
+	Value  float64 `json:"value,omitempty"` // for InitConst and InitUniform, the standard deviation for InitNormal
+	// ZeroRows are rows (indices along the first axis) set to 0 after the draw: an
+	// Embedding's padding row, which torch.nn.Embedding zeroes.
+	ZeroRows []int `json:"zero_rows,omitempty"`
 }
 
 // Initializer kinds.
@@ -133,6 +137,7 @@ const (
 	InitLeCunUniform  = "lecun_uniform"  // U(±sqrt(3/fan_in))
 	InitLeCunNormal   = "lecun_normal"   // N(0, 1/fan_in)
 	InitUniform       = "uniform"        // U(±Value)
+	InitNormal        = "normal"         // N(0, Value²): Value is the standard deviation
 	InitOrthogonal    = "orthogonal"     // orthonormal rows or columns of the (len/fan_in, fan_in) matrix (Saxe et al., 2014)
 )
 
@@ -158,7 +163,7 @@ type Attrs struct {
 	Exclude  bool    `json:"exclude,omitempty"`  // AvgPool2D: exclude padding from the divisor (Keras/TF)
 	Unbiased bool    `json:"unbiased,omitempty"` // RunningUpdate: apply m/(m-1) before averaging
 	Act      string  `json:"act,omitempty"`      // macro ops: activation name
-	Extra    []int   `json:"extra,omitempty"`    // macro ops: op-specific integers
+	Extra    []int   `json:"extra,omitempty"`    // op-specific integers: the recurrent ops' switches, Embedding's padding index
 	Training bool    `json:"training,omitempty"` // macro ops: lowered for training
 	Sub      string  `json:"sub,omitempty"`      // macro ops: variant name
 	Init     *Init   `json:"init,omitempty"`     // Param: initializer
@@ -243,6 +248,11 @@ func (g *Graph) Infer(n *Node) (Shape, error) {
 			return nil, &Error{Layer: n.Layer, Op: n.Op, Msg: fmt.Sprintf("input %d refers to node %d, which is not an earlier node (a cycle or a dangling reference)", i, id)}
 		}
 		in[i] = g.Nodes[id].Shape
+	}
+	for _, i := range def.IntInputs {
+		if x := g.Nodes[n.Inputs[i]]; x.Op != OpInput || x.Attrs.DType != Int {
+			return nil, &Error{Layer: n.Layer, Op: n.Op, In: in, Msg: fmt.Sprintf("input %d must be an int input (ids), not %s %q", i, x.Op, x.Name)}
+		}
 	}
 	s, err := def.Infer(n, in)
 	if err != nil {
@@ -344,6 +354,7 @@ func (a Attrs) clone() Attrs {
 	b.Shape = a.Shape.Clone()
 	if a.Init != nil {
 		in := *a.Init
+		in.ZeroRows = cp(a.Init.ZeroRows)
 		b.Init = &in
 	}
 	return b

@@ -37,6 +37,9 @@ type OpDef struct {
 	Attrs     []string // the Attrs fields the op reads (JSON names), for docs and the verifier
 	// Effect marks ops that update state (RunningUpdate); passes never remove them.
 	Effect bool
+	// IntInputs lists the inputs that must be Input nodes of dtype int (an
+	// Embedding's ids); Graph.Infer checks it, as the shape rule sees shapes only.
+	IntInputs []int
 	// Infer computes the output shape. It returns a plain error; Graph.Infer wraps it
 	// with the layer, op and input shapes.
 	Infer func(n *Node, in []Shape) (Shape, error)
@@ -182,6 +185,22 @@ const (
 	SoftplusThreshold = 20
 )
 
+// Embedding lookup (PyTorch's nn.Embedding, Keras' Embedding) and its weight
+// gradient.
+const (
+	OpEmbedding     = "Embedding"
+	OpEmbeddingGrad = "EmbeddingGrad"
+)
+
+// EmbeddingPad returns the padding index of an Embedding or EmbeddingGrad (PyTorch's
+// padding_idx, kept in extra[0]) and whether it has one.
+func EmbeddingPad(a Attrs) (int, bool) {
+	if len(a.Extra) == 0 {
+		return 0, false
+	}
+	return a.Extra[0], true
+}
+
 // The recurrent macro ops (SimpleRNN, LSTM, GRU) read their switches from
 // Attrs.Extra, one entry of 0 or 1 per switch at these indices; a missing entry is 0.
 const (
@@ -256,6 +275,11 @@ func init() {
 			}
 			if n.Attrs.Init == nil {
 				return nil, fmt.Errorf("parameter has no initializer")
+			}
+			for _, r := range n.Attrs.Init.ZeroRows {
+				if n.Attrs.Shape.Rank() == 0 || r < 0 || r >= n.Attrs.Shape[0] {
+					return nil, fmt.Errorf("zero row %d of the initializer is not a row of %s", r, n.Attrs.Shape)
+				}
 			}
 			return n.Attrs.Shape.Clone(), nil
 		}})
@@ -355,6 +379,7 @@ func init() {
 	def(&OpDef{Name: OpLeakyRelu, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"alpha"},
 		Doc: "y = x for x > 0, alpha·x otherwise (PyTorch negative_slope, Keras alpha).", Infer: same})
 	defSmoothActivations()
+	defEmbedding()
 	def(&OpDef{Name: OpSoftmax, Kind: Primitive, MinInputs: 1, MaxInputs: 1,
 		Doc: "Softmax over the last axis, computed as exp(x - max)/Σ exp(x - max).",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
@@ -1120,4 +1145,59 @@ func defSmoothActivations() {
 		Doc: "Inputs (x, dy) of a Gelu with the same sub. Exact: dx = dy·(Φ(x) + x·φ(x)), φ(x) = exp(-x²/2)/√(2π). Tanh: with u = √(2/π)·(x + 0.044715·x³), dx = dy·((1 + tanh u)/2 + (x/2)·(1 - tanh² u)·√(2/π)·(1 + 3·0.044715·x²)), as PyTorch's gelu_backward."})
 	def(&OpDef{Name: OpSiluGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Infer: sameTwo,
 		Doc: "Inputs (x, dy) of a Silu: dx = dy·σ(x)·(1 + x·(1 - σ(x))), σ the sigmoid."})
+}
+
+// defEmbedding defines Embedding and EmbeddingGrad. The ids are int class-index
+// style inputs, read as row numbers of the weight; an id outside [0, vocab) is an
+// error at run time, as for labels.
+func defEmbedding() {
+	// checkPad checks extra: empty, or [padding_idx] with 0 ≤ padding_idx < vocab.
+	checkPad := func(n *Node, vocab int) error {
+		if len(n.Attrs.Extra) > 1 {
+			return fmt.Errorf("extra %v holds more than the padding index", n.Attrs.Extra)
+		}
+		if p, ok := EmbeddingPad(n.Attrs); ok && (p < 0 || p >= vocab) {
+			return fmt.Errorf("padding index %d is not a row of the %d-row weight", p, vocab)
+		}
+		return nil
+	}
+	ids := func(s Shape) error {
+		if !s.Batched() {
+			return fmt.Errorf("ids %s must be batched, (N, ...)", s)
+		}
+		return nil
+	}
+	def(&OpDef{Name: OpEmbedding, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: []string{"extra"}, IntInputs: []int{0},
+		Doc: "Inputs (ids (N, d...) of dtype int, weight (V, D)): y[..., :] = weight[ids[...], :], of shape (N, d..., D): each id selects a row of the weight (PyTorch's nn.Embedding with weight (num_embeddings, embedding_dim), Keras' Embedding). An id outside [0, V) is an error at run time. extra, if not empty, is [padding_idx] (0 ≤ padding_idx < V): that row gets no gradient (PyTorch's padding_idx); the forward reads it like any other. The ids have no gradient.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			x, w := in[0], in[1]
+			if err := ids(x); err != nil {
+				return nil, err
+			}
+			if w.Rank() != 2 || w.Batched() {
+				return nil, fmt.Errorf("weight %s must be a (vocabulary, dimension) matrix", w)
+			}
+			if err := checkPad(n, w[0]); err != nil {
+				return nil, err
+			}
+			return append(x.Clone(), w[1]), nil
+		}})
+	def(&OpDef{Name: OpEmbeddingGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Attrs: []string{"shape", "extra"}, IntInputs: []int{0},
+		Doc: "Inputs (ids (N, d...), dy (N, d..., D)) of an Embedding whose weight has shape (V, D) (attribute shape): dw[v, :] = Σ of dy[p, :] over the positions p (batch included) whose id is v, so a repeated id adds up its rows; rows no id selects are 0, and so is the row of the padding index in extra, if any (PyTorch's dense embedding_backward). The sum runs over the positions in row-major order, batch first, starting from 0.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			x, dy, s := in[0], in[1], n.Attrs.Shape
+			if err := ids(x); err != nil {
+				return nil, err
+			}
+			if s.Rank() != 2 || validShape(s, false) != nil {
+				return nil, fmt.Errorf("shape %s must be the weight's (vocabulary, dimension)", s)
+			}
+			if !dy.Equal(append(x.Clone(), s[1])) {
+				return nil, fmt.Errorf("dy %s must be the ids %s with a last axis of %d", dy, x, s[1])
+			}
+			if err := checkPad(n, s[0]); err != nil {
+				return nil, err
+			}
+			return s.Clone(), nil
+		}})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,6 +27,8 @@ type shapeCase struct {
 	in    []ir.Shape
 	want  ir.Shape
 	err   string
+	// floatIDs feeds float inputs where the op takes int ones (ir.OpDef.IntInputs).
+	floatIDs bool
 }
 
 func ok(op, name string, a ir.Attrs, want ir.Shape, in ...ir.Shape) shapeCase {
@@ -352,6 +355,33 @@ func shapeCases() []shapeCase {
 		bad(ir.OpGRU, "a switch of 2", ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{2}}, "switches are 0 or 1", x, s(12, 3), s(12, 4), h),
 		bad(ir.OpGRU, "one bias", gated, "takes (x, w_ih, w_hh, h0) and optionally (b_ih, b_hh): 4 or 6 inputs, not 5", x, s(12, 3), s(12, 4), h, s(12)),
 	)
+	// ---- embedding ----
+	floatIDs := bad(ir.OpEmbedding, "float ids", none, `input 0 must be an int input (ids), not Input "in0"`, s(N, 5), s(10, 4))
+	floatIDs.floatIDs = true
+	floatGradIDs := bad(ir.OpEmbeddingGrad, "float ids", ir.Attrs{Shape: s(10, 4)}, `input 0 must be an int input (ids), not Input "in0"`, s(N, 5), s(N, 5, 4))
+	floatGradIDs.floatIDs = true
+	cs = append(cs,
+		ok(ir.OpEmbedding, "one id per item", none, s(N, 4), s(N), s(10, 4)),
+		ok(ir.OpEmbedding, "a sequence of ids", none, s(N, 5, 4), s(N, 5), s(10, 4)),
+		ok(ir.OpEmbedding, "a grid of ids with a padding index", ir.Attrs{Extra: []int{9}}, s(N, 2, 3, 4), s(N, 2, 3), s(10, 4)),
+		floatIDs,
+		bad(ir.OpEmbedding, "unbatched ids", none, "ids 5 must be batched, (N, ...)", s(5), s(10, 4)),
+		bad(ir.OpEmbedding, "a weight vector", none, "weight 10 must be a (vocabulary, dimension) matrix", s(N, 5), s(10)),
+		bad(ir.OpEmbedding, "a padding index past the last row", ir.Attrs{Extra: []int{10}}, "padding index 10 is not a row of the 10-row weight", s(N, 5), s(10, 4)),
+		bad(ir.OpEmbedding, "a negative padding index", ir.Attrs{Extra: []int{-1}}, "padding index -1 is not a row", s(N, 5), s(10, 4)),
+		bad(ir.OpEmbedding, "two extras", ir.Attrs{Extra: []int{1, 2}}, "extra [1 2] holds more than the padding index", s(N, 5), s(10, 4)),
+		bad(ir.OpEmbedding, "one input", none, "takes 2 inputs, got 1", s(N, 5)),
+		ok(ir.OpEmbeddingGrad, "of a sequence", ir.Attrs{Shape: s(10, 4)}, s(10, 4), s(N, 5), s(N, 5, 4)),
+		ok(ir.OpEmbeddingGrad, "with a padding index", ir.Attrs{Shape: s(10, 4), Extra: []int{0}}, s(10, 4), s(N), s(N, 4)),
+		floatGradIDs,
+		bad(ir.OpEmbeddingGrad, "dy of another dimension", ir.Attrs{Shape: s(10, 4)}, "dy N×5×3 must be the ids N×5 with a last axis of 4", s(N, 5), s(N, 5, 3)),
+		bad(ir.OpEmbeddingGrad, "a weight shape of rank 1", ir.Attrs{Shape: s(40)}, "shape 40 must be the weight's (vocabulary, dimension)", s(N, 5), s(N, 5, 4)),
+		bad(ir.OpEmbeddingGrad, "a padding index past the last row", ir.Attrs{Shape: s(10, 4), Extra: []int{12}}, "padding index 12 is not a row", s(N, 5), s(N, 5, 4)),
+		// A parameter's zero rows (an Embedding's padding row) must be its rows.
+		ok(ir.OpParam, "a weight with a zero row", ir.Attrs{Shape: s(10, 4), Role: ir.RoleWeight, Init: &ir.Init{Kind: ir.InitNormal, Value: 1, ZeroRows: []int{9}}}, s(10, 4)),
+		bad(ir.OpParam, "a zero row past the last", ir.Attrs{Shape: s(10, 4), Role: ir.RoleWeight, Init: &ir.Init{Kind: ir.InitNormal, Value: 1, ZeroRows: []int{10}}}, "zero row 10 of the initializer is not a row of 10×4"),
+		bad(ir.OpParam, "a zero row of a scalar", ir.Attrs{Shape: s(), Role: ir.RoleWeight, Init: &ir.Init{Kind: ir.InitZeros, ZeroRows: []int{0}}}, "zero row 0 of the initializer is not a row of scalar"),
+	)
 	cs = append(cs, autoencoderShapeCases()...) // ops_ae_test.go
 	return cs
 }
@@ -376,7 +406,11 @@ func TestEveryOpInfersShapes(t *testing.T) {
 			g := ir.NewGraph("g")
 			ids := make([]int, len(tc.in))
 			for i, sh := range tc.in {
-				id, err := g.Add(ir.OpInput, fmt.Sprintf("in%d", i), "inputs", ir.Attrs{Shape: sh, Role: ir.RoleData})
+				dt := ir.Float
+				if slices.Contains(ir.Ops[tc.op].IntInputs, i) && !tc.floatIDs {
+					dt = ir.Int
+				}
+				id, err := g.Add(ir.OpInput, fmt.Sprintf("in%d", i), "inputs", ir.Attrs{Shape: sh, Role: ir.RoleData, DType: dt})
 				require.NoError(t, err)
 				ids[i] = id
 			}

@@ -14,7 +14,7 @@ import (
 )
 
 // feeds returns inputs for batch n: labels cycle through the classes of the op
-// reading them, float inputs are uniform in [0, 1) (valid targets for the binary
+// reading them, ids through the rows of their embedding, float inputs are uniform in [0, 1) (valid targets for the binary
 // cross-entropies).
 func feeds(g *ir.Graph, n int) map[string]*interp.Tensor {
 	classes := map[int]int{}
@@ -25,6 +25,8 @@ func feeds(g *ir.Graph, n int) map[string]*interp.Tensor {
 			classes[node.Inputs[1]] = s[len(s)-1]
 		case ir.OpOneHot:
 			classes[node.Inputs[0]] = node.Shape[len(node.Shape)-1]
+		case ir.OpEmbedding:
+			classes[node.Inputs[0]] = g.Nodes[node.Inputs[1]].Shape[0]
 		}
 	}
 	f := map[string]*interp.Tensor{}

@@ -77,8 +77,9 @@ func AllOps() *nn.Model {
 	onehot := m.Target("onehot", 5)
 	mask := m.Target("mask", 3, 8, 8)
 	flag := m.Target("flag", 1)
-	seq := m.Input("seq", 5, 3) // (N, T=5, F=3)
-	tags := m.Labels("tags", 5) // one class per step of seq
+	seq := m.Input("seq", 5, 3)      // (N, T=5, F=3)
+	tokens := m.Indices("tokens", 4) // (N, 4) int ids
+	tags := m.Labels("tags", 5)      // one class per step of seq
 
 	// Two convolution branches joined by a residual sum.
 	a := x.Conv2D("conv_same", 4, nn.K(3), nn.Same, nn.Act("relu")) // 4×8×8
@@ -147,6 +148,11 @@ func AllOps() *nn.Model {
 	sm = sm.Dense("dense_softplus", 6, nn.Act("softplus")).Dense("dense_swish", 6, nn.Act("swish")) // 6
 	sm = sm.SiLU("silu_layer").Dense("dense_gelu_tanh", 5, nn.Act("gelu_tanh"))                     // 5
 	m.AddLoss(nn.Mean("smooth_mean", sm), 0.5)
+
+	// An embedding of token ids with a padding row, through a per-step Dense; its
+	// mean is a loss term.
+	emb := tokens.Embedding("embed", 9, 3, nn.PaddingIdx(0)).Dense("embed_proj", 2, nn.Act("tanh")) // 4×2
+	m.AddLoss(nn.Mean("embed_mean", emb), 0.5)
 
 	m.Output("probs", probs)
 	m.Output("recon", recon)

@@ -142,6 +142,8 @@ var builderOps = []string{
 	ir.OpDiv, ir.OpLog, ir.OpReduceSum,
 	// The smooth activations (nn.Act and their layers).
 	ir.OpElu, ir.OpSelu, ir.OpSoftplus, ir.OpGelu, ir.OpSilu,
+	// Embedding (nn/embedding.go).
+	ir.OpEmbedding,
 }
 
 func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {

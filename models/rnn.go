@@ -49,3 +49,22 @@ func RowLSTM() *nn.Model {
 	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, y, nn.FromLogits))
 	return m
 }
+
+// TextLSTM is a sentiment classifier in the shape of the IMDB examples of Keras and
+// PyTorch courses: a review as 80 token ids from a 5000-word vocabulary, id 0
+// padding short reviews → Embedding(5000, 32) with padding row 0 → LSTM with 32
+// units → its last state → Dense 2, trained with softmax cross-entropy on class
+// labels. Predict returns class probabilities. (PyTorch: nn.Embedding(5000, 32,
+// padding_idx=0), nn.LSTM(32, 32, batch_first=True), nn.Linear(32, 2).)
+//
+//dlgen:model
+func TextLSTM() *nn.Model {
+	m := nn.New("textlstm")
+	tokens := m.Indices("tokens", 80)
+	y := m.Labels("label")
+	h := tokens.Embedding("embed", 5000, 32, nn.PaddingIdx(0)) // (N, 80, 32)
+	logits := h.LSTM("lstm", 32).Dense("fc", 2)
+	m.Output("probs", logits.Softmax("probs"))
+	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, y, nn.FromLogits))
+	return m
+}

@@ -56,5 +56,7 @@
 // logits with FromLogits and otherwise probabilities, with Keras' semantics: the
 // sparse one on probabilities (Keras' default for Dense(10, activation="softmax")) is
 // CategoricalCrossEntropy against one-hot targets, each row renormalised and clipped
-// to [1e-7, 1-1e-7].
+// to [1e-7, 1-1e-7]. Embedding is PyTorch's nn.Embedding on int ids from Indices,
+// with Keras' initializer (uniform in ±0.05) unless TorchInit, and PaddingIdx for
+// PyTorch's padding_idx; Keras' mask_zero is not supported.
 package nn

@@ -71,6 +71,15 @@ func (m *Model) Labels(name string, dims ...int) *T {
 	return m.input(name, "Labels", ir.RoleTarget, ir.Int, dims)
 }
 
+// Indices adds batched int ids, the input of an Embedding: one per example, (N), or
+// with dims one per position, e.g. Indices("tokens", 200) for sentences of 200
+// token ids (Keras' Input(shape=(200,), dtype="int32"), a PyTorch LongTensor (N,
+// 200)). Generated methods take them as []int32 and refuse an id outside the
+// embedding's [0, vocab), naming the argument and the position.
+func (m *Model) Indices(name string, dims ...int) *T {
+	return m.input(name, "Indices", ir.RoleData, ir.Int, dims)
+}
+
 func (m *Model) input(name, kind string, role ir.Role, dt ir.DType, dims []int) *T {
 	l := m.begin(name, kind, nil, 0)
 	if l == nil {
@@ -99,6 +108,10 @@ func (m *Model) Output(name string, t *T) {
 	}
 	if err := m.own(t, "output "+name); err != nil {
 		m.fail(err)
+		return
+	}
+	if n := m.g.Nodes[t.id]; n.Attrs.DType == ir.Int {
+		m.fail(&ir.Error{Layer: n.Layer, Op: "Output", Msg: fmt.Sprintf("output %q would be the int input %q; outputs are float tensors", name, n.Name)})
 		return
 	}
 	if m.outputs[name] {
@@ -253,8 +266,8 @@ func (m *Model) begin(name, kind string, opts []Option, allowed optKind, ins ...
 	return m.beginTyped(name, kind, opts, allowed, -1, ins...)
 }
 
-// beginTyped is begin where input intArg (or none, if -1) must be int labels and the
-// rest float.
+// beginTyped is begin where input intArg (or none, if -1) must be int (labels, or
+// an Embedding's ids) and the rest float.
 func (m *Model) beginTyped(name, kind string, opts []Option, allowed optKind, intArg int, ins ...*T) *builder {
 	if m == nil || m.err != nil {
 		return nil
@@ -280,8 +293,14 @@ func (m *Model) beginTyped(name, kind string, opts []Option, allowed optKind, in
 		n := m.g.Nodes[t.id]
 		isInt := n.Op == ir.OpInput && n.Attrs.DType == ir.Int
 		switch {
+		case i == intArg && !isInt && kind == "Embedding":
+			l.fail("ids must be int indices from Model.Indices, not the float tensor %q", n.Name)
+			return nil
 		case i == intArg && !isInt:
 			l.fail("labels must be int class indices from Model.Labels, not the float tensor %q", n.Name)
+			return nil
+		case i != intArg && isInt && n.Attrs.Role == ir.RoleData:
+			l.fail("%q holds int ids, which only Embedding reads (its vectors are what other layers take)", n.Name)
 			return nil
 		case i != intArg && isInt:
 			l.fail("%q holds int class labels, which only SparseCategoricalCrossEntropy reads", n.Name)

@@ -44,6 +44,8 @@ const (
 	optTorchInit
 	// Sample's option (nn/vae.go).
 	optSampleAtInference
+	// Embedding's option (nn/embedding.go).
+	optPaddingIdx
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
@@ -64,6 +66,7 @@ type config struct {
 	seed       uint64
 	fromLogits bool
 	rnn        rnnConfig // recurrent layers (nn/rnn.go)
+	paddingIdx int       // Embedding (nn/embedding.go)
 	seen       optKind
 }
 
@@ -220,9 +223,11 @@ type kernelInitOpt initSpec
 
 // KernelInit sets the initializer of a layer's weight: "glorot_uniform" (the
 // default, as in Keras), "glorot_normal", "he_uniform", "he_normal",
-// "lecun_uniform", "lecun_normal", "zeros", "ones", "const" with a value, or
-// "uniform" with a bound. PyTorch's names "xavier_uniform", "xavier_normal",
-// "kaiming_uniform" and "kaiming_normal" (fan_in mode, ReLU gain) are accepted too.
+// "lecun_uniform", "lecun_normal", "zeros", "ones", "const" with a value,
+// "uniform" with a bound, or "normal" with a standard deviation (KernelInit("normal",
+// 1) is PyTorch's nn.Embedding default, N(0, 1); Keras' RandomNormal uses 0.05).
+// PyTorch's names "xavier_uniform", "xavier_normal", "kaiming_uniform" and
+// "kaiming_normal" (fan_in mode, ReLU gain) are accepted too.
 func KernelInit(kind string, value ...float64) Option {
 	return kernelInitOpt{kind, append([]float64(nil), value...)}
 }
@@ -454,15 +459,18 @@ func initKind(s *initSpec) (string, error) {
 		if len(s.args) != 0 {
 			return "", fmt.Errorf("initializer %q takes no value, got %d", s.kind, len(s.args))
 		}
-	case kind == ir.InitConst || kind == ir.InitUniform:
+	case kind == ir.InitConst || kind == ir.InitUniform || kind == ir.InitNormal:
 		if len(s.args) != 1 || math.IsNaN(s.args[0]) || math.IsInf(s.args[0], 0) {
 			return "", fmt.Errorf("initializer %q takes one finite value", s.kind)
 		}
 		if kind == ir.InitUniform && s.args[0] <= 0 {
 			return "", fmt.Errorf("initializer %q: bound %g must be positive", s.kind, s.args[0])
 		}
+		if kind == ir.InitNormal && s.args[0] <= 0 {
+			return "", fmt.Errorf("initializer %q: standard deviation %g must be positive", s.kind, s.args[0])
+		}
 	default:
-		return "", fmt.Errorf("unknown initializer %q (known: glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal, zeros, ones, const, uniform)", s.kind)
+		return "", fmt.Errorf("unknown initializer %q (known: glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal, zeros, ones, const, uniform, normal)", s.kind)
 	}
 	return kind, nil
 }

@@ -106,8 +106,9 @@ const (
 	// ResetBefore selects the GRU of Keras' reset_after=False (see T.GRU).
 	ResetBefore
 	// TorchInit initialises every weight and bias of a recurrent layer as PyTorch
-	// does, uniform in ±1/sqrt(units), instead of Keras' defaults. KernelInit,
-	// RecurrentInit and BiasInit still override it.
+	// does, uniform in ±1/sqrt(units), instead of Keras' defaults, and an
+	// Embedding's weight as PyTorch's nn.Embedding, N(0, 1), instead of Keras'
+	// uniform in ±0.05. KernelInit, RecurrentInit and BiasInit still override it.
 	TorchInit
 )
 

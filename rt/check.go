@@ -88,9 +88,20 @@ func CheckLabels(method, arg string, x []int32, classes int) error {
 // a sequence, say): when per > 1 the error also names the item and the position
 // within it, "tags[14] = 4 is not a class index in [0, 4) (item 2, position 4 of 5)".
 func CheckStepLabels(method, arg string, x []int32, per, classes int) error {
+	return checkRange(method, arg, x, per, classes, "a class index")
+}
+
+// CheckIndices checks that every id in x, per ids per item, selects one of the rows
+// of an embedding: "tokens[14] = 50 is not an embedding index in [0, 50) (item 1,
+// position 2 of 12)" (the item and position when per > 1).
+func CheckIndices(method, arg string, x []int32, per, rows int) error {
+	return checkRange(method, arg, x, per, rows, "an embedding index")
+}
+
+func checkRange(method, arg string, x []int32, per, limit int, what string) error {
 	for i, v := range x {
-		if v < 0 || int(v) >= classes {
-			msg := fmt.Sprintf("[%d] = %d is not a class index in [0, %d)", i, v, classes)
+		if v < 0 || int(v) >= limit {
+			msg := fmt.Sprintf("[%d] = %d is not %s in [0, %d)", i, v, what, limit)
 			if per > 1 {
 				msg += fmt.Sprintf(" (item %d, position %d of %d)", i/per, i%per, per)
 			}

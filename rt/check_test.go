@@ -29,6 +29,11 @@ func TestArgumentChecks(t *testing.T) {
 		{"step labels in range pass", CheckStepLabels("m.Loss", "tags", []int32{0, 3, 2, 1}, 2, 4), ""},
 		{"a step label out of range names its item and position", CheckStepLabels("m.Loss", "tags", []int32{0, 1, 2, 3, 3, 4}, 3, 4),
 			"m.Loss: tags[5] = 4 is not a class index in [0, 4) (item 1, position 2 of 3)"},
+		{"ids in range pass", CheckIndices("m.Predict", "tokens", []int32{0, 49, 7, 3}, 2, 50), ""},
+		{"an id at the vocabulary size names its item and position", CheckIndices("m.Predict", "tokens", []int32{0, 1, 2, 3, 50, 5}, 3, 50),
+			"m.Predict: tokens[4] = 50 is not an embedding index in [0, 50) (item 1, position 1 of 3)"},
+		{"a negative id of one per item names the element", CheckIndices("m.Predict", "word", []int32{2, -1}, 1, 50),
+			"m.Predict: word[1] = -1 is not an embedding index in [0, 50)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -67,5 +72,6 @@ func TestArgumentChecks(t *testing.T) {
 		_ = CheckLen("m", "x", 2, 1, 2, true)
 		_ = CheckFinite("m", "x", []float32{1, 2})
 		_ = CheckLabels("m", "l", []int32{1}, 2)
+		_ = CheckIndices("m", "l", []int32{1, 0}, 2, 2)
 	}))
 }

@@ -48,6 +48,8 @@ func InitParam[T Float](dst []T, kind string, fanIn, fanOut int, value float64, 
 		Fill(dst, T(value))
 	case "uniform":
 		uniform(value)
+	case "normal":
+		normal(value)
 	case "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal":
 		if err := needFans(); err != nil {
 			return err

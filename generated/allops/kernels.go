@@ -20,7 +20,7 @@ func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, w, y, m.scratch32[:30796])
 }
 
-// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 4 more.
+// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 5 more.
 func (m *Model) tanh(n int, x []float32, y []float32) {
 	rt.Tanh(y, x)
 }
@@ -675,6 +675,31 @@ func (m *Model) reduceMean(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*5))
 }
 
+// embedding computes Embedding N×4×3, for embed.
+func (m *Model) embedding(n int, ids []int32, w []float32, y []float32) {
+	rt.Embedding(y, ids, w, 3)
+}
+
+// biasAddLast3 computes BiasAddLast N×4×2, for embed_proj/bias.
+func (m *Model) biasAddLast3(n int, x []float32, y []float32, v *[2]float32) {
+	for o := range n * 4 {
+		xr := (*[2]float32)(x[o*2:])
+		yr := (*[2]float32)(y[o*2:])
+		for c := range 2 {
+			yr[c] = xr[c] + v[c]
+		}
+	}
+}
+
+// reduceMean2 computes ReduceMean scalar, for embed_mean.
+func (m *Model) reduceMean2(n int, x []float32, y []float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	y[0] = float32(s / float64(n*8))
+}
+
 // sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce.
 func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) {
 	var s float64
@@ -847,8 +872,8 @@ func (m *Model) abs(n int, x []float32, y []float32) {
 	}
 }
 
-// reduceMean2 computes ReduceMean scalar, for l1_code/mean.
-func (m *Model) reduceMean2(n int, x []float32, y []float32) {
+// reduceMean3 computes ReduceMean scalar, for l1_code/mean.
+func (m *Model) reduceMean3(n int, x []float32, y []float32) {
 	var s float64
 	for _, v := range x {
 		s += float64(v)
@@ -932,8 +957,8 @@ func (m *Model) squareExpAddScalarSubSub(n int, y []float32, x1 []float32, x2 []
 	}
 }
 
-// reduceMean3 computes ReduceMean scalar, for kl_normal/mean, l1_z/mean.
-func (m *Model) reduceMean3(n int, x []float32, y []float32) {
+// reduceMean4 computes ReduceMean scalar, for kl_normal/mean, l1_z/mean.
+func (m *Model) reduceMean4(n int, x []float32, y []float32) {
 	var s float64
 	for _, v := range x {
 		s += float64(v)
@@ -941,8 +966,8 @@ func (m *Model) reduceMean3(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*2))
 }
 
-// scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
-func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32) {
+// scaleScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
+func (m *Model) scaleScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -961,6 +986,7 @@ func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 	x16 = x16[:len(y)]
 	x17 = x17[:len(y)]
 	x18 = x18[:len(y)]
+	x19 = x19[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
@@ -980,40 +1006,43 @@ func (m *Model) scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 		a16 := x16[i]
 		a17 := x17[i]
 		a18 := x18[i]
+		a19 := x19[i]
 		t1 := 0.5 * a1
-		t2 := t1 + a2
-		t3 := 0.5 * a3
-		t4 := t2 + t3
-		t5 := 0.25 * a4
+		t2 := 0.5 * a2
+		t3 := t1 + t2
+		t4 := t3 + a3
+		t5 := 0.5 * a4
 		t6 := t4 + t5
 		t7 := 0.25 * a5
 		t8 := t6 + t7
-		t9 := 0.5 * a6
+		t9 := 0.25 * a6
 		t10 := t8 + t9
-		t11 := 2.0 * a7
+		t11 := 0.5 * a7
 		t12 := t10 + t11
-		t13 := 0.1 * a8
+		t13 := 2.0 * a8
 		t14 := t12 + t13
 		t15 := 0.1 * a9
 		t16 := t14 + t15
-		t17 := 0.3 * a10
+		t17 := 0.1 * a10
 		t18 := t16 + t17
-		t19 := 0.2 * a11
+		t19 := 0.3 * a11
 		t20 := t18 + t19
 		t21 := 0.2 * a12
 		t22 := t20 + t21
-		t23 := 0.06 * a13
+		t23 := 0.2 * a13
 		t24 := t22 + t23
-		t25 := 0.001 * a14
+		t25 := 0.06 * a14
 		t26 := t24 + t25
-		t27 := 0.5 * a15
+		t27 := 0.001 * a15
 		t28 := t26 + t27
-		t29 := 0.01 * a16
+		t29 := 0.5 * a16
 		t30 := t28 + t29
-		t31 := -0.1 * a17
+		t31 := 0.01 * a17
 		t32 := t30 + t31
-		t33 := 0.02 * a18
-		y[i] = t32 + t33
+		t33 := -0.1 * a18
+		t34 := t32 + t33
+		t35 := 0.02 * a19
+		y[i] = t34 + t35
 	}
 }
 
@@ -1822,8 +1851,40 @@ func (m *Model) lossGrad10(n int, p []float32, t []int32, dl []float32, g []floa
 	}
 }
 
-// broadcast3 computes Broadcast N×5, for d.smooth_mean.1.
+// broadcast3 computes Broadcast N×4×2, for d.embed_mean.1.
 func (m *Model) broadcast3(n int, x []float32, y []float32) {
+	v := float32(float64(x[0]) / float64(n*8))
+	for i := range y {
+		y[i] = v
+	}
+}
+
+// tanhGrad computes TanhGrad N×4×2, for d.embed_proj/tanh.1, d.per_step/tanh.1 and 2 more.
+func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = bv * (1 - a[i]*a[i])
+	}
+}
+
+// biasAddLastGrad computes BiasAddLastGrad 2, for d.embed_proj/bias.1.
+func (m *Model) biasAddLastGrad(n int, x []float32, s *[2]float32) {
+	acc := (*[2]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], x, n*4, 2, 2)
+	for c := range 2 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// embeddingGrad computes EmbeddingGrad 9×3, for d.embed.1.
+func (m *Model) embeddingGrad(n int, ids []int32, dy []float32, dw []float32) {
+	rt.EmbeddingGrad(dw, ids, dy, 3, 0)
+}
+
+// broadcast4 computes Broadcast N×5, for d.smooth_mean.1.
+func (m *Model) broadcast4(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*5))
 	for i := range y {
 		y[i] = v
@@ -2303,8 +2364,8 @@ func (m *Model) slice19(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAddLastGrad computes BiasAddLastGrad 3, for d.tag/bias.1.
-func (m *Model) biasAddLastGrad(n int, x []float32, s *[3]float32) {
+// biasAddLastGrad2 computes BiasAddLastGrad 3, for d.tag/bias.1.
+func (m *Model) biasAddLastGrad2(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n*5, 3, 3)
@@ -2313,17 +2374,8 @@ func (m *Model) biasAddLastGrad(n int, x []float32, s *[3]float32) {
 	}
 }
 
-// tanhGrad computes TanhGrad N×5×4, for d.per_step/tanh.1, d.h0/tanh.1, d.conv_full/tanh.1.
-func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = bv * (1 - a[i]*a[i])
-	}
-}
-
-// biasAddLastGrad2 computes BiasAddLastGrad 4, for d.per_step/bias.1.
-func (m *Model) biasAddLastGrad2(n int, x []float32, s *[4]float32) {
+// biasAddLastGrad3 computes BiasAddLastGrad 4, for d.per_step/bias.1.
+func (m *Model) biasAddLastGrad3(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n*5, 4, 4)

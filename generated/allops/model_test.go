@@ -33,10 +33,10 @@ func (a adapter) Predict(n int, in gentest.Feeds, out map[string][]float32) erro
 	return a.m.Predict(n, in.Float["image"], in.Float["seq"], out["probs"], out["recon"], out["flag"], out["tag_probs"])
 }
 func (a adapter) Loss(n int, in gentest.Feeds) (float32, error) {
-	return a.m.Loss(n, in.Float["image"], in.Int["label"], in.Float["onehot"], in.Float["mask"], in.Float["flag"], in.Float["seq"], in.Int["tags"])
+	return a.m.Loss(n, in.Float["image"], in.Int["label"], in.Float["onehot"], in.Float["mask"], in.Float["flag"], in.Float["seq"], in.Int["tokens"], in.Int["tags"])
 }
 func (a adapter) TrainStep(n int, in gentest.Feeds) (float32, error) {
-	return a.m.TrainStep(n, in.Float["image"], in.Int["label"], in.Float["onehot"], in.Float["mask"], in.Float["flag"], in.Float["seq"], in.Int["tags"])
+	return a.m.TrainStep(n, in.Float["image"], in.Int["label"], in.Float["onehot"], in.Float["mask"], in.Float["flag"], in.Float["seq"], in.Int["tokens"], in.Int["tags"])
 }
 
 var config = gentest.Config{
@@ -48,11 +48,12 @@ var config = gentest.Config{
 		"onehot": "onehot",
 		"seq":    "seq",
 		"tags":   "tags",
+		"tokens": "tokens",
 	},
 	Args: map[string][]string{
-		"Loss":      {"image", "label", "onehot", "mask", "flag", "seq", "tags"},
+		"Loss":      {"image", "label", "onehot", "mask", "flag", "seq", "tokens", "tags"},
 		"Predict":   {"image", "seq"},
-		"TrainStep": {"image", "label", "onehot", "mask", "flag", "seq", "tags"},
+		"TrainStep": {"image", "label", "onehot", "mask", "flag", "seq", "tokens", "tags"},
 	},
 	Graph:    GraphJSON(),
 	MaxBatch: MaxBatch,
@@ -93,6 +94,7 @@ func TestHotCallsDoNotAllocate(t *testing.T) {
 	maskArg := in.Float["mask"]
 	flagArg := in.Float["flag"]
 	seqArg := in.Float["seq"]
+	tokensArg := in.Int["tokens"]
 	tagsArg := in.Int["tags"]
 	probsArg := make([]float32, MaxBatch*5)
 	reconArg := make([]float32, MaxBatch*192)
@@ -104,6 +106,7 @@ func TestHotCallsDoNotAllocate(t *testing.T) {
 	_ = maskArg
 	_ = flagArg
 	_ = seqArg
+	_ = tokensArg
 	_ = tagsArg
 	_ = probsArg
 	_ = reconArg
@@ -117,14 +120,14 @@ func TestHotCallsDoNotAllocate(t *testing.T) {
 		t.Errorf("Predict allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.Loss(MaxBatch, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg, tagsArg); err != nil {
+		if _, err := m.Loss(MaxBatch, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg, tokensArg, tagsArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Loss allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.TrainStep(MaxBatch, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg, tagsArg); err != nil {
+		if _, err := m.TrainStep(MaxBatch, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg, tokensArg, tagsArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
@@ -144,6 +147,7 @@ func BenchmarkPredict(b *testing.B) {
 			maskArg := in.Float["mask"]
 			flagArg := in.Float["flag"]
 			seqArg := in.Float["seq"]
+			tokensArg := in.Int["tokens"]
 			tagsArg := in.Int["tags"]
 			probsArg := make([]float32, n*5)
 			reconArg := make([]float32, n*192)
@@ -155,6 +159,7 @@ func BenchmarkPredict(b *testing.B) {
 			_ = maskArg
 			_ = flagArg
 			_ = seqArg
+			_ = tokensArg
 			_ = tagsArg
 			_ = probsArg
 			_ = reconArg
@@ -182,6 +187,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			maskArg := in.Float["mask"]
 			flagArg := in.Float["flag"]
 			seqArg := in.Float["seq"]
+			tokensArg := in.Int["tokens"]
 			tagsArg := in.Int["tags"]
 			probsArg := make([]float32, n*5)
 			reconArg := make([]float32, n*192)
@@ -193,6 +199,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			_ = maskArg
 			_ = flagArg
 			_ = seqArg
+			_ = tokensArg
 			_ = tagsArg
 			_ = probsArg
 			_ = reconArg
@@ -200,7 +207,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			_ = tagProbsArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := m.TrainStep(n, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg, tagsArg); err != nil {
+				if _, err := m.TrainStep(n, imageArg, labelArg, onehotArg, maskArg, flagArg, seqArg, tokensArg, tagsArg); err != nil {
 					b.Fatal(err)
 				}
 			}

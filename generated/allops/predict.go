@@ -313,10 +313,11 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 //   - mask: input, n×192 values, shape N×3×8×8 ("mask")
 //   - flag: input, n×1 values, shape N×1 ("flag")
 //   - seq: input, n×15 values, shape N×5×3 ("seq")
+//   - tokens: embedding ids in [0, 9), n×4 values, shape N×4 ("tokens")
 //   - tags: class labels in [0, 3), n×5 values, shape N×5 ("tags")
 //
-// A wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing.
-func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, mask []float32, flag []float32, seq []float32, tags []int32) (float32, error) {
+// A wrong size, a non-finite input or an id or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing.
+func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, mask []float32, flag []float32, seq []float32, tokens []int32, tags []int32) (float32, error) {
 	const method = "allops.Loss"
 	if err := rt.CheckBatch(method, n, MaxBatch); err != nil {
 		return 0, err
@@ -339,6 +340,9 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	if err := rt.CheckLen(method, "seq", len(seq), n, 15, true); err != nil {
 		return 0, err
 	}
+	if err := rt.CheckLen(method, "tokens", len(tokens), n, 4, true); err != nil {
+		return 0, err
+	}
 	if err := rt.CheckLen(method, "tags", len(tags), n, 5, true); err != nil {
 		return 0, err
 	}
@@ -358,6 +362,9 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 		return 0, err
 	}
 	if err := rt.CheckFinite(method, "seq", seq); err != nil {
+		return 0, err
+	}
+	if err := rt.CheckIndices(method, "tokens", tokens, 4, 9); err != nil {
 		return 0, err
 	}
 	if err := rt.CheckStepLabels(method, "tags", tags, 5, 3); err != nil {
@@ -453,52 +460,62 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	m.biasAddGelu(n, m.arena[6128:6128+n*5], m.arena[6128:6128+n*5], &m.denseGeluTanhBias)
 	// smooth_mean: ReduceMean scalar
 	m.reduceMean(n, m.arena[6128:6128+n*5], m.arena[6400:6400+1])
+	// embed: Embedding N×4×3
+	m.embedding(n, tokens, m.embedWeight[:], m.arena[1536:1536+n*12])
+	// embed_proj: MatMul N×4×2
+	rt.GemmPackedP(m.pool, false, n*4, 1, m.arena[1536:1536+n*12], 3, &m.embedProjWeightPacked, 0, m.arena[1632:1632+n*8], 2)
+	// embed_proj/bias: BiasAddLast N×4×2
+	m.biasAddLast3(n, m.arena[1632:1632+n*8], m.arena[1632:1632+n*8], &m.embedProjBias)
+	// embed_proj/tanh: Tanh N×4×2
+	m.tanh(n, m.arena[1632:1632+n*8], m.arena[1632:1632+n*8])
+	// embed_mean: ReduceMean scalar
+	m.reduceMean2(n, m.arena[1632:1632+n*8], m.arena[6432:6432+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[5984:5984+n*5], label, m.arena[6432:6432+1])
+	m.sparseSoftmaxCELoss(n, m.arena[5984:5984+n*5], label, m.arena[6352:6352+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[5984:5984+n*5], onehot, m.arena[6352:6352+1])
+	m.softmaxCELoss(n, m.arena[5984:5984+n*5], onehot, m.arena[6368:6368+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6032:6032+n*5], onehot, m.arena[6368:6368+1])
+	m.categoricalCELoss(n, m.arena[6032:6032+n*5], onehot, m.arena[6128:6128+1])
 	// sparse_ce_probs/onehot: OneHot N×5
 	m.oneHot(n, label, m.arena[6080:6080+n*5])
 	// sparse_ce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6032:6032+n*5], m.arena[6080:6080+n*5], m.arena[6128:6128+1])
+	m.categoricalCELoss(n, m.arena[6032:6032+n*5], m.arena[6080:6080+n*5], m.arena[6144:6144+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[4624:4624+n*15], tags, m.arena[6144:6144+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[4624:4624+n*15], tags, m.arena[6160:6160+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[:n*192], image, m.arena[6160:6160+1])
+	m.mSELoss(n, m.arena[:n*192], image, m.arena[6224:6224+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[:n*192], image, m.arena[6224:6224+1])
+	m.mAELoss(n, m.arena[:n*192], image, m.arena[6240:6240+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[:n*192], image, m.arena[6240:6240+1])
+	m.huberLoss(n, m.arena[:n*192], image, m.arena[6256:6256+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[:n*192], mask, m.arena[6256:6256+1])
+	m.bCELoss(n, m.arena[:n*192], mask, m.arena[6272:6272+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[6336:6336+n], flag, m.arena[6272:6272+1])
+	m.bCEWithLogitsLoss(n, m.arena[6336:6336+n], flag, m.arena[6288:6288+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[6384:6384+n], flag, m.arena[6288:6288+1])
+	m.bCELoss2(n, m.arena[6384:6384+n], flag, m.arena[6304:6304+1])
 	// l1_code/abs: Abs N×6
 	m.abs(n, m.arena[6176:6176+n*6], m.arena[:n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[:n*6], m.arena[6384:6384+1])
+	m.reduceMean3(n, m.arena[:n*6], m.arena[6384:6384+1])
 	// code_log: Log N×6, fused with code_exp (Exp), code_ratio (Div)
 	m.expDivLog(n, m.arena[:n*6], m.arena[6176:6176+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[:n*6], m.arena[6304:6304+1])
+	m.reduceSum(n, m.arena[:n*6], m.arena[6320:6320+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[6176:6176+n*6], m.arena[6320:6320+1])
+	m.kLSparsity(n, m.arena[6176:6176+n*6], m.arena[6336:6336+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[6176:6176+n*6], &m.codeWeight, m.arena[6336:6336+1])
+	m.contractivePenalty(n, m.arena[6176:6176+n*6], &m.codeWeight, m.arena[:1])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/var (Exp), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
 	m.squareExpAddScalarSubSub(n, m.arena[6448:6448+n*2], m.arena[6416:6416+n*2], m.arena[6448:6448+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean3(n, m.arena[6448:6448+n*2], m.arena[6176:6176+1])
+	m.reduceMean4(n, m.arena[6448:6448+n*2], m.arena[6176:6176+1])
 	// l1_z/abs: Abs N×2
 	m.abs(n, m.arena[6416:6416+n*2], m.arena[6192:6192+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean3(n, m.arena[6192:6192+n*2], m.arena[6208:6208+1])
-	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6400:6400+1], m.arena[6400:6400+1], m.arena[6432:6432+1], m.arena[6352:6352+1], m.arena[6368:6368+1], m.arena[6128:6128+1], m.arena[6144:6144+1], m.arena[6160:6160+1], m.arena[6224:6224+1], m.arena[6240:6240+1], m.arena[6256:6256+1], m.arena[6272:6272+1], m.arena[6288:6288+1], m.arena[6384:6384+1], m.arena[6304:6304+1], m.arena[6320:6320+1], m.arena[6336:6336+1], m.arena[6176:6176+1], m.arena[6208:6208+1])
+	m.reduceMean4(n, m.arena[6192:6192+n*2], m.arena[6208:6208+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), embed_mean/weighted (Scale), embed_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6400:6400+1], m.arena[6400:6400+1], m.arena[6432:6432+1], m.arena[6352:6352+1], m.arena[6368:6368+1], m.arena[6128:6128+1], m.arena[6144:6144+1], m.arena[6160:6160+1], m.arena[6224:6224+1], m.arena[6240:6240+1], m.arena[6256:6256+1], m.arena[6272:6272+1], m.arena[6288:6288+1], m.arena[6304:6304+1], m.arena[6384:6384+1], m.arena[6320:6320+1], m.arena[6336:6336+1], m.arena[:1], m.arena[6176:6176+1], m.arena[6208:6208+1])
 	loss := m.arena[6400]
 	return loss, nil
 }
@@ -840,6 +857,8 @@ func (m *Model) deriveParams() {
 	m.denseSwishWeightPacked.Pack(true, 6, 6, m.denseSwishWeight[:], 6)
 	// dense_gelu_tanh.weightᵀ, packed for the products by it
 	m.denseGeluTanhWeightPacked.Pack(true, 6, 5, m.denseGeluTanhWeight[:], 6)
+	// embed_proj.weightᵀ, packed for the products by it
+	m.embedProjWeightPacked.Pack(true, 3, 2, m.embedProjWeight[:], 3)
 	// conv_same.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
 	rt.ArrangeConvWeights(rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, m.convSameWeight[:], m.convSameWeightArranged[:])
 	// conv_full.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)

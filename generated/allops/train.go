@@ -14,10 +14,11 @@ import "github.com/dlgen/dlgen/rt"
 //   - mask: input, n×192 values, shape N×3×8×8 ("mask")
 //   - flag: input, n×1 values, shape N×1 ("flag")
 //   - seq: input, n×15 values, shape N×5×3 ("seq")
+//   - tokens: embedding ids in [0, 9), n×4 values, shape N×4 ("tokens")
 //   - tags: class labels in [0, 3), n×5 values, shape N×5 ("tags")
 //
-// A wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing.
-func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float32, mask []float32, flag []float32, seq []float32, tags []int32) (float32, error) {
+// A wrong size, a non-finite input or an id or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing.
+func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float32, mask []float32, flag []float32, seq []float32, tokens []int32, tags []int32) (float32, error) {
 	const method = "allops.TrainStep"
 	if err := rt.CheckBatch(method, n, MaxBatch); err != nil {
 		return 0, err
@@ -40,6 +41,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	if err := rt.CheckLen(method, "seq", len(seq), n, 15, true); err != nil {
 		return 0, err
 	}
+	if err := rt.CheckLen(method, "tokens", len(tokens), n, 4, true); err != nil {
+		return 0, err
+	}
 	if err := rt.CheckLen(method, "tags", len(tags), n, 5, true); err != nil {
 		return 0, err
 	}
@@ -59,6 +63,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		return 0, err
 	}
 	if err := rt.CheckFinite(method, "seq", seq); err != nil {
+		return 0, err
+	}
+	if err := rt.CheckIndices(method, "tokens", tokens, 4, 9); err != nil {
 		return 0, err
 	}
 	if err := rt.CheckStepLabels(method, "tags", tags, 5, 3); err != nil {
@@ -95,9 +102,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn/var: ChannelMean 4
 	m.channelMean(n, m.arena[:n*256], (*[4]float32)(m.arena[2064:]))
 	// bn/inv_std: Rsqrt 4, fused with bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[37632:37632+4], m.arena[2064:2064+4])
+	m.addScalarRsqrt(n, m.arena[37680:37680+4], m.arena[2064:2064+4])
 	// bn/normalized: ChannelMul N×4×8×8
-	m.channelMul(n, m.arena[8448:8448+n*256], m.arena[10496:10496+n*256], (*[4]float32)(m.arena[37632:]))
+	m.channelMul(n, m.arena[8448:8448+n*256], m.arena[10496:10496+n*256], (*[4]float32)(m.arena[37680:]))
 	// bn/update_mean: RunningUpdate 4
 	{
 		state, stat := &m.bnRunningMean, (*[4]float32)(m.arena[2048:])
@@ -158,15 +165,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gap_pads: GlobalAvgPool2D N×2
 	m.globalAvgPool2D2(n, m.arena[14944:14944+n*64], m.arena[6288:6288+n*2])
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[37440:37440+n*4], m.arena[6272:6272+n*2], m.arena[6288:6288+n*2])
+	m.concat2(n, m.arena[37488:37488+n*4], m.arena[6272:6272+n*2], m.arena[6288:6288+n*2])
 	// h0: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[37440:37440+n*4], 4, m.h0Weight[:], 4, 0, m.arena[37472:37472+n*4], 4)
+	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[37488:37488+n*4], 4, m.h0Weight[:], 4, 0, m.arena[37520:37520+n*4], 4)
 	// h0/bias: BiasAdd N×4
-	m.biasAdd3(n, m.arena[37472:37472+n*4], m.arena[37472:37472+n*4], &m.h0Bias)
+	m.biasAdd3(n, m.arena[37520:37520+n*4], m.arena[37520:37520+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
-	m.tanh(n, m.arena[37472:37472+n*4], m.arena[37472:37472+n*4])
+	m.tanh(n, m.arena[37520:37520+n*4], m.arena[37520:37520+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[37504:37504+n*4])
+	m.fill(n, m.arena[37552:37552+n*4])
 	// rnn/weight: Concat 4×7
 	m.concat10(n, m.arena[6272:6272+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
 	// rnn/weight, packed once for this step's products by it
@@ -207,11 +214,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gru/weight_hn: Slice 4×4
 	m.slice10(n, m.gruWeightHhL0[:], m.arena[6304:6304+16])
 	// gru/weight_n: Concat 4×8
-	m.concat12(n, m.arena[37536:37536+32], m.arena[6288:6288+16], m.arena[6304:6304+16])
+	m.concat12(n, m.arena[37584:37584+32], m.arena[6288:6288+16], m.arena[6304:6304+16])
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[37536:37536+32], 8)
+	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[37584:37584+32], 8)
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[37536:37536+32], 8)
+	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[37584:37584+32], 8)
 	// gru/bias_n: Add 4
 	m.add(n, m.arena[14608:14608+4], m.arena[6272:6272+4], m.arena[14608:14608+4])
 	// gru/t0/x_slice … gru/t4/h: each thread computes its own range of items (trainStepItems1)
@@ -230,7 +237,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// tag/bias: BiasAddLast N×5×3
 	m.biasAddLast2(n, m.arena[6272:6272+n*15], m.arena[6272:6272+n*15], &m.tagBias)
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[37568:37568+n*3])
+	m.fill(n, m.arena[37616:37616+n*3])
 	// bilstm/forward/dropout_mask: DropoutMask N×1×4
 	m.dropoutMask2(n, m.arena[14240:14240+n*4])
 	// bilstm/forward/dropout_masks: Concat N×5×4
@@ -278,7 +285,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// fc/bias: BiasAdd N×16
 	m.biasAdd5(n, m.arena[14320:14320+n*16], m.arena[14320:14320+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[14080:14080+n*30], m.arena[14320:14320+n*16], m.arena[37440:37440+n*4], m.arena[14480:14480+n*10])
+	m.concat9(n, m.arena[14080:14080+n*30], m.arena[14320:14320+n*16], m.arena[37488:37488+n*4], m.arena[14480:14480+n*10])
 	// bn_fc/mean: ChannelMean 30
 	m.channelMean2(n, m.arena[14080:14080+n*30], (*[30]float32)(m.arena[14560:]))
 	// bn_fc/neg_mean: Scale 30
@@ -290,9 +297,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn_fc/var: ChannelMean 30
 	m.channelMean2(n, m.arena[14320:14320+n*30], (*[30]float32)(m.arena[14592:]))
 	// bn_fc/inv_std: Rsqrt 30, fused with bn_fc/var_eps (AddScalar)
-	m.addScalarRsqrt2(n, m.arena[37600:37600+30], m.arena[14592:14592+30])
+	m.addScalarRsqrt2(n, m.arena[37648:37648+30], m.arena[14592:14592+30])
 	// bn_fc/normalized: ChannelMul N×30
-	m.channelMul2(n, m.arena[30976:30976+n*30], m.arena[31216:31216+n*30], (*[30]float32)(m.arena[37600:]))
+	m.channelMul2(n, m.arena[30976:30976+n*30], m.arena[31216:31216+n*30], (*[30]float32)(m.arena[37648:]))
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[31456:31456+n*30], m.arena[31216:31216+n*30], &m.bnFcWeight, &m.bnFcBias)
 	// bn_fc/update_mean: RunningUpdate 30
@@ -321,21 +328,21 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// relu: Relu N×30
 	m.relu(n, m.arena[31696:31696+n*30], m.arena[31936:31936+n*30])
 	// logits: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[31936:31936+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[25152:25152+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[31936:31936+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[25312:25312+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[25152:25152+n*5], m.arena[25152:25152+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[25312:25312+n*5], m.arena[25312:25312+n*5], &m.logitsBias)
 	// probs: Softmax N×5
-	m.softmax(n, m.arena[25152:25152+n*5], m.arena[37200:37200+n*5])
+	m.softmax(n, m.arena[25312:25312+n*5], m.arena[37200:37200+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[37440:37440+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[17152:17152+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[37488:37488+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[17152:17152+n], 1)
 	// flag_logit/bias: BiasAdd N×1
 	m.biasAdd7(n, m.arena[17152:17152+n], m.arena[17152:17152+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[37440:37440+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[37648:37648+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[37488:37488+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[37696:37696+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[37648:37648+n], m.arena[37648:37648+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[37696:37696+n], m.arena[37696:37696+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[37648:37648+n], m.arena[37648:37648+n])
+	m.sigmoid(n, m.arena[37696:37696+n], m.arena[37696:37696+n])
 	// gauss_noise/noise: RandomNormal N×3×8×8
 	m.randomNormal(n, m.arena[14080:14080+n*192])
 	// mask_noise/mask: KeepMask N×3×8×8
@@ -350,19 +357,19 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// code/sigmoid: Sigmoid N×6
 	m.sigmoid(n, m.arena[37248:37248+n*6], m.arena[37248:37248+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[37248:37248+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[37664:37664+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[37248:37248+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[37712:37712+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[37664:37664+n*2], m.arena[37664:37664+n*2], &m.zMeanBias)
+	m.biasAdd9(n, m.arena[37712:37712+n*2], m.arena[37712:37712+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
 	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[37248:37248+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[15760:15760+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
 	m.biasAdd9(n, m.arena[15760:15760+n*2], m.arena[15760:15760+n*2], &m.zLogVarBias)
 	// z/std: Exp N×2, fused with z/half_logvar (Scale)
-	m.scaleExp(n, m.arena[37680:37680+n*2], m.arena[15760:15760+n*2])
+	m.scaleExp(n, m.arena[37728:37728+n*2], m.arena[15760:15760+n*2])
 	// z/eps: RandomNormal N×2
-	m.randomNormal2(n, m.arena[37696:37696+n*2])
+	m.randomNormal2(n, m.arena[37744:37744+n*2])
 	// z/z: Add N×2, fused with z/scaled_eps (Mul)
-	m.mulAdd(n, m.arena[15776:15776+n*2], m.arena[37680:37680+n*2], m.arena[37696:37696+n*2], m.arena[37664:37664+n*2])
+	m.mulAdd(n, m.arena[15776:15776+n*2], m.arena[37728:37728+n*2], m.arena[37744:37744+n*2], m.arena[37712:37712+n*2])
 	// conv_elu/bias: BiasAdd N×2×8×8, fused with conv_elu (Conv2D)
 	m.conv2DBiasAdd3(n, image, m.convEluWeight[:], &m.convEluBias, m.arena[22784:22784+n*128])
 	// conv_elu/elu: Elu N×2×8×8
@@ -372,66 +379,76 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// conv_gelu/gelu: Gelu N×2×4×4
 	m.gelu(n, m.arena[30720:30720+n*32], m.arena[24832:24832+n*32])
 	// pool_gelu: MaxPool2D N×2×2×2
-	m.maxPool2D3(n, m.arena[24832:24832+n*32], m.arena[25088:25088+n*8])
+	m.maxPool2D3(n, m.arena[24832:24832+n*32], m.arena[25184:25184+n*8])
 	// smooth_flat: Reshape N×8: a view, no code
 	// dense_selu: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 8, 1, m.arena[25088:25088+n*8], 8, m.denseSeluWeight[:], 8, 0, m.arena[25200:25200+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 8, 1, m.arena[25184:25184+n*8], 8, m.denseSeluWeight[:], 8, 0, m.arena[25360:25360+n*6], 6)
 	// dense_selu/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[25200:25200+n*6], m.arena[25200:25200+n*6], &m.denseSeluBias)
+	m.biasAdd8(n, m.arena[25360:25360+n*6], m.arena[25360:25360+n*6], &m.denseSeluBias)
 	// dense_selu/selu: Selu N×6
-	m.selu(n, m.arena[25200:25200+n*6], m.arena[25248:25248+n*6])
+	m.selu(n, m.arena[25360:25360+n*6], m.arena[25408:25408+n*6])
 	// elu_layer: Elu N×6
-	m.elu2(n, m.arena[25248:25248+n*6], m.arena[25296:25296+n*6])
+	m.elu2(n, m.arena[25408:25408+n*6], m.arena[25456:25456+n*6])
 	// dense_softplus: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[25296:25296+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[25344:25344+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[25456:25456+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[25504:25504+n*6], 6)
 	// dense_softplus/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[25344:25344+n*6], m.arena[25344:25344+n*6], &m.denseSoftplusBias)
+	m.biasAdd8(n, m.arena[25504:25504+n*6], m.arena[25504:25504+n*6], &m.denseSoftplusBias)
 	// dense_softplus/softplus: Softplus N×6
-	m.softplus(n, m.arena[25344:25344+n*6], m.arena[25392:25392+n*6])
+	m.softplus(n, m.arena[25504:25504+n*6], m.arena[25552:25552+n*6])
 	// dense_swish: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[25392:25392+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[25440:25440+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[25552:25552+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[25600:25600+n*6], 6)
 	// dense_swish/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[25440:25440+n*6], m.arena[25440:25440+n*6], &m.denseSwishBias)
+	m.biasAdd8(n, m.arena[25600:25600+n*6], m.arena[25600:25600+n*6], &m.denseSwishBias)
 	// dense_swish/swish: Silu N×6
-	m.silu(n, m.arena[25440:25440+n*6], m.arena[25488:25488+n*6])
+	m.silu(n, m.arena[25600:25600+n*6], m.arena[25648:25648+n*6])
 	// silu_layer: Silu N×6
-	m.silu(n, m.arena[25488:25488+n*6], m.arena[25536:25536+n*6])
+	m.silu(n, m.arena[25648:25648+n*6], m.arena[25696:25696+n*6])
 	// dense_gelu_tanh: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 6, 1, m.arena[25536:25536+n*6], 6, m.denseGeluTanhWeight[:], 6, 0, m.arena[25584:25584+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 6, 1, m.arena[25696:25696+n*6], 6, m.denseGeluTanhWeight[:], 6, 0, m.arena[25744:25744+n*5], 5)
 	// dense_gelu_tanh/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[25584:25584+n*5], m.arena[25584:25584+n*5], &m.denseGeluTanhBias)
+	m.biasAdd6(n, m.arena[25744:25744+n*5], m.arena[25744:25744+n*5], &m.denseGeluTanhBias)
 	// dense_gelu_tanh/gelu_tanh: Gelu N×5
-	m.gelu2(n, m.arena[25584:25584+n*5], m.arena[15616:15616+n*5])
+	m.gelu2(n, m.arena[25744:25744+n*5], m.arena[15616:15616+n*5])
 	// smooth_mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[15616:15616+n*5], m.arena[37712:37712+1])
+	m.reduceMean(n, m.arena[15616:15616+n*5], m.arena[37760:37760+1])
+	// embed: Embedding N×4×3
+	m.embedding(n, tokens, m.embedWeight[:], m.arena[25088:25088+n*12])
+	// embed_proj: MatMul N×4×2
+	rt.GemmP(m.pool, false, true, n*4, 2, 3, 1, m.arena[25088:25088+n*12], 3, m.embedProjWeight[:], 3, 0, m.arena[25248:25248+n*8], 2)
+	// embed_proj/bias: BiasAddLast N×4×2
+	m.biasAddLast3(n, m.arena[25248:25248+n*8], m.arena[25248:25248+n*8], &m.embedProjBias)
+	// embed_proj/tanh: Tanh N×4×2
+	m.tanh(n, m.arena[25248:25248+n*8], m.arena[25248:25248+n*8])
+	// embed_mean: ReduceMean scalar
+	m.reduceMean2(n, m.arena[25248:25248+n*8], m.arena[15792:15792+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[25152:25152+n*5], label, m.arena[15792:15792+1])
+	m.sparseSoftmaxCELoss(n, m.arena[25312:25312+n*5], label, m.arena[15808:15808+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[25152:25152+n*5], onehot, m.arena[15808:15808+1])
+	m.softmaxCELoss(n, m.arena[25312:25312+n*5], onehot, m.arena[15824:15824+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[37200:37200+n*5], onehot, m.arena[15824:15824+1])
+	m.categoricalCELoss(n, m.arena[37200:37200+n*5], onehot, m.arena[15840:15840+1])
 	// sparse_ce_probs/onehot: OneHot N×5
-	m.oneHot(n, label, m.arena[25632:25632+n*5])
+	m.oneHot(n, label, m.arena[25792:25792+n*5])
 	// sparse_ce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[37200:37200+n*5], m.arena[25632:25632+n*5], m.arena[15840:15840+1])
+	m.categoricalCELoss(n, m.arena[37200:37200+n*5], m.arena[25792:25792+n*5], m.arena[15856:15856+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[6272:6272+n*15], tags, m.arena[15856:15856+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[6272:6272+n*15], tags, m.arena[15872:15872+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[12544:12544+n*192], image, m.arena[15872:15872+1])
+	m.mSELoss(n, m.arena[12544:12544+n*192], image, m.arena[15888:15888+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[12544:12544+n*192], image, m.arena[15888:15888+1])
+	m.mAELoss(n, m.arena[12544:12544+n*192], image, m.arena[15904:15904+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[12544:12544+n*192], image, m.arena[15904:15904+1])
+	m.huberLoss(n, m.arena[12544:12544+n*192], image, m.arena[15920:15920+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[12544:12544+n*192], mask, m.arena[15920:15920+1])
+	m.bCELoss(n, m.arena[12544:12544+n*192], mask, m.arena[15936:15936+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[17152:17152+n], flag, m.arena[15936:15936+1])
+	m.bCEWithLogitsLoss(n, m.arena[17152:17152+n], flag, m.arena[15952:15952+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[37648:37648+n], flag, m.arena[15952:15952+1])
+	m.bCELoss2(n, m.arena[37696:37696+n], flag, m.arena[15968:15968+1])
 	// l1_code/abs: Abs N×6
 	m.abs(n, m.arena[37248:37248+n*6], m.arena[15616:15616+n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[15616:15616+n*6], m.arena[15968:15968+1])
+	m.reduceMean3(n, m.arena[15616:15616+n*6], m.arena[15984:15984+1])
 	// code_exp: Exp N×6
 	m.exp(n, m.arena[37248:37248+n*6], m.arena[15616:15616+n*6])
 	// code_ratio: Div N×6
@@ -439,25 +456,25 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// code_log: Log N×6
 	m.log(n, m.arena[15664:15664+n*6], m.arena[15712:15712+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[15712:15712+n*6], m.arena[15984:15984+1])
+	m.reduceSum(n, m.arena[15712:15712+n*6], m.arena[16000:16000+1])
 	// kl_sparsity: KLSparsity scalar
 	m.kLSparsity(n, m.arena[37248:37248+n*6], m.arena[15712:15712+1])
 	// contractive: ContractivePenalty scalar
 	m.contractivePenalty(n, m.arena[37248:37248+n*6], &m.codeWeight, m.arena[15728:15728+1])
 	// kl_normal/var: Exp N×2
-	m.exp(n, m.arena[15760:15760+n*2], m.arena[37728:37728+n*2])
+	m.exp(n, m.arena[15760:15760+n*2], m.arena[37776:37776+n*2])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareAddScalarSubSub(n, m.arena[15760:15760+n*2], m.arena[37664:37664+n*2], m.arena[15760:15760+n*2], m.arena[37728:37728+n*2])
+	m.squareAddScalarSubSub(n, m.arena[15760:15760+n*2], m.arena[37712:37712+n*2], m.arena[15760:15760+n*2], m.arena[37776:37776+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean3(n, m.arena[15760:15760+n*2], m.arena[15744:15744+1])
+	m.reduceMean4(n, m.arena[15760:15760+n*2], m.arena[15744:15744+1])
 	// l1_z/abs: Abs N×2
 	m.abs(n, m.arena[15776:15776+n*2], m.arena[15760:15760+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean3(n, m.arena[15760:15760+n*2], m.arena[16000:16000+1])
-	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[37712:37712+1], m.arena[37712:37712+1], m.arena[15792:15792+1], m.arena[15808:15808+1], m.arena[15824:15824+1], m.arena[15840:15840+1], m.arena[15856:15856+1], m.arena[15872:15872+1], m.arena[15888:15888+1], m.arena[15904:15904+1], m.arena[15920:15920+1], m.arena[15936:15936+1], m.arena[15952:15952+1], m.arena[15968:15968+1], m.arena[15984:15984+1], m.arena[15712:15712+1], m.arena[15728:15728+1], m.arena[15744:15744+1], m.arena[16000:16000+1])
+	m.reduceMean4(n, m.arena[15760:15760+n*2], m.arena[16016:16016+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), embed_mean/weighted (Scale), embed_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[37760:37760+1], m.arena[37760:37760+1], m.arena[15792:15792+1], m.arena[15808:15808+1], m.arena[15824:15824+1], m.arena[15840:15840+1], m.arena[15856:15856+1], m.arena[15872:15872+1], m.arena[15888:15888+1], m.arena[15904:15904+1], m.arena[15920:15920+1], m.arena[15936:15936+1], m.arena[15952:15952+1], m.arena[15968:15968+1], m.arena[15984:15984+1], m.arena[16000:16000+1], m.arena[15712:15712+1], m.arena[15728:15728+1], m.arena[15744:15744+1], m.arena[16016:16016+1])
 	// d.loss: Fill scalar (layer l1_z)
-	m.arena[25680] = 1.0
+	m.arena[25840] = 1.0
 	// d.l1_z/scaled.1: Fill scalar
 	m.arena[15760] = 0.01
 	// d.l1_z.1: Fill scalar
@@ -465,23 +482,23 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.l1_z/mean.1: Broadcast N×2
 	m.broadcast(n, m.arena[15712:15712+1], m.arena[15728:15728+n*2])
 	// d.l1_z/abs.1: AbsGrad N×2
-	m.absGrad(n, m.arena[15776:15776+n*2], m.arena[15728:15728+n*2], m.arena[37744:37744+n*2])
+	m.absGrad(n, m.arena[15776:15776+n*2], m.arena[15728:15728+n*2], m.arena[37792:37792+n*2])
 	// d.kl_normal/weighted.1: Fill scalar
 	m.arena[20224] = 0.1
 	// d.kl_normal.1: Fill scalar
 	m.arena[15712] = -0.1
 	// d.kl_normal/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[15712:15712+1], m.arena[37760:37760+n*2])
+	m.broadcast(n, m.arena[15712:15712+1], m.arena[37808:37808+n*2])
 	// d.kl_normal/minus_var.1: Scale N×2
-	m.scale(n, m.arena[37760:37760+n*2], m.arena[37776:37776+n*2])
+	m.scale(n, m.arena[37808:37808+n*2], m.arena[37824:37824+n*2])
 	// d.contractive.1: ContractivePenaltyGradH N×6
 	m.contractivePenaltyGradH(n, m.arena[37248:37248+n*6], &m.codeWeight, m.arena[15760:15760+1], m.arena[15712:15712+n*6])
 	// d.contractive.2: ContractivePenaltyGradW 6×192
 	m.contractivePenaltyGradW(n, m.arena[37248:37248+n*6], &m.codeWeight, m.arena[15760:15760+1], m.codeWeightGrad[:])
 	// d.kl_sparsity/scaled.1: Fill scalar
-	m.arena[25696] = 0.5
+	m.arena[37840] = 0.5
 	// d.kl_sparsity.1: KLSparsityGrad N×6
-	m.kLSparsityGrad(n, m.arena[37248:37248+n*6], m.arena[25696:25696+1], m.arena[15760:15760+n*6])
+	m.kLSparsityGrad(n, m.arena[37248:37248+n*6], m.arena[37840:37840+1], m.arena[15760:15760+n*6])
 	// d.log_ratio.1: Fill N×6
 	m.fill2(n, m.arena[15808:15808+n*6])
 	// d.code_log.1: Div N×6
@@ -499,9 +516,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bce_probs/weighted.1: Fill scalar
 	m.arena[15616] = 0.2
 	// d.bce_probs.1: LossGrad of BCELoss N×1
-	m.lossGrad(n, m.arena[37648:37648+n], flag, m.arena[15616:15616+1], m.arena[37792:37792+n])
+	m.lossGrad(n, m.arena[37696:37696+n], flag, m.arena[15616:15616+1], m.arena[37856:37856+n])
 	// d.bce_logits.1: LossGrad of BCEWithLogitsLoss N×1
-	m.lossGrad2(n, m.arena[17152:17152+n], flag, m.arena[15616:15616+1], m.arena[37808:37808+n])
+	m.lossGrad2(n, m.arena[17152:17152+n], flag, m.arena[15616:15616+1], m.arena[37872:37872+n])
 	// d.bce/weighted.1: Fill scalar
 	m.arena[17152] = 0.3
 	// d.bce.1: LossGrad of BCELoss N×3×8×8
@@ -511,57 +528,69 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.mae.1: LossGrad of MAELoss N×3×8×8
 	m.lossGrad5(n, m.arena[12544:12544+n*192], image, m.arena[20224:20224+1], m.arena[18688:18688+n*192])
 	// d.mse/weighted.1: Fill scalar
-	m.arena[25712] = 2.0
+	m.arena[36816] = 2.0
 	// d.mse.1: LossGrad of MSELoss N×3×8×8
-	m.lossGrad6(n, m.arena[12544:12544+n*192], image, m.arena[25712:25712+1], m.arena[20224:20224+n*192])
+	m.lossGrad6(n, m.arena[12544:12544+n*192], image, m.arena[36816:36816+1], m.arena[20224:20224+n*192])
 	// d.sparse_ce_steps.1: LossGrad of SparseSoftmaxCELoss N×5×3
-	m.lossGrad7(n, m.arena[6272:6272+n*15], tags, m.arena[25696:25696+1], m.arena[36816:36816+n*15])
+	m.lossGrad7(n, m.arena[6272:6272+n*15], tags, m.arena[37840:37840+1], m.arena[36816:36816+n*15])
 	// d.sparse_ce_probs/weighted.1: Fill scalar
 	m.arena[6320] = 0.25
 	// d.sparse_ce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad8(n, m.arena[37200:37200+n*5], m.arena[25632:25632+n*5], m.arena[6320:6320+1], m.arena[6336:6336+n*5])
+	m.lossGrad8(n, m.arena[37200:37200+n*5], m.arena[25792:25792+n*5], m.arena[6320:6320+1], m.arena[37344:37344+n*5])
 	// d.cce_probs.1: LossGrad of CategoricalCELoss N×5
 	m.lossGrad8(n, m.arena[37200:37200+n*5], onehot, m.arena[6320:6320+1], m.arena[6272:6272+n*5])
 	// d.cce_probs.2: Add N×5
-	m.add(n, m.arena[6336:6336+n*5], m.arena[6272:6272+n*5], m.arena[6336:6336+n*5])
+	m.add(n, m.arena[37344:37344+n*5], m.arena[6272:6272+n*5], m.arena[37344:37344+n*5])
 	// d.cce_logits.1: LossGrad of SoftmaxCELoss N×5
-	m.lossGrad9(n, m.arena[25152:25152+n*5], onehot, m.arena[25696:25696+1], m.arena[37344:37344+n*5])
+	m.lossGrad9(n, m.arena[25312:25312+n*5], onehot, m.arena[37840:37840+1], m.arena[37392:37392+n*5])
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad10(n, m.arena[25152:25152+n*5], label, m.arena[25680:25680+1], m.arena[37392:37392+n*5])
+	m.lossGrad10(n, m.arena[25312:25312+n*5], label, m.arena[25840:25840+1], m.arena[37440:37440+n*5])
+	// d.embed_mean.1: Broadcast N×4×2
+	m.broadcast3(n, m.arena[37840:37840+1], m.arena[6272:6272+n*8])
+	// d.embed_proj/tanh.1: TanhGrad N×4×2
+	m.tanhGrad(n, m.arena[25248:25248+n*8], m.arena[6272:6272+n*8], m.arena[25248:25248+n*8])
+	// d.embed_proj/bias.1: BiasAddLastGrad 2
+	m.biasAddLastGrad(n, m.arena[25248:25248+n*8], &m.embedProjBiasGrad)
+	// d.embed_proj.1: MatMul N×4×3
+	rt.GemmP(m.pool, false, false, n*4, 3, 2, 1, m.arena[25248:25248+n*8], 2, m.embedProjWeight[:], 3, 0, m.arena[6272:6272+n*12], 3)
+	// d.embed_proj.2: MatMul 2×3
+	rt.GemmP(m.pool, true, false, 2, 3, n*4, 1, m.arena[25248:25248+n*8], 2, m.arena[25088:25088+n*12], 3, 0, m.embedProjWeightGrad[:], 3)
+	// d.embed.1: EmbeddingGrad 9×3
+	m.embeddingGrad(n, tokens, m.arena[6272:6272+n*12], m.embedWeightGrad[:])
 	// d.smooth_mean.1: Broadcast N×5
-	m.broadcast3(n, m.arena[25696:25696+1], m.arena[6272:6272+n*5])
+	m.broadcast4(n, m.arena[37840:37840+1], m.arena[6272:6272+n*5])
 	// d.dense_gelu_tanh/gelu_tanh.1: GeluGrad N×5
-	m.geluGrad(n, m.arena[25584:25584+n*5], m.arena[6272:6272+n*5], m.arena[25584:25584+n*5])
+	m.geluGrad(n, m.arena[25744:25744+n*5], m.arena[6272:6272+n*5], m.arena[25744:25744+n*5])
 	// d.dense_gelu_tanh/bias.1: ChannelSum 5
-	m.channelSum(n, m.arena[25584:25584+n*5], &m.denseGeluTanhBiasGrad)
+	m.channelSum(n, m.arena[25744:25744+n*5], &m.denseGeluTanhBiasGrad)
 	// d.dense_gelu_tanh.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 5, 1, m.arena[25584:25584+n*5], 5, m.denseGeluTanhWeight[:], 6, 0, m.arena[6272:6272+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 5, 1, m.arena[25744:25744+n*5], 5, m.denseGeluTanhWeight[:], 6, 0, m.arena[6272:6272+n*6], 6)
 	// d.dense_gelu_tanh.2: MatMul 5×6
-	rt.GemmP(m.pool, true, false, 5, 6, n, 1, m.arena[25584:25584+n*5], 5, m.arena[25536:25536+n*6], 6, 0, m.denseGeluTanhWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 5, 6, n, 1, m.arena[25744:25744+n*5], 5, m.arena[25696:25696+n*6], 6, 0, m.denseGeluTanhWeightGrad[:], 6)
 	// d.dense_swish/swish.1: SiluGrad N×6, fused with d.silu_layer.1 (SiluGrad)
-	m.siluGradSiluGrad(n, m.arena[25488:25488+n*6], m.arena[25488:25488+n*6], m.arena[6272:6272+n*6], m.arena[25440:25440+n*6])
+	m.siluGradSiluGrad(n, m.arena[25648:25648+n*6], m.arena[25648:25648+n*6], m.arena[6272:6272+n*6], m.arena[25600:25600+n*6])
 	// d.dense_swish/bias.1: ChannelSum 6
-	m.channelSum2(n, m.arena[25488:25488+n*6], &m.denseSwishBiasGrad)
+	m.channelSum2(n, m.arena[25648:25648+n*6], &m.denseSwishBiasGrad)
 	// d.dense_swish.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[25488:25488+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[6272:6272+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[25648:25648+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[6272:6272+n*6], 6)
 	// d.dense_swish.2: MatMul 6×6
-	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[25488:25488+n*6], 6, m.arena[25392:25392+n*6], 6, 0, m.denseSwishWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[25648:25648+n*6], 6, m.arena[25552:25552+n*6], 6, 0, m.denseSwishWeightGrad[:], 6)
 	// d.dense_softplus/softplus.1: SoftplusGrad N×6
-	m.softplusGrad(n, m.arena[25344:25344+n*6], m.arena[6272:6272+n*6], m.arena[25344:25344+n*6])
+	m.softplusGrad(n, m.arena[25504:25504+n*6], m.arena[6272:6272+n*6], m.arena[25504:25504+n*6])
 	// d.dense_softplus/bias.1: ChannelSum 6
-	m.channelSum2(n, m.arena[25344:25344+n*6], &m.denseSoftplusBiasGrad)
+	m.channelSum2(n, m.arena[25504:25504+n*6], &m.denseSoftplusBiasGrad)
 	// d.dense_softplus.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[25344:25344+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[6272:6272+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[25504:25504+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[6272:6272+n*6], 6)
 	// d.dense_softplus.2: MatMul 6×6
-	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[25344:25344+n*6], 6, m.arena[25296:25296+n*6], 6, 0, m.denseSoftplusWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[25504:25504+n*6], 6, m.arena[25456:25456+n*6], 6, 0, m.denseSoftplusWeightGrad[:], 6)
 	// d.dense_selu/selu.1: SeluGrad N×6, fused with d.elu_layer.1 (EluGrad)
-	m.eluGradSeluGrad(n, m.arena[25248:25248+n*6], m.arena[25248:25248+n*6], m.arena[6272:6272+n*6], m.arena[25200:25200+n*6])
+	m.eluGradSeluGrad(n, m.arena[25408:25408+n*6], m.arena[25408:25408+n*6], m.arena[6272:6272+n*6], m.arena[25360:25360+n*6])
 	// d.dense_selu/bias.1: ChannelSum 6
-	m.channelSum2(n, m.arena[25248:25248+n*6], &m.denseSeluBiasGrad)
+	m.channelSum2(n, m.arena[25408:25408+n*6], &m.denseSeluBiasGrad)
 	// d.dense_selu.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 6, 1, m.arena[25248:25248+n*6], 6, m.denseSeluWeight[:], 8, 0, m.arena[6272:6272+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 6, 1, m.arena[25408:25408+n*6], 6, m.denseSeluWeight[:], 8, 0, m.arena[6272:6272+n*8], 8)
 	// d.dense_selu.2: MatMul 6×8
-	rt.GemmP(m.pool, true, false, 6, 8, n, 1, m.arena[25248:25248+n*6], 6, m.arena[25088:25088+n*8], 8, 0, m.denseSeluWeightGrad[:], 8)
+	rt.GemmP(m.pool, true, false, 6, 8, n, 1, m.arena[25408:25408+n*6], 6, m.arena[25184:25184+n*8], 8, 0, m.denseSeluWeightGrad[:], 8)
 	// d.smooth_flat.1: Reshape N×2×2×2: a view, no code
 	// d.pool_gelu.1: MaxPool2DGrad N×2×4×4
 	m.maxPool2DGrad(n, m.arena[24832:24832+n*32], m.arena[6272:6272+n*8], m.arena[25088:25088+n*32])
@@ -580,22 +609,22 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_elu.1: Conv2DFilterGrad 2×3×3×3
 	m.conv2DFilterGrad2(n, image, m.arena[22784:22784+n*128], m.convEluWeightGrad[:])
 	// d.z/z.1: Add N×2, fused with d.kl_normal/mu_sq.1 (Mul), d.kl_normal/mu_sq.2 (Scale)
-	m.mulScaleAdd(n, m.arena[37664:37664+n*2], m.arena[37776:37776+n*2], m.arena[37664:37664+n*2], m.arena[37744:37744+n*2])
+	m.mulScaleAdd(n, m.arena[37712:37712+n*2], m.arena[37824:37824+n*2], m.arena[37712:37712+n*2], m.arena[37792:37792+n*2])
 	// d.z/half_logvar.2: Add N×2, fused with d.kl_normal/var.1 (Mul), d.kl_normal/var.2 (Add), d.z/scaled_eps.1 (Mul), d.z/std.1 (Mul), d.z/half_logvar.1 (Scale)
-	m.mulAddMulMulScaleAdd(n, m.arena[37776:37776+n*2], m.arena[37776:37776+n*2], m.arena[37728:37728+n*2], m.arena[37760:37760+n*2], m.arena[37744:37744+n*2], m.arena[37696:37696+n*2], m.arena[37680:37680+n*2])
+	m.mulAddMulMulScaleAdd(n, m.arena[37824:37824+n*2], m.arena[37824:37824+n*2], m.arena[37776:37776+n*2], m.arena[37808:37808+n*2], m.arena[37792:37792+n*2], m.arena[37744:37744+n*2], m.arena[37728:37728+n*2])
 	// d.z_log_var/bias.1: ChannelSum 2
-	m.channelSum5(n, m.arena[37776:37776+n*2], &m.zLogVarBiasGrad)
+	m.channelSum5(n, m.arena[37824:37824+n*2], &m.zLogVarBiasGrad)
 	// d.z_log_var.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[37776:37776+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[37296:37296+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[37824:37824+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[37296:37296+n*6], 6)
 	// d.z_log_var.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[37776:37776+n*2], 2, m.arena[37248:37248+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[37824:37824+n*2], 2, m.arena[37248:37248+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
 	// d.z_log_var.3: Add N×6: accumulated in place by its products, no code
 	// d.z_mean/bias.1: ChannelSum 2
-	m.channelSum5(n, m.arena[37664:37664+n*2], &m.zMeanBiasGrad)
+	m.channelSum5(n, m.arena[37712:37712+n*2], &m.zMeanBiasGrad)
 	// d.z_mean.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[37664:37664+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[37296:37296+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[37712:37712+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[37296:37296+n*6], 6)
 	// d.z_mean.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[37664:37664+n*2], 2, m.arena[37248:37248+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[37712:37712+n*2], 2, m.arena[37248:37248+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
 	// d.z_mean.3: Add N×6: accumulated in place by its products, no code
 	// d.code/sigmoid.1: SigmoidGrad N×6
 	m.sigmoidGrad(n, m.arena[37248:37248+n*6], m.arena[37296:37296+n*6], m.arena[37248:37248+n*6])
@@ -605,30 +634,30 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[37248:37248+n*6], 6, m.arena[14080:14080+n*192], 192, 1, m.codeWeightGrad[:], 192)
 	// d.code.2: Add 6×192: accumulated in place by its products, no code
 	// d.flag_prob/sigmoid.1: SigmoidGrad N×1
-	m.sigmoidGrad(n, m.arena[37648:37648+n], m.arena[37792:37792+n], m.arena[37648:37648+n])
+	m.sigmoidGrad(n, m.arena[37696:37696+n], m.arena[37856:37856+n], m.arena[37696:37696+n])
 	// d.flag_prob/bias.1: ChannelSum 1
-	m.channelSum6(n, m.arena[37648:37648+n], &m.flagProbBiasGrad)
+	m.channelSum6(n, m.arena[37696:37696+n], &m.flagProbBiasGrad)
 	// d.flag_prob.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[37648:37648+n], 1, m.flagProbWeight[:], 4, 0, m.arena[14560:14560+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[37696:37696+n], 1, m.flagProbWeight[:], 4, 0, m.arena[14560:14560+n*4], 4)
 	// d.flag_prob.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[37648:37648+n], 1, m.arena[37440:37440+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[37696:37696+n], 1, m.arena[37488:37488+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
 	// d.flag_logit/bias.1: ChannelSum 1
-	m.channelSum6(n, m.arena[37808:37808+n], &m.flagLogitBiasGrad)
+	m.channelSum6(n, m.arena[37872:37872+n], &m.flagLogitBiasGrad)
 	// d.flag_logit.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[37808:37808+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[14560:14560+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[37872:37872+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[14560:14560+n*4], 4)
 	// d.flag_logit.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[37808:37808+n], 1, m.arena[37440:37440+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[37872:37872+n], 1, m.arena[37488:37488+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
 	// d.flag_logit.3: Add N×4: accumulated in place by its products, no code
 	// d.probs.1: SoftmaxGrad N×5
-	m.softmaxGrad(n, m.arena[37200:37200+n*5], m.arena[6336:6336+n*5], m.arena[6272:6272+n*5])
+	m.softmaxGrad(n, m.arena[37200:37200+n*5], m.arena[37344:37344+n*5], m.arena[6272:6272+n*5])
 	// d.probs.2: Add N×5, fused with d.sparse_ce.2 (Add)
-	m.addAdd(n, m.arena[37344:37344+n*5], m.arena[37344:37344+n*5], m.arena[37392:37392+n*5], m.arena[6272:6272+n*5])
+	m.addAdd(n, m.arena[37392:37392+n*5], m.arena[37392:37392+n*5], m.arena[37440:37440+n*5], m.arena[6272:6272+n*5])
 	// d.logits/bias.1: ChannelSum 5
-	m.channelSum(n, m.arena[37344:37344+n*5], &m.logitsBiasGrad)
+	m.channelSum(n, m.arena[37392:37392+n*5], &m.logitsBiasGrad)
 	// d.logits.1: MatMul N×30
-	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[37344:37344+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[14080:14080+n*30], 30)
+	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[37392:37392+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[14080:14080+n*30], 30)
 	// d.logits.2: MatMul 5×30
-	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[37344:37344+n*5], 5, m.arena[31936:31936+n*30], 30, 0, m.logitsWeightGrad[:], 30)
+	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[37392:37392+n*5], 5, m.arena[31936:31936+n*30], 30, 0, m.logitsWeightGrad[:], 30)
 	// d.tanh.1: TanhGrad N×30, fused with d.relu.1 (ReluGrad)
 	m.reluGradTanhGrad(n, m.arena[31936:31936+n*30], m.arena[31936:31936+n*30], m.arena[14080:14080+n*30], m.arena[31696:31696+n*30])
 	// d.flatten2.1: Reshape N×2×3×5: a view, no code
@@ -648,11 +677,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn_fc/normalized.3: ChannelSum 30
 	m.channelSum7(n, m.arena[14320:14320+n*30], (*[30]float32)(m.arena[6272:]))
 	// d.bn_fc/inv_std.4: Scale 30, fused with d.bn_fc/inv_std.1 (Square), d.bn_fc/inv_std.2 (Mul), d.bn_fc/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[6272:6272+30], m.arena[37600:37600+30], m.arena[6272:6272+30])
+	m.squareMulMulScale(n, m.arena[6272:6272+30], m.arena[37648:37648+30], m.arena[6272:6272+30])
 	// d.bn_fc/var.1: ChannelBroadcast N×30
 	m.channelBroadcast(n, (*[30]float32)(m.arena[6272:]), m.arena[14320:14320+n*30])
 	// d.bn_fc/sq.3: Add N×30, fused with d.bn_fc/normalized.1 (ChannelMul), d.bn_fc/sq.1 (Mul), d.bn_fc/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[14080:14080+n*30], m.arena[14080:14080+n*30], (*[30]float32)(m.arena[37600:]), m.arena[14320:14320+n*30], m.arena[30976:30976+n*30])
+	m.channelMulMulScaleAdd(n, m.arena[14080:14080+n*30], m.arena[14080:14080+n*30], (*[30]float32)(m.arena[37648:]), m.arena[14320:14320+n*30], m.arena[30976:30976+n*30])
 	// d.bn_fc/centered.1: ChannelSum 30
 	m.channelSum7(n, m.arena[14080:14080+n*30], (*[30]float32)(m.arena[6272:]))
 	// d.bn_fc/neg_mean.1: Scale 30
@@ -752,7 +781,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad(n, m.arena[14352:14352+n*4], m.arena[6272:6272+n*16], 8)
 	// d.lstm/t0/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×4, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[14384:14384+n*4], m.arena[14448:14448+n*4], m.arena[37504:37504+n*4], m.arena[36016:36016+n*4])
+	m.mulSigmoidGrad(n, m.arena[14384:14384+n*4], m.arena[14448:14448+n*4], m.arena[37552:37552+n*4], m.arena[36016:36016+n*4])
 	// d.lstm/t0/f_pre.1: SliceGrad N×16
 	m.sliceGrad(n, m.arena[14384:14384+n*4], m.arena[6272:6272+n*16], 4)
 	// d.lstm/t0/f_pre.2: Add N×16: written in place by its SliceGrads, no code
@@ -827,7 +856,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/forward/dropped.2: Add N×5×4
 	m.add(n, m.arena[14720:14720+n*20], m.arena[33616:33616+n*20], m.arena[14080:14080+n*20])
 	// d.tag/bias.1: BiasAddLastGrad 3
-	m.biasAddLastGrad(n, m.arena[36816:36816+n*15], &m.tagBiasGrad)
+	m.biasAddLastGrad2(n, m.arena[36816:36816+n*15], &m.tagBiasGrad)
 	// d.tag.1: MatMul N×5×4
 	rt.GemmP(m.pool, false, false, n*5, 4, 3, 1, m.arena[36816:36816+n*15], 3, m.tagWeight[:], 4, 1, m.arena[14080:14080+n*20], 4)
 	// d.tag.2: MatMul 3×4
@@ -836,7 +865,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.per_step/tanh.1: TanhGrad N×5×4
 	m.tanhGrad(n, m.arena[33456:33456+n*20], m.arena[14080:14080+n*20], m.arena[33456:33456+n*20])
 	// d.per_step/bias.1: BiasAddLastGrad 4
-	m.biasAddLastGrad2(n, m.arena[33456:33456+n*20], &m.perStepBiasGrad)
+	m.biasAddLastGrad3(n, m.arena[33456:33456+n*20], &m.perStepBiasGrad)
 	// d.per_step.1: MatMul N×5×4
 	rt.GemmP(m.pool, false, false, n*5, 4, 4, 1, m.arena[33456:33456+n*20], 4, m.perStepWeight[:], 4, 0, m.arena[14400:14400+n*20], 4)
 	// d.per_step.2: MatMul 4×4
@@ -869,7 +898,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t0/z_pre.1: SliceGrad N×8
 	m.sliceGrad3(n, m.arena[15232:15232+n*4], m.arena[14080:14080+n*8], 4)
 	// d.gru/t0/r.1: SigmoidGrad N×4, fused with d.gru/t0/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[15312:15312+n*4], m.arena[15200:15200+n*4], m.arena[37472:37472+n*4], m.arena[32496:32496+n*4])
+	m.mulSigmoidGrad(n, m.arena[15312:15312+n*4], m.arena[15200:15200+n*4], m.arena[37520:37520+n*4], m.arena[32496:32496+n*4])
 	// d.gru/t0/r_pre.1: SliceGrad N×8
 	m.sliceGrad3(n, m.arena[15312:15312+n*4], m.arena[14080:14080+n*8], 0)
 	// d.gru/t0/r_pre.2: Add N×8: written in place by its SliceGrads, no code
@@ -948,13 +977,13 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rnn/weight.2: Slice 4×4
 	m.slice25(n, m.arena[14400:14400+28], m.rnnWeightHhL0Grad[:])
 	// d.h0/tanh.1: TanhGrad N×4
-	m.tanhGrad(n, m.arena[37472:37472+n*4], m.arena[14944:14944+n*4], m.arena[37472:37472+n*4])
+	m.tanhGrad(n, m.arena[37520:37520+n*4], m.arena[14944:14944+n*4], m.arena[37520:37520+n*4])
 	// d.h0/bias.1: ChannelSum 4
-	m.channelSum9(n, m.arena[37472:37472+n*4], &m.h0BiasGrad)
+	m.channelSum9(n, m.arena[37520:37520+n*4], &m.h0BiasGrad)
 	// d.h0.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[37472:37472+n*4], 4, m.h0Weight[:], 4, 1, m.arena[15280:15280+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[37520:37520+n*4], 4, m.h0Weight[:], 4, 1, m.arena[15280:15280+n*4], 4)
 	// d.h0.2: MatMul 4×4
-	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[37472:37472+n*4], 4, m.arena[37440:37440+n*4], 4, 0, m.h0WeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[37520:37520+n*4], 4, m.arena[37488:37488+n*4], 4, 0, m.h0WeightGrad[:], 4)
 	// d.h0.3: Add N×4: accumulated in place by its products, no code
 	// d.gap_concat.1: Slice N×2
 	m.slice26(n, m.arena[15280:15280+n*4], m.arena[6272:6272+n*2])
@@ -1027,11 +1056,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn/normalized.3: ChannelSum 4
 	m.channelSum13(n, m.arena[2048:2048+n*256], (*[4]float32)(m.arena[4096:]))
 	// d.bn/inv_std.4: Scale 4, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[4096:4096+4], m.arena[37632:37632+4], m.arena[4096:4096+4])
+	m.squareMulMulScale(n, m.arena[4096:4096+4], m.arena[37680:37680+4], m.arena[4096:4096+4])
 	// d.bn/var.1: ChannelBroadcast N×4×8×8
 	m.channelBroadcast2(n, (*[4]float32)(m.arena[4096:]), m.arena[2048:2048+n*256])
 	// d.bn/sq.3: Add N×4×8×8, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[:n*256], m.arena[:n*256], (*[4]float32)(m.arena[37632:]), m.arena[2048:2048+n*256], m.arena[8448:8448+n*256])
+	m.channelMulMulScaleAdd2(n, m.arena[:n*256], m.arena[:n*256], (*[4]float32)(m.arena[37680:]), m.arena[2048:2048+n*256], m.arena[8448:8448+n*256])
 	// d.bn/centered.1: ChannelSum 4
 	m.channelSum13(n, m.arena[:n*256], (*[4]float32)(m.arena[4096:]))
 	// d.bn/neg_mean.1: Scale 4
@@ -1053,7 +1082,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	copy(m.bilstmBiasHhL0Grad[:], m.arena[23584:23584+12])
 	copy(m.bilstmBiasIhL0ReverseGrad[:], m.arena[23552:23552+12])
 	copy(m.bilstmBiasHhL0ReverseGrad[:], m.arena[23552:23552+12])
-	loss := m.arena[37712]
+	loss := m.arena[37760]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
@@ -1072,7 +1101,7 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 	m.slice(n, seq, m.arena[14080+b0*3:14080+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[28800+b0*7:28800+b0*7+n*7], m.arena[14080+b0*3:14080+b0*3+n*3], m.arena[37504+b0*4:37504+b0*4+n*4])
+	m.concat3(n, m.arena[28800+b0*7:28800+b0*7+n*7], m.arena[14080+b0*3:14080+b0*3+n*3], m.arena[37552+b0*4:37552+b0*4+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
 	rt.GemmPackedP(nil, false, n, 1, m.arena[28800+b0*7:28800+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[6304+b0*4:6304+b0*4+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
@@ -1100,7 +1129,7 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 	m.slice3(n, m.arena[14240+b0*20:14240+b0*20+n*20], m.arena[14400+b0*4:14400+b0*4+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[29120+b0*8:29120+b0*8+n*8], m.arena[14400+b0*4:14400+b0*4+n*4], m.arena[37472+b0*4:37472+b0*4+n*4])
+	m.concat5(n, m.arena[29120+b0*8:29120+b0*8+n*8], m.arena[14400+b0*4:14400+b0*4+n*4], m.arena[37520+b0*4:37520+b0*4+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
 	rt.GemmPackedP(nil, false, n, 1, m.arena[29120+b0*8:29120+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[6272+b0*8:6272+b0*8+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
@@ -1114,7 +1143,7 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 	// gru/t0/z: Sigmoid N×4
 	m.sigmoid(n, m.arena[14464+b0*4:14464+b0*4+n*4], m.arena[32656+b0*4:32656+b0*4+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[32496+b0*4:32496+b0*4+n*4], m.arena[37472+b0*4:37472+b0*4+n*4], m.arena[14496+b0*4:14496+b0*4+n*4])
+	m.mul(n, m.arena[32496+b0*4:32496+b0*4+n*4], m.arena[37520+b0*4:37520+b0*4+n*4], m.arena[14496+b0*4:14496+b0*4+n*4])
 	// gru/t0/xrh: Concat N×8
 	m.concat5(n, m.arena[29440+b0*8:29440+b0*8+n*8], m.arena[14400+b0*4:14400+b0*4+n*4], m.arena[14496+b0*4:14496+b0*4+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
@@ -1124,7 +1153,7 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 	// gru/t0/n: Tanh N×4
 	m.tanh(n, m.arena[14560+b0*4:14560+b0*4+n*4], m.arena[32816+b0*4:32816+b0*4+n*4])
 	// gru/t0/h_minus_n: Sub N×4
-	m.sub(n, m.arena[37472+b0*4:37472+b0*4+n*4], m.arena[32816+b0*4:32816+b0*4+n*4], m.arena[32976+b0*4:32976+b0*4+n*4])
+	m.sub(n, m.arena[37520+b0*4:37520+b0*4+n*4], m.arena[32816+b0*4:32816+b0*4+n*4], m.arena[32976+b0*4:32976+b0*4+n*4])
 	// gru/t0/h: Add N×4, fused with gru/t0/z_h_minus_n (Mul)
 	m.mulAdd(n, m.arena[33136+b0*4:33136+b0*4+n*4], m.arena[32656+b0*4:32656+b0*4+n*4], m.arena[32976+b0*4:32976+b0*4+n*4], m.arena[32816+b0*4:32816+b0*4+n*4])
 	// gru/t1 … gru/t4: 4 steps, one iteration each
@@ -1172,7 +1201,7 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 	m.slice3(n, m.arena[14240+b0*20:14240+b0*20+n*20], m.arena[14560+b0*4:14560+b0*4+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[29760+b0*7:29760+b0*7+n*7], m.arena[14560+b0*4:14560+b0*4+n*4], m.arena[37568+b0*3:37568+b0*3+n*3])
+	m.concat6(n, m.arena[29760+b0*7:29760+b0*7+n*7], m.arena[14560+b0*4:14560+b0*4+n*4], m.arena[37616+b0*3:37616+b0*3+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(nil, false, n, 1, m.arena[29760+b0*7:29760+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[14400+b0*12:14400+b0*12+n*12], 12)
 	// bilstm/forward/t0/i: Sigmoid N×3
@@ -1189,7 +1218,7 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[14400+b0*12:14400+b0*12+n*12], m.arena[14592:14592+12], m.arena[37568+b0*3:37568+b0*3+n*3], m.arena[34416+b0*3:34416+b0*3+n*3], m.arena[14496+b0*3:14496+b0*3+n*3], m.arena[33776+b0*3:33776+b0*3+n*3], m.arena[33936+b0*3:33936+b0*3+n*3], m.arena[34096+b0*3:34096+b0*3+n*3], m.arena[34256+b0*3:34256+b0*3+n*3], m.arena[34576+b0*3:34576+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[14400+b0*12:14400+b0*12+n*12], m.arena[14592:14592+12], m.arena[37616+b0*3:37616+b0*3+n*3], m.arena[34416+b0*3:34416+b0*3+n*3], m.arena[14496+b0*3:14496+b0*3+n*3], m.arena[33776+b0*3:33776+b0*3+n*3], m.arena[33936+b0*3:33936+b0*3+n*3], m.arena[34096+b0*3:34096+b0*3+n*3], m.arena[34256+b0*3:34256+b0*3+n*3], m.arena[34576+b0*3:34576+b0*3+n*3])
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
@@ -1226,7 +1255,7 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 	m.slice30(n, m.arena[14240+b0*20:14240+b0*20+n*20], m.arena[14672+b0*4:14672+b0*4+n*4])
 	// bilstm/reverse/t0/x: Reshape N×4: a view, no code
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[30080+b0*7:30080+b0*7+n*7], m.arena[14672+b0*4:14672+b0*4+n*4], m.arena[37568+b0*3:37568+b0*3+n*3])
+	m.concat6(n, m.arena[30080+b0*7:30080+b0*7+n*7], m.arena[14672+b0*4:14672+b0*4+n*4], m.arena[37616+b0*3:37616+b0*3+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(nil, false, n, 1, m.arena[30080+b0*7:30080+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[14400+b0*12:14400+b0*12+n*12], 12)
 	// bilstm/reverse/t0/i: Sigmoid N×3
@@ -1243,7 +1272,7 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[14400+b0*12:14400+b0*12+n*12], m.arena[14704:14704+12], m.arena[37568+b0*3:37568+b0*3+n*3], m.arena[35536+b0*3:35536+b0*3+n*3], m.arena[14560+b0*3:14560+b0*3+n*3], m.arena[34896+b0*3:34896+b0*3+n*3], m.arena[35056+b0*3:35056+b0*3+n*3], m.arena[35216+b0*3:35216+b0*3+n*3], m.arena[35376+b0*3:35376+b0*3+n*3], m.arena[35696+b0*3:35696+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[14400+b0*12:14400+b0*12+n*12], m.arena[14704:14704+12], m.arena[37616+b0*3:37616+b0*3+n*3], m.arena[35536+b0*3:35536+b0*3+n*3], m.arena[14560+b0*3:14560+b0*3+n*3], m.arena[34896+b0*3:34896+b0*3+n*3], m.arena[35056+b0*3:35056+b0*3+n*3], m.arena[35216+b0*3:35216+b0*3+n*3], m.arena[35376+b0*3:35376+b0*3+n*3], m.arena[35696+b0*3:35696+b0*3+n*3])
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/x_slice: Slice N×1×4
@@ -1294,7 +1323,7 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 4, m.arena[14240+b0*16:14240+b0*16+n*16], nil, m.arena[37504+b0*4:37504+b0*4+n*4], m.arena[36496+b0*4:36496+b0*4+n*4], m.arena[14560+b0*4:14560+b0*4+n*4], m.arena[35856+b0*4:35856+b0*4+n*4], m.arena[36016+b0*4:36016+b0*4+n*4], m.arena[36176+b0*4:36176+b0*4+n*4], m.arena[36336+b0*4:36336+b0*4+n*4], m.arena[36656+b0*4:36656+b0*4+n*4])
+	rt.LSTMCell(n, 4, m.arena[14240+b0*16:14240+b0*16+n*16], nil, m.arena[37552+b0*4:37552+b0*4+n*4], m.arena[36496+b0*4:36496+b0*4+n*4], m.arena[14560+b0*4:14560+b0*4+n*4], m.arena[35856+b0*4:35856+b0*4+n*4], m.arena[36016+b0*4:36016+b0*4+n*4], m.arena[36176+b0*4:36176+b0*4+n*4], m.arena[36336+b0*4:36336+b0*4+n*4], m.arena[36656+b0*4:36656+b0*4+n*4])
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
@@ -1460,7 +1489,7 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 	m.sliceGrad8(n, m.arena[14976+b0*3:14976+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 6)
 	// d.bilstm/reverse/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[15008+b0*3:15008+b0*3+n*3], m.arena[15136+b0*3:15136+b0*3+n*3], m.arena[37568+b0*3:37568+b0*3+n*3], m.arena[35056+b0*3:35056+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[15008+b0*3:15008+b0*3+n*3], m.arena[15136+b0*3:15136+b0*3+n*3], m.arena[37616+b0*3:37616+b0*3+n*3], m.arena[35056+b0*3:35056+b0*3+n*3])
 	// d.bilstm/reverse/t0/f_pre.1: SliceGrad N×12
 	m.sliceGrad8(n, m.arena[15008+b0*3:15008+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 3)
 	// d.bilstm/reverse/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -1613,7 +1642,7 @@ func (m *Model) trainStepItems6(_, b0, b1 int) {
 	m.sliceGrad8(n, m.arena[15376+b0*3:15376+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 6)
 	// d.bilstm/forward/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[15408+b0*3:15408+b0*3+n*3], m.arena[15536+b0*3:15536+b0*3+n*3], m.arena[37568+b0*3:37568+b0*3+n*3], m.arena[33936+b0*3:33936+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[15408+b0*3:15408+b0*3+n*3], m.arena[15536+b0*3:15536+b0*3+n*3], m.arena[37616+b0*3:37616+b0*3+n*3], m.arena[33936+b0*3:33936+b0*3+n*3])
 	// d.bilstm/forward/t0/f_pre.1: SliceGrad N×12
 	m.sliceGrad8(n, m.arena[15408+b0*3:15408+b0*3+n*3], m.arena[14080+b0*12:14080+b0*12+n*12], 3)
 	// d.bilstm/forward/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code

@@ -532,15 +532,16 @@ func (h *harness) checkErrors(t *testing.T) {
 			short := clone(good)
 			short.Int[name] = x[:len(x)-1]
 			expectErr(t, c, n, short, h.goName(name))
-			// Out of range at the first and at the last label: for labels of
-			// shape (N, T), the last item's last step.
+			// Out of range at the first and at the last label or id: for shape
+			// (N, T), the last item's last step.
+			limit, what := h.intRange(name)
 			for _, at := range []int{0, len(x) - 1} {
-				for _, v := range []int32{-1, int32(h.classes(name))} {
+				for _, v := range []int32{-1, int32(limit)} {
 					bad := clone(good)
 					bad.Int[name][at] = v
 					expectErr(t, c, n, bad, h.goName(name))
 					err := c.run(n, bad)
-					require.ErrorContains(t, err, fmt.Sprintf("%s[%d] = %d is not a class index in [0, %d)", h.goName(name), at, v, h.classes(name)), c.name)
+					require.ErrorContains(t, err, fmt.Sprintf("%s[%d] = %d is not %s in [0, %d)", h.goName(name), at, v, what, limit), c.name)
 				}
 			}
 		}
@@ -575,6 +576,28 @@ func clone(f Feeds) Feeds {
 	return c
 }
 
+// intRange returns the values an int input may hold, [0, limit), and what they are
+// in the methods' errors: the rows of the embedding that reads ids, or the classes
+// of labels.
+func (h *harness) intRange(name string) (int, string) {
+	if r := h.rows(name); r > 0 {
+		return r, "an embedding index"
+	}
+	return h.classes(name), "a class index"
+}
+
+// rows returns the number of rows of the embedding weight that input name selects
+// (0 if no Embedding reads it).
+func (h *harness) rows(name string) int {
+	in := h.g.ByName(name)
+	for _, n := range h.g.Nodes {
+		if n.Op == ir.OpEmbedding && n.Inputs[0] == in.ID {
+			return h.g.Nodes[n.Inputs[1]].Shape[0]
+		}
+	}
+	return 0
+}
+
 // classes returns the number of classes of the label input name: the last axis of
 // the logits of the sparse loss that reads it, or of the OneHot that does (a sparse
 // cross-entropy on probabilities).
@@ -598,7 +621,7 @@ func (h *harness) classes(name string) int {
 // Inputs returns a deterministic batch of n items for the model's inputs: data in
 // [-1, 1), targets in [0, 1) (valid for every loss: probabilities for the
 // cross-entropies, any value for the regression losses), class labels uniform over
-// the classes.
+// the classes, ids uniform over the rows of their embedding.
 func Inputs(tb testing.TB, cfg Config, n int, seed uint64) Feeds {
 	return newHarness(tb, cfg).inputs(tb, n, seed)
 }
@@ -612,8 +635,8 @@ func (h *harness) inputs(tb testing.TB, n int, seed uint64) Feeds {
 		}
 		stream := rt.NameStream(in.Name)
 		if in.Attrs.DType == ir.Int {
-			c := h.classes(in.Name)
-			require.Positive(tb, c, "input %q holds class labels, but no SparseSoftmaxCELoss or OneHot reads it", in.Name)
+			c, _ := h.intRange(in.Name)
+			require.Positive(tb, c, "input %q holds int labels or ids, but no SparseSoftmaxCELoss, OneHot or Embedding reads it", in.Name)
 			x := make([]int32, size)
 			for i := range x {
 				x[i] = int32(rt.Bits(seed, stream, uint64(i)) % uint64(c))

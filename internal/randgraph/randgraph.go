@@ -160,6 +160,7 @@ func init() {
 		ir.OpBroadcast:          (*gen).broadcast,
 		ir.OpKLSparsity:         (*gen).klSparsity,
 		ir.OpContractivePenalty: (*gen).contractive,
+		ir.OpEmbedding:          (*gen).embedding,
 		duplicate:               (*gen).duplicate,
 		batchNorm:               (*gen).batchNorm,
 		denseLastAxis:           (*gen).denseLast,
@@ -215,8 +216,11 @@ func (ge *gen) input(name string, role ir.Role, dt ir.DType, shape ir.Shape) int
 		panic(err) // shapes made above are valid
 	}
 	in := info{mag: 1, lo: -1}
-	if role == ir.RoleTarget {
+	switch {
+	case role == ir.RoleTarget:
 		in = info{mag: 1, lo: 0, dead: true} // Feeds draws targets from [0, 1)
+	case dt == ir.Int:
+		in.dead = true // ids: read by their Embedding only
 	}
 	ge.info = append(ge.info, in)
 	return id
@@ -893,6 +897,24 @@ func (ge *gen) contractive() bool {
 	return ok
 }
 
+// embedding looks up new int ids, (N) or (N, T), in a new (V, D) weight (|w| ≤ 1.1
+// after Randomize), sometimes with a padding row.
+func (ge *gen) embedding() bool {
+	shape := ir.Shape{ir.Batch}
+	if ge.chance(0.7) {
+		shape = append(shape, 1+ge.rng.IntN(4))
+	}
+	ids := ge.input(fmt.Sprintf("ids%d", len(ge.g.Nodes)), ir.RoleData, ir.Int, shape)
+	vocab, dim := 2+ge.rng.IntN(5), 1+ge.rng.IntN(4)
+	w := ge.param(ir.Shape{vocab, dim}, ir.RoleWeight)
+	var a ir.Attrs
+	if ge.chance(0.3) {
+		a.Extra = []int{ge.rng.IntN(vocab)}
+	}
+	_, ok := ge.add(ir.OpEmbedding, a, info{mag: ge.info[w].mag, lo: -1}, ids, w)
+	return ok
+}
+
 // duplicate appends a copy of an existing computed node: same op, attributes and
 // inputs.
 func (ge *gen) duplicate() bool {
@@ -1102,7 +1124,7 @@ func Randomize(m *interp.Machine, seed uint64) {
 
 // Feeds returns inputs for batch n drawn from seed: data uniform in [-1, 1), targets
 // uniform in [0, 1) (valid for the binary cross-entropies), class labels spread over
-// the classes of the loss that reads them.
+// the classes of the loss that reads them, ids over the rows of their embedding.
 func Feeds(g *ir.Graph, n int, seed uint64) map[string]*interp.Tensor {
 	classes := map[int]int{}
 	for _, node := range g.Nodes {
@@ -1112,6 +1134,8 @@ func Feeds(g *ir.Graph, n int, seed uint64) map[string]*interp.Tensor {
 			classes[node.Inputs[1]] = s[len(s)-1]
 		case ir.OpOneHot:
 			classes[node.Inputs[0]] = node.Shape[len(node.Shape)-1]
+		case ir.OpEmbedding:
+			classes[node.Inputs[0]] = g.Nodes[node.Inputs[1]].Shape[0]
 		}
 	}
 	f := map[string]*interp.Tensor{}

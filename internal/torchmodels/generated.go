@@ -29,7 +29,7 @@ const Tolerance = 1e-4
 const LR = 0.125
 
 // CheckGenerated checks a package generated (with tests) from model name (of All,
-// SCE or ActModels) against what PyTorch computed for it: it loads the torch
+// SCE, ActModels or Embeddings) against what PyTorch computed for it: it loads the torch
 // parameters into the
 // generated Model through Params, runs Predict and Loss in inference mode on the
 // torch inputs and compares them with the eval outputs and eval loss; then takes one
@@ -45,7 +45,7 @@ func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
 	for _, set := range []struct {
 		file  string
 		cases []Case
-	}{{SCEGoldenFile, SCE}, {ActGoldenFile, ActModels}} {
+	}{{SCEGoldenFile, SCE}, {ActGoldenFile, ActModels}, {EmbeddingGoldenFile, Embeddings}} {
 		for _, c := range set.cases {
 			if c.Name == name {
 				file, cases = set.file, set.cases
@@ -98,7 +98,7 @@ func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
 			x := make([]int32, len(v.Data))
 			for i, f := range v.Data {
 				x[i] = int32(f)
-				require.Equal(t, f, float64(x[i]), "%s[%d] is not a class index", node.Name, i)
+				require.Equal(t, f, float64(x[i]), "%s[%d] is not an integer", node.Name, i)
 			}
 			in.Int[node.Name] = x
 		} else {

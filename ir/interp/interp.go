@@ -5,6 +5,7 @@
 package interp
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -73,6 +74,10 @@ func New(g *ir.Graph, seed uint64) (*Machine, error) {
 		in := p.Attrs.Init
 		if err := rt.InitParam(t.Data, in.Kind, in.FanIn, in.FanOut, in.Value, seed, p.Name); err != nil {
 			return nil, fmt.Errorf("interp: %w", err)
+		}
+		for _, r := range in.ZeroRows { // rows of a parameter of rank ≥ 1 (ir checks)
+			row := len(t.Data) / p.Shape[0]
+			clear(t.Data[r*row : (r+1)*row])
 		}
 		m.Params[p.ID] = t
 	}
@@ -150,6 +155,11 @@ func (m *Machine) Run(feeds map[string]*Tensor) ([]*Tensor, error) {
 				in[i] = vals[id]
 			}
 			t, err = k(ctx, node, in)
+			var ie *inputError
+			if errors.As(err, &ie) {
+				// Name the value at fault: "tokens[7] = 50 is not ...".
+				return nil, &ir.Error{Layer: node.Layer, Op: node.Op, Msg: g.Nodes[node.Inputs[ie.input]].Name + ie.msg}
+			}
 			if err != nil {
 				return nil, &ir.Error{Layer: node.Layer, Op: node.Op, Msg: err.Error()}
 			}
@@ -181,6 +191,15 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// inputError is a kernel's error about the values of its input number input (an
+// id out of range); Run puts the name of the node that input reads before msg.
+type inputError struct {
+	input int
+	msg   string
+}
+
+func (e *inputError) Error() string { return fmt.Sprintf("input %d%s", e.input, e.msg) }
 
 // out allocates the output tensor of node n for batch size c.N.
 func out(c *Ctx, n *ir.Node) *Tensor { return NewTensor(n.Shape.Concrete(c.N)...) }

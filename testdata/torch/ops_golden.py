@@ -7,8 +7,8 @@ Regenerate with (PyTorch 1.13, Debian's python3-torch):
 
 Every case is one dlgen op applied to the stored inputs: `attrs` uses the JSON names of
 ir.Attrs, `batched` marks inputs whose leading dimension is the batch, and `dtype`
-"int" marks class labels (stored as floats holding integers). All arithmetic is in
-float64. The gradient-only ops (SigmoidGrad, SoftmaxGrad, SliceGrad, LossGrad, ...)
+"int" marks class labels and embedding ids (stored as floats holding integers). All
+arithmetic is in float64. The gradient-only ops (SigmoidGrad, SoftmaxGrad, SliceGrad, LossGrad, ...)
 are compared with torch.autograd.grad of the forward op.
 
 Keras' categorical_crossentropy has no PyTorch counterpart, so it is written out from
@@ -322,6 +322,30 @@ for name, op, attrs, f in smooth:
     for label, xv in [("", xa), (", more points", xb)]:
         case(name + label, op, attrs, [inp(xv)], f(xv))
         case(name + " gradient" + label, op + "Grad", attrs, [inp(xv), inp(dya)], grad_of(f, xv, dya))
+
+# ---- embedding: F.embedding and its weight gradient ----
+# Ids of rank 1, 2 and 3 (as (N), (N, T), (N, A, B) inputs) that repeat, within an item
+# and across items (their rows of dy add up in the gradient), that select the first
+# and the last row, and that leave rows unselected (gradient 0). With padding_idx the
+# forward still reads that row (here not zero), and the gradient leaves it 0.
+# EmbeddingGrad takes (ids, dy) and the weight's shape, and is compared with
+# autograd's gradient of F.embedding with respect to the weight.
+def embedding_cases(name, ids, vocab, dim, pad=None):
+    w = randn(vocab, dim)
+    dye = randn(*ids.shape, dim)
+    attrs = {} if pad is None else {"extra": [pad]}
+    f = lambda v: F.embedding(ids, v, padding_idx=pad)
+    ids_in = inp(ids.to(DT), dtype="int")
+    case("embedding " + name, "Embedding", attrs, [ids_in, inp(w, False)], f(w))
+    case("embedding " + name + ": weight gradient", "EmbeddingGrad", dict(attrs, shape=[vocab, dim]),
+         [ids_in, inp(dye)], grad_of(f, w, dye))
+
+
+embedding_cases("of one id per item (N), repeated, rows 0 and V-1", torch.tensor([4, 0, 4, 2, 4]), 5, 3)
+embedding_cases("of (N, T) ids, repeated within and across items", torch.tensor([[0, 3, 3, 6], [6, 1, 3, 0], [2, 3, 6, 6]]), 7, 4)
+embedding_cases("of (N, A, B) ids, repeated", torch.tensor([[[1, 0], [3, 1]], [[0, 0], [2, 3]]]), 4, 2)
+embedding_cases("with padding_idx 0: its rows get no gradient", torch.tensor([[0, 2, 5, 0], [5, 0, 2, 1]]), 6, 3, pad=0)
+embedding_cases("with padding_idx V-1", torch.tensor([[4, 1, 4], [0, 4, 1]]), 5, 2, pad=4)
 
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
