@@ -159,7 +159,8 @@ func assertClose(t *testing.T, want, got []float64, tol float64, msgAndArgs ...a
 // to rounding; so do the sparse cross-entropies with labels of any rank: from logits
 // against F.cross_entropy on (N, C, T), and on probabilities (OneHot, then Keras'
 // CategoricalCELoss) against Keras' formula, where clipping matters and where rows
-// do not sum to 1.
+// do not sum to 1. Bilinear upsampling and its gradient match F.interpolate(mode=
+// "bilinear", align_corners=False) at odd sizes (1×1, 3×5, 7×4) and factors.
 func TestOpsMatchPyTorch(t *testing.T) {
 	cases := loadOpsGolden(t)
 	covered := map[string]bool{}
@@ -191,6 +192,7 @@ func TestOpsMatchPyTorch(t *testing.T) {
 			ir.OpMatMul, ir.OpBiasAddLast, ir.OpBiasAddLastGrad, // F.linear on the last axis
 			ir.OpElu, ir.OpSelu, ir.OpSoftplus, ir.OpGelu, ir.OpSilu, // the smooth activations
 			ir.OpEluGrad, ir.OpSeluGrad, ir.OpSoftplusGrad, ir.OpGeluGrad, ir.OpSiluGrad,
+			ir.OpUpSampleBilinear2D, ir.OpUpSampleBilinear2DGrad, // F.interpolate, bilinear
 		} {
 			assert.True(t, covered[op], "no PyTorch case for %s", op)
 		}
