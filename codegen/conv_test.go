@@ -24,8 +24,8 @@ func init() {
 // with the extra pad at the end, full pads, a strided valid convolution whose input
 // gradient needs out_pad, a transposed convolution with out_pad, 1×1 convolutions
 // and transposed convolutions (no columns), max pooling with overlapping windows and
-// padding on every side, average pooling excluding and including padding, upsampling
-// by different factors per axis and global average pooling.
+// padding on every side, average pooling excluding and including padding, nearest and
+// bilinear upsampling by different factors per axis and global average pooling.
 func convGraph() (*ir.Graph, error) {
 	b := newGB("conv")
 	x := b.input("image", ir.RoleData, "", 3, 11, 13)
@@ -56,7 +56,10 @@ func convGraph() (*ir.Graph, error) {
 	h = unary(ir.OpRelu, "t1/relu", bias("t1", transpose("t1", h, 5, 3, 3, 3, []int{2, 2}, []int{1, 1, 1, 1}, []int{1, 0}), 3)) // 3×8×5
 	// Padding counted in the divisor: 8×5 → 5×2.
 	h = b.add(ir.OpAvgPool2D, "ap_pad", "ap_pad", ir.Attrs{Kernel: []int{2, 2}, Strides: []int{2, 2}, Pads: []int{1, 0, 1, 0}}, h)
-	h = b.add(ir.OpUpSample2D, "up", "up", ir.Attrs{Scale: []int{2, 3}}, h)                                         // 3×10×6
+	// Nearest and bilinear upsampling of the same 5×2 planes, summed.
+	up := b.add(ir.OpUpSample2D, "up", "up", ir.Attrs{Scale: []int{2, 3}}, h)                           // 3×10×6
+	bl := b.add(ir.OpUpSampleBilinear2D, "up_bilinear", "up_bilinear", ir.Attrs{Scale: []int{2, 3}}, h) // 3×10×6
+	h = b.add(ir.OpAdd, "up_sum", "up_sum", ir.Attrs{}, up, bl)
 	h = unary(ir.OpSigmoid, "pw/sigmoid", bias("pw", conv("pw", h, 3, 4, 1, 1, []int{1, 1}, []int{0, 0, 0, 0}), 4)) // 4×10×6
 	// Strides 3×2 over 10×6 skip the last rows and column: out_pad {2, 1} in backward.
 	h = unary(ir.OpTanh, "c3/tanh", conv("c3", h, 4, 6, 2, 3, []int{3, 2}, []int{0, 0, 0, 0})) // 6×3×2
@@ -88,7 +91,7 @@ func TestTheConvolutionModelHasTheShapesItsCommentsSay(t *testing.T) {
 	for name, want := range map[string]ir.Shape{
 		"c1/conv": {ir.Batch, 4, 6, 5}, "mp": {ir.Batch, 4, 6, 5}, "c2/conv": {ir.Batch, 5, 8, 6},
 		"ap_same": {ir.Batch, 5, 4, 3}, "t1/convT": {ir.Batch, 3, 8, 5}, "ap_pad": {ir.Batch, 3, 5, 2},
-		"up": {ir.Batch, 3, 10, 6}, "pw/conv": {ir.Batch, 4, 10, 6}, "c3/conv": {ir.Batch, 6, 3, 2},
+		"up": {ir.Batch, 3, 10, 6}, "up_bilinear": {ir.Batch, 3, 10, 6}, "pw/conv": {ir.Batch, 4, 10, 6}, "c3/conv": {ir.Batch, 6, 3, 2},
 		"tp/convT": {ir.Batch, 2, 3, 2}, "gap": {ir.Batch, 2}, "mp_overlap": {ir.Batch, 3, 5, 6},
 		"tie/dup": {ir.Batch, 6, 3, 4}, "tie/max": {ir.Batch, 6, 3, 2},
 	} {

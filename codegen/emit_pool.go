@@ -1,6 +1,8 @@
 package codegen
 
 import (
+	"fmt"
+
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlgen/dlgen/ir"
@@ -9,7 +11,8 @@ import (
 // Emitters for pooling and nearest-neighbour upsampling and their gradients, written
 // inline: one loop over the N·C planes, constant window bounds within a plane. A
 // window is clipped to the input ([h0, h1) × [v0, v1)), which is how padding is
-// skipped: it never wins a max and adds nothing to a sum.
+// skipped: it never wins a max and adds nothing to a sum. Bilinear upsampling and its
+// gradient call rt's kernels, whose weights repeat along each axis with the factor.
 
 func init() {
 	register(ir.OpMaxPool2D, func(k *Kernel) error { return emitMaxPool(k, false) })
@@ -20,6 +23,8 @@ func init() {
 	register(ir.OpGlobalAvgPool2DGrad, emitGlobalAvgPoolGrad)
 	register(ir.OpUpSample2D, emitUpSample)
 	register(ir.OpUpSample2DGrad, emitUpSampleGrad)
+	register(ir.OpUpSampleBilinear2D, func(k *Kernel) error { return emitUpSampleBilinear(k, "UpSampleBilinear") })
+	register(ir.OpUpSampleBilinear2DGrad, func(k *Kernel) error { return emitUpSampleBilinear(k, "UpSampleBilinearGrad") })
 }
 
 // poolGeom is the window of a pooling op over the planes of image (N,C,H,W), with
@@ -321,5 +326,30 @@ func emitUpSampleGrad(k *Kernel) error {
 		loop("r", jen.Lit(h), loop("v", jen.Lit(w),
 			append(append([]jen.Code{jen.Var().Id("s").Float32()}, sum...),
 				jen.Id("dxp").Index(jen.Id("r").Op("*").Lit(w).Op("+").Id("v")).Op("=").Id("s"))...))))
+	return nil
+}
+
+// emitUpSampleBilinear emits UpSampleBilinear2D (fn rt.UpSampleBilinear: y from x)
+// or its gradient (fn rt.UpSampleBilinearGrad: dx from dy), one call over the N·C
+// planes with the input's H×W and the factors.
+func emitUpSampleBilinear(k *Kernel, fn string) error {
+	sh, sw, err := upsampleScale(k)
+	if err != nil {
+		return err
+	}
+	in, out := k.In(0), k.Out()
+	image := in.Shape // the small side, H×W
+	names := [2]string{"x", "y"}
+	if fn == "UpSampleBilinearGrad" {
+		image, names = out.Shape, [2]string{"dy", "dx"}
+	}
+	src := k.Bind(names[0], in)
+	dst := k.Bind(names[1], out)
+	what := "bilinear"
+	if fn == "UpSampleBilinearGrad" {
+		what = "the adjoint of bilinear"
+	}
+	k.Emit(jen.Comment(fmt.Sprintf("%s upsampling with half-pixel centres, %d×%d → %d×%d per plane", what, image[2], image[3], image[2]*sh, image[3]*sw)))
+	k.Emit(jen.Qual(rtPath, fn).Call(dst, src, in.Prod(0, 2), jen.Lit(image[2]), jen.Lit(image[3]), jen.Lit(sh), jen.Lit(sw)))
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,9 +36,15 @@ type exampleModel struct {
 	model func() *nn.Model
 }
 
+// torchCases are the models of internal/torchmodels that
+// TestTheExampleModelsMatchTheInterpreter and TestTheTorchModelsMatchPyTorch
+// generate: those of models_golden.py, embedding_golden.py (token ids through an
+// Embedding) and upsample_golden.py (bilinear upsampling).
+var torchCases = slices.Concat(torchmodels.All, torchmodels.Embeddings, torchmodels.Upsample)
+
 func torchExamples() []exampleModel {
 	var out []exampleModel
-	for _, c := range append(append([]torchmodels.Case(nil), torchmodels.All...), torchmodels.Embeddings...) {
+	for _, c := range torchCases {
 		out = append(out, exampleModel{torchPackage(c.Name), c.Model})
 	}
 	return out
@@ -94,20 +101,20 @@ func TestTheExampleModelsMatchTheInterpreter(t *testing.T) {
 	goCommand(t, append([]string{"test", "-count=1"}, pkgs...)...)
 }
 
-// TestTheTorchModelsMatchPyTorch generates every model of internal/torchmodels with
-// its tests, adds a test that runs torchmodels.CheckGenerated (the torch parameters
-// loaded into the generated Model; Predict, Loss, and one TrainStep's loss,
-// gradients, SGD update and batch-norm running statistics against PyTorch's values in
-// testdata/torch/models_golden.json, and for torchmodels.Embeddings in
-// embedding_golden.json), and runs that test. The generated code is thus
-// checked against PyTorch directly, not only through the interpreter.
+// TestTheTorchModelsMatchPyTorch generates every model of torchCases with its tests,
+// adds a test that runs torchmodels.CheckGenerated (the torch parameters loaded into
+// the generated Model; Predict, Loss, and one TrainStep's loss, gradients, SGD update
+// and batch-norm running statistics against PyTorch's values in
+// testdata/torch/models_golden.json, embedding_golden.json and upsample_golden.json),
+// and runs that test. The generated code is thus checked against PyTorch directly, not
+// only through the interpreter.
 func TestTheTorchModelsMatchPyTorch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and tests a package per torch model")
 	}
 	root := modelsDir(t)
 	var pkgs []string
-	for _, c := range append(append([]torchmodels.Case(nil), torchmodels.All...), torchmodels.Embeddings...) {
+	for _, c := range torchCases {
 		g, err := c.Model().Build()
 		require.NoError(t, err, c.Name)
 		if missing := missingEmitters(t, g); len(missing) > 0 {

@@ -149,7 +149,7 @@ type Attrs struct {
 	Strides  []int   `json:"strides,omitempty"`  // {sh, sw}
 	Pads     []int   `json:"pads,omitempty"`     // {top, left, bottom, right}
 	OutPad   []int   `json:"out_pad,omitempty"`  // Conv2DTranspose extra output rows/cols {h, w}
-	Scale    []int   `json:"scale,omitempty"`    // UpSample2D factors {sh, sw}
+	Scale    []int   `json:"scale,omitempty"`    // UpSample2D, UpSampleBilinear2D factors {sh, sw}
 	Shape    Shape   `json:"shape,omitempty"`    // Reshape target, or the input shape a gradient op restores
 	Axis     int     `json:"axis,omitempty"`     // Concat, Slice, Softmax axis (batch is axis 0)
 	Start    int     `json:"start,omitempty"`    // Slice

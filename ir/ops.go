@@ -158,6 +158,15 @@ const (
 	OpGRU       = "GRU"
 )
 
+// Bilinear upsampling by integer factors with half-pixel centres (PyTorch's
+// align_corners=False, Keras' UpSampling2D with interpolation "bilinear") and its
+// gradient-only op; docs/decisions.md says why it is an op of its own rather than an
+// attribute of UpSample2D.
+const (
+	OpUpSampleBilinear2D     = "UpSampleBilinear2D"
+	OpUpSampleBilinear2DGrad = "UpSampleBilinear2DGrad"
+)
+
 // The smooth activations of PyTorch and Keras (ELU, SELU, softplus, GELU, SiLU or
 // swish) and their gradient-only ops, which read the activation's input x.
 const (
@@ -504,17 +513,13 @@ func init() {
 			return Shape{in[0][0], in[0][1]}, nil
 		}})
 	def(&OpDef{Name: OpUpSample2D, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"scale"},
-		Doc: "Nearest-neighbour upsampling: y[n,c,h,w] = x[n,c,h/sh,w/sw] (Keras UpSampling2D, PyTorch Upsample mode nearest).",
-		Infer: func(n *Node, in []Shape) (Shape, error) {
-			x, sc := in[0], n.Attrs.Scale
-			if x.Rank() != 4 {
-				return nil, fmt.Errorf("needs input (N,C,H,W)")
-			}
-			if len(sc) != 2 || sc[0] < 1 || sc[1] < 1 {
-				return nil, fmt.Errorf("scale %v must be two positive factors", sc)
-			}
-			return Shape{x[0], x[1], x[2] * sc[0], x[3] * sc[1]}, nil
-		}})
+		Doc:   "Nearest-neighbour upsampling: y[n,c,h,w] = x[n,c,h/sh,w/sw] (Keras UpSampling2D, PyTorch Upsample mode nearest).",
+		Infer: inferUpSample})
+	def(&OpDef{Name: OpUpSampleBilinear2D, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"scale"},
+		Doc: "Bilinear upsampling by integer factors {sh, sw} with half-pixel centres, as PyTorch's interpolate(mode='bilinear', align_corners=False) and Keras' UpSampling2D(interpolation='bilinear') (TensorFlow 2's resize with half_pixel_centers) compute it. " +
+			"Along each axis of input size n and factor s, output index o reads src = (o + 0.5)/s - 0.5, clamped below at 0 (PyTorch's clamp), from i0 = floor(src) and i1 = min(i0 + 1, n - 1) with weights l0 = 1 - l1 and l1 = src - i0 (an axis with factor 1 reads input o twice, with weights 1 and 0, as PyTorch does for equal sizes); " +
+			"y[n,c,h,w] = lh0·(lw0·x[h0,w0] + lw1·x[h0,w1]) + lh1·(lw0·x[h1,w0] + lw1·x[h1,w1]). Output (N, C, H·sh, W·sw).",
+		Infer: inferUpSample})
 
 	// ---- reductions ----
 	def(&OpDef{Name: OpReduceSum, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Doc: "Scalar sum of every element, batch included.", Infer: scalar})
@@ -759,14 +764,11 @@ func init() {
 			return s.Clone(), nil
 		}})
 	def(&OpDef{Name: OpUpSample2DGrad, Kind: GradOnly, MinInputs: 1, MaxInputs: 1, Attrs: []string{"scale"},
-		Doc: "Input dy: dx[n,c,h,w] = Σ of dy over the sh×sw block that x[n,c,h,w] was copied to.",
-		Infer: func(n *Node, in []Shape) (Shape, error) {
-			dy, sc := in[0], n.Attrs.Scale
-			if dy.Rank() != 4 || len(sc) != 2 || sc[0] < 1 || sc[1] < 1 || dy[2]%sc[0] != 0 || dy[3]%sc[1] != 0 {
-				return nil, fmt.Errorf("%s is not a multiple of scale %v", dy, sc)
-			}
-			return Shape{dy[0], dy[1], dy[2] / sc[0], dy[3] / sc[1]}, nil
-		}})
+		Doc:   "Input dy: dx[n,c,h,w] = Σ of dy over the sh×sw block that x[n,c,h,w] was copied to.",
+		Infer: inferUpSampleGrad})
+	def(&OpDef{Name: OpUpSampleBilinear2DGrad, Kind: GradOnly, MinInputs: 1, MaxInputs: 1, Attrs: []string{"scale"},
+		Doc:   "Input dy: the adjoint of UpSampleBilinear2D, dx[n,c,i,j] = Σ over the outputs (h, w) that read x[n,c,i,j] of lh·lw·dy[n,c,h,w], each output's weights for that input as the forward op has them (both of an output's taps count where they are the same input, at the clamped borders).",
+		Infer: inferUpSampleGrad})
 	def(&OpDef{Name: OpBiasAddLastGrad, Kind: GradOnly, MinInputs: 1, MaxInputs: 1,
 		Doc: "Input dy: db[c] = Σ of dy[..., c] over every axis but the last, batch included: the gradient of BiasAddLast's vector.",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
@@ -888,6 +890,28 @@ func inferRecurrent(n *Node, in []Shape) (Shape, error) {
 		return Shape{Batch, x[1], h}, nil
 	}
 	return Shape{Batch, h}, nil
+}
+
+// inferUpSample is the shape rule of the upsampling ops: (N, C, H·sh, W·sw).
+func inferUpSample(n *Node, in []Shape) (Shape, error) {
+	x, sc := in[0], n.Attrs.Scale
+	if x.Rank() != 4 {
+		return nil, fmt.Errorf("needs input (N,C,H,W)")
+	}
+	if len(sc) != 2 || sc[0] < 1 || sc[1] < 1 {
+		return nil, fmt.Errorf("scale %v must be two positive factors", sc)
+	}
+	return Shape{x[0], x[1], x[2] * sc[0], x[3] * sc[1]}, nil
+}
+
+// inferUpSampleGrad is the shape rule of the upsampling gradients: dy's H and W
+// divided by the factors.
+func inferUpSampleGrad(n *Node, in []Shape) (Shape, error) {
+	dy, sc := in[0], n.Attrs.Scale
+	if dy.Rank() != 4 || len(sc) != 2 || sc[0] < 1 || sc[1] < 1 || dy[2]%sc[0] != 0 || dy[3]%sc[1] != 0 {
+		return nil, fmt.Errorf("%s is not a multiple of scale %v", dy, sc)
+	}
+	return Shape{dy[0], dy[1], dy[2] / sc[0], dy[3] / sc[1]}, nil
 }
 
 func lossAttrs(op string) []string {

@@ -213,6 +213,12 @@ func shapeCases() []shapeCase {
 		bad(ir.OpUpSample2D, "a zero factor", ir.Attrs{Scale: []int{0, 1}}, "scale [0 1] must be two positive factors", s(N, 2, 4, 4)),
 		bad(ir.OpUpSample2D, "one factor", ir.Attrs{Scale: []int{2}}, "must be two positive factors", s(N, 2, 4, 4)),
 		bad(ir.OpUpSample2D, "a flat input", ir.Attrs{Scale: []int{2, 2}}, "needs input (N,C,H,W)", s(N, 4)),
+		ok(ir.OpUpSampleBilinear2D, "factors (3,2)", ir.Attrs{Scale: []int{3, 2}}, s(N, 2, 21, 8), s(N, 2, 7, 4)),
+		ok(ir.OpUpSampleBilinear2D, "a 1×1 input", ir.Attrs{Scale: []int{2, 2}}, s(N, 3, 2, 2), s(N, 3, 1, 1)),
+		bad(ir.OpUpSampleBilinear2D, "a zero factor", ir.Attrs{Scale: []int{2, 0}}, "scale [2 0] must be two positive factors", s(N, 2, 4, 4)),
+		bad(ir.OpUpSampleBilinear2D, "three factors", ir.Attrs{Scale: []int{2, 2, 2}}, "must be two positive factors", s(N, 2, 4, 4)),
+		bad(ir.OpUpSampleBilinear2D, "no scale", ir.Attrs{}, "scale [] must be two positive factors", s(N, 2, 4, 4)),
+		bad(ir.OpUpSampleBilinear2D, "a rank-3 input", ir.Attrs{Scale: []int{2, 2}}, "needs input (N,C,H,W)", s(N, 4, 4)),
 	)
 
 	// ---- reductions ----
@@ -310,6 +316,9 @@ func shapeCases() []shapeCase {
 		ok(ir.OpUpSample2DGrad, "factors (2,3)", ir.Attrs{Scale: []int{2, 3}}, s(N, 2, 2, 2), s(N, 2, 4, 6)),
 		bad(ir.OpUpSample2DGrad, "not a multiple", ir.Attrs{Scale: []int{2, 3}}, "N×2×5×6 is not a multiple of scale [2 3]", s(N, 2, 5, 6)),
 		bad(ir.OpUpSample2DGrad, "a zero factor", ir.Attrs{Scale: []int{0, 1}}, "is not a multiple of scale", s(N, 2, 4, 4)),
+		ok(ir.OpUpSampleBilinear2DGrad, "factors (1,4)", ir.Attrs{Scale: []int{1, 4}}, s(N, 2, 3, 5), s(N, 2, 3, 20)),
+		bad(ir.OpUpSampleBilinear2DGrad, "not a multiple", ir.Attrs{Scale: []int{3, 2}}, "N×2×7×8 is not a multiple of scale [3 2]", s(N, 2, 7, 8)),
+		bad(ir.OpUpSampleBilinear2DGrad, "a negative factor", ir.Attrs{Scale: []int{-1, 1}}, "is not a multiple of scale [-1 1]", s(N, 2, 4, 4)),
 		ok(ir.OpLossGrad, "of MSE", ir.Attrs{Sub: ir.OpMSELoss}, s(N, 3), s(N, 3), s(N, 3), s()),
 		ok(ir.OpLossGrad, "of sparse cross-entropy", ir.Attrs{Sub: ir.OpSparseSoftmaxCELoss}, s(N, 10), s(N, 10), s(N), s()),
 		bad(ir.OpLossGrad, "of an op that is no loss", ir.Attrs{Sub: ir.OpRelu}, `"Relu" is not a loss op`, s(N, 3), s(N, 3), s()),

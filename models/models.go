@@ -101,6 +101,10 @@ func AllOps() *nn.Model {
 	u := cat.Conv2D("conv_strided", 6, nn.K(3, 2), nn.Strides(2, 1), nn.Pads(1, 0, 1, 1),
 		nn.KernelInit("he_normal"), nn.BiasInit("const", 0.1), nn.Act("leaky_relu", 0.2)) // 6×2×4
 	up := u.UpSampling2D("upsample", 2, 1) // 6×4×4
+	// Bilinear upsampling by an odd and an even factor, under a convolution whose
+	// mean is a loss term.
+	bl := u.UpSampling2D("upsample_bilinear", 3, 2, nn.Bilinear) // 6×6×8
+	bl = bl.Conv2D("conv_bilinear", 2, nn.K(3), nn.Act("tanh"))  // 2×4×6
 	recon := up.Conv2DTranspose("deconv_same", 3, nn.K(3), nn.Strides(2), nn.Same,
 		nn.Act("sigmoid"), nn.KernelInit("lecun_uniform")) // 3×8×8
 	dv := u.Conv2DTranspose("deconv_valid", 2, nn.K(2, 3), nn.Strides(3, 2), nn.NoBias) // 2×6×9
@@ -148,6 +152,7 @@ func AllOps() *nn.Model {
 	sm = sm.Dense("dense_softplus", 6, nn.Act("softplus")).Dense("dense_swish", 6, nn.Act("swish")) // 6
 	sm = sm.SiLU("silu_layer").Dense("dense_gelu_tanh", 5, nn.Act("gelu_tanh"))                     // 5
 	m.AddLoss(nn.Mean("smooth_mean", sm), 0.5)
+	m.AddLoss(nn.Mean("bilinear_mean", bl), 0.5)
 
 	// An embedding of token ids with a padding row, through a per-step Dense; its
 	// mean is a loss term.

@@ -131,7 +131,7 @@ var builderOps = []string{
 	ir.OpAdd, ir.OpSub, ir.OpMul, ir.OpScale,
 	ir.OpRelu, ir.OpLeakyRelu, ir.OpSigmoid, ir.OpTanh, ir.OpSoftmax,
 	ir.OpReshape, ir.OpConcat,
-	ir.OpConv2D, ir.OpConv2DTranspose, ir.OpMaxPool2D, ir.OpAvgPool2D, ir.OpGlobalAvgPool2D, ir.OpUpSample2D,
+	ir.OpConv2D, ir.OpConv2DTranspose, ir.OpMaxPool2D, ir.OpAvgPool2D, ir.OpGlobalAvgPool2D, ir.OpUpSample2D, ir.OpUpSampleBilinear2D,
 	ir.OpBatchNorm, ir.OpDropout, ir.OpSimpleRNN, ir.OpLSTM, ir.OpGRU,
 	ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss, ir.OpBCEWithLogitsLoss,
 	ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss, ir.OpOneHot,

@@ -42,7 +42,8 @@
 // follow Keras (Same puts an odd pad at the end; Conv2DTranspose with Same outputs
 // in·stride), default initializers are Keras' (Glorot uniform kernels, zero biases)
 // with fans computed as torch.nn.init does, and pooling strides default to the pool
-// size. BatchNorm uses PyTorch's eps, momentum convention and state names;
+// size. UpSampling2D with Bilinear uses half-pixel centres, PyTorch's
+// align_corners=False, which is also Keras' in TensorFlow 2. BatchNorm uses PyTorch's eps, momentum convention and state names;
 // LeakyReLU's default slope is PyTorch's 0.01. The smooth activations (Act: elu,
 // selu, softplus, gelu, gelu_tanh, swish or silu) are PyTorch's: ELU's alpha is 1 in
 // both frameworks, softplus is x above PyTorch's threshold of 20 (equal to Keras'

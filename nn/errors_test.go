@@ -222,6 +222,34 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 			m := nn.New("m")
 			return withOutput(m, m.Input("x", 1, 8, 8).UpSampling2D("up", 0, 2))
 		}, []string{"up (UpSampling2D)", "must be positive"}, "up"},
+		{"an unknown interpolation", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 1, 8, 8).UpSampling2D("up", 2, nn.Interpolation(7)))
+		}, []string{"up (UpSampling2D) on input N×1×8×8", "unknown interpolation nn.Interpolation(7): UpSampling2D takes nn.Nearest or nn.Bilinear"}, "up"},
+		{"two interpolations", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 1, 8, 8).UpSampling2D("up", nn.Bilinear, nn.Nearest))
+		}, []string{"up (UpSampling2D)", "option nn.Nearest is given twice"}, "up"},
+		{"a factor that is not an int", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 1, 8, 8).UpSampling2D("up", 2.5, nn.Bilinear))
+		}, []string{"up (UpSampling2D)", "takes factors (ints) and options; argument 1 (2.5, of type float64) is neither"}, "up"},
+		{"three factors", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 1, 8, 8).UpSampling2D("up", 2, 2, 2, nn.Bilinear))
+		}, []string{"up (UpSampling2D)", "UpSampling2D size takes 1 or 2 values, got 3"}, "up"},
+		{"an option upsampling does not take", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 1, 8, 8).UpSampling2D("up", nn.Same))
+		}, []string{"up (UpSampling2D)", "option nn.Same does not apply to this layer"}, "up"},
+		{"bilinear upsampling of a flat input", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 8).UpSampling2D("up", nn.Bilinear))
+		}, []string{"up (UpSampling2D) on input N×8", "needs an (N, C, H, W) input"}, "up"},
+		{"interpolation on a convolution", func() *nn.Model {
+			m := nn.New("m")
+			return withOutput(m, m.Input("x", 1, 8, 8).Conv2D("conv", 2, nn.K(3), nn.Bilinear))
+		}, []string{"conv (Conv2D)", "option nn.Bilinear does not apply to this layer"}, "conv"},
 		{"a dropout rate of 1", func() *nn.Model {
 			m := nn.New("m")
 			return withOutput(m, m.Input("x", 4).Dropout("drop", 1))

@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"fmt"
+
 	"github.com/dlgen/dlgen/ir"
 )
 
@@ -213,13 +215,37 @@ func (t *T) Reshape(name string, dims ...int) *T {
 	return l.result(l.op(ir.OpReshape, "", ir.Attrs{Shape: shape}, l.x(0)))
 }
 
-// UpSampling2D repeats rows and columns (nearest neighbour, as Keras' UpSampling2D):
-// UpSampling2D(name) doubles both, (name, s) multiplies both by s, (name, sh, sw)
-// each by its own factor.
-func (t *T) UpSampling2D(name string, size ...int) *T {
-	l := t.begin(name, "UpSampling2D", nil, 0)
+// UpSampling2D enlarges an (N, C, H, W) input by integer factors, as Keras'
+// UpSampling2D and PyTorch's Upsample(scale_factor) do. Its arguments after the name
+// are the factors, then options: UpSampling2D(name) doubles both axes, (name, s)
+// multiplies both by s, (name, sh, sw) each by its own factor. By default it repeats
+// rows and columns (nearest neighbour, or the option Nearest); with Bilinear it
+// interpolates, with half-pixel centres:
+//
+//	h = h.UpSampling2D("up", 2, nn.Bilinear) // PyTorch mode="bilinear", align_corners=False
+//
+// (The factors are plain ints, so the arguments are of type any, as slog's are:
+// anything but ints and options is an error naming the layer.)
+func (t *T) UpSampling2D(name string, args ...any) *T {
+	var size []int
+	var opts []Option
+	var bad []string
+	for i, a := range args {
+		switch v := a.(type) {
+		case int:
+			size = append(size, v)
+		case Option:
+			opts = append(opts, v)
+		default:
+			bad = append(bad, fmt.Sprintf("argument %d (%v, of type %T)", i+1, a, a))
+		}
+	}
+	l := t.begin(name, "UpSampling2D", opts, optInterp)
 	if l == nil {
 		return t.failed()
+	}
+	if len(bad) > 0 {
+		return l.fail("takes factors (ints) and options; %s is neither", bad[0])
 	}
 	if len(size) == 0 {
 		size = []int{2}
@@ -231,7 +257,11 @@ func (t *T) UpSampling2D(name string, size ...int) *T {
 	if _, ok := l.image(1, "", false); !ok {
 		return l.m.failed()
 	}
-	return l.result(l.op(ir.OpUpSample2D, "", ir.Attrs{Scale: sc}, l.x(0)))
+	op := ir.OpUpSample2D
+	if l.c.interp == Bilinear {
+		op = ir.OpUpSampleBilinear2D
+	}
+	return l.result(l.op(op, "", ir.Attrs{Scale: sc}, l.x(0)))
 }
 
 // image checks that input 0 is (N, C, H, W) and that count (of filters) is positive,

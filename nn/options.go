@@ -46,6 +46,8 @@ const (
 	optSampleAtInference
 	// Embedding's option (nn/embedding.go).
 	optPaddingIdx
+	// UpSampling2D's option.
+	optInterp
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
@@ -65,6 +67,7 @@ type config struct {
 	momentum   float64
 	seed       uint64
 	fromLogits bool
+	interp     Interpolation
 	rnn        rnnConfig // recurrent layers (nn/rnn.go)
 	paddingIdx int       // Embedding (nn/embedding.go)
 	seen       optKind
@@ -98,6 +101,31 @@ func (p Padding) String() string {
 }
 
 func (p Padding) apply(c *config) optKind { c.padding = p; return optPadding }
+
+// Interpolation chooses how UpSampling2D fills the rows and columns it adds.
+type Interpolation int
+
+const (
+	// Nearest repeats each pixel (the default, as in Keras and PyTorch).
+	Nearest Interpolation = iota + 1
+	// Bilinear weighs the four nearest pixels with half-pixel centres: PyTorch's
+	// Upsample(mode="bilinear") with align_corners=False, Keras' UpSampling2D with
+	// interpolation="bilinear" (TensorFlow 2). Pixels beyond the border repeat the
+	// border's.
+	Bilinear
+)
+
+func (i Interpolation) String() string {
+	switch i {
+	case Nearest:
+		return "nn.Nearest"
+	case Bilinear:
+		return "nn.Bilinear"
+	}
+	return fmt.Sprintf("nn.Interpolation(%d)", int(i))
+}
+
+func (i Interpolation) apply(c *config) optKind { c.interp = i; return optInterp }
 
 type padsOpt []int
 
@@ -340,6 +368,9 @@ func (c *config) check() error {
 		c.pads = p
 	} else if c.padding != 0 && c.padding != Valid && c.padding != Same && c.padding != Full {
 		return fmt.Errorf("unknown padding %s", c.padding)
+	}
+	if c.seen&optInterp != 0 && c.interp != Nearest && c.interp != Bilinear {
+		return fmt.Errorf("unknown interpolation %s: UpSampling2D takes nn.Nearest or nn.Bilinear", c.interp)
 	}
 	if c.seen&optAct != 0 {
 		if err := checkAct(c.act, c.actArgs); err != nil {

@@ -21,8 +21,10 @@ import (
 // not constants (they change while training, and are loaded at run time), so
 // nothing that reads one is folded. Ops whose uniform result would depend on the
 // batch size (ReduceSum, ChannelSum, the mean-dividing broadcasts), sum in an order
-// that makes k·a differ from a+…+a (MatMul, convolutions, average pooling), or are
-// not uniform at all (padding) are left alone, as are results that are not finite
+// that makes k·a differ from a+…+a (MatMul, convolutions, average pooling), weigh a
+// constant by weights whose rounded sum need not be 1 (bilinear upsampling, whose
+// l0·a + l1·a may differ from a in the last bit), or are not uniform at all
+// (padding) are left alone, as are results that are not finite
 // (a Fill's alpha must survive a JSON round trip).
 func Fold(g *ir.Graph) (*ir.Graph, error) {
 	r := newRewriter(g)

@@ -1,6 +1,7 @@
 package passes_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 	"github.com/dlgen/dlgen/passes"
 )
 
-// Gradient rules for Conv2D, Conv2DTranspose, the pools and UpSample2D, checked by
+// Gradient rules for Conv2D, Conv2DTranspose, the pools and the upsamplings, checked by
 // central finite differences through the interpreter (gradcheck.CheckOp feeds a
 // batch of gradcheck.BatchSize = 3). Sizes are odd on purpose (7x9) so that strides
 // leave remainders and Keras 'same' pads are asymmetric.
@@ -194,6 +195,22 @@ func TestUpSample2DGradients(t *testing.T) {
 	for _, sc := range [][]int{{2, 2}, {2, 3}, {1, 3}} {
 		t.Run("scale "+ir.Shape(sc).String(), func(t *testing.T) {
 			requireConvGradsOK(t, ir.OpUpSample2D, ir.Attrs{Scale: sc}, []gradcheck.Operand{{Shape: ir.Shape{ir.Batch, 2, 3, 5}}}, 1)
+		})
+	}
+}
+
+// Bilinear upsampling is linear, so central differences give its adjoint up to
+// rounding: at odd sizes (a 1×1 input, whose every output reads one pixel; 3×5; 7×4)
+// and factors (an even and an odd one, one axis kept, a large odd one).
+func TestUpSampleBilinear2DGradients(t *testing.T) {
+	for _, tc := range []struct {
+		hw, sc []int
+	}{
+		{[]int{1, 1}, []int{2, 2}}, {[]int{3, 5}, []int{2, 2}}, {[]int{3, 5}, []int{3, 2}},
+		{[]int{7, 4}, []int{1, 4}}, {[]int{7, 4}, []int{3, 2}}, {[]int{3, 5}, []int{5, 3}},
+	} {
+		t.Run(fmt.Sprintf("%d×%d by %v", tc.hw[0], tc.hw[1], tc.sc), func(t *testing.T) {
+			requireConvGradsOK(t, ir.OpUpSampleBilinear2D, ir.Attrs{Scale: tc.sc}, []gradcheck.Operand{{Shape: ir.Shape{ir.Batch, 2, tc.hw[0], tc.hw[1]}}}, 1)
 		})
 	}
 }

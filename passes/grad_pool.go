@@ -34,4 +34,10 @@ func init() {
 		d, err := b.Op(ir.OpUpSample2DGrad, ir.Attrs{Scale: copyAttrInts(n.Attrs.Scale)}, dy)
 		return []int{d}, err
 	})
+	// Bilinear upsampling is linear in x with weights fixed by the shapes: its
+	// gradient is its adjoint, from dy alone.
+	gradRule(ir.OpUpSampleBilinear2D, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
+		d, err := b.Op(ir.OpUpSampleBilinear2DGrad, ir.Attrs{Scale: copyAttrInts(n.Attrs.Scale)}, dy)
+		return []int{d}, err
+	})
 }

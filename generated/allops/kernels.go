@@ -20,7 +20,7 @@ func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, w, y, m.scratch32[:30796])
 }
 
-// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 5 more.
+// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 6 more.
 func (m *Model) tanh(n int, x []float32, y []float32) {
 	rt.Tanh(y, x)
 }
@@ -564,8 +564,21 @@ func (m *Model) softmax2(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2DBiasAdd computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias.
+// upSampleBilinear2D computes UpSampleBilinear2D N×6×6×8, for upsample_bilinear.
+func (m *Model) upSampleBilinear2D(n int, x []float32, y []float32) {
+	// bilinear upsampling with half-pixel centres, 2×4 → 6×8 per plane
+	rt.UpSampleBilinear(y, x, n*6, 2, 4, 3, 2)
+}
+
+// conv2DBiasAdd computes Conv2D+BiasAdd N×2×4×6, for conv_bilinear/bias.
 func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows;
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, w, y, m.scratch32[:9756], rt.Epilogue{Bias: bias[:], Arranged: m.convBilinearWeightArranged[:]})
+}
+
+// conv2DBiasAdd2 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias.
+func (m *Model) conv2DBiasAdd2(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
 	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, w, y, m.scratch32[:19506], rt.Epilogue{Bias: bias[:], Arranged: m.convEluWeightArranged[:]})
@@ -579,8 +592,8 @@ func (m *Model) elu(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2DBiasAdd2 computes Conv2D+BiasAdd N×2×4×4, for conv_gelu/bias.
-func (m *Model) conv2DBiasAdd2(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd3 computes Conv2D+BiasAdd N×2×4×4, for conv_gelu/bias.
+func (m *Model) conv2DBiasAdd3(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 2×8×8: 4×4 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, w, y, m.scratch32[:320], rt.Epilogue{Bias: bias[:]})
@@ -675,6 +688,15 @@ func (m *Model) reduceMean(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*5))
 }
 
+// reduceMean2 computes ReduceMean scalar, for bilinear_mean.
+func (m *Model) reduceMean2(n int, x []float32, y []float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	y[0] = float32(s / float64(n*48))
+}
+
 // embedding computes Embedding N×4×3, for embed.
 func (m *Model) embedding(n int, ids []int32, w []float32, y []float32) {
 	rt.Embedding(y, ids, w, 3)
@@ -691,8 +713,8 @@ func (m *Model) biasAddLast3(n int, x []float32, y []float32, v *[2]float32) {
 	}
 }
 
-// reduceMean2 computes ReduceMean scalar, for embed_mean.
-func (m *Model) reduceMean2(n int, x []float32, y []float32) {
+// reduceMean3 computes ReduceMean scalar, for embed_mean.
+func (m *Model) reduceMean3(n int, x []float32, y []float32) {
 	var s float64
 	for _, v := range x {
 		s += float64(v)
@@ -872,8 +894,8 @@ func (m *Model) abs(n int, x []float32, y []float32) {
 	}
 }
 
-// reduceMean3 computes ReduceMean scalar, for l1_code/mean.
-func (m *Model) reduceMean3(n int, x []float32, y []float32) {
+// reduceMean4 computes ReduceMean scalar, for l1_code/mean.
+func (m *Model) reduceMean4(n int, x []float32, y []float32) {
 	var s float64
 	for _, v := range x {
 		s += float64(v)
@@ -957,8 +979,8 @@ func (m *Model) squareExpAddScalarSubSub(n int, y []float32, x1 []float32, x2 []
 	}
 }
 
-// reduceMean4 computes ReduceMean scalar, for kl_normal/mean, l1_z/mean.
-func (m *Model) reduceMean4(n int, x []float32, y []float32) {
+// reduceMean5 computes ReduceMean scalar, for kl_normal/mean, l1_z/mean.
+func (m *Model) reduceMean5(n int, x []float32, y []float32) {
 	var s float64
 	for _, v := range x {
 		s += float64(v)
@@ -966,8 +988,8 @@ func (m *Model) reduceMean4(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*2))
 }
 
-// scaleScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
-func (m *Model) scaleScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32) {
+// scaleScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
+func (m *Model) scaleScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -987,6 +1009,7 @@ func (m *Model) scaleScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 	x17 = x17[:len(y)]
 	x18 = x18[:len(y)]
 	x19 = x19[:len(y)]
+	x20 = x20[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
@@ -1007,42 +1030,45 @@ func (m *Model) scaleScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 		a17 := x17[i]
 		a18 := x18[i]
 		a19 := x19[i]
+		a20 := x20[i]
 		t1 := 0.5 * a1
 		t2 := 0.5 * a2
 		t3 := t1 + t2
-		t4 := t3 + a3
-		t5 := 0.5 * a4
-		t6 := t4 + t5
-		t7 := 0.25 * a5
+		t4 := 0.5 * a3
+		t5 := t3 + t4
+		t6 := t5 + a4
+		t7 := 0.5 * a5
 		t8 := t6 + t7
 		t9 := 0.25 * a6
 		t10 := t8 + t9
-		t11 := 0.5 * a7
+		t11 := 0.25 * a7
 		t12 := t10 + t11
-		t13 := 2.0 * a8
+		t13 := 0.5 * a8
 		t14 := t12 + t13
-		t15 := 0.1 * a9
+		t15 := 2.0 * a9
 		t16 := t14 + t15
 		t17 := 0.1 * a10
 		t18 := t16 + t17
-		t19 := 0.3 * a11
+		t19 := 0.1 * a11
 		t20 := t18 + t19
-		t21 := 0.2 * a12
+		t21 := 0.3 * a12
 		t22 := t20 + t21
 		t23 := 0.2 * a13
 		t24 := t22 + t23
-		t25 := 0.06 * a14
+		t25 := 0.2 * a14
 		t26 := t24 + t25
-		t27 := 0.001 * a15
+		t27 := 0.06 * a15
 		t28 := t26 + t27
-		t29 := 0.5 * a16
+		t29 := 0.001 * a16
 		t30 := t28 + t29
-		t31 := 0.01 * a17
+		t31 := 0.5 * a17
 		t32 := t30 + t31
-		t33 := -0.1 * a18
+		t33 := 0.01 * a18
 		t34 := t32 + t33
-		t35 := 0.02 * a19
-		y[i] = t34 + t35
+		t35 := -0.1 * a19
+		t36 := t34 + t35
+		t37 := 0.02 * a20
+		y[i] = t36 + t37
 	}
 }
 
@@ -1266,6 +1292,13 @@ func (m *Model) channelMul(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
+// conv2DBiasAdd4 computes Conv2D+BiasAdd N×2×4×6, for conv_bilinear/bias.
+func (m *Model) conv2DBiasAdd4(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, w, y, m.scratch32[:9756], rt.Epilogue{Bias: bias[:]})
+}
+
 // dropoutMask computes DropoutMask N×5×4, for gru/dropout_mask.
 func (m *Model) dropoutMask(n int, y []float32) {
 	scale := float32(1.1111112)
@@ -1430,8 +1463,8 @@ func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []floa
 	}
 }
 
-// conv2DBiasAdd3 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias.
-func (m *Model) conv2DBiasAdd3(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd5 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias.
+func (m *Model) conv2DBiasAdd5(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, w, y, m.scratch32[:19506], rt.Epilogue{Bias: bias[:]})
@@ -1859,7 +1892,7 @@ func (m *Model) broadcast3(n int, x []float32, y []float32) {
 	}
 }
 
-// tanhGrad computes TanhGrad N×4×2, for d.embed_proj/tanh.1, d.per_step/tanh.1 and 2 more.
+// tanhGrad computes TanhGrad N×4×2, for d.embed_proj/tanh.1, d.per_step/tanh.1 and 3 more.
 func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -1883,8 +1916,16 @@ func (m *Model) embeddingGrad(n int, ids []int32, dy []float32, dw []float32) {
 	rt.EmbeddingGrad(dw, ids, dy, 3, 0)
 }
 
-// broadcast4 computes Broadcast N×5, for d.smooth_mean.1.
+// broadcast4 computes Broadcast N×2×4×6, for d.bilinear_mean.1.
 func (m *Model) broadcast4(n int, x []float32, y []float32) {
+	v := float32(float64(x[0]) / float64(n*48))
+	for i := range y {
+		y[i] = v
+	}
+}
+
+// broadcast5 computes Broadcast N×5, for d.smooth_mean.1.
+func (m *Model) broadcast5(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*5))
 	for i := range y {
 		y[i] = v
@@ -2615,6 +2656,39 @@ func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:432])
 }
 
+// channelSum12 computes ChannelSum 2, for d.conv_bilinear/bias.1.
+func (m *Model) channelSum12(n int, x []float32, s *[2]float32) {
+	acc := (*[2]float64)(m.scratch64[:])
+	clear(acc[:])
+	for o := range n {
+		xr := (*[48]float32)(x[o*48:])
+		for c := range 2 {
+			acc[c] += rt.Sum64((*[24]float32)(xr[c*24:])[:])
+		}
+	}
+	for c := range 2 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// conv2DTranspose5 computes Conv2DTranspose N×6×6×8, for d.conv_bilinear.1.
+func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, w, y, m.scratch32[:15232])
+}
+
+// conv2DFilterGrad6 computes Conv2DFilterGrad 2×6×3×3, for d.conv_bilinear.2.
+func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
+	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, dy, dw, m.scratch32[:9708])
+}
+
+// upSampleBilinear2DGrad computes UpSampleBilinear2DGrad N×6×2×4, for d.upsample_bilinear.1.
+func (m *Model) upSampleBilinear2DGrad(n int, dy []float32, dx []float32) {
+	// the adjoint of bilinear upsampling with half-pixel centres, 2×4 → 6×8 per plane
+	rt.UpSampleBilinearGrad(dx, dy, n*6, 2, 4, 3, 2)
+}
+
 // upSample2DGrad computes UpSample2DGrad N×6×2×4, for d.upsample.1.
 func (m *Model) upSample2DGrad(n int, dy []float32, dx []float32) {
 	for pl := range n * 6 {
@@ -2631,32 +2705,35 @@ func (m *Model) upSample2DGrad(n int, dy []float32, dx []float32) {
 	}
 }
 
-// addAddAddLeakyReluGrad computes Add+Add+Add+LeakyReluGrad N×6×2×4, for d.conv_strided/leaky_relu.1.
-func (m *Model) addAddAddLeakyReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32) {
+// addAddAddAddLeakyReluGrad computes Add+Add+Add+Add+LeakyReluGrad N×6×2×4, for d.conv_strided/leaky_relu.1.
+func (m *Model) addAddAddAddLeakyReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
 	x4 = x4[:len(y)]
 	x5 = x5[:len(y)]
+	x6 = x6[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
 		a3 := x3[i]
 		a4 := x4[i]
 		a5 := x5[i]
+		a6 := x6[i]
 		t1 := a1 + a2
 		t2 := t1 + a3
 		t3 := t2 + a4
-		if a5 > 0 {
-			y[i] = t3
+		t4 := t3 + a5
+		if a6 > 0 {
+			y[i] = t4
 		} else {
-			y[i] = 0.2 * t3
+			y[i] = 0.2 * t4
 		}
 	}
 }
 
-// channelSum12 computes ChannelSum 6, for d.conv_strided/bias.1.
-func (m *Model) channelSum12(n int, x []float32, s *[6]float32) {
+// channelSum13 computes ChannelSum 6, for d.conv_strided/bias.1.
+func (m *Model) channelSum13(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2670,14 +2747,14 @@ func (m *Model) channelSum12(n int, x []float32, s *[6]float32) {
 	}
 }
 
-// conv2DTranspose5 computes Conv2DTranspose N×8×4×4, for d.conv_strided.1.
-func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
+// conv2DTranspose6 computes Conv2DTranspose N×8×4×4, for d.conv_strided.1.
+func (m *Model) conv2DTranspose6(n int, x []float32, w []float32, y []float32) {
 	// 3×2 window, strides 2×1, pads {top 1, left 0, bottom 1, right 1} over 8×4×4: 2×4 windows
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:384])
 }
 
-// conv2DFilterGrad6 computes Conv2DFilterGrad 6×8×3×2, for d.conv_strided.2.
-func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad7 computes Conv2DFilterGrad 6×8×3×2, for d.conv_strided.2.
+func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
 	// 3×2 window, strides 2×1, pads {top 1, left 0, bottom 1, right 1} over 8×4×4: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:384])
 }
@@ -2817,14 +2894,14 @@ func (m *Model) avgPool2DGrad2(n int, dy []float32, dx []float32) {
 	}
 }
 
-// conv2DFilterGrad7 computes Conv2DFilterGrad 4×3×3×3, for d.conv_full.1.
-func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad8 computes Conv2DFilterGrad 4×3×3×3, for d.conv_full.1.
+func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 3×8×8: 10×10 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, dy, dw, m.scratch32[:30796])
 }
 
-// channelSum13 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
-func (m *Model) channelSum13(n int, x []float32, s *[4]float32) {
+// channelSum14 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
+func (m *Model) channelSum14(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2893,8 +2970,8 @@ func (m *Model) addReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 [
 	}
 }
 
-// conv2DFilterGrad8 computes Conv2DFilterGrad 4×3×3×3, for d.conv_same.1.
-func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad9 computes Conv2DFilterGrad 4×3×3×3, for d.conv_same.1.
+func (m *Model) conv2DFilterGrad9(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, dy, dw, m.scratch32[:20744])
 }

@@ -176,10 +176,11 @@ var lossOps = []string{ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss,
 // Covered reports whether random graphs can contain op: it has a proposer, is one of
 // the losses that end a graph, is RunningUpdate (made, in training graphs only, by
 // the running-update proposer with the ChannelMean it reads), OneHot (made by the
-// loss, the one-hot target of a CategoricalCELoss) or a smooth activation (made by
-// the smooth-activation proposer).
+// loss, the one-hot target of a CategoricalCELoss), bilinear upsampling (made by the
+// upsampling proposer) or a smooth activation (made by the smooth-activation
+// proposer).
 func Covered(op string) bool {
-	if _, ok := proposers[op]; ok || op == ir.OpRunningUpdate || op == ir.OpOneHot || slices.Contains(smoothOps, op) {
+	if _, ok := proposers[op]; ok || op == ir.OpRunningUpdate || op == ir.OpOneHot || op == ir.OpUpSampleBilinear2D || slices.Contains(smoothOps, op) {
 		return true
 	}
 	for _, l := range lossOps {
@@ -817,6 +818,9 @@ func (ge *gen) pool(op string) bool {
 	return ok
 }
 
+// upsample appends an upsampling, nearest or bilinear (one proposer for both, so
+// that they share the share upsampling had). Bilinear outputs are convex
+// combinations of inputs: the bounds carry over, as for nearest.
 func (ge *gen) upsample() bool {
 	x := ge.pick(func(n *ir.Node) bool { return n.Shape.Rank() == 4 && n.Shape[2] <= 6 && n.Shape[3] <= 6 })
 	if x < 0 {
@@ -824,7 +828,11 @@ func (ge *gen) upsample() bool {
 	}
 	out := ge.info[x]
 	out.dead = false
-	_, ok := ge.add(ir.OpUpSample2D, ir.Attrs{Scale: []int{1 + ge.rng.IntN(2), 1 + ge.rng.IntN(2)}}, out, x)
+	op := ir.OpUpSample2D
+	if ge.chance(0.5) {
+		op = ir.OpUpSampleBilinear2D
+	}
+	_, ok := ge.add(op, ir.Attrs{Scale: []int{1 + ge.rng.IntN(3), 1 + ge.rng.IntN(3)}}, out, x)
 	return ok
 }
 

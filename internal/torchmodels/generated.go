@@ -29,7 +29,7 @@ const Tolerance = 1e-4
 const LR = 0.125
 
 // CheckGenerated checks a package generated (with tests) from model name (of All,
-// SCE, ActModels or Embeddings) against what PyTorch computed for it: it loads the torch
+// SCE, ActModels, Embeddings or Upsample) against what PyTorch computed for it: it loads the torch
 // parameters into the
 // generated Model through Params, runs Predict and Loss in inference mode on the
 // torch inputs and compares them with the eval outputs and eval loss; then takes one
@@ -38,14 +38,14 @@ const LR = 0.125
 // params - LR·grads, and the batch-norm running statistics with torch's after its
 // train-mode forward. The generated API gives no train-mode outputs, so those are
 // not compared. cfg is the package's gentest.Config (the generated model_test.go's
-// config); name is a model of All or of SCE, whose golden file is found from the
-// module root.
+// config); name is a model of All, SCE, ActModels or Upsample, whose golden file is
+// found from the module root.
 func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
 	file, cases := GoldenFile, All
 	for _, set := range []struct {
 		file  string
 		cases []Case
-	}{{SCEGoldenFile, SCE}, {ActGoldenFile, ActModels}, {EmbeddingGoldenFile, Embeddings}} {
+	}{{SCEGoldenFile, SCE}, {ActGoldenFile, ActModels}, {EmbeddingGoldenFile, Embeddings}, {UpsampleGoldenFile, Upsample}} {
 		for _, c := range set.cases {
 			if c.Name == name {
 				file, cases = set.file, set.cases

@@ -161,6 +161,8 @@ func assertClose(t *testing.T, want, got []float64, tol float64, msgAndArgs ...a
 // CategoricalCELoss) against Keras' formula, where clipping matters and where rows
 // do not sum to 1; and so do embeddings (F.embedding with ids of rank 1 to 3, repeated,
 // at rows 0 and V-1, with and without padding_idx) and their weight gradients.
+// Bilinear upsampling and its gradient match F.interpolate(mode="bilinear",
+// align_corners=False) at odd sizes (1×1, 3×5, 7×4) and factors.
 func TestOpsMatchPyTorch(t *testing.T) {
 	cases := loadOpsGolden(t)
 	covered := map[string]bool{}
@@ -193,6 +195,7 @@ func TestOpsMatchPyTorch(t *testing.T) {
 			ir.OpElu, ir.OpSelu, ir.OpSoftplus, ir.OpGelu, ir.OpSilu, // the smooth activations
 			ir.OpEluGrad, ir.OpSeluGrad, ir.OpSoftplusGrad, ir.OpGeluGrad, ir.OpSiluGrad,
 			ir.OpEmbedding, ir.OpEmbeddingGrad, // F.embedding and its weight gradient
+			ir.OpUpSampleBilinear2D, ir.OpUpSampleBilinear2DGrad, // F.interpolate, bilinear
 		} {
 			assert.True(t, covered[op], "no PyTorch case for %s", op)
 		}

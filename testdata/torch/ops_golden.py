@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Golden values for dlgen's element-wise, activation, channel, shape and loss kernels.
+"""Golden values for dlgen's element-wise, activation, channel, shape and loss kernels,
+and for bilinear upsampling.
 
 Regenerate with (PyTorch 1.13, Debian's python3-torch):
 
@@ -18,6 +19,7 @@ entry). A case with "graph" is several nodes (see graph_case).
 """
 
 import json
+import math
 import sys
 
 import torch
@@ -346,6 +348,65 @@ embedding_cases("of (N, T) ids, repeated within and across items", torch.tensor(
 embedding_cases("of (N, A, B) ids, repeated", torch.tensor([[[1, 0], [3, 1]], [[0, 0], [2, 3]]]), 4, 2)
 embedding_cases("with padding_idx 0: its rows get no gradient", torch.tensor([[0, 2, 5, 0], [5, 0, 2, 1]]), 6, 3, pad=0)
 embedding_cases("with padding_idx V-1", torch.tensor([[4, 1, 4], [0, 4, 1]]), 5, 2, pad=4)
+# ---- bilinear upsampling: UpSampleBilinear2D and its gradient ----
+# F.interpolate(mode="bilinear", align_corners=False) by integer factors at odd sizes:
+# a 1×1 input (every output reads its one pixel), 3×5 and 7×4, by (2, 2), by (3, 2)
+# (an odd factor, whose middle phase reads one row) and by (1, 4) (one axis kept);
+# 3×5 also by (5, 3). The gradient-only op takes dy and is compared with autograd.
+#
+# TensorFlow's ResizeBilinear with half_pixel_centers=True (what Keras' UpSampling2D
+# with interpolation="bilinear" runs in TF 2) is written out below from its kernel,
+# and must give the same values: it does not clamp the source coordinate at 0, but
+# both of its taps are then input 0 (floor and ceil clamped to [0, n-1]), so the
+# output is that input either way; elsewhere its taps and weights are PyTorch's,
+# combined as lerps (a + (b - a)·t) instead of weighted sums, which differs only in
+# rounding. Its gradient (ResizeBilinearGrad) spreads dy with the same weights.
+
+
+def tf_taps(o, s, n):
+    src = (o + 0.5) * (n / (n * s)) - 0.5  # HalfPixelScaler, scale = in/out
+    lo, hi = max(math.floor(src), 0), min(math.ceil(src), n - 1)
+    return lo, hi, src - math.floor(src)
+
+
+def tf_resize_bilinear(x, sh, sw):
+    n, c, h, w = x.shape
+    y = torch.zeros(n, c, h * sh, w * sw, dtype=DT)
+    for oh in range(h * sh):
+        t, b, ly = tf_taps(oh, sh, h)
+        for ow in range(w * sw):
+            lft, rgt, lx = tf_taps(ow, sw, w)
+            top = x[:, :, t, lft] + (x[:, :, t, rgt] - x[:, :, t, lft]) * lx
+            bottom = x[:, :, b, lft] + (x[:, :, b, rgt] - x[:, :, b, lft]) * lx
+            y[:, :, oh, ow] = top + (bottom - top) * ly
+    return y
+
+
+def tf_resize_bilinear_grad(dy, h, w, sh, sw):
+    n, c = dy.shape[:2]
+    dx = torch.zeros(n, c, h, w, dtype=DT)
+    for oh in range(h * sh):
+        t, b, ly = tf_taps(oh, sh, h)
+        for ow in range(w * sw):
+            lft, rgt, lx = tf_taps(ow, sw, w)
+            g = dy[:, :, oh, ow]
+            dx[:, :, t, lft] += g * (1 - ly) * (1 - lx)
+            dx[:, :, t, rgt] += g * (1 - ly) * lx
+            dx[:, :, b, lft] += g * ly * (1 - lx)
+            dx[:, :, b, rgt] += g * ly * lx
+    return dx
+
+
+for (h, w), (sh, sw) in [(hw, s) for hw in [(1, 1), (3, 5), (7, 4)] for s in [(2, 2), (3, 2), (1, 4)]] + [((3, 5), (5, 3))]:
+    xu, dyu = randn(2, 2, h, w), randn(2, 2, h * sh, w * sw)
+    up = lambda v: F.interpolate(v, scale_factor=(sh, sw), mode="bilinear", align_corners=False)
+    y = up(xu)
+    assert torch.allclose(y, tf_resize_bilinear(xu, sh, sw), rtol=0, atol=1e-12)
+    dxu = grad_of(up, xu, dyu)
+    assert torch.allclose(dxu, tf_resize_bilinear_grad(dyu, h, w, sh, sw), rtol=0, atol=1e-12)
+    name = f"bilinear upsampling of {h}×{w} by ({sh}, {sw})"
+    case(name, "UpSampleBilinear2D", {"scale": [sh, sw]}, [inp(xu)], y)
+    case(name + ": gradient", "UpSampleBilinear2DGrad", {"scale": [sh, sw]}, [inp(dyu)], dxu)
 
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))

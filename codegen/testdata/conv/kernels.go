@@ -117,6 +117,21 @@ func (m *Model) upSample2D(n int, x []float32, y []float32) {
 	}
 }
 
+// upSampleBilinear2D computes UpSampleBilinear2D N×3×10×6, for up_bilinear.
+func (m *Model) upSampleBilinear2D(n int, x []float32, y []float32) {
+	// bilinear upsampling with half-pixel centres, 5×2 → 10×6 per plane
+	rt.UpSampleBilinear(y, x, n*3, 5, 2, 2, 3)
+}
+
+// add computes Add N×3×10×6, for up_sum, d.up.2.
+func (m *Model) add(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] + bv
+	}
+}
+
 // conv2DBiasAdd computes Conv2D+BiasAdd N×4×10×6, for pw/bias.
 func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×10×6: 10×6 windows;
@@ -483,6 +498,12 @@ func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
 func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 1×1 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×10×6: 10×6 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 10, W: 6, KH: 1, KW: 1, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 10, Wo: 6}, 4, n, x, dy, dw, nil)
+}
+
+// upSampleBilinear2DGrad computes UpSampleBilinear2DGrad N×3×5×2, for d.up_bilinear.1.
+func (m *Model) upSampleBilinear2DGrad(n int, dy []float32, dx []float32) {
+	// the adjoint of bilinear upsampling with half-pixel centres, 5×2 → 10×6 per plane
+	rt.UpSampleBilinearGrad(dx, dy, n*3, 5, 2, 2, 3)
 }
 
 // upSample2DGrad computes UpSample2DGrad N×3×5×2, for d.up.1.

@@ -44,9 +44,13 @@ func (m *Model) Predict(n int, image []float32, probs []float32, features []floa
 	// t1/relu: Relu N×3×8×5, fused with t1/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*120], m.arena[:n*120], &m.t1Bias)
 	// ap_pad: AvgPool2D N×3×5×2
-	m.avgPool2D2(n, m.arena[:n*120], m.arena[1088:1088+n*30])
+	m.avgPool2D2(n, m.arena[:n*120], m.arena[1632:1632+n*30])
 	// up: UpSample2D N×3×10×6
-	m.upSample2D(n, m.arena[1088:1088+n*30], m.arena[2160:2160+n*180])
+	m.upSample2D(n, m.arena[1632:1632+n*30], m.arena[2160:2160+n*180])
+	// up_bilinear: UpSampleBilinear2D N×3×10×6
+	m.upSampleBilinear2D(n, m.arena[1632:1632+n*30], m.arena[:n*180])
+	// up_sum: Add N×3×10×6
+	m.add(n, m.arena[2160:2160+n*180], m.arena[:n*180], m.arena[2160:2160+n*180])
 	// pw/bias: BiasAdd N×4×10×6, fused with pw/conv (Conv2D)
 	m.conv2DBiasAdd(n, m.arena[2160:2160+n*180], m.pwWeight[:], &m.pwBias, m.arena[:n*240])
 	// pw/sigmoid: Sigmoid N×4×10×6
@@ -121,9 +125,13 @@ func (m *Model) Loss(n int, image []float32, label []int32) (float32, error) {
 	// t1/relu: Relu N×3×8×5, fused with t1/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[:n*120], m.arena[:n*120], &m.t1Bias)
 	// ap_pad: AvgPool2D N×3×5×2
-	m.avgPool2D2(n, m.arena[:n*120], m.arena[1088:1088+n*30])
+	m.avgPool2D2(n, m.arena[:n*120], m.arena[1632:1632+n*30])
 	// up: UpSample2D N×3×10×6
-	m.upSample2D(n, m.arena[1088:1088+n*30], m.arena[2160:2160+n*180])
+	m.upSample2D(n, m.arena[1632:1632+n*30], m.arena[2160:2160+n*180])
+	// up_bilinear: UpSampleBilinear2D N×3×10×6
+	m.upSampleBilinear2D(n, m.arena[1632:1632+n*30], m.arena[:n*180])
+	// up_sum: Add N×3×10×6
+	m.add(n, m.arena[2160:2160+n*180], m.arena[:n*180], m.arena[2160:2160+n*180])
 	// pw/bias: BiasAdd N×4×10×6, fused with pw/conv (Conv2D)
 	m.conv2DBiasAdd(n, m.arena[2160:2160+n*180], m.pwWeight[:], &m.pwBias, m.arena[:n*240])
 	// pw/sigmoid: Sigmoid N×4×10×6

@@ -50,9 +50,13 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	// t1/relu: Relu N×3×8×5, fused with t1/bias (BiasAdd)
 	m.biasAddRelu(n, m.arena[11440:11440+n*120], m.arena[11440:11440+n*120], &m.t1Bias)
 	// ap_pad: AvgPool2D N×3×5×2
-	m.avgPool2D2(n, m.arena[11440:11440+n*120], m.arena[2160:2160+n*30])
+	m.avgPool2D2(n, m.arena[11440:11440+n*120], m.arena[3792:3792+n*30])
 	// up: UpSample2D N×3×10×6
-	m.upSample2D(n, m.arena[2160:2160+n*30], m.arena[6480:6480+n*180])
+	m.upSample2D(n, m.arena[3792:3792+n*30], m.arena[6480:6480+n*180])
+	// up_bilinear: UpSampleBilinear2D N×3×10×6
+	m.upSampleBilinear2D(n, m.arena[3792:3792+n*30], m.arena[2160:2160+n*180])
+	// up_sum: Add N×3×10×6
+	m.add(n, m.arena[6480:6480+n*180], m.arena[2160:2160+n*180], m.arena[6480:6480+n*180])
 	// pw/bias: BiasAdd N×4×10×6, fused with pw/conv (Conv2D)
 	m.conv2DBiasAdd(n, m.arena[6480:6480+n*180], m.pwWeight[:], &m.pwBias, m.arena[2160:2160+n*240])
 	// pw/sigmoid: Sigmoid N×4×10×6
@@ -134,8 +138,12 @@ func (m *Model) TrainStep(n int, image []float32, label []int32) (float32, error
 	m.conv2DTranspose4(n, m.arena[2160:2160+n*240], m.pwWeight[:], m.arena[4320:4320+n*180])
 	// d.pw/conv.2: Conv2DFilterGrad 4×3×1×1
 	m.conv2DFilterGrad3(n, m.arena[6480:6480+n*180], m.arena[2160:2160+n*240], m.pwWeightGrad[:])
+	// d.up_bilinear.1: UpSampleBilinear2DGrad N×3×5×2
+	m.upSampleBilinear2DGrad(n, m.arena[4320:4320+n*180], m.arena[3248:3248+n*30])
 	// d.up.1: UpSample2DGrad N×3×5×2
-	m.upSample2DGrad(n, m.arena[4320:4320+n*180], m.arena[3248:3248+n*30])
+	m.upSample2DGrad(n, m.arena[4320:4320+n*180], m.arena[2160:2160+n*30])
+	// d.up.2: Add N×3×5×2
+	m.add(n, m.arena[3248:3248+n*30], m.arena[2160:2160+n*30], m.arena[3248:3248+n*30])
 	// d.ap_pad.1: AvgPool2DGrad N×3×8×5
 	m.avgPool2DGrad(n, m.arena[3248:3248+n*30], m.arena[2160:2160+n*120])
 	// d.t1/relu.1: ReluGrad N×3×8×5
