@@ -36,15 +36,18 @@ type exampleModel struct {
 	model func() *nn.Model
 }
 
-// torchCases are the models of internal/torchmodels that
-// TestTheExampleModelsMatchTheInterpreter and TestTheTorchModelsMatchPyTorch
-// generate: those of models_golden.py, embedding_golden.py (token ids through an
-// Embedding) and upsample_golden.py (bilinear upsampling).
-var torchCases = slices.Concat(torchmodels.All, torchmodels.Embeddings, torchmodels.Upsample)
+// torchCases are the torch models generated as example packages and compared with
+// PyTorch by TestTheTorchModelsMatchPyTorch: those of models_golden.py,
+// conv1d_golden.py, embedding_golden.py (token ids through an Embedding) and
+// upsample_golden.py (bilinear upsampling). (The other sets have tests of their own:
+// act_test.go, sce_test.go, dense_seq_test.go.)
+func torchCases() []torchmodels.Case {
+	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample)
+}
 
 func torchExamples() []exampleModel {
 	var out []exampleModel
-	for _, c := range torchCases {
+	for _, c := range torchCases() {
 		out = append(out, exampleModel{torchPackage(c.Name), c.Model})
 	}
 	return out
@@ -101,20 +104,21 @@ func TestTheExampleModelsMatchTheInterpreter(t *testing.T) {
 	goCommand(t, append([]string{"test", "-count=1"}, pkgs...)...)
 }
 
-// TestTheTorchModelsMatchPyTorch generates every model of torchCases with its tests,
-// adds a test that runs torchmodels.CheckGenerated (the torch parameters loaded into
-// the generated Model; Predict, Loss, and one TrainStep's loss, gradients, SGD update
-// and batch-norm running statistics against PyTorch's values in
-// testdata/torch/models_golden.json, embedding_golden.json and upsample_golden.json),
-// and runs that test. The generated code is thus checked against PyTorch directly, not
-// only through the interpreter.
+// TestTheTorchModelsMatchPyTorch generates every model of torchCases with its
+// tests, adds a test that runs torchmodels.CheckGenerated (the torch parameters
+// loaded into the generated Model through Params, PyTorch's state_dict shapes
+// required; Predict, Loss, and one TrainStep's loss, gradients, SGD update and
+// batch-norm running statistics against PyTorch's values in the set's golden file),
+// and a test that loads the torch parameters from a safetensors file as PyTorch
+// writes a state dict (torchmodels.CheckWeightsFile), and runs both. The generated
+// code is thus checked against PyTorch directly, not only through the interpreter.
 func TestTheTorchModelsMatchPyTorch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and tests a package per torch model")
 	}
 	root := modelsDir(t)
 	var pkgs []string
-	for _, c := range torchCases {
+	for _, c := range torchCases() {
 		g, err := c.Model().Build()
 		require.NoError(t, err, c.Name)
 		if missing := missingEmitters(t, g); len(missing) > 0 {
@@ -127,7 +131,7 @@ func TestTheTorchModelsMatchPyTorch(t *testing.T) {
 		pkgs = append(pkgs, dir)
 	}
 	require.NotEmpty(t, pkgs)
-	out := goCommand(t, append([]string{"test", "-count=1", "-v", "-run", "^TestMatchesPyTorch$"}, pkgs...)...)
+	out := goCommand(t, append([]string{"test", "-count=1", "-v", "-run", "^(TestMatchesPyTorch|TestLoadsPyTorchWeights)$"}, pkgs...)...)
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "ok ") || strings.HasPrefix(line, "--- ") || strings.Contains(line, "largest error") {
 			t.Log(line)
@@ -166,13 +170,15 @@ func goCommand(t *testing.T, args ...string) string {
 
 // writeTorchTest adds torch_test.go to the generated package pkg in dir: a test that
 // compares it with PyTorch's values for model name of package torchmodels
-// (torchmodels.CheckGenerated).
+// (torchmodels.CheckGenerated), and one that loads PyTorch's state dict into it
+// through a weights file (torchmodels.CheckWeightsFile).
 func writeTorchTest(t *testing.T, dir, pkg, name string) {
 	src := fmt.Sprintf(`package %s
 
 import (
 	"testing"
 
+	"github.com/dlgen/dlgen/internal/gentest"
 	"github.com/dlgen/dlgen/internal/torchmodels"
 )
 
@@ -181,6 +187,15 @@ import (
 func TestMatchesPyTorch(t *testing.T) {
 	torchmodels.CheckGenerated(t, config, %q)
 }
-`, pkg, name, name)
+
+// TestLoadsPyTorchWeights loads PyTorch's state dict of model %q from a
+// safetensors file (see torchmodels.CheckWeightsFile).
+func TestLoadsPyTorchWeights(t *testing.T) {
+	torchmodels.CheckWeightsFile(t, config, %q, func() (gentest.Model, func(string) error) {
+		m := New()
+		return adapter{m}, m.LoadWeights
+	})
+}
+`, pkg, name, name, name, name)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "torch_test.go"), []byte(src), 0o644))
 }

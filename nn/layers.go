@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/dlgen/dlgen/ir"
 )
@@ -88,11 +89,28 @@ func (t *T) Conv2DTranspose(name string, filters int, opts ...Option) *T {
 		return l.m.failed()
 	}
 	k, s := l.c.kernel, l.strides([]int{1, 1})
-	var pads, outPad []int
+	pads, outPad, ok := l.deconvPads(x, k, s, "Conv2DTranspose")
+	if !ok {
+		return l.m.failed()
+	}
+	rf := k[0] * k[1]
+	// torch.nn.init._calculate_fan_in_and_fan_out reads dimension 1 of the weight as
+	// the inputs and 0 as the outputs whatever the layer, so for a (C, filters, kh,
+	// kw) weight fan_in is filters·kh·kw and fan_out C·kh·kw.
+	w := l.param("weight", ir.Shape{x[1], filters, k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, filters*rf, x[1]*rf))
+	y := l.op(ir.OpConv2DTranspose, "", ir.Attrs{Strides: s, Pads: pads, OutPad: outPad}, l.x(0), w)
+	return l.result(l.activate(l.bias(y, filters)))
+}
+
+// deconvPads returns the pads and output padding of a transposed convolution
+// (kind names it in errors) over input x (N, C, H, W) for the layer's padding option,
+// or false after recording an error.
+func (l *builder) deconvPads(x ir.Shape, k, s []int, kind string) (pads, outPad []int, ok bool) {
 	switch l.c.padding {
 	case 0, Valid, Same:
 		if l.c.outPad != nil {
-			return l.fail("%s chooses the output padding itself; use nn.OutPad with nn.Pads", l.padding())
+			l.fail("%s chooses the output padding itself; use nn.OutPad with nn.Pads", l.padding())
+			return nil, nil, false
 		}
 		// Keras computes these sizes as the adjoint of a convolution from an
 		// in·stride (Same) or in·stride + max(k-s, 0) (Valid) input: the pads are
@@ -106,20 +124,15 @@ func (t *T) Conv2DTranspose(name string, filters int, opts ...Option) *T {
 			outPad[a] = max(s[a]-k[a], 0)
 		}
 	case Full:
-		return l.fail("nn.Full does not apply to Conv2DTranspose (use nn.Valid, nn.Same or nn.Pads)")
+		l.fail("nn.Full does not apply to %s (use nn.Valid, nn.Same or nn.Pads)", kind)
+		return nil, nil, false
 	case padExplicit:
 		pads, outPad = l.c.pads, l.c.outPad
 		if outPad == nil {
 			outPad = []int{0, 0}
 		}
 	}
-	rf := k[0] * k[1]
-	// torch.nn.init._calculate_fan_in_and_fan_out reads dimension 1 of the weight as
-	// the inputs and 0 as the outputs whatever the layer, so for a (C, filters, kh,
-	// kw) weight fan_in is filters·kh·kw and fan_out C·kh·kw.
-	w := l.param("weight", ir.Shape{x[1], filters, k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, filters*rf, x[1]*rf))
-	y := l.op(ir.OpConv2DTranspose, "", ir.Attrs{Strides: s, Pads: pads, OutPad: outPad}, l.x(0), w)
-	return l.result(l.activate(l.bias(y, filters)))
+	return pads, outPad, true
 }
 
 // MaxPool2D takes the maximum of each window. Options: K (required), Strides (the
@@ -273,7 +286,11 @@ func (l *builder) image(count int, what string, kernel bool) (ir.Shape, bool) {
 		return nil, false
 	}
 	if x.Rank() != 4 {
-		l.fail("needs an (N, C, H, W) input")
+		if x.Rank() == 3 {
+			l.fail("needs an (N, C, H, W) input; for (N, C, L) sequences use %s", strings.Replace(l.kind, "2D", "1D", 1))
+		} else {
+			l.fail("needs an (N, C, H, W) input")
+		}
 		return nil, false
 	}
 	if kernel && l.c.kernel == nil {
@@ -311,6 +328,9 @@ func (l *builder) pads(x ir.Shape, k, s []int, conv bool) []int {
 			return nil
 		}
 		return []int{k[0] - 1, k[1] - 1, k[0] - 1, k[1] - 1}
+	case Causal:
+		// Only Conv1D admits it (optCausal): all of it before the sequence.
+		return []int{0, k[1] - 1, 0, 0}
 	case padExplicit:
 		return l.c.pads
 	}
@@ -358,7 +378,11 @@ func (l *builder) applyAct(y int, act string, args []float64, suffix string) int
 	}
 	// A Dense layer's last axis is its units, whatever the rank.
 	if op == ir.OpSoftmax && l.m.g.Nodes[y].Shape.Rank() == 4 && l.kind != "Dense" {
-		l.fail("softmax is over the last axis, which for (N, C, H, W) is W and not the channels; reshape or flatten first")
+		if l.oneD { // a 1-D layer activates its (N, C, 1, L) view
+			l.fail("softmax is over the last axis, which for (N, C, L) is L and not the channels; reshape or flatten first")
+		} else {
+			l.fail("softmax is over the last axis, which for (N, C, H, W) is W and not the channels; reshape or flatten first")
+		}
 		return -1
 	}
 	return l.op(op, suffix, a, y)

@@ -247,6 +247,7 @@ func TestOptionsPrintAsWritten(t *testing.T) {
 		`nn.Same`:                   nn.Same,
 		`nn.Valid`:                  nn.Valid,
 		`nn.Full`:                   nn.Full,
+		`nn.Causal`:                 nn.Causal,
 		`nn.NoBias`:                 nn.NoBias,
 		`nn.FromLogits`:             nn.FromLogits,
 		`nn.Act("leaky_relu", 0.2)`: nn.Act("leaky_relu", 0.2),

@@ -258,6 +258,7 @@ type builder struct {
 	kind string // the user-facing layer type for messages: "Dense", "Conv2D", "MSE"
 	in   []*T
 	c    config
+	oneD bool // a 1-D layer, built on a (N, C, 1, L) view (layers1d.go)
 }
 
 // begin starts layer name of the given kind on ins. It returns nil if the model has

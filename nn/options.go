@@ -48,16 +48,22 @@ const (
 	optPaddingIdx
 	// UpSampling2D's option.
 	optInterp
+
+	// Not options but properties of a layer, set in its allowed kinds: opt1D makes
+	// K, Strides, Pads and OutPad take their 1-D forms (nn/layers1d.go); optCausal
+	// admits the Causal padding.
+	opt1D
+	optCausal
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
 // then checked and normalised by check.
 type config struct {
-	kernel     []int // {kh, kw}
-	strides    []int // {sh, sw}
+	kernel     []int // {kh, kw}; {1, k} for a 1-D layer
+	strides    []int // {sh, sw}; {1, s} for a 1-D layer
 	padding    Padding
-	pads       []int // {top, left, bottom, right} when padding is padExplicit
-	outPad     []int // {h, w}
+	pads       []int // {top, left, bottom, right} when padding is padExplicit; {0, left, 0, right} for 1-D
+	outPad     []int // {h, w}; {0, p} for 1-D
 	noBias     bool
 	act        string
 	actArgs    []float64
@@ -85,6 +91,10 @@ const (
 	Same
 	// Full pads kernel-1 on every side: every overlap of kernel and input is an output.
 	Full
+	// Causal pads kernel-1 at the start of a sequence and nothing at its end, so
+	// that output t sees inputs up to t only and (with stride 1) the output is as
+	// long as the input: Keras' Conv1D padding="causal". Conv1D only.
+	Causal
 	padExplicit // set by Pads
 )
 
@@ -96,6 +106,8 @@ func (p Padding) String() string {
 		return "nn.Same"
 	case Full:
 		return "nn.Full"
+	case Causal:
+		return "nn.Causal"
 	}
 	return fmt.Sprintf("nn.Padding(%d)", int(p))
 }
@@ -132,7 +144,9 @@ type padsOpt []int
 // Pads gives explicit zero padding: Pads(p) pads p on every side, Pads(ph, pw) pads
 // ph rows above and below and pw columns left and right (PyTorch's padding=(ph, pw)),
 // and Pads(top, left, bottom, right) pads each side separately (the ONNX order is
-// top, left, bottom, right here; ONNX writes all begins then all ends).
+// top, left, bottom, right here; ONNX writes all begins then all ends). On the 1-D
+// layers Pads(p) pads p at both ends (PyTorch's padding=p) and Pads(left, right)
+// each end separately.
 func Pads(p ...int) Option { return padsOpt(append([]int(nil), p...)) }
 
 func (p padsOpt) String() string { return "nn.Pads" + ints(p) }
@@ -143,7 +157,8 @@ func (p padsOpt) apply(c *config) optKind {
 
 type kernelOpt []int
 
-// K sets the window size: K(k) is k×k, K(kh, kw) is kh×kw.
+// K sets the window size: K(k) is k×k, K(kh, kw) is kh×kw; on the 1-D layers K(k)
+// is the window length.
 func K(k ...int) Option { return kernelOpt(append([]int(nil), k...)) }
 
 func (k kernelOpt) String() string          { return "nn.K" + ints(k) }
@@ -151,9 +166,9 @@ func (k kernelOpt) apply(c *config) optKind { c.kernel = k; return optKernel }
 
 type stridesOpt []int
 
-// Strides sets the window step: Strides(s) for both axes, Strides(sh, sw) per axis.
-// Convolutions default to 1; pooling defaults to the pool size, as in Keras and
-// PyTorch.
+// Strides sets the window step: Strides(s) for both axes, Strides(sh, sw) per axis
+// (one value on the 1-D layers). Convolutions default to 1; pooling defaults to the
+// pool size, as in Keras and PyTorch.
 func Strides(s ...int) Option { return stridesOpt(append([]int(nil), s...)) }
 
 func (s stridesOpt) String() string          { return "nn.Strides" + ints(s) }
@@ -162,8 +177,8 @@ func (s stridesOpt) apply(c *config) optKind { c.strides = s; return optStrides 
 type outPadOpt []int
 
 // OutPad sets the extra output rows and columns of a Conv2DTranspose with explicit
-// Pads (PyTorch's output_padding): OutPad(p) or OutPad(ph, pw). Valid and Same choose
-// it themselves.
+// Pads (PyTorch's output_padding): OutPad(p) or OutPad(ph, pw); on Conv1DTranspose
+// OutPad(p), the extra steps at the end. Valid and Same choose it themselves.
 func OutPad(p ...int) Option { return outPadOpt(append([]int(nil), p...)) }
 
 func (p outPadOpt) String() string          { return "nn.OutPad" + ints(p) }
@@ -173,7 +188,7 @@ func (p outPadOpt) apply(c *config) optKind { c.outPad = p; return optOutPad }
 type Flag int
 
 const (
-	// NoBias leaves out the bias of Dense, Conv2D and Conv2DTranspose (as before a
+	// NoBias leaves out the bias of Dense and of the convolutions (as before a
 	// BatchNorm, which has its own shift).
 	NoBias Flag = iota + 1
 	// FromLogits tells a cross-entropy loss that its prediction is raw scores, not
@@ -328,7 +343,69 @@ func parseOptions(opts []Option, allowed optKind) (config, error) {
 		}
 		c.seen |= k
 	}
+	if c.padding == Causal && allowed&optCausal == 0 {
+		return c, fmt.Errorf("nn.Causal applies to Conv1D only (Keras' padding=\"causal\")")
+	}
+	if allowed&opt1D != 0 {
+		return c, c.check1D()
+	}
 	return c, c.check()
+}
+
+// check1D validates the options of a 1-D layer and puts them in the form of the
+// 2-D ones over a (N, C, 1, L) view: a window of 1×k, strides 1×s, no padding
+// above or below.
+func (c *config) check1D() error {
+	one := func(what string, v []int, min int) ([]int, error) {
+		if len(v) != 1 {
+			return nil, fmt.Errorf("%s takes one value on a 1-D layer, got %d", what, len(v))
+		}
+		if v[0] < min {
+			if min == 0 {
+				return nil, fmt.Errorf("%s%s must not be negative", what, ints(v))
+			}
+			return nil, fmt.Errorf("%s%s must be positive", what, ints(v))
+		}
+		return []int{min, v[0]}, nil
+	}
+	var err error
+	if c.kernel != nil {
+		if c.kernel, err = one("nn.K", c.kernel, 1); err != nil {
+			return err
+		}
+	}
+	if c.strides != nil {
+		if c.strides, err = one("nn.Strides", c.strides, 1); err != nil {
+			return err
+		}
+	}
+	if c.outPad != nil {
+		if c.outPad, err = one("nn.OutPad", c.outPad, 0); err != nil {
+			return err
+		}
+	}
+	if c.padding == padExplicit {
+		p := c.pads
+		switch len(p) {
+		case 1:
+			p = []int{p[0], p[0]}
+		case 2:
+		default:
+			return fmt.Errorf("nn.Pads takes 1 or 2 values (left, right) on a 1-D layer, got %d", len(p))
+		}
+		if p[0] < 0 || p[1] < 0 {
+			return fmt.Errorf("nn.Pads%s must not be negative", ints(c.pads))
+		}
+		c.pads = []int{0, p[0], 0, p[1]}
+	}
+	// Nothing left for check to expand: it validates the rest.
+	pads := c.padding
+	if pads == padExplicit {
+		c.padding = Valid
+	}
+	err = c.check()
+	c.padding = pads
+	return err
 }
 
 // check validates option arguments and expands the one-value forms.
@@ -366,7 +443,7 @@ func (c *config) check() error {
 			}
 		}
 		c.pads = p
-	} else if c.padding != 0 && c.padding != Valid && c.padding != Same && c.padding != Full {
+	} else if c.padding != 0 && c.padding != Valid && c.padding != Same && c.padding != Full && c.padding != Causal {
 		return fmt.Errorf("unknown padding %s", c.padding)
 	}
 	if c.seen&optInterp != 0 && c.interp != Nearest && c.interp != Bilinear {

@@ -19,7 +19,11 @@ import (
 //	W' = W with output channel o scaled by s[o],   b' = b·s + t
 //
 // (the trailing BiasAdd is optional too, so a lone ChannelMul after a layer folds
-// as well). This removes two passes over the activations per batch norm, which is
+// as well). A Reshape between the layer (or its bias) and the ChannelMul that keeps
+// the batch and the channel axis, such as the (N, C, 1, L) → (N, C, L) view a 1-D
+// convolution ends with (nn/layers1d.go), folds too: each channel's values stay in
+// that channel, so Reshape(y)·s = Reshape(y·s), and the fold builds
+// Reshape(op(x, W') + b'). This removes two passes over the activations per batch norm, which is
 // why onnxruntime, TensorRT and the TensorFlow Lite converter do it for inference.
 //
 // Why it is sound: output channel o of the layer is linear in W's channel-o slice
@@ -71,7 +75,8 @@ type bnMatch struct {
 	layer    int // Conv2D, Conv2DTranspose or MatMul
 	biasAdd  int // BiasAdd(layer, bias), or -1
 	bias     int
-	mul      int // ChannelMul(layer or biasAdd, scale)
+	view     int // Reshape(layer or biasAdd) keeping axes 0 and 1, or -1
+	mul      int // ChannelMul(layer, biasAdd or view, scale)
 	scale    int
 	shiftAdd int // BiasAdd(mul, shift), or -1
 	shift    int
@@ -93,6 +98,9 @@ func bnFoldOnce(g *ir.Graph) (*ir.Graph, int, error) {
 		inside[m.layer], inside[m.mul] = true, true
 		if m.biasAdd >= 0 {
 			inside[m.biasAdd] = true
+		}
+		if m.view >= 0 {
+			inside[m.view] = true
 		}
 		at[last] = m
 	}
@@ -134,8 +142,12 @@ func findBNMatches(g *ir.Graph) []bnMatch {
 		if n.Op != ir.OpChannelMul || !paramOnly[n.Inputs[1]] || !g.Nodes[n.Inputs[0]].Shape.Batched() {
 			continue
 		}
-		m := bnMatch{biasAdd: -1, bias: -1, mul: n.ID, scale: n.Inputs[1], shiftAdd: -1, shift: -1}
+		m := bnMatch{biasAdd: -1, bias: -1, view: -1, mul: n.ID, scale: n.Inputs[1], shiftAdd: -1, shift: -1}
 		y := g.Nodes[n.Inputs[0]]
+		if y.Op == ir.OpReshape && single(y.ID) && keepsChannels(y.Shape, g.Nodes[y.Inputs[0]].Shape) {
+			m.view = y.ID
+			y = g.Nodes[y.Inputs[0]]
+		}
 		if y.Op == ir.OpBiasAdd && paramOnly[y.Inputs[1]] && single(y.ID) {
 			m.biasAdd, m.bias = y.ID, y.Inputs[1]
 			y = g.Nodes[y.Inputs[0]]
@@ -152,6 +164,12 @@ func findBNMatches(g *ir.Graph) []bnMatch {
 		out = append(out, m)
 	}
 	return out
+}
+
+// keepsChannels reports whether a Reshape from in to out keeps the batch and the
+// channel axis (axis 1), so that every channel's values stay in that channel.
+func keepsChannels(out, in ir.Shape) bool {
+	return out.Batched() && in.Batched() && out.Rank() >= 2 && in.Rank() >= 2 && out[1] == in[1]
 }
 
 // foldableLayer reports whether y is a layer whose output channels are linear in
@@ -243,9 +261,25 @@ func foldBN(r *rewriter, m *bnMatch, layer ir.Node) error {
 	if err != nil {
 		return err
 	}
-	if b2 < 0 {
-		return r.alias(last, y)
+	if m.view < 0 {
+		if b2 < 0 {
+			return r.alias(last, y)
+		}
+		_, err = r.replace(last, ir.OpBiasAdd, ir.Attrs{}, y, b2)
+		return err
 	}
-	_, err = r.replace(last, ir.OpBiasAdd, ir.Attrs{}, y, b2)
+	// Through a view: the bias on the layer's shape, then the view.
+	if b2 >= 0 {
+		name := base + "/bias"
+		if m.biasAdd >= 0 {
+			y, err = r.takeOver(m.biasAdd, ir.OpBiasAdd, ir.Attrs{}, y, b2)
+		} else {
+			y, err = r.add(ir.OpBiasAdd, name, layer.Layer, ir.Attrs{}, y, b2)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err = r.replace(last, ir.OpReshape, ir.Attrs{Shape: r.old.Nodes[m.view].Attrs.Shape.Clone()}, y)
 	return err
 }

@@ -130,6 +130,33 @@ func TestBNFold(t *testing.T) {
 			_, z = bn(b, z, 2)
 			b.output(z)
 		}, 2},
+		{"folds through the view a 1-D convolution ends with, (N, C, 1, L) to (N, C, L)", func(b *eqBuilder) {
+			x := b.op(ir.OpReshape, ir.Attrs{Shape: ir.Shape{3, 1, 7}}, b.input(3, 7))
+			w := b.op(ir.OpReshape, ir.Attrs{Shape: ir.Shape{2, 3, 1, 3}}, b.param(ir.RoleWeight, 2, 3, 3))
+			y := b.op(ir.OpConv2D, ir.Attrs{Strides: []int{1, 2}, Pads: []int{0, 1, 0, 2}}, x, w) // N×2×1×4
+			y = b.op(ir.OpBiasAdd, ir.Attrs{}, y, b.param(ir.RoleWeight, 2))
+			_, z := bn(b, b.op(ir.OpReshape, ir.Attrs{Shape: ir.Shape{2, 4}}, y), 2)
+			b.output(z)
+		}, 1},
+		{"folds through a view without a bias and without a shift", func(b *eqBuilder) {
+			y := b.op(ir.OpConv2D, conv, b.input(3, 5, 5), b.param(ir.RoleWeight, 2, 3, 3, 2)) // N×2×5×3
+			v := b.op(ir.OpReshape, ir.Attrs{Shape: ir.Shape{2, 15}}, y)
+			b.output(b.op(ir.OpChannelMul, ir.Attrs{}, v, b.param(ir.RoleWeight, 2)))
+		}, 1},
+		{"does not fold through a view that moves the channels", func(b *eqBuilder) {
+			// (N, 2, 5, 3) flattened to (N, 30): batch norm's channels are the 30
+			// features, not the layer's 2 output channels.
+			y := b.op(ir.OpConv2D, conv, b.input(3, 5, 5), b.param(ir.RoleWeight, 2, 3, 3, 2))
+			_, z := bn(b, b.op(ir.OpReshape, ir.Attrs{Shape: ir.Shape{30}}, y), 30)
+			b.output(z)
+		}, 0},
+		{"does not fold through a view that is read elsewhere", func(b *eqBuilder) {
+			y := b.op(ir.OpConv2D, conv, b.input(3, 5, 5), b.param(ir.RoleWeight, 2, 3, 3, 2))
+			v := b.op(ir.OpReshape, ir.Attrs{Shape: ir.Shape{2, 15}}, y)
+			_, z := bn(b, v, 2)
+			b.output(z)
+			b.output(b.op(ir.OpRelu, ir.Attrs{}, v))
+		}, 0},
 		{"does not fold when the layer's output is read elsewhere", func(b *eqBuilder) {
 			y := b.op(ir.OpMatMul, ir.Attrs{TransB: true}, b.input(3), b.param(ir.RoleWeight, 4, 3))
 			_, z := bn(b, y, 4)

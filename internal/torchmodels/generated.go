@@ -1,8 +1,13 @@
 package torchmodels
 
 import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"math"
+	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,38 +34,18 @@ const Tolerance = 1e-4
 const LR = 0.125
 
 // CheckGenerated checks a package generated (with tests) from model name (of All,
-// SCE, ActModels, Embeddings or Upsample) against what PyTorch computed for it: it loads the torch
-// parameters into the
-// generated Model through Params, runs Predict and Loss in inference mode on the
+// SCE, ActModels, Conv1DModels, Embeddings or Upsample) against what PyTorch computed for it: it loads
+// the torch parameters into the generated Model through Params (requiring
+// PyTorch's shapes), runs Predict and Loss in inference mode on the
 // torch inputs and compares them with the eval outputs and eval loss; then takes one
 // TrainStep with plain SGD (learning rate LR) and compares its loss with the
 // train-mode loss, Grads with torch's gradients, the weights after the step with
 // params - LR·grads, and the batch-norm running statistics with torch's after its
 // train-mode forward. The generated API gives no train-mode outputs, so those are
 // not compared. cfg is the package's gentest.Config (the generated model_test.go's
-// config); name is a model of All, SCE, ActModels or Upsample, whose golden file is
-// found from the module root.
+// config); the golden file of name's set is found from the module root.
 func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
-	file, cases := GoldenFile, All
-	for _, set := range []struct {
-		file  string
-		cases []Case
-	}{{SCEGoldenFile, SCE}, {ActGoldenFile, ActModels}, {EmbeddingGoldenFile, Embeddings}, {UpsampleGoldenFile, Upsample}} {
-		for _, c := range set.cases {
-			if c.Name == name {
-				file, cases = set.file, set.cases
-			}
-		}
-	}
-	goldens, err := LoadGoldenOf(filepath.Join(testmod.RepoRoot(t), file), cases)
-	require.NoError(t, err)
-	var c *Golden
-	for i := range goldens {
-		if goldens[i].Name == name {
-			c = &goldens[i]
-		}
-	}
-	require.NotNil(t, c, "no model %q in %s", name, file)
+	c := goldenOf(t, name)
 	g, err := ir.Decode([]byte(cfg.Graph))
 	require.NoError(t, err)
 	n := c.Batch
@@ -89,23 +74,7 @@ func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
 	}
 	m.Params() // after writing through the views: Predict recomputes what it derives from them
 
-	in := gentest.Feeds{Float: map[string][]float32{}, Int: map[string][]int32{}}
-	for _, node := range g.Inputs() {
-		v, ok := c.Inputs[node.Name]
-		require.True(t, ok, "no torch value for input %s", node.Name)
-		require.Equal(t, node.Shape.Concrete(n), v.Shape, "shape of input %s", node.Name)
-		if node.Attrs.DType == ir.Int {
-			x := make([]int32, len(v.Data))
-			for i, f := range v.Data {
-				x[i] = int32(f)
-				require.Equal(t, f, float64(x[i]), "%s[%d] is not an integer", node.Name, i)
-			}
-			in.Int[node.Name] = x
-		} else {
-			in.Float[node.Name] = f32(v.Data)
-		}
-	}
-	require.Len(t, c.Inputs, len(in.Float)+len(in.Int), "torch inputs")
+	in := feedsOf(t, g, c)
 
 	if cfg.Predict {
 		out := map[string][]float32{}
@@ -162,6 +131,149 @@ func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
 		check("TrainStep: "+p.Name+" after the step", want, p.Data)
 	}
 	assert.Equal(t, len(c.Running), states, "running statistics compared")
+}
+
+// feedsOf is the torch inputs of c as the arguments of g's generated methods.
+func feedsOf(t *testing.T, g *ir.Graph, c *Golden) gentest.Feeds {
+	t.Helper()
+	in := gentest.Feeds{Float: map[string][]float32{}, Int: map[string][]int32{}}
+	for _, node := range g.Inputs() {
+		v, ok := c.Inputs[node.Name]
+		require.True(t, ok, "no torch value for input %s", node.Name)
+		require.Equal(t, node.Shape.Concrete(c.Batch), v.Shape, "shape of input %s", node.Name)
+		if node.Attrs.DType == ir.Int {
+			x := make([]int32, len(v.Data))
+			for i, f := range v.Data {
+				x[i] = int32(f)
+				require.Equal(t, f, float64(x[i]), "%s[%d] is not a class index", node.Name, i)
+			}
+			in.Int[node.Name] = x
+		} else {
+			in.Float[node.Name] = f32(v.Data)
+		}
+	}
+	require.Len(t, c.Inputs, len(in.Float)+len(in.Int), "torch inputs")
+	return in
+}
+
+// goldenOf loads PyTorch's values for model name, of whichever set holds it.
+func goldenOf(t *testing.T, name string) *Golden {
+	t.Helper()
+	file, cases := GoldenFile, All
+	for _, set := range []struct {
+		file  string
+		cases []Case
+	}{{SCEGoldenFile, SCE}, {ActGoldenFile, ActModels}, {Conv1DGoldenFile, Conv1DModels}, {EmbeddingGoldenFile, Embeddings}, {UpsampleGoldenFile, Upsample}} {
+		for _, c := range set.cases {
+			if c.Name == name {
+				file, cases = set.file, set.cases
+			}
+		}
+	}
+	goldens, err := LoadGoldenOf(filepath.Join(testmod.RepoRoot(t), file), cases)
+	require.NoError(t, err)
+	for i := range goldens {
+		if goldens[i].Name == name {
+			return &goldens[i]
+		}
+	}
+	require.FailNow(t, fmt.Sprintf("no model %q in %s", name, file))
+	return nil
+}
+
+// CheckWeightsFile checks that a PyTorch state dict of model name loads into its
+// generated package through the weights file: it writes torch's parameters, with
+// their state_dict names and shapes, as float64 tensors of a safetensors file (what
+// safetensors.torch.save_file writes for a float64 model, num_batches_tracked left
+// out), loads it with LoadWeights into a new Model and compares Predict with
+// PyTorch's eval outputs. It then writes the file again with the first parameter
+// of more than one axis given one more axis of size 1 (a Conv1d weight (O, I, k) as
+// the (O, I, 1, k) of Conv2d), which LoadWeights must refuse with an error naming
+// that parameter, keeping the weights it had. newModel returns a new Model of the
+// package and its LoadWeights.
+func CheckWeightsFile(t *testing.T, cfg gentest.Config, name string, newModel func() (gentest.Model, func(path string) error)) {
+	c := goldenOf(t, name)
+	g, err := ir.Decode([]byte(cfg.Graph))
+	require.NoError(t, err)
+	var names []string
+	for _, p := range g.Params() {
+		names = append(names, p.Name)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "torch.safetensors")
+	require.NoError(t, os.WriteFile(good, stateDictFile(t, c.Params, names, ""), 0o644))
+	m, load := newModel()
+	require.NoError(t, load(good))
+	if cfg.Predict {
+		in := feedsOf(t, g, c)
+		out := map[string][]float32{}
+		for _, o := range g.Outputs {
+			out[o.Name] = make([]float32, c.Batch*g.Nodes[o.ID].Shape.Elems())
+		}
+		require.NoError(t, m.Predict(c.Batch, in, out))
+		for _, o := range g.Outputs {
+			Close(t, "Predict after LoadWeights: output "+o.Name, c.EvalOutputs[o.Name], out[o.Name])
+		}
+	}
+
+	reshaped := ""
+	for _, n := range names {
+		if len(c.Params[n].Shape) > 1 {
+			reshaped = n
+			break
+		}
+	}
+	if reshaped == "" {
+		return
+	}
+	bad := filepath.Join(dir, "reshaped.safetensors")
+	require.NoError(t, os.WriteFile(bad, stateDictFile(t, c.Params, names, reshaped), 0o644))
+	before := snapshot(m)
+	err = load(bad)
+	require.Error(t, err, "LoadWeights of %s with an extra axis", reshaped)
+	assert.Contains(t, err.Error(), fmt.Sprintf("%q", reshaped))
+	assert.Equal(t, before, snapshot(m), "a refused file leaves the weights as they were")
+}
+
+// stateDictFile is a safetensors file of float64 tensors holding params, in the
+// order of names, with format "pt" as PyTorch's save_file writes; the tensor named
+// extraAxis gets an axis of size 1 inserted before its last.
+func stateDictFile(t *testing.T, params map[string]Tensor, names []string, extraAxis string) []byte {
+	type entry struct {
+		DType   string `json:"dtype"`
+		Shape   []int  `json:"shape"`
+		Offsets [2]int `json:"data_offsets"`
+	}
+	header := map[string]any{"__metadata__": map[string]string{"format": "pt"}}
+	var data []byte
+	for _, n := range names {
+		p, ok := params[n]
+		require.True(t, ok, "no torch value for %s", n)
+		shape := slices.Clone(p.Shape)
+		if n == extraAxis {
+			shape = slices.Insert(shape, len(shape)-1, 1)
+		}
+		start := len(data)
+		for _, v := range p.Data {
+			data = binary.LittleEndian.AppendUint64(data, math.Float64bits(v))
+		}
+		header[n] = entry{"F64", shape, [2]int{start, len(data)}}
+	}
+	h, err := json.Marshal(header)
+	require.NoError(t, err)
+	for len(h)%8 != 0 {
+		h = append(h, ' ')
+	}
+	file := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+	return append(append(file, h...), data...)
+}
+
+func snapshot(m gentest.Model) [][]float32 {
+	var out [][]float32
+	for _, p := range m.Params() {
+		out = append(out, slices.Clone(p.Data))
+	}
+	return out
 }
 
 // Close fails t (without stopping it) unless every element of got is within
