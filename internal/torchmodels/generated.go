@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -184,8 +185,8 @@ func goldenOf(t *testing.T, name string) *Golden {
 // CheckWeightsFile checks that a PyTorch state dict of model name loads into its
 // generated package through the weights file: it writes torch's parameters, with
 // their state_dict names and shapes, as float64 tensors of a safetensors file (what
-// safetensors.torch.save_file writes for a float64 model, num_batches_tracked left
-// out), loads it with LoadWeights into a new Model and compares Predict with
+// safetensors.torch.save_file writes for a float64 model, with each batch norm's
+// int64 num_batches_tracked), loads it with LoadWeights into a new Model and compares Predict with
 // PyTorch's eval outputs. It then writes the file again with the first parameter
 // of more than one axis given one more axis of size 1 (a Conv1d weight (O, I, k) as
 // the (O, I, 1, k) of Conv2d), which LoadWeights must refuse with an error naming
@@ -236,7 +237,8 @@ func CheckWeightsFile(t *testing.T, cfg gentest.Config, name string, newModel fu
 }
 
 // stateDictFile is a safetensors file of float64 tensors holding params, in the
-// order of names, with format "pt" as PyTorch's save_file writes; the tensor named
+// order of names, and an int64 num_batches_tracked beside each running_mean, with
+// format "pt" as PyTorch's save_file writes; the tensor named
 // extraAxis gets an axis of size 1 inserted before its last.
 func stateDictFile(t *testing.T, params map[string]Tensor, names []string, extraAxis string) []byte {
 	type entry struct {
@@ -258,6 +260,12 @@ func stateDictFile(t *testing.T, params map[string]Tensor, names []string, extra
 			data = binary.LittleEndian.AppendUint64(data, math.Float64bits(v))
 		}
 		header[n] = entry{"F64", shape, [2]int{start, len(data)}}
+		if bn, ok := strings.CutSuffix(n, ".running_mean"); ok {
+			// PyTorch's state_dict has the batch counter beside the statistics.
+			start := len(data)
+			data = binary.LittleEndian.AppendUint64(data, 3)
+			header[bn+".num_batches_tracked"] = entry{"I64", []int{}, [2]int{start, len(data)}}
+		}
 	}
 	h, err := json.Marshal(header)
 	require.NoError(t, err)

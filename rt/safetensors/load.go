@@ -67,6 +67,20 @@ type LoadOptions struct {
 	AllowMissing bool
 }
 
+// batchCount reports whether t is the num_batches_tracked counter PyTorch's
+// state_dict keeps beside a batch norm's running statistics ("<bn>.num_batches_tracked",
+// an integer scalar) of a batch norm whose "<bn>.running_mean" is wanted. A strict
+// Load skips it instead of calling it unexpected: its only use in PyTorch is the
+// cumulative average of momentum=None, which dlgen's batch norm (a fixed momentum)
+// does not have, so a state dict saved as PyTorch writes it loads unchanged.
+func batchCount(t Info, want map[string]bool) bool {
+	bn, ok := strings.CutSuffix(t.Name, ".num_batches_tracked")
+	if !ok || t.DType.IsFloat() || t.DType == BOOL {
+		return false
+	}
+	return t.NumElems() == 1 && want[bn+".running_mean"]
+}
+
 // Load reads the named tensors of the file into dst. Before reading anything it
 // checks names (missing, unexpected, duplicate), shapes and dtypes, and reports every
 // mismatch in one *MismatchError. Float types are converted to float32 (see
@@ -106,7 +120,7 @@ func (r *Reader) Load(dst []Tensor, opts LoadOptions) error {
 	if !opts.AllowUnexpected {
 		var extra []string
 		for _, t := range r.tensors {
-			if !want[t.Name] {
+			if !want[t.Name] && !batchCount(t, want) {
 				extra = append(extra, t.Name)
 			}
 		}

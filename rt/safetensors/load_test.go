@@ -47,7 +47,8 @@ func TestLoadingAPyTorchStateDict(t *testing.T) {
 			assert.Equal(t, Unexpected, p.Kind)
 			names = append(names, p.Name)
 		}
-		assert.Equal(t, []string{"b16", "bn.num_batches_tracked", "empty", "flags", "h16", "i32", "scalar", "u8", "w64"}, names)
+		// bn.num_batches_tracked is not among them: the model has bn.running_mean.
+		assert.Equal(t, []string{"b16", "empty", "flags", "h16", "i32", "scalar", "u8", "w64"}, names)
 		assert.Equal(t, float32(0), dst[1].Data[0], "nothing is loaded when there are mismatches")
 	})
 
@@ -209,4 +210,53 @@ func TestWriteFileAtomic(t *testing.T) {
 		b, _ := os.ReadFile(path)
 		assert.Equal(t, "old", string(b))
 	})
+}
+
+// A state dict as PyTorch saves it holds each batch norm's num_batches_tracked, an
+// int64 scalar dlgen has no use for: a strict load skips it when the batch norm's
+// running_mean is loaded, and still refuses it (or anything like it) otherwise.
+func TestAStrictLoadSkipsPyTorchsBatchCounters(t *testing.T) {
+	one := make([]byte, 8)
+	one[0] = 7
+	write := func(t *testing.T, hdr string, data []byte) string {
+		path := filepath.Join(t.TempDir(), "sd.safetensors")
+		require.NoError(t, os.WriteFile(path, file(hdr, data), 0o644))
+		return path
+	}
+	mean := `"bn.running_mean":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}`
+	cases := []struct {
+		name, counter string
+		size          int
+		dst           []Tensor
+		unexpected    []string
+	}{
+		{"an int64 scalar beside a loaded running_mean is skipped", `"bn.num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[4,12]}`, 12,
+			[]Tensor{zeros("bn.running_mean", 1)}, nil},
+		{"without the running_mean among the destinations it is unexpected", `"bn2.num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[4,12]}`, 12,
+			[]Tensor{zeros("bn.running_mean", 1)}, []string{"bn2.num_batches_tracked"}},
+		{"a float counter is unexpected", `"bn.num_batches_tracked":{"dtype":"F32","shape":[],"data_offsets":[4,8]}`, 8,
+			[]Tensor{zeros("bn.running_mean", 1)}, []string{"bn.num_batches_tracked"}},
+		{"a counter of two values is unexpected", `"bn.num_batches_tracked":{"dtype":"I64","shape":[2],"data_offsets":[4,20]}`, 20,
+			[]Tensor{zeros("bn.running_mean", 1)}, []string{"bn.num_batches_tracked"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			data := make([]byte, c.size)
+			copy(data[4:], one)
+			path := write(t, "{"+mean+","+c.counter+"}", data)
+			_, err := Load(path, c.dst)
+			if c.unexpected == nil {
+				require.NoError(t, err)
+				return
+			}
+			var me *MismatchError
+			require.ErrorAs(t, err, &me)
+			var names []string
+			for _, p := range me.Problems {
+				assert.Equal(t, Unexpected, p.Kind)
+				names = append(names, p.Name)
+			}
+			assert.Equal(t, c.unexpected, names)
+		})
+	}
 }
