@@ -13,10 +13,11 @@ import (
 // float32 far below the 1e-4 tolerance the tests hold generated code to), except
 // sigmoid and tanh, the activations of recurrent layers, which are rt's float32
 // versions (rt/act.go: within 2e-7 of math's, and eight at a time in AVX2 on a
-// whole tensor).
+// whole tensor), and the smooth activations (rt/act_smooth.go, below).
 //
 // The formula of each op's element is written once, in elementwise, and used both by
-// the op's own loop and by fused loops that compute a chain of such ops (fuse.go).
+// the op's own loop and by fused loops that compute a chain of such ops (fuse.go);
+// the ops of vectorized and wholeTensor have their own loop in rt instead.
 
 // elemRule is the element formula of an element-wise op: given its operands'
 // elements (side-effect-free expressions, evaluated any number of times), either an
@@ -93,9 +94,14 @@ func init() {
 // tensor, with the bits of its element formula.
 var vectorized = map[string]string{ir.OpSigmoid: "Sigmoid", ir.OpTanh: "Tanh"}
 
-// vectorized2 holds the binary ops rt computes on whole tensors, as rt.F(y, a, b),
-// eight or sixteen at a time.
-var vectorized2 = map[string]string{ir.OpReluGrad: "ReluGrad"}
+// wholeTensor holds the element-wise ops that rt also computes on whole tensors,
+// eight or sixteen values at a time, with the bits of their element formula, but
+// which still join fused loops (element by element), unlike vectorized's: the
+// kernel of one such op alone calls rt.F(y, operands..., attributes...), with F
+// and the attributes given by the op's attributes.
+var wholeTensor = map[string]func(a ir.Attrs) (fn string, attrs []jen.Code){
+	ir.OpReluGrad: func(ir.Attrs) (string, []jen.Code) { return "ReluGrad", nil },
+}
 
 // emitElementwise is the loop of one element-wise node.
 func emitElementwise(k *Kernel, r elemRule) error {
@@ -105,11 +111,16 @@ func emitElementwise(k *Kernel, r elemRule) error {
 		k.Emit(jen.Qual(rtPath, fn).Call(y, x))
 		return nil
 	}
-	if fn, ok := vectorized2[k.Node.Op]; ok {
-		a := k.Bind("a", k.In(0))
-		b := k.Bind("b", k.In(1))
-		y := k.Bind("y", k.Out())
-		k.Emit(jen.Qual(rtPath, fn).Call(y, a, b))
+	if whole, ok := wholeTensor[k.Node.Op]; ok {
+		fn, attrs := whole(k.Node.Attrs)
+		var in []jen.Code
+		if r.arity == 1 {
+			in = []jen.Code{k.Bind("x", k.In(0))}
+		} else {
+			in = []jen.Code{k.Bind("a", k.In(0)), k.Bind("b", k.In(1))}
+		}
+		args := append([]jen.Code{k.Bind("y", k.Out())}, in...)
+		k.Emit(jen.Qual(rtPath, fn).Call(append(args, attrs...)...))
 		return nil
 	}
 	a := k.Node.Attrs
@@ -164,9 +175,10 @@ func unaryStmt(k *Kernel, f func(v, y *jen.Statement) jen.Code) error {
 }
 
 // The smooth activations and their gradient ops: calls of rt's float32 versions
-// (rt/act_smooth.go, each within a few 1e-7 of the float64 function), in the op's
-// own loop and in fused ones. No whole-tensor vector kernel: they fuse with what
-// surrounds them (a layer's BiasAdd in inference).
+// (rt/act_smooth.go, each within a few 1e-7 of the float64 function) in fused
+// loops, where they join what surrounds them (a layer's BiasAdd in inference); a
+// kernel of one of them alone calls its whole-tensor version (rt/act_smooth_vec.go:
+// the same bits, 16 or 8 at a time with AVX-512 or AVX2).
 func init() {
 	call := func(fn string, args ...jen.Code) *jen.Statement { return jen.Qual(rtPath, fn).Call(args...) }
 	gelu := func(a ir.Attrs, exact, tanh string) string {
@@ -197,5 +209,20 @@ func init() {
 	} {
 		elementwise[op] = r
 		register(op, func(k *Kernel) error { return emitElementwise(k, r) })
+	}
+	alpha := func(a ir.Attrs) []jen.Code { return []jen.Code{jen.Lit(a.Alpha)} }
+	for op, whole := range map[string]func(a ir.Attrs) (string, []jen.Code){
+		ir.OpElu:          func(a ir.Attrs) (string, []jen.Code) { return "Elu", alpha(a) },
+		ir.OpEluGrad:      func(a ir.Attrs) (string, []jen.Code) { return "EluGrad", alpha(a) },
+		ir.OpSelu:         func(ir.Attrs) (string, []jen.Code) { return "Selu", nil },
+		ir.OpSeluGrad:     func(ir.Attrs) (string, []jen.Code) { return "SeluGrad", nil },
+		ir.OpSoftplus:     func(ir.Attrs) (string, []jen.Code) { return "Softplus", nil },
+		ir.OpSoftplusGrad: func(ir.Attrs) (string, []jen.Code) { return "SoftplusGrad", nil },
+		ir.OpGelu:         func(a ir.Attrs) (string, []jen.Code) { return gelu(a, "Gelu", "GeluTanh"), nil },
+		ir.OpGeluGrad:     func(a ir.Attrs) (string, []jen.Code) { return gelu(a, "GeluGrad", "GeluTanhGrad"), nil },
+		ir.OpSilu:         func(ir.Attrs) (string, []jen.Code) { return "Silu", nil },
+		ir.OpSiluGrad:     func(ir.Attrs) (string, []jen.Code) { return "SiluGrad", nil },
+	} {
+		wholeTensor[op] = whole
 	}
 }

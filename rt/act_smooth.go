@@ -167,7 +167,10 @@ func Gelu32(x float32) float32 {
 	}
 	switch {
 	case x > -erfcMin/invSqrt2 && x < erfNear0Max/invSqrt2:
-		h := 0.5 * x
+		// h rounds (a subnormal x loses its last bit) before it is added: without the
+		// conversion GOAMD64=v3 fuses 0.5·x into the addition (-0 instead of +0 at
+		// x = -2^-149).
+		h := float32(0.5 * x)
 		return h + float32(h*erfNear0(float32(x*invSqrt2)))
 	case a > geluMax:
 		if x > 0 {

@@ -586,10 +586,7 @@ func (m *Model) conv2DBiasAdd2(n int, x []float32, w []float32, bias *[2]float32
 
 // elu computes Elu N×2×8×8, for conv_elu/elu.
 func (m *Model) elu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Elu32(v, 1.0)
-	}
+	rt.Elu(y, x, 1.0)
 }
 
 // conv2DBiasAdd3 computes Conv2D+BiasAdd N×2×4×4, for conv_gelu/bias.
@@ -601,10 +598,7 @@ func (m *Model) conv2DBiasAdd3(n int, x []float32, w []float32, bias *[2]float32
 
 // gelu computes Gelu N×2×4×4, for conv_gelu/gelu.
 func (m *Model) gelu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Gelu32(v)
-	}
+	rt.Gelu(y, x)
 }
 
 // maxPool2D3 computes MaxPool2D N×2×2×2, for pool_gelu.
@@ -1472,42 +1466,27 @@ func (m *Model) conv2DBiasAdd5(n int, x []float32, w []float32, bias *[2]float32
 
 // selu computes Selu N×6, for dense_selu/selu.
 func (m *Model) selu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Selu32(v)
-	}
+	rt.Selu(y, x)
 }
 
 // elu2 computes Elu N×6, for elu_layer.
 func (m *Model) elu2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Elu32(v, 0.5)
-	}
+	rt.Elu(y, x, 0.5)
 }
 
 // softplus computes Softplus N×6, for dense_softplus/softplus.
 func (m *Model) softplus(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Softplus32(v)
-	}
+	rt.Softplus(y, x)
 }
 
 // silu computes Silu N×6, for dense_swish/swish, silu_layer.
 func (m *Model) silu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Silu32(v)
-	}
+	rt.Silu(y, x)
 }
 
 // gelu2 computes Gelu N×5, for dense_gelu_tanh/gelu_tanh.
 func (m *Model) gelu2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.GeluTanh32(v)
-	}
+	rt.GeluTanh(y, x)
 }
 
 // exp computes Exp N×6, for code_exp, kl_normal/var.
@@ -1934,11 +1913,7 @@ func (m *Model) broadcast5(n int, x []float32, y []float32) {
 
 // geluGrad computes GeluGrad N×5, for d.dense_gelu_tanh/gelu_tanh.1.
 func (m *Model) geluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.GeluTanhGrad32(a[i], bv)
-	}
+	rt.GeluTanhGrad(y, a, b)
 }
 
 // channelSum computes ChannelSum 5, for d.dense_gelu_tanh/bias.1, d.logits/bias.1.
@@ -1977,11 +1952,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[6]float32) {
 
 // softplusGrad computes SoftplusGrad N×6, for d.dense_softplus/softplus.1.
 func (m *Model) softplusGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.SoftplusGrad32(a[i], bv)
-	}
+	rt.SoftplusGrad(y, a, b)
 }
 
 // eluGradSeluGrad computes EluGrad+SeluGrad N×6, for d.dense_selu/selu.1.
@@ -2026,11 +1997,7 @@ func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
 
 // geluGrad2 computes GeluGrad N×2×4×4, for d.conv_gelu/gelu.1.
 func (m *Model) geluGrad2(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.GeluGrad32(a[i], bv)
-	}
+	rt.GeluGrad(y, a, b)
 }
 
 // channelSum3 computes ChannelSum 2, for d.conv_gelu/bias.1.
@@ -2062,11 +2029,7 @@ func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32)
 
 // eluGrad computes EluGrad N×2×8×8, for d.conv_elu/elu.1.
 func (m *Model) eluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.EluGrad32(a[i], bv, 1.0)
-	}
+	rt.EluGrad(y, a, b, 1.0)
 }
 
 // channelSum4 computes ChannelSum 2, for d.conv_elu/bias.1.

@@ -16,10 +16,7 @@ func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[3]float32,
 
 // elu computes Elu N×3×6×6, for c_elu/elu.
 func (m *Model) elu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Elu32(v, 1.0)
-	}
+	rt.Elu(y, x, 1.0)
 }
 
 // conv2DBiasAdd2 computes Conv2D+BiasAdd N×4×6×6, for c_selu/bias.
@@ -31,10 +28,7 @@ func (m *Model) conv2DBiasAdd2(n int, x []float32, w []float32, bias *[4]float32
 
 // selu computes Selu N×4×6×6, for c_selu/selu, d_selu/selu.
 func (m *Model) selu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Selu32(v)
-	}
+	rt.Selu(y, x)
 }
 
 // maxPool2D computes MaxPool2D N×4×3×3, for pool.
@@ -60,10 +54,7 @@ func (m *Model) conv2DBiasAdd3(n int, x []float32, w []float32, bias *[4]float32
 
 // softplus computes Softplus N×4×2×2, for c_softplus/softplus, d_softplus/softplus.
 func (m *Model) softplus(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Softplus32(v)
-	}
+	rt.Softplus(y, x)
 }
 
 // conv2DBiasAdd4 computes Conv2D+BiasAdd N×3×2×2, for c_gelu/bias.
@@ -75,10 +66,7 @@ func (m *Model) conv2DBiasAdd4(n int, x []float32, w []float32, bias *[3]float32
 
 // gelu computes Gelu N×3×2×2, for c_gelu/gelu, d_gelu/gelu.
 func (m *Model) gelu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Gelu32(v)
-	}
+	rt.Gelu(y, x)
 }
 
 // conv2DTranspose computes Conv2DTranspose N×2×4×4, for c_gelu_tanh.
@@ -114,18 +102,12 @@ func (m *Model) conv2DBiasAdd5(n int, x []float32, w []float32, bias *[2]float32
 
 // silu computes Silu N×2×2×2, for c_swish/swish, d_silu/silu.
 func (m *Model) silu(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Silu32(v)
-	}
+	rt.Silu(y, x)
 }
 
 // elu2 computes Elu N×8, for elu_layer.
 func (m *Model) elu2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Elu32(v, 0.7)
-	}
+	rt.Elu(y, x, 0.7)
 }
 
 // biasAddElu computes BiasAdd+Elu N×8, for d_elu/elu.
@@ -303,10 +285,7 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[2]float32) {
 
 // gelu2 computes Gelu N×2×4×4, for c_gelu_tanh/gelu_tanh, d_gelu_tanh/gelu_tanh.
 func (m *Model) gelu2(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.GeluTanh32(v)
-	}
+	rt.GeluTanh(y, x)
 }
 
 // conv2DBiasAdd9 computes Conv2D+BiasAdd N×2×2×2, for c_swish/bias.
@@ -329,10 +308,7 @@ func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[8]float32) {
 
 // elu3 computes Elu N×8, for d_elu/elu.
 func (m *Model) elu3(n int, x []float32, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] = rt.Elu32(v, 0.5)
-	}
+	rt.Elu(y, x, 0.5)
 }
 
 // biasAdd4 computes BiasAdd N×6, for d_gelu_tanh/bias.
@@ -394,11 +370,7 @@ func (m *Model) channelSum(n int, x []float32, s *[3]float32) {
 
 // siluGrad computes SiluGrad N×5, for d.d_silu/silu.1, d.c_swish/swish.1.
 func (m *Model) siluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.SiluGrad32(a[i], bv)
-	}
+	rt.SiluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 5, for d.d_silu/bias.1.
@@ -413,11 +385,7 @@ func (m *Model) channelSum2(n int, x []float32, s *[5]float32) {
 
 // geluGrad computes GeluGrad N×6, for d.d_gelu_tanh/gelu_tanh.1, d.c_gelu_tanh/gelu_tanh.1.
 func (m *Model) geluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.GeluTanhGrad32(a[i], bv)
-	}
+	rt.GeluTanhGrad(y, a, b)
 }
 
 // channelSum3 computes ChannelSum 6, for d.d_gelu_tanh/bias.1.
@@ -432,11 +400,7 @@ func (m *Model) channelSum3(n int, x []float32, s *[6]float32) {
 
 // geluGrad2 computes GeluGrad N×8, for d.d_gelu/gelu.1, d.c_gelu/gelu.1.
 func (m *Model) geluGrad2(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.GeluGrad32(a[i], bv)
-	}
+	rt.GeluGrad(y, a, b)
 }
 
 // channelSum4 computes ChannelSum 8, for d.d_gelu/bias.1, d.d_softplus/bias.1 and 2 more.
@@ -451,38 +415,22 @@ func (m *Model) channelSum4(n int, x []float32, s *[8]float32) {
 
 // softplusGrad computes SoftplusGrad N×8, for d.d_softplus/softplus.1, d.c_softplus/softplus.1.
 func (m *Model) softplusGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.SoftplusGrad32(a[i], bv)
-	}
+	rt.SoftplusGrad(y, a, b)
 }
 
 // seluGrad computes SeluGrad N×8, for d.d_selu/selu.1, d.c_selu/selu.1.
 func (m *Model) seluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.SeluGrad32(a[i], bv)
-	}
+	rt.SeluGrad(y, a, b)
 }
 
 // eluGrad computes EluGrad N×8, for d.d_elu/elu.1.
 func (m *Model) eluGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.EluGrad32(a[i], bv, 0.5)
-	}
+	rt.EluGrad(y, a, b, 0.5)
 }
 
 // eluGrad2 computes EluGrad N×8, for d.elu_layer.1.
 func (m *Model) eluGrad2(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.EluGrad32(a[i], bv, 0.7)
-	}
+	rt.EluGrad(y, a, b, 0.7)
 }
 
 // channelSum5 computes ChannelSum 2, for d.c_swish/bias.1.
@@ -648,11 +596,7 @@ func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32
 
 // eluGrad3 computes EluGrad N×3×6×6, for d.c_elu/elu.1.
 func (m *Model) eluGrad3(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = rt.EluGrad32(a[i], bv, 1.0)
-	}
+	rt.EluGrad(y, a, b, 1.0)
 }
 
 // channelSum10 computes ChannelSum 3, for d.c_elu/bias.1.
