@@ -19,31 +19,21 @@ params, inputs, eval_outputs, eval_loss, train_outputs, loss, grads (of the
 train-mode loss, for every parameter) and running (empty: no batch norm).
 """
 
+import functools
 import json
+import os
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # for goldenlib, from any cwd
+import goldenlib  # noqa: E402
+from goldenlib import randn, rnd  # noqa: E402
+
 torch.manual_seed(20261207)
 torch.set_default_dtype(torch.float64)
-
-
-def rnd(x):
-    return torch.round(x * 1000) / 1000
-
-
-def randn(*shape, scale=1.0):
-    return rnd(scale * torch.randn(*shape))
-
-
-def tensor(x):
-    return {"shape": list(x.shape), "data": x.detach().reshape(-1).tolist()}
-
-
-def flat(x):
-    return x.detach().reshape(-1).tolist()
 
 
 # act: x (N, 2, 6, 6) →
@@ -93,10 +83,8 @@ def act_forward(m, d):
 def randomize(model):
     """Rounded random parameters from torch's default initialisation, scaled up to
     reach past the bend of each activation, and a few biases far out."""
+    goldenlib.randomize(model, scale=1.5)  # no batch norm here: every parameter times 1.5
     with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(rnd(1.5 * p))
-            p[p == 0] = 0.001  # a zero bias would hide a missing one
         model.c_elu.bias[2] = -6.0  # ELU saturates: e^x - 1 ≈ -1, derivative ≈ 0
         model.c_softplus.bias[0] = 20.5  # softplus on both sides of its threshold
         model.c_gelu.bias[1] = -16.0  # GELU on both sides of 0
@@ -105,29 +93,7 @@ def randomize(model):
         model.d_silu.bias[1] = -12.0  # SiLU's
 
 
-def record(name, model, inputs, forward):
-    """Runs forward(model, inputs) -> (outputs dict, loss) in eval then train mode."""
-    randomize(model)
-    params = {k: tensor(v) for k, v in model.state_dict().items()}
-    model.eval()
-    with torch.no_grad():
-        eval_out, eval_loss = forward(model, inputs)
-    model.train()
-    model.zero_grad()
-    train_out, loss = forward(model, inputs)
-    loss.backward()
-    return {
-        "name": name,
-        "batch": next(iter(inputs.values())).shape[0],
-        "params": params,
-        "inputs": {k: tensor(v) for k, v in inputs.items()},
-        "eval_outputs": {k: flat(v) for k, v in eval_out.items()},
-        "eval_loss": eval_loss.item(),
-        "train_outputs": {k: flat(v) for k, v in train_out.items()},
-        "loss": loss.item(),
-        "grads": {k: flat(p.grad) for k, p in model.named_parameters()},
-        "running": {},
-    }
+record = functools.partial(goldenlib.record, randomize=randomize)
 
 
 def main():

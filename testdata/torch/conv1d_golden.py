@@ -28,31 +28,24 @@ first maximum (checked below); Keras' GlobalMaxPooling (reduce_max) would split 
 evenly between equal maxima, which the ties in global_max would show.
 """
 
+import functools
 import json
+import os
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # for goldenlib, from any cwd
+import goldenlib  # noqa: E402
+from goldenlib import randn, rnd  # noqa: E402
+
 torch.manual_seed(20261208)
 torch.set_default_dtype(torch.float64)
 
-
-def rnd(x):
-    return torch.round(x * 1000) / 1000
-
-
-def randn(*shape, scale=1.0):
-    return rnd(scale * torch.randn(*shape))
-
-
-def tensor(x):
-    return {"shape": list(x.shape), "data": x.detach().reshape(-1).tolist()}
-
-
-def flat(x):
-    return x.detach().reshape(-1).tolist()
+# Each model gets goldenlib.randomize with weights scaled by 1.5, random batch norms.
+record = functools.partial(goldenlib.record, randomize=functools.partial(goldenlib.randomize, scale=1.5))
 
 
 def same_pads(n, k, s):
@@ -154,52 +147,6 @@ def global_max_forward(m, d):
     gmp1t = F.adaptive_max_pool1d(torch.tanh(m.c1t(d["seq"])), 1).flatten(1)
     y = m.fc(torch.cat([gmp2, gmp2t, gmp1, gmp1t, gmpb], 1))
     return {"y": y}, F.mse_loss(y, d["target"])
-
-
-def randomize(model):
-    """Rounded random parameters: torch's default initialisation, scaled by 1.5 for
-    weights, and for batch norms a random scale, shift and running statistics."""
-    with torch.no_grad():
-        for mod in model.modules():
-            if isinstance(mod, nn.modules.batchnorm._BatchNorm):
-                c = mod.num_features
-                mod.weight.copy_(rnd(1 + 0.3 * torch.randn(c)))
-                mod.bias.copy_(randn(c, scale=0.3))
-                mod.running_mean.copy_(randn(c, scale=0.5))
-                mod.running_var.copy_(rnd(0.5 + torch.rand(c)))
-            else:
-                for p in mod.parameters(recurse=False):
-                    p.copy_(rnd(1.5 * p))
-                    p[p == 0] = 0.001  # a zero would hide a missing parameter
-
-
-def record(name, model, inputs, forward, fix=None):
-    """Runs forward(model, inputs) -> (outputs dict, loss) in eval then train mode."""
-    randomize(model)
-    if fix is not None:
-        fix(model)
-    params = {k: tensor(v) for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
-    model.eval()
-    with torch.no_grad():
-        eval_out, eval_loss = forward(model, inputs)
-    model.train()
-    model.zero_grad()
-    train_out, loss = forward(model, inputs)
-    loss.backward()
-    running = {k: flat(v) for k, v in model.state_dict().items()
-               if k.endswith("running_mean") or k.endswith("running_var")}
-    return {
-        "name": name,
-        "batch": next(iter(inputs.values())).shape[0],
-        "params": params,
-        "inputs": {k: tensor(v) for k, v in inputs.items()},
-        "eval_outputs": {k: flat(v) for k, v in eval_out.items()},
-        "eval_loss": eval_loss.item(),
-        "train_outputs": {k: flat(v) for k, v in train_out.items()},
-        "loss": loss.item(),
-        "grads": {k: flat(p.grad) for k, p in model.named_parameters()},
-        "running": running,
-    }
 
 
 def check_first_maximum():

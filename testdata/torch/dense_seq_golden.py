@@ -21,27 +21,24 @@ sum(t·log_softmax(z)); check() asserts that it is PyTorch's own F.cross_entropy
 (N, C, T) logits and (N, T) class indices.
 """
 
+import functools
 import json
+import os
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # for goldenlib, from any cwd
+import goldenlib  # noqa: E402
+from goldenlib import rand, randn, rnd  # noqa: E402
+
 torch.manual_seed(20261129)
 torch.set_default_dtype(torch.float64)
 
-
-def rnd(x):
-    return torch.round(x * 1000) / 1000
-
-
-def randn(*shape, scale=1.0):
-    return rnd(scale * torch.randn(*shape))
-
-
-def rand(*shape):
-    return rnd(torch.rand(*shape))
+# Each model gets goldenlib.randomize: torch's initialisation rounded, random batch norms.
+record = functools.partial(goldenlib.record, randomize=goldenlib.randomize)
 
 
 def softmax_ce(z, t):
@@ -63,58 +60,6 @@ def check():
     # Linear on (N, T, F) is Linear on the N·T rows.
     lin = nn.Linear(4, 2)
     assert torch.allclose(lin(z), lin(z.reshape(-1, 4)).reshape(3, 5, 2), atol=1e-14)
-
-
-def randomize(model):
-    """Rounded random parameters: torch's default initialisation for weights, and for
-    batch norms a random scale, shift and running statistics."""
-    with torch.no_grad():
-        for mod in model.modules():
-            if isinstance(mod, nn.modules.batchnorm._BatchNorm):
-                c = mod.num_features
-                mod.weight.copy_(rnd(1 + 0.3 * torch.randn(c)))
-                mod.bias.copy_(randn(c, scale=0.3))
-                mod.running_mean.copy_(randn(c, scale=0.5))
-                mod.running_var.copy_(rnd(0.5 + torch.rand(c)))
-            else:
-                for p in mod.parameters(recurse=False):
-                    p.copy_(rnd(p))
-                    p[p == 0] = 0.001  # a zero bias would hide a missing one
-
-
-def tensor(x):
-    return {"shape": list(x.shape), "data": x.detach().reshape(-1).tolist()}
-
-
-def flat(x):
-    return x.detach().reshape(-1).tolist()
-
-
-def record(name, model, inputs, forward):
-    """Runs forward(model, inputs) -> (outputs dict, loss) in eval then train mode."""
-    randomize(model)
-    params = {k: tensor(v) for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
-    model.eval()
-    with torch.no_grad():
-        eval_out, eval_loss = forward(model, inputs)
-    model.train()
-    model.zero_grad()
-    train_out, loss = forward(model, inputs)
-    loss.backward()
-    running = {k: flat(v) for k, v in model.state_dict().items()
-               if k.endswith("running_mean") or k.endswith("running_var")}
-    return {
-        "name": name,
-        "batch": next(iter(inputs.values())).shape[0],
-        "params": params,
-        "inputs": {k: tensor(v) for k, v in inputs.items()},
-        "eval_outputs": {k: flat(v) for k, v in eval_out.items()},
-        "eval_loss": eval_loss.item(),
-        "train_outputs": {k: flat(v) for k, v in train_out.items()},
-        "loss": loss.item(),
-        "grads": {k: flat(p.grad) for k, p in model.named_parameters()},
-        "running": running,
-    }
 
 
 # tagger: an LSTM returning every step → Dense(6→5, tanh) per step → Dense(5→4)

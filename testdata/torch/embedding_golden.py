@@ -24,59 +24,19 @@ must read what it holds), and its gradient is 0.
 """
 
 import json
+import os
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # for goldenlib, from any cwd
+from goldenlib import randomize, record, rnd  # noqa: E402
+# Each model is randomized (randomize) before record, which leaves its parameters as they are.
+
 torch.manual_seed(20261201)
 torch.set_default_dtype(torch.float64)
-
-
-def rnd(x):
-    return torch.round(x * 1000) / 1000
-
-
-def randomize(model):
-    """Rounded random parameters, from torch's default initialisation."""
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(rnd(p))
-            p[p == 0] = 0.001  # a zero would hide a missing term (and shows the padding row is read)
-
-
-def tensor(x):
-    return {"shape": list(x.shape), "data": x.detach().reshape(-1).tolist()}
-
-
-def flat(x):
-    return x.detach().reshape(-1).tolist()
-
-
-def record(name, model, inputs, forward):
-    """Runs forward(model, inputs) -> (outputs dict, loss) in eval then train mode;
-    the model's parameters are randomized already."""
-    params = {k: tensor(v) for k, v in model.state_dict().items()}
-    model.eval()
-    with torch.no_grad():
-        eval_out, eval_loss = forward(model, inputs)
-    model.train()
-    model.zero_grad()
-    train_out, loss = forward(model, inputs)
-    loss.backward()
-    return {
-        "name": name,
-        "batch": next(iter(inputs.values())).shape[0],
-        "params": params,
-        "inputs": {k: tensor(v) for k, v in inputs.items()},
-        "eval_outputs": {k: flat(v) for k, v in eval_out.items()},
-        "eval_loss": eval_loss.item(),
-        "train_outputs": {k: flat(v) for k, v in train_out.items()},
-        "loss": loss.item(),
-        "grads": {k: flat(p.grad) for k, p in model.named_parameters()},
-        "running": {},
-    }
 
 
 # embed_lstm: Embedding(50, 8) on (N, 12) ids → LSTM(8→6), its last hidden state →

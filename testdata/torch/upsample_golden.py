@@ -17,27 +17,25 @@ models_golden.py: params, inputs, eval_outputs, eval_loss, train_outputs, loss, 
 (of the train-mode loss, for every parameter) and running (empty: no batch norm).
 """
 
+import functools
 import json
+import os
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # for goldenlib, from any cwd
+import goldenlib  # noqa: E402
+from goldenlib import rnd  # noqa: E402
+
 torch.manual_seed(20261210)
 torch.set_default_dtype(torch.float64)
 
-
-def rnd(x):
-    return torch.round(x * 1000) / 1000
-
-
-def tensor(x):
-    return {"shape": list(x.shape), "data": x.detach().reshape(-1).tolist()}
-
-
-def flat(x):
-    return x.detach().reshape(-1).tolist()
+# Rounded random parameters from torch's default initialisation, scaled by 3 so that
+# the decoder's outputs spread over (0, 1).
+record = functools.partial(goldenlib.record, randomize=functools.partial(goldenlib.randomize, scale=3))
 
 
 # bilinear_ae: x (N, 1, 6, 8) →
@@ -63,40 +61,6 @@ def bilinear_ae_forward(m, d):
     h = m.up(h)  # 6×6×8
     recon = torch.sigmoid(m.dec(h))  # 1×6×8
     return {"recon": recon}, F.binary_cross_entropy(recon, x)
-
-
-def randomize(model):
-    """Rounded random parameters from torch's default initialisation, scaled so that
-    the decoder's outputs spread over (0, 1)."""
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(rnd(3 * p))
-            p[p == 0] = 0.001  # a zero bias would hide a missing one
-
-
-def record(name, model, inputs, forward):
-    """Runs forward(model, inputs) -> (outputs dict, loss) in eval then train mode."""
-    randomize(model)
-    params = {k: tensor(v) for k, v in model.state_dict().items()}
-    model.eval()
-    with torch.no_grad():
-        eval_out, eval_loss = forward(model, inputs)
-    model.train()
-    model.zero_grad()
-    train_out, loss = forward(model, inputs)
-    loss.backward()
-    return {
-        "name": name,
-        "batch": next(iter(inputs.values())).shape[0],
-        "params": params,
-        "inputs": {k: tensor(v) for k, v in inputs.items()},
-        "eval_outputs": {k: flat(v) for k, v in eval_out.items()},
-        "eval_loss": eval_loss.item(),
-        "train_outputs": {k: flat(v) for k, v in train_out.items()},
-        "loss": loss.item(),
-        "grads": {k: flat(p.grad) for k, p in model.named_parameters()},
-        "running": {},
-    }
 
 
 def main():
