@@ -95,13 +95,20 @@ func init() {
 var vectorized = map[string]string{ir.OpSigmoid: "Sigmoid", ir.OpTanh: "Tanh"}
 
 // wholeTensor holds the element-wise ops that rt also computes on whole tensors,
-// eight or sixteen values at a time, with the bits of their element formula, but
-// which still join fused loops (element by element), unlike vectorized's: the
-// kernel of one such op alone calls rt.F(y, operands..., attributes...), with F
-// and the attributes given by the op's attributes.
+// eight or sixteen values at a time, with the bits of their element formula, and
+// which may still join fused loops (element by element; unless ownLoop keeps them
+// out), unlike vectorized's: the kernel of one such op alone calls
+// rt.F(y, operands..., attributes...), with F and the attributes given by the op's
+// attributes.
 var wholeTensor = map[string]func(a ir.Attrs) (fn string, attrs []jen.Code){
 	ir.OpReluGrad: func(ir.Attrs) (string, []jen.Code) { return "ReluGrad", nil },
 }
+
+// ownLoop holds the ops of wholeTensor that stay out of fused loops (fusable): the
+// smooth activations and their gradients, whose scalar functions cost 7 to 25 ns a
+// value against about 1 ns in rt's vector kernels. ReluGrad, one compare and select,
+// still joins them.
+var ownLoop = map[string]bool{}
 
 // emitElementwise is the loop of one element-wise node.
 func emitElementwise(k *Kernel, r elemRule) error {
@@ -224,5 +231,6 @@ func init() {
 		ir.OpSiluGrad:     func(ir.Attrs) (string, []jen.Code) { return "SiluGrad", nil },
 	} {
 		wholeTensor[op] = whole
+		ownLoop[op] = true
 	}
 }

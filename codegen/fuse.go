@@ -89,11 +89,14 @@ func vecAxis(n *ir.Node) int {
 // kernel (vectorized: Sigmoid, Tanh) stay out: inside a fused loop they would be a
 // scalar call per element, and an LSTM step's Predict measured 2.6 times slower that
 // way than with the vector kernels between fused Mul/Add loops (codegen/PERF.md).
+// The smooth activations and their gradients (ownLoop) stay out for the same
+// reason: their vector kernels are 11 to 24 times faster per value than the scalar
+// functions a fused loop calls, far more than the extra pass over the tensor costs.
 func fusable(op string) bool {
 	_, e := elementwise[op]
 	_, c := channelOps[op]
 	_, v := vectorized[op]
-	return (e || c) && !v
+	return (e || c) && !v && !ownLoop[op]
 }
 
 // findFusions groups the element-wise nodes of a program (nodes computed in order,

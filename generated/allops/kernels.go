@@ -615,62 +615,40 @@ func (m *Model) maxPool2D3(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAddSeluElu computes BiasAdd+Selu+Elu N×6, for elu_layer.
-func (m *Model) biasAddSeluElu(n int, y []float32, x1 []float32, v1 *[6]float32) {
+// biasAdd8 computes BiasAdd N×6, for dense_selu/bias, dense_softplus/bias and 2 more.
+func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[6]float32) {
 	for o := range n {
+		xr := (*[6]float32)(x[o*6:])
 		yr := (*[6]float32)(y[o*6:])
-		x1r := (*[6]float32)(x1[o*6:])
 		for c := range 6 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			t2 := rt.Selu32(t1)
-			yr[c] = rt.Elu32(t2, 0.5)
+			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// biasAddSoftplus computes BiasAdd+Softplus N×6, for dense_softplus/softplus.
-func (m *Model) biasAddSoftplus(n int, y []float32, x1 []float32, v1 *[6]float32) {
-	for o := range n {
-		yr := (*[6]float32)(y[o*6:])
-		x1r := (*[6]float32)(x1[o*6:])
-		for c := range 6 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Softplus32(t1)
-		}
-	}
+// selu computes Selu N×6, for dense_selu/selu.
+func (m *Model) selu(n int, x []float32, y []float32) {
+	rt.Selu(y, x)
 }
 
-// biasAddSiluSilu computes BiasAdd+Silu+Silu N×6, for silu_layer.
-func (m *Model) biasAddSiluSilu(n int, y []float32, x1 []float32, v1 *[6]float32) {
-	for o := range n {
-		yr := (*[6]float32)(y[o*6:])
-		x1r := (*[6]float32)(x1[o*6:])
-		for c := range 6 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			t2 := rt.Silu32(t1)
-			yr[c] = rt.Silu32(t2)
-		}
-	}
+// elu2 computes Elu N×6, for elu_layer.
+func (m *Model) elu2(n int, x []float32, y []float32) {
+	rt.Elu(y, x, 0.5)
 }
 
-// biasAddGelu computes BiasAdd+Gelu N×5, for dense_gelu_tanh/gelu_tanh.
-func (m *Model) biasAddGelu(n int, y []float32, x1 []float32, v1 *[5]float32) {
-	for o := range n {
-		yr := (*[5]float32)(y[o*5:])
-		x1r := (*[5]float32)(x1[o*5:])
-		for c := range 5 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.GeluTanh32(t1)
-		}
-	}
+// softplus computes Softplus N×6, for dense_softplus/softplus.
+func (m *Model) softplus(n int, x []float32, y []float32) {
+	rt.Softplus(y, x)
+}
+
+// silu computes Silu N×6, for dense_swish/swish, silu_layer.
+func (m *Model) silu(n int, x []float32, y []float32) {
+	rt.Silu(y, x)
+}
+
+// gelu2 computes Gelu N×5, for dense_gelu_tanh/gelu_tanh.
+func (m *Model) gelu2(n int, x []float32, y []float32) {
+	rt.GeluTanh(y, x)
 }
 
 // reduceMean computes ReduceMean scalar, for smooth_mean.
@@ -1066,17 +1044,6 @@ func (m *Model) scaleScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 	}
 }
 
-// biasAdd8 computes BiasAdd N×6, for code/bias, dense_selu/bias and 2 more.
-func (m *Model) biasAdd8(n int, x []float32, y []float32, v *[6]float32) {
-	for o := range n {
-		xr := (*[6]float32)(x[o*6:])
-		yr := (*[6]float32)(y[o*6:])
-		for c := range 6 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
 // biasAdd9 computes BiasAdd N×2, for z_mean/bias, z_log_var/bias.
 func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[2]float32) {
 	for o := range n {
@@ -1462,31 +1429,6 @@ func (m *Model) conv2DBiasAdd5(n int, x []float32, w []float32, bias *[2]float32
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, w, y, m.scratch32[:19506], rt.Epilogue{Bias: bias[:]})
-}
-
-// selu computes Selu N×6, for dense_selu/selu.
-func (m *Model) selu(n int, x []float32, y []float32) {
-	rt.Selu(y, x)
-}
-
-// elu2 computes Elu N×6, for elu_layer.
-func (m *Model) elu2(n int, x []float32, y []float32) {
-	rt.Elu(y, x, 0.5)
-}
-
-// softplus computes Softplus N×6, for dense_softplus/softplus.
-func (m *Model) softplus(n int, x []float32, y []float32) {
-	rt.Softplus(y, x)
-}
-
-// silu computes Silu N×6, for dense_swish/swish, silu_layer.
-func (m *Model) silu(n int, x []float32, y []float32) {
-	rt.Silu(y, x)
-}
-
-// gelu2 computes Gelu N×5, for dense_gelu_tanh/gelu_tanh.
-func (m *Model) gelu2(n int, x []float32, y []float32) {
-	rt.GeluTanh(y, x)
 }
 
 // exp computes Exp N×6, for code_exp, kl_normal/var.
@@ -1926,18 +1868,9 @@ func (m *Model) channelSum(n int, x []float32, s *[5]float32) {
 	}
 }
 
-// siluGradSiluGrad computes SiluGrad+SiluGrad N×6, for d.dense_swish/swish.1.
-func (m *Model) siluGradSiluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		t1 := rt.SiluGrad32(a1, a2)
-		y[i] = rt.SiluGrad32(a3, t1)
-	}
+// siluGrad computes SiluGrad N×6, for d.silu_layer.1, d.dense_swish/swish.1.
+func (m *Model) siluGrad(n int, a []float32, b []float32, y []float32) {
+	rt.SiluGrad(y, a, b)
 }
 
 // channelSum2 computes ChannelSum 6, for d.dense_swish/bias.1, d.dense_softplus/bias.1 and 2 more.
@@ -1955,18 +1888,14 @@ func (m *Model) softplusGrad(n int, a []float32, b []float32, y []float32) {
 	rt.SoftplusGrad(y, a, b)
 }
 
-// eluGradSeluGrad computes EluGrad+SeluGrad N×6, for d.dense_selu/selu.1.
-func (m *Model) eluGradSeluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
-	x1 = x1[:len(y)]
-	x2 = x2[:len(y)]
-	x3 = x3[:len(y)]
-	for i := range y {
-		a1 := x1[i]
-		a2 := x2[i]
-		a3 := x3[i]
-		t1 := rt.EluGrad32(a1, a2, 0.5)
-		y[i] = rt.SeluGrad32(a3, t1)
-	}
+// eluGrad computes EluGrad N×6, for d.elu_layer.1.
+func (m *Model) eluGrad(n int, a []float32, b []float32, y []float32) {
+	rt.EluGrad(y, a, b, 0.5)
+}
+
+// seluGrad computes SeluGrad N×6, for d.dense_selu/selu.1.
+func (m *Model) seluGrad(n int, a []float32, b []float32, y []float32) {
+	rt.SeluGrad(y, a, b)
 }
 
 // maxPool2DGrad computes MaxPool2DGrad N×2×4×4, for d.pool_gelu.1.
@@ -2027,8 +1956,8 @@ func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32)
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, dy, dw, m.scratch32[:288])
 }
 
-// eluGrad computes EluGrad N×2×8×8, for d.conv_elu/elu.1.
-func (m *Model) eluGrad(n int, a []float32, b []float32, y []float32) {
+// eluGrad2 computes EluGrad N×2×8×8, for d.conv_elu/elu.1.
+func (m *Model) eluGrad2(n int, a []float32, b []float32, y []float32) {
 	rt.EluGrad(y, a, b, 1.0)
 }
 

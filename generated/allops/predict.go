@@ -450,20 +450,32 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// smooth_flat: Reshape N×8: a view, no code
 	// dense_selu: MatMul N×6
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[2816:2816+n*8], 8, &m.denseSeluWeightPacked, 0, m.arena[6480:6480+n*6], 6)
-	// elu_layer: Elu N×6, fused with dense_selu/bias (BiasAdd), dense_selu/selu (Selu)
-	m.biasAddSeluElu(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6], &m.denseSeluBias)
+	// dense_selu/bias: BiasAdd N×6
+	m.biasAdd8(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6], &m.denseSeluBias)
+	// dense_selu/selu: Selu N×6
+	m.selu(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
+	// elu_layer: Elu N×6
+	m.elu2(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
 	// dense_softplus: MatMul N×6
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6480:6480+n*6], 6, &m.denseSoftplusWeightPacked, 0, m.arena[6528:6528+n*6], 6)
-	// dense_softplus/softplus: Softplus N×6, fused with dense_softplus/bias (BiasAdd)
-	m.biasAddSoftplus(n, m.arena[6528:6528+n*6], m.arena[6528:6528+n*6], &m.denseSoftplusBias)
+	// dense_softplus/bias: BiasAdd N×6
+	m.biasAdd8(n, m.arena[6528:6528+n*6], m.arena[6528:6528+n*6], &m.denseSoftplusBias)
+	// dense_softplus/softplus: Softplus N×6
+	m.softplus(n, m.arena[6528:6528+n*6], m.arena[6528:6528+n*6])
 	// dense_swish: MatMul N×6
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6528:6528+n*6], 6, &m.denseSwishWeightPacked, 0, m.arena[6480:6480+n*6], 6)
-	// silu_layer: Silu N×6, fused with dense_swish/bias (BiasAdd), dense_swish/swish (Silu)
-	m.biasAddSiluSilu(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6], &m.denseSwishBias)
+	// dense_swish/bias: BiasAdd N×6
+	m.biasAdd8(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6], &m.denseSwishBias)
+	// dense_swish/swish: Silu N×6
+	m.silu(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
+	// silu_layer: Silu N×6
+	m.silu(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
 	// dense_gelu_tanh: MatMul N×5
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6480:6480+n*6], 6, &m.denseGeluTanhWeightPacked, 0, m.arena[6528:6528+n*5], 5)
-	// dense_gelu_tanh/gelu_tanh: Gelu N×5, fused with dense_gelu_tanh/bias (BiasAdd)
-	m.biasAddGelu(n, m.arena[6528:6528+n*5], m.arena[6528:6528+n*5], &m.denseGeluTanhBias)
+	// dense_gelu_tanh/bias: BiasAdd N×5
+	m.biasAdd6(n, m.arena[6528:6528+n*5], m.arena[6528:6528+n*5], &m.denseGeluTanhBias)
+	// dense_gelu_tanh/gelu_tanh: Gelu N×5
+	m.gelu2(n, m.arena[6528:6528+n*5], m.arena[6528:6528+n*5])
 	// smooth_mean: ReduceMean scalar
 	m.reduceMean(n, m.arena[6528:6528+n*5], m.arena[6784:6784+1])
 	// bilinear_mean: ReduceMean scalar

@@ -577,30 +577,34 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, false, false, n, 6, 5, 1, m.arena[28544:28544+n*5], 5, m.denseGeluTanhWeight[:], 6, 0, m.arena[28096:28096+n*6], 6)
 	// d.dense_gelu_tanh.2: MatMul 5×6
 	rt.GemmP(m.pool, true, false, 5, 6, n, 1, m.arena[28544:28544+n*5], 5, m.arena[28496:28496+n*6], 6, 0, m.denseGeluTanhWeightGrad[:], 6)
-	// d.dense_swish/swish.1: SiluGrad N×6, fused with d.silu_layer.1 (SiluGrad)
-	m.siluGradSiluGrad(n, m.arena[28448:28448+n*6], m.arena[28448:28448+n*6], m.arena[28096:28096+n*6], m.arena[28400:28400+n*6])
+	// d.silu_layer.1: SiluGrad N×6
+	m.siluGrad(n, m.arena[28448:28448+n*6], m.arena[28096:28096+n*6], m.arena[28448:28448+n*6])
+	// d.dense_swish/swish.1: SiluGrad N×6
+	m.siluGrad(n, m.arena[28400:28400+n*6], m.arena[28448:28448+n*6], m.arena[28400:28400+n*6])
 	// d.dense_swish/bias.1: ChannelSum 6
-	m.channelSum2(n, m.arena[28448:28448+n*6], &m.denseSwishBiasGrad)
+	m.channelSum2(n, m.arena[28400:28400+n*6], &m.denseSwishBiasGrad)
 	// d.dense_swish.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[28448:28448+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[28400:28400+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[28400:28400+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[28096:28096+n*6], 6)
 	// d.dense_swish.2: MatMul 6×6
-	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[28448:28448+n*6], 6, m.arena[28352:28352+n*6], 6, 0, m.denseSwishWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[28400:28400+n*6], 6, m.arena[28352:28352+n*6], 6, 0, m.denseSwishWeightGrad[:], 6)
 	// d.dense_softplus/softplus.1: SoftplusGrad N×6
-	m.softplusGrad(n, m.arena[28304:28304+n*6], m.arena[28400:28400+n*6], m.arena[28304:28304+n*6])
+	m.softplusGrad(n, m.arena[28304:28304+n*6], m.arena[28096:28096+n*6], m.arena[28304:28304+n*6])
 	// d.dense_softplus/bias.1: ChannelSum 6
 	m.channelSum2(n, m.arena[28304:28304+n*6], &m.denseSoftplusBiasGrad)
 	// d.dense_softplus.1: MatMul N×6
 	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[28304:28304+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[28096:28096+n*6], 6)
 	// d.dense_softplus.2: MatMul 6×6
 	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[28304:28304+n*6], 6, m.arena[28256:28256+n*6], 6, 0, m.denseSoftplusWeightGrad[:], 6)
-	// d.dense_selu/selu.1: SeluGrad N×6, fused with d.elu_layer.1 (EluGrad)
-	m.eluGradSeluGrad(n, m.arena[28208:28208+n*6], m.arena[28208:28208+n*6], m.arena[28096:28096+n*6], m.arena[28160:28160+n*6])
+	// d.elu_layer.1: EluGrad N×6
+	m.eluGrad(n, m.arena[28208:28208+n*6], m.arena[28096:28096+n*6], m.arena[28208:28208+n*6])
+	// d.dense_selu/selu.1: SeluGrad N×6
+	m.seluGrad(n, m.arena[28160:28160+n*6], m.arena[28208:28208+n*6], m.arena[28160:28160+n*6])
 	// d.dense_selu/bias.1: ChannelSum 6
-	m.channelSum2(n, m.arena[28208:28208+n*6], &m.denseSeluBiasGrad)
+	m.channelSum2(n, m.arena[28160:28160+n*6], &m.denseSeluBiasGrad)
 	// d.dense_selu.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 6, 1, m.arena[28208:28208+n*6], 6, m.denseSeluWeight[:], 8, 0, m.arena[28288:28288+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 6, 1, m.arena[28160:28160+n*6], 6, m.denseSeluWeight[:], 8, 0, m.arena[28288:28288+n*8], 8)
 	// d.dense_selu.2: MatMul 6×8
-	rt.GemmP(m.pool, true, false, 6, 8, n, 1, m.arena[28208:28208+n*6], 6, m.arena[28032:28032+n*8], 8, 0, m.denseSeluWeightGrad[:], 8)
+	rt.GemmP(m.pool, true, false, 6, 8, n, 1, m.arena[28160:28160+n*6], 6, m.arena[28032:28032+n*8], 8, 0, m.denseSeluWeightGrad[:], 8)
 	// d.smooth_flat.1: Reshape N×2×2×2: a view, no code
 	// d.pool_gelu.1: MaxPool2DGrad N×2×4×4
 	m.maxPool2DGrad(n, m.arena[27776:27776+n*32], m.arena[28288:28288+n*8], m.arena[28032:28032+n*32])
@@ -613,7 +617,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_gelu.2: Conv2DFilterGrad 2×2×3×3
 	m.conv2DFilterGrad(n, m.arena[26752:26752+n*128], m.arena[33664:33664+n*32], m.convGeluWeightGrad[:])
 	// d.conv_elu/elu.1: EluGrad N×2×8×8
-	m.eluGrad(n, m.arena[25728:25728+n*128], m.arena[27776:27776+n*128], m.arena[25728:25728+n*128])
+	m.eluGrad2(n, m.arena[25728:25728+n*128], m.arena[27776:27776+n*128], m.arena[25728:25728+n*128])
 	// d.conv_elu/bias.1: ChannelSum 2
 	m.channelSum4(n, m.arena[25728:25728+n*128], &m.convEluBiasGrad)
 	// d.conv_elu.1: Conv2DFilterGrad 2×3×3×3

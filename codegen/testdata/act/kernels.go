@@ -75,22 +75,25 @@ func (m *Model) conv2DTranspose(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 2, H: 4, W: 4, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 2}, 3, n, x, w, y, m.scratch32[:32])
 }
 
-// biasAddGelu computes BiasAdd+Gelu N×2×4×4, for c_gelu_tanh/gelu_tanh.
-func (m *Model) biasAddGelu(n int, y []float32, x1 []float32, v1 *[2]float32) {
+// biasAdd computes BiasAdd N×2×4×4, for c_gelu_tanh/bias.
+func (m *Model) biasAdd(n int, x []float32, y []float32, v *[2]float32) {
 	for o := range n {
+		xr := (*[32]float32)(x[o*32:])
 		yr := (*[32]float32)(y[o*32:])
-		x1r := (*[32]float32)(x1[o*32:])
 		for c := range 2 {
-			v1c := v1[c]
+			vc := v[c]
+			xc := (*[16]float32)(xr[c*16:])
 			yc := (*[16]float32)(yr[c*16:])
-			x1c := (*[16]float32)(x1r[c*16:])
-			for i := range yc {
-				a1 := x1c[i]
-				t1 := a1 + v1c
-				yc[i] = rt.GeluTanh32(t1)
+			for i, xv := range xc {
+				yc[i] = xv + vc
 			}
 		}
 	}
+}
+
+// gelu2 computes Gelu N×2×4×4, for c_gelu_tanh/gelu_tanh, d_gelu_tanh/gelu_tanh.
+func (m *Model) gelu2(n int, x []float32, y []float32) {
+	rt.GeluTanh(y, x)
 }
 
 // conv2DBiasAdd5 computes Conv2D+BiasAdd N×2×2×2, for c_swish/bias.
@@ -110,92 +113,46 @@ func (m *Model) elu2(n int, x []float32, y []float32) {
 	rt.Elu(y, x, 0.7)
 }
 
-// biasAddElu computes BiasAdd+Elu N×8, for d_elu/elu.
-func (m *Model) biasAddElu(n int, y []float32, x1 []float32, v1 *[8]float32) {
+// biasAdd2 computes BiasAdd N×8, for d_elu/bias, d_selu/bias and 2 more.
+func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[8]float32) {
 	for o := range n {
+		xr := (*[8]float32)(x[o*8:])
 		yr := (*[8]float32)(y[o*8:])
-		x1r := (*[8]float32)(x1[o*8:])
 		for c := range 8 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Elu32(t1, 0.5)
+			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// biasAddSelu computes BiasAdd+Selu N×8, for d_selu/selu.
-func (m *Model) biasAddSelu(n int, y []float32, x1 []float32, v1 *[8]float32) {
-	for o := range n {
-		yr := (*[8]float32)(y[o*8:])
-		x1r := (*[8]float32)(x1[o*8:])
-		for c := range 8 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Selu32(t1)
-		}
-	}
+// elu3 computes Elu N×8, for d_elu/elu.
+func (m *Model) elu3(n int, x []float32, y []float32) {
+	rt.Elu(y, x, 0.5)
 }
 
-// biasAddSoftplus computes BiasAdd+Softplus N×8, for d_softplus/softplus.
-func (m *Model) biasAddSoftplus(n int, y []float32, x1 []float32, v1 *[8]float32) {
+// biasAdd3 computes BiasAdd N×6, for d_gelu_tanh/bias.
+func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[6]float32) {
 	for o := range n {
-		yr := (*[8]float32)(y[o*8:])
-		x1r := (*[8]float32)(x1[o*8:])
-		for c := range 8 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Softplus32(t1)
-		}
-	}
-}
-
-// biasAddGelu2 computes BiasAdd+Gelu N×8, for d_gelu/gelu.
-func (m *Model) biasAddGelu2(n int, y []float32, x1 []float32, v1 *[8]float32) {
-	for o := range n {
-		yr := (*[8]float32)(y[o*8:])
-		x1r := (*[8]float32)(x1[o*8:])
-		for c := range 8 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Gelu32(t1)
-		}
-	}
-}
-
-// biasAddGelu3 computes BiasAdd+Gelu N×6, for d_gelu_tanh/gelu_tanh.
-func (m *Model) biasAddGelu3(n int, y []float32, x1 []float32, v1 *[6]float32) {
-	for o := range n {
+		xr := (*[6]float32)(x[o*6:])
 		yr := (*[6]float32)(y[o*6:])
-		x1r := (*[6]float32)(x1[o*6:])
 		for c := range 6 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.GeluTanh32(t1)
+			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// biasAddSilu computes BiasAdd+Silu N×5, for d_silu/silu.
-func (m *Model) biasAddSilu(n int, y []float32, x1 []float32, v1 *[5]float32) {
+// biasAdd4 computes BiasAdd N×5, for d_silu/bias.
+func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
+		xr := (*[5]float32)(x[o*5:])
 		yr := (*[5]float32)(y[o*5:])
-		x1r := (*[5]float32)(x1[o*5:])
 		for c := range 5 {
-			v1c := v1[c]
-			a1 := x1r[c]
-			t1 := a1 + v1c
-			yr[c] = rt.Silu32(t1)
+			yr[c] = xr[c] + v[c]
 		}
 	}
 }
 
-// biasAdd computes BiasAdd N×3, for out/bias.
-func (m *Model) biasAdd(n int, x []float32, y []float32, v *[3]float32) {
+// biasAdd5 computes BiasAdd N×3, for out/bias.
+func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n {
 		xr := (*[3]float32)(x[o*3:])
 		yr := (*[3]float32)(y[o*3:])
@@ -267,70 +224,11 @@ func (m *Model) conv2DBiasAdd8(n int, x []float32, w []float32, bias *[4]float32
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 4, H: 3, W: 3, KH: 2, KW: 2, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 2, Wo: 2}, 4, n, x, w, y, m.scratch32[:1040], rt.Epilogue{Bias: bias[:]})
 }
 
-// biasAdd2 computes BiasAdd N×2×4×4, for c_gelu_tanh/bias.
-func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[2]float32) {
-	for o := range n {
-		xr := (*[32]float32)(x[o*32:])
-		yr := (*[32]float32)(y[o*32:])
-		for c := range 2 {
-			vc := v[c]
-			xc := (*[16]float32)(xr[c*16:])
-			yc := (*[16]float32)(yr[c*16:])
-			for i, xv := range xc {
-				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// gelu2 computes Gelu N×2×4×4, for c_gelu_tanh/gelu_tanh, d_gelu_tanh/gelu_tanh.
-func (m *Model) gelu2(n int, x []float32, y []float32) {
-	rt.GeluTanh(y, x)
-}
-
 // conv2DBiasAdd9 computes Conv2D+BiasAdd N×2×2×2, for c_swish/bias.
 func (m *Model) conv2DBiasAdd9(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 2×4×4: 2×2 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 2, H: 4, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 2, Wo: 2}, 2, n, x, w, y, m.scratch32[:1644], rt.Epilogue{Bias: bias[:]})
-}
-
-// biasAdd3 computes BiasAdd N×8, for d_elu/bias, d_selu/bias and 2 more.
-func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[8]float32) {
-	for o := range n {
-		xr := (*[8]float32)(x[o*8:])
-		yr := (*[8]float32)(y[o*8:])
-		for c := range 8 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// elu3 computes Elu N×8, for d_elu/elu.
-func (m *Model) elu3(n int, x []float32, y []float32) {
-	rt.Elu(y, x, 0.5)
-}
-
-// biasAdd4 computes BiasAdd N×6, for d_gelu_tanh/bias.
-func (m *Model) biasAdd4(n int, x []float32, y []float32, v *[6]float32) {
-	for o := range n {
-		xr := (*[6]float32)(x[o*6:])
-		yr := (*[6]float32)(y[o*6:])
-		for c := range 6 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
-}
-
-// biasAdd5 computes BiasAdd N×5, for d_silu/bias.
-func (m *Model) biasAdd5(n int, x []float32, y []float32, v *[5]float32) {
-	for o := range n {
-		xr := (*[5]float32)(x[o*5:])
-		yr := (*[5]float32)(y[o*5:])
-		for c := range 5 {
-			yr[c] = xr[c] + v[c]
-		}
-	}
 }
 
 // lossGrad computes LossGrad N×3, for d.loss.1.

@@ -47,8 +47,10 @@ func (m *Model) Predict(n int, x []float32, probs []float32) error {
 	m.gelu(n, m.arena[256:256+n*12], m.arena[256:256+n*12])
 	// c_gelu_tanh: Conv2DTranspose N×2×4×4
 	m.conv2DTranspose(n, m.arena[256:256+n*12], m.cGeluTanhWeight[:], m.arena[:n*32])
-	// c_gelu_tanh/gelu_tanh: Gelu N×2×4×4, fused with c_gelu_tanh/bias (BiasAdd)
-	m.biasAddGelu(n, m.arena[:n*32], m.arena[:n*32], &m.cGeluTanhBias)
+	// c_gelu_tanh/bias: BiasAdd N×2×4×4
+	m.biasAdd(n, m.arena[:n*32], m.arena[:n*32], &m.cGeluTanhBias)
+	// c_gelu_tanh/gelu_tanh: Gelu N×2×4×4
+	m.gelu2(n, m.arena[:n*32], m.arena[:n*32])
 	// c_swish/bias: BiasAdd N×2×2×2, fused with c_swish (Conv2D)
 	m.conv2DBiasAdd5(n, m.arena[:n*32], m.cSwishWeight[:], &m.cSwishBias, m.arena[256:256+n*8])
 	// c_swish/swish: Silu N×2×2×2
@@ -58,32 +60,44 @@ func (m *Model) Predict(n int, x []float32, probs []float32) error {
 	m.elu2(n, m.arena[256:256+n*8], m.arena[256:256+n*8])
 	// d_elu: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[256:256+n*8], 8, &m.dEluWeightPacked, 0, m.arena[:n*8], 8)
-	// d_elu/elu: Elu N×8, fused with d_elu/bias (BiasAdd)
-	m.biasAddElu(n, m.arena[:n*8], m.arena[:n*8], &m.dEluBias)
+	// d_elu/bias: BiasAdd N×8
+	m.biasAdd2(n, m.arena[:n*8], m.arena[:n*8], &m.dEluBias)
+	// d_elu/elu: Elu N×8
+	m.elu3(n, m.arena[:n*8], m.arena[:n*8])
 	// d_selu: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*8], 8, &m.dSeluWeightPacked, 0, m.arena[64:64+n*8], 8)
-	// d_selu/selu: Selu N×8, fused with d_selu/bias (BiasAdd)
-	m.biasAddSelu(n, m.arena[64:64+n*8], m.arena[64:64+n*8], &m.dSeluBias)
+	// d_selu/bias: BiasAdd N×8
+	m.biasAdd2(n, m.arena[64:64+n*8], m.arena[64:64+n*8], &m.dSeluBias)
+	// d_selu/selu: Selu N×8
+	m.selu(n, m.arena[64:64+n*8], m.arena[64:64+n*8])
 	// d_softplus: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[64:64+n*8], 8, &m.dSoftplusWeightPacked, 0, m.arena[:n*8], 8)
-	// d_softplus/softplus: Softplus N×8, fused with d_softplus/bias (BiasAdd)
-	m.biasAddSoftplus(n, m.arena[:n*8], m.arena[:n*8], &m.dSoftplusBias)
+	// d_softplus/bias: BiasAdd N×8
+	m.biasAdd2(n, m.arena[:n*8], m.arena[:n*8], &m.dSoftplusBias)
+	// d_softplus/softplus: Softplus N×8
+	m.softplus(n, m.arena[:n*8], m.arena[:n*8])
 	// d_gelu: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*8], 8, &m.dGeluWeightPacked, 0, m.arena[64:64+n*8], 8)
-	// d_gelu/gelu: Gelu N×8, fused with d_gelu/bias (BiasAdd)
-	m.biasAddGelu2(n, m.arena[64:64+n*8], m.arena[64:64+n*8], &m.dGeluBias)
+	// d_gelu/bias: BiasAdd N×8
+	m.biasAdd2(n, m.arena[64:64+n*8], m.arena[64:64+n*8], &m.dGeluBias)
+	// d_gelu/gelu: Gelu N×8
+	m.gelu(n, m.arena[64:64+n*8], m.arena[64:64+n*8])
 	// d_gelu_tanh: MatMul N×6
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[64:64+n*8], 8, &m.dGeluTanhWeightPacked, 0, m.arena[:n*6], 6)
-	// d_gelu_tanh/gelu_tanh: Gelu N×6, fused with d_gelu_tanh/bias (BiasAdd)
-	m.biasAddGelu3(n, m.arena[:n*6], m.arena[:n*6], &m.dGeluTanhBias)
+	// d_gelu_tanh/bias: BiasAdd N×6
+	m.biasAdd3(n, m.arena[:n*6], m.arena[:n*6], &m.dGeluTanhBias)
+	// d_gelu_tanh/gelu_tanh: Gelu N×6
+	m.gelu2(n, m.arena[:n*6], m.arena[:n*6])
 	// d_silu: MatMul N×5
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*6], 6, &m.dSiluWeightPacked, 0, m.arena[48:48+n*5], 5)
-	// d_silu/silu: Silu N×5, fused with d_silu/bias (BiasAdd)
-	m.biasAddSilu(n, m.arena[48:48+n*5], m.arena[48:48+n*5], &m.dSiluBias)
+	// d_silu/bias: BiasAdd N×5
+	m.biasAdd4(n, m.arena[48:48+n*5], m.arena[48:48+n*5], &m.dSiluBias)
+	// d_silu/silu: Silu N×5
+	m.silu(n, m.arena[48:48+n*5], m.arena[48:48+n*5])
 	// out: MatMul N×3
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[48:48+n*5], 5, &m.outWeightPacked, 0, m.arena[:n*3], 3)
 	// out/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[:n*3], m.arena[:n*3], &m.outBias)
+	m.biasAdd5(n, m.arena[:n*3], m.arena[:n*3], &m.outBias)
 	// probs: Softmax N×3
 	m.softmax(n, m.arena[:n*3], probs)
 	return nil
@@ -135,8 +149,10 @@ func (m *Model) Loss(n int, x []float32, label []int32) (float32, error) {
 	m.gelu(n, m.arena[256:256+n*12], m.arena[256:256+n*12])
 	// c_gelu_tanh: Conv2DTranspose N×2×4×4
 	m.conv2DTranspose(n, m.arena[256:256+n*12], m.cGeluTanhWeight[:], m.arena[:n*32])
-	// c_gelu_tanh/gelu_tanh: Gelu N×2×4×4, fused with c_gelu_tanh/bias (BiasAdd)
-	m.biasAddGelu(n, m.arena[:n*32], m.arena[:n*32], &m.cGeluTanhBias)
+	// c_gelu_tanh/bias: BiasAdd N×2×4×4
+	m.biasAdd(n, m.arena[:n*32], m.arena[:n*32], &m.cGeluTanhBias)
+	// c_gelu_tanh/gelu_tanh: Gelu N×2×4×4
+	m.gelu2(n, m.arena[:n*32], m.arena[:n*32])
 	// c_swish/bias: BiasAdd N×2×2×2, fused with c_swish (Conv2D)
 	m.conv2DBiasAdd5(n, m.arena[:n*32], m.cSwishWeight[:], &m.cSwishBias, m.arena[256:256+n*8])
 	// c_swish/swish: Silu N×2×2×2
@@ -146,32 +162,44 @@ func (m *Model) Loss(n int, x []float32, label []int32) (float32, error) {
 	m.elu2(n, m.arena[256:256+n*8], m.arena[256:256+n*8])
 	// d_elu: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[256:256+n*8], 8, &m.dEluWeightPacked, 0, m.arena[:n*8], 8)
-	// d_elu/elu: Elu N×8, fused with d_elu/bias (BiasAdd)
-	m.biasAddElu(n, m.arena[:n*8], m.arena[:n*8], &m.dEluBias)
+	// d_elu/bias: BiasAdd N×8
+	m.biasAdd2(n, m.arena[:n*8], m.arena[:n*8], &m.dEluBias)
+	// d_elu/elu: Elu N×8
+	m.elu3(n, m.arena[:n*8], m.arena[:n*8])
 	// d_selu: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*8], 8, &m.dSeluWeightPacked, 0, m.arena[64:64+n*8], 8)
-	// d_selu/selu: Selu N×8, fused with d_selu/bias (BiasAdd)
-	m.biasAddSelu(n, m.arena[64:64+n*8], m.arena[64:64+n*8], &m.dSeluBias)
+	// d_selu/bias: BiasAdd N×8
+	m.biasAdd2(n, m.arena[64:64+n*8], m.arena[64:64+n*8], &m.dSeluBias)
+	// d_selu/selu: Selu N×8
+	m.selu(n, m.arena[64:64+n*8], m.arena[64:64+n*8])
 	// d_softplus: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[64:64+n*8], 8, &m.dSoftplusWeightPacked, 0, m.arena[:n*8], 8)
-	// d_softplus/softplus: Softplus N×8, fused with d_softplus/bias (BiasAdd)
-	m.biasAddSoftplus(n, m.arena[:n*8], m.arena[:n*8], &m.dSoftplusBias)
+	// d_softplus/bias: BiasAdd N×8
+	m.biasAdd2(n, m.arena[:n*8], m.arena[:n*8], &m.dSoftplusBias)
+	// d_softplus/softplus: Softplus N×8
+	m.softplus(n, m.arena[:n*8], m.arena[:n*8])
 	// d_gelu: MatMul N×8
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*8], 8, &m.dGeluWeightPacked, 0, m.arena[64:64+n*8], 8)
-	// d_gelu/gelu: Gelu N×8, fused with d_gelu/bias (BiasAdd)
-	m.biasAddGelu2(n, m.arena[64:64+n*8], m.arena[64:64+n*8], &m.dGeluBias)
+	// d_gelu/bias: BiasAdd N×8
+	m.biasAdd2(n, m.arena[64:64+n*8], m.arena[64:64+n*8], &m.dGeluBias)
+	// d_gelu/gelu: Gelu N×8
+	m.gelu(n, m.arena[64:64+n*8], m.arena[64:64+n*8])
 	// d_gelu_tanh: MatMul N×6
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[64:64+n*8], 8, &m.dGeluTanhWeightPacked, 0, m.arena[:n*6], 6)
-	// d_gelu_tanh/gelu_tanh: Gelu N×6, fused with d_gelu_tanh/bias (BiasAdd)
-	m.biasAddGelu3(n, m.arena[:n*6], m.arena[:n*6], &m.dGeluTanhBias)
+	// d_gelu_tanh/bias: BiasAdd N×6
+	m.biasAdd3(n, m.arena[:n*6], m.arena[:n*6], &m.dGeluTanhBias)
+	// d_gelu_tanh/gelu_tanh: Gelu N×6
+	m.gelu2(n, m.arena[:n*6], m.arena[:n*6])
 	// d_silu: MatMul N×5
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*6], 6, &m.dSiluWeightPacked, 0, m.arena[48:48+n*5], 5)
-	// d_silu/silu: Silu N×5, fused with d_silu/bias (BiasAdd)
-	m.biasAddSilu(n, m.arena[48:48+n*5], m.arena[48:48+n*5], &m.dSiluBias)
+	// d_silu/bias: BiasAdd N×5
+	m.biasAdd4(n, m.arena[48:48+n*5], m.arena[48:48+n*5], &m.dSiluBias)
+	// d_silu/silu: Silu N×5
+	m.silu(n, m.arena[48:48+n*5], m.arena[48:48+n*5])
 	// out: MatMul N×3
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[48:48+n*5], 5, &m.outWeightPacked, 0, m.arena[:n*3], 3)
 	// out/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[:n*3], m.arena[:n*3], &m.outBias)
+	m.biasAdd5(n, m.arena[:n*3], m.arena[:n*3], &m.outBias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[:n*3], label, m.arena[32:32+1])
 	loss := m.arena[32]

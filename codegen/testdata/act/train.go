@@ -57,7 +57,7 @@ func (m *Model) TrainStep(n int, x []float32, label []int32) (float32, error) {
 	// c_gelu_tanh: Conv2DTranspose N×2×4×4
 	m.conv2DTranspose(n, m.arena[5312:5312+n*12], m.cGeluTanhWeight[:], m.arena[2592:2592+n*32])
 	// c_gelu_tanh/bias: BiasAdd N×2×4×4
-	m.biasAdd2(n, m.arena[2592:2592+n*32], m.arena[2592:2592+n*32], &m.cGeluTanhBias)
+	m.biasAdd(n, m.arena[2592:2592+n*32], m.arena[2592:2592+n*32], &m.cGeluTanhBias)
 	// c_gelu_tanh/gelu_tanh: Gelu N×2×4×4
 	m.gelu2(n, m.arena[2592:2592+n*32], m.arena[2848:2848+n*32])
 	// c_swish/bias: BiasAdd N×2×2×2, fused with c_swish (Conv2D)
@@ -70,43 +70,43 @@ func (m *Model) TrainStep(n int, x []float32, label []int32) (float32, error) {
 	// d_elu: MatMul N×8
 	rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[3168:3168+n*8], 8, m.dEluWeight[:], 8, 0, m.arena[3232:3232+n*8], 8)
 	// d_elu/bias: BiasAdd N×8
-	m.biasAdd3(n, m.arena[3232:3232+n*8], m.arena[3232:3232+n*8], &m.dEluBias)
+	m.biasAdd2(n, m.arena[3232:3232+n*8], m.arena[3232:3232+n*8], &m.dEluBias)
 	// d_elu/elu: Elu N×8
 	m.elu3(n, m.arena[3232:3232+n*8], m.arena[3296:3296+n*8])
 	// d_selu: MatMul N×8
 	rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[3296:3296+n*8], 8, m.dSeluWeight[:], 8, 0, m.arena[5600:5600+n*8], 8)
 	// d_selu/bias: BiasAdd N×8
-	m.biasAdd3(n, m.arena[5600:5600+n*8], m.arena[5600:5600+n*8], &m.dSeluBias)
+	m.biasAdd2(n, m.arena[5600:5600+n*8], m.arena[5600:5600+n*8], &m.dSeluBias)
 	// d_selu/selu: Selu N×8
 	m.selu(n, m.arena[5600:5600+n*8], m.arena[5664:5664+n*8])
 	// d_softplus: MatMul N×8
 	rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[5664:5664+n*8], 8, m.dSoftplusWeight[:], 8, 0, m.arena[5728:5728+n*8], 8)
 	// d_softplus/bias: BiasAdd N×8
-	m.biasAdd3(n, m.arena[5728:5728+n*8], m.arena[5728:5728+n*8], &m.dSoftplusBias)
+	m.biasAdd2(n, m.arena[5728:5728+n*8], m.arena[5728:5728+n*8], &m.dSoftplusBias)
 	// d_softplus/softplus: Softplus N×8
 	m.softplus(n, m.arena[5728:5728+n*8], m.arena[5792:5792+n*8])
 	// d_gelu: MatMul N×8
 	rt.GemmP(m.pool, false, true, n, 8, 8, 1, m.arena[5792:5792+n*8], 8, m.dGeluWeight[:], 8, 0, m.arena[5856:5856+n*8], 8)
 	// d_gelu/bias: BiasAdd N×8
-	m.biasAdd3(n, m.arena[5856:5856+n*8], m.arena[5856:5856+n*8], &m.dGeluBias)
+	m.biasAdd2(n, m.arena[5856:5856+n*8], m.arena[5856:5856+n*8], &m.dGeluBias)
 	// d_gelu/gelu: Gelu N×8
 	m.gelu(n, m.arena[5856:5856+n*8], m.arena[5920:5920+n*8])
 	// d_gelu_tanh: MatMul N×6
 	rt.GemmP(m.pool, false, true, n, 6, 8, 1, m.arena[5920:5920+n*8], 8, m.dGeluTanhWeight[:], 8, 0, m.arena[6048:6048+n*6], 6)
 	// d_gelu_tanh/bias: BiasAdd N×6
-	m.biasAdd4(n, m.arena[6048:6048+n*6], m.arena[6048:6048+n*6], &m.dGeluTanhBias)
+	m.biasAdd3(n, m.arena[6048:6048+n*6], m.arena[6048:6048+n*6], &m.dGeluTanhBias)
 	// d_gelu_tanh/gelu_tanh: Gelu N×6
 	m.gelu2(n, m.arena[6048:6048+n*6], m.arena[5984:5984+n*6])
 	// d_silu: MatMul N×5
 	rt.GemmP(m.pool, false, true, n, 5, 6, 1, m.arena[5984:5984+n*6], 6, m.dSiluWeight[:], 6, 0, m.arena[6096:6096+n*5], 5)
 	// d_silu/bias: BiasAdd N×5
-	m.biasAdd5(n, m.arena[6096:6096+n*5], m.arena[6096:6096+n*5], &m.dSiluBias)
+	m.biasAdd4(n, m.arena[6096:6096+n*5], m.arena[6096:6096+n*5], &m.dSiluBias)
 	// d_silu/silu: Silu N×5
 	m.silu(n, m.arena[6096:6096+n*5], m.arena[6144:6144+n*5])
 	// out: MatMul N×3
 	rt.GemmP(m.pool, false, true, n, 3, 5, 1, m.arena[6144:6144+n*5], 5, m.outWeight[:], 5, 0, m.arena[6192:6192+n*3], 3)
 	// out/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[6192:6192+n*3], m.arena[6192:6192+n*3], &m.outBias)
+	m.biasAdd5(n, m.arena[6192:6192+n*3], m.arena[6192:6192+n*3], &m.outBias)
 	// loss: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[6192:6192+n*3], label, m.arena[6272:6272+1])
 	// d.loss: Fill scalar
