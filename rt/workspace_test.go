@@ -13,60 +13,50 @@ import (
 // buffer. Which thread takes which part depends on scheduling (the caller takes
 // parts from the front, helpers from the back, a late helper none), so a buffer
 // sized only by the parts its thread ran would grow, and allocate, in some later
-// call of the same shape.
+// call of the same shape. Products with a pre-packed B (GemmPacked) pack only A.
 func TestPoolSizesEveryThreadForEveryPart(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	// Each is split by minFlopsPerPart into parts of different sizes: the last
 	// row or column block is ragged.
 	shapes := []struct{ m, n, k int }{{64, 128, 784}, {45, 300, 100}, {300, 10, 1280}, {2, 7000, 300}, {129, 131, 65}}
+	// requireFits runs one product on a new pool of 3 threads and checks every
+	// thread's buffers against need, the floats each part needs.
+	requireFits := func(t *testing.T, kern *gemmKernel, g gemmCase, run func(p *Pool), need func(pt gemmPart) (int, int)) {
+		p := NewPool(3)
+		defer p.Close()
+		run(p)
+		parts := make([]gemmPart, len(p.s.job.parts))
+		used := splitGemm(parts, kern, g.m, g.n, g.k)
+		for i, pt := range parts[:used] {
+			na, nb := need(pt)
+			for th := range p.s.ws {
+				ws := &p.s.ws[th]
+				what := fmt.Sprintf("%v, part %d of %d (%v), thread %d", g, i, used, pt, th)
+				assert.GreaterOrEqual(t, cap(ws.a), na, "A buffer, %s", what)
+				assert.GreaterOrEqual(t, cap(ws.b), nb, "B buffer, %s", what)
+			}
+		}
+	}
 	for _, kern := range testKernels(t) {
 		t.Run(kern.name, func(t *testing.T) {
 			withKernel(t, kern)
 			for _, s := range shapes {
 				for tr := range 4 {
 					g := newGemmCase(rng, tr&1 != 0, tr&2 != 0, s.m, s.n, s.k, 1, 0, 0)
-					p := NewPool(3)
-					GemmP(p, g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
-					parts := make([]gemmPart, len(p.s.job.parts))
-					used := splitGemm(parts, kern, g.m, g.n, g.k)
-					for i, pt := range parts[:used] {
-						na, nb := gemmPacking(kern, g.transB, pt.m1-pt.m0, pt.n1-pt.n0, g.k)
-						for th := range p.s.ws {
-							ws := &p.s.ws[th]
-							what := fmt.Sprintf("%v, part %d of %d (%v), thread %d", g, i, used, pt, th)
-							assert.GreaterOrEqual(t, cap(ws.a), na, "A buffer, %s", what)
-							assert.GreaterOrEqual(t, cap(ws.b), nb, "B buffer, %s", what)
-						}
-					}
-					p.Close()
+					requireFits(t, kern, g, func(p *Pool) {
+						GemmP(p, g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
+					}, func(pt gemmPart) (int, int) {
+						return gemmPacking(kern, g.transB, pt.m1-pt.m0, pt.n1-pt.n0, g.k)
+					})
 				}
-			}
-		})
-	}
-}
-
-// TestPoolSizesEveryThreadForEveryPackedPart is the same for products with a
-// pre-packed B, which pack only A.
-func TestPoolSizesEveryThreadForEveryPackedPart(t *testing.T) {
-	rng := rand.New(rand.NewPCG(13, 14))
-	for _, kern := range testKernels(t) {
-		t.Run(kern.name, func(t *testing.T) {
-			withKernel(t, kern)
-			for _, s := range []struct{ m, n, k int }{{64, 128, 784}, {45, 300, 100}, {300, 40, 1280}} {
 				g := newGemmCase(rng, false, true, s.m, s.n, s.k, 1, 0, 0)
 				var pb PackedB
 				pb.Pack(g.transB, g.k, g.n, g.b, g.ldb)
-				p := NewPool(3)
-				p.GemmPacked(false, g.m, 1, g.a, g.lda, &pb, 0, g.c, g.ldc)
-				parts := make([]gemmPart, len(p.s.job.parts))
-				used := splitGemm(parts, kern, g.m, g.n, g.k)
-				for i, pt := range parts[:used] {
-					na := packedPacking(&pb, pt.m1-pt.m0, pt.n1-pt.n0)
-					for th := range p.s.ws {
-						assert.GreaterOrEqual(t, cap(p.s.ws[th].a), na, "%v, part %d of %d (%v), thread %d", g, i, used, pt, th)
-					}
-				}
-				p.Close()
+				requireFits(t, kern, g, func(p *Pool) {
+					p.GemmPacked(false, g.m, 1, g.a, g.lda, &pb, 0, g.c, g.ldc)
+				}, func(pt gemmPart) (int, int) {
+					return packedPacking(&pb, pt.m1-pt.m0, pt.n1-pt.n0), 0
+				})
 			}
 		})
 	}
