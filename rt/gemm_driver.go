@@ -131,7 +131,7 @@ func (ws *workspace) gemm(kern *gemmKernel, transA, transB bool, m, n, k int, al
 	}
 	mr, nr := kern.mr, kern.nr
 	kcMax, directB, packAll := gemmBlocking(kern, transB, m, n, k)
-	ws.fit(gemmPacking(kern, transB, m, n, k))
+	ws.fit(packingOf(kern, m, n, kcMax, directB, packAll))
 	for jc := 0; jc < n; jc += kern.nc {
 		nc := min(kern.nc, n-jc)
 		for pc := 0; pc < k; pc += kcMax {
@@ -215,6 +215,11 @@ func gemmPacking(kern *gemmKernel, transB bool, m, n, k int) (na, nb int) {
 		return 0, 0
 	}
 	kcMax, directB, packAll := gemmBlocking(kern, transB, m, n, k)
+	return packingOf(kern, m, n, kcMax, directB, packAll)
+}
+
+// packingOf is gemmPacking for the blocking gemmBlocking chose.
+func packingOf(kern *gemmKernel, m, n, kcMax int, directB, packAll bool) (na, nb int) {
 	if packAll {
 		na = min(kern.mc, roundUp(m, kern.mr)) * kcMax
 	}

@@ -161,8 +161,9 @@ func (ws *workspace) gemmPacked(transA bool, m, j0, n int, alpha float32, a []fl
 		return
 	}
 	mr, nr := kern.mr, kern.nr
-	packAll := packedPacksA(pb, m, n)
-	ws.fit(packedPacking(pb, m, n), 0)
+	na := packedPacking(pb, m, n)
+	packAll := na > 0
+	ws.fit(na, 0)
 	p0 := j0 / nr
 	for pc := 0; pc < k; pc += pb.kc {
 		kc := min(pb.kc, k-pc)
