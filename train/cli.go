@@ -282,6 +282,8 @@ func (c *cli) parseTrain(args []string) (*trainArgs, error) {
 	fs.StringVar(&cfg.InitWeights, "init", "", "start from the weights in this `file` instead of seeded ones")
 	fs.StringVar(&cfg.Weights, "weights", c.name+".safetensors", "write the trained weights to this `file`")
 	fs.StringVar(&cfg.Curves, "curves", "", "draw the loss per epoch to this PNG `file`")
+	fs.BoolVar(&cfg.Monitor, "monitor", false, "print every weight's gradient norm (before clipping, mean over the epoch's steps) after each epoch")
+	fs.StringVar(&cfg.GradCurves, "grad-curves", "", "draw every weight's gradient norm per epoch to this PNG `file` (log scale; implies -monitor)")
 	fs.StringVar(&a.grid, "grid", "", "autoencoders: draw noisy input, output and clean input of 10 test examples to this PNG `file`")
 	fs.IntVar(&a.threads, "threads", 0, threadsDoc)
 	fs.BoolVar(&a.quiet, "quiet", false, "no progress bar (there is none either when stderr is not a terminal)")
@@ -358,6 +360,9 @@ func (c *cli) train(args []string) error {
 	fmt.Fprintf(c.env.Stdout, "test: %s\n", met)
 	if cfg.Curves != "" {
 		fmt.Fprintf(c.env.Stdout, "loss curves in %s\n", cfg.Curves)
+	}
+	if cfg.GradCurves != "" {
+		fmt.Fprintf(c.env.Stdout, "gradient norms in %s\n", cfg.GradCurves)
 	}
 	if *grid != "" {
 		if err := c.writeGrid(m, spec, testSet, *grid, 10, cfg.Noise, cfg.Seed); err != nil {

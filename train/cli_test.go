@@ -105,16 +105,20 @@ func TestTheCommandTrainsEvaluatesAndPredictsAClassifier(t *testing.T) {
 	mnist := tinyMNIST(t, 200, 50)
 	dir := t.TempDir()
 	weights, curves, ckpt := filepath.Join(dir, "w.safetensors"), filepath.Join(dir, "loss.png"), filepath.Join(dir, "run.ckpt")
+	grads := filepath.Join(dir, "grads.png")
 	code, out, errs := runCLI(t, "mlp", newMLP, "train", "-data", mnist, "-epochs", "2", "-batch", "16", "-optimizer", "momentum",
-		"-schedule", "cosine", "-clip-norm", "5", "-weights", weights, "-curves", curves, "-checkpoint", ckpt, "-quiet")
+		"-schedule", "cosine", "-clip-norm", "5", "-weights", weights, "-curves", curves, "-checkpoint", ckpt, "-grad-curves", grads, "-quiet")
 	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
 	assert.Contains(t, out, "180 training and 20 validation examples")
 	assert.Contains(t, out, "epoch   2")
 	assert.Contains(t, out, "test: 50 examples")
-	for _, f := range []string{weights, curves, ckpt} {
+	assert.Equal(t, 2, strings.Count(out, "grad norms  fc1.weight "), "-grad-curves implies -monitor:\n%s", out)
+	assert.Contains(t, out, "gradient norms in "+grads)
+	for _, f := range []string{weights, curves, ckpt, grads} {
 		assert.FileExists(t, f)
 	}
 	checkPNG(t, curves)
+	checkPNG(t, grads)
 
 	code, out, errs = runCLI(t, "mlp", newMLP, "eval", "-data", mnist, "-weights", weights)
 	require.Equal(t, ExitOK, code, errs)

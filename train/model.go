@@ -57,6 +57,12 @@ type Model interface {
 	// every element into [-value, value], then all gradients together to a global L2
 	// norm of at most norm (0 for none).
 	SetClip(value float32, norm float64)
+	// SetMonitor makes TrainBatch record every weight's gradient norm, and
+	// GradientNorms returns the last step's norms before clipping: the global L2
+	// norm of all gradients, and each weight's in Grads' order (zeros unless
+	// monitoring; the slice is the model's storage, overwritten by the next step).
+	SetMonitor(on bool)
+	GradientNorms() (global float64, each []float64)
 	// Steps and SetSteps read and set the number of training steps taken, which
 	// selects dropout masks and the optimizer's step.
 	Steps() uint64

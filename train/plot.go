@@ -11,7 +11,10 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/dlgen/dlgen/rt/safetensors"
 )
@@ -60,9 +63,7 @@ func WriteCurves(path, title string, history []Epoch) error {
 		return fmt.Errorf("curves: %w", err)
 	}
 	p.Legend.Top = true
-	p.X.Tick.Marker = epochTicks{}
-	p.X.Min = 0.5
-	p.X.Max = float64(history[len(history)-1].Epoch) + 0.5
+	epochAxis(p, history)
 	wt, err := p.WriterTo(16*vg.Centimeter, 10*vg.Centimeter, "png")
 	if err != nil {
 		return fmt.Errorf("curves: %w", err)
@@ -72,6 +73,97 @@ func WriteCurves(path, title string, history []Epoch) error {
 		return err
 	}); err != nil {
 		return fmt.Errorf("curves: %w", err)
+	}
+	return nil
+}
+
+// epochAxis makes p's x axis history's epochs.
+func epochAxis(p *plot.Plot, history []Epoch) {
+	p.X.Tick.Marker = epochTicks{}
+	p.X.Min = 0.5
+	p.X.Max = float64(history[len(history)-1].Epoch) + 0.5
+}
+
+// WriteGradCurves draws every weight's mean gradient norm per epoch (Epoch.GradNorms,
+// recorded with Config.Monitor) and the mean global norm, on a log scale, as a PNG
+// at path, written atomically. Layers whose gradients fade towards the input (or
+// blow up) show as lines that fall (or rise) apart. Epochs without per-weight norms
+// (trained before monitoring was turned on) are left out; a norm of zero cannot be
+// drawn on the log scale and is left out too.
+func WriteGradCurves(path, title string, history []Epoch) error {
+	var names []string
+	series := map[string]plotter.XYs{}
+	var global plotter.XYs
+	for _, e := range history {
+		if len(e.GradNorms) == 0 {
+			continue
+		}
+		if e.GradNorm > 0 {
+			global = append(global, plotter.XY{X: float64(e.Epoch), Y: e.GradNorm})
+		}
+		for _, n := range e.GradNorms {
+			if _, ok := series[n.Name]; !ok {
+				names = append(names, n.Name)
+				series[n.Name] = nil
+			}
+			if n.Norm > 0 && !math.IsInf(n.Norm, 0) {
+				series[n.Name] = append(series[n.Name], plotter.XY{X: float64(e.Epoch), Y: n.Norm})
+			}
+		}
+	}
+	if len(global) == 0 {
+		return errors.New("gradient curves: no epoch recorded gradient norms (train with -monitor)")
+	}
+	p := plot.New()
+	p.Title.Text = title + ": mean gradient norm per epoch"
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = "L2 norm (log scale)"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Add(plotter.NewGrid())
+	// The legend gets a column of its own right of the plot: a model has a line per
+	// weight, too many to lay over the lines.
+	legend := plot.NewLegend()
+	legend.Top, legend.Left = true, true
+	add := func(name string, xy plotter.XYs, c color.Color, width vg.Length, dashes []vg.Length) error {
+		if len(xy) == 0 {
+			return nil
+		}
+		l, s, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return fmt.Errorf("gradient curves: %s: %w", name, err)
+		}
+		l.Color, s.Color, l.Width, l.Dashes = c, c, width, dashes
+		p.Add(l, s)
+		legend.Add(name, l, s)
+		return nil
+	}
+	if err := add("all (global)", global, color.Black, vg.Points(2.5), nil); err != nil {
+		return err
+	}
+	for i, name := range names {
+		if err := add(name, series[name], plotutil.Color(i), vg.Points(1.2), plotutil.Dashes(i/len(plotutil.DefaultColors))); err != nil {
+			return err
+		}
+	}
+	epochAxis(p, history)
+
+	textW := legend.TextStyle.Rectangle("all (global)").Max.X
+	for _, name := range names {
+		textW = max(textW, legend.TextStyle.Rectangle(name).Max.X)
+	}
+	legendW := legend.ThumbnailWidth + textW + vg.Points(24)
+	entryH := legend.TextStyle.Rectangle("Ag").Max.Y * 1.25
+	w, h := 16*vg.Centimeter+legendW, max(10*vg.Centimeter, entryH*vg.Length(len(names)+3))
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	p.Draw(draw.Crop(dc, 0, -legendW, 0, 0))
+	legend.Draw(draw.Crop(dc, w-legendW+vg.Points(8), 0, 0, -vg.Points(8)))
+	if err := safetensors.WriteFileAtomic(path, func(wr io.Writer) error {
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(wr)
+		return err
+	}); err != nil {
+		return fmt.Errorf("gradient curves: %w", err)
 	}
 	return nil
 }

@@ -41,6 +41,14 @@ type Config struct {
 	// (0 for neither), before the optimizer uses them.
 	ClipValue, ClipNorm float64
 
+	// Every epoch records the mean and the largest global L2 norm of its steps'
+	// gradients, before clipping (Epoch.GradNorm, GradNormMax). Monitor also
+	// records the mean norm of each weight's gradient (Epoch.GradNorms), and Log
+	// then gets them after the epoch's line; GradCurves, a PNG of them per epoch,
+	// implies Monitor.
+	Monitor    bool
+	GradCurves string
+
 	// Checkpoint is written (atomically) after every epoch: weights, optimizer state,
 	// step and epoch counters, the seed and the history. With Resume, training
 	// starts from it and continues exactly as the interrupted run would have; the
@@ -61,45 +69,58 @@ type Config struct {
 }
 
 // Epoch is the record of one finished epoch. Val fields are NaN without validation
-// data and ValAccuracy is NaN for reconstruction.
+// data and ValAccuracy is NaN for reconstruction. The gradient norms are those of
+// the gradients as computed, before clipping (what torch.nn.utils.clip_grad_norm_
+// returns): GradNorm is the mean over the epoch's steps of the global L2 norm of all
+// gradients, GradNormMax the largest, and GradNorms, recorded with Config.Monitor,
+// each weight's norm averaged over the steps, in Grads' order. Checkpoints written
+// before dlgen recorded norms read back with NaN and no GradNorms.
 type Epoch struct {
-	Epoch       int     `json:"epoch"` // 1-based
-	LR          float64 `json:"lr"`
-	TrainLoss   float64 `json:"train_loss"`
-	ValLoss     float64 `json:"val_loss"`
-	ValAccuracy float64 `json:"val_accuracy"`
-	Seconds     float64 `json:"seconds"`
+	Epoch       int         `json:"epoch"` // 1-based
+	LR          float64     `json:"lr"`
+	TrainLoss   float64     `json:"train_loss"`
+	ValLoss     float64     `json:"val_loss"`
+	ValAccuracy float64     `json:"val_accuracy"`
+	GradNorm    float64     `json:"grad_norm"`
+	GradNormMax float64     `json:"grad_norm_max"`
+	GradNorms   []NamedNorm `json:"grad_norms,omitempty"`
+	Seconds     float64     `json:"seconds"`
 }
 
-// MarshalJSON writes NaN as null, which JSON lacks.
+// NamedNorm is one weight's gradient norm.
+type NamedNorm struct {
+	Name string  `json:"name"`
+	Norm float64 `json:"norm"`
+}
+
+// epochJSON is Epoch as JSON, where NaN (which JSON lacks) is null.
+type epochJSON struct {
+	Epoch       int         `json:"epoch"`
+	LR          float64     `json:"lr"`
+	TrainLoss   *float64    `json:"train_loss"`
+	ValLoss     *float64    `json:"val_loss"`
+	ValAccuracy *float64    `json:"val_accuracy"`
+	GradNorm    *float64    `json:"grad_norm"`
+	GradNormMax *float64    `json:"grad_norm_max"`
+	GradNorms   []NamedNorm `json:"grad_norms,omitempty"`
+	Seconds     float64     `json:"seconds"`
+}
+
+// MarshalJSON writes NaN as null.
 func (e Epoch) MarshalJSON() ([]byte, error) {
-	type plain struct {
-		Epoch       int      `json:"epoch"`
-		LR          float64  `json:"lr"`
-		TrainLoss   *float64 `json:"train_loss"`
-		ValLoss     *float64 `json:"val_loss"`
-		ValAccuracy *float64 `json:"val_accuracy"`
-		Seconds     float64  `json:"seconds"`
-	}
 	num := func(v float64) *float64 {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil
 		}
 		return &v
 	}
-	return json.Marshal(plain{e.Epoch, e.LR, num(e.TrainLoss), num(e.ValLoss), num(e.ValAccuracy), e.Seconds})
+	return json.Marshal(epochJSON{e.Epoch, e.LR, num(e.TrainLoss), num(e.ValLoss), num(e.ValAccuracy),
+		num(e.GradNorm), num(e.GradNormMax), e.GradNorms, e.Seconds})
 }
 
-// UnmarshalJSON reads null as NaN.
+// UnmarshalJSON reads null, or a missing value, as NaN.
 func (e *Epoch) UnmarshalJSON(b []byte) error {
-	var p struct {
-		Epoch       int      `json:"epoch"`
-		LR          float64  `json:"lr"`
-		TrainLoss   *float64 `json:"train_loss"`
-		ValLoss     *float64 `json:"val_loss"`
-		ValAccuracy *float64 `json:"val_accuracy"`
-		Seconds     float64  `json:"seconds"`
-	}
+	var p epochJSON
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
 	}
@@ -109,7 +130,8 @@ func (e *Epoch) UnmarshalJSON(b []byte) error {
 		}
 		return *v
 	}
-	*e = Epoch{p.Epoch, p.LR, val(p.TrainLoss), val(p.ValLoss), val(p.ValAccuracy), p.Seconds}
+	*e = Epoch{p.Epoch, p.LR, val(p.TrainLoss), val(p.ValLoss), val(p.ValAccuracy),
+		val(p.GradNorm), val(p.GradNormMax), p.GradNorms, p.Seconds}
 	return nil
 }
 
@@ -255,6 +277,15 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 	// clip_grad_norm_) and refuses a non-finite one before the update.
 	m.SetClip(float32(cfg.ClipValue), cfg.ClipNorm)
 	m.SetOptimizer(opt)
+	monitor := cfg.Monitor || cfg.GradCurves != ""
+	m.SetMonitor(monitor)
+	var weightNames []string
+	if monitor {
+		for _, g := range m.Grads() {
+			weightNames = append(weightNames, g.Name)
+		}
+	}
+	normSums := make([]float64, len(weightNames))
 	traj := trajectory{Model: spec.Name, Optimizer: cfg.Optimizer, LR: cfg.LR, Momentum: cfg.Momentum, WeightDecay: cfg.WeightDecay,
 		Schedule: cfg.Schedule, Gamma: cfg.Gamma, StepSize: cfg.StepSize, Batch: cfg.Batch, Seed: cfg.Seed, Noise: cfg.Noise,
 		ClipValue: cfg.ClipValue, ClipNorm: cfg.ClipNorm, TrainSize: trainSet.Len()}
@@ -310,8 +341,9 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 			return res, err
 		}
 		bar := newBar(cfg.Progress, batches.Len(), fmt.Sprintf("epoch %d/%d", epoch+1, cfg.Epochs))
-		var sum float64
-		seen := 0
+		var sum, globalSum, globalMax float64
+		seen, steps := 0, 0
+		clear(normSums)
 		for b, ok := batches.Next(); ok; b, ok = batches.Next() {
 			x, target := b.X, []float32(nil)
 			if spec.Task == Reconstruction {
@@ -330,6 +362,12 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 			}
 			sum += float64(loss) * float64(b.N)
 			seen += b.N
+			global, each := m.GradientNorms()
+			globalSum, globalMax = globalSum+global, max(globalMax, global)
+			for i := range normSums {
+				normSums[i] += each[i]
+			}
+			steps++
 			if bar != nil {
 				bar.Describe(fmt.Sprintf("epoch %d/%d  loss %.4f", epoch+1, cfg.Epochs, sum/float64(seen)))
 				_ = bar.Add(1)
@@ -343,7 +381,11 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 		if bar != nil {
 			_ = bar.Finish()
 		}
-		e := Epoch{Epoch: epoch + 1, LR: lr, TrainLoss: sum / float64(seen), ValLoss: math.NaN(), ValAccuracy: math.NaN()}
+		e := Epoch{Epoch: epoch + 1, LR: lr, TrainLoss: sum / float64(seen), ValLoss: math.NaN(), ValAccuracy: math.NaN(),
+			GradNorm: globalSum / float64(steps), GradNormMax: globalMax}
+		for i, name := range weightNames {
+			e.GradNorms = append(e.GradNorms, NamedNorm{name, normSums[i] / float64(steps)})
+		}
 		if valSet != nil {
 			v := valSet
 			if valNoisy != nil {
@@ -359,6 +401,9 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 		res.History = append(res.History, e)
 		if cfg.Log != nil {
 			fmt.Fprintln(cfg.Log, e.String())
+			if monitor {
+				fmt.Fprint(cfg.Log, e.normsString())
+			}
 		}
 		if cfg.Checkpoint != "" {
 			if err := saveCheckpoint(m, cfg.Checkpoint, traj, epoch+1, res.History); err != nil {
@@ -367,6 +412,11 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 		}
 		if cfg.Curves != "" {
 			if err := WriteCurves(cfg.Curves, spec.Name, res.History); err != nil {
+				return res, err
+			}
+		}
+		if cfg.GradCurves != "" {
+			if err := WriteGradCurves(cfg.GradCurves, spec.Name, res.History); err != nil {
 				return res, err
 			}
 		}
@@ -390,7 +440,35 @@ func (e Epoch) String() string {
 	if !math.IsNaN(e.ValAccuracy) {
 		fmt.Fprintf(&b, "  val accuracy %.2f%%", 100*e.ValAccuracy)
 	}
+	if !math.IsNaN(e.GradNorm) {
+		fmt.Fprintf(&b, "  grad norm %.3g (max %.3g)", e.GradNorm, e.GradNormMax)
+	}
 	fmt.Fprintf(&b, "  %.1fs", e.Seconds)
+	return b.String()
+}
+
+// normsString lists the epoch's mean gradient norm of every weight, a few to a
+// line, each line indented and ended by a newline.
+func (e Epoch) normsString() string {
+	const head, indent = "    grad norms", "              "
+	var b strings.Builder
+	line := 0
+	for _, n := range e.GradNorms {
+		item := fmt.Sprintf("  %s %.3g", n.Name, n.Norm)
+		switch {
+		case line == 0:
+			b.WriteString(head)
+			line = len(head)
+		case line+len(item) > 96:
+			b.WriteString("\n" + indent)
+			line = len(indent)
+		}
+		b.WriteString(item)
+		line += len(item)
+	}
+	if line > 0 {
+		b.WriteString("\n")
+	}
 	return b.String()
 }
 

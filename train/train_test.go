@@ -94,7 +94,7 @@ func TestAResumedRunContinuesExactlyAsTheUninterruptedOne(t *testing.T) {
 	trainSet, valSet, err := small(t, all, 300).Split(0.2, 9)
 	require.NoError(t, err)
 	dir := t.TempDir()
-	cfg := Config{Optimizer: "adam", Epochs: 4, Batch: 32, Seed: 7, Schedule: "step", StepSize: 1, Gamma: 0.5, ClipValue: 0.5}
+	cfg := Config{Optimizer: "adam", Epochs: 4, Batch: 32, Seed: 7, Schedule: "step", StepSize: 1, Gamma: 0.5, ClipValue: 0.5, Monitor: true}
 
 	full := mlp.New()
 	want, err := Train(full, trainSet, valSet, cfg)
@@ -139,6 +139,9 @@ func TestAResumedRunContinuesExactlyAsTheUninterruptedOne(t *testing.T) {
 			assert.Equal(t, want.History[i].TrainLoss, got.History[i].TrainLoss, "epoch %d", i+1)
 			assert.Equal(t, want.History[i].ValLoss, got.History[i].ValLoss, "epoch %d", i+1)
 			assert.Equal(t, want.History[i].LR, got.History[i].LR, "epoch %d", i+1)
+			assert.Equal(t, want.History[i].GradNorm, got.History[i].GradNorm, "epoch %d", i+1)
+			assert.Equal(t, want.History[i].GradNorms, got.History[i].GradNorms, "epoch %d", i+1)
+			assert.Len(t, got.History[i].GradNorms, 4, "epoch %d", i+1)
 		}
 	})
 
