@@ -89,19 +89,20 @@ func TestEmbeddingCompilesToARowCopyAndACheckOfEveryId(t *testing.T) {
 	assert.Contains(t, items, "category := m.predictArgCategory[b0*1 : b1*1]")
 }
 
-// Package train feeds float data only, so a model whose input is ids has no app.go,
-// and asking for a command is an error that says why.
-func TestAModelOfIdsHasNoCommand(t *testing.T) {
+// Package train passes data as float32, so the app.go of a model whose input is
+// ids converts them into a buffer of the Model (no allocation) before each call.
+func TestAModelOfIdsGetsACommandThatConvertsTheIds(t *testing.T) {
 	g, err := torchmodels.EmbedLSTM().Build()
 	require.NoError(t, err)
-	_, err = Generate(g, Options{Package: "embedlstm", MaxBatch: 8, Train: true, Cmd: true, ImportPath: "x/embedlstm"})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `codegen: model "embed_lstm" cannot have a command: Predict's input "tokens" holds int ids, and package train feeds float data only`)
-	files, err := Generate(g, Options{Package: "embedlstm", MaxBatch: 8, Train: true})
+	files, err := Generate(g, Options{Package: "embedlstm", MaxBatch: 8, Train: true, Cmd: true, ImportPath: "x/embedlstm"})
 	require.NoError(t, err)
-	for _, f := range files {
-		assert.NotEqual(t, "app.go", f.Name)
-	}
+	byName := fileNames(files)
+	require.Contains(t, byName, "cmd/embedlstm/main.go")
+	app := string(byName["app.go"])
+	assert.Contains(t, app, "ids, err := m.idsFromFloats(n, x)")
+	assert.Contains(t, app, "return m.TrainStep(n, ids, labels)")
+	assert.Contains(t, app, "return m.Predict(n, ids, y)")
+	assert.Contains(t, string(byName["model.go"]), "appIDs [MaxBatch * 12]int32")
 }
 
 // TestEmbeddingModelsInGeneratedCode generates the models of torchmodels.Embeddings

@@ -42,9 +42,6 @@ func (m *model) emitAppFiles(predict, loss, train *program) ([]File, error) {
 	}
 	files = append(files, app)
 	if m.opts.Cmd {
-		if !shape.Labels && (shape.Target.shape.Elems() != shape.Input.shape.Elems() || shape.Output.shape.Elems() != shape.Input.shape.Elems()) {
-			return nil, fmt.Errorf("codegen: model %q cannot have a command: its float target %q is not the clean input of an autoencoder (target, output and input must have the same size), the one kind of float target package train fits", m.g.Name, shape.Target.name)
-		}
 		if m.opts.ImportPath == "" {
 			return nil, fmt.Errorf("codegen: Options.Cmd needs Options.ImportPath, the import path of package %s", m.opts.Package)
 		}
@@ -75,14 +72,16 @@ type appData struct {
 	Input, Output, Target  *arg
 	Labels                 bool // the target is class labels, else a float tensor
 	Classes                int
+	IDs                    int // the int ids per item of an int input (0: a float input)
 	PredictArgs            string
 	LossArgs, TrainArgs    string
 }
 
 // appShape returns app.go's data if the model fits package train's convention:
-// Predict, Loss and TrainStep exist; Predict takes one float input of role data
-// and returns one float output; Loss and TrainStep take that input and one target
-// (int class labels or a float tensor) and nothing else. Otherwise it says why not.
+// Predict, Loss and TrainStep exist; Predict takes one input of role data (floats,
+// or int ids, which train passes as whole float32 values) and returns one float
+// output; Loss and TrainStep take that input and one target (int class labels or a
+// float tensor) and nothing else. Otherwise it says why not.
 func (m *model) appShape(predict, loss, train *program) (*appData, string) {
 	if predict == nil || loss == nil || train == nil {
 		return nil, "it needs Predict, Loss and TrainStep (generate with training, and give the model an output and a loss)"
@@ -91,13 +90,15 @@ func (m *model) appShape(predict, loss, train *program) (*appData, string) {
 		return nil, fmt.Sprintf("Predict must take one input and return one output; it takes %d and returns %d", len(predict.inputs), len(predict.outs))
 	}
 	d := &appData{Header: Header, Package: m.opts.Package, Model: m.g.Name, Input: predict.inputs[0], Output: predict.outs[0]}
-	if d.Input.dtype != ir.Float {
-		return nil, fmt.Sprintf("Predict's input %q holds int ids, and package train feeds float data only (commands do not support int inputs yet; use the package's methods)", d.Input.name)
+	if d.Input.dtype == ir.Int {
+		d.IDs = d.Input.shape.Inner().Elems()
 	}
 	names := func(p *program) (string, string) {
 		args := []string{"n"}
 		for _, a := range p.inputs {
 			switch {
+			case a == d.Input && d.IDs > 0:
+				args = append(args, "ids")
 			case a == d.Input:
 				args = append(args, "x")
 			case d.Target == nil || a == d.Target:
@@ -131,6 +132,9 @@ func (m *model) appShape(predict, loss, train *program) (*appData, string) {
 		d.Classes = d.Output.shape.Elems()
 	}
 	d.PredictArgs = "n, x, y"
+	if d.IDs > 0 {
+		d.PredictArgs = "n, ids, y"
+	}
 	return d, ""
 }
 
@@ -145,12 +149,18 @@ var appTemplate = template.Must(template.New("app.go").Funcs(appFuncs).Parse(`//
 
 package {{.Package}}
 
-import "github.com/dlgen/dlgen/rt"
+import (
+{{- if .IDs}}
+	"fmt"
+{{end}}
+	"github.com/dlgen/dlgen/rt"
+)
 
 // The methods in this file present the model in the calling convention of dlgen's
 // train package (train.Model), which the generated command runs:
 //
-//   - x, the data input: {{name .Input}}, {{shape .Input}} per item
+//   - x, the data input: {{name .Input}}, {{shape .Input}} per item{{if .IDs}}: int ids, which
+//     train passes as whole float32 values and idsFromFloats converts{{end}}
 //   - y, the output: {{name .Output}}, {{shape .Output}} per item
 //   - the training target: {{if .Labels}}class labels {{name .Target}} ({{.Classes}} classes){{else}}{{name .Target}}, {{shape .Target}} per item{{end}}
 
@@ -183,18 +193,54 @@ func (m *Model) SetSteps(step uint64) { m.Step = step }
 
 // PredictBatch is Predict: y is {{name .Output}} of the n items of x.
 func (m *Model) PredictBatch(n int, x, y []float32) error {
+{{- if .IDs}}
+	ids, err := m.idsFromFloats(n, x)
+	if err != nil {
+		return err
+	}
+{{- end}}
 	return m.Predict({{.PredictArgs}})
 }
 
 // LossBatch is Loss. It reads {{if .Labels}}labels; target{{else}}target; labels{{end}} is unused.
 func (m *Model) LossBatch(n int, x []float32, labels []int32, target []float32) (float32, error) {
+{{- if .IDs}}
+	ids, err := m.idsFromFloats(n, x)
+	if err != nil {
+		return 0, err
+	}
+{{- end}}
 	return m.Loss({{.LossArgs}})
 }
 
 // TrainBatch is TrainStep. It reads {{if .Labels}}labels; target{{else}}target; labels{{end}} is unused.
 func (m *Model) TrainBatch(n int, x []float32, labels []int32, target []float32) (float32, error) {
+{{- if .IDs}}
+	ids, err := m.idsFromFloats(n, x)
+	if err != nil {
+		return 0, err
+	}
+{{- end}}
 	return m.TrainStep({{.TrainArgs}})
 }
+{{- if .IDs}}
+
+// idsFromFloats converts the ids of the first n items of x, which train passes as
+// whole float32 values, into m.appIDs, without allocating. A value that is not a
+// whole number is an error naming its item and position; the methods it feeds check
+// that each id is in range.
+func (m *Model) idsFromFloats(n int, x []float32) ([]int32, error) {
+	k := min(len(x), max(n, 0)*{{.IDs}}, len(m.appIDs))
+	for i, v := range x[:k] {
+		id := int32(v)
+		if float32(id) != v {
+			return nil, fmt.Errorf("%s[%d] = %g is not an id (item %d, position %d of %d)", {{name .Input}}, i, v, i/{{.IDs}}, i%{{.IDs}}, {{.IDs}})
+		}
+		m.appIDs[i] = id
+	}
+	return m.appIDs[:k], nil
+}
+{{- end}}
 `))
 
 var mainTemplate = template.Must(template.New("main.go").Parse(`// {{.Header}}

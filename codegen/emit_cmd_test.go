@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dlgen/dlgen/nn"
 )
 
 func fileNames(files []File) map[string][]byte {
@@ -59,10 +61,18 @@ func TestTheCommandIsRefusedWithAReason(t *testing.T) {
 			_, err := Generate(mlp, Options{Package: "mlp", MaxBatch: 8, Cmd: true, ImportPath: "x/mlp"})
 			return err
 		}, "needs Predict, Loss and TrainStep"},
-		{"for a float target that is not the input", func() error {
-			_, err := Generate(bn1d, Options{Package: "bn1d", MaxBatch: 4, Train: true, Cmd: true, ImportPath: "x/bn1d"})
+		{"for labels per step", func() error {
+			m := nn.New("tagger")
+			seq := m.Input("seq", 5, 3)
+			tags := m.Labels("tags", 5)
+			logits := seq.Dense("out", 4)
+			m.Output("probs", logits.Softmax("probs"))
+			m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, tags, nn.FromLogits))
+			g, err := m.Build()
+			require.NoError(t, err)
+			_, err = Generate(g, Options{Package: "tagger", MaxBatch: 4, Train: true, Cmd: true, ImportPath: "x/tagger"})
 			return err
-		}, `float target "target" is not the clean input`},
+		}, `its labels "tags" are 5 per item; train fits one class label per item`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -71,6 +81,13 @@ func TestTheCommandIsRefusedWithAReason(t *testing.T) {
 			assert.Contains(t, err.Error(), c.want)
 		})
 	}
+	t.Run("a float target that is not the input makes a regression command", func(t *testing.T) {
+		files, err := Generate(bn1d, Options{Package: "bn1d", MaxBatch: 4, Train: true, Cmd: true, ImportPath: "x/bn1d"})
+		require.NoError(t, err)
+		app := string(fileNames(files)["app.go"])
+		assert.Contains(t, app, `the training target: "target"`)
+		assert.Contains(t, app, "return m.TrainStep(n, x, target)")
+	})
 	t.Run("but without -cmd such models still get weights.go", func(t *testing.T) {
 		files, err := Generate(mlp, Options{Package: "mlp", MaxBatch: 8})
 		require.NoError(t, err)

@@ -77,6 +77,11 @@ func (m *model) emitModel(predict, loss, train *program) *jen.File {
 			jen.Id("nonFinite").Qual(rtPath, "NonFiniteError"),
 		)
 	}
+	if app, _ := m.appShape(predict, loss, train); app != nil && app.IDs > 0 {
+		fields = append(fields, jen.Line(),
+			cmt("appIDs holds the int ids that app.go converts from train's float32 values."),
+			jen.Id("appIDs").Index(jen.Id("MaxBatch").Op("*").Lit(app.IDs)).Int32())
+	}
 	fields = append(fields, jen.Line())
 	fields = append(fields, poolField()...)
 	fields = append(fields,

@@ -25,6 +25,21 @@ func MLP() *nn.Model {
 	return m
 }
 
+// Regressor is a regression MLP in the shape of the Boston-housing examples of Keras
+// courses: 13 features → Dense 64 ReLU → Dense 64 ReLU → Dense 1, trained with mean
+// squared error on a float target. Predict returns the estimate.
+//
+//dlgen:model
+func Regressor() *nn.Model {
+	m := nn.New("regressor")
+	x := m.Input("features", 13)
+	y := m.Target("value", 1)
+	out := x.Dense("fc1", 64, nn.Act("relu")).Dense("fc2", 64, nn.Act("relu")).Dense("fc3", 1)
+	m.Output("estimate", out)
+	m.Loss(nn.MSE("loss", out, y))
+	return m
+}
+
 // LeNet is workload W2, a LeNet-5-like network on 1×28×28 images: Conv 6@5×5 same
 // ReLU, MaxPool 2, Conv 16@5×5 valid ReLU, MaxPool 2, Flatten, Dense 120 ReLU, Dense
 // 84 ReLU, Dense 10, softmax cross-entropy.

@@ -23,6 +23,7 @@ var all = []struct {
 	model func() *nn.Model
 }{
 	{"mlp", models.MLP},
+	{"regressor", models.Regressor},
 	{"lenet", models.LeNet},
 	{"convdae", models.ConvDAE},
 	{"allops", models.AllOps},

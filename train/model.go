@@ -91,13 +91,13 @@ const (
 	// Reconstruction: the target is the clean example itself and the output its
 	// reconstruction (an autoencoder); the input may get noise (Config.Noise).
 	Reconstruction
+	// Regression: the target is a float tensor per example that the data supplies
+	// (a NumPy data set's y arrays), and the loss is the only metric.
+	Regression
 )
 
 func (t Task) String() string {
-	if t == Classification {
-		return "classification"
-	}
-	return "reconstruction"
+	return [...]string{"classification", "reconstruction", "regression"}[t]
 }
 
 // Spec is what package train knows about a model, read from its graph.
@@ -111,6 +111,12 @@ type Spec struct {
 	InputShape, OutputShape, TargetShape []int
 	// Classes is the number of classes of a classifier (its output's size).
 	Classes int
+	// IntInput is set when the input holds int ids (nn's Model.Indices); train
+	// passes them as whole float32 values, which the model's adapter converts.
+	IntInput bool
+	// IDLimit bounds an int input's ids to [0, IDLimit): the smallest vocabulary
+	// of the embeddings that read it.
+	IDLimit int
 }
 
 // InputSize, OutputSize and TargetSize are the values per example.
@@ -126,9 +132,10 @@ func prod(shape []int) int {
 	return n
 }
 
-// SpecOf reads m's graph: it must have one data input, one target (int class labels
-// for a classifier, or a float tensor the size of the input for an autoencoder) and
-// one output.
+// SpecOf reads m's graph: it must have one data input, one target and one output.
+// Int class labels, one per example, make a classifier; a float target and output
+// of the input's size an autoencoder (Reconstruction); any other float target a
+// regression model.
 func SpecOf(m Model) (*Spec, error) {
 	g, err := ir.Decode([]byte(m.GraphJSON()))
 	if err != nil {
@@ -161,8 +168,13 @@ func SpecOf(m Model) (*Spec, error) {
 		return nil, fmt.Errorf("train: model %q has no loss", g.Name)
 	}
 	in, tg, out := data[0], target[0], g.Nodes[g.Outputs[0].ID]
-	if in.Attrs.DType == ir.Int {
-		return nil, fmt.Errorf("train: model %q: input %q holds integers; train feeds float data", g.Name, in.Name)
+	if s.IntInput = in.Attrs.DType == ir.Int; s.IntInput {
+		s.IDLimit = maxExactID
+		for _, n := range g.Nodes {
+			if n.Op == ir.OpEmbedding && n.Inputs[0] == in.ID {
+				s.IDLimit = min(s.IDLimit, g.Nodes[n.Inputs[1]].Shape[0])
+			}
+		}
 	}
 	s.Input, s.InputShape = in.Name, slices.Clone([]int(in.Shape.Inner()))
 	s.Target, s.TargetShape = tg.Name, slices.Clone([]int(tg.Shape.Inner()))
@@ -175,10 +187,9 @@ func SpecOf(m Model) (*Spec, error) {
 		}
 		return s, nil
 	}
-	s.Task = Reconstruction
-	if s.TargetSize() != s.InputSize() || s.OutputSize() != s.InputSize() {
-		return nil, fmt.Errorf("train: model %q: target %q (%v) and output %q (%v) must have the size of input %q (%v): train fits a float target only as an autoencoder's clean input",
-			g.Name, tg.Name, s.TargetShape, s.Output, s.OutputShape, s.Input, s.InputShape)
+	s.Task = Regression
+	if !s.IntInput && s.TargetSize() == s.InputSize() && s.OutputSize() == s.InputSize() {
+		s.Task = Reconstruction
 	}
 	return s, nil
 }

@@ -231,7 +231,7 @@ func (c *Config) defaults(spec *Spec) error {
 	case !(c.Noise >= 0) || math.IsInf(c.Noise, 0):
 		return fmt.Errorf("-noise %g must be a finite value ≥ 0", c.Noise)
 	case c.Noise > 0 && spec.Task != Reconstruction:
-		return fmt.Errorf("-noise is for reconstruction models (autoencoders); %s is a classifier", spec.Name)
+		return fmt.Errorf("-noise is for reconstruction models (autoencoders); %s is a %s model", spec.Name, spec.Task)
 	case !(c.ClipValue >= 0) || !(c.ClipNorm >= 0) || math.IsInf(c.ClipValue, 0) || math.IsInf(c.ClipNorm, 0):
 		return fmt.Errorf("-clip-value %g and -clip-norm %g must be finite values ≥ 0", c.ClipValue, c.ClipNorm)
 	case c.Resume && c.Checkpoint == "":
@@ -346,12 +346,15 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 		clear(normSums)
 		for b, ok := batches.Next(); ok; b, ok = batches.Next() {
 			x, target := b.X, []float32(nil)
-			if spec.Task == Reconstruction {
+			switch spec.Task {
+			case Reconstruction:
 				target = b.X
 				if cfg.Noise > 0 {
 					x = noisy[:len(b.X)]
 					noise(x, b.X, b.Index, spec.InputSize(), cfg.Noise, cfg.Seed, noiseStream+uint64(epoch))
 				}
+			case Regression:
+				target = b.T
 			}
 			loss, err := m.TrainBatch(b.N, x, b.Y, target)
 			if err != nil {
@@ -509,13 +512,25 @@ func checkData(spec *Spec, d *data.Dataset, what string) error {
 		return fmt.Errorf("%s data has examples of shape %v (%d values), but model %s's input %q takes %v (%d values)",
 			what, d.Shape, d.Size(), spec.Name, spec.Input, spec.InputShape, spec.InputSize())
 	}
-	if spec.Task == Classification {
+	switch spec.Task {
+	case Classification:
 		if d.Y == nil {
 			return fmt.Errorf("%s data has no labels, which classifier %s needs", what, spec.Name)
 		}
 		for i, y := range d.Y {
 			if y < 0 || int(y) >= spec.Classes {
 				return fmt.Errorf("%s data: example %d has label %d, outside model %s's %d classes", what, i, y, spec.Name, spec.Classes)
+			}
+		}
+	case Regression:
+		if d.T == nil || d.TargetSize != spec.TargetSize() {
+			return fmt.Errorf("%s data has %d float targets per example, but model %s's target %q takes %v (%d values)", what, d.TargetSize, spec.Name, spec.Target, spec.TargetShape, spec.TargetSize())
+		}
+	}
+	if spec.IntInput {
+		for i, v := range d.X {
+			if v != float32(int32(v)) || v < 0 || int(v) >= spec.IDLimit {
+				return fmt.Errorf("%s data: example %d: %g at position %d is not an id of model %s's input %q, in [0, %d)", what, i/spec.InputSize(), v, i%spec.InputSize(), spec.Name, spec.Input, spec.IDLimit)
 			}
 		}
 	}

@@ -90,6 +90,9 @@ type Model struct {
 	gradNorms [7]float64
 	nonFinite rt.NonFiniteError
 
+	// appIDs holds the int ids that app.go converts from train's float32 values.
+	appIDs [MaxBatch * 80]int32
+
 	// pool runs the matrix products (nil after Close: the calling goroutine alone).
 	pool *rt.Pool
 	// scratch64 holds float64 accumulators for whichever kernel is running.

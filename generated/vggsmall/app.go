@@ -2,7 +2,9 @@
 
 package vggsmall
 
-import "github.com/dlgen/dlgen/rt"
+import (
+	"github.com/dlgen/dlgen/rt"
+)
 
 // The methods in this file present the model in the calling convention of dlgen's
 // train package (train.Model), which the generated command runs:

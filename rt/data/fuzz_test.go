@@ -126,3 +126,35 @@ func FuzzNPY(f *testing.F) {
 		}
 	})
 }
+
+func FuzzNPZ(f *testing.F) {
+	files, err := filepath.Glob("testdata/*.npz")
+	require.NoError(f, err)
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		require.NoError(f, err)
+		f.Add(b)
+		f.Add(b[:len(b)-7])
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		arrays, err := DecodeNPZ(bytes.NewReader(b), int64(len(b)), "fuzz.npz")
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.npz") {
+				t.Fatalf("error does not name the input: %v", err)
+			}
+			return
+		}
+		for name, a := range arrays {
+			if !isNumPyMember(name) {
+				t.Fatalf("array %q is not a member of a data set", name)
+			}
+			n := 1
+			for _, d := range a.Shape {
+				n *= d
+			}
+			if n != a.Len() {
+				t.Fatalf("%s: shape %v but %d elements", name, a.Shape, a.Len())
+			}
+		}
+	})
+}

@@ -28,3 +28,10 @@ with open("v2_f4.npy", "wb") as f:
 # A header that ends exactly on a 64-byte boundary before padding: numpy then pads
 # with 64 spaces, not 0 (_wrap_header).
 np.save("pad64_f4.npy", (np.arange(200, dtype=np.float32) / 8).reshape((2, 10, 10) + (1,) * 11))
+
+# NumPy data sets as Keras' load_data() names their arrays (x_train, y_train, x_test,
+# y_test): np.savez_compressed (deflated members) and np.savez (stored members).
+xs = np.arange(3 * 2 * 2, dtype=np.uint8).reshape(3, 2, 2) * 20
+np.savez_compressed("set_compressed.npz", x_train=xs, y_train=np.array([2, 0, 1], dtype=np.int64),
+                    x_test=xs[:2], y_test=np.array([1, 2], dtype=np.int64))
+np.savez("set_plain.npz", x_train=xs.astype(np.float32) / 8, x_test=xs[:1].astype(np.float64))
