@@ -14,7 +14,7 @@ import (
 func TestRepeatVectorIsOneRepeatNodeAlongAxis1(t *testing.T) {
 	m := nn.New("m")
 	code := m.Input("seq", 5, 3).LSTM("enc", 4) // (N, 4)
-	h := code.RepeatVector("repeat", 5)        // (N, 5, 4)
+	h := code.RepeatVector("repeat", 5)         // (N, 5, 4)
 	m.Output("y", h.LSTM("dec", 2, nn.ReturnSequences))
 	g := build(t, m)
 	n := node(t, g, "repeat")
