@@ -29,6 +29,7 @@ var exampleModels = append([]exampleModel{
 	{"undercomplete", models.UndercompleteAE}, {"sparsel1", models.SparseL1AE}, {"sparsekl", models.SparseKLAE},
 	{"contractive", models.ContractiveAE}, {"denoising", models.DenoisingAE}, {"maskingdae", models.MaskingDAE},
 	{"convae", models.ConvAE}, {"convtransposeae", models.ConvTransposeAE}, {"vae", models.VAE}, {"vaedecoder", models.VAEDecoder},
+	{"seqae", models.SeqAE},
 }, torchExamples()...)
 
 type exampleModel struct {
