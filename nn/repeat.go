@@ -7,9 +7,9 @@ import "github.com/dlgen/dlgen/ir"
 // x.unsqueeze(1).repeat(1, n, 1). It feeds one vector to every step of a recurrent
 // layer, as the decoder of a sequence-to-sequence autoencoder reads its code:
 //
-//	code := x.LSTM("enc", 64)                        // (N, 64)
-//	h := code.RepeatVector("repeat", 28)              // (N, 28, 64)
-//	h = h.LSTM("dec", 64, nn.ReturnSequences)         // (N, 28, 64)
+//	code := x.LSTM("enc", 64)                 // (N, 64)
+//	h := code.RepeatVector("repeat", 28)      // (N, 28, 64)
+//	h = h.LSTM("dec", 64, nn.ReturnSequences) // (N, 28, 64)
 //
 // Its gradient is the sum over the n steps. The input must be (N, F), as in Keras.
 func (t *T) RepeatVector(name string, n int) *T {
