@@ -29,6 +29,7 @@ var exampleModels = append([]exampleModel{
 	{"undercomplete", models.UndercompleteAE}, {"sparsel1", models.SparseL1AE}, {"sparsekl", models.SparseKLAE},
 	{"contractive", models.ContractiveAE}, {"denoising", models.DenoisingAE}, {"maskingdae", models.MaskingDAE},
 	{"convae", models.ConvAE}, {"convtransposeae", models.ConvTransposeAE}, {"vae", models.VAE}, {"vaedecoder", models.VAEDecoder},
+	{"seqae", models.SeqAE},
 }, torchExamples()...)
 
 type exampleModel struct {
@@ -38,11 +39,12 @@ type exampleModel struct {
 
 // torchCases are the torch models generated as example packages and compared with
 // PyTorch by TestTheTorchModelsMatchPyTorch: those of models_golden.py,
-// conv1d_golden.py, embedding_golden.py (token ids through an Embedding) and
-// upsample_golden.py (bilinear upsampling). (The other sets have tests of their own:
+// conv1d_golden.py, embedding_golden.py (token ids through an Embedding),
+// upsample_golden.py (bilinear upsampling) and seqae_golden.py (RepeatVector in a
+// sequence-to-sequence autoencoder). (The other sets have tests of their own:
 // act_test.go, sce_test.go, dense_seq_test.go.)
 func torchCases() []torchmodels.Case {
-	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample)
+	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.SeqAEs)
 }
 
 func torchExamples() []exampleModel {

@@ -54,6 +54,8 @@ var segmentOps = map[string]bool{
 	ir.OpLeakyReluGrad: true,
 	// The smooth activations' gradients, which read x.
 	ir.OpEluGrad: true, ir.OpSeluGrad: true, ir.OpSoftplusGrad: true, ir.OpGeluGrad: true, ir.OpSiluGrad: true,
+	// The sum over a repeated axis after the batch, within each item.
+	ir.OpRepeatGrad: true,
 }
 
 // itemLocal reports whether node id computes each item's rows from the same items'

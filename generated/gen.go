@@ -32,6 +32,9 @@ package generated
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ConvTransposeAE -out convtransposeae -max-batch 32 -tests
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model VAE -out vae -max-batch 64 -tests
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model VAEDecoder -out vaedecoder -max-batch 64 -infer-only -tests
+// The sequence-to-sequence (LSTM) autoencoder has a clean target, so the generated
+// command trains it (docs/AUTOENCODERS.md).
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model SeqAE -out seqae -max-batch 32 -tests -cmd
 
 // The classic CNN families scaled to MNIST (models/cnn.go), with training commands.
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model AlexNetSmall -out alexnetsmall -max-batch 32 -tests -cmd

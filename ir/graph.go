@@ -171,6 +171,7 @@ type Attrs struct {
 	DType    DType   `json:"dtype,omitempty"`    // Input: element type (default Float)
 	TransA   bool    `json:"trans_a,omitempty"`  // MatMul: use Aᵀ
 	TransB   bool    `json:"trans_b,omitempty"`  // MatMul: use Bᵀ
+	Repeats  int     `json:"repeats,omitempty"`  // Repeat: copies along the new axis (Keras RepeatVector's n)
 }
 
 // Node is one SSA value: an op applied to earlier values.

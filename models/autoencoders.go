@@ -11,7 +11,9 @@ import (
 // to reproduce its input "image" (there is no separate target: the denoising ones
 // corrupt the input inside the model, and only while training) and returns the
 // reconstruction as output "recon". The dense ones also return their code as "code",
-// the VAE its mean code as "z_mean", for plots of the latent space.
+// the VAE its mean code as "z_mean", for plots of the latent space. SeqAE, the
+// sequence-to-sequence autoencoder, reads the image as 28 rows and has a target
+// "clean" (the image again), so that the generic training command can drive it.
 
 // MNISTPixels is the size of a flattened 28×28 MNIST image.
 const MNISTPixels = 28 * 28
@@ -235,4 +237,29 @@ func VAEDecoder() *nn.Model {
 // in names and shapes.
 func vaeDecoder(z *nn.T) *nn.T {
 	return z.Dense("dec", 512, actReLU).Dense("out", MNISTPixels, actSigmoid)
+}
+
+// SeqAE is the sequence-to-sequence autoencoder of the Keras blog ("Building
+// Autoencoders in Keras"), on MNIST read as a sequence of its 28 rows of 28 pixels:
+// an LSTM encoder ("enc", 64 units) reads the rows to its last state, the code;
+// RepeatVector ("repeat") copies the code to each of the 28 steps; an LSTM decoder
+// ("dec", 64 units, every step) and a per-step Dense ("out", 28 sigmoid units)
+// rebuild the rows. Binary cross-entropy against the target "clean" (the same image,
+// (N, 28, 28)), so that the generated command trains it as a reconstruction model
+// (and as a denoising one with -noise). PyTorch: nn.LSTM(28, 64, batch_first=True),
+// h[-1].unsqueeze(1).repeat(1, 28, 1), nn.LSTM(64, 64, batch_first=True),
+// nn.Linear(64, 28), sigmoid.
+//
+//dlgen:model
+func SeqAE() *nn.Model {
+	m := nn.New("seq_ae")
+	x := m.Input("image", 28, 28)
+	clean := m.Target("clean", 28, 28)
+	code := x.LSTM("enc", 64)                 // (N, 64)
+	h := code.RepeatVector("repeat", 28)      // (N, 28, 64)
+	h = h.LSTM("dec", 64, nn.ReturnSequences) // (N, 28, 64)
+	recon := h.Dense("out", 28, actSigmoid)   // (N, 28, 28)
+	m.Output("recon", recon)
+	m.Loss(nn.BinaryCrossEntropy("loss", recon, clean))
+	return m
 }

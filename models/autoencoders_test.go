@@ -218,3 +218,29 @@ func TestVAELossIsKerasExampleLoss(t *testing.T) {
 	}
 	assert.InDelta(t, want/3, vals[train.Loss].Data[0], 1e-10)
 }
+
+// SeqAE is the Keras blog's sequence-to-sequence autoencoder on MNIST rows, with
+// PyTorch's parameter names and shapes: nn.LSTM(28, 64) and nn.LSTM(64, 64) have
+// 4·64·(28+64) + 2·4·64 = 24 064 and 4·64·(64+64) + 2·4·64 = 33 280 values, and
+// nn.Linear(64, 28) 1 820 (59 164 in all). It reads (N, 28, 28) rows, repeats the
+// encoder's last state over the 28 steps, and its BCE compares the reconstruction
+// with the target "clean" of the input's shape, which is what package train needs
+// to drive it as a reconstruction model.
+func TestSeqAEIsTheKerasBlogsSequenceAutoencoder(t *testing.T) {
+	g := build(t, models.SeqAE)
+	shapes(t, g, map[string]ir.Shape{
+		"image": {N, 28, 28}, "clean": {N, 28, 28},
+		"enc.weight_ih_l0": {256, 28}, "enc.weight_hh_l0": {256, 64}, "enc.bias_ih_l0": {256}, "enc.bias_hh_l0": {256},
+		"enc": {N, 64}, "repeat": {N, 28, 64},
+		"dec.weight_ih_l0": {256, 64}, "dec.weight_hh_l0": {256, 64}, "dec.bias_ih_l0": {256}, "dec.bias_hh_l0": {256},
+		"dec": {N, 28, 64}, "out.weight": {28, 64}, "out.bias": {28}, "out/sigmoid": {N, 28, 28},
+	})
+	assert.Equal(t, 59164, paramCount(g))
+	assert.Equal(t, ir.OpRepeat, g.ByName("repeat").Op)
+	assert.Equal(t, ir.RoleTarget, g.ByName("clean").Attrs.Role)
+	assert.Equal(t, map[string]float64{"loss": 1}, lossTerms(g))
+	loss := g.Nodes[g.Loss]
+	assert.Equal(t, ir.OpBCELoss, loss.Op)
+	assert.Equal(t, []int{g.ByName("out/sigmoid").ID, g.ByName("clean").ID}, loss.Inputs)
+	assert.Equal(t, "recon", g.Outputs[0].Name)
+}

@@ -174,6 +174,11 @@ func AllOps() *nn.Model {
 	emb := tokens.Embedding("embed", 9, 3, nn.PaddingIdx(0)).Dense("embed_proj", 2, nn.Act("tanh")) // 4×2
 	m.AddLoss(nn.Mean("embed_mean", emb), 0.5)
 
+	// A sequence decoder: the variational code repeated over 3 steps (RepeatVector)
+	// into an LSTM with every step; its mean is a loss term.
+	rep := z.RepeatVector("repeat", 3).LSTM("repeat_lstm", 2, nn.ReturnSequences) // 3×2
+	m.AddLoss(nn.Mean("repeat_mean", rep), 0.5)
+
 	m.Output("probs", probs)
 	m.Output("recon", recon)
 	m.Output("flag", flagProb)

@@ -145,6 +145,8 @@ var builderOps = []string{
 	ir.OpElu, ir.OpSelu, ir.OpSoftplus, ir.OpGelu, ir.OpSilu,
 	// Embedding (nn/embedding.go).
 	ir.OpEmbedding,
+	// RepeatVector (nn/repeat.go).
+	ir.OpRepeat,
 }
 
 func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {

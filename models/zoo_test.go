@@ -35,6 +35,7 @@ var zoo = map[string][]struct {
 		{"conv_transpose_ae", models.ConvTransposeAE},
 		{"vae", models.VAE},
 		{"vae_decoder", models.VAEDecoder},
+		{"seq_ae", models.SeqAE},
 	},
 	"cnn.go": {
 		{"alexnet_small", models.AlexNetSmall},

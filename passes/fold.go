@@ -21,7 +21,7 @@ import (
 // not constants (they change while training, and are loaded at run time), so
 // nothing that reads one is folded. Ops whose uniform result would depend on the
 // batch size (ReduceSum, ChannelSum, the mean-dividing broadcasts), sum in an order
-// that makes k·a differ from a+…+a (MatMul, convolutions, average pooling), weigh a
+// that makes k·a differ from a+…+a (MatMul, convolutions, average pooling, the sum over a repeated axis), weigh a
 // constant by weights whose rounded sum need not be 1 (bilinear upsampling, whose
 // l0·a + l1·a may differ from a in the last bit), or are not uniform at all
 // (padding) are left alone, as are results that are not finite
@@ -141,6 +141,7 @@ var foldRules = map[string]foldRule{
 	ir.OpSlice:      unaryFold(func(x float64) float64 { return x }),
 	ir.OpUpSample2D: unaryFold(func(x float64) float64 { return x }),
 	ir.OpMaxPool2D:  unaryFold(func(x float64) float64 { return x }),
+	ir.OpRepeat:     unaryFold(func(x float64) float64 { return x }),
 	ir.OpConcat: func(n *ir.Node, in []float64) (float64, bool) {
 		for _, v := range in[1:] {
 			if math.Float64bits(v) != math.Float64bits(in[0]) { // 0 and -0 are different constants

@@ -55,6 +55,8 @@ func TestFoldEvaluatesConstantOps(t *testing.T) {
 		{"a slice", ir.OpSlice, ir.Attrs{Axis: 2, Start: 1, End: 3}, []float64{4}, 4},
 		{"a reshape", ir.OpReshape, ir.Attrs{Shape: ir.Shape{48}}, []float64{4}, 4},
 		{"a concatenation of equal constants", ir.OpConcat, ir.Attrs{Axis: 1}, []float64{4, 4}, 4},
+		{"a repeat along a new axis", ir.OpRepeat, ir.Attrs{Axis: 2, Repeats: 5}, []float64{4}, 4},
+		{"not the sum over a repeated axis (its sum rounds)", ir.OpRepeatGrad, ir.Attrs{Axis: 2}, []float64{0.1}, math.NaN()},
 		{"a broadcast that copies", ir.OpBroadcast, ir.Attrs{Shape: ir.Shape{ir.Batch, 3, 4, 4}}, []float64{4}, 4},
 
 		{"not a concatenation of different constants", ir.OpConcat, ir.Attrs{Axis: 1}, []float64{4, 5}, math.NaN()},

@@ -4,6 +4,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/dlgen/dlgen/generated/convdae"
 	"github.com/dlgen/dlgen/generated/mlp"
+	"github.com/dlgen/dlgen/generated/seqae"
 	"github.com/dlgen/dlgen/rt/data"
 )
 
@@ -25,6 +27,7 @@ func runCLI(t *testing.T, name string, newModel func() Model, args ...string) (i
 
 func newMLP() Model     { return mlp.New() }
 func newConvDAE() Model { return convdae.New() }
+func newSeqAE() Model   { return seqae.New() }
 
 // tinyMNIST writes the first nTrain and nTest examples of the shipped subset as IDX
 // files in a new directory, so that command-line runs take a few steps.
@@ -208,4 +211,56 @@ func TestBenchReportsBothMethods(t *testing.T) {
 	assert.Contains(t, out, "Predict")
 	assert.Contains(t, out, "TrainStep")
 	assert.Contains(t, out, "examples/s")
+}
+
+// The sequence-to-sequence autoencoder reads each image as (28, 28) rows and has a
+// target of that shape: the command trains it as a reconstruction model (its test
+// loss falls from the untrained BCE near ln 2), evaluates it and draws its grid.
+func TestTheCommandTrainsASequenceAutoencoder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains an LSTM autoencoder for two epochs")
+	}
+	mnist := tinyMNIST(t, 320, 20)
+	dir := t.TempDir()
+	weights, grid := filepath.Join(dir, "seqae.safetensors"), filepath.Join(dir, "grid.png")
+	spec, err := SpecOf(newSeqAE())
+	require.NoError(t, err)
+	assert.Equal(t, Reconstruction, spec.Task)
+	assert.Equal(t, []int{28, 28}, spec.InputShape)
+
+	untrained := newSeqAE() // the weights training starts from (seed 1)
+	require.NoError(t, untrained.Init(1))
+	require.NoError(t, untrained.SaveWeights(weights))
+	code, out, errs := runCLI(t, "seqae", newSeqAE, "eval", "-data", mnist, "-weights", weights)
+	require.Equal(t, ExitOK, code, errs)
+	before := testLoss(t, out)
+	assert.InDelta(t, 0.69, before, 0.05, "an untrained sigmoid output near 0.5 scores about ln 2")
+
+	code, out, errs = runCLI(t, "seqae", newSeqAE, "train", "-data", mnist, "-epochs", "3", "-weights", weights, "-grid", grid, "-quiet")
+	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+	assert.Contains(t, out, "seq_ae (reconstruction)")
+	assert.NotContains(t, out, "accuracy")
+	img := checkPNG(t, grid)
+	assert.Equal(t, 10*58+2, img.Bounds().Dx())
+	assert.Equal(t, 3*58+2, img.Bounds().Dy())
+
+	code, out, errs = runCLI(t, "seqae", newSeqAE, "eval", "-data", mnist, "-weights", weights)
+	require.Equal(t, ExitOK, code, errs)
+	assert.Contains(t, out, "20 examples")
+	after := testLoss(t, out)
+	assert.Less(t, after, before-0.2, "training lowers the test BCE")
+	code, _, errs = runCLI(t, "seqae", newSeqAE, "predict", "-data", mnist, "-weights", weights, "-n", "4", "-grid", grid)
+	require.Equal(t, ExitOK, code, errs)
+	assert.Equal(t, 4*58+2, checkPNG(t, grid).Bounds().Dx())
+}
+
+// testLoss reads the loss from eval's report ("... examples  loss 0.2948 ...").
+func testLoss(t *testing.T, out string) float64 {
+	t.Helper()
+	f := strings.Fields(out[strings.Index(out, "examples"):])
+	require.GreaterOrEqual(t, len(f), 3, out)
+	require.Equal(t, "loss", f[1], out)
+	v, err := strconv.ParseFloat(f[2], 64)
+	require.NoError(t, err, out)
+	return v
 }

@@ -44,6 +44,7 @@ func TestEveryAutoencoderTrainsAndDraws(t *testing.T) {
 	}{
 		{"undercomplete_ae", 2}, {"sparse_l1_ae", 2}, {"sparse_kl_ae", 2}, {"contractive_ae", 2},
 		{"denoising_ae", 3}, {"masking_dae", 3}, {"conv_ae", 2}, {"conv_transpose_ae", 2}, {"vae", 2},
+		{"seq_ae", 2},
 	}
 	require.Len(t, models, len(registry), "every registered model is tested")
 	if testing.Short() {

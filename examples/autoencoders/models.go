@@ -9,6 +9,7 @@ import (
 	"github.com/dlgen/dlgen/generated/convtransposeae"
 	"github.com/dlgen/dlgen/generated/denoisingae"
 	"github.com/dlgen/dlgen/generated/maskingdae"
+	"github.com/dlgen/dlgen/generated/seqae"
 	"github.com/dlgen/dlgen/generated/sparseklae"
 	"github.com/dlgen/dlgen/generated/sparsel1ae"
 	"github.com/dlgen/dlgen/generated/undercompleteae"
@@ -99,6 +100,16 @@ var registry = map[string]autoencoder{
 		return &net{convtransposeae.MaxBatch, 0, false, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
 			func(n int, x, recon, _ []float32) error { return m.Predict(n, x, recon) },
 			m.Loss, m.TrainStep, m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
+	}},
+	// SeqAE reads the image as 28 rows of 28 pixels (the same 784 values) and has a
+	// target, the clean image, which is the input again here.
+	"seq_ae": {"models.SeqAE, generated/seqae", clean, func() *net {
+		m := seqae.New()
+		return &net{seqae.MaxBatch, 0, false, m.Init, func(o rt.Optimizer) { m.Optimizer = o },
+			func(n int, x, recon, _ []float32) error { return m.Predict(n, x, recon) },
+			func(n int, x []float32) (float32, error) { return m.Loss(n, x, x) },
+			func(n int, x []float32) (float32, error) { return m.TrainStep(n, x, x) },
+			m.SaveWeights, m.LoadWeights, func() uint64 { return m.Step }}
 	}},
 	"vae": {"models.VAE, generated/vae (and models.VAEDecoder, generated/vaedecoder)", clean, func() *net {
 		m := vae.New()

@@ -115,7 +115,7 @@ func (m *Model) sigmoid(n int, x []float32, y []float32) {
 	rt.Sigmoid(y, x)
 }
 
-// mul computes Mul N×4×4×4, for gated, gru/t0/rh and 25 more.
+// mul computes Mul N×4×4×4, for gated, gru/t0/rh and 27 more.
 func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -263,7 +263,7 @@ func (m *Model) globalAvgPool2D2(n int, x []float32, y []float32) {
 	}
 }
 
-// concat2 computes Concat N×4, for gap_concat.
+// concat2 computes Concat N×4, for gap_concat, repeat_lstm/t0/xh, repeat_lstm/t1/xh.
 func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+2], x0[o*2:o*2+2])
@@ -282,7 +282,7 @@ func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
-// fill computes Fill N×4, for rnn/h0, bilstm/forward/h0.
+// fill computes Fill N×4, for rnn/h0, bilstm/forward/h0, repeat_lstm/h0.
 func (m *Model) fill(n int, y []float32) {
 	clear(y)
 }
@@ -694,6 +694,25 @@ func (m *Model) reduceMean3(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*8))
 }
 
+// concat10 computes Concat N×6, for repeat_lstm/sequence_flat.
+func (m *Model) concat10(n int, y []float32, x []float32) {
+	for i := range 3 {
+		xi := x[(0+i)*16:]
+		for o := range n {
+			copy(y[o*6+i*2:o*6+(i+1)*2], xi[o*2:o*2+2])
+		}
+	}
+}
+
+// reduceMean4 computes ReduceMean scalar, for repeat_mean, l1_code/mean.
+func (m *Model) reduceMean4(n int, x []float32, y []float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	y[0] = float32(s / float64(n*6))
+}
+
 // sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce.
 func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) {
 	var s float64
@@ -866,15 +885,6 @@ func (m *Model) abs(n int, x []float32, y []float32) {
 	}
 }
 
-// reduceMean4 computes ReduceMean scalar, for l1_code/mean.
-func (m *Model) reduceMean4(n int, x []float32, y []float32) {
-	var s float64
-	for _, v := range x {
-		s += float64(v)
-	}
-	y[0] = float32(s / float64(n*6))
-}
-
 // expDivLog computes Exp+Div+Log N×6, for code_log.
 func (m *Model) expDivLog(n int, y []float32, x1 []float32) {
 	x1 = x1[:len(y)]
@@ -960,8 +970,8 @@ func (m *Model) reduceMean5(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*2))
 }
 
-// scaleScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
-func (m *Model) scaleScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32) {
+// scaleScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
+func (m *Model) scaleScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32, x21 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -982,6 +992,7 @@ func (m *Model) scaleScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 	x18 = x18[:len(y)]
 	x19 = x19[:len(y)]
 	x20 = x20[:len(y)]
+	x21 = x21[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
@@ -1003,44 +1014,47 @@ func (m *Model) scaleScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAdd
 		a18 := x18[i]
 		a19 := x19[i]
 		a20 := x20[i]
+		a21 := x21[i]
 		t1 := 0.5 * a1
 		t2 := 0.5 * a2
 		t3 := t1 + t2
 		t4 := 0.5 * a3
 		t5 := t3 + t4
-		t6 := t5 + a4
-		t7 := 0.5 * a5
-		t8 := t6 + t7
-		t9 := 0.25 * a6
+		t6 := 0.5 * a4
+		t7 := t5 + t6
+		t8 := t7 + a5
+		t9 := 0.5 * a6
 		t10 := t8 + t9
 		t11 := 0.25 * a7
 		t12 := t10 + t11
-		t13 := 0.5 * a8
+		t13 := 0.25 * a8
 		t14 := t12 + t13
-		t15 := 2.0 * a9
+		t15 := 0.5 * a9
 		t16 := t14 + t15
-		t17 := 0.1 * a10
+		t17 := 2.0 * a10
 		t18 := t16 + t17
 		t19 := 0.1 * a11
 		t20 := t18 + t19
-		t21 := 0.3 * a12
+		t21 := 0.1 * a12
 		t22 := t20 + t21
-		t23 := 0.2 * a13
+		t23 := 0.3 * a13
 		t24 := t22 + t23
 		t25 := 0.2 * a14
 		t26 := t24 + t25
-		t27 := 0.06 * a15
+		t27 := 0.2 * a15
 		t28 := t26 + t27
-		t29 := 0.001 * a16
+		t29 := 0.06 * a16
 		t30 := t28 + t29
-		t31 := 0.5 * a17
+		t31 := 0.001 * a17
 		t32 := t30 + t31
-		t33 := 0.01 * a18
+		t33 := 0.5 * a18
 		t34 := t32 + t33
-		t35 := -0.1 * a19
+		t35 := 0.01 * a19
 		t36 := t34 + t35
-		t37 := 0.02 * a20
-		y[i] = t36 + t37
+		t37 := -0.1 * a20
+		t38 := t36 + t37
+		t39 := 0.02 * a21
+		y[i] = t38 + t39
 	}
 }
 
@@ -1052,6 +1066,33 @@ func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[2]float32) {
 		for c := range 2 {
 			yr[c] = xr[c] + v[c]
 		}
+	}
+}
+
+// repeat computes Repeat N×3×2, for repeat.
+func (m *Model) repeat(n int, x []float32, y []float32) {
+	// Repeat: each block of 2 values copied to 3 consecutive blocks (a new axis 1)
+	for o := range n {
+		xo := (*[2]float32)(x[o*2:])
+		yo := y[o*6 : o*6+6]
+		for r := range 3 {
+			*(*[2]float32)(yo[r*2:]) = *xo
+		}
+	}
+}
+
+// slice7 computes Slice N×1×2, for repeat_lstm/t0/x_slice, d.repeat_lstm/t1/xh.3@0.
+func (m *Model) slice7(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*2:o*2+2], x[o*6:o*6+2])
+	}
+}
+
+// slice8 computes Slice N×1×2, for repeat_lstm/t1/x_slice.
+func (m *Model) slice8(n int, x []float32, y []float32, start int) {
+	at := start * 2
+	for o := range n {
+		copy(y[o*2:o*2+2], x[o*6+at:o*6+at+2])
 	}
 }
 
@@ -1082,15 +1123,15 @@ func (m *Model) mulSub(n int, y []float32, x1 []float32, x2 []float32, x3 []floa
 	}
 }
 
-// concat10 computes Concat 4×7, for rnn/weight.
-func (m *Model) concat10(n int, y []float32, x0 []float32, x1 []float32) {
+// concat11 computes Concat 4×7, for rnn/weight.
+func (m *Model) concat11(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range 4 {
 		copy(y[o*7:o*7+3], x0[o*3:o*3+3])
 		copy(y[o*7+3:o*7+3+4], x1[o*4:o*4+4])
 	}
 }
 
-// add computes Add 4, for rnn/bias, gru/bias and 16 more.
+// add computes Add 4, for rnn/bias, gru/bias and 20 more.
 func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
@@ -1099,60 +1140,60 @@ func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// slice7 computes Slice 8×4, for gru/weight_ih_rz, gru/weight_hh_rz.
-func (m *Model) slice7(n int, x []float32, y []float32) {
+// slice9 computes Slice 8×4, for gru/weight_ih_rz, gru/weight_hh_rz.
+func (m *Model) slice9(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*32:o*32+32], x[o*48:o*48+32])
 	}
 }
 
-// concat11 computes Concat 8×8, for gru/weight_rz.
-func (m *Model) concat11(n int, y []float32, x0 []float32, x1 []float32) {
+// concat12 computes Concat 8×8, for gru/weight_rz.
+func (m *Model) concat12(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range 8 {
 		copy(y[o*8:o*8+4], x0[o*4:o*4+4])
 		copy(y[o*8+4:o*8+4+4], x1[o*4:o*4+4])
 	}
 }
 
-// slice8 computes Slice 8, for gru/bias_rz.
-func (m *Model) slice8(n int, x []float32, y []float32) {
+// slice10 computes Slice 8, for gru/bias_rz.
+func (m *Model) slice10(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*8:o*8+8], x[o*12:o*12+8])
 	}
 }
 
-// slice9 computes Slice 4, for gru/bias_in, gru/bias_hn.
-func (m *Model) slice9(n int, x []float32, y []float32) {
+// slice11 computes Slice 4, for gru/bias_in, gru/bias_hn.
+func (m *Model) slice11(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*4:o*4+4], x[o*12+8:o*12+8+4])
 	}
 }
 
-// slice10 computes Slice 4×4, for gru/weight_in, gru/weight_hn.
-func (m *Model) slice10(n int, x []float32, y []float32) {
+// slice12 computes Slice 4×4, for gru/weight_in, gru/weight_hn.
+func (m *Model) slice12(n int, x []float32, y []float32) {
 	for o := range 1 {
 		copy(y[o*16:o*16+16], x[o*48+32:o*48+32+16])
 	}
 }
 
-// concat12 computes Concat 4×8, for gru/weight_n.
-func (m *Model) concat12(n int, y []float32, x0 []float32, x1 []float32) {
+// concat13 computes Concat 4×8, for gru/weight_n.
+func (m *Model) concat13(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range 4 {
 		copy(y[o*8:o*8+4], x0[o*4:o*4+4])
 		copy(y[o*8+4:o*8+4+4], x1[o*4:o*4+4])
 	}
 }
 
-// concat13 computes Concat 12×7, for bilstm/forward/weight, bilstm/reverse/weight.
-func (m *Model) concat13(n int, y []float32, x0 []float32, x1 []float32) {
+// concat14 computes Concat 12×7, for bilstm/forward/weight, bilstm/reverse/weight.
+func (m *Model) concat14(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range 12 {
 		copy(y[o*7:o*7+4], x0[o*4:o*4+4])
 		copy(y[o*7+4:o*7+4+3], x1[o*3:o*3+3])
 	}
 }
 
-// concat14 computes Concat 16×7, for lstm/weight.
-func (m *Model) concat14(n int, y []float32, x0 []float32, x1 []float32) {
+// concat15 computes Concat 16×7, for lstm/weight.
+func (m *Model) concat15(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range 16 {
 		copy(y[o*7:o*7+3], x0[o*3:o*3+3])
 		copy(y[o*7+3:o*7+3+4], x1[o*4:o*4+4])
@@ -1169,6 +1210,14 @@ func (m *Model) addScalarRsqrtMul2(n int, y []float32, x1 []float32, x2 []float3
 		t1 := a1 + 0.001
 		t2 := float32(1 / math.Sqrt(float64(t1)))
 		y[i] = a2 * t2
+	}
+}
+
+// concat16 computes Concat 8×4, for repeat_lstm/weight.
+func (m *Model) concat16(n int, y []float32, x0 []float32, x1 []float32) {
+	for o := range 8 {
+		copy(y[o*4:o*4+2], x0[o*2:o*2+2])
+		copy(y[o*4+2:o*4+2+2], x1[o*2:o*2+2])
 	}
 }
 
@@ -1284,8 +1333,8 @@ func (m *Model) dropoutMask2(n int, y []float32) {
 	}
 }
 
-// concat15 computes Concat N×5×4, for bilstm/forward/dropout_masks, bilstm/reverse/dropout_masks.
-func (m *Model) concat15(n int, y []float32, x []float32) {
+// concat17 computes Concat N×5×4, for bilstm/forward/dropout_masks, bilstm/reverse/dropout_masks.
+func (m *Model) concat17(n int, y []float32, x []float32) {
 	for i := range 5 {
 		xi := x[0:]
 		for o := range n {
@@ -1592,7 +1641,7 @@ func (m *Model) addDivMulDivScaleAddMulAdd(n int, y []float32, x1 []float32, x2 
 	}
 }
 
-// broadcast2 computes Broadcast N×6, for d.l1_code/mean.1.
+// broadcast2 computes Broadcast N×6, for d.l1_code/mean.1, d.repeat_mean.1.
 func (m *Model) broadcast2(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*6))
 	for i := range y {
@@ -1802,6 +1851,44 @@ func (m *Model) lossGrad10(n int, p []float32, t []int32, dl []float32, g []floa
 			gr[c] = float32(scale * ez[c] / se)
 		}
 		gr[label] -= float32(scale)
+	}
+}
+
+// sliceGrad computes SliceGrad N×3×2, for d.repeat_lstm/t0/x_slice.1, d.repeat_lstm/t2/x_slice.1, d.repeat_lstm/t1/x_slice.1.
+func (m *Model) sliceGrad(n int, dy []float32, y []float32, start int) {
+	at := start * 2
+	for o := range n {
+		copy(y[o*6+at:o*6+at+2], dy[o*2:o*2+2])
+	}
+}
+
+// slice13 computes Slice 8×2, for d.repeat_lstm/weight.1.
+func (m *Model) slice13(n int, x []float32, y []float32) {
+	for o := range 8 {
+		copy(y[o*2:o*2+2], x[o*4:o*4+2])
+	}
+}
+
+// slice14 computes Slice 8×2, for d.repeat_lstm/weight.2.
+func (m *Model) slice14(n int, x []float32, y []float32) {
+	for o := range 8 {
+		copy(y[o*2:o*2+2], x[o*4+2:o*4+2+2])
+	}
+}
+
+// repeatGrad computes RepeatGrad N×2, for d.repeat.1.
+func (m *Model) repeatGrad(n int, dy []float32, dx []float32) {
+	// RepeatGrad: the 3 blocks of 2 values along axis 1 summed into one (the adjoint of Repeat)
+	for o := range n {
+		dxo := (*[2]float32)(dx[o*2:])
+		dyo := dy[o*6 : o*6+6]
+		*dxo = *(*[2]float32)(dyo)
+		for r := 1; r < 3; r++ {
+			dyr := (*[2]float32)(dyo[r*2:])
+			for i := range dxo {
+				dxo[i] += dyr[i]
+			}
+		}
 	}
 }
 
@@ -2163,22 +2250,22 @@ func (m *Model) channelMulMulScaleAdd(n int, y []float32, x1 []float32, v1 *[30]
 	}
 }
 
-// slice11 computes Slice N×16, for d.head_concat.1.
-func (m *Model) slice11(n int, x []float32, y []float32) {
+// slice15 computes Slice N×16, for d.head_concat.1.
+func (m *Model) slice15(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*16:o*16+16], x[o*30:o*30+16])
 	}
 }
 
-// slice12 computes Slice N×4, for d.head_concat.2.
-func (m *Model) slice12(n int, x []float32, y []float32) {
+// slice16 computes Slice N×4, for d.head_concat.2.
+func (m *Model) slice16(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*30+16:o*30+16+4])
 	}
 }
 
-// slice13 computes Slice N×10, for d.head_concat.3.
-func (m *Model) slice13(n int, x []float32, y []float32) {
+// slice17 computes Slice N×10, for d.head_concat.3.
+func (m *Model) slice17(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*10:o*10+10], x[o*30+20:o*30+20+10])
 	}
@@ -2194,21 +2281,21 @@ func (m *Model) channelSum8(n int, x []float32, s *[16]float32) {
 	}
 }
 
-// slice14 computes Slice N×6, for d.rec_concat.1.
-func (m *Model) slice14(n int, x []float32, y []float32) {
+// slice18 computes Slice N×6, for d.rec_concat.1.
+func (m *Model) slice18(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*6:o*6+6], x[o*10:o*10+6])
 	}
 }
 
-// slice15 computes Slice N×4, for d.lstm/t4/h.1@0.
-func (m *Model) slice15(n int, x []float32, y []float32) {
+// slice19 computes Slice N×4, for d.lstm/t4/h.1@0.
+func (m *Model) slice19(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*10+6:o*10+6+4])
 	}
 }
 
-// mulTanhGrad computes Mul+TanhGrad N×4, for d.lstm/t4/c_act.1, d.lstm/t4/g.1 and 12 more.
+// mulTanhGrad computes Mul+TanhGrad N×4, for d.lstm/t4/c_act.1, d.lstm/t4/g.1 and 16 more.
 func (m *Model) mulTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
@@ -2222,7 +2309,7 @@ func (m *Model) mulTanhGrad(n int, y []float32, x1 []float32, x2 []float32, x3 [
 	}
 }
 
-// mulSigmoidGrad computes Mul+SigmoidGrad N×4, for d.lstm/t4/o.1, d.lstm/t4/f.1 and 39 more.
+// mulSigmoidGrad computes Mul+SigmoidGrad N×4, for d.lstm/t4/o.1, d.lstm/t4/f.1 and 48 more.
 func (m *Model) mulSigmoidGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
@@ -2236,15 +2323,15 @@ func (m *Model) mulSigmoidGrad(n int, y []float32, x1 []float32, x2 []float32, x
 	}
 }
 
-// sliceGrad computes SliceGrad N×16, for d.lstm/t4/o_pre.1, d.lstm/t4/g_pre.1 and 10 more.
-func (m *Model) sliceGrad(n int, dy []float32, y []float32, start int) {
+// sliceGrad2 computes SliceGrad N×16, for d.lstm/t4/o_pre.1, d.lstm/t4/g_pre.1 and 10 more.
+func (m *Model) sliceGrad2(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range n {
 		copy(y[o*16+at:o*16+at+4], dy[o*4:o*4+4])
 	}
 }
 
-// mulTanhGradAdd computes Mul+TanhGrad+Add N×4, for d.lstm/t3/c_act.2, d.lstm/t0/c_act.2 and 6 more.
+// mulTanhGradAdd computes Mul+TanhGrad+Add N×4, for d.lstm/t3/c_act.2, d.lstm/t0/c_act.2 and 8 more.
 func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
@@ -2261,37 +2348,37 @@ func (m *Model) mulTanhGradAdd(n int, y []float32, x1 []float32, x2 []float32, x
 	}
 }
 
-// slice16 computes Slice 16×3, for d.lstm/weight.1.
-func (m *Model) slice16(n int, x []float32, y []float32) {
+// slice20 computes Slice 16×3, for d.lstm/weight.1.
+func (m *Model) slice20(n int, x []float32, y []float32) {
 	for o := range 16 {
 		copy(y[o*3:o*3+3], x[o*7:o*7+3])
 	}
 }
 
-// slice17 computes Slice 16×4, for d.lstm/weight.2.
-func (m *Model) slice17(n int, x []float32, y []float32) {
+// slice21 computes Slice 16×4, for d.lstm/weight.2.
+func (m *Model) slice21(n int, x []float32, y []float32) {
 	for o := range 16 {
 		copy(y[o*4:o*4+4], x[o*7+3:o*7+3+4])
 	}
 }
 
-// sliceGrad2 computes SliceGrad N×5×4, for d.bilstm/reverse/t0/x_slice.1, d.bilstm/forward/t0/x_slice.1 and 10 more.
-func (m *Model) sliceGrad2(n int, dy []float32, y []float32, start int) {
+// sliceGrad3 computes SliceGrad N×5×4, for d.bilstm/reverse/t0/x_slice.1, d.bilstm/forward/t0/x_slice.1 and 10 more.
+func (m *Model) sliceGrad3(n int, dy []float32, y []float32, start int) {
 	at := start * 4
 	for o := range n {
 		copy(y[o*20+at:o*20+at+4], dy[o*4:o*4+4])
 	}
 }
 
-// slice18 computes Slice 12×4, for d.bilstm/reverse/weight.1, d.bilstm/forward/weight.1.
-func (m *Model) slice18(n int, x []float32, y []float32) {
+// slice22 computes Slice 12×4, for d.bilstm/reverse/weight.1, d.bilstm/forward/weight.1.
+func (m *Model) slice22(n int, x []float32, y []float32) {
 	for o := range 12 {
 		copy(y[o*4:o*4+4], x[o*7:o*7+4])
 	}
 }
 
-// slice19 computes Slice 12×3, for d.bilstm/reverse/weight.2, d.bilstm/forward/weight.2.
-func (m *Model) slice19(n int, x []float32, y []float32) {
+// slice23 computes Slice 12×3, for d.bilstm/reverse/weight.2, d.bilstm/forward/weight.2.
+func (m *Model) slice23(n int, x []float32, y []float32) {
 	for o := range 12 {
 		copy(y[o*3:o*3+3], x[o*7+4:o*7+4+3])
 	}
@@ -2317,8 +2404,8 @@ func (m *Model) biasAddLastGrad3(n int, x []float32, s *[4]float32) {
 	}
 }
 
-// sliceGrad3 computes SliceGrad N×8, for d.gru/t0/z_pre.1, d.gru/t0/r_pre.1 and 6 more.
-func (m *Model) sliceGrad3(n int, dy []float32, y []float32, start int) {
+// sliceGrad4 computes SliceGrad N×8, for d.gru/t0/z_pre.1, d.gru/t0/r_pre.1 and 6 more.
+func (m *Model) sliceGrad4(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range n {
 		copy(y[o*8+at:o*8+at+4], dy[o*4:o*4+4])
@@ -2342,75 +2429,75 @@ func (m *Model) mulAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []f
 	}
 }
 
-// slice20 computes Slice 4×4, for d.gru/weight_n.1.
-func (m *Model) slice20(n int, x []float32, y []float32) {
+// slice24 computes Slice 4×4, for d.gru/weight_n.1.
+func (m *Model) slice24(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*8:o*8+4])
 	}
 }
 
-// slice21 computes Slice 4×4, for d.gru/weight_n.2.
-func (m *Model) slice21(n int, x []float32, y []float32) {
+// slice25 computes Slice 4×4, for d.gru/weight_n.2.
+func (m *Model) slice25(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*8+4:o*8+4+4])
 	}
 }
 
-// sliceGrad4 computes SliceGrad 12×4, for d.gru/weight_hn.1, d.gru/weight_in.1.
-func (m *Model) sliceGrad4(n int, dy []float32, y []float32, start int) {
+// sliceGrad5 computes SliceGrad 12×4, for d.gru/weight_hn.1, d.gru/weight_in.1.
+func (m *Model) sliceGrad5(n int, dy []float32, y []float32, start int) {
 	at := start * 4
 	for o := range 1 {
 		copy(y[o*48+at:o*48+at+16], dy[o*16:o*16+16])
 	}
 }
 
-// sliceGrad5 computes SliceGrad 12, for d.gru/bias_hn.1.
-func (m *Model) sliceGrad5(n int, dy []float32, y []float32, start int) {
+// sliceGrad6 computes SliceGrad 12, for d.gru/bias_hn.1.
+func (m *Model) sliceGrad6(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range 1 {
 		copy(y[o*12+at:o*12+at+4], dy[o*4:o*4+4])
 	}
 }
 
-// sliceGrad6 computes SliceGrad 12, for d.gru/bias_rz.1.
-func (m *Model) sliceGrad6(n int, dy []float32, y []float32, start int) {
+// sliceGrad7 computes SliceGrad 12, for d.gru/bias_rz.1.
+func (m *Model) sliceGrad7(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range 1 {
 		copy(y[o*12+at:o*12+at+8], dy[o*8:o*8+8])
 	}
 }
 
-// slice22 computes Slice 8×4, for d.gru/weight_rz.1.
-func (m *Model) slice22(n int, x []float32, y []float32) {
+// slice26 computes Slice 8×4, for d.gru/weight_rz.1.
+func (m *Model) slice26(n int, x []float32, y []float32) {
 	for o := range 8 {
 		copy(y[o*4:o*4+4], x[o*8:o*8+4])
 	}
 }
 
-// slice23 computes Slice 8×4, for d.gru/weight_rz.2.
-func (m *Model) slice23(n int, x []float32, y []float32) {
+// slice27 computes Slice 8×4, for d.gru/weight_rz.2.
+func (m *Model) slice27(n int, x []float32, y []float32) {
 	for o := range 8 {
 		copy(y[o*4:o*4+4], x[o*8+4:o*8+4+4])
 	}
 }
 
-// sliceGrad7 computes SliceGrad 12×4, for d.gru/weight_hh_rz.1, d.gru/weight_ih_rz.1.
-func (m *Model) sliceGrad7(n int, dy []float32, y []float32, start int) {
+// sliceGrad8 computes SliceGrad 12×4, for d.gru/weight_hh_rz.1, d.gru/weight_ih_rz.1.
+func (m *Model) sliceGrad8(n int, dy []float32, y []float32, start int) {
 	at := start * 4
 	for o := range 1 {
 		copy(y[o*48+at:o*48+at+32], dy[o*32:o*32+32])
 	}
 }
 
-// slice24 computes Slice 4×3, for d.rnn/weight.1.
-func (m *Model) slice24(n int, x []float32, y []float32) {
+// slice28 computes Slice 4×3, for d.rnn/weight.1.
+func (m *Model) slice28(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*3:o*3+3], x[o*7:o*7+3])
 	}
 }
 
-// slice25 computes Slice 4×4, for d.rnn/weight.2.
-func (m *Model) slice25(n int, x []float32, y []float32) {
+// slice29 computes Slice 4×4, for d.rnn/weight.2.
+func (m *Model) slice29(n int, x []float32, y []float32) {
 	for o := range 4 {
 		copy(y[o*4:o*4+4], x[o*7+3:o*7+3+4])
 	}
@@ -2426,15 +2513,15 @@ func (m *Model) channelSum9(n int, x []float32, s *[4]float32) {
 	}
 }
 
-// slice26 computes Slice N×2, for d.gap_concat.1.
-func (m *Model) slice26(n int, x []float32, y []float32) {
+// slice30 computes Slice N×2, for d.gap_concat.1, d.repeat_lstm/t2/xh.1, d.repeat_lstm/t1/xh.1.
+func (m *Model) slice30(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*2:o*2+2], x[o*4:o*4+2])
 	}
 }
 
-// slice27 computes Slice N×2, for d.gap_concat.2.
-func (m *Model) slice27(n int, x []float32, y []float32) {
+// slice31 computes Slice N×2, for d.gap_concat.2, d.repeat_lstm/t2/xh.2, d.repeat_lstm/t1/xh.2.
+func (m *Model) slice31(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*2:o*2+2], x[o*4+2:o*4+2+2])
 	}
@@ -2680,15 +2767,15 @@ func (m *Model) maxPool2DGrad2(n int, x []float32, dy []float32, dx []float32) {
 	}
 }
 
-// slice28 computes Slice N×4×4×4, for d.concat.1.
-func (m *Model) slice28(n int, x []float32, y []float32) {
+// slice32 computes Slice N×4×4×4, for d.concat.1.
+func (m *Model) slice32(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*128:o*128+64])
 	}
 }
 
-// slice29 computes Slice N×4×4×4, for d.concat.2.
-func (m *Model) slice29(n int, x []float32, y []float32) {
+// slice33 computes Slice N×4×4×4, for d.concat.2.
+func (m *Model) slice33(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*64:o*64+64], x[o*128+64:o*128+64+64])
 	}
@@ -2868,51 +2955,73 @@ func (m *Model) conv2DFilterGrad9(n int, x []float32, dy []float32, dw []float32
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, dy, dw, m.scratch32[:20744])
 }
 
-// slice30 computes Slice N×1×4, for bilstm/reverse/t0/x_slice, d.gru/t4/z_h_minus_n.1@0, d.rnn/t4/h.1@1.
-func (m *Model) slice30(n int, x []float32, y []float32) {
+// slice34 computes Slice N×1×4, for bilstm/reverse/t0/x_slice, d.gru/t4/z_h_minus_n.1@0, d.rnn/t4/h.1@1.
+func (m *Model) slice34(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+16:o*20+16+4])
 	}
 }
 
-// slice31 computes Slice N×3, for d.bilstm/reverse/t4/h.1@0.
-func (m *Model) slice31(n int, x []float32, y []float32) {
+// slice35 computes Slice N×2, for d.repeat_lstm/t2/h.1@0.
+func (m *Model) slice35(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*2:o*2+2], x[o*6+4:o*6+4+2])
+	}
+}
+
+// sliceGrad9 computes SliceGrad N×8, for d.repeat_lstm/t2/o_pre.1, d.repeat_lstm/t2/g_pre.1 and 10 more.
+func (m *Model) sliceGrad9(n int, dy []float32, y []float32, start int) {
+	at := start * 1
+	for o := range n {
+		copy(y[o*8+at:o*8+at+2], dy[o*2:o*2+2])
+	}
+}
+
+// slice36 computes Slice N×2, for d.repeat_lstm/t2/xh.3@0.
+func (m *Model) slice36(n int, x []float32, y []float32) {
+	for o := range n {
+		copy(y[o*2:o*2+2], x[o*6+2:o*6+2+2])
+	}
+}
+
+// slice37 computes Slice N×3, for d.bilstm/reverse/t4/h.1@0.
+func (m *Model) slice37(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*3:o*3+3], x[o*6+3:o*6+3+3])
 	}
 }
 
-// sliceGrad8 computes SliceGrad N×12, for d.bilstm/reverse/t4/o_pre.1, d.bilstm/reverse/t4/g_pre.1 and 30 more.
-func (m *Model) sliceGrad8(n int, dy []float32, y []float32, start int) {
+// sliceGrad10 computes SliceGrad N×12, for d.bilstm/reverse/t4/o_pre.1, d.bilstm/reverse/t4/g_pre.1 and 30 more.
+func (m *Model) sliceGrad10(n int, dy []float32, y []float32, start int) {
 	at := start * 1
 	for o := range n {
 		copy(y[o*12+at:o*12+at+3], dy[o*3:o*3+3])
 	}
 }
 
-// slice32 computes Slice N×4, for d.bilstm/reverse/t4/xh.1, d.bilstm/reverse/t3/xh.1 and 4 more.
-func (m *Model) slice32(n int, x []float32, y []float32) {
+// slice38 computes Slice N×4, for d.bilstm/reverse/t4/xh.1, d.bilstm/reverse/t3/xh.1 and 4 more.
+func (m *Model) slice38(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*7:o*7+4])
 	}
 }
 
-// slice33 computes Slice N×3, for d.bilstm/reverse/t4/xh.2, d.bilstm/reverse/t3/xh.2 and 4 more.
-func (m *Model) slice33(n int, x []float32, y []float32) {
+// slice39 computes Slice N×3, for d.bilstm/reverse/t4/xh.2, d.bilstm/reverse/t3/xh.2 and 4 more.
+func (m *Model) slice39(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*3:o*3+3], x[o*7+4:o*7+4+3])
 	}
 }
 
-// slice34 computes Slice N×3, for d.bilstm/forward/t4/h.1@0.
-func (m *Model) slice34(n int, x []float32, y []float32) {
+// slice40 computes Slice N×3, for d.bilstm/forward/t4/h.1@0.
+func (m *Model) slice40(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*3:o*3+3], x[o*6:o*6+3])
 	}
 }
 
-// slice35 computes Slice N×4, for d.gru/t4/h_minus_n.2@0, d.rnn/t4/xh.2@0.
-func (m *Model) slice35(n int, x []float32, y []float32) {
+// slice41 computes Slice N×4, for d.gru/t4/h_minus_n.2@0, d.rnn/t4/xh.2@0.
+func (m *Model) slice41(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+12:o*20+12+4])
 	}
@@ -2953,15 +3062,15 @@ func (m *Model) addMulAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 
 	}
 }
 
-// slice36 computes Slice N×4, for d.gru/t3/h_minus_n.2@0, d.rnn/t3/xh.2@0.
-func (m *Model) slice36(n int, x []float32, y []float32) {
+// slice42 computes Slice N×4, for d.gru/t3/h_minus_n.2@0, d.rnn/t3/xh.2@0.
+func (m *Model) slice42(n int, x []float32, y []float32) {
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+8:o*20+8+4])
 	}
 }
 
-// slice37 computes Slice N×4, for d.gru/t2/h_minus_n.2@0, d.rnn/t2/xh.2@0.
-func (m *Model) slice37(n int, x []float32, y []float32, start int) {
+// slice43 computes Slice N×4, for d.gru/t2/h_minus_n.2@0, d.rnn/t2/xh.2@0.
+func (m *Model) slice43(n int, x []float32, y []float32, start int) {
 	at := start * 1
 	for o := range n {
 		copy(y[o*4:o*4+4], x[o*20+at:o*20+at+4])

@@ -489,7 +489,14 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// embed_proj/tanh: Tanh N×4×2
 	m.tanh(n, m.arena[1632:1632+n*8], m.arena[1632:1632+n*8])
 	// embed_mean: ReduceMean scalar
-	m.reduceMean3(n, m.arena[1632:1632+n*8], m.arena[6736:6736+1])
+	m.reduceMean3(n, m.arena[1632:1632+n*8], m.arena[1600:1600+1])
+	// repeat … repeat_lstm/t2/h: each thread computes its own range of items (lossItems3)
+	m.pool.Items(n, m.lossItems3Fn)
+	// repeat_lstm/sequence_flat: Concat N×6
+	m.concat10(n, m.arena[6480:6480+n*6], m.arena[6528:6576])
+	// repeat_lstm/sequence: Reshape N×3×2: a view, no code
+	// repeat_mean: ReduceMean scalar
+	m.reduceMean4(n, m.arena[6480:6480+n*6], m.arena[6736:6736+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
 	m.sparseSoftmaxCELoss(n, m.arena[6384:6384+n*5], label, m.arena[6752:6752+1])
 	// cce_logits: SoftmaxCELoss scalar
@@ -501,19 +508,19 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// sparse_ce_probs: CategoricalCELoss scalar
 	m.categoricalCELoss(n, m.arena[6432:6432+n*5], m.arena[6480:6480+n*5], m.arena[6560:6560+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[4928:4928+n*15], tags, m.arena[6624:6624+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[4928:4928+n*15], tags, m.arena[1536:1536+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[:n*192], image, m.arena[6640:6640+1])
+	m.mSELoss(n, m.arena[:n*192], image, m.arena[1552:1552+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[:n*192], image, m.arena[6656:6656+1])
+	m.mAELoss(n, m.arena[:n*192], image, m.arena[1568:1568+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[:n*192], image, m.arena[6672:6672+1])
+	m.huberLoss(n, m.arena[:n*192], image, m.arena[1584:1584+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[:n*192], mask, m.arena[6688:6688+1])
+	m.bCELoss(n, m.arena[:n*192], mask, m.arena[6624:6624+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[6720:6720+n], flag, m.arena[6704:6704+1])
+	m.bCEWithLogitsLoss(n, m.arena[6720:6720+n], flag, m.arena[6640:6640+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[6768:6768+n], flag, m.arena[6720:6720+1])
+	m.bCELoss2(n, m.arena[6768:6768+n], flag, m.arena[6656:6656+1])
 	// l1_code/abs: Abs N×6
 	m.abs(n, m.arena[6576:6576+n*6], m.arena[:n*6])
 	// l1_code/mean: ReduceMean scalar
@@ -521,21 +528,21 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// code_log: Log N×6, fused with code_exp (Exp), code_ratio (Div)
 	m.expDivLog(n, m.arena[:n*6], m.arena[6576:6576+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[:n*6], m.arena[48:48+1])
+	m.reduceSum(n, m.arena[:n*6], m.arena[6672:6672+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[6576:6576+n*6], m.arena[:1])
+	m.kLSparsity(n, m.arena[6576:6576+n*6], m.arena[6688:6688+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[6576:6576+n*6], &m.codeWeight, m.arena[16:16+1])
+	m.contractivePenalty(n, m.arena[6576:6576+n*6], &m.codeWeight, m.arena[6704:6704+1])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/var (Exp), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
 	m.squareExpAddScalarSubSub(n, m.arena[6832:6832+n*2], m.arena[6800:6800+n*2], m.arena[6832:6832+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean5(n, m.arena[6832:6832+n*2], m.arena[32:32+1])
+	m.reduceMean5(n, m.arena[6832:6832+n*2], m.arena[6720:6720+1])
 	// l1_z/abs: Abs N×2
 	m.abs(n, m.arena[6800:6800+n*2], m.arena[6576:6576+n*2])
 	// l1_z/mean: ReduceMean scalar
 	m.reduceMean5(n, m.arena[6576:6576+n*2], m.arena[6800:6800+1])
-	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6784:6784+1], m.arena[6784:6784+1], m.arena[6816:6816+1], m.arena[6736:6736+1], m.arena[6752:6752+1], m.arena[6528:6528+1], m.arena[6544:6544+1], m.arena[6560:6560+1], m.arena[6624:6624+1], m.arena[6640:6640+1], m.arena[6656:6656+1], m.arena[6672:6672+1], m.arena[6688:6688+1], m.arena[6704:6704+1], m.arena[6720:6720+1], m.arena[6768:6768+1], m.arena[48:48+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[6800:6800+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6784:6784+1], m.arena[6784:6784+1], m.arena[6816:6816+1], m.arena[1600:1600+1], m.arena[6736:6736+1], m.arena[6752:6752+1], m.arena[6528:6528+1], m.arena[6544:6544+1], m.arena[6560:6560+1], m.arena[1536:1536+1], m.arena[1552:1552+1], m.arena[1568:1568+1], m.arena[1584:1584+1], m.arena[6624:6624+1], m.arena[6640:6640+1], m.arena[6656:6656+1], m.arena[6768:6768+1], m.arena[6672:6672+1], m.arena[6688:6688+1], m.arena[6704:6704+1], m.arena[6720:6720+1], m.arena[6800:6800+1])
 	loss := m.arena[6784]
 	return loss, nil
 }
@@ -788,6 +795,44 @@ func (m *Model) lossItems2(_, b0, b1 int) {
 	m.biasAdd9(n, m.arena[6816+b0*2:6816+b0*2+n*2], m.arena[6832+b0*2:6832+b0*2+n*2], &m.zLogVarBias)
 }
 
+// lossItems3 computes repeat … repeat_lstm/t2/h of Loss for items b0 … b1-1 of the call
+// whose slices Loss left in the Model, as a range of Pool.Items: those items'
+// rows of every value, its products on the calling thread.
+func (m *Model) lossItems3(_, b0, b1 int) {
+	n := b1 - b0
+	// repeat: Repeat N×3×2
+	m.repeat(n, m.arena[6800+b0*2:6800+b0*2+n*2], m.arena[6480+b0*6:6480+b0*6+n*6])
+	// repeat_lstm/h0: Fill N×2
+	m.fill(n, m.arena[6736+b0*2:6736+b0*2+n*2])
+	// repeat_lstm/t0/x_slice: Slice N×1×2
+	m.slice7(n, m.arena[6480+b0*6:6480+b0*6+n*6], m.arena[6752+b0*2:6752+b0*2+n*2])
+	// repeat_lstm/t0/x: Reshape N×2: a view, no code
+	// repeat_lstm/t0/xh: Concat N×4
+	m.concat2(n, m.arena[5056+b0*4:5056+b0*4+n*4], m.arena[6752+b0*2:6752+b0*2+n*2], m.arena[6736+b0*2:6736+b0*2+n*2])
+	// repeat_lstm/t0/gates_matmul: MatMul N×8
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5056+b0*4:5056+b0*4+n*4], 4, &m.repeatLstmWeightPacked, 0, m.arena[1536+b0*8:1536+b0*8+n*8], 8)
+	// repeat_lstm/t0/c: Add N×2
+	// computed with repeat_lstm/t0/h by rt.LSTMCell
+	// repeat_lstm/t0/h: Mul N×2
+	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+	rt.LSTMCell(n, 2, m.arena[1536+b0*8:1536+b0*8+n*8], m.repeatLstmBias[:], m.arena[6736+b0*2:6736+b0*2+n*2], m.arena[5088+b0*2:5088+b0*2+n*2], m.arena[6528+b0*2:6528+b0*2+n*2], nil, nil, nil, nil, nil)
+	// repeat_lstm/t1 … repeat_lstm/t2: 2 steps, one iteration each
+	for step := 1; step <= 2; step++ {
+		// repeat_lstm/t[step]/x_slice: Slice N×1×2
+		m.slice8(n, m.arena[6480+b0*6:6480+b0*6+n*6], m.arena[6752+b0*2:6752+b0*2+n*2], step)
+		// repeat_lstm/t[step]/x: Reshape N×2: a view, no code
+		// repeat_lstm/t[step]/xh: Concat N×4
+		m.concat2(n, m.arena[5056+b0*4:5056+b0*4+n*4], m.arena[6752+b0*2:6752+b0*2+n*2], m.arena[6528+(step-1)*16+b0*2:6528+(step-1)*16+b0*2+n*2])
+		// repeat_lstm/t[step]/gates_matmul: MatMul N×8
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5056+b0*4:5056+b0*4+n*4], 4, &m.repeatLstmWeightPacked, 0, m.arena[1536+b0*8:1536+b0*8+n*8], 8)
+		// repeat_lstm/t[step]/c: Add N×2
+		// computed with repeat_lstm/t[step]/h by rt.LSTMCell
+		// repeat_lstm/t[step]/h: Mul N×2
+		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
+		rt.LSTMCell(n, 2, m.arena[1536+b0*8:1536+b0*8+n*8], m.repeatLstmBias[:], m.arena[5088+((step-1)&1)*16+b0*2:5088+((step-1)&1)*16+b0*2+n*2], m.arena[5088+((step)&1)*16+b0*2:5088+((step)&1)*16+b0*2+n*2], m.arena[6528+step*16+b0*2:6528+step*16+b0*2+n*2], nil, nil, nil, nil, nil)
+	}
+}
+
 // deriveParams computes the values Predict and Loss read that depend on the parameters alone,
 // and records that they are up to date.
 func (m *Model) deriveParams() {
@@ -798,45 +843,49 @@ func (m *Model) deriveParams() {
 	// bn/shift: Sub 4, fused with bn/mean_scaled (Mul)
 	m.mulSub(n, m.bnShift[:], m.bnRunningMean[:], m.bnScale[:], m.bnBias[:])
 	// rnn/weight: Concat 4×7
-	m.concat10(n, m.rnnWeight[:], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
+	m.concat11(n, m.rnnWeight[:], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
 	// rnn/bias: Add 4
 	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.rnnBias[:])
 	// gru/weight_ih_rz: Slice 8×4
-	m.slice7(n, m.gruWeightIhL0[:], m.arena[:32])
+	m.slice9(n, m.gruWeightIhL0[:], m.arena[:32])
 	// gru/weight_hh_rz: Slice 8×4
-	m.slice7(n, m.gruWeightHhL0[:], m.arena[32:32+32])
+	m.slice9(n, m.gruWeightHhL0[:], m.arena[32:32+32])
 	// gru/weight_rz: Concat 8×8
-	m.concat11(n, m.gruWeightRz[:], m.arena[:32], m.arena[32:32+32])
+	m.concat12(n, m.gruWeightRz[:], m.arena[:32], m.arena[32:32+32])
 	// gru/bias: Add 12
 	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[:12])
 	// gru/bias_rz: Slice 8
-	m.slice8(n, m.arena[:12], m.gruBiasRz[:])
+	m.slice10(n, m.arena[:12], m.gruBiasRz[:])
 	// gru/bias_in: Slice 4
-	m.slice9(n, m.gruBiasIhL0[:], m.arena[:4])
+	m.slice11(n, m.gruBiasIhL0[:], m.arena[:4])
 	// gru/bias_hn: Slice 4
-	m.slice9(n, m.gruBiasHhL0[:], m.arena[16:16+4])
+	m.slice11(n, m.gruBiasHhL0[:], m.arena[16:16+4])
 	// gru/weight_in: Slice 4×4
-	m.slice10(n, m.gruWeightIhL0[:], m.arena[32:32+16])
+	m.slice12(n, m.gruWeightIhL0[:], m.arena[32:32+16])
 	// gru/weight_hn: Slice 4×4
-	m.slice10(n, m.gruWeightHhL0[:], m.arena[48:48+16])
+	m.slice12(n, m.gruWeightHhL0[:], m.arena[48:48+16])
 	// gru/weight_n: Concat 4×8
-	m.concat12(n, m.gruWeightN[:], m.arena[32:32+16], m.arena[48:48+16])
+	m.concat13(n, m.gruWeightN[:], m.arena[32:32+16], m.arena[48:48+16])
 	// gru/bias_n: Add 4
 	m.add(n, m.arena[:4], m.arena[16:16+4], m.gruBiasN[:])
 	// bilstm/forward/weight: Concat 12×7
-	m.concat13(n, m.bilstmForwardWeight[:], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
+	m.concat14(n, m.bilstmForwardWeight[:], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
 	// bilstm/forward/bias: Add 12
 	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.bilstmForwardBias[:])
 	// bilstm/reverse/weight: Concat 12×7
-	m.concat13(n, m.bilstmReverseWeight[:], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
+	m.concat14(n, m.bilstmReverseWeight[:], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
 	// bilstm/reverse/bias: Add 12
 	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.bilstmReverseBias[:])
 	// lstm/weight: Concat 16×7
-	m.concat14(n, m.lstmWeight[:], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
+	m.concat15(n, m.lstmWeight[:], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// bn_fc/scale: Mul 30, fused with bn_fc/var_eps (AddScalar), bn_fc/inv_std (Rsqrt)
 	m.addScalarRsqrtMul2(n, m.bnFcScale[:], m.bnFcRunningVar[:], m.bnFcWeight[:])
 	// bn_fc/shift: Sub 30, fused with bn_fc/mean_scaled (Mul)
 	m.mulSub(n, m.bnFcShift[:], m.bnFcRunningMean[:], m.bnFcScale[:], m.bnFcBias[:])
+	// repeat_lstm/weight: Concat 8×4
+	m.concat16(n, m.repeatLstmWeight[:], m.repeatLstmWeightIhL0[:], m.repeatLstmWeightHhL0[:])
+	// repeat_lstm/bias: Add 8
+	m.add(n, m.repeatLstmBiasIhL0[:], m.repeatLstmBiasHhL0[:], m.repeatLstmBias[:])
 	// h0.weightᵀ, packed for the products by it
 	m.h0WeightPacked.Pack(true, 4, 4, m.h0Weight[:], 4)
 	// rnn/weightᵀ, packed for the products by it
@@ -879,6 +928,8 @@ func (m *Model) deriveParams() {
 	m.denseGeluTanhWeightPacked.Pack(true, 6, 5, m.denseGeluTanhWeight[:], 6)
 	// embed_proj.weightᵀ, packed for the products by it
 	m.embedProjWeightPacked.Pack(true, 3, 2, m.embedProjWeight[:], 3)
+	// repeat_lstm/weightᵀ, packed for the products by it
+	m.repeatLstmWeightPacked.Pack(true, 4, 8, m.repeatLstmWeight[:], 4)
 	// conv_same.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
 	rt.ArrangeConvWeights(rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, m.convSameWeight[:], m.convSameWeightArranged[:])
 	// conv_full.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)

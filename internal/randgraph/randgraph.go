@@ -149,6 +149,7 @@ func init() {
 		ir.OpReshape:            (*gen).reshape,
 		ir.OpConcat:             (*gen).concat,
 		ir.OpSlice:              (*gen).slice,
+		ir.OpRepeat:             (*gen).repeat,
 		ir.OpConv2D:             func(ge *gen) bool { return ge.conv(ir.OpConv2D) },
 		ir.OpConv2DTranspose:    func(ge *gen) bool { return ge.conv(ir.OpConv2DTranspose) },
 		ir.OpMaxPool2D:          func(ge *gen) bool { return ge.pool(ir.OpMaxPool2D) },
@@ -764,6 +765,25 @@ func (ge *gen) slice() bool {
 	xi := ge.info[x]
 	xi.dead = false
 	_, ok := ge.add(ir.OpSlice, ir.Attrs{Axis: axis, Start: start, End: end}, xi, x)
+	return ok
+}
+
+// repeat appends a Repeat of a small value: 1 to 3 copies along a new axis at any
+// place after the batch (axis 1 on (N, F) is Keras' RepeatVector). Copies keep the
+// bounds of the values.
+func (ge *gen) repeat() bool {
+	x := ge.pick(func(n *ir.Node) bool { return n.Shape.Rank() >= 1 && n.Shape.Rank() <= 3 && n.Shape.Elems() <= 24 })
+	if x < 0 {
+		return false
+	}
+	s := ge.shape(x)
+	first := 0
+	if s.Batched() {
+		first = 1
+	}
+	xi := ge.info[x]
+	xi.dead = false
+	_, ok := ge.add(ir.OpRepeat, ir.Attrs{Axis: first + ge.rng.IntN(s.Rank()+1-first), Repeats: 1 + ge.rng.IntN(3)}, xi, x)
 	return ok
 }
 

@@ -162,7 +162,9 @@ func assertClose(t *testing.T, want, got []float64, tol float64, msgAndArgs ...a
 // do not sum to 1; and so do embeddings (F.embedding with ids of rank 1 to 3, repeated,
 // at rows 0 and V-1, with and without padding_idx) and their weight gradients.
 // Bilinear upsampling and its gradient match F.interpolate(mode="bilinear",
-// align_corners=False) at odd sizes (1×1, 3×5, 7×4) and factors.
+// align_corners=False) at odd sizes (1×1, 3×5, 7×4) and factors. Repeat and its
+// gradient match x.unsqueeze(axis).repeat(...) (Keras' RepeatVector on axis 1) and
+// autograd's sum over the new axis.
 func TestOpsMatchPyTorch(t *testing.T) {
 	cases := loadOpsGolden(t)
 	covered := map[string]bool{}
@@ -196,6 +198,7 @@ func TestOpsMatchPyTorch(t *testing.T) {
 			ir.OpEluGrad, ir.OpSeluGrad, ir.OpSoftplusGrad, ir.OpGeluGrad, ir.OpSiluGrad,
 			ir.OpEmbedding, ir.OpEmbeddingGrad, // F.embedding and its weight gradient
 			ir.OpUpSampleBilinear2D, ir.OpUpSampleBilinear2DGrad, // F.interpolate, bilinear
+			ir.OpRepeat, ir.OpRepeatGrad, // x.unsqueeze(axis).repeat, Keras' RepeatVector
 		} {
 			assert.True(t, covered[op], "no PyTorch case for %s", op)
 		}

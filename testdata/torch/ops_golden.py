@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Golden values for dlgen's element-wise, activation, channel, shape and loss kernels,
-and for bilinear upsampling.
+for bilinear upsampling and for Repeat (RepeatVector).
 
 Regenerate with (PyTorch 1.13, Debian's python3-torch):
 
@@ -407,6 +407,23 @@ for (h, w), (sh, sw) in [(hw, s) for hw in [(1, 1), (3, 5), (7, 4)] for s in [(2
     name = f"bilinear upsampling of {h}×{w} by ({sh}, {sw})"
     case(name, "UpSampleBilinear2D", {"scale": [sh, sw]}, [inp(xu)], y)
     case(name + ": gradient", "UpSampleBilinear2DGrad", {"scale": [sh, sw]}, [inp(dyu)], dxu)
+
+# ---- Repeat (Keras' RepeatVector) and its gradient RepeatGrad ----
+# RepeatVector(n) on (N, F) is x.unsqueeze(1).repeat(1, n, 1) in PyTorch (expand gives
+# the same values); the other cases insert the new axis elsewhere, and one copy is the
+# input with an axis of 1. The gradient-only op takes dy and is compared with
+# autograd's gradient of the repeat: the sum over the new axis.
+for shape, axis, n in [((3, 4), 1, 5), ((2, 3), 1, 1), ((2, 3, 4), 2, 3), ((2, 3, 2), 3, 2)]:
+    xr = randn(*shape)
+    reps = [1] * (len(shape) + 1)
+    reps[axis] = n
+    rep = lambda v: v.unsqueeze(axis).repeat(*reps)
+    y = rep(xr)
+    assert torch.equal(y, xr.unsqueeze(axis).expand(*y.shape))
+    dyr = randn(*y.shape)
+    name = f"repeat of {'×'.join(map(str, shape[1:]))} {n} times along a new axis {axis}"
+    case(name, "Repeat", {"axis": axis, "repeats": n}, [inp(xr)], y)
+    case(name + ": gradient", "RepeatGrad", {"axis": axis}, [inp(dyr)], grad_of(rep, xr, dyr))
 
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
