@@ -2,7 +2,9 @@
 
 package seqae
 
-import "github.com/dlgen/dlgen/rt"
+import (
+	"github.com/dlgen/dlgen/rt"
+)
 
 // The methods in this file present the model in the calling convention of dlgen's
 // train package (train.Model), which the generated command runs:
@@ -24,6 +26,13 @@ func (m *Model) SetOptimizer(o rt.Optimizer) { m.Optimizer = o }
 // SetClip sets ClipValue and ClipNorm, the gradient clipping TrainStep applies
 // before the update (0 for none).
 func (m *Model) SetClip(value float32, norm float64) { m.ClipValue, m.ClipNorm = value, norm }
+
+// SetMonitor sets m.Monitor: TrainStep then records every weight's gradient norm.
+func (m *Model) SetMonitor(on bool) { m.Monitor = on }
+
+// GradientNorms returns the last TrainStep's gradient norms before clipping: the
+// global one (m.GradNorm) and, with m.Monitor, every weight's (m.GradNorms()).
+func (m *Model) GradientNorms() (float64, []float64) { return m.GradNorm, m.GradNorms() }
 
 // Steps returns m.Step, the number of training steps taken.
 func (m *Model) Steps() uint64 { return m.Step }
