@@ -67,8 +67,12 @@ func convWindow(g *ir.Graph, n *ir.Node) (rt.Window, bool) {
 	if x.Rank() != 4 || w.Rank() != 4 || n.Shape.Rank() != 4 || len(a.Strides) != 2 || len(a.Pads) != 4 {
 		return rt.Window{}, false
 	}
-	return rt.Window{C: x[1], H: x[2], W: x[3], KH: w[2], KW: w[3], SH: a.Strides[0], SW: a.Strides[1],
-		Top: a.Pads[0], Left: a.Pads[1], Ho: n.Shape[2], Wo: n.Shape[3]}, true
+	win := rt.Window{C: x[1], H: x[2], W: x[3], KH: w[2], KW: w[3], SH: a.Strides[0], SW: a.Strides[1],
+		Top: a.Pads[0], Left: a.Pads[1], Ho: n.Shape[2], Wo: n.Shape[3]}
+	if dh, dw := ir.Dilation(a); dh != 1 || dw != 1 {
+		win.DH, win.DW = dh, dw
+	}
+	return win, true
 }
 
 // packedWeight is the B operand of MatMul nodes of the inference graph that is a
@@ -348,8 +352,7 @@ func (d *derivedValues) emit(f *jen.File) error {
 			jen.Id("m").Dot(pw.field).Dot("Pack").Call(jen.Lit(pw.transB), jen.Lit(k), jen.Lit(cols), jen.Id("m").Dot(pw.src).Index(jen.Op(":")), jen.Lit(pw.shape[1])))
 	}
 	for _, aw := range d.arrangedList {
-		g := convGeom{c: aw.window.C, h: aw.window.H, w: aw.window.W, kh: aw.window.KH, kw: aw.window.KW, sh: aw.window.SH, sw: aw.window.SW,
-			top: aw.window.Top, left: aw.window.Left, ho: aw.window.Ho, wo: aw.window.Wo}
+		g := geomOf(aw.window)
 		body = append(body, jen.Comment(fmt.Sprintf("%s arranged as the convolution multiplies by it (rt.ArrangeConvWeights)", aw.name)),
 			jen.Qual(rtPath, "ArrangeConvWeights").Call(g.window(), jen.Lit(aw.o), jen.Id("m").Dot(aw.src).Index(jen.Op(":")), jen.Id("m").Dot(aw.field).Index(jen.Op(":"))))
 	}

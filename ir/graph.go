@@ -172,6 +172,10 @@ type Attrs struct {
 	TransA   bool    `json:"trans_a,omitempty"`  // MatMul: use Aᵀ
 	TransB   bool    `json:"trans_b,omitempty"`  // MatMul: use Bᵀ
 	Repeats  int     `json:"repeats,omitempty"`  // Repeat: copies along the new axis (Keras RepeatVector's n)
+	// Dilations is the convolution ops' kernel dilation {dh, dw} (PyTorch dilation,
+	// Keras dilation_rate): kernel tap (i, j) reads the input i·dh rows and j·dw
+	// columns from the window's corner. Empty means {1, 1}.
+	Dilations []int `json:"dilations,omitempty"`
 }
 
 // Node is one SSA value: an op applied to earlier values.
@@ -352,6 +356,7 @@ func (a Attrs) clone() Attrs {
 		return append([]int{}, x...)
 	}
 	b.Kernel, b.Strides, b.Pads, b.OutPad, b.Scale, b.Extra = cp(a.Kernel), cp(a.Strides), cp(a.Pads), cp(a.OutPad), cp(a.Scale), cp(a.Extra)
+	b.Dilations = cp(a.Dilations)
 	b.Shape = a.Shape.Clone()
 	if a.Init != nil {
 		in := *a.Init

@@ -454,8 +454,8 @@ func init() {
 		}})
 
 	// ---- convolution and pooling (NCHW) ----
-	def(&OpDef{Name: OpConv2D, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: []string{"strides", "pads"},
-		Doc: "Cross-correlation as in PyTorch/ONNX Conv: x (N,C,H,W), w (O,C,KH,KW), zero pads {top,left,bottom,right}, strides {sh,sw}; Ho = floor((H+top+bottom-KH)/sh)+1. No bias (BiasAdd follows).",
+	def(&OpDef{Name: OpConv2D, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: []string{"strides", "pads", "dilations"},
+		Doc: "Cross-correlation as in PyTorch/ONNX Conv: x (N,C,H,W), w (O,C,KH,KW), zero pads {top,left,bottom,right}, strides {sh,sw}, dilations {dh,dw} (default {1,1}); y[n,o,p,q] = Σ_c,i,j x[n,c,p·sh+i·dh-top,q·sw+j·dw-left]·w[o,c,i,j]; Ho = floor((H+top+bottom-((KH-1)·dh+1))/sh)+1. No bias (BiasAdd follows).",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
 			x, w := in[0], in[1]
 			if x.Rank() != 4 || w.Rank() != 4 || w.Batched() {
@@ -464,14 +464,14 @@ func init() {
 			if w[1] != x[1] {
 				return nil, fmt.Errorf("input has %d channels, weights expect %d", x[1], w[1])
 			}
-			h, wd, err := window(n.Attrs, x[2], x[3], w[2], w[3], false)
+			h, wd, err := convWindow(n.Attrs, x[2], x[3], w[2], w[3])
 			if err != nil {
 				return nil, err
 			}
 			return Shape{x[0], w[0], h, wd}, nil
 		}})
-	def(&OpDef{Name: OpConv2DTranspose, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: []string{"strides", "pads", "out_pad"},
-		Doc: "Transposed convolution as in PyTorch ConvTranspose2d: x (N,C,H,W), w (C,O,KH,KW); Ho = (H-1)·sh - top - bottom + KH + out_pad[0]. It is the adjoint of Conv2D with the same w, strides and pads.",
+	def(&OpDef{Name: OpConv2DTranspose, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: []string{"strides", "pads", "out_pad", "dilations"},
+		Doc: "Transposed convolution as in PyTorch ConvTranspose2d: x (N,C,H,W), w (C,O,KH,KW); Ho = (H-1)·sh - top - bottom + (KH-1)·dh + 1 + out_pad[0], with dilations {dh,dw} (default {1,1}). It is the adjoint of Conv2D with the same w, strides, pads and dilations. out_pad must be below the strides (PyTorch also allows it below the dilation; not supported).",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
 			x, w := in[0], in[1]
 			if x.Rank() != 4 || w.Rank() != 4 || w.Batched() {
@@ -484,6 +484,10 @@ func init() {
 			if err := checkWindowAttrs(a); err != nil {
 				return nil, err
 			}
+			if err := checkDilations(a); err != nil {
+				return nil, err
+			}
+			dh, dw := Dilation(a)
 			op := a.OutPad
 			if op == nil {
 				op = []int{0, 0}
@@ -491,8 +495,8 @@ func init() {
 			if len(op) != 2 || op[0] < 0 || op[1] < 0 || op[0] >= a.Strides[0] || op[1] >= a.Strides[1] {
 				return nil, fmt.Errorf("out_pad %v must be two values below the strides %v", op, a.Strides)
 			}
-			h := (x[2]-1)*a.Strides[0] - a.Pads[0] - a.Pads[2] + w[2] + op[0]
-			wd := (x[3]-1)*a.Strides[1] - a.Pads[1] - a.Pads[3] + w[3] + op[1]
+			h := (x[2]-1)*a.Strides[0] - a.Pads[0] - a.Pads[2] + DilatedKernel(w[2], dh) + op[0]
+			wd := (x[3]-1)*a.Strides[1] - a.Pads[1] - a.Pads[3] + DilatedKernel(w[3], dw) + op[1]
 			if h <= 0 || wd <= 0 {
 				return nil, fmt.Errorf("output would be %dx%d", h, wd)
 			}
@@ -723,14 +727,14 @@ func init() {
 			}
 			return s.Clone(), nil
 		}})
-	def(&OpDef{Name: OpConv2DFilterGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Attrs: []string{"kernel", "strides", "pads"},
-		Doc: "Inputs (x, dy) of a Conv2D with kernel {KH,KW}: dw[o,c,i,j] = Σ_n,h,w dy[n,o,h,w]·x[n,c,h·sh+i-top,w·sw+j-left]. Result (O,C,KH,KW).",
+	def(&OpDef{Name: OpConv2DFilterGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Attrs: []string{"kernel", "strides", "pads", "dilations"},
+		Doc: "Inputs (x, dy) of a Conv2D with kernel {KH,KW} and dilations {dh,dw} (default {1,1}): dw[o,c,i,j] = Σ_n,h,w dy[n,o,h,w]·x[n,c,h·sh+i·dh-top,w·sw+j·dw-left]. Result (O,C,KH,KW).",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
 			x, dy, a := in[0], in[1], n.Attrs
 			if x.Rank() != 4 || dy.Rank() != 4 || len(a.Kernel) != 2 {
 				return nil, fmt.Errorf("needs x and dy (N,C,H,W) and a kernel")
 			}
-			h, w, err := window(a, x[2], x[3], a.Kernel[0], a.Kernel[1], false)
+			h, w, err := convWindow(a, x[2], x[3], a.Kernel[0], a.Kernel[1])
 			if err != nil {
 				return nil, err
 			}
@@ -1075,6 +1079,45 @@ func window(a Attrs, h, w, kh, kw int, pool bool) (int, int, error) {
 		if a.Pads[0] >= kh || a.Pads[1] >= kw || (oh-1)*a.Strides[0]-a.Pads[0] >= h || (ow-1)*a.Strides[1]-a.Pads[1] >= w {
 			return 0, 0, fmt.Errorf("padding %v leaves a %dx%d window with no input", a.Pads, kh, kw)
 		}
+	}
+	return oh, ow, nil
+}
+
+// Dilation returns the {dh, dw} dilation of a convolution's attributes: {1, 1} when
+// the attribute is empty.
+func Dilation(a Attrs) (int, int) {
+	if len(a.Dilations) != 2 {
+		return 1, 1
+	}
+	return a.Dilations[0], a.Dilations[1]
+}
+
+// DilatedKernel is the extent of k kernel taps d apart, (k-1)·d+1: the window a
+// dilated kernel slides, which sizes and pads the convolution as an undilated kernel
+// of that size would.
+func DilatedKernel(k, d int) int { return (k-1)*d + 1 }
+
+// checkDilations checks the dilations attribute: empty, or two positive values.
+func checkDilations(a Attrs) error {
+	if a.Dilations != nil && (len(a.Dilations) != 2 || a.Dilations[0] < 1 || a.Dilations[1] < 1) {
+		return fmt.Errorf("dilations %v must be two positive values {dh, dw}", a.Dilations)
+	}
+	return nil
+}
+
+// convWindow is window for a convolution, whose kernel of kh×kw taps may be dilated:
+// the window it slides is DilatedKernel's.
+func convWindow(a Attrs, h, w, kh, kw int) (int, int, error) {
+	if err := checkDilations(a); err != nil {
+		return 0, 0, err
+	}
+	dh, dw := Dilation(a)
+	if dh == 1 && dw == 1 || kh < 1 || kw < 1 {
+		return window(a, h, w, kh, kw, false)
+	}
+	oh, ow, err := window(a, h, w, DilatedKernel(kh, dh), DilatedKernel(kw, dw), false)
+	if err != nil {
+		return 0, 0, fmt.Errorf("kernel %dx%d dilated by %dx%d: %w", kh, kw, dh, dw, err)
 	}
 	return oh, ow, nil
 }

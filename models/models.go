@@ -179,6 +179,12 @@ func AllOps() *nn.Model {
 	rep := z.RepeatVector("repeat", 3).LSTM("repeat_lstm", 2, nn.ReturnSequences) // 3×2
 	m.AddLoss(nn.Mean("repeat_mean", rep), 0.5)
 
+	// Dilated convolutions: a 3×3 kernel dilated by 2 with strides (2, 1) and Keras
+	// same padding, then a transposed one dilated by (1, 2); their mean is a loss term.
+	dil := x.Conv2D("conv_dilated", 2, nn.K(3), nn.Dilation(2), nn.Strides(2, 1), nn.Same, nn.Act("tanh")) // 2×4×8
+	dil = dil.Conv2DTranspose("deconv_dilated", 2, nn.K(2), nn.Dilation(1, 2), nn.Strides(2))              // 2×8×17
+	m.AddLoss(nn.Mean("dilated_mean", dil), 0.5)
+
 	m.Output("probs", probs)
 	m.Output("recon", recon)
 	m.Output("flag", flagProb)

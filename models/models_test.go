@@ -186,6 +186,14 @@ func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {
 		assert.Equal(t, []int{1, 0}, g.ByName("deconv_valid").Attrs.OutPad)
 		assert.Equal(t, []int{1, 1}, g.ByName("deconv_pads").Attrs.OutPad)
 	})
+	t.Run("with a dilated convolution and a dilated transposed one", func(t *testing.T) {
+		c, d := g.ByName("conv_dilated"), g.ByName("deconv_dilated")
+		assert.Equal(t, []int{2, 2}, c.Attrs.Dilations)
+		assert.Equal(t, []int{2, 1}, c.Attrs.Strides)
+		assert.Equal(t, []int{1, 2, 2, 2}, c.Attrs.Pads, "Keras same for the 5×5 span at strides (2, 1)")
+		assert.Equal(t, []int{1, 2}, d.Attrs.Dilations)
+		assert.Equal(t, ir.Shape{ir.Batch, 2, 8, 17}, d.Shape)
+	})
 	t.Run("with a loss summed from weighted terms", func(t *testing.T) {
 		loss := g.Nodes[g.Loss]
 		assert.Equal(t, ir.OpAdd, loss.Op)

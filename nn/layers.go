@@ -10,7 +10,7 @@ import (
 // Options each layer family accepts.
 const (
 	denseOpts  = optAct | optBias | optKernelInit | optBiasInit
-	convOpts   = optKernel | optStrides | optPadding | denseOpts
+	convOpts   = optKernel | optStrides | optPadding | denseOpts | optDilation
 	deconvOpts = convOpts | optOutPad
 	poolOpts   = optKernel | optStrides | optPadding
 )
@@ -52,7 +52,8 @@ func (t *T) Dense(name string, units int, opts ...Option) *T {
 // Conv2D is a 2-D convolution (cross-correlation, as PyTorch's Conv2d) of an (N, C,
 // H, W) input with filters kernels of (C, kh, kw), weight "<name>.weight" of shape
 // (filters, C, kh, kw) and bias "<name>.bias". Options: K (required), Strides (1),
-// Valid (default), Same, Full or Pads, Act, NoBias, KernelInit, BiasInit.
+// Dilation (1), Valid (default), Same, Full or Pads, Act, NoBias, KernelInit,
+// BiasInit. Same and Full pad for the dilated kernel's span.
 func (t *T) Conv2D(name string, filters int, opts ...Option) *T {
 	l := t.begin(name, "Conv2D", opts, convOpts)
 	if l == nil {
@@ -63,13 +64,13 @@ func (t *T) Conv2D(name string, filters int, opts ...Option) *T {
 		return l.m.failed()
 	}
 	k, s := l.c.kernel, l.strides([]int{1, 1})
-	pads := l.pads(x, k, s, true)
+	pads := l.pads(x, l.span(k), s, true)
 	if pads == nil {
 		return l.m.failed()
 	}
 	rf := k[0] * k[1]
 	w := l.param("weight", ir.Shape{filters, x[1], k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, x[1]*rf, filters*rf))
-	y := l.op(ir.OpConv2D, "", ir.Attrs{Strides: s, Pads: pads}, l.x(0), w)
+	y := l.op(ir.OpConv2D, "", ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()}, l.x(0), w)
 	return l.result(l.activate(l.bias(y, filters)))
 }
 
@@ -78,7 +79,9 @@ func (t *T) Conv2D(name string, filters int, opts ...Option) *T {
 // follows Keras: Same gives an output of in·stride, Valid one of in·stride +
 // max(kh-stride, 0) (PyTorch's (in-1)·stride + kh when kh ≥ stride). Pads with
 // OutPad give PyTorch's padding and output_padding. Options as Conv2D, plus OutPad;
-// Full does not apply.
+// Full does not apply. With Dilation, kh above is the dilated kernel's span
+// (kh-1)·dh+1, as in both frameworks; OutPad must stay below the stride (PyTorch
+// also accepts it below the dilation).
 func (t *T) Conv2DTranspose(name string, filters int, opts ...Option) *T {
 	l := t.begin(name, "Conv2DTranspose", opts, deconvOpts)
 	if l == nil {
@@ -89,7 +92,7 @@ func (t *T) Conv2DTranspose(name string, filters int, opts ...Option) *T {
 		return l.m.failed()
 	}
 	k, s := l.c.kernel, l.strides([]int{1, 1})
-	pads, outPad, ok := l.deconvPads(x, k, s, "Conv2DTranspose")
+	pads, outPad, ok := l.deconvPads(x, l.span(k), s, "Conv2DTranspose")
 	if !ok {
 		return l.m.failed()
 	}
@@ -98,7 +101,7 @@ func (t *T) Conv2DTranspose(name string, filters int, opts ...Option) *T {
 	// the inputs and 0 as the outputs whatever the layer, so for a (C, filters, kh,
 	// kw) weight fan_in is filters·kh·kw and fan_out C·kh·kw.
 	w := l.param("weight", ir.Shape{x[1], filters, k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, filters*rf, x[1]*rf))
-	y := l.op(ir.OpConv2DTranspose, "", ir.Attrs{Strides: s, Pads: pads, OutPad: outPad}, l.x(0), w)
+	y := l.op(ir.OpConv2DTranspose, "", ir.Attrs{Strides: s, Pads: pads, OutPad: outPad, Dilations: l.dilations()}, l.x(0), w)
 	return l.result(l.activate(l.bias(y, filters)))
 }
 
@@ -305,6 +308,26 @@ func (l *builder) strides(def []int) []int {
 		return l.c.strides
 	}
 	return append([]int(nil), def...)
+}
+
+// dilations is the layer's Dilation as the ir attribute: nil when it is 1 along
+// both axes, so that an undilated layer's graph is the one it was without it.
+func (l *builder) dilations() []int {
+	d := l.c.dilation
+	if d == nil || d[0] == 1 && d[1] == 1 {
+		return nil
+	}
+	return append([]int(nil), d...)
+}
+
+// span is the extent of kernel k (kh, kw) with the layer's dilation: (k-1)·d+1 per
+// axis, the window the padding and output sizes are computed for.
+func (l *builder) span(k []int) []int {
+	d := l.c.dilation
+	if d == nil {
+		return k
+	}
+	return []int{ir.DilatedKernel(k[0], d[0]), ir.DilatedKernel(k[1], d[1])}
 }
 
 func (l *builder) padding() Padding {

@@ -26,8 +26,11 @@ const (
 // Strides (1), Valid (default), Same (Keras: output ceil(L/stride), any odd pad at
 // the end), Full, Causal (Keras' padding="causal": k-1 before the sequence, none
 // after, so output t sees inputs up to t), Pads(p) or Pads(left, right), Act,
-// NoBias, KernelInit, BiasInit. The default initializers are Conv2D's (Glorot
-// uniform with fans C·k and filters·k, as Keras and torch.nn.init compute them).
+// NoBias, KernelInit, BiasInit, Dilation(d) (1 by default; a kernel of k taps d
+// apart spans (k-1)·d+1, which Same, Full and Causal pad for: Causal pads (k-1)·d,
+// as Keras' dilated causal convolutions of WaveNet and TCN stacks). The default
+// initializers are Conv2D's (Glorot uniform with fans C·k and filters·k, as Keras
+// and torch.nn.init compute them).
 func (t *T) Conv1D(name string, filters int, opts ...Option) *T {
 	l := t.begin(name, "Conv1D", opts, conv1DOpts)
 	if l == nil {
@@ -39,13 +42,14 @@ func (t *T) Conv1D(name string, filters int, opts ...Option) *T {
 	}
 	x4 := view2D(x)
 	k, s := l.c.kernel, l.strides([]int{1, 1})
-	pads := l.pads(x4, k, s, true)
-	if pads == nil || !l.window1D(x[2], k[1], s[1], pads[1], pads[3], false) {
+	span := l.span(k)
+	pads := l.pads(x4, span, s, true)
+	if pads == nil || !l.dilated1D(x[2], k[1], span[1], pads[1], pads[3]) || !l.window1D(x[2], span[1], s[1], pads[1], pads[3], false) {
 		return l.m.failed()
 	}
 	w := l.param("weight", ir.Shape{filters, x[1], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, x[1]*k[1], filters*k[1]))
 	w4 := l.op(ir.OpReshape, "weight_2d", ir.Attrs{Shape: ir.Shape{filters, x[1], 1, k[1]}}, w)
-	y := l.op(ir.OpConv2D, "", ir.Attrs{Strides: s, Pads: pads}, l.in2D(x4), w4)
+	y := l.op(ir.OpConv2D, "", ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()}, l.in2D(x4), w4)
 	return l.result(l.out1D(l.activate(l.bias(y, filters))))
 }
 
@@ -54,7 +58,7 @@ func (t *T) Conv1D(name string, filters int, opts ...Option) *T {
 // follows Keras' Conv1DTranspose: Same gives an output of L·stride, Valid one of
 // L·stride + max(k-stride, 0); Pads(p) or Pads(left, right) with OutPad(p) give
 // PyTorch's padding and output_padding. Options as Conv1D without Full and Causal,
-// plus OutPad.
+// plus OutPad; with Dilation(d), k above is the span (k-1)·d+1.
 func (t *T) Conv1DTranspose(name string, filters int, opts ...Option) *T {
 	l := t.begin(name, "Conv1DTranspose", opts, deconv1DOpts)
 	if l == nil {
@@ -66,20 +70,21 @@ func (t *T) Conv1DTranspose(name string, filters int, opts ...Option) *T {
 	}
 	x4 := view2D(x)
 	k, s := l.c.kernel, l.strides([]int{1, 1})
-	pads, outPad, ok := l.deconvPads(x4, k, s, "Conv1DTranspose")
+	span := l.span(k)
+	pads, outPad, ok := l.deconvPads(x4, span, s, "Conv1DTranspose")
 	if !ok {
 		return l.m.failed()
 	}
 	if outPad[1] >= s[1] {
 		return l.fail("nn.OutPad(%d) must be smaller than the stride %d", outPad[1], s[1])
 	}
-	if out := (x[2]-1)*s[1] - pads[1] - pads[3] + k[1] + outPad[1]; out < 1 {
+	if out := (x[2]-1)*s[1] - pads[1] - pads[3] + span[1] + outPad[1]; out < 1 {
 		return l.fail("pads (%d, %d) leave an output of length %d", pads[1], pads[3], out)
 	}
 	// fan_in = filters·k, fan_out = C·k, as Conv2DTranspose reads its weight.
 	w := l.param("weight", ir.Shape{x[1], filters, k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, filters*k[1], x[1]*k[1]))
 	w4 := l.op(ir.OpReshape, "weight_2d", ir.Attrs{Shape: ir.Shape{x[1], filters, 1, k[1]}}, w)
-	y := l.op(ir.OpConv2DTranspose, "", ir.Attrs{Strides: s, Pads: pads, OutPad: outPad}, l.in2D(x4), w4)
+	y := l.op(ir.OpConv2DTranspose, "", ir.Attrs{Strides: s, Pads: pads, OutPad: outPad, Dilations: l.dilations()}, l.in2D(x4), w4)
 	return l.result(l.out1D(l.activate(l.bias(y, filters))))
 }
 
@@ -239,6 +244,16 @@ func (l *builder) out1D(y int) int {
 	}
 	s := l.m.g.Nodes[y].Shape
 	return l.op(ir.OpReshape, "out", ir.Attrs{Shape: ir.Shape{s[1], s[3]}}, y)
+}
+
+// dilated1D checks, in the layer's 1-D terms, that a kernel of k taps dilated to
+// span steps fits n steps padded by lo and hi (window1D then checks the rest).
+func (l *builder) dilated1D(n, k, span, lo, hi int) bool {
+	if span != k && n+lo+hi < span {
+		l.fail("kernel %d dilated by %d spans %d, longer than the padded input %d (length %d, pads (%d, %d))", k, l.c.dilation[1], span, n+lo+hi, n, lo, hi)
+		return false
+	}
+	return true
 }
 
 // window1D checks, in the layer's 1-D terms, that a window of k with stride s fits

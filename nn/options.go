@@ -54,6 +54,9 @@ const (
 	// admits the Causal padding.
 	opt1D
 	optCausal
+
+	// Dilation's option, on the convolutions.
+	optDilation
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
@@ -76,6 +79,7 @@ type config struct {
 	interp     Interpolation
 	rnn        rnnConfig // recurrent layers (nn/rnn.go)
 	paddingIdx int       // Embedding (nn/embedding.go)
+	dilation   []int     // {dh, dw}; {1, d} for a 1-D layer
 	seen       optKind
 }
 
@@ -173,6 +177,20 @@ func Strides(s ...int) Option { return stridesOpt(append([]int(nil), s...)) }
 
 func (s stridesOpt) String() string          { return "nn.Strides" + ints(s) }
 func (s stridesOpt) apply(c *config) optKind { c.strides = s; return optStrides }
+
+type dilationOpt []int
+
+// Dilation spreads a convolution's kernel taps apart (PyTorch's dilation, Keras'
+// dilation_rate): Dilation(d) for both axes, Dilation(dh, dw) per axis, one value
+// on the 1-D layers; 1 by default. Tap i reads the input i·d steps from the
+// window's start, so a kernel of k taps spans (k-1)·d+1, and Same, Full, Causal and
+// the output sizes are those of an undilated kernel of that span (Keras'; PyTorch's
+// padding="same", for stride 1, pads the same). Strides above 1 may be combined with
+// it, as PyTorch allows (Keras does not).
+func Dilation(d ...int) Option { return dilationOpt(append([]int(nil), d...)) }
+
+func (d dilationOpt) String() string          { return "nn.Dilation" + ints(d) }
+func (d dilationOpt) apply(c *config) optKind { c.dilation = d; return optDilation }
 
 type outPadOpt []int
 
@@ -384,6 +402,11 @@ func (c *config) check1D() error {
 			return err
 		}
 	}
+	if c.dilation != nil {
+		if c.dilation, err = one("nn.Dilation", c.dilation, 1); err != nil {
+			return err
+		}
+	}
 	if c.padding == padExplicit {
 		p := c.pads
 		switch len(p) {
@@ -423,6 +446,11 @@ func (c *config) check() error {
 	}
 	if c.outPad != nil {
 		if c.outPad, err = pair("nn.OutPad", c.outPad, 0); err != nil {
+			return err
+		}
+	}
+	if c.dilation != nil {
+		if c.dilation, err = pair("nn.Dilation", c.dilation, 1); err != nil {
 			return err
 		}
 	}

@@ -214,3 +214,30 @@ func TestUpSampleBilinear2DGradients(t *testing.T) {
 		})
 	}
 }
+
+// Dilated convolutions and transposed convolutions: the rules pass the dilations to
+// both gradient ops (and out_pad is computed from the dilated kernel's extent).
+func TestDilatedConvGradients(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		op      string
+		x, w    ir.Shape
+		strides []int
+		pads    []int
+		dil     []int
+		outPad  []int
+	}{
+		{"Conv2D valid, dilation 2", ir.OpConv2D, ir.Shape{2, 7, 9}, ir.Shape{3, 2, 3, 3}, []int{1, 1}, []int{0, 0, 0, 0}, []int{2, 2}, nil},
+		{"Conv2D Keras same, dilations (2,3), asymmetric pads", ir.OpConv2D, ir.Shape{2, 7, 9}, ir.Shape{3, 2, 2, 3}, []int{1, 1}, []int{1, 3, 1, 3}, []int{2, 3}, nil},
+		{"Conv2D strides (2,3) with dilations (3,2), skipping rows and columns", ir.OpConv2D, ir.Shape{2, 10, 11}, ir.Shape{2, 2, 2, 3}, []int{2, 3}, []int{0, 0, 0, 0}, []int{3, 2}, nil},
+		{"Conv2D causal 1-D, dilation 4", ir.OpConv2D, ir.Shape{3, 1, 13}, ir.Shape{2, 3, 1, 3}, []int{1, 1}, []int{0, 8, 0, 0}, []int{1, 4}, nil},
+		{"Conv2DTranspose stride 2, pads 2, dilation 2, out_pad 1", ir.OpConv2DTranspose, ir.Shape{3, 4, 5}, ir.Shape{3, 2, 3, 3}, []int{2, 2}, []int{2, 2, 2, 2}, []int{2, 2}, []int{1, 1}},
+		{"Conv2DTranspose dilations (1,3), no pads", ir.OpConv2DTranspose, ir.Shape{2, 3, 4}, ir.Shape{2, 3, 2, 2}, []int{1, 1}, []int{0, 0, 0, 0}, []int{1, 3}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := append(ir.Shape{ir.Batch}, tc.x...)
+			requireConvGradsOK(t, tc.op, ir.Attrs{Strides: tc.strides, Pads: tc.pads, Dilations: tc.dil, OutPad: tc.outPad},
+				[]gradcheck.Operand{{Shape: x}, {Shape: tc.w, Param: true}}, 2)
+		})
+	}
+}

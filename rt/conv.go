@@ -8,8 +8,8 @@ import "fmt"
 //
 //	y (O × Ho·Wo) = w (O × C·KH·KW) · cols (C·KH·KW × Ho·Wo)
 //
-// where cols[(c·KH+i)·KW+j, p·Wo+q] = x[c, p·SH+i-Top, q·SW+j-Left], zero in the
-// padding. The filter gradient is dy · colsᵀ, and the adjoint (the input gradient, a
+// where cols[(c·KH+i)·KW+j, p·Wo+q] = x[c, p·SH+i·DH-Top, q·SW+j·DW-Left], zero in
+// the padding (DH = DW = 1 but for dilated kernels). The filter gradient is dy · colsᵀ, and the adjoint (the input gradient, a
 // transposed convolution) is wᵀ · dy followed by col2im, which adds every column
 // entry back to the input element it was read from.
 //
@@ -30,12 +30,29 @@ import "fmt"
 // of H×W, a KH×KW kernel moved by strides SH and SW over the input padded with Top
 // rows above and Left columns on the left, giving Ho×Wo windows. The bottom and right
 // pads are implied by Ho and Wo: a window position past the input reads zeros.
+//
+// DH and DW dilate the kernel (PyTorch's dilation, Keras' dilation_rate): tap (i, j)
+// reads the input DH·i rows and DW·j columns from the window's corner. 0 means 1,
+// so that a literal without them is an undilated window. Dilated windows run on the
+// im2col paths only (see newPlanWith).
 type Window struct {
 	C, H, W   int
 	KH, KW    int
 	SH, SW    int
 	Top, Left int
 	Ho, Wo    int
+	DH, DW    int
+}
+
+// dilation returns the window's dilation, 0 read as 1.
+func (g Window) dilation() (int, int) { return max(g.DH, 1), max(g.DW, 1) }
+
+// dilated reports a kernel whose taps are spread apart along an axis where it has
+// more than one: the paths that read the padded image as runs of KH×KW neighbours
+// (wide, rows, direct, scatter, the dot products, the flipped adjoint) do not apply.
+func (g Window) dilated() bool {
+	dh, dw := g.dilation()
+	return (dh > 1 && g.KH > 1) || (dw > 1 && g.KW > 1)
 }
 
 // Rows is the number of rows of the column matrix, C·KH·KW.
@@ -43,7 +60,7 @@ func (g Window) Rows() int { return g.C * g.KH * g.KW }
 
 func (g Window) valid() bool {
 	return g.C >= 1 && g.H >= 1 && g.W >= 1 && g.KH >= 1 && g.KW >= 1 && g.SH >= 1 && g.SW >= 1 &&
-		g.Top >= 0 && g.Left >= 0 && g.Ho >= 1 && g.Wo >= 1
+		g.Top >= 0 && g.Left >= 0 && g.Ho >= 1 && g.Wo >= 1 && g.DH >= 0 && g.DW >= 0
 }
 
 // pointwise reports a 1×1 window with stride 1 and no padding: the item itself,
@@ -93,7 +110,7 @@ const (
 	// modePointwise: a 1×1 window with stride 1 and no padding; the item itself,
 	// C×H·W, is the column matrix.
 	modePointwise convMode = iota
-	// modeGather: strided windows; im2col and one product per item.
+	// modeGather: strided or dilated windows; im2col and one product per item.
 	modeGather
 	// modeWide: stride 1 over few channels; wide columns (one row per c, i, j)
 	// for a group of items side by side, one product per group.
@@ -166,7 +183,7 @@ func newPlanWith(g Window, o, maxBatch int, filterGrad, direct bool) plan {
 	case g.pointwise():
 		p.mode = modePointwise
 		return p
-	case g.SH != 1 || g.SW != 1:
+	case g.SH != 1 || g.SW != 1 || g.dilated():
 		p.mode, p.per, p.k, p.group = modeGather, g.Ho*g.Wo, g.Rows(), 1
 		p.ldc = p.per
 		p.size = p.k * p.ldc
@@ -340,7 +357,7 @@ func (p plan) byRow(dst, w []float32) {
 func Conv2DScratch(g Window, o, maxBatch int) int { return planSize(g, o, maxBatch, false) }
 
 // Conv2D computes y = conv(x, w) for n items: x is n×C×H×W, w is o×C×KH×KW (OIHW),
-// y is n×o×Ho×Wo, y[b,o,p,q] = Σ_c,i,j x[b,c,p·SH+i-Top,q·SW+j-Left]·w[o,c,i,j].
+// y is n×o×Ho×Wo, y[b,o,p,q] = Σ_c,i,j x[b,c,p·SH+i·DH-Top,q·SW+j·DW-Left]·w[o,c,i,j].
 // scratch holds at least Conv2DScratch(g, o, n) values.
 func Conv2D(g Window, o, n int, x, w, y, scratch []float32) {
 	Conv2DP(nil, g, o, n, x, w, y, scratch)
@@ -395,7 +412,7 @@ func Conv2DFilterGradScratch(g Window, o, maxBatch int) int {
 }
 
 // Conv2DFilterGrad computes the gradient of Conv2D with respect to its weights,
-// dw[o,c,i,j] = Σ_b,p,q dy[b,o,p,q]·x[b,c,p·SH+i-Top,q·SW+j-Left]: x is n×C×H×W, dy
+// dw[o,c,i,j] = Σ_b,p,q dy[b,o,p,q]·x[b,c,p·SH+i·DH-Top,q·SW+j·DW-Left]: x is n×C×H×W, dy
 // is n×o×Ho×Wo, dw is o×C×KH×KW. scratch holds at least
 // Conv2DFilterGradScratch(g, o, n) values.
 func Conv2DFilterGrad(g Window, o, n int, x, dy, dw, scratch []float32) {
@@ -492,7 +509,7 @@ func Conv2DFilterGradP(pool *Pool, g Window, o, n int, x, dy, dw, scratch []floa
 
 // validStride1 reports a stride-1 window without padding (Keras/PyTorch 'valid').
 func (g Window) validStride1() bool {
-	return g.SH == 1 && g.SW == 1 && g.Top == 0 && g.Left == 0 && g.H == g.Ho+g.KH-1 && g.W == g.Wo+g.KW-1
+	return !g.dilated() && g.SH == 1 && g.SW == 1 && g.Top == 0 && g.Left == 0 && g.H == g.Ho+g.KH-1 && g.W == g.Wo+g.KW-1
 }
 
 // wideAdjoint is the layout of transposeWide: groups of items whose dy, laid out W
@@ -555,7 +572,7 @@ func (g Window) transposeWide(pool *Pool, o, n int, dy, w, dx, scratch []float32
 // and gives the C×H×W output. That needs pads no larger than the kernel's reach
 // (always so for valid, same and full padding).
 func (g Window) flipped(o int) (Window, bool) {
-	if g.SH != 1 || g.SW != 1 {
+	if g.SH != 1 || g.SW != 1 || g.dilated() {
 		return Window{}, false
 	}
 	f := Window{C: o, H: g.Ho, W: g.Wo, KH: g.KH, KW: g.KW, SH: 1, SW: 1,
@@ -582,7 +599,7 @@ func Conv2DTransposeScratch(g Window, o, maxBatch int) int {
 
 // Conv2DTranspose computes the adjoint of Conv2D(g, o) with the same weights: x is
 // n×o×Ho×Wo, w is o×C×KH×KW, y is n×C×H×W, and y[b,c,h,v] = Σ x[b,o,p,q]·w[o,c,i,j]
-// over the p, q, i, j with h = p·SH+i-Top and v = q·SW+j-Left. It is both the
+// over the p, q, i, j with h = p·SH+i·DH-Top and v = q·SW+j·DW-Left. It is both the
 // gradient of Conv2D with respect to its input and a transposed convolution (PyTorch
 // ConvTranspose2d, whose C_in×C_out×KH×KW weight is w here). scratch holds at least
 // Conv2DTransposeScratch(g, o, n) values.
@@ -635,8 +652,10 @@ func Conv2DTransposeP(pool *Pool, g Window, o, n int, x, w, y, scratch []float32
 }
 
 // span returns the window columns [q0, q1) whose kernel column j reads inside the
-// input: 0 ≤ q·SW+j-Left < W.
+// input: 0 ≤ q·SW+j·DW-Left < W.
 func (g Window) span(j int) (q0, q1 int) {
+	_, dw := g.dilation()
+	j *= dw
 	lo := g.Left - j // q·SW ≥ lo
 	if lo > 0 {
 		q0 = (lo + g.SW - 1) / g.SW
@@ -650,10 +669,12 @@ func (g Window) span(j int) (q0, q1 int) {
 }
 
 // im2col writes the column matrix of the C×H×W image x into cols, whose rows are
-// ldc apart (ldc ≥ Ho·Wo). Every element of the Rows()×Ho·Wo matrix is written,
+// ldc apart (ldc ≥ Ho·Wo), the kernel's taps DH and DW apart. Every element of the
+// Rows()×Ho·Wo matrix is written,
 // padding as zeros.
 func im2col(g Window, x []float32, cols []float32, ldc int) {
 	hw, n := g.H*g.W, g.Ho*g.Wo
+	dh, dw := g.dilation()
 	r := 0
 	for c := range g.C {
 		plane := x[c*hw : (c+1)*hw]
@@ -662,10 +683,10 @@ func im2col(g Window, x []float32, cols []float32, ldc int) {
 				dst := cols[r*ldc : r*ldc+n]
 				r++
 				q0, q1 := g.span(j)
-				off := j - g.Left // input column of window column q is q·SW+off
+				off := j*dw - g.Left // input column of window column q is q·SW+off
 				for p := range g.Ho {
 					d := dst[p*g.Wo : (p+1)*g.Wo]
-					h := p*g.SH + i - g.Top
+					h := p*g.SH + i*dh - g.Top
 					if h < 0 || h >= g.H || q0 == q1 {
 						clear(d)
 						continue
@@ -693,10 +714,11 @@ func im2col(g Window, x []float32, cols []float32, ldc int) {
 }
 
 // col2im adds the column matrix cols (rows ldc apart) back into the C×H×W image x:
-// x[c, p·SH+i-Top, q·SW+j-Left] += cols[(c·KH+i)·KW+j, p·Wo+q] for every element that
+// x[c, p·SH+i·DH-Top, q·SW+j·DW-Left] += cols[(c·KH+i)·KW+j, p·Wo+q] for every element that
 // lies inside x. It is the adjoint (transpose) of im2col; x is not cleared first.
 func col2im(g Window, cols []float32, ldc int, x []float32) {
 	hw, n := g.H*g.W, g.Ho*g.Wo
+	dh, dw := g.dilation()
 	r := 0
 	for c := range g.C {
 		plane := x[c*hw : (c+1)*hw]
@@ -708,9 +730,9 @@ func col2im(g Window, cols []float32, ldc int, x []float32) {
 				if q0 == q1 {
 					continue
 				}
-				off := j - g.Left
+				off := j*dw - g.Left
 				for p := range g.Ho {
-					h := p*g.SH + i - g.Top
+					h := p*g.SH + i*dh - g.Top
 					if h < 0 || h >= g.H {
 						continue
 					}

@@ -93,7 +93,7 @@ const dotAlign = 15
 // budget floats of scratch, and whether the path applies: stride 1, not 1×1, at
 // least dotMinItems items, and a chunk of one filter and one channel fits.
 func newDotPlan(g Window, o, n, budget int) (dotPlan, bool) {
-	if !dotFilterGradOn || g.SH != 1 || g.SW != 1 || g.pointwise() || n < dotMinItems {
+	if !dotFilterGradOn || g.SH != 1 || g.SW != 1 || g.dilated() || g.pointwise() || n < dotMinItems {
 		return dotPlan{}, false
 	}
 	d := dotPlan{g: g, o: o, hp: g.Ho + g.KH - 1, wp: g.Wo + g.KW - 1}

@@ -84,7 +84,7 @@ func (e *Epilogue) check(g Window, o int) {
 		e.Index != nil && (e.Pool != PoolMax || e.Act == ActLeakyReLU && e.Alpha < 0)
 	if e.Pool != PoolNone {
 		w := e.Window
-		bad = bad || !w.valid() || w.H != g.Ho || w.W != g.Wo || (w.Ho-1)*w.SH-w.Top >= w.H || (w.Wo-1)*w.SW-w.Left >= w.W
+		bad = bad || !w.valid() || w.dilated() || w.H != g.Ho || w.W != g.Wo || (w.Ho-1)*w.SH-w.Top >= w.H || (w.Wo-1)*w.SW-w.Left >= w.W
 	}
 	if bad {
 		panic(fmt.Sprintf("rt.Conv2DFused: epilogue %+v does not fit a convolution with %d channels of %d×%d", *e, o, g.Ho, g.Wo))

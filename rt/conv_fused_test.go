@@ -178,7 +178,7 @@ func TestFusedConvolutionEqualsTheOpsOneByOne(t *testing.T) {
 						defer func(b, r, s int, d bool) {
 							convColsBudget, rowsMinK, tileRowsOverride, directConv = b, r, s, d
 						}(convColsBudget, rowsMinK, tileRowsOverride, directConv)
-						g := windowOf(t, c.c, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
+						g := c.window(t)
 						rowsMinK, tileRowsOverride, directConv = path.rowsMin, path.rowTile, path.direct
 						if convColsBudget = path.budget; path.budget == 0 {
 							p := newPlan(g, o, 1, false)

@@ -14,26 +14,49 @@ import (
 // asymmetric (Keras 'same') and full padding, pads beyond the kernel's reach (no
 // flipped adjoint), kernels as wide as the padded input, 1×1 kernels with and
 // without stride, and windows that skip input rows and columns.
-var windows = []struct {
+//
+// The dilated kernels at the end take the gather path whatever their stride; a
+// dilation along an axis of one tap changes nothing (the last one).
+var windows = []testWindow{
+	{"a 3×3 valid window", 2, 5, 6, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1},
+	{"a 5×5 same window", 1, 7, 7, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1},
+	{"a 3×2 window with asymmetric pads", 3, 6, 5, 3, 2, 1, 1, 0, 1, 2, 0, 1, 1},
+	{"Keras same with strides 2×3 (extra pad at the end)", 3, 7, 8, 3, 4, 2, 3, 1, 1, 1, 2, 1, 1},
+	{"full padding", 2, 4, 5, 3, 2, 1, 1, 2, 1, 2, 1, 1, 1},
+	{"strides larger than the kernel", 1, 9, 10, 2, 2, 3, 4, 0, 0, 0, 0, 1, 1},
+	{"a kernel as wide as the padded input", 1, 3, 4, 5, 6, 1, 1, 1, 1, 1, 1, 1, 1},
+	{"a 1×1 window", 4, 5, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},
+	{"a 1×1 window with stride 2", 4, 5, 5, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1},
+	{"a 1×1 window with padding", 2, 3, 3, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1},
+	{"padding beyond the kernel's reach", 1, 3, 3, 2, 2, 1, 1, 2, 3, 2, 3, 1, 1},
+	{"strided padding beyond the kernel's reach", 1, 3, 3, 2, 2, 1, 2, 2, 3, 2, 3, 1, 1},
+	{"a 3×3 same window over many channels", 8, 6, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+	{"a 5×5 valid window over six channels", 6, 9, 8, 5, 5, 1, 1, 0, 0, 0, 0, 1, 1},
+	{"full padding over many channels", 6, 4, 5, 3, 3, 1, 1, 2, 2, 2, 2, 1, 1},
+	{"asymmetric pads over many channels", 5, 5, 6, 2, 4, 1, 1, 1, 0, 0, 3, 1, 1},
+	{"a 3×3 valid window dilated by 2", 2, 7, 8, 3, 3, 1, 1, 0, 0, 0, 0, 2, 2},
+	{"a 3×2 window dilated by (2, 3) with Keras same pads", 3, 7, 9, 3, 2, 1, 1, 2, 1, 2, 2, 2, 3},
+	{"a 3×3 window dilated by 3 with strides 2×3 and asymmetric pads", 2, 9, 11, 3, 3, 2, 3, 3, 1, 2, 4, 3, 3},
+	{"a 1×3 causal window dilated by 4 (a dilated Conv1D)", 2, 1, 13, 1, 3, 1, 1, 0, 8, 0, 0, 1, 4},
+	{"a 1×2 window dilated by 2 with stride 2 (a strided dilated Conv1D)", 3, 1, 10, 1, 2, 1, 2, 0, 1, 0, 2, 1, 2},
+	{"full padding of a 2×3 kernel dilated by (3, 2)", 2, 4, 5, 2, 3, 1, 1, 3, 4, 3, 4, 3, 2},
+	{"a dilated kernel as wide as the padded input", 1, 3, 4, 2, 2, 1, 1, 1, 0, 0, 0, 3, 3},
+	{"a 3×1 kernel dilated along its one-tap axis too", 4, 8, 5, 3, 1, 1, 1, 2, 0, 2, 0, 2, 5},
+}
+
+// window is the case's geometry.
+func (c testWindow) window(t testing.TB) Window {
+	t.Helper()
+	g := windowOf(t, c.c, c.h, c.w, (c.kh-1)*c.dh+1, (c.kw-1)*c.dw+1, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
+	g.KH, g.KW, g.DH, g.DW = c.kh, c.kw, c.dh, c.dw
+	return g
+}
+
+// testWindow is one convolution geometry of the tests; window builds it.
+type testWindow struct {
 	name                                              string
 	c, h, w, kh, kw, sh, sw, top, left, bottom, right int
-}{
-	{"a 3×3 valid window", 2, 5, 6, 3, 3, 1, 1, 0, 0, 0, 0},
-	{"a 5×5 same window", 1, 7, 7, 5, 5, 1, 1, 2, 2, 2, 2},
-	{"a 3×2 window with asymmetric pads", 3, 6, 5, 3, 2, 1, 1, 0, 1, 2, 0},
-	{"Keras same with strides 2×3 (extra pad at the end)", 3, 7, 8, 3, 4, 2, 3, 1, 1, 1, 2},
-	{"full padding", 2, 4, 5, 3, 2, 1, 1, 2, 1, 2, 1},
-	{"strides larger than the kernel", 1, 9, 10, 2, 2, 3, 4, 0, 0, 0, 0},
-	{"a kernel as wide as the padded input", 1, 3, 4, 5, 6, 1, 1, 1, 1, 1, 1},
-	{"a 1×1 window", 4, 5, 3, 1, 1, 1, 1, 0, 0, 0, 0},
-	{"a 1×1 window with stride 2", 4, 5, 5, 1, 1, 2, 2, 0, 0, 0, 0},
-	{"a 1×1 window with padding", 2, 3, 3, 1, 1, 1, 1, 1, 0, 0, 1},
-	{"padding beyond the kernel's reach", 1, 3, 3, 2, 2, 1, 1, 2, 3, 2, 3},
-	{"strided padding beyond the kernel's reach", 1, 3, 3, 2, 2, 1, 2, 2, 3, 2, 3},
-	{"a 3×3 same window over many channels", 8, 6, 7, 3, 3, 1, 1, 1, 1, 1, 1},
-	{"a 5×5 valid window over six channels", 6, 9, 8, 5, 5, 1, 1, 0, 0, 0, 0},
-	{"full padding over many channels", 6, 4, 5, 3, 3, 1, 1, 2, 2, 2, 2},
-	{"asymmetric pads over many channels", 5, 5, 6, 2, 4, 1, 1, 1, 0, 0, 3},
+	dh, dw                                            int // the kernel's dilation
 }
 
 func windowOf(t testing.TB, c, h, w, kh, kw, sh, sw, top, left, bottom, right int) Window {
@@ -48,7 +71,8 @@ func windowOf(t testing.TB, c, h, w, kh, kw, sh, sw, top, left, bottom, right in
 func (g Window) at(x []float32, r, col int) float32 {
 	c, i, j := r/(g.KH*g.KW), r/g.KW%g.KH, r%g.KW
 	p, q := col/g.Wo, col%g.Wo
-	h, v := p*g.SH+i-g.Top, q*g.SW+j-g.Left
+	dh, dw := g.dilation()
+	h, v := p*g.SH+i*dh-g.Top, q*g.SW+j*dw-g.Left
 	if h < 0 || h >= g.H || v < 0 || v >= g.W {
 		return 0
 	}
@@ -58,6 +82,7 @@ func (g Window) at(x []float32, r, col int) float32 {
 // terms visits the terms of the defining sum of Conv2D (y[b,o,p,q] = Σ x·w): it
 // calls f(xi, wi, yi) for every term x[xi]·w[wi] of y[yi].
 func (g Window) terms(o, n int, f func(xi, wi, yi int)) {
+	dh, dw := g.dilation()
 	for b := range n {
 		for oc := range o {
 			for p := range g.Ho {
@@ -66,7 +91,7 @@ func (g Window) terms(o, n int, f func(xi, wi, yi int)) {
 					for c := range g.C {
 						for i := range g.KH {
 							for j := range g.KW {
-								h, v := p*g.SH+i-g.Top, q*g.SW+j-g.Left
+								h, v := p*g.SH+i*dh-g.Top, q*g.SW+j*dw-g.Left
 								if h < 0 || h >= g.H || v < 0 || v >= g.W {
 									continue
 								}
@@ -140,7 +165,7 @@ func TestConvolutionsComputeTheirDefiningSums(t *testing.T) {
 					}(convColsBudget, rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride, directConv)
 					directConv = path.direct
 					const o = 3
-					g := windowOf(t, c.c, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
+					g := c.window(t)
 					rowsMinK, rowsMaxO, filterGradTransposedRows, tileRowsOverride = path.rowsMin, path.rowsMaxO, path.transRows, path.tileRows
 					if convColsBudget = path.budget; path.budget == 0 {
 						// Groups of two items: batch 3 ends with a partial group.
@@ -235,7 +260,7 @@ func TestConvolutionsPanicOnSizesThatDoNotFit(t *testing.T) {
 func TestIm2colWritesTheDefiningColumns(t *testing.T) {
 	for _, c := range windows {
 		t.Run(c.name, func(t *testing.T) {
-			g := windowOf(t, c.c, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
+			g := c.window(t)
 			x := make([]float32, g.C*g.H*g.W)
 			for i := range x {
 				x[i] = float32(i + 1)
@@ -263,7 +288,7 @@ func TestIm2colWritesTheDefiningColumns(t *testing.T) {
 func TestCol2imIsTheAdjointOfIm2col(t *testing.T) {
 	for _, c := range windows {
 		t.Run(c.name, func(t *testing.T) {
-			g := windowOf(t, c.c, c.h, c.w, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.bottom, c.right)
+			g := c.window(t)
 			n := g.Ho * g.Wo
 			ldc := n + 1
 			cols := make([]float32, g.Rows()*ldc)
@@ -345,6 +370,7 @@ func TestConvolutionsOnAPoolEqualOneThreadBitForBit(t *testing.T) {
 		{"5×5 valid over 1×28×28", Window{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, Ho: 24, Wo: 24}},
 		{"3×3 stride 2 over 4×17×17", Window{C: 4, H: 17, W: 17, KH: 3, KW: 3, SH: 2, SW: 2, Ho: 8, Wo: 8}},
 		{"1×1 over 16×12×12", Window{C: 16, H: 12, W: 12, KH: 1, KW: 1, SH: 1, SW: 1, Ho: 12, Wo: 12}},
+		{"3×3 dilated by 2, same, over 8×13×13", Window{C: 8, H: 13, W: 13, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 13, Wo: 13, DH: 2, DW: 2}},
 	}
 	const o, n = 16, 8
 	for _, threads := range []int{2, 3} {

@@ -20,7 +20,7 @@ func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, w, y, m.scratch32[:30796])
 }
 
-// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 6 more.
+// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 7 more.
 func (m *Model) tanh(n int, x []float32, y []float32) {
 	rt.Tanh(y, x)
 }
@@ -713,6 +713,44 @@ func (m *Model) reduceMean4(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*6))
 }
 
+// conv2DBiasAdd4 computes Conv2D+BiasAdd N×2×4×8, for conv_dilated/bias.
+func (m *Model) conv2DBiasAdd4(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+	// 3×3 window dilated by 2×2, strides 2×1, pads {top 1, left 2, bottom 2, right 2} over 3×8×8: 4×8 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 1, Top: 1, Left: 2, Ho: 4, Wo: 8, DH: 2, DW: 2}, 2, n, x, w, y, m.scratch32[:928], rt.Epilogue{Bias: bias[:]})
+}
+
+// conv2DTranspose4 computes Conv2DTranspose N×2×8×17, for deconv_dilated.
+func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
+	// 2×2 window dilated by 1×2, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 2×8×17: 4×8 windows
+	rt.Conv2DTransposeP(m.pool, rt.Window{C: 2, H: 8, W: 17, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 8, DH: 1, DW: 2}, 2, n, x, w, y, m.scratch32[:256])
+}
+
+// biasAdd9 computes BiasAdd N×2×8×17, for deconv_dilated/bias.
+func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[2]float32) {
+	for o := range n {
+		xr := (*[272]float32)(x[o*272:])
+		yr := (*[272]float32)(y[o*272:])
+		for c := range 2 {
+			vc := v[c]
+			xc := (*[136]float32)(xr[c*136:])
+			yc := (*[136]float32)(yr[c*136:])
+			for i, xv := range xc {
+				yc[i] = xv + vc
+			}
+		}
+	}
+}
+
+// reduceMean5 computes ReduceMean scalar, for dilated_mean.
+func (m *Model) reduceMean5(n int, x []float32, y []float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	y[0] = float32(s / float64(n*272))
+}
+
 // sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce.
 func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) {
 	var s float64
@@ -961,8 +999,8 @@ func (m *Model) squareExpAddScalarSubSub(n int, y []float32, x1 []float32, x2 []
 	}
 }
 
-// reduceMean5 computes ReduceMean scalar, for kl_normal/mean, l1_z/mean.
-func (m *Model) reduceMean5(n int, x []float32, y []float32) {
+// reduceMean6 computes ReduceMean scalar, for kl_normal/mean, l1_z/mean.
+func (m *Model) reduceMean6(n int, x []float32, y []float32) {
 	var s float64
 	for _, v := range x {
 		s += float64(v)
@@ -970,8 +1008,8 @@ func (m *Model) reduceMean5(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*2))
 }
 
-// scaleScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
-func (m *Model) scaleScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32, x21 []float32) {
+// scaleScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
+func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32, x21 []float32, x22 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -993,6 +1031,7 @@ func (m *Model) scaleScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAdd
 	x19 = x19[:len(y)]
 	x20 = x20[:len(y)]
 	x21 = x21[:len(y)]
+	x22 = x22[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
@@ -1015,6 +1054,7 @@ func (m *Model) scaleScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAdd
 		a19 := x19[i]
 		a20 := x20[i]
 		a21 := x21[i]
+		a22 := x22[i]
 		t1 := 0.5 * a1
 		t2 := 0.5 * a2
 		t3 := t1 + t2
@@ -1022,44 +1062,46 @@ func (m *Model) scaleScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAdd
 		t5 := t3 + t4
 		t6 := 0.5 * a4
 		t7 := t5 + t6
-		t8 := t7 + a5
-		t9 := 0.5 * a6
-		t10 := t8 + t9
-		t11 := 0.25 * a7
+		t8 := 0.5 * a5
+		t9 := t7 + t8
+		t10 := t9 + a6
+		t11 := 0.5 * a7
 		t12 := t10 + t11
 		t13 := 0.25 * a8
 		t14 := t12 + t13
-		t15 := 0.5 * a9
+		t15 := 0.25 * a9
 		t16 := t14 + t15
-		t17 := 2.0 * a10
+		t17 := 0.5 * a10
 		t18 := t16 + t17
-		t19 := 0.1 * a11
+		t19 := 2.0 * a11
 		t20 := t18 + t19
 		t21 := 0.1 * a12
 		t22 := t20 + t21
-		t23 := 0.3 * a13
+		t23 := 0.1 * a13
 		t24 := t22 + t23
-		t25 := 0.2 * a14
+		t25 := 0.3 * a14
 		t26 := t24 + t25
 		t27 := 0.2 * a15
 		t28 := t26 + t27
-		t29 := 0.06 * a16
+		t29 := 0.2 * a16
 		t30 := t28 + t29
-		t31 := 0.001 * a17
+		t31 := 0.06 * a17
 		t32 := t30 + t31
-		t33 := 0.5 * a18
+		t33 := 0.001 * a18
 		t34 := t32 + t33
-		t35 := 0.01 * a19
+		t35 := 0.5 * a19
 		t36 := t34 + t35
-		t37 := -0.1 * a20
+		t37 := 0.01 * a20
 		t38 := t36 + t37
-		t39 := 0.02 * a21
-		y[i] = t38 + t39
+		t39 := -0.1 * a21
+		t40 := t38 + t39
+		t41 := 0.02 * a22
+		y[i] = t40 + t41
 	}
 }
 
-// biasAdd9 computes BiasAdd N×2, for z_mean/bias, z_log_var/bias.
-func (m *Model) biasAdd9(n int, x []float32, y []float32, v *[2]float32) {
+// biasAdd10 computes BiasAdd N×2, for z_mean/bias, z_log_var/bias.
+func (m *Model) biasAdd10(n int, x []float32, y []float32, v *[2]float32) {
 	for o := range n {
 		xr := (*[2]float32)(x[o*2:])
 		yr := (*[2]float32)(y[o*2:])
@@ -1252,8 +1294,8 @@ func (m *Model) scale(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd10 computes BiasAdd N×4×8×8, for bn/centered.
-func (m *Model) biasAdd10(n int, x []float32, y []float32, v *[4]float32) {
+// biasAdd11 computes BiasAdd N×4×8×8, for bn/centered.
+func (m *Model) biasAdd11(n int, x []float32, y []float32, v *[4]float32) {
 	for o := range n {
 		xr := (*[256]float32)(x[o*256:])
 		yr := (*[256]float32)(y[o*256:])
@@ -1302,8 +1344,8 @@ func (m *Model) channelMul(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
-// conv2DBiasAdd4 computes Conv2D+BiasAdd N×2×4×6, for conv_bilinear/bias.
-func (m *Model) conv2DBiasAdd4(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd5 computes Conv2D+BiasAdd N×2×4×6, for conv_bilinear/bias.
+func (m *Model) conv2DBiasAdd5(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, w, y, m.scratch32[:9756], rt.Epilogue{Bias: bias[:]})
@@ -1378,8 +1420,8 @@ func (m *Model) channelMean2(n int, x []float32, s *[30]float32) {
 	}
 }
 
-// biasAdd11 computes BiasAdd N×30, for bn_fc/centered.
-func (m *Model) biasAdd11(n int, x []float32, y []float32, v *[30]float32) {
+// biasAdd12 computes BiasAdd N×30, for bn_fc/centered.
+func (m *Model) biasAdd12(n int, x []float32, y []float32, v *[30]float32) {
 	for o := range n {
 		xr := (*[30]float32)(x[o*30:])
 		yr := (*[30]float32)(y[o*30:])
@@ -1473,8 +1515,8 @@ func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []floa
 	}
 }
 
-// conv2DBiasAdd5 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias.
-func (m *Model) conv2DBiasAdd5(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd6 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias.
+func (m *Model) conv2DBiasAdd6(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, w, y, m.scratch32[:19506], rt.Epilogue{Bias: bias[:]})
@@ -1854,6 +1896,71 @@ func (m *Model) lossGrad10(n int, p []float32, t []int32, dl []float32, g []floa
 	}
 }
 
+// broadcast3 computes Broadcast N×2×8×17, for d.dilated_mean.1.
+func (m *Model) broadcast3(n int, x []float32, y []float32) {
+	v := float32(float64(x[0]) / float64(n*272))
+	for i := range y {
+		y[i] = v
+	}
+}
+
+// channelSum computes ChannelSum 2, for d.deconv_dilated/bias.1.
+func (m *Model) channelSum(n int, x []float32, s *[2]float32) {
+	acc := (*[2]float64)(m.scratch64[:])
+	clear(acc[:])
+	for o := range n {
+		xr := (*[272]float32)(x[o*272:])
+		for c := range 2 {
+			acc[c] += rt.Sum64((*[136]float32)(xr[c*136:])[:])
+		}
+	}
+	for c := range 2 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// conv2D2 computes Conv2D N×2×4×8, for d.deconv_dilated.1.
+func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
+	// 2×2 window dilated by 1×2, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 2×8×17: 4×8 windows
+	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 8, W: 17, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 8, DH: 1, DW: 2}, 2, n, x, w, y, m.scratch32[:256])
+}
+
+// conv2DFilterGrad computes Conv2DFilterGrad 2×2×2×2, for d.deconv_dilated.2.
+func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+	// 2×2 window dilated by 1×2, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 2×8×17: 4×8 windows
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 8, W: 17, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 8, DH: 1, DW: 2}, 2, n, x, dy, dw, m.scratch32[:256])
+}
+
+// tanhGrad computes TanhGrad N×2×4×8, for d.conv_dilated/tanh.1, d.embed_proj/tanh.1 and 4 more.
+func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = bv * (1 - a[i]*a[i])
+	}
+}
+
+// channelSum2 computes ChannelSum 2, for d.conv_dilated/bias.1, d.deconv_pads/bias.1.
+func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
+	acc := (*[2]float64)(m.scratch64[:])
+	clear(acc[:])
+	for o := range n {
+		xr := (*[64]float32)(x[o*64:])
+		for c := range 2 {
+			acc[c] += rt.Sum64((*[32]float32)(xr[c*32:])[:])
+		}
+	}
+	for c := range 2 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// conv2DFilterGrad2 computes Conv2DFilterGrad 2×3×3×3, for d.conv_dilated.1.
+func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
+	// 3×3 window dilated by 2×2, strides 2×1, pads {top 1, left 2, bottom 2, right 2} over 3×8×8: 4×8 windows
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 1, Top: 1, Left: 2, Ho: 4, Wo: 8, DH: 2, DW: 2}, 2, n, x, dy, dw, m.scratch32[:864])
+}
+
 // sliceGrad computes SliceGrad N×3×2, for d.repeat_lstm/t0/x_slice.1, d.repeat_lstm/t2/x_slice.1, d.repeat_lstm/t1/x_slice.1.
 func (m *Model) sliceGrad(n int, dy []float32, y []float32, start int) {
 	at := start * 2
@@ -1892,20 +1999,11 @@ func (m *Model) repeatGrad(n int, dy []float32, dx []float32) {
 	}
 }
 
-// broadcast3 computes Broadcast N×4×2, for d.embed_mean.1.
-func (m *Model) broadcast3(n int, x []float32, y []float32) {
+// broadcast4 computes Broadcast N×4×2, for d.embed_mean.1.
+func (m *Model) broadcast4(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*8))
 	for i := range y {
 		y[i] = v
-	}
-}
-
-// tanhGrad computes TanhGrad N×4×2, for d.embed_proj/tanh.1, d.per_step/tanh.1 and 3 more.
-func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = bv * (1 - a[i]*a[i])
 	}
 }
 
@@ -1924,16 +2022,16 @@ func (m *Model) embeddingGrad(n int, ids []int32, dy []float32, dw []float32) {
 	rt.EmbeddingGrad(dw, ids, dy, 3, 0)
 }
 
-// broadcast4 computes Broadcast N×2×4×6, for d.bilinear_mean.1.
-func (m *Model) broadcast4(n int, x []float32, y []float32) {
+// broadcast5 computes Broadcast N×2×4×6, for d.bilinear_mean.1.
+func (m *Model) broadcast5(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*48))
 	for i := range y {
 		y[i] = v
 	}
 }
 
-// broadcast5 computes Broadcast N×5, for d.smooth_mean.1.
-func (m *Model) broadcast5(n int, x []float32, y []float32) {
+// broadcast6 computes Broadcast N×5, for d.smooth_mean.1.
+func (m *Model) broadcast6(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*5))
 	for i := range y {
 		y[i] = v
@@ -1945,8 +2043,8 @@ func (m *Model) geluGrad(n int, a []float32, b []float32, y []float32) {
 	rt.GeluTanhGrad(y, a, b)
 }
 
-// channelSum computes ChannelSum 5, for d.dense_gelu_tanh/bias.1, d.logits/bias.1.
-func (m *Model) channelSum(n int, x []float32, s *[5]float32) {
+// channelSum3 computes ChannelSum 5, for d.dense_gelu_tanh/bias.1, d.logits/bias.1.
+func (m *Model) channelSum3(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 5, 5)
@@ -1960,8 +2058,8 @@ func (m *Model) siluGrad(n int, a []float32, b []float32, y []float32) {
 	rt.SiluGrad(y, a, b)
 }
 
-// channelSum2 computes ChannelSum 6, for d.dense_swish/bias.1, d.dense_softplus/bias.1 and 2 more.
-func (m *Model) channelSum2(n int, x []float32, s *[6]float32) {
+// channelSum4 computes ChannelSum 6, for d.dense_swish/bias.1, d.dense_softplus/bias.1 and 2 more.
+func (m *Model) channelSum4(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 6, 6)
@@ -2016,8 +2114,8 @@ func (m *Model) geluGrad2(n int, a []float32, b []float32, y []float32) {
 	rt.GeluGrad(y, a, b)
 }
 
-// channelSum3 computes ChannelSum 2, for d.conv_gelu/bias.1.
-func (m *Model) channelSum3(n int, x []float32, s *[2]float32) {
+// channelSum5 computes ChannelSum 2, for d.conv_gelu/bias.1.
+func (m *Model) channelSum5(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2031,14 +2129,14 @@ func (m *Model) channelSum3(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// conv2DTranspose4 computes Conv2DTranspose N×2×8×8, for d.conv_gelu.1.
-func (m *Model) conv2DTranspose4(n int, x []float32, w []float32, y []float32) {
+// conv2DTranspose5 computes Conv2DTranspose N×2×8×8, for d.conv_gelu.1.
+func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 2×8×8: 4×4 windows
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, w, y, m.scratch32[:288])
 }
 
-// conv2DFilterGrad computes Conv2DFilterGrad 2×2×3×3, for d.conv_gelu.2.
-func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad3 computes Conv2DFilterGrad 2×2×3×3, for d.conv_gelu.2.
+func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 2×8×8: 4×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, dy, dw, m.scratch32[:288])
 }
@@ -2048,8 +2146,8 @@ func (m *Model) eluGrad2(n int, a []float32, b []float32, y []float32) {
 	rt.EluGrad(y, a, b, 1.0)
 }
 
-// channelSum4 computes ChannelSum 2, for d.conv_elu/bias.1.
-func (m *Model) channelSum4(n int, x []float32, s *[2]float32) {
+// channelSum6 computes ChannelSum 2, for d.conv_elu/bias.1.
+func (m *Model) channelSum6(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2063,8 +2161,8 @@ func (m *Model) channelSum4(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// conv2DFilterGrad2 computes Conv2DFilterGrad 2×3×3×3, for d.conv_elu.1.
-func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad4 computes Conv2DFilterGrad 2×3×3×3, for d.conv_elu.1.
+func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, dy, dw, m.scratch32[:19378])
 }
@@ -2108,8 +2206,8 @@ func (m *Model) mulAddMulMulScaleAdd(n int, y []float32, x1 []float32, x2 []floa
 	}
 }
 
-// channelSum5 computes ChannelSum 2, for d.z_log_var/bias.1, d.z_mean/bias.1.
-func (m *Model) channelSum5(n int, x []float32, s *[2]float32) {
+// channelSum7 computes ChannelSum 2, for d.z_log_var/bias.1, d.z_mean/bias.1.
+func (m *Model) channelSum7(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 2, 2)
@@ -2127,8 +2225,8 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelSum6 computes ChannelSum 1, for d.flag_prob/bias.1, d.flag_logit/bias.1.
-func (m *Model) channelSum6(n int, x []float32, s *[1]float32) {
+// channelSum8 computes ChannelSum 1, for d.flag_prob/bias.1, d.flag_logit/bias.1.
+func (m *Model) channelSum8(n int, x []float32, s *[1]float32) {
 	acc := (*[1]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 1, 1)
@@ -2195,8 +2293,8 @@ func (m *Model) leakyReluGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelSum7 computes ChannelSum 30, for d.bn_fc/shifted.1, d.bn_fc/scaled.3 and 2 more.
-func (m *Model) channelSum7(n int, x []float32, s *[30]float32) {
+// channelSum9 computes ChannelSum 30, for d.bn_fc/shifted.1, d.bn_fc/scaled.3 and 2 more.
+func (m *Model) channelSum9(n int, x []float32, s *[30]float32) {
 	acc := (*[30]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 30, 30)
@@ -2271,8 +2369,8 @@ func (m *Model) slice17(n int, x []float32, y []float32) {
 	}
 }
 
-// channelSum8 computes ChannelSum 16, for d.fc/bias.1.
-func (m *Model) channelSum8(n int, x []float32, s *[16]float32) {
+// channelSum10 computes ChannelSum 16, for d.fc/bias.1.
+func (m *Model) channelSum10(n int, x []float32, s *[16]float32) {
 	acc := (*[16]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 16, 16)
@@ -2503,8 +2601,8 @@ func (m *Model) slice29(n int, x []float32, y []float32) {
 	}
 }
 
-// channelSum9 computes ChannelSum 4, for d.h0/bias.1.
-func (m *Model) channelSum9(n int, x []float32, s *[4]float32) {
+// channelSum11 computes ChannelSum 4, for d.h0/bias.1.
+func (m *Model) channelSum11(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 4, 4)
@@ -2549,41 +2647,26 @@ func (m *Model) globalAvgPool2DGrad2(n int, dy []float32, dx []float32) {
 	}
 }
 
-// channelSum10 computes ChannelSum 2, for d.deconv_pads/bias.1.
-func (m *Model) channelSum10(n int, x []float32, s *[2]float32) {
-	acc := (*[2]float64)(m.scratch64[:])
-	clear(acc[:])
-	for o := range n {
-		xr := (*[64]float32)(x[o*64:])
-		for c := range 2 {
-			acc[c] += rt.Sum64((*[32]float32)(xr[c*32:])[:])
-		}
-	}
-	for c := range 2 {
-		s[c] = float32(acc[c])
-	}
-}
-
-// conv2D2 computes Conv2D N×6×2×4, for d.deconv_pads.1.
-func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
+// conv2D3 computes Conv2D N×6×2×4, for d.deconv_pads.1.
+func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 2×4×8: 2×4 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 4, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:144])
 }
 
-// conv2DFilterGrad3 computes Conv2DFilterGrad 6×2×3×3, for d.deconv_pads.2.
-func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad5 computes Conv2DFilterGrad 6×2×3×3, for d.deconv_pads.2.
+func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 2×4×8: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 4, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:144])
 }
 
-// conv2D3 computes Conv2D N×6×2×4, for d.deconv_valid.1.
-func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
+// conv2D4 computes Conv2D N×6×2×4, for d.deconv_valid.1.
+func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 2×6×9: 2×4 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 6, W: 9, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:96])
 }
 
-// conv2DFilterGrad4 computes Conv2DFilterGrad 6×2×2×3, for d.deconv_valid.2.
-func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad6 computes Conv2DFilterGrad 6×2×2×3, for d.deconv_valid.2.
+func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
 	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 2×6×9: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 6, W: 9, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:96])
 }
@@ -2608,8 +2691,8 @@ func (m *Model) addAddAddSigmoidGrad(n int, y []float32, x1 []float32, x2 []floa
 	}
 }
 
-// channelSum11 computes ChannelSum 3, for d.deconv_same/bias.1.
-func (m *Model) channelSum11(n int, x []float32, s *[3]float32) {
+// channelSum12 computes ChannelSum 3, for d.deconv_same/bias.1.
+func (m *Model) channelSum12(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2623,20 +2706,20 @@ func (m *Model) channelSum11(n int, x []float32, s *[3]float32) {
 	}
 }
 
-// conv2D4 computes Conv2D N×6×4×4, for d.deconv_same.1.
-func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
+// conv2D5 computes Conv2D N×6×4×4, for d.deconv_same.1.
+func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 3×8×8: 4×4 windows
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 6, n, x, w, y, m.scratch32[:432])
 }
 
-// conv2DFilterGrad5 computes Conv2DFilterGrad 6×3×3×3, for d.deconv_same.2.
-func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad7 computes Conv2DFilterGrad 6×3×3×3, for d.deconv_same.2.
+func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 3×8×8: 4×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:432])
 }
 
-// channelSum12 computes ChannelSum 2, for d.conv_bilinear/bias.1.
-func (m *Model) channelSum12(n int, x []float32, s *[2]float32) {
+// channelSum13 computes ChannelSum 2, for d.conv_bilinear/bias.1.
+func (m *Model) channelSum13(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2650,14 +2733,14 @@ func (m *Model) channelSum12(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// conv2DTranspose5 computes Conv2DTranspose N×6×6×8, for d.conv_bilinear.1.
-func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
+// conv2DTranspose6 computes Conv2DTranspose N×6×6×8, for d.conv_bilinear.1.
+func (m *Model) conv2DTranspose6(n int, x []float32, w []float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, w, y, m.scratch32[:15232])
 }
 
-// conv2DFilterGrad6 computes Conv2DFilterGrad 2×6×3×3, for d.conv_bilinear.2.
-func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad8 computes Conv2DFilterGrad 2×6×3×3, for d.conv_bilinear.2.
+func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, dy, dw, m.scratch32[:9708])
 }
@@ -2711,8 +2794,8 @@ func (m *Model) addAddAddAddLeakyReluGrad(n int, y []float32, x1 []float32, x2 [
 	}
 }
 
-// channelSum13 computes ChannelSum 6, for d.conv_strided/bias.1.
-func (m *Model) channelSum13(n int, x []float32, s *[6]float32) {
+// channelSum14 computes ChannelSum 6, for d.conv_strided/bias.1.
+func (m *Model) channelSum14(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2726,14 +2809,14 @@ func (m *Model) channelSum13(n int, x []float32, s *[6]float32) {
 	}
 }
 
-// conv2DTranspose6 computes Conv2DTranspose N×8×4×4, for d.conv_strided.1.
-func (m *Model) conv2DTranspose6(n int, x []float32, w []float32, y []float32) {
+// conv2DTranspose7 computes Conv2DTranspose N×8×4×4, for d.conv_strided.1.
+func (m *Model) conv2DTranspose7(n int, x []float32, w []float32, y []float32) {
 	// 3×2 window, strides 2×1, pads {top 1, left 0, bottom 1, right 1} over 8×4×4: 2×4 windows
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:384])
 }
 
-// conv2DFilterGrad7 computes Conv2DFilterGrad 6×8×3×2, for d.conv_strided.2.
-func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad9 computes Conv2DFilterGrad 6×8×3×2, for d.conv_strided.2.
+func (m *Model) conv2DFilterGrad9(n int, x []float32, dy []float32, dw []float32) {
 	// 3×2 window, strides 2×1, pads {top 1, left 0, bottom 1, right 1} over 8×4×4: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:384])
 }
@@ -2873,14 +2956,14 @@ func (m *Model) avgPool2DGrad2(n int, dy []float32, dx []float32) {
 	}
 }
 
-// conv2DFilterGrad8 computes Conv2DFilterGrad 4×3×3×3, for d.conv_full.1.
-func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad10 computes Conv2DFilterGrad 4×3×3×3, for d.conv_full.1.
+func (m *Model) conv2DFilterGrad10(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 3×8×8: 10×10 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, dy, dw, m.scratch32[:30796])
 }
 
-// channelSum14 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
-func (m *Model) channelSum14(n int, x []float32, s *[4]float32) {
+// channelSum15 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
+func (m *Model) channelSum15(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2949,8 +3032,8 @@ func (m *Model) addReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 [
 	}
 }
 
-// conv2DFilterGrad9 computes Conv2DFilterGrad 4×3×3×3, for d.conv_same.1.
-func (m *Model) conv2DFilterGrad9(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad11 computes Conv2DFilterGrad 4×3×3×3, for d.conv_same.1.
+func (m *Model) conv2DFilterGrad11(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, dy, dw, m.scratch32[:20744])
 }

@@ -807,6 +807,11 @@ func (ge *gen) conv(op string) bool {
 	o := 1 + ge.rng.IntN(4)
 	k, s, p := ge.window()
 	attrs := ir.Attrs{Strides: s, Pads: p}
+	if ge.chance(0.3) {
+		// Dilations 1 to 3 per axis, with any stride (PyTorch); a kernel whose span
+		// outgrows the padded input fails the shape rule and is not added.
+		attrs.Dilations = []int{1 + ge.rng.IntN(3), 1 + ge.rng.IntN(3)}
+	}
 	ws := ir.Shape{o, c, k[0], k[1]}
 	if op == ir.OpConv2DTranspose {
 		ws = ir.Shape{c, o, k[0], k[1]}

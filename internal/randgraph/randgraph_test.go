@@ -46,7 +46,7 @@ func TestTheSameSeedGivesTheSameGraph(t *testing.T) {
 // generator knows (losses and the training-only sources included) appears.
 func TestRandomGraphsAreValidAndFinite(t *testing.T) {
 	seen := map[string]int{}
-	withLoss := 0
+	withLoss, dilated := 0, 0
 	for seed := uint64(0); seed < seeds; seed++ {
 		for _, mode := range []string{ir.ModeInfer, ir.ModeTrain} {
 			g, err := randgraph.New(seed, mode)
@@ -54,6 +54,9 @@ func TestRandomGraphsAreValidAndFinite(t *testing.T) {
 			require.NoError(t, ir.Verify(g))
 			for _, n := range g.Nodes {
 				seen[n.Op]++
+				if dh, dw := ir.Dilation(n.Attrs); dh*dw > 1 && (n.Op == ir.OpConv2D || n.Op == ir.OpConv2DTranspose) {
+					dilated++
+				}
 			}
 			if g.Loss >= 0 {
 				withLoss++
@@ -83,5 +86,6 @@ func TestRandomGraphsAreValidAndFinite(t *testing.T) {
 	}
 	assert.Positive(t, seen[ir.OpRunningUpdate], "no random graph updates running statistics")
 	assert.Greater(t, withLoss, seeds, "too few graphs have a loss")
-	t.Logf("ops over %d graphs: %v", 2*seeds, seen)
+	assert.Positive(t, dilated, "no random graph has a dilated convolution")
+	t.Logf("ops over %d graphs: %v; %d dilated convolutions", 2*seeds, seen, dilated)
 }

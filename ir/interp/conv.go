@@ -16,11 +16,13 @@ func init() {
 	register(ir.OpConv2DFilterGrad, conv2DFilterGrad)
 }
 
-// geom is the geometry of a sliding window: kernel, strides and zero pads.
+// geom is the geometry of a sliding window: kernel, strides, zero pads and the
+// kernel's dilation (1 for pooling).
 type geom struct {
 	kh, kw                   int
 	sh, sw                   int
 	top, left, bottom, right int
+	dh, dw                   int
 }
 
 // newGeom reads strides and pads from a and takes the kernel size from the caller
@@ -35,7 +37,22 @@ func newGeom(a ir.Attrs, kh, kw int) (geom, error) {
 	if kh < 1 || kw < 1 {
 		return geom{}, fmt.Errorf("kernel %dx%d must be positive", kh, kw)
 	}
-	return geom{kh, kw, a.Strides[0], a.Strides[1], a.Pads[0], a.Pads[1], a.Pads[2], a.Pads[3]}, nil
+	return geom{kh, kw, a.Strides[0], a.Strides[1], a.Pads[0], a.Pads[1], a.Pads[2], a.Pads[3], 1, 1}, nil
+}
+
+// newConvGeom is newGeom for a convolution, with its dilations (default {1, 1}).
+func newConvGeom(a ir.Attrs, kh, kw int) (geom, error) {
+	g, err := newGeom(a, kh, kw)
+	if err != nil {
+		return geom{}, err
+	}
+	if a.Dilations != nil {
+		if len(a.Dilations) != 2 || a.Dilations[0] < 1 || a.Dilations[1] < 1 {
+			return geom{}, fmt.Errorf("dilations %v must be two positive values {dh, dw}", a.Dilations)
+		}
+		g.dh, g.dw = a.Dilations[0], a.Dilations[1]
+	}
+	return g, nil
 }
 
 // kernelAttr returns the {kh, kw} kernel attribute of pooling and filter-gradient ops.
@@ -47,13 +64,18 @@ func kernelAttr(a ir.Attrs) (int, int, error) {
 }
 
 // out returns the output size of the window sliding over h×w:
-// floor((h+top+bottom-kh)/sh)+1, and likewise for w.
+// floor((h+top+bottom-ekh)/sh)+1, and likewise for w, where ekh = (kh-1)·dh+1 is
+// the extent of the dilated kernel.
 func (g geom) out(h, w int) (int, int, error) {
 	ph, pw := h+g.top+g.bottom, w+g.left+g.right
-	if g.kh > ph || g.kw > pw {
+	ekh, ekw := (g.kh-1)*g.dh+1, (g.kw-1)*g.dw+1
+	if ekh > ph || ekw > pw {
+		if g.dh != 1 || g.dw != 1 {
+			return 0, 0, fmt.Errorf("kernel %dx%d dilated by %dx%d spans %dx%d, larger than the padded input %dx%d", g.kh, g.kw, g.dh, g.dw, ekh, ekw, ph, pw)
+		}
 		return 0, 0, fmt.Errorf("kernel %dx%d is larger than the padded input %dx%d", g.kh, g.kw, ph, pw)
 	}
-	return (ph-g.kh)/g.sh + 1, (pw-g.kw)/g.sw + 1, nil
+	return (ph-ekh)/g.sh + 1, (pw-ekw)/g.sw + 1, nil
 }
 
 // rank4 checks that t is (N,C,H,W) and returns its dimensions.
@@ -67,8 +89,8 @@ func rank4(what string, t *Tensor) (int, int, int, int, error) {
 // at4 is the row-major offset of [a,b,c,d] in a tensor of shape s.
 func at4(s []int, a, b, c, d int) int { return ((a*s[1]+b)*s[2]+c)*s[3] + d }
 
-// conv2D: y[n,o,p,q] = Σ_c,i,j x[n,c,p·sh+i-top,q·sw+j-left]·w[o,c,i,j], where reads
-// outside x are the zero padding.
+// conv2D: y[n,o,p,q] = Σ_c,i,j x[n,c,p·sh+i·dh-top,q·sw+j·dw-left]·w[o,c,i,j], where
+// reads outside x are the zero padding.
 func conv2D(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 	x, w := in[0], in[1]
 	N, C, H, W, err := rank4("input", x)
@@ -82,7 +104,7 @@ func conv2D(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 	if wc != C {
 		return nil, fmt.Errorf("input %v has %d channels, weights %v expect %d", x.Shape, C, w.Shape, wc)
 	}
-	g, err := newGeom(n.Attrs, KH, KW)
+	g, err := newConvGeom(n.Attrs, KH, KW)
 	if err != nil {
 		return nil, err
 	}
@@ -98,12 +120,12 @@ func conv2D(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 					s := 0.0
 					for ch := 0; ch < C; ch++ {
 						for i := 0; i < KH; i++ {
-							h := p*g.sh + i - g.top
+							h := p*g.sh + i*g.dh - g.top
 							if h < 0 || h >= H {
 								continue
 							}
 							for j := 0; j < KW; j++ {
-								v := q*g.sw + j - g.left
+								v := q*g.sw + j*g.dw - g.left
 								if v < 0 || v >= W {
 									continue
 								}
@@ -120,7 +142,7 @@ func conv2D(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 }
 
 // conv2DTranspose scatters instead of gathering: every x[n,c,h,v] adds
-// x·w[c,o,i,j] to y[n,o,h·sh+i-top,v·sw+j-left] when that lies inside y. This is the
+// x·w[c,o,i,j] to y[n,o,h·sh+i·dh-top,v·sw+j·dw-left] when that lies inside y. This is the
 // exact adjoint of conv2D's gather, which is why the same strides and pads are used;
 // out_pad only adds rows/columns at the bottom/right (PyTorch output_padding), which
 // resolves the ambiguity of floor in Conv2D's output size.
@@ -137,7 +159,7 @@ func conv2DTranspose(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 	if wc != C {
 		return nil, fmt.Errorf("input %v has %d channels, weights %v expect %d", x.Shape, C, w.Shape, wc)
 	}
-	g, err := newGeom(n.Attrs, KH, KW)
+	g, err := newConvGeom(n.Attrs, KH, KW)
 	if err != nil {
 		return nil, err
 	}
@@ -148,8 +170,8 @@ func conv2DTranspose(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 	if len(op) != 2 || op[0] < 0 || op[1] < 0 || op[0] >= g.sh || op[1] >= g.sw {
 		return nil, fmt.Errorf("out_pad %v must be two values below the strides %v", op, n.Attrs.Strides)
 	}
-	Ho := (H-1)*g.sh - g.top - g.bottom + KH + op[0]
-	Wo := (W-1)*g.sw - g.left - g.right + KW + op[1]
+	Ho := (H-1)*g.sh - g.top - g.bottom + (KH-1)*g.dh + 1 + op[0]
+	Wo := (W-1)*g.sw - g.left - g.right + (KW-1)*g.dw + 1 + op[1]
 	if Ho <= 0 || Wo <= 0 {
 		return nil, fmt.Errorf("output would be %dx%d", Ho, Wo)
 	}
@@ -161,12 +183,12 @@ func conv2DTranspose(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 					xv := x.Data[at4(x.Shape, b, ch, h, v)]
 					for o := 0; o < O; o++ {
 						for i := 0; i < KH; i++ {
-							p := h*g.sh + i - g.top
+							p := h*g.sh + i*g.dh - g.top
 							if p < 0 || p >= Ho {
 								continue
 							}
 							for j := 0; j < KW; j++ {
-								q := v*g.sw + j - g.left
+								q := v*g.sw + j*g.dw - g.left
 								if q < 0 || q >= Wo {
 									continue
 								}
@@ -181,7 +203,7 @@ func conv2DTranspose(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 	return y, nil
 }
 
-// conv2DFilterGrad: dw[o,c,i,j] = Σ_n,p,q dy[n,o,p,q]·x[n,c,p·sh+i-top,q·sw+j-left],
+// conv2DFilterGrad: dw[o,c,i,j] = Σ_n,p,q dy[n,o,p,q]·x[n,c,p·sh+i·dh-top,q·sw+j·dw-left],
 // the derivative of conv2D's sum with respect to w[o,c,i,j].
 func conv2DFilterGrad(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 	x, dy := in[0], in[1]
@@ -197,7 +219,7 @@ func conv2DFilterGrad(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := newGeom(n.Attrs, KH, KW)
+	g, err := newConvGeom(n.Attrs, KH, KW)
 	if err != nil {
 		return nil, err
 	}
@@ -216,12 +238,12 @@ func conv2DFilterGrad(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 					s := 0.0
 					for b := 0; b < N; b++ {
 						for p := 0; p < Ho; p++ {
-							h := p*g.sh + i - g.top
+							h := p*g.sh + i*g.dh - g.top
 							if h < 0 || h >= H {
 								continue
 							}
 							for q := 0; q < Wo; q++ {
-								v := q*g.sw + j - g.left
+								v := q*g.sw + j*g.dw - g.left
 								if v < 0 || v >= W {
 									continue
 								}

@@ -288,3 +288,100 @@ func TestConvKernelsRejectInconsistentInputs(t *testing.T) {
 		})
 	}
 }
+
+// Dilated kernels worked out by hand on the 1…25 image of 5×5 (row r, column c
+// holds 5r+c+1): the taps are dh rows and dw columns apart.
+func TestDilatedConvKernelsOnHandComputedCases(t *testing.T) {
+	x55 := convIn([]int{1, 1, 5, 5}, convSeq(25)...)
+	for _, tc := range []struct {
+		name  string
+		op    string
+		attrs ir.Attrs
+		args  []convArg
+		shape []int
+		want  []float64
+	}{
+		{"a 2x2 kernel dilated by 2 reads the corners of 3x3 windows", ir.OpConv2D,
+			ir.Attrs{Strides: []int{1, 1}, Pads: []int{0, 0, 0, 0}, Dilations: []int{2, 2}},
+			[]convArg{x55, convW([]int{1, 1, 2, 2}, 1, 10, 100, 1000)},
+			[]int{1, 1, 3, 3}, []float64{
+				1 + 10*3 + 100*11 + 1000*13, 2 + 10*4 + 100*12 + 1000*14, 3 + 10*5 + 100*13 + 1000*15,
+				6 + 10*8 + 100*16 + 1000*18, 7 + 10*9 + 100*17 + 1000*19, 8 + 10*10 + 100*18 + 1000*20,
+				11 + 10*13 + 100*21 + 1000*23, 12 + 10*14 + 100*22 + 1000*24, 13 + 10*15 + 100*23 + 1000*25}},
+		{"dilations (1,3) with stride 2 and a left pad of 3 (a causal 1-D kernel per row)", ir.OpConv2D,
+			ir.Attrs{Strides: []int{2, 2}, Pads: []int{0, 3, 0, 0}, Dilations: []int{1, 3}},
+			[]convArg{x55, convW([]int{1, 1, 1, 2}, 1, 10)},
+			// Rows 0, 2, 4; window column q reads input columns 2q-3 (×1) and 2q (×10).
+			[]int{1, 1, 3, 3}, []float64{10 * 1, 10 * 3, 2 + 10*5, 10 * 11, 10 * 13, 12 + 10*15, 10 * 21, 10 * 23, 22 + 10*25}},
+		{"the transpose scatters each input through the dilated taps", ir.OpConv2DTranspose,
+			ir.Attrs{Strides: []int{1, 1}, Pads: []int{0, 0, 0, 0}, Dilations: []int{2, 3}},
+			[]convArg{convIn([]int{1, 1, 1, 2}, 1, 2), convW([]int{1, 1, 2, 2}, 1, 10, 100, 1000)},
+			// Output 3×5: input (0,v) adds w[i,j] at (2i, v+3j).
+			[]int{1, 1, 3, 5}, []float64{1, 2, 0, 10, 20, 0, 0, 0, 0, 0, 100, 200, 0, 1000, 2000}},
+		{"the filter gradient of one dy reads the dilated window", ir.OpConv2DFilterGrad,
+			ir.Attrs{Kernel: []int{2, 2}, Strides: []int{1, 1}, Pads: []int{0, 0, 0, 0}, Dilations: []int{2, 2}},
+			[]convArg{x55, convIn([]int{1, 1, 3, 3}, 0, 0, 0, 0, 0, 1, 0, 0, 0)},
+			[]int{1, 1, 2, 2}, []float64{8, 10, 18, 20}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			y := runConvOp(t, tc.op, tc.attrs, tc.args...)
+			require.Equal(t, tc.shape, y.Shape)
+			require.Equal(t, tc.want, y.Data)
+		})
+	}
+}
+
+// The dilated Conv2DTranspose is the adjoint of the dilated Conv2D with the same w,
+// strides, pads and dilations.
+func TestDilatedConvTransposeIsTheAdjointOfConv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, c := range []struct {
+		convCase
+		dil []int
+	}{
+		{convCase{"valid, dilation 2", []int{2, 3, 9, 10}, []int{4, 3, 3, 3}, []int{1, 1}, []int{0, 0, 0, 0}}, []int{2, 2}},
+		{convCase{"stride (2,3), dilation (3,2), dropping rows and columns", []int{2, 2, 12, 13}, []int{3, 2, 3, 2}, []int{2, 3}, []int{0, 0, 0, 0}}, []int{3, 2}},
+		{convCase{"same pads of a dilated kernel, asymmetric", []int{1, 2, 7, 9}, []int{2, 2, 2, 3}, []int{1, 1}, []int{1, 2, 2, 2}}, []int{3, 2}},
+		{convCase{"causal 1-D, dilation 4", []int{3, 4, 1, 16}, []int{3, 4, 1, 3}, []int{1, 1}, []int{0, 8, 0, 0}}, []int{1, 4}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			x, w := convRand(rng, true, c.x...), convRand(rng, false, c.w...)
+			cx := runConvOp(t, ir.OpConv2D, ir.Attrs{Strides: c.strides, Pads: c.pads, Dilations: c.dil}, x, w)
+			ek := []int{ir.DilatedKernel(c.w[2], c.dil[0]), ir.DilatedKernel(c.w[3], c.dil[1])}
+			outPad := []int{
+				c.x[2] + c.pads[0] + c.pads[2] - ek[0] - (cx.Shape[2]-1)*c.strides[0],
+				c.x[3] + c.pads[1] + c.pads[3] - ek[1] - (cx.Shape[3]-1)*c.strides[1],
+			}
+			y := convRand(rng, true, cx.Shape...)
+			ty := runConvOp(t, ir.OpConv2DTranspose, ir.Attrs{Strides: c.strides, Pads: c.pads, OutPad: outPad, Dilations: c.dil}, y, w)
+			require.Equal(t, x.Shape, ty.Shape)
+			lhs, rhs := convDot(cx.Data, y.Data), convDot(x.Data, ty.Data)
+			require.Greater(t, math.Abs(lhs), 1.0, "a trivial inner product proves nothing")
+			require.InDelta(t, lhs, rhs, 1e-12)
+		})
+	}
+}
+
+func TestDilatedConvKernelsRejectBadDilations(t *testing.T) {
+	x := interp.NewTensor(1, 2, 5, 5)
+	win := func(d ...int) ir.Attrs { return ir.Attrs{Strides: []int{1, 1}, Pads: []int{0, 0, 0, 0}, Dilations: d} }
+	for _, tc := range []struct {
+		name  string
+		op    string
+		attrs ir.Attrs
+		in    []*interp.Tensor
+		msg   string
+	}{
+		{"a zero dilation", ir.OpConv2D, win(0, 1), []*interp.Tensor{x, interp.NewTensor(3, 2, 2, 2)}, "dilations [0 1] must be two positive values"},
+		{"three dilations", ir.OpConv2DTranspose, win(1, 1, 1), []*interp.Tensor{x, interp.NewTensor(2, 3, 2, 2)}, "dilations [1 1 1] must be two positive values"},
+		{"a dilated kernel past the input", ir.OpConv2D, win(3, 1), []*interp.Tensor{x, interp.NewTensor(3, 2, 3, 2)}, "kernel 3x2 dilated by 3x1 spans 7x2, larger than the padded input 5x5"},
+		{"a filter gradient of a dilated kernel past the input", ir.OpConv2DFilterGrad,
+			ir.Attrs{Kernel: []int{2, 2}, Strides: []int{1, 1}, Pads: []int{0, 0, 0, 0}, Dilations: []int{5, 1}}, []*interp.Tensor{x, interp.NewTensor(1, 3, 1, 4)}, "kernel 2x2 dilated by 5x1 spans 6x2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := &ir.Node{Op: tc.op, Attrs: tc.attrs}
+			_, err := interp.Kernels[tc.op](&interp.Ctx{N: 1}, n, tc.in)
+			require.ErrorContains(t, err, tc.msg)
+		})
+	}
+}

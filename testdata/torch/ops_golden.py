@@ -425,6 +425,102 @@ for shape, axis, n in [((3, 4), 1, 5), ((2, 3), 1, 1), ((2, 3, 4), 2, 3), ((2, 3
     case(name, "Repeat", {"axis": axis, "repeats": n}, [inp(xr)], y)
     case(name + ": gradient", "RepeatGrad", {"axis": axis}, [inp(dyr)], grad_of(rep, xr, dyr))
 
+# ---- dilated convolutions: Conv2D, Conv2DTranspose, Conv2DFilterGrad with dilations ----
+# Forward against F.conv2d / F.conv_transpose2d (and conv1d / conv_transpose1d for
+# the 1-D layers' (N, C, 1, L) views), the input and weight gradients against
+# autograd: a Conv2D's input gradient is a Conv2DTranspose of dy with the same
+# strides, pads and dilations (and the out_pad that restores x's size), its weight
+# gradient Conv2DFilterGrad(x, dy); a Conv2DTranspose's input gradient is Conv2D(dy,
+# w), its weight gradient Conv2DFilterGrad(dy, x). Asymmetric pads {top, left,
+# bottom, right} are F.pad before the convolution, and a crop of the full result
+# after a transposed one. Keras' same pads are computed from the dilated span
+# (k-1)·d+1 as TensorFlow does, and at stride 1 checked against PyTorch's
+# padding="same", which must agree.
+
+
+def span(k, d):
+    return (k - 1) * d + 1
+
+
+def same_pads(n, k, s):
+    out = (n + s - 1) // s
+    total = max((out - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def conv_fwd(x, w, s, pads, d):
+    top, left, bottom, right = pads
+    return F.conv2d(F.pad(x, (left, right, top, bottom)), w, stride=s, dilation=d)
+
+
+def deconv_fwd(x, w, s, pads, op, d):
+    top, left, bottom, right = pads
+    full = F.conv_transpose2d(x, w, stride=s, dilation=d)
+    ho = (x.shape[2] - 1) * s[0] - top - bottom + span(w.shape[2], d[0]) + op[0]
+    wo = (x.shape[3] - 1) * s[1] - left - right + span(w.shape[3], d[1]) + op[1]
+    full = F.pad(full, (0, max(0, left + wo - full.shape[3]), 0, max(0, top + ho - full.shape[2])))
+    return full[:, :, top:top + ho, left:left + wo]
+
+
+def dilated_conv_cases(name, x, w, s, pads, d, fwd=None):
+    """fwd, if given, is PyTorch's own computation of the same forward (a 1-D
+    convolution or padding="same"), which must agree with conv_fwd."""
+    f = lambda v: conv_fwd(v, w, s, pads, d)
+    y = f(x)
+    if fwd is not None:
+        assert torch.allclose(y, fwd(x), rtol=0, atol=1e-12), name
+    dy = randn(*y.shape)
+    attrs = {"strides": list(s), "pads": list(pads), "dilations": list(d)}
+    out_pad = [x.shape[2 + a] + pads[a] + pads[a + 2] - span(w.shape[2 + a], d[a]) - (y.shape[2 + a] - 1) * s[a] for a in range(2)]
+    case("dilated conv " + name, "Conv2D", attrs, [inp(x), inp(w, False)], y)
+    case("dilated conv " + name + ": input gradient", "Conv2DTranspose", dict(attrs, out_pad=out_pad),
+         [inp(dy), inp(w, False)], grad_of(f, x, dy))
+    case("dilated conv " + name + ": weight gradient", "Conv2DFilterGrad", dict(attrs, kernel=list(w.shape[2:])),
+         [inp(x), inp(dy)], grad_of(lambda v: conv_fwd(x, v, s, pads, d), w, dy))
+
+
+def dilated_deconv_cases(name, x, w, s, pads, op, d, fwd=None):
+    f = lambda v: deconv_fwd(v, w, s, pads, op, d)
+    y = f(x)
+    if fwd is not None:
+        assert torch.allclose(y, fwd(x), rtol=0, atol=1e-12), name
+    dy = randn(*y.shape)
+    attrs = {"strides": list(s), "pads": list(pads), "dilations": list(d)}
+    case("dilated transposed conv " + name, "Conv2DTranspose", dict(attrs, out_pad=list(op)), [inp(x), inp(w, False)], y)
+    case("dilated transposed conv " + name + ": input gradient", "Conv2D", attrs, [inp(dy), inp(w, False)], grad_of(f, x, dy))
+    case("dilated transposed conv " + name + ": weight gradient", "Conv2DFilterGrad", dict(attrs, kernel=list(w.shape[2:])),
+         [inp(dy), inp(x)], grad_of(lambda v: deconv_fwd(x, v, s, pads, op, d), w, dy))
+
+
+xd, wd = randn(2, 3, 7, 9), randn(4, 3, 3, 3)
+dilated_conv_cases("3×3 by 2, same at stride 1 (PyTorch padding='same')", xd, wd, (1, 1), (2, 2, 2, 2), (2, 2),
+                   fwd=lambda v: F.conv2d(v, wd, padding="same", dilation=2))
+dilated_conv_cases("3×2 by (3, 2), strides (2, 3), pads {3, 1, 2, 4}", randn(2, 2, 9, 11), randn(3, 2, 3, 2), (2, 3), (3, 1, 2, 4), (3, 2))
+t0, b0 = same_pads(8, span(2, 2), 2)
+l0, r0 = same_pads(10, span(3, 3), 1)
+dilated_conv_cases("2×3 by (2, 3), Keras same at strides (2, 1)", randn(2, 2, 8, 10), randn(2, 2, 2, 3), (2, 1), (t0, l0, b0, r0), (2, 3))
+dilated_conv_cases("3×3 by (1, 2), valid", randn(1, 3, 5, 8), randn(2, 3, 3, 3), (1, 1), (0, 0, 0, 0), (1, 2))
+# 1-D: the (N, C, 1, L) view of Conv1d.
+x1, w1 = randn(2, 3, 13), randn(2, 3, 3)
+dilated_conv_cases("1-D causal, k 3 by 4 (Keras' causal: (k-1)·d before)", x1.unsqueeze(2), w1.unsqueeze(2), (1, 1), (0, 8, 0, 0), (1, 4),
+                   fwd=lambda v: F.conv1d(F.pad(v.squeeze(2), (8, 0)), w1, dilation=4).unsqueeze(2))
+x1, w1 = randn(2, 3, 10), randn(2, 3, 2)
+dilated_conv_cases("1-D k 2 by 2, stride 2, pads (1, 2)", x1.unsqueeze(2), w1.unsqueeze(2), (1, 2), (0, 1, 0, 2), (1, 2),
+                   fwd=lambda v: F.conv1d(F.pad(v.squeeze(2), (1, 2)), w1, stride=2, dilation=2).unsqueeze(2))
+x1, w1 = randn(2, 2, 9), randn(3, 2, 3)
+dilated_conv_cases("1-D k 3 by 2, same (PyTorch padding='same')", x1.unsqueeze(2), w1.unsqueeze(2), (1, 1), (0, 2, 0, 2), (1, 2),
+                   fwd=lambda v: F.conv1d(v.squeeze(2), w1, padding="same", dilation=2).unsqueeze(2))
+xt, wt = randn(2, 3, 4, 5), randn(3, 2, 3, 3)
+dilated_deconv_cases("3×3 by 2, stride 2, padding 2, output_padding 1 (PyTorch)", xt, wt, (2, 2), (2, 2, 2, 2), (1, 1), (2, 2),
+                     fwd=lambda v: F.conv_transpose2d(v, wt, stride=2, padding=2, output_padding=1, dilation=2))
+dilated_deconv_cases("2×3 by (3, 2), strides (1, 2), pads {1, 0, 2, 1}, out_pad (0, 1)", randn(2, 2, 3, 4), randn(2, 3, 2, 3), (1, 2), (1, 0, 2, 1), (0, 1), (3, 2))
+x1, w1 = randn(2, 3, 5), randn(3, 2, 3)
+p0, p1 = same_pads(10, span(3, 2), 2)
+dilated_deconv_cases("1-D k 3 by 2, Keras same at stride 2", x1.unsqueeze(2), w1.unsqueeze(2), (1, 2), (0, p0, 0, p1), (0, 0), (1, 2))
+x1, w1 = randn(2, 2, 6), randn(2, 3, 2)
+dilated_deconv_cases("1-D k 2 by 4, stride 3, padding 1, output_padding 2 (PyTorch)", x1.unsqueeze(2), w1.unsqueeze(2), (1, 3), (0, 1, 0, 1), (0, 2), (1, 4),
+                     fwd=lambda v: F.conv_transpose1d(v.squeeze(2), w1, stride=3, padding=1, output_padding=2, dilation=4).unsqueeze(2))
+
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
 sys.stdout.write("\n")
