@@ -159,6 +159,13 @@ func AllOps() *nn.Model {
 	emb := tokens.Embedding("embed", 9, 3, nn.PaddingIdx(0)).Dense("embed_proj", 2, nn.Act("tanh")) // 4×2
 	m.AddLoss(nn.Mean("embed_mean", emb), 0.5)
 
+	// Zero padding and cropping around a convolution (a Pad2D each way, the crop
+	// uneven); the mean is a loss term.
+	pc := x.ZeroPadding2D("zero_pad", 1, 2, 0, 1)          // 3×9×11
+	pc = pc.Conv2D("conv_pad", 2, nn.K(3), nn.Act("tanh")) // 2×7×9
+	pc = pc.Cropping2D("crop", 1, 0, 2, 3)                 // 2×4×6
+	m.AddLoss(nn.Mean("pad_crop_mean", pc), 0.5)
+
 	m.Output("probs", probs)
 	m.Output("recon", recon)
 	m.Output("flag", flagProb)

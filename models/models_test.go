@@ -144,6 +144,8 @@ var builderOps = []string{
 	ir.OpElu, ir.OpSelu, ir.OpSoftplus, ir.OpGelu, ir.OpSilu,
 	// Embedding (nn/embedding.go).
 	ir.OpEmbedding,
+	// ZeroPadding2D and Cropping2D (nn/padcrop.go).
+	ir.OpPad2D,
 }
 
 func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {

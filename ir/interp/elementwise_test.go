@@ -162,7 +162,9 @@ func assertClose(t *testing.T, want, got []float64, tol float64, msgAndArgs ...a
 // do not sum to 1; and so do embeddings (F.embedding with ids of rank 1 to 3, repeated,
 // at rows 0 and V-1, with and without padding_idx) and their weight gradients.
 // Bilinear upsampling and its gradient match F.interpolate(mode="bilinear",
-// align_corners=False) at odd sizes (1×1, 3×5, 7×4) and factors.
+// align_corners=False) at odd sizes (1×1, 3×5, 7×4) and factors. Pad2D matches
+// F.pad (zeros; negative pads crop, as slicing does), and Pad2D with the pads negated
+// matches autograd's gradient of F.pad.
 func TestOpsMatchPyTorch(t *testing.T) {
 	cases := loadOpsGolden(t)
 	covered := map[string]bool{}
@@ -196,6 +198,7 @@ func TestOpsMatchPyTorch(t *testing.T) {
 			ir.OpEluGrad, ir.OpSeluGrad, ir.OpSoftplusGrad, ir.OpGeluGrad, ir.OpSiluGrad,
 			ir.OpEmbedding, ir.OpEmbeddingGrad, // F.embedding and its weight gradient
 			ir.OpUpSampleBilinear2D, ir.OpUpSampleBilinear2DGrad, // F.interpolate, bilinear
+			ir.OpPad2D, // F.pad with zeros, negative pads cropping; and its adjoint
 		} {
 			assert.True(t, covered[op], "no PyTorch case for %s", op)
 		}
