@@ -389,6 +389,7 @@ func init() {
 		Doc: "y = x for x > 0, alpha·x otherwise (PyTorch negative_slope, Keras alpha).", Infer: same})
 	defSmoothActivations()
 	defEmbedding()
+	defPad2D()
 	def(&OpDef{Name: OpSoftmax, Kind: Primitive, MinInputs: 1, MaxInputs: 1,
 		Doc: "Softmax over the last axis, computed as exp(x - max)/Σ exp(x - max).",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
@@ -1266,5 +1267,36 @@ func defEmbedding() {
 				return nil, err
 			}
 			return s.Clone(), nil
+		}})
+}
+
+// OpPad2D is zero padding and cropping of an image's rows and columns (PyTorch's
+// F.pad with constant 0 on the last two axes, negative amounts included; Keras'
+// ZeroPadding2D and Cropping2D). docs/decisions.md says why one op does both.
+const OpPad2D = "Pad2D"
+
+// defPad2D defines Pad2D. It is its own adjoint: the gradient of Pad2D with pads p
+// is Pad2D of dy with pads -p, which crops what was added and pads back what was
+// cropped.
+func defPad2D() {
+	def(&OpDef{Name: OpPad2D, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"pads"},
+		Doc: "Zero padding and cropping of the last two axes of x (N,C,H,W), as PyTorch's F.pad(x, (left, right, top, bottom)) with mode 'constant' and value 0 computes it: " +
+			"pads {top, left, bottom, right} (Conv2D's order) are the rows added above and below and the columns added left and right, and a negative amount removes that many rows or columns instead (F.pad's negative padding, a crop). " +
+			"y[n,c,h,w] = x[n,c,h-top,w-left] where that index is inside x, else 0; y is (N, C, H+top+bottom, W+left+right). At least one row and one column of x must remain. " +
+			"Keras' ZeroPadding2D is the case of non-negative pads, Cropping2D that of non-positive ones. The gradient is Pad2D of dy with the pads negated.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			x, p := in[0], n.Attrs.Pads
+			if x.Rank() != 4 {
+				return nil, fmt.Errorf("needs input (N,C,H,W)")
+			}
+			if len(p) != 4 {
+				return nil, fmt.Errorf("pads %v must be {top, left, bottom, right}", p)
+			}
+			for a, what := range []string{"rows", "columns"} {
+				if kept := x[2+a] - max(0, -p[a]) - max(0, -p[a+2]); kept < 1 {
+					return nil, fmt.Errorf("pads %v crop all %d %s of %s", p, x[2+a], what, x)
+				}
+			}
+			return Shape{x[0], x[1], x[2] + p[0] + p[2], x[3] + p[1] + p[3]}, nil
 		}})
 }

@@ -229,6 +229,19 @@ func shapeCases() []shapeCase {
 		bad(ir.OpUpSampleBilinear2D, "no scale", ir.Attrs{}, "scale [] must be two positive factors", s(N, 2, 4, 4)),
 		bad(ir.OpUpSampleBilinear2D, "a rank-3 input", ir.Attrs{Scale: []int{2, 2}}, "needs input (N,C,H,W)", s(N, 4, 4)),
 	)
+	cs = append(cs,
+		ok(ir.OpPad2D, "zero padding 28×28 to 32×32", ir.Attrs{Pads: []int{2, 2, 2, 2}}, s(N, 1, 32, 32), s(N, 1, 28, 28)),
+		ok(ir.OpPad2D, "cropping 32×32 to 28×28", ir.Attrs{Pads: []int{-2, -2, -2, -2}}, s(N, 1, 28, 28), s(N, 1, 32, 32)),
+		ok(ir.OpPad2D, "each side its own amount and sign", ir.Attrs{Pads: []int{1, -2, -3, 0}}, s(N, 3, 3, 3), s(N, 3, 5, 5)),
+		ok(ir.OpPad2D, "no pads", ir.Attrs{Pads: noPads}, s(N, 2, 4, 5), s(N, 2, 4, 5)),
+		ok(ir.OpPad2D, "cropping to one row and column", ir.Attrs{Pads: []int{-1, -3, -2, 0}}, s(N, 2, 1, 1), s(N, 2, 4, 4)),
+		ok(ir.OpPad2D, "cropping more than is left, padded back", ir.Attrs{Pads: []int{-3, 0, 5, 0}}, s(N, 2, 6, 4), s(N, 2, 4, 4)),
+		bad(ir.OpPad2D, "cropping every row", ir.Attrs{Pads: []int{-2, 0, -2, 0}}, "pads [-2 0 -2 0] crop all 4 rows of N×2×4×5", s(N, 2, 4, 5)),
+		bad(ir.OpPad2D, "cropping every column", ir.Attrs{Pads: []int{0, -6, 1, 1}}, "pads [0 -6 1 1] crop all 5 columns of N×2×4×5", s(N, 2, 4, 5)),
+		bad(ir.OpPad2D, "two pads", ir.Attrs{Pads: []int{1, 1}}, "pads [1 1] must be {top, left, bottom, right}", s(N, 2, 4, 5)),
+		bad(ir.OpPad2D, "no pads attribute", none, "pads [] must be {top, left, bottom, right}", s(N, 2, 4, 5)),
+		bad(ir.OpPad2D, "a sequence", ir.Attrs{Pads: noPads}, "needs input (N,C,H,W)", s(N, 2, 5)),
+	)
 
 	// ---- reductions ----
 	for _, op := range []string{ir.OpReduceSum, ir.OpReduceMean} {

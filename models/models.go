@@ -185,6 +185,13 @@ func AllOps() *nn.Model {
 	dil = dil.Conv2DTranspose("deconv_dilated", 2, nn.K(2), nn.Dilation(1, 2), nn.Strides(2))              // 2×8×17
 	m.AddLoss(nn.Mean("dilated_mean", dil), 0.5)
 
+	// Zero padding and cropping around a convolution (a Pad2D each way, the crop
+	// uneven); the mean is a loss term.
+	pc := x.ZeroPadding2D("zero_pad", 1, 2, 0, 1)          // 3×9×11
+	pc = pc.Conv2D("conv_pad", 2, nn.K(3), nn.Act("tanh")) // 2×7×9
+	pc = pc.Cropping2D("crop", 1, 0, 2, 3)                 // 2×4×6
+	m.AddLoss(nn.Mean("pad_crop_mean", pc), 0.5)
+
 	m.Output("probs", probs)
 	m.Output("recon", recon)
 	m.Output("flag", flagProb)

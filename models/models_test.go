@@ -147,6 +147,8 @@ var builderOps = []string{
 	ir.OpEmbedding,
 	// RepeatVector (nn/repeat.go).
 	ir.OpRepeat,
+	// ZeroPadding2D and Cropping2D (nn/padcrop.go).
+	ir.OpPad2D,
 }
 
 func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {

@@ -24,7 +24,8 @@ import (
 // that makes k·a differ from a+…+a (MatMul, convolutions, average pooling, the sum over a repeated axis), weigh a
 // constant by weights whose rounded sum need not be 1 (bilinear upsampling, whose
 // l0·a + l1·a may differ from a in the last bit), or are not uniform at all
-// (padding) are left alone, as are results that are not finite
+// (padding, and zero padding of a constant other than +0) are left alone, as are
+// results that are not finite
 // (a Fill's alpha must survive a JSON round trip).
 func Fold(g *ir.Graph) (*ir.Graph, error) {
 	r := newRewriter(g)
@@ -142,6 +143,15 @@ var foldRules = map[string]foldRule{
 	ir.OpUpSample2D: unaryFold(func(x float64) float64 { return x }),
 	ir.OpMaxPool2D:  unaryFold(func(x float64) float64 { return x }),
 	ir.OpRepeat:     unaryFold(func(x float64) float64 { return x }),
+	// Pad2D crops (negative pads) and pads with +0: a crop keeps the constant, and so
+	// does padding a constant +0 (its bits: -0 padded with +0 is not uniform).
+	ir.OpPad2D: func(n *ir.Node, in []float64) (float64, bool) {
+		adds := false
+		for _, p := range n.Attrs.Pads {
+			adds = adds || p > 0
+		}
+		return in[0], !adds || math.Float64bits(in[0]) == 0
+	},
 	ir.OpConcat: func(n *ir.Node, in []float64) (float64, bool) {
 		for _, v := range in[1:] {
 			if math.Float64bits(v) != math.Float64bits(in[0]) { // 0 and -0 are different constants

@@ -155,6 +155,10 @@ func simplifyNode(r *rewriter, id int, n *ir.Node, ins []int) error {
 		if a.Scale[0] == 1 && a.Scale[1] == 1 {
 			return r.alias(id, ins[0])
 		}
+	case ir.OpPad2D:
+		if a.Pads[0] == 0 && a.Pads[1] == 0 && a.Pads[2] == 0 && a.Pads[3] == 0 {
+			return r.alias(id, ins[0])
+		}
 	case ir.OpMaxPool2D, ir.OpAvgPool2D:
 		if a.Kernel[0] == 1 && a.Kernel[1] == 1 && a.Strides[0] == 1 && a.Strides[1] == 1 &&
 			a.Pads[0] == 0 && a.Pads[1] == 0 && a.Pads[2] == 0 && a.Pads[3] == 0 {

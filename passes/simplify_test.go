@@ -73,6 +73,9 @@ func TestSimplify(t *testing.T) {
 		{"UpSample2D by 1×1 is x", func(b *eqBuilder, x int) (int, int) {
 			return b.op(ir.OpUpSample2D, ir.Attrs{Scale: []int{1, 1}}, x), x
 		}, "", 0},
+		{"Pad2D by no rows and columns is x", func(b *eqBuilder, x int) (int, int) {
+			return b.op(ir.OpPad2D, ir.Attrs{Pads: []int{0, 0, 0, 0}}, x), x
+		}, "", 0},
 		{"pooling over 1×1 windows is x", func(b *eqBuilder, x int) (int, int) {
 			return b.op(ir.OpAvgPool2D, window(1, 1, 0, 0, 0, 0), b.op(ir.OpMaxPool2D, window(1, 1, 0, 0, 0, 0), x)), x
 		}, "", 0},
@@ -94,6 +97,9 @@ func TestSimplify(t *testing.T) {
 		}, "", 0},
 		{"a Slice of part of an axis stays", func(b *eqBuilder, x int) (int, int) {
 			return b.op(ir.OpSlice, ir.Attrs{Axis: 2, Start: 1, End: 4}, x), -1
+		}, "", 0},
+		{"Pad2D by one column stays", func(b *eqBuilder, x int) (int, int) {
+			return b.op(ir.OpPad2D, ir.Attrs{Pads: []int{0, 0, 0, 1}}, x), -1
 		}, "", 0},
 		{"pooling with stride 2 stays", func(b *eqBuilder, x int) (int, int) {
 			return b.op(ir.OpMaxPool2D, window(1, 2, 0, 0, 0, 0), x), -1

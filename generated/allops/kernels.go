@@ -20,7 +20,7 @@ func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, w, y, m.scratch32[:30796])
 }
 
-// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 7 more.
+// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 8 more.
 func (m *Model) tanh(n int, x []float32, y []float32) {
 	rt.Tanh(y, x)
 }
@@ -660,7 +660,7 @@ func (m *Model) reduceMean(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*5))
 }
 
-// reduceMean2 computes ReduceMean scalar, for bilinear_mean.
+// reduceMean2 computes ReduceMean scalar, for bilinear_mean, pad_crop_mean.
 func (m *Model) reduceMean2(n int, x []float32, y []float32) {
 	var s float64
 	for _, v := range x {
@@ -749,6 +749,42 @@ func (m *Model) reduceMean5(n int, x []float32, y []float32) {
 		s += float64(v)
 	}
 	y[0] = float32(s / float64(n*272))
+}
+
+// pad2D computes Pad2D N×3×9×11, for zero_pad.
+func (m *Model) pad2D(n int, x []float32, y []float32) {
+	// pads {top 1, left 2, bottom 0, right 1} (negative: cropped) of 8×8 planes: 9×11 planes, input rows [0, 8) and columns [0, 8) at row 1, column 2
+	for pl := range n * 3 {
+		xp := (*[64]float32)(x[pl*64:])
+		yp := (*[99]float32)(y[pl*99:])
+		clear(yp[:11]) // the rows above
+		for r := range 8 {
+			yr := (*[11]float32)(yp[(r+1)*11:])
+			clear(yr[:2])
+			*(*[8]float32)(yr[2:]) = *(*[8]float32)(xp[r*8:])
+			clear(yr[10:])
+		}
+	}
+}
+
+// conv2DBiasAdd5 computes Conv2D+BiasAdd N×2×7×9, for conv_pad/bias.
+func (m *Model) conv2DBiasAdd5(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×9×11: 7×9 windows;
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 9, W: 11, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 9}, 2, n, x, w, y, m.scratch32[:18276], rt.Epilogue{Bias: bias[:], Arranged: m.convPadWeightArranged[:]})
+}
+
+// pad2D2 computes Pad2D N×2×4×6, for crop.
+func (m *Model) pad2D2(n int, x []float32, y []float32) {
+	// pads {top -1, left 0, bottom -2, right -3} (negative: cropped) of 7×9 planes: 4×6 planes, input rows [1, 5) and columns [0, 6) at row 0, column 0
+	for pl := range n * 2 {
+		xp := (*[63]float32)(x[pl*63:])
+		yp := (*[24]float32)(y[pl*24:])
+		for r := range 4 {
+			yr := (*[6]float32)(yp[r*6:])
+			*yr = *(*[6]float32)(xp[(r+1)*9:])
+		}
+	}
 }
 
 // sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce.
@@ -1008,8 +1044,8 @@ func (m *Model) reduceMean6(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*2))
 }
 
-// scaleScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
-func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32, x21 []float32, x22 []float32) {
+// scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
+func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32, x21 []float32, x22 []float32, x23 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -1032,6 +1068,7 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAdd
 	x20 = x20[:len(y)]
 	x21 = x21[:len(y)]
 	x22 = x22[:len(y)]
+	x23 = x23[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
@@ -1055,6 +1092,7 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAdd
 		a20 := x20[i]
 		a21 := x21[i]
 		a22 := x22[i]
+		a23 := x23[i]
 		t1 := 0.5 * a1
 		t2 := 0.5 * a2
 		t3 := t1 + t2
@@ -1064,39 +1102,41 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAdd
 		t7 := t5 + t6
 		t8 := 0.5 * a5
 		t9 := t7 + t8
-		t10 := t9 + a6
-		t11 := 0.5 * a7
-		t12 := t10 + t11
-		t13 := 0.25 * a8
+		t10 := 0.5 * a6
+		t11 := t9 + t10
+		t12 := t11 + a7
+		t13 := 0.5 * a8
 		t14 := t12 + t13
 		t15 := 0.25 * a9
 		t16 := t14 + t15
-		t17 := 0.5 * a10
+		t17 := 0.25 * a10
 		t18 := t16 + t17
-		t19 := 2.0 * a11
+		t19 := 0.5 * a11
 		t20 := t18 + t19
-		t21 := 0.1 * a12
+		t21 := 2.0 * a12
 		t22 := t20 + t21
 		t23 := 0.1 * a13
 		t24 := t22 + t23
-		t25 := 0.3 * a14
+		t25 := 0.1 * a14
 		t26 := t24 + t25
-		t27 := 0.2 * a15
+		t27 := 0.3 * a15
 		t28 := t26 + t27
 		t29 := 0.2 * a16
 		t30 := t28 + t29
-		t31 := 0.06 * a17
+		t31 := 0.2 * a17
 		t32 := t30 + t31
-		t33 := 0.001 * a18
+		t33 := 0.06 * a18
 		t34 := t32 + t33
-		t35 := 0.5 * a19
+		t35 := 0.001 * a19
 		t36 := t34 + t35
-		t37 := 0.01 * a20
+		t37 := 0.5 * a20
 		t38 := t36 + t37
-		t39 := -0.1 * a21
+		t39 := 0.01 * a21
 		t40 := t38 + t39
-		t41 := 0.02 * a22
-		y[i] = t40 + t41
+		t41 := -0.1 * a22
+		t42 := t40 + t41
+		t43 := 0.02 * a23
+		y[i] = t42 + t43
 	}
 }
 
@@ -1344,8 +1384,8 @@ func (m *Model) channelMul(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
-// conv2DBiasAdd5 computes Conv2D+BiasAdd N×2×4×6, for conv_bilinear/bias.
-func (m *Model) conv2DBiasAdd5(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd6 computes Conv2D+BiasAdd N×2×4×6, for conv_bilinear/bias.
+func (m *Model) conv2DBiasAdd6(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, w, y, m.scratch32[:9756], rt.Epilogue{Bias: bias[:]})
@@ -1515,11 +1555,18 @@ func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []floa
 	}
 }
 
-// conv2DBiasAdd6 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias.
-func (m *Model) conv2DBiasAdd6(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd7 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias.
+func (m *Model) conv2DBiasAdd7(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, w, y, m.scratch32[:19506], rt.Epilogue{Bias: bias[:]})
+}
+
+// conv2DBiasAdd8 computes Conv2D+BiasAdd N×2×7×9, for conv_pad/bias.
+func (m *Model) conv2DBiasAdd8(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×9×11: 7×9 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 9, W: 11, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 9}, 2, n, x, w, y, m.scratch32[:18276], rt.Epilogue{Bias: bias[:]})
 }
 
 // exp computes Exp N×6, for code_exp, kl_normal/var.
@@ -1896,16 +1943,70 @@ func (m *Model) lossGrad10(n int, p []float32, t []int32, dl []float32, g []floa
 	}
 }
 
-// broadcast3 computes Broadcast N×2×8×17, for d.dilated_mean.1.
+// broadcast3 computes Broadcast N×2×4×6, for d.pad_crop_mean.1.
 func (m *Model) broadcast3(n int, x []float32, y []float32) {
+	v := float32(float64(x[0]) / float64(n*48))
+	for i := range y {
+		y[i] = v
+	}
+}
+
+// pad2D3 computes Pad2D N×2×7×9, for d.crop.1.
+func (m *Model) pad2D3(n int, x []float32, y []float32) {
+	// pads {top 1, left 0, bottom 2, right 3} (negative: cropped) of 4×6 planes: 7×9 planes, input rows [0, 4) and columns [0, 6) at row 1, column 0
+	for pl := range n * 2 {
+		xp := (*[24]float32)(x[pl*24:])
+		yp := (*[63]float32)(y[pl*63:])
+		clear(yp[:9]) // the rows above
+		for r := range 4 {
+			yr := (*[9]float32)(yp[(r+1)*9:])
+			*(*[6]float32)(yr[:]) = *(*[6]float32)(xp[r*6:])
+			clear(yr[6:])
+		}
+		clear(yp[45:]) // the rows below
+	}
+}
+
+// tanhGrad computes TanhGrad N×2×7×9, for d.conv_pad/tanh.1, d.conv_dilated/tanh.1 and 5 more.
+func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = bv * (1 - a[i]*a[i])
+	}
+}
+
+// channelSum computes ChannelSum 2, for d.conv_pad/bias.1.
+func (m *Model) channelSum(n int, x []float32, s *[2]float32) {
+	acc := (*[2]float64)(m.scratch64[:])
+	clear(acc[:])
+	for o := range n {
+		xr := (*[126]float32)(x[o*126:])
+		for c := range 2 {
+			acc[c] += rt.Sum64((*[63]float32)(xr[c*63:])[:])
+		}
+	}
+	for c := range 2 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// conv2DFilterGrad computes Conv2DFilterGrad 2×3×3×3, for d.conv_pad.1.
+func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×9×11: 7×9 windows
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 9, W: 11, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 9}, 2, n, x, dy, dw, m.scratch32[:18150])
+}
+
+// broadcast4 computes Broadcast N×2×8×17, for d.dilated_mean.1.
+func (m *Model) broadcast4(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*272))
 	for i := range y {
 		y[i] = v
 	}
 }
 
-// channelSum computes ChannelSum 2, for d.deconv_dilated/bias.1.
-func (m *Model) channelSum(n int, x []float32, s *[2]float32) {
+// channelSum2 computes ChannelSum 2, for d.deconv_dilated/bias.1.
+func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -1925,23 +2026,14 @@ func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 8, W: 17, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 8, DH: 1, DW: 2}, 2, n, x, w, y, m.scratch32[:256])
 }
 
-// conv2DFilterGrad computes Conv2DFilterGrad 2×2×2×2, for d.deconv_dilated.2.
-func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad2 computes Conv2DFilterGrad 2×2×2×2, for d.deconv_dilated.2.
+func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 2×2 window dilated by 1×2, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 2×8×17: 4×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 8, W: 17, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 8, DH: 1, DW: 2}, 2, n, x, dy, dw, m.scratch32[:256])
 }
 
-// tanhGrad computes TanhGrad N×2×4×8, for d.conv_dilated/tanh.1, d.embed_proj/tanh.1 and 4 more.
-func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = bv * (1 - a[i]*a[i])
-	}
-}
-
-// channelSum2 computes ChannelSum 2, for d.conv_dilated/bias.1, d.deconv_pads/bias.1.
-func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
+// channelSum3 computes ChannelSum 2, for d.conv_dilated/bias.1, d.deconv_pads/bias.1.
+func (m *Model) channelSum3(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -1955,8 +2047,8 @@ func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// conv2DFilterGrad2 computes Conv2DFilterGrad 2×3×3×3, for d.conv_dilated.1.
-func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad3 computes Conv2DFilterGrad 2×3×3×3, for d.conv_dilated.1.
+func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window dilated by 2×2, strides 2×1, pads {top 1, left 2, bottom 2, right 2} over 3×8×8: 4×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 1, Top: 1, Left: 2, Ho: 4, Wo: 8, DH: 2, DW: 2}, 2, n, x, dy, dw, m.scratch32[:864])
 }
@@ -1999,8 +2091,8 @@ func (m *Model) repeatGrad(n int, dy []float32, dx []float32) {
 	}
 }
 
-// broadcast4 computes Broadcast N×4×2, for d.embed_mean.1.
-func (m *Model) broadcast4(n int, x []float32, y []float32) {
+// broadcast5 computes Broadcast N×4×2, for d.embed_mean.1.
+func (m *Model) broadcast5(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*8))
 	for i := range y {
 		y[i] = v
@@ -2022,14 +2114,6 @@ func (m *Model) embeddingGrad(n int, ids []int32, dy []float32, dw []float32) {
 	rt.EmbeddingGrad(dw, ids, dy, 3, 0)
 }
 
-// broadcast5 computes Broadcast N×2×4×6, for d.bilinear_mean.1.
-func (m *Model) broadcast5(n int, x []float32, y []float32) {
-	v := float32(float64(x[0]) / float64(n*48))
-	for i := range y {
-		y[i] = v
-	}
-}
-
 // broadcast6 computes Broadcast N×5, for d.smooth_mean.1.
 func (m *Model) broadcast6(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*5))
@@ -2043,8 +2127,8 @@ func (m *Model) geluGrad(n int, a []float32, b []float32, y []float32) {
 	rt.GeluTanhGrad(y, a, b)
 }
 
-// channelSum3 computes ChannelSum 5, for d.dense_gelu_tanh/bias.1, d.logits/bias.1.
-func (m *Model) channelSum3(n int, x []float32, s *[5]float32) {
+// channelSum4 computes ChannelSum 5, for d.dense_gelu_tanh/bias.1, d.logits/bias.1.
+func (m *Model) channelSum4(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 5, 5)
@@ -2058,8 +2142,8 @@ func (m *Model) siluGrad(n int, a []float32, b []float32, y []float32) {
 	rt.SiluGrad(y, a, b)
 }
 
-// channelSum4 computes ChannelSum 6, for d.dense_swish/bias.1, d.dense_softplus/bias.1 and 2 more.
-func (m *Model) channelSum4(n int, x []float32, s *[6]float32) {
+// channelSum5 computes ChannelSum 6, for d.dense_swish/bias.1, d.dense_softplus/bias.1 and 2 more.
+func (m *Model) channelSum5(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 6, 6)
@@ -2114,8 +2198,8 @@ func (m *Model) geluGrad2(n int, a []float32, b []float32, y []float32) {
 	rt.GeluGrad(y, a, b)
 }
 
-// channelSum5 computes ChannelSum 2, for d.conv_gelu/bias.1.
-func (m *Model) channelSum5(n int, x []float32, s *[2]float32) {
+// channelSum6 computes ChannelSum 2, for d.conv_gelu/bias.1.
+func (m *Model) channelSum6(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2135,8 +2219,8 @@ func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, w, y, m.scratch32[:288])
 }
 
-// conv2DFilterGrad3 computes Conv2DFilterGrad 2×2×3×3, for d.conv_gelu.2.
-func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad4 computes Conv2DFilterGrad 2×2×3×3, for d.conv_gelu.2.
+func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 2×8×8: 4×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, dy, dw, m.scratch32[:288])
 }
@@ -2146,8 +2230,8 @@ func (m *Model) eluGrad2(n int, a []float32, b []float32, y []float32) {
 	rt.EluGrad(y, a, b, 1.0)
 }
 
-// channelSum6 computes ChannelSum 2, for d.conv_elu/bias.1.
-func (m *Model) channelSum6(n int, x []float32, s *[2]float32) {
+// channelSum7 computes ChannelSum 2, for d.conv_elu/bias.1.
+func (m *Model) channelSum7(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2161,8 +2245,8 @@ func (m *Model) channelSum6(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// conv2DFilterGrad4 computes Conv2DFilterGrad 2×3×3×3, for d.conv_elu.1.
-func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad5 computes Conv2DFilterGrad 2×3×3×3, for d.conv_elu.1.
+func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, dy, dw, m.scratch32[:19378])
 }
@@ -2206,8 +2290,8 @@ func (m *Model) mulAddMulMulScaleAdd(n int, y []float32, x1 []float32, x2 []floa
 	}
 }
 
-// channelSum7 computes ChannelSum 2, for d.z_log_var/bias.1, d.z_mean/bias.1.
-func (m *Model) channelSum7(n int, x []float32, s *[2]float32) {
+// channelSum8 computes ChannelSum 2, for d.z_log_var/bias.1, d.z_mean/bias.1.
+func (m *Model) channelSum8(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 2, 2)
@@ -2225,8 +2309,8 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelSum8 computes ChannelSum 1, for d.flag_prob/bias.1, d.flag_logit/bias.1.
-func (m *Model) channelSum8(n int, x []float32, s *[1]float32) {
+// channelSum9 computes ChannelSum 1, for d.flag_prob/bias.1, d.flag_logit/bias.1.
+func (m *Model) channelSum9(n int, x []float32, s *[1]float32) {
 	acc := (*[1]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 1, 1)
@@ -2293,8 +2377,8 @@ func (m *Model) leakyReluGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelSum9 computes ChannelSum 30, for d.bn_fc/shifted.1, d.bn_fc/scaled.3 and 2 more.
-func (m *Model) channelSum9(n int, x []float32, s *[30]float32) {
+// channelSum10 computes ChannelSum 30, for d.bn_fc/shifted.1, d.bn_fc/scaled.3 and 2 more.
+func (m *Model) channelSum10(n int, x []float32, s *[30]float32) {
 	acc := (*[30]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 30, 30)
@@ -2369,8 +2453,8 @@ func (m *Model) slice17(n int, x []float32, y []float32) {
 	}
 }
 
-// channelSum10 computes ChannelSum 16, for d.fc/bias.1.
-func (m *Model) channelSum10(n int, x []float32, s *[16]float32) {
+// channelSum11 computes ChannelSum 16, for d.fc/bias.1.
+func (m *Model) channelSum11(n int, x []float32, s *[16]float32) {
 	acc := (*[16]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 16, 16)
@@ -2601,8 +2685,8 @@ func (m *Model) slice29(n int, x []float32, y []float32) {
 	}
 }
 
-// channelSum11 computes ChannelSum 4, for d.h0/bias.1.
-func (m *Model) channelSum11(n int, x []float32, s *[4]float32) {
+// channelSum12 computes ChannelSum 4, for d.h0/bias.1.
+func (m *Model) channelSum12(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 4, 4)
@@ -2653,8 +2737,8 @@ func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 4, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:144])
 }
 
-// conv2DFilterGrad5 computes Conv2DFilterGrad 6×2×3×3, for d.deconv_pads.2.
-func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad6 computes Conv2DFilterGrad 6×2×3×3, for d.deconv_pads.2.
+func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 2×4×8: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 4, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:144])
 }
@@ -2665,8 +2749,8 @@ func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 6, W: 9, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:96])
 }
 
-// conv2DFilterGrad6 computes Conv2DFilterGrad 6×2×2×3, for d.deconv_valid.2.
-func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad7 computes Conv2DFilterGrad 6×2×2×3, for d.deconv_valid.2.
+func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
 	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 2×6×9: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 6, W: 9, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:96])
 }
@@ -2691,8 +2775,8 @@ func (m *Model) addAddAddSigmoidGrad(n int, y []float32, x1 []float32, x2 []floa
 	}
 }
 
-// channelSum12 computes ChannelSum 3, for d.deconv_same/bias.1.
-func (m *Model) channelSum12(n int, x []float32, s *[3]float32) {
+// channelSum13 computes ChannelSum 3, for d.deconv_same/bias.1.
+func (m *Model) channelSum13(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2712,14 +2796,14 @@ func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 6, n, x, w, y, m.scratch32[:432])
 }
 
-// conv2DFilterGrad7 computes Conv2DFilterGrad 6×3×3×3, for d.deconv_same.2.
-func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad8 computes Conv2DFilterGrad 6×3×3×3, for d.deconv_same.2.
+func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 3×8×8: 4×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:432])
 }
 
-// channelSum13 computes ChannelSum 2, for d.conv_bilinear/bias.1.
-func (m *Model) channelSum13(n int, x []float32, s *[2]float32) {
+// channelSum14 computes ChannelSum 2, for d.conv_bilinear/bias.1.
+func (m *Model) channelSum14(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2739,8 +2823,8 @@ func (m *Model) conv2DTranspose6(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, w, y, m.scratch32[:15232])
 }
 
-// conv2DFilterGrad8 computes Conv2DFilterGrad 2×6×3×3, for d.conv_bilinear.2.
-func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad9 computes Conv2DFilterGrad 2×6×3×3, for d.conv_bilinear.2.
+func (m *Model) conv2DFilterGrad9(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, dy, dw, m.scratch32[:9708])
 }
@@ -2794,8 +2878,8 @@ func (m *Model) addAddAddAddLeakyReluGrad(n int, y []float32, x1 []float32, x2 [
 	}
 }
 
-// channelSum14 computes ChannelSum 6, for d.conv_strided/bias.1.
-func (m *Model) channelSum14(n int, x []float32, s *[6]float32) {
+// channelSum15 computes ChannelSum 6, for d.conv_strided/bias.1.
+func (m *Model) channelSum15(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2815,8 +2899,8 @@ func (m *Model) conv2DTranspose7(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:384])
 }
 
-// conv2DFilterGrad9 computes Conv2DFilterGrad 6×8×3×2, for d.conv_strided.2.
-func (m *Model) conv2DFilterGrad9(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad10 computes Conv2DFilterGrad 6×8×3×2, for d.conv_strided.2.
+func (m *Model) conv2DFilterGrad10(n int, x []float32, dy []float32, dw []float32) {
 	// 3×2 window, strides 2×1, pads {top 1, left 0, bottom 1, right 1} over 8×4×4: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:384])
 }
@@ -2956,14 +3040,14 @@ func (m *Model) avgPool2DGrad2(n int, dy []float32, dx []float32) {
 	}
 }
 
-// conv2DFilterGrad10 computes Conv2DFilterGrad 4×3×3×3, for d.conv_full.1.
-func (m *Model) conv2DFilterGrad10(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad11 computes Conv2DFilterGrad 4×3×3×3, for d.conv_full.1.
+func (m *Model) conv2DFilterGrad11(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 3×8×8: 10×10 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, dy, dw, m.scratch32[:30796])
 }
 
-// channelSum15 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
-func (m *Model) channelSum15(n int, x []float32, s *[4]float32) {
+// channelSum16 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
+func (m *Model) channelSum16(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -3032,8 +3116,8 @@ func (m *Model) addReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 [
 	}
 }
 
-// conv2DFilterGrad11 computes Conv2DFilterGrad 4×3×3×3, for d.conv_same.1.
-func (m *Model) conv2DFilterGrad11(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad12 computes Conv2DFilterGrad 4×3×3×3, for d.conv_same.1.
+func (m *Model) conv2DFilterGrad12(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, dy, dw, m.scratch32[:20744])
 }

@@ -398,41 +398,41 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// max_pool_pads: MaxPool2D N×8×4×4
 	m.maxPool2D2(n, m.arena[:n*128], m.arena[1024:1024+n*128])
 	// conv_strided/leaky_relu: LeakyRelu N×6×2×4, fused with conv_strided (Conv2D), conv_strided/bias (BiasAdd)
-	m.conv2DBiasAddLeakyRelu(n, m.arena[1024:1024+n*128], m.convStridedWeight[:], &m.convStridedBias, m.arena[4480:4480+n*48])
+	m.conv2DBiasAddLeakyRelu(n, m.arena[1024:1024+n*128], m.convStridedWeight[:], &m.convStridedBias, m.arena[4688:4688+n*48])
 	// upsample: UpSample2D N×6×4×4
-	m.upSample2D(n, m.arena[4480:4480+n*48], m.arena[3712:3712+n*96])
+	m.upSample2D(n, m.arena[4688:4688+n*48], m.arena[3920:3920+n*96])
 	// upsample_bilinear: UpSampleBilinear2D N×6×6×8
-	m.upSampleBilinear2D(n, m.arena[4480:4480+n*48], m.arena[:n*288])
+	m.upSampleBilinear2D(n, m.arena[4688:4688+n*48], m.arena[:n*288])
 	// conv_bilinear/bias: BiasAdd N×2×4×6, fused with conv_bilinear (Conv2D)
-	m.conv2DBiasAdd(n, m.arena[:n*288], m.convBilinearWeight[:], &m.convBilinearBias, m.arena[4864:4864+n*48])
+	m.conv2DBiasAdd(n, m.arena[:n*288], m.convBilinearWeight[:], &m.convBilinearBias, m.arena[5072:5072+n*48])
 	// conv_bilinear/tanh: Tanh N×2×4×6
-	m.tanh(n, m.arena[4864:4864+n*48], m.arena[4864:4864+n*48])
+	m.tanh(n, m.arena[5072:5072+n*48], m.arena[5072:5072+n*48])
 	// deconv_same: Conv2DTranspose N×3×8×8
-	m.conv2DTranspose(n, m.arena[3712:3712+n*96], m.deconvSameWeight[:], m.arena[2176:2176+n*192])
+	m.conv2DTranspose(n, m.arena[3920:3920+n*96], m.deconvSameWeight[:], m.arena[2384:2384+n*192])
 	// deconv_same/bias: BiasAdd N×3×8×8
-	m.biasAdd(n, m.arena[2176:2176+n*192], m.arena[2176:2176+n*192], &m.deconvSameBias)
+	m.biasAdd(n, m.arena[2384:2384+n*192], m.arena[2384:2384+n*192], &m.deconvSameBias)
 	// deconv_same/sigmoid: Sigmoid N×3×8×8
-	m.sigmoid(n, m.arena[2176:2176+n*192], m.arena[2176:2176+n*192])
+	m.sigmoid(n, m.arena[2384:2384+n*192], m.arena[2384:2384+n*192])
 	// deconv_valid: Conv2DTranspose N×2×6×9
-	m.conv2DTranspose2(n, m.arena[4480:4480+n*48], m.deconvValidWeight[:], m.arena[:n*108])
+	m.conv2DTranspose2(n, m.arena[4688:4688+n*48], m.deconvValidWeight[:], m.arena[:n*108])
 	// deconv_pads: Conv2DTranspose N×2×4×8
-	m.conv2DTranspose3(n, m.arena[4480:4480+n*48], m.deconvPadsWeight[:], m.arena[864:864+n*64])
+	m.conv2DTranspose3(n, m.arena[4688:4688+n*48], m.deconvPadsWeight[:], m.arena[864:864+n*64])
 	// deconv_pads/bias: BiasAdd N×2×4×8
 	m.biasAdd2(n, m.arena[864:864+n*64], m.arena[864:864+n*64], &m.deconvPadsBias)
 	// gap_valid: GlobalAvgPool2D N×2
-	m.globalAvgPool2D(n, m.arena[:n*108], m.arena[4256:4256+n*2])
+	m.globalAvgPool2D(n, m.arena[:n*108], m.arena[4464:4464+n*2])
 	// gap_pads: GlobalAvgPool2D N×2
-	m.globalAvgPool2D2(n, m.arena[864:864+n*64], m.arena[4464:4464+n*2])
+	m.globalAvgPool2D2(n, m.arena[864:864+n*64], m.arena[4672:4672+n*2])
 	// gap_concat … rnn/t4/h: each thread computes its own range of items (lossItems0)
 	m.lossArgSeq = seq
 	m.pool.Items(n, m.lossItems0Fn)
 	m.lossArgSeq = nil
 	// rnn/sequence_flat: Concat N×20
-	m.concat4(n, m.arena[:n*20], m.arena[4032:4192])
+	m.concat4(n, m.arena[:n*20], m.arena[4240:4400])
 	// rnn/sequence … gru/t4/h: each thread computes its own range of items (lossItems1)
 	m.pool.Items(n, m.lossItems1Fn)
 	// gru/sequence_flat: Concat N×20
-	m.concat4(n, m.arena[960:960+n*20], m.arena[4032:4192])
+	m.concat4(n, m.arena[960:960+n*20], m.arena[4240:4400])
 	// gru/sequence … z_log_var/bias: each thread computes its own range of items (lossItems2)
 	m.lossArgImage = image
 	m.pool.Items(n, m.lossItems2Fn)
@@ -442,117 +442,127 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// conv_elu/elu: Elu N×2×8×8
 	m.elu(n, m.arena[:n*128], m.arena[:n*128])
 	// conv_gelu/bias: BiasAdd N×2×4×4, fused with conv_gelu (Conv2D)
-	m.conv2DBiasAdd3(n, m.arena[:n*128], m.convGeluWeight[:], &m.convGeluBias, m.arena[1024:1024+n*32])
+	m.conv2DBiasAdd3(n, m.arena[:n*128], m.convGeluWeight[:], &m.convGeluBias, m.arena[3920:3920+n*32])
 	// conv_gelu/gelu: Gelu N×2×4×4
-	m.gelu(n, m.arena[1024:1024+n*32], m.arena[1024:1024+n*32])
+	m.gelu(n, m.arena[3920:3920+n*32], m.arena[3920:3920+n*32])
 	// pool_gelu: MaxPool2D N×2×2×2
-	m.maxPool2D3(n, m.arena[1024:1024+n*32], m.arena[1280:1280+n*8])
+	m.maxPool2D3(n, m.arena[3920:3920+n*32], m.arena[4176:4176+n*8])
 	// smooth_flat: Reshape N×8: a view, no code
 	// dense_selu: MatMul N×6
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1280:1280+n*8], 8, &m.denseSeluWeightPacked, 0, m.arena[6496:6496+n*6], 6)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[4176:4176+n*8], 8, &m.denseSeluWeightPacked, 0, m.arena[6480:6480+n*6], 6)
 	// dense_selu/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[6496:6496+n*6], m.arena[6496:6496+n*6], &m.denseSeluBias)
+	m.biasAdd8(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6], &m.denseSeluBias)
 	// dense_selu/selu: Selu N×6
-	m.selu(n, m.arena[6496:6496+n*6], m.arena[6496:6496+n*6])
+	m.selu(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
 	// elu_layer: Elu N×6
-	m.elu2(n, m.arena[6496:6496+n*6], m.arena[6496:6496+n*6])
+	m.elu2(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
 	// dense_softplus: MatMul N×6
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6496:6496+n*6], 6, &m.denseSoftplusWeightPacked, 0, m.arena[6544:6544+n*6], 6)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6480:6480+n*6], 6, &m.denseSoftplusWeightPacked, 0, m.arena[6528:6528+n*6], 6)
 	// dense_softplus/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[6544:6544+n*6], m.arena[6544:6544+n*6], &m.denseSoftplusBias)
+	m.biasAdd8(n, m.arena[6528:6528+n*6], m.arena[6528:6528+n*6], &m.denseSoftplusBias)
 	// dense_softplus/softplus: Softplus N×6
-	m.softplus(n, m.arena[6544:6544+n*6], m.arena[6544:6544+n*6])
+	m.softplus(n, m.arena[6528:6528+n*6], m.arena[6528:6528+n*6])
 	// dense_swish: MatMul N×6
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6544:6544+n*6], 6, &m.denseSwishWeightPacked, 0, m.arena[6496:6496+n*6], 6)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6528:6528+n*6], 6, &m.denseSwishWeightPacked, 0, m.arena[6480:6480+n*6], 6)
 	// dense_swish/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[6496:6496+n*6], m.arena[6496:6496+n*6], &m.denseSwishBias)
+	m.biasAdd8(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6], &m.denseSwishBias)
 	// dense_swish/swish: Silu N×6
-	m.silu(n, m.arena[6496:6496+n*6], m.arena[6496:6496+n*6])
+	m.silu(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
 	// silu_layer: Silu N×6
-	m.silu(n, m.arena[6496:6496+n*6], m.arena[6496:6496+n*6])
+	m.silu(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
 	// dense_gelu_tanh: MatMul N×5
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6496:6496+n*6], 6, &m.denseGeluTanhWeightPacked, 0, m.arena[6544:6544+n*5], 5)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6480:6480+n*6], 6, &m.denseGeluTanhWeightPacked, 0, m.arena[6528:6528+n*5], 5)
 	// dense_gelu_tanh/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[6544:6544+n*5], m.arena[6544:6544+n*5], &m.denseGeluTanhBias)
+	m.biasAdd6(n, m.arena[6528:6528+n*5], m.arena[6528:6528+n*5], &m.denseGeluTanhBias)
 	// dense_gelu_tanh/gelu_tanh: Gelu N×5
-	m.gelu2(n, m.arena[6544:6544+n*5], m.arena[6544:6544+n*5])
+	m.gelu2(n, m.arena[6528:6528+n*5], m.arena[6528:6528+n*5])
 	// smooth_mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[6544:6544+n*5], m.arena[6784:6784+1])
+	m.reduceMean(n, m.arena[6528:6528+n*5], m.arena[6784:6784+1])
 	// bilinear_mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[4864:4864+n*48], m.arena[6816:6816+1])
+	m.reduceMean2(n, m.arena[5072:5072+n*48], m.arena[6816:6816+1])
 	// embed: Embedding N×4×3
-	m.embedding(n, tokens, m.embedWeight[:], m.arena[3712:3712+n*12])
+	m.embedding(n, tokens, m.embedWeight[:], m.arena[3920:3920+n*12])
 	// embed_proj: MatMul N×4×2
-	rt.GemmPackedP(m.pool, false, n*4, 1, m.arena[3712:3712+n*12], 3, &m.embedProjWeightPacked, 0, m.arena[3808:3808+n*8], 2)
+	rt.GemmPackedP(m.pool, false, n*4, 1, m.arena[3920:3920+n*12], 3, &m.embedProjWeightPacked, 0, m.arena[4016:4016+n*8], 2)
 	// embed_proj/bias: BiasAddLast N×4×2
-	m.biasAddLast3(n, m.arena[3808:3808+n*8], m.arena[3808:3808+n*8], &m.embedProjBias)
+	m.biasAddLast3(n, m.arena[4016:4016+n*8], m.arena[4016:4016+n*8], &m.embedProjBias)
 	// embed_proj/tanh: Tanh N×4×2
-	m.tanh(n, m.arena[3808:3808+n*8], m.arena[3808:3808+n*8])
+	m.tanh(n, m.arena[4016:4016+n*8], m.arena[4016:4016+n*8])
 	// embed_mean: ReduceMean scalar
-	m.reduceMean3(n, m.arena[3808:3808+n*8], m.arena[6736:6736+1])
+	m.reduceMean3(n, m.arena[4016:4016+n*8], m.arena[6736:6736+1])
 	// repeat … repeat_lstm/t2/h: each thread computes its own range of items (lossItems3)
 	m.pool.Items(n, m.lossItems3Fn)
 	// repeat_lstm/sequence_flat: Concat N×6
-	m.concat10(n, m.arena[6496:6496+n*6], m.arena[6544:6592])
+	m.concat10(n, m.arena[6480:6480+n*6], m.arena[6528:6576])
 	// repeat_lstm/sequence: Reshape N×3×2: a view, no code
 	// repeat_mean: ReduceMean scalar
-	m.reduceMean4(n, m.arena[6496:6496+n*6], m.arena[6752:6752+1])
+	m.reduceMean4(n, m.arena[6480:6480+n*6], m.arena[6752:6752+1])
 	// conv_dilated/bias: BiasAdd N×2×4×8, fused with conv_dilated (Conv2D)
-	m.conv2DBiasAdd4(n, image, m.convDilatedWeight[:], &m.convDilatedBias, m.arena[3712:3712+n*64])
+	m.conv2DBiasAdd4(n, image, m.convDilatedWeight[:], &m.convDilatedBias, m.arena[3920:3920+n*64])
 	// conv_dilated/tanh: Tanh N×2×4×8
-	m.tanh(n, m.arena[3712:3712+n*64], m.arena[3712:3712+n*64])
+	m.tanh(n, m.arena[3920:3920+n*64], m.arena[3920:3920+n*64])
 	// deconv_dilated: Conv2DTranspose N×2×8×17
-	m.conv2DTranspose4(n, m.arena[3712:3712+n*64], m.deconvDilatedWeight[:], m.arena[:n*272])
+	m.conv2DTranspose4(n, m.arena[3920:3920+n*64], m.deconvDilatedWeight[:], m.arena[:n*272])
 	// deconv_dilated/bias: BiasAdd N×2×8×17
 	m.biasAdd9(n, m.arena[:n*272], m.arena[:n*272], &m.deconvDilatedBias)
 	// dilated_mean: ReduceMean scalar
-	m.reduceMean5(n, m.arena[:n*272], m.arena[6544:6544+1])
+	m.reduceMean5(n, m.arena[:n*272], m.arena[6528:6528+1])
+	// zero_pad: Pad2D N×3×9×11
+	m.pad2D(n, image, m.arena[:n*297])
+	// conv_pad/bias: BiasAdd N×2×7×9, fused with conv_pad (Conv2D)
+	m.conv2DBiasAdd5(n, m.arena[:n*297], m.convPadWeight[:], &m.convPadBias, m.arena[3920:3920+n*126])
+	// conv_pad/tanh: Tanh N×2×7×9
+	m.tanh(n, m.arena[3920:3920+n*126], m.arena[3920:3920+n*126])
+	// crop: Pad2D N×2×4×6
+	m.pad2D2(n, m.arena[3920:3920+n*126], m.arena[:n*48])
+	// pad_crop_mean: ReduceMean scalar
+	m.reduceMean2(n, m.arena[:n*48], m.arena[6544:6544+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[6400:6400+n*5], label, m.arena[6560:6560+1])
+	m.sparseSoftmaxCELoss(n, m.arena[6384:6384+n*5], label, m.arena[6560:6560+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[6400:6400+n*5], onehot, m.arena[6576:6576+1])
+	m.softmaxCELoss(n, m.arena[6384:6384+n*5], onehot, m.arena[6624:6624+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6448:6448+n*5], onehot, m.arena[6640:6640+1])
+	m.categoricalCELoss(n, m.arena[6432:6432+n*5], onehot, m.arena[6640:6640+1])
 	// sparse_ce_probs/onehot: OneHot N×5
-	m.oneHot(n, label, m.arena[6496:6496+n*5])
+	m.oneHot(n, label, m.arena[6480:6480+n*5])
 	// sparse_ce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6448:6448+n*5], m.arena[6496:6496+n*5], m.arena[6656:6656+1])
+	m.categoricalCELoss(n, m.arena[6432:6432+n*5], m.arena[6480:6480+n*5], m.arena[6656:6656+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[5248:5248+n*15], tags, m.arena[6672:6672+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[5456:5456+n*15], tags, m.arena[6672:6672+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[2176:2176+n*192], image, m.arena[6688:6688+1])
+	m.mSELoss(n, m.arena[2384:2384+n*192], image, m.arena[6688:6688+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[2176:2176+n*192], image, m.arena[6704:6704+1])
+	m.mAELoss(n, m.arena[2384:2384+n*192], image, m.arena[6704:6704+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[2176:2176+n*192], image, m.arena[48:48+1])
+	m.huberLoss(n, m.arena[2384:2384+n*192], image, m.arena[48:48+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[2176:2176+n*192], mask, m.arena[64:64+1])
+	m.bCELoss(n, m.arena[2384:2384+n*192], mask, m.arena[64:64+1])
 	// bce_logits: BCEWithLogitsLoss scalar
 	m.bCEWithLogitsLoss(n, m.arena[6720:6720+n], flag, m.arena[80:80+1])
 	// bce_probs: BCELoss scalar
 	m.bCELoss2(n, m.arena[6768:6768+n], flag, m.arena[6720:6720+1])
 	// l1_code/abs: Abs N×6
-	m.abs(n, m.arena[6592:6592+n*6], m.arena[:n*6])
+	m.abs(n, m.arena[6576:6576+n*6], m.arena[:n*6])
 	// l1_code/mean: ReduceMean scalar
 	m.reduceMean4(n, m.arena[:n*6], m.arena[6768:6768+1])
 	// code_log: Log N×6, fused with code_exp (Exp), code_ratio (Div)
-	m.expDivLog(n, m.arena[:n*6], m.arena[6592:6592+n*6])
+	m.expDivLog(n, m.arena[:n*6], m.arena[6576:6576+n*6])
 	// log_ratio: ReduceSum scalar
 	m.reduceSum(n, m.arena[:n*6], m.arena[96:96+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[6592:6592+n*6], m.arena[:1])
+	m.kLSparsity(n, m.arena[6576:6576+n*6], m.arena[:1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[6592:6592+n*6], &m.codeWeight, m.arena[16:16+1])
+	m.contractivePenalty(n, m.arena[6576:6576+n*6], &m.codeWeight, m.arena[16:16+1])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/var (Exp), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
 	m.squareExpAddScalarSubSub(n, m.arena[6832:6832+n*2], m.arena[6800:6800+n*2], m.arena[6832:6832+n*2])
 	// kl_normal/mean: ReduceMean scalar
 	m.reduceMean6(n, m.arena[6832:6832+n*2], m.arena[32:32+1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[6800:6800+n*2], m.arena[6592:6592+n*2])
+	m.abs(n, m.arena[6800:6800+n*2], m.arena[6576:6576+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean6(n, m.arena[6592:6592+n*2], m.arena[6800:6800+1])
-	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6784:6784+1], m.arena[6784:6784+1], m.arena[6816:6816+1], m.arena[6736:6736+1], m.arena[6752:6752+1], m.arena[6544:6544+1], m.arena[6560:6560+1], m.arena[6576:6576+1], m.arena[6640:6640+1], m.arena[6656:6656+1], m.arena[6672:6672+1], m.arena[6688:6688+1], m.arena[6704:6704+1], m.arena[48:48+1], m.arena[64:64+1], m.arena[80:80+1], m.arena[6720:6720+1], m.arena[6768:6768+1], m.arena[96:96+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[6800:6800+1])
+	m.reduceMean6(n, m.arena[6576:6576+n*2], m.arena[6800:6800+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6784:6784+1], m.arena[6784:6784+1], m.arena[6816:6816+1], m.arena[6736:6736+1], m.arena[6752:6752+1], m.arena[6528:6528+1], m.arena[6544:6544+1], m.arena[6560:6560+1], m.arena[6624:6624+1], m.arena[6640:6640+1], m.arena[6656:6656+1], m.arena[6672:6672+1], m.arena[6688:6688+1], m.arena[6704:6704+1], m.arena[48:48+1], m.arena[64:64+1], m.arena[80:80+1], m.arena[6720:6720+1], m.arena[6768:6768+1], m.arena[96:96+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[6800:6800+1])
 	loss := m.arena[6784]
 	return loss, nil
 }
@@ -564,35 +574,35 @@ func (m *Model) lossItems0(_, b0, b1 int) {
 	n := b1 - b0
 	seq := m.lossArgSeq[b0*15 : b1*15]
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[2144+b0*4:2144+b0*4+n*4], m.arena[4256+b0*2:4256+b0*2+n*2], m.arena[4464+b0*2:4464+b0*2+n*2])
+	m.concat2(n, m.arena[6624+b0*4:6624+b0*4+n*4], m.arena[4464+b0*2:4464+b0*2+n*2], m.arena[4672+b0*2:4672+b0*2+n*2])
 	// h0: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[2144+b0*4:2144+b0*4+n*4], 4, &m.h0WeightPacked, 0, m.arena[4432+b0*4:4432+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6624+b0*4:6624+b0*4+n*4], 4, &m.h0WeightPacked, 0, m.arena[4640+b0*4:4640+b0*4+n*4], 4)
 	// h0/bias: BiasAdd N×4
-	m.biasAdd3(n, m.arena[4432+b0*4:4432+b0*4+n*4], m.arena[4192+b0*4:4192+b0*4+n*4], &m.h0Bias)
+	m.biasAdd3(n, m.arena[4640+b0*4:4640+b0*4+n*4], m.arena[4400+b0*4:4400+b0*4+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
-	m.tanh(n, m.arena[4192+b0*4:4192+b0*4+n*4], m.arena[352+b0*4:352+b0*4+n*4])
+	m.tanh(n, m.arena[4400+b0*4:4400+b0*4+n*4], m.arena[5456+b0*4:5456+b0*4+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[6640+b0*4:6640+b0*4+n*4])
+	m.fill(n, m.arena[6656+b0*4:6656+b0*4+n*4])
 	// rnn/t0/x_slice: Slice N×1×3
-	m.slice(n, seq, m.arena[4272+b0*3:4272+b0*3+n*3])
+	m.slice(n, seq, m.arena[4480+b0*3:4480+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[3712+b0*7:3712+b0*7+n*7], m.arena[4272+b0*3:4272+b0*3+n*3], m.arena[6640+b0*4:6640+b0*4+n*4])
+	m.concat3(n, m.arena[3920+b0*7:3920+b0*7+n*7], m.arena[4480+b0*3:4480+b0*3+n*3], m.arena[6656+b0*4:6656+b0*4+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[3712+b0*7:3712+b0*7+n*7], 7, &m.rnnWeightPacked, 0, m.arena[4224+b0*4:4224+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[3920+b0*7:3920+b0*7+n*7], 7, &m.rnnWeightPacked, 0, m.arena[4432+b0*4:4432+b0*4+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
-	m.biasAddRelu(n, m.arena[4032+b0*4:4032+b0*4+n*4], m.arena[4224+b0*4:4224+b0*4+n*4], &m.rnnBias)
+	m.biasAddRelu(n, m.arena[4240+b0*4:4240+b0*4+n*4], m.arena[4432+b0*4:4432+b0*4+n*4], &m.rnnBias)
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// rnn/t[step]/x_slice: Slice N×1×3
-		m.slice2(n, seq, m.arena[4272+step*32+b0*3:4272+step*32+b0*3+n*3], step)
+		m.slice2(n, seq, m.arena[4480+step*32+b0*3:4480+step*32+b0*3+n*3], step)
 		// rnn/t[step]/x: Reshape N×3: a view, no code
 		// rnn/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[3712+step*64+b0*7:3712+step*64+b0*7+n*7], m.arena[4272+step*32+b0*3:4272+step*32+b0*3+n*3], m.arena[4032+(step-1)*32+b0*4:4032+(step-1)*32+b0*4+n*4])
+		m.concat3(n, m.arena[3920+step*64+b0*7:3920+step*64+b0*7+n*7], m.arena[4480+step*32+b0*3:4480+step*32+b0*3+n*3], m.arena[4240+(step-1)*32+b0*4:4240+(step-1)*32+b0*4+n*4])
 		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmPackedP(nil, false, n, 1, m.arena[3712+step*64+b0*7:3712+step*64+b0*7+n*7], 7, &m.rnnWeightPacked, 0, m.arena[4224+b0*4:4224+b0*4+n*4], 4)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[3920+step*64+b0*7:3920+step*64+b0*7+n*7], 7, &m.rnnWeightPacked, 0, m.arena[4432+b0*4:4432+b0*4+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
-		m.biasAddRelu(n, m.arena[4032+step*32+b0*4:4032+step*32+b0*4+n*4], m.arena[4224+b0*4:4224+b0*4+n*4], &m.rnnBias)
+		m.biasAddRelu(n, m.arena[4240+step*32+b0*4:4240+step*32+b0*4+n*4], m.arena[4432+b0*4:4432+b0*4+n*4], &m.rnnBias)
 	}
 }
 
@@ -603,65 +613,65 @@ func (m *Model) lossItems1(_, b0, b1 int) {
 	n := b1 - b0
 	// rnn/sequence: Reshape N×5×4: a view, no code
 	// gru/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[b0*20:b0*20+n*20], m.arena[4432+b0*4:4432+b0*4+n*4])
+	m.slice3(n, m.arena[b0*20:b0*20+n*20], m.arena[4640+b0*4:4640+b0*4+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[4192+b0*8:4192+b0*8+n*8], m.arena[4432+b0*4:4432+b0*4+n*4], m.arena[352+b0*4:352+b0*4+n*4])
+	m.concat5(n, m.arena[4400+b0*8:4400+b0*8+n*8], m.arena[4640+b0*4:4640+b0*4+n*4], m.arena[5456+b0*4:5456+b0*4+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
-	rt.GemmPackedP(nil, false, n, 1, m.arena[4192+b0*8:4192+b0*8+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[160+b0*8:160+b0*8+n*8], 8)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[4400+b0*8:4400+b0*8+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[160+b0*8:160+b0*8+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
 	m.biasAdd4(n, m.arena[160+b0*8:160+b0*8+n*8], m.arena[224+b0*8:224+b0*8+n*8], &m.gruBiasRz)
 	// gru/t0/r_pre: Slice N×4
-	m.slice4(n, m.arena[224+b0*8:224+b0*8+n*8], m.arena[5248+b0*4:5248+b0*4+n*4])
+	m.slice4(n, m.arena[224+b0*8:224+b0*8+n*8], m.arena[5488+b0*4:5488+b0*4+n*4])
 	// gru/t0/r: Sigmoid N×4
-	m.sigmoid(n, m.arena[5248+b0*4:5248+b0*4+n*4], m.arena[5280+b0*4:5280+b0*4+n*4])
+	m.sigmoid(n, m.arena[5488+b0*4:5488+b0*4+n*4], m.arena[5520+b0*4:5520+b0*4+n*4])
 	// gru/t0/z_pre: Slice N×4
-	m.slice5(n, m.arena[224+b0*8:224+b0*8+n*8], m.arena[5312+b0*4:5312+b0*4+n*4])
+	m.slice5(n, m.arena[224+b0*8:224+b0*8+n*8], m.arena[5552+b0*4:5552+b0*4+n*4])
 	// gru/t0/z: Sigmoid N×4
-	m.sigmoid(n, m.arena[5312+b0*4:5312+b0*4+n*4], m.arena[5344+b0*4:5344+b0*4+n*4])
+	m.sigmoid(n, m.arena[5552+b0*4:5552+b0*4+n*4], m.arena[5584+b0*4:5584+b0*4+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[5280+b0*4:5280+b0*4+n*4], m.arena[352+b0*4:352+b0*4+n*4], m.arena[5376+b0*4:5376+b0*4+n*4])
+	m.mul(n, m.arena[5520+b0*4:5520+b0*4+n*4], m.arena[5456+b0*4:5456+b0*4+n*4], m.arena[5616+b0*4:5616+b0*4+n*4])
 	// gru/t0/xrh: Concat N×8
-	m.concat5(n, m.arena[288+b0*8:288+b0*8+n*8], m.arena[4432+b0*4:4432+b0*4+n*4], m.arena[5376+b0*4:5376+b0*4+n*4])
+	m.concat5(n, m.arena[288+b0*8:288+b0*8+n*8], m.arena[4640+b0*4:4640+b0*4+n*4], m.arena[5616+b0*4:5616+b0*4+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[288+b0*8:288+b0*8+n*8], 8, &m.gruWeightNPacked, 0, m.arena[5408+b0*4:5408+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[288+b0*8:288+b0*8+n*8], 8, &m.gruWeightNPacked, 0, m.arena[5648+b0*4:5648+b0*4+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
-	m.biasAdd3(n, m.arena[5408+b0*4:5408+b0*4+n*4], m.arena[5440+b0*4:5440+b0*4+n*4], &m.gruBiasN)
+	m.biasAdd3(n, m.arena[5648+b0*4:5648+b0*4+n*4], m.arena[5680+b0*4:5680+b0*4+n*4], &m.gruBiasN)
 	// gru/t0/n: Tanh N×4
-	m.tanh(n, m.arena[5440+b0*4:5440+b0*4+n*4], m.arena[5472+b0*4:5472+b0*4+n*4])
+	m.tanh(n, m.arena[5680+b0*4:5680+b0*4+n*4], m.arena[5712+b0*4:5712+b0*4+n*4])
 	// gru/t0/h: Add N×4, fused with gru/t0/h_minus_n (Sub), gru/t0/z_h_minus_n (Mul)
-	m.subMulAdd(n, m.arena[4032+b0*4:4032+b0*4+n*4], m.arena[352+b0*4:352+b0*4+n*4], m.arena[5472+b0*4:5472+b0*4+n*4], m.arena[5344+b0*4:5344+b0*4+n*4])
+	m.subMulAdd(n, m.arena[4240+b0*4:4240+b0*4+n*4], m.arena[5456+b0*4:5456+b0*4+n*4], m.arena[5712+b0*4:5712+b0*4+n*4], m.arena[5584+b0*4:5584+b0*4+n*4])
 	// gru/t1 … gru/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// gru/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[b0*20:b0*20+n*20], m.arena[4432+b0*4:4432+b0*4+n*4], step)
+		m.slice6(n, m.arena[b0*20:b0*20+n*20], m.arena[4640+b0*4:4640+b0*4+n*4], step)
 		// gru/t[step]/x: Reshape N×4: a view, no code
 		// gru/t[step]/xh: Concat N×8
-		m.concat5(n, m.arena[4192+b0*8:4192+b0*8+n*8], m.arena[4432+b0*4:4432+b0*4+n*4], m.arena[4032+(step-1)*32+b0*4:4032+(step-1)*32+b0*4+n*4])
+		m.concat5(n, m.arena[4400+b0*8:4400+b0*8+n*8], m.arena[4640+b0*4:4640+b0*4+n*4], m.arena[4240+(step-1)*32+b0*4:4240+(step-1)*32+b0*4+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
-		rt.GemmPackedP(nil, false, n, 1, m.arena[4192+b0*8:4192+b0*8+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[160+b0*8:160+b0*8+n*8], 8)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[4400+b0*8:4400+b0*8+n*8], 8, &m.gruWeightRzPacked, 0, m.arena[160+b0*8:160+b0*8+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
 		m.biasAdd4(n, m.arena[160+b0*8:160+b0*8+n*8], m.arena[224+b0*8:224+b0*8+n*8], &m.gruBiasRz)
 		// gru/t[step]/r_pre: Slice N×4
-		m.slice4(n, m.arena[224+b0*8:224+b0*8+n*8], m.arena[5248+b0*4:5248+b0*4+n*4])
+		m.slice4(n, m.arena[224+b0*8:224+b0*8+n*8], m.arena[5488+b0*4:5488+b0*4+n*4])
 		// gru/t[step]/r: Sigmoid N×4
-		m.sigmoid(n, m.arena[5248+b0*4:5248+b0*4+n*4], m.arena[5280+b0*4:5280+b0*4+n*4])
+		m.sigmoid(n, m.arena[5488+b0*4:5488+b0*4+n*4], m.arena[5520+b0*4:5520+b0*4+n*4])
 		// gru/t[step]/z_pre: Slice N×4
-		m.slice5(n, m.arena[224+b0*8:224+b0*8+n*8], m.arena[5312+b0*4:5312+b0*4+n*4])
+		m.slice5(n, m.arena[224+b0*8:224+b0*8+n*8], m.arena[5552+b0*4:5552+b0*4+n*4])
 		// gru/t[step]/z: Sigmoid N×4
-		m.sigmoid(n, m.arena[5312+b0*4:5312+b0*4+n*4], m.arena[5344+b0*4:5344+b0*4+n*4])
+		m.sigmoid(n, m.arena[5552+b0*4:5552+b0*4+n*4], m.arena[5584+b0*4:5584+b0*4+n*4])
 		// gru/t[step]/rh: Mul N×4
-		m.mul(n, m.arena[5280+b0*4:5280+b0*4+n*4], m.arena[4032+(step-1)*32+b0*4:4032+(step-1)*32+b0*4+n*4], m.arena[5376+b0*4:5376+b0*4+n*4])
+		m.mul(n, m.arena[5520+b0*4:5520+b0*4+n*4], m.arena[4240+(step-1)*32+b0*4:4240+(step-1)*32+b0*4+n*4], m.arena[5616+b0*4:5616+b0*4+n*4])
 		// gru/t[step]/xrh: Concat N×8
-		m.concat5(n, m.arena[288+b0*8:288+b0*8+n*8], m.arena[4432+b0*4:4432+b0*4+n*4], m.arena[5376+b0*4:5376+b0*4+n*4])
+		m.concat5(n, m.arena[288+b0*8:288+b0*8+n*8], m.arena[4640+b0*4:4640+b0*4+n*4], m.arena[5616+b0*4:5616+b0*4+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
-		rt.GemmPackedP(nil, false, n, 1, m.arena[288+b0*8:288+b0*8+n*8], 8, &m.gruWeightNPacked, 0, m.arena[5408+b0*4:5408+b0*4+n*4], 4)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[288+b0*8:288+b0*8+n*8], 8, &m.gruWeightNPacked, 0, m.arena[5648+b0*4:5648+b0*4+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
-		m.biasAdd3(n, m.arena[5408+b0*4:5408+b0*4+n*4], m.arena[5440+b0*4:5440+b0*4+n*4], &m.gruBiasN)
+		m.biasAdd3(n, m.arena[5648+b0*4:5648+b0*4+n*4], m.arena[5680+b0*4:5680+b0*4+n*4], &m.gruBiasN)
 		// gru/t[step]/n: Tanh N×4
-		m.tanh(n, m.arena[5440+b0*4:5440+b0*4+n*4], m.arena[5472+b0*4:5472+b0*4+n*4])
+		m.tanh(n, m.arena[5680+b0*4:5680+b0*4+n*4], m.arena[5712+b0*4:5712+b0*4+n*4])
 		// gru/t[step]/h: Add N×4, fused with gru/t[step]/h_minus_n (Sub), gru/t[step]/z_h_minus_n (Mul)
-		m.subMulAdd(n, m.arena[4032+step*32+b0*4:4032+step*32+b0*4+n*4], m.arena[4032+(step-1)*32+b0*4:4032+(step-1)*32+b0*4+n*4], m.arena[5472+b0*4:5472+b0*4+n*4], m.arena[5344+b0*4:5344+b0*4+n*4])
+		m.subMulAdd(n, m.arena[4240+step*32+b0*4:4240+step*32+b0*4+n*4], m.arena[4240+(step-1)*32+b0*4:4240+(step-1)*32+b0*4+n*4], m.arena[5712+b0*4:5712+b0*4+n*4], m.arena[5584+b0*4:5584+b0*4+n*4])
 	}
 }
 
@@ -681,89 +691,89 @@ func (m *Model) lossItems2(_, b0, b1 int) {
 	// tag: MatMul N×5×3
 	rt.GemmPackedP(nil, false, n*5, 1, m.arena[1440+b0*20:1440+b0*20+n*20], 4, &m.tagWeightPacked, 0, m.arena[1760+b0*15:1760+b0*15+n*15], 3)
 	// tag/bias: BiasAddLast N×5×3
-	m.biasAddLast2(n, m.arena[1760+b0*15:1760+b0*15+n*15], m.arena[5248+b0*15:5248+b0*15+n*15], &m.tagBias)
+	m.biasAddLast2(n, m.arena[1760+b0*15:1760+b0*15+n*15], m.arena[5456+b0*15:5456+b0*15+n*15], &m.tagBias)
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[6672+b0*3:6672+b0*3+n*3])
+	m.fill(n, m.arena[6688+b0*3:6688+b0*3+n*3])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
 	m.slice3(n, m.arena[1440+b0*20:1440+b0*20+n*20], m.arena[1600+b0*4:1600+b0*4+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[5776+b0*7:5776+b0*7+n*7], m.arena[1600+b0*4:1600+b0*4+n*4], m.arena[6672+b0*3:6672+b0*3+n*3])
+	m.concat6(n, m.arena[5760+b0*7:5760+b0*7+n*7], m.arena[1600+b0*4:1600+b0*4+n*4], m.arena[6688+b0*3:6688+b0*3+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5776+b0*7:5776+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[5504+b0*12:5504+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5760+b0*7:5760+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2272+b0*12:2272+b0*12+n*12], 12)
 	// bilstm/forward/t0/c: Add N×3
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[5504+b0*12:5504+b0*12+n*12], m.bilstmForwardBias[:], m.arena[6672+b0*3:6672+b0*3+n*3], m.arena[5840+b0*3:5840+b0*3+n*3], m.arena[5904+b0*3:5904+b0*3+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[2272+b0*12:2272+b0*12+n*12], m.bilstmForwardBias[:], m.arena[6688+b0*3:6688+b0*3+n*3], m.arena[5824+b0*3:5824+b0*3+n*3], m.arena[5888+b0*3:5888+b0*3+n*3], nil, nil, nil, nil, nil)
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
 		m.slice6(n, m.arena[1440+b0*20:1440+b0*20+n*20], m.arena[1600+step*32+b0*4:1600+step*32+b0*4+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[5776+b0*7:5776+b0*7+n*7], m.arena[1600+step*32+b0*4:1600+step*32+b0*4+n*4], m.arena[5904+((step-1)&1)*32+b0*3:5904+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[5760+b0*7:5760+b0*7+n*7], m.arena[1600+step*32+b0*4:1600+step*32+b0*4+n*4], m.arena[5888+((step-1)&1)*32+b0*3:5888+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[5776+b0*7:5776+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[5504+b0*12:5504+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5760+b0*7:5760+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2272+b0*12:2272+b0*12+n*12], 12)
 		// bilstm/forward/t[step]/c: Add N×3
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[5504+b0*12:5504+b0*12+n*12], m.bilstmForwardBias[:], m.arena[5840+((step-1)&1)*32+b0*3:5840+((step-1)&1)*32+b0*3+n*3], m.arena[5840+((step)&1)*32+b0*3:5840+((step)&1)*32+b0*3+n*3], m.arena[5904+((step)&1)*32+b0*3:5904+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[2272+b0*12:2272+b0*12+n*12], m.bilstmForwardBias[:], m.arena[5824+((step-1)&1)*32+b0*3:5824+((step-1)&1)*32+b0*3+n*3], m.arena[5824+((step)&1)*32+b0*3:5824+((step)&1)*32+b0*3+n*3], m.arena[5888+((step)&1)*32+b0*3:5888+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[5968+b0*7:5968+b0*7+n*7], m.arena[1728+b0*4:1728+b0*4+n*4], m.arena[6672+b0*3:6672+b0*3+n*3])
+	m.concat6(n, m.arena[5952+b0*7:5952+b0*7+n*7], m.arena[1728+b0*4:1728+b0*4+n*4], m.arena[6688+b0*3:6688+b0*3+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5968+b0*7:5968+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[5600+b0*12:5600+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5952+b0*7:5952+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[5584+b0*12:5584+b0*12+n*12], 12)
 	// bilstm/reverse/t0/c: Add N×3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[5600+b0*12:5600+b0*12+n*12], m.bilstmReverseBias[:], m.arena[6672+b0*3:6672+b0*3+n*3], m.arena[6032+b0*3:6032+b0*3+n*3], m.arena[6096+b0*3:6096+b0*3+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[5584+b0*12:5584+b0*12+n*12], m.bilstmReverseBias[:], m.arena[6688+b0*3:6688+b0*3+n*3], m.arena[6016+b0*3:6016+b0*3+n*3], m.arena[6080+b0*3:6080+b0*3+n*3], nil, nil, nil, nil, nil)
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[5968+b0*7:5968+b0*7+n*7], m.arena[1600+(4-step)*32+b0*4:1600+(4-step)*32+b0*4+n*4], m.arena[6096+((step-1)&1)*32+b0*3:6096+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[5952+b0*7:5952+b0*7+n*7], m.arena[1600+(4-step)*32+b0*4:1600+(4-step)*32+b0*4+n*4], m.arena[6080+((step-1)&1)*32+b0*3:6080+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[5968+b0*7:5968+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[5600+b0*12:5600+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5952+b0*7:5952+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[5584+b0*12:5584+b0*12+n*12], 12)
 		// bilstm/reverse/t[step]/c: Add N×3
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[5600+b0*12:5600+b0*12+n*12], m.bilstmReverseBias[:], m.arena[6032+((step-1)&1)*32+b0*3:6032+((step-1)&1)*32+b0*3+n*3], m.arena[6032+((step)&1)*32+b0*3:6032+((step)&1)*32+b0*3+n*3], m.arena[6096+((step)&1)*32+b0*3:6096+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[5584+b0*12:5584+b0*12+n*12], m.bilstmReverseBias[:], m.arena[6016+((step-1)&1)*32+b0*3:6016+((step-1)&1)*32+b0*3+n*3], m.arena[6016+((step)&1)*32+b0*3:6016+((step)&1)*32+b0*3+n*3], m.arena[6080+((step)&1)*32+b0*3:6080+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[4432+b0*6:4432+b0*6+n*6], m.arena[5904+b0*3:5904+b0*3+n*3], m.arena[6096+b0*3:6096+b0*3+n*3])
+	m.concat7(n, m.arena[4640+b0*6:4640+b0*6+n*6], m.arena[5888+b0*3:5888+b0*3+n*3], m.arena[6080+b0*3:6080+b0*3+n*3])
 	// lstm/t0/gates: MatMul N×16
-	rt.GemmPackedP(nil, false, n, 1, m.arena[3712+b0*7:3712+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[1888+b0*16:1888+b0*16+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[3920+b0*7:3920+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[1888+b0*16:1888+b0*16+n*16], 16)
 	// lstm/t0/c: Add N×4
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 4, m.arena[1888+b0*16:1888+b0*16+n*16], nil, m.arena[6640+b0*4:6640+b0*4+n*4], m.arena[6160+b0*4:6160+b0*4+n*4], m.arena[6224+b0*4:6224+b0*4+n*4], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 4, m.arena[1888+b0*16:1888+b0*16+n*16], nil, m.arena[6656+b0*4:6656+b0*4+n*4], m.arena[6144+b0*4:6144+b0*4+n*4], m.arena[6208+b0*4:6208+b0*4+n*4], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[6288+b0*7:6288+b0*7+n*7], m.arena[4272+step*32+b0*3:4272+step*32+b0*3+n*3], m.arena[6224+((step-1)&1)*32+b0*4:6224+((step-1)&1)*32+b0*4+n*4])
+		m.concat3(n, m.arena[6272+b0*7:6272+b0*7+n*7], m.arena[4480+step*32+b0*3:4480+step*32+b0*3+n*3], m.arena[6208+((step-1)&1)*32+b0*4:6208+((step-1)&1)*32+b0*4+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmPackedP(nil, false, n, 1, m.arena[6288+b0*7:6288+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[1888+b0*16:1888+b0*16+n*16], 16)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[6272+b0*7:6272+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[1888+b0*16:1888+b0*16+n*16], 16)
 		// lstm/t[step]/c: Add N×4
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×4
 		// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 4, m.arena[1888+b0*16:1888+b0*16+n*16], nil, m.arena[6160+((step-1)&1)*32+b0*4:6160+((step-1)&1)*32+b0*4+n*4], m.arena[6160+((step)&1)*32+b0*4:6160+((step)&1)*32+b0*4+n*4], m.arena[6224+((step)&1)*32+b0*4:6224+((step)&1)*32+b0*4+n*4], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 4, m.arena[1888+b0*16:1888+b0*16+n*16], nil, m.arena[6144+((step-1)&1)*32+b0*4:6144+((step-1)&1)*32+b0*4+n*4], m.arena[6144+((step)&1)*32+b0*4:6144+((step)&1)*32+b0*4+n*4], m.arena[6208+((step)&1)*32+b0*4:6208+((step)&1)*32+b0*4+n*4], nil, nil, nil, nil, nil)
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[5696+b0*10:5696+b0*10+n*10], m.arena[4432+b0*6:4432+b0*6+n*6], m.arena[6224+b0*4:6224+b0*4+n*4])
+	m.concat8(n, m.arena[5680+b0*10:5680+b0*10+n*10], m.arena[4640+b0*6:4640+b0*6+n*6], m.arena[6208+b0*4:6208+b0*4+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// fc: MatMul N×16
-	rt.GemmPackedP(nil, false, n, 1, m.arena[4480+b0*48:4480+b0*48+n*48], 48, &m.fcWeightPacked, 0, m.arena[2016+b0*16:2016+b0*16+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[4688+b0*48:4688+b0*48+n*48], 48, &m.fcWeightPacked, 0, m.arena[2016+b0*16:2016+b0*16+n*16], 16)
 	// fc/bias: BiasAdd N×16
-	m.biasAdd5(n, m.arena[2016+b0*16:2016+b0*16+n*16], m.arena[5376+b0*16:5376+b0*16+n*16], &m.fcBias)
+	m.biasAdd5(n, m.arena[2016+b0*16:2016+b0*16+n*16], m.arena[2144+b0*16:2144+b0*16+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[4032+b0*30:4032+b0*30+n*30], m.arena[5376+b0*16:5376+b0*16+n*16], m.arena[2144+b0*4:2144+b0*4+n*4], m.arena[5696+b0*10:5696+b0*10+n*10])
+	m.concat9(n, m.arena[4240+b0*30:4240+b0*30+n*30], m.arena[2144+b0*16:2144+b0*16+n*16], m.arena[6624+b0*4:6624+b0*4+n*4], m.arena[5680+b0*10:5680+b0*10+n*10])
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
-	m.channelMulBiasAdd(n, m.arena[b0*30:b0*30+n*30], m.arena[4032+b0*30:4032+b0*30+n*30], &m.bnFcScale, &m.bnFcShift)
+	m.channelMulBiasAdd(n, m.arena[b0*30:b0*30+n*30], m.arena[4240+b0*30:4240+b0*30+n*30], &m.bnFcScale, &m.bnFcShift)
 	// unflatten: Reshape N×2×3×5: a view, no code
 	// leaky: LeakyRelu N×2×3×5
 	m.leakyRelu(n, m.arena[b0*30:b0*30+n*30], m.arena[240+b0*30:240+b0*30+n*30])
@@ -773,34 +783,34 @@ func (m *Model) lossItems2(_, b0, b1 int) {
 	// relu: Relu N×30
 	m.relu(n, m.arena[480+b0*30:480+b0*30+n*30], m.arena[720+b0*30:720+b0*30+n*30])
 	// logits: MatMul N×5
-	rt.GemmPackedP(nil, false, n, 1, m.arena[720+b0*30:720+b0*30+n*30], 30, &m.logitsWeightPacked, 0, m.arena[6352+b0*5:6352+b0*5+n*5], 5)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[720+b0*30:720+b0*30+n*30], 30, &m.logitsWeightPacked, 0, m.arena[6336+b0*5:6336+b0*5+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[6352+b0*5:6352+b0*5+n*5], m.arena[6400+b0*5:6400+b0*5+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[6336+b0*5:6336+b0*5+n*5], m.arena[6384+b0*5:6384+b0*5+n*5], &m.logitsBias)
 	// probs: Softmax N×5
-	m.softmax(n, m.arena[6400+b0*5:6400+b0*5+n*5], m.arena[6448+b0*5:6448+b0*5+n*5])
+	m.softmax(n, m.arena[6384+b0*5:6384+b0*5+n*5], m.arena[6432+b0*5:6432+b0*5+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmPackedP(nil, false, n, 1, m.arena[2144+b0*4:2144+b0*4+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[6704+b0*1:6704+b0*1+n], 1)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6624+b0*4:6624+b0*4+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[2368+b0*1:2368+b0*1+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[6704+b0*1:6704+b0*1+n], m.arena[6720+b0*1:6720+b0*1+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[2368+b0*1:2368+b0*1+n], m.arena[6720+b0*1:6720+b0*1+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmPackedP(nil, false, n, 1, m.arena[2144+b0*4:2144+b0*4+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[6736+b0*1:6736+b0*1+n], 1)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6624+b0*4:6624+b0*4+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[6736+b0*1:6736+b0*1+n], 1)
 	// flag_prob/bias: BiasAdd N×1
 	m.biasAdd7(n, m.arena[6736+b0*1:6736+b0*1+n], m.arena[6752+b0*1:6752+b0*1+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
 	m.sigmoid(n, m.arena[6752+b0*1:6752+b0*1+n], m.arena[6768+b0*1:6768+b0*1+n])
 	// noisy_flat: Reshape N×192: a view, no code
 	// code: MatMul N×6
-	rt.GemmPackedP(nil, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[6496+b0*6:6496+b0*6+n*6], 6)
+	rt.GemmPackedP(nil, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[6480+b0*6:6480+b0*6+n*6], 6)
 	// code/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[6496+b0*6:6496+b0*6+n*6], m.arena[6544+b0*6:6544+b0*6+n*6], &m.codeBias)
+	m.biasAdd8(n, m.arena[6480+b0*6:6480+b0*6+n*6], m.arena[6528+b0*6:6528+b0*6+n*6], &m.codeBias)
 	// code/sigmoid: Sigmoid N×6
-	m.sigmoid(n, m.arena[6544+b0*6:6544+b0*6+n*6], m.arena[6592+b0*6:6592+b0*6+n*6])
+	m.sigmoid(n, m.arena[6528+b0*6:6528+b0*6+n*6], m.arena[6576+b0*6:6576+b0*6+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmPackedP(nil, false, n, 1, m.arena[6592+b0*6:6592+b0*6+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[6784+b0*2:6784+b0*2+n*2], 2)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6576+b0*6:6576+b0*6+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[6784+b0*2:6784+b0*2+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
 	m.biasAdd10(n, m.arena[6784+b0*2:6784+b0*2+n*2], m.arena[6800+b0*2:6800+b0*2+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmPackedP(nil, false, n, 1, m.arena[6592+b0*6:6592+b0*6+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[6816+b0*2:6816+b0*2+n*2], 2)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6576+b0*6:6576+b0*6+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[6816+b0*2:6816+b0*2+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
 	m.biasAdd10(n, m.arena[6816+b0*2:6816+b0*2+n*2], m.arena[6832+b0*2:6832+b0*2+n*2], &m.zLogVarBias)
 }
@@ -811,35 +821,35 @@ func (m *Model) lossItems2(_, b0, b1 int) {
 func (m *Model) lossItems3(_, b0, b1 int) {
 	n := b1 - b0
 	// repeat: Repeat N×3×2
-	m.repeat(n, m.arena[6800+b0*2:6800+b0*2+n*2], m.arena[6496+b0*6:6496+b0*6+n*6])
+	m.repeat(n, m.arena[6800+b0*2:6800+b0*2+n*2], m.arena[6480+b0*6:6480+b0*6+n*6])
 	// repeat_lstm/h0: Fill N×2
 	m.fill(n, m.arena[6752+b0*2:6752+b0*2+n*2])
 	// repeat_lstm/t0/x_slice: Slice N×1×2
-	m.slice7(n, m.arena[6496+b0*6:6496+b0*6+n*6], m.arena[6640+b0*2:6640+b0*2+n*2])
+	m.slice7(n, m.arena[6480+b0*6:6480+b0*6+n*6], m.arena[6624+b0*2:6624+b0*2+n*2])
 	// repeat_lstm/t0/x: Reshape N×2: a view, no code
 	// repeat_lstm/t0/xh: Concat N×4
-	m.concat2(n, m.arena[5376+b0*4:5376+b0*4+n*4], m.arena[6640+b0*2:6640+b0*2+n*2], m.arena[6752+b0*2:6752+b0*2+n*2])
+	m.concat2(n, m.arena[5584+b0*4:5584+b0*4+n*4], m.arena[6624+b0*2:6624+b0*2+n*2], m.arena[6752+b0*2:6752+b0*2+n*2])
 	// repeat_lstm/t0/gates_matmul: MatMul N×8
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5376+b0*4:5376+b0*4+n*4], 4, &m.repeatLstmWeightPacked, 0, m.arena[3712+b0*8:3712+b0*8+n*8], 8)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5584+b0*4:5584+b0*4+n*4], 4, &m.repeatLstmWeightPacked, 0, m.arena[3920+b0*8:3920+b0*8+n*8], 8)
 	// repeat_lstm/t0/c: Add N×2
 	// computed with repeat_lstm/t0/h by rt.LSTMCell
 	// repeat_lstm/t0/h: Mul N×2
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 2, m.arena[3712+b0*8:3712+b0*8+n*8], m.repeatLstmBias[:], m.arena[6752+b0*2:6752+b0*2+n*2], m.arena[5408+b0*2:5408+b0*2+n*2], m.arena[6544+b0*2:6544+b0*2+n*2], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 2, m.arena[3920+b0*8:3920+b0*8+n*8], m.repeatLstmBias[:], m.arena[6752+b0*2:6752+b0*2+n*2], m.arena[5616+b0*2:5616+b0*2+n*2], m.arena[6528+b0*2:6528+b0*2+n*2], nil, nil, nil, nil, nil)
 	// repeat_lstm/t1 … repeat_lstm/t2: 2 steps, one iteration each
 	for step := 1; step <= 2; step++ {
 		// repeat_lstm/t[step]/x_slice: Slice N×1×2
-		m.slice8(n, m.arena[6496+b0*6:6496+b0*6+n*6], m.arena[6640+b0*2:6640+b0*2+n*2], step)
+		m.slice8(n, m.arena[6480+b0*6:6480+b0*6+n*6], m.arena[6624+b0*2:6624+b0*2+n*2], step)
 		// repeat_lstm/t[step]/x: Reshape N×2: a view, no code
 		// repeat_lstm/t[step]/xh: Concat N×4
-		m.concat2(n, m.arena[5376+b0*4:5376+b0*4+n*4], m.arena[6640+b0*2:6640+b0*2+n*2], m.arena[6544+(step-1)*16+b0*2:6544+(step-1)*16+b0*2+n*2])
+		m.concat2(n, m.arena[5584+b0*4:5584+b0*4+n*4], m.arena[6624+b0*2:6624+b0*2+n*2], m.arena[6528+(step-1)*16+b0*2:6528+(step-1)*16+b0*2+n*2])
 		// repeat_lstm/t[step]/gates_matmul: MatMul N×8
-		rt.GemmPackedP(nil, false, n, 1, m.arena[5376+b0*4:5376+b0*4+n*4], 4, &m.repeatLstmWeightPacked, 0, m.arena[3712+b0*8:3712+b0*8+n*8], 8)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5584+b0*4:5584+b0*4+n*4], 4, &m.repeatLstmWeightPacked, 0, m.arena[3920+b0*8:3920+b0*8+n*8], 8)
 		// repeat_lstm/t[step]/c: Add N×2
 		// computed with repeat_lstm/t[step]/h by rt.LSTMCell
 		// repeat_lstm/t[step]/h: Mul N×2
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 2, m.arena[3712+b0*8:3712+b0*8+n*8], m.repeatLstmBias[:], m.arena[5408+((step-1)&1)*16+b0*2:5408+((step-1)&1)*16+b0*2+n*2], m.arena[5408+((step)&1)*16+b0*2:5408+((step)&1)*16+b0*2+n*2], m.arena[6544+step*16+b0*2:6544+step*16+b0*2+n*2], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 2, m.arena[3920+b0*8:3920+b0*8+n*8], m.repeatLstmBias[:], m.arena[5616+((step-1)&1)*16+b0*2:5616+((step-1)&1)*16+b0*2+n*2], m.arena[5616+((step)&1)*16+b0*2:5616+((step)&1)*16+b0*2+n*2], m.arena[6528+step*16+b0*2:6528+step*16+b0*2+n*2], nil, nil, nil, nil, nil)
 	}
 }
 
@@ -948,5 +958,7 @@ func (m *Model) deriveParams() {
 	rt.ArrangeConvWeights(rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, m.convBilinearWeight[:], m.convBilinearWeightArranged[:])
 	// conv_elu.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
 	rt.ArrangeConvWeights(rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, m.convEluWeight[:], m.convEluWeightArranged[:])
+	// conv_pad.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 3, H: 9, W: 11, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 9}, 2, m.convPadWeight[:], m.convPadWeightArranged[:])
 	m.derived = true
 }

@@ -156,6 +156,7 @@ func init() {
 		ir.OpAvgPool2D:          func(ge *gen) bool { return ge.pool(ir.OpAvgPool2D) },
 		ir.OpGlobalAvgPool2D:    func(ge *gen) bool { return ge.unary(ir.OpGlobalAvgPool2D, ir.Attrs{}, 0) },
 		ir.OpUpSample2D:         (*gen).upsample,
+		ir.OpPad2D:              (*gen).pad2D,
 		ir.OpReduceSum:          func(ge *gen) bool { return ge.reduce(ir.OpReduceSum) },
 		ir.OpReduceMean:         func(ge *gen) bool { return ge.reduce(ir.OpReduceMean) },
 		ir.OpBroadcast:          (*gen).broadcast,
@@ -858,6 +859,40 @@ func (ge *gen) upsample() bool {
 		op = ir.OpUpSampleBilinear2D
 	}
 	_, ok := ge.add(op, ir.Attrs{Scale: []int{1 + ge.rng.IntN(3), 1 + ge.rng.IntN(3)}}, out, x)
+	return ok
+}
+
+// pad2D appends a zero padding or crop of an image's rows and columns: each side
+// from -2 to 2, a side's crop never reaching past the other's, sometimes no pads at
+// all (simplification removes it). Added zeros lower the lower bound to 0.
+func (ge *gen) pad2D() bool {
+	x := ge.pick(func(n *ir.Node) bool { return n.Shape.Rank() == 4 && n.Shape[2] <= 8 && n.Shape[3] <= 8 })
+	if x < 0 {
+		return false
+	}
+	s := ge.shape(x)
+	p := make([]int, 4)
+	for i := range p {
+		p[i] = ge.rng.IntN(5) - 2
+	}
+	for a := range 2 {
+		for max(0, -p[a])+max(0, -p[a+2]) >= s[2+a] { // would crop everything: crop less
+			if p[a] < 0 {
+				p[a]++
+			} else {
+				p[a+2]++
+			}
+		}
+	}
+	if ge.chance(0.1) {
+		p = []int{0, 0, 0, 0}
+	}
+	out := ge.info[x]
+	out.dead = false
+	if slices.ContainsFunc(p, func(v int) bool { return v > 0 }) && out.lo > 0 {
+		out.lo = 0
+	}
+	_, ok := ge.add(ir.OpPad2D, ir.Attrs{Pads: p}, out, x)
 	return ok
 }
 

@@ -164,7 +164,9 @@ func assertClose(t *testing.T, want, got []float64, tol float64, msgAndArgs ...a
 // Bilinear upsampling and its gradient match F.interpolate(mode="bilinear",
 // align_corners=False) at odd sizes (1×1, 3×5, 7×4) and factors. Repeat and its
 // gradient match x.unsqueeze(axis).repeat(...) (Keras' RepeatVector on axis 1) and
-// autograd's sum over the new axis.
+// autograd's sum over the new axis. Pad2D matches
+// F.pad (zeros; negative pads crop, as slicing does), and Pad2D with the pads negated
+// matches autograd's gradient of F.pad.
 func TestOpsMatchPyTorch(t *testing.T) {
 	cases := loadOpsGolden(t)
 	covered := map[string]bool{}
@@ -199,6 +201,7 @@ func TestOpsMatchPyTorch(t *testing.T) {
 			ir.OpEmbedding, ir.OpEmbeddingGrad, // F.embedding and its weight gradient
 			ir.OpUpSampleBilinear2D, ir.OpUpSampleBilinear2DGrad, // F.interpolate, bilinear
 			ir.OpRepeat, ir.OpRepeatGrad, // x.unsqueeze(axis).repeat, Keras' RepeatVector
+			ir.OpPad2D, // F.pad with zeros, negative pads cropping; and its adjoint
 		} {
 			assert.True(t, covered[op], "no PyTorch case for %s", op)
 		}

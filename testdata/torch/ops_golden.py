@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Golden values for dlgen's element-wise, activation, channel, shape and loss kernels,
 for bilinear upsampling and for Repeat (RepeatVector).
+for bilinear upsampling, and for zero padding and cropping.
 
 Regenerate with (PyTorch 1.13, Debian's python3-torch):
 
@@ -520,6 +521,35 @@ dilated_deconv_cases("1-D k 3 by 2, Keras same at stride 2", x1.unsqueeze(2), w1
 x1, w1 = randn(2, 2, 6), randn(2, 3, 2)
 dilated_deconv_cases("1-D k 2 by 4, stride 3, padding 1, output_padding 2 (PyTorch)", x1.unsqueeze(2), w1.unsqueeze(2), (1, 3), (0, 1, 0, 1), (0, 2), (1, 4),
                      fwd=lambda v: F.conv_transpose1d(v.squeeze(2), w1, stride=3, padding=1, output_padding=2, dilation=4).unsqueeze(2))
+# ---- zero padding and cropping: Pad2D ----
+# F.pad(x, (left, right, top, bottom)) with zeros; dlgen's pads are {top, left,
+# bottom, right}. Negative amounts crop (F.pad narrows first, then pads), which the
+# script checks against slicing, x[:, :, top:H-bottom, left:W-right], the crop Keras'
+# Cropping2D makes. The gradient of Pad2D is Pad2D of dy with the pads negated: its
+# case feeds dy to that op and compares with autograd's gradient of F.pad. Sizes:
+# a 28×28 → 32×32-like pad of every side, asymmetric pads, crops of every side, a
+# crop and a pad on each axis, a crop to 1×1, a crop of more rows than are padded
+# back, and a 1×1 input padded.
+
+
+def torch_pads(p):
+    top, left, bottom, right = p
+    return (left, right, top, bottom)
+
+
+for (h, w), p in [((4, 4), (2, 2, 2, 2)), ((3, 5), (2, 0, 1, 3)), ((6, 7), (-1, -2, -2, -1)),
+                  ((5, 4), (1, -2, -3, 2)), ((3, 4), (-1, -3, -1, 0)), ((4, 3), (-3, 1, 2, 0)),
+                  ((1, 1), (0, 2, 1, 1))]:
+    xp = randn(2, 3, h, w)
+    f = lambda v: F.pad(v, torch_pads(p))
+    y = f(xp)
+    if all(v <= 0 for v in p):
+        top, left, bottom, right = (-v for v in p)
+        assert torch.equal(y, xp[:, :, top:h - bottom, left:w - right])
+    dyp = randn(*y.shape)
+    name = f"Pad2D of {h}×{w} by {{top, left, bottom, right}} = {list(p)}"
+    case(name, "Pad2D", {"pads": list(p)}, [inp(xp)], y)
+    case(name + ": gradient, Pad2D of dy by the negated pads", "Pad2D", {"pads": [-v for v in p]}, [inp(dyp)], grad_of(f, xp, dyp))
 
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
