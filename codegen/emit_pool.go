@@ -109,6 +109,9 @@ func emitMaxPool(k *Kernel, grad bool) error {
 		dxs := k.Bind("dx", k.Out())
 		k.Emit(jen.Clear(dxs))
 		views = []jen.Code{planeView("xp", xs, hw), planeView("dyp", dys, pq), planeView("dxp", dxs, hw)}
+		if g.kh*g.kw == 1 && !g.padded() {
+			views = views[1:] // a one-tap window reads no x (unrolledMax)
+		}
 		store = jen.Id("dxp").Index(jen.Id("best")).Op("+=").Id("dyp").Index(jen.Id("p").Op("*").Lit(g.wo).Op("+").Id("q"))
 	} else {
 		ys := k.Bind("y", k.Out())
@@ -175,6 +178,10 @@ func (g convGeom) unrolledMax(grad bool) []jen.Code {
 			return append(code, jen.Id("yp").Index(out).Op("=").Add(args[0]))
 		}
 		return append(code, jen.Id("yp").Index(out).Op("=").Max(args...))
+	}
+	if len(offs) == 1 {
+		// A one-tap window: its only element is the maximum.
+		return append(code, jen.Id("dxp").Index(jen.Id("k")).Op("+=").Id("dyp").Index(out))
 	}
 	code = append(code, jen.Id("v").Op(":=").Add(at(0)), jen.Id("best").Op(":=").Lit(0))
 	for i, off := range offs[1:] {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dlgen/dlgen/ir"
+	"github.com/dlgen/dlgen/nn"
 	"github.com/dlgen/dlgen/passes"
 )
 
@@ -207,4 +208,29 @@ func TestCamelCaseNames(t *testing.T) {
 		assert.Equal(t, c.want, n.name(c.in, false), "name(%q)", c.in)
 	}
 	assert.Equal(t, "Fc1Weight", camel("fc1.weight", true))
+}
+
+// A max pool over a 1×1 window (subsampling by its stride) has one tap: its gradient
+// routes dy to that tap without comparing anything, and declares nothing it does not
+// use (go vet refused the earlier form, which random graphs found).
+func TestOneTapMaxPoolGradientRoutesDyDirectly(t *testing.T) {
+	m := nn.New("subsample")
+	x := m.Input("x", 2, 5, 4)
+	// The sum keeps the pool out of a fused convolution, which keeps its winners.
+	sum := nn.Add("sum", x, x.Conv2D("conv", 2, nn.K(1)))
+	h := sum.MaxPool2D("pool", nn.K(1), nn.Strides(2)) // 2×3×2
+	m.Output("y", h)
+	m.Loss(nn.Mean("loss", h))
+	g, err := m.Build()
+	require.NoError(t, err)
+	files, err := Generate(g, Options{Package: "subsample", MaxBatch: 2, Train: true})
+	require.NoError(t, err)
+	kernels := string(fileNames(files)["kernels.go"])
+	i := strings.Index(kernels, "func (m *Model) maxPool2DGrad(")
+	require.GreaterOrEqual(t, i, 0, kernels)
+	body := kernels[i : i+strings.Index(kernels[i:], "\n}\n")]
+	assert.Contains(t, body, "dxp[k] += dyp[p*2+q]")
+	assert.NotContains(t, body, "best")
+	assert.NotContains(t, body, "v :=")
+	assert.NotContains(t, body, "\txp :=")
 }

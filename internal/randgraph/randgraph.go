@@ -78,6 +78,9 @@ func New(seed uint64, mode string) (*ir.Graph, error) {
 	steps := 10 + ge.rng.IntN(12)
 	for made := 0; made < steps; {
 		op := names[ge.rng.IntN(len(names))]
+		if ge.rng.IntN(mixOneIn) == 0 {
+			op = mix[ge.rng.IntN(len(mix))]
+		}
 		if (op == ir.OpDropoutMask || op == ir.OpKeepMask || op == ir.OpRandomNormal || op == runningUpdate) && !ge.train {
 			continue
 		}
@@ -94,14 +97,25 @@ func New(seed uint64, mode string) (*ir.Graph, error) {
 	return ge.g, nil
 }
 
+// proposerNames are the proposers drawn uniformly: all but the mix.
 func proposerNames() []string {
 	names := make([]string, 0, len(proposers))
 	for k := range proposers {
-		names = append(names, k)
+		if !slices.Contains(mix, k) {
+			names = append(names, k)
+		}
 	}
 	sort.Strings(names)
 	return names
 }
+
+// mix are the proposers that plant work for the passes rather than ops to cover:
+// duplicates for CSE and constant subgraphs for fold. One proposal in mixOneIn is
+// one of them, whatever the number of ops, so that adding an op to the table does
+// not make the passes' work rarer.
+var mix = []string{duplicate, constants}
+
+const mixOneIn = 16
 
 // Pseudo-op names of composite proposers.
 const (
