@@ -41,6 +41,8 @@ var itemOps = map[string]bool{
 	// An item's rows of the weight it selects (the weight is shared); its gradient
 	// sums over the batch and is not batched, so segments end before it.
 	ir.OpEmbedding: true,
+	// Over the last axis, as Softmax.
+	ir.OpLogSoftmax: true,
 }
 
 // findItemSplit sets p.itemSplit when Predict can run by ranges of items.

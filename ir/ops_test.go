@@ -392,6 +392,7 @@ func shapeCases() []shapeCase {
 		bad(ir.OpParam, "a zero row of a scalar", ir.Attrs{Shape: s(), Role: ir.RoleWeight, Init: &ir.Init{Kind: ir.InitZeros, ZeroRows: []int{0}}}, "zero row 0 of the initializer is not a row of scalar"),
 	)
 	cs = append(cs, autoencoderShapeCases()...) // ops_ae_test.go
+	cs = append(cs, logSoftmaxShapeCases()...)  // ops_logsm_test.go
 	return cs
 }
 

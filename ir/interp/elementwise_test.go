@@ -196,6 +196,7 @@ func TestOpsMatchPyTorch(t *testing.T) {
 			ir.OpEluGrad, ir.OpSeluGrad, ir.OpSoftplusGrad, ir.OpGeluGrad, ir.OpSiluGrad,
 			ir.OpEmbedding, ir.OpEmbeddingGrad, // F.embedding and its weight gradient
 			ir.OpUpSampleBilinear2D, ir.OpUpSampleBilinear2DGrad, // F.interpolate, bilinear
+			ir.OpLogSoftmax, ir.OpLogSoftmaxGrad, ir.OpNLLLoss, // F.log_softmax, F.nll_loss
 		} {
 			assert.True(t, covered[op], "no PyTorch case for %s", op)
 		}
