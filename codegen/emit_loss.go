@@ -228,7 +228,10 @@ var rowLosses = map[string]rowLoss{
 			return []jen.Code{jen.Add(sum).Op("-=").Add(f64(jen.Id("zr").Index(jen.Id("label"))))}
 		},
 		df: func(k *Kernel, cols int) []jen.Code {
-			return []jen.Code{jen.Clear(jen.Id("gr")), jen.Id("gr").Index(jen.Id("label")).Op("=").Add(f32(jen.Op("-").Id("scale")))}
+			return []jen.Code{
+				jen.Op("*").Id("gr").Op("=").Index(jen.Lit(cols)).Float32().Values(),
+				jen.Id("gr").Index(jen.Id("label")).Op("=").Add(f32(jen.Op("-").Id("scale"))),
+			}
 		},
 	},
 	// Keras: q = p/Σp, r = clip(q, ε, 1-ε), loss -Σ t·ln r. The clip passes the
@@ -263,9 +266,9 @@ var rowLosses = map[string]rowLoss{
 	},
 }
 
-// rowHead binds p and t and returns the loop head over rows: zr, and tr (or the
-// class label).
-func rowHead(k *Kernel) (rows *jen.Statement, cols int, head []jen.Code, err error) {
+// rowHead binds p and t and returns the loop head over rows: zr (unless the body
+// does not read the values: values false), and tr (or the class label).
+func rowHead(k *Kernel, values bool) (rows *jen.Statement, cols int, head []jen.Code, err error) {
 	p, t := k.In(0), k.In(1)
 	rows, cols, err = lastAxis(k, p)
 	if err != nil {
@@ -273,7 +276,9 @@ func rowHead(k *Kernel) (rows *jen.Statement, cols int, head []jen.Code, err err
 	}
 	ps := k.Bind("p", p)
 	ts := k.Bind("t", t)
-	head = []jen.Code{jen.Id("zr").Op(":=").Add(row(ps, jen.Id("r"), cols))}
+	if values {
+		head = []jen.Code{jen.Id("zr").Op(":=").Add(row(ps, jen.Id("r"), cols))}
+	}
 	if sparseLoss(k.Node.Op) || sparseLoss(k.Node.Attrs.Sub) {
 		if t.DType != ir.Int {
 			return nil, 0, nil, k.Errorf("class labels must be an int input, not %s", t.DType)
@@ -286,7 +291,7 @@ func rowHead(k *Kernel) (rows *jen.Statement, cols int, head []jen.Code, err err
 }
 
 func emitRowLoss(k *Kernel) error {
-	rows, cols, head, err := rowHead(k)
+	rows, cols, head, err := rowHead(k, true)
 	if err != nil {
 		return err
 	}
@@ -313,7 +318,8 @@ func emitLossGrad(k *Kernel) error {
 	if !ok {
 		return k.Errorf("%q is not a loss op", sub)
 	}
-	rows, cols, head, err := rowHead(k)
+	// NLL's gradient is -1 at the label whatever the values.
+	rows, cols, head, err := rowHead(k, sub != ir.OpNLLLoss)
 	if err != nil {
 		return err
 	}

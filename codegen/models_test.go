@@ -39,10 +39,11 @@ type exampleModel struct {
 // torchCases are the torch models generated as example packages and compared with
 // PyTorch by TestTheTorchModelsMatchPyTorch: those of models_golden.py,
 // conv1d_golden.py, embedding_golden.py (token ids through an Embedding) and
-// upsample_golden.py (bilinear upsampling). (The other sets have tests of their own:
+// upsample_golden.py (bilinear upsampling) and mnist_golden.py (PyTorch's MNIST
+// example, log_softmax and nll_loss). (The other sets have tests of their own:
 // act_test.go, sce_test.go, dense_seq_test.go.)
 func torchCases() []torchmodels.Case {
-	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample)
+	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.MNIST)
 }
 
 func torchExamples() []exampleModel {

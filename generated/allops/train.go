@@ -102,9 +102,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn/var: ChannelMean 4
 	m.channelMean(n, m.arena[:n*256], (*[4]float32)(m.arena[2064:]))
 	// bn/inv_std: Rsqrt 4, fused with bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[40624:40624+4], m.arena[2064:2064+4])
+	m.addScalarRsqrt(n, m.arena[40768:40768+4], m.arena[2064:2064+4])
 	// bn/normalized: ChannelMul N×4×8×8
-	m.channelMul(n, m.arena[9856:9856+n*256], m.arena[11904:11904+n*256], (*[4]float32)(m.arena[40624:]))
+	m.channelMul(n, m.arena[9856:9856+n*256], m.arena[11904:11904+n*256], (*[4]float32)(m.arena[40768:]))
 	// bn/update_mean: RunningUpdate 4
 	{
 		state, stat := &m.bnRunningMean, (*[4]float32)(m.arena[2048:])
@@ -167,25 +167,25 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// deconv_pads/bias: BiasAdd N×2×4×8
 	m.biasAdd2(n, m.arena[25728:25728+n*64], m.arena[25728:25728+n*64], &m.deconvPadsBias)
 	// gap_valid: GlobalAvgPool2D N×2
-	m.globalAvgPool2D(n, m.arena[16000:16000+n*108], m.arena[40464:40464+n*2])
+	m.globalAvgPool2D(n, m.arena[16000:16000+n*108], m.arena[40608:40608+n*2])
 	// gap_pads: GlobalAvgPool2D N×2
-	m.globalAvgPool2D2(n, m.arena[25728:25728+n*64], m.arena[40480:40480+n*2])
+	m.globalAvgPool2D2(n, m.arena[25728:25728+n*64], m.arena[40624:40624+n*2])
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[40432:40432+n*4], m.arena[40464:40464+n*2], m.arena[40480:40480+n*2])
+	m.concat2(n, m.arena[40576:40576+n*4], m.arena[40608:40608+n*2], m.arena[40624:40624+n*2])
 	// h0: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[40432:40432+n*4], 4, m.h0Weight[:], 4, 0, m.arena[40464:40464+n*4], 4)
+	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[40576:40576+n*4], 4, m.h0Weight[:], 4, 0, m.arena[40608:40608+n*4], 4)
 	// h0/bias: BiasAdd N×4
-	m.biasAdd3(n, m.arena[40464:40464+n*4], m.arena[40464:40464+n*4], &m.h0Bias)
+	m.biasAdd3(n, m.arena[40608:40608+n*4], m.arena[40608:40608+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
-	m.tanh(n, m.arena[40464:40464+n*4], m.arena[40464:40464+n*4])
+	m.tanh(n, m.arena[40608:40608+n*4], m.arena[40608:40608+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[40496:40496+n*4])
+	m.fill(n, m.arena[40640:40640+n*4])
 	// rnn/weight: Concat 4×7
 	m.concat10(n, m.arena[30752:30752+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
 	// rnn/weight, packed once for this step's products by it
 	m.rnnWeightPackedForTrainingTransposed.Pack(true, 7, 4, m.arena[30752:30752+28], 7)
 	// rnn/bias: Add 4
-	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[40528:40528+4])
+	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[40672:40672+4])
 	// rnn/t0/x_slice … rnn/t4/h: each thread computes its own range of items (trainStepItems0)
 	m.trainStepArgSeq = seq
 	m.pool.Items(n, m.trainStepItems0Fn)
@@ -208,25 +208,25 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gru/weight_rz, packed once for this step's products by it
 	m.gruWeightRzPackedForTrainingAsStored.Pack(false, 8, 8, m.arena[40080:40080+64], 8)
 	// gru/bias: Add 12
-	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[40528:40528+12])
+	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[40672:40672+12])
 	// gru/bias_rz: Slice 8
-	m.slice8(n, m.arena[40528:40528+12], m.arena[40560:40560+8])
+	m.slice8(n, m.arena[40672:40672+12], m.arena[40704:40704+8])
 	// gru/bias_in: Slice 4
-	m.slice9(n, m.gruBiasIhL0[:], m.arena[40576:40576+4])
+	m.slice9(n, m.gruBiasIhL0[:], m.arena[40720:40720+4])
 	// gru/bias_hn: Slice 4
-	m.slice9(n, m.gruBiasHhL0[:], m.arena[40592:40592+4])
+	m.slice9(n, m.gruBiasHhL0[:], m.arena[40736:40736+4])
 	// gru/weight_in: Slice 4×4
-	m.slice10(n, m.gruWeightIhL0[:], m.arena[40608:40608+16])
+	m.slice10(n, m.gruWeightIhL0[:], m.arena[40752:40752+16])
 	// gru/weight_hn: Slice 4×4
 	m.slice10(n, m.gruWeightHhL0[:], m.arena[40144:40144+16])
 	// gru/weight_n: Concat 4×8
-	m.concat12(n, m.arena[40528:40528+32], m.arena[40608:40608+16], m.arena[40144:40144+16])
+	m.concat12(n, m.arena[40672:40672+32], m.arena[40752:40752+16], m.arena[40144:40144+16])
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[40528:40528+32], 8)
+	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[40672:40672+32], 8)
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[40528:40528+32], 8)
+	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[40672:40672+32], 8)
 	// gru/bias_n: Add 4
-	m.add(n, m.arena[40576:40576+4], m.arena[40592:40592+4], m.arena[40576:40576+4])
+	m.add(n, m.arena[40720:40720+4], m.arena[40736:40736+4], m.arena[40720:40720+4])
 	// gru/t0/x_slice … gru/t4/h: each thread computes its own range of items (trainStepItems1)
 	m.pool.Items(n, m.trainStepItems1Fn)
 	// gru/sequence_flat: Concat N×20
@@ -243,7 +243,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// tag/bias: BiasAddLast N×5×3
 	m.biasAddLast2(n, m.arena[31600:31600+n*15], m.arena[31600:31600+n*15], &m.tagBias)
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[40560:40560+n*3])
+	m.fill(n, m.arena[40704:40704+n*3])
 	// bilstm/forward/dropout_mask: DropoutMask N×1×4
 	m.dropoutMask2(n, m.arena[40144:40144+n*4])
 	// bilstm/forward/dropout_masks: Concat N×5×4
@@ -291,7 +291,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// fc/bias: BiasAdd N×16
 	m.biasAdd5(n, m.arena[33664:33664+n*16], m.arena[33664:33664+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[31360:31360+n*30], m.arena[33664:33664+n*16], m.arena[40432:40432+n*4], m.arena[39760:39760+n*10])
+	m.concat9(n, m.arena[31360:31360+n*30], m.arena[33664:33664+n*16], m.arena[40576:40576+n*4], m.arena[39760:39760+n*10])
 	// bn_fc/mean: ChannelMean 30
 	m.channelMean2(n, m.arena[31360:31360+n*30], (*[30]float32)(m.arena[39760:]))
 	// bn_fc/neg_mean: Scale 30
@@ -303,9 +303,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn_fc/var: ChannelMean 30
 	m.channelMean2(n, m.arena[33664:33664+n*30], (*[30]float32)(m.arena[39792:]))
 	// bn_fc/inv_std: Rsqrt 30, fused with bn_fc/var_eps (AddScalar)
-	m.addScalarRsqrt2(n, m.arena[40592:40592+30], m.arena[39792:39792+30])
+	m.addScalarRsqrt2(n, m.arena[40736:40736+30], m.arena[39792:39792+30])
 	// bn_fc/normalized: ChannelMul N×30
-	m.channelMul2(n, m.arena[33920:33920+n*30], m.arena[34160:34160+n*30], (*[30]float32)(m.arena[40592:]))
+	m.channelMul2(n, m.arena[33920:33920+n*30], m.arena[34160:34160+n*30], (*[30]float32)(m.arena[40736:]))
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[34400:34400+n*30], m.arena[34160:34160+n*30], &m.bnFcWeight, &m.bnFcBias)
 	// bn_fc/update_mean: RunningUpdate 30
@@ -334,21 +334,21 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// relu: Relu N×30
 	m.relu(n, m.arena[34640:34640+n*30], m.arena[34880:34880+n*30])
 	// logits: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[34880:34880+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[31456:31456+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[34880:34880+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[28416:28416+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[31456:31456+n*5], m.arena[31456:31456+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[28416:28416+n*5], m.arena[28416:28416+n*5], &m.logitsBias)
 	// probs: Softmax N×5
-	m.softmax(n, m.arena[31456:31456+n*5], m.arena[40144:40144+n*5])
+	m.softmax(n, m.arena[28416:28416+n*5], m.arena[40144:40144+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[40432:40432+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[31728:31728+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[40576:40576+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[31584:31584+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[31728:31728+n], m.arena[31728:31728+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[31584:31584+n], m.arena[31584:31584+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[40432:40432+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[40640:40640+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[40576:40576+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[40784:40784+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[40640:40640+n], m.arena[40640:40640+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[40784:40784+n], m.arena[40784:40784+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[40640:40640+n], m.arena[40640:40640+n])
+	m.sigmoid(n, m.arena[40784:40784+n], m.arena[40784:40784+n])
 	// gauss_noise/noise: RandomNormal N×3×8×8
 	m.randomNormal(n, m.arena[16000:16000+n*192])
 	// mask_noise/mask: KeepMask N×3×8×8
@@ -363,19 +363,19 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// code/sigmoid: Sigmoid N×6
 	m.sigmoid(n, m.arena[40192:40192+n*6], m.arena[40192:40192+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[40192:40192+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[40656:40656+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[40192:40192+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[40800:40800+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[40656:40656+n*2], m.arena[40656:40656+n*2], &m.zMeanBias)
+	m.biasAdd9(n, m.arena[40800:40800+n*2], m.arena[40800:40800+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[40192:40192+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[39856:39856+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[40192:40192+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[31728:31728+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd9(n, m.arena[39856:39856+n*2], m.arena[39856:39856+n*2], &m.zLogVarBias)
+	m.biasAdd9(n, m.arena[31728:31728+n*2], m.arena[31728:31728+n*2], &m.zLogVarBias)
 	// z/std: Exp N×2, fused with z/half_logvar (Scale)
-	m.scaleExp(n, m.arena[40672:40672+n*2], m.arena[39856:39856+n*2])
+	m.scaleExp(n, m.arena[40816:40816+n*2], m.arena[31728:31728+n*2])
 	// z/eps: RandomNormal N×2
-	m.randomNormal2(n, m.arena[40688:40688+n*2])
+	m.randomNormal2(n, m.arena[40832:40832+n*2])
 	// z/z: Add N×2, fused with z/scaled_eps (Mul)
-	m.mulAdd(n, m.arena[39872:39872+n*2], m.arena[40672:40672+n*2], m.arena[40688:40688+n*2], m.arena[40656:40656+n*2])
+	m.mulAdd(n, m.arena[28256:28256+n*2], m.arena[40816:40816+n*2], m.arena[40832:40832+n*2], m.arena[40800:40800+n*2])
 	// conv_elu/bias: BiasAdd N×2×8×8, fused with conv_elu (Conv2D)
 	m.conv2DBiasAdd5(n, image, m.convEluWeight[:], &m.convEluBias, m.arena[25728:25728+n*128])
 	// conv_elu/elu: Elu N×2×8×8
@@ -385,229 +385,253 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// conv_gelu/gelu: Gelu N×2×4×4
 	m.gelu(n, m.arena[33664:33664+n*32], m.arena[27776:27776+n*32])
 	// pool_gelu: MaxPool2D N×2×2×2
-	m.maxPool2D3(n, m.arena[27776:27776+n*32], m.arena[28032:28032+n*8])
+	m.maxPool2D3(n, m.arena[27776:27776+n*32], m.arena[28288:28288+n*8])
 	// smooth_flat: Reshape N×8: a view, no code
 	// dense_selu: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 8, 1, m.arena[28032:28032+n*8], 8, m.denseSeluWeight[:], 8, 0, m.arena[28160:28160+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 8, 1, m.arena[28288:28288+n*8], 8, m.denseSeluWeight[:], 8, 0, m.arena[28464:28464+n*6], 6)
 	// dense_selu/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[28160:28160+n*6], m.arena[28160:28160+n*6], &m.denseSeluBias)
+	m.biasAdd8(n, m.arena[28464:28464+n*6], m.arena[28464:28464+n*6], &m.denseSeluBias)
 	// dense_selu/selu: Selu N×6
-	m.selu(n, m.arena[28160:28160+n*6], m.arena[28208:28208+n*6])
+	m.selu(n, m.arena[28464:28464+n*6], m.arena[28512:28512+n*6])
 	// elu_layer: Elu N×6
-	m.elu2(n, m.arena[28208:28208+n*6], m.arena[28256:28256+n*6])
+	m.elu2(n, m.arena[28512:28512+n*6], m.arena[28560:28560+n*6])
 	// dense_softplus: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[28256:28256+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[28304:28304+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[28560:28560+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[28608:28608+n*6], 6)
 	// dense_softplus/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[28304:28304+n*6], m.arena[28304:28304+n*6], &m.denseSoftplusBias)
+	m.biasAdd8(n, m.arena[28608:28608+n*6], m.arena[28608:28608+n*6], &m.denseSoftplusBias)
 	// dense_softplus/softplus: Softplus N×6
-	m.softplus(n, m.arena[28304:28304+n*6], m.arena[28352:28352+n*6])
+	m.softplus(n, m.arena[28608:28608+n*6], m.arena[28656:28656+n*6])
 	// dense_swish: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[28352:28352+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[28400:28400+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[28656:28656+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[28704:28704+n*6], 6)
 	// dense_swish/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[28400:28400+n*6], m.arena[28400:28400+n*6], &m.denseSwishBias)
+	m.biasAdd8(n, m.arena[28704:28704+n*6], m.arena[28704:28704+n*6], &m.denseSwishBias)
 	// dense_swish/swish: Silu N×6
-	m.silu(n, m.arena[28400:28400+n*6], m.arena[28448:28448+n*6])
+	m.silu(n, m.arena[28704:28704+n*6], m.arena[28752:28752+n*6])
 	// silu_layer: Silu N×6
-	m.silu(n, m.arena[28448:28448+n*6], m.arena[28496:28496+n*6])
+	m.silu(n, m.arena[28752:28752+n*6], m.arena[40240:40240+n*6])
 	// dense_gelu_tanh: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 6, 1, m.arena[28496:28496+n*6], 6, m.denseGeluTanhWeight[:], 6, 0, m.arena[28544:28544+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 6, 1, m.arena[40240:40240+n*6], 6, m.denseGeluTanhWeight[:], 6, 0, m.arena[40288:40288+n*5], 5)
 	// dense_gelu_tanh/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[28544:28544+n*5], m.arena[28544:28544+n*5], &m.denseGeluTanhBias)
+	m.biasAdd6(n, m.arena[40288:40288+n*5], m.arena[40288:40288+n*5], &m.denseGeluTanhBias)
 	// dense_gelu_tanh/gelu_tanh: Gelu N×5
-	m.gelu2(n, m.arena[28544:28544+n*5], m.arena[28096:28096+n*5])
+	m.gelu2(n, m.arena[40288:40288+n*5], m.arena[28352:28352+n*5])
 	// smooth_mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[28096:28096+n*5], m.arena[40704:40704+1])
+	m.reduceMean(n, m.arena[28352:28352+n*5], m.arena[40848:40848+1])
 	// bilinear_mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[30208:30208+n*48], m.arena[40240:40240+1])
+	m.reduceMean2(n, m.arena[30208:30208+n*48], m.arena[28272:28272+1])
 	// embed: Embedding N×4×3
-	m.embedding(n, tokens, m.embedWeight[:], m.arena[31360:31360+n*12])
+	m.embedding(n, tokens, m.embedWeight[:], m.arena[31488:31488+n*12])
 	// embed_proj: MatMul N×4×2
-	rt.GemmP(m.pool, false, true, n*4, 2, 3, 1, m.arena[31360:31360+n*12], 3, m.embedProjWeight[:], 3, 0, m.arena[28096:28096+n*8], 2)
+	rt.GemmP(m.pool, false, true, n*4, 2, 3, 1, m.arena[31488:31488+n*12], 3, m.embedProjWeight[:], 3, 0, m.arena[28352:28352+n*8], 2)
 	// embed_proj/bias: BiasAddLast N×4×2
-	m.biasAddLast3(n, m.arena[28096:28096+n*8], m.arena[28096:28096+n*8], &m.embedProjBias)
+	m.biasAddLast3(n, m.arena[28352:28352+n*8], m.arena[28352:28352+n*8], &m.embedProjBias)
 	// embed_proj/tanh: Tanh N×4×2
-	m.tanh(n, m.arena[28096:28096+n*8], m.arena[28096:28096+n*8])
+	m.tanh(n, m.arena[28352:28352+n*8], m.arena[28352:28352+n*8])
 	// embed_mean: ReduceMean scalar
-	m.reduceMean3(n, m.arena[28096:28096+n*8], m.arena[40256:40256+1])
+	m.reduceMean3(n, m.arena[28352:28352+n*8], m.arena[39856:39856+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[31456:31456+n*5], label, m.arena[40272:40272+1])
+	m.sparseSoftmaxCELoss(n, m.arena[28416:28416+n*5], label, m.arena[39872:39872+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[31456:31456+n*5], onehot, m.arena[40288:40288+1])
+	m.softmaxCELoss(n, m.arena[28416:28416+n*5], onehot, m.arena[40384:40384+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[40144:40144+n*5], onehot, m.arena[40304:40304+1])
+	m.categoricalCELoss(n, m.arena[40144:40144+n*5], onehot, m.arena[40400:40400+1])
 	// sparse_ce_probs/onehot: OneHot N×5
-	m.oneHot(n, label, m.arena[31504:31504+n*5])
+	m.oneHot(n, label, m.arena[40336:40336+n*5])
 	// sparse_ce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[40144:40144+n*5], m.arena[31504:31504+n*5], m.arena[40320:40320+1])
+	m.categoricalCELoss(n, m.arena[40144:40144+n*5], m.arena[40336:40336+n*5], m.arena[40416:40416+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[31600:31600+n*15], tags, m.arena[40336:40336+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[31600:31600+n*15], tags, m.arena[40432:40432+1])
+	// log_probs: LogSoftmax N×5
+	m.logSoftmax(n, m.arena[28416:28416+n*5], m.arena[39760:39760+n*5])
+	// nll: NLLLoss scalar
+	m.nLLLoss(n, m.arena[39760:39760+n*5], label, m.arena[40448:40448+1])
+	// step_log_probs: MatMul N×5×3
+	rt.GemmP(m.pool, false, true, n*5, 3, 3, 1, seq, 3, m.stepLogProbsWeight[:], 3, 0, m.arena[31360:31360+n*15], 3)
+	// step_log_probs/bias: BiasAddLast N×5×3
+	m.biasAddLast2(n, m.arena[31360:31360+n*15], m.arena[31360:31360+n*15], &m.stepLogProbsBias)
+	// step_log_probs/log_softmax: LogSoftmax N×5×3
+	m.logSoftmax2(n, m.arena[31360:31360+n*15], m.arena[28032:28032+n*15])
+	// nll_steps: NLLLoss scalar
+	m.nLLLoss2(n, m.arena[28032:28032+n*15], tags, m.arena[40464:40464+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[5504:5504+n*192], image, m.arena[40352:40352+1])
+	m.mSELoss(n, m.arena[5504:5504+n*192], image, m.arena[40480:40480+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[5504:5504+n*192], image, m.arena[40368:40368+1])
+	m.mAELoss(n, m.arena[5504:5504+n*192], image, m.arena[40496:40496+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[5504:5504+n*192], image, m.arena[40384:40384+1])
+	m.huberLoss(n, m.arena[5504:5504+n*192], image, m.arena[40512:40512+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[5504:5504+n*192], mask, m.arena[40400:40400+1])
+	m.bCELoss(n, m.arena[5504:5504+n*192], mask, m.arena[40528:40528+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[31728:31728+n], flag, m.arena[40416:40416+1])
+	m.bCEWithLogitsLoss(n, m.arena[31584:31584+n], flag, m.arena[40544:40544+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[40640:40640+n], flag, m.arena[28592:28592+1])
+	m.bCELoss2(n, m.arena[40784:40784+n], flag, m.arena[40560:40560+1])
 	// l1_code/abs: Abs N×6
-	m.abs(n, m.arena[40192:40192+n*6], m.arena[31552:31552+n*6])
+	m.abs(n, m.arena[40192:40192+n*6], m.arena[39808:39808+n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean4(n, m.arena[31552:31552+n*6], m.arena[28608:28608+1])
+	m.reduceMean4(n, m.arena[39808:39808+n*6], m.arena[31360:31360+1])
 	// code_exp: Exp N×6
-	m.exp(n, m.arena[40192:40192+n*6], m.arena[31552:31552+n*6])
+	m.exp(n, m.arena[40192:40192+n*6], m.arena[39808:39808+n*6])
 	// code_ratio: Div N×6
-	m.div(n, m.arena[40192:40192+n*6], m.arena[31552:31552+n*6], m.arena[39760:39760+n*6])
+	m.div(n, m.arena[40192:40192+n*6], m.arena[39808:39808+n*6], m.arena[28160:28160+n*6])
 	// code_log: Log N×6
-	m.log(n, m.arena[39760:39760+n*6], m.arena[39808:39808+n*6])
+	m.log(n, m.arena[28160:28160+n*6], m.arena[28208:28208+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[39808:39808+n*6], m.arena[28624:28624+1])
+	m.reduceSum(n, m.arena[28208:28208+n*6], m.arena[31376:31376+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[40192:40192+n*6], m.arena[39808:39808+1])
+	m.kLSparsity(n, m.arena[40192:40192+n*6], m.arena[28208:28208+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[40192:40192+n*6], &m.codeWeight, m.arena[39824:39824+1])
+	m.contractivePenalty(n, m.arena[40192:40192+n*6], &m.codeWeight, m.arena[28224:28224+1])
 	// kl_normal/var: Exp N×2
-	m.exp(n, m.arena[39856:39856+n*2], m.arena[40720:40720+n*2])
+	m.exp(n, m.arena[31728:31728+n*2], m.arena[40864:40864+n*2])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareAddScalarSubSub(n, m.arena[39856:39856+n*2], m.arena[40656:40656+n*2], m.arena[39856:39856+n*2], m.arena[40720:40720+n*2])
+	m.squareAddScalarSubSub(n, m.arena[31728:31728+n*2], m.arena[40800:40800+n*2], m.arena[31728:31728+n*2], m.arena[40864:40864+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean5(n, m.arena[39856:39856+n*2], m.arena[39840:39840+1])
+	m.reduceMean5(n, m.arena[31728:31728+n*2], m.arena[28240:28240+1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[39872:39872+n*2], m.arena[39856:39856+n*2])
+	m.abs(n, m.arena[28256:28256+n*2], m.arena[31728:31728+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean5(n, m.arena[39856:39856+n*2], m.arena[28640:28640+1])
-	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[40704:40704+1], m.arena[40704:40704+1], m.arena[40240:40240+1], m.arena[40256:40256+1], m.arena[40272:40272+1], m.arena[40288:40288+1], m.arena[40304:40304+1], m.arena[40320:40320+1], m.arena[40336:40336+1], m.arena[40352:40352+1], m.arena[40368:40368+1], m.arena[40384:40384+1], m.arena[40400:40400+1], m.arena[40416:40416+1], m.arena[28592:28592+1], m.arena[28608:28608+1], m.arena[28624:28624+1], m.arena[39808:39808+1], m.arena[39824:39824+1], m.arena[39840:39840+1], m.arena[28640:28640+1])
+	m.reduceMean5(n, m.arena[31728:31728+n*2], m.arena[31392:31392+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), nll/weighted (Scale), nll/total (Add), nll_steps/weighted (Scale), nll_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[40848:40848+1], m.arena[40848:40848+1], m.arena[28272:28272+1], m.arena[39856:39856+1], m.arena[39872:39872+1], m.arena[40384:40384+1], m.arena[40400:40400+1], m.arena[40416:40416+1], m.arena[40432:40432+1], m.arena[40448:40448+1], m.arena[40464:40464+1], m.arena[40480:40480+1], m.arena[40496:40496+1], m.arena[40512:40512+1], m.arena[40528:40528+1], m.arena[40544:40544+1], m.arena[40560:40560+1], m.arena[31360:31360+1], m.arena[31376:31376+1], m.arena[28208:28208+1], m.arena[28224:28224+1], m.arena[28240:28240+1], m.arena[31392:31392+1])
 	// d.loss: Fill scalar (layer l1_z)
-	m.arena[28688] = 1.0
+	m.arena[31728] = 1.0
 	// d.l1_z/scaled.1: Fill scalar
-	m.arena[39856] = 0.01
+	m.arena[28272] = 0.01
 	// d.l1_z.1: Fill scalar
-	m.arena[39808] = 0.02
+	m.arena[39856] = 0.02
 	// d.l1_z/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[39808:39808+1], m.arena[39824:39824+n*2])
+	m.broadcast(n, m.arena[39856:39856+1], m.arena[39872:39872+n*2])
 	// d.l1_z/abs.1: AbsGrad N×2
-	m.absGrad(n, m.arena[39872:39872+n*2], m.arena[39824:39824+n*2], m.arena[40736:40736+n*2])
+	m.absGrad(n, m.arena[28256:28256+n*2], m.arena[39872:39872+n*2], m.arena[40880:40880+n*2])
 	// d.kl_normal/weighted.1: Fill scalar
-	m.arena[39872] = 0.1
+	m.arena[28256] = 0.1
 	// d.kl_normal.1: Fill scalar
-	m.arena[39808] = -0.1
+	m.arena[39856] = -0.1
 	// d.kl_normal/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[39808:39808+1], m.arena[40752:40752+n*2])
+	m.broadcast(n, m.arena[39856:39856+1], m.arena[40896:40896+n*2])
 	// d.kl_normal/minus_var.1: Scale N×2
-	m.scale(n, m.arena[40752:40752+n*2], m.arena[40768:40768+n*2])
+	m.scale(n, m.arena[40896:40896+n*2], m.arena[40912:40912+n*2])
 	// d.contractive.1: ContractivePenaltyGradH N×6
-	m.contractivePenaltyGradH(n, m.arena[40192:40192+n*6], &m.codeWeight, m.arena[39856:39856+1], m.arena[39808:39808+n*6])
+	m.contractivePenaltyGradH(n, m.arena[40192:40192+n*6], &m.codeWeight, m.arena[28272:28272+1], m.arena[28208:28208+n*6])
 	// d.contractive.2: ContractivePenaltyGradW 6×192
-	m.contractivePenaltyGradW(n, m.arena[40192:40192+n*6], &m.codeWeight, m.arena[39856:39856+1], m.codeWeightGrad[:])
+	m.contractivePenaltyGradW(n, m.arena[40192:40192+n*6], &m.codeWeight, m.arena[28272:28272+1], m.codeWeightGrad[:])
 	// d.kl_sparsity/scaled.1: Fill scalar
-	m.arena[28704] = 0.5
+	m.arena[40928] = 0.5
 	// d.kl_sparsity.1: KLSparsityGrad N×6
-	m.kLSparsityGrad(n, m.arena[40192:40192+n*6], m.arena[28704:28704+1], m.arena[28592:28592+n*6])
+	m.kLSparsityGrad(n, m.arena[40192:40192+n*6], m.arena[40928:40928+1], m.arena[31360:31360+n*6])
 	// d.log_ratio.1: Fill N×6
-	m.fill2(n, m.arena[28640:28640+n*6])
+	m.fill2(n, m.arena[31408:31408+n*6])
 	// d.code_log.1: Div N×6
-	m.div(n, m.arena[28640:28640+n*6], m.arena[39760:39760+n*6], m.arena[28640:28640+n*6])
+	m.div(n, m.arena[31408:31408+n*6], m.arena[28160:28160+n*6], m.arena[31408:31408+n*6])
 	// d.code_exp.2: Add N×6, fused with d.kl_sparsity.2 (Add), d.code_ratio.1 (Div), d.code_ratio.2 (Mul), d.code_ratio.3 (Div), d.code_ratio.4 (Scale), d.code_ratio.5 (Add), d.code_exp.1 (Mul)
-	m.addDivMulDivScaleAddMulAdd(n, m.arena[39808:39808+n*6], m.arena[39808:39808+n*6], m.arena[28592:28592+n*6], m.arena[28640:28640+n*6], m.arena[31552:31552+n*6], m.arena[39760:39760+n*6])
+	m.addDivMulDivScaleAddMulAdd(n, m.arena[28208:28208+n*6], m.arena[28208:28208+n*6], m.arena[31360:31360+n*6], m.arena[31408:31408+n*6], m.arena[39808:39808+n*6], m.arena[28160:28160+n*6])
 	// d.l1_code.1: Fill scalar
-	m.arena[39856] = 0.06
+	m.arena[28272] = 0.06
 	// d.l1_code/mean.1: Broadcast N×6
-	m.broadcast2(n, m.arena[39856:39856+1], m.arena[31552:31552+n*6])
+	m.broadcast2(n, m.arena[28272:28272+1], m.arena[28160:28160+n*6])
 	// d.l1_code/abs.1: AbsGrad N×6
-	m.absGrad(n, m.arena[40192:40192+n*6], m.arena[31552:31552+n*6], m.arena[39760:39760+n*6])
+	m.absGrad(n, m.arena[40192:40192+n*6], m.arena[28160:28160+n*6], m.arena[39808:39808+n*6])
 	// d.l1_code/abs.2: Add N×6
-	m.add(n, m.arena[39808:39808+n*6], m.arena[39760:39760+n*6], m.arena[40240:40240+n*6])
+	m.add(n, m.arena[28208:28208+n*6], m.arena[39808:39808+n*6], m.arena[40384:40384+n*6])
 	// d.bce_probs/weighted.1: Fill scalar
-	m.arena[31552] = 0.2
+	m.arena[28272] = 0.2
 	// d.bce_probs.1: LossGrad of BCELoss N×1
-	m.lossGrad(n, m.arena[40640:40640+n], flag, m.arena[31552:31552+1], m.arena[40784:40784+n])
+	m.lossGrad(n, m.arena[40784:40784+n], flag, m.arena[28272:28272+1], m.arena[40944:40944+n])
 	// d.bce_logits.1: LossGrad of BCEWithLogitsLoss N×1
-	m.lossGrad2(n, m.arena[31728:31728+n], flag, m.arena[31552:31552+1], m.arena[40800:40800+n])
+	m.lossGrad2(n, m.arena[31584:31584+n], flag, m.arena[28272:28272+1], m.arena[40960:40960+n])
 	// d.bce/weighted.1: Fill scalar
-	m.arena[31728] = 0.3
+	m.arena[28272] = 0.3
 	// d.bce.1: LossGrad of BCELoss N×3×8×8
-	m.lossGrad3(n, m.arena[5504:5504+n*192], mask, m.arena[31728:31728+1], m.arena[17536:17536+n*192])
+	m.lossGrad3(n, m.arena[5504:5504+n*192], mask, m.arena[28272:28272+1], m.arena[17536:17536+n*192])
 	// d.huber.1: LossGrad of HuberLoss N×3×8×8
-	m.lossGrad4(n, m.arena[5504:5504+n*192], image, m.arena[39872:39872+1], m.arena[19072:19072+n*192])
+	m.lossGrad4(n, m.arena[5504:5504+n*192], image, m.arena[28256:28256+1], m.arena[19072:19072+n*192])
 	// d.mae.1: LossGrad of MAELoss N×3×8×8
-	m.lossGrad5(n, m.arena[5504:5504+n*192], image, m.arena[39872:39872+1], m.arena[20608:20608+n*192])
+	m.lossGrad5(n, m.arena[5504:5504+n*192], image, m.arena[28256:28256+1], m.arena[20608:20608+n*192])
 	// d.mse/weighted.1: Fill scalar
-	m.arena[31728] = 2.0
+	m.arena[31584] = 2.0
 	// d.mse.1: LossGrad of MSELoss N×3×8×8
-	m.lossGrad6(n, m.arena[5504:5504+n*192], image, m.arena[31728:31728+1], m.arena[22144:22144+n*192])
+	m.lossGrad6(n, m.arena[5504:5504+n*192], image, m.arena[31584:31584+1], m.arena[22144:22144+n*192])
+	// d.nll_steps.1: LossGrad of NLLLoss N×5×3
+	m.lossGrad7(n, m.arena[28032:28032+n*15], tags, m.arena[40928:40928+1], m.arena[31360:31360+n*15])
+	// d.step_log_probs/log_softmax.1: LogSoftmaxGrad N×5×3
+	m.logSoftmaxGrad(n, m.arena[28032:28032+n*15], m.arena[31360:31360+n*15], m.arena[28160:28160+n*15])
+	// d.step_log_probs/bias.1: BiasAddLastGrad 3
+	m.biasAddLastGrad(n, m.arena[28160:28160+n*15], &m.stepLogProbsBiasGrad)
+	// d.step_log_probs.1: MatMul 3×3
+	rt.GemmP(m.pool, true, false, 3, 3, n*5, 1, m.arena[28160:28160+n*15], 3, seq, 3, 0, m.stepLogProbsWeightGrad[:], 3)
+	// d.nll.1: LossGrad of NLLLoss N×5
+	m.lossGrad8(n, m.arena[39760:39760+n*5], label, m.arena[40928:40928+1], m.arena[39808:39808+n*5])
+	// d.log_probs.1: LogSoftmaxGrad N×5
+	m.logSoftmaxGrad2(n, m.arena[39760:39760+n*5], m.arena[39808:39808+n*5], m.arena[40432:40432+n*5])
 	// d.sparse_ce_steps.1: LossGrad of SparseSoftmaxCELoss N×5×3
-	m.lossGrad7(n, m.arena[31600:31600+n*15], tags, m.arena[28704:28704+1], m.arena[39760:39760+n*15])
+	m.lossGrad9(n, m.arena[31600:31600+n*15], tags, m.arena[40928:40928+1], m.arena[39760:39760+n*15])
 	// d.sparse_ce_probs/weighted.1: Fill scalar
-	m.arena[28640] = 0.25
+	m.arena[40528] = 0.25
 	// d.sparse_ce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad8(n, m.arena[40144:40144+n*5], m.arena[31504:31504+n*5], m.arena[28640:28640+1], m.arena[40288:40288+n*5])
+	m.lossGrad10(n, m.arena[40144:40144+n*5], m.arena[40336:40336+n*5], m.arena[40528:40528+1], m.arena[40480:40480+n*5])
 	// d.cce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad8(n, m.arena[40144:40144+n*5], onehot, m.arena[28640:28640+1], m.arena[28592:28592+n*5])
+	m.lossGrad10(n, m.arena[40144:40144+n*5], onehot, m.arena[40528:40528+1], m.arena[40336:40336+n*5])
 	// d.cce_probs.2: Add N×5
-	m.add(n, m.arena[40288:40288+n*5], m.arena[28592:28592+n*5], m.arena[40288:40288+n*5])
+	m.add(n, m.arena[40480:40480+n*5], m.arena[40336:40336+n*5], m.arena[40480:40480+n*5])
 	// d.cce_logits.1: LossGrad of SoftmaxCELoss N×5
-	m.lossGrad9(n, m.arena[31456:31456+n*5], onehot, m.arena[28704:28704+1], m.arena[40336:40336+n*5])
+	m.lossGrad11(n, m.arena[28416:28416+n*5], onehot, m.arena[40928:40928+1], m.arena[40336:40336+n*5])
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad10(n, m.arena[31456:31456+n*5], label, m.arena[28688:28688+1], m.arena[40384:40384+n*5])
+	m.lossGrad12(n, m.arena[28416:28416+n*5], label, m.arena[31728:31728+1], m.arena[40528:40528+n*5])
 	// d.embed_mean.1: Broadcast N×4×2
-	m.broadcast3(n, m.arena[28704:28704+1], m.arena[31456:31456+n*8])
+	m.broadcast3(n, m.arena[40928:40928+1], m.arena[31360:31360+n*8])
 	// d.embed_proj/tanh.1: TanhGrad N×4×2
-	m.tanhGrad(n, m.arena[28096:28096+n*8], m.arena[31456:31456+n*8], m.arena[28096:28096+n*8])
+	m.tanhGrad(n, m.arena[28352:28352+n*8], m.arena[31360:31360+n*8], m.arena[28352:28352+n*8])
 	// d.embed_proj/bias.1: BiasAddLastGrad 2
-	m.biasAddLastGrad(n, m.arena[28096:28096+n*8], &m.embedProjBiasGrad)
+	m.biasAddLastGrad2(n, m.arena[28352:28352+n*8], &m.embedProjBiasGrad)
 	// d.embed_proj.1: MatMul N×4×3
-	rt.GemmP(m.pool, false, false, n*4, 3, 2, 1, m.arena[28096:28096+n*8], 2, m.embedProjWeight[:], 3, 0, m.arena[31456:31456+n*12], 3)
+	rt.GemmP(m.pool, false, false, n*4, 3, 2, 1, m.arena[28352:28352+n*8], 2, m.embedProjWeight[:], 3, 0, m.arena[31360:31360+n*12], 3)
 	// d.embed_proj.2: MatMul 2×3
-	rt.GemmP(m.pool, true, false, 2, 3, n*4, 1, m.arena[28096:28096+n*8], 2, m.arena[31360:31360+n*12], 3, 0, m.embedProjWeightGrad[:], 3)
+	rt.GemmP(m.pool, true, false, 2, 3, n*4, 1, m.arena[28352:28352+n*8], 2, m.arena[31488:31488+n*12], 3, 0, m.embedProjWeightGrad[:], 3)
 	// d.embed.1: EmbeddingGrad 9×3
-	m.embeddingGrad(n, tokens, m.arena[31456:31456+n*12], m.embedWeightGrad[:])
+	m.embeddingGrad(n, tokens, m.arena[31360:31360+n*12], m.embedWeightGrad[:])
 	// d.bilinear_mean.1: Broadcast N×2×4×6
-	m.broadcast4(n, m.arena[28704:28704+1], m.arena[31360:31360+n*48])
+	m.broadcast4(n, m.arena[40928:40928+1], m.arena[31360:31360+n*48])
 	// d.smooth_mean.1: Broadcast N×5
-	m.broadcast5(n, m.arena[28704:28704+1], m.arena[28096:28096+n*5])
+	m.broadcast5(n, m.arena[40928:40928+1], m.arena[28352:28352+n*5])
 	// d.dense_gelu_tanh/gelu_tanh.1: GeluGrad N×5
-	m.geluGrad(n, m.arena[28544:28544+n*5], m.arena[28096:28096+n*5], m.arena[28544:28544+n*5])
+	m.geluGrad(n, m.arena[40288:40288+n*5], m.arena[28352:28352+n*5], m.arena[40288:40288+n*5])
 	// d.dense_gelu_tanh/bias.1: ChannelSum 5
-	m.channelSum(n, m.arena[28544:28544+n*5], &m.denseGeluTanhBiasGrad)
+	m.channelSum(n, m.arena[40288:40288+n*5], &m.denseGeluTanhBiasGrad)
 	// d.dense_gelu_tanh.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 5, 1, m.arena[28544:28544+n*5], 5, m.denseGeluTanhWeight[:], 6, 0, m.arena[28096:28096+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 5, 1, m.arena[40288:40288+n*5], 5, m.denseGeluTanhWeight[:], 6, 0, m.arena[28352:28352+n*6], 6)
 	// d.dense_gelu_tanh.2: MatMul 5×6
-	rt.GemmP(m.pool, true, false, 5, 6, n, 1, m.arena[28544:28544+n*5], 5, m.arena[28496:28496+n*6], 6, 0, m.denseGeluTanhWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 5, 6, n, 1, m.arena[40288:40288+n*5], 5, m.arena[40240:40240+n*6], 6, 0, m.denseGeluTanhWeightGrad[:], 6)
 	// d.silu_layer.1: SiluGrad N×6
-	m.siluGrad(n, m.arena[28448:28448+n*6], m.arena[28096:28096+n*6], m.arena[28448:28448+n*6])
+	m.siluGrad(n, m.arena[28752:28752+n*6], m.arena[28352:28352+n*6], m.arena[28752:28752+n*6])
 	// d.dense_swish/swish.1: SiluGrad N×6
-	m.siluGrad(n, m.arena[28400:28400+n*6], m.arena[28448:28448+n*6], m.arena[28400:28400+n*6])
+	m.siluGrad(n, m.arena[28704:28704+n*6], m.arena[28752:28752+n*6], m.arena[28704:28704+n*6])
 	// d.dense_swish/bias.1: ChannelSum 6
-	m.channelSum2(n, m.arena[28400:28400+n*6], &m.denseSwishBiasGrad)
+	m.channelSum2(n, m.arena[28704:28704+n*6], &m.denseSwishBiasGrad)
 	// d.dense_swish.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[28400:28400+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[28096:28096+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[28704:28704+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[28752:28752+n*6], 6)
 	// d.dense_swish.2: MatMul 6×6
-	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[28400:28400+n*6], 6, m.arena[28352:28352+n*6], 6, 0, m.denseSwishWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[28704:28704+n*6], 6, m.arena[28656:28656+n*6], 6, 0, m.denseSwishWeightGrad[:], 6)
 	// d.dense_softplus/softplus.1: SoftplusGrad N×6
-	m.softplusGrad(n, m.arena[28304:28304+n*6], m.arena[28096:28096+n*6], m.arena[28304:28304+n*6])
+	m.softplusGrad(n, m.arena[28608:28608+n*6], m.arena[28752:28752+n*6], m.arena[28608:28608+n*6])
 	// d.dense_softplus/bias.1: ChannelSum 6
-	m.channelSum2(n, m.arena[28304:28304+n*6], &m.denseSoftplusBiasGrad)
+	m.channelSum2(n, m.arena[28608:28608+n*6], &m.denseSoftplusBiasGrad)
 	// d.dense_softplus.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[28304:28304+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[28096:28096+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[28608:28608+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[40240:40240+n*6], 6)
 	// d.dense_softplus.2: MatMul 6×6
-	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[28304:28304+n*6], 6, m.arena[28256:28256+n*6], 6, 0, m.denseSoftplusWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[28608:28608+n*6], 6, m.arena[28560:28560+n*6], 6, 0, m.denseSoftplusWeightGrad[:], 6)
 	// d.elu_layer.1: EluGrad N×6
-	m.eluGrad(n, m.arena[28208:28208+n*6], m.arena[28096:28096+n*6], m.arena[28208:28208+n*6])
+	m.eluGrad(n, m.arena[28512:28512+n*6], m.arena[40240:40240+n*6], m.arena[28512:28512+n*6])
 	// d.dense_selu/selu.1: SeluGrad N×6
-	m.seluGrad(n, m.arena[28160:28160+n*6], m.arena[28208:28208+n*6], m.arena[28160:28160+n*6])
+	m.seluGrad(n, m.arena[28464:28464+n*6], m.arena[28512:28512+n*6], m.arena[28464:28464+n*6])
 	// d.dense_selu/bias.1: ChannelSum 6
-	m.channelSum2(n, m.arena[28160:28160+n*6], &m.denseSeluBiasGrad)
+	m.channelSum2(n, m.arena[28464:28464+n*6], &m.denseSeluBiasGrad)
 	// d.dense_selu.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 6, 1, m.arena[28160:28160+n*6], 6, m.denseSeluWeight[:], 8, 0, m.arena[28288:28288+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 6, 1, m.arena[28464:28464+n*6], 6, m.denseSeluWeight[:], 8, 0, m.arena[28352:28352+n*8], 8)
 	// d.dense_selu.2: MatMul 6×8
-	rt.GemmP(m.pool, true, false, 6, 8, n, 1, m.arena[28160:28160+n*6], 6, m.arena[28032:28032+n*8], 8, 0, m.denseSeluWeightGrad[:], 8)
+	rt.GemmP(m.pool, true, false, 6, 8, n, 1, m.arena[28464:28464+n*6], 6, m.arena[28288:28288+n*8], 8, 0, m.denseSeluWeightGrad[:], 8)
 	// d.smooth_flat.1: Reshape N×2×2×2: a view, no code
 	// d.pool_gelu.1: MaxPool2DGrad N×2×4×4
-	m.maxPool2DGrad(n, m.arena[27776:27776+n*32], m.arena[28288:28288+n*8], m.arena[28032:28032+n*32])
+	m.maxPool2DGrad(n, m.arena[27776:27776+n*32], m.arena[28352:28352+n*8], m.arena[28032:28032+n*32])
 	// d.conv_gelu/gelu.1: GeluGrad N×2×4×4
 	m.geluGrad2(n, m.arena[33664:33664+n*32], m.arena[28032:28032+n*32], m.arena[33664:33664+n*32])
 	// d.conv_gelu/bias.1: ChannelSum 2
@@ -623,55 +647,55 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_elu.1: Conv2DFilterGrad 2×3×3×3
 	m.conv2DFilterGrad2(n, image, m.arena[25728:25728+n*128], m.convEluWeightGrad[:])
 	// d.z/z.1: Add N×2, fused with d.kl_normal/mu_sq.1 (Mul), d.kl_normal/mu_sq.2 (Scale)
-	m.mulScaleAdd(n, m.arena[40656:40656+n*2], m.arena[40768:40768+n*2], m.arena[40656:40656+n*2], m.arena[40736:40736+n*2])
+	m.mulScaleAdd(n, m.arena[40800:40800+n*2], m.arena[40912:40912+n*2], m.arena[40800:40800+n*2], m.arena[40880:40880+n*2])
 	// d.z/half_logvar.2: Add N×2, fused with d.kl_normal/var.1 (Mul), d.kl_normal/var.2 (Add), d.z/scaled_eps.1 (Mul), d.z/std.1 (Mul), d.z/half_logvar.1 (Scale)
-	m.mulAddMulMulScaleAdd(n, m.arena[40768:40768+n*2], m.arena[40768:40768+n*2], m.arena[40720:40720+n*2], m.arena[40752:40752+n*2], m.arena[40736:40736+n*2], m.arena[40688:40688+n*2], m.arena[40672:40672+n*2])
+	m.mulAddMulMulScaleAdd(n, m.arena[40912:40912+n*2], m.arena[40912:40912+n*2], m.arena[40864:40864+n*2], m.arena[40896:40896+n*2], m.arena[40880:40880+n*2], m.arena[40832:40832+n*2], m.arena[40816:40816+n*2])
 	// d.z_log_var/bias.1: ChannelSum 2
-	m.channelSum5(n, m.arena[40768:40768+n*2], &m.zLogVarBiasGrad)
+	m.channelSum5(n, m.arena[40912:40912+n*2], &m.zLogVarBiasGrad)
 	// d.z_log_var.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[40768:40768+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[40240:40240+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[40912:40912+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[40384:40384+n*6], 6)
 	// d.z_log_var.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[40768:40768+n*2], 2, m.arena[40192:40192+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[40912:40912+n*2], 2, m.arena[40192:40192+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
 	// d.z_log_var.3: Add N×6: accumulated in place by its products, no code
 	// d.z_mean/bias.1: ChannelSum 2
-	m.channelSum5(n, m.arena[40656:40656+n*2], &m.zMeanBiasGrad)
+	m.channelSum5(n, m.arena[40800:40800+n*2], &m.zMeanBiasGrad)
 	// d.z_mean.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[40656:40656+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[40240:40240+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[40800:40800+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[40384:40384+n*6], 6)
 	// d.z_mean.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[40656:40656+n*2], 2, m.arena[40192:40192+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[40800:40800+n*2], 2, m.arena[40192:40192+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
 	// d.z_mean.3: Add N×6: accumulated in place by its products, no code
 	// d.code/sigmoid.1: SigmoidGrad N×6
-	m.sigmoidGrad(n, m.arena[40192:40192+n*6], m.arena[40240:40240+n*6], m.arena[40192:40192+n*6])
+	m.sigmoidGrad(n, m.arena[40192:40192+n*6], m.arena[40384:40384+n*6], m.arena[40192:40192+n*6])
 	// d.code/bias.1: ChannelSum 6
 	m.channelSum2(n, m.arena[40192:40192+n*6], &m.codeBiasGrad)
 	// d.code.1: MatMul 6×192
 	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[40192:40192+n*6], 6, m.arena[16000:16000+n*192], 192, 1, m.codeWeightGrad[:], 192)
 	// d.code.2: Add 6×192: accumulated in place by its products, no code
 	// d.flag_prob/sigmoid.1: SigmoidGrad N×1
-	m.sigmoidGrad(n, m.arena[40640:40640+n], m.arena[40784:40784+n], m.arena[40640:40640+n])
+	m.sigmoidGrad(n, m.arena[40784:40784+n], m.arena[40944:40944+n], m.arena[40784:40784+n])
 	// d.flag_prob/bias.1: ChannelSum 1
-	m.channelSum6(n, m.arena[40640:40640+n], &m.flagProbBiasGrad)
+	m.channelSum6(n, m.arena[40784:40784+n], &m.flagProbBiasGrad)
 	// d.flag_prob.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[40640:40640+n], 1, m.flagProbWeight[:], 4, 0, m.arena[40240:40240+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[40784:40784+n], 1, m.flagProbWeight[:], 4, 0, m.arena[40192:40192+n*4], 4)
 	// d.flag_prob.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[40640:40640+n], 1, m.arena[40432:40432+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[40784:40784+n], 1, m.arena[40576:40576+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
 	// d.flag_logit/bias.1: ChannelSum 1
-	m.channelSum6(n, m.arena[40800:40800+n], &m.flagLogitBiasGrad)
+	m.channelSum6(n, m.arena[40960:40960+n], &m.flagLogitBiasGrad)
 	// d.flag_logit.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[40800:40800+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[40240:40240+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[40960:40960+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[40192:40192+n*4], 4)
 	// d.flag_logit.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[40800:40800+n], 1, m.arena[40432:40432+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[40960:40960+n], 1, m.arena[40576:40576+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
 	// d.flag_logit.3: Add N×4: accumulated in place by its products, no code
 	// d.probs.1: SoftmaxGrad N×5
-	m.softmaxGrad(n, m.arena[40144:40144+n*5], m.arena[40288:40288+n*5], m.arena[40192:40192+n*5])
-	// d.probs.2: Add N×5, fused with d.sparse_ce.2 (Add)
-	m.addAdd(n, m.arena[40336:40336+n*5], m.arena[40336:40336+n*5], m.arena[40384:40384+n*5], m.arena[40192:40192+n*5])
+	m.softmaxGrad(n, m.arena[40144:40144+n*5], m.arena[40480:40480+n*5], m.arena[40384:40384+n*5])
+	// d.probs.2: Add N×5, fused with d.cce_logits.2 (Add), d.sparse_ce.2 (Add)
+	m.addAddAdd(n, m.arena[40432:40432+n*5], m.arena[40432:40432+n*5], m.arena[40336:40336+n*5], m.arena[40528:40528+n*5], m.arena[40384:40384+n*5])
 	// d.logits/bias.1: ChannelSum 5
-	m.channelSum(n, m.arena[40336:40336+n*5], &m.logitsBiasGrad)
+	m.channelSum(n, m.arena[40432:40432+n*5], &m.logitsBiasGrad)
 	// d.logits.1: MatMul N×30
-	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[40336:40336+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[33664:33664+n*30], 30)
+	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[40432:40432+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[33664:33664+n*30], 30)
 	// d.logits.2: MatMul 5×30
-	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[40336:40336+n*5], 5, m.arena[34880:34880+n*30], 30, 0, m.logitsWeightGrad[:], 30)
+	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[40432:40432+n*5], 5, m.arena[34880:34880+n*30], 30, 0, m.logitsWeightGrad[:], 30)
 	// d.tanh.1: TanhGrad N×30, fused with d.relu.1 (ReluGrad)
 	m.reluGradTanhGrad(n, m.arena[34880:34880+n*30], m.arena[34880:34880+n*30], m.arena[33664:33664+n*30], m.arena[34640:34640+n*30])
 	// d.flatten2.1: Reshape N×2×3×5: a view, no code
@@ -691,11 +715,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn_fc/normalized.3: ChannelSum 30
 	m.channelSum7(n, m.arena[16000:16000+n*30], (*[30]float32)(m.arena[40144:]))
 	// d.bn_fc/inv_std.4: Scale 30, fused with d.bn_fc/inv_std.1 (Square), d.bn_fc/inv_std.2 (Mul), d.bn_fc/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[40144:40144+30], m.arena[40592:40592+30], m.arena[40144:40144+30])
+	m.squareMulMulScale(n, m.arena[40144:40144+30], m.arena[40736:40736+30], m.arena[40144:40144+30])
 	// d.bn_fc/var.1: ChannelBroadcast N×30
 	m.channelBroadcast(n, (*[30]float32)(m.arena[40144:]), m.arena[16000:16000+n*30])
 	// d.bn_fc/sq.3: Add N×30, fused with d.bn_fc/normalized.1 (ChannelMul), d.bn_fc/sq.1 (Mul), d.bn_fc/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[33664:33664+n*30], m.arena[33664:33664+n*30], (*[30]float32)(m.arena[40592:]), m.arena[16000:16000+n*30], m.arena[33920:33920+n*30])
+	m.channelMulMulScaleAdd(n, m.arena[33664:33664+n*30], m.arena[33664:33664+n*30], (*[30]float32)(m.arena[40736:]), m.arena[16000:16000+n*30], m.arena[33920:33920+n*30])
 	// d.bn_fc/centered.1: ChannelSum 30
 	m.channelSum7(n, m.arena[33664:33664+n*30], (*[30]float32)(m.arena[40144:]))
 	// d.bn_fc/neg_mean.1: Scale 30
@@ -711,7 +735,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.head_concat.3: Slice N×10
 	m.slice13(n, m.arena[33664:33664+n*30], m.arena[34032:34032+n*10])
 	// d.head_concat.4: Add N×4
-	m.add(n, m.arena[40240:40240+n*4], m.arena[40144:40144+n*4], m.arena[40176:40176+n*4])
+	m.add(n, m.arena[40192:40192+n*4], m.arena[40144:40144+n*4], m.arena[33664:33664+n*4])
 	// d.fc/bias.1: ChannelSum 16
 	m.channelSum8(n, m.arena[33904:33904+n*16], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×48
@@ -724,29 +748,29 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rec_concat.1: Slice N×6
 	m.slice14(n, m.arena[34032:34032+n*10], m.arena[31296:31296+n*6])
 	// d.lstm/t4/h.1@0: Slice N×4 (layer rec_concat)
-	m.slice15(n, m.arena[34032:34032+n*10], m.arena[40144:40144+n*4])
+	m.slice15(n, m.arena[34032:34032+n*10], m.arena[30592:30592+n*4])
 	// d.lstm/t4/c_act.1: TanhGrad N×4, fused with d.lstm/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[30720:30720+n*4], m.arena[40144:40144+n*4], m.arena[39408:39408+n*4], m.arena[39728:39728+n*4])
+	m.mulTanhGrad(n, m.arena[30720:30720+n*4], m.arena[30592:30592+n*4], m.arena[39408:39408+n*4], m.arena[39728:39728+n*4])
 	// d.lstm/t4/fc.2: Mul N×4
 	m.mul(n, m.arena[30720:30720+n*4], m.arena[39088:39088+n*4], m.arena[30832:30832+n*4])
 	// d.lstm/t4/o.1: SigmoidGrad N×4, fused with d.lstm/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40208:40208+n*4], m.arena[40144:40144+n*4], m.arena[39728:39728+n*4], m.arena[39408:39408+n*4])
+	m.mulSigmoidGrad(n, m.arena[30960:30960+n*4], m.arena[30592:30592+n*4], m.arena[39728:39728+n*4], m.arena[39408:39408+n*4])
 	// d.lstm/t4/o_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[40208:40208+n*4], m.arena[30592:30592+n*16], 12)
+	m.sliceGrad(n, m.arena[30960:30960+n*4], m.arena[30592:30592+n*16], 12)
 	// d.lstm/t4/g.1: TanhGrad N×4, fused with d.lstm/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[40144:40144+n*4], m.arena[30720:30720+n*4], m.arena[38928:38928+n*4], m.arena[39248:39248+n*4])
+	m.mulTanhGrad(n, m.arena[30992:30992+n*4], m.arena[30720:30720+n*4], m.arena[38928:38928+n*4], m.arena[39248:39248+n*4])
 	// d.lstm/t4/g_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[40144:40144+n*4], m.arena[30592:30592+n*16], 8)
+	m.sliceGrad(n, m.arena[30992:30992+n*4], m.arena[30592:30592+n*16], 8)
 	// d.lstm/t4/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/f.1: SigmoidGrad N×4, fused with d.lstm/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40240:40240+n*4], m.arena[30720:30720+n*4], m.arena[39536:39536+n*4], m.arena[39088:39088+n*4])
+	m.mulSigmoidGrad(n, m.arena[31024:31024+n*4], m.arena[30720:30720+n*4], m.arena[39536:39536+n*4], m.arena[39088:39088+n*4])
 	// d.lstm/t4/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[40240:40240+n*4], m.arena[30592:30592+n*16], 4)
+	m.sliceGrad(n, m.arena[31024:31024+n*4], m.arena[30592:30592+n*16], 4)
 	// d.lstm/t4/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/i.1: SigmoidGrad N×4, fused with d.lstm/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40272:40272+n*4], m.arena[30720:30720+n*4], m.arena[39248:39248+n*4], m.arena[38928:38928+n*4])
+	m.mulSigmoidGrad(n, m.arena[31056:31056+n*4], m.arena[30720:30720+n*4], m.arena[39248:39248+n*4], m.arena[38928:38928+n*4])
 	// d.lstm/t4/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[40272:40272+n*4], m.arena[30592:30592+n*16], 0)
+	m.sliceGrad(n, m.arena[31056:31056+n*4], m.arena[30592:30592+n*16], 0)
 	// d.lstm/t4/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/gates.2: MatMul 16×7
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[30592:30592+n*16], 16, m.arena[33600:33600+n*7], 7, 0, m.arena[30720:30720+112], 7)
@@ -755,27 +779,27 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.lstm/t3 … d.lstm/t1: 3 steps, one iteration each
 	for step := 3; step >= 1; step-- {
 		// d.lstm/t[step]/c_act.2: Add N×4, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[40304:40304+n*4], m.arena[30896+((step+1)&1)*32:30896+((step+1)&1)*32+n*4], m.arena[39280+step*32:39280+step*32+n*4], m.arena[39600+step*32:39600+step*32+n*4], m.arena[30832+((step+1)&1)*32:30832+((step+1)&1)*32+n*4])
+		m.mulTanhGradAdd(n, m.arena[31088:31088+n*4], m.arena[30896+((step+1)&1)*32:30896+((step+1)&1)*32+n*4], m.arena[39280+step*32:39280+step*32+n*4], m.arena[39600+step*32:39600+step*32+n*4], m.arena[30832+((step+1)&1)*32:30832+((step+1)&1)*32+n*4])
 		// d.lstm/t[step]/fc.2: Mul N×4
-		m.mul(n, m.arena[40304:40304+n*4], m.arena[38960+step*32:38960+step*32+n*4], m.arena[30832+((step)&1)*32:30832+((step)&1)*32+n*4])
+		m.mul(n, m.arena[31088:31088+n*4], m.arena[38960+step*32:38960+step*32+n*4], m.arena[30832+((step)&1)*32:30832+((step)&1)*32+n*4])
 		// d.lstm/t[step]/o.1: SigmoidGrad N×4, fused with d.lstm/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[40208:40208+n*4], m.arena[30896+((step+1)&1)*32:30896+((step+1)&1)*32+n*4], m.arena[39600+step*32:39600+step*32+n*4], m.arena[39280+step*32:39280+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[30960:30960+n*4], m.arena[30896+((step+1)&1)*32:30896+((step+1)&1)*32+n*4], m.arena[39600+step*32:39600+step*32+n*4], m.arena[39280+step*32:39280+step*32+n*4])
 		// d.lstm/t[step]/o_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[40208:40208+n*4], m.arena[30592:30592+n*16], 12)
+		m.sliceGrad(n, m.arena[30960:30960+n*4], m.arena[30592:30592+n*16], 12)
 		// d.lstm/t[step]/g.1: TanhGrad N×4, fused with d.lstm/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[40144:40144+n*4], m.arena[40304:40304+n*4], m.arena[38800+step*32:38800+step*32+n*4], m.arena[39120+step*32:39120+step*32+n*4])
+		m.mulTanhGrad(n, m.arena[30992:30992+n*4], m.arena[31088:31088+n*4], m.arena[38800+step*32:38800+step*32+n*4], m.arena[39120+step*32:39120+step*32+n*4])
 		// d.lstm/t[step]/g_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[40144:40144+n*4], m.arena[30592:30592+n*16], 8)
+		m.sliceGrad(n, m.arena[30992:30992+n*4], m.arena[30592:30592+n*16], 8)
 		// d.lstm/t[step]/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/f.1: SigmoidGrad N×4, fused with d.lstm/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[40240:40240+n*4], m.arena[40304:40304+n*4], m.arena[39440+(step-1)*32:39440+(step-1)*32+n*4], m.arena[38960+step*32:38960+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[31024:31024+n*4], m.arena[31088:31088+n*4], m.arena[39440+(step-1)*32:39440+(step-1)*32+n*4], m.arena[38960+step*32:38960+step*32+n*4])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[40240:40240+n*4], m.arena[30592:30592+n*16], 4)
+		m.sliceGrad(n, m.arena[31024:31024+n*4], m.arena[30592:30592+n*16], 4)
 		// d.lstm/t[step]/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/i.1: SigmoidGrad N×4, fused with d.lstm/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[40272:40272+n*4], m.arena[40304:40304+n*4], m.arena[39120+step*32:39120+step*32+n*4], m.arena[38800+step*32:38800+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[31056:31056+n*4], m.arena[31088:31088+n*4], m.arena[39120+step*32:39120+step*32+n*4], m.arena[38800+step*32:38800+step*32+n*4])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×16
-		m.sliceGrad(n, m.arena[40272:40272+n*4], m.arena[30592:30592+n*16], 0)
+		m.sliceGrad(n, m.arena[31056:31056+n*4], m.arena[30592:30592+n*16], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.2: MatMul 16×7
 		rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[30592:30592+n*16], 16, m.arena[33344+step*64:33344+step*64+n*7], 7, 1, m.arena[30720:30720+112], 7)
@@ -784,25 +808,25 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[30592:30592+n*16], 16, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[30896+((step)&1)*32:30896+((step)&1)*32+n*4], 4)
 	}
 	// d.lstm/t0/c_act.2: Add N×4, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[40304:40304+n*4], m.arena[30928:30928+n*4], m.arena[39280:39280+n*4], m.arena[39600:39600+n*4], m.arena[30864:30864+n*4])
+	m.mulTanhGradAdd(n, m.arena[31088:31088+n*4], m.arena[30928:30928+n*4], m.arena[39280:39280+n*4], m.arena[39600:39600+n*4], m.arena[30864:30864+n*4])
 	// d.lstm/t0/o.1: SigmoidGrad N×4, fused with d.lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40208:40208+n*4], m.arena[30928:30928+n*4], m.arena[39600:39600+n*4], m.arena[39280:39280+n*4])
+	m.mulSigmoidGrad(n, m.arena[30960:30960+n*4], m.arena[30928:30928+n*4], m.arena[39600:39600+n*4], m.arena[39280:39280+n*4])
 	// d.lstm/t0/o_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[40208:40208+n*4], m.arena[30592:30592+n*16], 12)
+	m.sliceGrad(n, m.arena[30960:30960+n*4], m.arena[30592:30592+n*16], 12)
 	// d.lstm/t0/g.1: TanhGrad N×4, fused with d.lstm/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[40144:40144+n*4], m.arena[40304:40304+n*4], m.arena[38800:38800+n*4], m.arena[39120:39120+n*4])
+	m.mulTanhGrad(n, m.arena[30992:30992+n*4], m.arena[31088:31088+n*4], m.arena[38800:38800+n*4], m.arena[39120:39120+n*4])
 	// d.lstm/t0/g_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[40144:40144+n*4], m.arena[30592:30592+n*16], 8)
+	m.sliceGrad(n, m.arena[30992:30992+n*4], m.arena[30592:30592+n*16], 8)
 	// d.lstm/t0/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×4, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40240:40240+n*4], m.arena[40304:40304+n*4], m.arena[40496:40496+n*4], m.arena[38960:38960+n*4])
+	m.mulSigmoidGrad(n, m.arena[31024:31024+n*4], m.arena[31088:31088+n*4], m.arena[40640:40640+n*4], m.arena[38960:38960+n*4])
 	// d.lstm/t0/f_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[40240:40240+n*4], m.arena[30592:30592+n*16], 4)
+	m.sliceGrad(n, m.arena[31024:31024+n*4], m.arena[30592:30592+n*16], 4)
 	// d.lstm/t0/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/i.1: SigmoidGrad N×4, fused with d.lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40272:40272+n*4], m.arena[40304:40304+n*4], m.arena[39120:39120+n*4], m.arena[38800:38800+n*4])
+	m.mulSigmoidGrad(n, m.arena[31056:31056+n*4], m.arena[31088:31088+n*4], m.arena[39120:39120+n*4], m.arena[38800:38800+n*4])
 	// d.lstm/t0/i_pre.1: SliceGrad N×16
-	m.sliceGrad(n, m.arena[40272:40272+n*4], m.arena[30592:30592+n*16], 0)
+	m.sliceGrad(n, m.arena[31056:31056+n*4], m.arena[30592:30592+n*16], 0)
 	// d.lstm/t0/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: MatMul 16×7
 	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[30592:30592+n*16], 16, m.arena[31744:31744+n*7], 7, 1, m.arena[30720:30720+112], 7)
@@ -816,7 +840,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/reverse/t0/gates.2: Add 12
 	// the column sums of all 5 steps' d.bilstm/reverse/t[k]/i_pre.2 as one, in float64
 	{
-		s := (*[12]float32)(m.arena[38800:])
+		s := (*[12]float32)(m.arena[33344:])
 		acc := (*[12]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[16000:16480], n, 5, 12, 96)
@@ -829,10 +853,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[16000:16480], 12, 96, m.arena[33024:33344], 7, 64, m.arena[30752:30752+84], 7)
 	// d.bilstm/reverse/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 	// d.bilstm/reverse/t0/xh.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[16000:16000+n*12], 12, m.bilstmWeightIhL0Reverse[:], 4, 0, m.arena[40368:40368+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[16000:16000+n*12], 12, m.bilstmWeightIhL0Reverse[:], 4, 0, m.arena[31232:31232+n*4], 4)
 	// d.bilstm/reverse/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[40368:40368+n*4], m.arena[30592:30592+n*20], 4)
+	m.sliceGrad2(n, m.arena[31232:31232+n*4], m.arena[30592:30592+n*20], 4)
 	// d.bilstm/reverse/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/weight.1: Slice 12×4
 	m.slice18(n, m.arena[30752:30752+84], m.bilstmWeightIhL0ReverseGrad[:])
@@ -843,7 +867,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/forward/t0/gates.2: Add 12
 	// the column sums of all 5 steps' d.bilstm/forward/t[k]/i_pre.2 as one, in float64
 	{
-		s := (*[12]float32)(m.arena[40400:])
+		s := (*[12]float32)(m.arena[33600:])
 		acc := (*[12]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[16000:16480], n, 5, 12, 96)
@@ -856,10 +880,10 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[16000:16480], 12, 96, m.arena[32704:33024], 7, 64, m.arena[31072:31072+84], 7)
 	// d.bilstm/forward/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 	// d.bilstm/forward/t0/xh.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[16000:16000+n*12], 12, m.bilstmWeightIhL0[:], 4, 0, m.arena[40336:40336+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[16000:16000+n*12], 12, m.bilstmWeightIhL0[:], 4, 0, m.arena[33536:33536+n*4], 4)
 	// d.bilstm/forward/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[40336:40336+n*4], m.arena[30912:30912+n*20], 0)
+	m.sliceGrad2(n, m.arena[33536:33536+n*4], m.arena[30912:30912+n*20], 0)
 	// d.bilstm/forward/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/weight.1: Slice 12×4
 	m.slice18(n, m.arena[31072:31072+84], m.bilstmWeightIhL0Grad[:])
@@ -870,7 +894,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/forward/dropped.2: Add N×5×4
 	m.add(n, m.arena[30752:30752+n*20], m.arena[36560:36560+n*20], m.arena[30592:30592+n*20])
 	// d.tag/bias.1: BiasAddLastGrad 3
-	m.biasAddLastGrad2(n, m.arena[39760:39760+n*15], &m.tagBiasGrad)
+	m.biasAddLastGrad(n, m.arena[39760:39760+n*15], &m.tagBiasGrad)
 	// d.tag.1: MatMul N×5×4
 	rt.GemmP(m.pool, false, false, n*5, 4, 3, 1, m.arena[39760:39760+n*15], 3, m.tagWeight[:], 4, 1, m.arena[30592:30592+n*20], 4)
 	// d.tag.2: MatMul 3×4
@@ -889,7 +913,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t0/n_pre.2: Add 4
 	// the column sums of all 5 steps' d.gru/t[k]/n.1 as one, in float64
 	{
-		s := (*[4]float32)(m.arena[16448:])
+		s := (*[4]float32)(m.arena[40272:])
 		acc := (*[4]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[31072:31232], n, 5, 4, 32)
@@ -901,27 +925,27 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[31072:31072+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[31232:31232+n*8], 8)
 	// d.gru/t0/n_pre_matmul.2: MatMul 4×8
 	// the products of all 5 steps as one, Σₖ d.gru/t[k]/n.1ᵀ·gru/t[k]/xrh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 4, 8, n, 5, m.arena[31072:31232], 4, 32, m.arena[32384:32704], 8, 64, m.arena[40272:40272+32], 8)
+	rt.GemmStepsP(m.pool, 4, 8, n, 5, m.arena[31072:31232], 4, 32, m.arena[32384:32704], 8, 64, m.arena[33440:33440+32], 8)
 	// d.gru/t0/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 	// d.gru/t0/xrh.1: Slice N×4
-	m.slice4(n, m.arena[31232:31232+n*8], m.arena[40304:40304+n*4])
+	m.slice4(n, m.arena[31232:31232+n*8], m.arena[33472:33472+n*4])
 	// d.gru/t0/xrh.2: Slice N×4
-	m.slice5(n, m.arena[31232:31232+n*8], m.arena[40336:40336+n*4])
+	m.slice5(n, m.arena[31232:31232+n*8], m.arena[33504:33504+n*4])
 	// d.gru/t0/z.1: SigmoidGrad N×4, fused with d.gru/t0/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40368:40368+n*4], m.arena[16256:16256+n*4], m.arena[35920:35920+n*4], m.arena[35600:35600+n*4])
+	m.mulSigmoidGrad(n, m.arena[33536:33536+n*4], m.arena[16256:16256+n*4], m.arena[35920:35920+n*4], m.arena[35600:35600+n*4])
 	// d.gru/t0/z_pre.1: SliceGrad N×8
-	m.sliceGrad3(n, m.arena[40368:40368+n*4], m.arena[30592:30592+n*8], 4)
+	m.sliceGrad3(n, m.arena[33536:33536+n*4], m.arena[30592:30592+n*8], 4)
 	// d.gru/t0/r.1: SigmoidGrad N×4, fused with d.gru/t0/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[16288:16288+n*4], m.arena[40336:40336+n*4], m.arena[40464:40464+n*4], m.arena[35440:35440+n*4])
+	m.mulSigmoidGrad(n, m.arena[33568:33568+n*4], m.arena[33504:33504+n*4], m.arena[40608:40608+n*4], m.arena[35440:35440+n*4])
 	// d.gru/t0/r_pre.1: SliceGrad N×8
-	m.sliceGrad3(n, m.arena[16288:16288+n*4], m.arena[30592:30592+n*8], 0)
+	m.sliceGrad3(n, m.arena[33568:33568+n*4], m.arena[30592:30592+n*8], 0)
 	// d.gru/t0/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t0/rz.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 	// d.gru/t0/rz.2: Add 8
 	// the column sums of all 5 steps' d.gru/t[k]/r_pre.2 as one, in float64
 	{
-		s := (*[8]float32)(m.arena[16480:])
+		s := (*[8]float32)(m.arena[40304:])
 		acc := (*[8]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[30592:30912], n, 5, 8, 64)
@@ -936,45 +960,45 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmStepsP(m.pool, 8, 8, n, 5, m.arena[30592:30912], 8, 64, m.arena[32064:32384], 8, 64, m.arena[16160:16160+64], 8)
 	// d.gru/t0/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 	// d.gru/t0/xh.1: Slice N×4
-	m.slice4(n, m.arena[31296:31296+n*8], m.arena[16352:16352+n*4])
+	m.slice4(n, m.arena[31296:31296+n*8], m.arena[40176:40176+n*4])
 	// d.gru/t0/xh.2: Slice N×4
-	m.slice5(n, m.arena[31296:31296+n*8], m.arena[16384:16384+n*4])
+	m.slice5(n, m.arena[31296:31296+n*8], m.arena[40208:40208+n*4])
 	// d.gru/t0/xh.3: Add N×4
-	m.add(n, m.arena[40304:40304+n*4], m.arena[16352:16352+n*4], m.arena[16416:16416+n*4])
+	m.add(n, m.arena[33472:33472+n*4], m.arena[40176:40176+n*4], m.arena[40240:40240+n*4])
 	// d.gru/t0/xh.4: Add N×4, fused with d.gru/t0/rh.2 (Mul), d.gru/t0/rh.3 (Add)
-	m.mulAddAdd(n, m.arena[16224:16224+n*4], m.arena[40336:40336+n*4], m.arena[35440:35440+n*4], m.arena[40496:40496+n*4], m.arena[16384:16384+n*4])
+	m.mulAddAdd(n, m.arena[16224:16224+n*4], m.arena[33504:33504+n*4], m.arena[35440:35440+n*4], m.arena[40640:40640+n*4], m.arena[40208:40208+n*4])
 	// d.gru/t0/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[16416:16416+n*4], m.arena[16000:16000+n*20], 0)
+	m.sliceGrad2(n, m.arena[40240:40240+n*4], m.arena[16000:16000+n*20], 0)
 	// d.gru/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/weight_n.1: Slice 4×4
-	m.slice20(n, m.arena[40272:40272+32], m.arena[40208:40208+16])
+	m.slice20(n, m.arena[33440:33440+32], m.arena[33632:33632+16])
 	// d.gru/weight_n.2: Slice 4×4
-	m.slice21(n, m.arena[40272:40272+32], m.arena[40224:40224+16])
+	m.slice21(n, m.arena[33440:33440+32], m.arena[33648:33648+16])
 	// d.gru/weight_hn.1: SliceGrad 12×4
-	m.sliceGrad4(n, m.arena[40224:40224+16], m.gruWeightHhL0Grad[:], 8)
+	m.sliceGrad4(n, m.arena[33648:33648+16], m.gruWeightHhL0Grad[:], 8)
 	// d.gru/weight_in.1: SliceGrad 12×4
-	m.sliceGrad4(n, m.arena[40208:40208+16], m.gruWeightIhL0Grad[:], 8)
+	m.sliceGrad4(n, m.arena[33632:33632+16], m.gruWeightIhL0Grad[:], 8)
 	// d.gru/bias_hn.1: SliceGrad 12
-	m.sliceGrad5(n, m.arena[16448:16448+4], m.arena[40640:40640+12], 8)
+	m.sliceGrad5(n, m.arena[40272:40272+4], m.arena[33536:33536+12], 8)
 	// d.gru/bias_rz.1: SliceGrad 12
-	m.sliceGrad6(n, m.arena[16480:16480+8], m.arena[40640:40640+12], 0)
+	m.sliceGrad6(n, m.arena[40304:40304+8], m.arena[33536:33536+12], 0)
 	// d.gru/bias.1: Add 12: written in place by its SliceGrads, no code
 	// d.gru/weight_rz.1: Slice 8×4
-	m.slice22(n, m.arena[16160:16160+64], m.arena[40208:40208+32])
+	m.slice22(n, m.arena[16160:16160+64], m.arena[33632:33632+32])
 	// d.gru/weight_rz.2: Slice 8×4
-	m.slice23(n, m.arena[16160:16160+64], m.arena[40240:40240+32])
+	m.slice23(n, m.arena[16160:16160+64], m.arena[33376:33376+32])
 	// d.gru/weight_hh_rz.1: SliceGrad 12×4
-	m.sliceGrad7(n, m.arena[40240:40240+32], m.gruWeightHhL0Grad[:], 0)
+	m.sliceGrad7(n, m.arena[33376:33376+32], m.gruWeightHhL0Grad[:], 0)
 	// d.gru/weight_hh_rz.2: Add 12×4: written in place by its SliceGrads, no code
 	// d.gru/weight_ih_rz.1: SliceGrad 12×4
-	m.sliceGrad7(n, m.arena[40208:40208+32], m.gruWeightIhL0Grad[:], 0)
+	m.sliceGrad7(n, m.arena[33632:33632+32], m.gruWeightIhL0Grad[:], 0)
 	// d.gru/weight_ih_rz.2 … d.rnn/t0/gates.1: each thread computes its own range of items (trainStepItems8)
 	m.pool.Items(n, m.trainStepItems8Fn)
 	// d.rnn/t0/gates.2: Add 4
 	// the column sums of all 5 steps' d.rnn/t[k]/h.1 as one, in float64
 	{
-		s := (*[4]float32)(m.arena[40368:])
+		s := (*[4]float32)(m.arena[33504:])
 		acc := (*[4]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[30752:30912], n, 5, 4, 32)
@@ -984,29 +1008,29 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	}
 	// d.rnn/t0/gates_matmul.1: MatMul 4×7
 	// the products of all 5 steps as one, Σₖ d.rnn/t[k]/h.1ᵀ·rnn/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 4, 7, n, 5, m.arena[30752:30912], 4, 32, m.arena[31744:32064], 7, 64, m.arena[40272:40272+28], 7)
+	rt.GemmStepsP(m.pool, 4, 7, n, 5, m.arena[30752:30912], 4, 32, m.arena[31744:32064], 7, 64, m.arena[33408:33408+28], 7)
 	// d.rnn/t0/gates_matmul.2: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 	// d.rnn/weight.1: Slice 4×3
-	m.slice24(n, m.arena[40272:40272+28], m.rnnWeightIhL0Grad[:])
+	m.slice24(n, m.arena[33408:33408+28], m.rnnWeightIhL0Grad[:])
 	// d.rnn/weight.2: Slice 4×4
-	m.slice25(n, m.arena[40272:40272+28], m.rnnWeightHhL0Grad[:])
+	m.slice25(n, m.arena[33408:33408+28], m.rnnWeightHhL0Grad[:])
 	// d.h0/tanh.1: TanhGrad N×4
-	m.tanhGrad(n, m.arena[40464:40464+n*4], m.arena[16224:16224+n*4], m.arena[40464:40464+n*4])
+	m.tanhGrad(n, m.arena[40608:40608+n*4], m.arena[16224:16224+n*4], m.arena[40608:40608+n*4])
 	// d.h0/bias.1: ChannelSum 4
-	m.channelSum9(n, m.arena[40464:40464+n*4], &m.h0BiasGrad)
+	m.channelSum9(n, m.arena[40608:40608+n*4], &m.h0BiasGrad)
 	// d.h0.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[40464:40464+n*4], 4, m.h0Weight[:], 4, 1, m.arena[40176:40176+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[40608:40608+n*4], 4, m.h0Weight[:], 4, 1, m.arena[33664:33664+n*4], 4)
 	// d.h0.2: MatMul 4×4
-	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[40464:40464+n*4], 4, m.arena[40432:40432+n*4], 4, 0, m.h0WeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[40608:40608+n*4], 4, m.arena[40576:40576+n*4], 4, 0, m.h0WeightGrad[:], 4)
 	// d.h0.3: Add N×4: accumulated in place by its products, no code
 	// d.gap_concat.1: Slice N×2
-	m.slice26(n, m.arena[40176:40176+n*4], m.arena[40656:40656+n*2])
+	m.slice26(n, m.arena[33664:33664+n*4], m.arena[33632:33632+n*2])
 	// d.gap_concat.2: Slice N×2
-	m.slice27(n, m.arena[40176:40176+n*4], m.arena[40672:40672+n*2])
+	m.slice27(n, m.arena[33664:33664+n*4], m.arena[33648:33648+n*2])
 	// d.gap_pads.1: GlobalAvgPool2DGrad N×2×4×8
-	m.globalAvgPool2DGrad(n, m.arena[40672:40672+n*2], m.arena[16864:16864+n*64])
+	m.globalAvgPool2DGrad(n, m.arena[33648:33648+n*2], m.arena[16864:16864+n*64])
 	// d.gap_valid.1: GlobalAvgPool2DGrad N×2×6×9
-	m.globalAvgPool2DGrad2(n, m.arena[40656:40656+n*2], m.arena[16000:16000+n*108])
+	m.globalAvgPool2DGrad2(n, m.arena[33632:33632+n*2], m.arena[16000:16000+n*108])
 	// d.deconv_pads/bias.1: ChannelSum 2
 	m.channelSum10(n, m.arena[16864:16864+n*64], &m.deconvPadsBiasGrad)
 	// d.deconv_pads.1: Conv2D N×6×2×4
@@ -1078,19 +1102,19 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn/normalized.2: Mul N×4×8×8
 	m.mul(n, m.arena[13952:13952+n*256], m.arena[9856:9856+n*256], m.arena[11904:11904+n*256])
 	// d.bn/normalized.3: ChannelSum 4
-	m.channelSum14(n, m.arena[11904:11904+n*256], (*[4]float32)(m.arena[40656:]))
+	m.channelSum14(n, m.arena[11904:11904+n*256], (*[4]float32)(m.arena[33552:]))
 	// d.bn/inv_std.4: Scale 4, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[40656:40656+4], m.arena[40624:40624+4], m.arena[40656:40656+4])
+	m.squareMulMulScale(n, m.arena[33552:33552+4], m.arena[40768:40768+4], m.arena[33552:33552+4])
 	// d.bn/var.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[40656:]), m.arena[11904:11904+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[33552:]), m.arena[11904:11904+n*256])
 	// d.bn/sq.3: Add N×4×8×8, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[13952:13952+n*256], m.arena[13952:13952+n*256], (*[4]float32)(m.arena[40624:]), m.arena[11904:11904+n*256], m.arena[9856:9856+n*256])
+	m.channelMulMulScaleAdd2(n, m.arena[13952:13952+n*256], m.arena[13952:13952+n*256], (*[4]float32)(m.arena[40768:]), m.arena[11904:11904+n*256], m.arena[9856:9856+n*256])
 	// d.bn/centered.1: ChannelSum 4
-	m.channelSum14(n, m.arena[13952:13952+n*256], (*[4]float32)(m.arena[40656:]))
+	m.channelSum14(n, m.arena[13952:13952+n*256], (*[4]float32)(m.arena[33552:]))
 	// d.bn/neg_mean.1: Scale 4
-	m.scale(n, m.arena[40656:40656+4], m.arena[40656:40656+4])
+	m.scale(n, m.arena[33552:33552+4], m.arena[33552:33552+4])
 	// d.bn/mean.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[40656:]), m.arena[9856:9856+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[33552:]), m.arena[9856:9856+n*256])
 	// d.conv_same/relu.1: ReluGrad N×4×8×8, fused with d.bn/mean.2 (Add)
 	m.addReluGrad(n, m.arena[13952:13952+n*256], m.arena[13952:13952+n*256], m.arena[9856:9856+n*256], m.arena[7808:7808+n*256])
 	// d.conv_same/bias.1: ChannelSum 4
@@ -1098,15 +1122,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_same.1: Conv2DFilterGrad 4×3×3×3
 	m.conv2DFilterGrad9(n, image, m.arena[13952:13952+n*256], m.convSameWeightGrad[:])
 	m.derived = false
-	copy(m.rnnBiasIhL0Grad[:], m.arena[40368:40368+4])
-	copy(m.rnnBiasHhL0Grad[:], m.arena[40368:40368+4])
-	copy(m.gruBiasIhL0Grad[:], m.arena[40640:40640+12])
-	copy(m.gruBiasHhL0Grad[:], m.arena[40640:40640+12])
-	copy(m.bilstmBiasIhL0Grad[:], m.arena[40400:40400+12])
-	copy(m.bilstmBiasHhL0Grad[:], m.arena[40400:40400+12])
-	copy(m.bilstmBiasIhL0ReverseGrad[:], m.arena[38800:38800+12])
-	copy(m.bilstmBiasHhL0ReverseGrad[:], m.arena[38800:38800+12])
-	loss := m.arena[40704]
+	copy(m.rnnBiasIhL0Grad[:], m.arena[33504:33504+4])
+	copy(m.rnnBiasHhL0Grad[:], m.arena[33504:33504+4])
+	copy(m.gruBiasIhL0Grad[:], m.arena[33536:33536+12])
+	copy(m.gruBiasHhL0Grad[:], m.arena[33536:33536+12])
+	copy(m.bilstmBiasIhL0Grad[:], m.arena[33600:33600+12])
+	copy(m.bilstmBiasHhL0Grad[:], m.arena[33600:33600+12])
+	copy(m.bilstmBiasIhL0ReverseGrad[:], m.arena[33344:33344+12])
+	copy(m.bilstmBiasHhL0ReverseGrad[:], m.arena[33344:33344+12])
+	loss := m.arena[40848]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
@@ -1125,11 +1149,11 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 	m.slice(n, seq, m.arena[30592+b0*3:30592+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[31744+b0*7:31744+b0*7+n*7], m.arena[30592+b0*3:30592+b0*3+n*3], m.arena[40496+b0*4:40496+b0*4+n*4])
+	m.concat3(n, m.arena[31744+b0*7:31744+b0*7+n*7], m.arena[30592+b0*3:30592+b0*3+n*3], m.arena[40640+b0*4:40640+b0*4+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
 	rt.GemmPackedP(nil, false, n, 1, m.arena[31744+b0*7:31744+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[30784+b0*4:30784+b0*4+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
-	m.biasAddRelu(n, m.arena[35120+b0*4:35120+b0*4+n*4], m.arena[30784+b0*4:30784+b0*4+n*4], (*[4]float32)(m.arena[40528:]))
+	m.biasAddRelu(n, m.arena[35120+b0*4:35120+b0*4+n*4], m.arena[30784+b0*4:30784+b0*4+n*4], (*[4]float32)(m.arena[40672:]))
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// rnn/t[step]/x_slice: Slice N×1×3
@@ -1140,7 +1164,7 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 		// rnn/t[step]/gates_matmul: MatMul N×4
 		rt.GemmPackedP(nil, false, n, 1, m.arena[31744+step*64+b0*7:31744+step*64+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[30784+b0*4:30784+b0*4+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
-		m.biasAddRelu(n, m.arena[35120+step*32+b0*4:35120+step*32+b0*4+n*4], m.arena[30784+b0*4:30784+b0*4+n*4], (*[4]float32)(m.arena[40528:]))
+		m.biasAddRelu(n, m.arena[35120+step*32+b0*4:35120+step*32+b0*4+n*4], m.arena[30784+b0*4:30784+b0*4+n*4], (*[4]float32)(m.arena[40672:]))
 	}
 }
 
@@ -1153,11 +1177,11 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 	m.slice3(n, m.arena[30752+b0*20:30752+b0*20+n*20], m.arena[40144+b0*4:40144+b0*4+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[32064+b0*8:32064+b0*8+n*8], m.arena[40144+b0*4:40144+b0*4+n*4], m.arena[40464+b0*4:40464+b0*4+n*4])
+	m.concat5(n, m.arena[32064+b0*8:32064+b0*8+n*8], m.arena[40144+b0*4:40144+b0*4+n*4], m.arena[40608+b0*4:40608+b0*4+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
 	rt.GemmPackedP(nil, false, n, 1, m.arena[32064+b0*8:32064+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[30912+b0*8:30912+b0*8+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
-	m.biasAdd4(n, m.arena[30912+b0*8:30912+b0*8+n*8], m.arena[30976+b0*8:30976+b0*8+n*8], (*[8]float32)(m.arena[40560:]))
+	m.biasAdd4(n, m.arena[30912+b0*8:30912+b0*8+n*8], m.arena[30976+b0*8:30976+b0*8+n*8], (*[8]float32)(m.arena[40704:]))
 	// gru/t0/r_pre: Slice N×4
 	m.slice4(n, m.arena[30976+b0*8:30976+b0*8+n*8], m.arena[40176+b0*4:40176+b0*4+n*4])
 	// gru/t0/r: Sigmoid N×4
@@ -1167,17 +1191,17 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 	// gru/t0/z: Sigmoid N×4
 	m.sigmoid(n, m.arena[40208+b0*4:40208+b0*4+n*4], m.arena[35600+b0*4:35600+b0*4+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[35440+b0*4:35440+b0*4+n*4], m.arena[40464+b0*4:40464+b0*4+n*4], m.arena[40240+b0*4:40240+b0*4+n*4])
+	m.mul(n, m.arena[35440+b0*4:35440+b0*4+n*4], m.arena[40608+b0*4:40608+b0*4+n*4], m.arena[40240+b0*4:40240+b0*4+n*4])
 	// gru/t0/xrh: Concat N×8
 	m.concat5(n, m.arena[32384+b0*8:32384+b0*8+n*8], m.arena[40144+b0*4:40144+b0*4+n*4], m.arena[40240+b0*4:40240+b0*4+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
 	rt.GemmPackedP(nil, false, n, 1, m.arena[32384+b0*8:32384+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[40272+b0*4:40272+b0*4+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
-	m.biasAdd3(n, m.arena[40272+b0*4:40272+b0*4+n*4], m.arena[40304+b0*4:40304+b0*4+n*4], (*[4]float32)(m.arena[40576:]))
+	m.biasAdd3(n, m.arena[40272+b0*4:40272+b0*4+n*4], m.arena[40304+b0*4:40304+b0*4+n*4], (*[4]float32)(m.arena[40720:]))
 	// gru/t0/n: Tanh N×4
 	m.tanh(n, m.arena[40304+b0*4:40304+b0*4+n*4], m.arena[35760+b0*4:35760+b0*4+n*4])
 	// gru/t0/h_minus_n: Sub N×4
-	m.sub(n, m.arena[40464+b0*4:40464+b0*4+n*4], m.arena[35760+b0*4:35760+b0*4+n*4], m.arena[35920+b0*4:35920+b0*4+n*4])
+	m.sub(n, m.arena[40608+b0*4:40608+b0*4+n*4], m.arena[35760+b0*4:35760+b0*4+n*4], m.arena[35920+b0*4:35920+b0*4+n*4])
 	// gru/t0/h: Add N×4, fused with gru/t0/z_h_minus_n (Mul)
 	m.mulAdd(n, m.arena[36080+b0*4:36080+b0*4+n*4], m.arena[35600+b0*4:35600+b0*4+n*4], m.arena[35920+b0*4:35920+b0*4+n*4], m.arena[35760+b0*4:35760+b0*4+n*4])
 	// gru/t1 … gru/t4: 4 steps, one iteration each
@@ -1190,7 +1214,7 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 		// gru/t[step]/rz_matmul: MatMul N×8
 		rt.GemmPackedP(nil, false, n, 1, m.arena[32064+step*64+b0*8:32064+step*64+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[30912+b0*8:30912+b0*8+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
-		m.biasAdd4(n, m.arena[30912+b0*8:30912+b0*8+n*8], m.arena[30976+b0*8:30976+b0*8+n*8], (*[8]float32)(m.arena[40560:]))
+		m.biasAdd4(n, m.arena[30912+b0*8:30912+b0*8+n*8], m.arena[30976+b0*8:30976+b0*8+n*8], (*[8]float32)(m.arena[40704:]))
 		// gru/t[step]/r_pre: Slice N×4
 		m.slice4(n, m.arena[30976+b0*8:30976+b0*8+n*8], m.arena[40176+b0*4:40176+b0*4+n*4])
 		// gru/t[step]/r: Sigmoid N×4
@@ -1206,7 +1230,7 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 		// gru/t[step]/n_pre_matmul: MatMul N×4
 		rt.GemmPackedP(nil, false, n, 1, m.arena[32384+step*64+b0*8:32384+step*64+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[40272+b0*4:40272+b0*4+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
-		m.biasAdd3(n, m.arena[40272+b0*4:40272+b0*4+n*4], m.arena[40304+b0*4:40304+b0*4+n*4], (*[4]float32)(m.arena[40576:]))
+		m.biasAdd3(n, m.arena[40272+b0*4:40272+b0*4+n*4], m.arena[40304+b0*4:40304+b0*4+n*4], (*[4]float32)(m.arena[40720:]))
 		// gru/t[step]/n: Tanh N×4
 		m.tanh(n, m.arena[40304+b0*4:40304+b0*4+n*4], m.arena[35760+step*32+b0*4:35760+step*32+b0*4+n*4])
 		// gru/t[step]/h_minus_n: Sub N×4
@@ -1225,7 +1249,7 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 	m.slice3(n, m.arena[30752+b0*20:30752+b0*20+n*20], m.arena[39984+b0*4:39984+b0*4+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[32704+b0*7:32704+b0*7+n*7], m.arena[39984+b0*4:39984+b0*4+n*4], m.arena[40560+b0*3:40560+b0*3+n*3])
+	m.concat6(n, m.arena[32704+b0*7:32704+b0*7+n*7], m.arena[39984+b0*4:39984+b0*4+n*4], m.arena[40704+b0*3:40704+b0*3+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(nil, false, n, 1, m.arena[32704+b0*7:32704+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[30912+b0*12:30912+b0*12+n*12], 12)
 	// bilstm/forward/t0/i: Sigmoid N×3
@@ -1242,7 +1266,7 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[30912+b0*12:30912+b0*12+n*12], m.arena[31728:31728+12], m.arena[40560+b0*3:40560+b0*3+n*3], m.arena[37360+b0*3:37360+b0*3+n*3], m.arena[31008+b0*3:31008+b0*3+n*3], m.arena[36720+b0*3:36720+b0*3+n*3], m.arena[36880+b0*3:36880+b0*3+n*3], m.arena[37040+b0*3:37040+b0*3+n*3], m.arena[37200+b0*3:37200+b0*3+n*3], m.arena[37520+b0*3:37520+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[30912+b0*12:30912+b0*12+n*12], m.arena[31728:31728+12], m.arena[40704+b0*3:40704+b0*3+n*3], m.arena[37360+b0*3:37360+b0*3+n*3], m.arena[31008+b0*3:31008+b0*3+n*3], m.arena[36720+b0*3:36720+b0*3+n*3], m.arena[36880+b0*3:36880+b0*3+n*3], m.arena[37040+b0*3:37040+b0*3+n*3], m.arena[37200+b0*3:37200+b0*3+n*3], m.arena[37520+b0*3:37520+b0*3+n*3])
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
@@ -1279,7 +1303,7 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 	m.slice30(n, m.arena[30752+b0*20:30752+b0*20+n*20], m.arena[40144+b0*4:40144+b0*4+n*4])
 	// bilstm/reverse/t0/x: Reshape N×4: a view, no code
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[33024+b0*7:33024+b0*7+n*7], m.arena[40144+b0*4:40144+b0*4+n*4], m.arena[40560+b0*3:40560+b0*3+n*3])
+	m.concat6(n, m.arena[33024+b0*7:33024+b0*7+n*7], m.arena[40144+b0*4:40144+b0*4+n*4], m.arena[40704+b0*3:40704+b0*3+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(nil, false, n, 1, m.arena[33024+b0*7:33024+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[30912+b0*12:30912+b0*12+n*12], 12)
 	// bilstm/reverse/t0/i: Sigmoid N×3
@@ -1296,7 +1320,7 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[30912+b0*12:30912+b0*12+n*12], m.arena[31728:31728+12], m.arena[40560+b0*3:40560+b0*3+n*3], m.arena[38480+b0*3:38480+b0*3+n*3], m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[37840+b0*3:37840+b0*3+n*3], m.arena[38000+b0*3:38000+b0*3+n*3], m.arena[38160+b0*3:38160+b0*3+n*3], m.arena[38320+b0*3:38320+b0*3+n*3], m.arena[38640+b0*3:38640+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[30912+b0*12:30912+b0*12+n*12], m.arena[31728:31728+12], m.arena[40704+b0*3:40704+b0*3+n*3], m.arena[38480+b0*3:38480+b0*3+n*3], m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[37840+b0*3:37840+b0*3+n*3], m.arena[38000+b0*3:38000+b0*3+n*3], m.arena[38160+b0*3:38160+b0*3+n*3], m.arena[38320+b0*3:38320+b0*3+n*3], m.arena[38640+b0*3:38640+b0*3+n*3])
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/x_slice: Slice N×1×4
@@ -1347,7 +1371,7 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 4, m.arena[30752+b0*16:30752+b0*16+n*16], nil, m.arena[40496+b0*4:40496+b0*4+n*4], m.arena[39440+b0*4:39440+b0*4+n*4], m.arena[30992+b0*4:30992+b0*4+n*4], m.arena[38800+b0*4:38800+b0*4+n*4], m.arena[38960+b0*4:38960+b0*4+n*4], m.arena[39120+b0*4:39120+b0*4+n*4], m.arena[39280+b0*4:39280+b0*4+n*4], m.arena[39600+b0*4:39600+b0*4+n*4])
+	rt.LSTMCell(n, 4, m.arena[30752+b0*16:30752+b0*16+n*16], nil, m.arena[40640+b0*4:40640+b0*4+n*4], m.arena[39440+b0*4:39440+b0*4+n*4], m.arena[30992+b0*4:30992+b0*4+n*4], m.arena[38800+b0*4:38800+b0*4+n*4], m.arena[38960+b0*4:38960+b0*4+n*4], m.arena[39120+b0*4:39120+b0*4+n*4], m.arena[39280+b0*4:39280+b0*4+n*4], m.arena[39600+b0*4:39600+b0*4+n*4])
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
@@ -1381,29 +1405,29 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 func (m *Model) trainStepItems5(_, b0, b1 int) {
 	n := b1 - b0
 	// d.bilstm/reverse/t4/h.1@0: Slice N×3
-	m.slice31(n, m.arena[31296+b0*6:31296+b0*6+n*6], m.arena[40144+b0*3:40144+b0*3+n*3])
+	m.slice31(n, m.arena[31296+b0*6:31296+b0*6+n*6], m.arena[40640+b0*3:40640+b0*3+n*3])
 	// d.bilstm/reverse/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[40144+b0*3:40144+b0*3+n*3], m.arena[38448+b0*3:38448+b0*3+n*3], m.arena[38768+b0*3:38768+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[31040+b0*3:31040+b0*3+n*3], m.arena[40640+b0*3:40640+b0*3+n*3], m.arena[38448+b0*3:38448+b0*3+n*3], m.arena[38768+b0*3:38768+b0*3+n*3])
 	// d.bilstm/reverse/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[38128+b0*3:38128+b0*3+n*3], m.arena[30848+b0*3:30848+b0*3+n*3])
+	m.mul(n, m.arena[31040+b0*3:31040+b0*3+n*3], m.arena[38128+b0*3:38128+b0*3+n*3], m.arena[30848+b0*3:30848+b0*3+n*3])
 	// d.bilstm/reverse/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[40144+b0*3:40144+b0*3+n*3], m.arena[38768+b0*3:38768+b0*3+n*3], m.arena[38448+b0*3:38448+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[40640+b0*3:40640+b0*3+n*3], m.arena[38768+b0*3:38768+b0*3+n*3], m.arena[38448+b0*3:38448+b0*3+n*3])
 	// d.bilstm/reverse/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 9)
 	// d.bilstm/reverse/t4/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[37968+b0*3:37968+b0*3+n*3], m.arena[38288+b0*3:38288+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[31104+b0*3:31104+b0*3+n*3], m.arena[31040+b0*3:31040+b0*3+n*3], m.arena[37968+b0*3:37968+b0*3+n*3], m.arena[38288+b0*3:38288+b0*3+n*3])
 	// d.bilstm/reverse/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[31104+b0*3:31104+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 6)
 	// d.bilstm/reverse/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[38576+b0*3:38576+b0*3+n*3], m.arena[38128+b0*3:38128+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[31136+b0*3:31136+b0*3+n*3], m.arena[31040+b0*3:31040+b0*3+n*3], m.arena[38576+b0*3:38576+b0*3+n*3], m.arena[38128+b0*3:38128+b0*3+n*3])
 	// d.bilstm/reverse/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[31136+b0*3:31136+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 3)
 	// d.bilstm/reverse/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40304+b0*3:40304+b0*3+n*3], m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[37968+b0*3:37968+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[31040+b0*3:31040+b0*3+n*3], m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[37968+b0*3:37968+b0*3+n*3])
 	// d.bilstm/reverse/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40304+b0*3:40304+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 0)
 	// d.bilstm/reverse/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
@@ -1412,34 +1436,34 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 	// d.bilstm/reverse/t4/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 	// d.bilstm/reverse/t4/xh.1: Slice N×4
-	m.slice32(n, m.arena[30912+b0*7:30912+b0*7+n*7], m.arena[40368+b0*4:40368+b0*4+n*4])
+	m.slice32(n, m.arena[30912+b0*7:30912+b0*7+n*7], m.arena[31232+b0*4:31232+b0*4+n*4])
 	// d.bilstm/reverse/t4/xh.2: Slice N×3
 	m.slice33(n, m.arena[30912+b0*7:30912+b0*7+n*7], m.arena[30976+b0*3:30976+b0*3+n*3])
 	// d.bilstm/reverse/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[40368+b0*4:40368+b0*4+n*4], m.arena[30592+b0*20:30592+b0*20+n*20], 0)
+	m.sliceGrad2(n, m.arena[31232+b0*4:31232+b0*4+n*4], m.arena[30592+b0*20:30592+b0*20+n*20], 0)
 	// d.bilstm/reverse/t3/c_act.2: Add N×3, fused with d.bilstm/reverse/t3/h.2 (Mul), d.bilstm/reverse/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[30976+b0*3:30976+b0*3+n*3], m.arena[38416+b0*3:38416+b0*3+n*3], m.arena[38736+b0*3:38736+b0*3+n*3], m.arena[30848+b0*3:30848+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[30976+b0*3:30976+b0*3+n*3], m.arena[38416+b0*3:38416+b0*3+n*3], m.arena[38736+b0*3:38736+b0*3+n*3], m.arena[30848+b0*3:30848+b0*3+n*3])
 	// d.bilstm/reverse/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[38096+b0*3:38096+b0*3+n*3], m.arena[30880+b0*3:30880+b0*3+n*3])
+	m.mul(n, m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[38096+b0*3:38096+b0*3+n*3], m.arena[30880+b0*3:30880+b0*3+n*3])
 	// d.bilstm/reverse/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[30976+b0*3:30976+b0*3+n*3], m.arena[38736+b0*3:38736+b0*3+n*3], m.arena[38416+b0*3:38416+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[30976+b0*3:30976+b0*3+n*3], m.arena[38736+b0*3:38736+b0*3+n*3], m.arena[38416+b0*3:38416+b0*3+n*3])
 	// d.bilstm/reverse/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 9)
 	// d.bilstm/reverse/t3/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[37936+b0*3:37936+b0*3+n*3], m.arena[38256+b0*3:38256+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[31104+b0*3:31104+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[37936+b0*3:37936+b0*3+n*3], m.arena[38256+b0*3:38256+b0*3+n*3])
 	// d.bilstm/reverse/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[31104+b0*3:31104+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 6)
 	// d.bilstm/reverse/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[38544+b0*3:38544+b0*3+n*3], m.arena[38096+b0*3:38096+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[31136+b0*3:31136+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[38544+b0*3:38544+b0*3+n*3], m.arena[38096+b0*3:38096+b0*3+n*3])
 	// d.bilstm/reverse/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[31136+b0*3:31136+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 3)
 	// d.bilstm/reverse/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40304+b0*3:40304+b0*3+n*3], m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[38256+b0*3:38256+b0*3+n*3], m.arena[37936+b0*3:37936+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[38256+b0*3:38256+b0*3+n*3], m.arena[37936+b0*3:37936+b0*3+n*3])
 	// d.bilstm/reverse/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40304+b0*3:40304+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 0)
 	// d.bilstm/reverse/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
@@ -1451,37 +1475,37 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 	// d.bilstm/reverse/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 	// d.bilstm/reverse/t3/xh.1: Slice N×4
-	m.slice32(n, m.arena[30912+b0*7:30912+b0*7+n*7], m.arena[40368+b0*4:40368+b0*4+n*4])
+	m.slice32(n, m.arena[30912+b0*7:30912+b0*7+n*7], m.arena[31232+b0*4:31232+b0*4+n*4])
 	// d.bilstm/reverse/t3/xh.2: Slice N×3
 	m.slice33(n, m.arena[30912+b0*7:30912+b0*7+n*7], m.arena[31008+b0*3:31008+b0*3+n*3])
 	// d.bilstm/reverse/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[40368+b0*4:40368+b0*4+n*4], m.arena[30592+b0*20:30592+b0*20+n*20], 1)
+	m.sliceGrad2(n, m.arena[31232+b0*4:31232+b0*4+n*4], m.arena[30592+b0*20:30592+b0*20+n*20], 1)
 	// d.bilstm/reverse/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t2 … d.bilstm/reverse/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.bilstm/reverse/t[step]/c_act.2: Add N×3, fused with d.bilstm/reverse/t[step]/h.2 (Mul), d.bilstm/reverse/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[30976+((step+1)&1)*32+b0*3:30976+((step+1)&1)*32+b0*3+n*3], m.arena[38320+step*32+b0*3:38320+step*32+b0*3+n*3], m.arena[38640+step*32+b0*3:38640+step*32+b0*3+n*3], m.arena[30848+((step+1)&1)*32+b0*3:30848+((step+1)&1)*32+b0*3+n*3])
+		m.mulTanhGradAdd(n, m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[30976+((step+1)&1)*32+b0*3:30976+((step+1)&1)*32+b0*3+n*3], m.arena[38320+step*32+b0*3:38320+step*32+b0*3+n*3], m.arena[38640+step*32+b0*3:38640+step*32+b0*3+n*3], m.arena[30848+((step+1)&1)*32+b0*3:30848+((step+1)&1)*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[38000+step*32+b0*3:38000+step*32+b0*3+n*3], m.arena[30848+((step)&1)*32+b0*3:30848+((step)&1)*32+b0*3+n*3])
+		m.mul(n, m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[38000+step*32+b0*3:38000+step*32+b0*3+n*3], m.arena[30848+((step)&1)*32+b0*3:30848+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[30976+((step+1)&1)*32+b0*3:30976+((step+1)&1)*32+b0*3+n*3], m.arena[38640+step*32+b0*3:38640+step*32+b0*3+n*3], m.arena[38320+step*32+b0*3:38320+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[30976+((step+1)&1)*32+b0*3:30976+((step+1)&1)*32+b0*3+n*3], m.arena[38640+step*32+b0*3:38640+step*32+b0*3+n*3], m.arena[38320+step*32+b0*3:38320+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 9)
+		m.sliceGrad8(n, m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 9)
 		// d.bilstm/reverse/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[37840+step*32+b0*3:37840+step*32+b0*3+n*3], m.arena[38160+step*32+b0*3:38160+step*32+b0*3+n*3])
+		m.mulTanhGrad(n, m.arena[31104+b0*3:31104+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[37840+step*32+b0*3:37840+step*32+b0*3+n*3], m.arena[38160+step*32+b0*3:38160+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 6)
+		m.sliceGrad8(n, m.arena[31104+b0*3:31104+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 6)
 		// d.bilstm/reverse/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[38480+(step-1)*32+b0*3:38480+(step-1)*32+b0*3+n*3], m.arena[38000+step*32+b0*3:38000+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[31136+b0*3:31136+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[38480+(step-1)*32+b0*3:38480+(step-1)*32+b0*3+n*3], m.arena[38000+step*32+b0*3:38000+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 3)
+		m.sliceGrad8(n, m.arena[31136+b0*3:31136+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 3)
 		// d.bilstm/reverse/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[40304+b0*3:40304+b0*3+n*3], m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[38160+step*32+b0*3:38160+step*32+b0*3+n*3], m.arena[37840+step*32+b0*3:37840+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[38160+step*32+b0*3:38160+step*32+b0*3+n*3], m.arena[37840+step*32+b0*3:37840+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[40304+b0*3:40304+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 0)
+		m.sliceGrad8(n, m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 0)
 		// d.bilstm/reverse/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/gates.1: ChannelSum 12
 		// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
@@ -1493,34 +1517,34 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 		// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 		// d.bilstm/reverse/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 		// d.bilstm/reverse/t[step]/xh.1: Slice N×4
-		m.slice32(n, m.arena[30912+b0*7:30912+b0*7+n*7], m.arena[40368+b0*4:40368+b0*4+n*4])
+		m.slice32(n, m.arena[30912+b0*7:30912+b0*7+n*7], m.arena[31232+b0*4:31232+b0*4+n*4])
 		// d.bilstm/reverse/t[step]/xh.2: Slice N×3
 		m.slice33(n, m.arena[30912+b0*7:30912+b0*7+n*7], m.arena[30976+((step)&1)*32+b0*3:30976+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/reverse/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad2(n, m.arena[40368+b0*4:40368+b0*4+n*4], m.arena[30592+b0*20:30592+b0*20+n*20], 4-step)
+		m.sliceGrad2(n, m.arena[31232+b0*4:31232+b0*4+n*4], m.arena[30592+b0*20:30592+b0*20+n*20], 4-step)
 		// d.bilstm/reverse/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.bilstm/reverse/t0/c_act.2: Add N×3, fused with d.bilstm/reverse/t0/h.2 (Mul), d.bilstm/reverse/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[31008+b0*3:31008+b0*3+n*3], m.arena[38320+b0*3:38320+b0*3+n*3], m.arena[38640+b0*3:38640+b0*3+n*3], m.arena[30880+b0*3:30880+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[31008+b0*3:31008+b0*3+n*3], m.arena[38320+b0*3:38320+b0*3+n*3], m.arena[38640+b0*3:38640+b0*3+n*3], m.arena[30880+b0*3:30880+b0*3+n*3])
 	// d.bilstm/reverse/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[31008+b0*3:31008+b0*3+n*3], m.arena[38640+b0*3:38640+b0*3+n*3], m.arena[38320+b0*3:38320+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[31008+b0*3:31008+b0*3+n*3], m.arena[38640+b0*3:38640+b0*3+n*3], m.arena[38320+b0*3:38320+b0*3+n*3])
 	// d.bilstm/reverse/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[31072+b0*3:31072+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 9)
 	// d.bilstm/reverse/t0/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[37840+b0*3:37840+b0*3+n*3], m.arena[38160+b0*3:38160+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[31104+b0*3:31104+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[37840+b0*3:37840+b0*3+n*3], m.arena[38160+b0*3:38160+b0*3+n*3])
 	// d.bilstm/reverse/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[31104+b0*3:31104+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 6)
 	// d.bilstm/reverse/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[40560+b0*3:40560+b0*3+n*3], m.arena[38000+b0*3:38000+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[31136+b0*3:31136+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[40704+b0*3:40704+b0*3+n*3], m.arena[38000+b0*3:38000+b0*3+n*3])
 	// d.bilstm/reverse/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[31136+b0*3:31136+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 3)
 	// d.bilstm/reverse/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40304+b0*3:40304+b0*3+n*3], m.arena[40400+b0*3:40400+b0*3+n*3], m.arena[38160+b0*3:38160+b0*3+n*3], m.arena[37840+b0*3:37840+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[38160+b0*3:38160+b0*3+n*3], m.arena[37840+b0*3:37840+b0*3+n*3])
 	// d.bilstm/reverse/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40304+b0*3:40304+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[31168+b0*3:31168+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 0)
 	// d.bilstm/reverse/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
@@ -1536,27 +1560,27 @@ func (m *Model) trainStepItems6(_, b0, b1 int) {
 	// d.bilstm/forward/t4/h.1@0: Slice N×3
 	m.slice34(n, m.arena[31296+b0*6:31296+b0*6+n*6], m.arena[40048+b0*3:40048+b0*3+n*3])
 	// d.bilstm/forward/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/forward/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[40144+b0*3:40144+b0*3+n*3], m.arena[40048+b0*3:40048+b0*3+n*3], m.arena[37328+b0*3:37328+b0*3+n*3], m.arena[37648+b0*3:37648+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[40640+b0*3:40640+b0*3+n*3], m.arena[40048+b0*3:40048+b0*3+n*3], m.arena[37328+b0*3:37328+b0*3+n*3], m.arena[37648+b0*3:37648+b0*3+n*3])
 	// d.bilstm/forward/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[40144+b0*3:40144+b0*3+n*3], m.arena[37008+b0*3:37008+b0*3+n*3], m.arena[39984+b0*3:39984+b0*3+n*3])
+	m.mul(n, m.arena[40640+b0*3:40640+b0*3+n*3], m.arena[37008+b0*3:37008+b0*3+n*3], m.arena[39984+b0*3:39984+b0*3+n*3])
 	// d.bilstm/forward/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[40048+b0*3:40048+b0*3+n*3], m.arena[37648+b0*3:37648+b0*3+n*3], m.arena[37328+b0*3:37328+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[33376+b0*3:33376+b0*3+n*3], m.arena[40048+b0*3:40048+b0*3+n*3], m.arena[37648+b0*3:37648+b0*3+n*3], m.arena[37328+b0*3:37328+b0*3+n*3])
 	// d.bilstm/forward/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[33376+b0*3:33376+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 9)
 	// d.bilstm/forward/t4/g.1: TanhGrad N×3, fused with d.bilstm/forward/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[40144+b0*3:40144+b0*3+n*3], m.arena[36848+b0*3:36848+b0*3+n*3], m.arena[37168+b0*3:37168+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[33408+b0*3:33408+b0*3+n*3], m.arena[40640+b0*3:40640+b0*3+n*3], m.arena[36848+b0*3:36848+b0*3+n*3], m.arena[37168+b0*3:37168+b0*3+n*3])
 	// d.bilstm/forward/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[33408+b0*3:33408+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 6)
 	// d.bilstm/forward/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[40144+b0*3:40144+b0*3+n*3], m.arena[37456+b0*3:37456+b0*3+n*3], m.arena[37008+b0*3:37008+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[33440+b0*3:33440+b0*3+n*3], m.arena[40640+b0*3:40640+b0*3+n*3], m.arena[37456+b0*3:37456+b0*3+n*3], m.arena[37008+b0*3:37008+b0*3+n*3])
 	// d.bilstm/forward/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[33440+b0*3:33440+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 3)
 	// d.bilstm/forward/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[40144+b0*3:40144+b0*3+n*3], m.arena[37168+b0*3:37168+b0*3+n*3], m.arena[36848+b0*3:36848+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[40640+b0*3:40640+b0*3+n*3], m.arena[37168+b0*3:37168+b0*3+n*3], m.arena[36848+b0*3:36848+b0*3+n*3])
 	// d.bilstm/forward/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[16384+b0*12:16384+b0*12+n*12], 0)
 	// d.bilstm/forward/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
@@ -1565,34 +1589,34 @@ func (m *Model) trainStepItems6(_, b0, b1 int) {
 	// d.bilstm/forward/t4/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 	// d.bilstm/forward/t4/xh.1: Slice N×4
-	m.slice32(n, m.arena[31168+b0*7:31168+b0*7+n*7], m.arena[40336+b0*4:40336+b0*4+n*4])
+	m.slice32(n, m.arena[31168+b0*7:31168+b0*7+n*7], m.arena[33536+b0*4:33536+b0*4+n*4])
 	// d.bilstm/forward/t4/xh.2: Slice N×3
 	m.slice33(n, m.arena[31168+b0*7:31168+b0*7+n*7], m.arena[31232+b0*3:31232+b0*3+n*3])
 	// d.bilstm/forward/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[30912+b0*20:30912+b0*20+n*20], 4)
+	m.sliceGrad2(n, m.arena[33536+b0*4:33536+b0*4+n*4], m.arena[30912+b0*20:30912+b0*20+n*20], 4)
 	// d.bilstm/forward/t3/c_act.2: Add N×3, fused with d.bilstm/forward/t3/h.2 (Mul), d.bilstm/forward/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[31232+b0*3:31232+b0*3+n*3], m.arena[37296+b0*3:37296+b0*3+n*3], m.arena[37616+b0*3:37616+b0*3+n*3], m.arena[39984+b0*3:39984+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[31232+b0*3:31232+b0*3+n*3], m.arena[37296+b0*3:37296+b0*3+n*3], m.arena[37616+b0*3:37616+b0*3+n*3], m.arena[39984+b0*3:39984+b0*3+n*3])
 	// d.bilstm/forward/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[36976+b0*3:36976+b0*3+n*3], m.arena[40016+b0*3:40016+b0*3+n*3])
+	m.mul(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[36976+b0*3:36976+b0*3+n*3], m.arena[40016+b0*3:40016+b0*3+n*3])
 	// d.bilstm/forward/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[31232+b0*3:31232+b0*3+n*3], m.arena[37616+b0*3:37616+b0*3+n*3], m.arena[37296+b0*3:37296+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[33376+b0*3:33376+b0*3+n*3], m.arena[31232+b0*3:31232+b0*3+n*3], m.arena[37616+b0*3:37616+b0*3+n*3], m.arena[37296+b0*3:37296+b0*3+n*3])
 	// d.bilstm/forward/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[33376+b0*3:33376+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 9)
 	// d.bilstm/forward/t3/g.1: TanhGrad N×3, fused with d.bilstm/forward/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[36816+b0*3:36816+b0*3+n*3], m.arena[37136+b0*3:37136+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[33408+b0*3:33408+b0*3+n*3], m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[36816+b0*3:36816+b0*3+n*3], m.arena[37136+b0*3:37136+b0*3+n*3])
 	// d.bilstm/forward/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[33408+b0*3:33408+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 6)
 	// d.bilstm/forward/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[37424+b0*3:37424+b0*3+n*3], m.arena[36976+b0*3:36976+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[33440+b0*3:33440+b0*3+n*3], m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[37424+b0*3:37424+b0*3+n*3], m.arena[36976+b0*3:36976+b0*3+n*3])
 	// d.bilstm/forward/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[33440+b0*3:33440+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 3)
 	// d.bilstm/forward/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[37136+b0*3:37136+b0*3+n*3], m.arena[36816+b0*3:36816+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[37136+b0*3:37136+b0*3+n*3], m.arena[36816+b0*3:36816+b0*3+n*3])
 	// d.bilstm/forward/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[16288+b0*12:16288+b0*12+n*12], 0)
 	// d.bilstm/forward/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
@@ -1604,37 +1628,37 @@ func (m *Model) trainStepItems6(_, b0, b1 int) {
 	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 	// d.bilstm/forward/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 	// d.bilstm/forward/t3/xh.1: Slice N×4
-	m.slice32(n, m.arena[31168+b0*7:31168+b0*7+n*7], m.arena[40336+b0*4:40336+b0*4+n*4])
+	m.slice32(n, m.arena[31168+b0*7:31168+b0*7+n*7], m.arena[33536+b0*4:33536+b0*4+n*4])
 	// d.bilstm/forward/t3/xh.2: Slice N×3
 	m.slice33(n, m.arena[31168+b0*7:31168+b0*7+n*7], m.arena[31264+b0*3:31264+b0*3+n*3])
 	// d.bilstm/forward/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[30912+b0*20:30912+b0*20+n*20], 3)
+	m.sliceGrad2(n, m.arena[33536+b0*4:33536+b0*4+n*4], m.arena[30912+b0*20:30912+b0*20+n*20], 3)
 	// d.bilstm/forward/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t2 … d.bilstm/forward/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.bilstm/forward/t[step]/c_act.2: Add N×3, fused with d.bilstm/forward/t[step]/h.2 (Mul), d.bilstm/forward/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[31232+((step+1)&1)*32+b0*3:31232+((step+1)&1)*32+b0*3+n*3], m.arena[37200+step*32+b0*3:37200+step*32+b0*3+n*3], m.arena[37520+step*32+b0*3:37520+step*32+b0*3+n*3], m.arena[39984+((step+1)&1)*32+b0*3:39984+((step+1)&1)*32+b0*3+n*3])
+		m.mulTanhGradAdd(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[31232+((step+1)&1)*32+b0*3:31232+((step+1)&1)*32+b0*3+n*3], m.arena[37200+step*32+b0*3:37200+step*32+b0*3+n*3], m.arena[37520+step*32+b0*3:37520+step*32+b0*3+n*3], m.arena[39984+((step+1)&1)*32+b0*3:39984+((step+1)&1)*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[36880+step*32+b0*3:36880+step*32+b0*3+n*3], m.arena[39984+((step)&1)*32+b0*3:39984+((step)&1)*32+b0*3+n*3])
+		m.mul(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[36880+step*32+b0*3:36880+step*32+b0*3+n*3], m.arena[39984+((step)&1)*32+b0*3:39984+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[31232+((step+1)&1)*32+b0*3:31232+((step+1)&1)*32+b0*3+n*3], m.arena[37520+step*32+b0*3:37520+step*32+b0*3+n*3], m.arena[37200+step*32+b0*3:37200+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[33376+b0*3:33376+b0*3+n*3], m.arena[31232+((step+1)&1)*32+b0*3:31232+((step+1)&1)*32+b0*3+n*3], m.arena[37520+step*32+b0*3:37520+step*32+b0*3+n*3], m.arena[37200+step*32+b0*3:37200+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 9)
+		m.sliceGrad8(n, m.arena[33376+b0*3:33376+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 9)
 		// d.bilstm/forward/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/forward/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[36720+step*32+b0*3:36720+step*32+b0*3+n*3], m.arena[37040+step*32+b0*3:37040+step*32+b0*3+n*3])
+		m.mulTanhGrad(n, m.arena[33408+b0*3:33408+b0*3+n*3], m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[36720+step*32+b0*3:36720+step*32+b0*3+n*3], m.arena[37040+step*32+b0*3:37040+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 6)
+		m.sliceGrad8(n, m.arena[33408+b0*3:33408+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 6)
 		// d.bilstm/forward/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[37360+(step-1)*32+b0*3:37360+(step-1)*32+b0*3+n*3], m.arena[36880+step*32+b0*3:36880+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[33440+b0*3:33440+b0*3+n*3], m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[37360+(step-1)*32+b0*3:37360+(step-1)*32+b0*3+n*3], m.arena[36880+step*32+b0*3:36880+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 3)
+		m.sliceGrad8(n, m.arena[33440+b0*3:33440+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 3)
 		// d.bilstm/forward/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[37040+step*32+b0*3:37040+step*32+b0*3+n*3], m.arena[36720+step*32+b0*3:36720+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[37040+step*32+b0*3:37040+step*32+b0*3+n*3], m.arena[36720+step*32+b0*3:36720+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad8(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 0)
+		m.sliceGrad8(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[16000+step*96+b0*12:16000+step*96+b0*12+n*12], 0)
 		// d.bilstm/forward/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/gates.1: ChannelSum 12
 		// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
@@ -1646,34 +1670,34 @@ func (m *Model) trainStepItems6(_, b0, b1 int) {
 		// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 		// d.bilstm/forward/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 		// d.bilstm/forward/t[step]/xh.1: Slice N×4
-		m.slice32(n, m.arena[31168+b0*7:31168+b0*7+n*7], m.arena[40336+b0*4:40336+b0*4+n*4])
+		m.slice32(n, m.arena[31168+b0*7:31168+b0*7+n*7], m.arena[33536+b0*4:33536+b0*4+n*4])
 		// d.bilstm/forward/t[step]/xh.2: Slice N×3
 		m.slice33(n, m.arena[31168+b0*7:31168+b0*7+n*7], m.arena[31232+((step)&1)*32+b0*3:31232+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/forward/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad2(n, m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[30912+b0*20:30912+b0*20+n*20], step)
+		m.sliceGrad2(n, m.arena[33536+b0*4:33536+b0*4+n*4], m.arena[30912+b0*20:30912+b0*20+n*20], step)
 		// d.bilstm/forward/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.bilstm/forward/t0/c_act.2: Add N×3, fused with d.bilstm/forward/t0/h.2 (Mul), d.bilstm/forward/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[37200+b0*3:37200+b0*3+n*3], m.arena[37520+b0*3:37520+b0*3+n*3], m.arena[40016+b0*3:40016+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[37200+b0*3:37200+b0*3+n*3], m.arena[37520+b0*3:37520+b0*3+n*3], m.arena[40016+b0*3:40016+b0*3+n*3])
 	// d.bilstm/forward/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[37520+b0*3:37520+b0*3+n*3], m.arena[37200+b0*3:37200+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[33376+b0*3:33376+b0*3+n*3], m.arena[31264+b0*3:31264+b0*3+n*3], m.arena[37520+b0*3:37520+b0*3+n*3], m.arena[37200+b0*3:37200+b0*3+n*3])
 	// d.bilstm/forward/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40496+b0*3:40496+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 9)
+	m.sliceGrad8(n, m.arena[33376+b0*3:33376+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 9)
 	// d.bilstm/forward/t0/g.1: TanhGrad N×3, fused with d.bilstm/forward/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[36720+b0*3:36720+b0*3+n*3], m.arena[37040+b0*3:37040+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[33408+b0*3:33408+b0*3+n*3], m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[36720+b0*3:36720+b0*3+n*3], m.arena[37040+b0*3:37040+b0*3+n*3])
 	// d.bilstm/forward/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40208+b0*3:40208+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 6)
+	m.sliceGrad8(n, m.arena[33408+b0*3:33408+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 6)
 	// d.bilstm/forward/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[40560+b0*3:40560+b0*3+n*3], m.arena[36880+b0*3:36880+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[33440+b0*3:33440+b0*3+n*3], m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[40704+b0*3:40704+b0*3+n*3], m.arena[36880+b0*3:36880+b0*3+n*3])
 	// d.bilstm/forward/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40240+b0*3:40240+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 3)
+	m.sliceGrad8(n, m.arena[33440+b0*3:33440+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 3)
 	// d.bilstm/forward/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[40368+b0*3:40368+b0*3+n*3], m.arena[37040+b0*3:37040+b0*3+n*3], m.arena[36720+b0*3:36720+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[33568+b0*3:33568+b0*3+n*3], m.arena[37040+b0*3:37040+b0*3+n*3], m.arena[36720+b0*3:36720+b0*3+n*3])
 	// d.bilstm/forward/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad8(n, m.arena[40272+b0*3:40272+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 0)
+	m.sliceGrad8(n, m.arena[33472+b0*3:33472+b0*3+n*3], m.arena[16000+b0*12:16000+b0*12+n*12], 0)
 	// d.bilstm/forward/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
@@ -1686,13 +1710,13 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	n := b1 - b0
 	// d.gru/sequence.1: Reshape N×20: a view, no code
 	// d.gru/t4/z_h_minus_n.1@0: Slice N×4
-	m.slice30(n, m.arena[30912+b0*20:30912+b0*20+n*20], m.arena[40144+b0*4:40144+b0*4+n*4])
+	m.slice30(n, m.arena[30912+b0*20:30912+b0*20+n*20], m.arena[33632+b0*4:33632+b0*4+n*4])
 	// d.gru/t4/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[40144+b0*4:40144+b0*4+n*4], m.arena[35728+b0*4:35728+b0*4+n*4], m.arena[40496+b0*4:40496+b0*4+n*4])
+	m.mul(n, m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[35728+b0*4:35728+b0*4+n*4], m.arena[40640+b0*4:40640+b0*4+n*4])
 	// d.gru/t4/h_minus_n.2@0: Slice N×4
-	m.slice35(n, m.arena[30912+b0*20:30912+b0*20+n*20], m.arena[40208+b0*4:40208+b0*4+n*4])
+	m.slice35(n, m.arena[30912+b0*20:30912+b0*20+n*20], m.arena[33376+b0*4:33376+b0*4+n*4])
 	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[31200+b0*4:31200+b0*4+n*4], m.arena[40496+b0*4:40496+b0*4+n*4], m.arena[40144+b0*4:40144+b0*4+n*4], m.arena[35888+b0*4:35888+b0*4+n*4])
+	m.scaleAddTanhGrad(n, m.arena[31200+b0*4:31200+b0*4+n*4], m.arena[40640+b0*4:40640+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[35888+b0*4:35888+b0*4+n*4])
 	// d.gru/t4/n_pre.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t4/n_pre_matmul.1: MatMul N×8
@@ -1700,17 +1724,17 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	// d.gru/t4/n_pre_matmul.2: MatMul 4×8
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
 	// d.gru/t4/xrh.1: Slice N×4
-	m.slice4(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[40304+b0*4:40304+b0*4+n*4])
+	m.slice4(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[33472+b0*4:33472+b0*4+n*4])
 	// d.gru/t4/xrh.2: Slice N×4
-	m.slice5(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[40336+b0*4:40336+b0*4+n*4])
+	m.slice5(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[33504+b0*4:33504+b0*4+n*4])
 	// d.gru/t4/z.1: SigmoidGrad N×4, fused with d.gru/t4/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40368+b0*4:40368+b0*4+n*4], m.arena[40144+b0*4:40144+b0*4+n*4], m.arena[36048+b0*4:36048+b0*4+n*4], m.arena[35728+b0*4:35728+b0*4+n*4])
+	m.mulSigmoidGrad(n, m.arena[33536+b0*4:33536+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[36048+b0*4:36048+b0*4+n*4], m.arena[35728+b0*4:35728+b0*4+n*4])
 	// d.gru/t4/z_pre.1: SliceGrad N×8
-	m.sliceGrad3(n, m.arena[40368+b0*4:40368+b0*4+n*4], m.arena[30848+b0*8:30848+b0*8+n*8], 4)
+	m.sliceGrad3(n, m.arena[33536+b0*4:33536+b0*4+n*4], m.arena[30848+b0*8:30848+b0*8+n*8], 4)
 	// d.gru/t4/r.1: SigmoidGrad N×4, fused with d.gru/t4/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[16288+b0*4:16288+b0*4+n*4], m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[36176+b0*4:36176+b0*4+n*4], m.arena[35568+b0*4:35568+b0*4+n*4])
+	m.mulSigmoidGrad(n, m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[33504+b0*4:33504+b0*4+n*4], m.arena[36176+b0*4:36176+b0*4+n*4], m.arena[35568+b0*4:35568+b0*4+n*4])
 	// d.gru/t4/r_pre.1: SliceGrad N×8
-	m.sliceGrad3(n, m.arena[16288+b0*4:16288+b0*4+n*4], m.arena[30848+b0*8:30848+b0*8+n*8], 0)
+	m.sliceGrad3(n, m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[30848+b0*8:30848+b0*8+n*8], 0)
 	// d.gru/t4/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t4/rz.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
@@ -1719,22 +1743,22 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	// d.gru/t4/rz_matmul.2: MatMul 8×8
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
 	// d.gru/t4/xh.1: Slice N×4
-	m.slice4(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[16352+b0*4:16352+b0*4+n*4])
+	m.slice4(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[40176+b0*4:40176+b0*4+n*4])
 	// d.gru/t4/xh.2: Slice N×4
-	m.slice5(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[16384+b0*4:16384+b0*4+n*4])
+	m.slice5(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[40208+b0*4:40208+b0*4+n*4])
 	// d.gru/t4/xh.3: Add N×4
-	m.add(n, m.arena[40304+b0*4:40304+b0*4+n*4], m.arena[16352+b0*4:16352+b0*4+n*4], m.arena[16416+b0*4:16416+b0*4+n*4])
+	m.add(n, m.arena[33472+b0*4:33472+b0*4+n*4], m.arena[40176+b0*4:40176+b0*4+n*4], m.arena[40240+b0*4:40240+b0*4+n*4])
 	// d.gru/t4/xh.4: Add N×4, fused with d.gru/t4/h_minus_n.2 (Add), d.gru/t4/rh.2 (Mul), d.gru/t4/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[16224+b0*4:16224+b0*4+n*4], m.arena[40208+b0*4:40208+b0*4+n*4], m.arena[40496+b0*4:40496+b0*4+n*4], m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[35568+b0*4:35568+b0*4+n*4], m.arena[16384+b0*4:16384+b0*4+n*4])
+	m.addMulAddAdd(n, m.arena[16224+b0*4:16224+b0*4+n*4], m.arena[33376+b0*4:33376+b0*4+n*4], m.arena[40640+b0*4:40640+b0*4+n*4], m.arena[33504+b0*4:33504+b0*4+n*4], m.arena[35568+b0*4:35568+b0*4+n*4], m.arena[40208+b0*4:40208+b0*4+n*4])
 	// d.gru/t4/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[16416+b0*4:16416+b0*4+n*4], m.arena[16000+b0*20:16000+b0*20+n*20], 4)
+	m.sliceGrad2(n, m.arena[40240+b0*4:40240+b0*4+n*4], m.arena[16000+b0*20:16000+b0*20+n*20], 4)
 	// d.gru/t3/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[16224+b0*4:16224+b0*4+n*4], m.arena[35696+b0*4:35696+b0*4+n*4], m.arena[40496+b0*4:40496+b0*4+n*4])
+	m.mul(n, m.arena[16224+b0*4:16224+b0*4+n*4], m.arena[35696+b0*4:35696+b0*4+n*4], m.arena[40640+b0*4:40640+b0*4+n*4])
 	// d.gru/t3/h_minus_n.2@0: Slice N×4
-	m.slice36(n, m.arena[30912+b0*20:30912+b0*20+n*20], m.arena[40208+b0*4:40208+b0*4+n*4])
+	m.slice36(n, m.arena[30912+b0*20:30912+b0*20+n*20], m.arena[33376+b0*4:33376+b0*4+n*4])
 	// d.gru/t3/n.1: TanhGrad N×4, fused with d.gru/t3/h_minus_n.1 (Scale), d.gru/t3/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[31168+b0*4:31168+b0*4+n*4], m.arena[40496+b0*4:40496+b0*4+n*4], m.arena[16224+b0*4:16224+b0*4+n*4], m.arena[35856+b0*4:35856+b0*4+n*4])
+	m.scaleAddTanhGrad(n, m.arena[31168+b0*4:31168+b0*4+n*4], m.arena[40640+b0*4:40640+b0*4+n*4], m.arena[16224+b0*4:16224+b0*4+n*4], m.arena[35856+b0*4:35856+b0*4+n*4])
 	// d.gru/t3/n_pre.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t3/n_pre.2: Add 4
@@ -1745,17 +1769,17 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
 	// d.gru/t3/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 	// d.gru/t3/xrh.1: Slice N×4
-	m.slice4(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[40304+b0*4:40304+b0*4+n*4])
+	m.slice4(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[33472+b0*4:33472+b0*4+n*4])
 	// d.gru/t3/xrh.2: Slice N×4
-	m.slice5(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[40336+b0*4:40336+b0*4+n*4])
+	m.slice5(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[33504+b0*4:33504+b0*4+n*4])
 	// d.gru/t3/z.1: SigmoidGrad N×4, fused with d.gru/t3/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[40368+b0*4:40368+b0*4+n*4], m.arena[16224+b0*4:16224+b0*4+n*4], m.arena[36016+b0*4:36016+b0*4+n*4], m.arena[35696+b0*4:35696+b0*4+n*4])
+	m.mulSigmoidGrad(n, m.arena[33536+b0*4:33536+b0*4+n*4], m.arena[16224+b0*4:16224+b0*4+n*4], m.arena[36016+b0*4:36016+b0*4+n*4], m.arena[35696+b0*4:35696+b0*4+n*4])
 	// d.gru/t3/z_pre.1: SliceGrad N×8
-	m.sliceGrad3(n, m.arena[40368+b0*4:40368+b0*4+n*4], m.arena[30784+b0*8:30784+b0*8+n*8], 4)
+	m.sliceGrad3(n, m.arena[33536+b0*4:33536+b0*4+n*4], m.arena[30784+b0*8:30784+b0*8+n*8], 4)
 	// d.gru/t3/r.1: SigmoidGrad N×4, fused with d.gru/t3/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[16288+b0*4:16288+b0*4+n*4], m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[36144+b0*4:36144+b0*4+n*4], m.arena[35536+b0*4:35536+b0*4+n*4])
+	m.mulSigmoidGrad(n, m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[33504+b0*4:33504+b0*4+n*4], m.arena[36144+b0*4:36144+b0*4+n*4], m.arena[35536+b0*4:35536+b0*4+n*4])
 	// d.gru/t3/r_pre.1: SliceGrad N×8
-	m.sliceGrad3(n, m.arena[16288+b0*4:16288+b0*4+n*4], m.arena[30784+b0*8:30784+b0*8+n*8], 0)
+	m.sliceGrad3(n, m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[30784+b0*8:30784+b0*8+n*8], 0)
 	// d.gru/t3/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t3/rz.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
@@ -1767,25 +1791,25 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
 	// d.gru/t3/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 	// d.gru/t3/xh.1: Slice N×4
-	m.slice4(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[16352+b0*4:16352+b0*4+n*4])
+	m.slice4(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[40176+b0*4:40176+b0*4+n*4])
 	// d.gru/t3/xh.2: Slice N×4
-	m.slice5(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[16384+b0*4:16384+b0*4+n*4])
+	m.slice5(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[40208+b0*4:40208+b0*4+n*4])
 	// d.gru/t3/xh.3: Add N×4
-	m.add(n, m.arena[40304+b0*4:40304+b0*4+n*4], m.arena[16352+b0*4:16352+b0*4+n*4], m.arena[16416+b0*4:16416+b0*4+n*4])
+	m.add(n, m.arena[33472+b0*4:33472+b0*4+n*4], m.arena[40176+b0*4:40176+b0*4+n*4], m.arena[40240+b0*4:40240+b0*4+n*4])
 	// d.gru/t3/xh.4: Add N×4, fused with d.gru/t3/h_minus_n.2 (Add), d.gru/t3/rh.2 (Mul), d.gru/t3/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[16256+b0*4:16256+b0*4+n*4], m.arena[40208+b0*4:40208+b0*4+n*4], m.arena[40496+b0*4:40496+b0*4+n*4], m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[35536+b0*4:35536+b0*4+n*4], m.arena[16384+b0*4:16384+b0*4+n*4])
+	m.addMulAddAdd(n, m.arena[16256+b0*4:16256+b0*4+n*4], m.arena[33376+b0*4:33376+b0*4+n*4], m.arena[40640+b0*4:40640+b0*4+n*4], m.arena[33504+b0*4:33504+b0*4+n*4], m.arena[35536+b0*4:35536+b0*4+n*4], m.arena[40208+b0*4:40208+b0*4+n*4])
 	// d.gru/t3/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad2(n, m.arena[16416+b0*4:16416+b0*4+n*4], m.arena[16000+b0*20:16000+b0*20+n*20], 3)
+	m.sliceGrad2(n, m.arena[40240+b0*4:40240+b0*4+n*4], m.arena[16000+b0*20:16000+b0*20+n*20], 3)
 	// d.gru/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/t2 … d.gru/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.gru/t[step]/z_h_minus_n.2: Mul N×4
-		m.mul(n, m.arena[16224+((step+1)&1)*32+b0*4:16224+((step+1)&1)*32+b0*4+n*4], m.arena[35600+step*32+b0*4:35600+step*32+b0*4+n*4], m.arena[40496+b0*4:40496+b0*4+n*4])
+		m.mul(n, m.arena[16224+((step+1)&1)*32+b0*4:16224+((step+1)&1)*32+b0*4+n*4], m.arena[35600+step*32+b0*4:35600+step*32+b0*4+n*4], m.arena[40640+b0*4:40640+b0*4+n*4])
 		// d.gru/t[step]/h_minus_n.2@0: Slice N×4
-		m.slice37(n, m.arena[30912+b0*20:30912+b0*20+n*20], m.arena[40208+b0*4:40208+b0*4+n*4], 4*step-4)
+		m.slice37(n, m.arena[30912+b0*20:30912+b0*20+n*20], m.arena[33376+b0*4:33376+b0*4+n*4], 4*step-4)
 		// d.gru/t[step]/n.1: TanhGrad N×4, fused with d.gru/t[step]/h_minus_n.1 (Scale), d.gru/t[step]/h_minus_n.3 (Add)
-		m.scaleAddTanhGrad(n, m.arena[31072+step*32+b0*4:31072+step*32+b0*4+n*4], m.arena[40496+b0*4:40496+b0*4+n*4], m.arena[16224+((step+1)&1)*32+b0*4:16224+((step+1)&1)*32+b0*4+n*4], m.arena[35760+step*32+b0*4:35760+step*32+b0*4+n*4])
+		m.scaleAddTanhGrad(n, m.arena[31072+step*32+b0*4:31072+step*32+b0*4+n*4], m.arena[40640+b0*4:40640+b0*4+n*4], m.arena[16224+((step+1)&1)*32+b0*4:16224+((step+1)&1)*32+b0*4+n*4], m.arena[35760+step*32+b0*4:35760+step*32+b0*4+n*4])
 		// d.gru/t[step]/n_pre.1: ChannelSum 4
 		// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 		// d.gru/t[step]/n_pre.2: Add 4
@@ -1796,17 +1820,17 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 		// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
 		// d.gru/t[step]/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 		// d.gru/t[step]/xrh.1: Slice N×4
-		m.slice4(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[40304+b0*4:40304+b0*4+n*4])
+		m.slice4(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[33472+b0*4:33472+b0*4+n*4])
 		// d.gru/t[step]/xrh.2: Slice N×4
-		m.slice5(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[40336+b0*4:40336+b0*4+n*4])
+		m.slice5(n, m.arena[31232+b0*8:31232+b0*8+n*8], m.arena[33504+b0*4:33504+b0*4+n*4])
 		// d.gru/t[step]/z.1: SigmoidGrad N×4, fused with d.gru/t[step]/z_h_minus_n.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[40368+b0*4:40368+b0*4+n*4], m.arena[16224+((step+1)&1)*32+b0*4:16224+((step+1)&1)*32+b0*4+n*4], m.arena[35920+step*32+b0*4:35920+step*32+b0*4+n*4], m.arena[35600+step*32+b0*4:35600+step*32+b0*4+n*4])
+		m.mulSigmoidGrad(n, m.arena[33536+b0*4:33536+b0*4+n*4], m.arena[16224+((step+1)&1)*32+b0*4:16224+((step+1)&1)*32+b0*4+n*4], m.arena[35920+step*32+b0*4:35920+step*32+b0*4+n*4], m.arena[35600+step*32+b0*4:35600+step*32+b0*4+n*4])
 		// d.gru/t[step]/z_pre.1: SliceGrad N×8
-		m.sliceGrad3(n, m.arena[40368+b0*4:40368+b0*4+n*4], m.arena[30592+step*64+b0*8:30592+step*64+b0*8+n*8], 4)
+		m.sliceGrad3(n, m.arena[33536+b0*4:33536+b0*4+n*4], m.arena[30592+step*64+b0*8:30592+step*64+b0*8+n*8], 4)
 		// d.gru/t[step]/r.1: SigmoidGrad N×4, fused with d.gru/t[step]/rh.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[16288+b0*4:16288+b0*4+n*4], m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[36080+(step-1)*32+b0*4:36080+(step-1)*32+b0*4+n*4], m.arena[35440+step*32+b0*4:35440+step*32+b0*4+n*4])
+		m.mulSigmoidGrad(n, m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[33504+b0*4:33504+b0*4+n*4], m.arena[36080+(step-1)*32+b0*4:36080+(step-1)*32+b0*4+n*4], m.arena[35440+step*32+b0*4:35440+step*32+b0*4+n*4])
 		// d.gru/t[step]/r_pre.1: SliceGrad N×8
-		m.sliceGrad3(n, m.arena[16288+b0*4:16288+b0*4+n*4], m.arena[30592+step*64+b0*8:30592+step*64+b0*8+n*8], 0)
+		m.sliceGrad3(n, m.arena[33568+b0*4:33568+b0*4+n*4], m.arena[30592+step*64+b0*8:30592+step*64+b0*8+n*8], 0)
 		// d.gru/t[step]/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 		// d.gru/t[step]/rz.1: ChannelSum 8
 		// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
@@ -1818,22 +1842,22 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 		// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
 		// d.gru/t[step]/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 		// d.gru/t[step]/xh.1: Slice N×4
-		m.slice4(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[16352+b0*4:16352+b0*4+n*4])
+		m.slice4(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[40176+b0*4:40176+b0*4+n*4])
 		// d.gru/t[step]/xh.2: Slice N×4
-		m.slice5(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[16384+b0*4:16384+b0*4+n*4])
+		m.slice5(n, m.arena[31296+b0*8:31296+b0*8+n*8], m.arena[40208+b0*4:40208+b0*4+n*4])
 		// d.gru/t[step]/xh.3: Add N×4
-		m.add(n, m.arena[40304+b0*4:40304+b0*4+n*4], m.arena[16352+b0*4:16352+b0*4+n*4], m.arena[16416+b0*4:16416+b0*4+n*4])
+		m.add(n, m.arena[33472+b0*4:33472+b0*4+n*4], m.arena[40176+b0*4:40176+b0*4+n*4], m.arena[40240+b0*4:40240+b0*4+n*4])
 		// d.gru/t[step]/xh.4: Add N×4, fused with d.gru/t[step]/h_minus_n.2 (Add), d.gru/t[step]/rh.2 (Mul), d.gru/t[step]/rh.3 (Add)
-		m.addMulAddAdd(n, m.arena[16224+((step)&1)*32+b0*4:16224+((step)&1)*32+b0*4+n*4], m.arena[40208+b0*4:40208+b0*4+n*4], m.arena[40496+b0*4:40496+b0*4+n*4], m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[35440+step*32+b0*4:35440+step*32+b0*4+n*4], m.arena[16384+b0*4:16384+b0*4+n*4])
+		m.addMulAddAdd(n, m.arena[16224+((step)&1)*32+b0*4:16224+((step)&1)*32+b0*4+n*4], m.arena[33376+b0*4:33376+b0*4+n*4], m.arena[40640+b0*4:40640+b0*4+n*4], m.arena[33504+b0*4:33504+b0*4+n*4], m.arena[35440+step*32+b0*4:35440+step*32+b0*4+n*4], m.arena[40208+b0*4:40208+b0*4+n*4])
 		// d.gru/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.gru/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad2(n, m.arena[16416+b0*4:16416+b0*4+n*4], m.arena[16000+b0*20:16000+b0*20+n*20], step)
+		m.sliceGrad2(n, m.arena[40240+b0*4:40240+b0*4+n*4], m.arena[16000+b0*20:16000+b0*20+n*20], step)
 		// d.gru/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.gru/t0/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[16256+b0*4:16256+b0*4+n*4], m.arena[35600+b0*4:35600+b0*4+n*4], m.arena[40496+b0*4:40496+b0*4+n*4])
+	m.mul(n, m.arena[16256+b0*4:16256+b0*4+n*4], m.arena[35600+b0*4:35600+b0*4+n*4], m.arena[40640+b0*4:40640+b0*4+n*4])
 	// d.gru/t0/n.1: TanhGrad N×4, fused with d.gru/t0/h_minus_n.1 (Scale), d.gru/t0/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[31072+b0*4:31072+b0*4+n*4], m.arena[40496+b0*4:40496+b0*4+n*4], m.arena[16256+b0*4:16256+b0*4+n*4], m.arena[35760+b0*4:35760+b0*4+n*4])
+	m.scaleAddTanhGrad(n, m.arena[31072+b0*4:31072+b0*4+n*4], m.arena[40640+b0*4:40640+b0*4+n*4], m.arena[16256+b0*4:16256+b0*4+n*4], m.arena[35760+b0*4:35760+b0*4+n*4])
 	// d.gru/t0/n_pre.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 }
@@ -1848,19 +1872,19 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 	m.mul(n, m.arena[16000+b0*20:16000+b0*20+n*20], m.arena[35280+b0*20:35280+b0*20+n*20], m.arena[30592+b0*20:30592+b0*20+n*20])
 	// d.rnn/sequence.1: Reshape N×20: a view, no code
 	// d.rnn/t4/h.1@1: Slice N×4
-	m.slice30(n, m.arena[30592+b0*20:30592+b0*20+n*20], m.arena[40208+b0*4:40208+b0*4+n*4])
+	m.slice30(n, m.arena[30592+b0*20:30592+b0*20+n*20], m.arena[33632+b0*4:33632+b0*4+n*4])
 	// d.rnn/t4/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[35248+b0*4:35248+b0*4+n*4], m.arena[40208+b0*4:40208+b0*4+n*4], m.arena[30880+b0*4:30880+b0*4+n*4])
+	m.reluGrad(n, m.arena[35248+b0*4:35248+b0*4+n*4], m.arena[33632+b0*4:33632+b0*4+n*4], m.arena[30880+b0*4:30880+b0*4+n*4])
 	// d.rnn/t4/gates.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 	// d.rnn/t4/gates_matmul.2: MatMul 4×7
 	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 	// d.rnn/t4/xh.1: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[30880+b0*4:30880+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[40304+b0*4:40304+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[30880+b0*4:30880+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[33440+b0*4:33440+b0*4+n*4], 4)
 	// d.rnn/t4/xh.2@0: Slice N×4
-	m.slice35(n, m.arena[30592+b0*20:30592+b0*20+n*20], m.arena[40336+b0*4:40336+b0*4+n*4])
+	m.slice35(n, m.arena[30592+b0*20:30592+b0*20+n*20], m.arena[33472+b0*4:33472+b0*4+n*4])
 	// d.rnn/t4/xh.2: Add N×4
-	m.add(n, m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[40304+b0*4:40304+b0*4+n*4], m.arena[16160+b0*4:16160+b0*4+n*4])
+	m.add(n, m.arena[33472+b0*4:33472+b0*4+n*4], m.arena[33440+b0*4:33440+b0*4+n*4], m.arena[16160+b0*4:16160+b0*4+n*4])
 	// d.rnn/t3/h.1: ReluGrad N×4
 	m.reluGrad(n, m.arena[35216+b0*4:35216+b0*4+n*4], m.arena[16160+b0*4:16160+b0*4+n*4], m.arena[30848+b0*4:30848+b0*4+n*4])
 	// d.rnn/t3/gates.1: ChannelSum 4
@@ -1871,11 +1895,11 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 	// d.rnn/t3/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 	// d.rnn/t3/xh.1: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[30848+b0*4:30848+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[40304+b0*4:40304+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[30848+b0*4:30848+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[33440+b0*4:33440+b0*4+n*4], 4)
 	// d.rnn/t3/xh.2@0: Slice N×4
-	m.slice36(n, m.arena[30592+b0*20:30592+b0*20+n*20], m.arena[40336+b0*4:40336+b0*4+n*4])
+	m.slice36(n, m.arena[30592+b0*20:30592+b0*20+n*20], m.arena[33472+b0*4:33472+b0*4+n*4])
 	// d.rnn/t3/xh.2: Add N×4
-	m.add(n, m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[40304+b0*4:40304+b0*4+n*4], m.arena[16192+b0*4:16192+b0*4+n*4])
+	m.add(n, m.arena[33472+b0*4:33472+b0*4+n*4], m.arena[33440+b0*4:33440+b0*4+n*4], m.arena[16192+b0*4:16192+b0*4+n*4])
 	// d.rnn/t2 … d.rnn/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.rnn/t[step]/h.1: ReluGrad N×4
@@ -1888,11 +1912,11 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 		// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 		// d.rnn/t[step]/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 		// d.rnn/t[step]/xh.1: MatMul N×4
-		rt.GemmPackedP(nil, false, n, 1, m.arena[30752+step*32+b0*4:30752+step*32+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[40304+b0*4:40304+b0*4+n*4], 4)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[30752+step*32+b0*4:30752+step*32+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[33440+b0*4:33440+b0*4+n*4], 4)
 		// d.rnn/t[step]/xh.2@0: Slice N×4
-		m.slice37(n, m.arena[30592+b0*20:30592+b0*20+n*20], m.arena[40336+b0*4:40336+b0*4+n*4], 4*step-4)
+		m.slice37(n, m.arena[30592+b0*20:30592+b0*20+n*20], m.arena[33472+b0*4:33472+b0*4+n*4], 4*step-4)
 		// d.rnn/t[step]/xh.2: Add N×4
-		m.add(n, m.arena[40336+b0*4:40336+b0*4+n*4], m.arena[40304+b0*4:40304+b0*4+n*4], m.arena[16160+((step)&1)*32+b0*4:16160+((step)&1)*32+b0*4+n*4])
+		m.add(n, m.arena[33472+b0*4:33472+b0*4+n*4], m.arena[33440+b0*4:33440+b0*4+n*4], m.arena[16160+((step)&1)*32+b0*4:16160+((step)&1)*32+b0*4+n*4])
 	}
 	// d.rnn/t0/h.1: ReluGrad N×4
 	m.reluGrad(n, m.arena[35120+b0*4:35120+b0*4+n*4], m.arena[16192+b0*4:16192+b0*4+n*4], m.arena[30752+b0*4:30752+b0*4+n*4])
