@@ -221,6 +221,19 @@ var rowLosses = map[string]rowLoss{
 				jen.Id("gr").Index(jen.Id("label")).Op("-=").Add(f32(jen.Id("scale"))))
 		},
 	},
+	// PyTorch's NLLLoss: -x[label]; gradient -onehot(label). Labels were checked
+	// against [0, classes) on entry.
+	ir.OpNLLLoss: {
+		f: func(k *Kernel, cols int) []jen.Code {
+			return []jen.Code{jen.Add(sum).Op("-=").Add(f64(jen.Id("zr").Index(jen.Id("label"))))}
+		},
+		df: func(k *Kernel, cols int) []jen.Code {
+			return []jen.Code{
+				jen.Op("*").Id("gr").Op("=").Index(jen.Lit(cols)).Float32().Values(),
+				jen.Id("gr").Index(jen.Id("label")).Op("=").Add(f32(jen.Op("-").Id("scale"))),
+			}
+		},
+	},
 	// Keras: q = p/Σp, r = clip(q, ε, 1-ε), loss -Σ t·ln r. The clip passes the
 	// gradient only where q is within [ε, 1-ε] (TensorFlow's clip_by_value), and the
 	// normalisation gives ∂loss/∂p_j = (g_j - Σ_c g_c·q_c)/Σp for g_c = ∂loss/∂q_c.
@@ -253,9 +266,9 @@ var rowLosses = map[string]rowLoss{
 	},
 }
 
-// rowHead binds p and t and returns the loop head over rows: zr, and tr (or the
-// class label).
-func rowHead(k *Kernel) (rows *jen.Statement, cols int, head []jen.Code, err error) {
+// rowHead binds p and t and returns the loop head over rows: zr (unless the body
+// does not read the values: values false), and tr (or the class label).
+func rowHead(k *Kernel, values bool) (rows *jen.Statement, cols int, head []jen.Code, err error) {
 	p, t := k.In(0), k.In(1)
 	rows, cols, err = lastAxis(k, p)
 	if err != nil {
@@ -263,8 +276,10 @@ func rowHead(k *Kernel) (rows *jen.Statement, cols int, head []jen.Code, err err
 	}
 	ps := k.Bind("p", p)
 	ts := k.Bind("t", t)
-	head = []jen.Code{jen.Id("zr").Op(":=").Add(row(ps, jen.Id("r"), cols))}
-	if k.Node.Op == ir.OpSparseSoftmaxCELoss || k.Node.Attrs.Sub == ir.OpSparseSoftmaxCELoss {
+	if values {
+		head = []jen.Code{jen.Id("zr").Op(":=").Add(row(ps, jen.Id("r"), cols))}
+	}
+	if sparseLoss(k.Node.Op) || sparseLoss(k.Node.Attrs.Sub) {
 		if t.DType != ir.Int {
 			return nil, 0, nil, k.Errorf("class labels must be an int input, not %s", t.DType)
 		}
@@ -276,7 +291,7 @@ func rowHead(k *Kernel) (rows *jen.Statement, cols int, head []jen.Code, err err
 }
 
 func emitRowLoss(k *Kernel) error {
-	rows, cols, head, err := rowHead(k)
+	rows, cols, head, err := rowHead(k, true)
 	if err != nil {
 		return err
 	}
@@ -303,7 +318,8 @@ func emitLossGrad(k *Kernel) error {
 	if !ok {
 		return k.Errorf("%q is not a loss op", sub)
 	}
-	rows, cols, head, err := rowHead(k)
+	// NLL's gradient is -1 at the label whatever the values.
+	rows, cols, head, err := rowHead(k, sub != ir.OpNLLLoss)
 	if err != nil {
 		return err
 	}
@@ -314,3 +330,7 @@ func emitLossGrad(k *Kernel) error {
 	k.Emit(loop("r", rows, append(head, l.df(k, cols)...)...))
 	return nil
 }
+
+// sparseLoss reports whether op is a loss whose target is one class label per row
+// of its prediction's last axis.
+func sparseLoss(op string) bool { return op == ir.OpSparseSoftmaxCELoss || op == ir.OpNLLLoss }

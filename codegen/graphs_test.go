@@ -196,7 +196,8 @@ func aeGraph() (*ir.Graph, error) {
 // ndGraph runs the per-channel, shape and row ops on 4-D and 3-D values, where the
 // channel axis has elements after it and concatenation, slicing and softmax work on
 // inner axes, and the sparse cross-entropies with a class label per row of an
-// (N, 3, 4) value: (N, 3) int labels, from logits and (one-hot) on probabilities.
+// (N, 3, 4) value: (N, 3) int labels, from logits and (one-hot) on probabilities,
+// and the negative log-likelihood of a 4-D log-softmax with (N, 2, 3) labels.
 func ndGraph() (*ir.Graph, error) {
 	b := newGB("nd")
 	x := b.input("x", ir.RoleData, "", 2, 3, 4)
@@ -204,6 +205,8 @@ func ndGraph() (*ir.Graph, error) {
 	z := b.input("z", ir.RoleTarget, "", 3, 4)
 	label := b.input("label", ir.RoleTarget, ir.Int)
 	tags := b.input("tags", ir.RoleTarget, ir.Int, 3)
+	cells := b.input("cells", ir.RoleTarget, ir.Int, 2, 3)
+	cellScale := b.param("cells_scale.weight", "cells_scale", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 3}, 2)
 
 	bias := b.param("affine.bias", "affine", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 0.5}, 2)
 	scale := b.param("affine.scale", "affine", ir.RoleWeight, ir.Init{Kind: ir.InitUniform, Value: 2}, 2)
@@ -215,7 +218,8 @@ func ndGraph() (*ir.Graph, error) {
 	bn := b.add(ir.OpBatchNorm, "bn", "bn", ir.Attrs{Eps: 1e-3, Momentum: 0.3}, s, gamma, beta, rmean, rvar)
 	d := b.add(ir.OpDropout, "dropout", "dropout", ir.Attrs{Rate: 0.5, Seed: 11}, bn)
 
-	c1 := b.add(ir.OpConcat, "cat_h", "cat_h", ir.Attrs{Axis: 2}, d, b.add(ir.OpTanh, "tanh", "tanh", ir.Attrs{}, x))            // N×2×6×4
+	tanhX := b.add(ir.OpTanh, "tanh", "tanh", ir.Attrs{}, x)
+	c1 := b.add(ir.OpConcat, "cat_h", "cat_h", ir.Attrs{Axis: 2}, d, tanhX)                                                      // N×2×6×4
 	c2 := b.add(ir.OpConcat, "cat_w", "cat_w", ir.Attrs{Axis: 3}, c1, b.add(ir.OpSigmoid, "sigmoid", "sigmoid", ir.Attrs{}, c1)) // N×2×6×8
 	s1 := b.add(ir.OpSlice, "slice_w", "slice_w", ir.Attrs{Axis: 3, Start: 2, End: 6}, c2)                                       // N×2×6×4
 	s2 := b.add(ir.OpSlice, "slice_h", "slice_h", ir.Attrs{Axis: 2, Start: 1, End: 4}, s1)                                       // N×2×3×4
@@ -234,6 +238,12 @@ func ndGraph() (*ir.Graph, error) {
 		b.add(ir.OpSparseSoftmaxCELoss, "sparse_ce_rows", "sparse_ce_rows", ir.Attrs{}, r, tags),
 		b.add(ir.OpCategoricalCELoss, "sparse_cce_rows", "sparse_cce_rows", ir.Attrs{}, rs,
 			b.add(ir.OpOneHot, "sparse_cce_rows/onehot", "sparse_cce_rows", ir.Attrs{Shape: ir.Shape{ir.Batch, 3, 4}}, tags)),
+		// The negative log-likelihood of a log-softmax over the last axis of
+		// (N, 2, 3, 4), a class label per (channel, row): (N, 2, 3) labels. Its own
+		// per-channel scale on tanh(x), so that TrainStep's gradients check it.
+		b.add(ir.OpNLLLoss, "nll_cells", "nll_cells", ir.Attrs{},
+			b.add(ir.OpLogSoftmax, "cells_log_softmax", "cells_log_softmax", ir.Attrs{},
+				b.add(ir.OpChannelMul, "cells_scale", "cells_scale", ir.Attrs{}, tanhX, cellScale)), cells),
 	}
 	total := terms[0]
 	for i, id := range terms[1:] {

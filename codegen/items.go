@@ -43,6 +43,8 @@ var itemOps = map[string]bool{
 	ir.OpEmbedding: true,
 	// Copies of an item's block along a new axis after the batch (RepeatVector).
 	ir.OpRepeat: true,
+	// Over the last axis, as Softmax.
+	ir.OpLogSoftmax: true,
 }
 
 // findItemSplit sets p.itemSplit when Predict can run by ranges of items.

@@ -41,11 +41,12 @@ type exampleModel struct {
 // PyTorch by TestTheTorchModelsMatchPyTorch: those of models_golden.py,
 // conv1d_golden.py, embedding_golden.py (token ids through an Embedding),
 // upsample_golden.py (bilinear upsampling), seqae_golden.py (RepeatVector in a
-// sequence-to-sequence autoencoder), dilation_golden.py (dilated convolutions) and
-// padcrop_golden.py (zero padding and cropping). (The other sets have tests of their
-// own: act_test.go, sce_test.go, dense_seq_test.go.)
+// sequence-to-sequence autoencoder), dilation_golden.py (dilated convolutions),
+// padcrop_golden.py (zero padding and cropping) and mnist_golden.py (PyTorch's MNIST
+// example, log_softmax and nll_loss). (The other sets have tests of their own:
+// act_test.go, sce_test.go, dense_seq_test.go.)
 func torchCases() []torchmodels.Case {
-	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.SeqAEs, torchmodels.DilationModels, torchmodels.PadCrop)
+	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.SeqAEs, torchmodels.DilationModels, torchmodels.PadCrop, torchmodels.MNIST)
 }
 
 func torchExamples() []exampleModel {

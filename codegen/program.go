@@ -280,13 +280,14 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 	p.nameItems()
 
 	// Class labels are checked on entry against the classes of the op reading them:
-	// the last axis of a sparse loss's logits, or of a OneHot's result; ids against
+	// the last axis of a sparse loss's logits (or an NLL loss's log-probabilities), or
+	// of a OneHot's result; ids against
 	// the rows of the embedding weight.
 	for _, id := range p.order {
 		n := g.Nodes[id]
 		labels, classes := -1, ir.Shape(nil)
 		switch {
-		case n.Op == ir.OpSparseSoftmaxCELoss || (n.Op == ir.OpLossGrad && n.Attrs.Sub == ir.OpSparseSoftmaxCELoss):
+		case sparseLoss(n.Op) || (n.Op == ir.OpLossGrad && sparseLoss(n.Attrs.Sub)):
 			labels, classes = n.Inputs[1], g.Nodes[n.Inputs[0]].Shape
 		case n.Op == ir.OpOneHot:
 			labels, classes = n.Inputs[0], n.Shape

@@ -43,3 +43,9 @@ package generated
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model InceptionSmall -out inceptionsmall -max-batch 32 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ResNetSmall -out resnetsmall -max-batch 8 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model DenseNetSmall -out densenetsmall -max-batch 8 -tests -cmd
+
+// PyTorch's own MNIST example network (examples/mnist's Net, models/torch_mnist.go):
+// log_softmax under the negative log-likelihood, trained by its command as a classifier.
+// Max batch 8, as VGGSmall: its test against the float64 interpreter at batch 32 takes
+// over two minutes.
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model TorchMNIST -out torchmnist -max-batch 8 -tests -cmd

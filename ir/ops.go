@@ -390,6 +390,7 @@ func init() {
 	defSmoothActivations()
 	defEmbedding()
 	defPad2D()
+	defLogSoftmax()
 	def(&OpDef{Name: OpSoftmax, Kind: Primitive, MinInputs: 1, MaxInputs: 1,
 		Doc: "Softmax over the last axis, computed as exp(x - max)/Σ exp(x - max).",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
@@ -785,7 +786,7 @@ func init() {
 	def(&OpDef{Name: OpLossGrad, Kind: GradOnly, MinInputs: 3, MaxInputs: 3, Attrs: []string{"sub", "alpha"},
 		Doc: "Inputs (prediction, target, dloss): the gradient of the loss op named by sub with respect to its prediction, times the scalar dloss.",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
-			if d, ok := Ops[n.Attrs.Sub]; !ok || d.Kind != Primitive || (len(lossDocs[n.Attrs.Sub]) == 0 && n.Attrs.Sub != OpSparseSoftmaxCELoss) {
+			if d, ok := Ops[n.Attrs.Sub]; !ok || d.Kind != Primitive || (len(lossDocs[n.Attrs.Sub]) == 0 && n.Attrs.Sub != OpSparseSoftmaxCELoss && n.Attrs.Sub != OpNLLLoss) {
 				return nil, fmt.Errorf("%q is not a loss op", n.Attrs.Sub)
 			}
 			if in[2].Rank() != 0 {
@@ -1298,5 +1299,40 @@ func defPad2D() {
 				}
 			}
 			return Shape{x[0], x[1], x[2] + p[0] + p[2], x[3] + p[1] + p[3]}, nil
+		}})
+}
+
+// LogSoftmax over the last axis (PyTorch's log_softmax, Keras' log_softmax), its
+// gradient-only op, and the negative log-likelihood loss (PyTorch's NLLLoss) that
+// usually reads it.
+const (
+	OpLogSoftmax     = "LogSoftmax"
+	OpLogSoftmaxGrad = "LogSoftmaxGrad"
+	OpNLLLoss        = "NLLLoss"
+)
+
+// defLogSoftmax defines LogSoftmax, LogSoftmaxGrad and NLLLoss.
+func defLogSoftmax() {
+	def(&OpDef{Name: OpLogSoftmax, Kind: Primitive, MinInputs: 1, MaxInputs: 1,
+		Doc: "Log-softmax over the last axis, y = x - m - ln Σ exp(x - m) with m the row's maximum (PyTorch's log_softmax(x, dim=-1), Keras' log_softmax): stable where ln(softmax(x)) underflows to -inf.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if in[0].Rank() < 1 || (in[0].Batched() && in[0].Rank() < 2) {
+				return nil, fmt.Errorf("log-softmax needs a class axis after the batch")
+			}
+			return in[0].Clone(), nil
+		}})
+	def(&OpDef{Name: OpLogSoftmaxGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Infer: sameTwo,
+		Doc: "Inputs (y, dy) with y = log_softmax(x) over the last axis: dx = dy - exp(y)·Σ dy, the sum over the row (PyTorch's log_softmax backward, which also reads the output)."})
+	def(&OpDef{Name: OpNLLLoss, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
+		Doc: "Inputs (x (N, d..., C), labels (N, d...) of dtype int): mean over the R = N·d… rows of the last axis of -x[label], PyTorch's NLLLoss (reduction 'mean', no weight, no ignore_index; its class axis is 1: the same number on x moved to (N, C, d...)). x is normally log-probabilities (a LogSoftmax) but is not checked to be. The gradient is -1/R at each row's label and 0 elsewhere. A label outside [0,C) is an error at run time.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			z, y := in[0], in[1]
+			if z.Rank() < 2 || !z.Batched() {
+				return nil, fmt.Errorf("log-probabilities %s must be (N, ..., classes)", z)
+			}
+			if !y.Equal(z[:z.Rank()-1]) {
+				return nil, fmt.Errorf("labels %s must be the log-probabilities %s without their class axis, %s", y, z, z[:z.Rank()-1])
+			}
+			return Shape{}, nil
 		}})
 }

@@ -20,7 +20,7 @@ func feeds(g *ir.Graph, n int) map[string]*interp.Tensor {
 	classes := map[int]int{}
 	for _, node := range g.Nodes {
 		switch node.Op {
-		case ir.OpSparseSoftmaxCELoss:
+		case ir.OpSparseSoftmaxCELoss, ir.OpNLLLoss:
 			s := g.Nodes[node.Inputs[0]].Shape
 			classes[node.Inputs[1]] = s[len(s)-1]
 		case ir.OpOneHot:

@@ -202,6 +202,10 @@ func AllOps() *nn.Model {
 	m.AddLoss(nn.CategoricalCrossEntropy("cce_probs", probs, onehot), 0.25)
 	m.AddLoss(nn.SparseCategoricalCrossEntropy("sparse_ce_probs", probs, label), 0.25)                  // Keras' default, on probabilities
 	m.AddLoss(nn.SparseCategoricalCrossEntropy("sparse_ce_steps", tagLogits, tags, nn.FromLogits), 0.5) // over N·T steps
+	// PyTorch's MNIST pair, log-softmax under the negative log-likelihood: as a layer
+	// on the logits, and as a per-step Dense's activation with a label per step.
+	m.AddLoss(nn.NLLLoss("nll", logits.LogSoftmax("log_probs"), label), 0.5)
+	m.AddLoss(nn.NLLLoss("nll_steps", seq.Dense("step_log_probs", 3, nn.Act("log_softmax")), tags), 0.5)
 	m.AddLoss(nn.MSE("mse", recon, x), 2)
 	m.AddLoss(nn.MAE("mae", recon, x), 0.1)
 	m.AddLoss(nn.Huber("huber", recon, x, 0.5), 0.1)

@@ -143,6 +143,8 @@ var builderOps = []string{
 	ir.OpDiv, ir.OpLog, ir.OpReduceSum,
 	// The smooth activations (nn.Act and their layers).
 	ir.OpElu, ir.OpSelu, ir.OpSoftplus, ir.OpGelu, ir.OpSilu,
+	// Log-softmax and the negative log-likelihood (nn/loss.go).
+	ir.OpLogSoftmax, ir.OpNLLLoss,
 	// Embedding (nn/embedding.go).
 	ir.OpEmbedding,
 	// RepeatVector (nn/repeat.go).
@@ -206,7 +208,7 @@ func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {
 				terms++
 			}
 		}
-		assert.Equal(t, 11, terms)
+		assert.Equal(t, 13, terms)
 	})
 	t.Run("with batch-norm state and several outputs", func(t *testing.T) {
 		state := 0

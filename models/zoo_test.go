@@ -18,7 +18,7 @@ import (
 	"github.com/dlgen/dlgen/passes"
 )
 
-// zoo lists the model constructors of autoencoders.go and cnn.go, by file. The
+// zoo lists the model constructors of autoencoders.go, cnn.go and torch_mnist.go, by file. The
 // tests below hold them to what models_test.go holds the workloads to.
 var zoo = map[string][]struct {
 	name  string
@@ -44,6 +44,9 @@ var zoo = map[string][]struct {
 		{"inception_small", models.InceptionSmall},
 		{"resnet_small", models.ResNetSmall},
 		{"densenet_small", models.DenseNetSmall},
+	},
+	"torch_mnist.go": {
+		{"torch_mnist", models.TorchMNIST},
 	},
 }
 

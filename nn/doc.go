@@ -59,5 +59,8 @@
 // CategoricalCrossEntropy against one-hot targets, each row renormalised and clipped
 // to [1e-7, 1-1e-7]. Embedding is PyTorch's nn.Embedding on int ids from Indices,
 // with Keras' initializer (uniform in ±0.05) unless TorchInit, and PaddingIdx for
-// PyTorch's padding_idx; Keras' mask_zero is not supported.
+// PyTorch's padding_idx; Keras' mask_zero is not supported. LogSoftmax (Act
+// "log_softmax") and NLLLoss are PyTorch's log_softmax over the last axis and
+// nll_loss, labels as for SparseCategoricalCrossEntropy; NLLLoss has no weight or
+// ignore_index.
 package nn

@@ -271,7 +271,7 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 		{"an unknown activation names the layer and lists the known ones", func() *nn.Model {
 			m := nn.New("m")
 			return withOutput(m, m.Input("x", 4).Dense("fc1", 3, nn.Act("mish")))
-		}, []string{"fc1 (Dense) on input N×4: unknown activation \"mish\" (known: linear, relu, sigmoid, tanh, softmax, leaky_relu, elu, selu, softplus, gelu, gelu_tanh, swish, silu)"}, "fc1"},
+		}, []string{"fc1 (Dense) on input N×4: unknown activation \"mish\" (known: linear, relu, sigmoid, tanh, softmax, leaky_relu, elu, selu, softplus, gelu, gelu_tanh, swish, silu, log_softmax)"}, "fc1"},
 		{"an unknown activation layer", func() *nn.Model {
 			m := nn.New("m")
 			return withOutput(m, m.Input("x", 4).Activation("act", "hard_swish"))
@@ -357,7 +357,7 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 			p := m.Input("x", 1)
 			m.Loss(nn.MSE("loss", p, m.Labels("y")))
 			return withOutput(m, p)
-		}, []string{"loss (MSE)", "\"y\" holds int class labels, which only SparseCategoricalCrossEntropy reads"}, "loss"},
+		}, []string{"loss (MSE)", "\"y\" holds int class labels, which only SparseCategoricalCrossEntropy and NLLLoss read"}, "loss"},
 		{"int labels fed to a layer", func() *nn.Model {
 			m := nn.New("m")
 			return withOutput(m, m.Labels("y").Dense("d", 3))

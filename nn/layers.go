@@ -400,11 +400,11 @@ func (l *builder) applyAct(y int, act string, args []float64, suffix string) int
 		a.Alpha = args[0]
 	}
 	// A Dense layer's last axis is its units, whatever the rank.
-	if op == ir.OpSoftmax && l.m.g.Nodes[y].Shape.Rank() == 4 && l.kind != "Dense" {
+	if (op == ir.OpSoftmax || op == ir.OpLogSoftmax) && l.m.g.Nodes[y].Shape.Rank() == 4 && l.kind != "Dense" {
 		if l.oneD { // a 1-D layer activates its (N, C, 1, L) view
-			l.fail("softmax is over the last axis, which for (N, C, L) is L and not the channels; reshape or flatten first")
+			l.fail("%s is over the last axis, which for (N, C, L) is L and not the channels; reshape or flatten first", act)
 		} else {
-			l.fail("softmax is over the last axis, which for (N, C, H, W) is W and not the channels; reshape or flatten first")
+			l.fail("%s is over the last axis, which for (N, C, H, W) is W and not the channels; reshape or flatten first", act)
 		}
 		return -1
 	}
@@ -441,6 +441,12 @@ func (t *T) Tanh(name string) *T { return t.Activation(name, "tanh") }
 // Softmax is the Activation "softmax", over the last axis: class probabilities from
 // (N, classes) logits.
 func (t *T) Softmax(name string) *T { return t.Activation(name, "softmax") }
+
+// LogSoftmax is the Activation "log_softmax", over the last axis: log-probabilities
+// from (N, classes) logits, as PyTorch's F.log_softmax(x, dim=1) on them, computed
+// stably (a class far below the others gets a large negative value, not -inf as
+// the log of its softmax would). NLLLoss reads it.
+func (t *T) LogSoftmax(name string) *T { return t.Activation(name, "log_softmax") }
 
 // LeakyReLU is the Activation "leaky_relu" with an optional slope (0.01 by default).
 func (t *T) LeakyReLU(name string, slope ...float64) *T {

@@ -72,9 +72,28 @@ func SparseCategoricalCrossEntropy(name string, pred, labels *T, opts ...Option)
 	if l == nil {
 		return m.failed()
 	}
+	what := "logits"
+	if !l.c.fromLogits {
+		what = "probabilities"
+	}
+	p, err := sparseLabels(l, what)
+	if err != nil {
+		return l.fail("%v", err)
+	}
+	if l.c.fromLogits {
+		return l.result(l.op(ir.OpSparseSoftmaxCELoss, "", ir.Attrs{}, l.x(0), l.x(1)))
+	}
+	onehot := l.op(ir.OpOneHot, "onehot", ir.Attrs{Shape: p.Clone()}, l.x(1))
+	return l.result(l.op(ir.OpCategoricalCELoss, "", ir.Attrs{}, l.x(0), onehot))
+}
+
+// sparseLabels checks a sparse loss's (N, ..., classes) predictions (what they are
+// called in the error) against its (N, ...) labels, one per row of the last axis,
+// and returns the predictions' shape.
+func sparseLabels(l *builder, what string) (ir.Shape, error) {
 	p, y := l.shapes()[0], l.shapes()[1]
 	if p.Rank() < 2 {
-		return l.fail("predictions %s need a class axis after the batch", p)
+		return nil, fmt.Errorf("predictions %s need a class axis after the batch", p)
 	}
 	if rows := p[:p.Rank()-1]; !y.Equal(rows) {
 		var hint string
@@ -86,17 +105,32 @@ func SparseCategoricalCrossEntropy(name string, pred, labels *T, opts ...Option)
 		case y.Rank() > 1 && p.Rank() == 2:
 			hint = "; for one class per example the labels are Model.Labels(name) and the predictions (N, classes)"
 		}
-		what := "logits"
-		if !l.c.fromLogits {
-			what = "probabilities"
-		}
-		return l.fail("labels %s must have the shape of the %s %s without the class axis, %s%s", y, what, p, rows, hint)
+		return nil, fmt.Errorf("labels %s must have the shape of the %s %s without the class axis, %s%s", y, what, p, rows, hint)
 	}
-	if l.c.fromLogits {
-		return l.result(l.op(ir.OpSparseSoftmaxCELoss, "", ir.Attrs{}, l.x(0), l.x(1)))
+	return p, nil
+}
+
+// NLLLoss is PyTorch's NLLLoss (reduction 'mean'): log-probabilities logProbs
+// (N, ..., classes), normally a LogSoftmax, against int class indices (N, ...) from
+// Model.Labels, one per row of the last axis, as SparseCategoricalCrossEntropy takes
+// them; the loss is the mean over those rows of -logProbs[..., label]. PyTorch's
+// class axis is 1, so a tagger's (N, T, classes) here is its nll_loss on (N,
+// classes, T). LogSoftmax then NLLLoss is the cross-entropy of the logits, the
+// same number as SparseCategoricalCrossEntropy with FromLogits. Like PyTorch, it
+// does not check that its input holds log-probabilities: the gradient is -1/rows
+// at each row's label, whatever the values. PyTorch's weight and ignore_index are
+// not supported: every label must be a class index (a label of -100, PyTorch's
+// default ignore_index, is an error), so the mean is always over all rows.
+func NLLLoss(name string, logProbs, labels *T) *T {
+	m := modelOf(logProbs, labels)
+	l := m.beginTyped(name, "NLLLoss", nil, 0, 1, logProbs, labels)
+	if l == nil {
+		return m.failed()
 	}
-	onehot := l.op(ir.OpOneHot, "onehot", ir.Attrs{Shape: p.Clone()}, l.x(1))
-	return l.result(l.op(ir.OpCategoricalCELoss, "", ir.Attrs{}, l.x(0), onehot))
+	if _, err := sparseLabels(l, "log-probabilities"); err != nil {
+		return l.fail("%v", err)
+	}
+	return l.result(l.op(ir.OpNLLLoss, "", ir.Attrs{}, l.x(0), l.x(1)))
 }
 
 // lossOp builds a (prediction, target) loss node; FromLogits switches the

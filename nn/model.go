@@ -304,7 +304,7 @@ func (m *Model) beginTyped(name, kind string, opts []Option, allowed optKind, in
 			l.fail("%q holds int ids, which only Embedding reads (its vectors are what other layers take)", n.Name)
 			return nil
 		case i != intArg && isInt:
-			l.fail("%q holds int class labels, which only SparseCategoricalCrossEntropy reads", n.Name)
+			l.fail("%q holds int class labels, which only SparseCategoricalCrossEntropy and NLLLoss read", n.Name)
 			return nil
 		case !n.Shape.Batched():
 			l.fail("%q is a scalar (a loss); layers take batched tensors (add losses with Model.AddLoss)", n.Name)

@@ -257,6 +257,10 @@ type actOpt struct {
 //	             approximate=True)
 //	"swish", "silu"  x·sigmoid(x), two names of one function (PyTorch's SiLU)
 //
+// and "log_softmax", log(softmax(x)) over the last axis computed stably as
+// x - max - ln Σ exp(x - max) (PyTorch's log_softmax(x, dim=-1), Keras'
+// log_softmax), the input NLLLoss expects.
+//
 // The recurrent layers take tanh, sigmoid, relu and linear only.
 func Act(name string, args ...float64) Option {
 	return actOpt{name, append([]float64(nil), args...)}
@@ -536,11 +540,13 @@ var activations = map[string]string{
 	"gelu_tanh": ir.OpGelu,
 	"swish":     ir.OpSilu,
 	"silu":      ir.OpSilu,
+	// Log-softmax, the input of NLLLoss.
+	"log_softmax": ir.OpLogSoftmax,
 }
 
 // activationNames lists the activations in the order errors name them.
 var activationNames = []string{"linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu",
-	"elu", "selu", "softplus", "gelu", "gelu_tanh", "swish", "silu"}
+	"elu", "selu", "softplus", "gelu", "gelu_tanh", "swish", "silu", "log_softmax"}
 
 // activationArgs names the one optional argument of the activations that take one.
 var activationArgs = map[string]string{"leaky_relu": "slope", "elu": "alpha"}

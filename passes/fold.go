@@ -107,6 +107,11 @@ var foldRules = map[string]foldRule{
 		e := math.Exp(in[0] - in[0])
 		return e / (float64(n.Shape[len(n.Shape)-1]) * e), true
 	},
+	// LogSoftmax of equal logits: (x - max) - ln Σ exp(x - max) = 0 - ln C.
+	ir.OpLogSoftmax: func(n *ir.Node, in []float64) (float64, bool) {
+		c := float64(n.Shape[len(n.Shape)-1])
+		return (in[0] - in[0]) - math.Log(c*math.Exp(in[0]-in[0])), true
+	},
 	// Gradient-only element-wise ops.
 	ir.OpSigmoidGrad: binaryFold(func(y, dy float64) float64 { return dy * y * (1 - y) }),
 	ir.OpTanhGrad:    binaryFold(func(y, dy float64) float64 { return dy * (1 - y*y) }),

@@ -50,6 +50,7 @@ func TestFoldEvaluatesConstantOps(t *testing.T) {
 		{"SiluGrad of 0", ir.OpSiluGrad, ir.Attrs{}, []float64{0, 4}, 2},
 		{"Identity of a constant", ir.OpIdentity, ir.Attrs{}, []float64{7}, 7},
 		{"Softmax over four equal logits", ir.OpSoftmax, ir.Attrs{}, []float64{5}, 0.25},
+		{"LogSoftmax over four equal logits", ir.OpLogSoftmax, ir.Attrs{}, []float64{5}, -math.Log(4)},
 		{"max pooling with padding, which never wins", ir.OpMaxPool2D, pool([]int{1, 1, 1, 1}, false), []float64{-2}, -2},
 		{"upsampling", ir.OpUpSample2D, ir.Attrs{Scale: []int{2, 1}}, []float64{4}, 4},
 		{"a slice", ir.OpSlice, ir.Attrs{Axis: 2, Start: 1, End: 3}, []float64{4}, 4},

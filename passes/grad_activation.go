@@ -22,6 +22,11 @@ func init() {
 			return []int{d}, err
 		})
 	}
+	// dx = dy - exp(y)·Σ dy, from the output as PyTorch's log_softmax backward.
+	gradRule(ir.OpLogSoftmax, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
+		d, err := b.Op(ir.OpLogSoftmaxGrad, ir.Attrs{}, n.ID, dy)
+		return []int{d}, err
+	})
 	gradRule(ir.OpRelu, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
 		d, err := b.Op(ir.OpReluGrad, ir.Attrs{}, n.ID, dy)
 		return []int{d}, err

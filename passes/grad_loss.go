@@ -22,7 +22,7 @@ func init() {
 			return out, s.err
 		})
 	}
-	for _, op := range []string{ir.OpBCELoss, ir.OpBCEWithLogitsLoss, ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss} {
+	for _, op := range []string{ir.OpBCELoss, ir.OpBCEWithLogitsLoss, ir.OpSoftmaxCELoss, ir.OpSparseSoftmaxCELoss, ir.OpCategoricalCELoss, ir.OpNLLLoss} {
 		gradRule(op, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
 			if need[1] {
 				return nil, &ir.Error{Layer: n.Layer, Op: n.Op, Msg: "gradient with respect to the target of a cross-entropy loss is not supported"}

@@ -526,7 +526,11 @@ func (c *cli) predict(args []string) error {
 	for i, name := range names {
 		p := out[i*spec.Classes : (i+1)*spec.Classes]
 		k := Argmax(p)
-		line := fmt.Sprintf("%s: %d (p %.3f)", name, k, p[k])
+		pk := float64(p[k])
+		if spec.LogProbs {
+			pk = math.Exp(pk)
+		}
+		line := fmt.Sprintf("%s: %d (p %.3f)", name, k, pk)
 		if set.Y != nil {
 			mark := "right"
 			if int(set.Y[i]) != k {

@@ -117,6 +117,10 @@ type Spec struct {
 	// IDLimit bounds an int input's ids to [0, IDLimit): the smallest vocabulary
 	// of the embeddings that read it.
 	IDLimit int
+	// LogProbs is set when a classifier's output is log-probabilities (a
+	// LogSoftmax, as for a model trained with NLLLoss): the arg-max is the class
+	// all the same, and predict shows exp of the score as its probability.
+	LogProbs bool
 }
 
 // InputSize, OutputSize and TargetSize are the values per example.
@@ -182,6 +186,7 @@ func SpecOf(m Model) (*Spec, error) {
 	if tg.Attrs.DType == ir.Int {
 		s.Task = Classification
 		s.Classes = s.OutputSize()
+		s.LogProbs = out.Op == ir.OpLogSoftmax
 		if len(s.TargetShape) != 0 {
 			return nil, fmt.Errorf("train: model %q: labels %q have shape %v per example; train supports one label per example", g.Name, tg.Name, s.TargetShape)
 		}

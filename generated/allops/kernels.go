@@ -408,7 +408,7 @@ func (m *Model) biasAddLast(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
-// biasAddLast2 computes BiasAddLast N×5×3, for tag/bias.
+// biasAddLast2 computes BiasAddLast N×5×3, for tag/bias, step_log_probs/bias.
 func (m *Model) biasAddLast2(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n * 5 {
 		xr := (*[3]float32)(x[o*3:])
@@ -873,6 +873,68 @@ func (m *Model) sparseSoftmaxCELoss2(n int, p []float32, t []int32, y []float32)
 	y[0] = float32(s / float64(n*5))
 }
 
+// logSoftmax computes LogSoftmax N×5, for log_probs.
+func (m *Model) logSoftmax(n int, x []float32, y []float32) {
+	for r := range n {
+		xr := (*[5]float32)(x[r*5:])
+		yr := (*[5]float32)(y[r*5:])
+		mx := float64(xr[0])
+		for _, v := range xr {
+			mx = max(mx, float64(v))
+		}
+		var sum float64
+		for _, v := range xr {
+			sum += math.Exp(float64(v) - mx)
+		}
+		ls := math.Log(sum)
+		for j, v := range xr {
+			yr[j] = float32((float64(v) - mx) - ls)
+		}
+	}
+}
+
+// nLLLoss computes NLLLoss scalar, for nll.
+func (m *Model) nLLLoss(n int, p []float32, t []int32, y []float32) {
+	var s float64
+	for r := range n {
+		zr := (*[5]float32)(p[r*5:])
+		label := t[r]
+		s -= float64(zr[label])
+	}
+	y[0] = float32(s / float64(n))
+}
+
+// logSoftmax2 computes LogSoftmax N×5×3, for step_log_probs/log_softmax.
+func (m *Model) logSoftmax2(n int, x []float32, y []float32) {
+	for r := range n * 5 {
+		xr := (*[3]float32)(x[r*3:])
+		yr := (*[3]float32)(y[r*3:])
+		mx := float64(xr[0])
+		for _, v := range xr {
+			mx = max(mx, float64(v))
+		}
+		var sum float64
+		for _, v := range xr {
+			sum += math.Exp(float64(v) - mx)
+		}
+		ls := math.Log(sum)
+		for j, v := range xr {
+			yr[j] = float32((float64(v) - mx) - ls)
+		}
+	}
+}
+
+// nLLLoss2 computes NLLLoss scalar, for nll_steps.
+func (m *Model) nLLLoss2(n int, p []float32, t []int32, y []float32) {
+	var s float64
+	for r := range n * 5 {
+		zr := (*[3]float32)(p[r*3:])
+		label := t[r]
+		s -= float64(zr[label])
+	}
+	y[0] = float32(s / float64(n*5))
+}
+
 // mSELoss computes MSELoss scalar, for mse.
 func (m *Model) mSELoss(n int, p []float32, t []float32, y []float32) {
 	t = t[:len(p)]
@@ -1044,8 +1106,8 @@ func (m *Model) reduceMean6(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*2))
 }
 
-// scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
-func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32, x21 []float32, x22 []float32, x23 []float32) {
+// scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
+func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32, x21 []float32, x22 []float32, x23 []float32, x24 []float32, x25 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -1069,6 +1131,8 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAdd
 	x21 = x21[:len(y)]
 	x22 = x22[:len(y)]
 	x23 = x23[:len(y)]
+	x24 = x24[:len(y)]
+	x25 = x25[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
@@ -1093,6 +1157,8 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAdd
 		a21 := x21[i]
 		a22 := x22[i]
 		a23 := x23[i]
+		a24 := x24[i]
+		a25 := x25[i]
 		t1 := 0.5 * a1
 		t2 := 0.5 * a2
 		t3 := t1 + t2
@@ -1113,30 +1179,34 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAdd
 		t18 := t16 + t17
 		t19 := 0.5 * a11
 		t20 := t18 + t19
-		t21 := 2.0 * a12
+		t21 := 0.5 * a12
 		t22 := t20 + t21
-		t23 := 0.1 * a13
+		t23 := 0.5 * a13
 		t24 := t22 + t23
-		t25 := 0.1 * a14
+		t25 := 2.0 * a14
 		t26 := t24 + t25
-		t27 := 0.3 * a15
+		t27 := 0.1 * a15
 		t28 := t26 + t27
-		t29 := 0.2 * a16
+		t29 := 0.1 * a16
 		t30 := t28 + t29
-		t31 := 0.2 * a17
+		t31 := 0.3 * a17
 		t32 := t30 + t31
-		t33 := 0.06 * a18
+		t33 := 0.2 * a18
 		t34 := t32 + t33
-		t35 := 0.001 * a19
+		t35 := 0.2 * a19
 		t36 := t34 + t35
-		t37 := 0.5 * a20
+		t37 := 0.06 * a20
 		t38 := t36 + t37
-		t39 := 0.01 * a21
+		t39 := 0.001 * a21
 		t40 := t38 + t39
-		t41 := -0.1 * a22
+		t41 := 0.5 * a22
 		t42 := t40 + t41
-		t43 := 0.02 * a23
-		y[i] = t42 + t43
+		t43 := 0.01 * a23
+		t44 := t42 + t43
+		t45 := -0.1 * a24
+		t46 := t44 + t45
+		t47 := 0.02 * a25
+		y[i] = t46 + t47
 	}
 }
 
@@ -1838,8 +1908,72 @@ func (m *Model) lossGrad6(n int, p []float32, t []float32, dl []float32, gr []fl
 	}
 }
 
-// lossGrad7 computes LossGrad N×5×3, for d.sparse_ce_steps.1.
+// lossGrad7 computes LossGrad N×5×3, for d.nll_steps.1.
 func (m *Model) lossGrad7(n int, p []float32, t []int32, dl []float32, g []float32) {
+	scale := float64(dl[0]) / float64(n*5)
+	for r := range n * 5 {
+		label := t[r]
+		gr := (*[3]float32)(g[r*3:])
+		*gr = [3]float32{}
+		gr[label] = float32(-scale)
+	}
+}
+
+// logSoftmaxGrad computes LogSoftmaxGrad N×5×3, for d.step_log_probs/log_softmax.1.
+func (m *Model) logSoftmaxGrad(n int, y []float32, dy []float32, dx []float32) {
+	for r := range n * 5 {
+		yr := (*[3]float32)(y[r*3:])
+		dr := (*[3]float32)(dy[r*3:])
+		xr := (*[3]float32)(dx[r*3:])
+		var sum float64
+		for _, v := range dr {
+			sum += float64(v)
+		}
+		for j, v := range yr {
+			xr[j] = float32(float64(dr[j]) - math.Exp(float64(v))*sum)
+		}
+	}
+}
+
+// biasAddLastGrad computes BiasAddLastGrad 3, for d.step_log_probs/bias.1, d.tag/bias.1.
+func (m *Model) biasAddLastGrad(n int, x []float32, s *[3]float32) {
+	acc := (*[3]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], x, n*5, 3, 3)
+	for c := range 3 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// lossGrad8 computes LossGrad N×5, for d.nll.1.
+func (m *Model) lossGrad8(n int, p []float32, t []int32, dl []float32, g []float32) {
+	scale := float64(dl[0]) / float64(n)
+	for r := range n {
+		label := t[r]
+		gr := (*[5]float32)(g[r*5:])
+		*gr = [5]float32{}
+		gr[label] = float32(-scale)
+	}
+}
+
+// logSoftmaxGrad2 computes LogSoftmaxGrad N×5, for d.log_probs.1.
+func (m *Model) logSoftmaxGrad2(n int, y []float32, dy []float32, dx []float32) {
+	for r := range n {
+		yr := (*[5]float32)(y[r*5:])
+		dr := (*[5]float32)(dy[r*5:])
+		xr := (*[5]float32)(dx[r*5:])
+		var sum float64
+		for _, v := range dr {
+			sum += float64(v)
+		}
+		for j, v := range yr {
+			xr[j] = float32(float64(dr[j]) - math.Exp(float64(v))*sum)
+		}
+	}
+}
+
+// lossGrad9 computes LossGrad N×5×3, for d.sparse_ce_steps.1.
+func (m *Model) lossGrad9(n int, p []float32, t []int32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n*5)
 	for r := range n * 5 {
 		zr := (*[3]float32)(p[r*3:])
@@ -1863,8 +1997,8 @@ func (m *Model) lossGrad7(n int, p []float32, t []int32, dl []float32, g []float
 	}
 }
 
-// lossGrad8 computes LossGrad N×5, for d.sparse_ce_probs.1, d.cce_probs.1.
-func (m *Model) lossGrad8(n int, p []float32, t []float32, dl []float32, g []float32) {
+// lossGrad10 computes LossGrad N×5, for d.sparse_ce_probs.1, d.cce_probs.1.
+func (m *Model) lossGrad10(n int, p []float32, t []float32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n)
 	for r := range n {
 		zr := (*[5]float32)(p[r*5:])
@@ -1890,8 +2024,8 @@ func (m *Model) lossGrad8(n int, p []float32, t []float32, dl []float32, g []flo
 	}
 }
 
-// lossGrad9 computes LossGrad N×5, for d.cce_logits.1.
-func (m *Model) lossGrad9(n int, p []float32, t []float32, dl []float32, g []float32) {
+// lossGrad11 computes LossGrad N×5, for d.cce_logits.1.
+func (m *Model) lossGrad11(n int, p []float32, t []float32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n)
 	for r := range n {
 		zr := (*[5]float32)(p[r*5:])
@@ -1918,8 +2052,8 @@ func (m *Model) lossGrad9(n int, p []float32, t []float32, dl []float32, g []flo
 	}
 }
 
-// lossGrad10 computes LossGrad N×5, for d.sparse_ce.1.
-func (m *Model) lossGrad10(n int, p []float32, t []int32, dl []float32, g []float32) {
+// lossGrad12 computes LossGrad N×5, for d.sparse_ce.1.
+func (m *Model) lossGrad12(n int, p []float32, t []int32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n)
 	for r := range n {
 		zr := (*[5]float32)(p[r*5:])
@@ -2099,8 +2233,8 @@ func (m *Model) broadcast5(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAddLastGrad computes BiasAddLastGrad 2, for d.embed_proj/bias.1.
-func (m *Model) biasAddLastGrad(n int, x []float32, s *[2]float32) {
+// biasAddLastGrad2 computes BiasAddLastGrad 2, for d.embed_proj/bias.1.
+func (m *Model) biasAddLastGrad2(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n*4, 2, 2)
@@ -2336,17 +2470,20 @@ func (m *Model) softmaxGrad(n int, y []float32, dy []float32, dx []float32) {
 	}
 }
 
-// addAdd computes Add+Add N×5, for d.probs.2.
-func (m *Model) addAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+// addAddAdd computes Add+Add+Add N×5, for d.probs.2.
+func (m *Model) addAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
 		a3 := x3[i]
+		a4 := x4[i]
 		t1 := a1 + a2
-		y[i] = t1 + a3
+		t2 := t1 + a3
+		y[i] = t2 + a4
 	}
 }
 
@@ -2563,16 +2700,6 @@ func (m *Model) slice22(n int, x []float32, y []float32) {
 func (m *Model) slice23(n int, x []float32, y []float32) {
 	for o := range 12 {
 		copy(y[o*3:o*3+3], x[o*7+4:o*7+4+3])
-	}
-}
-
-// biasAddLastGrad2 computes BiasAddLastGrad 3, for d.tag/bias.1.
-func (m *Model) biasAddLastGrad2(n int, x []float32, s *[3]float32) {
-	acc := (*[3]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n*5, 3, 3)
-	for c := range 3 {
-		s[c] = float32(acc[c])
 	}
 }
 

@@ -528,17 +528,29 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// sparse_ce_probs: CategoricalCELoss scalar
 	m.categoricalCELoss(n, m.arena[6432:6432+n*5], m.arena[6480:6480+n*5], m.arena[6656:6656+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[5456:5456+n*15], tags, m.arena[6672:6672+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[5456:5456+n*15], tags, m.arena[6480:6480+1])
+	// log_probs: LogSoftmax N×5
+	m.logSoftmax(n, m.arena[6384:6384+n*5], m.arena[6432:6432+n*5])
+	// nll: NLLLoss scalar
+	m.nLLLoss(n, m.arena[6432:6432+n*5], label, m.arena[6496:6496+1])
+	// step_log_probs: MatMul N×5×3
+	rt.GemmPackedP(m.pool, false, n*5, 1, seq, 3, &m.stepLogProbsWeightPacked, 0, m.arena[:n*15], 3)
+	// step_log_probs/bias: BiasAddLast N×5×3
+	m.biasAddLast2(n, m.arena[:n*15], m.arena[:n*15], &m.stepLogProbsBias)
+	// step_log_probs/log_softmax: LogSoftmax N×5×3
+	m.logSoftmax2(n, m.arena[:n*15], m.arena[128:128+n*15])
+	// nll_steps: NLLLoss scalar
+	m.nLLLoss2(n, m.arena[128:128+n*15], tags, m.arena[6512:6512+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[2384:2384+n*192], image, m.arena[6688:6688+1])
+	m.mSELoss(n, m.arena[2384:2384+n*192], image, m.arena[6672:6672+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[2384:2384+n*192], image, m.arena[6704:6704+1])
+	m.mAELoss(n, m.arena[2384:2384+n*192], image, m.arena[6688:6688+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[2384:2384+n*192], image, m.arena[48:48+1])
+	m.huberLoss(n, m.arena[2384:2384+n*192], image, m.arena[6704:6704+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[2384:2384+n*192], mask, m.arena[64:64+1])
+	m.bCELoss(n, m.arena[2384:2384+n*192], mask, m.arena[48:48+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[6720:6720+n], flag, m.arena[80:80+1])
+	m.bCEWithLogitsLoss(n, m.arena[6720:6720+n], flag, m.arena[64:64+1])
 	// bce_probs: BCELoss scalar
 	m.bCELoss2(n, m.arena[6768:6768+n], flag, m.arena[6720:6720+1])
 	// l1_code/abs: Abs N×6
@@ -548,7 +560,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// code_log: Log N×6, fused with code_exp (Exp), code_ratio (Div)
 	m.expDivLog(n, m.arena[:n*6], m.arena[6576:6576+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[:n*6], m.arena[96:96+1])
+	m.reduceSum(n, m.arena[:n*6], m.arena[80:80+1])
 	// kl_sparsity: KLSparsity scalar
 	m.kLSparsity(n, m.arena[6576:6576+n*6], m.arena[:1])
 	// contractive: ContractivePenalty scalar
@@ -561,8 +573,8 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	m.abs(n, m.arena[6800:6800+n*2], m.arena[6576:6576+n*2])
 	// l1_z/mean: ReduceMean scalar
 	m.reduceMean6(n, m.arena[6576:6576+n*2], m.arena[6800:6800+1])
-	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6784:6784+1], m.arena[6784:6784+1], m.arena[6816:6816+1], m.arena[6736:6736+1], m.arena[6752:6752+1], m.arena[6528:6528+1], m.arena[6544:6544+1], m.arena[6560:6560+1], m.arena[6624:6624+1], m.arena[6640:6640+1], m.arena[6656:6656+1], m.arena[6672:6672+1], m.arena[6688:6688+1], m.arena[6704:6704+1], m.arena[48:48+1], m.arena[64:64+1], m.arena[80:80+1], m.arena[6720:6720+1], m.arena[6768:6768+1], m.arena[96:96+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[6800:6800+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), nll/weighted (Scale), nll/total (Add), nll_steps/weighted (Scale), nll_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6784:6784+1], m.arena[6784:6784+1], m.arena[6816:6816+1], m.arena[6736:6736+1], m.arena[6752:6752+1], m.arena[6528:6528+1], m.arena[6544:6544+1], m.arena[6560:6560+1], m.arena[6624:6624+1], m.arena[6640:6640+1], m.arena[6656:6656+1], m.arena[6480:6480+1], m.arena[6496:6496+1], m.arena[6512:6512+1], m.arena[6672:6672+1], m.arena[6688:6688+1], m.arena[6704:6704+1], m.arena[48:48+1], m.arena[64:64+1], m.arena[6720:6720+1], m.arena[6768:6768+1], m.arena[80:80+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[6800:6800+1])
 	loss := m.arena[6784]
 	return loss, nil
 }
@@ -950,6 +962,8 @@ func (m *Model) deriveParams() {
 	m.embedProjWeightPacked.Pack(true, 3, 2, m.embedProjWeight[:], 3)
 	// repeat_lstm/weightᵀ, packed for the products by it
 	m.repeatLstmWeightPacked.Pack(true, 4, 8, m.repeatLstmWeight[:], 4)
+	// step_log_probs.weightᵀ, packed for the products by it
+	m.stepLogProbsWeightPacked.Pack(true, 3, 3, m.stepLogProbsWeight[:], 3)
 	// conv_same.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
 	rt.ArrangeConvWeights(rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, m.convSameWeight[:], m.convSameWeightArranged[:])
 	// conv_full.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)

@@ -102,9 +102,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn/var: ChannelMean 4
 	m.channelMean(n, m.arena[:n*256], (*[4]float32)(m.arena[2064:]))
 	// bn/inv_std: Rsqrt 4, fused with bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[45840:45840+4], m.arena[2064:2064+4])
+	m.addScalarRsqrt(n, m.arena[45888:45888+4], m.arena[2064:2064+4])
 	// bn/normalized: ChannelMul N×4×8×8
-	m.channelMul(n, m.arena[9936:9936+n*256], m.arena[11984:11984+n*256], (*[4]float32)(m.arena[45840:]))
+	m.channelMul(n, m.arena[9936:9936+n*256], m.arena[11984:11984+n*256], (*[4]float32)(m.arena[45888:]))
 	// bn/update_mean: RunningUpdate 4
 	{
 		state, stat := &m.bnRunningMean, (*[4]float32)(m.arena[2048:])
@@ -167,25 +167,25 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// deconv_pads/bias: BiasAdd N×2×4×8
 	m.biasAdd2(n, m.arena[4064:4064+n*64], m.arena[4064:4064+n*64], &m.deconvPadsBias)
 	// gap_valid: GlobalAvgPool2D N×2
-	m.globalAvgPool2D(n, m.arena[3200:3200+n*108], m.arena[45648:45648+n*2])
+	m.globalAvgPool2D(n, m.arena[3200:3200+n*108], m.arena[45696:45696+n*2])
 	// gap_pads: GlobalAvgPool2D N×2
-	m.globalAvgPool2D2(n, m.arena[4064:4064+n*64], m.arena[45664:45664+n*2])
+	m.globalAvgPool2D2(n, m.arena[4064:4064+n*64], m.arena[45712:45712+n*2])
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[45616:45616+n*4], m.arena[45648:45648+n*2], m.arena[45664:45664+n*2])
+	m.concat2(n, m.arena[45664:45664+n*4], m.arena[45696:45696+n*2], m.arena[45712:45712+n*2])
 	// h0: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[45616:45616+n*4], 4, m.h0Weight[:], 4, 0, m.arena[45648:45648+n*4], 4)
+	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[45664:45664+n*4], 4, m.h0Weight[:], 4, 0, m.arena[45696:45696+n*4], 4)
 	// h0/bias: BiasAdd N×4
-	m.biasAdd3(n, m.arena[45648:45648+n*4], m.arena[45648:45648+n*4], &m.h0Bias)
+	m.biasAdd3(n, m.arena[45696:45696+n*4], m.arena[45696:45696+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
-	m.tanh(n, m.arena[45648:45648+n*4], m.arena[45648:45648+n*4])
+	m.tanh(n, m.arena[45696:45696+n*4], m.arena[45696:45696+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[45680:45680+n*4])
+	m.fill(n, m.arena[45728:45728+n*4])
 	// rnn/weight: Concat 4×7
 	m.concat11(n, m.arena[33360:33360+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
 	// rnn/weight, packed once for this step's products by it
 	m.rnnWeightPackedForTrainingTransposed.Pack(true, 7, 4, m.arena[33360:33360+28], 7)
 	// rnn/bias: Add 4
-	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[45712:45712+4])
+	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[45760:45760+4])
 	// rnn/t0/x_slice … rnn/t4/h: each thread computes its own range of items (trainStepItems0)
 	m.trainStepArgSeq = seq
 	m.pool.Items(n, m.trainStepItems0Fn)
@@ -208,25 +208,25 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gru/weight_rz, packed once for this step's products by it
 	m.gruWeightRzPackedForTrainingAsStored.Pack(false, 8, 8, m.arena[44416:44416+64], 8)
 	// gru/bias: Add 12
-	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[45712:45712+12])
+	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[45760:45760+12])
 	// gru/bias_rz: Slice 8
-	m.slice10(n, m.arena[45712:45712+12], m.arena[45744:45744+8])
+	m.slice10(n, m.arena[45760:45760+12], m.arena[45792:45792+8])
 	// gru/bias_in: Slice 4
-	m.slice11(n, m.gruBiasIhL0[:], m.arena[45760:45760+4])
+	m.slice11(n, m.gruBiasIhL0[:], m.arena[45808:45808+4])
 	// gru/bias_hn: Slice 4
-	m.slice11(n, m.gruBiasHhL0[:], m.arena[45776:45776+4])
+	m.slice11(n, m.gruBiasHhL0[:], m.arena[45824:45824+4])
 	// gru/weight_in: Slice 4×4
-	m.slice12(n, m.gruWeightIhL0[:], m.arena[45792:45792+16])
+	m.slice12(n, m.gruWeightIhL0[:], m.arena[45840:45840+16])
 	// gru/weight_hn: Slice 4×4
-	m.slice12(n, m.gruWeightHhL0[:], m.arena[45808:45808+16])
+	m.slice12(n, m.gruWeightHhL0[:], m.arena[45856:45856+16])
 	// gru/weight_n: Concat 4×8
-	m.concat13(n, m.arena[45712:45712+32], m.arena[45792:45792+16], m.arena[45808:45808+16])
+	m.concat13(n, m.arena[45760:45760+32], m.arena[45840:45840+16], m.arena[45856:45856+16])
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[45712:45712+32], 8)
+	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[45760:45760+32], 8)
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[45712:45712+32], 8)
+	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[45760:45760+32], 8)
 	// gru/bias_n: Add 4
-	m.add(n, m.arena[45760:45760+4], m.arena[45776:45776+4], m.arena[45760:45760+4])
+	m.add(n, m.arena[45808:45808+4], m.arena[45824:45824+4], m.arena[45808:45808+4])
 	// gru/t0/x_slice … gru/t4/h: each thread computes its own range of items (trainStepItems1)
 	m.pool.Items(n, m.trainStepItems1Fn)
 	// gru/sequence_flat: Concat N×20
@@ -243,7 +243,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// tag/bias: BiasAddLast N×5×3
 	m.biasAddLast2(n, m.arena[35488:35488+n*15], m.arena[35488:35488+n*15], &m.tagBias)
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[45744:45744+n*3])
+	m.fill(n, m.arena[45792:45792+n*3])
 	// bilstm/forward/dropout_mask: DropoutMask N×1×4
 	m.dropoutMask2(n, m.arena[33360:33360+n*4])
 	// bilstm/forward/dropout_masks: Concat N×5×4
@@ -291,7 +291,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// fc/bias: BiasAdd N×16
 	m.biasAdd5(n, m.arena[33200:33200+n*16], m.arena[33200:33200+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[35248:35248+n*30], m.arena[33200:33200+n*16], m.arena[45616:45616+n*4], m.arena[33600:33600+n*10])
+	m.concat9(n, m.arena[35248:35248+n*30], m.arena[33200:33200+n*16], m.arena[45664:45664+n*4], m.arena[33600:33600+n*10])
 	// bn_fc/mean: ChannelMean 30
 	m.channelMean2(n, m.arena[35248:35248+n*30], (*[30]float32)(m.arena[43904:]))
 	// bn_fc/neg_mean: Scale 30
@@ -303,9 +303,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn_fc/var: ChannelMean 30
 	m.channelMean2(n, m.arena[33200:33200+n*30], (*[30]float32)(m.arena[43936:]))
 	// bn_fc/inv_std: Rsqrt 30, fused with bn_fc/var_eps (AddScalar)
-	m.addScalarRsqrt2(n, m.arena[45776:45776+30], m.arena[43936:43936+30])
+	m.addScalarRsqrt2(n, m.arena[45824:45824+30], m.arena[43936:43936+30])
 	// bn_fc/normalized: ChannelMul N×30
-	m.channelMul2(n, m.arena[38064:38064+n*30], m.arena[38304:38304+n*30], (*[30]float32)(m.arena[45776:]))
+	m.channelMul2(n, m.arena[38064:38064+n*30], m.arena[38304:38304+n*30], (*[30]float32)(m.arena[45824:]))
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[38544:38544+n*30], m.arena[38304:38304+n*30], &m.bnFcWeight, &m.bnFcBias)
 	// bn_fc/update_mean: RunningUpdate 30
@@ -334,21 +334,21 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// relu: Relu N×30
 	m.relu(n, m.arena[38784:38784+n*30], m.arena[39024:39024+n*30])
 	// logits: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[39024:39024+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[35248:35248+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[39024:39024+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[35376:35376+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[35248:35248+n*5], m.arena[35248:35248+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[35376:35376+n*5], m.arena[35376:35376+n*5], &m.logitsBias)
 	// probs: Softmax N×5
-	m.softmax(n, m.arena[35248:35248+n*5], m.arena[44608:44608+n*5])
+	m.softmax(n, m.arena[35376:35376+n*5], m.arena[44608:44608+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[45616:45616+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[35616:35616+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[45664:45664+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[35472:35472+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[35616:35616+n], m.arena[35616:35616+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[35472:35472+n], m.arena[35472:35472+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[45616:45616+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[45856:45856+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[45664:45664+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[45904:45904+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[45856:45856+n], m.arena[45856:45856+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[45904:45904+n], m.arena[45904:45904+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[45856:45856+n], m.arena[45856:45856+n])
+	m.sigmoid(n, m.arena[45904:45904+n], m.arena[45904:45904+n])
 	// gauss_noise/noise: RandomNormal N×3×8×8
 	m.randomNormal(n, m.arena[17616:17616+n*192])
 	// mask_noise/mask: KeepMask N×3×8×8
@@ -363,19 +363,19 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// code/sigmoid: Sigmoid N×6
 	m.sigmoid(n, m.arena[44656:44656+n*6], m.arena[44656:44656+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[44656:44656+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[45872:45872+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[44656:44656+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[45920:45920+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[45872:45872+n*2], m.arena[45872:45872+n*2], &m.zMeanBias)
+	m.biasAdd10(n, m.arena[45920:45920+n*2], m.arena[45920:45920+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[44656:44656+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[44016:44016+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[44656:44656+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[35616:35616+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[44016:44016+n*2], m.arena[44016:44016+n*2], &m.zLogVarBias)
+	m.biasAdd10(n, m.arena[35616:35616+n*2], m.arena[35616:35616+n*2], &m.zLogVarBias)
 	// z/std: Exp N×2, fused with z/half_logvar (Scale)
-	m.scaleExp(n, m.arena[45888:45888+n*2], m.arena[44016:44016+n*2])
+	m.scaleExp(n, m.arena[45936:45936+n*2], m.arena[35616:35616+n*2])
 	// z/eps: RandomNormal N×2
-	m.randomNormal2(n, m.arena[45904:45904+n*2])
+	m.randomNormal2(n, m.arena[45952:45952+n*2])
 	// z/z: Add N×2, fused with z/scaled_eps (Mul)
-	m.mulAdd(n, m.arena[35392:35392+n*2], m.arena[45888:45888+n*2], m.arena[45904:45904+n*2], m.arena[45872:45872+n*2])
+	m.mulAdd(n, m.arena[44016:44016+n*2], m.arena[45936:45936+n*2], m.arena[45952:45952+n*2], m.arena[45920:45920+n*2])
 	// conv_elu/bias: BiasAdd N×2×8×8, fused with conv_elu (Conv2D)
 	m.conv2DBiasAdd7(n, image, m.convEluWeight[:], &m.convEluBias, m.arena[27344:27344+n*128])
 	// conv_elu/elu: Elu N×2×8×8
@@ -414,11 +414,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// dense_gelu_tanh/bias: BiasAdd N×5
 	m.biasAdd6(n, m.arena[45088:45088+n*5], m.arena[45088:45088+n*5], &m.denseGeluTanhBias)
 	// dense_gelu_tanh/gelu_tanh: Gelu N×5
-	m.gelu2(n, m.arena[45088:45088+n*5], m.arena[44544:44544+n*5])
+	m.gelu2(n, m.arena[45088:45088+n*5], m.arena[35424:35424+n*5])
 	// smooth_mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[44544:44544+n*5], m.arena[45920:45920+1])
+	m.reduceMean(n, m.arena[35424:35424+n*5], m.arena[45968:45968+1])
 	// bilinear_mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[34096:34096+n*48], m.arena[35408:35408+1])
+	m.reduceMean2(n, m.arena[34096:34096+n*48], m.arena[45424:45424+1])
 	// embed: Embedding N×4×3
 	m.embedding(n, tokens, m.embedWeight[:], m.arena[44224:44224+n*12])
 	// embed_proj: MatMul N×4×2
@@ -428,26 +428,26 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// embed_proj/tanh: Tanh N×4×2
 	m.tanh(n, m.arena[44544:44544+n*8], m.arena[44544:44544+n*8])
 	// embed_mean: ReduceMean scalar
-	m.reduceMean3(n, m.arena[44544:44544+n*8], m.arena[35424:35424+1])
+	m.reduceMean3(n, m.arena[44544:44544+n*8], m.arena[45440:45440+1])
 	// repeat: Repeat N×3×2
-	m.repeat(n, m.arena[35392:35392+n*2], m.arena[43968:43968+n*6])
+	m.repeat(n, m.arena[44016:44016+n*2], m.arena[35424:35424+n*6])
 	// repeat_lstm/h0: Fill N×2
-	m.fill(n, m.arena[45936:45936+n*2])
+	m.fill(n, m.arena[45984:45984+n*2])
 	// repeat_lstm/weight: Concat 8×4
-	m.concat16(n, m.arena[45808:45808+32], m.repeatLstmWeightIhL0[:], m.repeatLstmWeightHhL0[:])
+	m.concat16(n, m.arena[45856:45856+32], m.repeatLstmWeightIhL0[:], m.repeatLstmWeightHhL0[:])
 	// repeat_lstm/weight, packed once for this step's products by it
-	m.repeatLstmWeightPackedForTrainingTransposed.Pack(true, 4, 8, m.arena[45808:45808+32], 4)
+	m.repeatLstmWeightPackedForTrainingTransposed.Pack(true, 4, 8, m.arena[45856:45856+32], 4)
 	// repeat_lstm/weight, packed once for this step's products by it
-	m.repeatLstmWeightPackedForTrainingAsStored.Pack(false, 8, 4, m.arena[45808:45808+32], 4)
+	m.repeatLstmWeightPackedForTrainingAsStored.Pack(false, 8, 4, m.arena[45856:45856+32], 4)
 	// repeat_lstm/bias: Add 8
-	m.add(n, m.repeatLstmBiasIhL0[:], m.repeatLstmBiasHhL0[:], m.arena[35344:35344+8])
+	m.add(n, m.repeatLstmBiasIhL0[:], m.repeatLstmBiasHhL0[:], m.arena[35248:35248+8])
 	// repeat_lstm/t0/x_slice … repeat_lstm/t2/h: each thread computes its own range of items (trainStepItems5)
 	m.pool.Items(n, m.trainStepItems5Fn)
 	// repeat_lstm/sequence_flat: Concat N×6
-	m.concat10(n, m.arena[43904:43904+n*6], m.arena[35296:35344])
+	m.concat10(n, m.arena[35424:35424+n*6], m.arena[43968:44016])
 	// repeat_lstm/sequence: Reshape N×3×2: a view, no code
 	// repeat_mean: ReduceMean scalar
-	m.reduceMean4(n, m.arena[43904:43904+n*6], m.arena[44000:44000+1])
+	m.reduceMean4(n, m.arena[35424:35424+n*6], m.arena[44000:44000+1])
 	// conv_dilated/bias: BiasAdd N×2×4×8, fused with conv_dilated (Conv2D)
 	m.conv2DBiasAdd4(n, image, m.convDilatedWeight[:], &m.convDilatedBias, m.arena[33200:33200+n*64])
 	// conv_dilated/tanh: Tanh N×2×4×8
@@ -457,7 +457,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// deconv_dilated/bias: BiasAdd N×2×8×17
 	m.biasAdd9(n, m.arena[3200:3200+n*272], m.arena[3200:3200+n*272], &m.deconvDilatedBias)
 	// dilated_mean: ReduceMean scalar
-	m.reduceMean5(n, m.arena[3200:3200+n*272], m.arena[35440:35440+1])
+	m.reduceMean5(n, m.arena[3200:3200+n*272], m.arena[45456:45456+1])
 	// zero_pad: Pad2D N×3×9×11
 	m.pad2D(n, image, m.arena[3200:3200+n*297])
 	// conv_pad/bias: BiasAdd N×2×7×9, fused with conv_pad (Conv2D)
@@ -467,133 +467,157 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// crop: Pad2D N×2×4×6
 	m.pad2D2(n, m.arena[29392:29392+n*126], m.arena[30400:30400+n*48])
 	// pad_crop_mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[30400:30400+n*48], m.arena[35456:35456+1])
+	m.reduceMean2(n, m.arena[30400:30400+n*48], m.arena[45472:45472+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[35248:35248+n*5], label, m.arena[35472:35472+1])
+	m.sparseSoftmaxCELoss(n, m.arena[35376:35376+n*5], label, m.arena[45488:45488+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[35248:35248+n*5], onehot, m.arena[45424:45424+1])
+	m.softmaxCELoss(n, m.arena[35376:35376+n*5], onehot, m.arena[45504:45504+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[44608:44608+n*5], onehot, m.arena[45440:45440+1])
+	m.categoricalCELoss(n, m.arena[44608:44608+n*5], onehot, m.arena[45520:45520+1])
 	// sparse_ce_probs/onehot: OneHot N×5
-	m.oneHot(n, label, m.arena[35296:35296+n*5])
+	m.oneHot(n, label, m.arena[35424:35424+n*5])
 	// sparse_ce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[44608:44608+n*5], m.arena[35296:35296+n*5], m.arena[45456:45456+1])
+	m.categoricalCELoss(n, m.arena[44608:44608+n*5], m.arena[35424:35424+n*5], m.arena[45536:45536+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[35488:35488+n*15], tags, m.arena[45472:45472+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[35488:35488+n*15], tags, m.arena[45552:45552+1])
+	// log_probs: LogSoftmax N×5
+	m.logSoftmax(n, m.arena[35376:35376+n*5], m.arena[43904:43904+n*5])
+	// nll: NLLLoss scalar
+	m.nLLLoss(n, m.arena[43904:43904+n*5], label, m.arena[45568:45568+1])
+	// step_log_probs: MatMul N×5×3
+	rt.GemmP(m.pool, false, true, n*5, 3, 3, 1, seq, 3, m.stepLogProbsWeight[:], 3, 0, m.arena[35248:35248+n*15], 3)
+	// step_log_probs/bias: BiasAddLast N×5×3
+	m.biasAddLast2(n, m.arena[35248:35248+n*15], m.arena[35248:35248+n*15], &m.stepLogProbsBias)
+	// step_log_probs/log_softmax: LogSoftmax N×5×3
+	m.logSoftmax2(n, m.arena[35248:35248+n*15], m.arena[30400:30400+n*15])
+	// nll_steps: NLLLoss scalar
+	m.nLLLoss2(n, m.arena[30400:30400+n*15], tags, m.arena[35344:35344+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[16080:16080+n*192], image, m.arena[45488:45488+1])
+	m.mSELoss(n, m.arena[16080:16080+n*192], image, m.arena[35360:35360+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[16080:16080+n*192], image, m.arena[45504:45504+1])
+	m.mAELoss(n, m.arena[16080:16080+n*192], image, m.arena[45584:45584+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[16080:16080+n*192], image, m.arena[45520:45520+1])
+	m.huberLoss(n, m.arena[16080:16080+n*192], image, m.arena[45600:45600+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[16080:16080+n*192], mask, m.arena[45536:45536+1])
+	m.bCELoss(n, m.arena[16080:16080+n*192], mask, m.arena[45616:45616+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[35616:35616+n], flag, m.arena[45552:45552+1])
+	m.bCEWithLogitsLoss(n, m.arena[35472:35472+n], flag, m.arena[45632:45632+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[45856:45856+n], flag, m.arena[45568:45568+1])
+	m.bCELoss2(n, m.arena[45904:45904+n], flag, m.arena[45648:45648+1])
 	// l1_code/abs: Abs N×6
-	m.abs(n, m.arena[44656:44656+n*6], m.arena[43904:43904+n*6])
+	m.abs(n, m.arena[44656:44656+n*6], m.arena[43952:43952+n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean4(n, m.arena[43904:43904+n*6], m.arena[45584:45584+1])
+	m.reduceMean4(n, m.arena[43952:43952+n*6], m.arena[30528:30528+1])
 	// code_exp: Exp N×6
-	m.exp(n, m.arena[44656:44656+n*6], m.arena[43904:43904+n*6])
+	m.exp(n, m.arena[44656:44656+n*6], m.arena[43952:43952+n*6])
 	// code_ratio: Div N×6
-	m.div(n, m.arena[44656:44656+n*6], m.arena[43904:43904+n*6], m.arena[43952:43952+n*6])
+	m.div(n, m.arena[44656:44656+n*6], m.arena[43952:43952+n*6], m.arena[35248:35248+n*6])
 	// code_log: Log N×6
-	m.log(n, m.arena[43952:43952+n*6], m.arena[35344:35344+n*6])
+	m.log(n, m.arena[35248:35248+n*6], m.arena[35296:35296+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[35344:35344+n*6], m.arena[45600:45600+1])
+	m.reduceSum(n, m.arena[35296:35296+n*6], m.arena[30544:30544+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[44656:44656+n*6], m.arena[35344:35344+1])
+	m.kLSparsity(n, m.arena[44656:44656+n*6], m.arena[35296:35296+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[44656:44656+n*6], &m.codeWeight, m.arena[35360:35360+1])
+	m.contractivePenalty(n, m.arena[44656:44656+n*6], &m.codeWeight, m.arena[35312:35312+1])
 	// kl_normal/var: Exp N×2
-	m.exp(n, m.arena[44016:44016+n*2], m.arena[45952:45952+n*2])
+	m.exp(n, m.arena[35616:35616+n*2], m.arena[46000:46000+n*2])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareAddScalarSubSub(n, m.arena[44016:44016+n*2], m.arena[45872:45872+n*2], m.arena[44016:44016+n*2], m.arena[45952:45952+n*2])
+	m.squareAddScalarSubSub(n, m.arena[35616:35616+n*2], m.arena[45920:45920+n*2], m.arena[35616:35616+n*2], m.arena[46000:46000+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean6(n, m.arena[44016:44016+n*2], m.arena[35376:35376+1])
+	m.reduceMean6(n, m.arena[35616:35616+n*2], m.arena[35328:35328+1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[35392:35392+n*2], m.arena[44016:44016+n*2])
+	m.abs(n, m.arena[44016:44016+n*2], m.arena[35616:35616+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean6(n, m.arena[44016:44016+n*2], m.arena[30400:30400+1])
-	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[45920:45920+1], m.arena[45920:45920+1], m.arena[35408:35408+1], m.arena[35424:35424+1], m.arena[44000:44000+1], m.arena[35440:35440+1], m.arena[35456:35456+1], m.arena[35472:35472+1], m.arena[45424:45424+1], m.arena[45440:45440+1], m.arena[45456:45456+1], m.arena[45472:45472+1], m.arena[45488:45488+1], m.arena[45504:45504+1], m.arena[45520:45520+1], m.arena[45536:45536+1], m.arena[45552:45552+1], m.arena[45568:45568+1], m.arena[45584:45584+1], m.arena[45600:45600+1], m.arena[35344:35344+1], m.arena[35360:35360+1], m.arena[35376:35376+1], m.arena[30400:30400+1])
+	m.reduceMean6(n, m.arena[35616:35616+n*2], m.arena[30560:30560+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), nll/weighted (Scale), nll/total (Add), nll_steps/weighted (Scale), nll_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[45968:45968+1], m.arena[45968:45968+1], m.arena[45424:45424+1], m.arena[45440:45440+1], m.arena[44000:44000+1], m.arena[45456:45456+1], m.arena[45472:45472+1], m.arena[45488:45488+1], m.arena[45504:45504+1], m.arena[45520:45520+1], m.arena[45536:45536+1], m.arena[45552:45552+1], m.arena[45568:45568+1], m.arena[35344:35344+1], m.arena[35360:35360+1], m.arena[45584:45584+1], m.arena[45600:45600+1], m.arena[45616:45616+1], m.arena[45632:45632+1], m.arena[45648:45648+1], m.arena[30528:30528+1], m.arena[30544:30544+1], m.arena[35296:35296+1], m.arena[35312:35312+1], m.arena[35328:35328+1], m.arena[30560:30560+1])
 	// d.loss: Fill scalar (layer l1_z)
-	m.arena[30400] = 1.0
+	m.arena[35616] = 1.0
 	// d.l1_z/scaled.1: Fill scalar
 	m.arena[44000] = 0.01
 	// d.l1_z.1: Fill scalar
-	m.arena[44016] = 0.02
+	m.arena[35296] = 0.02
 	// d.l1_z/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[44016:44016+1], m.arena[35344:35344+n*2])
+	m.broadcast(n, m.arena[35296:35296+1], m.arena[35312:35312+n*2])
 	// d.l1_z/abs.1: AbsGrad N×2
-	m.absGrad(n, m.arena[35392:35392+n*2], m.arena[35344:35344+n*2], m.arena[45968:45968+n*2])
+	m.absGrad(n, m.arena[44016:44016+n*2], m.arena[35312:35312+n*2], m.arena[46016:46016+n*2])
 	// d.kl_normal/weighted.1: Fill scalar
 	m.arena[44016] = 0.1
 	// d.kl_normal.1: Fill scalar
-	m.arena[35344] = -0.1
+	m.arena[35296] = -0.1
 	// d.kl_normal/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[35344:35344+1], m.arena[45984:45984+n*2])
+	m.broadcast(n, m.arena[35296:35296+1], m.arena[46032:46032+n*2])
 	// d.kl_normal/minus_var.1: Scale N×2
-	m.scale(n, m.arena[45984:45984+n*2], m.arena[46000:46000+n*2])
+	m.scale(n, m.arena[46032:46032+n*2], m.arena[46048:46048+n*2])
 	// d.contractive.1: ContractivePenaltyGradH N×6
-	m.contractivePenaltyGradH(n, m.arena[44656:44656+n*6], &m.codeWeight, m.arena[44000:44000+1], m.arena[35344:35344+n*6])
+	m.contractivePenaltyGradH(n, m.arena[44656:44656+n*6], &m.codeWeight, m.arena[44000:44000+1], m.arena[35296:35296+n*6])
 	// d.contractive.2: ContractivePenaltyGradW 6×192
 	m.contractivePenaltyGradW(n, m.arena[44656:44656+n*6], &m.codeWeight, m.arena[44000:44000+1], m.codeWeightGrad[:])
 	// d.kl_sparsity/scaled.1: Fill scalar
-	m.arena[46016] = 0.5
+	m.arena[46064] = 0.5
 	// d.kl_sparsity.1: KLSparsityGrad N×6
-	m.kLSparsityGrad(n, m.arena[44656:44656+n*6], m.arena[46016:46016+1], m.arena[35392:35392+n*6])
+	m.kLSparsityGrad(n, m.arena[44656:44656+n*6], m.arena[46064:46064+1], m.arena[30528:30528+n*6])
 	// d.log_ratio.1: Fill N×6
-	m.fill2(n, m.arena[35440:35440+n*6])
+	m.fill2(n, m.arena[30576:30576+n*6])
 	// d.code_log.1: Div N×6
-	m.div(n, m.arena[35440:35440+n*6], m.arena[43952:43952+n*6], m.arena[35440:35440+n*6])
+	m.div(n, m.arena[30576:30576+n*6], m.arena[35248:35248+n*6], m.arena[30576:30576+n*6])
 	// d.code_exp.2: Add N×6, fused with d.kl_sparsity.2 (Add), d.code_ratio.1 (Div), d.code_ratio.2 (Mul), d.code_ratio.3 (Div), d.code_ratio.4 (Scale), d.code_ratio.5 (Add), d.code_exp.1 (Mul)
-	m.addDivMulDivScaleAddMulAdd(n, m.arena[35344:35344+n*6], m.arena[35344:35344+n*6], m.arena[35392:35392+n*6], m.arena[35440:35440+n*6], m.arena[43904:43904+n*6], m.arena[43952:43952+n*6])
+	m.addDivMulDivScaleAddMulAdd(n, m.arena[35296:35296+n*6], m.arena[35296:35296+n*6], m.arena[30528:30528+n*6], m.arena[30576:30576+n*6], m.arena[43952:43952+n*6], m.arena[35248:35248+n*6])
 	// d.l1_code.1: Fill scalar
-	m.arena[35440] = 0.06
+	m.arena[35344] = 0.06
 	// d.l1_code/mean.1: Broadcast N×6
-	m.broadcast2(n, m.arena[35440:35440+1], m.arena[35392:35392+n*6])
+	m.broadcast2(n, m.arena[35344:35344+1], m.arena[35248:35248+n*6])
 	// d.l1_code/abs.1: AbsGrad N×6
-	m.absGrad(n, m.arena[44656:44656+n*6], m.arena[35392:35392+n*6], m.arena[35440:35440+n*6])
+	m.absGrad(n, m.arena[44656:44656+n*6], m.arena[35248:35248+n*6], m.arena[43952:43952+n*6])
 	// d.l1_code/abs.2: Add N×6
-	m.add(n, m.arena[35344:35344+n*6], m.arena[35440:35440+n*6], m.arena[45424:45424+n*6])
+	m.add(n, m.arena[35296:35296+n*6], m.arena[43952:43952+n*6], m.arena[45424:45424+n*6])
 	// d.bce_probs/weighted.1: Fill scalar
-	m.arena[43904] = 0.2
+	m.arena[43952] = 0.2
 	// d.bce_probs.1: LossGrad of BCELoss N×1
-	m.lossGrad(n, m.arena[45856:45856+n], flag, m.arena[43904:43904+1], m.arena[46032:46032+n])
+	m.lossGrad(n, m.arena[45904:45904+n], flag, m.arena[43952:43952+1], m.arena[46080:46080+n])
 	// d.bce_logits.1: LossGrad of BCEWithLogitsLoss N×1
-	m.lossGrad2(n, m.arena[35616:35616+n], flag, m.arena[43904:43904+1], m.arena[46048:46048+n])
+	m.lossGrad2(n, m.arena[35472:35472+n], flag, m.arena[43952:43952+1], m.arena[46096:46096+n])
 	// d.bce/weighted.1: Fill scalar
-	m.arena[35616] = 0.3
+	m.arena[35472] = 0.3
 	// d.bce.1: LossGrad of BCELoss N×3×8×8
-	m.lossGrad3(n, m.arena[16080:16080+n*192], mask, m.arena[35616:35616+1], m.arena[19152:19152+n*192])
+	m.lossGrad3(n, m.arena[16080:16080+n*192], mask, m.arena[35472:35472+1], m.arena[19152:19152+n*192])
 	// d.huber.1: LossGrad of HuberLoss N×3×8×8
 	m.lossGrad4(n, m.arena[16080:16080+n*192], image, m.arena[44016:44016+1], m.arena[20688:20688+n*192])
 	// d.mae.1: LossGrad of MAELoss N×3×8×8
 	m.lossGrad5(n, m.arena[16080:16080+n*192], image, m.arena[44016:44016+1], m.arena[22224:22224+n*192])
 	// d.mse/weighted.1: Fill scalar
-	m.arena[35616] = 2.0
+	m.arena[35472] = 2.0
 	// d.mse.1: LossGrad of MSELoss N×3×8×8
-	m.lossGrad6(n, m.arena[16080:16080+n*192], image, m.arena[35616:35616+1], m.arena[23760:23760+n*192])
+	m.lossGrad6(n, m.arena[16080:16080+n*192], image, m.arena[35472:35472+1], m.arena[23760:23760+n*192])
+	// d.nll_steps.1: LossGrad of NLLLoss N×5×3
+	m.lossGrad7(n, m.arena[30400:30400+n*15], tags, m.arena[46064:46064+1], m.arena[35248:35248+n*15])
+	// d.step_log_probs/log_softmax.1: LogSoftmaxGrad N×5×3
+	m.logSoftmaxGrad(n, m.arena[30400:30400+n*15], m.arena[35248:35248+n*15], m.arena[30528:30528+n*15])
+	// d.step_log_probs/bias.1: BiasAddLastGrad 3
+	m.biasAddLastGrad(n, m.arena[30528:30528+n*15], &m.stepLogProbsBiasGrad)
+	// d.step_log_probs.1: MatMul 3×3
+	rt.GemmP(m.pool, true, false, 3, 3, n*5, 1, m.arena[30528:30528+n*15], 3, seq, 3, 0, m.stepLogProbsWeightGrad[:], 3)
+	// d.nll.1: LossGrad of NLLLoss N×5
+	m.lossGrad8(n, m.arena[43904:43904+n*5], label, m.arena[46064:46064+1], m.arena[43952:43952+n*5])
+	// d.log_probs.1: LogSoftmaxGrad N×5
+	m.logSoftmaxGrad2(n, m.arena[43904:43904+n*5], m.arena[43952:43952+n*5], m.arena[45472:45472+n*5])
 	// d.sparse_ce_steps.1: LossGrad of SparseSoftmaxCELoss N×5×3
-	m.lossGrad7(n, m.arena[35488:35488+n*15], tags, m.arena[46016:46016+1], m.arena[43904:43904+n*15])
+	m.lossGrad9(n, m.arena[35488:35488+n*15], tags, m.arena[46064:46064+1], m.arena[43904:43904+n*15])
 	// d.sparse_ce_probs/weighted.1: Fill scalar
-	m.arena[45520] = 0.25
+	m.arena[35296] = 0.25
 	// d.sparse_ce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad8(n, m.arena[44608:44608+n*5], m.arena[35296:35296+n*5], m.arena[45520:45520+1], m.arena[45472:45472+n*5])
+	m.lossGrad10(n, m.arena[44608:44608+n*5], m.arena[35424:35424+n*5], m.arena[35296:35296+1], m.arena[45520:45520+n*5])
 	// d.cce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad8(n, m.arena[44608:44608+n*5], onehot, m.arena[45520:45520+1], m.arena[35296:35296+n*5])
+	m.lossGrad10(n, m.arena[44608:44608+n*5], onehot, m.arena[35296:35296+1], m.arena[35248:35248+n*5])
 	// d.cce_probs.2: Add N×5
-	m.add(n, m.arena[45472:45472+n*5], m.arena[35296:35296+n*5], m.arena[45472:45472+n*5])
+	m.add(n, m.arena[45520:45520+n*5], m.arena[35248:35248+n*5], m.arena[45520:45520+n*5])
 	// d.cce_logits.1: LossGrad of SoftmaxCELoss N×5
-	m.lossGrad9(n, m.arena[35248:35248+n*5], onehot, m.arena[46016:46016+1], m.arena[45520:45520+n*5])
+	m.lossGrad11(n, m.arena[35376:35376+n*5], onehot, m.arena[46064:46064+1], m.arena[45568:45568+n*5])
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad10(n, m.arena[35248:35248+n*5], label, m.arena[30400:30400+1], m.arena[45568:45568+n*5])
+	m.lossGrad12(n, m.arena[35376:35376+n*5], label, m.arena[35616:35616+1], m.arena[45616:45616+n*5])
 	// d.pad_crop_mean.1: Broadcast N×2×4×6
-	m.broadcast3(n, m.arena[46016:46016+1], m.arena[35248:35248+n*48])
+	m.broadcast3(n, m.arena[46064:46064+1], m.arena[35248:35248+n*48])
 	// d.crop.1: Pad2D N×2×7×9
 	m.pad2D3(n, m.arena[35248:35248+n*48], m.arena[30400:30400+n*126])
 	// d.conv_pad/tanh.1: TanhGrad N×2×7×9
@@ -603,7 +627,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_pad.1: Conv2DFilterGrad 2×3×3×3
 	m.conv2DFilterGrad(n, m.arena[3200:3200+n*297], m.arena[29392:29392+n*126], m.convPadWeightGrad[:])
 	// d.dilated_mean.1: Broadcast N×2×8×17
-	m.broadcast4(n, m.arena[46016:46016+1], m.arena[3200:3200+n*272])
+	m.broadcast4(n, m.arena[46064:46064+1], m.arena[3200:3200+n*272])
 	// d.deconv_dilated/bias.1: ChannelSum 2
 	m.channelSum2(n, m.arena[3200:3200+n*272], &m.deconvDilatedBiasGrad)
 	// d.deconv_dilated.1: Conv2D N×2×4×8
@@ -617,7 +641,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_dilated.1: Conv2DFilterGrad 2×3×3×3
 	m.conv2DFilterGrad3(n, image, m.arena[33200:33200+n*64], m.convDilatedWeightGrad[:])
 	// d.repeat_mean.1: Broadcast N×3×2
-	m.broadcast2(n, m.arena[46016:46016+1], m.arena[33392:33392+n*6])
+	m.broadcast2(n, m.arena[46064:46064+1], m.arena[33392:33392+n*6])
 	// d.repeat_lstm/sequence.1 … d.repeat_lstm/t0/gates.1: each thread computes its own range of items (trainStepItems6)
 	m.pool.Items(n, m.trainStepItems6Fn)
 	// d.repeat_lstm/t0/gates.2: Add 8
@@ -646,15 +670,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.repeat_lstm/weight.2: Slice 8×2
 	m.slice14(n, m.arena[33584:33584+32], m.repeatLstmWeightHhL0Grad[:])
 	// d.repeat.1: RepeatGrad N×2
-	m.repeatGrad(n, m.arena[33440:33440+n*6], m.arena[45936:45936+n*2])
+	m.repeatGrad(n, m.arena[33440:33440+n*6], m.arena[45984:45984+n*2])
 	// d.repeat.2: Add N×2
-	m.add(n, m.arena[45968:45968+n*2], m.arena[45936:45936+n*2], m.arena[45968:45968+n*2])
+	m.add(n, m.arena[46016:46016+n*2], m.arena[45984:45984+n*2], m.arena[46016:46016+n*2])
 	// d.embed_mean.1: Broadcast N×4×2
-	m.broadcast5(n, m.arena[46016:46016+1], m.arena[44320:44320+n*8])
+	m.broadcast5(n, m.arena[46064:46064+1], m.arena[44320:44320+n*8])
 	// d.embed_proj/tanh.1: TanhGrad N×4×2
 	m.tanhGrad(n, m.arena[44544:44544+n*8], m.arena[44320:44320+n*8], m.arena[44544:44544+n*8])
 	// d.embed_proj/bias.1: BiasAddLastGrad 2
-	m.biasAddLastGrad(n, m.arena[44544:44544+n*8], &m.embedProjBiasGrad)
+	m.biasAddLastGrad2(n, m.arena[44544:44544+n*8], &m.embedProjBiasGrad)
 	// d.embed_proj.1: MatMul N×4×3
 	rt.GemmP(m.pool, false, false, n*4, 3, 2, 1, m.arena[44544:44544+n*8], 2, m.embedProjWeight[:], 3, 0, m.arena[33200:33200+n*12], 3)
 	// d.embed_proj.2: MatMul 2×3
@@ -662,7 +686,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.embed.1: EmbeddingGrad 9×3
 	m.embeddingGrad(n, tokens, m.arena[33200:33200+n*12], m.embedWeightGrad[:])
 	// d.smooth_mean.1: Broadcast N×5
-	m.broadcast6(n, m.arena[46016:46016+1], m.arena[44544:44544+n*5])
+	m.broadcast6(n, m.arena[46064:46064+1], m.arena[44544:44544+n*5])
 	// d.dense_gelu_tanh/gelu_tanh.1: GeluGrad N×5
 	m.geluGrad(n, m.arena[45088:45088+n*5], m.arena[44544:44544+n*5], m.arena[45088:45088+n*5])
 	// d.dense_gelu_tanh/bias.1: ChannelSum 5
@@ -717,22 +741,22 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_elu.1: Conv2DFilterGrad 2×3×3×3
 	m.conv2DFilterGrad5(n, image, m.arena[27344:27344+n*128], m.convEluWeightGrad[:])
 	// d.z/z.1: Add N×2, fused with d.kl_normal/mu_sq.1 (Mul), d.kl_normal/mu_sq.2 (Scale)
-	m.mulScaleAdd(n, m.arena[45872:45872+n*2], m.arena[46000:46000+n*2], m.arena[45872:45872+n*2], m.arena[45968:45968+n*2])
+	m.mulScaleAdd(n, m.arena[45920:45920+n*2], m.arena[46048:46048+n*2], m.arena[45920:45920+n*2], m.arena[46016:46016+n*2])
 	// d.z/half_logvar.2: Add N×2, fused with d.kl_normal/var.1 (Mul), d.kl_normal/var.2 (Add), d.z/scaled_eps.1 (Mul), d.z/std.1 (Mul), d.z/half_logvar.1 (Scale)
-	m.mulAddMulMulScaleAdd(n, m.arena[46000:46000+n*2], m.arena[46000:46000+n*2], m.arena[45952:45952+n*2], m.arena[45984:45984+n*2], m.arena[45968:45968+n*2], m.arena[45904:45904+n*2], m.arena[45888:45888+n*2])
+	m.mulAddMulMulScaleAdd(n, m.arena[46048:46048+n*2], m.arena[46048:46048+n*2], m.arena[46000:46000+n*2], m.arena[46032:46032+n*2], m.arena[46016:46016+n*2], m.arena[45952:45952+n*2], m.arena[45936:45936+n*2])
 	// d.z_log_var/bias.1: ChannelSum 2
-	m.channelSum8(n, m.arena[46000:46000+n*2], &m.zLogVarBiasGrad)
+	m.channelSum8(n, m.arena[46048:46048+n*2], &m.zLogVarBiasGrad)
 	// d.z_log_var.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[46000:46000+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[45424:45424+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[46048:46048+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[45424:45424+n*6], 6)
 	// d.z_log_var.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[46000:46000+n*2], 2, m.arena[44656:44656+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[46048:46048+n*2], 2, m.arena[44656:44656+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
 	// d.z_log_var.3: Add N×6: accumulated in place by its products, no code
 	// d.z_mean/bias.1: ChannelSum 2
-	m.channelSum8(n, m.arena[45872:45872+n*2], &m.zMeanBiasGrad)
+	m.channelSum8(n, m.arena[45920:45920+n*2], &m.zMeanBiasGrad)
 	// d.z_mean.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[45872:45872+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[45424:45424+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[45920:45920+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[45424:45424+n*6], 6)
 	// d.z_mean.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[45872:45872+n*2], 2, m.arena[44656:44656+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[45920:45920+n*2], 2, m.arena[44656:44656+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
 	// d.z_mean.3: Add N×6: accumulated in place by its products, no code
 	// d.code/sigmoid.1: SigmoidGrad N×6
 	m.sigmoidGrad(n, m.arena[44656:44656+n*6], m.arena[45424:45424+n*6], m.arena[44656:44656+n*6])
@@ -742,30 +766,30 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[44656:44656+n*6], 6, m.arena[17616:17616+n*192], 192, 1, m.codeWeightGrad[:], 192)
 	// d.code.2: Add 6×192: accumulated in place by its products, no code
 	// d.flag_prob/sigmoid.1: SigmoidGrad N×1
-	m.sigmoidGrad(n, m.arena[45856:45856+n], m.arena[46032:46032+n], m.arena[45856:45856+n])
+	m.sigmoidGrad(n, m.arena[45904:45904+n], m.arena[46080:46080+n], m.arena[45904:45904+n])
 	// d.flag_prob/bias.1: ChannelSum 1
-	m.channelSum9(n, m.arena[45856:45856+n], &m.flagProbBiasGrad)
+	m.channelSum9(n, m.arena[45904:45904+n], &m.flagProbBiasGrad)
 	// d.flag_prob.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[45856:45856+n], 1, m.flagProbWeight[:], 4, 0, m.arena[44528:44528+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[45904:45904+n], 1, m.flagProbWeight[:], 4, 0, m.arena[44528:44528+n*4], 4)
 	// d.flag_prob.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[45856:45856+n], 1, m.arena[45616:45616+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[45904:45904+n], 1, m.arena[45664:45664+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
 	// d.flag_logit/bias.1: ChannelSum 1
-	m.channelSum9(n, m.arena[46048:46048+n], &m.flagLogitBiasGrad)
+	m.channelSum9(n, m.arena[46096:46096+n], &m.flagLogitBiasGrad)
 	// d.flag_logit.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[46048:46048+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[44528:44528+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[46096:46096+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[44528:44528+n*4], 4)
 	// d.flag_logit.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[46048:46048+n], 1, m.arena[45616:45616+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[46096:46096+n], 1, m.arena[45664:45664+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
 	// d.flag_logit.3: Add N×4: accumulated in place by its products, no code
 	// d.probs.1: SoftmaxGrad N×5
-	m.softmaxGrad(n, m.arena[44608:44608+n*5], m.arena[45472:45472+n*5], m.arena[44480:44480+n*5])
-	// d.probs.2: Add N×5, fused with d.sparse_ce.2 (Add)
-	m.addAdd(n, m.arena[45520:45520+n*5], m.arena[45520:45520+n*5], m.arena[45568:45568+n*5], m.arena[44480:44480+n*5])
+	m.softmaxGrad(n, m.arena[44608:44608+n*5], m.arena[45520:45520+n*5], m.arena[44480:44480+n*5])
+	// d.probs.2: Add N×5, fused with d.cce_logits.2 (Add), d.sparse_ce.2 (Add)
+	m.addAddAdd(n, m.arena[45472:45472+n*5], m.arena[45472:45472+n*5], m.arena[45568:45568+n*5], m.arena[45616:45616+n*5], m.arena[44480:44480+n*5])
 	// d.logits/bias.1: ChannelSum 5
-	m.channelSum4(n, m.arena[45520:45520+n*5], &m.logitsBiasGrad)
+	m.channelSum4(n, m.arena[45472:45472+n*5], &m.logitsBiasGrad)
 	// d.logits.1: MatMul N×30
-	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[45520:45520+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[33200:33200+n*30], 30)
+	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[45472:45472+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[33200:33200+n*30], 30)
 	// d.logits.2: MatMul 5×30
-	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[45520:45520+n*5], 5, m.arena[39024:39024+n*30], 30, 0, m.logitsWeightGrad[:], 30)
+	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[45472:45472+n*5], 5, m.arena[39024:39024+n*30], 30, 0, m.logitsWeightGrad[:], 30)
 	// d.tanh.1: TanhGrad N×30, fused with d.relu.1 (ReluGrad)
 	m.reluGradTanhGrad(n, m.arena[39024:39024+n*30], m.arena[39024:39024+n*30], m.arena[33200:33200+n*30], m.arena[38784:38784+n*30])
 	// d.flatten2.1: Reshape N×2×3×5: a view, no code
@@ -785,11 +809,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn_fc/normalized.3: ChannelSum 30
 	m.channelSum10(n, m.arena[33440:33440+n*30], (*[30]float32)(m.arena[33680:]))
 	// d.bn_fc/inv_std.4: Scale 30, fused with d.bn_fc/inv_std.1 (Square), d.bn_fc/inv_std.2 (Mul), d.bn_fc/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[33680:33680+30], m.arena[45776:45776+30], m.arena[33680:33680+30])
+	m.squareMulMulScale(n, m.arena[33680:33680+30], m.arena[45824:45824+30], m.arena[33680:33680+30])
 	// d.bn_fc/var.1: ChannelBroadcast N×30
 	m.channelBroadcast(n, (*[30]float32)(m.arena[33680:]), m.arena[33440:33440+n*30])
 	// d.bn_fc/sq.3: Add N×30, fused with d.bn_fc/normalized.1 (ChannelMul), d.bn_fc/sq.1 (Mul), d.bn_fc/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[33200:33200+n*30], m.arena[33200:33200+n*30], (*[30]float32)(m.arena[45776:]), m.arena[33440:33440+n*30], m.arena[38064:38064+n*30])
+	m.channelMulMulScaleAdd(n, m.arena[33200:33200+n*30], m.arena[33200:33200+n*30], (*[30]float32)(m.arena[45824:]), m.arena[33440:33440+n*30], m.arena[38064:38064+n*30])
 	// d.bn_fc/centered.1: ChannelSum 30
 	m.channelSum10(n, m.arena[33200:33200+n*30], (*[30]float32)(m.arena[33680:]))
 	// d.bn_fc/neg_mean.1: Scale 30
@@ -889,7 +913,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad2(n, m.arena[44384:44384+n*4], m.arena[33584:33584+n*16], 8)
 	// d.lstm/t0/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×4, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[35200:35200+n*4], m.arena[17648:17648+n*4], m.arena[45680:45680+n*4], m.arena[43104:43104+n*4])
+	m.mulSigmoidGrad(n, m.arena[35200:35200+n*4], m.arena[17648:17648+n*4], m.arena[45728:45728+n*4], m.arena[43104:43104+n*4])
 	// d.lstm/t0/f_pre.1: SliceGrad N×16
 	m.sliceGrad2(n, m.arena[35200:35200+n*4], m.arena[33584:33584+n*16], 4)
 	// d.lstm/t0/f_pre.2: Add N×16: written in place by its SliceGrads, no code
@@ -964,7 +988,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bilstm/forward/dropped.2: Add N×5×4
 	m.add(n, m.arena[34640:34640+n*20], m.arena[40704:40704+n*20], m.arena[34480:34480+n*20])
 	// d.tag/bias.1: BiasAddLastGrad 3
-	m.biasAddLastGrad2(n, m.arena[43904:43904+n*15], &m.tagBiasGrad)
+	m.biasAddLastGrad(n, m.arena[43904:43904+n*15], &m.tagBiasGrad)
 	// d.tag.1: MatMul N×5×4
 	rt.GemmP(m.pool, false, false, n*5, 4, 3, 1, m.arena[43904:43904+n*15], 3, m.tagWeight[:], 4, 1, m.arena[34480:34480+n*20], 4)
 	// d.tag.2: MatMul 3×4
@@ -1006,7 +1030,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t0/z_pre.1: SliceGrad N×8
 	m.sliceGrad4(n, m.arena[44288:44288+n*4], m.arena[34480:34480+n*8], 4)
 	// d.gru/t0/r.1: SigmoidGrad N×4, fused with d.gru/t0/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[44320:44320+n*4], m.arena[44256:44256+n*4], m.arena[45648:45648+n*4], m.arena[39584:39584+n*4])
+	m.mulSigmoidGrad(n, m.arena[44320:44320+n*4], m.arena[44256:44256+n*4], m.arena[45696:45696+n*4], m.arena[39584:39584+n*4])
 	// d.gru/t0/r_pre.1: SliceGrad N×8
 	m.sliceGrad4(n, m.arena[44320:44320+n*4], m.arena[34480:34480+n*8], 0)
 	// d.gru/t0/r_pre.2: Add N×8: written in place by its SliceGrads, no code
@@ -1050,9 +1074,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/weight_in.1: SliceGrad 12×4
 	m.sliceGrad5(n, m.arena[17776:17776+16], m.gruWeightIhL0Grad[:], 8)
 	// d.gru/bias_hn.1: SliceGrad 12
-	m.sliceGrad6(n, m.arena[17840:17840+4], m.arena[45856:45856+12], 8)
+	m.sliceGrad6(n, m.arena[17840:17840+4], m.arena[45904:45904+12], 8)
 	// d.gru/bias_rz.1: SliceGrad 12
-	m.sliceGrad7(n, m.arena[17872:17872+8], m.arena[45856:45856+12], 0)
+	m.sliceGrad7(n, m.arena[17872:17872+8], m.arena[45904:45904+12], 0)
 	// d.gru/bias.1: Add 12: written in place by its SliceGrads, no code
 	// d.gru/weight_rz.1: Slice 8×4
 	m.slice26(n, m.arena[35120:35120+64], m.arena[19024:19024+32])
@@ -1085,22 +1109,22 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rnn/weight.2: Slice 4×4
 	m.slice29(n, m.arena[19024:19024+28], m.rnnWeightHhL0Grad[:])
 	// d.h0/tanh.1: TanhGrad N×4
-	m.tanhGrad(n, m.arena[45648:45648+n*4], m.arena[35184:35184+n*4], m.arena[45648:45648+n*4])
+	m.tanhGrad(n, m.arena[45696:45696+n*4], m.arena[35184:35184+n*4], m.arena[45696:45696+n*4])
 	// d.h0/bias.1: ChannelSum 4
-	m.channelSum12(n, m.arena[45648:45648+n*4], &m.h0BiasGrad)
+	m.channelSum12(n, m.arena[45696:45696+n*4], &m.h0BiasGrad)
 	// d.h0.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[45648:45648+n*4], 4, m.h0Weight[:], 4, 1, m.arena[18096:18096+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[45696:45696+n*4], 4, m.h0Weight[:], 4, 1, m.arena[18096:18096+n*4], 4)
 	// d.h0.2: MatMul 4×4
-	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[45648:45648+n*4], 4, m.arena[45616:45616+n*4], 4, 0, m.h0WeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[45696:45696+n*4], 4, m.arena[45664:45664+n*4], 4, 0, m.h0WeightGrad[:], 4)
 	// d.h0.3: Add N×4: accumulated in place by its products, no code
 	// d.gap_concat.1: Slice N×2
-	m.slice30(n, m.arena[18096:18096+n*4], m.arena[45872:45872+n*2])
+	m.slice30(n, m.arena[18096:18096+n*4], m.arena[45920:45920+n*2])
 	// d.gap_concat.2: Slice N×2
-	m.slice31(n, m.arena[18096:18096+n*4], m.arena[45888:45888+n*2])
+	m.slice31(n, m.arena[18096:18096+n*4], m.arena[45936:45936+n*2])
 	// d.gap_pads.1: GlobalAvgPool2DGrad N×2×4×8
-	m.globalAvgPool2DGrad(n, m.arena[45888:45888+n*2], m.arena[18480:18480+n*64])
+	m.globalAvgPool2DGrad(n, m.arena[45936:45936+n*2], m.arena[18480:18480+n*64])
 	// d.gap_valid.1: GlobalAvgPool2DGrad N×2×6×9
-	m.globalAvgPool2DGrad2(n, m.arena[45872:45872+n*2], m.arena[17616:17616+n*108])
+	m.globalAvgPool2DGrad2(n, m.arena[45920:45920+n*2], m.arena[17616:17616+n*108])
 	// d.deconv_pads/bias.1: ChannelSum 2
 	m.channelSum3(n, m.arena[18480:18480+n*64], &m.deconvPadsBiasGrad)
 	// d.deconv_pads.1: Conv2D N×6×2×4
@@ -1172,19 +1196,19 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn/normalized.2: Mul N×4×8×8
 	m.mul(n, m.arena[14032:14032+n*256], m.arena[9936:9936+n*256], m.arena[11984:11984+n*256])
 	// d.bn/normalized.3: ChannelSum 4
-	m.channelSum16(n, m.arena[11984:11984+n*256], (*[4]float32)(m.arena[45872:]))
+	m.channelSum16(n, m.arena[11984:11984+n*256], (*[4]float32)(m.arena[45920:]))
 	// d.bn/inv_std.4: Scale 4, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[45872:45872+4], m.arena[45840:45840+4], m.arena[45872:45872+4])
+	m.squareMulMulScale(n, m.arena[45920:45920+4], m.arena[45888:45888+4], m.arena[45920:45920+4])
 	// d.bn/var.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[45872:]), m.arena[11984:11984+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[45920:]), m.arena[11984:11984+n*256])
 	// d.bn/sq.3: Add N×4×8×8, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[14032:14032+n*256], m.arena[14032:14032+n*256], (*[4]float32)(m.arena[45840:]), m.arena[11984:11984+n*256], m.arena[9936:9936+n*256])
+	m.channelMulMulScaleAdd2(n, m.arena[14032:14032+n*256], m.arena[14032:14032+n*256], (*[4]float32)(m.arena[45888:]), m.arena[11984:11984+n*256], m.arena[9936:9936+n*256])
 	// d.bn/centered.1: ChannelSum 4
-	m.channelSum16(n, m.arena[14032:14032+n*256], (*[4]float32)(m.arena[45872:]))
+	m.channelSum16(n, m.arena[14032:14032+n*256], (*[4]float32)(m.arena[45920:]))
 	// d.bn/neg_mean.1: Scale 4
-	m.scale(n, m.arena[45872:45872+4], m.arena[45872:45872+4])
+	m.scale(n, m.arena[45920:45920+4], m.arena[45920:45920+4])
 	// d.bn/mean.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[45872:]), m.arena[9936:9936+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[45920:]), m.arena[9936:9936+n*256])
 	// d.conv_same/relu.1: ReluGrad N×4×8×8, fused with d.bn/mean.2 (Add)
 	m.addReluGrad(n, m.arena[14032:14032+n*256], m.arena[14032:14032+n*256], m.arena[9936:9936+n*256], m.arena[7888:7888+n*256])
 	// d.conv_same/bias.1: ChannelSum 4
@@ -1194,15 +1218,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.derived = false
 	copy(m.rnnBiasIhL0Grad[:], m.arena[19120:19120+4])
 	copy(m.rnnBiasHhL0Grad[:], m.arena[19120:19120+4])
-	copy(m.gruBiasIhL0Grad[:], m.arena[45856:45856+12])
-	copy(m.gruBiasHhL0Grad[:], m.arena[45856:45856+12])
+	copy(m.gruBiasIhL0Grad[:], m.arena[45904:45904+12])
+	copy(m.gruBiasHhL0Grad[:], m.arena[45904:45904+12])
 	copy(m.bilstmBiasIhL0Grad[:], m.arena[44192:44192+12])
 	copy(m.bilstmBiasHhL0Grad[:], m.arena[44192:44192+12])
 	copy(m.bilstmBiasIhL0ReverseGrad[:], m.arena[18992:18992+12])
 	copy(m.bilstmBiasHhL0ReverseGrad[:], m.arena[18992:18992+12])
 	copy(m.repeatLstmBiasIhL0Grad[:], m.arena[29392:29392+8])
 	copy(m.repeatLstmBiasHhL0Grad[:], m.arena[29392:29392+8])
-	loss := m.arena[45920]
+	loss := m.arena[45968]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
@@ -1221,11 +1245,11 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 	m.slice(n, seq, m.arena[33200+b0*3:33200+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[35632+b0*7:35632+b0*7+n*7], m.arena[33200+b0*3:33200+b0*3+n*3], m.arena[45680+b0*4:45680+b0*4+n*4])
+	m.concat3(n, m.arena[35632+b0*7:35632+b0*7+n*7], m.arena[33200+b0*3:33200+b0*3+n*3], m.arena[45728+b0*4:45728+b0*4+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
 	rt.GemmPackedP(nil, false, n, 1, m.arena[35632+b0*7:35632+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[33392+b0*4:33392+b0*4+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
-	m.biasAddRelu(n, m.arena[39264+b0*4:39264+b0*4+n*4], m.arena[33392+b0*4:33392+b0*4+n*4], (*[4]float32)(m.arena[45712:]))
+	m.biasAddRelu(n, m.arena[39264+b0*4:39264+b0*4+n*4], m.arena[33392+b0*4:33392+b0*4+n*4], (*[4]float32)(m.arena[45760:]))
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// rnn/t[step]/x_slice: Slice N×1×3
@@ -1236,7 +1260,7 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 		// rnn/t[step]/gates_matmul: MatMul N×4
 		rt.GemmPackedP(nil, false, n, 1, m.arena[35632+step*64+b0*7:35632+step*64+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[33392+b0*4:33392+b0*4+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
-		m.biasAddRelu(n, m.arena[39264+step*32+b0*4:39264+step*32+b0*4+n*4], m.arena[33392+b0*4:33392+b0*4+n*4], (*[4]float32)(m.arena[45712:]))
+		m.biasAddRelu(n, m.arena[39264+step*32+b0*4:39264+step*32+b0*4+n*4], m.arena[33392+b0*4:33392+b0*4+n*4], (*[4]float32)(m.arena[45760:]))
 	}
 }
 
@@ -1249,31 +1273,31 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 	m.slice3(n, m.arena[33360+b0*20:33360+b0*20+n*20], m.arena[33648+b0*4:33648+b0*4+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[35952+b0*8:35952+b0*8+n*8], m.arena[33648+b0*4:33648+b0*4+n*4], m.arena[45648+b0*4:45648+b0*4+n*4])
+	m.concat5(n, m.arena[35952+b0*8:35952+b0*8+n*8], m.arena[33648+b0*4:33648+b0*4+n*4], m.arena[45696+b0*4:45696+b0*4+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
 	rt.GemmPackedP(nil, false, n, 1, m.arena[35952+b0*8:35952+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[33520+b0*8:33520+b0*8+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
-	m.biasAdd4(n, m.arena[33520+b0*8:33520+b0*8+n*8], m.arena[33584+b0*8:33584+b0*8+n*8], (*[8]float32)(m.arena[45744:]))
+	m.biasAdd4(n, m.arena[33520+b0*8:33520+b0*8+n*8], m.arena[33584+b0*8:33584+b0*8+n*8], (*[8]float32)(m.arena[45792:]))
 	// gru/t0/r_pre: Slice N×4
 	m.slice4(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[33680+b0*4:33680+b0*4+n*4])
 	// gru/t0/r: Sigmoid N×4
 	m.sigmoid(n, m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[39584+b0*4:39584+b0*4+n*4])
 	// gru/t0/z_pre: Slice N×4
-	m.slice5(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[44480+b0*4:44480+b0*4+n*4])
+	m.slice5(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[34480+b0*4:34480+b0*4+n*4])
 	// gru/t0/z: Sigmoid N×4
-	m.sigmoid(n, m.arena[44480+b0*4:44480+b0*4+n*4], m.arena[39744+b0*4:39744+b0*4+n*4])
+	m.sigmoid(n, m.arena[34480+b0*4:34480+b0*4+n*4], m.arena[39744+b0*4:39744+b0*4+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[39584+b0*4:39584+b0*4+n*4], m.arena[45648+b0*4:45648+b0*4+n*4], m.arena[44512+b0*4:44512+b0*4+n*4])
+	m.mul(n, m.arena[39584+b0*4:39584+b0*4+n*4], m.arena[45696+b0*4:45696+b0*4+n*4], m.arena[34512+b0*4:34512+b0*4+n*4])
 	// gru/t0/xrh: Concat N×8
-	m.concat5(n, m.arena[36272+b0*8:36272+b0*8+n*8], m.arena[33648+b0*4:33648+b0*4+n*4], m.arena[44512+b0*4:44512+b0*4+n*4])
+	m.concat5(n, m.arena[36272+b0*8:36272+b0*8+n*8], m.arena[33648+b0*4:33648+b0*4+n*4], m.arena[34512+b0*4:34512+b0*4+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[36272+b0*8:36272+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[44544+b0*4:44544+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[36272+b0*8:36272+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[34544+b0*4:34544+b0*4+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
-	m.biasAdd3(n, m.arena[44544+b0*4:44544+b0*4+n*4], m.arena[44576+b0*4:44576+b0*4+n*4], (*[4]float32)(m.arena[45760:]))
+	m.biasAdd3(n, m.arena[34544+b0*4:34544+b0*4+n*4], m.arena[34576+b0*4:34576+b0*4+n*4], (*[4]float32)(m.arena[45808:]))
 	// gru/t0/n: Tanh N×4
-	m.tanh(n, m.arena[44576+b0*4:44576+b0*4+n*4], m.arena[39904+b0*4:39904+b0*4+n*4])
+	m.tanh(n, m.arena[34576+b0*4:34576+b0*4+n*4], m.arena[39904+b0*4:39904+b0*4+n*4])
 	// gru/t0/h_minus_n: Sub N×4
-	m.sub(n, m.arena[45648+b0*4:45648+b0*4+n*4], m.arena[39904+b0*4:39904+b0*4+n*4], m.arena[40064+b0*4:40064+b0*4+n*4])
+	m.sub(n, m.arena[45696+b0*4:45696+b0*4+n*4], m.arena[39904+b0*4:39904+b0*4+n*4], m.arena[40064+b0*4:40064+b0*4+n*4])
 	// gru/t0/h: Add N×4, fused with gru/t0/z_h_minus_n (Mul)
 	m.mulAdd(n, m.arena[40224+b0*4:40224+b0*4+n*4], m.arena[39744+b0*4:39744+b0*4+n*4], m.arena[40064+b0*4:40064+b0*4+n*4], m.arena[39904+b0*4:39904+b0*4+n*4])
 	// gru/t1 … gru/t4: 4 steps, one iteration each
@@ -1286,25 +1310,25 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 		// gru/t[step]/rz_matmul: MatMul N×8
 		rt.GemmPackedP(nil, false, n, 1, m.arena[35952+step*64+b0*8:35952+step*64+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[33520+b0*8:33520+b0*8+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
-		m.biasAdd4(n, m.arena[33520+b0*8:33520+b0*8+n*8], m.arena[33584+b0*8:33584+b0*8+n*8], (*[8]float32)(m.arena[45744:]))
+		m.biasAdd4(n, m.arena[33520+b0*8:33520+b0*8+n*8], m.arena[33584+b0*8:33584+b0*8+n*8], (*[8]float32)(m.arena[45792:]))
 		// gru/t[step]/r_pre: Slice N×4
 		m.slice4(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[33680+b0*4:33680+b0*4+n*4])
 		// gru/t[step]/r: Sigmoid N×4
 		m.sigmoid(n, m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[39584+step*32+b0*4:39584+step*32+b0*4+n*4])
 		// gru/t[step]/z_pre: Slice N×4
-		m.slice5(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[44480+b0*4:44480+b0*4+n*4])
+		m.slice5(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[34480+b0*4:34480+b0*4+n*4])
 		// gru/t[step]/z: Sigmoid N×4
-		m.sigmoid(n, m.arena[44480+b0*4:44480+b0*4+n*4], m.arena[39744+step*32+b0*4:39744+step*32+b0*4+n*4])
+		m.sigmoid(n, m.arena[34480+b0*4:34480+b0*4+n*4], m.arena[39744+step*32+b0*4:39744+step*32+b0*4+n*4])
 		// gru/t[step]/rh: Mul N×4
-		m.mul(n, m.arena[39584+step*32+b0*4:39584+step*32+b0*4+n*4], m.arena[40224+(step-1)*32+b0*4:40224+(step-1)*32+b0*4+n*4], m.arena[44512+b0*4:44512+b0*4+n*4])
+		m.mul(n, m.arena[39584+step*32+b0*4:39584+step*32+b0*4+n*4], m.arena[40224+(step-1)*32+b0*4:40224+(step-1)*32+b0*4+n*4], m.arena[34512+b0*4:34512+b0*4+n*4])
 		// gru/t[step]/xrh: Concat N×8
-		m.concat5(n, m.arena[36272+step*64+b0*8:36272+step*64+b0*8+n*8], m.arena[33648+b0*4:33648+b0*4+n*4], m.arena[44512+b0*4:44512+b0*4+n*4])
+		m.concat5(n, m.arena[36272+step*64+b0*8:36272+step*64+b0*8+n*8], m.arena[33648+b0*4:33648+b0*4+n*4], m.arena[34512+b0*4:34512+b0*4+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
-		rt.GemmPackedP(nil, false, n, 1, m.arena[36272+step*64+b0*8:36272+step*64+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[44544+b0*4:44544+b0*4+n*4], 4)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[36272+step*64+b0*8:36272+step*64+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[34544+b0*4:34544+b0*4+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
-		m.biasAdd3(n, m.arena[44544+b0*4:44544+b0*4+n*4], m.arena[44576+b0*4:44576+b0*4+n*4], (*[4]float32)(m.arena[45760:]))
+		m.biasAdd3(n, m.arena[34544+b0*4:34544+b0*4+n*4], m.arena[34576+b0*4:34576+b0*4+n*4], (*[4]float32)(m.arena[45808:]))
 		// gru/t[step]/n: Tanh N×4
-		m.tanh(n, m.arena[44576+b0*4:44576+b0*4+n*4], m.arena[39904+step*32+b0*4:39904+step*32+b0*4+n*4])
+		m.tanh(n, m.arena[34576+b0*4:34576+b0*4+n*4], m.arena[39904+step*32+b0*4:39904+step*32+b0*4+n*4])
 		// gru/t[step]/h_minus_n: Sub N×4
 		m.sub(n, m.arena[40224+(step-1)*32+b0*4:40224+(step-1)*32+b0*4+n*4], m.arena[39904+step*32+b0*4:39904+step*32+b0*4+n*4], m.arena[40064+step*32+b0*4:40064+step*32+b0*4+n*4])
 		// gru/t[step]/h: Add N×4, fused with gru/t[step]/z_h_minus_n (Mul)
@@ -1321,7 +1345,7 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 	m.slice3(n, m.arena[33360+b0*20:33360+b0*20+n*20], m.arena[33680+b0*4:33680+b0*4+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[36592+b0*7:36592+b0*7+n*7], m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[45744+b0*3:45744+b0*3+n*3])
+	m.concat6(n, m.arena[36592+b0*7:36592+b0*7+n*7], m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[45792+b0*3:45792+b0*3+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(nil, false, n, 1, m.arena[36592+b0*7:36592+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[33520+b0*12:33520+b0*12+n*12], 12)
 	// bilstm/forward/t0/i: Sigmoid N×3
@@ -1338,7 +1362,7 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[33520+b0*12:33520+b0*12+n*12], m.arena[35616:35616+12], m.arena[45744+b0*3:45744+b0*3+n*3], m.arena[41504+b0*3:41504+b0*3+n*3], m.arena[33616+b0*3:33616+b0*3+n*3], m.arena[40864+b0*3:40864+b0*3+n*3], m.arena[41024+b0*3:41024+b0*3+n*3], m.arena[41184+b0*3:41184+b0*3+n*3], m.arena[41344+b0*3:41344+b0*3+n*3], m.arena[41664+b0*3:41664+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[33520+b0*12:33520+b0*12+n*12], m.arena[35616:35616+12], m.arena[45792+b0*3:45792+b0*3+n*3], m.arena[41504+b0*3:41504+b0*3+n*3], m.arena[33616+b0*3:33616+b0*3+n*3], m.arena[40864+b0*3:40864+b0*3+n*3], m.arena[41024+b0*3:41024+b0*3+n*3], m.arena[41184+b0*3:41184+b0*3+n*3], m.arena[41344+b0*3:41344+b0*3+n*3], m.arena[41664+b0*3:41664+b0*3+n*3])
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
@@ -1375,7 +1399,7 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 	m.slice34(n, m.arena[33360+b0*20:33360+b0*20+n*20], m.arena[33680+b0*4:33680+b0*4+n*4])
 	// bilstm/reverse/t0/x: Reshape N×4: a view, no code
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[36912+b0*7:36912+b0*7+n*7], m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[45744+b0*3:45744+b0*3+n*3])
+	m.concat6(n, m.arena[36912+b0*7:36912+b0*7+n*7], m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[45792+b0*3:45792+b0*3+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(nil, false, n, 1, m.arena[36912+b0*7:36912+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[33520+b0*12:33520+b0*12+n*12], 12)
 	// bilstm/reverse/t0/i: Sigmoid N×3
@@ -1392,7 +1416,7 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[33520+b0*12:33520+b0*12+n*12], m.arena[35616:35616+12], m.arena[45744+b0*3:45744+b0*3+n*3], m.arena[42624+b0*3:42624+b0*3+n*3], m.arena[44224+b0*3:44224+b0*3+n*3], m.arena[41984+b0*3:41984+b0*3+n*3], m.arena[42144+b0*3:42144+b0*3+n*3], m.arena[42304+b0*3:42304+b0*3+n*3], m.arena[42464+b0*3:42464+b0*3+n*3], m.arena[42784+b0*3:42784+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[33520+b0*12:33520+b0*12+n*12], m.arena[35616:35616+12], m.arena[45792+b0*3:45792+b0*3+n*3], m.arena[42624+b0*3:42624+b0*3+n*3], m.arena[44224+b0*3:44224+b0*3+n*3], m.arena[41984+b0*3:41984+b0*3+n*3], m.arena[42144+b0*3:42144+b0*3+n*3], m.arena[42304+b0*3:42304+b0*3+n*3], m.arena[42464+b0*3:42464+b0*3+n*3], m.arena[42784+b0*3:42784+b0*3+n*3])
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/x_slice: Slice N×1×4
@@ -1443,7 +1467,7 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 4, m.arena[33360+b0*16:33360+b0*16+n*16], nil, m.arena[45680+b0*4:45680+b0*4+n*4], m.arena[43584+b0*4:43584+b0*4+n*4], m.arena[43904+b0*4:43904+b0*4+n*4], m.arena[42944+b0*4:42944+b0*4+n*4], m.arena[43104+b0*4:43104+b0*4+n*4], m.arena[43264+b0*4:43264+b0*4+n*4], m.arena[43424+b0*4:43424+b0*4+n*4], m.arena[43744+b0*4:43744+b0*4+n*4])
+	rt.LSTMCell(n, 4, m.arena[33360+b0*16:33360+b0*16+n*16], nil, m.arena[45728+b0*4:45728+b0*4+n*4], m.arena[43584+b0*4:43584+b0*4+n*4], m.arena[43904+b0*4:43904+b0*4+n*4], m.arena[42944+b0*4:42944+b0*4+n*4], m.arena[43104+b0*4:43104+b0*4+n*4], m.arena[43264+b0*4:43264+b0*4+n*4], m.arena[43424+b0*4:43424+b0*4+n*4], m.arena[43744+b0*4:43744+b0*4+n*4])
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
@@ -1477,10 +1501,10 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 func (m *Model) trainStepItems5(_, b0, b1 int) {
 	n := b1 - b0
 	// repeat_lstm/t0/x_slice: Slice N×1×2
-	m.slice7(n, m.arena[43968+b0*6:43968+b0*6+n*6], m.arena[35360+b0*2:35360+b0*2+n*2])
+	m.slice7(n, m.arena[35424+b0*6:35424+b0*6+n*6], m.arena[35264+b0*2:35264+b0*2+n*2])
 	// repeat_lstm/t0/x: Reshape N×2: a view, no code
 	// repeat_lstm/t0/xh: Concat N×4
-	m.concat2(n, m.arena[44320+b0*4:44320+b0*4+n*4], m.arena[35360+b0*2:35360+b0*2+n*2], m.arena[45936+b0*2:45936+b0*2+n*2])
+	m.concat2(n, m.arena[44320+b0*4:44320+b0*4+n*4], m.arena[35264+b0*2:35264+b0*2+n*2], m.arena[45984+b0*2:45984+b0*2+n*2])
 	// repeat_lstm/t0/gates_matmul: MatMul N×8
 	rt.GemmPackedP(nil, false, n, 1, m.arena[44320+b0*4:44320+b0*4+n*4], 4, &m.repeatLstmWeightPackedForTrainingTransposed, 0, m.arena[43904+b0*8:43904+b0*8+n*8], 8)
 	// repeat_lstm/t0/i: Sigmoid N×2
@@ -1497,14 +1521,14 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 	// computed with repeat_lstm/t0/h by rt.LSTMCell
 	// repeat_lstm/t0/h: Mul N×2
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 2, m.arena[43904+b0*8:43904+b0*8+n*8], m.arena[35344:35344+8], m.arena[45936+b0*2:45936+b0*2+n*2], m.arena[45328+b0*2:45328+b0*2+n*2], m.arena[35296+b0*2:35296+b0*2+n*2], m.arena[45136+b0*2:45136+b0*2+n*2], m.arena[45184+b0*2:45184+b0*2+n*2], m.arena[45232+b0*2:45232+b0*2+n*2], m.arena[45280+b0*2:45280+b0*2+n*2], m.arena[45376+b0*2:45376+b0*2+n*2])
+	rt.LSTMCell(n, 2, m.arena[43904+b0*8:43904+b0*8+n*8], m.arena[35248:35248+8], m.arena[45984+b0*2:45984+b0*2+n*2], m.arena[45328+b0*2:45328+b0*2+n*2], m.arena[43968+b0*2:43968+b0*2+n*2], m.arena[45136+b0*2:45136+b0*2+n*2], m.arena[45184+b0*2:45184+b0*2+n*2], m.arena[45232+b0*2:45232+b0*2+n*2], m.arena[45280+b0*2:45280+b0*2+n*2], m.arena[45376+b0*2:45376+b0*2+n*2])
 	// repeat_lstm/t1 … repeat_lstm/t2: 2 steps, one iteration each
 	for step := 1; step <= 2; step++ {
 		// repeat_lstm/t[step]/x_slice: Slice N×1×2
-		m.slice8(n, m.arena[43968+b0*6:43968+b0*6+n*6], m.arena[35360+b0*2:35360+b0*2+n*2], step)
+		m.slice8(n, m.arena[35424+b0*6:35424+b0*6+n*6], m.arena[35264+b0*2:35264+b0*2+n*2], step)
 		// repeat_lstm/t[step]/x: Reshape N×2: a view, no code
 		// repeat_lstm/t[step]/xh: Concat N×4
-		m.concat2(n, m.arena[44320+step*32+b0*4:44320+step*32+b0*4+n*4], m.arena[35360+b0*2:35360+b0*2+n*2], m.arena[35296+(step-1)*16+b0*2:35296+(step-1)*16+b0*2+n*2])
+		m.concat2(n, m.arena[44320+step*32+b0*4:44320+step*32+b0*4+n*4], m.arena[35264+b0*2:35264+b0*2+n*2], m.arena[43968+(step-1)*16+b0*2:43968+(step-1)*16+b0*2+n*2])
 		// repeat_lstm/t[step]/gates_matmul: MatMul N×8
 		rt.GemmPackedP(nil, false, n, 1, m.arena[44320+step*32+b0*4:44320+step*32+b0*4+n*4], 4, &m.repeatLstmWeightPackedForTrainingTransposed, 0, m.arena[43904+b0*8:43904+b0*8+n*8], 8)
 		// repeat_lstm/t[step]/i: Sigmoid N×2
@@ -1521,7 +1545,7 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 		// computed with repeat_lstm/t[step]/h by rt.LSTMCell
 		// repeat_lstm/t[step]/h: Mul N×2
 		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 2, m.arena[43904+b0*8:43904+b0*8+n*8], m.arena[35344:35344+8], m.arena[45328+(step-1)*16+b0*2:45328+(step-1)*16+b0*2+n*2], m.arena[45328+step*16+b0*2:45328+step*16+b0*2+n*2], m.arena[35296+step*16+b0*2:35296+step*16+b0*2+n*2], m.arena[45136+step*16+b0*2:45136+step*16+b0*2+n*2], m.arena[45184+step*16+b0*2:45184+step*16+b0*2+n*2], m.arena[45232+step*16+b0*2:45232+step*16+b0*2+n*2], m.arena[45280+step*16+b0*2:45280+step*16+b0*2+n*2], m.arena[45376+step*16+b0*2:45376+step*16+b0*2+n*2])
+		rt.LSTMCell(n, 2, m.arena[43904+b0*8:43904+b0*8+n*8], m.arena[35248:35248+8], m.arena[45328+(step-1)*16+b0*2:45328+(step-1)*16+b0*2+n*2], m.arena[45328+step*16+b0*2:45328+step*16+b0*2+n*2], m.arena[43968+step*16+b0*2:43968+step*16+b0*2+n*2], m.arena[45136+step*16+b0*2:45136+step*16+b0*2+n*2], m.arena[45184+step*16+b0*2:45184+step*16+b0*2+n*2], m.arena[45232+step*16+b0*2:45232+step*16+b0*2+n*2], m.arena[45280+step*16+b0*2:45280+step*16+b0*2+n*2], m.arena[45376+step*16+b0*2:45376+step*16+b0*2+n*2])
 	}
 }
 
@@ -1629,7 +1653,7 @@ func (m *Model) trainStepItems6(_, b0, b1 int) {
 	m.sliceGrad9(n, m.arena[33696+b0*2:33696+b0*2+n*2], m.arena[33200+b0*8:33200+b0*8+n*8], 4)
 	// d.repeat_lstm/t0/g_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t0/f.1: SigmoidGrad N×2, fused with d.repeat_lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[29424+b0*2:29424+b0*2+n*2], m.arena[29504+b0*2:29504+b0*2+n*2], m.arena[45936+b0*2:45936+b0*2+n*2], m.arena[45184+b0*2:45184+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[29424+b0*2:29424+b0*2+n*2], m.arena[29504+b0*2:29504+b0*2+n*2], m.arena[45984+b0*2:45984+b0*2+n*2], m.arena[45184+b0*2:45184+b0*2+n*2])
 	// d.repeat_lstm/t0/f_pre.1: SliceGrad N×8
 	m.sliceGrad9(n, m.arena[29424+b0*2:29424+b0*2+n*2], m.arena[33200+b0*8:33200+b0*8+n*8], 2)
 	// d.repeat_lstm/t0/f_pre.2: Add N×8: written in place by its SliceGrads, no code
@@ -1650,25 +1674,25 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	// d.bilstm/reverse/t4/h.1@0: Slice N×3
 	m.slice37(n, m.arena[35152+b0*6:35152+b0*6+n*6], m.arena[33680+b0*3:33680+b0*3+n*3])
 	// d.bilstm/reverse/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[45680+b0*3:45680+b0*3+n*3], m.arena[33680+b0*3:33680+b0*3+n*3], m.arena[42592+b0*3:42592+b0*3+n*3], m.arena[42912+b0*3:42912+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[33680+b0*3:33680+b0*3+n*3], m.arena[42592+b0*3:42592+b0*3+n*3], m.arena[42912+b0*3:42912+b0*3+n*3])
 	// d.bilstm/reverse/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[45680+b0*3:45680+b0*3+n*3], m.arena[42272+b0*3:42272+b0*3+n*3], m.arena[44224+b0*3:44224+b0*3+n*3])
+	m.mul(n, m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[42272+b0*3:42272+b0*3+n*3], m.arena[44224+b0*3:44224+b0*3+n*3])
 	// d.bilstm/reverse/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/h.1 (Mul)
 	m.mulSigmoidGrad(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[33680+b0*3:33680+b0*3+n*3], m.arena[42912+b0*3:42912+b0*3+n*3], m.arena[42592+b0*3:42592+b0*3+n*3])
 	// d.bilstm/reverse/t4/o_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 9)
 	// d.bilstm/reverse/t4/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[45680+b0*3:45680+b0*3+n*3], m.arena[42112+b0*3:42112+b0*3+n*3], m.arena[42432+b0*3:42432+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[42112+b0*3:42112+b0*3+n*3], m.arena[42432+b0*3:42432+b0*3+n*3])
 	// d.bilstm/reverse/t4/g_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 6)
 	// d.bilstm/reverse/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[45680+b0*3:45680+b0*3+n*3], m.arena[42720+b0*3:42720+b0*3+n*3], m.arena[42272+b0*3:42272+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[42720+b0*3:42720+b0*3+n*3], m.arena[42272+b0*3:42272+b0*3+n*3])
 	// d.bilstm/reverse/t4/f_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 3)
 	// d.bilstm/reverse/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34704+b0*3:34704+b0*3+n*3], m.arena[45680+b0*3:45680+b0*3+n*3], m.arena[42432+b0*3:42432+b0*3+n*3], m.arena[42112+b0*3:42112+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34704+b0*3:34704+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[42432+b0*3:42432+b0*3+n*3], m.arena[42112+b0*3:42112+b0*3+n*3])
 	// d.bilstm/reverse/t4/i_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[34704+b0*3:34704+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 0)
 	// d.bilstm/reverse/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -1780,7 +1804,7 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	m.sliceGrad10(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 6)
 	// d.bilstm/reverse/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[45744+b0*3:45744+b0*3+n*3], m.arena[42144+b0*3:42144+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[45792+b0*3:45792+b0*3+n*3], m.arena[42144+b0*3:42144+b0*3+n*3])
 	// d.bilstm/reverse/t0/f_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 3)
 	// d.bilstm/reverse/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -1803,25 +1827,25 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 	// d.bilstm/forward/t4/h.1@0: Slice N×3
 	m.slice40(n, m.arena[35152+b0*6:35152+b0*6+n*6], m.arena[33680+b0*3:33680+b0*3+n*3])
 	// d.bilstm/forward/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/forward/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[45680+b0*3:45680+b0*3+n*3], m.arena[33680+b0*3:33680+b0*3+n*3], m.arena[41472+b0*3:41472+b0*3+n*3], m.arena[41792+b0*3:41792+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[33680+b0*3:33680+b0*3+n*3], m.arena[41472+b0*3:41472+b0*3+n*3], m.arena[41792+b0*3:41792+b0*3+n*3])
 	// d.bilstm/forward/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[45680+b0*3:45680+b0*3+n*3], m.arena[41152+b0*3:41152+b0*3+n*3], m.arena[34960+b0*3:34960+b0*3+n*3])
+	m.mul(n, m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[41152+b0*3:41152+b0*3+n*3], m.arena[34960+b0*3:34960+b0*3+n*3])
 	// d.bilstm/forward/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/h.1 (Mul)
 	m.mulSigmoidGrad(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[33680+b0*3:33680+b0*3+n*3], m.arena[41792+b0*3:41792+b0*3+n*3], m.arena[41472+b0*3:41472+b0*3+n*3])
 	// d.bilstm/forward/t4/o_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 9)
 	// d.bilstm/forward/t4/g.1: TanhGrad N×3, fused with d.bilstm/forward/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[45680+b0*3:45680+b0*3+n*3], m.arena[40992+b0*3:40992+b0*3+n*3], m.arena[41312+b0*3:41312+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[40992+b0*3:40992+b0*3+n*3], m.arena[41312+b0*3:41312+b0*3+n*3])
 	// d.bilstm/forward/t4/g_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 6)
 	// d.bilstm/forward/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[45680+b0*3:45680+b0*3+n*3], m.arena[41600+b0*3:41600+b0*3+n*3], m.arena[41152+b0*3:41152+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[41600+b0*3:41600+b0*3+n*3], m.arena[41152+b0*3:41152+b0*3+n*3])
 	// d.bilstm/forward/t4/f_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 3)
 	// d.bilstm/forward/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[45680+b0*3:45680+b0*3+n*3], m.arena[41312+b0*3:41312+b0*3+n*3], m.arena[40992+b0*3:40992+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[41312+b0*3:41312+b0*3+n*3], m.arena[40992+b0*3:40992+b0*3+n*3])
 	// d.bilstm/forward/t4/i_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 0)
 	// d.bilstm/forward/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -1933,7 +1957,7 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 	m.sliceGrad10(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 6)
 	// d.bilstm/forward/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[45744+b0*3:45744+b0*3+n*3], m.arena[41024+b0*3:41024+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[45792+b0*3:45792+b0*3+n*3], m.arena[41024+b0*3:41024+b0*3+n*3])
 	// d.bilstm/forward/t0/f_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 3)
 	// d.bilstm/forward/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -1953,13 +1977,13 @@ func (m *Model) trainStepItems9(_, b0, b1 int) {
 	n := b1 - b0
 	// d.gru/sequence.1: Reshape N×20: a view, no code
 	// d.gru/t4/z_h_minus_n.1@0: Slice N×4
-	m.slice34(n, m.arena[34800+b0*20:34800+b0*20+n*20], m.arena[45680+b0*4:45680+b0*4+n*4])
+	m.slice34(n, m.arena[34800+b0*20:34800+b0*20+n*20], m.arena[45728+b0*4:45728+b0*4+n*4])
 	// d.gru/t4/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[45680+b0*4:45680+b0*4+n*4], m.arena[39872+b0*4:39872+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
+	m.mul(n, m.arena[45728+b0*4:45728+b0*4+n*4], m.arena[39872+b0*4:39872+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
 	// d.gru/t4/h_minus_n.2@0: Slice N×4
 	m.slice41(n, m.arena[34800+b0*20:34800+b0*20+n*20], m.arena[19056+b0*4:19056+b0*4+n*4])
 	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[35088+b0*4:35088+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[45680+b0*4:45680+b0*4+n*4], m.arena[40032+b0*4:40032+b0*4+n*4])
+	m.scaleAddTanhGrad(n, m.arena[35088+b0*4:35088+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[45728+b0*4:45728+b0*4+n*4], m.arena[40032+b0*4:40032+b0*4+n*4])
 	// d.gru/t4/n_pre.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t4/n_pre_matmul.1: MatMul N×8
@@ -1971,7 +1995,7 @@ func (m *Model) trainStepItems9(_, b0, b1 int) {
 	// d.gru/t4/xrh.2: Slice N×4
 	m.slice5(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[44256+b0*4:44256+b0*4+n*4])
 	// d.gru/t4/z.1: SigmoidGrad N×4, fused with d.gru/t4/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[44288+b0*4:44288+b0*4+n*4], m.arena[45680+b0*4:45680+b0*4+n*4], m.arena[40192+b0*4:40192+b0*4+n*4], m.arena[39872+b0*4:39872+b0*4+n*4])
+	m.mulSigmoidGrad(n, m.arena[44288+b0*4:44288+b0*4+n*4], m.arena[45728+b0*4:45728+b0*4+n*4], m.arena[40192+b0*4:40192+b0*4+n*4], m.arena[39872+b0*4:39872+b0*4+n*4])
 	// d.gru/t4/z_pre.1: SliceGrad N×8
 	m.sliceGrad4(n, m.arena[44288+b0*4:44288+b0*4+n*4], m.arena[34736+b0*8:34736+b0*8+n*8], 4)
 	// d.gru/t4/r.1: SigmoidGrad N×4, fused with d.gru/t4/rh.1 (Mul)

@@ -606,7 +606,7 @@ func (h *harness) classes(name string) int {
 	for _, n := range h.g.Nodes {
 		var s ir.Shape
 		switch {
-		case n.Op == ir.OpSparseSoftmaxCELoss && n.Inputs[1] == in.ID:
+		case (n.Op == ir.OpSparseSoftmaxCELoss || n.Op == ir.OpNLLLoss) && n.Inputs[1] == in.ID:
 			s = h.g.Nodes[n.Inputs[0]].Shape
 		case n.Op == ir.OpOneHot && n.Inputs[0] == in.ID:
 			s = n.Shape
@@ -636,7 +636,7 @@ func (h *harness) inputs(tb testing.TB, n int, seed uint64) Feeds {
 		stream := rt.NameStream(in.Name)
 		if in.Attrs.DType == ir.Int {
 			c, _ := h.intRange(in.Name)
-			require.Positive(tb, c, "input %q holds int labels or ids, but no SparseSoftmaxCELoss, OneHot or Embedding reads it", in.Name)
+			require.Positive(tb, c, "input %q holds int labels or ids, but no SparseSoftmaxCELoss, NLLLoss, OneHot or Embedding reads it", in.Name)
 			x := make([]int32, size)
 			for i := range x {
 				x[i] = int32(rt.Bits(seed, stream, uint64(i)) % uint64(c))

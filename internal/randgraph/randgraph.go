@@ -159,7 +159,7 @@ func init() {
 		ir.OpSquare:             func(ge *gen) bool { return ge.unary(ir.OpSquare, ir.Attrs{}, 0) },
 		ir.OpRsqrt:              func(ge *gen) bool { return ge.unary(ir.OpRsqrt, ir.Attrs{}, 0.05) },
 		ir.OpAbs:                func(ge *gen) bool { return ge.unary(ir.OpAbs, ir.Attrs{}, 0) },
-		ir.OpSoftmax:            func(ge *gen) bool { return ge.unary(ir.OpSoftmax, ir.Attrs{}, 0) },
+		ir.OpSoftmax:            (*gen).softmax,
 		ir.OpReshape:            (*gen).reshape,
 		ir.OpConcat:             (*gen).concat,
 		ir.OpSlice:              (*gen).slice,
@@ -196,7 +196,7 @@ var lossOps = []string{ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss,
 // upsampling proposer) or a smooth activation (made by the smooth-activation
 // proposer).
 func Covered(op string) bool {
-	if _, ok := proposers[op]; ok || op == ir.OpRunningUpdate || op == ir.OpOneHot || op == ir.OpUpSampleBilinear2D || slices.Contains(smoothOps, op) {
+	if _, ok := proposers[op]; ok || op == ir.OpRunningUpdate || op == ir.OpOneHot || op == ir.OpUpSampleBilinear2D || slices.Contains(smoothOps, op) || op == ir.OpLogSoftmax || op == ir.OpNLLLoss {
 		return true
 	}
 	for _, l := range lossOps {
@@ -393,7 +393,7 @@ func (ge *gen) unary(op string, attrs ir.Attrs, minLo float64) bool {
 			return anyValue(n) && xi.mag <= 4
 		case ir.OpSquare:
 			return anyValue(n) && xi.mag <= 1000
-		case ir.OpSoftmax:
+		case ir.OpSoftmax, ir.OpLogSoftmax:
 			return batched(n) && n.Shape.Rank() >= 2
 		case ir.OpGlobalAvgPool2D:
 			return n.Shape.Rank() == 4
@@ -428,6 +428,9 @@ func (ge *gen) unary(op string, attrs ir.Attrs, minLo float64) bool {
 	case ir.OpSoftmax:
 		c := float64(ge.shape(x)[ge.shape(x).Rank()-1])
 		out = info{mag: 1, lo: math.Exp(-2*xi.mag) / c}
+	case ir.OpLogSoftmax: // ln of the softmax's bounds: in [-(2·mag + ln C), 0]
+		c := float64(ge.shape(x)[ge.shape(x).Rank()-1])
+		out = info{mag: 2*xi.mag + math.Log(c), lo: -1}
 	// The smooth activations: y ≥ -|alpha| (ELU), ≥ -λα (SELU), > 0 (softplus),
 	// ≥ -0.17 (GELU), ≥ -0.28 (SiLU); on x ≥ lo ≥ 0 ELU and SELU keep x (times
 	// λ), softplus exceeds x, and GELU and SiLU are at least x/2.
@@ -1165,7 +1168,13 @@ func (ge *gen) loss(cands []int) (int, error) {
 				continue
 			}
 			labels := ge.input(fmt.Sprintf("labels%d", len(ge.g.Nodes)), ir.RoleTarget, ir.Int, ps[:ps.Rank()-1].Clone())
-			id, ok := ge.add(op, ir.Attrs{}, info{mag: 2 * pi.mag, lo: 0}, p, labels)
+			li := info{mag: 2 * pi.mag, lo: 0}
+			if len(ge.g.Nodes)%2 == 0 {
+				// Every other one NLL (by the node count, so that the random draws
+				// stay as they were), on any values: -p[label] averaged.
+				op, li = ir.OpNLLLoss, info{mag: pi.mag, lo: -1}
+			}
+			id, ok := ge.add(op, ir.Attrs{}, li, p, labels)
 			if ok {
 				return id, nil
 			}
@@ -1211,7 +1220,7 @@ func Feeds(g *ir.Graph, n int, seed uint64) map[string]*interp.Tensor {
 	classes := map[int]int{}
 	for _, node := range g.Nodes {
 		switch node.Op {
-		case ir.OpSparseSoftmaxCELoss:
+		case ir.OpSparseSoftmaxCELoss, ir.OpNLLLoss:
 			s := g.Nodes[node.Inputs[0]].Shape
 			classes[node.Inputs[1]] = s[len(s)-1]
 		case ir.OpOneHot:
@@ -1265,3 +1274,12 @@ func (ge *gen) smooth() bool {
 }
 
 func init() { proposers[smoothActivation] = (*gen).smooth }
+
+// softmax appends a Softmax or, every other time (by the node count, so that the
+// random draws stay as they were), a LogSoftmax.
+func (ge *gen) softmax() bool {
+	if len(ge.g.Nodes)%2 == 1 {
+		return ge.unary(ir.OpLogSoftmax, ir.Attrs{}, 0)
+	}
+	return ge.unary(ir.OpSoftmax, ir.Attrs{}, 0)
+}

@@ -179,6 +179,26 @@ var rowLosses = map[string]rowLoss{
 			return nil
 		},
 	},
+	// PyTorch's NLLLoss: -x[label], with gradient -onehot(label). x need not be
+	// log-probabilities.
+	ir.OpNLLLoss: {
+		f: func(x, t []float64) (float64, error) {
+			k, err := classIndex(t[0], len(x))
+			if err != nil {
+				return 0, err
+			}
+			return -x[k], nil
+		},
+		df: func(dx, x, t []float64) error {
+			k, err := classIndex(t[0], len(x))
+			if err != nil {
+				return err
+			}
+			clear(dx)
+			dx[k] = -1
+			return nil
+		},
+	},
 	// Keras: q = p/Σp, r = clip(q, ε, 1-ε), loss -Σ t·ln r. The clip passes the
 	// gradient only where q lies within [ε, 1-ε] (TensorFlow's clip_by_value
 	// gradient), and the normalisation gives ∂q_c/∂p_j = (δ_cj - q_c)/Σp, so with

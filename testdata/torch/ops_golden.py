@@ -551,6 +551,39 @@ for (h, w), p in [((4, 4), (2, 2, 2, 2)), ((3, 5), (2, 0, 1, 3)), ((6, 7), (-1, 
     case(name, "Pad2D", {"pads": list(p)}, [inp(xp)], y)
     case(name + ": gradient, Pad2D of dy by the negated pads", "Pad2D", {"pads": [-v for v in p]}, [inp(dyp)], grad_of(f, xp, dyp))
 
+# ---- log-softmax and the negative log-likelihood loss ----
+# F.log_softmax over the last axis, including logits 2000 apart, where
+# log(softmax(x)) is -inf in float64 and log_softmax is finite; its gradient-only op
+# takes (y, dy), y the output, and is compared with autograd. F.nll_loss reads any
+# values, log-probabilities or not, and averages -x[label] over the rows of the last
+# axis: on (N, T, C) and (N, A, B, C) it is nll_loss on x moved to (N, C, ...).
+lsm = lambda v: F.log_softmax(v, -1)
+xl = randn(3, 5) * 3
+xl[2] = t([1000.0, -1000.0, 999.0, 0.0, -3.0])
+assert torch.isinf(torch.log(torch.softmax(xl, -1))).any() and torch.isfinite(lsm(xl)).all()
+dyl = randn(3, 5)
+case("log-softmax over the last axis, logits 2000 apart stay finite", "LogSoftmax", {}, [inp(xl)], lsm(xl))
+case("log-softmax gradient from the output", "LogSoftmaxGrad", {}, [inp(lsm(xl)), inp(dyl)], grad_of(lsm, xl, dyl))
+xl3, dyl3 = randn(2, 3, 4), randn(2, 3, 4)
+case("log-softmax of a rank-3 tensor, each last-axis row", "LogSoftmax", {}, [inp(xl3)], lsm(xl3))
+case("log-softmax gradient of a rank-3 tensor", "LogSoftmaxGrad", {}, [inp(lsm(xl3)), inp(dyl3)], grad_of(lsm, xl3, dyl3))
+loss_cases("nll of log-probabilities", "NLLLoss", {}, lsm(randn(4, 5)), torch.tensor([4, 0, 2, 0]).to(DT),
+           lambda p, q: F.nll_loss(p, q.long()), target_dtype="int")
+loss_cases("nll of arbitrary values (no check that they are log-probabilities)", "NLLLoss", {}, randn(3, 4) * 5,
+           torch.tensor([1, 3, 1]).to(DT), lambda p, q: F.nll_loss(p, q.long()), target_dtype="int")
+ntags = torch.tensor([[2, 0, 3], [1, 1, 0]])
+loss_cases("nll over (N, T, C) and (N, T) labels, as nll_loss on (N, C, T)", "NLLLoss", {}, lsm(randn(2, 3, 4)),
+           ntags.to(DT), lambda p, q: F.nll_loss(p.permute(0, 2, 1), q.long()), target_dtype="int")
+ngrid = torch.tensor([[[4, 0, 1], [2, 2, 3]], [[0, 1, 4], [3, 0, 0]]])
+loss_cases("nll over (N, A, B, C), as nll_loss on (N, C, A, B)", "NLLLoss", {}, randn(2, 2, 3, 5),
+           ngrid.to(DT), lambda p, q: F.nll_loss(p.permute(0, 3, 1, 2).contiguous(), q.long()), target_dtype="int")
+# LogSoftmax then NLLLoss is PyTorch's cross_entropy of the logits, large ones too.
+zn, zlab = randn(3, 5) * 3, torch.tensor([1, 4, 0])
+zn[0] = t([1000.0, -1000.0, 999.0, 0.0, -3.0])
+nll_ins = [inp(zn), inp(zlab.to(DT), dtype="int")]
+graph_case("log-softmax then nll is cross_entropy of the logits",
+           [{"op": "LogSoftmax", "inputs": [0]}, {"op": "NLLLoss", "inputs": [2, 1]}], nll_ins, F.cross_entropy(zn, zlab))
+
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
 sys.stdout.write("\n")

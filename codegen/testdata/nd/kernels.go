@@ -231,14 +231,62 @@ func (m *Model) oneHot(n int, x []int32, y []float32) {
 	}
 }
 
-// addAddAddAddAdd computes Add+Add+Add+Add+Add scalar, for loss/sum4.
-func (m *Model) addAddAddAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32) {
+// channelMul computes ChannelMul N×2×3×4, for cells_scale, affine/scale and 3 more.
+func (m *Model) channelMul(n int, x []float32, y []float32, v *[2]float32) {
+	for o := range n {
+		xr := (*[24]float32)(x[o*24:])
+		yr := (*[24]float32)(y[o*24:])
+		for c := range 2 {
+			vc := v[c]
+			xc := (*[12]float32)(xr[c*12:])
+			yc := (*[12]float32)(yr[c*12:])
+			for i, xv := range xc {
+				yc[i] = xv * vc
+			}
+		}
+	}
+}
+
+// logSoftmax computes LogSoftmax N×2×3×4, for cells_log_softmax.
+func (m *Model) logSoftmax(n int, x []float32, y []float32) {
+	for r := range n * 6 {
+		xr := (*[4]float32)(x[r*4:])
+		yr := (*[4]float32)(y[r*4:])
+		mx := float64(xr[0])
+		for _, v := range xr {
+			mx = max(mx, float64(v))
+		}
+		var sum float64
+		for _, v := range xr {
+			sum += math.Exp(float64(v) - mx)
+		}
+		ls := math.Log(sum)
+		for j, v := range xr {
+			yr[j] = float32((float64(v) - mx) - ls)
+		}
+	}
+}
+
+// nLLLoss computes NLLLoss scalar, for nll_cells.
+func (m *Model) nLLLoss(n int, p []float32, t []int32, y []float32) {
+	var s float64
+	for r := range n * 6 {
+		zr := (*[4]float32)(p[r*4:])
+		label := t[r]
+		s -= float64(zr[label])
+	}
+	y[0] = float32(s / float64(n*6))
+}
+
+// addAddAddAddAddAdd computes Add+Add+Add+Add+Add+Add scalar, for loss/sum5.
+func (m *Model) addAddAddAddAddAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
 	x4 = x4[:len(y)]
 	x5 = x5[:len(y)]
 	x6 = x6[:len(y)]
+	x7 = x7[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
@@ -246,11 +294,13 @@ func (m *Model) addAddAddAddAdd(n int, y []float32, x1 []float32, x2 []float32, 
 		a4 := x4[i]
 		a5 := x5[i]
 		a6 := x6[i]
+		a7 := x7[i]
 		t1 := a1 + a2
 		t2 := t1 + a3
 		t3 := t2 + a4
 		t4 := t3 + a5
-		y[i] = t4 + a6
+		t5 := t4 + a6
+		y[i] = t5 + a7
 	}
 }
 
@@ -292,22 +342,6 @@ func (m *Model) biasAdd2(n int, x []float32, y []float32, v *[2]float32) {
 			yc := (*[12]float32)(yr[c*12:])
 			for i, xv := range xc {
 				yc[i] = xv + vc
-			}
-		}
-	}
-}
-
-// channelMul computes ChannelMul N×2×3×4, for affine/scale, bn/normalized and 2 more.
-func (m *Model) channelMul(n int, x []float32, y []float32, v *[2]float32) {
-	for o := range n {
-		xr := (*[24]float32)(x[o*24:])
-		yr := (*[24]float32)(y[o*24:])
-		for c := range 2 {
-			vc := v[c]
-			xc := (*[12]float32)(xr[c*12:])
-			yc := (*[12]float32)(yr[c*12:])
-			for i, xv := range xc {
-				yc[i] = xv * vc
 			}
 		}
 	}
@@ -390,8 +424,59 @@ func (m *Model) channelMulBiasAddMul(n int, y []float32, x1 []float32, v1 *[2]fl
 	}
 }
 
-// lossGrad computes LossGrad N×3×4, for d.sparse_cce_rows.1, d.cce.1.
-func (m *Model) lossGrad(n int, p []float32, t []float32, dl []float32, g []float32) {
+// lossGrad computes LossGrad N×2×3×4, for d.nll_cells.1.
+func (m *Model) lossGrad(n int, p []float32, t []int32, dl []float32, g []float32) {
+	scale := float64(dl[0]) / float64(n*6)
+	for r := range n * 6 {
+		label := t[r]
+		gr := (*[4]float32)(g[r*4:])
+		*gr = [4]float32{}
+		gr[label] = float32(-scale)
+	}
+}
+
+// logSoftmaxGrad computes LogSoftmaxGrad N×2×3×4, for d.cells_log_softmax.1.
+func (m *Model) logSoftmaxGrad(n int, y []float32, dy []float32, dx []float32) {
+	for r := range n * 6 {
+		yr := (*[4]float32)(y[r*4:])
+		dr := (*[4]float32)(dy[r*4:])
+		xr := (*[4]float32)(dx[r*4:])
+		var sum float64
+		for _, v := range dr {
+			sum += float64(v)
+		}
+		for j, v := range yr {
+			xr[j] = float32(float64(dr[j]) - math.Exp(float64(v))*sum)
+		}
+	}
+}
+
+// mul computes Mul N×2×3×4, for d.cells_scale.1, d.dropout/apply.1 and 3 more.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
+	}
+}
+
+// channelSum computes ChannelSum 2, for d.cells_scale.2, d.bn/shifted.1 and 5 more.
+func (m *Model) channelSum(n int, x []float32, s *[2]float32) {
+	acc := (*[2]float64)(m.scratch64[:])
+	clear(acc[:])
+	for o := range n {
+		xr := (*[24]float32)(x[o*24:])
+		for c := range 2 {
+			acc[c] += rt.Sum64((*[12]float32)(xr[c*12:])[:])
+		}
+	}
+	for c := range 2 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// lossGrad2 computes LossGrad N×3×4, for d.sparse_cce_rows.1, d.cce.1.
+func (m *Model) lossGrad2(n int, p []float32, t []float32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n*3)
 	for r := range n * 3 {
 		zr := (*[4]float32)(p[r*4:])
@@ -417,8 +502,8 @@ func (m *Model) lossGrad(n int, p []float32, t []float32, dl []float32, g []floa
 	}
 }
 
-// lossGrad2 computes LossGrad N×3×4, for d.sparse_ce_rows.1.
-func (m *Model) lossGrad2(n int, p []float32, t []int32, dl []float32, g []float32) {
+// lossGrad3 computes LossGrad N×3×4, for d.sparse_ce_rows.1.
+func (m *Model) lossGrad3(n int, p []float32, t []int32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n*3)
 	for r := range n * 3 {
 		zr := (*[4]float32)(p[r*4:])
@@ -442,8 +527,8 @@ func (m *Model) lossGrad2(n int, p []float32, t []int32, dl []float32, g []float
 	}
 }
 
-// lossGrad3 computes LossGrad N×5, for d.sparse_ce.1.
-func (m *Model) lossGrad3(n int, p []float32, t []int32, dl []float32, g []float32) {
+// lossGrad4 computes LossGrad N×5, for d.sparse_ce.1.
+func (m *Model) lossGrad4(n int, p []float32, t []int32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n)
 	for r := range n {
 		zr := (*[5]float32)(p[r*5:])
@@ -476,8 +561,8 @@ func (m *Model) add(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// lossGrad4 computes LossGrad N×3×4, for d.softmax_ce.1.
-func (m *Model) lossGrad4(n int, p []float32, t []float32, dl []float32, g []float32) {
+// lossGrad5 computes LossGrad N×3×4, for d.softmax_ce.1.
+func (m *Model) lossGrad5(n int, p []float32, t []float32, dl []float32, g []float32) {
 	scale := float64(dl[0]) / float64(n*3)
 	for r := range n * 3 {
 		zr := (*[4]float32)(p[r*4:])
@@ -504,8 +589,8 @@ func (m *Model) lossGrad4(n int, p []float32, t []float32, dl []float32, g []flo
 	}
 }
 
-// lossGrad5 computes LossGrad N×2×3×4, for d.mse.1.
-func (m *Model) lossGrad5(n int, p []float32, t []float32, dl []float32, gr []float32) {
+// lossGrad6 computes LossGrad N×2×3×4, for d.mse.1.
+func (m *Model) lossGrad6(n int, p []float32, t []float32, dl []float32, gr []float32) {
 	t = t[:len(p)]
 	gr = gr[:len(p)]
 	scale := float64(dl[0]) / float64(n*24)
@@ -548,8 +633,8 @@ func (m *Model) addAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []floa
 	}
 }
 
-// channelSum computes ChannelSum 5, for d.fc/bias.1.
-func (m *Model) channelSum(n int, x []float32, s *[5]float32) {
+// channelSum2 computes ChannelSum 5, for d.fc/bias.1.
+func (m *Model) channelSum2(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 5, 5)
@@ -631,30 +716,6 @@ func (m *Model) sigmoidGradAdd(n int, y []float32, x1 []float32, x2 []float32, x
 func (m *Model) slice6(n int, x []float32, y []float32) {
 	for o := range n * 2 {
 		copy(y[o*12:o*12+12], x[o*24:o*24+12])
-	}
-}
-
-// mul computes Mul N×2×3×4, for d.dropout/apply.1, d.bn/scaled.2 and 2 more.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
-	}
-}
-
-// channelSum2 computes ChannelSum 2, for d.bn/shifted.1, d.bn/scaled.3 and 4 more.
-func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
-	acc := (*[2]float64)(m.scratch64[:])
-	clear(acc[:])
-	for o := range n {
-		xr := (*[24]float32)(x[o*24:])
-		for c := range 2 {
-			acc[c] += rt.Sum64((*[12]float32)(xr[c*12:])[:])
-		}
-	}
-	for c := range 2 {
-		s[c] = float32(acc[c])
 	}
 }
 

@@ -34,14 +34,15 @@ type Model struct {
 	// noise: the same as interp.Machine.Step) and the optimizer's first step.
 	Step uint64
 
-	affineBias    [2]float32   // affine.bias 2, weight
-	affineScale   [2]float32   // affine.scale 2, weight
-	bnWeight      [2]float32   // bn.weight 2, weight
-	bnBias        [2]float32   // bn.bias 2, weight
-	bnRunningMean [2]float32   // bn.running_mean 2, state, updated by its op
-	bnRunningVar  [2]float32   // bn.running_var 2, state, updated by its op
-	fcWeight      [120]float32 // fc.weight 5×24, weight
-	fcBias        [5]float32   // fc.bias 5, weight
+	cellsScaleWeight [2]float32   // cells_scale.weight 2, weight
+	affineBias       [2]float32   // affine.bias 2, weight
+	affineScale      [2]float32   // affine.scale 2, weight
+	bnWeight         [2]float32   // bn.weight 2, weight
+	bnBias           [2]float32   // bn.bias 2, weight
+	bnRunningMean    [2]float32   // bn.running_mean 2, state, updated by its op
+	bnRunningVar     [2]float32   // bn.running_var 2, state, updated by its op
+	fcWeight         [120]float32 // fc.weight 5×24, weight
+	fcBias           [5]float32   // fc.bias 5, weight
 
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
@@ -51,12 +52,13 @@ type Model struct {
 	fcWeightPacked rt.PackedB // fc.weightᵀ, packed for the products by it
 	derived        bool
 
-	affineBiasGrad  [2]float32   // gradient of affine.bias
-	affineScaleGrad [2]float32   // gradient of affine.scale
-	bnWeightGrad    [2]float32   // gradient of bn.weight
-	bnBiasGrad      [2]float32   // gradient of bn.bias
-	fcWeightGrad    [120]float32 // gradient of fc.weight
-	fcBiasGrad      [5]float32   // gradient of fc.bias
+	cellsScaleWeightGrad [2]float32   // gradient of cells_scale.weight
+	affineBiasGrad       [2]float32   // gradient of affine.bias
+	affineScaleGrad      [2]float32   // gradient of affine.scale
+	bnWeightGrad         [2]float32   // gradient of bn.weight
+	bnBiasGrad           [2]float32   // gradient of bn.bias
+	fcWeightGrad         [120]float32 // gradient of fc.weight
+	fcBiasGrad           [5]float32   // gradient of fc.bias
 
 	// optState holds the optimizer's slots for every weight: weight w's are
 	// optState[k·off(w) : k·(off(w)+len(w))], k = len(Optimizer.Slots()).
@@ -76,7 +78,7 @@ type Model struct {
 	GradNorm float64
 
 	gradData  [][]float32 // the gradient arrays, for rt.PrepareGrads
-	gradNorms [6]float64
+	gradNorms [7]float64
 	nonFinite rt.NonFiniteError
 
 	// pool runs the matrix products (nil after Close: the calling goroutine alone).
@@ -95,9 +97,9 @@ type Model struct {
 func New() *Model {
 	m := &Model{Optimizer: rt.SGD{LR: 0.01}}
 	m.pool = rt.NewPool(0)
-	m.params = []rt.Tensor{{Name: "affine.bias", Shape: []int{2}, Data: m.affineBias[:]}, {Name: "affine.scale", Shape: []int{2}, Data: m.affineScale[:]}, {Name: "bn.weight", Shape: []int{2}, Data: m.bnWeight[:]}, {Name: "bn.bias", Shape: []int{2}, Data: m.bnBias[:]}, {Name: "bn.running_mean", Shape: []int{2}, Data: m.bnRunningMean[:]}, {Name: "bn.running_var", Shape: []int{2}, Data: m.bnRunningVar[:]}, {Name: "fc.weight", Shape: []int{5, 24}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{5}, Data: m.fcBias[:]}}
-	m.grads = []rt.Tensor{{Name: "affine.bias", Shape: []int{2}, Data: m.affineBiasGrad[:]}, {Name: "affine.scale", Shape: []int{2}, Data: m.affineScaleGrad[:]}, {Name: "bn.weight", Shape: []int{2}, Data: m.bnWeightGrad[:]}, {Name: "bn.bias", Shape: []int{2}, Data: m.bnBiasGrad[:]}, {Name: "fc.weight", Shape: []int{5, 24}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{5}, Data: m.fcBiasGrad[:]}}
-	m.gradData = [][]float32{m.affineBiasGrad[:], m.affineScaleGrad[:], m.bnWeightGrad[:], m.bnBiasGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
+	m.params = []rt.Tensor{{Name: "cells_scale.weight", Shape: []int{2}, Data: m.cellsScaleWeight[:]}, {Name: "affine.bias", Shape: []int{2}, Data: m.affineBias[:]}, {Name: "affine.scale", Shape: []int{2}, Data: m.affineScale[:]}, {Name: "bn.weight", Shape: []int{2}, Data: m.bnWeight[:]}, {Name: "bn.bias", Shape: []int{2}, Data: m.bnBias[:]}, {Name: "bn.running_mean", Shape: []int{2}, Data: m.bnRunningMean[:]}, {Name: "bn.running_var", Shape: []int{2}, Data: m.bnRunningVar[:]}, {Name: "fc.weight", Shape: []int{5, 24}, Data: m.fcWeight[:]}, {Name: "fc.bias", Shape: []int{5}, Data: m.fcBias[:]}}
+	m.grads = []rt.Tensor{{Name: "cells_scale.weight", Shape: []int{2}, Data: m.cellsScaleWeightGrad[:]}, {Name: "affine.bias", Shape: []int{2}, Data: m.affineBiasGrad[:]}, {Name: "affine.scale", Shape: []int{2}, Data: m.affineScaleGrad[:]}, {Name: "bn.weight", Shape: []int{2}, Data: m.bnWeightGrad[:]}, {Name: "bn.bias", Shape: []int{2}, Data: m.bnBiasGrad[:]}, {Name: "fc.weight", Shape: []int{5, 24}, Data: m.fcWeightGrad[:]}, {Name: "fc.bias", Shape: []int{5}, Data: m.fcBiasGrad[:]}}
+	m.gradData = [][]float32{m.cellsScaleWeightGrad[:], m.affineBiasGrad[:], m.affineScaleGrad[:], m.bnWeightGrad[:], m.bnBiasGrad[:], m.fcWeightGrad[:], m.fcBiasGrad[:]}
 	// The initializers were checked when this package was generated, so Init cannot fail.
 	_ = m.Init(0)
 	return m
@@ -135,6 +137,9 @@ func (m *Model) Close() {
 // Init sets every parameter from its initializer under seed, to the same values as
 // interp.New(graph, seed) (rounded to float32), and resets Step and the optimizer state.
 func (m *Model) Init(seed uint64) error {
+	if err := rt.InitParam(m.cellsScaleWeight[:], "uniform", 0, 0, 3.0, seed, "cells_scale.weight"); err != nil {
+		return err
+	}
 	if err := rt.InitParam(m.affineBias[:], "uniform", 0, 0, 0.5, seed, "affine.bias"); err != nil {
 		return err
 	}
@@ -216,7 +221,7 @@ func (m *Model) prepareGrads() error {
 // optimizerState returns the optimizer's state, allocating it (zeroed) the first
 // time and whenever the optimizer's number of slots changes.
 func (m *Model) optimizerState() []float32 {
-	if need := len(m.Optimizer.Slots()) * 133; len(m.optState) != need {
+	if need := len(m.Optimizer.Slots()) * 135; len(m.optState) != need {
 		m.optState = make([]float32, need)
 	}
 	return m.optState
@@ -226,12 +231,13 @@ func (m *Model) optimizerState() []float32 {
 func (m *Model) update() {
 	state := m.optimizerState()
 	k := len(m.Optimizer.Slots())
-	m.Optimizer.Update(m.Step, m.affineBias[:], m.affineBiasGrad[:], state[k*0:k*2])
-	m.Optimizer.Update(m.Step, m.affineScale[:], m.affineScaleGrad[:], state[k*2:k*4])
-	m.Optimizer.Update(m.Step, m.bnWeight[:], m.bnWeightGrad[:], state[k*4:k*6])
-	m.Optimizer.Update(m.Step, m.bnBias[:], m.bnBiasGrad[:], state[k*6:k*8])
-	m.Optimizer.Update(m.Step, m.fcWeight[:], m.fcWeightGrad[:], state[k*8:k*128])
-	m.Optimizer.Update(m.Step, m.fcBias[:], m.fcBiasGrad[:], state[k*128:k*133])
+	m.Optimizer.Update(m.Step, m.cellsScaleWeight[:], m.cellsScaleWeightGrad[:], state[k*0:k*2])
+	m.Optimizer.Update(m.Step, m.affineBias[:], m.affineBiasGrad[:], state[k*2:k*4])
+	m.Optimizer.Update(m.Step, m.affineScale[:], m.affineScaleGrad[:], state[k*4:k*6])
+	m.Optimizer.Update(m.Step, m.bnWeight[:], m.bnWeightGrad[:], state[k*6:k*8])
+	m.Optimizer.Update(m.Step, m.bnBias[:], m.bnBiasGrad[:], state[k*8:k*10])
+	m.Optimizer.Update(m.Step, m.fcWeight[:], m.fcWeightGrad[:], state[k*10:k*130])
+	m.Optimizer.Update(m.Step, m.fcBias[:], m.fcBiasGrad[:], state[k*130:k*135])
 }
 
 // OptimizerState returns the optimizer's state as one tensor per weight and slot,
@@ -243,7 +249,7 @@ func (m *Model) OptimizerState() []rt.Tensor {
 	k := len(slots)
 	var out []rt.Tensor
 	for s, slot := range slots {
-		out = append(out, rt.Tensor{Name: "optim.affine.bias." + slot, Shape: []int{2}, Data: state[k*0+s*2 : k*0+(s+1)*2]}, rt.Tensor{Name: "optim.affine.scale." + slot, Shape: []int{2}, Data: state[k*2+s*2 : k*2+(s+1)*2]}, rt.Tensor{Name: "optim.bn.weight." + slot, Shape: []int{2}, Data: state[k*4+s*2 : k*4+(s+1)*2]}, rt.Tensor{Name: "optim.bn.bias." + slot, Shape: []int{2}, Data: state[k*6+s*2 : k*6+(s+1)*2]}, rt.Tensor{Name: "optim.fc.weight." + slot, Shape: []int{5, 24}, Data: state[k*8+s*120 : k*8+(s+1)*120]}, rt.Tensor{Name: "optim.fc.bias." + slot, Shape: []int{5}, Data: state[k*128+s*5 : k*128+(s+1)*5]})
+		out = append(out, rt.Tensor{Name: "optim.cells_scale.weight." + slot, Shape: []int{2}, Data: state[k*0+s*2 : k*0+(s+1)*2]}, rt.Tensor{Name: "optim.affine.bias." + slot, Shape: []int{2}, Data: state[k*2+s*2 : k*2+(s+1)*2]}, rt.Tensor{Name: "optim.affine.scale." + slot, Shape: []int{2}, Data: state[k*4+s*2 : k*4+(s+1)*2]}, rt.Tensor{Name: "optim.bn.weight." + slot, Shape: []int{2}, Data: state[k*6+s*2 : k*6+(s+1)*2]}, rt.Tensor{Name: "optim.bn.bias." + slot, Shape: []int{2}, Data: state[k*8+s*2 : k*8+(s+1)*2]}, rt.Tensor{Name: "optim.fc.weight." + slot, Shape: []int{5, 24}, Data: state[k*10+s*120 : k*10+(s+1)*120]}, rt.Tensor{Name: "optim.fc.bias." + slot, Shape: []int{5}, Data: state[k*130+s*5 : k*130+(s+1)*5]})
 	}
 	return out
 }

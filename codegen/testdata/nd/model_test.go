@@ -34,14 +34,15 @@ func (a adapter) Predict(n int, in gentest.Feeds, out map[string][]float32) erro
 	return a.m.Predict(n, in.Float["x"], out["probs4d"], out["logits"])
 }
 func (a adapter) Loss(n int, in gentest.Feeds) (float32, error) {
-	return a.m.Loss(n, in.Float["x"], in.Float["t"], in.Float["z"], in.Int["label"], in.Int["tags"])
+	return a.m.Loss(n, in.Float["x"], in.Float["t"], in.Float["z"], in.Int["label"], in.Int["tags"], in.Int["cells"])
 }
 func (a adapter) TrainStep(n int, in gentest.Feeds) (float32, error) {
-	return a.m.TrainStep(n, in.Float["x"], in.Float["t"], in.Float["z"], in.Int["label"], in.Int["tags"])
+	return a.m.TrainStep(n, in.Float["x"], in.Float["t"], in.Float["z"], in.Int["label"], in.Int["tags"], in.Int["cells"])
 }
 
 var config = gentest.Config{
 	ArgNames: map[string]string{
+		"cells": "cells",
 		"label": "label",
 		"t":     "t",
 		"tags":  "tags",
@@ -49,9 +50,9 @@ var config = gentest.Config{
 		"z":     "z",
 	},
 	Args: map[string][]string{
-		"Loss":      {"x", "t", "z", "label", "tags"},
+		"Loss":      {"x", "t", "z", "label", "tags", "cells"},
 		"Predict":   {"x"},
-		"TrainStep": {"x", "t", "z", "label", "tags"},
+		"TrainStep": {"x", "t", "z", "label", "tags", "cells"},
 	},
 	Graph:    GraphJSON(),
 	MaxBatch: MaxBatch,
@@ -89,6 +90,7 @@ func TestHotCallsDoNotAllocate(t *testing.T) {
 	zArg := in.Float["z"]
 	labelArg := in.Int["label"]
 	tagsArg := in.Int["tags"]
+	cellsArg := in.Int["cells"]
 	probs4dArg := make([]float32, MaxBatch*24)
 	logitsArg := make([]float32, MaxBatch*5)
 	_ = xArg
@@ -96,6 +98,7 @@ func TestHotCallsDoNotAllocate(t *testing.T) {
 	_ = zArg
 	_ = labelArg
 	_ = tagsArg
+	_ = cellsArg
 	_ = probs4dArg
 	_ = logitsArg
 	// The runtime's first garbage collection allocates (it starts the mark workers):
@@ -109,14 +112,14 @@ func TestHotCallsDoNotAllocate(t *testing.T) {
 		t.Errorf("Predict allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.Loss(MaxBatch, xArg, tArg, zArg, labelArg, tagsArg); err != nil {
+		if _, err := m.Loss(MaxBatch, xArg, tArg, zArg, labelArg, tagsArg, cellsArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
 		t.Errorf("Loss allocates %v times per call, want 0", allocs)
 	}
 	if allocs := testing.AllocsPerRun(5, func() {
-		if _, err := m.TrainStep(MaxBatch, xArg, tArg, zArg, labelArg, tagsArg); err != nil {
+		if _, err := m.TrainStep(MaxBatch, xArg, tArg, zArg, labelArg, tagsArg, cellsArg); err != nil {
 			t.Fatal(err)
 		}
 	}); allocs != 0 {
@@ -135,6 +138,7 @@ func BenchmarkPredict(b *testing.B) {
 			zArg := in.Float["z"]
 			labelArg := in.Int["label"]
 			tagsArg := in.Int["tags"]
+			cellsArg := in.Int["cells"]
 			probs4dArg := make([]float32, n*24)
 			logitsArg := make([]float32, n*5)
 			_ = xArg
@@ -142,6 +146,7 @@ func BenchmarkPredict(b *testing.B) {
 			_ = zArg
 			_ = labelArg
 			_ = tagsArg
+			_ = cellsArg
 			_ = probs4dArg
 			_ = logitsArg
 			b.ReportAllocs()
@@ -165,6 +170,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			zArg := in.Float["z"]
 			labelArg := in.Int["label"]
 			tagsArg := in.Int["tags"]
+			cellsArg := in.Int["cells"]
 			probs4dArg := make([]float32, n*24)
 			logitsArg := make([]float32, n*5)
 			_ = xArg
@@ -172,11 +178,12 @@ func BenchmarkTrainStep(b *testing.B) {
 			_ = zArg
 			_ = labelArg
 			_ = tagsArg
+			_ = cellsArg
 			_ = probs4dArg
 			_ = logitsArg
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := m.TrainStep(n, xArg, tArg, zArg, labelArg, tagsArg); err != nil {
+				if _, err := m.TrainStep(n, xArg, tArg, zArg, labelArg, tagsArg, cellsArg); err != nil {
 					b.Fatal(err)
 				}
 			}

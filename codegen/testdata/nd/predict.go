@@ -62,9 +62,10 @@ func (m *Model) Predict(n int, x []float32, probs4d []float32, logits []float32)
 //   - z: input, n×12 values, shape N×3×4 ("z")
 //   - label: class labels in [0, 5), n×1 values, shape N ("label")
 //   - tags: class labels in [0, 4), n×3 values, shape N×3 ("tags")
+//   - cells: class labels in [0, 4), n×6 values, shape N×2×3 ("cells")
 //
 // A wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing.
-func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32, tags []int32) (float32, error) {
+func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32, tags []int32, cells []int32) (float32, error) {
 	const method = "nd.Loss"
 	if err := rt.CheckBatch(method, n, MaxBatch); err != nil {
 		return 0, err
@@ -84,6 +85,9 @@ func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32
 	if err := rt.CheckLen(method, "tags", len(tags), n, 3, true); err != nil {
 		return 0, err
 	}
+	if err := rt.CheckLen(method, "cells", len(cells), n, 6, true); err != nil {
+		return 0, err
+	}
 	if err := rt.CheckFinite(method, "x", x); err != nil {
 		return 0, err
 	}
@@ -99,15 +103,18 @@ func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32
 	if err := rt.CheckStepLabels(method, "tags", tags, 3, 4); err != nil {
 		return 0, err
 	}
+	if err := rt.CheckStepLabels(method, "cells", cells, 6, 4); err != nil {
+		return 0, err
+	}
 	if !m.derived {
 		m.deriveParams()
 	}
 	// bn/shifted: BiasAdd N×2×3×4, fused with affine/bias (BiasAdd), affine/scale (ChannelMul), bn/scaled (ChannelMul)
 	m.biasAddChannelMulChannelMulBiasAdd(n, m.arena[:n*24], x, &m.affineBias, &m.affineScale, &m.bnScale, &m.bnShift)
 	// tanh: Tanh N×2×3×4
-	m.tanh(n, x, m.arena[192:192+n*24])
+	m.tanh(n, x, m.arena[1536:1536+n*24])
 	// cat_h: Concat N×2×6×4
-	m.concat(n, m.arena[768:768+n*48], m.arena[:n*24], m.arena[192:192+n*24])
+	m.concat(n, m.arena[768:768+n*48], m.arena[:n*24], m.arena[1536:1536+n*24])
 	// sigmoid: Sigmoid N×2×6×4
 	m.sigmoid(n, m.arena[768:768+n*48], m.arena[1152:1152+n*48])
 	// cat_w: Concat N×2×6×8
@@ -115,36 +122,42 @@ func (m *Model) Loss(n int, x []float32, t []float32, z []float32, label []int32
 	// slice_w: Slice N×2×6×4
 	m.slice(n, m.arena[:n*96], m.arena[768:768+n*48])
 	// slice_h: Slice N×2×3×4
-	m.slice2(n, m.arena[768:768+n*48], m.arena[:n*24])
+	m.slice2(n, m.arena[768:768+n*48], m.arena[1152:1152+n*24])
 	// softmax4d: Softmax N×2×3×4
-	m.softmax(n, m.arena[:n*24], m.arena[192:192+n*24])
+	m.softmax(n, m.arena[1152:1152+n*24], m.arena[1344:1344+n*24])
 	// slice_c: Slice N×1×3×4
-	m.slice3(n, m.arena[:n*24], m.arena[384:384+n*12])
+	m.slice3(n, m.arena[1152:1152+n*24], m.arena[:n*12])
 	// rows: Reshape N×3×4: a view, no code
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*24], 24, &m.fcWeightPacked, 0, m.arena[480:480+n*5], 5)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1152:1152+n*24], 24, &m.fcWeightPacked, 0, m.arena[192:192+n*5], 5)
 	// fc/bias: BiasAdd N×5
-	m.biasAdd(n, m.arena[480:480+n*5], m.arena[480:480+n*5], &m.fcBias)
+	m.biasAdd(n, m.arena[192:192+n*5], m.arena[192:192+n*5], &m.fcBias)
 	// rows_softmax: Softmax N×3×4
-	m.softmax2(n, m.arena[384:384+n*12], m.arena[:n*12])
+	m.softmax2(n, m.arena[:n*12], m.arena[96:96+n*12])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[192:192+n*24], t, m.arena[528:528+1])
+	m.mSELoss(n, m.arena[1344:1344+n*24], t, m.arena[240:240+1])
 	// softmax_ce: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[384:384+n*12], z, m.arena[192:192+1])
+	m.softmaxCELoss(n, m.arena[:n*12], z, m.arena[256:256+1])
 	// cce: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[:n*12], z, m.arena[208:208+1])
+	m.categoricalCELoss(n, m.arena[96:96+n*12], z, m.arena[272:272+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[480:480+n*5], label, m.arena[224:224+1])
+	m.sparseSoftmaxCELoss(n, m.arena[192:192+n*5], label, m.arena[288:288+1])
 	// sparse_ce_rows: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[384:384+n*12], tags, m.arena[480:480+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[:n*12], tags, m.arena[192:192+1])
 	// sparse_cce_rows/onehot: OneHot N×3×4
-	m.oneHot(n, tags, m.arena[96:96+n*12])
+	m.oneHot(n, tags, m.arena[:n*12])
 	// sparse_cce_rows: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[:n*12], m.arena[96:96+n*12], m.arena[496:496+1])
-	// loss/sum4: Add scalar, fused with loss/sum0 (Add), loss/sum1 (Add), loss/sum2 (Add), loss/sum3 (Add)
-	m.addAddAddAddAdd(n, m.arena[528:528+1], m.arena[528:528+1], m.arena[192:192+1], m.arena[208:208+1], m.arena[224:224+1], m.arena[480:480+1], m.arena[496:496+1])
-	loss := m.arena[528]
+	m.categoricalCELoss(n, m.arena[96:96+n*12], m.arena[:n*12], m.arena[208:208+1])
+	// cells_scale: ChannelMul N×2×3×4
+	m.channelMul(n, m.arena[1536:1536+n*24], m.arena[1536:1536+n*24], &m.cellsScaleWeight)
+	// cells_log_softmax: LogSoftmax N×2×3×4
+	m.logSoftmax(n, m.arena[1536:1536+n*24], m.arena[:n*24])
+	// nll_cells: NLLLoss scalar
+	m.nLLLoss(n, m.arena[:n*24], cells, m.arena[224:224+1])
+	// loss/sum5: Add scalar, fused with loss/sum0 (Add), loss/sum1 (Add), loss/sum2 (Add), loss/sum3 (Add), loss/sum4 (Add)
+	m.addAddAddAddAddAdd(n, m.arena[240:240+1], m.arena[240:240+1], m.arena[256:256+1], m.arena[272:272+1], m.arena[288:288+1], m.arena[192:192+1], m.arena[208:208+1], m.arena[224:224+1])
+	loss := m.arena[240]
 	return loss, nil
 }
 

@@ -13,9 +13,10 @@ import "github.com/dlgen/dlgen/rt"
 //   - z: input, n×12 values, shape N×3×4 ("z")
 //   - label: class labels in [0, 5), n×1 values, shape N ("label")
 //   - tags: class labels in [0, 4), n×3 values, shape N×3 ("tags")
+//   - cells: class labels in [0, 4), n×6 values, shape N×2×3 ("cells")
 //
 // A wrong size, a non-finite input or a class label out of range is an error naming the argument; the method never panics on bad input and allocates nothing.
-func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []int32, tags []int32) (float32, error) {
+func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []int32, tags []int32, cells []int32) (float32, error) {
 	const method = "nd.TrainStep"
 	if err := rt.CheckBatch(method, n, MaxBatch); err != nil {
 		return 0, err
@@ -35,6 +36,9 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 	if err := rt.CheckLen(method, "tags", len(tags), n, 3, true); err != nil {
 		return 0, err
 	}
+	if err := rt.CheckLen(method, "cells", len(cells), n, 6, true); err != nil {
+		return 0, err
+	}
 	if err := rt.CheckFinite(method, "x", x); err != nil {
 		return 0, err
 	}
@@ -48,6 +52,9 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 		return 0, err
 	}
 	if err := rt.CheckStepLabels(method, "tags", tags, 3, 4); err != nil {
+		return 0, err
+	}
+	if err := rt.CheckStepLabels(method, "cells", cells, 6, 4); err != nil {
 		return 0, err
 	}
 	if m.Optimizer == nil {
@@ -97,9 +104,9 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 	// dropout/apply: Mul N×2×3×4, fused with bn/scaled (ChannelMul), bn/shifted (BiasAdd)
 	m.channelMulBiasAddMul(n, m.arena[:n*24], m.arena[2304:2304+n*24], &m.bnWeight, &m.bnBias, m.arena[2496:2496+n*24])
 	// tanh: Tanh N×2×3×4
-	m.tanh(n, x, m.arena[192:192+n*24])
+	m.tanh(n, x, m.arena[1536:1536+n*24])
 	// cat_h: Concat N×2×6×4
-	m.concat(n, m.arena[768:768+n*48], m.arena[:n*24], m.arena[192:192+n*24])
+	m.concat(n, m.arena[768:768+n*48], m.arena[:n*24], m.arena[1536:1536+n*24])
 	// sigmoid: Sigmoid N×2×6×4
 	m.sigmoid(n, m.arena[768:768+n*48], m.arena[1152:1152+n*48])
 	// cat_w: Concat N×2×6×8
@@ -107,71 +114,85 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 	// slice_w: Slice N×2×6×4
 	m.slice(n, m.arena[:n*96], m.arena[768:768+n*48])
 	// slice_h: Slice N×2×3×4
-	m.slice2(n, m.arena[768:768+n*48], m.arena[1536:1536+n*24])
+	m.slice2(n, m.arena[768:768+n*48], m.arena[:n*24])
 	// softmax4d: Softmax N×2×3×4
-	m.softmax(n, m.arena[1536:1536+n*24], m.arena[1728:1728+n*24])
+	m.softmax(n, m.arena[:n*24], m.arena[192:192+n*24])
 	// slice_c: Slice N×1×3×4
-	m.slice3(n, m.arena[1536:1536+n*24], m.arena[:n*12])
+	m.slice3(n, m.arena[:n*24], m.arena[960:960+n*12])
 	// rows: Reshape N×3×4: a view, no code
 	// flat: Reshape N×24: a view, no code
 	// fc/matmul: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[1536:1536+n*24], 24, m.fcWeight[:], 24, 0, m.arena[480:480+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 24, 1, m.arena[:n*24], 24, m.fcWeight[:], 24, 0, m.arena[1824:1824+n*5], 5)
 	// fc/bias: BiasAdd N×5
-	m.biasAdd(n, m.arena[480:480+n*5], m.arena[480:480+n*5], &m.fcBias)
+	m.biasAdd(n, m.arena[1824:1824+n*5], m.arena[1824:1824+n*5], &m.fcBias)
 	// rows_softmax: Softmax N×3×4
-	m.softmax2(n, m.arena[:n*12], m.arena[192:192+n*12])
+	m.softmax2(n, m.arena[960:960+n*12], m.arena[1056:1056+n*12])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[1728:1728+n*24], t, m.arena[2704:2704+1])
+	m.mSELoss(n, m.arena[192:192+n*24], t, m.arena[2704:2704+1])
 	// softmax_ce: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[:n*12], z, m.arena[288:288+1])
+	m.softmaxCELoss(n, m.arena[960:960+n*12], z, m.arena[768:768+1])
 	// cce: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[192:192+n*12], z, m.arena[304:304+1])
+	m.categoricalCELoss(n, m.arena[1056:1056+n*12], z, m.arena[784:784+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[480:480+n*5], label, m.arena[320:320+1])
+	m.sparseSoftmaxCELoss(n, m.arena[1824:1824+n*5], label, m.arena[800:800+1])
 	// sparse_ce_rows: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[:n*12], tags, m.arena[336:336+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[960:960+n*12], tags, m.arena[816:816+1])
 	// sparse_cce_rows/onehot: OneHot N×3×4
-	m.oneHot(n, tags, m.arena[96:96+n*12])
+	m.oneHot(n, tags, m.arena[1728:1728+n*12])
 	// sparse_cce_rows: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[192:192+n*12], m.arena[96:96+n*12], m.arena[352:352+1])
-	// loss/sum4: Add scalar, fused with loss/sum0 (Add), loss/sum1 (Add), loss/sum2 (Add), loss/sum3 (Add)
-	m.addAddAddAddAdd(n, m.arena[2704:2704+1], m.arena[2704:2704+1], m.arena[288:288+1], m.arena[304:304+1], m.arena[320:320+1], m.arena[336:336+1], m.arena[352:352+1])
+	m.categoricalCELoss(n, m.arena[1056:1056+n*12], m.arena[1728:1728+n*12], m.arena[832:832+1])
+	// cells_scale: ChannelMul N×2×3×4
+	m.channelMul(n, m.arena[1536:1536+n*24], m.arena[384:384+n*24], &m.cellsScaleWeight)
+	// cells_log_softmax: LogSoftmax N×2×3×4
+	m.logSoftmax(n, m.arena[384:384+n*24], m.arena[576:576+n*24])
+	// nll_cells: NLLLoss scalar
+	m.nLLLoss(n, m.arena[576:576+n*24], cells, m.arena[384:384+1])
+	// loss/sum5: Add scalar, fused with loss/sum0 (Add), loss/sum1 (Add), loss/sum2 (Add), loss/sum3 (Add), loss/sum4 (Add)
+	m.addAddAddAddAddAdd(n, m.arena[2704:2704+1], m.arena[2704:2704+1], m.arena[768:768+1], m.arena[784:784+1], m.arena[800:800+1], m.arena[816:816+1], m.arena[832:832+1], m.arena[384:384+1])
 	// d.loss: Fill scalar
-	m.arena[576] = 1.0
+	m.arena[1872] = 1.0
+	// d.nll_cells.1: LossGrad of NLLLoss N×2×3×4
+	m.lossGrad(n, m.arena[576:576+n*24], cells, m.arena[1872:1872+1], m.arena[384:384+n*24])
+	// d.cells_log_softmax.1: LogSoftmaxGrad N×2×3×4
+	m.logSoftmaxGrad(n, m.arena[576:576+n*24], m.arena[384:384+n*24], m.arena[768:768+n*24])
+	// d.cells_scale.1: Mul N×2×3×4
+	m.mul(n, m.arena[768:768+n*24], m.arena[1536:1536+n*24], m.arena[768:768+n*24])
+	// d.cells_scale.2: ChannelSum 2
+	m.channelSum(n, m.arena[768:768+n*24], &m.cellsScaleWeightGrad)
 	// d.sparse_cce_rows.1: LossGrad of CategoricalCELoss N×3×4
-	m.lossGrad(n, m.arena[192:192+n*12], m.arena[96:96+n*12], m.arena[576:576+1], m.arena[288:288+n*12])
+	m.lossGrad2(n, m.arena[1056:1056+n*12], m.arena[1728:1728+n*12], m.arena[1872:1872+1], m.arena[576:576+n*12])
 	// d.sparse_ce_rows.1: LossGrad of SparseSoftmaxCELoss N×3×4
-	m.lossGrad2(n, m.arena[:n*12], tags, m.arena[576:576+1], m.arena[384:384+n*12])
+	m.lossGrad3(n, m.arena[960:960+n*12], tags, m.arena[1872:1872+1], m.arena[768:768+n*12])
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad3(n, m.arena[480:480+n*5], label, m.arena[576:576+1], m.arena[672:672+n*5])
+	m.lossGrad4(n, m.arena[1824:1824+n*5], label, m.arena[1872:1872+1], m.arena[1536:1536+n*5])
 	// d.cce.1: LossGrad of CategoricalCELoss N×3×4
-	m.lossGrad(n, m.arena[192:192+n*12], z, m.arena[576:576+1], m.arena[96:96+n*12])
+	m.lossGrad2(n, m.arena[1056:1056+n*12], z, m.arena[1872:1872+1], m.arena[384:384+n*12])
 	// d.cce.2: Add N×3×4
-	m.add(n, m.arena[288:288+n*12], m.arena[96:96+n*12], m.arena[288:288+n*12])
+	m.add(n, m.arena[576:576+n*12], m.arena[384:384+n*12], m.arena[576:576+n*12])
 	// d.softmax_ce.1: LossGrad of SoftmaxCELoss N×3×4
-	m.lossGrad4(n, m.arena[:n*12], z, m.arena[576:576+1], m.arena[480:480+n*12])
+	m.lossGrad5(n, m.arena[960:960+n*12], z, m.arena[1872:1872+1], m.arena[672:672+n*12])
 	// d.mse.1: LossGrad of MSELoss N×2×3×4
-	m.lossGrad5(n, m.arena[1728:1728+n*24], t, m.arena[576:576+1], m.arena[:n*24])
+	m.lossGrad6(n, m.arena[192:192+n*24], t, m.arena[1872:1872+1], m.arena[384:384+n*24])
 	// d.rows_softmax.1: SoftmaxGrad N×3×4
-	m.softmaxGrad(n, m.arena[192:192+n*12], m.arena[288:288+n*12], m.arena[576:576+n*12])
+	m.softmaxGrad(n, m.arena[1056:1056+n*12], m.arena[576:576+n*12], m.arena[864:864+n*12])
 	// d.rows_softmax.2: Add N×3×4, fused with d.softmax_ce.2 (Add)
-	m.addAdd(n, m.arena[384:384+n*12], m.arena[384:384+n*12], m.arena[480:480+n*12], m.arena[576:576+n*12])
+	m.addAdd(n, m.arena[768:768+n*12], m.arena[768:768+n*12], m.arena[672:672+n*12], m.arena[864:864+n*12])
 	// d.fc/bias.1: ChannelSum 5
-	m.channelSum(n, m.arena[672:672+n*5], &m.fcBiasGrad)
+	m.channelSum2(n, m.arena[1536:1536+n*5], &m.fcBiasGrad)
 	// d.fc/matmul.1: MatMul N×24
-	rt.GemmP(m.pool, false, false, n, 24, 5, 1, m.arena[672:672+n*5], 5, m.fcWeight[:], 24, 0, m.arena[192:192+n*24], 24)
+	rt.GemmP(m.pool, false, false, n, 24, 5, 1, m.arena[1536:1536+n*5], 5, m.fcWeight[:], 24, 0, m.arena[576:576+n*24], 24)
 	// d.fc/matmul.2: MatMul 5×24
-	rt.GemmP(m.pool, true, false, 5, 24, n, 1, m.arena[672:672+n*5], 5, m.arena[1536:1536+n*24], 24, 0, m.fcWeightGrad[:], 24)
+	rt.GemmP(m.pool, true, false, 5, 24, n, 1, m.arena[1536:1536+n*5], 5, m.arena[:n*24], 24, 0, m.fcWeightGrad[:], 24)
 	// d.flat.1: Reshape N×2×3×4: a view, no code
 	// d.rows.1: Reshape N×1×3×4: a view, no code
 	// d.slice_c.1: SliceGrad N×2×3×4
-	m.sliceGrad(n, m.arena[384:384+n*12], m.arena[1536:1536+n*24])
+	m.sliceGrad(n, m.arena[768:768+n*12], m.arena[:n*24])
 	// d.softmax4d.1: SoftmaxGrad N×2×3×4
-	m.softmaxGrad2(n, m.arena[1728:1728+n*24], m.arena[:n*24], m.arena[384:384+n*24])
+	m.softmaxGrad2(n, m.arena[192:192+n*24], m.arena[384:384+n*24], m.arena[768:768+n*24])
 	// d.softmax4d.2: Add N×2×3×4, fused with d.slice_c.2 (Add)
-	m.addAdd(n, m.arena[192:192+n*24], m.arena[192:192+n*24], m.arena[1536:1536+n*24], m.arena[384:384+n*24])
+	m.addAdd(n, m.arena[576:576+n*24], m.arena[576:576+n*24], m.arena[:n*24], m.arena[768:768+n*24])
 	// d.slice_h.1: SliceGrad N×2×6×4
-	m.sliceGrad2(n, m.arena[192:192+n*24], m.arena[768:768+n*48])
+	m.sliceGrad2(n, m.arena[576:576+n*24], m.arena[768:768+n*48])
 	// d.slice_w.1: SliceGrad N×2×6×8
 	m.sliceGrad3(n, m.arena[768:768+n*48], m.arena[:n*96])
 	// d.cat_w.1: Slice N×2×6×4
@@ -181,43 +202,43 @@ func (m *Model) TrainStep(n int, x []float32, t []float32, z []float32, label []
 	// d.sigmoid.2: Add N×2×6×4, fused with d.sigmoid.1 (SigmoidGrad)
 	m.sigmoidGradAdd(n, m.arena[1152:1152+n*48], m.arena[1152:1152+n*48], m.arena[1536:1536+n*48], m.arena[768:768+n*48])
 	// d.cat_h.1: Slice N×2×3×4
-	m.slice6(n, m.arena[1152:1152+n*48], m.arena[1536:1536+n*24])
+	m.slice6(n, m.arena[1152:1152+n*48], m.arena[:n*24])
 	// d.dropout/apply.1: Mul N×2×3×4
-	m.mul(n, m.arena[1536:1536+n*24], m.arena[2496:2496+n*24], m.arena[1536:1536+n*24])
+	m.mul(n, m.arena[:n*24], m.arena[2496:2496+n*24], m.arena[:n*24])
 	// d.bn/shifted.1: ChannelSum 2
-	m.channelSum2(n, m.arena[1536:1536+n*24], &m.bnBiasGrad)
+	m.channelSum(n, m.arena[:n*24], &m.bnBiasGrad)
 	// d.bn/scaled.1: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[1536:1536+n*24], m.arena[1728:1728+n*24], &m.bnWeight)
+	m.channelMul(n, m.arena[:n*24], m.arena[192:192+n*24], &m.bnWeight)
 	// d.bn/scaled.2: Mul N×2×3×4
-	m.mul(n, m.arena[1536:1536+n*24], m.arena[2304:2304+n*24], m.arena[1536:1536+n*24])
+	m.mul(n, m.arena[:n*24], m.arena[2304:2304+n*24], m.arena[:n*24])
 	// d.bn/scaled.3: ChannelSum 2
-	m.channelSum2(n, m.arena[1536:1536+n*24], &m.bnWeightGrad)
+	m.channelSum(n, m.arena[:n*24], &m.bnWeightGrad)
 	// d.bn/normalized.2: Mul N×2×3×4
-	m.mul(n, m.arena[1728:1728+n*24], m.arena[2112:2112+n*24], m.arena[:n*24])
+	m.mul(n, m.arena[192:192+n*24], m.arena[2112:2112+n*24], m.arena[:n*24])
 	// d.bn/normalized.3: ChannelSum 2
-	m.channelSum2(n, m.arena[:n*24], (*[2]float32)(m.arena[2304:]))
+	m.channelSum(n, m.arena[:n*24], (*[2]float32)(m.arena[384:]))
 	// d.bn/inv_std.4: Scale 2, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[2304:2304+2], m.arena[2688:2688+2], m.arena[2304:2304+2])
+	m.squareMulMulScale(n, m.arena[384:384+2], m.arena[2688:2688+2], m.arena[384:384+2])
 	// d.bn/var.1: ChannelBroadcast N×2×3×4
-	m.channelBroadcast(n, (*[2]float32)(m.arena[2304:]), m.arena[:n*24])
+	m.channelBroadcast(n, (*[2]float32)(m.arena[384:]), m.arena[:n*24])
 	// d.bn/sq.3: Add N×2×3×4, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[1728:1728+n*24], m.arena[1728:1728+n*24], (*[2]float32)(m.arena[2688:]), m.arena[:n*24], m.arena[2112:2112+n*24])
+	m.channelMulMulScaleAdd(n, m.arena[192:192+n*24], m.arena[192:192+n*24], (*[2]float32)(m.arena[2688:]), m.arena[:n*24], m.arena[2112:2112+n*24])
 	// d.bn/centered.1: ChannelSum 2
-	m.channelSum2(n, m.arena[1728:1728+n*24], (*[2]float32)(m.arena[2112:]))
+	m.channelSum(n, m.arena[192:192+n*24], (*[2]float32)(m.arena[384:]))
 	// d.bn/neg_mean.1: Scale 2
-	m.scale(n, m.arena[2112:2112+2], m.arena[2112:2112+2])
+	m.scale(n, m.arena[384:384+2], m.arena[384:384+2])
 	// d.bn/mean.1: ChannelBroadcast N×2×3×4
-	m.channelBroadcast(n, (*[2]float32)(m.arena[2112:]), m.arena[:n*24])
+	m.channelBroadcast(n, (*[2]float32)(m.arena[384:]), m.arena[:n*24])
 	// d.bn/mean.2: Add N×2×3×4
-	m.add(n, m.arena[1728:1728+n*24], m.arena[:n*24], m.arena[1728:1728+n*24])
+	m.add(n, m.arena[192:192+n*24], m.arena[:n*24], m.arena[192:192+n*24])
 	// d.affine/scale.1: ChannelMul N×2×3×4
-	m.channelMul(n, m.arena[1728:1728+n*24], m.arena[:n*24], &m.affineScale)
+	m.channelMul(n, m.arena[192:192+n*24], m.arena[:n*24], &m.affineScale)
 	// d.affine/scale.2: Mul N×2×3×4
-	m.mul(n, m.arena[1728:1728+n*24], m.arena[1920:1920+n*24], m.arena[1728:1728+n*24])
+	m.mul(n, m.arena[192:192+n*24], m.arena[1920:1920+n*24], m.arena[192:192+n*24])
 	// d.affine/scale.3: ChannelSum 2
-	m.channelSum2(n, m.arena[1728:1728+n*24], &m.affineScaleGrad)
+	m.channelSum(n, m.arena[192:192+n*24], &m.affineScaleGrad)
 	// d.affine/bias.1: ChannelSum 2
-	m.channelSum2(n, m.arena[:n*24], &m.affineBiasGrad)
+	m.channelSum(n, m.arena[:n*24], &m.affineBiasGrad)
 	m.derived = false
 	loss := m.arena[2704]
 	if err := m.prepareGrads(); err != nil {
