@@ -201,7 +201,7 @@ func TestOpsMatchPyTorch(t *testing.T) {
 			ir.OpEmbedding, ir.OpEmbeddingGrad, // F.embedding and its weight gradient
 			ir.OpUpSampleBilinear2D, ir.OpUpSampleBilinear2DGrad, // F.interpolate, bilinear
 			ir.OpRepeat, ir.OpRepeatGrad, // x.unsqueeze(axis).repeat, Keras' RepeatVector
-			ir.OpPad2D, // F.pad with zeros, negative pads cropping; and its adjoint
+			ir.OpPad2D,                                         // F.pad with zeros, negative pads cropping; and its adjoint
 			ir.OpLogSoftmax, ir.OpLogSoftmaxGrad, ir.OpNLLLoss, // F.log_softmax, F.nll_loss
 		} {
 			assert.True(t, covered[op], "no PyTorch case for %s", op)
