@@ -3,6 +3,7 @@ package codegen
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -72,7 +73,8 @@ type appData struct {
 	Input, Output, Target  *arg
 	Labels                 bool // the target is class labels, else a float tensor
 	Classes                int
-	IDs                    int // the int ids per item of an int input (0: a float input)
+	Positions              string // per-position labels: their shape per item ("20"), else ""
+	IDs                    int    // the int ids per item of an int input (0: a float input)
 	PredictArgs            string
 	LossArgs, TrainArgs    string
 }
@@ -126,10 +128,17 @@ func (m *model) appShape(predict, loss, train *program) (*appData, string) {
 	}
 	d.Labels = d.Target.dtype == ir.Int
 	if d.Labels {
-		if d.Target.shape.Rank() != 1 {
-			return nil, fmt.Sprintf("its labels %q are %s per item; train fits one class label per item", d.Target.name, d.Target.shape.Inner())
-		}
+		// One label per item, or one per position with the classes on the output's
+		// last axis (a tagger's per step).
 		d.Classes = d.Output.shape.Elems()
+		if d.Target.shape.Rank() > 1 {
+			o := d.Output.shape
+			if o.Rank() != d.Target.shape.Rank()+1 || !slices.Equal(o[:o.Rank()-1], d.Target.shape) {
+				return nil, fmt.Sprintf("its labels %q are %s per item, and its output %q (%s) is not a score per class at each of those positions", d.Target.name, d.Target.shape.Inner(), d.Output.name, o.Inner())
+			}
+			d.Classes = o[o.Rank()-1]
+			d.Positions = d.Target.shape.Inner().String()
+		}
 	}
 	d.PredictArgs = "n, x, y"
 	if d.IDs > 0 {
@@ -162,7 +171,7 @@ import (
 //   - x, the data input: {{name .Input}}, {{shape .Input}} per item{{if .IDs}}: int ids, which
 //     train passes as whole float32 values and idsFromFloats converts{{end}}
 //   - y, the output: {{name .Output}}, {{shape .Output}} per item
-//   - the training target: {{if .Labels}}class labels {{name .Target}} ({{.Classes}} classes){{else}}{{name .Target}}, {{shape .Target}} per item{{end}}
+//   - the training target: {{if .Labels}}class labels {{name .Target}} ({{.Classes}} classes){{if .Positions}}, {{.Positions}} per item{{end}}{{else}}{{name .Target}}, {{shape .Target}} per item{{end}}
 
 // GraphJSON returns the model's IR, as the package's GraphJSON does; package train
 // reads the inputs, target and output from it.

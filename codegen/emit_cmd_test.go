@@ -61,18 +61,18 @@ func TestTheCommandIsRefusedWithAReason(t *testing.T) {
 			_, err := Generate(mlp, Options{Package: "mlp", MaxBatch: 8, Cmd: true, ImportPath: "x/mlp"})
 			return err
 		}, "needs Predict, Loss and TrainStep"},
-		{"for labels per step", func() error {
+		{"for labels per step whose output is not a score per step", func() error {
 			m := nn.New("tagger")
 			seq := m.Input("seq", 5, 3)
 			tags := m.Labels("tags", 5)
 			logits := seq.Dense("out", 4)
-			m.Output("probs", logits.Softmax("probs"))
+			m.Output("pooled", seq.Flatten("flat").Dense("other", 4))
 			m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, tags, nn.FromLogits))
 			g, err := m.Build()
 			require.NoError(t, err)
 			_, err = Generate(g, Options{Package: "tagger", MaxBatch: 4, Train: true, Cmd: true, ImportPath: "x/tagger"})
 			return err
-		}, `its labels "tags" are 5 per item; train fits one class label per item`},
+		}, `its labels "tags" are 5 per item, and its output "pooled" (4) is not a score per class at each of those positions`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -87,6 +87,21 @@ func TestTheCommandIsRefusedWithAReason(t *testing.T) {
 		app := string(fileNames(files)["app.go"])
 		assert.Contains(t, app, `the training target: "target"`)
 		assert.Contains(t, app, "return m.TrainStep(n, x, target)")
+	})
+	t.Run("labels per step make a tagger's command", func(t *testing.T) {
+		m := nn.New("tagger")
+		seq := m.Input("seq", 5, 3)
+		tags := m.Labels("tags", 5)
+		logits := seq.Dense("out", 4)
+		m.Output("probs", logits.Softmax("probs"))
+		m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, tags, nn.FromLogits))
+		g, err := m.Build()
+		require.NoError(t, err)
+		files, err := Generate(g, Options{Package: "tagger", MaxBatch: 4, Train: true, Cmd: true, ImportPath: "x/tagger"})
+		require.NoError(t, err)
+		app := string(fileNames(files)["app.go"])
+		assert.Contains(t, app, `class labels "tags" (4 classes), 5 per item`)
+		assert.Contains(t, app, "return m.TrainStep(n, x, labels)")
 	})
 	t.Run("but without -cmd such models still get weights.go", func(t *testing.T) {
 		files, err := Generate(mlp, Options{Package: "mlp", MaxBatch: 8})

@@ -1,7 +1,6 @@
 package codegen
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,23 +77,21 @@ func TestSparseCrossEntropyCompilesToRowsAndACheckOfEveryLabel(t *testing.T) {
 // gets no app.go (and no command: asking for one is an error that says why); the
 // Keras MNIST form, probabilities and (N) labels, gets both, its classes the
 // output's.
-func TestTheCommandNeedsOneLabelPerItem(t *testing.T) {
+func TestTheCommandTakesLabelsPerItemOrPerStep(t *testing.T) {
 	for _, c := range torchmodels.SCE {
 		g, err := c.Model().Build()
 		require.NoError(t, err)
 		_, err = Generate(g, Options{Package: c.Name, MaxBatch: 8, Train: true, Cmd: true, ImportPath: "x/" + c.Name})
-		if c.Name == "mlp_probs" {
-			require.NoError(t, err)
-			continue
-		}
-		require.Error(t, err, c.Name)
-		assert.Contains(t, err.Error(), fmt.Sprintf("codegen: model %q cannot have a command: its labels \"tags\" are ", c.Name))
-		assert.Contains(t, err.Error(), " per item; train fits one class label per item")
-		assert.NotContains(t, sceFiles(t, c.Name, Options{}), "app.go", c.Name)
+		require.NoError(t, err, c.Name)
 	}
 	src := sceFiles(t, "mlp_probs", Options{})
 	assert.Contains(t, src["app.go"], `class labels "label" (5 classes)`)
+	assert.NotContains(t, src["app.go"], "per item)")
 	assert.Contains(t, src["app.go"], "return m.Loss(n, x, labels)")
+	for _, name := range []string{"tagger_labels", "tagger_probs"} {
+		src := sceFiles(t, name, Options{})
+		assert.Regexp(t, `class labels "tags" \(\d+ classes\), \d+ per item`, src["app.go"], name)
+	}
 }
 
 // TestSparseCrossEntropyModelsMatchTheInterpreterAndPyTorch generates the models of

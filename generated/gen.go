@@ -15,10 +15,12 @@ package generated
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model BiGRU -out bigru -max-batch 16 -tests
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model RowLSTM -out rowlstm -max-batch 32 -tests -cmd
 
-// A text classifier on token ids (an Embedding into an LSTM), and a regression MLP:
-// their commands train on NumPy data sets (-data file.npz).
+// A text classifier on token ids (an Embedding into an LSTM), a regression MLP and a
+// sequence tagger (labels per step): their commands train on NumPy data sets
+// (-data file.npz).
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model TextLSTM -out textlstm -max-batch 16 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model Regressor -out regressor -max-batch 64 -tests -cmd
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model Tagger -out tagger -max-batch 32 -tests -cmd
 
 // Autoencoders (docs/AUTOENCODERS.md; trained by examples/autoencoders, since they
 // reconstruct their own input and so have no target for the generic train command).

@@ -40,6 +40,22 @@ func Regressor() *nn.Model {
 	return m
 }
 
+// Tagger is a sequence tagger in the shape of the part-of-speech examples of Keras and
+// PyTorch courses: 20 steps of 8 features → LSTM with 16 units at every step →
+// per-step Dense 5, trained with softmax cross-entropy on a class label per step
+// (averaged over all steps). Predict returns (N, 20, 5) class probabilities.
+//
+//dlgen:model
+func Tagger() *nn.Model {
+	m := nn.New("tagger")
+	seq := m.Input("seq", 20, 8)
+	tags := m.Labels("tags", 20)
+	logits := seq.LSTM("lstm", 16, nn.ReturnSequences).Dense("out", 5)
+	m.Output("probs", logits.Softmax("probs"))
+	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, tags, nn.FromLogits))
+	return m
+}
+
 // LeNet is workload W2, a LeNet-5-like network on 1×28×28 images: Conv 6@5×5 same
 // ReLU, MaxPool 2, Conv 16@5×5 valid ReLU, MaxPool 2, Flatten, Dense 120 ReLU, Dense
 // 84 ReLU, Dense 10, softmax cross-entropy.

@@ -24,6 +24,7 @@ var all = []struct {
 }{
 	{"mlp", models.MLP},
 	{"regressor", models.Regressor},
+	{"tagger", models.Tagger},
 	{"lenet", models.LeNet},
 	{"convdae", models.ConvDAE},
 	{"allops", models.AllOps},

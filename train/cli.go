@@ -200,10 +200,13 @@ func loadData(dir string, spec *Spec) (train, test *data.Dataset, where string, 
 		train, test, err := numpyData(s, spec)
 		return train, test, dir, err
 	}
-	if spec.Task == Regression || spec.IntInput {
+	if spec.Task == Regression || spec.IntInput || spec.Labels > 1 {
 		what := "float targets"
-		if spec.IntInput {
+		switch {
+		case spec.IntInput:
 			what = "int ids as input"
+		case spec.Labels > 1:
+			what = fmt.Sprintf("%v class labels per example", spec.TargetShape)
 		}
 		return nil, nil, "", usagef("model %s needs %s, which MNIST does not have: name a NumPy data set with -data (x_train, y_train, x_test, y_test in an .npz file or a directory of .npy files)", spec.Name, what)
 	}
@@ -523,6 +526,9 @@ func (c *cli) predict(args []string) error {
 		}
 		return nil
 	}
+	if spec.Labels > 1 {
+		return c.printTags(spec, names, out, set)
+	}
 	for i, name := range names {
 		p := out[i*spec.Classes : (i+1)*spec.Classes]
 		k := Argmax(p)
@@ -541,6 +547,49 @@ func (c *cli) predict(args []string) error {
 		fmt.Fprintln(c.env.Stdout, line)
 	}
 	return nil
+}
+
+// printTags prints a tagger's classes per position for each item (the first 20),
+// and with labels how many are right.
+func (c *cli) printTags(spec *Spec, names []string, out []float32, set *data.Dataset) error {
+	L, C := spec.Labels, spec.Classes
+	for i, name := range names {
+		tags := make([]int, L)
+		right := 0
+		for j := range tags {
+			tags[j] = Argmax(out[(i*L+j)*C : (i*L+j+1)*C])
+			if set.Y != nil && int(set.Y[i*L+j]) == tags[j] {
+				right++
+			}
+		}
+		line := fmt.Sprintf("%s: %s", name, ints(tags))
+		if set.Y != nil {
+			labels := make([]int, L)
+			for j := range labels {
+				labels[j] = int(set.Y[i*L+j])
+			}
+			line += fmt.Sprintf("  labels %s  %d/%d right", ints(labels), right, L)
+		}
+		fmt.Fprintln(c.env.Stdout, line)
+	}
+	return nil
+}
+
+// ints prints up to twenty ints, and how many more there are.
+func ints(v []int) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i, x := range v[:min(len(v), 20)] {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprint(&b, x)
+	}
+	if len(v) > 20 {
+		fmt.Fprintf(&b, " … %d more", len(v)-20)
+	}
+	b.WriteString("]")
+	return b.String()
 }
 
 // values prints up to eight values of v, and how many more there are.
@@ -709,7 +758,7 @@ func (c *cli) bench(args []string) error {
 	var target []float32
 	switch spec.Task {
 	case Classification:
-		labels = make([]int32, nb)
+		labels = make([]int32, nb*spec.Labels)
 		for i := range labels {
 			labels[i] = int32(rt.Bits(1, 2, uint64(i)) % uint64(spec.Classes))
 		}

@@ -11,7 +11,7 @@ import (
 type Metrics struct {
 	N        int     // examples
 	Loss     float64 // the model's loss, averaged over the examples
-	Accuracy float64 // share of examples classified right; NaN unless a classifier
+	Accuracy float64 // share of labels predicted right (per position for a tagger); NaN unless a classifier
 }
 
 func (m Metrics) String() string {
@@ -84,11 +84,11 @@ func evaluate(m Model, spec *Spec, in, clean *data.Dataset, batch int) (Metrics,
 		sum += float64(loss) * float64(b.N)
 		met.N += b.N
 		if spec.Task == Classification {
-			p := probs[:b.N*spec.Classes]
+			p := probs[:b.N*spec.OutputSize()]
 			if err := m.PredictBatch(b.N, b.X, p); err != nil {
 				return Metrics{}, err
 			}
-			for i := range b.N {
+			for i := range b.N * spec.Labels { // each position's scores and label
 				if Argmax(p[i*spec.Classes:(i+1)*spec.Classes]) == int(b.Y[i]) {
 					correct++
 				}
@@ -97,7 +97,7 @@ func evaluate(m Model, spec *Spec, in, clean *data.Dataset, batch int) (Metrics,
 	}
 	met.Loss = sum / float64(met.N)
 	if spec.Task == Classification {
-		met.Accuracy = float64(correct) / float64(met.N)
+		met.Accuracy = float64(correct) / float64(met.N*spec.Labels)
 	}
 	return met, nil
 }

@@ -109,8 +109,12 @@ type Spec struct {
 	// their shapes per example (without the batch dimension).
 	Input, Output, Target                string
 	InputShape, OutputShape, TargetShape []int
-	// Classes is the number of classes of a classifier (its output's size).
+	// Classes is the number of classes of a classifier: its output's size, or the
+	// size of the output's last axis when there are labels per position.
 	Classes int
+	// Labels is the number of class labels per example of a classifier: 1, or one
+	// per position of a tagger's sequence (the target's per-example size).
+	Labels int
 	// IntInput is set when the input holds int ids (nn's Model.Indices); train
 	// passes them as whole float32 values, which the model's adapter converts.
 	IntInput bool
@@ -185,11 +189,20 @@ func SpecOf(m Model) (*Spec, error) {
 	s.Output, s.OutputShape = g.Outputs[0].Name, slices.Clone([]int(out.Shape.Inner()))
 	if tg.Attrs.DType == ir.Int {
 		s.Task = Classification
-		s.Classes = s.OutputSize()
 		s.LogProbs = out.Op == ir.OpLogSoftmax
-		if len(s.TargetShape) != 0 {
-			return nil, fmt.Errorf("train: model %q: labels %q have shape %v per example; train supports one label per example", g.Name, tg.Name, s.TargetShape)
+		s.Labels = s.TargetSize()
+		if len(s.TargetShape) == 0 {
+			s.Classes = s.OutputSize()
+			return s, nil
 		}
+		// Labels per position (a tagger's per step): the output holds a score per
+		// class for each, classes on its last axis.
+		o := s.OutputShape
+		if len(o) != len(s.TargetShape)+1 || !slices.Equal(o[:len(o)-1], s.TargetShape) {
+			return nil, fmt.Errorf("train: model %q: labels %q of shape %v per example need an output of that shape and a class axis; %q is %v",
+				g.Name, tg.Name, s.TargetShape, s.Output, o)
+		}
+		s.Classes = o[len(o)-1]
 		return s, nil
 	}
 	s.Task = Regression

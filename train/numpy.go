@@ -76,13 +76,21 @@ func numpySplit(s *data.NumPySet, spec *Spec, xName string, x *data.Array, yName
 		if err != nil {
 			return nil, fmt.Errorf("%s is a %s; classifier %s needs integer class labels: %v", where(yName), y, spec.Name, err)
 		}
-		if y.Count() != n || !data.SameLayout(y.ItemShape(), nil) {
+		if y.Count() != n || !data.SameLayout(y.ItemShape(), spec.TargetShape) {
+			if spec.Labels > 1 {
+				return nil, fmt.Errorf("%s is a %s; classifier %s needs labels %q of shape %v for each of the %d items of %s", where(yName), y, spec.Name, spec.Target, spec.TargetShape, n, xName)
+			}
 			return nil, fmt.Errorf("%s is a %s; classifier %s needs one class label per item of %s, shape (%d,)", where(yName), y, spec.Name, xName, n)
 		}
-		d.Y = make([]int32, n)
+		per := max(1, spec.Labels)
+		d.Y, d.LabelSize = make([]int32, len(labels)), per
 		for i, v := range labels {
 			if v < 0 || v >= int64(spec.Classes) {
-				return nil, fmt.Errorf("%s: item %d has label %d, outside model %s's %d classes", where(yName), i, v, spec.Name, spec.Classes)
+				at := ""
+				if per > 1 {
+					at = fmt.Sprintf(" at position %d", i%per)
+				}
+				return nil, fmt.Errorf("%s: item %d has label %d%s, outside model %s's %d classes", where(yName), i/per, v, at, spec.Name, spec.Classes)
 			}
 			d.Y[i] = int32(v)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/dlgen/dlgen/generated/lenet"
 	"github.com/dlgen/dlgen/generated/mlp"
 	"github.com/dlgen/dlgen/generated/regressor"
+	"github.com/dlgen/dlgen/generated/tagger"
 	"github.com/dlgen/dlgen/generated/textlstm"
 	"github.com/dlgen/dlgen/rt"
 	"github.com/dlgen/dlgen/rt/data"
@@ -306,4 +307,70 @@ func TestATokenModelTrainsFromNumPyIDs(t *testing.T) {
 	err = m.PredictBatch(1, x, y)
 	require.Error(t, err, "the model checks the range")
 	assert.Contains(t, err.Error(), "5000")
+}
+
+func TestATaggerLearnsLabelsPerStepFromNumPyData(t *testing.T) {
+	// The tag of step t is the arg-max of its first five features: a per-step task
+	// the LSTM's output at each step can learn.
+	const T, F = 20, 8
+	gen := func(n int, seed uint64) (array, array) {
+		x, y := make([]float32, n*T*F), make([]int64, n*T)
+		for i := range n * T {
+			best := 0
+			for f := range F {
+				x[i*F+f] = float32(rt.Uniform(seed, 1, uint64(i*F+f)))
+				if f < 5 && x[i*F+f] > x[i*F+best] {
+					best = f
+				}
+			}
+			y[i] = int64(best)
+		}
+		return f32Array([]int{n, T, F}, x), i64Array([]int{n, T}, y)
+	}
+	xTrain, yTrain := gen(256, 1)
+	xTest, yTest := gen(32, 2)
+	path := writeSet(t, filepath.Join(t.TempDir(), "tags.npz"), map[string]array{"x_train": xTrain, "y_train": yTrain, "x_test": xTest, "y_test": yTest})
+	newTagger := func() Model { return tagger.New() }
+	weights := filepath.Join(t.TempDir(), "tagger.safetensors")
+	code, out, errs := runCLI(t, "tagger", newTagger, "train", "-data", path, "-epochs", "25", "-batch", "16", "-lr", "0.01",
+		"-weights", weights, "-quiet")
+	require.Equal(t, ExitOK, code, "stdout:\n%s\nstderr:\n%s", out, errs)
+
+	m := tagger.New()
+	require.NoError(t, m.LoadWeights(weights))
+	spec, err := SpecOf(m)
+	require.NoError(t, err)
+	assert.Equal(t, 20, spec.Labels)
+	assert.Equal(t, 5, spec.Classes)
+	_, testSet, _, err := loadData(path, spec)
+	require.NoError(t, err)
+	met, err := Evaluate(m, testSet, 0, 0, 0)
+	require.NoError(t, err)
+	t.Logf("test accuracy per step %.4f, loss %.4f", met.Accuracy, met.Loss)
+	assert.Greater(t, met.Accuracy, 0.9, "per-step accuracy (chance is 0.2)")
+
+	// The accuracy counts positions: recount it from Predict.
+	probs := make([]float32, testSet.Len()*T*5)
+	require.NoError(t, m.PredictBatch(testSet.Len(), testSet.X, probs))
+	right := 0
+	for i, label := range testSet.Y {
+		if Argmax(probs[i*5:(i+1)*5]) == int(label) {
+			right++
+		}
+	}
+	assert.Equal(t, float64(right)/float64(len(testSet.Y)), met.Accuracy)
+
+	code, out, errs = runCLI(t, "tagger", newTagger, "predict", "-data", path, "-weights", weights, "-n", "2")
+	require.Equal(t, ExitOK, code, errs)
+	assert.Equal(t, 2, strings.Count(out, "/20 right"), out)
+	assert.Contains(t, out, "test[0]: [")
+
+	// A label per item is not a label per step, and MNIST has only those.
+	bad := writeSet(t, filepath.Join(t.TempDir(), "bad.npz"), map[string]array{"x_train": xTrain, "y_train": i64Array([]int{256}, make([]int64, 256)), "x_test": xTest, "y_test": yTest})
+	code, _, errs = runCLI(t, "tagger", newTagger, "train", "-data", bad, "-epochs", "1")
+	assert.Equal(t, ExitFailure, code)
+	assert.Contains(t, errs, `y_train is a <i8 array of shape (256,); classifier tagger needs labels "tags" of shape [20] for each of the 256 items of x_train`)
+	code, _, errs = runCLI(t, "tagger", newTagger, "train", "-epochs", "1")
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, errs, "model tagger needs [20] class labels per example, which MNIST does not have")
 }

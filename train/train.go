@@ -517,8 +517,14 @@ func checkData(spec *Spec, d *data.Dataset, what string) error {
 		if d.Y == nil {
 			return fmt.Errorf("%s data has no labels, which classifier %s needs", what, spec.Name)
 		}
+		if d.Labels() != spec.Labels {
+			return fmt.Errorf("%s data has %d labels per example, but model %s's labels %q are %v per example", what, d.Labels(), spec.Name, spec.Target, spec.TargetShape)
+		}
 		for i, y := range d.Y {
 			if y < 0 || int(y) >= spec.Classes {
+				if spec.Labels > 1 {
+					return fmt.Errorf("%s data: example %d has label %d at position %d, outside model %s's %d classes", what, i/spec.Labels, y, i%spec.Labels, spec.Name, spec.Classes)
+				}
 				return fmt.Errorf("%s data: example %d has label %d, outside model %s's %d classes", what, i, y, spec.Name, spec.Classes)
 			}
 		}

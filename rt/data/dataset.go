@@ -23,8 +23,11 @@ import (
 type Dataset struct {
 	X     []float32
 	Shape []int // shape of one example, without the batch dimension
-	// Y holds class labels, one per example (nil if the data has none).
+	// Y holds class labels, LabelSize per example (nil if the data has none): one
+	// per example, or one per step of a sequence tagger's example.
 	Y []int32
+	// LabelSize is the number of labels per example; 0 means 1.
+	LabelSize int
 	// T holds float targets for regression, TargetSize per example (nil if none).
 	T          []float32
 	TargetSize int
@@ -59,8 +62,11 @@ func (d *Dataset) Validate() error {
 		return fmt.Errorf("dataset: %d features is not a whole number of %v examples", len(d.X), d.Shape)
 	}
 	n := len(d.X) / size
-	if d.Y != nil && len(d.Y) != n {
-		return fmt.Errorf("dataset: %d labels for %d examples", len(d.Y), n)
+	if d.LabelSize < 0 {
+		return fmt.Errorf("dataset: label size %d < 0", d.LabelSize)
+	}
+	if d.Y != nil && len(d.Y) != n*d.Labels() {
+		return fmt.Errorf("dataset: %d labels for %d examples of %d labels", len(d.Y), n, d.Labels())
 	}
 	if d.T != nil {
 		if d.TargetSize < 1 || len(d.T) != n*d.TargetSize {
@@ -69,6 +75,9 @@ func (d *Dataset) Validate() error {
 	}
 	return nil
 }
+
+// Labels is the number of labels per example (LabelSize, at least 1).
+func (d *Dataset) Labels() int { return max(1, d.LabelSize) }
 
 // Classes returns one more than the largest label (the number of classes if labels
 // are 0..k-1), or 0 without labels.
@@ -83,9 +92,10 @@ func (d *Dataset) Classes() int {
 // Subset returns a new dataset holding copies of the examples at idx, in that order.
 func (d *Dataset) Subset(idx []int) (*Dataset, error) {
 	n, size := d.Len(), d.Size()
-	out := &Dataset{Shape: slices.Clone(d.Shape), TargetSize: d.TargetSize, X: make([]float32, 0, len(idx)*size)}
+	out := &Dataset{Shape: slices.Clone(d.Shape), TargetSize: d.TargetSize, LabelSize: d.LabelSize, X: make([]float32, 0, len(idx)*size)}
+	ls := d.Labels()
 	if d.Y != nil {
-		out.Y = make([]int32, 0, len(idx))
+		out.Y = make([]int32, 0, len(idx)*ls)
 	}
 	if d.T != nil {
 		out.T = make([]float32, 0, len(idx)*d.TargetSize)
@@ -96,7 +106,7 @@ func (d *Dataset) Subset(idx []int) (*Dataset, error) {
 		}
 		out.X = append(out.X, d.X[i*size:(i+1)*size]...)
 		if d.Y != nil {
-			out.Y = append(out.Y, d.Y[i])
+			out.Y = append(out.Y, d.Y[i*ls:(i+1)*ls]...)
 		}
 		if d.T != nil {
 			out.T = append(out.T, d.T[i*d.TargetSize:(i+1)*d.TargetSize]...)
@@ -176,7 +186,7 @@ func (d *Dataset) Split(valFraction float64, seed uint64) (train, val *Dataset, 
 // Its slices belong to the Batcher and are overwritten by the next call to Next.
 type Batch struct {
 	X     []float32 // N*Size() features
-	Y     []int32   // N labels, or nil
+	Y     []int32   // N·Labels() labels, or nil
 	T     []float32 // N*TargetSize targets, or nil
 	N     int       // examples in this batch; the last batch of an epoch may be short
 	Index []int     // the dataset index of each example (a view of the order: do not modify)
@@ -206,7 +216,7 @@ func (d *Dataset) Batches(batchSize int, order []int) (*Batcher, error) {
 	}
 	b := &Batcher{d: d, size: batchSize, x: make([]float32, batchSize*d.Size())}
 	if d.Y != nil {
-		b.y = make([]int32, batchSize)
+		b.y = make([]int32, batchSize*d.Labels())
 	}
 	if d.T != nil {
 		b.t = make([]float32, batchSize*d.TargetSize)
@@ -258,9 +268,10 @@ func (b *Batcher) Next() (Batch, bool) {
 		copy(out.X[k*size:(k+1)*size], d.X[i*size:(i+1)*size])
 	}
 	if b.y != nil {
-		out.Y = b.y[:len(idx)]
+		ls := d.Labels()
+		out.Y = b.y[:len(idx)*ls]
 		for k, i := range idx {
-			out.Y[k] = d.Y[i]
+			copy(out.Y[k*ls:(k+1)*ls], d.Y[i*ls:(i+1)*ls])
 		}
 	}
 	if b.t != nil {

@@ -260,3 +260,46 @@ func TestBatches(t *testing.T) {
 		assert.Error(t, err)
 	})
 }
+
+// A tagger's examples carry LabelSize labels each (one per step); subsets, splits and
+// batches keep every example's labels with it.
+func TestLabelsPerPosition(t *testing.T) {
+	const n, L = 7, 3
+	d := &Dataset{Shape: []int{1}, LabelSize: L}
+	for i := range n {
+		d.X = append(d.X, float32(i))
+		for j := range L {
+			d.Y = append(d.Y, int32(10*i+j))
+		}
+	}
+	require.NoError(t, d.Validate())
+	assert.Equal(t, L, d.Labels())
+	assert.Equal(t, 1, (&Dataset{}).Labels(), "LabelSize 0 is one label per example")
+	check := func(t *testing.T, s *Dataset) {
+		t.Helper()
+		require.Len(t, s.Y, L*s.Len())
+		for k, x := range s.X {
+			for j := range L {
+				assert.Equal(t, int32(10*int(x)+j), s.Y[k*L+j], "example %v, position %d", x, j)
+			}
+		}
+	}
+	sub, err := d.Subset([]int{5, 0, 3})
+	require.NoError(t, err)
+	assert.Equal(t, L, sub.LabelSize)
+	check(t, sub)
+	train, val, err := d.Split(0.3, 4)
+	require.NoError(t, err)
+	check(t, train)
+	check(t, val)
+
+	b, err := d.Batches(3, Permutation(n, 2, 0))
+	require.NoError(t, err)
+	for batch, ok := b.Next(); ok; batch, ok = b.Next() {
+		require.Len(t, batch.Y, L*batch.N)
+		check(t, &Dataset{Shape: []int{1}, X: batch.X, Y: batch.Y, LabelSize: L})
+	}
+
+	d.Y = d.Y[:len(d.Y)-1]
+	assert.ErrorContains(t, d.Validate(), "20 labels for 7 examples of 3 labels")
+}
