@@ -38,11 +38,12 @@ func Huber(name string, pred, target *T, delta float64) *T {
 
 // BinaryCrossEntropy compares probabilities pred in [0, 1] (a sigmoid output) with
 // targets in [0, 1], element-wise, as PyTorch's BCELoss does: each log is clamped at
-// -100. Keras' binary_crossentropy gives the same values except where pred is within
-// 1e-7 of 0 or 1 (a saturated sigmoid in float32), which Keras clips to [1e-7,
-// 1-1e-7]; there the two differ (testdata/keras has such a case). With FromLogits,
-// pred is the raw score before the sigmoid (BCEWithLogitsLoss, Keras' from_logits),
-// which is exact for large scores and the same in both frameworks.
+// -100. Keras' binary_crossentropy on probabilities gives the same values except
+// where pred is within 1e-7 of 0 or 1 (a saturated sigmoid in float32), which Keras
+// clips to [1e-7, 1-1e-7] (testdata/keras has such a case); after a sigmoid
+// activation layer tf.keras uses the logits behind it instead. With FromLogits, pred
+// is the raw score before the sigmoid (BCEWithLogitsLoss, Keras' from_logits), which
+// is exact for large scores: put the loss there for tf.keras' numbers.
 func BinaryCrossEntropy(name string, pred, target *T, opts ...Option) *T {
 	return lossOp(name, "BinaryCrossEntropy", ir.OpBCELoss, ir.Attrs{}, pred, target, opts)
 }
