@@ -296,8 +296,18 @@ func emitRowLoss(k *Kernel) error {
 		return err
 	}
 	y := k.Bind("y", k.Out())
+	divisor := f64(rows)
+	if ig, ok := ir.LossIgnore(k.Node.Attrs); ok {
+		// PyTorch's ignore_index: a row labelled ig adds nothing and is not
+		// counted; with every row ignored the mean is 0/0 = NaN, as PyTorch's.
+		head = append(head,
+			jen.If(jen.Id("label").Op("==").Lit(ig)).Block(jen.Continue()),
+			jen.Id("kept").Op("++"))
+		k.Emit(jen.Var().Id("kept").Int())
+		divisor = f64(jen.Id("kept"))
+	}
 	k.Emit(jen.Var().Add(sum).Float64(), loop("r", rows, append(head, rowLosses[k.Node.Op].f(k, cols)...)...))
-	k.Emit(jen.Add(y).Index(jen.Lit(0)).Op("=").Add(f32(jen.Add(sum).Op("/").Add(f64(rows)))))
+	k.Emit(jen.Add(y).Index(jen.Lit(0)).Op("=").Add(f32(jen.Add(sum).Op("/").Add(divisor))))
 	return nil
 }
 
@@ -325,8 +335,19 @@ func emitLossGrad(k *Kernel) error {
 	}
 	dl := f64(jen.Add(k.Bind("dl", k.In(2))).Index(jen.Lit(0)))
 	g := k.Bind("g", k.Out())
-	k.Emit(jen.Id("scale").Op(":=").Add(dl).Op("/").Add(f64(rows)))
 	head = append(head, jen.Id("gr").Op(":=").Add(row(g, jen.Id("r"), cols)))
+	if ig, ok := ir.LossIgnore(k.Node.Attrs); ok {
+		// PyTorch's ignore_index: the mean is over the rows not labelled ig, and
+		// the ignored rows get 0 (all of them when every row is ignored, whatever
+		// the infinite scale).
+		k.Emit(
+			jen.Var().Id("kept").Int(),
+			loop("r", rows, jen.If(jen.Id("t").Index(jen.Id("r")).Op("!=").Lit(ig)).Block(jen.Id("kept").Op("++"))),
+			jen.Id("scale").Op(":=").Add(dl).Op("/").Add(f64(jen.Id("kept"))))
+		head = append(head, jen.If(jen.Id("label").Op("==").Lit(ig)).Block(jen.Clear(jen.Id("gr").Index(jen.Op(":"))), jen.Continue()))
+	} else {
+		k.Emit(jen.Id("scale").Op(":=").Add(dl).Op("/").Add(f64(rows)))
+	}
 	k.Emit(loop("r", rows, append(head, l.df(k, cols)...)...))
 	return nil
 }

@@ -37,6 +37,9 @@ func (p *program) emitMethod(f *jen.File) error {
 		switch {
 		case a.dtype == ir.Float:
 			body = append(body, check(jen.Qual(rtPath, "CheckFinite").Call(method, jen.Lit(a.id), jen.Id(a.id))))
+		case a.classes > 0 && a.ignoring:
+			// Labels of a loss with an ignore index: that value passes too.
+			body = append(body, check(jen.Qual(rtPath, "CheckLabelsIgnoring").Call(method, jen.Lit(a.id), jen.Id(a.id), jen.Lit(a.shape.Elems()), jen.Lit(a.classes), jen.Lit(a.ignore))))
 		case a.classes > 0 && a.shape.Elems() > 1:
 			// A label per step: the error names the item and the step too.
 			body = append(body, check(jen.Qual(rtPath, "CheckStepLabels").Call(method, jen.Lit(a.id), jen.Id(a.id), jen.Lit(a.shape.Elems()), jen.Lit(a.classes))))
@@ -160,6 +163,8 @@ func argDocs(ins, outs []*arg) string {
 			what = fmt.Sprintf("class labels in [0, %d) and embedding ids in [0, %d),", a.classes, a.rows)
 		case a.dtype == ir.Int && a.rows > 0:
 			what = fmt.Sprintf("embedding ids in [0, %d),", a.rows)
+		case a.dtype == ir.Int && a.ignoring:
+			what = fmt.Sprintf("class labels in [0, %d) or the ignore index %d,", a.classes, a.ignore)
 		case a.dtype == ir.Int:
 			what = fmt.Sprintf("class labels in [0, %d),", a.classes)
 		}

@@ -58,7 +58,11 @@ type arg struct {
 	dtype   ir.DType
 	shape   ir.Shape
 	classes int // for class-label inputs: the number of classes, checked on entry
-	rows    int // for ids: the rows of the embedding weight they select, checked on entry
+	// For class labels: the ignore index accepted besides the classes (ignoring),
+	// when every loss reading them has that one (PyTorch's ignore_index).
+	ignore   int
+	ignoring bool
+	rows     int // for ids: the rows of the embedding weight they select, checked on entry
 }
 
 func (a *arg) goType() jen.Code {
@@ -286,15 +290,23 @@ func (m *model) newProgram(method string, g *ir.Graph, roots []int, outputs []ir
 	for _, id := range p.order {
 		n := g.Nodes[id]
 		labels, classes := -1, ir.Shape(nil)
+		ignore, ignoring := 0, false
 		switch {
 		case sparseLoss(n.Op) || (n.Op == ir.OpLossGrad && sparseLoss(n.Attrs.Sub)):
 			labels, classes = n.Inputs[1], g.Nodes[n.Inputs[0]].Shape
+			ignore, ignoring = ir.LossIgnore(n.Attrs)
 		case n.Op == ir.OpOneHot:
 			labels, classes = n.Inputs[0], n.Shape
 		}
 		if labels >= 0 {
 			if a := p.argOf[root[labels]]; a != nil && a.dtype == ir.Int {
 				c := classes[len(classes)-1]
+				// The ignore index is accepted only if every reader ignores it.
+				if a.classes == 0 {
+					a.ignore, a.ignoring = ignore, ignoring
+				} else if a.ignoring && (!ignoring || ignore != a.ignore) {
+					a.ignoring = false
+				}
 				if a.classes == 0 || c < a.classes {
 					a.classes = c
 				}

@@ -163,7 +163,7 @@ type Attrs struct {
 	Exclude  bool    `json:"exclude,omitempty"`  // AvgPool2D: exclude padding from the divisor (Keras/TF)
 	Unbiased bool    `json:"unbiased,omitempty"` // RunningUpdate: apply m/(m-1) before averaging
 	Act      string  `json:"act,omitempty"`      // macro ops: activation name
-	Extra    []int   `json:"extra,omitempty"`    // op-specific integers: the recurrent ops' switches, Embedding's padding index
+	Extra    []int   `json:"extra,omitempty"`    // op-specific integers: the recurrent ops' switches, Embedding's padding index, a sparse loss's ignore index
 	Training bool    `json:"training,omitempty"` // macro ops: lowered for training
 	Sub      string  `json:"sub,omitempty"`      // macro ops: variant name
 	Init     *Init   `json:"init,omitempty"`     // Param: initializer

@@ -210,6 +210,27 @@ func EmbeddingPad(a Attrs) (int, bool) {
 	return a.Extra[0], true
 }
 
+// LossIgnore returns the ignore index of a SparseSoftmaxCELoss or NLLLoss, or of the
+// LossGrad of one (PyTorch's ignore_index, kept in extra[0]), and whether it has
+// one. A row whose label is the ignore index counts neither in the loss nor in the
+// number of rows it is the mean over, and gets no gradient.
+func LossIgnore(a Attrs) (int, bool) {
+	if len(a.Extra) == 0 {
+		return 0, false
+	}
+	return a.Extra[0], true
+}
+
+// checkIgnore checks a sparse loss's extra: empty, or [ignore_index]. Any int is
+// a valid ignore index, a class too (PyTorch's ignore_index=0 for a padding class 0:
+// rows of that class then never count).
+func checkIgnore(a Attrs) error {
+	if len(a.Extra) > 1 {
+		return fmt.Errorf("extra %v holds more than the ignore index", a.Extra)
+	}
+	return nil
+}
+
 // The recurrent macro ops (SimpleRNN, LSTM, GRU) read their switches from
 // Attrs.Extra, one entry of 0 or 1 per switch at these indices; a missing entry is 0.
 const (
@@ -678,9 +699,12 @@ func init() {
 				return Shape{}, nil
 			}})
 	}
-	def(&OpDef{Name: OpSparseSoftmaxCELoss, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
-		Doc: "Inputs (logits (N, d..., C), labels (N, d...) of dtype int): mean over the N·d… rows of the last axis of -log_softmax(z)[label] (PyTorch CrossEntropyLoss, whose class axis is 1: the same number on the logits moved to (N, C, d...); Keras sparse_categorical_crossentropy from logits). A label outside [0,C) is an error at run time.",
+	def(&OpDef{Name: OpSparseSoftmaxCELoss, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: []string{"extra"},
+		Doc: "Inputs (logits (N, d..., C), labels (N, d...) of dtype int): mean over the N·d… rows of the last axis of -log_softmax(z)[label] (PyTorch CrossEntropyLoss, whose class axis is 1: the same number on the logits moved to (N, C, d...); Keras sparse_categorical_crossentropy from logits). A label outside [0,C) is an error at run time. extra, if not empty, is [ignore_index] (PyTorch's ignore_index; Keras has none): the rows whose label is ignore_index count neither in the sum nor in the number of rows R' it is the mean over, and get no gradient; the others get (softmax(z) - onehot(label))/R'. When every row is ignored the loss is NaN (0/0, as PyTorch 1.13) and the gradient 0 everywhere.",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if err := checkIgnore(n.Attrs); err != nil {
+				return nil, err
+			}
 			z, y := in[0], in[1]
 			if z.Rank() < 2 || !z.Batched() {
 				return nil, fmt.Errorf("logits %s must be (N, ..., classes)", z)
@@ -783,11 +807,17 @@ func init() {
 			}
 			return Shape{in[0][in[0].Rank()-1]}, nil
 		}})
-	def(&OpDef{Name: OpLossGrad, Kind: GradOnly, MinInputs: 3, MaxInputs: 3, Attrs: []string{"sub", "alpha"},
-		Doc: "Inputs (prediction, target, dloss): the gradient of the loss op named by sub with respect to its prediction, times the scalar dloss.",
+	def(&OpDef{Name: OpLossGrad, Kind: GradOnly, MinInputs: 3, MaxInputs: 3, Attrs: []string{"sub", "alpha", "extra"},
+		Doc: "Inputs (prediction, target, dloss): the gradient of the loss op named by sub with respect to its prediction, times the scalar dloss. alpha and extra are the loss's (Huber's delta; a sparse loss's [ignore_index]).",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
 			if d, ok := Ops[n.Attrs.Sub]; !ok || d.Kind != Primitive || (len(lossDocs[n.Attrs.Sub]) == 0 && n.Attrs.Sub != OpSparseSoftmaxCELoss && n.Attrs.Sub != OpNLLLoss) {
 				return nil, fmt.Errorf("%q is not a loss op", n.Attrs.Sub)
+			}
+			if len(n.Attrs.Extra) > 0 && n.Attrs.Sub != OpSparseSoftmaxCELoss && n.Attrs.Sub != OpNLLLoss {
+				return nil, fmt.Errorf("extra %v: only a sparse loss has an ignore index", n.Attrs.Extra)
+			}
+			if err := checkIgnore(n.Attrs); err != nil {
+				return nil, err
 			}
 			if in[2].Rank() != 0 {
 				return nil, fmt.Errorf("dloss must be a scalar")
@@ -1323,9 +1353,12 @@ func defLogSoftmax() {
 		}})
 	def(&OpDef{Name: OpLogSoftmaxGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Infer: sameTwo,
 		Doc: "Inputs (y, dy) with y = log_softmax(x) over the last axis: dx = dy - exp(y)·Σ dy, the sum over the row (PyTorch's log_softmax backward, which also reads the output)."})
-	def(&OpDef{Name: OpNLLLoss, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
-		Doc: "Inputs (x (N, d..., C), labels (N, d...) of dtype int): mean over the R = N·d… rows of the last axis of -x[label], PyTorch's NLLLoss (reduction 'mean', no weight, no ignore_index; its class axis is 1: the same number on x moved to (N, C, d...)). x is normally log-probabilities (a LogSoftmax) but is not checked to be. The gradient is -1/R at each row's label and 0 elsewhere. A label outside [0,C) is an error at run time.",
+	def(&OpDef{Name: OpNLLLoss, Kind: Primitive, MinInputs: 2, MaxInputs: 2, Attrs: []string{"extra"},
+		Doc: "Inputs (x (N, d..., C), labels (N, d...) of dtype int): mean over the R = N·d… rows of the last axis of -x[label], PyTorch's NLLLoss (reduction 'mean', no weight; its class axis is 1: the same number on x moved to (N, C, d...)). x is normally log-probabilities (a LogSoftmax) but is not checked to be. The gradient is -1/R at each row's label and 0 elsewhere. A label outside [0,C) is an error at run time. extra, if not empty, is [ignore_index] (PyTorch's ignore_index): the rows whose label is ignore_index count neither in the sum nor in R, and get no gradient. When every row is ignored the loss is NaN (0/0, as PyTorch 1.13) and the gradient 0 everywhere.",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if err := checkIgnore(n.Attrs); err != nil {
+				return nil, err
+			}
 			z, y := in[0], in[1]
 			if z.Rank() < 2 || !z.Batched() {
 				return nil, fmt.Errorf("log-probabilities %s must be (N, ..., classes)", z)

@@ -61,6 +61,7 @@
 // with Keras' initializer (uniform in ±0.05) unless TorchInit, and PaddingIdx for
 // PyTorch's padding_idx; Keras' mask_zero is not supported. LogSoftmax (Act
 // "log_softmax") and NLLLoss are PyTorch's log_softmax over the last axis and
-// nll_loss, labels as for SparseCategoricalCrossEntropy; NLLLoss has no weight or
-// ignore_index.
+// nll_loss, labels as for SparseCategoricalCrossEntropy; NLLLoss has no weight.
+// IgnoreIndex is PyTorch's ignore_index on NLLLoss and on
+// SparseCategoricalCrossEntropy with FromLogits.
 package nn

@@ -70,9 +70,13 @@ func CategoricalCrossEntropy(name string, pred, target *T, opts ...Option) *T {
 // clipped to [1e-7, 1-1e-7] before -log of the label's entry. Prefer FromLogits on
 // the layer before the softmax where you can: the clip caps each row's loss at
 // -ln(1e-7) ≈ 16.1 and passes no gradient beyond it.
+//
+// With FromLogits, IgnoreIndex(i) is PyTorch's ignore_index (see it): the rows
+// labelled i, such as a tagger's padded steps, are left out of the mean. The
+// probability form does not take it.
 func SparseCategoricalCrossEntropy(name string, pred, labels *T, opts ...Option) *T {
 	m := modelOf(pred, labels)
-	l := m.beginTyped(name, "SparseCategoricalCrossEntropy", opts, optFromLogits, 1, pred, labels)
+	l := m.beginTyped(name, "SparseCategoricalCrossEntropy", opts, optFromLogits|optIgnoreIndex, 1, pred, labels)
 	if l == nil {
 		return m.failed()
 	}
@@ -85,7 +89,10 @@ func SparseCategoricalCrossEntropy(name string, pred, labels *T, opts ...Option)
 		return l.fail("%v", err)
 	}
 	if l.c.fromLogits {
-		return l.result(l.op(ir.OpSparseSoftmaxCELoss, "", ir.Attrs{}, l.x(0), l.x(1)))
+		return l.result(l.op(ir.OpSparseSoftmaxCELoss, "", l.c.ignoreAttrs(), l.x(0), l.x(1)))
+	}
+	if l.c.seen&optIgnoreIndex != 0 {
+		return l.fail("nn.IgnoreIndex(%d) needs nn.FromLogits: it is PyTorch's CrossEntropyLoss(ignore_index), which takes logits (Keras' probability form has no ignore index); put the loss on the layer before the softmax", l.c.ignoreIdx)
 	}
 	onehot := l.op(ir.OpOneHot, "onehot", ir.Attrs{Shape: p.Clone()}, l.x(1))
 	return l.result(l.op(ir.OpCategoricalCELoss, "", ir.Attrs{}, l.x(0), onehot))
@@ -122,19 +129,20 @@ func sparseLabels(l *builder, what string) (ir.Shape, error) {
 // classes, T). LogSoftmax then NLLLoss is the cross-entropy of the logits, the
 // same number as SparseCategoricalCrossEntropy with FromLogits. Like PyTorch, it
 // does not check that its input holds log-probabilities: the gradient is -1/rows
-// at each row's label, whatever the values. PyTorch's weight and ignore_index are
-// not supported: every label must be a class index (a label of -100, PyTorch's
-// default ignore_index, is an error), so the mean is always over all rows.
-func NLLLoss(name string, logProbs, labels *T) *T {
+// at each row's label, whatever the values. IgnoreIndex(i) is PyTorch's
+// ignore_index (see it); without it every label must be a class index (a label of
+// -100, PyTorch's default ignore_index, is an error) and the mean is over all rows.
+// PyTorch's weight is not supported.
+func NLLLoss(name string, logProbs, labels *T, opts ...Option) *T {
 	m := modelOf(logProbs, labels)
-	l := m.beginTyped(name, "NLLLoss", nil, 0, 1, logProbs, labels)
+	l := m.beginTyped(name, "NLLLoss", opts, optIgnoreIndex, 1, logProbs, labels)
 	if l == nil {
 		return m.failed()
 	}
 	if _, err := sparseLabels(l, "log-probabilities"); err != nil {
 		return l.fail("%v", err)
 	}
-	return l.result(l.op(ir.OpNLLLoss, "", ir.Attrs{}, l.x(0), l.x(1)))
+	return l.result(l.op(ir.OpNLLLoss, "", l.c.ignoreAttrs(), l.x(0), l.x(1)))
 }
 
 // lossOp builds a (prediction, target) loss node; FromLogits switches the

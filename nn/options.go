@@ -57,6 +57,9 @@ const (
 
 	// Dilation's option, on the convolutions.
 	optDilation
+
+	// IgnoreIndex's option, on the sparse losses (nn/ignore.go).
+	optIgnoreIndex
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
@@ -79,6 +82,7 @@ type config struct {
 	interp     Interpolation
 	rnn        rnnConfig // recurrent layers (nn/rnn.go)
 	paddingIdx int       // Embedding (nn/embedding.go)
+	ignoreIdx  int       // the sparse losses (nn/ignore.go)
 	dilation   []int     // {dh, dw}; {1, d} for a 1-D layer
 	seen       optKind
 }

@@ -40,5 +40,6 @@ func init() {
 }
 
 func lossGradAttrs(n *ir.Node) ir.Attrs {
-	return ir.Attrs{Sub: n.Op, Alpha: n.Attrs.Alpha}
+	// Alpha is Huber's delta, Extra a sparse loss's ignore index.
+	return ir.Attrs{Sub: n.Op, Alpha: n.Attrs.Alpha, Extra: append([]int(nil), n.Attrs.Extra...)}
 }

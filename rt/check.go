@@ -91,6 +91,23 @@ func CheckStepLabels(method, arg string, x []int32, per, classes int) error {
 	return checkRange(method, arg, x, per, classes, "a class index")
 }
 
+// CheckLabelsIgnoring is CheckStepLabels for labels read by a loss with an ignore
+// index (PyTorch's ignore_index): ignore is accepted besides [0, classes), "tags[3]
+// = -1 is not a class index in [0, 4) or the ignore index -100 (item 0, position 3
+// of 5)".
+func CheckLabelsIgnoring(method, arg string, x []int32, per, classes int, ignore int32) error {
+	for i, v := range x {
+		if v != ignore && (v < 0 || int(v) >= classes) {
+			msg := fmt.Sprintf("[%d] = %d is not a class index in [0, %d) or the ignore index %d", i, v, classes, ignore)
+			if per > 1 {
+				msg += fmt.Sprintf(" (item %d, position %d of %d)", i/per, i%per, per)
+			}
+			return &ArgError{method, arg, msg}
+		}
+	}
+	return nil
+}
+
 // CheckIndices checks that every id in x, per ids per item, selects one of the rows
 // of an embedding: "tokens[14] = 50 is not an embedding index in [0, 50) (item 1,
 // position 2 of 12)" (the item and position when per > 1).

@@ -535,8 +535,12 @@ func (h *harness) checkErrors(t *testing.T) {
 			// Out of range at the first and at the last label or id: for shape
 			// (N, T), the last item's last step.
 			limit, what := h.intRange(name)
+			neg := int32(-1)
+			if ig, ok := h.ignore(name); ok && ig == -1 {
+				neg = -2 // -1 is the ignore index, accepted
+			}
 			for _, at := range []int{0, len(x) - 1} {
-				for _, v := range []int32{-1, int32(limit)} {
+				for _, v := range []int32{neg, int32(limit)} {
 					bad := clone(good)
 					bad.Int[name][at] = v
 					expectErr(t, c, n, bad, h.goName(name))
@@ -618,10 +622,35 @@ func (h *harness) classes(name string) int {
 	return 0
 }
 
+// ignore returns the ignore index of label input name (PyTorch's ignore_index) when
+// every loss reading it has that one and no OneHot reads it, as the generated entry
+// checks accept it.
+func (h *harness) ignore(name string) (int, bool) {
+	in := h.g.ByName(name)
+	ig, ok, readers := 0, true, 0
+	for _, n := range h.g.Nodes {
+		switch {
+		case (n.Op == ir.OpSparseSoftmaxCELoss || n.Op == ir.OpNLLLoss) && n.Inputs[1] == in.ID:
+			i, has := ir.LossIgnore(n.Attrs)
+			if !has || (readers > 0 && i != ig) {
+				ok = false
+			}
+			ig, readers = i, readers+1
+		case n.Op == ir.OpOneHot && n.Inputs[0] == in.ID:
+			ok = false
+		}
+	}
+	return ig, ok && readers > 0
+}
+
 // Inputs returns a deterministic batch of n items for the model's inputs: data in
 // [-1, 1), targets in [0, 1) (valid for every loss: probabilities for the
 // cross-entropies, any value for the regression losses), class labels uniform over
-// the classes, ids uniform over the rows of their embedding.
+// the classes, ids uniform over the rows of their embedding. Labels of a loss with
+// an ignore index hold it as padding does: with several labels per item, each item
+// keeps a random number (at least 1) of leading labels and the rest are the ignore
+// index; with one per item, every third item but the first is ignored. No batch is
+// ignored whole (whose loss is NaN, as PyTorch's).
 func Inputs(tb testing.TB, cfg Config, n int, seed uint64) Feeds {
 	return newHarness(tb, cfg).inputs(tb, n, seed)
 }
@@ -640,6 +669,16 @@ func (h *harness) inputs(tb testing.TB, n int, seed uint64) Feeds {
 			x := make([]int32, size)
 			for i := range x {
 				x[i] = int32(rt.Bits(seed, stream, uint64(i)) % uint64(c))
+			}
+			if ig, ok := h.ignore(in.Name); ok {
+				per := in.Shape.Elems()
+				for i := range x {
+					item, step := i/per, i%per
+					kept := 1 + int(rt.Bits(seed, stream+1, uint64(item))%uint64(per))
+					if (per > 1 && step >= kept) || (per == 1 && item%3 == 1) {
+						x[i] = int32(ig)
+					}
+				}
 			}
 			f.Int[in.Name] = x
 			continue

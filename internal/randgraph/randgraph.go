@@ -1174,7 +1174,13 @@ func (ge *gen) loss(cands []int) (int, error) {
 				// stay as they were), on any values: -p[label] averaged.
 				op, li = ir.OpNLLLoss, info{mag: pi.mag, lo: -1}
 			}
-			id, ok := ge.add(op, ir.Attrs{}, li, p, labels)
+			attrs := ir.Attrs{}
+			if len(ge.g.Nodes)%3 == 0 {
+				// Every third one ignores the label -1 (PyTorch's ignore_index),
+				// again by the node count; Feeds puts -1 in some rows.
+				attrs.Extra = []int{-1}
+			}
+			id, ok := ge.add(op, attrs, li, p, labels)
 			if ok {
 				return id, nil
 			}
@@ -1216,13 +1222,19 @@ func Randomize(m *interp.Machine, seed uint64) {
 // Feeds returns inputs for batch n drawn from seed: data uniform in [-1, 1), targets
 // uniform in [0, 1) (valid for the binary cross-entropies), class labels spread over
 // the classes of the loss that reads them, ids over the rows of their embedding.
+// Labels of a loss with an ignore index hold it at every third element but the
+// first (so never all of them).
 func Feeds(g *ir.Graph, n int, seed uint64) map[string]*interp.Tensor {
 	classes := map[int]int{}
+	ignore := map[int]int{}
 	for _, node := range g.Nodes {
 		switch node.Op {
 		case ir.OpSparseSoftmaxCELoss, ir.OpNLLLoss:
 			s := g.Nodes[node.Inputs[0]].Shape
 			classes[node.Inputs[1]] = s[len(s)-1]
+			if ig, ok := ir.LossIgnore(node.Attrs); ok {
+				ignore[node.Inputs[1]] = ig
+			}
 		case ir.OpOneHot:
 			classes[node.Inputs[0]] = node.Shape[len(node.Shape)-1]
 		case ir.OpEmbedding:
@@ -1239,6 +1251,9 @@ func Feeds(g *ir.Graph, n int, seed uint64) map[string]*interp.Tensor {
 			case in.Attrs.DType == ir.Int:
 				c := max(classes[in.ID], 1)
 				t.Data[i] = float64(int(u*float64(c)) % c)
+				if ig, ok := ignore[in.ID]; ok && i%3 == 1 {
+					t.Data[i] = float64(ig)
+				}
 			case in.Attrs.Role == ir.RoleTarget:
 				t.Data[i] = u
 			default:

@@ -46,7 +46,7 @@ func TestTheSameSeedGivesTheSameGraph(t *testing.T) {
 // generator knows (losses and the training-only sources included) appears.
 func TestRandomGraphsAreValidAndFinite(t *testing.T) {
 	seen := map[string]int{}
-	withLoss, dilated := 0, 0
+	withLoss, dilated, ignoring := 0, 0, 0
 	for seed := uint64(0); seed < seeds; seed++ {
 		for _, mode := range []string{ir.ModeInfer, ir.ModeTrain} {
 			g, err := randgraph.New(seed, mode)
@@ -56,6 +56,9 @@ func TestRandomGraphsAreValidAndFinite(t *testing.T) {
 				seen[n.Op]++
 				if dh, dw := ir.Dilation(n.Attrs); dh*dw > 1 && (n.Op == ir.OpConv2D || n.Op == ir.OpConv2DTranspose) {
 					dilated++
+				}
+				if _, ok := ir.LossIgnore(n.Attrs); ok && (n.Op == ir.OpSparseSoftmaxCELoss || n.Op == ir.OpNLLLoss) {
+					ignoring++
 				}
 			}
 			if g.Loss >= 0 {
@@ -87,5 +90,6 @@ func TestRandomGraphsAreValidAndFinite(t *testing.T) {
 	assert.Positive(t, seen[ir.OpRunningUpdate], "no random graph updates running statistics")
 	assert.Greater(t, withLoss, seeds, "too few graphs have a loss")
 	assert.Positive(t, dilated, "no random graph has a dilated convolution")
-	t.Logf("ops over %d graphs: %v; %d dilated convolutions", 2*seeds, seen, dilated)
+	assert.Positive(t, ignoring, "no random sparse loss has an ignore index")
+	t.Logf("ops over %d graphs: %v; %d dilated convolutions; %d sparse losses with an ignore index", 2*seeds, seen, dilated, ignoring)
 }

@@ -26,7 +26,7 @@ func init() {
 			return l.grad(p, t, n.Attrs.Alpha, dy), nil
 		}
 		if l, ok := rowLosses[n.Attrs.Sub]; ok {
-			return l.grad(p, t, dy)
+			return l.grad(p, t, n.Attrs, dy)
 		}
 		return nil, fmt.Errorf("%q is not a loss op", n.Attrs.Sub)
 	})
@@ -238,27 +238,56 @@ var rowLosses = map[string]rowLoss{
 	},
 }
 
+// counted returns the rows a row loss averages over: all of them, or, for a sparse
+// loss with an ignore index (PyTorch's ignore_index), those whose label is not it.
+// A nil slice means every row counts.
+func counted(t *Tensor, rows int, a ir.Attrs) (keep []bool, count int) {
+	ig, ok := ir.LossIgnore(a)
+	if !ok {
+		return nil, rows
+	}
+	keep = make([]bool, rows)
+	for r, v := range t.Data {
+		if keep[r] = v != float64(ig); keep[r] {
+			count++
+		}
+	}
+	return keep, count
+}
+
+// kernel is the mean of f over the counted rows: NaN (0/0, as PyTorch) when a
+// sparse loss ignores every row.
 func (l rowLoss) kernel(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 	p, t := in[0], in[1]
 	rows, cols := lastAxis(p.Shape)
 	tw := len(t.Data) / rows
+	keep, count := counted(t, rows, n.Attrs)
 	s := 0.0
 	for r := 0; r < rows; r++ {
+		if keep != nil && !keep[r] {
+			continue
+		}
 		v, err := l.f(p.Data[r*cols:(r+1)*cols], t.Data[r*tw:(r+1)*tw])
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", rowName(p.Shape, r), err)
 		}
 		s += v
 	}
-	return FromData([]float64{s / float64(rows)}), nil
+	return FromData([]float64{s / float64(count)}), nil
 }
 
-func (l rowLoss) grad(p, t *Tensor, dy float64) (*Tensor, error) {
+// grad is dy/count times each counted row's ∂f/∂p, and 0 in the ignored rows (all
+// of them, with no division by 0, when every row is ignored).
+func (l rowLoss) grad(p, t *Tensor, a ir.Attrs, dy float64) (*Tensor, error) {
 	g := NewTensor(p.Shape...)
 	rows, cols := lastAxis(p.Shape)
 	tw := len(t.Data) / rows
-	scale := dy / float64(rows)
+	keep, count := counted(t, rows, a)
+	scale := dy / float64(count)
 	for r := 0; r < rows; r++ {
+		if keep != nil && !keep[r] {
+			continue
+		}
 		dp := g.Data[r*cols : (r+1)*cols]
 		if err := l.df(dp, p.Data[r*cols:(r+1)*cols], t.Data[r*tw:(r+1)*tw]); err != nil {
 			return nil, fmt.Errorf("%s: %w", rowName(p.Shape, r), err)

@@ -584,6 +584,38 @@ nll_ins = [inp(zn), inp(zlab.to(DT), dtype="int")]
 graph_case("log-softmax then nll is cross_entropy of the logits",
            [{"op": "LogSoftmax", "inputs": [0]}, {"op": "NLLLoss", "inputs": [2, 1]}], nll_ins, F.cross_entropy(zn, zlab))
 
+# ---- ignore_index of the sparse cross-entropy and NLLLoss ----
+# PyTorch's ignore_index (attrs extra = [ignore_index]): rows whose label is it count
+# neither in the sum nor in the divisor, and get no gradient. On (N, C) with the
+# default -100, on (N, T, C) as padded sequences (as cross_entropy on (N, C, T)), with
+# an ignore index that is a class (0: a padding class), and with every row ignored:
+# PyTorch's loss is then NaN (0/0), which JSON cannot hold, so only the gradient (0
+# everywhere) is a case and the Go test checks the NaN.
+zi = randn(4, 5) * 3
+zi[1] = t([1000.0, -1000.0, 999.0, 0.0, -3.0])
+yi = torch.tensor([3, 1, -100, 0])
+loss_cases("sparse softmax cross-entropy ignoring label -100", "SparseSoftmaxCELoss", {"extra": [-100]}, zi, yi.to(DT),
+           lambda p, q: F.cross_entropy(p, q.long(), ignore_index=-100), target_dtype="int")
+loss_cases("nll ignoring label -100", "NLLLoss", {"extra": [-100]}, lsm(zi), yi.to(DT),
+           lambda p, q: F.nll_loss(p, q.long(), ignore_index=-100), target_dtype="int")
+zi3 = randn(3, 4, 3)
+yi3 = torch.tensor([[2, 0, -100, -100], [1, 1, 2, 0], [0, -100, -100, -100]])
+loss_cases("sparse softmax cross-entropy over padded sequences (N, T, C), pads -100", "SparseSoftmaxCELoss", {"extra": [-100]},
+           zi3, yi3.to(DT), lambda p, q: F.cross_entropy(p.permute(0, 2, 1), q.long(), ignore_index=-100), target_dtype="int")
+loss_cases("nll over padded sequences (N, T, C), pads -100", "NLLLoss", {"extra": [-100]}, lsm(zi3), yi3.to(DT),
+           lambda p, q: F.nll_loss(p.permute(0, 2, 1), q.long(), ignore_index=-100), target_dtype="int")
+yc = torch.tensor([[2, 0, 0, 1], [1, 1, 2, 0], [0, 0, 2, 0]])
+loss_cases("sparse softmax cross-entropy ignoring class 0", "SparseSoftmaxCELoss", {"extra": [0]}, zi3, yc.to(DT),
+           lambda p, q: F.cross_entropy(p.permute(0, 2, 1), q.long(), ignore_index=0), target_dtype="int")
+loss_cases("nll ignoring label 7 when no label is 7 is plain nll", "NLLLoss", {"extra": [7]}, lsm(zi), torch.tensor([3, 1, 2, 0]).to(DT),
+           lambda p, q: F.nll_loss(p, q.long(), ignore_index=7), target_dtype="int")
+yall = torch.tensor([-100, -100, -100, -100])
+for op, f in (("SparseSoftmaxCELoss", lambda p, q: F.cross_entropy(p, q.long(), ignore_index=-100)),
+              ("NLLLoss", lambda p, q: F.nll_loss(p, q.long(), ignore_index=-100))):
+    assert torch.isnan(f(zi, yall))
+    case(f"{op} with every row ignored: gradient 0 everywhere", "LossGrad", {"sub": op, "extra": [-100]},
+         [inp(zi), inp(yall.to(DT), dtype="int"), inp(dloss, False)], grad_of(lambda v: f(v, yall), zi, dloss))
+
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
 sys.stdout.write("\n")
