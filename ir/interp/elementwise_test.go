@@ -166,7 +166,9 @@ func assertClose(t *testing.T, want, got []float64, tol float64, msgAndArgs ...a
 // gradient match x.unsqueeze(axis).repeat(...) (Keras' RepeatVector on axis 1) and
 // autograd's sum over the new axis. Pad2D matches
 // F.pad (zeros; negative pads crop, as slicing does), and Pad2D with the pads negated
-// matches autograd's gradient of F.pad.
+// matches autograd's gradient of F.pad. LayerNorm and its three gradients match
+// F.layer_norm (normalized_shape the axes from axis on) and autograd, with and
+// without the affine parameters.
 func TestOpsMatchPyTorch(t *testing.T) {
 	cases := loadOpsGolden(t)
 	covered := map[string]bool{}
@@ -203,6 +205,7 @@ func TestOpsMatchPyTorch(t *testing.T) {
 			ir.OpRepeat, ir.OpRepeatGrad, // x.unsqueeze(axis).repeat, Keras' RepeatVector
 			ir.OpPad2D,                                         // F.pad with zeros, negative pads cropping; and its adjoint
 			ir.OpLogSoftmax, ir.OpLogSoftmaxGrad, ir.OpNLLLoss, // F.log_softmax, F.nll_loss
+			ir.OpLayerNorm, ir.OpLayerNormGrad, ir.OpLayerNormWeightGrad, ir.OpLayerNormBiasGrad, // F.layer_norm and autograd
 		} {
 			assert.True(t, covered[op], "no PyTorch case for %s", op)
 		}

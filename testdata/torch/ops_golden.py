@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden values for dlgen's element-wise, activation, channel, shape and loss kernels,
-for bilinear upsampling and for Repeat (RepeatVector).
-for bilinear upsampling, and for zero padding and cropping.
+for bilinear upsampling, Repeat (RepeatVector), zero padding and cropping, and layer
+normalisation.
 
 Regenerate with (PyTorch 1.13, Debian's python3-torch):
 
@@ -615,6 +615,45 @@ for op, f in (("SparseSoftmaxCELoss", lambda p, q: F.cross_entropy(p, q.long(), 
     assert torch.isnan(f(zi, yall))
     case(f"{op} with every row ignored: gradient 0 everywhere", "LossGrad", {"sub": op, "extra": [-100]},
          [inp(zi), inp(yall.to(DT), dtype="int"), inp(dloss, False)], grad_of(lambda v: f(v, yall), zi, dloss))
+
+# ---- LayerNorm (PyTorch's nn.LayerNorm, Keras' LayerNormalization) and its gradients ----
+# LayerNorm over the axes from `axis` is F.layer_norm with normalized_shape =
+# x.shape[axis:] (biased variance, eps inside the square root); γ and β are its weight
+# and bias. LayerNormGrad(x, dy[, γ]) is autograd's input gradient, LayerNormWeightGrad
+# and LayerNormBiasGrad its weight and bias gradients. Cases: the features of (N, F)
+# and of (N, T, F), (C, H, W) and (H, W) of an image, no affine parameters, γ alone
+# (F.layer_norm with weight only), Keras' eps 1e-3 on rows of small variance (where eps
+# matters), rows whose mean is 100 times their spread, and a row of one element (x̂ = 0).
+
+
+def ln_cases(name, x, axis, eps, weight=True, bias=True):
+    shape = tuple(x.shape[axis:])
+    w = uniform(0.5, 1.5, *shape) if weight else None
+    b = randn(*shape) if bias and weight else None
+    dy = randn(*x.shape)
+    f = lambda v, w=w, b=b: F.layer_norm(v, shape, w, b, eps)
+    ins = [inp(x)] + ([inp(w, False)] if w is not None else []) + ([inp(b, False)] if b is not None else [])
+    attrs = {"axis": axis, "eps": eps}
+    case(name, "LayerNorm", attrs, ins, f(x))
+    case(name + ": input gradient", "LayerNormGrad", attrs,
+         [inp(x), inp(dy)] + ([inp(w, False)] if w is not None else []), grad_of(f, x, dy))
+    if w is not None:
+        case(name + ": weight gradient", "LayerNormWeightGrad", attrs, [inp(x), inp(dy)],
+             grad_of(lambda v: F.layer_norm(x, shape, v, b, eps), w, dy))
+    if b is not None:
+        case(name + ": bias gradient", "LayerNormBiasGrad", {"axis": axis}, [inp(dy)],
+             grad_of(lambda v: F.layer_norm(x, shape, w, v, eps), b, dy))
+
+
+ln_cases("layer norm over the features of (N, F)", randn(4, 6), 1, 1e-5)
+ln_cases("layer norm over the features of (N, T, F)", randn(2, 3, 5), 2, 1e-5)
+ln_cases("layer norm over (C, H, W)", randn(2, 3, 2, 4), 1, 1e-5)
+ln_cases("layer norm over (H, W)", randn(2, 3, 2, 4), 2, 1e-5)
+ln_cases("layer norm without affine parameters", randn(3, 4, 5), 2, 1e-5, weight=False)
+ln_cases("layer norm with a weight and no bias", randn(3, 7), 1, 1e-5, bias=False)
+ln_cases("layer norm with Keras' eps on rows of small variance", randn(3, 5) * 0.03, 1, 1e-3)
+ln_cases("layer norm of rows whose mean is 100 times their spread", randn(3, 8) + 100, 1, 1e-5)
+ln_cases("layer norm of a row of one element", randn(3, 2, 1), 2, 1e-5)
 
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
