@@ -60,6 +60,12 @@ const (
 
 	// IgnoreIndex's option, on the sparse losses (nn/ignore.go).
 	optIgnoreIndex
+
+	// LayerNorm's options (nn/layernorm.go): the normalised shape, and leaving out
+	// β (NoCenter) or γ (NoScale); NoAffine sets both.
+	optNormShape
+	optNoCenter
+	optNoScale
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
@@ -84,6 +90,7 @@ type config struct {
 	paddingIdx int       // Embedding (nn/embedding.go)
 	ignoreIdx  int       // the sparse losses (nn/ignore.go)
 	dilation   []int     // {dh, dw}; {1, d} for a 1-D layer
+	normShape  []int     // LayerNorm (nn/layernorm.go)
 	seen       optKind
 }
 
@@ -326,8 +333,8 @@ func (b biasInitOpt) apply(c *config) optKind {
 
 type epsOpt float64
 
-// Eps sets the batch-norm epsilon added to the variance (1e-5 by default, as PyTorch;
-// Keras uses 1e-3).
+// Eps sets the epsilon BatchNorm and LayerNorm add to the variance (1e-5 by
+// default, as PyTorch; Keras uses 1e-3).
 func Eps(e float64) Option { return epsOpt(e) }
 
 func (e epsOpt) String() string          { return fmt.Sprintf("nn.Eps(%g)", float64(e)) }
