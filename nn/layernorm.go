@@ -68,9 +68,10 @@ func (a affineOpt) apply(c *config) optKind {
 //
 // Options: Eps (1e-5, PyTorch's; Keras' is 1e-3), NormShape, NoAffine (PyTorch's
 // elementwise_affine=False), NoCenter and NoScale (Keras' center=False,
-// scale=False).
+// scale=False), and KernelInit and BiasInit for γ and β (Keras' gamma_initializer
+// and beta_initializer; fans are the normalised size).
 func (t *T) LayerNorm(name string, opts ...Option) *T {
-	l := t.begin(name, "LayerNorm", opts, optEps|optNormShape|optNoCenter|optNoScale)
+	l := t.begin(name, "LayerNorm", opts, optEps|optNormShape|optNoCenter|optNoScale|optKernelInit|optBiasInit)
 	if l == nil {
 		return t.failed()
 	}
@@ -99,17 +100,24 @@ func (t *T) LayerNorm(name string, opts ...Option) *T {
 	}
 	axis := x.Rank() - k
 	shape := x[axis:].Clone()
+	f := shape.Elems()
 	in := []int{l.x(0)}
 	scale, center := l.c.seen&optNoScale == 0, l.c.seen&optNoCenter == 0
+	if !scale && l.c.kernelInit != nil {
+		return l.fail("nn.KernelInit initialises γ, which nn.NoScale (or nn.NoAffine) leaves out")
+	}
+	if !center && l.c.biasInit != nil {
+		return l.fail("nn.BiasInit initialises β, which nn.NoCenter (or nn.NoAffine) leaves out")
+	}
 	switch {
 	case scale:
-		in = append(in, l.param("weight", shape, ir.RoleWeight, &ir.Init{Kind: ir.InitOnes}))
+		in = append(in, l.param("weight", shape, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitOnes, f, f)))
 	case center:
 		// β without γ: γ is a constant 1, not a parameter (it gets no gradient).
 		in = append(in, l.op(ir.OpFill, "one", ir.Attrs{Shape: shape, Alpha: 1}))
 	}
 	if center {
-		in = append(in, l.param("bias", shape.Clone(), ir.RoleWeight, &ir.Init{Kind: ir.InitZeros}))
+		in = append(in, l.param("bias", shape.Clone(), ir.RoleWeight, irInit(l.c.biasInit, ir.InitZeros, f, f)))
 	}
 	return l.result(l.op(ir.OpLayerNorm, "", ir.Attrs{Axis: axis, Eps: eps}, in...))
 }

@@ -79,6 +79,11 @@ func TestLayerNormOptions(t *testing.T) {
 		hasWeight := g.ByName("ln.weight") != nil
 		assert.False(t, hasWeight)
 	})
+	t.Run("KernelInit and BiasInit initialise γ and β", func(t *testing.T) {
+		g := build1(t, []int{3, 4}, nn.NormShape(3, 4), nn.KernelInit("uniform", 0.5), nn.BiasInit("glorot_uniform"))
+		assert.Equal(t, &ir.Init{Kind: ir.InitUniform, Value: 0.5}, node(t, g, "ln.weight").Attrs.Init)
+		assert.Equal(t, &ir.Init{Kind: ir.InitGlorotUniform, FanIn: 12, FanOut: 12}, node(t, g, "ln.bias").Attrs.Init)
+	})
 	t.Run("NoCenter and NoScale together are NoAffine", func(t *testing.T) {
 		g := build1(t, []int{6}, nn.NoCenter, nn.NoScale)
 		assert.Len(t, node(t, g, "ln").Inputs, 1)
@@ -97,6 +102,8 @@ func TestLayerNormErrorsNameTheLayer(t *testing.T) {
 		{"an empty normalised shape", []int{4}, []nn.Option{nn.NormShape()}, "ln (LayerNorm) on input N×4: nn.NormShape() names no axis"},
 		{"zero eps", []int{4}, []nn.Option{nn.Eps(0)}, "ln (LayerNorm) on input N×4: nn.Eps(0) must be positive"},
 		{"NoAffine and NoCenter", []int{4}, []nn.Option{nn.NoAffine, nn.NoCenter}, "option nn.NoCenter is given twice"},
+		{"KernelInit with NoScale", []int{4}, []nn.Option{nn.NoScale, nn.KernelInit("ones")}, "ln (LayerNorm) on input N×4: nn.KernelInit initialises γ, which nn.NoScale (or nn.NoAffine) leaves out"},
+		{"BiasInit with NoAffine", []int{4}, []nn.Option{nn.NoAffine, nn.BiasInit("ones")}, "ln (LayerNorm) on input N×4: nn.BiasInit initialises β, which nn.NoCenter (or nn.NoAffine) leaves out"},
 		{"an option it does not take", []int{4}, []nn.Option{nn.Momentum(0.1)}, "option nn.Momentum(0.1) does not apply to this layer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
