@@ -45,6 +45,8 @@ var itemOps = map[string]bool{
 	ir.OpRepeat: true,
 	// Over the last axis, as Softmax.
 	ir.OpLogSoftmax: true,
+	// Over the axes from its axis on, never the batch: each item's rows alone.
+	ir.OpLayerNorm: true,
 }
 
 // findItemSplit sets p.itemSplit when Predict can run by ranges of items.

@@ -56,6 +56,8 @@ var segmentOps = map[string]bool{
 	ir.OpEluGrad: true, ir.OpSeluGrad: true, ir.OpSoftplusGrad: true, ir.OpGeluGrad: true, ir.OpSiluGrad: true,
 	// The sum over a repeated axis after the batch, within each item.
 	ir.OpRepeatGrad: true,
+	// Layer norm's input gradient, row by row as its forward kernel.
+	ir.OpLayerNormGrad: true,
 }
 
 // itemLocal reports whether node id computes each item's rows from the same items'

@@ -149,7 +149,7 @@ func AllOps() *nn.Model {
 	h0 := gap.Dense("h0", 4, nn.Act("tanh"))                                                           // 4
 	r := seq.SimpleRNN("rnn", 4, nn.Act("relu"), nn.ReturnSequences)                                   // 5×4
 	r = r.GRU("gru", 4, nn.ReturnSequences, nn.ResetBefore, nn.InputDropout(0.1), nn.InitialState(h0)) // 5×4
-	r = r.Dense("per_step", 4, nn.Act("tanh"))                                                         // 5×4: Dense on the last axis
+	r = r.Dense("per_step", 4, nn.Act("tanh")).LayerNorm("ln_steps")                                   // 5×4: Dense and LayerNorm on the last axis
 	tagLogits := r.Dense("tag", 3)                                                                     // 5×3: a class per step
 	r = r.Bidirectional("bilstm", nn.LSTMLayer(3, nn.TorchInit, nn.VariationalDropout(0.2)), "concat") // 6
 	lstm := seq.LSTM("lstm", 4, nn.RecurrentAct("sigmoid"), nn.NoBias)                                 // 4
@@ -207,6 +207,14 @@ func AllOps() *nn.Model {
 	pc = pc.Conv2D("conv_pad", 2, nn.K(3), nn.Act("tanh")) // 2×7×9
 	pc = pc.Cropping2D("crop", 1, 0, 2, 3)                 // 2×4×6
 	m.AddLoss(nn.Mean("pad_crop_mean", pc), 0.5)
+
+	// Layer norms of a convolution's output over (C, H, W) with Keras' eps, over each
+	// channel's (H, W) with a bias and no weight, and over the features without
+	// affine parameters, each under a tanh; their mean is a loss term.
+	ln := x.Conv2D("conv_ln", 2, nn.K(3), nn.Same).LayerNorm("ln_image", nn.NormShape(2, 8, 8), nn.Eps(1e-3)) // 2×8×8
+	ln = ln.Tanh("ln_tanh").LayerNorm("ln_plane", nn.NormShape(8, 8), nn.NoScale).Flatten("ln_flat")          // 128
+	ln = ln.Dense("ln_dense", 5).LayerNorm("ln_plain", nn.NoAffine).Tanh("ln_plain_tanh")                     // 5
+	m.AddLoss(nn.Mean("ln_mean", ln), 0.5)
 
 	m.Output("probs", probs)
 	m.Output("recon", recon)

@@ -152,6 +152,8 @@ var builderOps = []string{
 	ir.OpRepeat,
 	// ZeroPadding2D and Cropping2D (nn/padcrop.go).
 	ir.OpPad2D,
+	// LayerNorm (nn/layernorm.go).
+	ir.OpLayerNorm,
 }
 
 func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {
@@ -190,6 +192,21 @@ func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {
 		assert.Equal(t, []int{2, 1}, g.ByName("conv_strided").Attrs.Strides)
 		assert.Equal(t, []int{1, 0}, g.ByName("deconv_valid").Attrs.OutPad)
 		assert.Equal(t, []int{1, 1}, g.ByName("deconv_pads").Attrs.OutPad)
+	})
+	t.Run("with layer norms over one axis, three, two without a weight, and none without affine parameters", func(t *testing.T) {
+		for _, c := range []struct {
+			name   string
+			axis   int
+			inputs int
+		}{{"ln_steps", 2, 3}, {"ln_image", 1, 3}, {"ln_plane", 2, 3}, {"ln_plain", 1, 1}} {
+			n := g.ByName(c.name)
+			require.NotNil(t, n, c.name)
+			assert.Equal(t, ir.OpLayerNorm, n.Op, c.name)
+			assert.Equal(t, c.axis, n.Attrs.Axis, c.name)
+			assert.Len(t, n.Inputs, c.inputs, c.name)
+		}
+		assert.Equal(t, ir.OpFill, g.Nodes[g.ByName("ln_plane").Inputs[1]].Op, "NoScale's γ is a constant")
+		assert.Equal(t, 1e-3, g.ByName("ln_image").Attrs.Eps)
 	})
 	t.Run("with a dilated convolution and a dilated transposed one", func(t *testing.T) {
 		c, d := g.ByName("conv_dilated"), g.ByName("deconv_dilated")

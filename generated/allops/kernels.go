@@ -20,7 +20,7 @@ func (m *Model) conv2D(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, w, y, m.scratch32[:30796])
 }
 
-// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 8 more.
+// tanh computes Tanh N×4×10×10, for conv_full/tanh, h0/tanh and 10 more.
 func (m *Model) tanh(n int, x []float32, y []float32) {
 	rt.Tanh(y, x)
 }
@@ -408,6 +408,13 @@ func (m *Model) biasAddLast(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
+// layerNorm computes LayerNorm N×5×4, for ln_steps.
+func (m *Model) layerNorm(n int, x []float32, y []float32, gamma []float32, beta []float32) {
+	for r := range n * 5 {
+		rt.LayerNormRow(y[r*4:(r+1)*4], x[r*4:(r+1)*4], gamma, beta, 1e-05)
+	}
+}
+
 // biasAddLast2 computes BiasAddLast N×5×3, for tag/bias, step_log_probs/bias.
 func (m *Model) biasAddLast2(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n * 5 {
@@ -498,7 +505,7 @@ func (m *Model) relu(n int, x []float32, y []float32) {
 	}
 }
 
-// biasAdd6 computes BiasAdd N×5, for logits/bias, dense_gelu_tanh/bias.
+// biasAdd6 computes BiasAdd N×5, for logits/bias, dense_gelu_tanh/bias, ln_dense/bias.
 func (m *Model) biasAdd6(n int, x []float32, y []float32, v *[5]float32) {
 	for o := range n {
 		xr := (*[5]float32)(x[o*5:])
@@ -651,7 +658,7 @@ func (m *Model) gelu2(n int, x []float32, y []float32) {
 	rt.GeluTanh(y, x)
 }
 
-// reduceMean computes ReduceMean scalar, for smooth_mean.
+// reduceMean computes ReduceMean scalar, for smooth_mean, ln_mean.
 func (m *Model) reduceMean(n int, x []float32, y []float32) {
 	var s float64
 	for _, v := range x {
@@ -784,6 +791,34 @@ func (m *Model) pad2D2(n int, x []float32, y []float32) {
 			yr := (*[6]float32)(yp[r*6:])
 			*yr = *(*[6]float32)(xp[(r+1)*9:])
 		}
+	}
+}
+
+// conv2DBiasAdd6 computes Conv2D+BiasAdd N×2×8×8, for conv_ln/bias.
+func (m *Model) conv2DBiasAdd6(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, w, y, m.scratch32[:19506], rt.Epilogue{Bias: bias[:], Arranged: m.convLnWeightArranged[:]})
+}
+
+// layerNorm2 computes LayerNorm N×2×8×8, for ln_image.
+func (m *Model) layerNorm2(n int, x []float32, y []float32, gamma []float32, beta []float32) {
+	for r := range n {
+		rt.LayerNormRow(y[r*128:(r+1)*128], x[r*128:(r+1)*128], gamma, beta, 0.001)
+	}
+}
+
+// layerNorm3 computes LayerNorm N×2×8×8, for ln_plane.
+func (m *Model) layerNorm3(n int, x []float32, y []float32, gamma []float32, beta []float32) {
+	for r := range n * 2 {
+		rt.LayerNormRow(y[r*64:(r+1)*64], x[r*64:(r+1)*64], gamma, beta, 1e-05)
+	}
+}
+
+// layerNorm4 computes LayerNorm N×5, for ln_plain.
+func (m *Model) layerNorm4(n int, x []float32, y []float32) {
+	for r := range n {
+		rt.LayerNormRow(y[r*5:(r+1)*5], x[r*5:(r+1)*5], nil, nil, 1e-05)
 	}
 }
 
@@ -1106,8 +1141,8 @@ func (m *Model) reduceMean6(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*2))
 }
 
-// scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
-func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32, x21 []float32, x22 []float32, x23 []float32, x24 []float32, x25 []float32) {
+// scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
+func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32, x21 []float32, x22 []float32, x23 []float32, x24 []float32, x25 []float32, x26 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -1133,6 +1168,7 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAdd
 	x23 = x23[:len(y)]
 	x24 = x24[:len(y)]
 	x25 = x25[:len(y)]
+	x26 = x26[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
@@ -1159,6 +1195,7 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAdd
 		a23 := x23[i]
 		a24 := x24[i]
 		a25 := x25[i]
+		a26 := x26[i]
 		t1 := 0.5 * a1
 		t2 := 0.5 * a2
 		t3 := t1 + t2
@@ -1170,43 +1207,45 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAdd
 		t9 := t7 + t8
 		t10 := 0.5 * a6
 		t11 := t9 + t10
-		t12 := t11 + a7
-		t13 := 0.5 * a8
-		t14 := t12 + t13
-		t15 := 0.25 * a9
+		t12 := 0.5 * a7
+		t13 := t11 + t12
+		t14 := t13 + a8
+		t15 := 0.5 * a9
 		t16 := t14 + t15
 		t17 := 0.25 * a10
 		t18 := t16 + t17
-		t19 := 0.5 * a11
+		t19 := 0.25 * a11
 		t20 := t18 + t19
 		t21 := 0.5 * a12
 		t22 := t20 + t21
 		t23 := 0.5 * a13
 		t24 := t22 + t23
-		t25 := 2.0 * a14
+		t25 := 0.5 * a14
 		t26 := t24 + t25
-		t27 := 0.1 * a15
+		t27 := 2.0 * a15
 		t28 := t26 + t27
 		t29 := 0.1 * a16
 		t30 := t28 + t29
-		t31 := 0.3 * a17
+		t31 := 0.1 * a17
 		t32 := t30 + t31
-		t33 := 0.2 * a18
+		t33 := 0.3 * a18
 		t34 := t32 + t33
 		t35 := 0.2 * a19
 		t36 := t34 + t35
-		t37 := 0.06 * a20
+		t37 := 0.2 * a20
 		t38 := t36 + t37
-		t39 := 0.001 * a21
+		t39 := 0.06 * a21
 		t40 := t38 + t39
-		t41 := 0.5 * a22
+		t41 := 0.001 * a22
 		t42 := t40 + t41
-		t43 := 0.01 * a23
+		t43 := 0.5 * a23
 		t44 := t42 + t43
-		t45 := -0.1 * a24
+		t45 := 0.01 * a24
 		t46 := t44 + t45
-		t47 := 0.02 * a25
-		y[i] = t46 + t47
+		t47 := -0.1 * a25
+		t48 := t46 + t47
+		t49 := 0.02 * a26
+		y[i] = t48 + t49
 	}
 }
 
@@ -1373,6 +1412,13 @@ func (m *Model) concat16(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
+// fill2 computes Fill 8×8, for ln_plane/one.
+func (m *Model) fill2(n int, y []float32) {
+	for i := range y {
+		y[i] = 1.0
+	}
+}
+
 // conv2DBiasAddRelu2 computes Conv2D+BiasAdd+Relu N×4×8×8, for conv_same/relu.
 func (m *Model) conv2DBiasAddRelu2(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
@@ -1454,8 +1500,8 @@ func (m *Model) channelMul(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
-// conv2DBiasAdd6 computes Conv2D+BiasAdd N×2×4×6, for conv_bilinear/bias.
-func (m *Model) conv2DBiasAdd6(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd7 computes Conv2D+BiasAdd N×2×4×6, for conv_bilinear/bias.
+func (m *Model) conv2DBiasAdd7(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, w, y, m.scratch32[:9756], rt.Epilogue{Bias: bias[:]})
@@ -1625,15 +1671,15 @@ func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []floa
 	}
 }
 
-// conv2DBiasAdd7 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias.
-func (m *Model) conv2DBiasAdd7(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd8 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias, conv_ln/bias.
+func (m *Model) conv2DBiasAdd8(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, w, y, m.scratch32[:19506], rt.Epilogue{Bias: bias[:]})
 }
 
-// conv2DBiasAdd8 computes Conv2D+BiasAdd N×2×7×9, for conv_pad/bias.
-func (m *Model) conv2DBiasAdd8(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd9 computes Conv2D+BiasAdd N×2×7×9, for conv_pad/bias.
+func (m *Model) conv2DBiasAdd9(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×9×11: 7×9 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 9, W: 11, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 9}, 2, n, x, w, y, m.scratch32[:18276], rt.Epilogue{Bias: bias[:]})
@@ -1769,8 +1815,8 @@ func (m *Model) kLSparsityGrad(n int, h []float32, dl []float32, y []float32) {
 	}
 }
 
-// fill2 computes Fill N×6, for d.log_ratio.1.
-func (m *Model) fill2(n int, y []float32) {
+// fill3 computes Fill N×6, for d.log_ratio.1.
+func (m *Model) fill3(n int, y []float32) {
 	for i := range y {
 		y[i] = 0.001
 	}
@@ -2077,8 +2123,109 @@ func (m *Model) lossGrad12(n int, p []float32, t []int32, dl []float32, g []floa
 	}
 }
 
-// broadcast3 computes Broadcast N×2×4×6, for d.pad_crop_mean.1.
+// broadcast3 computes Broadcast N×5, for d.ln_mean.1.
 func (m *Model) broadcast3(n int, x []float32, y []float32) {
+	v := float32(float64(x[0]) / float64(n*5))
+	for i := range y {
+		y[i] = v
+	}
+}
+
+// tanhGrad computes TanhGrad N×5, for d.ln_plain_tanh.1, d.ln_tanh.1 and 7 more.
+func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = bv * (1 - a[i]*a[i])
+	}
+}
+
+// layerNormGrad computes LayerNormGrad N×5, for d.ln_plain.1.
+func (m *Model) layerNormGrad(n int, x []float32, dy []float32, dx []float32) {
+	for r := range n {
+		rt.LayerNormGradRow(dx[r*5:(r+1)*5], x[r*5:(r+1)*5], dy[r*5:(r+1)*5], nil, 1e-05)
+	}
+}
+
+// channelSum computes ChannelSum 5, for d.ln_dense/bias.1, d.dense_gelu_tanh/bias.1, d.logits/bias.1.
+func (m *Model) channelSum(n int, x []float32, s *[5]float32) {
+	acc := (*[5]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], x, n, 5, 5)
+	for c := range 5 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// layerNormGrad2 computes LayerNormGrad N×2×8×8, for d.ln_plane.1.
+func (m *Model) layerNormGrad2(n int, x []float32, dy []float32, gamma []float32, dx []float32) {
+	for r := range n * 2 {
+		rt.LayerNormGradRow(dx[r*64:(r+1)*64], x[r*64:(r+1)*64], dy[r*64:(r+1)*64], gamma, 1e-05)
+	}
+}
+
+// layerNormBiasGrad computes LayerNormBiasGrad 8×8, for d.ln_plane.2.
+func (m *Model) layerNormBiasGrad(n int, dy []float32, dbeta *[64]float32) {
+	acc := (*[64]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], dy, n*2, 64, 64)
+	for j := range 64 {
+		dbeta[j] = float32(acc[j])
+	}
+}
+
+// layerNormGrad3 computes LayerNormGrad N×2×8×8, for d.ln_image.1.
+func (m *Model) layerNormGrad3(n int, x []float32, dy []float32, gamma []float32, dx []float32) {
+	for r := range n {
+		rt.LayerNormGradRow(dx[r*128:(r+1)*128], x[r*128:(r+1)*128], dy[r*128:(r+1)*128], gamma, 0.001)
+	}
+}
+
+// layerNormWeightGrad computes LayerNormWeightGrad 2×8×8, for d.ln_image.2.
+func (m *Model) layerNormWeightGrad(n int, x []float32, dy []float32, dgamma *[128]float32) {
+	acc := (*[128]float64)(m.scratch64[:])
+	clear(acc[:])
+	for r := range n {
+		rt.LayerNormWeightGradRow(acc[:], x[r*128:(r+1)*128], dy[r*128:(r+1)*128], 0.001)
+	}
+	for j := range 128 {
+		dgamma[j] = float32(acc[j])
+	}
+}
+
+// layerNormBiasGrad2 computes LayerNormBiasGrad 2×8×8, for d.ln_image.3.
+func (m *Model) layerNormBiasGrad2(n int, dy []float32, dbeta *[128]float32) {
+	acc := (*[128]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], dy, n, 128, 128)
+	for j := range 128 {
+		dbeta[j] = float32(acc[j])
+	}
+}
+
+// channelSum2 computes ChannelSum 2, for d.conv_ln/bias.1, d.conv_elu/bias.1.
+func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
+	acc := (*[2]float64)(m.scratch64[:])
+	clear(acc[:])
+	for o := range n {
+		xr := (*[128]float32)(x[o*128:])
+		for c := range 2 {
+			acc[c] += rt.Sum64((*[64]float32)(xr[c*64:])[:])
+		}
+	}
+	for c := range 2 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// conv2DFilterGrad computes Conv2DFilterGrad 2×3×3×3, for d.conv_ln.1, d.conv_elu.1.
+func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, dy, dw, m.scratch32[:19378])
+}
+
+// broadcast4 computes Broadcast N×2×4×6, for d.pad_crop_mean.1.
+func (m *Model) broadcast4(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*48))
 	for i := range y {
 		y[i] = v
@@ -2101,17 +2248,8 @@ func (m *Model) pad2D3(n int, x []float32, y []float32) {
 	}
 }
 
-// tanhGrad computes TanhGrad N×2×7×9, for d.conv_pad/tanh.1, d.conv_dilated/tanh.1 and 5 more.
-func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = bv * (1 - a[i]*a[i])
-	}
-}
-
-// channelSum computes ChannelSum 2, for d.conv_pad/bias.1.
-func (m *Model) channelSum(n int, x []float32, s *[2]float32) {
+// channelSum3 computes ChannelSum 2, for d.conv_pad/bias.1.
+func (m *Model) channelSum3(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2125,22 +2263,22 @@ func (m *Model) channelSum(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// conv2DFilterGrad computes Conv2DFilterGrad 2×3×3×3, for d.conv_pad.1.
-func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad2 computes Conv2DFilterGrad 2×3×3×3, for d.conv_pad.1.
+func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×9×11: 7×9 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 9, W: 11, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 9}, 2, n, x, dy, dw, m.scratch32[:18150])
 }
 
-// broadcast4 computes Broadcast N×2×8×17, for d.dilated_mean.1.
-func (m *Model) broadcast4(n int, x []float32, y []float32) {
+// broadcast5 computes Broadcast N×2×8×17, for d.dilated_mean.1.
+func (m *Model) broadcast5(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*272))
 	for i := range y {
 		y[i] = v
 	}
 }
 
-// channelSum2 computes ChannelSum 2, for d.deconv_dilated/bias.1.
-func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
+// channelSum4 computes ChannelSum 2, for d.deconv_dilated/bias.1.
+func (m *Model) channelSum4(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2160,14 +2298,14 @@ func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 8, W: 17, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 8, DH: 1, DW: 2}, 2, n, x, w, y, m.scratch32[:256])
 }
 
-// conv2DFilterGrad2 computes Conv2DFilterGrad 2×2×2×2, for d.deconv_dilated.2.
-func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad3 computes Conv2DFilterGrad 2×2×2×2, for d.deconv_dilated.2.
+func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 2×2 window dilated by 1×2, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 2×8×17: 4×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 8, W: 17, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 8, DH: 1, DW: 2}, 2, n, x, dy, dw, m.scratch32[:256])
 }
 
-// channelSum3 computes ChannelSum 2, for d.conv_dilated/bias.1, d.deconv_pads/bias.1.
-func (m *Model) channelSum3(n int, x []float32, s *[2]float32) {
+// channelSum5 computes ChannelSum 2, for d.conv_dilated/bias.1, d.deconv_pads/bias.1.
+func (m *Model) channelSum5(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2181,8 +2319,8 @@ func (m *Model) channelSum3(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// conv2DFilterGrad3 computes Conv2DFilterGrad 2×3×3×3, for d.conv_dilated.1.
-func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad4 computes Conv2DFilterGrad 2×3×3×3, for d.conv_dilated.1.
+func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window dilated by 2×2, strides 2×1, pads {top 1, left 2, bottom 2, right 2} over 3×8×8: 4×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 1, Top: 1, Left: 2, Ho: 4, Wo: 8, DH: 2, DW: 2}, 2, n, x, dy, dw, m.scratch32[:864])
 }
@@ -2225,8 +2363,8 @@ func (m *Model) repeatGrad(n int, dy []float32, dx []float32) {
 	}
 }
 
-// broadcast5 computes Broadcast N×4×2, for d.embed_mean.1.
-func (m *Model) broadcast5(n int, x []float32, y []float32) {
+// broadcast6 computes Broadcast N×4×2, for d.embed_mean.1.
+func (m *Model) broadcast6(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*8))
 	for i := range y {
 		y[i] = v
@@ -2248,27 +2386,9 @@ func (m *Model) embeddingGrad(n int, ids []int32, dy []float32, dw []float32) {
 	rt.EmbeddingGrad(dw, ids, dy, 3, 0)
 }
 
-// broadcast6 computes Broadcast N×5, for d.smooth_mean.1.
-func (m *Model) broadcast6(n int, x []float32, y []float32) {
-	v := float32(float64(x[0]) / float64(n*5))
-	for i := range y {
-		y[i] = v
-	}
-}
-
 // geluGrad computes GeluGrad N×5, for d.dense_gelu_tanh/gelu_tanh.1.
 func (m *Model) geluGrad(n int, a []float32, b []float32, y []float32) {
 	rt.GeluTanhGrad(y, a, b)
-}
-
-// channelSum4 computes ChannelSum 5, for d.dense_gelu_tanh/bias.1, d.logits/bias.1.
-func (m *Model) channelSum4(n int, x []float32, s *[5]float32) {
-	acc := (*[5]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n, 5, 5)
-	for c := range 5 {
-		s[c] = float32(acc[c])
-	}
 }
 
 // siluGrad computes SiluGrad N×6, for d.silu_layer.1, d.dense_swish/swish.1.
@@ -2276,8 +2396,8 @@ func (m *Model) siluGrad(n int, a []float32, b []float32, y []float32) {
 	rt.SiluGrad(y, a, b)
 }
 
-// channelSum5 computes ChannelSum 6, for d.dense_swish/bias.1, d.dense_softplus/bias.1 and 2 more.
-func (m *Model) channelSum5(n int, x []float32, s *[6]float32) {
+// channelSum6 computes ChannelSum 6, for d.dense_swish/bias.1, d.dense_softplus/bias.1 and 2 more.
+func (m *Model) channelSum6(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 6, 6)
@@ -2332,8 +2452,8 @@ func (m *Model) geluGrad2(n int, a []float32, b []float32, y []float32) {
 	rt.GeluGrad(y, a, b)
 }
 
-// channelSum6 computes ChannelSum 2, for d.conv_gelu/bias.1.
-func (m *Model) channelSum6(n int, x []float32, s *[2]float32) {
+// channelSum7 computes ChannelSum 2, for d.conv_gelu/bias.1.
+func (m *Model) channelSum7(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2353,8 +2473,8 @@ func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, w, y, m.scratch32[:288])
 }
 
-// conv2DFilterGrad4 computes Conv2DFilterGrad 2×2×3×3, for d.conv_gelu.2.
-func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad5 computes Conv2DFilterGrad 2×2×3×3, for d.conv_gelu.2.
+func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 2×8×8: 4×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, dy, dw, m.scratch32[:288])
 }
@@ -2362,27 +2482,6 @@ func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32
 // eluGrad2 computes EluGrad N×2×8×8, for d.conv_elu/elu.1.
 func (m *Model) eluGrad2(n int, a []float32, b []float32, y []float32) {
 	rt.EluGrad(y, a, b, 1.0)
-}
-
-// channelSum7 computes ChannelSum 2, for d.conv_elu/bias.1.
-func (m *Model) channelSum7(n int, x []float32, s *[2]float32) {
-	acc := (*[2]float64)(m.scratch64[:])
-	clear(acc[:])
-	for o := range n {
-		xr := (*[128]float32)(x[o*128:])
-		for c := range 2 {
-			acc[c] += rt.Sum64((*[64]float32)(xr[c*64:])[:])
-		}
-	}
-	for c := range 2 {
-		s[c] = float32(acc[c])
-	}
-}
-
-// conv2DFilterGrad5 computes Conv2DFilterGrad 2×3×3×3, for d.conv_elu.1.
-func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
-	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
-	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, dy, dw, m.scratch32[:19378])
 }
 
 // mulScaleAdd computes Mul+Scale+Add N×2, for d.z/z.1.
@@ -2700,6 +2799,35 @@ func (m *Model) slice22(n int, x []float32, y []float32) {
 func (m *Model) slice23(n int, x []float32, y []float32) {
 	for o := range 12 {
 		copy(y[o*3:o*3+3], x[o*7+4:o*7+4+3])
+	}
+}
+
+// layerNormGrad4 computes LayerNormGrad N×5×4, for d.ln_steps.1.
+func (m *Model) layerNormGrad4(n int, x []float32, dy []float32, gamma []float32, dx []float32) {
+	for r := range n * 5 {
+		rt.LayerNormGradRow(dx[r*4:(r+1)*4], x[r*4:(r+1)*4], dy[r*4:(r+1)*4], gamma, 1e-05)
+	}
+}
+
+// layerNormWeightGrad2 computes LayerNormWeightGrad 4, for d.ln_steps.2.
+func (m *Model) layerNormWeightGrad2(n int, x []float32, dy []float32, dgamma *[4]float32) {
+	acc := (*[4]float64)(m.scratch64[:])
+	clear(acc[:])
+	for r := range n * 5 {
+		rt.LayerNormWeightGradRow(acc[:], x[r*4:(r+1)*4], dy[r*4:(r+1)*4], 1e-05)
+	}
+	for j := range 4 {
+		dgamma[j] = float32(acc[j])
+	}
+}
+
+// layerNormBiasGrad3 computes LayerNormBiasGrad 4, for d.ln_steps.3.
+func (m *Model) layerNormBiasGrad3(n int, dy []float32, dbeta *[4]float32) {
+	acc := (*[4]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], dy, n*5, 4, 4)
+	for j := range 4 {
+		dbeta[j] = float32(acc[j])
 	}
 }
 

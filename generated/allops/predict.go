@@ -194,17 +194,19 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	m.biasAddLast(n, m.arena[480:480+n*20], m.arena[480:480+n*20], &m.perStepBias)
 	// per_step/tanh: Tanh N×5×4
 	m.tanh(n, m.arena[480:480+n*20], m.arena[480:480+n*20])
+	// ln_steps: LayerNorm N×5×4
+	m.layerNorm(n, m.arena[480:480+n*20], m.arena[640:640+n*20], m.lnStepsWeight[:], m.lnStepsBias[:])
 	// tag: MatMul N×5×3
-	rt.GemmPackedP(m.pool, false, n*5, 1, m.arena[480:480+n*20], 4, &m.tagWeightPacked, 0, m.arena[800:800+n*15], 3)
+	rt.GemmPackedP(m.pool, false, n*5, 1, m.arena[640:640+n*20], 4, &m.tagWeightPacked, 0, m.arena[800:800+n*15], 3)
 	// tag/bias: BiasAddLast N×5×3
 	m.biasAddLast2(n, m.arena[800:800+n*15], m.arena[800:800+n*15], &m.tagBias)
 	// bilstm/forward/h0: Fill N×3
 	m.fill(n, m.arena[1280:1280+n*3])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[480:480+n*20], m.arena[640:640+n*4])
+	m.slice3(n, m.arena[640:640+n*20], m.arena[480:480+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[1024:1024+n*7], m.arena[640:640+n*4], m.arena[1280:1280+n*3])
+	m.concat6(n, m.arena[1024:1024+n*7], m.arena[480:480+n*4], m.arena[1280:1280+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[1024:1024+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[928:928+n*12], 12)
 	// bilstm/forward/t0/c: Add N×3
@@ -215,10 +217,10 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[480:480+n*20], m.arena[640+step*32:640+step*32+n*4], step)
+		m.slice6(n, m.arena[640:640+n*20], m.arena[480+step*32:480+step*32+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[1024:1024+n*7], m.arena[640+step*32:640+step*32+n*4], m.arena[1152+((step-1)&1)*32:1152+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[1024:1024+n*7], m.arena[480+step*32:480+step*32+n*4], m.arena[1152+((step-1)&1)*32:1152+((step-1)&1)*32+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[1024:1024+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[928:928+n*12], 12)
 		// bilstm/forward/t[step]/c: Add N×3
@@ -228,25 +230,25 @@ func (m *Model) Predict(n int, image []float32, seq []float32, probs []float32, 
 		rt.LSTMCell(n, 3, m.arena[928:928+n*12], m.bilstmForwardBias[:], m.arena[1088+((step-1)&1)*32:1088+((step-1)&1)*32+n*3], m.arena[1088+((step)&1)*32:1088+((step)&1)*32+n*3], m.arena[1152+((step)&1)*32:1152+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[576:576+n*7], m.arena[768:768+n*4], m.arena[1280:1280+n*3])
+	m.concat6(n, m.arena[736:736+n*7], m.arena[608:608+n*4], m.arena[1280:1280+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[576:576+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[480:480+n*12], 12)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[736:736+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[640:640+n*12], 12)
 	// bilstm/reverse/t0/c: Add N×3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[480:480+n*12], m.bilstmReverseBias[:], m.arena[1280:1280+n*3], m.arena[928:928+n*3], m.arena[992:992+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[640:640+n*12], m.bilstmReverseBias[:], m.arena[1280:1280+n*3], m.arena[928:928+n*3], m.arena[992:992+n*3], nil, nil, nil, nil, nil)
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[576:576+n*7], m.arena[640+(4-step)*32:640+(4-step)*32+n*4], m.arena[992+((step-1)&1)*32:992+((step-1)&1)*32+n*3])
+		m.concat6(n, m.arena[736:736+n*7], m.arena[480+(4-step)*32:480+(4-step)*32+n*4], m.arena[992+((step-1)&1)*32:992+((step-1)&1)*32+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[576:576+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[480:480+n*12], 12)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[736:736+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[640:640+n*12], 12)
 		// bilstm/reverse/t[step]/c: Add N×3
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[480:480+n*12], m.bilstmReverseBias[:], m.arena[928+((step-1)&1)*32:928+((step-1)&1)*32+n*3], m.arena[928+((step)&1)*32:928+((step)&1)*32+n*3], m.arena[992+((step)&1)*32:992+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[640:640+n*12], m.bilstmReverseBias[:], m.arena[928+((step-1)&1)*32:928+((step-1)&1)*32+n*3], m.arena[928+((step)&1)*32:928+((step)&1)*32+n*3], m.arena[992+((step)&1)*32:992+((step)&1)*32+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm: Concat N×6
 	m.concat7(n, m.arena[928:928+n*6], m.arena[1152:1152+n*3], m.arena[992:992+n*3])
@@ -449,37 +451,37 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	m.maxPool2D3(n, m.arena[3920:3920+n*32], m.arena[4176:4176+n*8])
 	// smooth_flat: Reshape N×8: a view, no code
 	// dense_selu: MatMul N×6
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[4176:4176+n*8], 8, &m.denseSeluWeightPacked, 0, m.arena[6480:6480+n*6], 6)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[4176:4176+n*8], 8, &m.denseSeluWeightPacked, 0, m.arena[6624:6624+n*6], 6)
 	// dense_selu/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6], &m.denseSeluBias)
+	m.biasAdd8(n, m.arena[6624:6624+n*6], m.arena[6624:6624+n*6], &m.denseSeluBias)
 	// dense_selu/selu: Selu N×6
-	m.selu(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
+	m.selu(n, m.arena[6624:6624+n*6], m.arena[6624:6624+n*6])
 	// elu_layer: Elu N×6
-	m.elu2(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
+	m.elu2(n, m.arena[6624:6624+n*6], m.arena[6624:6624+n*6])
 	// dense_softplus: MatMul N×6
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6480:6480+n*6], 6, &m.denseSoftplusWeightPacked, 0, m.arena[6528:6528+n*6], 6)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6624:6624+n*6], 6, &m.denseSoftplusWeightPacked, 0, m.arena[6672:6672+n*6], 6)
 	// dense_softplus/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[6528:6528+n*6], m.arena[6528:6528+n*6], &m.denseSoftplusBias)
+	m.biasAdd8(n, m.arena[6672:6672+n*6], m.arena[6672:6672+n*6], &m.denseSoftplusBias)
 	// dense_softplus/softplus: Softplus N×6
-	m.softplus(n, m.arena[6528:6528+n*6], m.arena[6528:6528+n*6])
+	m.softplus(n, m.arena[6672:6672+n*6], m.arena[6672:6672+n*6])
 	// dense_swish: MatMul N×6
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6528:6528+n*6], 6, &m.denseSwishWeightPacked, 0, m.arena[6480:6480+n*6], 6)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6672:6672+n*6], 6, &m.denseSwishWeightPacked, 0, m.arena[6624:6624+n*6], 6)
 	// dense_swish/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6], &m.denseSwishBias)
+	m.biasAdd8(n, m.arena[6624:6624+n*6], m.arena[6624:6624+n*6], &m.denseSwishBias)
 	// dense_swish/swish: Silu N×6
-	m.silu(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
+	m.silu(n, m.arena[6624:6624+n*6], m.arena[6624:6624+n*6])
 	// silu_layer: Silu N×6
-	m.silu(n, m.arena[6480:6480+n*6], m.arena[6480:6480+n*6])
+	m.silu(n, m.arena[6624:6624+n*6], m.arena[6624:6624+n*6])
 	// dense_gelu_tanh: MatMul N×5
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6480:6480+n*6], 6, &m.denseGeluTanhWeightPacked, 0, m.arena[6528:6528+n*5], 5)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[6624:6624+n*6], 6, &m.denseGeluTanhWeightPacked, 0, m.arena[6672:6672+n*5], 5)
 	// dense_gelu_tanh/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[6528:6528+n*5], m.arena[6528:6528+n*5], &m.denseGeluTanhBias)
+	m.biasAdd6(n, m.arena[6672:6672+n*5], m.arena[6672:6672+n*5], &m.denseGeluTanhBias)
 	// dense_gelu_tanh/gelu_tanh: Gelu N×5
-	m.gelu2(n, m.arena[6528:6528+n*5], m.arena[6528:6528+n*5])
+	m.gelu2(n, m.arena[6672:6672+n*5], m.arena[6672:6672+n*5])
 	// smooth_mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[6528:6528+n*5], m.arena[6784:6784+1])
+	m.reduceMean(n, m.arena[6672:6672+n*5], m.arena[6944:6944+1])
 	// bilinear_mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[5072:5072+n*48], m.arena[6816:6816+1])
+	m.reduceMean2(n, m.arena[5072:5072+n*48], m.arena[6976:6976+1])
 	// embed: Embedding N×4×3
 	m.embedding(n, tokens, m.embedWeight[:], m.arena[3920:3920+n*12])
 	// embed_proj: MatMul N×4×2
@@ -489,14 +491,14 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// embed_proj/tanh: Tanh N×4×2
 	m.tanh(n, m.arena[4016:4016+n*8], m.arena[4016:4016+n*8])
 	// embed_mean: ReduceMean scalar
-	m.reduceMean3(n, m.arena[4016:4016+n*8], m.arena[6736:6736+1])
+	m.reduceMean3(n, m.arena[4016:4016+n*8], m.arena[6896:6896+1])
 	// repeat … repeat_lstm/t2/h: each thread computes its own range of items (lossItems3)
 	m.pool.Items(n, m.lossItems3Fn)
 	// repeat_lstm/sequence_flat: Concat N×6
-	m.concat10(n, m.arena[6480:6480+n*6], m.arena[6528:6576])
+	m.concat10(n, m.arena[6624:6624+n*6], m.arena[6672:6720])
 	// repeat_lstm/sequence: Reshape N×3×2: a view, no code
 	// repeat_mean: ReduceMean scalar
-	m.reduceMean4(n, m.arena[6480:6480+n*6], m.arena[6752:6752+1])
+	m.reduceMean4(n, m.arena[6624:6624+n*6], m.arena[6912:6912+1])
 	// conv_dilated/bias: BiasAdd N×2×4×8, fused with conv_dilated (Conv2D)
 	m.conv2DBiasAdd4(n, image, m.convDilatedWeight[:], &m.convDilatedBias, m.arena[3920:3920+n*64])
 	// conv_dilated/tanh: Tanh N×2×4×8
@@ -506,7 +508,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// deconv_dilated/bias: BiasAdd N×2×8×17
 	m.biasAdd9(n, m.arena[:n*272], m.arena[:n*272], &m.deconvDilatedBias)
 	// dilated_mean: ReduceMean scalar
-	m.reduceMean5(n, m.arena[:n*272], m.arena[6528:6528+1])
+	m.reduceMean5(n, m.arena[:n*272], m.arena[6768:6768+1])
 	// zero_pad: Pad2D N×3×9×11
 	m.pad2D(n, image, m.arena[:n*297])
 	// conv_pad/bias: BiasAdd N×2×7×9, fused with conv_pad (Conv2D)
@@ -516,23 +518,42 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// crop: Pad2D N×2×4×6
 	m.pad2D2(n, m.arena[3920:3920+n*126], m.arena[:n*48])
 	// pad_crop_mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[:n*48], m.arena[6544:6544+1])
+	m.reduceMean2(n, m.arena[:n*48], m.arena[6784:6784+1])
+	// conv_ln/bias: BiasAdd N×2×8×8, fused with conv_ln (Conv2D)
+	m.conv2DBiasAdd6(n, image, m.convLnWeight[:], &m.convLnBias, m.arena[:n*128])
+	// ln_image: LayerNorm N×2×8×8
+	m.layerNorm2(n, m.arena[:n*128], m.arena[1024:1024+n*128], m.lnImageWeight[:], m.lnImageBias[:])
+	// ln_tanh: Tanh N×2×8×8
+	m.tanh(n, m.arena[1024:1024+n*128], m.arena[1024:1024+n*128])
+	// ln_plane: LayerNorm N×2×8×8
+	m.layerNorm3(n, m.arena[1024:1024+n*128], m.arena[:n*128], m.lnPlaneOne[:], m.lnPlaneBias[:])
+	// ln_flat: Reshape N×128: a view, no code
+	// ln_dense: MatMul N×5
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*128], 128, &m.lnDenseWeightPacked, 0, m.arena[6624:6624+n*5], 5)
+	// ln_dense/bias: BiasAdd N×5
+	m.biasAdd6(n, m.arena[6624:6624+n*5], m.arena[6624:6624+n*5], &m.lnDenseBias)
+	// ln_plain: LayerNorm N×5
+	m.layerNorm4(n, m.arena[6624:6624+n*5], m.arena[6672:6672+n*5])
+	// ln_plain_tanh: Tanh N×5
+	m.tanh(n, m.arena[6672:6672+n*5], m.arena[6672:6672+n*5])
+	// ln_mean: ReduceMean scalar
+	m.reduceMean(n, m.arena[6672:6672+n*5], m.arena[6800:6800+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[6384:6384+n*5], label, m.arena[6560:6560+1])
+	m.sparseSoftmaxCELoss(n, m.arena[6528:6528+n*5], label, m.arena[6672:6672+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[6384:6384+n*5], onehot, m.arena[6624:6624+1])
+	m.softmaxCELoss(n, m.arena[6528:6528+n*5], onehot, m.arena[6688:6688+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6432:6432+n*5], onehot, m.arena[6640:6640+1])
+	m.categoricalCELoss(n, m.arena[6576:6576+n*5], onehot, m.arena[6704:6704+1])
 	// sparse_ce_probs/onehot: OneHot N×5
-	m.oneHot(n, label, m.arena[6480:6480+n*5])
+	m.oneHot(n, label, m.arena[6624:6624+n*5])
 	// sparse_ce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6432:6432+n*5], m.arena[6480:6480+n*5], m.arena[6656:6656+1])
+	m.categoricalCELoss(n, m.arena[6576:6576+n*5], m.arena[6624:6624+n*5], m.arena[6816:6816+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[5456:5456+n*15], tags, m.arena[6480:6480+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[5456:5456+n*15], tags, m.arena[6624:6624+1])
 	// log_probs: LogSoftmax N×5
-	m.logSoftmax(n, m.arena[6384:6384+n*5], m.arena[6432:6432+n*5])
+	m.logSoftmax(n, m.arena[6528:6528+n*5], m.arena[6576:6576+n*5])
 	// nll: NLLLoss scalar
-	m.nLLLoss(n, m.arena[6432:6432+n*5], label, m.arena[6496:6496+1])
+	m.nLLLoss(n, m.arena[6576:6576+n*5], label, m.arena[6640:6640+1])
 	// step_log_probs: MatMul N×5×3
 	rt.GemmPackedP(m.pool, false, n*5, 1, seq, 3, &m.stepLogProbsWeightPacked, 0, m.arena[:n*15], 3)
 	// step_log_probs/bias: BiasAddLast N×5×3
@@ -540,42 +561,42 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// step_log_probs/log_softmax: LogSoftmax N×5×3
 	m.logSoftmax2(n, m.arena[:n*15], m.arena[128:128+n*15])
 	// nll_steps: NLLLoss scalar
-	m.nLLLoss2(n, m.arena[128:128+n*15], tags, m.arena[6512:6512+1])
+	m.nLLLoss2(n, m.arena[128:128+n*15], tags, m.arena[6656:6656+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[2384:2384+n*192], image, m.arena[6672:6672+1])
+	m.mSELoss(n, m.arena[2384:2384+n*192], image, m.arena[6832:6832+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[2384:2384+n*192], image, m.arena[6688:6688+1])
+	m.mAELoss(n, m.arena[2384:2384+n*192], image, m.arena[6848:6848+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[2384:2384+n*192], image, m.arena[6704:6704+1])
+	m.huberLoss(n, m.arena[2384:2384+n*192], image, m.arena[6864:6864+1])
 	// bce: BCELoss scalar
 	m.bCELoss(n, m.arena[2384:2384+n*192], mask, m.arena[48:48+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[6720:6720+n], flag, m.arena[64:64+1])
+	m.bCEWithLogitsLoss(n, m.arena[6880:6880+n], flag, m.arena[64:64+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[6768:6768+n], flag, m.arena[6720:6720+1])
+	m.bCELoss2(n, m.arena[6928:6928+n], flag, m.arena[6880:6880+1])
 	// l1_code/abs: Abs N×6
-	m.abs(n, m.arena[6576:6576+n*6], m.arena[:n*6])
+	m.abs(n, m.arena[6720:6720+n*6], m.arena[:n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean4(n, m.arena[:n*6], m.arena[6768:6768+1])
+	m.reduceMean4(n, m.arena[:n*6], m.arena[6928:6928+1])
 	// code_log: Log N×6, fused with code_exp (Exp), code_ratio (Div)
-	m.expDivLog(n, m.arena[:n*6], m.arena[6576:6576+n*6])
+	m.expDivLog(n, m.arena[:n*6], m.arena[6720:6720+n*6])
 	// log_ratio: ReduceSum scalar
 	m.reduceSum(n, m.arena[:n*6], m.arena[80:80+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[6576:6576+n*6], m.arena[:1])
+	m.kLSparsity(n, m.arena[6720:6720+n*6], m.arena[:1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[6576:6576+n*6], &m.codeWeight, m.arena[16:16+1])
+	m.contractivePenalty(n, m.arena[6720:6720+n*6], &m.codeWeight, m.arena[16:16+1])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/var (Exp), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareExpAddScalarSubSub(n, m.arena[6832:6832+n*2], m.arena[6800:6800+n*2], m.arena[6832:6832+n*2])
+	m.squareExpAddScalarSubSub(n, m.arena[6992:6992+n*2], m.arena[6960:6960+n*2], m.arena[6992:6992+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean6(n, m.arena[6832:6832+n*2], m.arena[32:32+1])
+	m.reduceMean6(n, m.arena[6992:6992+n*2], m.arena[32:32+1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[6800:6800+n*2], m.arena[6576:6576+n*2])
+	m.abs(n, m.arena[6960:6960+n*2], m.arena[6720:6720+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean6(n, m.arena[6576:6576+n*2], m.arena[6800:6800+1])
-	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), nll/weighted (Scale), nll/total (Add), nll_steps/weighted (Scale), nll_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6784:6784+1], m.arena[6784:6784+1], m.arena[6816:6816+1], m.arena[6736:6736+1], m.arena[6752:6752+1], m.arena[6528:6528+1], m.arena[6544:6544+1], m.arena[6560:6560+1], m.arena[6624:6624+1], m.arena[6640:6640+1], m.arena[6656:6656+1], m.arena[6480:6480+1], m.arena[6496:6496+1], m.arena[6512:6512+1], m.arena[6672:6672+1], m.arena[6688:6688+1], m.arena[6704:6704+1], m.arena[48:48+1], m.arena[64:64+1], m.arena[6720:6720+1], m.arena[6768:6768+1], m.arena[80:80+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[6800:6800+1])
-	loss := m.arena[6784]
+	m.reduceMean6(n, m.arena[6720:6720+n*2], m.arena[6960:6960+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), ln_mean/weighted (Scale), ln_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), nll/weighted (Scale), nll/total (Add), nll_steps/weighted (Scale), nll_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6944:6944+1], m.arena[6944:6944+1], m.arena[6976:6976+1], m.arena[6896:6896+1], m.arena[6912:6912+1], m.arena[6768:6768+1], m.arena[6784:6784+1], m.arena[6800:6800+1], m.arena[6672:6672+1], m.arena[6688:6688+1], m.arena[6704:6704+1], m.arena[6816:6816+1], m.arena[6624:6624+1], m.arena[6640:6640+1], m.arena[6656:6656+1], m.arena[6832:6832+1], m.arena[6848:6848+1], m.arena[6864:6864+1], m.arena[48:48+1], m.arena[64:64+1], m.arena[6880:6880+1], m.arena[6928:6928+1], m.arena[80:80+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[6960:6960+1])
+	loss := m.arena[6944]
 	return loss, nil
 }
 
@@ -586,20 +607,20 @@ func (m *Model) lossItems0(_, b0, b1 int) {
 	n := b1 - b0
 	seq := m.lossArgSeq[b0*15 : b1*15]
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[6624+b0*4:6624+b0*4+n*4], m.arena[4464+b0*2:4464+b0*2+n*2], m.arena[4672+b0*2:4672+b0*2+n*2])
+	m.concat2(n, m.arena[6768+b0*4:6768+b0*4+n*4], m.arena[4464+b0*2:4464+b0*2+n*2], m.arena[4672+b0*2:4672+b0*2+n*2])
 	// h0: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[6624+b0*4:6624+b0*4+n*4], 4, &m.h0WeightPacked, 0, m.arena[4640+b0*4:4640+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6768+b0*4:6768+b0*4+n*4], 4, &m.h0WeightPacked, 0, m.arena[4640+b0*4:4640+b0*4+n*4], 4)
 	// h0/bias: BiasAdd N×4
 	m.biasAdd3(n, m.arena[4640+b0*4:4640+b0*4+n*4], m.arena[4400+b0*4:4400+b0*4+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
 	m.tanh(n, m.arena[4400+b0*4:4400+b0*4+n*4], m.arena[5456+b0*4:5456+b0*4+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[6656+b0*4:6656+b0*4+n*4])
+	m.fill(n, m.arena[6800+b0*4:6800+b0*4+n*4])
 	// rnn/t0/x_slice: Slice N×1×3
 	m.slice(n, seq, m.arena[4480+b0*3:4480+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[3920+b0*7:3920+b0*7+n*7], m.arena[4480+b0*3:4480+b0*3+n*3], m.arena[6656+b0*4:6656+b0*4+n*4])
+	m.concat3(n, m.arena[3920+b0*7:3920+b0*7+n*7], m.arena[4480+b0*3:4480+b0*3+n*3], m.arena[6800+b0*4:6800+b0*4+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
 	rt.GemmPackedP(nil, false, n, 1, m.arena[3920+b0*7:3920+b0*7+n*7], 7, &m.rnnWeightPacked, 0, m.arena[4432+b0*4:4432+b0*4+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
@@ -700,90 +721,92 @@ func (m *Model) lossItems2(_, b0, b1 int) {
 	m.biasAddLast(n, m.arena[1120+b0*20:1120+b0*20+n*20], m.arena[1280+b0*20:1280+b0*20+n*20], &m.perStepBias)
 	// per_step/tanh: Tanh N×5×4
 	m.tanh(n, m.arena[1280+b0*20:1280+b0*20+n*20], m.arena[1440+b0*20:1440+b0*20+n*20])
+	// ln_steps: LayerNorm N×5×4
+	m.layerNorm(n, m.arena[1440+b0*20:1440+b0*20+n*20], m.arena[1600+b0*20:1600+b0*20+n*20], m.lnStepsWeight[:], m.lnStepsBias[:])
 	// tag: MatMul N×5×3
-	rt.GemmPackedP(nil, false, n*5, 1, m.arena[1440+b0*20:1440+b0*20+n*20], 4, &m.tagWeightPacked, 0, m.arena[1760+b0*15:1760+b0*15+n*15], 3)
+	rt.GemmPackedP(nil, false, n*5, 1, m.arena[1600+b0*20:1600+b0*20+n*20], 4, &m.tagWeightPacked, 0, m.arena[1920+b0*15:1920+b0*15+n*15], 3)
 	// tag/bias: BiasAddLast N×5×3
-	m.biasAddLast2(n, m.arena[1760+b0*15:1760+b0*15+n*15], m.arena[5456+b0*15:5456+b0*15+n*15], &m.tagBias)
+	m.biasAddLast2(n, m.arena[1920+b0*15:1920+b0*15+n*15], m.arena[5456+b0*15:5456+b0*15+n*15], &m.tagBias)
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[6688+b0*3:6688+b0*3+n*3])
+	m.fill(n, m.arena[6832+b0*3:6832+b0*3+n*3])
 	// bilstm/forward/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[1440+b0*20:1440+b0*20+n*20], m.arena[1600+b0*4:1600+b0*4+n*4])
+	m.slice3(n, m.arena[1600+b0*20:1600+b0*20+n*20], m.arena[1760+b0*4:1760+b0*4+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[5760+b0*7:5760+b0*7+n*7], m.arena[1600+b0*4:1600+b0*4+n*4], m.arena[6688+b0*3:6688+b0*3+n*3])
+	m.concat6(n, m.arena[5904+b0*7:5904+b0*7+n*7], m.arena[1760+b0*4:1760+b0*4+n*4], m.arena[6832+b0*3:6832+b0*3+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5760+b0*7:5760+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2272+b0*12:2272+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[5904+b0*7:5904+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[5712+b0*12:5712+b0*12+n*12], 12)
 	// bilstm/forward/t0/c: Add N×3
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[2272+b0*12:2272+b0*12+n*12], m.bilstmForwardBias[:], m.arena[6688+b0*3:6688+b0*3+n*3], m.arena[5824+b0*3:5824+b0*3+n*3], m.arena[5888+b0*3:5888+b0*3+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[5712+b0*12:5712+b0*12+n*12], m.bilstmForwardBias[:], m.arena[6832+b0*3:6832+b0*3+n*3], m.arena[5968+b0*3:5968+b0*3+n*3], m.arena[6032+b0*3:6032+b0*3+n*3], nil, nil, nil, nil, nil)
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[1440+b0*20:1440+b0*20+n*20], m.arena[1600+step*32+b0*4:1600+step*32+b0*4+n*4], step)
+		m.slice6(n, m.arena[1600+b0*20:1600+b0*20+n*20], m.arena[1760+step*32+b0*4:1760+step*32+b0*4+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[5760+b0*7:5760+b0*7+n*7], m.arena[1600+step*32+b0*4:1600+step*32+b0*4+n*4], m.arena[5888+((step-1)&1)*32+b0*3:5888+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[5904+b0*7:5904+b0*7+n*7], m.arena[1760+step*32+b0*4:1760+step*32+b0*4+n*4], m.arena[6032+((step-1)&1)*32+b0*3:6032+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[5760+b0*7:5760+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[2272+b0*12:2272+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[5904+b0*7:5904+b0*7+n*7], 7, &m.bilstmForwardWeightPacked, 0, m.arena[5712+b0*12:5712+b0*12+n*12], 12)
 		// bilstm/forward/t[step]/c: Add N×3
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[2272+b0*12:2272+b0*12+n*12], m.bilstmForwardBias[:], m.arena[5824+((step-1)&1)*32+b0*3:5824+((step-1)&1)*32+b0*3+n*3], m.arena[5824+((step)&1)*32+b0*3:5824+((step)&1)*32+b0*3+n*3], m.arena[5888+((step)&1)*32+b0*3:5888+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[5712+b0*12:5712+b0*12+n*12], m.bilstmForwardBias[:], m.arena[5968+((step-1)&1)*32+b0*3:5968+((step-1)&1)*32+b0*3+n*3], m.arena[5968+((step)&1)*32+b0*3:5968+((step)&1)*32+b0*3+n*3], m.arena[6032+((step)&1)*32+b0*3:6032+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[5952+b0*7:5952+b0*7+n*7], m.arena[1728+b0*4:1728+b0*4+n*4], m.arena[6688+b0*3:6688+b0*3+n*3])
+	m.concat6(n, m.arena[6096+b0*7:6096+b0*7+n*7], m.arena[1888+b0*4:1888+b0*4+n*4], m.arena[6832+b0*3:6832+b0*3+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[5952+b0*7:5952+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[5584+b0*12:5584+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6096+b0*7:6096+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[5808+b0*12:5808+b0*12+n*12], 12)
 	// bilstm/reverse/t0/c: Add N×3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 3, m.arena[5584+b0*12:5584+b0*12+n*12], m.bilstmReverseBias[:], m.arena[6688+b0*3:6688+b0*3+n*3], m.arena[6016+b0*3:6016+b0*3+n*3], m.arena[6080+b0*3:6080+b0*3+n*3], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 3, m.arena[5808+b0*12:5808+b0*12+n*12], m.bilstmReverseBias[:], m.arena[6832+b0*3:6832+b0*3+n*3], m.arena[6160+b0*3:6160+b0*3+n*3], m.arena[6224+b0*3:6224+b0*3+n*3], nil, nil, nil, nil, nil)
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[5952+b0*7:5952+b0*7+n*7], m.arena[1600+(4-step)*32+b0*4:1600+(4-step)*32+b0*4+n*4], m.arena[6080+((step-1)&1)*32+b0*3:6080+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[6096+b0*7:6096+b0*7+n*7], m.arena[1760+(4-step)*32+b0*4:1760+(4-step)*32+b0*4+n*4], m.arena[6224+((step-1)&1)*32+b0*3:6224+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[5952+b0*7:5952+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[5584+b0*12:5584+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[6096+b0*7:6096+b0*7+n*7], 7, &m.bilstmReverseWeightPacked, 0, m.arena[5808+b0*12:5808+b0*12+n*12], 12)
 		// bilstm/reverse/t[step]/c: Add N×3
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 3, m.arena[5584+b0*12:5584+b0*12+n*12], m.bilstmReverseBias[:], m.arena[6016+((step-1)&1)*32+b0*3:6016+((step-1)&1)*32+b0*3+n*3], m.arena[6016+((step)&1)*32+b0*3:6016+((step)&1)*32+b0*3+n*3], m.arena[6080+((step)&1)*32+b0*3:6080+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 3, m.arena[5808+b0*12:5808+b0*12+n*12], m.bilstmReverseBias[:], m.arena[6160+((step-1)&1)*32+b0*3:6160+((step-1)&1)*32+b0*3+n*3], m.arena[6160+((step)&1)*32+b0*3:6160+((step)&1)*32+b0*3+n*3], m.arena[6224+((step)&1)*32+b0*3:6224+((step)&1)*32+b0*3+n*3], nil, nil, nil, nil, nil)
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[4640+b0*6:4640+b0*6+n*6], m.arena[5888+b0*3:5888+b0*3+n*3], m.arena[6080+b0*3:6080+b0*3+n*3])
+	m.concat7(n, m.arena[4640+b0*6:4640+b0*6+n*6], m.arena[6032+b0*3:6032+b0*3+n*3], m.arena[6224+b0*3:6224+b0*3+n*3])
 	// lstm/t0/gates: MatMul N×16
-	rt.GemmPackedP(nil, false, n, 1, m.arena[3920+b0*7:3920+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[1888+b0*16:1888+b0*16+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[3920+b0*7:3920+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[2048+b0*16:2048+b0*16+n*16], 16)
 	// lstm/t0/c: Add N×4
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 4, m.arena[1888+b0*16:1888+b0*16+n*16], nil, m.arena[6656+b0*4:6656+b0*4+n*4], m.arena[6144+b0*4:6144+b0*4+n*4], m.arena[6208+b0*4:6208+b0*4+n*4], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 4, m.arena[2048+b0*16:2048+b0*16+n*16], nil, m.arena[6800+b0*4:6800+b0*4+n*4], m.arena[6288+b0*4:6288+b0*4+n*4], m.arena[6352+b0*4:6352+b0*4+n*4], nil, nil, nil, nil, nil)
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[6272+b0*7:6272+b0*7+n*7], m.arena[4480+step*32+b0*3:4480+step*32+b0*3+n*3], m.arena[6208+((step-1)&1)*32+b0*4:6208+((step-1)&1)*32+b0*4+n*4])
+		m.concat3(n, m.arena[6416+b0*7:6416+b0*7+n*7], m.arena[4480+step*32+b0*3:4480+step*32+b0*3+n*3], m.arena[6352+((step-1)&1)*32+b0*4:6352+((step-1)&1)*32+b0*4+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmPackedP(nil, false, n, 1, m.arena[6272+b0*7:6272+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[1888+b0*16:1888+b0*16+n*16], 16)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[6416+b0*7:6416+b0*7+n*7], 7, &m.lstmWeightPacked, 0, m.arena[2048+b0*16:2048+b0*16+n*16], 16)
 		// lstm/t[step]/c: Add N×4
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×4
 		// LSTM cell: i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 4, m.arena[1888+b0*16:1888+b0*16+n*16], nil, m.arena[6144+((step-1)&1)*32+b0*4:6144+((step-1)&1)*32+b0*4+n*4], m.arena[6144+((step)&1)*32+b0*4:6144+((step)&1)*32+b0*4+n*4], m.arena[6208+((step)&1)*32+b0*4:6208+((step)&1)*32+b0*4+n*4], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 4, m.arena[2048+b0*16:2048+b0*16+n*16], nil, m.arena[6288+((step-1)&1)*32+b0*4:6288+((step-1)&1)*32+b0*4+n*4], m.arena[6288+((step)&1)*32+b0*4:6288+((step)&1)*32+b0*4+n*4], m.arena[6352+((step)&1)*32+b0*4:6352+((step)&1)*32+b0*4+n*4], nil, nil, nil, nil, nil)
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[5680+b0*10:5680+b0*10+n*10], m.arena[4640+b0*6:4640+b0*6+n*6], m.arena[6208+b0*4:6208+b0*4+n*4])
+	m.concat8(n, m.arena[2304+b0*10:2304+b0*10+n*10], m.arena[4640+b0*6:4640+b0*6+n*6], m.arena[6352+b0*4:6352+b0*4+n*4])
 	// flatten: Reshape N×48: a view, no code
 	// fc: MatMul N×16
-	rt.GemmPackedP(nil, false, n, 1, m.arena[4688+b0*48:4688+b0*48+n*48], 48, &m.fcWeightPacked, 0, m.arena[2016+b0*16:2016+b0*16+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[4688+b0*48:4688+b0*48+n*48], 48, &m.fcWeightPacked, 0, m.arena[2176+b0*16:2176+b0*16+n*16], 16)
 	// fc/bias: BiasAdd N×16
-	m.biasAdd5(n, m.arena[2016+b0*16:2016+b0*16+n*16], m.arena[2144+b0*16:2144+b0*16+n*16], &m.fcBias)
+	m.biasAdd5(n, m.arena[2176+b0*16:2176+b0*16+n*16], m.arena[5584+b0*16:5584+b0*16+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[4240+b0*30:4240+b0*30+n*30], m.arena[2144+b0*16:2144+b0*16+n*16], m.arena[6624+b0*4:6624+b0*4+n*4], m.arena[5680+b0*10:5680+b0*10+n*10])
+	m.concat9(n, m.arena[4240+b0*30:4240+b0*30+n*30], m.arena[5584+b0*16:5584+b0*16+n*16], m.arena[6768+b0*4:6768+b0*4+n*4], m.arena[2304+b0*10:2304+b0*10+n*10])
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[b0*30:b0*30+n*30], m.arena[4240+b0*30:4240+b0*30+n*30], &m.bnFcScale, &m.bnFcShift)
 	// unflatten: Reshape N×2×3×5: a view, no code
@@ -795,36 +818,36 @@ func (m *Model) lossItems2(_, b0, b1 int) {
 	// relu: Relu N×30
 	m.relu(n, m.arena[480+b0*30:480+b0*30+n*30], m.arena[720+b0*30:720+b0*30+n*30])
 	// logits: MatMul N×5
-	rt.GemmPackedP(nil, false, n, 1, m.arena[720+b0*30:720+b0*30+n*30], 30, &m.logitsWeightPacked, 0, m.arena[6336+b0*5:6336+b0*5+n*5], 5)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[720+b0*30:720+b0*30+n*30], 30, &m.logitsWeightPacked, 0, m.arena[6480+b0*5:6480+b0*5+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[6336+b0*5:6336+b0*5+n*5], m.arena[6384+b0*5:6384+b0*5+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[6480+b0*5:6480+b0*5+n*5], m.arena[6528+b0*5:6528+b0*5+n*5], &m.logitsBias)
 	// probs: Softmax N×5
-	m.softmax(n, m.arena[6384+b0*5:6384+b0*5+n*5], m.arena[6432+b0*5:6432+b0*5+n*5])
+	m.softmax(n, m.arena[6528+b0*5:6528+b0*5+n*5], m.arena[6576+b0*5:6576+b0*5+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmPackedP(nil, false, n, 1, m.arena[6624+b0*4:6624+b0*4+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[2368+b0*1:2368+b0*1+n], 1)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6768+b0*4:6768+b0*4+n*4], 4, &m.flagLogitWeightPacked, 0, m.arena[6864+b0*1:6864+b0*1+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[2368+b0*1:2368+b0*1+n], m.arena[6720+b0*1:6720+b0*1+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[6864+b0*1:6864+b0*1+n], m.arena[6880+b0*1:6880+b0*1+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmPackedP(nil, false, n, 1, m.arena[6624+b0*4:6624+b0*4+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[6736+b0*1:6736+b0*1+n], 1)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6768+b0*4:6768+b0*4+n*4], 4, &m.flagProbWeightPacked, 0, m.arena[6896+b0*1:6896+b0*1+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[6736+b0*1:6736+b0*1+n], m.arena[6752+b0*1:6752+b0*1+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[6896+b0*1:6896+b0*1+n], m.arena[6912+b0*1:6912+b0*1+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[6752+b0*1:6752+b0*1+n], m.arena[6768+b0*1:6768+b0*1+n])
+	m.sigmoid(n, m.arena[6912+b0*1:6912+b0*1+n], m.arena[6928+b0*1:6928+b0*1+n])
 	// noisy_flat: Reshape N×192: a view, no code
 	// code: MatMul N×6
-	rt.GemmPackedP(nil, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[6480+b0*6:6480+b0*6+n*6], 6)
+	rt.GemmPackedP(nil, false, n, 1, image, 192, &m.codeWeightPacked, 0, m.arena[6624+b0*6:6624+b0*6+n*6], 6)
 	// code/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[6480+b0*6:6480+b0*6+n*6], m.arena[6528+b0*6:6528+b0*6+n*6], &m.codeBias)
+	m.biasAdd8(n, m.arena[6624+b0*6:6624+b0*6+n*6], m.arena[6672+b0*6:6672+b0*6+n*6], &m.codeBias)
 	// code/sigmoid: Sigmoid N×6
-	m.sigmoid(n, m.arena[6528+b0*6:6528+b0*6+n*6], m.arena[6576+b0*6:6576+b0*6+n*6])
+	m.sigmoid(n, m.arena[6672+b0*6:6672+b0*6+n*6], m.arena[6720+b0*6:6720+b0*6+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmPackedP(nil, false, n, 1, m.arena[6576+b0*6:6576+b0*6+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[6784+b0*2:6784+b0*2+n*2], 2)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6720+b0*6:6720+b0*6+n*6], 6, &m.zMeanWeightPacked, 0, m.arena[6944+b0*2:6944+b0*2+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[6784+b0*2:6784+b0*2+n*2], m.arena[6800+b0*2:6800+b0*2+n*2], &m.zMeanBias)
+	m.biasAdd10(n, m.arena[6944+b0*2:6944+b0*2+n*2], m.arena[6960+b0*2:6960+b0*2+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmPackedP(nil, false, n, 1, m.arena[6576+b0*6:6576+b0*6+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[6816+b0*2:6816+b0*2+n*2], 2)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[6720+b0*6:6720+b0*6+n*6], 6, &m.zLogVarWeightPacked, 0, m.arena[6976+b0*2:6976+b0*2+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[6816+b0*2:6816+b0*2+n*2], m.arena[6832+b0*2:6832+b0*2+n*2], &m.zLogVarBias)
+	m.biasAdd10(n, m.arena[6976+b0*2:6976+b0*2+n*2], m.arena[6992+b0*2:6992+b0*2+n*2], &m.zLogVarBias)
 }
 
 // lossItems3 computes repeat … repeat_lstm/t2/h of Loss for items b0 … b1-1 of the call
@@ -833,35 +856,35 @@ func (m *Model) lossItems2(_, b0, b1 int) {
 func (m *Model) lossItems3(_, b0, b1 int) {
 	n := b1 - b0
 	// repeat: Repeat N×3×2
-	m.repeat(n, m.arena[6800+b0*2:6800+b0*2+n*2], m.arena[6480+b0*6:6480+b0*6+n*6])
+	m.repeat(n, m.arena[6960+b0*2:6960+b0*2+n*2], m.arena[6624+b0*6:6624+b0*6+n*6])
 	// repeat_lstm/h0: Fill N×2
-	m.fill(n, m.arena[6752+b0*2:6752+b0*2+n*2])
+	m.fill(n, m.arena[6912+b0*2:6912+b0*2+n*2])
 	// repeat_lstm/t0/x_slice: Slice N×1×2
-	m.slice7(n, m.arena[6480+b0*6:6480+b0*6+n*6], m.arena[6624+b0*2:6624+b0*2+n*2])
+	m.slice7(n, m.arena[6624+b0*6:6624+b0*6+n*6], m.arena[6768+b0*2:6768+b0*2+n*2])
 	// repeat_lstm/t0/x: Reshape N×2: a view, no code
 	// repeat_lstm/t0/xh: Concat N×4
-	m.concat2(n, m.arena[5584+b0*4:5584+b0*4+n*4], m.arena[6624+b0*2:6624+b0*2+n*2], m.arena[6752+b0*2:6752+b0*2+n*2])
+	m.concat2(n, m.arena[5584+b0*4:5584+b0*4+n*4], m.arena[6768+b0*2:6768+b0*2+n*2], m.arena[6912+b0*2:6912+b0*2+n*2])
 	// repeat_lstm/t0/gates_matmul: MatMul N×8
 	rt.GemmPackedP(nil, false, n, 1, m.arena[5584+b0*4:5584+b0*4+n*4], 4, &m.repeatLstmWeightPacked, 0, m.arena[3920+b0*8:3920+b0*8+n*8], 8)
 	// repeat_lstm/t0/c: Add N×2
 	// computed with repeat_lstm/t0/h by rt.LSTMCell
 	// repeat_lstm/t0/h: Mul N×2
 	// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-	rt.LSTMCell(n, 2, m.arena[3920+b0*8:3920+b0*8+n*8], m.repeatLstmBias[:], m.arena[6752+b0*2:6752+b0*2+n*2], m.arena[5616+b0*2:5616+b0*2+n*2], m.arena[6528+b0*2:6528+b0*2+n*2], nil, nil, nil, nil, nil)
+	rt.LSTMCell(n, 2, m.arena[3920+b0*8:3920+b0*8+n*8], m.repeatLstmBias[:], m.arena[6912+b0*2:6912+b0*2+n*2], m.arena[5616+b0*2:5616+b0*2+n*2], m.arena[6672+b0*2:6672+b0*2+n*2], nil, nil, nil, nil, nil)
 	// repeat_lstm/t1 … repeat_lstm/t2: 2 steps, one iteration each
 	for step := 1; step <= 2; step++ {
 		// repeat_lstm/t[step]/x_slice: Slice N×1×2
-		m.slice8(n, m.arena[6480+b0*6:6480+b0*6+n*6], m.arena[6624+b0*2:6624+b0*2+n*2], step)
+		m.slice8(n, m.arena[6624+b0*6:6624+b0*6+n*6], m.arena[6768+b0*2:6768+b0*2+n*2], step)
 		// repeat_lstm/t[step]/x: Reshape N×2: a view, no code
 		// repeat_lstm/t[step]/xh: Concat N×4
-		m.concat2(n, m.arena[5584+b0*4:5584+b0*4+n*4], m.arena[6624+b0*2:6624+b0*2+n*2], m.arena[6528+(step-1)*16+b0*2:6528+(step-1)*16+b0*2+n*2])
+		m.concat2(n, m.arena[5584+b0*4:5584+b0*4+n*4], m.arena[6768+b0*2:6768+b0*2+n*2], m.arena[6672+(step-1)*16+b0*2:6672+(step-1)*16+b0*2+n*2])
 		// repeat_lstm/t[step]/gates_matmul: MatMul N×8
 		rt.GemmPackedP(nil, false, n, 1, m.arena[5584+b0*4:5584+b0*4+n*4], 4, &m.repeatLstmWeightPacked, 0, m.arena[3920+b0*8:3920+b0*8+n*8], 8)
 		// repeat_lstm/t[step]/c: Add N×2
 		// computed with repeat_lstm/t[step]/h by rt.LSTMCell
 		// repeat_lstm/t[step]/h: Mul N×2
 		// LSTM cell: gates, i_pre, i, f_pre, f, g_pre, g, o_pre, o, fc, ig, c_act in one pass, storing c and h
-		rt.LSTMCell(n, 2, m.arena[3920+b0*8:3920+b0*8+n*8], m.repeatLstmBias[:], m.arena[5616+((step-1)&1)*16+b0*2:5616+((step-1)&1)*16+b0*2+n*2], m.arena[5616+((step)&1)*16+b0*2:5616+((step)&1)*16+b0*2+n*2], m.arena[6528+step*16+b0*2:6528+step*16+b0*2+n*2], nil, nil, nil, nil, nil)
+		rt.LSTMCell(n, 2, m.arena[3920+b0*8:3920+b0*8+n*8], m.repeatLstmBias[:], m.arena[5616+((step-1)&1)*16+b0*2:5616+((step-1)&1)*16+b0*2+n*2], m.arena[5616+((step)&1)*16+b0*2:5616+((step)&1)*16+b0*2+n*2], m.arena[6672+step*16+b0*2:6672+step*16+b0*2+n*2], nil, nil, nil, nil, nil)
 	}
 }
 
@@ -918,6 +941,8 @@ func (m *Model) deriveParams() {
 	m.concat16(n, m.repeatLstmWeight[:], m.repeatLstmWeightIhL0[:], m.repeatLstmWeightHhL0[:])
 	// repeat_lstm/bias: Add 8
 	m.add(n, m.repeatLstmBiasIhL0[:], m.repeatLstmBiasHhL0[:], m.repeatLstmBias[:])
+	// ln_plane/one: Fill 8×8
+	m.fill2(n, m.lnPlaneOne[:])
 	// h0.weightᵀ, packed for the products by it
 	m.h0WeightPacked.Pack(true, 4, 4, m.h0Weight[:], 4)
 	// rnn/weightᵀ, packed for the products by it
@@ -962,6 +987,8 @@ func (m *Model) deriveParams() {
 	m.embedProjWeightPacked.Pack(true, 3, 2, m.embedProjWeight[:], 3)
 	// repeat_lstm/weightᵀ, packed for the products by it
 	m.repeatLstmWeightPacked.Pack(true, 4, 8, m.repeatLstmWeight[:], 4)
+	// ln_dense.weightᵀ, packed for the products by it
+	m.lnDenseWeightPacked.Pack(true, 128, 5, m.lnDenseWeight[:], 128)
 	// step_log_probs.weightᵀ, packed for the products by it
 	m.stepLogProbsWeightPacked.Pack(true, 3, 3, m.stepLogProbsWeight[:], 3)
 	// conv_same.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
@@ -974,5 +1001,7 @@ func (m *Model) deriveParams() {
 	rt.ArrangeConvWeights(rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, m.convEluWeight[:], m.convEluWeightArranged[:])
 	// conv_pad.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
 	rt.ArrangeConvWeights(rt.Window{C: 3, H: 9, W: 11, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 9}, 2, m.convPadWeight[:], m.convPadWeightArranged[:])
+	// conv_ln.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)
+	rt.ArrangeConvWeights(rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, m.convLnWeight[:], m.convLnWeightArranged[:])
 	m.derived = true
 }

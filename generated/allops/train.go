@@ -102,9 +102,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn/var: ChannelMean 4
 	m.channelMean(n, m.arena[:n*256], (*[4]float32)(m.arena[2064:]))
 	// bn/inv_std: Rsqrt 4, fused with bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[45888:45888+4], m.arena[2064:2064+4])
+	m.addScalarRsqrt(n, m.arena[48912:48912+4], m.arena[2064:2064+4])
 	// bn/normalized: ChannelMul N×4×8×8
-	m.channelMul(n, m.arena[9936:9936+n*256], m.arena[11984:11984+n*256], (*[4]float32)(m.arena[45888:]))
+	m.channelMul(n, m.arena[9936:9936+n*256], m.arena[11984:11984+n*256], (*[4]float32)(m.arena[48912:]))
 	// bn/update_mean: RunningUpdate 4
 	{
 		state, stat := &m.bnRunningMean, (*[4]float32)(m.arena[2048:])
@@ -131,186 +131,188 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// residual: Add N×4×8×8, fused with bn/scaled (ChannelMul), bn/shifted (BiasAdd)
 	m.channelMulBiasAddAdd(n, m.arena[14032:14032+n*256], m.arena[11984:11984+n*256], &m.bnWeight, &m.bnBias, m.arena[14032:14032+n*256])
 	// max_pool: MaxPool2D N×4×4×4
-	m.maxPool2D(n, m.arena[14032:14032+n*256], m.arena[32176:32176+n*64])
+	m.maxPool2D(n, m.arena[14032:14032+n*256], m.arena[35264:35264+n*64])
 	// avg_same: AvgPool2D N×4×4×4
 	m.avgPool2D2(n, m.arena[14032:14032+n*256], m.arena[3200:3200+n*64])
 	// gate: Sigmoid N×4×4×4
-	m.sigmoid(n, m.arena[3200:3200+n*64], m.arena[32688:32688+n*64])
+	m.sigmoid(n, m.arena[3200:3200+n*64], m.arena[35776:35776+n*64])
 	// gated: Mul N×4×4×4
-	m.mul(n, m.arena[32176:32176+n*64], m.arena[32688:32688+n*64], m.arena[3712:3712+n*64])
+	m.mul(n, m.arena[35264:35264+n*64], m.arena[35776:35776+n*64], m.arena[3712:3712+n*64])
 	// diff: Sub N×4×4×4
-	m.sub(n, m.arena[32176:32176+n*64], m.arena[3200:3200+n*64], m.arena[3200:3200+n*64])
+	m.sub(n, m.arena[35264:35264+n*64], m.arena[3200:3200+n*64], m.arena[3200:3200+n*64])
 	// concat: Concat N×8×4×4
 	m.concat(n, m.arena[25296:25296+n*128], m.arena[3712:3712+n*64], m.arena[3200:3200+n*64])
 	// max_pool_pads: MaxPool2D N×8×4×4
 	m.maxPool2D2(n, m.arena[25296:25296+n*128], m.arena[26320:26320+n*128])
 	// conv_strided/leaky_relu: LeakyRelu N×6×2×4, fused with conv_strided (Conv2D), conv_strided/bias (BiasAdd)
-	m.conv2DBiasAddLeakyRelu(n, m.arena[26320:26320+n*128], m.convStridedWeight[:], &m.convStridedBias, m.arena[33712:33712+n*48])
+	m.conv2DBiasAddLeakyRelu(n, m.arena[26320:26320+n*128], m.convStridedWeight[:], &m.convStridedBias, m.arena[36800:36800+n*48])
 	// upsample: UpSample2D N×6×4×4
-	m.upSample2D(n, m.arena[33712:33712+n*48], m.arena[31408:31408+n*96])
+	m.upSample2D(n, m.arena[36800:36800+n*48], m.arena[34496:34496+n*96])
 	// upsample_bilinear: UpSampleBilinear2D N×6×6×8
-	m.upSampleBilinear2D(n, m.arena[33712:33712+n*48], m.arena[5584:5584+n*288])
+	m.upSampleBilinear2D(n, m.arena[36800:36800+n*48], m.arena[5584:5584+n*288])
 	// conv_bilinear/bias: BiasAdd N×2×4×6, fused with conv_bilinear (Conv2D)
-	m.conv2DBiasAdd6(n, m.arena[5584:5584+n*288], m.convBilinearWeight[:], &m.convBilinearBias, m.arena[34096:34096+n*48])
+	m.conv2DBiasAdd7(n, m.arena[5584:5584+n*288], m.convBilinearWeight[:], &m.convBilinearBias, m.arena[37184:37184+n*48])
 	// conv_bilinear/tanh: Tanh N×2×4×6
-	m.tanh(n, m.arena[34096:34096+n*48], m.arena[34096:34096+n*48])
+	m.tanh(n, m.arena[37184:37184+n*48], m.arena[37184:37184+n*48])
 	// deconv_same: Conv2DTranspose N×3×8×8
-	m.conv2DTranspose(n, m.arena[31408:31408+n*96], m.deconvSameWeight[:], m.arena[16080:16080+n*192])
+	m.conv2DTranspose(n, m.arena[34496:34496+n*96], m.deconvSameWeight[:], m.arena[16080:16080+n*192])
 	// deconv_same/bias: BiasAdd N×3×8×8
 	m.biasAdd(n, m.arena[16080:16080+n*192], m.arena[16080:16080+n*192], &m.deconvSameBias)
 	// deconv_same/sigmoid: Sigmoid N×3×8×8
 	m.sigmoid(n, m.arena[16080:16080+n*192], m.arena[16080:16080+n*192])
 	// deconv_valid: Conv2DTranspose N×2×6×9
-	m.conv2DTranspose2(n, m.arena[33712:33712+n*48], m.deconvValidWeight[:], m.arena[3200:3200+n*108])
+	m.conv2DTranspose2(n, m.arena[36800:36800+n*48], m.deconvValidWeight[:], m.arena[3200:3200+n*108])
 	// deconv_pads: Conv2DTranspose N×2×4×8
-	m.conv2DTranspose3(n, m.arena[33712:33712+n*48], m.deconvPadsWeight[:], m.arena[4064:4064+n*64])
+	m.conv2DTranspose3(n, m.arena[36800:36800+n*48], m.deconvPadsWeight[:], m.arena[4064:4064+n*64])
 	// deconv_pads/bias: BiasAdd N×2×4×8
 	m.biasAdd2(n, m.arena[4064:4064+n*64], m.arena[4064:4064+n*64], &m.deconvPadsBias)
 	// gap_valid: GlobalAvgPool2D N×2
-	m.globalAvgPool2D(n, m.arena[3200:3200+n*108], m.arena[45696:45696+n*2])
+	m.globalAvgPool2D(n, m.arena[3200:3200+n*108], m.arena[48720:48720+n*2])
 	// gap_pads: GlobalAvgPool2D N×2
-	m.globalAvgPool2D2(n, m.arena[4064:4064+n*64], m.arena[45712:45712+n*2])
+	m.globalAvgPool2D2(n, m.arena[4064:4064+n*64], m.arena[48736:48736+n*2])
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[45664:45664+n*4], m.arena[45696:45696+n*2], m.arena[45712:45712+n*2])
+	m.concat2(n, m.arena[48688:48688+n*4], m.arena[48720:48720+n*2], m.arena[48736:48736+n*2])
 	// h0: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[45664:45664+n*4], 4, m.h0Weight[:], 4, 0, m.arena[45696:45696+n*4], 4)
+	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[48688:48688+n*4], 4, m.h0Weight[:], 4, 0, m.arena[48720:48720+n*4], 4)
 	// h0/bias: BiasAdd N×4
-	m.biasAdd3(n, m.arena[45696:45696+n*4], m.arena[45696:45696+n*4], &m.h0Bias)
+	m.biasAdd3(n, m.arena[48720:48720+n*4], m.arena[48720:48720+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
-	m.tanh(n, m.arena[45696:45696+n*4], m.arena[45696:45696+n*4])
+	m.tanh(n, m.arena[48720:48720+n*4], m.arena[48720:48720+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[45728:45728+n*4])
+	m.fill(n, m.arena[48752:48752+n*4])
 	// rnn/weight: Concat 4×7
-	m.concat11(n, m.arena[33360:33360+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
+	m.concat11(n, m.arena[36448:36448+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
 	// rnn/weight, packed once for this step's products by it
-	m.rnnWeightPackedForTrainingTransposed.Pack(true, 7, 4, m.arena[33360:33360+28], 7)
+	m.rnnWeightPackedForTrainingTransposed.Pack(true, 7, 4, m.arena[36448:36448+28], 7)
 	// rnn/bias: Add 4
-	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[45760:45760+4])
+	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[48784:48784+4])
 	// rnn/t0/x_slice … rnn/t4/h: each thread computes its own range of items (trainStepItems0)
 	m.trainStepArgSeq = seq
 	m.pool.Items(n, m.trainStepItems0Fn)
 	m.trainStepArgSeq = nil
 	// rnn/sequence_flat: Concat N×20
-	m.concat4(n, m.arena[33360:33360+n*20], m.arena[39264:39424])
+	m.concat4(n, m.arena[36448:36448+n*20], m.arena[41968:42128])
 	// rnn/sequence: Reshape N×5×4: a view, no code
 	// gru/dropout_mask: DropoutMask N×5×4
-	m.dropoutMask(n, m.arena[39424:39424+n*20])
+	m.dropoutMask(n, m.arena[42128:42128+n*20])
 	// gru/dropped: Mul N×5×4
-	m.mul(n, m.arena[33360:33360+n*20], m.arena[39424:39424+n*20], m.arena[33360:33360+n*20])
+	m.mul(n, m.arena[36448:36448+n*20], m.arena[42128:42128+n*20], m.arena[36448:36448+n*20])
 	// gru/weight_ih_rz: Slice 8×4
-	m.slice9(n, m.gruWeightIhL0[:], m.arena[33520:33520+32])
+	m.slice9(n, m.gruWeightIhL0[:], m.arena[36608:36608+32])
 	// gru/weight_hh_rz: Slice 8×4
-	m.slice9(n, m.gruWeightHhL0[:], m.arena[33552:33552+32])
+	m.slice9(n, m.gruWeightHhL0[:], m.arena[36640:36640+32])
 	// gru/weight_rz: Concat 8×8
-	m.concat12(n, m.arena[44416:44416+64], m.arena[33520:33520+32], m.arena[33552:33552+32])
+	m.concat12(n, m.arena[47280:47280+64], m.arena[36608:36608+32], m.arena[36640:36640+32])
 	// gru/weight_rz, packed once for this step's products by it
-	m.gruWeightRzPackedForTrainingTransposed.Pack(true, 8, 8, m.arena[44416:44416+64], 8)
+	m.gruWeightRzPackedForTrainingTransposed.Pack(true, 8, 8, m.arena[47280:47280+64], 8)
 	// gru/weight_rz, packed once for this step's products by it
-	m.gruWeightRzPackedForTrainingAsStored.Pack(false, 8, 8, m.arena[44416:44416+64], 8)
+	m.gruWeightRzPackedForTrainingAsStored.Pack(false, 8, 8, m.arena[47280:47280+64], 8)
 	// gru/bias: Add 12
-	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[45760:45760+12])
+	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[48784:48784+12])
 	// gru/bias_rz: Slice 8
-	m.slice10(n, m.arena[45760:45760+12], m.arena[45792:45792+8])
+	m.slice10(n, m.arena[48784:48784+12], m.arena[48816:48816+8])
 	// gru/bias_in: Slice 4
-	m.slice11(n, m.gruBiasIhL0[:], m.arena[45808:45808+4])
+	m.slice11(n, m.gruBiasIhL0[:], m.arena[48832:48832+4])
 	// gru/bias_hn: Slice 4
-	m.slice11(n, m.gruBiasHhL0[:], m.arena[45824:45824+4])
+	m.slice11(n, m.gruBiasHhL0[:], m.arena[48848:48848+4])
 	// gru/weight_in: Slice 4×4
-	m.slice12(n, m.gruWeightIhL0[:], m.arena[45840:45840+16])
+	m.slice12(n, m.gruWeightIhL0[:], m.arena[48864:48864+16])
 	// gru/weight_hn: Slice 4×4
-	m.slice12(n, m.gruWeightHhL0[:], m.arena[45856:45856+16])
+	m.slice12(n, m.gruWeightHhL0[:], m.arena[48880:48880+16])
 	// gru/weight_n: Concat 4×8
-	m.concat13(n, m.arena[45760:45760+32], m.arena[45840:45840+16], m.arena[45856:45856+16])
+	m.concat13(n, m.arena[48784:48784+32], m.arena[48864:48864+16], m.arena[48880:48880+16])
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[45760:45760+32], 8)
+	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[48784:48784+32], 8)
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[45760:45760+32], 8)
+	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[48784:48784+32], 8)
 	// gru/bias_n: Add 4
-	m.add(n, m.arena[45808:45808+4], m.arena[45824:45824+4], m.arena[45808:45808+4])
+	m.add(n, m.arena[48832:48832+4], m.arena[48848:48848+4], m.arena[48832:48832+4])
 	// gru/t0/x_slice … gru/t4/h: each thread computes its own range of items (trainStepItems1)
 	m.pool.Items(n, m.trainStepItems1Fn)
 	// gru/sequence_flat: Concat N×20
-	m.concat4(n, m.arena[40384:40384+n*20], m.arena[40224:40384])
+	m.concat4(n, m.arena[43088:43088+n*20], m.arena[42928:43088])
 	// gru/sequence: Reshape N×5×4: a view, no code
 	// per_step: MatMul N×5×4
-	rt.GemmP(m.pool, false, true, n*5, 4, 4, 1, m.arena[40384:40384+n*20], 4, m.perStepWeight[:], 4, 0, m.arena[40544:40544+n*20], 4)
+	rt.GemmP(m.pool, false, true, n*5, 4, 4, 1, m.arena[43088:43088+n*20], 4, m.perStepWeight[:], 4, 0, m.arena[43248:43248+n*20], 4)
 	// per_step/bias: BiasAddLast N×5×4
-	m.biasAddLast(n, m.arena[40544:40544+n*20], m.arena[40544:40544+n*20], &m.perStepBias)
+	m.biasAddLast(n, m.arena[43248:43248+n*20], m.arena[43248:43248+n*20], &m.perStepBias)
 	// per_step/tanh: Tanh N×5×4
-	m.tanh(n, m.arena[40544:40544+n*20], m.arena[40544:40544+n*20])
+	m.tanh(n, m.arena[43248:43248+n*20], m.arena[43248:43248+n*20])
+	// ln_steps: LayerNorm N×5×4
+	m.layerNorm(n, m.arena[43248:43248+n*20], m.arena[43408:43408+n*20], m.lnStepsWeight[:], m.lnStepsBias[:])
 	// tag: MatMul N×5×3
-	rt.GemmP(m.pool, false, true, n*5, 3, 4, 1, m.arena[40544:40544+n*20], 4, m.tagWeight[:], 4, 0, m.arena[35488:35488+n*15], 3)
+	rt.GemmP(m.pool, false, true, n*5, 3, 4, 1, m.arena[43408:43408+n*20], 4, m.tagWeight[:], 4, 0, m.arena[32464:32464+n*15], 3)
 	// tag/bias: BiasAddLast N×5×3
-	m.biasAddLast2(n, m.arena[35488:35488+n*15], m.arena[35488:35488+n*15], &m.tagBias)
+	m.biasAddLast2(n, m.arena[32464:32464+n*15], m.arena[32464:32464+n*15], &m.tagBias)
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[45792:45792+n*3])
+	m.fill(n, m.arena[48816:48816+n*3])
 	// bilstm/forward/dropout_mask: DropoutMask N×1×4
-	m.dropoutMask2(n, m.arena[33360:33360+n*4])
+	m.dropoutMask2(n, m.arena[36448:36448+n*4])
 	// bilstm/forward/dropout_masks: Concat N×5×4
-	m.concat17(n, m.arena[40704:40704+n*20], m.arena[33360:33360+n*4])
+	m.concat17(n, m.arena[43568:43568+n*20], m.arena[36448:36448+n*4])
 	// bilstm/forward/dropped: Mul N×5×4
-	m.mul(n, m.arena[40544:40544+n*20], m.arena[40704:40704+n*20], m.arena[33360:33360+n*20])
+	m.mul(n, m.arena[43408:43408+n*20], m.arena[43568:43568+n*20], m.arena[36448:36448+n*20])
 	// bilstm/forward/weight: Concat 12×7
-	m.concat14(n, m.arena[44032:44032+84], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
+	m.concat14(n, m.arena[46896:46896+84], m.bilstmWeightIhL0[:], m.bilstmWeightHhL0[:])
 	// bilstm/forward/weight, packed once for this step's products by it
-	m.bilstmForwardWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[44032:44032+84], 7)
+	m.bilstmForwardWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[46896:46896+84], 7)
 	// bilstm/forward/weight, packed once for this step's products by it
-	m.bilstmForwardWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[44032:44032+84], 7)
+	m.bilstmForwardWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[46896:46896+84], 7)
 	// bilstm/forward/bias: Add 12
-	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[35616:35616+12])
+	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[48848:48848+12])
 	// bilstm/forward/t0/x_slice … bilstm/forward/t4/h: each thread computes its own range of items (trainStepItems2)
 	m.pool.Items(n, m.trainStepItems2Fn)
 	// bilstm/reverse/dropout_mask: DropoutMask N×1×4
-	m.dropoutMask3(n, m.arena[33680:33680+n*4])
+	m.dropoutMask3(n, m.arena[36768:36768+n*4])
 	// bilstm/reverse/dropout_masks: Concat N×5×4
-	m.concat17(n, m.arena[41824:41824+n*20], m.arena[33680:33680+n*4])
+	m.concat17(n, m.arena[44688:44688+n*20], m.arena[36768:36768+n*4])
 	// bilstm/reverse/dropped: Mul N×5×4
-	m.mul(n, m.arena[40544:40544+n*20], m.arena[41824:41824+n*20], m.arena[33360:33360+n*20])
+	m.mul(n, m.arena[43408:43408+n*20], m.arena[44688:44688+n*20], m.arena[36448:36448+n*20])
 	// bilstm/reverse/weight: Concat 12×7
-	m.concat14(n, m.arena[44128:44128+84], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
+	m.concat14(n, m.arena[46992:46992+84], m.bilstmWeightIhL0Reverse[:], m.bilstmWeightHhL0Reverse[:])
 	// bilstm/reverse/weight, packed once for this step's products by it
-	m.bilstmReverseWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[44128:44128+84], 7)
+	m.bilstmReverseWeightPackedForTrainingTransposed.Pack(true, 7, 12, m.arena[46992:46992+84], 7)
 	// bilstm/reverse/weight, packed once for this step's products by it
-	m.bilstmReverseWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[44128:44128+84], 7)
+	m.bilstmReverseWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[46992:46992+84], 7)
 	// bilstm/reverse/bias: Add 12
-	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[35616:35616+12])
+	m.add(n, m.bilstmBiasIhL0Reverse[:], m.bilstmBiasHhL0Reverse[:], m.arena[46880:46880+12])
 	// bilstm/reverse/t0/x_slice … bilstm: each thread computes its own range of items (trainStepItems3)
 	m.pool.Items(n, m.trainStepItems3Fn)
 	// lstm/weight: Concat 16×7
-	m.concat15(n, m.arena[33488:33488+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
+	m.concat15(n, m.arena[36576:36576+112], m.lstmWeightIhL0[:], m.lstmWeightHhL0[:])
 	// lstm/weight, packed once for this step's products by it
-	m.lstmWeightPackedForTrainingTransposed.Pack(true, 7, 16, m.arena[33488:33488+112], 7)
+	m.lstmWeightPackedForTrainingTransposed.Pack(true, 7, 16, m.arena[36576:36576+112], 7)
 	// lstm/t0/gates … flatten: each thread computes its own range of items (trainStepItems4)
 	m.pool.Items(n, m.trainStepItems4Fn)
 	// dropout/mask: DropoutMask N×48
-	m.dropoutMask4(n, m.arena[34480:34480+n*48])
+	m.dropoutMask4(n, m.arena[37568:37568+n*48])
 	// dropout/apply: Mul N×48
-	m.mul(n, m.arena[33712:33712+n*48], m.arena[34480:34480+n*48], m.arena[34864:34864+n*48])
+	m.mul(n, m.arena[36800:36800+n*48], m.arena[37568:37568+n*48], m.arena[37952:37952+n*48])
 	// fc: MatMul N×16
-	rt.GemmP(m.pool, false, true, n, 16, 48, 1, m.arena[34864:34864+n*48], 48, m.fcWeight[:], 48, 0, m.arena[33200:33200+n*16], 16)
+	rt.GemmP(m.pool, false, true, n, 16, 48, 1, m.arena[37952:37952+n*48], 48, m.fcWeight[:], 48, 0, m.arena[36528:36528+n*16], 16)
 	// fc/bias: BiasAdd N×16
-	m.biasAdd5(n, m.arena[33200:33200+n*16], m.arena[33200:33200+n*16], &m.fcBias)
+	m.biasAdd5(n, m.arena[36528:36528+n*16], m.arena[36528:36528+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[35248:35248+n*30], m.arena[33200:33200+n*16], m.arena[45664:45664+n*4], m.arena[33600:33600+n*10])
+	m.concat9(n, m.arena[36288:36288+n*30], m.arena[36528:36528+n*16], m.arena[48688:48688+n*4], m.arena[36688:36688+n*10])
 	// bn_fc/mean: ChannelMean 30
-	m.channelMean2(n, m.arena[35248:35248+n*30], (*[30]float32)(m.arena[43904:]))
+	m.channelMean2(n, m.arena[36288:36288+n*30], (*[30]float32)(m.arena[36768:]))
 	// bn_fc/neg_mean: Scale 30
-	m.scale(n, m.arena[43904:43904+30], m.arena[43936:43936+30])
+	m.scale(n, m.arena[36768:36768+30], m.arena[46768:46768+30])
 	// bn_fc/centered: BiasAdd N×30
-	m.biasAdd12(n, m.arena[35248:35248+n*30], m.arena[38064:38064+n*30], (*[30]float32)(m.arena[43936:]))
+	m.biasAdd12(n, m.arena[36288:36288+n*30], m.arena[40768:40768+n*30], (*[30]float32)(m.arena[46768:]))
 	// bn_fc/sq: Square N×30
-	m.square(n, m.arena[38064:38064+n*30], m.arena[33200:33200+n*30])
+	m.square(n, m.arena[40768:40768+n*30], m.arena[36528:36528+n*30])
 	// bn_fc/var: ChannelMean 30
-	m.channelMean2(n, m.arena[33200:33200+n*30], (*[30]float32)(m.arena[43936:]))
+	m.channelMean2(n, m.arena[36528:36528+n*30], (*[30]float32)(m.arena[46768:]))
 	// bn_fc/inv_std: Rsqrt 30, fused with bn_fc/var_eps (AddScalar)
-	m.addScalarRsqrt2(n, m.arena[45824:45824+30], m.arena[43936:43936+30])
+	m.addScalarRsqrt2(n, m.arena[48848:48848+30], m.arena[46768:46768+30])
 	// bn_fc/normalized: ChannelMul N×30
-	m.channelMul2(n, m.arena[38064:38064+n*30], m.arena[38304:38304+n*30], (*[30]float32)(m.arena[45824:]))
+	m.channelMul2(n, m.arena[40768:40768+n*30], m.arena[41008:41008+n*30], (*[30]float32)(m.arena[48848:]))
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
-	m.channelMulBiasAdd(n, m.arena[38544:38544+n*30], m.arena[38304:38304+n*30], &m.bnFcWeight, &m.bnFcBias)
+	m.channelMulBiasAdd(n, m.arena[41248:41248+n*30], m.arena[41008:41008+n*30], &m.bnFcWeight, &m.bnFcBias)
 	// bn_fc/update_mean: RunningUpdate 30
 	{
-		state, stat := &m.bnFcRunningMean, (*[30]float32)(m.arena[43904:])
+		state, stat := &m.bnFcRunningMean, (*[30]float32)(m.arena[36768:])
 		corr := 1.0
 		for c := range 30 {
 			state[c] = float32(0.99*float64(state[c]) + 0.01*float64(stat[c])*corr)
@@ -318,7 +320,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	}
 	// bn_fc/update_var: RunningUpdate 30
 	{
-		state, stat := &m.bnFcRunningVar, (*[30]float32)(m.arena[43936:])
+		state, stat := &m.bnFcRunningVar, (*[30]float32)(m.arena[46768:])
 		m1 := float64(n)
 		corr := m1 / (m1 - 1)
 		for c := range 30 {
@@ -327,28 +329,28 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	}
 	// unflatten: Reshape N×2×3×5: a view, no code
 	// leaky: LeakyRelu N×2×3×5
-	m.leakyRelu(n, m.arena[38544:38544+n*30], m.arena[38544:38544+n*30])
+	m.leakyRelu(n, m.arena[41248:41248+n*30], m.arena[41248:41248+n*30])
 	// flatten2: Reshape N×30: a view, no code
 	// tanh: Tanh N×30
-	m.tanh(n, m.arena[38544:38544+n*30], m.arena[38784:38784+n*30])
+	m.tanh(n, m.arena[41248:41248+n*30], m.arena[41488:41488+n*30])
 	// relu: Relu N×30
-	m.relu(n, m.arena[38784:38784+n*30], m.arena[39024:39024+n*30])
+	m.relu(n, m.arena[41488:41488+n*30], m.arena[41728:41728+n*30])
 	// logits: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[39024:39024+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[35376:35376+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[41728:41728+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[32976:32976+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[35376:35376+n*5], m.arena[35376:35376+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[32976:32976+n*5], m.arena[32976:32976+n*5], &m.logitsBias)
 	// probs: Softmax N×5
-	m.softmax(n, m.arena[35376:35376+n*5], m.arena[44608:44608+n*5])
+	m.softmax(n, m.arena[32976:32976+n*5], m.arena[47536:47536+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[45664:45664+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[35472:35472+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[48688:48688+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[46880:46880+n], 1)
 	// flag_logit/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[35472:35472+n], m.arena[35472:35472+n], &m.flagLogitBias)
+	m.biasAdd7(n, m.arena[46880:46880+n], m.arena[46880:46880+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[45664:45664+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[45904:45904+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[48688:48688+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[48928:48928+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[45904:45904+n], m.arena[45904:45904+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[48928:48928+n], m.arena[48928:48928+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[45904:45904+n], m.arena[45904:45904+n])
+	m.sigmoid(n, m.arena[48928:48928+n], m.arena[48928:48928+n])
 	// gauss_noise/noise: RandomNormal N×3×8×8
 	m.randomNormal(n, m.arena[17616:17616+n*192])
 	// mask_noise/mask: KeepMask N×3×8×8
@@ -357,291 +359,341 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.addMul(n, m.arena[17616:17616+n*192], image, m.arena[17616:17616+n*192], m.arena[3200:3200+n*192])
 	// noisy_flat: Reshape N×192: a view, no code
 	// code: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 192, 1, m.arena[17616:17616+n*192], 192, m.codeWeight[:], 192, 0, m.arena[44656:44656+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 192, 1, m.arena[17616:17616+n*192], 192, m.codeWeight[:], 192, 0, m.arena[47584:47584+n*6], 6)
 	// code/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[44656:44656+n*6], m.arena[44656:44656+n*6], &m.codeBias)
+	m.biasAdd8(n, m.arena[47584:47584+n*6], m.arena[47584:47584+n*6], &m.codeBias)
 	// code/sigmoid: Sigmoid N×6
-	m.sigmoid(n, m.arena[44656:44656+n*6], m.arena[44656:44656+n*6])
+	m.sigmoid(n, m.arena[47584:47584+n*6], m.arena[47584:47584+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[44656:44656+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[45920:45920+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[47584:47584+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[48944:48944+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[45920:45920+n*2], m.arena[45920:45920+n*2], &m.zMeanBias)
+	m.biasAdd10(n, m.arena[48944:48944+n*2], m.arena[48944:48944+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[44656:44656+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[35616:35616+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[47584:47584+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[32848:32848+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[35616:35616+n*2], m.arena[35616:35616+n*2], &m.zLogVarBias)
+	m.biasAdd10(n, m.arena[32848:32848+n*2], m.arena[32848:32848+n*2], &m.zLogVarBias)
 	// z/std: Exp N×2, fused with z/half_logvar (Scale)
-	m.scaleExp(n, m.arena[45936:45936+n*2], m.arena[35616:35616+n*2])
+	m.scaleExp(n, m.arena[48960:48960+n*2], m.arena[32848:32848+n*2])
 	// z/eps: RandomNormal N×2
-	m.randomNormal2(n, m.arena[45952:45952+n*2])
+	m.randomNormal2(n, m.arena[48976:48976+n*2])
 	// z/z: Add N×2, fused with z/scaled_eps (Mul)
-	m.mulAdd(n, m.arena[44016:44016+n*2], m.arena[45936:45936+n*2], m.arena[45952:45952+n*2], m.arena[45920:45920+n*2])
+	m.mulAdd(n, m.arena[32864:32864+n*2], m.arena[48960:48960+n*2], m.arena[48976:48976+n*2], m.arena[48944:48944+n*2])
 	// conv_elu/bias: BiasAdd N×2×8×8, fused with conv_elu (Conv2D)
-	m.conv2DBiasAdd7(n, image, m.convEluWeight[:], &m.convEluBias, m.arena[27344:27344+n*128])
+	m.conv2DBiasAdd8(n, image, m.convEluWeight[:], &m.convEluBias, m.arena[27344:27344+n*128])
 	// conv_elu/elu: Elu N×2×8×8
 	m.elu(n, m.arena[27344:27344+n*128], m.arena[28368:28368+n*128])
 	// conv_gelu/bias: BiasAdd N×2×4×4, fused with conv_gelu (Conv2D)
-	m.conv2DBiasAdd3(n, m.arena[28368:28368+n*128], m.convGeluWeight[:], &m.convGeluBias, m.arena[37552:37552+n*32])
+	m.conv2DBiasAdd3(n, m.arena[28368:28368+n*128], m.convGeluWeight[:], &m.convGeluBias, m.arena[40256:40256+n*32])
 	// conv_gelu/gelu: Gelu N×2×4×4
-	m.gelu(n, m.arena[37552:37552+n*32], m.arena[37808:37808+n*32])
+	m.gelu(n, m.arena[40256:40256+n*32], m.arena[40512:40512+n*32])
 	// pool_gelu: MaxPool2D N×2×2×2
-	m.maxPool2D3(n, m.arena[37808:37808+n*32], m.arena[44480:44480+n*8])
+	m.maxPool2D3(n, m.arena[40512:40512+n*32], m.arena[47344:47344+n*8])
 	// smooth_flat: Reshape N×8: a view, no code
 	// dense_selu: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 8, 1, m.arena[44480:44480+n*8], 8, m.denseSeluWeight[:], 8, 0, m.arena[44704:44704+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 8, 1, m.arena[47344:47344+n*8], 8, m.denseSeluWeight[:], 8, 0, m.arena[47632:47632+n*6], 6)
 	// dense_selu/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[44704:44704+n*6], m.arena[44704:44704+n*6], &m.denseSeluBias)
+	m.biasAdd8(n, m.arena[47632:47632+n*6], m.arena[47632:47632+n*6], &m.denseSeluBias)
 	// dense_selu/selu: Selu N×6
-	m.selu(n, m.arena[44704:44704+n*6], m.arena[44752:44752+n*6])
+	m.selu(n, m.arena[47632:47632+n*6], m.arena[47680:47680+n*6])
 	// elu_layer: Elu N×6
-	m.elu2(n, m.arena[44752:44752+n*6], m.arena[44800:44800+n*6])
+	m.elu2(n, m.arena[47680:47680+n*6], m.arena[47728:47728+n*6])
 	// dense_softplus: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[44800:44800+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[44848:44848+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[47728:47728+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[47776:47776+n*6], 6)
 	// dense_softplus/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[44848:44848+n*6], m.arena[44848:44848+n*6], &m.denseSoftplusBias)
+	m.biasAdd8(n, m.arena[47776:47776+n*6], m.arena[47776:47776+n*6], &m.denseSoftplusBias)
 	// dense_softplus/softplus: Softplus N×6
-	m.softplus(n, m.arena[44848:44848+n*6], m.arena[44896:44896+n*6])
+	m.softplus(n, m.arena[47776:47776+n*6], m.arena[47824:47824+n*6])
 	// dense_swish: MatMul N×6
-	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[44896:44896+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[44944:44944+n*6], 6)
+	rt.GemmP(m.pool, false, true, n, 6, 6, 1, m.arena[47824:47824+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[47872:47872+n*6], 6)
 	// dense_swish/bias: BiasAdd N×6
-	m.biasAdd8(n, m.arena[44944:44944+n*6], m.arena[44944:44944+n*6], &m.denseSwishBias)
+	m.biasAdd8(n, m.arena[47872:47872+n*6], m.arena[47872:47872+n*6], &m.denseSwishBias)
 	// dense_swish/swish: Silu N×6
-	m.silu(n, m.arena[44944:44944+n*6], m.arena[44992:44992+n*6])
+	m.silu(n, m.arena[47872:47872+n*6], m.arena[47920:47920+n*6])
 	// silu_layer: Silu N×6
-	m.silu(n, m.arena[44992:44992+n*6], m.arena[45040:45040+n*6])
+	m.silu(n, m.arena[47920:47920+n*6], m.arena[47968:47968+n*6])
 	// dense_gelu_tanh: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 6, 1, m.arena[45040:45040+n*6], 6, m.denseGeluTanhWeight[:], 6, 0, m.arena[45088:45088+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 6, 1, m.arena[47968:47968+n*6], 6, m.denseGeluTanhWeight[:], 6, 0, m.arena[48016:48016+n*5], 5)
 	// dense_gelu_tanh/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[45088:45088+n*5], m.arena[45088:45088+n*5], &m.denseGeluTanhBias)
+	m.biasAdd6(n, m.arena[48016:48016+n*5], m.arena[48016:48016+n*5], &m.denseGeluTanhBias)
 	// dense_gelu_tanh/gelu_tanh: Gelu N×5
-	m.gelu2(n, m.arena[45088:45088+n*5], m.arena[35424:35424+n*5])
+	m.gelu2(n, m.arena[48016:48016+n*5], m.arena[46768:46768+n*5])
 	// smooth_mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[35424:35424+n*5], m.arena[45968:45968+1])
+	m.reduceMean(n, m.arena[46768:46768+n*5], m.arena[48992:48992+1])
 	// bilinear_mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[34096:34096+n*48], m.arena[45424:45424+1])
+	m.reduceMean2(n, m.arena[37184:37184+n*48], m.arena[32880:32880+1])
 	// embed: Embedding N×4×3
-	m.embedding(n, tokens, m.embedWeight[:], m.arena[44224:44224+n*12])
+	m.embedding(n, tokens, m.embedWeight[:], m.arena[47088:47088+n*12])
 	// embed_proj: MatMul N×4×2
-	rt.GemmP(m.pool, false, true, n*4, 2, 3, 1, m.arena[44224:44224+n*12], 3, m.embedProjWeight[:], 3, 0, m.arena[44544:44544+n*8], 2)
+	rt.GemmP(m.pool, false, true, n*4, 2, 3, 1, m.arena[47088:47088+n*12], 3, m.embedProjWeight[:], 3, 0, m.arena[47408:47408+n*8], 2)
 	// embed_proj/bias: BiasAddLast N×4×2
-	m.biasAddLast3(n, m.arena[44544:44544+n*8], m.arena[44544:44544+n*8], &m.embedProjBias)
+	m.biasAddLast3(n, m.arena[47408:47408+n*8], m.arena[47408:47408+n*8], &m.embedProjBias)
 	// embed_proj/tanh: Tanh N×4×2
-	m.tanh(n, m.arena[44544:44544+n*8], m.arena[44544:44544+n*8])
+	m.tanh(n, m.arena[47408:47408+n*8], m.arena[47408:47408+n*8])
 	// embed_mean: ReduceMean scalar
-	m.reduceMean3(n, m.arena[44544:44544+n*8], m.arena[45440:45440+1])
+	m.reduceMean3(n, m.arena[47408:47408+n*8], m.arena[32896:32896+1])
 	// repeat: Repeat N×3×2
-	m.repeat(n, m.arena[44016:44016+n*2], m.arena[35424:35424+n*6])
+	m.repeat(n, m.arena[32864:32864+n*2], m.arena[46832:46832+n*6])
 	// repeat_lstm/h0: Fill N×2
-	m.fill(n, m.arena[45984:45984+n*2])
+	m.fill(n, m.arena[49008:49008+n*2])
 	// repeat_lstm/weight: Concat 8×4
-	m.concat16(n, m.arena[45856:45856+32], m.repeatLstmWeightIhL0[:], m.repeatLstmWeightHhL0[:])
+	m.concat16(n, m.arena[48880:48880+32], m.repeatLstmWeightIhL0[:], m.repeatLstmWeightHhL0[:])
 	// repeat_lstm/weight, packed once for this step's products by it
-	m.repeatLstmWeightPackedForTrainingTransposed.Pack(true, 4, 8, m.arena[45856:45856+32], 4)
+	m.repeatLstmWeightPackedForTrainingTransposed.Pack(true, 4, 8, m.arena[48880:48880+32], 4)
 	// repeat_lstm/weight, packed once for this step's products by it
-	m.repeatLstmWeightPackedForTrainingAsStored.Pack(false, 8, 4, m.arena[45856:45856+32], 4)
+	m.repeatLstmWeightPackedForTrainingAsStored.Pack(false, 8, 4, m.arena[48880:48880+32], 4)
 	// repeat_lstm/bias: Add 8
-	m.add(n, m.repeatLstmBiasIhL0[:], m.repeatLstmBiasHhL0[:], m.arena[35248:35248+8])
+	m.add(n, m.repeatLstmBiasIhL0[:], m.repeatLstmBiasHhL0[:], m.arena[47520:47520+8])
 	// repeat_lstm/t0/x_slice … repeat_lstm/t2/h: each thread computes its own range of items (trainStepItems5)
 	m.pool.Items(n, m.trainStepItems5Fn)
 	// repeat_lstm/sequence_flat: Concat N×6
-	m.concat10(n, m.arena[35424:35424+n*6], m.arena[43968:44016])
+	m.concat10(n, m.arena[46768:46768+n*6], m.arena[47472:47520])
 	// repeat_lstm/sequence: Reshape N×3×2: a view, no code
 	// repeat_mean: ReduceMean scalar
-	m.reduceMean4(n, m.arena[35424:35424+n*6], m.arena[44000:44000+1])
+	m.reduceMean4(n, m.arena[46768:46768+n*6], m.arena[46864:46864+1])
 	// conv_dilated/bias: BiasAdd N×2×4×8, fused with conv_dilated (Conv2D)
-	m.conv2DBiasAdd4(n, image, m.convDilatedWeight[:], &m.convDilatedBias, m.arena[33200:33200+n*64])
+	m.conv2DBiasAdd4(n, image, m.convDilatedWeight[:], &m.convDilatedBias, m.arena[36288:36288+n*64])
 	// conv_dilated/tanh: Tanh N×2×4×8
-	m.tanh(n, m.arena[33200:33200+n*64], m.arena[33200:33200+n*64])
+	m.tanh(n, m.arena[36288:36288+n*64], m.arena[36288:36288+n*64])
 	// deconv_dilated: Conv2DTranspose N×2×8×17
-	m.conv2DTranspose4(n, m.arena[33200:33200+n*64], m.deconvDilatedWeight[:], m.arena[3200:3200+n*272])
+	m.conv2DTranspose4(n, m.arena[36288:36288+n*64], m.deconvDilatedWeight[:], m.arena[3200:3200+n*272])
 	// deconv_dilated/bias: BiasAdd N×2×8×17
 	m.biasAdd9(n, m.arena[3200:3200+n*272], m.arena[3200:3200+n*272], &m.deconvDilatedBias)
 	// dilated_mean: ReduceMean scalar
-	m.reduceMean5(n, m.arena[3200:3200+n*272], m.arena[45456:45456+1])
+	m.reduceMean5(n, m.arena[3200:3200+n*272], m.arena[32912:32912+1])
 	// zero_pad: Pad2D N×3×9×11
 	m.pad2D(n, image, m.arena[3200:3200+n*297])
 	// conv_pad/bias: BiasAdd N×2×7×9, fused with conv_pad (Conv2D)
-	m.conv2DBiasAdd8(n, m.arena[3200:3200+n*297], m.convPadWeight[:], &m.convPadBias, m.arena[29392:29392+n*126])
+	m.conv2DBiasAdd9(n, m.arena[3200:3200+n*297], m.convPadWeight[:], &m.convPadBias, m.arena[33488:33488+n*126])
 	// conv_pad/tanh: Tanh N×2×7×9
-	m.tanh(n, m.arena[29392:29392+n*126], m.arena[29392:29392+n*126])
+	m.tanh(n, m.arena[33488:33488+n*126], m.arena[33488:33488+n*126])
 	// crop: Pad2D N×2×4×6
-	m.pad2D2(n, m.arena[29392:29392+n*126], m.arena[30400:30400+n*48])
+	m.pad2D2(n, m.arena[33488:33488+n*126], m.arena[29392:29392+n*48])
 	// pad_crop_mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[30400:30400+n*48], m.arena[45472:45472+1])
+	m.reduceMean2(n, m.arena[29392:29392+n*48], m.arena[32928:32928+1])
+	// conv_ln/bias: BiasAdd N×2×8×8, fused with conv_ln (Conv2D)
+	m.conv2DBiasAdd8(n, image, m.convLnWeight[:], &m.convLnBias, m.arena[29392:29392+n*128])
+	// ln_image: LayerNorm N×2×8×8
+	m.layerNorm2(n, m.arena[29392:29392+n*128], m.arena[30416:30416+n*128], m.lnImageWeight[:], m.lnImageBias[:])
+	// ln_tanh: Tanh N×2×8×8
+	m.tanh(n, m.arena[30416:30416+n*128], m.arena[30416:30416+n*128])
+	// ln_plane/one: Fill 8×8
+	m.fill2(n, m.arena[47472:47472+64])
+	// ln_plane: LayerNorm N×2×8×8
+	m.layerNorm3(n, m.arena[30416:30416+n*128], m.arena[31440:31440+n*128], m.arena[47472:47472+64], m.lnPlaneBias[:])
+	// ln_flat: Reshape N×128: a view, no code
+	// ln_dense: MatMul N×5
+	rt.GemmP(m.pool, false, true, n, 5, 128, 1, m.arena[31440:31440+n*128], 128, m.lnDenseWeight[:], 128, 0, m.arena[33024:33024+n*5], 5)
+	// ln_dense/bias: BiasAdd N×5
+	m.biasAdd6(n, m.arena[33024:33024+n*5], m.arena[33024:33024+n*5], &m.lnDenseBias)
+	// ln_plain: LayerNorm N×5
+	m.layerNorm4(n, m.arena[33024:33024+n*5], m.arena[33072:33072+n*5])
+	// ln_plain_tanh: Tanh N×5
+	m.tanh(n, m.arena[33072:33072+n*5], m.arena[33072:33072+n*5])
+	// ln_mean: ReduceMean scalar
+	m.reduceMean(n, m.arena[33072:33072+n*5], m.arena[32944:32944+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[35376:35376+n*5], label, m.arena[45488:45488+1])
+	m.sparseSoftmaxCELoss(n, m.arena[32976:32976+n*5], label, m.arena[32960:32960+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[35376:35376+n*5], onehot, m.arena[45504:45504+1])
+	m.softmaxCELoss(n, m.arena[32976:32976+n*5], onehot, m.arena[33168:33168+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[44608:44608+n*5], onehot, m.arena[45520:45520+1])
+	m.categoricalCELoss(n, m.arena[47536:47536+n*5], onehot, m.arena[33184:33184+1])
 	// sparse_ce_probs/onehot: OneHot N×5
-	m.oneHot(n, label, m.arena[35424:35424+n*5])
+	m.oneHot(n, label, m.arena[33120:33120+n*5])
 	// sparse_ce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[44608:44608+n*5], m.arena[35424:35424+n*5], m.arena[45536:45536+1])
+	m.categoricalCELoss(n, m.arena[47536:47536+n*5], m.arena[33120:33120+n*5], m.arena[33200:33200+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[35488:35488+n*15], tags, m.arena[45552:45552+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[32464:32464+n*15], tags, m.arena[33216:33216+1])
 	// log_probs: LogSoftmax N×5
-	m.logSoftmax(n, m.arena[35376:35376+n*5], m.arena[43904:43904+n*5])
+	m.logSoftmax(n, m.arena[32976:32976+n*5], m.arena[46768:46768+n*5])
 	// nll: NLLLoss scalar
-	m.nLLLoss(n, m.arena[43904:43904+n*5], label, m.arena[45568:45568+1])
+	m.nLLLoss(n, m.arena[46768:46768+n*5], label, m.arena[33232:33232+1])
 	// step_log_probs: MatMul N×5×3
-	rt.GemmP(m.pool, false, true, n*5, 3, 3, 1, seq, 3, m.stepLogProbsWeight[:], 3, 0, m.arena[35248:35248+n*15], 3)
+	rt.GemmP(m.pool, false, true, n*5, 3, 3, 1, seq, 3, m.stepLogProbsWeight[:], 3, 0, m.arena[32592:32592+n*15], 3)
 	// step_log_probs/bias: BiasAddLast N×5×3
-	m.biasAddLast2(n, m.arena[35248:35248+n*15], m.arena[35248:35248+n*15], &m.stepLogProbsBias)
+	m.biasAddLast2(n, m.arena[32592:32592+n*15], m.arena[32592:32592+n*15], &m.stepLogProbsBias)
 	// step_log_probs/log_softmax: LogSoftmax N×5×3
-	m.logSoftmax2(n, m.arena[35248:35248+n*15], m.arena[30400:30400+n*15])
+	m.logSoftmax2(n, m.arena[32592:32592+n*15], m.arena[32720:32720+n*15])
 	// nll_steps: NLLLoss scalar
-	m.nLLLoss2(n, m.arena[30400:30400+n*15], tags, m.arena[35344:35344+1])
+	m.nLLLoss2(n, m.arena[32720:32720+n*15], tags, m.arena[32688:32688+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[16080:16080+n*192], image, m.arena[35360:35360+1])
+	m.mSELoss(n, m.arena[16080:16080+n*192], image, m.arena[32704:32704+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[16080:16080+n*192], image, m.arena[45584:45584+1])
+	m.mAELoss(n, m.arena[16080:16080+n*192], image, m.arena[33248:33248+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[16080:16080+n*192], image, m.arena[45600:45600+1])
+	m.huberLoss(n, m.arena[16080:16080+n*192], image, m.arena[33264:33264+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[16080:16080+n*192], mask, m.arena[45616:45616+1])
+	m.bCELoss(n, m.arena[16080:16080+n*192], mask, m.arena[33280:33280+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[35472:35472+n], flag, m.arena[45632:45632+1])
+	m.bCEWithLogitsLoss(n, m.arena[46880:46880+n], flag, m.arena[33296:33296+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[45904:45904+n], flag, m.arena[45648:45648+1])
+	m.bCELoss2(n, m.arena[48928:48928+n], flag, m.arena[33312:33312+1])
 	// l1_code/abs: Abs N×6
-	m.abs(n, m.arena[44656:44656+n*6], m.arena[43952:43952+n*6])
+	m.abs(n, m.arena[47584:47584+n*6], m.arena[46816:46816+n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean4(n, m.arena[43952:43952+n*6], m.arena[30528:30528+1])
+	m.reduceMean4(n, m.arena[46816:46816+n*6], m.arena[33328:33328+1])
 	// code_exp: Exp N×6
-	m.exp(n, m.arena[44656:44656+n*6], m.arena[43952:43952+n*6])
+	m.exp(n, m.arena[47584:47584+n*6], m.arena[46816:46816+n*6])
 	// code_ratio: Div N×6
-	m.div(n, m.arena[44656:44656+n*6], m.arena[43952:43952+n*6], m.arena[35248:35248+n*6])
+	m.div(n, m.arena[47584:47584+n*6], m.arena[46816:46816+n*6], m.arena[32592:32592+n*6])
 	// code_log: Log N×6
-	m.log(n, m.arena[35248:35248+n*6], m.arena[35296:35296+n*6])
+	m.log(n, m.arena[32592:32592+n*6], m.arena[32640:32640+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[35296:35296+n*6], m.arena[30544:30544+1])
+	m.reduceSum(n, m.arena[32640:32640+n*6], m.arena[33344:33344+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[44656:44656+n*6], m.arena[35296:35296+1])
+	m.kLSparsity(n, m.arena[47584:47584+n*6], m.arena[32640:32640+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[44656:44656+n*6], &m.codeWeight, m.arena[35312:35312+1])
+	m.contractivePenalty(n, m.arena[47584:47584+n*6], &m.codeWeight, m.arena[32656:32656+1])
 	// kl_normal/var: Exp N×2
-	m.exp(n, m.arena[35616:35616+n*2], m.arena[46000:46000+n*2])
+	m.exp(n, m.arena[32848:32848+n*2], m.arena[49024:49024+n*2])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareAddScalarSubSub(n, m.arena[35616:35616+n*2], m.arena[45920:45920+n*2], m.arena[35616:35616+n*2], m.arena[46000:46000+n*2])
+	m.squareAddScalarSubSub(n, m.arena[32848:32848+n*2], m.arena[48944:48944+n*2], m.arena[32848:32848+n*2], m.arena[49024:49024+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean6(n, m.arena[35616:35616+n*2], m.arena[35328:35328+1])
+	m.reduceMean6(n, m.arena[32848:32848+n*2], m.arena[32672:32672+1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[44016:44016+n*2], m.arena[35616:35616+n*2])
+	m.abs(n, m.arena[32864:32864+n*2], m.arena[32848:32848+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean6(n, m.arena[35616:35616+n*2], m.arena[30560:30560+1])
-	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), nll/weighted (Scale), nll/total (Add), nll_steps/weighted (Scale), nll_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[45968:45968+1], m.arena[45968:45968+1], m.arena[45424:45424+1], m.arena[45440:45440+1], m.arena[44000:44000+1], m.arena[45456:45456+1], m.arena[45472:45472+1], m.arena[45488:45488+1], m.arena[45504:45504+1], m.arena[45520:45520+1], m.arena[45536:45536+1], m.arena[45552:45552+1], m.arena[45568:45568+1], m.arena[35344:35344+1], m.arena[35360:35360+1], m.arena[45584:45584+1], m.arena[45600:45600+1], m.arena[45616:45616+1], m.arena[45632:45632+1], m.arena[45648:45648+1], m.arena[30528:30528+1], m.arena[30544:30544+1], m.arena[35296:35296+1], m.arena[35312:35312+1], m.arena[35328:35328+1], m.arena[30560:30560+1])
+	m.reduceMean6(n, m.arena[32848:32848+n*2], m.arena[33360:33360+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), ln_mean/weighted (Scale), ln_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), nll/weighted (Scale), nll/total (Add), nll_steps/weighted (Scale), nll_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[48992:48992+1], m.arena[48992:48992+1], m.arena[32880:32880+1], m.arena[32896:32896+1], m.arena[46864:46864+1], m.arena[32912:32912+1], m.arena[32928:32928+1], m.arena[32944:32944+1], m.arena[32960:32960+1], m.arena[33168:33168+1], m.arena[33184:33184+1], m.arena[33200:33200+1], m.arena[33216:33216+1], m.arena[33232:33232+1], m.arena[32688:32688+1], m.arena[32704:32704+1], m.arena[33248:33248+1], m.arena[33264:33264+1], m.arena[33280:33280+1], m.arena[33296:33296+1], m.arena[33312:33312+1], m.arena[33328:33328+1], m.arena[33344:33344+1], m.arena[32640:32640+1], m.arena[32656:32656+1], m.arena[32672:32672+1], m.arena[33360:33360+1])
 	// d.loss: Fill scalar (layer l1_z)
-	m.arena[35616] = 1.0
+	m.arena[48592] = 1.0
 	// d.l1_z/scaled.1: Fill scalar
-	m.arena[44000] = 0.01
+	m.arena[32848] = 0.01
 	// d.l1_z.1: Fill scalar
-	m.arena[35296] = 0.02
+	m.arena[46864] = 0.02
 	// d.l1_z/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[35296:35296+1], m.arena[35312:35312+n*2])
+	m.broadcast(n, m.arena[46864:46864+1], m.arena[32640:32640+n*2])
 	// d.l1_z/abs.1: AbsGrad N×2
-	m.absGrad(n, m.arena[44016:44016+n*2], m.arena[35312:35312+n*2], m.arena[46016:46016+n*2])
+	m.absGrad(n, m.arena[32864:32864+n*2], m.arena[32640:32640+n*2], m.arena[49040:49040+n*2])
 	// d.kl_normal/weighted.1: Fill scalar
-	m.arena[44016] = 0.1
+	m.arena[46864] = 0.1
 	// d.kl_normal.1: Fill scalar
-	m.arena[35296] = -0.1
+	m.arena[32640] = -0.1
 	// d.kl_normal/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[35296:35296+1], m.arena[46032:46032+n*2])
+	m.broadcast(n, m.arena[32640:32640+1], m.arena[49056:49056+n*2])
 	// d.kl_normal/minus_var.1: Scale N×2
-	m.scale(n, m.arena[46032:46032+n*2], m.arena[46048:46048+n*2])
+	m.scale(n, m.arena[49056:49056+n*2], m.arena[49072:49072+n*2])
 	// d.contractive.1: ContractivePenaltyGradH N×6
-	m.contractivePenaltyGradH(n, m.arena[44656:44656+n*6], &m.codeWeight, m.arena[44000:44000+1], m.arena[35296:35296+n*6])
+	m.contractivePenaltyGradH(n, m.arena[47584:47584+n*6], &m.codeWeight, m.arena[32848:32848+1], m.arena[32640:32640+n*6])
 	// d.contractive.2: ContractivePenaltyGradW 6×192
-	m.contractivePenaltyGradW(n, m.arena[44656:44656+n*6], &m.codeWeight, m.arena[44000:44000+1], m.codeWeightGrad[:])
+	m.contractivePenaltyGradW(n, m.arena[47584:47584+n*6], &m.codeWeight, m.arena[32848:32848+1], m.codeWeightGrad[:])
 	// d.kl_sparsity/scaled.1: Fill scalar
-	m.arena[46064] = 0.5
+	m.arena[49088] = 0.5
 	// d.kl_sparsity.1: KLSparsityGrad N×6
-	m.kLSparsityGrad(n, m.arena[44656:44656+n*6], m.arena[46064:46064+1], m.arena[30528:30528+n*6])
+	m.kLSparsityGrad(n, m.arena[47584:47584+n*6], m.arena[49088:49088+1], m.arena[32848:32848+n*6])
 	// d.log_ratio.1: Fill N×6
-	m.fill2(n, m.arena[30576:30576+n*6])
+	m.fill3(n, m.arena[32896:32896+n*6])
 	// d.code_log.1: Div N×6
-	m.div(n, m.arena[30576:30576+n*6], m.arena[35248:35248+n*6], m.arena[30576:30576+n*6])
+	m.div(n, m.arena[32896:32896+n*6], m.arena[32592:32592+n*6], m.arena[32896:32896+n*6])
 	// d.code_exp.2: Add N×6, fused with d.kl_sparsity.2 (Add), d.code_ratio.1 (Div), d.code_ratio.2 (Mul), d.code_ratio.3 (Div), d.code_ratio.4 (Scale), d.code_ratio.5 (Add), d.code_exp.1 (Mul)
-	m.addDivMulDivScaleAddMulAdd(n, m.arena[35296:35296+n*6], m.arena[35296:35296+n*6], m.arena[30528:30528+n*6], m.arena[30576:30576+n*6], m.arena[43952:43952+n*6], m.arena[35248:35248+n*6])
+	m.addDivMulDivScaleAddMulAdd(n, m.arena[32640:32640+n*6], m.arena[32640:32640+n*6], m.arena[32848:32848+n*6], m.arena[32896:32896+n*6], m.arena[46816:46816+n*6], m.arena[32592:32592+n*6])
 	// d.l1_code.1: Fill scalar
-	m.arena[35344] = 0.06
+	m.arena[32688] = 0.06
 	// d.l1_code/mean.1: Broadcast N×6
-	m.broadcast2(n, m.arena[35344:35344+1], m.arena[35248:35248+n*6])
+	m.broadcast2(n, m.arena[32688:32688+1], m.arena[32592:32592+n*6])
 	// d.l1_code/abs.1: AbsGrad N×6
-	m.absGrad(n, m.arena[44656:44656+n*6], m.arena[35248:35248+n*6], m.arena[43952:43952+n*6])
+	m.absGrad(n, m.arena[47584:47584+n*6], m.arena[32592:32592+n*6], m.arena[46816:46816+n*6])
 	// d.l1_code/abs.2: Add N×6
-	m.add(n, m.arena[35296:35296+n*6], m.arena[43952:43952+n*6], m.arena[45424:45424+n*6])
+	m.add(n, m.arena[32640:32640+n*6], m.arena[46816:46816+n*6], m.arena[48352:48352+n*6])
 	// d.bce_probs/weighted.1: Fill scalar
-	m.arena[43952] = 0.2
+	m.arena[46816] = 0.2
 	// d.bce_probs.1: LossGrad of BCELoss N×1
-	m.lossGrad(n, m.arena[45904:45904+n], flag, m.arena[43952:43952+1], m.arena[46080:46080+n])
+	m.lossGrad(n, m.arena[48928:48928+n], flag, m.arena[46816:46816+1], m.arena[49104:49104+n])
 	// d.bce_logits.1: LossGrad of BCEWithLogitsLoss N×1
-	m.lossGrad2(n, m.arena[35472:35472+n], flag, m.arena[43952:43952+1], m.arena[46096:46096+n])
+	m.lossGrad2(n, m.arena[46880:46880+n], flag, m.arena[46816:46816+1], m.arena[49120:49120+n])
 	// d.bce/weighted.1: Fill scalar
-	m.arena[35472] = 0.3
+	m.arena[46880] = 0.3
 	// d.bce.1: LossGrad of BCELoss N×3×8×8
-	m.lossGrad3(n, m.arena[16080:16080+n*192], mask, m.arena[35472:35472+1], m.arena[19152:19152+n*192])
+	m.lossGrad3(n, m.arena[16080:16080+n*192], mask, m.arena[46880:46880+1], m.arena[19152:19152+n*192])
 	// d.huber.1: LossGrad of HuberLoss N×3×8×8
-	m.lossGrad4(n, m.arena[16080:16080+n*192], image, m.arena[44016:44016+1], m.arena[20688:20688+n*192])
+	m.lossGrad4(n, m.arena[16080:16080+n*192], image, m.arena[46864:46864+1], m.arena[20688:20688+n*192])
 	// d.mae.1: LossGrad of MAELoss N×3×8×8
-	m.lossGrad5(n, m.arena[16080:16080+n*192], image, m.arena[44016:44016+1], m.arena[22224:22224+n*192])
+	m.lossGrad5(n, m.arena[16080:16080+n*192], image, m.arena[46864:46864+1], m.arena[22224:22224+n*192])
 	// d.mse/weighted.1: Fill scalar
-	m.arena[35472] = 2.0
+	m.arena[46816] = 2.0
 	// d.mse.1: LossGrad of MSELoss N×3×8×8
-	m.lossGrad6(n, m.arena[16080:16080+n*192], image, m.arena[35472:35472+1], m.arena[23760:23760+n*192])
+	m.lossGrad6(n, m.arena[16080:16080+n*192], image, m.arena[46816:46816+1], m.arena[23760:23760+n*192])
 	// d.nll_steps.1: LossGrad of NLLLoss N×5×3
-	m.lossGrad7(n, m.arena[30400:30400+n*15], tags, m.arena[46064:46064+1], m.arena[35248:35248+n*15])
+	m.lossGrad7(n, m.arena[32720:32720+n*15], tags, m.arena[49088:49088+1], m.arena[32592:32592+n*15])
 	// d.step_log_probs/log_softmax.1: LogSoftmaxGrad N×5×3
-	m.logSoftmaxGrad(n, m.arena[30400:30400+n*15], m.arena[35248:35248+n*15], m.arena[30528:30528+n*15])
+	m.logSoftmaxGrad(n, m.arena[32720:32720+n*15], m.arena[32592:32592+n*15], m.arena[32848:32848+n*15])
 	// d.step_log_probs/bias.1: BiasAddLastGrad 3
-	m.biasAddLastGrad(n, m.arena[30528:30528+n*15], &m.stepLogProbsBiasGrad)
+	m.biasAddLastGrad(n, m.arena[32848:32848+n*15], &m.stepLogProbsBiasGrad)
 	// d.step_log_probs.1: MatMul 3×3
-	rt.GemmP(m.pool, true, false, 3, 3, n*5, 1, m.arena[30528:30528+n*15], 3, seq, 3, 0, m.stepLogProbsWeightGrad[:], 3)
+	rt.GemmP(m.pool, true, false, 3, 3, n*5, 1, m.arena[32848:32848+n*15], 3, seq, 3, 0, m.stepLogProbsWeightGrad[:], 3)
 	// d.nll.1: LossGrad of NLLLoss N×5
-	m.lossGrad8(n, m.arena[43904:43904+n*5], label, m.arena[46064:46064+1], m.arena[43952:43952+n*5])
+	m.lossGrad8(n, m.arena[46768:46768+n*5], label, m.arena[49088:49088+1], m.arena[46816:46816+n*5])
 	// d.log_probs.1: LogSoftmaxGrad N×5
-	m.logSoftmaxGrad2(n, m.arena[43904:43904+n*5], m.arena[43952:43952+n*5], m.arena[45472:45472+n*5])
+	m.logSoftmaxGrad2(n, m.arena[46768:46768+n*5], m.arena[46816:46816+n*5], m.arena[48400:48400+n*5])
 	// d.sparse_ce_steps.1: LossGrad of SparseSoftmaxCELoss N×5×3
-	m.lossGrad9(n, m.arena[35488:35488+n*15], tags, m.arena[46064:46064+1], m.arena[43904:43904+n*15])
+	m.lossGrad9(n, m.arena[32464:32464+n*15], tags, m.arena[49088:49088+1], m.arena[46768:46768+n*15])
 	// d.sparse_ce_probs/weighted.1: Fill scalar
-	m.arena[35296] = 0.25
+	m.arena[48608] = 0.25
 	// d.sparse_ce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad10(n, m.arena[44608:44608+n*5], m.arena[35424:35424+n*5], m.arena[35296:35296+1], m.arena[45520:45520+n*5])
+	m.lossGrad10(n, m.arena[47536:47536+n*5], m.arena[33120:33120+n*5], m.arena[48608:48608+1], m.arena[48448:48448+n*5])
 	// d.cce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad10(n, m.arena[44608:44608+n*5], onehot, m.arena[35296:35296+1], m.arena[35248:35248+n*5])
+	m.lossGrad10(n, m.arena[47536:47536+n*5], onehot, m.arena[48608:48608+1], m.arena[33120:33120+n*5])
 	// d.cce_probs.2: Add N×5
-	m.add(n, m.arena[45520:45520+n*5], m.arena[35248:35248+n*5], m.arena[45520:45520+n*5])
+	m.add(n, m.arena[48448:48448+n*5], m.arena[33120:33120+n*5], m.arena[48448:48448+n*5])
 	// d.cce_logits.1: LossGrad of SoftmaxCELoss N×5
-	m.lossGrad11(n, m.arena[35376:35376+n*5], onehot, m.arena[46064:46064+1], m.arena[45568:45568+n*5])
+	m.lossGrad11(n, m.arena[32976:32976+n*5], onehot, m.arena[49088:49088+1], m.arena[48496:48496+n*5])
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad12(n, m.arena[35376:35376+n*5], label, m.arena[35616:35616+1], m.arena[45616:45616+n*5])
+	m.lossGrad12(n, m.arena[32976:32976+n*5], label, m.arena[48592:48592+1], m.arena[48544:48544+n*5])
+	// d.ln_mean.1: Broadcast N×5
+	m.broadcast3(n, m.arena[49088:49088+1], m.arena[48592:48592+n*5])
+	// d.ln_plain_tanh.1: TanhGrad N×5
+	m.tanhGrad(n, m.arena[33072:33072+n*5], m.arena[48592:48592+n*5], m.arena[33072:33072+n*5])
+	// d.ln_plain.1: LayerNormGrad N×5
+	m.layerNormGrad(n, m.arena[33024:33024+n*5], m.arena[33072:33072+n*5], m.arena[48640:48640+n*5])
+	// d.ln_dense/bias.1: ChannelSum 5
+	m.channelSum(n, m.arena[48640:48640+n*5], &m.lnDenseBiasGrad)
+	// d.ln_dense.1: MatMul N×128
+	rt.GemmP(m.pool, false, false, n, 128, 5, 1, m.arena[48640:48640+n*5], 5, m.lnDenseWeight[:], 128, 0, m.arena[32464:32464+n*128], 128)
+	// d.ln_dense.2: MatMul 5×128
+	rt.GemmP(m.pool, true, false, 5, 128, n, 1, m.arena[48640:48640+n*5], 5, m.arena[31440:31440+n*128], 128, 0, m.lnDenseWeightGrad[:], 128)
+	// d.ln_flat.1: Reshape N×2×8×8: a view, no code
+	// d.ln_plane.1: LayerNormGrad N×2×8×8
+	m.layerNormGrad2(n, m.arena[30416:30416+n*128], m.arena[32464:32464+n*128], m.arena[47472:47472+64], m.arena[31440:31440+n*128])
+	// d.ln_plane.2: LayerNormBiasGrad 8×8
+	m.layerNormBiasGrad(n, m.arena[32464:32464+n*128], &m.lnPlaneBiasGrad)
+	// d.ln_tanh.1: TanhGrad N×2×8×8
+	m.tanhGrad(n, m.arena[30416:30416+n*128], m.arena[31440:31440+n*128], m.arena[30416:30416+n*128])
+	// d.ln_image.1: LayerNormGrad N×2×8×8
+	m.layerNormGrad3(n, m.arena[29392:29392+n*128], m.arena[30416:30416+n*128], m.lnImageWeight[:], m.arena[31440:31440+n*128])
+	// d.ln_image.2: LayerNormWeightGrad 2×8×8
+	m.layerNormWeightGrad(n, m.arena[29392:29392+n*128], m.arena[30416:30416+n*128], &m.lnImageWeightGrad)
+	// d.ln_image.3: LayerNormBiasGrad 2×8×8
+	m.layerNormBiasGrad2(n, m.arena[30416:30416+n*128], &m.lnImageBiasGrad)
+	// d.conv_ln/bias.1: ChannelSum 2
+	m.channelSum2(n, m.arena[31440:31440+n*128], &m.convLnBiasGrad)
+	// d.conv_ln.1: Conv2DFilterGrad 2×3×3×3
+	m.conv2DFilterGrad(n, image, m.arena[31440:31440+n*128], m.convLnWeightGrad[:])
 	// d.pad_crop_mean.1: Broadcast N×2×4×6
-	m.broadcast3(n, m.arena[46064:46064+1], m.arena[35248:35248+n*48])
+	m.broadcast4(n, m.arena[49088:49088+1], m.arena[30400:30400+n*48])
 	// d.crop.1: Pad2D N×2×7×9
-	m.pad2D3(n, m.arena[35248:35248+n*48], m.arena[30400:30400+n*126])
+	m.pad2D3(n, m.arena[30400:30400+n*48], m.arena[29392:29392+n*126])
 	// d.conv_pad/tanh.1: TanhGrad N×2×7×9
-	m.tanhGrad(n, m.arena[29392:29392+n*126], m.arena[30400:30400+n*126], m.arena[29392:29392+n*126])
+	m.tanhGrad(n, m.arena[33488:33488+n*126], m.arena[29392:29392+n*126], m.arena[33488:33488+n*126])
 	// d.conv_pad/bias.1: ChannelSum 2
-	m.channelSum(n, m.arena[29392:29392+n*126], &m.convPadBiasGrad)
+	m.channelSum3(n, m.arena[33488:33488+n*126], &m.convPadBiasGrad)
 	// d.conv_pad.1: Conv2DFilterGrad 2×3×3×3
-	m.conv2DFilterGrad(n, m.arena[3200:3200+n*297], m.arena[29392:29392+n*126], m.convPadWeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[3200:3200+n*297], m.arena[33488:33488+n*126], m.convPadWeightGrad[:])
 	// d.dilated_mean.1: Broadcast N×2×8×17
-	m.broadcast4(n, m.arena[46064:46064+1], m.arena[3200:3200+n*272])
+	m.broadcast5(n, m.arena[49088:49088+1], m.arena[3200:3200+n*272])
 	// d.deconv_dilated/bias.1: ChannelSum 2
-	m.channelSum2(n, m.arena[3200:3200+n*272], &m.deconvDilatedBiasGrad)
+	m.channelSum4(n, m.arena[3200:3200+n*272], &m.deconvDilatedBiasGrad)
 	// d.deconv_dilated.1: Conv2D N×2×4×8
 	m.conv2D2(n, m.arena[3200:3200+n*272], m.deconvDilatedWeight[:], m.arena[29392:29392+n*64])
 	// d.deconv_dilated.2: Conv2DFilterGrad 2×2×2×2
-	m.conv2DFilterGrad2(n, m.arena[3200:3200+n*272], m.arena[33200:33200+n*64], m.deconvDilatedWeightGrad[:])
+	m.conv2DFilterGrad3(n, m.arena[3200:3200+n*272], m.arena[36288:36288+n*64], m.deconvDilatedWeightGrad[:])
 	// d.conv_dilated/tanh.1: TanhGrad N×2×4×8
-	m.tanhGrad(n, m.arena[33200:33200+n*64], m.arena[29392:29392+n*64], m.arena[33200:33200+n*64])
+	m.tanhGrad(n, m.arena[36288:36288+n*64], m.arena[29392:29392+n*64], m.arena[36288:36288+n*64])
 	// d.conv_dilated/bias.1: ChannelSum 2
-	m.channelSum3(n, m.arena[33200:33200+n*64], &m.convDilatedBiasGrad)
+	m.channelSum5(n, m.arena[36288:36288+n*64], &m.convDilatedBiasGrad)
 	// d.conv_dilated.1: Conv2DFilterGrad 2×3×3×3
-	m.conv2DFilterGrad3(n, image, m.arena[33200:33200+n*64], m.convDilatedWeightGrad[:])
+	m.conv2DFilterGrad4(n, image, m.arena[36288:36288+n*64], m.convDilatedWeightGrad[:])
 	// d.repeat_mean.1: Broadcast N×3×2
-	m.broadcast2(n, m.arena[46064:46064+1], m.arena[33392:33392+n*6])
+	m.broadcast2(n, m.arena[49088:49088+1], m.arena[47472:47472+n*6])
 	// d.repeat_lstm/sequence.1 … d.repeat_lstm/t0/gates.1: each thread computes its own range of items (trainStepItems6)
 	m.pool.Items(n, m.trainStepItems6Fn)
 	// d.repeat_lstm/t0/gates.2: Add 8
@@ -650,285 +702,283 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		s := (*[8]float32)(m.arena[29392:])
 		acc := (*[8]float64)(m.scratch64[:])
 		clear(acc[:])
-		rt.ColSums64Steps(acc[:], m.arena[33200:33392], n, 3, 8, 64)
+		rt.ColSums64Steps(acc[:], m.arena[36288:36480], n, 3, 8, 64)
 		for c := range 8 {
 			s[c] = float32(acc[c])
 		}
 	}
 	// d.repeat_lstm/t0/gates_matmul.2: MatMul 8×4
 	// the products of all 3 steps as one, Σₖ d.repeat_lstm/t[k]/i_pre.2ᵀ·repeat_lstm/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 8, 4, n, 3, m.arena[33200:33392], 8, 64, m.arena[44320:44416], 4, 32, m.arena[33584:33584+32], 4)
+	rt.GemmStepsP(m.pool, 8, 4, n, 3, m.arena[36288:36480], 8, 64, m.arena[47184:47280], 4, 32, m.arena[36592:36592+32], 4)
 	// d.repeat_lstm/t0/gates_matmul.3: Add 8×4: one product over the steps (rt.GemmStepsP at d.repeat_lstm/t0/gates_matmul.2), no code
 	// d.repeat_lstm/t0/xh.1: MatMul N×2
-	rt.GemmP(m.pool, false, false, n, 2, 8, 1, m.arena[33200:33200+n*8], 8, m.repeatLstmWeightIhL0[:], 2, 0, m.arena[29456:29456+n*2], 2)
+	rt.GemmP(m.pool, false, false, n, 2, 8, 1, m.arena[36288:36288+n*8], 8, m.repeatLstmWeightIhL0[:], 2, 0, m.arena[36720:36720+n*2], 2)
 	// d.repeat_lstm/t0/x.1: Reshape N×1×2: a view, no code
 	// d.repeat_lstm/t0/x_slice.1: SliceGrad N×3×2
-	m.sliceGrad(n, m.arena[29456:29456+n*2], m.arena[33440:33440+n*6], 0)
+	m.sliceGrad(n, m.arena[36720:36720+n*2], m.arena[36480:36480+n*6], 0)
 	// d.repeat_lstm/t0/x_slice.2: Add N×3×2: written in place by its SliceGrads, no code
 	// d.repeat_lstm/weight.1: Slice 8×2
-	m.slice13(n, m.arena[33584:33584+32], m.repeatLstmWeightIhL0Grad[:])
+	m.slice13(n, m.arena[36592:36592+32], m.repeatLstmWeightIhL0Grad[:])
 	// d.repeat_lstm/weight.2: Slice 8×2
-	m.slice14(n, m.arena[33584:33584+32], m.repeatLstmWeightHhL0Grad[:])
+	m.slice14(n, m.arena[36592:36592+32], m.repeatLstmWeightHhL0Grad[:])
 	// d.repeat.1: RepeatGrad N×2
-	m.repeatGrad(n, m.arena[33440:33440+n*6], m.arena[45984:45984+n*2])
+	m.repeatGrad(n, m.arena[36480:36480+n*6], m.arena[49008:49008+n*2])
 	// d.repeat.2: Add N×2
-	m.add(n, m.arena[46016:46016+n*2], m.arena[45984:45984+n*2], m.arena[46016:46016+n*2])
+	m.add(n, m.arena[49040:49040+n*2], m.arena[49008:49008+n*2], m.arena[49040:49040+n*2])
 	// d.embed_mean.1: Broadcast N×4×2
-	m.broadcast5(n, m.arena[46064:46064+1], m.arena[44320:44320+n*8])
+	m.broadcast6(n, m.arena[49088:49088+1], m.arena[47184:47184+n*8])
 	// d.embed_proj/tanh.1: TanhGrad N×4×2
-	m.tanhGrad(n, m.arena[44544:44544+n*8], m.arena[44320:44320+n*8], m.arena[44544:44544+n*8])
+	m.tanhGrad(n, m.arena[47408:47408+n*8], m.arena[47184:47184+n*8], m.arena[47408:47408+n*8])
 	// d.embed_proj/bias.1: BiasAddLastGrad 2
-	m.biasAddLastGrad2(n, m.arena[44544:44544+n*8], &m.embedProjBiasGrad)
+	m.biasAddLastGrad2(n, m.arena[47408:47408+n*8], &m.embedProjBiasGrad)
 	// d.embed_proj.1: MatMul N×4×3
-	rt.GemmP(m.pool, false, false, n*4, 3, 2, 1, m.arena[44544:44544+n*8], 2, m.embedProjWeight[:], 3, 0, m.arena[33200:33200+n*12], 3)
+	rt.GemmP(m.pool, false, false, n*4, 3, 2, 1, m.arena[47408:47408+n*8], 2, m.embedProjWeight[:], 3, 0, m.arena[36288:36288+n*12], 3)
 	// d.embed_proj.2: MatMul 2×3
-	rt.GemmP(m.pool, true, false, 2, 3, n*4, 1, m.arena[44544:44544+n*8], 2, m.arena[44224:44224+n*12], 3, 0, m.embedProjWeightGrad[:], 3)
+	rt.GemmP(m.pool, true, false, 2, 3, n*4, 1, m.arena[47408:47408+n*8], 2, m.arena[47088:47088+n*12], 3, 0, m.embedProjWeightGrad[:], 3)
 	// d.embed.1: EmbeddingGrad 9×3
-	m.embeddingGrad(n, tokens, m.arena[33200:33200+n*12], m.embedWeightGrad[:])
-	// d.smooth_mean.1: Broadcast N×5
-	m.broadcast6(n, m.arena[46064:46064+1], m.arena[44544:44544+n*5])
+	m.embeddingGrad(n, tokens, m.arena[36288:36288+n*12], m.embedWeightGrad[:])
 	// d.dense_gelu_tanh/gelu_tanh.1: GeluGrad N×5
-	m.geluGrad(n, m.arena[45088:45088+n*5], m.arena[44544:44544+n*5], m.arena[45088:45088+n*5])
+	m.geluGrad(n, m.arena[48016:48016+n*5], m.arena[48592:48592+n*5], m.arena[48016:48016+n*5])
 	// d.dense_gelu_tanh/bias.1: ChannelSum 5
-	m.channelSum4(n, m.arena[45088:45088+n*5], &m.denseGeluTanhBiasGrad)
+	m.channelSum(n, m.arena[48016:48016+n*5], &m.denseGeluTanhBiasGrad)
 	// d.dense_gelu_tanh.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 5, 1, m.arena[45088:45088+n*5], 5, m.denseGeluTanhWeight[:], 6, 0, m.arena[44544:44544+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 5, 1, m.arena[48016:48016+n*5], 5, m.denseGeluTanhWeight[:], 6, 0, m.arena[47408:47408+n*6], 6)
 	// d.dense_gelu_tanh.2: MatMul 5×6
-	rt.GemmP(m.pool, true, false, 5, 6, n, 1, m.arena[45088:45088+n*5], 5, m.arena[45040:45040+n*6], 6, 0, m.denseGeluTanhWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 5, 6, n, 1, m.arena[48016:48016+n*5], 5, m.arena[47968:47968+n*6], 6, 0, m.denseGeluTanhWeightGrad[:], 6)
 	// d.silu_layer.1: SiluGrad N×6
-	m.siluGrad(n, m.arena[44992:44992+n*6], m.arena[44544:44544+n*6], m.arena[44992:44992+n*6])
+	m.siluGrad(n, m.arena[47920:47920+n*6], m.arena[47408:47408+n*6], m.arena[47920:47920+n*6])
 	// d.dense_swish/swish.1: SiluGrad N×6
-	m.siluGrad(n, m.arena[44944:44944+n*6], m.arena[44992:44992+n*6], m.arena[44944:44944+n*6])
+	m.siluGrad(n, m.arena[47872:47872+n*6], m.arena[47920:47920+n*6], m.arena[47872:47872+n*6])
 	// d.dense_swish/bias.1: ChannelSum 6
-	m.channelSum5(n, m.arena[44944:44944+n*6], &m.denseSwishBiasGrad)
+	m.channelSum6(n, m.arena[47872:47872+n*6], &m.denseSwishBiasGrad)
 	// d.dense_swish.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[44944:44944+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[44544:44544+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[47872:47872+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[47408:47408+n*6], 6)
 	// d.dense_swish.2: MatMul 6×6
-	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[44944:44944+n*6], 6, m.arena[44896:44896+n*6], 6, 0, m.denseSwishWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[47872:47872+n*6], 6, m.arena[47824:47824+n*6], 6, 0, m.denseSwishWeightGrad[:], 6)
 	// d.dense_softplus/softplus.1: SoftplusGrad N×6
-	m.softplusGrad(n, m.arena[44848:44848+n*6], m.arena[44544:44544+n*6], m.arena[44848:44848+n*6])
+	m.softplusGrad(n, m.arena[47776:47776+n*6], m.arena[47408:47408+n*6], m.arena[47776:47776+n*6])
 	// d.dense_softplus/bias.1: ChannelSum 6
-	m.channelSum5(n, m.arena[44848:44848+n*6], &m.denseSoftplusBiasGrad)
+	m.channelSum6(n, m.arena[47776:47776+n*6], &m.denseSoftplusBiasGrad)
 	// d.dense_softplus.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[44848:44848+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[44544:44544+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[47776:47776+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[47408:47408+n*6], 6)
 	// d.dense_softplus.2: MatMul 6×6
-	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[44848:44848+n*6], 6, m.arena[44800:44800+n*6], 6, 0, m.denseSoftplusWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 6, 6, n, 1, m.arena[47776:47776+n*6], 6, m.arena[47728:47728+n*6], 6, 0, m.denseSoftplusWeightGrad[:], 6)
 	// d.elu_layer.1: EluGrad N×6
-	m.eluGrad(n, m.arena[44752:44752+n*6], m.arena[44544:44544+n*6], m.arena[44752:44752+n*6])
+	m.eluGrad(n, m.arena[47680:47680+n*6], m.arena[47408:47408+n*6], m.arena[47680:47680+n*6])
 	// d.dense_selu/selu.1: SeluGrad N×6
-	m.seluGrad(n, m.arena[44704:44704+n*6], m.arena[44752:44752+n*6], m.arena[44704:44704+n*6])
+	m.seluGrad(n, m.arena[47632:47632+n*6], m.arena[47680:47680+n*6], m.arena[47632:47632+n*6])
 	// d.dense_selu/bias.1: ChannelSum 6
-	m.channelSum5(n, m.arena[44704:44704+n*6], &m.denseSeluBiasGrad)
+	m.channelSum6(n, m.arena[47632:47632+n*6], &m.denseSeluBiasGrad)
 	// d.dense_selu.1: MatMul N×8
-	rt.GemmP(m.pool, false, false, n, 8, 6, 1, m.arena[44704:44704+n*6], 6, m.denseSeluWeight[:], 8, 0, m.arena[44224:44224+n*8], 8)
+	rt.GemmP(m.pool, false, false, n, 8, 6, 1, m.arena[47632:47632+n*6], 6, m.denseSeluWeight[:], 8, 0, m.arena[47088:47088+n*8], 8)
 	// d.dense_selu.2: MatMul 6×8
-	rt.GemmP(m.pool, true, false, 6, 8, n, 1, m.arena[44704:44704+n*6], 6, m.arena[44480:44480+n*8], 8, 0, m.denseSeluWeightGrad[:], 8)
+	rt.GemmP(m.pool, true, false, 6, 8, n, 1, m.arena[47632:47632+n*6], 6, m.arena[47344:47344+n*8], 8, 0, m.denseSeluWeightGrad[:], 8)
 	// d.smooth_flat.1: Reshape N×2×2×2: a view, no code
 	// d.pool_gelu.1: MaxPool2DGrad N×2×4×4
-	m.maxPool2DGrad(n, m.arena[37808:37808+n*32], m.arena[44224:44224+n*8], m.arena[33200:33200+n*32])
+	m.maxPool2DGrad(n, m.arena[40512:40512+n*32], m.arena[47088:47088+n*8], m.arena[36288:36288+n*32])
 	// d.conv_gelu/gelu.1: GeluGrad N×2×4×4
-	m.geluGrad2(n, m.arena[37552:37552+n*32], m.arena[33200:33200+n*32], m.arena[37552:37552+n*32])
+	m.geluGrad2(n, m.arena[40256:40256+n*32], m.arena[36288:36288+n*32], m.arena[40256:40256+n*32])
 	// d.conv_gelu/bias.1: ChannelSum 2
-	m.channelSum6(n, m.arena[37552:37552+n*32], &m.convGeluBiasGrad)
+	m.channelSum7(n, m.arena[40256:40256+n*32], &m.convGeluBiasGrad)
 	// d.conv_gelu.1: Conv2DTranspose N×2×8×8
-	m.conv2DTranspose5(n, m.arena[37552:37552+n*32], m.convGeluWeight[:], m.arena[3200:3200+n*128])
+	m.conv2DTranspose5(n, m.arena[40256:40256+n*32], m.convGeluWeight[:], m.arena[3200:3200+n*128])
 	// d.conv_gelu.2: Conv2DFilterGrad 2×2×3×3
-	m.conv2DFilterGrad4(n, m.arena[28368:28368+n*128], m.arena[37552:37552+n*32], m.convGeluWeightGrad[:])
+	m.conv2DFilterGrad5(n, m.arena[28368:28368+n*128], m.arena[40256:40256+n*32], m.convGeluWeightGrad[:])
 	// d.conv_elu/elu.1: EluGrad N×2×8×8
 	m.eluGrad2(n, m.arena[27344:27344+n*128], m.arena[3200:3200+n*128], m.arena[27344:27344+n*128])
 	// d.conv_elu/bias.1: ChannelSum 2
-	m.channelSum7(n, m.arena[27344:27344+n*128], &m.convEluBiasGrad)
+	m.channelSum2(n, m.arena[27344:27344+n*128], &m.convEluBiasGrad)
 	// d.conv_elu.1: Conv2DFilterGrad 2×3×3×3
-	m.conv2DFilterGrad5(n, image, m.arena[27344:27344+n*128], m.convEluWeightGrad[:])
+	m.conv2DFilterGrad(n, image, m.arena[27344:27344+n*128], m.convEluWeightGrad[:])
 	// d.z/z.1: Add N×2, fused with d.kl_normal/mu_sq.1 (Mul), d.kl_normal/mu_sq.2 (Scale)
-	m.mulScaleAdd(n, m.arena[45920:45920+n*2], m.arena[46048:46048+n*2], m.arena[45920:45920+n*2], m.arena[46016:46016+n*2])
+	m.mulScaleAdd(n, m.arena[48944:48944+n*2], m.arena[49072:49072+n*2], m.arena[48944:48944+n*2], m.arena[49040:49040+n*2])
 	// d.z/half_logvar.2: Add N×2, fused with d.kl_normal/var.1 (Mul), d.kl_normal/var.2 (Add), d.z/scaled_eps.1 (Mul), d.z/std.1 (Mul), d.z/half_logvar.1 (Scale)
-	m.mulAddMulMulScaleAdd(n, m.arena[46048:46048+n*2], m.arena[46048:46048+n*2], m.arena[46000:46000+n*2], m.arena[46032:46032+n*2], m.arena[46016:46016+n*2], m.arena[45952:45952+n*2], m.arena[45936:45936+n*2])
+	m.mulAddMulMulScaleAdd(n, m.arena[49072:49072+n*2], m.arena[49072:49072+n*2], m.arena[49024:49024+n*2], m.arena[49056:49056+n*2], m.arena[49040:49040+n*2], m.arena[48976:48976+n*2], m.arena[48960:48960+n*2])
 	// d.z_log_var/bias.1: ChannelSum 2
-	m.channelSum8(n, m.arena[46048:46048+n*2], &m.zLogVarBiasGrad)
+	m.channelSum8(n, m.arena[49072:49072+n*2], &m.zLogVarBiasGrad)
 	// d.z_log_var.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[46048:46048+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[45424:45424+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[49072:49072+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[48352:48352+n*6], 6)
 	// d.z_log_var.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[46048:46048+n*2], 2, m.arena[44656:44656+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[49072:49072+n*2], 2, m.arena[47584:47584+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
 	// d.z_log_var.3: Add N×6: accumulated in place by its products, no code
 	// d.z_mean/bias.1: ChannelSum 2
-	m.channelSum8(n, m.arena[45920:45920+n*2], &m.zMeanBiasGrad)
+	m.channelSum8(n, m.arena[48944:48944+n*2], &m.zMeanBiasGrad)
 	// d.z_mean.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[45920:45920+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[45424:45424+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[48944:48944+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[48352:48352+n*6], 6)
 	// d.z_mean.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[45920:45920+n*2], 2, m.arena[44656:44656+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[48944:48944+n*2], 2, m.arena[47584:47584+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
 	// d.z_mean.3: Add N×6: accumulated in place by its products, no code
 	// d.code/sigmoid.1: SigmoidGrad N×6
-	m.sigmoidGrad(n, m.arena[44656:44656+n*6], m.arena[45424:45424+n*6], m.arena[44656:44656+n*6])
+	m.sigmoidGrad(n, m.arena[47584:47584+n*6], m.arena[48352:48352+n*6], m.arena[47584:47584+n*6])
 	// d.code/bias.1: ChannelSum 6
-	m.channelSum5(n, m.arena[44656:44656+n*6], &m.codeBiasGrad)
+	m.channelSum6(n, m.arena[47584:47584+n*6], &m.codeBiasGrad)
 	// d.code.1: MatMul 6×192
-	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[44656:44656+n*6], 6, m.arena[17616:17616+n*192], 192, 1, m.codeWeightGrad[:], 192)
+	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[47584:47584+n*6], 6, m.arena[17616:17616+n*192], 192, 1, m.codeWeightGrad[:], 192)
 	// d.code.2: Add 6×192: accumulated in place by its products, no code
 	// d.flag_prob/sigmoid.1: SigmoidGrad N×1
-	m.sigmoidGrad(n, m.arena[45904:45904+n], m.arena[46080:46080+n], m.arena[45904:45904+n])
+	m.sigmoidGrad(n, m.arena[48928:48928+n], m.arena[49104:49104+n], m.arena[48928:48928+n])
 	// d.flag_prob/bias.1: ChannelSum 1
-	m.channelSum9(n, m.arena[45904:45904+n], &m.flagProbBiasGrad)
+	m.channelSum9(n, m.arena[48928:48928+n], &m.flagProbBiasGrad)
 	// d.flag_prob.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[45904:45904+n], 1, m.flagProbWeight[:], 4, 0, m.arena[44528:44528+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[48928:48928+n], 1, m.flagProbWeight[:], 4, 0, m.arena[48592:48592+n*4], 4)
 	// d.flag_prob.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[45904:45904+n], 1, m.arena[45664:45664+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[48928:48928+n], 1, m.arena[48688:48688+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
 	// d.flag_logit/bias.1: ChannelSum 1
-	m.channelSum9(n, m.arena[46096:46096+n], &m.flagLogitBiasGrad)
+	m.channelSum9(n, m.arena[49120:49120+n], &m.flagLogitBiasGrad)
 	// d.flag_logit.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[46096:46096+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[44528:44528+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[49120:49120+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[48592:48592+n*4], 4)
 	// d.flag_logit.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[46096:46096+n], 1, m.arena[45664:45664+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[49120:49120+n], 1, m.arena[48688:48688+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
 	// d.flag_logit.3: Add N×4: accumulated in place by its products, no code
 	// d.probs.1: SoftmaxGrad N×5
-	m.softmaxGrad(n, m.arena[44608:44608+n*5], m.arena[45520:45520+n*5], m.arena[44480:44480+n*5])
+	m.softmaxGrad(n, m.arena[47536:47536+n*5], m.arena[48448:48448+n*5], m.arena[47088:47088+n*5])
 	// d.probs.2: Add N×5, fused with d.cce_logits.2 (Add), d.sparse_ce.2 (Add)
-	m.addAddAdd(n, m.arena[45472:45472+n*5], m.arena[45472:45472+n*5], m.arena[45568:45568+n*5], m.arena[45616:45616+n*5], m.arena[44480:44480+n*5])
+	m.addAddAdd(n, m.arena[48400:48400+n*5], m.arena[48400:48400+n*5], m.arena[48496:48496+n*5], m.arena[48544:48544+n*5], m.arena[47088:47088+n*5])
 	// d.logits/bias.1: ChannelSum 5
-	m.channelSum4(n, m.arena[45472:45472+n*5], &m.logitsBiasGrad)
+	m.channelSum(n, m.arena[48400:48400+n*5], &m.logitsBiasGrad)
 	// d.logits.1: MatMul N×30
-	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[45472:45472+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[33200:33200+n*30], 30)
+	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[48400:48400+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[36288:36288+n*30], 30)
 	// d.logits.2: MatMul 5×30
-	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[45472:45472+n*5], 5, m.arena[39024:39024+n*30], 30, 0, m.logitsWeightGrad[:], 30)
+	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[48400:48400+n*5], 5, m.arena[41728:41728+n*30], 30, 0, m.logitsWeightGrad[:], 30)
 	// d.tanh.1: TanhGrad N×30, fused with d.relu.1 (ReluGrad)
-	m.reluGradTanhGrad(n, m.arena[39024:39024+n*30], m.arena[39024:39024+n*30], m.arena[33200:33200+n*30], m.arena[38784:38784+n*30])
+	m.reluGradTanhGrad(n, m.arena[41728:41728+n*30], m.arena[41728:41728+n*30], m.arena[36288:36288+n*30], m.arena[41488:41488+n*30])
 	// d.flatten2.1: Reshape N×2×3×5: a view, no code
 	// d.leaky.1: LeakyReluGrad N×2×3×5
-	m.leakyReluGrad(n, m.arena[38544:38544+n*30], m.arena[39024:39024+n*30], m.arena[38544:38544+n*30])
+	m.leakyReluGrad(n, m.arena[41248:41248+n*30], m.arena[41728:41728+n*30], m.arena[41248:41248+n*30])
 	// d.unflatten.1: Reshape N×30: a view, no code
 	// d.bn_fc/shifted.1: ChannelSum 30
-	m.channelSum10(n, m.arena[38544:38544+n*30], &m.bnFcBiasGrad)
+	m.channelSum10(n, m.arena[41248:41248+n*30], &m.bnFcBiasGrad)
 	// d.bn_fc/scaled.1: ChannelMul N×30
-	m.channelMul2(n, m.arena[38544:38544+n*30], m.arena[33200:33200+n*30], &m.bnFcWeight)
+	m.channelMul2(n, m.arena[41248:41248+n*30], m.arena[36288:36288+n*30], &m.bnFcWeight)
 	// d.bn_fc/scaled.2: Mul N×30
-	m.mul(n, m.arena[38544:38544+n*30], m.arena[38304:38304+n*30], m.arena[38544:38544+n*30])
+	m.mul(n, m.arena[41248:41248+n*30], m.arena[41008:41008+n*30], m.arena[41248:41248+n*30])
 	// d.bn_fc/scaled.3: ChannelSum 30
-	m.channelSum10(n, m.arena[38544:38544+n*30], &m.bnFcWeightGrad)
+	m.channelSum10(n, m.arena[41248:41248+n*30], &m.bnFcWeightGrad)
 	// d.bn_fc/normalized.2: Mul N×30
-	m.mul(n, m.arena[33200:33200+n*30], m.arena[38064:38064+n*30], m.arena[33440:33440+n*30])
+	m.mul(n, m.arena[36288:36288+n*30], m.arena[40768:40768+n*30], m.arena[36528:36528+n*30])
 	// d.bn_fc/normalized.3: ChannelSum 30
-	m.channelSum10(n, m.arena[33440:33440+n*30], (*[30]float32)(m.arena[33680:]))
+	m.channelSum10(n, m.arena[36528:36528+n*30], (*[30]float32)(m.arena[36768:]))
 	// d.bn_fc/inv_std.4: Scale 30, fused with d.bn_fc/inv_std.1 (Square), d.bn_fc/inv_std.2 (Mul), d.bn_fc/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[33680:33680+30], m.arena[45824:45824+30], m.arena[33680:33680+30])
+	m.squareMulMulScale(n, m.arena[36768:36768+30], m.arena[48848:48848+30], m.arena[36768:36768+30])
 	// d.bn_fc/var.1: ChannelBroadcast N×30
-	m.channelBroadcast(n, (*[30]float32)(m.arena[33680:]), m.arena[33440:33440+n*30])
+	m.channelBroadcast(n, (*[30]float32)(m.arena[36768:]), m.arena[36528:36528+n*30])
 	// d.bn_fc/sq.3: Add N×30, fused with d.bn_fc/normalized.1 (ChannelMul), d.bn_fc/sq.1 (Mul), d.bn_fc/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[33200:33200+n*30], m.arena[33200:33200+n*30], (*[30]float32)(m.arena[45824:]), m.arena[33440:33440+n*30], m.arena[38064:38064+n*30])
+	m.channelMulMulScaleAdd(n, m.arena[36288:36288+n*30], m.arena[36288:36288+n*30], (*[30]float32)(m.arena[48848:]), m.arena[36528:36528+n*30], m.arena[40768:40768+n*30])
 	// d.bn_fc/centered.1: ChannelSum 30
-	m.channelSum10(n, m.arena[33200:33200+n*30], (*[30]float32)(m.arena[33680:]))
+	m.channelSum10(n, m.arena[36288:36288+n*30], (*[30]float32)(m.arena[36768:]))
 	// d.bn_fc/neg_mean.1: Scale 30
-	m.scale(n, m.arena[33680:33680+30], m.arena[33680:33680+30])
+	m.scale(n, m.arena[36768:36768+30], m.arena[36768:36768+30])
 	// d.bn_fc/mean.1: ChannelBroadcast N×30
-	m.channelBroadcast(n, (*[30]float32)(m.arena[33680:]), m.arena[33440:33440+n*30])
+	m.channelBroadcast(n, (*[30]float32)(m.arena[36768:]), m.arena[36528:36528+n*30])
 	// d.bn_fc/mean.2: Add N×30
-	m.add(n, m.arena[33200:33200+n*30], m.arena[33440:33440+n*30], m.arena[33200:33200+n*30])
+	m.add(n, m.arena[36288:36288+n*30], m.arena[36528:36528+n*30], m.arena[36288:36288+n*30])
 	// d.head_concat.1: Slice N×16
-	m.slice15(n, m.arena[33200:33200+n*30], m.arena[33584:33584+n*16])
+	m.slice15(n, m.arena[36288:36288+n*30], m.arena[36672:36672+n*16])
 	// d.head_concat.2: Slice N×4
-	m.slice16(n, m.arena[33200:33200+n*30], m.arena[44480:44480+n*4])
+	m.slice16(n, m.arena[36288:36288+n*30], m.arena[48624:48624+n*4])
 	// d.head_concat.3: Slice N×10
-	m.slice17(n, m.arena[33200:33200+n*30], m.arena[17616:17616+n*10])
+	m.slice17(n, m.arena[36288:36288+n*30], m.arena[17616:17616+n*10])
 	// d.head_concat.4: Add N×4
-	m.add(n, m.arena[44528:44528+n*4], m.arena[44480:44480+n*4], m.arena[18096:18096+n*4])
+	m.add(n, m.arena[48592:48592+n*4], m.arena[48624:48624+n*4], m.arena[48656:48656+n*4])
 	// d.fc/bias.1: ChannelSum 16
-	m.channelSum11(n, m.arena[33584:33584+n*16], &m.fcBiasGrad)
+	m.channelSum11(n, m.arena[36672:36672+n*16], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×48
-	rt.GemmP(m.pool, false, false, n, 48, 16, 1, m.arena[33584:33584+n*16], 16, m.fcWeight[:], 48, 0, m.arena[33200:33200+n*48], 48)
+	rt.GemmP(m.pool, false, false, n, 48, 16, 1, m.arena[36672:36672+n*16], 16, m.fcWeight[:], 48, 0, m.arena[36288:36288+n*48], 48)
 	// d.fc.2: MatMul 16×48
-	rt.GemmP(m.pool, true, false, 16, 48, n, 1, m.arena[33584:33584+n*16], 16, m.arena[34864:34864+n*48], 48, 0, m.fcWeightGrad[:], 48)
+	rt.GemmP(m.pool, true, false, 16, 48, n, 1, m.arena[36672:36672+n*16], 16, m.arena[37952:37952+n*48], 48, 0, m.fcWeightGrad[:], 48)
 	// d.dropout/apply.1: Mul N×48
-	m.mul(n, m.arena[33200:33200+n*48], m.arena[34480:34480+n*48], m.arena[33200:33200+n*48])
+	m.mul(n, m.arena[36288:36288+n*48], m.arena[37568:37568+n*48], m.arena[36288:36288+n*48])
 	// d.flatten.1: Reshape N×6×2×4: a view, no code
 	// d.rec_concat.1: Slice N×6
-	m.slice18(n, m.arena[17616:17616+n*10], m.arena[35152:35152+n*6])
+	m.slice18(n, m.arena[17616:17616+n*10], m.arena[38240:38240+n*6])
 	// d.lstm/t4/h.1@0: Slice N×4 (layer rec_concat)
-	m.slice19(n, m.arena[17616:17616+n*10], m.arena[35200:35200+n*4])
+	m.slice19(n, m.arena[17616:17616+n*10], m.arena[38288:38288+n*4])
 	// d.lstm/t4/c_act.1: TanhGrad N×4, fused with d.lstm/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[44288:44288+n*4], m.arena[35200:35200+n*4], m.arena[43552:43552+n*4], m.arena[43872:43872+n*4])
+	m.mulTanhGrad(n, m.arena[47152:47152+n*4], m.arena[38288:38288+n*4], m.arena[46416:46416+n*4], m.arena[46736:46736+n*4])
 	// d.lstm/t4/fc.2: Mul N×4
-	m.mul(n, m.arena[44288:44288+n*4], m.arena[43232:43232+n*4], m.arena[44224:44224+n*4])
+	m.mul(n, m.arena[47152:47152+n*4], m.arena[46096:46096+n*4], m.arena[47088:47088+n*4])
 	// d.lstm/t4/o.1: SigmoidGrad N×4, fused with d.lstm/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[44352:44352+n*4], m.arena[35200:35200+n*4], m.arena[43872:43872+n*4], m.arena[43552:43552+n*4])
+	m.mulSigmoidGrad(n, m.arena[47216:47216+n*4], m.arena[38288:38288+n*4], m.arena[46736:46736+n*4], m.arena[46416:46416+n*4])
 	// d.lstm/t4/o_pre.1: SliceGrad N×16
-	m.sliceGrad2(n, m.arena[44352:44352+n*4], m.arena[33584:33584+n*16], 12)
+	m.sliceGrad2(n, m.arena[47216:47216+n*4], m.arena[36672:36672+n*16], 12)
 	// d.lstm/t4/g.1: TanhGrad N×4, fused with d.lstm/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[44384:44384+n*4], m.arena[44288:44288+n*4], m.arena[43072:43072+n*4], m.arena[43392:43392+n*4])
+	m.mulTanhGrad(n, m.arena[47248:47248+n*4], m.arena[47152:47152+n*4], m.arena[45936:45936+n*4], m.arena[46256:46256+n*4])
 	// d.lstm/t4/g_pre.1: SliceGrad N×16
-	m.sliceGrad2(n, m.arena[44384:44384+n*4], m.arena[33584:33584+n*16], 8)
+	m.sliceGrad2(n, m.arena[47248:47248+n*4], m.arena[36672:36672+n*16], 8)
 	// d.lstm/t4/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/f.1: SigmoidGrad N×4, fused with d.lstm/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[35200:35200+n*4], m.arena[44288:44288+n*4], m.arena[43680:43680+n*4], m.arena[43232:43232+n*4])
+	m.mulSigmoidGrad(n, m.arena[38288:38288+n*4], m.arena[47152:47152+n*4], m.arena[46544:46544+n*4], m.arena[46096:46096+n*4])
 	// d.lstm/t4/f_pre.1: SliceGrad N×16
-	m.sliceGrad2(n, m.arena[35200:35200+n*4], m.arena[33584:33584+n*16], 4)
+	m.sliceGrad2(n, m.arena[38288:38288+n*4], m.arena[36672:36672+n*16], 4)
 	// d.lstm/t4/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/i.1: SigmoidGrad N×4, fused with d.lstm/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[17616:17616+n*4], m.arena[44288:44288+n*4], m.arena[43392:43392+n*4], m.arena[43072:43072+n*4])
+	m.mulSigmoidGrad(n, m.arena[37680:37680+n*4], m.arena[47152:47152+n*4], m.arena[46256:46256+n*4], m.arena[45936:45936+n*4])
 	// d.lstm/t4/i_pre.1: SliceGrad N×16
-	m.sliceGrad2(n, m.arena[17616:17616+n*4], m.arena[33584:33584+n*16], 0)
+	m.sliceGrad2(n, m.arena[37680:37680+n*4], m.arena[36672:36672+n*16], 0)
 	// d.lstm/t4/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t4/gates.2: MatMul 16×7
-	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[33584:33584+n*16], 16, m.arena[37488:37488+n*7], 7, 0, m.arena[34480:34480+112], 7)
+	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[36672:36672+n*16], 16, m.arena[40192:40192+n*7], 7, 0, m.arena[37568:37568+112], 7)
 	// d.lstm/t4/xh.1: MatMul N×4
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[33584:33584+n*16], 16, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[44288:44288+n*4], 4)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[36672:36672+n*16], 16, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[47152:47152+n*4], 4)
 	// d.lstm/t3 … d.lstm/t1: 3 steps, one iteration each
 	for step := 3; step >= 1; step-- {
 		// d.lstm/t[step]/c_act.2: Add N×4, fused with d.lstm/t[step]/h.2 (Mul), d.lstm/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[17648:17648+n*4], m.arena[44288+((step+1)&1)*32:44288+((step+1)&1)*32+n*4], m.arena[43424+step*32:43424+step*32+n*4], m.arena[43744+step*32:43744+step*32+n*4], m.arena[44224+((step+1)&1)*32:44224+((step+1)&1)*32+n*4])
+		m.mulTanhGradAdd(n, m.arena[37712:37712+n*4], m.arena[47152+((step+1)&1)*32:47152+((step+1)&1)*32+n*4], m.arena[46288+step*32:46288+step*32+n*4], m.arena[46608+step*32:46608+step*32+n*4], m.arena[47088+((step+1)&1)*32:47088+((step+1)&1)*32+n*4])
 		// d.lstm/t[step]/fc.2: Mul N×4
-		m.mul(n, m.arena[17648:17648+n*4], m.arena[43104+step*32:43104+step*32+n*4], m.arena[44224+((step)&1)*32:44224+((step)&1)*32+n*4])
+		m.mul(n, m.arena[37712:37712+n*4], m.arena[45968+step*32:45968+step*32+n*4], m.arena[47088+((step)&1)*32:47088+((step)&1)*32+n*4])
 		// d.lstm/t[step]/o.1: SigmoidGrad N×4, fused with d.lstm/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[44352:44352+n*4], m.arena[44288+((step+1)&1)*32:44288+((step+1)&1)*32+n*4], m.arena[43744+step*32:43744+step*32+n*4], m.arena[43424+step*32:43424+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[47216:47216+n*4], m.arena[47152+((step+1)&1)*32:47152+((step+1)&1)*32+n*4], m.arena[46608+step*32:46608+step*32+n*4], m.arena[46288+step*32:46288+step*32+n*4])
 		// d.lstm/t[step]/o_pre.1: SliceGrad N×16
-		m.sliceGrad2(n, m.arena[44352:44352+n*4], m.arena[33584:33584+n*16], 12)
+		m.sliceGrad2(n, m.arena[47216:47216+n*4], m.arena[36672:36672+n*16], 12)
 		// d.lstm/t[step]/g.1: TanhGrad N×4, fused with d.lstm/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[44384:44384+n*4], m.arena[17648:17648+n*4], m.arena[42944+step*32:42944+step*32+n*4], m.arena[43264+step*32:43264+step*32+n*4])
+		m.mulTanhGrad(n, m.arena[47248:47248+n*4], m.arena[37712:37712+n*4], m.arena[45808+step*32:45808+step*32+n*4], m.arena[46128+step*32:46128+step*32+n*4])
 		// d.lstm/t[step]/g_pre.1: SliceGrad N×16
-		m.sliceGrad2(n, m.arena[44384:44384+n*4], m.arena[33584:33584+n*16], 8)
+		m.sliceGrad2(n, m.arena[47248:47248+n*4], m.arena[36672:36672+n*16], 8)
 		// d.lstm/t[step]/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/f.1: SigmoidGrad N×4, fused with d.lstm/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[35200:35200+n*4], m.arena[17648:17648+n*4], m.arena[43584+(step-1)*32:43584+(step-1)*32+n*4], m.arena[43104+step*32:43104+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[38288:38288+n*4], m.arena[37712:37712+n*4], m.arena[46448+(step-1)*32:46448+(step-1)*32+n*4], m.arena[45968+step*32:45968+step*32+n*4])
 		// d.lstm/t[step]/f_pre.1: SliceGrad N×16
-		m.sliceGrad2(n, m.arena[35200:35200+n*4], m.arena[33584:33584+n*16], 4)
+		m.sliceGrad2(n, m.arena[38288:38288+n*4], m.arena[36672:36672+n*16], 4)
 		// d.lstm/t[step]/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/i.1: SigmoidGrad N×4, fused with d.lstm/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[17616:17616+n*4], m.arena[17648:17648+n*4], m.arena[43264+step*32:43264+step*32+n*4], m.arena[42944+step*32:42944+step*32+n*4])
+		m.mulSigmoidGrad(n, m.arena[37680:37680+n*4], m.arena[37712:37712+n*4], m.arena[46128+step*32:46128+step*32+n*4], m.arena[45808+step*32:45808+step*32+n*4])
 		// d.lstm/t[step]/i_pre.1: SliceGrad N×16
-		m.sliceGrad2(n, m.arena[17616:17616+n*4], m.arena[33584:33584+n*16], 0)
+		m.sliceGrad2(n, m.arena[37680:37680+n*4], m.arena[36672:36672+n*16], 0)
 		// d.lstm/t[step]/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 		// d.lstm/t[step]/gates.2: MatMul 16×7
-		rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[33584:33584+n*16], 16, m.arena[37232+step*64:37232+step*64+n*7], 7, 1, m.arena[34480:34480+112], 7)
+		rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[36672:36672+n*16], 16, m.arena[39936+step*64:39936+step*64+n*7], 7, 1, m.arena[37568:37568+112], 7)
 		// d.lstm/t[step]/gates.3: Add 16×7: accumulated in place by its products, no code
 		// d.lstm/t[step]/xh.1: MatMul N×4
-		rt.GemmPackedP(m.pool, false, n, 1, m.arena[33584:33584+n*16], 16, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[44288+((step)&1)*32:44288+((step)&1)*32+n*4], 4)
+		rt.GemmPackedP(m.pool, false, n, 1, m.arena[36672:36672+n*16], 16, &m.lstmWeightHhL0PackedForTrainingAsStored, 0, m.arena[47152+((step)&1)*32:47152+((step)&1)*32+n*4], 4)
 	}
 	// d.lstm/t0/c_act.2: Add N×4, fused with d.lstm/t0/h.2 (Mul), d.lstm/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[17648:17648+n*4], m.arena[44320:44320+n*4], m.arena[43424:43424+n*4], m.arena[43744:43744+n*4], m.arena[44256:44256+n*4])
+	m.mulTanhGradAdd(n, m.arena[37712:37712+n*4], m.arena[47184:47184+n*4], m.arena[46288:46288+n*4], m.arena[46608:46608+n*4], m.arena[47120:47120+n*4])
 	// d.lstm/t0/o.1: SigmoidGrad N×4, fused with d.lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[44352:44352+n*4], m.arena[44320:44320+n*4], m.arena[43744:43744+n*4], m.arena[43424:43424+n*4])
+	m.mulSigmoidGrad(n, m.arena[47216:47216+n*4], m.arena[47184:47184+n*4], m.arena[46608:46608+n*4], m.arena[46288:46288+n*4])
 	// d.lstm/t0/o_pre.1: SliceGrad N×16
-	m.sliceGrad2(n, m.arena[44352:44352+n*4], m.arena[33584:33584+n*16], 12)
+	m.sliceGrad2(n, m.arena[47216:47216+n*4], m.arena[36672:36672+n*16], 12)
 	// d.lstm/t0/g.1: TanhGrad N×4, fused with d.lstm/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[44384:44384+n*4], m.arena[17648:17648+n*4], m.arena[42944:42944+n*4], m.arena[43264:43264+n*4])
+	m.mulTanhGrad(n, m.arena[47248:47248+n*4], m.arena[37712:37712+n*4], m.arena[45808:45808+n*4], m.arena[46128:46128+n*4])
 	// d.lstm/t0/g_pre.1: SliceGrad N×16
-	m.sliceGrad2(n, m.arena[44384:44384+n*4], m.arena[33584:33584+n*16], 8)
+	m.sliceGrad2(n, m.arena[47248:47248+n*4], m.arena[36672:36672+n*16], 8)
 	// d.lstm/t0/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×4, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[35200:35200+n*4], m.arena[17648:17648+n*4], m.arena[45728:45728+n*4], m.arena[43104:43104+n*4])
+	m.mulSigmoidGrad(n, m.arena[38288:38288+n*4], m.arena[37712:37712+n*4], m.arena[48752:48752+n*4], m.arena[45968:45968+n*4])
 	// d.lstm/t0/f_pre.1: SliceGrad N×16
-	m.sliceGrad2(n, m.arena[35200:35200+n*4], m.arena[33584:33584+n*16], 4)
+	m.sliceGrad2(n, m.arena[38288:38288+n*4], m.arena[36672:36672+n*16], 4)
 	// d.lstm/t0/f_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/i.1: SigmoidGrad N×4, fused with d.lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[17616:17616+n*4], m.arena[17648:17648+n*4], m.arena[43264:43264+n*4], m.arena[42944:42944+n*4])
+	m.mulSigmoidGrad(n, m.arena[37680:37680+n*4], m.arena[37712:37712+n*4], m.arena[46128:46128+n*4], m.arena[45808:45808+n*4])
 	// d.lstm/t0/i_pre.1: SliceGrad N×16
-	m.sliceGrad2(n, m.arena[17616:17616+n*4], m.arena[33584:33584+n*16], 0)
+	m.sliceGrad2(n, m.arena[37680:37680+n*4], m.arena[36672:36672+n*16], 0)
 	// d.lstm/t0/i_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/gates.1: MatMul 16×7
-	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[33584:33584+n*16], 16, m.arena[35632:35632+n*7], 7, 1, m.arena[34480:34480+112], 7)
+	rt.GemmP(m.pool, true, false, 16, 7, n, 1, m.arena[36672:36672+n*16], 16, m.arena[38336:38336+n*7], 7, 1, m.arena[37568:37568+112], 7)
 	// d.lstm/t0/gates.2: Add 16×7: accumulated in place by its products, no code
 	// d.lstm/weight.1: Slice 16×3
-	m.slice20(n, m.arena[34480:34480+112], m.lstmWeightIhL0Grad[:])
+	m.slice20(n, m.arena[37568:37568+112], m.lstmWeightIhL0Grad[:])
 	// d.lstm/weight.2: Slice 16×4
-	m.slice21(n, m.arena[34480:34480+112], m.lstmWeightHhL0Grad[:])
+	m.slice21(n, m.arena[37568:37568+112], m.lstmWeightHhL0Grad[:])
 	// d.bilstm/reverse/t4/h.1@0 … d.bilstm/reverse/t0/gates.1: each thread computes its own range of items (trainStepItems7)
 	m.pool.Items(n, m.trainStepItems7Fn)
 	// d.bilstm/reverse/t0/gates.2: Add 12
@@ -944,24 +994,24 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	}
 	// d.bilstm/reverse/t0/gates_matmul.2: MatMul 12×7
 	// the products of all 5 steps as one, Σₖ d.bilstm/reverse/t[k]/i_pre.2ᵀ·bilstm/reverse/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[17616:18096], 12, 96, m.arena[36912:37232], 7, 64, m.arena[33584:33584+84], 7)
+	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[17616:18096], 12, 96, m.arena[39616:39936], 7, 64, m.arena[36672:36672+84], 7)
 	// d.bilstm/reverse/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 	// d.bilstm/reverse/t0/xh.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[17616:17616+n*12], 12, m.bilstmWeightIhL0Reverse[:], 4, 0, m.arena[34768:34768+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[17616:17616+n*12], 12, m.bilstmWeightIhL0Reverse[:], 4, 0, m.arena[37856:37856+n*4], 4)
 	// d.bilstm/reverse/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[34768:34768+n*4], m.arena[34480:34480+n*20], 4)
+	m.sliceGrad3(n, m.arena[37856:37856+n*4], m.arena[37568:37568+n*20], 4)
 	// d.bilstm/reverse/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/weight.1: Slice 12×4
-	m.slice22(n, m.arena[33584:33584+84], m.bilstmWeightIhL0ReverseGrad[:])
+	m.slice22(n, m.arena[36672:36672+84], m.bilstmWeightIhL0ReverseGrad[:])
 	// d.bilstm/reverse/weight.2: Slice 12×3
-	m.slice23(n, m.arena[33584:33584+84], m.bilstmWeightHhL0ReverseGrad[:])
+	m.slice23(n, m.arena[36672:36672+84], m.bilstmWeightHhL0ReverseGrad[:])
 	// d.bilstm/reverse/dropped.1 … d.bilstm/forward/t0/gates.1: each thread computes its own range of items (trainStepItems8)
 	m.pool.Items(n, m.trainStepItems8Fn)
 	// d.bilstm/forward/t0/gates.2: Add 12
 	// the column sums of all 5 steps' d.bilstm/forward/t[k]/i_pre.2 as one, in float64
 	{
-		s := (*[12]float32)(m.arena[44192:])
+		s := (*[12]float32)(m.arena[47056:])
 		acc := (*[12]float64)(m.scratch64[:])
 		clear(acc[:])
 		rt.ColSums64Steps(acc[:], m.arena[17616:18096], n, 5, 12, 96)
@@ -971,117 +1021,123 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	}
 	// d.bilstm/forward/t0/gates_matmul.2: MatMul 12×7
 	// the products of all 5 steps as one, Σₖ d.bilstm/forward/t[k]/i_pre.2ᵀ·bilstm/forward/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[17616:18096], 12, 96, m.arena[36592:36912], 7, 64, m.arena[33584:33584+84], 7)
+	rt.GemmStepsP(m.pool, 12, 7, n, 5, m.arena[17616:18096], 12, 96, m.arena[39296:39616], 7, 64, m.arena[36672:36672+84], 7)
 	// d.bilstm/forward/t0/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 	// d.bilstm/forward/t0/xh.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[17616:17616+n*12], 12, m.bilstmWeightIhL0[:], 4, 0, m.arena[44128:44128+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 12, 1, m.arena[17616:17616+n*12], 12, m.bilstmWeightIhL0[:], 4, 0, m.arena[46992:46992+n*4], 4)
 	// d.bilstm/forward/t0/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[44128:44128+n*4], m.arena[34800:34800+n*20], 0)
+	m.sliceGrad3(n, m.arena[46992:46992+n*4], m.arena[37888:37888+n*20], 0)
 	// d.bilstm/forward/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/weight.1: Slice 12×4
-	m.slice22(n, m.arena[33584:33584+84], m.bilstmWeightIhL0Grad[:])
+	m.slice22(n, m.arena[36672:36672+84], m.bilstmWeightIhL0Grad[:])
 	// d.bilstm/forward/weight.2: Slice 12×3
-	m.slice23(n, m.arena[33584:33584+84], m.bilstmWeightHhL0Grad[:])
+	m.slice23(n, m.arena[36672:36672+84], m.bilstmWeightHhL0Grad[:])
 	// d.bilstm/forward/dropped.1: Mul N×5×4
-	m.mul(n, m.arena[34800:34800+n*20], m.arena[40704:40704+n*20], m.arena[40704:40704+n*20])
+	m.mul(n, m.arena[37888:37888+n*20], m.arena[43568:43568+n*20], m.arena[43568:43568+n*20])
 	// d.bilstm/forward/dropped.2: Add N×5×4
-	m.add(n, m.arena[34640:34640+n*20], m.arena[40704:40704+n*20], m.arena[34480:34480+n*20])
+	m.add(n, m.arena[37728:37728+n*20], m.arena[43568:43568+n*20], m.arena[37568:37568+n*20])
 	// d.tag/bias.1: BiasAddLastGrad 3
-	m.biasAddLastGrad(n, m.arena[43904:43904+n*15], &m.tagBiasGrad)
+	m.biasAddLastGrad(n, m.arena[46768:46768+n*15], &m.tagBiasGrad)
 	// d.tag.1: MatMul N×5×4
-	rt.GemmP(m.pool, false, false, n*5, 4, 3, 1, m.arena[43904:43904+n*15], 3, m.tagWeight[:], 4, 1, m.arena[34480:34480+n*20], 4)
+	rt.GemmP(m.pool, false, false, n*5, 4, 3, 1, m.arena[46768:46768+n*15], 3, m.tagWeight[:], 4, 1, m.arena[37568:37568+n*20], 4)
 	// d.tag.2: MatMul 3×4
-	rt.GemmP(m.pool, true, false, 3, 4, n*5, 1, m.arena[43904:43904+n*15], 3, m.arena[40544:40544+n*20], 4, 0, m.tagWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 3, 4, n*5, 1, m.arena[46768:46768+n*15], 3, m.arena[43408:43408+n*20], 4, 0, m.tagWeightGrad[:], 4)
 	// d.tag.3: Add N×5×4: accumulated in place by its products, no code
+	// d.ln_steps.1: LayerNormGrad N×5×4
+	m.layerNormGrad4(n, m.arena[43248:43248+n*20], m.arena[37568:37568+n*20], m.lnStepsWeight[:], m.arena[37728:37728+n*20])
+	// d.ln_steps.2: LayerNormWeightGrad 4
+	m.layerNormWeightGrad2(n, m.arena[43248:43248+n*20], m.arena[37568:37568+n*20], &m.lnStepsWeightGrad)
+	// d.ln_steps.3: LayerNormBiasGrad 4
+	m.layerNormBiasGrad3(n, m.arena[37568:37568+n*20], &m.lnStepsBiasGrad)
 	// d.per_step/tanh.1: TanhGrad N×5×4
-	m.tanhGrad(n, m.arena[40544:40544+n*20], m.arena[34480:34480+n*20], m.arena[40544:40544+n*20])
+	m.tanhGrad(n, m.arena[43248:43248+n*20], m.arena[37728:37728+n*20], m.arena[43248:43248+n*20])
 	// d.per_step/bias.1: BiasAddLastGrad 4
-	m.biasAddLastGrad3(n, m.arena[40544:40544+n*20], &m.perStepBiasGrad)
+	m.biasAddLastGrad3(n, m.arena[43248:43248+n*20], &m.perStepBiasGrad)
 	// d.per_step.1: MatMul N×5×4
-	rt.GemmP(m.pool, false, false, n*5, 4, 4, 1, m.arena[40544:40544+n*20], 4, m.perStepWeight[:], 4, 0, m.arena[34800:34800+n*20], 4)
+	rt.GemmP(m.pool, false, false, n*5, 4, 4, 1, m.arena[43248:43248+n*20], 4, m.perStepWeight[:], 4, 0, m.arena[37888:37888+n*20], 4)
 	// d.per_step.2: MatMul 4×4
-	rt.GemmP(m.pool, true, false, 4, 4, n*5, 1, m.arena[40544:40544+n*20], 4, m.arena[40384:40384+n*20], 4, 0, m.perStepWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 4, 4, n*5, 1, m.arena[43248:43248+n*20], 4, m.arena[43088:43088+n*20], 4, 0, m.perStepWeightGrad[:], 4)
 	// d.gru/sequence.1 … d.gru/t0/n_pre.1: each thread computes its own range of items (trainStepItems9)
 	m.pool.Items(n, m.trainStepItems9Fn)
 	// d.gru/t0/n_pre.2: Add 4
 	// the column sums of all 5 steps' d.gru/t[k]/n.1 as one, in float64
 	{
-		s := (*[4]float32)(m.arena[17840:])
+		s := (*[4]float32)(m.arena[29488:])
 		acc := (*[4]float64)(m.scratch64[:])
 		clear(acc[:])
-		rt.ColSums64Steps(acc[:], m.arena[34960:35120], n, 5, 4, 32)
+		rt.ColSums64Steps(acc[:], m.arena[38048:38208], n, 5, 4, 32)
 		for c := range 4 {
 			s[c] = float32(acc[c])
 		}
 	}
 	// d.gru/t0/n_pre_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[34960:34960+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[33584:33584+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[38048:38048+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[36672:36672+n*8], 8)
 	// d.gru/t0/n_pre_matmul.2: MatMul 4×8
 	// the products of all 5 steps as one, Σₖ d.gru/t[k]/n.1ᵀ·gru/t[k]/xrh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 4, 8, n, 5, m.arena[34960:35120], 4, 32, m.arena[36272:36592], 8, 64, m.arena[19120:19120+32], 8)
+	rt.GemmStepsP(m.pool, 4, 8, n, 5, m.arena[38048:38208], 4, 32, m.arena[38976:39296], 8, 64, m.arena[19120:19120+32], 8)
 	// d.gru/t0/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 	// d.gru/t0/xrh.1: Slice N×4
-	m.slice4(n, m.arena[33584:33584+n*8], m.arena[44224:44224+n*4])
+	m.slice4(n, m.arena[36672:36672+n*8], m.arena[47088:47088+n*4])
 	// d.gru/t0/xrh.2: Slice N×4
-	m.slice5(n, m.arena[33584:33584+n*8], m.arena[44256:44256+n*4])
+	m.slice5(n, m.arena[36672:36672+n*8], m.arena[47120:47120+n*4])
 	// d.gru/t0/z.1: SigmoidGrad N×4, fused with d.gru/t0/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[44288:44288+n*4], m.arena[35216:35216+n*4], m.arena[40064:40064+n*4], m.arena[39744:39744+n*4])
+	m.mulSigmoidGrad(n, m.arena[47152:47152+n*4], m.arena[38304:38304+n*4], m.arena[42768:42768+n*4], m.arena[42448:42448+n*4])
 	// d.gru/t0/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[44288:44288+n*4], m.arena[34480:34480+n*8], 4)
+	m.sliceGrad4(n, m.arena[47152:47152+n*4], m.arena[37568:37568+n*8], 4)
 	// d.gru/t0/r.1: SigmoidGrad N×4, fused with d.gru/t0/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[44320:44320+n*4], m.arena[44256:44256+n*4], m.arena[45696:45696+n*4], m.arena[39584:39584+n*4])
+	m.mulSigmoidGrad(n, m.arena[47184:47184+n*4], m.arena[47120:47120+n*4], m.arena[48720:48720+n*4], m.arena[42288:42288+n*4])
 	// d.gru/t0/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[44320:44320+n*4], m.arena[34480:34480+n*8], 0)
+	m.sliceGrad4(n, m.arena[47184:47184+n*4], m.arena[37568:37568+n*8], 0)
 	// d.gru/t0/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t0/rz.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 	// d.gru/t0/rz.2: Add 8
 	// the column sums of all 5 steps' d.gru/t[k]/r_pre.2 as one, in float64
 	{
-		s := (*[8]float32)(m.arena[17872:])
+		s := (*[8]float32)(m.arena[29520:])
 		acc := (*[8]float64)(m.scratch64[:])
 		clear(acc[:])
-		rt.ColSums64Steps(acc[:], m.arena[34480:34800], n, 5, 8, 64)
+		rt.ColSums64Steps(acc[:], m.arena[37568:37888], n, 5, 8, 64)
 		for c := range 8 {
 			s[c] = float32(acc[c])
 		}
 	}
 	// d.gru/t0/rz_matmul.1: MatMul N×8
-	rt.GemmPackedP(m.pool, false, n, 1, m.arena[34480:34480+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[33648:33648+n*8], 8)
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[37568:37568+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[36736:36736+n*8], 8)
 	// d.gru/t0/rz_matmul.2: MatMul 8×8
 	// the products of all 5 steps as one, Σₖ d.gru/t[k]/r_pre.2ᵀ·gru/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 8, 8, n, 5, m.arena[34480:34800], 8, 64, m.arena[35952:36272], 8, 64, m.arena[35120:35120+64], 8)
+	rt.GemmStepsP(m.pool, 8, 8, n, 5, m.arena[37568:37888], 8, 64, m.arena[38656:38976], 8, 64, m.arena[38208:38208+64], 8)
 	// d.gru/t0/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 	// d.gru/t0/xh.1: Slice N×4
-	m.slice4(n, m.arena[33648:33648+n*8], m.arena[44384:44384+n*4])
+	m.slice4(n, m.arena[36736:36736+n*8], m.arena[47248:47248+n*4])
 	// d.gru/t0/xh.2: Slice N×4
-	m.slice5(n, m.arena[33648:33648+n*8], m.arena[17776:17776+n*4])
+	m.slice5(n, m.arena[36736:36736+n*8], m.arena[29424:29424+n*4])
 	// d.gru/t0/xh.3: Add N×4
-	m.add(n, m.arena[44224:44224+n*4], m.arena[44384:44384+n*4], m.arena[17808:17808+n*4])
+	m.add(n, m.arena[47088:47088+n*4], m.arena[47248:47248+n*4], m.arena[29456:29456+n*4])
 	// d.gru/t0/xh.4: Add N×4, fused with d.gru/t0/rh.2 (Mul), d.gru/t0/rh.3 (Add)
-	m.mulAddAdd(n, m.arena[35184:35184+n*4], m.arena[44256:44256+n*4], m.arena[39584:39584+n*4], m.arena[19024:19024+n*4], m.arena[17776:17776+n*4])
+	m.mulAddAdd(n, m.arena[38272:38272+n*4], m.arena[47120:47120+n*4], m.arena[42288:42288+n*4], m.arena[19024:19024+n*4], m.arena[29424:29424+n*4])
 	// d.gru/t0/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t0/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[17808:17808+n*4], m.arena[17616:17616+n*20], 0)
+	m.sliceGrad3(n, m.arena[29456:29456+n*4], m.arena[17616:17616+n*20], 0)
 	// d.gru/t0/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/weight_n.1: Slice 4×4
-	m.slice24(n, m.arena[19120:19120+32], m.arena[17776:17776+16])
+	m.slice24(n, m.arena[19120:19120+32], m.arena[29424:29424+16])
 	// d.gru/weight_n.2: Slice 4×4
-	m.slice25(n, m.arena[19120:19120+32], m.arena[17792:17792+16])
+	m.slice25(n, m.arena[19120:19120+32], m.arena[29440:29440+16])
 	// d.gru/weight_hn.1: SliceGrad 12×4
-	m.sliceGrad5(n, m.arena[17792:17792+16], m.gruWeightHhL0Grad[:], 8)
+	m.sliceGrad5(n, m.arena[29440:29440+16], m.gruWeightHhL0Grad[:], 8)
 	// d.gru/weight_in.1: SliceGrad 12×4
-	m.sliceGrad5(n, m.arena[17776:17776+16], m.gruWeightIhL0Grad[:], 8)
+	m.sliceGrad5(n, m.arena[29424:29424+16], m.gruWeightIhL0Grad[:], 8)
 	// d.gru/bias_hn.1: SliceGrad 12
-	m.sliceGrad6(n, m.arena[17840:17840+4], m.arena[45904:45904+12], 8)
+	m.sliceGrad6(n, m.arena[29488:29488+4], m.arena[29424:29424+12], 8)
 	// d.gru/bias_rz.1: SliceGrad 12
-	m.sliceGrad7(n, m.arena[17872:17872+8], m.arena[45904:45904+12], 0)
+	m.sliceGrad7(n, m.arena[29520:29520+8], m.arena[29424:29424+12], 0)
 	// d.gru/bias.1: Add 12: written in place by its SliceGrads, no code
 	// d.gru/weight_rz.1: Slice 8×4
-	m.slice26(n, m.arena[35120:35120+64], m.arena[19024:19024+32])
+	m.slice26(n, m.arena[38208:38208+64], m.arena[19024:19024+32])
 	// d.gru/weight_rz.2: Slice 8×4
-	m.slice27(n, m.arena[35120:35120+64], m.arena[19056:19056+32])
+	m.slice27(n, m.arena[38208:38208+64], m.arena[19056:19056+32])
 	// d.gru/weight_hh_rz.1: SliceGrad 12×4
 	m.sliceGrad8(n, m.arena[19056:19056+32], m.gruWeightHhL0Grad[:], 0)
 	// d.gru/weight_hh_rz.2: Add 12×4: written in place by its SliceGrads, no code
@@ -1095,46 +1151,46 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 		s := (*[4]float32)(m.arena[19120:])
 		acc := (*[4]float64)(m.scratch64[:])
 		clear(acc[:])
-		rt.ColSums64Steps(acc[:], m.arena[34640:34800], n, 5, 4, 32)
+		rt.ColSums64Steps(acc[:], m.arena[37728:37888], n, 5, 4, 32)
 		for c := range 4 {
 			s[c] = float32(acc[c])
 		}
 	}
 	// d.rnn/t0/gates_matmul.1: MatMul 4×7
 	// the products of all 5 steps as one, Σₖ d.rnn/t[k]/h.1ᵀ·rnn/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 4, 7, n, 5, m.arena[34640:34800], 4, 32, m.arena[35632:35952], 7, 64, m.arena[19024:19024+28], 7)
+	rt.GemmStepsP(m.pool, 4, 7, n, 5, m.arena[37728:37888], 4, 32, m.arena[38336:38656], 7, 64, m.arena[19024:19024+28], 7)
 	// d.rnn/t0/gates_matmul.2: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 	// d.rnn/weight.1: Slice 4×3
 	m.slice28(n, m.arena[19024:19024+28], m.rnnWeightIhL0Grad[:])
 	// d.rnn/weight.2: Slice 4×4
 	m.slice29(n, m.arena[19024:19024+28], m.rnnWeightHhL0Grad[:])
 	// d.h0/tanh.1: TanhGrad N×4
-	m.tanhGrad(n, m.arena[45696:45696+n*4], m.arena[35184:35184+n*4], m.arena[45696:45696+n*4])
+	m.tanhGrad(n, m.arena[48720:48720+n*4], m.arena[38272:38272+n*4], m.arena[48720:48720+n*4])
 	// d.h0/bias.1: ChannelSum 4
-	m.channelSum12(n, m.arena[45696:45696+n*4], &m.h0BiasGrad)
+	m.channelSum12(n, m.arena[48720:48720+n*4], &m.h0BiasGrad)
 	// d.h0.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[45696:45696+n*4], 4, m.h0Weight[:], 4, 1, m.arena[18096:18096+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[48720:48720+n*4], 4, m.h0Weight[:], 4, 1, m.arena[48656:48656+n*4], 4)
 	// d.h0.2: MatMul 4×4
-	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[45696:45696+n*4], 4, m.arena[45664:45664+n*4], 4, 0, m.h0WeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[48720:48720+n*4], 4, m.arena[48688:48688+n*4], 4, 0, m.h0WeightGrad[:], 4)
 	// d.h0.3: Add N×4: accumulated in place by its products, no code
 	// d.gap_concat.1: Slice N×2
-	m.slice30(n, m.arena[18096:18096+n*4], m.arena[45920:45920+n*2])
+	m.slice30(n, m.arena[48656:48656+n*4], m.arena[48928:48928+n*2])
 	// d.gap_concat.2: Slice N×2
-	m.slice31(n, m.arena[18096:18096+n*4], m.arena[45936:45936+n*2])
+	m.slice31(n, m.arena[48656:48656+n*4], m.arena[48944:48944+n*2])
 	// d.gap_pads.1: GlobalAvgPool2DGrad N×2×4×8
-	m.globalAvgPool2DGrad(n, m.arena[45936:45936+n*2], m.arena[18480:18480+n*64])
+	m.globalAvgPool2DGrad(n, m.arena[48944:48944+n*2], m.arena[18480:18480+n*64])
 	// d.gap_valid.1: GlobalAvgPool2DGrad N×2×6×9
-	m.globalAvgPool2DGrad2(n, m.arena[45920:45920+n*2], m.arena[17616:17616+n*108])
+	m.globalAvgPool2DGrad2(n, m.arena[48928:48928+n*2], m.arena[17616:17616+n*108])
 	// d.deconv_pads/bias.1: ChannelSum 2
-	m.channelSum3(n, m.arena[18480:18480+n*64], &m.deconvPadsBiasGrad)
+	m.channelSum5(n, m.arena[18480:18480+n*64], &m.deconvPadsBiasGrad)
 	// d.deconv_pads.1: Conv2D N×6×2×4
-	m.conv2D3(n, m.arena[18480:18480+n*64], m.deconvPadsWeight[:], m.arena[34480:34480+n*48])
+	m.conv2D3(n, m.arena[18480:18480+n*64], m.deconvPadsWeight[:], m.arena[27344:27344+n*48])
 	// d.deconv_pads.2: Conv2DFilterGrad 6×2×3×3
-	m.conv2DFilterGrad6(n, m.arena[18480:18480+n*64], m.arena[33712:33712+n*48], m.deconvPadsWeightGrad[:])
+	m.conv2DFilterGrad6(n, m.arena[18480:18480+n*64], m.arena[36800:36800+n*48], m.deconvPadsWeightGrad[:])
 	// d.deconv_valid.1: Conv2D N×6×2×4
-	m.conv2D4(n, m.arena[17616:17616+n*108], m.deconvValidWeight[:], m.arena[34864:34864+n*48])
+	m.conv2D4(n, m.arena[17616:17616+n*108], m.deconvValidWeight[:], m.arena[18480:18480+n*48])
 	// d.deconv_valid.2: Conv2DFilterGrad 6×2×2×3
-	m.conv2DFilterGrad7(n, m.arena[17616:17616+n*108], m.arena[33712:33712+n*48], m.deconvValidWeightGrad[:])
+	m.conv2DFilterGrad7(n, m.arena[17616:17616+n*108], m.arena[36800:36800+n*48], m.deconvValidWeightGrad[:])
 	// d.deconv_same/sigmoid.1: SigmoidGrad N×3×8×8, fused with d.huber.2 (Add), d.mae.2 (Add), d.mse.2 (Add)
 	m.addAddAddSigmoidGrad(n, m.arena[19152:19152+n*192], m.arena[19152:19152+n*192], m.arena[20688:20688+n*192], m.arena[22224:22224+n*192], m.arena[23760:23760+n*192], m.arena[16080:16080+n*192])
 	// d.deconv_same/bias.1: ChannelSum 3
@@ -1142,27 +1198,27 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.deconv_same.1: Conv2D N×6×4×4
 	m.conv2D5(n, m.arena[19152:19152+n*192], m.deconvSameWeight[:], m.arena[16080:16080+n*96])
 	// d.deconv_same.2: Conv2DFilterGrad 6×3×3×3
-	m.conv2DFilterGrad8(n, m.arena[19152:19152+n*192], m.arena[31408:31408+n*96], m.deconvSameWeightGrad[:])
+	m.conv2DFilterGrad8(n, m.arena[19152:19152+n*192], m.arena[34496:34496+n*96], m.deconvSameWeightGrad[:])
 	// d.conv_bilinear/tanh.1: TanhGrad N×2×4×6
-	m.tanhGrad(n, m.arena[34096:34096+n*48], m.arena[35248:35248+n*48], m.arena[34096:34096+n*48])
+	m.tanhGrad(n, m.arena[37184:37184+n*48], m.arena[30400:30400+n*48], m.arena[37184:37184+n*48])
 	// d.conv_bilinear/bias.1: ChannelSum 2
-	m.channelSum14(n, m.arena[34096:34096+n*48], &m.convBilinearBiasGrad)
+	m.channelSum14(n, m.arena[37184:37184+n*48], &m.convBilinearBiasGrad)
 	// d.conv_bilinear.1: Conv2DTranspose N×6×6×8
-	m.conv2DTranspose6(n, m.arena[34096:34096+n*48], m.convBilinearWeight[:], m.arena[3200:3200+n*288])
+	m.conv2DTranspose6(n, m.arena[37184:37184+n*48], m.convBilinearWeight[:], m.arena[3200:3200+n*288])
 	// d.conv_bilinear.2: Conv2DFilterGrad 2×6×3×3
-	m.conv2DFilterGrad9(n, m.arena[5584:5584+n*288], m.arena[34096:34096+n*48], m.convBilinearWeightGrad[:])
+	m.conv2DFilterGrad9(n, m.arena[5584:5584+n*288], m.arena[37184:37184+n*48], m.convBilinearWeightGrad[:])
 	// d.upsample_bilinear.1: UpSampleBilinear2DGrad N×6×2×4
-	m.upSampleBilinear2DGrad(n, m.arena[3200:3200+n*288], m.arena[34096:34096+n*48])
+	m.upSampleBilinear2DGrad(n, m.arena[3200:3200+n*288], m.arena[16848:16848+n*48])
 	// d.upsample.1: UpSample2DGrad N×6×2×4
-	m.upSample2DGrad(n, m.arena[16080:16080+n*96], m.arena[3200:3200+n*48])
+	m.upSample2DGrad(n, m.arena[16080:16080+n*96], m.arena[17232:17232+n*48])
 	// d.conv_strided/leaky_relu.1: LeakyReluGrad N×6×2×4, fused with d.deconv_pads.3 (Add), d.deconv_valid.3 (Add), d.upsample_bilinear.2 (Add), d.upsample.2 (Add)
-	m.addAddAddAddLeakyReluGrad(n, m.arena[33200:33200+n*48], m.arena[33200:33200+n*48], m.arena[34480:34480+n*48], m.arena[34864:34864+n*48], m.arena[34096:34096+n*48], m.arena[3200:3200+n*48], m.arena[33712:33712+n*48])
+	m.addAddAddAddLeakyReluGrad(n, m.arena[36288:36288+n*48], m.arena[36288:36288+n*48], m.arena[27344:27344+n*48], m.arena[18480:18480+n*48], m.arena[16848:16848+n*48], m.arena[17232:17232+n*48], m.arena[36800:36800+n*48])
 	// d.conv_strided/bias.1: ChannelSum 6
-	m.channelSum15(n, m.arena[33200:33200+n*48], &m.convStridedBiasGrad)
+	m.channelSum15(n, m.arena[36288:36288+n*48], &m.convStridedBiasGrad)
 	// d.conv_strided.1: Conv2DTranspose N×8×4×4
-	m.conv2DTranspose7(n, m.arena[33200:33200+n*48], m.convStridedWeight[:], m.arena[3200:3200+n*128])
+	m.conv2DTranspose7(n, m.arena[36288:36288+n*48], m.convStridedWeight[:], m.arena[3200:3200+n*128])
 	// d.conv_strided.2: Conv2DFilterGrad 6×8×3×2
-	m.conv2DFilterGrad10(n, m.arena[26320:26320+n*128], m.arena[33200:33200+n*48], m.convStridedWeightGrad[:])
+	m.conv2DFilterGrad10(n, m.arena[26320:26320+n*128], m.arena[36288:36288+n*48], m.convStridedWeightGrad[:])
 	// d.max_pool_pads.1: MaxPool2DGrad N×8×4×4
 	m.maxPool2DGrad2(n, m.arena[25296:25296+n*128], m.arena[3200:3200+n*128], m.arena[4224:4224+n*128])
 	// d.concat.1: Slice N×4×4×4
@@ -1170,9 +1226,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.concat.2: Slice N×4×4×4
 	m.slice33(n, m.arena[4224:4224+n*128], m.arena[3712:3712+n*64])
 	// d.gated.3: Add N×4×4×4, fused with d.gated.1 (Mul)
-	m.mulAdd(n, m.arena[5248:5248+n*64], m.arena[3200:3200+n*64], m.arena[32688:32688+n*64], m.arena[3712:3712+n*64])
+	m.mulAdd(n, m.arena[5248:5248+n*64], m.arena[3200:3200+n*64], m.arena[35776:35776+n*64], m.arena[3712:3712+n*64])
 	// d.gate.2: Add N×4×4×4, fused with d.diff.1 (Scale), d.gated.2 (Mul), d.gate.1 (SigmoidGrad)
-	m.scaleMulSigmoidGradAdd(n, m.arena[3712:3712+n*64], m.arena[3712:3712+n*64], m.arena[3200:3200+n*64], m.arena[32176:32176+n*64], m.arena[32688:32688+n*64])
+	m.scaleMulSigmoidGradAdd(n, m.arena[3712:3712+n*64], m.arena[3712:3712+n*64], m.arena[3200:3200+n*64], m.arena[35264:35264+n*64], m.arena[35776:35776+n*64])
 	// d.avg_same.1: AvgPool2DGrad N×4×8×8
 	m.avgPool2DGrad(n, m.arena[3712:3712+n*64], m.arena[16080:16080+n*256])
 	// d.max_pool.1: MaxPool2DGrad N×4×8×8
@@ -1196,19 +1252,19 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.bn/normalized.2: Mul N×4×8×8
 	m.mul(n, m.arena[14032:14032+n*256], m.arena[9936:9936+n*256], m.arena[11984:11984+n*256])
 	// d.bn/normalized.3: ChannelSum 4
-	m.channelSum16(n, m.arena[11984:11984+n*256], (*[4]float32)(m.arena[45920:]))
+	m.channelSum16(n, m.arena[11984:11984+n*256], (*[4]float32)(m.arena[48928:]))
 	// d.bn/inv_std.4: Scale 4, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[45920:45920+4], m.arena[45888:45888+4], m.arena[45920:45920+4])
+	m.squareMulMulScale(n, m.arena[48928:48928+4], m.arena[48912:48912+4], m.arena[48928:48928+4])
 	// d.bn/var.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[45920:]), m.arena[11984:11984+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[48928:]), m.arena[11984:11984+n*256])
 	// d.bn/sq.3: Add N×4×8×8, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[14032:14032+n*256], m.arena[14032:14032+n*256], (*[4]float32)(m.arena[45888:]), m.arena[11984:11984+n*256], m.arena[9936:9936+n*256])
+	m.channelMulMulScaleAdd2(n, m.arena[14032:14032+n*256], m.arena[14032:14032+n*256], (*[4]float32)(m.arena[48912:]), m.arena[11984:11984+n*256], m.arena[9936:9936+n*256])
 	// d.bn/centered.1: ChannelSum 4
-	m.channelSum16(n, m.arena[14032:14032+n*256], (*[4]float32)(m.arena[45920:]))
+	m.channelSum16(n, m.arena[14032:14032+n*256], (*[4]float32)(m.arena[19024:]))
 	// d.bn/neg_mean.1: Scale 4
-	m.scale(n, m.arena[45920:45920+4], m.arena[45920:45920+4])
+	m.scale(n, m.arena[19024:19024+4], m.arena[19024:19024+4])
 	// d.bn/mean.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[45920:]), m.arena[9936:9936+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[19024:]), m.arena[9936:9936+n*256])
 	// d.conv_same/relu.1: ReluGrad N×4×8×8, fused with d.bn/mean.2 (Add)
 	m.addReluGrad(n, m.arena[14032:14032+n*256], m.arena[14032:14032+n*256], m.arena[9936:9936+n*256], m.arena[7888:7888+n*256])
 	// d.conv_same/bias.1: ChannelSum 4
@@ -1218,15 +1274,15 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.derived = false
 	copy(m.rnnBiasIhL0Grad[:], m.arena[19120:19120+4])
 	copy(m.rnnBiasHhL0Grad[:], m.arena[19120:19120+4])
-	copy(m.gruBiasIhL0Grad[:], m.arena[45904:45904+12])
-	copy(m.gruBiasHhL0Grad[:], m.arena[45904:45904+12])
-	copy(m.bilstmBiasIhL0Grad[:], m.arena[44192:44192+12])
-	copy(m.bilstmBiasHhL0Grad[:], m.arena[44192:44192+12])
+	copy(m.gruBiasIhL0Grad[:], m.arena[29424:29424+12])
+	copy(m.gruBiasHhL0Grad[:], m.arena[29424:29424+12])
+	copy(m.bilstmBiasIhL0Grad[:], m.arena[47056:47056+12])
+	copy(m.bilstmBiasHhL0Grad[:], m.arena[47056:47056+12])
 	copy(m.bilstmBiasIhL0ReverseGrad[:], m.arena[18992:18992+12])
 	copy(m.bilstmBiasHhL0ReverseGrad[:], m.arena[18992:18992+12])
 	copy(m.repeatLstmBiasIhL0Grad[:], m.arena[29392:29392+8])
 	copy(m.repeatLstmBiasHhL0Grad[:], m.arena[29392:29392+8])
-	loss := m.arena[45968]
+	loss := m.arena[48992]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
@@ -1242,25 +1298,25 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 	n := b1 - b0
 	seq := m.trainStepArgSeq[b0*15 : b1*15]
 	// rnn/t0/x_slice: Slice N×1×3
-	m.slice(n, seq, m.arena[33200+b0*3:33200+b0*3+n*3])
+	m.slice(n, seq, m.arena[36288+b0*3:36288+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[35632+b0*7:35632+b0*7+n*7], m.arena[33200+b0*3:33200+b0*3+n*3], m.arena[45728+b0*4:45728+b0*4+n*4])
+	m.concat3(n, m.arena[38336+b0*7:38336+b0*7+n*7], m.arena[36288+b0*3:36288+b0*3+n*3], m.arena[48752+b0*4:48752+b0*4+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[35632+b0*7:35632+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[33392+b0*4:33392+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[38336+b0*7:38336+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[36480+b0*4:36480+b0*4+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
-	m.biasAddRelu(n, m.arena[39264+b0*4:39264+b0*4+n*4], m.arena[33392+b0*4:33392+b0*4+n*4], (*[4]float32)(m.arena[45760:]))
+	m.biasAddRelu(n, m.arena[41968+b0*4:41968+b0*4+n*4], m.arena[36480+b0*4:36480+b0*4+n*4], (*[4]float32)(m.arena[48784:]))
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// rnn/t[step]/x_slice: Slice N×1×3
-		m.slice2(n, seq, m.arena[33200+step*32+b0*3:33200+step*32+b0*3+n*3], step)
+		m.slice2(n, seq, m.arena[36288+step*32+b0*3:36288+step*32+b0*3+n*3], step)
 		// rnn/t[step]/x: Reshape N×3: a view, no code
 		// rnn/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[35632+step*64+b0*7:35632+step*64+b0*7+n*7], m.arena[33200+step*32+b0*3:33200+step*32+b0*3+n*3], m.arena[39264+(step-1)*32+b0*4:39264+(step-1)*32+b0*4+n*4])
+		m.concat3(n, m.arena[38336+step*64+b0*7:38336+step*64+b0*7+n*7], m.arena[36288+step*32+b0*3:36288+step*32+b0*3+n*3], m.arena[41968+(step-1)*32+b0*4:41968+(step-1)*32+b0*4+n*4])
 		// rnn/t[step]/gates_matmul: MatMul N×4
-		rt.GemmPackedP(nil, false, n, 1, m.arena[35632+step*64+b0*7:35632+step*64+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[33392+b0*4:33392+b0*4+n*4], 4)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[38336+step*64+b0*7:38336+step*64+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[36480+b0*4:36480+b0*4+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
-		m.biasAddRelu(n, m.arena[39264+step*32+b0*4:39264+step*32+b0*4+n*4], m.arena[33392+b0*4:33392+b0*4+n*4], (*[4]float32)(m.arena[45760:]))
+		m.biasAddRelu(n, m.arena[41968+step*32+b0*4:41968+step*32+b0*4+n*4], m.arena[36480+b0*4:36480+b0*4+n*4], (*[4]float32)(m.arena[48784:]))
 	}
 }
 
@@ -1270,69 +1326,69 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 func (m *Model) trainStepItems1(_, b0, b1 int) {
 	n := b1 - b0
 	// gru/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[33360+b0*20:33360+b0*20+n*20], m.arena[33648+b0*4:33648+b0*4+n*4])
+	m.slice3(n, m.arena[36448+b0*20:36448+b0*20+n*20], m.arena[36736+b0*4:36736+b0*4+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[35952+b0*8:35952+b0*8+n*8], m.arena[33648+b0*4:33648+b0*4+n*4], m.arena[45696+b0*4:45696+b0*4+n*4])
+	m.concat5(n, m.arena[38656+b0*8:38656+b0*8+n*8], m.arena[36736+b0*4:36736+b0*4+n*4], m.arena[48720+b0*4:48720+b0*4+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
-	rt.GemmPackedP(nil, false, n, 1, m.arena[35952+b0*8:35952+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[33520+b0*8:33520+b0*8+n*8], 8)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[38656+b0*8:38656+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[36608+b0*8:36608+b0*8+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
-	m.biasAdd4(n, m.arena[33520+b0*8:33520+b0*8+n*8], m.arena[33584+b0*8:33584+b0*8+n*8], (*[8]float32)(m.arena[45792:]))
+	m.biasAdd4(n, m.arena[36608+b0*8:36608+b0*8+n*8], m.arena[36672+b0*8:36672+b0*8+n*8], (*[8]float32)(m.arena[48816:]))
 	// gru/t0/r_pre: Slice N×4
-	m.slice4(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[33680+b0*4:33680+b0*4+n*4])
+	m.slice4(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[36768+b0*4:36768+b0*4+n*4])
 	// gru/t0/r: Sigmoid N×4
-	m.sigmoid(n, m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[39584+b0*4:39584+b0*4+n*4])
+	m.sigmoid(n, m.arena[36768+b0*4:36768+b0*4+n*4], m.arena[42288+b0*4:42288+b0*4+n*4])
 	// gru/t0/z_pre: Slice N×4
-	m.slice5(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[34480+b0*4:34480+b0*4+n*4])
+	m.slice5(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[37568+b0*4:37568+b0*4+n*4])
 	// gru/t0/z: Sigmoid N×4
-	m.sigmoid(n, m.arena[34480+b0*4:34480+b0*4+n*4], m.arena[39744+b0*4:39744+b0*4+n*4])
+	m.sigmoid(n, m.arena[37568+b0*4:37568+b0*4+n*4], m.arena[42448+b0*4:42448+b0*4+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[39584+b0*4:39584+b0*4+n*4], m.arena[45696+b0*4:45696+b0*4+n*4], m.arena[34512+b0*4:34512+b0*4+n*4])
+	m.mul(n, m.arena[42288+b0*4:42288+b0*4+n*4], m.arena[48720+b0*4:48720+b0*4+n*4], m.arena[37600+b0*4:37600+b0*4+n*4])
 	// gru/t0/xrh: Concat N×8
-	m.concat5(n, m.arena[36272+b0*8:36272+b0*8+n*8], m.arena[33648+b0*4:33648+b0*4+n*4], m.arena[34512+b0*4:34512+b0*4+n*4])
+	m.concat5(n, m.arena[38976+b0*8:38976+b0*8+n*8], m.arena[36736+b0*4:36736+b0*4+n*4], m.arena[37600+b0*4:37600+b0*4+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[36272+b0*8:36272+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[34544+b0*4:34544+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[38976+b0*8:38976+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[37632+b0*4:37632+b0*4+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
-	m.biasAdd3(n, m.arena[34544+b0*4:34544+b0*4+n*4], m.arena[34576+b0*4:34576+b0*4+n*4], (*[4]float32)(m.arena[45808:]))
+	m.biasAdd3(n, m.arena[37632+b0*4:37632+b0*4+n*4], m.arena[37664+b0*4:37664+b0*4+n*4], (*[4]float32)(m.arena[48832:]))
 	// gru/t0/n: Tanh N×4
-	m.tanh(n, m.arena[34576+b0*4:34576+b0*4+n*4], m.arena[39904+b0*4:39904+b0*4+n*4])
+	m.tanh(n, m.arena[37664+b0*4:37664+b0*4+n*4], m.arena[42608+b0*4:42608+b0*4+n*4])
 	// gru/t0/h_minus_n: Sub N×4
-	m.sub(n, m.arena[45696+b0*4:45696+b0*4+n*4], m.arena[39904+b0*4:39904+b0*4+n*4], m.arena[40064+b0*4:40064+b0*4+n*4])
+	m.sub(n, m.arena[48720+b0*4:48720+b0*4+n*4], m.arena[42608+b0*4:42608+b0*4+n*4], m.arena[42768+b0*4:42768+b0*4+n*4])
 	// gru/t0/h: Add N×4, fused with gru/t0/z_h_minus_n (Mul)
-	m.mulAdd(n, m.arena[40224+b0*4:40224+b0*4+n*4], m.arena[39744+b0*4:39744+b0*4+n*4], m.arena[40064+b0*4:40064+b0*4+n*4], m.arena[39904+b0*4:39904+b0*4+n*4])
+	m.mulAdd(n, m.arena[42928+b0*4:42928+b0*4+n*4], m.arena[42448+b0*4:42448+b0*4+n*4], m.arena[42768+b0*4:42768+b0*4+n*4], m.arena[42608+b0*4:42608+b0*4+n*4])
 	// gru/t1 … gru/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// gru/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[33360+b0*20:33360+b0*20+n*20], m.arena[33648+b0*4:33648+b0*4+n*4], step)
+		m.slice6(n, m.arena[36448+b0*20:36448+b0*20+n*20], m.arena[36736+b0*4:36736+b0*4+n*4], step)
 		// gru/t[step]/x: Reshape N×4: a view, no code
 		// gru/t[step]/xh: Concat N×8
-		m.concat5(n, m.arena[35952+step*64+b0*8:35952+step*64+b0*8+n*8], m.arena[33648+b0*4:33648+b0*4+n*4], m.arena[40224+(step-1)*32+b0*4:40224+(step-1)*32+b0*4+n*4])
+		m.concat5(n, m.arena[38656+step*64+b0*8:38656+step*64+b0*8+n*8], m.arena[36736+b0*4:36736+b0*4+n*4], m.arena[42928+(step-1)*32+b0*4:42928+(step-1)*32+b0*4+n*4])
 		// gru/t[step]/rz_matmul: MatMul N×8
-		rt.GemmPackedP(nil, false, n, 1, m.arena[35952+step*64+b0*8:35952+step*64+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[33520+b0*8:33520+b0*8+n*8], 8)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[38656+step*64+b0*8:38656+step*64+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[36608+b0*8:36608+b0*8+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
-		m.biasAdd4(n, m.arena[33520+b0*8:33520+b0*8+n*8], m.arena[33584+b0*8:33584+b0*8+n*8], (*[8]float32)(m.arena[45792:]))
+		m.biasAdd4(n, m.arena[36608+b0*8:36608+b0*8+n*8], m.arena[36672+b0*8:36672+b0*8+n*8], (*[8]float32)(m.arena[48816:]))
 		// gru/t[step]/r_pre: Slice N×4
-		m.slice4(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[33680+b0*4:33680+b0*4+n*4])
+		m.slice4(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[36768+b0*4:36768+b0*4+n*4])
 		// gru/t[step]/r: Sigmoid N×4
-		m.sigmoid(n, m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[39584+step*32+b0*4:39584+step*32+b0*4+n*4])
+		m.sigmoid(n, m.arena[36768+b0*4:36768+b0*4+n*4], m.arena[42288+step*32+b0*4:42288+step*32+b0*4+n*4])
 		// gru/t[step]/z_pre: Slice N×4
-		m.slice5(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[34480+b0*4:34480+b0*4+n*4])
+		m.slice5(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[37568+b0*4:37568+b0*4+n*4])
 		// gru/t[step]/z: Sigmoid N×4
-		m.sigmoid(n, m.arena[34480+b0*4:34480+b0*4+n*4], m.arena[39744+step*32+b0*4:39744+step*32+b0*4+n*4])
+		m.sigmoid(n, m.arena[37568+b0*4:37568+b0*4+n*4], m.arena[42448+step*32+b0*4:42448+step*32+b0*4+n*4])
 		// gru/t[step]/rh: Mul N×4
-		m.mul(n, m.arena[39584+step*32+b0*4:39584+step*32+b0*4+n*4], m.arena[40224+(step-1)*32+b0*4:40224+(step-1)*32+b0*4+n*4], m.arena[34512+b0*4:34512+b0*4+n*4])
+		m.mul(n, m.arena[42288+step*32+b0*4:42288+step*32+b0*4+n*4], m.arena[42928+(step-1)*32+b0*4:42928+(step-1)*32+b0*4+n*4], m.arena[37600+b0*4:37600+b0*4+n*4])
 		// gru/t[step]/xrh: Concat N×8
-		m.concat5(n, m.arena[36272+step*64+b0*8:36272+step*64+b0*8+n*8], m.arena[33648+b0*4:33648+b0*4+n*4], m.arena[34512+b0*4:34512+b0*4+n*4])
+		m.concat5(n, m.arena[38976+step*64+b0*8:38976+step*64+b0*8+n*8], m.arena[36736+b0*4:36736+b0*4+n*4], m.arena[37600+b0*4:37600+b0*4+n*4])
 		// gru/t[step]/n_pre_matmul: MatMul N×4
-		rt.GemmPackedP(nil, false, n, 1, m.arena[36272+step*64+b0*8:36272+step*64+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[34544+b0*4:34544+b0*4+n*4], 4)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[38976+step*64+b0*8:38976+step*64+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[37632+b0*4:37632+b0*4+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
-		m.biasAdd3(n, m.arena[34544+b0*4:34544+b0*4+n*4], m.arena[34576+b0*4:34576+b0*4+n*4], (*[4]float32)(m.arena[45808:]))
+		m.biasAdd3(n, m.arena[37632+b0*4:37632+b0*4+n*4], m.arena[37664+b0*4:37664+b0*4+n*4], (*[4]float32)(m.arena[48832:]))
 		// gru/t[step]/n: Tanh N×4
-		m.tanh(n, m.arena[34576+b0*4:34576+b0*4+n*4], m.arena[39904+step*32+b0*4:39904+step*32+b0*4+n*4])
+		m.tanh(n, m.arena[37664+b0*4:37664+b0*4+n*4], m.arena[42608+step*32+b0*4:42608+step*32+b0*4+n*4])
 		// gru/t[step]/h_minus_n: Sub N×4
-		m.sub(n, m.arena[40224+(step-1)*32+b0*4:40224+(step-1)*32+b0*4+n*4], m.arena[39904+step*32+b0*4:39904+step*32+b0*4+n*4], m.arena[40064+step*32+b0*4:40064+step*32+b0*4+n*4])
+		m.sub(n, m.arena[42928+(step-1)*32+b0*4:42928+(step-1)*32+b0*4+n*4], m.arena[42608+step*32+b0*4:42608+step*32+b0*4+n*4], m.arena[42768+step*32+b0*4:42768+step*32+b0*4+n*4])
 		// gru/t[step]/h: Add N×4, fused with gru/t[step]/z_h_minus_n (Mul)
-		m.mulAdd(n, m.arena[40224+step*32+b0*4:40224+step*32+b0*4+n*4], m.arena[39744+step*32+b0*4:39744+step*32+b0*4+n*4], m.arena[40064+step*32+b0*4:40064+step*32+b0*4+n*4], m.arena[39904+step*32+b0*4:39904+step*32+b0*4+n*4])
+		m.mulAdd(n, m.arena[42928+step*32+b0*4:42928+step*32+b0*4+n*4], m.arena[42448+step*32+b0*4:42448+step*32+b0*4+n*4], m.arena[42768+step*32+b0*4:42768+step*32+b0*4+n*4], m.arena[42608+step*32+b0*4:42608+step*32+b0*4+n*4])
 	}
 }
 
@@ -1342,12 +1398,12 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 func (m *Model) trainStepItems2(_, b0, b1 int) {
 	n := b1 - b0
 	// bilstm/forward/t0/x_slice: Slice N×1×4
-	m.slice3(n, m.arena[33360+b0*20:33360+b0*20+n*20], m.arena[33680+b0*4:33680+b0*4+n*4])
+	m.slice3(n, m.arena[36448+b0*20:36448+b0*20+n*20], m.arena[36768+b0*4:36768+b0*4+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[36592+b0*7:36592+b0*7+n*7], m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[45792+b0*3:45792+b0*3+n*3])
+	m.concat6(n, m.arena[39296+b0*7:39296+b0*7+n*7], m.arena[36768+b0*4:36768+b0*4+n*4], m.arena[48816+b0*3:48816+b0*3+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[36592+b0*7:36592+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[33520+b0*12:33520+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[39296+b0*7:39296+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[36608+b0*12:36608+b0*12+n*12], 12)
 	// bilstm/forward/t0/i: Sigmoid N×3
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/f: Sigmoid N×3
@@ -1362,16 +1418,16 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[33520+b0*12:33520+b0*12+n*12], m.arena[35616:35616+12], m.arena[45792+b0*3:45792+b0*3+n*3], m.arena[41504+b0*3:41504+b0*3+n*3], m.arena[33616+b0*3:33616+b0*3+n*3], m.arena[40864+b0*3:40864+b0*3+n*3], m.arena[41024+b0*3:41024+b0*3+n*3], m.arena[41184+b0*3:41184+b0*3+n*3], m.arena[41344+b0*3:41344+b0*3+n*3], m.arena[41664+b0*3:41664+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[36608+b0*12:36608+b0*12+n*12], m.arena[48848:48848+12], m.arena[48816+b0*3:48816+b0*3+n*3], m.arena[44368+b0*3:44368+b0*3+n*3], m.arena[36704+b0*3:36704+b0*3+n*3], m.arena[43728+b0*3:43728+b0*3+n*3], m.arena[43888+b0*3:43888+b0*3+n*3], m.arena[44048+b0*3:44048+b0*3+n*3], m.arena[44208+b0*3:44208+b0*3+n*3], m.arena[44528+b0*3:44528+b0*3+n*3])
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[33360+b0*20:33360+b0*20+n*20], m.arena[33680+b0*4:33680+b0*4+n*4], step)
+		m.slice6(n, m.arena[36448+b0*20:36448+b0*20+n*20], m.arena[36768+b0*4:36768+b0*4+n*4], step)
 		// bilstm/forward/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/forward/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[36592+step*64+b0*7:36592+step*64+b0*7+n*7], m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[33616+((step-1)&1)*32+b0*3:33616+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[39296+step*64+b0*7:39296+step*64+b0*7+n*7], m.arena[36768+b0*4:36768+b0*4+n*4], m.arena[36704+((step-1)&1)*32+b0*3:36704+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/forward/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[36592+step*64+b0*7:36592+step*64+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[33520+b0*12:33520+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[39296+step*64+b0*7:39296+step*64+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[36608+b0*12:36608+b0*12+n*12], 12)
 		// bilstm/forward/t[step]/i: Sigmoid N×3
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/f: Sigmoid N×3
@@ -1386,7 +1442,7 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 3, m.arena[33520+b0*12:33520+b0*12+n*12], m.arena[35616:35616+12], m.arena[41504+(step-1)*32+b0*3:41504+(step-1)*32+b0*3+n*3], m.arena[41504+step*32+b0*3:41504+step*32+b0*3+n*3], m.arena[33616+((step)&1)*32+b0*3:33616+((step)&1)*32+b0*3+n*3], m.arena[40864+step*32+b0*3:40864+step*32+b0*3+n*3], m.arena[41024+step*32+b0*3:41024+step*32+b0*3+n*3], m.arena[41184+step*32+b0*3:41184+step*32+b0*3+n*3], m.arena[41344+step*32+b0*3:41344+step*32+b0*3+n*3], m.arena[41664+step*32+b0*3:41664+step*32+b0*3+n*3])
+		rt.LSTMCell(n, 3, m.arena[36608+b0*12:36608+b0*12+n*12], m.arena[48848:48848+12], m.arena[44368+(step-1)*32+b0*3:44368+(step-1)*32+b0*3+n*3], m.arena[44368+step*32+b0*3:44368+step*32+b0*3+n*3], m.arena[36704+((step)&1)*32+b0*3:36704+((step)&1)*32+b0*3+n*3], m.arena[43728+step*32+b0*3:43728+step*32+b0*3+n*3], m.arena[43888+step*32+b0*3:43888+step*32+b0*3+n*3], m.arena[44048+step*32+b0*3:44048+step*32+b0*3+n*3], m.arena[44208+step*32+b0*3:44208+step*32+b0*3+n*3], m.arena[44528+step*32+b0*3:44528+step*32+b0*3+n*3])
 	}
 }
 
@@ -1396,12 +1452,12 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 func (m *Model) trainStepItems3(_, b0, b1 int) {
 	n := b1 - b0
 	// bilstm/reverse/t0/x_slice: Slice N×1×4
-	m.slice34(n, m.arena[33360+b0*20:33360+b0*20+n*20], m.arena[33680+b0*4:33680+b0*4+n*4])
+	m.slice34(n, m.arena[36448+b0*20:36448+b0*20+n*20], m.arena[36768+b0*4:36768+b0*4+n*4])
 	// bilstm/reverse/t0/x: Reshape N×4: a view, no code
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[36912+b0*7:36912+b0*7+n*7], m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[45792+b0*3:45792+b0*3+n*3])
+	m.concat6(n, m.arena[39616+b0*7:39616+b0*7+n*7], m.arena[36768+b0*4:36768+b0*4+n*4], m.arena[48816+b0*3:48816+b0*3+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
-	rt.GemmPackedP(nil, false, n, 1, m.arena[36912+b0*7:36912+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[33520+b0*12:33520+b0*12+n*12], 12)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[39616+b0*7:39616+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[36608+b0*12:36608+b0*12+n*12], 12)
 	// bilstm/reverse/t0/i: Sigmoid N×3
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/f: Sigmoid N×3
@@ -1416,16 +1472,16 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[33520+b0*12:33520+b0*12+n*12], m.arena[35616:35616+12], m.arena[45792+b0*3:45792+b0*3+n*3], m.arena[42624+b0*3:42624+b0*3+n*3], m.arena[44224+b0*3:44224+b0*3+n*3], m.arena[41984+b0*3:41984+b0*3+n*3], m.arena[42144+b0*3:42144+b0*3+n*3], m.arena[42304+b0*3:42304+b0*3+n*3], m.arena[42464+b0*3:42464+b0*3+n*3], m.arena[42784+b0*3:42784+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[36608+b0*12:36608+b0*12+n*12], m.arena[46880:46880+12], m.arena[48816+b0*3:48816+b0*3+n*3], m.arena[45488+b0*3:45488+b0*3+n*3], m.arena[47088+b0*3:47088+b0*3+n*3], m.arena[44848+b0*3:44848+b0*3+n*3], m.arena[45008+b0*3:45008+b0*3+n*3], m.arena[45168+b0*3:45168+b0*3+n*3], m.arena[45328+b0*3:45328+b0*3+n*3], m.arena[45648+b0*3:45648+b0*3+n*3])
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/x_slice: Slice N×1×4
-		m.slice6(n, m.arena[33360+b0*20:33360+b0*20+n*20], m.arena[33680+b0*4:33680+b0*4+n*4], 4-step)
+		m.slice6(n, m.arena[36448+b0*20:36448+b0*20+n*20], m.arena[36768+b0*4:36768+b0*4+n*4], 4-step)
 		// bilstm/reverse/t[step]/x: Reshape N×4: a view, no code
 		// bilstm/reverse/t[step]/xh: Concat N×7
-		m.concat6(n, m.arena[36912+step*64+b0*7:36912+step*64+b0*7+n*7], m.arena[33680+b0*4:33680+b0*4+n*4], m.arena[44224+((step-1)&1)*32+b0*3:44224+((step-1)&1)*32+b0*3+n*3])
+		m.concat6(n, m.arena[39616+step*64+b0*7:39616+step*64+b0*7+n*7], m.arena[36768+b0*4:36768+b0*4+n*4], m.arena[47088+((step-1)&1)*32+b0*3:47088+((step-1)&1)*32+b0*3+n*3])
 		// bilstm/reverse/t[step]/gates_matmul: MatMul N×12
-		rt.GemmPackedP(nil, false, n, 1, m.arena[36912+step*64+b0*7:36912+step*64+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[33520+b0*12:33520+b0*12+n*12], 12)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[39616+step*64+b0*7:39616+step*64+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[36608+b0*12:36608+b0*12+n*12], 12)
 		// bilstm/reverse/t[step]/i: Sigmoid N×3
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/f: Sigmoid N×3
@@ -1440,10 +1496,10 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 		// computed with bilstm/reverse/t[step]/h by rt.LSTMCell
 		// bilstm/reverse/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 3, m.arena[33520+b0*12:33520+b0*12+n*12], m.arena[35616:35616+12], m.arena[42624+(step-1)*32+b0*3:42624+(step-1)*32+b0*3+n*3], m.arena[42624+step*32+b0*3:42624+step*32+b0*3+n*3], m.arena[44224+((step)&1)*32+b0*3:44224+((step)&1)*32+b0*3+n*3], m.arena[41984+step*32+b0*3:41984+step*32+b0*3+n*3], m.arena[42144+step*32+b0*3:42144+step*32+b0*3+n*3], m.arena[42304+step*32+b0*3:42304+step*32+b0*3+n*3], m.arena[42464+step*32+b0*3:42464+step*32+b0*3+n*3], m.arena[42784+step*32+b0*3:42784+step*32+b0*3+n*3])
+		rt.LSTMCell(n, 3, m.arena[36608+b0*12:36608+b0*12+n*12], m.arena[46880:46880+12], m.arena[45488+(step-1)*32+b0*3:45488+(step-1)*32+b0*3+n*3], m.arena[45488+step*32+b0*3:45488+step*32+b0*3+n*3], m.arena[47088+((step)&1)*32+b0*3:47088+((step)&1)*32+b0*3+n*3], m.arena[44848+step*32+b0*3:44848+step*32+b0*3+n*3], m.arena[45008+step*32+b0*3:45008+step*32+b0*3+n*3], m.arena[45168+step*32+b0*3:45168+step*32+b0*3+n*3], m.arena[45328+step*32+b0*3:45328+step*32+b0*3+n*3], m.arena[45648+step*32+b0*3:45648+step*32+b0*3+n*3])
 	}
 	// bilstm: Concat N×6
-	m.concat7(n, m.arena[43968+b0*6:43968+b0*6+n*6], m.arena[33616+b0*3:33616+b0*3+n*3], m.arena[44224+b0*3:44224+b0*3+n*3])
+	m.concat7(n, m.arena[46832+b0*6:46832+b0*6+n*6], m.arena[36704+b0*3:36704+b0*3+n*3], m.arena[47088+b0*3:47088+b0*3+n*3])
 }
 
 // trainStepItems4 computes lstm/t0/gates … flatten of TrainStep for items b0 … b1-1 of the call
@@ -1452,7 +1508,7 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 func (m *Model) trainStepItems4(_, b0, b1 int) {
 	n := b1 - b0
 	// lstm/t0/gates: MatMul N×16
-	rt.GemmPackedP(nil, false, n, 1, m.arena[35632+b0*7:35632+b0*7+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[33360+b0*16:33360+b0*16+n*16], 16)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[38336+b0*7:38336+b0*7+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[36448+b0*16:36448+b0*16+n*16], 16)
 	// lstm/t0/i: Sigmoid N×4
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/f: Sigmoid N×4
@@ -1467,13 +1523,13 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 4, m.arena[33360+b0*16:33360+b0*16+n*16], nil, m.arena[45728+b0*4:45728+b0*4+n*4], m.arena[43584+b0*4:43584+b0*4+n*4], m.arena[43904+b0*4:43904+b0*4+n*4], m.arena[42944+b0*4:42944+b0*4+n*4], m.arena[43104+b0*4:43104+b0*4+n*4], m.arena[43264+b0*4:43264+b0*4+n*4], m.arena[43424+b0*4:43424+b0*4+n*4], m.arena[43744+b0*4:43744+b0*4+n*4])
+	rt.LSTMCell(n, 4, m.arena[36448+b0*16:36448+b0*16+n*16], nil, m.arena[48752+b0*4:48752+b0*4+n*4], m.arena[46448+b0*4:46448+b0*4+n*4], m.arena[46768+b0*4:46768+b0*4+n*4], m.arena[45808+b0*4:45808+b0*4+n*4], m.arena[45968+b0*4:45968+b0*4+n*4], m.arena[46128+b0*4:46128+b0*4+n*4], m.arena[46288+b0*4:46288+b0*4+n*4], m.arena[46608+b0*4:46608+b0*4+n*4])
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
-		m.concat3(n, m.arena[37232+step*64+b0*7:37232+step*64+b0*7+n*7], m.arena[33200+step*32+b0*3:33200+step*32+b0*3+n*3], m.arena[43904+((step-1)&1)*32+b0*4:43904+((step-1)&1)*32+b0*4+n*4])
+		m.concat3(n, m.arena[39936+step*64+b0*7:39936+step*64+b0*7+n*7], m.arena[36288+step*32+b0*3:36288+step*32+b0*3+n*3], m.arena[46768+((step-1)&1)*32+b0*4:46768+((step-1)&1)*32+b0*4+n*4])
 		// lstm/t[step]/gates: MatMul N×16
-		rt.GemmPackedP(nil, false, n, 1, m.arena[37232+step*64+b0*7:37232+step*64+b0*7+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[33360+b0*16:33360+b0*16+n*16], 16)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[39936+step*64+b0*7:39936+step*64+b0*7+n*7], 7, &m.lstmWeightPackedForTrainingTransposed, 0, m.arena[36448+b0*16:36448+b0*16+n*16], 16)
 		// lstm/t[step]/i: Sigmoid N×4
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/f: Sigmoid N×4
@@ -1488,10 +1544,10 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 		// computed with lstm/t[step]/h by rt.LSTMCell
 		// lstm/t[step]/h: Mul N×4
 		// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 4, m.arena[33360+b0*16:33360+b0*16+n*16], nil, m.arena[43584+(step-1)*32+b0*4:43584+(step-1)*32+b0*4+n*4], m.arena[43584+step*32+b0*4:43584+step*32+b0*4+n*4], m.arena[43904+((step)&1)*32+b0*4:43904+((step)&1)*32+b0*4+n*4], m.arena[42944+step*32+b0*4:42944+step*32+b0*4+n*4], m.arena[43104+step*32+b0*4:43104+step*32+b0*4+n*4], m.arena[43264+step*32+b0*4:43264+step*32+b0*4+n*4], m.arena[43424+step*32+b0*4:43424+step*32+b0*4+n*4], m.arena[43744+step*32+b0*4:43744+step*32+b0*4+n*4])
+		rt.LSTMCell(n, 4, m.arena[36448+b0*16:36448+b0*16+n*16], nil, m.arena[46448+(step-1)*32+b0*4:46448+(step-1)*32+b0*4+n*4], m.arena[46448+step*32+b0*4:46448+step*32+b0*4+n*4], m.arena[46768+((step)&1)*32+b0*4:46768+((step)&1)*32+b0*4+n*4], m.arena[45808+step*32+b0*4:45808+step*32+b0*4+n*4], m.arena[45968+step*32+b0*4:45968+step*32+b0*4+n*4], m.arena[46128+step*32+b0*4:46128+step*32+b0*4+n*4], m.arena[46288+step*32+b0*4:46288+step*32+b0*4+n*4], m.arena[46608+step*32+b0*4:46608+step*32+b0*4+n*4])
 	}
 	// rec_concat: Concat N×10
-	m.concat8(n, m.arena[33600+b0*10:33600+b0*10+n*10], m.arena[43968+b0*6:43968+b0*6+n*6], m.arena[43904+b0*4:43904+b0*4+n*4])
+	m.concat8(n, m.arena[36688+b0*10:36688+b0*10+n*10], m.arena[46832+b0*6:46832+b0*6+n*6], m.arena[46768+b0*4:46768+b0*4+n*4])
 	// flatten: Reshape N×48: a view, no code
 }
 
@@ -1501,12 +1557,12 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 func (m *Model) trainStepItems5(_, b0, b1 int) {
 	n := b1 - b0
 	// repeat_lstm/t0/x_slice: Slice N×1×2
-	m.slice7(n, m.arena[35424+b0*6:35424+b0*6+n*6], m.arena[35264+b0*2:35264+b0*2+n*2])
+	m.slice7(n, m.arena[46832+b0*6:46832+b0*6+n*6], m.arena[32912+b0*2:32912+b0*2+n*2])
 	// repeat_lstm/t0/x: Reshape N×2: a view, no code
 	// repeat_lstm/t0/xh: Concat N×4
-	m.concat2(n, m.arena[44320+b0*4:44320+b0*4+n*4], m.arena[35264+b0*2:35264+b0*2+n*2], m.arena[45984+b0*2:45984+b0*2+n*2])
+	m.concat2(n, m.arena[47184+b0*4:47184+b0*4+n*4], m.arena[32912+b0*2:32912+b0*2+n*2], m.arena[49008+b0*2:49008+b0*2+n*2])
 	// repeat_lstm/t0/gates_matmul: MatMul N×8
-	rt.GemmPackedP(nil, false, n, 1, m.arena[44320+b0*4:44320+b0*4+n*4], 4, &m.repeatLstmWeightPackedForTrainingTransposed, 0, m.arena[43904+b0*8:43904+b0*8+n*8], 8)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[47184+b0*4:47184+b0*4+n*4], 4, &m.repeatLstmWeightPackedForTrainingTransposed, 0, m.arena[46768+b0*8:46768+b0*8+n*8], 8)
 	// repeat_lstm/t0/i: Sigmoid N×2
 	// computed with repeat_lstm/t0/h by rt.LSTMCell
 	// repeat_lstm/t0/f: Sigmoid N×2
@@ -1521,16 +1577,16 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 	// computed with repeat_lstm/t0/h by rt.LSTMCell
 	// repeat_lstm/t0/h: Mul N×2
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 2, m.arena[43904+b0*8:43904+b0*8+n*8], m.arena[35248:35248+8], m.arena[45984+b0*2:45984+b0*2+n*2], m.arena[45328+b0*2:45328+b0*2+n*2], m.arena[43968+b0*2:43968+b0*2+n*2], m.arena[45136+b0*2:45136+b0*2+n*2], m.arena[45184+b0*2:45184+b0*2+n*2], m.arena[45232+b0*2:45232+b0*2+n*2], m.arena[45280+b0*2:45280+b0*2+n*2], m.arena[45376+b0*2:45376+b0*2+n*2])
+	rt.LSTMCell(n, 2, m.arena[46768+b0*8:46768+b0*8+n*8], m.arena[47520:47520+8], m.arena[49008+b0*2:49008+b0*2+n*2], m.arena[48256+b0*2:48256+b0*2+n*2], m.arena[47472+b0*2:47472+b0*2+n*2], m.arena[48064+b0*2:48064+b0*2+n*2], m.arena[48112+b0*2:48112+b0*2+n*2], m.arena[48160+b0*2:48160+b0*2+n*2], m.arena[48208+b0*2:48208+b0*2+n*2], m.arena[48304+b0*2:48304+b0*2+n*2])
 	// repeat_lstm/t1 … repeat_lstm/t2: 2 steps, one iteration each
 	for step := 1; step <= 2; step++ {
 		// repeat_lstm/t[step]/x_slice: Slice N×1×2
-		m.slice8(n, m.arena[35424+b0*6:35424+b0*6+n*6], m.arena[35264+b0*2:35264+b0*2+n*2], step)
+		m.slice8(n, m.arena[46832+b0*6:46832+b0*6+n*6], m.arena[32912+b0*2:32912+b0*2+n*2], step)
 		// repeat_lstm/t[step]/x: Reshape N×2: a view, no code
 		// repeat_lstm/t[step]/xh: Concat N×4
-		m.concat2(n, m.arena[44320+step*32+b0*4:44320+step*32+b0*4+n*4], m.arena[35264+b0*2:35264+b0*2+n*2], m.arena[43968+(step-1)*16+b0*2:43968+(step-1)*16+b0*2+n*2])
+		m.concat2(n, m.arena[47184+step*32+b0*4:47184+step*32+b0*4+n*4], m.arena[32912+b0*2:32912+b0*2+n*2], m.arena[47472+(step-1)*16+b0*2:47472+(step-1)*16+b0*2+n*2])
 		// repeat_lstm/t[step]/gates_matmul: MatMul N×8
-		rt.GemmPackedP(nil, false, n, 1, m.arena[44320+step*32+b0*4:44320+step*32+b0*4+n*4], 4, &m.repeatLstmWeightPackedForTrainingTransposed, 0, m.arena[43904+b0*8:43904+b0*8+n*8], 8)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[47184+step*32+b0*4:47184+step*32+b0*4+n*4], 4, &m.repeatLstmWeightPackedForTrainingTransposed, 0, m.arena[46768+b0*8:46768+b0*8+n*8], 8)
 		// repeat_lstm/t[step]/i: Sigmoid N×2
 		// computed with repeat_lstm/t[step]/h by rt.LSTMCell
 		// repeat_lstm/t[step]/f: Sigmoid N×2
@@ -1545,7 +1601,7 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 		// computed with repeat_lstm/t[step]/h by rt.LSTMCell
 		// repeat_lstm/t[step]/h: Mul N×2
 		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 2, m.arena[43904+b0*8:43904+b0*8+n*8], m.arena[35248:35248+8], m.arena[45328+(step-1)*16+b0*2:45328+(step-1)*16+b0*2+n*2], m.arena[45328+step*16+b0*2:45328+step*16+b0*2+n*2], m.arena[43968+step*16+b0*2:43968+step*16+b0*2+n*2], m.arena[45136+step*16+b0*2:45136+step*16+b0*2+n*2], m.arena[45184+step*16+b0*2:45184+step*16+b0*2+n*2], m.arena[45232+step*16+b0*2:45232+step*16+b0*2+n*2], m.arena[45280+step*16+b0*2:45280+step*16+b0*2+n*2], m.arena[45376+step*16+b0*2:45376+step*16+b0*2+n*2])
+		rt.LSTMCell(n, 2, m.arena[46768+b0*8:46768+b0*8+n*8], m.arena[47520:47520+8], m.arena[48256+(step-1)*16+b0*2:48256+(step-1)*16+b0*2+n*2], m.arena[48256+step*16+b0*2:48256+step*16+b0*2+n*2], m.arena[47472+step*16+b0*2:47472+step*16+b0*2+n*2], m.arena[48064+step*16+b0*2:48064+step*16+b0*2+n*2], m.arena[48112+step*16+b0*2:48112+step*16+b0*2+n*2], m.arena[48160+step*16+b0*2:48160+step*16+b0*2+n*2], m.arena[48208+step*16+b0*2:48208+step*16+b0*2+n*2], m.arena[48304+step*16+b0*2:48304+step*16+b0*2+n*2])
 	}
 }
 
@@ -1556,111 +1612,111 @@ func (m *Model) trainStepItems6(_, b0, b1 int) {
 	n := b1 - b0
 	// d.repeat_lstm/sequence.1: Reshape N×6: a view, no code
 	// d.repeat_lstm/t2/h.1@0: Slice N×2
-	m.slice35(n, m.arena[33392+b0*6:33392+b0*6+n*6], m.arena[33648+b0*2:33648+b0*2+n*2])
+	m.slice35(n, m.arena[47472+b0*6:47472+b0*6+n*6], m.arena[47520+b0*2:47520+b0*2+n*2])
 	// d.repeat_lstm/t2/c_act.1: TanhGrad N×2, fused with d.repeat_lstm/t2/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33664+b0*2:33664+b0*2+n*2], m.arena[33648+b0*2:33648+b0*2+n*2], m.arena[45312+b0*2:45312+b0*2+n*2], m.arena[45408+b0*2:45408+b0*2+n*2])
+	m.mulTanhGrad(n, m.arena[48672+b0*2:48672+b0*2+n*2], m.arena[47520+b0*2:47520+b0*2+n*2], m.arena[48240+b0*2:48240+b0*2+n*2], m.arena[48336+b0*2:48336+b0*2+n*2])
 	// d.repeat_lstm/t2/fc.2: Mul N×2
-	m.mul(n, m.arena[33664+b0*2:33664+b0*2+n*2], m.arena[45216+b0*2:45216+b0*2+n*2], m.arena[33488+b0*2:33488+b0*2+n*2])
+	m.mul(n, m.arena[48672+b0*2:48672+b0*2+n*2], m.arena[48144+b0*2:48144+b0*2+n*2], m.arena[48640+b0*2:48640+b0*2+n*2])
 	// d.repeat_lstm/t2/o.1: SigmoidGrad N×2, fused with d.repeat_lstm/t2/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680+b0*2:33680+b0*2+n*2], m.arena[33648+b0*2:33648+b0*2+n*2], m.arena[45408+b0*2:45408+b0*2+n*2], m.arena[45312+b0*2:45312+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[47520+b0*2:47520+b0*2+n*2], m.arena[48336+b0*2:48336+b0*2+n*2], m.arena[48240+b0*2:48240+b0*2+n*2])
 	// d.repeat_lstm/t2/o_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[33680+b0*2:33680+b0*2+n*2], m.arena[33328+b0*8:33328+b0*8+n*8], 6)
+	m.sliceGrad9(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 6)
 	// d.repeat_lstm/t2/g.1: TanhGrad N×2, fused with d.repeat_lstm/t2/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33696+b0*2:33696+b0*2+n*2], m.arena[33664+b0*2:33664+b0*2+n*2], m.arena[45168+b0*2:45168+b0*2+n*2], m.arena[45264+b0*2:45264+b0*2+n*2])
+	m.mulTanhGrad(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[48672+b0*2:48672+b0*2+n*2], m.arena[48096+b0*2:48096+b0*2+n*2], m.arena[48192+b0*2:48192+b0*2+n*2])
 	// d.repeat_lstm/t2/g_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[33696+b0*2:33696+b0*2+n*2], m.arena[33328+b0*8:33328+b0*8+n*8], 4)
+	m.sliceGrad9(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 4)
 	// d.repeat_lstm/t2/g_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t2/f.1: SigmoidGrad N×2, fused with d.repeat_lstm/t2/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[29424+b0*2:29424+b0*2+n*2], m.arena[33664+b0*2:33664+b0*2+n*2], m.arena[45344+b0*2:45344+b0*2+n*2], m.arena[45216+b0*2:45216+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[48672+b0*2:48672+b0*2+n*2], m.arena[48272+b0*2:48272+b0*2+n*2], m.arena[48144+b0*2:48144+b0*2+n*2])
 	// d.repeat_lstm/t2/f_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[29424+b0*2:29424+b0*2+n*2], m.arena[33328+b0*8:33328+b0*8+n*8], 2)
+	m.sliceGrad9(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 2)
 	// d.repeat_lstm/t2/f_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t2/i.1: SigmoidGrad N×2, fused with d.repeat_lstm/t2/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[29440+b0*2:29440+b0*2+n*2], m.arena[33664+b0*2:33664+b0*2+n*2], m.arena[45264+b0*2:45264+b0*2+n*2], m.arena[45168+b0*2:45168+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[48672+b0*2:48672+b0*2+n*2], m.arena[48192+b0*2:48192+b0*2+n*2], m.arena[48096+b0*2:48096+b0*2+n*2])
 	// d.repeat_lstm/t2/i_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[29440+b0*2:29440+b0*2+n*2], m.arena[33328+b0*8:33328+b0*8+n*8], 0)
+	m.sliceGrad9(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 0)
 	// d.repeat_lstm/t2/i_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t2/gates.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.repeat_lstm/t0/gates.2
 	// d.repeat_lstm/t2/gates_matmul.1: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[33328+b0*8:33328+b0*8+n*8], 8, &m.repeatLstmWeightPackedForTrainingAsStored, 0, m.arena[33552+b0*4:33552+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[36416+b0*8:36416+b0*8+n*8], 8, &m.repeatLstmWeightPackedForTrainingAsStored, 0, m.arena[36560+b0*4:36560+b0*4+n*4], 4)
 	// d.repeat_lstm/t2/gates_matmul.2: MatMul 8×4
 	// summed over the steps by rt.GemmStepsP at d.repeat_lstm/t0/gates_matmul.2
 	// d.repeat_lstm/t2/xh.1: Slice N×2
-	m.slice30(n, m.arena[33552+b0*4:33552+b0*4+n*4], m.arena[29456+b0*2:29456+b0*2+n*2])
+	m.slice30(n, m.arena[36560+b0*4:36560+b0*4+n*4], m.arena[36720+b0*2:36720+b0*2+n*2])
 	// d.repeat_lstm/t2/xh.2: Slice N×2
-	m.slice31(n, m.arena[33552+b0*4:33552+b0*4+n*4], m.arena[29472+b0*2:29472+b0*2+n*2])
+	m.slice31(n, m.arena[36560+b0*4:36560+b0*4+n*4], m.arena[36736+b0*2:36736+b0*2+n*2])
 	// d.repeat_lstm/t2/xh.3@0: Slice N×2
-	m.slice36(n, m.arena[33392+b0*6:33392+b0*6+n*6], m.arena[29488+b0*2:29488+b0*2+n*2])
+	m.slice36(n, m.arena[47472+b0*6:47472+b0*6+n*6], m.arena[36752+b0*2:36752+b0*2+n*2])
 	// d.repeat_lstm/t2/xh.3: Add N×2
-	m.add(n, m.arena[29488+b0*2:29488+b0*2+n*2], m.arena[29472+b0*2:29472+b0*2+n*2], m.arena[33616+b0*2:33616+b0*2+n*2])
+	m.add(n, m.arena[36752+b0*2:36752+b0*2+n*2], m.arena[36736+b0*2:36736+b0*2+n*2], m.arena[36624+b0*2:36624+b0*2+n*2])
 	// d.repeat_lstm/t2/x.1: Reshape N×1×2: a view, no code
 	// d.repeat_lstm/t2/x_slice.1: SliceGrad N×3×2
-	m.sliceGrad(n, m.arena[29456+b0*2:29456+b0*2+n*2], m.arena[33440+b0*6:33440+b0*6+n*6], 2)
+	m.sliceGrad(n, m.arena[36720+b0*2:36720+b0*2+n*2], m.arena[36480+b0*6:36480+b0*6+n*6], 2)
 	// d.repeat_lstm/t1/c_act.2: Add N×2, fused with d.repeat_lstm/t1/h.2 (Mul), d.repeat_lstm/t1/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[29504+b0*2:29504+b0*2+n*2], m.arena[33616+b0*2:33616+b0*2+n*2], m.arena[45296+b0*2:45296+b0*2+n*2], m.arena[45392+b0*2:45392+b0*2+n*2], m.arena[33488+b0*2:33488+b0*2+n*2])
+	m.mulTanhGradAdd(n, m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[36624+b0*2:36624+b0*2+n*2], m.arena[48224+b0*2:48224+b0*2+n*2], m.arena[48320+b0*2:48320+b0*2+n*2], m.arena[48640+b0*2:48640+b0*2+n*2])
 	// d.repeat_lstm/t1/fc.2: Mul N×2
-	m.mul(n, m.arena[29504+b0*2:29504+b0*2+n*2], m.arena[45200+b0*2:45200+b0*2+n*2], m.arena[33504+b0*2:33504+b0*2+n*2])
+	m.mul(n, m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48128+b0*2:48128+b0*2+n*2], m.arena[48656+b0*2:48656+b0*2+n*2])
 	// d.repeat_lstm/t1/o.1: SigmoidGrad N×2, fused with d.repeat_lstm/t1/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680+b0*2:33680+b0*2+n*2], m.arena[33616+b0*2:33616+b0*2+n*2], m.arena[45392+b0*2:45392+b0*2+n*2], m.arena[45296+b0*2:45296+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36624+b0*2:36624+b0*2+n*2], m.arena[48320+b0*2:48320+b0*2+n*2], m.arena[48224+b0*2:48224+b0*2+n*2])
 	// d.repeat_lstm/t1/o_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[33680+b0*2:33680+b0*2+n*2], m.arena[33264+b0*8:33264+b0*8+n*8], 6)
+	m.sliceGrad9(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 6)
 	// d.repeat_lstm/t1/g.1: TanhGrad N×2, fused with d.repeat_lstm/t1/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33696+b0*2:33696+b0*2+n*2], m.arena[29504+b0*2:29504+b0*2+n*2], m.arena[45152+b0*2:45152+b0*2+n*2], m.arena[45248+b0*2:45248+b0*2+n*2])
+	m.mulTanhGrad(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48080+b0*2:48080+b0*2+n*2], m.arena[48176+b0*2:48176+b0*2+n*2])
 	// d.repeat_lstm/t1/g_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[33696+b0*2:33696+b0*2+n*2], m.arena[33264+b0*8:33264+b0*8+n*8], 4)
+	m.sliceGrad9(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 4)
 	// d.repeat_lstm/t1/g_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t1/f.1: SigmoidGrad N×2, fused with d.repeat_lstm/t1/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[29424+b0*2:29424+b0*2+n*2], m.arena[29504+b0*2:29504+b0*2+n*2], m.arena[45328+b0*2:45328+b0*2+n*2], m.arena[45200+b0*2:45200+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48256+b0*2:48256+b0*2+n*2], m.arena[48128+b0*2:48128+b0*2+n*2])
 	// d.repeat_lstm/t1/f_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[29424+b0*2:29424+b0*2+n*2], m.arena[33264+b0*8:33264+b0*8+n*8], 2)
+	m.sliceGrad9(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 2)
 	// d.repeat_lstm/t1/f_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t1/i.1: SigmoidGrad N×2, fused with d.repeat_lstm/t1/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[29440+b0*2:29440+b0*2+n*2], m.arena[29504+b0*2:29504+b0*2+n*2], m.arena[45248+b0*2:45248+b0*2+n*2], m.arena[45152+b0*2:45152+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48176+b0*2:48176+b0*2+n*2], m.arena[48080+b0*2:48080+b0*2+n*2])
 	// d.repeat_lstm/t1/i_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[29440+b0*2:29440+b0*2+n*2], m.arena[33264+b0*8:33264+b0*8+n*8], 0)
+	m.sliceGrad9(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 0)
 	// d.repeat_lstm/t1/i_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t1/gates.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.repeat_lstm/t0/gates.2
 	// d.repeat_lstm/t1/gates.2: Add 8
 	// summed over the steps by rt.ColSums64Steps at d.repeat_lstm/t0/gates.2
 	// d.repeat_lstm/t1/gates_matmul.1: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[33264+b0*8:33264+b0*8+n*8], 8, &m.repeatLstmWeightPackedForTrainingAsStored, 0, m.arena[33552+b0*4:33552+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[36352+b0*8:36352+b0*8+n*8], 8, &m.repeatLstmWeightPackedForTrainingAsStored, 0, m.arena[36560+b0*4:36560+b0*4+n*4], 4)
 	// d.repeat_lstm/t1/gates_matmul.2: MatMul 8×4
 	// summed over the steps by rt.GemmStepsP at d.repeat_lstm/t0/gates_matmul.2
 	// d.repeat_lstm/t1/gates_matmul.3: Add 8×4: one product over the steps (rt.GemmStepsP at d.repeat_lstm/t0/gates_matmul.2), no code
 	// d.repeat_lstm/t1/xh.1: Slice N×2
-	m.slice30(n, m.arena[33552+b0*4:33552+b0*4+n*4], m.arena[29456+b0*2:29456+b0*2+n*2])
+	m.slice30(n, m.arena[36560+b0*4:36560+b0*4+n*4], m.arena[36720+b0*2:36720+b0*2+n*2])
 	// d.repeat_lstm/t1/xh.2: Slice N×2
-	m.slice31(n, m.arena[33552+b0*4:33552+b0*4+n*4], m.arena[29472+b0*2:29472+b0*2+n*2])
+	m.slice31(n, m.arena[36560+b0*4:36560+b0*4+n*4], m.arena[36736+b0*2:36736+b0*2+n*2])
 	// d.repeat_lstm/t1/xh.3@0: Slice N×2
-	m.slice7(n, m.arena[33392+b0*6:33392+b0*6+n*6], m.arena[29488+b0*2:29488+b0*2+n*2])
+	m.slice7(n, m.arena[47472+b0*6:47472+b0*6+n*6], m.arena[36752+b0*2:36752+b0*2+n*2])
 	// d.repeat_lstm/t1/xh.3: Add N×2
-	m.add(n, m.arena[29488+b0*2:29488+b0*2+n*2], m.arena[29472+b0*2:29472+b0*2+n*2], m.arena[33632+b0*2:33632+b0*2+n*2])
+	m.add(n, m.arena[36752+b0*2:36752+b0*2+n*2], m.arena[36736+b0*2:36736+b0*2+n*2], m.arena[36640+b0*2:36640+b0*2+n*2])
 	// d.repeat_lstm/t1/x.1: Reshape N×1×2: a view, no code
 	// d.repeat_lstm/t1/x_slice.1: SliceGrad N×3×2
-	m.sliceGrad(n, m.arena[29456+b0*2:29456+b0*2+n*2], m.arena[33440+b0*6:33440+b0*6+n*6], 1)
+	m.sliceGrad(n, m.arena[36720+b0*2:36720+b0*2+n*2], m.arena[36480+b0*6:36480+b0*6+n*6], 1)
 	// d.repeat_lstm/t1/x_slice.2: Add N×3×2: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t0/c_act.2: Add N×2, fused with d.repeat_lstm/t0/h.2 (Mul), d.repeat_lstm/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[29504+b0*2:29504+b0*2+n*2], m.arena[33632+b0*2:33632+b0*2+n*2], m.arena[45280+b0*2:45280+b0*2+n*2], m.arena[45376+b0*2:45376+b0*2+n*2], m.arena[33504+b0*2:33504+b0*2+n*2])
+	m.mulTanhGradAdd(n, m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[36640+b0*2:36640+b0*2+n*2], m.arena[48208+b0*2:48208+b0*2+n*2], m.arena[48304+b0*2:48304+b0*2+n*2], m.arena[48656+b0*2:48656+b0*2+n*2])
 	// d.repeat_lstm/t0/o.1: SigmoidGrad N×2, fused with d.repeat_lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[33680+b0*2:33680+b0*2+n*2], m.arena[33632+b0*2:33632+b0*2+n*2], m.arena[45376+b0*2:45376+b0*2+n*2], m.arena[45280+b0*2:45280+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36640+b0*2:36640+b0*2+n*2], m.arena[48304+b0*2:48304+b0*2+n*2], m.arena[48208+b0*2:48208+b0*2+n*2])
 	// d.repeat_lstm/t0/o_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[33680+b0*2:33680+b0*2+n*2], m.arena[33200+b0*8:33200+b0*8+n*8], 6)
+	m.sliceGrad9(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 6)
 	// d.repeat_lstm/t0/g.1: TanhGrad N×2, fused with d.repeat_lstm/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[33696+b0*2:33696+b0*2+n*2], m.arena[29504+b0*2:29504+b0*2+n*2], m.arena[45136+b0*2:45136+b0*2+n*2], m.arena[45232+b0*2:45232+b0*2+n*2])
+	m.mulTanhGrad(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48064+b0*2:48064+b0*2+n*2], m.arena[48160+b0*2:48160+b0*2+n*2])
 	// d.repeat_lstm/t0/g_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[33696+b0*2:33696+b0*2+n*2], m.arena[33200+b0*8:33200+b0*8+n*8], 4)
+	m.sliceGrad9(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 4)
 	// d.repeat_lstm/t0/g_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t0/f.1: SigmoidGrad N×2, fused with d.repeat_lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[29424+b0*2:29424+b0*2+n*2], m.arena[29504+b0*2:29504+b0*2+n*2], m.arena[45984+b0*2:45984+b0*2+n*2], m.arena[45184+b0*2:45184+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[49008+b0*2:49008+b0*2+n*2], m.arena[48112+b0*2:48112+b0*2+n*2])
 	// d.repeat_lstm/t0/f_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[29424+b0*2:29424+b0*2+n*2], m.arena[33200+b0*8:33200+b0*8+n*8], 2)
+	m.sliceGrad9(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 2)
 	// d.repeat_lstm/t0/f_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t0/i.1: SigmoidGrad N×2, fused with d.repeat_lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[29440+b0*2:29440+b0*2+n*2], m.arena[29504+b0*2:29504+b0*2+n*2], m.arena[45232+b0*2:45232+b0*2+n*2], m.arena[45136+b0*2:45136+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48160+b0*2:48160+b0*2+n*2], m.arena[48064+b0*2:48064+b0*2+n*2])
 	// d.repeat_lstm/t0/i_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[29440+b0*2:29440+b0*2+n*2], m.arena[33200+b0*8:33200+b0*8+n*8], 0)
+	m.sliceGrad9(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 0)
 	// d.repeat_lstm/t0/i_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t0/gates.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.repeat_lstm/t0/gates.2
@@ -1672,146 +1728,146 @@ func (m *Model) trainStepItems6(_, b0, b1 int) {
 func (m *Model) trainStepItems7(_, b0, b1 int) {
 	n := b1 - b0
 	// d.bilstm/reverse/t4/h.1@0: Slice N×3
-	m.slice37(n, m.arena[35152+b0*6:35152+b0*6+n*6], m.arena[33680+b0*3:33680+b0*3+n*3])
+	m.slice37(n, m.arena[38240+b0*6:38240+b0*6+n*6], m.arena[36768+b0*3:36768+b0*3+n*3])
 	// d.bilstm/reverse/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[33680+b0*3:33680+b0*3+n*3], m.arena[42592+b0*3:42592+b0*3+n*3], m.arena[42912+b0*3:42912+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[36768+b0*3:36768+b0*3+n*3], m.arena[45456+b0*3:45456+b0*3+n*3], m.arena[45776+b0*3:45776+b0*3+n*3])
 	// d.bilstm/reverse/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[42272+b0*3:42272+b0*3+n*3], m.arena[44224+b0*3:44224+b0*3+n*3])
+	m.mul(n, m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[45136+b0*3:45136+b0*3+n*3], m.arena[47088+b0*3:47088+b0*3+n*3])
 	// d.bilstm/reverse/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[33680+b0*3:33680+b0*3+n*3], m.arena[42912+b0*3:42912+b0*3+n*3], m.arena[42592+b0*3:42592+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[36768+b0*3:36768+b0*3+n*3], m.arena[45776+b0*3:45776+b0*3+n*3], m.arena[45456+b0*3:45456+b0*3+n*3])
 	// d.bilstm/reverse/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 9)
+	m.sliceGrad10(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 9)
 	// d.bilstm/reverse/t4/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[42112+b0*3:42112+b0*3+n*3], m.arena[42432+b0*3:42432+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[44976+b0*3:44976+b0*3+n*3], m.arena[45296+b0*3:45296+b0*3+n*3])
 	// d.bilstm/reverse/t4/g_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 6)
+	m.sliceGrad10(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 6)
 	// d.bilstm/reverse/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[42720+b0*3:42720+b0*3+n*3], m.arena[42272+b0*3:42272+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[45584+b0*3:45584+b0*3+n*3], m.arena[45136+b0*3:45136+b0*3+n*3])
 	// d.bilstm/reverse/t4/f_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 3)
+	m.sliceGrad10(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 3)
 	// d.bilstm/reverse/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34704+b0*3:34704+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[42432+b0*3:42432+b0*3+n*3], m.arena[42112+b0*3:42112+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[37792+b0*3:37792+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[45296+b0*3:45296+b0*3+n*3], m.arena[44976+b0*3:44976+b0*3+n*3])
 	// d.bilstm/reverse/t4/i_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[34704+b0*3:34704+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 0)
+	m.sliceGrad10(n, m.arena[37792+b0*3:37792+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 0)
 	// d.bilstm/reverse/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 	// d.bilstm/reverse/t4/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(nil, false, n, 1, m.arena[18000+b0*12:18000+b0*12+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[44288+b0*7:44288+b0*7+n*7], 7)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[18000+b0*12:18000+b0*12+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[47152+b0*7:47152+b0*7+n*7], 7)
 	// d.bilstm/reverse/t4/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 	// d.bilstm/reverse/t4/xh.1: Slice N×4
-	m.slice38(n, m.arena[44288+b0*7:44288+b0*7+n*7], m.arena[34768+b0*4:34768+b0*4+n*4])
+	m.slice38(n, m.arena[47152+b0*7:47152+b0*7+n*7], m.arena[37856+b0*4:37856+b0*4+n*4])
 	// d.bilstm/reverse/t4/xh.2: Slice N×3
-	m.slice39(n, m.arena[44288+b0*7:44288+b0*7+n*7], m.arena[44352+b0*3:44352+b0*3+n*3])
+	m.slice39(n, m.arena[47152+b0*7:47152+b0*7+n*7], m.arena[47216+b0*3:47216+b0*3+n*3])
 	// d.bilstm/reverse/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[34768+b0*4:34768+b0*4+n*4], m.arena[34480+b0*20:34480+b0*20+n*20], 0)
+	m.sliceGrad3(n, m.arena[37856+b0*4:37856+b0*4+n*4], m.arena[37568+b0*20:37568+b0*20+n*20], 0)
 	// d.bilstm/reverse/t3/c_act.2: Add N×3, fused with d.bilstm/reverse/t3/h.2 (Mul), d.bilstm/reverse/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[44352+b0*3:44352+b0*3+n*3], m.arena[42560+b0*3:42560+b0*3+n*3], m.arena[42880+b0*3:42880+b0*3+n*3], m.arena[44224+b0*3:44224+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[47216+b0*3:47216+b0*3+n*3], m.arena[45424+b0*3:45424+b0*3+n*3], m.arena[45744+b0*3:45744+b0*3+n*3], m.arena[47088+b0*3:47088+b0*3+n*3])
 	// d.bilstm/reverse/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[42240+b0*3:42240+b0*3+n*3], m.arena[44256+b0*3:44256+b0*3+n*3])
+	m.mul(n, m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[45104+b0*3:45104+b0*3+n*3], m.arena[47120+b0*3:47120+b0*3+n*3])
 	// d.bilstm/reverse/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[44352+b0*3:44352+b0*3+n*3], m.arena[42880+b0*3:42880+b0*3+n*3], m.arena[42560+b0*3:42560+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[47216+b0*3:47216+b0*3+n*3], m.arena[45744+b0*3:45744+b0*3+n*3], m.arena[45424+b0*3:45424+b0*3+n*3])
 	// d.bilstm/reverse/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 9)
+	m.sliceGrad10(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 9)
 	// d.bilstm/reverse/t3/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[42080+b0*3:42080+b0*3+n*3], m.arena[42400+b0*3:42400+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[44944+b0*3:44944+b0*3+n*3], m.arena[45264+b0*3:45264+b0*3+n*3])
 	// d.bilstm/reverse/t3/g_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 6)
+	m.sliceGrad10(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 6)
 	// d.bilstm/reverse/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[42688+b0*3:42688+b0*3+n*3], m.arena[42240+b0*3:42240+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[45552+b0*3:45552+b0*3+n*3], m.arena[45104+b0*3:45104+b0*3+n*3])
 	// d.bilstm/reverse/t3/f_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 3)
+	m.sliceGrad10(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 3)
 	// d.bilstm/reverse/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34704+b0*3:34704+b0*3+n*3], m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[42400+b0*3:42400+b0*3+n*3], m.arena[42080+b0*3:42080+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[37792+b0*3:37792+b0*3+n*3], m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[45264+b0*3:45264+b0*3+n*3], m.arena[44944+b0*3:44944+b0*3+n*3])
 	// d.bilstm/reverse/t3/i_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[34704+b0*3:34704+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 0)
+	m.sliceGrad10(n, m.arena[37792+b0*3:37792+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 0)
 	// d.bilstm/reverse/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t3/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 	// d.bilstm/reverse/t3/gates.2: Add 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 	// d.bilstm/reverse/t3/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(nil, false, n, 1, m.arena[17904+b0*12:17904+b0*12+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[44288+b0*7:44288+b0*7+n*7], 7)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[17904+b0*12:17904+b0*12+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[47152+b0*7:47152+b0*7+n*7], 7)
 	// d.bilstm/reverse/t3/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 	// d.bilstm/reverse/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 	// d.bilstm/reverse/t3/xh.1: Slice N×4
-	m.slice38(n, m.arena[44288+b0*7:44288+b0*7+n*7], m.arena[34768+b0*4:34768+b0*4+n*4])
+	m.slice38(n, m.arena[47152+b0*7:47152+b0*7+n*7], m.arena[37856+b0*4:37856+b0*4+n*4])
 	// d.bilstm/reverse/t3/xh.2: Slice N×3
-	m.slice39(n, m.arena[44288+b0*7:44288+b0*7+n*7], m.arena[44384+b0*3:44384+b0*3+n*3])
+	m.slice39(n, m.arena[47152+b0*7:47152+b0*7+n*7], m.arena[47248+b0*3:47248+b0*3+n*3])
 	// d.bilstm/reverse/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/reverse/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[34768+b0*4:34768+b0*4+n*4], m.arena[34480+b0*20:34480+b0*20+n*20], 1)
+	m.sliceGrad3(n, m.arena[37856+b0*4:37856+b0*4+n*4], m.arena[37568+b0*20:37568+b0*20+n*20], 1)
 	// d.bilstm/reverse/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t2 … d.bilstm/reverse/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.bilstm/reverse/t[step]/c_act.2: Add N×3, fused with d.bilstm/reverse/t[step]/h.2 (Mul), d.bilstm/reverse/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[44352+((step+1)&1)*32+b0*3:44352+((step+1)&1)*32+b0*3+n*3], m.arena[42464+step*32+b0*3:42464+step*32+b0*3+n*3], m.arena[42784+step*32+b0*3:42784+step*32+b0*3+n*3], m.arena[44224+((step+1)&1)*32+b0*3:44224+((step+1)&1)*32+b0*3+n*3])
+		m.mulTanhGradAdd(n, m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[47216+((step+1)&1)*32+b0*3:47216+((step+1)&1)*32+b0*3+n*3], m.arena[45328+step*32+b0*3:45328+step*32+b0*3+n*3], m.arena[45648+step*32+b0*3:45648+step*32+b0*3+n*3], m.arena[47088+((step+1)&1)*32+b0*3:47088+((step+1)&1)*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[42144+step*32+b0*3:42144+step*32+b0*3+n*3], m.arena[44224+((step)&1)*32+b0*3:44224+((step)&1)*32+b0*3+n*3])
+		m.mul(n, m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[45008+step*32+b0*3:45008+step*32+b0*3+n*3], m.arena[47088+((step)&1)*32+b0*3:47088+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[44352+((step+1)&1)*32+b0*3:44352+((step+1)&1)*32+b0*3+n*3], m.arena[42784+step*32+b0*3:42784+step*32+b0*3+n*3], m.arena[42464+step*32+b0*3:42464+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[47216+((step+1)&1)*32+b0*3:47216+((step+1)&1)*32+b0*3+n*3], m.arena[45648+step*32+b0*3:45648+step*32+b0*3+n*3], m.arena[45328+step*32+b0*3:45328+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad10(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 9)
+		m.sliceGrad10(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 9)
 		// d.bilstm/reverse/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[41984+step*32+b0*3:41984+step*32+b0*3+n*3], m.arena[42304+step*32+b0*3:42304+step*32+b0*3+n*3])
+		m.mulTanhGrad(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[44848+step*32+b0*3:44848+step*32+b0*3+n*3], m.arena[45168+step*32+b0*3:45168+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/g_pre.1: SliceGrad N×12
-		m.sliceGrad10(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 6)
+		m.sliceGrad10(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 6)
 		// d.bilstm/reverse/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[42624+(step-1)*32+b0*3:42624+(step-1)*32+b0*3+n*3], m.arena[42144+step*32+b0*3:42144+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[45488+(step-1)*32+b0*3:45488+(step-1)*32+b0*3+n*3], m.arena[45008+step*32+b0*3:45008+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/f_pre.1: SliceGrad N×12
-		m.sliceGrad10(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 3)
+		m.sliceGrad10(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 3)
 		// d.bilstm/reverse/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[34704+b0*3:34704+b0*3+n*3], m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[42304+step*32+b0*3:42304+step*32+b0*3+n*3], m.arena[41984+step*32+b0*3:41984+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[37792+b0*3:37792+b0*3+n*3], m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[45168+step*32+b0*3:45168+step*32+b0*3+n*3], m.arena[44848+step*32+b0*3:44848+step*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/i_pre.1: SliceGrad N×12
-		m.sliceGrad10(n, m.arena[34704+b0*3:34704+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 0)
+		m.sliceGrad10(n, m.arena[37792+b0*3:37792+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 0)
 		// d.bilstm/reverse/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/reverse/t[step]/gates.1: ChannelSum 12
 		// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 		// d.bilstm/reverse/t[step]/gates.2: Add 12
 		// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
 		// d.bilstm/reverse/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmPackedP(nil, false, n, 1, m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[44288+b0*7:44288+b0*7+n*7], 7)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 12, &m.bilstmReverseWeightPackedForTrainingAsStored, 0, m.arena[47152+b0*7:47152+b0*7+n*7], 7)
 		// d.bilstm/reverse/t[step]/gates_matmul.2: MatMul 12×7
 		// summed over the steps by rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2
 		// d.bilstm/reverse/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/reverse/t0/gates_matmul.2), no code
 		// d.bilstm/reverse/t[step]/xh.1: Slice N×4
-		m.slice38(n, m.arena[44288+b0*7:44288+b0*7+n*7], m.arena[34768+b0*4:34768+b0*4+n*4])
+		m.slice38(n, m.arena[47152+b0*7:47152+b0*7+n*7], m.arena[37856+b0*4:37856+b0*4+n*4])
 		// d.bilstm/reverse/t[step]/xh.2: Slice N×3
-		m.slice39(n, m.arena[44288+b0*7:44288+b0*7+n*7], m.arena[44352+((step)&1)*32+b0*3:44352+((step)&1)*32+b0*3+n*3])
+		m.slice39(n, m.arena[47152+b0*7:47152+b0*7+n*7], m.arena[47216+((step)&1)*32+b0*3:47216+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/reverse/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/reverse/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[34768+b0*4:34768+b0*4+n*4], m.arena[34480+b0*20:34480+b0*20+n*20], 4-step)
+		m.sliceGrad3(n, m.arena[37856+b0*4:37856+b0*4+n*4], m.arena[37568+b0*20:37568+b0*20+n*20], 4-step)
 		// d.bilstm/reverse/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.bilstm/reverse/t0/c_act.2: Add N×3, fused with d.bilstm/reverse/t0/h.2 (Mul), d.bilstm/reverse/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[44384+b0*3:44384+b0*3+n*3], m.arena[42464+b0*3:42464+b0*3+n*3], m.arena[42784+b0*3:42784+b0*3+n*3], m.arena[44256+b0*3:44256+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[47248+b0*3:47248+b0*3+n*3], m.arena[45328+b0*3:45328+b0*3+n*3], m.arena[45648+b0*3:45648+b0*3+n*3], m.arena[47120+b0*3:47120+b0*3+n*3])
 	// d.bilstm/reverse/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[44384+b0*3:44384+b0*3+n*3], m.arena[42784+b0*3:42784+b0*3+n*3], m.arena[42464+b0*3:42464+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[47248+b0*3:47248+b0*3+n*3], m.arena[45648+b0*3:45648+b0*3+n*3], m.arena[45328+b0*3:45328+b0*3+n*3])
 	// d.bilstm/reverse/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 9)
+	m.sliceGrad10(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 9)
 	// d.bilstm/reverse/t0/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[41984+b0*3:41984+b0*3+n*3], m.arena[42304+b0*3:42304+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[44848+b0*3:44848+b0*3+n*3], m.arena[45168+b0*3:45168+b0*3+n*3])
 	// d.bilstm/reverse/t0/g_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[34640+b0*3:34640+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 6)
+	m.sliceGrad10(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 6)
 	// d.bilstm/reverse/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[45792+b0*3:45792+b0*3+n*3], m.arena[42144+b0*3:42144+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[48816+b0*3:48816+b0*3+n*3], m.arena[45008+b0*3:45008+b0*3+n*3])
 	// d.bilstm/reverse/t0/f_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[34672+b0*3:34672+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 3)
+	m.sliceGrad10(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 3)
 	// d.bilstm/reverse/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[34704+b0*3:34704+b0*3+n*3], m.arena[34800+b0*3:34800+b0*3+n*3], m.arena[42304+b0*3:42304+b0*3+n*3], m.arena[41984+b0*3:41984+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[37792+b0*3:37792+b0*3+n*3], m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[45168+b0*3:45168+b0*3+n*3], m.arena[44848+b0*3:44848+b0*3+n*3])
 	// d.bilstm/reverse/t0/i_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[34704+b0*3:34704+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 0)
+	m.sliceGrad10(n, m.arena[37792+b0*3:37792+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 0)
 	// d.bilstm/reverse/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/reverse/t0/gates.2
@@ -1823,65 +1879,65 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 func (m *Model) trainStepItems8(_, b0, b1 int) {
 	n := b1 - b0
 	// d.bilstm/reverse/dropped.1: Mul N×5×4
-	m.mul(n, m.arena[34480+b0*20:34480+b0*20+n*20], m.arena[41824+b0*20:41824+b0*20+n*20], m.arena[34640+b0*20:34640+b0*20+n*20])
+	m.mul(n, m.arena[37568+b0*20:37568+b0*20+n*20], m.arena[44688+b0*20:44688+b0*20+n*20], m.arena[37728+b0*20:37728+b0*20+n*20])
 	// d.bilstm/forward/t4/h.1@0: Slice N×3
-	m.slice40(n, m.arena[35152+b0*6:35152+b0*6+n*6], m.arena[33680+b0*3:33680+b0*3+n*3])
+	m.slice40(n, m.arena[38240+b0*6:38240+b0*6+n*6], m.arena[36768+b0*3:36768+b0*3+n*3])
 	// d.bilstm/forward/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/forward/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[33680+b0*3:33680+b0*3+n*3], m.arena[41472+b0*3:41472+b0*3+n*3], m.arena[41792+b0*3:41792+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[36768+b0*3:36768+b0*3+n*3], m.arena[44336+b0*3:44336+b0*3+n*3], m.arena[44656+b0*3:44656+b0*3+n*3])
 	// d.bilstm/forward/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[41152+b0*3:41152+b0*3+n*3], m.arena[34960+b0*3:34960+b0*3+n*3])
+	m.mul(n, m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[44016+b0*3:44016+b0*3+n*3], m.arena[38048+b0*3:38048+b0*3+n*3])
 	// d.bilstm/forward/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[33680+b0*3:33680+b0*3+n*3], m.arena[41792+b0*3:41792+b0*3+n*3], m.arena[41472+b0*3:41472+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[36768+b0*3:36768+b0*3+n*3], m.arena[44656+b0*3:44656+b0*3+n*3], m.arena[44336+b0*3:44336+b0*3+n*3])
 	// d.bilstm/forward/t4/o_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 9)
+	m.sliceGrad10(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 9)
 	// d.bilstm/forward/t4/g.1: TanhGrad N×3, fused with d.bilstm/forward/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[40992+b0*3:40992+b0*3+n*3], m.arena[41312+b0*3:41312+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[43856+b0*3:43856+b0*3+n*3], m.arena[44176+b0*3:44176+b0*3+n*3])
 	// d.bilstm/forward/t4/g_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 6)
 	// d.bilstm/forward/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[41600+b0*3:41600+b0*3+n*3], m.arena[41152+b0*3:41152+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[44464+b0*3:44464+b0*3+n*3], m.arena[44016+b0*3:44016+b0*3+n*3])
 	// d.bilstm/forward/t4/f_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 3)
 	// d.bilstm/forward/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[45728+b0*3:45728+b0*3+n*3], m.arena[41312+b0*3:41312+b0*3+n*3], m.arena[40992+b0*3:40992+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[44176+b0*3:44176+b0*3+n*3], m.arena[43856+b0*3:43856+b0*3+n*3])
 	// d.bilstm/forward/t4/i_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 0)
 	// d.bilstm/forward/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/gates.1: ChannelSum 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 	// d.bilstm/forward/t4/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(nil, false, n, 1, m.arena[18000+b0*12:18000+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[35024+b0*7:35024+b0*7+n*7], 7)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[18000+b0*12:18000+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[38112+b0*7:38112+b0*7+n*7], 7)
 	// d.bilstm/forward/t4/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 	// d.bilstm/forward/t4/xh.1: Slice N×4
-	m.slice38(n, m.arena[35024+b0*7:35024+b0*7+n*7], m.arena[44128+b0*4:44128+b0*4+n*4])
+	m.slice38(n, m.arena[38112+b0*7:38112+b0*7+n*7], m.arena[46992+b0*4:46992+b0*4+n*4])
 	// d.bilstm/forward/t4/xh.2: Slice N×3
-	m.slice39(n, m.arena[35024+b0*7:35024+b0*7+n*7], m.arena[35088+b0*3:35088+b0*3+n*3])
+	m.slice39(n, m.arena[38112+b0*7:38112+b0*7+n*7], m.arena[38176+b0*3:38176+b0*3+n*3])
 	// d.bilstm/forward/t4/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[44128+b0*4:44128+b0*4+n*4], m.arena[34800+b0*20:34800+b0*20+n*20], 4)
+	m.sliceGrad3(n, m.arena[46992+b0*4:46992+b0*4+n*4], m.arena[37888+b0*20:37888+b0*20+n*20], 4)
 	// d.bilstm/forward/t3/c_act.2: Add N×3, fused with d.bilstm/forward/t3/h.2 (Mul), d.bilstm/forward/t3/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[35088+b0*3:35088+b0*3+n*3], m.arena[41440+b0*3:41440+b0*3+n*3], m.arena[41760+b0*3:41760+b0*3+n*3], m.arena[34960+b0*3:34960+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[38176+b0*3:38176+b0*3+n*3], m.arena[44304+b0*3:44304+b0*3+n*3], m.arena[44624+b0*3:44624+b0*3+n*3], m.arena[38048+b0*3:38048+b0*3+n*3])
 	// d.bilstm/forward/t3/fc.2: Mul N×3
-	m.mul(n, m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[41120+b0*3:41120+b0*3+n*3], m.arena[34992+b0*3:34992+b0*3+n*3])
+	m.mul(n, m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[43984+b0*3:43984+b0*3+n*3], m.arena[38080+b0*3:38080+b0*3+n*3])
 	// d.bilstm/forward/t3/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[35088+b0*3:35088+b0*3+n*3], m.arena[41760+b0*3:41760+b0*3+n*3], m.arena[41440+b0*3:41440+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[38176+b0*3:38176+b0*3+n*3], m.arena[44624+b0*3:44624+b0*3+n*3], m.arena[44304+b0*3:44304+b0*3+n*3])
 	// d.bilstm/forward/t3/o_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 9)
+	m.sliceGrad10(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 9)
 	// d.bilstm/forward/t3/g.1: TanhGrad N×3, fused with d.bilstm/forward/t3/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[40960+b0*3:40960+b0*3+n*3], m.arena[41280+b0*3:41280+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[43824+b0*3:43824+b0*3+n*3], m.arena[44144+b0*3:44144+b0*3+n*3])
 	// d.bilstm/forward/t3/g_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 6)
 	// d.bilstm/forward/t3/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[41568+b0*3:41568+b0*3+n*3], m.arena[41120+b0*3:41120+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[44432+b0*3:44432+b0*3+n*3], m.arena[43984+b0*3:43984+b0*3+n*3])
 	// d.bilstm/forward/t3/f_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 3)
 	// d.bilstm/forward/t3/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t3/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t3/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[41280+b0*3:41280+b0*3+n*3], m.arena[40960+b0*3:40960+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[44144+b0*3:44144+b0*3+n*3], m.arena[43824+b0*3:43824+b0*3+n*3])
 	// d.bilstm/forward/t3/i_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[17904+b0*12:17904+b0*12+n*12], 0)
 	// d.bilstm/forward/t3/i_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -1890,40 +1946,40 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 	// d.bilstm/forward/t3/gates.2: Add 12
 	// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 	// d.bilstm/forward/t3/gates_matmul.1: MatMul N×7
-	rt.GemmPackedP(nil, false, n, 1, m.arena[17904+b0*12:17904+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[35024+b0*7:35024+b0*7+n*7], 7)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[17904+b0*12:17904+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[38112+b0*7:38112+b0*7+n*7], 7)
 	// d.bilstm/forward/t3/gates_matmul.2: MatMul 12×7
 	// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 	// d.bilstm/forward/t3/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 	// d.bilstm/forward/t3/xh.1: Slice N×4
-	m.slice38(n, m.arena[35024+b0*7:35024+b0*7+n*7], m.arena[44128+b0*4:44128+b0*4+n*4])
+	m.slice38(n, m.arena[38112+b0*7:38112+b0*7+n*7], m.arena[46992+b0*4:46992+b0*4+n*4])
 	// d.bilstm/forward/t3/xh.2: Slice N×3
-	m.slice39(n, m.arena[35024+b0*7:35024+b0*7+n*7], m.arena[35120+b0*3:35120+b0*3+n*3])
+	m.slice39(n, m.arena[38112+b0*7:38112+b0*7+n*7], m.arena[38208+b0*3:38208+b0*3+n*3])
 	// d.bilstm/forward/t3/x.1: Reshape N×1×4: a view, no code
 	// d.bilstm/forward/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[44128+b0*4:44128+b0*4+n*4], m.arena[34800+b0*20:34800+b0*20+n*20], 3)
+	m.sliceGrad3(n, m.arena[46992+b0*4:46992+b0*4+n*4], m.arena[37888+b0*20:37888+b0*20+n*20], 3)
 	// d.bilstm/forward/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t2 … d.bilstm/forward/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.bilstm/forward/t[step]/c_act.2: Add N×3, fused with d.bilstm/forward/t[step]/h.2 (Mul), d.bilstm/forward/t[step]/c_act.1 (TanhGrad)
-		m.mulTanhGradAdd(n, m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[35088+((step+1)&1)*32+b0*3:35088+((step+1)&1)*32+b0*3+n*3], m.arena[41344+step*32+b0*3:41344+step*32+b0*3+n*3], m.arena[41664+step*32+b0*3:41664+step*32+b0*3+n*3], m.arena[34960+((step+1)&1)*32+b0*3:34960+((step+1)&1)*32+b0*3+n*3])
+		m.mulTanhGradAdd(n, m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[38176+((step+1)&1)*32+b0*3:38176+((step+1)&1)*32+b0*3+n*3], m.arena[44208+step*32+b0*3:44208+step*32+b0*3+n*3], m.arena[44528+step*32+b0*3:44528+step*32+b0*3+n*3], m.arena[38048+((step+1)&1)*32+b0*3:38048+((step+1)&1)*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/fc.2: Mul N×3
-		m.mul(n, m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[41024+step*32+b0*3:41024+step*32+b0*3+n*3], m.arena[34960+((step)&1)*32+b0*3:34960+((step)&1)*32+b0*3+n*3])
+		m.mul(n, m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[43888+step*32+b0*3:43888+step*32+b0*3+n*3], m.arena[38048+((step)&1)*32+b0*3:38048+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/h.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[35088+((step+1)&1)*32+b0*3:35088+((step+1)&1)*32+b0*3+n*3], m.arena[41664+step*32+b0*3:41664+step*32+b0*3+n*3], m.arena[41344+step*32+b0*3:41344+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[38176+((step+1)&1)*32+b0*3:38176+((step+1)&1)*32+b0*3+n*3], m.arena[44528+step*32+b0*3:44528+step*32+b0*3+n*3], m.arena[44208+step*32+b0*3:44208+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/o_pre.1: SliceGrad N×12
-		m.sliceGrad10(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 9)
+		m.sliceGrad10(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 9)
 		// d.bilstm/forward/t[step]/g.1: TanhGrad N×3, fused with d.bilstm/forward/t[step]/ig.2 (Mul)
-		m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[40864+step*32+b0*3:40864+step*32+b0*3+n*3], m.arena[41184+step*32+b0*3:41184+step*32+b0*3+n*3])
+		m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[43728+step*32+b0*3:43728+step*32+b0*3+n*3], m.arena[44048+step*32+b0*3:44048+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/g_pre.1: SliceGrad N×12
 		m.sliceGrad10(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 6)
 		// d.bilstm/forward/t[step]/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/fc.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[41504+(step-1)*32+b0*3:41504+(step-1)*32+b0*3+n*3], m.arena[41024+step*32+b0*3:41024+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[44368+(step-1)*32+b0*3:44368+(step-1)*32+b0*3+n*3], m.arena[43888+step*32+b0*3:43888+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/f_pre.1: SliceGrad N×12
 		m.sliceGrad10(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 3)
 		// d.bilstm/forward/t[step]/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 		// d.bilstm/forward/t[step]/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t[step]/ig.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[41184+step*32+b0*3:41184+step*32+b0*3+n*3], m.arena[40864+step*32+b0*3:40864+step*32+b0*3+n*3])
+		m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[44048+step*32+b0*3:44048+step*32+b0*3+n*3], m.arena[43728+step*32+b0*3:43728+step*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/i_pre.1: SliceGrad N×12
 		m.sliceGrad10(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 0)
 		// d.bilstm/forward/t[step]/i_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -1932,37 +1988,37 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 		// d.bilstm/forward/t[step]/gates.2: Add 12
 		// summed over the steps by rt.ColSums64Steps at d.bilstm/forward/t0/gates.2
 		// d.bilstm/forward/t[step]/gates_matmul.1: MatMul N×7
-		rt.GemmPackedP(nil, false, n, 1, m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[35024+b0*7:35024+b0*7+n*7], 7)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[17616+step*96+b0*12:17616+step*96+b0*12+n*12], 12, &m.bilstmForwardWeightPackedForTrainingAsStored, 0, m.arena[38112+b0*7:38112+b0*7+n*7], 7)
 		// d.bilstm/forward/t[step]/gates_matmul.2: MatMul 12×7
 		// summed over the steps by rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2
 		// d.bilstm/forward/t[step]/gates_matmul.3: Add 12×7: one product over the steps (rt.GemmStepsP at d.bilstm/forward/t0/gates_matmul.2), no code
 		// d.bilstm/forward/t[step]/xh.1: Slice N×4
-		m.slice38(n, m.arena[35024+b0*7:35024+b0*7+n*7], m.arena[44128+b0*4:44128+b0*4+n*4])
+		m.slice38(n, m.arena[38112+b0*7:38112+b0*7+n*7], m.arena[46992+b0*4:46992+b0*4+n*4])
 		// d.bilstm/forward/t[step]/xh.2: Slice N×3
-		m.slice39(n, m.arena[35024+b0*7:35024+b0*7+n*7], m.arena[35088+((step)&1)*32+b0*3:35088+((step)&1)*32+b0*3+n*3])
+		m.slice39(n, m.arena[38112+b0*7:38112+b0*7+n*7], m.arena[38176+((step)&1)*32+b0*3:38176+((step)&1)*32+b0*3+n*3])
 		// d.bilstm/forward/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.bilstm/forward/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[44128+b0*4:44128+b0*4+n*4], m.arena[34800+b0*20:34800+b0*20+n*20], step)
+		m.sliceGrad3(n, m.arena[46992+b0*4:46992+b0*4+n*4], m.arena[37888+b0*20:37888+b0*20+n*20], step)
 		// d.bilstm/forward/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.bilstm/forward/t0/c_act.2: Add N×3, fused with d.bilstm/forward/t0/h.2 (Mul), d.bilstm/forward/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[35120+b0*3:35120+b0*3+n*3], m.arena[41344+b0*3:41344+b0*3+n*3], m.arena[41664+b0*3:41664+b0*3+n*3], m.arena[34992+b0*3:34992+b0*3+n*3])
+	m.mulTanhGradAdd(n, m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[38208+b0*3:38208+b0*3+n*3], m.arena[44208+b0*3:44208+b0*3+n*3], m.arena[44528+b0*3:44528+b0*3+n*3], m.arena[38080+b0*3:38080+b0*3+n*3])
 	// d.bilstm/forward/t0/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[35120+b0*3:35120+b0*3+n*3], m.arena[41664+b0*3:41664+b0*3+n*3], m.arena[41344+b0*3:41344+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[38208+b0*3:38208+b0*3+n*3], m.arena[44528+b0*3:44528+b0*3+n*3], m.arena[44208+b0*3:44208+b0*3+n*3])
 	// d.bilstm/forward/t0/o_pre.1: SliceGrad N×12
-	m.sliceGrad10(n, m.arena[35200+b0*3:35200+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 9)
+	m.sliceGrad10(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 9)
 	// d.bilstm/forward/t0/g.1: TanhGrad N×3, fused with d.bilstm/forward/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[40864+b0*3:40864+b0*3+n*3], m.arena[41184+b0*3:41184+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[43728+b0*3:43728+b0*3+n*3], m.arena[44048+b0*3:44048+b0*3+n*3])
 	// d.bilstm/forward/t0/g_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 6)
 	// d.bilstm/forward/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[45792+b0*3:45792+b0*3+n*3], m.arena[41024+b0*3:41024+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[48816+b0*3:48816+b0*3+n*3], m.arena[43888+b0*3:43888+b0*3+n*3])
 	// d.bilstm/forward/t0/f_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 3)
 	// d.bilstm/forward/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[44160+b0*3:44160+b0*3+n*3], m.arena[41184+b0*3:41184+b0*3+n*3], m.arena[40864+b0*3:40864+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[44048+b0*3:44048+b0*3+n*3], m.arena[43728+b0*3:43728+b0*3+n*3])
 	// d.bilstm/forward/t0/i_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 0)
 	// d.bilstm/forward/t0/i_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -1977,154 +2033,154 @@ func (m *Model) trainStepItems9(_, b0, b1 int) {
 	n := b1 - b0
 	// d.gru/sequence.1: Reshape N×20: a view, no code
 	// d.gru/t4/z_h_minus_n.1@0: Slice N×4
-	m.slice34(n, m.arena[34800+b0*20:34800+b0*20+n*20], m.arena[45728+b0*4:45728+b0*4+n*4])
+	m.slice34(n, m.arena[37888+b0*20:37888+b0*20+n*20], m.arena[48752+b0*4:48752+b0*4+n*4])
 	// d.gru/t4/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[45728+b0*4:45728+b0*4+n*4], m.arena[39872+b0*4:39872+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
+	m.mul(n, m.arena[48752+b0*4:48752+b0*4+n*4], m.arena[42576+b0*4:42576+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
 	// d.gru/t4/h_minus_n.2@0: Slice N×4
-	m.slice41(n, m.arena[34800+b0*20:34800+b0*20+n*20], m.arena[19056+b0*4:19056+b0*4+n*4])
+	m.slice41(n, m.arena[37888+b0*20:37888+b0*20+n*20], m.arena[19056+b0*4:19056+b0*4+n*4])
 	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[35088+b0*4:35088+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[45728+b0*4:45728+b0*4+n*4], m.arena[40032+b0*4:40032+b0*4+n*4])
+	m.scaleAddTanhGrad(n, m.arena[38176+b0*4:38176+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[48752+b0*4:48752+b0*4+n*4], m.arena[42736+b0*4:42736+b0*4+n*4])
 	// d.gru/t4/n_pre.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t4/n_pre_matmul.1: MatMul N×8
-	rt.GemmPackedP(nil, false, n, 1, m.arena[35088+b0*4:35088+b0*4+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[33584+b0*8:33584+b0*8+n*8], 8)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[38176+b0*4:38176+b0*4+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[36672+b0*8:36672+b0*8+n*8], 8)
 	// d.gru/t4/n_pre_matmul.2: MatMul 4×8
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
 	// d.gru/t4/xrh.1: Slice N×4
-	m.slice4(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[44224+b0*4:44224+b0*4+n*4])
+	m.slice4(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[47088+b0*4:47088+b0*4+n*4])
 	// d.gru/t4/xrh.2: Slice N×4
-	m.slice5(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[44256+b0*4:44256+b0*4+n*4])
+	m.slice5(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[47120+b0*4:47120+b0*4+n*4])
 	// d.gru/t4/z.1: SigmoidGrad N×4, fused with d.gru/t4/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[44288+b0*4:44288+b0*4+n*4], m.arena[45728+b0*4:45728+b0*4+n*4], m.arena[40192+b0*4:40192+b0*4+n*4], m.arena[39872+b0*4:39872+b0*4+n*4])
+	m.mulSigmoidGrad(n, m.arena[47152+b0*4:47152+b0*4+n*4], m.arena[48752+b0*4:48752+b0*4+n*4], m.arena[42896+b0*4:42896+b0*4+n*4], m.arena[42576+b0*4:42576+b0*4+n*4])
 	// d.gru/t4/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[44288+b0*4:44288+b0*4+n*4], m.arena[34736+b0*8:34736+b0*8+n*8], 4)
+	m.sliceGrad4(n, m.arena[47152+b0*4:47152+b0*4+n*4], m.arena[37824+b0*8:37824+b0*8+n*8], 4)
 	// d.gru/t4/r.1: SigmoidGrad N×4, fused with d.gru/t4/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[44320+b0*4:44320+b0*4+n*4], m.arena[44256+b0*4:44256+b0*4+n*4], m.arena[40320+b0*4:40320+b0*4+n*4], m.arena[39712+b0*4:39712+b0*4+n*4])
+	m.mulSigmoidGrad(n, m.arena[47184+b0*4:47184+b0*4+n*4], m.arena[47120+b0*4:47120+b0*4+n*4], m.arena[43024+b0*4:43024+b0*4+n*4], m.arena[42416+b0*4:42416+b0*4+n*4])
 	// d.gru/t4/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[44320+b0*4:44320+b0*4+n*4], m.arena[34736+b0*8:34736+b0*8+n*8], 0)
+	m.sliceGrad4(n, m.arena[47184+b0*4:47184+b0*4+n*4], m.arena[37824+b0*8:37824+b0*8+n*8], 0)
 	// d.gru/t4/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t4/rz.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 	// d.gru/t4/rz_matmul.1: MatMul N×8
-	rt.GemmPackedP(nil, false, n, 1, m.arena[34736+b0*8:34736+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[33648+b0*8:33648+b0*8+n*8], 8)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[37824+b0*8:37824+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[36736+b0*8:36736+b0*8+n*8], 8)
 	// d.gru/t4/rz_matmul.2: MatMul 8×8
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
 	// d.gru/t4/xh.1: Slice N×4
-	m.slice4(n, m.arena[33648+b0*8:33648+b0*8+n*8], m.arena[44384+b0*4:44384+b0*4+n*4])
+	m.slice4(n, m.arena[36736+b0*8:36736+b0*8+n*8], m.arena[47248+b0*4:47248+b0*4+n*4])
 	// d.gru/t4/xh.2: Slice N×4
-	m.slice5(n, m.arena[33648+b0*8:33648+b0*8+n*8], m.arena[17776+b0*4:17776+b0*4+n*4])
+	m.slice5(n, m.arena[36736+b0*8:36736+b0*8+n*8], m.arena[29424+b0*4:29424+b0*4+n*4])
 	// d.gru/t4/xh.3: Add N×4
-	m.add(n, m.arena[44224+b0*4:44224+b0*4+n*4], m.arena[44384+b0*4:44384+b0*4+n*4], m.arena[17808+b0*4:17808+b0*4+n*4])
+	m.add(n, m.arena[47088+b0*4:47088+b0*4+n*4], m.arena[47248+b0*4:47248+b0*4+n*4], m.arena[29456+b0*4:29456+b0*4+n*4])
 	// d.gru/t4/xh.4: Add N×4, fused with d.gru/t4/h_minus_n.2 (Add), d.gru/t4/rh.2 (Mul), d.gru/t4/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[35184+b0*4:35184+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[44256+b0*4:44256+b0*4+n*4], m.arena[39712+b0*4:39712+b0*4+n*4], m.arena[17776+b0*4:17776+b0*4+n*4])
+	m.addMulAddAdd(n, m.arena[38272+b0*4:38272+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[47120+b0*4:47120+b0*4+n*4], m.arena[42416+b0*4:42416+b0*4+n*4], m.arena[29424+b0*4:29424+b0*4+n*4])
 	// d.gru/t4/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t4/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[17808+b0*4:17808+b0*4+n*4], m.arena[17616+b0*20:17616+b0*20+n*20], 4)
+	m.sliceGrad3(n, m.arena[29456+b0*4:29456+b0*4+n*4], m.arena[17616+b0*20:17616+b0*20+n*20], 4)
 	// d.gru/t3/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[35184+b0*4:35184+b0*4+n*4], m.arena[39840+b0*4:39840+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
+	m.mul(n, m.arena[38272+b0*4:38272+b0*4+n*4], m.arena[42544+b0*4:42544+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
 	// d.gru/t3/h_minus_n.2@0: Slice N×4
-	m.slice42(n, m.arena[34800+b0*20:34800+b0*20+n*20], m.arena[19056+b0*4:19056+b0*4+n*4])
+	m.slice42(n, m.arena[37888+b0*20:37888+b0*20+n*20], m.arena[19056+b0*4:19056+b0*4+n*4])
 	// d.gru/t3/n.1: TanhGrad N×4, fused with d.gru/t3/h_minus_n.1 (Scale), d.gru/t3/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[35056+b0*4:35056+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[35184+b0*4:35184+b0*4+n*4], m.arena[40000+b0*4:40000+b0*4+n*4])
+	m.scaleAddTanhGrad(n, m.arena[38144+b0*4:38144+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[38272+b0*4:38272+b0*4+n*4], m.arena[42704+b0*4:42704+b0*4+n*4])
 	// d.gru/t3/n_pre.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t3/n_pre.2: Add 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t3/n_pre_matmul.1: MatMul N×8
-	rt.GemmPackedP(nil, false, n, 1, m.arena[35056+b0*4:35056+b0*4+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[33584+b0*8:33584+b0*8+n*8], 8)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[38144+b0*4:38144+b0*4+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[36672+b0*8:36672+b0*8+n*8], 8)
 	// d.gru/t3/n_pre_matmul.2: MatMul 4×8
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
 	// d.gru/t3/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 	// d.gru/t3/xrh.1: Slice N×4
-	m.slice4(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[44224+b0*4:44224+b0*4+n*4])
+	m.slice4(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[47088+b0*4:47088+b0*4+n*4])
 	// d.gru/t3/xrh.2: Slice N×4
-	m.slice5(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[44256+b0*4:44256+b0*4+n*4])
+	m.slice5(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[47120+b0*4:47120+b0*4+n*4])
 	// d.gru/t3/z.1: SigmoidGrad N×4, fused with d.gru/t3/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[44288+b0*4:44288+b0*4+n*4], m.arena[35184+b0*4:35184+b0*4+n*4], m.arena[40160+b0*4:40160+b0*4+n*4], m.arena[39840+b0*4:39840+b0*4+n*4])
+	m.mulSigmoidGrad(n, m.arena[47152+b0*4:47152+b0*4+n*4], m.arena[38272+b0*4:38272+b0*4+n*4], m.arena[42864+b0*4:42864+b0*4+n*4], m.arena[42544+b0*4:42544+b0*4+n*4])
 	// d.gru/t3/z_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[44288+b0*4:44288+b0*4+n*4], m.arena[34672+b0*8:34672+b0*8+n*8], 4)
+	m.sliceGrad4(n, m.arena[47152+b0*4:47152+b0*4+n*4], m.arena[37760+b0*8:37760+b0*8+n*8], 4)
 	// d.gru/t3/r.1: SigmoidGrad N×4, fused with d.gru/t3/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[44320+b0*4:44320+b0*4+n*4], m.arena[44256+b0*4:44256+b0*4+n*4], m.arena[40288+b0*4:40288+b0*4+n*4], m.arena[39680+b0*4:39680+b0*4+n*4])
+	m.mulSigmoidGrad(n, m.arena[47184+b0*4:47184+b0*4+n*4], m.arena[47120+b0*4:47120+b0*4+n*4], m.arena[42992+b0*4:42992+b0*4+n*4], m.arena[42384+b0*4:42384+b0*4+n*4])
 	// d.gru/t3/r_pre.1: SliceGrad N×8
-	m.sliceGrad4(n, m.arena[44320+b0*4:44320+b0*4+n*4], m.arena[34672+b0*8:34672+b0*8+n*8], 0)
+	m.sliceGrad4(n, m.arena[47184+b0*4:47184+b0*4+n*4], m.arena[37760+b0*8:37760+b0*8+n*8], 0)
 	// d.gru/t3/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.gru/t3/rz.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 	// d.gru/t3/rz.2: Add 8
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 	// d.gru/t3/rz_matmul.1: MatMul N×8
-	rt.GemmPackedP(nil, false, n, 1, m.arena[34672+b0*8:34672+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[33648+b0*8:33648+b0*8+n*8], 8)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[37760+b0*8:37760+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[36736+b0*8:36736+b0*8+n*8], 8)
 	// d.gru/t3/rz_matmul.2: MatMul 8×8
 	// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
 	// d.gru/t3/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 	// d.gru/t3/xh.1: Slice N×4
-	m.slice4(n, m.arena[33648+b0*8:33648+b0*8+n*8], m.arena[44384+b0*4:44384+b0*4+n*4])
+	m.slice4(n, m.arena[36736+b0*8:36736+b0*8+n*8], m.arena[47248+b0*4:47248+b0*4+n*4])
 	// d.gru/t3/xh.2: Slice N×4
-	m.slice5(n, m.arena[33648+b0*8:33648+b0*8+n*8], m.arena[17776+b0*4:17776+b0*4+n*4])
+	m.slice5(n, m.arena[36736+b0*8:36736+b0*8+n*8], m.arena[29424+b0*4:29424+b0*4+n*4])
 	// d.gru/t3/xh.3: Add N×4
-	m.add(n, m.arena[44224+b0*4:44224+b0*4+n*4], m.arena[44384+b0*4:44384+b0*4+n*4], m.arena[17808+b0*4:17808+b0*4+n*4])
+	m.add(n, m.arena[47088+b0*4:47088+b0*4+n*4], m.arena[47248+b0*4:47248+b0*4+n*4], m.arena[29456+b0*4:29456+b0*4+n*4])
 	// d.gru/t3/xh.4: Add N×4, fused with d.gru/t3/h_minus_n.2 (Add), d.gru/t3/rh.2 (Mul), d.gru/t3/rh.3 (Add)
-	m.addMulAddAdd(n, m.arena[35216+b0*4:35216+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[44256+b0*4:44256+b0*4+n*4], m.arena[39680+b0*4:39680+b0*4+n*4], m.arena[17776+b0*4:17776+b0*4+n*4])
+	m.addMulAddAdd(n, m.arena[38304+b0*4:38304+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[47120+b0*4:47120+b0*4+n*4], m.arena[42384+b0*4:42384+b0*4+n*4], m.arena[29424+b0*4:29424+b0*4+n*4])
 	// d.gru/t3/x.1: Reshape N×1×4: a view, no code
 	// d.gru/t3/x_slice.1: SliceGrad N×5×4
-	m.sliceGrad3(n, m.arena[17808+b0*4:17808+b0*4+n*4], m.arena[17616+b0*20:17616+b0*20+n*20], 3)
+	m.sliceGrad3(n, m.arena[29456+b0*4:29456+b0*4+n*4], m.arena[17616+b0*20:17616+b0*20+n*20], 3)
 	// d.gru/t3/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	// d.gru/t2 … d.gru/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.gru/t[step]/z_h_minus_n.2: Mul N×4
-		m.mul(n, m.arena[35184+((step+1)&1)*32+b0*4:35184+((step+1)&1)*32+b0*4+n*4], m.arena[39744+step*32+b0*4:39744+step*32+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
+		m.mul(n, m.arena[38272+((step+1)&1)*32+b0*4:38272+((step+1)&1)*32+b0*4+n*4], m.arena[42448+step*32+b0*4:42448+step*32+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
 		// d.gru/t[step]/h_minus_n.2@0: Slice N×4
-		m.slice43(n, m.arena[34800+b0*20:34800+b0*20+n*20], m.arena[19056+b0*4:19056+b0*4+n*4], 4*step-4)
+		m.slice43(n, m.arena[37888+b0*20:37888+b0*20+n*20], m.arena[19056+b0*4:19056+b0*4+n*4], 4*step-4)
 		// d.gru/t[step]/n.1: TanhGrad N×4, fused with d.gru/t[step]/h_minus_n.1 (Scale), d.gru/t[step]/h_minus_n.3 (Add)
-		m.scaleAddTanhGrad(n, m.arena[34960+step*32+b0*4:34960+step*32+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[35184+((step+1)&1)*32+b0*4:35184+((step+1)&1)*32+b0*4+n*4], m.arena[39904+step*32+b0*4:39904+step*32+b0*4+n*4])
+		m.scaleAddTanhGrad(n, m.arena[38048+step*32+b0*4:38048+step*32+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[38272+((step+1)&1)*32+b0*4:38272+((step+1)&1)*32+b0*4+n*4], m.arena[42608+step*32+b0*4:42608+step*32+b0*4+n*4])
 		// d.gru/t[step]/n_pre.1: ChannelSum 4
 		// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 		// d.gru/t[step]/n_pre.2: Add 4
 		// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 		// d.gru/t[step]/n_pre_matmul.1: MatMul N×8
-		rt.GemmPackedP(nil, false, n, 1, m.arena[34960+step*32+b0*4:34960+step*32+b0*4+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[33584+b0*8:33584+b0*8+n*8], 8)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[38048+step*32+b0*4:38048+step*32+b0*4+n*4], 4, &m.gruWeightNPackedForTrainingAsStored, 0, m.arena[36672+b0*8:36672+b0*8+n*8], 8)
 		// d.gru/t[step]/n_pre_matmul.2: MatMul 4×8
 		// summed over the steps by rt.GemmStepsP at d.gru/t0/n_pre_matmul.2
 		// d.gru/t[step]/n_pre_matmul.3: Add 4×8: one product over the steps (rt.GemmStepsP at d.gru/t0/n_pre_matmul.2), no code
 		// d.gru/t[step]/xrh.1: Slice N×4
-		m.slice4(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[44224+b0*4:44224+b0*4+n*4])
+		m.slice4(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[47088+b0*4:47088+b0*4+n*4])
 		// d.gru/t[step]/xrh.2: Slice N×4
-		m.slice5(n, m.arena[33584+b0*8:33584+b0*8+n*8], m.arena[44256+b0*4:44256+b0*4+n*4])
+		m.slice5(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[47120+b0*4:47120+b0*4+n*4])
 		// d.gru/t[step]/z.1: SigmoidGrad N×4, fused with d.gru/t[step]/z_h_minus_n.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[44288+b0*4:44288+b0*4+n*4], m.arena[35184+((step+1)&1)*32+b0*4:35184+((step+1)&1)*32+b0*4+n*4], m.arena[40064+step*32+b0*4:40064+step*32+b0*4+n*4], m.arena[39744+step*32+b0*4:39744+step*32+b0*4+n*4])
+		m.mulSigmoidGrad(n, m.arena[47152+b0*4:47152+b0*4+n*4], m.arena[38272+((step+1)&1)*32+b0*4:38272+((step+1)&1)*32+b0*4+n*4], m.arena[42768+step*32+b0*4:42768+step*32+b0*4+n*4], m.arena[42448+step*32+b0*4:42448+step*32+b0*4+n*4])
 		// d.gru/t[step]/z_pre.1: SliceGrad N×8
-		m.sliceGrad4(n, m.arena[44288+b0*4:44288+b0*4+n*4], m.arena[34480+step*64+b0*8:34480+step*64+b0*8+n*8], 4)
+		m.sliceGrad4(n, m.arena[47152+b0*4:47152+b0*4+n*4], m.arena[37568+step*64+b0*8:37568+step*64+b0*8+n*8], 4)
 		// d.gru/t[step]/r.1: SigmoidGrad N×4, fused with d.gru/t[step]/rh.1 (Mul)
-		m.mulSigmoidGrad(n, m.arena[44320+b0*4:44320+b0*4+n*4], m.arena[44256+b0*4:44256+b0*4+n*4], m.arena[40224+(step-1)*32+b0*4:40224+(step-1)*32+b0*4+n*4], m.arena[39584+step*32+b0*4:39584+step*32+b0*4+n*4])
+		m.mulSigmoidGrad(n, m.arena[47184+b0*4:47184+b0*4+n*4], m.arena[47120+b0*4:47120+b0*4+n*4], m.arena[42928+(step-1)*32+b0*4:42928+(step-1)*32+b0*4+n*4], m.arena[42288+step*32+b0*4:42288+step*32+b0*4+n*4])
 		// d.gru/t[step]/r_pre.1: SliceGrad N×8
-		m.sliceGrad4(n, m.arena[44320+b0*4:44320+b0*4+n*4], m.arena[34480+step*64+b0*8:34480+step*64+b0*8+n*8], 0)
+		m.sliceGrad4(n, m.arena[47184+b0*4:47184+b0*4+n*4], m.arena[37568+step*64+b0*8:37568+step*64+b0*8+n*8], 0)
 		// d.gru/t[step]/r_pre.2: Add N×8: written in place by its SliceGrads, no code
 		// d.gru/t[step]/rz.1: ChannelSum 8
 		// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 		// d.gru/t[step]/rz.2: Add 8
 		// summed over the steps by rt.ColSums64Steps at d.gru/t0/rz.2
 		// d.gru/t[step]/rz_matmul.1: MatMul N×8
-		rt.GemmPackedP(nil, false, n, 1, m.arena[34480+step*64+b0*8:34480+step*64+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[33648+b0*8:33648+b0*8+n*8], 8)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[37568+step*64+b0*8:37568+step*64+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingAsStored, 0, m.arena[36736+b0*8:36736+b0*8+n*8], 8)
 		// d.gru/t[step]/rz_matmul.2: MatMul 8×8
 		// summed over the steps by rt.GemmStepsP at d.gru/t0/rz_matmul.2
 		// d.gru/t[step]/rz_matmul.3: Add 8×8: one product over the steps (rt.GemmStepsP at d.gru/t0/rz_matmul.2), no code
 		// d.gru/t[step]/xh.1: Slice N×4
-		m.slice4(n, m.arena[33648+b0*8:33648+b0*8+n*8], m.arena[44384+b0*4:44384+b0*4+n*4])
+		m.slice4(n, m.arena[36736+b0*8:36736+b0*8+n*8], m.arena[47248+b0*4:47248+b0*4+n*4])
 		// d.gru/t[step]/xh.2: Slice N×4
-		m.slice5(n, m.arena[33648+b0*8:33648+b0*8+n*8], m.arena[17776+b0*4:17776+b0*4+n*4])
+		m.slice5(n, m.arena[36736+b0*8:36736+b0*8+n*8], m.arena[29424+b0*4:29424+b0*4+n*4])
 		// d.gru/t[step]/xh.3: Add N×4
-		m.add(n, m.arena[44224+b0*4:44224+b0*4+n*4], m.arena[44384+b0*4:44384+b0*4+n*4], m.arena[17808+b0*4:17808+b0*4+n*4])
+		m.add(n, m.arena[47088+b0*4:47088+b0*4+n*4], m.arena[47248+b0*4:47248+b0*4+n*4], m.arena[29456+b0*4:29456+b0*4+n*4])
 		// d.gru/t[step]/xh.4: Add N×4, fused with d.gru/t[step]/h_minus_n.2 (Add), d.gru/t[step]/rh.2 (Mul), d.gru/t[step]/rh.3 (Add)
-		m.addMulAddAdd(n, m.arena[35184+((step)&1)*32+b0*4:35184+((step)&1)*32+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[44256+b0*4:44256+b0*4+n*4], m.arena[39584+step*32+b0*4:39584+step*32+b0*4+n*4], m.arena[17776+b0*4:17776+b0*4+n*4])
+		m.addMulAddAdd(n, m.arena[38272+((step)&1)*32+b0*4:38272+((step)&1)*32+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[47120+b0*4:47120+b0*4+n*4], m.arena[42288+step*32+b0*4:42288+step*32+b0*4+n*4], m.arena[29424+b0*4:29424+b0*4+n*4])
 		// d.gru/t[step]/x.1: Reshape N×1×4: a view, no code
 		// d.gru/t[step]/x_slice.1: SliceGrad N×5×4
-		m.sliceGrad3(n, m.arena[17808+b0*4:17808+b0*4+n*4], m.arena[17616+b0*20:17616+b0*20+n*20], step)
+		m.sliceGrad3(n, m.arena[29456+b0*4:29456+b0*4+n*4], m.arena[17616+b0*20:17616+b0*20+n*20], step)
 		// d.gru/t[step]/x_slice.2: Add N×5×4: written in place by its SliceGrads, no code
 	}
 	// d.gru/t0/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[35216+b0*4:35216+b0*4+n*4], m.arena[39744+b0*4:39744+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
+	m.mul(n, m.arena[38304+b0*4:38304+b0*4+n*4], m.arena[42448+b0*4:42448+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
 	// d.gru/t0/n.1: TanhGrad N×4, fused with d.gru/t0/h_minus_n.1 (Scale), d.gru/t0/h_minus_n.2 (Add)
-	m.scaleAddTanhGrad(n, m.arena[34960+b0*4:34960+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[35216+b0*4:35216+b0*4+n*4], m.arena[39904+b0*4:39904+b0*4+n*4])
+	m.scaleAddTanhGrad(n, m.arena[38048+b0*4:38048+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[38304+b0*4:38304+b0*4+n*4], m.arena[42608+b0*4:42608+b0*4+n*4])
 	// d.gru/t0/n_pre.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 }
@@ -2136,24 +2192,24 @@ func (m *Model) trainStepItems10(_, b0, b1 int) {
 	n := b1 - b0
 	// d.gru/weight_ih_rz.2: Add 12×4: written in place by its SliceGrads, no code
 	// d.gru/dropped.1: Mul N×5×4
-	m.mul(n, m.arena[17616+b0*20:17616+b0*20+n*20], m.arena[39424+b0*20:39424+b0*20+n*20], m.arena[34480+b0*20:34480+b0*20+n*20])
+	m.mul(n, m.arena[17616+b0*20:17616+b0*20+n*20], m.arena[42128+b0*20:42128+b0*20+n*20], m.arena[37568+b0*20:37568+b0*20+n*20])
 	// d.rnn/sequence.1: Reshape N×20: a view, no code
 	// d.rnn/t4/h.1@1: Slice N×4
-	m.slice34(n, m.arena[34480+b0*20:34480+b0*20+n*20], m.arena[33648+b0*4:33648+b0*4+n*4])
+	m.slice34(n, m.arena[37568+b0*20:37568+b0*20+n*20], m.arena[36736+b0*4:36736+b0*4+n*4])
 	// d.rnn/t4/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[39392+b0*4:39392+b0*4+n*4], m.arena[33648+b0*4:33648+b0*4+n*4], m.arena[34768+b0*4:34768+b0*4+n*4])
+	m.reluGrad(n, m.arena[42096+b0*4:42096+b0*4+n*4], m.arena[36736+b0*4:36736+b0*4+n*4], m.arena[37856+b0*4:37856+b0*4+n*4])
 	// d.rnn/t4/gates.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 	// d.rnn/t4/gates_matmul.2: MatMul 4×7
 	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 	// d.rnn/t4/xh.1: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[34768+b0*4:34768+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[19056+b0*4:19056+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[37856+b0*4:37856+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[19056+b0*4:19056+b0*4+n*4], 4)
 	// d.rnn/t4/xh.2@0: Slice N×4
-	m.slice41(n, m.arena[34480+b0*20:34480+b0*20+n*20], m.arena[19088+b0*4:19088+b0*4+n*4])
+	m.slice41(n, m.arena[37568+b0*20:37568+b0*20+n*20], m.arena[19088+b0*4:19088+b0*4+n*4])
 	// d.rnn/t4/xh.2: Add N×4
-	m.add(n, m.arena[19088+b0*4:19088+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[33584+b0*4:33584+b0*4+n*4])
+	m.add(n, m.arena[19088+b0*4:19088+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[36672+b0*4:36672+b0*4+n*4])
 	// d.rnn/t3/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[39360+b0*4:39360+b0*4+n*4], m.arena[33584+b0*4:33584+b0*4+n*4], m.arena[34736+b0*4:34736+b0*4+n*4])
+	m.reluGrad(n, m.arena[42064+b0*4:42064+b0*4+n*4], m.arena[36672+b0*4:36672+b0*4+n*4], m.arena[37824+b0*4:37824+b0*4+n*4])
 	// d.rnn/t3/gates.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 	// d.rnn/t3/gates.2: Add 4
@@ -2162,15 +2218,15 @@ func (m *Model) trainStepItems10(_, b0, b1 int) {
 	// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 	// d.rnn/t3/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 	// d.rnn/t3/xh.1: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[34736+b0*4:34736+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[19056+b0*4:19056+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[37824+b0*4:37824+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[19056+b0*4:19056+b0*4+n*4], 4)
 	// d.rnn/t3/xh.2@0: Slice N×4
-	m.slice42(n, m.arena[34480+b0*20:34480+b0*20+n*20], m.arena[19088+b0*4:19088+b0*4+n*4])
+	m.slice42(n, m.arena[37568+b0*20:37568+b0*20+n*20], m.arena[19088+b0*4:19088+b0*4+n*4])
 	// d.rnn/t3/xh.2: Add N×4
-	m.add(n, m.arena[19088+b0*4:19088+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[33616+b0*4:33616+b0*4+n*4])
+	m.add(n, m.arena[19088+b0*4:19088+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[36704+b0*4:36704+b0*4+n*4])
 	// d.rnn/t2 … d.rnn/t1: 2 steps, one iteration each
 	for step := 2; step >= 1; step-- {
 		// d.rnn/t[step]/h.1: ReluGrad N×4
-		m.reluGrad(n, m.arena[39264+step*32+b0*4:39264+step*32+b0*4+n*4], m.arena[33584+((step+1)&1)*32+b0*4:33584+((step+1)&1)*32+b0*4+n*4], m.arena[34640+step*32+b0*4:34640+step*32+b0*4+n*4])
+		m.reluGrad(n, m.arena[41968+step*32+b0*4:41968+step*32+b0*4+n*4], m.arena[36672+((step+1)&1)*32+b0*4:36672+((step+1)&1)*32+b0*4+n*4], m.arena[37728+step*32+b0*4:37728+step*32+b0*4+n*4])
 		// d.rnn/t[step]/gates.1: ChannelSum 4
 		// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 		// d.rnn/t[step]/gates.2: Add 4
@@ -2179,14 +2235,14 @@ func (m *Model) trainStepItems10(_, b0, b1 int) {
 		// summed over the steps by rt.GemmStepsP at d.rnn/t0/gates_matmul.1
 		// d.rnn/t[step]/gates_matmul.3: Add 4×7: one product over the steps (rt.GemmStepsP at d.rnn/t0/gates_matmul.1), no code
 		// d.rnn/t[step]/xh.1: MatMul N×4
-		rt.GemmPackedP(nil, false, n, 1, m.arena[34640+step*32+b0*4:34640+step*32+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[19056+b0*4:19056+b0*4+n*4], 4)
+		rt.GemmPackedP(nil, false, n, 1, m.arena[37728+step*32+b0*4:37728+step*32+b0*4+n*4], 4, &m.rnnWeightHhL0PackedForTrainingAsStored, 0, m.arena[19056+b0*4:19056+b0*4+n*4], 4)
 		// d.rnn/t[step]/xh.2@0: Slice N×4
-		m.slice43(n, m.arena[34480+b0*20:34480+b0*20+n*20], m.arena[19088+b0*4:19088+b0*4+n*4], 4*step-4)
+		m.slice43(n, m.arena[37568+b0*20:37568+b0*20+n*20], m.arena[19088+b0*4:19088+b0*4+n*4], 4*step-4)
 		// d.rnn/t[step]/xh.2: Add N×4
-		m.add(n, m.arena[19088+b0*4:19088+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[33584+((step)&1)*32+b0*4:33584+((step)&1)*32+b0*4+n*4])
+		m.add(n, m.arena[19088+b0*4:19088+b0*4+n*4], m.arena[19056+b0*4:19056+b0*4+n*4], m.arena[36672+((step)&1)*32+b0*4:36672+((step)&1)*32+b0*4+n*4])
 	}
 	// d.rnn/t0/h.1: ReluGrad N×4
-	m.reluGrad(n, m.arena[39264+b0*4:39264+b0*4+n*4], m.arena[33616+b0*4:33616+b0*4+n*4], m.arena[34640+b0*4:34640+b0*4+n*4])
+	m.reluGrad(n, m.arena[41968+b0*4:41968+b0*4+n*4], m.arena[36704+b0*4:36704+b0*4+n*4], m.arena[37728+b0*4:37728+b0*4+n*4])
 	// d.rnn/t0/gates.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.rnn/t0/gates.2
 }
