@@ -42,11 +42,12 @@ type exampleModel struct {
 // conv1d_golden.py, embedding_golden.py (token ids through an Embedding),
 // upsample_golden.py (bilinear upsampling), seqae_golden.py (RepeatVector in a
 // sequence-to-sequence autoencoder), dilation_golden.py (dilated convolutions),
-// padcrop_golden.py (zero padding and cropping) and mnist_golden.py (PyTorch's MNIST
-// example, log_softmax and nll_loss). (The other sets have tests of their own:
+// padcrop_golden.py (zero padding and cropping), mnist_golden.py (PyTorch's MNIST
+// example, log_softmax and nll_loss) and layernorm_golden.py (LayerNorm between Dense
+// layers, per step between LSTMs, over a convolution's (C, H, W)). (The other sets have tests of their own:
 // act_test.go, sce_test.go, dense_seq_test.go.)
 func torchCases() []torchmodels.Case {
-	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.SeqAEs, torchmodels.DilationModels, torchmodels.PadCrop, torchmodels.MNIST)
+	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.SeqAEs, torchmodels.DilationModels, torchmodels.PadCrop, torchmodels.MNIST, torchmodels.LayerNorms)
 }
 
 func torchExamples() []exampleModel {
