@@ -164,6 +164,7 @@ func init() {
 		ir.OpConcat:             (*gen).concat,
 		ir.OpSlice:              (*gen).slice,
 		ir.OpRepeat:             (*gen).repeat,
+		ir.OpLayerNorm:          (*gen).layerNorm,
 		ir.OpConv2D:             func(ge *gen) bool { return ge.conv(ir.OpConv2D) },
 		ir.OpConv2DTranspose:    func(ge *gen) bool { return ge.conv(ir.OpConv2DTranspose) },
 		ir.OpMaxPool2D:          func(ge *gen) bool { return ge.pool(ir.OpMaxPool2D) },
@@ -802,6 +803,39 @@ func (ge *gen) repeat() bool {
 	xi := ge.info[x]
 	xi.dead = false
 	_, ok := ge.add(ir.OpRepeat, ir.Attrs{Axis: first + ge.rng.IntN(s.Rank()+1-first), Repeats: 1 + ge.rng.IntN(3)}, xi, x)
+	return ok
+}
+
+// layerNorm appends a LayerNorm over the last 1 to 3 axes of a value (never the
+// batch), with γ and β, γ alone or neither. Its input has |x| ≤ 100 and eps is
+// 1e-3, 1e-2 or 0.1: normalising divides by at most 1/√eps, so a row whose spread is
+// near float32's rounding of its values would turn that rounding into an error
+// beyond the comparison's tolerance; such rows are the input's conditioning, not the
+// kernel's, and these bounds keep random graphs clear of them. |y| ≤ √F·|γ| + |β|,
+// as no element of a row of F is more than √(F-1) deviations from its mean.
+func (ge *gen) layerNorm() bool {
+	x := ge.pick(func(n *ir.Node) bool {
+		return (n.Shape.Rank() >= 2 || (!batched(n) && n.Shape.Rank() >= 1)) && n.Shape.Elems() <= 256
+	})
+	if x < 0 || ge.info[x].mag > 100 {
+		return false
+	}
+	s := ge.shape(x)
+	first := 0
+	if s.Batched() {
+		first = 1
+	}
+	axis := s.Rank() - 1 - ge.rng.IntN(min(3, s.Rank()-first))
+	eps := []float64{1e-3, 1e-2, 0.1}[ge.rng.IntN(3)]
+	in := []int{x}
+	switch ge.rng.IntN(3) {
+	case 0: // γ and β
+		in = append(in, ge.param(s[axis:], ir.RoleWeight), ge.param(s[axis:], ir.RoleWeight))
+	case 1: // γ alone
+		in = append(in, ge.param(s[axis:], ir.RoleWeight))
+	}
+	f := float64(s[axis:].Elems())
+	_, ok := ge.add(ir.OpLayerNorm, ir.Attrs{Axis: axis, Eps: eps}, info{mag: math.Sqrt(f)*1.1 + 1.1, lo: -1}, in...)
 	return ok
 }
 
