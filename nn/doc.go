@@ -63,5 +63,7 @@
 // "log_softmax") and NLLLoss are PyTorch's log_softmax over the last axis and
 // nll_loss, labels as for SparseCategoricalCrossEntropy; NLLLoss has no weight.
 // IgnoreIndex is PyTorch's ignore_index on NLLLoss and on
-// SparseCategoricalCrossEntropy with FromLogits.
+// SparseCategoricalCrossEntropy with FromLogits. LayerNorm is PyTorch's LayerNorm
+// (eps 1e-5, the last axis or the NormShape axes, "<name>.weight" and "<name>.bias")
+// with Keras' center and scale switches as NoCenter and NoScale.
 package nn
