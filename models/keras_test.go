@@ -19,7 +19,8 @@ import (
 // Keras' semantics against Keras itself. Where dlgen follows Keras rather than
 // PyTorch (same padding, same pooling, causal Conv1D, the cross-entropies on
 // probabilities, UpSampling2D, RepeatVector, ZeroPadding2D and Cropping2D, LSTM,
-// Conv2DTranspose with same padding), testdata/keras/keras_golden.js builds small
+// Conv2DTranspose with same padding, LayerNormalization's center and scale
+// switches and its axes), testdata/keras/keras_golden.js builds small
 // Keras models with TensorFlow.js's layers API (the Keras API in JavaScript, cpu
 // backend), runs them in float32 on rounded random weights and inputs, and records
 // inputs, weights (Keras' layouts), outputs, the loss (a Keras loss, or sum(y·r) for
@@ -167,6 +168,27 @@ var kerasCases = []kerasCase{
 		m := nn.New("deconv_same_k4")
 		return sumYR(m, m.Input("x", 2, 3, 4).Conv2DTranspose("deconv", 3, nn.K(4, 3), nn.Strides(2, 3), nn.Same))
 	}, map[string]string{"deconv": "deconv2d"}, image},
+	{"layernorm_features", func() *nn.Model {
+		m := nn.New("layernorm_features")
+		return sumYR(m, m.Input("x", 5).Dense("fc", 6).LayerNorm("ln", nn.Eps(1e-3)))
+	}, map[string]string{"fc": "dense", "ln": "layernorm"}, nil},
+	{"layernorm_center_only", func() *nn.Model {
+		m := nn.New("layernorm_center_only")
+		return sumYR(m, m.Input("x", 5).Dense("fc", 6).LayerNorm("ln", nn.Eps(1e-3), nn.NoScale))
+	}, map[string]string{"fc": "dense", "ln": "layernorm"}, nil},
+	{"layernorm_scale_only", func() *nn.Model {
+		m := nn.New("layernorm_scale_only")
+		return sumYR(m, m.Input("x", 5).Dense("fc", 6).LayerNorm("ln", nn.Eps(1e-3), nn.NoCenter))
+	}, map[string]string{"fc": "dense", "ln": "layernorm"}, nil},
+	{"layernorm_steps", func() *nn.Model {
+		m := nn.New("layernorm_steps")
+		return sumYR(m, m.Input("x", 4, 3).LSTM("lstm", 4, nn.ReturnSequences).LayerNorm("ln", nn.Eps(1e-3)))
+	}, map[string]string{"lstm": "lstm", "ln": "layernorm"}, nil},
+	{"layernorm_image", func() *nn.Model {
+		m := nn.New("layernorm_image")
+		h := m.Input("x", 2, 3, 4).Conv2D("conv", 3, nn.K(1))
+		return sumYR(m, h.LayerNorm("ln", nn.NormShape(3, 3, 4), nn.Eps(1e-3))) // Keras' axis [1, 2, 3] of (N, H, W, C)
+	}, map[string]string{"conv": "conv2d", "ln": "layernorm_hwc"}, image},
 }
 
 // permute returns t with its axes reordered: axis i of the result is axis perm[i]
@@ -251,6 +273,19 @@ func kerasToDlgen(t *testing.T, layers map[string]string, w map[string]torchmode
 				out[name+".bias_hh_l0"] = b
 			} else {
 				out[name+".bias_hh_l0"] = torchmodels.Tensor{Shape: b.Shape, Data: make([]float64, len(b.Data))}
+			}
+		case "layernorm", "layernorm_hwc":
+			// gamma and beta, either absent with scale or center off; over an image
+			// they are (H, W, C), dlgen's (C, H, W).
+			for k, p := range map[string]string{"gamma": "weight", "beta": "bias"} {
+				if _, ok := w[name+"."+k]; !ok {
+					continue
+				}
+				v := get(name + "." + k)
+				if kind == "layernorm_hwc" {
+					v = permute(v, 2, 0, 1)
+				}
+				out[name+"."+p] = v
 			}
 		default:
 			t.Fatalf("layer %s: unknown kind %q", name, kind)

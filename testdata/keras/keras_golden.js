@@ -4,7 +4,8 @@
 // the places where dlgen claims Keras' semantics rather than PyTorch's: same padding
 // (asymmetric, also with strides and dilation), same pooling, causal Conv1D, the
 // cross-entropies on probabilities, UpSampling2D, RepeatVector, ZeroPadding2D,
-// Cropping2D, LSTM and Conv2DTranspose with same padding.
+// Cropping2D, LSTM, Conv2DTranspose with same padding, and LayerNormalization (its
+// center and scale switches, and its epsilon, 1e-3, set with nn.Eps).
 //
 // Regenerate from the repository root with
 //
@@ -19,8 +20,9 @@
 // Everything is recorded in Keras' layouts: images (N, H, W, C), sequences (N, L, C),
 // Conv2D kernels (kh, kw, in, out), Conv1D kernels (k, in, out), Conv2DTranspose
 // kernels (kh, kw, out, in), Dense kernels (in, out), LSTM kernel (in, 4H),
-// recurrent_kernel (H, 4H) with gates i, f, c, o, and one bias (4H). Weight keys are
-// "<layer>.<kernel|recurrent_kernel|bias>". The loss of a case is either a Keras loss
+// recurrent_kernel (H, 4H) with gates i, f, c, o, and one bias (4H), LayerNormalization
+// gamma and beta of the normalised shape (H, W, C for an image). Weight keys are
+// "<layer>.<kernel|recurrent_kernel|bias|gamma|beta>". The loss of a case is either a Keras loss
 // averaged over the batch (as model.compile does), or, for the cases whose point is a
 // layer, sum(y · r) with r a random tensor of y's shape (recorded as input "r"), so
 // that the gradients of every weight pass back through the layer under test. Grads
@@ -43,8 +45,10 @@
 // - Gradients: tfjs has none for dilated convolutions, its ResizeBilinear gradient
 //   fails on non-square images, and its gradients of avgPool with same padding and
 //   of resizeNearestNeighbor by (2, 3) disagree with central differences of its own
-//   forward pass (dlgen's agree with them); those cases record "no_grads" (why)
-//   and their forward values only.
+//   forward pass (dlgen's agree with them); and tf.variableGrads fails on a
+//   LayerNormalization with center or scale off (it reads a gradient of the
+//   missing weight). Those cases record "no_grads" (why) and their forward values
+//   only.
 // - binary_crossentropy: tfjs clips p to [eps, 1-eps] and computes
 //   -(t·ln p + (1-t)·ln(1-p)) through logits ln(p/(1-p)); Keras 2 (TensorFlow 2)
 //   clips the same but adds eps inside both logs (ln(p+eps), ln(1-p+eps)), and in a
@@ -314,6 +318,23 @@ layerCase('deconv_same_k3', 'conv2d_transpose_3x3_strides2_same_3x4', [2, 3, 4, 
   () => seq([3, 4, 2], [['conv2dTranspose', { name: 'deconv', filters: 3, kernelSize: 3, strides: 2, padding: 'same' }]]));
 layerCase('deconv_same_k4', 'conv2d_transpose_4x3_strides_2x3_same_3x4', [2, 3, 4, 2],
   () => seq([3, 4, 2], [['conv2dTranspose', { name: 'deconv', filters: 3, kernelSize: [4, 3], strides: [2, 3], padding: 'same' }]]));
+
+// h. LayerNormalization (Keras' default epsilon 1e-3): over the features of a Dense
+// output, with center or scale off, on every step of an LSTM's sequences, and over
+// (H, W, C) of an image (axis [1, 2, 3], dlgen's (C, H, W)). The weights are
+// "<layer>.gamma" and "<layer>.beta".
+layerCase('layernorm_features', 'dense6_layernorm_eps1e-3', [3, 5],
+  () => seq([5], [['dense', { name: 'fc', units: 6 }], ['layerNormalization', { name: 'ln' }]]));
+layerCase('layernorm_center_only', 'dense6_layernorm_scale_false', [3, 5],
+  () => seq([5], [['dense', { name: 'fc', units: 6 }], ['layerNormalization', { name: 'ln', scale: false }]]));
+layerCase('layernorm_scale_only', 'dense6_layernorm_center_false', [3, 5],
+  () => seq([5], [['dense', { name: 'fc', units: 6 }], ['layerNormalization', { name: 'ln', center: false }]]));
+layerCase('layernorm_steps', 'lstm4_return_sequences_layernorm_per_step', [2, 4, 3],
+  () => seq([4, 3], [['lstm', { name: 'lstm', units: 4, returnSequences: true, recurrentActivation: 'sigmoid' }],
+    ['layerNormalization', { name: 'ln' }]]));
+layerCase('layernorm_image', 'conv1x1_layernorm_axis_1_2_3', [2, 3, 4, 2],
+  () => seq([3, 4, 2], [['conv2d', { name: 'conv', filters: 3, kernelSize: 1 }],
+    ['layerNormalization', { name: 'ln', axis: [1, 2, 3] }]]));
 
 process.stdout.write(JSON.stringify({
   generator: 'testdata/keras/keras_golden.js',
