@@ -33,25 +33,27 @@ func LayerNormStats(x []float32, eps float64) (mean, rstd float64) {
 }
 
 // LayerNormRow writes y = (x - mean)·rstd·gamma + beta for one row; gamma and beta
-// may be nil (1 and 0). y may not overlap x except as the same slice.
+// may be nil (1 and 0). Each element is computed in float64 and rounded once: the
+// loop is scalar either way, and float32's rounding of the mean would otherwise cost
+// |mean|/σ ulps in a row whose mean is large next to its spread. y may not overlap
+// x except as the same slice.
 func LayerNormRow(y, x, gamma, beta []float32, eps float64) {
 	mean, rstd := LayerNormStats(x, eps)
-	m, r := float32(mean), float32(rstd)
 	y = y[:len(x)]
 	switch {
 	case gamma == nil:
 		for j, v := range x {
-			y[j] = (v - m) * r
+			y[j] = float32((float64(v) - mean) * rstd)
 		}
 	case beta == nil:
 		gamma = gamma[:len(x)]
 		for j, v := range x {
-			y[j] = (v - m) * r * gamma[j]
+			y[j] = float32((float64(v) - mean) * rstd * float64(gamma[j]))
 		}
 	default:
 		gamma, beta = gamma[:len(x)], beta[:len(x)]
 		for j, v := range x {
-			y[j] = (v-m)*r*gamma[j] + beta[j]
+			y[j] = float32((float64(v)-mean)*rstd*float64(gamma[j]) + float64(beta[j]))
 		}
 	}
 }
