@@ -62,9 +62,9 @@ func (a affineOpt) apply(c *config) optKind {
 // unlike BatchNorm it does not depend on the batch). γ ("<name>.weight", ones) and β
 // ("<name>.bias", zeros) have the normalised shape, PyTorch's parameter names.
 //
-//	h := x.Dense("fc1", 64).LayerNorm("ln1").Relu("act1")   // (N, 64), over the 64 features
-//	s := seq.LSTM("enc", 32, nn.ReturnSequences).LayerNorm("ln") // (N, T, 32), each step
-//	c := img.Conv2D("c1", 16, nn.K(3)).LayerNorm("ln", nn.NormShape(16, 26, 26))
+//	h := x.Dense("fc1", 64).LayerNorm("ln1").Relu("act1")        // (N, 64): over the 64 features
+//	s := seq.LSTM("enc", 32, nn.ReturnSequences).LayerNorm("ln") // (N, T, 32): each step
+//	c := img.Conv2D("c1", 16, nn.K(3)).LayerNorm("ln_c", nn.NormShape(16, 26, 26)) // (N, 1, 28, 28) in: each item
 //
 // Options: Eps (1e-5, PyTorch's; Keras' is 1e-3), NormShape, NoAffine (PyTorch's
 // elementwise_affine=False), NoCenter and NoScale (Keras' center=False,
