@@ -74,8 +74,8 @@ type appData struct {
 	Labels                 bool // the target is class labels, else a float tensor
 	Classes                int
 	Positions              string // per-position labels: their shape per item ("20"), else ""
-	Ignore                 int    // with Ignoring, the label value Loss and TrainStep also accept and leave out (nn.IgnoreIndex)
-	Ignoring               bool
+	Ignore                 int    // with Ignoring, the label Loss and TrainStep also accept and leave out
+	Ignoring               bool   // the labels have an ignore index (nn.IgnoreIndex)
 	IDs                    int    // the int ids per item of an int input (0: a float input)
 	PredictArgs            string
 	LossArgs, TrainArgs    string

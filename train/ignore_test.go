@@ -170,4 +170,3 @@ func TestAModelWithoutAnIgnoreIndexRefusesIt(t *testing.T) {
 	assert.Contains(t, err.Error(), "evaluation data: example 0 has label -100 at position 4, outside model tagger's 5 classes")
 	assert.NotContains(t, err.Error(), "ignore")
 }
-
