@@ -17,6 +17,8 @@ type Model struct {
 	layers  map[string]bool
 	nodes   map[string]string // node name → the layer that made it
 	outputs map[string]bool
+	// masks: the tensors that carry a Keras mask (nn.MaskZero), by node ID.
+	masks map[int]*stepMask
 }
 
 // T is a tensor of a model under construction: the value of one graph node. Layers
@@ -317,6 +319,16 @@ func (m *Model) beginTyped(name, kind string, opts []Option, allowed optKind, in
 		return nil
 	}
 	l.c = c
+	// A mask may only reach the layers that honour it, which the recurrent layers'
+	// builder checks itself: anything else would compute what Keras computes only
+	// where no step is padded.
+	for i, t := range ins {
+		if mk := m.masks[t.id]; mk != nil && !(i == 0 && (recurrentKind(kind) || kind == "DropMask")) {
+			l.fail("%q carries the step mask of Embedding %q (nn.MaskZero), which only SimpleRNN, LSTM, GRU and Bidirectional honour; "+
+				"Keras would pass it on to %s and beyond (to the loss), which dlgen does not: end the masked part with a recurrent layer without nn.ReturnSequences, or drop the mask explicitly (T.DropMask) where the loss ignores the padded steps itself (nn.IgnoreIndex)", t.Name(), mk.layer, kind)
+			return nil
+		}
+	}
 	return l
 }
 
