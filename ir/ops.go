@@ -877,25 +877,25 @@ func inferRecurrent(n *Node, in []Shape) (Shape, error) {
 		states, what = 2, "h0, c0"
 	}
 	a := n.Attrs
-	masked := RNNFlag(a, RNNMasked)
+	masked, withMask, k := RNNFlag(a, RNNMasked), 0, 3+states
 	if masked {
-		if len(in) < 1 {
-			return nil, fmt.Errorf("extra[RNNMasked] needs the mask as the last input")
-		}
-		m := in[len(in)-1]
-		in = in[:len(in)-1]
-		if len(in) >= 3 && len(in[0]) == 3 && len(in[2]) == 2 && !m.Equal(Shape{Batch, in[0][1], in[2][1]}) {
-			return nil, fmt.Errorf("the mask must be (N, %d, %d), a value per step and unit, not %s", in[0][1], in[2][1], m)
-		}
+		withMask = 1
 	} else if RNNFlag(a, RNNZeroMasked) {
 		return nil, fmt.Errorf("extra[RNNZeroMasked] needs extra[RNNMasked]")
 	}
-	if k := 3 + states; len(in) != k && len(in) != k+2 {
-		withMask := ""
+	if len(in) != k+withMask && len(in) != k+2+withMask {
+		mask := ""
 		if masked {
-			withMask = " and the mask"
+			mask = " and the mask"
 		}
-		return nil, fmt.Errorf("takes (x, w_ih, w_hh, %s) and optionally (b_ih, b_hh)%s: %d or %d inputs, not %d", what, withMask, k, k+2, len(in))
+		return nil, fmt.Errorf("takes (x, w_ih, w_hh, %s) and optionally (b_ih, b_hh)%s: %d or %d inputs, not %d", what, mask, k+withMask, k+2+withMask, len(in))
+	}
+	if masked {
+		m := in[len(in)-1]
+		in = in[:len(in)-1]
+		if len(in[0]) == 3 && len(in[2]) == 2 && !m.Equal(Shape{Batch, in[0][1], in[2][1]}) {
+			return nil, fmt.Errorf("the mask must be (N, %d, %d), a value per step and unit, not %s", in[0][1], in[2][1], m)
+		}
 	}
 	x, wih, whh := in[0], in[1], in[2]
 	if x.Rank() != 3 || !x.Batched() {
