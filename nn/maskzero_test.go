@@ -41,17 +41,25 @@ func TestMaskZeroReachesTheRecurrentLayers(t *testing.T) {
 		assert.Equal(t, tc.extra, n.Attrs.Extra, tc.node)
 		mask := g.Nodes[n.Inputs[len(n.Inputs)-1]]
 		assert.Equal(t, tc.units+"/mask", mask.Name, tc.node)
-		assert.Equal(t, ir.OpEmbedding, mask.Op)
-		assert.Equal(t, node(t, g, "ids").ID, mask.Inputs[0], "the mask reads the ids")
-		table := g.Nodes[mask.Inputs[1]]
+		assert.Equal(t, ir.OpConcat, mask.Op)
+		assert.Equal(t, 2, mask.Attrs.Axis)
+		units := n.Shape[len(n.Shape)-1]
+		require.Len(t, mask.Inputs, units, "the column repeated over the units")
+		col := g.Nodes[mask.Inputs[0]]
+		for _, in := range mask.Inputs {
+			assert.Equal(t, col.ID, in)
+		}
+		assert.Equal(t, ir.OpEmbedding, col.Op)
+		assert.Equal(t, node(t, g, "ids").ID, col.Inputs[0], "the mask reads the ids")
+		table := g.Nodes[col.Inputs[1]]
 		assert.Equal(t, ir.OpConcat, table.Op)
-		assert.Equal(t, 10, table.Shape[0])
+		assert.Equal(t, ir.Shape{10, 1}, table.Shape)
 		pad, words := g.Nodes[table.Inputs[0]], g.Nodes[table.Inputs[1]]
 		assert.Equal(t, ir.OpFill, pad.Op)
 		assert.Equal(t, 0.0, pad.Attrs.Alpha)
-		assert.Equal(t, ir.Shape{1, n.Shape[len(n.Shape)-1]}, pad.Shape)
+		assert.Equal(t, ir.Shape{1, 1}, pad.Shape)
 		assert.Equal(t, 1.0, words.Attrs.Alpha)
-		assert.Equal(t, ir.Shape{9, n.Shape[len(n.Shape)-1]}, words.Shape)
+		assert.Equal(t, ir.Shape{9, 1}, words.Shape)
 	}
 	assert.Empty(t, g.Params()[0].Attrs.Init.ZeroRows, "no PaddingIdx: row 0 is a learned vector as in Keras")
 }

@@ -377,21 +377,23 @@ func recurrentKind(kind string) bool {
 
 // stepMask returns the recurrent op's mask input (N, T, units): 1 at a word, 0 at a
 // padding step, the same for every unit. It is the Embedding of the ids into a
-// constant table whose row 0 is zeros and every other row ones, so that it needs no
-// op of its own and no gradient flows into it.
+// constant column (row 0 zero, every other row one), so that it needs no op of its
+// own and no gradient flows into it, repeated over the units by a Concat (the
+// column, V values, is cheaper to fill per call than a (V, units) table).
 func (l *builder) stepMask(mk *stepMask, steps, units int) int {
-	table := l.op(ir.OpFill, "mask_pad_row", ir.Attrs{Shape: ir.Shape{1, units}})
+	table := l.op(ir.OpFill, "mask_pad_row", ir.Attrs{Shape: ir.Shape{1, 1}})
 	if mk.vocab > 1 {
-		words := l.op(ir.OpFill, "mask_word_rows", ir.Attrs{Shape: ir.Shape{mk.vocab - 1, units}, Alpha: 1})
+		words := l.op(ir.OpFill, "mask_word_rows", ir.Attrs{Shape: ir.Shape{mk.vocab - 1, 1}, Alpha: 1})
 		table = l.op(ir.OpConcat, "mask_table", ir.Attrs{Axis: 0}, table, words)
 	}
-	return l.op(ir.OpEmbedding, "mask", ir.Attrs{}, mk.ids, table)
+	col := l.op(ir.OpEmbedding, "mask_steps", ir.Attrs{}, mk.ids, table) // (N, T, 1)
+	copies := make([]int, units)
+	for i := range copies {
+		copies[i] = col
+	}
+	return l.op(ir.OpConcat, "mask", ir.Attrs{Axis: 2}, copies...)
 }
 
-// direction appends the parameters and the macro node of one direction: node
-// "<layer>" (dir "") or "<layer>/<dir>", parameters "<layer>.weight_ih_l0<suffix>"
-// and so on. Its initial states are the layer's inputs from state (a Fill of zeros
-// named "<node>/h0", "<node>/c0" when none were given).
 func (l *builder) direction(op, dir, suffix string, x ir.Shape, units int, act, ract string, state, mask int, zero bool) int {
 	c := &l.c.rnn
 	g := ir.RNNGates(op)

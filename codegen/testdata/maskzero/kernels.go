@@ -9,12 +9,22 @@ func (m *Model) embedding(n int, ids []int32, w []float32, y []float32) {
 	rt.Embedding(y, ids, w, 3)
 }
 
-// embedding2 computes Embedding N×5×4, for bi/mask.
+// embedding2 computes Embedding N×5×1, for bi/mask_steps.
 func (m *Model) embedding2(n int, ids []int32, w []float32, y []float32) {
-	rt.Embedding(y, ids, w, 4)
+	rt.Embedding(y, ids, w, 1)
 }
 
-// fill computes Fill N×4, for bi/forward/h0, bi/mask_pad_row.
+// concat computes Concat N×5×4, for bi/mask.
+func (m *Model) concat(n int, y []float32, x []float32) {
+	for i := range 4 {
+		xi := x[0:]
+		for o := range n * 5 {
+			copy(y[o*4+i*1:o*4+(i+1)*1], xi[o*1:o*1+1])
+		}
+	}
+}
+
+// fill computes Fill N×4, for bi/forward/h0.
 func (m *Model) fill(n int, y []float32) {
 	clear(y)
 }
@@ -35,8 +45,8 @@ func (m *Model) sub(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// concat computes Concat N×5×11, for bi/forward/x_mask.
-func (m *Model) concat(n int, y []float32, x0 []float32, x1 []float32, x2 []float32) {
+// concat2 computes Concat N×5×11, for bi/forward/x_mask.
+func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32, x2 []float32) {
 	for o := range n * 5 {
 		copy(y[o*11:o*11+3], x0[o*3:o*3+3])
 		copy(y[o*11+3:o*11+3+4], x1[o*4:o*4+4])
@@ -72,8 +82,8 @@ func (m *Model) slice4(n int, x []float32, y []float32) {
 	}
 }
 
-// concat2 computes Concat N×7, for bi/forward/t0/xh, bi/forward/t1/xh and 4 more.
-func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
+// concat3 computes Concat N×7, for bi/forward/t0/xh, bi/forward/t1/xh and 4 more.
+func (m *Model) concat3(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range n {
 		copy(y[o*7:o*7+3], x0[o*3:o*3+3])
 		copy(y[o*7+3:o*7+3+4], x1[o*4:o*4+4])
@@ -153,8 +163,8 @@ func (m *Model) mulMulAddMul(n int, y []float32, x1 []float32, x2 []float32, x3 
 	}
 }
 
-// concat3 computes Concat N×20, for bi/forward/sequence_flat.
-func (m *Model) concat3(n int, y []float32, x []float32) {
+// concat4 computes Concat N×20, for bi/forward/sequence_flat.
+func (m *Model) concat4(n int, y []float32, x []float32) {
 	for i := range 5 {
 		xi := x[(0+i)*16:]
 		for o := range n {
@@ -163,8 +173,8 @@ func (m *Model) concat3(n int, y []float32, x []float32) {
 	}
 }
 
-// concat4 computes Concat N×20, for bi/reverse/sequence_flat.
-func (m *Model) concat4(n int, y []float32, x []float32) {
+// concat5 computes Concat N×20, for bi/reverse/sequence_flat.
+func (m *Model) concat5(n int, y []float32, x []float32) {
 	for i := range 5 {
 		xi := x[(4+-1*i)*16:]
 		for o := range n {
@@ -173,8 +183,8 @@ func (m *Model) concat4(n int, y []float32, x []float32) {
 	}
 }
 
-// concat5 computes Concat N×5×8, for bi.
-func (m *Model) concat5(n int, y []float32, x0 []float32, x1 []float32) {
+// concat6 computes Concat N×5×8, for bi.
+func (m *Model) concat6(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range n * 5 {
 		copy(y[o*8:o*8+4], x0[o*4:o*4+4])
 		copy(y[o*8+4:o*8+4+4], x1[o*4:o*4+4])
@@ -190,16 +200,16 @@ func (m *Model) reduceSum(n int, x []float32, y []float32) {
 	y[0] = float32(s)
 }
 
-// concat6 computes Concat 7×4, for bi/mask_table.
-func (m *Model) concat6(n int, y []float32, x0 []float32, x1 []float32) {
+// concat7 computes Concat 7×1, for bi/mask_table.
+func (m *Model) concat7(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range 1 {
-		copy(y[o*28:o*28+4], x0[o*4:o*4+4])
-		copy(y[o*28+4:o*28+4+24], x1[o*24:o*24+24])
+		copy(y[o*7:o*7+1], x0[o*1:o*1+1])
+		copy(y[o*7+1:o*7+1+6], x1[o*6:o*6+6])
 	}
 }
 
-// concat7 computes Concat 16×7, for bi/forward/weight, bi/reverse/weight.
-func (m *Model) concat7(n int, y []float32, x0 []float32, x1 []float32) {
+// concat8 computes Concat 16×7, for bi/forward/weight, bi/reverse/weight.
+func (m *Model) concat8(n int, y []float32, x0 []float32, x1 []float32) {
 	for o := range 16 {
 		copy(y[o*7:o*7+3], x0[o*3:o*3+3])
 		copy(y[o*7+3:o*7+3+4], x1[o*4:o*4+4])

@@ -47,7 +47,7 @@ type Model struct {
 	// Values computed from the parameters alone, by deriveParams (folded batch norms, concatenated
 	// recurrent weights), which Predict and Loss read instead of computing them; derived
 	// says they are up to date with the parameters.
-	biMaskTable                                [28]float32  // bi/mask_table 7×4 (Concat)
+	biMaskTable                                [7]float32   // bi/mask_table 7×1 (Concat)
 	biForwardWeight                            [112]float32 // bi/forward/weight 16×7 (Concat)
 	biForwardBias                              [16]float32  // bi/forward/bias 16 (Add)
 	biReverseWeight                            [112]float32 // bi/reverse/weight 16×7 (Concat)
@@ -65,7 +65,6 @@ type Model struct {
 	predictArgY                                []float32              // y of the Predict call running by items
 	lossItems0Fn                               func(part, b0, b1 int) // lossItems0, made once (rt.Pool.Items)
 	lossItems1Fn                               func(part, b0, b1 int) // lossItems1, made once (rt.Pool.Items)
-	lossArgIds                                 []int32                // ids of the Loss call running by items
 	trainStepItems0Fn                          func(part, b0, b1 int) // trainStepItems0, made once (rt.Pool.Items)
 	trainStepItems1Fn                          func(part, b0, b1 int) // trainStepItems1, made once (rt.Pool.Items)
 	trainStepItems2Fn                          func(part, b0, b1 int) // trainStepItems2, made once (rt.Pool.Items)

@@ -38,8 +38,10 @@ func (m *Model) Predict(n int, ids []int32, y []float32) error {
 	}
 	// embed: Embedding N×5×3
 	m.embedding(n, ids, m.embedWeight[:], m.arena[384:384+n*15])
-	// bi/mask: Embedding N×5×4
-	m.embedding2(n, ids, m.biMaskTable[:], m.arena[224:224+n*20])
+	// bi/mask_steps: Embedding N×5×1
+	m.embedding2(n, ids, m.biMaskTable[:], m.arena[304:304+n*5])
+	// bi/mask: Concat N×5×4
+	m.concat(n, m.arena[224:224+n*20], m.arena[304:304+n*5])
 	// bi/forward/h0: Fill N×4
 	m.fill(n, m.arena[752:752+n*4])
 	// bi/forward/mask_one: Fill N×5×4
@@ -47,7 +49,7 @@ func (m *Model) Predict(n int, ids []int32, y []float32) error {
 	// bi/forward/mask_hold: Sub N×5×4
 	m.sub(n, m.arena[304:304+n*20], m.arena[224:224+n*20], m.arena[304:304+n*20])
 	// bi/forward/x_mask: Concat N×5×11
-	m.concat(n, m.arena[:n*55], m.arena[384:384+n*15], m.arena[224:224+n*20], m.arena[304:304+n*20])
+	m.concat2(n, m.arena[:n*55], m.arena[384:384+n*15], m.arena[224:224+n*20], m.arena[304:304+n*20])
 	// bi/forward/t0/x_slice: Slice N×1×11
 	m.slice(n, m.arena[:n*55], m.arena[608:608+n*11])
 	// bi/forward/t0/x_mask: Reshape N×11: a view, no code
@@ -58,7 +60,7 @@ func (m *Model) Predict(n int, ids []int32, y []float32) error {
 	// bi/forward/t0/m_hold: Slice N×4
 	m.slice4(n, m.arena[608:608+n*11], m.arena[384:384+n*4])
 	// bi/forward/t0/xh: Concat N×7
-	m.concat2(n, m.arena[656:656+n*7], m.arena[224:224+n*3], m.arena[752:752+n*4])
+	m.concat3(n, m.arena[656:656+n*7], m.arena[224:224+n*3], m.arena[752:752+n*4])
 	// bi/forward/t0/gates_matmul: MatMul N×16
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[656:656+n*7], 7, &m.biForwardWeightPacked, 0, m.arena[544:544+n*16], 16)
 	// bi/forward/t0/c: Add N×4
@@ -86,7 +88,7 @@ func (m *Model) Predict(n int, ids []int32, y []float32) error {
 		// bi/forward/t[step]/m_hold: Slice N×4
 		m.slice4(n, m.arena[608:608+n*11], m.arena[384+step*16:384+step*16+n*4])
 		// bi/forward/t[step]/xh: Concat N×7
-		m.concat2(n, m.arena[656:656+n*7], m.arena[224+step*16:224+step*16+n*3], m.arena[688+((step-1)&1)*16:688+((step-1)&1)*16+n*4])
+		m.concat3(n, m.arena[656:656+n*7], m.arena[224+step*16:224+step*16+n*3], m.arena[688+((step-1)&1)*16:688+((step-1)&1)*16+n*4])
 		// bi/forward/t[step]/gates_matmul: MatMul N×16
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[656:656+n*7], 7, &m.biForwardWeightPacked, 0, m.arena[544:544+n*16], 16)
 		// bi/forward/t[step]/c: Add N×4
@@ -111,7 +113,7 @@ func (m *Model) Predict(n int, ids []int32, y []float32) error {
 	// bi/forward/t4/m_hold: Slice N×4
 	m.slice4(n, m.arena[608:608+n*11], m.arena[448:448+n*4])
 	// bi/forward/t4/xh: Concat N×7
-	m.concat2(n, m.arena[656:656+n*7], m.arena[288:288+n*3], m.arena[704:704+n*4])
+	m.concat3(n, m.arena[656:656+n*7], m.arena[288:288+n*3], m.arena[704:704+n*4])
 	// bi/forward/t4/gates_matmul: MatMul N×16
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[656:656+n*7], 7, &m.biForwardWeightPacked, 0, m.arena[544:544+n*16], 16)
 	// bi/forward/t4/c: Add N×4
@@ -122,10 +124,10 @@ func (m *Model) Predict(n int, ids []int32, y []float32) error {
 	// bi/forward/t4/y: Mul N×4, fused with bi/forward/t4/h_kept (Mul), bi/forward/t4/h_held (Mul), bi/forward/t4/h_masked (Add)
 	m.mulMulAddMul(n, m.arena[528:528+n*4], m.arena[368:368+n*4], m.arena[784:784+n*4], m.arena[448:448+n*4], m.arena[704:704+n*4])
 	// bi/forward/sequence_flat: Concat N×20
-	m.concat3(n, m.arena[:n*20], m.arena[464:544])
+	m.concat4(n, m.arena[:n*20], m.arena[464:544])
 	// bi/forward/sequence: Reshape N×5×4: a view, no code
 	// bi/reverse/t0/xh: Concat N×7
-	m.concat2(n, m.arena[464:464+n*7], m.arena[288:288+n*3], m.arena[752:752+n*4])
+	m.concat3(n, m.arena[464:464+n*7], m.arena[288:288+n*3], m.arena[752:752+n*4])
 	// bi/reverse/t0/gates_matmul: MatMul N×16
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[464:464+n*7], 7, &m.biReverseWeightPacked, 0, m.arena[160:160+n*16], 16)
 	// bi/reverse/t0/c: Add N×4
@@ -144,7 +146,7 @@ func (m *Model) Predict(n int, ids []int32, y []float32) error {
 	// bi/reverse/t1 … bi/reverse/t3: 3 steps, one iteration each
 	for step := 1; step <= 3; step++ {
 		// bi/reverse/t[step]/xh: Concat N×7
-		m.concat2(n, m.arena[464:464+n*7], m.arena[224+(4-step)*16:224+(4-step)*16+n*3], m.arena[496+((step-1)&1)*16:496+((step-1)&1)*16+n*4])
+		m.concat3(n, m.arena[464:464+n*7], m.arena[224+(4-step)*16:224+(4-step)*16+n*3], m.arena[496+((step-1)&1)*16:496+((step-1)&1)*16+n*4])
 		// bi/reverse/t[step]/gates_matmul: MatMul N×16
 		rt.GemmPackedP(m.pool, false, n, 1, m.arena[464:464+n*7], 7, &m.biReverseWeightPacked, 0, m.arena[160:160+n*16], 16)
 		// bi/reverse/t[step]/c: Add N×4
@@ -160,7 +162,7 @@ func (m *Model) Predict(n int, ids []int32, y []float32) error {
 		m.mul(n, m.arena[304+(4-step)*16:304+(4-step)*16+n*4], m.arena[496+((step)&1)*16:496+((step)&1)*16+n*4], m.arena[80+step*16:80+step*16+n*4])
 	}
 	// bi/reverse/t4/xh: Concat N×7
-	m.concat2(n, m.arena[464:464+n*7], m.arena[224:224+n*3], m.arena[512:512+n*4])
+	m.concat3(n, m.arena[464:464+n*7], m.arena[224:224+n*3], m.arena[512:512+n*4])
 	// bi/reverse/t4/gates_matmul: MatMul N×16
 	rt.GemmPackedP(m.pool, false, n, 1, m.arena[464:464+n*7], 7, &m.biReverseWeightPacked, 0, m.arena[160:160+n*16], 16)
 	// bi/reverse/t4/c: Add N×4
@@ -171,10 +173,10 @@ func (m *Model) Predict(n int, ids []int32, y []float32) error {
 	// bi/reverse/t4/y: Mul N×4, fused with bi/reverse/t4/h_kept (Mul), bi/reverse/t4/h_held (Mul), bi/reverse/t4/h_masked (Add)
 	m.mulMulAddMul(n, m.arena[144:144+n*4], m.arena[304:304+n*4], m.arena[576:576+n*4], m.arena[384:384+n*4], m.arena[512:512+n*4])
 	// bi/reverse/sequence_flat: Concat N×20
-	m.concat4(n, m.arena[160:160+n*20], m.arena[80:160])
+	m.concat5(n, m.arena[160:160+n*20], m.arena[80:160])
 	// bi/reverse/sequence: Reshape N×5×4: a view, no code
 	// bi: Concat N×5×8
-	m.concat5(n, y, m.arena[:n*20], m.arena[160:160+n*20])
+	m.concat6(n, y, m.arena[:n*20], m.arena[160:160+n*20])
 	return nil
 }
 
@@ -204,19 +206,23 @@ func (m *Model) Loss(n int, ids []int32, r []float32) (float32, error) {
 	if !m.derived {
 		m.deriveParams()
 	}
-	// embed … bi/forward/t4/y: each thread computes its own range of items (lossItems0)
-	m.lossArgIds = ids
+	// embed: Embedding N×5×3
+	m.embedding(n, ids, m.embedWeight[:], m.arena[784:784+n*15])
+	// bi/mask_steps: Embedding N×5×1
+	m.embedding2(n, ids, m.biMaskTable[:], m.arena[:n*5])
+	// bi/mask: Concat N×5×4
+	m.concat(n, m.arena[224:224+n*20], m.arena[:n*5])
+	// bi/forward/h0 … bi/forward/t4/y: each thread computes its own range of items (lossItems0)
 	m.pool.Items(n, m.lossItems0Fn)
-	m.lossArgIds = nil
 	// bi/forward/sequence_flat: Concat N×20
-	m.concat3(n, m.arena[160:160+n*20], m.arena[704:784])
+	m.concat4(n, m.arena[160:160+n*20], m.arena[704:784])
 	// bi/forward/sequence … bi/reverse/t4/y: each thread computes its own range of items (lossItems1)
 	m.pool.Items(n, m.lossItems1Fn)
 	// bi/reverse/sequence_flat: Concat N×20
-	m.concat4(n, m.arena[240:240+n*20], m.arena[0:80])
+	m.concat5(n, m.arena[240:240+n*20], m.arena[0:80])
 	// bi/reverse/sequence: Reshape N×5×4: a view, no code
 	// bi: Concat N×5×8
-	m.concat5(n, m.arena[:n*40], m.arena[160:160+n*20], m.arena[240:240+n*20])
+	m.concat6(n, m.arena[:n*40], m.arena[160:160+n*20], m.arena[240:240+n*20])
 	// yr: Mul N×5×8
 	m.mul(n, m.arena[:n*40], r, m.arena[:n*40])
 	// loss: ReduceSum scalar
@@ -238,8 +244,10 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	y := m.predictArgY[b0*40 : b1*40]
 	// embed: Embedding N×5×3
 	m.embedding(n, ids, m.embedWeight[:], arena[384:384+n*15])
-	// bi/mask: Embedding N×5×4
-	m.embedding2(n, ids, m.biMaskTable[:], arena[224:224+n*20])
+	// bi/mask_steps: Embedding N×5×1
+	m.embedding2(n, ids, m.biMaskTable[:], arena[304:304+n*5])
+	// bi/mask: Concat N×5×4
+	m.concat(n, arena[224:224+n*20], arena[304:304+n*5])
 	// bi/forward/h0: Fill N×4
 	m.fill(n, arena[752:752+n*4])
 	// bi/forward/mask_one: Fill N×5×4
@@ -247,7 +255,7 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	// bi/forward/mask_hold: Sub N×5×4
 	m.sub(n, arena[304:304+n*20], arena[224:224+n*20], arena[304:304+n*20])
 	// bi/forward/x_mask: Concat N×5×11
-	m.concat(n, arena[:n*55], arena[384:384+n*15], arena[224:224+n*20], arena[304:304+n*20])
+	m.concat2(n, arena[:n*55], arena[384:384+n*15], arena[224:224+n*20], arena[304:304+n*20])
 	// bi/forward/t0/x_slice: Slice N×1×11
 	m.slice(n, arena[:n*55], arena[608:608+n*11])
 	// bi/forward/t0/x_mask: Reshape N×11: a view, no code
@@ -258,7 +266,7 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	// bi/forward/t0/m_hold: Slice N×4
 	m.slice4(n, arena[608:608+n*11], arena[384:384+n*4])
 	// bi/forward/t0/xh: Concat N×7
-	m.concat2(n, arena[656:656+n*7], arena[224:224+n*3], arena[752:752+n*4])
+	m.concat3(n, arena[656:656+n*7], arena[224:224+n*3], arena[752:752+n*4])
 	// bi/forward/t0/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, arena[656:656+n*7], 7, &m.biForwardWeightPacked, 0, arena[544:544+n*16], 16)
 	// bi/forward/t0/c: Add N×4
@@ -286,7 +294,7 @@ func (m *Model) predictItems(part, b0, b1 int) {
 		// bi/forward/t[step]/m_hold: Slice N×4
 		m.slice4(n, arena[608:608+n*11], arena[384+step*16:384+step*16+n*4])
 		// bi/forward/t[step]/xh: Concat N×7
-		m.concat2(n, arena[656:656+n*7], arena[224+step*16:224+step*16+n*3], arena[688+((step-1)&1)*16:688+((step-1)&1)*16+n*4])
+		m.concat3(n, arena[656:656+n*7], arena[224+step*16:224+step*16+n*3], arena[688+((step-1)&1)*16:688+((step-1)&1)*16+n*4])
 		// bi/forward/t[step]/gates_matmul: MatMul N×16
 		rt.GemmPackedP(nil, false, n, 1, arena[656:656+n*7], 7, &m.biForwardWeightPacked, 0, arena[544:544+n*16], 16)
 		// bi/forward/t[step]/c: Add N×4
@@ -311,7 +319,7 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	// bi/forward/t4/m_hold: Slice N×4
 	m.slice4(n, arena[608:608+n*11], arena[448:448+n*4])
 	// bi/forward/t4/xh: Concat N×7
-	m.concat2(n, arena[656:656+n*7], arena[288:288+n*3], arena[704:704+n*4])
+	m.concat3(n, arena[656:656+n*7], arena[288:288+n*3], arena[704:704+n*4])
 	// bi/forward/t4/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, arena[656:656+n*7], 7, &m.biForwardWeightPacked, 0, arena[544:544+n*16], 16)
 	// bi/forward/t4/c: Add N×4
@@ -322,10 +330,10 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	// bi/forward/t4/y: Mul N×4, fused with bi/forward/t4/h_kept (Mul), bi/forward/t4/h_held (Mul), bi/forward/t4/h_masked (Add)
 	m.mulMulAddMul(n, arena[528:528+n*4], arena[368:368+n*4], arena[784:784+n*4], arena[448:448+n*4], arena[704:704+n*4])
 	// bi/forward/sequence_flat: Concat N×20
-	m.concat3(n, arena[:n*20], arena[464:544])
+	m.concat4(n, arena[:n*20], arena[464:544])
 	// bi/forward/sequence: Reshape N×5×4: a view, no code
 	// bi/reverse/t0/xh: Concat N×7
-	m.concat2(n, arena[464:464+n*7], arena[288:288+n*3], arena[752:752+n*4])
+	m.concat3(n, arena[464:464+n*7], arena[288:288+n*3], arena[752:752+n*4])
 	// bi/reverse/t0/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, arena[464:464+n*7], 7, &m.biReverseWeightPacked, 0, arena[160:160+n*16], 16)
 	// bi/reverse/t0/c: Add N×4
@@ -344,7 +352,7 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	// bi/reverse/t1 … bi/reverse/t3: 3 steps, one iteration each
 	for step := 1; step <= 3; step++ {
 		// bi/reverse/t[step]/xh: Concat N×7
-		m.concat2(n, arena[464:464+n*7], arena[224+(4-step)*16:224+(4-step)*16+n*3], arena[496+((step-1)&1)*16:496+((step-1)&1)*16+n*4])
+		m.concat3(n, arena[464:464+n*7], arena[224+(4-step)*16:224+(4-step)*16+n*3], arena[496+((step-1)&1)*16:496+((step-1)&1)*16+n*4])
 		// bi/reverse/t[step]/gates_matmul: MatMul N×16
 		rt.GemmPackedP(nil, false, n, 1, arena[464:464+n*7], 7, &m.biReverseWeightPacked, 0, arena[160:160+n*16], 16)
 		// bi/reverse/t[step]/c: Add N×4
@@ -360,7 +368,7 @@ func (m *Model) predictItems(part, b0, b1 int) {
 		m.mul(n, arena[304+(4-step)*16:304+(4-step)*16+n*4], arena[496+((step)&1)*16:496+((step)&1)*16+n*4], arena[80+step*16:80+step*16+n*4])
 	}
 	// bi/reverse/t4/xh: Concat N×7
-	m.concat2(n, arena[464:464+n*7], arena[224:224+n*3], arena[512:512+n*4])
+	m.concat3(n, arena[464:464+n*7], arena[224:224+n*3], arena[512:512+n*4])
 	// bi/reverse/t4/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, arena[464:464+n*7], 7, &m.biReverseWeightPacked, 0, arena[160:160+n*16], 16)
 	// bi/reverse/t4/c: Add N×4
@@ -371,22 +379,17 @@ func (m *Model) predictItems(part, b0, b1 int) {
 	// bi/reverse/t4/y: Mul N×4, fused with bi/reverse/t4/h_kept (Mul), bi/reverse/t4/h_held (Mul), bi/reverse/t4/h_masked (Add)
 	m.mulMulAddMul(n, arena[144:144+n*4], arena[304:304+n*4], arena[576:576+n*4], arena[384:384+n*4], arena[512:512+n*4])
 	// bi/reverse/sequence_flat: Concat N×20
-	m.concat4(n, arena[160:160+n*20], arena[80:160])
+	m.concat5(n, arena[160:160+n*20], arena[80:160])
 	// bi/reverse/sequence: Reshape N×5×4: a view, no code
 	// bi: Concat N×5×8
-	m.concat5(n, y, arena[:n*20], arena[160:160+n*20])
+	m.concat6(n, y, arena[:n*20], arena[160:160+n*20])
 }
 
-// lossItems0 computes embed … bi/forward/t4/y of Loss for items b0 … b1-1 of the call
+// lossItems0 computes bi/forward/h0 … bi/forward/t4/y of Loss for items b0 … b1-1 of the call
 // whose slices Loss left in the Model, as a range of Pool.Items: those items'
 // rows of every value, its products on the calling thread.
 func (m *Model) lossItems0(_, b0, b1 int) {
 	n := b1 - b0
-	ids := m.lossArgIds[b0*5 : b1*5]
-	// embed: Embedding N×5×3
-	m.embedding(n, ids, m.embedWeight[:], m.arena[784+b0*15:784+b0*15+n*15])
-	// bi/mask: Embedding N×5×4
-	m.embedding2(n, ids, m.biMaskTable[:], m.arena[224+b0*20:224+b0*20+n*20])
 	// bi/forward/h0: Fill N×4
 	m.fill(n, m.arena[1056+b0*4:1056+b0*4+n*4])
 	// bi/forward/mask_one: Fill N×5×4
@@ -394,7 +397,7 @@ func (m *Model) lossItems0(_, b0, b1 int) {
 	// bi/forward/mask_hold: Sub N×5×4
 	m.sub(n, m.arena[304+b0*20:304+b0*20+n*20], m.arena[224+b0*20:224+b0*20+n*20], m.arena[384+b0*20:384+b0*20+n*20])
 	// bi/forward/x_mask: Concat N×5×11
-	m.concat(n, m.arena[b0*55:b0*55+n*55], m.arena[784+b0*15:784+b0*15+n*15], m.arena[224+b0*20:224+b0*20+n*20], m.arena[384+b0*20:384+b0*20+n*20])
+	m.concat2(n, m.arena[b0*55:b0*55+n*55], m.arena[784+b0*15:784+b0*15+n*15], m.arena[224+b0*20:224+b0*20+n*20], m.arena[384+b0*20:384+b0*20+n*20])
 	// bi/forward/t0/x_slice: Slice N×1×11
 	m.slice(n, m.arena[b0*55:b0*55+n*55], m.arena[912+b0*11:912+b0*11+n*11])
 	// bi/forward/t0/x_mask: Reshape N×11: a view, no code
@@ -405,7 +408,7 @@ func (m *Model) lossItems0(_, b0, b1 int) {
 	// bi/forward/t0/m_hold: Slice N×4
 	m.slice4(n, m.arena[912+b0*11:912+b0*11+n*11], m.arena[624+b0*4:624+b0*4+n*4])
 	// bi/forward/t0/xh: Concat N×7
-	m.concat2(n, m.arena[960+b0*7:960+b0*7+n*7], m.arena[464+b0*3:464+b0*3+n*3], m.arena[1056+b0*4:1056+b0*4+n*4])
+	m.concat3(n, m.arena[960+b0*7:960+b0*7+n*7], m.arena[464+b0*3:464+b0*3+n*3], m.arena[1056+b0*4:1056+b0*4+n*4])
 	// bi/forward/t0/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, m.arena[960+b0*7:960+b0*7+n*7], 7, &m.biForwardWeightPacked, 0, m.arena[848+b0*16:848+b0*16+n*16], 16)
 	// bi/forward/t0/c: Add N×4
@@ -433,7 +436,7 @@ func (m *Model) lossItems0(_, b0, b1 int) {
 		// bi/forward/t[step]/m_hold: Slice N×4
 		m.slice4(n, m.arena[912+b0*11:912+b0*11+n*11], m.arena[624+step*16+b0*4:624+step*16+b0*4+n*4])
 		// bi/forward/t[step]/xh: Concat N×7
-		m.concat2(n, m.arena[960+b0*7:960+b0*7+n*7], m.arena[464+step*16+b0*3:464+step*16+b0*3+n*3], m.arena[992+((step-1)&1)*16+b0*4:992+((step-1)&1)*16+b0*4+n*4])
+		m.concat3(n, m.arena[960+b0*7:960+b0*7+n*7], m.arena[464+step*16+b0*3:464+step*16+b0*3+n*3], m.arena[992+((step-1)&1)*16+b0*4:992+((step-1)&1)*16+b0*4+n*4])
 		// bi/forward/t[step]/gates_matmul: MatMul N×16
 		rt.GemmPackedP(nil, false, n, 1, m.arena[960+b0*7:960+b0*7+n*7], 7, &m.biForwardWeightPacked, 0, m.arena[848+b0*16:848+b0*16+n*16], 16)
 		// bi/forward/t[step]/c: Add N×4
@@ -458,7 +461,7 @@ func (m *Model) lossItems0(_, b0, b1 int) {
 	// bi/forward/t4/m_hold: Slice N×4
 	m.slice4(n, m.arena[912+b0*11:912+b0*11+n*11], m.arena[688+b0*4:688+b0*4+n*4])
 	// bi/forward/t4/xh: Concat N×7
-	m.concat2(n, m.arena[960+b0*7:960+b0*7+n*7], m.arena[528+b0*3:528+b0*3+n*3], m.arena[1008+b0*4:1008+b0*4+n*4])
+	m.concat3(n, m.arena[960+b0*7:960+b0*7+n*7], m.arena[528+b0*3:528+b0*3+n*3], m.arena[1008+b0*4:1008+b0*4+n*4])
 	// bi/forward/t4/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, m.arena[960+b0*7:960+b0*7+n*7], 7, &m.biForwardWeightPacked, 0, m.arena[848+b0*16:848+b0*16+n*16], 16)
 	// bi/forward/t4/c: Add N×4
@@ -477,7 +480,7 @@ func (m *Model) lossItems1(_, b0, b1 int) {
 	n := b1 - b0
 	// bi/forward/sequence: Reshape N×5×4: a view, no code
 	// bi/reverse/t0/xh: Concat N×7
-	m.concat2(n, m.arena[240+b0*7:240+b0*7+n*7], m.arena[528+b0*3:528+b0*3+n*3], m.arena[1056+b0*4:1056+b0*4+n*4])
+	m.concat3(n, m.arena[240+b0*7:240+b0*7+n*7], m.arena[528+b0*3:528+b0*3+n*3], m.arena[1056+b0*4:1056+b0*4+n*4])
 	// bi/reverse/t0/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, m.arena[240+b0*7:240+b0*7+n*7], 7, &m.biReverseWeightPacked, 0, m.arena[80+b0*16:80+b0*16+n*16], 16)
 	// bi/reverse/t0/c: Add N×4
@@ -496,7 +499,7 @@ func (m *Model) lossItems1(_, b0, b1 int) {
 	// bi/reverse/t1 … bi/reverse/t3: 3 steps, one iteration each
 	for step := 1; step <= 3; step++ {
 		// bi/reverse/t[step]/xh: Concat N×7
-		m.concat2(n, m.arena[240+b0*7:240+b0*7+n*7], m.arena[464+(4-step)*16+b0*3:464+(4-step)*16+b0*3+n*3], m.arena[272+((step-1)&1)*16+b0*4:272+((step-1)&1)*16+b0*4+n*4])
+		m.concat3(n, m.arena[240+b0*7:240+b0*7+n*7], m.arena[464+(4-step)*16+b0*3:464+(4-step)*16+b0*3+n*3], m.arena[272+((step-1)&1)*16+b0*4:272+((step-1)&1)*16+b0*4+n*4])
 		// bi/reverse/t[step]/gates_matmul: MatMul N×16
 		rt.GemmPackedP(nil, false, n, 1, m.arena[240+b0*7:240+b0*7+n*7], 7, &m.biReverseWeightPacked, 0, m.arena[80+b0*16:80+b0*16+n*16], 16)
 		// bi/reverse/t[step]/c: Add N×4
@@ -512,7 +515,7 @@ func (m *Model) lossItems1(_, b0, b1 int) {
 		m.mul(n, m.arena[544+(4-step)*16+b0*4:544+(4-step)*16+b0*4+n*4], m.arena[272+((step)&1)*16+b0*4:272+((step)&1)*16+b0*4+n*4], m.arena[step*16+b0*4:step*16+b0*4+n*4])
 	}
 	// bi/reverse/t4/xh: Concat N×7
-	m.concat2(n, m.arena[240+b0*7:240+b0*7+n*7], m.arena[464+b0*3:464+b0*3+n*3], m.arena[288+b0*4:288+b0*4+n*4])
+	m.concat3(n, m.arena[240+b0*7:240+b0*7+n*7], m.arena[464+b0*3:464+b0*3+n*3], m.arena[288+b0*4:288+b0*4+n*4])
 	// bi/reverse/t4/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, m.arena[240+b0*7:240+b0*7+n*7], 7, &m.biReverseWeightPacked, 0, m.arena[80+b0*16:80+b0*16+n*16], 16)
 	// bi/reverse/t4/c: Add N×4
@@ -529,18 +532,18 @@ func (m *Model) lossItems1(_, b0, b1 int) {
 func (m *Model) deriveParams() {
 	// Every value here is unbatched: kernels take the batch size n but do not read it.
 	const n = 1
-	// bi/mask_pad_row: Fill 1×4
-	m.fill(n, m.arena[32:32+4])
-	// bi/mask_word_rows: Fill 6×4
-	m.fill2(n, m.arena[:24])
-	// bi/mask_table: Concat 7×4
-	m.concat6(n, m.biMaskTable[:], m.arena[32:32+4], m.arena[:24])
+	// bi/mask_pad_row: Fill 1×1
+	m.arena[0] = 0.0
+	// bi/mask_word_rows: Fill 6×1
+	m.fill2(n, m.arena[16:16+6])
+	// bi/mask_table: Concat 7×1
+	m.concat7(n, m.biMaskTable[:], m.arena[:1], m.arena[16:16+6])
 	// bi/forward/weight: Concat 16×7
-	m.concat7(n, m.biForwardWeight[:], m.biWeightIhL0[:], m.biWeightHhL0[:])
+	m.concat8(n, m.biForwardWeight[:], m.biWeightIhL0[:], m.biWeightHhL0[:])
 	// bi/forward/bias: Add 16
 	m.add(n, m.biBiasIhL0[:], m.biBiasHhL0[:], m.biForwardBias[:])
 	// bi/reverse/weight: Concat 16×7
-	m.concat7(n, m.biReverseWeight[:], m.biWeightIhL0Reverse[:], m.biWeightHhL0Reverse[:])
+	m.concat8(n, m.biReverseWeight[:], m.biWeightIhL0Reverse[:], m.biWeightHhL0Reverse[:])
 	// bi/reverse/bias: Add 16
 	m.add(n, m.biBiasIhL0Reverse[:], m.biBiasHhL0Reverse[:], m.biReverseBias[:])
 	// bi/forward/weightᵀ, packed for the products by it

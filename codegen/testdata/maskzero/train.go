@@ -38,14 +38,16 @@ func (m *Model) TrainStep(n int, ids []int32, r []float32) (float32, error) {
 	}
 	// embed: Embedding N×5×3
 	m.embedding(n, ids, m.embedWeight[:], m.arena[384:384+n*15])
-	// bi/mask_pad_row: Fill 1×4
-	m.fill(n, m.arena[336:336+4])
-	// bi/mask_word_rows: Fill 6×4
-	m.fill2(n, m.arena[:24])
-	// bi/mask_table: Concat 7×4
-	m.concat6(n, m.arena[304:304+28], m.arena[336:336+4], m.arena[:24])
-	// bi/mask: Embedding N×5×4
-	m.embedding2(n, ids, m.arena[304:304+28], m.arena[224:224+n*20])
+	// bi/mask_pad_row: Fill 1×1
+	m.arena[0] = 0.0
+	// bi/mask_word_rows: Fill 6×1
+	m.fill2(n, m.arena[16:16+6])
+	// bi/mask_table: Concat 7×1
+	m.concat7(n, m.arena[336:336+7], m.arena[:1], m.arena[16:16+6])
+	// bi/mask_steps: Embedding N×5×1
+	m.embedding2(n, ids, m.arena[336:336+7], m.arena[304:304+n*5])
+	// bi/mask: Concat N×5×4
+	m.concat(n, m.arena[224:224+n*20], m.arena[304:304+n*5])
 	// bi/forward/h0: Fill N×4
 	m.fill(n, m.arena[3216:3216+n*4])
 	// bi/forward/mask_one: Fill N×5×4
@@ -53,9 +55,9 @@ func (m *Model) TrainStep(n int, ids []int32, r []float32) (float32, error) {
 	// bi/forward/mask_hold: Sub N×5×4
 	m.sub(n, m.arena[304:304+n*20], m.arena[224:224+n*20], m.arena[304:304+n*20])
 	// bi/forward/x_mask: Concat N×5×11
-	m.concat(n, m.arena[:n*55], m.arena[384:384+n*15], m.arena[224:224+n*20], m.arena[304:304+n*20])
+	m.concat2(n, m.arena[:n*55], m.arena[384:384+n*15], m.arena[224:224+n*20], m.arena[304:304+n*20])
 	// bi/forward/weight: Concat 16×7
-	m.concat7(n, m.arena[928:928+112], m.biWeightIhL0[:], m.biWeightHhL0[:])
+	m.concat8(n, m.arena[928:928+112], m.biWeightIhL0[:], m.biWeightHhL0[:])
 	// bi/forward/weight, packed once for this step's products by it
 	m.biForwardWeightPackedForTrainingTransposed.Pack(true, 7, 16, m.arena[928:928+112], 7)
 	// bi/forward/weight, packed once for this step's products by it
@@ -65,10 +67,10 @@ func (m *Model) TrainStep(n int, ids []int32, r []float32) (float32, error) {
 	// bi/forward/t0/x_slice … bi/forward/t4/y: each thread computes its own range of items (trainStepItems0)
 	m.pool.Items(n, m.trainStepItems0Fn)
 	// bi/forward/sequence_flat: Concat N×20
-	m.concat3(n, m.arena[1152:1152+n*20], m.arena[1040:1120])
+	m.concat4(n, m.arena[1152:1152+n*20], m.arena[1040:1120])
 	// bi/forward/sequence: Reshape N×5×4: a view, no code
 	// bi/reverse/weight: Concat 16×7
-	m.concat7(n, m.arena[1040:1040+112], m.biWeightIhL0Reverse[:], m.biWeightHhL0Reverse[:])
+	m.concat8(n, m.arena[1040:1040+112], m.biWeightIhL0Reverse[:], m.biWeightHhL0Reverse[:])
 	// bi/reverse/weight, packed once for this step's products by it
 	m.biReverseWeightPackedForTrainingTransposed.Pack(true, 7, 16, m.arena[1040:1040+112], 7)
 	// bi/reverse/weight, packed once for this step's products by it
@@ -78,10 +80,10 @@ func (m *Model) TrainStep(n int, ids []int32, r []float32) (float32, error) {
 	// bi/reverse/t0/xh … bi/reverse/t4/y: each thread computes its own range of items (trainStepItems1)
 	m.pool.Items(n, m.trainStepItems1Fn)
 	// bi/reverse/sequence_flat: Concat N×20
-	m.concat4(n, m.arena[160:160+n*20], m.arena[0:80])
+	m.concat5(n, m.arena[160:160+n*20], m.arena[0:80])
 	// bi/reverse/sequence: Reshape N×5×4: a view, no code
 	// bi: Concat N×5×8
-	m.concat5(n, m.arena[:n*40], m.arena[1152:1152+n*20], m.arena[160:160+n*20])
+	m.concat6(n, m.arena[:n*40], m.arena[1152:1152+n*20], m.arena[160:160+n*20])
 	// yr: Mul N×5×8
 	m.mul(n, m.arena[:n*40], r, m.arena[:n*40])
 	// loss: ReduceSum scalar
@@ -193,7 +195,7 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 	// bi/forward/t0/m_hold: Slice N×4
 	m.slice4(n, m.arena[1184+b0*11:1184+b0*11+n*11], m.arena[1344+b0*4:1344+b0*4+n*4])
 	// bi/forward/t0/xh: Concat N×7
-	m.concat2(n, m.arena[768+b0*7:768+b0*7+n*7], m.arena[224+b0*3:224+b0*3+n*3], m.arena[3216+b0*4:3216+b0*4+n*4])
+	m.concat3(n, m.arena[768+b0*7:768+b0*7+n*7], m.arena[224+b0*3:224+b0*3+n*3], m.arena[3216+b0*4:3216+b0*4+n*4])
 	// bi/forward/t0/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, m.arena[768+b0*7:768+b0*7+n*7], 7, &m.biForwardWeightPackedForTrainingTransposed, 0, m.arena[1120+b0*16:1120+b0*16+n*16], 16)
 	// bi/forward/t0/i: Sigmoid N×4
@@ -231,7 +233,7 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 		// bi/forward/t[step]/m_hold: Slice N×4
 		m.slice4(n, m.arena[1184+b0*11:1184+b0*11+n*11], m.arena[1344+step*16+b0*4:1344+step*16+b0*4+n*4])
 		// bi/forward/t[step]/xh: Concat N×7
-		m.concat2(n, m.arena[768+step*32+b0*7:768+step*32+b0*7+n*7], m.arena[224+step*16+b0*3:224+step*16+b0*3+n*3], m.arena[1984+(step-1)*16+b0*4:1984+(step-1)*16+b0*4+n*4])
+		m.concat3(n, m.arena[768+step*32+b0*7:768+step*32+b0*7+n*7], m.arena[224+step*16+b0*3:224+step*16+b0*3+n*3], m.arena[1984+(step-1)*16+b0*4:1984+(step-1)*16+b0*4+n*4])
 		// bi/forward/t[step]/gates_matmul: MatMul N×16
 		rt.GemmPackedP(nil, false, n, 1, m.arena[768+step*32+b0*7:768+step*32+b0*7+n*7], 7, &m.biForwardWeightPackedForTrainingTransposed, 0, m.arena[1120+b0*16:1120+b0*16+n*16], 16)
 		// bi/forward/t[step]/i: Sigmoid N×4
@@ -266,7 +268,7 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 	// bi/forward/t4/m_hold: Slice N×4
 	m.slice4(n, m.arena[1184+b0*11:1184+b0*11+n*11], m.arena[1408+b0*4:1408+b0*4+n*4])
 	// bi/forward/t4/xh: Concat N×7
-	m.concat2(n, m.arena[896+b0*7:896+b0*7+n*7], m.arena[288+b0*3:288+b0*3+n*3], m.arena[2032+b0*4:2032+b0*4+n*4])
+	m.concat3(n, m.arena[896+b0*7:896+b0*7+n*7], m.arena[288+b0*3:288+b0*3+n*3], m.arena[2032+b0*4:2032+b0*4+n*4])
 	// bi/forward/t4/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, m.arena[896+b0*7:896+b0*7+n*7], 7, &m.biForwardWeightPackedForTrainingTransposed, 0, m.arena[1120+b0*16:1120+b0*16+n*16], 16)
 	// bi/forward/t4/i: Sigmoid N×4
@@ -296,7 +298,7 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 func (m *Model) trainStepItems1(_, b0, b1 int) {
 	n := b1 - b0
 	// bi/reverse/t0/xh: Concat N×7
-	m.concat2(n, m.arena[544+b0*7:544+b0*7+n*7], m.arena[288+b0*3:288+b0*3+n*3], m.arena[3216+b0*4:3216+b0*4+n*4])
+	m.concat3(n, m.arena[544+b0*7:544+b0*7+n*7], m.arena[288+b0*3:288+b0*3+n*3], m.arena[3216+b0*4:3216+b0*4+n*4])
 	// bi/reverse/t0/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, m.arena[544+b0*7:544+b0*7+n*7], 7, &m.biReverseWeightPackedForTrainingTransposed, 0, m.arena[704+b0*16:704+b0*16+n*16], 16)
 	// bi/reverse/t0/i: Sigmoid N×4
@@ -325,7 +327,7 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 	// bi/reverse/t1 … bi/reverse/t3: 3 steps, one iteration each
 	for step := 1; step <= 3; step++ {
 		// bi/reverse/t[step]/xh: Concat N×7
-		m.concat2(n, m.arena[544+step*32+b0*7:544+step*32+b0*7+n*7], m.arena[224+(4-step)*16+b0*3:224+(4-step)*16+b0*3+n*3], m.arena[2704+(step-1)*16+b0*4:2704+(step-1)*16+b0*4+n*4])
+		m.concat3(n, m.arena[544+step*32+b0*7:544+step*32+b0*7+n*7], m.arena[224+(4-step)*16+b0*3:224+(4-step)*16+b0*3+n*3], m.arena[2704+(step-1)*16+b0*4:2704+(step-1)*16+b0*4+n*4])
 		// bi/reverse/t[step]/gates_matmul: MatMul N×16
 		rt.GemmPackedP(nil, false, n, 1, m.arena[544+step*32+b0*7:544+step*32+b0*7+n*7], 7, &m.biReverseWeightPackedForTrainingTransposed, 0, m.arena[704+b0*16:704+b0*16+n*16], 16)
 		// bi/reverse/t[step]/i: Sigmoid N×4
@@ -351,7 +353,7 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 		m.mul(n, m.arena[1264+(4-step)*16+b0*4:1264+(4-step)*16+b0*4+n*4], m.arena[2704+step*16+b0*4:2704+step*16+b0*4+n*4], m.arena[step*16+b0*4:step*16+b0*4+n*4])
 	}
 	// bi/reverse/t4/xh: Concat N×7
-	m.concat2(n, m.arena[672+b0*7:672+b0*7+n*7], m.arena[224+b0*3:224+b0*3+n*3], m.arena[2752+b0*4:2752+b0*4+n*4])
+	m.concat3(n, m.arena[672+b0*7:672+b0*7+n*7], m.arena[224+b0*3:224+b0*3+n*3], m.arena[2752+b0*4:2752+b0*4+n*4])
 	// bi/reverse/t4/gates_matmul: MatMul N×16
 	rt.GemmPackedP(nil, false, n, 1, m.arena[672+b0*7:672+b0*7+n*7], 7, &m.biReverseWeightPackedForTrainingTransposed, 0, m.arena[704+b0*16:704+b0*16+n*16], 16)
 	// bi/reverse/t4/i: Sigmoid N×4
