@@ -69,7 +69,9 @@ type Config struct {
 }
 
 // Epoch is the record of one finished epoch. Val fields are NaN without validation
-// data and ValAccuracy is NaN for reconstruction. The gradient norms are those of
+// data and ValAccuracy is NaN for reconstruction. The losses are means over the
+// examples, or over the labels kept when the model has an ignore index (Spec.Ignores),
+// as the loss of one batch holding them all would be. The gradient norms are those of
 // the gradients as computed, before clipping (what torch.nn.utils.clip_grad_norm_
 // returns): GradNorm is the mean over the epoch's steps of the global L2 norm of all
 // gradients, GradNormMax the largest, and GradNorms, recorded with Config.Monitor,
