@@ -38,6 +38,9 @@ func TestMaskedRecurrentGradientsMatchFiniteDifferences(t *testing.T) {
 			return x.GRU("rnn", 3, init, nn.ReturnSequences).DropMask("y")
 		}},
 		{"a GRU with reset_before", func(x *nn.T) *nn.T { return x.GRU("rnn", 3, init, nn.ResetBefore) }},
+		{"an LSTM with variational input dropout", func(x *nn.T) *nn.T {
+			return x.LSTM("rnn", 3, init, nn.VariationalDropout(0.4), nn.ReturnSequences).DropMask("y")
+		}},
 		{"a bidirectional LSTM concatenating sequences", func(x *nn.T) *nn.T {
 			return x.Bidirectional("bi", nn.LSTMLayer(3, init, nn.ReturnSequences), "concat").DropMask("y")
 		}},
@@ -89,5 +92,47 @@ func TestMaskedRecurrentGradientsMatchFiniteDifferences(t *testing.T) {
 				assert.NotEqual(t, []float64{0, 0}, d[6:8], "row 3, a word")
 			}
 		})
+	}
+}
+
+// A padded step keeps the state bit for bit: with return sequences an LSTM outputs,
+// at the padding after a row's words, exactly its output at the last word, and
+// exactly zero before the first word; a Bidirectional outputs exact zeros at every
+// padded step.
+func TestMaskedStepsKeepTheStateExactly(t *testing.T) {
+	m := nn.New("exact")
+	h := m.Indices("ids", 5).Embedding("embed", 6, 2, nn.MaskZero)
+	m.Output("seq", h.LSTM("rnn", 3, nn.TorchInit, nn.ReturnSequences).DropMask("seq"))
+	m.Output("bi", h.Bidirectional("bi", nn.GRULayer(2, nn.TorchInit, nn.ReturnSequences), "concat").DropMask("bi_seq"))
+	g, err := m.Build()
+	require.NoError(t, err)
+	lg, err := passes.Lower(g, ir.ModeInfer)
+	require.NoError(t, err)
+	mach, err := interp.New(lg, 5)
+	require.NoError(t, err)
+	vals, err := mach.Run(map[string]*interp.Tensor{"ids": interp.FromData(maskIDs, 3, 5)})
+	require.NoError(t, err)
+	seq, bi := vals[lg.Outputs[0].ID].Data, vals[lg.Outputs[1].ID].Data
+	at := func(v []float64, width, row, step int) []float64 {
+		return v[(row*5+step)*width : (row*5+step+1)*width]
+	}
+	for _, step := range []int{3, 4} { // row 0: words at 0..2
+		assert.Equal(t, at(seq, 3, 0, 2), at(seq, 3, 0, step), "row 0, step %d", step)
+	}
+	assert.NotEqual(t, at(seq, 3, 0, 1), at(seq, 3, 0, 2), "words do change it")
+	zero3, zero4 := []float64{0, 0, 0}, []float64{0, 0, 0, 0}
+	for _, step := range []int{0, 1} { // row 1: words at 2..4
+		assert.Equal(t, zero3, at(seq, 3, 1, step), "row 1, step %d", step)
+	}
+	for step := range 5 { // row 2: padding only
+		assert.Equal(t, zero3, at(seq, 3, 2, step), "row 2, step %d", step)
+	}
+	for i := range maskIDs {
+		row, step := i/5, i%5
+		if maskIDs[i] == 0 {
+			assert.Equal(t, zero4, at(bi, 4, row, step), "bidirectional, row %d step %d", row, step)
+		} else {
+			assert.NotEqual(t, zero4, at(bi, 4, row, step), "bidirectional, row %d step %d", row, step)
+		}
 	}
 }
