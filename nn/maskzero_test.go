@@ -14,7 +14,7 @@ import (
 // recurrent layers returning sequences) the step mask as its last input, with the
 // RNNMasked switch; a Bidirectional returning sequences also zeroes masked outputs,
 // as Keras' wrapper asks of its halves. The mask is the Embedding of the same ids
-// into a constant table: row 0 zeros, the others ones.
+// into a constant column (row 0 zero, the others one) repeated over the units.
 func TestMaskZeroReachesTheRecurrentLayers(t *testing.T) {
 	m := nn.New("m")
 	h := m.Indices("ids", 6).Embedding("embed", 10, 3, nn.MaskZero)

@@ -319,9 +319,9 @@ func (m *Model) beginTyped(name, kind string, opts []Option, allowed optKind, in
 		return nil
 	}
 	l.c = c
-	// A mask may only reach the layers that honour it, which the recurrent layers'
-	// builder checks itself: anything else would compute what Keras computes only
-	// where no step is padded.
+	// A masked tensor may enter only the layers that honour the mask (as the sequence
+	// of a recurrent layer) or DropMask: any other layer would compute what Keras
+	// computes only where no step is padded.
 	for i, t := range ins {
 		if mk := m.masks[t.id]; mk != nil && !(i == 0 && (recurrentKind(kind) || kind == "DropMask")) {
 			l.fail("%q carries the step mask of Embedding %q (nn.MaskZero), which only SimpleRNN, LSTM, GRU and Bidirectional honour; "+

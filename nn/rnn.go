@@ -340,7 +340,7 @@ func (t *T) recurrent(name string, r Recurrent, bi bool, merge string) *T {
 			// given state: not the one semantics the lowering implements.
 			return l.fail("takes no InitialState when its input carries the step mask of Embedding %q (nn.MaskZero)", mk.layer)
 		}
-		mask = l.stepMask(mk, x[1], r.units)
+		mask = l.stepMask(mk, r.units)
 	}
 	// Keras' Bidirectional zeroes a masked step's output when it returns sequences.
 	zero := bi && c.returnSeq
@@ -380,7 +380,7 @@ func recurrentKind(kind string) bool {
 // constant column (row 0 zero, every other row one), so that it needs no op of its
 // own and no gradient flows into it, repeated over the units by a Concat (the
 // column, V values, is cheaper to fill per call than a (V, units) table).
-func (l *builder) stepMask(mk *stepMask, steps, units int) int {
+func (l *builder) stepMask(mk *stepMask, units int) int {
 	table := l.op(ir.OpFill, "mask_pad_row", ir.Attrs{Shape: ir.Shape{1, 1}})
 	if mk.vocab > 1 {
 		words := l.op(ir.OpFill, "mask_word_rows", ir.Attrs{Shape: ir.Shape{mk.vocab - 1, 1}, Alpha: 1})

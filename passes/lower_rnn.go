@@ -37,6 +37,12 @@ import (
 // and h part (P/weight_hn, plus b_hn). With reset_before (Keras reset_after=False),
 // n = act(MatMul(Concat([x, r⊙h]), P/weight_n) + b_in + b_hn): two MatMuls per step.
 //
+// With a step mask m (extra[RNNMasked], Keras' mask_zero), P/x_mask = Concat([x, m,
+// 1-m], axis 2) is sliced instead of x, and a step reshapes its slice to "x_mask"
+// and slices it into x, m and m_hold (=1-m) with the same bounds at every step;
+// each new state s becomes "<s>_masked" = m⊙s + m_hold⊙s_{k-1}, and with
+// extra[RNNZeroMasked] the step's sequence output is "y" = m⊙h.
+//
 // h_{-1} and c_{-1} are the op's initial-state inputs (zeros, a Fill, unless the user
 // gave states), so step 0 has exactly the shape of every other step. The result is
 // step T-1's h, or with return sequences P/sequence = Reshape(Concat of every step's
