@@ -51,6 +51,8 @@ func MaskZeroModel(name string) *nn.Model {
 		h = h.Bidirectional("bi", nn.LSTMLayer(4, opts...), "concat")
 	case "bigru":
 		h = h.Bidirectional("bi", nn.GRULayer(4, gru...), "sum")
+	case "dense":
+		h = h.Dense("fc", 4, nn.Act("tanh")).LSTM("rnn", 4)
 	}
 	if strings.Contains(name, "_sequences") {
 		// tfjs' loss sum(y·r) reads every step; in a model Keras would mask it.
@@ -60,7 +62,7 @@ func MaskZeroModel(name string) *nn.Model {
 }
 
 // kerasRNNToDlgen maps the Keras weights (or gradients) of a mask case to dlgen's
-// parameters: the embedding as it is; recurrent kernels transposed, with GRU's gate
+// parameters: the embedding as it is; Dense and recurrent kernels transposed, with GRU's gate
 // blocks z, r, h reordered to PyTorch's r, z, n (LSTM's i, f, c, o already are i, f,
 // g, o); Keras' one bias as bias_ih and a zero bias_hh, whose gradient is the
 // bias's (it is added where bias_ih is; for GRU with reset_before, b_hn too).
@@ -88,6 +90,14 @@ func kerasRNNToDlgen(t *testing.T, w map[string]torchmodels.Tensor, grads bool) 
 			name = b
 		} else if b, ok := strings.CutSuffix(layer, ".backward"); ok {
 			name, suffix = b, "_reverse"
+		}
+		if _, recurrent := w[layer+".recurrent_kernel"]; !recurrent { // a Dense
+			if what == "kernel" {
+				out[name+".weight"] = permute(v, 1, 0)
+			} else {
+				out[name+".bias"] = v
+			}
+			continue
 		}
 		// Three gate blocks in a 3·H axis are a GRU's (LSTM has four, SimpleRNN one).
 		units := w[layer+".recurrent_kernel"].Shape[0]

@@ -35,11 +35,11 @@ const defaultEmbeddingBound = 0.05
 // padded step leaves the state as it was, the last state is the one after the last
 // word, and with ReturnSequences a padded step outputs the state it kept (zeros in a
 // Bidirectional, which Keras asks of its halves). The vector of id 0 is still row 0,
-// learned as in Keras (add nn.PaddingIdx(0) for PyTorch's zero row). The mask
-// reaches only the recurrent layers and ends at one without ReturnSequences: any
-// other layer given a masked tensor is a build error, since Keras would carry the
-// mask on to it and to the loss (see DropMask). Recurrent layers with a mask take
-// no InitialState.
+// learned as in Keras (add nn.PaddingIdx(0) for PyTorch's zero row). Dense,
+// Activation and Dropout pass the mask on, as Keras' do; it ends at a recurrent
+// layer without ReturnSequences. Any other layer given a masked tensor is a build
+// error naming it, since Keras would mask it, or the loss after it (see DropMask).
+// Recurrent layers with a mask take no InitialState.
 func (t *T) Embedding(name string, vocab, dim int, opts ...Option) *T {
 	if t == nil {
 		return nil

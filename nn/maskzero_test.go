@@ -75,9 +75,14 @@ func TestMaskZeroErrorsNameTheLayer(t *testing.T) {
 		want  string
 		layer string
 	}{
-		{"Dense after a sequence", func(m *nn.Model) {
-			m.Output("y", masked(m).LSTM("lstm", 4, nn.ReturnSequences).Dense("tag", 5))
-		}, `tag (Dense) on input N×6×4: "lstm" carries the step mask of Embedding "embed" (nn.MaskZero), which only SimpleRNN, LSTM, GRU and Bidirectional honour; Keras would pass it on to Dense and beyond (to the loss), which dlgen does not`, "tag"},
+		{"a flatten after Dense after a sequence", func(m *nn.Model) {
+			m.Output("y", masked(m).LSTM("lstm", 4, nn.ReturnSequences).Dense("tag", 5).Flatten("flat"))
+		}, `flat (Flatten) on input N×6×5: "tag" carries the step mask of Embedding "embed" (nn.MaskZero); only SimpleRNN, LSTM, GRU and Bidirectional honour it (Dense, Activation and Dropout pass it on), and Flatten would compute every step where Keras masks them (or refuses the mask)`, "flat"},
+		{"a tagger's loss", func(m *nn.Model) {
+			logits := masked(m).LSTM("lstm", 4, nn.ReturnSequences).Dense("tag", 5)
+			m.Output("logits", logits)
+			m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, m.Labels("tags", 6), nn.FromLogits))
+		}, `loss (SparseCategoricalCrossEntropy) on input N×6×5, N×6: "tag" carries the step mask of Embedding "embed"`, "loss"},
 		{"the embedding into a convolution", func(m *nn.Model) {
 			m.Output("y", masked(m).Conv1D("conv", 2, nn.K(3)))
 		}, `conv (Conv1D) on input N×6×3: "embed" carries the step mask of Embedding "embed"`, "conv"},
@@ -116,6 +121,14 @@ func TestMaskZeroErrorsNameTheLayer(t *testing.T) {
 	g := build(t, m)
 	assert.Equal(t, ir.OpIdentity, node(t, g, "unmasked").Op)
 	assert.Equal(t, 1, node(t, g, "lstm").Attrs.Extra[ir.RNNMasked])
+	// Dense, Activation and Dropout pass the mask on, as Keras' do.
+	m = nn.New("m")
+	h = masked(m).Dropout("drop", 0.2).Dense("fc", 4, nn.Act("tanh")).Activation("act", "relu").GRU("gru", 2)
+	m.Output("y", h)
+	g = build(t, m)
+	gru := node(t, g, "gru")
+	assert.Equal(t, 1, gru.Attrs.Extra[ir.RNNMasked])
+	assert.Equal(t, "gru/mask", g.Nodes[gru.Inputs[len(gru.Inputs)-1]].Name)
 	// Without MaskZero nothing changes: no mask input, four switches.
 	m = nn.New("m")
 	m.Output("y", m.Indices("ids", 6).Embedding("embed", 10, 3).LSTM("lstm", 4, nn.ReturnSequences).Dense("tag", 5))

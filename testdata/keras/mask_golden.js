@@ -1,10 +1,10 @@
 'use strict';
 // Golden values of Keras' Embedding(mask_zero=True) feeding recurrent layers,
 // computed by TensorFlow.js's layers API (cpu backend, float32): SimpleRNN, LSTM,
-// GRU, Bidirectional and a stack of two, each on a post-padded and a pre-padded
-// batch of token ids, with and without return_sequences. models/mask_test.go
-// compares dlgen's interpreter, and codegen/testdata/maskzero's generated code, with
-// it.
+// GRU, Bidirectional, a stack of two and an LSTM after a Dense (which passes the
+// mask on), each on a post-padded and a pre-padded batch of token ids, with and
+// without return_sequences. models/mask_test.go compares dlgen's interpreter, and
+// codegen/testdata/maskzero's generated code, with it.
 //
 // Regenerate from the repository root with
 //
@@ -166,6 +166,12 @@ maskCase('bigru_sum_sequences_pre', 'pre',
 for (const pad of ['post', 'pre']) {
   maskCase(`lstm_gru_stacked_${pad}`, pad,
     () => [rnnLayer('lstm', { name: 'rnn', returnSequences: true }), rnnLayer('gru', { name: 'rnn2' })], false);
+}
+
+// Dense passes the mask on (Keras' supports_masking) to the LSTM after it.
+for (const pad of ['post', 'pre']) {
+  maskCase(`dense_lstm_${pad}`, pad,
+    () => [tf.layers.dense({ name: 'fc', units: 4, activation: 'tanh' }), rnnLayer('lstm', { name: 'rnn' })], false);
 }
 
 process.stdout.write(JSON.stringify({ generator: 'testdata/keras/mask_golden.js', tfjs: tf.version.tfjs, cases }) + '\n');
