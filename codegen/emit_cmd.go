@@ -74,6 +74,8 @@ type appData struct {
 	Labels                 bool // the target is class labels, else a float tensor
 	Classes                int
 	Positions              string // per-position labels: their shape per item ("20"), else ""
+	Ignore                 int    // with Ignoring, the label Loss and TrainStep also accept and leave out
+	Ignoring               bool   // the labels have an ignore index (nn.IgnoreIndex)
 	IDs                    int    // the int ids per item of an int input (0: a float input)
 	PredictArgs            string
 	LossArgs, TrainArgs    string
@@ -128,6 +130,9 @@ func (m *model) appShape(predict, loss, train *program) (*appData, string) {
 	}
 	d.Labels = d.Target.dtype == ir.Int
 	if d.Labels {
+		// The ignore index that Loss's entry check lets through (every sparse loss
+		// reading the labels has the same one) is the one train may pass.
+		d.Ignore, d.Ignoring = d.Target.ignore, d.Target.ignoring
 		// One label per item, or one per position with the classes on the output's
 		// last axis (a tagger's per step).
 		d.Classes = d.Output.shape.Elems()
@@ -171,7 +176,8 @@ import (
 //   - x, the data input: {{name .Input}}, {{shape .Input}} per item{{if .IDs}}: int ids, which
 //     train passes as whole float32 values and idsFromFloats converts{{end}}
 //   - y, the output: {{name .Output}}, {{shape .Output}} per item
-//   - the training target: {{if .Labels}}class labels {{name .Target}} ({{.Classes}} classes){{if .Positions}}, {{.Positions}} per item{{end}}{{else}}{{name .Target}}, {{shape .Target}} per item{{end}}
+//   - the training target: {{if .Labels}}class labels {{name .Target}} ({{.Classes}} classes){{if .Positions}}, {{.Positions}} per item{{end}}{{if .Ignoring}}, or the
+//     ignore index {{.Ignore}}, which counts in neither the loss nor the accuracy{{end}}{{else}}{{name .Target}}, {{shape .Target}} per item{{end}}
 
 // GraphJSON returns the model's IR, as the package's GraphJSON does; package train
 // reads the inputs, target and output from it.
@@ -179,6 +185,16 @@ func (m *Model) GraphJSON() string { return graphJSON }
 
 // MaxBatchSize returns MaxBatch.
 func (m *Model) MaxBatchSize() int { return MaxBatch }
+
+{{if .Ignoring -}}
+// IgnoreIndex returns {{.Ignore}}, the label that Loss and TrainStep accept besides the
+// classes and leave out of the loss (nn.IgnoreIndex), and true.
+func (m *Model) IgnoreIndex() (int, bool) { return {{.Ignore}}, true }
+{{- else -}}
+// IgnoreIndex returns false: the model's loss leaves no label value out (it has no
+// nn.IgnoreIndex).
+func (m *Model) IgnoreIndex() (int, bool) { return 0, false }
+{{- end}}
 
 // SetOptimizer sets the optimizer TrainStep applies, as assigning m.Optimizer does.
 func (m *Model) SetOptimizer(o rt.Optimizer) { m.Optimizer = o }

@@ -111,3 +111,44 @@ func TestTheCommandIsRefusedWithAReason(t *testing.T) {
 		assert.NotContains(t, byName, "app.go")
 	})
 }
+
+// IgnoreIndex in app.go reports what the entry checks accept: the index when every
+// loss reading the labels ignores the same one, else none.
+func TestTheAppReportsTheIgnoreIndexTheEntryChecksAccept(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		opts  [2][]nn.Option
+		want  string
+		doc   string
+		nodoc bool
+	}{
+		{"one loss ignoring -100", [2][]nn.Option{{nn.IgnoreIndex(-100)}, nil}, "return -100, true", "or the\n//     ignore index -100", false},
+		{"two losses ignoring 0", [2][]nn.Option{{nn.IgnoreIndex(0)}, {nn.IgnoreIndex(0)}}, "return 0, true", "ignore index 0", false},
+		{"two losses ignoring different labels", [2][]nn.Option{{nn.IgnoreIndex(-100)}, {nn.IgnoreIndex(-1)}}, "return 0, false", "ignore index", true},
+		{"one loss of two ignoring", [2][]nn.Option{{nn.IgnoreIndex(-100)}, nil}, "return 0, false", "ignore index", true},
+		{"no ignore index", [2][]nn.Option{nil, nil}, "return 0, false", "ignore index", true},
+	} {
+		t.Run("IgnoreIndex with "+tc.name, func(t *testing.T) {
+			m := nn.New("tagger")
+			seq := m.Input("seq", 5, 3)
+			tags := m.Labels("tags", 5)
+			logits := seq.Dense("out", 4)
+			m.Output("probs", logits.Softmax("probs"))
+			m.AddLoss(nn.SparseCategoricalCrossEntropy("ce", logits, tags, append([]nn.Option{nn.FromLogits}, tc.opts[0]...)...), 1)
+			if tc.name != "one loss ignoring -100" {
+				m.AddLoss(nn.NLLLoss("nll", logits.LogSoftmax("lp"), tags, tc.opts[1]...), 1)
+			}
+			g, err := m.Build()
+			require.NoError(t, err)
+			files, err := Generate(g, Options{Package: "tagger", MaxBatch: 4, Train: true, Cmd: true, ImportPath: "x/tagger"})
+			require.NoError(t, err)
+			app := string(fileNames(files)["app.go"])
+			assert.Contains(t, app, "func (m *Model) IgnoreIndex() (int, bool) { "+tc.want+" }")
+			if tc.nodoc {
+				assert.NotContains(t, app, tc.doc)
+			} else {
+				assert.Contains(t, app, tc.doc)
+			}
+		})
+	}
+}

@@ -21,6 +21,9 @@ package generated
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model TextLSTM -out textlstm -max-batch 16 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model Regressor -out regressor -max-batch 64 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model Tagger -out tagger -max-batch 32 -tests -cmd
+// A tagger of padded sentences whose pad steps are labelled -100 (nn.IgnoreIndex):
+// its command takes that label in the data files.
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model PadTagger -out padtagger -max-batch 16 -tests -cmd
 
 // Autoencoders (docs/AUTOENCODERS.md; trained by examples/autoencoders, since they
 // reconstruct their own input and so have no target for the generic train command).

@@ -238,6 +238,8 @@ const (
 	RNNReverse                // read the sequence from t = T-1 down to 0 (the backward half of a Bidirectional)
 	RNNVariational            // input dropout: one mask for every step (Gal and Ghahramani, 2016)
 	RNNResetBefore            // GRU only: r multiplies h before W_hn (Keras reset_after=False)
+	RNNMasked                 // the last input is a step mask (N,T,H) (Keras mask_zero)
+	RNNZeroMasked             // with RNNMasked and RNNReturnSequences: a masked step outputs zeros (Keras zero_output_for_mask)
 	rnnSwitches
 )
 
@@ -858,13 +860,13 @@ func init() {
 	// Recurrent layers: PyTorch's torch.nn.RNN/LSTM/GRU (batch_first=True, one layer,
 	// one direction per op), with PyTorch's weight layout and gate order, so weights
 	// load from a torch state_dict unchanged. x_t is x[:, t, :]; h_{-1} = h0.
-	rnnTail := " Output: the state after the last step processed (N,H), or with extra[RNNReturnSequences] every h_t at its time position t (N,T,H); extra[RNNReverse] processes t = T-1 down to 0. Training with rate > 0 first multiplies x by an inverted-dropout mask (DropoutMask semantics, stream seed): fresh for every element, or with extra[RNNVariational] one (N,1,F) mask for all steps; the recurrent state is never dropped. Inference ignores rate."
+	rnnTail := " Output: the state after the last step processed (N,H), or with extra[RNNReturnSequences] every h_t at its time position t (N,T,H); extra[RNNReverse] processes t = T-1 down to 0. Training with rate > 0 first multiplies x by an inverted-dropout mask (DropoutMask semantics, stream seed): fresh for every element, or with extra[RNNVariational] one (N,1,F) mask for all steps; the recurrent state is never dropped. Inference ignores rate. With extra[RNNMasked] the last input is a step mask m (N,T,H) of 0 and 1, every unit of a step equal (Keras' mask_zero, 0 at a padding step): the states become m_t⊙new + (1-m_t)⊙previous, so a masked step leaves h (and c) as they were, exactly, and passes no gradient through the cell; the output without return sequences is the state after the last unmasked step, and with them a masked step outputs the state it left unchanged, or zeros with extra[RNNZeroMasked] (what Keras' Bidirectional asks of its layers when it returns sequences)."
 	rnnAttrs := []string{"act", "sub", "extra", "rate", "seed"}
-	def(&OpDef{Name: OpSimpleRNN, Kind: Macro, MinInputs: 4, MaxInputs: 6, Attrs: rnnAttrs, Infer: inferRecurrent,
+	def(&OpDef{Name: OpSimpleRNN, Kind: Macro, MinInputs: 4, MaxInputs: 7, Attrs: rnnAttrs, Infer: inferRecurrent,
 		Doc: "Elman RNN (PyTorch RNN, Keras SimpleRNN). Inputs (x (N,T,F), w_ih (H,F), w_hh (H,H), h0 (N,H)[, b_ih (H), b_hh (H)]): h_t = act(x_t·w_ihᵀ + b_ih + h_{t-1}·w_hhᵀ + b_hh), act one of tanh, relu, sigmoid, linear; sub is empty." + rnnTail})
-	def(&OpDef{Name: OpLSTM, Kind: Macro, MinInputs: 5, MaxInputs: 7, Attrs: rnnAttrs, Infer: inferRecurrent,
+	def(&OpDef{Name: OpLSTM, Kind: Macro, MinInputs: 5, MaxInputs: 8, Attrs: rnnAttrs, Infer: inferRecurrent,
 		Doc: "LSTM (PyTorch LSTM; Keras LSTM with its kernels transposed to gate rows). Inputs (x (N,T,F), w_ih (4H,F), w_hh (4H,H), h0 (N,H), c0 (N,H)[, b_ih (4H), b_hh (4H)]), gate rows in PyTorch's order i, f, g, o: z = x_t·w_ihᵀ + b_ih + h_{t-1}·w_hhᵀ + b_hh = [z_i|z_f|z_g|z_o]; i = sub(z_i), f = sub(z_f), g = act(z_g), o = sub(z_o); c_t = f⊙c_{t-1} + i⊙g; h_t = o⊙act(c_t); c_{-1} = c0. act (Keras activation, tanh in PyTorch) and sub (Keras recurrent_activation, sigmoid in PyTorch) are each one of tanh, sigmoid, relu, linear." + rnnTail})
-	def(&OpDef{Name: OpGRU, Kind: Macro, MinInputs: 4, MaxInputs: 6, Attrs: rnnAttrs, Infer: inferRecurrent,
+	def(&OpDef{Name: OpGRU, Kind: Macro, MinInputs: 4, MaxInputs: 7, Attrs: rnnAttrs, Infer: inferRecurrent,
 		Doc: "GRU (PyTorch GRU = Keras GRU with reset_after=True). Inputs (x (N,T,F), w_ih (3H,F), w_hh (3H,H), h0 (N,H)[, b_ih (3H), b_hh (3H)]), gate rows in PyTorch's order r, z, n: r = sub(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr), z = sub(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz), n = act(W_in x_t + b_in + r⊙(W_hn h_{t-1} + b_hn)); with extra[RNNResetBefore] (Keras reset_after=False, its one bias split in two) n = act(W_in x_t + b_in + W_hn (r⊙h_{t-1}) + b_hn); h_t = (1-z)⊙n + z⊙h_{t-1}. act (tanh) and sub (sigmoid) as for LSTM." + rnnTail})
 }
 
@@ -874,8 +876,26 @@ func inferRecurrent(n *Node, in []Shape) (Shape, error) {
 	if n.Op == OpLSTM {
 		states, what = 2, "h0, c0"
 	}
-	if k := 3 + states; len(in) != k && len(in) != k+2 {
-		return nil, fmt.Errorf("takes (x, w_ih, w_hh, %s) and optionally (b_ih, b_hh): %d or %d inputs, not %d", what, k, k+2, len(in))
+	a := n.Attrs
+	masked, withMask, k := RNNFlag(a, RNNMasked), 0, 3+states
+	if masked {
+		withMask = 1
+	} else if RNNFlag(a, RNNZeroMasked) {
+		return nil, fmt.Errorf("extra[RNNZeroMasked] needs extra[RNNMasked]")
+	}
+	if len(in) != k+withMask && len(in) != k+2+withMask {
+		mask := ""
+		if masked {
+			mask = " and the mask"
+		}
+		return nil, fmt.Errorf("takes (x, w_ih, w_hh, %s) and optionally (b_ih, b_hh)%s: %d or %d inputs, not %d", what, mask, k+withMask, k+2+withMask, len(in))
+	}
+	if masked {
+		m := in[len(in)-1]
+		in = in[:len(in)-1]
+		if len(in[0]) == 3 && len(in[2]) == 2 && !m.Equal(Shape{Batch, in[0][1], in[2][1]}) {
+			return nil, fmt.Errorf("the mask must be (N, %d, %d), a value per step and unit, not %s", in[0][1], in[2][1], m)
+		}
 	}
 	x, wih, whh := in[0], in[1], in[2]
 	if x.Rank() != 3 || !x.Batched() {
@@ -898,7 +918,6 @@ func inferRecurrent(n *Node, in []Shape) (Shape, error) {
 			return nil, fmt.Errorf("%s must be a vector of %d, not %s", [...]string{"b_ih", "b_hh"}[i], g*h, s)
 		}
 	}
-	a := n.Attrs
 	if !RNNActivations[a.Act] {
 		return nil, fmt.Errorf("activation %q must be tanh, sigmoid, relu or linear", a.Act)
 	}

@@ -377,7 +377,7 @@ func shapeCases() []shapeCase {
 		bad(ir.OpSimpleRNN, "an unknown activation", ir.Attrs{Act: "gelu"}, `activation "gelu" must be tanh, sigmoid, relu or linear`, x, s(4, 3), s(4, 4), h),
 		ok(ir.OpLSTM, "the last state", gated, s(N, 4), x, s(16, 3), s(16, 4), h, h),
 		ok(ir.OpLSTM, "every state in reverse, with biases", ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{1, 1}}, s(N, 5, 4), x, s(16, 3), s(16, 4), h, h, s(16), s(16)),
-		bad(ir.OpLSTM, "no cell state", gated, "takes 5 to 7 inputs, got 4", x, s(16, 3), s(16, 4), h),
+		bad(ir.OpLSTM, "no cell state", gated, "takes 5 to 8 inputs, got 4", x, s(16, 3), s(16, 4), h),
 		bad(ir.OpLSTM, "a GRU switch", ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{0, 0, 0, 1}}, "reset_before applies to GRU only", x, s(16, 3), s(16, 4), h, h),
 		bad(ir.OpLSTM, "a cell state of another size", gated, "initial state c0 must be (N, 4), not N×5", x, s(16, 3), s(16, 4), h, s(N, 5)),
 		ok(ir.OpGRU, "the last state, Keras reset_after=False", ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{0, 0, 0, 1}}, s(N, 4), x, s(12, 3), s(12, 4), h),
@@ -420,6 +420,7 @@ func shapeCases() []shapeCase {
 	cs = append(cs, layerNormShapeCases()...)   // ops_layernorm_test.go
 	cs = append(cs, logSoftmaxShapeCases()...)  // ops_logsm_test.go
 	cs = append(cs, ignoreShapeCases()...)      // ops_ignore_test.go
+	cs = append(cs, maskShapeCases()...)        // ops_mask_test.go
 	return cs
 }
 

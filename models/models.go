@@ -56,6 +56,29 @@ func Tagger() *nn.Model {
 	return m
 }
 
+// PadTagger tags padded sentences: 12 token ids from a 50-word vocabulary, id 0
+// padding the end of short sentences → Embedding(50, 16) with padding row 0 → LSTM
+// with 16 units at every step → per-step Dense 5, trained with softmax
+// cross-entropy whose pad steps are labelled -100 and ignored (PyTorch's
+// ignore_index=-100, nn.IgnoreIndex): the loss is the mean over the real words
+// only. The LSTM reads left to right, so the padding after a sentence does not
+// change its tags. Predict returns (N, 12, 5) class probabilities. (PyTorch:
+// nn.Embedding(50, 16, padding_idx=0), nn.LSTM(16, 16, batch_first=True),
+// nn.Linear(16, 5), nn.CrossEntropyLoss(ignore_index=-100) on the logits moved to
+// (N, 5, 12).)
+//
+//dlgen:model
+func PadTagger() *nn.Model {
+	m := nn.New("padtagger")
+	tokens := m.Indices("tokens", 12)
+	tags := m.Labels("tags", 12)
+	h := tokens.Embedding("embed", 50, 16, nn.PaddingIdx(0)) // (N, 12, 16)
+	logits := h.LSTM("lstm", 16, nn.ReturnSequences).Dense("out", 5)
+	m.Output("probs", logits.Softmax("probs"))
+	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, tags, nn.FromLogits, nn.IgnoreIndex(-100)))
+	return m
+}
+
 // LeNet is workload W2, a LeNet-5-like network on 1×28×28 images: Conv 6@5×5 same
 // ReLU, MaxPool 2, Conv 16@5×5 valid ReLU, MaxPool 2, Flatten, Dense 120 ReLU, Dense
 // 84 ReLU, Dense 10, softmax cross-entropy.

@@ -25,6 +25,7 @@ var all = []struct {
 	{"mlp", models.MLP},
 	{"regressor", models.Regressor},
 	{"tagger", models.Tagger},
+	{"padtagger", models.PadTagger},
 	{"lenet", models.LeNet},
 	{"convdae", models.ConvDAE},
 	{"allops", models.AllOps},

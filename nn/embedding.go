@@ -7,7 +7,7 @@ import (
 )
 
 // embeddingOpts are the options Embedding takes.
-const embeddingOpts = optKernelInit | optTorchInit | optPaddingIdx
+const embeddingOpts = optKernelInit | optTorchInit | optPaddingIdx | optMaskZero
 
 // defaultEmbeddingBound is Keras' Embedding initializer, uniform in ±0.05.
 const defaultEmbeddingBound = 0.05
@@ -27,8 +27,19 @@ const defaultEmbeddingBound = 0.05
 // padding_idx: row i starts at zero and gets no gradient (an id i still reads it).
 // An id outside [0, vocab) is an error at run time naming the argument and the
 // position. The gradient is dense (PyTorch's sparse=False): the optimizer updates
-// the whole weight. Keras' mask_zero (masking padded steps out of the recurrent
-// layers that follow) is not supported.
+// the whole weight.
+//
+// MaskZero is Keras' mask_zero=True: id 0 pads, and the recurrent layers that read
+// the vectors (SimpleRNN, LSTM, GRU, Bidirectional, stacked with ReturnSequences)
+// skip the padded steps exactly as tf.keras 2.x does, before or after the words: a
+// padded step leaves the state as it was, the last state is the one after the last
+// word, and with ReturnSequences a padded step outputs the state it kept (zeros in a
+// Bidirectional, which Keras asks of its halves). The vector of id 0 is still row 0,
+// learned as in Keras (add nn.PaddingIdx(0) for PyTorch's zero row). Dense,
+// Activation and Dropout pass the mask on, as Keras' do; it ends at a recurrent
+// layer without ReturnSequences. Any other layer given a masked tensor is a build
+// error naming it, since Keras would mask it, or the loss after it (see DropMask).
+// Recurrent layers with a mask take no InitialState.
 func (t *T) Embedding(name string, vocab, dim int, opts ...Option) *T {
 	if t == nil {
 		return nil
@@ -64,7 +75,22 @@ func (t *T) Embedding(name string, vocab, dim int, opts ...Option) *T {
 		init.ZeroRows = []int{p}
 	}
 	w := l.param("weight", ir.Shape{vocab, dim}, ir.RoleWeight, init)
-	return l.result(l.op(ir.OpEmbedding, "", a, l.x(0), w))
+	y := l.result(l.op(ir.OpEmbedding, "", a, l.x(0), w))
+	if l.c.seen&optMaskZero != 0 && y.id >= 0 {
+		if l.m.masks == nil {
+			l.m.masks = map[int]*stepMask{}
+		}
+		l.m.masks[y.id] = &stepMask{layer: name, ids: l.x(0), vocab: vocab}
+	}
+	return y
+}
+
+// stepMask is the Keras mask a tensor carries: step t of item n is a word where
+// ids[n, t] != 0 (Embedding with MaskZero).
+type stepMask struct {
+	layer string // the Embedding
+	ids   int    // its ids (N, T)
+	vocab int
 }
 
 type paddingIdxOpt int
@@ -79,4 +105,18 @@ func (p paddingIdxOpt) String() string { return fmt.Sprintf("nn.PaddingIdx(%d)",
 func (p paddingIdxOpt) apply(c *config) optKind {
 	c.paddingIdx = int(p)
 	return optPaddingIdx
+}
+
+// DropMask is t without the step mask of an Embedding with MaskZero: a layer named
+// name (an identity) whose result every layer takes, every step counted. Keras would
+// carry the mask on from a recurrent layer with ReturnSequences to the layers after
+// it and to the loss; dlgen stops a masked tensor there with a build error instead,
+// and DropMask is the explicit way on: for a tagger whose loss leaves the padded
+// steps out by itself (their labels the nn.IgnoreIndex), or a custom loss.
+func (t *T) DropMask(name string) *T {
+	l := t.begin(name, "DropMask", nil, 0)
+	if l == nil {
+		return t.failed()
+	}
+	return l.result(l.op(ir.OpIdentity, "", ir.Attrs{}, l.x(0)))
 }

@@ -17,6 +17,8 @@ type Model struct {
 	layers  map[string]bool
 	nodes   map[string]string // node name → the layer that made it
 	outputs map[string]bool
+	// masks: the tensors that carry a Keras mask (nn.MaskZero), by node ID.
+	masks map[int]*stepMask
 }
 
 // T is a tensor of a model under construction: the value of one graph node. Layers
@@ -317,6 +319,21 @@ func (m *Model) beginTyped(name, kind string, opts []Option, allowed optKind, in
 		return nil
 	}
 	l.c = c
+	// A masked tensor may enter only the layers that honour the mask (as the sequence
+	// of a recurrent layer), pass it on, or drop it: any other layer would compute
+	// what Keras computes only where no step is padded.
+	for i, t := range ins {
+		if mk := m.masks[t.id]; mk != nil && !(i == 0 && (recurrentKind(kind) || maskPassing[kind] || kind == "DropMask")) {
+			from := m.g.Nodes[t.id].Layer // the layer that made it, as the user named it
+			if from == "" {
+				from = t.Name()
+			}
+			l.fail("%q carries the step mask of Embedding %q (nn.MaskZero); only SimpleRNN, LSTM, GRU and Bidirectional honour it "+
+				"(Dense, Activation and Dropout pass it on), and %s would compute every step where Keras masks them (or refuses the mask): "+
+				"end the masked part with a recurrent layer without nn.ReturnSequences, or drop the mask explicitly (T.DropMask) where the loss leaves the padded steps out itself (nn.IgnoreIndex)", from, mk.layer, kind)
+			return nil
+		}
+	}
 	return l
 }
 
@@ -389,8 +406,19 @@ func (l *builder) result(id int) *T {
 	if id < 0 || l.m.err != nil {
 		return l.m.failed()
 	}
+	// The step-local layers that Keras lets a mask through pass it on.
+	if maskPassing[l.kind] && len(l.in) > 0 {
+		if mk := l.m.masks[l.in[0].id]; mk != nil {
+			l.m.masks[id] = mk
+		}
+	}
 	return &T{m: l.m, id: id}
 }
+
+// maskPassing are the layers that take a masked tensor and pass the mask on, as
+// Keras' do (supports_masking): they compute each step on its own, so a padded
+// step's values only reach what the mask keeps them from.
+var maskPassing = map[string]bool{"Dense": true, "Activation": true, "Dropout": true}
 
 // begin starts a layer on t; for a nil t there is no model to report to, so it
 // returns nil and the layer method returns nil, which Output and later layers

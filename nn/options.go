@@ -66,6 +66,9 @@ const (
 	optNormShape
 	optNoCenter
 	optNoScale
+
+	// MaskZero, on Embedding (nn/embedding.go).
+	optMaskZero
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
@@ -223,6 +226,9 @@ const (
 	// FromLogits tells a cross-entropy loss that its prediction is raw scores, not
 	// probabilities, so it can use the numerically stable fused form.
 	FromLogits
+	// MaskZero is Keras' Embedding(mask_zero=True): id 0 pads, and the recurrent
+	// layers that read the embedding skip its steps (see Embedding).
+	MaskZero
 )
 
 func (f Flag) String() string {
@@ -231,6 +237,8 @@ func (f Flag) String() string {
 		return "nn.NoBias"
 	case FromLogits:
 		return "nn.FromLogits"
+	case MaskZero:
+		return "nn.MaskZero"
 	}
 	return fmt.Sprintf("nn.Flag(%d)", int(f))
 }
@@ -243,6 +251,8 @@ func (f Flag) apply(c *config) optKind {
 	case FromLogits:
 		c.fromLogits = true
 		return optFromLogits
+	case MaskZero:
+		return optMaskZero
 	}
 	return 0 // not an option any layer takes: reported by check
 }

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/dlgen/dlgen/ir"
 	"github.com/dlgen/dlgen/rt"
@@ -331,29 +332,69 @@ func (t *T) recurrent(name string, r Recurrent, bi bool, merge string) *T {
 		}
 	}
 
-	if !bi {
-		return l.result(l.direction(r.op, "", "", x, r.units, act, ract, 0))
+	mask := -1
+	mk := l.m.masks[t.id]
+	if mk != nil {
+		if len(c.states) > 0 {
+			// Keras' output at a padded step before any word would be zeros, not the
+			// given state: not the one semantics the lowering implements.
+			return l.fail("takes no InitialState when its input carries the step mask of Embedding %q (nn.MaskZero)", mk.layer)
+		}
+		mask = l.stepMask(mk, r.units)
 	}
-	fw := l.direction(r.op, "forward", "", x, r.units, act, ract, 0)
-	bw := l.direction(r.op, "reverse", "_reverse", x, r.units, act, ract, perDir)
+	// Keras' Bidirectional zeroes a masked step's output when it returns sequences.
+	zero := bi && c.returnSeq
+	out := func(id int) *T {
+		y := l.result(id)
+		if mk != nil && c.returnSeq && y.id >= 0 {
+			l.m.masks[y.id] = mk // Keras passes the mask on with the sequence
+		}
+		return y
+	}
+	if !bi {
+		return out(l.direction(r.op, "", "", x, r.units, act, ract, 0, mask, zero))
+	}
+	fw := l.direction(r.op, "forward", "", x, r.units, act, ract, 0, mask, zero)
+	bw := l.direction(r.op, "reverse", "_reverse", x, r.units, act, ract, perDir, mask, zero)
 	if l.m.err != nil {
 		return l.m.failed()
 	}
 	switch merge {
 	case "concat":
-		return l.result(l.op(ir.OpConcat, "", ir.Attrs{Axis: l.m.g.Nodes[fw].Shape.Rank() - 1}, fw, bw))
+		return out(l.op(ir.OpConcat, "", ir.Attrs{Axis: l.m.g.Nodes[fw].Shape.Rank() - 1}, fw, bw))
 	case "ave":
 		s := l.op(ir.OpAdd, "sum", ir.Attrs{}, fw, bw)
-		return l.result(l.op(ir.OpScale, "", ir.Attrs{Alpha: 0.5}, s))
+		return out(l.op(ir.OpScale, "", ir.Attrs{Alpha: 0.5}, s))
 	}
-	return l.result(l.op(mergeOps[merge], "", ir.Attrs{}, fw, bw))
+	return out(l.op(mergeOps[merge], "", ir.Attrs{}, fw, bw))
 }
 
-// direction appends the parameters and the macro node of one direction: node
-// "<layer>" (dir "") or "<layer>/<dir>", parameters "<layer>.weight_ih_l0<suffix>"
-// and so on. Its initial states are the layer's inputs from state (a Fill of zeros
-// named "<node>/h0", "<node>/c0" when none were given).
-func (l *builder) direction(op, dir, suffix string, x ir.Shape, units int, act, ract string, state int) int {
+// recurrentKind reports whether a layer kind is one that honours a step mask.
+func recurrentKind(kind string) bool {
+	_, ok := rnnKinds[kind]
+	return ok || strings.HasPrefix(kind, "Bidirectional(")
+}
+
+// stepMask returns the recurrent op's mask input (N, T, units): 1 at a word, 0 at a
+// padding step, the same for every unit. It is the Embedding of the ids into a
+// constant column (row 0 zero, every other row one), so that it needs no op of its
+// own and no gradient flows into it, repeated over the units by a Concat (the
+// column, V values, is cheaper to fill per call than a (V, units) table).
+func (l *builder) stepMask(mk *stepMask, units int) int {
+	table := l.op(ir.OpFill, "mask_pad_row", ir.Attrs{Shape: ir.Shape{1, 1}})
+	if mk.vocab > 1 {
+		words := l.op(ir.OpFill, "mask_word_rows", ir.Attrs{Shape: ir.Shape{mk.vocab - 1, 1}, Alpha: 1})
+		table = l.op(ir.OpConcat, "mask_table", ir.Attrs{Axis: 0}, table, words)
+	}
+	col := l.op(ir.OpEmbedding, "mask_steps", ir.Attrs{}, mk.ids, table) // (N, T, 1)
+	copies := make([]int, units)
+	for i := range copies {
+		copies[i] = col
+	}
+	return l.op(ir.OpConcat, "mask", ir.Attrs{Axis: 2}, copies...)
+}
+
+func (l *builder) direction(op, dir, suffix string, x ir.Shape, units int, act, ract string, state, mask int, zero bool) int {
 	c := &l.c.rnn
 	g := ir.RNNGates(op)
 	f := x[2]
@@ -398,6 +439,13 @@ func (l *builder) direction(op, dir, suffix string, x ir.Shape, units int, act, 
 		}
 	}
 	a := ir.Attrs{Act: act, Sub: ract, Extra: make([]int, 4)}
+	if mask >= 0 {
+		ins = append(ins, mask)
+		a.Extra = append(a.Extra, 1, 0)
+		if zero {
+			a.Extra[ir.RNNZeroMasked] = 1
+		}
+	}
 	if c.returnSeq {
 		a.Extra[ir.RNNReturnSequences] = 1
 	}

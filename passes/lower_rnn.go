@@ -37,6 +37,12 @@ import (
 // and h part (P/weight_hn, plus b_hn). With reset_before (Keras reset_after=False),
 // n = act(MatMul(Concat([x, r⊙h]), P/weight_n) + b_in + b_hn): two MatMuls per step.
 //
+// With a step mask m (extra[RNNMasked], Keras' mask_zero), P/x_mask = Concat([x, m,
+// 1-m], axis 2) is sliced instead of x, and a step reshapes its slice to "x_mask"
+// and slices it into x, m and m_hold (=1-m) with the same bounds at every step;
+// each new state s becomes "<s>_masked" = m⊙s + m_hold⊙s_{k-1}, and with
+// extra[RNNZeroMasked] the step's sequence output is "y" = m⊙h.
+//
 // h_{-1} and c_{-1} are the op's initial-state inputs (zeros, a Fill, unless the user
 // gave states), so step 0 has exactly the shape of every other step. The result is
 // step T-1's h, or with return sequences P/sequence = Reshape(Concat of every step's
@@ -104,6 +110,10 @@ func lowerRecurrent(l *Lowerer, n *ir.Node, ins []int) (int, error) {
 	if n.Op == ir.OpLSTM {
 		states = 2
 	}
+	mask := -1
+	if ir.RNNFlag(a, ir.RNNMasked) {
+		mask, ins = ins[len(ins)-1], ins[:len(ins)-1]
+	}
 	xs := l.G.Nodes[ins[0]].Shape
 	r := &rnnLowering{l: l, n: n, t: xs[1], f: xs[2], h: l.G.Nodes[ins[2]].Shape[1], act: a.Act, ract: a.Sub, x: ins[0]}
 	wih, whh := ins[1], ins[2]
@@ -132,6 +142,18 @@ func lowerRecurrent(l *Lowerer, n *ir.Node, ins []int) (int, error) {
 		r.x = l.Do(ir.OpMul, "dropped", ir.Attrs{}, r.x, mask)
 	}
 
+	// A mask m (Keras' mask_zero) travels with x: [x, m, 1-m] is one (N,T,F+2H)
+	// sequence, so a step still reads its time position through the one x_slice and
+	// splits it with slices that are the same at every step. The new states are then
+	// m⊙new + (1-m)⊙previous, exact for m in {0, 1}: a masked step keeps the state
+	// bit for bit, and its cell gets no gradient (nor do the x, the embedding rows,
+	// that it read).
+	if mask >= 0 {
+		one := l.Do(ir.OpFill, "mask_one", ir.Attrs{Shape: ir.Shape{ir.Batch, r.t, r.h}, Alpha: 1})
+		hold := l.Do(ir.OpSub, "mask_hold", ir.Attrs{}, one, mask)
+		r.x = l.Do(ir.OpConcat, "x_mask", ir.Attrs{Axis: 2}, r.x, mask, hold)
+	}
+
 	var step func(k int, x int, state []int) []int
 	switch n.Op {
 	case ir.OpSimpleRNN, ir.OpLSTM:
@@ -156,9 +178,29 @@ func lowerRecurrent(l *Lowerer, n *ir.Node, ins []int) (int, error) {
 			s = r.t - 1 - k
 		}
 		xslice := r.do(k, ir.OpSlice, sliceWhat, ir.Attrs{Axis: 1, Start: s, End: s + 1}, r.x)
-		x := r.do(k, ir.OpReshape, "x", ir.Attrs{Shape: ir.Shape{r.f}}, xslice)
-		state = step(k, x, state)
+		if mask < 0 {
+			x := r.do(k, ir.OpReshape, "x", ir.Attrs{Shape: ir.Shape{r.f}}, xslice)
+			state = step(k, x, state)
+			hs[s] = state[0]
+			continue
+		}
+		xm := r.do(k, ir.OpReshape, "x_mask", ir.Attrs{Shape: ir.Shape{r.f + 2*r.h}}, xslice)
+		x := r.do(k, ir.OpSlice, "x", ir.Attrs{Axis: 1, Start: 0, End: r.f}, xm)
+		m := r.do(k, ir.OpSlice, "m", ir.Attrs{Axis: 1, Start: r.f, End: r.f + r.h}, xm)
+		hold := r.do(k, ir.OpSlice, "m_hold", ir.Attrs{Axis: 1, Start: r.f + r.h, End: r.f + 2*r.h}, xm)
+		next := step(k, x, state)
+		for i := range next {
+			what := [...]string{"h", "c"}[i]
+			kept := r.do(k, ir.OpMul, what+"_kept", ir.Attrs{}, m, next[i])
+			held := r.do(k, ir.OpMul, what+"_held", ir.Attrs{}, hold, state[i])
+			next[i] = r.do(k, ir.OpAdd, what+"_masked", ir.Attrs{}, kept, held)
+		}
+		state = next
 		hs[s] = state[0]
+		if ir.RNNFlag(a, ir.RNNZeroMasked) && ir.RNNFlag(a, ir.RNNReturnSequences) {
+			// Keras' zero_output_for_mask: m⊙h is h at a word and 0 at a pad, exactly.
+			hs[s] = r.do(k, ir.OpMul, "y", ir.Attrs{}, m, state[0])
+		}
 	}
 	if l.Err() != nil {
 		return -1, l.Err()

@@ -807,7 +807,7 @@ func TestRecurrentOpsCheckTheirOperands(t *testing.T) {
 		{"a valid LSTM returning sequences", ir.OpLSTM, []operand{x, w(4, 3), w(4, 4), h0, h0}, ir.Attrs{Act: "relu", Sub: "tanh", Extra: []int{1}}, ""},
 		{"one bias only", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), h0, b(3)}, ok,
 			"takes (x, w_ih, w_hh, h0) and optionally (b_ih, b_hh): 4 or 6 inputs, not 5"},
-		{"an LSTM without c0", ir.OpLSTM, []operand{x, w(4, 3), w(4, 4), h0}, ok, "takes 5 to 7 inputs, got 4"},
+		{"an LSTM without c0", ir.OpLSTM, []operand{x, w(4, 3), w(4, 4), h0}, ok, "takes 5 to 8 inputs, got 4"},
 		{"a 2-D x", ir.OpSimpleRNN, []operand{{ir.Shape{ir.Batch, 3}, false}, w(1, 3), w(1, 4), h0}, ir.Attrs{Act: "tanh"},
 			"x must be (N, time, features), not N×3"},
 		{"w_hh with the wrong gate count", ir.OpLSTM, []operand{x, w(4, 3), w(3, 4), h0, h0}, ok, "w_hh must be (4·H, H), not 12×4"},
@@ -820,7 +820,7 @@ func TestRecurrentOpsCheckTheirOperands(t *testing.T) {
 		{"a SimpleRNN with a gate activation", ir.OpSimpleRNN, []operand{x, w(1, 3), w(1, 4), h0}, ok, `SimpleRNN has no recurrent activation, got "sigmoid"`},
 		{"an LSTM without a gate activation", ir.OpLSTM, []operand{x, w(4, 3), w(4, 4), h0, h0}, ir.Attrs{Act: "tanh"}, `recurrent activation "" must be`},
 		{"a switch of 2", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), h0}, ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{0, 2}}, "switches are 0 or 1"},
-		{"too many switches", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), h0}, ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{0, 0, 0, 0, 0}}, "more than 4 switches"},
+		{"too many switches", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), h0}, ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{0, 0, 0, 0, 0, 0, 0}}, "more than 6 switches"},
 		{"reset_before on an LSTM", ir.OpLSTM, []operand{x, w(4, 3), w(4, 4), h0, h0}, ir.Attrs{Act: "tanh", Sub: "sigmoid", Extra: []int{0, 0, 0, 1}}, "reset_before applies to GRU only"},
 		{"a dropout rate of 1", ir.OpGRU, []operand{x, w(3, 3), w(3, 4), h0}, ir.Attrs{Act: "tanh", Sub: "sigmoid", Rate: 1}, "dropout rate 1 must be in [0, 1)"},
 	} {

@@ -363,6 +363,9 @@ func (c *cli) train(args []string) error {
 		nVal = valSet.Len()
 	}
 	fmt.Fprintf(c.env.Stdout, "%s (%s): %d training and %d validation examples from %s\n", spec.Name, spec.Task, trainSet.Len(), nVal, where)
+	if spec.Ignores && trainSet.Y != nil {
+		fmt.Fprintf(c.env.Stdout, "labels %d are ignored: %d of the %d training labels\n", spec.Ignore, len(trainSet.Y)-spec.kept(trainSet.Y), len(trainSet.Y))
+	}
 	opt, _ := NewOptimizer(cfg.Optimizer, cfg.Hyper)
 	fmt.Fprintf(c.env.Stdout, "%s %+v, schedule %s, batch %d, %d epochs, seed %d, %d threads\n", cfg.Optimizer, deref(opt), cfg.Schedule, cfg.Batch, cfg.Epochs, cfg.Seed, runtime.GOMAXPROCS(0))
 	t0 := time.Now()
@@ -539,7 +542,10 @@ func (c *cli) predict(args []string) error {
 		line := fmt.Sprintf("%s: %d (p %.3f)", name, k, pk)
 		if set.Y != nil {
 			mark := "right"
-			if int(set.Y[i]) != k {
+			switch {
+			case spec.ignored(set.Y[i]):
+				mark = "ignored"
+			case int(set.Y[i]) != k:
 				mark = "WRONG"
 			}
 			line += fmt.Sprintf("  label %d  %s", set.Y[i], mark)
@@ -550,15 +556,19 @@ func (c *cli) predict(args []string) error {
 }
 
 // printTags prints a tagger's classes per position for each item (the first 20),
-// and with labels how many are right.
+// and with labels how many are right out of those not labelled the ignore index.
 func (c *cli) printTags(spec *Spec, names []string, out []float32, set *data.Dataset) error {
 	L, C := spec.Labels, spec.Classes
 	for i, name := range names {
 		tags := make([]int, L)
-		right := 0
+		right, scored := 0, L
 		for j := range tags {
 			tags[j] = Argmax(out[(i*L+j)*C : (i*L+j+1)*C])
-			if set.Y != nil && int(set.Y[i*L+j]) == tags[j] {
+			switch {
+			case set.Y == nil:
+			case spec.ignored(set.Y[i*L+j]):
+				scored-- // padding: not scored
+			case int(set.Y[i*L+j]) == tags[j]:
 				right++
 			}
 		}
@@ -568,7 +578,7 @@ func (c *cli) printTags(spec *Spec, names []string, out []float32, set *data.Dat
 			for j := range labels {
 				labels[j] = int(set.Y[i*L+j])
 			}
-			line += fmt.Sprintf("  labels %s  %d/%d right", ints(labels), right, L)
+			line += fmt.Sprintf("  labels %s  %d/%d right", ints(labels), right, scored)
 		}
 		fmt.Fprintln(c.env.Stdout, line)
 	}

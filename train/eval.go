@@ -10,8 +10,8 @@ import (
 // Metrics summarise a model on a data set in inference mode.
 type Metrics struct {
 	N        int     // examples
-	Loss     float64 // the model's loss, averaged over the examples
-	Accuracy float64 // share of labels predicted right (per position for a tagger); NaN unless a classifier
+	Loss     float64 // the model's loss, averaged over the examples (over the labels kept, if the model ignores some)
+	Accuracy float64 // share of labels predicted right (per position for a tagger; the ignore index's left out); NaN unless a classifier
 }
 
 func (m Metrics) String() string {
@@ -63,7 +63,7 @@ func evaluate(m Model, spec *Spec, in, clean *data.Dataset, batch int) (Metrics,
 	}
 	met := Metrics{Accuracy: math.NaN()}
 	var probs []float32
-	correct := 0
+	correct, scored, weight := 0, 0, 0
 	if spec.Task == Classification {
 		probs = make([]float32, batch*spec.OutputSize())
 	}
@@ -81,7 +81,11 @@ func evaluate(m Model, spec *Spec, in, clean *data.Dataset, batch int) (Metrics,
 		if err != nil {
 			return Metrics{}, err
 		}
-		sum += float64(loss) * float64(b.N)
+		// As in Train: the mean over the examples, or over the labels kept.
+		if w := lossWeight(spec, b.N, b.Y); w > 0 {
+			sum += float64(loss) * float64(w)
+			weight += w
+		}
 		met.N += b.N
 		if spec.Task == Classification {
 			p := probs[:b.N*spec.OutputSize()]
@@ -89,15 +93,19 @@ func evaluate(m Model, spec *Spec, in, clean *data.Dataset, batch int) (Metrics,
 				return Metrics{}, err
 			}
 			for i := range b.N * spec.Labels { // each position's scores and label
+				if spec.ignored(b.Y[i]) {
+					continue // padding: neither right nor wrong
+				}
+				scored++
 				if Argmax(p[i*spec.Classes:(i+1)*spec.Classes]) == int(b.Y[i]) {
 					correct++
 				}
 			}
 		}
 	}
-	met.Loss = sum / float64(met.N)
+	met.Loss = sum / float64(weight)
 	if spec.Task == Classification {
-		met.Accuracy = float64(correct) / float64(met.N*spec.Labels)
+		met.Accuracy = float64(correct) / float64(scored)
 	}
 	return met, nil
 }

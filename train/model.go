@@ -78,6 +78,11 @@ type Model interface {
 	// ignored.
 	LossBatch(n int, x []float32, labels []int32, target []float32) (float32, error)
 	TrainBatch(n int, x []float32, labels []int32, target []float32) (float32, error)
+	// IgnoreIndex returns the label value that LossBatch and TrainBatch accept
+	// besides the classes and leave out of the loss (PyTorch's ignore_index, which
+	// nn.IgnoreIndex sets on every loss reading the labels), and whether there is
+	// one.
+	IgnoreIndex() (int, bool)
 }
 
 // Task is what a model learns, which decides the target fed to it and the metrics.
@@ -125,6 +130,34 @@ type Spec struct {
 	// LogSoftmax, as for a model trained with NLLLoss): the arg-max is the class
 	// all the same, and predict shows exp of the score as its probability.
 	LogProbs bool
+	// Ignores is set when a classifier's labels may hold Ignore besides the classes
+	// (the model's IgnoreIndex): such a position counts in neither the loss nor the
+	// accuracy, as padding in a tagger's sequences.
+	Ignores bool
+	Ignore  int
+}
+
+// ignored reports whether label y is the ignore index of a classifier that has one.
+func (s *Spec) ignored(y int32) bool { return s.Ignores && int(y) == s.Ignore }
+
+// notIgnore completes the error of a label outside the classes: nor is it the
+// ignore index, when the model has one.
+func (s *Spec) notIgnore() string {
+	if !s.Ignores {
+		return ""
+	}
+	return fmt.Sprintf(" and not its ignore index %d", s.Ignore)
+}
+
+// kept counts the labels in y that are not the ignore index.
+func (s *Spec) kept(y []int32) int {
+	n := 0
+	for _, v := range y {
+		if !s.ignored(v) {
+			n++
+		}
+	}
+	return n
 }
 
 // InputSize, OutputSize and TargetSize are the values per example.
@@ -191,6 +224,7 @@ func SpecOf(m Model) (*Spec, error) {
 		s.Task = Classification
 		s.LogProbs = out.Op == ir.OpLogSoftmax
 		s.Labels = s.TargetSize()
+		s.Ignore, s.Ignores = m.IgnoreIndex()
 		if len(s.TargetShape) == 0 {
 			s.Classes = s.OutputSize()
 			return s, nil

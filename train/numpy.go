@@ -85,12 +85,12 @@ func numpySplit(s *data.NumPySet, spec *Spec, xName string, x *data.Array, yName
 		per := max(1, spec.Labels)
 		d.Y, d.LabelSize = make([]int32, len(labels)), per
 		for i, v := range labels {
-			if v < 0 || v >= int64(spec.Classes) {
+			if (v < 0 || v >= int64(spec.Classes)) && !(spec.Ignores && v == int64(spec.Ignore)) {
 				at := ""
 				if per > 1 {
 					at = fmt.Sprintf(" at position %d", i%per)
 				}
-				return nil, fmt.Errorf("%s: item %d has label %d%s, outside model %s's %d classes", where(yName), i/per, v, at, spec.Name, spec.Classes)
+				return nil, fmt.Errorf("%s: item %d has label %d%s, outside model %s's %d classes%s", where(yName), i/per, v, at, spec.Name, spec.Classes, spec.notIgnore())
 			}
 			d.Y[i] = int32(v)
 		}

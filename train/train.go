@@ -69,7 +69,9 @@ type Config struct {
 }
 
 // Epoch is the record of one finished epoch. Val fields are NaN without validation
-// data and ValAccuracy is NaN for reconstruction. The gradient norms are those of
+// data and ValAccuracy is NaN for reconstruction. The losses are means over the
+// examples, or over the labels kept when the model has an ignore index (Spec.Ignores),
+// as the loss of one batch holding them all would be. The gradient norms are those of
 // the gradients as computed, before clipping (what torch.nn.utils.clip_grad_norm_
 // returns): GradNorm is the mean over the epoch's steps of the global L2 norm of all
 // gradients, GradNormMax the largest, and GradNorms, recorded with Config.Monitor,
@@ -360,11 +362,18 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 			if err != nil {
 				return res, fmt.Errorf("epoch %d, step %d: %w", epoch+1, m.Steps(), err)
 			}
-			if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
+			// A batch's loss is its mean over examples, or over the labels kept when
+			// the model ignores some; the epoch's is the mean over all of them.
+			// A batch whose labels are all ignored has the loss 0/0 = NaN and no
+			// gradient, and weighs nothing.
+			w := lossWeight(spec, b.N, b.Y)
+			if w > 0 && (math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0)) {
 				return res, fmt.Errorf("epoch %d, step %d: the loss is %g; lower -lr or set -clip-norm", epoch+1, m.Steps(), loss)
 			}
-			sum += float64(loss) * float64(b.N)
-			seen += b.N
+			if w > 0 {
+				sum += float64(loss) * float64(w)
+			}
+			seen += w
 			global, each := m.GradientNorms()
 			globalSum, globalMax = globalSum+global, max(globalMax, global)
 			for i := range normSums {
@@ -431,6 +440,16 @@ func Train(m Model, trainSet, valSet *data.Dataset, cfg Config) (*Result, error)
 		}
 	}
 	return res, nil
+}
+
+// lossWeight is the number of terms a batch's mean loss is over, relative to the
+// other batches: its examples, or its labels that are not the ignore index when the
+// model has one.
+func lossWeight(spec *Spec, n int, labels []int32) int {
+	if spec.Task == Classification && spec.Ignores {
+		return spec.kept(labels[:n*spec.Labels])
+	}
+	return n
 }
 
 // String is the epoch's log line.
@@ -521,12 +540,16 @@ func checkData(spec *Spec, d *data.Dataset, what string) error {
 			return fmt.Errorf("%s data has %d labels per example, but model %s's labels %q are %v per example", what, d.Labels(), spec.Name, spec.Target, spec.TargetShape)
 		}
 		for i, y := range d.Y {
-			if y < 0 || int(y) >= spec.Classes {
+			if (y < 0 || int(y) >= spec.Classes) && !spec.ignored(y) {
 				if spec.Labels > 1 {
-					return fmt.Errorf("%s data: example %d has label %d at position %d, outside model %s's %d classes", what, i/spec.Labels, y, i%spec.Labels, spec.Name, spec.Classes)
+					return fmt.Errorf("%s data: example %d has label %d at position %d, outside model %s's %d classes%s", what, i/spec.Labels, y, i%spec.Labels, spec.Name, spec.Classes, spec.notIgnore())
 				}
-				return fmt.Errorf("%s data: example %d has label %d, outside model %s's %d classes", what, i, y, spec.Name, spec.Classes)
+				return fmt.Errorf("%s data: example %d has label %d, outside model %s's %d classes%s", what, i, y, spec.Name, spec.Classes, spec.notIgnore())
 			}
+		}
+		// Every label ignored leaves nothing to learn or score (the loss is 0/0).
+		if spec.kept(d.Y) == 0 {
+			return fmt.Errorf("%s data: all its %d labels are model %s's ignore index %d", what, len(d.Y), spec.Name, spec.Ignore)
 		}
 	case Regression:
 		if d.T == nil || d.TargetSize != spec.TargetSize() {

@@ -20,6 +20,10 @@ func (m *Model) GraphJSON() string { return graphJSON }
 // MaxBatchSize returns MaxBatch.
 func (m *Model) MaxBatchSize() int { return MaxBatch }
 
+// IgnoreIndex returns false: the model's loss leaves no label value out (it has no
+// nn.IgnoreIndex).
+func (m *Model) IgnoreIndex() (int, bool) { return 0, false }
+
 // SetOptimizer sets the optimizer TrainStep applies, as assigning m.Optimizer does.
 func (m *Model) SetOptimizer(o rt.Optimizer) { m.Optimizer = o }
 
