@@ -21,7 +21,8 @@ train outputs and losses, every gradient, the batch-norm running statistics afte
 one train-mode forward), in float64 with values rounded to 3 decimals, plus its
 config. models/random_torch_test.go compares all of them in the interpreter;
 codegen's TestTheRandomTorchModelsMatchPyTorch compares the generated code of
-RANDOM_GENERATED of them.
+the few of them listed in "generated", chosen to show between them every layer
+kind, padding form, option, activation and loss that any model shows.
 
 Where dlgen claims Keras' semantics the forward here writes them out with torch
 primitives, as models_golden.py does (and checks against torch's own modules there):
@@ -54,7 +55,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # for goldenlib,
 import goldenlib  # noqa: E402
 from goldenlib import rand, randn, rnd  # noqa: E402
 
-MODELS = 150
+MODELS = 300
 SEED = 20261128
 
 # The first layer's kind, one per model in turn.
@@ -147,7 +148,9 @@ def make_module(c, shape):
     if t == "conv2d_t":
         k, s, d = pair(c["k"]), pair(c.get("strides", [1])), pair(c.get("dilation", [1]))
         if c["padding"] == "pads":
-            op, p = pair(c.get("outpad", [0])), pair(c["pads"])
+            op = pair(c.get("outpad", [0]))
+            t_, l_, b_, r_ = sides(c["pads"])
+            p = (t_, l_) if (t_, l_) == (b_, r_) else (0, 0)  # else cropped in apply
         else:
             op, p = tuple(max(s[a] - span(k[a], d[a]), 0) for a in range(2)), (0, 0)
         return nn.ConvTranspose2d(shape[1], c["filters"], k, stride=s, padding=p, output_padding=op, dilation=d,
@@ -158,7 +161,9 @@ def make_module(c, shape):
     if t == "conv1d_t":
         k, s, d = c["k"][0], c.get("strides", [1])[0], c.get("dilation", [1])[0]
         if c["padding"] == "pads":
-            op, p = c.get("outpad", [0])[0], c["pads"][0]
+            op = c.get("outpad", [0])[0]
+            l_, r_ = sides1(c["pads"])
+            p = l_ if l_ == r_ else 0  # else cropped in apply
         else:
             op, p = max(s - span(k, d), 0), 0
         return nn.ConvTranspose1d(shape[1], c["filters"], k, stride=s, padding=p, output_padding=op, dilation=d,
@@ -205,6 +210,12 @@ def apply_layer(mod, c, x, d):
         return act(y)
     if t == "conv2d_t":
         y = mod(x)
+        if c["padding"] == "pads" and mod.padding == (0, 0):
+            # Pads (top, left, bottom, right) that torch's symmetric padding cannot
+            # express: the transposed convolution is the adjoint of the convolution
+            # with those pads, so its output is the unpadded one, cropped.
+            pt, pl, pb, pr = sides(c["pads"])
+            y = y[:, :, pt:y.shape[2] - pb, pl:y.shape[3] - pr]
         if c["padding"] == "same":
             k, s, dl = pair(c["k"]), pair(c.get("strides", [1])), pair(c.get("dilation", [1]))
             ho, wo = x.shape[2] * s[0], x.shape[3] * s[1]
@@ -234,6 +245,9 @@ def apply_layer(mod, c, x, d):
         return act(y)
     if t == "conv1d_t":
         y = mod(x)
+        if c["padding"] == "pads" and mod.padding == (0,):
+            pl, pr = sides1(c["pads"])
+            y = y[:, :, pl:y.shape[2] - pr]
         if c["padding"] == "same":
             k, s, dl = c["k"][0], c.get("strides", [1])[0], c.get("dilation", [1])[0]
             lo = x.shape[2] * s
@@ -251,10 +265,16 @@ def apply_layer(mod, c, x, d):
             sums = F.avg_pool2d(F.pad(x, (pl, pr, pt, pb)), k, s, divisor_override=1)
             counts = F.avg_pool2d(F.pad(torch.ones_like(x), (pl, pr, pt, pb)), k, s, divisor_override=1)
             return sums / counts
-        pads = pair(c["pads"]) if p == "pads" else (0, 0)
+        pt, pl, pb, pr = sides(c["pads"]) if p == "pads" else (0, 0, 0, 0)
+        if (pt, pl) != (pb, pr):
+            # Pads torch's pooling cannot take: pad first (max pooling with -inf,
+            # which never wins; average pooling with zeros that count, as
+            # count_include_pad counts torch's own padding).
+            fill = -math.inf if t == "maxpool2d" else 0.0
+            x, pt, pl = F.pad(x, (pl, pr, pt, pb), value=fill), 0, 0
         if t == "maxpool2d":
-            return F.max_pool2d(x, k, s, pads)
-        return F.avg_pool2d(x, k, s, pads, count_include_pad=True)
+            return F.max_pool2d(x, k, s, (pt, pl))
+        return F.avg_pool2d(x, k, s, (pt, pl), count_include_pad=True)
     if t in ("maxpool1d", "avgpool1d"):
         k = c["k"][0]
         s = c["strides"][0] if "strides" in c else k
@@ -266,10 +286,13 @@ def apply_layer(mod, c, x, d):
             sums = F.avg_pool1d(F.pad(x, (pl, pr)), k, s) * k
             counts = F.avg_pool1d(F.pad(torch.ones_like(x), (pl, pr)), k, s) * k
             return sums / counts
-        pad = c["pads"][0] if p == "pads" else 0
+        pl, pr = sides1(c["pads"]) if p == "pads" else (0, 0)
+        if pl != pr:
+            fill = -math.inf if t == "maxpool1d" else 0.0
+            x, pl = F.pad(x, (pl, pr), value=fill), 0
         if t == "maxpool1d":
-            return F.max_pool1d(x, k, s, pad)
-        return F.avg_pool1d(x, k, s, pad, count_include_pad=True)
+            return F.max_pool1d(x, k, s, pl)
+        return F.avg_pool1d(x, k, s, pl, count_include_pad=True)
     if t == "gap2d":
         return x.mean((2, 3))
     if t == "gmp2d":
@@ -429,14 +452,14 @@ class Drawer:
             c.update(self.act(False))
             return c
         if kind == "conv2d_t" and rank == 4:
-            c = {"type": "conv2d_t", "filters": self.int(1, 4), "k": self.vals(1, 4), "bias": self.coin(0.75),
+            c = {"type": "conv2d_t", "filters": self.int(1, 4), "k": self.vals(1, 5), "bias": self.coin(0.75),
                  "padding": self.choice(["valid", "same", "pads"])}
             if self.coin(0.7):
                 c["strides"] = self.vals(1, 3)
             if self.coin(0.25):
                 c["dilation"] = self.vals(1, 2)
             if c["padding"] == "pads":
-                c["pads"] = self.vals(0, 2)
+                c["pads"] = [self.int(0, 2) for _ in range(self.choice([1, 2, 4]))]
                 s = pair(c.get("strides", [1]))
                 if max(s) > 1 and self.coin(0.7):
                     c["outpad"] = [self.int(0, s[0] - 1)] if s[0] == s[1] else [self.int(0, s[0] - 1), self.int(0, s[1] - 1)]
@@ -454,33 +477,41 @@ class Drawer:
             c.update(self.act(False))
             return c
         if kind == "conv1d_t" and rank == 3:
-            c = {"type": "conv1d_t", "filters": self.int(1, 4), "k": [self.int(1, 4)], "bias": self.coin(0.75),
+            c = {"type": "conv1d_t", "filters": self.int(1, 4), "k": [self.int(1, 5)], "bias": self.coin(0.75),
                  "padding": self.choice(["valid", "same", "pads"])}
             if self.coin(0.7):
                 c["strides"] = [self.int(1, 3)]
             if self.coin(0.25):
                 c["dilation"] = [self.int(1, 2)]
             if c["padding"] == "pads":
-                c["pads"] = [self.int(0, 2)]
+                c["pads"] = [self.int(0, 2) for _ in range(self.choice([1, 2]))]
                 s = c.get("strides", [1])[0]
                 if s > 1 and self.coin(0.7):
                     c["outpad"] = [self.int(0, s - 1)]
             c.update(self.act(False))
             return c
         if kind in ("maxpool2d", "avgpool2d") and rank == 4:
-            c = {"type": kind, "k": self.vals(1, 3), "padding": self.choice(["valid", "same", "pads"])}
+            c = {"type": kind, "k": self.vals(1, 4), "padding": self.choice(["valid", "same", "pads"])}
             if self.coin(0.5):
                 c["strides"] = self.vals(1, 3)
             if c["padding"] == "pads":
-                k = pair(c["k"])
-                c["pads"] = [self.int(0, k[0] // 2)] if len(c["k"]) == 1 else [self.int(0, k[0] // 2), self.int(0, k[1] // 2)]
+                # At most half the window on each side, as torch requires: every
+                # window then overlaps the input, as dlgen requires.
+                kh, kw = pair(c["k"])
+                n = self.choice([1, 2, 4])
+                if n == 1:
+                    c["pads"] = [self.int(0, min(kh, kw) // 2)]
+                elif n == 2:
+                    c["pads"] = [self.int(0, kh // 2), self.int(0, kw // 2)]
+                else:
+                    c["pads"] = [self.int(0, kh // 2), self.int(0, kw // 2), self.int(0, kh // 2), self.int(0, kw // 2)]
             return c
         if kind in ("maxpool1d", "avgpool1d") and rank == 3:
-            c = {"type": kind, "k": [self.int(1, 4)], "padding": self.choice(["valid", "same", "pads"])}
+            c = {"type": kind, "k": [self.int(1, 5)], "padding": self.choice(["valid", "same", "pads"])}
             if self.coin(0.5):
                 c["strides"] = [self.int(1, 3)]
             if c["padding"] == "pads":
-                c["pads"] = [self.int(0, c["k"][0] // 2)]
+                c["pads"] = [self.int(0, c["k"][0] // 2) for _ in range(self.choice([1, 2]))]
             return c
         if kind == "upsample2d" and rank == 4:
             return {"type": "upsample2d", "size": self.choice([[], [2], [3], [1, 2], [2, 3], [3, 1]]),
@@ -670,7 +701,50 @@ def describe(cfg):
     return "_".join(parts + [cfg["loss"]["type"]])
 
 
-RANDOM_GENERATED = 24  # how many models, from the first, codegen's test generates
+def features(cfg):
+    """What a model exercises, for choosing the models whose generated code is tested:
+    each layer's kind with its padding form, strides, dilation, output padding or
+    interpolation (a recurrent layer's cell, direction, sequences, initial state),
+    the head's activation and the loss."""
+    out = set()
+    for c in cfg["layers"]:
+        t = c["type"]
+        if t == "rnn":
+            out.add(" ".join([c["cell"], "bi" if c["bi"] else "uni", "seq" if c["seq"] else "last"]))
+            out.add(c["cell"] + (" init" if c.get("init_state") else ""))
+            continue
+        out.add(t)
+        if "padding" in c:
+            out.add(t + " " + c["padding"] + (str(len(c["pads"])) if c["padding"] == "pads" else ""))
+        for opt in ("strides", "dilation", "outpad"):
+            if max(c.get(opt, [0])) > 1 or (opt == "outpad" and max(c.get(opt, [0])) > 0):
+                out.add(t + " " + opt)
+        if t == "upsample2d":
+            out.add(t + (" bilinear" if c["bilinear"] else " nearest"))
+        if "act" in c:
+            out.add("act " + c["act"])
+    out.add("act " + cfg["head"].get("act", "linear"))
+    out.add("loss " + cfg["loss"]["type"] + (" ignore" if "ignore" in cfg["loss"] else ""))
+    return out
+
+
+def choose_generated(records, most):
+    """Greedily, up to most models that between them show every feature of all the
+    models, preferring small models (each is a package to compile)."""
+    left = set().union(*(features(r["config"]) for r in records))
+    chosen = []
+    while left and len(chosen) < most:
+        best = max(records, key=lambda r: (len(features(r["config"]) & left), -len(r["config"]["layers"])))
+        gain = features(best["config"]) & left
+        if not gain:
+            break
+        chosen.append(best["name"])
+        left -= gain
+    assert not left, "features no generated model shows: %s" % sorted(left)
+    return sorted(chosen)
+
+
+GENERATED = 40  # at most this many models' generated code is tested
 
 
 def main():
@@ -691,7 +765,7 @@ def main():
         assert math.isfinite(rec["loss"]), name
         rec["config"] = cfg
         out.append(rec)
-    json.dump({"torch": torch.__version__, "seed": SEED, "generated": RANDOM_GENERATED, "models": out},
+    json.dump({"torch": torch.__version__, "seed": SEED, "generated": choose_generated(out, GENERATED), "models": out},
               sys.stdout, separators=(",", ":"))
     sys.stdout.write("\n")
 
