@@ -63,6 +63,10 @@ type RandomConfig struct {
 	Layers []RandomLayer `json:"layers"`
 	Head   RandomLayer   `json:"head"`
 	Loss   RandomLoss    `json:"loss"`
+	// How random_golden.py scaled the inputs and the parameters (not part of the
+	// model, kept so that a logged configuration is complete).
+	Scale      float64 `json:"scale,omitempty"`
+	ParamScale float64 `json:"param_scale,omitempty"`
 }
 
 // RandomGolden is one random model: its Golden values and its configuration.
