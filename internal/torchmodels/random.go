@@ -43,6 +43,11 @@ type RandomLayer struct {
 	Bi        bool   `json:"bi,omitempty"`
 	Merge     string `json:"merge,omitempty"`
 	InitState bool   `json:"init_state,omitempty"`
+	// Merges (a skip connection): x joined by Op (add, sub, mul or concat along
+	// Axis) with the earlier tensor named With ("x" or a layer's name).
+	Op   string `json:"op,omitempty"`
+	With string `json:"with,omitempty"`
+	Axis int    `json:"axis,omitempty"`
 }
 
 // RandomLoss is a random model's loss: Type is mse, mae, huber (with Delta), bce,
@@ -112,10 +117,12 @@ func (c RandomConfig) String() string {
 func (c RandomConfig) Model(name string) *nn.Model {
 	m := nn.New(name)
 	x := m.Input("x", c.Input...)
+	env := map[string]*nn.T{"x": x} // every layer's output by name, for the merges
 	for _, l := range c.Layers {
-		x = l.apply(m, x)
+		x = l.apply(m, x, env)
+		env[l.Name] = x
 	}
-	y := c.Head.apply(m, x)
+	y := c.Head.apply(m, x, env)
 	m.Output("y", y)
 	out := y.Shape()
 	if out == nil {
@@ -156,8 +163,8 @@ func (c RandomConfig) Model(name string) *nn.Model {
 	return m
 }
 
-// apply builds layer l on x.
-func (l RandomLayer) apply(m *nn.Model, x *nn.T) *nn.T {
+// apply builds layer l on x; env holds the tensors a merge may join x with.
+func (l RandomLayer) apply(m *nn.Model, x *nn.T, env map[string]*nn.T) *nn.T {
 	var opts []nn.Option
 	if l.K != nil {
 		opts = append(opts, nn.K(l.K...))
@@ -248,6 +255,22 @@ func (l RandomLayer) apply(m *nn.Model, x *nn.T) *nn.T {
 		return x.Flatten(l.Name)
 	case "rnn":
 		return l.recurrent(m, x)
+	case "merge":
+		other, ok := env[l.With]
+		if !ok {
+			panic(fmt.Sprintf("merge %s: no tensor %q before it", l.Name, l.With))
+		}
+		switch l.Op {
+		case "add":
+			return nn.Add(l.Name, x, other)
+		case "sub":
+			return nn.Sub(l.Name, x, other)
+		case "mul":
+			return nn.Mul(l.Name, x, other)
+		case "concat":
+			return nn.Concat(l.Name, l.Axis, x, other)
+		}
+		panic(fmt.Sprintf("merge %s: unknown op %q", l.Name, l.Op))
 	}
 	panic(fmt.Sprintf("layer %s: unknown type %q", l.Name, l.Type))
 }

@@ -42,6 +42,9 @@ Left out on purpose (docs/decisions.md):
   - GRU ResetBefore and RecurrentAct (no torch module computes them; rnn_golden.py
     writes ResetBefore out by hand), Dropout (random streams differ);
   - pooling with explicit pads above half the window (PyTorch refuses them).
+
+After any layer a merge may join the output with an earlier tensor that fits (a
+skip connection: nn.Add, Sub, Mul or Concat), named m<j>.
 """
 
 import copy
@@ -331,6 +334,12 @@ def apply_layer(mod, c, x, d):
         return act(x)
     if t == "flatten":
         return x.flatten(1)
+    if t == "merge":
+        # The current tensor joined with an earlier one (a skip connection).
+        other = d[c["with"]]
+        if c["op"] == "concat":
+            return torch.cat([x, other], c["axis"])
+        return {"add": torch.add, "sub": torch.sub, "mul": torch.mul}[c["op"]](x, other)
     if t == "rnn":
         D, H = (2 if c["bi"] else 1), c["units"]
         init = None
@@ -404,9 +413,10 @@ class Net(nn.Module):
 
 def forward(cfg):
     def run(m, d):
-        x = d["x"]
+        x, env = d["x"], dict(d)  # env: the inputs and every layer's output, by name
         for c in cfg["layers"] + [cfg["head"]]:
-            x = apply(getattr(m, c["name"], None), c, x, d)
+            x = apply(getattr(m, c["name"], None), c, x, env)
+            env[c["name"]] = x
         return {"y": x}, loss_of(cfg["loss"], x, d)
     return run
 
@@ -556,6 +566,25 @@ class Drawer:
             return c
         return None
 
+    def merge(self, j, x, env):
+        """A merge of x with an earlier tensor of env that fits, or None."""
+        fits = []
+        for name, t in env.items():
+            if name in STATES or t.dim() != x.dim() or t is x:
+                continue
+            differ = [a for a in range(1, x.dim()) if t.shape[a] != x.shape[a]]
+            if not differ:
+                fits.append((name, self.choice(["add", "sub", "mul", "concat"]), self.int(1, x.dim() - 1)))
+            elif len(differ) == 1:
+                fits.append((name, "concat", differ[0]))
+        if not fits:
+            return None
+        name, op, axis = self.choice(fits)
+        c = {"type": "merge", "name": "m%d" % j, "op": op, "with": name}
+        if op == "concat":
+            c["axis"] = axis
+        return c
+
     def input(self, kind):
         if kind in ("conv2d", "conv2d_t", "maxpool2d", "avgpool2d", "upsample2d", "zeropad2d", "crop2d"):
             return "image"
@@ -586,7 +615,7 @@ FOLLOW = {
 }
 
 
-def probe(layers, shape, x):
+def probe(layers, shape, x, env):
     """Builds the layer's module on shape and runs it on x in train mode; returns the
     module and output, or None if torch refuses the configuration."""
     mod = make_module(layers, shape)
@@ -594,7 +623,7 @@ def probe(layers, shape, x):
         with torch.no_grad():
             if mod is not None:
                 mod.train()
-            y = apply(mod, layers, x, STATES)
+            y = apply(mod, layers, x, env)
     except (RuntimeError, ValueError, IndexError):
         return None
     if min(y.shape) < 1 or y[0].numel() > 600:
@@ -617,6 +646,7 @@ def draw_model(i, r):
         model, layers = Net(), []
         n = d.int(1, 5)
         STATES = {}
+        env = {"x": x}
         ok = True
         for j in range(n):
             rank = len(x.shape)
@@ -634,17 +664,28 @@ def draw_model(i, r):
                         STATES["h0" + suf] = torch.randn(batch, c["units"])
                         if c["cell"] == "lstm":
                             STATES["c0" + suf] = torch.randn(batch, c["units"])
-                res = probe(c, tuple(x.shape), x)
+                    env.update(STATES)
+                res = probe(c, tuple(x.shape), x, env)
                 if res is None:
                     continue
                 mod, x = res
                 if mod is not None:
                     setattr(model, c["name"], mod)
                 layers.append(c)
+                env[c["name"]] = x
                 break
             else:
                 ok = False
                 break
+            # Now and then a skip connection: the output joined with an earlier
+            # tensor of the same shape (add, sub, mul or concat along any non-batch
+            # axis), or of a shape that differs on one axis (concat along it).
+            if d.coin(0.3):
+                m = d.merge(j, x, env)
+                if m is not None:
+                    x = apply(None, m, x, env)
+                    layers.append(m)
+                    env[m["name"]] = x
         if ok:
             break
     # The head: reduce an image or sequence (sometimes), then Dense.
