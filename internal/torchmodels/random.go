@@ -48,6 +48,13 @@ type RandomLayer struct {
 	Op   string `json:"op,omitempty"`
 	With string `json:"with,omitempty"`
 	Axis int    `json:"axis,omitempty"`
+	// Embedding: Vocab ids of Dim values, PaddingIdx if set. RepeatVector: N.
+	// Reshape: Dims.
+	Vocab      int   `json:"vocab,omitempty"`
+	Dim        int   `json:"dim,omitempty"`
+	PaddingIdx *int  `json:"padding_idx,omitempty"`
+	N          int   `json:"n,omitempty"`
+	Dims       []int `json:"dims,omitempty"`
 }
 
 // RandomLoss is a random model's loss: Type is mse, mae, huber (with Delta), bce,
@@ -72,6 +79,8 @@ type RandomConfig struct {
 	// model, kept so that a logged configuration is complete).
 	Scale      float64 `json:"scale,omitempty"`
 	ParamScale float64 `json:"param_scale,omitempty"`
+	// Vocab, if set, makes x token ids in [0, Vocab) (m.Indices) for an Embedding.
+	Vocab int `json:"vocab,omitempty"`
 }
 
 // RandomGolden is one random model: its Golden values and its configuration.
@@ -116,7 +125,12 @@ func (c RandomConfig) String() string {
 // Model builds the configuration with package nn as model name.
 func (c RandomConfig) Model(name string) *nn.Model {
 	m := nn.New(name)
-	x := m.Input("x", c.Input...)
+	var x *nn.T
+	if c.Vocab > 0 {
+		x = m.Indices("x", c.Input...)
+	} else {
+		x = m.Input("x", c.Input...)
+	}
 	env := map[string]*nn.T{"x": x} // every layer's output by name, for the merges
 	for _, l := range c.Layers {
 		x = l.apply(m, x, env)
@@ -255,6 +269,16 @@ func (l RandomLayer) apply(m *nn.Model, x *nn.T, env map[string]*nn.T) *nn.T {
 		return x.Flatten(l.Name)
 	case "rnn":
 		return l.recurrent(m, x)
+	case "embedding":
+		var opts []nn.Option
+		if l.PaddingIdx != nil {
+			opts = append(opts, nn.PaddingIdx(*l.PaddingIdx))
+		}
+		return x.Embedding(l.Name, l.Vocab, l.Dim, opts...)
+	case "repeat":
+		return x.RepeatVector(l.Name, l.N)
+	case "reshape":
+		return x.Reshape(l.Name, l.Dims...)
 	case "merge":
 		other, ok := env[l.With]
 		if !ok {
