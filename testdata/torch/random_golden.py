@@ -67,6 +67,11 @@ from goldenlib import rand, randn, rnd  # noqa: E402
 # override them to explore further (write elsewhere, or restore the file after).
 MODELS = int(os.environ.get("RANDOM_MODELS", 300))
 SEED = int(os.environ.get("RANDOM_SEED", 20261128))
+# RANDOM_LARGE=k (exploring only: the JSON grows fast) draws k times the channels,
+# filters and units, images up to 28×28 and examples up to k² times larger, so that
+# generated code takes the matrix and convolution paths of real sizes.
+LARGE = int(os.environ.get("RANDOM_LARGE", 1))
+BIG = [16, 28] if LARGE > 1 else []
 
 # The first layer's kind, one per model in turn.
 KINDS = ["conv2d", "conv2d_t", "conv1d", "conv1d_t", "maxpool2d", "avgpool2d", "maxpool1d", "avgpool1d",
@@ -468,7 +473,7 @@ class Drawer:
         does not apply to that rank."""
         rank = len(shape)
         if kind == "conv2d" and rank == 4:
-            c = {"type": "conv2d", "filters": self.int(1, 4), "k": self.vals(1, 5), "bias": self.coin(0.75),
+            c = {"type": "conv2d", "filters": self.int(1, 4 * LARGE), "k": self.vals(1, 5), "bias": self.coin(0.75),
                  "padding": self.choice(["valid", "same", "full", "pads"])}
             if self.coin(0.6):
                 c["strides"] = self.vals(1, 4)
@@ -479,7 +484,7 @@ class Drawer:
             c.update(self.act(False))
             return c
         if kind == "conv2d_t" and rank == 4:
-            c = {"type": "conv2d_t", "filters": self.int(1, 4), "k": self.vals(1, 5), "bias": self.coin(0.75),
+            c = {"type": "conv2d_t", "filters": self.int(1, 4 * LARGE), "k": self.vals(1, 5), "bias": self.coin(0.75),
                  "padding": self.choice(["valid", "same", "pads"])}
             if self.coin(0.7):
                 c["strides"] = self.vals(1, 3)
@@ -493,7 +498,7 @@ class Drawer:
             c.update(self.act(False))
             return c
         if kind == "conv1d" and rank == 3:
-            c = {"type": "conv1d", "filters": self.int(1, 4), "k": [self.int(1, 5)], "bias": self.coin(0.75),
+            c = {"type": "conv1d", "filters": self.int(1, 4 * LARGE), "k": [self.int(1, 5)], "bias": self.coin(0.75),
                  "padding": self.choice(["valid", "same", "full", "causal", "pads"])}
             if self.coin(0.6):
                 c["strides"] = [self.int(1, 3)]
@@ -504,7 +509,7 @@ class Drawer:
             c.update(self.act(False))
             return c
         if kind == "conv1d_t" and rank == 3:
-            c = {"type": "conv1d_t", "filters": self.int(1, 4), "k": [self.int(1, 5)], "bias": self.coin(0.75),
+            c = {"type": "conv1d_t", "filters": self.int(1, 4 * LARGE), "k": [self.int(1, 5)], "bias": self.coin(0.75),
                  "padding": self.choice(["valid", "same", "pads"])}
             if self.coin(0.7):
                 c["strides"] = [self.int(1, 3)]
@@ -556,7 +561,7 @@ class Drawer:
         if kind == "batchnorm":
             return {"type": "batchnorm", "eps": self.choice([1e-5, 1e-3, 0.1]), "momentum": self.choice([0.1, 0.3, 0.9, 1.0, 0.0])}
         if kind == "dense":
-            c = {"type": "dense", "units": self.int(1, 6), "bias": self.coin(0.8)}
+            c = {"type": "dense", "units": self.int(1, 6 * LARGE), "bias": self.coin(0.8)}
             c.update(self.act(True))
             return c
         if kind == "act":
@@ -594,7 +599,7 @@ class Drawer:
             return {"type": "reshape", "dims": dims}
         if kind in ("rnn", "lstm", "gru") and rank == 3:
             cell = {"rnn": "simple_rnn", "lstm": "lstm", "gru": "gru"}[kind]
-            c = {"type": "rnn", "cell": cell, "units": self.int(1, 5), "seq": self.coin(), "bi": self.coin(0.4),
+            c = {"type": "rnn", "cell": cell, "units": self.int(1, 5 * LARGE), "seq": self.coin(), "bi": self.coin(0.4),
                  "bias": self.coin(0.8)}
             if cell == "simple_rnn":
                 c.update(self.act(False, rnn=True))
@@ -639,7 +644,7 @@ class Drawer:
 
     def input_shape(self, kind, batch):
         if kind == "image":
-            return (batch, self.int(1, 4), self.choice([1, 3, 4, 5, 7, 9, 11]), self.choice([3, 5, 6, 7, 9, 17]))
+            return (batch, self.int(1, 4 * LARGE), self.choice([1, 3, 4, 5, 7, 9, 11] + BIG), self.choice([3, 5, 6, 7, 9, 17] + BIG))
         if kind == "seq":
             return (batch, self.int(1, 4), self.choice([3, 5, 7, 11, 17]))
         if kind == "rnn":
@@ -670,7 +675,7 @@ def probe(layers, shape, x, env):
             y = apply(mod, layers, x, env)
     except (RuntimeError, ValueError, IndexError):
         return None
-    if min(y.shape) < 1 or y[0].numel() > 600:
+    if min(y.shape) < 1 or y[0].numel() > 600 * LARGE * LARGE:
         return None
     return mod, y
 
