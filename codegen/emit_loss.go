@@ -1,8 +1,6 @@
 package codegen
 
 import (
-	"math"
-
 	"github.com/dave/jennifer/jen"
 
 	"github.com/dlgen/dlgen/ir"
@@ -56,11 +54,8 @@ type pointLoss struct {
 	df func(alpha float64) []jen.Code // statements setting g := ∂f/∂p
 }
 
-// bceLogFloor is where PyTorch's BCELoss clamps each log; a clamped log is constant,
-// so it contributes no gradient. ln p > -100 exactly when p > e^-100.
+// bceLogFloor is where PyTorch's BCELoss clamps each log.
 const bceLogFloor = -100
-
-var bceFloorP = math.Exp(bceLogFloor)
 
 var pointLosses = map[string]pointLoss{
 	ir.OpMSELoss: {
@@ -105,12 +100,11 @@ var pointLosses = map[string]pointLoss{
 			return []jen.Code{jen.Add(sum).Op("-=").Add(tv).Op("*").Max(mathFn("Log", pv), jen.Lit(bceLogFloor)).Op("+").
 				Parens(jen.Lit(1).Op("-").Add(tv)).Op("*").Max(mathFn("Log", jen.Lit(1).Op("-").Add(pv)), jen.Lit(bceLogFloor))}
 		},
+		// PyTorch's backward (ir.BCEEpsilon): (p-t)/max((1-p)·p, eps).
 		df: func(float64) []jen.Code {
 			return []jen.Code{
-				jen.Add(grad).Op(":=").Lit(0.0),
-				jen.If(jen.Add(pv).Op(">").Lit(bceFloorP)).Block(jen.Add(grad).Op("-=").Add(tv).Op("/").Add(pv)),
-				jen.If(jen.Lit(1).Op("-").Add(pv).Op(">").Lit(bceFloorP)).Block(
-					jen.Add(grad).Op("+=").Parens(jen.Lit(1).Op("-").Add(tv)).Op("/").Parens(jen.Lit(1).Op("-").Add(pv))),
+				jen.Add(grad).Op(":=").Parens(jen.Add(pv).Op("-").Add(tv)).Op("/").
+					Max(jen.Parens(jen.Lit(1).Op("-").Add(pv)).Op("*").Add(pv), jen.Lit(ir.BCEEpsilon)),
 			}
 		},
 	},

@@ -678,7 +678,7 @@ func init() {
 		OpMSELoss:           "mean over all elements of (p-t)².",
 		OpMAELoss:           "mean over all elements of |p-t|; the gradient at p = t is 0.",
 		OpHuberLoss:         "mean over all elements of 0.5·d² if |d| ≤ alpha else alpha·(|d| - 0.5·alpha), d = p-t (PyTorch HuberLoss, Keras Huber).",
-		OpBCELoss:           "mean over all elements of -(t·ln p + (1-t)·ln(1-p)), each log clamped to ≥ -100 as in PyTorch BCELoss. The gradient is that of this clamped function: a clamped log contributes none (PyTorch's backward instead divides p-t by max(p·(1-p), 1e-12); they agree for p in (e^-100, 1-e^-100)).",
+		OpBCELoss:           "mean over all elements of -(t·ln p + (1-t)·ln(1-p)), each log clamped to ≥ -100 as in PyTorch BCELoss. The gradient is PyTorch's backward, (p-t)/max(p·(1-p), BCEEpsilon) per element: the derivative wherever p·(1-p) ≥ 1e-12, and smaller than it (not that of the clamped formula) nearer 0 or 1.",
 		OpBCEWithLogitsLoss: "mean over all elements of max(z,0) - z·t + ln(1+exp(-|z|)) (PyTorch BCEWithLogitsLoss).",
 		OpSoftmaxCELoss:     "mean over the rows of the last axis (the batch, for (N, C); N·T rows for (N, T, C), as PyTorch and Keras average) of -Σ_c t_c·log_softmax(z)_c; t one-hot or soft labels.",
 		OpCategoricalCELoss: "Keras categorical_crossentropy on probabilities: p normalised to sum 1 over the last axis, clipped to [1e-7, 1-1e-7] (the clip passes no gradient outside it, as TensorFlow's clip_by_value); mean over the rows of the last axis (the batch, for (N, C)) of -Σ t·ln p.",
@@ -1202,6 +1202,11 @@ func inferPoolGrad(n *Node, in []Shape) (Shape, error) {
 	}
 	return s.Clone(), nil
 }
+
+// BCEEpsilon floors p·(1-p) in BCELoss's gradient: PyTorch's EPSILON in
+// binary_cross_entropy_backward, a float 1e-12, which a float64 computation reads
+// as 9.99999996e-13.
+const BCEEpsilon = float64(float32(1e-12))
 
 // ConvOut is the output length of a window of size k with stride s over n elements
 // padded by lo and hi.

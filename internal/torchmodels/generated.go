@@ -46,18 +46,45 @@ const LR = 0.125
 // not compared. cfg is the package's gentest.Config (the generated model_test.go's
 // config); the golden file of name's set is found from the module root.
 func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
-	c := goldenOf(t, name)
+	checkGenerated(t, cfg, goldenOf(t, name))
+}
+
+// CheckGeneratedRandom is CheckGenerated for the random model name of
+// random_golden.json (RandomGoldenFile).
+func CheckGeneratedRandom(t *testing.T, cfg gentest.Config, name string) {
+	set, err := LoadRandomGolden(filepath.Join(testmod.RepoRoot(t), RandomGoldenFile))
+	require.NoError(t, err)
+	for i := range set.Models {
+		if c := &set.Models[i]; c.Name == name {
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("config of %s: %s", name, c.Config)
+				}
+			})
+			checkGenerated(t, cfg, &c.Golden)
+			return
+		}
+	}
+	require.FailNow(t, fmt.Sprintf("no model %q in %s", name, RandomGoldenFile))
+}
+
+// checkGenerated is CheckGenerated against c.
+func checkGenerated(t *testing.T, cfg gentest.Config, c *Golden) {
 	g, err := ir.Decode([]byte(cfg.Graph))
 	require.NoError(t, err)
 	n := c.Batch
 	require.LessOrEqual(t, n, cfg.MaxBatch, "torch batch")
 
 	worst, worstWhat := 0.0, ""
-	check := func(what string, want []float64, got []float32) {
+	checkFloor := func(what string, want []float64, got []float32, floor float64) {
 		t.Helper()
-		if r := Close(t, what, want, got); r > worst || worstWhat == "" {
+		if r := CloseFloor(t, what, want, got, floor); r > worst || worstWhat == "" {
 			worst, worstWhat = r, what
 		}
+	}
+	check := func(what string, want []float64, got []float32) {
+		t.Helper()
+		checkFloor(what, want, got, 0)
 	}
 	defer func() { t.Logf("largest error: %.3g of the tolerance, in %s", worst, worstWhat) }()
 
@@ -108,11 +135,17 @@ func CheckGenerated(t *testing.T, cfg gentest.Config, name string) {
 	check("TrainStep: loss", []float64{c.Loss}, []float32{loss})
 	grads := m.Grads()
 	require.Len(t, grads, len(c.Grads), "gradients: dlgen's weights and torch's trainable parameters")
+	largest := 0.0
+	for _, g := range c.Grads {
+		for _, v := range g {
+			largest = math.Max(largest, math.Abs(v))
+		}
+	}
 	weights := map[string]bool{}
 	for _, gr := range grads {
 		want, ok := c.Grads[gr.Name]
 		require.True(t, ok, "no torch gradient for %s", gr.Name)
-		check("TrainStep: gradient of "+gr.Name, want, gr.Data)
+		checkFloor("TrainStep: gradient of "+gr.Name, want, gr.Data, gentest.FloorFraction*largest)
 		weights[gr.Name] = true
 	}
 	states := 0
@@ -289,16 +322,32 @@ func snapshot(m gentest.Model) [][]float32 {
 // error as a fraction of the tolerance.
 func Close(t testing.TB, what string, want []float64, got []float32) float64 {
 	t.Helper()
+	return CloseFloor(t, what, want, got, 0)
+}
+
+// CloseFloor is Close with the scale of small values at least floor:
+//
+//	|got_i - want_i|  ≤  Tolerance · max(|want_i|, min(1, max_j |want_j|), floor)
+//
+// Gradients take a floor from the largest gradient of the step (gentest.FloorFraction
+// of it), as gentest's do: one that cancels exactly (a bias before a batch norm) is float32
+// rounding noise of the size of the cancelled terms, not of PyTorch's ~1e-17. An
+// exact match passes whatever the scale, zeros included.
+func CloseFloor(t testing.TB, what string, want []float64, got []float32, floor float64) float64 {
+	t.Helper()
 	require.Len(t, got, len(want), "%s: length", what)
-	floor := 0.0
+	small := 0.0
 	for _, w := range want {
-		floor = math.Max(floor, math.Abs(w))
+		small = math.Max(small, math.Abs(w))
 	}
-	floor = math.Min(floor, 1)
+	floor = math.Max(math.Min(small, 1), floor)
 	bad, worst, at := 0, 0.0, 0
 	for i := range want {
 		d := math.Abs(float64(got[i]) - want[i])
-		r := d / (Tolerance * math.Max(math.Abs(want[i]), floor))
+		r := 0.0
+		if d != 0 { // 0/0 (a gradient that is zero on both sides) is a match
+			r = d / (Tolerance * math.Max(math.Abs(want[i]), floor))
+		}
 		if !(r <= 1) {
 			if bad < 5 {
 				t.Errorf("%s[%d] = %.9g, torch %.9g (diff %.3g)", what, i, got[i], want[i], d)

@@ -72,20 +72,11 @@ var pointLosses = map[string]pointLoss{
 		f: func(p, t, _ float64) float64 {
 			return -(t*math.Max(math.Log(p), bceLogFloor) + (1-t)*math.Max(math.Log(1-p), bceLogFloor))
 		},
-		// The derivative of the clamped loss: a clamped log is constant, so it
-		// contributes nothing. (PyTorch's backward instead divides by
-		// max(p·(1-p), 1e-12); the two agree wherever neither log is clamped, i.e.
-		// for p in (e^-100, 1-e^-100).)
-		df: func(p, t, _ float64) float64 {
-			g := 0.0
-			if math.Log(p) > bceLogFloor {
-				g -= t / p
-			}
-			if math.Log(1-p) > bceLogFloor {
-				g += (1 - t) / (1 - p)
-			}
-			return g
-		},
+		// PyTorch's backward, not the derivative of the clamped formula: (p-t)
+		// divided by p·(1-p) floored at its EPSILON. The two differ wherever
+		// p·(1-p) < 1e-12 (p within about 1e-12 of 0 or 1, a sigmoid past ±27.6),
+		// not only where a log is clamped; there PyTorch's is smaller.
+		df: func(p, t, _ float64) float64 { return (p - t) / math.Max((1-p)*p, ir.BCEEpsilon) },
 	},
 	ir.OpBCEWithLogitsLoss: {
 		// -(t·ln σ(z) + (1-t)·ln(1-σ(z))) rewritten so that exp never overflows and

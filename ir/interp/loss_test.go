@@ -77,12 +77,16 @@ func TestLossGradientsByHand(t *testing.T) {
 			batched([]float64{1, 2, 3}, 1, 3), batched([]float64{0, 2, 5}, 1, 3), 3, []float64{1, 0, -1}},
 		{"huber gradient is d inside delta and ±delta outside", ir.OpHuberLoss, 1,
 			batched([]float64{0.5, -3, 3}, 1, 3), batched([]float64{0, 0, 0}, 1, 3), 3, []float64{0.5, -1, 1}},
-		// The clamped log is constant, so only the other term contributes: at p = 0
-		// with t = 0 the slope of -ln(1-p) is 1; at p = 1 with t = 1, that of -ln p
-		// is -1; the two wrong certainties have both terms clamped or zero. (PyTorch
-		// divides p - t by max(p(1-p), 1e-12) instead, which gives 0, -1e12, 1e12, 0.)
-		{"bce gradient where a log is clamped", ir.OpBCELoss, 0,
-			batched([]float64{0, 0, 1, 1}, 1, 4), batched([]float64{0, 1, 0, 1}, 1, 4), 4, []float64{1, 0, 0, -1}},
+		// PyTorch's backward divides p - t by max(p(1-p), eps): 0 for the right
+		// certainties, ±1/eps for the wrong ones (the clamped formula's derivative
+		// would give 1, 0, 0, -1).
+		{"bce gradient where a log is clamped is PyTorch's", ir.OpBCELoss, 0,
+			batched([]float64{0, 0, 1, 1}, 1, 4), batched([]float64{0, 1, 0, 1}, 1, 4), 4, []float64{0, -1 / ir.BCEEpsilon, 1 / ir.BCEEpsilon, 0}},
+		// Near saturation, p(1-p) = 1e-13 < eps: PyTorch's gradient is (p-t)/eps, not
+		// the derivative (p-t)/(p(1-p)), ten times larger (found by the random
+		// PyTorch models: a sigmoid past 27.6 before BCE).
+		{"bce gradient near saturation is PyTorch's", ir.OpBCELoss, 0,
+			batched([]float64{1e-13, 0.5}, 1, 2), batched([]float64{1, 0.25}, 1, 2), 2, []float64{(1e-13 - 1) / ir.BCEEpsilon, 1}},
 		{"bce with logits gradient is sigmoid(z) - t", ir.OpBCEWithLogitsLoss, 0,
 			batched([]float64{0, -1000}, 1, 2), batched([]float64{1, 1}, 1, 2), 2, []float64{-0.5, -1}},
 		{"softmax cross-entropy gradient is softmax - t over the batch", ir.OpSoftmaxCELoss, 0,

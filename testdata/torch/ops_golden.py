@@ -177,10 +177,14 @@ loss_cases("huber with delta 0.5", "HuberLoss", {"alpha": 0.5}, hp, ht, lambda p
 
 bp = t([[0.0, 1.0, 0.0, 1.0], [0.2, 0.7, 0.5, 1e-50]])
 bt = t([[0.0, 1.0, 1.0, 0.0], [0.3, 1.0, 0.0, 1.0]])
-# p = 0 and 1 hit PyTorch's -100 log clamp. PyTorch's backward there divides by
-# max(p(1-p), 1e-12) instead of differentiating the clamp, so the gradient case uses
-# interior probabilities only; the Go test checks the clamped gradient by hand.
-loss_cases("bce with p = 0 and 1 clamps each log at -100", "BCELoss", {}, bp, bt, F.binary_cross_entropy, grad=False)
+# p = 0 and 1 hit PyTorch's -100 log clamp. PyTorch's backward divides p - t by
+# max(p(1-p), 1e-12) (a float EPSILON) rather than differentiating the clamp, and so
+# does dlgen's: ±1e12 for a wrong certainty, 0 for a right one.
+loss_cases("bce with p = 0 and 1 clamps each log at -100", "BCELoss", {}, bp, bt, F.binary_cross_entropy)
+# Near saturation, p(1-p) < 1e-12 without any clamped log: the gradient is (p-t)/1e-12.
+bps = t([[1e-13, 1 - 1e-13, 3e-12, 1 - 2e-12], [1e-20, 0.5, 1 - 1e-15, 0.999]])
+bts = t([[1.0, 0.0, 0.5, 0.0], [1.0, 0.5, 1.0, 0.0]])
+loss_cases("bce near saturation divides by max(p(1-p), 1e-12)", "BCELoss", {}, bps, bts, F.binary_cross_entropy)
 bpi, bti = uniform(0.05, 0.95, 3, 4), uniform(0.0, 1.0, 3, 4)
 bti[0] = torch.round(bti[0])
 loss_cases("bce with interior probabilities and soft targets", "BCELoss", {}, bpi, bti, F.binary_cross_entropy)

@@ -249,13 +249,7 @@ func (m *Model) lossGrad(n int, p []float32, t []float32, dl []float32, gr []flo
 	for i, v := range p {
 		pv := float64(v)
 		tv := float64(t[i])
-		g := 0.0
-		if pv > 3.720075976020836e-44 {
-			g -= tv / pv
-		}
-		if 1-pv > 3.720075976020836e-44 {
-			g += (1 - tv) / (1 - pv)
-		}
+		g := (pv - tv) / max((1-pv)*pv, 9.999999960041972e-13)
 		gr[i] = float32(scale * g)
 	}
 }
