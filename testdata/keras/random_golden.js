@@ -1,0 +1,685 @@
+'use strict';
+// Randomized golden values of Keras models, computed by TensorFlow.js's layers API
+// (@tensorflow/tfjs-layers, the Keras API in JavaScript, cpu backend, float32).
+// keras_golden.js holds hand-picked cases; this script draws ~150 small models of the
+// layers whose semantics dlgen takes from Keras (README "Writing a model"), with
+// random kernel sizes (non-square, 1-5), strides per axis (1-3), same, valid and
+// causal padding, dilation, odd input sizes (1, 3, 5, 7, 9, 17, 28), pool sizes and
+// strides (Keras' default stride is the pool size), transposed convolutions,
+// UpSampling (nearest and bilinear), ZeroPadding and Cropping, RepeatVector, the
+// recurrent layers and Bidirectional, Dense, Flatten, the activations, and the
+// Keras losses (binary, categorical and sparse categorical cross-entropy on
+// probabilities, MSE, MAE, Huber), or sum(y·r) when the point is the layers.
+//
+// Regenerate from the repository root with
+//
+//     NODE_PATH=bench/js/node_modules node testdata/keras/random_golden.js > testdata/keras/random_golden.json
+//
+// (`cd bench/js && npm ci --ignore-scripts` first if bench/js/node_modules is absent).
+// Everything is deterministic: the configurations come from one xorshift32 stream,
+// the weights and inputs of each case from a stream seeded by its name, rounded to
+// multiples of 1/64 (exact in float32 and float64).
+//
+// Each case records its configuration in Keras' terms ("config": the family, the
+// input shape without the batch in Keras' layout, the layers with their arguments,
+// and the loss), the inputs, weights, outputs (Keras' layouts, as keras_golden.js:
+// images NHWC, Conv1D sequences NLC, kernels HWIO), the loss and the gradient of
+// the loss with respect to every weight (tf.variableGrads). models/keras_random_test.go
+// rebuilds each configuration with package nn, converts the layouts and compares
+// dlgen's reference interpreter at 1e-5 relative to each tensor's largest value.
+//
+// Families: "image" (NHWC models of Conv2D, Conv2DTranspose, pooling, UpSampling2D,
+// ZeroPadding2D, Cropping2D, activations, then possibly a Flatten or global pool
+// and Dense layers), "signal" (NLC models of Conv1D, pooling, UpSampling1D,
+// ZeroPadding1D, Cropping1D, ...), "seq" (Dense, RepeatVector, LSTM, SimpleRNN, GRU
+// and Bidirectional on (N, T, F)) and "vector" (Dense stacks). Families are not
+// mixed because dlgen's Conv1D reads (N, C, L) and its recurrent layers (N, T, F),
+// and Dense on an image or a Conv1D sequence acts on a different axis in the two
+// layouts (W or L in dlgen, the channels in Keras).
+//
+// Where tfjs is not Keras (TensorFlow 2), the generator works around the gap:
+// - UpSampling2D(interpolation="bilinear"): tfjs' layer has no half-pixel centres
+//   (TensorFlow 1); the cases call tf.image.resizeBilinear(x, size, false, true),
+//   the kernel Keras under TensorFlow 2 calls (see keras_golden.js).
+// - Conv1D(padding="causal"): tfjs refuses it; the cases pad (k-1)·d steps in front
+//   and run Conv1D(padding="valid"), which is how Keras implements it.
+// - tfjs has no ZeroPadding1D, Cropping1D or UpSampling1D layers: small custom
+//   layers do what Keras' do (tf.pad of the steps, a slice of the steps, each step
+//   repeated `size` times as K.repeat_elements).
+// - GRU: tfjs' GRU is Keras' reset_after=False (one bias of 3·units, gates z, r, h;
+//   the reset gate applied before the recurrent kernel), which is dlgen's
+//   GRU(nn.ResetBefore); Keras 2's default reset_after=True is dlgen's default GRU
+//   and cannot be built in tfjs (keras_golden.js records that). The recurrent
+//   activation is set to sigmoid on LSTM and GRU (tfjs' default is hard_sigmoid,
+//   Keras 1's).
+// - Gradients: tfjs has none for dilated convolutions, and some of its gradients
+//   (avgPool with same padding, resizeNearestNeighbor by factors other than
+//   (2, 2), resizeBilinear on non-square images) are wrong or fail. Every recorded
+//   gradient is checked against central differences of tfjs' own forward pass at
+//   up to 24 elements per weight; a case whose gradients are missing or disagree
+//   records "no_grads" (why) and its forward values and loss only.
+// - The probability cross-entropies agree with Keras 2 only away from the clip at
+//   1e-7 (see keras_golden.js; dlgen's binary cross-entropy is PyTorch's BCELoss,
+//   docs/decisions.md): the kernels here are small enough that no probability
+//   comes within 1e-6 of 0 or 1, which the script checks (it drops such a draw).
+
+const tf = require('@tensorflow/tfjs');
+
+// xorshift32 (Marsaglia, 2003), seeded from a name.
+function stream(name) {
+  let s = 2463534242;
+  for (const ch of name) s = (Math.imul(s ^ ch.charCodeAt(0), 16777619) >>> 0) || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+function values(next, n, a) {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.round((2 * next() - 1) * a * 64) / 64;
+  return out;
+}
+
+function size(shape) { return shape.reduce((p, d) => p * d, 1); }
+function rec(t) { return { shape: t.shape, data: Array.from(t.dataSync()) }; }
+
+// The configuration stream.
+let cfgNext = stream('random_golden');
+const cfg = () => cfgNext();
+const int = (lo, hi) => lo + Math.floor(cfg() * (hi - lo + 1)); // in [lo, hi]
+const pick = (xs) => xs[Math.floor(cfg() * xs.length)];
+const chance = (p) => cfg() < p;
+
+const SIZES = [1, 3, 5, 7, 9, 17, 28];
+// Activations with the same definition in tfjs, Keras and dlgen (nn.Act). softmax is
+// only drawn where the last axis is the same in both layouts.
+const ACTS = ['linear', 'relu', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'gelu', 'swish'];
+
+// ---- custom layers for what tfjs' layers lack (see the header) ----
+class CausalPad extends tf.layers.Layer {
+  constructor(args) { super(args); this.amount = args.amount; }
+  computeOutputShape(s) { return [s[0], s[1] + this.amount, s[2]]; }
+  call(inputs) {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.pad(x, [[0, 0], [this.amount, 0], [0, 0]]);
+  }
+  static get className() { return 'CausalPad'; }
+}
+class ZeroPad1D extends tf.layers.Layer {
+  constructor(args) { super(args); this.pad = args.pad; }
+  computeOutputShape(s) { return [s[0], s[1] + this.pad[0] + this.pad[1], s[2]]; }
+  call(inputs) {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.pad(x, [[0, 0], this.pad, [0, 0]]);
+  }
+  static get className() { return 'ZeroPad1D'; }
+}
+class Crop1D extends tf.layers.Layer {
+  constructor(args) { super(args); this.crop = args.crop; }
+  computeOutputShape(s) { return [s[0], s[1] - this.crop[0] - this.crop[1], s[2]]; }
+  call(inputs) {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.slice(x, [0, this.crop[0], 0], [x.shape[0], x.shape[1] - this.crop[0] - this.crop[1], x.shape[2]]);
+  }
+  static get className() { return 'Crop1D'; }
+}
+class UpSample1D extends tf.layers.Layer {
+  constructor(args) { super(args); this.size = args.size; }
+  computeOutputShape(s) { return [s[0], s[1] * this.size, s[2]]; }
+  call(inputs) {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const [n, l, c] = x.shape;
+    return tf.reshape(tf.tile(tf.expandDims(x, 2), [1, 1, this.size, 1]), [n, l * this.size, c]);
+  }
+  static get className() { return 'UpSample1D'; }
+}
+class HalfPixelBilinear extends tf.layers.Layer {
+  constructor(args) { super(args); this.size = args.size; }
+  computeOutputShape(s) { return [s[0], s[1] * this.size[0], s[2] * this.size[1], s[3]]; }
+  call(inputs) {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.image.resizeBilinear(x, [x.shape[1] * this.size[0], x.shape[2] * this.size[1]], false, true);
+  }
+  static get className() { return 'HalfPixelBilinear'; }
+}
+
+// ---- output sizes, as Keras computes them ----
+function convOut(n, k, s, d, pad) {
+  const span = (k - 1) * d + 1;
+  if (pad === 'same') return Math.ceil(n / s);
+  if (pad === 'causal') return Math.floor((n - 1) / s) + 1;
+  return n >= span ? Math.floor((n - span) / s) + 1 : 0;
+}
+function deconvOut(n, k, s, pad) { return pad === 'same' ? n * s : n * s + Math.max(k - s, 0); }
+function poolOut(n, p, s, pad) { return pad === 'same' ? Math.ceil(n / s) : (n >= p ? Math.floor((n - p) / s) + 1 : 0); }
+
+// ---- random layers; each returns [layer config, output shape] or null ----
+function actName() { return pick(ACTS); }
+
+function imageLayer(shape, i) {
+  const [h, w, c] = shape;
+  const name = `l${i}`;
+  const kind = pick(['conv2d', 'conv2d', 'conv2d', 'conv2d_transpose', 'max_pool2d', 'avg_pool2d',
+    'upsampling2d', 'zero_padding2d', 'cropping2d', 'activation']);
+  switch (kind) {
+    case 'conv2d': {
+      const k = [int(1, 5), int(1, 5)];
+      let s = [int(1, 3), int(1, 3)], d = [1, 1];
+      if (chance(0.3)) { s = [1, 1]; d = [int(1, 3), int(1, 3)]; }
+      const padding = pick(['same', 'valid']);
+      const out = [convOut(h, k[0], s[0], d[0], padding), convOut(w, k[1], s[1], d[1], padding), int(1, 4)];
+      if (out[0] < 1 || out[1] < 1) return null;
+      return [{ type: kind, name, filters: out[2], kernel: k, strides: s, dilation: d, padding, activation: actName() }, out];
+    }
+    case 'conv2d_transpose': {
+      const k = [int(1, 5), int(1, 5)], s = [int(1, 3), int(1, 3)], padding = pick(['same', 'valid']);
+      const out = [deconvOut(h, k[0], s[0], padding), deconvOut(w, k[1], s[1], padding), int(1, 4)];
+      if (out[0] * out[1] > 400) return null;
+      return [{ type: kind, name, filters: out[2], kernel: k, strides: s, padding, activation: actName() }, out];
+    }
+    case 'max_pool2d': case 'avg_pool2d': {
+      const p = [int(1, 4), int(1, 4)];
+      const s = chance(0.5) ? null : [int(1, 3), int(1, 3)];
+      const ss = s || p, padding = pick(['same', 'valid']);
+      const out = [poolOut(h, p[0], ss[0], padding), poolOut(w, p[1], ss[1], padding), c];
+      if (out[0] < 1 || out[1] < 1) return null;
+      return [{ type: kind, name, pool: p, strides: s, padding }, out];
+    }
+    case 'upsampling2d': {
+      const sz = [int(1, 3), int(1, 3)];
+      const out = [h * sz[0], w * sz[1], c];
+      if (out[0] * out[1] > 400) return null;
+      return [{ type: kind, name, size: sz, interpolation: pick(['nearest', 'bilinear']) }, out];
+    }
+    case 'zero_padding2d': {
+      const p = [[int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)]];
+      return [{ type: kind, name, padding: p }, [h + p[0][0] + p[0][1], w + p[1][0] + p[1][1], c]];
+    }
+    case 'cropping2d': {
+      const cr = [[int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)]];
+      const out = [h - cr[0][0] - cr[0][1], w - cr[1][0] - cr[1][1], c];
+      if (out[0] < 1 || out[1] < 1) return null;
+      return [{ type: kind, name, cropping: cr }, out];
+    }
+    case 'activation': return [activationLayer(name, false), shape];
+  }
+  return null;
+}
+
+function signalLayer(shape, i) {
+  const [l, c] = shape;
+  const name = `l${i}`;
+  const kind = pick(['conv1d', 'conv1d', 'conv1d', 'max_pool1d', 'avg_pool1d', 'upsampling1d',
+    'zero_padding1d', 'cropping1d', 'activation']);
+  switch (kind) {
+    case 'conv1d': {
+      const k = int(1, 5);
+      let s = int(1, 3), d = 1;
+      if (chance(0.35)) { s = 1; d = int(1, 3); }
+      const padding = pick(['same', 'valid', 'causal']);
+      const out = [convOut(l, k, s, d, padding), int(1, 4)];
+      if (out[0] < 1) return null;
+      return [{ type: kind, name, filters: out[1], kernel: k, strides: s, dilation: d, padding, activation: actName() }, out];
+    }
+    case 'max_pool1d': case 'avg_pool1d': {
+      const p = int(1, 4), s = chance(0.5) ? null : int(1, 3), padding = pick(['same', 'valid']);
+      const out = [poolOut(l, p, s || p, padding), c];
+      if (out[0] < 1) return null;
+      return [{ type: kind, name, pool: p, strides: s, padding }, out];
+    }
+    case 'upsampling1d': {
+      const sz = int(1, 3);
+      if (l * sz > 60) return null;
+      return [{ type: kind, name, size: sz }, [l * sz, c]];
+    }
+    case 'zero_padding1d': {
+      const p = [int(0, 2), int(0, 2)];
+      return [{ type: kind, name, padding: p }, [l + p[0] + p[1], c]];
+    }
+    case 'cropping1d': {
+      const cr = [int(0, 2), int(0, 2)];
+      if (l - cr[0] - cr[1] < 1) return null;
+      return [{ type: kind, name, cropping: cr }, [l - cr[0] - cr[1], c]];
+    }
+    case 'activation': return [activationLayer(name, false), shape];
+  }
+  return null;
+}
+
+// activationLayer is an Activation layer, or LeakyReLU with a random slope.
+function activationLayer(name, softmaxOK) {
+  if (chance(0.2)) return { type: 'leaky_relu', name, alpha: pick([0.01, 0.1, 0.2, 0.3]) };
+  const acts = softmaxOK ? ACTS.concat(['softmax']) : ACTS;
+  return { type: 'activation', name, activation: pick(acts) };
+}
+
+function rnnLayer(name, returnSequences) {
+  const type = pick(['lstm', 'simple_rnn', 'gru']);
+  const l = { type, name, units: int(1, 5), return_sequences: returnSequences };
+  if (type === 'simple_rnn') l.activation = pick(['tanh', 'tanh', 'relu', 'sigmoid']);
+  return l;
+}
+
+// ---- random configurations ----
+// head appends Dense layers to a rank-2 (or per-step rank-3) tensor of `feat`
+// features and picks a loss that fits the last activation.
+function head(layers, i, lossKinds) {
+  const loss = pick(lossKinds);
+  const nDense = int(1, 2);
+  for (let j = 0; j < nDense; j++) {
+    const last = j === nDense - 1;
+    let act = actName();
+    let units = int(1, 5);
+    if (last && (loss === 'categorical_crossentropy' || loss === 'sparse_categorical_crossentropy')) { act = 'softmax'; units = int(2, 5); }
+    if (last && loss === 'binary_crossentropy') act = 'sigmoid';
+    layers.push({ type: 'dense', name: `l${i++}`, units, activation: act });
+  }
+  return loss;
+}
+
+function lossSpec(kind) {
+  if (kind === 'huber') return { kind, delta: pick([0.5, 1, 2]) };
+  return { kind };
+}
+
+const OTHER = ['sum_y_r', 'mean_squared_error', 'mean_absolute_error', 'huber'];
+const ALL = OTHER.concat(['binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy']);
+
+function imageConfig() {
+  const input = [pick(SIZES), pick(SIZES), int(1, 3)];
+  const layers = [];
+  let shape = input, i = 0;
+  const n = int(1, 3);
+  for (let tries = 0; layers.length < n && tries < 50; tries++) {
+    const r = imageLayer(shape, i);
+    if (!r) continue;
+    layers.push(r[0]); shape = r[1]; i++;
+  }
+  let loss;
+  if (chance(0.45)) {
+    loss = pick(OTHER);
+  } else {
+    const g = pick(['flatten', 'flatten', 'global_avg_pool2d', 'global_max_pool2d']);
+    if (g === 'flatten' && size(shape) > 600) return null;
+    layers.push({ type: g, name: `l${i++}` });
+    loss = head(layers, i, ALL);
+  }
+  return { family: 'image', input, layers, loss: lossSpec(loss) };
+}
+
+function signalConfig() {
+  const input = [pick(SIZES), int(1, 3)];
+  const layers = [];
+  let shape = input, i = 0;
+  const n = int(1, 4);
+  for (let tries = 0; layers.length < n && tries < 50; tries++) {
+    const r = signalLayer(shape, i);
+    if (!r) continue;
+    layers.push(r[0]); shape = r[1]; i++;
+  }
+  let loss;
+  if (chance(0.45)) {
+    loss = pick(OTHER);
+  } else {
+    const g = pick(['flatten', 'global_avg_pool1d', 'global_max_pool1d']);
+    if (g === 'flatten' && size(shape) > 300) return null;
+    layers.push({ type: g, name: `l${i++}` });
+    loss = head(layers, i, ALL);
+  }
+  return { family: 'signal', input, layers, loss: lossSpec(loss) };
+}
+
+function seqConfig() {
+  const layers = [];
+  let i = 0, input, rank3;
+  if (chance(0.3)) {
+    // A vector, a Dense, then RepeatVector: a decoder's start.
+    input = [int(1, 5)];
+    layers.push({ type: 'dense', name: `l${i++}`, units: int(1, 4), activation: actName() });
+    layers.push({ type: 'repeat_vector', name: `l${i++}`, n: pick([1, 3, 5, 7]) });
+  } else {
+    input = [pick([1, 3, 5, 7, 9]), int(1, 4)];
+  }
+  rank3 = true;
+  const n = int(1, 3);
+  for (let j = 0; j < n; j++) {
+    const r = cfg();
+    const name = `l${i++}`;
+    if (!rank3) {
+      // After a recurrent layer that returned its last state: a Dense, then again a
+      // RepeatVector to go on.
+      layers.push({ type: 'dense', name, units: int(1, 4), activation: actName() });
+      layers.push({ type: 'repeat_vector', name: `l${i++}`, n: pick([1, 2, 4]) });
+      rank3 = true;
+    } else if (r < 0.55) {
+      layers.push(rnnLayer(name, chance(0.6)));
+      rank3 = layers[layers.length - 1].return_sequences;
+    } else if (r < 0.75) {
+      layers.push({ type: 'bidirectional', name, merge: pick(['concat', 'sum', 'mul', 'ave']), layer: rnnLayer(name + '_rnn', chance(0.6)) });
+      rank3 = layers[layers.length - 1].layer.return_sequences;
+    } else if (r < 0.9) {
+      layers.push({ type: 'dense', name, units: int(1, 4), activation: actName() });
+    } else {
+      layers.push(activationLayer(name, true));
+    }
+  }
+  const loss = chance(0.4) ? pick(OTHER) : head(layers, i, ALL);
+  return { family: 'seq', input, layers, loss: lossSpec(loss) };
+}
+
+function vectorConfig() {
+  const input = [int(1, 6)];
+  const layers = [];
+  let i = 0;
+  const n = int(0, 2);
+  for (let j = 0; j < n; j++) {
+    if (chance(0.25)) layers.push(activationLayer(`l${i++}`, true));
+    else layers.push({ type: 'dense', name: `l${i++}`, units: int(1, 5), activation: actName() });
+  }
+  const loss = head(layers, i, ALL);
+  return { family: 'vector', input, layers, loss: lossSpec(loss) };
+}
+
+// ---- building the tfjs model ----
+function addLayer(m, l, first) {
+  const extra = first ? { inputShape: first } : {};
+  const add = (layer) => { m.add(layer); delete extra.inputShape; };
+  switch (l.type) {
+    case 'conv2d':
+      return add(tf.layers.conv2d({ ...extra, name: l.name, filters: l.filters, kernelSize: l.kernel, strides: l.strides, dilationRate: l.dilation, padding: l.padding, activation: l.activation }));
+    case 'conv2d_transpose':
+      return add(tf.layers.conv2dTranspose({ ...extra, name: l.name, filters: l.filters, kernelSize: l.kernel, strides: l.strides, padding: l.padding, activation: l.activation }));
+    case 'max_pool2d': case 'avg_pool2d': {
+      const a = { ...extra, name: l.name, poolSize: l.pool, padding: l.padding };
+      if (l.strides) a.strides = l.strides;
+      return add(l.type === 'max_pool2d' ? tf.layers.maxPooling2d(a) : tf.layers.averagePooling2d(a));
+    }
+    case 'upsampling2d':
+      if (l.interpolation === 'bilinear') return add(new HalfPixelBilinear({ ...extra, name: l.name, size: l.size }));
+      return add(tf.layers.upSampling2d({ ...extra, name: l.name, size: l.size }));
+    case 'zero_padding2d': return add(tf.layers.zeroPadding2d({ ...extra, name: l.name, padding: l.padding }));
+    case 'cropping2d': return add(tf.layers.cropping2D({ ...extra, name: l.name, cropping: l.cropping }));
+    case 'global_avg_pool2d': return add(tf.layers.globalAveragePooling2d({ ...extra, name: l.name }));
+    case 'global_max_pool2d': return add(tf.layers.globalMaxPooling2d({ ...extra, name: l.name }));
+    case 'conv1d': {
+      let padding = l.padding;
+      if (padding === 'causal') {
+        add(new CausalPad({ ...extra, name: l.name + '_causal', amount: (l.kernel - 1) * l.dilation }));
+        padding = 'valid';
+      }
+      return add(tf.layers.conv1d({ ...extra, name: l.name, filters: l.filters, kernelSize: l.kernel, strides: l.strides, dilationRate: l.dilation, padding, activation: l.activation }));
+    }
+    case 'max_pool1d': case 'avg_pool1d': {
+      const a = { ...extra, name: l.name, poolSize: l.pool, padding: l.padding };
+      if (l.strides) a.strides = l.strides;
+      return add(l.type === 'max_pool1d' ? tf.layers.maxPooling1d(a) : tf.layers.averagePooling1d(a));
+    }
+    case 'upsampling1d': return add(new UpSample1D({ ...extra, name: l.name, size: l.size }));
+    case 'zero_padding1d': return add(new ZeroPad1D({ ...extra, name: l.name, pad: l.padding }));
+    case 'cropping1d': return add(new Crop1D({ ...extra, name: l.name, crop: l.cropping }));
+    case 'global_avg_pool1d': return add(tf.layers.globalAveragePooling1d({ ...extra, name: l.name }));
+    case 'global_max_pool1d': return add(tf.layers.globalMaxPooling1d({ ...extra, name: l.name }));
+    case 'flatten': return add(tf.layers.flatten({ ...extra, name: l.name }));
+    case 'dense': return add(tf.layers.dense({ ...extra, name: l.name, units: l.units, activation: l.activation }));
+    case 'activation': return add(tf.layers.activation({ ...extra, name: l.name, activation: l.activation }));
+    case 'leaky_relu': return add(tf.layers.leakyReLU({ ...extra, name: l.name, alpha: l.alpha }));
+    case 'repeat_vector': return add(tf.layers.repeatVector({ ...extra, name: l.name, n: l.n }));
+    case 'lstm': case 'simple_rnn': case 'gru': return add(rnn(l, extra));
+    case 'bidirectional':
+      return add(tf.layers.bidirectional({ ...extra, name: l.name, layer: rnn(l.layer, {}), mergeMode: l.merge }));
+  }
+  throw new Error(`unknown layer ${l.type}`);
+}
+
+function rnn(l, extra) {
+  const a = { ...extra, name: l.name, units: l.units, returnSequences: l.return_sequences };
+  if (l.type === 'lstm') return tf.layers.lstm({ ...a, recurrentActivation: 'sigmoid' });
+  if (l.type === 'gru') return tf.layers.gru({ ...a, recurrentActivation: 'sigmoid' });
+  return tf.layers.simpleRNN({ ...a, activation: l.activation });
+}
+
+// weightKey names one weight "<layer>.<kernel|recurrent_kernel|bias>", and inside a
+// Bidirectional "<layer>.<forward|backward>.<...>".
+function weightKey(layer, w) {
+  const parts = w.originalName.split('/');
+  const last = parts[parts.length - 1];
+  if (layer.getClassName() === 'Bidirectional') {
+    const dir = parts.some((p) => p.startsWith('backward_')) ? 'backward' : 'forward';
+    return `${layer.name}.${dir}.${last}`;
+  }
+  return `${layer.name}.${last}`;
+}
+
+function randomize(next, model) {
+  for (const layer of model.layers) {
+    const ws = layer.getWeights();
+    if (ws.length === 0) continue;
+    layer.setWeights(layer.weights.map((w, i) => {
+      const bias = weightKey(layer, w).endsWith('.bias');
+      return tf.tensor(values(next, size(ws[i].shape), bias ? 0.25 : 0.5), ws[i].shape);
+    }));
+  }
+}
+
+function weightsOf(model) {
+  const out = {};
+  for (const layer of model.layers) for (const w of layer.weights) out[weightKey(layer, w)] = rec(w.read());
+  return out;
+}
+
+// checkGrads compares up to 24 elements of every gradient (evenly spread) with
+// central differences of tfjs' own forward pass (step 2^-10) and describes the
+// first that disagrees by more than 1e-2 of the tensor's largest gradient plus the
+// rounding noise of a float32 difference quotient (8 ulps of the loss over the
+// step), or returns null. The check is there to catch gradients that are wrong
+// (tfjs' max reductions send the whole gradient to each of equal maxima, for
+// instance), not to measure small ones.
+function checkGrads(vars, keys, g, lossNow, loss) {
+  const h = 1 / 1024;
+  const noise = 8 * 1.1920929e-7 * Math.max(Math.abs(loss), 1) / h;
+  for (let i = 0; i < vars.length; i++) {
+    const v = vars[i], orig = v.dataSync().slice(), want = g[keys[i]].data;
+    const scale = Math.max(...want.map(Math.abs)) * 1e-2 + noise;
+    const n = orig.length, m = Math.min(n, 24);
+    for (let q = 0; q < m; q++) {
+      const j = Math.floor(q * n / m);
+      const at = (d) => { const w = orig.slice(); w[j] += d; v.assign(tf.tensor(w, v.shape)); return lossNow(); };
+      const fd = (at(h) - at(-h)) / (2 * h);
+      v.assign(tf.tensor(orig, v.shape));
+      if (!(Math.abs(fd - want[j]) <= scale)) {
+        return `tfjs' gradient of ${keys[i]}[${j}] is ${want[j]}, a central difference of its own forward ${fd}: not recorded`;
+      }
+    }
+  }
+  return null;
+}
+
+function lossFn(spec, model) {
+  switch (spec.kind) {
+    case 'sum_y_r': return (y, t) => tf.sum(tf.mul(y, t));
+    case 'huber': return (y, t) => tf.losses.huberLoss(t, y, undefined, spec.delta);
+  }
+  const names = {
+    mean_squared_error: 'meanSquaredError', mean_absolute_error: 'meanAbsoluteError',
+    binary_crossentropy: 'binaryCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
+    sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  };
+  // The function model.compile takes from the loss's name, averaged over the batch
+  // (and the steps) as fit does.
+  model.compile({ optimizer: 'sgd', loss: names[spec.kind] });
+  const f = model.model.lossFunctions[0];
+  return (y, t) => tf.mean(f(t, y));
+}
+
+// target draws the second argument of the loss for outputs y.
+function target(next, spec, y) {
+  const shape = y.shape;
+  switch (spec.kind) {
+    case 'binary_crossentropy':
+      return tf.tensor(values(next, size(shape), 1).map(Math.abs), shape);
+    case 'categorical_crossentropy': {
+      // Soft targets: rounded positive weights over the classes (one-hot half the
+      // time), each row summing to at most 1 as Keras does not require it to be 1.
+      const c = shape[shape.length - 1], rows = size(shape) / c;
+      const out = new Float32Array(size(shape));
+      for (let r = 0; r < rows; r++) {
+        if (next() < 0.5) { out[r * c + Math.floor(next() * c)] = 1; continue; }
+        const ws = values(next, c, 1).map((v) => Math.abs(v) + 1 / 64);
+        const sum = ws.reduce((a, b) => a + b, 0);
+        for (let k = 0; k < c; k++) out[r * c + k] = Math.round(ws[k] / sum * 64) / 64;
+      }
+      return tf.tensor(out, shape);
+    }
+    case 'sparse_categorical_crossentropy': {
+      const c = shape[shape.length - 1], ls = shape.slice(0, -1);
+      return tf.tensor(Array.from({ length: size(ls) }, () => Math.floor(next() * c)), ls);
+    }
+  }
+  return tf.tensor(values(next, size(shape), 1), shape);
+}
+
+function desc(c) {
+  const parts = [`${c.family}${c.input.join('x')}`];
+  for (const l of c.layers) {
+    let s = l.type;
+    if (l.kernel !== undefined) s += `k${[].concat(l.kernel).join('x')}`;
+    if (l.pool !== undefined) s += `p${[].concat(l.pool).join('x')}`;
+    if (l.strides) s += `s${[].concat(l.strides).join('x')}`;
+    if (l.dilation !== undefined && [].concat(l.dilation).some((d) => d > 1)) s += `d${[].concat(l.dilation).join('x')}`;
+    if (l.padding !== undefined) s += typeof l.padding === 'string' ? l.padding : `p${[].concat(...[].concat(l.padding)).join('')}`;
+    if (l.cropping !== undefined) s += `c${[].concat(...[].concat(l.cropping)).join('')}`;
+    if (l.size !== undefined) s += `x${[].concat(l.size).join('x')}${l.interpolation === 'bilinear' ? 'bilinear' : ''}`;
+    if (l.layer) s += `_${l.merge}_${l.layer.type}${l.layer.units}${l.layer.return_sequences ? 'seq' : ''}`;
+    if (l.units !== undefined) s += `${l.units}${l.return_sequences ? 'seq' : ''}`;
+    if (l.activation && l.activation !== 'linear') s += `_${l.activation}`;
+    if (l.alpha !== undefined) s += `${l.alpha}`;
+    parts.push(s);
+  }
+  parts.push(c.loss.kind + (c.loss.delta !== undefined ? c.loss.delta : ''));
+  return parts.join('-');
+}
+
+// nearClip reports whether a probability output comes within 1e-6 of 0 or 1,
+// where Keras' and tfjs' clips (and dlgen's BCELoss) part.
+function nearClip(spec, y) {
+  if (!['binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy'].includes(spec.kind)) return false;
+  return Array.from(y.dataSync()).some((p) => p < 1e-6 || p > 1 - 1e-6);
+}
+
+// withWeights puts a Conv2D or Conv1D with a 1×1 kernel in front of a model
+// without weights, so that a weight's gradient passes back through its layers.
+function withWeights(c) {
+  if (c.layers.some((l) => ['conv2d', 'conv2d_transpose', 'conv1d', 'dense', 'lstm', 'simple_rnn', 'gru', 'bidirectional'].includes(l.type))) return;
+  const one = c.family === 'image' ? [1, 1] : 1;
+  c.layers.unshift({ type: c.family === 'image' ? 'conv2d' : 'conv1d', name: 'w', filters: int(1, 3), kernel: one, strides: one, dilation: one, padding: 'valid', activation: 'linear' });
+}
+
+// cancelling names a weight whose gradient over the batch is below 1e-2 of what
+// the examples contribute to it one by one (the largest over the tensor of
+// Σ_b |∂loss_b/∂w|, each example's share of the loss): the float32 sum then
+// loses more than the comparison's 1e-5, so such draws are drawn again.
+function cancelling(vars, keys, grads, gradOf, batch) {
+  const per = [];
+  for (let b = 0; b < batch; b++) per.push(gradOf(b));
+  for (let i = 0; i < vars.length; i++) {
+    const g = grads[keys[i]].data;
+    let total = 0, largest = 0;
+    for (let j = 0; j < g.length; j++) {
+      let s = 0;
+      for (const p of per) s += Math.abs(p[i][j]);
+      total = Math.max(total, s);
+      largest = Math.max(largest, Math.abs(g[j]));
+    }
+    if (largest < 1e-2 * total) return `${keys[i]}: largest gradient ${largest}, examples' ${total}`;
+  }
+  return null;
+}
+
+// Command line: the number of cases (150) and a seed suffix ("" for the committed
+// file), so that larger or other draws can be run while hunting bugs.
+const N = Number(process.argv[2] || 150);
+const SEED = process.argv[3] || '';
+if (SEED) {
+  const s2 = stream('random_golden' + SEED);
+  for (let i = 0; i < 8; i++) s2();
+  cfgNext = s2;
+}
+
+const cases = [];
+const dropped = [];
+const makers = [imageConfig, imageConfig, imageConfig, signalConfig, signalConfig, seqConfig, seqConfig, vectorConfig];
+for (let attempt = 0; cases.length < N; attempt++) {
+  const config = pick(makers)();
+  if (!config) continue;
+  withWeights(config);
+  const name = `r${String(cases.length).padStart(3, '0')}`;
+  const model = tf.sequential();
+  config.layers.forEach((l, i) => addLayer(model, l, i === 0 ? config.input : null));
+  const batch = 2;
+  const lossOf = lossFn(config.loss, model);
+  const vars = [], keys = [];
+  for (const layer of model.layers) {
+    for (const w of layer.trainableWeights) { vars.push(w.read()); keys.push(weightKey(layer, w)); }
+  }
+  // Values: from the case's stream, drawn again (up to 4 times) while the batch's
+  // gradients cancel.
+  let x, y, t, loss, grads, noGrads, redraw = 0;
+  for (;; redraw++) {
+    const next = stream(name + JSON.stringify(config) + (redraw ? `#${redraw}` : ''));
+    randomize(next, model);
+    x = tf.tensor(values(next, batch * size(config.input), 1), [batch, ...config.input]);
+    y = model.apply(x);
+    t = target(next, config.loss, y);
+    loss = lossOf(y, t).dataSync()[0];
+    grads = null; noGrads = undefined;
+    try {
+      const { grads: gs } = tf.variableGrads(() => lossOf(model.apply(x), t), vars);
+      grads = {};
+      keys.forEach((k, i) => { grads[k] = rec(gs[vars[i].name]); });
+    } catch (e) {
+      noGrads = `tfjs has no gradient here: ${e.message}`;
+      break;
+    }
+    // Example b's share: the loss with the other examples' outputs held at y (a
+    // constant, outside the tape).
+    const gradOf = (b) => {
+      const { grads: gs } = tf.variableGrads(() => {
+        const yb = model.apply(x);
+        const mask = tf.oneHot(tf.tensor1d([b], 'int32'), batch).reshape([batch, ...Array(yb.shape.length - 1).fill(1)]);
+        return lossOf(tf.add(tf.mul(yb, mask), tf.mul(y, tf.sub(1, mask))), t);
+      }, vars);
+      return vars.map((v) => Array.from(gs[v.name].dataSync()));
+    };
+    const why = cancelling(vars, keys, grads, gradOf, batch);
+    if (!why) break;
+    if (redraw === 3) { noGrads = `the batch's gradients cancel below float32's resolution in every draw (${why}): not recorded`; grads = null; break; }
+  }
+  // The head's softmax and sigmoid must not come near the clip (see the header).
+  if (nearClip(config.loss, y)) { dropped.push(desc(config)); model.dispose(); continue; }
+  if (grads) {
+    noGrads = checkGrads(vars, keys, grads, () => lossOf(model.apply(x), t).dataSync()[0], loss);
+    if (noGrads) grads = null;
+  }
+  const inputs = { x: rec(x) };
+  inputs[{ sum_y_r: 'r', sparse_categorical_crossentropy: 'label' }[config.loss.kind] || 't'] = rec(t);
+  const c = {
+    name, desc: desc(config), config, batch, inputs, weights: weightsOf(model),
+    outputs: { y: rec(y) }, loss, grads,
+  };
+  if (noGrads) c.no_grads = noGrads;
+  cases.push(c);
+  model.dispose();
+}
+
+process.stdout.write(JSON.stringify({
+  generator: 'testdata/keras/random_golden.js',
+  tfjs: tf.version.tfjs,
+  backend: tf.getBackend(),
+  epsilon: tf.backend().epsilon(),
+  tolerance: 'float32: 1e-5 relative to the largest magnitude of each tensor',
+  dropped_near_clip: dropped,
+  cases,
+}, null, 0) + '\n');
