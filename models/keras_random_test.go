@@ -50,6 +50,8 @@ type randomLayer struct {
 	Alpha           float64         `json:"alpha"`
 	N               int             `json:"n"`
 	ReturnSequences bool            `json:"return_sequences"`
+	RecurrentAct    string          `json:"recurrent_activation"`
+	UseBias         *bool           `json:"use_bias"` // absent: true
 	Merge           string          `json:"merge"`
 	Layer           *randomLayer    `json:"layer"`
 }
@@ -117,18 +119,21 @@ func padding(p string) (nn.Option, error) {
 
 // recurrentOptions are the options of a drawn recurrent layer.
 func recurrentOptions(l *randomLayer) ([]nn.Option, error) {
-	var opts []nn.Option
+	opts := []nn.Option{nn.Act(l.Activation)}
 	if l.ReturnSequences {
 		opts = append(opts, nn.ReturnSequences)
 	}
+	if l.UseBias != nil && !*l.UseBias {
+		opts = append(opts, nn.NoBias)
+	}
 	switch l.Type {
 	case "lstm":
-		return append(opts, nn.RecurrentAct("sigmoid")), nil
+		return append(opts, nn.RecurrentAct(l.RecurrentAct)), nil
 	case "gru":
 		// tfjs' GRU is Keras' reset_after=False.
-		return append(opts, nn.RecurrentAct("sigmoid"), nn.ResetBefore), nil
+		return append(opts, nn.RecurrentAct(l.RecurrentAct), nn.ResetBefore), nil
 	case "simple_rnn":
-		return append(opts, nn.Act(l.Activation)), nil
+		return opts, nil
 	}
 	return nil, fmt.Errorf("unknown recurrent layer %q", l.Type)
 }
@@ -165,8 +170,11 @@ func buildRandom(name string, cfg randomConfig) (*randomModel, error) {
 			return nil, err
 		}
 		var opts []nn.Option
-		if l.Activation != "" && l.Type != "activation" && l.Type != "simple_rnn" {
+		if l.Activation != "" && l.Type != "activation" {
 			opts = append(opts, nn.Act(l.Activation))
+		}
+		if l.UseBias != nil && !*l.UseBias {
+			opts = append(opts, nn.NoBias)
 		}
 		pad := func() error {
 			var p string
@@ -178,13 +186,18 @@ func buildRandom(name string, cfg randomConfig) (*randomModel, error) {
 			return err
 		}
 		switch l.Type {
-		case "conv2d", "conv1d", "conv2d_transpose":
+		case "conv2d", "conv1d", "conv2d_transpose", "conv1d_transpose":
 			if err := pad(); err != nil {
 				return nil, err
 			}
 			opts = append(opts, nn.K(k...), nn.Strides(s...))
 			if d != nil {
 				opts = append(opts, nn.Dilation(d...))
+			}
+			if l.Type == "conv1d_transpose" {
+				rm.kinds[l.Name] = l.Type
+				h = h.Conv1DTranspose(l.Name, l.Filters, opts...)
+				break
 			}
 			rm.kinds[l.Name] = l.Type
 			switch l.Type {
@@ -390,15 +403,28 @@ func randomToDlgen(t *testing.T, rm *randomModel, w map[string]torchmodels.Tenso
 		used++
 		return v
 	}
+	// bias sets dlgen's parameter to Keras' bias of layer keras, if it has one
+	// (use_bias=False leaves it out in both).
+	bias := func(keras, dlgen string) {
+		if _, ok := w[keras+".bias"]; ok {
+			out[dlgen] = get(keras + ".bias")
+		}
+	}
 	recurrent := func(kind, keras, dlgen, suffix string) {
 		kernel := permute(get(keras+".kernel"), 1, 0)
 		rec := permute(get(keras+".recurrent_kernel"), 1, 0)
-		b := get(keras + ".bias")
 		if kind == "gru" {
-			kernel, rec, b = gatesTorchGRU(kernel), gatesTorchGRU(rec), gatesTorchGRU(b)
+			kernel, rec = gatesTorchGRU(kernel), gatesTorchGRU(rec)
 		}
 		out[dlgen+".weight_ih_l0"+suffix] = kernel
 		out[dlgen+".weight_hh_l0"+suffix] = rec
+		if _, ok := w[keras+".bias"]; !ok {
+			return
+		}
+		b := get(keras + ".bias")
+		if kind == "gru" {
+			b = gatesTorchGRU(b)
+		}
 		out[dlgen+".bias_ih_l0"+suffix] = b
 		if grads {
 			out[dlgen+".bias_hh_l0"+suffix] = b
@@ -410,10 +436,14 @@ func randomToDlgen(t *testing.T, rm *randomModel, w map[string]torchmodels.Tenso
 		switch kind {
 		case "conv2d", "conv2d_transpose":
 			out[name+".weight"] = permute(get(name+".kernel"), 3, 2, 0, 1)
-			out[name+".bias"] = get(name + ".bias")
+			bias(name, name+".bias")
 		case "conv1d":
 			out[name+".weight"] = permute(get(name+".kernel"), 2, 1, 0)
-			out[name+".bias"] = get(name + ".bias")
+			bias(name, name+".bias")
+		case "conv1d_transpose": // tfjs' 2-D kernel (1, k, out, in) → (in, out, k)
+			k := get(name + ".kernel")
+			out[name+".weight"] = permute(reshaped(k, k.Shape[1], k.Shape[2], k.Shape[3]), 2, 1, 0)
+			bias(name, name+".bias")
 		case "dense":
 			k := get(name + ".kernel")
 			units := k.Shape[1]
@@ -430,7 +460,7 @@ func randomToDlgen(t *testing.T, rm *randomModel, w map[string]torchmodels.Tenso
 				t.Fatalf("dense %s after a flatten of %v", name, from)
 			}
 			out[name+".weight"] = k
-			out[name+".bias"] = get(name + ".bias")
+			bias(name, name+".bias")
 		case "lstm", "gru", "simple_rnn":
 			recurrent(kind, name, name, "")
 		case "bidirectional_lstm", "bidirectional_gru", "bidirectional_simple_rnn":
@@ -446,7 +476,13 @@ func randomToDlgen(t *testing.T, rm *randomModel, w map[string]torchmodels.Tenso
 }
 
 func loadRandomGolden(t *testing.T) []randomGolden {
-	raw, err := os.ReadFile(filepath.Join("..", kerasRandomFile))
+	path := filepath.Join("..", kerasRandomFile)
+	if p := os.Getenv("DLGEN_KERAS_RANDOM"); p != "" {
+		// Another draw of random_golden.js (a larger count or another seed), for
+		// hunting bugs beyond the committed cases.
+		path = p
+	}
+	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var file struct {
 		Cases []randomGolden `json:"cases"`

@@ -52,16 +52,46 @@
 //   and cannot be built in tfjs (keras_golden.js records that). The recurrent
 //   activation is set to sigmoid on LSTM and GRU (tfjs' default is hard_sigmoid,
 //   Keras 1's).
-// - Gradients: tfjs has none for dilated convolutions, and some of its gradients
-//   (avgPool with same padding, resizeNearestNeighbor by factors other than
-//   (2, 2), resizeBilinear on non-square images) are wrong or fail. Every recorded
+// - Gradients: tfjs has none for dilated convolutions; its gradient of average
+//   pooling whose windows reach into same padding divides by the whole window (the
+//   forward pass, as Keras', by the part inside the input); its ResizeBilinear
+//   gradient ignores the half-pixel centres (and fails on non-square images); its
+//   ResizeNearestNeighbor gradient is wrong for batches above 1 (checked against
+//   exact differences of the linear forward pass). Such cases record their forward
+//   values and loss only. Every recorded
 //   gradient is checked against central differences of tfjs' own forward pass at
 //   up to 24 elements per weight; a case whose gradients are missing or disagree
 //   records "no_grads" (why) and its forward values and loss only.
-// - The probability cross-entropies agree with Keras 2 only away from the clip at
-//   1e-7 (see keras_golden.js; dlgen's binary cross-entropy is PyTorch's BCELoss,
-//   docs/decisions.md): the kernels here are small enough that no probability
-//   comes within 1e-6 of 0 or 1, which the script checks (it drops such a draw).
+// - Float32 against float64: tfjs' values carry float32 rounding, which a draw can
+//   amplify beyond the comparison's 1e-5 (a gradient that cancels over the batch or
+//   the steps, an output that is a small difference of large terms, a near tie of a
+//   max). Each draw is therefore run again with every weight and input multiplied
+//   by 1 ± 2^-17; if a recorded value moves by more than 1e-4 of its tensor's
+//   largest magnitude, the values are drawn again (draw k from the stream
+//   "<name><config>#k"), and a configuration unstable in 6 draws is left out
+//   ("dropped_unstable" lists them). So is a draw whose gradient over the batch
+//   cancels (below 1e-2 of the sum of the examples' contributions), which
+//   perturbing the inputs need not show (see cancelling), and so is a draw whose
+//   cross-entropy is below 0.05 (every row confident and right: -ln p of a float32
+//   p near 1 is good to ~6e-8/(1-p) relative). A Dense after a Flatten reads at
+//   most 256 values, whose float32 dot products stay within the tolerance.
+// - Ties: the gradient of |x| at 0 is -1 in tfjs (step(x) with -1 for x ≤ 0) and 0
+//   in TensorFlow and dlgen; with values rounded to multiples of 1/64 an output can
+//   equal its target exactly, so the targets of mean_absolute_error are offset by
+//   2^-13.
+// - binary_crossentropy: dlgen's is PyTorch's BCELoss (logs clamped at -100, a
+//   documented choice, docs/decisions.md "Binary cross-entropy at the clamp"), which parts from
+//   Keras' clip to [1e-7, 1-1e-7] only where a sigmoid output is within 1e-7 of 0
+//   or 1 (keras_golden.js has such a case); draws with a sigmoid output within
+//   1e-6 of 0 or 1 under this loss are dropped ("dropped_near_clip"). The
+//   categorical cross-entropies on probabilities are Keras' in dlgen, clip
+//   included: one in three of their heads has its kernel scaled by 16 so that the
+//   softmax saturates and the clip decides (desc "_saturated"). Keras 2, tfjs and
+//   dlgen order clip and renormalisation differently; the results differ by
+//   ~C·1e-7 relative to a clipped row's -ln(1e-7), below the comparison's 1e-5.
+// - Conv1DTranspose: tfjs has only the 2-D layer; the cases run it on the sequence
+//   reshaped to an image of height 1 (kernel (1, k, out, in) recorded as it is),
+//   as tf.nn.conv1d_transpose, which Keras' Conv1DTranspose calls, does.
 
 const tf = require('@tensorflow/tfjs');
 
@@ -84,7 +114,8 @@ function values(next, n, a) {
 }
 
 function size(shape) { return shape.reduce((p, d) => p * d, 1); }
-function rec(t) { return { shape: t.shape, data: Array.from(t.dataSync()) }; }
+// rec records a tensor; 9 significant digits identify a float32 value.
+function rec(t) { return { shape: t.shape, data: Array.from(t.dataSync(), (v) => Number(v.toPrecision(9))) }; }
 
 // The configuration stream.
 let cfgNext = stream('random_golden');
@@ -96,7 +127,10 @@ const chance = (p) => cfg() < p;
 const SIZES = [1, 3, 5, 7, 9, 17, 28];
 // Activations with the same definition in tfjs, Keras and dlgen (nn.Act). softmax is
 // only drawn where the last axis is the same in both layouts.
-const ACTS = ['linear', 'relu', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'gelu', 'swish'];
+// Names are dlgen's; tfAct gives tfjs' ("gelu_tanh" is tfjs' gelu_new, the tanh
+// approximation, Keras' gelu(approximate=True)).
+const ACTS = ['linear', 'relu', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'gelu', 'gelu_tanh', 'swish'];
+const tfAct = (a) => ({ gelu_tanh: 'gelu_new', log_softmax: 'logSoftmax' }[a] || a);
 
 // ---- custom layers for what tfjs' layers lack (see the header) ----
 class CausalPad extends tf.layers.Layer {
@@ -156,6 +190,17 @@ function convOut(n, k, s, d, pad) {
 function deconvOut(n, k, s, pad) { return pad === 'same' ? n * s : n * s + Math.max(k - s, 0); }
 function poolOut(n, p, s, pad) { return pad === 'same' ? Math.ceil(n / s) : (n >= p ? Math.floor((n - p) / s) + 1 : 0); }
 
+// pads reports whether a pooling window of p with stride s, giving out of n,
+// reaches into padding.
+function pads(n, out, p, s) { return (out - 1) * s + p > n; }
+
+// badGrad marks a layer whose tfjs gradient is wrong: average pooling whose
+// windows reach into same padding (tfjs' AvgPoolGrad divides by the whole window,
+// while its forward pass, as Keras', divides by the part inside the input), and
+// bilinear upsampling (see the header). The mark is not in the JSON; the case
+// records its forward values only.
+function badGrad(l) { Object.defineProperty(l, 'badGrad', { value: true, enumerable: false }); }
+
 // ---- random layers; each returns [layer config, output shape] or null ----
 function actName() { return pick(ACTS); }
 
@@ -172,13 +217,13 @@ function imageLayer(shape, i) {
       const padding = pick(['same', 'valid']);
       const out = [convOut(h, k[0], s[0], d[0], padding), convOut(w, k[1], s[1], d[1], padding), int(1, 4)];
       if (out[0] < 1 || out[1] < 1) return null;
-      return [{ type: kind, name, filters: out[2], kernel: k, strides: s, dilation: d, padding, activation: actName() }, out];
+      return [bias({ type: kind, name, filters: out[2], kernel: k, strides: s, dilation: d, padding, activation: actName() }), out];
     }
     case 'conv2d_transpose': {
       const k = [int(1, 5), int(1, 5)], s = [int(1, 3), int(1, 3)], padding = pick(['same', 'valid']);
       const out = [deconvOut(h, k[0], s[0], padding), deconvOut(w, k[1], s[1], padding), int(1, 4)];
       if (out[0] * out[1] > 400) return null;
-      return [{ type: kind, name, filters: out[2], kernel: k, strides: s, padding, activation: actName() }, out];
+      return [bias({ type: kind, name, filters: out[2], kernel: k, strides: s, padding, activation: actName() }), out];
     }
     case 'max_pool2d': case 'avg_pool2d': {
       const p = [int(1, 4), int(1, 4)];
@@ -186,13 +231,17 @@ function imageLayer(shape, i) {
       const ss = s || p, padding = pick(['same', 'valid']);
       const out = [poolOut(h, p[0], ss[0], padding), poolOut(w, p[1], ss[1], padding), c];
       if (out[0] < 1 || out[1] < 1) return null;
-      return [{ type: kind, name, pool: p, strides: s, padding }, out];
+      const l = { type: kind, name, pool: p, strides: s, padding };
+      if (kind === 'avg_pool2d' && (pads(h, out[0], p[0], ss[0]) || pads(w, out[1], p[1], ss[1]))) badGrad(l);
+      return [l, out];
     }
     case 'upsampling2d': {
       const sz = [int(1, 3), int(1, 3)];
       const out = [h * sz[0], w * sz[1], c];
       if (out[0] * out[1] > 400) return null;
-      return [{ type: kind, name, size: sz, interpolation: pick(['nearest', 'bilinear']) }, out];
+      const l = { type: kind, name, size: sz, interpolation: pick(['nearest', 'bilinear']) };
+      if (l.interpolation === 'bilinear') badGrad(l);
+      return [l, out];
     }
     case 'zero_padding2d': {
       const p = [[int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)]];
@@ -212,9 +261,15 @@ function imageLayer(shape, i) {
 function signalLayer(shape, i) {
   const [l, c] = shape;
   const name = `l${i}`;
-  const kind = pick(['conv1d', 'conv1d', 'conv1d', 'max_pool1d', 'avg_pool1d', 'upsampling1d',
+  const kind = pick(['conv1d', 'conv1d', 'conv1d', 'conv1d_transpose', 'max_pool1d', 'avg_pool1d', 'upsampling1d',
     'zero_padding1d', 'cropping1d', 'activation']);
   switch (kind) {
+    case 'conv1d_transpose': {
+      const k = int(1, 5), s = int(1, 3), padding = pick(['same', 'valid']);
+      const out = [deconvOut(l, k, s, padding), int(1, 4)];
+      if (out[0] > 60) return null;
+      return [bias({ type: kind, name, filters: out[1], kernel: k, strides: s, padding, activation: actName() }), out];
+    }
     case 'conv1d': {
       const k = int(1, 5);
       let s = int(1, 3), d = 1;
@@ -222,13 +277,15 @@ function signalLayer(shape, i) {
       const padding = pick(['same', 'valid', 'causal']);
       const out = [convOut(l, k, s, d, padding), int(1, 4)];
       if (out[0] < 1) return null;
-      return [{ type: kind, name, filters: out[1], kernel: k, strides: s, dilation: d, padding, activation: actName() }, out];
+      return [bias({ type: kind, name, filters: out[1], kernel: k, strides: s, dilation: d, padding, activation: actName() }), out];
     }
     case 'max_pool1d': case 'avg_pool1d': {
       const p = int(1, 4), s = chance(0.5) ? null : int(1, 3), padding = pick(['same', 'valid']);
       const out = [poolOut(l, p, s || p, padding), c];
       if (out[0] < 1) return null;
-      return [{ type: kind, name, pool: p, strides: s, padding }, out];
+      const layer = { type: kind, name, pool: p, strides: s, padding };
+      if (kind === 'avg_pool1d' && pads(l, out[0], p, s || p)) badGrad(layer);
+      return [layer, out];
     }
     case 'upsampling1d': {
       const sz = int(1, 3);
@@ -249,18 +306,23 @@ function signalLayer(shape, i) {
   return null;
 }
 
+// bias leaves out the bias of one layer in seven (use_bias=False, nn.NoBias).
+function bias(l) { if (chance(1 / 7)) l.use_bias = false; return l; }
+
 // activationLayer is an Activation layer, or LeakyReLU with a random slope.
 function activationLayer(name, softmaxOK) {
   if (chance(0.2)) return { type: 'leaky_relu', name, alpha: pick([0.01, 0.1, 0.2, 0.3]) };
-  const acts = softmaxOK ? ACTS.concat(['softmax']) : ACTS;
+  const acts = softmaxOK ? ACTS.concat(['softmax', 'log_softmax']) : ACTS;
   return { type: 'activation', name, activation: pick(acts) };
 }
 
 function rnnLayer(name, returnSequences) {
   const type = pick(['lstm', 'simple_rnn', 'gru']);
   const l = { type, name, units: int(1, 5), return_sequences: returnSequences };
-  if (type === 'simple_rnn') l.activation = pick(['tanh', 'tanh', 'relu', 'sigmoid']);
-  return l;
+  // Keras' defaults (tanh, and sigmoid for the gates) most of the time.
+  l.activation = chance(0.6) ? 'tanh' : pick(['relu', 'sigmoid', 'linear', 'tanh']);
+  if (type !== 'simple_rnn') l.recurrent_activation = chance(0.7) ? 'sigmoid' : pick(['tanh', 'relu', 'linear']);
+  return bias(l);
 }
 
 // ---- random configurations ----
@@ -273,9 +335,16 @@ function head(layers, i, lossKinds) {
     const last = j === nDense - 1;
     let act = actName();
     let units = int(1, 5);
-    if (last && (loss === 'categorical_crossentropy' || loss === 'sparse_categorical_crossentropy')) { act = 'softmax'; units = int(2, 5); }
-    if (last && loss === 'binary_crossentropy') act = 'sigmoid';
-    layers.push({ type: 'dense', name: `l${i++}`, units, activation: act });
+    const l = bias({ type: 'dense', name: `l${i++}`, units, activation: act });
+    if (last && (loss === 'categorical_crossentropy' || loss === 'sparse_categorical_crossentropy')) {
+      l.activation = 'softmax';
+      l.units = int(2, 5);
+      // One in three has its kernel scaled by 16, so that the softmax saturates
+      // and Keras' clip to [1e-7, 1-1e-7] decides losses and gradients.
+      if (chance(1 / 3)) Object.defineProperty(l, 'saturate', { value: true, enumerable: false });
+    }
+    if (last && loss === 'binary_crossentropy') l.activation = 'sigmoid';
+    layers.push(l);
   }
   return loss;
 }
@@ -299,11 +368,15 @@ function imageConfig() {
     layers.push(r[0]); shape = r[1]; i++;
   }
   let loss;
-  if (chance(0.45)) {
+  if (chance(0.1)) {
+    // binary_crossentropy on every pixel of a sigmoid image
+    layers.push({ type: 'activation', name: `l${i++}`, activation: 'sigmoid' });
+    loss = 'binary_crossentropy';
+  } else if (chance(0.45)) {
     loss = pick(OTHER);
   } else {
     const g = pick(['flatten', 'flatten', 'global_avg_pool2d', 'global_max_pool2d']);
-    if (g === 'flatten' && size(shape) > 600) return null;
+    if (g === 'flatten' && size(shape) > 256) return null;
     layers.push({ type: g, name: `l${i++}` });
     loss = head(layers, i, ALL);
   }
@@ -321,11 +394,14 @@ function signalConfig() {
     layers.push(r[0]); shape = r[1]; i++;
   }
   let loss;
-  if (chance(0.45)) {
+  if (chance(0.1)) {
+    layers.push({ type: 'activation', name: `l${i++}`, activation: 'sigmoid' });
+    loss = 'binary_crossentropy';
+  } else if (chance(0.45)) {
     loss = pick(OTHER);
   } else {
     const g = pick(['flatten', 'global_avg_pool1d', 'global_max_pool1d']);
-    if (g === 'flatten' && size(shape) > 300) return null;
+    if (g === 'flatten' && size(shape) > 256) return null;
     layers.push({ type: g, name: `l${i++}` });
     loss = head(layers, i, ALL);
   }
@@ -338,7 +414,7 @@ function seqConfig() {
   if (chance(0.3)) {
     // A vector, a Dense, then RepeatVector: a decoder's start.
     input = [int(1, 5)];
-    layers.push({ type: 'dense', name: `l${i++}`, units: int(1, 4), activation: actName() });
+    layers.push(bias({ type: 'dense', name: `l${i++}`, units: int(1, 4), activation: actName() }));
     layers.push({ type: 'repeat_vector', name: `l${i++}`, n: pick([1, 3, 5, 7]) });
   } else {
     input = [pick([1, 3, 5, 7, 9]), int(1, 4)];
@@ -389,9 +465,9 @@ function addLayer(m, l, first) {
   const add = (layer) => { m.add(layer); delete extra.inputShape; };
   switch (l.type) {
     case 'conv2d':
-      return add(tf.layers.conv2d({ ...extra, name: l.name, filters: l.filters, kernelSize: l.kernel, strides: l.strides, dilationRate: l.dilation, padding: l.padding, activation: l.activation }));
+      return add(tf.layers.conv2d({ ...extra, name: l.name, filters: l.filters, kernelSize: l.kernel, strides: l.strides, dilationRate: l.dilation, padding: l.padding, activation: tfAct(l.activation), useBias: l.use_bias !== false }));
     case 'conv2d_transpose':
-      return add(tf.layers.conv2dTranspose({ ...extra, name: l.name, filters: l.filters, kernelSize: l.kernel, strides: l.strides, padding: l.padding, activation: l.activation }));
+      return add(tf.layers.conv2dTranspose({ ...extra, name: l.name, filters: l.filters, kernelSize: l.kernel, strides: l.strides, padding: l.padding, activation: tfAct(l.activation), useBias: l.use_bias !== false }));
     case 'max_pool2d': case 'avg_pool2d': {
       const a = { ...extra, name: l.name, poolSize: l.pool, padding: l.padding };
       if (l.strides) a.strides = l.strides;
@@ -410,12 +486,20 @@ function addLayer(m, l, first) {
         add(new CausalPad({ ...extra, name: l.name + '_causal', amount: (l.kernel - 1) * l.dilation }));
         padding = 'valid';
       }
-      return add(tf.layers.conv1d({ ...extra, name: l.name, filters: l.filters, kernelSize: l.kernel, strides: l.strides, dilationRate: l.dilation, padding, activation: l.activation }));
+      return add(tf.layers.conv1d({ ...extra, name: l.name, filters: l.filters, kernelSize: l.kernel, strides: l.strides, dilationRate: l.dilation, padding, activation: tfAct(l.activation), useBias: l.use_bias !== false }));
     }
     case 'max_pool1d': case 'avg_pool1d': {
       const a = { ...extra, name: l.name, poolSize: l.pool, padding: l.padding };
       if (l.strides) a.strides = l.strides;
       return add(l.type === 'max_pool1d' ? tf.layers.maxPooling1d(a) : tf.layers.averagePooling1d(a));
+    }
+    case 'conv1d_transpose': {
+      // Keras' Conv1DTranspose is the 2-D transposed convolution of the sequence as
+      // an image of height 1 (tf.nn.conv1d_transpose); tfjs has only the 2-D layer.
+      const [len, ch] = first || m.outputs[0].shape.slice(1);
+      add(tf.layers.reshape({ ...extra, name: l.name + '_2d', targetShape: [1, len, ch] }));
+      add(tf.layers.conv2dTranspose({ name: l.name, filters: l.filters, kernelSize: [1, l.kernel], strides: [1, l.strides], padding: l.padding, activation: tfAct(l.activation), useBias: l.use_bias !== false }));
+      return add(tf.layers.reshape({ name: l.name + '_1d', targetShape: [deconvOut(len, l.kernel, l.strides, l.padding), l.filters] }));
     }
     case 'upsampling1d': return add(new UpSample1D({ ...extra, name: l.name, size: l.size }));
     case 'zero_padding1d': return add(new ZeroPad1D({ ...extra, name: l.name, pad: l.padding }));
@@ -423,8 +507,8 @@ function addLayer(m, l, first) {
     case 'global_avg_pool1d': return add(tf.layers.globalAveragePooling1d({ ...extra, name: l.name }));
     case 'global_max_pool1d': return add(tf.layers.globalMaxPooling1d({ ...extra, name: l.name }));
     case 'flatten': return add(tf.layers.flatten({ ...extra, name: l.name }));
-    case 'dense': return add(tf.layers.dense({ ...extra, name: l.name, units: l.units, activation: l.activation }));
-    case 'activation': return add(tf.layers.activation({ ...extra, name: l.name, activation: l.activation }));
+    case 'dense': return add(tf.layers.dense({ ...extra, name: l.name, units: l.units, activation: tfAct(l.activation), useBias: l.use_bias !== false }));
+    case 'activation': return add(tf.layers.activation({ ...extra, name: l.name, activation: tfAct(l.activation) }));
     case 'leaky_relu': return add(tf.layers.leakyReLU({ ...extra, name: l.name, alpha: l.alpha }));
     case 'repeat_vector': return add(tf.layers.repeatVector({ ...extra, name: l.name, n: l.n }));
     case 'lstm': case 'simple_rnn': case 'gru': return add(rnn(l, extra));
@@ -435,10 +519,10 @@ function addLayer(m, l, first) {
 }
 
 function rnn(l, extra) {
-  const a = { ...extra, name: l.name, units: l.units, returnSequences: l.return_sequences };
-  if (l.type === 'lstm') return tf.layers.lstm({ ...a, recurrentActivation: 'sigmoid' });
-  if (l.type === 'gru') return tf.layers.gru({ ...a, recurrentActivation: 'sigmoid' });
-  return tf.layers.simpleRNN({ ...a, activation: l.activation });
+  const a = { ...extra, name: l.name, units: l.units, returnSequences: l.return_sequences, activation: l.activation, useBias: l.use_bias !== false };
+  if (l.type === 'lstm') return tf.layers.lstm({ ...a, recurrentActivation: l.recurrent_activation });
+  if (l.type === 'gru') return tf.layers.gru({ ...a, recurrentActivation: l.recurrent_activation });
+  return tf.layers.simpleRNN(a);
 }
 
 // weightKey names one weight "<layer>.<kernel|recurrent_kernel|bias>", and inside a
@@ -453,13 +537,15 @@ function weightKey(layer, w) {
   return `${layer.name}.${last}`;
 }
 
-function randomize(next, model) {
+function randomize(next, model, saturate) {
   for (const layer of model.layers) {
     const ws = layer.getWeights();
     if (ws.length === 0) continue;
     layer.setWeights(layer.weights.map((w, i) => {
       const bias = weightKey(layer, w).endsWith('.bias');
-      return tf.tensor(values(next, size(ws[i].shape), bias ? 0.25 : 0.5), ws[i].shape);
+      const v = values(next, size(ws[i].shape), bias ? 0.25 : 0.5);
+      if (!bias && saturate.has(layer.name)) for (let j = 0; j < v.length; j++) v[j] *= 16;
+      return tf.tensor(v, ws[i].shape);
     }));
   }
 }
@@ -538,6 +624,10 @@ function target(next, spec, y) {
       return tf.tensor(Array.from({ length: size(ls) }, () => Math.floor(next() * c)), ls);
     }
   }
+  if (spec.kind === 'mean_absolute_error') {
+    // Odd multiples of 2^-13: never exactly equal to an output (see the header).
+    return tf.tensor(values(next, size(shape), 1).map((v) => v + 1 / 8192), shape);
+  }
   return tf.tensor(values(next, size(shape), 1), shape);
 }
 
@@ -554,38 +644,119 @@ function desc(c) {
     if (l.size !== undefined) s += `x${[].concat(l.size).join('x')}${l.interpolation === 'bilinear' ? 'bilinear' : ''}`;
     if (l.layer) s += `_${l.merge}_${l.layer.type}${l.layer.units}${l.layer.return_sequences ? 'seq' : ''}`;
     if (l.units !== undefined) s += `${l.units}${l.return_sequences ? 'seq' : ''}`;
-    if (l.activation && l.activation !== 'linear') s += `_${l.activation}`;
+    if (l.activation && l.activation !== 'linear' && !(l.units && l.activation === 'tanh' && l.return_sequences !== undefined)) s += `_${l.activation}`;
     if (l.alpha !== undefined) s += `${l.alpha}`;
+    if (l.recurrent_activation && l.recurrent_activation !== 'sigmoid') s += `_rec${l.recurrent_activation}`;
+    if (l.layer && l.layer.activation !== 'tanh') s += `_${l.layer.activation}`;
+    if (l.layer && l.layer.recurrent_activation && l.layer.recurrent_activation !== 'sigmoid') s += `_rec${l.layer.recurrent_activation}`;
+    if (l.use_bias === false || (l.layer && l.layer.use_bias === false)) s += '_nobias';
+    if (l.saturate) s += '_saturated';
     parts.push(s);
   }
   parts.push(c.loss.kind + (c.loss.delta !== undefined ? c.loss.delta : ''));
   return parts.join('-');
 }
 
-// nearClip reports whether a probability output comes within 1e-6 of 0 or 1,
-// where Keras' and tfjs' clips (and dlgen's BCELoss) part.
+// nearClip reports whether a sigmoid output under binary_crossentropy comes within
+// 1e-6 of 0 or 1, where Keras' clip and dlgen's BCELoss (PyTorch's, a documented
+// choice) part. (The categorical cross-entropies are Keras' in dlgen, clip
+// included, and are drawn saturated on purpose.)
 function nearClip(spec, y) {
-  if (!['binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy'].includes(spec.kind)) return false;
+  if (spec.kind !== 'binary_crossentropy') return false;
   return Array.from(y.dataSync()).some((p) => p < 1e-6 || p > 1 - 1e-6);
 }
 
-// withWeights puts a Conv2D or Conv1D with a 1×1 kernel in front of a model
-// without weights, so that a weight's gradient passes back through its layers.
+// withWeights puts a Conv2D or Conv1D with a 1×1 kernel (a Dense on sequences and
+// vectors) in front of a model without weights, so that a weight's gradient passes back through its layers.
 function withWeights(c) {
-  if (c.layers.some((l) => ['conv2d', 'conv2d_transpose', 'conv1d', 'dense', 'lstm', 'simple_rnn', 'gru', 'bidirectional'].includes(l.type))) return;
+  if (c.layers.some((l) => ['conv2d', 'conv2d_transpose', 'conv1d', 'conv1d_transpose', 'dense', 'lstm', 'simple_rnn', 'gru', 'bidirectional'].includes(l.type))) return;
+  if (c.family === 'seq' || c.family === 'vector') {
+    c.layers.unshift({ type: 'dense', name: 'w', units: int(1, 3), activation: 'linear' });
+    return;
+  }
   const one = c.family === 'image' ? [1, 1] : 1;
   c.layers.unshift({ type: c.family === 'image' ? 'conv2d' : 'conv1d', name: 'w', filters: int(1, 3), kernel: one, strides: one, dilation: one, padding: 'valid', activation: 'linear' });
 }
 
+// evaluate runs the model on x: the output, the loss against t and, where tfjs
+// has them, the gradients of every weight (keys as weightKey).
+function evaluate(model, lossOf, vars, keys, x, t) {
+  const y = model.apply(x);
+  const loss = lossOf(y, t).dataSync()[0];
+  try {
+    const { grads: gs } = tf.variableGrads(() => lossOf(model.apply(x), t), vars);
+    const grads = {};
+    keys.forEach((k, i) => { grads[k] = rec(gs[vars[i].name]); });
+    return { y, loss, grads };
+  } catch (e) {
+    return { y, loss, grads: null, noGrads: `tfjs has no gradient here: ${e.message}` };
+  }
+}
+
+// unstable runs the model again with every weight and input multiplied by 1 ± 2^-17
+// (random signs) and names the first recorded value that moves by more than 1e-4
+// of its tensor's largest magnitude, or returns null. Float32 rounding perturbs
+// every intermediate value by ~6e-8 relative, and a chain of operations adds up
+// to ~10 times that; a value that amplifies relative perturbations more than
+// ~13 times (a sum that cancels over the batch or the steps, a near tie of a max,
+// a near kink) then has no float32 golden good to 1e-5, and the draw is redrawn.
+// So is a draw with a gradient exactly zero everywhere (a sum of ±1/n that
+// cancels exactly in float32 is ~1e-17 in float64; a dead layer tests nothing),
+// unless every draw has one, and one with a gradient tensor whose largest value is
+// below 1e-5 of max(|loss|, 1), where float32's rounding is all there is.
+function unstable(model, lossOf, vars, keys, x, t, ref, next, zeroMatters) {
+  const d = 1 / 131072;
+  const jiggle = (a) => a.map((v) => v * (1 + (next() < 0.5 ? -d : d)));
+  const saved = model.layers.map((l) => l.getWeights().map((w) => ({ data: w.dataSync().slice(), shape: w.shape })));
+  model.layers.forEach((l, i) => { if (saved[i].length) l.setWeights(saved[i].map((w) => tf.tensor(jiggle(w.data), w.shape))); });
+  const xj = tf.tensor(jiggle(x.dataSync().slice()), x.shape);
+  const got = evaluate(model, lossOf, vars, keys, xj, t);
+  model.layers.forEach((l, i) => { if (saved[i].length) l.setWeights(saved[i].map((w) => tf.tensor(w.data, w.shape))); });
+  const moved = (what, a, b) => {
+    const scale = Math.max(...a.map(Math.abs));
+    for (let j = 0; j < a.length; j++) if (!(Math.abs(a[j] - b[j]) <= 1e-4 * scale)) return `${what}[${j}] moves from ${a[j]} to ${b[j]}`;
+    return null;
+  };
+  let why = moved('y', Array.from(ref.y.dataSync()), Array.from(got.y.dataSync())) || moved('loss', [ref.loss], [got.loss]);
+  if (!why && ref.grads && got.grads) {
+    for (const k of keys) { why = moved(`grad ${k}`, ref.grads[k].data, got.grads[k].data); if (why) break; }
+  }
+  if (!why && ref.grads && zeroMatters) {
+    for (const k of keys) if (ref.grads[k].data.every((v) => v === 0)) { why = `the gradient of ${k} is 0`; break; }
+  }
+  if (!why && ref.grads) {
+    // A gradient far below the loss is made of float32 rounding (a softmax whose
+    // clipped label leaves 1 - Σp at 2^-24, say), not of the function.
+    const floor = 1e-5 * Math.max(Math.abs(ref.loss), 1);
+    for (const k of keys) {
+      const m = Math.max(...ref.grads[k].data.map(Math.abs));
+      if (m > 0 && m < floor) { why = `the gradient of ${k} is at most ${m}, below 1e-5 of the loss`; break; }
+    }
+  }
+  return why;
+}
+
 // cancelling names a weight whose gradient over the batch is below 1e-2 of what
 // the examples contribute to it one by one (the largest over the tensor of
-// Σ_b |∂loss_b/∂w|, each example's share of the loss): the float32 sum then
-// loses more than the comparison's 1e-5, so such draws are drawn again.
-function cancelling(vars, keys, grads, gradOf, batch) {
+// Σ_b |∂loss_b/∂w|, with example b's share of the loss computed with the other
+// examples' outputs held at their values), or returns null. The float32 sum then
+// loses more than 1e-5 of the result in rounding that perturbing the inputs does
+// not show (the gradient of mean_absolute_error is ±1/n whatever the inputs, so
+// two examples can cancel to a difference of tanh' values near 1).
+function cancelling(model, lossOf, vars, keys, x, t, ref, batch) {
+  if (!ref.grads || batch === 1) return null;
+  const y = ref.y;
   const per = [];
-  for (let b = 0; b < batch; b++) per.push(gradOf(b));
+  for (let b = 0; b < batch; b++) {
+    const { grads: gs } = tf.variableGrads(() => {
+      const yb = model.apply(x);
+      const mask = tf.oneHot(tf.tensor1d([b], 'int32'), batch).reshape([batch, ...Array(yb.shape.length - 1).fill(1)]);
+      return lossOf(tf.add(tf.mul(yb, mask), tf.mul(y, tf.sub(1, mask))), t);
+    }, vars);
+    per.push(vars.map((v) => gs[v.name].dataSync()));
+  }
   for (let i = 0; i < vars.length; i++) {
-    const g = grads[keys[i]].data;
+    const g = ref.grads[keys[i]].data;
     let total = 0, largest = 0;
     for (let j = 0; j < g.length; j++) {
       let s = 0;
@@ -593,7 +764,7 @@ function cancelling(vars, keys, grads, gradOf, batch) {
       total = Math.max(total, s);
       largest = Math.max(largest, Math.abs(g[j]));
     }
-    if (largest < 1e-2 * total) return `${keys[i]}: largest gradient ${largest}, examples' ${total}`;
+    if (largest < 1e-2 * total) return `${keys[i]}: the batch's gradient ${largest}, the examples' ${total}`;
   }
   return null;
 }
@@ -610,6 +781,7 @@ if (SEED) {
 
 const cases = [];
 const dropped = [];
+const unstableDrops = [];
 const makers = [imageConfig, imageConfig, imageConfig, signalConfig, signalConfig, seqConfig, seqConfig, vectorConfig];
 for (let attempt = 0; cases.length < N; attempt++) {
   const config = pick(makers)();
@@ -618,44 +790,38 @@ for (let attempt = 0; cases.length < N; attempt++) {
   const name = `r${String(cases.length).padStart(3, '0')}`;
   const model = tf.sequential();
   config.layers.forEach((l, i) => addLayer(model, l, i === 0 ? config.input : null));
-  const batch = 2;
+  const batch = pick([1, 2, 2, 3]);
   const lossOf = lossFn(config.loss, model);
   const vars = [], keys = [];
   for (const layer of model.layers) {
     for (const w of layer.trainableWeights) { vars.push(w.read()); keys.push(weightKey(layer, w)); }
   }
-  // Values: from the case's stream, drawn again (up to 4 times) while the batch's
-  // gradients cancel.
-  let x, y, t, loss, grads, noGrads, redraw = 0;
-  for (;; redraw++) {
+  // Values: from the case's stream, drawn again (up to 6 times) while the draw is
+  // unstable in float32; a configuration stable in no draw is dropped.
+  let x, t, ev, why, redraw;
+  for (redraw = 0; redraw < 6; redraw++) {
     const next = stream(name + JSON.stringify(config) + (redraw ? `#${redraw}` : ''));
-    randomize(next, model);
+    randomize(next, model, new Set(config.layers.filter((l) => l.saturate).map((l) => l.name)));
     x = tf.tensor(values(next, batch * size(config.input), 1), [batch, ...config.input]);
-    y = model.apply(x);
-    t = target(next, config.loss, y);
-    loss = lossOf(y, t).dataSync()[0];
-    grads = null; noGrads = undefined;
-    try {
-      const { grads: gs } = tf.variableGrads(() => lossOf(model.apply(x), t), vars);
-      grads = {};
-      keys.forEach((k, i) => { grads[k] = rec(gs[vars[i].name]); });
-    } catch (e) {
-      noGrads = `tfjs has no gradient here: ${e.message}`;
-      break;
+    t = target(next, config.loss, model.apply(x));
+    ev = evaluate(model, lossOf, vars, keys, x, t);
+    why = unstable(model, lossOf, vars, keys, x, t, ev, next, redraw < 5) ||
+      cancelling(model, lossOf, vars, keys, x, t, ev, batch);
+    if (!why && config.loss.kind.endsWith('crossentropy') && ev.loss < 0.05) {
+      // Confident right answers: -ln p for p within ~1e-3 of 1, where float32's
+      // p (resolution 6e-8) leaves the loss good to no better than ~1e-4.
+      why = `the loss ${ev.loss} is -ln of probabilities too near 1 for float32`;
     }
-    // Example b's share: the loss with the other examples' outputs held at y (a
-    // constant, outside the tape).
-    const gradOf = (b) => {
-      const { grads: gs } = tf.variableGrads(() => {
-        const yb = model.apply(x);
-        const mask = tf.oneHot(tf.tensor1d([b], 'int32'), batch).reshape([batch, ...Array(yb.shape.length - 1).fill(1)]);
-        return lossOf(tf.add(tf.mul(yb, mask), tf.mul(y, tf.sub(1, mask))), t);
-      }, vars);
-      return vars.map((v) => Array.from(gs[v.name].dataSync()));
-    };
-    const why = cancelling(vars, keys, grads, gradOf, batch);
     if (!why) break;
-    if (redraw === 3) { noGrads = `the batch's gradients cancel below float32's resolution in every draw (${why}): not recorded`; grads = null; break; }
+  }
+  if (why) { unstableDrops.push(`${desc(config)}: ${why}`); model.dispose(); continue; }
+  const { y, loss } = ev;
+  let { grads, noGrads } = ev;
+  const bad = config.layers.find((l) => l.badGrad || (l.type === 'upsampling2d' && batch > 1));
+  if (grads && bad) {
+    grads = null;
+    noGrads = `${bad.name}: ${bad.type === 'upsampling2d' ? "tfjs' gradient of ResizeNearestNeighbor (batch above 1) or ResizeBilinear (half-pixel centres) is wrong"
+      : "tfjs' gradient of average pooling into same padding divides by the whole window (its forward by the part inside)"}: not recorded`;
   }
   // The head's softmax and sigmoid must not come near the clip (see the header).
   if (nearClip(config.loss, y)) { dropped.push(desc(config)); model.dispose(); continue; }
@@ -670,6 +836,7 @@ for (let attempt = 0; cases.length < N; attempt++) {
     outputs: { y: rec(y) }, loss, grads,
   };
   if (noGrads) c.no_grads = noGrads;
+  if (redraw) c.draw = redraw;
   cases.push(c);
   model.dispose();
 }
@@ -681,5 +848,6 @@ process.stdout.write(JSON.stringify({
   epsilon: tf.backend().epsilon(),
   tolerance: 'float32: 1e-5 relative to the largest magnitude of each tensor',
   dropped_near_clip: dropped,
+  dropped_unstable: unstableDrops,
   cases,
 }, null, 0) + '\n');
