@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -281,7 +282,9 @@ func buildRandom(name string, cfg randomConfig) (*randomModel, error) {
 		case "global_max_pool1d":
 			h = h.GlobalMaxPool1D(l.Name)
 		case "flatten":
-			flattened = h.Shape()[1:]
+			if s := h.Shape(); s != nil { // nil after an error, which Build reports
+				flattened = s[1:]
+			}
 			h = h.Flatten(l.Name)
 			continue
 		case "dense":
@@ -595,4 +598,61 @@ func checkRandomAgainstKeras(t *testing.T, rm *randomModel, cfg randomConfig, c 
 		require.GreaterOrEqual(t, gid, 0, "no gradient for %s", w.Name)
 		kerasClose(t, want.Data, vals[gid].Data, "d"+w.Name)
 	}
+}
+
+// TestKerasRandomInvalidLayersFailCleanly breaks one layer of each drawn model at a
+// time in a way Keras refuses too (a valid convolution or pooling window of 100
+// along an axis, a crop of 100 from a side) and requires an error from Build that
+// names the broken layer, never a panic or a model.
+func TestKerasRandomInvalidLayersFailCleanly(t *testing.T) {
+	broken := 0
+	for _, c := range loadRandomGolden(t) {
+		var cfg randomConfig
+		require.NoError(t, json.Unmarshal(c.Config, &cfg))
+		for i, l := range cfg.Layers {
+			var p string
+			_ = json.Unmarshal(l.Padding, &p)
+			bad := l // a copy; the raw fields are replaced, not modified
+			switch {
+			case (l.Type == "conv2d" || l.Type == "conv1d") && p == "valid":
+				k, err := ints(l.Kernel)
+				require.NoError(t, err)
+				k[len(k)-1] = 100
+				bad.Kernel, _ = json.Marshal(k)
+			case strings.HasSuffix(l.Type, "pool2d") && !strings.HasPrefix(l.Type, "global") && p == "valid",
+				strings.HasSuffix(l.Type, "pool1d") && !strings.HasPrefix(l.Type, "global") && p == "valid":
+				k, err := ints(l.Pool)
+				require.NoError(t, err)
+				k[0] = 100
+				if l.Type[len(l.Type)-2] == '2' {
+					bad.Pool, _ = json.Marshal(k)
+				} else {
+					bad.Pool, _ = json.Marshal(k[0])
+				}
+			case l.Type == "cropping2d":
+				bad.Cropping = json.RawMessage(`[[100, 0], [0, 0]]`)
+			case l.Type == "cropping1d":
+				bad.Cropping = json.RawMessage(`[0, 100]`)
+			default:
+				continue
+			}
+			mutated := cfg
+			mutated.Layers = append([]randomLayer(nil), cfg.Layers...)
+			mutated.Layers[i] = bad
+			broken++
+			name := fmt.Sprintf("%s_%s_%s", c.Name, l.Name, l.Type)
+			t.Run(name, func(t *testing.T) {
+				var err error
+				require.NotPanics(t, func() {
+					var rm *randomModel
+					if rm, err = buildRandom(c.Name, mutated); err == nil {
+						_, err = rm.m.Build()
+					}
+				})
+				require.Error(t, err, "layer %s broken: %s", l.Name, c.Config)
+				require.Contains(t, err.Error(), l.Name+" (", "the error names the layer")
+			})
+		}
+	}
+	require.Positive(t, broken, "no layer could be broken")
 }

@@ -71,7 +71,8 @@
 //   "<name><config>#k"), and a configuration unstable in 6 draws is left out
 //   ("dropped_unstable" lists them). So is a draw whose gradient over the batch
 //   cancels (below 1e-2 of the sum of the examples' contributions), which
-//   perturbing the inputs need not show (see cancelling), and so is a draw whose
+//   perturbing the inputs need not show (see cancelling), a draw whose sum(y·r)
+//   is below 0.05 of Σ|y·r|, and a draw whose
 //   cross-entropy is below 0.05 (every row confident and right: -ln p of a float32
 //   p near 1 is good to ~6e-8/(1-p) relative). A Dense after a Flatten reads at
 //   most 256 values, whose float32 dot products stay within the tolerance.
@@ -807,6 +808,11 @@ for (let attempt = 0; cases.length < N; attempt++) {
     ev = evaluate(model, lossOf, vars, keys, x, t);
     why = unstable(model, lossOf, vars, keys, x, t, ev, next, redraw < 5) ||
       cancelling(model, lossOf, vars, keys, x, t, ev, batch);
+    if (!why && config.loss.kind === 'sum_y_r') {
+      // A float32 sum is good to ~1e-7·n of Σ|terms|, not of the sum.
+      const terms = Array.from(tf.abs(tf.mul(ev.y, t)).dataSync()).reduce((a, b) => a + b, 0);
+      if (Math.abs(ev.loss) < 0.05 * terms) why = `sum(y·r) = ${ev.loss} cancels (Σ|y·r| = ${terms})`;
+    }
     if (!why && config.loss.kind.endsWith('crossentropy') && ev.loss < 0.05) {
       // Confident right answers: -ln p for p within ~1e-3 of 1, where float32's
       // p (resolution 6e-8) leaves the loss good to no better than ~1e-4.
