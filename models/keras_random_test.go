@@ -53,8 +53,11 @@ type randomLayer struct {
 	ReturnSequences bool            `json:"return_sequences"`
 	RecurrentAct    string          `json:"recurrent_activation"`
 	UseBias         *bool           `json:"use_bias"` // absent: true
-	Merge           string          `json:"merge"`
-	Layer           *randomLayer    `json:"layer"`
+	// Defaults: drawn with Keras' default arguments (filled in above), which the
+	// dlgen layer is then called without.
+	Defaults bool         `json:"defaults"`
+	Merge    string       `json:"merge"`
+	Layer    *randomLayer `json:"layer"`
 }
 
 type randomConfig struct {
@@ -240,13 +243,21 @@ func buildRandom(name string, cfg randomConfig) (*randomModel, error) {
 			if l.Interpolation == "bilinear" {
 				interp = nn.Bilinear
 			}
-			h = h.UpSampling2D(l.Name, sz[0], sz[1], interp)
+			if l.Defaults {
+				h = h.UpSampling2D(l.Name)
+			} else {
+				h = h.UpSampling2D(l.Name, sz[0], sz[1], interp)
+			}
 		case "upsampling1d":
 			sz, err := ints(l.Size)
 			if err != nil {
 				return nil, err
 			}
-			h = h.UpSampling1D(l.Name, sz...)
+			if l.Defaults {
+				h = h.UpSampling1D(l.Name)
+			} else {
+				h = h.UpSampling1D(l.Name, sz...)
+			}
 		case "zero_padding2d", "cropping2d":
 			raw := l.Padding
 			if l.Type == "cropping2d" {
@@ -256,9 +267,14 @@ func buildRandom(name string, cfg randomConfig) (*randomModel, error) {
 			if err != nil {
 				return nil, err
 			}
-			if l.Type == "zero_padding2d" {
+			switch {
+			case l.Defaults && l.Type == "zero_padding2d":
+				h = h.ZeroPadding2D(l.Name)
+			case l.Defaults:
+				h = h.Cropping2D(l.Name)
+			case l.Type == "zero_padding2d":
 				h = h.ZeroPadding2D(l.Name, p[0], p[2], p[1], p[3])
-			} else {
+			default:
 				h = h.Cropping2D(l.Name, p[0], p[2], p[1], p[3])
 			}
 		case "zero_padding1d":
@@ -266,13 +282,21 @@ func buildRandom(name string, cfg randomConfig) (*randomModel, error) {
 			if err != nil {
 				return nil, err
 			}
-			h = h.ZeroPadding1D(l.Name, p...)
+			if l.Defaults {
+				h = h.ZeroPadding1D(l.Name)
+			} else {
+				h = h.ZeroPadding1D(l.Name, p...)
+			}
 		case "cropping1d":
 			p, err := ints(l.Cropping)
 			if err != nil {
 				return nil, err
 			}
-			h = h.Cropping1D(l.Name, p...)
+			if l.Defaults {
+				h = h.Cropping1D(l.Name)
+			} else {
+				h = h.Cropping1D(l.Name, p...)
+			}
 		case "global_avg_pool2d":
 			h = h.GlobalAvgPool2D(l.Name)
 		case "global_max_pool2d":
@@ -613,6 +637,7 @@ func TestKerasRandomInvalidLayersFailCleanly(t *testing.T) {
 			var p string
 			_ = json.Unmarshal(l.Padding, &p)
 			bad := l // a copy; the raw fields are replaced, not modified
+			bad.Defaults = false
 			switch {
 			case (l.Type == "conv2d" || l.Type == "conv1d") && p == "valid":
 				k, err := ints(l.Kernel)

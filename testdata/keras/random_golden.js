@@ -191,6 +191,12 @@ function convOut(n, k, s, d, pad) {
 function deconvOut(n, k, s, pad) { return pad === 'same' ? n * s : n * s + Math.max(k - s, 0); }
 function poolOut(n, p, s, pad) { return pad === 'same' ? Math.ceil(n / s) : (n >= p ? Math.floor((n - p) / s) + 1 : 0); }
 
+// defaults marks a layer drawn with Keras' default arguments (UpSampling 2,
+// ZeroPadding 1, Cropping2D nothing, Cropping1D 1, values filled in): tfjs' built-in
+// layers are then called without them and dlgen's too, so that the defaults are
+// compared as well.
+function defaults(l, def) { if (def) l.defaults = true; return l; }
+
 // pads reports whether a pooling window of p with stride s, giving out of n,
 // reaches into padding.
 function pads(n, out, p, s) { return (out - 1) * s + p > n; }
@@ -237,22 +243,25 @@ function imageLayer(shape, i) {
       return [l, out];
     }
     case 'upsampling2d': {
-      const sz = [int(1, 3), int(1, 3)];
+      const def = chance(0.2);
+      const sz = def ? [2, 2] : [int(1, 3), int(1, 3)];
       const out = [h * sz[0], w * sz[1], c];
       if (out[0] * out[1] > 400) return null;
-      const l = { type: kind, name, size: sz, interpolation: pick(['nearest', 'bilinear']) };
+      const l = defaults({ type: kind, name, size: sz, interpolation: def ? 'nearest' : pick(['nearest', 'bilinear']) }, def);
       if (l.interpolation === 'bilinear') badGrad(l);
       return [l, out];
     }
     case 'zero_padding2d': {
-      const p = [[int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)]];
-      return [{ type: kind, name, padding: p }, [h + p[0][0] + p[0][1], w + p[1][0] + p[1][1], c]];
+      const def = chance(0.2);
+      const p = def ? [[1, 1], [1, 1]] : [[int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)]];
+      return [defaults({ type: kind, name, padding: p }, def), [h + p[0][0] + p[0][1], w + p[1][0] + p[1][1], c]];
     }
     case 'cropping2d': {
-      const cr = [[int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)]];
+      const def = chance(0.2);
+      const cr = def ? [[0, 0], [0, 0]] : [[int(0, 2), int(0, 2)], [int(0, 2), int(0, 2)]];
       const out = [h - cr[0][0] - cr[0][1], w - cr[1][0] - cr[1][1], c];
       if (out[0] < 1 || out[1] < 1) return null;
-      return [{ type: kind, name, cropping: cr }, out];
+      return [defaults({ type: kind, name, cropping: cr }, def), out];
     }
     case 'activation': return [activationLayer(name, false), shape];
   }
@@ -289,18 +298,21 @@ function signalLayer(shape, i) {
       return [layer, out];
     }
     case 'upsampling1d': {
-      const sz = int(1, 3);
+      const def = chance(0.2);
+      const sz = def ? 2 : int(1, 3);
       if (l * sz > 60) return null;
-      return [{ type: kind, name, size: sz }, [l * sz, c]];
+      return [defaults({ type: kind, name, size: sz }, def), [l * sz, c]];
     }
     case 'zero_padding1d': {
-      const p = [int(0, 2), int(0, 2)];
-      return [{ type: kind, name, padding: p }, [l + p[0] + p[1], c]];
+      const def = chance(0.2);
+      const p = def ? [1, 1] : [int(0, 2), int(0, 2)];
+      return [defaults({ type: kind, name, padding: p }, def), [l + p[0] + p[1], c]];
     }
     case 'cropping1d': {
-      const cr = [int(0, 2), int(0, 2)];
+      const def = chance(0.2);
+      const cr = def ? [1, 1] : [int(0, 2), int(0, 2)];
       if (l - cr[0] - cr[1] < 1) return null;
-      return [{ type: kind, name, cropping: cr }, [l - cr[0] - cr[1], c]];
+      return [defaults({ type: kind, name, cropping: cr }, def), [l - cr[0] - cr[1], c]];
     }
     case 'activation': return [activationLayer(name, false), shape];
   }
@@ -476,8 +488,11 @@ function addLayer(m, l, first) {
     }
     case 'upsampling2d':
       if (l.interpolation === 'bilinear') return add(new HalfPixelBilinear({ ...extra, name: l.name, size: l.size }));
+      if (l.defaults) return add(tf.layers.upSampling2d({ ...extra, name: l.name }));
       return add(tf.layers.upSampling2d({ ...extra, name: l.name, size: l.size }));
-    case 'zero_padding2d': return add(tf.layers.zeroPadding2d({ ...extra, name: l.name, padding: l.padding }));
+    case 'zero_padding2d':
+      if (l.defaults) return add(tf.layers.zeroPadding2d({ ...extra, name: l.name }));
+      return add(tf.layers.zeroPadding2d({ ...extra, name: l.name, padding: l.padding }));
     case 'cropping2d': return add(tf.layers.cropping2D({ ...extra, name: l.name, cropping: l.cropping }));
     case 'global_avg_pool2d': return add(tf.layers.globalAveragePooling2d({ ...extra, name: l.name }));
     case 'global_max_pool2d': return add(tf.layers.globalMaxPooling2d({ ...extra, name: l.name }));
@@ -643,6 +658,7 @@ function desc(c) {
     if (l.padding !== undefined) s += typeof l.padding === 'string' ? l.padding : `p${[].concat(...[].concat(l.padding)).join('')}`;
     if (l.cropping !== undefined) s += `c${[].concat(...[].concat(l.cropping)).join('')}`;
     if (l.size !== undefined) s += `x${[].concat(l.size).join('x')}${l.interpolation === 'bilinear' ? 'bilinear' : ''}`;
+    if (l.defaults) s += 'default';
     if (l.layer) s += `_${l.merge}_${l.layer.type}${l.layer.units}${l.layer.return_sequences ? 'seq' : ''}`;
     if (l.units !== undefined) s += `${l.units}${l.return_sequences ? 'seq' : ''}`;
     if (l.activation && l.activation !== 'linear' && !(l.units && l.activation === 'tanh' && l.return_sequences !== undefined)) s += `_${l.activation}`;
