@@ -55,9 +55,12 @@ type randomLayer struct {
 	UseBias         *bool           `json:"use_bias"` // absent: true
 	// Defaults: drawn with Keras' default arguments (filled in above), which the
 	// dlgen layer is then called without.
-	Defaults bool         `json:"defaults"`
-	Merge    string       `json:"merge"`
-	Layer    *randomLayer `json:"layer"`
+	Defaults bool `json:"defaults"`
+	// InitialState: the recurrent layer's initial states are inputs s0, s1, ...
+	// (N, units), numbered over the model, h (and c) forward then backward.
+	InitialState bool         `json:"initial_state"`
+	Merge        string       `json:"merge"`
+	Layer        *randomLayer `json:"layer"`
 }
 
 type randomConfig struct {
@@ -159,6 +162,31 @@ func buildRandom(name string, cfg randomConfig) (*randomModel, error) {
 		return nil, fmt.Errorf("unknown family %q", cfg.Family)
 	}
 	var flattened ir.Shape
+	nStates := 0
+	// states adds the initial-state inputs of recurrent layer l (units each; two per
+	// direction for an LSTM) and returns the option that passes them.
+	states := func(l *randomLayer) []nn.Option {
+		if !l.InitialState {
+			return nil
+		}
+		r := l
+		if l.Layer != nil {
+			r = l.Layer
+		}
+		n := 1
+		if r.Type == "lstm" {
+			n = 2
+		}
+		if l.Layer != nil {
+			n *= 2
+		}
+		var ts []*nn.T
+		for range n {
+			ts = append(ts, m.Input(fmt.Sprintf("s%d", nStates), r.Units))
+			nStates++
+		}
+		return []nn.Option{nn.InitialState(ts...)}
+	}
 	for i := range cfg.Layers {
 		l := &cfg.Layers[i]
 		k, err := ints(l.Kernel)
@@ -328,6 +356,7 @@ func buildRandom(name string, cfg randomConfig) (*randomModel, error) {
 			if err != nil {
 				return nil, err
 			}
+			ro = append(ro, states(l)...)
 			rm.kinds[l.Name] = l.Type
 			switch l.Type {
 			case "lstm":
@@ -342,6 +371,7 @@ func buildRandom(name string, cfg randomConfig) (*randomModel, error) {
 			if err != nil {
 				return nil, err
 			}
+			ro = append(ro, states(l)...)
 			var r nn.Recurrent
 			switch l.Layer.Type {
 			case "lstm":

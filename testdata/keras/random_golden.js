@@ -31,8 +31,11 @@
 // Families: "image" (NHWC models of Conv2D, Conv2DTranspose, pooling, UpSampling2D,
 // ZeroPadding2D, Cropping2D, activations, then possibly a Flatten or global pool
 // and Dense layers), "signal" (NLC models of Conv1D, pooling, UpSampling1D,
-// ZeroPadding1D, Cropping1D, ...), "seq" (Dense, RepeatVector, LSTM, SimpleRNN, GRU
-// and Bidirectional on (N, T, F)) and "vector" (Dense stacks). Families are not
+// ZeroPadding1D, Cropping1D, Conv1DTranspose, ...), "seq" (Dense, RepeatVector,
+// LSTM, SimpleRNN, GRU and Bidirectional on (N, T, F), some with their initial
+// states as extra inputs s0, s1, ..., Keras' initial_state) and "vector" (Dense
+// stacks). Some layers are drawn without a bias (use_bias=False) or with Keras'
+// default arguments ("defaults"), which dlgen's layer is then called without. Families are not
 // mixed because dlgen's Conv1D reads (N, C, L) and its recurrent layers (N, T, F),
 // and Dense on an image or a Conv1D sequence acts on a different axis in the two
 // layouts (W or L in dlgen, the channels in Keras).
@@ -446,9 +449,11 @@ function seqConfig() {
     } else if (r < 0.55) {
       layers.push(rnnLayer(name, chance(0.6)));
       rank3 = layers[layers.length - 1].return_sequences;
+      if (chance(0.3)) layers[layers.length - 1].initial_state = true;
     } else if (r < 0.75) {
       layers.push({ type: 'bidirectional', name, merge: pick(['concat', 'sum', 'mul', 'ave']), layer: rnnLayer(name + '_rnn', chance(0.6)) });
       rank3 = layers[layers.length - 1].layer.return_sequences;
+      if (chance(0.3)) layers[layers.length - 1].initial_state = true;
     } else if (r < 0.9) {
       layers.push({ type: 'dense', name, units: int(1, 4), activation: actName() });
     } else {
@@ -541,6 +546,52 @@ function rnn(l, extra) {
   return tf.layers.simpleRNN(a);
 }
 
+// stateUnits lists the sizes of the initial states a recurrent layer config takes
+// (h for SimpleRNN and GRU, h and c for LSTM; a Bidirectional's forward states then
+// its backward ones, as Keras' initial_state).
+function stateUnits(l) {
+  const r = l.layer || l;
+  const one = Array(r.type === 'lstm' ? 2 : 1).fill(r.units);
+  return l.layer ? one.concat(one) : one;
+}
+
+// build makes the tfjs model of a configuration: a Sequential or, where a recurrent
+// layer takes its initial states from inputs ("initial_state"), the layers run in
+// turn on [x, s0, s1, ...] (states (N, units) in order). tfjs' functional models
+// cannot re-run an RNN node that was given initial states, so the latter is a
+// plain object with the layers and apply.
+function build(config) {
+  if (!config.layers.some((l) => l.initial_state)) {
+    const model = tf.sequential();
+    config.layers.forEach((l, i) => addLayer(model, l, i === 0 ? config.input : null));
+    return model;
+  }
+  const layers = [], plan = [];
+  for (const l of config.layers) {
+    const made = [];
+    addLayer({ add: (layer) => made.push(layer) }, l, null);
+    made.forEach((layer, k) => plan.push({ layer, states: l.initial_state && k === made.length - 1 ? stateUnits(l).length : 0 }));
+    layers.push(...made);
+  }
+  const apply = (x) => {
+    const xs = Array.isArray(x) ? x : [x];
+    let h = xs[0], next = 1;
+    for (const p of plan) {
+      if (p.states) {
+        h = p.layer.apply(h, { initialState: xs.slice(next, next + p.states) });
+        next += p.states;
+      } else {
+        h = p.layer.apply(h);
+      }
+    }
+    return h;
+  };
+  // Build the weights.
+  const units = config.layers.filter((l) => l.initial_state).flatMap(stateUnits);
+  apply([tf.zeros([1, ...config.input]), ...units.map((u) => tf.zeros([1, u]))]);
+  return { layers, apply, dispose() {} };
+}
+
 // weightKey names one weight "<layer>.<kernel|recurrent_kernel|bias>", and inside a
 // Bidirectional "<layer>.<forward|backward>.<...>".
 function weightKey(layer, w) {
@@ -599,7 +650,7 @@ function checkGrads(vars, keys, g, lossNow, loss) {
   return null;
 }
 
-function lossFn(spec, model) {
+function lossFn(spec) {
   switch (spec.kind) {
     case 'sum_y_r': return (y, t) => tf.sum(tf.mul(y, t));
     case 'huber': return (y, t) => tf.losses.huberLoss(t, y, undefined, spec.delta);
@@ -609,10 +660,12 @@ function lossFn(spec, model) {
     binary_crossentropy: 'binaryCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
     sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
   };
-  // The function model.compile takes from the loss's name, averaged over the batch
-  // (and the steps) as fit does.
-  model.compile({ optimizer: 'sgd', loss: names[spec.kind] });
-  const f = model.model.lossFunctions[0];
+  // The function model.compile takes from the loss's name (the one fit calls),
+  // averaged over the batch (and the steps) as fit does. It does not depend on the
+  // model, so a one-layer model is compiled to get it.
+  const m = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] });
+  m.compile({ optimizer: 'sgd', loss: names[spec.kind] });
+  const f = m.model.lossFunctions[0]; // the Sequential's inner LayersModel
   return (y, t) => tf.mean(f(t, y));
 }
 
@@ -659,6 +712,7 @@ function desc(c) {
     if (l.cropping !== undefined) s += `c${[].concat(...[].concat(l.cropping)).join('')}`;
     if (l.size !== undefined) s += `x${[].concat(l.size).join('x')}${l.interpolation === 'bilinear' ? 'bilinear' : ''}`;
     if (l.defaults) s += 'default';
+    if (l.initial_state) s += 'init';
     if (l.layer) s += `_${l.merge}_${l.layer.type}${l.layer.units}${l.layer.return_sequences ? 'seq' : ''}`;
     if (l.units !== undefined) s += `${l.units}${l.return_sequences ? 'seq' : ''}`;
     if (l.activation && l.activation !== 'linear' && !(l.units && l.activation === 'tanh' && l.return_sequences !== undefined)) s += `_${l.activation}`;
@@ -726,7 +780,8 @@ function unstable(model, lossOf, vars, keys, x, t, ref, next, zeroMatters) {
   const jiggle = (a) => a.map((v) => v * (1 + (next() < 0.5 ? -d : d)));
   const saved = model.layers.map((l) => l.getWeights().map((w) => ({ data: w.dataSync().slice(), shape: w.shape })));
   model.layers.forEach((l, i) => { if (saved[i].length) l.setWeights(saved[i].map((w) => tf.tensor(jiggle(w.data), w.shape))); });
-  const xj = tf.tensor(jiggle(x.dataSync().slice()), x.shape);
+  const j = (v) => tf.tensor(jiggle(v.dataSync().slice()), v.shape);
+  const xj = Array.isArray(x) ? x.map(j) : j(x);
   const got = evaluate(model, lossOf, vars, keys, xj, t);
   model.layers.forEach((l, i) => { if (saved[i].length) l.setWeights(saved[i].map((w) => tf.tensor(w.data, w.shape))); });
   const moved = (what, a, b) => {
@@ -805,10 +860,9 @@ for (let attempt = 0; cases.length < N; attempt++) {
   if (!config) continue;
   withWeights(config);
   const name = `r${String(cases.length).padStart(3, '0')}`;
-  const model = tf.sequential();
-  config.layers.forEach((l, i) => addLayer(model, l, i === 0 ? config.input : null));
+  const model = build(config);
   const batch = pick([1, 2, 2, 3]);
-  const lossOf = lossFn(config.loss, model);
+  const lossOf = lossFn(config.loss);
   const vars = [], keys = [];
   for (const layer of model.layers) {
     for (const w of layer.trainableWeights) { vars.push(w.read()); keys.push(weightKey(layer, w)); }
@@ -820,6 +874,9 @@ for (let attempt = 0; cases.length < N; attempt++) {
     const next = stream(name + JSON.stringify(config) + (redraw ? `#${redraw}` : ''));
     randomize(next, model, new Set(config.layers.filter((l) => l.saturate).map((l) => l.name)));
     x = tf.tensor(values(next, batch * size(config.input), 1), [batch, ...config.input]);
+    const units = config.layers.filter((l) => l.initial_state).flatMap(stateUnits);
+    // Initial states, as inputs s0, s1, ... after x.
+    if (units.length) x = [x, ...units.map((u) => tf.tensor(values(next, batch * u, 1), [batch, u]))];
     t = target(next, config.loss, model.apply(x));
     ev = evaluate(model, lossOf, vars, keys, x, t);
     why = unstable(model, lossOf, vars, keys, x, t, ev, next, redraw < 5) ||
@@ -851,7 +908,7 @@ for (let attempt = 0; cases.length < N; attempt++) {
     noGrads = checkGrads(vars, keys, grads, () => lossOf(model.apply(x), t).dataSync()[0], loss);
     if (noGrads) grads = null;
   }
-  const inputs = { x: rec(x) };
+  const inputs = Array.isArray(x) ? Object.fromEntries(x.map((v, k) => [k ? `s${k - 1}` : 'x', rec(v)])) : { x: rec(x) };
   inputs[{ sum_y_r: 'r', sparse_categorical_crossentropy: 'label' }[config.loss.kind] || 't'] = rec(t);
   const c = {
     name, desc: desc(config), config, batch, inputs, weights: weightsOf(model),
