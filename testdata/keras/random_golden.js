@@ -16,6 +16,9 @@
 //     NODE_PATH=bench/js/node_modules node testdata/keras/random_golden.js > testdata/keras/random_golden.json
 //
 // (`cd bench/js && npm ci --ignore-scripts` first if bench/js/node_modules is absent).
+// Two optional arguments, a count and a seed suffix (`... random_golden.js 1000 b`),
+// draw other cases for hunting bugs; DLGEN_KERAS_RANDOM=<file> makes the Go test
+// read such a file instead of the committed one.
 // Everything is deterministic: the configurations come from one xorshift32 stream,
 // the weights and inputs of each case from a stream seeded by its name, rounded to
 // multiples of 1/64 (exact in float32 and float64).
@@ -35,10 +38,10 @@
 // LSTM, SimpleRNN, GRU and Bidirectional on (N, T, F), some with their initial
 // states as extra inputs s0, s1, ..., Keras' initial_state) and "vector" (Dense
 // stacks). Some layers are drawn without a bias (use_bias=False) or with Keras'
-// default arguments ("defaults"), which dlgen's layer is then called without. Families are not
-// mixed because dlgen's Conv1D reads (N, C, L) and its recurrent layers (N, T, F),
-// and Dense on an image or a Conv1D sequence acts on a different axis in the two
-// layouts (W or L in dlgen, the channels in Keras).
+// default arguments ("defaults"), which dlgen's layer is then called without.
+// Families are not mixed because dlgen's Conv1D reads (N, C, L) and its recurrent
+// layers (N, T, F), and Dense on an image or a Conv1D sequence acts on a different
+// axis in the two layouts (W or L in dlgen, the channels in Keras).
 //
 // Where tfjs is not Keras (TensorFlow 2), the generator works around the gap:
 // - UpSampling2D(interpolation="bilinear"): tfjs' layer has no half-pixel centres
@@ -53,18 +56,18 @@
 //   the reset gate applied before the recurrent kernel), which is dlgen's
 //   GRU(nn.ResetBefore); Keras 2's default reset_after=True is dlgen's default GRU
 //   and cannot be built in tfjs (keras_golden.js records that). The recurrent
-//   activation is set to sigmoid on LSTM and GRU (tfjs' default is hard_sigmoid,
-//   Keras 1's).
+//   activation of LSTM and GRU is always given (mostly sigmoid, Keras 2's default;
+//   tfjs' default is hard_sigmoid, Keras 1's, which dlgen does not have).
 // - Gradients: tfjs has none for dilated convolutions; its gradient of average
 //   pooling whose windows reach into same padding divides by the whole window (the
 //   forward pass, as Keras', by the part inside the input); its ResizeBilinear
 //   gradient ignores the half-pixel centres (and fails on non-square images); its
 //   ResizeNearestNeighbor gradient is wrong for batches above 1 (checked against
 //   exact differences of the linear forward pass). Such cases record their forward
-//   values and loss only. Every recorded
-//   gradient is checked against central differences of tfjs' own forward pass at
-//   up to 24 elements per weight; a case whose gradients are missing or disagree
-//   records "no_grads" (why) and its forward values and loss only.
+//   values and loss only. Every recorded gradient is checked against central
+//   differences of tfjs' own forward pass at up to 24 elements per weight; a case
+//   whose gradients are missing or disagree records "no_grads" (why) and its
+//   forward values and loss only.
 // - Float32 against float64: tfjs' values carry float32 rounding, which a draw can
 //   amplify beyond the comparison's 1e-5 (a gradient that cancels over the batch or
 //   the steps, an output that is a small difference of large terms, a near tie of a
@@ -75,24 +78,27 @@
 //   ("dropped_unstable" lists them). So is a draw whose gradient over the batch
 //   cancels (below 1e-2 of the sum of the examples' contributions), which
 //   perturbing the inputs need not show (see cancelling), a draw whose sum(y·r)
-//   is below 0.05 of Σ|y·r|, and a draw whose
-//   cross-entropy is below 0.05 (every row confident and right: -ln p of a float32
-//   p near 1 is good to ~6e-8/(1-p) relative). A Dense after a Flatten reads at
+//   is below 0.05 of Σ|y·r|, and a draw whose cross-entropy is below 0.05 (every
+//   row confident and right: -ln p of a float32 p near 1 is good to ~6e-8/(1-p)
+//   relative). A Dense after a Flatten reads at
 //   most 256 values, whose float32 dot products stay within the tolerance.
 // - Ties: the gradient of |x| at 0 is -1 in tfjs (step(x) with -1 for x ≤ 0) and 0
 //   in TensorFlow and dlgen; with values rounded to multiples of 1/64 an output can
 //   equal its target exactly, so the targets of mean_absolute_error are offset by
 //   2^-13.
 // - binary_crossentropy: dlgen's is PyTorch's BCELoss (logs clamped at -100, a
-//   documented choice, docs/decisions.md "Binary cross-entropy at the clamp"), which parts from
-//   Keras' clip to [1e-7, 1-1e-7] only where a sigmoid output is within 1e-7 of 0
-//   or 1 (keras_golden.js has such a case); draws with a sigmoid output within
-//   1e-6 of 0 or 1 under this loss are dropped ("dropped_near_clip"). The
-//   categorical cross-entropies on probabilities are Keras' in dlgen, clip
+//   documented choice, docs/decisions.md "Binary cross-entropy at the clamp"),
+//   which parts from Keras' clip to [1e-7, 1-1e-7] only where a sigmoid output is
+//   within 1e-7 of 0 or 1 (keras_golden.js has such a case); draws with a sigmoid
+//   output within 1e-6 of 0 or 1 under this loss are dropped ("dropped_near_clip").
+// - The categorical cross-entropies on probabilities are Keras' in dlgen, clip
 //   included: one in three of their heads has its kernel scaled by 16 so that the
 //   softmax saturates and the clip decides (desc "_saturated"). Keras 2, tfjs and
-//   dlgen order clip and renormalisation differently; the results differ by
-//   ~C·1e-7 relative to a clipped row's -ln(1e-7), below the comparison's 1e-5.
+//   dlgen order clip and renormalisation differently (Keras 2's sparse form clips,
+//   then renormalises through log-softmax of ln p; tfjs clips, renormalises, clips;
+//   dlgen renormalises, then clips): losses differ by ~C·1e-7 relative to a clipped
+//   row's -ln(1e-7), below the comparison's 1e-5, and gradients by float32
+//   rounding, which the draws' floor on gradients keeps out.
 // - Conv1DTranspose: tfjs has only the 2-D layer; the cases run it on the sequence
 //   reshaped to an image of height 1 (kernel (1, k, out, in) recorded as it is),
 //   as tf.nn.conv1d_transpose, which Keras' Conv1DTranspose calls, does.
