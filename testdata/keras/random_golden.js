@@ -63,8 +63,12 @@
 //   forward pass, as Keras', by the part inside the input); its ResizeBilinear
 //   gradient ignores the half-pixel centres (and fails on non-square images); its
 //   ResizeNearestNeighbor gradient is wrong for batches above 1 (checked against
-//   exact differences of the linear forward pass). Such cases record their forward
-//   values and loss only. Every recorded gradient is checked against central
+//   exact differences of the linear forward pass); its gradient of a maximum sends
+//   the whole gradient to each of equal maxima (TensorFlow's MaxPool gradient
+//   picks one, its reduce_max splits; for tied copies of one value, as after
+//   ZeroPadding and a bias, both equal dlgen's first maximum), so a case whose max
+//   pooling sees a tie in a window is not given gradients. Such cases record their
+//   forward values and loss only. Every recorded gradient is checked against central
 //   differences of tfjs' own forward pass at up to 24 elements per weight; a case
 //   whose gradients are missing or disagree records "no_grads" (why) and its
 //   forward values and loss only.
@@ -216,6 +220,67 @@ function pads(n, out, p, s) { return (out - 1) * s + p > n; }
 // bilinear upsampling (see the header). The mark is not in the JSON; the case
 // records its forward values only.
 function badGrad(l) { Object.defineProperty(l, 'badGrad', { value: true, enumerable: false }); }
+
+// maxTie runs a Sequential layer by layer on x and names the first max pooling
+// layer (global or not) one of whose windows has its maximum at two or more
+// places, or returns null. tfjs' gradient then sends the whole gradient to each of
+// them (the sum of tied copies, as after ZeroPadding and a bias, counts twice);
+// TensorFlow's MaxPool gradient picks one and its reduce_max splits the gradient,
+// which for copies of one value both come to dlgen's first maximum.
+function maxTie(model, config, x) {
+  const pools = new Map(config.layers.filter((l) => /max_pool/.test(l.type)).map((l) => [l.name, l]));
+  if (pools.size === 0) return null;
+  let h = x;
+  for (const layer of model.layers) {
+    const l = pools.get(layer.name);
+    if (l && windowsTie(l, h)) return l.name;
+    h = layer.apply(h);
+  }
+  return null;
+}
+
+// windowsTie reports whether a window of pooling layer l on h (NHWC or NLC) has its
+// maximum twice. Windows are Keras': the pool size, strides, and for same padding
+// floor(total/2) before (pads never win).
+function windowsTie(l, h) {
+  const shape = h.shape, data = h.dataSync();
+  const two = shape.length === 4;
+  const [n, c] = [shape[0], shape[shape.length - 1]];
+  const dims = two ? [shape[1], shape[2]] : [shape[1], 1];
+  let pool, strides, before;
+  if (l.type.startsWith('global')) {
+    pool = dims; strides = dims; before = [0, 0];
+  } else {
+    pool = two ? l.pool : [l.pool, 1];
+    strides = l.strides ? (two ? l.strides : [l.strides, 1]) : pool;
+    before = [0, 1].map((a) => {
+      if (l.padding !== 'same') return 0;
+      const out = Math.ceil(dims[a] / strides[a]);
+      return Math.floor(Math.max((out - 1) * strides[a] + pool[a] - dims[a], 0) / 2);
+    });
+  }
+  const outs = [0, 1].map((a) => (l.padding === 'same' && !l.type.startsWith('global') ? Math.ceil(dims[a] / strides[a])
+    : Math.floor((dims[a] - pool[a]) / strides[a]) + 1));
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let i = 0; i < outs[0]; i++) {
+        for (let j = 0; j < outs[1]; j++) {
+          let best = -Infinity, count = 0;
+          for (let u = 0; u < pool[0]; u++) {
+            for (let v = 0; v < pool[1]; v++) {
+              const r = i * strides[0] - before[0] + u, q = j * strides[1] - before[1] + v;
+              if (r < 0 || r >= dims[0] || q < 0 || q >= dims[1]) continue;
+              const val = data[((b * dims[0] + r) * dims[1] + q) * c + ch];
+              if (val > best) { best = val; count = 1; } else if (val === best) count++;
+            }
+          }
+          if (count > 1) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
 
 // ---- random layers; each returns [layer config, output shape] or null ----
 function actName() { return pick(ACTS); }
@@ -907,6 +972,11 @@ for (let attempt = 0; cases.length < N; attempt++) {
     grads = null;
     noGrads = `${bad.name}: ${bad.type === 'upsampling2d' ? "tfjs' gradient of ResizeNearestNeighbor (batch above 1) or ResizeBilinear (half-pixel centres) is wrong"
       : "tfjs' gradient of average pooling into same padding divides by the whole window (its forward by the part inside)"}: not recorded`;
+  }
+  const tie = grads && maxTie(model, config, x);
+  if (tie) {
+    grads = null;
+    noGrads = `${tie}: tfjs' gradient of a maximum goes whole to each of equal maxima (TensorFlow's MaxPool to one, its reduce_max splits it): not recorded`;
   }
   // The head's softmax and sigmoid must not come near the clip (see the header).
   if (nearClip(config.loss, y)) { dropped.push(desc(config)); model.dispose(); continue; }
