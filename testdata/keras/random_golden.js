@@ -240,7 +240,7 @@ function maxTie(model, config, x) {
 }
 
 // windowsTie reports whether a window of pooling layer l on h (NHWC or NLC) has its
-// maximum twice. Windows are Keras': the pool size, strides, and for same padding
+// maximum, other than 0, twice. Windows are Keras': the pool size, strides, and for same padding
 // floor(total/2) before (pads never win).
 function windowsTie(l, h) {
   const shape = h.shape, data = h.dataSync();
@@ -274,7 +274,8 @@ function windowsTie(l, h) {
               if (val > best) { best = val; count = 1; } else if (val === best) count++;
             }
           }
-          if (count > 1) return true;
+          // Tied zeros (a relu's, the padding's) pass no gradient to a weight.
+          if (count > 1 && best !== 0) return true;
         }
       }
     }
