@@ -653,9 +653,10 @@ func checkRandomAgainstKeras(t *testing.T, rm *randomModel, cfg randomConfig, c 
 }
 
 // TestKerasRandomInvalidLayersFailCleanly breaks one layer of each drawn model at a
-// time in a way Keras refuses too (a valid convolution or pooling window of 100
-// along an axis, a crop of 100 from a side) and requires an error from Build that
-// names the broken layer, never a panic or a model.
+// time in a way Keras refuses too (a valid convolution or pooling window of 1000
+// along an axis, a crop of 1000 from a side; drawn sizes stay below 400) and
+// requires an error from Build that names the broken layer, never a panic or a
+// model.
 func TestKerasRandomInvalidLayersFailCleanly(t *testing.T) {
 	broken := 0
 	for _, c := range loadRandomGolden(t) {
@@ -670,22 +671,22 @@ func TestKerasRandomInvalidLayersFailCleanly(t *testing.T) {
 			case (l.Type == "conv2d" || l.Type == "conv1d") && p == "valid":
 				k, err := ints(l.Kernel)
 				require.NoError(t, err)
-				k[len(k)-1] = 100
+				k[len(k)-1] = 1000
 				bad.Kernel, _ = json.Marshal(k)
 			case strings.HasSuffix(l.Type, "pool2d") && !strings.HasPrefix(l.Type, "global") && p == "valid",
 				strings.HasSuffix(l.Type, "pool1d") && !strings.HasPrefix(l.Type, "global") && p == "valid":
 				k, err := ints(l.Pool)
 				require.NoError(t, err)
-				k[0] = 100
+				k[0] = 1000
 				if l.Type[len(l.Type)-2] == '2' {
 					bad.Pool, _ = json.Marshal(k)
 				} else {
 					bad.Pool, _ = json.Marshal(k[0])
 				}
 			case l.Type == "cropping2d":
-				bad.Cropping = json.RawMessage(`[[100, 0], [0, 0]]`)
+				bad.Cropping = json.RawMessage(`[[1000, 0], [0, 0]]`)
 			case l.Type == "cropping1d":
-				bad.Cropping = json.RawMessage(`[0, 100]`)
+				bad.Cropping = json.RawMessage(`[0, 1000]`)
 			default:
 				continue
 			}
