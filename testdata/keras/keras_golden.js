@@ -44,7 +44,8 @@
 //   sigmoid, which the cases set explicitly.
 // - Gradients: tfjs has none for dilated convolutions, its ResizeBilinear gradient
 //   fails on non-square images, and its gradients of avgPool with same padding and
-//   of resizeNearestNeighbor by (2, 3) disagree with central differences of its own
+//   of resizeNearestNeighbor on a batch above 1 (any factor; random_golden.js found
+//   that the batch, not the factor, decides) disagree with central differences of its own
 //   forward pass (dlgen's agree with them); and tf.variableGrads fails on a
 //   LayerNormalization with center or scale off (it reads a gradient of the
 //   missing weight). Those cases record "no_grads" (why) and their forward values
@@ -136,8 +137,8 @@ function run(model, x, lossOf) {
 // (step 2^-10: exact in float32, and small enough not to change a max pool's
 // winners) and describes the first that disagrees by more than 1e-2 of the tensor's
 // largest gradient, or returns null. Some tfjs gradients are
-// wrong (those of avgPool with same padding and of resizeNearestNeighbor by (2, 3)
-// here); such cases keep their forward values only.
+// wrong (those of avgPool with same padding and of resizeNearestNeighbor on a batch
+// above 1 here); such cases keep their forward values only.
 function checkGrads(vars, keys, g, lossNow) {
   const h = 1 / 1024;
   for (let i = 0; i < vars.length; i++) {
