@@ -595,28 +595,10 @@ func TestKerasRandomModelsMatchKeras(t *testing.T) {
 
 func checkRandomAgainstKeras(t *testing.T, rm *randomModel, cfg randomConfig, c randomGolden, infer, train *ir.Graph) {
 	params := randomToDlgen(t, rm, c.Weights, false)
-	load := func(m *interp.Machine) {
-		for _, p := range m.G.Params() {
-			v, ok := params[p.Name]
-			require.True(t, ok, "dlgen parameter %s has no Keras value", p.Name)
-			dst := m.Param(p.Name)
-			require.Equal(t, v.Shape, []int(dst.Shape), "shape of %s", p.Name)
-			copy(dst.Data, v.Data)
-		}
-		require.Len(t, m.G.Params(), len(params), "parameters")
-	}
-	feeds := func(g *ir.Graph) map[string]*interp.Tensor {
-		f := map[string]*interp.Tensor{}
-		for _, in := range g.Inputs() {
-			v, ok := c.Inputs[in.Name]
-			require.True(t, ok, "no Keras value for input %s", in.Name)
-			v = fromKerasLayout(v, rm.layout(cfg.Family, len(v.Shape)))
-			require.Equal(t, c.Batch, v.Shape[0], in.Name)
-			f[in.Name] = interp.FromData(v.Data, v.Shape...)
-		}
-		require.Len(t, f, len(c.Inputs), "inputs")
-		return f
-	}
+	load := kerasLoader(t, params)
+	feeds := kerasFeeds(t, c.kerasGolden, func(_ string, v torchmodels.Tensor) torchmodels.Tensor {
+		return fromKerasLayout(v, rm.layout(cfg.Family, len(v.Shape)))
+	})
 
 	m, err := interp.New(infer, 1)
 	require.NoError(t, err)
@@ -642,14 +624,7 @@ func checkRandomAgainstKeras(t *testing.T, rm *randomModel, cfg randomConfig, c 
 		return
 	}
 	grads := randomToDlgen(t, rm, c.Grads, true)
-	require.Len(t, train.Weights(), len(grads), "trainable parameters")
-	for _, w := range train.Weights() {
-		want, ok := grads[w.Name]
-		require.True(t, ok, "no Keras gradient for %s", w.Name)
-		gid := train.GradOf(w.ID)
-		require.GreaterOrEqual(t, gid, 0, "no gradient for %s", w.Name)
-		kerasClose(t, want.Data, vals[gid].Data, "d"+w.Name)
-	}
+	checkKerasGrads(t, train, vals, grads)
 }
 
 // TestKerasRandomInvalidLayersFailCleanly breaks one layer of each drawn model at a

@@ -359,9 +359,11 @@ func TestKerasLayersMatchKeras(t *testing.T) {
 	}
 }
 
-func checkAgainstKeras(t *testing.T, kc kerasCase, c kerasGolden, infer, train *ir.Graph) {
-	params := kerasToDlgen(t, kc.layers, c.Weights, false)
-	load := func(m *interp.Machine) {
+// kerasLoader returns what loads params (by dlgen parameter name, in dlgen's layout)
+// into a machine, requiring one value of the right shape for every parameter and
+// no value left over.
+func kerasLoader(t *testing.T, params map[string]torchmodels.Tensor) func(*interp.Machine) {
+	return func(m *interp.Machine) {
 		for _, p := range m.G.Params() {
 			v, ok := params[p.Name]
 			require.True(t, ok, "dlgen parameter %s has no Keras value", p.Name)
@@ -371,18 +373,46 @@ func checkAgainstKeras(t *testing.T, kc kerasCase, c kerasGolden, infer, train *
 		}
 		require.Len(t, m.G.Params(), len(params), "parameters")
 	}
-	feeds := func(g *ir.Graph) map[string]*interp.Tensor {
+}
+
+// kerasFeeds returns what feeds a graph the inputs of a Keras case, each turned
+// into dlgen's layout by layout, requiring a value of the case's batch for every
+// input of the graph and no value left over.
+func kerasFeeds(t *testing.T, c kerasGolden, layout func(name string, v torchmodels.Tensor) torchmodels.Tensor) func(*ir.Graph) map[string]*interp.Tensor {
+	return func(g *ir.Graph) map[string]*interp.Tensor {
 		f := map[string]*interp.Tensor{}
 		for _, in := range g.Inputs() {
 			v, ok := c.Inputs[in.Name]
 			require.True(t, ok, "no Keras value for input %s", in.Name)
-			v = fromKerasLayout(v, kc.layout[in.Name])
+			v = layout(in.Name, v)
 			require.Equal(t, c.Batch, v.Shape[0], in.Name)
 			f[in.Name] = interp.FromData(v.Data, v.Shape...)
 		}
 		require.Len(t, f, len(c.Inputs), "inputs")
 		return f
 	}
+}
+
+// checkKerasGrads compares the gradient of every weight of a training graph, in
+// vals, with Keras' (by dlgen parameter name, in dlgen's layout).
+func checkKerasGrads(t *testing.T, train *ir.Graph, vals []*interp.Tensor, grads map[string]torchmodels.Tensor) {
+	t.Helper()
+	require.Len(t, train.Weights(), len(grads), "trainable parameters")
+	for _, w := range train.Weights() {
+		want, ok := grads[w.Name]
+		require.True(t, ok, "no Keras gradient for %s", w.Name)
+		gid := train.GradOf(w.ID)
+		require.GreaterOrEqual(t, gid, 0, "no gradient for %s", w.Name)
+		kerasClose(t, want.Data, vals[gid].Data, "d"+w.Name)
+	}
+}
+
+func checkAgainstKeras(t *testing.T, kc kerasCase, c kerasGolden, infer, train *ir.Graph) {
+	params := kerasToDlgen(t, kc.layers, c.Weights, false)
+	load := kerasLoader(t, params)
+	feeds := kerasFeeds(t, c, func(name string, v torchmodels.Tensor) torchmodels.Tensor {
+		return fromKerasLayout(v, kc.layout[name])
+	})
 
 	m, err := interp.New(infer, 1)
 	require.NoError(t, err)
@@ -417,12 +447,5 @@ func checkAgainstKeras(t *testing.T, kc kerasCase, c kerasGolden, infer, train *
 		return
 	}
 	grads := kerasToDlgen(t, kc.layers, c.Grads, true)
-	require.Len(t, train.Weights(), len(grads), "trainable parameters")
-	for _, w := range train.Weights() {
-		want, ok := grads[w.Name]
-		require.True(t, ok, "no Keras gradient for %s", w.Name)
-		gid := train.GradOf(w.ID)
-		require.GreaterOrEqual(t, gid, 0, "no gradient for %s", w.Name)
-		kerasClose(t, want.Data, vals[gid].Data, "d"+w.Name)
-	}
+	checkKerasGrads(t, train, vals, grads)
 }
