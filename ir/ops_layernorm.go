@@ -66,14 +66,8 @@ func init() {
 			"dx = r·(g - mean(g) - x̂·mean(g·x̂)), the means over the row's F elements. β does not enter it.",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
 			x, a := in[0], n.Attrs
-			if err := layerNormAxis(x, a.Axis); err != nil {
+			if err := checkLayerNormGrad(x, in[1], a); err != nil {
 				return nil, err
-			}
-			if err := checkLayerNormEps(a.Eps); err != nil {
-				return nil, err
-			}
-			if !in[1].Equal(x) {
-				return nil, fmt.Errorf("dy %s must have x's shape %s", in[1], x)
 			}
 			if len(in) == 3 && !in[2].Equal(x[a.Axis:]) {
 				return nil, fmt.Errorf("γ %s must have the normalised shape %s of %s", in[2], x[a.Axis:], x)
@@ -84,14 +78,8 @@ func init() {
 		Doc: "Inputs (x, dy): LayerNorm's γ gradient, dγ = Σ over the rows (every axis before `axis`, batch included) of dy·x̂, x̂ = (x - μ)/√(σ² + eps) recomputed from x; shape x.shape[axis:].",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
 			x, a := in[0], n.Attrs
-			if err := layerNormAxis(x, a.Axis); err != nil {
+			if err := checkLayerNormGrad(x, in[1], a); err != nil {
 				return nil, err
-			}
-			if err := checkLayerNormEps(a.Eps); err != nil {
-				return nil, err
-			}
-			if !in[1].Equal(x) {
-				return nil, fmt.Errorf("dy %s must have x's shape %s", in[1], x)
 			}
 			return x[a.Axis:].Clone(), nil
 		}})
@@ -103,4 +91,19 @@ func init() {
 			}
 			return in[0][n.Attrs.Axis:].Clone(), nil
 		}})
+}
+
+// checkLayerNormGrad checks what LayerNormGrad and LayerNormWeightGrad share: the
+// forward op's axis and eps, and dy of x's shape.
+func checkLayerNormGrad(x, dy Shape, a Attrs) error {
+	if err := layerNormAxis(x, a.Axis); err != nil {
+		return err
+	}
+	if err := checkLayerNormEps(a.Eps); err != nil {
+		return err
+	}
+	if !dy.Equal(x) {
+		return fmt.Errorf("dy %s must have x's shape %s", dy, x)
+	}
+	return nil
 }
