@@ -22,7 +22,8 @@
 # one that cannot be installed, built or run is reported as "n/a: reason" in the tables,
 # and the run goes on. Rounds are interleaved (round 1 of every engine, then round 2 …) so
 # that a burst of load elsewhere hits all engines alike. The tables go to stdout and to
-# bench/results/<date>[-quick].md, the raw numbers to bench/results/raw/<same name>/.
+# bench/results/<date>[-quick][-N].md (-N: the Nth run of that day; earlier ones are kept),
+# the raw numbers to bench/results/raw/<same name>/.
 # Never run by `go test ./...` or CI: it is a script, and every Go module in bench/ is its
 # own module, which the repository's ./... does not enter.
 set -uo pipefail
@@ -53,6 +54,12 @@ if [ $quick = 1 ]; then
 else
   : "${rounds:=2}" "${repeats:=5}" "${engines:=dlgen onnxruntime torch tfjs-wasm tfjs-cpu gonum gorgonia gomlx}"
   stem=$(date -u +%F)
+fi
+# A day's earlier results stay: the second run of a day writes <stem>-2, then -3 ...
+if [ -e "$bench/results/$stem.md" ]; then
+  i=2
+  while [ -e "$bench/results/$stem-$i.md" ]; do i=$((i + 1)); done
+  stem=$stem-$i
 fi
 for e in $engines; do
   case " dlgen onnxruntime torch tfjs-wasm tfjs-cpu gonum gorgonia gomlx " in
