@@ -116,7 +116,7 @@ def placement_text(raw):
     parts = ['%s r%d t%d %s → %s' % (LABEL.get(r['engine'], r['engine']), r['round'], r['threads'],
                                        state(r['before']), state(r['after'])) for r in runs]
     text = ('Placement (bench/go/probe: the median round trip of a cache line between two threads, '
-            'far above 250 ns: on the AMD EPYC VM about 50 ns when the two vCPUs shared a cache and '
+            'called far above 250 ns: on the AMD EPYC VM about 50 ns when the two vCPUs shared a cache and '
             'about 310 ns when the host had put them apart, on the Intel Xeon VM 110-195 ns, one state; '
             'two-thread times are slower in the far state), before → after each run: ' +
             '; '.join(parts) + '. ')
