@@ -41,6 +41,8 @@ var itemOps = map[string]bool{
 	// An item's rows of the weight it selects (the weight is shared); its gradient
 	// sums over the batch and is not batched, so segments end before it.
 	ir.OpEmbedding: true,
+	// An item's block with its axes reordered (Permute), the batch first.
+	ir.OpTranspose: true,
 	// Copies of an item's block along a new axis after the batch (RepeatVector).
 	ir.OpRepeat: true,
 	// Over the last axis, as Softmax.

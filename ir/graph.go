@@ -176,6 +176,9 @@ type Attrs struct {
 	// Keras dilation_rate): kernel tap (i, j) reads the input i·dh rows and j·dw
 	// columns from the window's corner. Empty means {1, 1}.
 	Dilations []int `json:"dilations,omitempty"`
+	// Perm is Transpose's permutation of all the axes, the batch included: axis i of
+	// the result is axis Perm[i] of the input (PyTorch's x.permute(*perm)).
+	Perm []int `json:"perm,omitempty"`
 }
 
 // Node is one SSA value: an op applied to earlier values.
@@ -357,6 +360,7 @@ func (a Attrs) clone() Attrs {
 	}
 	b.Kernel, b.Strides, b.Pads, b.OutPad, b.Scale, b.Extra = cp(a.Kernel), cp(a.Strides), cp(a.Pads), cp(a.OutPad), cp(a.Scale), cp(a.Extra)
 	b.Dilations = cp(a.Dilations)
+	b.Perm = cp(a.Perm)
 	b.Shape = a.Shape.Clone()
 	if a.Init != nil {
 		in := *a.Init

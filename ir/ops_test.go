@@ -417,6 +417,7 @@ func shapeCases() []shapeCase {
 	)
 	cs = append(cs, autoencoderShapeCases()...) // ops_ae_test.go
 	cs = append(cs, repeatShapeCases()...)      // ops_repeat_test.go
+	cs = append(cs, transposeShapeCases()...)   // ops_transpose_test.go
 	cs = append(cs, layerNormShapeCases()...)   // ops_layernorm_test.go
 	cs = append(cs, logSoftmaxShapeCases()...)  // ops_logsm_test.go
 	cs = append(cs, ignoreShapeCases()...)      // ops_ignore_test.go

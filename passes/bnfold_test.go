@@ -221,7 +221,9 @@ func TestBNFoldRefusesTrainingGraphs(t *testing.T) {
 // Batch norms after a layer fold in random graphs too (the generator appends the
 // lowered form after convolutions and dense layers). Whether one can fold depends
 // on what else the random graph reads, so the count varies a lot from one block of
-// seeds to the next (from 7 to 20 per 200 graphs): it is taken over 600.
+// seeds to the next (from 7 to 20 per 200 graphs): it is taken over 800 (600 until
+// Transpose joined the generator's ops and made each of the others rarer: 29 folds
+// in 600 graphs then).
 //
 // A fold can expose a channel scale that did not match before: in ChannelMul(
 // BiasAdd(ChannelMul(MatMul, γ'), β'), s) the outer ChannelMul sits on a BiasAdd of
@@ -240,7 +242,7 @@ func TestBNFoldFires(t *testing.T) {
 		return names
 	}
 	fired, total := 0, 0
-	for seed := uint64(0); seed < 3*eqRandomSeeds; seed++ {
+	for seed := uint64(0); seed < 4*eqRandomSeeds; seed++ {
 		g, err := randgraph.New(seed, ir.ModeInfer)
 		require.NoError(t, err)
 		out, err := passes.BNFold(g)

@@ -164,6 +164,7 @@ func init() {
 		ir.OpConcat:             (*gen).concat,
 		ir.OpSlice:              (*gen).slice,
 		ir.OpRepeat:             (*gen).repeat,
+		ir.OpTranspose:          (*gen).transpose,
 		ir.OpLayerNorm:          (*gen).layerNorm,
 		ir.OpConv2D:             func(ge *gen) bool { return ge.conv(ir.OpConv2D) },
 		ir.OpConv2DTranspose:    func(ge *gen) bool { return ge.conv(ir.OpConv2DTranspose) },
@@ -803,6 +804,30 @@ func (ge *gen) repeat() bool {
 	xi := ge.info[x]
 	xi.dead = false
 	_, ok := ge.add(ir.OpRepeat, ir.Attrs{Axis: first + ge.rng.IntN(s.Rank()+1-first), Repeats: 1 + ge.rng.IntN(3)}, xi, x)
+	return ok
+}
+
+// transpose appends a Transpose of a value of rank 2 to 5 by a random permutation of
+// its axes (Keras' Permute; the batch stays first), identity included. Moving values
+// keeps their bounds.
+func (ge *gen) transpose() bool {
+	x := ge.pick(func(n *ir.Node) bool { return n.Shape.Rank() >= 2 && n.Shape.Rank() <= 5 })
+	if x < 0 {
+		return false
+	}
+	s := ge.shape(x)
+	first := 0
+	if s.Batched() {
+		first = 1
+	}
+	perm := make([]int, s.Rank())
+	for i := range perm {
+		perm[i] = i
+	}
+	ge.rng.Shuffle(len(perm)-first, func(i, j int) { perm[first+i], perm[first+j] = perm[first+j], perm[first+i] })
+	xi := ge.info[x]
+	xi.dead = false
+	_, ok := ge.add(ir.OpTranspose, ir.Attrs{Perm: perm}, xi, x)
 	return ok
 }
 

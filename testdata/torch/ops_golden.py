@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden values for dlgen's element-wise, activation, channel, shape and loss kernels,
 for bilinear upsampling, Repeat (RepeatVector), zero padding and cropping, and layer
-normalisation.
+normalisation, and Transpose (Permute).
 
 Regenerate with (PyTorch 1.13, Debian's python3-torch):
 
@@ -658,6 +658,20 @@ ln_cases("layer norm with a weight and no bias", randn(3, 7), 1, 1e-5, bias=Fals
 ln_cases("layer norm with Keras' eps on rows of small variance", randn(3, 5) * 0.03, 1, 1e-3)
 ln_cases("layer norm of rows whose mean is 100 times their spread", randn(3, 8) + 100, 1, 1e-5)
 ln_cases("layer norm of a row of one element", randn(3, 2, 1), 2, 1e-5)
+
+# ---- Transpose (Keras' Permute, PyTorch's permute) ----
+# The forward is x.permute(*perm); the gradient, a Transpose of dy by the inverse
+# permutation, is compared with autograd's gradient of the permute.
+for shape, perm, batched in [((2, 3, 4), (0, 2, 1), True), ((2, 3, 2, 4), (0, 3, 1, 2), True),
+                             ((2, 3, 2, 4), (0, 2, 3, 1), True), ((2, 2, 3, 1, 2), (0, 4, 2, 1, 3), True),
+                             ((3, 5), (0, 1), True), ((3, 4), (1, 0), False)]:
+    xp = randn(*shape)
+    inv = [perm.index(i) for i in range(len(perm))]
+    f = lambda v, perm=perm: v.permute(*perm)
+    dyp = randn(*f(xp).shape)
+    name = f"transpose of {'×'.join(map(str, shape))} by {list(perm)}" + ("" if batched else " (unbatched)")
+    case(name, "Transpose", {"perm": list(perm)}, [inp(xp, batched)], f(xp).contiguous())
+    case(name + ": gradient", "Transpose", {"perm": inv}, [inp(dyp, batched)], grad_of(f, xp, dyp))
 
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
