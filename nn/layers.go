@@ -55,7 +55,7 @@ func (t *T) Dense(name string, units int, opts ...Option) *T {
 // Dilation (1), Valid (default), Same, Full or Pads, Act, NoBias, KernelInit,
 // BiasInit. Same and Full pad for the dilated kernel's span.
 func (t *T) Conv2D(name string, filters int, opts ...Option) *T {
-	l := t.begin(name, "Conv2D", opts, convOpts)
+	l := t.begin(name, "Conv2D", opts, convOpts|optGroups)
 	if l == nil {
 		return t.failed()
 	}
@@ -68,9 +68,13 @@ func (t *T) Conv2D(name string, filters int, opts ...Option) *T {
 	if pads == nil {
 		return l.m.failed()
 	}
+	g, ok := l.groups(x[1], filters)
+	if !ok {
+		return l.m.failed()
+	}
 	rf := k[0] * k[1]
-	w := l.param("weight", ir.Shape{filters, x[1], k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, x[1]*rf, filters*rf))
-	y := l.op(ir.OpConv2D, "", ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()}, l.x(0), w)
+	w := l.param("weight", ir.Shape{filters, x[1] / g, k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, x[1]/g*rf, filters*rf))
+	y := l.conv(l.x(0), w, x[1], filters, g, ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()})
 	return l.result(l.activate(l.bias(y, filters)))
 }
 

@@ -32,7 +32,7 @@ const (
 // initializers are Conv2D's (Glorot uniform with fans C·k and filters·k, as Keras
 // and torch.nn.init compute them).
 func (t *T) Conv1D(name string, filters int, opts ...Option) *T {
-	l := t.begin(name, "Conv1D", opts, conv1DOpts)
+	l := t.begin(name, "Conv1D", opts, conv1DOpts|optGroups)
 	if l == nil {
 		return t.failed()
 	}
@@ -47,9 +47,13 @@ func (t *T) Conv1D(name string, filters int, opts ...Option) *T {
 	if pads == nil || !l.dilated1D(x[2], k[1], span[1], pads[1], pads[3]) || !l.window1D(x[2], span[1], s[1], pads[1], pads[3], false) {
 		return l.m.failed()
 	}
-	w := l.param("weight", ir.Shape{filters, x[1], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, x[1]*k[1], filters*k[1]))
-	w4 := l.op(ir.OpReshape, "weight_2d", ir.Attrs{Shape: ir.Shape{filters, x[1], 1, k[1]}}, w)
-	y := l.op(ir.OpConv2D, "", ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()}, l.in2D(x4), w4)
+	g, ok := l.groups(x[1], filters)
+	if !ok {
+		return l.m.failed()
+	}
+	w := l.param("weight", ir.Shape{filters, x[1] / g, k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, x[1]/g*k[1], filters*k[1]))
+	w4 := l.op(ir.OpReshape, "weight_2d", ir.Attrs{Shape: ir.Shape{filters, x[1] / g, 1, k[1]}}, w)
+	y := l.conv(l.in2D(x4), w4, x[1], filters, g, ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()})
 	return l.result(l.out1D(l.activate(l.bias(y, filters))))
 }
 

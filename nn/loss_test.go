@@ -244,6 +244,7 @@ func TestOptionsPrintAsWritten(t *testing.T) {
 		`nn.Strides(2)`:             nn.Strides(2),
 		`nn.Pads(1, 0, 1, 0)`:       nn.Pads(1, 0, 1, 0),
 		`nn.OutPad(1)`:              nn.OutPad(1),
+		`nn.Groups(4)`:              nn.Groups(4),
 		`nn.Same`:                   nn.Same,
 		`nn.Valid`:                  nn.Valid,
 		`nn.Full`:                   nn.Full,

@@ -69,6 +69,9 @@ const (
 
 	// MaskZero, on Embedding (nn/embedding.go).
 	optMaskZero
+
+	// Groups, on Conv2D and Conv1D (nn/groups.go).
+	optGroups
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
@@ -94,6 +97,7 @@ type config struct {
 	ignoreIdx  int       // the sparse losses (nn/ignore.go)
 	dilation   []int     // {dh, dw}; {1, d} for a 1-D layer
 	normShape  []int     // LayerNorm (nn/layernorm.go)
+	groups     int       // Conv2D and Conv1D (nn/groups.go); 0 when not given
 	seen       optKind
 }
 
