@@ -13,7 +13,8 @@ import (
 // testdata/torch/groups_golden.py writes torchmodels.GroupModels in PyTorch (Conv2d
 // with groups 2 and 3, one strided; MobileNet's block: a depthwise Conv2d with
 // groups = channels and two filters each, no bias, a BatchNorm2d, a pointwise 1×1
-// Conv2d; Conv1d with groups = channels and a dilated one with 2 groups), runs them
+// Conv2d; Conv1d with groups = channels and a dilated one with 2 groups; Keras'
+// SeparableConv2D with same padding at stride 2, written out with F.conv2d), runs them
 // in eval and train mode and records what they computed.
 // TestGroupedConvolutionsMatchPyTorch builds the same models with package nn, loads
 // the torch parameters and compares in the reference interpreter the outputs and loss

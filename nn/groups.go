@@ -97,3 +97,36 @@ func (t *T) DepthwiseConv2D(name string, multiplier int, opts ...Option) *T {
 	y := l.conv(l.x(0), w, c, filters, c, ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()})
 	return l.result(l.activate(l.bias(y, filters)))
 }
+
+// SeparableConv2D is Keras' SeparableConv2D with depth_multiplier 1: a depthwise
+// convolution of each input channel with its own kh×kw kernel (the layer's window,
+// strides, padding and dilation), then a 1×1 convolution to filters channels, then
+// the bias and the activation. Weights: "<name>.depthwise_weight" (C, 1, kh, kw) and
+// "<name>.pointwise_weight" (filters, C, 1, 1) in PyTorch's layout (Keras'
+// depthwise_kernel (kh, kw, C, 1) and pointwise_kernel (1, 1, C, filters) hold the
+// same numbers), and "<name>.bias". In PyTorch it is Conv2d(C, C, k, groups=C,
+// bias=False) followed by Conv2d(C, filters, 1). Options as Conv2D without Groups;
+// KernelInit applies to both kernels; the default is Keras' Glorot uniform with the
+// fans Keras computes for each. A depth multiplier above 1 is DepthwiseConv2D then a
+// 1×1 Conv2D.
+func (t *T) SeparableConv2D(name string, filters int, opts ...Option) *T {
+	l := t.begin(name, "SeparableConv2D", opts, convOpts)
+	if l == nil {
+		return t.failed()
+	}
+	x, ok := l.image(filters, "filters", true)
+	if !ok {
+		return l.m.failed()
+	}
+	k, s := l.c.kernel, l.strides([]int{1, 1})
+	pads := l.pads(x, l.span(k), s, true)
+	if pads == nil {
+		return l.m.failed()
+	}
+	c, rf := x[1], k[0]*k[1]
+	dw := l.param("depthwise_weight", ir.Shape{c, 1, k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, c*rf, rf))
+	pw := l.param("pointwise_weight", ir.Shape{filters, c, 1, 1}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, c, filters))
+	d := l.conv(l.x(0), dw, c, c, c, ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()})
+	y := l.op(ir.OpConv2D, "pointwise", ir.Attrs{Strides: []int{1, 1}, Pads: []int{0, 0, 0, 0}}, d, pw)
+	return l.result(l.activate(l.bias(y, filters)))
+}

@@ -88,3 +88,23 @@ func TestGroupsErrorsNameTheLayer(t *testing.T) {
 	_, err := m.Build()
 	require.ErrorContains(t, err, "c (Conv1D) on input N×6×10: nn.Groups(4) must divide the 6 input channels")
 }
+
+func TestSeparableConv2DIsDepthwiseThenPointwise(t *testing.T) {
+	m := nn.New("m")
+	y := m.Input("x", 3, 9, 9).SeparableConv2D("sep", 5, nn.K(3), nn.Strides(2), nn.Same, nn.Act("relu"))
+	m.Output("y", y)
+	g := build(t, m)
+	assert.Equal(t, ir.Shape{3, 1, 3, 3}, node(t, g, "sep.depthwise_weight").Shape)
+	assert.Equal(t, ir.Shape{5, 3, 1, 1}, node(t, g, "sep.pointwise_weight").Shape)
+	assert.Equal(t, ir.Shape{5}, node(t, g, "sep.bias").Shape)
+	pw := node(t, g, "sep/pointwise")
+	assert.Equal(t, ir.OpConv2D, pw.Op)
+	assert.Equal(t, node(t, g, "sep").ID, pw.Inputs[0], "the pointwise convolution reads the depthwise one's channels")
+	assert.Len(t, node(t, g, "sep").Inputs, 3, "one convolution per channel")
+	assert.Equal(t, ir.Shape{N, 5, 5, 5}, y.Shape())
+
+	m = nn.New("m")
+	m.Output("y", m.Input("x", 3, 9, 9).SeparableConv2D("sep", 0, nn.K(3)))
+	_, err := m.Build()
+	require.ErrorContains(t, err, "sep (SeparableConv2D) on input N×3×9×9: filters 0 must be positive")
+}

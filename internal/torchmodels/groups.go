@@ -7,14 +7,28 @@ import "github.com/dlgen/dlgen/nn"
 const GroupsGoldenFile = "testdata/torch/groups_golden.json"
 
 // GroupModels are the models of groups_golden.py, in its order: two grouped
-// convolutions, MobileNet's depthwise-separable block with a batch norm, and grouped
-// 1-D convolutions (one depthwise, one dilated). models/groups_test.go compares them
+// convolutions, MobileNet's depthwise-separable block with a batch norm, grouped 1-D
+// convolutions (one depthwise, one dilated), and Keras' SeparableConv2D. models/groups_test.go compares them
 // with PyTorch in the interpreter, codegen's TestTheTorchModelsMatchPyTorch in
 // generated code.
 var GroupModels = []Case{
 	{"grouped_cnn", "conv_groups2_pads1_relu_conv_groups3_stride2_flatten_dense_sparse_ce", GroupedCNN},
 	{"mobile_block", "depthwise_mult2_nobias_batchnorm_relu_pointwise_relu_global_avg_dense_sparse_ce", MobileBlock},
 	{"grouped_conv1d", "depthwise_conv1d_tanh_conv1d_groups2_dilation2_flatten_dense_mse", GroupedConv1D},
+	{"separable", "separable_conv_same_stride2_relu_global_avg_dense_mse", Separable},
+}
+
+// Separable is "separable": x (N, 3, 9, 9) → SeparableConv2D(5, 3×3, stride 2, same)
+// with relu → GlobalAvgPool2D → Dense(2); mean squared error.
+func Separable() *nn.Model {
+	m := nn.New("separable")
+	x := m.Input("x", 3, 9, 9)
+	t := m.Target("t", 2)
+	h := x.SeparableConv2D("sep", 5, nn.K(3), nn.Strides(2), nn.Same, nn.Act("relu")).GlobalAvgPool2D("gap")
+	y := h.Dense("fc", 2)
+	m.Output("y", y)
+	m.Loss(nn.MSE("loss", y, t))
+	return m
 }
 
 // GroupedCNN is "grouped_cnn": x (N, 4, 7, 7) → Conv2D(6, 3×3, pads 1, 2 groups) with

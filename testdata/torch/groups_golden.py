@@ -83,6 +83,28 @@ def grouped_conv1d_forward(m, d):
     return {"y": y}, F.mse_loss(y, d["t"])
 
 
+# separable: x (N, 3, 9, 9) → Keras' SeparableConv2D(5, 3×3, strides 2, padding
+# "same") with relu, written out: the depthwise kernel over each channel (TensorFlow's
+# same pads at stride 2 on 9: 1 before, 1 after), the pointwise 1×1 kernel, the bias;
+# → global average → Linear(5→2); mean squared error. The parameters are the layer's
+# own tensors, named as dlgen names them.
+class Separable(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.sep = nn.Module()
+        self.sep.depthwise_weight = nn.Parameter(torch.empty(3, 1, 3, 3))
+        self.sep.pointwise_weight = nn.Parameter(torch.empty(5, 3, 1, 1))
+        self.sep.bias = nn.Parameter(torch.empty(5))
+        self.fc = nn.Linear(5, 2)
+
+
+def separable_forward(m, d):
+    h = F.conv2d(F.pad(d["x"], (1, 1, 1, 1)), m.sep.depthwise_weight, stride=2, groups=3)  # (N, 3, 5, 5)
+    h = F.relu(F.conv2d(h, m.sep.pointwise_weight, m.sep.bias))  # (N, 5, 5, 5)
+    y = m.fc(h.mean(dim=(2, 3)))
+    return {"y": y}, F.mse_loss(y, d["t"])
+
+
 def main():
     models = []
     g = GroupedCNN()
@@ -96,6 +118,12 @@ def main():
     g1 = GroupedConv1D()
     randomize(g1)
     models.append(record("grouped_conv1d", g1, {"x": rand(3, 4, 10), "t": rand(3, 2)}, grouped_conv1d_forward))
+    sep = Separable()
+    with torch.no_grad():
+        for p in sep.sep.parameters():
+            p.copy_(torch.round(torch.randn(p.shape) * 500) / 1000)
+    randomize(sep.fc)
+    models.append(record("separable", sep, {"x": rand(3, 3, 9, 9), "t": rand(3, 2)}, separable_forward))
     json.dump({"generator": "testdata/torch/groups_golden.py", "torch": torch.__version__, "models": models},
               sys.stdout, indent=None, separators=(",", ":"))
     sys.stdout.write("\n")
