@@ -20,7 +20,9 @@ import (
 // PyTorch (same padding, same pooling, causal Conv1D, the cross-entropies on
 // probabilities, UpSampling2D, RepeatVector, ZeroPadding2D and Cropping2D, LSTM,
 // Conv2DTranspose with same padding, LayerNormalization's center and scale
-// switches and its axes), testdata/keras/keras_golden.js builds small
+// switches and its axes, DepthwiseConv2D and SeparableConv2D with their kernels'
+// layouts, Permute's dims, GlobalAveragePooling1D over steps as Permute then
+// GlobalAvgPool1D), testdata/keras/keras_golden.js builds small
 // Keras models with TensorFlow.js's layers API (the Keras API in JavaScript, cpu
 // backend), runs them in float32 on rounded random weights and inputs, and records
 // inputs, weights (Keras' layouts), outputs, the loss (a Keras loss, or sum(y·r) for
@@ -189,6 +191,22 @@ var kerasCases = []kerasCase{
 		h := m.Input("x", 2, 3, 4).Conv2D("conv", 3, nn.K(1))
 		return sumYR(m, h.LayerNorm("ln", nn.NormShape(3, 3, 4), nn.Eps(1e-3))) // Keras' axis [1, 2, 3] of (N, H, W, C)
 	}, map[string]string{"conv": "conv2d", "ln": "layernorm_hwc"}, image},
+	{"depthwise_same_s2", func() *nn.Model {
+		m := nn.New("depthwise_same_s2")
+		return sumYR(m, m.Input("x", 3, 7, 8).DepthwiseConv2D("dw", 2, nn.K(3), nn.Strides(2), nn.Same))
+	}, map[string]string{"dw": "depthwise"}, image},
+	{"separable_same", func() *nn.Model {
+		m := nn.New("separable_same")
+		return sumYR(m, m.Input("x", 3, 6, 5).SeparableConv2D("sep", 4, nn.K(3, 2), nn.Same))
+	}, map[string]string{"sep": "separable"}, image},
+	{"permute_dense", func() *nn.Model {
+		m := nn.New("permute_dense")
+		return sumYR(m, m.Input("x", 6, 3).Permute("p", 2, 1).Dense("fc", 4))
+	}, map[string]string{"fc": "dense"}, nil},
+	{"gap1d_steps", func() *nn.Model {
+		m := nn.New("gap1d_steps")
+		return sumYR(m, m.Input("x", 6, 3).Dense("fc", 4).Permute("steps_last", 2, 1).GlobalAvgPool1D("gap"))
+	}, map[string]string{"fc": "dense"}, nil},
 }
 
 // permute returns t with its axes reordered: axis i of the result is axis perm[i]
@@ -238,7 +256,8 @@ func fromKerasLayout(t torchmodels.Tensor, layout string) torchmodels.Tensor {
 }
 
 // kerasToDlgen maps the Keras weights (or their gradients, grads true) of every layer
-// to dlgen's parameters: Conv2D kernels (kh, kw, in, out) → (out, in, kh, kw), Conv1D
+// to dlgen's parameters: Conv2D kernels (kh, kw, in, out) → (out, in, kh, kw),
+// depthwise kernels (kh, kw, C, multiplier) → (C·multiplier, 1, kh, kw), Conv1D
 // (k, in, out) → (out, in, k), Conv2DTranspose (kh, kw, out, in) → (in, out, kh, kw),
 // Dense and the LSTM's kernels transposed (gates i, f, c, o are PyTorch's i, f, g,
 // o), and the LSTM's one bias becoming bias_ih with a zero bias_hh (whose gradient is
@@ -257,6 +276,15 @@ func kerasToDlgen(t *testing.T, layers map[string]string, w map[string]torchmode
 		switch kind {
 		case "conv2d", "deconv2d":
 			out[name+".weight"] = permute(get(name+".kernel"), 3, 2, 0, 1)
+			out[name+".bias"] = get(name + ".bias")
+		case "depthwise":
+			// (kh, kw, C, multiplier) → (C·multiplier, 1, kh, kw): filter m of
+			// channel c is output channel c·multiplier + m.
+			out[name+".weight"] = depthwise(get(name + ".depthwise_kernel"))
+			out[name+".bias"] = get(name + ".bias")
+		case "separable":
+			out[name+".depthwise_weight"] = depthwise(get(name + ".depthwise_kernel"))
+			out[name+".pointwise_weight"] = permute(get(name+".pointwise_kernel"), 3, 2, 0, 1)
 			out[name+".bias"] = get(name + ".bias")
 		case "conv1d":
 			out[name+".weight"] = permute(get(name+".kernel"), 2, 1, 0)
@@ -293,6 +321,14 @@ func kerasToDlgen(t *testing.T, layers map[string]string, w map[string]torchmode
 	}
 	require.Equal(t, len(w), used, "every Keras weight is used")
 	return out
+}
+
+// depthwise is a Keras depthwise kernel (kh, kw, C, multiplier) as dlgen's grouped
+// weight (C·multiplier, 1, kh, kw).
+func depthwise(k torchmodels.Tensor) torchmodels.Tensor {
+	p := permute(k, 2, 3, 0, 1) // (C, multiplier, kh, kw), the same order as (C·multiplier, 1, kh, kw)
+	p.Shape = []int{k.Shape[2] * k.Shape[3], 1, k.Shape[0], k.Shape[1]}
+	return p
 }
 
 func loadKerasGolden(t *testing.T) []kerasGolden {

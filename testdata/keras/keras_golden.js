@@ -4,8 +4,9 @@
 // the places where dlgen claims Keras' semantics rather than PyTorch's: same padding
 // (asymmetric, also with strides and dilation), same pooling, causal Conv1D, the
 // cross-entropies on probabilities, UpSampling2D, RepeatVector, ZeroPadding2D,
-// Cropping2D, LSTM, Conv2DTranspose with same padding, and LayerNormalization (its
-// center and scale switches, and its epsilon, 1e-3, set with nn.Eps).
+// Cropping2D, LSTM, Conv2DTranspose with same padding, LayerNormalization (its
+// center and scale switches, and its epsilon, 1e-3, set with nn.Eps),
+// DepthwiseConv2D, SeparableConv2D, Permute and GlobalAveragePooling1D over steps.
 //
 // Regenerate from the repository root with
 //
@@ -336,6 +337,21 @@ layerCase('layernorm_steps', 'lstm4_return_sequences_layernorm_per_step', [2, 4,
 layerCase('layernorm_image', 'conv1x1_layernorm_axis_1_2_3', [2, 3, 4, 2],
   () => seq([3, 4, 2], [['conv2d', { name: 'conv', filters: 3, kernelSize: 1 }],
     ['layerNormalization', { name: 'ln', axis: [1, 2, 3] }]]));
+
+// i. DepthwiseConv2D (depth multiplier 2, same padding at stride 2), SeparableConv2D
+// (same padding) and Permute, which dlgen builds as grouped convolutions and a
+// Transpose. The depthwise kernel is (kh, kw, C, multiplier), the separable layer's
+// depthwise_kernel (kh, kw, C, 1) and pointwise_kernel (1, 1, C, filters); Permute
+// dims count from 1 after the batch. Weights "<layer>.depthwise_kernel",
+// "<layer>.pointwise_kernel", "<layer>.bias".
+layerCase('depthwise_same_s2', 'depthwise_conv2d_3x3_multiplier2_strides2_same_7x8', [2, 7, 8, 3],
+  () => seq([7, 8, 3], [['depthwiseConv2d', { name: 'dw', kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same' }]]));
+layerCase('separable_same', 'separable_conv2d_3x2_filters4_same_6x5', [2, 6, 5, 3],
+  () => seq([6, 5, 3], [['separableConv2d', { name: 'sep', filters: 4, kernelSize: [3, 2], padding: 'same' }]]));
+layerCase('permute_dense', 'permute_2_1_dense4_on_6x3', [2, 6, 3],
+  () => seq([6, 3], [['permute', { name: 'p', dims: [2, 1] }], ['dense', { name: 'fc', units: 4 }]]));
+layerCase('gap1d_steps', 'dense4_global_average_pooling1d_over_6_steps', [2, 6, 3],
+  () => seq([6, 3], [['dense', { name: 'fc', units: 4 }], ['globalAveragePooling1d', { name: 'gap' }]]));
 
 process.stdout.write(JSON.stringify({
   generator: 'testdata/keras/keras_golden.js',
