@@ -59,11 +59,17 @@
 // CategoricalCrossEntropy against one-hot targets, each row renormalised and clipped
 // to [1e-7, 1-1e-7]. Embedding is PyTorch's nn.Embedding on int ids from Indices,
 // with Keras' initializer (uniform in ±0.05) unless TorchInit, and PaddingIdx for
-// PyTorch's padding_idx; Keras' mask_zero is not supported. LogSoftmax (Act
+// PyTorch's padding_idx, and MaskZero for Keras' mask_zero (honoured by the
+// recurrent layers, passed on by Dense, Activation and Dropout, refused elsewhere).
+// LogSoftmax (Act
 // "log_softmax") and NLLLoss are PyTorch's log_softmax over the last axis and
 // nll_loss, labels as for SparseCategoricalCrossEntropy; NLLLoss has no weight.
 // IgnoreIndex is PyTorch's ignore_index on NLLLoss and on
 // SparseCategoricalCrossEntropy with FromLogits. LayerNorm is PyTorch's LayerNorm
 // (eps 1e-5, the last axis or the NormShape axes, "<name>.weight" and "<name>.bias")
-// with Keras' center and scale switches as NoCenter and NoScale.
+// with Keras' center and scale switches as NoCenter and NoScale. Groups is PyTorch's
+// groups on Conv2D and Conv1D; DepthwiseConv2D and SeparableConv2D are Keras' layers,
+// with PyTorch-layout weights. Permute is Keras' Permute (dims from 1 after the
+// batch), the bridge between channels-last data such as an Embedding's (N, T, E)
+// output and the channels-first layers.
 package nn
