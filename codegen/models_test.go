@@ -47,7 +47,7 @@ type exampleModel struct {
 // layers, per step between LSTMs, over a convolution's (C, H, W)). (The other sets have tests of their own:
 // act_test.go, sce_test.go, dense_seq_test.go.)
 func torchCases() []torchmodels.Case {
-	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.SeqAEs, torchmodels.DilationModels, torchmodels.PadCrop, torchmodels.MNIST, torchmodels.LayerNorms, torchmodels.PermuteModels, torchmodels.GroupModels)
+	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.SeqAEs, torchmodels.DilationModels, torchmodels.PadCrop, torchmodels.MNIST, torchmodels.LayerNorms, torchmodels.PermuteModels, torchmodels.GroupModels, torchmodels.AdaptiveModels)
 }
 
 func torchExamples() []exampleModel {
