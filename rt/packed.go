@@ -174,13 +174,14 @@ func (ws *workspace) gemmPacked(transA bool, m, j0, n int, alpha float32, a []fl
 		ps := kc * nr // floats between panels
 		for ic := 0; ic < m; ic += kern.mc {
 			mc := min(kern.mc, m-ic)
+			h := sliverRows(mc, mr)
 			if packAll {
-				packA(kern, ws.a, transA, a, lda, ic, pc, mc, kc)
+				packA(kern, ws.a, transA, a, lda, ic, pc, mc, kc, h)
 			}
 			sliver := func(ir int) ([]float32, int, bool) {
 				switch {
 				case packAll:
-					return ws.a[ir*kc:], min(mr, mc-ir), true
+					return ws.a[ir*kc:], min(h, mc-ir), true
 				case transA:
 					return a[pc*lda+ic+ir:], lda, true
 				default:
@@ -189,7 +190,7 @@ func (ws *workspace) gemmPacked(transA bool, m, j0, n int, alpha float32, a []fl
 			}
 			// A last sliver of few rows goes through the multi-panel kernel where
 			// there are four full panels; gv is the columns it covers.
-			last := (mc - 1) / mr * mr
+			last := (mc - 1) / h * h
 			gv := 0
 			if rows := mc - last; rows <= pb.gemvRows {
 				gv = n / (gemvPanels * nr) * gemvPanels * nr
@@ -207,12 +208,12 @@ func (ws *workspace) gemmPacked(transA bool, m, j0, n int, alpha float32, a []fl
 				cols := min(nr, n-jr)
 				bs := panelWidth(kern, cols)
 				bp := pb.data[pb.offset(pc, kc, p0+jr/nr):]
-				for ir := 0; ir < mc; ir += mr {
+				for ir := 0; ir < mc; ir += h {
 					if ir == last && jr < gv {
 						continue
 					}
 					at, ald, atr := sliver(ir)
-					kern.tile(min(mr, mc-ir), cols, kc, at, ald, atr, bp, bs,
+					kern.tile(min(h, mc-ir), cols, kc, at, ald, atr, bp, bs,
 						c[(ic+ir)*ldc+jr:], ldc, alpha, bet)
 				}
 			}
