@@ -15,7 +15,7 @@ import (
 //	    for ic in steps of mc:        A block mc×kc (L2)
 //	      pack A[ic:ic+mc, pc:pc+kc] into mr-high slivers, or read it in place
 //	      for jr in steps of nr:      one B panel kc×nr ...
-//	        for ir in steps of mr:    ... against each A sliver in turn
+//	        for ir in steps of h:     ... against each A sliver in turn (h ≤ mr, sliverRows)
 //	          micro-kernel: C[ir:ir+mr, jr:jr+nr] (+)= A sliver · B panel
 //
 // Packing B turns both orientations of B into one layout, k-major panels padded
