@@ -65,6 +65,9 @@ func init() {
 		return jen.If(jen.Add(v).Op(">").Lit(0)).Block(jen.Add(y).Op("=").Add(v)).
 			Else().Block(jen.Add(y).Op("=").Lit(a.Alpha).Op("*").Add(v))
 	})
+	value(ir.OpReluMax, 1, func(a ir.Attrs, in []*jen.Statement) *jen.Statement {
+		return jen.Min(jen.Max(in[0], jen.Lit(0)), jen.Lit(float32(a.Alpha)))
+	})
 
 	value(ir.OpSigmoidGrad, 2, func(_ ir.Attrs, in []*jen.Statement) *jen.Statement {
 		y, dy := in[0], in[1]
@@ -83,6 +86,11 @@ func init() {
 		x, dy := in[0], in[1]
 		return jen.If(jen.Add(x).Op(">").Lit(0)).Block(jen.Add(out).Op("=").Add(dy)).
 			Else().Block(jen.Add(out).Op("=").Lit(a.Alpha).Op("*").Add(dy))
+	})
+	assign(ir.OpReluMaxGrad, 2, func(a ir.Attrs, in []*jen.Statement, out *jen.Statement) jen.Code {
+		x, dy := in[0], in[1]
+		return jen.If(jen.Add(x).Op(">").Lit(0).Op("&&").Add(x).Op("<").Lit(float32(a.Alpha))).Block(jen.Add(out).Op("=").Add(dy)).
+			Else().Block(jen.Add(out).Op("=").Lit(0))
 	})
 
 	for op, r := range elementwise {

@@ -35,7 +35,7 @@ var itemOps = map[string]bool{
 	ir.OpFill: true, ir.OpSlice: true, ir.OpConcat: true, ir.OpReshape: true,
 	ir.OpBiasAdd: true, ir.OpBiasAddLast: true, ir.OpAdd: true, ir.OpSub: true, ir.OpMul: true, ir.OpDiv: true,
 	ir.OpScale: true, ir.OpAddScalar: true, ir.OpSigmoid: true, ir.OpTanh: true,
-	ir.OpRelu: true, ir.OpLeakyRelu: true, ir.OpSoftmax: true /* over the last axis */, ir.OpExp: true,
+	ir.OpRelu: true, ir.OpLeakyRelu: true, ir.OpReluMax: true, ir.OpSoftmax: true /* over the last axis */, ir.OpExp: true,
 	ir.OpLog: true, ir.OpSquare: true,
 	ir.OpElu: true, ir.OpSelu: true, ir.OpSoftplus: true, ir.OpGelu: true, ir.OpSilu: true,
 	// An item's rows of the weight it selects (the weight is shared); its gradient

@@ -51,7 +51,7 @@ type segment struct {
 // row from the same rows of their batched operands.
 var segmentOps = map[string]bool{
 	ir.OpSliceGrad: true, ir.OpSigmoidGrad: true, ir.OpTanhGrad: true, ir.OpReluGrad: true,
-	ir.OpLeakyReluGrad: true,
+	ir.OpLeakyReluGrad: true, ir.OpReluMaxGrad: true,
 	// The smooth activations' gradients, which read x.
 	ir.OpEluGrad: true, ir.OpSeluGrad: true, ir.OpSoftplusGrad: true, ir.OpGeluGrad: true, ir.OpSiluGrad: true,
 	// The sum over a repeated axis after the batch, within each item.

@@ -86,6 +86,7 @@ const (
 	OpTanh      = "Tanh"
 	OpRelu      = "Relu"
 	OpLeakyRelu = "LeakyRelu"
+	OpReluMax   = "ReluMax"
 	OpExp       = "Exp"
 	OpLog       = "Log"
 	OpSquare    = "Square"
@@ -140,6 +141,7 @@ const (
 	OpTanhGrad            = "TanhGrad"
 	OpReluGrad            = "ReluGrad"
 	OpLeakyReluGrad       = "LeakyReluGrad"
+	OpReluMaxGrad         = "ReluMaxGrad"
 	OpSoftmaxGrad         = "SoftmaxGrad"
 	OpSliceGrad           = "SliceGrad"
 	OpConv2DFilterGrad    = "Conv2DFilterGrad"
@@ -410,6 +412,14 @@ func init() {
 	}
 	def(&OpDef{Name: OpLeakyRelu, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"alpha"},
 		Doc: "y = x for x > 0, alpha·x otherwise (PyTorch negative_slope, Keras alpha).", Infer: same})
+	def(&OpDef{Name: OpReluMax, Kind: Primitive, MinInputs: 1, MaxInputs: 1, Attrs: []string{"alpha"},
+		Doc: "y = min(max(x, 0), alpha), alpha > 0: ReLU capped at alpha (PyTorch's ReLU6 and hardtanh(x, 0, alpha), Keras' ReLU(max_value=alpha) and relu6).",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if !(n.Attrs.Alpha > 0) {
+				return nil, fmt.Errorf("cap alpha %g must be positive", n.Attrs.Alpha)
+			}
+			return in[0].Clone(), nil
+		}})
 	defSmoothActivations()
 	defEmbedding()
 	defPad2D()
@@ -735,10 +745,11 @@ func init() {
 		OpTanhGrad:      "Inputs (y, dy) with y = tanh(x): dx = dy·(1-y²).",
 		OpReluGrad:      "Inputs (s, dy): dx = dy where s > 0, else 0. s is the ReLU's input or, as autodiff passes it, its output: both are positive at the same places.",
 		OpLeakyReluGrad: "Inputs (s, dy): dx = dy where s > 0, else alpha·dy. s is the input x or, for alpha ≥ 0 as autodiff passes it, the output (positive exactly where x is).",
+		OpReluMaxGrad:   "Inputs (s, dy): dx = dy where 0 < s < alpha, else 0 (PyTorch's hardtanh backward: no gradient at either bound). s is the input x or, as autodiff passes it, the output (inside (0, alpha) exactly where x is).",
 		OpSoftmaxGrad:   "Inputs (y, dy) with y = softmax(x) over the last axis: dx = y·(dy - Σ dy·y).",
 	} {
 		d := &OpDef{Name: op, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Doc: doc, Infer: sameTwo}
-		if op == OpLeakyReluGrad {
+		if op == OpLeakyReluGrad || op == OpReluMaxGrad {
 			d.Attrs = []string{"alpha"}
 		}
 		def(d)

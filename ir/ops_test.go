@@ -142,7 +142,7 @@ func shapeCases() []shapeCase {
 			bad(op, "a batched and an unbatched operand", none, "shapes N×3 and 3 differ", s(N, 3), s(3)),
 		)
 	}
-	for _, op := range []string{ir.OpScale, ir.OpAddScalar, ir.OpSigmoid, ir.OpTanh, ir.OpRelu, ir.OpLeakyRelu, ir.OpExp, ir.OpLog, ir.OpSquare, ir.OpRsqrt} {
+	for _, op := range []string{ir.OpScale, ir.OpAddScalar, ir.OpSigmoid, ir.OpTanh, ir.OpRelu, ir.OpLeakyRelu, ir.OpReluMax, ir.OpExp, ir.OpLog, ir.OpSquare, ir.OpRsqrt} {
 		cs = append(cs,
 			ok(op, "any shape", ir.Attrs{Alpha: 0.5}, s(N, 3, 2), s(N, 3, 2)),
 			ok(op, "a scalar", ir.Attrs{Alpha: 0.5}, s(), s()),
@@ -288,8 +288,13 @@ func shapeCases() []shapeCase {
 		bad(ir.OpOneHot, "unbatched labels", ir.Attrs{Shape: s(3, 4)}, "must be the batched labels 3 and a class axis", s(3)),
 	)
 
+	cs = append(cs,
+		bad(ir.OpReluMax, "a zero cap", ir.Attrs{}, "cap alpha 0 must be positive", s(N, 3)),
+		bad(ir.OpReluMax, "a negative cap", ir.Attrs{Alpha: -6}, "cap alpha -6 must be positive", s(N, 3)),
+	)
+
 	// ---- gradient-only ops ----
-	for _, op := range []string{ir.OpSigmoidGrad, ir.OpTanhGrad, ir.OpReluGrad, ir.OpLeakyReluGrad, ir.OpSoftmaxGrad} {
+	for _, op := range []string{ir.OpSigmoidGrad, ir.OpTanhGrad, ir.OpReluGrad, ir.OpLeakyReluGrad, ir.OpReluMaxGrad, ir.OpSoftmaxGrad} {
 		cs = append(cs,
 			ok(op, "value and gradient", ir.Attrs{Alpha: 0.1}, s(N, 3, 2), s(N, 3, 2), s(N, 3, 2)),
 			bad(op, "different shapes", none, "shapes N×3 and N×2 differ", s(N, 3), s(N, 2)),

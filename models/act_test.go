@@ -14,7 +14,9 @@ import (
 // SELU, softplus, GELU exact and tanh, SiLU/swish after a convolution, a transposed
 // convolution or a dense layer, and ELU as a layer of its own), with a few biases set
 // so that layers reach softplus' threshold and the saturated sides of ELU, GELU and
-// SiLU, runs it in eval and in train mode, and records what it computed.
+// SiLU, runs it in eval and in train mode, and records what it computed; and
+// torchmodels.HardAct (ReLU6, the hard sigmoid and the hard swish, at a scale that
+// crosses every bend).
 // TestSmoothActivationsMatchPyTorch builds the same model with package nn, loads the
 // torch parameters and compares in the reference interpreter the outputs and loss of
 // both modes and the gradient of every weight, on the lowered graphs and on the

@@ -271,11 +271,11 @@ func TestBuildReportsBadModelsWithoutPanicking(t *testing.T) {
 		{"an unknown activation names the layer and lists the known ones", func() *nn.Model {
 			m := nn.New("m")
 			return withOutput(m, m.Input("x", 4).Dense("fc1", 3, nn.Act("mish")))
-		}, []string{"fc1 (Dense) on input N×4: unknown activation \"mish\" (known: linear, relu, sigmoid, tanh, softmax, leaky_relu, elu, selu, softplus, gelu, gelu_tanh, swish, silu, log_softmax)"}, "fc1"},
+		}, []string{"fc1 (Dense) on input N×4: unknown activation \"mish\" (known: linear, relu, sigmoid, tanh, softmax, leaky_relu, elu, selu, softplus, gelu, gelu_tanh, swish, silu, log_softmax, relu6, hard_sigmoid, hard_swish)"}, "fc1"},
 		{"an unknown activation layer", func() *nn.Model {
 			m := nn.New("m")
-			return withOutput(m, m.Input("x", 4).Activation("act", "hard_swish"))
-		}, []string{"act (Activation)", "unknown activation \"hard_swish\""}, "act"},
+			return withOutput(m, m.Input("x", 4).Activation("act", "hardtanh"))
+		}, []string{"act (Activation)", "unknown activation \"hardtanh\""}, "act"},
 		{"elu with two arguments", func() *nn.Model {
 			m := nn.New("m")
 			return withOutput(m, m.Input("x", 1, 6, 6).Conv2D("conv", 2, nn.K(3), nn.Act("elu", 1, 2)))

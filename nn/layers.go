@@ -412,6 +412,24 @@ func (l *builder) applyAct(y int, act string, args []float64, suffix string) int
 		}
 		return -1
 	}
+	// ReLU6 and the hard sigmoid and swish built on it, as PyTorch computes them.
+	sub := func(s string) string {
+		if suffix == "" {
+			return s
+		}
+		return suffix + "/" + s
+	}
+	switch act {
+	case "relu6":
+		a.Alpha = 6
+	case "hard_sigmoid", "hard_swish":
+		s := l.op(ir.OpAddScalar, sub("shift"), ir.Attrs{Alpha: 3}, y)
+		c := l.op(ir.OpReluMax, sub("clip"), ir.Attrs{Alpha: 6}, s)
+		if act == "hard_sigmoid" {
+			return l.op(ir.OpScale, suffix, ir.Attrs{Alpha: 1.0 / 6}, c)
+		}
+		return l.op(ir.OpMul, suffix, ir.Attrs{}, y, l.op(ir.OpScale, sub("gate"), ir.Attrs{Alpha: 1.0 / 6}, c))
+	}
 	return l.op(op, suffix, a, y)
 }
 

@@ -282,9 +282,18 @@ type actOpt struct {
 //	             approximate=True)
 //	"swish", "silu"  x·sigmoid(x), two names of one function (PyTorch's SiLU)
 //
-// and "log_softmax", log(softmax(x)) over the last axis computed stably as
+// "log_softmax", log(softmax(x)) over the last axis computed stably as
 // x - max - ln Σ exp(x - max) (PyTorch's log_softmax(x, dim=-1), Keras'
-// log_softmax), the input NLLLoss expects.
+// log_softmax), the input NLLLoss expects, and the piecewise-linear ones of
+// MobileNet:
+//
+//	"relu6"         min(max(x, 0), 6) (PyTorch's ReLU6, Keras' relu6); no gradient
+//	                at 0 or 6, as PyTorch's
+//	"hard_sigmoid"  relu6(x + 3)/6 (PyTorch's Hardsigmoid, Keras 3's hard_sigmoid;
+//	                Keras 2's was clip(0.2·x + 0.5, 0, 1))
+//	"hard_swish"    x·relu6(x + 3)/6 (PyTorch's Hardswish, Keras 3's hard_swish);
+//	                its gradient at exactly x = ±3 is the one-sided 1 and 0 where
+//	                PyTorch's backward gives 1.5 and 0
 //
 // The recurrent layers take tanh, sigmoid, relu and linear only.
 func Act(name string, args ...float64) Option {
@@ -567,11 +576,16 @@ var activations = map[string]string{
 	"silu":      ir.OpSilu,
 	// Log-softmax, the input of NLLLoss.
 	"log_softmax": ir.OpLogSoftmax,
+	// The piecewise-linear ones: ReLU capped at 6, and the hard sigmoid and hard
+	// swish built on it (nn/layers.go, applyAct).
+	"relu6":        ir.OpReluMax,
+	"hard_sigmoid": ir.OpReluMax,
+	"hard_swish":   ir.OpReluMax,
 }
 
 // activationNames lists the activations in the order errors name them.
 var activationNames = []string{"linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu",
-	"elu", "selu", "softplus", "gelu", "gelu_tanh", "swish", "silu", "log_softmax"}
+	"elu", "selu", "softplus", "gelu", "gelu_tanh", "swish", "silu", "log_softmax", "relu6", "hard_sigmoid", "hard_swish"}
 
 // activationArgs names the one optional argument of the activations that take one.
 var activationArgs = map[string]string{"leaky_relu": "slope", "elu": "alpha"}

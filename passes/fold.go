@@ -101,6 +101,9 @@ var foldRules = map[string]foldRule{
 		}
 		return n.Attrs.Alpha * in[0], true
 	},
+	ir.OpReluMax: func(n *ir.Node, in []float64) (float64, bool) {
+		return math.Min(math.Max(in[0], 0), n.Attrs.Alpha), true
+	},
 	// Softmax of equal logits: every exp(x - max) is exp(0) = 1, their sum is exactly
 	// the class count C, and each probability is 1/C.
 	ir.OpSoftmax: func(n *ir.Node, in []float64) (float64, bool) {
@@ -126,6 +129,12 @@ var foldRules = map[string]foldRule{
 			return in[1], true
 		}
 		return n.Attrs.Alpha * in[1], true
+	},
+	ir.OpReluMaxGrad: func(n *ir.Node, in []float64) (float64, bool) {
+		if in[0] > 0 && in[0] < n.Attrs.Alpha {
+			return in[1], true
+		}
+		return 0, true
 	},
 	ir.OpAbsGrad: binaryFold(func(x, dy float64) float64 {
 		switch {

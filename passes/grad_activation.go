@@ -31,6 +31,11 @@ func init() {
 		d, err := b.Op(ir.OpReluGrad, ir.Attrs{}, n.ID, dy)
 		return []int{d}, err
 	})
+	// The output is inside (0, alpha) exactly where the input is.
+	gradRule(ir.OpReluMax, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
+		d, err := b.Op(ir.OpReluMaxGrad, ir.Attrs{Alpha: n.Attrs.Alpha}, n.ID, dy)
+		return []int{d}, err
+	})
 	gradRule(ir.OpLeakyRelu, func(b *GradBuilder, n *ir.Node, dy int, need []bool) ([]int, error) {
 		sign := n.ID
 		if n.Attrs.Alpha < 0 {

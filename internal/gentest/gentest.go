@@ -773,7 +773,7 @@ func (h *harness) unambiguousBatch(t *testing.T, mc *interp.Machine, n, step int
 // maxRedraws bounds the redraws of one training batch.
 const maxRedraws = 8
 
-// ambiguousKink names the first ReLU (leaky ReLU, SELU, ELU with alpha ≠ 1) or
+// ambiguousKink names the first ReLU (leaky ReLU, capped ReLU, SELU, ELU with alpha ≠ 1) or
 // max-pooling node of g whose decision float32 rounding could flip in this run (see
 // float32Ambiguity), or returns "".
 func ambiguousKink(g *ir.Graph, vals []*interp.Tensor) string {
@@ -788,6 +788,15 @@ func ambiguousKink(g *ir.Graph, vals []*interp.Tensor) string {
 			scale := maxAbs(x)
 			for _, v := range x {
 				if v != 0 && math.Abs(v) < float32Ambiguity*scale {
+					return nd.Name
+				}
+			}
+		case ir.OpReluMax:
+			// Kinks at 0 and at the cap.
+			x := vals[nd.Inputs[0]].Data
+			scale := maxAbs(x)
+			for _, v := range x {
+				if (v != 0 && math.Abs(v) < float32Ambiguity*scale) || (v != nd.Attrs.Alpha && math.Abs(v-nd.Attrs.Alpha) < float32Ambiguity*scale) {
 					return nd.Name
 				}
 			}

@@ -154,6 +154,7 @@ func init() {
 		ir.OpTanh:               func(ge *gen) bool { return ge.unary(ir.OpTanh, ir.Attrs{}, 0) },
 		ir.OpRelu:               func(ge *gen) bool { return ge.unary(ir.OpRelu, ir.Attrs{}, 0) },
 		ir.OpLeakyRelu:          func(ge *gen) bool { return ge.unary(ir.OpLeakyRelu, ir.Attrs{Alpha: 0.05 + 0.25*ge.rng.Float64()}, 0) },
+		ir.OpReluMax:            func(ge *gen) bool { return ge.unary(ir.OpReluMax, ir.Attrs{Alpha: 0.25 + 2*ge.rng.Float64()}, 0) },
 		ir.OpExp:                func(ge *gen) bool { return ge.unary(ir.OpExp, ir.Attrs{}, 0) },
 		ir.OpLog:                func(ge *gen) bool { return ge.unary(ir.OpLog, ir.Attrs{}, 0.05) },
 		ir.OpSquare:             func(ge *gen) bool { return ge.unary(ir.OpSquare, ir.Attrs{}, 0) },
@@ -419,6 +420,8 @@ func (ge *gen) unary(op string, attrs ir.Attrs, minLo float64) bool {
 		if xi.lo < 0 {
 			out.lo = -1
 		}
+	case ir.OpReluMax:
+		out = info{mag: math.Min(xi.mag, attrs.Alpha), lo: 0}
 	case ir.OpExp:
 		out = info{mag: math.Exp(xi.mag), lo: math.Exp(-xi.mag)}
 	case ir.OpLog:

@@ -8,9 +8,27 @@ const ActGoldenFile = "testdata/torch/act_golden.json"
 
 // ActModels are the models of act_golden.py, in its order: the smooth activations
 // (ELU, SELU, softplus, GELU exact and tanh, SiLU/swish) after convolutions, a
-// transposed convolution and dense layers.
+// transposed convolution and dense layers; then ReLU6, the hard sigmoid and the hard
+// swish.
 var ActModels = []Case{
 	{"act", "conv_and_dense_elu_selu_maxpool_softplus_gelu_gelu_tanh_convtranspose_swish_elu_layer_silu_sparse_ce", Act},
+	{"hard_act", "conv_relu6_conv_hard_sigmoid_dense_hard_swish_dense_relu6_sparse_ce", HardAct},
+}
+
+// HardAct is "hard_act": the piecewise-linear activations of MobileNet after
+// convolutions and dense layers (ReLU6, hard sigmoid, hard swish, ReLU6),
+// cross-entropy on logits.
+func HardAct() *nn.Model {
+	m := nn.New("hard_act")
+	x := m.Input("x", 2, 6, 6)
+	label := m.Labels("label")
+	h := x.Conv2D("c_relu6", 4, nn.K(3), nn.Same, nn.Act("relu6"))             // 4×6×6
+	h = h.Conv2D("c_hsig", 3, nn.K(3), nn.Act("hard_sigmoid")).Flatten("flat") // 48
+	h = h.Dense("d_hswish", 8, nn.Act("hard_swish")).Dense("d_relu6", 6, nn.Act("relu6"))
+	logits := h.Dense("out", 3)
+	m.Output("probs", logits.Softmax("probs"))
+	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, label, nn.FromLogits))
+	return m
 }
 
 // LoadActGolden reads act_golden.json from path and checks that it holds the models

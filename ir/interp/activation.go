@@ -21,6 +21,10 @@ func init() {
 			return alpha * x
 		}), nil
 	})
+	register(ir.OpReluMax, func(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
+		hi := n.Attrs.Alpha
+		return mapTensor(in[0], func(x float64) float64 { return math.Min(math.Max(x, 0), hi) }), nil
+	})
 	register(ir.OpSoftmax, func(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
 		t := NewTensor(in[0].Shape...)
 		rows, cols := lastAxis(in[0].Shape)
@@ -45,6 +49,15 @@ func init() {
 				return dy
 			}
 			return alpha * dy
+		})(c, n, in)
+	})
+	register(ir.OpReluMaxGrad, func(c *Ctx, n *ir.Node, in []*Tensor) (*Tensor, error) {
+		hi := n.Attrs.Alpha
+		return binary(func(x, dy float64) float64 {
+			if x > 0 && x < hi {
+				return dy
+			}
+			return 0
 		})(c, n, in)
 	})
 	// dx_i = Σ_j dy_j ∂y_j/∂x_i = Σ_j dy_j y_j (δ_ij - y_i) = y_i (dy_i - Σ_j dy_j y_j).

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Golden values for a whole dlgen model built from the smooth activations: ELU,
 SELU, softplus, GELU (exact and tanh approximation) and SiLU/swish, each after a
-convolution and after a dense layer.
+convolution and after a dense layer; and for one built from the piecewise-linear
+ones of MobileNet: ReLU6, Hardsigmoid and Hardswish.
 
 Regenerate with (PyTorch 1.13, Debian's python3-torch):
 
@@ -96,10 +97,60 @@ def randomize(model):
 record = functools.partial(goldenlib.record, randomize=randomize)
 
 
+# hard_act: the piecewise-linear activations of MobileNet, at a scale that reaches
+# past their bends (ReLU6's 0 and 6, the hard sigmoid's and swish's ±3):
+#   Conv2d(2→4, 3×3, same) ReLU6 → Conv2d(4→3, 3×3) hard sigmoid → flatten (3·4·4) →
+#   Linear(48→8) Hardswish → Linear(8→6) ReLU6 → Linear(6→3) logits; cross-entropy.
+class HardAct(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c_relu6 = nn.Conv2d(2, 4, 3, padding=1)
+        self.c_hsig = nn.Conv2d(4, 3, 3)
+        self.d_hswish = nn.Linear(48, 8)
+        self.d_relu6 = nn.Linear(8, 6)
+        self.out = nn.Linear(6, 3)
+
+
+# The hard sigmoid written out: PyTorch 1.13's Hardsigmoid backward multiplies by
+# the float32 1/6 even on float64 tensors (ATen's one_sixth is 1.0f / 6.0f), 3e-8
+# relative from 1/6, which a float64 oracle at 1e-9 would see; its forward divides by
+# 6. main checks that F.hardsigmoid agrees with this to float32's precision.
+def hard_sigmoid(v):
+    return F.relu6(v + 3) / 6
+
+
+def hard_act_forward(m, d):
+    h = F.relu6(m.c_relu6(d["x"]))
+    h = hard_sigmoid(m.c_hsig(h)).flatten(1)
+    h = F.hardswish(m.d_hswish(h))
+    h = F.relu6(m.d_relu6(h))
+    logits = m.out(h)
+    return {"probs": F.softmax(logits, -1)}, F.cross_entropy(logits, d["label"].long())
+
+
+def randomize_hard(model):
+    goldenlib.randomize(model, scale=4.0)
+
+
 def main():
     x = randn(5, 2, 6, 6, scale=1.5)
     label = torch.tensor([0, 2, 1, 2, 0], dtype=torch.float64)
     models = [record("act", Act(), {"x": x, "label": label}, act_forward)]
+    hard = HardAct()
+    xh = randn(4, 2, 6, 6, scale=3.0)
+    models.append(goldenlib.record("hard_act", hard, {"x": xh, "label": torch.tensor([2, 0, 1, 1], dtype=torch.float64)},
+                                   hard_act_forward, randomize=randomize_hard))
+    v = (randn(200, scale=4.0)).requires_grad_(True)
+    assert torch.equal(F.hardsigmoid(v), hard_sigmoid(v))
+    (g_torch,) = torch.autograd.grad(F.hardsigmoid(v).sum(), v)
+    (g_out,) = torch.autograd.grad(hard_sigmoid(v).sum(), v)
+    assert torch.allclose(g_torch, g_out, rtol=1e-7, atol=0) and (g_out != 0).any()
+    # Every bend is reached from both sides, so the gradients' zero regions count.
+    with torch.no_grad():
+        c1 = hard.c_relu6(xh)
+        assert (c1 < 0).any() and (c1 > 6).any() and ((c1 > 0) & (c1 < 6)).any()
+        c2 = hard.c_hsig(F.relu6(c1))
+        assert (c2 < -3).any() and (c2 > 3).any() and (c2.abs() < 3).any()
     json.dump({"generator": "testdata/torch/act_golden.py", "torch": torch.__version__, "models": models},
               sys.stdout, indent=None, separators=(",", ":"))
     sys.stdout.write("\n")

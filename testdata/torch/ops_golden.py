@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden values for dlgen's element-wise, activation, channel, shape and loss kernels,
 for bilinear upsampling, Repeat (RepeatVector), zero padding and cropping, and layer
-normalisation, and Transpose (Permute).
+normalisation, Transpose (Permute), and ReluMax (ReLU6).
 
 Regenerate with (PyTorch 1.13, Debian's python3-torch):
 
@@ -672,6 +672,20 @@ for shape, perm, batched in [((2, 3, 4), (0, 2, 1), True), ((2, 3, 2, 4), (0, 3,
     name = f"transpose of {'×'.join(map(str, shape))} by {list(perm)}" + ("" if batched else " (unbatched)")
     case(name, "Transpose", {"perm": list(perm)}, [inp(xp, batched)], f(xp).contiguous())
     case(name + ": gradient", "Transpose", {"perm": inv}, [inp(dyp, batched)], grad_of(f, xp, dyp))
+
+# ---- ReluMax (ReLU6, Keras' ReLU(max_value)) and its gradient ----
+# Forward against F.relu6 and F.hardtanh(x, 0, cap); the gradient-only op takes the
+# output (as autodiff passes it) and is compared with autograd's gradient, which is
+# zero at both bounds, 0 and cap, exactly.
+xc = t([[-3.0, 0.0, 1e-3, 2.5, 6.0], [5.999, 6.001, 40.0, -1e-3, 3.0]])
+dyc = randn(*xc.shape)
+case("relu6 caps at 6", "ReluMax", {"alpha": 6.0}, [inp(xc)], F.relu6(xc))
+case("relu6 gradient from the output, none at 0 and 6", "ReluMaxGrad", {"alpha": 6.0}, [inp(F.relu6(xc)), inp(dyc)],
+     grad_of(F.relu6, xc, dyc))
+xk = t([[-1.0, 0.0, 0.7, 1.5, 2.0], [1.499, 1.501, 0.2, -0.2, 1.0]])
+case("relu capped at 1.5", "ReluMax", {"alpha": 1.5}, [inp(xk)], F.hardtanh(xk, 0.0, 1.5))
+case("relu capped at 1.5: gradient", "ReluMaxGrad", {"alpha": 1.5}, [inp(F.hardtanh(xk, 0.0, 1.5)), inp(dyc)],
+     grad_of(lambda v: F.hardtanh(v, 0.0, 1.5), xk, dyc))
 
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
