@@ -26,11 +26,37 @@ func (m *Model) transpose(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2DBiasAddReluMaxPool2D computes Conv2D+BiasAdd+Relu+MaxPool2D N×4×1×1, for pool.
-func (m *Model) conv2DBiasAddReluMaxPool2D(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
+// conv2DBiasAdd computes Conv2D+BiasAdd N×4×1×5, for conv/bias.
+func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
 	// 1×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×1×7: 1×5 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), multiplies by the weights as deriveParams arranged them, adds the bias, applies ReLU and max-pools 1×5 windows (strides 1×5, pads top 0, left 0) into 1×1
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 1, W: 7, KH: 1, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 1, Wo: 5}, 4, n, x, w, y, m.scratch32[:1852], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 4, H: 1, W: 5, KH: 1, KW: 5, SH: 1, SW: 5, Top: 0, Left: 0, Ho: 1, Wo: 1}, Arranged: m.convWeight2dArranged[:]})
+	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 1, W: 7, KH: 1, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 1, Wo: 5}, 4, n, x, w, y, m.scratch32[:1852], rt.Epilogue{Bias: bias[:], Arranged: m.convWeight2dArranged[:]})
+}
+
+// addScalarReluMaxScaleMul computes AddScalar+ReluMax+Scale+Mul N×4×1×5, for conv/hard_swish.
+func (m *Model) addScalarReluMaxScaleMul(n int, y []float32, x1 []float32) {
+	x1 = x1[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		t1 := a1 + 3.0
+		t2 := min(max(t1, 0), float32(6))
+		t3 := 0.16666666666666666 * t2
+		y[i] = a1 * t3
+	}
+}
+
+// maxPool2D computes MaxPool2D N×4×1×1, for pool.
+func (m *Model) maxPool2D(n int, x []float32, y []float32) {
+	for pl := range n * 4 {
+		xp := (*[5]float32)(x[pl*5:])
+		yp := (*[1]float32)(y[pl:])
+		for p := range 1 {
+			for q := range 1 {
+				k := p*5 + q*5
+				yp[p*1+q] = max(xp[k], xp[k+1], xp[k+2], xp[k+3], xp[k+4])
+			}
+		}
+	}
 }
 
 // transpose2 computes Transpose N×3×5×4, for to_nchw.
@@ -47,16 +73,19 @@ func (m *Model) transpose2(n int, x []float32, y []float32) {
 	}
 }
 
-// conv2DBiasAdd computes Conv2D+BiasAdd N×2×5×4, for iconv/bias.
-func (m *Model) conv2DBiasAdd(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd2 computes Conv2D+BiasAdd N×2×5×4, for iconv/bias.
+func (m *Model) conv2DBiasAdd2(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×5×4: 5×4 windows;
 	// the epilogue, applied to each block of the product as it is copied out, multiplies by the weights as deriveParams arranged them and adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 5, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 5, Wo: 4}, 2, n, x, w, y, m.scratch32[:7180], rt.Epilogue{Bias: bias[:], Arranged: m.iconvWeightArranged[:]})
 }
 
-// tanh computes Tanh N×2×5×4, for iconv/tanh.
-func (m *Model) tanh(n int, x []float32, y []float32) {
-	rt.Tanh(y, x)
+// reluMax computes ReluMax N×2×5×4, for iconv/relu6.
+func (m *Model) reluMax(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = min(max(v, 0), float32(6))
+	}
 }
 
 // transpose3 computes Transpose N×4×5×2, for reverse.
@@ -152,15 +181,42 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
-// conv2DBiasAddReluMaxPool2D2 computes Conv2D+BiasAdd+Relu+MaxPool2D N×4×1×1, for pool.
-func (m *Model) conv2DBiasAddReluMaxPool2D2(n int, x []float32, w []float32, bias *[4]float32, winners []float32, y []float32) {
+// conv2DBiasAdd3 computes Conv2D+BiasAdd N×4×1×5, for conv/bias.
+func (m *Model) conv2DBiasAdd3(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
 	// 1×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×1×7: 1×5 windows;
-	// the epilogue, applied to each block of the product while it is in cache (the convolution's output is never stored whole), adds the bias, applies ReLU and max (keeping each window's winner for the backward pass)-pools 1×5 windows (strides 1×5, pads top 0, left 0) into 1×1
-	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 1, W: 7, KH: 1, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 1, Wo: 5}, 4, n, x, w, y, m.scratch32[:1852], rt.Epilogue{Bias: bias[:], Act: rt.ActReLU, Pool: rt.PoolMax, Window: rt.Window{C: 4, H: 1, W: 5, KH: 1, KW: 5, SH: 1, SW: 5, Top: 0, Left: 0, Ho: 1, Wo: 1}, Index: winners})
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 1, W: 7, KH: 1, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 1, Wo: 5}, 4, n, x, w, y, m.scratch32[:1852], rt.Epilogue{Bias: bias[:]})
 }
 
-// conv2DBiasAdd2 computes Conv2D+BiasAdd N×2×5×4, for iconv/bias.
-func (m *Model) conv2DBiasAdd2(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// addScalarReluMax computes AddScalar+ReluMax N×4×1×5, for conv/hard_swish/clip.
+func (m *Model) addScalarReluMax(n int, y []float32, x1 []float32) {
+	x1 = x1[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		t1 := a1 + 3.0
+		y[i] = min(max(t1, 0), float32(6))
+	}
+}
+
+// scale computes Scale N×4×1×5, for conv/hard_swish/gate.
+func (m *Model) scale(n int, x []float32, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = 0.16666666666666666 * v
+	}
+}
+
+// mul computes Mul N×4×1×5, for conv/hard_swish.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
+	}
+}
+
+// conv2DBiasAdd4 computes Conv2D+BiasAdd N×2×5×4, for iconv/bias.
+func (m *Model) conv2DBiasAdd4(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×5×4: 5×4 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 5, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 5, Wo: 4}, 2, n, x, w, y, m.scratch32[:7180], rt.Epilogue{Bias: bias[:]})
@@ -248,12 +304,16 @@ func (m *Model) transpose6(n int, x []float32, y []float32) {
 	}
 }
 
-// tanhGrad computes TanhGrad N×2×5×4, for d.iconv/tanh.1.
-func (m *Model) tanhGrad(n int, a []float32, b []float32, y []float32) {
+// reluMaxGrad computes ReluMaxGrad N×2×5×4, for d.iconv/relu6.1.
+func (m *Model) reluMaxGrad(n int, a []float32, b []float32, y []float32) {
 	a = a[:len(b)]
 	y = y[:len(b)]
 	for i, bv := range b {
-		y[i] = bv * (1 - a[i]*a[i])
+		if a[i] > 0 && a[i] < float32(6) {
+			y[i] = bv
+		} else {
+			y[i] = 0
+		}
 	}
 }
 
@@ -278,10 +338,57 @@ func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32)
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 5, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 5, Wo: 4}, 2, n, x, dy, dw, m.scratch32[:7140])
 }
 
-// maxPool2DGradReluGrad computes MaxPool2DGrad+ReluGrad N×4×1×5, for d.conv/relu.1.
-func (m *Model) maxPool2DGradReluGrad(n int, winners []float32, dy []float32, dx []float32) {
-	// MaxPool2DGrad and ReluGrad from the winners the forward kernel kept: each dy to its window's winner
-	rt.MaxUnpool2D(n*4, 5, 1, winners, dy, float32(0), dx)
+// maxPool2DGrad computes MaxPool2DGrad N×4×1×5, for d.pool.1.
+func (m *Model) maxPool2DGrad(n int, x []float32, dy []float32, dx []float32) {
+	clear(dx)
+	for pl := range n * 4 {
+		xp := (*[5]float32)(x[pl*5:])
+		dyp := (*[1]float32)(dy[pl:])
+		dxp := (*[5]float32)(dx[pl*5:])
+		for p := range 1 {
+			for q := range 1 {
+				k := p*5 + q*5
+				v := xp[k]
+				best := 0
+				u := xp[k+1]
+				best = rt.Pick(u > v, 1, best)
+				v = max(v, u)
+				u = xp[k+2]
+				best = rt.Pick(u > v, 2, best)
+				v = max(v, u)
+				u = xp[k+3]
+				best = rt.Pick(u > v, 3, best)
+				v = max(v, u)
+				u = xp[k+4]
+				best = rt.Pick(u > v, 4, best)
+				dxp[k+best] += dyp[p*1+q]
+			}
+		}
+	}
+}
+
+// mulMulScaleReluMaxGradAdd computes Mul+Mul+Scale+ReluMaxGrad+Add N×4×1×5, for d.conv/hard_swish/shift.1.
+func (m *Model) mulMulScaleReluMaxGradAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	x4 = x4[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		a4 := x4[i]
+		t1 := a1 * a2
+		t2 := a1 * a3
+		t3 := 0.16666666666666666 * t2
+		var t4 float32
+		if a4 > 0 && a4 < float32(6) {
+			t4 = t3
+		} else {
+			t4 = 0
+		}
+		y[i] = t1 + t4
+	}
 }
 
 // channelSum3 computes ChannelSum 4, for d.conv/bias.1.

@@ -40,15 +40,19 @@ func (m *Model) Predict(n int, words []int32, img []float32, probs []float32) er
 	m.transpose(n, m.arena[:n*42], m.arena[336:336+n*42])
 	// conv/weight_2d: Reshape 4×6×1×3: a view, no code
 	// conv/in_2d: Reshape N×6×1×7: a view, no code
-	// pool: MaxPool2D N×4×1×1, fused with conv (Conv2D), conv/bias (BiasAdd), conv/relu (Relu)
-	m.conv2DBiasAddReluMaxPool2D(n, m.arena[336:336+n*42], m.convWeight[:], &m.convBias, m.arena[800:800+n*4])
+	// conv/bias: BiasAdd N×4×1×5, fused with conv (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[336:336+n*42], m.convWeight[:], &m.convBias, m.arena[:n*20])
+	// conv/hard_swish: Mul N×4×1×5, fused with conv/hard_swish/shift (AddScalar), conv/hard_swish/clip (ReluMax), conv/hard_swish/gate (Scale)
+	m.addScalarReluMaxScaleMul(n, m.arena[:n*20], m.arena[:n*20])
+	// pool: MaxPool2D N×4×1×1
+	m.maxPool2D(n, m.arena[:n*20], m.arena[800:800+n*4])
 	// pool/out: Reshape N×4: a view, no code
 	// to_nchw: Transpose N×3×5×4
 	m.transpose2(n, img, m.arena[:n*60])
 	// iconv/bias: BiasAdd N×2×5×4, fused with iconv (Conv2D)
-	m.conv2DBiasAdd(n, m.arena[:n*60], m.iconvWeight[:], &m.iconvBias, m.arena[480:480+n*40])
-	// iconv/tanh: Tanh N×2×5×4
-	m.tanh(n, m.arena[480:480+n*40], m.arena[480:480+n*40])
+	m.conv2DBiasAdd2(n, m.arena[:n*60], m.iconvWeight[:], &m.iconvBias, m.arena[480:480+n*40])
+	// iconv/relu6: ReluMax N×2×5×4
+	m.reluMax(n, m.arena[480:480+n*40], m.arena[480:480+n*40])
 	// reverse: Transpose N×4×5×2
 	m.transpose3(n, m.arena[480:480+n*40], m.arena[:n*40])
 	// keep_last: Transpose N×5×4×2
@@ -104,15 +108,19 @@ func (m *Model) Loss(n int, words []int32, img []float32, label []int32) (float3
 	m.transpose(n, m.arena[:n*42], m.arena[336:336+n*42])
 	// conv/weight_2d: Reshape 4×6×1×3: a view, no code
 	// conv/in_2d: Reshape N×6×1×7: a view, no code
-	// pool: MaxPool2D N×4×1×1, fused with conv (Conv2D), conv/bias (BiasAdd), conv/relu (Relu)
-	m.conv2DBiasAddReluMaxPool2D(n, m.arena[336:336+n*42], m.convWeight[:], &m.convBias, m.arena[800:800+n*4])
+	// conv/bias: BiasAdd N×4×1×5, fused with conv (Conv2D)
+	m.conv2DBiasAdd(n, m.arena[336:336+n*42], m.convWeight[:], &m.convBias, m.arena[:n*20])
+	// conv/hard_swish: Mul N×4×1×5, fused with conv/hard_swish/shift (AddScalar), conv/hard_swish/clip (ReluMax), conv/hard_swish/gate (Scale)
+	m.addScalarReluMaxScaleMul(n, m.arena[:n*20], m.arena[:n*20])
+	// pool: MaxPool2D N×4×1×1
+	m.maxPool2D(n, m.arena[:n*20], m.arena[800:800+n*4])
 	// pool/out: Reshape N×4: a view, no code
 	// to_nchw: Transpose N×3×5×4
 	m.transpose2(n, img, m.arena[:n*60])
 	// iconv/bias: BiasAdd N×2×5×4, fused with iconv (Conv2D)
-	m.conv2DBiasAdd(n, m.arena[:n*60], m.iconvWeight[:], &m.iconvBias, m.arena[480:480+n*40])
-	// iconv/tanh: Tanh N×2×5×4
-	m.tanh(n, m.arena[480:480+n*40], m.arena[480:480+n*40])
+	m.conv2DBiasAdd2(n, m.arena[:n*60], m.iconvWeight[:], &m.iconvBias, m.arena[480:480+n*40])
+	// iconv/relu6: ReluMax N×2×5×4
+	m.reluMax(n, m.arena[480:480+n*40], m.arena[480:480+n*40])
 	// reverse: Transpose N×4×5×2
 	m.transpose3(n, m.arena[480:480+n*40], m.arena[:n*40])
 	// keep_last: Transpose N×5×4×2
