@@ -48,6 +48,7 @@ package generated
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model InceptionSmall -out inceptionsmall -max-batch 32 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model ResNetSmall -out resnetsmall -max-batch 8 -tests -cmd
 //go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model DenseNetSmall -out densenetsmall -max-batch 8 -tests -cmd
+//go:generate go run github.com/dlgen/dlgen/cmd/dlgen generate -pkg ../models -model MobileNetSmall -out mobilenetsmall -max-batch 8 -tests -cmd
 
 // PyTorch's own MNIST example network (examples/mnist's Net, models/torch_mnist.go):
 // log_softmax under the negative log-likelihood, trained by its command as a classifier.

@@ -192,3 +192,31 @@ func DenseNetSmall() *nn.Model {
 	h = h.BatchNorm("final_bn").Relu("final_relu").GlobalAvgPool2D("gap")
 	return finish(m, h.Dense("fc", 10))
 }
+
+// invertedResidual is MobileNetV2's block (Sandler et al., 2018) at stride 1: a 1×1
+// convolution expanding to expand channels, a 3×3 depthwise convolution, a linear 1×1
+// projection back to the input's channels, each batch-normalised, ReLU6 after the
+// first two, and the block's input added to its output.
+func invertedResidual(x *nn.T, name string, channels, expand int) *nn.T {
+	n := func(s string) string { return name + "." + s }
+	h := x.Conv2D(n("expand"), expand, nn.K(1), nn.NoBias).BatchNorm(n("expand_bn")).Activation(n("expand_relu6"), "relu6")
+	h = h.DepthwiseConv2D(n("dw"), 1, nn.K(3), nn.Pads(1), nn.NoBias).BatchNorm(n("dw_bn")).Activation(n("dw_relu6"), "relu6")
+	h = h.Conv2D(n("project"), channels, nn.K(1), nn.NoBias).BatchNorm(n("project_bn"))
+	return nn.Add(n("add"), x, h)
+}
+
+// MobileNetSmall is MobileNet's depthwise-separable design scaled to 28×28: a
+// strided stem (8, 3×3, stride 2 → 14×14), one inverted residual block (expanding 8 →
+// 16 channels for its depthwise convolution), a strided depthwise-separable layer
+// (3×3 depthwise at stride 2 → 7×7, then 1×1 to 24 channels), ReLU6 throughout,
+// global average pooling and the classifier.
+//
+//dlgen:model
+func MobileNetSmall() *nn.Model {
+	m, x := classifier("mobilenet_small")
+	h := x.Conv2D("stem", 8, nn.K(3), nn.Strides(2), nn.Pads(1), nn.NoBias).BatchNorm("stem_bn").Activation("stem_relu6", "relu6")                  // 8×14×14
+	h = invertedResidual(h, "block1", 8, 16)                                                                                                        // 8×14×14
+	h = h.DepthwiseConv2D("down_dw", 1, nn.K(3), nn.Strides(2), nn.Pads(1), nn.NoBias).BatchNorm("down_dw_bn").Activation("down_dw_relu6", "relu6") // 8×7×7
+	h = h.Conv2D("down_pw", 24, nn.K(1), nn.NoBias).BatchNorm("down_pw_bn").Activation("down_pw_relu6", "relu6")                                    // 24×7×7
+	return finish(m, h.GlobalAvgPool2D("gap").Dense("fc", 10))
+}

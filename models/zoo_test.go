@@ -44,6 +44,7 @@ var zoo = map[string][]struct {
 		{"inception_small", models.InceptionSmall},
 		{"resnet_small", models.ResNetSmall},
 		{"densenet_small", models.DenseNetSmall},
+		{"mobilenet_small", models.MobileNetSmall},
 	},
 	"torch_mnist.go": {
 		{"torch_mnist", models.TorchMNIST},
