@@ -33,16 +33,16 @@ func init() {
 // classifier, so every form of the kernel runs: a plain matrix transpose, a general
 // one over three axes and a block copy per step (the last axis stays last). The
 // convolutions' activations, hard swish and ReLU6, give the package ReluMax and its
-// gradient too.
+// gradient too, and the two spatial dropouts their repeated masks.
 func permuteModel() *nn.Model {
 	m := nn.New("permute")
 	words := m.Indices("words", 7)
 	img := m.Input("img", 5, 4, 3)
 	label := m.Labels("label")
-	t := words.Embedding("embed", 12, 6).Permute("to_channels", 2, 1) // (N, 6, 7)
+	t := words.Embedding("embed", 12, 6).SpatialDropout1D("embed_drop", 0.25).Permute("to_channels", 2, 1) // (N, 6, 7)
 	t = t.Conv1D("conv", 4, nn.K(3), nn.Act("hard_swish")).GlobalMaxPool1D("pool")
-	i := img.Permute("to_nchw", 3, 1, 2).Conv2D("iconv", 2, nn.K(3), nn.Same, nn.Act("relu6")) // (N, 2, 5, 4)
-	i = i.Permute("reverse", 3, 2, 1).Permute("keep_last", 2, 1, 3).Flatten("flat")            // (N, 4, 5, 2), (N, 5, 4, 2)
+	i := img.Permute("to_nchw", 3, 1, 2).Conv2D("iconv", 2, nn.K(3), nn.Same, nn.Act("relu6"))                            // (N, 2, 5, 4)
+	i = i.SpatialDropout2D("channel_drop", 0.4).Permute("reverse", 3, 2, 1).Permute("keep_last", 2, 1, 3).Flatten("flat") // (N, 4, 5, 2), (N, 5, 4, 2)
 	logits := nn.Concat("joined", 1, t, i).Dense("cls", 3)
 	m.Output("probs", logits.Softmax("probs"))
 	m.Loss(nn.SparseCategoricalCrossEntropy("loss", logits, label, nn.FromLogits))

@@ -188,6 +188,12 @@ const (
 	// approximation (PyTorch approximate='tanh'); the empty sub is the exact form.
 	GeluTanh = "tanh"
 
+	// The Dropout macro's variants (attribute sub) that share one mask value:
+	// DropoutChannels over all of an item's channel (axis 1), DropoutFeatures over
+	// all the steps of an (N, T, F) item's feature.
+	DropoutChannels = "channels"
+	DropoutFeatures = "features"
+
 	// SeluAlpha and SeluScale are SELU's constants as torch.nn.SELU writes them.
 	SeluAlpha = 1.6732632423543772848170429916717
 	SeluScale = 1.0507009873554804934193349852946
@@ -856,14 +862,29 @@ func init() {
 			}
 			return x.Clone(), nil
 		}})
-	def(&OpDef{Name: OpDropout, Kind: Macro, MinInputs: 1, MaxInputs: 1, Attrs: []string{"rate", "seed"},
-		Doc: "Inverted dropout: training multiplies by a DropoutMask (zero with probability rate, else 1/(1-rate)); inference is the identity.",
+	def(&OpDef{Name: OpDropout, Kind: Macro, MinInputs: 1, MaxInputs: 1, Attrs: []string{"rate", "seed", "sub"},
+		Doc: "Inverted dropout: training multiplies by a DropoutMask (zero with probability rate, else 1/(1-rate)); inference is the identity. " +
+			"Sub \"channels\" draws one mask value per item and channel (axis 1) for all the axes after it (PyTorch's Dropout1d/2d, Keras' SpatialDropout2D); " +
+			"\"features\" one per item and last-axis feature for every step of (N, T, F) (Keras' SpatialDropout1D).",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
 			if !(n.Attrs.Rate >= 0 && n.Attrs.Rate < 1) {
 				return nil, fmt.Errorf("dropout rate %g must be in [0, 1)", n.Attrs.Rate)
 			}
 			if !in[0].Batched() {
 				return nil, fmt.Errorf("needs a batched input")
+			}
+			switch n.Attrs.Sub {
+			case "":
+			case DropoutChannels:
+				if in[0].Rank() < 3 {
+					return nil, fmt.Errorf("channel dropout needs (N, C, ...) with axes after the channels, got %s", in[0])
+				}
+			case DropoutFeatures:
+				if in[0].Rank() != 3 {
+					return nil, fmt.Errorf("feature dropout needs (N, T, F), got %s", in[0])
+				}
+			default:
+				return nil, fmt.Errorf("unknown dropout variant %q", n.Attrs.Sub)
 			}
 			return in[0].Clone(), nil
 		}})

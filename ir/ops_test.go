@@ -366,6 +366,11 @@ func shapeCases() []shapeCase {
 		ok(ir.OpDropout, "none", ir.Attrs{}, s(N, 2, 3), s(N, 2, 3)),
 		bad(ir.OpDropout, "rate 1", ir.Attrs{Rate: 1}, "dropout rate 1 must be in [0, 1)", s(N, 4)),
 		bad(ir.OpDropout, "an unbatched input", ir.Attrs{Rate: 0.5}, "needs a batched input", s(4)),
+		ok(ir.OpDropout, "whole channels of an image", ir.Attrs{Rate: 0.5, Sub: ir.DropoutChannels}, s(N, 3, 4, 4), s(N, 3, 4, 4)),
+		ok(ir.OpDropout, "whole features of a sequence", ir.Attrs{Rate: 0.5, Sub: ir.DropoutFeatures}, s(N, 5, 8), s(N, 5, 8)),
+		bad(ir.OpDropout, "channels of a matrix", ir.Attrs{Rate: 0.5, Sub: ir.DropoutChannels}, "channel dropout needs (N, C, ...) with axes after the channels, got N×4", s(N, 4)),
+		bad(ir.OpDropout, "features of an image", ir.Attrs{Rate: 0.5, Sub: ir.DropoutFeatures}, "feature dropout needs (N, T, F), got N×3×4×4", s(N, 3, 4, 4)),
+		bad(ir.OpDropout, "an unknown variant", ir.Attrs{Rate: 0.5, Sub: "rows"}, `unknown dropout variant "rows"`, s(N, 4)),
 	)
 
 	// Recurrent layers: x (N, T=5, F=3), H = 4 units.

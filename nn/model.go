@@ -418,7 +418,7 @@ func (l *builder) result(id int) *T {
 // maskPassing are the layers that take a masked tensor and pass the mask on, as
 // Keras' do (supports_masking): they compute each step on its own, so a padded
 // step's values only reach what the mask keeps them from.
-var maskPassing = map[string]bool{"Dense": true, "Activation": true, "Dropout": true}
+var maskPassing = map[string]bool{"Dense": true, "Activation": true, "Dropout": true, "SpatialDropout1D": true}
 
 // begin starts a layer on t; for a nil t there is no model to report to, so it
 // returns nil and the layer method returns nil, which Output and later layers

@@ -60,3 +60,45 @@ func (t *T) Dropout(name string, rate float64, opts ...Option) *T {
 	}
 	return l.result(l.op(ir.OpDropout, "", ir.Attrs{Rate: rate, Seed: seed}, l.x(0)))
 }
+
+// SpatialDropout2D drops whole channels: during training each channel of each item
+// of an (N, C, H, W) or (N, C, L) input is zeroed with probability rate, as one, and
+// the kept ones are scaled by 1/(1-rate); at inference it is the identity. PyTorch's
+// Dropout2d and Dropout1d, Keras' SpatialDropout2D (in dlgen's channels-first
+// layout). Neighbouring pixels of a feature map are correlated, so dropping them one
+// by one regularises little (Tompson et al., 2015). Options and streams as Dropout.
+func (t *T) SpatialDropout2D(name string, rate float64, opts ...Option) *T {
+	return t.spatialDropout(name, "SpatialDropout2D", ir.DropoutChannels, rate, opts)
+}
+
+// SpatialDropout1D drops whole features of a sequence: during training each of the F
+// features of each item of an (N, T, F) input is zeroed at every step together, with
+// probability rate, and the kept ones are scaled by 1/(1-rate); at inference it is the
+// identity. Keras' SpatialDropout1D, as NLP models use it after an Embedding. (For
+// PyTorch's Dropout1d on a Conv1D's (N, C, L) output, which drops channels, use
+// SpatialDropout2D.) Options and streams as Dropout.
+func (t *T) SpatialDropout1D(name string, rate float64, opts ...Option) *T {
+	return t.spatialDropout(name, "SpatialDropout1D", ir.DropoutFeatures, rate, opts)
+}
+
+func (t *T) spatialDropout(name, kind, sub string, rate float64, opts []Option) *T {
+	l := t.begin(name, kind, opts, optSeed)
+	if l == nil {
+		return t.failed()
+	}
+	if !(rate >= 0 && rate < 1) {
+		return l.fail("rate %g must be in [0, 1)", rate)
+	}
+	x := l.shapes()[0]
+	switch {
+	case sub == ir.DropoutChannels && x.Rank() != 3 && x.Rank() != 4:
+		return l.fail("needs an (N, C, H, W) or (N, C, L) input")
+	case sub == ir.DropoutFeatures && x.Rank() != 3:
+		return l.fail("needs an (N, T, F) sequence")
+	}
+	seed := rt.Bits(l.m.seed, rt.NameStream(name), 0)
+	if l.c.seen&optSeed != 0 {
+		seed = l.c.seed
+	}
+	return l.result(l.op(ir.OpDropout, "", ir.Attrs{Rate: rate, Seed: seed, Sub: sub}, l.x(0)))
+}

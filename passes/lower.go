@@ -142,12 +142,27 @@ func init() {
 		return y, l.Err()
 	})
 
-	// Inverted dropout: scaled at training time, the identity at inference.
+	// Inverted dropout: scaled at training time, the identity at inference. The
+	// spatial variants draw an (N, C) or (N, F) mask and repeat it over the axes
+	// that share it.
 	lowerRule(ir.OpDropout, func(l *Lowerer, n *ir.Node, ins []int) (int, error) {
 		if l.Mode == ir.ModeInfer || n.Attrs.Rate == 0 {
 			return ins[0], nil
 		}
-		mask, err := l.Op(ir.OpDropoutMask, "mask", ir.Attrs{Shape: n.Shape.Clone(), Rate: n.Attrs.Rate, Seed: n.Attrs.Seed})
+		a, s := n.Attrs, n.Shape
+		var mask int
+		var err error
+		switch a.Sub {
+		case ir.DropoutChannels:
+			m := l.Do(ir.OpDropoutMask, "mask", ir.Attrs{Shape: ir.Shape{s[0], s[1]}, Rate: a.Rate, Seed: a.Seed})
+			rep := l.Do(ir.OpRepeat, "mask_planes", ir.Attrs{Axis: 2, Repeats: s[2:].Elems()}, m)
+			mask, err = l.Op(ir.OpReshape, "mask_full", ir.Attrs{Shape: s[1:].Clone()}, rep)
+		case ir.DropoutFeatures:
+			m := l.Do(ir.OpDropoutMask, "mask", ir.Attrs{Shape: ir.Shape{s[0], s[2]}, Rate: a.Rate, Seed: a.Seed})
+			mask, err = l.Op(ir.OpRepeat, "mask_steps", ir.Attrs{Axis: 1, Repeats: s[1]}, m)
+		default:
+			mask, err = l.Op(ir.OpDropoutMask, "mask", ir.Attrs{Shape: s.Clone(), Rate: a.Rate, Seed: a.Seed})
+		}
 		if err != nil {
 			return -1, err
 		}

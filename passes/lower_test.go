@@ -225,3 +225,62 @@ func TestDropoutLowering(t *testing.T) {
 		})
 	}
 }
+
+// The spatial variants share one mask value over a whole channel (DropoutChannels,
+// (N, C, H, W)) or over every step of a feature (DropoutFeatures, (N, T, F)), drop
+// about rate of those, scale the rest by 1/(1-rate), and are the identity at
+// inference.
+func TestSpatialDropoutLowering(t *testing.T) {
+	const rate = 0.4
+	for _, tc := range []struct {
+		sub   string
+		shape ir.Shape           // without the batch
+		group func(n, i int) int // the mask value that element i of item n takes
+	}{
+		{ir.DropoutChannels, ir.Shape{20, 3, 4}, func(n, i int) int { return n*20 + i/12 }},
+		{ir.DropoutChannels, ir.Shape{20, 7}, func(n, i int) int { return n*20 + i/7 }},
+		{ir.DropoutFeatures, ir.Shape{6, 20}, func(n, i int) int { return n*20 + i%20 }},
+	} {
+		t.Run(tc.sub+" "+tc.shape.String(), func(t *testing.T) {
+			const batch = 50 // 1000 mask values
+			g := ir.NewGraph("dropout")
+			x, err := g.Add(ir.OpInput, "x", "input", ir.Attrs{Shape: append(ir.Shape{ir.Batch}, tc.shape...), Role: ir.RoleData})
+			require.NoError(t, err)
+			y, err := g.Add(ir.OpDropout, "drop", "drop", ir.Attrs{Rate: rate, Seed: 42, Sub: tc.sub}, x)
+			require.NoError(t, err)
+			g.Outputs = []ir.Output{{Name: "y", ID: y}}
+			elems := tc.shape.Elems()
+			xs := interp.FromData(uniformValues(batch*elems, 1, 2, 7), append([]int{batch}, tc.shape...)...)
+
+			infer, err := passes.Lower(g, ir.ModeInfer)
+			require.NoError(t, err)
+			assert.Equal(t, xs.Data, runDropout(t, infer, 0, xs))
+
+			train, err := passes.Lower(g, ir.ModeTrain)
+			require.NoError(t, err)
+			out := runDropout(t, train, 0, xs)
+			kept := map[int]bool{}
+			for n := range batch {
+				for i := range elems {
+					k, v := tc.group(n, i), out[n*elems+i]
+					on := v != 0
+					if prev, seen := kept[k]; seen {
+						require.Equal(t, prev, on, "item %d element %d: its group's mask differs", n, i)
+					}
+					kept[k] = on
+					if on {
+						require.InEpsilon(t, xs.Data[n*elems+i]/(1-rate), v, 1e-15)
+					}
+				}
+			}
+			dropped := 0
+			for _, on := range kept {
+				if !on {
+					dropped++
+				}
+			}
+			// 1000 groups: the dropped fraction's deviation is sqrt(0.24/1000) ≈ 0.015.
+			assert.InDelta(t, rate, float64(dropped)/float64(len(kept)), 0.08)
+		})
+	}
+}

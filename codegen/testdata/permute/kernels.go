@@ -181,6 +181,39 @@ func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) 
 	y[0] = float32(s / float64(n))
 }
 
+// dropoutMask computes DropoutMask N×6, for embed_drop/mask.
+func (m *Model) dropoutMask(n int, y []float32) {
+	scale := float32(1.3333334)
+	for i := range y {
+		if rt.Keep(uint64(0x328e1cf6ac59ce30), m.Step, uint64(i), uint64(0x8000000000000)) {
+			y[i] = scale
+		} else {
+			y[i] = 0
+		}
+	}
+}
+
+// repeat computes Repeat N×7×6, for embed_drop/mask_steps.
+func (m *Model) repeat(n int, x []float32, y []float32) {
+	// Repeat: each block of 6 values copied to 7 consecutive blocks (a new axis 1)
+	for o := range n {
+		xo := (*[6]float32)(x[o*6:])
+		yo := y[o*42 : o*42+42]
+		for r := range 7 {
+			*(*[6]float32)(yo[r*6:]) = *xo
+		}
+	}
+}
+
+// mul computes Mul N×7×6, for embed_drop/apply, conv/hard_swish and 2 more.
+func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
+	a = a[:len(b)]
+	y = y[:len(b)]
+	for i, bv := range b {
+		y[i] = a[i] * bv
+	}
+}
+
 // conv2DBiasAdd3 computes Conv2D+BiasAdd N×4×1×5, for conv/bias.
 func (m *Model) conv2DBiasAdd3(n int, x []float32, w []float32, bias *[4]float32, y []float32) {
 	// 1×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×1×7: 1×5 windows;
@@ -206,20 +239,35 @@ func (m *Model) scale(n int, x []float32, y []float32) {
 	}
 }
 
-// mul computes Mul N×4×1×5, for conv/hard_swish.
-func (m *Model) mul(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		y[i] = a[i] * bv
-	}
-}
-
 // conv2DBiasAdd4 computes Conv2D+BiasAdd N×2×5×4, for iconv/bias.
 func (m *Model) conv2DBiasAdd4(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×5×4: 5×4 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 5, W: 4, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 5, Wo: 4}, 2, n, x, w, y, m.scratch32[:7180], rt.Epilogue{Bias: bias[:]})
+}
+
+// dropoutMask2 computes DropoutMask N×2, for channel_drop/mask.
+func (m *Model) dropoutMask2(n int, y []float32) {
+	scale := float32(1.6666666)
+	for i := range y {
+		if rt.Keep(uint64(0xc52f93e93d2bb292), m.Step, uint64(i), uint64(0xccccccccccccd)) {
+			y[i] = scale
+		} else {
+			y[i] = 0
+		}
+	}
+}
+
+// repeat2 computes Repeat N×2×20, for channel_drop/mask_planes.
+func (m *Model) repeat2(n int, x []float32, y []float32) {
+	// Repeat: each block of 1 values copied to 20 consecutive blocks (a new axis 2)
+	for o := range n * 2 {
+		xo := (*[1]float32)(x[o:])
+		yo := y[o*20 : o*20+20]
+		for r := range 20 {
+			*(*[1]float32)(yo[r*1:]) = *xo
+		}
+	}
 }
 
 // lossGrad computes LossGrad N×3, for d.loss.1.
@@ -304,13 +352,18 @@ func (m *Model) transpose6(n int, x []float32, y []float32) {
 	}
 }
 
-// reluMaxGrad computes ReluMaxGrad N×2×5×4, for d.iconv/relu6.1.
-func (m *Model) reluMaxGrad(n int, a []float32, b []float32, y []float32) {
-	a = a[:len(b)]
-	y = y[:len(b)]
-	for i, bv := range b {
-		if a[i] > 0 && a[i] < float32(6) {
-			y[i] = bv
+// mulReluMaxGrad computes Mul+ReluMaxGrad N×2×5×4, for d.iconv/relu6.1.
+func (m *Model) mulReluMaxGrad(n int, y []float32, x1 []float32, x2 []float32, x3 []float32) {
+	x1 = x1[:len(y)]
+	x2 = x2[:len(y)]
+	x3 = x3[:len(y)]
+	for i := range y {
+		a1 := x1[i]
+		a2 := x2[i]
+		a3 := x3[i]
+		t1 := a1 * a2
+		if a3 > 0 && a3 < float32(6) {
+			y[i] = t1
 		} else {
 			y[i] = 0
 		}

@@ -14,7 +14,7 @@ const MaxBatch = 8
 
 // arenaSize is the number of float32 values of intermediate storage, planned for
 // MaxBatch: values whose lifetimes do not overlap share space.
-const arenaSize = 2528
+const arenaSize = 3456
 
 //go:embed graph.json
 var graphJSON string

@@ -45,52 +45,65 @@ func (m *Model) TrainStep(n int, words []int32, img []float32, label []int32) (f
 	}
 	// embed: Embedding N×7×6
 	m.embedding(n, words, m.embedWeight[:], m.arena[:n*42])
+	// embed_drop/mask: DropoutMask N×6
+	m.dropoutMask(n, m.arena[336:336+n*6])
+	// embed_drop/mask_steps: Repeat N×7×6
+	m.repeat(n, m.arena[336:336+n*6], m.arena[1184:1184+n*42])
+	// embed_drop/apply: Mul N×7×6
+	m.mul(n, m.arena[:n*42], m.arena[1184:1184+n*42], m.arena[:n*42])
 	// to_channels: Transpose N×6×7
-	m.transpose(n, m.arena[:n*42], m.arena[1184:1184+n*42])
+	m.transpose(n, m.arena[:n*42], m.arena[1520:1520+n*42])
 	// conv/weight_2d: Reshape 4×6×1×3: a view, no code
 	// conv/in_2d: Reshape N×6×1×7: a view, no code
 	// conv/bias: BiasAdd N×4×1×5, fused with conv (Conv2D)
-	m.conv2DBiasAdd3(n, m.arena[1184:1184+n*42], m.convWeight[:], &m.convBias, m.arena[1840:1840+n*20])
+	m.conv2DBiasAdd3(n, m.arena[1520:1520+n*42], m.convWeight[:], &m.convBias, m.arena[2816:2816+n*20])
 	// conv/hard_swish/clip: ReluMax N×4×1×5, fused with conv/hard_swish/shift (AddScalar)
-	m.addScalarReluMax(n, m.arena[2000:2000+n*20], m.arena[1840:1840+n*20])
+	m.addScalarReluMax(n, m.arena[2976:2976+n*20], m.arena[2816:2816+n*20])
 	// conv/hard_swish/gate: Scale N×4×1×5
-	m.scale(n, m.arena[2000:2000+n*20], m.arena[2160:2160+n*20])
+	m.scale(n, m.arena[2976:2976+n*20], m.arena[3136:3136+n*20])
 	// conv/hard_swish: Mul N×4×1×5
-	m.mul(n, m.arena[1840:1840+n*20], m.arena[2160:2160+n*20], m.arena[2320:2320+n*20])
+	m.mul(n, m.arena[2816:2816+n*20], m.arena[3136:3136+n*20], m.arena[3296:3296+n*20])
 	// pool: MaxPool2D N×4×1×1
-	m.maxPool2D(n, m.arena[2320:2320+n*20], m.arena[1152:1152+n*4])
+	m.maxPool2D(n, m.arena[3296:3296+n*20], m.arena[1120:1120+n*4])
 	// pool/out: Reshape N×4: a view, no code
 	// to_nchw: Transpose N×3×5×4
 	m.transpose2(n, img, m.arena[:n*60])
 	// iconv/bias: BiasAdd N×2×5×4, fused with iconv (Conv2D)
-	m.conv2DBiasAdd4(n, m.arena[:n*60], m.iconvWeight[:], &m.iconvBias, m.arena[1520:1520+n*40])
+	m.conv2DBiasAdd4(n, m.arena[:n*60], m.iconvWeight[:], &m.iconvBias, m.arena[1856:1856+n*40])
 	// iconv/relu6: ReluMax N×2×5×4
-	m.reluMax(n, m.arena[1520:1520+n*40], m.arena[1520:1520+n*40])
+	m.reluMax(n, m.arena[1856:1856+n*40], m.arena[1856:1856+n*40])
+	// channel_drop/mask: DropoutMask N×2
+	m.dropoutMask2(n, m.arena[1152:1152+n*2])
+	// channel_drop/mask_planes: Repeat N×2×20
+	m.repeat2(n, m.arena[1152:1152+n*2], m.arena[2176:2176+n*40])
+	// channel_drop/mask_full: Reshape N×2×5×4: a view, no code
+	// channel_drop/apply: Mul N×2×5×4
+	m.mul(n, m.arena[1856:1856+n*40], m.arena[2176:2176+n*40], m.arena[480:480+n*40])
 	// reverse: Transpose N×4×5×2
-	m.transpose3(n, m.arena[1520:1520+n*40], m.arena[480:480+n*40])
+	m.transpose3(n, m.arena[480:480+n*40], m.arena[800:800+n*40])
 	// keep_last: Transpose N×5×4×2
-	m.transpose4(n, m.arena[480:480+n*40], m.arena[832:832+n*40])
+	m.transpose4(n, m.arena[800:800+n*40], m.arena[2496:2496+n*40])
 	// flat: Reshape N×40: a view, no code
 	// joined: Concat N×44
-	m.concat(n, m.arena[480:480+n*44], m.arena[1152:1152+n*4], m.arena[832:832+n*40])
+	m.concat(n, m.arena[480:480+n*44], m.arena[1120:1120+n*4], m.arena[2496:2496+n*40])
 	// cls: MatMul N×3
-	rt.GemmP(m.pool, false, true, n, 3, 44, 1, m.arena[480:480+n*44], 44, m.clsWeight[:], 44, 0, m.arena[832:832+n*3], 3)
+	rt.GemmP(m.pool, false, true, n, 3, 44, 1, m.arena[480:480+n*44], 44, m.clsWeight[:], 44, 0, m.arena[2496:2496+n*3], 3)
 	// cls/bias: BiasAdd N×3
-	m.biasAdd(n, m.arena[832:832+n*3], m.arena[832:832+n*3], &m.clsBias)
+	m.biasAdd(n, m.arena[2496:2496+n*3], m.arena[2496:2496+n*3], &m.clsBias)
 	// loss: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[832:832+n*3], label, m.arena[2512:2512+1])
+	m.sparseSoftmaxCELoss(n, m.arena[2496:2496+n*3], label, m.arena[2560:2560+1])
 	// d.loss: Fill scalar
-	m.arena[864] = 1.0
+	m.arena[2576] = 1.0
 	// d.loss.1: LossGrad of SparseSoftmaxCELoss N×3
-	m.lossGrad(n, m.arena[832:832+n*3], label, m.arena[864:864+1], m.arena[2480:2480+n*3])
+	m.lossGrad(n, m.arena[2496:2496+n*3], label, m.arena[2576:2576+1], m.arena[2528:2528+n*3])
 	// d.cls/bias.1: ChannelSum 3
-	m.channelSum(n, m.arena[2480:2480+n*3], &m.clsBiasGrad)
+	m.channelSum(n, m.arena[2528:2528+n*3], &m.clsBiasGrad)
 	// d.cls.1: MatMul N×44
-	rt.GemmP(m.pool, false, false, n, 44, 3, 1, m.arena[2480:2480+n*3], 3, m.clsWeight[:], 44, 0, m.arena[832:832+n*44], 44)
+	rt.GemmP(m.pool, false, false, n, 44, 3, 1, m.arena[2528:2528+n*3], 3, m.clsWeight[:], 44, 0, m.arena[832:832+n*44], 44)
 	// d.cls.2: MatMul 3×44
-	rt.GemmP(m.pool, true, false, 3, 44, n, 1, m.arena[2480:2480+n*3], 3, m.arena[480:480+n*44], 44, 0, m.clsWeightGrad[:], 44)
+	rt.GemmP(m.pool, true, false, 3, 44, n, 1, m.arena[2528:2528+n*3], 3, m.arena[480:480+n*44], 44, 0, m.clsWeightGrad[:], 44)
 	// d.joined.1: Slice N×4
-	m.slice(n, m.arena[832:832+n*44], m.arena[2480:2480+n*4])
+	m.slice(n, m.arena[832:832+n*44], m.arena[2496:2496+n*4])
 	// d.joined.2: Slice N×40
 	m.slice2(n, m.arena[832:832+n*44], m.arena[480:480+n*40])
 	// d.flat.1: Reshape N×5×4×2: a view, no code
@@ -98,31 +111,33 @@ func (m *Model) TrainStep(n int, words []int32, img []float32, label []int32) (f
 	m.transpose5(n, m.arena[480:480+n*40], m.arena[800:800+n*40])
 	// d.reverse.1: Transpose N×2×5×4
 	m.transpose6(n, m.arena[800:800+n*40], m.arena[480:480+n*40])
-	// d.iconv/relu6.1: ReluMaxGrad N×2×5×4
-	m.reluMaxGrad(n, m.arena[1520:1520+n*40], m.arena[480:480+n*40], m.arena[1520:1520+n*40])
+	// d.iconv/relu6.1: ReluMaxGrad N×2×5×4, fused with d.channel_drop/apply.1 (Mul)
+	m.mulReluMaxGrad(n, m.arena[480:480+n*40], m.arena[480:480+n*40], m.arena[2176:2176+n*40], m.arena[1856:1856+n*40])
 	// d.iconv/bias.1: ChannelSum 2
-	m.channelSum2(n, m.arena[1520:1520+n*40], &m.iconvBiasGrad)
+	m.channelSum2(n, m.arena[480:480+n*40], &m.iconvBiasGrad)
 	// d.iconv.1: Conv2DFilterGrad 2×3×3×3
-	m.conv2DFilterGrad(n, m.arena[:n*60], m.arena[1520:1520+n*40], m.iconvWeightGrad[:])
+	m.conv2DFilterGrad(n, m.arena[:n*60], m.arena[480:480+n*40], m.iconvWeightGrad[:])
 	// d.pool/out.1: Reshape N×4×1×1: a view, no code
 	// d.pool.1: MaxPool2DGrad N×4×1×5
-	m.maxPool2DGrad(n, m.arena[2320:2320+n*20], m.arena[2480:2480+n*4], m.arena[1520:1520+n*20])
+	m.maxPool2DGrad(n, m.arena[3296:3296+n*20], m.arena[2496:2496+n*4], m.arena[336:336+n*20])
 	// d.conv/hard_swish/shift.1: Add N×4×1×5, fused with d.conv/hard_swish.1 (Mul), d.conv/hard_swish.2 (Mul), d.conv/hard_swish/gate.1 (Scale), d.conv/hard_swish/clip.1 (ReluMaxGrad)
-	m.mulMulScaleReluMaxGradAdd(n, m.arena[1520:1520+n*20], m.arena[1520:1520+n*20], m.arena[2160:2160+n*20], m.arena[1840:1840+n*20], m.arena[2000:2000+n*20])
+	m.mulMulScaleReluMaxGradAdd(n, m.arena[336:336+n*20], m.arena[336:336+n*20], m.arena[3136:3136+n*20], m.arena[2816:2816+n*20], m.arena[2976:2976+n*20])
 	// d.conv/bias.1: ChannelSum 4
-	m.channelSum3(n, m.arena[1520:1520+n*20], &m.convBiasGrad)
+	m.channelSum3(n, m.arena[336:336+n*20], &m.convBiasGrad)
 	// d.conv.1: Conv2DTranspose N×6×1×7
-	m.conv2DTranspose(n, m.arena[1520:1520+n*20], m.convWeight[:], m.arena[:n*42])
+	m.conv2DTranspose(n, m.arena[336:336+n*20], m.convWeight[:], m.arena[:n*42])
 	// d.conv.2: Conv2DFilterGrad 4×6×1×3
-	m.conv2DFilterGrad2(n, m.arena[1184:1184+n*42], m.arena[1520:1520+n*20], m.convWeightGrad[:])
+	m.conv2DFilterGrad2(n, m.arena[1520:1520+n*42], m.arena[336:336+n*20], m.convWeightGrad[:])
 	// d.conv/in_2d.1: Reshape N×6×7: a view, no code
 	// d.conv/weight_2d.1: Reshape 4×6×3: a view, no code
 	// d.to_channels.1: Transpose N×7×6
 	m.transpose7(n, m.arena[:n*42], m.arena[336:336+n*42])
+	// d.embed_drop/apply.1: Mul N×7×6
+	m.mul(n, m.arena[336:336+n*42], m.arena[1184:1184+n*42], m.arena[336:336+n*42])
 	// d.embed.1: EmbeddingGrad 12×6
 	m.embeddingGrad(n, words, m.arena[336:336+n*42], m.embedWeightGrad[:])
 	m.derived = false
-	loss := m.arena[2512]
+	loss := m.arena[2560]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
