@@ -71,5 +71,9 @@
 // groups on Conv2D and Conv1D; DepthwiseConv2D and SeparableConv2D are Keras' layers,
 // with PyTorch-layout weights. Permute is Keras' Permute (dims from 1 after the
 // batch), the bridge between channels-last data such as an Embedding's (N, T, E)
-// output and the channels-first layers.
+// output and the channels-first layers. AdaptiveAvgPool2D and AdaptiveMaxPool2D are
+// PyTorch's adaptive pools; SpatialDropout2D drops whole channels (PyTorch's
+// Dropout2d) and SpatialDropout1D whole features of a sequence (Keras'); Act
+// "relu6", "hard_sigmoid" and "hard_swish" are PyTorch's ReLU6, Hardsigmoid and
+// Hardswish.
 package nn
