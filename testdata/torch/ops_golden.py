@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden values for dlgen's element-wise, activation, channel, shape and loss kernels,
-for bilinear upsampling, Repeat (RepeatVector), zero padding and cropping, and layer
-normalisation.
+for bilinear upsampling, Repeat (RepeatVector), zero padding and cropping, layer
+normalisation and the parametric ReLU (PReLU).
 
 Regenerate with (PyTorch 1.13, Debian's python3-torch):
 
@@ -658,6 +658,46 @@ ln_cases("layer norm with a weight and no bias", randn(3, 7), 1, 1e-5, bias=Fals
 ln_cases("layer norm with Keras' eps on rows of small variance", randn(3, 5) * 0.03, 1, 1e-3)
 ln_cases("layer norm of rows whose mean is 100 times their spread", randn(3, 8) + 100, 1, 1e-5)
 ln_cases("layer norm of a row of one element", randn(3, 2, 1), 2, 1e-5)
+
+# ---- parametric ReLU ----
+# PReLU(x, α) is y = x where x > 0, else α·x, α broadcast over the batch and its own
+# axes of size 1 (dlgen's α has x's rank - 1). F.prelu takes PyTorch's one α or one per
+# channel (axis 1), stored with dlgen's shape ((C, 1, 1) on an image); Keras' α per
+# element or shared over some axes is torch.where(x > 0, x, α·x) with α broadcast.
+# PReLUGrad(x, α, dy) is autograd's input gradient (α·dy at x = 0, as PyTorch's) and
+# PReLUAlphaGrad(x, dy) its α gradient. Every x holds exact zeros.
+
+
+def with_zeros(x, every=4):
+    flat = x.clone().reshape(-1)
+    flat[::every] = 0
+    return flat.reshape(x.shape)
+
+
+def prelu_cases(name, x, alpha, shape, f):
+    """alpha is what f takes; shape is dlgen's shape of α (the same values)."""
+    dy = randn(*x.shape)
+    a_in = inp(alpha.reshape(shape), False)
+    case("prelu " + name, "PReLU", {}, [inp(x), a_in], f(x, alpha))
+    case("prelu " + name + ": input gradient", "PReLUGrad", {}, [inp(x), a_in, inp(dy)],
+         grad_of(lambda v: f(v, alpha), x, dy))
+    case("prelu " + name + ": α gradient", "PReLUAlphaGrad", {"shape": list(shape)}, [inp(x), inp(dy)],
+         grad_of(lambda v: f(x, v), alpha, dy).reshape(shape))
+
+
+def keras_prelu(v, a):
+    return torch.where(v > 0, v, a * v)
+
+
+prelu_cases("with PyTorch's one α on (N, F)", with_zeros(randn(4, 5)), t([0.25]), (1,), F.prelu)
+prelu_cases("with an α per channel of (N, C)", with_zeros(randn(4, 3)), uniform(-0.5, 1.5, 3), (3,), F.prelu)
+prelu_cases("with PyTorch's one α on an image", with_zeros(randn(2, 3, 2, 3), 5), t([0.1]), (1, 1, 1), F.prelu)
+prelu_cases("with an α per channel of an image", with_zeros(randn(2, 3, 2, 3), 3), uniform(-0.5, 1.5, 3), (3, 1, 1), F.prelu)
+prelu_cases("with Keras' α per element of (N, T, F)", with_zeros(randn(3, 2, 4)), uniform(-0.5, 1.5, 2, 4), (2, 4), keras_prelu)
+prelu_cases("with Keras' α shared over the steps of (N, T, F)", with_zeros(randn(3, 2, 4), 3), uniform(-0.5, 1.5, 1, 4), (1, 4), keras_prelu)
+prelu_cases("with Keras' α shared over an image's plane, per channel", with_zeros(randn(2, 3, 2, 2), 3),
+            uniform(-0.5, 1.5, 3, 1, 1), (3, 1, 1), keras_prelu)
+
 
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))

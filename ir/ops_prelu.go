@@ -1,0 +1,73 @@
+package ir
+
+import "fmt"
+
+// The parametric ReLU (PyTorch's nn.PReLU, Keras' PReLU) and its gradient-only ops.
+// α is a learned tensor broadcast over x without its first (batch) axis: of rank
+// x's rank - 1, each dimension 1 (shared along that axis) or x's. PyTorch's one α
+// is all ones, its num_parameters = C is (C, 1, 1) on an image and (C) on (N, C);
+// Keras' α is x's shape after the batch with its shared_axes set to 1. It is an op
+// of its own rather than Relu(x) - α·Relu(-x) in existing ops: no element-wise op
+// broadcasts, and the gradient of α is one reduction over the batch and the shared
+// axes.
+const (
+	OpPReLU          = "PReLU"
+	OpPReLUGrad      = "PReLUGrad"
+	OpPReLUAlphaGrad = "PReLUAlphaGrad"
+)
+
+// checkPReLUAlpha checks that α broadcasts over x without its first axis.
+func checkPReLUAlpha(x, alpha Shape) error {
+	if x.Rank() < 2 {
+		return fmt.Errorf("x %s needs an axis after the batch", x)
+	}
+	if alpha.Batched() {
+		return fmt.Errorf("α %s must not have the batch dimension", alpha)
+	}
+	if alpha.Rank() != x.Rank()-1 {
+		return fmt.Errorf("α %s must have rank %d, x's without the batch axis (each dimension 1 or x's), to broadcast over %s", alpha, x.Rank()-1, x)
+	}
+	for i, d := range alpha {
+		if d != 1 && d != x[i+1] {
+			return fmt.Errorf("α %s does not broadcast over %s: its dimension %d is %d, neither 1 nor x's %d", alpha, x, i, d, x[i+1])
+		}
+	}
+	return nil
+}
+
+func init() {
+	def(&OpDef{Name: OpPReLU, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
+		Doc: "Inputs (x, α): the parametric ReLU, y = x where x > 0, else α·x (PyTorch's nn.PReLU, Keras' PReLU), " +
+			"α broadcast over x's first (batch) axis and over its own axes of size 1: α has rank x's rank - 1 and each of its dimensions is 1 or x's. " +
+			"PyTorch's num_parameters = 1 is α of all ones, num_parameters = C one α per channel (axis 1: (C, 1, 1) on (N, C, H, W), (C) on (N, C)); " +
+			"Keras' α is x's shape after the batch with the shared axes of size 1.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if err := checkPReLUAlpha(in[0], in[1]); err != nil {
+				return nil, err
+			}
+			return in[0].Clone(), nil
+		}})
+	def(&OpDef{Name: OpPReLUGrad, Kind: GradOnly, MinInputs: 3, MaxInputs: 3,
+		Doc: "Inputs (x, α, dy): PReLU's input gradient, dx = dy where x > 0, else α·dy (at x = 0 too, as PyTorch's), α broadcast as in PReLU.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if err := checkPReLUAlpha(in[0], in[1]); err != nil {
+				return nil, err
+			}
+			if !in[2].Equal(in[0]) {
+				return nil, fmt.Errorf("dy %s must have x's shape %s", in[2], in[0])
+			}
+			return in[0].Clone(), nil
+		}})
+	def(&OpDef{Name: OpPReLUAlphaGrad, Kind: GradOnly, MinInputs: 2, MaxInputs: 2, Attrs: []string{"shape"},
+		Doc: "Inputs (x, dy): PReLU's α gradient, of α's shape `shape`: dα = Σ dy·x over the elements where x ≤ 0 that use each α " +
+			"(the batch and α's axes of size 1), in the elements' order.",
+		Infer: func(n *Node, in []Shape) (Shape, error) {
+			if err := checkPReLUAlpha(in[0], n.Attrs.Shape); err != nil {
+				return nil, err
+			}
+			if !in[1].Equal(in[0]) {
+				return nil, fmt.Errorf("dy %s must have x's shape %s", in[1], in[0])
+			}
+			return n.Attrs.Shape.Clone(), nil
+		}})
+}
