@@ -69,6 +69,9 @@ const (
 
 	// MaskZero, on Embedding (nn/embedding.go).
 	optMaskZero
+
+	// PReLU's α layout (nn/prelu.go): PerChannel or SharedAxes.
+	optPReLUAlpha
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
@@ -94,6 +97,7 @@ type config struct {
 	ignoreIdx  int       // the sparse losses (nn/ignore.go)
 	dilation   []int     // {dh, dw}; {1, d} for a 1-D layer
 	normShape  []int     // LayerNorm (nn/layernorm.go)
+	prelu      preluOpt  // PReLU's α layout (nn/prelu.go)
 	seen       optKind
 }
 
