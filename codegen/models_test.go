@@ -44,10 +44,11 @@ type exampleModel struct {
 // sequence-to-sequence autoencoder), dilation_golden.py (dilated convolutions),
 // padcrop_golden.py (zero padding and cropping), mnist_golden.py (PyTorch's MNIST
 // example, log_softmax and nll_loss) and layernorm_golden.py (LayerNorm between Dense
-// layers, per step between LSTMs, over a convolution's (C, H, W)). (The other sets have tests of their own:
+// layers, per step between LSTMs, over a convolution's (C, H, W)) and prelu_golden.py
+// (PReLU per channel, with one α and with Keras' shared axes). (The other sets have tests of their own:
 // act_test.go, sce_test.go, dense_seq_test.go.)
 func torchCases() []torchmodels.Case {
-	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.SeqAEs, torchmodels.DilationModels, torchmodels.PadCrop, torchmodels.MNIST, torchmodels.LayerNorms)
+	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.SeqAEs, torchmodels.DilationModels, torchmodels.PadCrop, torchmodels.MNIST, torchmodels.LayerNorms, torchmodels.PReLUs)
 }
 
 func torchExamples() []exampleModel {
