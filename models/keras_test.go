@@ -20,7 +20,7 @@ import (
 // PyTorch (same padding, same pooling, causal Conv1D, the cross-entropies on
 // probabilities, UpSampling2D, RepeatVector, ZeroPadding2D and Cropping2D, LSTM,
 // Conv2DTranspose with same padding, LayerNormalization's center and scale
-// switches and its axes), testdata/keras/keras_golden.js builds small
+// switches and its axes, PReLU's shared axes), testdata/keras/keras_golden.js builds small
 // Keras models with TensorFlow.js's layers API (the Keras API in JavaScript, cpu
 // backend), runs them in float32 on rounded random weights and inputs, and records
 // inputs, weights (Keras' layouts), outputs, the loss (a Keras loss, or sum(y·r) for
@@ -189,6 +189,24 @@ var kerasCases = []kerasCase{
 		h := m.Input("x", 2, 3, 4).Conv2D("conv", 3, nn.K(1))
 		return sumYR(m, h.LayerNorm("ln", nn.NormShape(3, 3, 4), nn.Eps(1e-3))) // Keras' axis [1, 2, 3] of (N, H, W, C)
 	}, map[string]string{"conv": "conv2d", "ln": "layernorm_hwc"}, image},
+	{"prelu_features", func() *nn.Model {
+		m := nn.New("prelu_features")
+		return sumYR(m, m.Input("x", 5).Dense("fc", 6).PReLU("act", nn.SharedAxes()))
+	}, map[string]string{"fc": "dense", "act": "prelu"}, nil},
+	{"prelu_shared_steps", func() *nn.Model {
+		m := nn.New("prelu_shared_steps")
+		return sumYR(m, m.Input("x", 4, 3).Dense("fc", 3).PReLU("act", nn.SharedAxes(1)))
+	}, map[string]string{"fc": "dense", "act": "prelu"}, nil},
+	{"prelu_image_channels", func() *nn.Model {
+		m := nn.New("prelu_image_channels")
+		h := m.Input("x", 2, 3, 4).Conv2D("conv", 3, nn.K(1))
+		return sumYR(m, h.PReLU("act", nn.SharedAxes(2, 3))) // Keras' shared_axes [1, 2] of (N, H, W, C)
+	}, map[string]string{"conv": "conv2d", "act": "prelu_hwc"}, image},
+	{"prelu_image_elements", func() *nn.Model {
+		m := nn.New("prelu_image_elements")
+		h := m.Input("x", 2, 3, 4).Conv2D("conv", 3, nn.K(1))
+		return sumYR(m, h.PReLU("act", nn.SharedAxes()))
+	}, map[string]string{"conv": "conv2d", "act": "prelu_hwc"}, image},
 }
 
 // permute returns t with its axes reordered: axis i of the result is axis perm[i]
@@ -287,6 +305,14 @@ func kerasToDlgen(t *testing.T, layers map[string]string, w map[string]torchmode
 				}
 				out[name+"."+p] = v
 			}
+		case "prelu", "prelu_hwc":
+			// alpha has the input's shape after the batch (with the shared axes of
+			// size 1): (H, W, C) over an image, dlgen's (C, H, W).
+			v := get(name + ".alpha")
+			if kind == "prelu_hwc" {
+				v = permute(v, 2, 0, 1)
+			}
+			out[name+".weight"] = v
 		default:
 			t.Fatalf("layer %s: unknown kind %q", name, kind)
 		}

@@ -4,8 +4,9 @@
 // the places where dlgen claims Keras' semantics rather than PyTorch's: same padding
 // (asymmetric, also with strides and dilation), same pooling, causal Conv1D, the
 // cross-entropies on probabilities, UpSampling2D, RepeatVector, ZeroPadding2D,
-// Cropping2D, LSTM, Conv2DTranspose with same padding, and LayerNormalization (its
-// center and scale switches, and its epsilon, 1e-3, set with nn.Eps).
+// Cropping2D, LSTM, Conv2DTranspose with same padding, LayerNormalization (its
+// center and scale switches, and its epsilon, 1e-3, set with nn.Eps), and PReLU (its
+// shared_axes, channels last).
 //
 // Regenerate from the repository root with
 //
@@ -21,8 +22,9 @@
 // Conv2D kernels (kh, kw, in, out), Conv1D kernels (k, in, out), Conv2DTranspose
 // kernels (kh, kw, out, in), Dense kernels (in, out), LSTM kernel (in, 4H),
 // recurrent_kernel (H, 4H) with gates i, f, c, o, and one bias (4H), LayerNormalization
-// gamma and beta of the normalised shape (H, W, C for an image). Weight keys are
-// "<layer>.<kernel|recurrent_kernel|bias|gamma|beta>". The loss of a case is either a Keras loss
+// gamma and beta of the normalised shape (H, W, C for an image), PReLU alpha of the
+// input's shape after the batch (H, W, C for an image). Weight keys are
+// "<layer>.<kernel|recurrent_kernel|bias|gamma|beta|alpha>". The loss of a case is either a Keras loss
 // averaged over the batch (as model.compile does), or, for the cases whose point is a
 // layer, sum(y · r) with r a random tensor of y's shape (recorded as input "r"), so
 // that the gradients of every weight pass back through the layer under test. Grads
@@ -336,6 +338,22 @@ layerCase('layernorm_steps', 'lstm4_return_sequences_layernorm_per_step', [2, 4,
 layerCase('layernorm_image', 'conv1x1_layernorm_axis_1_2_3', [2, 3, 4, 2],
   () => seq([3, 4, 2], [['conv2d', { name: 'conv', filters: 3, kernelSize: 1 }],
     ['layerNormalization', { name: 'ln', axis: [1, 2, 3] }]]));
+
+// i. PReLU (alpha "<layer>.alpha", of the input's shape after the batch with the
+// shared axes of size 1): an α per feature of a Dense output, shared over the steps
+// of (N, T, F) (shared_axes [1]), one per channel of an image (shared_axes [1, 2],
+// α (1, 1, C), dlgen's SharedAxes(2, 3), α (C, 1, 1)), and one per element of an
+// image (α (H, W, C), dlgen's (C, H, W)). Random α in ±0.5, negative ones included.
+layerCase('prelu_features', 'dense6_prelu', [3, 5],
+  () => seq([5], [['dense', { name: 'fc', units: 6 }], ['prelu', { name: 'act' }]]));
+layerCase('prelu_shared_steps', 'dense3_per_step_prelu_shared_axes_1', [2, 4, 3],
+  () => seq([4, 3], [['dense', { name: 'fc', units: 3 }], ['prelu', { name: 'act', sharedAxes: [1] }]]));
+layerCase('prelu_image_channels', 'conv1x1_prelu_shared_axes_1_2', [2, 3, 4, 2],
+  () => seq([3, 4, 2], [['conv2d', { name: 'conv', filters: 3, kernelSize: 1 }],
+    ['prelu', { name: 'act', sharedAxes: [1, 2] }]]));
+layerCase('prelu_image_elements', 'conv1x1_prelu_per_element', [2, 3, 4, 2],
+  () => seq([3, 4, 2], [['conv2d', { name: 'conv', filters: 3, kernelSize: 1 }],
+    ['prelu', { name: 'act' }]]));
 
 process.stdout.write(JSON.stringify({
   generator: 'testdata/keras/keras_golden.js',
