@@ -34,7 +34,7 @@ type preluBlock struct {
 func preluNest(x, alpha ir.Shape) []preluBlock {
 	var dims []preluBlock
 	for i, d := range x[1:] {
-		per := alpha[i] != 1
+		per := i < len(alpha) && alpha[i] != 1
 		if last := len(dims) - 1; last >= 0 && (dims[last].perElem == per || d == 1) {
 			dims[last].size *= d
 			continue

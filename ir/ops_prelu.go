@@ -3,10 +3,11 @@ package ir
 import "fmt"
 
 // The parametric ReLU (PyTorch's nn.PReLU, Keras' PReLU) and its gradient-only ops.
-// α is a learned tensor broadcast over x without its first (batch) axis: of rank
-// x's rank - 1, each dimension 1 (shared along that axis) or x's. PyTorch's one α
-// is all ones, its num_parameters = C is (C, 1, 1) on an image and (C) on (N, C);
-// Keras' α is x's shape after the batch with its shared_axes set to 1. It is an op
+// α is a learned tensor broadcast over x without its first (batch) axis: its axes
+// are x's from axis 1 on, each of size 1 (shared along that axis) or x's, and x's
+// axes past α's last are shared. PyTorch's one α is (1), its num_parameters = C is
+// (C) (axis 1) whatever x's rank; Keras' α is x's shape after the batch with its
+// shared_axes set to 1. It is an op
 // of its own rather than Relu(x) - α·Relu(-x) in existing ops: no element-wise op
 // broadcasts, and the gradient of α is one reduction over the batch and the shared
 // axes.
@@ -16,7 +17,9 @@ const (
 	OpPReLUAlphaGrad = "PReLUAlphaGrad"
 )
 
-// checkPReLUAlpha checks that α broadcasts over x without its first axis.
+// checkPReLUAlpha checks that α broadcasts over x without its first axis: α's axes
+// are x's from axis 1 on, each of size 1 or x's, and x's axes past α's last are
+// shared.
 func checkPReLUAlpha(x, alpha Shape) error {
 	if x.Rank() < 2 {
 		return fmt.Errorf("x %s needs an axis after the batch", x)
@@ -24,8 +27,8 @@ func checkPReLUAlpha(x, alpha Shape) error {
 	if alpha.Batched() {
 		return fmt.Errorf("α %s must not have the batch dimension", alpha)
 	}
-	if alpha.Rank() != x.Rank()-1 {
-		return fmt.Errorf("α %s must have rank %d, x's without the batch axis (each dimension 1 or x's), to broadcast over %s", alpha, x.Rank()-1, x)
+	if alpha.Rank() < 1 || alpha.Rank() > x.Rank()-1 {
+		return fmt.Errorf("α %s must have 1 to %d axes, x's from axis 1 on (each of size 1 or x's), to broadcast over %s", alpha, x.Rank()-1, x)
 	}
 	for i, d := range alpha {
 		if d != 1 && d != x[i+1] {
@@ -38,8 +41,8 @@ func checkPReLUAlpha(x, alpha Shape) error {
 func init() {
 	def(&OpDef{Name: OpPReLU, Kind: Primitive, MinInputs: 2, MaxInputs: 2,
 		Doc: "Inputs (x, α): the parametric ReLU, y = x where x > 0, else α·x (PyTorch's nn.PReLU, Keras' PReLU), " +
-			"α broadcast over x's first (batch) axis and over its own axes of size 1: α has rank x's rank - 1 and each of its dimensions is 1 or x's. " +
-			"PyTorch's num_parameters = 1 is α of all ones, num_parameters = C one α per channel (axis 1: (C, 1, 1) on (N, C, H, W), (C) on (N, C)); " +
+			"α broadcast over x's first (batch) axis, over its own axes of size 1 and over x's axes past its last: α's axes are x's from axis 1 on, each of size 1 or x's. " +
+			"PyTorch's num_parameters = 1 is α (1), num_parameters = C one α per channel, α (C) (axis 1, on (N, C) as on (N, C, H, W)); " +
 			"Keras' α is x's shape after the batch with the shared axes of size 1.",
 		Infer: func(n *Node, in []Shape) (Shape, error) {
 			if err := checkPReLUAlpha(in[0], in[1]); err != nil {

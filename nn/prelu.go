@@ -62,18 +62,18 @@ func (t *T) PReLU(name string, opts ...Option) *T {
 	if len(item) == 0 {
 		return l.fail("needs an input with an axis after the batch")
 	}
-	shape := make(ir.Shape, len(item))
-	for i := range shape {
-		shape[i] = 1
-	}
+	// α has PyTorch's weight shape for PyTorch's forms, (1) for one α and (C) per
+	// channel (PReLU broadcasts it over x's axes past its last), and for Keras' form
+	// x's shape after the batch with the shared axes of size 1, Keras' alpha.
 	o := l.c.prelu
+	var shape ir.Shape
 	switch {
 	case l.c.seen&optPReLUAlpha == 0:
-		// One α, broadcast everywhere.
+		shape = ir.Shape{1}
 	case o.perChannel:
-		shape[0] = item[0]
+		shape = ir.Shape{item[0]}
 	default:
-		copy(shape, item)
+		shape = item.Clone()
 		for i, a := range o.shared {
 			if a < 1 || a > len(item) {
 				return l.fail("%s: shared axis %d is not an axis of the input %s after the batch (1 to %d)", o, a, x, len(item))
@@ -84,23 +84,11 @@ func (t *T) PReLU(name string, opts ...Option) *T {
 			shape[a-1] = 1
 		}
 	}
-	// The parameter has PyTorch's weight shape for PyTorch's forms, (1) for one α and
-	// (C) per channel, reshaped to α's broadcast shape; Keras' form is that shape.
-	param := shape
-	switch {
-	case l.c.seen&optPReLUAlpha == 0:
-		param = ir.Shape{1}
-	case o.perChannel:
-		param = ir.Shape{item[0]}
-	}
 	init := &ir.Init{Kind: ir.InitConst, Value: defaultPReLUInit}
 	if l.c.kernelInit != nil {
-		f := param.Elems()
+		f := shape.Elems()
 		init = irInit(l.c.kernelInit, ir.InitConst, f, f)
 	}
-	alpha := l.param("weight", param.Clone(), ir.RoleWeight, init)
-	if !param.Equal(shape) {
-		alpha = l.op(ir.OpReshape, "alpha", ir.Attrs{Shape: shape}, alpha)
-	}
+	alpha := l.param("weight", shape, ir.RoleWeight, init)
 	return l.result(l.op(ir.OpPReLU, "", ir.Attrs{}, l.x(0), alpha))
 }

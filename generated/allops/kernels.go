@@ -831,7 +831,7 @@ func (m *Model) conv2DBiasAdd7(n int, x []float32, w []float32, bias *[2]float32
 
 // pReLU computes PReLU N×2×3×3, for prelu_channel.
 func (m *Model) pReLU(n int, x []float32, alpha *[2]float32, y []float32) {
-	// PReLU: α 2×1×1 broadcast over N×2×3×3
+	// PReLU: α 2 broadcast over N×2×3×3
 	for b := range n {
 		xb := x[b*18 : (b+1)*18]
 		yb := y[b*18 : (b+1)*18]
@@ -2421,7 +2421,7 @@ func (m *Model) pReLUAlphaGrad3(n int, x []float32, dy []float32, dalpha *[6]flo
 
 // pReLUGrad4 computes PReLUGrad N×2×3×3, for d.prelu_channel.1.
 func (m *Model) pReLUGrad4(n int, x []float32, alpha *[2]float32, dy []float32, dx []float32) {
-	// PReLUGrad: α 2×1×1 broadcast over N×2×3×3
+	// PReLUGrad: α 2 broadcast over N×2×3×3
 	for b := range n {
 		xb := x[b*18 : (b+1)*18]
 		db := dy[b*18 : (b+1)*18]
@@ -2444,9 +2444,9 @@ func (m *Model) pReLUGrad4(n int, x []float32, alpha *[2]float32, dy []float32, 
 	}
 }
 
-// pReLUAlphaGrad4 computes PReLUAlphaGrad 2×1×1, for d.prelu_channel.2.
+// pReLUAlphaGrad4 computes PReLUAlphaGrad 2, for d.prelu_channel.2.
 func (m *Model) pReLUAlphaGrad4(n int, x []float32, dy []float32, dalpha *[2]float32) {
-	// PReLUAlphaGrad: α 2×1×1 broadcast over N×2×3×3
+	// PReLUAlphaGrad: α 2 broadcast over N×2×3×3
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	alpha := acc[:]

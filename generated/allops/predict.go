@@ -540,7 +540,6 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	m.reduceMean(n, m.arena[6672:6672+n*5], m.arena[6800:6800+1])
 	// conv_prelu/bias: BiasAdd N×2×3×3, fused with conv_prelu (Conv2D)
 	m.conv2DBiasAdd7(n, image, m.convPreluWeight[:], &m.convPreluBias, m.arena[:n*18])
-	// prelu_channel/alpha: Reshape 2×1×1: a view, no code
 	// prelu_channel: PReLU N×2×3×3
 	m.pReLU(n, m.arena[:n*18], &m.preluChannelWeight, m.arena[144:144+n*18])
 	// prelu_rows: PReLU N×2×3×3

@@ -493,7 +493,6 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.reduceMean(n, m.arena[48400:48400+n*5], m.arena[46864:46864+1])
 	// conv_prelu/bias: BiasAdd N×2×3×3, fused with conv_prelu (Conv2D)
 	m.conv2DBiasAdd7(n, image, m.convPreluWeight[:], &m.convPreluBias, m.arena[32464:32464+n*18])
-	// prelu_channel/alpha: Reshape 2×1×1: a view, no code
 	// prelu_channel: PReLU N×2×3×3
 	m.pReLU(n, m.arena[32464:32464+n*18], &m.preluChannelWeight, m.arena[32608:32608+n*18])
 	// prelu_rows: PReLU N×2×3×3
@@ -692,9 +691,8 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.pReLUAlphaGrad3(n, m.arena[32608:32608+n*18], m.arena[32896:32896+n*18], &m.preluRowsWeightGrad)
 	// d.prelu_channel.1: PReLUGrad N×2×3×3
 	m.pReLUGrad4(n, m.arena[32464:32464+n*18], &m.preluChannelWeight, m.arena[32752:32752+n*18], m.arena[32608:32608+n*18])
-	// d.prelu_channel.2: PReLUAlphaGrad 2×1×1
+	// d.prelu_channel.2: PReLUAlphaGrad 2
 	m.pReLUAlphaGrad4(n, m.arena[32464:32464+n*18], m.arena[32752:32752+n*18], &m.preluChannelWeightGrad)
-	// d.prelu_channel/alpha.1: Reshape 2: a view, no code
 	// d.conv_prelu/bias.1: ChannelSum 2
 	m.channelSum2(n, m.arena[32608:32608+n*18], &m.convPreluBiasGrad)
 	// d.conv_prelu.1: Conv2DFilterGrad 2×3×3×3

@@ -2,14 +2,15 @@ package interp
 
 import "github.com/dlgen/dlgen/ir"
 
-// The parametric ReLU and its gradients. α broadcasts over x's first axis and over
-// its own axes of size 1; preluIndex maps each element of x to the α it uses.
+// The parametric ReLU and its gradients. α broadcasts over x's first axis, over its
+// own axes of size 1 and over x's axes past its last; preluIndex maps each element of
+// x to the α it uses.
 
 // preluIndex returns, for each of the elements of one item of x (x's shape after
 // its first axis, row-major), the index of its α in alpha's row-major storage.
 func preluIndex(x, alpha []int) []int {
 	item := x[1:]
-	strides := make([]int, len(alpha)) // α's strides, 0 along its axes of size 1
+	strides := make([]int, len(item)) // α's strides, 0 along its axes of size 1 and past its last
 	s := 1
 	for i := len(alpha) - 1; i >= 0; i-- {
 		if alpha[i] != 1 {

@@ -660,10 +660,11 @@ ln_cases("layer norm of rows whose mean is 100 times their spread", randn(3, 8) 
 ln_cases("layer norm of a row of one element", randn(3, 2, 1), 2, 1e-5)
 
 # ---- parametric ReLU ----
-# PReLU(x, α) is y = x where x > 0, else α·x, α broadcast over the batch and its own
-# axes of size 1 (dlgen's α has x's rank - 1). F.prelu takes PyTorch's one α or one per
-# channel (axis 1), stored with dlgen's shape ((C, 1, 1) on an image); Keras' α per
-# element or shared over some axes is torch.where(x > 0, x, α·x) with α broadcast.
+# PReLU(x, α) is y = x where x > 0, else α·x, α broadcast over the batch, its own
+# axes of size 1 and x's axes past its last (α's axes are x's from axis 1 on).
+# F.prelu takes PyTorch's one α, (1), or one per channel, (C), also stored as dlgen's
+# full-rank (1, 1, 1); Keras' α per element or shared over some axes is
+# torch.where(x > 0, x, α·x) with α broadcast.
 # PReLUGrad(x, α, dy) is autograd's input gradient (α·dy at x = 0, as PyTorch's) and
 # PReLUAlphaGrad(x, dy) its α gradient. Every x holds exact zeros.
 
@@ -691,8 +692,9 @@ def keras_prelu(v, a):
 
 prelu_cases("with PyTorch's one α on (N, F)", with_zeros(randn(4, 5)), t([0.25]), (1,), F.prelu)
 prelu_cases("with an α per channel of (N, C)", with_zeros(randn(4, 3)), uniform(-0.5, 1.5, 3), (3,), F.prelu)
-prelu_cases("with PyTorch's one α on an image", with_zeros(randn(2, 3, 2, 3), 5), t([0.1]), (1, 1, 1), F.prelu)
-prelu_cases("with an α per channel of an image", with_zeros(randn(2, 3, 2, 3), 3), uniform(-0.5, 1.5, 3), (3, 1, 1), F.prelu)
+prelu_cases("with PyTorch's one α on an image", with_zeros(randn(2, 3, 2, 3), 5), t([0.1]), (1,), F.prelu)
+prelu_cases("with an α per channel of an image", with_zeros(randn(2, 3, 2, 3), 3), uniform(-0.5, 1.5, 3), (3,), F.prelu)
+prelu_cases("with α of rank 3 shared over an image", with_zeros(randn(2, 3, 2, 3), 5), t([0.1]), (1, 1, 1), F.prelu)
 prelu_cases("with Keras' α per element of (N, T, F)", with_zeros(randn(3, 2, 4)), uniform(-0.5, 1.5, 2, 4), (2, 4), keras_prelu)
 prelu_cases("with Keras' α shared over the steps of (N, T, F)", with_zeros(randn(3, 2, 4), 3), uniform(-0.5, 1.5, 1, 4), (1, 4), keras_prelu)
 prelu_cases("with Keras' α shared over an image's plane, per channel", with_zeros(randn(2, 3, 2, 2), 3),
