@@ -49,6 +49,8 @@ var itemOps = map[string]bool{
 	ir.OpLogSoftmax: true,
 	// Over the axes from its axis on, never the batch: each item's rows alone.
 	ir.OpLayerNorm: true,
+	// Each item's elements with the shared α.
+	ir.OpPReLU: true,
 }
 
 // findItemSplit sets p.itemSplit when Predict can run by ranges of items.

@@ -46,11 +46,12 @@ type exampleModel struct {
 // example, log_softmax and nll_loss) and layernorm_golden.py (LayerNorm between Dense
 // layers, per step between LSTMs, over a convolution's (C, H, W)), permute_golden.py
 // (Permute), groups_golden.py (grouped, depthwise and separable convolutions),
-// adaptive_golden.py (adaptive pooling) and act_golden.py's hard_act (ReLU6, hard
-// sigmoid, hard swish). (The other sets have tests of their own: act_test.go for
+// adaptive_golden.py (adaptive pooling), act_golden.py's hard_act (ReLU6, hard
+// sigmoid, hard swish) and prelu_golden.py (PReLU per channel, with one α and with
+// Keras' shared axes). (The other sets have tests of their own: act_test.go for
 // "act", sce_test.go, dense_seq_test.go.)
 func torchCases() []torchmodels.Case {
-	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.SeqAEs, torchmodels.DilationModels, torchmodels.PadCrop, torchmodels.MNIST, torchmodels.LayerNorms, torchmodels.PermuteModels, torchmodels.GroupModels, torchmodels.AdaptiveModels, torchmodels.ActModels[1:])
+	return slices.Concat(torchmodels.All, torchmodels.Conv1DModels, torchmodels.Embeddings, torchmodels.Upsample, torchmodels.SeqAEs, torchmodels.DilationModels, torchmodels.PadCrop, torchmodels.MNIST, torchmodels.LayerNorms, torchmodels.PermuteModels, torchmodels.GroupModels, torchmodels.AdaptiveModels, torchmodels.ActModels[1:], torchmodels.PReLUs)
 }
 
 func torchExamples() []exampleModel {

@@ -58,6 +58,9 @@ var segmentOps = map[string]bool{
 	ir.OpRepeatGrad: true,
 	// Layer norm's input gradient, row by row as its forward kernel.
 	ir.OpLayerNormGrad: true,
+	// PReLU's input gradient, item by item as its forward kernel (its α gradient
+	// sums over the batch and ends a segment).
+	ir.OpPReLUGrad: true,
 }
 
 // itemLocal reports whether node id computes each item's rows from the same items'

@@ -432,6 +432,7 @@ func shapeCases() []shapeCase {
 	cs = append(cs, logSoftmaxShapeCases()...)  // ops_logsm_test.go
 	cs = append(cs, ignoreShapeCases()...)      // ops_ignore_test.go
 	cs = append(cs, maskShapeCases()...)        // ops_mask_test.go
+	cs = append(cs, preluShapeCases()...)       // ops_prelu_test.go
 	return cs
 }
 

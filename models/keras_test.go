@@ -22,7 +22,7 @@ import (
 // Conv2DTranspose with same padding, LayerNormalization's center and scale
 // switches and its axes, DepthwiseConv2D and SeparableConv2D with their kernels'
 // layouts, Permute's dims, GlobalAveragePooling1D over steps as Permute then
-// GlobalAvgPool1D), testdata/keras/keras_golden.js builds small
+// GlobalAvgPool1D, PReLU's shared axes), testdata/keras/keras_golden.js builds small
 // Keras models with TensorFlow.js's layers API (the Keras API in JavaScript, cpu
 // backend), runs them in float32 on rounded random weights and inputs, and records
 // inputs, weights (Keras' layouts), outputs, the loss (a Keras loss, or sum(y·r) for
@@ -207,6 +207,24 @@ var kerasCases = []kerasCase{
 		m := nn.New("gap1d_steps")
 		return sumYR(m, m.Input("x", 6, 3).Dense("fc", 4).Permute("steps_last", 2, 1).GlobalAvgPool1D("gap"))
 	}, map[string]string{"fc": "dense"}, nil},
+	{"prelu_features", func() *nn.Model {
+		m := nn.New("prelu_features")
+		return sumYR(m, m.Input("x", 5).Dense("fc", 6).PReLU("act", nn.SharedAxes()))
+	}, map[string]string{"fc": "dense", "act": "prelu"}, nil},
+	{"prelu_shared_steps", func() *nn.Model {
+		m := nn.New("prelu_shared_steps")
+		return sumYR(m, m.Input("x", 4, 3).Dense("fc", 3).PReLU("act", nn.SharedAxes(1)))
+	}, map[string]string{"fc": "dense", "act": "prelu"}, nil},
+	{"prelu_image_channels", func() *nn.Model {
+		m := nn.New("prelu_image_channels")
+		h := m.Input("x", 2, 3, 4).Conv2D("conv", 3, nn.K(1))
+		return sumYR(m, h.PReLU("act", nn.SharedAxes(2, 3))) // Keras' shared_axes [1, 2] of (N, H, W, C)
+	}, map[string]string{"conv": "conv2d", "act": "prelu_hwc"}, image},
+	{"prelu_image_elements", func() *nn.Model {
+		m := nn.New("prelu_image_elements")
+		h := m.Input("x", 2, 3, 4).Conv2D("conv", 3, nn.K(1))
+		return sumYR(m, h.PReLU("act", nn.SharedAxes()))
+	}, map[string]string{"conv": "conv2d", "act": "prelu_hwc"}, image},
 }
 
 // permute returns t with its axes reordered: axis i of the result is axis perm[i]
@@ -315,6 +333,14 @@ func kerasToDlgen(t *testing.T, layers map[string]string, w map[string]torchmode
 				}
 				out[name+"."+p] = v
 			}
+		case "prelu", "prelu_hwc":
+			// alpha has the input's shape after the batch (with the shared axes of
+			// size 1): (H, W, C) over an image, dlgen's (C, H, W).
+			v := get(name + ".alpha")
+			if kind == "prelu_hwc" {
+				v = permute(v, 2, 0, 1)
+			}
+			out[name+".weight"] = v
 		default:
 			t.Fatalf("layer %s: unknown kind %q", name, kind)
 		}

@@ -239,6 +239,17 @@ func AllOps() *nn.Model {
 	ln = ln.Dense("ln_dense", 5).LayerNorm("ln_plain", nn.NoAffine).Tanh("ln_plain_tanh")                     // 5
 	m.AddLoss(nn.Mean("ln_mean", ln), 0.5)
 
+	// Parametric ReLUs: one α per channel after a convolution, then Keras' α shared
+	// over the rows (an α per channel and column, SharedAxes(2)), PyTorch's one α
+	// after a dense layer, and Keras' α per feature shared over the steps of the
+	// sequence (shared_axes=[1]); their means are loss terms.
+	pr := x.Conv2D("conv_prelu", 2, nn.K(3), nn.Strides(2)).PReLU("prelu_channel", nn.PerChannel)      // 2×3×3
+	pr = pr.PReLU("prelu_rows", nn.SharedAxes(2), nn.KernelInit("uniform", 0.5)).Flatten("prelu_flat") // 18
+	pr = pr.Dense("dense_prelu", 4).PReLU("prelu_one")                                                 // 4
+	m.AddLoss(nn.Mean("prelu_mean", pr), 0.5)
+	ps := seq.Dense("seq_prelu", 3).PReLU("prelu_steps", nn.SharedAxes(1), nn.KernelInit("zeros")) // 5×3
+	m.AddLoss(nn.Mean("prelu_steps_mean", ps), 0.5)
+
 	m.Output("probs", probs)
 	m.Output("recon", recon)
 	m.Output("flag", flagProb)

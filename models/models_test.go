@@ -155,6 +155,8 @@ var builderOps = []string{
 	ir.OpPad2D,
 	// LayerNorm (nn/layernorm.go).
 	ir.OpLayerNorm,
+	// PReLU (nn/prelu.go).
+	ir.OpPReLU,
 }
 
 func TestAllOpsUsesEveryOpTheBuilderEmits(t *testing.T) {

@@ -44,7 +44,9 @@
 // with fans computed as torch.nn.init does, and pooling strides default to the pool
 // size. UpSampling2D with Bilinear uses half-pixel centres, PyTorch's
 // align_corners=False, which is also Keras' in TensorFlow 2. BatchNorm uses PyTorch's eps, momentum convention and state names;
-// LeakyReLU's default slope is PyTorch's 0.01. The smooth activations (Act: elu,
+// LeakyReLU's default slope is PyTorch's 0.01; PReLU's α starts at PyTorch's 0.25,
+// one for the whole input unless PerChannel or SharedAxes (Keras' shared_axes, in
+// dlgen's channels-first axes) says otherwise. The smooth activations (Act: elu,
 // selu, softplus, gelu, gelu_tanh, swish or silu) are PyTorch's: ELU's alpha is 1 in
 // both frameworks, softplus is x above PyTorch's threshold of 20 (equal to Keras'
 // in float32), and "gelu" is the exact erf form, the default of both, with

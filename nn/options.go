@@ -72,6 +72,9 @@ const (
 
 	// Groups, on Conv2D and Conv1D (nn/groups.go).
 	optGroups
+
+	// PReLU's α layout (nn/prelu.go): PerChannel or SharedAxes.
+	optPReLUAlpha
 )
 
 // config collects a layer's options. It is filled by the options exactly as given and
@@ -98,6 +101,7 @@ type config struct {
 	dilation   []int     // {dh, dw}; {1, d} for a 1-D layer
 	normShape  []int     // LayerNorm (nn/layernorm.go)
 	groups     int       // Conv2D and Conv1D (nn/groups.go); 0 when not given
+	prelu      preluOpt  // PReLU's α layout (nn/prelu.go)
 	seen       optKind
 }
 

@@ -271,7 +271,7 @@ func (m *Model) concat2(n int, y []float32, x0 []float32, x1 []float32) {
 	}
 }
 
-// biasAdd3 computes BiasAdd N×4, for h0/bias, gru/t0/n_pre, gru/t1/n_pre.
+// biasAdd3 computes BiasAdd N×4, for h0/bias, gru/t0/n_pre and 2 more.
 func (m *Model) biasAdd3(n int, x []float32, y []float32, v *[4]float32) {
 	for o := range n {
 		xr := (*[4]float32)(x[o*4:])
@@ -415,7 +415,7 @@ func (m *Model) layerNorm(n int, x []float32, y []float32, gamma []float32, beta
 	}
 }
 
-// biasAddLast2 computes BiasAddLast N×5×3, for tag/bias, step_log_probs/bias.
+// biasAddLast2 computes BiasAddLast N×5×3, for tag/bias, seq_prelu/bias, step_log_probs/bias.
 func (m *Model) biasAddLast2(n int, x []float32, y []float32, v *[3]float32) {
 	for o := range n * 5 {
 		xr := (*[3]float32)(x[o*3:])
@@ -822,6 +822,123 @@ func (m *Model) layerNorm4(n int, x []float32, y []float32) {
 	}
 }
 
+// conv2DBiasAdd7 computes Conv2D+BiasAdd N×2×3×3, for conv_prelu/bias.
+func (m *Model) conv2DBiasAdd7(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 3×8×8: 3×3 windows;
+	// the epilogue, applied to each block of the product as it is copied out, adds the bias
+	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, 2, n, x, w, y, m.scratch32[:261], rt.Epilogue{Bias: bias[:]})
+}
+
+// pReLU computes PReLU N×2×3×3, for prelu_channel.
+func (m *Model) pReLU(n int, x []float32, alpha *[2]float32, y []float32) {
+	// PReLU: α 2 broadcast over N×2×3×3
+	for b := range n {
+		xb := x[b*18 : (b+1)*18]
+		yb := y[b*18 : (b+1)*18]
+		for i0 := range 2 {
+			xo := i0 * 9
+			ao := i0
+			a := alpha[ao]
+			xr := (*[9]float32)(xb[xo:])
+			yr := (*[9]float32)(yb[xo:])
+			for i := range 9 {
+				if v := xr[i]; v > 0 {
+					yr[i] = v
+				} else {
+					yr[i] = a * v
+				}
+			}
+		}
+	}
+}
+
+// pReLU2 computes PReLU N×2×3×3, for prelu_rows.
+func (m *Model) pReLU2(n int, x []float32, alpha *[6]float32, y []float32) {
+	// PReLU: α 2×1×3 broadcast over N×2×3×3
+	for b := range n {
+		xb := x[b*18 : (b+1)*18]
+		yb := y[b*18 : (b+1)*18]
+		for i0 := range 2 {
+			for i1 := range 3 {
+				xo := i0*9 + i1*3
+				ao := i0 * 3
+				ar := (*[3]float32)(alpha[ao:])
+				xr := (*[3]float32)(xb[xo:])
+				yr := (*[3]float32)(yb[xo:])
+				for i := range 3 {
+					if v := xr[i]; v > 0 {
+						yr[i] = v
+					} else {
+						yr[i] = ar[i] * v
+					}
+				}
+			}
+		}
+	}
+}
+
+// pReLU3 computes PReLU N×4, for prelu_one.
+func (m *Model) pReLU3(n int, x []float32, alpha *[1]float32, y []float32) {
+	// PReLU: α 1 broadcast over N×4
+	for b := range n {
+		xb := x[b*4 : (b+1)*4]
+		yb := y[b*4 : (b+1)*4]
+		xo := 0
+		ao := 0
+		a := alpha[ao]
+		xr := (*[4]float32)(xb[xo:])
+		yr := (*[4]float32)(yb[xo:])
+		for i := range 4 {
+			if v := xr[i]; v > 0 {
+				yr[i] = v
+			} else {
+				yr[i] = a * v
+			}
+		}
+	}
+}
+
+// reduceMean6 computes ReduceMean scalar, for prelu_mean.
+func (m *Model) reduceMean6(n int, x []float32, y []float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	y[0] = float32(s / float64(n*4))
+}
+
+// pReLU4 computes PReLU N×5×3, for prelu_steps.
+func (m *Model) pReLU4(n int, x []float32, alpha *[3]float32, y []float32) {
+	// PReLU: α 1×3 broadcast over N×5×3
+	for b := range n {
+		xb := x[b*15 : (b+1)*15]
+		yb := y[b*15 : (b+1)*15]
+		for i0 := range 5 {
+			xo := i0 * 3
+			ao := 0
+			ar := (*[3]float32)(alpha[ao:])
+			xr := (*[3]float32)(xb[xo:])
+			yr := (*[3]float32)(yb[xo:])
+			for i := range 3 {
+				if v := xr[i]; v > 0 {
+					yr[i] = v
+				} else {
+					yr[i] = ar[i] * v
+				}
+			}
+		}
+	}
+}
+
+// reduceMean7 computes ReduceMean scalar, for prelu_steps_mean.
+func (m *Model) reduceMean7(n int, x []float32, y []float32) {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	y[0] = float32(s / float64(n*15))
+}
+
 // sparseSoftmaxCELoss computes SparseSoftmaxCELoss scalar, for sparse_ce.
 func (m *Model) sparseSoftmaxCELoss(n int, p []float32, t []int32, y []float32) {
 	var s float64
@@ -1132,8 +1249,8 @@ func (m *Model) squareExpAddScalarSubSub(n int, y []float32, x1 []float32, x2 []
 	}
 }
 
-// reduceMean6 computes ReduceMean scalar, for kl_normal/mean, l1_z/mean.
-func (m *Model) reduceMean6(n int, x []float32, y []float32) {
+// reduceMean8 computes ReduceMean scalar, for kl_normal/mean, l1_z/mean.
+func (m *Model) reduceMean8(n int, x []float32, y []float32) {
 	var s float64
 	for _, v := range x {
 		s += float64(v)
@@ -1141,8 +1258,8 @@ func (m *Model) reduceMean6(n int, x []float32, y []float32) {
 	y[0] = float32(s / float64(n*2))
 }
 
-// scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
-func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32, x21 []float32, x22 []float32, x23 []float32, x24 []float32, x25 []float32, x26 []float32) {
+// scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd computes Scale+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add+Scale+Add scalar, for l1_z/total.
+func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []float32, x4 []float32, x5 []float32, x6 []float32, x7 []float32, x8 []float32, x9 []float32, x10 []float32, x11 []float32, x12 []float32, x13 []float32, x14 []float32, x15 []float32, x16 []float32, x17 []float32, x18 []float32, x19 []float32, x20 []float32, x21 []float32, x22 []float32, x23 []float32, x24 []float32, x25 []float32, x26 []float32, x27 []float32, x28 []float32) {
 	x1 = x1[:len(y)]
 	x2 = x2[:len(y)]
 	x3 = x3[:len(y)]
@@ -1169,6 +1286,8 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAdd
 	x24 = x24[:len(y)]
 	x25 = x25[:len(y)]
 	x26 = x26[:len(y)]
+	x27 = x27[:len(y)]
+	x28 = x28[:len(y)]
 	for i := range y {
 		a1 := x1[i]
 		a2 := x2[i]
@@ -1196,6 +1315,8 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAdd
 		a24 := x24[i]
 		a25 := x25[i]
 		a26 := x26[i]
+		a27 := x27[i]
+		a28 := x28[i]
 		t1 := 0.5 * a1
 		t2 := 0.5 * a2
 		t3 := t1 + t2
@@ -1209,43 +1330,47 @@ func (m *Model) scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAdd
 		t11 := t9 + t10
 		t12 := 0.5 * a7
 		t13 := t11 + t12
-		t14 := t13 + a8
-		t15 := 0.5 * a9
-		t16 := t14 + t15
-		t17 := 0.25 * a10
-		t18 := t16 + t17
-		t19 := 0.25 * a11
+		t14 := 0.5 * a8
+		t15 := t13 + t14
+		t16 := 0.5 * a9
+		t17 := t15 + t16
+		t18 := t17 + a10
+		t19 := 0.5 * a11
 		t20 := t18 + t19
-		t21 := 0.5 * a12
+		t21 := 0.25 * a12
 		t22 := t20 + t21
-		t23 := 0.5 * a13
+		t23 := 0.25 * a13
 		t24 := t22 + t23
 		t25 := 0.5 * a14
 		t26 := t24 + t25
-		t27 := 2.0 * a15
+		t27 := 0.5 * a15
 		t28 := t26 + t27
-		t29 := 0.1 * a16
+		t29 := 0.5 * a16
 		t30 := t28 + t29
-		t31 := 0.1 * a17
+		t31 := 2.0 * a17
 		t32 := t30 + t31
-		t33 := 0.3 * a18
+		t33 := 0.1 * a18
 		t34 := t32 + t33
-		t35 := 0.2 * a19
+		t35 := 0.1 * a19
 		t36 := t34 + t35
-		t37 := 0.2 * a20
+		t37 := 0.3 * a20
 		t38 := t36 + t37
-		t39 := 0.06 * a21
+		t39 := 0.2 * a21
 		t40 := t38 + t39
-		t41 := 0.001 * a22
+		t41 := 0.2 * a22
 		t42 := t40 + t41
-		t43 := 0.5 * a23
+		t43 := 0.06 * a23
 		t44 := t42 + t43
-		t45 := 0.01 * a24
+		t45 := 0.001 * a24
 		t46 := t44 + t45
-		t47 := -0.1 * a25
+		t47 := 0.5 * a25
 		t48 := t46 + t47
-		t49 := 0.02 * a26
-		y[i] = t48 + t49
+		t49 := 0.01 * a26
+		t50 := t48 + t49
+		t51 := -0.1 * a27
+		t52 := t50 + t51
+		t53 := 0.02 * a28
+		y[i] = t52 + t53
 	}
 }
 
@@ -1500,8 +1625,8 @@ func (m *Model) channelMul(n int, x []float32, y []float32, v *[4]float32) {
 	}
 }
 
-// conv2DBiasAdd7 computes Conv2D+BiasAdd N×2×4×6, for conv_bilinear/bias.
-func (m *Model) conv2DBiasAdd7(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd8 computes Conv2D+BiasAdd N×2×4×6, for conv_bilinear/bias.
+func (m *Model) conv2DBiasAdd8(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, w, y, m.scratch32[:9756], rt.Epilogue{Bias: bias[:]})
@@ -1671,15 +1796,15 @@ func (m *Model) mulAdd(n int, y []float32, x1 []float32, x2 []float32, x3 []floa
 	}
 }
 
-// conv2DBiasAdd8 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias, conv_ln/bias.
-func (m *Model) conv2DBiasAdd8(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd9 computes Conv2D+BiasAdd N×2×8×8, for conv_elu/bias, conv_ln/bias.
+func (m *Model) conv2DBiasAdd9(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, w, y, m.scratch32[:19506], rt.Epilogue{Bias: bias[:]})
 }
 
-// conv2DBiasAdd9 computes Conv2D+BiasAdd N×2×7×9, for conv_pad/bias.
-func (m *Model) conv2DBiasAdd9(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
+// conv2DBiasAdd10 computes Conv2D+BiasAdd N×2×7×9, for conv_pad/bias.
+func (m *Model) conv2DBiasAdd10(n int, x []float32, w []float32, bias *[2]float32, y []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×9×11: 7×9 windows;
 	// the epilogue, applied to each block of the product as it is copied out, adds the bias
 	rt.Conv2DFusedP(m.pool, rt.Window{C: 3, H: 9, W: 11, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 9}, 2, n, x, w, y, m.scratch32[:18276], rt.Epilogue{Bias: bias[:]})
@@ -1969,7 +2094,7 @@ func (m *Model) logSoftmaxGrad(n int, y []float32, dy []float32, dx []float32) {
 	}
 }
 
-// biasAddLastGrad computes BiasAddLastGrad 3, for d.step_log_probs/bias.1, d.tag/bias.1.
+// biasAddLastGrad computes BiasAddLastGrad 3, for d.step_log_probs/bias.1, d.seq_prelu/bias.1, d.tag/bias.1.
 func (m *Model) biasAddLastGrad(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
@@ -2111,8 +2236,265 @@ func (m *Model) lossGrad12(n int, p []float32, t []int32, dl []float32, g []floa
 	}
 }
 
-// broadcast3 computes Broadcast N×5, for d.ln_mean.1.
+// broadcast3 computes Broadcast N×5×3, for d.prelu_steps_mean.1.
 func (m *Model) broadcast3(n int, x []float32, y []float32) {
+	v := float32(float64(x[0]) / float64(n*15))
+	for i := range y {
+		y[i] = v
+	}
+}
+
+// pReLUGrad computes PReLUGrad N×5×3, for d.prelu_steps.1.
+func (m *Model) pReLUGrad(n int, x []float32, alpha *[3]float32, dy []float32, dx []float32) {
+	// PReLUGrad: α 1×3 broadcast over N×5×3
+	for b := range n {
+		xb := x[b*15 : (b+1)*15]
+		db := dy[b*15 : (b+1)*15]
+		ob := dx[b*15 : (b+1)*15]
+		for i0 := range 5 {
+			xo := i0 * 3
+			ao := 0
+			ar := (*[3]float32)(alpha[ao:])
+			xr := (*[3]float32)(xb[xo:])
+			dr := (*[3]float32)(db[xo:])
+			or := (*[3]float32)(ob[xo:])
+			for i := range 3 {
+				if xr[i] > 0 {
+					or[i] = dr[i]
+				} else {
+					or[i] = ar[i] * dr[i]
+				}
+			}
+		}
+	}
+}
+
+// pReLUAlphaGrad computes PReLUAlphaGrad 1×3, for d.prelu_steps.2.
+func (m *Model) pReLUAlphaGrad(n int, x []float32, dy []float32, dalpha *[3]float32) {
+	// PReLUAlphaGrad: α 1×3 broadcast over N×5×3
+	acc := (*[3]float64)(m.scratch64[:])
+	clear(acc[:])
+	alpha := acc[:]
+	for b := range n {
+		xb := x[b*15 : (b+1)*15]
+		db := dy[b*15 : (b+1)*15]
+		for i0 := range 5 {
+			xo := i0 * 3
+			ao := 0
+			xr := (*[3]float32)(xb[xo:])
+			dr := (*[3]float32)(db[xo:])
+			ar := alpha[ao : ao+3]
+			for i := range 3 {
+				if v := xr[i]; !(v > 0) {
+					ar[i] += float64(dr[i]) * float64(v)
+				}
+			}
+		}
+	}
+	for j := range 3 {
+		dalpha[j] = float32(acc[j])
+	}
+}
+
+// broadcast4 computes Broadcast N×4, for d.prelu_mean.1.
+func (m *Model) broadcast4(n int, x []float32, y []float32) {
+	v := float32(float64(x[0]) / float64(n*4))
+	for i := range y {
+		y[i] = v
+	}
+}
+
+// pReLUGrad2 computes PReLUGrad N×4, for d.prelu_one.1.
+func (m *Model) pReLUGrad2(n int, x []float32, alpha *[1]float32, dy []float32, dx []float32) {
+	// PReLUGrad: α 1 broadcast over N×4
+	for b := range n {
+		xb := x[b*4 : (b+1)*4]
+		db := dy[b*4 : (b+1)*4]
+		ob := dx[b*4 : (b+1)*4]
+		xo := 0
+		ao := 0
+		a := alpha[ao]
+		xr := (*[4]float32)(xb[xo:])
+		dr := (*[4]float32)(db[xo:])
+		or := (*[4]float32)(ob[xo:])
+		for i := range 4 {
+			if xr[i] > 0 {
+				or[i] = dr[i]
+			} else {
+				or[i] = a * dr[i]
+			}
+		}
+	}
+}
+
+// pReLUAlphaGrad2 computes PReLUAlphaGrad 1, for d.prelu_one.2.
+func (m *Model) pReLUAlphaGrad2(n int, x []float32, dy []float32, dalpha *[1]float32) {
+	// PReLUAlphaGrad: α 1 broadcast over N×4
+	acc := (*[1]float64)(m.scratch64[:])
+	clear(acc[:])
+	alpha := acc[:]
+	for b := range n {
+		xb := x[b*4 : (b+1)*4]
+		db := dy[b*4 : (b+1)*4]
+		xo := 0
+		ao := 0
+		xr := (*[4]float32)(xb[xo:])
+		dr := (*[4]float32)(db[xo:])
+		var s float64
+		for i := range 4 {
+			if v := xr[i]; !(v > 0) {
+				s += float64(dr[i]) * float64(v)
+			}
+		}
+		alpha[ao] += s
+	}
+	for j := range 1 {
+		dalpha[j] = float32(acc[j])
+	}
+}
+
+// channelSum computes ChannelSum 4, for d.dense_prelu/bias.1, d.h0/bias.1.
+func (m *Model) channelSum(n int, x []float32, s *[4]float32) {
+	acc := (*[4]float64)(m.scratch64[:])
+	clear(acc[:])
+	rt.ColSums64(acc[:], x, n, 4, 4)
+	for c := range 4 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// pReLUGrad3 computes PReLUGrad N×2×3×3, for d.prelu_rows.1.
+func (m *Model) pReLUGrad3(n int, x []float32, alpha *[6]float32, dy []float32, dx []float32) {
+	// PReLUGrad: α 2×1×3 broadcast over N×2×3×3
+	for b := range n {
+		xb := x[b*18 : (b+1)*18]
+		db := dy[b*18 : (b+1)*18]
+		ob := dx[b*18 : (b+1)*18]
+		for i0 := range 2 {
+			for i1 := range 3 {
+				xo := i0*9 + i1*3
+				ao := i0 * 3
+				ar := (*[3]float32)(alpha[ao:])
+				xr := (*[3]float32)(xb[xo:])
+				dr := (*[3]float32)(db[xo:])
+				or := (*[3]float32)(ob[xo:])
+				for i := range 3 {
+					if xr[i] > 0 {
+						or[i] = dr[i]
+					} else {
+						or[i] = ar[i] * dr[i]
+					}
+				}
+			}
+		}
+	}
+}
+
+// pReLUAlphaGrad3 computes PReLUAlphaGrad 2×1×3, for d.prelu_rows.2.
+func (m *Model) pReLUAlphaGrad3(n int, x []float32, dy []float32, dalpha *[6]float32) {
+	// PReLUAlphaGrad: α 2×1×3 broadcast over N×2×3×3
+	acc := (*[6]float64)(m.scratch64[:])
+	clear(acc[:])
+	alpha := acc[:]
+	for b := range n {
+		xb := x[b*18 : (b+1)*18]
+		db := dy[b*18 : (b+1)*18]
+		for i0 := range 2 {
+			for i1 := range 3 {
+				xo := i0*9 + i1*3
+				ao := i0 * 3
+				xr := (*[3]float32)(xb[xo:])
+				dr := (*[3]float32)(db[xo:])
+				ar := alpha[ao : ao+3]
+				for i := range 3 {
+					if v := xr[i]; !(v > 0) {
+						ar[i] += float64(dr[i]) * float64(v)
+					}
+				}
+			}
+		}
+	}
+	for j := range 6 {
+		dalpha[j] = float32(acc[j])
+	}
+}
+
+// pReLUGrad4 computes PReLUGrad N×2×3×3, for d.prelu_channel.1.
+func (m *Model) pReLUGrad4(n int, x []float32, alpha *[2]float32, dy []float32, dx []float32) {
+	// PReLUGrad: α 2 broadcast over N×2×3×3
+	for b := range n {
+		xb := x[b*18 : (b+1)*18]
+		db := dy[b*18 : (b+1)*18]
+		ob := dx[b*18 : (b+1)*18]
+		for i0 := range 2 {
+			xo := i0 * 9
+			ao := i0
+			a := alpha[ao]
+			xr := (*[9]float32)(xb[xo:])
+			dr := (*[9]float32)(db[xo:])
+			or := (*[9]float32)(ob[xo:])
+			for i := range 9 {
+				if xr[i] > 0 {
+					or[i] = dr[i]
+				} else {
+					or[i] = a * dr[i]
+				}
+			}
+		}
+	}
+}
+
+// pReLUAlphaGrad4 computes PReLUAlphaGrad 2, for d.prelu_channel.2.
+func (m *Model) pReLUAlphaGrad4(n int, x []float32, dy []float32, dalpha *[2]float32) {
+	// PReLUAlphaGrad: α 2 broadcast over N×2×3×3
+	acc := (*[2]float64)(m.scratch64[:])
+	clear(acc[:])
+	alpha := acc[:]
+	for b := range n {
+		xb := x[b*18 : (b+1)*18]
+		db := dy[b*18 : (b+1)*18]
+		for i0 := range 2 {
+			xo := i0 * 9
+			ao := i0
+			xr := (*[9]float32)(xb[xo:])
+			dr := (*[9]float32)(db[xo:])
+			var s float64
+			for i := range 9 {
+				if v := xr[i]; !(v > 0) {
+					s += float64(dr[i]) * float64(v)
+				}
+			}
+			alpha[ao] += s
+		}
+	}
+	for j := range 2 {
+		dalpha[j] = float32(acc[j])
+	}
+}
+
+// channelSum2 computes ChannelSum 2, for d.conv_prelu/bias.1.
+func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
+	acc := (*[2]float64)(m.scratch64[:])
+	clear(acc[:])
+	for o := range n {
+		xr := (*[18]float32)(x[o*18:])
+		for c := range 2 {
+			acc[c] += rt.Sum64((*[9]float32)(xr[c*9:])[:])
+		}
+	}
+	for c := range 2 {
+		s[c] = float32(acc[c])
+	}
+}
+
+// conv2DFilterGrad computes Conv2DFilterGrad 2×3×3×3, for d.conv_prelu.1.
+func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 3×8×8: 3×3 windows
+	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 3, Wo: 3}, 2, n, x, dy, dw, m.scratch32[:243])
+}
+
+// broadcast5 computes Broadcast N×5, for d.ln_mean.1.
+func (m *Model) broadcast5(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*5))
 	for i := range y {
 		y[i] = v
@@ -2135,8 +2517,8 @@ func (m *Model) layerNormGrad(n int, x []float32, dy []float32, dx []float32) {
 	}
 }
 
-// channelSum computes ChannelSum 5, for d.ln_dense/bias.1, d.dense_gelu_tanh/bias.1, d.logits/bias.1.
-func (m *Model) channelSum(n int, x []float32, s *[5]float32) {
+// channelSum3 computes ChannelSum 5, for d.ln_dense/bias.1, d.dense_gelu_tanh/bias.1, d.logits/bias.1.
+func (m *Model) channelSum3(n int, x []float32, s *[5]float32) {
 	acc := (*[5]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 5, 5)
@@ -2191,8 +2573,8 @@ func (m *Model) layerNormBiasGrad2(n int, dy []float32, dbeta *[128]float32) {
 	}
 }
 
-// channelSum2 computes ChannelSum 2, for d.conv_ln/bias.1, d.conv_elu/bias.1.
-func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
+// channelSum4 computes ChannelSum 2, for d.conv_ln/bias.1, d.conv_elu/bias.1.
+func (m *Model) channelSum4(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2206,14 +2588,14 @@ func (m *Model) channelSum2(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// conv2DFilterGrad computes Conv2DFilterGrad 2×3×3×3, for d.conv_ln.1, d.conv_elu.1.
-func (m *Model) conv2DFilterGrad(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad2 computes Conv2DFilterGrad 2×3×3×3, for d.conv_ln.1, d.conv_elu.1.
+func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 2, n, x, dy, dw, m.scratch32[:19378])
 }
 
-// broadcast4 computes Broadcast N×2×4×6, for d.pad_crop_mean.1.
-func (m *Model) broadcast4(n int, x []float32, y []float32) {
+// broadcast6 computes Broadcast N×2×4×6, for d.pad_crop_mean.1.
+func (m *Model) broadcast6(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*48))
 	for i := range y {
 		y[i] = v
@@ -2236,8 +2618,8 @@ func (m *Model) pad2D3(n int, x []float32, y []float32) {
 	}
 }
 
-// channelSum3 computes ChannelSum 2, for d.conv_pad/bias.1.
-func (m *Model) channelSum3(n int, x []float32, s *[2]float32) {
+// channelSum5 computes ChannelSum 2, for d.conv_pad/bias.1.
+func (m *Model) channelSum5(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2251,22 +2633,22 @@ func (m *Model) channelSum3(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// conv2DFilterGrad2 computes Conv2DFilterGrad 2×3×3×3, for d.conv_pad.1.
-func (m *Model) conv2DFilterGrad2(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad3 computes Conv2DFilterGrad 2×3×3×3, for d.conv_pad.1.
+func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 3×9×11: 7×9 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 9, W: 11, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 7, Wo: 9}, 2, n, x, dy, dw, m.scratch32[:18150])
 }
 
-// broadcast5 computes Broadcast N×2×8×17, for d.dilated_mean.1.
-func (m *Model) broadcast5(n int, x []float32, y []float32) {
+// broadcast7 computes Broadcast N×2×8×17, for d.dilated_mean.1.
+func (m *Model) broadcast7(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*272))
 	for i := range y {
 		y[i] = v
 	}
 }
 
-// channelSum4 computes ChannelSum 2, for d.deconv_dilated/bias.1.
-func (m *Model) channelSum4(n int, x []float32, s *[2]float32) {
+// channelSum6 computes ChannelSum 2, for d.deconv_dilated/bias.1.
+func (m *Model) channelSum6(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2286,14 +2668,14 @@ func (m *Model) conv2D2(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 8, W: 17, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 8, DH: 1, DW: 2}, 2, n, x, w, y, m.scratch32[:256])
 }
 
-// conv2DFilterGrad3 computes Conv2DFilterGrad 2×2×2×2, for d.deconv_dilated.2.
-func (m *Model) conv2DFilterGrad3(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad4 computes Conv2DFilterGrad 2×2×2×2, for d.deconv_dilated.2.
+func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
 	// 2×2 window dilated by 1×2, strides 2×2, pads {top 0, left 0, bottom 0, right 0} over 2×8×17: 4×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 8, W: 17, KH: 2, KW: 2, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 8, DH: 1, DW: 2}, 2, n, x, dy, dw, m.scratch32[:256])
 }
 
-// channelSum5 computes ChannelSum 2, for d.conv_dilated/bias.1, d.deconv_pads/bias.1.
-func (m *Model) channelSum5(n int, x []float32, s *[2]float32) {
+// channelSum7 computes ChannelSum 2, for d.conv_dilated/bias.1, d.deconv_pads/bias.1.
+func (m *Model) channelSum7(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2307,8 +2689,8 @@ func (m *Model) channelSum5(n int, x []float32, s *[2]float32) {
 	}
 }
 
-// conv2DFilterGrad4 computes Conv2DFilterGrad 2×3×3×3, for d.conv_dilated.1.
-func (m *Model) conv2DFilterGrad4(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad5 computes Conv2DFilterGrad 2×3×3×3, for d.conv_dilated.1.
+func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window dilated by 2×2, strides 2×1, pads {top 1, left 2, bottom 2, right 2} over 3×8×8: 4×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 1, Top: 1, Left: 2, Ho: 4, Wo: 8, DH: 2, DW: 2}, 2, n, x, dy, dw, m.scratch32[:864])
 }
@@ -2351,8 +2733,8 @@ func (m *Model) repeatGrad(n int, dy []float32, dx []float32) {
 	}
 }
 
-// broadcast6 computes Broadcast N×4×2, for d.embed_mean.1.
-func (m *Model) broadcast6(n int, x []float32, y []float32) {
+// broadcast8 computes Broadcast N×4×2, for d.embed_mean.1.
+func (m *Model) broadcast8(n int, x []float32, y []float32) {
 	v := float32(float64(x[0]) / float64(n*8))
 	for i := range y {
 		y[i] = v
@@ -2384,8 +2766,8 @@ func (m *Model) siluGrad(n int, a []float32, b []float32, y []float32) {
 	rt.SiluGrad(y, a, b)
 }
 
-// channelSum6 computes ChannelSum 6, for d.dense_swish/bias.1, d.dense_softplus/bias.1 and 2 more.
-func (m *Model) channelSum6(n int, x []float32, s *[6]float32) {
+// channelSum8 computes ChannelSum 6, for d.dense_swish/bias.1, d.dense_softplus/bias.1 and 2 more.
+func (m *Model) channelSum8(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 6, 6)
@@ -2440,8 +2822,8 @@ func (m *Model) geluGrad2(n int, a []float32, b []float32, y []float32) {
 	rt.GeluGrad(y, a, b)
 }
 
-// channelSum7 computes ChannelSum 2, for d.conv_gelu/bias.1.
-func (m *Model) channelSum7(n int, x []float32, s *[2]float32) {
+// channelSum9 computes ChannelSum 2, for d.conv_gelu/bias.1.
+func (m *Model) channelSum9(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -2461,8 +2843,8 @@ func (m *Model) conv2DTranspose5(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, w, y, m.scratch32[:288])
 }
 
-// conv2DFilterGrad5 computes Conv2DFilterGrad 2×2×3×3, for d.conv_gelu.2.
-func (m *Model) conv2DFilterGrad5(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad6 computes Conv2DFilterGrad 2×2×3×3, for d.conv_gelu.2.
+func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 2×8×8: 4×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 2, n, x, dy, dw, m.scratch32[:288])
 }
@@ -2511,8 +2893,8 @@ func (m *Model) mulAddMulMulScaleAdd(n int, y []float32, x1 []float32, x2 []floa
 	}
 }
 
-// channelSum8 computes ChannelSum 2, for d.z_log_var/bias.1, d.z_mean/bias.1.
-func (m *Model) channelSum8(n int, x []float32, s *[2]float32) {
+// channelSum10 computes ChannelSum 2, for d.z_log_var/bias.1, d.z_mean/bias.1.
+func (m *Model) channelSum10(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 2, 2)
@@ -2530,8 +2912,8 @@ func (m *Model) sigmoidGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelSum9 computes ChannelSum 1, for d.flag_prob/bias.1, d.flag_logit/bias.1.
-func (m *Model) channelSum9(n int, x []float32, s *[1]float32) {
+// channelSum11 computes ChannelSum 1, for d.flag_prob/bias.1, d.flag_logit/bias.1.
+func (m *Model) channelSum11(n int, x []float32, s *[1]float32) {
 	acc := (*[1]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 1, 1)
@@ -2601,8 +2983,8 @@ func (m *Model) leakyReluGrad(n int, a []float32, b []float32, y []float32) {
 	}
 }
 
-// channelSum10 computes ChannelSum 30, for d.bn_fc/shifted.1, d.bn_fc/scaled.3 and 2 more.
-func (m *Model) channelSum10(n int, x []float32, s *[30]float32) {
+// channelSum12 computes ChannelSum 30, for d.bn_fc/shifted.1, d.bn_fc/scaled.3 and 2 more.
+func (m *Model) channelSum12(n int, x []float32, s *[30]float32) {
 	acc := (*[30]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 30, 30)
@@ -2677,8 +3059,8 @@ func (m *Model) slice17(n int, x []float32, y []float32) {
 	}
 }
 
-// channelSum11 computes ChannelSum 16, for d.fc/bias.1.
-func (m *Model) channelSum11(n int, x []float32, s *[16]float32) {
+// channelSum13 computes ChannelSum 16, for d.fc/bias.1.
+func (m *Model) channelSum13(n int, x []float32, s *[16]float32) {
 	acc := (*[16]float64)(m.scratch64[:])
 	clear(acc[:])
 	rt.ColSums64(acc[:], x, n, 16, 16)
@@ -2928,16 +3310,6 @@ func (m *Model) slice29(n int, x []float32, y []float32) {
 	}
 }
 
-// channelSum12 computes ChannelSum 4, for d.h0/bias.1.
-func (m *Model) channelSum12(n int, x []float32, s *[4]float32) {
-	acc := (*[4]float64)(m.scratch64[:])
-	clear(acc[:])
-	rt.ColSums64(acc[:], x, n, 4, 4)
-	for c := range 4 {
-		s[c] = float32(acc[c])
-	}
-}
-
 // slice30 computes Slice N×2, for d.gap_concat.1, d.repeat_lstm/t2/xh.1, d.repeat_lstm/t1/xh.1.
 func (m *Model) slice30(n int, x []float32, y []float32) {
 	for o := range n {
@@ -2980,8 +3352,8 @@ func (m *Model) conv2D3(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 4, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:144])
 }
 
-// conv2DFilterGrad6 computes Conv2DFilterGrad 6×2×3×3, for d.deconv_pads.2.
-func (m *Model) conv2DFilterGrad6(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad7 computes Conv2DFilterGrad 6×2×3×3, for d.deconv_pads.2.
+func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 1, left 1, bottom 1, right 1} over 2×4×8: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 4, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 1, Left: 1, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:144])
 }
@@ -2992,8 +3364,8 @@ func (m *Model) conv2D4(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 2, H: 6, W: 9, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:96])
 }
 
-// conv2DFilterGrad7 computes Conv2DFilterGrad 6×2×2×3, for d.deconv_valid.2.
-func (m *Model) conv2DFilterGrad7(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad8 computes Conv2DFilterGrad 6×2×2×3, for d.deconv_valid.2.
+func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
 	// 2×3 window, strides 3×2, pads {top 0, left 0, bottom 0, right 0} over 2×6×9: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 2, H: 6, W: 9, KH: 2, KW: 3, SH: 3, SW: 2, Top: 0, Left: 0, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:96])
 }
@@ -3018,8 +3390,8 @@ func (m *Model) addAddAddSigmoidGrad(n int, y []float32, x1 []float32, x2 []floa
 	}
 }
 
-// channelSum13 computes ChannelSum 3, for d.deconv_same/bias.1.
-func (m *Model) channelSum13(n int, x []float32, s *[3]float32) {
+// channelSum14 computes ChannelSum 3, for d.deconv_same/bias.1.
+func (m *Model) channelSum14(n int, x []float32, s *[3]float32) {
 	acc := (*[3]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -3039,14 +3411,14 @@ func (m *Model) conv2D5(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 6, n, x, w, y, m.scratch32[:432])
 }
 
-// conv2DFilterGrad8 computes Conv2DFilterGrad 6×3×3×3, for d.deconv_same.2.
-func (m *Model) conv2DFilterGrad8(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad9 computes Conv2DFilterGrad 6×3×3×3, for d.deconv_same.2.
+func (m *Model) conv2DFilterGrad9(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 2×2, pads {top 0, left 0, bottom 1, right 1} over 3×8×8: 4×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 2, SW: 2, Top: 0, Left: 0, Ho: 4, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:432])
 }
 
-// channelSum14 computes ChannelSum 2, for d.conv_bilinear/bias.1.
-func (m *Model) channelSum14(n int, x []float32, s *[2]float32) {
+// channelSum15 computes ChannelSum 2, for d.conv_bilinear/bias.1.
+func (m *Model) channelSum15(n int, x []float32, s *[2]float32) {
 	acc := (*[2]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -3066,8 +3438,8 @@ func (m *Model) conv2DTranspose6(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, w, y, m.scratch32[:15232])
 }
 
-// conv2DFilterGrad9 computes Conv2DFilterGrad 2×6×3×3, for d.conv_bilinear.2.
-func (m *Model) conv2DFilterGrad9(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad10 computes Conv2DFilterGrad 2×6×3×3, for d.conv_bilinear.2.
+func (m *Model) conv2DFilterGrad10(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 0, left 0, bottom 0, right 0} over 6×6×8: 4×6 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 6, H: 6, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 0, Left: 0, Ho: 4, Wo: 6}, 2, n, x, dy, dw, m.scratch32[:9708])
 }
@@ -3121,8 +3493,8 @@ func (m *Model) addAddAddAddLeakyReluGrad(n int, y []float32, x1 []float32, x2 [
 	}
 }
 
-// channelSum15 computes ChannelSum 6, for d.conv_strided/bias.1.
-func (m *Model) channelSum15(n int, x []float32, s *[6]float32) {
+// channelSum16 computes ChannelSum 6, for d.conv_strided/bias.1.
+func (m *Model) channelSum16(n int, x []float32, s *[6]float32) {
 	acc := (*[6]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -3142,8 +3514,8 @@ func (m *Model) conv2DTranspose7(n int, x []float32, w []float32, y []float32) {
 	rt.Conv2DTransposeP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, w, y, m.scratch32[:384])
 }
 
-// conv2DFilterGrad10 computes Conv2DFilterGrad 6×8×3×2, for d.conv_strided.2.
-func (m *Model) conv2DFilterGrad10(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad11 computes Conv2DFilterGrad 6×8×3×2, for d.conv_strided.2.
+func (m *Model) conv2DFilterGrad11(n int, x []float32, dy []float32, dw []float32) {
 	// 3×2 window, strides 2×1, pads {top 1, left 0, bottom 1, right 1} over 8×4×4: 2×4 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 8, H: 4, W: 4, KH: 3, KW: 2, SH: 2, SW: 1, Top: 1, Left: 0, Ho: 2, Wo: 4}, 6, n, x, dy, dw, m.scratch32[:384])
 }
@@ -3283,14 +3655,14 @@ func (m *Model) avgPool2DGrad2(n int, dy []float32, dx []float32) {
 	}
 }
 
-// conv2DFilterGrad11 computes Conv2DFilterGrad 4×3×3×3, for d.conv_full.1.
-func (m *Model) conv2DFilterGrad11(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad12 computes Conv2DFilterGrad 4×3×3×3, for d.conv_full.1.
+func (m *Model) conv2DFilterGrad12(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 2, left 2, bottom 2, right 2} over 3×8×8: 10×10 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 2, Left: 2, Ho: 10, Wo: 10}, 4, n, x, dy, dw, m.scratch32[:30796])
 }
 
-// channelSum16 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
-func (m *Model) channelSum16(n int, x []float32, s *[4]float32) {
+// channelSum17 computes ChannelSum 4, for d.bn/shifted.1, d.bn/scaled.3 and 3 more.
+func (m *Model) channelSum17(n int, x []float32, s *[4]float32) {
 	acc := (*[4]float64)(m.scratch64[:])
 	clear(acc[:])
 	for o := range n {
@@ -3359,8 +3731,8 @@ func (m *Model) addReluGrad(n int, y []float32, x1 []float32, x2 []float32, x3 [
 	}
 }
 
-// conv2DFilterGrad12 computes Conv2DFilterGrad 4×3×3×3, for d.conv_same.1.
-func (m *Model) conv2DFilterGrad12(n int, x []float32, dy []float32, dw []float32) {
+// conv2DFilterGrad13 computes Conv2DFilterGrad 4×3×3×3, for d.conv_same.1.
+func (m *Model) conv2DFilterGrad13(n int, x []float32, dy []float32, dw []float32) {
 	// 3×3 window, strides 1×1, pads {top 1, left 1, bottom 1, right 1} over 3×8×8: 8×8 windows
 	rt.Conv2DFilterGradP(m.pool, rt.Window{C: 3, H: 8, W: 8, KH: 3, KW: 3, SH: 1, SW: 1, Top: 1, Left: 1, Ho: 8, Wo: 8}, 4, n, x, dy, dw, m.scratch32[:20744])
 }

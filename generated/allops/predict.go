@@ -538,22 +538,45 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	m.tanh(n, m.arena[6672:6672+n*5], m.arena[6672:6672+n*5])
 	// ln_mean: ReduceMean scalar
 	m.reduceMean(n, m.arena[6672:6672+n*5], m.arena[6800:6800+1])
+	// conv_prelu/bias: BiasAdd N×2×3×3, fused with conv_prelu (Conv2D)
+	m.conv2DBiasAdd7(n, image, m.convPreluWeight[:], &m.convPreluBias, m.arena[:n*18])
+	// prelu_channel: PReLU N×2×3×3
+	m.pReLU(n, m.arena[:n*18], &m.preluChannelWeight, m.arena[144:144+n*18])
+	// prelu_rows: PReLU N×2×3×3
+	m.pReLU2(n, m.arena[144:144+n*18], &m.preluRowsWeight, m.arena[:n*18])
+	// prelu_flat: Reshape N×18: a view, no code
+	// dense_prelu: MatMul N×4
+	rt.GemmPackedP(m.pool, false, n, 1, m.arena[:n*18], 18, &m.densePreluWeightPacked, 0, m.arena[6624:6624+n*4], 4)
+	// dense_prelu/bias: BiasAdd N×4
+	m.biasAdd3(n, m.arena[6624:6624+n*4], m.arena[6624:6624+n*4], &m.densePreluBias)
+	// prelu_one: PReLU N×4
+	m.pReLU3(n, m.arena[6624:6624+n*4], &m.preluOneWeight, m.arena[6656:6656+n*4])
+	// prelu_mean: ReduceMean scalar
+	m.reduceMean6(n, m.arena[6656:6656+n*4], m.arena[6688:6688+1])
+	// seq_prelu: MatMul N×5×3
+	rt.GemmPackedP(m.pool, false, n*5, 1, seq, 3, &m.seqPreluWeightPacked, 0, m.arena[3920:3920+n*15], 3)
+	// seq_prelu/bias: BiasAddLast N×5×3
+	m.biasAddLast2(n, m.arena[3920:3920+n*15], m.arena[3920:3920+n*15], &m.seqPreluBias)
+	// prelu_steps: PReLU N×5×3
+	m.pReLU4(n, m.arena[3920:3920+n*15], &m.preluStepsWeight, m.arena[4048:4048+n*15])
+	// prelu_steps_mean: ReduceMean scalar
+	m.reduceMean7(n, m.arena[4048:4048+n*15], m.arena[6672:6672+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[6528:6528+n*5], label, m.arena[6672:6672+1])
+	m.sparseSoftmaxCELoss(n, m.arena[6528:6528+n*5], label, m.arena[6704:6704+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[6528:6528+n*5], onehot, m.arena[6688:6688+1])
+	m.softmaxCELoss(n, m.arena[6528:6528+n*5], onehot, m.arena[6816:6816+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6576:6576+n*5], onehot, m.arena[6704:6704+1])
+	m.categoricalCELoss(n, m.arena[6576:6576+n*5], onehot, m.arena[6832:6832+1])
 	// sparse_ce_probs/onehot: OneHot N×5
 	m.oneHot(n, label, m.arena[6624:6624+n*5])
 	// sparse_ce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[6576:6576+n*5], m.arena[6624:6624+n*5], m.arena[6816:6816+1])
+	m.categoricalCELoss(n, m.arena[6576:6576+n*5], m.arena[6624:6624+n*5], m.arena[6848:6848+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[5456:5456+n*15], tags, m.arena[6624:6624+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[5456:5456+n*15], tags, m.arena[6864:6864+1])
 	// log_probs: LogSoftmax N×5
 	m.logSoftmax(n, m.arena[6528:6528+n*5], m.arena[6576:6576+n*5])
 	// nll: NLLLoss scalar
-	m.nLLLoss(n, m.arena[6576:6576+n*5], label, m.arena[6640:6640+1])
+	m.nLLLoss(n, m.arena[6576:6576+n*5], label, m.arena[6624:6624+1])
 	// step_log_probs: MatMul N×5×3
 	rt.GemmPackedP(m.pool, false, n*5, 1, seq, 3, &m.stepLogProbsWeightPacked, 0, m.arena[:n*15], 3)
 	// step_log_probs/bias: BiasAddLast N×5×3
@@ -561,17 +584,17 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// step_log_probs/log_softmax: LogSoftmax N×5×3
 	m.logSoftmax2(n, m.arena[:n*15], m.arena[128:128+n*15])
 	// nll_steps: NLLLoss scalar
-	m.nLLLoss2(n, m.arena[128:128+n*15], tags, m.arena[6656:6656+1])
+	m.nLLLoss2(n, m.arena[128:128+n*15], tags, m.arena[6640:6640+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[2384:2384+n*192], image, m.arena[6832:6832+1])
+	m.mSELoss(n, m.arena[2384:2384+n*192], image, m.arena[6656:6656+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[2384:2384+n*192], image, m.arena[6848:6848+1])
+	m.mAELoss(n, m.arena[2384:2384+n*192], image, m.arena[48:48+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[2384:2384+n*192], image, m.arena[6864:6864+1])
+	m.huberLoss(n, m.arena[2384:2384+n*192], image, m.arena[64:64+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[2384:2384+n*192], mask, m.arena[48:48+1])
+	m.bCELoss(n, m.arena[2384:2384+n*192], mask, m.arena[80:80+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[6880:6880+n], flag, m.arena[64:64+1])
+	m.bCEWithLogitsLoss(n, m.arena[6880:6880+n], flag, m.arena[96:96+1])
 	// bce_probs: BCELoss scalar
 	m.bCELoss2(n, m.arena[6928:6928+n], flag, m.arena[6880:6880+1])
 	// l1_code/abs: Abs N×6
@@ -581,7 +604,7 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// code_log: Log N×6, fused with code_exp (Exp), code_ratio (Div)
 	m.expDivLog(n, m.arena[:n*6], m.arena[6720:6720+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[:n*6], m.arena[80:80+1])
+	m.reduceSum(n, m.arena[:n*6], m.arena[112:112+1])
 	// kl_sparsity: KLSparsity scalar
 	m.kLSparsity(n, m.arena[6720:6720+n*6], m.arena[:1])
 	// contractive: ContractivePenalty scalar
@@ -589,13 +612,13 @@ func (m *Model) Loss(n int, image []float32, label []int32, onehot []float32, ma
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/var (Exp), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
 	m.squareExpAddScalarSubSub(n, m.arena[6992:6992+n*2], m.arena[6960:6960+n*2], m.arena[6992:6992+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean6(n, m.arena[6992:6992+n*2], m.arena[32:32+1])
+	m.reduceMean8(n, m.arena[6992:6992+n*2], m.arena[32:32+1])
 	// l1_z/abs: Abs N×2
 	m.abs(n, m.arena[6960:6960+n*2], m.arena[6720:6720+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean6(n, m.arena[6720:6720+n*2], m.arena[6960:6960+1])
-	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), ln_mean/weighted (Scale), ln_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), nll/weighted (Scale), nll/total (Add), nll_steps/weighted (Scale), nll_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6944:6944+1], m.arena[6944:6944+1], m.arena[6976:6976+1], m.arena[6896:6896+1], m.arena[6912:6912+1], m.arena[6768:6768+1], m.arena[6784:6784+1], m.arena[6800:6800+1], m.arena[6672:6672+1], m.arena[6688:6688+1], m.arena[6704:6704+1], m.arena[6816:6816+1], m.arena[6624:6624+1], m.arena[6640:6640+1], m.arena[6656:6656+1], m.arena[6832:6832+1], m.arena[6848:6848+1], m.arena[6864:6864+1], m.arena[48:48+1], m.arena[64:64+1], m.arena[6880:6880+1], m.arena[6928:6928+1], m.arena[80:80+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[6960:6960+1])
+	m.reduceMean8(n, m.arena[6720:6720+n*2], m.arena[6960:6960+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), ln_mean/weighted (Scale), ln_mean/total (Add), prelu_mean/weighted (Scale), prelu_mean/total (Add), prelu_steps_mean/weighted (Scale), prelu_steps_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), nll/weighted (Scale), nll/total (Add), nll_steps/weighted (Scale), nll_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[6944:6944+1], m.arena[6944:6944+1], m.arena[6976:6976+1], m.arena[6896:6896+1], m.arena[6912:6912+1], m.arena[6768:6768+1], m.arena[6784:6784+1], m.arena[6800:6800+1], m.arena[6688:6688+1], m.arena[6672:6672+1], m.arena[6704:6704+1], m.arena[6816:6816+1], m.arena[6832:6832+1], m.arena[6848:6848+1], m.arena[6864:6864+1], m.arena[6624:6624+1], m.arena[6640:6640+1], m.arena[6656:6656+1], m.arena[48:48+1], m.arena[64:64+1], m.arena[80:80+1], m.arena[96:96+1], m.arena[6880:6880+1], m.arena[6928:6928+1], m.arena[112:112+1], m.arena[:1], m.arena[16:16+1], m.arena[32:32+1], m.arena[6960:6960+1])
 	loss := m.arena[6944]
 	return loss, nil
 }
@@ -989,6 +1012,10 @@ func (m *Model) deriveParams() {
 	m.repeatLstmWeightPacked.Pack(true, 4, 8, m.repeatLstmWeight[:], 4)
 	// ln_dense.weightᵀ, packed for the products by it
 	m.lnDenseWeightPacked.Pack(true, 128, 5, m.lnDenseWeight[:], 128)
+	// dense_prelu.weightᵀ, packed for the products by it
+	m.densePreluWeightPacked.Pack(true, 18, 4, m.densePreluWeight[:], 18)
+	// seq_prelu.weightᵀ, packed for the products by it
+	m.seqPreluWeightPacked.Pack(true, 3, 3, m.seqPreluWeight[:], 3)
 	// step_log_probs.weightᵀ, packed for the products by it
 	m.stepLogProbsWeightPacked.Pack(true, 3, 3, m.stepLogProbsWeight[:], 3)
 	// conv_same.weight arranged as the convolution multiplies by it (rt.ArrangeConvWeights)

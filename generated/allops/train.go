@@ -102,9 +102,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn/var: ChannelMean 4
 	m.channelMean(n, m.arena[:n*256], (*[4]float32)(m.arena[2064:]))
 	// bn/inv_std: Rsqrt 4, fused with bn/var_eps (AddScalar)
-	m.addScalarRsqrt(n, m.arena[48912:48912+4], m.arena[2064:2064+4])
+	m.addScalarRsqrt(n, m.arena[49008:49008+4], m.arena[2064:2064+4])
 	// bn/normalized: ChannelMul N×4×8×8
-	m.channelMul(n, m.arena[9936:9936+n*256], m.arena[11984:11984+n*256], (*[4]float32)(m.arena[48912:]))
+	m.channelMul(n, m.arena[9936:9936+n*256], m.arena[11984:11984+n*256], (*[4]float32)(m.arena[49008:]))
 	// bn/update_mean: RunningUpdate 4
 	{
 		state, stat := &m.bnRunningMean, (*[4]float32)(m.arena[2048:])
@@ -151,7 +151,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// upsample_bilinear: UpSampleBilinear2D N×6×6×8
 	m.upSampleBilinear2D(n, m.arena[36800:36800+n*48], m.arena[5584:5584+n*288])
 	// conv_bilinear/bias: BiasAdd N×2×4×6, fused with conv_bilinear (Conv2D)
-	m.conv2DBiasAdd7(n, m.arena[5584:5584+n*288], m.convBilinearWeight[:], &m.convBilinearBias, m.arena[37184:37184+n*48])
+	m.conv2DBiasAdd8(n, m.arena[5584:5584+n*288], m.convBilinearWeight[:], &m.convBilinearBias, m.arena[37184:37184+n*48])
 	// conv_bilinear/tanh: Tanh N×2×4×6
 	m.tanh(n, m.arena[37184:37184+n*48], m.arena[37184:37184+n*48])
 	// deconv_same: Conv2DTranspose N×3×8×8
@@ -167,25 +167,25 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// deconv_pads/bias: BiasAdd N×2×4×8
 	m.biasAdd2(n, m.arena[4064:4064+n*64], m.arena[4064:4064+n*64], &m.deconvPadsBias)
 	// gap_valid: GlobalAvgPool2D N×2
-	m.globalAvgPool2D(n, m.arena[3200:3200+n*108], m.arena[48720:48720+n*2])
+	m.globalAvgPool2D(n, m.arena[3200:3200+n*108], m.arena[48816:48816+n*2])
 	// gap_pads: GlobalAvgPool2D N×2
-	m.globalAvgPool2D2(n, m.arena[4064:4064+n*64], m.arena[48736:48736+n*2])
+	m.globalAvgPool2D2(n, m.arena[4064:4064+n*64], m.arena[48832:48832+n*2])
 	// gap_concat: Concat N×4
-	m.concat2(n, m.arena[48688:48688+n*4], m.arena[48720:48720+n*2], m.arena[48736:48736+n*2])
+	m.concat2(n, m.arena[48784:48784+n*4], m.arena[48816:48816+n*2], m.arena[48832:48832+n*2])
 	// h0: MatMul N×4
-	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[48688:48688+n*4], 4, m.h0Weight[:], 4, 0, m.arena[48720:48720+n*4], 4)
+	rt.GemmP(m.pool, false, true, n, 4, 4, 1, m.arena[48784:48784+n*4], 4, m.h0Weight[:], 4, 0, m.arena[48816:48816+n*4], 4)
 	// h0/bias: BiasAdd N×4
-	m.biasAdd3(n, m.arena[48720:48720+n*4], m.arena[48720:48720+n*4], &m.h0Bias)
+	m.biasAdd3(n, m.arena[48816:48816+n*4], m.arena[48816:48816+n*4], &m.h0Bias)
 	// h0/tanh: Tanh N×4
-	m.tanh(n, m.arena[48720:48720+n*4], m.arena[48720:48720+n*4])
+	m.tanh(n, m.arena[48816:48816+n*4], m.arena[48816:48816+n*4])
 	// rnn/h0: Fill N×4
-	m.fill(n, m.arena[48752:48752+n*4])
+	m.fill(n, m.arena[48848:48848+n*4])
 	// rnn/weight: Concat 4×7
 	m.concat11(n, m.arena[36448:36448+28], m.rnnWeightIhL0[:], m.rnnWeightHhL0[:])
 	// rnn/weight, packed once for this step's products by it
 	m.rnnWeightPackedForTrainingTransposed.Pack(true, 7, 4, m.arena[36448:36448+28], 7)
 	// rnn/bias: Add 4
-	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[48784:48784+4])
+	m.add(n, m.rnnBiasIhL0[:], m.rnnBiasHhL0[:], m.arena[48880:48880+4])
 	// rnn/t0/x_slice … rnn/t4/h: each thread computes its own range of items (trainStepItems0)
 	m.trainStepArgSeq = seq
 	m.pool.Items(n, m.trainStepItems0Fn)
@@ -208,25 +208,25 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// gru/weight_rz, packed once for this step's products by it
 	m.gruWeightRzPackedForTrainingAsStored.Pack(false, 8, 8, m.arena[47280:47280+64], 8)
 	// gru/bias: Add 12
-	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[48784:48784+12])
+	m.add(n, m.gruBiasIhL0[:], m.gruBiasHhL0[:], m.arena[48880:48880+12])
 	// gru/bias_rz: Slice 8
-	m.slice10(n, m.arena[48784:48784+12], m.arena[48816:48816+8])
+	m.slice10(n, m.arena[48880:48880+12], m.arena[48912:48912+8])
 	// gru/bias_in: Slice 4
-	m.slice11(n, m.gruBiasIhL0[:], m.arena[48832:48832+4])
+	m.slice11(n, m.gruBiasIhL0[:], m.arena[48928:48928+4])
 	// gru/bias_hn: Slice 4
-	m.slice11(n, m.gruBiasHhL0[:], m.arena[48848:48848+4])
+	m.slice11(n, m.gruBiasHhL0[:], m.arena[48944:48944+4])
 	// gru/weight_in: Slice 4×4
-	m.slice12(n, m.gruWeightIhL0[:], m.arena[48864:48864+16])
+	m.slice12(n, m.gruWeightIhL0[:], m.arena[48960:48960+16])
 	// gru/weight_hn: Slice 4×4
-	m.slice12(n, m.gruWeightHhL0[:], m.arena[48880:48880+16])
+	m.slice12(n, m.gruWeightHhL0[:], m.arena[48976:48976+16])
 	// gru/weight_n: Concat 4×8
-	m.concat13(n, m.arena[48784:48784+32], m.arena[48864:48864+16], m.arena[48880:48880+16])
+	m.concat13(n, m.arena[48880:48880+32], m.arena[48960:48960+16], m.arena[48976:48976+16])
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[48784:48784+32], 8)
+	m.gruWeightNPackedForTrainingTransposed.Pack(true, 8, 4, m.arena[48880:48880+32], 8)
 	// gru/weight_n, packed once for this step's products by it
-	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[48784:48784+32], 8)
+	m.gruWeightNPackedForTrainingAsStored.Pack(false, 4, 8, m.arena[48880:48880+32], 8)
 	// gru/bias_n: Add 4
-	m.add(n, m.arena[48832:48832+4], m.arena[48848:48848+4], m.arena[48832:48832+4])
+	m.add(n, m.arena[48928:48928+4], m.arena[48944:48944+4], m.arena[48928:48928+4])
 	// gru/t0/x_slice … gru/t4/h: each thread computes its own range of items (trainStepItems1)
 	m.pool.Items(n, m.trainStepItems1Fn)
 	// gru/sequence_flat: Concat N×20
@@ -241,11 +241,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// ln_steps: LayerNorm N×5×4
 	m.layerNorm(n, m.arena[43248:43248+n*20], m.arena[43408:43408+n*20], m.lnStepsWeight[:], m.lnStepsBias[:])
 	// tag: MatMul N×5×3
-	rt.GemmP(m.pool, false, true, n*5, 3, 4, 1, m.arena[43408:43408+n*20], 4, m.tagWeight[:], 4, 0, m.arena[32464:32464+n*15], 3)
+	rt.GemmP(m.pool, false, true, n*5, 3, 4, 1, m.arena[43408:43408+n*20], 4, m.tagWeight[:], 4, 0, m.arena[32896:32896+n*15], 3)
 	// tag/bias: BiasAddLast N×5×3
-	m.biasAddLast2(n, m.arena[32464:32464+n*15], m.arena[32464:32464+n*15], &m.tagBias)
+	m.biasAddLast2(n, m.arena[32896:32896+n*15], m.arena[32896:32896+n*15], &m.tagBias)
 	// bilstm/forward/h0: Fill N×3
-	m.fill(n, m.arena[48816:48816+n*3])
+	m.fill(n, m.arena[48912:48912+n*3])
 	// bilstm/forward/dropout_mask: DropoutMask N×1×4
 	m.dropoutMask2(n, m.arena[36448:36448+n*4])
 	// bilstm/forward/dropout_masks: Concat N×5×4
@@ -259,7 +259,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bilstm/forward/weight, packed once for this step's products by it
 	m.bilstmForwardWeightPackedForTrainingAsStored.Pack(false, 12, 7, m.arena[46896:46896+84], 7)
 	// bilstm/forward/bias: Add 12
-	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[48848:48848+12])
+	m.add(n, m.bilstmBiasIhL0[:], m.bilstmBiasHhL0[:], m.arena[48944:48944+12])
 	// bilstm/forward/t0/x_slice … bilstm/forward/t4/h: each thread computes its own range of items (trainStepItems2)
 	m.pool.Items(n, m.trainStepItems2Fn)
 	// bilstm/reverse/dropout_mask: DropoutMask N×1×4
@@ -293,7 +293,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// fc/bias: BiasAdd N×16
 	m.biasAdd5(n, m.arena[36528:36528+n*16], m.arena[36528:36528+n*16], &m.fcBias)
 	// head_concat: Concat N×30
-	m.concat9(n, m.arena[36288:36288+n*30], m.arena[36528:36528+n*16], m.arena[48688:48688+n*4], m.arena[36688:36688+n*10])
+	m.concat9(n, m.arena[36288:36288+n*30], m.arena[36528:36528+n*16], m.arena[48784:48784+n*4], m.arena[36688:36688+n*10])
 	// bn_fc/mean: ChannelMean 30
 	m.channelMean2(n, m.arena[36288:36288+n*30], (*[30]float32)(m.arena[36768:]))
 	// bn_fc/neg_mean: Scale 30
@@ -305,9 +305,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// bn_fc/var: ChannelMean 30
 	m.channelMean2(n, m.arena[36528:36528+n*30], (*[30]float32)(m.arena[46768:]))
 	// bn_fc/inv_std: Rsqrt 30, fused with bn_fc/var_eps (AddScalar)
-	m.addScalarRsqrt2(n, m.arena[48848:48848+30], m.arena[46768:46768+30])
+	m.addScalarRsqrt2(n, m.arena[48944:48944+30], m.arena[46768:46768+30])
 	// bn_fc/normalized: ChannelMul N×30
-	m.channelMul2(n, m.arena[40768:40768+n*30], m.arena[41008:41008+n*30], (*[30]float32)(m.arena[48848:]))
+	m.channelMul2(n, m.arena[40768:40768+n*30], m.arena[41008:41008+n*30], (*[30]float32)(m.arena[48944:]))
 	// bn_fc/shifted: BiasAdd N×30, fused with bn_fc/scaled (ChannelMul)
 	m.channelMulBiasAdd(n, m.arena[41248:41248+n*30], m.arena[41008:41008+n*30], &m.bnFcWeight, &m.bnFcBias)
 	// bn_fc/update_mean: RunningUpdate 30
@@ -336,21 +336,21 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// relu: Relu N×30
 	m.relu(n, m.arena[41488:41488+n*30], m.arena[41728:41728+n*30])
 	// logits: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[41728:41728+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[32976:32976+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 30, 1, m.arena[41728:41728+n*30], 30, m.logitsWeight[:], 30, 0, m.arena[33408:33408+n*5], 5)
 	// logits/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[32976:32976+n*5], m.arena[32976:32976+n*5], &m.logitsBias)
+	m.biasAdd6(n, m.arena[33408:33408+n*5], m.arena[33408:33408+n*5], &m.logitsBias)
 	// probs: Softmax N×5
-	m.softmax(n, m.arena[32976:32976+n*5], m.arena[47536:47536+n*5])
+	m.softmax(n, m.arena[33408:33408+n*5], m.arena[47536:47536+n*5])
 	// flag_logit: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[48688:48688+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[46880:46880+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[48784:48784+n*4], 4, m.flagLogitWeight[:], 4, 0, m.arena[46880:46880+n], 1)
 	// flag_logit/bias: BiasAdd N×1
 	m.biasAdd7(n, m.arena[46880:46880+n], m.arena[46880:46880+n], &m.flagLogitBias)
 	// flag_prob: MatMul N×1
-	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[48688:48688+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[48928:48928+n], 1)
+	rt.GemmP(m.pool, false, true, n, 1, 4, 1, m.arena[48784:48784+n*4], 4, m.flagProbWeight[:], 4, 0, m.arena[49024:49024+n], 1)
 	// flag_prob/bias: BiasAdd N×1
-	m.biasAdd7(n, m.arena[48928:48928+n], m.arena[48928:48928+n], &m.flagProbBias)
+	m.biasAdd7(n, m.arena[49024:49024+n], m.arena[49024:49024+n], &m.flagProbBias)
 	// flag_prob/sigmoid: Sigmoid N×1
-	m.sigmoid(n, m.arena[48928:48928+n], m.arena[48928:48928+n])
+	m.sigmoid(n, m.arena[49024:49024+n], m.arena[49024:49024+n])
 	// gauss_noise/noise: RandomNormal N×3×8×8
 	m.randomNormal(n, m.arena[17616:17616+n*192])
 	// mask_noise/mask: KeepMask N×3×8×8
@@ -365,21 +365,21 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// code/sigmoid: Sigmoid N×6
 	m.sigmoid(n, m.arena[47584:47584+n*6], m.arena[47584:47584+n*6])
 	// z_mean: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[47584:47584+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[48944:48944+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[47584:47584+n*6], 6, m.zMeanWeight[:], 6, 0, m.arena[49040:49040+n*2], 2)
 	// z_mean/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[48944:48944+n*2], m.arena[48944:48944+n*2], &m.zMeanBias)
+	m.biasAdd10(n, m.arena[49040:49040+n*2], m.arena[49040:49040+n*2], &m.zMeanBias)
 	// z_log_var: MatMul N×2
-	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[47584:47584+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[32848:32848+n*2], 2)
+	rt.GemmP(m.pool, false, true, n, 2, 6, 1, m.arena[47584:47584+n*6], 6, m.zLogVarWeight[:], 6, 0, m.arena[48544:48544+n*2], 2)
 	// z_log_var/bias: BiasAdd N×2
-	m.biasAdd10(n, m.arena[32848:32848+n*2], m.arena[32848:32848+n*2], &m.zLogVarBias)
+	m.biasAdd10(n, m.arena[48544:48544+n*2], m.arena[48544:48544+n*2], &m.zLogVarBias)
 	// z/std: Exp N×2, fused with z/half_logvar (Scale)
-	m.scaleExp(n, m.arena[48960:48960+n*2], m.arena[32848:32848+n*2])
+	m.scaleExp(n, m.arena[49056:49056+n*2], m.arena[48544:48544+n*2])
 	// z/eps: RandomNormal N×2
-	m.randomNormal2(n, m.arena[48976:48976+n*2])
+	m.randomNormal2(n, m.arena[49072:49072+n*2])
 	// z/z: Add N×2, fused with z/scaled_eps (Mul)
-	m.mulAdd(n, m.arena[32864:32864+n*2], m.arena[48960:48960+n*2], m.arena[48976:48976+n*2], m.arena[48944:48944+n*2])
+	m.mulAdd(n, m.arena[48560:48560+n*2], m.arena[49056:49056+n*2], m.arena[49072:49072+n*2], m.arena[49040:49040+n*2])
 	// conv_elu/bias: BiasAdd N×2×8×8, fused with conv_elu (Conv2D)
-	m.conv2DBiasAdd8(n, image, m.convEluWeight[:], &m.convEluBias, m.arena[27344:27344+n*128])
+	m.conv2DBiasAdd9(n, image, m.convEluWeight[:], &m.convEluBias, m.arena[27344:27344+n*128])
 	// conv_elu/elu: Elu N×2×8×8
 	m.elu(n, m.arena[27344:27344+n*128], m.arena[28368:28368+n*128])
 	// conv_gelu/bias: BiasAdd N×2×4×4, fused with conv_gelu (Conv2D)
@@ -418,9 +418,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// dense_gelu_tanh/gelu_tanh: Gelu N×5
 	m.gelu2(n, m.arena[48016:48016+n*5], m.arena[46768:46768+n*5])
 	// smooth_mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[46768:46768+n*5], m.arena[48992:48992+1])
+	m.reduceMean(n, m.arena[46768:46768+n*5], m.arena[49088:49088+1])
 	// bilinear_mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[37184:37184+n*48], m.arena[32880:32880+1])
+	m.reduceMean2(n, m.arena[37184:37184+n*48], m.arena[48576:48576+1])
 	// embed: Embedding N×4×3
 	m.embedding(n, tokens, m.embedWeight[:], m.arena[47088:47088+n*12])
 	// embed_proj: MatMul N×4×2
@@ -430,17 +430,17 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// embed_proj/tanh: Tanh N×4×2
 	m.tanh(n, m.arena[47408:47408+n*8], m.arena[47408:47408+n*8])
 	// embed_mean: ReduceMean scalar
-	m.reduceMean3(n, m.arena[47408:47408+n*8], m.arena[32896:32896+1])
+	m.reduceMean3(n, m.arena[47408:47408+n*8], m.arena[48592:48592+1])
 	// repeat: Repeat N×3×2
-	m.repeat(n, m.arena[32864:32864+n*2], m.arena[46832:46832+n*6])
+	m.repeat(n, m.arena[48560:48560+n*2], m.arena[46832:46832+n*6])
 	// repeat_lstm/h0: Fill N×2
-	m.fill(n, m.arena[49008:49008+n*2])
+	m.fill(n, m.arena[49104:49104+n*2])
 	// repeat_lstm/weight: Concat 8×4
-	m.concat16(n, m.arena[48880:48880+32], m.repeatLstmWeightIhL0[:], m.repeatLstmWeightHhL0[:])
+	m.concat16(n, m.arena[48976:48976+32], m.repeatLstmWeightIhL0[:], m.repeatLstmWeightHhL0[:])
 	// repeat_lstm/weight, packed once for this step's products by it
-	m.repeatLstmWeightPackedForTrainingTransposed.Pack(true, 4, 8, m.arena[48880:48880+32], 4)
+	m.repeatLstmWeightPackedForTrainingTransposed.Pack(true, 4, 8, m.arena[48976:48976+32], 4)
 	// repeat_lstm/weight, packed once for this step's products by it
-	m.repeatLstmWeightPackedForTrainingAsStored.Pack(false, 8, 4, m.arena[48880:48880+32], 4)
+	m.repeatLstmWeightPackedForTrainingAsStored.Pack(false, 8, 4, m.arena[48976:48976+32], 4)
 	// repeat_lstm/bias: Add 8
 	m.add(n, m.repeatLstmBiasIhL0[:], m.repeatLstmBiasHhL0[:], m.arena[47520:47520+8])
 	// repeat_lstm/t0/x_slice … repeat_lstm/t2/h: each thread computes its own range of items (trainStepItems5)
@@ -449,7 +449,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.concat10(n, m.arena[46768:46768+n*6], m.arena[47472:47520])
 	// repeat_lstm/sequence: Reshape N×3×2: a view, no code
 	// repeat_mean: ReduceMean scalar
-	m.reduceMean4(n, m.arena[46768:46768+n*6], m.arena[46864:46864+1])
+	m.reduceMean4(n, m.arena[46768:46768+n*6], m.arena[46816:46816+1])
 	// conv_dilated/bias: BiasAdd N×2×4×8, fused with conv_dilated (Conv2D)
 	m.conv2DBiasAdd4(n, image, m.convDilatedWeight[:], &m.convDilatedBias, m.arena[36288:36288+n*64])
 	// conv_dilated/tanh: Tanh N×2×4×8
@@ -459,19 +459,19 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// deconv_dilated/bias: BiasAdd N×2×8×17
 	m.biasAdd9(n, m.arena[3200:3200+n*272], m.arena[3200:3200+n*272], &m.deconvDilatedBias)
 	// dilated_mean: ReduceMean scalar
-	m.reduceMean5(n, m.arena[3200:3200+n*272], m.arena[32912:32912+1])
+	m.reduceMean5(n, m.arena[3200:3200+n*272], m.arena[46832:46832+1])
 	// zero_pad: Pad2D N×3×9×11
 	m.pad2D(n, image, m.arena[3200:3200+n*297])
 	// conv_pad/bias: BiasAdd N×2×7×9, fused with conv_pad (Conv2D)
-	m.conv2DBiasAdd9(n, m.arena[3200:3200+n*297], m.convPadWeight[:], &m.convPadBias, m.arena[33488:33488+n*126])
+	m.conv2DBiasAdd10(n, m.arena[3200:3200+n*297], m.convPadWeight[:], &m.convPadBias, m.arena[33488:33488+n*126])
 	// conv_pad/tanh: Tanh N×2×7×9
 	m.tanh(n, m.arena[33488:33488+n*126], m.arena[33488:33488+n*126])
 	// crop: Pad2D N×2×4×6
 	m.pad2D2(n, m.arena[33488:33488+n*126], m.arena[29392:29392+n*48])
 	// pad_crop_mean: ReduceMean scalar
-	m.reduceMean2(n, m.arena[29392:29392+n*48], m.arena[32928:32928+1])
+	m.reduceMean2(n, m.arena[29392:29392+n*48], m.arena[46848:46848+1])
 	// conv_ln/bias: BiasAdd N×2×8×8, fused with conv_ln (Conv2D)
-	m.conv2DBiasAdd8(n, image, m.convLnWeight[:], &m.convLnBias, m.arena[29392:29392+n*128])
+	m.conv2DBiasAdd9(n, image, m.convLnWeight[:], &m.convLnBias, m.arena[29392:29392+n*128])
 	// ln_image: LayerNorm N×2×8×8
 	m.layerNorm2(n, m.arena[29392:29392+n*128], m.arena[30416:30416+n*128], m.lnImageWeight[:], m.lnImageBias[:])
 	// ln_tanh: Tanh N×2×8×8
@@ -482,125 +482,148 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.layerNorm3(n, m.arena[30416:30416+n*128], m.arena[31440:31440+n*128], m.arena[47472:47472+64], m.lnPlaneBias[:])
 	// ln_flat: Reshape N×128: a view, no code
 	// ln_dense: MatMul N×5
-	rt.GemmP(m.pool, false, true, n, 5, 128, 1, m.arena[31440:31440+n*128], 128, m.lnDenseWeight[:], 128, 0, m.arena[33024:33024+n*5], 5)
+	rt.GemmP(m.pool, false, true, n, 5, 128, 1, m.arena[31440:31440+n*128], 128, m.lnDenseWeight[:], 128, 0, m.arena[48352:48352+n*5], 5)
 	// ln_dense/bias: BiasAdd N×5
-	m.biasAdd6(n, m.arena[33024:33024+n*5], m.arena[33024:33024+n*5], &m.lnDenseBias)
+	m.biasAdd6(n, m.arena[48352:48352+n*5], m.arena[48352:48352+n*5], &m.lnDenseBias)
 	// ln_plain: LayerNorm N×5
-	m.layerNorm4(n, m.arena[33024:33024+n*5], m.arena[33072:33072+n*5])
+	m.layerNorm4(n, m.arena[48352:48352+n*5], m.arena[48400:48400+n*5])
 	// ln_plain_tanh: Tanh N×5
-	m.tanh(n, m.arena[33072:33072+n*5], m.arena[33072:33072+n*5])
+	m.tanh(n, m.arena[48400:48400+n*5], m.arena[48400:48400+n*5])
 	// ln_mean: ReduceMean scalar
-	m.reduceMean(n, m.arena[33072:33072+n*5], m.arena[32944:32944+1])
+	m.reduceMean(n, m.arena[48400:48400+n*5], m.arena[46864:46864+1])
+	// conv_prelu/bias: BiasAdd N×2×3×3, fused with conv_prelu (Conv2D)
+	m.conv2DBiasAdd7(n, image, m.convPreluWeight[:], &m.convPreluBias, m.arena[32464:32464+n*18])
+	// prelu_channel: PReLU N×2×3×3
+	m.pReLU(n, m.arena[32464:32464+n*18], &m.preluChannelWeight, m.arena[32608:32608+n*18])
+	// prelu_rows: PReLU N×2×3×3
+	m.pReLU2(n, m.arena[32608:32608+n*18], &m.preluRowsWeight, m.arena[32752:32752+n*18])
+	// prelu_flat: Reshape N×18: a view, no code
+	// dense_prelu: MatMul N×4
+	rt.GemmP(m.pool, false, true, n, 4, 18, 1, m.arena[32752:32752+n*18], 18, m.densePreluWeight[:], 18, 0, m.arena[33456:33456+n*4], 4)
+	// dense_prelu/bias: BiasAdd N×4
+	m.biasAdd3(n, m.arena[33456:33456+n*4], m.arena[33456:33456+n*4], &m.densePreluBias)
+	// prelu_one: PReLU N×4
+	m.pReLU3(n, m.arena[33456:33456+n*4], &m.preluOneWeight, m.arena[46768:46768+n*4])
+	// prelu_mean: ReduceMean scalar
+	m.reduceMean6(n, m.arena[46768:46768+n*4], m.arena[48608:48608+1])
+	// seq_prelu: MatMul N×5×3
+	rt.GemmP(m.pool, false, true, n*5, 3, 3, 1, seq, 3, m.seqPreluWeight[:], 3, 0, m.arena[33024:33024+n*15], 3)
+	// seq_prelu/bias: BiasAddLast N×5×3
+	m.biasAddLast2(n, m.arena[33024:33024+n*15], m.arena[33024:33024+n*15], &m.seqPreluBias)
+	// prelu_steps: PReLU N×5×3
+	m.pReLU4(n, m.arena[33024:33024+n*15], &m.preluStepsWeight, m.arena[33152:33152+n*15])
+	// prelu_steps_mean: ReduceMean scalar
+	m.reduceMean7(n, m.arena[33152:33152+n*15], m.arena[48624:48624+1])
 	// sparse_ce: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss(n, m.arena[32976:32976+n*5], label, m.arena[32960:32960+1])
+	m.sparseSoftmaxCELoss(n, m.arena[33408:33408+n*5], label, m.arena[48640:48640+1])
 	// cce_logits: SoftmaxCELoss scalar
-	m.softmaxCELoss(n, m.arena[32976:32976+n*5], onehot, m.arena[33168:33168+1])
+	m.softmaxCELoss(n, m.arena[33408:33408+n*5], onehot, m.arena[48656:48656+1])
 	// cce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[47536:47536+n*5], onehot, m.arena[33184:33184+1])
+	m.categoricalCELoss(n, m.arena[47536:47536+n*5], onehot, m.arena[48672:48672+1])
 	// sparse_ce_probs/onehot: OneHot N×5
-	m.oneHot(n, label, m.arena[33120:33120+n*5])
+	m.oneHot(n, label, m.arena[48448:48448+n*5])
 	// sparse_ce_probs: CategoricalCELoss scalar
-	m.categoricalCELoss(n, m.arena[47536:47536+n*5], m.arena[33120:33120+n*5], m.arena[33200:33200+1])
+	m.categoricalCELoss(n, m.arena[47536:47536+n*5], m.arena[48448:48448+n*5], m.arena[48688:48688+1])
 	// sparse_ce_steps: SparseSoftmaxCELoss scalar
-	m.sparseSoftmaxCELoss2(n, m.arena[32464:32464+n*15], tags, m.arena[33216:33216+1])
+	m.sparseSoftmaxCELoss2(n, m.arena[32896:32896+n*15], tags, m.arena[48704:48704+1])
 	// log_probs: LogSoftmax N×5
-	m.logSoftmax(n, m.arena[32976:32976+n*5], m.arena[46768:46768+n*5])
+	m.logSoftmax(n, m.arena[33408:33408+n*5], m.arena[48496:48496+n*5])
 	// nll: NLLLoss scalar
-	m.nLLLoss(n, m.arena[46768:46768+n*5], label, m.arena[33232:33232+1])
+	m.nLLLoss(n, m.arena[48496:48496+n*5], label, m.arena[48720:48720+1])
 	// step_log_probs: MatMul N×5×3
-	rt.GemmP(m.pool, false, true, n*5, 3, 3, 1, seq, 3, m.stepLogProbsWeight[:], 3, 0, m.arena[32592:32592+n*15], 3)
+	rt.GemmP(m.pool, false, true, n*5, 3, 3, 1, seq, 3, m.stepLogProbsWeight[:], 3, 0, m.arena[33152:33152+n*15], 3)
 	// step_log_probs/bias: BiasAddLast N×5×3
-	m.biasAddLast2(n, m.arena[32592:32592+n*15], m.arena[32592:32592+n*15], &m.stepLogProbsBias)
+	m.biasAddLast2(n, m.arena[33152:33152+n*15], m.arena[33152:33152+n*15], &m.stepLogProbsBias)
 	// step_log_probs/log_softmax: LogSoftmax N×5×3
-	m.logSoftmax2(n, m.arena[32592:32592+n*15], m.arena[32720:32720+n*15])
+	m.logSoftmax2(n, m.arena[33152:33152+n*15], m.arena[33280:33280+n*15])
 	// nll_steps: NLLLoss scalar
-	m.nLLLoss2(n, m.arena[32720:32720+n*15], tags, m.arena[32688:32688+1])
+	m.nLLLoss2(n, m.arena[33280:33280+n*15], tags, m.arena[33248:33248+1])
 	// mse: MSELoss scalar
-	m.mSELoss(n, m.arena[16080:16080+n*192], image, m.arena[32704:32704+1])
+	m.mSELoss(n, m.arena[16080:16080+n*192], image, m.arena[33264:33264+1])
 	// mae: MAELoss scalar
-	m.mAELoss(n, m.arena[16080:16080+n*192], image, m.arena[33248:33248+1])
+	m.mAELoss(n, m.arena[16080:16080+n*192], image, m.arena[48736:48736+1])
 	// huber: HuberLoss scalar
-	m.huberLoss(n, m.arena[16080:16080+n*192], image, m.arena[33264:33264+1])
+	m.huberLoss(n, m.arena[16080:16080+n*192], image, m.arena[48752:48752+1])
 	// bce: BCELoss scalar
-	m.bCELoss(n, m.arena[16080:16080+n*192], mask, m.arena[33280:33280+1])
+	m.bCELoss(n, m.arena[16080:16080+n*192], mask, m.arena[48768:48768+1])
 	// bce_logits: BCEWithLogitsLoss scalar
-	m.bCEWithLogitsLoss(n, m.arena[46880:46880+n], flag, m.arena[33296:33296+1])
+	m.bCEWithLogitsLoss(n, m.arena[46880:46880+n], flag, m.arena[19152:19152+1])
 	// bce_probs: BCELoss scalar
-	m.bCELoss2(n, m.arena[48928:48928+n], flag, m.arena[33312:33312+1])
+	m.bCELoss2(n, m.arena[49024:49024+n], flag, m.arena[19168:19168+1])
 	// l1_code/abs: Abs N×6
-	m.abs(n, m.arena[47584:47584+n*6], m.arena[46816:46816+n*6])
+	m.abs(n, m.arena[47584:47584+n*6], m.arena[33152:33152+n*6])
 	// l1_code/mean: ReduceMean scalar
-	m.reduceMean4(n, m.arena[46816:46816+n*6], m.arena[33328:33328+1])
+	m.reduceMean4(n, m.arena[33152:33152+n*6], m.arena[19184:19184+1])
 	// code_exp: Exp N×6
-	m.exp(n, m.arena[47584:47584+n*6], m.arena[46816:46816+n*6])
+	m.exp(n, m.arena[47584:47584+n*6], m.arena[33152:33152+n*6])
 	// code_ratio: Div N×6
-	m.div(n, m.arena[47584:47584+n*6], m.arena[46816:46816+n*6], m.arena[32592:32592+n*6])
+	m.div(n, m.arena[47584:47584+n*6], m.arena[33152:33152+n*6], m.arena[33200:33200+n*6])
 	// code_log: Log N×6
-	m.log(n, m.arena[32592:32592+n*6], m.arena[32640:32640+n*6])
+	m.log(n, m.arena[33200:33200+n*6], m.arena[46768:46768+n*6])
 	// log_ratio: ReduceSum scalar
-	m.reduceSum(n, m.arena[32640:32640+n*6], m.arena[33344:33344+1])
+	m.reduceSum(n, m.arena[46768:46768+n*6], m.arena[19200:19200+1])
 	// kl_sparsity: KLSparsity scalar
-	m.kLSparsity(n, m.arena[47584:47584+n*6], m.arena[32640:32640+1])
+	m.kLSparsity(n, m.arena[47584:47584+n*6], m.arena[46768:46768+1])
 	// contractive: ContractivePenalty scalar
-	m.contractivePenalty(n, m.arena[47584:47584+n*6], &m.codeWeight, m.arena[32656:32656+1])
+	m.contractivePenalty(n, m.arena[47584:47584+n*6], &m.codeWeight, m.arena[46784:46784+1])
 	// kl_normal/var: Exp N×2
-	m.exp(n, m.arena[32848:32848+n*2], m.arena[49024:49024+n*2])
+	m.exp(n, m.arena[48544:48544+n*2], m.arena[49120:49120+n*2])
 	// kl_normal/minus_var: Sub N×2, fused with kl_normal/mu_sq (Square), kl_normal/one_plus_logvar (AddScalar), kl_normal/minus_mu_sq (Sub)
-	m.squareAddScalarSubSub(n, m.arena[32848:32848+n*2], m.arena[48944:48944+n*2], m.arena[32848:32848+n*2], m.arena[49024:49024+n*2])
+	m.squareAddScalarSubSub(n, m.arena[48544:48544+n*2], m.arena[49040:49040+n*2], m.arena[48544:48544+n*2], m.arena[49120:49120+n*2])
 	// kl_normal/mean: ReduceMean scalar
-	m.reduceMean6(n, m.arena[32848:32848+n*2], m.arena[32672:32672+1])
+	m.reduceMean8(n, m.arena[48544:48544+n*2], m.arena[46800:46800+1])
 	// l1_z/abs: Abs N×2
-	m.abs(n, m.arena[32864:32864+n*2], m.arena[32848:32848+n*2])
+	m.abs(n, m.arena[48560:48560+n*2], m.arena[48544:48544+n*2])
 	// l1_z/mean: ReduceMean scalar
-	m.reduceMean6(n, m.arena[32848:32848+n*2], m.arena[33360:33360+1])
-	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), ln_mean/weighted (Scale), ln_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), nll/weighted (Scale), nll/total (Add), nll_steps/weighted (Scale), nll_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
-	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[48992:48992+1], m.arena[48992:48992+1], m.arena[32880:32880+1], m.arena[32896:32896+1], m.arena[46864:46864+1], m.arena[32912:32912+1], m.arena[32928:32928+1], m.arena[32944:32944+1], m.arena[32960:32960+1], m.arena[33168:33168+1], m.arena[33184:33184+1], m.arena[33200:33200+1], m.arena[33216:33216+1], m.arena[33232:33232+1], m.arena[32688:32688+1], m.arena[32704:32704+1], m.arena[33248:33248+1], m.arena[33264:33264+1], m.arena[33280:33280+1], m.arena[33296:33296+1], m.arena[33312:33312+1], m.arena[33328:33328+1], m.arena[33344:33344+1], m.arena[32640:32640+1], m.arena[32656:32656+1], m.arena[32672:32672+1], m.arena[33360:33360+1])
+	m.reduceMean8(n, m.arena[48544:48544+n*2], m.arena[19216:19216+1])
+	// l1_z/total: Add scalar, fused with smooth_mean/weighted (Scale), bilinear_mean/weighted (Scale), bilinear_mean/total (Add), embed_mean/weighted (Scale), embed_mean/total (Add), repeat_mean/weighted (Scale), repeat_mean/total (Add), dilated_mean/weighted (Scale), dilated_mean/total (Add), pad_crop_mean/weighted (Scale), pad_crop_mean/total (Add), ln_mean/weighted (Scale), ln_mean/total (Add), prelu_mean/weighted (Scale), prelu_mean/total (Add), prelu_steps_mean/weighted (Scale), prelu_steps_mean/total (Add), sparse_ce/total (Add), cce_logits/weighted (Scale), cce_logits/total (Add), cce_probs/weighted (Scale), cce_probs/total (Add), sparse_ce_probs/weighted (Scale), sparse_ce_probs/total (Add), sparse_ce_steps/weighted (Scale), sparse_ce_steps/total (Add), nll/weighted (Scale), nll/total (Add), nll_steps/weighted (Scale), nll_steps/total (Add), mse/weighted (Scale), mse/total (Add), mae/weighted (Scale), mae/total (Add), huber/weighted (Scale), huber/total (Add), bce/weighted (Scale), bce/total (Add), bce_logits/weighted (Scale), bce_logits/total (Add), bce_probs/weighted (Scale), bce_probs/total (Add), l1_code/scaled (Scale), l1_code/total (Add), log_ratio/weighted (Scale), log_ratio/total (Add), kl_sparsity/scaled (Scale), kl_sparsity/total (Add), contractive/scaled (Scale), contractive/total (Add), kl_normal/weighted (Scale), kl_normal/total (Add), l1_z/scaled (Scale)
+	m.scaleScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAddScaleAdd(n, m.arena[49088:49088+1], m.arena[49088:49088+1], m.arena[48576:48576+1], m.arena[48592:48592+1], m.arena[46816:46816+1], m.arena[46832:46832+1], m.arena[46848:46848+1], m.arena[46864:46864+1], m.arena[48608:48608+1], m.arena[48624:48624+1], m.arena[48640:48640+1], m.arena[48656:48656+1], m.arena[48672:48672+1], m.arena[48688:48688+1], m.arena[48704:48704+1], m.arena[48720:48720+1], m.arena[33248:33248+1], m.arena[33264:33264+1], m.arena[48736:48736+1], m.arena[48752:48752+1], m.arena[48768:48768+1], m.arena[19152:19152+1], m.arena[19168:19168+1], m.arena[19184:19184+1], m.arena[19200:19200+1], m.arena[46768:46768+1], m.arena[46784:46784+1], m.arena[46800:46800+1], m.arena[19216:19216+1])
 	// d.loss: Fill scalar (layer l1_z)
-	m.arena[48592] = 1.0
+	m.arena[48688] = 1.0
 	// d.l1_z/scaled.1: Fill scalar
-	m.arena[32848] = 0.01
+	m.arena[48544] = 0.01
 	// d.l1_z.1: Fill scalar
-	m.arena[46864] = 0.02
+	m.arena[33248] = 0.02
 	// d.l1_z/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[46864:46864+1], m.arena[32640:32640+n*2])
+	m.broadcast(n, m.arena[33248:33248+1], m.arena[33264:33264+n*2])
 	// d.l1_z/abs.1: AbsGrad N×2
-	m.absGrad(n, m.arena[32864:32864+n*2], m.arena[32640:32640+n*2], m.arena[49040:49040+n*2])
+	m.absGrad(n, m.arena[48560:48560+n*2], m.arena[33264:33264+n*2], m.arena[49136:49136+n*2])
 	// d.kl_normal/weighted.1: Fill scalar
 	m.arena[46864] = 0.1
 	// d.kl_normal.1: Fill scalar
-	m.arena[32640] = -0.1
+	m.arena[33248] = -0.1
 	// d.kl_normal/mean.1: Broadcast N×2
-	m.broadcast(n, m.arena[32640:32640+1], m.arena[49056:49056+n*2])
+	m.broadcast(n, m.arena[33248:33248+1], m.arena[49152:49152+n*2])
 	// d.kl_normal/minus_var.1: Scale N×2
-	m.scale(n, m.arena[49056:49056+n*2], m.arena[49072:49072+n*2])
+	m.scale(n, m.arena[49152:49152+n*2], m.arena[49168:49168+n*2])
 	// d.contractive.1: ContractivePenaltyGradH N×6
-	m.contractivePenaltyGradH(n, m.arena[47584:47584+n*6], &m.codeWeight, m.arena[32848:32848+1], m.arena[32640:32640+n*6])
+	m.contractivePenaltyGradH(n, m.arena[47584:47584+n*6], &m.codeWeight, m.arena[48544:48544+1], m.arena[46768:46768+n*6])
 	// d.contractive.2: ContractivePenaltyGradW 6×192
-	m.contractivePenaltyGradW(n, m.arena[47584:47584+n*6], &m.codeWeight, m.arena[32848:32848+1], m.codeWeightGrad[:])
+	m.contractivePenaltyGradW(n, m.arena[47584:47584+n*6], &m.codeWeight, m.arena[48544:48544+1], m.codeWeightGrad[:])
 	// d.kl_sparsity/scaled.1: Fill scalar
-	m.arena[49088] = 0.5
+	m.arena[49184] = 0.5
 	// d.kl_sparsity.1: KLSparsityGrad N×6
-	m.kLSparsityGrad(n, m.arena[47584:47584+n*6], m.arena[49088:49088+1], m.arena[32848:32848+n*6])
+	m.kLSparsityGrad(n, m.arena[47584:47584+n*6], m.arena[49184:49184+1], m.arena[46816:46816+n*6])
 	// d.log_ratio.1: Fill N×6
-	m.fill3(n, m.arena[32896:32896+n*6])
+	m.fill3(n, m.arena[19152:19152+n*6])
 	// d.code_log.1: Div N×6
-	m.div(n, m.arena[32896:32896+n*6], m.arena[32592:32592+n*6], m.arena[32896:32896+n*6])
+	m.div(n, m.arena[19152:19152+n*6], m.arena[33200:33200+n*6], m.arena[19152:19152+n*6])
 	// d.code_exp.2: Add N×6, fused with d.kl_sparsity.2 (Add), d.code_ratio.1 (Div), d.code_ratio.2 (Mul), d.code_ratio.3 (Div), d.code_ratio.4 (Scale), d.code_ratio.5 (Add), d.code_exp.1 (Mul)
-	m.addDivMulDivScaleAddMulAdd(n, m.arena[32640:32640+n*6], m.arena[32640:32640+n*6], m.arena[32848:32848+n*6], m.arena[32896:32896+n*6], m.arena[46816:46816+n*6], m.arena[32592:32592+n*6])
+	m.addDivMulDivScaleAddMulAdd(n, m.arena[46768:46768+n*6], m.arena[46768:46768+n*6], m.arena[46816:46816+n*6], m.arena[19152:19152+n*6], m.arena[33152:33152+n*6], m.arena[33200:33200+n*6])
 	// d.l1_code.1: Fill scalar
-	m.arena[32688] = 0.06
+	m.arena[48704] = 0.06
 	// d.l1_code/mean.1: Broadcast N×6
-	m.broadcast2(n, m.arena[32688:32688+1], m.arena[32592:32592+n*6])
+	m.broadcast2(n, m.arena[48704:48704+1], m.arena[46816:46816+n*6])
 	// d.l1_code/abs.1: AbsGrad N×6
-	m.absGrad(n, m.arena[47584:47584+n*6], m.arena[32592:32592+n*6], m.arena[46816:46816+n*6])
+	m.absGrad(n, m.arena[47584:47584+n*6], m.arena[46816:46816+n*6], m.arena[33152:33152+n*6])
 	// d.l1_code/abs.2: Add N×6
-	m.add(n, m.arena[32640:32640+n*6], m.arena[46816:46816+n*6], m.arena[48352:48352+n*6])
+	m.add(n, m.arena[46768:46768+n*6], m.arena[33152:33152+n*6], m.arena[48544:48544+n*6])
 	// d.bce_probs/weighted.1: Fill scalar
-	m.arena[46816] = 0.2
+	m.arena[48704] = 0.2
 	// d.bce_probs.1: LossGrad of BCELoss N×1
-	m.lossGrad(n, m.arena[48928:48928+n], flag, m.arena[46816:46816+1], m.arena[49104:49104+n])
+	m.lossGrad(n, m.arena[49024:49024+n], flag, m.arena[48704:48704+1], m.arena[49200:49200+n])
 	// d.bce_logits.1: LossGrad of BCEWithLogitsLoss N×1
-	m.lossGrad2(n, m.arena[46880:46880+n], flag, m.arena[46816:46816+1], m.arena[49120:49120+n])
+	m.lossGrad2(n, m.arena[46880:46880+n], flag, m.arena[48704:48704+1], m.arena[49216:49216+n])
 	// d.bce/weighted.1: Fill scalar
 	m.arena[46880] = 0.3
 	// d.bce.1: LossGrad of BCELoss N×3×8×8
@@ -610,47 +633,82 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.mae.1: LossGrad of MAELoss N×3×8×8
 	m.lossGrad5(n, m.arena[16080:16080+n*192], image, m.arena[46864:46864+1], m.arena[22224:22224+n*192])
 	// d.mse/weighted.1: Fill scalar
-	m.arena[46816] = 2.0
+	m.arena[48704] = 2.0
 	// d.mse.1: LossGrad of MSELoss N×3×8×8
-	m.lossGrad6(n, m.arena[16080:16080+n*192], image, m.arena[46816:46816+1], m.arena[23760:23760+n*192])
+	m.lossGrad6(n, m.arena[16080:16080+n*192], image, m.arena[48704:48704+1], m.arena[23760:23760+n*192])
 	// d.nll_steps.1: LossGrad of NLLLoss N×5×3
-	m.lossGrad7(n, m.arena[32720:32720+n*15], tags, m.arena[49088:49088+1], m.arena[32592:32592+n*15])
+	m.lossGrad7(n, m.arena[33280:33280+n*15], tags, m.arena[49184:49184+1], m.arena[33152:33152+n*15])
 	// d.step_log_probs/log_softmax.1: LogSoftmaxGrad N×5×3
-	m.logSoftmaxGrad(n, m.arena[32720:32720+n*15], m.arena[32592:32592+n*15], m.arena[32848:32848+n*15])
+	m.logSoftmaxGrad(n, m.arena[33280:33280+n*15], m.arena[33152:33152+n*15], m.arena[46768:46768+n*15])
 	// d.step_log_probs/bias.1: BiasAddLastGrad 3
-	m.biasAddLastGrad(n, m.arena[32848:32848+n*15], &m.stepLogProbsBiasGrad)
+	m.biasAddLastGrad(n, m.arena[46768:46768+n*15], &m.stepLogProbsBiasGrad)
 	// d.step_log_probs.1: MatMul 3×3
-	rt.GemmP(m.pool, true, false, 3, 3, n*5, 1, m.arena[32848:32848+n*15], 3, seq, 3, 0, m.stepLogProbsWeightGrad[:], 3)
+	rt.GemmP(m.pool, true, false, 3, 3, n*5, 1, m.arena[46768:46768+n*15], 3, seq, 3, 0, m.stepLogProbsWeightGrad[:], 3)
 	// d.nll.1: LossGrad of NLLLoss N×5
-	m.lossGrad8(n, m.arena[46768:46768+n*5], label, m.arena[49088:49088+1], m.arena[46816:46816+n*5])
+	m.lossGrad8(n, m.arena[48496:48496+n*5], label, m.arena[49184:49184+1], m.arena[46768:46768+n*5])
 	// d.log_probs.1: LogSoftmaxGrad N×5
-	m.logSoftmaxGrad2(n, m.arena[46768:46768+n*5], m.arena[46816:46816+n*5], m.arena[48400:48400+n*5])
+	m.logSoftmaxGrad2(n, m.arena[48496:48496+n*5], m.arena[46768:46768+n*5], m.arena[48592:48592+n*5])
 	// d.sparse_ce_steps.1: LossGrad of SparseSoftmaxCELoss N×5×3
-	m.lossGrad9(n, m.arena[32464:32464+n*15], tags, m.arena[49088:49088+1], m.arena[46768:46768+n*15])
+	m.lossGrad9(n, m.arena[32896:32896+n*15], tags, m.arena[49184:49184+1], m.arena[46768:46768+n*15])
 	// d.sparse_ce_probs/weighted.1: Fill scalar
-	m.arena[48608] = 0.25
+	m.arena[48640] = 0.25
 	// d.sparse_ce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad10(n, m.arena[47536:47536+n*5], m.arena[33120:33120+n*5], m.arena[48608:48608+1], m.arena[48448:48448+n*5])
+	m.lossGrad10(n, m.arena[47536:47536+n*5], m.arena[48448:48448+n*5], m.arena[48640:48640+1], m.arena[48496:48496+n*5])
 	// d.cce_probs.1: LossGrad of CategoricalCELoss N×5
-	m.lossGrad10(n, m.arena[47536:47536+n*5], onehot, m.arena[48608:48608+1], m.arena[33120:33120+n*5])
+	m.lossGrad10(n, m.arena[47536:47536+n*5], onehot, m.arena[48640:48640+1], m.arena[48448:48448+n*5])
 	// d.cce_probs.2: Add N×5
-	m.add(n, m.arena[48448:48448+n*5], m.arena[33120:33120+n*5], m.arena[48448:48448+n*5])
+	m.add(n, m.arena[48496:48496+n*5], m.arena[48448:48448+n*5], m.arena[48496:48496+n*5])
 	// d.cce_logits.1: LossGrad of SoftmaxCELoss N×5
-	m.lossGrad11(n, m.arena[32976:32976+n*5], onehot, m.arena[49088:49088+1], m.arena[48496:48496+n*5])
+	m.lossGrad11(n, m.arena[33408:33408+n*5], onehot, m.arena[49184:49184+1], m.arena[48448:48448+n*5])
 	// d.sparse_ce.1: LossGrad of SparseSoftmaxCELoss N×5
-	m.lossGrad12(n, m.arena[32976:32976+n*5], label, m.arena[48592:48592+1], m.arena[48544:48544+n*5])
+	m.lossGrad12(n, m.arena[33408:33408+n*5], label, m.arena[48688:48688+1], m.arena[48640:48640+n*5])
+	// d.prelu_steps_mean.1: Broadcast N×5×3
+	m.broadcast3(n, m.arena[49184:49184+1], m.arena[32896:32896+n*15])
+	// d.prelu_steps.1: PReLUGrad N×5×3
+	m.pReLUGrad(n, m.arena[33024:33024+n*15], &m.preluStepsWeight, m.arena[32896:32896+n*15], m.arena[33152:33152+n*15])
+	// d.prelu_steps.2: PReLUAlphaGrad 1×3
+	m.pReLUAlphaGrad(n, m.arena[33024:33024+n*15], m.arena[32896:32896+n*15], &m.preluStepsWeightGrad)
+	// d.seq_prelu/bias.1: BiasAddLastGrad 3
+	m.biasAddLastGrad(n, m.arena[33152:33152+n*15], &m.seqPreluBiasGrad)
+	// d.seq_prelu.1: MatMul 3×3
+	rt.GemmP(m.pool, true, false, 3, 3, n*5, 1, m.arena[33152:33152+n*15], 3, seq, 3, 0, m.seqPreluWeightGrad[:], 3)
+	// d.prelu_mean.1: Broadcast N×4
+	m.broadcast4(n, m.arena[49184:49184+1], m.arena[48688:48688+n*4])
+	// d.prelu_one.1: PReLUGrad N×4
+	m.pReLUGrad2(n, m.arena[33456:33456+n*4], &m.preluOneWeight, m.arena[48688:48688+n*4], m.arena[48720:48720+n*4])
+	// d.prelu_one.2: PReLUAlphaGrad 1
+	m.pReLUAlphaGrad2(n, m.arena[33456:33456+n*4], m.arena[48688:48688+n*4], &m.preluOneWeightGrad)
+	// d.dense_prelu/bias.1: ChannelSum 4
+	m.channelSum(n, m.arena[48720:48720+n*4], &m.densePreluBiasGrad)
+	// d.dense_prelu.1: MatMul N×18
+	rt.GemmP(m.pool, false, false, n, 18, 4, 1, m.arena[48720:48720+n*4], 4, m.densePreluWeight[:], 18, 0, m.arena[32896:32896+n*18], 18)
+	// d.dense_prelu.2: MatMul 4×18
+	rt.GemmP(m.pool, true, false, 4, 18, n, 1, m.arena[48720:48720+n*4], 4, m.arena[32752:32752+n*18], 18, 0, m.densePreluWeightGrad[:], 18)
+	// d.prelu_flat.1: Reshape N×2×3×3: a view, no code
+	// d.prelu_rows.1: PReLUGrad N×2×3×3
+	m.pReLUGrad3(n, m.arena[32608:32608+n*18], &m.preluRowsWeight, m.arena[32896:32896+n*18], m.arena[32752:32752+n*18])
+	// d.prelu_rows.2: PReLUAlphaGrad 2×1×3
+	m.pReLUAlphaGrad3(n, m.arena[32608:32608+n*18], m.arena[32896:32896+n*18], &m.preluRowsWeightGrad)
+	// d.prelu_channel.1: PReLUGrad N×2×3×3
+	m.pReLUGrad4(n, m.arena[32464:32464+n*18], &m.preluChannelWeight, m.arena[32752:32752+n*18], m.arena[32608:32608+n*18])
+	// d.prelu_channel.2: PReLUAlphaGrad 2
+	m.pReLUAlphaGrad4(n, m.arena[32464:32464+n*18], m.arena[32752:32752+n*18], &m.preluChannelWeightGrad)
+	// d.conv_prelu/bias.1: ChannelSum 2
+	m.channelSum2(n, m.arena[32608:32608+n*18], &m.convPreluBiasGrad)
+	// d.conv_prelu.1: Conv2DFilterGrad 2×3×3×3
+	m.conv2DFilterGrad(n, image, m.arena[32608:32608+n*18], m.convPreluWeightGrad[:])
 	// d.ln_mean.1: Broadcast N×5
-	m.broadcast3(n, m.arena[49088:49088+1], m.arena[48592:48592+n*5])
+	m.broadcast5(n, m.arena[49184:49184+1], m.arena[48688:48688+n*5])
 	// d.ln_plain_tanh.1: TanhGrad N×5
-	m.tanhGrad(n, m.arena[33072:33072+n*5], m.arena[48592:48592+n*5], m.arena[33072:33072+n*5])
+	m.tanhGrad(n, m.arena[48400:48400+n*5], m.arena[48688:48688+n*5], m.arena[48400:48400+n*5])
 	// d.ln_plain.1: LayerNormGrad N×5
-	m.layerNormGrad(n, m.arena[33024:33024+n*5], m.arena[33072:33072+n*5], m.arena[48640:48640+n*5])
+	m.layerNormGrad(n, m.arena[48352:48352+n*5], m.arena[48400:48400+n*5], m.arena[48736:48736+n*5])
 	// d.ln_dense/bias.1: ChannelSum 5
-	m.channelSum(n, m.arena[48640:48640+n*5], &m.lnDenseBiasGrad)
+	m.channelSum3(n, m.arena[48736:48736+n*5], &m.lnDenseBiasGrad)
 	// d.ln_dense.1: MatMul N×128
-	rt.GemmP(m.pool, false, false, n, 128, 5, 1, m.arena[48640:48640+n*5], 5, m.lnDenseWeight[:], 128, 0, m.arena[32464:32464+n*128], 128)
+	rt.GemmP(m.pool, false, false, n, 128, 5, 1, m.arena[48736:48736+n*5], 5, m.lnDenseWeight[:], 128, 0, m.arena[32464:32464+n*128], 128)
 	// d.ln_dense.2: MatMul 5×128
-	rt.GemmP(m.pool, true, false, 5, 128, n, 1, m.arena[48640:48640+n*5], 5, m.arena[31440:31440+n*128], 128, 0, m.lnDenseWeightGrad[:], 128)
+	rt.GemmP(m.pool, true, false, 5, 128, n, 1, m.arena[48736:48736+n*5], 5, m.arena[31440:31440+n*128], 128, 0, m.lnDenseWeightGrad[:], 128)
 	// d.ln_flat.1: Reshape N×2×8×8: a view, no code
 	// d.ln_plane.1: LayerNormGrad N×2×8×8
 	m.layerNormGrad2(n, m.arena[30416:30416+n*128], m.arena[32464:32464+n*128], m.arena[47472:47472+64], m.arena[31440:31440+n*128])
@@ -665,35 +723,35 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.ln_image.3: LayerNormBiasGrad 2×8×8
 	m.layerNormBiasGrad2(n, m.arena[30416:30416+n*128], &m.lnImageBiasGrad)
 	// d.conv_ln/bias.1: ChannelSum 2
-	m.channelSum2(n, m.arena[31440:31440+n*128], &m.convLnBiasGrad)
+	m.channelSum4(n, m.arena[31440:31440+n*128], &m.convLnBiasGrad)
 	// d.conv_ln.1: Conv2DFilterGrad 2×3×3×3
-	m.conv2DFilterGrad(n, image, m.arena[31440:31440+n*128], m.convLnWeightGrad[:])
+	m.conv2DFilterGrad2(n, image, m.arena[31440:31440+n*128], m.convLnWeightGrad[:])
 	// d.pad_crop_mean.1: Broadcast N×2×4×6
-	m.broadcast4(n, m.arena[49088:49088+1], m.arena[30400:30400+n*48])
+	m.broadcast6(n, m.arena[49184:49184+1], m.arena[30400:30400+n*48])
 	// d.crop.1: Pad2D N×2×7×9
 	m.pad2D3(n, m.arena[30400:30400+n*48], m.arena[29392:29392+n*126])
 	// d.conv_pad/tanh.1: TanhGrad N×2×7×9
 	m.tanhGrad(n, m.arena[33488:33488+n*126], m.arena[29392:29392+n*126], m.arena[33488:33488+n*126])
 	// d.conv_pad/bias.1: ChannelSum 2
-	m.channelSum3(n, m.arena[33488:33488+n*126], &m.convPadBiasGrad)
+	m.channelSum5(n, m.arena[33488:33488+n*126], &m.convPadBiasGrad)
 	// d.conv_pad.1: Conv2DFilterGrad 2×3×3×3
-	m.conv2DFilterGrad2(n, m.arena[3200:3200+n*297], m.arena[33488:33488+n*126], m.convPadWeightGrad[:])
+	m.conv2DFilterGrad3(n, m.arena[3200:3200+n*297], m.arena[33488:33488+n*126], m.convPadWeightGrad[:])
 	// d.dilated_mean.1: Broadcast N×2×8×17
-	m.broadcast5(n, m.arena[49088:49088+1], m.arena[3200:3200+n*272])
+	m.broadcast7(n, m.arena[49184:49184+1], m.arena[3200:3200+n*272])
 	// d.deconv_dilated/bias.1: ChannelSum 2
-	m.channelSum4(n, m.arena[3200:3200+n*272], &m.deconvDilatedBiasGrad)
+	m.channelSum6(n, m.arena[3200:3200+n*272], &m.deconvDilatedBiasGrad)
 	// d.deconv_dilated.1: Conv2D N×2×4×8
 	m.conv2D2(n, m.arena[3200:3200+n*272], m.deconvDilatedWeight[:], m.arena[29392:29392+n*64])
 	// d.deconv_dilated.2: Conv2DFilterGrad 2×2×2×2
-	m.conv2DFilterGrad3(n, m.arena[3200:3200+n*272], m.arena[36288:36288+n*64], m.deconvDilatedWeightGrad[:])
+	m.conv2DFilterGrad4(n, m.arena[3200:3200+n*272], m.arena[36288:36288+n*64], m.deconvDilatedWeightGrad[:])
 	// d.conv_dilated/tanh.1: TanhGrad N×2×4×8
 	m.tanhGrad(n, m.arena[36288:36288+n*64], m.arena[29392:29392+n*64], m.arena[36288:36288+n*64])
 	// d.conv_dilated/bias.1: ChannelSum 2
-	m.channelSum5(n, m.arena[36288:36288+n*64], &m.convDilatedBiasGrad)
+	m.channelSum7(n, m.arena[36288:36288+n*64], &m.convDilatedBiasGrad)
 	// d.conv_dilated.1: Conv2DFilterGrad 2×3×3×3
-	m.conv2DFilterGrad4(n, image, m.arena[36288:36288+n*64], m.convDilatedWeightGrad[:])
+	m.conv2DFilterGrad5(n, image, m.arena[36288:36288+n*64], m.convDilatedWeightGrad[:])
 	// d.repeat_mean.1: Broadcast N×3×2
-	m.broadcast2(n, m.arena[49088:49088+1], m.arena[47472:47472+n*6])
+	m.broadcast2(n, m.arena[49184:49184+1], m.arena[47472:47472+n*6])
 	// d.repeat_lstm/sequence.1 … d.repeat_lstm/t0/gates.1: each thread computes its own range of items (trainStepItems6)
 	m.pool.Items(n, m.trainStepItems6Fn)
 	// d.repeat_lstm/t0/gates.2: Add 8
@@ -709,24 +767,24 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	}
 	// d.repeat_lstm/t0/gates_matmul.2: MatMul 8×4
 	// the products of all 3 steps as one, Σₖ d.repeat_lstm/t[k]/i_pre.2ᵀ·repeat_lstm/t[k]/xh: step k's rows are slot k of each block
-	rt.GemmStepsP(m.pool, 8, 4, n, 3, m.arena[36288:36480], 8, 64, m.arena[47184:47280], 4, 32, m.arena[36592:36592+32], 4)
+	rt.GemmStepsP(m.pool, 8, 4, n, 3, m.arena[36288:36480], 8, 64, m.arena[47184:47280], 4, 32, m.arena[36512:36512+32], 4)
 	// d.repeat_lstm/t0/gates_matmul.3: Add 8×4: one product over the steps (rt.GemmStepsP at d.repeat_lstm/t0/gates_matmul.2), no code
 	// d.repeat_lstm/t0/xh.1: MatMul N×2
-	rt.GemmP(m.pool, false, false, n, 2, 8, 1, m.arena[36288:36288+n*8], 8, m.repeatLstmWeightIhL0[:], 2, 0, m.arena[36720:36720+n*2], 2)
+	rt.GemmP(m.pool, false, false, n, 2, 8, 1, m.arena[36288:36288+n*8], 8, m.repeatLstmWeightIhL0[:], 2, 0, m.arena[36624:36624+n*2], 2)
 	// d.repeat_lstm/t0/x.1: Reshape N×1×2: a view, no code
 	// d.repeat_lstm/t0/x_slice.1: SliceGrad N×3×2
-	m.sliceGrad(n, m.arena[36720:36720+n*2], m.arena[36480:36480+n*6], 0)
+	m.sliceGrad(n, m.arena[36624:36624+n*2], m.arena[48352:48352+n*6], 0)
 	// d.repeat_lstm/t0/x_slice.2: Add N×3×2: written in place by its SliceGrads, no code
 	// d.repeat_lstm/weight.1: Slice 8×2
-	m.slice13(n, m.arena[36592:36592+32], m.repeatLstmWeightIhL0Grad[:])
+	m.slice13(n, m.arena[36512:36512+32], m.repeatLstmWeightIhL0Grad[:])
 	// d.repeat_lstm/weight.2: Slice 8×2
-	m.slice14(n, m.arena[36592:36592+32], m.repeatLstmWeightHhL0Grad[:])
+	m.slice14(n, m.arena[36512:36512+32], m.repeatLstmWeightHhL0Grad[:])
 	// d.repeat.1: RepeatGrad N×2
-	m.repeatGrad(n, m.arena[36480:36480+n*6], m.arena[49008:49008+n*2])
+	m.repeatGrad(n, m.arena[48352:48352+n*6], m.arena[49104:49104+n*2])
 	// d.repeat.2: Add N×2
-	m.add(n, m.arena[49040:49040+n*2], m.arena[49008:49008+n*2], m.arena[49040:49040+n*2])
+	m.add(n, m.arena[49136:49136+n*2], m.arena[49104:49104+n*2], m.arena[49136:49136+n*2])
 	// d.embed_mean.1: Broadcast N×4×2
-	m.broadcast6(n, m.arena[49088:49088+1], m.arena[47184:47184+n*8])
+	m.broadcast8(n, m.arena[49184:49184+1], m.arena[47184:47184+n*8])
 	// d.embed_proj/tanh.1: TanhGrad N×4×2
 	m.tanhGrad(n, m.arena[47408:47408+n*8], m.arena[47184:47184+n*8], m.arena[47408:47408+n*8])
 	// d.embed_proj/bias.1: BiasAddLastGrad 2
@@ -738,9 +796,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.embed.1: EmbeddingGrad 9×3
 	m.embeddingGrad(n, tokens, m.arena[36288:36288+n*12], m.embedWeightGrad[:])
 	// d.dense_gelu_tanh/gelu_tanh.1: GeluGrad N×5
-	m.geluGrad(n, m.arena[48016:48016+n*5], m.arena[48592:48592+n*5], m.arena[48016:48016+n*5])
+	m.geluGrad(n, m.arena[48016:48016+n*5], m.arena[48688:48688+n*5], m.arena[48016:48016+n*5])
 	// d.dense_gelu_tanh/bias.1: ChannelSum 5
-	m.channelSum(n, m.arena[48016:48016+n*5], &m.denseGeluTanhBiasGrad)
+	m.channelSum3(n, m.arena[48016:48016+n*5], &m.denseGeluTanhBiasGrad)
 	// d.dense_gelu_tanh.1: MatMul N×6
 	rt.GemmP(m.pool, false, false, n, 6, 5, 1, m.arena[48016:48016+n*5], 5, m.denseGeluTanhWeight[:], 6, 0, m.arena[47408:47408+n*6], 6)
 	// d.dense_gelu_tanh.2: MatMul 5×6
@@ -750,7 +808,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.dense_swish/swish.1: SiluGrad N×6
 	m.siluGrad(n, m.arena[47872:47872+n*6], m.arena[47920:47920+n*6], m.arena[47872:47872+n*6])
 	// d.dense_swish/bias.1: ChannelSum 6
-	m.channelSum6(n, m.arena[47872:47872+n*6], &m.denseSwishBiasGrad)
+	m.channelSum8(n, m.arena[47872:47872+n*6], &m.denseSwishBiasGrad)
 	// d.dense_swish.1: MatMul N×6
 	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[47872:47872+n*6], 6, m.denseSwishWeight[:], 6, 0, m.arena[47408:47408+n*6], 6)
 	// d.dense_swish.2: MatMul 6×6
@@ -758,7 +816,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.dense_softplus/softplus.1: SoftplusGrad N×6
 	m.softplusGrad(n, m.arena[47776:47776+n*6], m.arena[47408:47408+n*6], m.arena[47776:47776+n*6])
 	// d.dense_softplus/bias.1: ChannelSum 6
-	m.channelSum6(n, m.arena[47776:47776+n*6], &m.denseSoftplusBiasGrad)
+	m.channelSum8(n, m.arena[47776:47776+n*6], &m.denseSoftplusBiasGrad)
 	// d.dense_softplus.1: MatMul N×6
 	rt.GemmP(m.pool, false, false, n, 6, 6, 1, m.arena[47776:47776+n*6], 6, m.denseSoftplusWeight[:], 6, 0, m.arena[47408:47408+n*6], 6)
 	// d.dense_softplus.2: MatMul 6×6
@@ -768,7 +826,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.dense_selu/selu.1: SeluGrad N×6
 	m.seluGrad(n, m.arena[47632:47632+n*6], m.arena[47680:47680+n*6], m.arena[47632:47632+n*6])
 	// d.dense_selu/bias.1: ChannelSum 6
-	m.channelSum6(n, m.arena[47632:47632+n*6], &m.denseSeluBiasGrad)
+	m.channelSum8(n, m.arena[47632:47632+n*6], &m.denseSeluBiasGrad)
 	// d.dense_selu.1: MatMul N×8
 	rt.GemmP(m.pool, false, false, n, 8, 6, 1, m.arena[47632:47632+n*6], 6, m.denseSeluWeight[:], 8, 0, m.arena[47088:47088+n*8], 8)
 	// d.dense_selu.2: MatMul 6×8
@@ -779,67 +837,67 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_gelu/gelu.1: GeluGrad N×2×4×4
 	m.geluGrad2(n, m.arena[40256:40256+n*32], m.arena[36288:36288+n*32], m.arena[40256:40256+n*32])
 	// d.conv_gelu/bias.1: ChannelSum 2
-	m.channelSum7(n, m.arena[40256:40256+n*32], &m.convGeluBiasGrad)
+	m.channelSum9(n, m.arena[40256:40256+n*32], &m.convGeluBiasGrad)
 	// d.conv_gelu.1: Conv2DTranspose N×2×8×8
 	m.conv2DTranspose5(n, m.arena[40256:40256+n*32], m.convGeluWeight[:], m.arena[3200:3200+n*128])
 	// d.conv_gelu.2: Conv2DFilterGrad 2×2×3×3
-	m.conv2DFilterGrad5(n, m.arena[28368:28368+n*128], m.arena[40256:40256+n*32], m.convGeluWeightGrad[:])
+	m.conv2DFilterGrad6(n, m.arena[28368:28368+n*128], m.arena[40256:40256+n*32], m.convGeluWeightGrad[:])
 	// d.conv_elu/elu.1: EluGrad N×2×8×8
 	m.eluGrad2(n, m.arena[27344:27344+n*128], m.arena[3200:3200+n*128], m.arena[27344:27344+n*128])
 	// d.conv_elu/bias.1: ChannelSum 2
-	m.channelSum2(n, m.arena[27344:27344+n*128], &m.convEluBiasGrad)
+	m.channelSum4(n, m.arena[27344:27344+n*128], &m.convEluBiasGrad)
 	// d.conv_elu.1: Conv2DFilterGrad 2×3×3×3
-	m.conv2DFilterGrad(n, image, m.arena[27344:27344+n*128], m.convEluWeightGrad[:])
+	m.conv2DFilterGrad2(n, image, m.arena[27344:27344+n*128], m.convEluWeightGrad[:])
 	// d.z/z.1: Add N×2, fused with d.kl_normal/mu_sq.1 (Mul), d.kl_normal/mu_sq.2 (Scale)
-	m.mulScaleAdd(n, m.arena[48944:48944+n*2], m.arena[49072:49072+n*2], m.arena[48944:48944+n*2], m.arena[49040:49040+n*2])
+	m.mulScaleAdd(n, m.arena[49040:49040+n*2], m.arena[49168:49168+n*2], m.arena[49040:49040+n*2], m.arena[49136:49136+n*2])
 	// d.z/half_logvar.2: Add N×2, fused with d.kl_normal/var.1 (Mul), d.kl_normal/var.2 (Add), d.z/scaled_eps.1 (Mul), d.z/std.1 (Mul), d.z/half_logvar.1 (Scale)
-	m.mulAddMulMulScaleAdd(n, m.arena[49072:49072+n*2], m.arena[49072:49072+n*2], m.arena[49024:49024+n*2], m.arena[49056:49056+n*2], m.arena[49040:49040+n*2], m.arena[48976:48976+n*2], m.arena[48960:48960+n*2])
+	m.mulAddMulMulScaleAdd(n, m.arena[49168:49168+n*2], m.arena[49168:49168+n*2], m.arena[49120:49120+n*2], m.arena[49152:49152+n*2], m.arena[49136:49136+n*2], m.arena[49072:49072+n*2], m.arena[49056:49056+n*2])
 	// d.z_log_var/bias.1: ChannelSum 2
-	m.channelSum8(n, m.arena[49072:49072+n*2], &m.zLogVarBiasGrad)
+	m.channelSum10(n, m.arena[49168:49168+n*2], &m.zLogVarBiasGrad)
 	// d.z_log_var.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[49072:49072+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[48352:48352+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[49168:49168+n*2], 2, m.zLogVarWeight[:], 6, 1, m.arena[48544:48544+n*6], 6)
 	// d.z_log_var.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[49072:49072+n*2], 2, m.arena[47584:47584+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[49168:49168+n*2], 2, m.arena[47584:47584+n*6], 6, 0, m.zLogVarWeightGrad[:], 6)
 	// d.z_log_var.3: Add N×6: accumulated in place by its products, no code
 	// d.z_mean/bias.1: ChannelSum 2
-	m.channelSum8(n, m.arena[48944:48944+n*2], &m.zMeanBiasGrad)
+	m.channelSum10(n, m.arena[49040:49040+n*2], &m.zMeanBiasGrad)
 	// d.z_mean.1: MatMul N×6
-	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[48944:48944+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[48352:48352+n*6], 6)
+	rt.GemmP(m.pool, false, false, n, 6, 2, 1, m.arena[49040:49040+n*2], 2, m.zMeanWeight[:], 6, 1, m.arena[48544:48544+n*6], 6)
 	// d.z_mean.2: MatMul 2×6
-	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[48944:48944+n*2], 2, m.arena[47584:47584+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
+	rt.GemmP(m.pool, true, false, 2, 6, n, 1, m.arena[49040:49040+n*2], 2, m.arena[47584:47584+n*6], 6, 0, m.zMeanWeightGrad[:], 6)
 	// d.z_mean.3: Add N×6: accumulated in place by its products, no code
 	// d.code/sigmoid.1: SigmoidGrad N×6
-	m.sigmoidGrad(n, m.arena[47584:47584+n*6], m.arena[48352:48352+n*6], m.arena[47584:47584+n*6])
+	m.sigmoidGrad(n, m.arena[47584:47584+n*6], m.arena[48544:48544+n*6], m.arena[47584:47584+n*6])
 	// d.code/bias.1: ChannelSum 6
-	m.channelSum6(n, m.arena[47584:47584+n*6], &m.codeBiasGrad)
+	m.channelSum8(n, m.arena[47584:47584+n*6], &m.codeBiasGrad)
 	// d.code.1: MatMul 6×192
 	rt.GemmP(m.pool, true, false, 6, 192, n, 1, m.arena[47584:47584+n*6], 6, m.arena[17616:17616+n*192], 192, 1, m.codeWeightGrad[:], 192)
 	// d.code.2: Add 6×192: accumulated in place by its products, no code
 	// d.flag_prob/sigmoid.1: SigmoidGrad N×1
-	m.sigmoidGrad(n, m.arena[48928:48928+n], m.arena[49104:49104+n], m.arena[48928:48928+n])
+	m.sigmoidGrad(n, m.arena[49024:49024+n], m.arena[49200:49200+n], m.arena[49024:49024+n])
 	// d.flag_prob/bias.1: ChannelSum 1
-	m.channelSum9(n, m.arena[48928:48928+n], &m.flagProbBiasGrad)
+	m.channelSum11(n, m.arena[49024:49024+n], &m.flagProbBiasGrad)
 	// d.flag_prob.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[48928:48928+n], 1, m.flagProbWeight[:], 4, 0, m.arena[48592:48592+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[49024:49024+n], 1, m.flagProbWeight[:], 4, 0, m.arena[48688:48688+n*4], 4)
 	// d.flag_prob.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[48928:48928+n], 1, m.arena[48688:48688+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[49024:49024+n], 1, m.arena[48784:48784+n*4], 4, 0, m.flagProbWeightGrad[:], 4)
 	// d.flag_logit/bias.1: ChannelSum 1
-	m.channelSum9(n, m.arena[49120:49120+n], &m.flagLogitBiasGrad)
+	m.channelSum11(n, m.arena[49216:49216+n], &m.flagLogitBiasGrad)
 	// d.flag_logit.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[49120:49120+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[48592:48592+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 1, 1, m.arena[49216:49216+n], 1, m.flagLogitWeight[:], 4, 1, m.arena[48688:48688+n*4], 4)
 	// d.flag_logit.2: MatMul 1×4
-	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[49120:49120+n], 1, m.arena[48688:48688+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 1, 4, n, 1, m.arena[49216:49216+n], 1, m.arena[48784:48784+n*4], 4, 0, m.flagLogitWeightGrad[:], 4)
 	// d.flag_logit.3: Add N×4: accumulated in place by its products, no code
 	// d.probs.1: SoftmaxGrad N×5
-	m.softmaxGrad(n, m.arena[47536:47536+n*5], m.arena[48448:48448+n*5], m.arena[47088:47088+n*5])
+	m.softmaxGrad(n, m.arena[47536:47536+n*5], m.arena[48496:48496+n*5], m.arena[48544:48544+n*5])
 	// d.probs.2: Add N×5, fused with d.cce_logits.2 (Add), d.sparse_ce.2 (Add)
-	m.addAddAdd(n, m.arena[48400:48400+n*5], m.arena[48400:48400+n*5], m.arena[48496:48496+n*5], m.arena[48544:48544+n*5], m.arena[47088:47088+n*5])
+	m.addAddAdd(n, m.arena[48592:48592+n*5], m.arena[48592:48592+n*5], m.arena[48448:48448+n*5], m.arena[48640:48640+n*5], m.arena[48544:48544+n*5])
 	// d.logits/bias.1: ChannelSum 5
-	m.channelSum(n, m.arena[48400:48400+n*5], &m.logitsBiasGrad)
+	m.channelSum3(n, m.arena[48592:48592+n*5], &m.logitsBiasGrad)
 	// d.logits.1: MatMul N×30
-	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[48400:48400+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[36288:36288+n*30], 30)
+	rt.GemmP(m.pool, false, false, n, 30, 5, 1, m.arena[48592:48592+n*5], 5, m.logitsWeight[:], 30, 0, m.arena[36288:36288+n*30], 30)
 	// d.logits.2: MatMul 5×30
-	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[48400:48400+n*5], 5, m.arena[41728:41728+n*30], 30, 0, m.logitsWeightGrad[:], 30)
+	rt.GemmP(m.pool, true, false, 5, 30, n, 1, m.arena[48592:48592+n*5], 5, m.arena[41728:41728+n*30], 30, 0, m.logitsWeightGrad[:], 30)
 	// d.tanh.1: TanhGrad N×30, fused with d.relu.1 (ReluGrad)
 	m.reluGradTanhGrad(n, m.arena[41728:41728+n*30], m.arena[41728:41728+n*30], m.arena[36288:36288+n*30], m.arena[41488:41488+n*30])
 	// d.flatten2.1: Reshape N×2×3×5: a view, no code
@@ -847,25 +905,25 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.leakyReluGrad(n, m.arena[41248:41248+n*30], m.arena[41728:41728+n*30], m.arena[41248:41248+n*30])
 	// d.unflatten.1: Reshape N×30: a view, no code
 	// d.bn_fc/shifted.1: ChannelSum 30
-	m.channelSum10(n, m.arena[41248:41248+n*30], &m.bnFcBiasGrad)
+	m.channelSum12(n, m.arena[41248:41248+n*30], &m.bnFcBiasGrad)
 	// d.bn_fc/scaled.1: ChannelMul N×30
 	m.channelMul2(n, m.arena[41248:41248+n*30], m.arena[36288:36288+n*30], &m.bnFcWeight)
 	// d.bn_fc/scaled.2: Mul N×30
 	m.mul(n, m.arena[41248:41248+n*30], m.arena[41008:41008+n*30], m.arena[41248:41248+n*30])
 	// d.bn_fc/scaled.3: ChannelSum 30
-	m.channelSum10(n, m.arena[41248:41248+n*30], &m.bnFcWeightGrad)
+	m.channelSum12(n, m.arena[41248:41248+n*30], &m.bnFcWeightGrad)
 	// d.bn_fc/normalized.2: Mul N×30
 	m.mul(n, m.arena[36288:36288+n*30], m.arena[40768:40768+n*30], m.arena[36528:36528+n*30])
 	// d.bn_fc/normalized.3: ChannelSum 30
-	m.channelSum10(n, m.arena[36528:36528+n*30], (*[30]float32)(m.arena[36768:]))
+	m.channelSum12(n, m.arena[36528:36528+n*30], (*[30]float32)(m.arena[36768:]))
 	// d.bn_fc/inv_std.4: Scale 30, fused with d.bn_fc/inv_std.1 (Square), d.bn_fc/inv_std.2 (Mul), d.bn_fc/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[36768:36768+30], m.arena[48848:48848+30], m.arena[36768:36768+30])
+	m.squareMulMulScale(n, m.arena[36768:36768+30], m.arena[48944:48944+30], m.arena[36768:36768+30])
 	// d.bn_fc/var.1: ChannelBroadcast N×30
 	m.channelBroadcast(n, (*[30]float32)(m.arena[36768:]), m.arena[36528:36528+n*30])
 	// d.bn_fc/sq.3: Add N×30, fused with d.bn_fc/normalized.1 (ChannelMul), d.bn_fc/sq.1 (Mul), d.bn_fc/sq.2 (Scale)
-	m.channelMulMulScaleAdd(n, m.arena[36288:36288+n*30], m.arena[36288:36288+n*30], (*[30]float32)(m.arena[48848:]), m.arena[36528:36528+n*30], m.arena[40768:40768+n*30])
+	m.channelMulMulScaleAdd(n, m.arena[36288:36288+n*30], m.arena[36288:36288+n*30], (*[30]float32)(m.arena[48944:]), m.arena[36528:36528+n*30], m.arena[40768:40768+n*30])
 	// d.bn_fc/centered.1: ChannelSum 30
-	m.channelSum10(n, m.arena[36288:36288+n*30], (*[30]float32)(m.arena[36768:]))
+	m.channelSum12(n, m.arena[36288:36288+n*30], (*[30]float32)(m.arena[36768:]))
 	// d.bn_fc/neg_mean.1: Scale 30
 	m.scale(n, m.arena[36768:36768+30], m.arena[36768:36768+30])
 	// d.bn_fc/mean.1: ChannelBroadcast N×30
@@ -875,13 +933,13 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.head_concat.1: Slice N×16
 	m.slice15(n, m.arena[36288:36288+n*30], m.arena[36672:36672+n*16])
 	// d.head_concat.2: Slice N×4
-	m.slice16(n, m.arena[36288:36288+n*30], m.arena[48624:48624+n*4])
+	m.slice16(n, m.arena[36288:36288+n*30], m.arena[48720:48720+n*4])
 	// d.head_concat.3: Slice N×10
 	m.slice17(n, m.arena[36288:36288+n*30], m.arena[17616:17616+n*10])
 	// d.head_concat.4: Add N×4
-	m.add(n, m.arena[48592:48592+n*4], m.arena[48624:48624+n*4], m.arena[48656:48656+n*4])
+	m.add(n, m.arena[48688:48688+n*4], m.arena[48720:48720+n*4], m.arena[48752:48752+n*4])
 	// d.fc/bias.1: ChannelSum 16
-	m.channelSum11(n, m.arena[36672:36672+n*16], &m.fcBiasGrad)
+	m.channelSum13(n, m.arena[36672:36672+n*16], &m.fcBiasGrad)
 	// d.fc.1: MatMul N×48
 	rt.GemmP(m.pool, false, false, n, 48, 16, 1, m.arena[36672:36672+n*16], 16, m.fcWeight[:], 48, 0, m.arena[36288:36288+n*48], 48)
 	// d.fc.2: MatMul 16×48
@@ -963,7 +1021,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	m.sliceGrad2(n, m.arena[47248:47248+n*4], m.arena[36672:36672+n*16], 8)
 	// d.lstm/t0/g_pre.2: Add N×16: written in place by its SliceGrads, no code
 	// d.lstm/t0/f.1: SigmoidGrad N×4, fused with d.lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[38288:38288+n*4], m.arena[37712:37712+n*4], m.arena[48752:48752+n*4], m.arena[45968:45968+n*4])
+	m.mulSigmoidGrad(n, m.arena[38288:38288+n*4], m.arena[37712:37712+n*4], m.arena[48848:48848+n*4], m.arena[45968:45968+n*4])
 	// d.lstm/t0/f_pre.1: SliceGrad N×16
 	m.sliceGrad2(n, m.arena[38288:38288+n*4], m.arena[36672:36672+n*16], 4)
 	// d.lstm/t0/f_pre.2: Add N×16: written in place by its SliceGrads, no code
@@ -1086,7 +1144,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.gru/t0/z_pre.1: SliceGrad N×8
 	m.sliceGrad4(n, m.arena[47152:47152+n*4], m.arena[37568:37568+n*8], 4)
 	// d.gru/t0/r.1: SigmoidGrad N×4, fused with d.gru/t0/rh.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[47184:47184+n*4], m.arena[47120:47120+n*4], m.arena[48720:48720+n*4], m.arena[42288:42288+n*4])
+	m.mulSigmoidGrad(n, m.arena[47184:47184+n*4], m.arena[47120:47120+n*4], m.arena[48816:48816+n*4], m.arena[42288:42288+n*4])
 	// d.gru/t0/r_pre.1: SliceGrad N×8
 	m.sliceGrad4(n, m.arena[47184:47184+n*4], m.arena[37568:37568+n*8], 0)
 	// d.gru/t0/r_pre.2: Add N×8: written in place by its SliceGrads, no code
@@ -1165,48 +1223,48 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.rnn/weight.2: Slice 4×4
 	m.slice29(n, m.arena[19024:19024+28], m.rnnWeightHhL0Grad[:])
 	// d.h0/tanh.1: TanhGrad N×4
-	m.tanhGrad(n, m.arena[48720:48720+n*4], m.arena[38272:38272+n*4], m.arena[48720:48720+n*4])
+	m.tanhGrad(n, m.arena[48816:48816+n*4], m.arena[38272:38272+n*4], m.arena[48816:48816+n*4])
 	// d.h0/bias.1: ChannelSum 4
-	m.channelSum12(n, m.arena[48720:48720+n*4], &m.h0BiasGrad)
+	m.channelSum(n, m.arena[48816:48816+n*4], &m.h0BiasGrad)
 	// d.h0.1: MatMul N×4
-	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[48720:48720+n*4], 4, m.h0Weight[:], 4, 1, m.arena[48656:48656+n*4], 4)
+	rt.GemmP(m.pool, false, false, n, 4, 4, 1, m.arena[48816:48816+n*4], 4, m.h0Weight[:], 4, 1, m.arena[48752:48752+n*4], 4)
 	// d.h0.2: MatMul 4×4
-	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[48720:48720+n*4], 4, m.arena[48688:48688+n*4], 4, 0, m.h0WeightGrad[:], 4)
+	rt.GemmP(m.pool, true, false, 4, 4, n, 1, m.arena[48816:48816+n*4], 4, m.arena[48784:48784+n*4], 4, 0, m.h0WeightGrad[:], 4)
 	// d.h0.3: Add N×4: accumulated in place by its products, no code
 	// d.gap_concat.1: Slice N×2
-	m.slice30(n, m.arena[48656:48656+n*4], m.arena[48928:48928+n*2])
+	m.slice30(n, m.arena[48752:48752+n*4], m.arena[49024:49024+n*2])
 	// d.gap_concat.2: Slice N×2
-	m.slice31(n, m.arena[48656:48656+n*4], m.arena[48944:48944+n*2])
+	m.slice31(n, m.arena[48752:48752+n*4], m.arena[49040:49040+n*2])
 	// d.gap_pads.1: GlobalAvgPool2DGrad N×2×4×8
-	m.globalAvgPool2DGrad(n, m.arena[48944:48944+n*2], m.arena[18480:18480+n*64])
+	m.globalAvgPool2DGrad(n, m.arena[49040:49040+n*2], m.arena[18480:18480+n*64])
 	// d.gap_valid.1: GlobalAvgPool2DGrad N×2×6×9
-	m.globalAvgPool2DGrad2(n, m.arena[48928:48928+n*2], m.arena[17616:17616+n*108])
+	m.globalAvgPool2DGrad2(n, m.arena[49024:49024+n*2], m.arena[17616:17616+n*108])
 	// d.deconv_pads/bias.1: ChannelSum 2
-	m.channelSum5(n, m.arena[18480:18480+n*64], &m.deconvPadsBiasGrad)
+	m.channelSum7(n, m.arena[18480:18480+n*64], &m.deconvPadsBiasGrad)
 	// d.deconv_pads.1: Conv2D N×6×2×4
 	m.conv2D3(n, m.arena[18480:18480+n*64], m.deconvPadsWeight[:], m.arena[27344:27344+n*48])
 	// d.deconv_pads.2: Conv2DFilterGrad 6×2×3×3
-	m.conv2DFilterGrad6(n, m.arena[18480:18480+n*64], m.arena[36800:36800+n*48], m.deconvPadsWeightGrad[:])
+	m.conv2DFilterGrad7(n, m.arena[18480:18480+n*64], m.arena[36800:36800+n*48], m.deconvPadsWeightGrad[:])
 	// d.deconv_valid.1: Conv2D N×6×2×4
 	m.conv2D4(n, m.arena[17616:17616+n*108], m.deconvValidWeight[:], m.arena[18480:18480+n*48])
 	// d.deconv_valid.2: Conv2DFilterGrad 6×2×2×3
-	m.conv2DFilterGrad7(n, m.arena[17616:17616+n*108], m.arena[36800:36800+n*48], m.deconvValidWeightGrad[:])
+	m.conv2DFilterGrad8(n, m.arena[17616:17616+n*108], m.arena[36800:36800+n*48], m.deconvValidWeightGrad[:])
 	// d.deconv_same/sigmoid.1: SigmoidGrad N×3×8×8, fused with d.huber.2 (Add), d.mae.2 (Add), d.mse.2 (Add)
 	m.addAddAddSigmoidGrad(n, m.arena[19152:19152+n*192], m.arena[19152:19152+n*192], m.arena[20688:20688+n*192], m.arena[22224:22224+n*192], m.arena[23760:23760+n*192], m.arena[16080:16080+n*192])
 	// d.deconv_same/bias.1: ChannelSum 3
-	m.channelSum13(n, m.arena[19152:19152+n*192], &m.deconvSameBiasGrad)
+	m.channelSum14(n, m.arena[19152:19152+n*192], &m.deconvSameBiasGrad)
 	// d.deconv_same.1: Conv2D N×6×4×4
 	m.conv2D5(n, m.arena[19152:19152+n*192], m.deconvSameWeight[:], m.arena[16080:16080+n*96])
 	// d.deconv_same.2: Conv2DFilterGrad 6×3×3×3
-	m.conv2DFilterGrad8(n, m.arena[19152:19152+n*192], m.arena[34496:34496+n*96], m.deconvSameWeightGrad[:])
+	m.conv2DFilterGrad9(n, m.arena[19152:19152+n*192], m.arena[34496:34496+n*96], m.deconvSameWeightGrad[:])
 	// d.conv_bilinear/tanh.1: TanhGrad N×2×4×6
 	m.tanhGrad(n, m.arena[37184:37184+n*48], m.arena[30400:30400+n*48], m.arena[37184:37184+n*48])
 	// d.conv_bilinear/bias.1: ChannelSum 2
-	m.channelSum14(n, m.arena[37184:37184+n*48], &m.convBilinearBiasGrad)
+	m.channelSum15(n, m.arena[37184:37184+n*48], &m.convBilinearBiasGrad)
 	// d.conv_bilinear.1: Conv2DTranspose N×6×6×8
 	m.conv2DTranspose6(n, m.arena[37184:37184+n*48], m.convBilinearWeight[:], m.arena[3200:3200+n*288])
 	// d.conv_bilinear.2: Conv2DFilterGrad 2×6×3×3
-	m.conv2DFilterGrad9(n, m.arena[5584:5584+n*288], m.arena[37184:37184+n*48], m.convBilinearWeightGrad[:])
+	m.conv2DFilterGrad10(n, m.arena[5584:5584+n*288], m.arena[37184:37184+n*48], m.convBilinearWeightGrad[:])
 	// d.upsample_bilinear.1: UpSampleBilinear2DGrad N×6×2×4
 	m.upSampleBilinear2DGrad(n, m.arena[3200:3200+n*288], m.arena[16848:16848+n*48])
 	// d.upsample.1: UpSample2DGrad N×6×2×4
@@ -1214,11 +1272,11 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_strided/leaky_relu.1: LeakyReluGrad N×6×2×4, fused with d.deconv_pads.3 (Add), d.deconv_valid.3 (Add), d.upsample_bilinear.2 (Add), d.upsample.2 (Add)
 	m.addAddAddAddLeakyReluGrad(n, m.arena[36288:36288+n*48], m.arena[36288:36288+n*48], m.arena[27344:27344+n*48], m.arena[18480:18480+n*48], m.arena[16848:16848+n*48], m.arena[17232:17232+n*48], m.arena[36800:36800+n*48])
 	// d.conv_strided/bias.1: ChannelSum 6
-	m.channelSum15(n, m.arena[36288:36288+n*48], &m.convStridedBiasGrad)
+	m.channelSum16(n, m.arena[36288:36288+n*48], &m.convStridedBiasGrad)
 	// d.conv_strided.1: Conv2DTranspose N×8×4×4
 	m.conv2DTranspose7(n, m.arena[36288:36288+n*48], m.convStridedWeight[:], m.arena[3200:3200+n*128])
 	// d.conv_strided.2: Conv2DFilterGrad 6×8×3×2
-	m.conv2DFilterGrad10(n, m.arena[26320:26320+n*128], m.arena[36288:36288+n*48], m.convStridedWeightGrad[:])
+	m.conv2DFilterGrad11(n, m.arena[26320:26320+n*128], m.arena[36288:36288+n*48], m.convStridedWeightGrad[:])
 	// d.max_pool_pads.1: MaxPool2DGrad N×8×4×4
 	m.maxPool2DGrad2(n, m.arena[25296:25296+n*128], m.arena[3200:3200+n*128], m.arena[4224:4224+n*128])
 	// d.concat.1: Slice N×4×4×4
@@ -1240,27 +1298,27 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_full/tanh.1: TanhGrad N×4×10×10
 	m.tanhGrad(n, m.arena[:n*400], m.arena[3200:3200+n*400], m.arena[:n*400])
 	// d.conv_full.1: Conv2DFilterGrad 4×3×3×3
-	m.conv2DFilterGrad11(n, image, m.arena[:n*400], m.convFullWeightGrad[:])
+	m.conv2DFilterGrad12(n, image, m.arena[:n*400], m.convFullWeightGrad[:])
 	// d.bn/shifted.1: ChannelSum 4
-	m.channelSum16(n, m.arena[16080:16080+n*256], &m.bnBiasGrad)
+	m.channelSum17(n, m.arena[16080:16080+n*256], &m.bnBiasGrad)
 	// d.bn/scaled.1: ChannelMul N×4×8×8
 	m.channelMul(n, m.arena[16080:16080+n*256], m.arena[14032:14032+n*256], &m.bnWeight)
 	// d.bn/scaled.2: Mul N×4×8×8
 	m.mul(n, m.arena[16080:16080+n*256], m.arena[11984:11984+n*256], m.arena[16080:16080+n*256])
 	// d.bn/scaled.3: ChannelSum 4
-	m.channelSum16(n, m.arena[16080:16080+n*256], &m.bnWeightGrad)
+	m.channelSum17(n, m.arena[16080:16080+n*256], &m.bnWeightGrad)
 	// d.bn/normalized.2: Mul N×4×8×8
 	m.mul(n, m.arena[14032:14032+n*256], m.arena[9936:9936+n*256], m.arena[11984:11984+n*256])
 	// d.bn/normalized.3: ChannelSum 4
-	m.channelSum16(n, m.arena[11984:11984+n*256], (*[4]float32)(m.arena[48928:]))
+	m.channelSum17(n, m.arena[11984:11984+n*256], (*[4]float32)(m.arena[49024:]))
 	// d.bn/inv_std.4: Scale 4, fused with d.bn/inv_std.1 (Square), d.bn/inv_std.2 (Mul), d.bn/inv_std.3 (Mul)
-	m.squareMulMulScale(n, m.arena[48928:48928+4], m.arena[48912:48912+4], m.arena[48928:48928+4])
+	m.squareMulMulScale(n, m.arena[49024:49024+4], m.arena[49008:49008+4], m.arena[49024:49024+4])
 	// d.bn/var.1: ChannelBroadcast N×4×8×8
-	m.channelBroadcast2(n, (*[4]float32)(m.arena[48928:]), m.arena[11984:11984+n*256])
+	m.channelBroadcast2(n, (*[4]float32)(m.arena[49024:]), m.arena[11984:11984+n*256])
 	// d.bn/sq.3: Add N×4×8×8, fused with d.bn/normalized.1 (ChannelMul), d.bn/sq.1 (Mul), d.bn/sq.2 (Scale)
-	m.channelMulMulScaleAdd2(n, m.arena[14032:14032+n*256], m.arena[14032:14032+n*256], (*[4]float32)(m.arena[48912:]), m.arena[11984:11984+n*256], m.arena[9936:9936+n*256])
+	m.channelMulMulScaleAdd2(n, m.arena[14032:14032+n*256], m.arena[14032:14032+n*256], (*[4]float32)(m.arena[49008:]), m.arena[11984:11984+n*256], m.arena[9936:9936+n*256])
 	// d.bn/centered.1: ChannelSum 4
-	m.channelSum16(n, m.arena[14032:14032+n*256], (*[4]float32)(m.arena[19024:]))
+	m.channelSum17(n, m.arena[14032:14032+n*256], (*[4]float32)(m.arena[19024:]))
 	// d.bn/neg_mean.1: Scale 4
 	m.scale(n, m.arena[19024:19024+4], m.arena[19024:19024+4])
 	// d.bn/mean.1: ChannelBroadcast N×4×8×8
@@ -1268,9 +1326,9 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	// d.conv_same/relu.1: ReluGrad N×4×8×8, fused with d.bn/mean.2 (Add)
 	m.addReluGrad(n, m.arena[14032:14032+n*256], m.arena[14032:14032+n*256], m.arena[9936:9936+n*256], m.arena[7888:7888+n*256])
 	// d.conv_same/bias.1: ChannelSum 4
-	m.channelSum16(n, m.arena[14032:14032+n*256], &m.convSameBiasGrad)
+	m.channelSum17(n, m.arena[14032:14032+n*256], &m.convSameBiasGrad)
 	// d.conv_same.1: Conv2DFilterGrad 4×3×3×3
-	m.conv2DFilterGrad12(n, image, m.arena[14032:14032+n*256], m.convSameWeightGrad[:])
+	m.conv2DFilterGrad13(n, image, m.arena[14032:14032+n*256], m.convSameWeightGrad[:])
 	m.derived = false
 	copy(m.rnnBiasIhL0Grad[:], m.arena[19120:19120+4])
 	copy(m.rnnBiasHhL0Grad[:], m.arena[19120:19120+4])
@@ -1282,7 +1340,7 @@ func (m *Model) TrainStep(n int, image []float32, label []int32, onehot []float3
 	copy(m.bilstmBiasHhL0ReverseGrad[:], m.arena[18992:18992+12])
 	copy(m.repeatLstmBiasIhL0Grad[:], m.arena[29392:29392+8])
 	copy(m.repeatLstmBiasHhL0Grad[:], m.arena[29392:29392+8])
-	loss := m.arena[48992]
+	loss := m.arena[49088]
 	if err := m.prepareGrads(); err != nil {
 		return loss, err
 	}
@@ -1301,11 +1359,11 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 	m.slice(n, seq, m.arena[36288+b0*3:36288+b0*3+n*3])
 	// rnn/t0/x: Reshape N×3: a view, no code
 	// rnn/t0/xh: Concat N×7
-	m.concat3(n, m.arena[38336+b0*7:38336+b0*7+n*7], m.arena[36288+b0*3:36288+b0*3+n*3], m.arena[48752+b0*4:48752+b0*4+n*4])
+	m.concat3(n, m.arena[38336+b0*7:38336+b0*7+n*7], m.arena[36288+b0*3:36288+b0*3+n*3], m.arena[48848+b0*4:48848+b0*4+n*4])
 	// rnn/t0/gates_matmul: MatMul N×4
 	rt.GemmPackedP(nil, false, n, 1, m.arena[38336+b0*7:38336+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[36480+b0*4:36480+b0*4+n*4], 4)
 	// rnn/t0/h: Relu N×4, fused with rnn/t0/gates (BiasAdd)
-	m.biasAddRelu(n, m.arena[41968+b0*4:41968+b0*4+n*4], m.arena[36480+b0*4:36480+b0*4+n*4], (*[4]float32)(m.arena[48784:]))
+	m.biasAddRelu(n, m.arena[41968+b0*4:41968+b0*4+n*4], m.arena[36480+b0*4:36480+b0*4+n*4], (*[4]float32)(m.arena[48880:]))
 	// rnn/t1 … rnn/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// rnn/t[step]/x_slice: Slice N×1×3
@@ -1316,7 +1374,7 @@ func (m *Model) trainStepItems0(_, b0, b1 int) {
 		// rnn/t[step]/gates_matmul: MatMul N×4
 		rt.GemmPackedP(nil, false, n, 1, m.arena[38336+step*64+b0*7:38336+step*64+b0*7+n*7], 7, &m.rnnWeightPackedForTrainingTransposed, 0, m.arena[36480+b0*4:36480+b0*4+n*4], 4)
 		// rnn/t[step]/h: Relu N×4, fused with rnn/t[step]/gates (BiasAdd)
-		m.biasAddRelu(n, m.arena[41968+step*32+b0*4:41968+step*32+b0*4+n*4], m.arena[36480+b0*4:36480+b0*4+n*4], (*[4]float32)(m.arena[48784:]))
+		m.biasAddRelu(n, m.arena[41968+step*32+b0*4:41968+step*32+b0*4+n*4], m.arena[36480+b0*4:36480+b0*4+n*4], (*[4]float32)(m.arena[48880:]))
 	}
 }
 
@@ -1329,11 +1387,11 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 	m.slice3(n, m.arena[36448+b0*20:36448+b0*20+n*20], m.arena[36736+b0*4:36736+b0*4+n*4])
 	// gru/t0/x: Reshape N×4: a view, no code
 	// gru/t0/xh: Concat N×8
-	m.concat5(n, m.arena[38656+b0*8:38656+b0*8+n*8], m.arena[36736+b0*4:36736+b0*4+n*4], m.arena[48720+b0*4:48720+b0*4+n*4])
+	m.concat5(n, m.arena[38656+b0*8:38656+b0*8+n*8], m.arena[36736+b0*4:36736+b0*4+n*4], m.arena[48816+b0*4:48816+b0*4+n*4])
 	// gru/t0/rz_matmul: MatMul N×8
 	rt.GemmPackedP(nil, false, n, 1, m.arena[38656+b0*8:38656+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[36608+b0*8:36608+b0*8+n*8], 8)
 	// gru/t0/rz: BiasAdd N×8
-	m.biasAdd4(n, m.arena[36608+b0*8:36608+b0*8+n*8], m.arena[36672+b0*8:36672+b0*8+n*8], (*[8]float32)(m.arena[48816:]))
+	m.biasAdd4(n, m.arena[36608+b0*8:36608+b0*8+n*8], m.arena[36672+b0*8:36672+b0*8+n*8], (*[8]float32)(m.arena[48912:]))
 	// gru/t0/r_pre: Slice N×4
 	m.slice4(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[36768+b0*4:36768+b0*4+n*4])
 	// gru/t0/r: Sigmoid N×4
@@ -1343,17 +1401,17 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 	// gru/t0/z: Sigmoid N×4
 	m.sigmoid(n, m.arena[37568+b0*4:37568+b0*4+n*4], m.arena[42448+b0*4:42448+b0*4+n*4])
 	// gru/t0/rh: Mul N×4
-	m.mul(n, m.arena[42288+b0*4:42288+b0*4+n*4], m.arena[48720+b0*4:48720+b0*4+n*4], m.arena[37600+b0*4:37600+b0*4+n*4])
+	m.mul(n, m.arena[42288+b0*4:42288+b0*4+n*4], m.arena[48816+b0*4:48816+b0*4+n*4], m.arena[37600+b0*4:37600+b0*4+n*4])
 	// gru/t0/xrh: Concat N×8
 	m.concat5(n, m.arena[38976+b0*8:38976+b0*8+n*8], m.arena[36736+b0*4:36736+b0*4+n*4], m.arena[37600+b0*4:37600+b0*4+n*4])
 	// gru/t0/n_pre_matmul: MatMul N×4
 	rt.GemmPackedP(nil, false, n, 1, m.arena[38976+b0*8:38976+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[37632+b0*4:37632+b0*4+n*4], 4)
 	// gru/t0/n_pre: BiasAdd N×4
-	m.biasAdd3(n, m.arena[37632+b0*4:37632+b0*4+n*4], m.arena[37664+b0*4:37664+b0*4+n*4], (*[4]float32)(m.arena[48832:]))
+	m.biasAdd3(n, m.arena[37632+b0*4:37632+b0*4+n*4], m.arena[37664+b0*4:37664+b0*4+n*4], (*[4]float32)(m.arena[48928:]))
 	// gru/t0/n: Tanh N×4
 	m.tanh(n, m.arena[37664+b0*4:37664+b0*4+n*4], m.arena[42608+b0*4:42608+b0*4+n*4])
 	// gru/t0/h_minus_n: Sub N×4
-	m.sub(n, m.arena[48720+b0*4:48720+b0*4+n*4], m.arena[42608+b0*4:42608+b0*4+n*4], m.arena[42768+b0*4:42768+b0*4+n*4])
+	m.sub(n, m.arena[48816+b0*4:48816+b0*4+n*4], m.arena[42608+b0*4:42608+b0*4+n*4], m.arena[42768+b0*4:42768+b0*4+n*4])
 	// gru/t0/h: Add N×4, fused with gru/t0/z_h_minus_n (Mul)
 	m.mulAdd(n, m.arena[42928+b0*4:42928+b0*4+n*4], m.arena[42448+b0*4:42448+b0*4+n*4], m.arena[42768+b0*4:42768+b0*4+n*4], m.arena[42608+b0*4:42608+b0*4+n*4])
 	// gru/t1 … gru/t4: 4 steps, one iteration each
@@ -1366,7 +1424,7 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 		// gru/t[step]/rz_matmul: MatMul N×8
 		rt.GemmPackedP(nil, false, n, 1, m.arena[38656+step*64+b0*8:38656+step*64+b0*8+n*8], 8, &m.gruWeightRzPackedForTrainingTransposed, 0, m.arena[36608+b0*8:36608+b0*8+n*8], 8)
 		// gru/t[step]/rz: BiasAdd N×8
-		m.biasAdd4(n, m.arena[36608+b0*8:36608+b0*8+n*8], m.arena[36672+b0*8:36672+b0*8+n*8], (*[8]float32)(m.arena[48816:]))
+		m.biasAdd4(n, m.arena[36608+b0*8:36608+b0*8+n*8], m.arena[36672+b0*8:36672+b0*8+n*8], (*[8]float32)(m.arena[48912:]))
 		// gru/t[step]/r_pre: Slice N×4
 		m.slice4(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[36768+b0*4:36768+b0*4+n*4])
 		// gru/t[step]/r: Sigmoid N×4
@@ -1382,7 +1440,7 @@ func (m *Model) trainStepItems1(_, b0, b1 int) {
 		// gru/t[step]/n_pre_matmul: MatMul N×4
 		rt.GemmPackedP(nil, false, n, 1, m.arena[38976+step*64+b0*8:38976+step*64+b0*8+n*8], 8, &m.gruWeightNPackedForTrainingTransposed, 0, m.arena[37632+b0*4:37632+b0*4+n*4], 4)
 		// gru/t[step]/n_pre: BiasAdd N×4
-		m.biasAdd3(n, m.arena[37632+b0*4:37632+b0*4+n*4], m.arena[37664+b0*4:37664+b0*4+n*4], (*[4]float32)(m.arena[48832:]))
+		m.biasAdd3(n, m.arena[37632+b0*4:37632+b0*4+n*4], m.arena[37664+b0*4:37664+b0*4+n*4], (*[4]float32)(m.arena[48928:]))
 		// gru/t[step]/n: Tanh N×4
 		m.tanh(n, m.arena[37664+b0*4:37664+b0*4+n*4], m.arena[42608+step*32+b0*4:42608+step*32+b0*4+n*4])
 		// gru/t[step]/h_minus_n: Sub N×4
@@ -1401,7 +1459,7 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 	m.slice3(n, m.arena[36448+b0*20:36448+b0*20+n*20], m.arena[36768+b0*4:36768+b0*4+n*4])
 	// bilstm/forward/t0/x: Reshape N×4: a view, no code
 	// bilstm/forward/t0/xh: Concat N×7
-	m.concat6(n, m.arena[39296+b0*7:39296+b0*7+n*7], m.arena[36768+b0*4:36768+b0*4+n*4], m.arena[48816+b0*3:48816+b0*3+n*3])
+	m.concat6(n, m.arena[39296+b0*7:39296+b0*7+n*7], m.arena[36768+b0*4:36768+b0*4+n*4], m.arena[48912+b0*3:48912+b0*3+n*3])
 	// bilstm/forward/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(nil, false, n, 1, m.arena[39296+b0*7:39296+b0*7+n*7], 7, &m.bilstmForwardWeightPackedForTrainingTransposed, 0, m.arena[36608+b0*12:36608+b0*12+n*12], 12)
 	// bilstm/forward/t0/i: Sigmoid N×3
@@ -1418,7 +1476,7 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 	// computed with bilstm/forward/t0/h by rt.LSTMCell
 	// bilstm/forward/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[36608+b0*12:36608+b0*12+n*12], m.arena[48848:48848+12], m.arena[48816+b0*3:48816+b0*3+n*3], m.arena[44368+b0*3:44368+b0*3+n*3], m.arena[36704+b0*3:36704+b0*3+n*3], m.arena[43728+b0*3:43728+b0*3+n*3], m.arena[43888+b0*3:43888+b0*3+n*3], m.arena[44048+b0*3:44048+b0*3+n*3], m.arena[44208+b0*3:44208+b0*3+n*3], m.arena[44528+b0*3:44528+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[36608+b0*12:36608+b0*12+n*12], m.arena[48944:48944+12], m.arena[48912+b0*3:48912+b0*3+n*3], m.arena[44368+b0*3:44368+b0*3+n*3], m.arena[36704+b0*3:36704+b0*3+n*3], m.arena[43728+b0*3:43728+b0*3+n*3], m.arena[43888+b0*3:43888+b0*3+n*3], m.arena[44048+b0*3:44048+b0*3+n*3], m.arena[44208+b0*3:44208+b0*3+n*3], m.arena[44528+b0*3:44528+b0*3+n*3])
 	// bilstm/forward/t1 … bilstm/forward/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/forward/t[step]/x_slice: Slice N×1×4
@@ -1442,7 +1500,7 @@ func (m *Model) trainStepItems2(_, b0, b1 int) {
 		// computed with bilstm/forward/t[step]/h by rt.LSTMCell
 		// bilstm/forward/t[step]/h: Mul N×3
 		// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-		rt.LSTMCell(n, 3, m.arena[36608+b0*12:36608+b0*12+n*12], m.arena[48848:48848+12], m.arena[44368+(step-1)*32+b0*3:44368+(step-1)*32+b0*3+n*3], m.arena[44368+step*32+b0*3:44368+step*32+b0*3+n*3], m.arena[36704+((step)&1)*32+b0*3:36704+((step)&1)*32+b0*3+n*3], m.arena[43728+step*32+b0*3:43728+step*32+b0*3+n*3], m.arena[43888+step*32+b0*3:43888+step*32+b0*3+n*3], m.arena[44048+step*32+b0*3:44048+step*32+b0*3+n*3], m.arena[44208+step*32+b0*3:44208+step*32+b0*3+n*3], m.arena[44528+step*32+b0*3:44528+step*32+b0*3+n*3])
+		rt.LSTMCell(n, 3, m.arena[36608+b0*12:36608+b0*12+n*12], m.arena[48944:48944+12], m.arena[44368+(step-1)*32+b0*3:44368+(step-1)*32+b0*3+n*3], m.arena[44368+step*32+b0*3:44368+step*32+b0*3+n*3], m.arena[36704+((step)&1)*32+b0*3:36704+((step)&1)*32+b0*3+n*3], m.arena[43728+step*32+b0*3:43728+step*32+b0*3+n*3], m.arena[43888+step*32+b0*3:43888+step*32+b0*3+n*3], m.arena[44048+step*32+b0*3:44048+step*32+b0*3+n*3], m.arena[44208+step*32+b0*3:44208+step*32+b0*3+n*3], m.arena[44528+step*32+b0*3:44528+step*32+b0*3+n*3])
 	}
 }
 
@@ -1455,7 +1513,7 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 	m.slice34(n, m.arena[36448+b0*20:36448+b0*20+n*20], m.arena[36768+b0*4:36768+b0*4+n*4])
 	// bilstm/reverse/t0/x: Reshape N×4: a view, no code
 	// bilstm/reverse/t0/xh: Concat N×7
-	m.concat6(n, m.arena[39616+b0*7:39616+b0*7+n*7], m.arena[36768+b0*4:36768+b0*4+n*4], m.arena[48816+b0*3:48816+b0*3+n*3])
+	m.concat6(n, m.arena[39616+b0*7:39616+b0*7+n*7], m.arena[36768+b0*4:36768+b0*4+n*4], m.arena[48912+b0*3:48912+b0*3+n*3])
 	// bilstm/reverse/t0/gates_matmul: MatMul N×12
 	rt.GemmPackedP(nil, false, n, 1, m.arena[39616+b0*7:39616+b0*7+n*7], 7, &m.bilstmReverseWeightPackedForTrainingTransposed, 0, m.arena[36608+b0*12:36608+b0*12+n*12], 12)
 	// bilstm/reverse/t0/i: Sigmoid N×3
@@ -1472,7 +1530,7 @@ func (m *Model) trainStepItems3(_, b0, b1 int) {
 	// computed with bilstm/reverse/t0/h by rt.LSTMCell
 	// bilstm/reverse/t0/h: Mul N×3
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 3, m.arena[36608+b0*12:36608+b0*12+n*12], m.arena[46880:46880+12], m.arena[48816+b0*3:48816+b0*3+n*3], m.arena[45488+b0*3:45488+b0*3+n*3], m.arena[47088+b0*3:47088+b0*3+n*3], m.arena[44848+b0*3:44848+b0*3+n*3], m.arena[45008+b0*3:45008+b0*3+n*3], m.arena[45168+b0*3:45168+b0*3+n*3], m.arena[45328+b0*3:45328+b0*3+n*3], m.arena[45648+b0*3:45648+b0*3+n*3])
+	rt.LSTMCell(n, 3, m.arena[36608+b0*12:36608+b0*12+n*12], m.arena[46880:46880+12], m.arena[48912+b0*3:48912+b0*3+n*3], m.arena[45488+b0*3:45488+b0*3+n*3], m.arena[47088+b0*3:47088+b0*3+n*3], m.arena[44848+b0*3:44848+b0*3+n*3], m.arena[45008+b0*3:45008+b0*3+n*3], m.arena[45168+b0*3:45168+b0*3+n*3], m.arena[45328+b0*3:45328+b0*3+n*3], m.arena[45648+b0*3:45648+b0*3+n*3])
 	// bilstm/reverse/t1 … bilstm/reverse/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// bilstm/reverse/t[step]/x_slice: Slice N×1×4
@@ -1523,7 +1581,7 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 	// computed with lstm/t0/h by rt.LSTMCell
 	// lstm/t0/h: Mul N×4
 	// LSTM cell: i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 4, m.arena[36448+b0*16:36448+b0*16+n*16], nil, m.arena[48752+b0*4:48752+b0*4+n*4], m.arena[46448+b0*4:46448+b0*4+n*4], m.arena[46768+b0*4:46768+b0*4+n*4], m.arena[45808+b0*4:45808+b0*4+n*4], m.arena[45968+b0*4:45968+b0*4+n*4], m.arena[46128+b0*4:46128+b0*4+n*4], m.arena[46288+b0*4:46288+b0*4+n*4], m.arena[46608+b0*4:46608+b0*4+n*4])
+	rt.LSTMCell(n, 4, m.arena[36448+b0*16:36448+b0*16+n*16], nil, m.arena[48848+b0*4:48848+b0*4+n*4], m.arena[46448+b0*4:46448+b0*4+n*4], m.arena[46768+b0*4:46768+b0*4+n*4], m.arena[45808+b0*4:45808+b0*4+n*4], m.arena[45968+b0*4:45968+b0*4+n*4], m.arena[46128+b0*4:46128+b0*4+n*4], m.arena[46288+b0*4:46288+b0*4+n*4], m.arena[46608+b0*4:46608+b0*4+n*4])
 	// lstm/t1 … lstm/t4: 4 steps, one iteration each
 	for step := 1; step <= 4; step++ {
 		// lstm/t[step]/xh: Concat N×7
@@ -1557,10 +1615,10 @@ func (m *Model) trainStepItems4(_, b0, b1 int) {
 func (m *Model) trainStepItems5(_, b0, b1 int) {
 	n := b1 - b0
 	// repeat_lstm/t0/x_slice: Slice N×1×2
-	m.slice7(n, m.arena[46832+b0*6:46832+b0*6+n*6], m.arena[32912+b0*2:32912+b0*2+n*2])
+	m.slice7(n, m.arena[46832+b0*6:46832+b0*6+n*6], m.arena[48608+b0*2:48608+b0*2+n*2])
 	// repeat_lstm/t0/x: Reshape N×2: a view, no code
 	// repeat_lstm/t0/xh: Concat N×4
-	m.concat2(n, m.arena[47184+b0*4:47184+b0*4+n*4], m.arena[32912+b0*2:32912+b0*2+n*2], m.arena[49008+b0*2:49008+b0*2+n*2])
+	m.concat2(n, m.arena[47184+b0*4:47184+b0*4+n*4], m.arena[48608+b0*2:48608+b0*2+n*2], m.arena[49104+b0*2:49104+b0*2+n*2])
 	// repeat_lstm/t0/gates_matmul: MatMul N×8
 	rt.GemmPackedP(nil, false, n, 1, m.arena[47184+b0*4:47184+b0*4+n*4], 4, &m.repeatLstmWeightPackedForTrainingTransposed, 0, m.arena[46768+b0*8:46768+b0*8+n*8], 8)
 	// repeat_lstm/t0/i: Sigmoid N×2
@@ -1577,14 +1635,14 @@ func (m *Model) trainStepItems5(_, b0, b1 int) {
 	// computed with repeat_lstm/t0/h by rt.LSTMCell
 	// repeat_lstm/t0/h: Mul N×2
 	// LSTM cell: gates, i_pre, f_pre, g_pre, o_pre, fc, ig in one pass, storing c, h and i, f, g, o, c_act
-	rt.LSTMCell(n, 2, m.arena[46768+b0*8:46768+b0*8+n*8], m.arena[47520:47520+8], m.arena[49008+b0*2:49008+b0*2+n*2], m.arena[48256+b0*2:48256+b0*2+n*2], m.arena[47472+b0*2:47472+b0*2+n*2], m.arena[48064+b0*2:48064+b0*2+n*2], m.arena[48112+b0*2:48112+b0*2+n*2], m.arena[48160+b0*2:48160+b0*2+n*2], m.arena[48208+b0*2:48208+b0*2+n*2], m.arena[48304+b0*2:48304+b0*2+n*2])
+	rt.LSTMCell(n, 2, m.arena[46768+b0*8:46768+b0*8+n*8], m.arena[47520:47520+8], m.arena[49104+b0*2:49104+b0*2+n*2], m.arena[48256+b0*2:48256+b0*2+n*2], m.arena[47472+b0*2:47472+b0*2+n*2], m.arena[48064+b0*2:48064+b0*2+n*2], m.arena[48112+b0*2:48112+b0*2+n*2], m.arena[48160+b0*2:48160+b0*2+n*2], m.arena[48208+b0*2:48208+b0*2+n*2], m.arena[48304+b0*2:48304+b0*2+n*2])
 	// repeat_lstm/t1 … repeat_lstm/t2: 2 steps, one iteration each
 	for step := 1; step <= 2; step++ {
 		// repeat_lstm/t[step]/x_slice: Slice N×1×2
-		m.slice8(n, m.arena[46832+b0*6:46832+b0*6+n*6], m.arena[32912+b0*2:32912+b0*2+n*2], step)
+		m.slice8(n, m.arena[46832+b0*6:46832+b0*6+n*6], m.arena[48608+b0*2:48608+b0*2+n*2], step)
 		// repeat_lstm/t[step]/x: Reshape N×2: a view, no code
 		// repeat_lstm/t[step]/xh: Concat N×4
-		m.concat2(n, m.arena[47184+step*32+b0*4:47184+step*32+b0*4+n*4], m.arena[32912+b0*2:32912+b0*2+n*2], m.arena[47472+(step-1)*16+b0*2:47472+(step-1)*16+b0*2+n*2])
+		m.concat2(n, m.arena[47184+step*32+b0*4:47184+step*32+b0*4+n*4], m.arena[48608+b0*2:48608+b0*2+n*2], m.arena[47472+(step-1)*16+b0*2:47472+(step-1)*16+b0*2+n*2])
 		// repeat_lstm/t[step]/gates_matmul: MatMul N×8
 		rt.GemmPackedP(nil, false, n, 1, m.arena[47184+step*32+b0*4:47184+step*32+b0*4+n*4], 4, &m.repeatLstmWeightPackedForTrainingTransposed, 0, m.arena[46768+b0*8:46768+b0*8+n*8], 8)
 		// repeat_lstm/t[step]/i: Sigmoid N×2
@@ -1614,109 +1672,109 @@ func (m *Model) trainStepItems6(_, b0, b1 int) {
 	// d.repeat_lstm/t2/h.1@0: Slice N×2
 	m.slice35(n, m.arena[47472+b0*6:47472+b0*6+n*6], m.arena[47520+b0*2:47520+b0*2+n*2])
 	// d.repeat_lstm/t2/c_act.1: TanhGrad N×2, fused with d.repeat_lstm/t2/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[48672+b0*2:48672+b0*2+n*2], m.arena[47520+b0*2:47520+b0*2+n*2], m.arena[48240+b0*2:48240+b0*2+n*2], m.arena[48336+b0*2:48336+b0*2+n*2])
+	m.mulTanhGrad(n, m.arena[48432+b0*2:48432+b0*2+n*2], m.arena[47520+b0*2:47520+b0*2+n*2], m.arena[48240+b0*2:48240+b0*2+n*2], m.arena[48336+b0*2:48336+b0*2+n*2])
 	// d.repeat_lstm/t2/fc.2: Mul N×2
-	m.mul(n, m.arena[48672+b0*2:48672+b0*2+n*2], m.arena[48144+b0*2:48144+b0*2+n*2], m.arena[48640+b0*2:48640+b0*2+n*2])
+	m.mul(n, m.arena[48432+b0*2:48432+b0*2+n*2], m.arena[48144+b0*2:48144+b0*2+n*2], m.arena[48400+b0*2:48400+b0*2+n*2])
 	// d.repeat_lstm/t2/o.1: SigmoidGrad N×2, fused with d.repeat_lstm/t2/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[47520+b0*2:47520+b0*2+n*2], m.arena[48336+b0*2:48336+b0*2+n*2], m.arena[48240+b0*2:48240+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[48768+b0*2:48768+b0*2+n*2], m.arena[47520+b0*2:47520+b0*2+n*2], m.arena[48336+b0*2:48336+b0*2+n*2], m.arena[48240+b0*2:48240+b0*2+n*2])
 	// d.repeat_lstm/t2/o_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 6)
+	m.sliceGrad9(n, m.arena[48768+b0*2:48768+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 6)
 	// d.repeat_lstm/t2/g.1: TanhGrad N×2, fused with d.repeat_lstm/t2/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[48672+b0*2:48672+b0*2+n*2], m.arena[48096+b0*2:48096+b0*2+n*2], m.arena[48192+b0*2:48192+b0*2+n*2])
+	m.mulTanhGrad(n, m.arena[36576+b0*2:36576+b0*2+n*2], m.arena[48432+b0*2:48432+b0*2+n*2], m.arena[48096+b0*2:48096+b0*2+n*2], m.arena[48192+b0*2:48192+b0*2+n*2])
 	// d.repeat_lstm/t2/g_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 4)
+	m.sliceGrad9(n, m.arena[36576+b0*2:36576+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 4)
 	// d.repeat_lstm/t2/g_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t2/f.1: SigmoidGrad N×2, fused with d.repeat_lstm/t2/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[48672+b0*2:48672+b0*2+n*2], m.arena[48272+b0*2:48272+b0*2+n*2], m.arena[48144+b0*2:48144+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36592+b0*2:36592+b0*2+n*2], m.arena[48432+b0*2:48432+b0*2+n*2], m.arena[48272+b0*2:48272+b0*2+n*2], m.arena[48144+b0*2:48144+b0*2+n*2])
 	// d.repeat_lstm/t2/f_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 2)
+	m.sliceGrad9(n, m.arena[36592+b0*2:36592+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 2)
 	// d.repeat_lstm/t2/f_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t2/i.1: SigmoidGrad N×2, fused with d.repeat_lstm/t2/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[48672+b0*2:48672+b0*2+n*2], m.arena[48192+b0*2:48192+b0*2+n*2], m.arena[48096+b0*2:48096+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36608+b0*2:36608+b0*2+n*2], m.arena[48432+b0*2:48432+b0*2+n*2], m.arena[48192+b0*2:48192+b0*2+n*2], m.arena[48096+b0*2:48096+b0*2+n*2])
 	// d.repeat_lstm/t2/i_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 0)
+	m.sliceGrad9(n, m.arena[36608+b0*2:36608+b0*2+n*2], m.arena[36416+b0*8:36416+b0*8+n*8], 0)
 	// d.repeat_lstm/t2/i_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t2/gates.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.repeat_lstm/t0/gates.2
 	// d.repeat_lstm/t2/gates_matmul.1: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[36416+b0*8:36416+b0*8+n*8], 8, &m.repeatLstmWeightPackedForTrainingAsStored, 0, m.arena[36560+b0*4:36560+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[36416+b0*8:36416+b0*8+n*8], 8, &m.repeatLstmWeightPackedForTrainingAsStored, 0, m.arena[36480+b0*4:36480+b0*4+n*4], 4)
 	// d.repeat_lstm/t2/gates_matmul.2: MatMul 8×4
 	// summed over the steps by rt.GemmStepsP at d.repeat_lstm/t0/gates_matmul.2
 	// d.repeat_lstm/t2/xh.1: Slice N×2
-	m.slice30(n, m.arena[36560+b0*4:36560+b0*4+n*4], m.arena[36720+b0*2:36720+b0*2+n*2])
+	m.slice30(n, m.arena[36480+b0*4:36480+b0*4+n*4], m.arena[36624+b0*2:36624+b0*2+n*2])
 	// d.repeat_lstm/t2/xh.2: Slice N×2
-	m.slice31(n, m.arena[36560+b0*4:36560+b0*4+n*4], m.arena[36736+b0*2:36736+b0*2+n*2])
+	m.slice31(n, m.arena[36480+b0*4:36480+b0*4+n*4], m.arena[36640+b0*2:36640+b0*2+n*2])
 	// d.repeat_lstm/t2/xh.3@0: Slice N×2
-	m.slice36(n, m.arena[47472+b0*6:47472+b0*6+n*6], m.arena[36752+b0*2:36752+b0*2+n*2])
+	m.slice36(n, m.arena[47472+b0*6:47472+b0*6+n*6], m.arena[36656+b0*2:36656+b0*2+n*2])
 	// d.repeat_lstm/t2/xh.3: Add N×2
-	m.add(n, m.arena[36752+b0*2:36752+b0*2+n*2], m.arena[36736+b0*2:36736+b0*2+n*2], m.arena[36624+b0*2:36624+b0*2+n*2])
+	m.add(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36640+b0*2:36640+b0*2+n*2], m.arena[36544+b0*2:36544+b0*2+n*2])
 	// d.repeat_lstm/t2/x.1: Reshape N×1×2: a view, no code
 	// d.repeat_lstm/t2/x_slice.1: SliceGrad N×3×2
-	m.sliceGrad(n, m.arena[36720+b0*2:36720+b0*2+n*2], m.arena[36480+b0*6:36480+b0*6+n*6], 2)
+	m.sliceGrad(n, m.arena[36624+b0*2:36624+b0*2+n*2], m.arena[48352+b0*6:48352+b0*6+n*6], 2)
 	// d.repeat_lstm/t1/c_act.2: Add N×2, fused with d.repeat_lstm/t1/h.2 (Mul), d.repeat_lstm/t1/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[36624+b0*2:36624+b0*2+n*2], m.arena[48224+b0*2:48224+b0*2+n*2], m.arena[48320+b0*2:48320+b0*2+n*2], m.arena[48640+b0*2:48640+b0*2+n*2])
+	m.mulTanhGradAdd(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36544+b0*2:36544+b0*2+n*2], m.arena[48224+b0*2:48224+b0*2+n*2], m.arena[48320+b0*2:48320+b0*2+n*2], m.arena[48400+b0*2:48400+b0*2+n*2])
 	// d.repeat_lstm/t1/fc.2: Mul N×2
-	m.mul(n, m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48128+b0*2:48128+b0*2+n*2], m.arena[48656+b0*2:48656+b0*2+n*2])
+	m.mul(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[48128+b0*2:48128+b0*2+n*2], m.arena[48416+b0*2:48416+b0*2+n*2])
 	// d.repeat_lstm/t1/o.1: SigmoidGrad N×2, fused with d.repeat_lstm/t1/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36624+b0*2:36624+b0*2+n*2], m.arena[48320+b0*2:48320+b0*2+n*2], m.arena[48224+b0*2:48224+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[48768+b0*2:48768+b0*2+n*2], m.arena[36544+b0*2:36544+b0*2+n*2], m.arena[48320+b0*2:48320+b0*2+n*2], m.arena[48224+b0*2:48224+b0*2+n*2])
 	// d.repeat_lstm/t1/o_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 6)
+	m.sliceGrad9(n, m.arena[48768+b0*2:48768+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 6)
 	// d.repeat_lstm/t1/g.1: TanhGrad N×2, fused with d.repeat_lstm/t1/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48080+b0*2:48080+b0*2+n*2], m.arena[48176+b0*2:48176+b0*2+n*2])
+	m.mulTanhGrad(n, m.arena[36576+b0*2:36576+b0*2+n*2], m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[48080+b0*2:48080+b0*2+n*2], m.arena[48176+b0*2:48176+b0*2+n*2])
 	// d.repeat_lstm/t1/g_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 4)
+	m.sliceGrad9(n, m.arena[36576+b0*2:36576+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 4)
 	// d.repeat_lstm/t1/g_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t1/f.1: SigmoidGrad N×2, fused with d.repeat_lstm/t1/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48256+b0*2:48256+b0*2+n*2], m.arena[48128+b0*2:48128+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36592+b0*2:36592+b0*2+n*2], m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[48256+b0*2:48256+b0*2+n*2], m.arena[48128+b0*2:48128+b0*2+n*2])
 	// d.repeat_lstm/t1/f_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 2)
+	m.sliceGrad9(n, m.arena[36592+b0*2:36592+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 2)
 	// d.repeat_lstm/t1/f_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t1/i.1: SigmoidGrad N×2, fused with d.repeat_lstm/t1/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48176+b0*2:48176+b0*2+n*2], m.arena[48080+b0*2:48080+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36608+b0*2:36608+b0*2+n*2], m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[48176+b0*2:48176+b0*2+n*2], m.arena[48080+b0*2:48080+b0*2+n*2])
 	// d.repeat_lstm/t1/i_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 0)
+	m.sliceGrad9(n, m.arena[36608+b0*2:36608+b0*2+n*2], m.arena[36352+b0*8:36352+b0*8+n*8], 0)
 	// d.repeat_lstm/t1/i_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t1/gates.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.repeat_lstm/t0/gates.2
 	// d.repeat_lstm/t1/gates.2: Add 8
 	// summed over the steps by rt.ColSums64Steps at d.repeat_lstm/t0/gates.2
 	// d.repeat_lstm/t1/gates_matmul.1: MatMul N×4
-	rt.GemmPackedP(nil, false, n, 1, m.arena[36352+b0*8:36352+b0*8+n*8], 8, &m.repeatLstmWeightPackedForTrainingAsStored, 0, m.arena[36560+b0*4:36560+b0*4+n*4], 4)
+	rt.GemmPackedP(nil, false, n, 1, m.arena[36352+b0*8:36352+b0*8+n*8], 8, &m.repeatLstmWeightPackedForTrainingAsStored, 0, m.arena[36480+b0*4:36480+b0*4+n*4], 4)
 	// d.repeat_lstm/t1/gates_matmul.2: MatMul 8×4
 	// summed over the steps by rt.GemmStepsP at d.repeat_lstm/t0/gates_matmul.2
 	// d.repeat_lstm/t1/gates_matmul.3: Add 8×4: one product over the steps (rt.GemmStepsP at d.repeat_lstm/t0/gates_matmul.2), no code
 	// d.repeat_lstm/t1/xh.1: Slice N×2
-	m.slice30(n, m.arena[36560+b0*4:36560+b0*4+n*4], m.arena[36720+b0*2:36720+b0*2+n*2])
+	m.slice30(n, m.arena[36480+b0*4:36480+b0*4+n*4], m.arena[36624+b0*2:36624+b0*2+n*2])
 	// d.repeat_lstm/t1/xh.2: Slice N×2
-	m.slice31(n, m.arena[36560+b0*4:36560+b0*4+n*4], m.arena[36736+b0*2:36736+b0*2+n*2])
+	m.slice31(n, m.arena[36480+b0*4:36480+b0*4+n*4], m.arena[36640+b0*2:36640+b0*2+n*2])
 	// d.repeat_lstm/t1/xh.3@0: Slice N×2
-	m.slice7(n, m.arena[47472+b0*6:47472+b0*6+n*6], m.arena[36752+b0*2:36752+b0*2+n*2])
+	m.slice7(n, m.arena[47472+b0*6:47472+b0*6+n*6], m.arena[36656+b0*2:36656+b0*2+n*2])
 	// d.repeat_lstm/t1/xh.3: Add N×2
-	m.add(n, m.arena[36752+b0*2:36752+b0*2+n*2], m.arena[36736+b0*2:36736+b0*2+n*2], m.arena[36640+b0*2:36640+b0*2+n*2])
+	m.add(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36640+b0*2:36640+b0*2+n*2], m.arena[36560+b0*2:36560+b0*2+n*2])
 	// d.repeat_lstm/t1/x.1: Reshape N×1×2: a view, no code
 	// d.repeat_lstm/t1/x_slice.1: SliceGrad N×3×2
-	m.sliceGrad(n, m.arena[36720+b0*2:36720+b0*2+n*2], m.arena[36480+b0*6:36480+b0*6+n*6], 1)
+	m.sliceGrad(n, m.arena[36624+b0*2:36624+b0*2+n*2], m.arena[48352+b0*6:48352+b0*6+n*6], 1)
 	// d.repeat_lstm/t1/x_slice.2: Add N×3×2: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t0/c_act.2: Add N×2, fused with d.repeat_lstm/t0/h.2 (Mul), d.repeat_lstm/t0/c_act.1 (TanhGrad)
-	m.mulTanhGradAdd(n, m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[36640+b0*2:36640+b0*2+n*2], m.arena[48208+b0*2:48208+b0*2+n*2], m.arena[48304+b0*2:48304+b0*2+n*2], m.arena[48656+b0*2:48656+b0*2+n*2])
+	m.mulTanhGradAdd(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36560+b0*2:36560+b0*2+n*2], m.arena[48208+b0*2:48208+b0*2+n*2], m.arena[48304+b0*2:48304+b0*2+n*2], m.arena[48416+b0*2:48416+b0*2+n*2])
 	// d.repeat_lstm/t0/o.1: SigmoidGrad N×2, fused with d.repeat_lstm/t0/h.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36640+b0*2:36640+b0*2+n*2], m.arena[48304+b0*2:48304+b0*2+n*2], m.arena[48208+b0*2:48208+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[48768+b0*2:48768+b0*2+n*2], m.arena[36560+b0*2:36560+b0*2+n*2], m.arena[48304+b0*2:48304+b0*2+n*2], m.arena[48208+b0*2:48208+b0*2+n*2])
 	// d.repeat_lstm/t0/o_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36656+b0*2:36656+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 6)
+	m.sliceGrad9(n, m.arena[48768+b0*2:48768+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 6)
 	// d.repeat_lstm/t0/g.1: TanhGrad N×2, fused with d.repeat_lstm/t0/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48064+b0*2:48064+b0*2+n*2], m.arena[48160+b0*2:48160+b0*2+n*2])
+	m.mulTanhGrad(n, m.arena[36576+b0*2:36576+b0*2+n*2], m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[48064+b0*2:48064+b0*2+n*2], m.arena[48160+b0*2:48160+b0*2+n*2])
 	// d.repeat_lstm/t0/g_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 4)
+	m.sliceGrad9(n, m.arena[36576+b0*2:36576+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 4)
 	// d.repeat_lstm/t0/g_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t0/f.1: SigmoidGrad N×2, fused with d.repeat_lstm/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[49008+b0*2:49008+b0*2+n*2], m.arena[48112+b0*2:48112+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36592+b0*2:36592+b0*2+n*2], m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[49104+b0*2:49104+b0*2+n*2], m.arena[48112+b0*2:48112+b0*2+n*2])
 	// d.repeat_lstm/t0/f_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36688+b0*2:36688+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 2)
+	m.sliceGrad9(n, m.arena[36592+b0*2:36592+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 2)
 	// d.repeat_lstm/t0/f_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t0/i.1: SigmoidGrad N×2, fused with d.repeat_lstm/t0/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[36768+b0*2:36768+b0*2+n*2], m.arena[48160+b0*2:48160+b0*2+n*2], m.arena[48064+b0*2:48064+b0*2+n*2])
+	m.mulSigmoidGrad(n, m.arena[36608+b0*2:36608+b0*2+n*2], m.arena[36672+b0*2:36672+b0*2+n*2], m.arena[48160+b0*2:48160+b0*2+n*2], m.arena[48064+b0*2:48064+b0*2+n*2])
 	// d.repeat_lstm/t0/i_pre.1: SliceGrad N×8
-	m.sliceGrad9(n, m.arena[36704+b0*2:36704+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 0)
+	m.sliceGrad9(n, m.arena[36608+b0*2:36608+b0*2+n*2], m.arena[36288+b0*8:36288+b0*8+n*8], 0)
 	// d.repeat_lstm/t0/i_pre.2: Add N×8: written in place by its SliceGrads, no code
 	// d.repeat_lstm/t0/gates.1: ChannelSum 8
 	// summed over the steps by rt.ColSums64Steps at d.repeat_lstm/t0/gates.2
@@ -1730,25 +1788,25 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	// d.bilstm/reverse/t4/h.1@0: Slice N×3
 	m.slice37(n, m.arena[38240+b0*6:38240+b0*6+n*6], m.arena[36768+b0*3:36768+b0*3+n*3])
 	// d.bilstm/reverse/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[36768+b0*3:36768+b0*3+n*3], m.arena[45456+b0*3:45456+b0*3+n*3], m.arena[45776+b0*3:45776+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[48848+b0*3:48848+b0*3+n*3], m.arena[36768+b0*3:36768+b0*3+n*3], m.arena[45456+b0*3:45456+b0*3+n*3], m.arena[45776+b0*3:45776+b0*3+n*3])
 	// d.bilstm/reverse/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[45136+b0*3:45136+b0*3+n*3], m.arena[47088+b0*3:47088+b0*3+n*3])
+	m.mul(n, m.arena[48848+b0*3:48848+b0*3+n*3], m.arena[45136+b0*3:45136+b0*3+n*3], m.arena[47088+b0*3:47088+b0*3+n*3])
 	// d.bilstm/reverse/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/h.1 (Mul)
 	m.mulSigmoidGrad(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[36768+b0*3:36768+b0*3+n*3], m.arena[45776+b0*3:45776+b0*3+n*3], m.arena[45456+b0*3:45456+b0*3+n*3])
 	// d.bilstm/reverse/t4/o_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 9)
 	// d.bilstm/reverse/t4/g.1: TanhGrad N×3, fused with d.bilstm/reverse/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[44976+b0*3:44976+b0*3+n*3], m.arena[45296+b0*3:45296+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[48848+b0*3:48848+b0*3+n*3], m.arena[44976+b0*3:44976+b0*3+n*3], m.arena[45296+b0*3:45296+b0*3+n*3])
 	// d.bilstm/reverse/t4/g_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 6)
 	// d.bilstm/reverse/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[45584+b0*3:45584+b0*3+n*3], m.arena[45136+b0*3:45136+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[48848+b0*3:48848+b0*3+n*3], m.arena[45584+b0*3:45584+b0*3+n*3], m.arena[45136+b0*3:45136+b0*3+n*3])
 	// d.bilstm/reverse/t4/f_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 3)
 	// d.bilstm/reverse/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[37792+b0*3:37792+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[45296+b0*3:45296+b0*3+n*3], m.arena[44976+b0*3:44976+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[37792+b0*3:37792+b0*3+n*3], m.arena[48848+b0*3:48848+b0*3+n*3], m.arena[45296+b0*3:45296+b0*3+n*3], m.arena[44976+b0*3:44976+b0*3+n*3])
 	// d.bilstm/reverse/t4/i_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[37792+b0*3:37792+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 0)
 	// d.bilstm/reverse/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -1860,7 +1918,7 @@ func (m *Model) trainStepItems7(_, b0, b1 int) {
 	m.sliceGrad10(n, m.arena[37728+b0*3:37728+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 6)
 	// d.bilstm/reverse/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/reverse/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/reverse/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[48816+b0*3:48816+b0*3+n*3], m.arena[45008+b0*3:45008+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[37888+b0*3:37888+b0*3+n*3], m.arena[48912+b0*3:48912+b0*3+n*3], m.arena[45008+b0*3:45008+b0*3+n*3])
 	// d.bilstm/reverse/t0/f_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[37760+b0*3:37760+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 3)
 	// d.bilstm/reverse/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -1883,25 +1941,25 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 	// d.bilstm/forward/t4/h.1@0: Slice N×3
 	m.slice40(n, m.arena[38240+b0*6:38240+b0*6+n*6], m.arena[36768+b0*3:36768+b0*3+n*3])
 	// d.bilstm/forward/t4/c_act.1: TanhGrad N×3, fused with d.bilstm/forward/t4/h.2 (Mul)
-	m.mulTanhGrad(n, m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[36768+b0*3:36768+b0*3+n*3], m.arena[44336+b0*3:44336+b0*3+n*3], m.arena[44656+b0*3:44656+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[48848+b0*3:48848+b0*3+n*3], m.arena[36768+b0*3:36768+b0*3+n*3], m.arena[44336+b0*3:44336+b0*3+n*3], m.arena[44656+b0*3:44656+b0*3+n*3])
 	// d.bilstm/forward/t4/fc.2: Mul N×3
-	m.mul(n, m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[44016+b0*3:44016+b0*3+n*3], m.arena[38048+b0*3:38048+b0*3+n*3])
+	m.mul(n, m.arena[48848+b0*3:48848+b0*3+n*3], m.arena[44016+b0*3:44016+b0*3+n*3], m.arena[38048+b0*3:38048+b0*3+n*3])
 	// d.bilstm/forward/t4/o.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/h.1 (Mul)
 	m.mulSigmoidGrad(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[36768+b0*3:36768+b0*3+n*3], m.arena[44656+b0*3:44656+b0*3+n*3], m.arena[44336+b0*3:44336+b0*3+n*3])
 	// d.bilstm/forward/t4/o_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[38288+b0*3:38288+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 9)
 	// d.bilstm/forward/t4/g.1: TanhGrad N×3, fused with d.bilstm/forward/t4/ig.2 (Mul)
-	m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[43856+b0*3:43856+b0*3+n*3], m.arena[44176+b0*3:44176+b0*3+n*3])
+	m.mulTanhGrad(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[48848+b0*3:48848+b0*3+n*3], m.arena[43856+b0*3:43856+b0*3+n*3], m.arena[44176+b0*3:44176+b0*3+n*3])
 	// d.bilstm/forward/t4/g_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 6)
 	// d.bilstm/forward/t4/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[44464+b0*3:44464+b0*3+n*3], m.arena[44016+b0*3:44016+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[48848+b0*3:48848+b0*3+n*3], m.arena[44464+b0*3:44464+b0*3+n*3], m.arena[44016+b0*3:44016+b0*3+n*3])
 	// d.bilstm/forward/t4/f_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 3)
 	// d.bilstm/forward/t4/f_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t4/i.1: SigmoidGrad N×3, fused with d.bilstm/forward/t4/ig.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[48752+b0*3:48752+b0*3+n*3], m.arena[44176+b0*3:44176+b0*3+n*3], m.arena[43856+b0*3:43856+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[48848+b0*3:48848+b0*3+n*3], m.arena[44176+b0*3:44176+b0*3+n*3], m.arena[43856+b0*3:43856+b0*3+n*3])
 	// d.bilstm/forward/t4/i_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19088+b0*3:19088+b0*3+n*3], m.arena[18000+b0*12:18000+b0*12+n*12], 0)
 	// d.bilstm/forward/t4/i_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -2013,7 +2071,7 @@ func (m *Model) trainStepItems8(_, b0, b1 int) {
 	m.sliceGrad10(n, m.arena[19024+b0*3:19024+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 6)
 	// d.bilstm/forward/t0/g_pre.2: Add N×12: written in place by its SliceGrads, no code
 	// d.bilstm/forward/t0/f.1: SigmoidGrad N×3, fused with d.bilstm/forward/t0/fc.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[48816+b0*3:48816+b0*3+n*3], m.arena[43888+b0*3:43888+b0*3+n*3])
+	m.mulSigmoidGrad(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[47024+b0*3:47024+b0*3+n*3], m.arena[48912+b0*3:48912+b0*3+n*3], m.arena[43888+b0*3:43888+b0*3+n*3])
 	// d.bilstm/forward/t0/f_pre.1: SliceGrad N×12
 	m.sliceGrad10(n, m.arena[19056+b0*3:19056+b0*3+n*3], m.arena[17616+b0*12:17616+b0*12+n*12], 3)
 	// d.bilstm/forward/t0/f_pre.2: Add N×12: written in place by its SliceGrads, no code
@@ -2033,13 +2091,13 @@ func (m *Model) trainStepItems9(_, b0, b1 int) {
 	n := b1 - b0
 	// d.gru/sequence.1: Reshape N×20: a view, no code
 	// d.gru/t4/z_h_minus_n.1@0: Slice N×4
-	m.slice34(n, m.arena[37888+b0*20:37888+b0*20+n*20], m.arena[48752+b0*4:48752+b0*4+n*4])
+	m.slice34(n, m.arena[37888+b0*20:37888+b0*20+n*20], m.arena[48848+b0*4:48848+b0*4+n*4])
 	// d.gru/t4/z_h_minus_n.2: Mul N×4
-	m.mul(n, m.arena[48752+b0*4:48752+b0*4+n*4], m.arena[42576+b0*4:42576+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
+	m.mul(n, m.arena[48848+b0*4:48848+b0*4+n*4], m.arena[42576+b0*4:42576+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4])
 	// d.gru/t4/h_minus_n.2@0: Slice N×4
 	m.slice41(n, m.arena[37888+b0*20:37888+b0*20+n*20], m.arena[19056+b0*4:19056+b0*4+n*4])
 	// d.gru/t4/n.1: TanhGrad N×4, fused with d.gru/t4/h_minus_n.1 (Scale), d.gru/t4/h_minus_n.3 (Add)
-	m.scaleAddTanhGrad(n, m.arena[38176+b0*4:38176+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[48752+b0*4:48752+b0*4+n*4], m.arena[42736+b0*4:42736+b0*4+n*4])
+	m.scaleAddTanhGrad(n, m.arena[38176+b0*4:38176+b0*4+n*4], m.arena[19024+b0*4:19024+b0*4+n*4], m.arena[48848+b0*4:48848+b0*4+n*4], m.arena[42736+b0*4:42736+b0*4+n*4])
 	// d.gru/t4/n_pre.1: ChannelSum 4
 	// summed over the steps by rt.ColSums64Steps at d.gru/t0/n_pre.2
 	// d.gru/t4/n_pre_matmul.1: MatMul N×8
@@ -2051,7 +2109,7 @@ func (m *Model) trainStepItems9(_, b0, b1 int) {
 	// d.gru/t4/xrh.2: Slice N×4
 	m.slice5(n, m.arena[36672+b0*8:36672+b0*8+n*8], m.arena[47120+b0*4:47120+b0*4+n*4])
 	// d.gru/t4/z.1: SigmoidGrad N×4, fused with d.gru/t4/z_h_minus_n.1 (Mul)
-	m.mulSigmoidGrad(n, m.arena[47152+b0*4:47152+b0*4+n*4], m.arena[48752+b0*4:48752+b0*4+n*4], m.arena[42896+b0*4:42896+b0*4+n*4], m.arena[42576+b0*4:42576+b0*4+n*4])
+	m.mulSigmoidGrad(n, m.arena[47152+b0*4:47152+b0*4+n*4], m.arena[48848+b0*4:48848+b0*4+n*4], m.arena[42896+b0*4:42896+b0*4+n*4], m.arena[42576+b0*4:42576+b0*4+n*4])
 	// d.gru/t4/z_pre.1: SliceGrad N×8
 	m.sliceGrad4(n, m.arena[47152+b0*4:47152+b0*4+n*4], m.arena[37824+b0*8:37824+b0*8+n*8], 4)
 	// d.gru/t4/r.1: SigmoidGrad N×4, fused with d.gru/t4/rh.1 (Mul)

@@ -152,7 +152,7 @@ func init() {
 		ir.OpAddScalar:          (*gen).addScalar,
 		ir.OpSigmoid:            func(ge *gen) bool { return ge.unary(ir.OpSigmoid, ir.Attrs{}, 0) },
 		ir.OpTanh:               func(ge *gen) bool { return ge.unary(ir.OpTanh, ir.Attrs{}, 0) },
-		ir.OpRelu:               func(ge *gen) bool { return ge.unary(ir.OpRelu, ir.Attrs{}, 0) },
+		ir.OpRelu:               (*gen).relu,
 		ir.OpLeakyRelu:          func(ge *gen) bool { return ge.unary(ir.OpLeakyRelu, ir.Attrs{Alpha: 0.05 + 0.25*ge.rng.Float64()}, 0) },
 		ir.OpReluMax:            func(ge *gen) bool { return ge.unary(ir.OpReluMax, ir.Attrs{Alpha: 0.25 + 2*ge.rng.Float64()}, 0) },
 		ir.OpExp:                func(ge *gen) bool { return ge.unary(ir.OpExp, ir.Attrs{}, 0) },
@@ -196,10 +196,10 @@ var lossOps = []string{ir.OpMSELoss, ir.OpMAELoss, ir.OpHuberLoss, ir.OpBCELoss,
 // the losses that end a graph, is RunningUpdate (made, in training graphs only, by
 // the running-update proposer with the ChannelMean it reads), OneHot (made by the
 // loss, the one-hot target of a CategoricalCELoss), bilinear upsampling (made by the
-// upsampling proposer) or a smooth activation (made by the smooth-activation
-// proposer).
+// upsampling proposer), a smooth activation (made by the smooth-activation
+// proposer) or PReLU (made by the Relu proposer).
 func Covered(op string) bool {
-	if _, ok := proposers[op]; ok || op == ir.OpRunningUpdate || op == ir.OpOneHot || op == ir.OpUpSampleBilinear2D || slices.Contains(smoothOps, op) || op == ir.OpLogSoftmax || op == ir.OpNLLLoss {
+	if _, ok := proposers[op]; ok || op == ir.OpRunningUpdate || op == ir.OpOneHot || op == ir.OpUpSampleBilinear2D || op == ir.OpPReLU || slices.Contains(smoothOps, op) || op == ir.OpLogSoftmax || op == ir.OpNLLLoss {
 		return true
 	}
 	for _, l := range lossOps {
@@ -864,6 +864,36 @@ func (ge *gen) layerNorm() bool {
 	}
 	f := float64(s[axis:].Elems())
 	_, ok := ge.add(ir.OpLayerNorm, ir.Attrs{Axis: axis, Eps: eps}, info{mag: math.Sqrt(f)*1.1 + 1.1, lo: -1}, in...)
+	return ok
+}
+
+// relu appends a Relu or, one time in three, a PReLU (which has no proposer of its
+// own, so that adding it did not make the other proposals rarer).
+func (ge *gen) relu() bool {
+	if ge.rng.IntN(3) == 0 {
+		return ge.prelu()
+	}
+	return ge.unary(ir.OpRelu, ir.Attrs{}, 0)
+}
+
+// prelu appends a PReLU of a batched value with an α parameter that runs along
+// each axis after the batch or is shared along it (PyTorch's one α, one per channel,
+// Keras' shared axes). |α| ≤ 1.1 bounds |y| by 1.1·|x|.
+func (ge *gen) prelu() bool {
+	x := ge.pick(func(n *ir.Node) bool { return batched(n) && n.Shape.Rank() >= 2 && n.Shape.Elems() <= 256 })
+	if x < 0 {
+		return false
+	}
+	s := ge.shape(x)
+	alpha := make(ir.Shape, s.Rank()-1)
+	for i := range alpha {
+		alpha[i] = 1
+		if ge.chance(0.5) {
+			alpha[i] = s[i+1]
+		}
+	}
+	xi := ge.info[x]
+	_, ok := ge.add(ir.OpPReLU, ir.Attrs{}, info{mag: 1.1 * xi.mag, lo: -1}, x, ge.param(alpha, ir.RoleWeight))
 	return ok
 }
 

@@ -35,7 +35,7 @@ const Tolerance = 1e-4
 const LR = 0.125
 
 // CheckGenerated checks a package generated (with tests) from model name (of All,
-// SCE, ActModels, Conv1DModels, Embeddings, Upsample, SeqAEs, DilationModels, PadCrop, MNIST, LayerNorms, PermuteModels, GroupModels or AdaptiveModels) against what PyTorch computed for it: it loads
+// SCE, ActModels, Conv1DModels, Embeddings, Upsample, SeqAEs, DilationModels, PadCrop, MNIST, LayerNorms, PermuteModels, GroupModels, AdaptiveModels or PReLUs) against what PyTorch computed for it: it loads
 // the torch parameters into the generated Model through Params (requiring
 // PyTorch's shapes), runs Predict and Loss in inference mode on the
 // torch inputs and compares them with the eval outputs and eval loss; then takes one
@@ -197,7 +197,7 @@ func goldenOf(t *testing.T, name string) *Golden {
 	for _, set := range []struct {
 		file  string
 		cases []Case
-	}{{SCEGoldenFile, SCE}, {ActGoldenFile, ActModels}, {Conv1DGoldenFile, Conv1DModels}, {EmbeddingGoldenFile, Embeddings}, {UpsampleGoldenFile, Upsample}, {SeqAEGoldenFile, SeqAEs}, {DilationGoldenFile, DilationModels}, {PadCropGoldenFile, PadCrop}, {MNISTGoldenFile, MNIST}, {LayerNormGoldenFile, LayerNorms}, {PermuteGoldenFile, PermuteModels}, {GroupsGoldenFile, GroupModels}, {AdaptiveGoldenFile, AdaptiveModels}} {
+	}{{SCEGoldenFile, SCE}, {ActGoldenFile, ActModels}, {Conv1DGoldenFile, Conv1DModels}, {EmbeddingGoldenFile, Embeddings}, {UpsampleGoldenFile, Upsample}, {SeqAEGoldenFile, SeqAEs}, {DilationGoldenFile, DilationModels}, {PadCropGoldenFile, PadCrop}, {MNISTGoldenFile, MNIST}, {LayerNormGoldenFile, LayerNorms}, {PermuteGoldenFile, PermuteModels}, {GroupsGoldenFile, GroupModels}, {AdaptiveGoldenFile, AdaptiveModels}, {PReLUGoldenFile, PReLUs}} {
 		for _, c := range set.cases {
 			if c.Name == name {
 				file, cases = set.file, set.cases

@@ -10,7 +10,7 @@ import (
 // TestEveryModelBuildsWithTheGoldenParameters checks that each golden file holds
 // the models of its Go side (All, SCE, ActModels, DenseSeq, Conv1DModels, Embeddings,
 // Upsample, SeqAEs, DilationModels, PadCrop, MNIST, LayerNorms, PermuteModels,
-// GroupModels, AdaptiveModels) in order, that each model builds with exactly the torch parameters' names
+// GroupModels, AdaptiveModels, PReLUs) in order, that each model builds with exactly the torch parameters' names
 // and shapes and the torch inputs' names, and that no name is in two sets
 // (CheckGenerated finds a model by name).
 func TestEveryModelBuildsWithTheGoldenParameters(t *testing.T) {
@@ -20,7 +20,7 @@ func TestEveryModelBuildsWithTheGoldenParameters(t *testing.T) {
 		cases []Case
 	}{{GoldenFile, All}, {SCEGoldenFile, SCE}, {ActGoldenFile, ActModels}, {DenseSeqGoldenFile, DenseSeq},
 		{Conv1DGoldenFile, Conv1DModels}, {EmbeddingGoldenFile, Embeddings}, {UpsampleGoldenFile, Upsample}, {SeqAEGoldenFile, SeqAEs}, {DilationGoldenFile, DilationModels}, {PadCropGoldenFile, PadCrop}, {MNISTGoldenFile, MNIST}, {LayerNormGoldenFile, LayerNorms},
-		{PermuteGoldenFile, PermuteModels}, {GroupsGoldenFile, GroupModels}, {AdaptiveGoldenFile, AdaptiveModels}} {
+		{PermuteGoldenFile, PermuteModels}, {GroupsGoldenFile, GroupModels}, {AdaptiveGoldenFile, AdaptiveModels}, {PReLUGoldenFile, PReLUs}} {
 		goldens, err := LoadGoldenOf(filepath.Join("..", "..", set.file), set.cases)
 		require.NoError(t, err)
 		for i, c := range set.cases {

@@ -7,6 +7,8 @@
 // Cropping2D, LSTM, Conv2DTranspose with same padding, LayerNormalization (its
 // center and scale switches, and its epsilon, 1e-3, set with nn.Eps),
 // DepthwiseConv2D, SeparableConv2D, Permute and GlobalAveragePooling1D over steps.
+// center and scale switches, and its epsilon, 1e-3, set with nn.Eps), and PReLU (its
+// shared_axes, channels last).
 //
 // Regenerate from the repository root with
 //
@@ -22,8 +24,9 @@
 // Conv2D kernels (kh, kw, in, out), Conv1D kernels (k, in, out), Conv2DTranspose
 // kernels (kh, kw, out, in), Dense kernels (in, out), LSTM kernel (in, 4H),
 // recurrent_kernel (H, 4H) with gates i, f, c, o, and one bias (4H), LayerNormalization
-// gamma and beta of the normalised shape (H, W, C for an image). Weight keys are
-// "<layer>.<kernel|recurrent_kernel|bias|gamma|beta>". The loss of a case is either a Keras loss
+// gamma and beta of the normalised shape (H, W, C for an image), PReLU alpha of the
+// input's shape after the batch (H, W, C for an image). Weight keys are
+// "<layer>.<kernel|recurrent_kernel|bias|gamma|beta|alpha>". The loss of a case is either a Keras loss
 // averaged over the batch (as model.compile does), or, for the cases whose point is a
 // layer, sum(y · r) with r a random tensor of y's shape (recorded as input "r"), so
 // that the gradients of every weight pass back through the layer under test. Grads
@@ -352,6 +355,21 @@ layerCase('permute_dense', 'permute_2_1_dense4_on_6x3', [2, 6, 3],
   () => seq([6, 3], [['permute', { name: 'p', dims: [2, 1] }], ['dense', { name: 'fc', units: 4 }]]));
 layerCase('gap1d_steps', 'dense4_global_average_pooling1d_over_6_steps', [2, 6, 3],
   () => seq([6, 3], [['dense', { name: 'fc', units: 4 }], ['globalAveragePooling1d', { name: 'gap' }]]));
+// i. PReLU (alpha "<layer>.alpha", of the input's shape after the batch with the
+// shared axes of size 1): an α per feature of a Dense output, shared over the steps
+// of (N, T, F) (shared_axes [1]), one per channel of an image (shared_axes [1, 2],
+// α (1, 1, C), dlgen's SharedAxes(2, 3), α (C, 1, 1)), and one per element of an
+// image (α (H, W, C), dlgen's (C, H, W)). Random α in ±0.5, negative ones included.
+layerCase('prelu_features', 'dense6_prelu', [3, 5],
+  () => seq([5], [['dense', { name: 'fc', units: 6 }], ['prelu', { name: 'act' }]]));
+layerCase('prelu_shared_steps', 'dense3_per_step_prelu_shared_axes_1', [2, 4, 3],
+  () => seq([4, 3], [['dense', { name: 'fc', units: 3 }], ['prelu', { name: 'act', sharedAxes: [1] }]]));
+layerCase('prelu_image_channels', 'conv1x1_prelu_shared_axes_1_2', [2, 3, 4, 2],
+  () => seq([3, 4, 2], [['conv2d', { name: 'conv', filters: 3, kernelSize: 1 }],
+    ['prelu', { name: 'act', sharedAxes: [1, 2] }]]));
+layerCase('prelu_image_elements', 'conv1x1_prelu_per_element', [2, 3, 4, 2],
+  () => seq([3, 4, 2], [['conv2d', { name: 'conv', filters: 3, kernelSize: 1 }],
+    ['prelu', { name: 'act' }]]));
 
 process.stdout.write(JSON.stringify({
   generator: 'testdata/keras/keras_golden.js',

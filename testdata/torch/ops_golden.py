@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden values for dlgen's element-wise, activation, channel, shape and loss kernels,
-for bilinear upsampling, Repeat (RepeatVector), zero padding and cropping, and layer
-normalisation, Transpose (Permute), and ReluMax (ReLU6).
+for bilinear upsampling, Repeat (RepeatVector), zero padding and cropping, layer
+normalisation, Transpose (Permute), ReluMax (ReLU6) and the parametric ReLU (PReLU).
 
 Regenerate with (PyTorch 1.13, Debian's python3-torch):
 
@@ -686,6 +686,47 @@ xk = t([[-1.0, 0.0, 0.7, 1.5, 2.0], [1.499, 1.501, 0.2, -0.2, 1.0]])
 case("relu capped at 1.5", "ReluMax", {"alpha": 1.5}, [inp(xk)], F.hardtanh(xk, 0.0, 1.5))
 case("relu capped at 1.5: gradient", "ReluMaxGrad", {"alpha": 1.5}, [inp(F.hardtanh(xk, 0.0, 1.5)), inp(dyc)],
      grad_of(lambda v: F.hardtanh(v, 0.0, 1.5), xk, dyc))
+# ---- parametric ReLU ----
+# PReLU(x, α) is y = x where x > 0, else α·x, α broadcast over the batch, its own
+# axes of size 1 and x's axes past its last (α's axes are x's from axis 1 on).
+# F.prelu takes PyTorch's one α, (1), or one per channel, (C), also stored as dlgen's
+# full-rank (1, 1, 1); Keras' α per element or shared over some axes is
+# torch.where(x > 0, x, α·x) with α broadcast.
+# PReLUGrad(x, α, dy) is autograd's input gradient (α·dy at x = 0, as PyTorch's) and
+# PReLUAlphaGrad(x, dy) its α gradient. Every x holds exact zeros.
+
+
+def with_zeros(x, every=4):
+    flat = x.clone().reshape(-1)
+    flat[::every] = 0
+    return flat.reshape(x.shape)
+
+
+def prelu_cases(name, x, alpha, shape, f):
+    """alpha is what f takes; shape is dlgen's shape of α (the same values)."""
+    dy = randn(*x.shape)
+    a_in = inp(alpha.reshape(shape), False)
+    case("prelu " + name, "PReLU", {}, [inp(x), a_in], f(x, alpha))
+    case("prelu " + name + ": input gradient", "PReLUGrad", {}, [inp(x), a_in, inp(dy)],
+         grad_of(lambda v: f(v, alpha), x, dy))
+    case("prelu " + name + ": α gradient", "PReLUAlphaGrad", {"shape": list(shape)}, [inp(x), inp(dy)],
+         grad_of(lambda v: f(x, v), alpha, dy).reshape(shape))
+
+
+def keras_prelu(v, a):
+    return torch.where(v > 0, v, a * v)
+
+
+prelu_cases("with PyTorch's one α on (N, F)", with_zeros(randn(4, 5)), t([0.25]), (1,), F.prelu)
+prelu_cases("with an α per channel of (N, C)", with_zeros(randn(4, 3)), uniform(-0.5, 1.5, 3), (3,), F.prelu)
+prelu_cases("with PyTorch's one α on an image", with_zeros(randn(2, 3, 2, 3), 5), t([0.1]), (1,), F.prelu)
+prelu_cases("with an α per channel of an image", with_zeros(randn(2, 3, 2, 3), 3), uniform(-0.5, 1.5, 3), (3,), F.prelu)
+prelu_cases("with α of rank 3 shared over an image", with_zeros(randn(2, 3, 2, 3), 5), t([0.1]), (1, 1, 1), F.prelu)
+prelu_cases("with Keras' α per element of (N, T, F)", with_zeros(randn(3, 2, 4)), uniform(-0.5, 1.5, 2, 4), (2, 4), keras_prelu)
+prelu_cases("with Keras' α shared over the steps of (N, T, F)", with_zeros(randn(3, 2, 4), 3), uniform(-0.5, 1.5, 1, 4), (1, 4), keras_prelu)
+prelu_cases("with Keras' α shared over an image's plane, per channel", with_zeros(randn(2, 3, 2, 2), 3),
+            uniform(-0.5, 1.5, 3, 1, 1), (3, 1, 1), keras_prelu)
+
 
 json.dump({"generator": "testdata/torch/ops_golden.py", "torch": torch.__version__, "cases": cases},
           sys.stdout, separators=(",", ":"))
