@@ -35,6 +35,7 @@ type RandomLayer struct {
 	Eps      float64   `json:"eps,omitempty"`
 	Momentum float64   `json:"momentum,omitempty"`
 	Units    int       `json:"units,omitempty"`
+	Groups   int       `json:"groups,omitempty"` // conv2d, conv1d: nn.Groups
 	// Recurrent layers: Cell is simple_rnn, lstm or gru; Seq is ReturnSequences,
 	// Bi Bidirectional (joined by Merge); InitState gives the layer the inputs h0
 	// (and c0), then h0_reverse (and c0_reverse).
@@ -49,7 +50,7 @@ type RandomLayer struct {
 	With string `json:"with,omitempty"`
 	Axis int    `json:"axis,omitempty"`
 	// Embedding: Vocab ids of Dim values, PaddingIdx if set. RepeatVector: N.
-	// Reshape: Dims.
+	// Reshape: Dims. Permute: Dims (from 1 after the batch). Adaptive pooling: Size.
 	Vocab      int   `json:"vocab,omitempty"`
 	Dim        int   `json:"dim,omitempty"`
 	PaddingIdx *int  `json:"padding_idx,omitempty"`
@@ -215,6 +216,9 @@ func (l RandomLayer) apply(m *nn.Model, x *nn.T, env map[string]*nn.T) *nn.T {
 		}
 		return opts
 	}
+	if l.Groups > 0 {
+		opts = append(opts, nn.Groups(l.Groups))
+	}
 	switch l.Type {
 	case "conv2d":
 		return x.Conv2D(l.Name, l.Filters, act(opts)...)
@@ -279,6 +283,12 @@ func (l RandomLayer) apply(m *nn.Model, x *nn.T, env map[string]*nn.T) *nn.T {
 		return x.RepeatVector(l.Name, l.N)
 	case "reshape":
 		return x.Reshape(l.Name, l.Dims...)
+	case "permute":
+		return x.Permute(l.Name, l.Dims...)
+	case "adaptive_avg2d":
+		return x.AdaptiveAvgPool2D(l.Name, l.Size[0], l.Size[1])
+	case "adaptive_max2d":
+		return x.AdaptiveMaxPool2D(l.Name, l.Size[0], l.Size[1])
 	case "merge":
 		other, ok := env[l.With]
 		if !ok {

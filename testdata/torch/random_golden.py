@@ -46,6 +46,12 @@ Left out on purpose (docs/decisions.md):
 
 After any layer a merge may join the output with an earlier tensor that fits (a
 skip connection: nn.Add, Sub, Mul or Concat), named m<j>.
+
+Convolutions (2-D and 1-D) sometimes have groups (nn.Groups, any count dividing the
+channels and the filters, depthwise included); Permute draws a non-identity order of
+the axes after the batch; the adaptive pools draw output sizes that divide the input
+and that do not, up to one above it; the activations include relu6, hard_sigmoid and
+hard_swish (hard_sigmoid written out as relu6(x + 3)/6: act_golden.py says why).
 """
 
 import copy
@@ -76,10 +82,11 @@ BIG = [16, 28] if LARGE > 1 else []
 # The first layer's kind, one per model in turn.
 KINDS = ["conv2d", "conv2d_t", "conv1d", "conv1d_t", "maxpool2d", "avgpool2d", "maxpool1d", "avgpool1d",
          "upsample2d", "upsample1d", "zeropad2d", "crop2d", "zeropad1d", "crop1d", "batchnorm", "dense",
-         "act", "rnn", "lstm", "gru", "flatten", "embedding", "repeat", "reshape"]
+         "act", "rnn", "lstm", "gru", "flatten", "embedding", "repeat", "reshape", "permute", "adaptive_avg2d",
+         "adaptive_max2d"]
 
 ACTS = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "leaky_relu", "elu", "selu", "softplus",
-        "gelu", "gelu_tanh", "swish", "silu"]
+        "gelu", "gelu_tanh", "swish", "silu", "relu6", "hard_sigmoid", "hard_swish"]
 
 LOSSES = ["mse", "mae", "huber", "bce", "bce_logits", "cce", "cce_logits", "sce_logits", "sce_probs", "nll"]
 
@@ -141,6 +148,14 @@ def activation(x, name, args):
         return F.gelu(x, approximate="tanh")
     if name in ("swish", "silu"):
         return F.silu(x)
+    if name == "relu6":
+        return F.relu6(x)
+    if name == "hard_sigmoid":
+        # Written out: torch 1.13's Hardsigmoid backward multiplies by the float32
+        # 1/6 even in float64 (act_golden.py checks the two agree to 1e-7).
+        return F.relu6(x + 3) / 6
+    if name == "hard_swish":
+        return F.hardswish(x)
     raise ValueError(name)
 
 
@@ -159,7 +174,8 @@ def make_module(c, shape):
     t = c["type"]
     if t == "conv2d":
         k, d = pair(c["k"]), pair(c.get("dilation", [1]))
-        return nn.Conv2d(shape[1], c["filters"], k, stride=pair(c.get("strides", [1])), dilation=d, bias=c["bias"])
+        return nn.Conv2d(shape[1], c["filters"], k, stride=pair(c.get("strides", [1])), dilation=d, bias=c["bias"],
+                         groups=c.get("groups", 1))
     if t == "conv2d_t":
         k, s, d = pair(c["k"]), pair(c.get("strides", [1])), pair(c.get("dilation", [1]))
         if c["padding"] == "pads":
@@ -172,7 +188,7 @@ def make_module(c, shape):
                                   bias=c["bias"])
     if t == "conv1d":
         return nn.Conv1d(shape[1], c["filters"], c["k"][0], stride=c.get("strides", [1])[0],
-                         dilation=c.get("dilation", [1])[0], bias=c["bias"])
+                         dilation=c.get("dilation", [1])[0], bias=c["bias"], groups=c.get("groups", 1))
     if t == "conv1d_t":
         k, s, d = c["k"][0], c.get("strides", [1])[0], c.get("dilation", [1])[0]
         if c["padding"] == "pads":
@@ -348,6 +364,12 @@ def apply_layer(mod, c, x, d):
         return x.unsqueeze(1).repeat(1, c["n"], 1)
     if t == "reshape":
         return x.reshape(x.shape[0], *c["dims"])
+    if t == "permute":
+        return x.permute(0, *c["dims"])
+    if t == "adaptive_avg2d":
+        return F.adaptive_avg_pool2d(x, tuple(c["size"]))
+    if t == "adaptive_max2d":
+        return F.adaptive_max_pool2d(x, tuple(c["size"]))
     if t == "merge":
         # The current tensor joined with an earlier one (a skip connection).
         other = d[c["with"]]
@@ -468,6 +490,13 @@ class Drawer:
             c["act_arg"] = [round(self.r.uniform(-0.5, 2.0), 2)]
         return c
 
+    def groups(self, c, channels):
+        """Now and then a group count above 1 dividing the input's channels and the
+        filters (PyTorch's groups, dlgen's nn.Groups)."""
+        divs = [g for g in range(2, channels + 1) if channels % g == 0 and c["filters"] % g == 0]
+        if divs and self.coin(0.6):
+            c["groups"] = self.choice(divs)
+
     def layer(self, kind, shape):
         """A random layer of kind for an input of shape (batch first), or None if kind
         does not apply to that rank."""
@@ -481,6 +510,7 @@ class Drawer:
                 c["dilation"] = self.vals(1, 3)
             if c["padding"] == "pads":
                 c["pads"] = [self.int(0, 3) for _ in range(self.choice([1, 2, 4]))]
+            self.groups(c, shape[1])
             c.update(self.act(False))
             return c
         if kind == "conv2d_t" and rank == 4:
@@ -506,6 +536,7 @@ class Drawer:
                 c["dilation"] = [self.int(1, 3)]
             if c["padding"] == "pads":
                 c["pads"] = [self.int(0, 2) for _ in range(self.choice([1, 2]))]
+            self.groups(c, shape[1])
             c.update(self.act(False))
             return c
         if kind == "conv1d_t" and rank == 3:
@@ -597,6 +628,14 @@ class Drawer:
             if self.coin(0.5):
                 dims[self.int(0, len(dims) - 1)] = -1
             return {"type": "reshape", "dims": dims}
+        if kind == "permute" and rank in (3, 4):
+            dims = list(range(1, rank))
+            while dims == sorted(dims):
+                self.r.shuffle(dims)
+            return {"type": "permute", "dims": dims}
+        if kind in ("adaptive_avg2d", "adaptive_max2d") and rank == 4:
+            # Output sizes that divide the input and that do not, up to one above it.
+            return {"type": kind, "size": [self.int(1, shape[2] + 1), self.int(1, shape[3] + 1)]}
         if kind in ("rnn", "lstm", "gru") and rank == 3:
             cell = {"rnn": "simple_rnn", "lstm": "lstm", "gru": "gru"}[kind]
             c = {"type": "rnn", "cell": cell, "units": self.int(1, 5 * LARGE), "seq": self.coin(), "bi": self.coin(0.4),
@@ -632,14 +671,15 @@ class Drawer:
             return "tokens"
         if kind == "repeat":
             return "flat"
-        if kind in ("conv2d", "conv2d_t", "maxpool2d", "avgpool2d", "upsample2d", "zeropad2d", "crop2d"):
+        if kind in ("conv2d", "conv2d_t", "maxpool2d", "avgpool2d", "upsample2d", "zeropad2d", "crop2d",
+                    "adaptive_avg2d", "adaptive_max2d"):
             return "image"
         if kind in ("conv1d", "conv1d_t", "maxpool1d", "avgpool1d", "upsample1d", "zeropad1d", "crop1d"):
             return "seq"
         if kind in ("rnn", "lstm", "gru"):
             return "rnn"
-        if kind == "flatten":
-            return self.choice(["image", "seq"])
+        if kind in ("flatten", "permute"):
+            return self.choice(["image", "seq", "rnn"])
         return self.choice(["image", "seq", "rnn", "flat"])
 
     def input_shape(self, kind, batch):
@@ -657,9 +697,9 @@ class Drawer:
 # Layer kinds drawn after the first, by the rank of the tensor.
 FOLLOW = {
     4: ["conv2d", "conv2d_t", "maxpool2d", "avgpool2d", "upsample2d", "zeropad2d", "crop2d", "batchnorm", "act", "dense",
-        "reshape"],
+        "reshape", "permute", "adaptive_avg2d", "adaptive_max2d"],
     3: ["conv1d", "conv1d_t", "maxpool1d", "avgpool1d", "upsample1d", "zeropad1d", "crop1d", "batchnorm", "act",
-        "dense", "rnn", "lstm", "gru", "reshape"],
+        "dense", "rnn", "lstm", "gru", "reshape", "permute"],
     2: ["dense", "batchnorm", "act", "repeat", "reshape"],
 }
 
@@ -822,6 +862,10 @@ def features(cfg):
         out.add(t)
         if "padding" in c:
             out.add(t + " " + c["padding"] + (str(len(c["pads"])) if c["padding"] == "pads" else ""))
+        if c.get("groups", 1) > 1:
+            out.add(t + " groups")
+        if t == "permute":
+            out.add(t + " " + "".join(map(str, c["dims"])))
         for opt in ("strides", "dilation", "outpad"):
             if max(c.get(opt, [0])) > 1 or (opt == "outpad" and max(c.get(opt, [0])) > 0):
                 out.add(t + " " + opt)

@@ -1,0 +1,23 @@
+package torch_ln_tagger
+
+import (
+	"testing"
+
+	"github.com/dlgen/dlgen/internal/gentest"
+	"github.com/dlgen/dlgen/internal/torchmodels"
+)
+
+// TestMatchesPyTorch compares the package with PyTorch's values for model "ln_tagger"
+// (see torchmodels.CheckGenerated).
+func TestMatchesPyTorch(t *testing.T) {
+	torchmodels.CheckGenerated(t, config, "ln_tagger")
+}
+
+// TestLoadsPyTorchWeights loads PyTorch's state dict of model "ln_tagger" from a
+// safetensors file (see torchmodels.CheckWeightsFile).
+func TestLoadsPyTorchWeights(t *testing.T) {
+	torchmodels.CheckWeightsFile(t, config, "ln_tagger", func() (gentest.Model, func(string) error) {
+		m := New()
+		return adapter{m}, m.LoadWeights
+	})
+}

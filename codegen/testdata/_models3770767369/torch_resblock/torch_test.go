@@ -1,0 +1,23 @@
+package torch_resblock
+
+import (
+	"testing"
+
+	"github.com/dlgen/dlgen/internal/gentest"
+	"github.com/dlgen/dlgen/internal/torchmodels"
+)
+
+// TestMatchesPyTorch compares the package with PyTorch's values for model "resblock"
+// (see torchmodels.CheckGenerated).
+func TestMatchesPyTorch(t *testing.T) {
+	torchmodels.CheckGenerated(t, config, "resblock")
+}
+
+// TestLoadsPyTorchWeights loads PyTorch's state dict of model "resblock" from a
+// safetensors file (see torchmodels.CheckWeightsFile).
+func TestLoadsPyTorchWeights(t *testing.T) {
+	torchmodels.CheckWeightsFile(t, config, "resblock", func() (gentest.Model, func(string) error) {
+		m := New()
+		return adapter{m}, m.LoadWeights
+	})
+}
