@@ -142,8 +142,9 @@ const SIZES = [1, 3, 5, 7, 9, 17, 28];
 // Activations with the same definition in tfjs, Keras and dlgen (nn.Act). softmax is
 // only drawn where the last axis is the same in both layouts.
 // Names are dlgen's; tfAct gives tfjs' ("gelu_tanh" is tfjs' gelu_new, the tanh
-// approximation, Keras' gelu(approximate=True)).
-const ACTS = ['linear', 'relu', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'gelu', 'gelu_tanh', 'swish'];
+// approximation, Keras' gelu(approximate=True)). tfjs' hardSigmoid is Keras 2's
+// 0.2·x + 0.5 clipped, not the relu6(x + 3)/6 of Keras 3, PyTorch and dlgen: not drawn.
+const ACTS = ['linear', 'relu', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'gelu', 'gelu_tanh', 'swish', 'relu6'];
 const tfAct = (a) => ({ gelu_tanh: 'gelu_new', log_softmax: 'logSoftmax' }[a] || a);
 
 // ---- custom layers for what tfjs' layers lack (see the header) ----
