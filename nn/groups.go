@@ -82,19 +82,14 @@ func (t *T) DepthwiseConv2D(name string, multiplier int, opts ...Option) *T {
 	if l == nil {
 		return t.failed()
 	}
-	x, ok := l.image(multiplier, "depth multiplier", true)
+	x, k, a, ok := l.convWindow(multiplier, "depth multiplier")
 	if !ok {
-		return l.m.failed()
-	}
-	k, s := l.c.kernel, l.strides([]int{1, 1})
-	pads := l.pads(x, l.span(k), s, true)
-	if pads == nil {
 		return l.m.failed()
 	}
 	c, rf := x[1], k[0]*k[1]
 	filters := c * multiplier
 	w := l.param("weight", ir.Shape{filters, 1, k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, c*rf, multiplier*rf))
-	y := l.conv(l.x(0), w, c, filters, c, ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()})
+	y := l.conv(l.x(0), w, c, filters, c, a)
 	return l.result(l.activate(l.bias(y, filters)))
 }
 
@@ -114,19 +109,14 @@ func (t *T) SeparableConv2D(name string, filters int, opts ...Option) *T {
 	if l == nil {
 		return t.failed()
 	}
-	x, ok := l.image(filters, "filters", true)
+	x, k, a, ok := l.convWindow(filters, "filters")
 	if !ok {
-		return l.m.failed()
-	}
-	k, s := l.c.kernel, l.strides([]int{1, 1})
-	pads := l.pads(x, l.span(k), s, true)
-	if pads == nil {
 		return l.m.failed()
 	}
 	c, rf := x[1], k[0]*k[1]
 	dw := l.param("depthwise_weight", ir.Shape{c, 1, k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, c*rf, rf))
 	pw := l.param("pointwise_weight", ir.Shape{filters, c, 1, 1}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, c, filters))
-	d := l.conv(l.x(0), dw, c, c, c, ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()})
+	d := l.conv(l.x(0), dw, c, c, c, a)
 	y := l.op(ir.OpConv2D, "pointwise", ir.Attrs{Strides: []int{1, 1}, Pads: []int{0, 0, 0, 0}}, d, pw)
 	return l.result(l.activate(l.bias(y, filters)))
 }

@@ -59,13 +59,8 @@ func (t *T) Conv2D(name string, filters int, opts ...Option) *T {
 	if l == nil {
 		return t.failed()
 	}
-	x, ok := l.image(filters, "filters", true)
+	x, k, a, ok := l.convWindow(filters, "filters")
 	if !ok {
-		return l.m.failed()
-	}
-	k, s := l.c.kernel, l.strides([]int{1, 1})
-	pads := l.pads(x, l.span(k), s, true)
-	if pads == nil {
 		return l.m.failed()
 	}
 	g, ok := l.groups(x[1], filters)
@@ -74,8 +69,25 @@ func (t *T) Conv2D(name string, filters int, opts ...Option) *T {
 	}
 	rf := k[0] * k[1]
 	w := l.param("weight", ir.Shape{filters, x[1] / g, k[0], k[1]}, ir.RoleWeight, irInit(l.c.kernelInit, ir.InitGlorotUniform, x[1]/g*rf, filters*rf))
-	y := l.conv(l.x(0), w, x[1], filters, g, ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()})
+	y := l.conv(l.x(0), w, x[1], filters, g, a)
 	return l.result(l.activate(l.bias(y, filters)))
+}
+
+// convWindow checks a 2-D convolution layer's input (count, named what, must be
+// positive) and returns the input's shape, the kernel and the Conv2D attributes
+// (strides, pads for the padding option, dilations), or false after recording an
+// error.
+func (l *builder) convWindow(count int, what string) (ir.Shape, []int, ir.Attrs, bool) {
+	x, ok := l.image(count, what, true)
+	if !ok {
+		return nil, nil, ir.Attrs{}, false
+	}
+	k, s := l.c.kernel, l.strides([]int{1, 1})
+	pads := l.pads(x, l.span(k), s, true)
+	if pads == nil {
+		return nil, nil, ir.Attrs{}, false
+	}
+	return x, k, ir.Attrs{Strides: s, Pads: pads, Dilations: l.dilations()}, true
 }
 
 // Conv2DTranspose is a transposed convolution, PyTorch's ConvTranspose2d, with
