@@ -12,7 +12,12 @@ docs/decisions.md ("Grouped convolutions"). The same model in dlgen:
 generated with `dlgen generate ... -max-batch 32 -cmd` and timed by its command's
 `bench -threads 1`.
 
-    /usr/bin/python3 bench/torch/depthwise.py
+    bench/torch/setup.sh   # once: Debian's OpenBLAS unpacked into bench/torch/openblas
+    LD_LIBRARY_PATH=$PWD/bench/torch/openblas/usr/lib/x86_64-linux-gnu/openblas-openmp \
+        OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch/depthwise.py
+
+(the convolutions go through oneDNN either way: without the OpenBLAS path the
+figures were within 3 %).
 """
 import time
 
