@@ -36,6 +36,8 @@ type RandomLayer struct {
 	Momentum float64   `json:"momentum,omitempty"`
 	Units    int       `json:"units,omitempty"`
 	Groups   int       `json:"groups,omitempty"` // conv2d, conv1d: nn.Groups
+	// PReLU: one α per channel (nn.PerChannel) rather than one.
+	PerChannel bool `json:"per_channel,omitempty"`
 	// Recurrent layers: Cell is simple_rnn, lstm or gru; Seq is ReturnSequences,
 	// Bi Bidirectional (joined by Merge); InitState gives the layer the inputs h0
 	// (and c0), then h0_reverse (and c0_reverse).
@@ -285,6 +287,11 @@ func (l RandomLayer) apply(m *nn.Model, x *nn.T, env map[string]*nn.T) *nn.T {
 		return x.Reshape(l.Name, l.Dims...)
 	case "permute":
 		return x.Permute(l.Name, l.Dims...)
+	case "prelu":
+		if l.PerChannel {
+			return x.PReLU(l.Name, nn.PerChannel)
+		}
+		return x.PReLU(l.Name)
 	case "adaptive_avg2d":
 		return x.AdaptiveAvgPool2D(l.Name, l.Size[0], l.Size[1])
 	case "adaptive_max2d":

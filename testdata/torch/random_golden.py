@@ -51,7 +51,8 @@ Convolutions (2-D and 1-D) sometimes have groups (nn.Groups, any count dividing 
 channels and the filters, depthwise included); Permute draws a non-identity order of
 the axes after the batch; the adaptive pools draw output sizes that divide the input
 and that do not, up to one above it; the activations include relu6, hard_sigmoid and
-hard_swish (hard_sigmoid written out as relu6(x + 3)/6: act_golden.py says why).
+hard_swish (hard_sigmoid written out as relu6(x + 3)/6: act_golden.py says why);
+PReLU has PyTorch's one α or one per channel.
 """
 
 import copy
@@ -83,7 +84,7 @@ BIG = [16, 28] if LARGE > 1 else []
 KINDS = ["conv2d", "conv2d_t", "conv1d", "conv1d_t", "maxpool2d", "avgpool2d", "maxpool1d", "avgpool1d",
          "upsample2d", "upsample1d", "zeropad2d", "crop2d", "zeropad1d", "crop1d", "batchnorm", "dense",
          "act", "rnn", "lstm", "gru", "flatten", "embedding", "repeat", "reshape", "permute", "adaptive_avg2d",
-         "adaptive_max2d"]
+         "adaptive_max2d", "prelu"]
 
 ACTS = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "leaky_relu", "elu", "selu", "softplus",
         "gelu", "gelu_tanh", "swish", "silu", "relu6", "hard_sigmoid", "hard_swish"]
@@ -206,6 +207,8 @@ def make_module(c, shape):
         return nn.Linear(shape[-1], c["units"], bias=c["bias"])
     if t == "embedding":
         return nn.Embedding(c["vocab"], c["dim"], padding_idx=c.get("padding_idx"))
+    if t == "prelu":
+        return nn.PReLU(shape[1] if c.get("per_channel") else 1)
     if t == "rnn":
         cls = {"simple_rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[c["cell"]]
         kw = {"nonlinearity": c["act"]} if c["cell"] == "simple_rnn" else {}
@@ -366,6 +369,8 @@ def apply_layer(mod, c, x, d):
         return x.reshape(x.shape[0], *c["dims"])
     if t == "permute":
         return x.permute(0, *c["dims"])
+    if t == "prelu":
+        return mod(x)
     if t == "adaptive_avg2d":
         return F.adaptive_avg_pool2d(x, tuple(c["size"]))
     if t == "adaptive_max2d":
@@ -633,6 +638,9 @@ class Drawer:
             while dims == sorted(dims):
                 self.r.shuffle(dims)
             return {"type": "permute", "dims": dims}
+        if kind == "prelu":
+            # PyTorch's one α, or one per channel (axis 1) when there is one.
+            return {"type": "prelu", "per_channel": rank > 1 and self.coin()}
         if kind in ("adaptive_avg2d", "adaptive_max2d") and rank == 4:
             # Output sizes that divide the input and that do not, up to one above it.
             return {"type": kind, "size": [self.int(1, shape[2] + 1), self.int(1, shape[3] + 1)]}
@@ -697,10 +705,10 @@ class Drawer:
 # Layer kinds drawn after the first, by the rank of the tensor.
 FOLLOW = {
     4: ["conv2d", "conv2d_t", "maxpool2d", "avgpool2d", "upsample2d", "zeropad2d", "crop2d", "batchnorm", "act", "dense",
-        "reshape", "permute", "adaptive_avg2d", "adaptive_max2d"],
+        "reshape", "permute", "adaptive_avg2d", "adaptive_max2d", "prelu"],
     3: ["conv1d", "conv1d_t", "maxpool1d", "avgpool1d", "upsample1d", "zeropad1d", "crop1d", "batchnorm", "act",
-        "dense", "rnn", "lstm", "gru", "reshape", "permute"],
-    2: ["dense", "batchnorm", "act", "repeat", "reshape"],
+        "dense", "rnn", "lstm", "gru", "reshape", "permute", "prelu"],
+    2: ["dense", "batchnorm", "act", "repeat", "reshape", "prelu"],
 }
 
 
@@ -866,6 +874,8 @@ def features(cfg):
             out.add(t + " groups")
         if t == "permute":
             out.add(t + " " + "".join(map(str, c["dims"])))
+        if t == "prelu":
+            out.add(t + (" per channel" if c["per_channel"] else " one"))
         for opt in ("strides", "dilation", "outpad"):
             if max(c.get(opt, [0])) > 1 or (opt == "outpad" and max(c.get(opt, [0])) > 0):
                 out.add(t + " " + opt)
