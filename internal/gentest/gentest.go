@@ -321,7 +321,7 @@ func (h *harness) checkTrain(t *testing.T, n int) {
 	}
 	for step := 0; step < Steps; step++ {
 		mc.Step = uint64(step)
-		in, vals, ierr := h.unambiguousBatch(t, mc, n, step, 300+uint64(100*step+n))
+		in, vals, undecided, ierr := h.unambiguousBatch(t, mc, n, step, 300+uint64(100*step+n))
 		loss, err := m.TrainStep(n, in)
 		if ierr != nil {
 			// The interpreter refuses this batch (batch norm with one value per
@@ -332,6 +332,13 @@ func (h *harness) checkTrain(t *testing.T, n int) {
 		}
 		require.NoError(t, err, "step %d", step)
 		Close(t, fmt.Sprintf("step %d: loss", step), []float32{loss}, vals[h.train.Loss].Data)
+		if undecided != "" {
+			// Every draw put a kink input within rounding of its kink (in real
+			// arithmetic it sits on it): which side float32 takes is not the code's
+			// to get right, and the runs part from here.
+			t.Logf("n=%d step %d: %s sits on its kink in every draw; gradients and later steps not compared at this batch size", n, step, undecided)
+			return
+		}
 		grads := m.Grads()
 		require.Len(t, grads, len(h.train.Grads))
 		largest := 0.0
@@ -735,6 +742,10 @@ func (h *harness) feeds(in Feeds, n int) map[string]*interp.Tensor {
 // (unambiguousBatch).
 const float32Ambiguity = 3e-7
 
+// roundingNoise, times the largest value of a run, bounds what float64 rounding
+// leaves of a result that is exactly zero in real arithmetic (ambiguousKink).
+const roundingNoise = 1e-12
+
 // unambiguousBatch draws the training batch for one step and runs the interpreter on
 // it. A batch that puts a ReLU input or a max-pool runner-up within float32 rounding of
 // its kink (see float32Ambiguity) is redrawn, up to maxRedraws times, as the
@@ -744,24 +755,25 @@ const float32Ambiguity = 3e-7
 // code. State that the run updated in place (batch-norm running statistics) is
 // restored before a redraw. The tolerance is unchanged; forward results need no
 // redraw, as a flip there moves them by no more than the rounding itself.
-func (h *harness) unambiguousBatch(t *testing.T, mc *interp.Machine, n, step int, seed uint64) (Feeds, []*interp.Tensor, error) {
+//
+// undecided names the kink's node when every draw left it ambiguous ("" otherwise).
+func (h *harness) unambiguousBatch(t *testing.T, mc *interp.Machine, n, step int, seed uint64) (in Feeds, vals []*interp.Tensor, undecided string, err error) {
 	saved := map[int][]float64{}
 	for id, p := range mc.Params {
 		saved[id] = append([]float64(nil), p.Data...)
 	}
 	for try := uint64(0); ; try++ {
-		in := h.inputs(t, n, seed+1_000_003*try)
-		vals, err := mc.Run(h.feeds(in, n))
+		in = h.inputs(t, n, seed+1_000_003*try)
+		vals, err = mc.Run(h.feeds(in, n))
 		if err != nil {
-			return in, vals, err
+			return in, vals, "", err
 		}
 		where := ambiguousKink(h.train, vals)
 		if where == "" {
-			return in, vals, nil
+			return in, vals, "", nil
 		}
 		if try == maxRedraws {
-			t.Logf("n=%d step %d: %s is still within float32 rounding of its kink after %d redraws; if a gradient differs below, float32 may have taken the other branch", n, step, where, maxRedraws)
-			return in, vals, nil
+			return in, vals, where, nil
 		}
 		t.Logf("n=%d step %d: batch redrawn: %s is within float32 rounding of its kink", n, step, where)
 		for id, p := range mc.Params {
@@ -776,7 +788,25 @@ const maxRedraws = 8
 // ambiguousKink names the first ReLU (leaky ReLU, capped ReLU, SELU, ELU with alpha ≠ 1) or
 // max-pooling node of g whose decision float32 rounding could flip in this run (see
 // float32Ambiguity), or returns "".
+//
+// Closeness is measured against the larger of two scales: float32Ambiguity times the
+// largest value of the kink's own input, and roundingNoise times the largest value of
+// the whole run. The second catches a kink input that is an exact zero in real
+// arithmetic and float64's rounding noise in the run, such as a Dense layer's output
+// at batch 1 after a training-mode batch norm and a global average (which give
+// exactly the batch norm's shift, zero at initialisation): its whole tensor is
+// noise, so its own largest value says nothing.
 func ambiguousKink(g *ir.Graph, vals []*interp.Tensor) string {
+	noise := 0.0
+	for _, v := range vals {
+		if v != nil {
+			noise = math.Max(noise, maxAbs(v.Data))
+		}
+	}
+	noise *= roundingNoise
+	near := func(v, kink, scale float64) bool {
+		return v != kink && math.Abs(v-kink) < math.Max(float32Ambiguity*scale, noise)
+	}
 	for _, nd := range g.Nodes {
 		switch nd.Op {
 		case ir.OpRelu, ir.OpLeakyRelu, ir.OpSelu, ir.OpElu:
@@ -787,7 +817,7 @@ func ambiguousKink(g *ir.Graph, vals []*interp.Tensor) string {
 			x := vals[nd.Inputs[0]].Data
 			scale := maxAbs(x)
 			for _, v := range x {
-				if v != 0 && math.Abs(v) < float32Ambiguity*scale {
+				if near(v, 0, scale) {
 					return nd.Name
 				}
 			}
@@ -796,7 +826,7 @@ func ambiguousKink(g *ir.Graph, vals []*interp.Tensor) string {
 			x := vals[nd.Inputs[0]].Data
 			scale := maxAbs(x)
 			for _, v := range x {
-				if (v != 0 && math.Abs(v) < float32Ambiguity*scale) || (v != nd.Attrs.Alpha && math.Abs(v-nd.Attrs.Alpha) < float32Ambiguity*scale) {
+				if near(v, 0, scale) || near(v, nd.Attrs.Alpha, scale) {
 					return nd.Name
 				}
 			}

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/dlgen/dlgen/ir"
+	"github.com/dlgen/dlgen/ir/interp"
 )
 
 func TestBatchesAreOneSevenAndMaxBatch(t *testing.T) {
@@ -53,4 +56,32 @@ func TestCloseHoldsEveryTensorToItsLargestValue(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A kink input within float32 rounding of its kink, relative to its own tensor or,
+// for rounding noise around an exact zero, to the whole run, is ambiguous; values
+// clear of the kinks and exact kink values are not.
+func TestAmbiguousKinkFindsInputsFloat32CannotPlace(t *testing.T) {
+	g := ir.NewGraph("kinks")
+	x, err := g.Add(ir.OpInput, "x", "x", ir.Attrs{Shape: ir.Shape{ir.Batch, 2}, Role: ir.RoleData})
+	require.NoError(t, err)
+	relu, err := g.Add(ir.OpRelu, "relu", "relu", ir.Attrs{}, x)
+	require.NoError(t, err)
+	big, err := g.Add(ir.OpInput, "big", "big", ir.Attrs{Shape: ir.Shape{ir.Batch, 2}, Role: ir.RoleData})
+	require.NoError(t, err)
+	capped, err := g.Add(ir.OpReluMax, "relu6", "relu6", ir.Attrs{Alpha: 6}, big)
+	require.NoError(t, err)
+	run := func(xs, bigs []float64) string {
+		vals := make([]*interp.Tensor, len(g.Nodes))
+		vals[x] = interp.FromData(xs, 1, 2)
+		vals[big] = interp.FromData(bigs, 1, 2)
+		vals[relu] = interp.FromData(xs, 1, 2)
+		vals[capped] = interp.FromData(bigs, 1, 2)
+		return ambiguousKink(g, vals)
+	}
+	require.Equal(t, "", run([]float64{0.5, -0.25}, []float64{3, 20}), "clear of every kink")
+	require.Equal(t, "", run([]float64{0, -0.25}, []float64{6, 20}), "exactly on the kinks: both sides agree")
+	require.Equal(t, "relu", run([]float64{1e-8, 0.5}, []float64{3, 20}), "within 3e-7 of the tensor's largest")
+	require.Equal(t, "relu", run([]float64{4e-18, 1e-17}, []float64{3, 20}), "rounding noise around a zero, against the run's largest value")
+	require.Equal(t, "relu6", run([]float64{0.5, -0.25}, []float64{6 + 1e-6, 20}), "next to the cap")
 }
