@@ -38,6 +38,9 @@ type RandomLayer struct {
 	Groups   int       `json:"groups,omitempty"` // conv2d, conv1d: nn.Groups
 	// PReLU: one α per channel (nn.PerChannel) rather than one.
 	PerChannel bool `json:"per_channel,omitempty"`
+	// LayerNorm: over the last Axes axes, with γ and β when Affine (and Eps).
+	Axes   int  `json:"axes,omitempty"`
+	Affine bool `json:"affine,omitempty"`
 	// Recurrent layers: Cell is simple_rnn, lstm or gru; Seq is ReturnSequences,
 	// Bi Bidirectional (joined by Merge); InitState gives the layer the inputs h0
 	// (and c0), then h0_reverse (and c0_reverse).
@@ -287,6 +290,13 @@ func (l RandomLayer) apply(m *nn.Model, x *nn.T, env map[string]*nn.T) *nn.T {
 		return x.Reshape(l.Name, l.Dims...)
 	case "permute":
 		return x.Permute(l.Name, l.Dims...)
+	case "layernorm":
+		in := x.Shape()
+		opts := []nn.Option{nn.NormShape(in[len(in)-l.Axes:]...), nn.Eps(l.Eps)}
+		if !l.Affine {
+			opts = append(opts, nn.NoAffine)
+		}
+		return x.LayerNorm(l.Name, opts...)
 	case "prelu":
 		if l.PerChannel {
 			return x.PReLU(l.Name, nn.PerChannel)

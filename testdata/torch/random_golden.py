@@ -52,7 +52,8 @@ channels and the filters, depthwise included); Permute draws a non-identity orde
 the axes after the batch; the adaptive pools draw output sizes that divide the input
 and that do not, up to one above it; the activations include relu6, hard_sigmoid and
 hard_swish (hard_sigmoid written out as relu6(x + 3)/6: act_golden.py says why);
-PReLU has PyTorch's one α or one per channel.
+PReLU has PyTorch's one α or one per channel; LayerNorm normalises the last 1 to 3
+axes, with random γ and β or without them (elementwise_affine=False).
 """
 
 import copy
@@ -84,7 +85,7 @@ BIG = [16, 28] if LARGE > 1 else []
 KINDS = ["conv2d", "conv2d_t", "conv1d", "conv1d_t", "maxpool2d", "avgpool2d", "maxpool1d", "avgpool1d",
          "upsample2d", "upsample1d", "zeropad2d", "crop2d", "zeropad1d", "crop1d", "batchnorm", "dense",
          "act", "rnn", "lstm", "gru", "flatten", "embedding", "repeat", "reshape", "permute", "adaptive_avg2d",
-         "adaptive_max2d", "prelu"]
+         "adaptive_max2d", "prelu", "layernorm"]
 
 ACTS = ["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "leaky_relu", "elu", "selu", "softplus",
         "gelu", "gelu_tanh", "swish", "silu", "relu6", "hard_sigmoid", "hard_swish"]
@@ -209,6 +210,15 @@ def make_module(c, shape):
         return nn.Embedding(c["vocab"], c["dim"], padding_idx=c.get("padding_idx"))
     if t == "prelu":
         return nn.PReLU(shape[1] if c.get("per_channel") else 1)
+    if t == "layernorm":
+        ln = nn.LayerNorm(tuple(shape[len(shape) - c["axes"]:]), eps=c["eps"], elementwise_affine=c["affine"])
+        if c["affine"]:
+            # γ and β varying per element (their init, 1 and 0, would hide a
+            # misplaced one), before goldenlib.randomize scales them.
+            with torch.no_grad():
+                ln.weight.copy_(1 + 0.3 * torch.randn(ln.weight.shape))
+                ln.bias.copy_(0.3 * torch.randn(ln.bias.shape))
+        return ln
     if t == "rnn":
         cls = {"simple_rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[c["cell"]]
         kw = {"nonlinearity": c["act"]} if c["cell"] == "simple_rnn" else {}
@@ -369,7 +379,7 @@ def apply_layer(mod, c, x, d):
         return x.reshape(x.shape[0], *c["dims"])
     if t == "permute":
         return x.permute(0, *c["dims"])
-    if t == "prelu":
+    if t in ("prelu", "layernorm"):
         return mod(x)
     if t == "adaptive_avg2d":
         return F.adaptive_avg_pool2d(x, tuple(c["size"]))
@@ -638,6 +648,10 @@ class Drawer:
             while dims == sorted(dims):
                 self.r.shuffle(dims)
             return {"type": "permute", "dims": dims}
+        if kind == "layernorm":
+            # Over the last 1 to 3 axes (never the batch), with or without γ and β.
+            return {"type": "layernorm", "axes": self.int(1, rank - 1), "eps": self.choice([1e-5, 1e-3, 0.1]),
+                    "affine": self.coin(0.7)}
         if kind == "prelu":
             # PyTorch's one α, or one per channel (axis 1) when there is one.
             return {"type": "prelu", "per_channel": rank > 1 and self.coin()}
@@ -705,10 +719,10 @@ class Drawer:
 # Layer kinds drawn after the first, by the rank of the tensor.
 FOLLOW = {
     4: ["conv2d", "conv2d_t", "maxpool2d", "avgpool2d", "upsample2d", "zeropad2d", "crop2d", "batchnorm", "act", "dense",
-        "reshape", "permute", "adaptive_avg2d", "adaptive_max2d", "prelu"],
+        "reshape", "permute", "adaptive_avg2d", "adaptive_max2d", "prelu", "layernorm"],
     3: ["conv1d", "conv1d_t", "maxpool1d", "avgpool1d", "upsample1d", "zeropad1d", "crop1d", "batchnorm", "act",
-        "dense", "rnn", "lstm", "gru", "reshape", "permute", "prelu"],
-    2: ["dense", "batchnorm", "act", "repeat", "reshape", "prelu"],
+        "dense", "rnn", "lstm", "gru", "reshape", "permute", "prelu", "layernorm"],
+    2: ["dense", "batchnorm", "act", "repeat", "reshape", "prelu", "layernorm"],
 }
 
 
@@ -876,6 +890,8 @@ def features(cfg):
             out.add(t + " " + "".join(map(str, c["dims"])))
         if t == "prelu":
             out.add(t + (" per channel" if c["per_channel"] else " one"))
+        if t == "layernorm":
+            out.add("%s over %d axes%s" % (t, c["axes"], "" if c["affine"] else " no affine"))
         for opt in ("strides", "dilation", "outpad"):
             if max(c.get(opt, [0])) > 1 or (opt == "outpad" and max(c.get(opt, [0])) > 0):
                 out.add(t + " " + opt)
