@@ -803,10 +803,16 @@ def draw_model(i, r):
     # The head: reduce an image or sequence (sometimes), then Dense.
     head_in = []
     rank = len(x.shape)
+    # The mean over axes that a LayerNorm without γ and β has just normalised is
+    # exactly zero: every output would be rounding noise, so no global average then.
+    last = layers[-1]
+    centred = last["type"] == "layernorm" and not last["affine"] and last["axes"] >= rank - 2
     if rank == 4 and d.coin(0.75):
-        head_in = [d.choice([{"type": "flatten"}, {"type": "gap2d"}, {"type": "gmp2d"}])]
+        head_in = [d.choice([c for c in [{"type": "flatten"}, {"type": "gap2d"}, {"type": "gmp2d"}]
+                             if not (centred and c["type"] == "gap2d")])]
     elif rank == 3 and d.coin(0.5):
-        head_in = [d.choice([{"type": "flatten"}, {"type": "gap1d"}, {"type": "gmp1d"}])]
+        head_in = [d.choice([c for c in [{"type": "flatten"}, {"type": "gap1d"}, {"type": "gmp1d"}]
+                             if not (centred and c["type"] == "gap1d")])]
     for c in head_in:
         c["name"] = "l%d" % len(layers)
         x = apply(None, c, x, STATES)
