@@ -56,6 +56,7 @@ type randomLayer struct {
 	Interpolation   string          `json:"interpolation"`
 	Activation      string          `json:"activation"`
 	Alpha           float64         `json:"alpha"`
+	Epsilon         float64         `json:"epsilon"`
 	N               int             `json:"n"`
 	ReturnSequences bool            `json:"return_sequences"`
 	RecurrentAct    string          `json:"recurrent_activation"`
@@ -358,6 +359,9 @@ func buildRandom(name string, cfg randomConfig) (*randomModel, error) {
 			h = h.Activation(l.Name, "leaky_relu", l.Alpha)
 		case "repeat_vector":
 			h = h.RepeatVector(l.Name, l.N)
+		case "layer_normalization":
+			rm.kinds[l.Name] = "layernorm"
+			h = h.LayerNorm(l.Name, nn.Eps(l.Epsilon))
 		case "lstm", "gru", "simple_rnn":
 			ro, err := recurrentOptions(l)
 			if err != nil {
@@ -525,6 +529,9 @@ func randomToDlgen(t *testing.T, rm *randomModel, w map[string]torchmodels.Tenso
 			}
 			out[name+".weight"] = k
 			bias(name, name+".bias")
+		case "layernorm":
+			out[name+".weight"] = get(name + ".gamma")
+			out[name+".bias"] = get(name + ".beta")
 		case "lstm", "gru", "simple_rnn":
 			recurrent(kind, name, name, "")
 		case "bidirectional_lstm", "bidirectional_gru", "bidirectional_simple_rnn":

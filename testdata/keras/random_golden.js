@@ -7,7 +7,8 @@
 // causal padding, dilation, odd input sizes (1, 3, 5, 7, 9, 17, 28), pool sizes and
 // strides (Keras' default stride is the pool size), transposed convolutions,
 // UpSampling (nearest and bilinear), ZeroPadding and Cropping, RepeatVector, the
-// recurrent layers and Bidirectional, Dense, Flatten, the activations, and the
+// recurrent layers and Bidirectional, Dense, LayerNormalization over the features
+// (random gamma, beta and epsilon), Flatten, the activations, and the
 // Keras losses (binary, categorical and sparse categorical cross-entropy on
 // probabilities, MSE, MAE, Huber), or sum(y·r) when the point is the layers.
 //
@@ -405,6 +406,13 @@ function activationLayer(name, softmaxOK) {
   return { type: 'activation', name, activation: pick(acts) };
 }
 
+// layerNorm is a LayerNormalization over the last axis (features, as dlgen's
+// default), with Keras' epsilon or another. center and scale stay on: tfjs'
+// variableGrads fails without them (keras_golden.js covers them forward).
+function layerNorm(name) {
+  return { type: 'layer_normalization', name, epsilon: pick([1e-3, 1e-3, 1e-5, 0.1]) };
+}
+
 function rnnLayer(name, returnSequences) {
   const type = pick(['lstm', 'simple_rnn', 'gru']);
   const l = { type, name, units: int(1, 5), return_sequences: returnSequences };
@@ -527,8 +535,10 @@ function seqConfig() {
       layers.push({ type: 'bidirectional', name, merge: pick(['concat', 'sum', 'mul', 'ave']), layer: rnnLayer(name + '_rnn', chance(0.6)) });
       rank3 = layers[layers.length - 1].layer.return_sequences;
       if (chance(0.3)) layers[layers.length - 1].initial_state = true;
-    } else if (r < 0.9) {
+    } else if (r < 0.8) {
       layers.push({ type: 'dense', name, units: int(1, 4), activation: actName() });
+    } else if (r < 0.93) {
+      layers.push(layerNorm(name));
     } else {
       layers.push(activationLayer(name, true));
     }
@@ -544,6 +554,7 @@ function vectorConfig() {
   const n = int(0, 2);
   for (let j = 0; j < n; j++) {
     if (chance(0.25)) layers.push(activationLayer(`l${i++}`, true));
+    else if (chance(0.4)) layers.push(layerNorm(`l${i++}`));
     else layers.push({ type: 'dense', name: `l${i++}`, units: int(1, 5), activation: actName() });
   }
   const loss = head(layers, i, ALL);
@@ -605,6 +616,7 @@ function addLayer(m, l, first) {
     case 'activation': return add(tf.layers.activation({ ...extra, name: l.name, activation: tfAct(l.activation) }));
     case 'leaky_relu': return add(tf.layers.leakyReLU({ ...extra, name: l.name, alpha: l.alpha }));
     case 'repeat_vector': return add(tf.layers.repeatVector({ ...extra, name: l.name, n: l.n }));
+    case 'layer_normalization': return add(tf.layers.layerNormalization({ ...extra, name: l.name, axis: -1, epsilon: l.epsilon }));
     case 'lstm': case 'simple_rnn': case 'gru': return add(rnn(l, extra));
     case 'bidirectional':
       return add(tf.layers.bidirectional({ ...extra, name: l.name, layer: rnn(l.layer, {}), mergeMode: l.merge }));
